@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+import { authRoutes } from './auth/routes.ts';
+import { pageContext, type RouteInfo, registerRoutes } from './auth/web.ts';
+import type { Deps } from './deps.ts';
+import { homeRoutes } from './home/routes.ts';
+import { databaseIsReachable } from './platform/db/database.ts';
+import { createHttpServer } from './platform/web/http.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every page route and the capability it needs: the permission test walks this. */
+    routeTable: RouteInfo[];
+  }
+}
+
+export async function createApp(deps: Deps): Promise<FastifyInstance> {
+  const app = await createHttpServer({
+    logger: deps.logger,
+    cookieSecret: deps.config.cookieSecret,
+    trustProxy: deps.config.trustProxy,
+    pageContext,
+  });
+
+  app.get('/healthz', async (_request, reply) => {
+    const [database, fileStore] = await Promise.all([
+      databaseIsReachable(deps.db),
+      deps.fileStore.isReachable(),
+    ]);
+    const ok = database && fileStore;
+    return reply
+      .code(ok ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send({
+        status: ok ? 'ok' : 'unavailable',
+        database: database ? 'ok' : 'unreachable',
+        fileStore: fileStore ? 'ok' : 'unreachable',
+      });
+  });
+
+  const routeTable = registerRoutes(app, deps.auth, [
+    ...authRoutes(deps.auth, deps.config.signIn.lockMinutes),
+    ...homeRoutes(deps),
+  ]);
+  app.decorate('routeTable', routeTable);
+  return app;
+}

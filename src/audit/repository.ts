@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditEventRow, Executor } from '../platform/db/schema.ts';
+
+export interface AuditEvent {
+  at: Date;
+  actorUserId?: string | null;
+  actorUsername?: string | null;
+  /** The organisation acted for or upon: an LA number, an establishment number, or null (national). */
+  organisation?: string | null;
+  action: AuditAction;
+  subjectType?: string;
+  subjectId?: string;
+  /** Facts about the change; never passwords or pupil data. */
+  detail?: Record<string, unknown>;
+}
+
+export type AuditAction =
+  | 'sign-in'
+  | 'sign-in-failed'
+  | 'sign-out'
+  | 'password-changed'
+  | 'password-reset'
+  | 'user-added'
+  | 'user-role-changed'
+  | 'user-deleted'
+  | 'school-added'
+  | 'school-updated'
+  | 'school-deleted'
+  | 'la-details-updated'
+  | 'establishments-imported';
+
+/** Append-only: there is deliberately no update or delete here. */
+export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {
+  await db
+    .insertInto('audit_events')
+    .values({
+      id: randomUUID(),
+      occurred_at: event.at.toISOString(),
+      actor_user_id: event.actorUserId ?? null,
+      actor_username: event.actorUsername ?? null,
+      organisation: event.organisation ?? null,
+      action: event.action,
+      subject_type: event.subjectType ?? null,
+      subject_id: event.subjectId ?? null,
+      detail: event.detail ? JSON.stringify(event.detail) : null,
+    })
+    .execute();
+}
+
+export interface AuditQuery {
+  /** Only events of this LA and its schools; all when absent. */
+  laNumber?: string;
+  limit: number;
+  offset: number;
+}
+
+export async function listAudit(db: Executor, query: AuditQuery): Promise<AuditEventRow[]> {
+  let q = db.selectFrom('audit_events').selectAll();
+  const { laNumber } = query;
+  if (laNumber) {
+    // An establishment number is the LA number followed by four digits.
+    q = q.where((eb) =>
+      eb.or([eb('organisation', '=', laNumber), eb('organisation', 'like', `${laNumber}____`)]),
+    );
+  }
+  return q.orderBy('occurred_at', 'desc').orderBy('id').limit(query.limit).offset(query.offset).execute();
+}

@@ -1,0 +1,86 @@
+// The permission table: which role may do what. Every route names the capability it needs, and the
+// menu each role sees is built from the same table (see menu.ts).
+
+export const ROLES = [
+  'school',
+  'la_dba',
+  'la_user',
+  'la_school',
+  'la_lost_pupil',
+  'la_lost_pupil_transfer',
+  'la_dba_view',
+  'la_plasc',
+  'la_admissions',
+  'national_admin',
+  'dfe_collector',
+] as const;
+
+export type Role = (typeof ROLES)[number];
+
+/** The names the handbooks use (LA notes §1.6). */
+export const ROLE_LABELS: Record<Role, string> = {
+  school: 'School User',
+  la_dba: 'LEA Administrator (DBA)',
+  la_user: 'LEA User',
+  la_school: 'LEA School',
+  la_lost_pupil: 'LEA Lost Pupil',
+  la_lost_pupil_transfer: 'LEA Lost Pupil Transfer',
+  la_dba_view: 'LEA DBA (View only)',
+  la_plasc: 'LEA PLASC',
+  la_admissions: 'LEA Admissions',
+  national_admin: 's2s National Administrator',
+  dfe_collector: 'DfE Collector',
+};
+
+/** Which kind of organisation a role belongs to. */
+export type RoleScope = 'school' | 'la' | 'national';
+
+export function scopeOf(role: Role): RoleScope {
+  if (role === 'school') return 'school';
+  if (role === 'national_admin' || role === 'dfe_collector') return 'national';
+  return 'la';
+}
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export const CAPABILITIES = [
+  'home.view',
+  'account.change-password',
+  'contacts.view',
+  'directory.find',
+  'school-details.view',
+  'dba.view',
+  'users.view',
+  'users.manage',
+  'schools.view',
+  'schools.manage',
+  'la-details.view',
+  'la-details.manage',
+  'audit.view',
+] as const;
+
+export type Capability = (typeof CAPABILITIES)[number];
+
+const EVERYONE: Capability[] = ['home.view', 'account.change-password', 'contacts.view', 'directory.find'];
+const DBA_VIEW: Capability[] = ['dba.view', 'users.view', 'schools.view', 'la-details.view'];
+const DBA_MANAGE: Capability[] = [...DBA_VIEW, 'users.manage', 'schools.manage', 'la-details.manage'];
+
+export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
+  school: new Set([...EVERYONE, 'school-details.view']),
+  la_dba: new Set([...EVERYONE, ...DBA_MANAGE, 'audit.view']),
+  la_user: new Set(EVERYONE),
+  la_school: new Set(EVERYONE),
+  la_lost_pupil: new Set(EVERYONE),
+  la_lost_pupil_transfer: new Set(EVERYONE),
+  la_dba_view: new Set([...EVERYONE, ...DBA_VIEW]),
+  la_plasc: new Set(EVERYONE),
+  la_admissions: new Set(EVERYONE),
+  national_admin: new Set([...EVERYONE, ...DBA_MANAGE, 'audit.view']),
+  dfe_collector: new Set(EVERYONE),
+};
+
+export function can(role: Role, capability: Capability): boolean {
+  return PERMISSIONS[role].has(capability);
+}

@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import type { Executor } from '../platform/db/schema.ts';
+
+export interface SessionRecord {
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+}
+
+export async function insertSession(db: Executor, session: SessionRecord): Promise<void> {
+  await db.insertInto('sessions').values(session).execute();
+}
+
+export async function getSession(db: Executor, id: string): Promise<SessionRecord | undefined> {
+  return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function touchSession(db: Executor, id: string, at: string): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute();
+}
+
+export async function deleteSession(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', id).execute();
+}
+
+export async function deleteSessionsOfUser(db: Executor, userId: string, exceptId?: string): Promise<void> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  await q.execute();
+}
+
+export async function recordSignInAttempt(
+  db: Executor,
+  attempt: { username: string; address: string; at: string; succeeded: boolean },
+): Promise<void> {
+  await db
+    .insertInto('sign_in_attempts')
+    .values({
+      id: randomUUID(),
+      username: attempt.username,
+      address: attempt.address,
+      attempted_at: attempt.at,
+      succeeded: attempt.succeeded ? 1 : 0,
+    })
+    .execute();
+}
+
+/** Failed attempts since `since` and since the last success, for a username or for an address. */
+export async function countRecentFailures(
+  db: Executor,
+  by: { username: string } | { address: string },
+  since: string,
+): Promise<number> {
+  const column = 'username' in by ? 'username' : 'address';
+  const value = 'username' in by ? by.username : by.address;
+  const lastSuccess = await db
+    .selectFrom('sign_in_attempts')
+    .select((eb) => eb.fn.max('attempted_at').as('at'))
+    .where(column, '=', value)
+    .where('succeeded', '=', 1)
+    .where('attempted_at', '>=', since)
+    .executeTakeFirst();
+  const row = await db
+    .selectFrom('sign_in_attempts')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where(column, '=', value)
+    .where('succeeded', '=', 0)
+    .where('attempted_at', '>=', lastSuccess?.at ?? since)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

@@ -1,0 +1,119 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { Invalid } from '../platform/errors.ts';
+import type { AuthService } from './service.ts';
+import { type Route, SESSION_COOKIE, setSessionCookie, signedInUser } from './web.ts';
+
+const signInForm = z.object({
+  username: z.string().default(''),
+  password: z.string().default(''),
+});
+
+const changePasswordForm = z.object({
+  currentPassword: z.string().default(''),
+  newPassword: z.string().default(''),
+  confirmPassword: z.string().default(''),
+});
+
+const SIGN_IN_FAILURES: Record<'wrong-credentials' | 'throttled' | 'school-inactive', string> = {
+  'wrong-credentials':
+    'The username or password is not correct. Both are case-sensitive. If you have forgotten them, contact your LA s2s administrator.',
+  throttled:
+    'There have been too many failed attempts to sign in. Wait 15 minutes and try again, or contact your LA s2s administrator.',
+  'school-inactive':
+    "Your school's s2s account is inactive, so you cannot sign in. Contact your LA s2s administrator to make it active.",
+};
+
+export function authRoutes(auth: AuthService, lockMinutes: number): Route[] {
+  const signInPage = (reply: FastifyReply, data: Record<string, unknown> = {}) =>
+    reply.page('auth/views/sign-in.njk', { title: 'Sign in', ...data });
+
+  return [
+    {
+      method: 'GET',
+      url: '/sign-in',
+      access: 'public',
+      handler: async (request: FastifyRequest, reply) => {
+        if (request.user) return reply.redirect('/');
+        const query = request.query as Record<string, string | undefined>;
+        return signInPage(reply, { expired: query.expired === '1', signedOut: query['signed-out'] === '1' });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/sign-in',
+      access: 'public',
+      handler: async (request, reply) => {
+        const form = signInForm.parse(request.body ?? {});
+        const errors = [];
+        if (!form.username) errors.push({ field: 'username', message: 'Enter your username' });
+        if (!form.password) errors.push({ field: 'password', message: 'Enter your password' });
+        if (errors.length > 0) return signInPage(reply.code(400), { errors, username: form.username });
+
+        const outcome = await auth.signIn(form.username, form.password, request.ip);
+        if (!outcome.ok) {
+          const message = SIGN_IN_FAILURES[outcome.reason].replace('15 minutes', `${lockMinutes} minutes`);
+          return signInPage(reply.code(outcome.reason === 'throttled' ? 429 : 400), {
+            errors: [{ field: 'username', message }],
+            username: form.username,
+          });
+        }
+        // A new session at every sign-in: an old session cookie never becomes a signed-in one.
+        if (request.sessionToken) await auth.signOut(request.sessionToken, undefined);
+        setSessionCookie(reply, outcome.token);
+        return reply.redirect(outcome.user.must_change_password ? '/change-password' : '/');
+      },
+    },
+    {
+      method: 'GET',
+      url: '/sign-out',
+      access: 'home.view',
+      beforePasswordChange: true,
+      handler: async (_request, reply) => reply.page('auth/views/sign-out.njk', { title: 'Logoff' }),
+    },
+    {
+      method: 'POST',
+      url: '/sign-out',
+      access: 'home.view',
+      beforePasswordChange: true,
+      handler: async (request, reply) => {
+        await auth.signOut(request.sessionToken, request.user);
+        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.redirect('/sign-in?signed-out=1');
+      },
+    },
+    {
+      method: 'GET',
+      url: '/change-password',
+      access: 'account.change-password',
+      beforePasswordChange: true,
+      handler: async (request, reply) =>
+        reply.page('auth/views/change-password.njk', {
+          title: 'Change Password',
+          forced: signedInUser(request).mustChangePassword,
+        }),
+    },
+    {
+      method: 'POST',
+      url: '/change-password',
+      access: 'account.change-password',
+      beforePasswordChange: true,
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = changePasswordForm.parse(request.body ?? {});
+        try {
+          const token = await auth.changeOwnPassword(user, request.sessionToken ?? '', form);
+          setSessionCookie(reply, token);
+          return reply.flash('Your password has been changed').redirect('/');
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return reply.code(400).page('auth/views/change-password.njk', {
+            title: 'Change Password',
+            forced: user.mustChangePassword,
+            errors: error.errors,
+          });
+        }
+      },
+    },
+  ];
+}

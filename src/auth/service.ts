@@ -1,0 +1,298 @@
+// Sign-in, sessions and passwords. No HTTP here: the routes pass in what they read from the request.
+import { createHash, randomBytes } from 'node:crypto';
+import { findUserByUsername, getUser, type UserRow, updateUser } from '../accounts/repository.ts';
+import { recordAudit } from '../audit/repository.ts';
+import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/schema.ts';
+import { Invalid } from '../platform/errors.ts';
+import { type Actor, organisationOf } from './actor.ts';
+import { passwordProblem } from './password-policy.ts';
+import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
+import { isRole, ROLE_LABELS, type Role, scopeOf } from './permissions.ts';
+import {
+  countRecentFailures,
+  deleteSession,
+  deleteSessionsOfUser,
+  getSession,
+  insertSession,
+  recordSignInAttempt,
+  touchSession,
+} from './repository.ts';
+
+export interface AuthSettings {
+  session: { idleMinutes: number; absoluteHours: number };
+  signIn: { maxFailures: number; lockMinutes: number };
+}
+
+/** The signed-in user as pages see them. */
+export interface SignedInUser extends Actor {
+  fullName: string;
+  roleLabel: string;
+  organisationName: string;
+  mustChangePassword: boolean;
+  lastSignedInAt: string | null;
+}
+
+export type SignInOutcome =
+  | { ok: true; token: string; user: UserRow }
+  | { ok: false; reason: 'wrong-credentials' | 'throttled' | 'school-inactive' };
+
+export type SessionLookup =
+  | { state: 'active'; sessionId: string; user: SignedInUser }
+  | { state: 'expired' }
+  | { state: 'none' };
+
+/** Several servers can share sessions: only a hash of the cookie's token is stored. */
+function sessionIdOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+/** Attempts from one network address may fail this many times more than attempts at one account. */
+const ADDRESS_FAILURE_FACTOR = 4;
+
+export class AuthService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly settings: AuthSettings,
+  ) {}
+
+  async signIn(username: string, password: string, address: string): Promise<SignInOutcome> {
+    const now = this.clock.now();
+    const at = now.toISOString();
+    const since = new Date(now.getTime() - this.settings.signIn.lockMinutes * 60_000).toISOString();
+    const [accountFailures, addressFailures] = await Promise.all([
+      countRecentFailures(this.db, { username }, since),
+      countRecentFailures(this.db, { address }, since),
+    ]);
+    const { maxFailures } = this.settings.signIn;
+    if (accountFailures >= maxFailures || addressFailures >= maxFailures * ADDRESS_FAILURE_FACTOR) {
+      await this.db.transaction().execute(async (tx) => {
+        await recordSignInAttempt(tx, { username, address, at, succeeded: false });
+        await recordAudit(tx, {
+          at: now,
+          action: 'sign-in-failed',
+          subjectType: 'user',
+          subjectId: username,
+          detail: { reason: 'throttled' },
+        });
+      });
+      return { ok: false, reason: 'throttled' };
+    }
+
+    const user = await findUserByUsername(this.db, username);
+    // Verify against a decoy when the user is unknown, so both cases take the same time.
+    const passwordMatches = await verifyPassword(
+      user?.password_hash ?? (await decoyPasswordHash()),
+      password,
+    );
+    if (!user || !passwordMatches || !isRole(user.role)) {
+      await this.db.transaction().execute(async (tx) => {
+        await recordSignInAttempt(tx, { username, address, at, succeeded: false });
+        await recordAudit(tx, {
+          at: now,
+          action: 'sign-in-failed',
+          organisation: user ? organisationOfRow(user) : null,
+          subjectType: 'user',
+          subjectId: username,
+          detail: { reason: 'wrong-credentials' },
+        });
+      });
+      return { ok: false, reason: 'wrong-credentials' };
+    }
+
+    if (user.role === 'school' && user.establishment_number) {
+      const school = await getEstablishment(this.db, user.establishment_number);
+      if (!school || school.active === 0) {
+        await recordAudit(this.db, {
+          at: now,
+          actorUserId: user.id,
+          actorUsername: user.username,
+          organisation: user.establishment_number,
+          action: 'sign-in-failed',
+          detail: { reason: 'school-inactive' },
+        });
+        return { ok: false, reason: 'school-inactive' };
+      }
+    }
+
+    const token = randomBytes(32).toString('base64url');
+    const expires = new Date(now.getTime() + this.settings.session.absoluteHours * 3_600_000).toISOString();
+    await this.db.transaction().execute(async (tx) => {
+      await insertSession(tx, {
+        id: sessionIdOf(token),
+        user_id: user.id,
+        created_at: at,
+        last_seen_at: at,
+        expires_at: expires,
+      });
+      await recordSignInAttempt(tx, { username, address, at, succeeded: true });
+      await updateUser(tx, user.id, { last_signed_in_at: at });
+      await recordAudit(tx, {
+        at: now,
+        actorUserId: user.id,
+        actorUsername: user.username,
+        organisation: organisationOfRow(user),
+        action: 'sign-in',
+      });
+    });
+    return { ok: true, token, user };
+  }
+
+  async lookUpSession(token: string | undefined): Promise<SessionLookup> {
+    if (!token) return { state: 'none' };
+    const sessionId = sessionIdOf(token);
+    const session = await getSession(this.db, sessionId);
+    if (!session) return { state: 'expired' };
+    const now = this.clock.now();
+    const idleLimit = new Date(session.last_seen_at).getTime() + this.settings.session.idleMinutes * 60_000;
+    if (now.getTime() >= idleLimit || now.toISOString() >= session.expires_at) {
+      await deleteSession(this.db, sessionId);
+      return { state: 'expired' };
+    }
+    const row = await getUser(this.db, session.user_id);
+    if (!row || !isRole(row.role)) {
+      await deleteSession(this.db, sessionId);
+      return { state: 'expired' };
+    }
+    // Write the activity time at most once a minute, not on every request.
+    if (now.getTime() - new Date(session.last_seen_at).getTime() > 60_000) {
+      await touchSession(this.db, sessionId, now.toISOString());
+    }
+    return { state: 'active', sessionId, user: await this.describe(row, row.role) };
+  }
+
+  async signOut(token: string | undefined, user: SignedInUser | undefined): Promise<void> {
+    if (!token) return;
+    await this.db.transaction().execute(async (tx) => {
+      await deleteSession(tx, sessionIdOf(token));
+      if (user) {
+        await recordAudit(tx, {
+          at: this.clock.now(),
+          actorUserId: user.userId,
+          actorUsername: user.username,
+          organisation: organisationOf(user),
+          action: 'sign-out',
+        });
+      }
+    });
+  }
+
+  /**
+   * The user changes their own password. Every other session of theirs ends and the current one is
+   * replaced, so a stolen cookie stops working; the new session token is returned.
+   */
+  async changeOwnPassword(
+    user: SignedInUser,
+    currentToken: string,
+    input: { currentPassword: string; newPassword: string; confirmPassword: string },
+  ): Promise<string> {
+    const row = await getUser(this.db, user.userId);
+    if (!row) throw Invalid.field('currentPassword', 'Your account no longer exists. Sign in again.');
+    const errors = [];
+    if (!input.currentPassword) {
+      errors.push({ field: 'currentPassword', message: 'Enter your current password' });
+    } else if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
+      errors.push({ field: 'currentPassword', message: 'Your current password is not correct' });
+    }
+    const problem = newPasswordProblem(input.newPassword, input.confirmPassword, row.username);
+    if (problem) errors.push(problem);
+    else if (input.newPassword === input.currentPassword) {
+      errors.push({
+        field: 'newPassword',
+        message: 'Your new password must be different from your current password',
+      });
+    }
+    if (errors.length > 0) throw new Invalid(errors);
+
+    const now = this.clock.now();
+    const at = now.toISOString();
+    const passwordHash = await hashPassword(input.newPassword);
+    const token = randomBytes(32).toString('base64url');
+    const session = await getSession(this.db, sessionIdOf(currentToken));
+    await this.db.transaction().execute(async (tx) => {
+      await updateUser(tx, row.id, {
+        password_hash: passwordHash,
+        must_change_password: 0,
+        password_changed_at: at,
+        updated_at: at,
+      });
+      await deleteSessionsOfUser(tx, row.id);
+      await insertSession(tx, {
+        id: sessionIdOf(token),
+        user_id: row.id,
+        created_at: at,
+        last_seen_at: at,
+        expires_at:
+          session?.expires_at ??
+          new Date(now.getTime() + this.settings.session.absoluteHours * 3_600_000).toISOString(),
+      });
+      await recordAudit(tx, {
+        at: now,
+        actorUserId: row.id,
+        actorUsername: row.username,
+        organisation: organisationOf(user),
+        action: 'password-changed',
+        subjectType: 'user',
+        subjectId: row.username,
+      });
+    });
+    return token;
+  }
+
+  private async describe(row: UserRow, role: Role): Promise<SignedInUser> {
+    const scope = scopeOf(role);
+    let organisationName = 's2s national administration';
+    if (scope === 'school' && row.establishment_number) {
+      const school = await getEstablishment(this.db, row.establishment_number);
+      organisationName = school ? `${school.number} ${school.name}` : row.establishment_number;
+    } else if (scope === 'la' && row.la_number) {
+      const la = await getLocalAuthority(this.db, row.la_number);
+      organisationName = la ? `${la.number} ${la.name}` : row.la_number;
+    } else if (role === 'dfe_collector') {
+      organisationName = 'Department for Education';
+    }
+    return {
+      userId: row.id,
+      username: row.username,
+      role,
+      laNumber: row.la_number,
+      establishmentNumber: row.establishment_number,
+      fullName: row.full_name,
+      roleLabel: ROLE_LABELS[role],
+      organisationName,
+      mustChangePassword: row.must_change_password === 1,
+      lastSignedInAt: row.last_signed_in_at,
+    };
+  }
+}
+
+function organisationOfRow(row: UserRow): string | null {
+  return isRole(row.role)
+    ? organisationOf({
+        role: row.role,
+        laNumber: row.la_number,
+        establishmentNumber: row.establishment_number,
+      })
+    : null;
+}
+
+/** The checks on a new password and its confirmation, shared by every form that sets one. */
+export function newPasswordProblem(
+  newPassword: string,
+  confirmPassword: string,
+  username: string,
+  field = 'newPassword',
+): { field: string; message: string } | null {
+  if (!newPassword) return { field, message: 'Enter a new password' };
+  const problem = passwordProblem(newPassword, username);
+  if (problem) return { field, message: problem };
+  if (newPassword !== confirmPassword) {
+    return {
+      field: 'confirmPassword',
+      message: 'The passwords do not match. Enter the same password twice.',
+    };
+  }
+  return null;
+}

@@ -1,0 +1,86 @@
+// The web edge of authentication: who is signed in, and whether the route lets them in.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Forbidden } from '../platform/errors.ts';
+import { menuFor } from './menu.ts';
+import { type Capability, can } from './permissions.ts';
+import type { AuthService, SignedInUser } from './service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    user?: SignedInUser;
+    sessionToken?: string;
+    sessionExpired: boolean;
+  }
+}
+
+export const SESSION_COOKIE = 's2s_session';
+
+export interface Route {
+  method: 'GET' | 'POST';
+  url: string;
+  /** 'public' needs no sign-in; otherwise the capability the permission table must grant. */
+  access: Capability | 'public';
+  /** May be used while the user must still replace an issued password. */
+  beforePasswordChange?: boolean;
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
+}
+
+export interface RouteInfo {
+  method: Route['method'];
+  url: string;
+  access: Route['access'];
+}
+
+export function signedInUser(request: FastifyRequest): SignedInUser {
+  if (!request.user) throw new Forbidden('Sign in to use this page');
+  return request.user;
+}
+
+export function pageContext(request: FastifyRequest): Record<string, unknown> {
+  const user = request.user;
+  return user && !user.mustChangePassword ? { user, menu: menuFor(user.role) } : { user };
+}
+
+export function setSessionCookie(reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/', secure: 'auto' });
+}
+
+/** Loads the session for every request, then registers each route behind its permission check. */
+export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: Route[]): RouteInfo[] {
+  app.decorateRequest('user', undefined);
+  app.decorateRequest('sessionToken', undefined);
+  app.decorateRequest('sessionExpired', false);
+
+  app.addHook('onRequest', async (request) => {
+    if (request.url.startsWith('/assets/') || request.url.startsWith('/static/')) return;
+    const token = request.cookies[SESSION_COOKIE];
+    const found = await auth.lookUpSession(token);
+    if (found.state === 'active') {
+      request.user = found.user;
+      request.sessionToken = token;
+    } else if (found.state === 'expired') {
+      request.sessionExpired = true;
+    }
+  });
+
+  for (const route of routes) {
+    const guard = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (route.access === 'public') return;
+      const user = request.user;
+      if (!user) {
+        if (request.sessionExpired) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        return reply.redirect(request.sessionExpired ? '/sign-in?expired=1' : '/sign-in');
+      }
+      if (user.mustChangePassword && !route.beforePasswordChange) return reply.redirect('/change-password');
+      if (!can(user.role, route.access)) throw new Forbidden();
+    };
+    app.route({
+      method: route.method,
+      url: route.url,
+      // The form body is parsed by preHandler time, so the CSRF token can be read from it.
+      preHandler: route.method === 'POST' ? [guard, app.csrfProtection] : [guard],
+      handler: route.handler,
+    });
+  }
+  return routes.map(({ method, url, access }) => ({ method, url, access }));
+}

@@ -1,0 +1,77 @@
+// The `s2s` command. Exit codes: 0 success, 1 invalid input or failure, 2 usage error.
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { seedDemoData } from './demo/seed.ts';
+import { buildDeps } from './deps.ts';
+
+const USAGE = `Usage: s2s <command>
+
+Commands:
+  serve                          run the web service (migrates, and loads demo data into an empty
+                                 database outside production)
+  migrate                        bring the database schema up to date
+  seed-demo                      load the demo organisations and accounts into an empty database
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command] = argv;
+  if (!command || command === '--help' || command === 'help') {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  const config = loadConfig();
+  switch (command) {
+    case 'serve': {
+      const deps = await buildDeps(config);
+      if (config.seedDemoData && (await seedDemoData(deps.db, deps.clock))) {
+        deps.logger.info('loaded demo data: sign in as demo-school-a with password demo-password-2026');
+      }
+      const app = await createApp(deps);
+      const stop = async () => {
+        await app.close();
+        await deps.db.destroy();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await app.listen({ port: config.port, host: config.host });
+      return -1;
+    }
+    case 'migrate': {
+      const deps = await buildDeps(config);
+      await deps.db.destroy();
+      process.stdout.write('The database schema is up to date.\n');
+      return 0;
+    }
+    case 'seed-demo': {
+      if (config.env === 'production') {
+        process.stderr.write('Demo data is never loaded in production (S2S_ENV=production).\n');
+        return 1;
+      }
+      const deps = await buildDeps(config);
+      const loaded = await seedDemoData(deps.db, deps.clock);
+      await deps.db.destroy();
+      process.stdout.write(
+        loaded
+          ? 'Loaded the demo data.\n'
+          : 'The database already holds organisations or users; nothing was loaded.\n',
+      );
+      return loaded ? 0 : 1;
+    }
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2));
+  if (code >= 0) process.exit(code);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`s2s: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+}

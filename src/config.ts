@@ -1,0 +1,92 @@
+// The only reader of process.env: one validated configuration, built once at boot.
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const environmentSchema = z.object({
+  S2S_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite: or postgres://')
+    .default('sqlite:./data/s2s.sqlite'),
+  FILE_STORE_DIR: z.string().min(1).default('./data/files'),
+  COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  TRUST_PROXY: flag.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
+  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  SIGN_IN_LOCK_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
+  SERVICE_DESK_EMAIL: z.email().default('s2s.servicedesk@example.gov.uk'),
+  SERVICE_DESK_TELEPHONE: z.string().min(1).default('0300 000 0000'),
+  SEED_DEMO_DATA: flag.optional(),
+});
+
+export type Environment = z.infer<typeof environmentSchema>['S2S_ENV'];
+
+export interface Config {
+  env: Environment;
+  port: number;
+  host: string;
+  databaseUrl: string;
+  fileStoreDir: string;
+  cookieSecret: string;
+  trustProxy: boolean;
+  logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
+  session: { idleMinutes: number; absoluteHours: number };
+  signIn: { maxFailures: number; lockMinutes: number };
+  serviceDesk: { email: string; telephone: string };
+  /** Load the demo organisations and accounts into an empty database (never in production). */
+  seedDemoData: boolean;
+}
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = environmentSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.S2S_ENV === 'production' && !e.COOKIE_SECRET) {
+    throw new ConfigError(
+      'The configuration is not valid:\n  COOKIE_SECRET: must be set in production (at least 32 random characters)',
+    );
+  }
+  if (e.S2S_ENV === 'production' && e.SEED_DEMO_DATA) {
+    throw new ConfigError(
+      'The configuration is not valid:\n  SEED_DEMO_DATA: demo data is never loaded in production',
+    );
+  }
+  return {
+    env: e.S2S_ENV,
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    fileStoreDir: e.FILE_STORE_DIR,
+    // Outside production a per-process secret is enough: it only signs the CSRF cookie.
+    cookieSecret: e.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    trustProxy: e.TRUST_PROXY,
+    logLevel: e.LOG_LEVEL,
+    session: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
+    signIn: { maxFailures: e.SIGN_IN_MAX_FAILURES, lockMinutes: e.SIGN_IN_LOCK_MINUTES },
+    serviceDesk: { email: e.SERVICE_DESK_EMAIL, telephone: e.SERVICE_DESK_TELEPHONE },
+    seedDemoData: e.SEED_DEMO_DATA ?? e.S2S_ENV !== 'production',
+  };
+}

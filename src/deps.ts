@@ -1,0 +1,39 @@
+// The composition root: every adapter and service is built once here and handed to createApp.
+import { AuthService } from './auth/service.ts';
+import type { Config } from './config.ts';
+import { type Clock, systemClock } from './platform/clock.ts';
+import { createDatabase, migrateToLatest } from './platform/db/database.ts';
+import type { Db } from './platform/db/schema.ts';
+import { createLogger, type Logger } from './platform/logger.ts';
+import { DiskFileStore, type FileStore } from './platform/storage/file-store.ts';
+
+export interface Deps {
+  config: Config;
+  db: Db;
+  fileStore: FileStore;
+  clock: Clock;
+  logger: Logger;
+  auth: AuthService;
+}
+
+export interface DepsOverrides {
+  db?: Db;
+  clock?: Clock;
+  logger?: Logger;
+  fileStore?: FileStore;
+}
+
+export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const db = overrides.db ?? createDatabase(config.databaseUrl);
+  await migrateToLatest(db);
+  const clock = overrides.clock ?? systemClock;
+  return {
+    config,
+    db,
+    clock,
+    logger,
+    fileStore: overrides.fileStore ?? new DiskFileStore(config.fileStoreDir),
+    auth: new AuthService(db, clock, config),
+  };
+}

@@ -1,0 +1,93 @@
+import type {
+  EstablishmentRow,
+  EstablishmentUpdate,
+  Executor,
+  LocalAuthorityRow,
+  NewEstablishment,
+} from '../platform/db/schema.ts';
+import { containsText, searchText } from '../platform/db/text-search.ts';
+
+export type { EstablishmentRow, LocalAuthorityRow };
+
+export async function getLocalAuthority(
+  db: Executor,
+  number: string,
+): Promise<LocalAuthorityRow | undefined> {
+  return db.selectFrom('local_authorities').selectAll().where('number', '=', number).executeTakeFirst();
+}
+
+export async function listLocalAuthorities(db: Executor): Promise<LocalAuthorityRow[]> {
+  return db.selectFrom('local_authorities').selectAll().orderBy('number').execute();
+}
+
+export async function insertLocalAuthority(db: Executor, la: LocalAuthorityRow): Promise<void> {
+  await db.insertInto('local_authorities').values(la).execute();
+}
+
+export async function updateLocalAuthority(
+  db: Executor,
+  number: string,
+  changes: Partial<Omit<LocalAuthorityRow, 'number'>>,
+): Promise<void> {
+  await db.updateTable('local_authorities').set(changes).where('number', '=', number).execute();
+}
+
+export async function getEstablishment(db: Executor, number: string): Promise<EstablishmentRow | undefined> {
+  return db.selectFrom('establishments').selectAll().where('number', '=', number).executeTakeFirst();
+}
+
+export async function listEstablishmentsOfLa(db: Executor, laNumber: string): Promise<EstablishmentRow[]> {
+  return db
+    .selectFrom('establishments')
+    .selectAll()
+    .where('la_number', '=', laNumber)
+    .orderBy('name')
+    .orderBy('number')
+    .execute();
+}
+
+export interface EstablishmentSearch {
+  name?: string;
+  town?: string;
+  laNumber?: string;
+  limit: number;
+}
+
+export interface FoundEstablishment extends EstablishmentRow {
+  la_name: string;
+  country: string;
+}
+
+/** Any part of the name and of the town, open and closed, England and Wales. */
+export async function findEstablishments(
+  db: Executor,
+  search: EstablishmentSearch,
+): Promise<FoundEstablishment[]> {
+  let q = db
+    .selectFrom('establishments as e')
+    .innerJoin('local_authorities as la', 'la.number', 'e.la_number')
+    .selectAll('e')
+    .select(['la.name as la_name', 'la.country as country']);
+  const name = searchText(search.name);
+  const town = searchText(search.town);
+  if (name) q = q.where(containsText('e.name_search', name));
+  if (town) q = q.where(containsText('e.town_search', town));
+  if (search.laNumber) q = q.where('e.la_number', '=', search.laNumber);
+  return q.orderBy('e.name').orderBy('e.number').limit(search.limit).execute();
+}
+
+export async function insertEstablishment(db: Executor, establishment: NewEstablishment): Promise<void> {
+  await db.insertInto('establishments').values(establishment).execute();
+}
+
+export async function updateEstablishment(
+  db: Executor,
+  number: string,
+  changes: EstablishmentUpdate,
+): Promise<void> {
+  await db.updateTable('establishments').set(changes).where('number', '=', number).execute();
+}
+
+export async function deleteEstablishment(db: Executor, number: string): Promise<void> {
+  await db.deleteFrom('establishments').where('number', '=', number).execute();
+}

@@ -1,0 +1,50 @@
+import { menuFor } from '../auth/menu.ts';
+import type { Route } from '../auth/web.ts';
+import { signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
+import { NotFound } from '../platform/errors.ts';
+
+export function homeRoutes(deps: Pick<Deps, 'db' | 'config'>): Route[] {
+  return [
+    {
+      method: 'GET',
+      url: '/',
+      access: 'home.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        return reply.page('home/views/home.njk', {
+          title: 'Home',
+          sections: menuFor(user.role).slice(1, -1),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/contacts',
+      access: 'contacts.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const la = user.laNumber ? await getLocalAuthority(deps.db, user.laNumber) : undefined;
+        return reply.page('home/views/contacts.njk', {
+          title: 'Contacts',
+          la,
+          serviceDesk: deps.config.serviceDesk,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/school-details',
+      access: 'school-details.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const school = user.establishmentNumber
+          ? await getEstablishment(deps.db, user.establishmentNumber)
+          : undefined;
+        if (!school) throw new NotFound('Your school');
+        return reply.page('home/views/school-details.njk', { title: 'School Details', school });
+      },
+    },
+  ];
+}

@@ -1,0 +1,66 @@
+// The one place that knows which SQL engine runs.
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import * as foundation from './migrations/001-foundation.ts';
+import type { Database, Db } from './schema.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+
+const migrations: Record<string, Migration> = {
+  '001-foundation': foundation,
+};
+
+export interface DatabaseOptions {
+  /** PostgreSQL only: run in this schema (tests use one schema each). */
+  schema?: string;
+}
+
+export function engineOf(url: string): Engine {
+  return url.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+}
+
+export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
+  if (engineOf(url) === 'sqlite') {
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    const connection = new SqliteDatabase(file === ':memory:' ? ':memory:' : resolve(file));
+    connection.pragma('journal_mode = WAL');
+    connection.pragma('foreign_keys = ON');
+    connection.pragma('busy_timeout = 5000');
+    return new Kysely<Database>({ dialect: new SqliteDialect({ database: connection }) });
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+}
+
+export async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason}`);
+  }
+}
+
+/** True when the database answers a trivial query. */
+export async function databaseIsReachable(db: Db): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** PostgreSQL returns count(*) as a string (bigint); SQLite as a number. */
+export function toCount(value: string | number | bigint | null | undefined): number {
+  return Number(value ?? 0);
+}

@@ -1,0 +1,77 @@
+// Where transferred files live. The disk store is the default; others (S3) implement the same interface.
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { access, constants, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+export interface FileStore {
+  /** Store a stream under a key; the object appears whole or not at all. */
+  put(key: string, content: Readable): Promise<void>;
+  get(key: string): Promise<Readable>;
+  remove(key: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  /** True when the store can be read and written now. */
+  isReachable(): Promise<boolean>;
+}
+
+const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+function checkKey(key: string): string {
+  if (!SAFE_KEY.test(key)) throw new Error(`Invalid storage key: ${JSON.stringify(key)}`);
+  return key;
+}
+
+export class DiskFileStore implements FileStore {
+  private readonly root: string;
+
+  constructor(directory: string) {
+    this.root = resolve(directory);
+  }
+
+  async put(key: string, content: Readable): Promise<void> {
+    const target = this.pathOf(key);
+    await mkdir(this.root, { recursive: true });
+    const partial = join(this.root, `.partial-${randomUUID()}`);
+    try {
+      await pipeline(content, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+      await rename(partial, target);
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const path = this.pathOf(key);
+    await access(path, constants.R_OK);
+    return createReadStream(path);
+  }
+
+  async remove(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      return (await stat(this.pathOf(key))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await mkdir(this.root, { recursive: true });
+      await access(this.root, constants.R_OK | constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private pathOf(key: string): string {
+    return join(this.root, checkKey(key));
+  }
+}

@@ -1,0 +1,166 @@
+// The HTTP server's plumbing: security headers, cookies, forms, CSRF, static assets, page rendering
+// and the one place where errors become pages.
+import { join } from 'node:path';
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
+import { Forbidden, Invalid, NotFound } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import { createViews, govukDist } from './views.ts';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Render a page with the common context (user, menu, CSRF token, CSP nonce, flash message). */
+    page(template: string, data?: Record<string, unknown>): FastifyReply;
+    /** Show a notification banner on the next page this browser renders. */
+    flash(message: string): FastifyReply;
+  }
+}
+
+export interface HttpOptions {
+  logger: Logger;
+  cookieSecret: string;
+  trustProxy: boolean;
+  /** Context every page gets from the request: the signed-in user and their menu. */
+  pageContext: (request: FastifyRequest) => Record<string, unknown>;
+}
+
+const FLASH_COOKIE = 's2s_flash';
+export const SERVICE_NAME = 's2s secure data transfer';
+
+export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    trustProxy: options.trustProxy,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1024 * 1024,
+  });
+  const views = createViews();
+
+  // Request log lines carry the path without its query string: searches can name pupils.
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url.split('?')[0],
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  await app.register(helmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    referrerPolicy: { policy: 'same-origin' },
+  });
+  await app.register(cookie, { secret: options.cookieSecret });
+  await app.register(formbody);
+  await app.register(csrf, {
+    sessionPlugin: '@fastify/cookie',
+    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: 'auto' },
+  });
+
+  await app.register(fastifyStatic, {
+    root: [join(govukDist, 'govuk', 'assets'), join(govukDist, 'govuk')],
+    prefix: '/assets/',
+    allowedPath: (path) =>
+      /^\/(fonts|images|rebrand)\/|^\/manifest\.json$|^\/govuk-frontend\.min\.(css|js)$/.test(path),
+    maxAge: '1d',
+  });
+  await app.register(fastifyStatic, {
+    root: join(import.meta.dirname, 'public'),
+    prefix: '/static/',
+    decorateReply: false,
+    maxAge: '1h',
+  });
+
+  app.decorateReply(
+    'page',
+    function page(this: FastifyReply, template: string, data: Record<string, unknown> = {}) {
+      const request = this.request;
+      const flash = request.cookies[FLASH_COOKIE]
+        ? request.unsignCookie(request.cookies[FLASH_COOKIE])
+        : undefined;
+      if (flash) this.clearCookie(FLASH_COOKIE, { path: '/' });
+      const html = views.render(template, {
+        serviceName: SERVICE_NAME,
+        currentPath: request.url.split('?')[0],
+        csrfToken: this.generateCsrf(),
+        cspNonce: this.cspNonce?.script,
+        flash: flash?.valid ? flash.value : undefined,
+        ...options.pageContext(request),
+        ...data,
+      });
+      return this.type('text/html; charset=utf-8').send(html);
+    },
+  );
+
+  app.decorateReply('flash', function flash(this: FastifyReply, message: string) {
+    return this.setCookie(FLASH_COOKIE, message, {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: 'auto',
+    });
+  });
+
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).page('platform/web/views/not-found.njk');
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof NotFound) {
+      return reply.code(404).page('platform/web/views/not-found.njk', { what: error.what });
+    }
+    if (error instanceof Forbidden) {
+      return reply.code(403).page('platform/web/views/forbidden.njk', { message: error.message });
+    }
+    if (error instanceof Invalid) {
+      return reply.code(400).page('platform/web/views/problem.njk', { errors: error.errors });
+    }
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('FST_CSRF')) {
+      return reply.code(403).page('platform/web/views/form-expired.njk');
+    }
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.code(status).page('platform/web/views/problem.njk', {
+        errors: [
+          {
+            field: '',
+            message: 'The request could not be understood. Go back, check what you entered and try again.',
+          },
+        ],
+      });
+    }
+    request.log.error({ err: error, path: request.url.split('?')[0] }, 'unhandled error');
+    return reply.code(500).page('platform/web/views/server-error.njk');
+  });
+
+  return app;
+}

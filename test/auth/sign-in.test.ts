@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser, TEST_PASSWORD } from '../support/factories.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+describeEachEngine('sign-in and sessions', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  test('a signed-out visitor is sent to the sign-in page', async () => {
+    const response = await new Agent(t.app).get('/');
+    assert.equal(response.statusCode, 302);
+    assert.equal(response.headers.location, '/sign-in');
+  });
+
+  test('the right password signs in, rotates the session and shows the home page', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    const signedIn = await agent.signIn(user.username);
+    assert.equal(signedIn.statusCode, 302);
+    assert.equal(signedIn.headers.location, '/');
+    const first = agent.cookie('s2s_session');
+    assert.ok(first);
+    const home = await agent.get('/');
+    assert.equal(home.statusCode, 200);
+    assert.match(home.body, new RegExp(`Signed in as <strong>${user.username}</strong>`));
+
+    await agent.signIn(user.username);
+    assert.notEqual(agent.cookie('s2s_session'), first, 'signing in again issues a new session');
+    const audit = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('actor_user_id', '=', user.id)
+      .execute();
+    assert.ok(audit.some((e) => e.action === 'sign-in' && e.organisation === la.number));
+  });
+
+  test('usernames are case-sensitive and a wrong password does not reveal which part was wrong', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number }, { username: `CaseUser${la.number}` });
+    const agent = new Agent(t.app);
+    const wrongCase = await agent.signIn(user.username.toLowerCase());
+    const wrongPassword = await agent.signIn(user.username, 'not-the-password');
+    assert.equal(wrongCase.statusCode, 400);
+    assert.equal(wrongPassword.statusCode, 400);
+    assert.equal(errorSummary(wrongCase.body), errorSummary(wrongPassword.body));
+    assert.match(errorSummary(wrongPassword.body), /username or password is not correct/);
+  });
+
+  test('empty fields are named in the error summary', async () => {
+    const response = await new Agent(t.app).post(
+      '/sign-in',
+      { username: '', password: '' },
+      { formPage: '/sign-in' },
+    );
+    assert.equal(response.statusCode, 400);
+    assert.match(errorSummary(response.body), /Enter your username.*Enter your password/);
+    assert.match(response.body, /href="#username"/);
+  });
+
+  test('a form without its CSRF token is refused and changes nothing', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    await agent.get('/sign-in');
+    const response = await agent.post(
+      '/sign-in',
+      { username: user.username, password: TEST_PASSWORD },
+      { csrf: false },
+    );
+    assert.equal(response.statusCode, 403);
+    assert.match(response.body, /The form has expired/);
+    assert.equal(agent.cookie('s2s_session'), undefined);
+  });
+
+  test('repeated failures lock the account for a while, with a clear message, even for the right password', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    for (let i = 0; i < 5; i += 1) await agent.signIn(user.username, `wrong-${i}`);
+    const locked = await agent.signIn(user.username);
+    assert.equal(locked.statusCode, 429);
+    assert.match(errorSummary(locked.body), /too many failed attempts.*Wait 15 minutes/);
+    t.clock.advanceMinutes(16);
+    const later = await agent.signIn(user.username);
+    assert.equal(later.statusCode, 302);
+  });
+
+  test('an unknown username is throttled the same way as a known one', async () => {
+    const agent = new Agent(t.app);
+    for (let i = 0; i < 5; i += 1) await agent.signIn('nobody-by-this-name', `wrong-${i}`);
+    const locked = await agent.signIn('nobody-by-this-name');
+    assert.equal(locked.statusCode, 429);
+  });
+
+  test('users of an inactive school cannot sign in and are told why', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number, { active: 0 });
+    const user = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    const response = await new Agent(t.app).signIn(user.username);
+    assert.equal(response.statusCode, 400);
+    assert.match(errorSummary(response.body), /account is inactive/);
+  });
+
+  test('an idle session expires and the user is told why on the sign-in page', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    t.clock.advanceMinutes(31);
+    const response = await agent.get('/');
+    assert.equal(response.statusCode, 302);
+    assert.equal(response.headers.location, '/sign-in?expired=1');
+    const page = await agent.get('/sign-in?expired=1');
+    assert.match(page.body, /signed out because you had not used s2s for a while/);
+  });
+
+  test('Logoff ends the session', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const token = agent.cookie('s2s_session');
+    const out = await agent.post('/sign-out', {}, { formPage: '/sign-out' });
+    assert.equal(out.headers.location, '/sign-in?signed-out=1');
+    const replay = await t.app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { cookie: `s2s_session=${token}` },
+    });
+    assert.equal(replay.statusCode, 302);
+  });
+});

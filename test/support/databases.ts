@@ -1,0 +1,84 @@
+// Every repository test runs on both engines: an SQLite file in a temporary folder, and a schema of its
+// own in the PostgreSQL server on this machine.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe } from 'node:test';
+import pg from 'pg';
+import { createDatabase, type Engine, migrateToLatest } from '../../src/platform/db/database.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+
+export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export interface TestDatabase {
+  engine: Engine;
+  db: Db;
+  /** A DATABASE_URL that reaches this same database (for processes started by the test). */
+  url: string;
+  /** PostgreSQL schema, when the engine is PostgreSQL. */
+  schema?: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 's2s-test-'));
+    const url = `sqlite:${join(dir, 'test.sqlite')}`;
+    const db = createDatabase(url);
+    await migrateToLatest(db);
+    return {
+      engine,
+      db,
+      url,
+      drop: async () => {
+        await db.destroy();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const db = createDatabase(POSTGRES_URL, { schema });
+  await migrateToLatest(db);
+  return {
+    engine,
+    db,
+    url: POSTGRES_URL,
+    schema,
+    drop: async () => {
+      await db.destroy();
+      const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
+      await cleanup.connect();
+      await cleanup.query(`drop schema ${schema} cascade`);
+      await cleanup.end();
+    },
+  };
+}
+
+export const ENGINES: Engine[] = ['sqlite', 'postgres'];
+
+/**
+ * Declares the suite once per engine. `body` receives a getter for the current database, which is
+ * fresh for each engine's suite; tests isolate their data with factories (unique numbers and names).
+ */
+export function describeEachEngine(name: string, body: (database: () => TestDatabase) => void): void {
+  for (const engine of ENGINES) {
+    describe(`${name} [${engine}]`, () => {
+      let current: TestDatabase | undefined;
+      before(async () => {
+        current = await createTestDatabase(engine);
+      });
+      after(async () => {
+        await current?.drop();
+      });
+      body(() => {
+        if (!current) throw new Error('database not ready');
+        return current;
+      });
+    });
+  }
+}

@@ -1,0 +1,101 @@
+// Drives the app through fastify.inject like a browser would: a cookie jar, CSRF tokens read from the
+// page's forms, and redirects left for the test to check.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { createApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { buildDeps, type Deps } from '../../src/deps.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { TEST_PASSWORD } from './factories.ts';
+
+export interface TestApp {
+  app: FastifyInstance;
+  deps: Deps;
+  clock: ManualClock;
+}
+
+export async function createTestApp(db: Db, env: Record<string, string> = {}): Promise<TestApp> {
+  const clock = new ManualClock();
+  const config = loadConfig({
+    S2S_ENV: 'test',
+    FILE_STORE_DIR: mkdtempSync(join(tmpdir(), 's2s-files-')),
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const deps = await buildDeps(config, { db, clock, logger: createLogger('silent') });
+  const app = await createApp(deps);
+  await app.ready();
+  return { app, deps, clock };
+}
+
+export class Agent {
+  private cookies = new Map<string, string>();
+  private csrfToken: string | undefined;
+
+  constructor(private readonly app: FastifyInstance) {}
+
+  async get(url: string): Promise<LightMyRequestResponse> {
+    const response = await this.app.inject({ method: 'GET', url, headers: this.headers() });
+    this.remember(response);
+    return response;
+  }
+
+  /** Posts a form with the CSRF token of the last page fetched (or of `formPage`, fetched first). */
+  async post(
+    url: string,
+    form: Record<string, string | string[]>,
+    options: { formPage?: string; csrf?: boolean } = {},
+  ): Promise<LightMyRequestResponse> {
+    if (options.formPage) await this.get(options.formPage);
+    const fields = new URLSearchParams();
+    if (options.csrf !== false && this.csrfToken) fields.append('_csrf', this.csrfToken);
+    for (const [key, value] of Object.entries(form)) {
+      for (const v of Array.isArray(value) ? value : [value]) fields.append(key, v);
+    }
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' },
+      payload: fields.toString(),
+    });
+    this.remember(response);
+    return response;
+  }
+
+  async signIn(username: string, password = TEST_PASSWORD): Promise<LightMyRequestResponse> {
+    return this.post('/sign-in', { username, password }, { formPage: '/sign-in' });
+  }
+
+  cookie(name: string): string | undefined {
+    return this.cookies.get(name);
+  }
+
+  private headers(): Record<string, string> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    return cookie ? { cookie } : {};
+  }
+
+  private remember(response: LightMyRequestResponse): void {
+    for (const c of response.cookies) {
+      if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    const token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
+    if (token) this.csrfToken = token;
+  }
+}
+
+/** The text of the GOV.UK error summary, for asserting on the messages users see. */
+export function errorSummary(html: string): string {
+  const match = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html);
+  return match
+    ? match[0]
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim()
+    : '';
+}
