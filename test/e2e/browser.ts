@@ -1,0 +1,140 @@
+// Browser journeys: the real service in its own process (as `npm start` runs it, with demo data), driven
+// by headless Chromium. Every page visited is checked with axe-core.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+const AXE_SOURCE = readFileSync(join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+
+export interface RunningService {
+  baseUrl: string;
+  databaseUrl: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Starts `s2s serve` on a fresh SQLite database with the demo data, as a newcomer would. */
+export async function startService(): Promise<RunningService> {
+  const dir = mkdtempSync(join(tmpdir(), 's2s-e2e-'));
+  const port = await freePort();
+  const databaseUrl = `sqlite:${join(dir, 's2s.sqlite')}`;
+  const child: ChildProcess = spawn(process.execPath, ['bin/s2s.js', 'serve'], {
+    env: {
+      ...process.env,
+      S2S_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      FILE_STORE_DIR: join(dir, 'files'),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; ; attempt += 1) {
+    if (child.exitCode !== null) throw new Error(`s2s serve exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (attempt > 300) throw new Error('s2s serve did not become healthy');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    baseUrl,
+    databaseUrl,
+    stop: async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS, headless: true });
+}
+
+/** Runs axe-core (WCAG 2.0-2.2 A and AA rules) on the page and fails on any violation. */
+export async function assertAccessible(page: Page): Promise<void> {
+  // evaluate() runs through the DevTools protocol, so the page's CSP (no inline scripts) is kept on.
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: axe is injected into the page at run time
+    const axe = (globalThis as any).axe;
+    const results = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
+    return results.violations.map(
+      (v: { id: string; help: string; nodes: { target: string[] }[] }) =>
+        `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+    );
+  });
+  assert.deepEqual(violations, [], `accessibility violations on ${page.url()}`);
+}
+
+/**
+ * A browser tab that keeps count of the documents it loads, so a journey can prove that axe checked
+ * every page it visited (including a form shown again with its errors).
+ */
+export class Journey {
+  private loads = 0;
+  private readonly checkedLoads = new Set<number>();
+  private readonly unchecked: string[] = [];
+
+  private constructor(readonly page: Page) {
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) this.loads += 1;
+    });
+  }
+
+  static async open(browser: Browser, baseUrl: string): Promise<Journey> {
+    const context = await browser.newContext({ baseURL: baseUrl });
+    return new Journey(await context.newPage());
+  }
+
+  /** Check the page now shown; call after every navigation. */
+  async check(): Promise<void> {
+    await this.page.waitForLoadState('load');
+    await assertAccessible(this.page);
+    this.checkedLoads.add(this.loads);
+  }
+
+  /** Fails unless every page loaded in this journey was checked. */
+  assertEveryPageChecked(): void {
+    for (let load = 1; load <= this.loads; load += 1) {
+      if (!this.checkedLoads.has(load)) this.unchecked.push(`page load #${load}`);
+    }
+    assert.deepEqual(this.unchecked, [], 'pages visited without an accessibility check');
+  }
+
+  async close(): Promise<void> {
+    await this.page.context().close();
+  }
+}

@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { ROLE_LABELS } from '../../src/auth/permissions.ts';
+import { createDatabase } from '../../src/platform/db/database.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
+import { Journey, launchBrowser, type RunningService, startService } from './browser.ts';
+
+async function signIn(journey: Journey, username: string, password: string): Promise<void> {
+  const { page } = journey;
+  await page.goto('/sign-in');
+  await journey.check();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await journey.check();
+}
+
+async function menuItems(journey: Journey): Promise<string[]> {
+  return journey.page.getByRole('navigation', { name: 'Menu' }).getByRole('link').allInnerTexts();
+}
+
+describe('signing in (browser)', () => {
+  let service: RunningService;
+  let browser: Browser;
+  let db: Db;
+  before(async () => {
+    service = await startService();
+    browser = await launchBrowser();
+    db = createDatabase(service.databaseUrl);
+  });
+  after(async () => {
+    await db?.destroy();
+    await browser?.close();
+    await service?.stop();
+  });
+
+  test('a new user signs in with an issued password, must choose a new one, then sees the menu of their role', async () => {
+    const user = await makeUser(db, 'la_lost_pupil', { laNumber: '916' }, { must_change_password: 1 });
+    const journey = await Journey.open(browser, service.baseUrl);
+    const { page } = journey;
+    await signIn(journey, user.username, TEST_PASSWORD);
+    assert.equal(new URL(page.url()).pathname, '/change-password');
+    await assert.doesNotReject(page.getByRole('heading', { name: 'Choose a new password' }).waitFor());
+
+    await page.goto('/');
+    await journey.check();
+    assert.equal(new URL(page.url()).pathname, '/change-password', 'the home page waits for the new password');
+
+    await page.getByLabel('The password you were issued').fill(TEST_PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('password');
+    await page.getByLabel('Confirm new password').fill('password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await journey.check();
+    const summary = page.locator('.govuk-error-summary');
+    assert.match(await summary.innerText(), /too short|10 characters or more/);
+
+    await page.getByLabel('The password you were issued').fill(TEST_PASSWORD);
+    await page.getByLabel('New password', { exact: true }).fill('kettle orchard lantern');
+    await page.getByLabel('Confirm new password').fill('kettle orchard lantern');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await journey.check();
+    assert.equal(new URL(page.url()).pathname, '/');
+    assert.match(await page.locator('.govuk-notification-banner').innerText(), /Your password has been changed/);
+    assert.match(await page.locator('.s2s-signed-in').innerText(), new RegExp(ROLE_LABELS.la_lost_pupil));
+    assert.deepEqual(await menuItems(journey), [
+      'Home',
+      'Establishment Finder',
+      'Contacts',
+      'Change Password',
+      'Logoff',
+    ]);
+
+    await page.getByRole('link', { name: 'Logoff' }).click();
+    await journey.check();
+    await page.getByRole('button', { name: 'Logoff' }).click();
+    await journey.check();
+    assert.match(await page.locator('.govuk-notification-banner').innerText(), /You have signed out/);
+    journey.assertEveryPageChecked();
+    await journey.close();
+  });
+
+  test('each demo account signs in with the demo password and sees the menu of its role', async () => {
+    const expected: Record<string, string[]> = {
+      'demo-school-a': ['Home', 'Establishment Finder', 'Contacts', 'School Details', 'Change Password', 'Logoff'],
+      'demo-la-dba': ['Home', 'DBA', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
+      'demo-la-dba-view': ['Home', 'DBA', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
+      'demo-admin': ['Home', 'DBA', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
+      'demo-collector': ['Home', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
+    };
+    for (const [username, menu] of Object.entries(expected)) {
+      const journey = await Journey.open(browser, service.baseUrl);
+      await signIn(journey, username, 'demo-password-2026');
+      assert.equal(new URL(journey.page.url()).pathname, '/', `${username} reaches the home page`);
+      assert.deepEqual(await menuItems(journey), menu, `menu of ${username}`);
+      journey.assertEveryPageChecked();
+      await journey.close();
+    }
+  });
+});
