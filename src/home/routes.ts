@@ -4,6 +4,7 @@ import { signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { NotFound } from '../platform/errors.ts';
+import { whatNeedsAttention } from './service.ts';
 
 export function homeRoutes(deps: Pick<Deps, 'db' | 'config'>): Route[] {
   return [
@@ -15,6 +16,7 @@ export function homeRoutes(deps: Pick<Deps, 'db' | 'config'>): Route[] {
         const user = signedInUser(request);
         return reply.page('home/views/home.njk', {
           title: 'Home',
+          attention: await whatNeedsAttention(deps.db, user),
           sections: menuFor(user.role).slice(1, -1),
         });
       },
