@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { accountsRoutes } from './accounts/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { pageContext, type RouteInfo, registerRoutes } from './auth/web.ts';
 import type { Deps } from './deps.ts';
+import { directoryRoutes } from './directory/routes.ts';
 import { homeRoutes } from './home/routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
 import { createHttpServer } from './platform/web/http.ts';
@@ -40,6 +42,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
   const routeTable = registerRoutes(app, deps.auth, [
     ...authRoutes(deps.auth, deps.config.signIn.lockMinutes),
     ...homeRoutes(deps),
+    ...directoryRoutes(deps),
+    ...accountsRoutes(deps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

@@ -78,3 +78,17 @@ export async function updateUser(
 ): Promise<void> {
   await db.updateTable('users').set(changes).where('id', '=', id).execute();
 }
+
+/**
+ * Serialises changes to one LA's accounts until the transaction ends, so that two administrators cannot
+ * both add the LA's only LEA School account at once. Rewriting a column with its own value takes a row
+ * lock on PostgreSQL (without blocking inserts that merely reference the LA); SQLite runs one write
+ * transaction at a time anyway.
+ */
+export async function lockAccountsOfLa(db: Executor, laNumber: string): Promise<void> {
+  await db
+    .updateTable('local_authorities')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('number', '=', laNumber)
+    .execute();
+}

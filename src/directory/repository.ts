@@ -91,3 +91,16 @@ export async function updateEstablishment(
 export async function deleteEstablishment(db: Executor, number: string): Promise<void> {
   await db.deleteFrom('establishments').where('number', '=', number).execute();
 }
+
+/**
+ * Deleted user accounts keep their rows (their usernames stay reserved for the audit trail), so before a
+ * school is deleted their link to it is cleared; live accounts must have been deleted or moved first.
+ */
+export async function releaseEstablishmentFromDeletedUsers(db: Executor, number: string): Promise<void> {
+  await db
+    .updateTable('users')
+    .set({ establishment_number: null })
+    .where('establishment_number', '=', number)
+    .where('deleted_at', 'is not', null)
+    .execute();
+}

@@ -18,7 +18,10 @@ const CHROMIUM_FLAGS = [
   '--no-first-run',
 ];
 
-const AXE_SOURCE = readFileSync(join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'), 'utf8');
+const AXE_SOURCE = readFileSync(
+  join(import.meta.dirname, '..', '..', 'node_modules', 'axe-core', 'axe.min.js'),
+  'utf8',
+);
 
 export interface RunningService {
   baseUrl: string;

@@ -46,7 +46,11 @@ describe('signing in (browser)', () => {
 
     await page.goto('/');
     await journey.check();
-    assert.equal(new URL(page.url()).pathname, '/change-password', 'the home page waits for the new password');
+    assert.equal(
+      new URL(page.url()).pathname,
+      '/change-password',
+      'the home page waits for the new password',
+    );
 
     await page.getByLabel('The password you were issued').fill(TEST_PASSWORD);
     await page.getByLabel('New password', { exact: true }).fill('password');
@@ -62,7 +66,10 @@ describe('signing in (browser)', () => {
     await page.getByRole('button', { name: 'Change password' }).click();
     await journey.check();
     assert.equal(new URL(page.url()).pathname, '/');
-    assert.match(await page.locator('.govuk-notification-banner').innerText(), /Your password has been changed/);
+    assert.match(
+      await page.locator('.govuk-notification-banner').innerText(),
+      /Your password has been changed/,
+    );
     assert.match(await page.locator('.s2s-signed-in').innerText(), new RegExp(ROLE_LABELS.la_lost_pupil));
     assert.deepEqual(await menuItems(journey), [
       'Home',
@@ -83,7 +90,14 @@ describe('signing in (browser)', () => {
 
   test('each demo account signs in with the demo password and sees the menu of its role', async () => {
     const expected: Record<string, string[]> = {
-      'demo-school-a': ['Home', 'Establishment Finder', 'Contacts', 'School Details', 'Change Password', 'Logoff'],
+      'demo-school-a': [
+        'Home',
+        'Establishment Finder',
+        'Contacts',
+        'School Details',
+        'Change Password',
+        'Logoff',
+      ],
       'demo-la-dba': ['Home', 'DBA', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
       'demo-la-dba-view': ['Home', 'DBA', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
       'demo-admin': ['Home', 'DBA', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],

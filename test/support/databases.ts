@@ -43,19 +43,25 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const db = createDatabase(POSTGRES_URL, { schema });
-  await migrateToLatest(db);
+  const dropSchema = async () => {
+    await db.destroy();
+    const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
+    await cleanup.connect();
+    await cleanup.query(`drop schema ${schema} cascade`);
+    await cleanup.end();
+  };
+  try {
+    await migrateToLatest(db, schema);
+  } catch (error) {
+    await dropSchema();
+    throw error;
+  }
   return {
     engine,
     db,
     url: POSTGRES_URL,
     schema,
-    drop: async () => {
-      await db.destroy();
-      const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
-      await cleanup.connect();
-      await cleanup.query(`drop schema ${schema} cascade`);
-      await cleanup.end();
-    },
+    drop: dropSchema,
   };
 }
 

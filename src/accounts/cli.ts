@@ -1,0 +1,160 @@
+// `s2s users ...`: account administration from the command line. This is how the first national
+// administrator is created in production, before anyone can sign in.
+import { parseArgs } from 'node:util';
+import { isRole, ROLE_LABELS, ROLES } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/schema.ts';
+import { Invalid } from '../platform/errors.ts';
+import { issuePassword } from './issued-password.ts';
+import { CLI_ACTOR } from './policy.ts';
+import { AccountsService } from './service.ts';
+
+const INDENT = ' '.repeat(33);
+
+/** The role names, wrapped to the width of the usage text. */
+function roleLines(): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const role of ROLES) {
+    const next = line ? `${line}, ${role}` : role;
+    if (next.length > 62 && line) {
+      lines.push(`${line},`);
+      line = role;
+    } else line = next;
+  }
+  lines.push(line);
+  return lines.map((l) => `${INDENT}${l}`).join('\n');
+}
+
+export const USERS_USAGE = `  users add --username U --role ROLE --name "FULL NAME" [--la LLL] [--school NNNNNNN]
+            [--email E] [--telephone T] [--json]
+${INDENT}add an account with a random issued password, printed once; the
+${INDENT}user must change it when they first sign in. ROLE is one of:
+${roleLines()}
+`;
+
+/** The command-line option behind each field of the Add User form, to name it in messages. */
+const OPTION_OF: Record<string, string> = {
+  username: '--username',
+  fullName: '--name',
+  email: '--email',
+  telephone: '--telephone',
+  role: '--role',
+  laNumber: '--la',
+  establishmentNumber: '--school',
+  newPassword: 'issued password',
+  confirmPassword: 'issued password',
+};
+
+export interface CommandOutput {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processOutput: CommandOutput = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
+/**
+ * Runs `users SUBCOMMAND ...`. `open` is only called once the arguments are known to be usable, and
+ * the database it returns is closed before returning. Exit codes: 0 done, 1 invalid input, 2 usage.
+ */
+export async function runUsersCommand(
+  args: string[],
+  open: () => Promise<{ db: Db; clock: Clock }>,
+  io: CommandOutput = processOutput,
+): Promise<number> {
+  const [subcommand, ...rest] = args;
+  const usage = (problem: string) => {
+    io.err(`${problem}\n\nUsage: s2s users add ...\n${USERS_USAGE}`);
+    return 2;
+  };
+  if (subcommand !== 'add') {
+    return usage(subcommand ? `Unknown users command "${subcommand}".` : 'Name a users command.');
+  }
+
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs({
+      args: rest,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        username: { type: 'string' },
+        role: { type: 'string' },
+        name: { type: 'string' },
+        la: { type: 'string' },
+        school: { type: 'string' },
+        email: { type: 'string' },
+        telephone: { type: 'string' },
+        json: { type: 'boolean', default: false },
+      },
+    }).values;
+  } catch (error) {
+    return usage(error instanceof Error ? error.message : String(error));
+  }
+  const text = (name: string) => {
+    const value = values[name];
+    return typeof value === 'string' ? value.trim() : '';
+  };
+  const missing = ['username', 'role', 'name'].filter((name) => !text(name));
+  if (missing.length > 0) return usage(`Missing ${missing.map((m) => `--${m}`).join(', ')}.`);
+
+  const role = text('role');
+  if (!isRole(role)) {
+    io.err(`Unknown role "${role}". Use one of: ${ROLES.join(', ')}.\n`);
+    return 1;
+  }
+
+  const username = text('username');
+  const password = issuePassword(username);
+  const { db, clock } = await open();
+  try {
+    const user = await new AccountsService(db, clock).add(CLI_ACTOR, {
+      username,
+      fullName: text('name'),
+      email: text('email'),
+      telephone: text('telephone'),
+      role,
+      laNumber: text('la'),
+      establishmentNumber: text('school'),
+      newPassword: password,
+      confirmPassword: password,
+    });
+    if (values.json) {
+      io.out(
+        `${JSON.stringify({
+          username: user.username,
+          role: user.role,
+          laNumber: user.la_number,
+          establishmentNumber: user.establishment_number,
+          issuedPassword: password,
+          mustChangePassword: true,
+        })}\n`,
+      );
+    } else {
+      io.out(
+        [
+          `Added the account ${user.username} (${ROLE_LABELS[role]}${user.la_number ? `, LA ${user.la_number}` : ''}${user.establishment_number ? `, school ${user.establishment_number}` : ''}).`,
+          `Issued password: ${password}`,
+          'They must choose a new password when they first sign in. Tell them the username and the',
+          'password separately: never in the same email or letter.',
+          '',
+        ].join('\n'),
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    if (values.json) {
+      io.out(`${JSON.stringify({ errors: error.errors })}\n`);
+    } else {
+      const lines = error.errors.map((e) => `  ${OPTION_OF[e.field] ?? e.field}: ${e.message}`);
+      io.err(`The account was not added:\n${lines.join('\n')}\n`);
+    }
+    return 1;
+  } finally {
+    await db.destroy();
+  }
+}

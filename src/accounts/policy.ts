@@ -1,0 +1,159 @@
+// Who may see and change which accounts (LA notes §1.6, §3.1-3.7). Pure functions over the permission
+// table: no database, no HTTP.
+import type { Actor } from '../auth/actor.ts';
+import { can, isRole, ROLE_LABELS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
+
+/**
+ * The operator at the command line. It may do everything: it is how the first national administrator
+ * is created in production, before anyone can sign in.
+ */
+export interface SystemActor {
+  kind: 'system';
+  /** Written to the audit log as the actor's username. */
+  username: string;
+}
+
+/** Who changes accounts: a signed-in user, or the operator at the command line. */
+export type AccountsActor = Actor | SystemActor;
+
+export const CLI_ACTOR: SystemActor = { kind: 'system', username: 'cli' };
+
+export function isSystemActor(actor: AccountsActor): actor is SystemActor {
+  return 'kind' in actor && actor.kind === 'system';
+}
+
+/** The account being looked at or changed. */
+export interface AccountSubject {
+  id: string;
+  role: string;
+  la_number: string | null;
+}
+
+const SCHOOL_ROLE_FIXED =
+  'A School User belongs to a school, so their role cannot be changed. To give this person another role, delete this account and add a new one';
+
+export type AccountChange = 'role' | 'password' | 'delete';
+
+/** Whose accounts an actor may see: everyone's, one LA's (its LA roles and its schools' users), or none. */
+export type UserReach = { kind: 'everyone' } | { kind: 'la'; laNumber: string } | { kind: 'nobody' };
+
+export function userReach(actor: AccountsActor): UserReach {
+  if (isSystemActor(actor)) return { kind: 'everyone' };
+  if (!can(actor.role, 'users.view')) return { kind: 'nobody' };
+  const scope = scopeOf(actor.role);
+  if (scope === 'national') return { kind: 'everyone' };
+  if (scope === 'la' && actor.laNumber) return { kind: 'la', laNumber: actor.laNumber };
+  return { kind: 'nobody' };
+}
+
+/** Whether the actor may see this account at all. When not, pages answer "not found". */
+export function canSeeUser(actor: AccountsActor, subject: Pick<AccountSubject, 'la_number'>): boolean {
+  const reach = userReach(actor);
+  if (reach.kind === 'everyone') return true;
+  return reach.kind === 'la' && subject.la_number === reach.laNumber;
+}
+
+export function canManageUsers(actor: AccountsActor): boolean {
+  return isSystemActor(actor) || can(actor.role, 'users.manage');
+}
+
+/**
+ * The roles an LA's DBA may give: every LA role but their own, and School User. Each LA's DBA is set up
+ * by the national administrator (LA notes §3.1).
+ */
+const LA_DBA_ASSIGNABLE: readonly Role[] = ROLES.filter(
+  (role) => role === 'school' || (scopeOf(role) === 'la' && role !== 'la_dba'),
+);
+
+/** The roles this actor may give to a new account, or change an account to. */
+export function assignableRoles(actor: AccountsActor): readonly Role[] {
+  if (!canManageUsers(actor)) return [];
+  const reach = userReach(actor);
+  if (reach.kind === 'everyone') return ROLES;
+  if (reach.kind === 'la') return LA_DBA_ASSIGNABLE;
+  return [];
+}
+
+function labelOf(role: string): string {
+  return isRole(role) ? ROLE_LABELS[role] : role;
+}
+
+/** Why the actor may not add accounts, or null when they may. Reasons are sentences without a final stop. */
+export function addProblem(actor: AccountsActor): string | null {
+  if (isSystemActor(actor)) return null;
+  if (!canManageUsers(actor)) {
+    return `Your role (${ROLE_LABELS[actor.role]}) lets you view users but not add, change or delete them`;
+  }
+  if (assignableRoles(actor).length === 0) return 'You cannot add users';
+  return null;
+}
+
+/**
+ * Why the actor may not make this change to an account they can see, or null when they may.
+ * (Whether they can see it at all is `canSeeUser`: the answer then is "not found", not a reason.)
+ */
+export function changeProblem(
+  actor: AccountsActor,
+  subject: AccountSubject,
+  change: AccountChange,
+): string | null {
+  if (isSystemActor(actor)) return null;
+  if (!canManageUsers(actor)) {
+    return `Your role (${ROLE_LABELS[actor.role]}) lets you view users but not change them`;
+  }
+  if (subject.id === actor.userId) {
+    if (change === 'password') return 'To change your own password, use Change Password in the menu';
+    if (change === 'role') return 'You cannot change your own role. Ask another administrator to do it';
+    return 'You cannot delete your own account. Ask another administrator to do it';
+  }
+  if (!(assignableRoles(actor) as readonly string[]).includes(subject.role)) {
+    return `Only the s2s National Administrator can change ${labelOf(subject.role)} accounts`;
+  }
+  if (change === 'role' && subject.role === 'school') return SCHOOL_ROLE_FIXED;
+  return null;
+}
+
+/** Which changes the actor may make to this account: the links the user page shows. */
+export function allowedChanges(
+  actor: AccountsActor,
+  subject: AccountSubject,
+): Record<AccountChange, boolean> {
+  return {
+    role: changeProblem(actor, subject, 'role') === null,
+    password: changeProblem(actor, subject, 'password') === null,
+    delete: changeProblem(actor, subject, 'delete') === null,
+  };
+}
+
+/** Why the actor may make no change at all to this account (shown instead of the links), or null. */
+export function noChangesReason(actor: AccountsActor, subject: AccountSubject): string | null {
+  const allowed = allowedChanges(actor, subject);
+  if (allowed.role || allowed.password || allowed.delete) return null;
+  if (!isSystemActor(actor) && canManageUsers(actor) && subject.id === actor.userId) {
+    return 'This is your own account. To change your password, use Change Password in the menu. Another administrator can change your role or delete the account';
+  }
+  return changeProblem(actor, subject, 'delete');
+}
+
+/**
+ * The roles offered when changing an account's role: those of the same kind as its current role.
+ * A School User belongs to a school, so that role is never changed (LA notes §3.4: only the role changes).
+ */
+export function rolesForChange(actor: AccountsActor, currentRole: string): Role[] {
+  if (!isRole(currentRole) || currentRole === 'school') return [];
+  return assignableRoles(actor).filter((role) => role !== 'school' && scopeOf(role) === scopeOf(currentRole));
+}
+
+/** Why an account's role may not change from `from` to `to` (the LA-wide one-LEA-School rule aside). */
+export function roleChangeProblem(actor: AccountsActor, from: string, to: string): string | null {
+  if (!to) return 'Choose the new role';
+  if (!isRole(to) || !assignableRoles(actor).includes(to)) return 'Choose a role from the list';
+  if (from === to) return `The user already has the role ${labelOf(to)}. Choose a different role.`;
+  if (from === 'school' || to === 'school') {
+    return 'A School User belongs to a school, so an account cannot be changed to or from School User. Delete this account and add a new one with the role needed.';
+  }
+  if (!isRole(from) || scopeOf(from) !== scopeOf(to)) {
+    return `${labelOf(from)} and ${labelOf(to)} belong to different kinds of organisation (an LA, or the national service), so the role cannot be changed. Delete this account and add a new one with the role needed.`;
+  }
+  return null;
+}

@@ -1,0 +1,453 @@
+// User Maintenance (LA notes §3.2-3.7): add users, change their role, issue a new password, delete them.
+// No HTTP here. Each change is written in one transaction with its audit record.
+import { randomUUID } from 'node:crypto';
+import { type AuditAction, recordAudit } from '../audit/repository.ts';
+import { hashPassword } from '../auth/passwords.ts';
+import { isRole, ROLE_LABELS, type Role, scopeOf } from '../auth/permissions.ts';
+import { deleteSessionsOfUser } from '../auth/repository.ts';
+import { newPasswordProblem } from '../auth/service.ts';
+import { emailProblem, telephoneProblem } from '../directory/contact-details.ts';
+import {
+  type EstablishmentRow,
+  getEstablishment,
+  getLocalAuthority,
+  type LocalAuthorityRow,
+  listEstablishmentsOfLa,
+  listLocalAuthorities,
+} from '../directory/repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import {
+  type AccountChange,
+  type AccountsActor,
+  addProblem,
+  allowedChanges,
+  assignableRoles,
+  canSeeUser,
+  changeProblem,
+  isSystemActor,
+  noChangesReason,
+  roleChangeProblem,
+  rolesForChange,
+  userReach,
+} from './policy.ts';
+import {
+  countUsersWithRole,
+  getUser,
+  insertUser,
+  listUsers,
+  lockAccountsOfLa,
+  type UserListing,
+  type UserRow,
+  updateUser,
+  usernameIsTaken,
+} from './repository.ts';
+
+/** Letters and digits only, like 681bjones (LA notes §3.3). */
+export const USERNAME_PATTERN = /^[A-Za-z0-9]{3,30}$/;
+const MAX_FULL_NAME = 200;
+const MAX_TELEPHONE = 40;
+
+/** What the Add User form (or the command line) supplies. Empty strings stand for "not given". */
+export interface NewAccountInput {
+  username: string;
+  fullName: string;
+  email: string;
+  telephone: string;
+  role: string;
+  /** Only read for national actors: an LA's DBA always adds users to their own LA. */
+  laNumber: string;
+  establishmentNumber: string;
+  newPassword: string;
+  confirmPassword: string;
+}
+
+export interface PasswordInput {
+  newPassword: string;
+  confirmPassword: string;
+}
+
+/** An account as pages see it: never its password hash. */
+export type Account = Omit<UserRow, 'password_hash'>;
+export type AccountListing = Omit<UserListing, 'password_hash'>;
+
+function withoutSecrets<T extends { password_hash: string }>(row: T): Omit<T, 'password_hash'> {
+  const { password_hash: _hash, ...account } = row;
+  return account;
+}
+
+/** One account as the User Maintenance pages show it. */
+export interface AccountDetails {
+  user: Account;
+  roleLabel: string;
+  la: LocalAuthorityRow | undefined;
+  school: EstablishmentRow | undefined;
+  /** The changes this actor may make, and why not when they may not. */
+  allowed: Record<AccountChange, boolean>;
+  refusal: string | null;
+}
+
+/** What the Add User form offers this actor for one LA (or for none: national accounts). */
+export interface AddUserChoices {
+  la: LocalAuthorityRow | null;
+  roles: Role[];
+  schools: EstablishmentRow[];
+}
+
+export function roleLabelOf(role: string): string {
+  return isRole(role) ? ROLE_LABELS[role] : role;
+}
+
+function clean(value: string | undefined): string {
+  return (value ?? '').trim();
+}
+
+export class AccountsService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The accounts the actor may see. A national actor may narrow the list to one LA. */
+  async list(actor: AccountsActor, filter: { laNumber?: string } = {}): Promise<AccountListing[]> {
+    const reach = userReach(actor);
+    if (reach.kind === 'nobody') throw new Forbidden();
+    const laNumber = reach.kind === 'la' ? reach.laNumber : filter.laNumber;
+    const rows = await listUsers(this.db, laNumber ? { laNumber } : {});
+    return rows.map(withoutSecrets);
+  }
+
+  async localAuthorities(): Promise<LocalAuthorityRow[]> {
+    return listLocalAuthorities(this.db);
+  }
+
+  /** One account. Accounts the actor may not see are "not found", so their existence is not revealed. */
+  async details(actor: AccountsActor, id: string): Promise<AccountDetails> {
+    const user = await this.visibleUser(this.db, actor, id);
+    const [la, school] = await Promise.all([
+      user.la_number ? getLocalAuthority(this.db, user.la_number) : undefined,
+      user.establishment_number ? getEstablishment(this.db, user.establishment_number) : undefined,
+    ]);
+    const allowed = allowedChanges(actor, user);
+    return {
+      user: withoutSecrets(user),
+      roleLabel: roleLabelOf(user.role),
+      la,
+      school,
+      allowed,
+      refusal: noChangesReason(actor, user),
+    };
+  }
+
+  /** The LA a new account would belong to, and the roles and schools offered for it. */
+  async addChoices(actor: AccountsActor, laNumber: string | null): Promise<AddUserChoices> {
+    const problem = addProblem(actor);
+    if (problem) throw new Forbidden(problem);
+    const reach = userReach(actor);
+    const number = reach.kind === 'la' ? reach.laNumber : laNumber;
+    const roles = assignableRoles(actor);
+    if (!number) return { la: null, roles: roles.filter((r) => scopeOf(r) === 'national'), schools: [] };
+    const la = await getLocalAuthority(this.db, number);
+    if (!la) throw new NotFound(`LA ${number}`);
+    return {
+      la,
+      roles: roles.filter((r) => scopeOf(r) !== 'national'),
+      schools: await listEstablishmentsOfLa(this.db, la.number),
+    };
+  }
+
+  /** Adds an account with an issued password, which the user must change when they first sign in. */
+  async add(actor: AccountsActor, input: NewAccountInput): Promise<Account> {
+    const problem = addProblem(actor);
+    if (problem) throw new Forbidden(problem);
+    const checked = await this.checkNewAccount(actor, input);
+    if (checked.errors.length > 0) throw new Invalid(checked.errors);
+    const { account } = checked;
+
+    const now = this.clock.now();
+    const at = now.toISOString();
+    const user: UserRow = {
+      id: randomUUID(),
+      username: account.username,
+      password_hash: await hashPassword(input.newPassword),
+      role: account.role,
+      la_number: account.laNumber,
+      establishment_number: account.establishmentNumber,
+      full_name: account.fullName,
+      email: account.email,
+      telephone: account.telephone,
+      must_change_password: 1,
+      created_at: at,
+      updated_at: at,
+      password_changed_at: at,
+      last_signed_in_at: null,
+      deleted_at: null,
+    };
+    await this.db.transaction().execute(async (tx) => {
+      if (user.la_number) await lockAccountsOfLa(tx, user.la_number);
+      // Checked again under the lock: someone may have taken the name (or the LEA School role) meanwhile.
+      const conflicts = await accountConflicts(tx, user.username, account.role, user.la_number);
+      if (conflicts.length > 0) throw new Invalid(conflicts);
+      await insertUser(tx, user);
+      await this.audit(tx, actor, 'user-added', user, {
+        role: user.role,
+        laNumber: user.la_number,
+        establishmentNumber: user.establishment_number,
+      });
+    });
+    return withoutSecrets(user);
+  }
+
+  /** The role is the only detail that changes (LA notes §3.4). */
+  async changeRole(actor: AccountsActor, id: string, newRole: string): Promise<Account> {
+    const target = await this.changeableUser(actor, id, 'role');
+    const role = clean(newRole);
+    const problem = roleChangeProblem(actor, target.role, role);
+    if (problem) throw Invalid.field('role', problem);
+    const at = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      if (target.la_number) await lockAccountsOfLa(tx, target.la_number);
+      await this.stillThere(tx, target);
+      const clash = await leaSchoolProblem(tx, role, target.la_number);
+      if (clash) throw Invalid.field('role', clash);
+      await updateUser(tx, target.id, { role, updated_at: at.toISOString() });
+      await this.audit(tx, actor, 'user-role-changed', target, { from: target.role, to: role });
+    });
+    return withoutSecrets({ ...target, role });
+  }
+
+  /**
+   * Issues a new password to another user (LA notes §3.6). They must change it when they next sign in,
+   * and every session they have ends now.
+   */
+  async resetPassword(actor: AccountsActor, id: string, input: PasswordInput): Promise<Account> {
+    const target = await this.changeableUser(actor, id, 'password');
+    const problem = newPasswordProblem(input.newPassword, input.confirmPassword, target.username);
+    if (problem) throw new Invalid([problem]);
+    const passwordHash = await hashPassword(input.newPassword);
+    const at = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      await this.stillThere(tx, target);
+      await updateUser(tx, target.id, {
+        password_hash: passwordHash,
+        must_change_password: 1,
+        password_changed_at: at.toISOString(),
+        updated_at: at.toISOString(),
+      });
+      await deleteSessionsOfUser(tx, target.id);
+      await this.audit(tx, actor, 'password-reset', target);
+    });
+    return withoutSecrets(target);
+  }
+
+  /** Deletes an account: it can no longer sign in, and its username stays reserved (LA notes §3.5). */
+  async remove(actor: AccountsActor, id: string): Promise<Account> {
+    const target = await this.changeableUser(actor, id, 'delete');
+    const at = this.clock.now().toISOString();
+    await this.db.transaction().execute(async (tx) => {
+      await this.stillThere(tx, target);
+      await updateUser(tx, target.id, { deleted_at: at, updated_at: at });
+      await deleteSessionsOfUser(tx, target.id);
+      await this.audit(tx, actor, 'user-deleted', target, { role: target.role });
+    });
+    return withoutSecrets(target);
+  }
+
+  /** The account, for the page of a change the actor may make to it. */
+  async accountToChange(actor: AccountsActor, id: string, change: AccountChange): Promise<Account> {
+    return withoutSecrets(await this.changeableUser(actor, id, change));
+  }
+
+  /** The roles offered on the Update role page for this account. */
+  rolesForChange(actor: AccountsActor, account: Pick<Account, 'role'>): Role[] {
+    return rolesForChange(actor, account.role);
+  }
+
+  private async changeableUser(actor: AccountsActor, id: string, change: AccountChange): Promise<UserRow> {
+    const target = await this.visibleUser(this.db, actor, id);
+    const problem = changeProblem(actor, target, change);
+    if (problem) throw new Forbidden(problem);
+    return target;
+  }
+
+  /** Re-read inside the transaction: someone else may have deleted the account or changed its role. */
+  private async stillThere(tx: Executor, target: UserRow): Promise<void> {
+    const current = await getUser(tx, target.id);
+    if (!current) throw new NotFound('The user');
+    if (current.role !== target.role) {
+      throw new Forbidden('Someone else changed this account meanwhile. Go back to the user and try again');
+    }
+  }
+
+  private async visibleUser(db: Executor, actor: AccountsActor, id: string): Promise<UserRow> {
+    const user = await getUser(db, id);
+    if (!user || !canSeeUser(actor, user)) throw new NotFound('The user');
+    return user;
+  }
+
+  private async checkNewAccount(
+    actor: AccountsActor,
+    input: NewAccountInput,
+  ): Promise<{
+    errors: FieldError[];
+    account: {
+      username: string;
+      fullName: string;
+      email: string | null;
+      telephone: string | null;
+      role: string;
+      laNumber: string | null;
+      establishmentNumber: string | null;
+    };
+  }> {
+    const errors: FieldError[] = [];
+    const username = clean(input.username);
+    const fullName = clean(input.fullName);
+    const email = clean(input.email);
+    const telephone = clean(input.telephone);
+    const role = clean(input.role);
+    const establishmentNumber = clean(input.establishmentNumber);
+    const reach = userReach(actor);
+    let laNumber: string | null = reach.kind === 'la' ? reach.laNumber : clean(input.laNumber) || null;
+
+    if (!username) errors.push({ field: 'username', message: 'Enter a username' });
+    else if (!USERNAME_PATTERN.test(username)) {
+      errors.push({
+        field: 'username',
+        message: 'A username must be 3 to 30 letters or digits, with no spaces or symbols, like 681bjones',
+      });
+    } else if (await usernameIsTaken(this.db, username)) {
+      errors.push(usernameTaken(username));
+    }
+    if (!fullName) errors.push({ field: 'fullName', message: "Enter the user's full name" });
+    else if (fullName.length > MAX_FULL_NAME) {
+      errors.push({ field: 'fullName', message: `Full name must be ${MAX_FULL_NAME} characters or fewer` });
+    }
+    const badEmail = email ? emailProblem(email) : null;
+    if (badEmail) errors.push({ field: 'email', message: badEmail });
+    const badTelephone = telephone
+      ? telephone.length > MAX_TELEPHONE
+        ? 'Enter a UK telephone number, like 01452 425000'
+        : telephoneProblem(telephone)
+      : null;
+    if (badTelephone) errors.push({ field: 'telephone', message: badTelephone });
+
+    let roleOk = false;
+    if (!role) errors.push({ field: 'role', message: "Choose the user's role" });
+    else if (!isRole(role) || !assignableRoles(actor).includes(role)) {
+      errors.push({ field: 'role', message: 'Choose a role from the list' });
+    } else roleOk = true;
+
+    if (roleOk && isRole(role)) {
+      const scope = scopeOf(role);
+      if (scope === 'national') {
+        if (laNumber) {
+          errors.push({
+            field: 'laNumber',
+            message: `A ${ROLE_LABELS[role]} account belongs to no LA. Choose no LA, or choose an LA role.`,
+          });
+        }
+      } else {
+        let school: EstablishmentRow | undefined;
+        if (scope === 'school') {
+          if (!establishmentNumber) {
+            errors.push({ field: 'establishmentNumber', message: 'Choose the school the user works at' });
+          } else {
+            school = await getEstablishment(this.db, establishmentNumber);
+            // A national actor at the command line may name just the school: its LA follows from it.
+            if (school && !laNumber) laNumber = school.la_number;
+            if (!school || school.la_number !== laNumber) {
+              errors.push({
+                field: 'establishmentNumber',
+                message: laNumber
+                  ? `There is no school ${establishmentNumber} in LA ${laNumber}. Choose one of the LA's schools.`
+                  : `There is no school ${establishmentNumber}. Check the DfE establishment number.`,
+              });
+            }
+          }
+        } else if (establishmentNumber) {
+          errors.push({
+            field: 'establishmentNumber',
+            message: 'Only School Users belong to a school. Leave the school empty, or choose School User.',
+          });
+        }
+        if (!laNumber) {
+          if (!errors.some((e) => e.field === 'establishmentNumber')) {
+            errors.push({ field: 'laNumber', message: 'Choose the LA the user works for' });
+          }
+        } else if (!(await getLocalAuthority(this.db, laNumber))) {
+          errors.push({
+            field: 'laNumber',
+            message: `There is no LA numbered ${laNumber}. Check the 3-digit LA number.`,
+          });
+        }
+      }
+    }
+
+    if (roleOk && !errors.some((e) => e.field === 'laNumber' || e.field === 'establishmentNumber')) {
+      const clash = await leaSchoolProblem(this.db, role, laNumber);
+      if (clash) errors.push({ field: 'role', message: clash });
+    }
+    const passwordError = newPasswordProblem(input.newPassword, input.confirmPassword, username);
+    if (passwordError) errors.push(passwordError);
+
+    return {
+      errors,
+      account: {
+        username,
+        fullName,
+        email: email || null,
+        telephone: telephone || null,
+        role,
+        laNumber: roleOk && isRole(role) && scopeOf(role) === 'national' ? null : laNumber,
+        establishmentNumber: role === 'school' ? establishmentNumber : null,
+      },
+    };
+  }
+
+  private async audit(
+    tx: Executor,
+    actor: AccountsActor,
+    action: AuditAction,
+    subject: UserRow,
+    detail?: Record<string, unknown>,
+  ): Promise<void> {
+    await recordAudit(tx, {
+      at: this.clock.now(),
+      actorUserId: isSystemActor(actor) ? null : actor.userId,
+      actorUsername: actor.username,
+      // The account's LA (school users carry their school's LA number); null for national accounts.
+      organisation: subject.la_number,
+      action,
+      subjectType: 'user',
+      subjectId: subject.username,
+      ...(detail ? { detail } : {}),
+    });
+  }
+}
+
+/** The username is taken (case-insensitively, deleted accounts included), or the LA's LEA School exists. */
+async function accountConflicts(
+  db: Executor,
+  username: string,
+  role: string,
+  laNumber: string | null,
+): Promise<FieldError[]> {
+  const errors: FieldError[] = [];
+  if (await usernameIsTaken(db, username)) errors.push(usernameTaken(username));
+  const clash = await leaSchoolProblem(db, role, laNumber);
+  if (clash) errors.push({ field: 'role', message: clash });
+  return errors;
+}
+
+function usernameTaken(username: string): FieldError {
+  return { field: 'username', message: `The username ${username} is already in use. Choose another.` };
+}
+
+/** Each LA may have only one LEA School account (LA notes §1.6). */
+async function leaSchoolProblem(db: Executor, role: string, laNumber: string | null): Promise<string | null> {
+  if (role !== 'la_school' || !laNumber) return null;
+  if ((await countUsersWithRole(db, laNumber, 'la_school')) === 0) return null;
+  return `LA ${laNumber} already has an LEA School account, and each LA may have only one. Choose another role, or delete or change the existing LEA School account first.`;
+}

@@ -1,0 +1,720 @@
+// Loads a "Get Information about Schools" (GIAS) establishment extract, edubasealldataYYYYMMDD.csv, into the
+// directory: new establishments are added, known ones get the fields GIAS owns brought up to date, and
+// local authorities missing from the directory are created.
+//
+// How it runs. The file is read twice, streamed each time, so a 50,000-row extract never sits in memory:
+//   1. the first pass checks the header, maps and checks every row, and keeps only a small note per
+//      establishment number (line, URN, precedence), because GIAS lists some numbers more than once (a
+//      closed school and the academy that replaced it often share an LA + establishment number);
+//   2. the second pass, inside ONE database transaction, creates the missing LAs, upserts the winning row
+//      of each number in batches of 500, checks the file's SHA-256 is the same as in the first pass, and
+//      writes the audit record. Any failure (a database error, the file changing under us) rolls back
+//      everything: the directory never shows half an import and the audit record always matches what was
+//      saved. The price is one long write transaction (seconds for a full extract), during which other
+//      writers wait; acceptable for an occasional national import.
+//
+// Only the fields GIAS owns are written to known establishments (see GIAS_OWNED); the fields s2s owns
+// (uses_s2s, active, email) are set on insert only and never changed by an import. Existing LAs are never
+// changed. Nothing is deleted: an establishment missing from the file is left as it is.
+//
+// Personal data: GIAS extracts name head teachers; those columns are never read, and nothing here logs.
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { pipeline, Transform } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { recordAudit } from '../audit/repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import type {
+  Db,
+  EstablishmentRow,
+  EstablishmentUpdate,
+  Executor,
+  Flag,
+  LocalAuthorityRow,
+  NewEstablishment,
+} from '../platform/db/schema.ts';
+import { searchText } from '../platform/db/text-search.ts';
+import { AppError } from '../platform/errors.ts';
+import { insertLocalAuthority, listLocalAuthorities, updateEstablishment } from './repository.ts';
+
+/** Columns without which a file is not taken for a GIAS extract. */
+export const REQUIRED_COLUMNS = [
+  'URN',
+  'LA (code)',
+  'LA (name)',
+  'EstablishmentNumber',
+  'EstablishmentName',
+  'EstablishmentStatus (name)',
+] as const;
+
+/**
+ * Read when present. When a column is absent the field it feeds is left alone on known establishments
+ * (and empty on new ones), so a cut-down extract never blanks data.
+ */
+const OPTIONAL_COLUMNS = [
+  'TypeOfEstablishment (name)',
+  'EstablishmentTypeGroup (name)',
+  'PhaseOfEducation (name)',
+  'OpenDate',
+  'CloseDate',
+  'Town',
+  'Postcode',
+  'TelephoneNum',
+  'GOR (name)',
+] as const;
+
+type Column = (typeof REQUIRED_COLUMNS)[number] | (typeof OPTIONAL_COLUMNS)[number];
+
+/** Column widths of the establishments table: longer values are refused, never cut short. */
+const MAX_LENGTH = {
+  name: 200,
+  laName: 200,
+  town: 100,
+  postcode: 10,
+  phase: 60,
+  type: 120,
+  urn: 10,
+  telephone: 40,
+} as const;
+
+const BATCH_SIZE = 500;
+
+export type GiasImportProblem = 'unreadable' | 'not-gias' | 'not-csv' | 'changed';
+
+/** The file as a whole cannot be imported; nothing was written. */
+export class GiasImportError extends AppError {
+  constructor(
+    readonly problem: GiasImportProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SkippedRow {
+  /** Line of the CSV file on which the row starts (the header is line 1). */
+  line: number;
+  urn: string | null;
+  reason: string;
+}
+
+export interface AddedLocalAuthority {
+  number: string;
+  name: string;
+  country: 'England' | 'Wales';
+}
+
+export interface EstablishmentImportCounts {
+  /** Data rows read (the header and blank lines not counted): added + updated + unchanged + skipped. */
+  rows: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  localAuthoritiesAdded: number;
+}
+
+export interface EstablishmentImportReport extends EstablishmentImportCounts {
+  skippedRows: SkippedRow[];
+  addedLocalAuthorities: AddedLocalAuthority[];
+}
+
+export interface ImportEstablishmentsOptions {
+  /** Who ran the import, for the audit record (a person using the web service); none from the CLI. */
+  actor?: { userId: string; username: string };
+}
+
+/** One usable GIAS row. `undefined` = the column is not in the file (leave the field alone). */
+interface GiasEstablishment {
+  number: string;
+  laNumber: string;
+  laName: string;
+  wales: boolean;
+  name: string;
+  urn: string | null;
+  status: 'open' | 'closed';
+  /** 2 open, 1 proposed to open, 0 closed: which row wins when two share an establishment number. */
+  precedence: number;
+  town: string | null | undefined;
+  postcode: string | null | undefined;
+  phase: string | null | undefined;
+  type: string | null | undefined;
+  telephone: string | null | undefined;
+  openedOn: string | null | undefined;
+  closedOn: string | null | undefined;
+  usesS2s: Flag;
+}
+
+type Mapped = { ok: true; establishment: GiasEstablishment } | { ok: false; reason: string };
+
+/**
+ * uses_s2s for a NEW establishment (an s2s-owned flag: an import never changes it afterwards).
+ * 1 for state-funded schools, which must send and receive CTFs through s2s: EstablishmentTypeGroup
+ * "Local authority maintained schools" (community, voluntary, foundation, nursery schools and pupil
+ * referral units), "Academies" (including alternative provision and 16-19), "Free Schools" (including
+ * alternative provision and special), "Welsh schools" and "Special schools". The one exception is
+ * inside "Special schools": an "Other independent special school" is independent, so 0 (non-maintained
+ * special schools stay 1: the handbook names them as able to receive CTFs).
+ * 0 for "Independent schools" (the handbook: independent schools who wish to use s2s must ask) and for
+ * every other group ("Colleges", "Universities", "Other types" such as secure units, British schools
+ * overseas and service children's schools, "Online provider", or no group): an LA or the service desk
+ * switches them on when they ask.
+ */
+export function usesS2sOnInsert(typeGroup: string, type: string): Flag {
+  if (/\bindependent\b/i.test(type)) return 0;
+  return STATE_FUNDED_GROUPS.has(typeGroup.trim().toLowerCase()) ? 1 : 0;
+}
+
+const STATE_FUNDED_GROUPS = new Set([
+  'local authority maintained schools',
+  'academies',
+  'free schools',
+  'welsh schools',
+  'special schools',
+]);
+
+/**
+ * 'closed' only when GIAS says "Closed"; "Open" and "Open, but proposed to close" are open. "Proposed to
+ * open" is also 'open': the school is about to exist, its LA and the schools sending its first intake
+ * need to find it and send it CTFs, and its opened_on date says when it opens. When a number appears
+ * twice, a currently open record still beats a proposed one (see `precedenceOf`).
+ */
+export function statusOf(giasStatus: string): 'open' | 'closed' {
+  return /^closed/i.test(giasStatus.trim()) ? 'closed' : 'open';
+}
+
+function precedenceOf(giasStatus: string): number {
+  const status = giasStatus.trim();
+  if (/^closed/i.test(status)) return 0;
+  if (/^proposed to open/i.test(status)) return 1;
+  return 2;
+}
+
+/** LA codes 660-681 are the Welsh authorities. */
+function isWelshLaCode(code: string): boolean {
+  const n = Number(code);
+  return n >= 660 && n <= 681;
+}
+
+/** DD-MM-YYYY (or DD/MM/YYYY, as Excel re-saves it) to YYYY-MM-DD; null when blank. */
+function giasDate(
+  value: string,
+  column: string,
+): { ok: true; date: string | null } | { ok: false; reason: string } {
+  if (!value) return { ok: true, date: null };
+  const match = /^(\d{2})[-/](\d{2})[-/](\d{4})$/.exec(value);
+  if (match) {
+    const [, dd, mm, yyyy] = match as unknown as [string, string, string, string];
+    const d = new Date(Date.UTC(Number(yyyy), Number(mm) - 1, Number(dd)));
+    if (
+      d.getUTCFullYear() === Number(yyyy) &&
+      d.getUTCMonth() === Number(mm) - 1 &&
+      d.getUTCDate() === Number(dd)
+    ) {
+      return { ok: true, date: `${yyyy}-${mm}-${dd}` };
+    }
+  }
+  return { ok: false, reason: `${column} "${value}" is not a real date in the form DD-MM-YYYY` };
+}
+
+/**
+ * GIAS holds telephone numbers as numbers, so the leading 0 is lost ("2072831147"). A 9- or 10-digit
+ * number without it gets it back; anything else is kept as written.
+ */
+function giasTelephone(value: string): string | null {
+  if (!value) return null;
+  return /^[1-9]\d{8,9}$/.test(value) ? `0${value}` : value;
+}
+
+class Row {
+  constructor(
+    private readonly fields: string[],
+    private readonly index: Map<string, number>,
+  ) {}
+  /** Trimmed value; '' when blank. */
+  get(column: Column): string {
+    const i = this.index.get(column);
+    return i === undefined ? '' : (this.fields[i] ?? '').trim();
+  }
+  /** Trimmed value or null when blank; undefined when the file has no such column. */
+  optional(column: Column): string | null | undefined {
+    if (!this.index.has(column)) return undefined;
+    return this.get(column) || null;
+  }
+}
+
+function tooLong(value: string | null | undefined, max: number): boolean {
+  return value != null && value.length > max;
+}
+
+/** Maps one data row, or says precisely why it cannot be used. */
+function mapRow(row: Row): Mapped {
+  const fail = (reason: string): Mapped => ({ ok: false, reason });
+  const laCode = row.get('LA (code)');
+  if (!laCode) return fail('LA (code) is missing');
+  if (!/^\d{3}$/.test(laCode)) return fail(`LA (code) "${laCode}" is not a 3-digit LA number`);
+  const laName = row.get('LA (name)');
+  if (!laName) return fail('LA (name) is missing');
+  if (tooLong(laName, MAX_LENGTH.laName))
+    return fail(`LA (name) is longer than ${MAX_LENGTH.laName} characters`);
+  const estab = row.get('EstablishmentNumber');
+  if (!estab) return fail('EstablishmentNumber is missing');
+  if (!/^\d+$/.test(estab)) return fail(`EstablishmentNumber "${estab}" is not a number`);
+  if (estab.length > 4) return fail(`EstablishmentNumber "${estab}" has more than 4 digits`);
+  const name = row.get('EstablishmentName');
+  if (!name) return fail('EstablishmentName is missing');
+  const giasStatus = row.get('EstablishmentStatus (name)');
+  if (!giasStatus) return fail('EstablishmentStatus (name) is missing');
+
+  const dates: { openedOn?: string | null; closedOn?: string | null } = {};
+  for (const [column, key] of [
+    ['OpenDate', 'openedOn'],
+    ['CloseDate', 'closedOn'],
+  ] as const) {
+    const raw = row.optional(column);
+    if (raw === undefined) continue;
+    const parsed = giasDate(raw ?? '', column);
+    if (!parsed.ok) return fail(parsed.reason);
+    dates[key] = parsed.date;
+  }
+
+  const phase = row.optional('PhaseOfEducation (name)');
+  const telephone = row.optional('TelephoneNum');
+  const establishment: GiasEstablishment = {
+    number: `${laCode}${estab.padStart(4, '0')}`,
+    laNumber: laCode,
+    laName,
+    wales: isWelshLaCode(laCode) || /\bwales\b/i.test(row.get('GOR (name)')),
+    name,
+    urn: row.get('URN') || null,
+    status: statusOf(giasStatus),
+    precedence: precedenceOf(giasStatus),
+    town: row.optional('Town'),
+    postcode: row.optional('Postcode'),
+    phase: phase && /^not applicable$/i.test(phase) ? null : phase,
+    type: row.optional('TypeOfEstablishment (name)'),
+    telephone: telephone === undefined ? undefined : giasTelephone(telephone ?? ''),
+    openedOn: dates.openedOn,
+    closedOn: dates.closedOn,
+    usesS2s: usesS2sOnInsert(row.get('EstablishmentTypeGroup (name)'), row.get('TypeOfEstablishment (name)')),
+  };
+  for (const [field, label] of [
+    ['name', 'EstablishmentName'],
+    ['town', 'Town'],
+    ['postcode', 'Postcode'],
+    ['phase', 'PhaseOfEducation (name)'],
+    ['type', 'TypeOfEstablishment (name)'],
+    ['urn', 'URN'],
+    ['telephone', 'TelephoneNum'],
+  ] as const) {
+    if (tooLong(establishment[field], MAX_LENGTH[field])) {
+      return fail(`${label} is longer than ${MAX_LENGTH[field]} characters`);
+    }
+  }
+  return { ok: true, establishment };
+}
+
+/** The GIAS-owned columns of an establishment, as the file gives them (absent columns left out). */
+function giasOwnedFields(e: GiasEstablishment): EstablishmentUpdate {
+  const fields: EstablishmentUpdate = {
+    la_number: e.laNumber,
+    name: e.name,
+    name_search: searchText(e.name),
+    status: e.status,
+    urn: e.urn,
+  };
+  if (e.town !== undefined) {
+    fields.town = e.town;
+    fields.town_search = searchText(e.town);
+  }
+  if (e.postcode !== undefined) fields.postcode = e.postcode;
+  if (e.phase !== undefined) fields.phase = e.phase;
+  if (e.type !== undefined) fields.type = e.type;
+  if (e.telephone !== undefined) fields.telephone = e.telephone;
+  if (e.openedOn !== undefined) fields.opened_on = e.openedOn;
+  if (e.closedOn !== undefined) fields.closed_on = e.closedOn;
+  return fields;
+}
+
+/** The GIAS-owned fields that differ from the stored row, or null when none does. */
+function changedFields(stored: EstablishmentRow, e: GiasEstablishment): EstablishmentUpdate | null {
+  const changes: EstablishmentUpdate = {};
+  let changed = false;
+  for (const [key, value] of Object.entries(giasOwnedFields(e)) as [keyof EstablishmentRow, unknown][]) {
+    if (stored[key] !== value) {
+      (changes as Record<string, unknown>)[key] = value;
+      changed = true;
+    }
+  }
+  return changed ? changes : null;
+}
+
+function newEstablishment(e: GiasEstablishment, at: string): NewEstablishment {
+  return {
+    number: e.number,
+    la_number: e.laNumber,
+    name: e.name,
+    name_search: searchText(e.name),
+    town: e.town ?? null,
+    town_search: searchText(e.town),
+    postcode: e.postcode ?? null,
+    phase: e.phase ?? null,
+    type: e.type ?? null,
+    status: e.status,
+    urn: e.urn,
+    uses_s2s: e.usesS2s,
+    active: 1,
+    email: null,
+    telephone: e.telephone ?? null,
+    opened_on: e.openedOn ?? null,
+    closed_on: e.closedOn ?? null,
+    created_at: at,
+    updated_at: at,
+  };
+}
+
+// --- reading the file -------------------------------------------------------------------------------
+
+interface CsvRecord {
+  /** Line of the file on which the record starts. */
+  line: number;
+  fields: string[];
+}
+
+interface CsvPass {
+  /** Column positions, from the header. */
+  index: Map<string, number>;
+  /** Number of columns in the header. */
+  width: number;
+  /** The data records (the header already read). */
+  records: AsyncGenerator<CsvRecord>;
+  /** SHA-256 of the file's bytes, once `records` has been read to the end. */
+  sha256(): string;
+}
+
+function unreadable(file: string, error: unknown): GiasImportError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'ENOENT'
+      ? 'there is no such file'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission was refused'
+        : code === 'EISDIR'
+          ? 'it is a folder, not a file'
+          : error instanceof Error
+            ? error.message
+            : String(error);
+  return new GiasImportError('unreadable', `Cannot read ${file}: ${why}. Check the file name and try again.`);
+}
+
+/** CSV problems in words. The parser's own messages quote the offending value, which may be personal. */
+const CSV_PROBLEMS: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'a quoted value is never closed',
+  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by more text',
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a closing quote is followed by more text',
+  CSV_MAX_RECORD_SIZE: 'a row is too long',
+};
+
+function notGias(file: string, missing: readonly string[]): GiasImportError {
+  const columns = missing.map((c) => `"${c}"`).join(', ');
+  return new GiasImportError(
+    'not-gias',
+    `${file} does not look like a GIAS "edubasealldata" establishment extract: it has no ${columns} ` +
+      `column${missing.length === 1 ? '' : 's'}. Download all establishment data as CSV from Get ` +
+      'Information about Schools and import that file unchanged.',
+  );
+}
+
+function lineBreaks(value: string): number {
+  if (!value.includes('\n') && !value.includes('\r')) return 0;
+  return value.match(/\r\n|\r|\n/g)?.length ?? 0;
+}
+
+/**
+ * Opens the file, reads and checks its header, and streams the data records with the line each starts
+ * on. The encoding is Windows-1252, as GIAS writes it, unless the file starts with a UTF-8 byte order mark.
+ */
+async function readCsv(file: string): Promise<CsvPass> {
+  let handle: Awaited<ReturnType<typeof open>>;
+  let utf8: boolean;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+  try {
+    const head = Buffer.alloc(3);
+    const { bytesRead } = await handle.read(head, 0, 3, 0);
+    utf8 = bytesRead === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+  } catch (error) {
+    await handle.close().catch(() => {});
+    throw unreadable(file, error);
+  }
+  const digest = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      digest.update(chunk);
+      done(null, chunk);
+    },
+  });
+  // relax_column_count: a ragged row is reported and skipped, not fatal. relax_quotes: a stray quote
+  // inside an unquoted value (St Mary"s) is kept as text. Blank lines come through and are ignored below.
+  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true });
+  pipeline(
+    handle.createReadStream({ start: 0, autoClose: true }),
+    hashing,
+    iconv.decodeStream(utf8 ? 'utf8' : 'win1252'),
+    parser,
+    () => {},
+  );
+  let hash: string | undefined;
+
+  async function* all(): AsyncGenerator<CsvRecord> {
+    // The line each record starts on, counted here: the parser's own count is one out after a quoted
+    // value holding a CRLF.
+    let line = 1;
+    try {
+      for await (const record of parser as AsyncIterable<string[]>) {
+        const start = line;
+        line += 1 + record.reduce((n, field) => n + lineBreaks(field), 0);
+        if (record.every((field) => field.trim() === '')) continue;
+        yield { line: start, fields: record };
+      }
+      hash = digest.digest('hex');
+    } catch (error) {
+      if (error instanceof CsvError) {
+        const what = CSV_PROBLEMS[error.code] ?? 'it is not valid CSV';
+        throw new GiasImportError(
+          'not-csv',
+          `${file} cannot be read as CSV near line ${line}: ${what}. ` +
+            'Download the extract from Get Information about Schools again and import it unchanged.',
+        );
+      }
+      throw unreadable(file, error);
+    } finally {
+      parser.destroy();
+      await handle.close().catch(() => {});
+    }
+  }
+
+  const records = all();
+  const first = await records.next();
+  if (first.done) throw notGias(file, REQUIRED_COLUMNS);
+  const index = new Map<string, number>();
+  first.value.fields.forEach((name, i) => {
+    const column = name.replace(/^\uFEFF/, '').trim();
+    if (!index.has(column)) index.set(column, i);
+  });
+  const missing = REQUIRED_COLUMNS.filter((c) => !index.has(c));
+  if (missing.length > 0) {
+    await records.return(undefined);
+    throw notGias(file, missing);
+  }
+  return {
+    index,
+    width: first.value.fields.length,
+    records,
+    sha256: () => {
+      if (!hash) throw new Error('the file has not been read to the end');
+      return hash;
+    },
+  };
+}
+
+/** Each data record of the file, mapped, or with the reason it cannot be used. */
+async function* mappedRows(
+  pass: CsvPass,
+): AsyncGenerator<{ line: number; urn: string | null; mapped: Mapped }> {
+  const { width } = pass;
+  for await (const { line, fields } of pass.records) {
+    const row = new Row(fields, pass.index);
+    const urn = row.get('URN') || null;
+    if (fields.length !== width) {
+      const reason = `the row has ${fields.length} values but the header has ${width} columns`;
+      yield { line, urn, mapped: { ok: false, reason } };
+      continue;
+    }
+    yield { line, urn, mapped: mapRow(row) };
+  }
+}
+
+// --- importing ----------------------------------------------------------------------------------------
+
+/** The row that will be written for an establishment number, chosen in the first pass. */
+interface Winner {
+  line: number;
+  urn: string | null;
+  precedence: number;
+}
+
+/**
+ * Whether `candidate` should replace `current` for the same establishment number: an open record beats
+ * a proposed one, which beats a closed one; then the newer record (GIAS allocates URNs in sequence, so
+ * the higher URN); then the later line.
+ */
+function beats(candidate: Winner, current: Winner): boolean {
+  if (candidate.precedence !== current.precedence) return candidate.precedence > current.precedence;
+  const a = Number(candidate.urn ?? Number.NaN);
+  const b = Number(current.urn ?? Number.NaN);
+  if (Number.isFinite(a) && Number.isFinite(b) && a !== b) return a > b;
+  return candidate.line > current.line;
+}
+
+function duplicateReason(number: string, winner: Winner): string {
+  return (
+    `establishment number ${number} is also on line ${winner.line}` +
+    `${winner.urn ? ` (URN ${winner.urn})` : ''}, which was imported instead ` +
+    '(an open record is preferred to a proposed or closed one, then the newer URN)'
+  );
+}
+
+/** Rows of `establishments` for these numbers. (Belongs in repository.ts once that file is free.) */
+async function establishmentsByNumber(db: Executor, numbers: string[]): Promise<EstablishmentRow[]> {
+  if (numbers.length === 0) return [];
+  return db.selectFrom('establishments').selectAll().where('number', 'in', numbers).execute();
+}
+
+/** Inserts many establishments in one statement. (Belongs in repository.ts once that file is free.) */
+async function insertEstablishments(db: Executor, rows: NewEstablishment[]): Promise<void> {
+  if (rows.length > 0) await db.insertInto('establishments').values(rows).execute();
+}
+
+/**
+ * Imports a GIAS edubasealldata CSV extract into the directory and writes one audit record, all in one
+ * transaction. Rows that cannot be used are skipped and reported; the file as a whole is refused (with a
+ * GiasImportError, nothing written) when it cannot be read, is not CSV, or is not a GIAS extract.
+ */
+export async function importEstablishments(
+  db: Db,
+  clock: Clock,
+  file: string,
+  options: ImportEstablishmentsOptions = {},
+): Promise<EstablishmentImportReport> {
+  // Pass 1: check every row and choose one row per establishment number. Nothing is written.
+  const skippedRows: SkippedRow[] = [];
+  const winners = new Map<string, Winner>();
+  /** Rows that lost to another row with the same establishment number. */
+  const losers = new Map<string, Winner[]>();
+  const laDetails = new Map<string, { name: string; wales: boolean }>();
+  let rows = 0;
+  const first = await readCsv(file);
+  for await (const { line, urn, mapped } of mappedRows(first)) {
+    rows += 1;
+    if (!mapped.ok) {
+      skippedRows.push({ line, urn, reason: mapped.reason });
+      continue;
+    }
+    const e = mapped.establishment;
+    const candidate: Winner = { line, urn: e.urn, precedence: e.precedence };
+    const current = winners.get(e.number);
+    if (current) {
+      const loser = beats(candidate, current) ? current : candidate;
+      losers.set(e.number, [...(losers.get(e.number) ?? []), loser]);
+      if (loser === candidate) continue;
+    }
+    winners.set(e.number, candidate);
+    const la = laDetails.get(e.laNumber);
+    if (la) la.wales ||= e.wales;
+    else laDetails.set(e.laNumber, { name: e.laName, wales: e.wales });
+  }
+  const sha256 = first.sha256();
+  for (const [number, rowsLost] of losers) {
+    const winner = winners.get(number);
+    if (!winner) continue;
+    for (const loser of rowsLost) {
+      skippedRows.push({ line: loser.line, urn: loser.urn, reason: duplicateReason(number, winner) });
+    }
+  }
+  skippedRows.sort((a, b) => a.line - b.line);
+
+  // Pass 2: write the chosen rows, all or nothing.
+  const at = clock.now();
+  const now = at.toISOString();
+  return db.transaction().execute(async (trx) => {
+    const knownLas = new Set((await listLocalAuthorities(trx)).map((la) => la.number));
+    const usedLas = new Set([...winners.keys()].map((number) => number.slice(0, 3)));
+    const addedLocalAuthorities: AddedLocalAuthority[] = [];
+    for (const [number, details] of [...laDetails].sort(([a], [b]) => a.localeCompare(b))) {
+      if (knownLas.has(number) || !usedLas.has(number)) continue;
+      const la: LocalAuthorityRow = {
+        number,
+        name: details.name,
+        country: details.wales ? 'Wales' : 'England',
+        contact_name: null,
+        email: null,
+        telephone: null,
+        address: null,
+        updated_at: now,
+      };
+      await insertLocalAuthority(trx, la);
+      addedLocalAuthorities.push({ number, name: la.name, country: la.country });
+    }
+
+    let added = 0;
+    let updated = 0;
+    let unchanged = 0;
+    let batch: GiasEstablishment[] = [];
+    const flush = async () => {
+      const stored = new Map(
+        (
+          await establishmentsByNumber(
+            trx,
+            batch.map((e) => e.number),
+          )
+        ).map((row) => [row.number, row]),
+      );
+      const inserts: NewEstablishment[] = [];
+      for (const e of batch) {
+        const row = stored.get(e.number);
+        if (!row) {
+          inserts.push(newEstablishment(e, now));
+          continue;
+        }
+        const changes = changedFields(row, e);
+        if (changes) {
+          await updateEstablishment(trx, e.number, { ...changes, updated_at: now });
+          updated += 1;
+        } else {
+          unchanged += 1;
+        }
+      }
+      await insertEstablishments(trx, inserts);
+      added += inserts.length;
+      batch = [];
+    };
+
+    const second = await readCsv(file);
+    for await (const { line, mapped } of mappedRows(second)) {
+      if (!mapped.ok) continue;
+      if (winners.get(mapped.establishment.number)?.line !== line) continue;
+      batch.push(mapped.establishment);
+      if (batch.length >= BATCH_SIZE) await flush();
+    }
+    await flush();
+    if (second.sha256() !== sha256 || added + updated + unchanged !== winners.size) {
+      throw new GiasImportError(
+        'changed',
+        `${file} changed while it was being imported, so nothing was saved. Wait until the file is complete and import it again.`,
+      );
+    }
+
+    const counts: EstablishmentImportCounts = {
+      rows,
+      added,
+      updated,
+      unchanged,
+      skipped: skippedRows.length,
+      localAuthoritiesAdded: addedLocalAuthorities.length,
+    };
+    await recordAudit(trx, {
+      at,
+      actorUserId: options.actor?.userId ?? null,
+      actorUsername: options.actor?.username ?? null,
+      action: 'establishments-imported',
+      subjectType: 'directory',
+      detail: { ...counts, sha256 },
+    });
+    return { ...counts, skippedRows, addedLocalAuthorities };
+  });
+}

@@ -1,0 +1,385 @@
+// The web edge of the directory: the DBA menu page, Establishment Finder, School Maintenance, Maintain
+// LEA Details and the Audit Log. Parse -> call the service -> redirect, or show the page again.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { menuSection } from '../auth/menu.ts';
+import { can } from '../auth/permissions.ts';
+import type { SignedInUser } from '../auth/service.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
+import { chosenLa, picksLa } from './policy.ts';
+import type { EstablishmentRow, LocalAuthorityRow } from './repository.ts';
+import { DirectoryService, FINDER_LIMIT, type NewSchoolInput, PHASES, schoolHasUsers } from './service.ts';
+
+const text = z.string().default('');
+
+const finderQuery = z.object({ name: z.string().optional(), town: z.string().optional() });
+const laQuery = z.object({ la: z.string().optional() });
+const auditQuery = z.object({ page: z.string().optional() });
+const numberParams = z.object({ number: z.string() });
+
+const schoolForm = z.object({
+  la: text,
+  number: text,
+  name: text,
+  town: text,
+  postcode: text,
+  phase: text,
+  type: text,
+  email: text,
+  telephone: text,
+  usesS2s: text,
+  active: text,
+});
+type SchoolForm = z.infer<typeof schoolForm>;
+
+const laForm = z.object({ la: text, contactName: text, email: text, telephone: text, address: text });
+
+/** A tampered request (a field sent twice, say) gets the "problem" page, not a server error. */
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    throw Invalid.field('', 'The form could not be read. Go back, check what you entered and try again.');
+  }
+  return result.data;
+}
+
+function yesNo(value: string): boolean | undefined {
+  if (value === 'yes') return true;
+  if (value === 'no') return false;
+  return undefined;
+}
+
+function schoolInput(form: SchoolForm): NewSchoolInput {
+  return { ...form, usesS2s: yesNo(form.usesS2s), active: yesNo(form.active) };
+}
+
+/** A school as the form shows it. */
+function schoolValues(school: EstablishmentRow): Partial<SchoolForm> {
+  return {
+    name: school.name,
+    town: school.town ?? '',
+    postcode: school.postcode ?? '',
+    phase: school.phase ?? '',
+    type: school.type ?? '',
+    email: school.email ?? '',
+    telephone: school.telephone ?? '',
+    usesS2s: school.uses_s2s ? 'yes' : 'no',
+    active: school.active ? 'yes' : 'no',
+  };
+}
+
+function laValues(la: LocalAuthorityRow): z.infer<typeof laForm> {
+  return {
+    la: la.number,
+    contactName: la.contact_name ?? '',
+    email: la.email ?? '',
+    telephone: la.telephone ?? '',
+    address: la.address ?? '',
+  };
+}
+
+/** The phases to choose from, keeping a school's current phase if it is not one of the usual ones. */
+function phaseItems(selected: string | undefined): { value: string; text: string; selected: boolean }[] {
+  const phases: string[] = [...PHASES];
+  if (selected && !phases.includes(selected)) phases.push(selected);
+  return [
+    { value: '', text: 'Not recorded', selected: !selected },
+    ...phases.map((phase) => ({ value: phase, text: phase, selected: phase === selected })),
+  ];
+}
+
+/** Where a page of `path` lives for this LA: national administrators carry their choice in `?la=`. */
+function laHref(user: SignedInUser, path: string, laNumber: string): string {
+  return picksLa(user) ? `${path}?la=${encodeURIComponent(laNumber)}` : path;
+}
+
+function rethrowUnlessInvalid(error: unknown): FieldError[] {
+  if (error instanceof Invalid) return error.errors;
+  throw error;
+}
+
+export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
+  const directory = new DirectoryService(deps.db, deps.clock);
+
+  /** The LA picker's choices (national roles only) and the LA chosen, if any. */
+  async function laChoice(user: SignedInUser, requested: string | undefined) {
+    const laNumber = chosenLa(user, requested);
+    if (!laNumber && !picksLa(user)) throw new NotFound('Your LA');
+    const las = picksLa(user) ? await directory.localAuthorities(user) : [];
+    return { laNumber, las };
+  }
+
+  const addSchoolPage = (
+    reply: FastifyReply,
+    user: SignedInUser,
+    la: LocalAuthorityRow,
+    data: Record<string, unknown>,
+  ) =>
+    reply.page('directory/views/school-add.njk', {
+      title: 'Add School',
+      la,
+      picksLa: picksLa(user),
+      phases: phaseItems((data.values as Partial<SchoolForm> | undefined)?.phase),
+      backLink: { href: laHref(user, '/dba/schools', la.number), text: 'Back to School Maintenance' },
+      ...data,
+    });
+
+  const schoolPage = (
+    reply: FastifyReply,
+    user: SignedInUser,
+    school: EstablishmentRow,
+    data: { values?: Partial<SchoolForm>; errors?: FieldError[] } = {},
+  ) => {
+    const values = data.values ?? schoolValues(school);
+    return reply.page('directory/views/school.njk', {
+      title: school.name,
+      school,
+      values,
+      errors: data.errors,
+      phases: phaseItems(values.phase),
+      canManage: can(user.role, 'schools.manage'),
+      backLink: { href: laHref(user, '/dba/schools', school.la_number), text: 'Back to School Maintenance' },
+    });
+  };
+
+  const deletePage = (
+    reply: FastifyReply,
+    user: SignedInUser,
+    found: { school: EstablishmentRow; users: number },
+    errors?: FieldError[],
+  ) =>
+    reply.page('directory/views/school-delete.njk', {
+      title: `Delete ${found.school.name}`,
+      school: found.school,
+      users: found.users,
+      usersMessage: found.users > 0 ? schoolHasUsers(found.school, found.users) : undefined,
+      listHref: laHref(user, '/dba/schools', found.school.la_number),
+      errors,
+      backLink: { href: `/dba/schools/${found.school.number}` },
+    });
+
+  const laPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    requested: string | undefined,
+    data: { values?: z.infer<typeof laForm>; errors?: FieldError[] } = {},
+  ) => {
+    const { laNumber, las } = await laChoice(user, requested);
+    const la = laNumber ? await directory.localAuthority(user, 'la-details.view', laNumber) : undefined;
+    return reply.page('directory/views/la-details.njk', {
+      title: 'Maintain LEA Details',
+      las,
+      la,
+      values: data.values ?? (la ? laValues(la) : undefined),
+      errors: data.errors,
+      picksLa: picksLa(user),
+      canManage: can(user.role, 'la-details.manage'),
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: '/dba',
+      access: 'dba.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        return reply.page('directory/views/dba.njk', {
+          title: 'DBA',
+          items: menuSection(user.role, '/dba')?.children ?? [],
+          backLink: { href: '/', text: 'Back' },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/establishments',
+      access: 'directory.find',
+      handler: async (request, reply) => {
+        const query = parse(finderQuery, request.query);
+        const values = { name: query.name ?? '', town: query.town ?? '' };
+        const page = (data: Record<string, unknown> = {}) =>
+          reply.page('directory/views/finder.njk', {
+            title: 'Establishment Finder',
+            values,
+            limit: FINDER_LIMIT,
+            ...data,
+          });
+        if (query.name === undefined && query.town === undefined) return page();
+        try {
+          return page({ result: await directory.find(values) });
+        } catch (error) {
+          const errors = rethrowUnlessInvalid(error);
+          reply.code(400);
+          return page({ errors });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/dba/schools',
+      access: 'schools.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { laNumber, las } = await laChoice(user, parse(laQuery, request.query).la);
+        const found = laNumber ? await directory.schoolsOf(user, laNumber) : undefined;
+        return reply.page('directory/views/schools.njk', {
+          title: 'School Maintenance',
+          las,
+          la: found?.la,
+          schools: found?.schools ?? [],
+          canManage: can(user.role, 'schools.manage'),
+          addHref: found ? laHref(user, '/dba/schools/add', found.la.number) : undefined,
+          backLink: { href: '/dba', text: 'Back to DBA' },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/dba/schools/add',
+      access: 'schools.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const laNumber = chosenLa(user, parse(laQuery, request.query).la);
+        if (!laNumber) return reply.redirect('/dba/schools');
+        const la = await directory.localAuthority(user, 'schools.manage', laNumber);
+        return addSchoolPage(reply, user, la, { values: { usesS2s: 'yes', active: 'yes' } });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/dba/schools/add',
+      access: 'schools.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = parse(schoolForm, request.body);
+        const laNumber = chosenLa(user, form.la);
+        if (!laNumber) throw new NotFound('Local authority');
+        try {
+          const school = await directory.addSchool(user, laNumber, schoolInput(form));
+          return reply
+            .flash(`${school.name} (${school.number}) has been added`)
+            .redirect(laHref(user, '/dba/schools', school.la_number));
+        } catch (error) {
+          const errors = rethrowUnlessInvalid(error);
+          const la = await directory.localAuthority(user, 'schools.manage', laNumber);
+          return addSchoolPage(reply.code(400), user, la, { values: form, errors });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/dba/schools/:number',
+      access: 'schools.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { number } = parse(numberParams, request.params);
+        return schoolPage(reply, user, await directory.school(user, number));
+      },
+    },
+    {
+      method: 'POST',
+      url: '/dba/schools/:number',
+      access: 'schools.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { number } = parse(numberParams, request.params);
+        const form = parse(schoolForm, request.body);
+        try {
+          const { school, changed } = await directory.updateSchool(user, number, schoolInput(form));
+          const message =
+            changed.length > 0
+              ? `${school.name} (${school.number}) has been updated`
+              : `Nothing was changed for ${school.name} (${school.number})`;
+          return reply.flash(message).redirect(laHref(user, '/dba/schools', school.la_number));
+        } catch (error) {
+          const errors = rethrowUnlessInvalid(error);
+          const school = await directory.school(user, number);
+          return schoolPage(reply.code(400), user, school, { values: form, errors });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/dba/schools/:number/delete',
+      access: 'schools.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { number } = parse(numberParams, request.params);
+        return deletePage(reply, user, await directory.schoolToDelete(user, number));
+      },
+    },
+    {
+      method: 'POST',
+      url: '/dba/schools/:number/delete',
+      access: 'schools.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { number } = parse(numberParams, request.params);
+        try {
+          const school = await directory.deleteSchool(user, number);
+          return reply
+            .flash(`${school.name} (${school.number}) has been deleted`)
+            .redirect(laHref(user, '/dba/schools', school.la_number));
+        } catch (error) {
+          const errors = rethrowUnlessInvalid(error);
+          return deletePage(reply.code(400), user, await directory.schoolToDelete(user, number), errors);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/dba/la',
+      access: 'la-details.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        return laPage(reply, user, parse(laQuery, request.query).la);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/dba/la',
+      access: 'la-details.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = parse(laForm, request.body);
+        const laNumber = chosenLa(user, form.la);
+        if (!laNumber) throw new NotFound('Local authority');
+        try {
+          const { la, changed } = await directory.updateLaDetails(user, laNumber, form);
+          const message =
+            changed.length > 0
+              ? `The details held for ${la.number} ${la.name} have been updated`
+              : `Nothing was changed in the details held for ${la.number} ${la.name}`;
+          return reply.flash(message).redirect(laHref(user, '/dba/la', la.number));
+        } catch (error) {
+          const errors = rethrowUnlessInvalid(error);
+          return laPage(reply.code(400), user, laNumber, { values: form, errors });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/dba/audit',
+      access: 'audit.view',
+      handler: async (request: FastifyRequest, reply) => {
+        const user = signedInUser(request);
+        const requested = Number(parse(auditQuery, request.query).page ?? '1');
+        const log = await directory.auditLog(user, requested);
+        return reply.page('directory/views/audit.njk', {
+          title: 'Audit Log',
+          log,
+          national: picksLa(user),
+          previous:
+            log.page > 1 ? { href: `/dba/audit?page=${log.page - 1}`, labelText: 'Newer events' } : undefined,
+          next: log.hasNext
+            ? { href: `/dba/audit?page=${log.page + 1}`, labelText: 'Older events' }
+            : undefined,
+          backLink: { href: '/dba', text: 'Back to DBA' },
+        });
+      },
+    },
+  ];
+}

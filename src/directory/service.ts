@@ -1,0 +1,514 @@
+// The directory of LAs and schools: the Establishment Finder, School Maintenance, Maintain LEA Details
+// (LA notes §3.8-3.9, handbook §7) and the audit log a DBA reads. No HTTP here.
+import { countUsersOfEstablishment } from '../accounts/repository.ts';
+import { type AuditAction, listAudit, recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { type Capability, can } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
+import { searchText } from '../platform/db/text-search.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { emailProblem, telephoneProblem } from './contact-details.ts';
+import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from './numbers.ts';
+import { auditScope, laIsInScope, mayActOnLa } from './policy.ts';
+import {
+  deleteEstablishment,
+  type EstablishmentRow,
+  type FoundEstablishment,
+  findEstablishments,
+  getEstablishment,
+  getLocalAuthority,
+  insertEstablishment,
+  type LocalAuthorityRow,
+  listEstablishmentsOfLa,
+  listLocalAuthorities,
+  releaseEstablishmentFromDeletedUsers,
+  updateEstablishment,
+  updateLocalAuthority,
+} from './repository.ts';
+
+/** The Establishment Finder shows at most this many schools and asks for a narrower search beyond. */
+export const FINDER_LIMIT = 100;
+export const AUDIT_PAGE_SIZE = 50;
+
+/** The phases of education used by Get Information about Schools. */
+export const PHASES = [
+  'Nursery',
+  'Primary',
+  'Middle deemed primary',
+  'Middle deemed secondary',
+  'Secondary',
+  'All-through',
+  '16 plus',
+  'Not applicable',
+] as const;
+
+/** What a DBA enters for a school; text as typed, the yes/no answers undefined when not chosen. */
+export interface SchoolInput {
+  name: string;
+  town: string;
+  postcode: string;
+  phase: string;
+  type: string;
+  email: string;
+  telephone: string;
+  usesS2s: boolean | undefined;
+  active: boolean | undefined;
+}
+
+export interface NewSchoolInput extends SchoolInput {
+  number: string;
+}
+
+export interface LaDetailsInput {
+  contactName: string;
+  email: string;
+  telephone: string;
+  address: string;
+}
+
+export interface FinderSearch {
+  name: string;
+  town: string;
+}
+
+export interface FinderResult {
+  schools: FoundEstablishment[];
+  /** More schools match than are shown. */
+  more: boolean;
+}
+
+export interface SchoolsOfLa {
+  la: LocalAuthorityRow;
+  schools: EstablishmentRow[];
+}
+
+export interface AuditLine {
+  at: string;
+  who: string | null;
+  organisation: string | null;
+  action: string;
+  subject: string | null;
+  details: string;
+}
+
+export interface AuditPage {
+  lines: AuditLine[];
+  page: number;
+  hasNext: boolean;
+}
+
+/** The fields of a school a DBA may change, as stored. */
+type SchoolFields = Pick<
+  EstablishmentRow,
+  'name' | 'town' | 'postcode' | 'phase' | 'type' | 'email' | 'telephone' | 'uses_s2s' | 'active'
+>;
+
+type LaFields = Pick<LocalAuthorityRow, 'contact_name' | 'email' | 'telephone' | 'address'>;
+
+const ACTION_LABELS: Record<AuditAction, string> = {
+  'sign-in': 'Signed in',
+  'sign-in-failed': 'Sign-in failed',
+  'sign-out': 'Signed out',
+  'password-changed': 'Password changed',
+  'password-reset': 'Password reset',
+  'user-added': 'User added',
+  'user-role-changed': 'User role changed',
+  'user-deleted': 'User deleted',
+  'school-added': 'School added',
+  'school-updated': 'School updated',
+  'school-deleted': 'School deleted',
+  'la-details-updated': 'LA details updated',
+  'establishments-imported': 'Establishments imported',
+};
+
+export class DirectoryService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Handbook §7: any part of the name and/or the town; open and closed schools, England and Wales. */
+  async find(search: FinderSearch): Promise<FinderResult> {
+    const name = searchText(search.name);
+    const town = searchText(search.town);
+    const errors: FieldError[] = [];
+    if (!name && !town) {
+      errors.push({ field: 'name', message: 'Enter part of the school name, the town, or both' });
+    }
+    if (name.length > 200) errors.push({ field: 'name', message: tooLong('The school name', 200) });
+    if (town.length > 100) errors.push({ field: 'town', message: tooLong('The town', 100) });
+    if (errors.length > 0) throw new Invalid(errors);
+    const found = await findEstablishments(this.db, { name, town, limit: FINDER_LIMIT + 1 });
+    return { schools: found.slice(0, FINDER_LIMIT), more: found.length > FINDER_LIMIT };
+  }
+
+  /** The LAs the actor may pick from: every LA for national roles, otherwise their own. */
+  async localAuthorities(actor: Actor): Promise<LocalAuthorityRow[]> {
+    const all = await listLocalAuthorities(this.db);
+    return all.filter((la) => laIsInScope(actor, la.number));
+  }
+
+  /** An LA the actor may act on with `capability`; any other LA is simply not found. */
+  async localAuthority(actor: Actor, capability: Capability, laNumber: string): Promise<LocalAuthorityRow> {
+    return this.requireLa(actor, capability, laNumber);
+  }
+
+  async schoolsOf(actor: Actor, laNumber: string): Promise<SchoolsOfLa> {
+    const la = await this.requireLa(actor, 'schools.view', laNumber);
+    return { la, schools: await listEstablishmentsOfLa(this.db, la.number) };
+  }
+
+  /** One school of an LA the actor may see; any other number is simply not found. */
+  async school(actor: Actor, number: string): Promise<EstablishmentRow> {
+    return this.requireSchool(this.db, actor, 'schools.view', number);
+  }
+
+  /** The school about to be deleted, and how many user accounts stand in the way. */
+  async schoolToDelete(actor: Actor, number: string): Promise<{ school: EstablishmentRow; users: number }> {
+    const school = await this.requireSchool(this.db, actor, 'schools.manage', number);
+    return { school, users: await countUsersOfEstablishment(this.db, school.number) };
+  }
+
+  async addSchool(actor: Actor, laNumber: string, input: NewSchoolInput): Promise<EstablishmentRow> {
+    const la = await this.requireLa(actor, 'schools.manage', laNumber);
+    const number = input.number.trim();
+    const numberProblem = establishmentNumberProblem(number, la.number);
+    const { fields, errors } = schoolFields(input, null);
+    if (numberProblem) errors.unshift({ field: 'number', message: numberProblem });
+    if (errors.length > 0) throw new Invalid(errors);
+
+    const now = this.clock.now();
+    const at = now.toISOString();
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await getEstablishment(tx, number);
+      if (existing) {
+        const known = laIsInScope(actor, existing.la_number) ? `: ${existing.name}` : '';
+        throw Invalid.field(
+          'number',
+          `School ${number} already exists${known}. Check the number, or find the school in the list and update it`,
+        );
+      }
+      const school: EstablishmentRow = {
+        number,
+        la_number: la.number,
+        ...fields,
+        name_search: searchText(fields.name),
+        town_search: searchText(fields.town),
+        status: 'open',
+        urn: null,
+        opened_on: null,
+        closed_on: null,
+        created_at: at,
+        updated_at: at,
+      };
+      await insertEstablishment(tx, school);
+      await recordAudit(tx, {
+        at: now,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: number,
+        action: 'school-added',
+        subjectType: 'school',
+        subjectId: number,
+        detail: { name: school.name },
+      });
+      return school;
+    });
+  }
+
+  /** Updates what changed and returns the names of the changed fields (none: nothing written). */
+  async updateSchool(
+    actor: Actor,
+    number: string,
+    input: SchoolInput,
+  ): Promise<{ school: EstablishmentRow; changed: string[] }> {
+    const current = await this.requireSchool(this.db, actor, 'schools.manage', number);
+    const { fields, errors } = schoolFields(input, current.phase);
+    if (errors.length > 0) throw new Invalid(errors);
+    const changed = changedKeys<SchoolFields>(current, fields);
+    if (changed.length === 0) return { school: current, changed };
+
+    const now = this.clock.now();
+    const school: EstablishmentRow = {
+      ...current,
+      ...fields,
+      name_search: searchText(fields.name),
+      town_search: searchText(fields.town),
+      updated_at: now.toISOString(),
+    };
+    await this.db.transaction().execute(async (tx) => {
+      const { number: _number, ...changes } = school;
+      await updateEstablishment(tx, current.number, changes);
+      await recordAudit(tx, {
+        at: now,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: current.number,
+        action: 'school-updated',
+        subjectType: 'school',
+        subjectId: current.number,
+        detail: { fields: changed },
+      });
+    });
+    return { school, changed };
+  }
+
+  /** Refused while the school has user accounts: they must be deleted or moved first. */
+  async deleteSchool(actor: Actor, number: string): Promise<EstablishmentRow> {
+    const now = this.clock.now();
+    return this.db.transaction().execute(async (tx) => {
+      const school = await this.requireSchool(tx, actor, 'schools.manage', number);
+      const users = await countUsersOfEstablishment(tx, school.number);
+      if (users > 0) throw Invalid.field('users', schoolHasUsers(school, users));
+      // Deleted accounts keep their rows (their usernames stay reserved) but must not hold the school.
+      await releaseEstablishmentFromDeletedUsers(tx, school.number);
+      await deleteEstablishment(tx, school.number);
+      await recordAudit(tx, {
+        at: now,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: school.number,
+        action: 'school-deleted',
+        subjectType: 'school',
+        subjectId: school.number,
+        detail: { name: school.name },
+      });
+      return school;
+    });
+  }
+
+  async updateLaDetails(
+    actor: Actor,
+    laNumber: string,
+    input: LaDetailsInput,
+  ): Promise<{ la: LocalAuthorityRow; changed: string[] }> {
+    const current = await this.requireLa(actor, 'la-details.manage', laNumber);
+    const { fields, errors } = laFields(input);
+    if (errors.length > 0) throw new Invalid(errors);
+    const changed = changedKeys<LaFields>(current, fields);
+    if (changed.length === 0) return { la: current, changed };
+
+    const now = this.clock.now();
+    const changes = { ...fields, updated_at: now.toISOString() };
+    await this.db.transaction().execute(async (tx) => {
+      await updateLocalAuthority(tx, current.number, changes);
+      await recordAudit(tx, {
+        at: now,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: current.number,
+        action: 'la-details-updated',
+        subjectType: 'la',
+        subjectId: current.number,
+        detail: { fields: changed },
+      });
+    });
+    return { la: { ...current, ...changes }, changed };
+  }
+
+  /** Newest first; an LA's DBA sees its own events and its schools', a national admin everything. */
+  async auditLog(actor: Actor, page: number): Promise<AuditPage> {
+    const scope = auditScope(actor);
+    if (!scope) throw new Forbidden();
+    const current = Number.isSafeInteger(page) && page >= 1 ? page : 1;
+    const rows = await listAudit(this.db, {
+      ...scope,
+      limit: AUDIT_PAGE_SIZE + 1,
+      offset: (current - 1) * AUDIT_PAGE_SIZE,
+    });
+    return {
+      lines: rows.slice(0, AUDIT_PAGE_SIZE).map(auditLine),
+      page: current,
+      hasNext: rows.length > AUDIT_PAGE_SIZE,
+    };
+  }
+
+  private async requireLa(
+    actor: Actor,
+    capability: Capability,
+    laNumber: string,
+  ): Promise<LocalAuthorityRow> {
+    if (!can(actor.role, capability)) throw new Forbidden();
+    const la =
+      isLaNumber(laNumber) && mayActOnLa(actor, capability, laNumber)
+        ? await getLocalAuthority(this.db, laNumber)
+        : undefined;
+    if (!la) throw new NotFound(`Local authority ${laNumber}`);
+    return la;
+  }
+
+  /** Another LA's school is "not found", exactly like a number that does not exist. */
+  private async requireSchool(
+    db: Executor,
+    actor: Actor,
+    capability: Capability,
+    number: string,
+  ): Promise<EstablishmentRow> {
+    if (!can(actor.role, capability)) throw new Forbidden();
+    const school = isEstablishmentNumber(number) ? await getEstablishment(db, number) : undefined;
+    if (!school || !mayActOnLa(actor, capability, school.la_number)) throw new NotFound(`School ${number}`);
+    return school;
+  }
+}
+
+export function schoolHasUsers(school: Pick<EstablishmentRow, 'name' | 'number'>, users: number): string {
+  const accounts = users === 1 ? '1 user account' : `${users} user accounts`;
+  return `${school.name} (${school.number}) cannot be deleted because it still has ${accounts}: delete or move its users first, in User Maintenance`;
+}
+
+/** Human wording for an audit action; unknown actions are shown as stored. */
+export function auditActionLabel(action: string): string {
+  return (ACTION_LABELS as Record<string, string>)[action] ?? action;
+}
+
+/** The JSON detail of an audit event as a line of text, e.g. "fields: name, email". */
+export function describeAuditDetail(detail: string | null): string {
+  if (!detail) return '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(detail);
+  } catch {
+    return detail;
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return String(parsed);
+  return Object.entries(parsed)
+    .map(([key, value]) => `${humanise(key)}: ${describeValue(key, value)}`)
+    .join('; ');
+}
+
+function describeValue(key: string, value: unknown): string {
+  if (Array.isArray(value)) {
+    return value.map((v) => (key === 'fields' ? humanise(String(v)) : describeValue('', v))).join(', ');
+  }
+  if (value !== null && typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+function humanise(name: string): string {
+  return name.replace(/_/g, ' ');
+}
+
+function auditLine(row: AuditEventRow): AuditLine {
+  return {
+    at: row.occurred_at,
+    who: row.actor_username,
+    organisation: row.organisation,
+    action: auditActionLabel(row.action),
+    subject:
+      row.subject_type || row.subject_id
+        ? [row.subject_type, row.subject_id].filter(Boolean).join(' ')
+        : null,
+    details: describeAuditDetail(row.detail),
+  };
+}
+
+function tooLong(what: string, max: number): string {
+  return `${what} must be ${max} characters or fewer`;
+}
+
+/** Empty text is stored as null. */
+function optional(value: string): string | null {
+  const trimmed = value.trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+const POSTCODE = /^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/;
+
+/** A UK postcode in capitals with one space before the last three characters, or null if not one. */
+export function normalisePostcode(value: string): string | null {
+  const compact = value.replace(/\s+/g, '').toUpperCase();
+  return POSTCODE.test(compact) ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : null;
+}
+
+function telephoneFieldProblem(telephone: string | null): string | null {
+  if (!telephone) return null;
+  return telephone.length > 40 ? tooLong('The telephone number', 40) : telephoneProblem(telephone);
+}
+
+/** Checks what a DBA entered for a school; `currentPhase` stays allowed even if not in PHASES. */
+function schoolFields(
+  input: SchoolInput,
+  currentPhase: string | null,
+): { fields: SchoolFields; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const name = input.name.trim();
+  if (!name) errors.push({ field: 'name', message: 'Enter the school name' });
+  else if (name.length > 200) errors.push({ field: 'name', message: tooLong('The school name', 200) });
+
+  const town = optional(input.town);
+  if (town && town.length > 100) errors.push({ field: 'town', message: tooLong('The town', 100) });
+
+  let postcode = optional(input.postcode);
+  if (postcode) {
+    postcode = normalisePostcode(postcode);
+    if (!postcode) errors.push({ field: 'postcode', message: 'Enter a real postcode, like GL1 2TG' });
+  }
+
+  const phase = optional(input.phase);
+  if (phase && phase !== currentPhase && !(PHASES as readonly string[]).includes(phase)) {
+    errors.push({ field: 'phase', message: 'Select the phase of education from the list' });
+  }
+
+  const type = optional(input.type);
+  if (type && type.length > 120) errors.push({ field: 'type', message: tooLong('The type of school', 120) });
+
+  const email = optional(input.email);
+  const emailError = email ? emailProblem(email) : null;
+  if (emailError) errors.push({ field: 'email', message: emailError });
+
+  const telephone = optional(input.telephone);
+  const telephoneError = telephoneFieldProblem(telephone);
+  if (telephoneError) errors.push({ field: 'telephone', message: telephoneError });
+
+  if (input.usesS2s === undefined) {
+    errors.push({ field: 'usesS2s', message: 'Select yes if the school uses s2s' });
+  }
+  if (input.active === undefined) {
+    errors.push({ field: 'active', message: "Select yes if the school's s2s account is active" });
+  }
+  return {
+    fields: {
+      name,
+      town,
+      postcode,
+      phase,
+      type,
+      email,
+      telephone,
+      uses_s2s: input.usesS2s === false ? 0 : 1,
+      active: input.active === false ? 0 : 1,
+    },
+    errors,
+  };
+}
+
+function laFields(input: LaDetailsInput): { fields: LaFields; errors: FieldError[] } {
+  const errors: FieldError[] = [];
+  const contactName = optional(input.contactName);
+  if (contactName && contactName.length > 200) {
+    errors.push({ field: 'contactName', message: tooLong('The contact name', 200) });
+  }
+  const email = optional(input.email);
+  const emailError = email ? emailProblem(email) : null;
+  if (emailError) errors.push({ field: 'email', message: emailError });
+  const telephone = optional(input.telephone);
+  const telephoneError = telephoneFieldProblem(telephone);
+  if (telephoneError) errors.push({ field: 'telephone', message: telephoneError });
+  // An address typed over several lines is held on one, as the Contacts page shows it.
+  const address = optional(
+    input.address
+      .split(/\r?\n/)
+      .map((line) => line.trim().replace(/,$/, ''))
+      .filter(Boolean)
+      .join(', '),
+  );
+  if (address && address.length > 500)
+    errors.push({ field: 'address', message: tooLong('The address', 500) });
+  return { fields: { contact_name: contactName, email, telephone, address }, errors };
+}
+
+/** The names of the fields whose values differ, in the order of `next`. */
+function changedKeys<F extends object>(current: F, next: F): Extract<keyof F, string>[] {
+  return (Object.keys(next) as Extract<keyof F, string>[]).filter((key) => current[key] !== next[key]);
+}

@@ -1,0 +1,316 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+const ISSUED = 'copper-kettle-harbour';
+
+function newUsername(): string {
+  return `n${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+}
+
+describeEachEngine('User Maintenance pages', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function signedInAs(role: 'la_dba' | 'la_dba_view' | 'national_admin', laNumber?: string) {
+    const { db } = database();
+    const la = laNumber ? { number: laNumber } : await makeLa(db);
+    const user = await makeUser(db, role, { laNumber: role === 'national_admin' ? null : la.number });
+    const agent = new Agent(t.app);
+    const response = await agent.signIn(user.username);
+    assert.equal(response.headers.location, '/');
+    return { agent, user, laNumber: la.number };
+  }
+
+  test('a DBA adds a user, is reminded to send the username and password separately, and sees the user listed', async () => {
+    const { db } = database();
+    const { agent, laNumber } = await signedInAs('la_dba');
+    const school = await makeSchool(db, laNumber);
+    const form = await agent.get('/dba/users/add');
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /<h1 class="govuk-heading-l">Add User<\/h1>/);
+    assert.match(form.body, /never send both in the same email or letter/i);
+    assert.match(form.body, new RegExp(`value="${school.number}"`), 'offers the LA schools');
+    assert.doesNotMatch(form.body, /value="la_dba"/, 'an LA DBA cannot add another DBA');
+
+    const username = newUsername();
+    const added = await agent.post('/dba/users/add', {
+      username,
+      fullName: 'Bea Jones',
+      email: 'bea.jones@testshire.example.gov.uk',
+      telephone: '',
+      role: 'school',
+      establishmentNumber: school.number,
+      newPassword: ISSUED,
+      confirmPassword: ISSUED,
+    });
+    assert.equal(added.statusCode, 302);
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow();
+    assert.equal(added.headers.location, `/dba/users/${row.id}`);
+    assert.equal(row.la_number, laNumber);
+    assert.equal(row.establishment_number, school.number);
+
+    const page = await agent.get(`/dba/users/${row.id}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, new RegExp(`User ${username} has been added`));
+    assert.match(page.body, /separately/);
+    assert.match(page.body, /School User/);
+    assert.match(page.body, /Update role|Change password/);
+
+    const list = await agent.get('/dba/users');
+    assert.equal(list.statusCode, 200);
+    assert.match(list.body, /<caption class="govuk-table__caption govuk-table__caption--m">/);
+    assert.match(list.body, new RegExp(`href="/dba/users/${row.id}">${username}</a>`));
+    assert.match(list.body, new RegExp(`${school.name} \\(${school.number}\\)`));
+    assert.match(list.body, /href="\/dba\/users\/add"/);
+  });
+
+  test('form errors are listed in the error summary, linked to their fields, and the entries are kept except passwords', async () => {
+    const { db } = database();
+    const { agent, laNumber } = await signedInAs('la_dba');
+    const taken = await makeUser(db, 'la_user', { laNumber });
+    await agent.get('/dba/users/add');
+    const response = await agent.post('/dba/users/add', {
+      username: taken.username.toUpperCase(),
+      fullName: 'Carys Evans',
+      email: 'carys@gmail.com',
+      telephone: '',
+      role: 'la_user',
+      establishmentNumber: '',
+      newPassword: ISSUED,
+      confirmPassword: 'not-the-same-password',
+    });
+    assert.equal(response.statusCode, 400);
+    const summary = errorSummary(response.body);
+    assert.match(
+      summary,
+      new RegExp(`The username ${taken.username.toUpperCase()} is already in use. Choose another.`),
+    );
+    assert.match(summary, /free webmail services \(gmail\.com\) are not allowed/);
+    assert.match(summary, /The passwords do not match/);
+    for (const field of ['username', 'email', 'confirmPassword']) {
+      assert.match(response.body, new RegExp(`href="#${field}"`));
+      assert.match(response.body, new RegExp(`id="${field}"`));
+    }
+    assert.match(response.body, /value="Carys Evans"/);
+    assert.match(response.body, /value="carys@gmail.com"/);
+    assert.match(response.body, /value="la_user" checked/);
+    assert.doesNotMatch(response.body, new RegExp(ISSUED));
+    assert.match(response.body, /<title>Error: /);
+  });
+
+  test('a view-only DBA sees the users and their details but no change links, and cannot post', async () => {
+    const { db } = database();
+    const { agent, laNumber } = await signedInAs('la_dba_view');
+    const colleague = await makeUser(db, 'la_user', { laNumber });
+    const list = await agent.get('/dba/users');
+    assert.equal(list.statusCode, 200);
+    assert.match(list.body, new RegExp(colleague.username));
+    assert.doesNotMatch(list.body, /Add User<\/a>/);
+
+    const details = await agent.get(`/dba/users/${colleague.id}`);
+    assert.equal(details.statusCode, 200);
+    assert.match(details.body, /one-way hash/);
+    assert.doesNotMatch(details.body, /\$argon2/, 'the hash itself is never shown');
+    assert.match(details.body, /view users but not change them/);
+    assert.doesNotMatch(details.body, /\/role"|\/password"|\/delete"/);
+
+    await agent.get('/dba/users');
+    const post = await agent.post('/dba/users/add', {
+      username: newUsername(),
+      fullName: 'Not Allowed',
+      role: 'la_user',
+      newPassword: ISSUED,
+      confirmPassword: ISSUED,
+    });
+    assert.equal(post.statusCode, 403);
+    assert.equal((await agent.get(`/dba/users/${colleague.id}/delete`)).statusCode, 403);
+    const count = await db.selectFrom('users').select('id').where('full_name', '=', 'Not Allowed').execute();
+    assert.equal(count.length, 0);
+  });
+
+  test("another LA's user, or an unknown id, is not found", async () => {
+    const { db } = database();
+    const { agent } = await signedInAs('la_dba');
+    const elsewhere = await makeLa(db);
+    const stranger = await makeUser(db, 'la_user', { laNumber: elsewhere.number });
+    for (const url of [
+      `/dba/users/${stranger.id}`,
+      `/dba/users/${stranger.id}/role`,
+      `/dba/users/${stranger.id}/password`,
+      `/dba/users/${stranger.id}/delete`,
+      `/dba/users/${randomUUID()}`,
+    ]) {
+      assert.equal((await agent.get(url)).statusCode, 404, url);
+    }
+    await agent.get('/dba/users');
+    const post = await agent.post(`/dba/users/${stranger.id}/delete`, {});
+    assert.equal(post.statusCode, 404);
+    const list = await agent.get('/dba/users');
+    assert.doesNotMatch(list.body, new RegExp(stranger.username));
+    const row = await db
+      .selectFrom('users')
+      .select('deleted_at')
+      .where('id', '=', stranger.id)
+      .executeTakeFirst();
+    assert.equal(row?.deleted_at, null);
+  });
+
+  test('a user added with an issued password must change it at first sign-in before reaching anything else', async () => {
+    const { agent: dba } = await signedInAs('la_dba');
+    const username = newUsername();
+    await dba.get('/dba/users/add');
+    const added = await dba.post('/dba/users/add', {
+      username,
+      fullName: 'Dewi Price',
+      role: 'la_user',
+      newPassword: ISSUED,
+      confirmPassword: ISSUED,
+    });
+    assert.equal(added.statusCode, 302);
+
+    const newcomer = new Agent(t.app);
+    const signIn = await newcomer.signIn(username, ISSUED);
+    assert.equal(signIn.headers.location, '/change-password');
+    const home = await newcomer.get('/');
+    assert.equal(home.statusCode, 302);
+    assert.equal(home.headers.location, '/change-password');
+    const form = await newcomer.get('/change-password');
+    assert.match(form.body, /Choose a new password/);
+    const changed = await newcomer.post('/change-password', {
+      currentPassword: ISSUED,
+      newPassword: 'quiet-river-lamp-violet',
+      confirmPassword: 'quiet-river-lamp-violet',
+    });
+    assert.equal(changed.headers.location, '/');
+    const after = await newcomer.get('/');
+    assert.equal(after.statusCode, 200);
+  });
+
+  test('changing a password from the user page signs the user out and forces a change', async () => {
+    const { db } = database();
+    const { agent: dba, laNumber } = await signedInAs('la_dba');
+    const user = await makeUser(db, 'la_user', { laNumber });
+    const victim = new Agent(t.app);
+    await victim.signIn(user.username);
+    assert.equal((await victim.get('/')).statusCode, 200);
+
+    const weak = await dba.post(
+      `/dba/users/${user.id}/password`,
+      { newPassword: 'password', confirmPassword: 'password' },
+      { formPage: `/dba/users/${user.id}/password` },
+    );
+    assert.equal(weak.statusCode, 400);
+    assert.match(errorSummary(weak.body), /Password/);
+    assert.match(weak.body, /href="#newPassword"/);
+
+    const done = await dba.post(`/dba/users/${user.id}/password`, {
+      newPassword: ISSUED,
+      confirmPassword: ISSUED,
+    });
+    assert.equal(done.headers.location, `/dba/users/${user.id}`);
+    assert.equal((await victim.get('/')).headers.location, '/sign-in?expired=1');
+    const again = await new Agent(t.app).signIn(user.username, ISSUED);
+    assert.equal(again.headers.location, '/change-password');
+  });
+
+  test('the role page changes only the role; School Users keep theirs', async () => {
+    const { db } = database();
+    const { agent, laNumber } = await signedInAs('la_dba');
+    const user = await makeUser(db, 'la_user', { laNumber });
+    const page = await agent.get(`/dba/users/${user.id}/role`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /value="la_user" checked/);
+    const same = await agent.post(`/dba/users/${user.id}/role`, { role: 'la_user' });
+    assert.equal(same.statusCode, 400);
+    assert.match(errorSummary(same.body), /already has the role LEA User/);
+    const changed = await agent.post(`/dba/users/${user.id}/role`, { role: 'la_admissions' });
+    assert.equal(changed.statusCode, 302);
+    const details = await agent.get(`/dba/users/${user.id}`);
+    assert.match(details.body, /The role of .* is now LEA Admissions/);
+
+    const school = await makeSchool(db, laNumber);
+    const schoolUser = await makeUser(db, 'school', { laNumber, establishmentNumber: school.number });
+    const refused = await agent.get(`/dba/users/${schoolUser.id}/role`);
+    assert.equal(refused.statusCode, 403);
+    assert.match(refused.body, /belongs to a school/);
+    const schoolPage = await agent.get(`/dba/users/${schoolUser.id}`);
+    assert.doesNotMatch(schoolPage.body, /\/role"/);
+    assert.match(schoolPage.body, /\/password"/);
+  });
+
+  test('deleting asks for confirmation, then removes the user from the list', async () => {
+    const { db } = database();
+    const { agent, user: self, laNumber } = await signedInAs('la_dba');
+    const user = await makeUser(db, 'la_user', { laNumber });
+    const confirm = await agent.get(`/dba/users/${user.id}/delete`);
+    assert.equal(confirm.statusCode, 200);
+    assert.match(confirm.body, /Are you sure you want to delete this user\?/);
+    const deleted = await agent.post(`/dba/users/${user.id}/delete`, {});
+    assert.equal(deleted.headers.location, '/dba/users');
+    const list = await agent.get('/dba/users');
+    assert.match(list.body, new RegExp(`User ${user.username} has been deleted`));
+    assert.doesNotMatch(list.body, new RegExp(`>${user.username}</a>`));
+    assert.equal((await agent.get(`/dba/users/${user.id}`)).statusCode, 404);
+    // An LA DBA cannot delete themselves (nor any DBA).
+    assert.equal((await agent.get(`/dba/users/${self.id}/delete`)).statusCode, 403);
+  });
+
+  test('the national administrator filters by LA and adds an LA DBA after choosing the LA', async () => {
+    const { db } = database();
+    const { agent } = await signedInAs('national_admin');
+    const la = await makeLa(db, { name: 'Filtershire' });
+    const other = await makeLa(db);
+    const inLa = await makeUser(db, 'la_user', { laNumber: la.number });
+    const outside = await makeUser(db, 'la_user', { laNumber: other.number });
+
+    const all = await agent.get('/dba/users');
+    assert.match(all.body, new RegExp(inLa.username));
+    assert.match(all.body, new RegExp(outside.username));
+    assert.match(all.body, new RegExp(`<option value="${la.number}">${la.number} Filtershire</option>`));
+    const filtered = await agent.get(`/dba/users?la=${la.number}`);
+    assert.match(filtered.body, new RegExp(inLa.username));
+    assert.doesNotMatch(filtered.body, new RegExp(outside.username));
+    assert.match(filtered.body, new RegExp(`href="/dba/users/add\\?la=${la.number}"`));
+    assert.equal((await agent.get('/dba/users?la=abc')).statusCode, 400);
+
+    const choose = await agent.get('/dba/users/add');
+    assert.match(choose.body, /Which LA will the user work for\?/);
+    const form = await agent.get(`/dba/users/add?la=${la.number}`);
+    assert.match(form.body, /value="la_dba"/);
+    assert.doesNotMatch(form.body, /value="national_admin"/);
+    const username = newUsername();
+    const added = await agent.post('/dba/users/add', {
+      username,
+      fullName: 'Ffion Administrator',
+      role: 'la_dba',
+      laNumber: la.number,
+      newPassword: ISSUED,
+      confirmPassword: ISSUED,
+    });
+    assert.equal(added.statusCode, 302);
+    const row = await db
+      .selectFrom('users')
+      .selectAll()
+      .where('username', '=', username)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.la_number, la.number);
+    assert.equal(row.role, 'la_dba');
+
+    const national = await agent.get('/dba/users/add?la=none');
+    assert.match(national.body, /value="national_admin"/);
+    assert.doesNotMatch(national.body, /value="la_user"/);
+  });
+});

@@ -1,0 +1,359 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Role } from '../../src/auth/permissions.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+/** The page's text without tags, for asserting on what users read. */
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+function schoolForm(number: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    number,
+    name: 'Hillside Primary School',
+    town: 'Gloucester',
+    postcode: 'GL1 2TG',
+    phase: 'Primary',
+    type: 'Community school',
+    email: 'office@hillside.example.sch.uk',
+    telephone: '01452 425000',
+    usesS2s: 'yes',
+    active: 'yes',
+    ...overrides,
+  };
+}
+
+describeEachEngine('directory pages', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function signedIn(
+    role: Role,
+    org: { laNumber?: string; establishmentNumber?: string } = {},
+  ): Promise<{ agent: Agent; username: string }> {
+    const user = await makeUser(database().db, role, org);
+    const agent = new Agent(t.app);
+    const response = await agent.signIn(user.username);
+    assert.equal(response.statusCode, 302, 'signed in');
+    return { agent, username: user.username };
+  }
+
+  test('the DBA page lists the items of the DBA menu the role may use, with their descriptions', async () => {
+    const la = await makeLa(database().db);
+    const { agent } = await signedIn('la_dba', { laNumber: la.number });
+    const page = await agent.get('/dba');
+    assert.equal(page.statusCode, 200);
+    const text = textOf(page.body);
+    assert.match(text, /Please select an item from the list/);
+    assert.match(text, /School Maintenance Add, delete, view and update the schools of your LA/);
+    assert.match(text, /Audit Log/);
+
+    const viewer = await signedIn('la_dba_view', { laNumber: la.number });
+    const viewOnly = textOf((await viewer.agent.get('/dba')).body);
+    assert.match(viewOnly, /Maintain LEA Details/);
+    assert.doesNotMatch(viewOnly, /Audit Log/);
+  });
+
+  test('a DBA adds a school and sees it in the list', async () => {
+    const la = await makeLa(database().db, { name: 'Addshire' });
+    const { agent } = await signedIn('la_dba', { laNumber: la.number });
+    const list = await agent.get('/dba/schools');
+    assert.equal(list.statusCode, 200);
+    assert.match(list.body, /href="\/dba\/schools\/add"[^>]*>\s*Add School/);
+
+    const added = await agent.post('/dba/schools/add', schoolForm(`${la.number}5402`), {
+      formPage: '/dba/schools/add',
+    });
+    assert.equal(added.statusCode, 302);
+    assert.equal(added.headers.location, '/dba/schools');
+    const after = await agent.get('/dba/schools');
+    const text = textOf(after.body);
+    assert.match(text, new RegExp(`Hillside Primary School \\(${la.number}5402\\) has been added`));
+    assert.match(text, new RegExp(`1 school of ${la.number} Addshire`));
+    assert.match(text, new RegExp(`Hillside Primary School ${la.number}/5402 Gloucester Open Active Yes`));
+  });
+
+  test('bad input shows the error summary, linked to the fields, and keeps what was entered', async () => {
+    const la = await makeLa(database().db);
+    const other = await makeLa(database().db);
+    const { agent } = await signedIn('la_dba', { laNumber: la.number });
+    const response = await agent.post(
+      '/dba/schools/add',
+      schoolForm(`${other.number}5402`, { email: 'head@yahoo.com', telephone: 'none', usesS2s: '' }),
+      { formPage: '/dba/schools/add' },
+    );
+    assert.equal(response.statusCode, 400);
+    const summary = errorSummary(response.body);
+    assert.match(summary, new RegExp(`must start with the LA number ${la.number}`));
+    assert.match(summary, /free webmail services \(yahoo\.com\) are not allowed/);
+    assert.match(summary, /Enter a UK telephone number/);
+    assert.match(summary, /Select yes if the school uses s2s/);
+    for (const field of ['number', 'email', 'telephone', 'usesS2s']) {
+      assert.match(response.body, new RegExp(`href="#${field}"`));
+      assert.match(response.body, new RegExp(`id="${field}"`), `the summary's link reaches #${field}`);
+    }
+    assert.match(response.body, /value="Hillside Primary School"/);
+    assert.match(response.body, /value="head@yahoo.com"/);
+    assert.match(response.body, /<title>Error: /);
+  });
+
+  test('a view-only DBA sees the schools but no change links or buttons, and its changes are refused', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number, { name: 'Readonly Primary School' });
+    const { agent } = await signedIn('la_dba_view', { laNumber: la.number });
+
+    const list = await agent.get('/dba/schools');
+    assert.equal(list.statusCode, 200);
+    assert.match(list.body, /Readonly Primary School/);
+    assert.doesNotMatch(list.body, /Add School/);
+    assert.doesNotMatch(list.body, /\/delete"/);
+    const view = await agent.get(`/dba/schools/${school.number}`);
+    assert.equal(view.statusCode, 200);
+    assert.doesNotMatch(view.body, /<form method="post" action="\/dba\/schools/);
+    assert.doesNotMatch(view.body, /Delete school/);
+    assert.match(textOf(view.body), /can view these details but not change them/);
+
+    assert.equal((await agent.get('/dba/schools/add')).statusCode, 403);
+    const add = await agent.post('/dba/schools/add', schoolForm(`${la.number}5403`));
+    assert.equal(add.statusCode, 403);
+    const update = await agent.post(
+      `/dba/schools/${school.number}`,
+      schoolForm(school.number, { name: 'Changed' }),
+    );
+    assert.equal(update.statusCode, 403);
+    const remove = await agent.post(`/dba/schools/${school.number}/delete`, {});
+    assert.equal(remove.statusCode, 403);
+    const stored = await db
+      .selectFrom('establishments')
+      .select('name')
+      .where('number', '=', school.number)
+      .executeTakeFirstOrThrow();
+    assert.equal(stored.name, 'Readonly Primary School');
+  });
+
+  test("another LA's school number is not found, and its data never shown", async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const other = await makeLa(db);
+    const foreign = await makeSchool(db, other.number, { name: 'Foreign Secret School' });
+    const { agent } = await signedIn('la_dba', { laNumber: la.number });
+
+    for (const url of [
+      `/dba/schools/${foreign.number}`,
+      `/dba/schools/${foreign.number}/delete`,
+      '/dba/schools/12',
+    ]) {
+      const response = await agent.get(url);
+      assert.equal(response.statusCode, 404, url);
+      assert.doesNotMatch(response.body, /Foreign Secret School/);
+    }
+    await agent.get('/dba/schools');
+    const update = await agent.post(
+      `/dba/schools/${foreign.number}`,
+      schoolForm(foreign.number, { name: 'Hijacked' }),
+    );
+    assert.equal(update.statusCode, 404);
+    const remove = await agent.post(`/dba/schools/${foreign.number}/delete`, {});
+    assert.equal(remove.statusCode, 404);
+    const list = await agent.get(`/dba/schools?la=${other.number}`);
+    assert.equal(list.statusCode, 200);
+    assert.doesNotMatch(list.body, /Foreign Secret School/, 'an LA user always sees their own LA');
+    const stored = await db
+      .selectFrom('establishments')
+      .select('name')
+      .where('number', '=', foreign.number)
+      .executeTakeFirstOrThrow();
+    assert.equal(stored.name, 'Foreign Secret School');
+  });
+
+  test('a DBA updates a school and can make its account inactive', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number, { name: 'Before Update School' });
+    const { agent } = await signedIn('la_dba', { laNumber: la.number });
+    const page = await agent.get(`/dba/schools/${school.number}`);
+    assert.match(page.body, /value="Before Update School"/);
+    const response = await agent.post(
+      `/dba/schools/${school.number}`,
+      schoolForm(school.number, { name: 'After Update School', active: 'no' }),
+    );
+    assert.equal(response.statusCode, 302);
+    const list = textOf((await agent.get('/dba/schools')).body);
+    assert.match(list, /After Update School \(\d{7}\) has been updated/);
+    assert.match(list, /After Update School \d{3}\/\d{4} Gloucester Open Inactive Yes/);
+  });
+
+  test('deleting a school asks for confirmation and is refused while it has users', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const busy = await makeSchool(db, la.number, { name: 'Busy School' });
+    await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: busy.number });
+    const empty = await makeSchool(db, la.number, { name: 'Empty School' });
+    const { agent } = await signedIn('la_dba', { laNumber: la.number });
+
+    const refusal = await agent.get(`/dba/schools/${busy.number}/delete`);
+    assert.equal(refusal.statusCode, 200);
+    assert.match(textOf(refusal.body), /delete or move its users first/);
+    assert.doesNotMatch(refusal.body, /Yes, delete this school/);
+    const forced = await agent.post(`/dba/schools/${busy.number}/delete`, {});
+    assert.equal(forced.statusCode, 400);
+    assert.match(errorSummary(forced.body), /still has 1 user account: delete or move its users first/);
+
+    const confirm = await agent.get(`/dba/schools/${empty.number}/delete`);
+    assert.match(confirm.body, /Yes, delete this school/);
+    const deleted = await agent.post(`/dba/schools/${empty.number}/delete`, {});
+    assert.equal(deleted.statusCode, 302);
+    const list = textOf((await agent.get('/dba/schools')).body);
+    assert.match(list, /Empty School \(\d{7}\) has been deleted/);
+    assert.equal((await agent.get(`/dba/schools/${empty.number}`)).statusCode, 404);
+  });
+
+  test('a national administrator picks the LA whose schools to manage', async () => {
+    const la = await makeLa(database().db, { name: 'Pickshire' });
+    await makeSchool(database().db, la.number, { name: 'Picked School' });
+    const { agent } = await signedIn('national_admin');
+    const picker = await agent.get('/dba/schools');
+    assert.equal(picker.statusCode, 200);
+    assert.match(picker.body, new RegExp(`<option value="${la.number}"[^>]*>${la.number} Pickshire`));
+    assert.doesNotMatch(picker.body, /Picked School/);
+    const list = await agent.get(`/dba/schools?la=${la.number}`);
+    assert.match(list.body, /Picked School/);
+    assert.match(list.body, new RegExp(`href="/dba/schools/add\\?la=${la.number}"`));
+    const added = await agent.post(
+      `/dba/schools/add`,
+      { ...schoolForm(`${la.number}3001`), la: la.number },
+      {
+        formPage: `/dba/schools/add?la=${la.number}`,
+      },
+    );
+    assert.equal(added.statusCode, 302);
+    assert.equal(added.headers.location, `/dba/schools?la=${la.number}`);
+  });
+
+  test('every role can use the Establishment Finder: "Martha" and "Bristol" find St Mary and St Martha School', async () => {
+    const db = database().db;
+    const la = await makeLa(db, { name: 'Bristol' });
+    const wales = await makeLa(db, { name: 'Cardiff', country: 'Wales' });
+    const martha = await makeSchool(db, la.number, { name: 'St Mary and St Martha School', town: 'Bristol' });
+    await makeSchool(db, la.number, { name: 'St Martha Academy', town: 'Bath' });
+    await makeSchool(db, wales.number, {
+      name: 'Ysgol Martha',
+      town: 'Bristol',
+      status: 'closed',
+      uses_s2s: 0,
+    });
+    const home = await makeSchool(db, la.number);
+    const { agent } = await signedIn('school', { laNumber: la.number, establishmentNumber: home.number });
+
+    const blank = await agent.get('/establishments');
+    assert.equal(blank.statusCode, 200);
+    assert.equal(errorSummary(blank.body), '');
+    assert.match(blank.body, /<label class="govuk-label" for="name">\s*School name \(or part of it\)/);
+
+    const response = await agent.get('/establishments?name=Martha&town=Bristol');
+    assert.equal(response.statusCode, 200);
+    const text = textOf(response.body);
+    assert.match(text, /St Mary and St Martha School/);
+    assert.match(text, new RegExp(`${la.number}/${martha.number.slice(3)} in full: ${martha.number}`));
+    assert.match(text, /Ysgol Martha Bristol TE1 1ST \d{3} Cardiff Wales Primary Community school Closed No/);
+    assert.doesNotMatch(text, /St Martha Academy/);
+    assert.match(response.body, /<caption[^>]*>\s*\d+ schools found/);
+
+    const neither = await agent.get('/establishments?name=&town=');
+    assert.equal(neither.statusCode, 400);
+    assert.match(errorSummary(neither.body), /Enter part of the school name, the town, or both/);
+    assert.match(neither.body, /href="#name"/);
+  });
+
+  test('the finder shows the first 100 and asks for a narrower search', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const town = `Crowded${la.number}`;
+    for (let i = 0; i < 101; i += 1) await makeSchool(db, la.number, { town });
+    const { agent } = await signedIn('la_user', { laNumber: la.number });
+    const response = await agent.get(`/establishments?town=${town}`);
+    assert.equal(response.statusCode, 200);
+    assert.match(textOf(response.body), /More than 100 schools match\. Only the first 100 are shown/);
+    assert.equal(response.body.match(/<th scope="row"/g)?.length, 100);
+  });
+
+  test('a DBA updates the LEA details and sees the confirmation; a view-only DBA cannot', async () => {
+    const la = await makeLa(database().db, { name: 'Detailshire' });
+    const { agent } = await signedIn('la_dba', { laNumber: la.number });
+    const page = await agent.get('/dba/la');
+    assert.equal(page.statusCode, 200);
+    assert.match(textOf(page.body), new RegExp(`LA number ${la.number} Name Detailshire Country England`));
+
+    const bad = await agent.post('/dba/la', {
+      contactName: 'Data Team',
+      email: 'team@gmail.com',
+      telephone: '01452 425000',
+      address: '',
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(errorSummary(bad.body), /free webmail services \(gmail\.com\) are not allowed/);
+    assert.match(bad.body, /value="Data Team"/);
+
+    const good = await agent.post('/dba/la', {
+      contactName: 'Data Team',
+      email: 'data.team@detailshire.example.gov.uk',
+      telephone: '01452 425000',
+      address: 'Shire Hall\nGloucester GL1 2TG',
+    });
+    assert.equal(good.statusCode, 302);
+    assert.equal(good.headers.location, '/dba/la');
+    const after = textOf((await agent.get('/dba/la')).body);
+    assert.match(after, new RegExp(`The details held for ${la.number} Detailshire have been updated`));
+    assert.match(after, /Contact name Data Team/);
+    assert.match(after, /Address Shire Hall, Gloucester GL1 2TG/);
+
+    const viewer = await signedIn('la_dba_view', { laNumber: la.number });
+    const viewPage = await viewer.agent.get('/dba/la');
+    assert.match(textOf(viewPage.body), /Contact name Data Team/);
+    assert.doesNotMatch(viewPage.body, /action="\/dba\/la"/);
+    const refused = await viewer.agent.post('/dba/la', { contactName: 'Someone Else' });
+    assert.equal(refused.statusCode, 403);
+  });
+
+  test("the audit log shows the DBA's own LA's events but not another LA's", async () => {
+    const db = database().db;
+    const own = await makeLa(db);
+    const other = await makeLa(db);
+    const school = await makeSchool(db, own.number);
+    const elsewhere = await signedIn('la_dba', { laNumber: other.number });
+    const { agent, username } = await signedIn('la_dba', { laNumber: own.number });
+    t.clock.advanceMinutes(1);
+    await agent.post(`/dba/schools/${school.number}`, schoolForm(school.number, { name: 'Audited School' }), {
+      formPage: `/dba/schools/${school.number}`,
+    });
+
+    const page = await agent.get('/dba/audit');
+    assert.equal(page.statusCode, 200);
+    const text = textOf(page.body);
+    assert.ok(
+      text.includes(
+        `${username} ${school.number} School updated school ${school.number} fields: name, town, postcode, email, telephone`,
+      ),
+      text,
+    );
+    assert.ok(text.includes(`${username} ${own.number} Signed in`));
+    assert.ok(!text.includes(elsewhere.username), "another LA's events are not shown");
+    assert.match(page.body, /<caption[^>]*>\s*Events/);
+
+    const viewer = await signedIn('la_dba_view', { laNumber: own.number });
+    assert.equal((await viewer.agent.get('/dba/audit')).statusCode, 403);
+  });
+});
