@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Executor, UserRow } from '../platform/db/schema.ts';
 
 export type { UserRow };
@@ -43,7 +44,8 @@ export async function listUsers(db: Executor, filter: { laNumber?: string }): Pr
     .select('e.name as establishment_name')
     .where('u.deleted_at', 'is', null);
   if (filter.laNumber) q = q.where('u.la_number', '=', filter.laNumber);
-  return q.orderBy('u.la_number').orderBy('u.username').execute();
+  // National accounts (no LA) first on both engines, which otherwise sort nulls differently.
+  return q.orderBy(sql`coalesce(u.la_number, '')`).orderBy('u.username').execute();
 }
 
 export async function countUsersWithRole(db: Executor, laNumber: string, role: string): Promise<number> {

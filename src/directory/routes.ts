@@ -36,15 +36,6 @@ type SchoolForm = z.infer<typeof schoolForm>;
 
 const laForm = z.object({ la: text, contactName: text, email: text, telephone: text, address: text });
 
-/** A tampered request (a field sent twice, say) gets the "problem" page, not a server error. */
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value ?? {});
-  if (!result.success) {
-    throw Invalid.field('', 'The form could not be read. Go back, check what you entered and try again.');
-  }
-  return result.data;
-}
-
 function yesNo(value: string): boolean | undefined {
   if (value === 'yes') return true;
   if (value === 'no') return false;
@@ -198,7 +189,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       url: '/establishments',
       access: 'directory.find',
       handler: async (request, reply) => {
-        const query = parse(finderQuery, request.query);
+        const query = finderQuery.parse(request.query ?? {});
         const values = { name: query.name ?? '', town: query.town ?? '' };
         const page = (data: Record<string, unknown> = {}) =>
           reply.page('directory/views/finder.njk', {
@@ -223,7 +214,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'schools.view',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const { laNumber, las } = await laChoice(user, parse(laQuery, request.query).la);
+        const { laNumber, las } = await laChoice(user, laQuery.parse(request.query ?? {}).la);
         const found = laNumber ? await directory.schoolsOf(user, laNumber) : undefined;
         return reply.page('directory/views/schools.njk', {
           title: 'School Maintenance',
@@ -242,7 +233,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'schools.manage',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const laNumber = chosenLa(user, parse(laQuery, request.query).la);
+        const laNumber = chosenLa(user, laQuery.parse(request.query ?? {}).la);
         if (!laNumber) return reply.redirect('/dba/schools');
         const la = await directory.localAuthority(user, 'schools.manage', laNumber);
         return addSchoolPage(reply, user, la, { values: { usesS2s: 'yes', active: 'yes' } });
@@ -254,7 +245,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'schools.manage',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const form = parse(schoolForm, request.body);
+        const form = schoolForm.parse(request.body ?? {});
         const laNumber = chosenLa(user, form.la);
         if (!laNumber) throw new NotFound('Local authority');
         try {
@@ -275,7 +266,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'schools.view',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const { number } = parse(numberParams, request.params);
+        const { number } = numberParams.parse(request.params ?? {});
         return schoolPage(reply, user, await directory.school(user, number));
       },
     },
@@ -285,8 +276,8 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'schools.manage',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const { number } = parse(numberParams, request.params);
-        const form = parse(schoolForm, request.body);
+        const { number } = numberParams.parse(request.params ?? {});
+        const form = schoolForm.parse(request.body ?? {});
         try {
           const { school, changed } = await directory.updateSchool(user, number, schoolInput(form));
           const message =
@@ -307,7 +298,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'schools.manage',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const { number } = parse(numberParams, request.params);
+        const { number } = numberParams.parse(request.params ?? {});
         return deletePage(reply, user, await directory.schoolToDelete(user, number));
       },
     },
@@ -317,7 +308,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'schools.manage',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const { number } = parse(numberParams, request.params);
+        const { number } = numberParams.parse(request.params ?? {});
         try {
           const school = await directory.deleteSchool(user, number);
           return reply
@@ -335,7 +326,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'la-details.view',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        return laPage(reply, user, parse(laQuery, request.query).la);
+        return laPage(reply, user, laQuery.parse(request.query ?? {}).la);
       },
     },
     {
@@ -344,7 +335,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'la-details.manage',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const form = parse(laForm, request.body);
+        const form = laForm.parse(request.body ?? {});
         const laNumber = chosenLa(user, form.la);
         if (!laNumber) throw new NotFound('Local authority');
         try {
@@ -366,7 +357,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'audit.view',
       handler: async (request: FastifyRequest, reply) => {
         const user = signedInUser(request);
-        const requested = Number(parse(auditQuery, request.query).page ?? '1');
+        const requested = Number(auditQuery.parse(request.query ?? {}).page ?? '1');
         const log = await directory.auditLog(user, requested);
         return reply.page('directory/views/audit.njk', {
           title: 'Audit Log',

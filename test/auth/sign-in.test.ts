@@ -67,6 +67,16 @@ describeEachEngine('sign-in and sessions', (database) => {
     assert.match(response.body, /href="#username"/);
   });
 
+  test('a tampered form (a field sent twice) gets a clear problem page, not a server error', async () => {
+    const response = await new Agent(t.app).post(
+      '/sign-in',
+      { username: ['one', 'two'], password: 'x' },
+      { formPage: '/sign-in' },
+    );
+    assert.equal(response.statusCode, 400);
+    assert.match(response.body, /The form could not be read/);
+  });
+
   test('a form without its CSRF token is refused and changes nothing', async () => {
     const { db } = database();
     const la = await makeLa(db);

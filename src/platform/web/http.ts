@@ -13,6 +13,7 @@ import Fastify, {
   type FastifyRequest,
   LogController,
 } from 'fastify';
+import { ZodError } from 'zod';
 import { Forbidden, Invalid, NotFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createViews, govukDist } from './views.ts';
@@ -142,6 +143,17 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     }
     if (error instanceof Invalid) {
       return reply.code(400).page('platform/web/views/problem.njk', { errors: error.errors });
+    }
+    // Route schemas read what our own forms send; anything else (a field sent twice, say) was tampered with.
+    if (error instanceof ZodError) {
+      return reply.code(400).page('platform/web/views/problem.njk', {
+        errors: [
+          {
+            field: '',
+            message: 'The form could not be read. Go back, check what you entered and try again.',
+          },
+        ],
+      });
     }
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('FST_CSRF')) {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 // Schema builder only: the same statements run on SQLite and PostgreSQL.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -57,6 +57,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('password_changed_at', 'varchar(30)', (c) => c.notNull())
     .addColumn('last_signed_in_at', 'varchar(30)')
     .addColumn('deleted_at', 'varchar(30)')
+    .execute();
+  // Usernames are case-sensitive at sign-in, but two that differ only in case would confuse people.
+  await db.schema
+    .createIndex('users_username_case_insensitive')
+    .on('users')
+    .unique()
+    .expression(sql`lower(username)`)
     .execute();
   await db.schema.createIndex('users_la').on('users').column('la_number').execute();
   await db.schema.createIndex('users_establishment').on('users').column('establishment_number').execute();
