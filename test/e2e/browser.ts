@@ -141,3 +141,17 @@ export class Journey {
     await this.page.context().close();
   }
 }
+
+export async function signIn(journey: Journey, username: string, password: string): Promise<void> {
+  const { page } = journey;
+  await page.goto('/sign-in');
+  await journey.check();
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await journey.check();
+}
+
+export async function menuItems(journey: Journey): Promise<string[]> {
+  return journey.page.getByRole('navigation', { name: 'Menu' }).getByRole('link').allInnerTexts();
+}

@@ -5,21 +5,7 @@ import { ROLE_LABELS } from '../../src/auth/permissions.ts';
 import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
-import { Journey, launchBrowser, type RunningService, startService } from './browser.ts';
-
-async function signIn(journey: Journey, username: string, password: string): Promise<void> {
-  const { page } = journey;
-  await page.goto('/sign-in');
-  await journey.check();
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await journey.check();
-}
-
-async function menuItems(journey: Journey): Promise<string[]> {
-  return journey.page.getByRole('navigation', { name: 'Menu' }).getByRole('link').allInnerTexts();
-}
+import { Journey, launchBrowser, menuItems, type RunningService, signIn, startService } from './browser.ts';
 
 describe('signing in (browser)', () => {
   let service: RunningService;

@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { Journey, launchBrowser, menuItems, type RunningService, signIn, startService } from './browser.ts';
+
+describe('LA administration and the Establishment Finder (browser)', () => {
+  let service: RunningService;
+  let browser: Browser;
+  before(async () => {
+    service = await startService();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
+
+  test('a DBA adds a school and a user for it; the user signs in with the issued password and must replace it', async () => {
+    const dba = await Journey.open(browser, service.baseUrl);
+    const { page } = dba;
+    await signIn(dba, 'demo-la-dba', 'demo-password-2026');
+
+    await page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name: 'DBA' }).click();
+    await dba.check();
+    await page.getByRole('link', { name: 'School Maintenance' }).first().click();
+    await dba.check();
+    await page.getByRole('button', { name: 'Add School' }).click();
+    await dba.check();
+
+    // A number from another LA is refused with the reason.
+    await page.getByLabel('DfE establishment number').fill('8175555');
+    await page.getByLabel('School name').fill('Winchcombe Abbey Primary School');
+    await page.getByLabel('Town (optional)').fill('Winchcombe');
+    await page.getByLabel('Email address (optional)').fill('office@winchcombe.example.sch.uk');
+    await page.getByRole('group', { name: 'Does the school use s2s?' }).getByLabel('Yes').check();
+    await page
+      .getByRole('group', { name: "Is the school's s2s account active?" })
+      .getByLabel('Yes, active')
+      .check();
+    await page.getByRole('button', { name: 'Add school' }).click();
+    await dba.check();
+    assert.match(await page.locator('.govuk-error-summary').innerText(), /must start with the LA number 916/);
+
+    await page.getByLabel('DfE establishment number').fill('9165555');
+    await page.getByRole('button', { name: 'Add school' }).click();
+    await dba.check();
+    assert.match(await page.locator('.govuk-notification-banner').innerText(), /9165555|Winchcombe Abbey/);
+
+    await page.goto('/dba/schools');
+    await dba.check();
+    assert.match(await page.locator('table').innerText(), /Winchcombe Abbey Primary School/);
+
+    await page.goto('/dba/users');
+    await dba.check();
+    await page.getByRole('button', { name: 'Add User' }).click();
+    await dba.check();
+    await page.getByLabel('Username').fill('916winchoffice');
+    await page.getByLabel('Full name').fill('Robin Office');
+    await page.getByLabel('School User', { exact: true }).check();
+    await page.getByLabel('School (School Users only)').selectOption('9165555');
+    await page.getByLabel('Password to issue').fill('meadow copper whistle');
+    await page.getByLabel('Confirm the password').fill('meadow copper whistle');
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await dba.check();
+    await page.goto('/dba/users');
+    await dba.check();
+    assert.match(await page.locator('table').innerText(), /916winchoffice/);
+    dba.assertEveryPageChecked();
+    await dba.close();
+
+    const newcomer = await Journey.open(browser, service.baseUrl);
+    await signIn(newcomer, '916winchoffice', 'meadow copper whistle');
+    assert.equal(new URL(newcomer.page.url()).pathname, '/change-password');
+    await newcomer.page.getByLabel('The password you were issued').fill('meadow copper whistle');
+    await newcomer.page.getByLabel('New password', { exact: true }).fill('harbour violet thimble');
+    await newcomer.page.getByLabel('Confirm new password').fill('harbour violet thimble');
+    await newcomer.page.getByRole('button', { name: 'Change password' }).click();
+    await newcomer.check();
+    assert.deepEqual(await menuItems(newcomer), [
+      'Home',
+      'Establishment Finder',
+      'Contacts',
+      'School Details',
+      'Change Password',
+      'Logoff',
+    ]);
+    await newcomer.page
+      .getByRole('navigation', { name: 'Menu' })
+      .getByRole('link', { name: 'School Details' })
+      .click();
+    await newcomer.check();
+    assert.match(
+      await newcomer.page.locator('main').innerText(),
+      /916\/5555[\s\S]*Winchcombe Abbey Primary School/,
+    );
+    newcomer.assertEveryPageChecked();
+    await newcomer.close();
+  });
+
+  test('the Establishment Finder finds a school by town and part of its name, including closed and Welsh schools', async () => {
+    const journey = await Journey.open(browser, service.baseUrl);
+    const { page } = journey;
+    await signIn(journey, 'demo-school-a', 'demo-password-2026');
+    await page
+      .getByRole('navigation', { name: 'Menu' })
+      .getByRole('link', { name: 'Establishment Finder' })
+      .click();
+    await journey.check();
+
+    await page.getByRole('button', { name: 'Search' }).click();
+    await journey.check();
+    assert.match(
+      await page.locator('.govuk-error-summary').innerText(),
+      /Enter part of the school name, the town, or both/,
+    );
+
+    await page.getByLabel('School name (or part of it)').fill('martha');
+    await page.getByLabel('Town').fill('Northborough');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await journey.check();
+    const found = await page.locator('table').innerText();
+    assert.match(found, /St Martha Church of England Primary School/);
+    assert.match(found, /817\/1234/);
+    assert.match(await page.locator('caption').innerText(), /1 school found/);
+
+    await page.getByLabel('School name (or part of it)').fill('Llanishen');
+    await page.getByLabel('Town').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await journey.check();
+    const welsh = await page.locator('table').innerText();
+    assert.match(welsh, /Llanishen Fach Primary School/);
+    assert.match(welsh, /Wales/);
+    assert.match(welsh, /Closed/);
+    journey.assertEveryPageChecked();
+    await journey.close();
+  });
+});
