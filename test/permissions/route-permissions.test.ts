@@ -101,6 +101,21 @@ describe('permission matrix: every route x every role x own and other organisati
     }
   });
 
+  test('every form post without its CSRF token is refused and changes nothing', async () => {
+    const { actor, params } = await fixturesFor(database.db, 'national_admin');
+    const agent = new Agent(t.app);
+    await agent.signIn(actor.username);
+    const before = await database.db.selectFrom('audit_events').select('id').execute();
+    for (const route of t.app.routeTable.filter((r) => r.method === 'POST')) {
+      const url = fill(route.url, params, 'own');
+      const response = await agent.post(url, {}, { csrf: false });
+      assert.equal(response.statusCode, 403, `POST ${url}`);
+      assert.match(response.body, /The form has expired/, `POST ${url}`);
+    }
+    const afterwards = await database.db.selectFrom('audit_events').select('id').execute();
+    assert.equal(afterwards.length, before.length, 'no audit event: nothing was changed');
+  });
+
   for (const role of ROLES) {
     test(`role ${role}`, async () => {
       const { actor, params } = await fixturesFor(database.db, role);
