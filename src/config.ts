@@ -15,6 +15,8 @@ const environmentSchema = z.object({
     .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite: or postgres://')
     .default('sqlite:./data/s2s.sqlite'),
   FILE_STORE_DIR: z.string().min(1).default('./data/files'),
+  MASTER_KEY: z.string().optional(),
+  MASTER_KEY_FILE: z.string().min(1).default('./data/master.key'),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -45,6 +47,8 @@ export interface Config {
   host: string;
   databaseUrl: string;
   fileStoreDir: string;
+  /** The key that wraps every stored file's data key: a value, or a file (created outside production). */
+  masterKey: { value?: string; file: string; mayGenerate: boolean };
   cookieSecret: string;
   trustProxy: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
@@ -80,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     fileStoreDir: e.FILE_STORE_DIR,
+    masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE, mayGenerate: e.S2S_ENV !== 'production' },
     // Outside production a per-process secret is enough: it only signs the CSRF cookie.
     cookieSecret: e.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
     trustProxy: e.TRUST_PROXY,

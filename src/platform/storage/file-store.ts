@@ -1,7 +1,7 @@
 // Where transferred files live. The disk store is the default; others (S3) implement the same interface.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,6 +14,15 @@ export interface FileStore {
   exists(key: string): Promise<boolean>;
   /** True when the store can be read and written now. */
   isReachable(): Promise<boolean>;
+}
+
+async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
 }
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
@@ -36,7 +45,10 @@ export class DiskFileStore implements FileStore {
     const partial = join(this.root, `.partial-${randomUUID()}`);
     try {
       await pipeline(content, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+      // On disk before it gets its name, and the name on disk before the caller records it.
+      await fsync(partial);
       await rename(partial, target);
+      await fsync(this.root);
     } catch (error) {
       await rm(partial, { force: true });
       throw error;

@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { test } from 'node:test';
+import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
+import { MasterKey, TamperedFileError } from '../../src/platform/storage/envelope.ts';
+import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { loadMasterKey } from '../../src/platform/storage/master-key.ts';
+
+function freshStore(masterKey = MasterKey.generate()) {
+  const dir = mkdtempSync(join(tmpdir(), 's2s-enc-'));
+  return { dir, masterKey, files: new EncryptedFileStore(new DiskFileStore(dir), masterKey) };
+}
+
+/** Splits bytes into uneven chunks, as a network upload arrives. */
+function chunked(bytes: Buffer): Readable {
+  const parts: Buffer[] = [];
+  for (let i = 0, size = 1; i < bytes.length; i += size, size = (size * 7 + 3) % 9000 || 1) {
+    parts.push(bytes.subarray(i, i + size));
+  }
+  return Readable.from(parts);
+}
+
+test('files of every size round-trip, with their size and SHA-256 recorded', async () => {
+  const { files } = freshStore();
+  for (const size of [0, 1, 65_535, 65_536, 65_537, 131_072, 300_001]) {
+    const plain = randomBytes(size);
+    const stored = await files.put(chunked(plain));
+    assert.equal(stored.size, size);
+    assert.equal(
+      stored.sha256,
+      (await import('node:crypto')).createHash('sha256').update(plain).digest('hex'),
+    );
+    const back = await buffer(await files.get(stored));
+    assert.ok(back.equals(plain), `size ${size}`);
+  }
+});
+
+test('what is on disk is not the plaintext and is named by a random key, not the filename', async () => {
+  const { dir, files } = freshStore();
+  const plain = Buffer.from('<CTfile><Surname>Harris</Surname><Forename>James</Forename></CTfile>');
+  const stored = await files.put(Readable.from([plain]));
+  const onDisk = readFileSync(join(dir, stored.storageKey));
+  assert.equal(onDisk.includes(Buffer.from('Harris')), false);
+  assert.match(stored.storageKey, /^[0-9a-f-]{36}$/);
+  assert.equal(statSync(join(dir, stored.storageKey)).mode & 0o777, 0o600);
+});
+
+test('any altered byte, a truncation at a segment boundary or the wrong key is detected, never served', async () => {
+  const { dir, files, masterKey } = freshStore();
+  const plain = randomBytes(200_000);
+  const stored = await files.put(Readable.from([plain]));
+  const path = join(dir, stored.storageKey);
+  const original = readFileSync(path);
+
+  for (const position of [5, 20, 70_000, original.length - 1]) {
+    const altered = Buffer.from(original);
+    altered[position] = (altered[position] ?? 0) ^ 0x01;
+    writeFileSync(path, altered);
+    await assert.rejects(async () => buffer(await files.get(stored)), TamperedFileError, `byte ${position}`);
+  }
+  // Cut after the second full segment (header 13 bytes + 2 x (64 KiB + 16-byte tag)).
+  writeFileSync(path, original.subarray(0, 13 + 2 * (65_536 + 16)));
+  await assert.rejects(async () => buffer(await files.get(stored)), TamperedFileError, 'truncated');
+
+  writeFileSync(path, original);
+  const otherKey = new EncryptedFileStore(new DiskFileStore(dir), MasterKey.generate());
+  await assert.rejects(async () => otherKey.get(stored), 'a different master key cannot unwrap the data key');
+  assert.ok((await buffer(await files.get(stored))).equals(plain), 'the intact file still reads');
+  assert.equal(masterKey.id.length, 16);
+});
+
+test('a failed upload stream stores nothing', async () => {
+  const { dir, files } = freshStore();
+  const failing = new Readable({
+    read() {
+      this.push(randomBytes(100_000));
+      this.destroy(new Error('client went away'));
+    },
+  });
+  await assert.rejects(files.put(failing), /client went away/);
+  assert.deepEqual(readdirSync(dir), []);
+});
+
+test('the master key file is created outside production and required in production', () => {
+  const dir = mkdtempSync(join(tmpdir(), 's2s-key-'));
+  const file = join(dir, 'keys', 'master.key');
+  const first = loadMasterKey({ file, mayGenerate: true });
+  assert.equal(first.generated, true);
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  const again = loadMasterKey({ file, mayGenerate: true });
+  assert.equal(again.generated, false);
+  assert.equal(again.key.id, first.key.id);
+  assert.throws(() => loadMasterKey({ file: join(dir, 'missing.key'), mayGenerate: false }), /No master key/);
+  assert.throws(() => loadMasterKey({ value: 'dG9vIHNob3J0', file, mayGenerate: false }), /32 bytes/);
+  assert.equal(
+    loadMasterKey({ value: first.key.toBase64(), file: 'unused', mayGenerate: false }).key.id,
+    first.key.id,
+  );
+});
