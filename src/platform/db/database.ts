@@ -5,12 +5,14 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
 import * as foundation from './migrations/001-foundation.ts';
+import * as transfers from './migrations/002-transfers.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
 const migrations: Record<string, Migration> = {
   '001-foundation': foundation,
+  '002-transfers': transfers,
 };
 
 export interface DatabaseOptions {

@@ -83,6 +83,77 @@ export interface AuditEventTable {
   detail: string | null;
 }
 
+export type TransferStatus = 'available' | 'collected' | 'rejected' | 'removed';
+
+export interface TransferTable {
+  id: string;
+  filename: string;
+  /** The Upload menu item it came through: ctf, plasc, cfr, generic, exclusion, admissions. */
+  category: string;
+  /** What the filename rules classified it as. */
+  kind: string;
+  type_code: string | null;
+  source_la: string;
+  source_school: string | null;
+  source_inbox: string | null;
+  dest_kind: 'school' | 'la' | 'la-inbox' | 'lost-pupils';
+  dest_la: string | null;
+  dest_school: string | null;
+  dest_inbox: string | null;
+  lost_reason: string | null;
+  uploaded_by: string;
+  uploaded_at: string;
+  size: number;
+  sha256: string;
+  /** Null once the content has been purged (metadata stays for reports and audit). */
+  storage_key: string | null;
+  wrapped_key: string | null;
+  master_key_id: string | null;
+  pupil_count: number;
+  status: TransferStatus;
+  first_downloaded_at: string | null;
+  last_downloaded_at: string | null;
+  downloaded_by: string | null;
+  collected_at: string | null;
+  rejected_at: string | null;
+  rejected_by: string | null;
+  reject_reason: string | null;
+  removed_at: string | null;
+  removed_by: string | null;
+  purged_at: string | null;
+  forwarded_from: string | null;
+}
+
+export interface TransferPupilTable {
+  transfer_id: string;
+  position: number;
+  upn: string | null;
+  former_upn: string | null;
+  surname: string | null;
+  former_surname: string | null;
+  forename: string | null;
+  middle_names: string | null;
+  date_of_birth: string | null;
+  sex: string | null;
+}
+
+export interface NotificationOutboxTable {
+  id: string;
+  created_at: string;
+  /** Which email: 'ctf-uploaded', 'upload-confirmed', 'file-downloaded', 'file-rejected', 'upload-refused'... */
+  template: string;
+  /** Who receives it: an organisation's address ('school', 'la') or a user's ('user'). */
+  recipient_kind: 'school' | 'la' | 'user';
+  recipient: string;
+  /** JSON facts for the template: filenames, organisation names, reasons. Never pupil data. */
+  payload: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  last_error: string | null;
+  sent_at: string | null;
+}
+
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
@@ -90,6 +161,9 @@ export interface Database {
   sessions: SessionTable;
   sign_in_attempts: SignInAttemptTable;
   audit_events: AuditEventTable;
+  transfers: TransferTable;
+  transfer_pupils: TransferPupilTable;
+  notification_outbox: NotificationOutboxTable;
 }
 
 export type Db = Kysely<Database>;
@@ -102,3 +176,6 @@ export type NewEstablishment = Insertable<EstablishmentTable>;
 export type EstablishmentUpdate = Updateable<EstablishmentTable>;
 export type UserRow = Selectable<UserTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
+export type TransferRow = Selectable<TransferTable>;
+export type TransferPupilRow = Selectable<TransferPupilTable>;
+export type OutboxRow = Selectable<NotificationOutboxTable>;
