@@ -1,0 +1,74 @@
+// Safe file types for generic transfers (handbook §8C: "any safe file type"): an allow-list of
+// extensions, each checked against what the content really is, so a renamed program is refused.
+
+type Sniff = 'zip' | 'pdf' | 'ole' | 'text';
+
+/** Extension (upper case) -> what its content must look like. */
+const ALLOWED: Record<string, Sniff> = {
+  ZIP: 'zip',
+  XLSX: 'zip',
+  DOCX: 'zip',
+  PPTX: 'zip',
+  ODS: 'zip',
+  ODT: 'zip',
+  PDF: 'pdf',
+  XLS: 'ole',
+  DOC: 'ole',
+  XML: 'text',
+  CSV: 'text',
+  TXT: 'text',
+  RTF: 'text',
+};
+
+export const ALLOWED_EXTENSIONS: readonly string[] = Object.keys(ALLOWED);
+
+const ZIP_MAGIC = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
+const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
+const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
+function looksLikeText(head: Buffer): boolean {
+  // Text has no NUL bytes and few control characters other than tab, CR and LF.
+  let control = 0;
+  for (const byte of head) {
+    if (byte === 0) return false;
+    if (byte < 32 && byte !== 9 && byte !== 10 && byte !== 13 && byte !== 12) control += 1;
+  }
+  return control <= head.length / 100;
+}
+
+function matches(sniff: Sniff, head: Buffer): boolean {
+  switch (sniff) {
+    case 'zip':
+      return ZIP_MAGIC.some((magic) => head.subarray(0, magic.length).equals(magic));
+    case 'pdf':
+      return head.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC);
+    case 'ole':
+      return head.subarray(0, OLE_MAGIC.length).equals(OLE_MAGIC);
+    case 'text':
+      return looksLikeText(head);
+  }
+}
+
+const DESCRIPTIONS: Record<Sniff, string> = {
+  zip: 'a zip file',
+  pdf: 'a PDF document',
+  ole: 'an Excel or Word 97-2003 file',
+  text: 'text',
+};
+
+/**
+ * Why a file with this extension and these first bytes may not be sent, or null when it may.
+ * `head` is the start of the content (the first 4 KiB is plenty).
+ */
+export function fileTypeProblem(extension: string, head: Buffer): string | null {
+  const upper = extension.toUpperCase();
+  const sniff = ALLOWED[upper];
+  if (!sniff) {
+    return `Files ending .${upper} cannot be sent. Send ${ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ')} files, or put the file in a .ZIP`;
+  }
+  if (head.length === 0) return 'The file is empty';
+  if (!matches(sniff, head)) {
+    return `The file is named .${upper} but its content is not ${DESCRIPTIONS[sniff]}. Check you chose the right file, or save it again in the right format`;
+  }
+  return null;
+}

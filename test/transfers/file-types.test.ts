@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { fileTypeProblem } from '../../src/transfers/file-types.ts';
+
+const zip = Buffer.from('PK\u0003\u0004\u0014\u0000\u0000\u0000', 'latin1');
+const pdf = Buffer.from('%PDF-1.7\n%âãÏÓ\n', 'latin1');
+const ole = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]);
+const windowsProgram = Buffer.from('MZ\u0090\u0000\u0003\u0000\u0000\u0000', 'latin1');
+const csv = Buffer.from('UPN,Surname\r\nA123,Smith\r\n');
+
+test('allowed types whose content matches their extension are accepted, in any case', () => {
+  assert.equal(fileTypeProblem('zip', zip), null);
+  assert.equal(fileTypeProblem('ZIP', zip), null);
+  assert.equal(fileTypeProblem('xlsx', zip), null);
+  assert.equal(fileTypeProblem('PDF', pdf), null);
+  assert.equal(fileTypeProblem('xls', ole), null);
+  assert.equal(fileTypeProblem('CSV', csv), null);
+  assert.equal(fileTypeProblem('txt', Buffer.from('Caf\u00e9 list\n', 'latin1')), null);
+});
+
+test('extensions outside the allow-list are refused with the list of what is allowed', () => {
+  assert.match(fileTypeProblem('EXE', windowsProgram) ?? '', /Files ending \.EXE cannot be sent.*\.ZIP/);
+  assert.match(fileTypeProblem('js', csv) ?? '', /\.JS cannot be sent/);
+});
+
+test('content that does not match its extension is refused: a renamed program, a binary called .CSV', () => {
+  assert.match(fileTypeProblem('ZIP', windowsProgram) ?? '', /not a zip file/);
+  assert.match(fileTypeProblem('PDF', zip) ?? '', /not a PDF document/);
+  assert.match(fileTypeProblem('CSV', Buffer.from([0x00, 0x01, 0x02, 0x03])) ?? '', /not text/);
+  assert.match(fileTypeProblem('ZIP', Buffer.alloc(0)) ?? '', /empty/);
+});
