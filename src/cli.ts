@@ -1,16 +1,14 @@
 // The `s2s` command. Exit codes: 0 success, 1 invalid input or failure, 2 usage error.
-import { parseArgs } from 'node:util';
 import { runUsersCommand, USERS_USAGE } from './accounts/cli.ts';
 import { createApp } from './app.ts';
+import { CENSUS_USAGE, runCensusCommand } from './collect/cli.ts';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { CTF_USAGE, runCtfCommand } from './ctf/cli.ts';
+import { runUpnCommand, UPN_USAGE } from './ctf/upn-cli.ts';
 import { seedDemoData } from './demo/seed.ts';
 import { buildDeps } from './deps.ts';
-import { GiasImportError, importEstablishments } from './directory/gias-import.ts';
-
-const IMPORT_USAGE = `  import establishments FILE [--json]
-                                 load a GIAS "edubasealldata" CSV extract into the school directory:
-                                 adds new establishments and LAs, updates the details GIAS owns
-`;
+import { IMPORT_USAGE, runImportCommand } from './directory/cli.ts';
+import { FILENAME_USAGE, runFilenameCommand } from './transfers/cli.ts';
 
 const USAGE = `Usage: s2s <command>
 
@@ -19,7 +17,7 @@ Commands:
                                  database outside production)
   migrate                        bring the database schema up to date
   seed-demo                      load the demo organisations and accounts into an empty database
-${USERS_USAGE}${IMPORT_USAGE}`;
+${USERS_USAGE}${IMPORT_USAGE}${FILENAME_USAGE}${UPN_USAGE}${CTF_USAGE}${CENSUS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
@@ -27,9 +25,16 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
-  const config = loadConfig();
+  // Only commands that need the database or the service read the configuration, so the file tools
+  // (filename, upn, ctf, census) work whatever the environment holds.
+  let loaded: Config | undefined;
+  const configuration = (): Config => {
+    loaded ??= loadConfig();
+    return loaded;
+  };
   switch (command) {
     case 'serve': {
+      const config = configuration();
       const deps = await buildDeps(config);
       if (config.seedDemoData && (await seedDemoData(deps.db, deps.clock))) {
         deps.logger.info('loaded demo data: sign in as demo-school-a with password demo-password-2026');
@@ -46,12 +51,13 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'migrate': {
-      const deps = await buildDeps(config);
+      const deps = await buildDeps(configuration());
       await deps.db.destroy();
       process.stdout.write('The database schema is up to date.\n');
       return 0;
     }
     case 'seed-demo': {
+      const config = configuration();
       if (config.env === 'production') {
         process.stderr.write('Demo data is never loaded in production (S2S_ENV=production).\n');
         return 1;
@@ -67,63 +73,20 @@ async function main(argv: string[]): Promise<number> {
       return loaded ? 0 : 1;
     }
     case 'users':
-      return runUsersCommand(argv.slice(1), () => buildDeps(config));
+      return runUsersCommand(argv.slice(1), () => buildDeps(configuration()));
     case 'import':
-      return runImportCommand(argv.slice(1), config);
+      return runImportCommand(argv.slice(1), () => buildDeps(configuration()));
+    case 'upn':
+      return runUpnCommand(argv.slice(1));
+    case 'ctf':
+      return runCtfCommand(argv.slice(1));
+    case 'census':
+      return runCensusCommand(argv.slice(1));
+    case 'filename':
+      return runFilenameCommand(argv.slice(1), () => buildDeps(configuration()));
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;
-  }
-}
-
-/** `import establishments FILE [--json]`: 0 the file was read (rows may be skipped), 1 refused, 2 usage. */
-async function runImportCommand(args: string[], config: Config): Promise<number> {
-  const usage = (problem: string) => {
-    process.stderr.write(`${problem}\n\nUsage:\n${IMPORT_USAGE}`);
-    return 2;
-  };
-  let parsed: { values: { json?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' } },
-    });
-  } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
-  }
-  const [what, file, ...extra] = parsed.positionals;
-  if (what !== 'establishments') {
-    return usage(what ? `Unknown import "${what}".` : 'Say what to import: establishments.');
-  }
-  if (!file) return usage('Name the GIAS extract to import, like edubasealldata20260101.csv.');
-  if (extra.length > 0) return usage(`Unexpected argument "${extra[0]}".`);
-  const deps = await buildDeps(config);
-  try {
-    const report = await importEstablishments(deps.db, deps.clock, file);
-    if (parsed.values.json) {
-      process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-      return 0;
-    }
-    const las = report.localAuthoritiesAdded;
-    process.stdout.write(
-      `Imported ${file}: ${report.rows} rows read; ${report.added} added, ${report.updated} updated, ` +
-        `${report.unchanged} unchanged, ${report.skipped} skipped; ${las} local ${las === 1 ? 'authority' : 'authorities'} added.\n`,
-    );
-    for (const skipped of report.skippedRows) {
-      const urn = skipped.urn ? ` (URN ${skipped.urn})` : '';
-      process.stdout.write(`Skipped line ${skipped.line}${urn}: ${skipped.reason}\n`);
-    }
-    return 0;
-  } catch (error) {
-    if (error instanceof GiasImportError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  } finally {
-    await deps.db.destroy();
   }
 }
 

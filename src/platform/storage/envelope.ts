@@ -121,7 +121,10 @@ export class DecryptStream extends Transform {
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     try {
       if (!this.prefix) {
-        if (this.pending.length < HEADER) return done();
+        if (this.pending.length < HEADER) {
+          done();
+          return;
+        }
         if (
           !this.pending.subarray(0, MAGIC.length).equals(MAGIC) ||
           this.pending[MAGIC.length] !== FORMAT_VERSION

@@ -1,0 +1,83 @@
+// Runs the census rules (./rules.ts) over a return read by ./census-reader.ts. Pure: no I/O.
+import { CURRENT_LA_NUMBERS, KNOWN_LA_NUMBERS } from '../ctf/la-codes.ts';
+import { academicYearStart, isoDate, referenceDateProblem } from './census-dates.ts';
+import type { CensusPupil, CensusReturn } from './census-reader.ts';
+import { RULES, type Rule, type RuleContext, type RuleKind, type RuleLevel } from './rules.ts';
+
+/** A pupil named in a finding, enough to find the record in the MIS. */
+export interface PupilRef {
+  upn: string | null;
+  /** "Surname, Forename" as in the return, with "(no surname)"/"(no forename)" where missing. */
+  name: string;
+  onRoll: boolean;
+  /** 1-based position in its list in the file (on roll, or no longer on roll). */
+  position: number;
+}
+
+export interface Finding {
+  rule: string;
+  kind: RuleKind;
+  level: RuleLevel;
+  message: string;
+  guidance: string;
+  /** What exactly was found, e.g. the value given; null when the message says it all. */
+  detail: string | null;
+  pupils: PupilRef[];
+}
+
+export interface ValidationResult {
+  errors: Finding[];
+  queries: Finding[];
+}
+
+export interface ValidateOptions {
+  /** LA numbers accepted at characters 2-4 of a UPN (rule 1530). Default: KNOWN_LA_NUMBERS. */
+  knownLaNumbers?: ReadonlySet<string>;
+  /** LA numbers a school's return may come from (check S2S-04). Default: CURRENT_LA_NUMBERS. */
+  currentLaNumbers?: ReadonlySet<string>;
+  /** The LA the return is being loaded for; the header's LA must match it (check S2S-05). */
+  schoolLaNumber?: string;
+  /** The rules to run. Default: RULES. */
+  rules?: readonly Rule[];
+}
+
+export function pupilRef(pupil: CensusPupil): PupilRef {
+  return {
+    upn: pupil.upn,
+    name: `${pupil.surname ?? '(no surname)'}, ${pupil.forename ?? '(no forename)'}`,
+    onRoll: pupil.onRoll,
+    position: pupil.position,
+  };
+}
+
+/** Checks a census return against the rules: errors must be fixed; queries explained or fixed. */
+export function validateReturn(census: CensusReturn, options: ValidateOptions = {}): ValidationResult {
+  const censusDay =
+    referenceDateProblem(census.header) === null ? isoDate(census.header.referenceDate) : null;
+  const context: RuleContext = {
+    census,
+    school: census.school,
+    allPupils: [...census.pupilsOnRoll, ...census.pupilsNoLongerOnRoll],
+    knownLaNumbers: options.knownLaNumbers ?? KNOWN_LA_NUMBERS,
+    currentLaNumbers: options.currentLaNumbers ?? CURRENT_LA_NUMBERS,
+    schoolLaNumber: options.schoolLaNumber ?? null,
+    censusDay,
+    ageDate: censusDay === null ? null : academicYearStart(censusDay),
+  };
+  const result: ValidationResult = { errors: [], queries: [] };
+  for (const rule of options.rules ?? RULES) {
+    for (const hit of rule.check(context)) {
+      const finding: Finding = {
+        rule: rule.number,
+        kind: rule.kind,
+        level: rule.level,
+        message: rule.message,
+        guidance: rule.guidance,
+        detail: hit.detail ?? null,
+        pupils: (hit.pupils ?? []).map(pupilRef),
+      };
+      (rule.kind === 'error' ? result.errors : result.queries).push(finding);
+    }
+  }
+  return result;
+}
