@@ -3,6 +3,7 @@
 // Usage: node scripts/run-tests.js [--no-e2e] [path-fragment ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -29,6 +30,7 @@ if (files.length === 0) {
 
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
   stdio: 'inherit',
-  env: { ...process.env, S2S_ENV: 'test' },
+  // Commands started by tests that need a master key share one throwaway key outside the work tree.
+  env: { ...process.env, S2S_ENV: 'test', MASTER_KEY_FILE: join(tmpdir(), 's2s-test-master.key') },
 });
 process.exit(result.status ?? 1);

@@ -5,12 +5,16 @@ import { type Clock, systemClock } from './platform/clock.ts';
 import { createDatabase, migrateToLatest } from './platform/db/database.ts';
 import type { Db } from './platform/db/schema.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
+import { EncryptedFileStore } from './platform/storage/encrypted-store.ts';
 import { DiskFileStore, type FileStore } from './platform/storage/file-store.ts';
+import { loadMasterKey } from './platform/storage/master-key.ts';
 
 export interface Deps {
   config: Config;
   db: Db;
   fileStore: FileStore;
+  /** Transferred files, encrypted at rest: what features use (fileStore is the raw store beneath). */
+  files: EncryptedFileStore;
   clock: Clock;
   logger: Logger;
   auth: AuthService;
@@ -28,12 +32,21 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const db = overrides.db ?? createDatabase(config.databaseUrl);
   await migrateToLatest(db);
   const clock = overrides.clock ?? systemClock;
+  const masterKey = loadMasterKey(config.masterKey);
+  if (masterKey.generated) {
+    logger.warn(
+      { file: config.masterKey.file },
+      'created a new master key for stored files: keep a copy somewhere safe, without it no stored file can be read',
+    );
+  }
+  const fileStore = overrides.fileStore ?? new DiskFileStore(config.fileStoreDir);
   return {
     config,
     db,
     clock,
     logger,
-    fileStore: overrides.fileStore ?? new DiskFileStore(config.fileStoreDir),
+    fileStore,
+    files: new EncryptedFileStore(fileStore, masterKey.key),
     auth: new AuthService(db, clock, config),
   };
 }

@@ -59,24 +59,90 @@ export const CAPABILITIES = [
   'la-details.view',
   'la-details.manage',
   'audit.view',
+  // Transfers: one capability per Upload and Download menu item (handbook §3-4, LA notes §1.6, §5).
+  'upload.ctf',
+  'upload.plasc',
+  'upload.cfr',
+  'upload.generic',
+  'upload.exclusion',
+  'upload.admissions',
+  'download.ctf',
+  'download.plasc',
+  'download.cfr',
+  'download.generic',
+  'download.exclusion',
+  'download.admissions',
+  /** View / Remove Files: the sender follows and withdraws what it sent. */
+  'transfers.sent',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
 
 const EVERYONE: Capability[] = ['home.view', 'account.change-password', 'contacts.view', 'directory.find'];
+const UPLOAD_ALL: Capability[] = [
+  'upload.ctf',
+  'upload.plasc',
+  'upload.cfr',
+  'upload.generic',
+  'upload.exclusion',
+  'upload.admissions',
+];
+const DOWNLOAD_ALL: Capability[] = [
+  'download.ctf',
+  'download.plasc',
+  'download.cfr',
+  'download.generic',
+  'download.exclusion',
+  'download.admissions',
+];
+/** LA roles that "can upload/download/re-download files" (LA notes §1.6). */
+const LA_TRANSFERS: Capability[] = [...UPLOAD_ALL, ...DOWNLOAD_ALL, 'transfers.sent'];
+
 const DBA_VIEW: Capability[] = ['dba.view', 'users.view', 'schools.view', 'la-details.view'];
 const DBA_MANAGE: Capability[] = [...DBA_VIEW, 'users.manage', 'schools.manage', 'la-details.manage'];
 
 export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
-  school: new Set([...EVERYONE, 'school-details.view']),
-  la_dba: new Set([...EVERYONE, ...DBA_MANAGE, 'audit.view']),
-  la_user: new Set(EVERYONE),
-  la_school: new Set(EVERYONE),
-  la_lost_pupil: new Set(EVERYONE),
-  la_lost_pupil_transfer: new Set(EVERYONE),
+  // Schools send every kind of file; they receive CTFs, generic files and admissions files.
+  school: new Set([
+    ...EVERYONE,
+    'school-details.view',
+    ...UPLOAD_ALL,
+    'download.ctf',
+    'download.generic',
+    'download.admissions',
+    'transfers.sent',
+  ]),
+  // "All user types can exchange files using generic zip options, with the exception of those logged in
+  // as LEA Administrators" (LA notes §5.5).
+  la_dba: new Set([
+    ...EVERYONE,
+    ...DBA_MANAGE,
+    'audit.view',
+    ...LA_TRANSFERS.filter((c) => c !== 'upload.generic' && c !== 'download.generic'),
+  ]),
+  la_user: new Set([...EVERYONE, ...LA_TRANSFERS]),
+  la_school: new Set([...EVERYONE, ...LA_TRANSFERS]),
+  // Lost Pupil: "can upload/download/re-download generic files" only.
+  la_lost_pupil: new Set([...EVERYONE, 'upload.generic', 'download.generic', 'transfers.sent']),
+  la_lost_pupil_transfer: new Set([...EVERYONE, ...LA_TRANSFERS]),
   la_dba_view: new Set([...EVERYONE, ...DBA_VIEW]),
-  la_plasc: new Set(EVERYONE),
-  la_admissions: new Set(EVERYONE),
+  // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
+  la_plasc: new Set([
+    ...EVERYONE,
+    'upload.plasc',
+    'upload.generic',
+    'download.plasc',
+    'download.generic',
+    'transfers.sent',
+  ]),
+  la_admissions: new Set([
+    ...EVERYONE,
+    'upload.admissions',
+    'upload.generic',
+    'download.admissions',
+    'download.generic',
+    'transfers.sent',
+  ]),
   national_admin: new Set([...EVERYONE, ...DBA_MANAGE, 'audit.view']),
   dfe_collector: new Set(EVERYONE),
 };

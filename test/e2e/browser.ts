@@ -53,6 +53,7 @@ export async function startService(): Promise<RunningService> {
       HOST: '127.0.0.1',
       DATABASE_URL: databaseUrl,
       FILE_STORE_DIR: join(dir, 'files'),
+      MASTER_KEY_FILE: join(dir, 'master.key'),
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildDeps } from '../../src/deps.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeUser, TEST_PASSWORD } from '../support/factories.ts';
 import { Agent } from '../support/web.ts';
@@ -29,6 +30,7 @@ test('request logs name the path and status but never query strings, passwords o
   const config = loadConfig({
     S2S_ENV: 'test',
     FILE_STORE_DIR: `${database.url.replace('sqlite:', '')}-files`,
+    MASTER_KEY: MasterKey.generate().toBase64(),
   });
   const deps = await buildDeps(config, { db: database.db, logger: createLogger('info', sink) });
   const app = await createApp(deps);

@@ -10,6 +10,7 @@ import { buildDeps, type Deps } from '../../src/deps.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { TEST_PASSWORD } from './factories.ts';
 
 export interface TestApp {
@@ -23,6 +24,7 @@ export async function createTestApp(db: Db, env: Record<string, string> = {}): P
   const config = loadConfig({
     S2S_ENV: 'test',
     FILE_STORE_DIR: mkdtempSync(join(tmpdir(), 's2s-files-')),
+    MASTER_KEY: MasterKey.generate().toBase64(),
     LOG_LEVEL: 'silent',
     ...env,
   });

@@ -35,8 +35,14 @@ export function loadMasterKey(settings: MasterKeySettings): { key: MasterKey; ge
     }
     const key = MasterKey.generate();
     mkdirSync(dirname(settings.file), { recursive: true });
-    writeFileSync(settings.file, `${key.toBase64()}\n`, { mode: 0o600, flag: 'wx' });
-    return { key, generated: true };
+    try {
+      writeFileSync(settings.file, `${key.toBase64()}\n`, { mode: 0o600, flag: 'wx' });
+      return { key, generated: true };
+    } catch (error) {
+      // Another process starting at the same moment created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      text = readFileSync(settings.file, 'utf8').trim();
+    }
   }
   const bytes = Buffer.from(text, 'base64');
   if (bytes.length !== 32) {
