@@ -1,0 +1,46 @@
+// The transfers' SQL. Each function takes an Executor, so services compose them in one transaction.
+
+import type { Insertable } from 'kysely';
+import type { Executor, TransferPupilRow, TransferRow, TransferTable } from '../platform/db/schema.ts';
+
+export type { TransferPupilRow, TransferRow };
+
+export type NewTransferPupil = Omit<TransferPupilRow, 'transfer_id' | 'position'>;
+
+export async function insertTransfer(
+  db: Executor,
+  transfer: Insertable<TransferTable>,
+  pupils: NewTransferPupil[],
+): Promise<void> {
+  await db.insertInto('transfers').values(transfer).execute();
+  // Batches keep each statement under the engines' bound-parameter limits for 300-pupil files.
+  for (let start = 0; start < pupils.length; start += 200) {
+    const batch = pupils.slice(start, start + 200).map((pupil, index) => ({
+      ...pupil,
+      transfer_id: transfer.id,
+      position: start + index + 1,
+    }));
+    await db.insertInto('transfer_pupils').values(batch).execute();
+  }
+}
+
+export async function getTransfer(db: Executor, id: string): Promise<TransferRow | undefined> {
+  return db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function pupilsOf(db: Executor, transferId: string): Promise<TransferPupilRow[]> {
+  return db
+    .selectFrom('transfer_pupils')
+    .selectAll()
+    .where('transfer_id', '=', transferId)
+    .orderBy('position')
+    .execute();
+}
+
+export async function updateTransfer(
+  db: Executor,
+  id: string,
+  changes: Partial<Omit<TransferRow, 'id'>>,
+): Promise<void> {
+  await db.updateTable('transfers').set(changes).where('id', '=', id).execute();
+}

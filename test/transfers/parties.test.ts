@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Actor } from '../../src/auth/actor.ts';
+import type { Role } from '../../src/auth/permissions.ts';
+import type { TransferRow } from '../../src/platform/db/schema.ts';
+import { actorParty, isRecipient, isSender } from '../../src/transfers/parties.ts';
+
+const actor = (role: Role, laNumber: string | null, establishmentNumber: string | null = null): Actor => ({
+  userId: 'u',
+  username: 'u',
+  role,
+  laNumber,
+  establishmentNumber,
+});
+
+type Ends = Pick<
+  TransferRow,
+  'source_la' | 'source_school' | 'source_inbox' | 'dest_kind' | 'dest_la' | 'dest_school' | 'dest_inbox'
+>;
+const schoolToSchool: Ends = {
+  source_la: '916',
+  source_school: '9165402',
+  source_inbox: null,
+  dest_kind: 'school',
+  dest_la: '817',
+  dest_school: '8171234',
+  dest_inbox: null,
+};
+const schoolToLa: Ends = { ...schoolToSchool, dest_kind: 'la', dest_la: '916', dest_school: null };
+const laToPlasInbox: Ends = {
+  source_la: '817',
+  source_school: null,
+  source_inbox: null,
+  dest_kind: 'la-inbox',
+  dest_la: '916',
+  dest_school: null,
+  dest_inbox: 'PLAS',
+};
+
+test('a school sends and receives as its establishment; an LA as LEALLLL; PLASC and admissions roles as inboxes', () => {
+  assert.deepEqual(actorParty(actor('school', '916', '9165402')), {
+    kind: 'school',
+    establishmentNumber: '9165402',
+    laNumber: '916',
+  });
+  assert.deepEqual(actorParty(actor('la_user', '916')), { kind: 'la', laNumber: '916' });
+  assert.deepEqual(actorParty(actor('la_plasc', '916')), {
+    kind: 'la-inbox',
+    laNumber: '916',
+    inbox: 'PLAS',
+  });
+  assert.deepEqual(actorParty(actor('la_admissions', '916')), {
+    kind: 'la-inbox',
+    laNumber: '916',
+    inbox: 'ADMS',
+  });
+  assert.equal(actorParty(actor('national_admin', null)), null);
+});
+
+test('only the two ends of a transfer are its sender and recipient', () => {
+  const sender = actorParty(actor('school', '916', '9165402'));
+  const recipient = actorParty(actor('school', '817', '8171234'));
+  const stranger = actorParty(actor('school', '916', '9164001'));
+  assert.equal(isSender(sender, schoolToSchool), true);
+  assert.equal(isRecipient(recipient, schoolToSchool), true);
+  assert.equal(isRecipient(sender, schoolToSchool), false);
+  assert.equal(isSender(stranger, schoolToSchool), false);
+  assert.equal(isRecipient(stranger, schoolToSchool), false);
+  // The sender's LA is not the recipient of a school-to-school file (monitoring is a separate rule).
+  assert.equal(isRecipient(actorParty(actor('la_user', '916')), schoolToSchool), false);
+});
+
+test("an LA's general roles receive LEALLLL files; its inboxes only their own", () => {
+  assert.equal(isRecipient(actorParty(actor('la_user', '916')), schoolToLa), true);
+  assert.equal(isRecipient(actorParty(actor('la_plasc', '916')), schoolToLa), false);
+  assert.equal(isRecipient(actorParty(actor('la_plasc', '916')), laToPlasInbox), true);
+  assert.equal(isRecipient(actorParty(actor('la_admissions', '916')), laToPlasInbox), false);
+  assert.equal(isRecipient(actorParty(actor('la_user', '916')), laToPlasInbox), false);
+  assert.equal(isSender(actorParty(actor('la_user', '817')), laToPlasInbox), true);
+  assert.equal(isSender(actorParty(actor('la_plasc', '817')), laToPlasInbox), false);
+});
