@@ -27,7 +27,16 @@ export type AuditAction =
   | 'school-updated'
   | 'school-deleted'
   | 'la-details-updated'
-  | 'establishments-imported';
+  | 'establishments-imported'
+  | 'file-uploaded'
+  | 'upload-refused'
+  | 'file-downloaded'
+  | 'file-collected'
+  | 'file-rejected'
+  | 'file-redownloaded'
+  | 'file-removed'
+  | 'file-forwarded'
+  | 'file-purged';
 
 /** Append-only: there is deliberately no update or delete here. */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {

@@ -120,6 +120,15 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'school-deleted': 'School deleted',
   'la-details-updated': 'LA details updated',
   'establishments-imported': 'Establishments imported',
+  'file-uploaded': 'File uploaded',
+  'upload-refused': 'Upload refused',
+  'file-downloaded': 'File downloaded',
+  'file-collected': 'File collected',
+  'file-rejected': 'File rejected',
+  'file-redownloaded': 'File downloaded again',
+  'file-removed': 'File removed by sender',
+  'file-forwarded': 'File forwarded',
+  'file-purged': 'File content deleted after the re-download period',
 };
 
 export class DirectoryService {
