@@ -1,7 +1,7 @@
 // `s2s users ...`: account administration from the command line. This is how the first national
 // administrator is created in production, before anyone can sign in.
-import { parseArgs } from 'node:util';
 import { isRole, ROLE_LABELS, ROLES } from '../auth/permissions.ts';
+import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
@@ -46,16 +46,6 @@ const OPTION_OF: Record<string, string> = {
   confirmPassword: 'issued password',
 };
 
-export interface CommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processOutput: CommandOutput = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
-
 /**
  * Runs `users SUBCOMMAND ...`. `open` is only called once the arguments are known to be usable, and
  * the database it returns is closed before returning. Exit codes: 0 done, 1 invalid input, 2 usage.
@@ -65,41 +55,32 @@ export async function runUsersCommand(
   open: () => Promise<{ db: Db; clock: Clock }>,
   io: CommandOutput = processOutput,
 ): Promise<number> {
-  const [subcommand, ...rest] = args;
-  const usage = (problem: string) => {
-    io.err(`${problem}\n\nUsage: s2s users add ...\n${USERS_USAGE}`);
-    return 2;
-  };
-  if (subcommand !== 'add') {
-    return usage(subcommand ? `Unknown users command "${subcommand}".` : 'Name a users command.');
-  }
-
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    values = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        username: { type: 'string' },
-        role: { type: 'string' },
-        name: { type: 'string' },
-        la: { type: 'string' },
-        school: { type: 'string' },
-        email: { type: 'string' },
-        telephone: { type: 'string' },
-        json: { type: 'boolean', default: false },
-      },
-    }).values;
-  } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseCommand(args, {
+    name: 'users',
+    subcommand: 'add',
+    noSubcommand: 'Name a users command.',
+    options: {
+      username: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      la: { type: 'string' },
+      school: { type: 'string' },
+      email: { type: 'string' },
+      telephone: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    usage: USERS_USAGE,
+    heading: 'Usage: s2s users add ...',
+    io,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const values: Record<string, string | boolean | undefined> = parsed.values;
   const text = (name: string) => {
     const value = values[name];
     return typeof value === 'string' ? value.trim() : '';
   };
   const missing = ['username', 'role', 'name'].filter((name) => !text(name));
-  if (missing.length > 0) return usage(`Missing ${missing.map((m) => `--${m}`).join(', ')}.`);
+  if (missing.length > 0) return parsed.usage(`Missing ${missing.map((m) => `--${m}`).join(', ')}.`);
 
   const role = text('role');
   if (!isRole(role)) {

@@ -2,7 +2,7 @@
 // validation rules, without a database. Exit codes: 0 no errors (queries allowed), 1 errors or the
 // file cannot be read, 2 usage.
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { isoDate, isTerm, longDate, TERM_NAMES } from './census-dates.ts';
 import { compareFilenameWithHeader, type FilenameComparison } from './census-filename.ts';
@@ -16,16 +16,6 @@ ${INDENT}check a school census return (XML) against the census rules:
 ${INDENT}errors must be fixed, queries fixed or explained; --la names
 ${INDENT}the LA the return is for
 `;
-
-export interface CensusCommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processOutput: CensusCommandOutput = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 const shown = (value: string | null) => value ?? '(missing)';
 
@@ -101,35 +91,23 @@ function report(
 }
 
 /** Runs `census SUBCOMMAND ...`. */
-export async function runCensusCommand(
-  args: string[],
-  io: CensusCommandOutput = processOutput,
-): Promise<number> {
-  const usage = (problem: string) => {
-    io.err(`${problem}\n\nUsage:\n${CENSUS_USAGE}`);
-    return 2;
-  };
-  const [subcommand, ...rest] = args;
-  if (subcommand !== 'validate') {
-    return usage(subcommand ? `Unknown census command "${subcommand}".` : 'Name a census command: validate.');
-  }
-  let parsed: { values: { json?: boolean; la?: string }; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, la: { type: 'string' } },
-    });
-  } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
-  }
-  const [file, ...extra] = parsed.positionals;
-  if (!file) return usage('Name the census return to check, like 9164001_SC3_916LL25_001.XML.');
-  if (extra.length > 0) return usage(`Unexpected argument "${extra[0]}": check one return at a time.`);
+export async function runCensusCommand(args: string[], io: CommandOutput = processOutput): Promise<number> {
+  const parsed = parseCommand(args, {
+    name: 'census',
+    subcommand: 'validate',
+    options: { json: { type: 'boolean' }, la: { type: 'string' } },
+    positionals: {
+      missing: 'Name the census return to check, like 9164001_SC3_916LL25_001.XML.',
+      single: 'check one return at a time',
+    },
+    usage: CENSUS_USAGE,
+    io,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const [file = ''] = parsed.positionals; // parseCommand has checked there is one
   const la = parsed.values.la;
   if (la !== undefined && !/^[0-9]{3}$/.test(la))
-    return usage(`--la must be a 3-digit LA number, not "${la}".`);
+    return parsed.usage(`--la must be a 3-digit LA number, not "${la}".`);
   const json = parsed.values.json === true;
 
   let census: CensusReturn;

@@ -4,7 +4,7 @@
 // A file named like a CTF (9165402_CTF_8171234_003.XML) is also checked against its name.
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { type ClassifiedFilename, classifyFilename, describeFile } from '../transfers/filenames.ts';
 import { KNOWN_LA_NUMBERS } from './la-codes.ts';
@@ -24,16 +24,6 @@ export const CTF_USAGE = `  ctf inspect FILE [--json]      read a Common Transfe
 ${INDENT}date of birth and sex, and what is wrong with it; a file named
 ${INDENT}like a CTF is checked against its name too
 `;
-
-export interface CtfCommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processOutput: CtfCommandOutput = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 /** What was concluded from the file's name. */
 type FilenameCheck =
@@ -172,29 +162,17 @@ const FILE_ERRORS: Record<string, string> = {
 };
 
 /** Runs `ctf SUBCOMMAND ...`. Exit codes: 0 a valid CTF, 1 invalid or unreadable, 2 usage. */
-export async function runCtfCommand(args: string[], io: CtfCommandOutput = processOutput): Promise<number> {
-  const usage = (problem: string) => {
-    io.err(`${problem}\n\nUsage:\n${CTF_USAGE}`);
-    return 2;
-  };
-  const [subcommand, ...rest] = args;
-  if (subcommand !== 'inspect') {
-    return usage(subcommand ? `Unknown ctf command "${subcommand}".` : 'Name a ctf command: inspect.');
-  }
-  let parsed: { values: { json?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' } },
-    });
-  } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
-  }
-  const [file, ...extra] = parsed.positionals;
-  if (!file) return usage('Name the CTF file to inspect.');
-  if (extra.length > 0) return usage(`Unexpected argument "${extra[0]}": inspect one file at a time.`);
+export async function runCtfCommand(args: string[], io: CommandOutput = processOutput): Promise<number> {
+  const parsed = parseCommand(args, {
+    name: 'ctf',
+    subcommand: 'inspect',
+    options: { json: { type: 'boolean' } },
+    positionals: { missing: 'Name the CTF file to inspect.', single: 'inspect one file at a time' },
+    usage: CTF_USAGE,
+    io,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const [file = ''] = parsed.positionals; // parseCommand has checked there is one
   const json = parsed.values.json ?? false;
 
   let doc: CtfDocument;

@@ -1,6 +1,6 @@
 // `s2s upn check UPN... [--json]`: checks UPNs against the DfE rules, without a database. Characters
 // 2-4 are checked against the built-in LA numbers (la-codes.ts).
-import { parseArgs } from 'node:util';
+import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { FORMER_LAS, KNOWN_LA_NUMBERS, laName } from './la-codes.ts';
 import { checkUpn, type UpnCheck } from './upn.ts';
 
@@ -9,16 +9,6 @@ const INDENT = ' '.repeat(33);
 export const UPN_USAGE = `  upn check UPN... [--json]      check Unique Pupil Numbers: the check letter, the LA number
 ${INDENT}and the format (school census rules 1500-1550)
 `;
-
-export interface UpnCommandOutput {
-  out(text: string): void;
-  err(text: string): void;
-}
-
-const processOutput: UpnCommandOutput = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 function describe(check: UpnCheck): string {
   const shown = check.upn === '' ? '(empty)' : check.upn;
@@ -34,27 +24,16 @@ function describe(check: UpnCheck): string {
 }
 
 /** Runs `upn SUBCOMMAND ...`. Exit codes: 0 every UPN valid, 1 any invalid, 2 usage. */
-export function runUpnCommand(args: string[], io: UpnCommandOutput = processOutput): number {
-  const usage = (problem: string) => {
-    io.err(`${problem}\n\nUsage:\n${UPN_USAGE}`);
-    return 2;
-  };
-  const [subcommand, ...rest] = args;
-  if (subcommand !== 'check') {
-    return usage(subcommand ? `Unknown upn command "${subcommand}".` : 'Name a upn command: check.');
-  }
-  let parsed: { values: { json?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' } },
-    });
-  } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
-  }
-  if (parsed.positionals.length === 0) return usage('Give one or more UPNs to check.');
+export function runUpnCommand(args: string[], io: CommandOutput = processOutput): number {
+  const parsed = parseCommand(args, {
+    name: 'upn',
+    subcommand: 'check',
+    options: { json: { type: 'boolean' } },
+    positionals: { missing: 'Give one or more UPNs to check.' },
+    usage: UPN_USAGE,
+    io,
+  });
+  if (typeof parsed === 'number') return parsed;
 
   const checks = parsed.positionals.map((input) => ({
     input,

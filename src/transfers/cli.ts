@@ -1,7 +1,6 @@
 // `s2s filename check NAME... [--json] [--directory]`: checks file names against the s2s formats
 // (filenames.ts) and, with --directory, the schools and LAs they name against the database (routing.ts).
-import { parseArgs } from 'node:util';
-import type { CommandOutput } from '../accounts/cli.ts';
+import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type ClassifiedFilename, classifyFilename, describeFile } from './filenames.ts';
 import { checkParties } from './routing.ts';
@@ -13,11 +12,6 @@ ${INDENT}check s2s file names (CTF, census, admissions, generic) against
 ${INDENT}the handbook formats; --directory also checks the schools and LAs
 ${INDENT}they name against the database
 `;
-
-const processOutput: CommandOutput = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
-};
 
 export interface FilenameCheck {
   name: string;
@@ -49,30 +43,15 @@ export async function runFilenameCommand(
   open: () => Promise<{ db: Db }>,
   io: CommandOutput = processOutput,
 ): Promise<number> {
-  const usage = (problem: string) => {
-    io.err(`${problem}\n\nUsage:\n${FILENAME_USAGE}`);
-    return 2;
-  };
-  const [subcommand, ...rest] = args;
-  if (subcommand !== 'check') {
-    return usage(
-      subcommand ? `Unknown filename command "${subcommand}".` : 'Name a filename command: check.',
-    );
-  }
-  let parsed: { values: { json?: boolean; directory?: boolean }; positionals: string[] };
-  try {
-    parsed = parseArgs({
-      args: rest,
-      strict: true,
-      allowPositionals: true,
-      options: { json: { type: 'boolean' }, directory: { type: 'boolean' } },
-    });
-  } catch (error) {
-    return usage(error instanceof Error ? error.message : String(error));
-  }
-  if (parsed.positionals.length === 0) {
-    return usage('Give one or more file names to check, like 9165402_CTF_8171234_003.XML.');
-  }
+  const parsed = parseCommand(args, {
+    name: 'filename',
+    subcommand: 'check',
+    options: { json: { type: 'boolean' }, directory: { type: 'boolean' } },
+    positionals: { missing: 'Give one or more file names to check, like 9165402_CTF_8171234_003.XML.' },
+    usage: FILENAME_USAGE,
+    io,
+  });
+  if (typeof parsed === 'number') return parsed;
 
   const checks: FilenameCheck[] = parsed.positionals.map((name) => {
     const result = classifyFilename(name);

@@ -1,10 +1,9 @@
 // `s2s census validate`, run as users run it: a separate process reading a file.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
+import { cliSandbox } from '../support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CENSUS = join(ROOT, 'test', 'fixtures', 'census');
@@ -12,19 +11,8 @@ const HOSTILE = join(ROOT, 'test', 'fixtures', 'hostile');
 const VALID = join(CENSUS, 'valid-autumn.xml');
 
 describe('s2s census validate', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 's2s-cli-census-'));
-    env = { ...process.env, S2S_ENV: 'test', LOG_LEVEL: 'silent' };
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
-
-  function s2s(...args: string[]) {
-    const result = spawnSync(process.execPath, ['bin/s2s.js', ...args], { cwd: ROOT, env, encoding: 'utf8' });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
+  const sandbox = cliSandbox('census');
+  const { s2s } = sandbox;
 
   /** Writes the valid return with text replacements applied, each of which must match. */
   function variant(name: string, ...replacements: [string, string][]): string {
@@ -33,7 +21,7 @@ describe('s2s census validate', () => {
       assert.ok(xml.includes(from), `the fixture contains ${from}`);
       xml = xml.replace(from, to);
     }
-    const file = join(dir, name);
+    const file = join(sandbox.dir, name);
     writeFileSync(file, xml);
     return file;
   }
@@ -118,7 +106,7 @@ describe('s2s census validate', () => {
   });
 
   test('an unreadable file: a clear message with line and column, exit 1', () => {
-    const file = join(dir, 'broken.xml');
+    const file = join(sandbox.dir, 'broken.xml');
     writeFileSync(file, '<Message>\n  <Header>\n    <Source><LEA>916</Source>\n</Message>\n');
     const run = s2s('census', 'validate', file);
     assert.equal(run.code, 1);
@@ -152,7 +140,7 @@ describe('s2s census validate', () => {
   });
 
   test('a missing file: exit 1', () => {
-    const run = s2s('census', 'validate', join(dir, 'no-such-file.xml'));
+    const run = s2s('census', 'validate', join(sandbox.dir, 'no-such-file.xml'));
     assert.equal(run.code, 1);
     assert.match(run.stderr, /There is no file .*no-such-file\.xml/);
   });
@@ -165,13 +153,13 @@ describe('s2s census validate', () => {
   });
 
   test('a census file name is compared with the header', () => {
-    const right = join(dir, '9164001_SC3_916LL25_001.XML');
+    const right = join(sandbox.dir, '9164001_SC3_916LL25_001.XML');
     copyFileSync(VALID, right);
     const ok = s2s('census', 'validate', right, '--json');
     assert.equal(ok.code, 0, ok.stdout);
     assert.deepEqual(JSON.parse(ok.stdout).filename, { censusName: true, mismatches: [] });
 
-    const wrong = join(dir, '9164002_SC1_916LL25_001.XML');
+    const wrong = join(sandbox.dir, '9164002_SC1_916LL25_001.XML');
     copyFileSync(VALID, wrong);
     const run = s2s('census', 'validate', wrong);
     assert.equal(run.code, 1);

@@ -1,34 +1,19 @@
 // `s2s ctf inspect`, run as operators run it: a separate process reading a file.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import { CTF25, ctfXml } from '../fixtures/ctf/generate.ts';
+import { cliSandbox } from '../support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'ctf');
 const HOSTILE = join(ROOT, 'test', 'fixtures', 'hostile');
 
 describe('s2s ctf inspect', () => {
-  let dir: string;
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 's2s-cli-ctf-'));
-  });
-  after(() => {
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  function s2s(...args: string[]) {
-    const result = spawnSync(process.execPath, ['bin/s2s.js', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, S2S_ENV: 'test', LOG_LEVEL: 'silent' },
-      encoding: 'utf8',
-    });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
+  const sandbox = cliSandbox('ctf');
+  const { s2s } = sandbox;
 
   test('a valid CTF: header summary, pupil table, exit 0', () => {
     const run = s2s('ctf', 'inspect', join(FIXTURES, '9162001_CTF_8013456_003.XML'));
@@ -123,7 +108,7 @@ describe('s2s ctf inspect', () => {
   });
 
   test('UPNs are checked against the known LA numbers', () => {
-    const file = join(dir, 'unknown-la.xml');
+    const file = join(sandbox.dir, 'unknown-la.xml');
     writeFileSync(
       file,
       ctfXml(CTF25, [
@@ -171,16 +156,16 @@ describe('s2s ctf inspect', () => {
   });
 
   test('a missing file or a folder: exit 1 with a plain message', () => {
-    const missing = s2s('ctf', 'inspect', join(dir, 'nothing-here.xml'));
+    const missing = s2s('ctf', 'inspect', join(sandbox.dir, 'nothing-here.xml'));
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /nothing-here\.xml cannot be read: there is no such file\.\n$/);
-    const folder = s2s('ctf', 'inspect', dir);
+    const folder = s2s('ctf', 'inspect', sandbox.dir);
     assert.equal(folder.code, 1);
     assert.match(folder.stderr, /cannot be read: it is a folder, not a file\.\n$/);
   });
 
   test('a file named like a CTF but not validly: the name problem is a warning', () => {
-    const file = join(dir, '9162001_CTF_8013456.XML');
+    const file = join(sandbox.dir, '9162001_CTF_8013456.XML');
     copyFileSync(join(FIXTURES, '9162001_CTF_8013456_003.XML'), file);
     const run = s2s('ctf', 'inspect', file, '--json');
     assert.equal(run.code, 0, run.stderr);
@@ -195,7 +180,7 @@ describe('s2s ctf inspect', () => {
   });
 
   test('control characters from the file never reach the terminal', () => {
-    const file = join(dir, 'escapes.xml');
+    const file = join(sandbox.dir, 'escapes.xml');
     writeFileSync(
       file,
       ctfXml(CTF25, [

@@ -1,43 +1,18 @@
 // `s2s filename check`, run as people run it: a separate process, with and without a database.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import { createDatabase, migrateToLatest } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
+import { before, describe, test } from 'node:test';
+import { migrateToLatest } from '../../src/platform/db/database.ts';
 import type { FilenameCheck } from '../../src/transfers/cli.ts';
+import { cliSandbox } from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-
 describe('s2s filename check', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  let db: Db;
+  const sandbox = cliSandbox('filename', { database: true });
+  const { s2s } = sandbox;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 's2s-cli-filename-'));
-    env = {
-      ...process.env,
-      DATABASE_URL: `sqlite:${join(dir, 'x.sqlite')}`,
-      FILE_STORE_DIR: join(dir, 'files'),
-      S2S_ENV: 'test',
-      LOG_LEVEL: 'silent',
-    };
-    db = createDatabase(env.DATABASE_URL ?? '');
-    await migrateToLatest(db);
+    await migrateToLatest(sandbox.db());
   });
-  after(async () => {
-    await db.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  function s2s(...args: string[]) {
-    const result = spawnSync(process.execPath, ['bin/s2s.js', ...args], { cwd: ROOT, env, encoding: 'utf8' });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
 
   test('valid names: exit 0 and the classification in words', () => {
     const run = s2s('filename', 'check', '9165402_CTF_8171234_003.XML', '9165402_916LLLL_SENLIST.ZIP');
@@ -105,6 +80,7 @@ describe('s2s filename check', () => {
   });
 
   test('--directory also checks the schools and LAs against the database', async () => {
+    const db = sandbox.db();
     const la = await makeLa(db);
     const source = await makeSchool(db, la.number);
     const open = await makeSchool(db, la.number);

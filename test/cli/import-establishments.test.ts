@@ -1,59 +1,26 @@
 // `s2s import establishments FILE`, run as the real command in a child process on an SQLite file.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../../src/platform/db/database.ts';
+import { cliSandbox, runS2s, s2sEnv } from '../support/cli.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/s2s.js', import.meta.url));
 const SAMPLE = fileURLToPath(new URL('../fixtures/gias/edubasealldata-sample.csv', import.meta.url));
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+const sandbox = cliSandbox('import');
 
-let dir: string;
-before(() => {
-  dir = mkdtempSync(join(tmpdir(), 's2s-cli-import-'));
-});
-after(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function s2s(args: string[], database: string): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: {
-        ...process.env,
-        DATABASE_URL: `sqlite:${join(dir, database)}`,
-        FILE_STORE_DIR: join(dir, 'files'),
-        S2S_ENV: 'test',
-        LOG_LEVEL: 'silent',
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** Runs the command on its own SQLite file in the sandbox, `database`. */
+function s2s(args: string[], database: string) {
+  return runS2s(args, s2sEnv(sandbox.dir, database));
 }
 
 const NO_STACK = /^\s+at /m;
 
 describe('s2s import establishments', () => {
   test('imports the extract, prints a summary and each skipped row, and exits 0', async () => {
-    const run = await s2s(['import', 'establishments', SAMPLE], 'summary.sqlite');
+    const run = s2s(['import', 'establishments', SAMPLE], 'summary.sqlite');
     assert.equal(run.code, 0, run.stderr);
     assert.equal(run.stderr, '');
     assert.equal(
@@ -61,7 +28,7 @@ describe('s2s import establishments', () => {
       `Imported ${SAMPLE}: 8 rows read; 7 added, 0 updated, 0 unchanged, 1 skipped; 7 local authorities added.\n` +
         'Skipped line 7 (URN 150516): LA (code) "0" is not a 3-digit LA number\n',
     );
-    const db = createDatabase(`sqlite:${join(dir, 'summary.sqlite')}`);
+    const db = createDatabase(`sqlite:${join(sandbox.dir, 'summary.sqlite')}`);
     try {
       const school = await db
         .selectFrom('establishments')
@@ -74,11 +41,11 @@ describe('s2s import establishments', () => {
     }
   });
 
-  test('--json prints the report as JSON', async () => {
-    const first = await s2s(['import', 'establishments', SAMPLE, '--json'], 'json.sqlite');
+  test('--json prints the report as JSON', () => {
+    const first = s2s(['import', 'establishments', SAMPLE, '--json'], 'json.sqlite');
     assert.equal(first.code, 0, first.stderr);
     assert.equal(JSON.parse(first.stdout).added, 7);
-    const again = await s2s(['import', 'establishments', '--json', SAMPLE], 'json.sqlite');
+    const again = s2s(['import', 'establishments', '--json', SAMPLE], 'json.sqlite');
     assert.equal(again.code, 0, again.stderr);
     const report = JSON.parse(again.stdout);
     assert.equal(report.rows, 8);
@@ -90,9 +57,9 @@ describe('s2s import establishments', () => {
     ]);
   });
 
-  test('a file that cannot be read exits 1 with a message and no stack trace', async () => {
-    const missing = join(dir, 'no-such-extract.csv');
-    const run = await s2s(['import', 'establishments', missing], 'missing.sqlite');
+  test('a file that cannot be read exits 1 with a message and no stack trace', () => {
+    const missing = join(sandbox.dir, 'no-such-extract.csv');
+    const run = s2s(['import', 'establishments', missing], 'missing.sqlite');
     assert.equal(run.code, 1);
     assert.equal(run.stdout, '');
     assert.equal(
@@ -101,10 +68,10 @@ describe('s2s import establishments', () => {
     );
   });
 
-  test('a file that is not a GIAS extract exits 1 and names the missing columns', async () => {
-    const file = join(dir, 'pupils.csv');
+  test('a file that is not a GIAS extract exits 1 and names the missing columns', () => {
+    const file = join(sandbox.dir, 'pupils.csv');
     writeFileSync(file, 'UPN,Surname,Forename\r\nA123456789012,Smith,Sam\r\n');
-    const run = await s2s(['import', 'establishments', file], 'not-gias.sqlite');
+    const run = s2s(['import', 'establishments', file], 'not-gias.sqlite');
     assert.equal(run.code, 1);
     assert.equal(run.stdout, '');
     assert.match(run.stderr, /does not look like a GIAS "edubasealldata" establishment extract/);
@@ -113,7 +80,7 @@ describe('s2s import establishments', () => {
     assert.doesNotMatch(run.stderr, NO_STACK);
   });
 
-  test('usage errors exit 2 and show the usage', async () => {
+  test('usage errors exit 2 and show the usage', () => {
     for (const args of [
       ['import', 'establishments'],
       ['import'],
@@ -121,17 +88,17 @@ describe('s2s import establishments', () => {
       ['import', 'establishments', SAMPLE, 'extra.csv'],
       ['import', 'establishments', SAMPLE, '--verbose'],
     ]) {
-      const run = await s2s(args, 'usage.sqlite');
+      const run = s2s(args, 'usage.sqlite');
       assert.equal(run.code, 2, args.join(' '));
       assert.equal(run.stdout, '');
       assert.match(run.stderr, /Usage:\n {2}import establishments FILE \[--json\]/, args.join(' '));
     }
-    const missingFile = await s2s(['import', 'establishments'], 'usage.sqlite');
+    const missingFile = s2s(['import', 'establishments'], 'usage.sqlite');
     assert.match(missingFile.stderr, /^Name the GIAS extract to import/);
   });
 
-  test('the command is listed in the help', async () => {
-    const run = await s2s(['--help'], 'help.sqlite');
+  test('the command is listed in the help', () => {
+    const run = s2s(['--help'], 'help.sqlite');
     assert.equal(run.code, 0);
     assert.match(run.stdout, /import establishments FILE \[--json\]/);
   });

@@ -1,17 +1,10 @@
 // `s2s upn check`, run as operators run it: a separate process. It needs no database.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { makeUpn } from '../../src/ctf/upn.ts';
+import { runS2s } from '../support/cli.ts';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const env = { ...process.env, S2S_ENV: 'test', LOG_LEVEL: 'silent' };
-
-function s2s(...args: string[]) {
-  const result = spawnSync(process.execPath, ['bin/s2s.js', ...args], { cwd: ROOT, env, encoding: 'utf8' });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const s2s = (...args: string[]) => runS2s(args);
 
 const GLOUCESTERSHIRE = 'H916540225001'; // worked by hand in test/ctf/upn.test.ts
 const TEMPORARY = 'E91654022500Z';

@@ -1,46 +1,13 @@
 // `s2s users add`, run as operators run it: a separate process on its own database.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { AuthService } from '../../src/auth/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { createDatabase } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
-
-const ROOT = join(import.meta.dirname, '..', '..');
+import { cliSandbox } from '../support/cli.ts';
 
 describe('s2s users add', () => {
-  let dir: string;
-  let env: NodeJS.ProcessEnv;
-  let db: Db | undefined;
-
-  before(() => {
-    dir = mkdtempSync(join(tmpdir(), 's2s-cli-users-'));
-    env = {
-      ...process.env,
-      DATABASE_URL: `sqlite:${join(dir, 'x.sqlite')}`,
-      FILE_STORE_DIR: join(dir, 'files'),
-      S2S_ENV: 'test',
-      LOG_LEVEL: 'silent',
-    };
-  });
-  after(async () => {
-    await db?.destroy();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  function s2s(...args: string[]) {
-    const result = spawnSync(process.execPath, ['bin/s2s.js', ...args], { cwd: ROOT, env, encoding: 'utf8' });
-    return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-  }
-
-  function database(): Db {
-    db ??= createDatabase(env.DATABASE_URL ?? '');
-    return db;
-  }
+  const sandbox = cliSandbox('users', { database: true });
+  const { s2s } = sandbox;
 
   test('creates the first national administrator with a strong issued password that must be changed', async () => {
     const run = s2s(
@@ -60,7 +27,8 @@ describe('s2s users add', () => {
     assert.ok(password);
     assert.match(password, /^[a-z]+(-[a-z]+){3}$/, 'four words joined by hyphens');
 
-    const row = await database()
+    const row = await sandbox
+      .db()
       .selectFrom('users')
       .selectAll()
       .where('username', '=', 'natadmin1')
@@ -69,7 +37,8 @@ describe('s2s users add', () => {
     assert.equal(row.la_number, null);
     assert.equal(row.must_change_password, 1);
     assert.ok(!row.password_hash.includes(password));
-    const audit = await database()
+    const audit = await sandbox
+      .db()
       .selectFrom('audit_events')
       .selectAll()
       .where('subject_id', '=', 'natadmin1')
@@ -78,7 +47,7 @@ describe('s2s users add', () => {
     assert.equal(audit.actor_username, 'cli');
     assert.equal(audit.organisation, null);
 
-    const auth = new AuthService(database(), new ManualClock(), {
+    const auth = new AuthService(sandbox.db(), new ManualClock(), {
       session: { idleMinutes: 30, absoluteHours: 12 },
       signIn: { maxFailures: 5, lockMinutes: 15 },
     });

@@ -1,0 +1,81 @@
+// Running `s2s` as people run it, for the command-line tests: `node bin/s2s.js` in a child process, with
+// the test settings and, for the commands that need them, a database and a file store in a temporary folder.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before } from 'node:test';
+import { createDatabase } from '../../src/platform/db/database.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** How a run of the command ended. */
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * The command's environment: this process's, with S2S_ENV=test and LOG_LEVEL=silent, and given a folder,
+ * DATABASE_URL an SQLite file in it (`database`) and FILE_STORE_DIR a folder in it.
+ */
+export function s2sEnv(dir?: string, database = 'x.sqlite'): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, S2S_ENV: 'test', LOG_LEVEL: 'silent' };
+  if (dir !== undefined) {
+    env.DATABASE_URL = `sqlite:${join(dir, database)}`;
+    env.FILE_STORE_DIR = join(dir, 'files');
+  }
+  return env;
+}
+
+/** Runs `s2s ARGS...` to its end, from the project folder. */
+export function runS2s(args: string[], env: NodeJS.ProcessEnv = s2sEnv()): Run {
+  const result = spawnSync(process.execPath, ['bin/s2s.js', ...args], { cwd: ROOT, env, encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface CliSandbox {
+  /** The temporary folder: made before the tests, removed after them. */
+  readonly dir: string;
+  /** The command's environment; with `database`, its database and file store are in `dir`. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Runs `s2s ARGS...` in `env`. */
+  s2s(...args: string[]): Run;
+  /** The command's database (with `database`), opened on first use and closed after the tests. */
+  db(): Db;
+}
+
+/**
+ * A temporary folder `s2s-cli-NAME-...` for the tests of the enclosing describe (or file), made in a
+ * `before` hook and removed in an `after` hook; with `database`, the command runs on an SQLite database
+ * and a file store in it.
+ */
+export function cliSandbox(name: string, options: { database?: boolean } = {}): CliSandbox {
+  let dir: string | undefined;
+  let db: Db | undefined;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), `s2s-cli-${name}-`));
+  });
+  after(async () => {
+    await db?.destroy();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  });
+  const sandbox: CliSandbox = {
+    get dir() {
+      if (dir === undefined) throw new Error('The sandbox folder is only made before the tests run.');
+      return dir;
+    },
+    get env() {
+      return options.database ? s2sEnv(sandbox.dir) : s2sEnv();
+    },
+    s2s: (...args) => runS2s(args, sandbox.env),
+    db() {
+      if (!options.database) throw new Error('This sandbox has no database.');
+      db ??= createDatabase(sandbox.env.DATABASE_URL ?? '');
+      return db;
+    },
+  };
+  return sandbox;
+}
