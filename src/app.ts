@@ -7,6 +7,10 @@ import { directoryRoutes } from './directory/routes.ts';
 import { homeRoutes } from './home/routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
 import { createHttpServer } from './platform/web/http.ts';
+import { downloadRoutes } from './transfers/download-routes.ts';
+import { sentRoutes } from './transfers/sent-routes.ts';
+import { MAX_FILES_PER_UPLOAD, uploadRoutes } from './transfers/upload-routes.ts';
+import { MAX_UPLOAD_LIMIT } from './transfers/upload-service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,6 +25,8 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     cookieSecret: deps.config.cookieSecret,
     trustProxy: deps.config.trustProxy,
     pageContext,
+    // One byte past the largest limit: enough for the upload service to see a file is too large.
+    multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILES_PER_UPLOAD },
   });
 
   app.get('/healthz', async (_request, reply) => {
@@ -44,6 +50,9 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     ...homeRoutes(deps),
     ...directoryRoutes(deps),
     ...accountsRoutes(deps),
+    ...downloadRoutes(deps),
+    ...sentRoutes(deps),
+    ...uploadRoutes(deps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

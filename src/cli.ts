@@ -9,6 +9,7 @@ import { seedDemoData } from './demo/seed.ts';
 import { buildDeps } from './deps.ts';
 import { IMPORT_USAGE, runImportCommand } from './directory/cli.ts';
 import { FILENAME_USAGE, runFilenameCommand } from './transfers/cli.ts';
+import { JOBS_USAGE, runJobsCommand } from './transfers/jobs-cli.ts';
 
 const USAGE = `Usage: s2s <command>
 
@@ -17,7 +18,7 @@ Commands:
                                  database outside production)
   migrate                        bring the database schema up to date
   seed-demo                      load the demo organisations and accounts into an empty database
-${USERS_USAGE}${IMPORT_USAGE}${FILENAME_USAGE}${UPN_USAGE}${CTF_USAGE}${CENSUS_USAGE}`;
+${USERS_USAGE}${IMPORT_USAGE}${FILENAME_USAGE}${UPN_USAGE}${CTF_USAGE}${CENSUS_USAGE}${JOBS_USAGE}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
@@ -84,6 +85,8 @@ async function main(argv: string[]): Promise<number> {
       return runCensusCommand(argv.slice(1));
     case 'filename':
       return runFilenameCommand(argv.slice(1), () => buildDeps(configuration()));
+    case 'jobs':
+      return runJobsCommand(argv.slice(1), () => buildDeps(configuration()));
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;

@@ -1,4 +1,11 @@
 // The menu of the handbooks (same names, same order), filtered by the permission table.
+import {
+  CATEGORIES,
+  CATEGORY_INFO,
+  type Category,
+  downloadCapability,
+  uploadCapability,
+} from '../transfers/categories.ts';
 import { type Capability, can, type Role } from './permissions.ts';
 
 export interface MenuItem {
@@ -10,8 +17,66 @@ export interface MenuItem {
   children?: MenuItem[];
 }
 
+/** What each Upload menu item is for: shown on the Upload page and above the item's form. */
+export const UPLOAD_DESCRIPTIONS: Record<Category, string> = {
+  ctf: 'Common Transfer Files (CTFs) for pupils moving school, to your LA, or to the lost pupils database',
+  plasc: 'PLASC and School Census returns for your LA',
+  cfr: 'Consistent Financial Reporting (CFR) returns',
+  generic: 'Files of any safe type, such as a .ZIP, for a school or an LA',
+  exclusion: 'Exclusion returns',
+  admissions: 'Admissions transfer files and admissions messages',
+};
+
+/** What each Download menu item holds: shown on the Download page. */
+export const DOWNLOAD_DESCRIPTIONS: Record<Category, string> = {
+  plasc: 'PLASC and School Census returns sent to your LA',
+  cfr: 'Consistent Financial Reporting (CFR) returns sent to your LA',
+  ctf: 'Common Transfer Files (CTFs) for pupils joining you: check the pupils, then accept or reject',
+  generic: 'Generic files sent to you, downloaded one at a time',
+  exclusion: 'Exclusion returns sent to your LA',
+  admissions: 'Admissions transfer files and admissions messages sent to you',
+};
+
+/** The LA notes' order of the Download menu (schools see the CTF, generic and admissions items). */
+const DOWNLOAD_ORDER: Category[] = ['plasc', 'cfr', 'ctf', 'generic', 'exclusion', 'admissions'];
+
+/** Each type's "Download ... Files" and "Re-Download ... Files" items, as in the LA notes' Download menu. */
+const DOWNLOAD_ITEMS: MenuItem[] = DOWNLOAD_ORDER.flatMap((category) => [
+  {
+    label: CATEGORY_INFO[category].downloadLabel,
+    href: `/download/${category}`,
+    capability: downloadCapability(category),
+    description: DOWNLOAD_DESCRIPTIONS[category],
+  },
+  {
+    label: CATEGORY_INFO[category].reDownloadLabel,
+    href: `/download/${category}/previous`,
+    capability: downloadCapability(category),
+    description: 'Files you collected in the last 7 days, to download again',
+  },
+]);
+
 export const MENU: MenuItem[] = [
   { label: 'Home', href: '/', capability: 'home.view' },
+  // Handbook §3: Upload CTF File, Upload DAZ/PLASC File, Upload CFR File, Upload Generic File, Upload
+  // Exclusion File, Upload Admissions File, each shown to the roles that may use it. The section itself
+  // is shown when any of them is (see menuFor).
+  {
+    label: 'Upload',
+    href: '/upload',
+    capability: 'home.view',
+    children: CATEGORIES.map((category) => ({
+      label: CATEGORY_INFO[category].uploadLabel,
+      href: `/upload/${category}`,
+      capability: uploadCapability(category),
+      description: UPLOAD_DESCRIPTIONS[category],
+    })),
+  },
+  // Schools handbook §2, §4-5: Download (its items per type of file, with their re-download pages),
+  // Previously Downloaded Files and View / Remove Files.
+  { label: 'Download', href: '/download', capability: 'transfers.received', children: DOWNLOAD_ITEMS },
+  { label: 'Previously Downloaded Files', href: '/previously-downloaded', capability: 'transfers.received' },
+  { label: 'View / Remove Files', href: '/sent', capability: 'transfers.sent' },
   {
     label: 'DBA',
     href: '/dba',
@@ -50,10 +115,12 @@ export const MENU: MenuItem[] = [
   { label: 'Logoff', href: '/sign-out', capability: 'home.view' },
 ];
 
+/** The items the role may use. A section none of whose items the role may use is left out too. */
 export function menuFor(role: Role, items: MenuItem[] = MENU): MenuItem[] {
   return items
     .filter((item) => can(role, item.capability))
-    .map((item) => (item.children ? { ...item, children: menuFor(role, item.children) } : item));
+    .map((item) => (item.children ? { ...item, children: menuFor(role, item.children) } : item))
+    .filter((item) => !item.children || item.children.length > 0);
 }
 
 export function menuSection(role: Role, href: string): MenuItem | undefined {

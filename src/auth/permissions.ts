@@ -74,6 +74,11 @@ export const CAPABILITIES = [
   'download.admissions',
   /** View / Remove Files: the sender follows and withdraws what it sent. */
   'transfers.sent',
+  /**
+   * The Download menu's own page and Previously Downloaded Files: for every role that downloads some
+   * kind of file (each list and each file still needs its download.<type>).
+   */
+  'transfers.received',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
@@ -96,7 +101,7 @@ const DOWNLOAD_ALL: Capability[] = [
   'download.admissions',
 ];
 /** LA roles that "can upload/download/re-download files" (LA notes §1.6). */
-const LA_TRANSFERS: Capability[] = [...UPLOAD_ALL, ...DOWNLOAD_ALL, 'transfers.sent'];
+const LA_TRANSFERS: Capability[] = [...UPLOAD_ALL, ...DOWNLOAD_ALL, 'transfers.sent', 'transfers.received'];
 
 const DBA_VIEW: Capability[] = ['dba.view', 'users.view', 'schools.view', 'la-details.view'];
 const DBA_MANAGE: Capability[] = [...DBA_VIEW, 'users.manage', 'schools.manage', 'la-details.manage'];
@@ -111,6 +116,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'download.generic',
     'download.admissions',
     'transfers.sent',
+    'transfers.received',
   ]),
   // "All user types can exchange files using generic zip options, with the exception of those logged in
   // as LEA Administrators" (LA notes §5.5).
@@ -123,7 +129,13 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   la_user: new Set([...EVERYONE, ...LA_TRANSFERS]),
   la_school: new Set([...EVERYONE, ...LA_TRANSFERS]),
   // Lost Pupil: "can upload/download/re-download generic files" only.
-  la_lost_pupil: new Set([...EVERYONE, 'upload.generic', 'download.generic', 'transfers.sent']),
+  la_lost_pupil: new Set([
+    ...EVERYONE,
+    'upload.generic',
+    'download.generic',
+    'transfers.sent',
+    'transfers.received',
+  ]),
   la_lost_pupil_transfer: new Set([...EVERYONE, ...LA_TRANSFERS]),
   la_dba_view: new Set([...EVERYONE, ...DBA_VIEW]),
   // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
@@ -134,6 +146,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'download.plasc',
     'download.generic',
     'transfers.sent',
+    'transfers.received',
   ]),
   la_admissions: new Set([
     ...EVERYONE,
@@ -142,6 +155,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'download.admissions',
     'download.generic',
     'transfers.sent',
+    'transfers.received',
   ]),
   national_admin: new Set([...EVERYONE, ...DBA_MANAGE, 'audit.view']),
   dfe_collector: new Set(EVERYONE),

@@ -78,6 +78,10 @@ describe('LA administration and the Establishment Finder (browser)', () => {
     await newcomer.check();
     assert.deepEqual(await menuItems(newcomer), [
       'Home',
+      'Upload',
+      'Download',
+      'Previously Downloaded Files',
+      'View / Remove Files',
       'Establishment Finder',
       'Contacts',
       'School Details',

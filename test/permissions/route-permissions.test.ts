@@ -5,9 +5,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { can, ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
 import type { RouteInfo } from '../../src/auth/web.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
+import type { Db, UserRow } from '../../src/platform/db/schema.ts';
+import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
+import { CATEGORIES, downloadCapability, uploadCapability } from '../../src/transfers/categories.ts';
+import { actorParty } from '../../src/transfers/parties.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
 
 /** For each URL parameter: a record the actor's organisation owns, and one of another LA. */
@@ -16,7 +20,37 @@ interface ParamValues {
   other: string;
 }
 
-async function fixturesFor(db: Db, role: Role) {
+/**
+ * Transfers: one addressed to the actor's organisation (:transferId) and one it sent (:sentTransferId),
+ * each in the first category the role may download or send; "other" is between two schools of another
+ * LA. Roles that neither send nor receive get that other transfer as their "own" too (the permission
+ * table refuses them before it matters).
+ */
+async function transferFixtures(
+  db: Db,
+  files: EncryptedFileStore,
+  actor: UserRow,
+  otherSchools: [string, string],
+): Promise<{ incoming: string; sent: string; other: string }> {
+  const stranger = schoolParty(otherSchools[0]);
+  const other = await makeTransfer(db, files, { from: stranger, to: schoolParty(otherSchools[1]) });
+  const role = actor.role as Role;
+  const own = actorParty({
+    userId: actor.id,
+    username: actor.username,
+    role,
+    laNumber: actor.la_number,
+    establishmentNumber: actor.establishment_number,
+  });
+  if (!own) return { incoming: other.row.id, sent: other.row.id, other: other.row.id };
+  const receives = CATEGORIES.find((c) => can(role, downloadCapability(c))) ?? 'ctf';
+  const sends = CATEGORIES.find((c) => can(role, uploadCapability(c))) ?? 'ctf';
+  const incoming = await makeTransfer(db, files, { from: stranger, to: own, category: receives });
+  const sent = await makeTransfer(db, files, { from: own, to: stranger, category: sends });
+  return { incoming: incoming.row.id, sent: sent.row.id, other: other.row.id };
+}
+
+async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
   const la = await makeLa(db);
   const otherLa = await makeLa(db);
   const school = await makeSchool(db, la.number);
@@ -28,9 +62,13 @@ async function fixturesFor(db: Db, role: Role) {
   });
   const colleague = await makeUser(db, 'la_user', { laNumber: la.number });
   const stranger = await makeUser(db, 'la_user', { laNumber: otherLa.number });
+  const thirdSchool = await makeSchool(db, otherLa.number);
+  const transfers = await transferFixtures(db, files, actor, [otherSchool.number, thirdSchool.number]);
   const params: Record<string, ParamValues> = {
     id: { own: colleague.id, other: stranger.id },
     number: { own: school.number, other: otherSchool.number },
+    transferId: { own: transfers.incoming, other: transfers.other },
+    sentTransferId: { own: transfers.sent, other: transfers.other },
   };
   return { actor, params };
 }
@@ -102,13 +140,29 @@ describe('permission matrix: every route x every role x own and other organisati
   });
 
   test('every form post without its CSRF token is refused and changes nothing', async () => {
-    const { actor, params } = await fixturesFor(database.db, 'national_admin');
-    const agent = new Agent(t.app);
-    await agent.signIn(actor.username);
+    // Each post is sent by a role that may use its route (the national administrator where it can),
+    // so that the missing token is the only thing that can refuse it.
+    const posts = t.app.routeTable.filter((r) => r.method === 'POST');
+    const senderRole = (route: RouteInfo): Role => {
+      const access = route.access;
+      if (access === 'public' || can('national_admin', access)) return 'national_admin';
+      const role = ROLES.find((r) => can(r, access));
+      assert.ok(role, `some role may use POST ${route.url}`);
+      return role;
+    };
+    const senders = new Map<Role, { agent: Agent; params: Record<string, ParamValues> }>();
+    for (const role of new Set(posts.map(senderRole))) {
+      const { actor, params } = await fixturesFor(database.db, role, t.deps.files);
+      const agent = new Agent(t.app);
+      await agent.signIn(actor.username);
+      senders.set(role, { agent, params });
+    }
     const before = await database.db.selectFrom('audit_events').select('id').execute();
-    for (const route of t.app.routeTable.filter((r) => r.method === 'POST')) {
-      const url = fill(route.url, params, 'own');
-      const response = await agent.post(url, {}, { csrf: false });
+    for (const route of posts) {
+      const sender = senders.get(senderRole(route));
+      assert.ok(sender);
+      const url = fill(route.url, sender.params, 'own');
+      const response = await sender.agent.post(url, {}, { csrf: false });
       assert.equal(response.statusCode, 403, `POST ${url}`);
       assert.match(response.body, /The form has expired/, `POST ${url}`);
     }
@@ -118,7 +172,7 @@ describe('permission matrix: every route x every role x own and other organisati
 
   for (const role of ROLES) {
     test(`role ${role}`, async () => {
-      const { actor, params } = await fixturesFor(database.db, role);
+      const { actor, params } = await fixturesFor(database.db, role, t.deps.files);
       const agent = new Agent(t.app);
       const signedIn = await agent.signIn(actor.username);
       assert.equal(signedIn.headers.location, '/', 'signs in');

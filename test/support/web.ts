@@ -34,6 +34,15 @@ export async function createTestApp(db: Db, env: Record<string, string> = {}): P
   return { app, deps, clock };
 }
 
+/** A file in a multipart form: its name as the browser sends it, and its bytes. */
+export interface UploadFile {
+  filename: string;
+  content: Buffer | string;
+  contentType?: string;
+  /** The form field; 'files' unless told. */
+  field?: string;
+}
+
 export class Agent {
   private cookies = new Map<string, string>();
   private csrfToken: string | undefined;
@@ -63,6 +72,49 @@ export class Agent {
       url,
       headers: { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' },
       payload: fields.toString(),
+    });
+    this.remember(response);
+    return response;
+  }
+
+  /**
+   * Posts a multipart form (a file upload) as a browser does: the CSRF token of the last page fetched
+   * first (unless `csrf` is false, or a string to send instead), then `fields`, then the files in order.
+   * `tokenLast` puts the token after the files, to test that only a leading token counts.
+   */
+  async postMultipart(
+    url: string,
+    files: UploadFile[],
+    options: { csrf?: boolean | string; fields?: Record<string, string>; tokenLast?: boolean } = {},
+  ): Promise<LightMyRequestResponse> {
+    const boundary = `----s2sTestBoundary${Math.random().toString(16).slice(2)}`;
+    const chunks: Buffer[] = [];
+    const field = (name: string, value: string) =>
+      chunks.push(
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`),
+      );
+    const token =
+      typeof options.csrf === 'string' ? options.csrf : options.csrf === false ? undefined : this.csrfToken;
+    if (token !== undefined && !options.tokenLast) field('_csrf', token);
+    for (const [name, value] of Object.entries(options.fields ?? {})) field(name, value);
+    for (const file of files) {
+      const filename = file.filename.replace(/"/g, '%22');
+      chunks.push(
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'files'}"; filename="${filename}"\r\n` +
+            `Content-Type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+        ),
+        typeof file.content === 'string' ? Buffer.from(file.content) : file.content,
+        Buffer.from('\r\n'),
+      );
+    }
+    if (token !== undefined && options.tokenLast) field('_csrf', token);
+    chunks.push(Buffer.from(`--${boundary}--\r\n`));
+    const response = await this.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...this.headers(), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      payload: Buffer.concat(chunks),
     });
     this.remember(response);
     return response;

@@ -5,6 +5,7 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import helmet from '@fastify/helmet';
+import multipart, { type Multipart } from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, {
   type FastifyBaseLogger,
@@ -25,6 +26,10 @@ declare module 'fastify' {
     /** Show a notification banner on the next page this browser renders. */
     flash(message: string): FastifyReply;
   }
+  interface FastifyRequest {
+    /** A multipart form's parts after its first field, the CSRF token (checked before the route runs). */
+    multipartParts?: AsyncIterableIterator<Multipart>;
+  }
 }
 
 export interface HttpOptions {
@@ -33,6 +38,8 @@ export interface HttpOptions {
   trustProxy: boolean;
   /** Context every page gets from the request: the signed-in user and their menu. */
   pageContext: (request: FastifyRequest) => Record<string, unknown>;
+  /** Multipart forms (file uploads): the largest file in bytes, and the most files in one form. */
+  multipart?: { maxFileBytes: number; maxFiles: number };
 }
 
 const FLASH_COOKIE = 's2s_flash';
@@ -80,6 +87,51 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   });
   await app.register(cookie, { secret: options.cookieSecret });
   await app.register(formbody);
+  const maxFiles = options.multipart?.maxFiles ?? 1;
+  await app.register(multipart, {
+    // A file past maxFileBytes is cut short (its stream's `truncated` is set) and the form goes on to
+    // the next file; each upload route compares sizes with its own, smaller limits.
+    throwFileSizeLimit: false,
+    limits: {
+      fileSize: options.multipart?.maxFileBytes ?? 1024 * 1024,
+      files: maxFiles,
+      fields: 10,
+      fieldSize: 4096,
+      parts: maxFiles + 10,
+      headerPairs: 100,
+    },
+  });
+  // formbody does not parse multipart bodies, so a multipart form sends its CSRF token as its first
+  // field: it is read here, before the route's access and CSRF checks and before any file is read, and
+  // the route reads the remaining parts from request.multipartParts. A form whose first part is not the
+  // token has no token, and is refused like any other.
+  app.addHook('preValidation', async (request) => {
+    if (!request.isMultipart()) return;
+    const parts = request.parts();
+    let first: IteratorResult<Multipart>;
+    try {
+      first = await parts.next();
+    } catch (error) {
+      // Broken multipart data is the sender's fault: a 4xx page, not a server error.
+      const status = (error as { statusCode?: number }).statusCode;
+      throw Object.assign(error as Error, { statusCode: status && status < 500 ? status : 400 });
+    }
+    const part = first.done ? undefined : first.value;
+    const token =
+      part?.type === 'field' && part.fieldname === '_csrf' && typeof part.value === 'string'
+        ? part.value
+        : undefined;
+    request.body = token === undefined ? {} : { _csrf: token };
+    request.multipartParts = parts;
+  });
+  // A page sent before a multipart body was read to its end (a refusal, a redirect to sign in, an
+  // error): the rest is read and thrown away, so the browser can finish sending and show the page.
+  app.addHook('onResponse', async (request) => {
+    if (request.isMultipart() && !request.raw.readableEnded) {
+      request.raw.unpipe();
+      request.raw.resume();
+    }
+  });
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: 'auto' },

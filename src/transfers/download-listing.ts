@@ -1,0 +1,211 @@
+// Files as the Download and View / Remove pages list them: the organisation at the other end by name,
+// the dates users see, and the sort orders of the column headings ("click on column headings to change
+// sort order", handbook §4-5). Sorting happens here rather than in SQL so that both engines give the
+// same order (their collations differ on case and punctuation); the lists are one organisation's
+// waiting files, small enough to sort in memory.
+import type { TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import { type Category, isCategory } from './categories.ts';
+import type { OrganisationNames } from './download-repository.ts';
+
+/** "Files will be available to redownload for seven days after last being downloaded" (handbook §4). */
+export const REDOWNLOAD_DAYS = 7;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+export function daysBefore(now: Date, days: number): string {
+  return new Date(now.getTime() - days * DAY_MS).toISOString();
+}
+
+export function daysAfter(at: string, days: number): string {
+  return new Date(new Date(at).getTime() + days * DAY_MS).toISOString();
+}
+
+/** The organisation at one end of a transfer, as users know it. */
+export interface PartyLabel {
+  name: string;
+  /** The code written in file names: 9165402, 916LLLL, 916PLAS, XXXXXXXX... */
+  code: string;
+}
+
+export function sourceLabel(row: TransferRow, names: OrganisationNames): PartyLabel {
+  const laName = names.las.get(row.source_la);
+  if (row.source_school) {
+    return {
+      name: names.schools.get(row.source_school) ?? `School ${row.source_school}`,
+      code: row.source_school,
+    };
+  }
+  if (row.source_inbox) return inboxLabel(row.source_la, row.source_inbox, laName);
+  return { name: laName ? `${laName} LA` : `LA ${row.source_la}`, code: `${row.source_la}LLLL` };
+}
+
+export function destinationLabel(row: TransferRow, names: OrganisationNames): PartyLabel {
+  switch (row.dest_kind) {
+    case 'school': {
+      const number = row.dest_school ?? '';
+      return { name: names.schools.get(number) ?? `School ${number}`, code: number };
+    }
+    case 'la': {
+      const laName = row.dest_la ? names.las.get(row.dest_la) : undefined;
+      return { name: laName ? `${laName} LA` : `LA ${row.dest_la}`, code: `${row.dest_la}LLLL` };
+    }
+    case 'la-inbox':
+      return inboxLabel(
+        row.dest_la ?? '',
+        row.dest_inbox ?? '',
+        row.dest_la ? names.las.get(row.dest_la) : undefined,
+      );
+    case 'lost-pupils':
+      return row.lost_reason === 'left-maintained-sector'
+        ? { name: 'Lost pupils database (left the maintained sector)', code: 'MMMMMMMM' }
+        : { name: 'Lost pupils database (destination unknown)', code: 'XXXXXXXX' };
+  }
+}
+
+function inboxLabel(laNumber: string, inbox: string, laName: string | undefined): PartyLabel {
+  const team = inbox === 'PLAS' ? 'PLASC' : 'admissions';
+  return { name: `${laName ?? `LA ${laNumber}`} ${team} inbox`, code: `${laNumber}${inbox}` };
+}
+
+/** One row of a file list. Never pupil data: the pupils are read separately, for one file. */
+export interface FileListing {
+  id: string;
+  filename: string;
+  category: Category;
+  status: TransferStatus;
+  uploadedAt: string;
+  size: number;
+  /** "12 KB", "3.4 MB". */
+  sizeText: string;
+  pupilCount: number;
+  /** The other end: the source on Download pages, the destination on View / Remove Files. */
+  party: PartyLabel;
+  lastDownloadedAt: string | null;
+  collectedAt: string | null;
+  rejectedAt: string | null;
+  rejectReason: string | null;
+  /** Until when it can be downloaded again (collected files whose content is still held). */
+  redownloadUntil: string | null;
+  contentHeld: boolean;
+}
+
+export function listing(row: TransferRow, party: PartyLabel): FileListing {
+  if (!isCategory(row.category)) throw new Error(`Unknown transfer category ${row.category}`);
+  const contentHeld = row.storage_key !== null && row.purged_at === null;
+  return {
+    id: row.id,
+    filename: row.filename,
+    category: row.category,
+    status: row.status,
+    uploadedAt: row.uploaded_at,
+    size: row.size,
+    sizeText: sizeInWords(row.size),
+    pupilCount: row.pupil_count,
+    party,
+    lastDownloadedAt: row.last_downloaded_at,
+    collectedAt: row.collected_at,
+    rejectedAt: row.rejected_at,
+    rejectReason: row.reject_reason,
+    redownloadUntil:
+      row.status === 'collected' && contentHeld && row.last_downloaded_at
+        ? daysAfter(row.last_downloaded_at, REDOWNLOAD_DAYS)
+        : null,
+    contentHeld,
+  };
+}
+
+export function sizeInWords(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+/** A pupil of a CTF as the "Pupil Details for selected file" table shows them. */
+export interface PupilDetails {
+  upn: string | null;
+  dateOfBirth: string | null;
+  /** "Surname, Forename Middle names", as in the handbook's screenshot. */
+  name: string;
+}
+
+export function pupilDetails(pupil: TransferPupilRow): PupilDetails {
+  const given = [pupil.forename, pupil.middle_names].filter((part) => part).join(' ');
+  const name = [pupil.surname, given].filter((part) => part).join(', ');
+  return { upn: pupil.upn, dateOfBirth: pupil.date_of_birth, name: name || 'Not given in the file' };
+}
+
+/** `source` on the Download pages, `destination` on View / Remove Files: both sort by the party. */
+export const SORT_KEYS = ['file', 'uploaded', 'source', 'destination'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+export type SortOrder = 'ascending' | 'descending';
+export interface Sort {
+  key: SortKey;
+  order: SortOrder;
+}
+
+export const DEFAULT_SORT: Sort = { key: 'uploaded', order: 'ascending' };
+
+/** The sort a page was asked for among the keys it offers, or the default for anything unexpected. */
+export function readSort(
+  key: unknown,
+  order: unknown,
+  offered: readonly SortKey[],
+  fallback: Sort = DEFAULT_SORT,
+): Sort {
+  const found = offered.find((k) => k === key);
+  if (!found) return fallback;
+  return { key: found, order: order === 'descending' ? 'descending' : 'ascending' };
+}
+
+const collator = new Intl.Collator('en-GB', { sensitivity: 'base' });
+
+/** File names in character order, ignoring case: digits before letters, _ after them. */
+function compareNames(a: string, b: string): number {
+  const x = a.toUpperCase();
+  const y = b.toUpperCase();
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function compareBy(key: SortKey, a: FileListing, b: FileListing): number {
+  switch (key) {
+    case 'file':
+      return compareNames(a.filename, b.filename);
+    case 'uploaded':
+      return a.uploadedAt < b.uploadedAt ? -1 : a.uploadedAt > b.uploadedAt ? 1 : 0;
+    case 'source':
+    case 'destination':
+      return collator.compare(a.party.name, b.party.name) || collator.compare(a.party.code, b.party.code);
+  }
+}
+
+export function sortListings(files: FileListing[], sort: Sort): FileListing[] {
+  const direction = sort.order === 'ascending' ? 1 : -1;
+  return [...files].sort(
+    (a, b) =>
+      direction * compareBy(sort.key, a, b) ||
+      // Ties keep a stable, predictable order: oldest first, then by id.
+      compareBy('uploaded', a, b) ||
+      (a.id < b.id ? -1 : 1),
+  );
+}
+
+/** A column heading's link and aria-sort: a click sorts by it, a second click reverses. */
+export interface SortHeading {
+  key: SortKey;
+  text: string;
+  href: string;
+  ariaSort: 'ascending' | 'descending' | 'none';
+}
+
+export function sortHeadings(
+  basePath: string,
+  sort: Sort,
+  columns: { key: SortKey; text: string }[],
+  extraQuery: Record<string, string> = {},
+): SortHeading[] {
+  return columns.map(({ key, text }) => {
+    const current = sort.key === key;
+    const next: SortOrder = current && sort.order === 'ascending' ? 'descending' : 'ascending';
+    const query = new URLSearchParams({ ...extraQuery, sort: key, order: next });
+    return { key, text, href: `${basePath}?${query.toString()}`, ariaSort: current ? sort.order : 'none' };
+  });
+}

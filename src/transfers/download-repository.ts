@@ -1,0 +1,237 @@
+// The SQL behind Download, Previously Downloaded Files, View / Remove Files and the purge job. Each
+// function takes an Executor, so the services compose them in one transaction. Who may see a row is
+// decided twice: here, in the WHERE clause, and again in the services with parties.ts.
+import type { ExpressionBuilder, Updateable } from 'kysely';
+import type {
+  Database,
+  Executor,
+  TransferRow,
+  TransferStatus,
+  TransferTable,
+} from '../platform/db/schema.ts';
+import type { ActorParty } from './parties.ts';
+
+type TransfersExpression = ExpressionBuilder<Database, 'transfers'>;
+
+/** The rows addressed to a party (the SQL form of isRecipient). */
+function addressedTo(party: ActorParty) {
+  return (eb: TransfersExpression) => {
+    switch (party.kind) {
+      case 'school':
+        return eb.and([eb('dest_kind', '=', 'school'), eb('dest_school', '=', party.establishmentNumber)]);
+      case 'la':
+        return eb.and([eb('dest_kind', '=', 'la'), eb('dest_la', '=', party.laNumber)]);
+      case 'la-inbox':
+        return eb.and([
+          eb('dest_kind', '=', 'la-inbox'),
+          eb('dest_la', '=', party.laNumber),
+          eb('dest_inbox', '=', party.inbox),
+        ]);
+    }
+  };
+}
+
+/** The rows a party sent (the SQL form of isSender). */
+function sentBy(party: ActorParty) {
+  return (eb: TransfersExpression) => {
+    switch (party.kind) {
+      case 'school':
+        return eb('source_school', '=', party.establishmentNumber);
+      case 'la':
+        return eb.and([
+          eb('source_la', '=', party.laNumber),
+          eb('source_school', 'is', null),
+          eb('source_inbox', 'is', null),
+        ]);
+      case 'la-inbox':
+        return eb.and([
+          eb('source_la', '=', party.laNumber),
+          eb('source_school', 'is', null),
+          eb('source_inbox', '=', party.inbox),
+        ]);
+    }
+  };
+}
+
+export interface IncomingQuery {
+  categories: readonly string[];
+  status: TransferStatus;
+  /** Only files last downloaded after this instant (ISO), whose content is still held. */
+  downloadedAfter?: string;
+}
+
+/** Files addressed to a party, oldest upload first (the services sort for display). */
+export async function listIncoming(
+  db: Executor,
+  party: ActorParty,
+  query: IncomingQuery,
+): Promise<TransferRow[]> {
+  if (query.categories.length === 0) return [];
+  let q = db
+    .selectFrom('transfers')
+    .selectAll()
+    .where(addressedTo(party))
+    .where('status', '=', query.status)
+    .where('category', 'in', query.categories);
+  if (query.downloadedAfter !== undefined) {
+    q = q.where('last_downloaded_at', '>', query.downloadedAfter).where('storage_key', 'is not', null);
+  }
+  return q.orderBy('uploaded_at').orderBy('id').execute();
+}
+
+/** Files a party sent, in the given states and categories, oldest upload first. */
+export async function listOutgoing(
+  db: Executor,
+  party: ActorParty,
+  query: { categories: readonly string[]; statuses: readonly TransferStatus[] },
+): Promise<TransferRow[]> {
+  if (query.categories.length === 0 || query.statuses.length === 0) return [];
+  return db
+    .selectFrom('transfers')
+    .selectAll()
+    .where(sentBy(party))
+    .where('status', 'in', query.statuses)
+    .where('category', 'in', query.categories)
+    .orderBy('uploaded_at')
+    .orderBy('id')
+    .execute();
+}
+
+/**
+ * Changes a transfer only if it is still in one of the states it was read in: two people acting on one
+ * file at once (a sender removing it while the recipient rejects it) cannot both succeed.
+ */
+export async function updateTransferIfStatus(
+  db: Executor,
+  id: string,
+  from: readonly TransferStatus[],
+  changes: Updateable<TransferTable>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('transfers')
+    .set(changes)
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface OrganisationNames {
+  schools: Map<string, string>;
+  las: Map<string, string>;
+}
+
+/** The names of the schools and LAs the given rows name, for listings and emails. */
+export async function organisationNames(
+  db: Executor,
+  rows: Pick<TransferRow, 'source_la' | 'source_school' | 'dest_la' | 'dest_school'>[],
+): Promise<OrganisationNames> {
+  const schoolNumbers = new Set<string>();
+  const laNumbers = new Set<string>();
+  for (const row of rows) {
+    if (row.source_school) schoolNumbers.add(row.source_school);
+    if (row.dest_school) schoolNumbers.add(row.dest_school);
+    laNumbers.add(row.source_la);
+    if (row.dest_la) laNumbers.add(row.dest_la);
+  }
+  const names: OrganisationNames = { schools: new Map(), las: new Map() };
+  const schools = [...schoolNumbers];
+  for (let start = 0; start < schools.length; start += 500) {
+    const found = await db
+      .selectFrom('establishments')
+      .select(['number', 'name'])
+      .where('number', 'in', schools.slice(start, start + 500))
+      .execute();
+    for (const school of found) names.schools.set(school.number, school.name);
+  }
+  if (laNumbers.size > 0) {
+    const found = await db
+      .selectFrom('local_authorities')
+      .select(['number', 'name'])
+      .where('number', 'in', [...laNumbers])
+      .execute();
+    for (const la of found) names.las.set(la.number, la.name);
+  }
+  return names;
+}
+
+export interface PurgeCutoffs {
+  /** Collected files last downloaded before this instant (ISO). */
+  collectedBefore: string;
+  /** Rejected files rejected before this instant (ISO). */
+  rejectedBefore: string;
+}
+
+export type PurgeCandidate = Pick<
+  TransferRow,
+  | 'id'
+  | 'filename'
+  | 'category'
+  | 'status'
+  | 'storage_key'
+  | 'dest_kind'
+  | 'dest_la'
+  | 'dest_school'
+  | 'last_downloaded_at'
+  | 'collected_at'
+  | 'rejected_at'
+  | 'removed_at'
+>;
+
+/**
+ * Files whose content is still held but no longer needed, in id order after `afterId`: collected and
+ * past the re-download window, rejected and past the rejected window, and removed (at once: removal
+ * deletes the content itself, so these are only removals whose deletion failed part-way).
+ */
+export async function purgeCandidates(
+  db: Executor,
+  cutoffs: PurgeCutoffs,
+  afterId: string,
+  limit: number,
+): Promise<PurgeCandidate[]> {
+  return db
+    .selectFrom('transfers')
+    .select([
+      'id',
+      'filename',
+      'category',
+      'status',
+      'storage_key',
+      'dest_kind',
+      'dest_la',
+      'dest_school',
+      'last_downloaded_at',
+      'collected_at',
+      'rejected_at',
+      'removed_at',
+    ])
+    .where('storage_key', 'is not', null)
+    .where('id', '>', afterId)
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('status', '=', 'collected'),
+          eb.or([
+            eb('last_downloaded_at', '<=', cutoffs.collectedBefore),
+            eb.and([eb('last_downloaded_at', 'is', null), eb('collected_at', '<=', cutoffs.collectedBefore)]),
+          ]),
+        ]),
+        eb.and([eb('status', '=', 'rejected'), eb('rejected_at', '<=', cutoffs.rejectedBefore)]),
+        eb('status', '=', 'removed'),
+      ]),
+    )
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+/** Records that a file's content is gone: the keys are forgotten, the metadata stays. */
+export async function markPurged(db: Executor, id: string, storageKey: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('transfers')
+    .set({ storage_key: null, wrapped_key: null, purged_at: at })
+    .where('id', '=', id)
+    .where('storage_key', '=', storageKey)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

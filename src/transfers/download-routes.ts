@@ -1,0 +1,503 @@
+// The web edge of Download, Previously Downloaded Files and Re-Download (schools handbook §4, §6; LA
+// notes §5.2, §5.7). One set of pages per category, each behind its own download.<type> capability:
+//
+//   GET  /download                          the Download menu's page ("Please select an item")
+//   GET  /download/ctf                      Download CTF Files: sortable, selectable, Accept / Reject
+//   GET  /download/ctf/files/:transferId    one file and its pupils ("Pupil Details for selected file")
+//   GET  /download/ctf/confirm?file=..      Accept: "Do you want to download ...?" Yes / No
+//   POST /download/ctf/confirm              Yes: a download ticket, then the question page
+//   GET  /download/ctf/check?file=..&ticket=  "Was the file downloaded correctly?", which starts the
+//                                           download itself (a meta refresh to /file, and a link)
+//   GET  /download/ctf/file?file=..&ticket=   the file itself (several: one zip)
+//   POST /download/ctf/check                Yes: collected; No: it stays in the list
+//   GET|POST /download/ctf/files/:transferId/reject   the reason, then rejected
+//   GET  /download/ctf/previous             Previously Downloaded CTF Files; POST downloads again
+//   GET  /previously-downloaded             every re-download list the role has, on one page
+//
+// Downloads are sent by hand (reply.hijack): the headers go first, then the bytes as they are
+// decrypted and checked; if a stored file fails its check the connection is cut, so the browser shows
+// a failed download instead of saving a wrong or shortened file.
+
+import { pipeline } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { menuSection } from '../auth/menu.ts';
+import type { SignedInUser } from '../auth/service.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { CATEGORIES, CATEGORY_INFO, type Category, downloadCapability } from './categories.ts';
+import { type FileListing, readSort, type Sort, type SortKey, sortHeadings } from './download-listing.ts';
+import { allowsSeveral, type Download, DownloadService, MAX_FILES_PER_DOWNLOAD } from './download-service.ts';
+import { DownloadTickets } from './download-tickets.ts';
+
+const ids = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
+const text = z.string().default('');
+
+const listQuery = z.object({ sort: z.string().optional(), order: z.string().optional() });
+const confirmQuery = z.object({ file: ids, action: z.string().optional() });
+const ticketQuery = z.object({ file: ids, ticket: text });
+const filesForm = z.object({ file: ids });
+const checkForm = z.object({ file: ids, answer: text });
+const rejectForm = z.object({ reason: text });
+const transferParams = z.object({ transferId: z.string() });
+
+const LIST_COLUMNS: { key: SortKey; text: string }[] = [
+  { key: 'file', text: 'File' },
+  { key: 'uploaded', text: 'Date Uploaded' },
+  { key: 'source', text: 'Source School' },
+];
+const OFFERED = LIST_COLUMNS.map((column) => column.key);
+
+/** What a list's heading calls the files: "Common Transfer Files ready for download" (handbook §4). */
+function filesWord(category: Category): string {
+  return category === 'ctf'
+    ? 'Common Transfer Files'
+    : CATEGORY_INFO[category].downloadLabel.replace(/^Download /, '');
+}
+
+function rethrowUnlessInvalid(error: unknown): FieldError[] {
+  if (error instanceof Invalid) return error.errors;
+  throw error;
+}
+
+function fileQuery(fileIds: readonly string[], extra: Record<string, string> = {}): string {
+  const query = new URLSearchParams();
+  for (const id of fileIds) query.append('file', id);
+  for (const [key, value] of Object.entries(extra)) query.append(key, value);
+  return query.toString();
+}
+
+/** RFC 6266: a plain quoted name for every browser, and the exact name in UTF-8 for those that read it. */
+export function contentDisposition(filename: string): string {
+  const plain = filename.replace(/[^A-Za-z0-9._() -]/g, '_') || 'download';
+  const exact = encodeURIComponent(filename).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${plain}"; filename*=UTF-8''${exact}`;
+}
+
+function sendDownload(request: FastifyRequest, reply: FastifyReply, download: Download): void {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(reply.getHeaders())) {
+    if (typeof value === 'string' || typeof value === 'number') headers[name] = String(value);
+  }
+  Object.assign(headers, {
+    'content-type': download.contentType,
+    'content-disposition': contentDisposition(download.filename),
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  if (download.size !== null) headers['content-length'] = String(download.size);
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, headers);
+  pipeline(download.stream, res, (error) => {
+    if (!error) return;
+    // pipeline has destroyed the response: the browser sees a failed download. Ids only in the log.
+    request.log.error(
+      { transferIds: download.transferIds, error: error.name, message: error.message },
+      'download broken off',
+    );
+    if (!res.destroyed) res.destroy(error);
+  });
+}
+
+export function downloadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'config'>): Route[] {
+  const service = new DownloadService(deps);
+  const tickets = new DownloadTickets(deps.config.cookieSecret);
+
+  const listPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    category: Category,
+    sort: Sort,
+    data: { errors?: FieldError[]; selected?: string[] } = {},
+  ) => {
+    const base = `/download/${category}`;
+    const files = await service.available(user, category, sort);
+    return reply.page('transfers/views/download-list.njk', {
+      title: `${filesWord(category)} ready for download`,
+      heading: CATEGORY_INFO[category].downloadLabel,
+      category,
+      base,
+      files,
+      headings: sortHeadings(base, sort, LIST_COLUMNS),
+      several: allowsSeveral(category),
+      showPupils: category === 'ctf',
+      maxFiles: MAX_FILES_PER_DOWNLOAD,
+      selected: data.selected ?? [],
+      errors: data.errors,
+      backLink: { href: '/download', text: 'Back to Download' },
+    });
+  };
+
+  const previousPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    category: Category,
+    sort: Sort,
+    errors?: FieldError[],
+  ) => {
+    const base = `/download/${category}/previous`;
+    const files = await service.previouslyDownloaded(user, category, sort);
+    return reply.page('transfers/views/download-previous.njk', {
+      title: CATEGORY_INFO[category].reDownloadLabel,
+      category,
+      base,
+      files,
+      headings: sortHeadings(base, sort, LIST_COLUMNS),
+      several: allowsSeveral(category),
+      errors,
+      backLink: { href: '/download', text: 'Back to Download' },
+    });
+  };
+
+  const checkPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    category: Category,
+    files: FileListing[],
+    data: { ticket?: string; errors?: FieldError[] } = {},
+  ) => {
+    const fileIds = files.map((file) => file.id);
+    const base = `/download/${category}`;
+    const ticketValid =
+      data.ticket !== undefined &&
+      tickets.isValid(data.ticket, user.userId, category, fileIds, deps.clock.now());
+    return reply.page('transfers/views/download-check.njk', {
+      title:
+        files.length === 1 ? 'Was the file downloaded correctly?' : 'Were the files downloaded correctly?',
+      category,
+      base,
+      files,
+      downloadHref: ticketValid
+        ? `${base}/file?${fileQuery(fileIds, { ticket: data.ticket ?? '' })}`
+        : undefined,
+      confirmHref: `${base}/confirm?${fileQuery(fileIds, { action: 'accept' })}`,
+      notifies: category === 'ctf',
+      errors: data.errors,
+    });
+  };
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      url: '/download',
+      access: 'transfers.received',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        return reply.page('transfers/views/download-section.njk', {
+          title: 'Download',
+          items: menuSection(user.role, '/download')?.children ?? [],
+          backLink: { href: '/', text: 'Back' },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/previously-downloaded',
+      access: 'transfers.received',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const sort: Sort = { key: 'uploaded', order: 'descending' };
+        const sections = [];
+        for (const category of service.categoriesFor(user)) {
+          sections.push({
+            category,
+            label: CATEGORY_INFO[category].reDownloadLabel,
+            several: allowsSeveral(category),
+            files: await service.previouslyDownloaded(user, category, sort),
+          });
+        }
+        return reply.page('transfers/views/download-previously.njk', {
+          title: 'Previously Downloaded Files',
+          sections,
+          anyFiles: sections.some((section) => section.files.length > 0),
+          backLink: { href: '/', text: 'Back' },
+        });
+      },
+    },
+  ];
+
+  for (const category of CATEGORIES) {
+    const access = downloadCapability(category);
+    const base = `/download/${category}`;
+    routes.push(
+      {
+        method: 'GET',
+        url: base,
+        access,
+        handler: async (request, reply) => {
+          const query = listQuery.parse(request.query ?? {});
+          return listPage(reply, signedInUser(request), category, readSort(query.sort, query.order, OFFERED));
+        },
+      },
+      {
+        method: 'GET',
+        url: `${base}/files/:transferId`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const { transferId } = transferParams.parse(request.params ?? {});
+          const found = await service.file(user, transferId);
+          // The address names the category: a file reached under another one is sent to its own page.
+          if (found.file.category !== category) {
+            return reply.redirect(`/download/${found.file.category}/files/${found.file.id}`);
+          }
+          return reply.page('transfers/views/download-file.njk', {
+            title: found.file.filename,
+            category,
+            base,
+            listLabel: CATEGORY_INFO[category].downloadLabel,
+            reDownloadLabel: CATEGORY_INFO[category].reDownloadLabel,
+            ...found,
+            backLink: {
+              href: found.file.status === 'collected' ? `${base}/previous` : base,
+              text: `Back to ${found.file.status === 'collected' ? CATEGORY_INFO[category].reDownloadLabel : CATEGORY_INFO[category].downloadLabel}`,
+            },
+          });
+        },
+      },
+      {
+        method: 'GET',
+        url: `${base}/confirm`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const query = confirmQuery.parse(request.query ?? {});
+          const sort = readSort(undefined, undefined, OFFERED);
+          if (query.file.length === 0 && query.action === undefined) return reply.redirect(base);
+          if (query.action === 'reject') {
+            const [only] = query.file;
+            if (query.file.length !== 1 || !only) {
+              return listPage(reply.code(400), user, category, sort, {
+                selected: query.file,
+                errors: [{ field: 'file', message: 'Select one file to reject' }],
+              });
+            }
+            await service.chosen(user, category, [only]);
+            return reply.redirect(`${base}/files/${only}/reject`);
+          }
+          try {
+            const { files } = await service.selection(user, category, query.file, 'download');
+            return reply.page('transfers/views/download-confirm.njk', {
+              title:
+                files.length === 1
+                  ? 'Do you want to download this file?'
+                  : `Do you want to download these ${files.length} files?`,
+              category,
+              base,
+              files,
+              backLink: { href: base, text: `Back to ${CATEGORY_INFO[category].downloadLabel}` },
+            });
+          } catch (error) {
+            const errors = rethrowUnlessInvalid(error);
+            return listPage(reply.code(400), user, category, sort, { selected: query.file, errors });
+          }
+        },
+      },
+      {
+        method: 'POST',
+        url: `${base}/confirm`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const form = filesForm.parse(request.body ?? {});
+          try {
+            const { files } = await service.selection(user, category, form.file, 'download');
+            const fileIds = files.map((file) => file.id);
+            const ticket = tickets.issue(user.userId, category, fileIds, deps.clock.now());
+            return reply.redirect(`${base}/check?${fileQuery(fileIds, { ticket })}`, 303);
+          } catch (error) {
+            const errors = rethrowUnlessInvalid(error);
+            return listPage(reply.code(400), user, category, readSort(undefined, undefined, OFFERED), {
+              selected: form.file,
+              errors,
+            });
+          }
+        },
+      },
+      {
+        method: 'GET',
+        url: `${base}/check`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const query = ticketQuery.parse(request.query ?? {});
+          if (query.file.length === 0) return reply.redirect(base);
+          const files = await service.chosen(user, category, query.file);
+          return checkPage(reply, user, category, files, { ticket: query.ticket });
+        },
+      },
+      {
+        method: 'GET',
+        url: `${base}/file`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const query = ticketQuery.parse(request.query ?? {});
+          if (query.file.length === 0) return reply.redirect(base);
+          if (!tickets.isValid(query.ticket, user.userId, category, query.file, deps.clock.now())) {
+            // An old or copied link: ask again (which re-checks everything) rather than download.
+            return reply.redirect(`${base}/confirm?${fileQuery(query.file, { action: 'accept' })}`);
+          }
+          // Fastify answers HEAD with this handler too: a HEAD is not a download, so nothing is recorded.
+          if (request.method === 'HEAD') return reply.header('cache-control', 'no-store').send();
+          try {
+            sendDownload(request, reply, await service.download(user, category, query.file, 'download'));
+            return reply;
+          } catch (error) {
+            const errors = rethrowUnlessInvalid(error);
+            return listPage(reply.code(400), user, category, readSort(undefined, undefined, OFFERED), {
+              errors,
+            });
+          }
+        },
+      },
+      {
+        method: 'POST',
+        url: `${base}/check`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const form = checkForm.parse(request.body ?? {});
+          if (form.answer !== 'yes' && form.answer !== 'no') {
+            const files = await service.chosen(user, category, form.file);
+            if (files.length === 0) return reply.redirect(base);
+            return checkPage(reply.code(400), user, category, files, {
+              errors: [
+                {
+                  field: 'answer',
+                  message:
+                    files.length === 1
+                      ? 'Select yes if the file was downloaded correctly'
+                      : 'Select yes if the files were downloaded correctly',
+                },
+              ],
+            });
+          }
+          if (form.answer === 'no') {
+            const files = await service.chosen(user, category, form.file);
+            if (files.length === 0) return reply.redirect(base);
+            const what = files.length === 1 ? `${files[0]?.filename} is` : 'The files are';
+            return reply
+              .flash(`${what} still waiting for you: select it again and choose Accept to download it.`)
+              .redirect(base);
+          }
+          try {
+            const outcome = await service.collect(user, category, form.file);
+            const done =
+              outcome.collected.length === 1
+                ? `${outcome.collected[0]?.filename} has been collected.`
+                : `${outcome.collected.length} files have been collected.`;
+            const notDone = outcome.notCollected.map((item) => ` ${item.reason}.`).join('');
+            return reply
+              .flash(
+                `${done}${notDone} You can download ${outcome.collected.length === 1 ? 'it' : 'them'} again for 7 days from ${CATEGORY_INFO[category].reDownloadLabel}.`,
+              )
+              .redirect(base);
+          } catch (error) {
+            const errors = rethrowUnlessInvalid(error);
+            return checkPage(
+              reply.code(400),
+              user,
+              category,
+              await service.chosen(user, category, form.file),
+              {
+                errors,
+              },
+            );
+          }
+        },
+      },
+      {
+        method: 'GET',
+        url: `${base}/files/:transferId/reject`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const { transferId } = transferParams.parse(request.params ?? {});
+          const found = await service.file(user, transferId);
+          if (found.file.category !== category) {
+            return reply.redirect(`/download/${found.file.category}/files/${found.file.id}/reject`);
+          }
+          if (found.file.status !== 'available') return reply.redirect(`${base}/files/${found.file.id}`);
+          return reply.page('transfers/views/download-reject.njk', {
+            title: `Reject ${found.file.filename}`,
+            base,
+            file: found.file,
+            values: { reason: '' },
+            backLink: { href: `${base}/files/${found.file.id}`, text: 'Back' },
+          });
+        },
+      },
+      {
+        method: 'POST',
+        url: `${base}/files/:transferId/reject`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const { transferId } = transferParams.parse(request.params ?? {});
+          const form = rejectForm.parse(request.body ?? {});
+          try {
+            const file = await service.reject(user, category, transferId, form.reason);
+            return reply
+              .flash(
+                `${file.filename} has been rejected. ${file.party.name} will be sent an email with your reason.`,
+              )
+              .redirect(base);
+          } catch (error) {
+            const errors = rethrowUnlessInvalid(error);
+            const [file] = await service.chosen(user, category, [transferId]);
+            return reply.code(400).page('transfers/views/download-reject.njk', {
+              title: `Reject ${file?.filename}`,
+              base,
+              file,
+              values: form,
+              errors,
+              backLink: { href: `${base}/files/${transferId}`, text: 'Back' },
+            });
+          }
+        },
+      },
+      {
+        method: 'GET',
+        url: `${base}/previous`,
+        access,
+        handler: async (request, reply) => {
+          const query = listQuery.parse(request.query ?? {});
+          const sort = readSort(query.sort, query.order, OFFERED, { key: 'uploaded', order: 'descending' });
+          return previousPage(reply, signedInUser(request), category, sort);
+        },
+      },
+      {
+        method: 'POST',
+        url: `${base}/previous`,
+        access,
+        handler: async (request, reply) => {
+          const user = signedInUser(request);
+          const form = filesForm.parse(request.body ?? {});
+          try {
+            sendDownload(request, reply, await service.download(user, category, form.file, 'again'));
+            return reply;
+          } catch (error) {
+            const errors = rethrowUnlessInvalid(error);
+            return previousPage(
+              reply.code(400),
+              user,
+              category,
+              { key: 'uploaded', order: 'descending' },
+              errors,
+            );
+          }
+        },
+      },
+    );
+  }
+  return routes;
+}

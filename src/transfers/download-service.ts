@@ -1,0 +1,452 @@
+// Download, Accept / Reject and re-download (schools handbook §4, §6; LA notes §5.2, §5.7).
+//
+// The states of a file, for its recipient:
+//   available --download--> available (first_/last_downloaded_at, downloaded_by recorded; audit
+//                                       'file-downloaded')
+//   available --"Was the file downloaded correctly?" Yes--> collected (collected_at; audit
+//                                       'file-collected'; the sender is emailed for CTFs)
+//   available --"No"--> available (nothing changes: it can be downloaded again)
+//   available --reject with a reason--> rejected (audit 'file-rejected'; the sender is emailed)
+//   collected --download again within 7 days of the last download--> collected (last_downloaded_at;
+//                                       audit 'file-redownloaded')
+// A download never collects a file by itself, and Yes is refused for a file that was never downloaded,
+// so a file cannot leave the Download list unless its recipient has it. The sender's removal and the
+// purge job (jobs.ts) are the only other ways out.
+//
+// Every action re-reads the file and checks that the actor's organisation is its recipient and that the
+// actor's role may download its category; anything else is "not found", never "forbidden", so another
+// organisation cannot learn that a file exists.
+import type { Readable } from 'node:stream';
+import { type AuditAction, recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { organisationOf } from '../auth/actor.ts';
+import { can } from '../auth/permissions.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor, TransferRow } from '../platform/db/schema.ts';
+import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import { CATEGORIES, CATEGORY_INFO, type Category, downloadCapability, isCategory } from './categories.ts';
+import {
+  daysBefore,
+  destinationLabel,
+  type FileListing,
+  listing,
+  type PupilDetails,
+  pupilDetails,
+  REDOWNLOAD_DAYS,
+  type Sort,
+  sortListings,
+  sourceLabel,
+} from './download-listing.ts';
+import { listIncoming, organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import { uniqueNames, zipStream } from './download-zip.ts';
+import { type ActorParty, actorParty, isRecipient } from './parties.ts';
+import { getTransfer, pupilsOf } from './repository.ts';
+
+export interface DownloadDeps {
+  db: Db;
+  files: Pick<EncryptedFileStore, 'get'>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** A selection larger than this is refused: it keeps links and zips to a size a browser copes with. */
+export const MAX_FILES_PER_DOWNLOAD = 100;
+
+/**
+ * Several files of a kind can be selected and come as one zip (LA notes §5.2), except generic files,
+ * which "can only be downloaded one at a time" (LA notes §5.7).
+ */
+export function allowsSeveral(category: Category): boolean {
+  return category !== 'generic';
+}
+
+export type DownloadMode = 'download' | 'again';
+
+/** A download ready to send: one file as itself, several as a zip. */
+export interface Download {
+  filename: string;
+  contentType: 'application/octet-stream' | 'application/zip';
+  /** Known for a single file (its plaintext size); a zip's is not known until it is written. */
+  size: number | null;
+  stream: Readable;
+  transferIds: string[];
+}
+
+export interface IncomingFile {
+  file: FileListing;
+  pupils: PupilDetails[];
+}
+
+export interface CollectOutcome {
+  collected: FileListing[];
+  /** Files whose state changed meanwhile (rejected, removed, or collected by a colleague). */
+  notCollected: { file: FileListing; reason: string }[];
+}
+
+const NOT_FOUND = 'The file';
+
+function stateInWords(row: TransferRow): string {
+  switch (row.status) {
+    case 'collected':
+      return 'has already been collected';
+    case 'rejected':
+      return 'has been rejected';
+    case 'removed':
+      return 'has been removed by its sender';
+    case 'available':
+      return 'is waiting to be collected';
+  }
+}
+
+export class DownloadService {
+  constructor(private readonly deps: DownloadDeps) {}
+
+  /** Download <type> Files: what waits for the actor's organisation. */
+  async available(actor: Actor, category: Category, sort: Sort): Promise<FileListing[]> {
+    const party = this.partyFor(actor, category);
+    const rows = await listIncoming(this.deps.db, party, { categories: [category], status: 'available' });
+    return sortListings(await this.listings(rows, party), sort);
+  }
+
+  /** Re-Download <type> Files: collected files last downloaded within the last seven days. */
+  async previouslyDownloaded(actor: Actor, category: Category, sort: Sort): Promise<FileListing[]> {
+    const party = this.partyFor(actor, category);
+    const rows = await listIncoming(this.deps.db, party, {
+      categories: [category],
+      status: 'collected',
+      downloadedAfter: daysBefore(this.deps.clock.now(), REDOWNLOAD_DAYS),
+    });
+    return sortListings(await this.listings(rows, party), sort);
+  }
+
+  /** The categories this actor downloads, in menu order. */
+  categoriesFor(actor: Actor): Category[] {
+    return CATEGORIES.filter((category) => can(actor.role, downloadCapability(category)));
+  }
+
+  /**
+   * One file addressed to the actor's organisation, with its pupils ("Pupil Details for selected
+   * file"). Any category the actor may download: the caller compares it with the page's.
+   */
+  async file(actor: Actor, id: string): Promise<IncomingFile> {
+    const row = await this.incoming(this.deps.db, actor, id);
+    const party = actorParty(actor) as ActorParty;
+    const [file] = await this.listings([row], party);
+    const pupils = await pupilsOf(this.deps.db, row.id);
+    return { file: file as FileListing, pupils: pupils.map(pupilDetails) };
+  }
+
+  /** Files addressed to the actor, of this category, whatever their state (for pages about them). */
+  async chosen(actor: Actor, category: Category, ids: readonly string[]): Promise<FileListing[]> {
+    const rows: TransferRow[] = [];
+    for (const id of new Set(ids)) rows.push(await this.incomingOf(this.deps.db, actor, category, id));
+    return this.listings(rows, actorParty(actor) as ActorParty);
+  }
+
+  /**
+   * The files a download would send, checked: all addressed to the actor, of this category, and
+   * downloadable now (waiting to be collected, or, to download again, collected within 7 days).
+   */
+  async selection(actor: Actor, category: Category, ids: readonly string[], mode: DownloadMode) {
+    const unique = [...new Set(ids)];
+    const what = mode === 'again' ? 'download again' : 'download';
+    if (unique.length === 0) {
+      throw Invalid.field(
+        'file',
+        allowsSeveral(category) ? `Select the files to ${what}` : `Select the file to ${what}`,
+      );
+    }
+    if (!allowsSeveral(category) && unique.length > 1) {
+      throw Invalid.field(
+        'file',
+        `${CATEGORY_INFO[category].downloadLabel.replace('Download ', '')} can only be downloaded one at a time: select one file`,
+      );
+    }
+    if (unique.length > MAX_FILES_PER_DOWNLOAD) {
+      throw Invalid.field(
+        'file',
+        `Select up to ${MAX_FILES_PER_DOWNLOAD} files at a time (you selected ${unique.length})`,
+      );
+    }
+    const rows: TransferRow[] = [];
+    for (const id of unique) rows.push(await this.incomingOf(this.deps.db, actor, category, id));
+    const cutoff = daysBefore(this.deps.clock.now(), REDOWNLOAD_DAYS);
+    const problems = rows.flatMap((row): string[] => {
+      if (mode === 'download') {
+        if (row.status !== 'available') return [`${row.filename} ${stateInWords(row)}`];
+      } else if (row.status === 'available') {
+        return [
+          `${row.filename} has not been collected yet: download it from ${CATEGORY_INFO[category].downloadLabel}`,
+        ];
+      } else if (
+        row.status !== 'collected' ||
+        !row.last_downloaded_at ||
+        row.last_downloaded_at <= cutoff ||
+        !row.storage_key
+      ) {
+        return [
+          `${row.filename} can no longer be downloaded again: files can be downloaded again for ${REDOWNLOAD_DAYS} days after they were last downloaded`,
+        ];
+      }
+      if (!row.storage_key || !row.wrapped_key) return [`The content of ${row.filename} is no longer held`];
+      return [];
+    });
+    if (problems.length > 0) throw new Invalid(problems.map((message) => ({ field: 'file', message })));
+    const party = actorParty(actor) as ActorParty;
+    return { rows, files: await this.listings(rows, party) };
+  }
+
+  /**
+   * Starts a download: records it (first/last download, who, an audit record per file) and returns the
+   * content. The stream fails with TamperedFileError if a stored file does not match its record; the
+   * web edge must then break the response off.
+   */
+  async download(
+    actor: Actor,
+    category: Category,
+    ids: readonly string[],
+    mode: DownloadMode,
+  ): Promise<Download> {
+    const { rows } = await this.selection(actor, category, ids, mode);
+    const now = this.deps.clock.now();
+    const at = now.toISOString();
+    // A single file is opened before anything is recorded, so a store that cannot be read records nothing.
+    const single = rows.length === 1 ? await this.open(rows[0] as TransferRow) : undefined;
+    try {
+      await this.deps.db.transaction().execute(async (tx) => {
+        for (const row of rows) {
+          const recorded = await updateTransferIfStatus(tx, row.id, [row.status], {
+            first_downloaded_at: row.first_downloaded_at ?? at,
+            last_downloaded_at: at,
+            downloaded_by: actor.userId,
+          });
+          if (!recorded)
+            throw Invalid.field('file', `${row.filename} has just changed: look at the list again`);
+          await this.audit(tx, actor, mode === 'again' ? 'file-redownloaded' : 'file-downloaded', row, {
+            files: rows.length,
+          });
+        }
+      });
+    } catch (error) {
+      single?.destroy();
+      throw error;
+    }
+    const transferIds = rows.map((row) => row.id);
+    if (single) {
+      const row = rows[0] as TransferRow;
+      return {
+        filename: row.filename,
+        contentType: 'application/octet-stream',
+        size: row.size,
+        stream: single,
+        transferIds,
+      };
+    }
+    const names = uniqueNames(rows.map((row) => row.filename));
+    const stream = zipStream(
+      rows.map((row, index) => ({
+        name: names[index] as string,
+        size: row.size,
+        mtime: new Date(row.uploaded_at),
+        open: () => this.open(row),
+      })),
+    );
+    return {
+      filename: zipName(category, now, mode),
+      contentType: 'application/zip',
+      size: null,
+      stream,
+      transferIds,
+    };
+  }
+
+  /** "Was the file downloaded correctly?" Yes: the files are collected, and CTF senders are told. */
+  async collect(actor: Actor, category: Category, ids: readonly string[]): Promise<CollectOutcome> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) throw Invalid.field('answer', 'No file was selected: go back to the list');
+    const rows: TransferRow[] = [];
+    for (const id of unique) rows.push(await this.incomingOf(this.deps.db, actor, category, id));
+    const notDownloaded = rows.filter((row) => row.status === 'available' && !row.last_downloaded_at);
+    if (notDownloaded.length > 0) {
+      throw new Invalid(
+        notDownloaded.map((row) => ({
+          field: 'answer',
+          message: `${row.filename} has not been downloaded yet: download it before saying it was downloaded correctly`,
+        })),
+      );
+    }
+    const at = this.deps.clock.now();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const names = await organisationNames(tx, rows);
+      const outcome: CollectOutcome = { collected: [], notCollected: [] };
+      for (const row of rows) {
+        const file = listing(row, sourceLabel(row, names));
+        const changed =
+          row.status === 'available' &&
+          (await updateTransferIfStatus(tx, row.id, ['available'], {
+            status: 'collected',
+            collected_at: at.toISOString(),
+          }));
+        if (!changed) {
+          // Collected by a colleague a moment ago is what the user wanted anyway.
+          const now = (await getTransfer(tx, row.id)) ?? row;
+          if (now.status === 'collected') outcome.collected.push(listing(now, file.party));
+          else outcome.notCollected.push({ file, reason: `${row.filename} ${stateInWords(now)}` });
+          continue;
+        }
+        await this.audit(tx, actor, 'file-collected', row, {});
+        // Schools handbook §6: the sender is emailed when its CTF is downloaded. Generic and other files
+        // are not (LA notes §5.7), so only CTFs.
+        if (row.kind === 'ctf') {
+          const recipient = destinationLabel(row, names);
+          await enqueueNotification(tx, {
+            at,
+            template: 'file-downloaded',
+            ...senderAddress(row),
+            payload: {
+              filename: row.filename,
+              collectedBy: recipient.name,
+              collectedByCode: recipient.code,
+              collectedAt: at.toISOString(),
+            },
+          });
+        }
+        outcome.collected.push({ ...file, status: 'collected', collectedAt: at.toISOString() });
+      }
+      return outcome;
+    });
+  }
+
+  /** Reject (handbook §6, §9): the file will not be collected; the sender is told why. */
+  async reject(actor: Actor, category: Category, id: string, reasonText: string): Promise<FileListing> {
+    const row = await this.incomingOf(this.deps.db, actor, category, id);
+    const reason = reasonText.trim();
+    if (reason === '') throw Invalid.field('reason', 'Enter why you are rejecting the file');
+    if (reason.length > 500) {
+      throw Invalid.field('reason', `The reason must be 500 characters or fewer (it has ${reason.length})`);
+    }
+    if (row.status !== 'available') throw Invalid.field('reason', `${row.filename} ${stateInWords(row)}`);
+    const at = this.deps.clock.now();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const changed = await updateTransferIfStatus(tx, row.id, ['available'], {
+        status: 'rejected',
+        rejected_at: at.toISOString(),
+        rejected_by: actor.userId,
+        reject_reason: reason,
+      });
+      if (!changed) throw Invalid.field('reason', `${row.filename} has just changed: look at the list again`);
+      // The reason is on the transfer; the audit record does not repeat free text that may name pupils.
+      await this.audit(tx, actor, 'file-rejected', row, {});
+      const names = await organisationNames(tx, [row]);
+      const recipient = destinationLabel(row, names);
+      await enqueueNotification(tx, {
+        at,
+        template: 'file-rejected',
+        ...senderAddress(row),
+        payload: {
+          filename: row.filename,
+          reason,
+          rejectedBy: recipient.name,
+          rejectedByCode: recipient.code,
+          rejectedAt: at.toISOString(),
+        },
+      });
+      const updated = (await getTransfer(tx, row.id)) as TransferRow;
+      return listing(updated, sourceLabel(updated, names));
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+
+  private partyFor(actor: Actor, category: Category): ActorParty {
+    const party = actorParty(actor);
+    if (!party || !can(actor.role, downloadCapability(category))) throw new Forbidden();
+    return party;
+  }
+
+  /** A file addressed to the actor's organisation, in a category the actor may download; else NotFound. */
+  private async incoming(db: Executor, actor: Actor, id: string): Promise<TransferRow> {
+    const row = UUID.test(id) ? await getTransfer(db, id) : undefined;
+    if (
+      !row ||
+      row.status === 'removed' ||
+      !isCategory(row.category) ||
+      !can(actor.role, downloadCapability(row.category)) ||
+      !isRecipient(actorParty(actor), row)
+    ) {
+      throw new NotFound(NOT_FOUND);
+    }
+    return row;
+  }
+
+  private async incomingOf(db: Executor, actor: Actor, category: Category, id: string): Promise<TransferRow> {
+    const row = await this.incoming(db, actor, id);
+    if (row.category !== category) throw new NotFound(NOT_FOUND);
+    return row;
+  }
+
+  private async listings(rows: TransferRow[], party: ActorParty): Promise<FileListing[]> {
+    // Belt and braces: the query already chose only the party's files.
+    const own = rows.filter((row) => isRecipient(party, row));
+    const names = await organisationNames(this.deps.db, own);
+    return own.map((row) => listing(row, sourceLabel(row, names)));
+  }
+
+  private async open(row: TransferRow): Promise<Readable> {
+    if (!row.storage_key || !row.wrapped_key)
+      throw new Error(`The content of transfer ${row.id} is not held`);
+    const stream = await this.deps.files.get({
+      storageKey: row.storage_key,
+      wrappedKey: row.wrapped_key,
+      sha256: row.sha256,
+    });
+    // Logged by id only: file names and contents stay out of the logs.
+    stream.once('error', (error: Error) => {
+      this.deps.logger.error(
+        { transferId: row.id, error: error.name, message: error.message },
+        'a stored file could not be read for download',
+      );
+    });
+    return stream;
+  }
+
+  private audit(
+    db: Executor,
+    actor: Actor,
+    action: AuditAction,
+    row: TransferRow,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
+    return recordAudit(db, {
+      at: this.deps.clock.now(),
+      actorUserId: actor.userId,
+      actorUsername: actor.username,
+      organisation: organisationOf(actor),
+      action,
+      subjectType: 'transfer',
+      subjectId: row.id,
+      detail: { filename: row.filename, category: row.category, pupils: row.pupil_count, ...extra },
+    });
+  }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isTransferId(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** Who is emailed about a file: the sending school, or the sending LA. */
+export function senderAddress(row: TransferRow): { recipientKind: 'school' | 'la'; recipient: string } {
+  return row.source_school
+    ? { recipientKind: 'school', recipient: row.source_school }
+    : { recipientKind: 'la', recipient: row.source_la };
+}
+
+function zipName(category: Category, now: Date, mode: DownloadMode): string {
+  const stamp = now.toISOString().slice(0, 16).replace(/[-:]/g, '').replace('T', '-');
+  return `s2s-${category}-files${mode === 'again' ? '-again' : ''}-${stamp}.zip`;
+}

@@ -1,0 +1,115 @@
+// Scheduled jobs of the transfers feature. `s2s jobs run purge-files` (jobs-cli.ts) runs
+// purgeExpiredContent; operators schedule it (hourly is plenty; it is safe to run at any time and to run
+// twice at once).
+//
+// Retention of a file's content (the metadata always stays, for reports and the audit log):
+// - collected: 7 days after its last download (schools handbook §4: "Files will be available to
+//   redownload for seven days after last being downloaded"); each re-download restarts the 7 days.
+// - rejected: 7 days after the rejection. Nobody can download a rejected file (the recipient refused
+//   it, and the sender has its own copy, made by its MIS), so the content is only kept for a short
+//   grace period, the same as the re-download window, in case the LA or the service desk is asked to
+//   look into the rejection. Not 31 days: pupil data is not kept longer than it serves a purpose.
+// - removed: at once. The sender's removal deletes the content itself (sent-service.ts); the job only
+//   finishes removals whose deletion failed part-way (the store was unreachable, the process stopped).
+// - available: never, while it waits to be collected (weekly reminders chase it).
+//
+// Order: the content is deleted first, then the keys are forgotten and purged_at set, with a
+// 'file-purged' audit record, in one transaction. A crash between the two leaves a row that still
+// names deleted content; the next run deletes again (a no-op) and records it.
+import { recordAudit } from '../audit/repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/schema.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import { daysBefore, REDOWNLOAD_DAYS } from './download-listing.ts';
+import { markPurged, type PurgeCandidate, purgeCandidates } from './download-repository.ts';
+
+/** Days a rejected file's content is kept after the rejection (see above). */
+export const REJECTED_RETENTION_DAYS = 7;
+
+export type PurgeReason = 'collected' | 'rejected' | 'removed';
+
+export interface PurgeResult {
+  purged: number;
+  /** Files whose content could not be deleted now; they are tried again on the next run. */
+  failed: number;
+}
+
+type ContentStore = Pick<EncryptedFileStore, 'remove'>;
+
+/**
+ * Deletes one file's content and records it. `organisation` is who the audit record belongs to: the
+ * sender that removed it, or the recipient for the job's expiries. Returns false if another run got
+ * there first.
+ */
+export async function purgeContent(
+  db: Db,
+  files: ContentStore,
+  clock: Clock,
+  file: Pick<PurgeCandidate, 'id' | 'filename' | 'category' | 'storage_key'>,
+  reason: PurgeReason,
+  who: { userId: string | null; username: string | null; organisation: string | null },
+): Promise<boolean> {
+  const storageKey = file.storage_key;
+  if (!storageKey) return false;
+  await files.remove(storageKey);
+  const at = clock.now();
+  return db.transaction().execute(async (tx) => {
+    const purged = await markPurged(tx, file.id, storageKey, at.toISOString());
+    if (purged) {
+      await recordAudit(tx, {
+        at,
+        actorUserId: who.userId,
+        actorUsername: who.username,
+        organisation: who.organisation,
+        action: 'file-purged',
+        subjectType: 'transfer',
+        subjectId: file.id,
+        detail: { filename: file.filename, category: file.category, reason },
+      });
+    }
+    return purged;
+  });
+}
+
+const BATCH = 200;
+
+/** Deletes the content of every file past its retention (see the top of this file). */
+export async function purgeExpiredContent(
+  db: Db,
+  files: ContentStore,
+  clock: Clock,
+  logger?: Logger,
+): Promise<PurgeResult> {
+  const now = clock.now();
+  const cutoffs = {
+    collectedBefore: daysBefore(now, REDOWNLOAD_DAYS),
+    rejectedBefore: daysBefore(now, REJECTED_RETENTION_DAYS),
+  };
+  const result: PurgeResult = { purged: 0, failed: 0 };
+  let afterId = '';
+  for (;;) {
+    const batch = await purgeCandidates(db, cutoffs, afterId, BATCH);
+    if (batch.length === 0) break;
+    for (const file of batch) {
+      afterId = file.id;
+      // Candidates are only ever collected, rejected or removed (purgeCandidates).
+      const reason = file.status as PurgeReason;
+      try {
+        const purged = await purgeContent(db, files, clock, file, reason, {
+          userId: null,
+          username: null,
+          organisation: file.dest_school ?? file.dest_la,
+        });
+        if (purged) result.purged += 1;
+      } catch (error) {
+        result.failed += 1;
+        logger?.warn(
+          { transferId: file.id, error: error instanceof Error ? error.message : String(error) },
+          'could not purge the content of a transfer; it will be tried again',
+        );
+      }
+    }
+  }
+  return result;
+}

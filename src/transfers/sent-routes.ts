@@ -1,0 +1,125 @@
+// The web edge of View / Remove Files (schools handbook §5):
+//
+//   GET  /sent?show=collection|rejected|collected   the files the organisation sent, by state
+//   GET  /sent/files/:sentTransferId                 one of them, with its pupils
+//   GET  /sent/files/:sentTransferId/remove          "Are you sure?"
+//   POST /sent/files/:sentTransferId/remove          removed (while not yet collected)
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { SignedInUser } from '../auth/service.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
+import {
+  isSentFilter,
+  SENT_FILTER_INFO,
+  SENT_FILTERS,
+  type SentFilter,
+  SentService,
+} from './sent-service.ts';
+
+const listQuery = z.object({
+  show: z.string().optional(),
+  sort: z.string().optional(),
+  order: z.string().optional(),
+});
+const sentParams = z.object({ sentTransferId: z.string() });
+
+const COLUMNS: { key: SortKey; text: string }[] = [
+  { key: 'file', text: 'File' },
+  { key: 'uploaded', text: 'Date Uploaded' },
+  { key: 'destination', text: 'Destination School' },
+];
+const OFFERED = COLUMNS.map((column) => column.key);
+
+export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
+  const service = new SentService(deps);
+
+  const removePage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
+    const found = await service.file(user, id);
+    return reply.page('transfers/views/sent-remove.njk', {
+      title: `Remove ${found.file.filename}`,
+      ...found,
+      errors,
+      backLink: { href: `/sent/files/${found.file.id}`, text: 'Back' },
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: '/sent',
+      access: 'transfers.sent',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = listQuery.parse(request.query ?? {});
+        const show: SentFilter = isSentFilter(query.show) ? query.show : 'collection';
+        const sort = readSort(query.sort, query.order, OFFERED);
+        const files = await service.sent(user, show, sort);
+        return reply.page('transfers/views/sent-list.njk', {
+          title: 'View / Remove Files',
+          show,
+          filter: SENT_FILTER_INFO[show],
+          filters: SENT_FILTERS.map((key) => ({
+            key,
+            label: SENT_FILTER_INFO[key].label,
+            href: `/sent?show=${key}`,
+            current: key === show,
+          })),
+          files,
+          headings: sortHeadings('/sent', sort, COLUMNS, { show }),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/sent/files/:sentTransferId',
+      access: 'transfers.sent',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { sentTransferId } = sentParams.parse(request.params ?? {});
+        const found = await service.file(user, sentTransferId);
+        const show =
+          found.file.status === 'rejected'
+            ? 'rejected'
+            : found.file.status === 'collected'
+              ? 'collected'
+              : 'collection';
+        return reply.page('transfers/views/sent-file.njk', {
+          title: found.file.filename,
+          ...found,
+          backLink: { href: `/sent?show=${show}`, text: `Back to ${SENT_FILTER_INFO[show].label}` },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/sent/files/:sentTransferId/remove',
+      access: 'transfers.sent',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { sentTransferId } = sentParams.parse(request.params ?? {});
+        return removePage(reply, user, sentTransferId);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/sent/files/:sentTransferId/remove',
+      access: 'transfers.sent',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { sentTransferId } = sentParams.parse(request.params ?? {});
+        try {
+          const file = await service.remove(user, sentTransferId);
+          return reply
+            .flash(`${file.filename} has been removed. ${file.party.name} can no longer see or download it.`)
+            .redirect('/sent');
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return removePage(reply.code(400), user, sentTransferId, error.errors);
+        }
+      },
+    },
+  ];
+}

@@ -1,0 +1,186 @@
+// View / Remove Files (schools handbook §5): the sender follows what it sent and removes files sent in
+// error. "The display switches between files rejected by the receiving school and those not yet
+// downloaded by the receiving school"; collected files are a third view, to see what happened.
+//
+// A file can be removed while it is not collected (waiting, or rejected). Removal is final: the status
+// becomes 'removed' (audit 'file-removed', in one transaction), the recipient no longer sees it, and
+// its content is deleted at once (purged_at, audit 'file-purged'). If deleting the content fails, the
+// purge job finishes it (jobs.ts).
+//
+// Every action re-reads the file and checks that the actor's organisation sent it and that the actor's
+// role may upload its category; anything else is "not found".
+
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { organisationOf } from '../auth/actor.ts';
+import { can } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
+import {
+  destinationLabel,
+  type FileListing,
+  listing,
+  type PupilDetails,
+  pupilDetails,
+  type Sort,
+  sortListings,
+} from './download-listing.ts';
+import { listOutgoing, organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import { isTransferId } from './download-service.ts';
+import { purgeContent } from './jobs.ts';
+import { type ActorParty, actorParty, isSender } from './parties.ts';
+import { getTransfer, pupilsOf } from './repository.ts';
+
+export const SENT_FILTERS = ['collection', 'rejected', 'collected'] as const;
+export type SentFilter = (typeof SENT_FILTERS)[number];
+
+export const SENT_FILTER_INFO: Record<SentFilter, { label: string; status: TransferStatus; empty: string }> =
+  {
+    collection: {
+      label: 'Files for Collection',
+      status: 'available',
+      empty: 'None of the files you sent is waiting to be collected.',
+    },
+    rejected: {
+      label: 'Rejected Files',
+      status: 'rejected',
+      empty: 'None of the files you sent has been rejected.',
+    },
+    collected: {
+      label: 'Collected Files',
+      status: 'collected',
+      empty: 'None of the files you sent has been collected yet.',
+    },
+  };
+
+export function isSentFilter(value: unknown): value is SentFilter {
+  return (SENT_FILTERS as readonly unknown[]).includes(value);
+}
+
+/** Removal is possible until the recipient has collected the file. */
+const REMOVABLE: readonly TransferStatus[] = ['available', 'rejected'];
+
+export interface SentFile {
+  file: FileListing;
+  pupils: PupilDetails[];
+  canRemove: boolean;
+}
+
+export interface SentDeps {
+  db: Db;
+  files: Pick<EncryptedFileStore, 'remove'>;
+  clock: Clock;
+  logger: Logger;
+}
+
+export class SentService {
+  constructor(private readonly deps: SentDeps) {}
+
+  /** The categories this actor sends, and so sees on View / Remove Files. */
+  categoriesFor(actor: Actor): Category[] {
+    return CATEGORIES.filter((category) => can(actor.role, uploadCapability(category)));
+  }
+
+  async sent(actor: Actor, filter: SentFilter, sort: Sort): Promise<FileListing[]> {
+    const party = actorParty(actor);
+    if (!party || !can(actor.role, 'transfers.sent')) throw new Forbidden();
+    const rows = await listOutgoing(this.deps.db, party, {
+      categories: this.categoriesFor(actor),
+      statuses: [SENT_FILTER_INFO[filter].status],
+    });
+    return sortListings(await this.listings(rows, party), sort);
+  }
+
+  async file(actor: Actor, id: string): Promise<SentFile> {
+    const row = await this.outgoing(actor, id);
+    const [file] = await this.listings([row], actorParty(actor) as ActorParty);
+    const pupils = await pupilsOf(this.deps.db, row.id);
+    return {
+      file: file as FileListing,
+      pupils: pupils.map(pupilDetails),
+      canRemove: REMOVABLE.includes(row.status),
+    };
+  }
+
+  async remove(actor: Actor, id: string): Promise<FileListing> {
+    const row = await this.outgoing(actor, id);
+    if (!REMOVABLE.includes(row.status)) {
+      throw Invalid.field(
+        'remove',
+        `${row.filename} has been collected by its recipient, so it cannot be removed. If it was sent in error, contact the recipient.`,
+      );
+    }
+    const at = this.deps.clock.now();
+    const removed = await this.deps.db.transaction().execute(async (tx) => {
+      const changed = await updateTransferIfStatus(tx, row.id, REMOVABLE, {
+        status: 'removed',
+        removed_at: at.toISOString(),
+        removed_by: actor.userId,
+      });
+      if (!changed) return undefined;
+      await recordAudit(tx, {
+        at,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOf(actor),
+        action: 'file-removed',
+        subjectType: 'transfer',
+        subjectId: row.id,
+        detail: {
+          filename: row.filename,
+          category: row.category,
+          pupils: row.pupil_count,
+          previousStatus: row.status,
+        },
+      });
+      return (await getTransfer(tx, row.id)) as TransferRow;
+    });
+    if (!removed) {
+      throw Invalid.field(
+        'remove',
+        `${row.filename} has just been collected by its recipient: it cannot be removed`,
+      );
+    }
+    try {
+      await purgeContent(this.deps.db, this.deps.files, this.deps.clock, row, 'removed', {
+        userId: actor.userId,
+        username: actor.username,
+        organisation: organisationOf(actor),
+      });
+    } catch (error) {
+      // The file is removed (nobody can download it); the purge job deletes the content later.
+      this.deps.logger.warn(
+        { transferId: row.id, error: error instanceof Error ? error.message : String(error) },
+        'could not delete the content of a removed transfer; the purge job will',
+      );
+    }
+    const [file] = await this.listings([removed], actorParty(actor) as ActorParty);
+    return file as FileListing;
+  }
+
+  /** A file the actor's organisation sent, in a category the actor may send, not removed; else NotFound. */
+  private async outgoing(actor: Actor, id: string): Promise<TransferRow> {
+    const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
+    if (
+      !row ||
+      row.status === 'removed' ||
+      !can(actor.role, 'transfers.sent') ||
+      !isCategory(row.category) ||
+      !can(actor.role, uploadCapability(row.category)) ||
+      !isSender(actorParty(actor), row)
+    ) {
+      throw new NotFound('The file');
+    }
+    return row;
+  }
+
+  private async listings(rows: TransferRow[], party: ActorParty): Promise<FileListing[]> {
+    const own = rows.filter((row) => isSender(party, row));
+    const names = await organisationNames(this.deps.db, own);
+    return own.map((row) => listing(row, destinationLabel(row, names)));
+  }
+}

@@ -1,0 +1,188 @@
+// The web edge of Upload (handbook §3, LA notes §4.2, §5.1, §5.6): the Upload section page, and for
+// each Upload menu item a form taking several files at once and a confirmation listing each file's
+// outcome. Each menu item has its own two routes (/upload/ctf...), so each names its own capability
+// and the permission matrix checks them exactly. The confirmation is the POST's own response: it is
+// shown only to the person who uploaded, and never again.
+//
+// The form is multipart: its CSRF token is its first field, checked before any file is read
+// (platform/web/http.ts). Files are read one after another as they arrive and handed to the upload
+// service, which refuses each file past the uploader's size limit as soon as it is exceeded.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { menuSection, UPLOAD_DESCRIPTIONS } from '../auth/menu.ts';
+import { scopeOf } from '../auth/permissions.ts';
+import type { SignedInUser } from '../auth/service.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { type FieldError, Forbidden } from '../platform/errors.ts';
+import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
+import { ALLOWED_EXTENSIONS } from './file-types.ts';
+import { type UploadOutcome, UploadService, uploadLimit, withoutFolder } from './upload-service.ts';
+
+/** Files in one upload at most; the form says so. */
+export const MAX_FILES_PER_UPLOAD = 20;
+
+const FILES_FIELD = 'files';
+
+/** The names each menu item takes, as examples (handbook §8, LA notes Appendix 2). */
+const EXAMPLES: Record<Category, string[]> = {
+  ctf: ['9165402_CTF_8171234_003.XML', '9165402_CTF_916LLLL_007.XML', '9165402_CTF_XXXXXXXX_008.XML'],
+  plasc: ['9165402_ASC_916LL06_001.XML', '8054301_SC2_805LL06_001.XML'],
+  cfr: ['9165402_916LLLL_CFR2026.XLS', '9165402_CFR_916LLLL_001.XLS'],
+  generic: ['9165402_8171234_SENLIST.ZIP', '9165402_916LLLL_SENLIST.ZIP'],
+  exclusion: ['9165402_916LLLL_EXCLUSIONS.ZIP', '9165402_EXC_916LLLL_001.CSV'],
+  admissions: ['916ADMS_ATF_9165402_26001.XML', '9165402_ADT_916ADMS_001.XML'],
+};
+
+/** Kinds that are XML by their name's rules: the file chooser offers .xml files. */
+const XML_ONLY: readonly Category[] = ['ctf', 'plasc', 'admissions'];
+
+function acceptFor(category: Category): string {
+  return XML_ONLY.includes(category)
+    ? '.xml,.XML'
+    : ALLOWED_EXTENSIONS.map((e) => `.${e.toLowerCase()}`).join(',');
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
+}
+
+/** A file that could not be handled because of a fault in s2s, not in the file. */
+interface FailedUpload {
+  status: 'failed';
+  filename: string;
+}
+
+type FileResult = UploadOutcome | FailedUpload;
+
+/** Waits for the rest of a file stream to be read and thrown away. */
+async function drain(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }) {
+  if (stream.readableEnded || stream.destroyed) return;
+  await new Promise<void>((resolve) => {
+    stream.on('end', resolve);
+    stream.on('close', resolve);
+    stream.on('error', () => resolve());
+    stream.resume();
+  });
+}
+
+/** The message for a multipart limit, or undefined when the error is something else. */
+function limitProblem(error: unknown): string | undefined {
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_FILES_LIMIT') {
+    return `You can upload up to ${MAX_FILES_PER_UPLOAD} files at once. Only the first ${MAX_FILES_PER_UPLOAD} files were checked (listed below): upload the others again.`;
+  }
+  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+    return 'The form sent more than it should. Go back, reload the page and choose your files again.';
+  }
+  return undefined;
+}
+
+export function uploadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
+  const service = new UploadService(deps);
+
+  const formPage = (reply: FastifyReply, user: SignedInUser, category: Category, errors?: FieldError[]) =>
+    reply.page('transfers/views/upload-form.njk', {
+      title: CATEGORY_INFO[category].uploadLabel,
+      category,
+      action: `/upload/${category}`,
+      description: UPLOAD_DESCRIPTIONS[category],
+      examples: EXAMPLES[category],
+      accept: acceptFor(category),
+      limit: megabytes(uploadLimit(user)),
+      limitHolder: scopeOf(user.role) === 'school' ? 'schools' : 'LAs',
+      maxFiles: MAX_FILES_PER_UPLOAD,
+      fieldName: FILES_FIELD,
+      errors,
+      backLink: { href: '/upload', text: 'Back to Upload' },
+    });
+
+  const noFiles = (reply: FastifyReply, user: SignedInUser, category: Category) =>
+    formPage(reply.code(400), user, category, [
+      { field: FILES_FIELD, message: 'Select the files to upload' },
+    ]);
+
+  async function receive(request: FastifyRequest, reply: FastifyReply, category: Category) {
+    const user = signedInUser(request);
+    const parts = request.multipartParts;
+    // Not a multipart form (or an empty one): nothing to upload.
+    if (!parts) return noFiles(reply, user, category);
+
+    const results: FileResult[] = [];
+    let problem: string | undefined;
+    try {
+      for await (const part of parts) {
+        if (part.type !== 'file' || part.fieldname !== FILES_FIELD) {
+          if (part.type === 'file') await drain(part.file);
+          continue;
+        }
+        // A file input left empty still sends a part, with no name and no content.
+        if (!part.filename) {
+          await drain(part.file);
+          continue;
+        }
+        try {
+          results.push(await service.upload(user, category, part.filename, part.file));
+        } catch (error) {
+          if (error instanceof Forbidden) throw error;
+          request.log.error({ err: error, category }, 'an upload failed');
+          await drain(part.file);
+          results.push({ status: 'failed', filename: withoutFolder(part.filename).slice(0, 120) });
+        }
+      }
+    } catch (error) {
+      problem = limitProblem(error);
+      if (problem === undefined) throw error;
+    }
+
+    if (results.length === 0) {
+      if (problem === undefined) return noFiles(reply, user, category);
+      return formPage(reply.code(413), user, category, [{ field: FILES_FIELD, message: problem }]);
+    }
+    const accepted = results.filter((r) => r.status === 'accepted').length;
+    return reply.page('transfers/views/upload-result.njk', {
+      title: `${CATEGORY_INFO[category].uploadLabel}: results`,
+      label: CATEGORY_INFO[category].uploadLabel,
+      results,
+      accepted,
+      notAccepted: results.length - accepted,
+      refused: results.filter((r) => r.status === 'refused').length,
+      problem,
+      againHref: `/upload/${category}`,
+    });
+  }
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      url: '/upload',
+      // Every signed-in role may open the section page: it lists the Upload menu items the role has,
+      // or says that it has none. Each item's own routes are what need the upload capabilities.
+      access: 'home.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        return reply.page('transfers/views/upload-section.njk', {
+          title: 'Upload',
+          items: menuSection(user.role, '/upload')?.children ?? [],
+          backLink: { href: '/', text: 'Back' },
+        });
+      },
+    },
+  ];
+  for (const category of CATEGORIES) {
+    routes.push(
+      {
+        method: 'GET',
+        url: `/upload/${category}`,
+        access: uploadCapability(category),
+        handler: async (request, reply) => formPage(reply, signedInUser(request), category),
+      },
+      {
+        method: 'POST',
+        url: `/upload/${category}`,
+        access: uploadCapability(category),
+        handler: async (request, reply) => receive(request, reply, category),
+      },
+    );
+  }
+  return routes;
+}

@@ -1,0 +1,638 @@
+// Upload: a file arrives through one of the Upload menu items (handbook §3, LA notes §4.2, §5.1, §5.6) and
+// is either accepted -- checked, stored encrypted and recorded -- or refused with every reason and what
+// to do next. Domain code: no HTTP. The checks, in order (each stage stops at its first refusal):
+//
+//   1. the name (filenames.ts), after dropping any folder path an old browser sent (H:\s2s downloads\...);
+//   2. the kind of name must be one the menu item takes (a CTF name under Upload Generic File is refused,
+//      naming the menu item to use);
+//   3. the source in the name must be the uploader's own organisation (parties.ts actorParty): a school
+//      sends as itself, an LA role as LEALLLL, or as its LEAPLAS / LEAADMS inbox for those two roles;
+//   4. the directory (routing.ts): destination exists, uses s2s (else MMMMMMMM, handbook §9), is open and
+//      active;
+//   5. the size, counted while the file arrives: at most 4 MB from school users and 10 MB from LA users,
+//      for every kind of file (handbook §1 and §8C: 4Mb for schools; LA notes §5.5: 10Mb for LAs). The
+//      upload is held in memory up to that limit; past it, what was kept is released at once and the
+//      rest of the stream is discarded as it arrives (never kept), so the next file of a multi-file
+//      upload can still be read;
+//   6. the content:
+//      - CTF: read by the CTF reader (hardened XML: no DOCTYPE, UTF-8, caps); its errors refuse the
+//        file (not a CTF, no header, no pupils, header disagreeing with the name, a lost-pupil file
+//        holding more than one pupil); its warnings (UPN check letters, missing details...) are shown
+//        on the confirmation but do not refuse it;
+//      - census (ASC, SC1-3): read by the census reader; the school, term and year of the return's header
+//        must agree with the name, and the header must say which school it is from. The census rules
+//        themselves (collect/validate.ts) are COLLECT's job, not the transfer's;
+//      - generic, other typed files (KS1...), CFR and exclusion files: the extension must be a safe type
+//        whose first 4 KiB look like that type (file-types.ts);
+//      - admissions (ATF, APT, ADT, AOT, ASL, ALT): safe, well-formed UTF-8 XML through the hardened
+//        reader (no DOCTYPE or entities, size/depth/count caps). Their element structure is not checked:
+//        the admissions formats are not described in the handbooks, and the files go between LA teams
+//        and schools' MIS, which read them;
+//   7. stored encrypted (the file store writes a temporary name, fsyncs, renames), and only then ONE
+//      transaction: the transfer and its pupils, the audit record, and the notifications.
+//
+// A crash between 7's store and its commit leaves an unreferenced blob and no record: the upload did
+// not happen and can simply be repeated. When the transaction itself fails, the blob is removed (best
+// effort). Orphans left by a crash are not swept here: the FileStore interface cannot list what it
+// holds, and a sweep must only remove blobs older than any upload in progress and referenced by no
+// transfer (a purged transfer keeps no storage key). That needs FileStore.list() (disk and S3) first.
+//
+// Notifications (outbox), decided here:
+// - CTF (handbook §6, LA notes §4.2): 'ctf-uploaded' to the destination school or LA, and
+//   'upload-confirmed' to the sending school or LA. A lost-pupil CTF (XXXXXXXX / MMMMMMMM) has no
+//   destination organisation: only the sender's confirmation is sent.
+// - Generic and other typed files: none (LA notes §5.7: "you will NOT receive an automatic email").
+// - Census, CFR, exclusion and admissions files: none. The handbooks describe emails for CTFs only; the
+//   LA teams that receive these returns work from their Download lists, and the sender sees the
+//   outcome on screen at once.
+// - A refused upload: 'upload-refused' to the uploading user (handbook §3: "If the file is rejected at
+//   this stage then a notification email is sent"), with the reasons.
+//
+// Not done here: an LA forwarding a lost pupil's CTF keeps the original school as the source (LA notes
+// §4.2), which the source check (3) refuses. Forwarding belongs to the LA views, which will record it
+// as a forward of the transfer it came from.
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { organisationOf } from '../auth/actor.ts';
+import { can, scopeOf } from '../auth/permissions.ts';
+import { compareFilenameWithHeader } from '../collect/census-filename.ts';
+import { CensusFormatError, readCensusReturn } from '../collect/census-reader.ts';
+import { checkCtfAgainstFilename, readCtf } from '../ctf/reader.ts';
+import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
+import { enqueueNotification, type Notification } from '../notifications/outbox.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor } from '../platform/db/schema.ts';
+import { Forbidden } from '../platform/errors.ts';
+import type { StoredFile } from '../platform/storage/encrypted-store.ts';
+import { readXml, XmlError } from '../platform/xml/reader.ts';
+import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
+import { fileTypeProblem } from './file-types.ts';
+import {
+  type ClassifiedFilename,
+  classifyFilename,
+  describeFile,
+  describeParty,
+  type FileKind,
+  type Party,
+  partyCode,
+} from './filenames.ts';
+import { type ActorParty, actorParty } from './parties.ts';
+import { insertTransfer, type NewTransferPupil } from './repository.ts';
+import { checkParties } from './routing.ts';
+
+const MB = 1024 * 1024;
+/** Handbook §1 and §8C: "For schools there is a file size limit of 4Mb". */
+export const SCHOOL_UPLOAD_LIMIT = 4 * MB;
+/** LA notes §5.5: "The maximum size ... is 10Mb for files transferred by an LA". */
+export const LA_UPLOAD_LIMIT = 10 * MB;
+/** The largest file anyone may upload: what the HTTP edge lets through at most. */
+export const MAX_UPLOAD_LIMIT = Math.max(SCHOOL_UPLOAD_LIMIT, LA_UPLOAD_LIMIT);
+/** Bytes of a generic file's start compared with its extension. */
+const SNIFF_BYTES = 4096;
+/** Warnings listed on a confirmation at most; the rest are counted. */
+const MAX_WARNINGS = 50;
+/** A refused name is kept in the audit and the email this long at most. */
+const MAX_SHOWN_NAME = 120;
+
+/** The most this actor may upload in one file, in bytes. */
+export function uploadLimit(actor: Pick<Actor, 'role'>): number {
+  return scopeOf(actor.role) === 'school' ? SCHOOL_UPLOAD_LIMIT : LA_UPLOAD_LIMIT;
+}
+
+export interface AcceptedUpload {
+  status: 'accepted';
+  filename: string;
+  transferId: string;
+  /** The file in words: "CTF from school 9165402 to school 8171234, file number 003". */
+  description: string;
+  /** Where it went, with the organisation's name. */
+  destination: string;
+  /** Pupils the file holds (CTF and census files; 0 for the others). */
+  pupils: number;
+  /** Things a person should check that did not stop the upload (UPN check letters...). */
+  warnings: string[];
+}
+
+export interface RefusedUpload {
+  status: 'refused';
+  filename: string;
+  reasons: string[];
+  whatToDo: string;
+}
+
+export type UploadOutcome = AcceptedUpload | RefusedUpload;
+
+/** Where uploaded files are kept: the encrypted file store (deps.files). */
+export interface UploadBlobStore {
+  put(content: Readable): Promise<StoredFile>;
+  remove(storageKey: string): Promise<void>;
+}
+
+export interface UploadDeps {
+  db: Db;
+  files: UploadBlobStore;
+  clock: Clock;
+  logger?: { warn(object: object, message: string): void };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Helpers
+
+/** The file's own name: browsers of the 2000s sent the whole path (H:\s2s downloads\681LLLL_CTF...). */
+export function withoutFolder(name: string): string {
+  return name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
+}
+
+/** A reason as a sentence: capital first letter, full stop at the end. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+function shownName(name: string): string {
+  return name.length > MAX_SHOWN_NAME ? `${name.slice(0, MAX_SHOWN_NAME)}...` : name;
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / MB) * 10) / 10} MB`;
+}
+
+/** "a CTF", "a PLASC or School Census file"...: the kind of name in a sentence. */
+function kindWords(file: ClassifiedFilename): string {
+  switch (file.kind) {
+    case 'ctf':
+      return 'a CTF';
+    case 'census':
+      return 'a PLASC or School Census file';
+    case 'admissions':
+      return `an admissions file (${file.typeCode})`;
+    case 'other':
+      return `a ${file.typeCode} file`;
+    case 'generic':
+      return 'a generic file';
+  }
+}
+
+function orList(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+}
+
+function sameParty(a: Party, b: Party): boolean {
+  return partyCode(a) === partyCode(b);
+}
+
+/** The LA a file comes from (a source is never the lost pupils database: the name rules refuse it). */
+function sourceLa(source: Party): string {
+  if (source.kind === 'lost-pupils') throw new Error('The lost pupils database is never a source');
+  return source.laNumber;
+}
+
+type Read = { ok: true; data: Buffer } | { ok: false; size: number };
+
+/**
+ * Reads the stream into memory up to `limit` bytes. Past the limit what was kept is released, the rest
+ * is discarded as it arrives (the stream is drained, not destroyed, so a multipart upload's next file
+ * can still be read) and the answer comes at once.
+ */
+function readBounded(content: Readable, limit: number): Promise<Read> {
+  return new Promise((resolve, reject) => {
+    let chunks: Buffer[] = [];
+    let size = 0;
+    const stop = () => {
+      content.off('data', onData);
+      content.off('end', onEnd);
+      content.off('error', onError);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      size += bytes.length;
+      if (size > limit) {
+        stop();
+        chunks = [];
+        discard(content);
+        resolve({ ok: false, size });
+        return;
+      }
+      chunks.push(bytes);
+    };
+    const onEnd = () => {
+      stop();
+      resolve({ ok: true, data: Buffer.concat(chunks, size) });
+    };
+    const onError = (error: Error) => {
+      stop();
+      reject(error);
+    };
+    content.on('data', onData);
+    content.on('end', onEnd);
+    content.on('error', onError);
+  });
+}
+
+/** Lets the rest of a stream flow away unread (an error on it then changes nothing). */
+function discard(content: Readable): void {
+  if (content.listenerCount('error') === 0) content.on('error', () => {});
+  content.resume();
+}
+
+function fitOrNull(value: string | null, max: number): string | null {
+  return value !== null && Array.from(value).length <= max ? value : null;
+}
+
+function cut(value: string | null, max: number): string | null {
+  return value === null ? null : Array.from(value).slice(0, max).join('');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Content checks
+
+interface ContentCheck {
+  reasons: string[];
+  warnings: string[];
+  pupils: NewTransferPupil[];
+  pupilCount: number;
+}
+
+function refusedContent(...reasons: string[]): ContentCheck {
+  return { reasons, warnings: [], pupils: [], pupilCount: 0 };
+}
+
+function unreadable(error: unknown, what: string): ContentCheck {
+  if (error instanceof XmlError) return refusedContent(`${what}: ${sentence(error.message)}`);
+  throw error;
+}
+
+async function checkCtf(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
+  let doc: Awaited<ReturnType<typeof readCtf>>;
+  try {
+    doc = await readCtf(Readable.from([data]));
+  } catch (error) {
+    return unreadable(error, 'The file cannot be read as a CTF');
+  }
+  const findings = [...doc.findings, ...checkCtfAgainstFilename(doc, file)];
+  const reasons = findings.filter((f) => f.severity === 'error').map((f) => f.message);
+  const allWarnings = findings.filter((f) => f.severity === 'warning').map((f) => f.message);
+  const warnings = allWarnings.slice(0, MAX_WARNINGS);
+  const more = allWarnings.length - warnings.length + doc.findingsOmitted;
+  if (more > 0) warnings.push(`And ${more} more warning${more === 1 ? '' : 's'}.`);
+  const pupils: NewTransferPupil[] = doc.pupils.map((p) => ({
+    // Identifiers that do not fit their column are not cut short (a wrong UPN is worse than none):
+    // the warnings already say what is wrong with them, and the file itself keeps them.
+    upn: fitOrNull(p.upn, 13),
+    former_upn: fitOrNull(p.formerUpn, 13),
+    surname: cut(p.surname, 100),
+    former_surname: cut(p.formerSurname, 100),
+    forename: cut(p.forename, 100),
+    middle_names: cut(p.middleNames, 100),
+    date_of_birth: fitOrNull(p.dob, 10),
+    sex: fitOrNull(p.sex, 1),
+  }));
+  return { reasons, warnings, pupils, pupilCount: doc.pupilCount };
+}
+
+async function checkCensus(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
+  let census: Awaited<ReturnType<typeof readCensusReturn>>;
+  try {
+    census = await readCensusReturn(Readable.from([data]));
+  } catch (error) {
+    if (error instanceof CensusFormatError) return refusedContent(error.message);
+    return unreadable(error, 'The file cannot be read as a census return');
+  }
+  const { header } = census;
+  const reasons: string[] = [];
+  if (header.laNumber === null || header.establishment === null) {
+    reasons.push(
+      "The return's header does not say which school it is from (<Source> needs <LEA> and <Estab>). Make the return again in your MIS.",
+    );
+  }
+  for (const mismatch of compareFilenameWithHeader(file.name, header).mismatches) {
+    reasons.push(`The file name and the return do not agree: ${mismatch}.`);
+  }
+  const pupilCount = census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length;
+  return { reasons, warnings: [], pupils: [], pupilCount };
+}
+
+async function checkAdmissions(data: Buffer): Promise<ContentCheck> {
+  try {
+    await readXml(Readable.from([data]), {});
+  } catch (error) {
+    return unreadable(error, 'The file cannot be read as an admissions file');
+  }
+  return { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
+}
+
+function checkFileType(file: ClassifiedFilename, data: Buffer): ContentCheck {
+  const problem = fileTypeProblem(file.extension, data.subarray(0, SNIFF_BYTES));
+  return problem
+    ? refusedContent(sentence(problem))
+    : { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
+}
+
+function checkContent(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> | ContentCheck {
+  switch (file.kind) {
+    case 'ctf':
+      return checkCtf(file, data);
+    case 'census':
+      return checkCensus(file, data);
+    case 'admissions':
+      return checkAdmissions(data);
+    case 'generic':
+    case 'other':
+      return checkFileType(file, data);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What to do, per stage
+
+const NAME_ADVICE =
+  's2s reads who a file is from and where it goes from its name. Correct the name (handbook §8 shows each format) and upload the file again. Files made by your MIS are named correctly: check you chose the file it made.';
+const SOURCE_ADVICE =
+  'Check you chose the right file. A file can only be sent by the school or LA whose number starts its name.';
+const ROUTING_ADVICE =
+  'Check the destination in the file name against the Establishment Finder, correct it and upload the file again.';
+const CONTENT_ADVICE =
+  'Check you chose the right file. If your MIS made it, make it again; if the problem stays, contact your MIS supplier or your LA.';
+
+function sizeAdvice(kind: FileKind): string {
+  switch (kind) {
+    case 'ctf':
+      return 'Make several CTFs with fewer pupils in each, and upload them one after another.';
+    case 'generic':
+    case 'other':
+      return 'Put the file in a .ZIP to make it smaller, or split it into several files with their own names.';
+    default:
+      return 'Contact your LA to agree another way to send it.';
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+export class UploadService {
+  constructor(private readonly deps: UploadDeps) {}
+
+  /**
+   * Checks, stores and records one uploaded file, or refuses it with its reasons (the refusal is audited
+   * and the uploader notified; nothing is stored). The content stream is always consumed (or drained)
+   * by the time this resolves. Throws Forbidden when the actor may not use this Upload menu item.
+   */
+  async upload(
+    actor: Actor,
+    category: Category,
+    originalName: string,
+    content: Readable,
+  ): Promise<UploadOutcome> {
+    if (!can(actor.role, uploadCapability(category))) {
+      discard(content);
+      throw new Forbidden(`You cannot use ${CATEGORY_INFO[category].uploadLabel}`);
+    }
+    const filename = withoutFolder(originalName);
+    const refuse = async (reasons: string[], whatToDo: string): Promise<RefusedUpload> => {
+      discard(content);
+      const outcome: RefusedUpload = { status: 'refused', filename: shownName(filename), reasons, whatToDo };
+      await this.recordRefusal(actor, category, outcome);
+      return outcome;
+    };
+
+    // 1. The name.
+    const classified = classifyFilename(filename);
+    if (!classified.ok) return refuse(classified.problems.map(sentence), NAME_ADVICE);
+    const file = classified.file;
+
+    // 2. The menu item.
+    if (!CATEGORY_INFO[category].kinds.includes(file.kind)) {
+      const { reason, whatToDo } = wrongCategory(actor, category, file);
+      return refuse([reason], whatToDo);
+    }
+
+    // 3. The sender, and 4. the parties in the directory.
+    const own = actorParty(actor);
+    const reasons: string[] = [];
+    const sourceProblem = own === null ? 'Your account does not send files.' : wrongSource(own, file);
+    if (sourceProblem) reasons.push(sourceProblem);
+    const partyProblems = (await checkParties(this.deps.db, file)).map(sentence);
+    reasons.push(...partyProblems);
+    if (reasons.length > 0) return refuse(reasons, sourceProblem ? SOURCE_ADVICE : ROUTING_ADVICE);
+
+    // 5. The size, while it arrives.
+    const limit = uploadLimit(actor);
+    const read = await readBounded(content, limit);
+    if (!read.ok) {
+      const who = scopeOf(actor.role) === 'school' ? 'a school' : 'an LA';
+      return refuse(
+        [`The file is larger than ${megabytes(limit)}, the most ${who} can send in one file.`],
+        sizeAdvice(file.kind),
+      );
+    }
+    if (read.data.length === 0) return refuse(['The file is empty.'], CONTENT_ADVICE);
+
+    // 6. The content.
+    const checked = await checkContent(file, read.data);
+    if (checked.reasons.length > 0) return refuse(checked.reasons, CONTENT_ADVICE);
+
+    // 7. Stored, then recorded.
+    return this.store(actor, category, file, read.data, checked);
+  }
+
+  private async store(
+    actor: Actor,
+    category: Category,
+    file: ClassifiedFilename,
+    data: Buffer,
+    checked: ContentCheck,
+  ): Promise<AcceptedUpload> {
+    const { db, files, clock } = this.deps;
+    const [senderName, destinationName] = await Promise.all([
+      partyName(db, file.source),
+      partyName(db, file.destination),
+    ]);
+    const stored = await files.put(Readable.from([data]));
+    const id = randomUUID();
+    const at = clock.now();
+    const { source, destination } = file;
+    try {
+      await db.transaction().execute(async (tx) => {
+        await insertTransfer(
+          tx,
+          {
+            id,
+            filename: file.name,
+            category,
+            kind: file.kind,
+            type_code: file.typeCode,
+            source_la: sourceLa(source),
+            source_school: source.kind === 'school' ? source.establishmentNumber : null,
+            source_inbox: source.kind === 'la-inbox' ? source.inbox : null,
+            dest_kind: destination.kind,
+            dest_la: destination.kind === 'lost-pupils' ? null : destination.laNumber,
+            dest_school: destination.kind === 'school' ? destination.establishmentNumber : null,
+            dest_inbox: destination.kind === 'la-inbox' ? destination.inbox : null,
+            lost_reason: destination.kind === 'lost-pupils' ? destination.reason : null,
+            uploaded_by: actor.userId,
+            uploaded_at: at.toISOString(),
+            size: stored.size,
+            sha256: stored.sha256,
+            storage_key: stored.storageKey,
+            wrapped_key: stored.wrappedKey,
+            master_key_id: stored.masterKeyId,
+            pupil_count: checked.pupilCount,
+            status: 'available',
+          },
+          checked.pupils,
+        );
+        await recordAudit(tx, {
+          at,
+          actorUserId: actor.userId,
+          actorUsername: actor.username,
+          organisation: organisationOf(actor),
+          action: 'file-uploaded',
+          subjectType: 'transfer',
+          subjectId: id,
+          detail: {
+            filename: file.name,
+            category,
+            kind: file.kind,
+            destination: partyCode(destination),
+            pupils: checked.pupilCount,
+            size: stored.size,
+          },
+        });
+        for (const notification of notificationsFor(file, at, {
+          transferId: id,
+          senderName,
+          destinationName,
+          pupils: checked.pupilCount,
+        })) {
+          await enqueueNotification(tx, notification);
+        }
+      });
+    } catch (error) {
+      // Nothing refers to the blob: remove it, but a failure to do so must not hide the real error.
+      await files.remove(stored.storageKey).catch((removeError: unknown) => {
+        this.deps.logger?.warn(
+          { err: removeError, storageKey: stored.storageKey },
+          'could not remove the stored file of an upload whose record failed',
+        );
+      });
+      throw error;
+    }
+    return {
+      status: 'accepted',
+      filename: file.name,
+      transferId: id,
+      description: describeFile(file),
+      destination: destinationName,
+      pupils: checked.pupilCount,
+      warnings: checked.warnings,
+    };
+  }
+
+  private async recordRefusal(actor: Actor, category: Category, outcome: RefusedUpload): Promise<void> {
+    const at = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      await recordAudit(tx, {
+        at,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOf(actor),
+        action: 'upload-refused',
+        detail: { filename: outcome.filename, category, reasons: outcome.reasons },
+      });
+      await enqueueNotification(tx, {
+        at,
+        template: 'upload-refused',
+        recipientKind: 'user',
+        recipient: actor.userId,
+        payload: {
+          filename: outcome.filename,
+          menuItem: CATEGORY_INFO[category].uploadLabel,
+          reasons: outcome.reasons.join('\n'),
+          whatToDo: outcome.whatToDo,
+        },
+      });
+    });
+  }
+}
+
+/** Why the name's source is not the uploader's own organisation, or null when it is. */
+function wrongSource(own: ActorParty, file: ClassifiedFilename): string | null {
+  if (sameParty(own, file.source)) return null;
+  if (file.kind === 'census' && own.kind !== 'school') {
+    return `A census return is sent by the school itself: ${describeParty(file.source)} uploads its own return.`;
+  }
+  return `The file name says it comes from ${describeParty(file.source)}, but you are signed in for ${describeParty(own)}: the files you send must start with ${partyCode(own)}.`;
+}
+
+/** The Upload menu items that take this kind of name, and what to say. */
+function wrongCategory(
+  actor: Actor,
+  category: Category,
+  file: ClassifiedFilename,
+): { reason: string; whatToDo: string } {
+  const label = CATEGORY_INFO[category].uploadLabel;
+  const reason = `${file.name} is the name of ${kindWords(file)}, which cannot be sent with ${label}.`;
+  const usable = CATEGORIES.filter(
+    (c) => CATEGORY_INFO[c].kinds.includes(file.kind) && can(actor.role, uploadCapability(c)),
+  ).map((c) => CATEGORY_INFO[c].uploadLabel);
+  const whatToDo =
+    usable.length > 0
+      ? `Use ${orList(usable)} from the Upload menu.`
+      : `Your account cannot send ${kindWords(file).replace(/^an? /, '')}s. If you should, ask your LEA administrator.`;
+  return { reason, whatToDo };
+}
+
+/** A party with its name from the directory: "St Martha Primary School (8171234)". */
+async function partyName(db: Executor, party: Party): Promise<string> {
+  switch (party.kind) {
+    case 'school': {
+      const school = await getEstablishment(db, party.establishmentNumber);
+      return school ? `${school.name} (${party.establishmentNumber})` : describeParty(party);
+    }
+    case 'la':
+    case 'la-inbox': {
+      const la = await getLocalAuthority(db, party.laNumber);
+      if (!la) return describeParty(party);
+      const inbox = party.kind === 'la-inbox' ? (party.inbox === 'PLAS' ? ' PLASC' : ' admissions') : '';
+      return `${la.name} LA${inbox} (${partyCode(party)})`;
+    }
+    case 'lost-pupils':
+      return describeParty(party);
+  }
+}
+
+interface NotificationFacts {
+  transferId: string;
+  senderName: string;
+  destinationName: string;
+  pupils: number;
+}
+
+/** The outbox rows an accepted upload writes (see the top of this file). */
+function notificationsFor(file: ClassifiedFilename, at: Date, facts: NotificationFacts): Notification[] {
+  if (file.kind !== 'ctf') return [];
+  const payload = {
+    filename: file.name,
+    transferId: facts.transferId,
+    sender: partyCode(file.source),
+    senderName: facts.senderName,
+    destination: partyCode(file.destination),
+    destinationName: facts.destinationName,
+    pupils: facts.pupils,
+  };
+  const out: Notification[] = [];
+  const to = (party: Party): Pick<Notification, 'recipientKind' | 'recipient'> | null => {
+    if (party.kind === 'school') return { recipientKind: 'school', recipient: party.establishmentNumber };
+    if (party.kind === 'la' || party.kind === 'la-inbox')
+      return { recipientKind: 'la', recipient: party.laNumber };
+    return null;
+  };
+  const destination = to(file.destination);
+  if (destination) out.push({ at, template: 'ctf-uploaded', ...destination, payload });
+  const sender = to(file.source);
+  if (sender) out.push({ at, template: 'upload-confirmed', ...sender, payload });
+  return out;
+}

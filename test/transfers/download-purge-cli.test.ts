@@ -1,0 +1,95 @@
+// `s2s jobs run purge-files`, run as operators run it: a separate process on a database and file store.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, test } from 'node:test';
+import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { insertTransfer } from '../../src/transfers/repository.ts';
+import { cliSandbox } from '../support/cli.ts';
+
+describe('s2s jobs run purge-files', () => {
+  const sandbox = cliSandbox('jobs', { database: true });
+  const { s2s } = sandbox;
+
+  test('usage errors: no job, an unknown job, two jobs', () => {
+    for (const args of [
+      ['jobs'],
+      ['jobs', 'run'],
+      ['jobs', 'run', 'nonsense'],
+      ['jobs', 'run', 'purge-files', 'x'],
+    ]) {
+      const run = s2s(...args);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, /jobs run NAME/);
+    }
+  });
+
+  test('deletes the content of a file collected more than 7 days ago; the record stays', async () => {
+    const first = s2s('jobs', 'run', 'purge-files', '--json'); // also creates the database
+    assert.equal(first.code, 0, first.stderr);
+    assert.deepEqual(JSON.parse(first.stdout), { job: 'purge-files', purged: 0, failed: 0 });
+
+    const store = new DiskFileStore(join(sandbox.dir, 'files'));
+    const key = randomUUID();
+    await store.put(key, Readable.from([Buffer.from('encrypted bytes')]));
+    const id = randomUUID();
+    const longAgo = '2020-01-01T09:00:00.000Z';
+    await insertTransfer(
+      sandbox.db(),
+      {
+        id,
+        filename: '9165402_CTF_8171234_003.XML',
+        category: 'ctf',
+        kind: 'ctf',
+        type_code: 'CTF',
+        source_la: '916',
+        source_school: '9165402',
+        source_inbox: null,
+        dest_kind: 'school',
+        dest_la: '817',
+        dest_school: '8171234',
+        dest_inbox: null,
+        lost_reason: null,
+        uploaded_by: randomUUID(),
+        uploaded_at: longAgo,
+        size: 15,
+        sha256: 'ab'.repeat(32),
+        storage_key: key,
+        wrapped_key: 'wrapped',
+        master_key_id: '0123456789abcdef',
+        pupil_count: 1,
+        status: 'collected',
+        first_downloaded_at: longAgo,
+        last_downloaded_at: longAgo,
+        collected_at: longAgo,
+      },
+      [],
+    );
+
+    const run = s2s('jobs', 'run', 'purge-files');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /purge-files: deleted the content of 1 file\./);
+    assert.equal(await store.exists(key), false);
+    const row = await sandbox
+      .db()
+      .selectFrom('transfers')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst();
+    assert.equal(row?.storage_key, null);
+    assert.equal(row?.wrapped_key, null);
+    assert.ok(row?.purged_at);
+    assert.equal(row?.filename, '9165402_CTF_8171234_003.XML');
+    const audit = await sandbox
+      .db()
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('subject_id', '=', id)
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['file-purged'],
+    );
+  });
+});

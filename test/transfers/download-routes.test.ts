@@ -1,0 +1,488 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { get as httpGet } from 'node:http';
+import { Readable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import type { Role } from '../../src/auth/permissions.ts';
+import type { UserRow } from '../../src/platform/db/schema.ts';
+import { contentDisposition } from '../../src/transfers/download-routes.ts';
+import { getTransfer } from '../../src/transfers/repository.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import {
+  la,
+  makeTransfer,
+  pupil,
+  readAll,
+  readZip,
+  school,
+  type TransferSpec,
+} from '../support/transfers.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+/** The download link the question page starts the download with (its meta refresh). */
+function refreshUrl(html: string): string {
+  const match = /<meta http-equiv="refresh" content="0; url=([^"]+)">/.exec(html);
+  assert.ok(match?.[1], 'the page starts the download');
+  return match[1].replace(/&amp;/g, '&');
+}
+
+/** File names in the order the list shows them. */
+function listedNames(html: string): string[] {
+  return [...html.matchAll(/href="\/download\/ctf\/files\/[0-9a-f-]{36}">([^<]+)</g)].map(
+    (m) => m[1] as string,
+  );
+}
+
+describeEachEngine('download pages', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function world() {
+    const db = database().db;
+    const laA = await makeLa(db);
+    const laB = await makeLa(db);
+    const receiving = await makeSchool(db, laA.number, { name: 'Receiving Primary' });
+    const sending = await makeSchool(db, laB.number, { name: 'Sending Primary' });
+    const other = await makeSchool(db, laB.number, { name: 'Other Primary' });
+    return { db, laA, laB, receiving, sending, other };
+  }
+
+  async function signedIn(role: Role, org: { laNumber?: string; establishmentNumber?: string }) {
+    const user: UserRow = await makeUser(database().db, role, org);
+    const agent = new Agent(t.app);
+    const response = await agent.signIn(user.username);
+    assert.equal(response.statusCode, 302, 'signed in');
+    return { agent, user };
+  }
+
+  const transfer = (spec: TransferSpec) => makeTransfer(database().db, t.deps.files, spec);
+
+  /** Accept -> Yes -> the question page; returns the page and the download link on it. */
+  async function acceptAndConfirm(agent: Agent, ids: string[]) {
+    const query = ids.map((id) => `file=${id}`).join('&');
+    const confirm = await agent.get(`/download/ctf/confirm?action=accept&${query}`);
+    assert.equal(confirm.statusCode, 200);
+    const yes = await agent.post('/download/ctf/confirm', { file: ids });
+    assert.equal(yes.statusCode, 303);
+    const check = await agent.get(String(yes.headers.location));
+    assert.equal(check.statusCode, 200);
+    return { confirm, check, link: refreshUrl(check.body) };
+  }
+
+  test("the Download page lists the role's items, and the menu has the handbook's entries", async () => {
+    const w = await world();
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const page = await agent.get('/download');
+    assert.equal(page.statusCode, 200);
+    const text = textOf(page.body);
+    for (const item of [
+      'Download CTF Files',
+      'Previously Downloaded CTF Files',
+      'Download Generic Files',
+      'Re-Download Generic Files',
+      'Download Admissions Files',
+    ]) {
+      assert.ok(text.includes(item), item);
+    }
+    assert.ok(!text.includes('Download PLASC Files'), 'schools do not collect census returns');
+    const nav = /<nav[\s\S]*?<\/nav>/.exec(page.body)?.[0] ?? '';
+    const order = ['Download', 'Previously Downloaded Files', 'View / Remove Files'].map((label) =>
+      textOf(nav).indexOf(` ${label} `),
+    );
+    assert.ok(
+      order.every((i) => i > 0),
+      'in the menu',
+    );
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      "in the handbook's order",
+    );
+
+    const collector = await signedIn('dfe_collector', {});
+    assert.equal((await collector.agent.get('/download')).statusCode, 403);
+  });
+
+  test('accept, Yes, download, "Yes it was": headers, bytes, collected, and the sender told', async () => {
+    const w = await world();
+    const content = randomBytes(100 * 1024);
+    const sent = await transfer({
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      content,
+      pupils: [pupil('Harris', { forename: 'James', date_of_birth: '1995-08-22' })],
+    });
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+
+    const list = await agent.get('/download/ctf');
+    assert.equal(list.statusCode, 200);
+    assert.ok(list.body.includes(sent.row.filename));
+    assert.match(textOf(list.body), /Sending Primary/);
+
+    const file = await agent.get(`/download/ctf/files/${sent.row.id}`);
+    assert.equal(file.statusCode, 200);
+    assert.match(textOf(file.body), /Pupil details for selected file/);
+    assert.match(textOf(file.body), /Harris, James/);
+    assert.match(textOf(file.body), /22 August 1995/);
+
+    const { check, link } = await acceptAndConfirm(agent, [sent.row.id]);
+    assert.match(textOf(check.body), /Was the file downloaded correctly\?/);
+    assert.equal(
+      (await getTransfer(w.db, sent.row.id))?.last_downloaded_at,
+      null,
+      'not downloaded until fetched',
+    );
+
+    const download = await agent.get(link);
+    assert.equal(download.statusCode, 200);
+    assert.equal(download.headers['content-type'], 'application/octet-stream');
+    assert.equal(
+      download.headers['content-disposition'],
+      `attachment; filename="${sent.row.filename}"; filename*=UTF-8''${sent.row.filename}`,
+    );
+    assert.equal(download.headers['cache-control'], 'no-store');
+    assert.equal(download.headers['content-length'], String(content.length));
+    assert.equal(download.headers['x-content-type-options'], 'nosniff');
+    assert.ok(download.rawPayload.equals(content), 'byte-identical');
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'available');
+
+    const yes = await agent.post(
+      '/download/ctf/check',
+      { file: sent.row.id, answer: 'yes' },
+      { formPage: link.replace('/file?', '/check?') },
+    );
+    assert.equal(yes.statusCode, 302);
+    assert.equal(yes.headers.location, '/download/ctf');
+    const after = await agent.get('/download/ctf');
+    assert.match(textOf(after.body), new RegExp(`${sent.row.filename} has been collected`));
+    assert.ok(!listedNames(after.body).includes(sent.row.filename));
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'collected');
+    const emails = await w.db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('template', '=', 'file-downloaded')
+      .where('recipient', '=', w.sending.number)
+      .execute();
+    assert.equal(emails.length, 1);
+
+    // Now under Previously Downloaded CTF Files, and downloadable again there.
+    const previous = await agent.get('/download/ctf/previous');
+    assert.ok(previous.body.includes(sent.row.filename));
+    const again = await agent.post('/download/ctf/previous', { file: sent.row.id });
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.headers['content-type'], 'application/octet-stream');
+    assert.ok(again.rawPayload.equals(content));
+    const all = await agent.get('/previously-downloaded');
+    assert.ok(all.body.includes(sent.row.filename));
+  });
+
+  test('"No, it was not" keeps the file in the list; no answer asks again', async () => {
+    const w = await world();
+    const sent = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const { link } = await acceptAndConfirm(agent, [sent.row.id]);
+    await agent.get(link);
+    const checkPage = link.replace('/file?', '/check?');
+    const none = await agent.post('/download/ctf/check', { file: sent.row.id }, { formPage: checkPage });
+    assert.equal(none.statusCode, 400);
+    assert.match(errorSummary(none.body), /Select yes if the file was downloaded correctly/);
+    const no = await agent.post(
+      '/download/ctf/check',
+      { file: sent.row.id, answer: 'no' },
+      { formPage: checkPage },
+    );
+    assert.equal(no.statusCode, 302);
+    const list = await agent.get('/download/ctf');
+    assert.match(textOf(list.body), /still waiting for you/);
+    assert.ok(listedNames(list.body).includes(sent.row.filename));
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'available');
+  });
+
+  test('two CTFs selected come as one zip holding both files byte for byte', async () => {
+    const w = await world();
+    const a = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const b = await transfer({
+      from: la(w.laB.number),
+      to: school(w.receiving.number),
+      content: randomBytes(70 * 1024),
+    });
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const { confirm, link } = await acceptAndConfirm(agent, [a.row.id, b.row.id]);
+    assert.match(textOf(confirm.body), /Do you want to download these 2 files\?/);
+    assert.match(textOf(confirm.body), /one zip file/);
+    const download = await agent.get(link);
+    assert.equal(download.statusCode, 200);
+    assert.equal(download.headers['content-type'], 'application/zip');
+    assert.match(
+      String(download.headers['content-disposition']),
+      /^attachment; filename="s2s-ctf-files-\d{8}-\d{4}\.zip"/,
+    );
+    assert.equal(download.headers['cache-control'], 'no-store');
+    const entries = readZip(download.rawPayload);
+    assert.equal(entries.size, 2);
+    assert.ok(entries.get(a.row.filename)?.equals(a.content));
+    assert.ok(entries.get(b.row.filename)?.equals(b.content));
+    for (const id of [a.row.id, b.row.id]) {
+      assert.ok((await getTransfer(w.db, id))?.last_downloaded_at);
+    }
+  });
+
+  test('column headings sort the list on the server, with aria-sort', async () => {
+    const w = await world();
+    const names = ['B', 'C', 'A'].map((letter, i) => ({
+      letter,
+      uploadedAt: `2026-11-2${i}T10:00:00.000Z`,
+    }));
+    const made = [];
+    for (const { letter, uploadedAt } of names) {
+      made.push(
+        await transfer({
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+          filename: `${w.sending.number}_CTF_${w.receiving.number}_00${letter === 'A' ? 1 : letter === 'B' ? 2 : 3}.XML`,
+          uploadedAt,
+        }),
+      );
+    }
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const byDate = await agent.get('/download/ctf');
+    assert.deepEqual(
+      listedNames(byDate.body),
+      made.map((m) => m.row.filename),
+      'oldest upload first',
+    );
+    assert.match(
+      byDate.body,
+      /aria-sort="ascending"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=uploaded&amp;order=descending">Date Uploaded/,
+    );
+    assert.match(
+      byDate.body,
+      /aria-sort="none"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=file&amp;order=ascending">File/,
+    );
+
+    const byFileDown = await agent.get('/download/ctf?sort=file&order=descending');
+    assert.deepEqual(
+      listedNames(byFileDown.body),
+      made
+        .map((m) => m.row.filename)
+        .sort()
+        .reverse(),
+    );
+    assert.match(
+      byFileDown.body,
+      /aria-sort="descending"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=file&amp;order=ascending">File/,
+    );
+    assert.match(
+      byFileDown.body,
+      /aria-sort="none"><a [^>]*href="\/download\/ctf\?sort=source&amp;order=ascending">Source School/,
+    );
+    // Nonsense falls back to the default order rather than failing.
+    const odd = await agent.get('/download/ctf?sort=password&order=sideways');
+    assert.equal(odd.statusCode, 200);
+    assert.deepEqual(
+      listedNames(odd.body),
+      made.map((m) => m.row.filename),
+    );
+  });
+
+  test('another organisation\'s file is "not found" on every page and action', async () => {
+    const w = await world();
+    const elsewhere = await transfer({ from: school(w.sending.number), to: school(w.other.number) });
+    const id = elsewhere.row.id;
+    for (const [role, org] of [
+      ['school', { establishmentNumber: w.receiving.number }],
+      ['school', { establishmentNumber: w.sending.number }],
+      ['la_user', { laNumber: w.laB.number }],
+    ] as const) {
+      const { agent } = await signedIn(role, org);
+      const gets = [
+        `/download/ctf/files/${id}`,
+        `/download/ctf/files/${id}/reject`,
+        `/download/ctf/confirm?action=accept&file=${id}`,
+        `/download/ctf/confirm?action=reject&file=${id}`,
+        `/download/ctf/check?file=${id}&ticket=1.x`,
+        `/download/generic/files/${id}`,
+      ];
+      for (const url of gets) {
+        assert.equal((await agent.get(url)).statusCode, 404, `${role} GET ${url}`);
+      }
+      // An invented ticket sends the user to confirm, which finds nothing.
+      const forged = await agent.get(`/download/ctf/file?file=${id}&ticket=9999999999999.${'A'.repeat(43)}`);
+      assert.equal(forged.statusCode, 302);
+      assert.equal((await agent.get(String(forged.headers.location))).statusCode, 404);
+      const posts: [string, Record<string, string>][] = [
+        ['/download/ctf/confirm', { file: id }],
+        ['/download/ctf/check', { file: id, answer: 'yes' }],
+        [`/download/ctf/files/${id}/reject`, { reason: 'Not ours' }],
+        ['/download/ctf/previous', { file: id }],
+      ];
+      // Removing is the sender's to do (tested below); for anyone else the file is not found.
+      const isSender = 'establishmentNumber' in org && org.establishmentNumber === w.sending.number;
+      if (!isSender) posts.push([`/sent/files/${id}/remove`, {}]);
+      else assert.equal((await agent.get(`/sent/files/${id}`)).statusCode, 200);
+      for (const [url, form] of posts) {
+        await agent.get('/download');
+        const response = await agent.post(url, form);
+        assert.equal(response.statusCode, 404, `${role} POST ${url}`);
+      }
+    }
+    const row = await getTransfer(w.db, id);
+    assert.equal(row?.status, 'available');
+    assert.equal(row?.last_downloaded_at, null);
+  });
+
+  test('a download link only works for the user who confirmed it', async () => {
+    const w = await world();
+    const sent = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const first = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const colleague = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const { link } = await acceptAndConfirm(first.agent, [sent.row.id]);
+    // A HEAD (a link checker, say) is not a download.
+    const head = await t.app.inject({
+      method: 'HEAD',
+      url: link,
+      headers: { cookie: `s2s_session=${first.agent.cookie('s2s_session')}` },
+    });
+    assert.equal(head.statusCode, 200);
+    assert.equal((await getTransfer(w.db, sent.row.id))?.last_downloaded_at, null);
+    const borrowed = await colleague.agent.get(link);
+    assert.equal(borrowed.statusCode, 302, 'asked to confirm instead');
+    assert.match(String(borrowed.headers.location), /^\/download\/ctf\/confirm\?/);
+    assert.equal((await getTransfer(w.db, sent.row.id))?.last_downloaded_at, null);
+    // An expired link also asks again.
+    t.clock.advanceMinutes(16);
+    const late = await first.agent.get(link);
+    assert.equal(late.statusCode, 302);
+  });
+
+  test('a tampered stored file: the response is cut off, never delivered whole', async () => {
+    const w = await world();
+    const content = randomBytes(3 * 64 * 1024);
+    const sent = await transfer({ from: school(w.sending.number), to: school(w.receiving.number), content });
+    const key = sent.row.storage_key as string;
+    const stored = await readAll(await t.deps.fileStore.get(key));
+    const at = stored.length - 100; // in the last segment: earlier segments have been sent by then
+    stored[at] = (stored[at] ?? 0) ^ 0x01;
+    await t.deps.fileStore.put(key, Readable.from([stored]));
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const { link } = await acceptAndConfirm(agent, [sent.row.id]);
+    // Through fastify.inject, the cut-off response is an error...
+    await assert.rejects(agent.get(link), /integrity check/);
+    // ...and over a real connection, as a browser sees it: the headers promised every byte, then the
+    // connection ends short of them.
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const { link: second } = await acceptAndConfirm(agent, [sent.row.id]);
+    const outcome = await new Promise<{
+      status?: number;
+      length?: string;
+      received: number;
+      failed: boolean;
+    }>((resolve) => {
+      const request = httpGet(
+        `${address}${second}`,
+        { headers: { cookie: `s2s_session=${agent.cookie('s2s_session')}` } },
+        (response) => {
+          let received = 0;
+          response.on('data', (chunk: Buffer) => {
+            received += chunk.length;
+          });
+          const done = (failed: boolean) =>
+            resolve({
+              status: response.statusCode,
+              length: response.headers['content-length'],
+              received,
+              failed,
+            });
+          response.on('aborted', () => done(true));
+          response.on('error', () => done(true));
+          response.on('end', () => done(!response.complete));
+        },
+      );
+      request.on('error', () => resolve({ received: 0, failed: true }));
+    });
+    assert.equal(outcome.failed, true, 'the download fails');
+    assert.ok(outcome.received < content.length, 'and never ends as a complete file');
+    if (outcome.length !== undefined) assert.equal(outcome.length, String(content.length));
+  });
+
+  test('reject: one file, a reason required; the sender sees it under Rejected Files', async () => {
+    const w = await world();
+    const sent = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const second = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+
+    const two = await agent.get(
+      `/download/ctf/confirm?action=reject&file=${sent.row.id}&file=${second.row.id}`,
+    );
+    assert.equal(two.statusCode, 400);
+    assert.match(errorSummary(two.body), /Select one file to reject/);
+    const none = await agent.get('/download/ctf/confirm?action=accept');
+    assert.equal(none.statusCode, 400);
+    assert.match(errorSummary(none.body), /Select the files to download/);
+
+    const one = await agent.get(`/download/ctf/confirm?action=reject&file=${sent.row.id}`);
+    assert.equal(one.statusCode, 302);
+    const url = `/download/ctf/files/${sent.row.id}/reject`;
+    assert.equal(one.headers.location, url);
+    const empty = await agent.post(url, { reason: ' ' }, { formPage: url });
+    assert.equal(empty.statusCode, 400);
+    assert.match(errorSummary(empty.body), /Enter why you are rejecting the file/);
+    const done = await agent.post(url, { reason: 'Pupil not known here' }, { formPage: url });
+    assert.equal(done.statusCode, 302);
+    assert.match(textOf((await agent.get('/download/ctf')).body), /has been rejected/);
+
+    const sender = await signedIn('school', { establishmentNumber: w.sending.number });
+    const rejected = await sender.agent.get('/sent?show=rejected');
+    assert.equal(rejected.statusCode, 200);
+    assert.ok(rejected.body.includes(sent.row.filename));
+    assert.match(textOf(rejected.body), /Pupil not known here/);
+    assert.ok(!(await sender.agent.get('/sent')).body.includes(sent.row.filename), 'not for collection');
+  });
+
+  test('View / Remove Files: the sender sees the pupils, removes a file, and the recipient no longer sees it', async () => {
+    const w = await world();
+    const sent = await transfer({
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      pupils: [pupil('Mellor', { forename: 'Peter', middle_names: 'Robert' })],
+    });
+    const sender = await signedIn('school', { establishmentNumber: w.sending.number });
+    const list = await sender.agent.get('/sent');
+    assert.equal(list.statusCode, 200);
+    assert.match(textOf(list.body), /Files for Collection/);
+    assert.ok(list.body.includes(sent.row.filename));
+    assert.match(textOf(list.body), /Receiving Primary/);
+    const file = await sender.agent.get(`/sent/files/${sent.row.id}`);
+    assert.match(textOf(file.body), /Mellor, Peter Robert/);
+    const url = `/sent/files/${sent.row.id}/remove`;
+    const removed = await sender.agent.post(url, {}, { formPage: url });
+    assert.equal(removed.statusCode, 302);
+    assert.match(textOf((await sender.agent.get('/sent')).body), /has been removed/);
+
+    const recipient = await signedIn('school', { establishmentNumber: w.receiving.number });
+    assert.ok(!(await recipient.agent.get('/download/ctf')).body.includes(sent.row.filename));
+    assert.equal((await recipient.agent.get(`/download/ctf/files/${sent.row.id}`)).statusCode, 404);
+  });
+
+  test('the Content-Disposition name is always safely quoted', () => {
+    assert.equal(contentDisposition('A_B.XML'), `attachment; filename="A_B.XML"; filename*=UTF-8''A_B.XML`);
+    assert.equal(
+      contentDisposition('a"b\r\nc;é.xml'),
+      `attachment; filename="a_b__c__.xml"; filename*=UTF-8''a%22b%0D%0Ac%3B%C3%A9.xml`,
+    );
+  });
+});

@@ -1,0 +1,448 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { beforeEach, test } from 'node:test';
+import type { Actor } from '../../src/auth/actor.ts';
+import type { Role } from '../../src/auth/permissions.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { Invalid, NotFound } from '../../src/platform/errors.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { TamperedFileError } from '../../src/platform/storage/envelope.ts';
+import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { getTransfer } from '../../src/transfers/repository.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import {
+  actorOf,
+  la,
+  laInbox,
+  makeFileStores,
+  makeTransfer,
+  pupil,
+  readAll,
+  readZip,
+  school,
+} from '../support/transfers.ts';
+
+const DAY = 24 * 60;
+
+describeEachEngine('download service', (database) => {
+  const stores = makeFileStores();
+  const logLines: string[] = [];
+  // A fresh clock for each test: the 7-day rules are tested by moving it.
+  let clock = new ManualClock('2026-11-23T09:00:00.000Z');
+  beforeEach(() => {
+    clock = new ManualClock('2026-11-23T09:00:00.000Z');
+  });
+  const service = () =>
+    new DownloadService({
+      db: database().db,
+      files: stores.files,
+      clock,
+      logger: createLogger('info', { write: (line: string) => void logLines.push(line) }),
+    });
+
+  /** Two schools in one LA and one in another, with a user of each and of the first LA. */
+  async function world() {
+    const db = database().db;
+    const laA = await makeLa(db);
+    const laB = await makeLa(db);
+    const receiving = await makeSchool(db, laA.number, { name: 'Receiving Primary' });
+    const sending = await makeSchool(db, laB.number, { name: 'Sending Primary' });
+    const other = await makeSchool(db, laA.number, { name: 'Other Primary' });
+    const user = async (role: Role, org: { laNumber?: string; establishmentNumber?: string }) =>
+      actorOf(await makeUser(db, role, org));
+    return {
+      db,
+      laA,
+      laB,
+      receiving,
+      sending,
+      other,
+      receiver: await user('school', { establishmentNumber: receiving.number }),
+      sender: await user('school', { establishmentNumber: sending.number }),
+      otherSchool: await user('school', { establishmentNumber: other.number }),
+      laUser: await user('la_user', { laNumber: laA.number }),
+    };
+  }
+
+  async function outbox(db: Db, template: string) {
+    return db.selectFrom('notification_outbox').selectAll().where('template', '=', template).execute();
+  }
+
+  async function auditOf(db: Db, id: string) {
+    const rows = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('subject_id', '=', id)
+      .orderBy('occurred_at')
+      .execute();
+    return rows.map((row) => row.action);
+  }
+
+  async function downloadBytes(actor: Actor, category: 'ctf' | 'generic', ids: string[], again = false) {
+    const download = await service().download(actor, category, ids, again ? 'again' : 'download');
+    return { download, bytes: await readAll(download.stream) };
+  }
+
+  test('the list holds only the available files addressed to the organisation, in the sort asked for', async () => {
+    const w = await world();
+    const first = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      uploadedAt: '2026-11-21T10:00:00.000Z',
+    });
+    const second = await makeTransfer(w.db, stores.files, {
+      from: la(w.laB.number),
+      to: school(w.receiving.number),
+      uploadedAt: '2026-11-20T10:00:00.000Z',
+    });
+    // Not in the list: another school's, a generic file (another list), a collected one, one for the LA.
+    const forOther = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.other.number),
+    });
+    await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      category: 'generic',
+    });
+    await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      overrides: { status: 'collected', collected_at: '2026-11-22T10:00:00.000Z' },
+    });
+    const forLa = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: la(w.laA.number),
+    });
+
+    const listed = await service().available(w.receiver, 'ctf', DEFAULT_SORT);
+    assert.deepEqual(
+      listed.map((f) => f.id),
+      [second.row.id, first.row.id],
+      'oldest first by default',
+    );
+    assert.equal(listed[1]?.party.name, 'Sending Primary');
+    assert.equal(listed[0]?.party.code, `${w.laB.number}LLLL`);
+    const byFile = await service().available(w.receiver, 'ctf', { key: 'file', order: 'descending' });
+    assert.deepEqual(
+      byFile.map((f) => f.filename),
+      [first.row.filename, second.row.filename].sort().reverse(),
+    );
+    const bySource = await service().available(w.receiver, 'ctf', { key: 'source', order: 'ascending' });
+    assert.deepEqual(
+      bySource.map((f) => f.party.name),
+      ['Sending Primary', 'Testshire LA'].sort(),
+    );
+
+    // The LA of the receiving school sees its own files only, not its schools'.
+    assert.deepEqual(
+      (await service().available(w.laUser, 'ctf', DEFAULT_SORT)).map((f) => f.id),
+      [forLa.row.id],
+    );
+    assert.deepEqual(
+      (await service().available(w.otherSchool, 'ctf', DEFAULT_SORT)).map((f) => f.id),
+      [forOther.row.id],
+    );
+    assert.deepEqual(
+      await service().available(w.sender, 'ctf', DEFAULT_SORT),
+      [],
+      'senders do not see them here',
+    );
+  });
+
+  test('accept, download and Yes: the bytes are the same, the file is collected and the sender told', async () => {
+    const w = await world();
+    const content = randomBytes(200 * 1024); // several encrypted segments
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      content,
+      pupils: [pupil('Harris', { forename: 'James', date_of_birth: '1995-08-22' })],
+    });
+    const found = await service().file(w.receiver, sent.row.id);
+    assert.deepEqual(found.pupils, [
+      { upn: found.pupils[0]?.upn ?? null, dateOfBirth: '1995-08-22', name: 'Harris, James' },
+    ]);
+
+    const { download, bytes } = await downloadBytes(w.receiver, 'ctf', [sent.row.id]);
+    assert.ok(bytes.equals(content), 'byte-identical');
+    assert.equal(download.filename, sent.row.filename);
+    assert.equal(download.size, content.length);
+    assert.equal(download.contentType, 'application/octet-stream');
+
+    let row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'available', 'a download alone does not collect');
+    assert.equal(row?.first_downloaded_at, '2026-11-23T09:00:00.000Z');
+    assert.equal(row?.last_downloaded_at, '2026-11-23T09:00:00.000Z');
+    assert.equal(row?.downloaded_by, w.receiver.userId);
+    assert.equal(
+      (await outbox(w.db, 'file-downloaded')).filter((n) => n.payload.includes(sent.row.filename)).length,
+      0,
+    );
+
+    clock.advanceMinutes(5);
+    const outcome = await service().collect(w.receiver, 'ctf', [sent.row.id]);
+    assert.deepEqual(
+      outcome.collected.map((f) => f.id),
+      [sent.row.id],
+    );
+    row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'collected');
+    assert.equal(row?.collected_at, '2026-11-23T09:05:00.000Z');
+    assert.equal(row?.first_downloaded_at, '2026-11-23T09:00:00.000Z');
+
+    const emails = (await outbox(w.db, 'file-downloaded')).filter((n) =>
+      n.payload.includes(sent.row.filename),
+    );
+    assert.equal(emails.length, 1);
+    assert.equal(emails[0]?.recipient_kind, 'school');
+    assert.equal(emails[0]?.recipient, w.sending.number);
+    const payload = JSON.parse(emails[0]?.payload ?? '{}');
+    assert.equal(payload.collectedBy, 'Receiving Primary');
+    assert.doesNotMatch(emails[0]?.payload ?? '', /Harris/, 'no pupil data in the email facts');
+    assert.deepEqual(await auditOf(w.db, sent.row.id), ['file-downloaded', 'file-collected']);
+
+    assert.deepEqual(await service().available(w.receiver, 'ctf', DEFAULT_SORT), []);
+    // Yes again (a second tab, say) changes nothing more.
+    await service().collect(w.receiver, 'ctf', [sent.row.id]);
+    assert.equal(
+      (await outbox(w.db, 'file-downloaded')).filter((n) => n.payload.includes(sent.row.filename)).length,
+      1,
+    );
+    // And it cannot be downloaded as new.
+    await assert.rejects(service().download(w.receiver, 'ctf', [sent.row.id], 'download'), Invalid);
+  });
+
+  test('No keeps the file available; Yes before any download is refused', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await assert.rejects(service().collect(w.receiver, 'ctf', [sent.row.id]), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.message, /has not been downloaded yet/);
+      return true;
+    });
+    await downloadBytes(w.receiver, 'ctf', [sent.row.id]);
+    // "No" is no change at all: it is still in the list, and can be downloaded again.
+    const listed = await service().available(w.receiver, 'ctf', DEFAULT_SORT);
+    assert.deepEqual(
+      listed.map((f) => f.id),
+      [sent.row.id],
+    );
+    clock.advanceMinutes(1);
+    await downloadBytes(w.receiver, 'ctf', [sent.row.id]);
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'available');
+    assert.notEqual(row?.first_downloaded_at, row?.last_downloaded_at);
+    assert.deepEqual(await auditOf(w.db, sent.row.id), ['file-downloaded', 'file-downloaded']);
+  });
+
+  test('reject needs a reason of at most 500 characters; the sender is told the reason', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: la(w.laB.number),
+      to: school(w.receiving.number),
+    });
+    for (const reason of ['', '   ', 'x'.repeat(501)]) {
+      await assert.rejects(service().reject(w.receiver, 'ctf', sent.row.id, reason), (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.equal(error.errors[0]?.field, 'reason');
+        return true;
+      });
+    }
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'available');
+
+    const reason = 'This pupil has not joined our school';
+    const rejected = await service().reject(w.receiver, 'ctf', sent.row.id, `  ${reason} `);
+    assert.equal(rejected.status, 'rejected');
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'rejected');
+    assert.equal(row?.reject_reason, reason);
+    assert.equal(row?.rejected_by, w.receiver.userId);
+    const emails = (await outbox(w.db, 'file-rejected')).filter((n) => n.payload.includes(sent.row.filename));
+    assert.equal(emails.length, 1);
+    assert.equal(emails[0]?.recipient_kind, 'la', 'an LA sender is told at its LA address');
+    assert.equal(emails[0]?.recipient, w.laB.number);
+    assert.equal(JSON.parse(emails[0]?.payload ?? '{}').reason, reason);
+    assert.deepEqual(await auditOf(w.db, sent.row.id), ['file-rejected']);
+
+    assert.deepEqual(await service().available(w.receiver, 'ctf', DEFAULT_SORT), []);
+    await assert.rejects(service().download(w.receiver, 'ctf', [sent.row.id], 'download'), Invalid);
+    await assert.rejects(service().reject(w.receiver, 'ctf', sent.row.id, 'again'), Invalid);
+  });
+
+  test('a tampered stored file breaks the download off, and the log names the file by id only', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      pupils: [pupil('Tamperedsurname')],
+    });
+    const key = sent.row.storage_key as string;
+    const stored = await readAll(await stores.raw.get(key));
+    stored[stored.length - 20] = (stored[stored.length - 20] ?? 0) ^ 0xff;
+    await stores.raw.put(key, Readable.from([stored]));
+
+    logLines.length = 0;
+    const download = await service().download(w.receiver, 'ctf', [sent.row.id], 'download');
+    await assert.rejects(readAll(download.stream), TamperedFileError);
+    const logged = logLines.join('\n');
+    assert.match(logged, new RegExp(sent.row.id));
+    assert.doesNotMatch(logged, /Tamperedsurname/);
+    assert.doesNotMatch(logged, new RegExp(sent.row.filename));
+  });
+
+  test('several files come as one zip holding each file byte for byte; generic files one at a time', async () => {
+    const w = await world();
+    const a = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    const b = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      content: randomBytes(150 * 1024),
+    });
+    const { download, bytes } = await downloadBytes(w.receiver, 'ctf', [a.row.id, b.row.id]);
+    assert.equal(download.contentType, 'application/zip');
+    assert.match(download.filename, /^s2s-ctf-files-\d{8}-\d{4}\.zip$/);
+    const entries = readZip(bytes);
+    assert.deepEqual([...entries.keys()].sort(), [a.row.filename, b.row.filename].sort());
+    assert.ok(entries.get(a.row.filename)?.equals(a.content));
+    assert.ok(entries.get(b.row.filename)?.equals(b.content));
+
+    const g1 = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      category: 'generic',
+    });
+    const g2 = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      category: 'generic',
+    });
+    await assert.rejects(
+      service().download(w.receiver, 'generic', [g1.row.id, g2.row.id], 'download'),
+      (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.match(error.message, /one at a time/);
+        return true;
+      },
+    );
+    // A file cannot be fetched under another type's list.
+    await assert.rejects(service().download(w.receiver, 'generic', [a.row.id], 'download'), NotFound);
+  });
+
+  test('generic files are collected without emailing the sender', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      category: 'generic',
+    });
+    const { bytes } = await downloadBytes(w.receiver, 'generic', [sent.row.id]);
+    assert.ok(bytes.equals(sent.content));
+    await service().collect(w.receiver, 'generic', [sent.row.id]);
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'collected');
+    const all = await w.db.selectFrom('notification_outbox').select('payload').execute();
+    assert.equal(all.filter((n) => n.payload.includes(sent.row.filename)).length, 0);
+  });
+
+  test('LA inboxes: the PLASC role collects what is sent to LEAPLAS, other LA roles do not see it', async () => {
+    const w = await world();
+    const plasc = actorOf(await makeUser(w.db, 'la_plasc', { laNumber: w.laA.number }));
+    const census = await makeTransfer(w.db, stores.files, {
+      from: school(w.receiving.number),
+      to: laInbox(w.laA.number, 'PLAS'),
+      category: 'plasc',
+    });
+    assert.deepEqual(
+      (await service().available(plasc, 'plasc', DEFAULT_SORT)).map((f) => f.id),
+      [census.row.id],
+    );
+    assert.deepEqual(await service().available(w.laUser, 'plasc', DEFAULT_SORT), []);
+    await assert.rejects(service().file(w.laUser, census.row.id), NotFound);
+  });
+
+  test('every action on a file addressed elsewhere is "not found", whoever asks', async () => {
+    const w = await world();
+    const elsewhere = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.other.number),
+    });
+    // The sender, a school of the same LA, and the LA of the destination school: none is its recipient.
+    for (const actor of [w.sender, w.receiver, w.laUser]) {
+      const id = elsewhere.row.id;
+      await assert.rejects(service().file(actor, id), NotFound);
+      await assert.rejects(service().chosen(actor, 'ctf', [id]), NotFound);
+      await assert.rejects(service().selection(actor, 'ctf', [id], 'download'), NotFound);
+      await assert.rejects(service().download(actor, 'ctf', [id], 'download'), NotFound);
+      await assert.rejects(service().download(actor, 'ctf', [id], 'again'), NotFound);
+      await assert.rejects(service().collect(actor, 'ctf', [id]), NotFound);
+      await assert.rejects(service().reject(actor, 'ctf', id, 'Not ours'), NotFound);
+    }
+    // Mixed in with the actor's own file, it still fails the whole request.
+    const own = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await assert.rejects(
+      service().download(w.receiver, 'ctf', [own.row.id, elsewhere.row.id], 'download'),
+      NotFound,
+    );
+    assert.equal((await getTransfer(w.db, own.row.id))?.last_downloaded_at, null, 'nothing was recorded');
+    // A role without the type's capability cannot reach a file addressed to its organisation either.
+    const lostPupil = actorOf(await makeUser(w.db, 'la_lost_pupil', { laNumber: w.laA.number }));
+    const forLa = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: la(w.laA.number),
+    });
+    await assert.rejects(service().file(lostPupil, forLa.row.id), NotFound);
+    await assert.rejects(service().file(w.receiver, 'not-a-uuid'), NotFound);
+    assert.equal((await getTransfer(w.db, elsewhere.row.id))?.status, 'available');
+  });
+
+  test('download again: listed for 7 days after the last download, each download restarting the 7 days', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await assert.rejects(service().download(w.receiver, 'ctf', [sent.row.id], 'again'), Invalid);
+    await downloadBytes(w.receiver, 'ctf', [sent.row.id]);
+    await service().collect(w.receiver, 'ctf', [sent.row.id]);
+
+    clock.advanceMinutes(6 * DAY);
+    const listed = await service().previouslyDownloaded(w.receiver, 'ctf', DEFAULT_SORT);
+    assert.deepEqual(
+      listed.map((f) => f.id),
+      [sent.row.id],
+    );
+    const { bytes } = await downloadBytes(w.receiver, 'ctf', [sent.row.id], true);
+    assert.ok(bytes.equals(sent.content));
+    assert.deepEqual(await auditOf(w.db, sent.row.id), [
+      'file-downloaded',
+      'file-collected',
+      'file-redownloaded',
+    ]);
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'collected');
+    assert.equal(row?.last_downloaded_at, clock.now().toISOString());
+
+    clock.advanceMinutes(6 * DAY); // 12 days after the first download, 6 after the last
+    assert.equal((await service().previouslyDownloaded(w.receiver, 'ctf', DEFAULT_SORT)).length, 1);
+    clock.advanceMinutes(2 * DAY); // 8 days after the last
+    assert.deepEqual(await service().previouslyDownloaded(w.receiver, 'ctf', DEFAULT_SORT), []);
+    await assert.rejects(service().download(w.receiver, 'ctf', [sent.row.id], 'again'), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.message, /can no longer be downloaded again/);
+      return true;
+    });
+  });
+});

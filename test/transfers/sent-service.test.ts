@@ -1,0 +1,280 @@
+import assert from 'node:assert/strict';
+import { beforeEach, test } from 'node:test';
+import type { Role } from '../../src/auth/permissions.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { Invalid, NotFound } from '../../src/platform/errors.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
+import { getTransfer } from '../../src/transfers/repository.ts';
+import { SentService } from '../../src/transfers/sent-service.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import {
+  actorOf,
+  la,
+  laInbox,
+  makeFileStores,
+  makeTransfer,
+  pupil,
+  readAll,
+  school,
+} from '../support/transfers.ts';
+
+const DAY = 24 * 60;
+
+describeEachEngine('View / Remove Files and the purge job', (database) => {
+  const stores = makeFileStores();
+  let clock = new ManualClock('2026-11-23T09:00:00.000Z');
+  beforeEach(() => {
+    clock = new ManualClock('2026-11-23T09:00:00.000Z');
+  });
+  const deps = () => ({ db: database().db, files: stores.files, clock, logger: createLogger('silent') });
+  const sentService = () => new SentService(deps());
+  const downloads = () => new DownloadService(deps());
+
+  async function world() {
+    const db = database().db;
+    const laA = await makeLa(db);
+    const laB = await makeLa(db);
+    const sending = await makeSchool(db, laA.number, { name: 'Sending Primary' });
+    const receiving = await makeSchool(db, laB.number, { name: 'Receiving Primary' });
+    const other = await makeSchool(db, laA.number, { name: 'Other Primary' });
+    const user = async (role: Role, org: { laNumber?: string; establishmentNumber?: string }) =>
+      actorOf(await makeUser(db, role, org));
+    return {
+      db,
+      laA,
+      laB,
+      sending,
+      receiving,
+      other,
+      sender: await user('school', { establishmentNumber: sending.number }),
+      receiver: await user('school', { establishmentNumber: receiving.number }),
+      otherSchool: await user('school', { establishmentNumber: other.number }),
+      laUser: await user('la_user', { laNumber: laA.number }),
+    };
+  }
+
+  async function actions(db: Db, id: string) {
+    const rows = await db.selectFrom('audit_events').selectAll().where('subject_id', '=', id).execute();
+    return rows.map((row) => row.action).sort();
+  }
+
+  test('the sender sees its files by state: for collection, rejected and collected', async () => {
+    const w = await world();
+    const waiting = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    const rejected = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      overrides: { status: 'rejected', rejected_at: '2026-11-22T09:00:00.000Z', reject_reason: 'Not ours' },
+    });
+    const collected = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: la(w.laB.number),
+      overrides: { status: 'collected', collected_at: '2026-11-22T09:00:00.000Z' },
+    });
+    await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      overrides: { status: 'removed' },
+    });
+    // Sent by others: not listed.
+    await makeTransfer(w.db, stores.files, { from: school(w.other.number), to: school(w.receiving.number) });
+    await makeTransfer(w.db, stores.files, { from: la(w.laA.number), to: school(w.receiving.number) });
+
+    const ids = async (filter: 'collection' | 'rejected' | 'collected') =>
+      (await sentService().sent(w.sender, filter, DEFAULT_SORT)).map((f) => f.id);
+    assert.deepEqual(await ids('collection'), [waiting.row.id]);
+    assert.deepEqual(await ids('rejected'), [rejected.row.id]);
+    assert.deepEqual(await ids('collected'), [collected.row.id]);
+    const [listed] = await sentService().sent(w.sender, 'rejected', DEFAULT_SORT);
+    assert.equal(listed?.party.name, 'Receiving Primary');
+    assert.equal(listed?.rejectReason, 'Not ours');
+    const [toLa] = await sentService().sent(w.sender, 'collected', DEFAULT_SORT);
+    assert.equal(toLa?.party.code, `${w.laB.number}LLLL`);
+    // The LA sees what the LA sent, not what its schools sent.
+    assert.equal((await sentService().sent(w.laUser, 'collection', DEFAULT_SORT)).length, 1);
+  });
+
+  test('a file waiting for collection is removed at once: gone for the recipient, content deleted', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      pupils: [pupil('Brown', { forename: 'Amanda' })],
+    });
+    const found = await sentService().file(w.sender, sent.row.id);
+    assert.equal(found.canRemove, true);
+    assert.equal(found.pupils[0]?.name, 'Brown, Amanda');
+    const key = sent.row.storage_key as string;
+    assert.equal(await stores.raw.exists(key), true);
+
+    clock.advanceMinutes(30);
+    const removed = await sentService().remove(w.sender, sent.row.id);
+    assert.equal(removed.status, 'removed');
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'removed');
+    assert.equal(row?.removed_by, w.sender.userId);
+    assert.equal(row?.removed_at, '2026-11-23T09:30:00.000Z');
+    assert.equal(row?.purged_at, '2026-11-23T09:30:00.000Z');
+    assert.equal(row?.storage_key, null);
+    assert.equal(row?.wrapped_key, null);
+    assert.equal(await stores.raw.exists(key), false, 'the content is deleted');
+    assert.deepEqual(await actions(w.db, sent.row.id), ['file-purged', 'file-removed']);
+
+    assert.deepEqual(await downloads().available(w.receiver, 'ctf', DEFAULT_SORT), []);
+    await assert.rejects(downloads().file(w.receiver, sent.row.id), NotFound);
+    await assert.rejects(downloads().download(w.receiver, 'ctf', [sent.row.id], 'download'), NotFound);
+    // And it has left the sender's lists; removing it again finds nothing.
+    assert.deepEqual(await sentService().sent(w.sender, 'collection', DEFAULT_SORT), []);
+    await assert.rejects(sentService().remove(w.sender, sent.row.id), NotFound);
+  });
+
+  test('a rejected file can be removed; a collected one cannot', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await downloads().reject(w.receiver, 'ctf', sent.row.id, 'Not ours');
+    await sentService().remove(w.sender, sent.row.id);
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'removed');
+
+    const taken = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await readAll((await downloads().download(w.receiver, 'ctf', [taken.row.id], 'download')).stream);
+    await downloads().collect(w.receiver, 'ctf', [taken.row.id]);
+    assert.equal((await sentService().file(w.sender, taken.row.id)).canRemove, false);
+    await assert.rejects(sentService().remove(w.sender, taken.row.id), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.message, /has been collected/);
+      return true;
+    });
+    const row = await getTransfer(w.db, taken.row.id);
+    assert.equal(row?.status, 'collected');
+    assert.ok(row?.storage_key && (await stores.raw.exists(row.storage_key)), 'the content is still there');
+  });
+
+  test("another organisation's file is not found for viewing or removing, the recipient's included", async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    for (const actor of [w.receiver, w.otherSchool, w.laUser]) {
+      await assert.rejects(sentService().file(actor, sent.row.id), NotFound);
+      await assert.rejects(sentService().remove(actor, sent.row.id), NotFound);
+    }
+    // A role that may not send the file's type cannot reach it either (LA notes §5.5).
+    const generic = await makeTransfer(w.db, stores.files, {
+      from: la(w.laA.number),
+      to: school(w.receiving.number),
+      category: 'generic',
+    });
+    const dba = actorOf(await makeUser(w.db, 'la_dba', { laNumber: w.laA.number }));
+    await assert.rejects(sentService().file(dba, generic.row.id), NotFound);
+    assert.equal((await sentService().file(w.laUser, generic.row.id)).canRemove, true);
+    const plasc = actorOf(await makeUser(w.db, 'la_plasc', { laNumber: w.laA.number }));
+    await assert.rejects(
+      sentService().file(plasc, generic.row.id),
+      NotFound,
+      'sent by the LA, not its PLASC inbox',
+    );
+    const fromInbox = await makeTransfer(w.db, stores.files, {
+      from: laInbox(w.laA.number, 'PLAS'),
+      to: school(w.receiving.number),
+      category: 'generic',
+    });
+    assert.equal((await sentService().file(plasc, fromInbox.row.id)).file.id, fromInbox.row.id);
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'available');
+  });
+
+  test('purge: collected content goes 7 days after the last download, rejected 7 days after rejection', async () => {
+    const w = await world();
+    const collected = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    const rejected = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    const waiting = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await readAll((await downloads().download(w.receiver, 'ctf', [collected.row.id], 'download')).stream);
+    await downloads().collect(w.receiver, 'ctf', [collected.row.id]);
+    clock.advanceMinutes(DAY);
+    await downloads().reject(w.receiver, 'ctf', rejected.row.id, 'Not ours');
+
+    // Other tests' files share this database: the checks are about this test's files.
+    const held = async (id: string) => (await getTransfer(w.db, id))?.storage_key != null;
+    clock.advanceMinutes(5 * DAY); // day 6
+    assert.equal((await purgeExpiredContent(w.db, stores.files, clock)).failed, 0);
+    assert.equal(await held(collected.row.id), true);
+    assert.equal(await held(rejected.row.id), true);
+    assert.equal((await downloads().previouslyDownloaded(w.receiver, 'ctf', DEFAULT_SORT)).length, 1);
+    const again = await downloads().download(w.receiver, 'ctf', [collected.row.id], 'again');
+    assert.ok((await readAll(again.stream)).equals(collected.content), 'day 6: downloaded again');
+
+    clock.advanceMinutes(8 * DAY); // 8 days after that download, 8 after the rejection
+    assert.deepEqual(await downloads().previouslyDownloaded(w.receiver, 'ctf', DEFAULT_SORT), []);
+    const result = await purgeExpiredContent(w.db, stores.files, clock);
+    assert.equal(result.failed, 0);
+    assert.ok(result.purged >= 2);
+    for (const file of [collected, rejected]) {
+      const row = await getTransfer(w.db, file.row.id);
+      assert.equal(row?.storage_key, null);
+      assert.equal(row?.wrapped_key, null);
+      assert.equal(row?.purged_at, clock.now().toISOString());
+      assert.equal(row?.filename, file.row.filename, 'the metadata stays');
+      assert.equal(await stores.raw.exists(file.row.storage_key as string), false);
+      assert.ok((await actions(w.db, file.row.id)).includes('file-purged'));
+    }
+    await assert.rejects(downloads().download(w.receiver, 'ctf', [collected.row.id], 'again'), Invalid);
+    // A file waiting to be collected is never purged, however old.
+    const stillWaiting = await getTransfer(w.db, waiting.row.id);
+    assert.equal(stillWaiting?.status, 'available');
+    assert.ok(stillWaiting?.storage_key && (await stores.raw.exists(stillWaiting.storage_key)));
+    // Running again finds nothing more.
+    assert.deepEqual(await purgeExpiredContent(w.db, stores.files, clock), { purged: 0, failed: 0 });
+    assert.equal(await held(waiting.row.id), true);
+  });
+
+  test('purge finishes a removal whose deletion failed, and keeps going when one deletion fails', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    const failing = {
+      remove: async () => {
+        throw new Error('store unreachable');
+      },
+    };
+    await new SentService({ ...deps(), files: failing }).remove(w.sender, sent.row.id);
+    let row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'removed');
+    assert.equal(row?.purged_at, null, 'not purged: the deletion failed');
+    assert.equal(await stores.raw.exists(sent.row.storage_key as string), true);
+
+    const failed = await purgeExpiredContent(w.db, failing, clock);
+    assert.equal(failed.purged, 0);
+    assert.ok(failed.failed >= 1);
+    const result = await purgeExpiredContent(w.db, stores.files, clock);
+    assert.equal(result.failed, 0);
+    assert.ok(result.purged >= 1);
+    row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.storage_key, null);
+    assert.equal(await stores.raw.exists(sent.row.storage_key as string), false);
+  });
+});

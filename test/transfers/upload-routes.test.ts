@@ -1,0 +1,304 @@
+// The Upload pages through fastify.inject: the section page and menu per role, the form, several files
+// in one multipart post with mixed outcomes on one confirmation page, the CSRF check on multipart
+// posts, and the refusals of the HTTP edge (403, 404, no files, too many files).
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Role } from '../../src/auth/permissions.ts';
+import { makeUpn } from '../../src/ctf/upn.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
+import { SCHOOL_UPLOAD_LIMIT } from '../../src/transfers/upload-service.ts';
+import { ctfXml, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+/** The page's text without tags, for asserting on what users read. */
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+/** Where the service navigation's items go. */
+function navigation(html: string): string[] {
+  const nav = /<nav[^>]*aria-label="Menu"[\s\S]*?<\/nav>/.exec(html)?.[0] ?? '';
+  return [...nav.matchAll(/<a class="govuk-service-navigation__link" href="([^"]+)"/g)].map(
+    (m) => m[1] ?? '',
+  );
+}
+
+function ctf(source: string, destination: string, pupils: FixturePupil[]): string {
+  const school = (code: string) => ({ lea: code.slice(0, 3), estab: code.slice(3, 7) });
+  return ctfXml(
+    {
+      style: 'new',
+      version: '25.0',
+      dateTime: '2026-11-20T10:30:00',
+      qualifier: 'full',
+      supplier: 'Fictional MIS 7.2',
+      source: school(source),
+      destination: school(destination),
+    },
+    pupils,
+  );
+}
+
+function pupilsOf(school: string, count: number): FixturePupil[] {
+  return Array.from({ length: count }, (_, n) =>
+    syntheticPupil(n, { lea: school.slice(0, 3), estab: school.slice(3) }, false),
+  );
+}
+
+describeEachEngine('upload pages', (database) => {
+  let t: TestApp;
+  let db: Db;
+  let la: LocalAuthorityRow;
+  let otherLa: LocalAuthorityRow;
+  let school: EstablishmentRow;
+  let dest: EstablishmentRow;
+  let noS2s: EstablishmentRow;
+
+  before(async () => {
+    db = database().db;
+    t = await createTestApp(db);
+    la = await makeLa(db);
+    otherLa = await makeLa(db);
+    school = await makeSchool(db, la.number, { name: 'Hillside Primary School' });
+    dest = await makeSchool(db, otherLa.number, { name: 'Riverside Primary School' });
+    noS2s = await makeSchool(db, otherLa.number, { uses_s2s: 0 });
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function signedIn(role: Role): Promise<{ agent: Agent; userId: string }> {
+    const user = await makeUser(db, role, {
+      laNumber: la.number,
+      establishmentNumber: role === 'school' ? school.number : null,
+    });
+    const agent = new Agent(t.app);
+    const response = await agent.signIn(user.username);
+    assert.equal(response.statusCode, 302, 'signed in');
+    return { agent, userId: user.id };
+  }
+
+  async function recordedBy(userId: string) {
+    const transfers = await db
+      .selectFrom('transfers')
+      .select('filename')
+      .where('uploaded_by', '=', userId)
+      .execute();
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('actor_user_id', '=', userId)
+      .execute();
+    return {
+      transfers: transfers.map((r) => r.filename).sort(),
+      audit: audit
+        .map((r) => r.action)
+        .filter((a) => a !== 'sign-in')
+        .sort(),
+    };
+  }
+
+  test('the Upload page and menu list the items each role may use, in the handbook order', async () => {
+    const { agent } = await signedIn('school');
+    const page = await agent.get('/upload');
+    assert.equal(page.statusCode, 200);
+    const text = textOf(page.body);
+    assert.match(text, /Please select an item from the list/);
+    const labels = [
+      'Upload CTF File',
+      'Upload DAZ/PLASC/School Census File',
+      'Upload CFR File',
+      'Upload Generic File',
+      'Upload Exclusion File',
+      'Upload Admissions File',
+    ];
+    const positions = labels.map((label) => text.indexOf(label));
+    assert.ok(
+      positions.every((p) => p >= 0),
+      'every item is listed',
+    );
+    assert.deepEqual(
+      [...positions].sort((a, b) => a - b),
+      positions,
+      'in the handbook order',
+    );
+    assert.ok(navigation(page.body).includes('/upload'), 'Upload is in the menu');
+
+    const lost = await signedIn('la_lost_pupil');
+    const lostText = textOf((await lost.agent.get('/upload')).body);
+    assert.match(lostText, /Upload Generic File/);
+    assert.doesNotMatch(lostText, /Upload CTF File|Upload Admissions File/);
+
+    const dba = await signedIn('la_dba');
+    const dbaText = textOf((await dba.agent.get('/upload')).body);
+    assert.match(dbaText, /Upload CTF File/);
+    assert.doesNotMatch(dbaText, /Upload Generic File/, 'LA notes §5.5: not LEA Administrators');
+
+    const viewer = await signedIn('la_dba_view');
+    const viewerPage = await viewer.agent.get('/upload');
+    assert.equal(viewerPage.statusCode, 200);
+    assert.match(textOf(viewerPage.body), /Your account cannot send files/);
+    const viewerMenu = navigation(viewerPage.body);
+    assert.ok(
+      viewerMenu.includes('/') && !viewerMenu.includes('/upload'),
+      'no Upload in the menu without any item',
+    );
+  });
+
+  test("the form takes several files, carries its CSRF token first, and states the role's size limit", async () => {
+    const { agent } = await signedIn('school');
+    const page = await agent.get('/upload/ctf');
+    assert.equal(page.statusCode, 200);
+    const form = /<form[^>]*enctype="multipart\/form-data"[\s\S]*?<\/form>/.exec(page.body)?.[0] ?? '';
+    assert.match(form, /action="\/upload\/ctf"/);
+    assert.match(
+      form,
+      /^<form[^>]*>\s*<input type="hidden" name="_csrf" value="[^"]+">/,
+      'the token comes first',
+    );
+    assert.match(form, /<input class="govuk-file-upload[^"]*" id="files" name="files" type="file" multiple/);
+    assert.match(form, /accept=".xml,.XML"/);
+    assert.match(textOf(page.body), /Each file can be up to 4 MB, the limit for files sent by schools/);
+
+    const la = await signedIn('la_user');
+    assert.match(
+      textOf((await la.agent.get('/upload/generic')).body),
+      /up to 10 MB, the limit for files sent by LAs/,
+    );
+  });
+
+  test('several files in one upload: each outcome on one confirmation page', async () => {
+    const { agent, userId } = await signedIn('school');
+    await agent.get('/upload/ctf');
+    const good = `${school.number}_CTF_${dest.number}_001.XML`;
+    const tooBig = `${school.number}_CTF_${dest.number}_002.XML`;
+    const notS2s = `${school.number}_CTF_${noS2s.number}_003.XML`;
+    const warned = `${school.number}_CTF_${dest.number}_004.XML`;
+    const [first, second] = pupilsOf(school.number, 2);
+    assert.ok(first && second);
+    const upn = makeUpn(la.number, school.number.slice(3), '20', '011');
+    const wrongLetter = `${upn[0] === 'A' ? 'B' : 'A'}${upn.slice(1)}`;
+    const big = Buffer.alloc(SCHOOL_UPLOAD_LIMIT + 1, 0x20);
+    const response = await agent.postMultipart('/upload/ctf', [
+      // First, so that the files after it are only read if its rest was drained.
+      { filename: tooBig, content: big },
+      { filename: good, content: ctf(school.number, dest.number, [first, second]) },
+      { filename: notS2s, content: ctf(school.number, noS2s.number, [first]) },
+      {
+        filename: `C:\\Documents\\${warned}`,
+        content: ctf(school.number, dest.number, [{ ...first, upn: wrongLetter }]),
+      },
+    ]);
+    assert.equal(response.statusCode, 200);
+    const text = textOf(response.body);
+    assert.match(text, /2 of 4 files were uploaded; 2 were not\./);
+    assert.match(
+      text,
+      new RegExp(`${good} Uploaded .*Sent to Riverside Primary School \\(${dest.number}\\) Pupils 2`),
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `${tooBig} Not uploaded Why The file is larger than 4 MB, the most a school can send in one file\\.`,
+      ),
+    );
+    assert.match(text, /Make several CTFs with fewer pupils in each/);
+    assert.match(
+      text,
+      new RegExp(
+        `${notS2s} Not uploaded Why The destination school ${noS2s.number} does not use s2s: use MMMMMMMM`,
+      ),
+    );
+    assert.match(
+      text,
+      new RegExp(`${warned} Uploaded .*Warnings .*Pupil 1: The check letter \\(character 1\\) should be`),
+    );
+    assert.match(text, /We have also emailed you the reasons each file was not uploaded/);
+    assert.doesNotMatch(text, new RegExp(first.surname), 'no pupil names on the confirmation');
+
+    assert.deepEqual(await recordedBy(userId), {
+      transfers: [good, warned].sort(),
+      audit: ['file-uploaded', 'file-uploaded', 'upload-refused', 'upload-refused'],
+    });
+  });
+
+  test('a multipart post without a valid CSRF token is refused before any file is read', async () => {
+    const { agent, userId } = await signedIn('school');
+    await agent.get('/upload/ctf');
+    const file = {
+      filename: `${school.number}_CTF_${dest.number}_010.XML`,
+      content: ctf(school.number, dest.number, pupilsOf(school.number, 1)),
+    };
+    for (const options of [{ csrf: false }, { csrf: 'not-the-token' }, { tokenLast: true }]) {
+      const response = await agent.postMultipart('/upload/ctf', [file], options);
+      assert.equal(response.statusCode, 403, JSON.stringify(options));
+      assert.match(response.body, /The form has expired/);
+    }
+    assert.deepEqual(await recordedBy(userId), { transfers: [], audit: [] }, 'nothing recorded');
+    // The same post with its token goes through.
+    await agent.get('/upload/ctf');
+    const ok = await agent.postMultipart('/upload/ctf', [file]);
+    assert.equal(ok.statusCode, 200);
+    assert.deepEqual((await recordedBy(userId)).transfers, [file.filename]);
+
+    const stranger = new Agent(t.app);
+    const signedOut = await stranger.postMultipart('/upload/ctf', [file], { csrf: 'x' });
+    assert.equal(signedOut.statusCode, 302);
+    assert.equal(signedOut.headers.location, '/sign-in');
+  });
+
+  test('a role without the menu item gets 403 for its page and its post; an unknown item is 404', async () => {
+    const { agent, userId } = await signedIn('la_lost_pupil');
+    assert.equal((await agent.get('/upload/ctf')).statusCode, 403);
+    await agent.get('/upload');
+    const file = {
+      filename: `${la.number}LLLL_CTF_${dest.number}_020.XML`,
+      content: ctf(`${la.number}LLLL`, dest.number, pupilsOf(school.number, 1)),
+    };
+    const posted = await agent.postMultipart('/upload/ctf', [file]);
+    assert.equal(posted.statusCode, 403);
+    assert.deepEqual(await recordedBy(userId), { transfers: [], audit: [] });
+    assert.equal((await agent.get('/upload/generic')).statusCode, 200);
+    assert.equal((await agent.get('/upload/unknown')).statusCode, 404);
+    await agent.get('/upload');
+    assert.equal((await agent.postMultipart('/upload/unknown', [file])).statusCode, 404);
+  });
+
+  test('an upload with no file chosen shows the form again with the error', async () => {
+    const { agent } = await signedIn('school');
+    await agent.get('/upload/generic');
+    // A browser sends an empty file input as a part with no name and no content.
+    const empty = await agent.postMultipart('/upload/generic', [{ filename: '', content: '' }]);
+    assert.equal(empty.statusCode, 400);
+    assert.match(errorSummary(empty.body), /Select the files to upload/);
+    assert.match(empty.body, /enctype="multipart\/form-data"/);
+    const form = await agent.post('/upload/generic', {});
+    assert.equal(form.statusCode, 400);
+    assert.match(errorSummary(form.body), /Select the files to upload/);
+  });
+
+  test('more files than one upload takes: the first 20 are checked and the page says so', async () => {
+    const { agent, userId } = await signedIn('school');
+    await agent.get('/upload/generic');
+    const files = Array.from({ length: 22 }, (_, i) => ({
+      filename: `${school.number}_${dest.number}_MANY${String(i).padStart(2, '0')}.CSV`,
+      content: 'a,b\n1,2\n',
+    }));
+    const response = await agent.postMultipart('/upload/generic', files);
+    assert.equal(response.statusCode, 200);
+    const text = textOf(response.body);
+    assert.match(text, /You can upload up to 20 files at once\. Only the first 20 files were checked/);
+    assert.match(text, /All 20 files were uploaded\./);
+    assert.equal((await recordedBy(userId)).transfers.length, 20);
+    assert.doesNotMatch(text, /MANY20|MANY21/);
+  });
+});

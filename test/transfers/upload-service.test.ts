@@ -1,0 +1,902 @@
+// The upload service on both engines: what an accepted file leaves behind (transfer, pupils, audit,
+// outbox, an encrypted blob that decrypts to the same bytes), every kind of refusal (with its reason,
+// nothing stored, the refusal audited and the uploader notified), and crash safety: a process killed
+// between storing the blob and committing the record leaves no transfer, only an unreferenced blob,
+// and the same upload then succeeds.
+//
+// This file is also the crashing child process of that test: run with S2S_UPLOAD_CRASH_CHILD set, it
+// uploads one file with a blob store that stops for ever once the blob is durable, and the test kills it.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Actor } from '../../src/auth/actor.ts';
+import type { Role } from '../../src/auth/permissions.ts';
+import { makeUpn } from '../../src/ctf/upn.ts';
+import { ManualClock, systemClock } from '../../src/platform/clock.ts';
+import { createDatabase } from '../../src/platform/db/database.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
+import { Forbidden } from '../../src/platform/errors.ts';
+import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import type { Category } from '../../src/transfers/categories.ts';
+import { pupilsOf } from '../../src/transfers/repository.ts';
+import {
+  type AcceptedUpload,
+  LA_UPLOAD_LIMIT,
+  type RefusedUpload,
+  SCHOOL_UPLOAD_LIMIT,
+  type UploadBlobStore,
+  type UploadOutcome,
+  UploadService,
+} from '../../src/transfers/upload-service.ts';
+import { type CtfOptions, ctfXml, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+// ---------------------------------------------------------------------------------------------------
+// Files for the test's own schools
+
+/** A CTF 25.0 from `source` to `destination` (7-character codes as in the name) holding pupils. */
+function ctfFor(
+  source: string,
+  destination: string,
+  pupils: number | FixturePupil[] = 2,
+  overrides: Partial<CtfOptions> = {},
+): string {
+  const school = (code: string) => ({ lea: code.slice(0, 3), estab: code.slice(3, 7) });
+  const from = { lea: source.slice(0, 3), estab: /^\d{7}$/.test(source) ? source.slice(3) : '9999' };
+  const list =
+    typeof pupils === 'number'
+      ? Array.from({ length: pupils }, (_, n) => syntheticPupil(n, from, false))
+      : pupils;
+  const options: CtfOptions = {
+    style: 'new',
+    version: '25.0',
+    dateTime: '2026-11-20T10:30:00',
+    qualifier: 'full',
+    supplier: 'Fictional MIS 7.2',
+    source: school(source),
+    destination: school(destination),
+    ...overrides,
+  };
+  return ctfXml(options, list);
+}
+
+/** The clean autumn 2025 census return of the fixtures, rewritten as `school`'s return. */
+function censusFor(school: string): string {
+  return readFileSync(join(FIXTURES, 'census', 'valid-autumn.xml'), 'utf8')
+    .replaceAll('<LEA>916</LEA>', `<LEA>${school.slice(0, 3)}</LEA>`)
+    .replaceAll('<Estab>4001</Estab>', `<Estab>${school.slice(3)}</Estab>`);
+}
+
+function hostile(name: string): Buffer {
+  return readFileSync(join(FIXTURES, 'hostile', name));
+}
+
+/** Bytes that sniff as a zip file. */
+function zipLike(size: number): Buffer {
+  const bytes = Buffer.alloc(size, 0x61);
+  Buffer.from('PK\u0003\u0004', 'latin1').copy(bytes, 0);
+  return bytes;
+}
+
+/** Uneven chunks, as a network upload arrives. */
+function chunked(content: string | Buffer): Readable {
+  const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+  const parts: Buffer[] = [];
+  for (let i = 0, size = 1; i < bytes.length; i += size, size = (size * 7 + 3) % 70_000 || 1) {
+    parts.push(bytes.subarray(i, i + size));
+  }
+  return Readable.from(parts);
+}
+
+function actorOf(user: UserRow): Actor {
+  return {
+    userId: user.id,
+    username: user.username,
+    role: user.role as Role,
+    laNumber: user.la_number,
+    establishmentNumber: user.establishment_number,
+  };
+}
+
+function blobsIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The crashing child (see the top)
+
+interface ChildBrief {
+  url: string;
+  schema?: string;
+  storeDir: string;
+  masterKey: string;
+  actor: Actor;
+  filename: string;
+  content: string;
+}
+
+async function runCrashingChild(brief: ChildBrief): Promise<void> {
+  const db = createDatabase(brief.url, brief.schema ? { schema: brief.schema } : {});
+  const files = new EncryptedFileStore(
+    new DiskFileStore(brief.storeDir),
+    new MasterKey(Buffer.from(brief.masterKey, 'base64')),
+  );
+  const stopsAfterStoring: UploadBlobStore = {
+    async put(content) {
+      const stored = await files.put(content);
+      process.stdout.write(`stored ${stored.storageKey}\n`);
+      // Stay here, blob durable and nothing recorded, until killed.
+      setInterval(() => {}, 60_000);
+      return new Promise<never>(() => {});
+    },
+    remove: (key) => files.remove(key),
+  };
+  await new UploadService({ db, files: stopsAfterStoring, clock: systemClock }).upload(
+    brief.actor,
+    'ctf',
+    brief.filename,
+    Readable.from([Buffer.from(brief.content)]),
+  );
+  throw new Error('the upload finished: it should have stopped after storing its blob');
+}
+
+/** Starts the child, waits until its blob is stored, kills it (SIGKILL) and answers the blob's key. */
+async function crashAfterStoring(brief: ChildBrief): Promise<string> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    env: { ...process.env, S2S_UPLOAD_CRASH_CHILD: JSON.stringify(brief) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const key = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /stored (\S+)\n/.exec(out);
+      if (match?.[1]) resolve(match[1]);
+    });
+    exited.then((code) => reject(new Error(`the child exited (${code}) before storing: ${err}`)));
+  });
+  child.kill('SIGKILL');
+  await exited;
+  return key;
+}
+
+if (process.env.S2S_UPLOAD_CRASH_CHILD) {
+  await runCrashingChild(JSON.parse(process.env.S2S_UPLOAD_CRASH_CHILD) as ChildBrief);
+} else {
+  describeEachEngine('upload service', (database) => {
+    let db: Db;
+    let la: LocalAuthorityRow;
+    let otherLa: LocalAuthorityRow;
+    let school: EstablishmentRow;
+    let dest: EstablishmentRow;
+    let closed: EstablishmentRow;
+    let noS2s: EstablishmentRow;
+    let inactive: EstablishmentRow;
+    let schoolUser: UserRow;
+    let laUser: UserRow;
+    let admissionsUser: UserRow;
+    let lostPupilUser: UserRow;
+    let storeDir: string;
+    let masterKey: MasterKey;
+    let files: EncryptedFileStore;
+    let clock: ManualClock;
+    let service: UploadService;
+
+    before(async () => {
+      db = database().db;
+      la = await makeLa(db, { name: 'Sendershire' });
+      otherLa = await makeLa(db, { name: 'Destinationshire' });
+      school = await makeSchool(db, la.number, { name: 'Sender Primary School' });
+      dest = await makeSchool(db, otherLa.number, { name: 'Destination Primary School' });
+      closed = await makeSchool(db, otherLa.number, { status: 'closed' });
+      noS2s = await makeSchool(db, otherLa.number, { uses_s2s: 0 });
+      inactive = await makeSchool(db, otherLa.number, { active: 0 });
+      schoolUser = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+      laUser = await makeUser(db, 'la_user', { laNumber: la.number });
+      admissionsUser = await makeUser(db, 'la_admissions', { laNumber: la.number });
+      lostPupilUser = await makeUser(db, 'la_lost_pupil', { laNumber: la.number });
+      storeDir = mkdtempSync(join(tmpdir(), 's2s-upload-'));
+      masterKey = MasterKey.generate();
+      files = new EncryptedFileStore(new DiskFileStore(storeDir), masterKey);
+      clock = new ManualClock('2026-11-23T10:00:00.000Z');
+      service = new UploadService({ db, files, clock });
+    });
+    after(() => {
+      rmSync(storeDir, { recursive: true, force: true });
+    });
+
+    const upload = (user: UserRow, category: Category, name: string, content: string | Buffer) =>
+      service.upload(actorOf(user), category, name, chunked(content));
+
+    function accepted(outcome: UploadOutcome): AcceptedUpload {
+      assert.equal(outcome.status, 'accepted', JSON.stringify(outcome));
+      return outcome as AcceptedUpload;
+    }
+
+    function refused(outcome: UploadOutcome): RefusedUpload {
+      assert.equal(outcome.status, 'refused', JSON.stringify(outcome));
+      return outcome as RefusedUpload;
+    }
+
+    const transfersNamed = (filename: string) =>
+      db.selectFrom('transfers').selectAll().where('filename', '=', filename).execute();
+
+    async function outboxFor(template: string, recipient: string) {
+      const rows = await db
+        .selectFrom('notification_outbox')
+        .selectAll()
+        .where('template', '=', template)
+        .where('recipient', '=', recipient)
+        .execute();
+      return rows.map((row) => ({ ...row, payload: JSON.parse(row.payload) as Record<string, unknown> }));
+    }
+
+    /** A refusal leaves no transfer and no blob, one audit record and one email to the uploader. */
+    async function assertRefusalRecorded(user: UserRow, filename: string, outcome: RefusedUpload) {
+      assert.deepEqual(await transfersNamed(filename), [], 'no transfer is recorded');
+      const audit = (
+        await db
+          .selectFrom('audit_events')
+          .selectAll()
+          .where('action', '=', 'upload-refused')
+          .where('actor_user_id', '=', user.id)
+          .execute()
+      ).filter((row) => JSON.parse(row.detail ?? '{}').filename === filename);
+      assert.equal(audit.length, 1, 'the refusal is audited once');
+      const detail = JSON.parse(audit[0]?.detail ?? '{}');
+      assert.deepEqual(detail.reasons, outcome.reasons);
+      assert.equal(audit[0]?.organisation, user.establishment_number ?? user.la_number);
+      const emails = (await outboxFor('upload-refused', user.id)).filter(
+        (n) => n.payload.filename === filename,
+      );
+      assert.equal(emails.length, 1, 'the uploader is notified once');
+      assert.equal(emails[0]?.recipient_kind, 'user');
+      assert.equal(emails[0]?.payload.reasons, outcome.reasons.join('\n'));
+    }
+
+    test('an accepted CTF: transfer, pupils, audit, both emails, and a blob that decrypts to the same bytes', async () => {
+      const name = `${school.number}_CTF_${dest.number}_001.XML`;
+      const content = ctfFor(school.number, dest.number, 3);
+      const blobsBefore = blobsIn(storeDir);
+      const outcome = accepted(await upload(schoolUser, 'ctf', name, content));
+      assert.equal(outcome.filename, name);
+      assert.equal(outcome.pupils, 3);
+      assert.equal(outcome.destination, `Destination Primary School (${dest.number})`);
+      assert.match(
+        outcome.description,
+        new RegExp(`CTF from school ${school.number} to school ${dest.number}`),
+      );
+      assert.deepEqual(outcome.warnings, []);
+
+      const [row, ...others] = await transfersNamed(name);
+      assert.equal(others.length, 0);
+      assert.ok(row);
+      assert.equal(row.id, outcome.transferId);
+      assert.deepEqual(
+        {
+          category: row.category,
+          kind: row.kind,
+          type_code: row.type_code,
+          source_la: row.source_la,
+          source_school: row.source_school,
+          source_inbox: row.source_inbox,
+          dest_kind: row.dest_kind,
+          dest_la: row.dest_la,
+          dest_school: row.dest_school,
+          dest_inbox: row.dest_inbox,
+          lost_reason: row.lost_reason,
+          uploaded_by: row.uploaded_by,
+          uploaded_at: row.uploaded_at,
+          size: row.size,
+          pupil_count: row.pupil_count,
+          status: row.status,
+          master_key_id: row.master_key_id,
+        },
+        {
+          category: 'ctf',
+          kind: 'ctf',
+          type_code: 'CTF',
+          source_la: la.number,
+          source_school: school.number,
+          source_inbox: null,
+          dest_kind: 'school',
+          dest_la: otherLa.number,
+          dest_school: dest.number,
+          dest_inbox: null,
+          lost_reason: null,
+          uploaded_by: schoolUser.id,
+          uploaded_at: '2026-11-23T10:00:00.000Z',
+          size: Buffer.byteLength(content),
+          pupil_count: 3,
+          status: 'available',
+          master_key_id: masterKey.id,
+        },
+      );
+
+      const expected = [0, 1, 2].map((n) =>
+        syntheticPupil(n, { lea: la.number, estab: school.number.slice(3) }, false),
+      );
+      const pupils = await pupilsOf(db, row.id);
+      assert.deepEqual(
+        pupils.map((p) => [p.position, p.upn, p.surname, p.forename, p.middle_names, p.date_of_birth, p.sex]),
+        expected.map((p, i) => [i + 1, p.upn, p.surname, p.forename, p.middleNames ?? null, p.dob, p.sex]),
+      );
+
+      // The blob: one new file on disk, encrypted, decrypting to exactly what was uploaded.
+      assert.equal(blobsIn(storeDir).length, blobsBefore.length + 1);
+      assert.ok(row.storage_key && row.wrapped_key);
+      const onDisk = readFileSync(join(storeDir, row.storage_key));
+      assert.ok(!onDisk.includes(Buffer.from(expected[0]?.surname ?? 'x')), 'stored encrypted');
+      const back = await buffer(
+        await files.get({ storageKey: row.storage_key, wrappedKey: row.wrapped_key, sha256: row.sha256 }),
+      );
+      assert.ok(back.equals(Buffer.from(content)), 'decrypts to the uploaded bytes');
+
+      // Audit: who, which organisation, which file, how many pupils; no pupil data.
+      const audit = await db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'file-uploaded')
+        .where('subject_id', '=', row.id)
+        .execute();
+      assert.equal(audit.length, 1);
+      assert.equal(audit[0]?.actor_user_id, schoolUser.id);
+      assert.equal(audit[0]?.actor_username, schoolUser.username);
+      assert.equal(audit[0]?.organisation, school.number);
+      assert.equal(audit[0]?.subject_type, 'transfer');
+      assert.deepEqual(JSON.parse(audit[0]?.detail ?? '{}'), {
+        filename: name,
+        category: 'ctf',
+        kind: 'ctf',
+        destination: dest.number,
+        pupils: 3,
+        size: Buffer.byteLength(content),
+      });
+
+      // Handbook §6: the destination school is told, the sending school gets its confirmation.
+      const told = (await outboxFor('ctf-uploaded', dest.number)).filter((n) => n.payload.filename === name);
+      assert.equal(told.length, 1);
+      assert.equal(told[0]?.recipient_kind, 'school');
+      assert.equal(told[0]?.payload.senderName, `Sender Primary School (${school.number})`);
+      const confirmed = (await outboxFor('upload-confirmed', school.number)).filter(
+        (n) => n.payload.filename === name,
+      );
+      assert.equal(confirmed.length, 1);
+      assert.equal(confirmed[0]?.recipient_kind, 'school');
+      for (const text of [audit[0]?.detail ?? '', JSON.stringify(told), JSON.stringify(confirmed)]) {
+        for (const pupil of expected) {
+          assert.ok(!text.includes(pupil.surname) && !text.includes(pupil.upn), 'no pupil data');
+        }
+      }
+    });
+
+    test('UPN problems are warnings on an accepted CTF, not refusals', async () => {
+      const good = syntheticPupil(0, { lea: la.number, estab: school.number.slice(3) }, false);
+      const upn = makeUpn(la.number, school.number.slice(3), '20', '011');
+      const wrongLetter = `${upn[0] === 'A' ? 'B' : 'A'}${upn.slice(1)}`;
+      const name = `${school.number}_CTF_${dest.number}_002.XML`;
+      const outcome = accepted(
+        await upload(
+          schoolUser,
+          'ctf',
+          name,
+          ctfFor(school.number, dest.number, [good, { ...good, upn: wrongLetter }]),
+        ),
+      );
+      assert.equal(outcome.pupils, 2);
+      assert.equal(outcome.warnings.length, 1);
+      assert.match(outcome.warnings[0] ?? '', /^Pupil 2: The check letter \(character 1\) should be/);
+      const [row] = await transfersNamed(name);
+      assert.equal((await pupilsOf(db, row?.id ?? ''))[1]?.upn, wrongLetter, 'kept as written');
+    });
+
+    test('a lost-pupil CTF is stored for the lost pupils database, and only the sender is emailed', async () => {
+      for (const [code, reason, sequence] of [
+        ['XXXXXXXX', 'destination-unknown', '003'],
+        ['MMMMMMMM', 'left-maintained-sector', '004'],
+      ] as const) {
+        const name = `${school.number}_CTF_${code}_${sequence}.XML`;
+        accepted(await upload(schoolUser, 'ctf', name, ctfFor(school.number, code, 1)));
+        const [row] = await transfersNamed(name);
+        assert.equal(row?.dest_kind, 'lost-pupils');
+        assert.equal(row?.lost_reason, reason);
+        assert.equal(row?.dest_la, null);
+        assert.equal(row?.dest_school, null);
+        const all = await db.selectFrom('notification_outbox').selectAll().execute();
+        const mine = all.filter((n) => JSON.parse(n.payload).filename === name);
+        assert.deepEqual(
+          mine.map((n) => [n.template, n.recipient_kind, n.recipient]),
+          [['upload-confirmed', 'school', school.number]],
+        );
+      }
+    });
+
+    test('an LA sends a CTF as LEALLLL; the school is told and the LA gets the confirmation', async () => {
+      const name = `${la.number}LLLL_CTF_${dest.number}_005.XML`;
+      // LAs forward other schools' CTFs with their original header: the source is not compared.
+      accepted(await upload(laUser, 'ctf', name, ctfFor(school.number, dest.number, 1)));
+      const [row] = await transfersNamed(name);
+      assert.deepEqual([row?.source_la, row?.source_school, row?.source_inbox], [la.number, null, null]);
+      const all = await db.selectFrom('notification_outbox').selectAll().execute();
+      const mine = all.filter((n) => JSON.parse(n.payload).filename === name);
+      assert.deepEqual(mine.map((n) => [n.template, n.recipient_kind, n.recipient]).sort(), [
+        ['ctf-uploaded', 'school', dest.number],
+        ['upload-confirmed', 'la', la.number],
+      ]);
+      const audit = await db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('subject_id', '=', row?.id ?? '')
+        .executeTakeFirst();
+      assert.equal(audit?.organisation, la.number);
+    });
+
+    test('census, generic and admissions files are accepted with their checks, and notify nobody', async () => {
+      const census = `${school.number}_SC3_${la.number}LL25_001.XML`;
+      const censusOutcome = accepted(await upload(schoolUser, 'plasc', census, censusFor(school.number)));
+      assert.equal(censusOutcome.pupils, 13, '11 on roll and 2 no longer on roll');
+      const generic = `${school.number}_${la.number}LLLL_SENLIST.ZIP`;
+      accepted(await upload(schoolUser, 'generic', generic, zipLike(1000)));
+      const admissions = `${la.number}ADMS_ATF_${school.number}_26001.XML`;
+      accepted(
+        await upload(
+          admissionsUser,
+          'admissions',
+          admissions,
+          '<?xml version="1.0"?>\n<ATfile><Header/></ATfile>\n',
+        ),
+      );
+      const renamed = `${school.number}_KS1_${la.number}LLLL_005.CSV`;
+      accepted(await upload(schoolUser, 'exclusion', renamed, 'UPN,Result\n'));
+
+      const rows = await db
+        .selectFrom('transfers')
+        .select(['filename', 'kind', 'category', 'dest_kind', 'dest_la', 'source_inbox', 'pupil_count'])
+        .where('filename', 'in', [census, generic, admissions, renamed])
+        .orderBy('filename')
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => [
+          r.filename,
+          r.kind,
+          r.category,
+          r.dest_kind,
+          r.dest_la,
+          r.source_inbox,
+          r.pupil_count,
+        ]),
+        [
+          [admissions, 'admissions', 'admissions', 'school', la.number, 'ADMS', 0],
+          [census, 'census', 'plasc', 'la', la.number, null, 13],
+          [renamed, 'other', 'exclusion', 'la', la.number, null, 0],
+          [generic, 'generic', 'generic', 'la', la.number, null, 0],
+        ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+      );
+      const all = await db.selectFrom('notification_outbox').selectAll().execute();
+      const names = [census, generic, admissions, renamed];
+      assert.deepEqual(
+        all.filter((n) => names.includes(String(JSON.parse(n.payload).filename))),
+        [],
+        'LA notes §5.7: no email for these',
+      );
+    });
+
+    test('a folder path sent by an old browser is dropped from the name', async () => {
+      const name = `${school.number}_CTF_${dest.number}_006.XML`;
+      const outcome = accepted(
+        await upload(schoolUser, 'ctf', `H:\\s2s downloads\\${name}`, ctfFor(school.number, dest.number, 1)),
+      );
+      assert.equal(outcome.filename, name);
+      assert.equal((await transfersNamed(name)).length, 1);
+    });
+
+    // Each refusal: who uploads, through which menu item, the name, the content, and the reason given.
+    const refusals: {
+      what: string;
+      user: () => UserRow;
+      category: Category;
+      name: () => string;
+      content: () => string | Buffer;
+      reason: RegExp;
+      whatToDo?: RegExp;
+    }[] = [
+      {
+        what: 'a name that is not an s2s name',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => 'pupils for Riverside.xml',
+        content: () => ctfFor(school.number, dest.number, 1),
+        reason: /Spaces are not allowed in file names/,
+        whatToDo: /Correct the name/,
+      },
+      {
+        what: 'a CTF name under Upload Generic File',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_CTF_${dest.number}_101.XML`,
+        content: () => ctfFor(school.number, dest.number, 1),
+        reason: /is the name of a CTF, which cannot be sent with Upload Generic File/,
+        whatToDo: /Use Upload CTF File from the Upload menu/,
+      },
+      {
+        what: 'a generic name under Upload CTF File',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_${dest.number}_SENLIST.ZIP`,
+        content: () => zipLike(100),
+        reason: /is the name of a generic file, which cannot be sent with Upload CTF File/,
+        whatToDo: /Upload CFR File, Upload Generic File or Upload Exclusion File/,
+      },
+      {
+        what: "another school's file",
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${inactive.number}_CTF_${dest.number}_102.XML`,
+        content: () => ctfFor(inactive.number, dest.number, 1),
+        reason:
+          /says it comes from school \d{7}, but you are signed in for school \d{7}: the files you send must start with \d{7}/,
+        whatToDo: /only be sent by the school or LA whose number starts its name/,
+      },
+      {
+        what: "an LA user sending as its LA's admissions inbox",
+        user: () => laUser,
+        category: 'admissions',
+        name: () => `${la.number}ADMS_ATF_${school.number}_103.XML`,
+        content: () => '<ATfile/>',
+        reason: /you are signed in for LA \d{3}: the files you send must start with \d{3}LLLL/,
+      },
+      {
+        what: "a census return uploaded by the school's LA",
+        user: () => laUser,
+        category: 'plasc',
+        name: () => `${school.number}_SC3_${la.number}LL25_104.XML`,
+        content: () => censusFor(school.number),
+        reason: /A census return is sent by the school itself/,
+      },
+      {
+        what: 'a destination school that does not exist',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${otherLa.number}9998_105.XML`,
+        content: () => ctfFor(school.number, `${otherLa.number}9998`, 1),
+        reason:
+          /The destination school \d{7} does not exist: check its DfE number in the Establishment Finder/,
+      },
+      {
+        what: 'a destination LA that does not exist',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_999LLLL_SENLIST.ZIP`,
+        content: () => zipLike(100),
+        reason: /The destination LA 999 does not exist/,
+      },
+      {
+        what: 'a closed destination school',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${closed.number}_106.XML`,
+        content: () => ctfFor(school.number, closed.number, 1),
+        reason: /is closed: send the CTF to the school the pupil has moved to, or use XXXXXXXX/,
+      },
+      {
+        what: 'a destination school that does not use s2s (handbook §9)',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${noS2s.number}_107.XML`,
+        content: () => ctfFor(school.number, noS2s.number, 1),
+        reason: /does not use s2s: use MMMMMMMM as the destination \(handbook §9\)/,
+      },
+      {
+        what: 'a destination school whose account is inactive',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${inactive.number}_108.XML`,
+        content: () => ctfFor(school.number, inactive.number, 1),
+        reason: /cannot collect files because its s2s account is inactive/,
+      },
+      {
+        what: 'a file from a school larger than 4 MB',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_BIGSCHOOL.ZIP`,
+        content: () => zipLike(SCHOOL_UPLOAD_LIMIT + 1),
+        reason: /The file is larger than 4 MB, the most a school can send in one file/,
+        whatToDo: /Put the file in a \.ZIP/,
+      },
+      {
+        what: 'a file from an LA larger than 10 MB',
+        user: () => laUser,
+        category: 'generic',
+        name: () => `${la.number}LLLL_${dest.number}_BIGLA.ZIP`,
+        content: () => zipLike(LA_UPLOAD_LIMIT + 1),
+        reason: /The file is larger than 10 MB, the most an LA can send in one file/,
+      },
+      {
+        what: 'an empty file',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_EMPTY.ZIP`,
+        content: () => Buffer.alloc(0),
+        reason: /^The file is empty\.$/,
+      },
+      {
+        what: 'a CTF whose header names other schools',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${dest.number}_109.XML`,
+        content: () => ctfFor(inactive.number, closed.number, 1),
+        reason:
+          /The file name says this CTF comes from school \d{7}, but its header names school \d{7} in <SourceSchool>/,
+      },
+      {
+        what: 'a lost-pupil CTF holding 2 pupils',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_XXXXXXXX_110.XML`,
+        content: () => ctfFor(school.number, 'XXXXXXXX', 2),
+        reason: /must hold exactly one pupil, and this one holds 2/,
+      },
+      {
+        what: 'a CTF holding no pupils',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_MMMMMMMM_111.XML`,
+        content: () => ctfFor(school.number, 'MMMMMMMM', 0),
+        reason: /The file holds no pupils/,
+      },
+      {
+        what: 'a CTF name on a file that is not XML',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${dest.number}_112.XML`,
+        content: () => hostile('not-xml.csv.xml'),
+        reason: /^The file cannot be read as a CTF: The file is not well-formed XML/,
+        whatToDo: /Check you chose the right file/,
+      },
+      {
+        what: 'a CTF name on a file that is not a CTF',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${dest.number}_113.XML`,
+        content: () => censusFor(school.number),
+        reason: /This is not a Common Transfer File: its first element is <Message>/,
+      },
+      {
+        what: 'a CTF with an external entity (XXE)',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${dest.number}_114.XML`,
+        content: () => hostile('xxe-external-entity.xml'),
+        reason: /DOCTYPE.*refused for safety/,
+      },
+      {
+        what: 'an admissions file with an entity bomb',
+        user: () => admissionsUser,
+        category: 'admissions',
+        name: () => `${la.number}ADMS_ATF_${school.number}_115.XML`,
+        content: () => hostile('billion-laughs.xml'),
+        reason: /^The file cannot be read as an admissions file: .*DOCTYPE/,
+      },
+      {
+        what: 'an admissions file cut off mid-element',
+        user: () => admissionsUser,
+        category: 'admissions',
+        name: () => `${la.number}ADMS_ATF_${school.number}_116.XML`,
+        content: () => hostile('truncated.xml'),
+        reason: /^The file cannot be read as an admissions file: /,
+      },
+      {
+        what: 'a census return for another term than its name',
+        user: () => schoolUser,
+        category: 'plasc',
+        name: () => `${school.number}_SC2_${la.number}LL25_117.XML`,
+        content: () => censusFor(school.number),
+        reason:
+          /The file name and the return do not agree: the file name \(SC2\) is for the .* census, the return for the .* census/,
+      },
+      {
+        what: 'a census return of another school',
+        user: () => schoolUser,
+        category: 'plasc',
+        name: () => `${school.number}_SC3_${la.number}LL25_118.XML`,
+        content: () => censusFor(inactive.number),
+        reason: /the file name is for school \d{7}, the return for \d{7}/,
+      },
+      {
+        what: 'a generic file whose content is not what its extension says',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_REPORT.PDF`,
+        content: () => 'This is plain text, not a PDF.',
+        reason: /The file is named \.PDF but its content is not a PDF document/,
+      },
+      {
+        what: 'a renamed program',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_TOOLS.ZIP`,
+        content: () => Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 0)]),
+        reason: /is named \.ZIP but its content is not a zip file/,
+      },
+      {
+        what: 'an unsafe type of file',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_TOOLS.EXE`,
+        content: () => Buffer.from('MZ'),
+        reason: /Files ending \.EXE cannot be sent/,
+      },
+    ];
+
+    for (const c of refusals) {
+      test(`refused: ${c.what}`, async () => {
+        const user = c.user();
+        const name = c.name();
+        const blobsBefore = blobsIn(storeDir);
+        const outcome = refused(await upload(user, c.category, name, c.content()));
+        assert.ok(
+          outcome.reasons.some((reason) => c.reason.test(reason)),
+          `${JSON.stringify(outcome.reasons)} has ${c.reason}`,
+        );
+        assert.ok(outcome.whatToDo.length > 0);
+        if (c.whatToDo) assert.match(outcome.whatToDo, c.whatToDo);
+        assert.deepEqual(blobsIn(storeDir), blobsBefore, 'nothing stored');
+        await assertRefusalRecorded(user, name, outcome);
+      });
+    }
+
+    test('the same 4 MB + 1 byte file is refused from a school and accepted from an LA', async () => {
+      const content = zipLike(SCHOOL_UPLOAD_LIMIT + 1);
+      refused(await upload(schoolUser, 'generic', `${school.number}_${dest.number}_SIZE.ZIP`, content));
+      accepted(await upload(laUser, 'generic', `${la.number}LLLL_${dest.number}_SIZE.ZIP`, content));
+      accepted(
+        await upload(
+          schoolUser,
+          'generic',
+          `${school.number}_${dest.number}_SIZE4.ZIP`,
+          zipLike(SCHOOL_UPLOAD_LIMIT),
+        ),
+      );
+    });
+
+    test('an oversize file is refused as soon as the limit is passed, and the rest of it drains away', async () => {
+      const stream = new PassThrough();
+      const pending = service.upload(
+        actorOf(schoolUser),
+        'generic',
+        `${school.number}_${dest.number}_EARLY.ZIP`,
+        stream,
+      );
+      stream.write(zipLike(SCHOOL_UPLOAD_LIMIT));
+      stream.write(Buffer.alloc(10));
+      const outcome = refused(await pending);
+      assert.match(outcome.reasons[0] ?? '', /larger than 4 MB/);
+      assert.equal(stream.writableEnded, false, 'answered before the upload ended');
+      // The rest is read and thrown away, so a multipart upload's next file can be read.
+      for (let i = 0; i < 20; i += 1) stream.write(Buffer.alloc(64 * 1024));
+      stream.end();
+      await new Promise((resolve) => stream.on('end', resolve));
+      assert.equal(stream.readableEnded, true);
+    });
+
+    test('a refused name leaves the content unread but drained', async () => {
+      const stream = chunked(zipLike(200_000));
+      refused(await service.upload(actorOf(schoolUser), 'generic', 'not a name.zip', stream));
+      await new Promise((resolve) => (stream.readableEnded ? resolve(null) : stream.on('end', resolve)));
+      assert.equal(stream.readableEnded, true);
+    });
+
+    test('a role without the menu item is forbidden, and nothing is recorded', async () => {
+      const name = `${la.number}LLLL_CTF_${dest.number}_120.XML`;
+      await assert.rejects(
+        upload(lostPupilUser, 'ctf', name, ctfFor(la.number, dest.number, 1)),
+        (error: unknown) => error instanceof Forbidden,
+      );
+      assert.deepEqual(await transfersNamed(name), []);
+    });
+
+    test('when the record cannot be committed, the stored blob is removed and the upload can be retried', async () => {
+      // Every statement of the transaction runs, then it fails instead of committing.
+      const failing = new Proxy(db, {
+        get(target, property) {
+          if (property === 'transaction') {
+            return () => ({
+              execute: (work: (tx: unknown) => Promise<unknown>) =>
+                target.transaction().execute(async (tx) => {
+                  await work(tx);
+                  throw new Error('simulated failure to commit');
+                }),
+            });
+          }
+          const value = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      const name = `${school.number}_CTF_${dest.number}_121.XML`;
+      const content = ctfFor(school.number, dest.number, 2);
+      const blobsBefore = blobsIn(storeDir);
+      await assert.rejects(
+        new UploadService({ db: failing, files, clock }).upload(
+          actorOf(schoolUser),
+          'ctf',
+          name,
+          chunked(content),
+        ),
+        /simulated failure to commit/,
+      );
+      assert.deepEqual(await transfersNamed(name), [], 'no transfer');
+      const pupils = await db.selectFrom('transfer_pupils').select('transfer_id').execute();
+      const transferIds = new Set((await db.selectFrom('transfers').select('id').execute()).map((r) => r.id));
+      assert.ok(
+        pupils.every((p) => transferIds.has(p.transfer_id)),
+        'no pupils without their transfer',
+      );
+      assert.deepEqual(blobsIn(storeDir), blobsBefore, 'the blob was removed');
+      const outcome = accepted(await upload(schoolUser, 'ctf', name, content));
+      assert.equal((await transfersNamed(name))[0]?.id, outcome.transferId, 'the retry is recorded');
+    });
+
+    test('a process killed between storing the blob and committing leaves no transfer, and the upload can be retried', async () => {
+      const { url, schema } = database();
+      const name = `${school.number}_CTF_${dest.number}_122.XML`;
+      const content = ctfFor(school.number, dest.number, 2);
+      const key = await crashAfterStoring({
+        url,
+        schema,
+        storeDir,
+        masterKey: masterKey.toBase64(),
+        actor: actorOf(schoolUser),
+        filename: name,
+        content,
+      });
+
+      // The blob is durable on the store, and nothing refers to it: the upload did not happen.
+      assert.ok(await new DiskFileStore(storeDir).exists(key), 'the orphan blob is on the store');
+      assert.deepEqual(await transfersNamed(name), [], 'no transfer is visible');
+      const referencing = await db
+        .selectFrom('transfers')
+        .select('id')
+        .where('storage_key', '=', key)
+        .execute();
+      assert.deepEqual(referencing, [], 'the orphan blob is unreferenced');
+      const audited = await db
+        .selectFrom('audit_events')
+        .select('detail')
+        .where('action', '=', 'file-uploaded')
+        .execute();
+      assert.ok(!audited.some((a) => (a.detail ?? '').includes(name)), 'no audit record');
+
+      // The same upload now succeeds, with a blob of its own.
+      const outcome = accepted(await upload(schoolUser, 'ctf', name, content));
+      const rows = await transfersNamed(name);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]?.id, outcome.transferId);
+      assert.notEqual(rows[0]?.storage_key, key);
+      assert.deepEqual(
+        await db.selectFrom('transfers').select('id').where('storage_key', '=', key).execute(),
+        [],
+        'the orphan stays unreferenced',
+      );
+    });
+  });
+}
