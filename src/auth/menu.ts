@@ -64,7 +64,7 @@ export const MENU: MenuItem[] = [
   {
     label: 'Upload',
     href: '/upload',
-    capability: 'home.view',
+    capability: 'transfers.sent',
     children: CATEGORIES.map((category) => ({
       label: CATEGORY_INFO[category].uploadLabel,
       href: `/upload/${category}`,

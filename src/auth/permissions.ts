@@ -139,9 +139,9 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   la_lost_pupil_transfer: new Set([...EVERYONE, ...LA_TRANSFERS]),
   la_dba_view: new Set([...EVERYONE, ...DBA_VIEW]),
   // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
+  // Census returns come only from schools, so the PLASC role collects them but does not send them.
   la_plasc: new Set([
     ...EVERYONE,
-    'upload.plasc',
     'upload.generic',
     'download.plasc',
     'download.generic',

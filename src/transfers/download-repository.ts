@@ -21,12 +21,21 @@ function addressedTo(party: ActorParty) {
         return eb.and([eb('dest_kind', '=', 'school'), eb('dest_school', '=', party.establishmentNumber)]);
       case 'la':
         return eb.and([eb('dest_kind', '=', 'la'), eb('dest_la', '=', party.laNumber)]);
-      case 'la-inbox':
-        return eb.and([
+      case 'la-inbox': {
+        const toInbox = eb.and([
           eb('dest_kind', '=', 'la-inbox'),
           eb('dest_la', '=', party.laNumber),
           eb('dest_inbox', '=', party.inbox),
         ]);
+        if (party.inbox !== 'PLAS') return toInbox;
+        // Census returns (LEALLyy) are the LA PLASC role's to collect.
+        const censusToLa = eb.and([
+          eb('kind', '=', 'census'),
+          eb('dest_kind', '=', 'la'),
+          eb('dest_la', '=', party.laNumber),
+        ]);
+        return eb.or([toInbox, censusToLa]);
+      }
     }
   };
 }

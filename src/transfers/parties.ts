@@ -36,7 +36,14 @@ export function actorParty(actor: Actor): ActorParty | null {
 
 type Ends = Pick<
   TransferRow,
-  'source_la' | 'source_school' | 'source_inbox' | 'dest_kind' | 'dest_la' | 'dest_school' | 'dest_inbox'
+  | 'kind'
+  | 'source_la'
+  | 'source_school'
+  | 'source_inbox'
+  | 'dest_kind'
+  | 'dest_la'
+  | 'dest_school'
+  | 'dest_inbox'
 >;
 
 export function isSender(party: ActorParty | null, transfer: Ends): boolean {
@@ -67,10 +74,9 @@ export function isRecipient(party: ActorParty | null, transfer: Ends): boolean {
     case 'la':
       return transfer.dest_kind === 'la' && transfer.dest_la === party.laNumber;
     case 'la-inbox':
-      return (
-        transfer.dest_kind === 'la-inbox' &&
-        transfer.dest_inbox === party.inbox &&
-        transfer.dest_la === party.laNumber
-      );
+      if (transfer.dest_la !== party.laNumber) return false;
+      if (transfer.dest_kind === 'la-inbox') return transfer.dest_inbox === party.inbox;
+      // Census returns (LEALLyy) are the LA PLASC role's to collect.
+      return party.inbox === 'PLAS' && transfer.kind === 'census' && transfer.dest_kind === 'la';
   }
 }

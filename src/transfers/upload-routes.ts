@@ -155,9 +155,9 @@ export function uploadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     {
       method: 'GET',
       url: '/upload',
-      // Every signed-in role may open the section page: it lists the Upload menu items the role has,
-      // or says that it has none. Each item's own routes are what need the upload capabilities.
-      access: 'home.view',
+      // Every role that sends files (the same roles as View / Remove Files); each item's own routes
+      // need that item's upload capability.
+      access: 'transfers.sent',
       handler: async (request, reply) => {
         const user = signedInUser(request);
         return reply.page('transfers/views/upload-section.njk', {

@@ -354,20 +354,34 @@ describeEachEngine('download service', (database) => {
     assert.equal(all.filter((n) => n.payload.includes(sent.row.filename)).length, 0);
   });
 
-  test('LA inboxes: the PLASC role collects what is sent to LEAPLAS, other LA roles do not see it', async () => {
+  test('LA inboxes: the PLASC role collects census returns (LEALLyy) and what is sent to LEAPLAS; other LA roles do not see the inbox', async () => {
     const w = await world();
     const plasc = actorOf(await makeUser(w.db, 'la_plasc', { laNumber: w.laA.number }));
     const census = await makeTransfer(w.db, stores.files, {
       from: school(w.receiving.number),
-      to: laInbox(w.laA.number, 'PLAS'),
+      to: la(w.laA.number),
       category: 'plasc',
+    });
+    const toInbox = await makeTransfer(w.db, stores.files, {
+      from: school(w.receiving.number),
+      to: laInbox(w.laA.number, 'PLAS'),
+      category: 'generic',
     });
     assert.deepEqual(
       (await service().available(plasc, 'plasc', DEFAULT_SORT)).map((f) => f.id),
       [census.row.id],
     );
-    assert.deepEqual(await service().available(w.laUser, 'plasc', DEFAULT_SORT), []);
-    await assert.rejects(service().file(w.laUser, census.row.id), NotFound);
+    assert.deepEqual(
+      (await service().available(plasc, 'generic', DEFAULT_SORT)).map((f) => f.id),
+      [toInbox.row.id],
+    );
+    // LEA Users may download PLASC files too (LA notes §1.6), but not the PLASC inbox's own files.
+    assert.deepEqual(
+      (await service().available(w.laUser, 'plasc', DEFAULT_SORT)).map((f) => f.id),
+      [census.row.id],
+    );
+    assert.deepEqual(await service().available(w.laUser, 'generic', DEFAULT_SORT), []);
+    await assert.rejects(service().file(w.laUser, toInbox.row.id), NotFound);
   });
 
   test('every action on a file addressed elsewhere is "not found", whoever asks', async () => {

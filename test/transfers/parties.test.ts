@@ -15,9 +15,17 @@ const actor = (role: Role, laNumber: string | null, establishmentNumber: string 
 
 type Ends = Pick<
   TransferRow,
-  'source_la' | 'source_school' | 'source_inbox' | 'dest_kind' | 'dest_la' | 'dest_school' | 'dest_inbox'
+  | 'kind'
+  | 'source_la'
+  | 'source_school'
+  | 'source_inbox'
+  | 'dest_kind'
+  | 'dest_la'
+  | 'dest_school'
+  | 'dest_inbox'
 >;
 const schoolToSchool: Ends = {
+  kind: 'ctf',
   source_la: '916',
   source_school: '9165402',
   source_inbox: null,
@@ -28,6 +36,7 @@ const schoolToSchool: Ends = {
 };
 const schoolToLa: Ends = { ...schoolToSchool, dest_kind: 'la', dest_la: '916', dest_school: null };
 const laToPlasInbox: Ends = {
+  kind: 'generic',
   source_la: '817',
   source_school: null,
   source_inbox: null,
@@ -78,4 +87,10 @@ test("an LA's general roles receive LEALLLL files; its inboxes only their own", 
   assert.equal(isRecipient(actorParty(actor('la_user', '916')), laToPlasInbox), false);
   assert.equal(isSender(actorParty(actor('la_user', '817')), laToPlasInbox), true);
   assert.equal(isSender(actorParty(actor('la_plasc', '817')), laToPlasInbox), false);
+  // Census returns go to LEALLyy, which the LA's PLASC role collects (as do its general roles).
+  const census: Ends = { ...schoolToLa, kind: 'census' };
+  assert.equal(isRecipient(actorParty(actor('la_plasc', '916')), census), true);
+  assert.equal(isRecipient(actorParty(actor('la_user', '916')), census), true);
+  assert.equal(isRecipient(actorParty(actor('la_admissions', '916')), census), false);
+  assert.equal(isRecipient(actorParty(actor('la_plasc', '817')), census), false);
 });
