@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchCtf } from './ctf.ts';
 import { benchDirectory } from './directory.ts';
+import { benchTransfers, type PhaseResult } from './transfers.ts';
 
 const round = (value: number) => (value >= 100 ? Math.round(value) : Math.round(value * 10) / 10);
 
@@ -59,6 +60,73 @@ const sections: Record<string, () => Promise<string>> = {
         (m) =>
           `| ${modes[m.mode] ?? m.mode} | ${round(m.baselineMB)} MB | ${round(m.sampledPeakGrowthMB)} MB | ${round(m.maxRssGrowthMB)} MB |`,
       ),
+    ].join('\n');
+  },
+  transfers: async () => {
+    const t = await benchTransfers();
+    const mb = (bytes: number) => round(bytes / 2 ** 20);
+    const rate = (p: PhaseResult) => p.bytes / 2 ** 20 / p.seconds;
+    const base = t.targets.find((r) => r.target === 'baseline');
+    const name = (r: (typeof t.targets)[number]) =>
+      r.target === 'baseline' ? 'bare Fastify + @fastify/multipart' : `s2s (${r.engine})`;
+    const ratio = (p: PhaseResult, b: PhaseResult | undefined) =>
+      b && rate(b) > 0 ? `${(rate(p) / rate(b)).toFixed(2)}x` : '';
+    const errors = (p: PhaseResult) =>
+      p.errors === 0
+        ? '0'
+        : `**${p.errors}** (${p.errorSamples.map((e) => e.replace(/\|/g, '/')).join('; ')})`;
+    const cpuMs = (p: PhaseResult) => (p.requests > 0 ? round((p.serverCpuSeconds * 1000) / p.requests) : 0);
+    const clientMs = (p: PhaseResult) =>
+      p.requests > 0 ? round((p.clientCpuSeconds * 1000) / p.requests) : 0;
+    const uploads = t.uploaders * t.uploadsEach;
+    const probe = (p: PhaseResult) =>
+      p.probe
+        ? `${round(p.probe.p50Ms)} / ${round(p.probe.p95Ms)} / ${round(p.probe.maxMs)} ms${p.probe.errors > 0 ? ` (**${p.probe.errors} failed**)` : ''}`
+        : '';
+    const cpuRatio = (p: PhaseResult, b: PhaseResult | undefined) =>
+      b && p.serverCpuSeconds > 0
+        ? `${(b.serverCpuSeconds / b.requests / (p.serverCpuSeconds / p.requests)).toFixed(2)}x`
+        : '';
+    const load = t.targets
+      .map((r) => `${name(r)} ${r.load.before.toFixed(1)} -> ${r.load.after.toFixed(1)}`)
+      .join(', ');
+    const spread = base?.runs
+      ? `The bare route was measured ${base.runs.uploadMBs.length} times (median shown): uploads ${base.runs.uploadMBs.map((v) => round(v)).join(', ')} MB/s; downloads ${base.runs.downloadMBs.map((v) => round(v)).join(', ')} MB/s.`
+      : '';
+    return [
+      `Run ${new Date().toISOString().slice(0, 10)} on ${machine()}.`,
+      '',
+      `File: a CTF 25.0 of ${t.pupils.toLocaleString('en-GB')} pupils, ${mb(t.fileBytes)} MB (${t.fileBytes.toLocaleString('en-GB')} bytes). ` +
+        `Uploads: ${t.uploaders} concurrent uploaders x ${t.uploadsEach} = ${uploads} measured, after one warm-up upload each. ` +
+        `Downloads: ${t.downloaders} concurrent downloaders, ${uploads} files, after one warm-up download each. ` +
+        'Server and client each in their own process (see above).',
+      '',
+      `Load average (1 minute) before -> after each: ${load}. ${spread}`,
+      '',
+      '| upload | uploads | errors | MB/s | uploads/s | p50 | p95 | max | vs bare route | server CPU per upload | vs bare route (server CPU) | client CPU per upload | server peak RSS | meanwhile, GET /healthz p50 / p95 / max |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...t.targets.map(
+        (r) =>
+          `| ${name(r)} | ${r.upload.requests} | ${errors(r.upload)} | ${round(rate(r.upload))} | ${round(r.upload.requests / r.upload.seconds)} | ${round(r.upload.p50Ms)} ms | ${round(r.upload.p95Ms)} ms | ${round(r.upload.maxMs)} ms | ${r.target === 'baseline' ? '1x' : ratio(r.upload, base?.upload)} | ${cpuMs(r.upload)} ms | ${r.target === 'baseline' ? '1x' : cpuRatio(r.upload, base?.upload)} | ${clientMs(r.upload)} ms | ${round(r.serverPeakRssMB)} MB | ${probe(r.upload)} |`,
+      ),
+      '',
+      '| download | downloads | errors | MB/s | downloads/s | p50 | p95 | max | vs bare route | server CPU per download | vs bare route (server CPU) | client CPU per download |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      ...t.targets.flatMap((r) => {
+        const rows = [
+          `| ${r.target === 'baseline' ? 'bare Fastify: GET streams the file from disk' : `s2s (${r.engine}): GET /download/ctf/file (decrypt + SHA-256 check + record)`} | ${r.download.requests} | ${errors(r.download)} | ${round(rate(r.download))} | ${round(r.download.requests / r.download.seconds)} | ${round(r.download.p50Ms)} ms | ${round(r.download.p95Ms)} ms | ${round(r.download.maxMs)} ms | ${r.target === 'baseline' ? '1x' : ratio(r.download, base?.download)} | ${cpuMs(r.download)} ms | ${r.target === 'baseline' ? '1x' : cpuRatio(r.download, base?.download)} | ${clientMs(r.download)} ms |`,
+        ];
+        const s = r.downloadStart;
+        if (s) {
+          const whole: PhaseResult = { ...r.download, seconds: r.download.seconds + s.seconds };
+          rows.push(
+            `| s2s (${r.engine}): before each download, POST confirm + GET the question page | ${s.requests} | ${errors(s)} | | ${round(s.requests / s.seconds)} | ${round(s.p50Ms)} ms | ${round(s.p95Ms)} ms | ${round(s.maxMs)} ms | | ${cpuMs(s)} ms | | ${clientMs(s)} ms |`,
+            `| s2s (${r.engine}): the whole flow (the two rows above, one after the other) | ${r.download.requests} | | ${round(rate(whole))} | ${round(r.download.requests / whole.seconds)} | | | | ${ratio(whole, base?.download)} | ${round(cpuMs(r.download) + cpuMs(s))} ms | ${base ? `${(base.download.serverCpuSeconds / base.download.requests / ((r.download.serverCpuSeconds + s.serverCpuSeconds) / r.download.requests)).toFixed(2)}x` : ''} | |`,
+          );
+        }
+        return rows;
+      }),
+      ...(t.skipped.length > 0 ? ['', `Not measured: ${t.skipped.join('; ')}.`] : []),
     ].join('\n');
   },
 };

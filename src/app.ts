@@ -8,6 +8,7 @@ import { homeRoutes } from './home/routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
 import { createHttpServer } from './platform/web/http.ts';
 import { downloadRoutes } from './transfers/download-routes.ts';
+import { laMonitorRoutes } from './transfers/la-monitor-routes.ts';
 import { sentRoutes } from './transfers/sent-routes.ts';
 import { MAX_FILES_PER_UPLOAD, uploadRoutes } from './transfers/upload-routes.ts';
 import { MAX_UPLOAD_LIMIT } from './transfers/upload-service.ts';
@@ -51,6 +52,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     ...directoryRoutes(deps),
     ...accountsRoutes(deps),
     ...downloadRoutes(deps),
+    ...laMonitorRoutes(deps),
     ...sentRoutes(deps),
     ...uploadRoutes(deps),
   ]);

@@ -40,6 +40,27 @@ export const DOWNLOAD_DESCRIPTIONS: Record<Category, string> = {
 /** The LA notes' order of the Download menu (schools see the CTF, generic and admissions items). */
 const DOWNLOAD_ORDER: Category[] = ['plasc', 'cfr', 'ctf', 'generic', 'exclusion', 'admissions'];
 
+/**
+ * The LA's CTF items (LA notes §5.3), after its CTF download items: the CTF screen's tabs "Files Within
+ * LEA | Incoming Files | Outgoing Files" and "Delete files not collected by schools" on the Download menu.
+ */
+const LA_CTF_ITEMS: MenuItem[] = [
+  {
+    label: 'Monitor CTF Files',
+    href: '/download/ctf/monitor',
+    capability: 'transfers.la-monitor',
+    description:
+      'Files Within LEA, Incoming Files and Outgoing Files: the CTFs of your schools, collected or waiting for collection',
+  },
+  {
+    label: 'Delete Files Not Collected by Schools',
+    href: '/download/ctf/uncollected',
+    capability: 'transfers.la-monitor',
+    description:
+      "CTFs waiting for your schools or your LA, with the pupils' names, UPNs and dates of birth: delete them, or forward them to the right school",
+  },
+];
+
 /** Each type's "Download ... Files" and "Re-Download ... Files" items, as in the LA notes' Download menu. */
 const DOWNLOAD_ITEMS: MenuItem[] = DOWNLOAD_ORDER.flatMap((category) => [
   {
@@ -54,6 +75,7 @@ const DOWNLOAD_ITEMS: MenuItem[] = DOWNLOAD_ORDER.flatMap((category) => [
     capability: downloadCapability(category),
     description: 'Files you collected in the last 7 days, to download again',
   },
+  ...(category === 'ctf' ? LA_CTF_ITEMS : []),
 ]);
 
 export const MENU: MenuItem[] = [

@@ -79,6 +79,12 @@ export const CAPABILITIES = [
    * kind of file (each list and each file still needs its download.<type>).
    */
   'transfers.received',
+  /**
+   * The LA's CTF views (LA notes §5.3): "Files Within LEA | Incoming Files | Outgoing Files" (collected or
+   * for collection), "Delete Files Not Collected by Schools", and forwarding a CTF to the right school
+   * (§4.2). For the LA roles that download CTFs.
+   */
+  'transfers.la-monitor',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
@@ -100,8 +106,17 @@ const DOWNLOAD_ALL: Capability[] = [
   'download.exclusion',
   'download.admissions',
 ];
-/** LA roles that "can upload/download/re-download files" (LA notes §1.6). */
-const LA_TRANSFERS: Capability[] = [...UPLOAD_ALL, ...DOWNLOAD_ALL, 'transfers.sent', 'transfers.received'];
+/**
+ * LA roles that "can upload/download/re-download files" (LA notes §1.6). They download CTFs, so they also
+ * monitor their schools' CTFs and deal with the ones not collected (LA notes §5.3).
+ */
+const LA_TRANSFERS: Capability[] = [
+  ...UPLOAD_ALL,
+  ...DOWNLOAD_ALL,
+  'transfers.sent',
+  'transfers.received',
+  'transfers.la-monitor',
+];
 
 const DBA_VIEW: Capability[] = ['dba.view', 'users.view', 'schools.view', 'la-details.view'];
 const DBA_MANAGE: Capability[] = [...DBA_VIEW, 'users.manage', 'schools.manage', 'la-details.manage'];

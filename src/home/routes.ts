@@ -6,7 +6,7 @@ import { getEstablishment, getLocalAuthority } from '../directory/repository.ts'
 import { NotFound } from '../platform/errors.ts';
 import { whatNeedsAttention } from './service.ts';
 
-export function homeRoutes(deps: Pick<Deps, 'db' | 'config'>): Route[] {
+export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[] {
   return [
     {
       method: 'GET',
@@ -16,7 +16,7 @@ export function homeRoutes(deps: Pick<Deps, 'db' | 'config'>): Route[] {
         const user = signedInUser(request);
         return reply.page('home/views/home.njk', {
           title: 'Home',
-          attention: await whatNeedsAttention(deps.db, user),
+          attention: await whatNeedsAttention(deps.db, user, deps.clock.now()),
           sections: menuFor(user.role).slice(1, -1),
         });
       },

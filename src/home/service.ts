@@ -1,8 +1,17 @@
-// What the home page shows as waiting for the signed-in user's organisation.
+// What the home page shows as waiting for the signed-in user's organisation: files to download (per
+// Download list the user's role has), files it sent that were rejected lately, and the LA
+// administrator's loose ends.
 
 import { can } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import type { Executor } from '../platform/db/schema.ts';
+import { CATEGORIES, CATEGORY_INFO, downloadCapability, uploadCapability } from '../transfers/categories.ts';
+import { daysBefore } from '../transfers/download-listing.ts';
+import { countIncoming, countRejectedOutgoing } from '../transfers/download-repository.ts';
+import { actorParty } from '../transfers/parties.ts';
+
+/** Files rejected this many days ago or less are pointed out to their sender. */
+export const REJECTED_NOTICE_DAYS = 14;
 
 export interface Attention {
   /** Something to do, in a sentence, and where to do it. */
@@ -11,8 +20,54 @@ export interface Attention {
   linkText: string;
 }
 
-export async function whatNeedsAttention(db: Executor, user: SignedInUser): Promise<Attention[]> {
-  const items: Attention[] = [];
+/** "CTF", "PLASC", "generic"...: the kind of file a Download list holds, as a sentence names it. */
+function kindOf(downloadLabel: string): string {
+  const kind = downloadLabel.replace(/^Download /, '').replace(/ Files$/, '');
+  return kind === kind.toUpperCase() ? kind : kind.toLowerCase();
+}
+
+/** Files waiting for the user's organisation, per Download list the user may use, in menu order. */
+async function filesWaiting(db: Executor, user: SignedInUser): Promise<Attention[]> {
+  const party = actorParty(user);
+  const categories = CATEGORIES.filter((category) => can(user.role, downloadCapability(category)));
+  if (!party || categories.length === 0) return [];
+  const counts = await countIncoming(db, party, { categories, status: 'available' });
+  return categories.flatMap((category) => {
+    const count = counts.get(category) ?? 0;
+    if (count === 0) return [];
+    const label = CATEGORY_INFO[category].downloadLabel;
+    return [
+      {
+        text: `${count} ${kindOf(label)} ${count === 1 ? 'file is' : 'files are'} waiting for you to download.`,
+        href: `/download/${category}`,
+        linkText: `Go to ${label}`,
+      },
+    ];
+  });
+}
+
+/** Files the user's organisation sent that were rejected in the last 14 days (View / Remove Files). */
+async function filesRejected(db: Executor, user: SignedInUser, now: Date): Promise<Attention[]> {
+  const party = actorParty(user);
+  if (!party || !can(user.role, 'transfers.sent')) return [];
+  // The categories View / Remove Files shows the user (SentService.categoriesFor).
+  const categories = CATEGORIES.filter((category) => can(user.role, uploadCapability(category)));
+  const count = await countRejectedOutgoing(db, party, {
+    categories,
+    rejectedAfter: daysBefore(now, REJECTED_NOTICE_DAYS),
+  });
+  if (count === 0) return [];
+  return [
+    {
+      text: `${count} ${count === 1 ? 'file you sent has' : 'files you sent have'} been rejected in the last ${REJECTED_NOTICE_DAYS} days: see why, and send ${count === 1 ? 'it' : 'them'} to the right place.`,
+      href: '/sent?show=rejected',
+      linkText: 'Go to Rejected Files',
+    },
+  ];
+}
+
+export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: Date): Promise<Attention[]> {
+  const items: Attention[] = [...(await filesWaiting(db, user)), ...(await filesRejected(db, user, now))];
   if (user.role === 'school' && user.establishmentNumber) {
     const school = await db
       .selectFrom('establishments')

@@ -5,6 +5,7 @@ import type { ExpressionBuilder, Updateable } from 'kysely';
 import type {
   Database,
   Executor,
+  TransferPupilRow,
   TransferRow,
   TransferStatus,
   TransferTable,
@@ -104,6 +105,45 @@ export async function listOutgoing(
     .orderBy('uploaded_at')
     .orderBy('id')
     .execute();
+}
+
+/**
+ * How many files addressed to a party are in a state, per category (the counts of the Download lists
+ * listIncoming fills). Categories with none are left out.
+ */
+export async function countIncoming(
+  db: Executor,
+  party: ActorParty,
+  query: { categories: readonly string[]; status: TransferStatus },
+): Promise<Map<string, number>> {
+  if (query.categories.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('transfers')
+    .select((eb) => ['category', eb.fn.countAll().as('n')])
+    .where(addressedTo(party))
+    .where('status', '=', query.status)
+    .where('category', 'in', query.categories)
+    .groupBy('category')
+    .execute();
+  return new Map(rows.map((row) => [row.category, Number(row.n)]));
+}
+
+/** How many files a party sent were rejected after an instant (ISO), in the given categories. */
+export async function countRejectedOutgoing(
+  db: Executor,
+  party: ActorParty,
+  query: { categories: readonly string[]; rejectedAfter: string },
+): Promise<number> {
+  if (query.categories.length === 0) return 0;
+  const row = await db
+    .selectFrom('transfers')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where(sentBy(party))
+    .where('status', '=', 'rejected')
+    .where('category', 'in', query.categories)
+    .where('rejected_at', '>', query.rejectedAfter)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /**
@@ -243,4 +283,98 @@ export async function markPurged(db: Executor, id: string, storageKey: string, a
     .where('storage_key', '=', storageKey)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The LA's CTF views (LA notes §5.3; la-monitor-service.ts): the CTFs that start or end in an LA. An
+// end is "in the LA" when it is one of the LA's schools or the LA itself (LEALLLL); the PLASC and
+// admissions inboxes never send or receive CTFs. The service checks each row again with laTabOf.
+
+/** The tabs of an LA's CTF monitoring page. */
+export type LaCtfTab = 'within' | 'incoming' | 'outgoing';
+
+/** Sent by one of the LA's schools or by the LA itself. */
+function fromLa(laNumber: string) {
+  return (eb: TransfersExpression) =>
+    eb.and([eb('source_la', '=', laNumber), eb('source_inbox', 'is', null)]);
+}
+
+/** Addressed to one of the LA's schools or to the LA itself. */
+function toLa(laNumber: string) {
+  return (eb: TransfersExpression) =>
+    eb.and([eb('dest_la', '=', laNumber), eb('dest_kind', 'in', ['school', 'la'])]);
+}
+
+/** The negation of fromLa, written out: NOT over a NULL column would drop the row. */
+function notFromLa(laNumber: string) {
+  return (eb: TransfersExpression) =>
+    eb.or([eb('source_la', '!=', laNumber), eb('source_inbox', 'is not', null)]);
+}
+
+/** The negation of toLa, written out (lost-pupil files have no dest_la). */
+function notToLa(laNumber: string) {
+  return (eb: TransfersExpression) =>
+    eb.or([
+      eb('dest_la', 'is', null),
+      eb('dest_la', '!=', laNumber),
+      eb('dest_kind', 'not in', ['school', 'la']),
+    ]);
+}
+
+/** The CTFs of one tab in one state, oldest upload first (the service sorts for display). */
+export async function listLaCtfs(
+  db: Executor,
+  laNumber: string,
+  query: { tab: LaCtfTab; status: TransferStatus },
+): Promise<TransferRow[]> {
+  let q = db
+    .selectFrom('transfers')
+    .selectAll()
+    .where('category', '=', 'ctf')
+    .where('status', '=', query.status);
+  switch (query.tab) {
+    case 'within':
+      q = q.where(fromLa(laNumber)).where(toLa(laNumber));
+      break;
+    case 'incoming':
+      q = q.where(toLa(laNumber)).where(notFromLa(laNumber));
+      break;
+    case 'outgoing':
+      q = q.where(fromLa(laNumber)).where(notToLa(laNumber));
+      break;
+  }
+  return q.orderBy('uploaded_at').orderBy('id').execute();
+}
+
+/** CTFs waiting to be collected by the LA's schools or by the LA itself, from anywhere. */
+export async function listAwaitingInLa(db: Executor, laNumber: string): Promise<TransferRow[]> {
+  return db
+    .selectFrom('transfers')
+    .selectAll()
+    .where('category', '=', 'ctf')
+    .where('status', '=', 'available')
+    .where(toLa(laNumber))
+    .orderBy('uploaded_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** The pupils of several transfers, in each file's order. */
+export async function pupilsOfTransfers(
+  db: Executor,
+  transferIds: readonly string[],
+): Promise<Map<string, TransferPupilRow[]>> {
+  const byTransfer = new Map<string, TransferPupilRow[]>(transferIds.map((id) => [id, []]));
+  const ids = [...byTransfer.keys()];
+  for (let start = 0; start < ids.length; start += 500) {
+    const rows = await db
+      .selectFrom('transfer_pupils')
+      .selectAll()
+      .where('transfer_id', 'in', ids.slice(start, start + 500))
+      .orderBy('transfer_id')
+      .orderBy('position')
+      .execute();
+    for (const row of rows) byTransfer.get(row.transfer_id)?.push(row);
+  }
+  return byTransfer;
 }

@@ -1,8 +1,29 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { Role } from '../../src/auth/permissions.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { la, laInbox, makeTransfer, school, type TransferSpec } from '../support/transfers.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
+
+/** The "Waiting for you" items of the home page: each sentence and where its link goes. */
+function waitingItems(html: string): { text: string; href: string }[] {
+  const section = /<h2 class="govuk-heading-m">Waiting for you<\/h2>([\s\S]*?)<h2/.exec(html)?.[1] ?? '';
+  return [...section.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => {
+    const item = m[1] as string;
+    return {
+      text: item
+        .replace(/<[^>]+>/g, ' ')
+        .replace(/&#39;/g, "'")
+        .replace(/\s+/g, ' ')
+        .trim(),
+      href: (/href="([^"]+)"/.exec(item)?.[1] ?? '').replace(/&amp;/g, '&'),
+    };
+  });
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
 
 describeEachEngine('home, contacts and school details', (database) => {
   let t: TestApp;
@@ -55,6 +76,137 @@ describeEachEngine('home, contacts and school details', (database) => {
     const agent = new Agent(t.app);
     await agent.signIn(user.username);
     assert.match((await agent.get('/')).body, /Nothing is waiting for you/);
+  });
+
+  /**
+   * The "Waiting for you" items a new user of the role sees. Each count of files waiting is checked
+   * against the Download list its link opens: the home page and the list agree.
+   */
+  async function homeOf(db: Db, role: Role, org: { laNumber?: string; establishmentNumber?: string }) {
+    const user = await makeUser(db, role, org);
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const home = await agent.get('/');
+    assert.equal(home.statusCode, 200);
+    const items = waitingItems(home.body);
+    for (const item of items.filter((i) => i.href.startsWith('/download/'))) {
+      const list = await agent.get(item.href);
+      assert.equal(list.statusCode, 200, `${item.href} opens`);
+      const listed = [
+        ...list.body.matchAll(/<input class="govuk-(checkboxes|radios)__input"[^>]* name="file"/g),
+      ];
+      assert.equal(
+        Number(/^\d+/.exec(item.text)?.[0]),
+        listed.length,
+        `${item.text} agrees with ${item.href}`,
+      );
+    }
+    return items;
+  }
+
+  test('a school is told how many files wait in each Download list it has, with a link to each', async () => {
+    const { db } = database();
+    const here = await makeSchool(db, (await makeLa(db)).number, { email: 'office@here.example.sch.uk' });
+    const there = await makeSchool(db, (await makeLa(db)).number);
+    const transfer = (spec: Partial<TransferSpec>) =>
+      makeTransfer(db, t.deps.files, { from: school(there.number), to: school(here.number), ...spec });
+    await transfer({});
+    await transfer({});
+    await transfer({ category: 'generic' });
+    // Not waiting: collected, rejected, removed; or waiting for someone else.
+    await transfer({ overrides: { status: 'collected' } });
+    await transfer({ overrides: { status: 'rejected' } });
+    await transfer({ overrides: { status: 'removed' } });
+    await transfer({ to: school(there.number), from: school(here.number) });
+
+    assert.deepEqual(await homeOf(db, 'school', { establishmentNumber: here.number }), [
+      {
+        text: '2 CTF files are waiting for you to download. Go to Download CTF Files',
+        href: '/download/ctf',
+      },
+      {
+        text: '1 generic file is waiting for you to download. Go to Download Generic Files',
+        href: '/download/generic',
+      },
+    ]);
+  });
+
+  test("an LA's roles each see their own Download lists: the PLASC role its census returns", async () => {
+    const { db } = database();
+    const theLa = await makeLa(db);
+    const aSchool = await makeSchool(db, theLa.number);
+    await makeTransfer(db, t.deps.files, {
+      from: school(aSchool.number),
+      to: la(theLa.number),
+      category: 'plasc',
+    });
+    await makeTransfer(db, t.deps.files, { from: school(aSchool.number), to: la(theLa.number) });
+    await makeTransfer(db, t.deps.files, {
+      from: school(aSchool.number),
+      to: laInbox(theLa.number, 'ADMS'),
+      category: 'admissions',
+    });
+
+    assert.deepEqual(await homeOf(db, 'la_plasc', { laNumber: theLa.number }), [
+      {
+        text: '1 PLASC file is waiting for you to download. Go to Download PLASC Files',
+        href: '/download/plasc',
+      },
+    ]);
+    assert.deepEqual(await homeOf(db, 'la_admissions', { laNumber: theLa.number }), [
+      {
+        text: '1 admissions file is waiting for you to download. Go to Download Admissions Files',
+        href: '/download/admissions',
+      },
+    ]);
+    // The LA's other users have the CTF and, like the PLASC role, the census return; not the file for
+    // the admissions inbox.
+    assert.deepEqual(
+      (await homeOf(db, 'la_user', { laNumber: theLa.number })).map((item) => item.href),
+      ['/download/ctf', '/download/plasc'],
+    );
+    assert.deepEqual(await homeOf(db, 'dfe_collector', {}), [], 'a national role receives no files');
+  });
+
+  test('a sender is told how many of its files were rejected in the last 14 days, with a link to Rejected Files', async () => {
+    const { db } = database();
+    const here = await makeSchool(db, (await makeLa(db)).number, { email: 'office@here.example.sch.uk' });
+    const there = await makeSchool(db, (await makeLa(db)).number);
+    const now = t.clock.now().getTime();
+    const rejected = (daysAgo: number, from = here.number) =>
+      makeTransfer(db, t.deps.files, {
+        from: school(from),
+        to: school(from === here.number ? there.number : here.number),
+        overrides: {
+          status: 'rejected',
+          rejected_at: new Date(now - daysAgo * DAY_MS).toISOString(),
+          reject_reason: 'Not known here',
+        },
+      });
+    await rejected(1);
+    await rejected(13.9);
+    await rejected(14.1); // too long ago
+    await rejected(2, there.number); // rejected by this school, not sent by it
+    await makeTransfer(db, t.deps.files, {
+      from: school(here.number),
+      to: school(there.number),
+      overrides: { status: 'collected' },
+    });
+
+    assert.deepEqual(await homeOf(db, 'school', { establishmentNumber: here.number }), [
+      {
+        text: '2 files you sent have been rejected in the last 14 days: see why, and send them to the right place. Go to Rejected Files',
+        href: '/sent?show=rejected',
+      },
+    ]);
+    const list = await (async () => {
+      const user = await makeUser(db, 'school', { establishmentNumber: here.number });
+      const agent = new Agent(t.app);
+      await agent.signIn(user.username);
+      return agent.get('/sent?show=rejected');
+    })();
+    assert.equal(list.statusCode, 200, 'the link opens Rejected Files');
+    assert.match(list.body, /Rejected Files/);
   });
 
   test("Contacts shows the user's LA contact and the service desk", async () => {

@@ -64,11 +64,18 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
   const stranger = await makeUser(db, 'la_user', { laNumber: otherLa.number });
   const thirdSchool = await makeSchool(db, otherLa.number);
   const transfers = await transferFixtures(db, files, actor, [otherSchool.number, thirdSchool.number]);
+  // A CTF waiting for a school of the actor's LA (the LA's CTF views act on these); "other" waits for a
+  // school of another LA.
+  const waitingInLa = await makeTransfer(db, files, {
+    from: schoolParty(otherSchool.number),
+    to: schoolParty(school.number),
+  });
   const params: Record<string, ParamValues> = {
     id: { own: colleague.id, other: stranger.id },
     number: { own: school.number, other: otherSchool.number },
     transferId: { own: transfers.incoming, other: transfers.other },
     sentTransferId: { own: transfers.sent, other: transfers.other },
+    laTransferId: { own: waitingInLa.row.id, other: transfers.other },
   };
   return { actor, params };
 }

@@ -1,0 +1,370 @@
+// Forwarding a CTF to the right school (LA notes §4.2 and §5.3 "delete or forward as applicable"). The
+// handbook's way is by hand: download the file, rename it so that its destination is the school, upload
+// it again. Here it is one step that keeps what the handbook keeps and records what it cannot:
+//
+// - The new name keeps the original's source and sequence number and names the destination school:
+//   9165402_CTF_916LLLL_007.XML -> 9165402_CTF_8171234_007.XML (the original source stays the sender,
+//   so the school that made the file is the one told when it is collected).
+// - The new name passes the upload's name checks: classifyFilename (a CTF name whose source and
+//   destination differ) and checkParties (the destination school exists, uses s2s, is open and
+//   active). Two of the upload's checks do not apply, on purpose: the source check (the forwarder is
+//   not the source; that is the point of forwarding, see upload-service.ts "Not done here") and the
+//   comparison of the CTF header's destination with the name (the content is forwarded unchanged, as a
+//   renamed file is, so its header still names the first destination). The content itself passed the
+//   upload's checks when it arrived, and is checked against its SHA-256 as it is copied.
+// - The content is decrypted (its SHA-256 checked) and encrypted again under a new data key, into a new
+//   blob of its own. Copying the stored blob and its wrapped key would be cheaper, but then two
+//   transfers would share one blob: purging or removing one (the original is purged 7 days after it is
+//   collected, or at once when removed) would delete the other's content, and one data key would
+//   protect two records with different lifetimes. A copy of its own has neither problem.
+// - The new transfer has forwarded_from = the original's id, the original's pupils, and is waiting
+//   for the school ('available'), uploaded by the forwarding user, now.
+// - The original becomes what the caller says: 'collected' when it was the forwarder's own file (the
+//   LA took it and passed it on, as a download would), 'removed' when it was waiting for another
+//   organisation (a school's file sent to the wrong school: that school must no longer see it). A
+//   removed original's content is deleted at once after the commit, as a sender's removal is
+//   (sent-service.ts); if that fails, the purge job finishes it.
+// - One transaction: the new transfer and its pupils, the original's change (only if it is still in a
+//   state the caller allows, so a school collecting it at the same moment wins cleanly), a
+//   'file-forwarded' audit record on each of the two, and the 'ctf-uploaded' email to the new
+//   destination through the outbox. The blob is stored before the transaction and removed again if the
+//   transaction fails; a crash in between leaves an unreferenced blob and no record, as an upload does.
+// - The original sender is not emailed at the forward: its file is still on its way. It is told when
+//   the school collects the forwarded file (download-service.ts emails the source of a collected CTF).
+//
+// Who may forward which file is the caller's decision (ForwardService checks only the file and the
+// destination): la-monitor-service.ts for an LA's own LLLL files and its schools' uncollected files.
+// The Lost Pupils issue reuses this for "forward to school" from the lost pupils database: its service
+// checks the lost-pupil transfer role, the attestation and that the record is one its LA may act on,
+// then calls forward() with originalBecomes 'collected' (the record stays, for the reports) and
+// onlyLa set to the actor's LA (the attestation is about a school "in your LEA"); the name rule below
+// already turns XXXXXXXX / MMMMMMMM names into school names.
+import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { organisationOf } from '../auth/actor.ts';
+import { scopeOf } from '../auth/permissions.ts';
+import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import { Invalid } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import { destinationLabel, type PartyLabel, sourceLabel } from './download-listing.ts';
+import { organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
+import { purgeContent } from './jobs.ts';
+import { getTransfer, insertTransfer, type NewTransferPupil, pupilsOf } from './repository.ts';
+import { checkParties } from './routing.ts';
+
+export interface ForwardDeps {
+  db: Db;
+  files: Pick<EncryptedFileStore, 'get' | 'put' | 'remove'>;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** What the original becomes once forwarded (see the top of this file). */
+export type OriginalOutcome = 'collected' | 'removed';
+
+export interface ForwardOptions {
+  /** Only schools of this LA may receive it (the lost pupils database's attested forward). */
+  onlyLa?: string;
+}
+
+export interface ForwardRequest extends ForwardOptions {
+  actor: Actor;
+  /** The file to forward, already authorised by the caller. */
+  original: TransferRow;
+  /** The destination school's number as the user typed it. */
+  school: string;
+  originalBecomes: OriginalOutcome;
+  /** The states the original must still be in when the forward is recorded; 'available' unless told. */
+  from?: readonly TransferStatus[];
+}
+
+/** A forward checked and ready to confirm: what the new file will be called and where it will go. */
+export interface ForwardPlan {
+  filename: string;
+  file: ClassifiedFilename;
+  source: PartyLabel;
+  destination: PartyLabel;
+}
+
+export interface ForwardResult {
+  plan: ForwardPlan;
+  /** The new transfer, waiting for the destination school. */
+  forwarded: TransferRow;
+  /** The original, now collected or removed. */
+  original: TransferRow;
+}
+
+/** The form field errors are reported against. */
+export const SCHOOL_FIELD = 'school';
+
+/** A school's DfE number as people write it: 9165402, 916 5402, 916/5402. Null unless 7 digits. */
+export function readSchoolNumber(input: string): string | null {
+  const digits = input.trim().replace(/[\s/-]/g, '');
+  return /^\d{7}$/.test(digits) ? digits : null;
+}
+
+/**
+ * The original's name with another destination: SOURCE_CTF_DEST_NNN.ext -> SOURCE_CTF_school_NNN.ext
+ * (source, type code, sequence and extension kept as written). Null when the original is not a CTF
+ * name (nothing else is forwarded).
+ */
+export function forwardedFilename(originalName: string, school: string): string | null {
+  const classified = classifyFilename(originalName);
+  if (!classified.ok || classified.file.kind !== 'ctf') return null;
+  const parts = originalName.split('_');
+  if (parts.length !== 4) return null;
+  parts[2] = school;
+  return parts.join('_');
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
+function withName(label: PartyLabel): string {
+  return `${label.name} (${label.code})`;
+}
+
+export class ForwardService {
+  constructor(private readonly deps: ForwardDeps) {}
+
+  /**
+   * Checks a forward without making it: the new name, and the destination in the directory. Throws
+   * Invalid (field 'school') with what to do.
+   */
+  async plan(original: TransferRow, schoolInput: string, options: ForwardOptions = {}): Promise<ForwardPlan> {
+    const fail = (message: string): never => {
+      throw Invalid.field(SCHOOL_FIELD, message);
+    };
+    if (schoolInput.trim() === '') fail('Enter the DfE number of the school to forward the file to');
+    const school = readSchoolNumber(schoolInput);
+    if (!school) {
+      fail(
+        "Enter the school's 7-digit DfE number: its LA number and school number, like 9165402. The Establishment Finder has every school's number.",
+      );
+    }
+    const number = school as string;
+    if (original.dest_kind === 'school' && original.dest_school === number) {
+      fail(`${original.filename} is already addressed to school ${number}: enter the school it should go to`);
+    }
+    if (original.source_school === number) {
+      fail(
+        `School ${number} sent ${original.filename}: a file cannot be forwarded to the school it came from`,
+      );
+    }
+    if (options.onlyLa !== undefined && number.slice(0, 3) !== options.onlyLa) {
+      fail(
+        `School ${number} is not a school of LA ${options.onlyLa}: enter the number of one of your schools`,
+      );
+    }
+    const filename = forwardedFilename(original.filename, number);
+    const classified = filename === null ? undefined : classifyFilename(filename);
+    if (!classified?.ok || classified.file.kind !== 'ctf') {
+      // A stored CTF always has a CTF name; anything else is not forwarded.
+      return fail(`${original.filename} cannot be forwarded: only CTFs are forwarded`);
+    }
+    const file = classified.file;
+    const problems = await checkParties(this.deps.db, file);
+    if (problems.length > 0) {
+      throw new Invalid(problems.map((message) => ({ field: SCHOOL_FIELD, message: sentence(message) })));
+    }
+    const draft = this.draft(original, file, { id: '', uploadedBy: '', at: '' });
+    const names = await organisationNames(this.deps.db, [draft]);
+    return {
+      filename: file.name,
+      file,
+      source: sourceLabel(draft, names),
+      destination: destinationLabel(draft, names),
+    };
+  }
+
+  /** Forwards the file (see the top of this file). Throws Invalid when it cannot be, changing nothing. */
+  async forward(request: ForwardRequest): Promise<ForwardResult> {
+    const { db, files, clock, logger } = this.deps;
+    const { actor, original } = request;
+    const from = request.from ?? ['available'];
+    if (!from.includes(original.status)) {
+      throw Invalid.field(
+        SCHOOL_FIELD,
+        `${original.filename} has been ${original.status}: it can no longer be forwarded`,
+      );
+    }
+    const plan = await this.plan(original, request.school, request);
+    if (!original.storage_key || !original.wrapped_key) {
+      throw Invalid.field(SCHOOL_FIELD, `The content of ${original.filename} is no longer held`);
+    }
+
+    // The content, decrypted (and checked against its SHA-256) and encrypted under a new data key.
+    const stored = await files.put(
+      await files.get({
+        storageKey: original.storage_key,
+        wrappedKey: original.wrapped_key,
+        sha256: original.sha256,
+      }),
+    );
+    const removeCopy = () =>
+      files.remove(stored.storageKey).catch((error: unknown) => {
+        logger.warn(
+          { transferId: original.id, error: error instanceof Error ? error.message : String(error) },
+          'could not remove the copy made for a forward that was not recorded',
+        );
+      });
+    if (stored.sha256 !== original.sha256 || stored.size !== original.size) {
+      await removeCopy();
+      throw new Error(`The copy of transfer ${original.id} does not match its record`);
+    }
+
+    const id = randomUUID();
+    const at = clock.now();
+    const iso = at.toISOString();
+    let result: { forwarded: TransferRow; original: TransferRow };
+    try {
+      result = await db.transaction().execute(async (tx) => {
+        const forwarded: TransferRow = {
+          ...this.draft(original, plan.file, { id, uploadedBy: actor.userId, at: iso }),
+          size: stored.size,
+          sha256: stored.sha256,
+          storage_key: stored.storageKey,
+          wrapped_key: stored.wrappedKey,
+          master_key_id: stored.masterKeyId,
+        };
+        const pupils: NewTransferPupil[] = (await pupilsOf(tx, original.id)).map(
+          ({ transfer_id: _t, position: _p, ...pupil }) => pupil,
+        );
+        await insertTransfer(tx, forwarded, pupils);
+        const changed = await updateTransferIfStatus(
+          tx,
+          original.id,
+          from,
+          request.originalBecomes === 'collected'
+            ? { status: 'collected', collected_at: iso }
+            : { status: 'removed', removed_at: iso, removed_by: actor.userId },
+        );
+        if (!changed) {
+          throw Invalid.field(SCHOOL_FIELD, `${original.filename} has just changed: look at the list again`);
+        }
+        const audit = (subject: TransferRow, detail: Record<string, unknown>) =>
+          recordAudit(tx, {
+            at,
+            actorUserId: actor.userId,
+            actorUsername: actor.username,
+            organisation: organisationOf(actor),
+            action: 'file-forwarded',
+            subjectType: 'transfer',
+            subjectId: subject.id,
+            detail: {
+              filename: subject.filename,
+              category: subject.category,
+              pupils: subject.pupil_count,
+              ...detail,
+            },
+          });
+        await audit(original, {
+          forwardedTo: id,
+          newFilename: forwarded.filename,
+          destination: plan.destination.code,
+          originalNow: request.originalBecomes,
+        });
+        await audit(forwarded, {
+          forwardedFrom: original.id,
+          originalFilename: original.filename,
+          destination: plan.destination.code,
+          size: forwarded.size,
+        });
+        await enqueueNotification(tx, {
+          at,
+          template: 'ctf-uploaded',
+          recipientKind: 'school',
+          recipient: forwarded.dest_school as string,
+          payload: {
+            filename: forwarded.filename,
+            transferId: id,
+            sender: plan.source.code,
+            senderName: withName(plan.source),
+            destination: plan.destination.code,
+            destinationName: withName(plan.destination),
+            pupils: forwarded.pupil_count,
+            forwardedBy: await forwarderName(tx, actor),
+            forwardedFrom: original.filename,
+          },
+        });
+        return { forwarded, original: (await getTransfer(tx, original.id)) as TransferRow };
+      });
+    } catch (error) {
+      await removeCopy();
+      throw error;
+    }
+
+    if (request.originalBecomes === 'removed') {
+      try {
+        await purgeContent(db, files, clock, original, 'removed', {
+          userId: actor.userId,
+          username: actor.username,
+          organisation: organisationOf(actor),
+        });
+      } catch (error) {
+        // The original is removed (nobody can download it); the purge job deletes the content later.
+        logger.warn(
+          { transferId: original.id, error: error instanceof Error ? error.message : String(error) },
+          'could not delete the content of a forwarded transfer; the purge job will',
+        );
+      }
+      result.original = (await getTransfer(db, original.id)) ?? result.original;
+    }
+    return { plan, ...result };
+  }
+
+  /** The forwarded transfer's row, from the original and the new name (content columns copied). */
+  private draft(
+    original: TransferRow,
+    file: ClassifiedFilename,
+    facts: { id: string; uploadedBy: string; at: string },
+  ): TransferRow {
+    const destination = file.destination;
+    if (destination.kind !== 'school') throw new Error('A CTF is only forwarded to a school');
+    return {
+      ...original,
+      id: facts.id,
+      filename: file.name,
+      dest_kind: 'school',
+      dest_la: destination.laNumber,
+      dest_school: destination.establishmentNumber,
+      dest_inbox: null,
+      lost_reason: null,
+      uploaded_by: facts.uploadedBy,
+      uploaded_at: facts.at,
+      status: 'available',
+      first_downloaded_at: null,
+      last_downloaded_at: null,
+      downloaded_by: null,
+      collected_at: null,
+      rejected_at: null,
+      rejected_by: null,
+      reject_reason: null,
+      removed_at: null,
+      removed_by: null,
+      purged_at: null,
+      forwarded_from: original.id,
+    };
+  }
+}
+
+/** The forwarding organisation as the email names it: "Testshire LA (916LLLL)" or a school's name. */
+async function forwarderName(db: Executor, actor: Actor): Promise<string> {
+  const organisation = organisationOf(actor);
+  if (!organisation) return 's2s';
+  if (scopeOf(actor.role) === 'school') {
+    const school = await getEstablishment(db, organisation);
+    return school ? `${school.name} (${organisation})` : `School ${organisation}`;
+  }
+  const la = await getLocalAuthority(db, organisation);
+  return la ? `${la.name} LA (${organisation}LLLL)` : `LA ${organisation}`;
+}

@@ -1,0 +1,388 @@
+// The LA's CTF views (LA notes §5.3, with §4.2 for forwarding), for the LA roles that download CTFs
+// (capability transfers.la-monitor):
+//
+// 1. Monitoring: "Files Within LEA | Incoming Files | Outgoing Files", each "For Collection" (waiting)
+//    or "Collected", with the columns of the handbook's screenshot (Destination School, Filename, Source
+//    School, Date Uploaded) and no pupil data ("through this view the pupil's name, DOB or UPN is not
+//    shown"). An end of a file is "in the LA" when it is one of the LA's schools or the LA itself
+//    (LEALLLL), so that every CTF starting or ending in the LA is in exactly one tab:
+//      Files Within LEA  from the LA's schools (or the LA) to the LA's schools (or the LA);
+//      Incoming Files    to the LA's schools or the LA, from outside the LA;
+//      Outgoing Files    from the LA's schools (or the LA) to outside the LA, or to the lost pupils
+//                        database (file names and schools only: no pupil data, as in every tab).
+//    A school-to-LA file (a phase transfer's bulk CTF to 916LLLL) is "within"; the LA's own forwards
+//    to its schools are "within" too, so the LA sees whether they were collected. Rejected and removed
+//    files are in neither state: they are no longer on their way.
+// 2. "Delete Files Not Collected by Schools": the same files waiting for the LA's schools and for the
+//    LA itself (LEALLLL: "files sent to the LA directly as no destination school is known"), with the
+//    pupils' names, UPNs and dates of birth, so the LA can check whether the pupils have arrived; for
+//    each, Delete or Forward.
+//    - Delete: the file is removed (status 'removed', removed_by the LA user; audit 'file-removed' with
+//      the LA as the organisation; its content deleted at once, as a sender's removal is; the purge job
+//      finishes a deletion that fails). Its sender is emailed ('file-removed', to the sending school or
+//      LA): without it, a file the sender thinks is waiting would vanish from its View / Remove Files
+//      with no word, and the handbooks promise the sender a "final email" about each CTF.
+//    - Forward (forward-service.ts): re-addressed to the school the user names. The LA's own LLLL file
+//      becomes 'collected' (the LA took it and passed it on, as the handbook's download-rename-upload
+//      would leave it); a school's uncollected file becomes 'removed' (the wrong school must no longer
+//      see it), its content deleted.
+// 3. Files sent to the LA's LLLL inbox are downloaded from Download CTF Files like any file addressed to
+//    the LA (download-service.ts); nothing is added for them here but Delete and Forward.
+//
+// Every action re-reads the file and checks that it is a CTF waiting for one of the actor's LA's schools
+// or the LA itself; anything else (another LA's schools' files above all) is "not found", never
+// "forbidden", so another LA cannot learn that a file exists.
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { organisationOf } from '../auth/actor.ts';
+import { can, scopeOf } from '../auth/permissions.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import {
+  destinationLabel,
+  type FileListing,
+  listing,
+  type PartyLabel,
+  type PupilDetails,
+  pupilDetails,
+  type Sort,
+  sortListings,
+  sourceLabel,
+} from './download-listing.ts';
+import {
+  type LaCtfTab,
+  listAwaitingInLa,
+  listLaCtfs,
+  organisationNames,
+  pupilsOfTransfers,
+  updateTransferIfStatus,
+} from './download-repository.ts';
+import { isTransferId, senderAddress } from './download-service.ts';
+import { type ForwardPlan, type ForwardResult, ForwardService } from './forward-service.ts';
+import { purgeContent } from './jobs.ts';
+import { getTransfer } from './repository.ts';
+
+export type { LaCtfTab };
+
+export const LA_TABS = ['within', 'incoming', 'outgoing'] as const satisfies readonly LaCtfTab[];
+
+export const LA_TAB_INFO: Record<LaCtfTab, { label: string; description: string }> = {
+  within: {
+    label: 'Files Within LEA',
+    description: 'CTFs from your schools (or your LA) to your schools (or your LA)',
+  },
+  incoming: {
+    label: 'Incoming Files',
+    description: 'CTFs coming into your LA from schools and LAs elsewhere',
+  },
+  outgoing: {
+    label: 'Outgoing Files',
+    description: 'CTFs leaving your LA for other LAs, or for the lost pupils database',
+  },
+};
+
+export const LA_SHOWS = ['collection', 'collected'] as const;
+export type LaShow = (typeof LA_SHOWS)[number];
+
+export const LA_SHOW_INFO: Record<LaShow, { label: string; status: TransferStatus; intro: string }> = {
+  collection: {
+    label: 'For Collection',
+    status: 'available',
+    intro: 'Listed below are all the files awaiting collection by the destination school.',
+  },
+  collected: {
+    label: 'Collected',
+    status: 'collected',
+    intro: 'Listed below are the files collected by the destination school.',
+  },
+};
+
+export function isLaTab(value: unknown): value is LaCtfTab {
+  return (LA_TABS as readonly unknown[]).includes(value);
+}
+
+export function isLaShow(value: unknown): value is LaShow {
+  return (LA_SHOWS as readonly unknown[]).includes(value);
+}
+
+/** Rows per page of the monitoring lists and files per page of the delete page. */
+export const MONITOR_PAGE_SIZE = 100;
+export const AWAITING_PAGE_SIZE = 25;
+
+/** A CTF as the LA's pages list it: both ends by name. `party` is the source, as on Download pages. */
+export interface LaFileListing extends FileListing {
+  source: PartyLabel;
+  destination: PartyLabel;
+  /** Waiting for one of the LA's schools or the LA itself: the LA may delete or forward it. */
+  actionable: boolean;
+}
+
+export interface LaPage<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageCount: number;
+}
+
+export interface LaFile {
+  file: LaFileListing;
+  pupils: PupilDetails[];
+}
+
+export interface LaMonitorDeps {
+  db: Db;
+  files: Pick<EncryptedFileStore, 'get' | 'put' | 'remove'>;
+  clock: Clock;
+  logger: Logger;
+}
+
+type Ends = Pick<TransferRow, 'source_la' | 'source_inbox' | 'dest_kind' | 'dest_la'>;
+
+function fromLa(row: Ends, laNumber: string): boolean {
+  return row.source_la === laNumber && row.source_inbox === null;
+}
+
+function toLa(row: Ends, laNumber: string): boolean {
+  return row.dest_la === laNumber && (row.dest_kind === 'school' || row.dest_kind === 'la');
+}
+
+/** The tab a CTF is in for an LA, or null when it neither starts nor ends there (the SQL's rule). */
+export function laTabOf(row: Ends & Pick<TransferRow, 'category'>, laNumber: string): LaCtfTab | null {
+  if (row.category !== 'ctf') return null;
+  const from = fromLa(row, laNumber);
+  const to = toLa(row, laNumber);
+  if (from && to) return 'within';
+  if (to) return 'incoming';
+  if (from) return 'outgoing';
+  return null;
+}
+
+/** Whether the LA may delete or forward the file: a CTF waiting for its schools or for itself. */
+export function isAwaitingInLa(
+  row: Ends & Pick<TransferRow, 'category' | 'status'>,
+  laNumber: string,
+): boolean {
+  return row.category === 'ctf' && row.status === 'available' && toLa(row, laNumber);
+}
+
+/** Sorts by the column asked for, reusing the Download lists' order (sortListings sorts by `party`). */
+function sortLaListings(files: LaFileListing[], sort: Sort): LaFileListing[] {
+  const byId = new Map(files.map((file) => [file.id, file]));
+  const keyed = files.map((file) => ({
+    ...file,
+    party: sort.key === 'destination' ? file.destination : file.source,
+  }));
+  return sortListings(keyed, sort).map((file) => byId.get(file.id) as LaFileListing);
+}
+
+function paged<T>(all: T[], page: number, size: number): LaPage<T> {
+  const pageCount = Math.max(1, Math.ceil(all.length / size));
+  const current = Math.min(Math.max(1, Math.trunc(page) || 1), pageCount);
+  return {
+    items: all.slice((current - 1) * size, current * size),
+    total: all.length,
+    page: current,
+    pageCount,
+  };
+}
+
+export class LaMonitorService {
+  private readonly forwarding: ForwardService;
+
+  constructor(private readonly deps: LaMonitorDeps) {
+    this.forwarding = new ForwardService(deps);
+  }
+
+  /** One tab of the monitoring page, in one state: names, schools and dates only. */
+  async monitor(
+    actor: Actor,
+    tab: LaCtfTab,
+    show: LaShow,
+    sort: Sort,
+    page = 1,
+  ): Promise<LaPage<LaFileListing>> {
+    const laNumber = this.laOf(actor);
+    const rows = await listLaCtfs(this.deps.db, laNumber, { tab, status: LA_SHOW_INFO[show].status });
+    // Belt and braces: the query already chose only this tab's files.
+    const own = rows.filter((row) => laTabOf(row, laNumber) === tab);
+    return paged(sortLaListings(await this.listings(own, laNumber), sort), page, MONITOR_PAGE_SIZE);
+  }
+
+  /**
+   * "Delete Files Not Collected by Schools": the CTFs waiting for the LA's schools or the LA itself, with
+   * their pupils, by destination school and then oldest first.
+   */
+  async awaiting(actor: Actor, page = 1): Promise<LaPage<LaFile>> {
+    const laNumber = this.laOf(actor);
+    const rows = (await listAwaitingInLa(this.deps.db, laNumber)).filter((row) =>
+      isAwaitingInLa(row, laNumber),
+    );
+    const sorted = sortLaListings(await this.listings(rows, laNumber), {
+      key: 'destination',
+      order: 'ascending',
+    });
+    const shown = paged(sorted, page, AWAITING_PAGE_SIZE);
+    const pupils = await pupilsOfTransfers(
+      this.deps.db,
+      shown.items.map((file) => file.id),
+    );
+    return {
+      ...shown,
+      items: shown.items.map((file) => ({ file, pupils: (pupils.get(file.id) ?? []).map(pupilDetails) })),
+    };
+  }
+
+  /** One CTF addressed to the LA's schools or the LA (waiting, or collected since), with its pupils. */
+  async file(actor: Actor, id: string): Promise<LaFile> {
+    const laNumber = this.laOf(actor, 'NotFound');
+    const row = await this.reachable(actor, id);
+    const [file] = await this.listings([row], laNumber);
+    const pupils = await pupilsOfTransfers(this.deps.db, [row.id]);
+    return { file: file as LaFileListing, pupils: (pupils.get(row.id) ?? []).map(pupilDetails) };
+  }
+
+  /** Delete: the file is removed, its content deleted, its sender told (see the top of this file). */
+  async remove(actor: Actor, id: string): Promise<LaFileListing> {
+    const laNumber = this.laOf(actor, 'NotFound');
+    const row = await this.actionable(actor, id, 'remove');
+    const at = this.deps.clock.now();
+    const removed = await this.deps.db.transaction().execute(async (tx) => {
+      const changed = await updateTransferIfStatus(tx, row.id, ['available'], {
+        status: 'removed',
+        removed_at: at.toISOString(),
+        removed_by: actor.userId,
+      });
+      if (!changed) return undefined;
+      const names = await organisationNames(tx, [row]);
+      const destination = destinationLabel(row, names);
+      await recordAudit(tx, {
+        at,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOf(actor),
+        action: 'file-removed',
+        subjectType: 'transfer',
+        subjectId: row.id,
+        detail: {
+          filename: row.filename,
+          category: row.category,
+          pupils: row.pupil_count,
+          previousStatus: row.status,
+          removedBy: 'la',
+          destination: destination.code,
+        },
+      });
+      const la = names.las.get(laNumber);
+      await enqueueNotification(tx, {
+        at,
+        template: 'file-removed',
+        ...senderAddress(row),
+        payload: {
+          filename: row.filename,
+          removedBy: la ? `${la} LA` : `LA ${laNumber}`,
+          removedByCode: `${laNumber}LLLL`,
+          destinationName: destination.name,
+          destination: destination.code,
+          removedAt: at.toISOString(),
+        },
+      });
+      return (await getTransfer(tx, row.id)) as TransferRow;
+    });
+    if (!removed) {
+      throw Invalid.field(
+        'remove',
+        `${row.filename} has just been collected or changed: look at the list again`,
+      );
+    }
+    try {
+      await purgeContent(this.deps.db, this.deps.files, this.deps.clock, row, 'removed', {
+        userId: actor.userId,
+        username: actor.username,
+        organisation: organisationOf(actor),
+      });
+    } catch (error) {
+      this.deps.logger.warn(
+        { transferId: row.id, error: error instanceof Error ? error.message : String(error) },
+        'could not delete the content of a removed transfer; the purge job will',
+      );
+    }
+    const [file] = await this.listings([removed], laNumber);
+    return file as LaFileListing;
+  }
+
+  /** Forward, step one: the new name and the destination, checked, to confirm. */
+  async forwardPlan(actor: Actor, id: string, school: string): Promise<ForwardPlan> {
+    const row = await this.actionable(actor, id, 'school');
+    return this.forwarding.plan(row, school);
+  }
+
+  /** Forward, step two: done (forward-service.ts). */
+  async forward(actor: Actor, id: string, school: string): Promise<ForwardResult> {
+    const row = await this.actionable(actor, id, 'school');
+    return this.forwarding.forward({
+      actor,
+      original: row,
+      school,
+      // The LA's own file is collected by forwarding it; a school's file is taken away from it.
+      originalBecomes: row.dest_kind === 'la' ? 'collected' : 'removed',
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------
+
+  /**
+   * The actor's LA, for a role with the capability. Lists refuse others (Forbidden); file actions say
+   * "not found", as for any file the actor cannot reach.
+   */
+  private laOf(actor: Actor, refusal: 'Forbidden' | 'NotFound' = 'Forbidden'): string {
+    if (can(actor.role, 'transfers.la-monitor') && scopeOf(actor.role) === 'la' && actor.laNumber) {
+      return actor.laNumber;
+    }
+    throw refusal === 'Forbidden' ? new Forbidden() : new NotFound('The file');
+  }
+
+  /** A CTF addressed to the actor's LA's schools or the LA itself, waiting or collected; else NotFound. */
+  private async reachable(actor: Actor, id: string): Promise<TransferRow> {
+    const laNumber = this.laOf(actor, 'NotFound');
+    const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
+    if (
+      !row ||
+      (row.status !== 'available' && row.status !== 'collected') ||
+      row.category !== 'ctf' ||
+      !toLa(row, laNumber)
+    ) {
+      throw new NotFound('The file');
+    }
+    return row;
+  }
+
+  /** A file the LA may delete or forward now; a collected one is explained, not hidden. */
+  private async actionable(actor: Actor, id: string, field: string): Promise<TransferRow> {
+    const row = await this.reachable(actor, id);
+    if (!isAwaitingInLa(row, this.laOf(actor, 'NotFound'))) {
+      throw Invalid.field(
+        field,
+        `${row.filename} has already been collected by ${row.dest_kind === 'la' ? 'your LA' : 'its school'}, so it can no longer be deleted or forwarded`,
+      );
+    }
+    return row;
+  }
+
+  private async listings(rows: TransferRow[], laNumber: string): Promise<LaFileListing[]> {
+    const names = await organisationNames(this.deps.db, rows);
+    const now = this.deps.clock.now();
+    return rows.map((row) => {
+      const source = sourceLabel(row, names);
+      return {
+        ...listing(row, source, now),
+        source,
+        destination: destinationLabel(row, names),
+        actionable: isAwaitingInLa(row, laNumber),
+      };
+    });
+  }
+}

@@ -1,0 +1,449 @@
+// The core journey of s2s in a real browser (issue 4, "Tests"): a school uploads a CTF for another
+// school; the receiving school checks its pupils, accepts, downloads the very same bytes and says so;
+// the sender sees it collected and the email is recorded. A file the recipient rejects comes back to
+// the sender with the reason, and a file s2s refuses says why. Every page is checked with axe.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { makeUpn } from '../../src/ctf/upn.ts';
+import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
+import { createDatabase } from '../../src/platform/db/database.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { ctfXml, type FixturePupil } from '../fixtures/ctf/generate.ts';
+import { Journey, launchBrowser, type RunningService, signIn, startService } from './browser.ts';
+
+const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
+const RECEIVER = '8171234'; // demo-school-b, St Martha Church of England Primary School (LA 817)
+
+const PUPILS: FixturePupil[] = [
+  {
+    upn: makeUpn('916', '5402', '19', '041'),
+    surname: 'Ashworth',
+    forename: 'Imogen',
+    dob: '2016-03-02',
+    sex: 'F',
+    middleNames: 'Clare',
+  },
+  {
+    upn: makeUpn('916', '5402', '19', '042'),
+    surname: 'Okafor',
+    forename: 'Daniel',
+    dob: '2015-11-19',
+    sex: 'M',
+  },
+];
+
+/** A CTF 25.0 from `source` to `destination` (7-digit numbers), as a school's MIS would write it. */
+function ctf(source: string, destination: string, pupils: FixturePupil[]): Buffer {
+  const school = (number: string) => ({ lea: number.slice(0, 3), estab: number.slice(3) });
+  return Buffer.from(
+    ctfXml(
+      {
+        style: 'new',
+        version: '25.0',
+        dateTime: '2026-11-20T10:30:00',
+        qualifier: 'full',
+        supplier: 'Fictional MIS 7.2',
+        source: { ...school(source), name: 'Cotswold Edge Primary School', academicYear: '2026' },
+        destination: school(destination),
+      },
+      pupils,
+    ),
+  );
+}
+
+const menuLink = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true });
+
+/** The summary card the upload results page shows for one file. */
+const resultCard = (page: Page, filename: string) =>
+  page.locator('.govuk-summary-card').filter({ has: page.getByRole('heading', { name: filename }) });
+
+async function signedIn(browser: Browser, service: RunningService, username: string): Promise<Journey> {
+  const journey = await Journey.open(browser, service.baseUrl);
+  await signIn(journey, username, DEMO_PASSWORD);
+  assert.equal(new URL(journey.page.url()).pathname, '/', `${username} is signed in`);
+  return journey;
+}
+
+/** Upload CTF File: chooses the files (name and bytes, as a browser sends them) and uploads them. */
+async function uploadCtfs(journey: Journey, files: { name: string; buffer: Buffer }[]): Promise<void> {
+  const { page } = journey;
+  await menuLink(page, 'Upload').click();
+  await journey.check();
+  await page.getByRole('link', { name: 'Upload CTF File' }).click();
+  await journey.check();
+  await chooseAndUpload(journey, files);
+}
+
+async function chooseAndUpload(journey: Journey, files: { name: string; buffer: Buffer }[]): Promise<void> {
+  const { page } = journey;
+  // GOV.UK Frontend's file upload shows a button labelled as the field that opens the file chooser.
+  const choosing = page.waitForEvent('filechooser');
+  await page.getByRole('button', { name: 'Choose the files to upload' }).click();
+  const chooser = await choosing;
+  assert.ok(chooser.isMultiple(), 'several files can be chosen at once');
+  await chooser.setFiles(
+    files.map((file) => ({ name: file.name, mimeType: 'text/xml', buffer: file.buffer })),
+  );
+  await page.getByRole('button', { name: 'Upload', exact: true }).click();
+  await journey.check();
+}
+
+/** What the home page lists under "Waiting for you". */
+async function waitingForYou(page: Page): Promise<string> {
+  const heading = page.getByRole('heading', { name: 'Waiting for you' });
+  return (await heading.locator('xpath=following-sibling::*[1]').innerText()).replace(/\s+/g, ' ');
+}
+
+/** The accessible description of an element: the text of the elements its aria-describedby names. */
+async function description(locator: Locator): Promise<string> {
+  const ids = ((await locator.getAttribute('aria-describedby')) ?? '').split(/\s+/).filter(Boolean);
+  const texts = await Promise.all(ids.map((id) => locator.page().locator(`[id="${id}"]`).innerText()));
+  return texts.join(' ').replace(/\s+/g, ' ');
+}
+
+/** The rows of the first table on the page, as the text of each cell. */
+async function tableRows(page: Page, caption?: RegExp): Promise<string[][]> {
+  const table = caption ? page.getByRole('table').filter({ hasText: caption }) : page.getByRole('table');
+  const rows = table.first().locator('tbody tr');
+  const out: string[][] = [];
+  for (const row of await rows.all()) {
+    out.push((await row.locator('td').allInnerTexts()).map((cell) => cell.replace(/\s+/g, ' ').trim()));
+  }
+  return out;
+}
+
+describe('transfers (browser)', () => {
+  let service: RunningService;
+  let browser: Browser;
+  let db: Db;
+  before(async () => {
+    service = await startService();
+    browser = await launchBrowser();
+    db = createDatabase(service.databaseUrl);
+  });
+  after(async () => {
+    await db?.destroy();
+    await browser?.close();
+    await service?.stop();
+  });
+
+  test('a CTF goes from demo-school-a to demo-school-b: pupils checked, accepted, downloaded byte for byte, collected, sender told', async () => {
+    const filename = `${SENDER}_CTF_${RECEIVER}_101.XML`;
+    const content = ctf(SENDER, RECEIVER, PUPILS);
+
+    // demo-school-a uploads the file and sees it accepted.
+    const sender = await signedIn(browser, service, 'demo-school-a');
+    await uploadCtfs(sender, [{ name: filename, buffer: content }]);
+    assert.equal(await sender.page.locator('#upload-summary').innerText(), 'The file was uploaded.');
+    const card = resultCard(sender.page, filename);
+    assert.match(await card.innerText(), /Uploaded/);
+    assert.match(await card.innerText(), /St Martha Church of England Primary School/);
+    assert.match(await card.innerText(), /Pupils\s+2/);
+
+    // demo-school-b, in a browser of its own, is told on its home page that a CTF is waiting, follows
+    // the link to Download CTF Files and opens the file.
+    const receiver = await signedIn(browser, service, 'demo-school-b');
+    const { page } = receiver;
+    assert.match(await waitingForYou(page), /1 CTF file is waiting for you to download\./);
+    await page.getByRole('link', { name: 'Go to Download CTF Files' }).click();
+    await receiver.check();
+    assert.equal(new URL(page.url()).pathname, '/download/ctf');
+    const listed = await tableRows(page);
+    const row = listed.find((cells) => cells.includes(filename));
+    assert.ok(row, `${filename} is listed: ${JSON.stringify(listed)}`);
+    assert.match(row.join(' '), /Cotswold Edge Primary School 9165402/);
+    assert.equal(row.at(-1), '2', 'two pupils');
+
+    await page.getByRole('link', { name: filename }).click();
+    await receiver.check();
+    assert.deepEqual(await tableRows(page, /Pupil details for selected file/i), [
+      [PUPILS[0]?.upn, '2 March 2016', 'Ashworth, Imogen Clare'],
+      [PUPILS[1]?.upn, '19 November 2015', 'Okafor, Daniel'],
+    ]);
+
+    // Accept -> "Do you want to download this file?" Yes -> the download starts by itself.
+    await page.getByRole('button', { name: 'Accept' }).click();
+    await receiver.check();
+    await assert.doesNotReject(
+      page.getByRole('heading', { name: 'Do you want to download this file?' }).waitFor(),
+    );
+    assert.match(await page.locator('main').innerText(), new RegExp(filename));
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Yes' }).click();
+    const download = await downloading;
+    await receiver.check();
+    assert.equal(download.suggestedFilename(), filename);
+    const saved = await download.path();
+    assert.ok((await readFile(saved)).equals(content), 'the downloaded file is byte-identical to the upload');
+
+    // "Was the file downloaded correctly?" Yes: collected.
+    const question = page.getByRole('group', { name: 'Was the file downloaded correctly?' });
+    await question.getByLabel('Yes').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await receiver.check();
+    assert.equal(new URL(page.url()).pathname, '/download/ctf');
+    assert.match(
+      await page.locator('.govuk-notification-banner').innerText(),
+      new RegExp(`${filename} has been collected`),
+    );
+    assert.ok(
+      !(await tableRows(page)).some((cells) => cells.includes(filename)),
+      'no longer waiting for download',
+    );
+
+    // Previously Downloaded CTF Files offers it again; "Download again" without a choice asks for one.
+    await page.getByRole('link', { name: 'Files you have already collected' }).click();
+    await receiver.check();
+    assert.ok((await tableRows(page)).some((cells) => cells.includes(filename)));
+    await page.getByRole('link', { name: filename }).click();
+    await receiver.check();
+    assert.match(await page.locator('main').innerText(), /You can download this file again until/);
+    await page.getByRole('link', { name: 'Back to Previously Downloaded CTF Files' }).click();
+    await receiver.check();
+    await page.getByRole('button', { name: 'Download again' }).click();
+    await receiver.check();
+    assert.match(
+      await page.locator('.govuk-error-summary').innerText(),
+      /Select the files to download again/,
+    );
+    assert.match(
+      await description(page.getByRole('group', { name: 'Files you can download again' })),
+      /Error: Select the files to download again$/,
+    );
+    await page.getByRole('link', { name: 'Select the files to download again' }).click();
+    await receiver.check();
+    assert.equal(new URL(page.url()).hash, '#file', 'the error summary leads to the list');
+    await page.getByLabel(`Select ${filename}`).check();
+    const again = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download again' }).click();
+    assert.ok(
+      (await readFile(await (await again).path())).equals(content),
+      'downloaded again, the same bytes',
+    );
+
+    // The menu's Previously Downloaded Files lists it too, each list with its own button.
+    await menuLink(page, 'Previously Downloaded Files').click();
+    await receiver.check();
+    await assert.doesNotReject(
+      page.getByRole('button', { name: /^Download again\s+from Previously Downloaded CTF Files$/ }).waitFor(),
+    );
+    assert.ok(
+      (await tableRows(page, /can be downloaded again/)).some((cells) => cells.includes(filename)),
+      'under Previously Downloaded Files',
+    );
+    receiver.assertEveryPageChecked();
+    await receiver.close();
+
+    // demo-school-a sees it collected under View / Remove Files.
+    const sent = sender.page;
+    await menuLink(sent, 'View / Remove Files').click();
+    await sender.check();
+    await sent
+      .getByRole('navigation', { name: 'Filter' })
+      .getByRole('link', { name: 'Collected Files' })
+      .click();
+    await sender.check();
+    const collected = (await tableRows(sent)).find((cells) => cells.includes(filename));
+    assert.ok(collected, `${filename} is under Collected Files`);
+    assert.match(collected.join(' '), /St Martha Church of England Primary School 8171234 Collected/);
+    await sent.getByRole('link', { name: filename }).click();
+    await sender.check();
+    assert.match(await sent.locator('.govuk-summary-list').innerText(), /Status\s+Collected/);
+    sender.assertEveryPageChecked();
+    await sender.close();
+
+    // The emails are in the outbox: to the receiver on upload, to the sender on collection.
+    const transfer = await db
+      .selectFrom('transfers')
+      .select(['id', 'status'])
+      .where('filename', '=', filename)
+      .executeTakeFirstOrThrow();
+    assert.equal(transfer.status, 'collected');
+    const emails = await db
+      .selectFrom('notification_outbox')
+      .select(['template', 'recipient_kind', 'recipient', 'payload'])
+      .where('template', 'in', ['ctf-uploaded', 'file-downloaded'])
+      .execute();
+    const about = emails.filter((email) => JSON.parse(email.payload).filename === filename);
+    assert.deepEqual(about.map((email) => [email.template, email.recipient_kind, email.recipient]).sort(), [
+      ['ctf-uploaded', 'school', RECEIVER],
+      ['file-downloaded', 'school', SENDER],
+    ]);
+  });
+
+  test('a CTF demo-school-b rejects comes back to demo-school-a under Rejected Files with the reason', async () => {
+    const filename = `${SENDER}_CTF_${RECEIVER}_102.XML`;
+    const reason = 'Imogen Ashworth has not joined St Martha: she went to Riverside High School instead.';
+    const sender = await signedIn(browser, service, 'demo-school-a');
+    await uploadCtfs(sender, [{ name: filename, buffer: ctf(SENDER, RECEIVER, PUPILS.slice(0, 1)) }]);
+    assert.equal(await sender.page.locator('#upload-summary').innerText(), 'The file was uploaded.');
+
+    const receiver = await signedIn(browser, service, 'demo-school-b');
+    const { page } = receiver;
+    await menuLink(page, 'Download').click();
+    await receiver.check();
+    await page.getByRole('link', { name: 'Download CTF Files' }).click();
+    await receiver.check();
+    // Reject with no file selected, then without a reason, is asked again; then with one.
+    await page.getByRole('button', { name: 'Reject' }).click();
+    await receiver.check();
+    assert.match(await page.locator('.govuk-error-summary').innerText(), /Select one file to reject/);
+    // The checkboxes are one group that tells what to do and what went wrong.
+    const choice = page.getByRole('group', { name: 'Choose the files to accept or reject' });
+    assert.match(
+      await description(choice),
+      /^Select one or more files, .* Error: Select one file to reject$/,
+    );
+    await page.getByLabel(`Select ${filename}`).check();
+    await page.getByRole('button', { name: 'Reject' }).click();
+    await receiver.check();
+    await assert.doesNotReject(page.getByRole('heading', { name: new RegExp(filename) }).waitFor());
+    await page.getByRole('button', { name: 'Reject file' }).click();
+    await receiver.check();
+    assert.match(
+      await page.locator('.govuk-error-summary').innerText(),
+      /Enter why you are rejecting the file/,
+    );
+    await page.getByLabel('Why are you rejecting this file?').fill(reason);
+    await page.getByRole('button', { name: 'Reject file' }).click();
+    await receiver.check();
+    assert.match(
+      await page.locator('.govuk-notification-banner').innerText(),
+      new RegExp(`${filename} has been rejected`),
+    );
+    receiver.assertEveryPageChecked();
+    await receiver.close();
+
+    // demo-school-a's home page says a file came back, and leads to Rejected Files.
+    const sent = sender.page;
+    await menuLink(sent, 'Home').click();
+    await sender.check();
+    assert.match(
+      await waitingForYou(sent),
+      /1 file you sent has been rejected in the last 14 days: see why, and send it to the right place\./,
+    );
+    await sent.getByRole('link', { name: 'Go to Rejected Files' }).click();
+    await sender.check();
+    assert.equal(await sent.getByRole('heading', { level: 2, name: 'Rejected Files' }).count(), 1);
+    const rejected = (await tableRows(sent)).find((cells) => cells.includes(filename));
+    assert.ok(rejected, `${filename} is under Rejected Files`);
+    assert.match(rejected.join(' '), /Rejected/);
+    assert.equal(rejected.at(-1), reason);
+    await sent.getByRole('link', { name: filename }).click();
+    await sender.check();
+    assert.match(
+      await sent.locator('.govuk-summary-list').innerText(),
+      new RegExp(`Reason given\\s+${reason.replace(/[.]/g, '\\.')}`),
+    );
+    sender.assertEveryPageChecked();
+    await sender.close();
+
+    const email = await db
+      .selectFrom('notification_outbox')
+      .select(['recipient', 'payload'])
+      .where('template', '=', 'file-rejected')
+      .execute();
+    assert.ok(
+      email.some((row) => row.recipient === SENDER && JSON.parse(row.payload).reason === reason),
+      'the sender is emailed the reason',
+    );
+  });
+
+  test('of several files uploaded at once, those s2s refuses (a closed school, a school that does not exist) say why and what to do', async () => {
+    const toClosed = `${SENDER}_CTF_9162001_103.XML`;
+    const toNowhere = `${SENDER}_CTF_8179999_104.XML`;
+    const withWarning = `${SENDER}_CTF_${RECEIVER}_106.XML`;
+    // A mistyped UPN (another check letter) does not stop a file: it is uploaded with a warning.
+    const mistyped = { ...(PUPILS[0] as FixturePupil) };
+    mistyped.upn = (mistyped.upn.startsWith('A') ? 'B' : 'A') + mistyped.upn.slice(1);
+    const sender = await signedIn(browser, service, 'demo-school-a');
+    const { page } = sender;
+    await page.goto('/upload/ctf');
+    await sender.check();
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await sender.check();
+    assert.match(await page.locator('.govuk-error-summary').innerText(), /Select the files to upload/);
+
+    await chooseAndUpload(sender, [
+      { name: toClosed, buffer: ctf(SENDER, '9162001', PUPILS.slice(0, 1)) },
+      { name: toNowhere, buffer: ctf(SENDER, '8179999', PUPILS.slice(1)) },
+      { name: withWarning, buffer: ctf(SENDER, RECEIVER, [mistyped]) },
+    ]);
+    assert.equal(
+      await page.locator('#upload-summary').innerText(),
+      '1 of 3 files were uploaded; 2 were not.',
+    );
+    const warned = await resultCard(page, withWarning).innerText();
+    assert.match(warned, /Uploaded/);
+    assert.match(warned, /Warnings/);
+    assert.match(
+      warned,
+      new RegExp(
+        `Pupil 1: The check letter \\(character 1\\) should be ${PUPILS[0]?.upn[0]}, not ${mistyped.upn[0]}`,
+      ),
+    );
+    const closed = await resultCard(page, toClosed).innerText();
+    assert.match(closed, /Not uploaded/);
+    assert.match(
+      closed,
+      /The destination school 9162001 is closed: send the CTF to the school the pupil has moved to/,
+    );
+    assert.match(closed, /What to do/);
+    const nowhere = await resultCard(page, toNowhere).innerText();
+    assert.match(nowhere, /Not uploaded/);
+    assert.match(nowhere, /the destination school 8179999 does not exist/i);
+    assert.match(await page.locator('main').innerText(), /We have also emailed you the reasons/);
+    sender.assertEveryPageChecked();
+    await sender.close();
+
+    const recorded = await db
+      .selectFrom('transfers')
+      .select('filename')
+      .where('filename', 'in', [toClosed, toNowhere, withWarning])
+      .execute();
+    assert.deepEqual(
+      recorded.map((row) => row.filename),
+      [withWarning],
+      'nothing refused is kept',
+    );
+  });
+
+  test('demo-school-a removes a file sent in error; demo-school-b no longer sees it', async () => {
+    const filename = `${SENDER}_CTF_${RECEIVER}_105.XML`;
+    const sender = await signedIn(browser, service, 'demo-school-a');
+    await uploadCtfs(sender, [{ name: filename, buffer: ctf(SENDER, RECEIVER, PUPILS) }]);
+    const { page } = sender;
+    await menuLink(page, 'View / Remove Files').click();
+    await sender.check();
+    await assert.doesNotReject(
+      page.getByRole('heading', { name: 'Files for Collection', level: 2 }).waitFor(),
+    );
+    await page.getByRole('link', { name: filename }).click();
+    await sender.check();
+    assert.deepEqual(await tableRows(page, /Pupil details for selected file/i), [
+      [PUPILS[0]?.upn, '2 March 2016', 'Ashworth, Imogen Clare'],
+      [PUPILS[1]?.upn, '19 November 2015', 'Okafor, Daniel'],
+    ]);
+    await page.getByRole('button', { name: 'Remove file' }).click();
+    await sender.check();
+    await page.getByRole('button', { name: 'Yes, remove this file' }).click();
+    await sender.check();
+    assert.match(
+      await page.locator('.govuk-notification-banner').innerText(),
+      new RegExp(`${filename} has been removed`),
+    );
+    assert.ok(!(await tableRows(page)).some((cells) => cells.includes(filename)));
+    sender.assertEveryPageChecked();
+    await sender.close();
+
+    const receiver = await signedIn(browser, service, 'demo-school-b');
+    await receiver.page.goto('/download/ctf');
+    await receiver.check();
+    assert.ok(!(await receiver.page.locator('main').innerText()).includes(filename));
+    receiver.assertEveryPageChecked();
+    await receiver.close();
+  });
+});

@@ -1,0 +1,378 @@
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { beforeEach, test } from 'node:test';
+import type { Role } from '../../src/auth/permissions.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db, TransferRow } from '../../src/platform/db/schema.ts';
+import { Invalid, NotFound } from '../../src/platform/errors.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import type { StoredFile } from '../../src/platform/storage/encrypted-store.ts';
+import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { ForwardService, forwardedFilename, readSchoolNumber } from '../../src/transfers/forward-service.ts';
+import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
+import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf, la, makeFileStores, makeTransfer, pupil, readAll, school } from '../support/transfers.ts';
+
+test('the forwarded name keeps the source, type, sequence and extension and names the school', () => {
+  assert.equal(forwardedFilename('9165402_CTF_916LLLL_007.XML', '8171234'), '9165402_CTF_8171234_007.XML');
+  assert.equal(forwardedFilename('9165402_ctf_9161234_012.xml', '8171234'), '9165402_ctf_8171234_012.xml');
+  assert.equal(forwardedFilename('916LLLL_CTF_9161234_001.XML', '9165555'), '916LLLL_CTF_9165555_001.XML');
+  // Lost pupils files (the Lost Pupils issue's forward) become school names the same way.
+  assert.equal(forwardedFilename('9165402_CTF_XXXXXXXX_003.XML', '8171234'), '9165402_CTF_8171234_003.XML');
+  assert.equal(forwardedFilename('9165402_CTF_MMMMMMM_004.XML', '8171234'), '9165402_CTF_8171234_004.XML');
+  // Only CTFs are forwarded.
+  assert.equal(forwardedFilename('9165402_KS1_916LLLL_005.XLS', '8171234'), null);
+  assert.equal(forwardedFilename('9165402_916LLLL_NOTES.ZIP', '8171234'), null);
+});
+
+test("a school's number is read as people write it", () => {
+  assert.equal(readSchoolNumber('8171234'), '8171234');
+  assert.equal(readSchoolNumber(' 817 1234 '), '8171234');
+  assert.equal(readSchoolNumber('817/1234'), '8171234');
+  assert.equal(readSchoolNumber('817-1234'), '8171234');
+  assert.equal(readSchoolNumber('817LLLL'), null);
+  assert.equal(readSchoolNumber('81712345'), null);
+  assert.equal(readSchoolNumber(''), null);
+});
+
+describeEachEngine('forwarding a CTF to the right school', (database) => {
+  const stores = makeFileStores();
+  let clock = new ManualClock('2026-11-23T09:00:00.000Z');
+  beforeEach(() => {
+    clock = new ManualClock('2026-11-23T09:00:00.000Z');
+  });
+  /** The encrypted store, with a record of the blobs it was asked to write. */
+  const puts: StoredFile[] = [];
+  const files = {
+    get: stores.files.get.bind(stores.files),
+    remove: stores.files.remove.bind(stores.files),
+    put: async (content: Readable) => {
+      const stored = await stores.files.put(content);
+      puts.push(stored);
+      return stored;
+    },
+  };
+  const deps = () => ({ db: database().db, files, clock, logger: createLogger('silent') });
+  const service = () => new LaMonitorService(deps());
+  const downloads = () => new DownloadService({ ...deps(), files: stores.files });
+
+  async function world() {
+    const db = database().db;
+    const laA = await makeLa(db, { name: 'Ayshire' });
+    const laB = await makeLa(db, { name: 'Beeshire' });
+    const a1 = await makeSchool(db, laA.number, { name: 'A One Primary' });
+    const a2 = await makeSchool(db, laA.number, { name: 'A Two Primary' });
+    const b1 = await makeSchool(db, laB.number, { name: 'B One Primary' });
+    const user = async (role: Role, org: { laNumber?: string; establishmentNumber?: string }) =>
+      actorOf(await makeUser(db, role, org));
+    return {
+      db,
+      laA,
+      laB,
+      a1,
+      a2,
+      b1,
+      laUserA: await user('la_user', { laNumber: laA.number }),
+      laUserB: await user('la_user', { laNumber: laB.number }),
+      schoolA1: await user('school', { establishmentNumber: a1.number }),
+      schoolA2: await user('school', { establishmentNumber: a2.number }),
+    };
+  }
+
+  async function transfersCount(db: Db): Promise<number> {
+    const row = await db
+      .selectFrom('transfers')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  async function auditOf(db: Db, id: string) {
+    return db.selectFrom('audit_events').selectAll().where('subject_id', '=', id).execute();
+  }
+
+  const content = Buffer.from(
+    '<?xml version="1.0"?><CTfile><Header><DocumentName>Common Transfer File</DocumentName></Header><CTFpupilData/></CTfile>\n',
+  );
+
+  test("the LA's own LLLL file: re-addressed under the new name, content identical, original collected", async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_007.XML`,
+      content,
+      pupils: [pupil('Forwardsurname', { forename: 'Robin' }), pupil('Othersurname')],
+    });
+    clock.advanceMinutes(30);
+
+    const count = await transfersCount(w.db);
+    const plan = await service().forwardPlan(w.laUserA, original.row.id, w.a2.number);
+    assert.equal(plan.filename, `${w.b1.number}_CTF_${w.a2.number}_007.XML`);
+    assert.equal(plan.destination.name, 'A Two Primary');
+    assert.equal(await transfersCount(w.db), count, 'a plan changes nothing');
+    assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available');
+
+    const result = await service().forward(
+      w.laUserA,
+      original.row.id,
+      `${w.a2.number.slice(0, 3)}/${w.a2.number.slice(3)}`,
+    );
+    const forwarded = (await getTransfer(w.db, result.forwarded.id)) as TransferRow;
+    assert.equal(forwarded.filename, `${w.b1.number}_CTF_${w.a2.number}_007.XML`);
+    assert.equal(forwarded.forwarded_from, original.row.id);
+    assert.equal(forwarded.status, 'available');
+    assert.equal(forwarded.source_school, w.b1.number, 'the original source stays the sender');
+    assert.equal(forwarded.source_la, w.laB.number);
+    assert.equal(forwarded.dest_kind, 'school');
+    assert.equal(forwarded.dest_school, w.a2.number);
+    assert.equal(forwarded.dest_la, w.laA.number);
+    assert.equal(forwarded.uploaded_by, w.laUserA.userId);
+    assert.equal(forwarded.uploaded_at, '2026-11-23T09:30:00.000Z');
+    assert.equal(forwarded.category, 'ctf');
+    assert.equal(forwarded.pupil_count, 2);
+    assert.equal(forwarded.sha256, original.row.sha256);
+    assert.equal(forwarded.size, original.row.size);
+    assert.notEqual(forwarded.storage_key, original.row.storage_key, 'a blob of its own');
+    assert.notEqual(forwarded.wrapped_key, original.row.wrapped_key, 'under a new data key');
+    const copied = await readAll(
+      await stores.files.get({
+        storageKey: forwarded.storage_key as string,
+        wrappedKey: forwarded.wrapped_key as string,
+        sha256: forwarded.sha256,
+      }),
+    );
+    assert.ok(copied.equals(content), 'byte-identical content');
+    assert.deepEqual(
+      (await pupilsOf(w.db, forwarded.id)).map((p) => [p.position, p.surname, p.forename, p.upn]),
+      (await pupilsOf(w.db, original.row.id)).map((p) => [p.position, p.surname, p.forename, p.upn]),
+    );
+
+    const before = (await getTransfer(w.db, original.row.id)) as TransferRow;
+    assert.equal(before.status, 'collected', "the LA's own file is collected by forwarding it");
+    assert.equal(before.collected_at, '2026-11-23T09:30:00.000Z');
+    assert.equal(before.storage_key, original.row.storage_key, 'its content is kept until the purge job');
+
+    for (const id of [original.row.id, forwarded.id]) {
+      const audit = await auditOf(w.db, id);
+      assert.deepEqual(
+        audit.map((a) => a.action),
+        ['file-forwarded'],
+      );
+      assert.equal(audit[0]?.organisation, w.laA.number);
+      assert.equal(audit[0]?.actor_user_id, w.laUserA.userId);
+      assert.doesNotMatch(audit[0]?.detail ?? '', /Forwardsurname/);
+    }
+    const detail = JSON.parse((await auditOf(w.db, original.row.id))[0]?.detail ?? '{}');
+    assert.equal(detail.forwardedTo, forwarded.id);
+    assert.equal(detail.originalNow, 'collected');
+
+    const emails = await w.db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('template', '=', 'ctf-uploaded')
+      .where('recipient', '=', w.a2.number)
+      .execute();
+    assert.equal(emails.length, 1);
+    assert.equal(emails[0]?.recipient_kind, 'school');
+    const payload = JSON.parse(emails[0]?.payload ?? '{}');
+    assert.equal(payload.filename, forwarded.filename);
+    assert.equal(payload.transferId, forwarded.id);
+    assert.equal(payload.senderName, `B One Primary (${w.b1.number})`);
+    assert.equal(payload.destinationName, `A Two Primary (${w.a2.number})`);
+    assert.equal(payload.forwardedBy, `Ayshire LA (${w.laA.number}LLLL)`);
+    assert.doesNotMatch(emails[0]?.payload ?? '', /Forwardsurname/);
+
+    // The school sees it, downloads the same bytes, and collecting it tells the original sender.
+    const waiting = await downloads().available(w.schoolA2, 'ctf', DEFAULT_SORT);
+    assert.deepEqual(
+      waiting.map((f) => f.id),
+      [forwarded.id],
+    );
+    const download = await downloads().download(w.schoolA2, 'ctf', [forwarded.id], 'download');
+    assert.ok((await readAll(download.stream)).equals(content));
+    await downloads().collect(w.schoolA2, 'ctf', [forwarded.id]);
+    const told = await w.db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('template', '=', 'file-downloaded')
+      .where('recipient', '=', w.b1.number)
+      .execute();
+    assert.equal(told.length, 1);
+  });
+
+  test("a school's uncollected file: forwarded to the right school, taken away from the wrong one", async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_002.xml`,
+      content,
+    });
+    const key = original.row.storage_key as string;
+    const result = await service().forward(w.laUserA, original.row.id, w.a2.number);
+    assert.equal(result.forwarded.filename, `${w.b1.number}_CTF_${w.a2.number}_002.xml`);
+
+    const before = (await getTransfer(w.db, original.row.id)) as TransferRow;
+    assert.equal(before.status, 'removed');
+    assert.equal(before.removed_by, w.laUserA.userId);
+    assert.equal(before.storage_key, null);
+    assert.equal(await stores.raw.exists(key), false, "the wrong school's copy is deleted");
+    assert.deepEqual((await auditOf(w.db, original.row.id)).map((a) => a.action).sort(), [
+      'file-forwarded',
+      'file-purged',
+    ]);
+    assert.deepEqual(await downloads().available(w.schoolA1, 'ctf', DEFAULT_SORT), []);
+    assert.deepEqual(
+      (await downloads().available(w.schoolA2, 'ctf', DEFAULT_SORT)).map((f) => f.id),
+      [result.forwarded.id],
+    );
+    const forwarded = (await getTransfer(w.db, result.forwarded.id)) as TransferRow;
+    const copied = await readAll(
+      await stores.files.get({
+        storageKey: forwarded.storage_key as string,
+        wrappedKey: forwarded.wrapped_key as string,
+        sha256: forwarded.sha256,
+      }),
+    );
+    assert.ok(copied.equals(content));
+  });
+
+  test('the destination is checked as an upload checks it, and a refused forward changes nothing', async () => {
+    const w = await world();
+    const closed = await makeSchool(w.db, w.laA.number, { status: 'closed' });
+    const offline = await makeSchool(w.db, w.laA.number, { uses_s2s: 0 });
+    const inactive = await makeSchool(w.db, w.laA.number, { active: 0 });
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_009.XML`,
+    });
+    const count = await transfersCount(w.db);
+    const putsBefore = puts.length;
+    const refusals: [string, RegExp][] = [
+      ['', /Enter the DfE number of the school/],
+      ['12345', /7-digit DfE number/],
+      [`${w.a1.number.slice(0, 3)}LLLL`, /7-digit DfE number/],
+      [`${w.laA.number}9999`, /does not exist: check its DfE number/],
+      [closed.number, /is closed/],
+      [offline.number, /does not use s2s: use MMMMMMMM/],
+      [inactive.number, /its s2s account is inactive/],
+      [w.a1.number, /already addressed to school/],
+      [w.b1.number, /cannot be forwarded to the school it came from/],
+    ];
+    for (const [input, message] of refusals) {
+      for (const attempt of [
+        () => service().forwardPlan(w.laUserA, original.row.id, input),
+        () => service().forward(w.laUserA, original.row.id, input),
+      ]) {
+        await assert.rejects(attempt(), (error: unknown) => {
+          assert.ok(error instanceof Invalid, `${input}: ${String(error)}`);
+          assert.equal(error.errors[0]?.field, 'school');
+          assert.match(error.message, message, input);
+          return true;
+        });
+      }
+    }
+    assert.equal(await transfersCount(w.db), count, 'no transfer made');
+    assert.equal(puts.length, putsBefore, 'nothing stored');
+    assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available');
+    assert.deepEqual(await auditOf(w.db, original.row.id), []);
+  });
+
+  test('a school of another LA can receive it; onlyLa keeps a forward within one LA', async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.a1.number),
+      to: la(w.laA.number),
+      filename: `${w.a1.number}_CTF_${w.laA.number}LLLL_011.XML`,
+    });
+    const forwarding = new ForwardService(deps());
+    await assert.rejects(
+      forwarding.forward({
+        actor: w.laUserA,
+        original: original.row,
+        school: w.b1.number,
+        originalBecomes: 'collected',
+        onlyLa: w.laA.number,
+      }),
+      /is not a school of LA/,
+    );
+    const result = await service().forward(w.laUserA, original.row.id, w.b1.number);
+    assert.equal(result.forwarded.dest_school, w.b1.number);
+    assert.equal(result.forwarded.filename, `${w.a1.number}_CTF_${w.b1.number}_011.XML`);
+  });
+
+  test('a file collected meanwhile is not forwarded, and the copy made for it is removed', async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_013.XML`,
+    });
+    // The school collects it after the LA opened it (the LA's copy of the row is the stale one).
+    await w.db
+      .updateTable('transfers')
+      .set({ status: 'collected' })
+      .where('id', '=', original.row.id)
+      .execute();
+    const forwarding = new ForwardService(deps());
+    const putsBefore = puts.length;
+    await assert.rejects(
+      forwarding.forward({
+        actor: w.laUserA,
+        original: original.row,
+        school: w.a2.number,
+        originalBecomes: 'removed',
+      }),
+      (error: unknown) => error instanceof Invalid && /has just changed/.test(error.message),
+    );
+    assert.equal(puts.length, putsBefore + 1, 'a copy was written');
+    assert.equal(await stores.raw.exists(puts.at(-1)?.storageKey as string), false, 'and removed again');
+    const children = await w.db
+      .selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', original.row.id)
+      .execute();
+    assert.deepEqual(children, []);
+    assert.deepEqual(await auditOf(w.db, original.row.id), []);
+    assert.equal((await getTransfer(w.db, original.row.id))?.status, 'collected');
+    // Through the LA's service, a collected file is explained.
+    await assert.rejects(
+      service().forward(w.laUserA, original.row.id, w.a2.number),
+      /already been collected/,
+    );
+  });
+
+  test('a tampered original is not forwarded', async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_014.XML`,
+    });
+    const key = original.row.storage_key as string;
+    const stored = await readAll(await stores.raw.get(key));
+    stored[stored.length - 20] = (stored[stored.length - 20] ?? 0) ^ 0xff;
+    await stores.raw.put(key, Readable.from([stored]));
+    const count = await transfersCount(w.db);
+    await assert.rejects(service().forward(w.laUserA, original.row.id, w.a2.number));
+    assert.equal(await transfersCount(w.db), count);
+    assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available');
+  });
+
+  test("another LA cannot forward the LA's files", async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+    });
+    await assert.rejects(service().forward(w.laUserB, original.row.id, w.b1.number), NotFound);
+    await assert.rejects(service().forwardPlan(w.laUserB, original.row.id, w.b1.number), NotFound);
+    await assert.rejects(service().forward(w.schoolA1, original.row.id, w.a2.number), NotFound);
+    assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available');
+  });
+});

@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Role } from '../../src/auth/permissions.ts';
+import { getTransfer } from '../../src/transfers/repository.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { la, makeTransfer, pupil, school, type TransferSpec } from '../support/transfers.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+/** The main content, without the menu and the footer. */
+function mainOf(html: string): string {
+  return /<main[\s\S]*<\/main>/.exec(html)?.[0] ?? '';
+}
+
+describeEachEngine('LA CTF pages', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function world() {
+    const db = database().db;
+    const laA = await makeLa(db, { name: 'Ayshire' });
+    const laB = await makeLa(db, { name: 'Beeshire' });
+    const a1 = await makeSchool(db, laA.number, { name: 'A One Primary' });
+    const a2 = await makeSchool(db, laA.number, { name: 'A Two Primary' });
+    const b1 = await makeSchool(db, laB.number, { name: 'B One Primary' });
+    return { db, laA, laB, a1, a2, b1 };
+  }
+
+  async function signedIn(role: Role, org: { laNumber?: string; establishmentNumber?: string }) {
+    const user = await makeUser(database().db, role, org);
+    const agent = new Agent(t.app);
+    const response = await agent.signIn(user.username);
+    assert.equal(response.statusCode, 302, 'signed in');
+    return { agent, user };
+  }
+
+  const transfer = (spec: TransferSpec) => makeTransfer(database().db, t.deps.files, spec);
+
+  test('the Download menu has the LA items for the LA roles that download CTFs, and no one else', async () => {
+    const w = await world();
+    for (const role of ['la_dba', 'la_user', 'la_school', 'la_lost_pupil_transfer'] as Role[]) {
+      const { agent } = await signedIn(role, { laNumber: w.laA.number });
+      const text = textOf((await agent.get('/download')).body);
+      const order = ['Download CTF Files', 'Monitor CTF Files', 'Delete Files Not Collected by Schools'].map(
+        (label) => text.indexOf(label),
+      );
+      assert.ok(
+        order.every((i) => i >= 0),
+        `${role}: the items are listed`,
+      );
+      assert.deepEqual(
+        [...order].sort((a, b) => a - b),
+        order,
+        `${role}: after Download CTF Files`,
+      );
+    }
+    for (const [role, org] of [
+      ['school', { establishmentNumber: w.a1.number }],
+      ['la_plasc', { laNumber: w.laA.number }],
+      ['la_admissions', { laNumber: w.laA.number }],
+      ['la_lost_pupil', { laNumber: w.laA.number }],
+    ] as [Role, { laNumber?: string; establishmentNumber?: string }][]) {
+      const { agent } = await signedIn(role, org);
+      const text = textOf((await agent.get('/download')).body);
+      assert.ok(!text.includes('Monitor CTF Files'), role);
+      assert.ok(!text.includes('Delete Files Not Collected by Schools'), role);
+      assert.equal((await agent.get('/download/ctf/monitor')).statusCode, 403, role);
+      assert.equal((await agent.get('/download/ctf/uncollected')).statusCode, 403, role);
+    }
+  });
+
+  test("files sent to the LA's LLLL inbox are in Download CTF Files for the LA roles, not on the home page", async () => {
+    const w = await world();
+    const toLa = await transfer({ from: school(w.b1.number), to: la(w.laA.number) });
+    for (const role of ['la_dba', 'la_user', 'la_school', 'la_lost_pupil_transfer'] as Role[]) {
+      const { agent } = await signedIn(role, { laNumber: w.laA.number });
+      const list = await agent.get('/download/ctf');
+      assert.equal(list.statusCode, 200, role);
+      assert.ok(list.body.includes(toLa.row.filename), `${role} can download it`);
+      const home = await agent.get('/');
+      assert.ok(!mainOf(home.body).includes(toLa.row.filename), `${role}: not on the home page`);
+    }
+    const other = await signedIn('la_user', { laNumber: w.laB.number });
+    assert.ok(!(await other.agent.get('/download/ctf')).body.includes(toLa.row.filename));
+  });
+
+  test('the monitoring page: three tabs, For Collection / Collected, the handbook columns, no pupils', async () => {
+    const w = await world();
+    const within = await transfer({
+      from: school(w.a1.number),
+      to: school(w.a2.number),
+      pupils: [pupil('Hiddensurname', { upn: 'K801200002001' })],
+    });
+    const incoming = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    const outgoing = await transfer({ from: school(w.a2.number), to: school(w.b1.number) });
+    const collectedOut = await transfer({
+      from: school(w.a2.number),
+      to: la(w.laB.number),
+      overrides: { status: 'collected', collected_at: '2026-11-21T09:00:00.000Z' },
+    });
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+
+    const page = await agent.get('/download/ctf/monitor');
+    assert.equal(page.statusCode, 200);
+    const main = mainOf(page.body);
+    assert.match(main, /aria-current="page"><strong>Files Within LEA<\/strong>/);
+    assert.match(main, /aria-current="page"><strong>For Collection<\/strong>/);
+    assert.match(main, /href="\/download\/ctf\/monitor\?tab=incoming&amp;show=collection">Incoming Files/);
+    assert.match(main, /href="\/download\/ctf\/monitor\?tab=outgoing&amp;show=collection">Outgoing Files/);
+    assert.match(main, /href="\/download\/ctf\/monitor\?tab=within&amp;show=collected">Collected/);
+    const headings = [...main.matchAll(/<th scope="col"[^>]*>\s*<a[^>]*>([^<]+)<\/a>/g)].map((m) => m[1]);
+    assert.deepEqual(headings, ['Destination School', 'Filename', 'Source School', 'Date Uploaded']);
+    assert.ok(main.includes(within.row.filename));
+    assert.ok(!main.includes(incoming.row.filename));
+    assert.ok(!main.includes(outgoing.row.filename));
+    assert.doesNotMatch(main, /Hiddensurname|K801200002001/, 'no pupil data on the monitoring page');
+    // A file waiting in the LA links to the page where it can be dealt with.
+    assert.ok(main.includes(`href="/download/ctf/uncollected/${within.row.id}"`));
+
+    const incomingPage = mainOf((await agent.get('/download/ctf/monitor?tab=incoming&show=collection')).body);
+    assert.ok(incomingPage.includes(incoming.row.filename));
+    assert.ok(!incomingPage.includes(within.row.filename));
+    const outgoingPage = mainOf((await agent.get('/download/ctf/monitor?tab=outgoing')).body);
+    assert.ok(outgoingPage.includes(outgoing.row.filename));
+    assert.ok(!outgoingPage.includes(collectedOut.row.filename), 'collected files are under Collected');
+    assert.ok(
+      !outgoingPage.includes(`/download/ctf/uncollected/${outgoing.row.id}`),
+      "another LA's to act on",
+    );
+    const collectedPage = mainOf((await agent.get('/download/ctf/monitor?tab=outgoing&show=collected')).body);
+    assert.ok(collectedPage.includes(collectedOut.row.filename));
+    assert.ok(!collectedPage.includes(outgoing.row.filename));
+
+    // Unknown values fall back to the first tab; a sort link sorts.
+    assert.equal((await agent.get('/download/ctf/monitor?tab=nope&show=nope&page=x')).statusCode, 200);
+    const sorted = await agent.get(
+      '/download/ctf/monitor?tab=within&show=collection&sort=file&order=descending',
+    );
+    assert.equal(sorted.statusCode, 200);
+    assert.match(sorted.body, /aria-sort="descending"><a[^>]*>Filename/);
+  });
+
+  test('Delete Files Not Collected by Schools: the pupils, then delete with a confirmation', async () => {
+    const w = await world();
+    const waiting = await transfer({
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      pupils: [pupil('Shownsurname', { forename: 'Kit', upn: 'K801200002002', date_of_birth: '2016-04-05' })],
+    });
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const page = await agent.get('/download/ctf/uncollected');
+    assert.equal(page.statusCode, 200);
+    const text = textOf(mainOf(page.body));
+    assert.ok(text.includes(waiting.row.filename));
+    assert.ok(text.includes('Shownsurname, Kit'));
+    assert.ok(text.includes('K801200002002'));
+    assert.ok(text.includes('5 April 2016'));
+    assert.ok(text.includes('A One Primary'));
+
+    const confirm = await agent.get(`/download/ctf/uncollected/${waiting.row.id}/delete`);
+    assert.equal(confirm.statusCode, 200);
+    assert.match(textOf(confirm.body), /You cannot undo this/);
+    const done = await agent.post(`/download/ctf/uncollected/${waiting.row.id}/delete`, {});
+    assert.equal(done.statusCode, 303);
+    assert.equal(done.headers.location, '/download/ctf/uncollected');
+    const after = await agent.get('/download/ctf/uncollected');
+    assert.match(textOf(after.body), new RegExp(`${waiting.row.filename} has been deleted`));
+    assert.ok(!textOf(mainOf(after.body)).includes('Shownsurname'));
+    assert.equal((await getTransfer(w.db, waiting.row.id))?.status, 'removed');
+
+    // Gone: its pages are not found, and deleting again finds nothing.
+    assert.equal((await agent.get(`/download/ctf/uncollected/${waiting.row.id}`)).statusCode, 404);
+    await agent.get('/download/ctf/uncollected');
+    assert.equal(
+      (await agent.post(`/download/ctf/uncollected/${waiting.row.id}/delete`, {})).statusCode,
+      404,
+    );
+  });
+
+  test('a collected file is explained, not offered for deletion or forwarding', async () => {
+    const w = await world();
+    const collected = await transfer({
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      overrides: { status: 'collected', collected_at: '2026-11-21T09:00:00.000Z' },
+    });
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const page = await agent.get(`/download/ctf/uncollected/${collected.row.id}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(textOf(page.body), /collected by your LA, so it can no longer be deleted or forwarded/);
+    const del = await agent.get(`/download/ctf/uncollected/${collected.row.id}/delete`);
+    assert.equal(del.statusCode, 302);
+    assert.equal(del.headers.location, `/download/ctf/uncollected/${collected.row.id}`);
+    await agent.get(`/download/ctf/uncollected/${collected.row.id}`);
+    const post = await agent.post(`/download/ctf/uncollected/${collected.row.id}/delete`, {});
+    assert.equal(post.statusCode, 400);
+    assert.match(errorSummary(post.body), /already been collected by your LA/);
+    assert.equal((await getTransfer(w.db, collected.row.id))?.status, 'collected');
+  });
+
+  test('forward: the school number, the new name to check, then forwarded and the school sees it', async () => {
+    const w = await world();
+    const original = await transfer({
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_007.XML`,
+    });
+    const { agent } = await signedIn('la_school', { laNumber: w.laA.number });
+    const base = `/download/ctf/uncollected/${original.row.id}/forward`;
+    const form = await agent.get(base);
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /name="school"/);
+
+    const empty = await agent.post(base, { school: '' });
+    assert.equal(empty.statusCode, 400);
+    assert.match(errorSummary(empty.body), /Enter the DfE number of the school/);
+    assert.match(empty.body, /href="#school"/);
+    const unknown = await agent.post(base, { school: `${w.laA.number}9998` });
+    assert.equal(unknown.statusCode, 400);
+    assert.match(errorSummary(unknown.body), /does not exist/);
+    assert.match(unknown.body, new RegExp(`value="${w.laA.number}9998"`), 'what was typed is kept');
+
+    const check = await agent.post(base, { school: w.a2.number });
+    assert.equal(check.statusCode, 200);
+    const newName = `${w.b1.number}_CTF_${w.a2.number}_007.XML`;
+    assert.ok(textOf(check.body).includes(newName), 'the new name is shown before anything happens');
+    assert.ok(textOf(check.body).includes('A Two Primary'));
+    assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available');
+
+    const done = await agent.post(base, { school: w.a2.number, confirm: 'yes' });
+    assert.equal(done.statusCode, 303);
+    assert.equal(done.headers.location, '/download/ctf/uncollected');
+    const flash = textOf((await agent.get('/download/ctf/uncollected')).body);
+    assert.ok(flash.includes(`has been forwarded to A Two Primary as ${newName}`));
+    assert.equal((await getTransfer(w.db, original.row.id))?.status, 'collected');
+
+    const receiver = await signedIn('school', { establishmentNumber: w.a2.number });
+    assert.ok((await receiver.agent.get('/download/ctf')).body.includes(newName));
+  });
+
+  test("another LA gets 404 for every page and action on the LA's schools' files", async () => {
+    const w = await world();
+    const waiting = await transfer({ from: school(w.a2.number), to: school(w.a1.number) });
+    const { agent } = await signedIn('la_user', { laNumber: w.laB.number });
+    const base = `/download/ctf/uncollected/${waiting.row.id}`;
+    for (const url of [base, `${base}/delete`, `${base}/forward`]) {
+      assert.equal((await agent.get(url)).statusCode, 404, url);
+    }
+    await agent.get('/download/ctf/uncollected');
+    assert.equal((await agent.post(`${base}/delete`, {})).statusCode, 404);
+    assert.equal((await agent.post(`${base}/forward`, { school: w.b1.number })).statusCode, 404);
+    assert.equal(
+      (await agent.post(`${base}/forward`, { school: w.b1.number, confirm: 'yes' })).statusCode,
+      404,
+    );
+    assert.ok(!(await agent.get('/download/ctf/uncollected')).body.includes(waiting.row.filename));
+    assert.equal((await getTransfer(w.db, waiting.row.id))?.status, 'available');
+  });
+});
