@@ -83,14 +83,21 @@ export interface FileListing {
   collectedAt: string | null;
   rejectedAt: string | null;
   rejectReason: string | null;
-  /** Until when it can be downloaded again (collected files whose content is still held). */
+  /**
+   * Until when it can be downloaded again: collected files whose content is still held and whose 7 days
+   * have not run out (the purge job may not have run yet).
+   */
   redownloadUntil: string | null;
   contentHeld: boolean;
 }
 
-export function listing(row: TransferRow, party: PartyLabel): FileListing {
+export function listing(row: TransferRow, party: PartyLabel, now: Date): FileListing {
   if (!isCategory(row.category)) throw new Error(`Unknown transfer category ${row.category}`);
   const contentHeld = row.storage_key !== null && row.purged_at === null;
+  const redownloadUntil =
+    row.status === 'collected' && contentHeld && row.last_downloaded_at
+      ? daysAfter(row.last_downloaded_at, REDOWNLOAD_DAYS)
+      : null;
   return {
     id: row.id,
     filename: row.filename,
@@ -105,10 +112,7 @@ export function listing(row: TransferRow, party: PartyLabel): FileListing {
     collectedAt: row.collected_at,
     rejectedAt: row.rejected_at,
     rejectReason: row.reject_reason,
-    redownloadUntil:
-      row.status === 'collected' && contentHeld && row.last_downloaded_at
-        ? daysAfter(row.last_downloaded_at, REDOWNLOAD_DAYS)
-        : null,
+    redownloadUntil: redownloadUntil && new Date(redownloadUntil) > now ? redownloadUntil : null,
     contentHeld,
   };
 }

@@ -95,7 +95,8 @@ function stateInWords(row: TransferRow): string {
     case 'rejected':
       return 'has been rejected';
     case 'removed':
-      return 'has been removed by its sender';
+      // By its sender (View / Remove Files) or by the LA (deleted as not collected, or forwarded).
+      return 'has been removed and is no longer available';
     case 'available':
       return 'is waiting to be collected';
   }
@@ -283,7 +284,7 @@ export class DownloadService {
       const names = await organisationNames(tx, rows);
       const outcome: CollectOutcome = { collected: [], notCollected: [] };
       for (const row of rows) {
-        const file = listing(row, sourceLabel(row, names));
+        const file = listing(row, sourceLabel(row, names), at);
         const changed =
           row.status === 'available' &&
           (await updateTransferIfStatus(tx, row.id, ['available'], {
@@ -293,7 +294,7 @@ export class DownloadService {
         if (!changed) {
           // Collected by a colleague a moment ago is what the user wanted anyway.
           const now = (await getTransfer(tx, row.id)) ?? row;
-          if (now.status === 'collected') outcome.collected.push(listing(now, file.party));
+          if (now.status === 'collected') outcome.collected.push(listing(now, file.party, at));
           else outcome.notCollected.push({ file, reason: `${row.filename} ${stateInWords(now)}` });
           continue;
         }
@@ -355,7 +356,7 @@ export class DownloadService {
         },
       });
       const updated = (await getTransfer(tx, row.id)) as TransferRow;
-      return listing(updated, sourceLabel(updated, names));
+      return listing(updated, sourceLabel(updated, names), at);
     });
   }
 
@@ -392,7 +393,8 @@ export class DownloadService {
     // Belt and braces: the query already chose only the party's files.
     const own = rows.filter((row) => isRecipient(party, row));
     const names = await organisationNames(this.deps.db, own);
-    return own.map((row) => listing(row, sourceLabel(row, names)));
+    const now = this.deps.clock.now();
+    return own.map((row) => listing(row, sourceLabel(row, names), now));
   }
 
   private async open(row: TransferRow): Promise<Readable> {

@@ -181,6 +181,7 @@ export class SentService {
   private async listings(rows: TransferRow[], party: ActorParty): Promise<FileListing[]> {
     const own = rows.filter((row) => isSender(party, row));
     const names = await organisationNames(this.deps.db, own);
-    return own.map((row) => listing(row, destinationLabel(row, names)));
+    const now = this.deps.clock.now();
+    return own.map((row) => listing(row, destinationLabel(row, names), now));
   }
 }
