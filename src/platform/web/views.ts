@@ -3,25 +3,10 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
+import { formatDate, formatDateTime } from '../dates.ts';
 
 const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const govukDist = join(srcDir, '..', 'node_modules', 'govuk-frontend', 'dist');
-
-const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'Europe/London',
-});
-const DATE_TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-  hour12: true,
-  timeZone: 'Europe/London',
-});
 
 export function createViews(options: { watch?: boolean } = {}): nunjucks.Environment {
   const env = new nunjucks.Environment(
@@ -31,12 +16,8 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
       throwOnUndefined: false,
     },
   );
-  env.addFilter('date', (value: string | null | undefined) =>
-    value ? DATE_FORMAT.format(new Date(value)) : '',
-  );
-  env.addFilter('dateTime', (value: string | null | undefined) =>
-    value ? DATE_TIME_FORMAT.format(new Date(value)) : '',
-  );
+  env.addFilter('date', (value: string | null | undefined) => formatDate(value));
+  env.addFilter('dateTime', (value: string | null | undefined) => formatDateTime(value));
   /** GOV.UK error summary list items from {field, message} pairs. */
   env.addFilter('errorList', (errors: { field: string; message: string }[] | undefined) =>
     (errors ?? []).map((e) => ({ text: e.message, href: `#${e.field}` })),

@@ -1,0 +1,545 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { type EmailContext, MAX_SUBJECT_LENGTH, type RenderedEmail } from '../../src/notifications/email.ts';
+import {
+  composeEmail,
+  nameWithCode,
+  REMINDER_FILE_LIMIT,
+  TEMPLATE_NAMES,
+  TEMPLATES,
+  TemplateError,
+  type TemplateName,
+} from '../../src/notifications/templates.ts';
+
+const context: EmailContext = {
+  serviceName: 's2s secure data transfer',
+  serviceUrl: 'https://s2s.test.example/app',
+  serviceDesk: { email: 'desk@example.gov.uk', telephone: '0300 123 4567' },
+};
+
+// 23 November 2026 14:05 UTC is 2:05pm in London (GMT); 1 July 2026 08:30 UTC is 9:30am (BST).
+const WINTER = '2026-11-23T14:05:00.000Z';
+const SUMMER = '2026-07-01T08:30:00.000Z';
+
+function compose(template: string, payload: unknown): RenderedEmail {
+  return composeEmail(template, JSON.stringify(payload), context);
+}
+
+/** The HTML's words as a reader sees them: no tags, entities decoded, spaces collapsed. */
+function htmlWords(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+function textWords(text: string): string {
+  return text.replace(/\s+/g, ' ');
+}
+
+/** Each fact is in the text and HTML versions (and the subject, for those given as subjectFacts). */
+function assertFacts(email: RenderedEmail, facts: string[], subjectFacts: string[] = []): void {
+  const text = textWords(email.text);
+  const html = htmlWords(email.html);
+  for (const fact of facts) {
+    assert.ok(text.includes(fact), `text lacks ${JSON.stringify(fact)}:\n${email.text}`);
+    assert.ok(html.includes(fact), `HTML lacks ${JSON.stringify(fact)}`);
+  }
+  for (const fact of subjectFacts) {
+    assert.ok(email.subject.includes(fact), `subject lacks ${JSON.stringify(fact)}: ${email.subject}`);
+  }
+}
+
+function link(path: string): string {
+  return `https://s2s.test.example/app${path}`;
+}
+
+/** The link is written out in the text and is an href in the HTML. */
+function assertLink(email: RenderedEmail, path: string): void {
+  assert.ok(email.text.split('\n').includes(link(path)), `text lacks the link ${path}`);
+  const href = `href="${link(path).replace(/&/g, '&amp;')}"`;
+  assert.ok(email.html.includes(href), `HTML lacks ${href}`);
+}
+
+const transfer = {
+  filename: '9165402_CTF_8171234_003.XML',
+  transferId: '0b7d4c1e-5f7a-4d7e-9a61-2f1f3c9e8a10',
+  sender: '9165402',
+  senderName: 'Green Lane Primary School (9165402)',
+  destination: '8171234',
+  destinationName: 'St Martha Primary School (8171234)',
+  pupils: 3,
+};
+
+function reminderFile(i: number, toCode = '8171234') {
+  return {
+    filename: `9165402_CTF_${toCode}_${String(i).padStart(3, '0')}.XML`,
+    kind: 'CTF',
+    from: 'Green Lane Primary School',
+    fromCode: '9165402',
+    to: toCode === '8171234' ? 'St Martha Primary School' : 'Hill Top Academy',
+    toCode,
+    uploadedAt: WINTER,
+  };
+}
+
+/** A valid payload for every template. */
+const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
+  'ctf-uploaded': transfer,
+  'upload-confirmed': transfer,
+  'upload-refused': {
+    filename: '9165402_CTF_8171234.XML',
+    menuItem: 'Upload CTF File',
+    reasons: 'The name has no file number.\nThe file is not a CTF: it has no header.',
+    whatToDo: 'Create the file again in your MIS and upload it.',
+  },
+  'file-downloaded': {
+    filename: transfer.filename,
+    collectedBy: 'St Martha Primary School',
+    collectedByCode: '8171234',
+    collectedAt: WINTER,
+  },
+  'file-rejected': {
+    filename: transfer.filename,
+    reason: 'We have no pupils of these names: please check the destination.',
+    rejectedBy: 'St Martha Primary School',
+    rejectedByCode: '8171234',
+    rejectedAt: SUMMER,
+  },
+  'file-removed': {
+    filename: transfer.filename,
+    removedBy: 'Northshire LA',
+    removedByCode: '817LLLL',
+    destinationName: 'St Martha Primary School',
+    destination: '8171234',
+    removedAt: WINTER,
+  },
+  'weekly-reminder': {
+    recipientName: 'St Martha Primary School',
+    files: [reminderFile(1), reminderFile(2)],
+    path: '/download/ctf',
+  },
+  'new-message': { fromName: 'Northshire LA – LEA Administrator', sentAt: WINTER },
+  'addresses-missing': {
+    laName: 'Northshire',
+    organisations: [
+      { code: '8171234', name: 'St Martha Primary School', notifications: 3 },
+      { code: '8172001', name: 'Hill Top Academy', notifications: 1 },
+    ],
+  },
+};
+
+describe('the template registry', () => {
+  test('names every template once, each with a description and a sample here', () => {
+    assert.deepEqual(Object.keys(TEMPLATES).sort(), [...TEMPLATE_NAMES].sort());
+    assert.equal(new Set(TEMPLATE_NAMES).size, 9);
+    for (const name of TEMPLATE_NAMES) {
+      assert.ok(TEMPLATES[name].description.length > 10, name);
+      assert.ok(SAMPLES[name], name);
+    }
+  });
+
+  for (const name of TEMPLATE_NAMES) {
+    test(`${name}: renders a plain, safe email of one short subject line`, () => {
+      const email = compose(name, SAMPLES[name]);
+      assert.ok(email.subject.length > 10 && email.subject.length <= MAX_SUBJECT_LENGTH, email.subject);
+      assert.doesNotMatch(email.subject, /[\r\n]/);
+      assert.match(email.html, /^<!DOCTYPE html>\n<html lang="en">/);
+      assert.match(email.text, /automatic email from s2s secure data transfer/);
+      for (const line of email.text.split('\n')) {
+        assert.ok(line.length <= 72 || !line.includes(' '), `long line: ${line}`);
+      }
+      // No link leaves the service.
+      for (const href of email.html.match(/href="[^"]*"/g) ?? []) {
+        assert.ok(href.startsWith(`href="${link('/')}`) || href.startsWith('href="mailto:'), href);
+      }
+    });
+  }
+});
+
+describe('ctf-uploaded (to the destination)', () => {
+  test('says who sent which file with how many pupils, and to check and accept or reject it', () => {
+    const email = compose('ctf-uploaded', transfer);
+    assertFacts(
+      email,
+      [
+        'Green Lane Primary School (9165402) has sent you a common transfer file (CTF)',
+        'File name: 9165402_CTF_8171234_003.XML',
+        'To: St Martha Primary School (8171234)',
+        'Pupils in the file: 3',
+        'Download, then Download CTF Files',
+        'Accept',
+        'Reject',
+      ],
+      ['Green Lane Primary School (9165402)', '9165402_CTF_8171234_003.XML'],
+    );
+    assertLink(email, '/download/ctf');
+    assert.doesNotMatch(email.text, /forward/i);
+  });
+
+  test('shows an organisation code once, whether or not the name already holds it', () => {
+    const email = compose('ctf-uploaded', { ...transfer, senderName: 'Green Lane Primary School' });
+    assert.equal(email.text.split('(9165402)').length - 1, 2, 'the sentence and the From line');
+    assert.equal(compose('ctf-uploaded', transfer).text, email.text);
+    assert.equal(nameWithCode('Kent LA (886LLLL)', '886LLLL'), 'Kent LA (886LLLL)');
+    assert.equal(nameWithCode('Kent LA', '886LLLL'), 'Kent LA (886LLLL)');
+  });
+
+  test('a forwarded file says which LA forwarded it and its original name', () => {
+    const email = compose('ctf-uploaded', {
+      ...transfer,
+      forwardedBy: 'Northshire LA (817LLLL)',
+      forwardedFrom: '9165402_CTF_817LLLL_002.XML',
+    });
+    assertFacts(email, [
+      'Northshire LA (817LLLL) forwarded it to you',
+      'It was first sent to them as 9165402_CTF_817LLLL_002.XML',
+    ]);
+  });
+
+  test('null for "not forwarded" is accepted, as the outbox payload type allows it', () => {
+    const email = compose('ctf-uploaded', { ...transfer, forwardedBy: null, forwardedFrom: null });
+    assert.equal(email.text, compose('ctf-uploaded', transfer).text);
+  });
+});
+
+describe('upload-confirmed (to the sender)', () => {
+  test('says where it went, that another email follows, and where to follow it', () => {
+    const email = compose('upload-confirmed', transfer);
+    assertFacts(
+      email,
+      [
+        'Your file 9165402_CTF_8171234_003.XML was uploaded successfully and sent to St Martha Primary School (8171234)',
+        'It holds 3 pupils',
+        'another email when St Martha Primary School (8171234) downloads the file or rejects it',
+        'View / Remove Files',
+      ],
+      ['9165402_CTF_8171234_003.XML'],
+    );
+    assertLink(email, '/sent');
+  });
+
+  test('a file for the Lost Pupils Database promises no download email', () => {
+    const email = compose('upload-confirmed', {
+      ...transfer,
+      filename: '9165402_CTF_XXXXXXXX_004.XML',
+      destination: 'XXXXXXXX',
+      destinationName: 'the lost pupils database (destination unknown)',
+      pupils: 1,
+    });
+    assertFacts(email, ['It holds 1 pupil and was sent to the Lost Pupils Database (XXXXXXXX)']);
+    assert.doesNotMatch(email.text, /another email/);
+  });
+});
+
+describe('upload-refused (to the user who tried)', () => {
+  test('lists each reason, then what to do', () => {
+    const email = compose('upload-refused', SAMPLES['upload-refused']);
+    assertFacts(
+      email,
+      [
+        'You tried to send 9165402_CTF_8171234.XML with Upload, then Upload CTF File',
+        'Create the file again in your MIS and upload it.',
+      ],
+      ['9165402_CTF_8171234.XML'],
+    );
+    assert.match(email.text, /^• The name has no file number\.$/m);
+    assert.match(email.text, /^• The file is not a CTF: it has no header\.$/m);
+    assert.deepEqual(
+      email.html.match(/<li[^>]*>[^<]*<\/li>/g)?.map((li) => li.replace(/<[^>]+>/g, '')),
+      ['The name has no file number.', 'The file is not a CTF: it has no header.'],
+    );
+    assert.ok(email.text.indexOf('no header') < email.text.indexOf('Create the file again'));
+  });
+
+  test('a hostile file name from the browser is escaped and cannot add a mail header', () => {
+    const email = compose('upload-refused', {
+      ...SAMPLES['upload-refused'],
+      filename: 'a<script>alert(1)</script>&b.XML\r\nBcc: victim@example.com',
+    });
+    assert.doesNotMatch(email.subject, /[\r\n]/);
+    assert.match(email.subject, /a<script>alert\(1\)<\/script>&b\.XML Bcc: victim@example\.com$/);
+    assert.doesNotMatch(email.html, /<script/);
+    assert.match(email.html, /a&lt;script&gt;alert\(1\)&lt;\/script&gt;&amp;b\.XML/);
+  });
+
+  test('a very long name keeps the subject within its limit', () => {
+    const email = compose('upload-refused', { ...SAMPLES['upload-refused'], filename: 'N'.repeat(300) });
+    assert.ok(email.subject.length <= MAX_SUBJECT_LENGTH);
+    assert.ok(email.text.includes('N'.repeat(300)), 'the body keeps the whole name');
+  });
+
+  test('a file with no name is still reported', () => {
+    const email = compose('upload-refused', { ...SAMPLES['upload-refused'], filename: '' });
+    assertFacts(email, ['You tried to send a file with no name']);
+  });
+});
+
+describe('file-downloaded, file-rejected, file-removed (to the sender)', () => {
+  test('file-downloaded: who collected which file, and when, in London time', () => {
+    const email = compose('file-downloaded', SAMPLES['file-downloaded']);
+    assertFacts(
+      email,
+      [
+        'St Martha Primary School (8171234) downloaded your file 9165402_CTF_8171234_003.XML on 23 November 2026 at 2:05pm',
+      ],
+      ['9165402_CTF_8171234_003.XML', 'downloaded'],
+    );
+  });
+
+  test('file-rejected: the reason in an inset, what to do (handbook §9), a link to Rejected Files', () => {
+    const email = compose('file-rejected', SAMPLES['file-rejected']);
+    assertFacts(
+      email,
+      [
+        'St Martha Primary School (8171234) rejected your file 9165402_CTF_8171234_003.XML on 1 July 2026 at 9:30am',
+        'XXXXXXXX',
+        'MMMMMMMM',
+        'Lost Pupils Database',
+        'only one pupil',
+        'View / Remove Files, under Rejected Files',
+      ],
+      ['rejected', '9165402_CTF_8171234_003.XML'],
+    );
+    assert.match(
+      email.html,
+      /<blockquote[^>]*>We have no pupils of these names: please check the destination\.<\/blockquote>/,
+    );
+    assert.match(email.text, /^ {4}We have no pupils of these names: please check the destination\.$/m);
+    assertLink(email, '/sent?show=rejected');
+  });
+
+  test('file-rejected: a reason with markup and line breaks is escaped and kept as typed', () => {
+    const email = compose('file-rejected', {
+      ...SAMPLES['file-rejected'],
+      reason: 'Wrong school <script>x</script> & wrong LA\nSend it to 8179999',
+    });
+    assert.match(
+      email.html,
+      /<blockquote[^>]*>Wrong school &lt;script&gt;x&lt;\/script&gt; &amp; wrong LA<br>Send it to 8179999<\/blockquote>/,
+    );
+    assert.doesNotMatch(email.html, /<script/);
+  });
+
+  test('file-removed: which LA removed it, when, and where it had been sent', () => {
+    const email = compose('file-removed', SAMPLES['file-removed']);
+    assertFacts(
+      email,
+      [
+        'Northshire LA (817LLLL) removed your file 9165402_CTF_8171234_003.XML on 23 November 2026 at 2:05pm',
+        'It was sent to St Martha Primary School (8171234), which had not downloaded it',
+        'contact Northshire LA',
+      ],
+      ['removed', '9165402_CTF_8171234_003.XML'],
+    );
+  });
+});
+
+describe('weekly-reminder', () => {
+  function tableRows(html: string): string[][] {
+    const body = html.slice(html.indexOf('<tbody>'), html.indexOf('</tbody>'));
+    return (body.match(/<tr>.*?<\/tr>/g) ?? []).map((tr) =>
+      (tr.match(/<td[^>]*>(.*?)<\/td>/g) ?? []).map((td) => td.replace(/<[^>]+>/g, '')),
+    );
+  }
+
+  test("a school's reminder: a table of its files, without a To column, and where to download them", () => {
+    const email = compose('weekly-reminder', SAMPLES['weekly-reminder']);
+    assertFacts(
+      email,
+      [
+        'This is the weekly reminder for St Martha Primary School',
+        '2 files sent to St Martha Primary School (8171234) have not been downloaded yet',
+        'Files not downloaded',
+      ],
+      ['2 files'],
+    );
+    // Too wide for columns in the text version: "Label: value" lines.
+    assert.match(
+      email.text,
+      /^File: 9165402_CTF_8171234_001\.XML\nType: CTF\nFrom: Green Lane Primary School \(9165402\)\nUploaded: 23 November 2026$/m,
+    );
+    assert.deepEqual(
+      email.html.match(/<th scope="col"[^>]*>([^<]*)<\/th>/g)?.map((th) => th.replace(/<[^>]+>/g, '')),
+      ['File', 'Type', 'From', 'Uploaded'],
+    );
+    assert.deepEqual(tableRows(email.html)[1], [
+      '9165402_CTF_8171234_002.XML',
+      'CTF',
+      'Green Lane Primary School (9165402)',
+      '23 November 2026',
+    ]);
+    assertLink(email, '/download/ctf');
+  });
+
+  test("an LA's reminder for files at several schools has a To column", () => {
+    const email = compose('weekly-reminder', {
+      recipientName: 'Northshire LA',
+      files: [reminderFile(1, '8171234'), reminderFile(2, '8172001')],
+      path: '/',
+    });
+    assert.equal(email.html.match(/<th scope="col"/g)?.length, 5);
+    assert.equal(tableRows(email.html)[1]?.[3], 'Hill Top Academy (8172001)');
+    assertFacts(email, ['The To column shows who each file was sent to']);
+    assert.match(email.text, /^To: Hill Top Academy \(8172001\)$/m);
+    assertLink(email, '/');
+  });
+
+  test(`lists at most ${REMINDER_FILE_LIMIT} files and says how many more there are`, () => {
+    const files = Array.from({ length: 63 }, (_, i) => reminderFile(i + 1));
+    const email = compose('weekly-reminder', { ...SAMPLES['weekly-reminder'], files });
+    const rows = tableRows(email.html);
+    assert.equal(rows.length, REMINDER_FILE_LIMIT);
+    assert.equal(rows.at(-1)?.[0], '9165402_CTF_8171234_050.XML');
+    assert.ok(!email.text.includes('_051.XML') && !email.html.includes('_051.XML'));
+    assert.match(email.subject, /63 files/);
+    assertFacts(email, ['63 files sent to', 'There are 13 more files not listed here']);
+
+    const exactly = compose('weekly-reminder', { ...SAMPLES['weekly-reminder'], files: files.slice(0, 50) });
+    assert.equal(tableRows(exactly.html).length, 50);
+    assert.doesNotMatch(exactly.text, /more file/);
+
+    const one = compose('weekly-reminder', { ...SAMPLES['weekly-reminder'], files: files.slice(0, 51) });
+    assertFacts(one, ['There is 1 more file not listed here']);
+  });
+
+  test('the path must be on the service', () => {
+    assert.throws(
+      () => compose('weekly-reminder', { ...SAMPLES['weekly-reminder'], path: '//evil.example/x' }),
+      (e: unknown) =>
+        e instanceof TemplateError && /weekly-reminder/.test(e.message) && /path/.test(e.message),
+    );
+  });
+});
+
+describe('new-message', () => {
+  test('says who sent a secure message and when, where to read it, and the 31-day rule', () => {
+    const email = compose('new-message', SAMPLES['new-message']);
+    assertFacts(
+      email,
+      [
+        'Northshire LA – LEA Administrator sent you a secure message on 23 November 2026 at 2:05pm',
+        'Messages, then View/Delete Messages',
+        'Messages that are not read are deleted after 31 days',
+      ],
+      ['Northshire LA – LEA Administrator'],
+    );
+    assertLink(email, '/messages');
+  });
+
+  test('never shows anything beyond its two fields, whatever else a payload holds', () => {
+    const secret = 'Pupil Jane Doe A123456789012 born 2016-03-02';
+    const leaky = {
+      ...SAMPLES['new-message'],
+      text: secret,
+      description: secret,
+      subject: secret,
+      body: secret,
+      messageText: secret,
+    };
+    const email = compose('new-message', leaky);
+    for (const part of [email.subject, email.text, email.html]) {
+      assert.doesNotMatch(part, /Jane|Doe|A123456789012|2016/);
+    }
+    assert.deepEqual(email, compose('new-message', SAMPLES['new-message']));
+  });
+});
+
+describe('addresses-missing', () => {
+  test("tells the LA's administrator which organisations have no address and where to add one", () => {
+    const email = compose('addresses-missing', SAMPLES['addresses-missing']);
+    assertFacts(
+      email,
+      [
+        'could not be sent to these schools or teams in Northshire, because they have no email address',
+        '8171234',
+        'St Martha Primary School',
+        'Hill Top Academy',
+        'DBA, then School Maintenance',
+        'DBA, then Maintain LEA Details',
+      ],
+      ['2 organisations', 'Northshire'],
+    );
+    assert.match(email.text, /^8172001 +Hill Top Academy +1$/m);
+    assertLink(email, '/dba/schools');
+    assertLink(email, '/dba/la');
+  });
+});
+
+describe('composeEmail errors', () => {
+  function templateError(template: string, payloadJson: string): TemplateError {
+    try {
+      composeEmail(template, payloadJson, context);
+    } catch (error) {
+      assert.ok(error instanceof TemplateError, `not a TemplateError: ${error}`);
+      return error;
+    }
+    assert.fail('no error');
+  }
+
+  test('an unknown template is named, with the templates there are', () => {
+    const error = templateError('ctf-upload', '{}');
+    assert.match(error.message, /Unknown email template "ctf-upload"/);
+    assert.match(error.message, /ctf-uploaded/);
+    assert.equal(error.template, 'ctf-upload');
+  });
+
+  test('a payload that does not fit names the template and the fields, never the values', () => {
+    const { pupils: _, ...withoutPupils } = transfer;
+    const error = templateError(
+      'ctf-uploaded',
+      JSON.stringify({ ...withoutPupils, senderName: 42, destinationName: 'Jane Smith', forwardedBy: 7 }),
+    );
+    assert.match(error.message, /email template "ctf-uploaded" does not fit/);
+    assert.match(error.message, /pupils: .*expected number/);
+    assert.match(error.message, /senderName: .*expected string/);
+    assert.match(error.message, /forwardedBy: /);
+    assert.doesNotMatch(error.message, /destinationName|Jane|42|9165402/);
+    assert.equal(error.template, 'ctf-uploaded');
+  });
+
+  test('a bad value is reported by its field without repeating the value', () => {
+    const cases: [TemplateName, Record<string, unknown>, RegExp][] = [
+      [
+        'file-downloaded',
+        { ...SAMPLES['file-downloaded'], collectedAt: '23/11/2026 Jane Smith' },
+        /collectedAt/,
+      ],
+      ['ctf-uploaded', { ...transfer, pupils: -1 }, /pupils/],
+      ['ctf-uploaded', { ...transfer, pupils: 2.5 }, /pupils/],
+      ['upload-refused', { ...SAMPLES['upload-refused'], reasons: '   ' }, /reasons/],
+      ['weekly-reminder', { ...SAMPLES['weekly-reminder'], files: [] }, /files/],
+      [
+        'weekly-reminder',
+        { ...SAMPLES['weekly-reminder'], files: [{ ...reminderFile(1), uploadedAt: 'Jane Smith' }] },
+        /files\.0\.uploadedAt/,
+      ],
+      [
+        'addresses-missing',
+        { laName: 'Northshire', organisations: [{ code: '8171234', name: 'X' }] },
+        /notifications/,
+      ],
+    ];
+    for (const [name, payload, field] of cases) {
+      const error = templateError(name, JSON.stringify(payload));
+      assert.match(error.message, field, name);
+      assert.match(error.message, new RegExp(`"${name}"`));
+      assert.doesNotMatch(error.message, /Jane Smith|2\.5/);
+    }
+  });
+
+  test('a payload that is not a JSON object says so, without quoting it', () => {
+    const notJson = templateError('new-message', 'Jane Smith sent you {');
+    assert.match(notJson.message, /"new-message" is not valid JSON/);
+    assert.doesNotMatch(notJson.message, /Jane/);
+    for (const json of ['null', '[]', '"Jane Smith"', '3']) {
+      const error = templateError('new-message', json);
+      assert.match(error.message, /"new-message" does not fit: .*expected object/);
+      assert.doesNotMatch(error.message, /Jane/);
+    }
+  });
+});
