@@ -8,8 +8,10 @@ import { runUpnCommand, UPN_USAGE } from './ctf/upn-cli.ts';
 import { seedDemoData } from './demo/seed.ts';
 import { buildDeps } from './deps.ts';
 import { IMPORT_USAGE, runImportCommand } from './directory/cli.ts';
+import { JOB_NAMES, scheduledJobs } from './jobs.ts';
+import { JOBS_USAGE, runJobsCommand } from './platform/jobs/cli.ts';
+import { Scheduler } from './platform/jobs/scheduler.ts';
 import { FILENAME_USAGE, runFilenameCommand } from './transfers/cli.ts';
-import { JOBS_USAGE, runJobsCommand } from './transfers/jobs-cli.ts';
 
 const USAGE = `Usage: s2s <command>
 
@@ -41,14 +43,19 @@ async function main(argv: string[]): Promise<number> {
         deps.logger.info('loaded demo data: sign in as demo-school-a with password demo-password-2026');
       }
       const app = await createApp(deps);
+      // Every process may run the scheduler: the database decides which one runs each due job.
+      const scheduler = config.scheduler ? new Scheduler(deps, scheduledJobs(deps)) : undefined;
       const stop = async () => {
+        await scheduler?.stop();
         await app.close();
+        deps.mailer.close();
         await deps.db.destroy();
         process.exit(0);
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await app.listen({ port: config.port, host: config.host });
+      scheduler?.start();
       return -1;
     }
     case 'migrate': {
@@ -86,7 +93,17 @@ async function main(argv: string[]): Promise<number> {
     case 'filename':
       return runFilenameCommand(argv.slice(1), () => buildDeps(configuration()));
     case 'jobs':
-      return runJobsCommand(argv.slice(1), () => buildDeps(configuration()));
+      return runJobsCommand(argv.slice(1), JOB_NAMES, async () => {
+        const deps = await buildDeps(configuration());
+        return {
+          scheduler: new Scheduler(deps, scheduledJobs(deps)),
+          clock: deps.clock,
+          close: async () => {
+            deps.mailer.close();
+            await deps.db.destroy();
+          },
+        };
+      });
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;

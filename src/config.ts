@@ -37,6 +37,18 @@ const environmentSchema = z.object({
   SERVICE_DESK_EMAIL: z.email().default('s2s.servicedesk@example.gov.uk'),
   SERVICE_DESK_TELEPHONE: z.string().min(1).default('0300 000 0000'),
   SEED_DEMO_DATA: flag.optional(),
+  SERVICE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be the address users open, e.g. https://s2s.example.gov.uk' })
+    .optional(),
+  MAIL_TRANSPORT: z.enum(['smtp', 'log']).optional(),
+  SMTP_HOST: z.string().min(1).optional(),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  SMTP_SECURE: flag.default(false),
+  SMTP_REQUIRE_TLS: flag.optional(),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3).default('s2s <no-reply@s2s.example.gov.uk>'),
+  SCHEDULER: z.enum(['on', 'off']).default('on'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>['S2S_ENV'];
@@ -57,7 +69,30 @@ export interface Config {
   serviceDesk: { email: string; telephone: string };
   /** Load the demo organisations and accounts into an empty database (never in production). */
   seedDemoData: boolean;
+  /** The address users open, for links in emails (no trailing slash). */
+  serviceUrl: string;
+  /**
+   * How emails leave: over SMTP, or into the mail log (outside production, when no SMTP server is
+   * configured: administrators read them on the Notifications page).
+   */
+  mail: MailConfig;
+  /** Whether `serve` runs the scheduled jobs (turn off on web-only processes of a larger deployment). */
+  scheduler: boolean;
 }
+
+export type MailConfig =
+  | { transport: 'log'; from: string }
+  | {
+      transport: 'smtp';
+      from: string;
+      host: string;
+      port: number;
+      /** TLS from the start (port 465); otherwise STARTTLS when the server offers it. */
+      secure: boolean;
+      /** Refuse to send unless the connection is upgraded with STARTTLS. */
+      requireTls: boolean;
+      auth?: { user: string; password: string };
+    };
 
 export class ConfigError extends Error {}
 
@@ -93,5 +128,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     signIn: { maxFailures: e.SIGN_IN_MAX_FAILURES, lockMinutes: e.SIGN_IN_LOCK_MINUTES },
     serviceDesk: { email: e.SERVICE_DESK_EMAIL, telephone: e.SERVICE_DESK_TELEPHONE },
     seedDemoData: e.SEED_DEMO_DATA ?? e.S2S_ENV !== 'production',
+    serviceUrl: (e.SERVICE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    mail: mailConfig(e),
+    scheduler: e.SCHEDULER === 'on',
+  };
+}
+
+function invalid(field: string, message: string): never {
+  throw new ConfigError(`The configuration is not valid:\n  ${field}: ${message}`);
+}
+
+function mailConfig(e: z.infer<typeof environmentSchema>): MailConfig {
+  const production = e.S2S_ENV === 'production';
+  const transport = e.MAIL_TRANSPORT ?? (e.SMTP_HOST || production ? 'smtp' : 'log');
+  if (transport === 'log') {
+    if (production) invalid('MAIL_TRANSPORT', 'the mail log is for development: production sends over SMTP');
+    return { transport, from: e.MAIL_FROM };
+  }
+  if (!e.SMTP_HOST) invalid('SMTP_HOST', "must be set to send email over SMTP (the mail server's name)");
+  if (Boolean(e.SMTP_USER) !== Boolean(e.SMTP_PASSWORD)) {
+    invalid('SMTP_USER', 'SMTP_USER and SMTP_PASSWORD go together: set both, or neither');
+  }
+  if (production && !e.SERVICE_URL) invalid('SERVICE_URL', 'must be set in production: emails link to it');
+  return {
+    transport,
+    from: e.MAIL_FROM,
+    host: e.SMTP_HOST,
+    port: e.SMTP_PORT,
+    secure: e.SMTP_SECURE,
+    requireTls: e.SMTP_REQUIRE_TLS ?? (production && !e.SMTP_SECURE),
+    auth: e.SMTP_USER && e.SMTP_PASSWORD ? { user: e.SMTP_USER, password: e.SMTP_PASSWORD } : undefined,
   };
 }

@@ -5,6 +5,7 @@ import { type Clock, systemClock } from './platform/clock.ts';
 import { createDatabase, migrateToLatest } from './platform/db/database.ts';
 import type { Db } from './platform/db/schema.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
+import { createMailer, type Mailer } from './platform/mail/mailer.ts';
 import { EncryptedFileStore } from './platform/storage/encrypted-store.ts';
 import { DiskFileStore, type FileStore } from './platform/storage/file-store.ts';
 import { loadMasterKey } from './platform/storage/master-key.ts';
@@ -18,6 +19,8 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   auth: AuthService;
+  /** Where emails go: SMTP, or the mail log outside production. */
+  mailer: Mailer;
 }
 
 export interface DepsOverrides {
@@ -25,6 +28,7 @@ export interface DepsOverrides {
   clock?: Clock;
   logger?: Logger;
   fileStore?: FileStore;
+  mailer?: Mailer;
 }
 
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
@@ -48,5 +52,6 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     fileStore,
     files: new EncryptedFileStore(fileStore, masterKey.key),
     auth: new AuthService(db, clock, config),
+    mailer: overrides.mailer ?? createMailer(config.mail),
   };
 }

@@ -1,7 +1,18 @@
 // The transactional outbox: a notification is a row written in the same transaction as the event that
-// causes it, so it is sent if and only if the event happened. The delivery worker reads these rows.
+// causes it, so it is sent if and only if the event happened. The delivery worker (delivery.ts) claims
+// due rows for a while (a lease, so several processes never send one row at once), sends them, and
+// records the outcome on the row.
 import { randomUUID } from 'node:crypto';
-import type { Executor, NotificationOutboxTable, OutboxRow } from '../platform/db/schema.ts';
+import type { Executor, NotificationOutboxTable, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
+
+/** JSON facts for a template. */
+export type PayloadValue =
+  | string
+  | number
+  | boolean
+  | null
+  | PayloadValue[]
+  | { [key: string]: PayloadValue };
 
 export interface Notification {
   at: Date;
@@ -10,12 +21,15 @@ export interface Notification {
   /** An establishment number, an LA number or a user id, as recipientKind says. */
   recipient: string;
   /** Facts for the email: filenames, organisation names, reasons. Never pupil data. */
-  payload: Record<string, string | number | null>;
+  payload: Record<string, PayloadValue>;
+  /** A notification with a key is written once only: a second one with the same key is ignored. */
+  dedupeKey?: string;
 }
 
-export async function enqueueNotification(db: Executor, notification: Notification): Promise<void> {
+/** Writes a notification; false if one with the same dedupe key exists already. */
+export async function enqueueNotification(db: Executor, notification: Notification): Promise<boolean> {
   const at = notification.at.toISOString();
-  await db
+  const result = await db
     .insertInto('notification_outbox')
     .values({
       id: randomUUID(),
@@ -29,8 +43,11 @@ export async function enqueueNotification(db: Executor, notification: Notificati
       next_attempt_at: at,
       last_error: null,
       sent_at: null,
+      dedupe_key: notification.dedupeKey ?? null,
     })
-    .execute();
+    .onConflict((oc) => oc.column('dedupe_key').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 1n) === 1;
 }
 
 /** Notifications waiting to be sent whose time has come, oldest first. */
@@ -40,8 +57,127 @@ export async function dueNotifications(db: Executor, now: Date, limit: number): 
     .selectAll()
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', now.toISOString())
-    .orderBy('created_at')
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now.toISOString())]))
+    .orderBy('next_attempt_at')
     .orderBy('id')
     .limit(limit)
     .execute();
+}
+
+/**
+ * Claims up to `limit` due notifications for `owner` until `leaseUntil`: each row is taken with a
+ * conditional update, so of several processes claiming at once exactly one gets it.
+ */
+export async function claimDueNotifications(
+  db: Executor,
+  now: Date,
+  owner: string,
+  leaseUntil: Date,
+  limit: number,
+): Promise<OutboxRow[]> {
+  const claimed: OutboxRow[] = [];
+  for (const row of await dueNotifications(db, now, limit)) {
+    const result = await db
+      .updateTable('notification_outbox')
+      .set({ lease_owner: owner, lease_until: leaseUntil.toISOString() })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .where((eb) =>
+        row.lease_until === null ? eb('lease_until', 'is', null) : eb('lease_until', '=', row.lease_until),
+      )
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 1) {
+      claimed.push({ ...row, lease_owner: owner, lease_until: leaseUntil.toISOString() });
+    }
+  }
+  return claimed;
+}
+
+/** The outcome of one attempt, recorded only by the process that holds the lease. */
+export type DeliveryOutcome =
+  | { status: 'sent'; at: Date; toAddress: string; subject: string; serverResponse: string }
+  | { status: 'pending'; at: Date; error: string; nextAttemptAt: Date; toAddress: string | null }
+  | { status: 'failed' | 'no-address'; at: Date; error: string; toAddress: string | null };
+
+export async function recordDelivery(
+  db: Executor,
+  row: Pick<OutboxRow, 'id' | 'attempts'>,
+  owner: string,
+  outcome: DeliveryOutcome,
+): Promise<boolean> {
+  const common = {
+    status: outcome.status,
+    attempts: row.attempts + 1,
+    lease_owner: null,
+    lease_until: null,
+    to_address: outcome.toAddress,
+  };
+  const changes =
+    outcome.status === 'sent'
+      ? {
+          ...common,
+          sent_at: outcome.at.toISOString(),
+          subject: outcome.subject.slice(0, 200),
+          server_response: outcome.serverResponse.slice(0, 1000),
+          last_error: null,
+        }
+      : outcome.status === 'pending'
+        ? {
+            ...common,
+            last_error: outcome.error.slice(0, 1000),
+            next_attempt_at: outcome.nextAttemptAt.toISOString(),
+          }
+        : { ...common, last_error: outcome.error.slice(0, 1000) };
+  const result = await db
+    .updateTable('notification_outbox')
+    .set(changes)
+    .where('id', '=', row.id)
+    .where('lease_owner', '=', owner)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** How many notifications are in each state. */
+export async function outboxCounts(db: Executor): Promise<Record<OutboxStatus, number>> {
+  const rows = await db
+    .selectFrom('notification_outbox')
+    .select((eb) => ['status', eb.fn.countAll().as('n')])
+    .groupBy('status')
+    .execute();
+  const counts: Record<OutboxStatus, number> = { pending: 0, sent: 0, failed: 0, 'no-address': 0 };
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
+
+/** The newest notifications in a state (or all), newest first. */
+export async function listOutbox(
+  db: Executor,
+  query: { status?: OutboxStatus; limit: number },
+): Promise<OutboxRow[]> {
+  let q = db.selectFrom('notification_outbox').selectAll();
+  if (query.status) q = q.where('status', '=', query.status);
+  return q.orderBy('created_at', 'desc').orderBy('id').limit(query.limit).execute();
+}
+
+export async function getNotification(db: Executor, id: string): Promise<OutboxRow | undefined> {
+  return db.selectFrom('notification_outbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Puts failed (or undeliverable) notifications back in the queue, due now; all of them when no ids
+ * are given. Returns how many.
+ */
+export async function requeue(
+  db: Executor,
+  now: Date,
+  query: { status: 'failed' | 'no-address'; ids?: readonly string[] },
+): Promise<number> {
+  if (query.ids && query.ids.length === 0) return 0;
+  let q = db
+    .updateTable('notification_outbox')
+    .set({ status: 'pending', next_attempt_at: now.toISOString(), lease_owner: null, lease_until: null })
+    .where('status', '=', query.status);
+  if (query.ids) q = q.where('id', 'in', query.ids);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

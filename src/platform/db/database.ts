@@ -6,6 +6,7 @@ import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql }
 import pg from 'pg';
 import * as foundation from './migrations/001-foundation.ts';
 import * as transfers from './migrations/002-transfers.ts';
+import * as notificationsJobs from './migrations/003-notifications-jobs.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -13,6 +14,7 @@ export type Engine = 'sqlite' | 'postgres';
 const migrations: Record<string, Migration> = {
   '001-foundation': foundation,
   '002-transfers': transfers,
+  '003-notifications-jobs': notificationsJobs,
 };
 
 export interface DatabaseOptions {

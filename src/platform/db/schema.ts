@@ -147,11 +147,47 @@ export interface NotificationOutboxTable {
   recipient: string;
   /** JSON facts for the template: filenames, organisation names, reasons. Never pupil data. */
   payload: string;
-  status: 'pending' | 'sent' | 'failed';
+  /**
+   * pending: waiting to be sent (again); sent: the mail server took it (or, with the mail log, it was
+   * written there); failed: given up (the server refused it for good, or kept failing for too long);
+   * no-address: the recipient has no email address in the directory (reported to the LA).
+   */
+  status: OutboxStatus;
   attempts: number;
   next_attempt_at: string;
   last_error: string | null;
   sent_at: string | null;
+  /** The address it was sent to, and its subject, filled in when it is sent. */
+  to_address: string | null;
+  subject: string | null;
+  /** What the mail server answered when it took the message. */
+  server_response: string | null;
+  /** The process sending it now, and until when others leave it alone. */
+  lease_owner: string | null;
+  lease_until: string | null;
+  /** Set for notifications that must be written once only (a weekly reminder per recipient and week). */
+  dedupe_key: string | null;
+}
+
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'no-address';
+
+export interface JobRunTable {
+  id: string;
+  job: string;
+  /** The scheduled time this run is for (ISO), or 'manual:<id>' for a run started by hand. */
+  slot: string;
+  trigger: 'schedule' | 'manual';
+  /** The process running it (host:pid:random). */
+  owner: string;
+  started_at: string;
+  /** A running job renews this; a run whose lease has passed was abandoned (its process stopped). */
+  lease_until: string;
+  finished_at: string | null;
+  status: 'running' | 'succeeded' | 'failed' | 'abandoned';
+  attempts: number;
+  /** What it did, in a sentence. */
+  summary: string | null;
+  error: string | null;
 }
 
 export interface Database {
@@ -164,6 +200,7 @@ export interface Database {
   transfers: TransferTable;
   transfer_pupils: TransferPupilTable;
   notification_outbox: NotificationOutboxTable;
+  job_runs: JobRunTable;
 }
 
 export type Db = Kysely<Database>;
@@ -171,6 +208,7 @@ export type Db = Kysely<Database>;
 export type Executor = Kysely<Database> | Transaction<Database>;
 
 export type LocalAuthorityRow = Selectable<LocalAuthorityTable>;
+export type JobRunRow = Selectable<JobRunTable>;
 export type EstablishmentRow = Selectable<EstablishmentTable>;
 export type NewEstablishment = Insertable<EstablishmentTable>;
 export type EstablishmentUpdate = Updateable<EstablishmentTable>;

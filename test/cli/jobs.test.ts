@@ -4,17 +4,20 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
+import { JOB_NAMES } from '../../src/jobs.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { insertTransfer } from '../../src/transfers/repository.ts';
 import { cliSandbox } from '../support/cli.ts';
 
-describe('s2s jobs run purge-files', () => {
+describe('s2s jobs', () => {
   const sandbox = cliSandbox('jobs', { database: true });
   const { s2s } = sandbox;
 
   test('usage errors: no job, an unknown job, two jobs', () => {
     for (const args of [
       ['jobs'],
+      ['jobs', 'start'],
+      ['jobs', 'list', 'extra'],
       ['jobs', 'run'],
       ['jobs', 'run', 'nonsense'],
       ['jobs', 'run', 'purge-files', 'x'],
@@ -22,13 +25,20 @@ describe('s2s jobs run purge-files', () => {
       const run = s2s(...args);
       assert.equal(run.code, 2, args.join(' '));
       assert.match(run.stderr, /jobs run NAME/);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     }
   });
 
   test('deletes the content of a file collected more than 7 days ago; the record stays', async () => {
     const first = s2s('jobs', 'run', 'purge-files', '--json'); // also creates the database
     assert.equal(first.code, 0, first.stderr);
-    assert.deepEqual(JSON.parse(first.stdout), { job: 'purge-files', purged: 0, failed: 0 });
+    assert.deepEqual(JSON.parse(first.stdout), {
+      job: 'purge-files',
+      ok: true,
+      summary: 'Deleted the content of 0 files.',
+      purged: 0,
+      failed: 0,
+    });
 
     const store = new DiskFileStore(join(sandbox.dir, 'files'));
     const key = randomUUID();
@@ -69,7 +79,7 @@ describe('s2s jobs run purge-files', () => {
 
     const run = s2s('jobs', 'run', 'purge-files');
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /purge-files: deleted the content of 1 file\./);
+    assert.match(run.stdout, /purge-files: Deleted the content of 1 file\./);
     assert.equal(await store.exists(key), false);
     const row = await sandbox
       .db()
@@ -91,5 +101,33 @@ describe('s2s jobs run purge-files', () => {
       audit.map((a) => a.action),
       ['file-purged'],
     );
+  });
+
+  test('jobs list names every job, its schedule and next run, and the last run of the ones that ran', () => {
+    const run = s2s('jobs', 'list', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const jobs = JSON.parse(run.stdout) as {
+      job: string;
+      schedule: string;
+      next: string;
+      lastRun: unknown;
+    }[];
+    assert.deepEqual(
+      jobs.map((job) => job.job),
+      [...JOB_NAMES],
+    );
+    for (const job of jobs) {
+      assert.ok(job.schedule.length > 0, job.job);
+      assert.ok(new Date(job.next).getTime() > Date.now() - 60_000, `${job.job} runs next in the future`);
+    }
+    const purge = jobs.find((job) => job.job === 'purge-files');
+    const lastRun = purge?.lastRun as { status: string; summary: string } | null;
+    assert.deepEqual(
+      { status: lastRun?.status, summary: lastRun?.summary },
+      { status: 'succeeded', summary: 'Deleted the content of 1 file.' },
+    );
+    const text = s2s('jobs', 'list');
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /purge-files\n {2}Deletes the content/);
   });
 });

@@ -1,0 +1,64 @@
+// Who a notification goes to, from the directory: a school's or an LA's address (School Maintenance,
+// LEA details), or a user's own (falling back to their organisation's: many school users share the
+// school office's address).
+import type { Executor, NotificationOutboxTable } from '../platform/db/schema.ts';
+
+export interface Recipient {
+  /** The address, or null when the directory has none. */
+  address: string | null;
+  /** Who it is, for the administrators' page and the report to the LA: "8171234 Ashby Meadow Primary". */
+  name: string;
+  /** The LA whose administrator looks after the recipient's details. */
+  laNumber: string | null;
+}
+
+async function school(db: Executor, number: string): Promise<Recipient> {
+  const row = await db
+    .selectFrom('establishments')
+    .select(['name', 'email', 'la_number'])
+    .where('number', '=', number)
+    .executeTakeFirst();
+  return {
+    address: row?.email || null,
+    name: `${number} ${row?.name ?? '(not in the directory)'}`,
+    laNumber: row?.la_number ?? number.slice(0, 3),
+  };
+}
+
+async function la(db: Executor, number: string): Promise<Recipient> {
+  const row = await db
+    .selectFrom('local_authorities')
+    .select(['name', 'email'])
+    .where('number', '=', number)
+    .executeTakeFirst();
+  return {
+    address: row?.email || null,
+    name: `${number} ${row?.name ?? '(not in the directory)'} LA`,
+    laNumber: number,
+  };
+}
+
+export async function resolveRecipient(
+  db: Executor,
+  kind: NotificationOutboxTable['recipient_kind'],
+  id: string,
+): Promise<Recipient> {
+  if (kind === 'school') return school(db, id);
+  if (kind === 'la') return la(db, id);
+  const user = await db
+    .selectFrom('users')
+    .select(['username', 'email', 'establishment_number', 'la_number', 'deleted_at'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!user || user.deleted_at) return { address: null, name: 'a user who no longer exists', laNumber: null };
+  const organisation = user.establishment_number
+    ? await school(db, user.establishment_number)
+    : user.la_number
+      ? await la(db, user.la_number)
+      : null;
+  return {
+    address: user.email || organisation?.address || null,
+    name: `user ${user.username}`,
+    laNumber: organisation?.laNumber ?? user.la_number,
+  };
+}

@@ -1,0 +1,277 @@
+// Named jobs on a schedule, in every app process, with a database deciding who runs what.
+//
+// - An exclusive job (the weekly reminder, the purge) runs once per scheduled time, however many
+//   processes tick: each inserts a job_runs row for (job, scheduled time) and the unique index lets one
+//   insert in. The runner renews a lease while it works; if its process stops, another process takes
+//   the run over once the lease has passed (jobs must be safe to run again: they are).
+// - A shared job (outbox delivery) runs in every process on its schedule; its work is shared out row by
+//   row (each notification is claimed). Its runs are recorded only when they did something.
+// - A scheduled time missed while no process was running is caught up if it is less than
+//   CATCH_UP_HOURS old; older ones are skipped (the next one comes).
+// - `s2s jobs run NAME` runs a job by hand, now, recorded as a manual run.
+// Schedules are cron patterns in Europe/London time (croner), so "Monday 7am" stays 7am in summer.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Cron } from 'croner';
+import type { Clock } from '../clock.ts';
+import type { Db, JobRunRow } from '../db/schema.ts';
+import type { Logger } from '../logger.ts';
+
+export interface JobContext {
+  now: Date;
+  trigger: 'schedule' | 'manual';
+  logger: Logger;
+}
+
+export interface JobOutcome {
+  /** What it did, in a sentence, for the job history and the command line. */
+  summary: string;
+  /** False when part of the work could not be done (it will be tried again on the next run). */
+  ok: boolean;
+  /** For shared jobs: whether the run did anything worth recording. */
+  didWork?: boolean;
+  /** Why it stopped, when it threw. */
+  error?: string;
+  /** What it counted (for `s2s jobs run NAME --json`). */
+  counts?: Record<string, number>;
+}
+
+export interface JobDefinition {
+  name: string;
+  description: string;
+  /** A cron pattern in Europe/London time (seconds optional, first). */
+  schedule: string;
+  /** In words, for people: "every Monday at 7am". */
+  scheduleText: string;
+  exclusive: boolean;
+  run(context: JobContext): Promise<JobOutcome>;
+}
+
+/** A recorded run, with what the job counted. */
+export type FinishedRun = JobRunRow & { counts?: Record<string, number> };
+
+export const TIME_ZONE = 'Europe/London';
+export const CATCH_UP_HOURS = 24;
+export const LEASE_MINUTES = 10;
+const HEARTBEAT_MS = (LEASE_MINUTES * 60_000) / 3;
+
+export interface SchedulerDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+}
+
+export function processOwner(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+export class UnknownJob extends Error {}
+
+export class Scheduler {
+  readonly owner = processOwner();
+  private readonly crons = new Map<string, Cron>();
+  private readonly sharedDone = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<unknown> | undefined;
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(
+    private readonly deps: SchedulerDeps,
+    readonly jobs: readonly JobDefinition[],
+  ) {
+    for (const job of jobs)
+      this.crons.set(job.name, new Cron(job.schedule, { timezone: TIME_ZONE, paused: true }));
+  }
+
+  job(name: string): JobDefinition {
+    const job = this.jobs.find((candidate) => candidate.name === name);
+    if (!job)
+      throw new UnknownJob(`Unknown job "${name}": the jobs are ${this.jobs.map((j) => j.name).join(', ')}.`);
+    return job;
+  }
+
+  /** The latest scheduled time at or before `now`. */
+  latestSlot(name: string, now: Date): Date | undefined {
+    return this.crons.get(name)?.previousRuns(1, new Date(now.getTime() + 1))[0];
+  }
+
+  nextRun(name: string, now: Date): Date | null {
+    return this.crons.get(name)?.nextRun(now) ?? null;
+  }
+
+  /** Checks every `intervalMs` for due jobs. */
+  start(intervalMs = 15_000): void {
+    if (this.timer) return;
+    const tick = () => {
+      if (this.ticking) return;
+      this.ticking = this.tick()
+        .catch((error) =>
+          this.deps.logger.error({ err: error }, 'the scheduler could not check for due jobs'),
+        )
+        .finally(() => {
+          this.ticking = undefined;
+        });
+    };
+    this.timer = setInterval(tick, intervalMs);
+    tick();
+  }
+
+  /** Stops ticking and waits for the jobs this process is running. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+    await Promise.allSettled([...this.running]);
+  }
+
+  /** Runs every job that is due now and not yet run (by any process, for exclusive jobs). */
+  async tick(): Promise<FinishedRun[]> {
+    const now = this.deps.clock.now();
+    const runs: FinishedRun[] = [];
+    for (const job of this.jobs) {
+      const slot = this.latestSlot(job.name, now);
+      if (!slot || now.getTime() - slot.getTime() > CATCH_UP_HOURS * 3_600_000) continue;
+      const run = job.exclusive ? await this.runExclusive(job, slot, now) : await this.runShared(job, slot);
+      if (run) runs.push(run);
+    }
+    return runs;
+  }
+
+  /** Runs a job now, by hand. */
+  async runNow(name: string): Promise<FinishedRun> {
+    const job = this.job(name);
+    const now = this.deps.clock.now();
+    const run = await this.insertRun(job.name, `manual:${randomUUID()}`, 'manual', now);
+    if (!run) throw new Error('a new manual run could not be recorded');
+    return this.execute(job, run, 'manual');
+  }
+
+  /** The latest runs, newest first. */
+  async history(limit = 50, job?: string): Promise<JobRunRow[]> {
+    let q = this.deps.db.selectFrom('job_runs').selectAll();
+    if (job) q = q.where('job', '=', job);
+    return q.orderBy('started_at', 'desc').orderBy('id').limit(limit).execute();
+  }
+
+  private async runExclusive(job: JobDefinition, slot: Date, now: Date): Promise<FinishedRun | undefined> {
+    const slotKey = slot.toISOString();
+    const claimed = await this.insertRun(job.name, slotKey, 'schedule', now);
+    if (claimed) return this.execute(job, claimed, 'schedule');
+    // Someone has it: take it over only if its runner stopped without finishing.
+    const existing = await this.deps.db
+      .selectFrom('job_runs')
+      .selectAll()
+      .where('job', '=', job.name)
+      .where('slot', '=', slotKey)
+      .executeTakeFirst();
+    if (existing?.status !== 'running' || existing.lease_until >= now.toISOString()) return undefined;
+    const taken = await this.deps.db
+      .updateTable('job_runs')
+      .set({ owner: this.owner, lease_until: this.leaseFrom(now), attempts: existing.attempts + 1 })
+      .where('id', '=', existing.id)
+      .where('status', '=', 'running')
+      .where('lease_until', '=', existing.lease_until)
+      .executeTakeFirst();
+    if (Number(taken.numUpdatedRows) !== 1) return undefined;
+    this.deps.logger.warn({ job: job.name, slot: slotKey }, 'taking over a job run whose process stopped');
+    return this.execute(job, { ...existing, owner: this.owner, attempts: existing.attempts + 1 }, 'schedule');
+  }
+
+  private async runShared(job: JobDefinition, slot: Date): Promise<FinishedRun | undefined> {
+    const slotKey = slot.toISOString();
+    if (this.sharedDone.get(job.name) === slotKey) return undefined;
+    this.sharedDone.set(job.name, slotKey);
+    const now = this.deps.clock.now();
+    const started = now.toISOString();
+    const outcome = await this.perform(job, 'schedule', now);
+    if (!outcome.didWork && outcome.ok) return undefined;
+    // Recorded afterwards: shared runs are not claimed, only kept for the history.
+    const run = await this.insertRun(job.name, `${slotKey}/${this.owner}`, 'schedule', now, started);
+    return run ? this.finish(run, outcome) : undefined;
+  }
+
+  private leaseFrom(now: Date): string {
+    return new Date(now.getTime() + LEASE_MINUTES * 60_000).toISOString();
+  }
+
+  /** Inserts a running row; undefined when (job, slot) has one already. */
+  private async insertRun(
+    job: string,
+    slot: string,
+    trigger: JobRunRow['trigger'],
+    now: Date,
+    startedAt = now.toISOString(),
+  ): Promise<JobRunRow | undefined> {
+    const row: JobRunRow = {
+      id: randomUUID(),
+      job,
+      slot,
+      trigger,
+      owner: this.owner,
+      started_at: startedAt,
+      lease_until: this.leaseFrom(now),
+      finished_at: null,
+      status: 'running',
+      attempts: 1,
+      summary: null,
+      error: null,
+    };
+    const result = await this.deps.db
+      .insertInto('job_runs')
+      .values(row)
+      .onConflict((oc) => oc.columns(['job', 'slot']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1 ? row : undefined;
+  }
+
+  private async execute(
+    job: JobDefinition,
+    run: JobRunRow,
+    trigger: JobRunRow['trigger'],
+  ): Promise<JobRunRow> {
+    const heartbeat = setInterval(() => {
+      this.deps.db
+        .updateTable('job_runs')
+        .set({ lease_until: this.leaseFrom(this.deps.clock.now()) })
+        .where('id', '=', run.id)
+        .where('owner', '=', this.owner)
+        .execute()
+        .catch((error) =>
+          this.deps.logger.warn({ err: error, job: job.name }, 'could not renew a job lease'),
+        );
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    const work = this.perform(job, trigger, this.deps.clock.now());
+    this.running.add(work);
+    try {
+      return await this.finish(run, await work);
+    } finally {
+      clearInterval(heartbeat);
+      this.running.delete(work);
+    }
+  }
+
+  private async perform(job: JobDefinition, trigger: JobRunRow['trigger'], now: Date): Promise<JobOutcome> {
+    const logger = this.deps.logger.child({ job: job.name });
+    try {
+      const outcome = await job.run({ now, trigger, logger });
+      logger.info({ ok: outcome.ok, trigger }, outcome.summary);
+      return outcome;
+    } catch (error) {
+      logger.error({ err: error, trigger }, 'a job failed');
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, summary: 'The job stopped with an error.', error: message };
+    }
+  }
+
+  private async finish(run: JobRunRow, outcome: JobOutcome): Promise<FinishedRun> {
+    const finished: Partial<JobRunRow> = {
+      status: outcome.ok ? 'succeeded' : 'failed',
+      finished_at: this.deps.clock.now().toISOString(),
+      summary: outcome.summary.slice(0, 1000),
+      error: outcome.error ? outcome.error.slice(0, 1000) : null,
+    };
+    await this.deps.db.updateTable('job_runs').set(finished).where('id', '=', run.id).execute();
+    return { ...run, ...finished, counts: outcome.counts };
+  }
+}

@@ -1,0 +1,113 @@
+// How an email leaves the service: over SMTP (nodemailer), or into the mail log outside production. The
+// outbox delivery (notifications/delivery.ts) decides what to send and records the outcome; a mailer
+// only sends one message and says what the server answered, or why it could not.
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { MailConfig } from '../../config.ts';
+
+export interface OutgoingEmail {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+}
+
+export interface Mailer {
+  /** Where mail goes, for the administrators' page ("smtp.example.gov.uk:587", "the mail log"). */
+  readonly description: string;
+  /** Resolves with the server's answer; rejects with a MailError. */
+  send(email: OutgoingEmail): Promise<{ response: string }>;
+  close(): void;
+}
+
+/**
+ * A message the mail server or the network would not take. `permanent` when trying again cannot help:
+ * the server refused the recipient or the message itself (a 5xx answer to RCPT TO or DATA).
+ */
+export class MailError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** The mail log: nothing leaves the machine; the Notifications page shows what would have been sent. */
+export class MailLog implements Mailer {
+  readonly description = 'the mail log (no mail server is configured)';
+  async send(): Promise<{ response: string }> {
+    return { response: 'written to the mail log' };
+  }
+  close(): void {}
+}
+
+/** SMTP commands whose 5xx answer is about this message or recipient, not the connection or login. */
+const MESSAGE_COMMANDS = new Set(['RCPT TO', 'DATA', 'MAIL FROM']);
+
+interface NodemailerError extends Error {
+  code?: string;
+  command?: string;
+  responseCode?: number;
+  response?: string;
+}
+
+export function classifyMailError(error: unknown): MailError {
+  const e = (error ?? {}) as NodemailerError;
+  const answer = e.response ?? e.message ?? String(error);
+  const permanent =
+    e.code === 'EENVELOPE' ||
+    (typeof e.responseCode === 'number' &&
+      e.responseCode >= 500 &&
+      e.command !== undefined &&
+      MESSAGE_COMMANDS.has(e.command));
+  return new MailError(answer.slice(0, 900), permanent);
+}
+
+export class SmtpMailer implements Mailer {
+  readonly description: string;
+  private readonly transport: Transporter;
+
+  constructor(private readonly config: Extract<MailConfig, { transport: 'smtp' }>) {
+    this.description = `${config.host}:${config.port}${config.secure ? ' (TLS)' : config.requireTls ? ' (STARTTLS required)' : ''}`;
+    this.transport = nodemailer.createTransport({
+      host: config.host,
+      port: config.port,
+      secure: config.secure,
+      requireTLS: config.requireTls,
+      auth: config.auth ? { user: config.auth.user, pass: config.auth.password } : undefined,
+      // One connection per message keeps a failure local to it; the outbox is not a bulk mailer.
+      pool: false,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 60_000,
+    });
+  }
+
+  async send(email: OutgoingEmail): Promise<{ response: string }> {
+    try {
+      const info = await this.transport.sendMail({
+        from: this.config.from,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        // Replies go nowhere useful: the emails say so, and say how to reach the service desk.
+        headers: { 'Auto-Submitted': 'auto-generated' },
+      });
+      const rejected = (info.rejected ?? []).length > 0;
+      if (rejected) throw new MailError(`the mail server refused ${email.to}: ${info.response}`, true);
+      return { response: String(info.response ?? 'accepted').slice(0, 900) };
+    } catch (error) {
+      if (error instanceof MailError) throw error;
+      throw classifyMailError(error);
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
+
+export function createMailer(config: MailConfig): Mailer {
+  return config.transport === 'smtp' ? new SmtpMailer(config) : new MailLog();
+}

@@ -1,0 +1,311 @@
+// The outbox delivered over a real SMTP connection (smtp-server, started here): the emails a CTF's
+// journey causes reach the right addresses with the right subjects and bodies, and a mail server that
+// is down, refusing or saying no for good never loses a notification.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { emailContext } from '../../src/jobs.ts';
+import { deliverDue, GIVE_UP_HOURS } from '../../src/notifications/delivery.ts';
+import { enqueueNotification, requeue } from '../../src/notifications/outbox.ts';
+import type { Db, EstablishmentRow, OutboxRow } from '../../src/platform/db/schema.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { ctfXml, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
+import { actorOf, readAll } from '../support/transfers.ts';
+import { Agent, createTestApp, type TestApp } from '../support/web.ts';
+
+const logger = createLogger('silent');
+
+function ctf(source: string, destination: string): string {
+  const at = (code: string) => ({ lea: code.slice(0, 3), estab: code.slice(3, 7) });
+  return ctfXml(
+    {
+      style: 'new',
+      version: '25.0',
+      dateTime: '2026-11-20T10:30:00',
+      qualifier: 'full',
+      supplier: 'Fictional MIS 7.2',
+      source: at(source),
+      destination: at(destination),
+    },
+    [syntheticPupil(1, at(source), false), syntheticPupil(2, at(source), false)],
+  );
+}
+
+describeEachEngine('email delivery over SMTP', (database) => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  let db: Db;
+  let sending: EstablishmentRow;
+  let receiving: EstablishmentRow;
+
+  before(async () => {
+    db = database().db;
+    smtp = await startSmtpServer();
+    t = await createTestApp(db, {
+      MAIL_TRANSPORT: 'smtp',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SERVICE_URL: 'https://s2s.test.example',
+    });
+    const laA = await makeLa(db, { name: 'Westshire' });
+    const laB = await makeLa(db, { name: 'Eastshire' });
+    sending = await makeSchool(db, laA.number, {
+      name: 'Hillside Primary School',
+      email: 'office@hillside.test',
+    });
+    receiving = await makeSchool(db, laB.number, {
+      name: 'Riverside Primary School',
+      email: 'admin@riverside.test',
+    });
+  });
+  after(async () => {
+    await t.app.close();
+    t.deps.mailer.close();
+    await smtp.stop();
+  });
+
+  const deliver = (owner = 'test-process') =>
+    deliverDue({
+      db,
+      mailer: t.deps.mailer,
+      clock: t.clock,
+      logger,
+      email: emailContext(t.deps.config),
+      owner,
+    });
+
+  function takeReceived() {
+    return smtp.received.splice(0, smtp.received.length);
+  }
+
+  async function rowsFor(template: string): Promise<OutboxRow[]> {
+    return db.selectFrom('notification_outbox').selectAll().where('template', '=', template).execute();
+  }
+
+  test('a CTF uploaded, rejected, sent again and downloaded: each email goes to the right school, saying what happened', async () => {
+    const user = await makeUser(
+      db,
+      'school',
+      { establishmentNumber: sending.number },
+      { email: 'jo.bloggs@hillside.test' },
+    );
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    await agent.get('/upload/ctf');
+    const first = `${sending.number}_CTF_${receiving.number}_001.XML`;
+    const refused = `${sending.number}_CTF_${receiving.number.slice(0, 3)}9999_002.XML`;
+    const uploaded = await agent.postMultipart('/upload/ctf', [
+      { filename: first, content: ctf(sending.number, receiving.number) },
+      { filename: refused, content: ctf(sending.number, `${receiving.number.slice(0, 3)}9999`) },
+    ]);
+    assert.equal(uploaded.statusCode, 200);
+
+    const result = await deliver();
+    assert.deepEqual(result, { sent: 3, retrying: 0, failed: 0, noAddress: 0 });
+    const mails = takeReceived();
+    const to = (address: string) => mails.filter((m) => m.to.includes(address));
+    // The destination school: who sent what, and where to collect it.
+    const [waiting] = to('admin@riverside.test');
+    assert.ok(waiting, 'the destination school is told');
+    assert.match(waiting.subject, new RegExp(first));
+    assert.match(waiting.text, /Hillside Primary School/);
+    assert.match(waiting.text, /Pupils in the file: 2/);
+    assert.match(waiting.text, /https:\/\/s2s\.test\.example\/download\/ctf/);
+    assert.match(waiting.html, /Hillside Primary School/);
+    assert.equal(waiting.headers.get('auto-submitted'), 'auto-generated');
+    // The sender: the upload is confirmed to the school's address.
+    const [confirmed] = to('office@hillside.test');
+    assert.ok(confirmed, 'the sending school gets the confirmation');
+    assert.match(confirmed.subject, new RegExp(first));
+    assert.match(confirmed.text, /Riverside Primary School/);
+    // The refused file goes to the person who tried, with the reason.
+    const [refusal] = to('jo.bloggs@hillside.test');
+    assert.ok(refusal, 'the uploader is told of the refusal');
+    assert.match(refusal.subject, new RegExp(refused));
+    assert.match(refusal.text, /does not exist|not in the directory|no school/i);
+    for (const mail of mails) {
+      assert.equal(mail.to.length, 1, 'one recipient per email');
+      assert.doesNotMatch(mail.text, /Surname|date of birth/i, 'no pupil details');
+    }
+
+    // The destination rejects it with a reason: the sender is told, with the reason.
+    const transfer = await db
+      .selectFrom('transfers')
+      .selectAll()
+      .where('filename', '=', first)
+      .executeTakeFirstOrThrow();
+    const receiver = actorOf(await makeUser(db, 'school', { establishmentNumber: receiving.number }));
+    const downloads = new DownloadService(t.deps);
+    await downloads.reject(receiver, 'ctf', transfer.id, 'This pupil never joined our school');
+    await deliver();
+    const [rejected, ...others] = takeReceived();
+    assert.equal(others.length, 0);
+    assert.deepEqual(rejected?.to, ['office@hillside.test']);
+    assert.match(rejected?.subject ?? '', /rejected/i);
+    assert.match(rejected?.text ?? '', /This pupil never joined our school/);
+    assert.match(rejected?.text ?? '', /https:\/\/s2s\.test\.example\/sent\?show=rejected/);
+
+    // Sent again, downloaded and confirmed: the sender is told it was collected.
+    await agent.get('/upload/ctf');
+    const second = `${sending.number}_CTF_${receiving.number}_003.XML`;
+    await agent.postMultipart('/upload/ctf', [
+      { filename: second, content: ctf(sending.number, receiving.number) },
+    ]);
+    await deliver();
+    takeReceived();
+    const again = await db
+      .selectFrom('transfers')
+      .selectAll()
+      .where('filename', '=', second)
+      .executeTakeFirstOrThrow();
+    const download = await downloads.download(receiver, 'ctf', [again.id], 'download');
+    await readAll(download.stream);
+    await downloads.collect(receiver, 'ctf', [again.id]);
+    await deliver();
+    const [collected, ...more] = takeReceived();
+    assert.equal(more.length, 0);
+    assert.deepEqual(collected?.to, ['office@hillside.test']);
+    assert.match(collected?.subject ?? '', new RegExp(second));
+    assert.match(collected?.text ?? '', /Riverside Primary School/);
+
+    const sent = await db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('status', '=', 'sent')
+      .execute();
+    for (const row of sent) {
+      assert.ok(
+        row.sent_at && row.to_address && row.subject && row.server_response,
+        'the outcome is recorded',
+      );
+      assert.equal(row.lease_owner, null);
+    }
+  });
+
+  async function notify(recipient: string, filename: string, kind: 'school' | 'la' = 'school') {
+    await enqueueNotification(db, {
+      at: t.clock.now(),
+      template: 'file-downloaded',
+      recipientKind: kind,
+      recipient,
+      payload: {
+        filename,
+        collectedBy: 'Riverside Primary School',
+        collectedByCode: receiving.number,
+        collectedAt: t.clock.now().toISOString(),
+      },
+    });
+  }
+
+  async function rowOf(filename: string): Promise<OutboxRow> {
+    const rows = await rowsFor('file-downloaded');
+    const row = rows.find((r) => JSON.parse(r.payload).filename === filename);
+    assert.ok(row, `a notification about ${filename}`);
+    return row;
+  }
+
+  test('with the mail server down nothing is lost: the email is tried again and sent once it is back', async () => {
+    takeReceived();
+    await smtp.stop();
+    await notify(sending.number, 'DOWN_001.XML');
+    const down = await deliver();
+    assert.equal(down.retrying, 1);
+    let row = await rowOf('DOWN_001.XML');
+    assert.equal(row.status, 'pending');
+    assert.equal(row.attempts, 1);
+    assert.ok(row.last_error, 'why it failed is kept');
+    assert.equal(
+      row.next_attempt_at,
+      new Date(t.clock.now().getTime() + 60_000).toISOString(),
+      'again in a minute',
+    );
+    await smtp.restart();
+    assert.deepEqual(
+      await deliver(),
+      { sent: 0, retrying: 0, failed: 0, noAddress: 0 },
+      'not before its time',
+    );
+    t.clock.advanceMinutes(1);
+    assert.equal((await deliver()).sent, 1);
+    row = await rowOf('DOWN_001.XML');
+    assert.equal(row.status, 'sent');
+    assert.equal(row.attempts, 2);
+    assert.deepEqual(
+      takeReceived().map((m) => m.subject.includes('DOWN_001.XML')),
+      [true],
+    );
+  });
+
+  test('a server refusing for now (451) is tried again; a recipient refused for good (550) fails at once', async () => {
+    takeReceived();
+    smtp.refuseTemporarily(true);
+    await notify(sending.number, 'BUSY_001.XML');
+    assert.equal((await deliver()).retrying, 1);
+    assert.match((await rowOf('BUSY_001.XML')).last_error ?? '', /451|Try again later/);
+    smtp.refuseTemporarily(false);
+    t.clock.advanceMinutes(1);
+    assert.equal((await deliver()).sent, 1);
+
+    const gone = await makeSchool(db, sending.la_number, { email: 'nobody@closed.test' });
+    smtp.unknownRecipients.add('nobody@closed.test');
+    await notify(gone.number, 'GONE_001.XML');
+    assert.equal((await deliver()).failed, 1);
+    const failed = await rowOf('GONE_001.XML');
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.last_error ?? '', /550|No such mailbox/);
+  });
+
+  test(`a notification still failing ${GIVE_UP_HOURS} hours on is given up, and can be put back in the queue`, async () => {
+    takeReceived();
+    await smtp.stop();
+    await notify(sending.number, 'LONG_001.XML');
+    for (let hour = 0; hour <= GIVE_UP_HOURS; hour += 6) {
+      await deliver();
+      t.clock.advanceMinutes(6 * 60);
+    }
+    const given = await rowOf('LONG_001.XML');
+    assert.equal(given.status, 'failed');
+    assert.match(given.last_error ?? '', new RegExp(`${GIVE_UP_HOURS} hours`));
+    await smtp.restart();
+    assert.equal(await requeue(db, t.clock.now(), { status: 'failed', ids: [given.id] }), 1);
+    assert.equal((await deliver()).sent, 1);
+    assert.equal((await rowOf('LONG_001.XML')).status, 'sent');
+  });
+
+  test('an organisation without an address is recorded as such, not retried; a payload that does not fit fails', async () => {
+    const noEmail = await makeSchool(db, sending.la_number, { email: null, name: 'Quiet Lane School' });
+    await notify(noEmail.number, 'QUIET_001.XML');
+    await enqueueNotification(db, {
+      at: t.clock.now(),
+      template: 'file-downloaded',
+      recipientKind: 'school',
+      recipient: sending.number,
+      payload: { filename: 'BROKEN_001.XML' },
+    });
+    const result = await deliver();
+    assert.equal(result.noAddress, 1);
+    assert.equal(result.failed, 1);
+    const quiet = await rowOf('QUIET_001.XML');
+    assert.equal(quiet.status, 'no-address');
+    assert.match(
+      quiet.last_error ?? '',
+      new RegExp(`${noEmail.number} Quiet Lane School has no email address`),
+    );
+    const broken = await rowOf('BROKEN_001.XML');
+    assert.equal(broken.status, 'failed');
+    assert.match(broken.last_error ?? '', /file-downloaded/);
+  });
+
+  test('two processes delivering at once send each notification once', async () => {
+    takeReceived();
+    const names = Array.from({ length: 12 }, (_, n) => `BOTH_${String(n).padStart(3, '0')}.XML`);
+    for (const name of names) await notify(sending.number, name);
+    const [a, b] = await Promise.all([deliver('process-a'), deliver('process-b')]);
+    assert.equal((a?.sent ?? 0) + (b?.sent ?? 0), names.length);
+    const subjects = takeReceived().map((m) => names.find((name) => m.subject.includes(name)));
+    assert.deepEqual(subjects.sort(), [...names].sort());
+  });
+});

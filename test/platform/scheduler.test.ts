@@ -1,0 +1,177 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import { ManualClock } from '../../src/platform/clock.ts';
+import {
+  CATCH_UP_HOURS,
+  type JobDefinition,
+  LEASE_MINUTES,
+  Scheduler,
+} from '../../src/platform/jobs/scheduler.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { describeEachEngine } from '../support/databases.ts';
+
+const logger = createLogger('silent');
+
+/** A job that counts its runs; exclusive unless told otherwise. */
+function countingJob(overrides: Partial<JobDefinition> = {}): JobDefinition & { runs: Date[] } {
+  const runs: Date[] = [];
+  return {
+    name: `job-${randomUUID().slice(0, 8)}`,
+    description: 'counts its runs',
+    // Mondays at 7am, London time.
+    schedule: '0 7 * * 1',
+    scheduleText: 'every Monday at 7am',
+    exclusive: true,
+    runs,
+    run: async ({ now }) => {
+      runs.push(now);
+      return { ok: true, summary: `Run ${runs.length}.` };
+    },
+    ...overrides,
+  };
+}
+
+describeEachEngine('scheduler', (database) => {
+  test('a due exclusive job runs once for its scheduled time, however many schedulers tick', async () => {
+    const { db } = database();
+    // Monday 23 November 2026, 7:00:30 in London (GMT).
+    const clock = new ManualClock('2026-11-23T07:00:30.000Z');
+    const job = countingJob();
+    const [first, second, third] = [1, 2, 3].map(() => new Scheduler({ db, clock, logger }, [job])) as [
+      Scheduler,
+      Scheduler,
+      Scheduler,
+    ];
+    const schedulers = [first, second, third];
+    const ticks = await Promise.all(schedulers.map((s) => s.tick()));
+    assert.equal(job.runs.length, 1);
+    assert.equal(ticks.flat().length, 1);
+    // Later the same week: nothing more.
+    clock.advanceMinutes(60 * 24 * 3);
+    await Promise.all(schedulers.map((s) => s.tick()));
+    assert.equal(job.runs.length, 1);
+    const [run] = await first.history(10, job.name);
+    assert.equal(run?.slot, '2026-11-23T07:00:00.000Z');
+    assert.equal(run?.status, 'succeeded');
+    assert.equal(run?.summary, 'Run 1.');
+    assert.equal(run?.trigger, 'schedule');
+    // The next Monday it runs again.
+    clock.advanceMinutes(60 * 24 * 4);
+    await second.tick();
+    assert.equal(job.runs.length, 2);
+  });
+
+  test('schedules are London time: in summer "7am" is 6:00 UTC', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-06-01T05:59:00.000Z');
+    const job = countingJob();
+    const scheduler = new Scheduler({ db, clock, logger }, [job]);
+    assert.equal(scheduler.nextRun(job.name, clock.now())?.toISOString(), '2026-06-01T06:00:00.000Z');
+    await scheduler.tick();
+    assert.equal(job.runs.length, 0, 'not due before 7am London time');
+    clock.advanceMinutes(1);
+    await scheduler.tick();
+    assert.equal(job.runs.length, 1);
+  });
+
+  test(`a scheduled time missed by less than ${CATCH_UP_HOURS} hours is caught up; an older one is skipped`, async () => {
+    const { db } = database();
+    const job = countingJob();
+    const late = new ManualClock('2026-11-24T06:00:00.000Z'); // 23 hours after Monday 7am
+    await new Scheduler({ db, clock: late, logger }, [job]).tick();
+    assert.equal(job.runs.length, 1);
+    const other = countingJob();
+    const tooLate = new ManualClock('2026-11-24T07:30:00.000Z');
+    await new Scheduler({ db, clock: tooLate, logger }, [other]).tick();
+    assert.equal(other.runs.length, 0);
+  });
+
+  test('a run whose process stopped is taken over once its lease has passed, and not before', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T07:00:00.000Z');
+    const job = countingJob();
+    // A process claimed the run and then stopped: its row stays 'running'.
+    await db
+      .insertInto('job_runs')
+      .values({
+        id: randomUUID(),
+        job: job.name,
+        slot: '2026-11-23T07:00:00.000Z',
+        trigger: 'schedule',
+        owner: 'gone:1:dead',
+        started_at: clock.now().toISOString(),
+        lease_until: new Date(clock.now().getTime() + LEASE_MINUTES * 60_000).toISOString(),
+        status: 'running',
+        attempts: 1,
+      })
+      .execute();
+    const scheduler = new Scheduler({ db, clock, logger }, [job]);
+    clock.advanceMinutes(LEASE_MINUTES - 1);
+    await scheduler.tick();
+    assert.equal(job.runs.length, 0, 'the lease still holds');
+    clock.advanceMinutes(2);
+    await scheduler.tick();
+    assert.equal(job.runs.length, 1);
+    const [run] = await scheduler.history(10, job.name);
+    assert.equal(run?.status, 'succeeded');
+    assert.equal(run?.attempts, 2);
+    assert.equal(run?.owner, scheduler.owner);
+  });
+
+  test('a job that throws is recorded as failed with its error, and the scheduler carries on', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T07:00:00.000Z');
+    const broken = countingJob({
+      run: async () => {
+        throw new Error('the store is unreachable');
+      },
+    });
+    const fine = countingJob();
+    const scheduler = new Scheduler({ db, clock, logger }, [broken, fine]);
+    const runs = await scheduler.tick();
+    assert.deepEqual(
+      runs.map((r) => [r.job, r.status, r.error]),
+      [
+        [broken.name, 'failed', 'the store is unreachable'],
+        [fine.name, 'succeeded', null],
+      ],
+    );
+  });
+
+  test('a job run by hand runs now, whatever the schedule, and is recorded as manual', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-25T12:00:00.000Z');
+    const job = countingJob({
+      run: async () => ({ ok: true, summary: 'Did 3 things.', counts: { things: 3 } }),
+    });
+    const scheduler = new Scheduler({ db, clock, logger }, [job]);
+    const run = await scheduler.runNow(job.name);
+    assert.equal(run.trigger, 'manual');
+    assert.match(run.slot, /^manual:/);
+    assert.deepEqual(run.counts, { things: 3 });
+    assert.throws(() => scheduler.job('nonsense'), /Unknown job "nonsense": the jobs are job-/);
+  });
+
+  test('a shared job runs in every process on its schedule and is recorded only when it did something', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T07:00:05.000Z');
+    let work = 0;
+    const shared = countingJob({
+      schedule: '*/20 * * * * *',
+      exclusive: false,
+      run: async () => ({ ok: true, didWork: work > 0, summary: `Sent ${work}.` }),
+    });
+    const a = new Scheduler({ db, clock, logger }, [shared]);
+    const b = new Scheduler({ db, clock, logger }, [shared]);
+    assert.deepEqual(await a.tick(), []);
+    assert.deepEqual(await a.tick(), [], 'once per scheduled time in a process');
+    clock.advanceMinutes(1);
+    work = 2;
+    const [ranA] = await a.tick();
+    const [ranB] = await b.tick();
+    assert.equal(ranA?.summary, 'Sent 2.');
+    assert.equal(ranB?.summary, 'Sent 2.');
+    assert.equal((await a.history(10, shared.name)).length, 2);
+  });
+});
