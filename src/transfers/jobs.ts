@@ -21,6 +21,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import type { FileStore } from '../platform/storage/file-store.ts';
 import { daysBefore, REDOWNLOAD_DAYS } from './download-listing.ts';
 import { markPurged, type PurgeCandidate, purgeCandidates } from './download-repository.ts';
 
@@ -111,5 +112,63 @@ export async function purgeExpiredContent(
       }
     }
   }
+  return result;
+}
+
+/**
+ * Stored objects younger than this are never swept: an upload stores its blob and records it within
+ * seconds, so a day leaves any upload in progress alone, however slow.
+ */
+export const ORPHAN_GRACE_HOURS = 24;
+
+export interface SweepResult {
+  /** Blobs no transfer refers to (left by a crash between storing and recording), removed. */
+  removed: number;
+  /** Pieces of writes that never finished, removed. */
+  partials: number;
+  /** Objects looked at. */
+  checked: number;
+}
+
+/**
+ * Removes what the file store holds that no transfer refers to, once it is a day old. Every stored
+ * object belongs to a transfer (its storage_key); a feature that stores files of its own must be added
+ * to `referenced` before it does.
+ */
+export async function sweepOrphanFiles(
+  db: Db,
+  store: Pick<FileStore, 'list' | 'remove'>,
+  clock: Clock,
+): Promise<SweepResult> {
+  const cutoff = clock.now().getTime() - ORPHAN_GRACE_HOURS * 3_600_000;
+  const result: SweepResult = { removed: 0, partials: 0, checked: 0 };
+  let batch: string[] = [];
+  const flush = async () => {
+    const keys = batch;
+    batch = [];
+    if (keys.length === 0) return;
+    const referenced = new Set(
+      (await db.selectFrom('transfers').select('storage_key').where('storage_key', 'in', keys).execute()).map(
+        (row) => row.storage_key,
+      ),
+    );
+    for (const key of keys) {
+      if (referenced.has(key)) continue;
+      await store.remove(key);
+      result.removed += 1;
+    }
+  };
+  for await (const object of store.list()) {
+    result.checked += 1;
+    if (object.modifiedAt.getTime() > cutoff) continue;
+    if (object.partial) {
+      await store.remove(object.key);
+      result.partials += 1;
+      continue;
+    }
+    batch.push(object.key);
+    if (batch.length >= 500) await flush();
+  }
+  await flush();
   return result;
 }

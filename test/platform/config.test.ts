@@ -25,9 +25,61 @@ test('a bad value stops start-up with a message naming the variable', () => {
 test('production needs a cookie secret and never loads demo data', () => {
   assert.throws(() => loadConfig({ S2S_ENV: 'production' }), /COOKIE_SECRET: must be set in production/);
   const secret = 'x'.repeat(40);
-  assert.equal(loadConfig({ S2S_ENV: 'production', COOKIE_SECRET: secret }).seedDemoData, false);
+  const production = {
+    S2S_ENV: 'production',
+    COOKIE_SECRET: secret,
+    SMTP_HOST: 'smtp.example.gov.uk',
+    SERVICE_URL: 'https://s2s.example.gov.uk',
+  };
+  assert.equal(loadConfig(production).seedDemoData, false);
   assert.throws(
-    () => loadConfig({ S2S_ENV: 'production', COOKIE_SECRET: secret, SEED_DEMO_DATA: 'true' }),
+    () => loadConfig({ ...production, SEED_DEMO_DATA: 'true' }),
     /demo data is never loaded in production/,
   );
+});
+
+test('outside production emails go to the mail log unless an SMTP server is named', () => {
+  const config = loadConfig({});
+  assert.deepEqual(config.mail, { transport: 'log', from: 's2s <no-reply@s2s.example.gov.uk>' });
+  assert.equal(config.serviceUrl, 'http://localhost:3000');
+  assert.equal(config.scheduler, true);
+  const smtp = loadConfig({ SMTP_HOST: 'mail.test', SMTP_PORT: '2525', SERVICE_URL: 'https://s2s.test/' });
+  assert.deepEqual(smtp.mail, {
+    transport: 'smtp',
+    from: 's2s <no-reply@s2s.example.gov.uk>',
+    host: 'mail.test',
+    port: 2525,
+    secure: false,
+    requireTls: false,
+    auth: undefined,
+  });
+  assert.equal(smtp.serviceUrl, 'https://s2s.test', 'no trailing slash');
+  assert.equal(loadConfig({ SCHEDULER: 'off' }).scheduler, false);
+});
+
+test('production sends over SMTP, with STARTTLS required, to links on its public address', () => {
+  const base = { S2S_ENV: 'production', COOKIE_SECRET: 'x'.repeat(40) };
+  assert.throws(() => loadConfig(base), /SMTP_HOST: must be set to send email over SMTP/);
+  assert.throws(
+    () => loadConfig({ ...base, MAIL_TRANSPORT: 'log' }),
+    /MAIL_TRANSPORT: the mail log is for development/,
+  );
+  assert.throws(
+    () => loadConfig({ ...base, SMTP_HOST: 'smtp.gov' }),
+    /SERVICE_URL: must be set in production/,
+  );
+  const ok = loadConfig({
+    ...base,
+    SMTP_HOST: 'smtp.gov',
+    SERVICE_URL: 'https://s2s.gov',
+    SMTP_USER: 's2s',
+    SMTP_PASSWORD: 'secret',
+  });
+  assert.equal(ok.mail.transport === 'smtp' && ok.mail.requireTls, true);
+  assert.deepEqual(ok.mail.transport === 'smtp' && ok.mail.auth, { user: 's2s', password: 'secret' });
+  assert.throws(
+    () => loadConfig({ ...base, SMTP_HOST: 'smtp.gov', SERVICE_URL: 'https://s2s.gov', SMTP_USER: 's2s' }),
+    /SMTP_USER and SMTP_PASSWORD go together/,
+  );
+  assert.throws(() => loadConfig({ SERVICE_URL: 'ftp://x' }), /SERVICE_URL/);
 });

@@ -1,7 +1,7 @@
 // Where transferred files live. The disk store is the default; others (S3) implement the same interface.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +14,21 @@ export interface FileStore {
   exists(key: string): Promise<boolean>;
   /** True when the store can be read and written now. */
   isReachable(): Promise<boolean>;
+  /**
+   * Every object, and every piece a `put` that never finished left behind (`partial`), with when it was
+   * last written: for the sweep of files nothing refers to (transfers/jobs.ts).
+   */
+  list(): AsyncIterable<StoredObject>;
 }
+
+export interface StoredObject {
+  /** The key; for a partial piece, a name `remove` takes. */
+  key: string;
+  modifiedAt: Date;
+  partial: boolean;
+}
+
+const PARTIAL_PREFIX = '.partial-';
 
 async function fsync(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -26,9 +40,11 @@ async function fsync(path: string): Promise<void> {
 }
 
 const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+const PARTIAL_NAME = /^\.partial-[0-9a-f-]{36}$/;
 
 function checkKey(key: string): string {
-  if (!SAFE_KEY.test(key)) throw new Error(`Invalid storage key: ${JSON.stringify(key)}`);
+  if (!SAFE_KEY.test(key) && !PARTIAL_NAME.test(key))
+    throw new Error(`Invalid storage key: ${JSON.stringify(key)}`);
   return key;
 }
 
@@ -42,7 +58,7 @@ export class DiskFileStore implements FileStore {
   async put(key: string, content: Readable): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(this.root, { recursive: true });
-    const partial = join(this.root, `.partial-${randomUUID()}`);
+    const partial = join(this.root, `${PARTIAL_PREFIX}${randomUUID()}`);
     try {
       await pipeline(content, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
       // On disk before it gets its name, and the name on disk before the caller records it.
@@ -80,6 +96,25 @@ export class DiskFileStore implements FileStore {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  async *list(): AsyncIterable<StoredObject> {
+    let directory: Awaited<ReturnType<typeof opendir>>;
+    try {
+      directory = await opendir(this.root);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    for await (const entry of directory) {
+      if (!entry.isFile() || !(SAFE_KEY.test(entry.name) || PARTIAL_NAME.test(entry.name))) continue;
+      try {
+        const info = await stat(join(this.root, entry.name));
+        yield { key: entry.name, modifiedAt: info.mtime, partial: PARTIAL_NAME.test(entry.name) };
+      } catch {
+        // Removed since the directory was read.
+      }
     }
   }
 
