@@ -7,6 +7,7 @@ import pg from 'pg';
 import * as foundation from './migrations/001-foundation.ts';
 import * as transfers from './migrations/002-transfers.ts';
 import * as notificationsJobs from './migrations/003-notifications-jobs.ts';
+import * as lostPupils from './migrations/004-lost-pupils.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '001-foundation': foundation,
   '002-transfers': transfers,
   '003-notifications-jobs': notificationsJobs,
+  '004-lost-pupils': lostPupils,
 };
 
 export interface DatabaseOptions {

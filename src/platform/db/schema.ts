@@ -190,6 +190,49 @@ export interface JobRunTable {
   error: string | null;
 }
 
+export interface LostPupilTable {
+  id: string;
+  transfer_id: string;
+  /** Why the pupil is in the database: XXXXXXXX or MMMMMMMM. */
+  reason: 'destination-unknown' | 'left-maintained-sector';
+  upn: string | null;
+  former_upn: string | null;
+  surname: string | null;
+  former_surname: string | null;
+  forename: string | null;
+  middle_names: string | null;
+  /** Upper-case letters only (lost-pupils/phonetics.ts nameLetters), for "Surname Begins" and sorting. */
+  surname_letters: string;
+  former_surname_letters: string;
+  forename_letters: string;
+  town_letters: string;
+  date_of_birth: string | null;
+  birth_year: number | null;
+  birth_month: number | null;
+  birth_day: number | null;
+  gender: string | null;
+  town: string | null;
+  source_la: string;
+  source_school: string | null;
+  uploaded_at: string;
+  /** When the pupil passes statutory school-leaving age (the review of records to remove). */
+  leaves_school_on: string | null;
+  /** lost: in the database; found: an LA downloaded or forwarded it; removed: an LA removed it. */
+  status: 'lost' | 'found' | 'removed';
+  found_at: string | null;
+  found_by_la: string | null;
+  found_by: string | null;
+  removed_at: string | null;
+  removed_by: string | null;
+  removal_reason: string | null;
+}
+
+export interface LostPupilKeyTable {
+  /** A soundalike key of the surname or former surname ('dm:SM0', 'sx:S530'). */
+  key: string;
+  lost_pupil_id: string;
+}
+
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
@@ -201,6 +244,8 @@ export interface Database {
   transfer_pupils: TransferPupilTable;
   notification_outbox: NotificationOutboxTable;
   job_runs: JobRunTable;
+  lost_pupils: LostPupilTable;
+  lost_pupil_keys: LostPupilKeyTable;
 }
 
 export type Db = Kysely<Database>;
@@ -209,6 +254,7 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 
 export type LocalAuthorityRow = Selectable<LocalAuthorityTable>;
 export type JobRunRow = Selectable<JobRunTable>;
+export type LostPupilRow = Selectable<LostPupilTable>;
 export type EstablishmentRow = Selectable<EstablishmentTable>;
 export type NewEstablishment = Insertable<EstablishmentTable>;
 export type EstablishmentUpdate = Updateable<EstablishmentTable>;
