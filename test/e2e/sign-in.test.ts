@@ -105,7 +105,15 @@ describe('signing in (browser)', () => {
         'Logoff',
       ],
       'demo-la-dba-view': ['Home', 'DBA', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
-      'demo-admin': ['Home', 'DBA', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
+      'demo-admin': [
+        'Home',
+        'DBA',
+        'Notifications and Jobs',
+        'Establishment Finder',
+        'Contacts',
+        'Change Password',
+        'Logoff',
+      ],
       'demo-collector': ['Home', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
     };
     for (const [username, menu] of Object.entries(expected)) {

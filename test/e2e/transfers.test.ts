@@ -446,4 +446,40 @@ describe('transfers (browser)', () => {
     receiver.assertEveryPageChecked();
     await receiver.close();
   });
+
+  test('the national administrator reads the emails of these transfers in the mail log and runs a job', async () => {
+    const admin = await signedIn(browser, service, 'demo-admin');
+    const { page } = admin;
+    await menuLink(page, 'Notifications and Jobs').click();
+    await admin.check();
+    assert.match(await page.locator('main').innerText(), /Emails go to the mail log/);
+    await page
+      .getByRole('link', { name: /^CTF ready to download/ })
+      .first()
+      .click();
+    await admin.check();
+    assert.match(await page.locator('#email-subject').innerText(), /ready to download/);
+    // The HTML version is drawn, styled, in its sandboxed frame (its own CSP allows inline styles).
+    const frame = page.frameLocator('iframe[title="The HTML version of the email"]');
+    await assert.doesNotReject(frame.getByText('has sent you a common transfer file').waitFor());
+    const colour = await frame
+      .locator('body > table td')
+      .first()
+      .evaluate((td) => getComputedStyle(td).backgroundColor);
+    assert.equal(colour, 'rgb(11, 12, 12)', 'the inline styles apply');
+
+    await page
+      .getByRole('navigation', { name: 'Notifications and Jobs' })
+      .getByRole('link', { name: 'Scheduled jobs' })
+      .click();
+    await admin.check();
+    await page.getByRole('button', { name: 'Run now purge-files' }).click();
+    await admin.check();
+    assert.match(
+      await page.locator('.govuk-notification-banner').innerText(),
+      /purge-files ran: Deleted the content of/,
+    );
+    admin.assertEveryPageChecked();
+    await admin.close();
+  });
 });

@@ -2,9 +2,11 @@
 // another organisation's. Routes come from the app's own route table, so a new route is covered the
 // moment it is registered (and a new kind of URL parameter fails here until it is given fixtures).
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { can, ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
 import type { RouteInfo } from '../../src/auth/web.ts';
+import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { CATEGORIES, downloadCapability, uploadCapability } from '../../src/transfers/categories.ts';
@@ -70,12 +72,34 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     from: schoolParty(otherSchool.number),
     to: schoolParty(school.number),
   });
+  // Emails in the outbox: to the actor's school and to a school of another LA (only the national
+  // administrator sees the outbox, which holds every LA's mail).
+  const notification = async (recipient: string) => {
+    const id = randomUUID();
+    await enqueueNotification(db, {
+      at: new Date(),
+      template: 'new-message',
+      recipientKind: 'school',
+      recipient,
+      payload: { fromName: 'A test LA', sentAt: '2026-11-23T10:00:00.000Z' },
+      dedupeKey: id,
+    });
+    const row = await db
+      .selectFrom('notification_outbox')
+      .select('id')
+      .where('dedupe_key', '=', id)
+      .executeTakeFirstOrThrow();
+    return row.id;
+  };
   const params: Record<string, ParamValues> = {
     id: { own: colleague.id, other: stranger.id },
     number: { own: school.number, other: otherSchool.number },
     transferId: { own: transfers.incoming, other: transfers.other },
     sentTransferId: { own: transfers.sent, other: transfers.other },
     laTransferId: { own: waitingInLa.row.id, other: transfers.other },
+    notificationId: { own: await notification(school.number), other: await notification(otherSchool.number) },
+    // Jobs belong to no organisation; purge-files is safe to run at any time.
+    jobName: { own: 'purge-files', other: 'purge-files' },
   };
   return { actor, params };
 }

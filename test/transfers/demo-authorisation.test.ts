@@ -43,8 +43,11 @@ const TRANSFER_PARAMS: Record<string, End> = {
   laTransferId: 'recipient-la',
 };
 
-/** Parameters that name something else (users, schools), whatever the routes under them. */
-const OTHER_PARAMS = new Set(['id', 'number']);
+/**
+ * Parameters that name something else (users, schools; emails in the outbox and scheduled jobs, on the
+ * national administrator's pages), whatever the routes under them.
+ */
+const OTHER_PARAMS = new Set(['id', 'number', 'notificationId', 'jobName']);
 
 /**
  * Download actions that take the transfer as `file` in the query (GET) or the form (POST). (GET

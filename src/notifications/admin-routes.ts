@@ -1,0 +1,214 @@
+// The web edge of Notifications and Jobs, the service operator's pages (admin-service.ts), each behind
+// notifications.admin:
+//
+//   GET  /admin/notifications?status=pending|sent|failed|no-address
+//                                          counts by status, where mail goes, the latest 100 emails
+//   POST /admin/notifications/send-again   chosen failed/undeliverable emails (ids), or all failed
+//                                          ones (all=failed), back in the queue, due now
+//   GET  /admin/notifications/:notificationId        one email: what happened to it, and with the mail
+//                                          log its subject, text and HTML as they would be sent
+//   GET  /admin/notifications/:notificationId/email  the HTML version alone, for the sandboxed iframe
+//                                          of the page above (mail log only)
+//   GET  /admin/jobs                       the scheduled jobs and their latest 100 runs
+//   POST /admin/jobs/:jobName/run          runs a job now and says what it did
+//
+// The HTML version is not put in the page with <iframe srcdoc>: a srcdoc document inherits the page's
+// Content-Security-Policy, whose style-src has no 'unsafe-inline', and an email is styled with inline
+// style attributes only (email clients drop <style>). So the iframe loads it from its own URL, served
+// with a policy of its own: no scripts, nothing fetched, inline styles allowed, sandboxed, framable only
+// by this service.
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Route } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { emailContext, scheduledJobs } from '../jobs.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { Scheduler } from '../platform/jobs/scheduler.ts';
+import {
+  isOutboxStatus,
+  LIST_LIMIT,
+  NotificationsAdmin,
+  OUTBOX_STATUSES,
+  STATUS_LABELS,
+} from './admin-service.ts';
+
+export const NOTIFICATIONS_PATH = '/admin/notifications';
+export const JOBS_PATH = '/admin/jobs';
+export const NOTIFICATIONS_LABEL = 'Notifications and Jobs';
+
+/** The policy of the email's HTML in its iframe (see the top of this file). */
+export const EMAIL_PREVIEW_CSP = [
+  "default-src 'none'",
+  "style-src 'unsafe-inline'",
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+  'sandbox',
+].join('; ');
+
+const listQuery = z.object({ status: z.string().optional() });
+const notificationParams = z.object({ notificationId: z.string().max(100) });
+const jobParams = z.object({ jobName: z.string().max(100) });
+const sendAgainForm = z.object({
+  ids: z
+    .union([z.string().max(100), z.array(z.string().max(100)).max(1000)])
+    .optional()
+    .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v])),
+  all: z.literal('failed').optional(),
+  /** The filter the list was showing, to go back to it. */
+  status: z.string().max(20).optional(),
+  /** The email whose page the form was on, to go back to it. */
+  back: z.string().max(100).optional(),
+});
+
+const emails = (n: number) => `${n} ${n === 1 ? 'email' : 'emails'}`;
+
+function subNavigation(current: 'notifications' | 'jobs') {
+  return [
+    { href: NOTIFICATIONS_PATH, text: 'Emails', current: current === 'notifications' },
+    { href: JOBS_PATH, text: 'Scheduled jobs', current: current === 'jobs' },
+  ];
+}
+
+function listHref(status: string | undefined): string {
+  return isOutboxStatus(status) ? `${NOTIFICATIONS_PATH}?status=${status}` : NOTIFICATIONS_PATH;
+}
+
+export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Route[] {
+  const admin = new NotificationsAdmin({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger,
+    mail: deps.config.mail,
+    email: emailContext(deps.config),
+    scheduler: scheduler ?? new Scheduler(deps, scheduledJobs(deps)),
+  });
+
+  const listPage = async (reply: FastifyReply, statusQuery: string | undefined, errors?: FieldError[]) => {
+    const status = isOutboxStatus(statusQuery) ? statusQuery : undefined;
+    const outbox = await admin.outbox(status);
+    return reply.page('notifications/views/admin-notifications.njk', {
+      title: status ? `Emails: ${STATUS_LABELS[status]}` : 'Emails',
+      heading: NOTIFICATIONS_LABEL,
+      subNavigation: subNavigation('notifications'),
+      outbox,
+      statuses: OUTBOX_STATUSES.map((key) => ({
+        key,
+        label: STATUS_LABELS[key],
+        count: outbox.counts[key],
+        href: listHref(key),
+        current: key === status,
+      })),
+      statusLabel: status ? STATUS_LABELS[status] : undefined,
+      selectable: outbox.lines.some((line) => line.canSendAgain),
+      limit: LIST_LIMIT,
+      mailer: deps.mailer.description,
+      mailLog: admin.mailLog,
+      errors,
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: NOTIFICATIONS_PATH,
+      access: 'notifications.admin',
+      handler: async (request, reply) => {
+        const query = listQuery.parse(request.query ?? {});
+        return listPage(reply, query.status);
+      },
+    },
+    {
+      method: 'POST',
+      url: `${NOTIFICATIONS_PATH}/send-again`,
+      access: 'notifications.admin',
+      handler: async (request, reply) => {
+        const form = sendAgainForm.parse(request.body ?? {});
+        let count: number;
+        try {
+          count = await admin.sendAgain(form.all === 'failed' ? { allFailed: true } : { ids: form.ids });
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return listPage(reply.code(400), form.status, error.errors);
+        }
+        const message =
+          count === 0
+            ? 'No emails were put back in the queue: they had been sent again already.'
+            : `${emails(count)} will be sent again.`;
+        const back =
+          form.back !== undefined && form.ids.includes(form.back)
+            ? `${NOTIFICATIONS_PATH}/${encodeURIComponent(form.back)}`
+            : listHref(form.status);
+        return reply.flash(message).redirect(back, 303);
+      },
+    },
+    {
+      method: 'GET',
+      url: `${NOTIFICATIONS_PATH}/:notificationId`,
+      access: 'notifications.admin',
+      handler: async (request, reply) => {
+        const { notificationId } = notificationParams.parse(request.params ?? {});
+        const detail = await admin.notification(notificationId);
+        return reply.page('notifications/views/admin-notification.njk', {
+          title: detail.line.templateLabel,
+          heading: NOTIFICATIONS_LABEL,
+          subNavigation: subNavigation('notifications'),
+          ...detail,
+          mailer: deps.mailer.description,
+          emailHref: `${NOTIFICATIONS_PATH}/${encodeURIComponent(detail.line.id)}/email`,
+          backLink: {
+            href: listHref(detail.line.status),
+            text: `Back to ${STATUS_LABELS[detail.line.status]}`,
+          },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: `${NOTIFICATIONS_PATH}/:notificationId/email`,
+      access: 'notifications.admin',
+      handler: async (request, reply) => {
+        const { notificationId } = notificationParams.parse(request.params ?? {});
+        const html = await admin.emailHtml(notificationId);
+        return reply
+          .header('content-security-policy', EMAIL_PREVIEW_CSP)
+          .header('x-frame-options', 'SAMEORIGIN')
+          .header('cache-control', 'no-store')
+          .type('text/html; charset=utf-8')
+          .send(html);
+      },
+    },
+    {
+      method: 'GET',
+      url: JOBS_PATH,
+      access: 'notifications.admin',
+      handler: async (_request, reply) => {
+        const { jobs, runs } = await admin.jobs();
+        return reply.page('notifications/views/admin-jobs.njk', {
+          title: 'Scheduled jobs',
+          heading: NOTIFICATIONS_LABEL,
+          subNavigation: subNavigation('jobs'),
+          jobs,
+          runs,
+          limit: LIST_LIMIT,
+          schedulerHere: deps.config.scheduler,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: `${JOBS_PATH}/:jobName/run`,
+      access: 'notifications.admin',
+      handler: async (request, reply) => {
+        const { jobName } = jobParams.parse(request.params ?? {});
+        const run = await admin.runJob(jobName);
+        const message =
+          run.status === 'succeeded'
+            ? `${run.job} ran: ${run.summary}`
+            : `${run.job} could not do everything: ${run.summary}${run.error ? ` (${run.error.slice(0, 300)})` : ''} It is safe to run it again.`;
+        return reply.flash(message).redirect(JOBS_PATH, 303);
+      },
+    },
+  ];
+}

@@ -1,0 +1,241 @@
+// The administrators' Notifications and Jobs pages, without HTTP: the outbox by status, one email with
+// (in the mail log only) its content as it would be sent, putting failed emails back in the queue, and
+// the scheduled jobs with their runs.
+//
+// Email bodies are shown only with the mail log (development): with a mail server, an email may hold
+// reasons a school typed, and the operator needs only what happened to it.
+import type { MailConfig } from '../config.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, JobRunRow, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
+import { Invalid, NotFound } from '../platform/errors.ts';
+import type { FinishedRun, Scheduler } from '../platform/jobs/scheduler.ts';
+import type { Logger } from '../platform/logger.ts';
+import { type RecipientKind, recipientKey, recipientNames } from './admin-repository.ts';
+import type { EmailContext } from './email.ts';
+import { getNotification, listOutbox, outboxCounts, requeue } from './outbox.ts';
+import { type Recipient, resolveRecipient } from './recipients.ts';
+import { composeEmail, isTemplateName, TEMPLATES, TemplateError, type TemplateName } from './templates.ts';
+
+/** The newest notifications shown on the page. */
+export const LIST_LIMIT = 100;
+
+export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sent', 'failed', 'no-address'];
+
+export const STATUS_LABELS: Record<OutboxStatus, string> = {
+  pending: 'Waiting to be sent',
+  sent: 'Sent',
+  failed: 'Failed',
+  'no-address': 'No email address',
+};
+
+export function isOutboxStatus(value: unknown): value is OutboxStatus {
+  return typeof value === 'string' && (OUTBOX_STATUSES as readonly string[]).includes(value);
+}
+
+/** Each email in a few words, for the table. */
+export const TEMPLATE_LABELS: Record<TemplateName, string> = {
+  'ctf-uploaded': 'CTF ready to download',
+  'upload-confirmed': 'CTF sent (to its sender)',
+  'upload-refused': 'Upload refused (to the uploader)',
+  'file-downloaded': 'CTF downloaded (to its sender)',
+  'file-rejected': 'CTF rejected (to its sender)',
+  'file-removed': 'CTF removed by the LA (to its sender)',
+  'weekly-reminder': 'Weekly reminder: files not downloaded',
+  'new-message': 'New secure message',
+  'lost-pupil-match': 'Lost pupil may have been found (to the LA)',
+  'addresses-missing': 'Email addresses missing (to the LA)',
+  'lost-pupils-to-review': 'Lost pupils past school-leaving age to review (to the LA)',
+};
+
+const RECIPIENT_KIND_LABELS: Record<RecipientKind, string> = { school: 'School', la: 'LA', user: 'User' };
+
+export const FIELD_SELECTION = 'ids';
+
+export interface NotificationLine {
+  id: string;
+  createdAt: string;
+  template: string;
+  templateLabel: string;
+  recipient: { kind: RecipientKind; kindLabel: string; id: string; name: string | null };
+  toAddress: string | null;
+  status: OutboxStatus;
+  statusLabel: string;
+  attempts: number;
+  /** When it will be tried (again), while waiting. */
+  nextAttemptAt: string | null;
+  sentAt: string | null;
+  subject: string | null;
+  lastError: string | null;
+  serverResponse: string | null;
+  /** Failed and undeliverable emails can be put back in the queue. */
+  canSendAgain: boolean;
+}
+
+export interface OutboxOverview {
+  counts: Record<OutboxStatus, number>;
+  total: number;
+  status: OutboxStatus | undefined;
+  lines: NotificationLine[];
+}
+
+/** The email as it would be sent (mail log only), or why it cannot be written. */
+export type EmailPreview =
+  | { state: 'shown'; subject: string; text: string; html: string }
+  | { state: 'hidden' }
+  | { state: 'broken'; problem: string };
+
+export interface NotificationDetail {
+  line: NotificationLine;
+  /** What the email is for (the template's description). */
+  purpose: string | null;
+  /** The recipient as the directory has it now: the address the next attempt would use. */
+  recipient: Recipient;
+  preview: EmailPreview;
+}
+
+export interface JobLine {
+  name: string;
+  description: string;
+  scheduleText: string;
+  nextRun: Date | null;
+  lastRun: JobRunRow | undefined;
+}
+
+export interface NotificationsAdminDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  mail: MailConfig;
+  email: EmailContext;
+  scheduler: Scheduler;
+}
+
+export class NotificationsAdmin {
+  constructor(private readonly deps: NotificationsAdminDeps) {}
+
+  /** Whether emails go to the mail log, whose bodies the pages show. */
+  get mailLog(): boolean {
+    return this.deps.mail.transport === 'log';
+  }
+
+  async outbox(status?: OutboxStatus): Promise<OutboxOverview> {
+    const [counts, rows] = await Promise.all([
+      outboxCounts(this.deps.db),
+      listOutbox(this.deps.db, { status, limit: LIST_LIMIT }),
+    ]);
+    const names = await recipientNames(this.deps.db, rows);
+    const total = OUTBOX_STATUSES.reduce((sum, s) => sum + counts[s], 0);
+    return { counts, total, status, lines: rows.map((row) => lineOf(row, names)) };
+  }
+
+  async notification(id: string): Promise<NotificationDetail> {
+    const row = await this.row(id);
+    const [names, recipient] = await Promise.all([
+      recipientNames(this.deps.db, [row]),
+      resolveRecipient(this.deps.db, row.recipient_kind, row.recipient),
+    ]);
+    return {
+      line: lineOf(row, names),
+      purpose: isTemplateName(row.template) ? TEMPLATES[row.template].description : null,
+      recipient,
+      preview: this.mailLog ? this.compose(row) : { state: 'hidden' },
+    };
+  }
+
+  /** The HTML version of one email as it would be sent; only with the mail log. */
+  async emailHtml(id: string): Promise<string> {
+    if (!this.mailLog) throw new NotFound('The email');
+    const preview = this.compose(await this.row(id));
+    if (preview.state !== 'shown') throw new NotFound('The email');
+    return preview.html;
+  }
+
+  /**
+   * Puts the chosen failed or undeliverable emails (or every failed one) back in the queue, due now.
+   * Returns how many; emails chosen that are no longer failed (sent again already) are left alone.
+   */
+  async sendAgain(choice: { ids: readonly string[] } | { allFailed: true }): Promise<number> {
+    const now = this.deps.clock.now();
+    if ('allFailed' in choice) return requeue(this.deps.db, now, { status: 'failed' });
+    if (choice.ids.length === 0) {
+      throw Invalid.field(FIELD_SELECTION, 'Select the emails to send again');
+    }
+    if (choice.ids.length > LIST_LIMIT) {
+      throw Invalid.field(FIELD_SELECTION, `Select at most ${LIST_LIMIT} emails at a time`);
+    }
+    return this.deps.db.transaction().execute(async (tx) => {
+      const failed = await requeue(tx, now, { status: 'failed', ids: choice.ids });
+      const noAddress = await requeue(tx, now, { status: 'no-address', ids: choice.ids });
+      return failed + noAddress;
+    });
+  }
+
+  async jobs(): Promise<{ jobs: JobLine[]; runs: JobRunRow[] }> {
+    const { scheduler } = this.deps;
+    const now = this.deps.clock.now();
+    const jobs = await Promise.all(
+      scheduler.jobs.map(async (job) => ({
+        name: job.name,
+        description: job.description,
+        scheduleText: job.scheduleText,
+        nextRun: scheduler.nextRun(job.name, now),
+        lastRun: (await scheduler.history(1, job.name))[0],
+      })),
+    );
+    return { jobs, runs: await scheduler.history(LIST_LIMIT) };
+  }
+
+  /** Runs a job now, by hand, and waits for it to finish. */
+  async runJob(name: string): Promise<FinishedRun> {
+    if (!this.deps.scheduler.jobs.some((job) => job.name === name)) throw new NotFound('The job');
+    return this.deps.scheduler.runNow(name);
+  }
+
+  private async row(id: string): Promise<OutboxRow> {
+    const row = await getNotification(this.deps.db, id);
+    if (!row) throw new NotFound('The email');
+    return row;
+  }
+
+  private compose(row: OutboxRow): EmailPreview {
+    try {
+      return { state: 'shown', ...composeEmail(row.template, row.payload, this.deps.email) };
+    } catch (error) {
+      if (error instanceof TemplateError) return { state: 'broken', problem: error.message };
+      // A fault in the service's own code: the log has the details, the page says where to look.
+      this.deps.logger.error({ err: error, notificationId: row.id }, 'an email could not be written');
+      return {
+        state: 'broken',
+        problem:
+          'The email could not be written from its facts because of a fault in the service. The log says more.',
+      };
+    }
+  }
+}
+
+function lineOf(row: OutboxRow, names: Map<string, string>): NotificationLine {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    template: row.template,
+    templateLabel: isTemplateName(row.template)
+      ? TEMPLATE_LABELS[row.template]
+      : `Unknown email (${row.template.slice(0, 60)})`,
+    recipient: {
+      kind: row.recipient_kind,
+      kindLabel: RECIPIENT_KIND_LABELS[row.recipient_kind] ?? row.recipient_kind,
+      id: row.recipient,
+      name: names.get(recipientKey(row.recipient_kind, row.recipient)) ?? null,
+    },
+    toAddress: row.to_address,
+    status: row.status,
+    statusLabel: STATUS_LABELS[row.status] ?? row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
+    sentAt: row.sent_at,
+    subject: row.subject,
+    lastError: row.last_error,
+    serverResponse: row.server_response,
+    canSendAgain: row.status === 'failed' || row.status === 'no-address',
+  };
+}

@@ -1,0 +1,594 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { createApp } from '../../src/app.ts';
+import type { Role } from '../../src/auth/permissions.ts';
+import { SESSION_COOKIE } from '../../src/auth/web.ts';
+import { loadConfig } from '../../src/config.ts';
+import { buildDeps } from '../../src/deps.ts';
+import { EMAIL_PREVIEW_CSP } from '../../src/notifications/admin-routes.ts';
+import { enqueueNotification, getNotification, outboxCounts } from '../../src/notifications/outbox.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db, OutboxRow, OutboxStatus } from '../../src/platform/db/schema.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import type { Mailer, OutgoingEmail } from '../../src/platform/mail/mailer.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}
+
+/** The main content, without the menu and the footer. */
+function mainOf(html: string): string {
+  return /<main[\s\S]*<\/main>/.exec(html)?.[0] ?? '';
+}
+
+/** The number shown for a status in "Emails by status". */
+function countOf(html: string, label: string): number {
+  const match = new RegExp(
+    `<dt class="govuk-summary-list__key">${label}</dt>\\s*<dd class="govuk-summary-list__value">(\\d+)</dd>`,
+  ).exec(html);
+  assert.ok(match, `a count for ${label}`);
+  return Number(match[1]);
+}
+
+/** The ids of the emails listed in the table (from their links). */
+function listedIds(html: string): string[] {
+  return [...mainOf(html).matchAll(/href="\/admin\/notifications\/([0-9a-f-]{36})"/g)].map(
+    (m) => m[1] as string,
+  );
+}
+
+const HOSTILE = '<script>alert("owned")</script><img src=x onerror=alert(1)>.XML';
+
+interface Spec {
+  template?: string;
+  recipient?: string;
+  recipientKind?: 'school' | 'la' | 'user';
+  payload?: Record<string, unknown>;
+  status?: OutboxStatus;
+  lastError?: string | null;
+  at?: Date;
+}
+
+let sequence = 0;
+
+/** A notification in the outbox, in the state asked for. */
+async function makeNotification(db: Db, spec: Spec = {}): Promise<OutboxRow> {
+  sequence += 1;
+  const key = `admin-test-${sequence}-${Math.random()}`;
+  await enqueueNotification(db, {
+    at: spec.at ?? new Date(Date.UTC(2026, 10, 20, 9, 0, sequence)),
+    template: spec.template ?? 'new-message',
+    recipientKind: spec.recipientKind ?? 'school',
+    recipient: spec.recipient ?? '9999999',
+    payload: (spec.payload ?? { fromName: 'Testshire LA', sentAt: '2026-11-20T09:00:00.000Z' }) as never,
+    dedupeKey: key,
+  });
+  const status = spec.status ?? 'pending';
+  if (status !== 'pending') {
+    await db
+      .updateTable('notification_outbox')
+      .set({
+        status,
+        attempts: status === 'sent' ? 1 : 4,
+        next_attempt_at: '2026-11-20T12:00:00.000Z',
+        last_error:
+          spec.lastError !== undefined
+            ? spec.lastError
+            : status === 'failed'
+              ? '550 mailbox unavailable'
+              : status === 'no-address'
+                ? 'no email address'
+                : null,
+        sent_at: status === 'sent' ? '2026-11-20T09:01:00.000Z' : null,
+        to_address: status === 'no-address' ? null : 'office@test.example.sch.uk',
+        subject: status === 'sent' ? 'New secure message from Testshire LA' : null,
+        server_response: status === 'sent' ? '250 2.0.0 queued as ABC123' : null,
+      })
+      .where('dedupe_key', '=', key)
+      .execute();
+  }
+  const row = await db
+    .selectFrom('notification_outbox')
+    .selectAll()
+    .where('dedupe_key', '=', key)
+    .executeTakeFirstOrThrow();
+  return row;
+}
+
+const ctfPayload = (filename: string, destination: string) => ({
+  filename,
+  transferId: 'transfer-1',
+  sender: '9165402',
+  senderName: 'Green Lane Primary',
+  destination,
+  destinationName: 'Ashby Meadow Primary',
+  pupils: 2,
+});
+
+/** A mailer that keeps what it is asked to send (nothing should be). */
+class RecordingMailer implements Mailer {
+  readonly description = 'mail.example.test:587 (STARTTLS required)';
+  readonly sent: OutgoingEmail[] = [];
+  async send(email: OutgoingEmail): Promise<{ response: string }> {
+    this.sent.push(email);
+    return { response: '250 ok' };
+  }
+  close(): void {}
+}
+
+/** The test app, but configured for SMTP (to a mail server that is never reached). */
+async function createSmtpApp(db: Db): Promise<TestApp & { mailer: RecordingMailer }> {
+  const config = loadConfig({
+    S2S_ENV: 'test',
+    FILE_STORE_DIR: mkdtempSync(join(tmpdir(), 's2s-files-')),
+    MASTER_KEY: MasterKey.generate().toBase64(),
+    LOG_LEVEL: 'silent',
+    MAIL_TRANSPORT: 'smtp',
+    SMTP_HOST: 'mail.example.test',
+  });
+  assert.equal(config.mail.transport, 'smtp');
+  const clock = new ManualClock();
+  const mailer = new RecordingMailer();
+  const deps = await buildDeps(config, { db, clock, logger: createLogger('silent'), mailer });
+  const app = await createApp(deps);
+  await app.ready();
+  return { app, deps, clock, mailer };
+}
+
+describeEachEngine('Notifications and Jobs pages', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+    assert.equal(t.deps.config.mail.transport, 'log', 'tests run with the mail log');
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function signedIn(role: Role = 'national_admin') {
+    const db = database().db;
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number);
+    const scope = role === 'national_admin' || role === 'dfe_collector' ? 'national' : role;
+    const user = await makeUser(db, role, {
+      laNumber: scope === 'national' ? null : la.number,
+      establishmentNumber: role === 'school' ? school.number : null,
+    });
+    const agent = new Agent(t.app);
+    const response = await agent.signIn(user.username);
+    assert.equal(response.statusCode, 302, 'signed in');
+    return agent;
+  }
+
+  test('only the national administrator has the menu item and reaches the pages', async () => {
+    const db = database().db;
+    const row = await makeNotification(db);
+    const admin = await signedIn('national_admin');
+    const home = await admin.get('/');
+    assert.match(home.body, /href="\/admin\/notifications">Notifications and Jobs</);
+    for (const url of ['/admin/notifications', `/admin/notifications/${row.id}`, '/admin/jobs']) {
+      assert.equal((await admin.get(url)).statusCode, 200, url);
+    }
+    for (const role of ['la_dba', 'la_user', 'school', 'dfe_collector', 'la_dba_view'] as Role[]) {
+      const agent = await signedIn(role);
+      assert.ok(!(await agent.get('/')).body.includes('Notifications and Jobs'), `${role}: no menu item`);
+      for (const url of [
+        '/admin/notifications',
+        `/admin/notifications/${row.id}`,
+        `/admin/notifications/${row.id}/email`,
+        '/admin/jobs',
+      ]) {
+        assert.equal((await agent.get(url)).statusCode, 403, `${role}: GET ${url}`);
+      }
+      await agent.get('/');
+      const post = await agent.post('/admin/notifications/send-again', { all: 'failed' });
+      assert.equal(post.statusCode, 403, `${role}: send again`);
+      const run = await agent.post('/admin/jobs/purge-files/run', {});
+      assert.equal(run.statusCode, 403, `${role}: run now`);
+    }
+  });
+
+  test('the counts by status, where mail goes, and the filter', async () => {
+    const db = database().db;
+    const la = await makeLa(db, { name: 'Countyshire' });
+    const school = await makeSchool(db, la.number, { name: 'Counting Lane Primary' });
+    const pending = await makeNotification(db, { recipient: school.number });
+    const sent = await makeNotification(db, { status: 'sent', recipient: school.number });
+    const failed = await makeNotification(db, { status: 'failed', recipient: school.number });
+    const noAddress = await makeNotification(db, {
+      status: 'no-address',
+      template: 'weekly-reminder',
+      recipientKind: 'la',
+      recipient: la.number,
+    });
+    const counts = await outboxCounts(db);
+    const agent = await signedIn();
+
+    const page = await agent.get('/admin/notifications');
+    assert.equal(page.statusCode, 200);
+    assert.equal(countOf(page.body, 'Waiting to be sent'), counts.pending);
+    assert.equal(countOf(page.body, 'Sent'), counts.sent);
+    assert.equal(countOf(page.body, 'Failed'), counts.failed);
+    assert.equal(countOf(page.body, 'No email address'), counts['no-address']);
+    const main = textOf(mainOf(page.body));
+    assert.match(
+      main,
+      /Emails go to the mail log \(no mail server is configured\) ?: nothing leaves this machine/,
+    );
+    assert.match(main, /All emails/);
+    for (const row of [pending, sent, failed, noAddress]) assert.ok(listedIds(page.body).includes(row.id));
+    // The table: the email in words, the recipient with its name, the server's answer or last error.
+    assert.match(main, /New secure message/);
+    assert.match(main, new RegExp(`School ${school.number} Counting Lane Primary`));
+    assert.match(main, new RegExp(`Weekly reminder: files not downloaded.*LA ${la.number} Countyshire`));
+    assert.match(main, /250 2\.0\.0 queued as ABC123/);
+    assert.match(main, /550 mailbox unavailable/);
+    assert.match(
+      page.body,
+      /<caption class="govuk-table__caption govuk-table__caption--s">The latest \d+ emails?, newest first/,
+    );
+    // Only failed and undeliverable emails can be chosen.
+    assert.match(page.body, new RegExp(`name="ids" type="checkbox" value="${failed.id}"`));
+    assert.match(page.body, new RegExp(`name="ids" type="checkbox" value="${noAddress.id}"`));
+    assert.doesNotMatch(page.body, new RegExp(`value="${sent.id}"`));
+    assert.doesNotMatch(page.body, new RegExp(`value="${pending.id}"`));
+
+    const onlyFailed = await agent.get('/admin/notifications?status=failed');
+    assert.equal(onlyFailed.statusCode, 200);
+    const ids = listedIds(onlyFailed.body);
+    assert.ok(ids.includes(failed.id));
+    for (const other of [pending, sent, noAddress])
+      assert.ok(!ids.includes(other.id), 'other statuses hidden');
+    const tags = [
+      ...mainOf(onlyFailed.body).matchAll(/<strong class="govuk-tag[^"]*">([^<]+)<\/strong>/g),
+    ].map((m) => m[1]);
+    assert.ok(tags.length > 0 && tags.every((tag) => tag === 'Failed'), 'every row listed is Failed');
+    assert.match(textOf(mainOf(onlyFailed.body)), /The latest \d+ emails? with the status Failed/);
+
+    const onlySent = await agent.get('/admin/notifications?status=sent');
+    assert.ok(listedIds(onlySent.body).includes(sent.id));
+    assert.ok(!listedIds(onlySent.body).includes(failed.id));
+    assert.doesNotMatch(onlySent.body, /name="ids" type="checkbox"/, 'nothing to choose among sent emails');
+
+    // An unknown filter shows everything.
+    const unknown = await agent.get('/admin/notifications?status=nonsense');
+    assert.equal(unknown.statusCode, 200);
+    assert.ok(listedIds(unknown.body).includes(pending.id));
+  });
+
+  test('the chosen failed and undeliverable emails are put back in the queue, due now', async () => {
+    const db = database().db;
+    const failed = await makeNotification(db, { status: 'failed' });
+    const stillFailed = await makeNotification(db, { status: 'failed' });
+    const noAddress = await makeNotification(db, { status: 'no-address' });
+    const sent = await makeNotification(db, { status: 'sent' });
+    t.clock.advanceMinutes(7);
+    const now = t.clock.now().toISOString();
+    const agent = await signedIn();
+
+    await agent.get('/admin/notifications?status=failed');
+    const response = await agent.post('/admin/notifications/send-again', {
+      ids: [failed.id, noAddress.id, sent.id],
+      status: 'failed',
+    });
+    assert.equal(response.statusCode, 303);
+    assert.equal(response.headers.location, '/admin/notifications?status=failed');
+    const next = await agent.get(String(response.headers.location));
+    assert.match(textOf(next.body), /2 emails will be sent again/);
+
+    const after = async (row: OutboxRow) => getNotification(db, row.id);
+    for (const row of [failed, noAddress]) {
+      const changed = await after(row);
+      assert.equal(changed?.status, 'pending');
+      assert.equal(changed?.next_attempt_at, now, 'due now');
+    }
+    assert.equal((await after(stillFailed))?.status, 'failed', 'not chosen: left alone');
+    assert.equal((await after(sent))?.status, 'sent', 'a sent email is never sent again');
+    assert.equal((await after(sent))?.sent_at, sent.sent_at);
+  });
+
+  test('"Send all failed emails again" puts every failed email back, and no other', async () => {
+    const db = database().db;
+    const one = await makeNotification(db, { status: 'failed' });
+    const two = await makeNotification(db, { status: 'failed' });
+    const noAddress = await makeNotification(db, { status: 'no-address' });
+    const failedBefore = (await outboxCounts(db)).failed;
+    const agent = await signedIn();
+
+    const page = await agent.get('/admin/notifications');
+    assert.match(page.body, new RegExp(`Send all failed emails again \\(${failedBefore}\\)`));
+    const response = await agent.post('/admin/notifications/send-again', { all: 'failed' });
+    assert.equal(response.statusCode, 303);
+    assert.equal(response.headers.location, '/admin/notifications');
+    const next = await agent.get('/admin/notifications');
+    assert.match(
+      textOf(next.body),
+      new RegExp(`${failedBefore} ${failedBefore === 1 ? 'email' : 'emails'} will be sent again`),
+    );
+    assert.equal(countOf(next.body, 'Failed'), 0);
+    assert.doesNotMatch(next.body, /Send all failed emails again/);
+    for (const row of [one, two]) {
+      const changed = await getNotification(db, row.id);
+      assert.equal(changed?.status, 'pending');
+      assert.equal(changed?.next_attempt_at, t.clock.now().toISOString());
+    }
+    assert.equal((await getNotification(db, noAddress.id))?.status, 'no-address');
+  });
+
+  test('"Send again" with nothing chosen says what to do', async () => {
+    const db = database().db;
+    await makeNotification(db, { status: 'no-address' });
+    const agent = await signedIn();
+    await agent.get('/admin/notifications');
+    const response = await agent.post('/admin/notifications/send-again', {});
+    assert.equal(response.statusCode, 400);
+    assert.match(errorSummary(response.body), /Select the emails to send again/);
+    assert.match(response.body, /href="#ids"/);
+    assert.match(response.body, /<div class="govuk-form-group govuk-form-group--error" id="ids"/);
+  });
+
+  test('a form without its CSRF token is refused and changes nothing', async () => {
+    const db = database().db;
+    const failed = await makeNotification(db, { status: 'failed' });
+    const agent = await signedIn();
+    await agent.get('/admin/notifications');
+    const response = await agent.post('/admin/notifications/send-again', { ids: failed.id }, { csrf: false });
+    assert.equal(response.statusCode, 403);
+    assert.match(response.body, /The form has expired/);
+    assert.equal((await getNotification(db, failed.id))?.status, 'failed');
+
+    const runsBefore = await db.selectFrom('job_runs').select('id').execute();
+    const run = await agent.post('/admin/jobs/purge-files/run', {}, { csrf: false });
+    assert.equal(run.statusCode, 403);
+    assert.equal((await db.selectFrom('job_runs').select('id').execute()).length, runsBefore.length);
+  });
+
+  test('with the mail log, an email is shown as it would be sent: subject, text and sandboxed HTML', async () => {
+    const db = database().db;
+    const row = await makeNotification(db, {
+      template: 'ctf-uploaded',
+      payload: ctfPayload('9165402_CTF_8171234_003.XML', '8171234'),
+      recipient: '8171234',
+    });
+    const agent = await signedIn();
+    const page = await agent.get(`/admin/notifications/${row.id}`);
+    assert.equal(page.statusCode, 200);
+    const main = mainOf(page.body);
+    assert.match(
+      textOf(main),
+      /Subject CTF from Green Lane Primary \(9165402\) ready to download: 9165402_CTF_8171234_003\.XML/,
+    );
+    assert.match(
+      main,
+      /<pre class="govuk-body" id="email-text" tabindex="0">Green Lane Primary \(9165402\) has sent you/,
+    );
+    assert.match(main, /http:\/\/localhost:\d+\/download\/ctf/, 'the text version with its links');
+    const iframe = /<iframe src="([^"]+)" sandbox title="The HTML version of the email"/.exec(main);
+    assert.ok(iframe, 'a sandboxed iframe');
+    assert.equal(iframe[1], `/admin/notifications/${row.id}/email`);
+    // The page keeps its own strict policy.
+    assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/);
+    assert.doesNotMatch(String(page.headers['content-security-policy']), /unsafe-inline/);
+
+    const html = await agent.get(iframe[1]);
+    assert.equal(html.statusCode, 200);
+    assert.match(String(html.headers['content-type']), /^text\/html/);
+    assert.equal(html.headers['content-security-policy'], EMAIL_PREVIEW_CSP);
+    assert.match(EMAIL_PREVIEW_CSP, /default-src 'none'/);
+    assert.match(EMAIL_PREVIEW_CSP, /sandbox/);
+    assert.match(EMAIL_PREVIEW_CSP, /frame-ancestors 'self'/);
+    assert.equal(html.headers['cache-control'], 'no-store');
+    assert.match(html.body, /^<!DOCTYPE html>/);
+    assert.match(html.body, /9165402_CTF_8171234_003\.XML/);
+    // Viewing it sends nothing.
+    const unchanged = await getNotification(db, row.id);
+    assert.equal(unchanged?.status, 'pending');
+    assert.equal(unchanged?.attempts, 0);
+  });
+
+  test('a payload that does not fit its template shows why, not a stack', async () => {
+    const db = database().db;
+    const broken = await makeNotification(db, {
+      template: 'ctf-uploaded',
+      payload: { filename: 'A.XML', pupils: 'two' },
+    });
+    const unknown = await makeNotification(db, { template: 'no-such-email', payload: {} });
+    const agent = await signedIn();
+
+    const page = await agent.get(`/admin/notifications/${broken.id}`);
+    assert.equal(page.statusCode, 200);
+    const main = textOf(mainOf(page.body));
+    assert.match(main, /This email cannot be written from the facts stored with it/);
+    assert.match(main, /The payload for email template "ctf-uploaded" does not fit: .*pupils/);
+    assert.doesNotMatch(page.body, /TemplateError|at composeEmail|\.ts:\d+/);
+    assert.doesNotMatch(page.body, /<iframe/);
+    assert.equal((await agent.get(`/admin/notifications/${broken.id}/email`)).statusCode, 404);
+
+    const other = await agent.get(`/admin/notifications/${unknown.id}`);
+    assert.equal(other.statusCode, 200);
+    assert.match(textOf(mainOf(other.body)), /Unknown email \(no-such-email\)/);
+    assert.match(textOf(mainOf(other.body)), /Unknown email template "no-such-email"/);
+
+    assert.equal((await agent.get('/admin/notifications/not-an-email')).statusCode, 404);
+  });
+
+  test('a hostile file name is escaped everywhere it is shown', async () => {
+    const db = database().db;
+    const row = await makeNotification(db, {
+      template: 'ctf-uploaded',
+      payload: ctfPayload(HOSTILE, '8171234'),
+      recipient: '8171234',
+      status: 'failed',
+      lastError: `550 refused ${HOSTILE}`,
+    });
+    await db
+      .updateTable('notification_outbox')
+      .set({ subject: `CTF ready: ${HOSTILE}` })
+      .where('id', '=', row.id)
+      .execute();
+    const agent = await signedIn();
+    const raw = /<script>alert|<img src=x/;
+
+    const list = await agent.get('/admin/notifications?status=failed');
+    assert.ok(listedIds(list.body).includes(row.id));
+    assert.doesNotMatch(list.body, raw);
+    assert.match(list.body, /550 refused &lt;script&gt;alert\(&quot;owned&quot;\)&lt;\/script&gt;/);
+
+    const page = await agent.get(`/admin/notifications/${row.id}`);
+    assert.doesNotMatch(page.body, raw);
+    assert.match(
+      page.body,
+      /&lt;script&gt;alert\(&quot;owned&quot;\)&lt;\/script&gt;&lt;img src=x onerror=alert\(1\)&gt;\.XML/,
+    );
+
+    const html = await agent.get(`/admin/notifications/${row.id}/email`);
+    assert.equal(html.statusCode, 200);
+    assert.doesNotMatch(html.body, raw);
+    assert.match(html.body, /&lt;script&gt;alert\(&quot;owned&quot;\)&lt;\/script&gt;/);
+  });
+
+  test('the one email page offers Send again for a failed email, and comes back to it', async () => {
+    const db = database().db;
+    const row = await makeNotification(db, { status: 'failed' });
+    const agent = await signedIn();
+    const page = await agent.get(`/admin/notifications/${row.id}`);
+    assert.match(
+      textOf(mainOf(page.body)),
+      /Status Failed .*Attempts 4 .*Last error 550 mailbox unavailable/,
+    );
+    const response = await agent.post('/admin/notifications/send-again', { ids: row.id, back: row.id });
+    assert.equal(response.statusCode, 303);
+    assert.equal(response.headers.location, `/admin/notifications/${row.id}`);
+    const back = await agent.get(`/admin/notifications/${row.id}`);
+    assert.match(textOf(back.body), /1 email will be sent again/);
+    assert.match(textOf(mainOf(back.body)), /Status Waiting to be sent/);
+    assert.doesNotMatch(mainOf(back.body), />Send again</);
+  });
+
+  test('the jobs page lists each job; Run now records a manual run and says what it did', async () => {
+    const db = database().db;
+    const agent = await signedIn();
+    const page = await agent.get('/admin/jobs');
+    assert.equal(page.statusCode, 200);
+    const main = textOf(mainOf(page.body));
+    assert.match(main, /deliver-notifications Sends the emails waiting in the outbox through the mail log/);
+    assert.match(main, /every 20 seconds, in every process/);
+    assert.match(main, /purge-files Deletes the content of collected files/);
+    assert.match(main, /every hour, at 10 minutes past/);
+    assert.match(page.body, /action="\/admin\/jobs\/purge-files\/run"/);
+    assert.match(page.body, /Run now<span class="govuk-visually-hidden"> purge-files<\/span>/);
+
+    const response = await agent.post('/admin/jobs/purge-files/run', {});
+    assert.equal(response.statusCode, 303);
+    assert.equal(response.headers.location, '/admin/jobs');
+    const after = await agent.get('/admin/jobs');
+    assert.match(textOf(after.body), /purge-files ran: Deleted the content of \d+ files?\./);
+    const runs = await db.selectFrom('job_runs').selectAll().where('job', '=', 'purge-files').execute();
+    const manual = runs.filter((run) => run.trigger === 'manual');
+    assert.equal(manual.length, 1);
+    assert.equal(manual[0]?.status, 'succeeded');
+    const table = /<table class="govuk-table[^"]*" id="runs">[\s\S]*?<\/table>/.exec(after.body)?.[0] ?? '';
+    assert.match(textOf(table), /purge-files Run now .* Succeeded Deleted the content of \d+ files?\./);
+
+    assert.equal(
+      (await agent.post('/admin/jobs/no-such-job/run', {}, { formPage: '/admin/jobs' })).statusCode,
+      404,
+    );
+  });
+
+  test('Run now of the delivery job sends waiting emails into the mail log', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number, { email: 'office@delivery.example.sch.uk' });
+    const row = await makeNotification(db, { recipient: school.number, at: t.clock.now() });
+    const agent = await signedIn();
+    await agent.get('/admin/jobs');
+    const response = await agent.post('/admin/jobs/deliver-notifications/run', {});
+    assert.equal(response.statusCode, 303);
+    // The summary holds a ';', which the test agent's cookie jar cannot send back (it keeps cookies
+    // decoded): the page is fetched with the flash cookie exactly as the server set it, as a browser does.
+    const flash = [response.headers['set-cookie']]
+      .flat()
+      .find((c) => c?.startsWith('s2s_flash='))
+      ?.split(';')[0];
+    assert.ok(flash, 'a flash message');
+    const next = await t.app.inject({
+      method: 'GET',
+      url: String(response.headers.location),
+      headers: { cookie: `${SESSION_COOKIE}=${agent.cookie(SESSION_COOKIE)}; ${flash}` },
+    });
+    assert.match(
+      textOf(mainOf(next.body)),
+      /deliver-notifications (ran|could not do everything): Sent \d+ emails?; \d+ to try again later/,
+    );
+    const sent = await getNotification(db, row.id);
+    assert.equal(sent?.status, 'sent');
+    assert.equal(sent?.to_address, 'office@delivery.example.sch.uk');
+    const page = await agent.get(`/admin/notifications/${row.id}`);
+    assert.match(textOf(mainOf(page.body)), /Mail server's answer written to the mail log/);
+    assert.match(textOf(mainOf(page.body)), /Sent to office@delivery\.example\.sch\.uk/);
+  });
+});
+
+describeEachEngine('Notifications page with a mail server', (database) => {
+  let t: TestApp & { mailer: RecordingMailer };
+  before(async () => {
+    t = await createSmtpApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  test('email bodies are not shown, nothing is sent by viewing, and the mail server is named', async () => {
+    const db = database().db;
+    const row = await makeNotification(db, {
+      template: 'file-rejected',
+      payload: {
+        filename: '9165402_CTF_8171234_003.XML',
+        reason: 'Secretreasontyped by the school',
+        rejectedBy: 'Ashby Meadow Primary',
+        rejectedByCode: '8171234',
+        rejectedAt: '2026-11-20T09:00:00.000Z',
+      },
+    });
+    const user = await makeUser(db, 'national_admin');
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+
+    const list = await agent.get('/admin/notifications');
+    assert.equal(list.statusCode, 200);
+    assert.match(
+      textOf(mainOf(list.body)),
+      /Emails are sent through the mail server mail\.example\.test:587 \(STARTTLS required\)/,
+    );
+    assert.doesNotMatch(list.body, /mail log/);
+
+    const page = await agent.get(`/admin/notifications/${row.id}`);
+    assert.equal(page.statusCode, 200);
+    const main = textOf(mainOf(page.body));
+    assert.match(main, /CTF rejected \(to its sender\)/);
+    assert.match(main, /their content is not shown here/);
+    assert.doesNotMatch(page.body, /Secretreasontyped/);
+    assert.doesNotMatch(page.body, /<pre|<iframe/);
+    assert.equal((await agent.get(`/admin/notifications/${row.id}/email`)).statusCode, 404);
+
+    assert.deepEqual(t.mailer.sent, [], 'nothing was sent');
+    const unchanged = await getNotification(db, row.id);
+    assert.equal(unchanged?.status, 'pending');
+    assert.equal(unchanged?.attempts, 0);
+  });
+});
