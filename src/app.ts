@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { accountsRoutes } from './accounts/routes.ts';
 import { authRoutes } from './auth/routes.ts';
@@ -7,16 +8,19 @@ import { directoryRoutes } from './directory/routes.ts';
 import { homeRoutes } from './home/routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
 import { createHttpServer } from './platform/web/http.ts';
+import { PooledContentChecks } from './transfers/content-check-pool.ts';
 import { downloadRoutes } from './transfers/download-routes.ts';
 import { laMonitorRoutes } from './transfers/la-monitor-routes.ts';
 import { sentRoutes } from './transfers/sent-routes.ts';
 import { MAX_FILES_PER_UPLOAD, uploadRoutes } from './transfers/upload-routes.ts';
-import { MAX_UPLOAD_LIMIT } from './transfers/upload-service.ts';
+import { MAX_UPLOAD_LIMIT, type UploadDeps } from './transfers/upload-service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Every page route and the capability it needs: the permission test walks this. */
     routeTable: RouteInfo[];
+    /** Where uploads' contents are read: worker threads, stopped when the app closes. */
+    contentChecks: PooledContentChecks;
   }
 }
 
@@ -29,6 +33,17 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     // One byte past the largest limit: enough for the upload service to see a file is too large.
     multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILES_PER_UPLOAD },
   });
+
+  // Reading an upload's content is CPU work of tens of milliseconds per file: it runs on worker threads,
+  // one per core (they start with the first uploads), so the event loop keeps answering everyone else.
+  const contentChecks = new PooledContentChecks({ workers: availableParallelism() });
+  app.decorate('contentChecks', contentChecks);
+  app.addHook('onClose', () => contentChecks.close());
+  // uploadRoutes hands these deps to the UploadService, which reads contentChecks.
+  const uploadDeps: Parameters<typeof uploadRoutes>[0] & Pick<UploadDeps, 'contentChecks'> = {
+    ...deps,
+    contentChecks,
+  };
 
   app.get('/healthz', async (_request, reply) => {
     const [database, fileStore] = await Promise.all([
@@ -54,7 +69,7 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     ...downloadRoutes(deps),
     ...laMonitorRoutes(deps),
     ...sentRoutes(deps),
-    ...uploadRoutes(deps),
+    ...uploadRoutes(uploadDeps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

@@ -224,11 +224,12 @@ function emptyPupil(onRoll: boolean, position: number): CensusPupil {
 }
 
 /**
- * Reads a census return from a stream. Rejects with an XmlError (with line and column) when the XML is
- * unsafe or malformed, and with a CensusFormatError when the root element is not <Message>.
+ * Reads a census return from a stream, or from the whole file in memory. Rejects with an XmlError (with
+ * line and column) when the XML is unsafe or malformed, and with a CensusFormatError when the root
+ * element is not <Message>.
  */
 export async function readCensusReturn(
-  source: Readable | AsyncIterable<Buffer | string>,
+  source: Readable | AsyncIterable<Buffer | string> | Uint8Array,
   limits: Partial<XmlLimits> = {},
 ): Promise<CensusReturn> {
   const census: CensusReturn = {

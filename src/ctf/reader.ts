@@ -285,11 +285,12 @@ function detach(value: string): string {
 type Area = 'none' | 'header' | 'pupils';
 
 /**
- * Reads a CTF from `source`. Rejects with an XmlError when the XML is unsafe or unreadable; resolves
- * with the document and its findings otherwise (a file that is not a CTF included).
+ * Reads a CTF from `source`, a stream or the whole file in memory. Rejects with an XmlError when the XML
+ * is unsafe or unreadable; resolves with the document and its findings otherwise (a file that is not a
+ * CTF included).
  */
 export async function readCtf(
-  source: Readable | AsyncIterable<Buffer>,
+  source: Readable | AsyncIterable<Buffer> | Uint8Array,
   options: ReadCtfOptions = {},
 ): Promise<CtfDocument> {
   const countOnly = options.countOnly ?? false;
@@ -410,9 +411,10 @@ export async function readCtf(
       yield data;
     }
   }
+  if (source instanceof Uint8Array) bytes = source.length;
 
   await readXml(
-    counted(source),
+    source instanceof Uint8Array ? source : counted(source),
     {
       open(name, _attributes, path) {
         const depth = path.length;

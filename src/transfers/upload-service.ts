@@ -57,18 +57,14 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
-import { compareFilenameWithHeader } from '../collect/census-filename.ts';
-import { CensusFormatError, readCensusReturn } from '../collect/census-reader.ts';
-import { checkCtfAgainstFilename, readCtf } from '../ctf/reader.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification, type Notification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
 import type { StoredFile } from '../platform/storage/encrypted-store.ts';
-import { readXml, XmlError } from '../platform/xml/reader.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
-import { fileTypeProblem } from './file-types.ts';
+import { type ContentCheck, type ContentChecker, inlineContentChecks, sentence } from './content-checks.ts';
 import {
   type ClassifiedFilename,
   classifyFilename,
@@ -79,7 +75,7 @@ import {
   partyCode,
 } from './filenames.ts';
 import { type ActorParty, actorParty } from './parties.ts';
-import { insertTransfer, type NewTransferPupil } from './repository.ts';
+import { insertTransfer } from './repository.ts';
 import { checkParties } from './routing.ts';
 
 const MB = 1024 * 1024;
@@ -89,10 +85,6 @@ export const SCHOOL_UPLOAD_LIMIT = 4 * MB;
 export const LA_UPLOAD_LIMIT = 10 * MB;
 /** The largest file anyone may upload: what the HTTP edge lets through at most. */
 export const MAX_UPLOAD_LIMIT = Math.max(SCHOOL_UPLOAD_LIMIT, LA_UPLOAD_LIMIT);
-/** Bytes of a generic file's start compared with its extension. */
-const SNIFF_BYTES = 4096;
-/** Warnings listed on a confirmation at most; the rest are counted. */
-const MAX_WARNINGS = 50;
 /** A refused name is kept in the audit and the email this long at most. */
 const MAX_SHOWN_NAME = 120;
 
@@ -135,6 +127,8 @@ export interface UploadDeps {
   files: UploadBlobStore;
   clock: Clock;
   logger?: { warn(object: object, message: string): void };
+  /** Where file contents are read (step 6): worker threads in the service, this thread by default. */
+  contentChecks?: ContentChecker;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -143,13 +137,6 @@ export interface UploadDeps {
 /** The file's own name: browsers of the 2000s sent the whole path (H:\s2s downloads\681LLLL_CTF...). */
 export function withoutFolder(name: string): string {
   return name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
-}
-
-/** A reason as a sentence: capital first letter, full stop at the end. */
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 function shownName(name: string): string {
@@ -221,7 +208,7 @@ function readBounded(content: Readable, limit: number): Promise<Read> {
     };
     const onEnd = () => {
       stop();
-      resolve({ ok: true, data: Buffer.concat(chunks, size) });
+      resolve({ ok: true, data: joinShared(chunks, size) });
     };
     const onError = (error: Error) => {
       stop();
@@ -233,117 +220,24 @@ function readBounded(content: Readable, limit: number): Promise<Read> {
   });
 }
 
+/**
+ * The chunks in one Buffer, in memory a worker thread can read without a copy of its own (the content
+ * checks run on worker threads, and the same bytes are stored after them).
+ */
+function joinShared(chunks: Buffer[], size: number): Buffer {
+  const data = Buffer.from(new SharedArrayBuffer(size));
+  let at = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, at);
+    at += chunk.length;
+  }
+  return data;
+}
+
 /** Lets the rest of a stream flow away unread (an error on it then changes nothing). */
 function discard(content: Readable): void {
   if (content.listenerCount('error') === 0) content.on('error', () => {});
   content.resume();
-}
-
-function fitOrNull(value: string | null, max: number): string | null {
-  return value !== null && Array.from(value).length <= max ? value : null;
-}
-
-function cut(value: string | null, max: number): string | null {
-  return value === null ? null : Array.from(value).slice(0, max).join('');
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Content checks
-
-interface ContentCheck {
-  reasons: string[];
-  warnings: string[];
-  pupils: NewTransferPupil[];
-  pupilCount: number;
-}
-
-function refusedContent(...reasons: string[]): ContentCheck {
-  return { reasons, warnings: [], pupils: [], pupilCount: 0 };
-}
-
-function unreadable(error: unknown, what: string): ContentCheck {
-  if (error instanceof XmlError) return refusedContent(`${what}: ${sentence(error.message)}`);
-  throw error;
-}
-
-async function checkCtf(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
-  let doc: Awaited<ReturnType<typeof readCtf>>;
-  try {
-    doc = await readCtf(Readable.from([data]));
-  } catch (error) {
-    return unreadable(error, 'The file cannot be read as a CTF');
-  }
-  const findings = [...doc.findings, ...checkCtfAgainstFilename(doc, file)];
-  const reasons = findings.filter((f) => f.severity === 'error').map((f) => f.message);
-  const allWarnings = findings.filter((f) => f.severity === 'warning').map((f) => f.message);
-  const warnings = allWarnings.slice(0, MAX_WARNINGS);
-  const more = allWarnings.length - warnings.length + doc.findingsOmitted;
-  if (more > 0) warnings.push(`And ${more} more warning${more === 1 ? '' : 's'}.`);
-  const pupils: NewTransferPupil[] = doc.pupils.map((p) => ({
-    // Identifiers that do not fit their column are not cut short (a wrong UPN is worse than none):
-    // the warnings already say what is wrong with them, and the file itself keeps them.
-    upn: fitOrNull(p.upn, 13),
-    former_upn: fitOrNull(p.formerUpn, 13),
-    surname: cut(p.surname, 100),
-    former_surname: cut(p.formerSurname, 100),
-    forename: cut(p.forename, 100),
-    middle_names: cut(p.middleNames, 100),
-    date_of_birth: fitOrNull(p.dob, 10),
-    sex: fitOrNull(p.sex, 1),
-  }));
-  return { reasons, warnings, pupils, pupilCount: doc.pupilCount };
-}
-
-async function checkCensus(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
-  let census: Awaited<ReturnType<typeof readCensusReturn>>;
-  try {
-    census = await readCensusReturn(Readable.from([data]));
-  } catch (error) {
-    if (error instanceof CensusFormatError) return refusedContent(error.message);
-    return unreadable(error, 'The file cannot be read as a census return');
-  }
-  const { header } = census;
-  const reasons: string[] = [];
-  if (header.laNumber === null || header.establishment === null) {
-    reasons.push(
-      "The return's header does not say which school it is from (<Source> needs <LEA> and <Estab>). Make the return again in your MIS.",
-    );
-  }
-  for (const mismatch of compareFilenameWithHeader(file.name, header).mismatches) {
-    reasons.push(`The file name and the return do not agree: ${mismatch}.`);
-  }
-  const pupilCount = census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length;
-  return { reasons, warnings: [], pupils: [], pupilCount };
-}
-
-async function checkAdmissions(data: Buffer): Promise<ContentCheck> {
-  try {
-    await readXml(Readable.from([data]), {});
-  } catch (error) {
-    return unreadable(error, 'The file cannot be read as an admissions file');
-  }
-  return { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
-}
-
-function checkFileType(file: ClassifiedFilename, data: Buffer): ContentCheck {
-  const problem = fileTypeProblem(file.extension, data.subarray(0, SNIFF_BYTES));
-  return problem
-    ? refusedContent(sentence(problem))
-    : { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
-}
-
-function checkContent(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> | ContentCheck {
-  switch (file.kind) {
-    case 'ctf':
-      return checkCtf(file, data);
-    case 'census':
-      return checkCensus(file, data);
-    case 'admissions':
-      return checkAdmissions(data);
-    case 'generic':
-    case 'other':
-      return checkFileType(file, data);
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -431,7 +325,7 @@ export class UploadService {
     if (read.data.length === 0) return refuse(['The file is empty.'], CONTENT_ADVICE);
 
     // 6. The content.
-    const checked = await checkContent(file, read.data);
+    const checked = await (this.deps.contentChecks ?? inlineContentChecks).check(file, read.data);
     if (checked.reasons.length > 0) return refuse(checked.reasons, CONTENT_ADVICE);
 
     // 7. Stored, then recorded.

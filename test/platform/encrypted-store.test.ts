@@ -7,7 +7,13 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
-import { MasterKey, TamperedFileError } from '../../src/platform/storage/envelope.ts';
+import {
+  DecryptStream,
+  EncryptStream,
+  MasterKey,
+  newDataKey,
+  TamperedFileError,
+} from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { loadMasterKey } from '../../src/platform/storage/master-key.ts';
 
@@ -101,4 +107,41 @@ test('the master key file is created outside production and required in producti
     loadMasterKey({ value: first.key.toBase64(), file: 'unused', mayGenerate: false }).key.id,
     first.key.id,
   );
+});
+
+test('decryption reads the stored bytes in chunks of any size, aligned with the segments or not', async () => {
+  const dataKey = newDataKey();
+  for (const size of [0, 1, 65_536, 65_537, 3 * 65_536, 200_000]) {
+    const plain = randomBytes(size);
+    const encrypt = new EncryptStream(dataKey);
+    const sealed = await buffer(Readable.from([plain]).pipe(encrypt));
+    // 1-byte chunks, chunks that split tags, disk-sized chunks, segment-sized chunks, and all at once.
+    for (const chunk of [1, 7, 4_099, 65_536, 65_552, 65_565, sealed.length]) {
+      const parts: Buffer[] = [];
+      for (let at = 0; at < sealed.length; at += chunk) parts.push(sealed.subarray(at, at + chunk));
+      const decrypt = new DecryptStream(dataKey, { sha256: encrypt.sha256 });
+      const back = await buffer(Readable.from(parts).pipe(decrypt));
+      assert.ok(back.equals(plain), `size ${size}, chunks of ${chunk}`);
+    }
+  }
+});
+
+test('a file whose SHA-256 does not match its record fails before its last segment is released', async () => {
+  const dataKey = newDataKey();
+  const plain = randomBytes(150_000);
+  const sealed = await buffer(Readable.from([plain]).pipe(new EncryptStream(dataKey)));
+  const received: Buffer[] = [];
+  const decrypt = new DecryptStream(dataKey, { sha256: '0'.repeat(64) });
+  decrypt.on('data', (piece: Buffer) => received.push(piece));
+  await assert.rejects(
+    new Promise((resolve, reject) => {
+      decrypt.on('end', resolve);
+      decrypt.on('error', reject);
+      Readable.from([sealed]).pipe(decrypt);
+    }),
+    TamperedFileError,
+  );
+  const released = received.reduce((sum, piece) => sum + piece.length, 0);
+  assert.ok(released < plain.length, 'the end of the file was held back');
+  assert.ok(Buffer.concat(received).equals(plain.subarray(0, released)), 'only authenticated bytes');
 });

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { createReadStream, readdirSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { readXml, XmlError } from '../../src/platform/xml/reader.ts';
 
 const HOSTILE = join(import.meta.dirname, '..', 'fixtures', 'hostile');
@@ -69,6 +70,12 @@ test('every file of the hostile corpus is refused with a reason', async () => {
       (error: unknown) => error instanceof XmlError && (expectations[file] as RegExp).test(error.message),
       file,
     );
+    // Read from memory (as uploads are): refused the same way.
+    await assert.rejects(
+      readXml(readFileSync(join(HOSTILE, file)), {}),
+      (error: unknown) => error instanceof XmlError && (expectations[file] as RegExp).test(error.message),
+      file,
+    );
   }
 });
 
@@ -88,4 +95,115 @@ test('size, element count and text length caps', async () => {
     collect(`<A>${'x'.repeat(200)}</A>`, { maxTextLength: 100 }),
     /longer than 100 characters/,
   );
+});
+
+/** What reading gives: every event, or the error's message (with its line and column). */
+async function outcome(source: Parameters<typeof readXml>[0], limits = {}): Promise<string[]> {
+  const events: string[] = [];
+  try {
+    await readXml(
+      source,
+      {
+        open: (_name, attributes, path) =>
+          void events.push(`<${path.join('/')} ${JSON.stringify(attributes)}`),
+        text: (text) => void events.push(`"${text}`),
+        close: (name) => void events.push(`</${name}`),
+      },
+      limits,
+    );
+    // Text may come in pieces: compare it joined.
+    const joined: string[] = [];
+    for (const event of events) {
+      const previous = joined.length - 1;
+      if (event.startsWith('"') && joined[previous]?.startsWith('"')) joined[previous] += event.slice(1);
+      else joined.push(event);
+    }
+    return joined;
+  } catch (error) {
+    return [error instanceof XmlError ? `${error.problem}: ${error.message}` : String(error)];
+  }
+}
+
+const PIECE = 64 * 1024;
+
+test('a document in memory reads exactly as the same bytes arriving in one chunk, across its 64 KiB pieces', async () => {
+  // Bytes around the first piece boundary, where reading in pieces could differ from reading at once.
+  const around = fc.constantFrom(
+    'x',
+    ' ',
+    '\r\n',
+    'Siân',
+    'Ŵ',
+    '😀',
+    '<B/>',
+    '<C k="v">t</C>',
+    '&amp;',
+    '<!-- a<b -->',
+    '<![CDATA[a<b]]>',
+    ']]>',
+    '</A>',
+    '</A> junk ',
+    '<',
+    '\uFEFF',
+  );
+  const mutation = fc.oneof(
+    fc.constant(null),
+    fc.record({ at: fc.nat(200), byte: fc.constantFrom(0xff, 0xc3, 0x80, 0x00, 0x3c) }),
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.integer({ min: PIECE - 80, max: PIECE + 20 }),
+      fc.array(around, { maxLength: 40 }),
+      mutation,
+      fc.boolean(),
+      async (filler, tail, mutate, truncate) => {
+        let bytes = Buffer.from(`<?xml version="1.0"?>\n<A>${'y'.repeat(filler)}${tail.join('')}</A>\n`);
+        if (mutate) {
+          const at = Math.max(0, bytes.length - 1 - mutate.at);
+          bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from([mutate.byte]), bytes.subarray(at)]);
+        }
+        if (truncate) bytes = bytes.subarray(0, bytes.length - 3);
+        const whole = await outcome(bytes);
+        assert.deepEqual(whole, await outcome(Readable.from([bytes])));
+        assert.deepEqual(
+          await outcome(bytes, { maxTextLength: PIECE + 10 }),
+          await outcome(Readable.from([bytes]), { maxTextLength: PIECE + 10 }),
+        );
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+test('text outside the root element is reported at the same place, in memory or in one chunk', async () => {
+  for (let shift = -6; shift <= 6; shift += 1) {
+    const head = `<A>${'y'.repeat(PIECE - 10 + shift)}</A>`;
+    const bytes = Buffer.from(`${head}\n junk and more junk <B/>`);
+    const [message] = await outcome(bytes);
+    assert.match(message ?? '', /text data outside of root node.*\(line 2, column \d+\)/);
+    assert.deepEqual(await outcome(bytes), await outcome(Readable.from([bytes])), `shift ${shift}`);
+  }
+});
+
+test('a character split by the 64 KiB boundary, or split across stream chunks, is read whole', async () => {
+  for (let shift = -3; shift <= 3; shift += 1) {
+    const bytes = Buffer.from(`<A>${'y'.repeat(PIECE - 4 + shift)}😀Ŵ</A>`);
+    const events = await outcome(bytes);
+    assert.equal(events.length, 3, `shift ${shift}`);
+    assert.ok(events[1]?.endsWith('y😀Ŵ'), `shift ${shift}`);
+  }
+  // A stream chunk that ends in the middle of a character, then a chunk of plain ASCII: not UTF-8.
+  const [message] = await outcome(
+    Readable.from([Buffer.from([0x3c, 0x41, 0x3e, 0xc3]), Buffer.from('x</A>')]),
+  );
+  assert.match(message ?? '', /^encoding: The file is not valid UTF-8/);
+});
+
+test('in memory, a file that ends in the middle of a character is refused as such, after the rest is read', async () => {
+  const bytes = Buffer.concat([Buffer.from('<A>Si'), Buffer.from('â').subarray(0, 1)]);
+  const [message] = await outcome(bytes);
+  assert.match(message ?? '', /^(encoding: The file ends in the middle of a character|malformed)/);
+  assert.deepEqual(await outcome(bytes), await outcome(Readable.from([bytes])));
+  assert.deepEqual(await outcome(Buffer.alloc(0)), await outcome(Readable.from([Buffer.alloc(0)])));
+  assert.match((await outcome(Buffer.alloc(0)))[0] ?? '', /^empty/);
 });

@@ -220,6 +220,7 @@ describeEachEngine('upload pages', (database) => {
     );
     assert.match(text, /We have also emailed you the reasons each file was not uploaded/);
     assert.doesNotMatch(text, new RegExp(first.surname), 'no pupil names on the confirmation');
+    assert.ok(t.app.contentChecks.stats().started > 0, 'the CTFs were read on worker threads');
 
     assert.deepEqual(await recordedBy(userId), {
       transfers: [good, warned].sort(),

@@ -1,8 +1,8 @@
 // Files at rest: encrypted under their own data key (see envelope.ts), stored under a random name (a
 // user's filename is never a path on disk), with the plaintext's SHA-256 checked on every read.
-import { createHash, randomUUID } from 'node:crypto';
-import { pipeline, type Readable, Transform, type TransformCallback } from 'node:stream';
-import { DecryptStream, EncryptStream, type MasterKey, newDataKey, TamperedFileError } from './envelope.ts';
+import { randomUUID } from 'node:crypto';
+import { pipeline, type Readable } from 'node:stream';
+import { DecryptStream, EncryptStream, type MasterKey, newDataKey } from './envelope.ts';
 import type { FileStore } from './file-store.ts';
 
 /** What the database records about a stored file, so it can be read back. */
@@ -12,21 +12,6 @@ export interface StoredFile {
   masterKeyId: string;
   size: number;
   sha256: string;
-}
-
-/** Passes bytes through and fails at the end unless they hash to `expected`. */
-class VerifySha256 extends Transform {
-  private readonly hash = createHash('sha256');
-  constructor(private readonly expected: string) {
-    super();
-  }
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.hash.update(chunk);
-    done(null, chunk);
-  }
-  override _flush(done: TransformCallback): void {
-    done(this.hash.digest('hex') === this.expected ? null : new TamperedFileError());
-  }
 }
 
 export class EncryptedFileStore {
@@ -57,7 +42,8 @@ export class EncryptedFileStore {
   async get(file: Pick<StoredFile, 'storageKey' | 'wrappedKey' | 'sha256'>): Promise<Readable> {
     const dataKey = this.masterKey.unwrap(file.wrappedKey);
     const stored = await this.store.get(file.storageKey);
-    return pipeline(stored, new DecryptStream(dataKey), new VerifySha256(file.sha256), () => {});
+    // The SHA-256 is checked as the file is decrypted: its last segment is released only if it matches.
+    return pipeline(stored, new DecryptStream(dataKey, { sha256: file.sha256 }), () => {});
   }
 
   remove(storageKey: string): Promise<void> {

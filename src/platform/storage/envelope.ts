@@ -2,7 +2,7 @@
 // master key, and its content is sealed with AES-256-GCM in 64 KiB segments. Each segment is
 // authenticated before any of its bytes are released, and the last one is marked as last, so a
 // truncated, reordered or altered file is detected, never served.
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, type Hash, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 const MAGIC = Buffer.from('S2SE');
@@ -47,6 +47,10 @@ export class MasterKey {
   }
 }
 
+/** The additional data of a segment: whether it is the file's last. */
+const NOT_LAST = Buffer.from([0]);
+const LAST = Buffer.from([1]);
+
 function nonceFor(prefix: Buffer, counter: number): Buffer {
   const nonce = Buffer.alloc(12);
   prefix.copy(nonce, 0);
@@ -56,15 +60,8 @@ function nonceFor(prefix: Buffer, counter: number): Buffer {
 
 function seal(key: Buffer, prefix: Buffer, counter: number, last: boolean, plain: Buffer): Buffer {
   const cipher = createCipheriv('aes-256-gcm', key, nonceFor(prefix, counter));
-  cipher.setAAD(Buffer.from([last ? 1 : 0]));
+  cipher.setAAD(last ? LAST : NOT_LAST);
   return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-}
-
-function open(key: Buffer, prefix: Buffer, counter: number, last: boolean, sealed: Buffer): Buffer {
-  const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(prefix, counter));
-  decipher.setAAD(Buffer.from([last ? 1 : 0]));
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
-  return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG)), decipher.final()]);
 }
 
 export class TamperedFileError extends Error {
@@ -107,40 +104,59 @@ export class EncryptStream extends Transform {
   }
 }
 
-/** Decrypts what EncryptStream wrote; fails with TamperedFileError on any alteration or truncation. */
+export interface DecryptOptions {
+  /**
+   * The plaintext's SHA-256 (hex), checked as it is decrypted: the last segment is released only if the
+   * whole file hashes to it, else the stream fails with TamperedFileError.
+   */
+  sha256?: string;
+}
+
+/**
+ * Decrypts what EncryptStream wrote; fails with TamperedFileError on any alteration or truncation.
+ *
+ * The stored bytes arrive in chunks of whatever size the store reads (64 KiB from disk), which do not
+ * line up with the segments (64 KiB + 16 bytes, after a 13-byte header). Rather than join each chunk to
+ * the rest of the previous one, the stream keeps the chunks as they are and hands a segment's pieces to
+ * the decipher one after the other: nothing is copied but the 16-byte tag when it straddles two chunks.
+ * A segment's plaintext is released only once its tag has been checked.
+ */
 export class DecryptStream extends Transform {
-  private pending: Buffer = Buffer.alloc(0);
+  /** Bytes received and not yet decrypted, in the order they came. */
+  private parts: Buffer[] = [];
+  private buffered = 0;
   private prefix: Buffer | undefined;
   private counter = 0;
+  private readonly hash: Hash | null;
 
-  constructor(private readonly dataKey: Buffer) {
+  constructor(
+    private readonly dataKey: Buffer,
+    private readonly options: DecryptOptions = {},
+  ) {
     super();
+    this.hash = options.sha256 === undefined ? null : createHash('sha256');
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    if (chunk.length > 0) {
+      this.parts.push(chunk);
+      this.buffered += chunk.length;
+    }
     try {
       if (!this.prefix) {
-        if (this.pending.length < HEADER) {
+        if (this.buffered < HEADER) {
           done();
           return;
         }
-        if (
-          !this.pending.subarray(0, MAGIC.length).equals(MAGIC) ||
-          this.pending[MAGIC.length] !== FORMAT_VERSION
-        ) {
+        const header = Buffer.concat(this.takeBytes(HEADER), HEADER);
+        if (!header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== FORMAT_VERSION) {
           throw new TamperedFileError();
         }
-        this.prefix = Buffer.from(this.pending.subarray(MAGIC.length + 1, HEADER));
-        this.pending = this.pending.subarray(HEADER);
+        this.prefix = header.subarray(MAGIC.length + 1, HEADER);
       }
       // A segment is known not to be the last only when more bytes follow it.
-      while (this.pending.length > SEGMENT + TAG) {
-        this.push(
-          open(this.dataKey, this.prefix, this.counter, false, this.pending.subarray(0, SEGMENT + TAG)),
-        );
-        this.counter += 1;
-        this.pending = this.pending.subarray(SEGMENT + TAG);
+      while (this.buffered > SEGMENT + TAG) {
+        for (const plain of this.openNext(false, SEGMENT + TAG)) this.push(plain);
       }
       done();
     } catch (error) {
@@ -150,12 +166,69 @@ export class DecryptStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      if (!this.prefix || this.pending.length < TAG) throw new TamperedFileError();
-      this.push(open(this.dataKey, this.prefix, this.counter, true, this.pending));
+      if (!this.prefix || this.buffered < TAG) throw new TamperedFileError();
+      const plain = this.openNext(true, this.buffered);
+      if (this.hash && this.hash.digest('hex') !== this.options.sha256) throw new TamperedFileError();
+      for (const piece of plain) this.push(piece);
       done();
     } catch (error) {
       done(error instanceof TamperedFileError ? error : new TamperedFileError());
     }
+  }
+
+  /** The next `length` bytes received, as pieces of the chunks they came in (no copy). */
+  private takeBytes(length: number): Buffer[] {
+    const out: Buffer[] = [];
+    let wanted = length;
+    while (wanted > 0) {
+      const part = this.parts[0] as Buffer;
+      if (part.length <= wanted) {
+        out.push(part);
+        this.parts.shift();
+        wanted -= part.length;
+      } else {
+        out.push(part.subarray(0, wanted));
+        this.parts[0] = part.subarray(wanted);
+        wanted = 0;
+      }
+    }
+    this.buffered -= length;
+    return out;
+  }
+
+  /** Decrypts and authenticates the next segment (`length` bytes with its tag); throws if altered. */
+  private openNext(last: boolean, length: number): Buffer[] {
+    const pieces = this.takeBytes(length);
+    // The tag is the segment's last 16 bytes, which may straddle two pieces.
+    let tagParts: Buffer[] = [];
+    let tagBytes = 0;
+    while (tagBytes < TAG) {
+      const piece = pieces.pop() as Buffer;
+      const need = TAG - tagBytes;
+      if (piece.length <= need) {
+        tagParts.unshift(piece);
+        tagBytes += piece.length;
+      } else {
+        tagParts.unshift(piece.subarray(piece.length - need));
+        pieces.push(piece.subarray(0, piece.length - need));
+        tagBytes = TAG;
+      }
+    }
+    const tag = tagParts.length === 1 ? (tagParts[0] as Buffer) : Buffer.concat(tagParts, TAG);
+    tagParts = [];
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      this.dataKey,
+      nonceFor(this.prefix as Buffer, this.counter),
+    );
+    decipher.setAAD(last ? LAST : NOT_LAST);
+    decipher.setAuthTag(tag);
+    const plain = pieces.map((piece) => decipher.update(piece));
+    // Throws unless the tag matches: nothing of an altered segment is released.
+    decipher.final();
+    this.counter += 1;
+    if (this.hash) for (const piece of plain) this.hash.update(piece);
+    return plain;
   }
 }
 

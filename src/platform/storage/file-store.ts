@@ -29,6 +29,11 @@ export interface StoredObject {
 }
 
 const PARTIAL_PREFIX = '.partial-';
+/**
+ * Bytes read at a time. Larger than the streams' default of 64 KiB: a 4 MB download takes 16 reads
+ * instead of 64, which costs less than half the CPU (docs/benchmarks.md).
+ */
+const READ_CHUNK_BYTES = 256 * 1024;
 
 async function fsync(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -74,7 +79,7 @@ export class DiskFileStore implements FileStore {
   async get(key: string): Promise<Readable> {
     const path = this.pathOf(key);
     await access(path, constants.R_OK);
-    return createReadStream(path);
+    return createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   }
 
   async remove(key: string): Promise<void> {

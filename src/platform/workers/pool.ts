@@ -1,0 +1,225 @@
+// A small pool of worker threads for CPU-bound work (reading uploaded files), so the event loop stays free
+// for other requests and the machine's other cores are used. Generic: it knows nothing of what its tasks
+// do, nor of HTTP.
+//
+// - A task module (a .ts file is fine: see ./bootstrap.js) exports `handle(input)`, returning its output
+//   or a promise of it. Inputs and outputs are copied between threads (structured clone), apart from
+//   what the caller lists to transfer.
+// - Workers start when first needed, up to `size`, and are kept; an idle worker does not keep the
+//   process alive, so a pool nobody closes does not stop the process from exiting.
+// - At most `maxQueue` tasks wait for a worker; past that, run() rejects at once with PoolBusy rather
+//   than hold ever more work (and the memory of its inputs).
+// - What a task throws comes back as a WorkerTaskFailed (its name and message only). A worker that dies
+//   (an uncaught error, its heap limit, a task past `taskTimeoutMs`) fails its task with WorkerExited and
+//   is replaced for the tasks that follow. A task is never retried: a file that kills one worker would
+//   kill the next.
+// - close() stops every worker; tasks queued or running then reject with PoolClosed.
+import { fileURLToPath } from 'node:url';
+import { type ResourceLimits, type TransferListItem, Worker } from 'node:worker_threads';
+
+export interface WorkerPoolOptions {
+  /** The module each worker runs (file: URL); it exports `handle(input)`. */
+  module: URL;
+  /** Workers at most. */
+  size: number;
+  /** Tasks waiting for a worker at most. */
+  maxQueue: number;
+  /** A task running longer than this ends its worker (none when absent). */
+  taskTimeoutMs?: number;
+  /** Heap limits of each worker: a task that needs more ends its worker, not the process. */
+  resourceLimits?: ResourceLimits;
+  /** Names the workers' threads (seen in debuggers and heap snapshots). */
+  name?: string;
+}
+
+/** The task threw: its error's name and message (never its stack or other properties). */
+export class WorkerTaskFailed extends Error {
+  constructor(
+    readonly errorName: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The worker running the task stopped before answering. */
+export class WorkerExited extends Error {}
+
+/** Too many tasks are waiting: try again later. */
+export class PoolBusy extends Error {}
+
+/** The pool was closed before the task ran or finished. */
+export class PoolClosed extends Error {}
+
+interface Task {
+  input: unknown;
+  transfer: readonly TransferListItem[];
+  resolve: (output: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  /** The task module is loaded (tasks posted before then wait in the worker's port). */
+  ready: boolean;
+  task: Task | null;
+  timer: NodeJS.Timeout | null;
+  /** The worker's uncaught error, reported before it exits. */
+  error: Error | null;
+}
+
+type Reply = { ready: true } | { ok: true; output: unknown } | { ok: false; name: string; message: string };
+
+const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.js', import.meta.url));
+
+export class WorkerPool<In, Out> {
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Task[] = [];
+  private closed = false;
+  /** Workers started over the pool's life (the first ones and every replacement). */
+  private started = 0;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new Error('A pool needs at least 1 worker');
+    if (!Number.isInteger(options.maxQueue) || options.maxQueue < 0)
+      throw new Error('maxQueue must be a whole number');
+  }
+
+  /** Runs one task on a worker. `transfer` lists what to move to the worker rather than copy. */
+  run(input: In, transfer: readonly TransferListItem[] = []): Promise<Out> {
+    if (this.closed) return Promise.reject(new PoolClosed('The worker pool is closed'));
+    const idle = this.idleSlot();
+    if (!idle && this.slots.size >= this.options.size && this.queue.length >= this.options.maxQueue) {
+      return Promise.reject(new PoolBusy(`${this.queue.length} tasks are already waiting for a worker`));
+    }
+    return new Promise<Out>((resolve, reject) => {
+      const task: Task = { input, transfer, resolve: resolve as (output: unknown) => void, reject };
+      this.queue.push(task);
+      this.dispatch();
+    });
+  }
+
+  /** Workers running now, tasks running and tasks waiting; and workers started so far. */
+  stats(): { workers: number; running: number; queued: number; started: number } {
+    let running = 0;
+    for (const slot of this.slots) if (slot.task) running += 1;
+    return { workers: this.slots.size, running, queued: this.queue.length, started: this.started };
+  }
+
+  /** Stops every worker. Tasks not yet answered reject with PoolClosed. Safe to call more than once. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.queue.splice(0)) task.reject(new PoolClosed('The worker pool was closed'));
+    const stopping: Promise<number>[] = [];
+    for (const slot of [...this.slots]) {
+      this.finish(slot);
+      const { task } = slot;
+      slot.task = null;
+      task?.reject(new PoolClosed('The worker pool was closed before the task finished'));
+      stopping.push(slot.worker.terminate());
+    }
+    this.slots.clear();
+    await Promise.all(stopping);
+  }
+
+  private idleSlot(): Slot | undefined {
+    for (const slot of this.slots) if (slot.task === null) return slot;
+    return undefined;
+  }
+
+  /** Gives waiting tasks to idle workers, starting workers while there are fewer than `size`. */
+  private dispatch(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      let slot = this.idleSlot();
+      if (!slot) {
+        if (this.slots.size >= this.options.size) return;
+        slot = this.spawn();
+      }
+      const task = this.queue.shift() as Task;
+      slot.task = task;
+      slot.worker.ref();
+      if (slot.ready) this.startTimer(slot);
+      try {
+        slot.worker.postMessage(task.input, task.transfer);
+      } catch (error) {
+        // The input cannot be sent (a function in it, say): the task fails, the worker stays.
+        this.finish(slot);
+        slot.task = null;
+        slot.worker.unref();
+        task.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(BOOTSTRAP, {
+      workerData: { module: this.options.module.href },
+      resourceLimits: this.options.resourceLimits,
+      name: this.options.name,
+    });
+    this.started += 1;
+    const slot: Slot = { worker, ready: false, task: null, timer: null, error: null };
+    this.slots.add(slot);
+    worker.on('message', (reply: Reply) => {
+      if ('ready' in reply) {
+        slot.ready = true;
+        if (slot.task) this.startTimer(slot);
+        return;
+      }
+      const { task } = slot;
+      if (!task) return;
+      this.finish(slot);
+      slot.task = null;
+      worker.unref();
+      if (reply.ok) task.resolve(reply.output);
+      else task.reject(new WorkerTaskFailed(reply.name, reply.message));
+      this.dispatch();
+    });
+    worker.on('messageerror', (error) => {
+      // The answer could not be read: the task fails; the worker itself is fine.
+      const { task } = slot;
+      if (!task) return;
+      this.finish(slot);
+      slot.task = null;
+      worker.unref();
+      task.reject(error);
+      this.dispatch();
+    });
+    worker.on('error', (error) => {
+      slot.error ??= error;
+    });
+    worker.on('exit', (code) => {
+      this.finish(slot);
+      this.slots.delete(slot);
+      const { task } = slot;
+      slot.task = null;
+      if (task) {
+        const why = slot.error?.message ?? `it exited with code ${code}`;
+        task.reject(
+          slot.error instanceof WorkerExited
+            ? slot.error
+            : new WorkerExited(`The worker running the task stopped: ${why}`),
+        );
+      }
+      // A replacement starts if tasks are waiting (and later ones start their own).
+      this.dispatch();
+    });
+    return slot;
+  }
+
+  /** Times the slot's task, when the pool has a time limit. */
+  private startTimer(slot: Slot): void {
+    const limit = this.options.taskTimeoutMs;
+    if (limit === undefined) return;
+    slot.timer = setTimeout(() => {
+      slot.error = new WorkerExited(`The task took longer than ${limit} ms`);
+      void slot.worker.terminate();
+    }, limit);
+  }
+
+  private finish(slot: Slot): void {
+    if (slot.timer) clearTimeout(slot.timer);
+    slot.timer = null;
+  }
+}

@@ -1,0 +1,54 @@
+// Content checks on worker threads: parsing a 4 MB CTF takes tens of milliseconds of CPU, which on the
+// main thread would hold up every other request for that long (docs/benchmarks.md). Files that are only
+// sniffed (generic and other typed files: their first 4 KiB) are checked here, where that is cheaper
+// than a trip to a worker.
+import { WorkerPool } from '../platform/workers/pool.ts';
+import type { ContentCheckTask } from './content-check-worker.ts';
+import { type ContentCheck, type ContentChecker, checkContent, parsesContent } from './content-checks.ts';
+import type { ClassifiedFilename } from './filenames.ts';
+
+export interface ContentCheckPoolOptions {
+  /** Worker threads at most (started as uploads need them). */
+  workers: number;
+  /** Files waiting for a worker at most; past it an upload fails at once (PoolBusy). */
+  maxQueue?: number;
+}
+
+/** A parse that takes longer than this is stopped (its worker is replaced): nothing legitimate does. */
+const TASK_TIMEOUT_MS = 120_000;
+
+export class PooledContentChecks implements ContentChecker {
+  private readonly pool: WorkerPool<ContentCheckTask, ContentCheck>;
+
+  constructor(options: ContentCheckPoolOptions) {
+    this.pool = new WorkerPool({
+      module: new URL('./content-check-worker.ts', import.meta.url),
+      size: options.workers,
+      // Every waiting file is already held in memory by its upload: the bound stops the backlog, and
+      // that memory, from growing without end when files arrive faster than they can be read.
+      maxQueue: options.maxQueue ?? 64 * options.workers,
+      taskTimeoutMs: TASK_TIMEOUT_MS,
+      // A 10 MB file needs far less; a hostile one that needs more ends its worker, not the service.
+      resourceLimits: { maxOldGenerationSizeMb: 512 },
+      name: 's2s content check',
+    });
+  }
+
+  check(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
+    if (!parsesContent(file)) return checkContent(file, data);
+    // Bytes in shared memory (what the upload service reads a file into) go to the worker as they are.
+    // Other bytes are copied exactly and the copy moved there: the upload keeps its own bytes to store
+    // them, and a small Buffer is a view of a larger allocation that must not be copied with it.
+    if (data.buffer instanceof SharedArrayBuffer) return this.pool.run({ file, data });
+    const copy = new Uint8Array(data);
+    return this.pool.run({ file, data: copy }, [copy.buffer]);
+  }
+
+  stats() {
+    return this.pool.stats();
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

@@ -1,0 +1,167 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  PoolBusy,
+  PoolClosed,
+  WorkerExited,
+  WorkerPool,
+  type WorkerPoolOptions,
+  WorkerTaskFailed,
+} from '../../src/platform/workers/pool.ts';
+import type { TestTask } from '../fixtures/workers/tasks.ts';
+
+const TASKS = new URL('../fixtures/workers/tasks.ts', import.meta.url);
+
+function pool(options: Partial<WorkerPoolOptions> = {}) {
+  return new WorkerPool<TestTask, unknown>({ module: TASKS, size: 2, maxQueue: 10, ...options });
+}
+
+/** A task that runs until released: run() it, then call release(). */
+function blocker() {
+  const flag = new SharedArrayBuffer(4);
+  return {
+    task: { kind: 'wait', flag } as const,
+    release: () => {
+      Atomics.store(new Int32Array(flag), 0, 1);
+      Atomics.notify(new Int32Array(flag), 0);
+    },
+  };
+}
+
+test('runs tasks on at most `size` workers, started when first needed', async () => {
+  const workers = pool({ size: 2 });
+  try {
+    assert.equal(workers.stats().started, 0, 'no worker before the first task');
+    const results = await Promise.all([1, 2, 3, 4, 5].map((value) => workers.run({ kind: 'double', value })));
+    assert.deepEqual(results, [2, 4, 6, 8, 10]);
+    const threads = new Set(await Promise.all([1, 2, 3, 4].map(() => workers.run({ kind: 'thread' }))));
+    assert.ok(threads.size <= 2, 'two threads at most');
+    assert.ok(!threads.has(0), 'not the main thread');
+    assert.equal(workers.stats().started, 2);
+  } finally {
+    await workers.close();
+  }
+});
+
+test('what a task throws comes back as WorkerTaskFailed with its name and message; the worker stays', async () => {
+  const workers = pool({ size: 1 });
+  try {
+    await assert.rejects(workers.run({ kind: 'throw', message: 'The file is not a CTF.' }), (error) => {
+      assert.ok(error instanceof WorkerTaskFailed);
+      assert.equal(error.errorName, 'TaskRefused');
+      assert.equal(error.message, 'The file is not a CTF.');
+      return true;
+    });
+    assert.equal(await workers.run({ kind: 'double', value: 21 }), 42);
+    assert.equal(workers.stats().started, 1, 'the same worker answered');
+  } finally {
+    await workers.close();
+  }
+});
+
+test('a worker that dies fails its task with WorkerExited and is replaced for the next ones', async () => {
+  const workers = pool({ size: 1 });
+  try {
+    await assert.rejects(workers.run({ kind: 'exit', code: 3 }), (error) => {
+      assert.ok(error instanceof WorkerExited);
+      assert.match(error.message, /exited with code 3/);
+      return true;
+    });
+    await assert.rejects(workers.run({ kind: 'uncaught', message: 'out of order' }), (error) => {
+      assert.ok(error instanceof WorkerExited);
+      assert.match(error.message, /out of order/);
+      return true;
+    });
+    assert.equal(await workers.run({ kind: 'double', value: 4 }), 8);
+    assert.equal(workers.stats().started, 3, 'a new worker after each death');
+    assert.equal(workers.stats().workers, 1);
+  } finally {
+    await workers.close();
+  }
+});
+
+test('tasks waiting when a worker dies still run, on its replacement', async () => {
+  const workers = pool({ size: 1 });
+  try {
+    const dying = workers.run({ kind: 'exit', code: 1 });
+    const waiting = [workers.run({ kind: 'double', value: 1 }), workers.run({ kind: 'double', value: 2 })];
+    await assert.rejects(dying, WorkerExited);
+    assert.deepEqual(await Promise.all(waiting), [2, 4]);
+  } finally {
+    await workers.close();
+  }
+});
+
+test('a task past its time limit ends its worker', async () => {
+  // The limit only ends a task that would never answer; nothing here depends on how fast anything is.
+  const workers = pool({ size: 1, taskTimeoutMs: 50 });
+  try {
+    await assert.rejects(workers.run({ kind: 'spin' }), (error) => {
+      assert.ok(error instanceof WorkerExited);
+      assert.match(error.message, /longer than 50 ms/);
+      return true;
+    });
+    assert.equal(workers.stats().workers, 0, 'the spinning worker was stopped');
+  } finally {
+    await workers.close();
+  }
+});
+
+test('the queue is bounded: past maxQueue waiting tasks, run() refuses at once with PoolBusy', async () => {
+  const workers = pool({ size: 1, maxQueue: 2 });
+  const { task, release } = blocker();
+  try {
+    const running = workers.run(task);
+    const queued = [workers.run({ kind: 'double', value: 1 }), workers.run({ kind: 'double', value: 2 })];
+    assert.deepEqual(workers.stats(), { workers: 1, running: 1, queued: 2, started: 1 });
+    await assert.rejects(workers.run({ kind: 'double', value: 3 }), PoolBusy);
+    release();
+    assert.equal(await running, 'released');
+    assert.deepEqual(await Promise.all(queued), [2, 4]);
+    assert.equal(await workers.run({ kind: 'double', value: 3 }), 6, 'room again once the queue drains');
+  } finally {
+    release();
+    await workers.close();
+  }
+});
+
+test('bytes can be moved to a worker (transferred) rather than copied', async () => {
+  const workers = pool({ size: 1 });
+  try {
+    const data = new Uint8Array([1, 2, 3, 250]);
+    assert.deepEqual(await workers.run({ kind: 'bytes', data }, [data.buffer]), { length: 4, sum: 256 });
+    assert.equal(data.byteLength, 0, 'moved, not copied');
+    const shared = new Uint8Array(new SharedArrayBuffer(3));
+    shared.set([7, 8, 9]);
+    assert.deepEqual(await workers.run({ kind: 'bytes', data: shared }), { length: 3, sum: 24 });
+    assert.deepEqual([...shared], [7, 8, 9], 'shared memory is read where it is');
+  } finally {
+    await workers.close();
+  }
+});
+
+test('close() stops the workers: running and waiting tasks reject with PoolClosed, and so do later ones', async () => {
+  const workers = pool({ size: 1 });
+  const { task, release } = blocker();
+  const running = assert.rejects(workers.run(task), PoolClosed);
+  const waiting = assert.rejects(workers.run({ kind: 'double', value: 1 }), PoolClosed);
+  await workers.close();
+  release();
+  await running;
+  await waiting;
+  await assert.rejects(workers.run({ kind: 'double', value: 1 }), PoolClosed);
+  assert.equal(workers.stats().workers, 0);
+  await workers.close();
+});
+
+test('works where tsx is registered in code (as bin/s2s.js does), and idle workers let the process exit', () => {
+  // A process started without --import tsx, like `node bin/s2s.js serve`: it registers tsx itself, runs
+  // a task, and does not close its pool. It must print the answer and end on its own.
+  const script = join(import.meta.dirname, '..', 'fixtures', 'workers', 'unclosed-pool.mjs');
+  const run = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(run.stderr, '');
+  assert.equal(run.stdout.trim(), '84');
+  assert.equal(run.status, 0);
+});

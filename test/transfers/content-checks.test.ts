@@ -1,0 +1,97 @@
+// The content checks of uploads (step 6), in this thread and on worker threads: the same file gives
+// the same reasons, warnings and pupils either way, whatever is wrong with it.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { PoolClosed } from '../../src/platform/workers/pool.ts';
+import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
+import { checkContent } from '../../src/transfers/content-checks.ts';
+import { type ClassifiedFilename, classifyFilename } from '../../src/transfers/filenames.ts';
+import { syntheticCtf } from '../fixtures/ctf/generate.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+function named(name: string): ClassifiedFilename {
+  const result = classifyFilename(name);
+  if (!result.ok) throw new Error(`${name}: ${result.problems.join('; ')}`);
+  return result.file;
+}
+
+/** Every XML fixture: good and bad CTFs, census returns, and the hostile corpus. */
+const files = ['ctf', 'census', 'hostile'].flatMap((folder) =>
+  readdirSync(join(FIXTURES, folder))
+    .filter((name) => /\.xml$/i.test(name))
+    .map((name) => ({ label: `${folder}/${name}`, data: readFileSync(join(FIXTURES, folder, name)) })),
+);
+
+/** The same bytes under each kind of name the checks treat differently. */
+const NAMES = [
+  '9162001_CTF_8013456_003.XML',
+  '9162001_CTF_XXXXXXXX_008.XML',
+  '9164002_SC1_916LL25_001.XML',
+  '9165402_ATF_916ADMS_001.XML',
+  '9165402_123_8171234_005.PDF',
+].map(named);
+
+let pooled: PooledContentChecks;
+before(() => {
+  pooled = new PooledContentChecks({ workers: 2 });
+});
+after(async () => {
+  await pooled.close();
+});
+
+test('every fixture reads the same on a worker thread as in this one, under every kind of name', async () => {
+  assert.ok(files.length > 20, 'the fixtures were found');
+  const pending = files.flatMap(({ label, data }) =>
+    NAMES.map(async (file) => {
+      const here = await checkContent(file, data);
+      const there = await pooled.check(file, data);
+      assert.deepEqual(there, here, `${label} as ${file.name}`);
+      return here.reasons.length;
+    }),
+  );
+  const refused = (await Promise.all(pending)).filter((reasons) => reasons > 0).length;
+  assert.ok(refused > 10, 'refusals were compared too');
+  assert.ok(pooled.stats().started > 0, 'the workers did the reading');
+});
+
+test('a large CTF with warnings, in shared memory or not: same result, and the bytes are left as they were', async () => {
+  const file = named('9162001_CTF_8013456_003.XML');
+  const xml = Buffer.from(syntheticCtf(300));
+  const shared = Buffer.from(new SharedArrayBuffer(xml.length));
+  xml.copy(shared);
+  const here = await checkContent(file, xml);
+  assert.ok(here.pupils.length === 300);
+  assert.deepEqual(await pooled.check(file, xml), here);
+  assert.deepEqual(await pooled.check(file, shared), here);
+  assert.ok(xml.equals(Buffer.from(syntheticCtf(300))), 'the caller still has its bytes');
+  assert.ok(shared.equals(xml));
+});
+
+test('files that are only sniffed (generic and other typed files) are checked without a worker', async () => {
+  const checks = new PooledContentChecks({ workers: 1 });
+  try {
+    const pdf = named('9165402_123_8171234_005.PDF');
+    assert.deepEqual(await checks.check(pdf, Buffer.from('%PDF-1.7\n')), {
+      reasons: [],
+      warnings: [],
+      pupils: [],
+      pupilCount: 0,
+    });
+    assert.equal((await checks.check(pdf, Buffer.from('<html>'))).reasons.length, 1);
+    assert.equal(checks.stats().started, 0);
+  } finally {
+    await checks.close();
+  }
+});
+
+test('once closed, checks reject with PoolClosed', async () => {
+  const checks = new PooledContentChecks({ workers: 1 });
+  await checks.close();
+  await assert.rejects(
+    checks.check(named('9162001_CTF_8013456_003.XML'), Buffer.from('<CTfile/>')),
+    PoolClosed,
+  );
+});
