@@ -42,11 +42,12 @@ async function main(argv: string[]): Promise<number> {
       if (config.seedDemoData && (await seedDemoData(deps.db, deps.clock))) {
         deps.logger.info('loaded demo data: sign in as demo-school-a with password demo-password-2026');
       }
-      const app = await createApp(deps);
-      // Every process may run the scheduler: the database decides which one runs each due job.
-      const scheduler = config.scheduler ? new Scheduler(deps, scheduledJobs(deps)) : undefined;
+      // Every process may run the scheduler: the database decides which one runs each due job. The
+      // administrators' Run now uses the same instance.
+      const scheduler = new Scheduler(deps, scheduledJobs(deps));
+      const app = await createApp(deps, { scheduler });
       const stop = async () => {
-        await scheduler?.stop();
+        await scheduler.stop();
         await app.close();
         deps.mailer.close();
         await deps.db.destroy();
@@ -55,7 +56,7 @@ async function main(argv: string[]): Promise<number> {
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       await app.listen({ port: config.port, host: config.host });
-      scheduler?.start();
+      if (config.scheduler) scheduler.start();
       return -1;
     }
     case 'migrate': {

@@ -5,6 +5,7 @@
 import { compareFilenameWithHeader } from '../collect/census-filename.ts';
 import { CensusFormatError, readCensusReturn } from '../collect/census-reader.ts';
 import { checkCtfAgainstFilename, readCtf } from '../ctf/reader.ts';
+import type { IncomingPupil } from '../lost-pupils/matching.ts';
 import { readXml, XmlError } from '../platform/xml/reader.ts';
 import { fileTypeProblem } from './file-types.ts';
 import type { ClassifiedFilename } from './filenames.ts';
@@ -18,8 +19,16 @@ const MAX_WARNINGS = 50;
 export interface ContentCheck {
   reasons: string[];
   warnings: string[];
+  /** A CTF's pupils, as recorded with the transfer (shown before a file is accepted). */
   pupils: NewTransferPupil[];
   pupilCount: number;
+  /** The town of a CTF's first pupil: the Lost Pupils Database searches by it. */
+  firstPupilTown?: string | null;
+  /**
+   * A census return's pupils, for matching with the Lost Pupils Database only (census pupils are not
+   * recorded with the transfer).
+   */
+  censusPupils?: IncomingPupil[];
 }
 
 /** Checks a file's content: in this thread, or handed to worker threads (see deps.ts). */
@@ -76,7 +85,13 @@ async function checkCtf(file: ClassifiedFilename, data: Buffer): Promise<Content
     date_of_birth: fitOrNull(p.dob, 10),
     sex: fitOrNull(p.sex, 1),
   }));
-  return { reasons, warnings, pupils, pupilCount: doc.pupilCount };
+  return {
+    reasons,
+    warnings,
+    pupils,
+    pupilCount: doc.pupilCount,
+    firstPupilTown: cut(doc.pupils[0]?.town ?? null, 100),
+  };
 }
 
 async function checkCensus(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
@@ -98,7 +113,15 @@ async function checkCensus(file: ClassifiedFilename, data: Buffer): Promise<Cont
     reasons.push(`The file name and the return do not agree: ${mismatch}.`);
   }
   const pupilCount = census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length;
-  return { reasons, warnings: [], pupils: [], pupilCount };
+  // Pupils on roll are where they are now: the ones a lost pupil may turn up as.
+  const censusPupils = census.pupilsOnRoll.map((p) => ({
+    upn: p.upn,
+    formerUpn: p.formerUpn,
+    surname: p.surname,
+    forename: p.forename,
+    dateOfBirth: p.dob,
+  }));
+  return { reasons, warnings: [], pupils: [], pupilCount, censusPupils };
 }
 
 async function checkAdmissions(data: Buffer): Promise<ContentCheck> {

@@ -29,13 +29,13 @@
 //        the admissions formats are not described in the handbooks, and the files go between LA teams
 //        and schools' MIS, which read them;
 //   7. stored encrypted (the file store writes a temporary name, fsyncs, renames), and only then ONE
-//      transaction: the transfer and its pupils, the audit record, and the notifications.
+//      transaction: the transfer and its pupils, the audit record, the notifications, and for the Lost
+//      Pupils Database either the record (a file sent to it) or the matches of the file's pupils.
 //
 // A crash between 7's store and its commit leaves an unreferenced blob and no record: the upload did
 // not happen and can simply be repeated. When the transaction itself fails, the blob is removed (best
-// effort). Orphans left by a crash are not swept here: the FileStore interface cannot list what it
-// holds, and a sweep must only remove blobs older than any upload in progress and referenced by no
-// transfer (a purged transfer keeps no storage key). That needs FileStore.list() (disk and S3) first.
+// effort). Blobs a crash left behind are removed by the daily sweep-files job (jobs.ts) once they are
+// a day old and no transfer refers to them.
 //
 // Notifications (outbox), decided here:
 // - CTF (handbook §6, LA notes §4.2): 'ctf-uploaded' to the destination school or LA, and
@@ -58,6 +58,8 @@ import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
+import { recordLostPupil } from '../lost-pupils/ingest.ts';
+import { matchLostPupils } from '../lost-pupils/matching.ts';
 import { enqueueNotification, type Notification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
@@ -403,6 +405,7 @@ export class UploadService {
         })) {
           await enqueueNotification(tx, notification);
         }
+        await this.lostPupils(tx, id, file, checked, at, { senderName, destinationName });
       });
     } catch (error) {
       // Nothing refers to the blob: remove it, but a failure to do so must not hide the real error.
@@ -423,6 +426,76 @@ export class UploadService {
       pupils: checked.pupilCount,
       warnings: checked.warnings,
     };
+  }
+
+  /**
+   * The Lost Pupils Database, in the upload's transaction: a file sent to it is recorded there (one
+   * pupil, checked in step 6); any other CTF or census return is compared with it (lost-pupils/
+   * matching.ts).
+   */
+  private async lostPupils(
+    tx: Executor,
+    transferId: string,
+    file: ClassifiedFilename,
+    checked: ContentCheck,
+    at: Date,
+    names: { senderName: string; destinationName: string },
+  ): Promise<void> {
+    const { source, destination } = file;
+    if (destination.kind === 'lost-pupils') {
+      const pupil = checked.pupils[0];
+      if (!pupil) return;
+      await recordLostPupil(tx, {
+        transferId,
+        reason: destination.reason,
+        sourceLa: sourceLa(source),
+        sourceSchool: source.kind === 'school' ? source.establishmentNumber : null,
+        uploadedAt: at,
+        pupil: {
+          upn: pupil.upn,
+          formerUpn: pupil.former_upn,
+          surname: pupil.surname,
+          formerSurname: pupil.former_surname,
+          forename: pupil.forename,
+          middleNames: pupil.middle_names,
+          dateOfBirth: pupil.date_of_birth,
+          gender: pupil.sex,
+          town: checked.firstPupilTown ?? null,
+        },
+      });
+      return;
+    }
+    // Where the pupils are (going): a CTF's destination, a census return's school.
+    const census = file.kind === 'census';
+    const seenAt = census ? source : destination;
+    const pupils = census
+      ? (checked.censusPupils ?? [])
+      : file.kind === 'ctf'
+        ? checked.pupils.map((p) => ({
+            upn: p.upn,
+            formerUpn: p.former_upn,
+            surname: p.surname,
+            forename: p.forename,
+            dateOfBirth: p.date_of_birth,
+          }))
+        : [];
+    if (pupils.length === 0 || seenAt.kind === 'lost-pupils') return;
+    await matchLostPupils(
+      tx,
+      {
+        transferId,
+        filename: file.name,
+        kind: census ? 'school census return' : 'CTF',
+        seenAt: {
+          la: seenAt.laNumber,
+          school: seenAt.kind === 'school' ? seenAt.establishmentNumber : null,
+          name: census ? names.senderName : names.destinationName,
+          code: partyCode(seenAt),
+        },
+        at,
+      },
+      pupils,
+    );
   }
 
   private async recordRefusal(actor: Actor, category: Category, outcome: RefusedUpload): Promise<void> {

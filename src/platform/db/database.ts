@@ -8,6 +8,7 @@ import * as foundation from './migrations/001-foundation.ts';
 import * as transfers from './migrations/002-transfers.ts';
 import * as notificationsJobs from './migrations/003-notifications-jobs.ts';
 import * as lostPupils from './migrations/004-lost-pupils.ts';
+import * as lostPupilMatches from './migrations/005-lost-pupil-matches.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '002-transfers': transfers,
   '003-notifications-jobs': notificationsJobs,
   '004-lost-pupils': lostPupils,
+  '005-lost-pupil-matches': lostPupilMatches,
 };
 
 export interface DatabaseOptions {

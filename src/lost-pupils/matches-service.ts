@@ -1,0 +1,136 @@
+// Lost Pupil Matches: the possible sightings automatic matching found (matching.ts) of pupils the
+// actor's LA (its schools or itself) sent to the Lost Pupils Database, for its lost-pupil users to
+// follow up. Closing a case says what it was: the pupil found (the record becomes 'found', as after a
+// download) or not the same pupil. Both are recorded in the audit log.
+import { recordAudit } from '../audit/repository.ts';
+import { type Actor, organisationOf } from '../auth/actor.ts';
+import { can } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
+import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+
+export interface MatchesDeps {
+  db: Db;
+  clock: Clock;
+}
+
+export const MATCH_OUTCOMES = {
+  found: 'It is the same pupil: the pupil is found',
+  'not-the-pupil': 'It is not the same pupil',
+} as const;
+export type MatchOutcome = keyof typeof MATCH_OUTCOMES;
+
+export function isMatchOutcome(value: unknown): value is MatchOutcome {
+  return typeof value === 'string' && Object.hasOwn(MATCH_OUTCOMES, value);
+}
+
+export interface MatchCase {
+  match: LostPupilMatchRow;
+  record: LostPupilRow;
+  /** The lost-pupil file, and the incoming file the pupil was seen in. */
+  lostFilename: string;
+  seenInFilename: string;
+  seenAt: string;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export class MatchesService {
+  constructor(private readonly deps: MatchesDeps) {}
+
+  private laOf(actor: Actor): string {
+    if (!can(actor.role, 'lost-pupils.search') || !actor.laNumber) throw new Forbidden();
+    return actor.laNumber;
+  }
+
+  /** The open cases of the actor's LA's records, newest first. */
+  async open(actor: Actor): Promise<MatchCase[]> {
+    const la = this.laOf(actor);
+    const rows = await this.deps.db
+      .selectFrom('lost_pupil_matches as m')
+      .innerJoin('lost_pupils as p', 'p.id', 'm.lost_pupil_id')
+      .innerJoin('transfers as lost', 'lost.id', 'p.transfer_id')
+      .innerJoin('transfers as seen', 'seen.id', 'm.transfer_id')
+      .leftJoin('establishments as school', 'school.number', 'm.seen_at_school')
+      .selectAll('m')
+      .select([
+        'p.id as record_id',
+        'lost.filename as lost_filename',
+        'seen.filename as seen_filename',
+        'school.name as school_name',
+      ])
+      .where('p.source_la', '=', la)
+      .where('m.status', '=', 'open')
+      .orderBy('m.matched_at', 'desc')
+      .orderBy('m.id')
+      .limit(500)
+      .execute();
+    const records = new Map<string, LostPupilRow>();
+    const ids = [...new Set(rows.map((row) => row.record_id))];
+    if (ids.length > 0) {
+      for (const record of await this.deps.db
+        .selectFrom('lost_pupils')
+        .selectAll()
+        .where('id', 'in', ids)
+        .execute()) {
+        records.set(record.id, record);
+      }
+    }
+    return rows.flatMap((row) => {
+      const record = records.get(row.record_id);
+      if (!record) return [];
+      const { record_id: _, lost_filename, seen_filename, school_name, ...match } = row;
+      return [
+        {
+          match,
+          record,
+          lostFilename: lost_filename,
+          seenInFilename: seen_filename,
+          seenAt: row.seen_at_school
+            ? `${school_name ?? 'School'} (${row.seen_at_school})`
+            : `LA ${row.seen_at_la ?? ''}`,
+        },
+      ];
+    });
+  }
+
+  /** Closes an open case of the actor's LA with its outcome. */
+  async close(actor: Actor, matchId: string, outcome: unknown): Promise<MatchCase> {
+    const la = this.laOf(actor);
+    const found = (await this.open(actor)).find((c) => c.match.id === matchId);
+    if (!UUID.test(matchId) || !found) throw new NotFound('The match');
+    if (!isMatchOutcome(outcome)) {
+      throw Invalid.field('outcome', 'Choose whether it is the same pupil');
+    }
+    const at = this.deps.clock.now().toISOString();
+    await this.deps.db.transaction().execute(async (tx) => {
+      const closed = await tx
+        .updateTable('lost_pupil_matches')
+        .set({ status: 'closed', closed_at: at, closed_by: actor.userId, outcome })
+        .where('id', '=', matchId)
+        .where('status', '=', 'open')
+        .executeTakeFirst();
+      if (Number(closed.numUpdatedRows) !== 1)
+        throw Invalid.field('outcome', 'This case has just been closed by a colleague');
+      if (outcome === 'found') {
+        await tx
+          .updateTable('lost_pupils')
+          .set({ status: 'found', found_at: at, found_by_la: la, found_by: actor.userId })
+          .where('id', '=', found.record.id)
+          .where('status', '=', 'lost')
+          .execute();
+      }
+      await recordAudit(tx, {
+        at: new Date(at),
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOf(actor),
+        action: 'lost-pupil-match-closed',
+        subjectType: 'lost-pupil',
+        subjectId: found.record.id,
+        detail: { matchId, outcome, matchedOn: found.match.matched_on, seenIn: found.seenInFilename },
+      });
+    });
+    return found;
+  }
+}

@@ -1,0 +1,180 @@
+// Automatic matching (issue 6, beyond the LA notes §1.4 annual match): every CTF and census return that
+// arrives is compared with the Lost Pupils Database, in the upload's own transaction. A pupil matches a
+// record still 'lost' by UPN, by former UPN (either way round), or by surname (or former surname),
+// forename and date of birth all equal (letters only, so case and punctuation do not matter). Each
+// match is one lost_pupil_matches row (once per record and file) and an email to the lost-pupil users
+// of the LA that sent the record (or to the LA's address when it has none): the case to follow up, so
+// a child missing education is found sooner. Emails carry no pupil details; the Lost Pupil Matches page
+// shows both records to those users.
+// Files sent to the database itself are not matched: a second lost-pupil file for the same pupil is a
+// duplicate (LA notes §4.2), not a sighting.
+import { randomUUID } from 'node:crypto';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import type { Executor, LostPupilMatchTable, LostPupilRow } from '../platform/db/schema.ts';
+import { nameLetters } from './phonetics.ts';
+
+export interface IncomingPupil {
+  upn: string | null;
+  formerUpn: string | null;
+  surname: string | null;
+  forename: string | null;
+  /** YYYY-MM-DD. */
+  dateOfBirth: string | null;
+}
+
+export interface IncomingFile {
+  transferId: string;
+  filename: string;
+  kind: 'CTF' | 'school census return';
+  /** The school where the pupil is (going): a CTF's destination, a census return's source. */
+  seenAt: { la: string | null; school: string | null; name: string; code: string };
+  at: Date;
+}
+
+type MatchedOn = LostPupilMatchTable['matched_on'];
+
+const CHUNK = 400;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let start = 0; start < items.length; start += CHUNK) out.push(items.slice(start, start + CHUNK));
+  return out;
+}
+
+/** The lost records each pupil matches, best reason first (UPN, former UPN, name and date of birth). */
+async function findMatches(
+  db: Executor,
+  pupils: readonly IncomingPupil[],
+): Promise<Map<string, { record: LostPupilRow; on: MatchedOn }>> {
+  const found = new Map<string, { record: LostPupilRow; on: MatchedOn }>();
+  const keep = (record: LostPupilRow, on: MatchedOn) => {
+    if (!found.has(record.id)) found.set(record.id, { record, on });
+  };
+  const upns = new Set(pupils.map((p) => p.upn?.toUpperCase()).filter((u): u is string => Boolean(u)));
+  const formerUpns = new Set(
+    pupils.map((p) => p.formerUpn?.toUpperCase()).filter((u): u is string => Boolean(u)),
+  );
+  const allUpns = [...new Set([...upns, ...formerUpns])];
+  for (const chunk of chunks(allUpns)) {
+    const rows = await db
+      .selectFrom('lost_pupils')
+      .selectAll()
+      .where('status', '=', 'lost')
+      .where((eb) => eb.or([eb('upn', 'in', chunk), eb('former_upn', 'in', chunk)]))
+      .execute();
+    for (const row of rows) {
+      if (row.upn && upns.has(row.upn)) keep(row, 'upn');
+      else keep(row, 'former-upn');
+    }
+  }
+  const byName = new Map<string, IncomingPupil[]>();
+  for (const pupil of pupils) {
+    const surname = nameLetters(pupil.surname ?? '');
+    if (!surname || !nameLetters(pupil.forename ?? '') || !pupil.dateOfBirth) continue;
+    byName.set(surname, [...(byName.get(surname) ?? []), pupil]);
+  }
+  for (const chunk of chunks([...byName.keys()])) {
+    const rows = await db
+      .selectFrom('lost_pupils')
+      .selectAll()
+      .where('status', '=', 'lost')
+      .where((eb) => eb.or([eb('surname_letters', 'in', chunk), eb('former_surname_letters', 'in', chunk)]))
+      .execute();
+    for (const row of rows) {
+      const candidates = [
+        ...(byName.get(row.surname_letters) ?? []),
+        ...(byName.get(row.former_surname_letters) ?? []),
+      ];
+      const same = candidates.some(
+        (p) => nameLetters(p.forename ?? '') === row.forename_letters && p.dateOfBirth === row.date_of_birth,
+      );
+      if (same) keep(row, 'name-dob');
+    }
+  }
+  return found;
+}
+
+/** Who hears of a match: the record's LA's lost-pupil users, or the LA itself when it has none. */
+async function recipientsFor(db: Executor, laNumber: string) {
+  const users = await db
+    .selectFrom('users')
+    .select('id')
+    .where('la_number', '=', laNumber)
+    .where('role', 'in', ['la_lost_pupil', 'la_lost_pupil_transfer'])
+    .where('deleted_at', 'is', null)
+    .execute();
+  return users.length > 0
+    ? users.map((u) => ({ recipientKind: 'user' as const, recipient: u.id }))
+    : [{ recipientKind: 'la' as const, recipient: laNumber }];
+}
+
+async function schoolName(db: Executor, record: LostPupilRow): Promise<{ name: string; code: string }> {
+  if (record.source_school) {
+    const school = await db
+      .selectFrom('establishments')
+      .select('name')
+      .where('number', '=', record.source_school)
+      .executeTakeFirst();
+    return { name: school?.name ?? `School ${record.source_school}`, code: record.source_school };
+  }
+  const la = await db
+    .selectFrom('local_authorities')
+    .select('name')
+    .where('number', '=', record.source_la)
+    .executeTakeFirst();
+  return { name: la ? `${la.name} LA` : `LA ${record.source_la}`, code: `${record.source_la}LLLL` };
+}
+
+/** Records the matches of a file's pupils and tells the LAs concerned. Returns how many. */
+export async function matchLostPupils(
+  db: Executor,
+  file: IncomingFile,
+  pupils: readonly IncomingPupil[],
+): Promise<number> {
+  if (pupils.length === 0) return 0;
+  const matches = await findMatches(db, pupils);
+  let recorded = 0;
+  for (const { record, on } of matches.values()) {
+    const inserted = await db
+      .insertInto('lost_pupil_matches')
+      .values({
+        id: randomUUID(),
+        lost_pupil_id: record.id,
+        transfer_id: file.transferId,
+        matched_on: on,
+        seen_at_la: file.seenAt.la,
+        seen_at_school: file.seenAt.school,
+        matched_at: file.at.toISOString(),
+        status: 'open',
+      })
+      .onConflict((oc) => oc.columns(['lost_pupil_id', 'transfer_id']).doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) continue;
+    recorded += 1;
+    const lostFile = await db
+      .selectFrom('transfers')
+      .select('filename')
+      .where('id', '=', record.transfer_id)
+      .executeTakeFirst();
+    const uploadedBy = await schoolName(db, record);
+    for (const to of await recipientsFor(db, record.source_la)) {
+      await enqueueNotification(db, {
+        at: file.at,
+        template: 'lost-pupil-match',
+        ...to,
+        payload: {
+          lostFilename: lostFile?.filename ?? record.transfer_id,
+          uploadedBy: uploadedBy.name,
+          uploadedByCode: uploadedBy.code,
+          uploadedAt: record.uploaded_at,
+          seenAt: file.seenAt.name,
+          seenAtCode: file.seenAt.code,
+          seenIn: file.kind,
+          filename: file.filename,
+          matchedOn: on,
+        },
+      });
+    }
+  }
+  return recorded;
+}

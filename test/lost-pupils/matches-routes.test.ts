@@ -1,0 +1,165 @@
+// Lost Pupil Matches through the pages: the lost-pupil users of the LA whose school sent the record see
+// the case and close it; nobody else sees it.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Role } from '../../src/auth/permissions.ts';
+import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLostPupil } from '../support/lost-pupils.ts';
+import { makeTransfer, school } from '../support/transfers.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+describeEachEngine('Lost Pupil Matches pages', (database) => {
+  let t: TestApp;
+  let db: Db;
+  let la: LocalAuthorityRow;
+  let otherLa: LocalAuthorityRow;
+  let sender: EstablishmentRow;
+  let newSchool: EstablishmentRow;
+
+  before(async () => {
+    db = database().db;
+    t = await createTestApp(db);
+    la = await makeLa(db);
+    otherLa = await makeLa(db);
+    sender = await makeSchool(db, la.number, { name: 'Hillside Primary School' });
+    newSchool = await makeSchool(db, otherLa.number, { name: 'Riverside Primary School' });
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function agentFor(role: Role, laNumber: string | null, establishmentNumber: string | null = null) {
+    const user = await makeUser(db, role, { laNumber, establishmentNumber });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    return agent;
+  }
+
+  async function sighting(surname: string, upn: string) {
+    const lost = await makeLostPupil(db, t.deps.files, {
+      from: school(sender.number),
+      pupil: { surname, forename: 'Robin', upn, dateOfBirth: '2014-02-03' },
+    });
+    const incoming = await makeTransfer(db, t.deps.files, {
+      from: school(sender.number),
+      to: school(newSchool.number),
+    });
+    await matchLostPupils(
+      db,
+      {
+        transferId: incoming.row.id,
+        filename: incoming.row.filename,
+        kind: 'CTF',
+        seenAt: {
+          la: otherLa.number,
+          school: newSchool.number,
+          name: newSchool.name,
+          code: newSchool.number,
+        },
+        at: t.clock.now(),
+      },
+      [{ upn, formerUpn: null, surname: null, forename: null, dateOfBirth: null }],
+    );
+    const match = await db
+      .selectFrom('lost_pupil_matches')
+      .selectAll()
+      .where('lost_pupil_id', '=', lost.record.id)
+      .executeTakeFirstOrThrow();
+    return { lost, incoming, match };
+  }
+
+  test("the LA's lost-pupil users see the case and close it as found; the record is found and audited", async () => {
+    const { lost, incoming, match } = await sighting('Wren', 'W123456789012');
+    const agent = await agentFor('la_lost_pupil', la.number);
+    const page = await agent.get('/lost-pupils/matches');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Wren, Robin/);
+    assert.match(page.body, new RegExp(incoming.row.filename));
+    assert.match(page.body, /Riverside Primary School \(\d{7}\)/);
+    assert.match(page.body, /W123456789012/);
+
+    const refused = await agent.post(`/lost-pupils/matches/${match.id}/close`, {});
+    assert.equal(refused.statusCode, 400);
+    assert.match(errorSummary(refused.body), /Choose whether it is the same pupil/);
+    assert.match(refused.body, new RegExp(`href="#outcome-${match.id}"`));
+
+    const closed = await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'found' });
+    assert.equal(closed.statusCode, 302);
+    const after = await agent.get('/lost-pupils/matches');
+    assert.match(after.body, /The case is closed and Robin Wren is recorded as found/);
+    assert.doesNotMatch(after.body, /Wren, Robin/);
+    const record = await db
+      .selectFrom('lost_pupils')
+      .selectAll()
+      .where('id', '=', lost.record.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(record.status, 'found');
+    assert.equal(record.found_by_la, la.number);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'detail'])
+      .where('subject_id', '=', lost.record.id)
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['lost-pupil-match-closed'],
+    );
+    assert.doesNotMatch(audit[0]?.detail ?? '', /Wren|Robin/, 'no pupil names in the audit log');
+    // Closed once only.
+    assert.equal(
+      (await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'found' })).statusCode,
+      404,
+    );
+  });
+
+  test('"not the same pupil" closes the case and leaves the pupil lost', async () => {
+    const { lost, match } = await sighting('Finch', 'F123456789012');
+    const agent = await agentFor('la_lost_pupil_transfer', la.number);
+    await agent.get('/lost-pupils/matches');
+    assert.equal(
+      (await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'not-the-pupil' })).statusCode,
+      302,
+    );
+    const record = await db
+      .selectFrom('lost_pupils')
+      .select('status')
+      .where('id', '=', lost.record.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(record.status, 'lost');
+  });
+
+  test("another LA's lost-pupil users, other LA roles and schools cannot see or close the case", async () => {
+    const { match } = await sighting('Heron', 'H223456789012');
+    const stranger = await agentFor('la_lost_pupil', otherLa.number);
+    const page = await stranger.get('/lost-pupils/matches');
+    assert.equal(page.statusCode, 200);
+    assert.doesNotMatch(page.body, /Heron/);
+    assert.equal(
+      (await stranger.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'found' })).statusCode,
+      404,
+    );
+    for (const [role, establishment] of [
+      ['la_user', null],
+      ['la_dba', null],
+      ['school', sender.number],
+    ] as const) {
+      const agent = await agentFor(role, la.number, establishment);
+      assert.equal((await agent.get('/lost-pupils/matches')).statusCode, 403, role);
+      await agent.get('/');
+      assert.equal(
+        (await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'found' })).statusCode,
+        403,
+        role,
+      );
+    }
+    const still = await db
+      .selectFrom('lost_pupil_matches')
+      .select('status')
+      .where('id', '=', match.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(still.status, 'open');
+  });
+});

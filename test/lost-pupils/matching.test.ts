@@ -1,0 +1,169 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { type IncomingFile, type IncomingPupil, matchLostPupils } from '../../src/lost-pupils/matching.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLostPupil } from '../support/lost-pupils.ts';
+import { makeFileStores, makeTransfer, school } from '../support/transfers.ts';
+
+const AT = new Date('2026-11-25T10:00:00.000Z');
+
+const incomingPupil = (overrides: Partial<IncomingPupil>): IncomingPupil => ({
+  upn: null,
+  formerUpn: null,
+  surname: 'Nobody',
+  forename: 'Nemo',
+  dateOfBirth: '2013-01-01',
+  ...overrides,
+});
+
+describeEachEngine('matching incoming files with the Lost Pupils Database', (database) => {
+  const { files } = makeFileStores();
+
+  async function world() {
+    const { db } = database();
+    const homeLa = await makeLa(db, { name: 'Westshire' });
+    const otherLa = await makeLa(db, { name: 'Eastshire' });
+    const sender = await makeSchool(db, homeLa.number, { name: 'Hillside Primary School' });
+    const newSchool = await makeSchool(db, otherLa.number, { name: 'Riverside Primary School' });
+    const lostUser = await makeUser(db, 'la_lost_pupil', { laNumber: homeLa.number });
+    const transferUser = await makeUser(db, 'la_lost_pupil_transfer', { laNumber: homeLa.number });
+    await makeUser(db, 'la_user', { laNumber: homeLa.number });
+    const incoming = await makeTransfer(db, files, {
+      from: school(sender.number),
+      to: school(newSchool.number),
+    });
+    const file: IncomingFile = {
+      transferId: incoming.row.id,
+      filename: incoming.row.filename,
+      kind: 'CTF',
+      seenAt: { la: otherLa.number, school: newSchool.number, name: newSchool.name, code: newSchool.number },
+      at: AT,
+    };
+    return { db, homeLa, otherLa, sender, newSchool, lostUser, transferUser, file };
+  }
+
+  const matchesOf = (w: Awaited<ReturnType<typeof world>>) =>
+    w.db.selectFrom('lost_pupil_matches').selectAll().where('transfer_id', '=', w.file.transferId).execute();
+
+  test('a pupil matches by UPN, by former UPN either way round, and by surname, forename and date of birth', async () => {
+    const w = await world();
+    const from = school(w.sender.number);
+    const byUpn = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { upn: 'A123456789012', surname: 'Archer' },
+    });
+    const byFormer = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { upn: 'B123456789012', formerUpn: 'C123456789012', surname: 'Baker' },
+    });
+    const byTheirFormer = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { upn: 'D123456789012', surname: 'Carter' },
+    });
+    const byName = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: "O'Neill", forename: 'Ciara', dateOfBirth: '2014-03-09' },
+    });
+    const byFormerSurname = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Dunn', formerSurname: 'Evans', forename: 'Eli', dateOfBirth: '2012-12-12' },
+    });
+    // Near misses: another date of birth, another forename, a removed record.
+    await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Fox', forename: 'Finn', dateOfBirth: '2014-03-10' },
+    });
+    await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Gray', forename: 'Gus', dateOfBirth: '2014-03-09' },
+    });
+    const removed = await makeLostPupil(w.db, files, { from, pupil: { upn: 'H123456789012' } });
+    await w.db
+      .updateTable('lost_pupils')
+      .set({ status: 'removed' })
+      .where('id', '=', removed.record.id)
+      .execute();
+
+    const count = await matchLostPupils(w.db, w.file, [
+      incomingPupil({ upn: 'a123456789012' }),
+      incomingPupil({ upn: 'C123456789012' }),
+      incomingPupil({ upn: 'Z999999999999', formerUpn: 'D123456789012' }),
+      incomingPupil({ surname: 'ONeill', forename: 'CIARA', dateOfBirth: '2014-03-09' }),
+      incomingPupil({ surname: 'Evans', forename: 'Eli', dateOfBirth: '2012-12-12' }),
+      incomingPupil({ surname: 'Fox', forename: 'Finn', dateOfBirth: '2014-03-11' }),
+      incomingPupil({ surname: 'Gray', forename: 'Grace', dateOfBirth: '2014-03-09' }),
+      incomingPupil({ upn: 'H123456789012' }),
+    ]);
+    assert.equal(count, 5);
+    const matches = await matchesOf(w);
+    const on = new Map(matches.map((m) => [m.lost_pupil_id, m.matched_on]));
+    assert.deepEqual(
+      [
+        on.get(byUpn.record.id),
+        on.get(byFormer.record.id),
+        on.get(byTheirFormer.record.id),
+        on.get(byName.record.id),
+        on.get(byFormerSurname.record.id),
+      ],
+      ['upn', 'former-upn', 'former-upn', 'name-dob', 'name-dob'],
+    );
+    for (const match of matches) {
+      assert.equal(match.status, 'open');
+      assert.equal(match.seen_at_school, w.newSchool.number);
+    }
+  });
+
+  test("each match emails the record's LA's lost-pupil users, without the pupil's details; a second look adds nothing", async () => {
+    const w = await world();
+    const lost = await makeLostPupil(w.db, files, {
+      from: school(w.sender.number),
+      pupil: { upn: 'K123456789012', surname: 'Quill', forename: 'Pip' },
+    });
+    assert.equal(await matchLostPupils(w.db, w.file, [incomingPupil({ upn: 'K123456789012' })]), 1);
+    assert.equal(await matchLostPupils(w.db, w.file, [incomingPupil({ upn: 'K123456789012' })]), 0);
+    const emails = await w.db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('template', '=', 'lost-pupil-match')
+      .where('recipient', 'in', [w.lostUser.id, w.transferUser.id])
+      .execute();
+    assert.deepEqual(emails.map((e) => e.recipient).sort(), [w.lostUser.id, w.transferUser.id].sort());
+    for (const email of emails) {
+      const payload = JSON.parse(email.payload) as Record<string, string>;
+      assert.equal(payload.lostFilename, lost.transfer.row.filename);
+      assert.equal(payload.seenAtCode, w.newSchool.number);
+      assert.equal(payload.matchedOn, 'upn');
+      assert.doesNotMatch(email.payload, /Quill|Pip|K123456789012/, 'no pupil details');
+    }
+  });
+
+  test('with no lost-pupil users the LA itself is told', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const sender = await makeSchool(db, la.number);
+    await makeLostPupil(db, files, { from: school(sender.number), pupil: { upn: 'M123456789012' } });
+    const incoming = await makeTransfer(db, files, {
+      from: school(sender.number),
+      to: school(sender.number),
+    });
+    await matchLostPupils(
+      db,
+      {
+        transferId: incoming.row.id,
+        filename: incoming.row.filename,
+        kind: 'school census return',
+        seenAt: { la: la.number, school: sender.number, name: sender.name, code: sender.number },
+        at: AT,
+      },
+      [incomingPupil({ upn: 'M123456789012' })],
+    );
+    const emails = await db
+      .selectFrom('notification_outbox')
+      .select(['recipient_kind', 'recipient'])
+      .where('template', '=', 'lost-pupil-match')
+      .where('recipient', '=', la.number)
+      .execute();
+    assert.deepEqual(emails, [{ recipient_kind: 'la', recipient: la.number }]);
+  });
+});

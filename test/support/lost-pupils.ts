@@ -1,0 +1,78 @@
+// Lost pupils for tests: a file sent to XXXXXXXX or MMMMMMMM as an upload leaves it (a transfer to the
+// lost pupils database, its content stored encrypted) and its record in the Lost Pupils Database.
+import { type LostPupilDetails, recordLostPupil } from '../../src/lost-pupils/ingest.ts';
+import { getLostPupil } from '../../src/lost-pupils/repository.ts';
+import type { Db, LostPupilRow } from '../../src/platform/db/schema.ts';
+import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
+import { makeTransfer, pupil, type Sender, type StoredTransfer } from './transfers.ts';
+
+export interface LostPupilSpec {
+  from: Sender;
+  reason?: 'destination-unknown' | 'left-maintained-sector';
+  pupil?: Partial<LostPupilDetails>;
+  uploadedAt?: string;
+  content?: Buffer | string;
+}
+
+let sequence = 0;
+
+export async function makeLostPupil(
+  db: Db,
+  files: Pick<EncryptedFileStore, 'put'>,
+  spec: LostPupilSpec,
+): Promise<{ transfer: StoredTransfer; record: LostPupilRow }> {
+  sequence += 1;
+  const reason = spec.reason ?? 'destination-unknown';
+  const details: LostPupilDetails = {
+    upn: null,
+    formerUpn: null,
+    surname: `Lost${sequence}`,
+    formerSurname: null,
+    forename: 'Sam',
+    middleNames: null,
+    dateOfBirth: '2014-05-17',
+    gender: 'F',
+    town: 'Testtown',
+    ...spec.pupil,
+  };
+  const code = spec.from.kind === 'school' ? spec.from.establishmentNumber : `${spec.from.laNumber}LLLL`;
+  const destination = reason === 'destination-unknown' ? 'XXXXXXXX' : 'MMMMMMMM';
+  const uploadedAt = spec.uploadedAt ?? '2026-11-20T10:00:00.000Z';
+  const transfer = await makeTransfer(db, files, {
+    from: spec.from,
+    // Replaced below: a lost-pupil file is addressed to the database, not to an LA.
+    to: spec.from,
+    filename: `${code}_CTF_${destination}_${String(sequence % 1000).padStart(3, '0')}.XML`,
+    content: spec.content,
+    uploadedAt,
+    pupils: [
+      pupil(details.surname ?? 'Unknown', {
+        upn: details.upn,
+        former_upn: details.formerUpn,
+        former_surname: details.formerSurname,
+        forename: details.forename,
+        middle_names: details.middleNames,
+        date_of_birth: details.dateOfBirth,
+        sex: details.gender,
+      }),
+    ],
+    overrides: {
+      dest_kind: 'lost-pupils',
+      dest_la: null,
+      dest_school: null,
+      dest_inbox: null,
+      lost_reason: reason,
+    },
+  });
+  await recordLostPupil(db, {
+    transferId: transfer.row.id,
+    reason,
+    sourceLa: spec.from.laNumber,
+    sourceSchool: spec.from.kind === 'school' ? spec.from.establishmentNumber : null,
+    uploadedAt: new Date(uploadedAt),
+    pupil: details,
+  });
+  const record = await getLostPupil(db, transfer.row.id);
+  if (!record) throw new Error('the lost pupil record was not written');
+  return { transfer, record };
+}
