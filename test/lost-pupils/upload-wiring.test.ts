@@ -6,30 +6,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Db, EstablishmentRow } from '../../src/platform/db/schema.ts';
-import { ctfXml, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { ctfBetween, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
 
 const CENSUS = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'census', 'valid-autumn.xml'));
-
-function ctf(source: string, destination: string, pupils: FixturePupil[]): string {
-  const at = (code: string) => ({ lea: code.slice(0, 3), estab: code.slice(3, 7) });
-  return ctfXml(
-    {
-      style: 'new',
-      version: '25.0',
-      dateTime: '2026-11-20T10:30:00',
-      qualifier: 'full',
-      supplier: 'Fictional MIS 7.2',
-      source: at(source),
-      destination: /^\d{7}$/.test(destination)
-        ? at(destination)
-        : { lea: destination.slice(0, 3), estab: destination.slice(3) },
-    },
-    pupils,
-  );
-}
 
 describeEachEngine('uploads feeding the Lost Pupils Database', (database) => {
   let t: TestApp;
@@ -94,7 +76,7 @@ describeEachEngine('uploads feeding the Lost Pupils Database', (database) => {
       town: 'Stroud',
     };
     const lostFile = `${leaving.number}_CTF_XXXXXXXX_001.XML`;
-    const lost = await upload(leaving, lostFile, ctf(leaving.number, 'XXXXXXXX', [pupil]));
+    const lost = await upload(leaving, lostFile, ctfBetween(leaving.number, 'XXXXXXXX', [pupil]));
     const record = await db
       .selectFrom('lost_pupils')
       .selectAll()
@@ -134,7 +116,7 @@ describeEachEngine('uploads feeding the Lost Pupils Database', (database) => {
     const arrival = await upload(
       other,
       `${other.number}_CTF_${arriving.number}_001.XML`,
-      ctf(other.number, arriving.number, [
+      ctfBetween(other.number, arriving.number, [
         pupil,
         syntheticPupil(4, { lea: other.la_number, estab: other.number.slice(3) }),
       ]),
@@ -162,7 +144,7 @@ describeEachEngine('uploads feeding the Lost Pupils Database', (database) => {
     const lost = await upload(
       leaving,
       `${leaving.number}_CTF_MMMMMMMM_002.XML`,
-      ctf(leaving.number, 'MMMMMMMM', [pupil]),
+      ctfBetween(leaving.number, 'MMMMMMMM', [pupil]),
     );
     const record = await db
       .selectFrom('lost_pupils')

@@ -9,7 +9,7 @@ import { enqueueNotification, requeue } from '../../src/notifications/outbox.ts'
 import type { Db, EstablishmentRow, OutboxRow } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
-import { ctfXml, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtp.ts';
@@ -18,21 +18,10 @@ import { Agent, createTestApp, type TestApp } from '../support/web.ts';
 
 const logger = createLogger('silent');
 
-function ctf(source: string, destination: string): string {
-  const at = (code: string) => ({ lea: code.slice(0, 3), estab: code.slice(3, 7) });
-  return ctfXml(
-    {
-      style: 'new',
-      version: '25.0',
-      dateTime: '2026-11-20T10:30:00',
-      qualifier: 'full',
-      supplier: 'Fictional MIS 7.2',
-      source: at(source),
-      destination: at(destination),
-    },
-    [syntheticPupil(1, at(source), false), syntheticPupil(2, at(source), false)],
-  );
-}
+const twoPupils = (school: string) => {
+  const at = { lea: school.slice(0, 3), estab: school.slice(3) };
+  return [syntheticPupil(1, at, false), syntheticPupil(2, at, false)];
+};
 
 describeEachEngine('email delivery over SMTP', (database) => {
   let smtp: TestSmtpServer;
@@ -98,8 +87,11 @@ describeEachEngine('email delivery over SMTP', (database) => {
     const first = `${sending.number}_CTF_${receiving.number}_001.XML`;
     const refused = `${sending.number}_CTF_${receiving.number.slice(0, 3)}9999_002.XML`;
     const uploaded = await agent.postMultipart('/upload/ctf', [
-      { filename: first, content: ctf(sending.number, receiving.number) },
-      { filename: refused, content: ctf(sending.number, `${receiving.number.slice(0, 3)}9999`) },
+      { filename: first, content: ctfBetween(sending.number, receiving.number, twoPupils(sending.number)) },
+      {
+        filename: refused,
+        content: ctfBetween(sending.number, `${receiving.number.slice(0, 3)}9999`, twoPupils(sending.number)),
+      },
     ]);
     assert.equal(uploaded.statusCode, 200);
 
@@ -152,7 +144,7 @@ describeEachEngine('email delivery over SMTP', (database) => {
     await agent.get('/upload/ctf');
     const second = `${sending.number}_CTF_${receiving.number}_003.XML`;
     await agent.postMultipart('/upload/ctf', [
-      { filename: second, content: ctf(sending.number, receiving.number) },
+      { filename: second, content: ctfBetween(sending.number, receiving.number, twoPupils(sending.number)) },
     ]);
     await deliver();
     takeReceived();

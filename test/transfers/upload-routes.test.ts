@@ -7,7 +7,7 @@ import type { Role } from '../../src/auth/permissions.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { SCHOOL_UPLOAD_LIMIT } from '../../src/transfers/upload-service.ts';
-import { ctfXml, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { ctfBetween, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
@@ -29,22 +29,6 @@ function navigation(html: string): string[] {
   const nav = /<nav[^>]*aria-label="Menu"[\s\S]*?<\/nav>/.exec(html)?.[0] ?? '';
   return [...nav.matchAll(/<a class="govuk-service-navigation__link" href="([^"]+)"/g)].map(
     (m) => m[1] ?? '',
-  );
-}
-
-function ctf(source: string, destination: string, pupils: FixturePupil[]): string {
-  const school = (code: string) => ({ lea: code.slice(0, 3), estab: code.slice(3, 7) });
-  return ctfXml(
-    {
-      style: 'new',
-      version: '25.0',
-      dateTime: '2026-11-20T10:30:00',
-      qualifier: 'full',
-      supplier: 'Fictional MIS 7.2',
-      source: school(source),
-      destination: school(destination),
-    },
-    pupils,
   );
 }
 
@@ -187,11 +171,11 @@ describeEachEngine('upload pages', (database) => {
     const response = await agent.postMultipart('/upload/ctf', [
       // First, so that the files after it are only read if its rest was drained.
       { filename: tooBig, content: big },
-      { filename: good, content: ctf(school.number, dest.number, [first, second]) },
-      { filename: notS2s, content: ctf(school.number, noS2s.number, [first]) },
+      { filename: good, content: ctfBetween(school.number, dest.number, [first, second]) },
+      { filename: notS2s, content: ctfBetween(school.number, noS2s.number, [first]) },
       {
         filename: `C:\\Documents\\${warned}`,
-        content: ctf(school.number, dest.number, [{ ...first, upn: wrongLetter }]),
+        content: ctfBetween(school.number, dest.number, [{ ...first, upn: wrongLetter }]),
       },
     ]);
     assert.equal(response.statusCode, 200);
@@ -233,7 +217,7 @@ describeEachEngine('upload pages', (database) => {
     await agent.get('/upload/ctf');
     const file = {
       filename: `${school.number}_CTF_${dest.number}_010.XML`,
-      content: ctf(school.number, dest.number, pupilsOf(school.number, 1)),
+      content: ctfBetween(school.number, dest.number, pupilsOf(school.number, 1)),
     };
     for (const options of [{ csrf: false }, { csrf: 'not-the-token' }, { tokenLast: true }]) {
       const response = await agent.postMultipart('/upload/ctf', [file], options);
@@ -259,7 +243,7 @@ describeEachEngine('upload pages', (database) => {
     await agent.get('/upload');
     const file = {
       filename: `${la.number}LLLL_CTF_${dest.number}_020.XML`,
-      content: ctf(`${la.number}LLLL`, dest.number, pupilsOf(school.number, 1)),
+      content: ctfBetween(`${la.number}LLLL`, dest.number, pupilsOf(school.number, 1)),
     };
     const posted = await agent.postMultipart('/upload/ctf', [file]);
     assert.equal(posted.statusCode, 403);
