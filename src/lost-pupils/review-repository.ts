@@ -1,0 +1,187 @@
+// The SQL of the review of Lost Pupils Database records past statutory school-leaving age
+// (review-service.ts, review-job.ts and the home page). A record is "due" for its LA's review when it
+// is still in the database (lost, or found by an LA) and its pupil's leaving day (leaves_school_on, the
+// last Friday in June of the school year they turn 16) is on or before the day asked about. Records
+// with no date of birth have no leaving day: they are never due, and are listed apart.
+//
+// Each function takes an Executor, so the service composes them in one transaction. Dates are compared
+// as text: leaves_school_on is 'YYYY-MM-DD' and uploaded_at an ISO instant in UTC, in both engines.
+import type { Executor, LostPupilRow } from '../platform/db/schema.ts';
+
+/** The statuses of a record still in the database (removed ones are kept, as a status, for reports). */
+export const IN_DATABASE: readonly LostPupilRow['status'][] = ['lost', 'found'];
+
+/** A record as the review shows it, with its file and the name of the school that uploaded it. */
+export interface ReviewRow {
+  id: string;
+  transfer_id: string;
+  reason: LostPupilRow['reason'];
+  upn: string | null;
+  surname: string | null;
+  forename: string | null;
+  middle_names: string | null;
+  date_of_birth: string | null;
+  source_la: string;
+  source_school: string | null;
+  uploaded_at: string;
+  leaves_school_on: string | null;
+  status: LostPupilRow['status'];
+  filename: string;
+  category: string;
+  storage_key: string | null;
+  school_name: string | null;
+}
+
+function reviewRows(db: Executor) {
+  return db
+    .selectFrom('lost_pupils as lp')
+    .innerJoin('transfers as t', 't.id', 'lp.transfer_id')
+    .leftJoin('establishments as e', 'e.number', 'lp.source_school')
+    .select([
+      'lp.id',
+      'lp.transfer_id',
+      'lp.reason',
+      'lp.upn',
+      'lp.surname',
+      'lp.forename',
+      'lp.middle_names',
+      'lp.date_of_birth',
+      'lp.source_la',
+      'lp.source_school',
+      'lp.uploaded_at',
+      'lp.leaves_school_on',
+      'lp.status',
+      't.filename',
+      't.category',
+      't.storage_key',
+      'e.name as school_name',
+    ]);
+}
+
+/** An LA's records due for review, the longest past leaving age first (then the oldest upload). */
+export async function listDueForReview(
+  db: Executor,
+  laNumber: string,
+  today: string,
+  limit: number,
+): Promise<ReviewRow[]> {
+  return reviewRows(db)
+    .where('lp.source_la', '=', laNumber)
+    .where('lp.status', 'in', IN_DATABASE)
+    .where('lp.leaves_school_on', '<=', today)
+    .orderBy('lp.leaves_school_on')
+    .orderBy('lp.uploaded_at')
+    .orderBy('lp.id')
+    .limit(limit)
+    .execute();
+}
+
+export async function countDueForReview(db: Executor, laNumber: string, today: string): Promise<number> {
+  const row = await db
+    .selectFrom('lost_pupils')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('source_la', '=', laNumber)
+    .where('status', 'in', IN_DATABASE)
+    .where('leaves_school_on', '<=', today)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** An LA's records still in the database with no date of birth (so no leaving day), oldest upload first. */
+export async function listWithoutLeavingDay(
+  db: Executor,
+  laNumber: string,
+  limit: number,
+): Promise<{ rows: ReviewRow[]; total: number }> {
+  const rows = await reviewRows(db)
+    .where('lp.source_la', '=', laNumber)
+    .where('lp.status', 'in', IN_DATABASE)
+    .where('lp.leaves_school_on', 'is', null)
+    .orderBy('lp.uploaded_at')
+    .orderBy('lp.id')
+    .limit(limit)
+    .execute();
+  const total =
+    rows.length < limit
+      ? rows.length
+      : Number(
+          (
+            await db
+              .selectFrom('lost_pupils')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('source_la', '=', laNumber)
+              .where('status', 'in', IN_DATABASE)
+              .where('leaves_school_on', 'is', null)
+              .executeTakeFirst()
+          )?.n ?? 0,
+        );
+  return { rows, total };
+}
+
+/** The records with these ids, whoever they belong to and whatever their state (the service checks). */
+export async function reviewRowsById(db: Executor, ids: readonly string[]): Promise<ReviewRow[]> {
+  if (ids.length === 0) return [];
+  return reviewRows(db)
+    .where('lp.id', 'in', [...ids])
+    .execute();
+}
+
+/**
+ * Marks a record removed if it is still due for its LA's review on `today`: a record found, removed or
+ * changed by someone else since it was read is left alone (false).
+ */
+export async function markRemovedIfDue(
+  db: Executor,
+  id: string,
+  due: { laNumber: string; today: string },
+  removal: { at: string; by: string; reason: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('lost_pupils')
+    .set({
+      status: 'removed',
+      removed_at: removal.at,
+      removed_by: removal.by,
+      removal_reason: removal.reason,
+    })
+    .where('id', '=', id)
+    .where('source_la', '=', due.laNumber)
+    .where('status', 'in', IN_DATABASE)
+    .where('leaves_school_on', '<=', due.today)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** A period of the scheduled review: London dates, and the instants they start. */
+export interface ReviewWindow {
+  /** First day in (YYYY-MM-DD), and the instant it starts (ISO). */
+  fromDate: string;
+  fromInstant: string;
+  /** First day after (YYYY-MM-DD), and the instant it starts (ISO). */
+  toDate: string;
+  toInstant: string;
+}
+
+/**
+ * Per LA (in number order), how many of its records still in the database became due for review in the
+ * window: the later of the pupil's leaving day and the upload falls in it. A record uploaded long after
+ * its pupil left school becomes due the day it is uploaded.
+ */
+export async function newlyDueByLa(
+  db: Executor,
+  window: ReviewWindow,
+): Promise<{ laNumber: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('lost_pupils')
+    .select((eb) => ['source_la', eb.fn.countAll().as('n')])
+    .where('status', 'in', IN_DATABASE)
+    .where('leaves_school_on', '<', window.toDate)
+    .where('uploaded_at', '<', window.toInstant)
+    .where((eb) =>
+      eb.or([eb('leaves_school_on', '>=', window.fromDate), eb('uploaded_at', '>=', window.fromInstant)]),
+    )
+    .groupBy('source_la')
+    .orderBy('source_la')
+    .execute();
+  return rows.map((row) => ({ laNumber: row.source_la, count: Number(row.n) }));
+}

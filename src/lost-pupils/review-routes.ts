@@ -1,0 +1,148 @@
+// The web edge of Lost Pupils Past Leaving Age (review-service.ts), behind lost-pupils.review:
+//
+//   GET  /lost-pupils/review[?select=all]       the LA's records past school-leaving age, with checkboxes
+//                                              (select=all ticks every one listed), and those with no
+//                                              date of birth apart
+//   GET  /lost-pupils/review/confirm?record=ID&record=ID...&action=remove
+//                                              the records chosen, and why they are being removed
+//   POST /lost-pupils/review/remove            record=ID... and reason: removed, then back to the list
+//
+// No URL parameters: the records chosen travel in the query and the form, and the service checks each.
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { SignedInUser } from '../auth/service.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import {
+  LostPupilReviewService,
+  REMOVAL_REASONS,
+  REVIEW_LABEL,
+  REVIEW_LIMIT,
+  REVIEW_PATH,
+  type ReviewRecord,
+} from './review-service.ts';
+
+const ids = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
+
+const listQuery = z.object({ select: z.string().optional(), record: ids });
+const confirmQuery = z.object({ record: ids, action: z.string().optional() });
+const removeForm = z.object({ record: ids, reason: z.string().optional() });
+
+const REASON_ITEMS = Object.entries(REMOVAL_REASONS).map(([value, text]) => ({ value, text }));
+
+function invalidErrors(error: unknown): FieldError[] {
+  if (error instanceof Invalid) return error.errors;
+  throw error;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
+  const service = new LostPupilReviewService(deps);
+
+  const listPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    options: { selected?: readonly string[]; selectAll?: boolean; errors?: FieldError[] } = {},
+  ) => {
+    const list = await service.due(user);
+    const selected = options.selectAll ? list.records.map((r) => r.id) : [...(options.selected ?? [])];
+    return reply.page('lost-pupils/views/review-list.njk', {
+      title: REVIEW_LABEL,
+      ...list,
+      selected,
+      limit: REVIEW_LIMIT,
+      base: REVIEW_PATH,
+      errors: options.errors,
+    });
+  };
+
+  const confirmPage = (
+    reply: FastifyReply,
+    records: ReviewRecord[],
+    options: { reason?: string; errors?: FieldError[] } = {},
+  ) => {
+    const query = new URLSearchParams();
+    for (const record of records) query.append('record', record.id);
+    return reply.page('lost-pupils/views/review-confirm.njk', {
+      title:
+        records.length === 1
+          ? 'Remove this record from the Lost Pupils Database?'
+          : `Remove these ${records.length} records from the Lost Pupils Database?`,
+      records,
+      reasons: REASON_ITEMS.map((item) => ({ ...item, checked: item.value === options.reason })),
+      base: REVIEW_PATH,
+      errors: options.errors,
+      backLink: { href: `${REVIEW_PATH}?${query.toString()}`, text: `Back to ${REVIEW_LABEL}` },
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: REVIEW_PATH,
+      access: 'lost-pupils.review',
+      handler: async (request, reply) => {
+        const query = listQuery.parse(request.query ?? {});
+        return listPage(reply, signedInUser(request), {
+          selectAll: query.select === 'all',
+          selected: query.record,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: `${REVIEW_PATH}/confirm`,
+      access: 'lost-pupils.review',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = confirmQuery.parse(request.query ?? {});
+        // The list's button sends action=remove; the bare address (a bookmark) is the list itself.
+        if (query.record.length === 0 && query.action === undefined) return reply.redirect(REVIEW_PATH);
+        try {
+          return confirmPage(reply, await service.selection(user, query.record));
+        } catch (error) {
+          const errors = invalidErrors(error);
+          return listPage(reply.code(400), user, { selected: query.record, errors });
+        }
+      },
+    },
+    {
+      method: 'POST',
+      url: `${REVIEW_PATH}/remove`,
+      access: 'lost-pupils.review',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = removeForm.parse(request.body ?? {});
+        try {
+          const outcome = await service.remove(user, form.record, form.reason);
+          const removed = `${plural(outcome.removed.length, 'record')} ${outcome.removed.length === 1 ? 'has' : 'have'} been removed from the Lost Pupils Database.`;
+          const leftAlone =
+            outcome.leftAlone.length > 0
+              ? ` ${plural(outcome.leftAlone.length, 'record')} ${outcome.leftAlone.length === 1 ? 'was' : 'were'} left as ${outcome.leftAlone.length === 1 ? 'it was' : 'they were'}: someone else found, removed or changed ${outcome.leftAlone.length === 1 ? 'it' : 'them'} in the meantime.`
+              : '';
+          return reply.flash(`${removed}${leftAlone}`).redirect(REVIEW_PATH, 303);
+        } catch (error) {
+          const errors = invalidErrors(error);
+          // A problem with the records chosen: the list again, to choose afresh. Only the reason
+          // missing: the same confirmation, with the error.
+          if (errors.some((e) => e.field === 'record')) {
+            return listPage(reply.code(400), user, { selected: form.record, errors });
+          }
+          let records: ReviewRecord[];
+          try {
+            records = await service.selection(user, form.record);
+          } catch (selectionError) {
+            const stale = invalidErrors(selectionError);
+            return listPage(reply.code(400), user, { selected: form.record, errors: stale });
+          }
+          return confirmPage(reply.code(400), records, { reason: form.reason, errors });
+        }
+      },
+    },
+  ];
+}

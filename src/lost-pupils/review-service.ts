@@ -1,0 +1,316 @@
+// Lost Pupils Past Leaving Age: "The LA has a responsibility for the pupils uploaded by their schools
+// ... They are also responsible for removing pupils CTF's uploaded by their schools once a pupil reaches
+// statutory school leaving age" (LA notes §1.3).
+//
+// - The list: the records the actor's LA uploaded (source_la: its schools' uploads and its own), still
+//   in the database (lost, or found by an LA), whose pupil's leaving day (the last Friday in June of the
+//   school year they turn 16, ingest.ts leavesSchoolOn) is on or before today in London; the longest
+//   past leaving age first. It shows the pupils' names, dates of birth and UPNs: the LA uploaded them.
+// - Records with no date of birth have no leaving day, so s2s cannot tell when they fall due: they are
+//   never in the list, nor counted on the home page or in the monthly email. They are shown apart on
+//   the page, without a checkbox, for a decision by people: the LA asks the school for the date of birth,
+//   and the service desk removes a record if it must go.
+// - Removal, of the records chosen, with a reason: each record in a transaction of its own, changed
+//   only if it is still due (someone else may have found or removed it since the page was read: their
+//   change wins, and the record is reported as left alone). The record becomes 'removed' (removed_at,
+//   removed_by, removal_reason; never deleted: the reports count it), its file's transfer becomes
+//   'removed' too (as View / Remove Files leaves a removed file: nobody can download it, and the purge
+//   job deletes its content if deleting it now fails), and an audit record 'lost-pupil-removed' names
+//   the record, its file and the LA, never the pupil. The file's content is then deleted (purgeContent,
+//   reason 'removed', which writes its own 'file-purged' audit record).
+// - Nothing is removed without a person choosing it: the monthly job (review-job.ts) only tells the LA.
+//
+// A record of another LA, or an id that is no record, is "not found", as everywhere else.
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { can, scopeOf } from '../auth/permissions.ts';
+import { londonDate } from '../notifications/reminders.ts';
+import type { Clock } from '../platform/clock.ts';
+import { formatDate } from '../platform/dates.ts';
+import type { Db, TransferStatus } from '../platform/db/schema.ts';
+import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import { updateTransferIfStatus } from '../transfers/download-repository.ts';
+import { purgeContent } from '../transfers/jobs.ts';
+import {
+  countDueForReview,
+  listDueForReview,
+  listWithoutLeavingDay,
+  markRemovedIfDue,
+  type ReviewRow,
+  reviewRowsById,
+} from './review-repository.ts';
+
+export const REVIEW_PATH = '/lost-pupils/review';
+export const REVIEW_LABEL = 'Lost Pupils Past Leaving Age';
+
+/**
+ * Records listed at most, and chosen for one removal at most. A longer backlog is worked through a page
+ * at a time: once these are removed, the next ones are listed.
+ */
+export const REVIEW_LIMIT = 200;
+
+/** Why an LA removes a record: the reason is kept on the record and in the audit log. */
+export const REMOVAL_REASONS = {
+  'past-leaving-age': 'Past statutory school-leaving age',
+  'destination-known': "The pupil's school or destination is now known",
+} as const;
+export type RemovalReason = keyof typeof REMOVAL_REASONS;
+
+export function isRemovalReason(value: unknown): value is RemovalReason {
+  return typeof value === 'string' && Object.hasOwn(REMOVAL_REASONS, value);
+}
+
+/** The file's transfer can be removed from any of these (a lost-pupil file may have been downloaded). */
+const TRANSFER_NOT_REMOVED: readonly TransferStatus[] = ['available', 'collected', 'rejected'];
+
+const RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One record as the pages show it. */
+export interface ReviewRecord {
+  id: string;
+  /** "Surname, Forename Middle names". */
+  name: string;
+  dateOfBirth: string | null;
+  upn: string | null;
+  /** The school that uploaded it, or the LA itself. */
+  school: { name: string; code: string };
+  uploadedAt: string;
+  /** Why it is in the database: XXXXXXXX or MMMMMMMM. */
+  reason: string;
+  leavesSchoolOn: string | null;
+  /** An LA downloaded or forwarded it: the pupil was found, but the record is still in the database. */
+  found: boolean;
+  filename: string;
+}
+
+export interface ReviewList {
+  /** Today in London (YYYY-MM-DD): records whose pupils left school on or before it are listed. */
+  today: string;
+  records: ReviewRecord[];
+  /** How many are due in all (more than listed when the backlog is longer than REVIEW_LIMIT). */
+  total: number;
+  /** The LA's records with no date of birth, which never fall due by themselves. */
+  withoutBirthDate: { records: ReviewRecord[]; total: number };
+}
+
+export interface RemovalOutcome {
+  removed: ReviewRecord[];
+  /** Chosen, but no longer due when it came to it (found, removed or changed by someone else). */
+  leftAlone: ReviewRecord[];
+  reason: RemovalReason;
+}
+
+export interface ReviewDeps {
+  db: Db;
+  files: Pick<EncryptedFileStore, 'remove'>;
+  clock: Clock;
+  logger: Pick<Logger, 'warn'>;
+}
+
+function recordOf(row: ReviewRow): ReviewRecord {
+  const given = [row.forename, row.middle_names].filter((part) => part).join(' ');
+  const name = [row.surname, given].filter((part) => part).join(', ');
+  return {
+    id: row.id,
+    name: name || 'Not given in the file',
+    dateOfBirth: row.date_of_birth,
+    upn: row.upn,
+    school: row.source_school
+      ? { name: row.school_name ?? `School ${row.source_school}`, code: row.source_school }
+      : { name: 'Your LA', code: `${row.source_la}LLLL` },
+    uploadedAt: row.uploaded_at,
+    reason:
+      row.reason === 'left-maintained-sector'
+        ? 'Left the maintained sector (MMMMMMMM)'
+        : 'Destination unknown (XXXXXXXX)',
+    leavesSchoolOn: row.leaves_school_on,
+    found: row.status === 'found',
+    filename: row.filename,
+  };
+}
+
+/** Why a record of the LA is not due for review today, or null if it is. */
+function notDue(row: ReviewRow, today: string): string | null {
+  const who = recordOf(row).name;
+  if (row.status === 'removed') return `The record of ${who} has already been removed`;
+  if (row.leaves_school_on === null) {
+    return `The record of ${who} has no date of birth, so it cannot be removed here`;
+  }
+  if (row.leaves_school_on > today) {
+    return `${who} has not reached school-leaving age yet: the record can be removed from ${formatDate(row.leaves_school_on)}`;
+  }
+  return null;
+}
+
+export class LostPupilReviewService {
+  constructor(private readonly deps: ReviewDeps) {}
+
+  /** Today in London: the day the review is for. */
+  today(): string {
+    return londonDate(this.deps.clock.now());
+  }
+
+  async due(actor: Actor): Promise<ReviewList> {
+    const laNumber = this.laOf(actor);
+    const today = this.today();
+    const rows = await listDueForReview(this.deps.db, laNumber, today, REVIEW_LIMIT);
+    const total =
+      rows.length < REVIEW_LIMIT ? rows.length : await countDueForReview(this.deps.db, laNumber, today);
+    const without = await listWithoutLeavingDay(this.deps.db, laNumber, REVIEW_LIMIT);
+    return {
+      today,
+      records: rows.map(recordOf),
+      total,
+      withoutBirthDate: { records: without.rows.map(recordOf), total: without.total },
+    };
+  }
+
+  /** The records chosen for removal, all of the actor's LA and due today; else Invalid or NotFound. */
+  async selection(actor: Actor, ids: readonly string[]): Promise<ReviewRecord[]> {
+    const laNumber = this.laOf(actor);
+    const rows = await this.chosen(laNumber, ids);
+    const today = this.today();
+    const problems = rows.flatMap((row) => notDue(row, today) ?? []);
+    if (problems.length > 0) {
+      throw new Invalid(problems.map((message) => ({ field: 'record', message })));
+    }
+    return rows.map(recordOf);
+  }
+
+  /**
+   * Removes the chosen records that are still due (see the top of this file). Records chosen but no
+   * longer due are left alone and reported; if none of them is due any more, nothing is done (Invalid).
+   */
+  async remove(actor: Actor, ids: readonly string[], reason: unknown): Promise<RemovalOutcome> {
+    const laNumber = this.laOf(actor);
+    const reasonProblem = isRemovalReason(reason)
+      ? []
+      : [{ field: 'reason', message: 'Select why the records are being removed' }];
+    let rows: ReviewRow[];
+    try {
+      rows = await this.chosen(laNumber, ids);
+    } catch (error) {
+      if (error instanceof Invalid) throw new Invalid([...error.errors, ...reasonProblem]);
+      throw error;
+    }
+    if (!isRemovalReason(reason)) throw new Invalid(reasonProblem);
+    const today = this.today();
+    const stale = rows.flatMap((row) => notDue(row, today) ?? []);
+    if (stale.length === rows.length) {
+      throw new Invalid(stale.map((message) => ({ field: 'record', message })));
+    }
+
+    const outcome: RemovalOutcome = { removed: [], leftAlone: [], reason };
+    const removedRows: ReviewRow[] = [];
+    for (const row of rows) {
+      const removed = await this.removeOne(actor, laNumber, today, row, reason);
+      if (removed) {
+        removedRows.push(row);
+        outcome.removed.push(recordOf(row));
+      } else {
+        outcome.leftAlone.push(recordOf(row));
+      }
+    }
+    for (const row of removedRows) {
+      try {
+        await purgeContent(
+          this.deps.db,
+          this.deps.files,
+          this.deps.clock,
+          {
+            id: row.transfer_id,
+            filename: row.filename,
+            category: row.category,
+            storage_key: row.storage_key,
+          },
+          'removed',
+          { userId: actor.userId, username: actor.username, organisation: laNumber },
+        );
+      } catch (error) {
+        // The record and its file are removed (nobody can find or download it); the purge job deletes
+        // the content later.
+        this.deps.logger.warn(
+          { lostPupilId: row.id, error: error instanceof Error ? error.message : String(error) },
+          'could not delete the content of a removed lost-pupil file; the purge job will',
+        );
+      }
+    }
+    return outcome;
+  }
+
+  /** One record's removal, its file's and its audit record, in one transaction; false if no longer due. */
+  private async removeOne(
+    actor: Actor,
+    laNumber: string,
+    today: string,
+    row: ReviewRow,
+    reason: RemovalReason,
+  ): Promise<boolean> {
+    const at = this.deps.clock.now();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const changed = await markRemovedIfDue(
+        tx,
+        row.id,
+        { laNumber, today },
+        { at: at.toISOString(), by: actor.userId, reason: REMOVAL_REASONS[reason] },
+      );
+      if (!changed) return false;
+      // Already removed by its sender (View / Remove Files) is as good: the file is gone either way.
+      const transferRemoved = await updateTransferIfStatus(tx, row.transfer_id, TRANSFER_NOT_REMOVED, {
+        status: 'removed',
+        removed_at: at.toISOString(),
+        removed_by: actor.userId,
+      });
+      await recordAudit(tx, {
+        at,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: laNumber,
+        action: 'lost-pupil-removed',
+        subjectType: 'lost-pupil',
+        subjectId: row.id,
+        detail: {
+          transferId: row.transfer_id,
+          filename: row.filename,
+          sourceLa: row.source_la,
+          sourceSchool: row.source_school,
+          lostReason: row.reason,
+          previousStatus: row.status,
+          reason,
+          fileRemoved: transferRemoved,
+        },
+      });
+      return true;
+    });
+  }
+
+  /** The records with these ids, each of the LA; Invalid for no choice or too many, else NotFound. */
+  private async chosen(laNumber: string, ids: readonly string[]): Promise<ReviewRow[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) throw Invalid.field('record', 'Select the records to remove');
+    if (unique.length > REVIEW_LIMIT) {
+      throw Invalid.field(
+        'record',
+        `Select up to ${REVIEW_LIMIT} records at a time (you selected ${unique.length})`,
+      );
+    }
+    if (!unique.every((id) => RECORD_ID.test(id))) throw new NotFound('The lost pupil record');
+    const rows = await reviewRowsById(this.deps.db, unique);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return unique.map((id) => {
+      const row = byId.get(id);
+      if (!row || row.source_la !== laNumber) throw new NotFound('The lost pupil record');
+      return row;
+    });
+  }
+
+  /** The actor's LA, if the actor may review its records. */
+  private laOf(actor: Actor): string {
+    if (!can(actor.role, 'lost-pupils.review') || scopeOf(actor.role) !== 'la' || !actor.laNumber) {
+      throw new Forbidden();
+    }
+    return actor.laNumber;
+  }
+}

@@ -1,0 +1,591 @@
+// Lost Pupils Past Leaving Age: the service on both engines, then the pages through the app.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import {
+  isRemovalReason,
+  LostPupilReviewService,
+  REMOVAL_REASONS,
+  type RemovalOutcome,
+} from '../../src/lost-pupils/review-service.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { AuditEventRow, Db } from '../../src/platform/db/schema.ts';
+import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
+import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf, makeFileStores } from '../support/transfers.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+import { LEAVES_2027, LEFT_2025, LEFT_2026, lostPupil, makeLostPupil, transfer } from './review-fixtures.ts';
+
+const silent = createLogger('silent');
+/** Monday 23 November 2026, 9am: the ManualClock's default, and the test app's. */
+const NOW = '2026-11-23T09:00:00.000Z';
+
+/** The audit records of a record (subject 'lost-pupil') or of its file (subject 'transfer', the same id). */
+async function auditOf(
+  db: Db,
+  subjectId: string,
+  subjectType: 'lost-pupil' | 'transfer' = 'lost-pupil',
+): Promise<AuditEventRow[]> {
+  return db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('subject_id', '=', subjectId)
+    .where('subject_type', '=', subjectType)
+    .orderBy('occurred_at')
+    .orderBy('action')
+    .execute();
+}
+
+async function rejects<T extends Error>(
+  promise: Promise<unknown>,
+  kind: new (...args: never[]) => T,
+): Promise<T> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof kind, `expected ${kind.name}, got ${String(error)}`);
+    return error;
+  }
+  assert.fail(`expected ${kind.name}, but it succeeded`);
+}
+
+/** An LA with a school, a lost-pupil user, and a service on a clock of its own. */
+async function anLa(db: Db, role: 'la_lost_pupil' | 'la_lost_pupil_transfer' | 'la_dba' = 'la_lost_pupil') {
+  const la = await makeLa(db);
+  const school = await makeSchool(db, la.number, { name: `Brook Lane Primary ${la.number}` });
+  const user = await makeUser(db, role, { laNumber: la.number });
+  return { la, school, user, actor: actorOf(user) };
+}
+
+describeEachEngine('lost pupils past leaving age: the service', (database) => {
+  let files: EncryptedFileStore;
+  let raw: ReturnType<typeof makeFileStores>['raw'];
+  before(() => {
+    ({ files, raw } = makeFileStores());
+  });
+  const service = (clock = new ManualClock(NOW), store: Pick<EncryptedFileStore, 'remove'> = files) =>
+    new LostPupilReviewService({ db: database().db, files: store, clock, logger: silent });
+
+  test("lists only its own LA's records past leaving age, still in the database, the longest past first", async () => {
+    const { db } = database();
+    const { la, school, actor } = await anLa(db);
+    const other = await anLa(db);
+    const left2026 = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    const left2025 = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      dateOfBirth: LEFT_2025,
+      reason: 'left-maintained-sector',
+    });
+    // Left school the same day as left2026, uploaded later: after it.
+    const found = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+      uploadedAt: '2026-11-02T10:00:00.000Z',
+    });
+    await db.updateTable('lost_pupils').set({ status: 'found' }).where('id', '=', found.id).execute();
+    const notYet = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEAVES_2027,
+    });
+    const removed = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2025,
+    });
+    await db.updateTable('lost_pupils').set({ status: 'removed' }).where('id', '=', removed.id).execute();
+    const noBirthDate = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: null,
+    });
+    const othersRecord = await makeLostPupil(db, files, {
+      laNumber: other.la.number,
+      school: other.school.number,
+      dateOfBirth: LEFT_2025,
+    });
+
+    const list = await service().due(actor);
+    assert.equal(list.today, '2026-11-23');
+    assert.deepEqual(
+      list.records.map((r) => r.id),
+      [left2025.id, left2026.id, found.id],
+    );
+    assert.equal(list.total, 3);
+    const [byLa, bySchool, wasFound] = list.records;
+    assert.deepEqual(byLa?.school, { name: 'Your LA', code: `${la.number}LLLL` });
+    assert.equal(byLa?.reason, 'Left the maintained sector (MMMMMMMM)');
+    assert.equal(byLa?.leavesSchoolOn, '2025-06-27');
+    assert.deepEqual(bySchool?.school, { name: school.name, code: school.number });
+    assert.equal(bySchool?.name, `${left2026.surname}, ${left2026.forename}`);
+    assert.equal(bySchool?.dateOfBirth, LEFT_2026);
+    assert.equal(bySchool?.upn, left2026.upn);
+    assert.equal(bySchool?.reason, 'Destination unknown (XXXXXXXX)');
+    assert.equal(bySchool?.found, false);
+    assert.equal(wasFound?.found, true);
+    // Never listed: not yet past the age, removed, another LA's. The record with no date of birth apart.
+    const listed = new Set(list.records.map((r) => r.id));
+    for (const id of [notYet.id, removed.id, othersRecord.id, noBirthDate.id]) assert.ok(!listed.has(id));
+    assert.deepEqual(
+      list.withoutBirthDate.records.map((r) => r.id),
+      [noBirthDate.id],
+    );
+    assert.equal(list.withoutBirthDate.total, 1);
+  });
+
+  test('a record is listed from the first minute of its leaving day in London', async () => {
+    const { db } = database();
+    const { la, actor } = await anLa(db);
+    const record = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEAVES_2027 });
+    // 11:59pm on Thursday 24 June 2027 in London (BST) is 10:59pm UTC.
+    const clock = new ManualClock('2027-06-24T22:59:00.000Z');
+    assert.deepEqual((await service(clock).due(actor)).records, []);
+    const early = await rejects(service(clock).selection(actor, [record.id]), Invalid);
+    assert.match(
+      early.message,
+      /has not reached school-leaving age yet: the record can be removed from 25 June 2027/,
+    );
+    await rejects(service(clock).remove(actor, [record.id], 'past-leaving-age'), Invalid);
+    assert.equal((await lostPupil(db, record.id)).status, 'lost');
+
+    clock.advanceMinutes(1);
+    assert.deepEqual(
+      (await service(clock).due(actor)).records.map((r) => r.id),
+      [record.id],
+    );
+  });
+
+  test('removal: the record and its file are removed, the content deleted, and each recorded in the audit log', async () => {
+    const { db } = database();
+    const { la, school, user, actor } = await anLa(db, 'la_lost_pupil_transfer');
+    const one = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    const two = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEFT_2025 });
+    const untouched = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    const clock = new ManualClock(NOW);
+
+    const chosen = await service(clock).selection(actor, [one.id, two.id]);
+    assert.deepEqual(
+      chosen.map((r) => r.id),
+      [one.id, two.id],
+    );
+    const outcome: RemovalOutcome = await service(clock).remove(actor, [one.id, two.id], 'past-leaving-age');
+    assert.deepEqual(
+      outcome.removed.map((r) => r.id),
+      [one.id, two.id],
+    );
+    assert.deepEqual(outcome.leftAlone, []);
+
+    for (const record of [one, two]) {
+      const row = await lostPupil(db, record.id);
+      assert.equal(row.status, 'removed');
+      assert.equal(row.removed_at, NOW);
+      assert.equal(row.removed_by, user.id);
+      assert.equal(row.removal_reason, 'Past statutory school-leaving age');
+      const file = await transfer(db, record.transfer.id);
+      assert.equal(file.status, 'removed');
+      assert.equal(file.removed_by, user.id);
+      assert.equal(file.storage_key, null, 'the content is forgotten');
+      assert.equal(file.purged_at, NOW);
+      assert.equal(await raw.exists(record.transfer.storage_key ?? ''), false, 'the content is deleted');
+
+      const audit = await auditOf(db, record.id);
+      assert.deepEqual(
+        audit.map((a) => [a.action, a.subject_type, a.organisation, a.actor_user_id]),
+        [['lost-pupil-removed', 'lost-pupil', la.number, user.id]],
+      );
+      const detail = JSON.parse(audit[0]?.detail ?? '{}') as Record<string, unknown>;
+      assert.equal(detail.filename, record.transfer.filename);
+      assert.equal(detail.transferId, record.transfer.id);
+      assert.equal(detail.sourceLa, la.number);
+      assert.equal(detail.reason, 'past-leaving-age');
+      // No pupil data in the audit log.
+      const text = audit[0]?.detail ?? '';
+      for (const secret of [record.surname, record.forename, record.upn, LEFT_2026, LEFT_2025]) {
+        assert.ok(!text.includes(secret), `the audit detail holds ${secret}`);
+      }
+      const purged = (await auditOf(db, record.transfer.id, 'transfer')).find(
+        (a) => a.action === 'file-purged',
+      );
+      assert.equal(JSON.parse(purged?.detail ?? '{}').reason, 'removed');
+    }
+    assert.equal((await lostPupil(db, untouched.id)).status, 'lost');
+    assert.notEqual((await transfer(db, untouched.transfer.id)).storage_key, null);
+    assert.deepEqual(
+      (await service(clock).due(actor)).records.map((r) => r.id),
+      [untouched.id],
+    );
+  });
+
+  test('a found record, whose file an LA collected, can be removed too', async () => {
+    const { db } = database();
+    const { la, school, actor } = await anLa(db, 'la_dba');
+    const record = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    await db.updateTable('lost_pupils').set({ status: 'found' }).where('id', '=', record.id).execute();
+    await db
+      .updateTable('transfers')
+      .set({ status: 'collected' })
+      .where('id', '=', record.transfer.id)
+      .execute();
+    const outcome = await service().remove(actor, [record.id], 'destination-known');
+    assert.equal(outcome.removed.length, 1);
+    const row = await lostPupil(db, record.id);
+    assert.equal(row.status, 'removed');
+    assert.equal(row.removal_reason, "The pupil's school or destination is now known");
+    assert.equal((await transfer(db, record.transfer.id)).status, 'removed');
+  });
+
+  test('removal needs a selection and a reason, and changes nothing without them', async () => {
+    const { db } = database();
+    const { la, actor } = await anLa(db);
+    const record = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEFT_2026 });
+    const none = await rejects(service().remove(actor, [], 'past-leaving-age'), Invalid);
+    assert.deepEqual(none.errors, [{ field: 'record', message: 'Select the records to remove' }]);
+    const both = await rejects(service().remove(actor, [], undefined), Invalid);
+    assert.deepEqual(
+      both.errors.map((e) => e.field),
+      ['record', 'reason'],
+    );
+    for (const reason of [undefined, '', 'because', 'toString']) {
+      const noReason = await rejects(service().remove(actor, [record.id], reason), Invalid);
+      assert.deepEqual(noReason.errors, [
+        { field: 'reason', message: 'Select why the records are being removed' },
+      ]);
+    }
+    await rejects(service().selection(actor, []), Invalid);
+    assert.equal((await lostPupil(db, record.id)).status, 'lost');
+    assert.notEqual((await transfer(db, record.transfer.id)).storage_key, null);
+    assert.deepEqual(await auditOf(db, record.id), []);
+  });
+
+  test("another LA's record, or no record, is not found, and nothing is removed", async () => {
+    const { db } = database();
+    const { la, actor } = await anLa(db);
+    const other = await anLa(db);
+    const mine = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEFT_2026 });
+    const theirs = await makeLostPupil(db, files, { laNumber: other.la.number, dateOfBirth: LEFT_2026 });
+    await rejects(service().selection(actor, [theirs.id]), NotFound);
+    await rejects(service().remove(actor, [mine.id, theirs.id], 'past-leaving-age'), NotFound);
+    await rejects(
+      service().remove(actor, ['00000000-0000-4000-8000-000000000000'], 'past-leaving-age'),
+      NotFound,
+    );
+    await rejects(service().remove(actor, ['not-an-id'], 'past-leaving-age'), NotFound);
+    for (const record of [mine, theirs]) assert.equal((await lostPupil(db, record.id)).status, 'lost');
+    assert.deepEqual(await auditOf(db, mine.id), []);
+  });
+
+  test('a record no longer due is refused; among others, it is left alone and the rest removed', async () => {
+    const { db } = database();
+    const { la, school, actor } = await anLa(db);
+    const colleague = actorOf(await makeUser(db, 'la_dba', { laNumber: la.number }));
+    const first = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    const second = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    // Both chosen on one screen; a colleague removes the second first.
+    await service().selection(actor, [first.id, second.id]);
+    await service().remove(colleague, [second.id], 'destination-known');
+    await rejects(service().selection(actor, [first.id, second.id]), Invalid);
+    const alone = await rejects(service().remove(actor, [second.id], 'past-leaving-age'), Invalid);
+    assert.match(alone.message, /has already been removed/);
+
+    const outcome = await service().remove(actor, [first.id, second.id], 'past-leaving-age');
+    assert.deepEqual(
+      outcome.removed.map((r) => r.id),
+      [first.id],
+    );
+    assert.deepEqual(
+      outcome.leftAlone.map((r) => r.id),
+      [second.id],
+    );
+    const secondRow = await lostPupil(db, second.id);
+    assert.equal(secondRow.removed_by, colleague.userId, "the colleague's removal stands");
+    assert.equal(secondRow.removal_reason, "The pupil's school or destination is now known");
+    assert.deepEqual(
+      (await auditOf(db, second.id)).map((a) => a.actor_user_id),
+      [colleague.userId],
+    );
+  });
+
+  test('when the content cannot be deleted now, the removal stands and the purge job deletes it later', async () => {
+    const { db } = database();
+    const { la, actor } = await anLa(db);
+    const record = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEFT_2026 });
+    const failing = {
+      remove: async () => {
+        throw new Error('the store is unreachable');
+      },
+    };
+    const outcome = await service(new ManualClock(NOW), failing).remove(
+      actor,
+      [record.id],
+      'past-leaving-age',
+    );
+    assert.equal(outcome.removed.length, 1);
+    assert.equal((await lostPupil(db, record.id)).status, 'removed');
+    const file = await transfer(db, record.transfer.id);
+    assert.equal(file.status, 'removed');
+    assert.equal(file.storage_key, record.transfer.storage_key, 'not deleted yet');
+
+    await purgeExpiredContent(db, files, new ManualClock(NOW));
+    assert.equal((await transfer(db, record.transfer.id)).storage_key, null);
+    assert.equal(await raw.exists(record.transfer.storage_key ?? ''), false);
+  });
+
+  test('only the LA lost pupil roles and the LA administrator may review', async () => {
+    const { db } = database();
+    const { la, school } = await anLa(db);
+    await makeLostPupil(db, files, { laNumber: la.number, school: school.number, dateOfBirth: LEFT_2026 });
+    for (const role of ['la_user', 'la_school', 'la_dba_view', 'la_plasc', 'la_admissions'] as const) {
+      const actor = actorOf(await makeUser(db, role, { laNumber: la.number }));
+      await rejects(service().due(actor), Forbidden);
+      await rejects(service().remove(actor, [], 'past-leaving-age'), Forbidden);
+    }
+    const schoolUser = actorOf(
+      await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number }),
+    );
+    await rejects(service().due(schoolUser), Forbidden);
+    await rejects(service().due(actorOf(await makeUser(db, 'national_admin'))), Forbidden);
+    for (const role of ['la_lost_pupil', 'la_lost_pupil_transfer', 'la_dba'] as const) {
+      const actor = actorOf(await makeUser(db, role, { laNumber: la.number }));
+      assert.equal((await service().due(actor)).records.length, 1, role);
+    }
+  });
+});
+
+describeEachEngine('lost pupils past leaving age: the pages', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function signedIn(
+    role: Parameters<typeof makeUser>[1],
+    laNumber: string,
+    establishmentNumber?: string,
+  ) {
+    const user = await makeUser(database().db, role, { laNumber, establishmentNumber });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    return { user, agent };
+  }
+
+  const checkboxes = (html: string) => [
+    ...html.matchAll(/name="record" type="checkbox" value="([^"]+)"( checked)?/g),
+  ];
+
+  test("the list shows the LA's records past leaving age with the pupils' details, and the menu offers it", async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number, { name: 'Willow Bank Primary School' });
+    const other = await makeLa(db);
+    const due = await makeLostPupil(db, t.deps.files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+      surname: "O'Brien",
+      forename: 'Aoife',
+      uploadedAt: '2026-09-15T10:00:00.000Z',
+    });
+    const notYet = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEAVES_2027 });
+    const theirs = await makeLostPupil(db, t.deps.files, { laNumber: other.number, dateOfBirth: LEFT_2025 });
+    const noBirthDate = await makeLostPupil(db, t.deps.files, {
+      laNumber: la.number,
+      dateOfBirth: null,
+      surname: 'Nodate',
+    });
+    const { agent } = await signedIn('la_lost_pupil', la.number);
+
+    const home = await agent.get('/');
+    assert.match(home.body, /href="\/lost-pupils\/review"[^>]*>\s*Lost Pupils Past Leaving Age/);
+    const page = await agent.get('/lost-pupils/review');
+    assert.equal(page.statusCode, 200);
+    assert.deepEqual(
+      checkboxes(page.body).map((m) => m[1]),
+      [due.id],
+    );
+    for (const fact of [
+      'O&#39;Brien, Aoife',
+      '14 May 2010',
+      due.upn,
+      'Willow Bank Primary School',
+      school.number,
+      '15 September 2026',
+      'Destination unknown (XXXXXXXX)',
+      'Remove from the Lost Pupils Database',
+    ]) {
+      assert.ok(page.body.includes(fact), `the list shows ${fact}`);
+    }
+    assert.ok(!page.body.includes(notYet.surname), 'not yet past leaving age');
+    assert.ok(!page.body.includes(theirs.surname), "another LA's record");
+    // Apart, without a checkbox: the record with no date of birth, and what to do about it.
+    assert.match(page.body, /Records with no date of birth/);
+    assert.match(
+      page.body,
+      /1 record has no date of birth, so s2s cannot tell when the pupil reaches school-leaving age/,
+    );
+    assert.ok(page.body.includes(noBirthDate.surname));
+
+    const all = await agent.get('/lost-pupils/review?select=all');
+    assert.deepEqual(
+      checkboxes(all.body).map((m) => [m[1], m[2]]),
+      [[due.id, ' checked']],
+    );
+  });
+
+  test('choose, confirm with a reason, removed: the list no longer has them, and the audit log does', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number);
+    const one = await makeLostPupil(db, t.deps.files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    const two = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEFT_2025 });
+    const kept = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEFT_2025 });
+    const { agent, user } = await signedIn('la_dba', la.number);
+
+    const bare = await agent.get('/lost-pupils/review/confirm');
+    assert.equal(bare.statusCode, 302);
+    assert.equal(bare.headers.location, '/lost-pupils/review');
+    const noneChosen = await agent.get('/lost-pupils/review/confirm?action=remove');
+    assert.equal(noneChosen.statusCode, 400);
+    assert.match(errorSummary(noneChosen.body), /Select the records to remove/);
+
+    const confirm = await agent.get(`/lost-pupils/review/confirm?record=${one.id}&record=${two.id}`);
+    assert.equal(confirm.statusCode, 200);
+    assert.match(confirm.body, /Remove these 2 records from the Lost Pupils Database\?/);
+    assert.ok(confirm.body.includes(one.surname) && confirm.body.includes(two.surname));
+    assert.ok(!confirm.body.includes(kept.surname));
+    assert.match(confirm.body, /Past statutory school-leaving age/);
+
+    const noReason = await agent.post('/lost-pupils/review/remove', { record: [one.id, two.id] });
+    assert.equal(noReason.statusCode, 400);
+    assert.match(errorSummary(noReason.body), /Select why the records are being removed/);
+    assert.equal((await lostPupil(db, one.id)).status, 'lost');
+
+    const removed = await agent.post('/lost-pupils/review/remove', {
+      record: [one.id, two.id],
+      reason: 'past-leaving-age',
+    });
+    assert.equal(removed.statusCode, 303);
+    assert.equal(removed.headers.location, '/lost-pupils/review');
+    const list = await agent.get('/lost-pupils/review');
+    assert.match(list.body, /2 records have been removed from the Lost Pupils Database\./);
+    assert.deepEqual(
+      checkboxes(list.body).map((m) => m[1]),
+      [kept.id],
+    );
+    for (const record of [one, two]) {
+      const row = await lostPupil(db, record.id);
+      assert.equal(row.status, 'removed');
+      assert.equal(row.removed_by, user.id);
+      assert.equal((await transfer(db, record.transfer.id)).storage_key, null);
+    }
+    const auditPage = await agent.get('/dba/audit');
+    assert.equal((auditPage.body.match(/Lost pupil record removed/g) ?? []).length, 2);
+  });
+
+  test("another LA's record is not found; a record not yet due is refused; a post needs its CSRF token", async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const other = await makeLa(db);
+    const theirs = await makeLostPupil(db, t.deps.files, { laNumber: other.number, dateOfBirth: LEFT_2025 });
+    const notYet = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEAVES_2027 });
+    const mine = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEFT_2025 });
+    const { agent } = await signedIn('la_lost_pupil_transfer', la.number);
+
+    assert.equal((await agent.get(`/lost-pupils/review/confirm?record=${theirs.id}`)).statusCode, 404);
+    await agent.get('/lost-pupils/review');
+    const stolen = await agent.post('/lost-pupils/review/remove', {
+      record: theirs.id,
+      reason: 'past-leaving-age',
+    });
+    assert.equal(stolen.statusCode, 404);
+    assert.equal((await lostPupil(db, theirs.id)).status, 'lost');
+
+    const early = await agent.post('/lost-pupils/review/remove', {
+      record: notYet.id,
+      reason: 'past-leaving-age',
+    });
+    assert.equal(early.statusCode, 400);
+    assert.match(errorSummary(early.body), /has not reached school-leaving age yet/);
+    assert.equal((await lostPupil(db, notYet.id)).status, 'lost');
+
+    const forged = await agent.post(
+      '/lost-pupils/review/remove',
+      { record: mine.id, reason: 'past-leaving-age' },
+      { csrf: false },
+    );
+    assert.equal(forged.statusCode, 403);
+    assert.equal((await lostPupil(db, mine.id)).status, 'lost');
+  });
+
+  test('other roles are refused the pages', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number);
+    const record = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEFT_2025 });
+    for (const role of [
+      'la_user',
+      'la_school',
+      'la_dba_view',
+      'la_plasc',
+      'la_admissions',
+      'school',
+    ] as const) {
+      const { agent } = await signedIn(role, la.number, role === 'school' ? school.number : undefined);
+      assert.equal((await agent.get('/lost-pupils/review')).statusCode, 403, role);
+      assert.equal(
+        (await agent.get(`/lost-pupils/review/confirm?record=${record.id}`)).statusCode,
+        403,
+        role,
+      );
+      await agent.get('/');
+      const post = await agent.post('/lost-pupils/review/remove', {
+        record: record.id,
+        reason: 'past-leaving-age',
+      });
+      assert.equal(post.statusCode, 403, role);
+      assert.doesNotMatch((await agent.get('/')).body, /Lost Pupils Past Leaving Age/, role);
+    }
+    assert.equal((await lostPupil(db, record.id)).status, 'lost');
+  });
+});
+
+describe('the reasons offered', () => {
+  test('are the ones the service accepts', () => {
+    for (const reason of Object.keys(REMOVAL_REASONS)) assert.ok(isRemovalReason(reason));
+    assert.ok(!isRemovalReason('hasOwnProperty'));
+  });
+});
