@@ -31,7 +31,7 @@ const FILENAME = '9165402_CTF_8171234_001.XML';
  * §5.3: delete or forward files its schools have not collected). The destination here is a school of
  * LA 817, which has no demo LA account, so no demo account may use the LA's actions on this file.
  */
-type End = 'recipient' | 'sender' | 'recipient-la';
+type End = 'recipient' | 'sender' | 'recipient-la' | 'lost-pupils-la';
 
 /**
  * The URL parameters that name a transfer, and whose action each route is. A new parameter naming a
@@ -41,6 +41,9 @@ const TRANSFER_PARAMS: Record<string, End> = {
   transferId: 'recipient',
   sentTransferId: 'sender',
   laTransferId: 'recipient-la',
+  // Search for Lost Pupil names a record by its file's id: a CTF between two schools is no record of
+  // the Lost Pupils Database, so no demo account (not even the Lost Pupil ones) may act on it there.
+  lostPupilId: 'lost-pupils-la',
 };
 
 /**
@@ -87,9 +90,11 @@ function fileActions(routes: readonly RouteInfo[], transferId: string): FileActi
       // Each form is one the page would send, so only who asks can refuse it.
       const form: Record<string, string> = url.endsWith('/reject')
         ? { reason: 'This pupil has not joined us.' }
-        : url.endsWith('/forward')
-          ? { school: '9164001', confirm: 'yes' }
-          : {};
+        : url.startsWith('/lost-pupils/')
+          ? { attest: 'yes', answer: 'yes', school: '9164001', confirm: 'yes' }
+          : url.endsWith('/forward')
+            ? { school: '9164001', confirm: 'yes' }
+            : {};
       actions.push({ method: route.method, url, form, end, route: name });
     } else if (FILE_ACTION[route.method].test(route.url)) {
       const query = new URLSearchParams({ file: transferId });
@@ -224,6 +229,8 @@ describeEachEngine('demo organisations: only the two ends of a transfer may act 
       'POST /sent/files/:sentTransferId/remove',
       'POST /download/ctf/confirm',
       'GET /download/ctf/file',
+      'GET /lost-pupils/search/:lostPupilId/file',
+      'POST /lost-pupils/search/:lostPupilId/forward',
     ]) {
       assert.ok(routes.has(expected), `${expected} is one of the file actions walked`);
     }

@@ -1,0 +1,381 @@
+// The web edge of Search for Lost Pupil (LA notes §4.1-4.2; service.ts), for the two Lost Pupil roles:
+//
+//   GET  /lost-pupils/search?surname=..&dob-day=..   the search form, and its results once searched
+//                                                     (a GET form: the query string is the search; it
+//                                                     is never logged, see platform/web/http.ts)
+//   GET  /lost-pupils/search/:lostPupilId            one record ("additional pupil details")
+//   GET|POST /lost-pupils/search/:lostPupilId/download   "Download Lost Pupil File": the attestation,
+//                                                     then a download ticket and the question page
+//   GET  /lost-pupils/search/:lostPupilId/check?ticket=  "Was the file downloaded correctly?", which
+//                                                     starts the download (a meta refresh, and a link)
+//   GET  /lost-pupils/search/:lostPupilId/file?ticket=   the file itself
+//   POST /lost-pupils/search/:lostPupilId/check      Yes: found; No: back to the record
+//   GET|POST /lost-pupils/search/:lostPupilId/forward    the transfer role: a school of the LA and the
+//                                                     attestation, the new name to confirm (a second
+//                                                     post with confirm=yes), then forwarded
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { can } from '../auth/permissions.ts';
+import type { SignedInUser } from '../auth/service.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { contentDisposition } from '../transfers/download-routes.ts';
+import { DownloadTickets } from '../transfers/download-tickets.ts';
+import { SCHOOL_FIELD } from '../transfers/forward-service.ts';
+import {
+  ATTEST_FIELD,
+  DEFAULT_ORDER,
+  EMPTY_SEARCH,
+  LostPupilService,
+  type LostPupilSort,
+  SEARCH_PARAMS,
+  type SearchForm,
+  type SearchOutcome,
+  SHOWN,
+  SORT_LABELS,
+  SORTS,
+} from './service.ts';
+
+export const SEARCH_PATH = '/lost-pupils/search';
+export const SEARCH_LABEL = 'Search for Lost Pupil';
+
+const recordPath = (id: string) => `${SEARCH_PATH}/${id}`;
+
+const value = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')));
+const searchQuery = z.object(
+  Object.fromEntries(Object.values(SEARCH_PARAMS).map((name) => [name, value])) as Record<
+    string,
+    typeof value
+  >,
+);
+const recordParams = z.object({ lostPupilId: z.string() });
+const ticketQuery = z.object({ ticket: z.string().default('') });
+const attestForm = z.object({ attest: z.string().optional() });
+const answerForm = z.object({ answer: z.string().default('') });
+const forwardForm = z.object({
+  school: z.string().default(''),
+  attest: z.string().optional(),
+  confirm: z.string().optional(),
+});
+
+/** The form as typed, from the query string, and whether it was submitted at all. */
+function readSearch(query: unknown): { form: SearchForm; submitted: boolean } {
+  const raw = searchQuery.parse(query ?? {});
+  const given = Object.keys(query ?? {});
+  const text = (key: keyof SearchForm) => raw[SEARCH_PARAMS[key]] ?? '';
+  return {
+    form: {
+      upn: text('upn'),
+      surname: text('surname'),
+      surnameBegins: text('surnameBegins') !== '',
+      forename: text('forename'),
+      town: text('town'),
+      dobDay: text('dobDay'),
+      dobMonth: text('dobMonth'),
+      dobYear: text('dobYear'),
+      gender: text('gender'),
+      sort: text('sort') || EMPTY_SEARCH.sort,
+      order: text('order'),
+    },
+    submitted: Object.values(SEARCH_PARAMS).some((name) => given.includes(name)),
+  };
+}
+
+/** The search as a query string (only what was given), to come back to it or sort it differently. */
+function searchQueryString(form: SearchForm, changes: Partial<SearchForm> = {}): string {
+  const query = new URLSearchParams();
+  for (const [key, v] of Object.entries({ ...form, ...changes }) as [keyof SearchForm, string | boolean][]) {
+    if (v === true) query.set(SEARCH_PARAMS[key], 'yes');
+    else if (typeof v === 'string' && v.trim() !== '') query.set(SEARCH_PARAMS[key], v.trim());
+  }
+  return query.toString();
+}
+
+/** The results' column headings that sort them: a click sorts by the column, a second reverses it. */
+function sortHeadings(form: SearchForm, outcome: SearchOutcome) {
+  const { sort, order } = outcome.criteria;
+  return Object.fromEntries(
+    SORTS.map((key: LostPupilSort) => {
+      const current = key === sort;
+      const next = current ? (order === 'ascending' ? 'descending' : 'ascending') : DEFAULT_ORDER[key];
+      return [
+        key,
+        {
+          text: SORT_LABELS[key],
+          href: `${SEARCH_PATH}?${searchQueryString(form, { sort: key, order: next })}#results`,
+          ariaSort: current ? order : 'none',
+        },
+      ];
+    }),
+  );
+}
+
+function invalidErrors(error: unknown): FieldError[] {
+  if (error instanceof Invalid) return error.errors;
+  throw error;
+}
+
+export function lostPupilRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'config'>): Route[] {
+  const service = new LostPupilService({ ...deps, tickets: new DownloadTickets(deps.config.cookieSecret) });
+
+  const recordPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    id: string,
+    data: { search?: string } = {},
+  ) => {
+    const record = await service.record(user, id);
+    const searchHref = data.search ? `${SEARCH_PATH}?${data.search}#results` : SEARCH_PATH;
+    return reply.page('lost-pupils/views/record.njk', {
+      title: 'Lost pupil record',
+      record,
+      base: recordPath(record.id),
+      searchHref,
+      backLink: { href: searchHref, text: data.search ? 'Back to the results' : `Back to ${SEARCH_LABEL}` },
+    });
+  };
+
+  const downloadPage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
+    const record = await service.record(user, id);
+    return reply.page('lost-pupils/views/download.njk', {
+      title: 'Download Lost Pupil File',
+      record,
+      base: recordPath(record.id),
+      errors,
+      backLink: { href: recordPath(record.id), text: 'Back to the record' },
+    });
+  };
+
+  const checkPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    id: string,
+    data: { ticket?: string; errors?: FieldError[] } = {},
+  ) => {
+    const record = await service.record(user, id);
+    const base = recordPath(record.id);
+    const ticketValid = data.ticket !== undefined && service.ticketIsValid(user, record.id, data.ticket);
+    return reply.page('lost-pupils/views/check.njk', {
+      title: 'Was the file downloaded correctly?',
+      record,
+      base,
+      downloadHref: ticketValid
+        ? `${base}/file?${new URLSearchParams({ ticket: data.ticket ?? '' }).toString()}`
+        : undefined,
+      errors: data.errors,
+    });
+  };
+
+  const forwardPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    id: string,
+    data: { school?: string; attested?: boolean; errors?: FieldError[] } = {},
+  ) => {
+    const record = await service.record(user, id);
+    return reply.page('lost-pupils/views/forward.njk', {
+      title: 'Forward to a school',
+      record,
+      base: recordPath(record.id),
+      values: { school: data.school ?? '', attest: data.attested ? ['yes'] : [] },
+      errors: data.errors,
+      backLink: { href: recordPath(record.id), text: 'Back to the record' },
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: SEARCH_PATH,
+      access: 'lost-pupils.search',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { form, submitted } = readSearch(request.query);
+        const page = (status: number, data: Record<string, unknown>) =>
+          reply.code(status).page('lost-pupils/views/search.njk', {
+            title: SEARCH_LABEL,
+            form,
+            action: SEARCH_PATH,
+            sorts: SORTS.map((key) => ({ value: key, text: SORT_LABELS[key], selected: key === form.sort })),
+            shown: SHOWN,
+            forwards: can(user.role, 'lost-pupils.forward'),
+            ...data,
+          });
+        if (!submitted) return page(200, {});
+        try {
+          const outcome = await service.search(user, form);
+          const query = searchQueryString(form);
+          return page(200, {
+            outcome,
+            headings: sortHeadings(form, outcome),
+            recordQuery: query,
+          });
+        } catch (error) {
+          return page(400, { errors: invalidErrors(error) });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: `${SEARCH_PATH}/:lostPupilId`,
+      access: 'lost-pupils.search',
+      handler: async (request, reply) => {
+        const { lostPupilId } = recordParams.parse(request.params ?? {});
+        const { form, submitted } = readSearch(request.query);
+        return recordPage(reply, signedInUser(request), lostPupilId, {
+          search: submitted ? searchQueryString(form) : undefined,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: `${SEARCH_PATH}/:lostPupilId/download`,
+      access: 'lost-pupils.search',
+      handler: async (request, reply) => {
+        const { lostPupilId } = recordParams.parse(request.params ?? {});
+        return downloadPage(reply, signedInUser(request), lostPupilId);
+      },
+    },
+    {
+      method: 'POST',
+      url: `${SEARCH_PATH}/:lostPupilId/download`,
+      access: 'lost-pupils.search',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { lostPupilId } = recordParams.parse(request.params ?? {});
+        const form = attestForm.parse(request.body ?? {});
+        try {
+          const { ticket } = await service.attestDownload(user, lostPupilId, form.attest === 'yes');
+          const query = new URLSearchParams({ ticket }).toString();
+          return reply.redirect(`${recordPath(lostPupilId)}/check?${query}`, 303);
+        } catch (error) {
+          return downloadPage(reply.code(400), user, lostPupilId, invalidErrors(error));
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: `${SEARCH_PATH}/:lostPupilId/check`,
+      access: 'lost-pupils.search',
+      handler: async (request, reply) => {
+        const { lostPupilId } = recordParams.parse(request.params ?? {});
+        const { ticket } = ticketQuery.parse(request.query ?? {});
+        return checkPage(reply, signedInUser(request), lostPupilId, { ticket });
+      },
+    },
+    {
+      method: 'GET',
+      url: `${SEARCH_PATH}/:lostPupilId/file`,
+      access: 'lost-pupils.search',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { lostPupilId } = recordParams.parse(request.params ?? {});
+        const { ticket } = ticketQuery.parse(request.query ?? {});
+        // The record first (not found is not found, whatever the ticket), then the ticket.
+        const record = await service.record(user, lostPupilId);
+        if (!service.ticketIsValid(user, record.id, ticket)) {
+          // An old or copied link: confirm again rather than download.
+          return reply.redirect(`${recordPath(record.id)}/download`);
+        }
+        // Fastify answers HEAD with this handler too: a HEAD is not a download, so nothing is recorded.
+        if (request.method === 'HEAD') return reply.header('cache-control', 'no-store').send();
+        try {
+          const download = await service.download(user, record.id, ticket);
+          // Fastify sends the headers with the first bytes; should the content fail its check later,
+          // it destroys the response, so the browser shows a failed download, never a wrong file.
+          return reply
+            .headers({
+              'content-type': 'application/octet-stream',
+              'content-disposition': contentDisposition(download.filename),
+              'content-length': String(download.size),
+              'cache-control': 'no-store',
+              'x-content-type-options': 'nosniff',
+            })
+            .send(download.stream);
+        } catch (error) {
+          return downloadPage(reply.code(400), user, record.id, invalidErrors(error));
+        }
+      },
+    },
+    {
+      method: 'POST',
+      url: `${SEARCH_PATH}/:lostPupilId/check`,
+      access: 'lost-pupils.search',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { lostPupilId } = recordParams.parse(request.params ?? {});
+        const form = answerForm.parse(request.body ?? {});
+        const record = await service.record(user, lostPupilId);
+        if (form.answer === 'no') {
+          return reply
+            .flash(
+              `The record has not been marked as found. Choose Download Lost Pupil File to download ${record.filename} again.`,
+            )
+            .redirect(recordPath(record.id), 303);
+        }
+        if (form.answer !== 'yes') {
+          return checkPage(reply.code(400), user, record.id, {
+            errors: [{ field: 'answer', message: 'Select yes if the file was downloaded correctly' }],
+          });
+        }
+        try {
+          await service.confirmFound(user, record.id);
+          return reply
+            .flash(
+              `${record.filename} was downloaded correctly: the record is marked as found by your LA, so other LAs searching for this pupil can see that you have it.`,
+            )
+            .redirect(recordPath(record.id), 303);
+        } catch (error) {
+          return checkPage(reply.code(400), user, record.id, { errors: invalidErrors(error) });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: `${SEARCH_PATH}/:lostPupilId/forward`,
+      access: 'lost-pupils.forward',
+      handler: async (request, reply) => {
+        const { lostPupilId } = recordParams.parse(request.params ?? {});
+        return forwardPage(reply, signedInUser(request), lostPupilId);
+      },
+    },
+    {
+      method: 'POST',
+      url: `${SEARCH_PATH}/:lostPupilId/forward`,
+      access: 'lost-pupils.forward',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { lostPupilId } = recordParams.parse(request.params ?? {});
+        const form = forwardForm.parse(request.body ?? {});
+        const input = { school: form.school, attested: form.attest === 'yes' };
+        try {
+          if (form.confirm !== 'yes') {
+            const { record, plan } = await service.forwardPlan(user, lostPupilId, input);
+            return reply.page('lost-pupils/views/forward-check.njk', {
+              title: `Forward ${record.filename} as ${plan.filename}?`,
+              record,
+              plan,
+              school: plan.destination.code,
+              base: recordPath(record.id),
+              backLink: { href: `${recordPath(record.id)}/forward`, text: 'Back' },
+            });
+          }
+          const { record, result } = await service.forward(user, lostPupilId, input);
+          return reply
+            .flash(
+              `${record.filename} has been forwarded to ${result.plan.destination.name} as ${result.forwarded.filename}. The school will be sent an email, and the record is marked as found by your LA.`,
+            )
+            .redirect(recordPath(record.id), 303);
+        } catch (error) {
+          const errors = invalidErrors(error);
+          if (!errors.some((e) => e.field === SCHOOL_FIELD || e.field === ATTEST_FIELD)) throw error;
+          return forwardPage(reply.code(400), user, lostPupilId, { ...input, errors });
+        }
+      },
+    },
+  ];
+}

@@ -1,0 +1,813 @@
+// Search for Lost Pupil, and what an LA does with the record it finds (LA notes §4.1-4.2, schools
+// handbook §9). For the two Lost Pupil roles only: "School users cannot search this database".
+//
+// - Search: any of UPN (or former UPN), surname, forename, town, date of birth (day, month and year each
+//   optional) and gender; "Surname begins" ticked matches the start of the surname (or former surname),
+//   unticked a soundalike search (phonetics.ts). The database is national: a pupil lost in one LA turns
+//   up in another. At most SHOWN records are shown: one more is asked for, and if it comes the user is
+//   asked to add details rather than page through (the query stays an index lookup however large the
+//   database). Records still in the database are found: lost ones, and found ones with who found them
+//   and when (another LA may have the pupil already). Removed records are never shown.
+// - A record: the handbook's "additional pupil details" (LEA number, school number and name, date
+//   uploaded, former UPN, former surname, middle names) and why it is in the database.
+// - Download Lost Pupil File: only once the user confirms "reasonable steps" were taken to ensure the
+//   pupil is on roll at a school in their LEA. The confirmation earns a download ticket (an HMAC of who
+//   and which record, valid for minutes, download-tickets.ts); the download itself needs the ticket, so
+//   a file cannot be fetched without the attestation. The content is decrypted and checked against its
+//   SHA-256 as it streams; the download is recorded on the file and audited ('lost-pupil-downloaded')
+//   in one transaction. "Was the file downloaded correctly?" Yes marks the record found by the user's
+//   LA ('lost-pupil-found'); No changes nothing. The file stays in the database for the next LA (the
+//   handbook leaves its removal to the LA that uploaded it, see review-*.ts).
+// - Forward to school (the transfer role only): the handbook's "download, rename, upload" in one step
+//   (forward-service.ts), to a school of the user's own LA, with the same attestation. The new file
+//   keeps the original school as its sender; the lost pupil file becomes collected (forwarded) and the
+//   record found.
+//
+// Every action re-checks the capability (Forbidden), and that the record exists and is not removed
+// (NotFound). Nothing here logs or audits pupil details: records are named by id and file name only.
+import type { Readable } from 'node:stream';
+import { z } from 'zod';
+import { getUser } from '../accounts/repository.ts';
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { type Capability, can, scopeOf } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor, LostPupilRow, TransferRow } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import {
+  type OrganisationNames,
+  organisationNames,
+  updateTransferIfStatus,
+} from '../transfers/download-repository.ts';
+import { isTransferId } from '../transfers/download-service.ts';
+import type { DownloadTickets } from '../transfers/download-tickets.ts';
+import {
+  type ForwardPlan,
+  type ForwardResult,
+  ForwardService,
+  SCHOOL_FIELD,
+} from '../transfers/forward-service.ts';
+import { getTransfer } from '../transfers/repository.ts';
+import { markLostPupilFound } from './found-repository.ts';
+import { nameLetters } from './phonetics.ts';
+import { getLostPupil, type LostPupilQuery, searchLostPupils } from './repository.ts';
+
+export interface LostPupilDeps {
+  db: Db;
+  files: Pick<EncryptedFileStore, 'get' | 'put' | 'remove'>;
+  clock: Clock;
+  logger: Logger;
+  /** Issues and checks the tickets that let an attested download start (download-tickets.ts). */
+  tickets: DownloadTickets;
+}
+
+/** The most records a search shows. */
+export const SHOWN = 100;
+
+/** The records a search finds: still in the database. */
+const SEARCHED: readonly LostPupilRow['status'][] = ['lost', 'found'];
+
+/** What tickets of this feature are for (a transfer's ticket names its category: they never mix). */
+const TICKET_KIND = 'lost-pupils';
+
+const WHAT = 'The lost pupil record';
+
+// ---------------------------------------------------------------------------------------------------
+// The search form
+
+export const SORTS = ['surname', 'forename', 'dob', 'town', 'uploaded'] as const;
+export type LostPupilSort = (typeof SORTS)[number];
+export type SortOrder = 'ascending' | 'descending';
+
+/** The handbook's Sort Order list. */
+export const SORT_LABELS: Record<LostPupilSort, string> = {
+  surname: 'Surname',
+  forename: 'Forename',
+  dob: 'Date of Birth',
+  town: 'Town',
+  uploaded: 'Date Uploaded',
+};
+
+/** The newest uploads first; everything else A to Z, oldest first. */
+export const DEFAULT_ORDER: Record<LostPupilSort, SortOrder> = {
+  surname: 'ascending',
+  forename: 'ascending',
+  dob: 'ascending',
+  town: 'ascending',
+  uploaded: 'descending',
+};
+
+/** The search form as typed: every field text. */
+export interface SearchForm {
+  upn: string;
+  surname: string;
+  surnameBegins: boolean;
+  forename: string;
+  town: string;
+  dobDay: string;
+  dobMonth: string;
+  dobYear: string;
+  gender: string;
+  sort: string;
+  order: string;
+}
+
+/**
+ * Each field's name in the query string, which is also its id on the page: errors name these, so the
+ * error summary links to the field. (The date parts are a GOV.UK date input's `dob-day`...)
+ */
+export const SEARCH_PARAMS: Record<keyof SearchForm, string> = {
+  upn: 'upn',
+  surname: 'surname',
+  surnameBegins: 'surname-begins',
+  forename: 'forename',
+  town: 'town',
+  dobDay: 'dob-day',
+  dobMonth: 'dob-month',
+  dobYear: 'dob-year',
+  gender: 'gender',
+  sort: 'sort',
+  order: 'order',
+};
+
+/** The fields that say what to look for (sort order and "Surname begins" only say how). */
+const SEARCH_FIELDS = [
+  'upn',
+  'surname',
+  'forename',
+  'town',
+  'dobDay',
+  'dobMonth',
+  'dobYear',
+  'gender',
+] as const;
+
+export const EMPTY_SEARCH: SearchForm = {
+  upn: '',
+  surname: '',
+  surnameBegins: false,
+  forename: '',
+  town: '',
+  dobDay: '',
+  dobMonth: '',
+  dobYear: '',
+  gender: '',
+  sort: 'surname',
+  order: '',
+};
+
+/** A search, checked: what the repository is asked for, and how the results are sorted. */
+export interface SearchCriteria {
+  upn: string;
+  surname: string;
+  surnameBegins: boolean;
+  forename: string;
+  town: string;
+  birthDay: number | null;
+  birthMonth: number | null;
+  birthYear: number | null;
+  gender: 'M' | 'F' | null;
+  sort: LostPupilSort;
+  order: SortOrder;
+}
+
+const NAME_MAX = 100;
+
+function nameField(label: string, form: string, value: string, ctx: z.RefinementCtx): string {
+  if (value === '') return '';
+  if (value.length > NAME_MAX) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [form],
+      message: `${label} must be ${NAME_MAX} characters or fewer`,
+    });
+  } else if (nameLetters(value) === '') {
+    ctx.addIssue({ code: 'custom', path: [form], message: `Enter the ${label.toLowerCase()} in letters` });
+  }
+  return value;
+}
+
+/** The parts of the date of birth, each optional, and what each must be. */
+const DATE_PARTS: {
+  key: 'dobDay' | 'dobMonth' | 'dobYear';
+  pattern: RegExp;
+  min: number;
+  max: number;
+  message: string;
+}[] = [
+  {
+    key: 'dobDay',
+    pattern: /^\d{1,2}$/,
+    min: 1,
+    max: 31,
+    message: 'The day of the date of birth must be a number from 1 to 31, or left empty',
+  },
+  {
+    key: 'dobMonth',
+    pattern: /^\d{1,2}$/,
+    min: 1,
+    max: 12,
+    message: 'The month of the date of birth must be a number from 1 to 12, or left empty',
+  },
+  {
+    key: 'dobYear',
+    pattern: /^\d{4}$/,
+    min: 1900,
+    max: 2999,
+    message: 'The year of the date of birth must have 4 digits, like 2015, or be left empty',
+  },
+];
+
+function datePart(value: string, part: (typeof DATE_PARTS)[number], ctx: z.RefinementCtx): number | null {
+  if (value === '') return null;
+  const n = Number(value);
+  if (!part.pattern.test(value) || n < part.min || n > part.max) {
+    ctx.addIssue({ code: 'custom', path: [SEARCH_PARAMS[part.key]], message: part.message });
+    return null;
+  }
+  return n;
+}
+
+function daysIn(month: number, year: number | null): number {
+  // Without a year, 29 February is a real date (of some year).
+  return new Date(Date.UTC(year ?? 2000, month, 0)).getUTCDate();
+}
+
+const formSchema = z
+  .object({
+    upn: z.string(),
+    surname: z.string(),
+    surnameBegins: z.boolean(),
+    forename: z.string(),
+    town: z.string(),
+    dobDay: z.string(),
+    dobMonth: z.string(),
+    dobYear: z.string(),
+    gender: z.string(),
+    sort: z.string(),
+    order: z.string(),
+  })
+  .transform((raw, ctx): SearchCriteria => {
+    const form: SearchForm = { ...raw };
+    for (const key of SEARCH_FIELDS) form[key] = raw[key].trim();
+    if (SEARCH_FIELDS.every((field) => form[field] === '')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [SEARCH_PARAMS.upn],
+        message:
+          'Enter at least one of the UPN, surname, forename, town, date of birth or gender of the pupil you are looking for',
+      });
+    }
+    const upn = form.upn.replace(/\s+/g, '').toUpperCase();
+    if (upn !== '' && !/^[A-Z0-9]{13}$/.test(upn)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [SEARCH_PARAMS.upn],
+        message: `A UPN is 13 letters and digits, like A823456789012 (you entered ${upn.length} characters): check it, or leave the UPN empty`,
+      });
+    }
+    const [birthDay, birthMonth, birthYear] = DATE_PARTS.map((part) =>
+      datePart(form[part.key], part, ctx),
+    ) as [number | null, number | null, number | null];
+    if (birthDay !== null && birthMonth !== null && birthDay > daysIn(birthMonth, birthYear)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [SEARCH_PARAMS.dobDay],
+        message: `The date of birth must be a real date: ${birthMonth === 2 ? 'February' : 'that month'} has no day ${birthDay}`,
+      });
+    }
+    const gender = form.gender.toUpperCase();
+    if (gender !== '' && gender !== 'M' && gender !== 'F') {
+      ctx.addIssue({
+        code: 'custom',
+        path: [SEARCH_PARAMS.gender],
+        message: 'Select Female or Male as the gender, or Any',
+      });
+    }
+    const sort = SORTS.find((s) => s === form.sort) ?? 'surname';
+    return {
+      upn,
+      surname: nameField('Surname', SEARCH_PARAMS.surname, form.surname, ctx),
+      surnameBegins: form.surnameBegins,
+      forename: nameField('Forename', SEARCH_PARAMS.forename, form.forename, ctx),
+      town: nameField('Town', SEARCH_PARAMS.town, form.town, ctx),
+      birthDay,
+      birthMonth,
+      birthYear,
+      gender: gender === 'M' || gender === 'F' ? gender : null,
+      sort,
+      order: form.order === 'ascending' || form.order === 'descending' ? form.order : DEFAULT_ORDER[sort],
+    };
+  });
+
+/** Checks a search form: the criteria, or Invalid with a message per field saying what to do. */
+export function readCriteria(form: SearchForm): SearchCriteria {
+  const parsed = formSchema.safeParse(form);
+  if (parsed.success) return parsed.data;
+  throw new Invalid(
+    parsed.error.issues.map((issue) => ({
+      field: String(issue.path[0] ?? SEARCH_PARAMS.upn),
+      message: issue.message,
+    })),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// What the pages show
+
+export interface Organisation {
+  /** An LA number, or a school's 7-digit number (null when the LA itself uploaded the file). */
+  number: string | null;
+  name: string;
+}
+
+export interface Finder {
+  at: string;
+  la: Organisation;
+  /** The user's name and username; null once they have left. */
+  by: string | null;
+}
+
+/** One record in a list of results. */
+export interface LostPupilSummary {
+  id: string;
+  surname: string | null;
+  forename: string | null;
+  middleNames: string | null;
+  upn: string | null;
+  /** YYYY-MM-DD. */
+  dateOfBirth: string | null;
+  gender: 'Female' | 'Male' | null;
+  town: string | null;
+  la: Organisation;
+  school: Organisation;
+  uploadedAt: string;
+  status: 'lost' | 'found';
+  found: Finder | null;
+}
+
+export type FileState =
+  /** In the database, to download (and, for the transfer role, to forward). */
+  | 'available'
+  /** Forwarded to a school; its content is kept for the 7 days after, then deleted. */
+  | 'forwarded'
+  /** Forwarded, and the content deleted since. */
+  | 'forwarded-purged'
+  /** The school that uploaded it removed it (View / Remove Files). */
+  | 'removed-by-sender';
+
+/** A record with the handbook's additional details, its file, and what the user may do now. */
+export interface LostPupilRecord extends LostPupilSummary {
+  formerUpn: string | null;
+  formerSurname: string | null;
+  reason: LostPupilRow['reason'];
+  /** "Destination unknown (XXXXXXXX)" or "Left the maintained sector (MMMMMMMM)". */
+  reasonText: string;
+  filename: string;
+  file: {
+    state: FileState;
+    /** When it was forwarded (collected), or removed by its sender. */
+    changedAt: string | null;
+    /** Why it cannot be downloaded, in words; null when it can. */
+    unavailable: string | null;
+  };
+  canDownload: boolean;
+  /** The actor's role forwards files, and this one can be forwarded now. */
+  canForward: boolean;
+  /** The actor's role forwards files (whether or not this one can be). */
+  forwards: boolean;
+}
+
+export interface SearchOutcome {
+  criteria: SearchCriteria;
+  results: LostPupilSummary[];
+  /** More records match than are shown. */
+  more: boolean;
+  /** What to do about it: the details to add. */
+  narrow: string | null;
+}
+
+export interface LostPupilDownload {
+  filename: string;
+  size: number;
+  stream: Readable;
+  id: string;
+}
+
+/** The attestation: the handbook's words, as the error says them. */
+export const ATTEST_FIELD = 'attest';
+const ATTEST_MESSAGE =
+  'Confirm that you have taken reasonable steps to ensure that the pupil is on roll at a school in your LEA';
+
+// ---------------------------------------------------------------------------------------------------
+
+const collator = new Intl.Collator('en-GB', { sensitivity: 'base' });
+
+function compareText(a: string | null, b: string | null): number {
+  return collator.compare(a ?? '', b ?? '');
+}
+
+function keyOf(row: LostPupilRow, sort: LostPupilSort): string | null {
+  switch (sort) {
+    case 'surname':
+      return row.surname;
+    case 'forename':
+      return row.forename;
+    case 'dob':
+      return row.date_of_birth;
+    case 'town':
+      return row.town;
+    case 'uploaded':
+      return row.uploaded_at;
+  }
+}
+
+/** Sorted by the chosen field (records without it last), then surname, forename, date of birth, id. */
+export function sortRecords(rows: LostPupilRow[], sort: LostPupilSort, order: SortOrder): LostPupilRow[] {
+  const direction = order === 'ascending' ? 1 : -1;
+  const byField = (a: LostPupilRow, b: LostPupilRow) => {
+    const [x, y] = [keyOf(a, sort), keyOf(b, sort)];
+    if (!x || !y) return x ? -1 : y ? 1 : 0;
+    return (
+      direction * (sort === 'dob' || sort === 'uploaded' ? (x < y ? -1 : x > y ? 1 : 0) : compareText(x, y))
+    );
+  };
+  return [...rows].sort(
+    (a, b) =>
+      byField(a, b) ||
+      compareText(a.surname, b.surname) ||
+      compareText(a.forename, b.forename) ||
+      (a.date_of_birth ?? '').localeCompare(b.date_of_birth ?? '') ||
+      (a.id < b.id ? -1 : 1),
+  );
+}
+
+function joinOr(items: string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+}
+
+/** What a search that matched too many could add. */
+function narrowing(criteria: SearchCriteria): string {
+  const parts = [criteria.birthDay, criteria.birthMonth, criteria.birthYear].filter((p) => p !== null);
+  const missing = [
+    parts.length === 0 ? 'the date of birth' : parts.length < 3 ? 'the whole date of birth' : null,
+    criteria.forename === '' ? 'the forename' : null,
+    criteria.town === '' ? 'the town' : null,
+    criteria.gender === null ? 'the gender' : null,
+  ].filter((item): item is string => item !== null);
+  const add =
+    missing.length > 0 ? `Add ${joinOr(missing.slice(0, 3))}` : 'Search by UPN, or tick Surname begins';
+  return `More than ${SHOWN} records match this search, so only ${SHOWN} of them are shown and the pupil you are looking for may not be among them. ${add} to narrow the search.`;
+}
+
+function reasonText(reason: LostPupilRow['reason']): string {
+  return reason === 'left-maintained-sector'
+    ? 'Left the maintained sector (MMMMMMMM)'
+    : 'Destination unknown (XXXXXXXX)';
+}
+
+function laOrganisation(number: string, names: OrganisationNames): Organisation {
+  const name = names.las.get(number);
+  return { number, name: name ? `${name} (${number})` : `LA ${number}` };
+}
+
+function schoolOrganisation(row: LostPupilRow, names: OrganisationNames): Organisation {
+  if (!row.source_school) return { number: null, name: `Uploaded by LA ${row.source_la} itself` };
+  return { number: row.source_school, name: names.schools.get(row.source_school) ?? 'Not in the directory' };
+}
+
+/** The organisations a record names, in the shape organisationNames() reads. */
+function namesOf(row: LostPupilRow) {
+  return {
+    source_la: row.source_la,
+    source_school: row.source_school,
+    dest_la: row.found_by_la,
+    dest_school: null,
+  };
+}
+
+function summaryOf(row: LostPupilRow, names: OrganisationNames): LostPupilSummary {
+  return {
+    id: row.id,
+    surname: row.surname,
+    forename: row.forename,
+    middleNames: row.middle_names,
+    upn: row.upn,
+    dateOfBirth: row.date_of_birth,
+    gender: row.gender === 'F' ? 'Female' : row.gender === 'M' ? 'Male' : null,
+    town: row.town,
+    la: laOrganisation(row.source_la, names),
+    school: schoolOrganisation(row, names),
+    uploadedAt: row.uploaded_at,
+    status: row.status === 'found' ? 'found' : 'lost',
+    found:
+      row.status === 'found' && row.found_at && row.found_by_la
+        ? { at: row.found_at, la: laOrganisation(row.found_by_la, names), by: null }
+        : null,
+  };
+}
+
+function fileStateOf(transfer: TransferRow): LostPupilRecord['file'] {
+  if (transfer.status === 'removed') {
+    return {
+      state: 'removed-by-sender',
+      changedAt: transfer.removed_at,
+      unavailable:
+        'The school that uploaded this file has removed it, so it can no longer be downloaded or forwarded',
+    };
+  }
+  if (transfer.status === 'collected') {
+    const held = Boolean(transfer.storage_key && transfer.wrapped_key);
+    return {
+      state: held ? 'forwarded' : 'forwarded-purged',
+      changedAt: transfer.collected_at,
+      unavailable: held
+        ? null
+        : 'This file was forwarded to a school and is no longer held here: ask the LA that found the pupil',
+    };
+  }
+  return {
+    state: 'available',
+    changedAt: null,
+    unavailable: transfer.storage_key ? null : 'The content of this file is no longer held',
+  };
+}
+
+export class LostPupilService {
+  private readonly forwarding: ForwardService;
+
+  constructor(private readonly deps: LostPupilDeps) {
+    this.forwarding = new ForwardService(deps);
+  }
+
+  /** Search for Lost Pupil: the records matching every detail given, at most SHOWN, sorted. */
+  async search(actor: Actor, form: SearchForm): Promise<SearchOutcome> {
+    this.laOf(actor, 'lost-pupils.search');
+    const criteria = readCriteria(form);
+    const query: LostPupilQuery = {
+      upn: criteria.upn || undefined,
+      surname: criteria.surname || undefined,
+      surnameBegins: criteria.surnameBegins,
+      forename: criteria.forename || undefined,
+      town: criteria.town || undefined,
+      birthDay: criteria.birthDay ?? undefined,
+      birthMonth: criteria.birthMonth ?? undefined,
+      birthYear: criteria.birthYear ?? undefined,
+      gender: criteria.gender ?? undefined,
+      statuses: SEARCHED,
+    };
+    const rows = await searchLostPupils(this.deps.db, query, SHOWN + 1);
+    const more = rows.length > SHOWN;
+    // Which SHOWN of the matches is arbitrary when there are more: the message says so.
+    const shown = sortRecords(rows.slice(0, SHOWN), criteria.sort, criteria.order);
+    const names = await organisationNames(this.deps.db, shown.map(namesOf));
+    return {
+      criteria,
+      results: shown.map((row) => summaryOf(row, names)),
+      more,
+      narrow: more ? narrowing(criteria) : null,
+    };
+  }
+
+  /** One record with the handbook's additional details, its file's state, and who found it. */
+  async record(actor: Actor, id: string): Promise<LostPupilRecord> {
+    this.laOf(actor, 'lost-pupils.search');
+    const { row, transfer } = await this.load(this.deps.db, id);
+    return this.describe(actor, row, transfer);
+  }
+
+  /**
+   * "Download Lost Pupil File", confirmed: checks the attestation and that the file can be downloaded,
+   * and returns the ticket the download needs. Records nothing: the download does.
+   */
+  async attestDownload(actor: Actor, id: string, attested: boolean): Promise<{ ticket: string }> {
+    this.laOf(actor, 'lost-pupils.search');
+    const { transfer } = await this.load(this.deps.db, id);
+    const unavailable = fileStateOf(transfer).unavailable;
+    if (unavailable) throw Invalid.field(ATTEST_FIELD, unavailable);
+    if (!attested) throw Invalid.field(ATTEST_FIELD, ATTEST_MESSAGE);
+    return { ticket: this.deps.tickets.issue(actor.userId, TICKET_KIND, [id], this.deps.clock.now()) };
+  }
+
+  /** Whether a ticket lets this user download this record's file now. */
+  ticketIsValid(actor: Actor, id: string, ticket: string): boolean {
+    return this.deps.tickets.isValid(ticket, actor.userId, TICKET_KIND, [id], this.deps.clock.now());
+  }
+
+  /**
+   * The file, decrypted; its SHA-256 is checked as it streams (the stream fails on a mismatch, and the
+   * web edge then breaks the response off). The download is recorded and audited first.
+   */
+  async download(actor: Actor, id: string, ticket: string): Promise<LostPupilDownload> {
+    const la = this.laOf(actor, 'lost-pupils.search');
+    const { row, transfer } = await this.load(this.deps.db, id);
+    if (!this.ticketIsValid(actor, id, ticket)) {
+      throw new Forbidden('Confirm that the pupil is on roll at a school in your LEA to download the file');
+    }
+    const unavailable = fileStateOf(transfer).unavailable;
+    if (unavailable || !transfer.storage_key || !transfer.wrapped_key) {
+      throw Invalid.field(ATTEST_FIELD, unavailable ?? 'The content of this file is no longer held');
+    }
+    // Opened before anything is recorded, so a store that cannot be read records nothing.
+    const stream = await this.deps.files.get({
+      storageKey: transfer.storage_key,
+      wrappedKey: transfer.wrapped_key,
+      sha256: transfer.sha256,
+    });
+    // By id only: no pupil data in the logs.
+    stream.once('error', (error: Error) =>
+      this.deps.logger.error({ lostPupilId: row.id, error: error.name }, 'lost pupil file broken off'),
+    );
+    const at = this.deps.clock.now();
+    try {
+      await this.deps.db.transaction().execute(async (tx) => {
+        const recorded = await updateTransferIfStatus(tx, transfer.id, [transfer.status], {
+          first_downloaded_at: transfer.first_downloaded_at ?? at.toISOString(),
+          last_downloaded_at: at.toISOString(),
+          downloaded_by: actor.userId,
+        });
+        if (!recorded)
+          throw Invalid.field(ATTEST_FIELD, `${transfer.filename} has just changed: look at it again`);
+        await this.audit(tx, actor, la, 'lost-pupil-downloaded', row, transfer, { attested: true });
+      });
+    } catch (error) {
+      stream.destroy();
+      throw error;
+    }
+    return { filename: transfer.filename, size: transfer.size, stream, id: row.id };
+  }
+
+  /** "Was the file downloaded correctly?" Yes: the record is found by the user's LA. */
+  async confirmFound(actor: Actor, id: string): Promise<LostPupilRecord> {
+    const la = this.laOf(actor, 'lost-pupils.search');
+    const { row, transfer } = await this.load(this.deps.db, id);
+    if (transfer.downloaded_by !== actor.userId || !transfer.last_downloaded_at) {
+      throw Invalid.field(
+        'answer',
+        'You have not downloaded this file yet: choose Download Lost Pupil File before saying it was downloaded correctly',
+      );
+    }
+    const found = await this.deps.db.transaction().execute(async (tx) => {
+      const at = this.deps.clock.now();
+      if (
+        !(await markLostPupilFound(tx, row.id, { at: at.toISOString(), laNumber: la, userId: actor.userId }))
+      ) {
+        throw new NotFound(WHAT);
+      }
+      await this.audit(tx, actor, la, 'lost-pupil-found', row, transfer, { how: 'downloaded' });
+      return (await getLostPupil(tx, row.id)) as LostPupilRow;
+    });
+    return this.describe(actor, found, transfer);
+  }
+
+  /**
+   * Forward to school, step one: the attestation, the file, and the school (a school of the user's LA,
+   * using s2s); the new file's name and destination to confirm. Every problem at once, per field.
+   */
+  async forwardPlan(
+    actor: Actor,
+    id: string,
+    input: { school: string; attested: boolean },
+  ): Promise<{ record: LostPupilRecord; plan: ForwardPlan }> {
+    const la = this.laOf(actor, 'lost-pupils.forward');
+    const { row, transfer } = await this.load(this.deps.db, id);
+    const errors: FieldError[] = [];
+    let plan: ForwardPlan | undefined;
+    try {
+      const state = fileStateOf(transfer);
+      if (state.state !== 'available') {
+        throw Invalid.field(
+          SCHOOL_FIELD,
+          state.state === 'removed-by-sender'
+            ? (state.unavailable as string)
+            : 'This file has already been forwarded to a school, so it cannot be forwarded again',
+        );
+      }
+      plan = await this.forwarding.plan(transfer, input.school, { onlyLa: la });
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      errors.push(...error.errors);
+    }
+    if (!input.attested) errors.push({ field: ATTEST_FIELD, message: ATTEST_MESSAGE });
+    if (errors.length > 0 || !plan) throw new Invalid(errors);
+    return { record: await this.describe(actor, row, transfer), plan };
+  }
+
+  /**
+   * Forward to school, step two: the new file waits for the school (which is emailed), the lost pupil
+   * file becomes collected, and the record found by the user's LA.
+   */
+  async forward(
+    actor: Actor,
+    id: string,
+    input: { school: string; attested: boolean },
+  ): Promise<{ record: LostPupilRecord; result: ForwardResult }> {
+    const la = this.laOf(actor, 'lost-pupils.forward');
+    await this.forwardPlan(actor, id, input);
+    const { row, transfer } = await this.load(this.deps.db, id);
+    const result = await this.forwarding.forward({
+      actor,
+      original: transfer,
+      school: input.school,
+      // The lost pupil file has been passed on: collected, its content deleted 7 days later (jobs.ts);
+      // the school's new file has its own copy. The record stays in the database, found.
+      originalBecomes: 'collected',
+      onlyLa: la,
+    });
+    // forward() commits on its own; the record follows in a second transaction. Should that fail, the
+    // file is forwarded and the record still says lost: forwarding it again is refused (the file is
+    // collected), and downloading it and answering Yes marks it found.
+    const found = await this.deps.db.transaction().execute(async (tx) => {
+      const at = this.deps.clock.now();
+      const marked = await markLostPupilFound(tx, row.id, {
+        at: at.toISOString(),
+        laNumber: la,
+        userId: actor.userId,
+      });
+      if (marked) {
+        await this.audit(tx, actor, la, 'lost-pupil-found', row, transfer, {
+          how: 'forwarded',
+          forwardedTo: result.forwarded.id,
+          newFilename: result.forwarded.filename,
+          destination: result.plan.destination.code,
+        });
+      } else {
+        this.deps.logger.warn({ lostPupilId: row.id }, 'a forwarded lost pupil record was removed meanwhile');
+      }
+      return (await getLostPupil(tx, row.id)) ?? row;
+    });
+    return { record: await this.describe(actor, found, result.original), result };
+  }
+
+  // -------------------------------------------------------------------------------------------------
+
+  /** The actor's LA, for an LA role with the capability; Forbidden for anyone else. */
+  private laOf(actor: Actor, capability: Capability): string {
+    if (!can(actor.role, capability) || scopeOf(actor.role) !== 'la' || !actor.laNumber) {
+      throw new Forbidden();
+    }
+    return actor.laNumber;
+  }
+
+  /** A record still in the database, with its file; NotFound for anything else. */
+  private async load(db: Executor, id: string): Promise<{ row: LostPupilRow; transfer: TransferRow }> {
+    const row = isTransferId(id) ? await getLostPupil(db, id) : undefined;
+    if (!row || row.status === 'removed') throw new NotFound(WHAT);
+    const transfer = await getTransfer(db, row.transfer_id);
+    if (transfer?.dest_kind !== 'lost-pupils') throw new NotFound(WHAT);
+    return { row, transfer };
+  }
+
+  private async describe(actor: Actor, row: LostPupilRow, transfer: TransferRow): Promise<LostPupilRecord> {
+    const names = await organisationNames(this.deps.db, [namesOf(row)]);
+    const summary = summaryOf(row, names);
+    if (summary.found && row.found_by) {
+      const user = await getUser(this.deps.db, row.found_by);
+      summary.found.by = user ? `${user.full_name} (${user.username})` : null;
+    }
+    const file = fileStateOf(transfer);
+    const forwards = can(actor.role, 'lost-pupils.forward');
+    return {
+      ...summary,
+      formerUpn: row.former_upn,
+      formerSurname: row.former_surname,
+      reason: row.reason,
+      reasonText: reasonText(row.reason),
+      filename: transfer.filename,
+      file,
+      canDownload: file.unavailable === null,
+      canForward: forwards && file.state === 'available' && file.unavailable === null,
+      forwards,
+    };
+  }
+
+  private audit(
+    db: Executor,
+    actor: Actor,
+    la: string,
+    action: 'lost-pupil-downloaded' | 'lost-pupil-found',
+    row: LostPupilRow,
+    transfer: TransferRow,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
+    // Never the pupil's details: the record's id, its file's name and where it came from.
+    return recordAudit(db, {
+      at: this.deps.clock.now(),
+      actorUserId: actor.userId,
+      actorUsername: actor.username,
+      organisation: la,
+      action,
+      subjectType: 'lost-pupil',
+      subjectId: row.id,
+      detail: {
+        filename: transfer.filename,
+        reason: row.reason,
+        sourceLa: row.source_la,
+        sourceSchool: row.source_school,
+        ...extra,
+      },
+    });
+  }
+}

@@ -1,0 +1,270 @@
+// The Lost Pupils Database in a real browser (issue 6, "Browser journey"): a school uploads a CTF for a
+// pupil whose destination is unknown (XXXXXXXX); the LA's Lost Pupil user finds it by a misspelled
+// surname and the date of birth, confirms the pupil is on roll at one of its schools, downloads the very
+// bytes uploaded and says so; the Lost Pupil Transfer user forwards it to a school of the LA, which then
+// finds it under Download CTF Files. Every page is checked with axe.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { makeUpn } from '../../src/ctf/upn.ts';
+import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
+import { createDatabase } from '../../src/platform/db/database.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { CTF25, ctfXml, type FixturePupil } from '../fixtures/ctf/generate.ts';
+import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
+import { Journey, launchBrowser, menuItems, type RunningService, signIn, startService } from './browser.ts';
+
+const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
+const RECEIVER = '9164001'; // Severn Vale Academy (LA 916, uses s2s): the pupil turns up here
+const FILENAME = `${SENDER}_CTF_XXXXXXXX_061.XML`;
+const FORWARDED = `${SENDER}_CTF_${RECEIVER}_061.XML`;
+
+const PUPIL: FixturePupil = {
+  upn: makeUpn('916', '5402', '19', '061'),
+  surname: 'Thompson',
+  forename: 'Keira',
+  middleNames: 'May',
+  dob: '2014-07-09',
+  sex: 'F',
+  town: 'Cirencester',
+  postcode: 'GL7 1AB',
+};
+
+/** The CTF demo-school-a's MIS writes for a pupil whose destination is unknown: one pupil. */
+function lostPupilCtf(): Buffer {
+  const source = { lea: '916', estab: '5402', name: 'Cotswold Edge Primary School', academicYear: '2026' };
+  const destination = { lea: 'XXX', estab: 'XXXX' };
+  return Buffer.from(ctfXml({ ...CTF25, dateTime: '2026-11-20T10:30:00', source, destination }, [PUPIL]));
+}
+
+const menuLink = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true });
+
+/** The cells of the first table's rows, as their text. */
+const rowsOf = (page: Page): Promise<string[][]> =>
+  page
+    .getByRole('table')
+    .first()
+    .locator('tbody tr')
+    .evaluateAll((rows) =>
+      rows.map((row) =>
+        [...row.querySelectorAll('td')].map((cell) => cell.innerText.replace(/\s+/g, ' ').trim()),
+      ),
+    );
+
+/** The summary list's rows as "Key: value". */
+async function summary(page: Page): Promise<string[]> {
+  const rows = await page.locator('.govuk-summary-list__row').all();
+  return Promise.all(
+    rows.map(async (row) => {
+      const key = (await row.locator('dt').innerText()).trim();
+      const value = (await row.locator('dd').first().innerText()).replace(/\s+/g, ' ').trim();
+      return `${key}: ${value}`;
+    }),
+  );
+}
+
+/** Search for Lost Pupil, from the menu: fills the fields given and searches. */
+async function searchFor(
+  journey: Journey,
+  fields: { surname?: string; day?: string; month?: string; year?: string; begins?: boolean },
+): Promise<void> {
+  const { page } = journey;
+  await menuLink(page, 'Search for Lost Pupil').click();
+  await journey.check();
+  if (fields.surname) await page.getByLabel('Surname', { exact: true }).fill(fields.surname);
+  if (fields.begins) await page.getByLabel('Surname begins').check();
+  const dob = page.getByRole('group', { name: 'Date of Birth' });
+  if (fields.day) await dob.getByLabel('Day').fill(fields.day);
+  if (fields.month) await dob.getByLabel('Month').fill(fields.month);
+  if (fields.year) await dob.getByLabel('Year').fill(fields.year);
+  await page.getByLabel('Sort Order').selectOption({ label: 'Date of Birth' });
+  await page.getByRole('button', { name: 'Search' }).click();
+  await journey.check();
+}
+
+describe('lost pupils (browser)', () => {
+  let service: RunningService;
+  let browser: Browser;
+  let db: Db;
+  before(async () => {
+    service = await startService();
+    browser = await launchBrowser();
+    db = createDatabase(service.databaseUrl);
+  });
+  /** A browser of the user's own, signed in. */
+  const as = async (username: string, password = DEMO_PASSWORD) => {
+    const journey = await Journey.open(browser, service.baseUrl);
+    await signIn(journey, username, password);
+    return journey;
+  };
+  after(async () => {
+    await db?.destroy();
+    await browser?.close();
+    await service?.stop();
+  });
+
+  test('uploaded to XXXXXXXX, found by a misspelled surname and DOB, downloaded, forwarded to a school', async () => {
+    const content = lostPupilCtf();
+
+    // demo-school-a uploads the CTF of a pupil whose destination is unknown.
+    const sender = await as('demo-school-a');
+    const { page: sent } = sender;
+    await menuLink(sent, 'Upload').click();
+    await sender.check();
+    await sent.getByRole('link', { name: 'Upload CTF File' }).click();
+    await sender.check();
+    const choosing = sent.waitForEvent('filechooser');
+    await sent.getByRole('button', { name: 'Choose the files to upload' }).click();
+    await (await choosing).setFiles([{ name: FILENAME, mimeType: 'text/xml', buffer: content }]);
+    await sent.getByRole('button', { name: 'Upload', exact: true }).click();
+    await sender.check();
+    assert.equal(await sent.locator('#upload-summary').innerText(), 'The file was uploaded.');
+    // Schools cannot search the database.
+    assert.ok(!(await menuItems(sender)).includes('Search for Lost Pupil'));
+    sender.assertEveryPageChecked();
+    await sender.close();
+
+    // demo-la-lost (LA 916) looks for the pupil who arrived without a CTF: "Tomson", born 9 July 2014.
+    const lost = await as('demo-la-lost');
+    const { page } = lost;
+    // Surname begins, ticked, is an exact start: "Tomson" does not begin "Thompson".
+    await searchFor(lost, { surname: 'Tomson', day: '9', month: '7', year: '2014', begins: true });
+    assert.match(await page.locator('#results').innerText(), /0 records match/);
+    // Unticked, it sounds alike.
+    await searchFor(lost, { surname: 'Tomson', day: '9', month: '7', year: '2014' });
+    assert.match(await page.locator('#results').innerText(), /1 record matches/);
+    const [row] = await rowsOf(page);
+    assert.ok(row, 'one result');
+    assert.match(
+      row.join(' | '),
+      /^Thompson .*\| Keira \| 9 July 2014 \| Female \| Cirencester \| Cotswold Edge Primary School 9165402 \|/,
+    );
+    assert.match(row.at(-1) ?? '', /^Lost$/);
+    await page.getByRole('link', { name: /^Thompson ?, Keira, born 9 July 2014/ }).click();
+    await lost.check();
+    const details = await summary(page);
+    for (const expected of [
+      `UPN: ${PUPIL.upn}`,
+      'Middle Names: May',
+      'Former UPN: None',
+      'Former Surname: None',
+      'LEA Number: Gloucestershire (916)',
+      `School Number/Name: ${SENDER} Cotswold Edge Primary School`,
+      'Reason: Destination unknown (XXXXXXXX)',
+      `File: ${FILENAME}`,
+    ]) {
+      assert.ok(details.includes(expected), `${expected} in ${JSON.stringify(details)}`);
+    }
+    assert.equal(await page.getByRole('button', { name: 'Forward to a School' }).count(), 0);
+
+    // Download Lost Pupil File: not without the attestation.
+    await page.getByRole('button', { name: 'Download Lost Pupil File' }).click();
+    await lost.check();
+    await page.getByRole('button', { name: 'Download the file' }).click();
+    await lost.check();
+    assert.match(
+      await page.locator('.govuk-error-summary').innerText(),
+      /Confirm that you have taken reasonable steps to ensure that the pupil is on roll at a school in your LEA/,
+    );
+    await page.getByRole('link', { name: /Confirm that you have taken reasonable steps/ }).click();
+    assert.equal(
+      await page.evaluate(() => document.activeElement?.id),
+      'attest',
+      'the error summary leads to the checkbox',
+    );
+    await page
+      .getByLabel(
+        'I have taken reasonable steps to ensure that the pupil in this file is on roll at a school in my LEA',
+      )
+      .check();
+    const downloading = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download the file' }).click();
+    const download = await downloading;
+    await lost.check();
+    assert.equal(download.suggestedFilename(), FILENAME);
+    assert.ok((await readFile(await download.path())).equals(content), 'byte-identical to the upload');
+
+    // "Was the file downloaded correctly?" Yes: found by LA 916.
+    await page.getByRole('group', { name: 'Was the file downloaded correctly?' }).getByLabel('Yes').check();
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await lost.check();
+    assert.match(await page.locator('.govuk-notification-banner').innerText(), /marked as found by your LA/);
+    assert.match(
+      (await summary(page)).find((line) => line.startsWith('Status:')) ?? '',
+      /^Status: Found by Gloucestershire \(916\) \(.*\(demo-la-lost\)\) on /,
+    );
+    lost.assertEveryPageChecked();
+    await lost.close();
+
+    // demo-la-lost-transfer forwards it to Severn Vale Academy, where the pupil is on roll.
+    const transfer = await as('demo-la-lost-transfer');
+    const tp = transfer.page;
+    await searchFor(transfer, { surname: 'thomp', begins: true, year: '2014' });
+    const rows = await rowsOf(tp);
+    assert.equal(rows.length, 1);
+    assert.match(rows[0]?.at(-1) ?? '', /^Found Found by Gloucestershire \(916\)/);
+    await tp.getByRole('link', { name: /^Thompson ?, Keira/ }).click();
+    await transfer.check();
+    await tp.getByRole('button', { name: 'Forward to a School' }).click();
+    await transfer.check();
+    await tp.getByLabel('Which school should the file go to?').fill('8171234');
+    await tp
+      .getByLabel(
+        'I have taken reasonable steps to ensure that the pupil in this file is on roll at a school in my LEA',
+      )
+      .check();
+    await tp.getByRole('button', { name: 'Continue' }).click();
+    await transfer.check();
+    assert.match(
+      await tp.locator('.govuk-error-summary').innerText(),
+      /School 8171234 is not a school of LA 916: enter the number of one of your schools/,
+    );
+    await tp.getByLabel('Which school should the file go to?').fill(RECEIVER);
+    await tp.getByRole('button', { name: 'Continue' }).click();
+    await transfer.check();
+    const plan = await summary(tp);
+    assert.ok(plan.includes(`New name: ${FORWARDED}`), JSON.stringify(plan));
+    assert.ok(plan.includes(`Destination School: Severn Vale Academy (${RECEIVER})`), JSON.stringify(plan));
+    assert.ok(plan.includes(`Source School: Cotswold Edge Primary School (${SENDER})`), JSON.stringify(plan));
+    await tp.getByRole('button', { name: 'Forward the file' }).click();
+    await transfer.check();
+    assert.match(
+      await tp.locator('.govuk-notification-banner').innerText(),
+      new RegExp(`${FILENAME} has been forwarded to Severn Vale Academy as ${FORWARDED}`),
+    );
+    transfer.assertEveryPageChecked();
+    await transfer.close();
+
+    // A user of Severn Vale Academy finds the file under Download CTF Files, from Cotswold Edge.
+    const user = await makeUser(db, 'school', { laNumber: '916', establishmentNumber: RECEIVER });
+    const receiver = await as(user.username, TEST_PASSWORD);
+    const rp = receiver.page;
+    await menuLink(rp, 'Download').click();
+    await receiver.check();
+    await rp.getByRole('link', { name: 'Download CTF Files' }).click();
+    await receiver.check();
+    const listed = (await rowsOf(rp)).find((cells) => cells.includes(FORWARDED));
+    assert.ok(listed, `${FORWARDED} is waiting for the school`);
+    assert.match(listed.join(' '), /Cotswold Edge Primary School 9165402/);
+    receiver.assertEveryPageChecked();
+    await receiver.close();
+
+    // What was recorded: downloaded and found by LA 916, then forwarded.
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['action', 'actor_username', 'organisation'])
+      .where('action', 'in', ['lost-pupil-downloaded', 'lost-pupil-found'])
+      .orderBy('occurred_at')
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => [a.action, a.actor_username, a.organisation]),
+      [
+        ['lost-pupil-downloaded', 'demo-la-lost', '916'],
+        ['lost-pupil-found', 'demo-la-lost', '916'],
+        ['lost-pupil-found', 'demo-la-lost-transfer', '916'],
+      ],
+    );
+  });
+});

@@ -1,0 +1,305 @@
+// The Search for Lost Pupil pages through the app (routes.ts): who may open them, the search form and
+// its errors, the attested download and "Was the file downloaded correctly?", and forward to school.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { can, type Role } from '../../src/auth/permissions.ts';
+import type { UserRow } from '../../src/platform/db/schema.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+import { makeLostPupil, OTHER_ROLES, organisationFor, uniqueName } from './support.ts';
+
+const SEARCH = '/lost-pupils/search';
+
+/** The page's words, without its tags. */
+const words = (html: string) =>
+  html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+
+/** The error summary's links: "#field message". */
+function errorLinks(html: string): string[] {
+  const summary = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '';
+  return [...summary.matchAll(/<a href="(#[^"]+)">([^<]+)<\/a>/g)].map((m) => `${m[1]} ${m[2]}`);
+}
+
+describeEachEngine('Search for Lost Pupil pages', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  async function signedIn(
+    role: Role,
+    org: { laNumber?: string | null; establishmentNumber?: string | null } = {},
+  ) {
+    const user: UserRow = await makeUser(database().db, role, org);
+    const agent = new Agent(t.app);
+    const response = await agent.signIn(user.username);
+    assert.equal(response.statusCode, 302, 'signed in');
+    return { agent, user };
+  }
+
+  async function world() {
+    const db = database().db;
+    const la = await makeLa(db, { name: 'Findshire' });
+    const school = await makeSchool(db, la.number, { name: 'Arrival Primary School' });
+    const uploaderLa = await makeLa(db, { name: 'Leftshire' });
+    const uploader = await makeSchool(db, uploaderLa.number, { name: 'Departure Primary School' });
+    return { db, la, school, uploader };
+  }
+
+  const lostPupilRoutes = () => t.app.routeTable.filter((r) => r.url.startsWith(SEARCH));
+
+  test('only the Lost Pupil roles may open any page; only the transfer role forwards', async () => {
+    const w = await world();
+    const record = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number });
+    const routes = lostPupilRoutes();
+    assert.deepEqual(routes.map((r) => `${r.method} ${r.url}`).sort(), [
+      `GET ${SEARCH}`,
+      `GET ${SEARCH}/:lostPupilId`,
+      `GET ${SEARCH}/:lostPupilId/check`,
+      `GET ${SEARCH}/:lostPupilId/download`,
+      `GET ${SEARCH}/:lostPupilId/file`,
+      `GET ${SEARCH}/:lostPupilId/forward`,
+      `POST ${SEARCH}/:lostPupilId/check`,
+      `POST ${SEARCH}/:lostPupilId/download`,
+      `POST ${SEARCH}/:lostPupilId/forward`,
+    ]);
+    const problems: string[] = [];
+    for (const role of [...OTHER_ROLES, 'la_lost_pupil' as const]) {
+      const { agent } = await signedIn(role, organisationFor(role, w.school));
+      const home = await agent.get('/');
+      assert.equal(/Search for Lost Pupil/.test(home.body), role === 'la_lost_pupil', `${role}: menu item`);
+      for (const route of routes) {
+        if (role === 'la_lost_pupil' && route.access !== 'public' && can(role, route.access)) continue;
+        const url = route.url.replace(':lostPupilId', record.id);
+        const response =
+          route.method === 'GET'
+            ? await agent.get(`${url}?surname=Lostpupil&ticket=x`)
+            : await agent.post(url, {
+                attest: 'yes',
+                answer: 'yes',
+                school: w.school.number,
+                confirm: 'yes',
+              });
+        if (response.statusCode !== 403)
+          problems.push(`${role}: ${route.method} ${url} -> ${response.statusCode}`);
+      }
+    }
+    assert.deepEqual(problems, []);
+    const transfer = await w.db
+      .selectFrom('transfers')
+      .selectAll()
+      .where('id', '=', record.id)
+      .executeTakeFirst();
+    assert.deepEqual(
+      [transfer?.status, transfer?.last_downloaded_at],
+      ['available', null],
+      'nothing happened',
+    );
+  });
+
+  test('the search form: the handbook fields, errors linked to their fields, results linked to records', async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_lost_pupil', { laNumber: w.la.number });
+    const form = await agent.get(SEARCH);
+    assert.equal(form.statusCode, 200);
+    for (const field of [
+      'upn',
+      'surname',
+      'surname-begins',
+      'forename',
+      'town',
+      'dob-day',
+      'dob-month',
+      'dob-year',
+      'gender',
+      'sort',
+    ]) {
+      assert.match(form.body, new RegExp(`id="${field}"`), field);
+    }
+    assert.match(
+      words(form.body),
+      /Tick this box to search on an exact surname match that begins with your entered text\. If the box is not ticked, a soundalike search will be performed\./,
+    );
+    assert.match(form.body, /<option value="dob"[^>]*>Date of Birth<\/option>/);
+    assert.doesNotMatch(form.body, /id="results"/, 'no results before a search');
+
+    const empty = await agent.get(
+      `${SEARCH}?upn=&surname=&forename=&town=&dob-day=&dob-month=&dob-year=&gender=&sort=surname`,
+    );
+    assert.equal(empty.statusCode, 400);
+    assert.match(errorSummary(empty.body), /Enter at least one of the UPN, surname/);
+    assert.deepEqual(
+      errorLinks(empty.body).map((l) => l.split(' ')[0]),
+      ['#upn'],
+    );
+
+    const bad = await agent.get(`${SEARCH}?surname=Smith&dob-day=31&dob-month=13&dob-year=15`);
+    assert.equal(bad.statusCode, 400);
+    assert.deepEqual(
+      errorLinks(bad.body).map((l) => l.split(' ')[0]),
+      ['#dob-month', '#dob-year'],
+    );
+    assert.match(bad.body, /value="Smith"/, 'what was typed is kept');
+    assert.match(bad.body, /govuk-input--error" id="dob-month"/);
+
+    const surname = uniqueName('Route');
+    const made = await makeLostPupil(w.db, t.deps.files, {
+      from: w.uploader.number,
+      pupil: { surname, forename: 'Ffion', dateOfBirth: '2013-06-21', town: 'Stroud' },
+    });
+    const found = await agent.get(`${SEARCH}?surname=${surname}&surname-begins=yes&sort=dob`);
+    assert.equal(found.statusCode, 200);
+    const text = words(found.body);
+    assert.match(text, /1 record matches/);
+    assert.match(text, /21 June 2013/);
+    assert.match(text, /Departure Primary School/);
+    assert.match(
+      found.body,
+      /aria-sort="ascending"><a class="govuk-link s2s-sort-link" href="[^"]*sort=dob&amp;order=descending/,
+    );
+    assert.match(found.body, /<option value="dob" selected>/);
+    const link = new RegExp(`href="(${SEARCH}/${made.id}\\?[^"]+)"`)
+      .exec(found.body)?.[1]
+      ?.replace(/&amp;/g, '&');
+    assert.ok(link, 'the record is linked');
+    const record = await agent.get(link);
+    assert.equal(record.statusCode, 200);
+    const recordText = words(record.body);
+    for (const detail of [
+      'LEA Number',
+      'Leftshire',
+      'School Number/Name',
+      `${w.uploader.number} Departure Primary School`,
+      'Date Uploaded',
+      'Former UPN',
+      'Former Surname',
+      'Middle Names',
+      'Destination unknown (XXXXXXXX)',
+    ]) {
+      assert.ok(recordText.includes(detail), detail);
+    }
+    assert.match(
+      record.body,
+      new RegExp(`href="${SEARCH}\\?[^"]*surname=${surname}[^"]*#results">New Search`),
+    );
+    assert.match(record.body, /Download Lost Pupil File/);
+    assert.doesNotMatch(record.body, /Forward to a School/, 'the Lost Pupil role does not forward');
+
+    const missing = await agent.get(`${SEARCH}/3f1c0a0e-1111-4222-8333-944455556666`);
+    assert.equal(missing.statusCode, 404);
+  });
+
+  test('download: attest, the very bytes, "Was the file downloaded correctly?" Yes marks it found', async () => {
+    const w = await world();
+    const { agent, user } = await signedIn('la_lost_pupil', { laNumber: w.la.number });
+    const content = `<?xml version="1.0"?><CTfile><Pupil>${uniqueName()}</Pupil></CTfile>\n`;
+    const made = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number, content });
+    const base = `${SEARCH}/${made.id}`;
+
+    const page = await agent.get(`${base}/download`);
+    assert.equal(page.statusCode, 200);
+    assert.match(
+      words(page.body),
+      /I have taken reasonable steps to ensure that the pupil in this file is on roll at a school in my LEA/,
+    );
+    const unticked = await agent.post(`${base}/download`, {});
+    assert.equal(unticked.statusCode, 400);
+    assert.deepEqual(errorLinks(unticked.body), [
+      '#attest Confirm that you have taken reasonable steps to ensure that the pupil is on roll at a school in your LEA',
+    ]);
+    // A file link without a ticket goes back to the attestation.
+    const noTicket = await agent.get(`${base}/file`);
+    assert.deepEqual([noTicket.statusCode, noTicket.headers.location], [302, `${base}/download`]);
+
+    const ticked = await agent.post(`${base}/download`, { attest: 'yes' });
+    assert.equal(ticked.statusCode, 303);
+    const check = await agent.get(String(ticked.headers.location));
+    assert.equal(check.statusCode, 200);
+    assert.match(check.body, /Was the file downloaded correctly\?/);
+    const link = /id="download-link" href="([^"]+)"/.exec(check.body)?.[1]?.replace(/&amp;/g, '&');
+    assert.ok(
+      link &&
+        check.body.includes(`<meta http-equiv="refresh" content="0; url=${link.replace(/&/g, '&amp;')}">`),
+    );
+    const file = await agent.get(link);
+    assert.equal(file.statusCode, 200);
+    assert.equal(file.headers['content-type'], 'application/octet-stream');
+    assert.equal(
+      file.headers['content-disposition'],
+      `attachment; filename="${made.transfer.filename}"; filename*=UTF-8''${made.transfer.filename}`,
+    );
+    assert.equal(file.headers['cache-control'], 'no-store');
+    assert.ok(file.rawPayload.equals(Buffer.from(content)), 'byte-identical');
+
+    const noAnswer = await agent.post(`${base}/check`, {});
+    assert.equal(noAnswer.statusCode, 400);
+    assert.deepEqual(errorLinks(noAnswer.body), ['#answer Select yes if the file was downloaded correctly']);
+    const no = await agent.post(`${base}/check`, { answer: 'no' });
+    assert.deepEqual([no.statusCode, no.headers.location], [303, base]);
+    assert.equal(
+      (await w.db.selectFrom('lost_pupils').select('status').where('id', '=', made.id).executeTakeFirst())
+        ?.status,
+      'lost',
+    );
+    const yes = await agent.post(`${base}/check`, { answer: 'yes' });
+    assert.deepEqual([yes.statusCode, yes.headers.location], [303, base]);
+    const after = await agent.get(base);
+    assert.match(words(after.body), /marked as found by your LA/);
+    assert.match(
+      words(after.body),
+      new RegExp(`Found by Findshire \\(${w.la.number}\\) \\(Test Person \\(${user.username}\\)\\)`),
+    );
+  });
+
+  test('forward to school: check the new name, then the school finds it under Download CTF Files', async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_lost_pupil_transfer', { laNumber: w.la.number });
+    const made = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number });
+    const base = `${SEARCH}/${made.id}`;
+    const record = await agent.get(base);
+    assert.match(record.body, /Forward to a School/);
+
+    const form = await agent.get(`${base}/forward`);
+    assert.equal(form.statusCode, 200);
+    const nothing = await agent.post(`${base}/forward`, { school: '' });
+    assert.equal(nothing.statusCode, 400);
+    assert.deepEqual(
+      errorLinks(nothing.body).map((l) => l.split(' ')[0]),
+      ['#school', '#attest'],
+    );
+    const elsewhere = await agent.post(`${base}/forward`, { school: w.uploader.number, attest: 'yes' });
+    assert.equal(elsewhere.statusCode, 400);
+    assert.match(errorSummary(elsewhere.body), /school it came from|not a school of LA/);
+
+    const plan = await agent.post(`${base}/forward`, { school: w.school.number, attest: 'yes' });
+    assert.equal(plan.statusCode, 200);
+    const newName = made.transfer.filename.replace('XXXXXXXX', w.school.number);
+    assert.match(words(plan.body), new RegExp(`New name ${newName}`));
+    assert.match(words(plan.body), /Destination School Arrival Primary School/);
+    const done = await agent.post(`${base}/forward`, {
+      school: w.school.number,
+      attest: 'yes',
+      confirm: 'yes',
+    });
+    assert.deepEqual([done.statusCode, done.headers.location], [303, base]);
+    const after = await agent.get(base);
+    assert.match(words(after.body), new RegExp(`has been forwarded to Arrival Primary School as ${newName}`));
+    assert.doesNotMatch(after.body, />Forward to a School</);
+
+    const schoolUser = await signedIn('school', {
+      laNumber: w.la.number,
+      establishmentNumber: w.school.number,
+    });
+    const list = await schoolUser.agent.get('/download/ctf');
+    assert.match(words(list.body), new RegExp(newName));
+    assert.match(words(list.body), /Departure Primary School/);
+  });
+});

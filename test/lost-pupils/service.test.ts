@@ -1,0 +1,673 @@
+// Search for Lost Pupil and what an LA does with a record (service.ts), on both engines. The search is
+// national, and tests share a database: each test makes records with names, towns and dates no other
+// test uses, and judges a search by the records it made.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { Actor } from '../../src/auth/actor.ts';
+import type { Role } from '../../src/auth/permissions.ts';
+import {
+  EMPTY_SEARCH,
+  LostPupilService,
+  readCriteria,
+  type SearchForm,
+  type SearchOutcome,
+  SHOWN,
+} from '../../src/lost-pupils/service.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { DownloadTickets } from '../../src/transfers/download-tickets.ts';
+import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf, makeFileStores, readAll } from '../support/transfers.ts';
+import { makeLostPupil, OTHER_ROLES, organisationFor, uniqueName } from './support.ts';
+
+const search = (fields: Partial<SearchForm>): SearchForm => ({ ...EMPTY_SEARCH, ...fields });
+
+/** Makes `count` records, some at a time. */
+async function makeMany(count: number, make: (i: number) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < count; start += 20) {
+    const batch = Array.from({ length: Math.min(20, count - start) }, (_, k) => make(start + k));
+    await Promise.all(batch);
+  }
+}
+
+function invalidFields(fn: () => unknown): { field: string; message: string }[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof Invalid, String(error));
+    return error.errors;
+  }
+  assert.fail('expected Invalid');
+}
+
+describe('the search form', () => {
+  test('needs at least one detail of the pupil; sort order and Surname begins do not count', () => {
+    const errors = invalidFields(() => readCriteria(search({ surnameBegins: true, sort: 'town' })));
+    assert.deepEqual(
+      errors.map((e) => e.field),
+      ['upn'],
+    );
+    assert.match(
+      errors[0]?.message ?? '',
+      /Enter at least one of the UPN, surname, forename, town, date of birth or gender/,
+    );
+    assert.doesNotThrow(() => readCriteria(search({ gender: 'F' })));
+  });
+
+  test('each part of the date of birth is optional, and each is checked', () => {
+    assert.deepEqual(
+      (({ birthDay, birthMonth, birthYear }) => [birthDay, birthMonth, birthYear])(
+        readCriteria(search({ dobYear: '2015' })),
+      ),
+      [null, null, 2015],
+    );
+    assert.deepEqual(
+      (({ birthDay, birthMonth, birthYear }) => [birthDay, birthMonth, birthYear])(
+        readCriteria(search({ dobDay: ' 7 ', dobMonth: '03' })),
+      ),
+      [7, 3, null],
+    );
+    const cases: [Partial<SearchForm>, string, RegExp][] = [
+      [{ dobDay: '32' }, 'dob-day', /day of the date of birth must be a number from 1 to 31/],
+      [{ dobDay: '0' }, 'dob-day', /from 1 to 31/],
+      [{ dobDay: 'first' }, 'dob-day', /from 1 to 31/],
+      [{ dobMonth: '13' }, 'dob-month', /month of the date of birth must be a number from 1 to 12/],
+      [{ dobMonth: 'May' }, 'dob-month', /from 1 to 12/],
+      [{ dobYear: '15' }, 'dob-year', /year of the date of birth must have 4 digits, like 2015/],
+      [{ dobYear: '20155' }, 'dob-year', /4 digits/],
+      [{ dobDay: '30', dobMonth: '2' }, 'dob-day', /must be a real date: February has no day 30/],
+      [{ dobDay: '29', dobMonth: '2', dobYear: '2015' }, 'dob-day', /real date/],
+      [{ dobDay: '31', dobMonth: '4' }, 'dob-day', /real date/],
+    ];
+    for (const [fields, field, message] of cases) {
+      const errors = invalidFields(() => readCriteria(search(fields)));
+      assert.deepEqual(
+        errors.map((e) => e.field),
+        [field],
+        JSON.stringify(fields),
+      );
+      assert.match(errors[0]?.message ?? '', message, JSON.stringify(fields));
+    }
+    // 29 February is a real date in a leap year, or with no year given.
+    assert.doesNotThrow(() => readCriteria(search({ dobDay: '29', dobMonth: '2', dobYear: '2016' })));
+    assert.doesNotThrow(() => readCriteria(search({ dobDay: '29', dobMonth: '2' })));
+  });
+
+  test('a UPN is 13 letters and digits; names need letters; gender is F or M', () => {
+    assert.equal(readCriteria(search({ upn: ' a123 4567 89012 ' })).upn, 'A123456789012');
+    const upn = invalidFields(() => readCriteria(search({ upn: 'A12345678901' })));
+    assert.equal(upn[0]?.field, 'upn');
+    assert.match(
+      upn[0]?.message ?? '',
+      /13 letters and digits, like A823456789012 \(you entered 12 characters\)/,
+    );
+    assert.equal(invalidFields(() => readCriteria(search({ upn: 'A12345678901-' })))[0]?.field, 'upn');
+    const surname = invalidFields(() => readCriteria(search({ surname: '123' })));
+    assert.deepEqual(surname, [{ field: 'surname', message: 'Enter the surname in letters' }]);
+    assert.equal(invalidFields(() => readCriteria(search({ town: '!!' })))[0]?.field, 'town');
+    assert.match(
+      invalidFields(() => readCriteria(search({ forename: 'x'.repeat(101) })))[0]?.message ?? '',
+      /Forename must be 100 characters or fewer/,
+    );
+    assert.equal(readCriteria(search({ gender: 'f' })).gender, 'F');
+    assert.deepEqual(
+      invalidFields(() => readCriteria(search({ gender: 'X' }))),
+      [{ field: 'gender', message: 'Select Female or Male as the gender, or Any' }],
+    );
+  });
+
+  test('every problem is reported at once, each on its field', () => {
+    const errors = invalidFields(() =>
+      readCriteria(search({ upn: 'short', dobDay: '40', dobMonth: '0', dobYear: '1', gender: 'Q' })),
+    );
+    assert.deepEqual(errors.map((e) => e.field).sort(), [
+      'dob-day',
+      'dob-month',
+      'dob-year',
+      'gender',
+      'upn',
+    ]);
+  });
+
+  test('the sort order is one of the list, with its natural direction unless told', () => {
+    assert.deepEqual(
+      (({ sort, order }) => [sort, order])(readCriteria(search({ surname: 'Jones', sort: 'dob' }))),
+      ['dob', 'ascending'],
+    );
+    assert.deepEqual(
+      (({ sort, order }) => [sort, order])(readCriteria(search({ surname: 'Jones', sort: 'uploaded' }))),
+      ['uploaded', 'descending'],
+    );
+    assert.deepEqual(
+      (({ sort, order }) => [sort, order])(
+        readCriteria(search({ surname: 'Jones', sort: 'nonsense', order: 'descending' })),
+      ),
+      ['surname', 'descending'],
+    );
+  });
+});
+
+describeEachEngine('Search for Lost Pupil', (database) => {
+  const { files } = makeFileStores();
+  const clock = new ManualClock('2026-11-23T09:00:00.000Z');
+  const service = () =>
+    new LostPupilService({
+      db: database().db,
+      files,
+      clock,
+      logger: createLogger('silent'),
+      tickets: new DownloadTickets('a test secret'),
+    });
+  const db = () => database().db;
+
+  /** An LA with a school, and a user of `role` in it. */
+  async function laWith(role: Role) {
+    const la = await makeLa(db());
+    const school = await makeSchool(db(), la.number);
+    const user = await makeUser(db(), role, { laNumber: la.number });
+    return { la, school, actor: actorOf(user), user };
+  }
+  async function uploader() {
+    const la = await makeLa(db(), { name: 'Uploadshire' });
+    return makeSchool(db(), la.number, { name: 'Lost Pupils Primary School' });
+  }
+  const ids = (outcome: SearchOutcome) => outcome.results.map((r) => r.id);
+  /** The records of `made` a search found, by their names in `made`. */
+  const foundOf = (outcome: SearchOutcome, made: Record<string, { id: string }>) =>
+    Object.entries(made)
+      .filter(([, record]) => ids(outcome).includes(record.id))
+      .map(([name]) => name)
+      .sort();
+
+  test('"Smith" finds Smyth and Smithe by sound, but not with Surname begins, which finds Smithson', async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const made = {
+      Smith: await makeLostPupil(db(), files, { from, pupil: { surname: 'Smith' } }),
+      Smyth: await makeLostPupil(db(), files, { from, pupil: { surname: 'Smyth' } }),
+      Smithe: await makeLostPupil(db(), files, { from, pupil: { surname: 'Smithe' } }),
+      Smithson: await makeLostPupil(db(), files, { from, pupil: { surname: 'Smithson' } }),
+      Jones: await makeLostPupil(db(), files, { from, pupil: { surname: 'Jones' } }),
+    };
+    const soundalike = await service().search(actor, search({ surname: 'Smith' }));
+    assert.deepEqual(foundOf(soundalike, made), ['Smith', 'Smithe', 'Smyth']);
+    const begins = await service().search(actor, search({ surname: 'Smith', surnameBegins: true }));
+    assert.deepEqual(foundOf(begins, made), ['Smith', 'Smithe', 'Smithson']);
+    // Case, spaces and punctuation do not matter to either.
+    const typed = await service().search(actor, search({ surname: ' smyth ' }));
+    assert.deepEqual(foundOf(typed, made), ['Smith', 'Smithe', 'Smyth']);
+  });
+
+  test('each field alone finds its records', async () => {
+    const { actor } = await laWith('la_lost_pupil_transfer');
+    const from = (await uploader()).number;
+    const [surname, forename, town] = [uniqueName('Sur'), uniqueName('Fore'), uniqueName('Town')];
+    const target = await makeLostPupil(db(), files, {
+      from,
+      pupil: {
+        upn: 'K916540219041',
+        formerUpn: 'B801345618014',
+        surname,
+        formerSurname: `${surname}former`,
+        forename,
+        dateOfBirth: '1991-02-14',
+        gender: 'M',
+        town,
+      },
+    });
+    const other = await makeLostPupil(db(), files, {
+      from,
+      pupil: { surname: uniqueName('Sur'), forename: 'Zed', dateOfBirth: '1991-07-14', gender: 'F' },
+    });
+    const only = async (fields: Partial<SearchForm>) => ids(await service().search(actor, search(fields)));
+
+    assert.deepEqual(await only({ upn: 'K916540219041' }), [target.id], 'UPN');
+    assert.deepEqual(await only({ upn: 'b801345618014' }), [target.id], 'former UPN');
+    // (A soundalike search of a made-up name may also find another test's made-up name.)
+    const soundalike = await only({ surname });
+    assert.ok(soundalike.includes(target.id) && !soundalike.includes(other.id), 'surname, soundalike');
+    assert.deepEqual(await only({ surname: surname.slice(0, 6), surnameBegins: true }), [target.id]);
+    assert.deepEqual(
+      await only({ surname: `${surname}former`, surnameBegins: true }),
+      [target.id],
+      'former surname',
+    );
+    assert.deepEqual(await only({ forename: forename.slice(0, 7) }), [target.id], 'forename begins');
+    assert.deepEqual(await only({ town: town.toLowerCase() }), [target.id], 'town');
+    const year = await only({ dobYear: '1991' });
+    assert.ok(year.includes(target.id) && year.includes(other.id), 'year');
+    const month = await only({ dobMonth: '2', dobYear: '1991' });
+    assert.ok(month.includes(target.id) && !month.includes(other.id), 'month and year');
+    const day = await only({ dobDay: '14' });
+    assert.ok(day.includes(target.id) && day.includes(other.id), 'day alone');
+    const males = await service().search(actor, search({ gender: 'M' }));
+    assert.ok(
+      males.results.every((r) => r.gender === 'Male'),
+      'gender alone: males only',
+    );
+    assert.ok(!ids(males).includes(other.id));
+  });
+
+  test('fields combine: every one given must match', async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const surname = uniqueName('Comb');
+    const town = uniqueName('Town');
+    const base = { surname, forename: 'Harriet', dateOfBirth: '1993-05-09', gender: 'F', town };
+    const made = {
+      target: await makeLostPupil(db(), files, { from, pupil: base }),
+      otherForename: await makeLostPupil(db(), files, { from, pupil: { ...base, forename: 'Olivia' } }),
+      otherDay: await makeLostPupil(db(), files, { from, pupil: { ...base, dateOfBirth: '1993-05-10' } }),
+      otherGender: await makeLostPupil(db(), files, { from, pupil: { ...base, gender: 'M' } }),
+      otherTown: await makeLostPupil(db(), files, { from, pupil: { ...base, town: uniqueName('Else') } }),
+    };
+    const all = {
+      surname,
+      forename: 'har',
+      dobDay: '9',
+      dobMonth: '5',
+      dobYear: '1993',
+      gender: 'F',
+      town: town.slice(0, 5),
+    };
+    assert.deepEqual(foundOf(await service().search(actor, search(all)), made), ['target']);
+    assert.deepEqual(foundOf(await service().search(actor, search({ surname, dobDay: '9' })), made), [
+      'otherForename',
+      'otherGender',
+      'otherTown',
+      'target',
+    ]);
+    assert.deepEqual(foundOf(await service().search(actor, search({ surname, gender: 'M' })), made), [
+      'otherGender',
+    ]);
+    assert.deepEqual(foundOf(await service().search(actor, search({ town, forename: 'Olivia' })), made), [
+      'otherForename',
+    ]);
+    assert.deepEqual(
+      foundOf(await service().search(actor, search({ ...all, surname: 'Smith' })), made),
+      [],
+      'a surname that sounds different finds none of them',
+    );
+  });
+
+  test('results are sorted by the chosen order, either way', async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const surname = uniqueName('Sort');
+    const a = await makeLostPupil(db(), files, {
+      from,
+      pupil: { surname: `${surname}b`, forename: 'Cara', dateOfBirth: '2012-01-05', town: 'Bath' },
+      uploadedAt: '2026-10-01T09:00:00.000Z',
+    });
+    const b = await makeLostPupil(db(), files, {
+      from,
+      pupil: { surname: `${surname}a`, forename: 'Bea', dateOfBirth: null, town: 'Cheltenham' },
+      uploadedAt: '2026-10-03T09:00:00.000Z',
+    });
+    const c = await makeLostPupil(db(), files, {
+      from,
+      pupil: { surname: `${surname}c`, forename: 'Abi', dateOfBirth: '2011-06-30', town: 'Avon' },
+      uploadedAt: '2026-10-02T09:00:00.000Z',
+    });
+    const sorted = async (sort: string, order = '') =>
+      ids(await service().search(actor, search({ surname, surnameBegins: true, sort, order })));
+    assert.deepEqual(await sorted('surname'), [b.id, a.id, c.id]);
+    assert.deepEqual(await sorted('surname', 'descending'), [c.id, a.id, b.id]);
+    assert.deepEqual(await sorted('forename'), [c.id, b.id, a.id]);
+    assert.deepEqual(await sorted('dob'), [c.id, a.id, b.id], 'no date of birth last');
+    assert.deepEqual(await sorted('town'), [c.id, a.id, b.id]);
+    assert.deepEqual(await sorted('uploaded'), [b.id, c.id, a.id], 'newest first');
+    assert.deepEqual(await sorted('uploaded', 'ascending'), [a.id, c.id, b.id]);
+  });
+
+  test(`at most ${SHOWN} are shown; more asks for the date of birth, forename or town`, async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const surname = uniqueName('Many');
+    await makeMany(SHOWN + 2, (i) =>
+      makeLostPupil(db(), files, {
+        from,
+        pupil: { surname, forename: `F${String.fromCharCode(97 + (i % 26))}`, dateOfBirth: null },
+      }),
+    );
+    const many = await service().search(actor, search({ surname, surnameBegins: true }));
+    assert.equal(many.results.length, SHOWN);
+    assert.equal(many.more, true);
+    assert.match(
+      many.narrow ?? '',
+      new RegExp(
+        `More than ${SHOWN} records match this search, so only ${SHOWN} of them are shown .* Add the date of birth, the forename or the town to narrow the search\\.`,
+      ),
+    );
+    const fewer = await service().search(actor, search({ surname, surnameBegins: true, forename: 'Fa' }));
+    assert.equal(fewer.more, false);
+    assert.equal(fewer.narrow, null);
+    assert.equal(fewer.results.length, 4, 'Fa: the 1st, 27th, 53rd and 79th');
+    // Exactly SHOWN is not "more".
+    const town = uniqueName('Hundred');
+    await makeMany(SHOWN, () =>
+      makeLostPupil(db(), files, { from, pupil: { surname: 'Hundred', town, dateOfBirth: null } }),
+    );
+    const hundred = await service().search(actor, search({ town }));
+    assert.deepEqual([hundred.results.length, hundred.more], [SHOWN, false]);
+  });
+
+  test('found records are shown with who found them and when; removed ones are not', async () => {
+    const finder = await laWith('la_lost_pupil');
+    const other = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const surname = uniqueName('Found');
+    const lost = await makeLostPupil(db(), files, { from, pupil: { surname, forename: 'Lost' } });
+    const found = await makeLostPupil(db(), files, { from, pupil: { surname, forename: 'Found' } });
+    const removed = await makeLostPupil(db(), files, { from, pupil: { surname, forename: 'Removed' } });
+    await db()
+      .updateTable('lost_pupils')
+      .set({ status: 'removed', removed_at: '2026-11-21T09:00:00.000Z' })
+      .where('id', '=', removed.id)
+      .execute();
+    // The finder downloads the file and says it was downloaded correctly.
+    const { ticket } = await service().attestDownload(finder.actor, found.id, true);
+    await readAll((await service().download(finder.actor, found.id, ticket)).stream);
+    clock.advanceMinutes(5);
+    await service().confirmFound(finder.actor, found.id);
+
+    const outcome = await service().search(other.actor, search({ surname, surnameBegins: true }));
+    assert.deepEqual(ids(outcome).sort(), [lost.id, found.id].sort());
+    const row = outcome.results.find((r) => r.id === found.id);
+    assert.equal(row?.status, 'found');
+    assert.deepEqual(row?.found?.la, { number: finder.la.number, name: `Testshire (${finder.la.number})` });
+    assert.equal(row?.found?.at, '2026-11-23T09:05:00.000Z');
+    const record = await service().record(other.actor, found.id);
+    assert.equal(record.found?.by, `Test Person (${finder.user.username})`);
+    assert.equal(outcome.results.find((r) => r.id === lost.id)?.found, null);
+    await assert.rejects(service().record(other.actor, removed.id), NotFound);
+  });
+
+  test("a record shows the handbook's additional details", async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = await uploader();
+    const made = await makeLostPupil(db(), files, {
+      from: from.number,
+      reason: 'left-maintained-sector',
+      pupil: {
+        upn: 'A916540219001',
+        formerUpn: 'B801345618014',
+        surname: 'Ashworth',
+        formerSurname: 'Price',
+        forename: 'Imogen',
+        middleNames: 'Clare Rose',
+        dateOfBirth: '2016-03-02',
+        gender: 'F',
+        town: 'Stroud',
+      },
+      uploadedAt: '2026-11-02T14:30:00.000Z',
+    });
+    const record = await service().record(actor, made.id);
+    assert.deepEqual(
+      {
+        la: record.la,
+        school: record.school,
+        uploadedAt: record.uploadedAt,
+        formerUpn: record.formerUpn,
+        formerSurname: record.formerSurname,
+        middleNames: record.middleNames,
+        reasonText: record.reasonText,
+        filename: record.filename,
+        status: record.status,
+        canDownload: record.canDownload,
+        canForward: record.canForward,
+      },
+      {
+        la: { number: from.la_number, name: `Uploadshire (${from.la_number})` },
+        school: { number: from.number, name: 'Lost Pupils Primary School' },
+        uploadedAt: '2026-11-02T14:30:00.000Z',
+        formerUpn: 'B801345618014',
+        formerSurname: 'Price',
+        middleNames: 'Clare Rose',
+        reasonText: 'Left the maintained sector (MMMMMMMM)',
+        filename: made.transfer.filename,
+        status: 'lost',
+        canDownload: true,
+        canForward: false,
+      },
+    );
+    await assert.rejects(service().record(actor, 'not-an-id'), NotFound);
+    await assert.rejects(service().record(actor, '3f1c0a0e-1111-4222-8333-944455556666'), NotFound);
+  });
+
+  test('school users and the other LA roles are refused every action, whatever the record', async () => {
+    const from = (await uploader()).number;
+    const made = await makeLostPupil(db(), files, { from, pupil: { surname: 'Refused' } });
+    const { actor: lostPupil } = await laWith('la_lost_pupil');
+    const { ticket } = await service().attestDownload(lostPupil, made.id, true);
+    const la = await makeLa(db());
+    const school = await makeSchool(db(), la.number);
+    const actors: Actor[] = [];
+    for (const role of OTHER_ROLES) {
+      actors.push(actorOf(await makeUser(db(), role, organisationFor(role, school))));
+    }
+    for (const actor of actors) {
+      const s = service();
+      const input = { school: school.number, attested: true };
+      for (const [name, attempt] of [
+        ['search', () => s.search(actor, search({ surname: 'Refused' }))],
+        ['record', () => s.record(actor, made.id)],
+        ['attestDownload', () => s.attestDownload(actor, made.id, true)],
+        ['download', () => s.download(actor, made.id, ticket)],
+        ['confirmFound', () => s.confirmFound(actor, made.id)],
+        ['forwardPlan', () => s.forwardPlan(actor, made.id, input)],
+        ['forward', () => s.forward(actor, made.id, input)],
+      ] as const) {
+        await assert.rejects(attempt(), Forbidden, `${actor.role}: ${name}`);
+      }
+    }
+    // The Lost Pupil role searches and downloads, but does not forward.
+    await assert.rejects(
+      service().forwardPlan(lostPupil, made.id, { school: school.number, attested: true }),
+      Forbidden,
+    );
+    const transfer = await getTransfer(db(), made.id);
+    assert.equal(transfer?.last_downloaded_at, null, 'nothing was downloaded');
+  });
+
+  test('the download needs the attestation, sends the very bytes uploaded, and is audited', async () => {
+    const { actor, la } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const content = `<?xml version="1.0"?><CTfile><Header/><Pupil>${uniqueName()}</Pupil></CTfile>\n`;
+    const made = await makeLostPupil(db(), files, { from, content, pupil: { surname: 'Attested' } });
+
+    await assert.rejects(service().attestDownload(actor, made.id, false), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.deepEqual(error.errors, [
+        {
+          field: 'attest',
+          message:
+            'Confirm that you have taken reasonable steps to ensure that the pupil is on roll at a school in your LEA',
+        },
+      ]);
+      return true;
+    });
+    // Without the ticket the attestation earns, there is no download.
+    await assert.rejects(service().download(actor, made.id, 'not-a-ticket'), Forbidden);
+    // Nor with another user's ticket.
+    const { actor: colleague } = await laWith('la_lost_pupil');
+    const colleagues = await service().attestDownload(colleague, made.id, true);
+    await assert.rejects(service().download(actor, made.id, colleagues.ticket), Forbidden);
+    // "Yes" before any download is refused.
+    await assert.rejects(service().confirmFound(actor, made.id), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.equal(error.errors[0]?.field, 'answer');
+      return true;
+    });
+
+    const { ticket } = await service().attestDownload(actor, made.id, true);
+    const download = await service().download(actor, made.id, ticket);
+    assert.equal(download.filename, made.transfer.filename);
+    assert.equal(download.size, Buffer.byteLength(content));
+    assert.ok((await readAll(download.stream)).equals(Buffer.from(content)), 'byte-identical');
+
+    const audit = await db()
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('subject_id', '=', made.id)
+      .where('action', '=', 'lost-pupil-downloaded')
+      .execute();
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]?.organisation, la.number);
+    assert.equal(audit[0]?.subject_type, 'lost-pupil');
+    assert.doesNotMatch(audit[0]?.detail ?? '', /Attested/, 'no pupil names in the audit');
+    const transfer = await getTransfer(db(), made.id);
+    assert.equal(transfer?.downloaded_by, actor.userId);
+    assert.equal(transfer?.status, 'available', 'a download alone changes nothing else');
+    const record = await service().record(actor, made.id);
+    assert.equal(record.status, 'lost');
+  });
+
+  test('a file that fails its SHA-256 check breaks the download off', async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const made = await makeLostPupil(db(), files, { from: (await uploader()).number });
+    await db()
+      .updateTable('transfers')
+      .set({ sha256: 'f'.repeat(64) })
+      .where('id', '=', made.id)
+      .execute();
+    const { ticket } = await service().attestDownload(actor, made.id, true);
+    const download = await service().download(actor, made.id, ticket);
+    await assert.rejects(readAll(download.stream));
+  });
+
+  test('"Was the file downloaded correctly?" Yes marks the record found by the LA and user', async () => {
+    const { actor, la } = await laWith('la_lost_pupil');
+    const made = await makeLostPupil(db(), files, { from: (await uploader()).number });
+    const { ticket } = await service().attestDownload(actor, made.id, true);
+    await readAll((await service().download(actor, made.id, ticket)).stream);
+    clock.advanceMinutes(2);
+    const record = await service().confirmFound(actor, made.id);
+    assert.equal(record.status, 'found');
+    const row = await db()
+      .selectFrom('lost_pupils')
+      .selectAll()
+      .where('id', '=', made.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(
+      [row.status, row.found_at, row.found_by_la, row.found_by],
+      ['found', clock.now().toISOString(), la.number, actor.userId],
+    );
+    const audit = await db()
+      .selectFrom('audit_events')
+      .select(['action', 'detail'])
+      .where('subject_id', '=', made.id)
+      .where('action', '=', 'lost-pupil-found')
+      .execute();
+    assert.equal(audit.length, 1);
+    assert.match(audit[0]?.detail ?? '', /"how":"downloaded"/);
+    // The file stays in the database, for the next LA.
+    assert.equal((await getTransfer(db(), made.id))?.status, 'available');
+  });
+
+  test('forward to school: a new CTF for a school of the LA, named for it, which the school downloads', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const from = await uploader();
+    const content = `<?xml version="1.0"?><CTfile><Pupil>${uniqueName()}</Pupil></CTfile>\n`;
+    const made = await makeLostPupil(db(), files, {
+      from: from.number,
+      content,
+      pupil: { surname: 'Forwarded', upn: 'A916540219002' },
+    });
+    const input = { school: school.number, attested: true };
+
+    // The attestation and a school are both needed, and reported together.
+    await assert.rejects(
+      service().forwardPlan(actor, made.id, { school: '', attested: false }),
+      (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.deepEqual(
+          error.errors.map((e) => e.field),
+          ['school', 'attest'],
+        );
+        return true;
+      },
+    );
+    // Only a school of the actor's LA.
+    const elsewhere = await makeSchool(db(), (await makeLa(db())).number);
+    await assert.rejects(
+      service().forwardPlan(actor, made.id, { school: elsewhere.number, attested: true }),
+      (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.match(error.errors[0]?.message ?? '', new RegExp(`is not a school of LA ${la.number}`));
+        return true;
+      },
+    );
+
+    const { plan } = await service().forwardPlan(actor, made.id, input);
+    const expected = made.transfer.filename.replace('XXXXXXXX', school.number);
+    assert.equal(plan.filename, expected);
+    assert.equal(plan.destination.code, school.number);
+    assert.equal(plan.source.code, from.number, 'the school that uploaded it stays the sender');
+
+    const { record, result } = await service().forward(actor, made.id, input);
+    assert.equal(record.status, 'found');
+    assert.equal(record.found?.la.number, la.number);
+    assert.equal(result.forwarded.filename, expected);
+    assert.equal(result.forwarded.dest_school, school.number);
+    assert.equal(result.forwarded.source_school, from.number);
+    assert.equal(result.original.status, 'collected');
+    assert.equal((await pupilsOf(db(), result.forwarded.id))[0]?.upn, 'A916540219002');
+
+    // The school sees it in Download CTF Files, and downloads the very bytes uploaded.
+    const schoolUser = actorOf(
+      await makeUser(db(), 'school', { laNumber: la.number, establishmentNumber: school.number }),
+    );
+    const downloads = new DownloadService({ db: db(), files, clock, logger: createLogger('silent') });
+    const waiting = await downloads.available(schoolUser, 'ctf', DEFAULT_SORT);
+    assert.deepEqual(
+      waiting.map((f) => f.filename),
+      [expected],
+    );
+    const got = await downloads.download(schoolUser, 'ctf', [result.forwarded.id], 'download');
+    assert.ok((await readAll(got.stream)).equals(Buffer.from(content)));
+
+    const found = await db()
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('subject_id', '=', made.id)
+      .where('action', '=', 'lost-pupil-found')
+      .executeTakeFirstOrThrow();
+    assert.match(found.detail ?? '', /"how":"forwarded"/);
+    assert.match(found.detail ?? '', new RegExp(expected));
+
+    // Once forwarded it cannot be forwarded again.
+    await assert.rejects(service().forwardPlan(actor, made.id, input), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.errors[0]?.message ?? '', /already been forwarded/);
+      return true;
+    });
+    const again = await service().record(actor, made.id);
+    assert.deepEqual([again.file.state, again.canForward, again.canDownload], ['forwarded', false, true]);
+  });
+
+  test('a file its school removed cannot be downloaded or forwarded', async () => {
+    const { actor, school } = await laWith('la_lost_pupil_transfer');
+    const made = await makeLostPupil(db(), files, { from: (await uploader()).number });
+    await db()
+      .updateTable('transfers')
+      .set({ status: 'removed', removed_at: '2026-11-22T09:00:00.000Z', storage_key: null })
+      .where('id', '=', made.id)
+      .execute();
+    const record = await service().record(actor, made.id);
+    assert.deepEqual(
+      [record.file.state, record.canDownload, record.canForward],
+      ['removed-by-sender', false, false],
+    );
+    await assert.rejects(service().attestDownload(actor, made.id, true), Invalid);
+    await assert.rejects(
+      service().forwardPlan(actor, made.id, { school: school.number, attested: true }),
+      Invalid,
+    );
+  });
+});
