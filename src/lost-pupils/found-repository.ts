@@ -1,5 +1,7 @@
-// The SQL of "found" (service.ts): an LA downloaded a record's file and said it was downloaded correctly,
-// or forwarded it to one of its schools. Kept apart from repository.ts, whose search is being tuned.
+// The SQL of a record's changes outside the review: "found" (service.ts, matches-service.ts) when an LA
+// downloaded its file and said it was downloaded correctly, forwarded it to one of its schools, or
+// closed a match as the same pupil; "removed" when the school that sent the file removed it (View /
+// Remove Files).
 import type { Executor } from '../platform/db/schema.ts';
 
 export interface Finding {
@@ -17,6 +19,26 @@ export async function markLostPupilFound(db: Executor, id: string, finding: Find
   const result = await db
     .updateTable('lost_pupils')
     .set({ status: 'found', found_at: finding.at, found_by_la: finding.laNumber, found_by: finding.userId })
+    .where('id', '=', id)
+    .where('status', 'in', ['lost', 'found'])
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/** Marks a record removed with its file by the sender (false when it was already removed). */
+export async function markLostPupilRemovedWithFile(
+  db: Executor,
+  id: string,
+  removal: { at: string; by: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('lost_pupils')
+    .set({
+      status: 'removed',
+      removed_at: removal.at,
+      removed_by: removal.by,
+      removal_reason: 'Removed by the sender, as sent in error',
+    })
     .where('id', '=', id)
     .where('status', 'in', ['lost', 'found'])
     .executeTakeFirst();

@@ -8,6 +8,7 @@ import { can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { markLostPupilFound } from './found-repository.ts';
 
 export interface MatchesDeps {
   db: Db;
@@ -113,12 +114,7 @@ export class MatchesService {
       if (Number(closed.numUpdatedRows) !== 1)
         throw Invalid.field('outcome', 'This case has just been closed by a colleague');
       if (outcome === 'found') {
-        await tx
-          .updateTable('lost_pupils')
-          .set({ status: 'found', found_at: at, found_by_la: la, found_by: actor.userId })
-          .where('id', '=', found.record.id)
-          .where('status', '=', 'lost')
-          .execute();
+        await markLostPupilFound(tx, found.record.id, { at, laNumber: la, userId: actor.userId });
       }
       await recordAudit(tx, {
         at: new Date(at),

@@ -14,6 +14,7 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
+import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -122,6 +123,10 @@ export class SentService {
         removed_by: actor.userId,
       });
       if (!changed) return undefined;
+      // A file sent to the Lost Pupils Database in error leaves it with its record.
+      if (row.dest_kind === 'lost-pupils') {
+        await markLostPupilRemovedWithFile(tx, row.id, { at: at.toISOString(), by: actor.userId });
+      }
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,

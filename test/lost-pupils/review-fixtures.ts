@@ -1,9 +1,9 @@
-// Lost Pupils Database records for the review's tests: a lost-pupil file stored as an upload leaves it
-// (makeTransfer, sent to XXXXXXXX or MMMMMMMM), indexed with recordLostPupil as the upload does.
-import { recordLostPupil } from '../../src/lost-pupils/ingest.ts';
+// Lost Pupils Database records for the review's tests (test/support/lost-pupils.ts makes them), sent by
+// a school or by the LA itself, and the dates of birth the review's rules turn on.
 import type { Db, LostPupilRow, TransferRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
-import { la, makeTransfer, pupil, school } from '../support/transfers.ts';
+import { makeLostPupil as makeRecord } from '../support/lost-pupils.ts';
+import { la, pupil, school } from '../support/transfers.ts';
 
 export interface LostPupilSpec {
   laNumber: string;
@@ -35,45 +35,14 @@ export async function makeLostPupil(
   sequence += 1;
   const surname = spec.surname ?? `Lostname${sequence}`;
   const forename = spec.forename ?? `Kit${sequence}`;
-  const reason = spec.reason ?? 'destination-unknown';
-  const uploadedAt = spec.uploadedAt ?? '2026-11-01T10:00:00.000Z';
-  const sender = spec.school ? school(spec.school) : la(spec.laNumber);
-  const sent = pupil(surname, { forename, date_of_birth: spec.dateOfBirth });
-  const code = spec.school ?? `${spec.laNumber}LLLL`;
-  const destination = reason === 'left-maintained-sector' ? 'MMMMMMMM' : 'XXXXXXXX';
-  const { row } = await makeTransfer(db, files, {
-    from: sender,
-    to: sender,
-    filename: `${code}_CTF_${destination}_${String(sequence % 1000).padStart(3, '0')}.XML`,
-    pupils: [sent],
-    uploadedAt,
-    overrides: {
-      dest_kind: 'lost-pupils',
-      dest_la: null,
-      dest_school: null,
-      dest_inbox: null,
-      lost_reason: reason,
-    },
+  const upn = pupil(surname).upn ?? '';
+  const { transfer, record } = await makeRecord(db, files, {
+    from: spec.school ? school(spec.school) : la(spec.laNumber),
+    reason: spec.reason,
+    uploadedAt: spec.uploadedAt ?? '2026-11-01T10:00:00.000Z',
+    pupil: { surname, forename, upn, dateOfBirth: spec.dateOfBirth },
   });
-  await recordLostPupil(db, {
-    transferId: row.id,
-    reason,
-    sourceLa: spec.laNumber,
-    sourceSchool: spec.school ?? null,
-    uploadedAt: new Date(uploadedAt),
-    pupil: {
-      upn: sent.upn,
-      formerUpn: null,
-      surname,
-      formerSurname: null,
-      forename,
-      middleNames: null,
-      dateOfBirth: spec.dateOfBirth,
-      gender: 'F',
-      town: 'Testtown',
-    },
-  });
-  return { id: row.id, transfer: row, upn: sent.upn ?? '', surname, forename };
+  return { id: record.id, transfer: transfer.row, upn, surname, forename };
 }
 
 export async function lostPupil(db: Db, id: string): Promise<LostPupilRow> {

@@ -163,4 +163,34 @@ describeEachEngine('uploads feeding the Lost Pupils Database', (database) => {
       [[record.id, 'upn', '9164001']],
     );
   });
+
+  test('a lost-pupil file the school removes as sent in error leaves the database with it', async () => {
+    const pupil = syntheticPupil(7, { lea: leaving.la_number, estab: leaving.number.slice(3) });
+    const filename = `${leaving.number}_CTF_XXXXXXXX_009.XML`;
+    const user = await makeUser(db, 'school', { establishmentNumber: leaving.number });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    await agent.get('/upload/ctf');
+    await agent.postMultipart('/upload/ctf', [
+      { filename, content: ctfBetween(leaving.number, 'XXXXXXXX', [pupil]) },
+    ]);
+    const lost = await db
+      .selectFrom('transfers')
+      .selectAll()
+      .where('filename', '=', filename)
+      .executeTakeFirstOrThrow();
+    const removed = await agent.post(
+      `/sent/files/${lost.id}/remove`,
+      {},
+      { formPage: `/sent/files/${lost.id}/remove` },
+    );
+    assert.equal(removed.statusCode, 302);
+    const record = await db
+      .selectFrom('lost_pupils')
+      .selectAll()
+      .where('transfer_id', '=', lost.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(record.status, 'removed');
+    assert.equal(record.removed_by, user.id);
+  });
 });

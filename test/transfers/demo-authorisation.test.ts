@@ -48,9 +48,10 @@ const TRANSFER_PARAMS: Record<string, End> = {
 
 /**
  * Parameters that name something else (users, schools; emails in the outbox and scheduled jobs, on the
- * national administrator's pages), whatever the routes under them.
+ * national administrator's pages; possible sightings of lost pupils, on Lost Pupil Matches), whatever
+ * the routes under them.
  */
-const OTHER_PARAMS = new Set(['id', 'number', 'notificationId', 'jobName']);
+const OTHER_PARAMS = new Set(['id', 'number', 'notificationId', 'jobName', 'matchId']);
 
 /**
  * Download actions that take the transfer as `file` in the query (GET) or the form (POST). (GET
