@@ -6,7 +6,12 @@ import { pageContext, type RouteInfo, registerRoutes } from './auth/web.ts';
 import type { Deps } from './deps.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { homeRoutes } from './home/routes.ts';
+import { lostPupilMatchRoutes } from './lost-pupils/matches-routes.ts';
+import { reviewRoutes } from './lost-pupils/review-routes.ts';
+import { lostPupilRoutes } from './lost-pupils/routes.ts';
+import { notificationsAdminRoutes } from './notifications/admin-routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
+import type { Scheduler } from './platform/jobs/scheduler.ts';
 import { createHttpServer } from './platform/web/http.ts';
 import { PooledContentChecks } from './transfers/content-check-pool.ts';
 import { downloadRoutes } from './transfers/download-routes.ts';
@@ -24,7 +29,15 @@ declare module 'fastify' {
   }
 }
 
-export async function createApp(deps: Deps): Promise<FastifyInstance> {
+export interface AppOptions {
+  /**
+   * The process's scheduler (built from scheduledJobs(deps)), for the Jobs page's "Run now". Without
+   * one, the page builds its own: runs are coordinated through the database, so either way is safe.
+   */
+  scheduler?: Scheduler;
+}
+
+export async function createApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = await createHttpServer({
     logger: deps.logger,
     cookieSecret: deps.config.cookieSecret,
@@ -70,6 +83,10 @@ export async function createApp(deps: Deps): Promise<FastifyInstance> {
     ...laMonitorRoutes(deps),
     ...sentRoutes(deps),
     ...uploadRoutes(uploadDeps),
+    ...notificationsAdminRoutes(deps, options.scheduler),
+    ...reviewRoutes(deps),
+    ...lostPupilRoutes(deps),
+    ...lostPupilMatchRoutes(deps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

@@ -36,7 +36,11 @@ export type AuditAction =
   | 'file-redownloaded'
   | 'file-removed'
   | 'file-forwarded'
-  | 'file-purged';
+  | 'file-purged'
+  | 'lost-pupil-removed'
+  | 'lost-pupil-downloaded'
+  | 'lost-pupil-found'
+  | 'lost-pupil-match-closed';
 
 /** Append-only: there is deliberately no update or delete here. */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {

@@ -99,6 +99,27 @@ export const MENU: MenuItem[] = [
   { label: 'Download', href: '/download', capability: 'transfers.received', children: DOWNLOAD_ITEMS },
   { label: 'Previously Downloaded Files', href: '/previously-downloaded', capability: 'transfers.received' },
   { label: 'View / Remove Files', href: '/sent', capability: 'transfers.sent' },
+  // LA notes §4.1 (its menu: Home, Upload, Download, Reports, Search for Lost Pupil, Messages...). Its
+  // records' pages are under it, so the item stays marked on them.
+  { label: 'Search for Lost Pupil', href: '/lost-pupils/search', capability: 'lost-pupils.search' },
+  // Beyond the handbooks: files arriving that hold pupils the LA's schools sent to the Lost Pupils
+  // Database (lost-pupils/matching.ts), for its lost-pupil users to follow up.
+  {
+    label: 'Lost Pupil Matches',
+    href: '/lost-pupils/matches',
+    capability: 'lost-pupils.search',
+    description:
+      'Pupils your schools sent to the Lost Pupils Database who may have been found in files arriving since',
+  },
+  // LA notes §1.3: the LA removes its schools' Lost Pupils Database records once the pupils reach
+  // statutory school-leaving age (lost-pupils/review-routes.ts).
+  {
+    label: 'Lost Pupils Past Leaving Age',
+    href: '/lost-pupils/review',
+    capability: 'lost-pupils.review',
+    description:
+      'Records your schools uploaded to the Lost Pupils Database whose pupils have passed school-leaving age: check and remove them',
+  },
   {
     label: 'DBA',
     href: '/dba',
@@ -129,6 +150,12 @@ export const MENU: MenuItem[] = [
         description: 'Sign-ins, password changes and changes to users and schools',
       },
     ],
+  },
+  // The service operator's pages (not in the handbooks): the emails of the outbox and the scheduled jobs.
+  {
+    label: 'Notifications and Jobs',
+    href: '/admin/notifications',
+    capability: 'notifications.admin',
   },
   { label: 'Establishment Finder', href: '/establishments', capability: 'directory.find' },
   { label: 'Contacts', href: '/contacts', capability: 'contacts.view' },

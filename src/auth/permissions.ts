@@ -85,6 +85,35 @@ export const CAPABILITIES = [
    * (§4.2). For the LA roles that download CTFs.
    */
   'transfers.la-monitor',
+  /**
+   * Notifications and Jobs: every email in the outbox (waiting, sent, failed, no address), sending
+   * failed ones again, the mail log's emails as they would be sent, and the scheduled jobs with their
+   * runs and "Run now". For the service operator only: the outbox holds every LA's mail.
+   */
+  'notifications.admin',
+  /**
+   * Lost Pupils Past Leaving Age: the records its schools (or the LA itself) uploaded to the Lost Pupils
+   * Database whose pupils have passed statutory school-leaving age, listed for removal ("They are also
+   * responsible for removing pupils CTF's uploaded by their schools once a pupil reaches statutory
+   * school leaving age", LA notes §1.3), and their removal. The page shows the pupils' names, dates of
+   * birth and UPNs, of the LA's own schools' uploads only. For the LA's two Lost Pupil roles, who work
+   * the database ("Only specific LA users have access to this area of s2s"), and for the LEA
+   * Administrator, who answers for the LA's schools and already sees the same pupils in the Lost Pupil
+   * (uploaded pupils) report (LA notes §7.5). Not for the view-only DBA (it removes nothing), nor the
+   * other LA roles, which have no access to the Lost Pupils Database.
+   */
+  'lost-pupils.review',
+  /**
+   * Search for Lost Pupil (LA notes §4.1): search the whole Lost Pupils Database, open a record, and
+   * download its file after attesting that the pupil is on roll at a school in the LA. For the two Lost
+   * Pupil roles only ("School users cannot search this database").
+   */
+  'lost-pupils.search',
+  /**
+   * Forward a lost pupil's file to a school of the LA in one step, instead of downloading, renaming and
+   * uploading it by hand (LA notes §4.2). For the Lost Pupil Transfer role, which may upload CTFs.
+   */
+  'lost-pupils.forward',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
@@ -140,6 +169,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     ...DBA_MANAGE,
     'audit.view',
     ...LA_TRANSFERS.filter((c) => c !== 'upload.generic' && c !== 'download.generic'),
+    'lost-pupils.review',
   ]),
   la_user: new Set([...EVERYONE, ...LA_TRANSFERS]),
   la_school: new Set([...EVERYONE, ...LA_TRANSFERS]),
@@ -150,8 +180,16 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'download.generic',
     'transfers.sent',
     'transfers.received',
+    'lost-pupils.review',
+    'lost-pupils.search',
   ]),
-  la_lost_pupil_transfer: new Set([...EVERYONE, ...LA_TRANSFERS]),
+  la_lost_pupil_transfer: new Set([
+    ...EVERYONE,
+    ...LA_TRANSFERS,
+    'lost-pupils.review',
+    'lost-pupils.search',
+    'lost-pupils.forward',
+  ]),
   la_dba_view: new Set([...EVERYONE, ...DBA_VIEW]),
   // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
   // Census returns come only from schools, so the PLASC role collects them but does not send them.
@@ -172,7 +210,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'transfers.sent',
     'transfers.received',
   ]),
-  national_admin: new Set([...EVERYONE, ...DBA_MANAGE, 'audit.view']),
+  national_admin: new Set([...EVERYONE, ...DBA_MANAGE, 'audit.view', 'notifications.admin']),
   dfe_collector: new Set(EVERYONE),
 };
 

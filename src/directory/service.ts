@@ -129,6 +129,10 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'file-removed': 'File removed by sender',
   'file-forwarded': 'File forwarded',
   'file-purged': 'File content deleted after the re-download period',
+  'lost-pupil-removed': 'Lost pupil record removed',
+  'lost-pupil-downloaded': 'Lost pupil file downloaded (on roll attested)',
+  'lost-pupil-found': 'Lost pupil found',
+  'lost-pupil-match-closed': 'Lost pupil match followed up',
 };
 
 export class DirectoryService {

@@ -1,9 +1,13 @@
 // What the home page shows as waiting for the signed-in user's organisation: files to download (per
 // Download list the user's role has), files it sent that were rejected lately, and the LA
-// administrator's loose ends.
+// administrator's loose ends (schools and users to follow up, organisations emails could not reach).
 
 import { can } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
+import { countDueForReview } from '../lost-pupils/review-repository.ts';
+import { REVIEW_LABEL, REVIEW_PATH } from '../lost-pupils/review-service.ts';
+import { organisationsWithoutAddress } from '../notifications/reminder-repository.ts';
+import { londonDate } from '../notifications/reminders.ts';
 import type { Executor } from '../platform/db/schema.ts';
 import { CATEGORIES, CATEGORY_INFO, downloadCapability, uploadCapability } from '../transfers/categories.ts';
 import { daysBefore } from '../transfers/download-listing.ts';
@@ -12,6 +16,9 @@ import { actorParty } from '../transfers/parties.ts';
 
 /** Files rejected this many days ago or less are pointed out to their sender. */
 export const REJECTED_NOTICE_DAYS = 14;
+
+/** Emails that found no address this many days ago or less are pointed out to the LA administrator. */
+export const NO_ADDRESS_NOTICE_DAYS = 31;
 
 export interface Attention {
   /** Something to do, in a sentence, and where to do it. */
@@ -100,6 +107,23 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
       });
     }
   }
+  if (user.laNumber && can(user.role, 'schools.manage')) {
+    // Organisations (the LA's schools, the LA itself) that missed emails lately and still have no
+    // address: they drop off the list as soon as an address is added.
+    const count = (
+      await organisationsWithoutAddress(db, {
+        laNumber: user.laNumber,
+        since: daysBefore(now, NO_ADDRESS_NOTICE_DAYS),
+      })
+    ).length;
+    if (count > 0) {
+      items.push({
+        text: `${count} ${count === 1 ? 'organisation in your LA has' : 'organisations in your LA have'} no email address: emails to ${count === 1 ? 'it' : 'them'} could not be sent.`,
+        href: '/dba/schools',
+        linkText: 'Go to School Maintenance',
+      });
+    }
+  }
   if (user.laNumber && can(user.role, 'users.view')) {
     const row = await db
       .selectFrom('users')
@@ -114,6 +138,18 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
         text: `${count} ${count === 1 ? 'user has' : 'users have'} not yet signed in to replace the password you issued.`,
         href: '/dba/users',
         linkText: 'Go to User Maintenance',
+      });
+    }
+  }
+  if (user.laNumber && can(user.role, 'lost-pupils.review')) {
+    // LA notes §1.3: the LA removes its schools' Lost Pupils Database records once the pupils reach
+    // statutory school-leaving age (lost-pupils/review-service.ts). Today is the London date.
+    const count = await countDueForReview(db, user.laNumber, londonDate(now));
+    if (count > 0) {
+      items.push({
+        text: `${count} lost pupil ${count === 1 ? 'record' : 'records'} uploaded by your LA's schools ${count === 1 ? 'is' : 'are'} past school-leaving age: review ${count === 1 ? 'it' : 'them'} and remove ${count === 1 ? 'it' : 'them'} from the Lost Pupils Database.`,
+        href: REVIEW_PATH,
+        linkText: `Go to ${REVIEW_LABEL}`,
       });
     }
   }

@@ -48,6 +48,7 @@ const PATHS = {
   messages: '/messages',
   schoolMaintenance: '/dba/schools',
   laDetails: '/dba/la',
+  lostPupilMatches: '/lost-pupils/matches',
 } as const;
 
 // --- payloads ----------------------------------------------------------------------------------------
@@ -127,6 +128,28 @@ const PAYLOADS = {
     fromName: text,
     sentAt: timestamp,
   }),
+  'lost-pupil-match': z.object({
+    /** The lost-pupil file and who sent it to the database. */
+    lostFilename: text,
+    uploadedBy: text,
+    uploadedByCode: code,
+    uploadedAt: timestamp,
+    /** Where the pupil has been seen, and in which file. */
+    seenAt: text,
+    seenAtCode: code,
+    seenIn: z.enum(['CTF', 'school census return']),
+    filename: text,
+    matchedOn: z.enum(['upn', 'former-upn', 'name-dob']),
+  }),
+  'lost-pupils-to-review': z.object({
+    laName: text,
+    /** Records that fell due for removal in the month reviewed, and all those waiting now. */
+    count: z.number().int().positive(),
+    total: z.number().int().positive(),
+    /** The month reviewed, in words: "June 2027". */
+    period: text,
+    path: servicePath,
+  }),
   'addresses-missing': z.object({
     laName: text,
     organisations: z
@@ -144,7 +167,9 @@ export const TEMPLATE_NAMES = [
   'file-removed',
   'weekly-reminder',
   'new-message',
+  'lost-pupil-match',
   'addresses-missing',
+  'lost-pupils-to-review',
 ] as const satisfies readonly (keyof typeof PAYLOADS)[];
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type Payload<N extends TemplateName> = z.output<(typeof PAYLOADS)[N]>;
@@ -311,6 +336,37 @@ const fileRejected: Template<Payload<'file-rejected'>> = {
   },
 };
 
+const MATCHED_ON: Record<Payload<'lost-pupil-match'>['matchedOn'], string> = {
+  upn: 'the same UPN',
+  'former-upn': 'the same former UPN',
+  'name-dob': 'the same surname, forename and date of birth',
+};
+
+const lostPupilMatch: Template<Payload<'lost-pupil-match'>> = {
+  description:
+    "To the lost-pupil users of the LA that sent a pupil to the Lost Pupils Database: a file has arrived holding a pupil who matches the record (never the pupil's details).",
+  payload: PAYLOADS['lost-pupil-match'],
+  content(p) {
+    const uploadedBy = nameWithCode(p.uploadedBy, p.uploadedByCode);
+    const seenAt = nameWithCode(p.seenAt, p.seenAtCode);
+    return {
+      subject: 'A pupil in the Lost Pupils Database may have been found',
+      blocks: [
+        paragraph(
+          `A ${p.seenIn} (${p.filename}) involving ${seenAt} holds a pupil with ${MATCHED_ON[p.matchedOn]} as a pupil in the Lost Pupils Database.`,
+        ),
+        paragraph(
+          `That pupil's file, ${p.lostFilename}, was sent to the database by ${uploadedBy} on ${formatDate(p.uploadedAt)}.`,
+        ),
+        paragraph(
+          'Sign in and go to Lost Pupil Matches to see both records, check whether it is the same pupil, and close the case.',
+        ),
+        { kind: 'link', text: 'Lost Pupil Matches:', path: PATHS.lostPupilMatches },
+      ],
+    };
+  },
+};
+
 const fileRemoved: Template<Payload<'file-removed'>> = {
   description: 'To the sender: an LA deleted a CTF that its school never collected.',
   payload: PAYLOADS['file-removed'],
@@ -421,6 +477,30 @@ const addressesMissing: Template<Payload<'addresses-missing'>> = {
   },
 };
 
+const lostPupilsToReview: Template<Payload<'lost-pupils-to-review'>> = {
+  description:
+    "To an LA, after the month's review: records its schools uploaded to the Lost Pupils Database are past school-leaving age, for it to remove (never the pupils' details).",
+  payload: PAYLOADS['lost-pupils-to-review'],
+  content(p) {
+    const records = plural(p.count, 'record');
+    return {
+      subject: `Lost Pupils Database: ${records} past school-leaving age to review in ${p.laName}`,
+      blocks: [
+        paragraph(
+          `In ${p.period}, ${records} that schools in ${p.laName}, or the LA itself, uploaded to the Lost Pupils Database became due for removal: the ${p.count === 1 ? 'pupil has' : 'pupils have'} passed statutory school-leaving age.`,
+        ),
+        paragraph(
+          `${p.total === 1 ? 'In all, 1 record is' : `In all, ${p.total} records are`} waiting for your review. The LA is responsible for removing the records its schools uploaded once the pupils reach school-leaving age.`,
+        ),
+        paragraph(
+          'Sign in and go to Lost Pupils Past Leaving Age to check the records and remove them. Nothing is removed until you do.',
+        ),
+        { kind: 'link', text: 'Lost Pupils Past Leaving Age:', path: p.path },
+      ],
+    };
+  },
+};
+
 export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'ctf-uploaded': ctfUploaded,
   'upload-confirmed': uploadConfirmed,
@@ -430,7 +510,9 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'file-removed': fileRemoved,
   'weekly-reminder': weeklyReminder,
   'new-message': newMessage,
+  'lost-pupil-match': lostPupilMatch,
   'addresses-missing': addressesMissing,
+  'lost-pupils-to-review': lostPupilsToReview,
 };
 
 // --- composing ---------------------------------------------------------------------------------------

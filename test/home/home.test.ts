@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
+import { LEAVES_2027, LEFT_2026, makeLostPupil } from '../lost-pupils/review-fixtures.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { la, laInbox, makeTransfer, school, type TransferSpec } from '../support/transfers.ts';
@@ -67,6 +70,78 @@ describeEachEngine('home, contacts and school details', (database) => {
     const home = await agent.get('/');
     assert.match(home.body, /2 open schools have no email address/);
     assert.match(home.body, /1 user has not yet signed in to replace the password you issued/);
+  });
+
+  test("an LA administrator is told how many of the LA's organisations missed emails for want of an address", async () => {
+    const { db } = database();
+    const now = t.clock.now().getTime();
+    /** A notification written `daysAgo`, which found no address when it was sent. */
+    const undelivered = async (
+      recipientKind: 'school' | 'la' | 'user',
+      recipient: string,
+      daysAgo: number,
+    ) => {
+      const dedupeKey = `test:${randomUUID()}`;
+      const at = new Date(now - daysAgo * DAY_MS);
+      await enqueueNotification(db, {
+        at,
+        template: 'new-message',
+        recipientKind,
+        recipient,
+        payload: { fromName: 'Testshire LA', sentAt: at.toISOString() },
+        dedupeKey,
+      });
+      await db
+        .updateTable('notification_outbox')
+        .set({ status: 'no-address', attempts: 1, last_error: 'no email address in the directory' })
+        .where('dedupe_key', '=', dedupeKey)
+        .execute();
+    };
+    const theLa = await makeLa(db, { email: null });
+    const s1 = await makeSchool(db, theLa.number, { email: null });
+    const s2 = await makeSchool(db, theLa.number, { email: null });
+    const longAgo = await makeSchool(db, theLa.number, { email: null });
+    const fixedSince = await makeSchool(db, theLa.number, { email: null });
+    const s2User = await makeUser(db, 'school', { establishmentNumber: s2.number });
+    await undelivered('school', s1.number, 1);
+    await undelivered('school', s1.number, 2);
+    await undelivered('user', s2User.id, 30);
+    await undelivered('la', theLa.number, 3);
+    await undelivered('school', longAgo.number, 32); // more than 31 days ago
+    await undelivered('school', fixedSince.number, 1);
+    await db
+      .updateTable('establishments')
+      .set({ email: 'office@fixed.example.sch.uk' })
+      .where('number', '=', fixedSince.number)
+      .execute();
+    // Another LA's school: counted for that LA only.
+    const otherLa = await makeLa(db);
+    await undelivered('school', (await makeSchool(db, otherLa.number, { email: null })).number, 1);
+
+    const missed = (items: { text: string; href: string }[]) =>
+      items.filter((item) => /could not be sent/.test(item.text));
+    assert.deepEqual(missed(await homeOf(db, 'la_dba', { laNumber: theLa.number })), [
+      {
+        text: '3 organisations in your LA have no email address: emails to them could not be sent. Go to School Maintenance',
+        href: '/dba/schools',
+      },
+    ]);
+    assert.deepEqual(missed(await homeOf(db, 'la_dba', { laNumber: otherLa.number })), [
+      {
+        text: '1 organisation in your LA has no email address: emails to it could not be sent. Go to School Maintenance',
+        href: '/dba/schools',
+      },
+    ]);
+    // Only those who may change the schools' details are told.
+    assert.deepEqual(missed(await homeOf(db, 'la_dba_view', { laNumber: theLa.number })), []);
+    assert.deepEqual(missed(await homeOf(db, 'la_user', { laNumber: theLa.number })), []);
+    const maintenance = await (async () => {
+      const dba = await makeUser(db, 'la_dba', { laNumber: theLa.number });
+      const agent = new Agent(t.app);
+      await agent.signIn(dba.username);
+      return agent.get('/dba/schools');
+    })();
+    assert.equal(maintenance.statusCode, 200, 'the link opens School Maintenance');
   });
 
   test('with nothing outstanding the home page says so', async () => {
@@ -207,6 +282,47 @@ describeEachEngine('home, contacts and school details', (database) => {
     })();
     assert.equal(list.statusCode, 200, 'the link opens Rejected Files');
     assert.match(list.body, /Rejected Files/);
+  });
+
+  test("the LA's lost pupil roles and administrator are told how many of its Lost Pupils Database records are past school-leaving age", async () => {
+    const { db } = database();
+    const theLa = await makeLa(db);
+    const otherLa = await makeLa(db);
+    const aSchool = await makeSchool(db, theLa.number);
+    for (const spec of [
+      { laNumber: theLa.number, school: aSchool.number, dateOfBirth: LEFT_2026 },
+      { laNumber: theLa.number, dateOfBirth: LEFT_2026 },
+      // Not counted: not yet past the age, no date of birth, another LA's.
+      { laNumber: theLa.number, school: aSchool.number, dateOfBirth: LEAVES_2027 },
+      { laNumber: theLa.number, school: aSchool.number, dateOfBirth: null },
+      { laNumber: otherLa.number, dateOfBirth: LEFT_2026 },
+    ]) {
+      await makeLostPupil(db, t.deps.files, spec);
+    }
+    const review = (items: { text: string; href: string }[]) =>
+      items.filter((item) => item.href === '/lost-pupils/review');
+    for (const role of ['la_lost_pupil', 'la_lost_pupil_transfer', 'la_dba'] as const) {
+      assert.deepEqual(
+        review(await homeOf(db, role, { laNumber: theLa.number })),
+        [
+          {
+            text: "2 lost pupil records uploaded by your LA's schools are past school-leaving age: review them and remove them from the Lost Pupils Database. Go to Lost Pupils Past Leaving Age",
+            href: '/lost-pupils/review',
+          },
+        ],
+        role,
+      );
+    }
+    for (const role of ['la_user', 'la_dba_view'] as const) {
+      assert.deepEqual(review(await homeOf(db, role, { laNumber: theLa.number })), [], role);
+    }
+    // The link opens the list, with the same records.
+    const user = await makeUser(db, 'la_lost_pupil', { laNumber: theLa.number });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const page = await agent.get('/lost-pupils/review');
+    assert.equal(page.statusCode, 200);
+    assert.equal([...page.body.matchAll(/name="record" type="checkbox"/g)].length, 2);
   });
 
   test("Contacts shows the user's LA contact and the service desk", async () => {

@@ -124,6 +124,17 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     path: '/download/ctf',
   },
   'new-message': { fromName: 'Northshire LA – LEA Administrator', sentAt: WINTER },
+  'lost-pupil-match': {
+    lostFilename: '9165402_CTF_XXXXXXXX_004.XML',
+    uploadedBy: 'Cotswold Edge Primary School',
+    uploadedByCode: '9165402',
+    uploadedAt: WINTER,
+    seenAt: 'St Martha Primary School',
+    seenAtCode: '8171234',
+    seenIn: 'CTF',
+    filename: transfer.filename,
+    matchedOn: 'name-dob',
+  },
   'addresses-missing': {
     laName: 'Northshire',
     organisations: [
@@ -131,12 +142,19 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
       { code: '8172001', name: 'Hill Top Academy', notifications: 1 },
     ],
   },
+  'lost-pupils-to-review': {
+    laName: 'Northshire',
+    count: 3,
+    total: 5,
+    period: 'June 2027',
+    path: '/lost-pupils/review',
+  },
 };
 
 describe('the template registry', () => {
   test('names every template once, each with a description and a sample here', () => {
     assert.deepEqual(Object.keys(TEMPLATES).sort(), [...TEMPLATE_NAMES].sort());
-    assert.equal(new Set(TEMPLATE_NAMES).size, 9);
+    assert.equal(new Set(TEMPLATE_NAMES).size, TEMPLATE_NAMES.length);
     for (const name of TEMPLATE_NAMES) {
       assert.ok(TEMPLATES[name].description.length > 10, name);
       assert.ok(SAMPLES[name], name);
@@ -467,6 +485,58 @@ describe('addresses-missing', () => {
     assert.match(email.text, /^8172001 +Hill Top Academy +1$/m);
     assertLink(email, '/dba/schools');
     assertLink(email, '/dba/la');
+  });
+});
+
+describe('lost-pupils-to-review', () => {
+  test('tells the LA how many records fell due in the month, how many wait, and where to review them', () => {
+    const email = compose('lost-pupils-to-review', SAMPLES['lost-pupils-to-review']);
+    assertFacts(
+      email,
+      [
+        'In June 2027, 3 records that schools in Northshire, or the LA itself, uploaded to the Lost Pupils Database became due for removal',
+        'passed statutory school-leaving age',
+        'In all, 5 records are waiting for your review',
+        'Lost Pupils Past Leaving Age',
+        'Nothing is removed until you do',
+      ],
+      ['3 records', 'Northshire'],
+    );
+    assertLink(email, '/lost-pupils/review');
+  });
+
+  test('one record is one record, and the path must be on the service', () => {
+    const one = compose('lost-pupils-to-review', { ...SAMPLES['lost-pupils-to-review'], count: 1, total: 1 });
+    assertFacts(
+      one,
+      ['1 record that schools', 'the pupil has passed', 'In all, 1 record is waiting'],
+      ['1 record '],
+    );
+    assert.throws(
+      () =>
+        compose('lost-pupils-to-review', {
+          ...SAMPLES['lost-pupils-to-review'],
+          path: 'https://evil.example/',
+        }),
+      (e: unknown) => e instanceof TemplateError && /path/.test(e.message),
+    );
+    assert.throws(
+      () => compose('lost-pupils-to-review', { ...SAMPLES['lost-pupils-to-review'], count: 0 }),
+      (e: unknown) => e instanceof TemplateError && /count/.test(e.message),
+    );
+  });
+
+  test('never shows anything beyond its fields, whatever else a payload holds', () => {
+    const leaky = {
+      ...SAMPLES['lost-pupils-to-review'],
+      surname: 'Doe',
+      upn: 'A123456789012',
+      dob: '2010-05-01',
+    };
+    const email = compose('lost-pupils-to-review', leaky);
+    for (const part of [email.subject, email.text, email.html]) {
+      assert.doesNotMatch(part, /Doe|A123456789012|2010-05-01/);
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { can, ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
 import type { RouteInfo } from '../../src/auth/web.ts';
+import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
@@ -13,6 +14,7 @@ import { CATEGORIES, downloadCapability, uploadCapability } from '../../src/tran
 import { actorParty } from '../../src/transfers/parties.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLostPupil } from '../support/lost-pupils.ts';
 import { makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
 
@@ -91,6 +93,20 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
       .executeTakeFirstOrThrow();
     return row.id;
   };
+  const lostPupilMatch = async (sentBy: string) => {
+    const upn = `Z${randomUUID().replace(/\D/g, '').padEnd(12, '0').slice(0, 12)}`;
+    const { record } = await makeLostPupil(db, files, { from: schoolParty(sentBy), pupil: { upn } });
+    const seenAt = { la: la.number, school: school.number, name: school.name, code: school.number };
+    const pupil = { upn, formerUpn: null, surname: null, forename: null, dateOfBirth: null };
+    const file = { transferId: waitingInLa.row.id, filename: waitingInLa.row.filename, kind: 'CTF' as const };
+    await matchLostPupils(db, { ...file, seenAt, at: new Date() }, [pupil]);
+    const row = await db
+      .selectFrom('lost_pupil_matches')
+      .select('id')
+      .where('lost_pupil_id', '=', record.id)
+      .executeTakeFirstOrThrow();
+    return row.id;
+  };
   const params: Record<string, ParamValues> = {
     id: { own: colleague.id, other: stranger.id },
     number: { own: school.number, other: otherSchool.number },
@@ -100,6 +116,14 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     notificationId: { own: await notification(school.number), other: await notification(otherSchool.number) },
     // Jobs belong to no organisation; purge-files is safe to run at any time.
     jobName: { own: 'purge-files', other: 'purge-files' },
+    // The Lost Pupils Database is national: a Lost Pupil user opens a record a school of another LA
+    // uploaded. "Other" is a file that is not in the database (a CTF between two schools): not found.
+    lostPupilId: {
+      own: (await makeLostPupil(db, files, { from: schoolParty(otherSchool.number) })).record.id,
+      other: transfers.other,
+    },
+    // Possible sightings of lost pupils sent by a school of the actor's LA, and of another LA.
+    matchId: { own: await lostPupilMatch(school.number), other: await lostPupilMatch(otherSchool.number) },
   };
   return { actor, params };
 }

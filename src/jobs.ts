@@ -1,0 +1,96 @@
+// The scheduled jobs, assembled from the features (as app.ts assembles their routes). `serve` runs them
+// on their schedules (unless SCHEDULER=off); `s2s jobs run NAME` runs one by hand.
+import type { Deps } from './deps.ts';
+import { lostPupilReviewJob } from './lost-pupils/review-job.ts';
+import { deliverDue } from './notifications/delivery.ts';
+import type { EmailContext } from './notifications/email.ts';
+import { missingAddressesJob, weeklyReminderJob } from './notifications/reminders.ts';
+import { type JobDefinition, processOwner } from './platform/jobs/scheduler.ts';
+import { REDOWNLOAD_DAYS } from './transfers/download-listing.ts';
+import {
+  ORPHAN_GRACE_HOURS,
+  purgeExpiredContent,
+  REJECTED_RETENTION_DAYS,
+  sweepOrphanFiles,
+} from './transfers/jobs.ts';
+
+const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+export function emailContext(config: Deps['config']): EmailContext {
+  return { serviceName: 's2s', serviceUrl: config.serviceUrl, serviceDesk: config.serviceDesk };
+}
+
+/** The jobs' names, known without a database (for the command's usage errors). */
+export const JOB_NAMES = [
+  'deliver-notifications',
+  'purge-files',
+  'sweep-files',
+  'weekly-reminder',
+  'missing-addresses',
+  'lost-pupil-review',
+] as const;
+
+export function scheduledJobs(deps: Deps): JobDefinition[] {
+  const owner = processOwner();
+  return [
+    {
+      name: 'deliver-notifications',
+      description: `Sends the emails waiting in the outbox through ${deps.mailer.description}, and tries again those that could not be sent.`,
+      schedule: '*/20 * * * * *',
+      scheduleText: 'every 20 seconds, in every process',
+      exclusive: false,
+      run: async () => {
+        const r = await deliverDue({
+          db: deps.db,
+          mailer: deps.mailer,
+          clock: deps.clock,
+          logger: deps.logger,
+          email: emailContext(deps.config),
+          owner,
+        });
+        const tried = r.sent + r.retrying + r.failed + r.noAddress;
+        return {
+          ok: r.retrying + r.failed === 0,
+          didWork: tried > 0,
+          summary: `Sent ${count(r.sent, 'email')}; ${r.retrying} to try again later, ${r.failed} failed, ${r.noAddress} with no address.`,
+          counts: { ...r },
+        };
+      },
+    },
+    {
+      name: 'purge-files',
+      description: `Deletes the content of collected files ${REDOWNLOAD_DAYS} days after their last download, of rejected files ${REJECTED_RETENTION_DAYS} days after the rejection, and of removed files (their records stay, for reports).`,
+      schedule: '10 * * * *',
+      scheduleText: 'every hour, at 10 minutes past',
+      exclusive: true,
+      run: async ({ logger }) => {
+        const r = await purgeExpiredContent(deps.db, deps.files, deps.clock, logger);
+        const failed =
+          r.failed > 0 ? `; ${count(r.failed, 'file')} could not be deleted and will be tried again` : '';
+        return {
+          ok: r.failed === 0,
+          summary: `Deleted the content of ${count(r.purged, 'file')}${failed}.`,
+          counts: { ...r },
+        };
+      },
+    },
+    {
+      name: 'sweep-files',
+      description: `Removes stored files no transfer refers to (left by a crash between storing an upload and recording it) once they are ${ORPHAN_GRACE_HOURS} hours old.`,
+      schedule: '40 3 * * *',
+      scheduleText: 'every day at 3:40am',
+      exclusive: true,
+      run: async () => {
+        const r = await sweepOrphanFiles(deps.db, deps.fileStore, deps.clock);
+        return {
+          ok: true,
+          summary: `Checked ${count(r.checked, 'stored file')}; removed ${r.removed} no transfer refers to and ${r.partials} unfinished.`,
+          counts: { ...r },
+        };
+      },
+    },
+    weeklyReminderJob(deps),
+    missingAddressesJob(deps),
+    lostPupilReviewJob(deps),
+  ];
+}
