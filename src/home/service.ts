@@ -7,7 +7,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { countDueForReview } from '../lost-pupils/review-repository.ts';
 import { REVIEW_LABEL, REVIEW_PATH } from '../lost-pupils/review-service.ts';
 import { organisationsWithoutAddress } from '../notifications/reminder-repository.ts';
-import { londonDate } from '../notifications/reminders.ts';
+import { londonDate } from '../platform/dates.ts';
 import type { Executor } from '../platform/db/schema.ts';
 import { CATEGORIES, CATEGORY_INFO, downloadCapability, uploadCapability } from '../transfers/categories.ts';
 import { daysBefore } from '../transfers/download-listing.ts';

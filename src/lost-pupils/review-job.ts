@@ -21,8 +21,9 @@
 
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { laNames } from '../notifications/reminder-repository.ts';
-import { londonDate, startOfLondonDay, WRITE_BATCH } from '../notifications/reminders.ts';
+import { WRITE_BATCH } from '../notifications/reminders.ts';
 import type { Payload } from '../notifications/templates.ts';
+import { londonDate, startOfLondonDay } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
 import { countDueForReview, newlyDueByLa, type ReviewWindow } from './review-repository.ts';

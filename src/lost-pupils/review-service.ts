@@ -24,9 +24,8 @@
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
-import { londonDate } from '../notifications/reminders.ts';
 import type { Clock } from '../platform/clock.ts';
-import { formatDate } from '../platform/dates.ts';
+import { formatDate, londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import type { Logger } from '../platform/logger.ts';

@@ -17,6 +17,8 @@
 // two runs writing the same keys at once wait for each other rather than deadlock.
 //
 // No pupil data is written: file names, organisation names and codes, dates and counts.
+
+import { addDays, londonDate, startOfLondonDay, weekOf } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
 import { CATEGORY_INFO, isCategory } from '../transfers/categories.ts';
@@ -32,7 +34,6 @@ import {
 import type { Payload } from './templates.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
-const DAY_MS = 24 * HOUR_MS;
 
 /**
  * Files are listed once they have waited this long. Each file's recipient was emailed when it arrived
@@ -43,54 +44,6 @@ export const REMINDER_MIN_WAIT_HOURS = 24;
 
 /** Notifications are written at most this many to a transaction. */
 export const WRITE_BATCH = 100;
-
-// --- dates in Europe/London --------------------------------------------------------------------------
-
-const LONDON_PARTS = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London',
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
-/** The wall-clock time in London at an instant, as if it were UTC (for date arithmetic). */
-function londonWallClock(at: Date): number {
-  const parts = Object.fromEntries(LONDON_PARTS.formatToParts(at).map((p) => [p.type, p.value]));
-  return Date.UTC(
-    Number(parts.year),
-    Number(parts.month) - 1,
-    Number(parts.day),
-    Number(parts.hour),
-    Number(parts.minute),
-    Number(parts.second),
-  );
-}
-
-/** The date in London at an instant: "2026-11-23". */
-export function londonDate(at: Date): string {
-  return new Date(londonWallClock(at)).toISOString().slice(0, 10);
-}
-
-function addDays(isoDate: string, days: number): string {
-  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
-}
-
-/** The Monday (London date) of the week holding an instant: the week a weekly reminder is for. */
-export function weekOf(at: Date): string {
-  const date = londonDate(at);
-  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay(); // 0 Sunday ... 6 Saturday
-  return addDays(date, -((weekday + 6) % 7));
-}
-
-/** The instant a London date begins (midnight is never skipped or repeated in London). */
-export function startOfLondonDay(isoDate: string): Date {
-  const midnightUtc = Date.parse(`${isoDate}T00:00:00Z`);
-  return new Date(midnightUtc - (londonWallClock(new Date(midnightUtc)) - midnightUtc));
-}
 
 // --- the weekly reminder -----------------------------------------------------------------------------
 

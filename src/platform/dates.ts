@@ -35,3 +35,53 @@ export function formatDateTime(value: string | Date | null | undefined): string 
     .replace(/[^a-z]/g, '');
   return `${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')}${dayPeriod}`;
 }
+
+// --- calendar days in London (the weekly, daily and monthly jobs) --------------------------------------
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+const LONDON_PARTS = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** The wall-clock time in London at an instant, as if it were UTC (for date arithmetic). */
+function londonWallClock(at: Date): number {
+  const parts = Object.fromEntries(LONDON_PARTS.formatToParts(at).map((p) => [p.type, p.value]));
+  return Date.UTC(
+    Number(parts.year),
+    Number(parts.month) - 1,
+    Number(parts.day),
+    Number(parts.hour),
+    Number(parts.minute),
+    Number(parts.second),
+  );
+}
+
+/** The date in London at an instant: "2026-11-23". */
+export function londonDate(at: Date): string {
+  return new Date(londonWallClock(at)).toISOString().slice(0, 10);
+}
+
+export function addDays(isoDate: string, days: number): string {
+  return new Date(Date.parse(`${isoDate}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The Monday (London date) of the week holding an instant: the week a weekly reminder is for. */
+export function weekOf(at: Date): string {
+  const date = londonDate(at);
+  const weekday = new Date(`${date}T00:00:00Z`).getUTCDay(); // 0 Sunday ... 6 Saturday
+  return addDays(date, -((weekday + 6) % 7));
+}
+
+/** The instant a London date begins (midnight is never skipped or repeated in London). */
+export function startOfLondonDay(isoDate: string): Date {
+  const midnightUtc = Date.parse(`${isoDate}T00:00:00Z`);
+  return new Date(midnightUtc - (londonWallClock(new Date(midnightUtc)) - midnightUtc));
+}

@@ -4,16 +4,14 @@ import { deliverDue } from '../../src/notifications/delivery.ts';
 import type { EmailContext } from '../../src/notifications/email.ts';
 import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import {
-  londonDate,
   missingAddressesJob,
   reportMissingAddresses,
   sendWeeklyReminders,
-  startOfLondonDay,
   weeklyReminderJob,
-  weekOf,
 } from '../../src/notifications/reminders.ts';
 import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
+import { londonDate, startOfLondonDay, weekOf } from '../../src/platform/dates.ts';
 import type { Db, OutboxRow } from '../../src/platform/db/schema.ts';
 import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
 import { createLogger } from '../../src/platform/logger.ts';
