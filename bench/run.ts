@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchCtf } from './ctf.ts';
 import { benchDirectory } from './directory.ts';
+import { benchLostPupils } from './lost-pupils.ts';
 import { benchTransfers, type PhaseResult } from './transfers.ts';
 
 const round = (value: number) => (value >= 100 ? Math.round(value) : Math.round(value * 10) / 10);
@@ -128,6 +129,40 @@ const sections: Record<string, () => Promise<string>> = {
       }),
       ...(t.skipped.length > 0 ? ['', `Not measured: ${t.skipped.join('; ')}.`] : []),
     ].join('\n');
+  },
+  'lost-pupils': async () => {
+    const lpd = await benchLostPupils();
+    const count = (n: number) => n.toLocaleString('en-GB');
+    const fixed = (n: number) => (n >= 10 ? n.toFixed(1) : n.toFixed(2));
+    const lines = [
+      `Run ${new Date().toISOString().slice(0, 10)} on ${machine()}.`,
+      '',
+      `Records: ${lpd.distribution}`,
+    ];
+    for (const e of lpd.engines) {
+      const sizes = e.loads.map((l) => l.size);
+      const last = (s: (typeof e.searches)[number]) => s.bySize[s.bySize.length - 1];
+      const ratio = (s: (typeof e.searches)[number], of: 'p95Ms' | 'cpuP95Ms') => {
+        const small = s.bySize[0]?.[of] ?? 0;
+        return small > 0 ? (last(s)?.[of] ?? 0) / small : 0;
+      };
+      lines.push(
+        '',
+        `**${e.engine}**: ${e.loads.map((l) => `${count(l.records)} records (${count(l.keys)} key rows) loaded in ${round(l.loadSeconds)} s`).join('; ')}. ` +
+          `${e.rounds} searches of each kind on each database, in rounds over the sizes; 1-minute load average ${e.load.before.toFixed(1)} before the searches, ${e.load.after.toFixed(1)} after.` +
+          (e.cpuMeasured ? '' : ' CPU time could not be measured on this machine.'),
+        '',
+        `| search | ${sizes.map((s) => `${count(s)}: p50 / p95 (CPU p50 / p95), ms`).join(' | ')} | rows returned (mean) | p95 ${count(sizes[sizes.length - 1] ?? 0)} / ${count(sizes[0] ?? 0)}: wall, CPU |`,
+        `|---|${sizes.map(() => '---|').join('')}---|---|`,
+        ...e.searches.map((s) => {
+          const wall = ratio(s, 'p95Ms');
+          const cpu = ratio(s, 'cpuP95Ms');
+          const verdict = s.target ? (wall <= 3 ? 'met' : '**missed**') : 'not a target';
+          return `| ${s.kind} | ${s.bySize.map((b) => `${fixed(b.p50Ms)} / ${fixed(b.p95Ms)} (${fixed(b.cpuP50Ms)} / ${fixed(b.cpuP95Ms)})`).join(' | ')} | ${s.bySize.map((b) => Math.round(b.meanRows)).join(' / ')} | ${wall.toFixed(1)}x, ${cpu.toFixed(1)}x (${verdict}) |`;
+        }),
+      );
+    }
+    return lines.join('\n');
   },
 };
 

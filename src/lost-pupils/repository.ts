@@ -1,7 +1,13 @@
 // The Lost Pupils Database's SQL. Records are written in the upload's transaction (ingest.ts) and never
 // deleted: a removal is a status, kept for the reports and the audit log.
-import type { ExpressionBuilder } from 'kysely';
-import type { Database, Executor, LostPupilRow, LostPupilTable } from '../platform/db/schema.ts';
+import { type ExpressionBuilder, type Insertable, sql } from 'kysely';
+import type {
+  Database,
+  Executor,
+  LostPupilKeyTable,
+  LostPupilRow,
+  LostPupilTable,
+} from '../platform/db/schema.ts';
 import { nameLetters, soundalikeKeys } from './phonetics.ts';
 
 export type NewLostPupil = Omit<
@@ -22,12 +28,32 @@ export type NewLostPupil = Omit<
   | 'removal_reason'
 >;
 
-/** Writes a record and the soundalike keys of its surname and former surname. */
+/** Rows per INSERT: well under SQLite's 32,766 bound parameters (a record has 30 columns). */
+const RECORDS_PER_INSERT = 500;
+const KEYS_PER_INSERT = 2000;
+
+/** The keys a record is searched by: soundalike keys and letters of its surname and former surname. */
+function recordKeys(record: NewLostPupil): string[] {
+  const keys = new Set([...soundalikeKeys(record.surname), ...soundalikeKeys(record.former_surname)]);
+  for (const name of [record.surname, record.former_surname]) {
+    const letters = nameLetters(name ?? '');
+    if (letters) keys.add(`${LETTERS}${letters}`);
+  }
+  return [...keys];
+}
+
+/** Writes a record and its keys (soundalike keys and letters of its surname and former surname). */
 export async function insertLostPupil(db: Executor, record: NewLostPupil): Promise<void> {
-  const [year, month, day] = (record.date_of_birth ?? '').split('-').map(Number);
-  await db
-    .insertInto('lost_pupils')
-    .values({
+  await insertLostPupils(db, [record]);
+}
+
+/** Writes records and their keys, several to a statement (bulk loads; the caller holds a transaction). */
+export async function insertLostPupils(db: Executor, records: readonly NewLostPupil[]): Promise<void> {
+  const rows: Insertable<LostPupilTable>[] = [];
+  const keys: Insertable<LostPupilKeyTable>[] = [];
+  for (const record of records) {
+    const [year, month, day] = (record.date_of_birth ?? '').split('-').map(Number);
+    const row = {
       ...record,
       surname_letters: nameLetters(record.surname ?? ''),
       former_surname_letters: nameLetters(record.former_surname ?? ''),
@@ -36,14 +62,31 @@ export async function insertLostPupil(db: Executor, record: NewLostPupil): Promi
       birth_year: year || null,
       birth_month: month || null,
       birth_day: day || null,
-      status: 'lost',
-    })
-    .execute();
-  const keys = new Set([...soundalikeKeys(record.surname), ...soundalikeKeys(record.former_surname)]);
-  if (keys.size > 0) {
+      status: 'lost' as const,
+    };
+    rows.push(row);
+    for (const key of recordKeys(record)) {
+      keys.push({
+        key,
+        lost_pupil_id: record.id,
+        birth_year: row.birth_year,
+        birth_month: row.birth_month,
+        birth_day: row.birth_day,
+        forename_letters: row.forename_letters,
+        town_letters: row.town_letters,
+      });
+    }
+  }
+  for (let i = 0; i < rows.length; i += RECORDS_PER_INSERT) {
+    await db
+      .insertInto('lost_pupils')
+      .values(rows.slice(i, i + RECORDS_PER_INSERT))
+      .execute();
+  }
+  for (let i = 0; i < keys.length; i += KEYS_PER_INSERT) {
     await db
       .insertInto('lost_pupil_keys')
-      .values([...keys].map((key) => ({ key, lost_pupil_id: record.id })))
+      .values(keys.slice(i, i + KEYS_PER_INSERT))
       .execute();
   }
 }
@@ -65,56 +108,236 @@ export interface LostPupilQuery {
   statuses: readonly LostPupilRow['status'][];
 }
 
-type LostPupilsExpression = ExpressionBuilder<Database, 'lost_pupils'>;
+/** The key of a surname's (or former surname's) letters: 'sn:SMITH'. Soundalike keys are 'dm:' and 'sx:'. */
+const LETTERS = 'sn:';
+/** Letters columns hold at most this many letters (the names are cut to 100 characters). */
+const MAX_LETTERS = 100;
 
-/** Text just after every text that begins with `prefix` (letters are A-Z; '[' follows 'Z'). */
-const prefixRange =
-  (
-    column: 'surname_letters' | 'former_surname_letters' | 'forename_letters' | 'town_letters',
-    prefix: string,
-  ) =>
-  (eb: LostPupilsExpression) =>
-    eb.and([eb(column, '>=', prefix), eb(column, '<', `${prefix}[`)]);
+/**
+ * The texts that begin with `prefix`, as a closed range: from the prefix itself to the prefix followed
+ * by Zs up to the longest name. The values are upper-case A-Z, which every collation orders
+ * alphabetically (a bound such as 'SMI[' relies on ASCII order, which PostgreSQL's collation may not
+ * follow).
+ */
+function prefixBounds(prefix: string): [string, string] {
+  return [prefix, prefix + 'Z'.repeat(Math.max(0, MAX_LETTERS - prefix.length))];
+}
+
+type Searched = Database & { p: LostPupilTable; k: LostPupilKeyTable };
+type RecordExpression = ExpressionBuilder<Searched, 'p'>;
+type KeyExpression = ExpressionBuilder<Searched, 'k'>;
+
+const prefixOf = (
+  eb: RecordExpression,
+  column: 'p.surname_letters' | 'p.former_surname_letters' | 'p.forename_letters' | 'p.town_letters',
+  text: string,
+) => {
+  const [low, high] = prefixBounds(nameLetters(text));
+  return eb.and([eb(column, '>=', low), eb(column, '<=', high)]);
+};
 
 /**
  * Records matching every field given, at most `limit` of them, in no particular order: the caller sorts
  * them, and asks for one more than it shows to know whether there are more (a search that matches more
  * is narrowed, not paged: the query stays an index lookup however large the database grows).
+ *
+ * How each search stays bounded (docs/benchmarks.md, "Lost Pupils Database search"):
+ * - a UPN: the UPN and former UPN indexes, a handful of rows;
+ * - a surname: its keys in lost_pupil_keys. Soundalike: the query's keys (key IN (...)); "Surname
+ *   Begins": the range of 'sn:' keys. Each key row carries the date of birth and forename, so with
+ *   either the index seeks straight to them (for a range of surnames, once per distinct surname in the
+ *   range: a walk of the index from one surname to the next, not a scan of every Smith). Key rows are
+ *   joined to their records for the other fields, and only as many are read as the limit needs: a
+ *   record matches at most one row per key searched (at most two for "Surname Begins": its surname and
+ *   former surname), so the first `limit` x that many rows hold `limit` different records;
+ * - otherwise (a date of birth, a town): the lost_pupils indexes, (birth date, town) first.
  */
 export async function searchLostPupils(
   db: Executor,
   query: LostPupilQuery,
   limit: number,
 ): Promise<LostPupilRow[]> {
-  let q = db.selectFrom('lost_pupils').selectAll().where('status', 'in', query.statuses);
-  if (query.upn) {
-    const upn = query.upn.toUpperCase();
-    q = q.where((eb) => eb.or([eb('upn', '=', upn), eb('former_upn', '=', upn)]));
-  }
-  if (query.surname) {
-    if (query.surnameBegins) {
-      const prefix = nameLetters(query.surname);
-      q = q.where((eb) =>
-        eb.or([
-          prefixRange('surname_letters', prefix)(eb),
-          prefixRange('former_surname_letters', prefix)(eb),
-        ]),
-      );
-    } else {
-      const keys = soundalikeKeys(query.surname);
-      if (keys.length === 0) return [];
-      q = q.where('id', 'in', (eb) =>
-        eb.selectFrom('lost_pupil_keys').select('lost_pupil_id').where('key', 'in', keys),
+  if (limit <= 0 || query.statuses.length === 0) return [];
+  const upn = query.upn?.toUpperCase();
+  const soundalike = query.surname && !query.surnameBegins ? soundalikeKeys(query.surname) : undefined;
+  if (soundalike?.length === 0) return [];
+  const surnamePrefix = query.surname && query.surnameBegins ? nameLetters(query.surname) : undefined;
+
+  /** Conditions on the record itself; the surname's only when the search is not driven by the keys. */
+  const onRecord = (eb: RecordExpression, surnameToo: boolean) => {
+    const terms = [eb('p.status', 'in', query.statuses)];
+    if (upn) terms.push(eb.or([eb('p.upn', '=', upn), eb('p.former_upn', '=', upn)]));
+    if (surnameToo && soundalike) {
+      terms.push(
+        eb.exists(
+          eb
+            .selectFrom('lost_pupil_keys as k')
+            .select('k.key')
+            .whereRef('k.lost_pupil_id', '=', 'p.id')
+            .where('k.key', 'in', soundalike),
+        ),
       );
     }
+    if (surnameToo && surnamePrefix !== undefined) {
+      terms.push(
+        eb.or([
+          prefixOf(eb, 'p.surname_letters', surnamePrefix),
+          prefixOf(eb, 'p.former_surname_letters', surnamePrefix),
+        ]),
+      );
+    }
+    if (surnameToo) {
+      if (query.forename) terms.push(prefixOf(eb, 'p.forename_letters', query.forename));
+      if (query.town) terms.push(prefixOf(eb, 'p.town_letters', query.town));
+      if (query.birthYear) terms.push(eb('p.birth_year', '=', query.birthYear));
+      if (query.birthMonth) terms.push(eb('p.birth_month', '=', query.birthMonth));
+      if (query.birthDay) terms.push(eb('p.birth_day', '=', query.birthDay));
+    }
+    if (query.gender) terms.push(eb('p.gender', '=', query.gender));
+    return eb.and(terms);
+  };
+
+  // A UPN, or no surname: one query on the record's own indexes.
+  if (upn || (!soundalike && surnamePrefix === undefined)) {
+    return db
+      .selectFrom('lost_pupils as p')
+      .selectAll('p')
+      .where((eb) => onRecord(eb, true))
+      .limit(limit)
+      .execute();
   }
-  if (query.forename) q = q.where(prefixRange('forename_letters', nameLetters(query.forename)));
-  if (query.town) q = q.where(prefixRange('town_letters', nameLetters(query.town)));
-  if (query.birthYear) q = q.where('birth_year', '=', query.birthYear);
-  if (query.birthMonth) q = q.where('birth_month', '=', query.birthMonth);
-  if (query.birthDay) q = q.where('birth_day', '=', query.birthDay);
-  if (query.gender) q = q.where('gender', '=', query.gender);
-  return q.limit(limit).execute();
+
+  /** The date of birth, forename and town, on the key rows: the columns after the key in their indexes. */
+  const onKey = (eb: KeyExpression) => {
+    const terms = [];
+    if (query.birthYear) terms.push(eb('k.birth_year', '=', query.birthYear));
+    if (query.birthMonth) terms.push(eb('k.birth_month', '=', query.birthMonth));
+    if (query.birthDay) terms.push(eb('k.birth_day', '=', query.birthDay));
+    for (const [column, text] of [
+      ['k.forename_letters', query.forename],
+      ['k.town_letters', query.town],
+    ] as const) {
+      if (!text) continue;
+      const [low, high] = prefixBounds(nameLetters(text));
+      terms.push(eb(column, '>=', low), eb(column, '<=', high));
+    }
+    return eb.and(terms);
+  };
+  const narrowed = Boolean(
+    query.forename || query.town || query.birthYear || query.birthMonth || query.birthDay,
+  );
+
+  const [low, high] = prefixBounds(surnamePrefix ?? '');
+  /** Key rows matching the other fields, joined to their records. */
+  const keyRows = () =>
+    db
+      .selectFrom('lost_pupil_keys as k')
+      .innerJoin('lost_pupils as p', 'p.id', 'k.lost_pupil_id')
+      .selectAll('p')
+      .where(onKey)
+      .where((eb) => onRecord(eb, false));
+  /**
+   * A record has two keys in a range of surnames when its surname and former surname are both in it:
+   * only the surname's is kept (a former surname's key row counts when the surname is not in the range).
+   */
+  const onceInRange = (eb: RecordExpression & KeyExpression) =>
+    eb.or([
+      eb(eb.fn('substr', ['k.key', sql.lit(LETTERS.length + 1)]), '=', eb.ref('p.surname_letters')),
+      eb('p.surname_letters', '<', low),
+      eb('p.surname_letters', '>', high),
+    ]);
+
+  // Each record once (below), so the first `limit` rows are `limit` different records.
+  if (soundalike) {
+    // One query per key, read one after the other until `limit` records are found (UNION ALL under a
+    // LIMIT is read lazily on both engines); each has its own LIMIT, so that PostgreSQL plans it for
+    // the first rows rather than all of them (without one it chose a parallel scan of every Jones).
+    // A record with several of the keys (Smith has dm:SM0, dm:XMT and sx:S530) is counted under the
+    // first: under the others, a probe of its own keys (lost_pupil_keys_pk) leaves it out. The probe is
+    // a scalar subquery, which both engines run per row, rather than NOT EXISTS, which PostgreSQL may
+    // turn into a hash anti-join over every row of the earlier keys.
+    return soundalike
+      .map((key, i) =>
+        db
+          .selectFrom(
+            keyRows()
+              .where('k.key', '=', key)
+              .$if(i > 0, (q) =>
+                q.where(
+                  (eb) =>
+                    eb
+                      .selectFrom('lost_pupil_keys as seen')
+                      .select('seen.key')
+                      .whereRef('seen.lost_pupil_id', '=', 'k.lost_pupil_id')
+                      .where('seen.key', 'in', soundalike.slice(0, i))
+                      .limit(1),
+                  'is',
+                  null,
+                ),
+              )
+              .limit(limit)
+              .as(`by_key_${i}`),
+          )
+          .selectAll(),
+      )
+      .reduce((all, next) => all.unionAll(next))
+      .limit(limit)
+      .execute();
+  }
+  if (!narrowed) {
+    // "Surname Begins" alone: the range of keys, in order.
+    return keyRows()
+      .where('k.key', '>=', `${LETTERS}${low}`)
+      .where('k.key', '<=', `${LETTERS}${high}`)
+      .where(onceInRange)
+      .limit(limit)
+      .execute();
+  }
+  // "Surname Begins" with a date of birth, forename or town: each distinct surname in the range in turn
+  // (the first key after the last one found), then the date of birth, forename or town within it: a
+  // seek per surname in the range, rather than a scan of every key in it.
+  const names = db.withRecursive('names(key)', (qc) =>
+    qc
+      .selectNoFrom((eb) =>
+        eb
+          .selectFrom('lost_pupil_keys as k')
+          .select('k.key')
+          .where('k.key', '>=', `${LETTERS}${low}`)
+          .where('k.key', '<=', `${LETTERS}${high}`)
+          .orderBy('k.key')
+          .limit(1)
+          .as('key'),
+      )
+      .unionAll(
+        qc
+          .selectFrom('names')
+          .select((eb) =>
+            eb
+              .selectFrom('lost_pupil_keys as k')
+              .select('k.key')
+              .whereRef('k.key', '>', 'names.key')
+              .where('k.key', '<=', `${LETTERS}${high}`)
+              .orderBy('k.key')
+              .limit(1)
+              .as('key'),
+          )
+          .where('names.key', 'is not', null),
+      ),
+  );
+  // CROSS JOIN keeps the walk as the outer loop on SQLite (a co-routine, read only as far as the limit
+  // needs); PostgreSQL reads a recursive CTE on demand anyway.
+  return names
+    .selectFrom('names')
+    .crossJoin('lost_pupil_keys as k')
+    .crossJoin('lost_pupils as p')
+    .selectAll('p')
+    .whereRef('k.key', '=', 'names.key')
+    .whereRef('p.id', '=', 'k.lost_pupil_id')
+    .where(onKey)
+    .where((eb) => onRecord(eb, false))
+    .where(onceInRange)
+    .limit(limit)
+    .execute();
 }
 
 export async function getLostPupil(db: Executor, id: string): Promise<LostPupilRow | undefined> {

@@ -231,6 +231,29 @@ export interface LostPupilKeyTable {
   /** A soundalike key of the surname or former surname ('dm:SM0', 'sx:S530'). */
   key: string;
   lost_pupil_id: string;
+  /** The record's birth date parts, forename and town letters, copied so a key narrows by them in its indexes. */
+  birth_year: number | null;
+  birth_month: number | null;
+  birth_day: number | null;
+  forename_letters: string;
+  town_letters: string;
+}
+
+export interface LostPupilMatchTable {
+  id: string;
+  lost_pupil_id: string;
+  /** The incoming file (a CTF or census return) that holds the pupil. */
+  transfer_id: string;
+  matched_on: 'upn' | 'former-upn' | 'name-dob';
+  /** Where the pupil was seen: the school a CTF goes to, or the school a census return comes from. */
+  seen_at_la: string | null;
+  seen_at_school: string | null;
+  matched_at: string;
+  /** open: to follow up; closed: the LA followed it up (outcome says how). */
+  status: 'open' | 'closed';
+  closed_at: string | null;
+  closed_by: string | null;
+  outcome: 'found' | 'not-the-pupil' | null;
 }
 
 export interface Database {
@@ -246,6 +269,7 @@ export interface Database {
   job_runs: JobRunTable;
   lost_pupils: LostPupilTable;
   lost_pupil_keys: LostPupilKeyTable;
+  lost_pupil_matches: LostPupilMatchTable;
 }
 
 export type Db = Kysely<Database>;
@@ -255,6 +279,7 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export type LocalAuthorityRow = Selectable<LocalAuthorityTable>;
 export type JobRunRow = Selectable<JobRunTable>;
 export type LostPupilRow = Selectable<LostPupilTable>;
+export type LostPupilMatchRow = Selectable<LostPupilMatchTable>;
 export type EstablishmentRow = Selectable<EstablishmentTable>;
 export type NewEstablishment = Insertable<EstablishmentTable>;
 export type EstablishmentUpdate = Updateable<EstablishmentTable>;
