@@ -6,6 +6,7 @@ import { deliverDue } from './notifications/delivery.ts';
 import type { EmailContext } from './notifications/email.ts';
 import { missingAddressesJob, weeklyReminderJob } from './notifications/reminders.ts';
 import { type JobDefinition, processOwner } from './platform/jobs/scheduler.ts';
+import { plural } from './platform/words.ts';
 import { REDOWNLOAD_DAYS } from './transfers/download-listing.ts';
 import {
   ORPHAN_GRACE_HOURS,
@@ -13,8 +14,6 @@ import {
   REJECTED_RETENTION_DAYS,
   sweepOrphanFiles,
 } from './transfers/jobs.ts';
-
-const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function emailContext(config: Deps['config']): EmailContext {
   return { serviceName: 's2s', serviceUrl: config.serviceUrl, serviceDesk: config.serviceDesk };
@@ -52,7 +51,7 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
         return {
           ok: r.retrying + r.failed === 0,
           didWork: tried > 0,
-          summary: `Sent ${count(r.sent, 'email')}; ${r.retrying} to try again later, ${r.failed} failed, ${r.noAddress} with no address.`,
+          summary: `Sent ${plural(r.sent, 'email')}; ${r.retrying} to try again later, ${r.failed} failed, ${r.noAddress} with no address.`,
           counts: { ...r },
         };
       },
@@ -66,10 +65,10 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
       run: async ({ logger }) => {
         const r = await purgeExpiredContent(deps.db, deps.files, deps.clock, logger);
         const failed =
-          r.failed > 0 ? `; ${count(r.failed, 'file')} could not be deleted and will be tried again` : '';
+          r.failed > 0 ? `; ${plural(r.failed, 'file')} could not be deleted and will be tried again` : '';
         return {
           ok: r.failed === 0,
-          summary: `Deleted the content of ${count(r.purged, 'file')}${failed}.`,
+          summary: `Deleted the content of ${plural(r.purged, 'file')}${failed}.`,
           counts: { ...r },
         };
       },
@@ -84,7 +83,7 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
         const r = await sweepOrphanFiles(deps.db, deps.fileStore, deps.clock);
         return {
           ok: true,
-          summary: `Checked ${count(r.checked, 'stored file')}; removed ${r.removed} no transfer refers to and ${r.partials} unfinished.`,
+          summary: `Checked ${plural(r.checked, 'stored file')}; removed ${r.removed} no transfer refers to and ${r.partials} unfinished.`,
           counts: { ...r },
         };
       },

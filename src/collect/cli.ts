@@ -3,6 +3,7 @@
 // file cannot be read, 2 usage.
 import { basename } from 'node:path';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
+import { plural } from '../platform/words.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { isoDate, isTerm, longDate, TERM_NAMES } from './census-dates.ts';
 import { compareFilenameWithHeader, type FilenameComparison } from './census-filename.ts';
@@ -18,10 +19,6 @@ ${INDENT}the LA the return is for
 `;
 
 const shown = (value: string | null) => value ?? '(missing)';
-
-function plural(count: number, one: string, many: string): string {
-  return `${count} ${count === 1 ? one : many}`;
-}
 
 function summary(file: string, census: CensusReturn): string {
   const { header, school } = census;

@@ -26,6 +26,7 @@ import type { Payload } from '../notifications/templates.ts';
 import { londonDate, startOfLondonDay } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
+import { plural } from '../platform/words.ts';
 import { countDueForReview, newlyDueByLa, type ReviewWindow } from './review-repository.ts';
 import { REVIEW_PATH } from './review-service.ts';
 
@@ -113,8 +114,6 @@ export async function sendReviewNotices(db: Db, now: Date): Promise<ReviewNotice
   }
   return result;
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function lostPupilReviewJob(deps: { db: Db }): JobDefinition {
   return {

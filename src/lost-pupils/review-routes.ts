@@ -14,6 +14,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { plural } from '../platform/words.ts';
 import {
   LostPupilReviewService,
   REMOVAL_REASONS,
@@ -38,8 +39,6 @@ function invalidErrors(error: unknown): FieldError[] {
   if (error instanceof Invalid) return error.errors;
   throw error;
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new LostPupilReviewService(deps);

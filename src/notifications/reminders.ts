@@ -21,6 +21,7 @@
 import { addDays, londonDate, startOfLondonDay, weekOf } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
+import { plural } from '../platform/words.ts';
 import { CATEGORY_INFO, isCategory } from '../transfers/categories.ts';
 import { destinationLabel, sourceLabel } from '../transfers/download-listing.ts';
 import { type OrganisationNames, organisationNames } from '../transfers/download-repository.ts';
@@ -275,8 +276,6 @@ export async function reportMissingAddresses(db: Db, now: Date): Promise<Missing
 
 // --- the jobs ----------------------------------------------------------------------------------------
 
-const count = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
-
 export function weeklyReminderJob(deps: { db: Db }): JobDefinition {
   return {
     name: 'weekly-reminder',
@@ -288,11 +287,11 @@ export function weeklyReminderJob(deps: { db: Db }): JobDefinition {
       const r = await sendWeeklyReminders(deps.db, now);
       const earlier =
         r.alreadyReminded > 0
-          ? ` ${count(r.alreadyReminded, 'reminder')} for this week had been written already.`
+          ? ` ${plural(r.alreadyReminded, 'reminder')} for this week had been written already.`
           : '';
       return {
         ok: true,
-        summary: `Reminded ${count(r.schools, 'school')} and ${count(r.las, 'LA')} about ${count(r.files, 'file')} not downloaded.${earlier}`,
+        summary: `Reminded ${plural(r.schools, 'school')} and ${plural(r.las, 'LA')} about ${plural(r.files, 'file')} not downloaded.${earlier}`,
         counts: { ...r },
       };
     },
@@ -311,11 +310,11 @@ export function missingAddressesJob(deps: { db: Db }): JobDefinition {
       const r = await reportMissingAddresses(deps.db, now);
       const earlier =
         r.alreadyReported > 0
-          ? ` ${count(r.alreadyReported, 'report')} for the day had been written already.`
+          ? ` ${plural(r.alreadyReported, 'report')} for the day had been written already.`
           : '';
       return {
         ok: true,
-        summary: `Told ${count(r.las, 'LA')} about ${count(r.organisations, 'organisation')} with no email address (${count(r.notifications, 'email')} not sent).${earlier}`,
+        summary: `Told ${plural(r.las, 'LA')} about ${plural(r.organisations, 'organisation')} with no email address (${plural(r.notifications, 'email')} not sent).${earlier}`,
         counts: { ...r },
       };
     },

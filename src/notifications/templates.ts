@@ -12,6 +12,7 @@
 // others give it separately; nameWithCode() shows the code once either way.
 import { z } from 'zod';
 import { formatDate, formatDateTime } from '../platform/dates.ts';
+import { plural } from '../platform/words.ts';
 import {
   type EmailBlock,
   type EmailContent,
@@ -183,10 +184,6 @@ export function isTemplateName(name: string): name is TemplateName {
 /** "Green Lane Primary School (9165402)": the code once, whether or not the name already holds it. */
 export function nameWithCode(name: string, organisationCode: string): string {
   return name.includes(organisationCode) ? name : `${name} (${organisationCode})`;
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
 }
 
 /** A sentence may start with a name written in lower case ("school 9165402"). */
