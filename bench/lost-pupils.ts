@@ -271,7 +271,8 @@ const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
  * (multi-row INSERTs). The records' files (transfers rows) are not written: foreign keys are not checked
  * while loading (SQLite: PRAGMA foreign_keys = OFF on the connection; PostgreSQL: session_replication_role
  * = replica in each transaction), as a bulk restore would. SQLite loads with a 1 GiB page cache and
- * without fsync, then goes back to the service's settings (SQLite's defaults: a 2 MB cache, fsync) to be searched.
+ * without fsync, then goes back to the connection's own settings (better-sqlite3's: a 16 MB page cache,
+ * fsync on commit) to be searched, as the service's connection would be.
  */
 export async function load(database: TestDatabase, from: number, to: number): Promise<void> {
   const { db, engine } = database;
@@ -473,8 +474,9 @@ export interface LostPupilsBenchResult {
 }
 
 /**
- * Nanoseconds a thread or process has run on a CPU (Linux /proc/.../schedstat): time spent waiting for
- * a CPU on this shared machine is not in it, so it shows the work a search does whatever else runs.
+ * Nanoseconds a process has run on a CPU (Linux /proc/PID/schedstat; read while it waits for the next
+ * query, so up to date): time spent waiting for a CPU on this shared machine is not in it, so it shows
+ * the work a search does whatever else runs.
  */
 function cpuNs(path: string): number {
   try {
@@ -483,7 +485,11 @@ function cpuNs(path: string): number {
     return Number.NaN;
   }
 }
-const OWN_THREAD = `/proc/self/task/${process.pid}/schedstat`;
+/** This process's CPU time (getrusage: exact, unlike /proc/self/schedstat for a thread that is running). */
+function ownNs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1000;
+}
 
 /** The PostgreSQL server process of the connection searches run on (the pool keeps one when used serially). */
 async function backendPid(database: TestDatabase): Promise<number | undefined> {
@@ -545,12 +551,12 @@ export async function benchLostPupils(): Promise<LostPupilsBenchResult> {
         databases.map(() => ({ wall: [] as number[], cpu: [] as number[], rows: [] as number[] })),
       );
       const next = random(2026);
-      let cpuMeasured = !Number.isNaN(cpuNs(OWN_THREAD));
+      let cpuMeasured = true;
       for (let round = -WARM_UP; round < ROUNDS; round += 1) {
         for (const [d, { size, database }] of databases.entries()) {
           const pid = await backendPid(database);
           const server = pid === undefined ? undefined : `/proc/${pid}/schedstat`;
-          const cpu = () => cpuNs(OWN_THREAD) + (server ? cpuNs(server) : 0);
+          const cpu = () => ownNs() + (server ? cpuNs(server) : 0);
           for (const [s, search] of SEARCHES.entries()) {
             const query = search.make(next, size);
             const cpuBefore = cpu();

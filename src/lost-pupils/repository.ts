@@ -159,7 +159,15 @@ export async function searchLostPupils(
 ): Promise<LostPupilRow[]> {
   if (limit <= 0 || query.statuses.length === 0) return [];
   const upn = query.upn?.toUpperCase();
-  const soundalike = query.surname && !query.surnameBegins ? soundalikeKeys(query.surname) : undefined;
+  // Soundex keys first: Soundex is the broader match (sx:S530 is Smith, Smyth, Schmidt and Sandy), so a
+  // record found under a Double Metaphone key after it has mostly been found already, and is left out
+  // by a probe of its keys rather than read again (see below).
+  const soundalike =
+    query.surname && !query.surnameBegins
+      ? soundalikeKeys(query.surname).sort(
+          (a, b) => Number(!a.startsWith('sx:')) - Number(!b.startsWith('sx:')),
+        )
+      : undefined;
   if (soundalike?.length === 0) return [];
   const surnamePrefix = query.surname && query.surnameBegins ? nameLetters(query.surname) : undefined;
 
