@@ -511,7 +511,7 @@ async function countRows(db: Db): Promise<{ records: number; keys: number }> {
 }
 
 function describeDistribution(): string {
-  const share = (rank: number) => `${(SURNAMES.share(rank) * 100).toFixed(2)}%`;
+  const share = (rank: number) => `${Number((SURNAMES.share(rank) * 100).toPrecision(2))}%`;
   return (
     `${SURNAMES.values.length.toLocaleString('en-GB')} surnames (${COMMON_SURNAMES.length} common ones, then ` +
     `${(SURNAMES.values.length - COMMON_SURNAMES.length).toLocaleString('en-GB')} made of syllables), weighted by rank^-0.65: ` +
