@@ -141,15 +141,15 @@ const prefixOf = (
  * them, and asks for one more than it shows to know whether there are more (a search that matches more
  * is narrowed, not paged: the query stays an index lookup however large the database grows).
  *
- * How each search stays bounded (docs/benchmarks.md, "Lost Pupils Database search"):
+ * How each search stays bounded (plans and numbers: docs/benchmarks.md, "Lost Pupils Database search"):
  * - a UPN: the UPN and former UPN indexes, a handful of rows;
- * - a surname: its keys in lost_pupil_keys. Soundalike: the query's keys (key IN (...)); "Surname
- *   Begins": the range of 'sn:' keys. Each key row carries the date of birth and forename, so with
- *   either the index seeks straight to them (for a range of surnames, once per distinct surname in the
- *   range: a walk of the index from one surname to the next, not a scan of every Smith). Key rows are
- *   joined to their records for the other fields, and only as many are read as the limit needs: a
- *   record matches at most one row per key searched (at most two for "Surname Begins": its surname and
- *   former surname), so the first `limit` x that many rows hold `limit` different records;
+ * - a surname: its keys in lost_pupil_keys, each row carrying the record's date of birth, forename and
+ *   town, so with any of them the index seeks straight to the matching rows. Soundalike: one query per
+ *   key of the name, read in turn until `limit` records are found. "Surname Begins": the range of 'sn:'
+ *   keys in order; with a date of birth, forename or town, a walk from one distinct surname in the range
+ *   to the next, seeking within each (not a scan of every Smith). Each key row is joined to its record
+ *   for the rest (status, gender), and each record is counted once, so no more rows are read than the
+ *   limit needs;
  * - otherwise (a date of birth, a town): the lost_pupils indexes, (birth date, town) first.
  */
 export async function searchLostPupils(
