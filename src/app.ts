@@ -47,9 +47,11 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILES_PER_UPLOAD },
   });
 
-  // Reading an upload's content is CPU work of tens of milliseconds per file: it runs on worker threads,
-  // one per core (they start with the first uploads), so the event loop keeps answering everyone else.
-  const contentChecks = new PooledContentChecks({ workers: availableParallelism() });
+  // Reading an upload's content is CPU work of tens of milliseconds per file: it runs on worker threads
+  // (started with the first uploads), one per core but one, so the event loop keeps a core to answer
+  // everyone else. On 2 cores, 2 workers uploaded about 5% more but GET /healthz waited 3-6 times
+  // longer during uploads than with 1 (docs/benchmarks.md).
+  const contentChecks = new PooledContentChecks({ workers: Math.max(1, availableParallelism() - 1) });
   app.decorate('contentChecks', contentChecks);
   app.addHook('onClose', () => contentChecks.close());
   // uploadRoutes hands these deps to the UploadService, which reads contentChecks.

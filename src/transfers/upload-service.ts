@@ -210,7 +210,7 @@ function readBounded(content: Readable, limit: number): Promise<Read> {
     };
     const onEnd = () => {
       stop();
-      resolve({ ok: true, data: joinShared(chunks, size) });
+      resolve({ ok: true, data: Buffer.concat(chunks, size) });
     };
     const onError = (error: Error) => {
       stop();
@@ -220,20 +220,6 @@ function readBounded(content: Readable, limit: number): Promise<Read> {
     content.on('end', onEnd);
     content.on('error', onError);
   });
-}
-
-/**
- * The chunks in one Buffer, in memory a worker thread can read without a copy of its own (the content
- * checks run on worker threads, and the same bytes are stored after them).
- */
-function joinShared(chunks: Buffer[], size: number): Buffer {
-  const data = Buffer.from(new SharedArrayBuffer(size));
-  let at = 0;
-  for (const chunk of chunks) {
-    data.set(chunk, at);
-    at += chunk.length;
-  }
-  return data;
 }
 
 /** Lets the rest of a stream flow away unread (an error on it then changes nothing). */
