@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { accountsRoutes } from './accounts/routes.ts';
+import { can } from './auth/permissions.ts';
 import { authRoutes } from './auth/routes.ts';
 import { pageContext, type RouteInfo, registerRoutes } from './auth/web.ts';
 import type { Deps } from './deps.ts';
@@ -9,6 +10,10 @@ import { homeRoutes } from './home/routes.ts';
 import { lostPupilMatchRoutes } from './lost-pupils/matches-routes.ts';
 import { reviewRoutes } from './lost-pupils/review-routes.ts';
 import { lostPupilRoutes } from './lost-pupils/routes.ts';
+import { messageGroupRoutes } from './messaging/group-routes.ts';
+import { messageRoutes } from './messaging/routes.ts';
+import { MessagesService } from './messaging/service.ts';
+import { messageTemplateRoutes } from './messaging/template-routes.ts';
 import { notificationsAdminRoutes } from './notifications/admin-routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
 import type { Scheduler } from './platform/jobs/scheduler.ts';
@@ -27,6 +32,10 @@ declare module 'fastify' {
     /** Where uploads' contents are read: worker threads, stopped when the app closes. */
     contentChecks: PooledContentChecks;
   }
+  interface FastifyRequest {
+    /** Unread messages of the signed-in user's mailbox, for the header of every page. */
+    newMessages?: number;
+  }
 }
 
 export interface AppOptions {
@@ -42,7 +51,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     logger: deps.logger,
     cookieSecret: deps.config.cookieSecret,
     trustProxy: deps.config.trustProxy,
-    pageContext,
+    pageContext: (request) => ({ ...pageContext(request), newMessages: request.newMessages }),
     // One byte past the largest limit: enough for the upload service to see a file is too large.
     multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILES_PER_UPLOAD },
   });
@@ -76,6 +85,17 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
       });
   });
 
+  // Handbook §11: "On logging into s2s a warning appears if there are new messages"; the LA notes show it
+  // in the top right-hand corner of every page. One indexed count per page (GET) a signed-in user opens.
+  const messages = new MessagesService(deps);
+  app.decorateRequest('newMessages', undefined);
+  app.addHook('preHandler', async (request) => {
+    const user = request.user;
+    if (request.method !== 'GET' || !user || user.mustChangePassword || !can(user.role, 'messages.use'))
+      return;
+    request.newMessages = await messages.unreadCount(user);
+  });
+
   const routeTable = registerRoutes(app, deps.auth, [
     ...authRoutes(deps.auth, deps.config.signIn.lockMinutes),
     ...homeRoutes(deps),
@@ -89,6 +109,9 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...reviewRoutes(deps),
     ...lostPupilRoutes(deps),
     ...lostPupilMatchRoutes(deps),
+    ...messageRoutes(deps),
+    ...messageTemplateRoutes(deps),
+    ...messageGroupRoutes(deps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

@@ -2,6 +2,7 @@
 // on their schedules (unless SCHEDULER=off); `s2s jobs run NAME` runs one by hand.
 import type { Deps } from './deps.ts';
 import { lostPupilReviewJob } from './lost-pupils/review-job.ts';
+import { messageExpiryJob } from './messaging/jobs.ts';
 import { deliverDue } from './notifications/delivery.ts';
 import type { EmailContext } from './notifications/email.ts';
 import { missingAddressesJob, weeklyReminderJob } from './notifications/reminders.ts';
@@ -27,6 +28,7 @@ export const JOB_NAMES = [
   'weekly-reminder',
   'missing-addresses',
   'lost-pupil-review',
+  'message-expiry',
 ] as const;
 
 export function scheduledJobs(deps: Deps): JobDefinition[] {
@@ -91,5 +93,6 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
     weeklyReminderJob(deps),
     missingAddressesJob(deps),
     lostPupilReviewJob(deps),
+    messageExpiryJob(deps),
   ];
 }

@@ -151,6 +151,96 @@ export const MENU: MenuItem[] = [
       },
     ],
   },
+  // LA notes §7. Reports: the other reports join this section with their issue.
+  {
+    label: 'Reports',
+    href: '/reports',
+    capability: 'reports.message-report',
+    children: [
+      {
+        label: 'LEA Administrator – Message Report',
+        href: '/reports/message-report',
+        capability: 'reports.message-report',
+        description: 'How many messages each school of your LA has not read, without their content or sender',
+      },
+    ],
+  },
+  // Handbook §11, LA notes §6: the three menu choices of the secure messaging service.
+  {
+    label: 'Messages',
+    href: '/messages',
+    capability: 'messages.use',
+    children: [
+      {
+        label: 'View/Delete Messages',
+        href: '/messages/inbox',
+        capability: 'messages.use',
+        description: 'Read, reply to, print or delete the messages sent to you',
+      },
+      {
+        label: 'Send Message',
+        href: '/messages/send',
+        capability: 'messages.use',
+        description: 'Send a message, from a template or blank, to a group or up to ten recipients',
+      },
+      {
+        label: 'View Sent Messages',
+        href: '/messages/sent',
+        capability: 'messages.use',
+        description: 'The messages you have sent, and how many recipients have not yet read each',
+      },
+    ],
+  },
+  {
+    label: 'Message Templates',
+    href: '/message-templates',
+    capability: 'messages.use',
+    children: [
+      {
+        label: 'View/Copy/Update Template',
+        href: '/message-templates/view',
+        capability: 'messages.use',
+        description: 'Look at a template, copy it to adapt it, or update one you created',
+      },
+      {
+        label: 'Add Template',
+        href: '/message-templates/add',
+        capability: 'messages.use',
+        description: 'Write a template for a message you send often, such as a request for a CTF',
+      },
+      {
+        label: 'Delete Template',
+        href: '/message-templates/delete',
+        capability: 'messages.use',
+        description: 'Delete a template you created',
+      },
+    ],
+  },
+  {
+    label: 'Message Address Groups',
+    href: '/message-groups',
+    capability: 'messages.use',
+    children: [
+      {
+        label: 'Add Group',
+        href: '/message-groups/add',
+        capability: 'messages.use',
+        description: 'Name a group of schools and LA users to send messages to together',
+      },
+      {
+        label: 'View/Update Group',
+        href: '/message-groups/view',
+        capability: 'messages.use',
+        description: 'See who is in a group, rename it, add or remove members',
+      },
+      {
+        label: 'View/Delete Group',
+        href: '/message-groups/delete',
+        capability: 'messages.use',
+        description: 'Delete a group you no longer need',
+      },
+    ],
+  },
   // The service operator's pages (not in the handbooks): the emails of the outbox and the scheduled jobs.
   {
     label: 'Notifications and Jobs',

@@ -114,11 +114,26 @@ export const CAPABILITIES = [
    * uploading it by hand (LA notes §4.2). For the Lost Pupil Transfer role, which may upload CTFs.
    */
   'lost-pupils.forward',
+  /**
+   * Secure messaging (handbook §11, LA notes §6): View/Delete Messages, Send Message, View Sent Messages,
+   * Message Templates and Message Address Groups. "All LA roles/log ins are able to send and receive
+   * messages" (LA notes §6), and schools (handbook §11); not the view-only DBA, whose list in LA notes
+   * §1.6 has no messages, nor the DfE collector. The national administrator sends notices to everyone
+   * (the "All" templates) and receives the replies.
+   */
+  'messages.use',
+  /**
+   * LEA Administrator – Message Report (LA notes §7.7): how many messages each school of the LA has not
+   * read, without their content or sender. For the LA's two DBA roles, which "can run reports".
+   */
+  'reports.message-report',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
 
 const EVERYONE: Capability[] = ['home.view', 'account.change-password', 'contacts.view', 'directory.find'];
+/** Everyone but the view-only DBA and the DfE collector sends and receives messages. */
+const MESSAGING: Capability[] = [...EVERYONE, 'messages.use'];
 const UPLOAD_ALL: Capability[] = [
   'upload.ctf',
   'upload.plasc',
@@ -153,7 +168,7 @@ const DBA_MANAGE: Capability[] = [...DBA_VIEW, 'users.manage', 'schools.manage',
 export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   // Schools send every kind of file; they receive CTFs, generic files and admissions files.
   school: new Set([
-    ...EVERYONE,
+    ...MESSAGING,
     'school-details.view',
     ...UPLOAD_ALL,
     'download.ctf',
@@ -165,17 +180,18 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   // "All user types can exchange files using generic zip options, with the exception of those logged in
   // as LEA Administrators" (LA notes §5.5).
   la_dba: new Set([
-    ...EVERYONE,
+    ...MESSAGING,
     ...DBA_MANAGE,
     'audit.view',
+    'reports.message-report',
     ...LA_TRANSFERS.filter((c) => c !== 'upload.generic' && c !== 'download.generic'),
     'lost-pupils.review',
   ]),
-  la_user: new Set([...EVERYONE, ...LA_TRANSFERS]),
-  la_school: new Set([...EVERYONE, ...LA_TRANSFERS]),
+  la_user: new Set([...MESSAGING, ...LA_TRANSFERS]),
+  la_school: new Set([...MESSAGING, ...LA_TRANSFERS]),
   // Lost Pupil: "can upload/download/re-download generic files" only.
   la_lost_pupil: new Set([
-    ...EVERYONE,
+    ...MESSAGING,
     'upload.generic',
     'download.generic',
     'transfers.sent',
@@ -184,17 +200,17 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'lost-pupils.search',
   ]),
   la_lost_pupil_transfer: new Set([
-    ...EVERYONE,
+    ...MESSAGING,
     ...LA_TRANSFERS,
     'lost-pupils.review',
     'lost-pupils.search',
     'lost-pupils.forward',
   ]),
-  la_dba_view: new Set([...EVERYONE, ...DBA_VIEW]),
+  la_dba_view: new Set([...EVERYONE, ...DBA_VIEW, 'reports.message-report']),
   // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
   // Census returns come only from schools, so the PLASC role collects them but does not send them.
   la_plasc: new Set([
-    ...EVERYONE,
+    ...MESSAGING,
     'upload.generic',
     'download.plasc',
     'download.generic',
@@ -202,7 +218,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'transfers.received',
   ]),
   la_admissions: new Set([
-    ...EVERYONE,
+    ...MESSAGING,
     'upload.admissions',
     'upload.generic',
     'download.admissions',
@@ -210,7 +226,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'transfers.sent',
     'transfers.received',
   ]),
-  national_admin: new Set([...EVERYONE, ...DBA_MANAGE, 'audit.view', 'notifications.admin']),
+  national_admin: new Set([...MESSAGING, ...DBA_MANAGE, 'audit.view', 'notifications.admin']),
   dfe_collector: new Set(EVERYONE),
 };
 

@@ -42,6 +42,7 @@ export const TEMPLATE_LABELS: Record<TemplateName, string> = {
   'file-removed': 'CTF removed by the LA (to its sender)',
   'weekly-reminder': 'Weekly reminder: files not downloaded',
   'new-message': 'New secure message',
+  'message-by-email': 'Message sent as an email',
   'lost-pupil-match': 'Lost pupil may have been found (to the LA)',
   'addresses-missing': 'Email addresses missing (to the LA)',
   'lost-pupils-to-review': 'Lost pupils past school-leaving age to review (to the LA)',

@@ -46,7 +46,8 @@ const PATHS = {
   downloadCtf: '/download/ctf',
   sent: '/sent',
   rejected: '/sent?show=rejected',
-  messages: '/messages',
+  messages: '/messages/inbox',
+  sendMessage: '/messages/send',
   schoolMaintenance: '/dba/schools',
   laDetails: '/dba/la',
   lostPupilMatches: '/lost-pupils/matches',
@@ -129,6 +130,12 @@ const PAYLOADS = {
     fromName: text,
     sentAt: timestamp,
   }),
+  /** A message the sender chose to send as an email (handbook §11: "leaves the s2s system"). */
+  'message-by-email': z.object({
+    fromName: text,
+    description: text,
+    text: text,
+  }),
   'lost-pupil-match': z.object({
     /** The lost-pupil file and who sent it to the database. */
     lostFilename: text,
@@ -168,6 +175,7 @@ export const TEMPLATE_NAMES = [
   'file-removed',
   'weekly-reminder',
   'new-message',
+  'message-by-email',
   'lost-pupil-match',
   'addresses-missing',
   'lost-pupils-to-review',
@@ -448,6 +456,26 @@ const newMessage: Template<Payload<'new-message'>> = {
   },
 };
 
+const messageByEmail: Template<Payload<'message-by-email'>> = {
+  description: 'To a user or organisation: a message its sender chose to send as an ordinary email.',
+  payload: PAYLOADS['message-by-email'],
+  content(p) {
+    return {
+      subject: p.description,
+      blocks: [
+        paragraph(`${capitalise(p.fromName)} sent you this message through s2s, as an email.`),
+        ...p.text
+          .split(/\n\s*\n/)
+          .map((part) => part.trim())
+          .filter((part) => part !== '')
+          .map((part) => ({ kind: 'inset' as const, text: part })),
+        paragraph('To reply securely, sign in to s2s and send a message from Messages, then Send Message.'),
+        { kind: 'link', text: 'Send Message:', path: PATHS.sendMessage },
+      ],
+    };
+  },
+};
+
 const addressesMissing: Template<Payload<'addresses-missing'>> = {
   description: "To an LA's administrator: emails could not be sent to organisations with no email address.",
   payload: PAYLOADS['addresses-missing'],
@@ -507,6 +535,7 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'file-removed': fileRemoved,
   'weekly-reminder': weeklyReminder,
   'new-message': newMessage,
+  'message-by-email': messageByEmail,
   'lost-pupil-match': lostPupilMatch,
   'addresses-missing': addressesMissing,
   'lost-pupils-to-review': lostPupilsToReview,

@@ -193,19 +193,19 @@ export function sortListings(files: FileListing[], sort: Sort): FileListing[] {
 }
 
 /** A column heading's link and aria-sort: a click sorts by it, a second click reverses. */
-export interface SortHeading {
-  key: SortKey;
+export interface SortHeading<K extends string = SortKey> {
+  key: K;
   text: string;
   href: string;
   ariaSort: 'ascending' | 'descending' | 'none';
 }
 
-export function sortHeadings(
+export function sortHeadings<K extends string = SortKey>(
   basePath: string,
-  sort: Sort,
-  columns: { key: SortKey; text: string }[],
+  sort: { key: K; order: SortOrder },
+  columns: { key: K; text: string }[],
   extraQuery: Record<string, string> = {},
-): SortHeading[] {
+): SortHeading<K>[] {
   return columns.map(({ key, text }) => {
     const current = sort.key === key;
     const next: SortOrder = current && sort.order === 'ascending' ? 'descending' : 'ascending';

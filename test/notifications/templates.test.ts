@@ -124,6 +124,11 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     path: '/download/ctf',
   },
   'new-message': { fromName: 'Northshire LA – LEA Administrator', sentAt: WINTER },
+  'message-by-email': {
+    fromName: '817 Northshire - LEA User',
+    description: 'Term dates for 2027',
+    text: 'Dear colleagues,\n\nThe term dates are on our website.\nThank you.',
+  },
   'lost-pupil-match': {
     lostFilename: '9165402_CTF_XXXXXXXX_004.XML',
     uploadedBy: 'Cotswold Edge Primary School',
@@ -446,7 +451,7 @@ describe('new-message', () => {
       ],
       ['Northshire LA – LEA Administrator'],
     );
-    assertLink(email, '/messages');
+    assertLink(email, '/messages/inbox');
   });
 
   test('never shows anything beyond its two fields, whatever else a payload holds', () => {
@@ -464,6 +469,23 @@ describe('new-message', () => {
       assert.doesNotMatch(part, /Jane|Doe|A123456789012|2016/);
     }
     assert.deepEqual(email, compose('new-message', SAMPLES['new-message']));
+  });
+});
+
+describe('message-by-email', () => {
+  test('carries the description as its subject and the text, a paragraph at a time, with how to reply securely', () => {
+    const email = compose('message-by-email', SAMPLES['message-by-email']);
+    assert.equal(email.subject, 'Term dates for 2027');
+    assertFacts(
+      email,
+      [
+        '817 Northshire - LEA User sent you this message through s2s, as an email',
+        'Dear colleagues,',
+        'The term dates are on our website.',
+        'To reply securely, sign in to s2s',
+      ],
+    );
+    assertLink(email, '/messages/send');
   });
 });
 

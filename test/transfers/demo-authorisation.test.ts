@@ -51,7 +51,18 @@ const TRANSFER_PARAMS: Record<string, End> = {
  * national administrator's pages; possible sightings of lost pupils, on Lost Pupil Matches), whatever
  * the routes under them.
  */
-const OTHER_PARAMS = new Set(['id', 'number', 'notificationId', 'jobName', 'matchId']);
+// Messages, templates and groups are not transfers: their own route tests refuse other organisations.
+const OTHER_PARAMS = new Set([
+  'id',
+  'number',
+  'notificationId',
+  'jobName',
+  'matchId',
+  'messageId',
+  'sentMessageId',
+  'templateId',
+  'groupId',
+]);
 
 /**
  * Download actions that take the transfer as `file` in the query (GET) or the form (POST). (GET

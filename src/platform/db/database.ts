@@ -9,6 +9,7 @@ import * as transfers from './migrations/002-transfers.ts';
 import * as notificationsJobs from './migrations/003-notifications-jobs.ts';
 import * as lostPupils from './migrations/004-lost-pupils.ts';
 import * as lostPupilMatches from './migrations/005-lost-pupil-matches.ts';
+import * as messaging from './migrations/006-messaging.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '003-notifications-jobs': notificationsJobs,
   '004-lost-pupils': lostPupils,
   '005-lost-pupil-matches': lostPupilMatches,
+  '006-messaging': messaging,
 };
 
 export interface DatabaseOptions {

@@ -256,6 +256,55 @@ export interface LostPupilMatchTable {
   outcome: 'found' | 'not-the-pupil' | null;
 }
 
+export interface MessageTable {
+  id: string;
+  sender_user_id: string;
+  sender_mailbox: string;
+  sender_label: string;
+  description: string;
+  body: string;
+  delivery: 'message' | 'email';
+  in_reply_to: string | null;
+  sent_at: string;
+}
+
+export interface MessageRecipientTable {
+  message_id: string;
+  mailbox: string;
+  label: string;
+  la_number: string | null;
+  establishment_number: string | null;
+  read_at: string | null;
+  read_by: string | null;
+  removed_at: string | null;
+  removed_reason: 'deleted' | 'expired' | null;
+}
+
+export interface MessageTemplateTable {
+  id: string;
+  name: string;
+  description: string;
+  body: string;
+  owner_kind: 'user' | 'la' | 'national';
+  owner_la: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessageGroupTable {
+  id: string;
+  owner_user_id: string;
+  name: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MessageGroupMemberTable {
+  group_id: string;
+  mailbox: string;
+}
+
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
@@ -270,6 +319,11 @@ export interface Database {
   lost_pupils: LostPupilTable;
   lost_pupil_keys: LostPupilKeyTable;
   lost_pupil_matches: LostPupilMatchTable;
+  messages: MessageTable;
+  message_recipients: MessageRecipientTable;
+  message_templates: MessageTemplateTable;
+  message_groups: MessageGroupTable;
+  message_group_members: MessageGroupMemberTable;
 }
 
 export type Db = Kysely<Database>;
@@ -288,3 +342,7 @@ export type AuditEventRow = Selectable<AuditEventTable>;
 export type TransferRow = Selectable<TransferTable>;
 export type TransferPupilRow = Selectable<TransferPupilTable>;
 export type OutboxRow = Selectable<NotificationOutboxTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type MessageRecipientRow = Selectable<MessageRecipientTable>;
+export type MessageTemplateRow = Selectable<MessageTemplateTable>;
+export type MessageGroupRow = Selectable<MessageGroupTable>;

@@ -1,0 +1,174 @@
+// The directory as messaging sees it: what each mailbox is called, whether a message can go there,
+// who reads it, and the choices of the recipient lists (LAs, types of LA user, an LA's schools).
+import type { Executor } from '../platform/db/schema.ts';
+import {
+  LA_MAILBOX_ROLES,
+  type Mailbox,
+  mailboxKey,
+  NATIONAL_MAILBOX_LABEL,
+  parseMailbox,
+} from './mailboxes.ts';
+
+export interface MailboxInfo {
+  key: string;
+  mailbox: Mailbox;
+  /** "676 2382 - Aberbargoed Primary School", "672 Bridgend County Borough Council - LEA User". */
+  label: string;
+  laNumber: string | null;
+  establishmentNumber: string | null;
+  /** Why a message cannot be sent there now, in words for the sender; null when it can. */
+  problem: string | null;
+}
+
+/** "676 2382 - Aberbargoed Primary School": the LA and school numbers as the handbook lists them. */
+export function schoolLabel(number: string, name: string): string {
+  return `${number.slice(0, 3)} ${number.slice(3)} - ${name}`;
+}
+
+/**
+ * The mailboxes the keys name, in the order given, each once. A key that names no mailbox is left out
+ * (it can only come from a tampered form); one that names a mailbox a message cannot reach has a problem.
+ */
+export async function describeMailboxes(db: Executor, keys: readonly string[]): Promise<MailboxInfo[]> {
+  const mailboxes = [...new Set(keys)].flatMap((key) => {
+    const mailbox = parseMailbox(key);
+    return mailbox ? [mailbox] : [];
+  });
+  const schoolNumbers = mailboxes.flatMap((m) => (m.kind === 'school' ? [m.establishmentNumber] : []));
+  const laNumbers = mailboxes.flatMap((m) => (m.kind === 'la-role' ? [m.laNumber] : []));
+  const schools = new Map(
+    schoolNumbers.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('establishments')
+            .select(['number', 'name', 'status', 'uses_s2s'])
+            .where('number', 'in', schoolNumbers)
+            .execute()
+        ).map((row) => [row.number, row]),
+  );
+  const las = new Map(
+    laNumbers.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('local_authorities')
+            .select(['number', 'name'])
+            .where('number', 'in', laNumbers)
+            .execute()
+        ).map((row) => [row.number, row.name]),
+  );
+  const staffed = new Set(
+    laNumbers.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('users')
+            .select(['la_number', 'role'])
+            .distinct()
+            .where('la_number', 'in', laNumbers)
+            .where('establishment_number', 'is', null)
+            .where('deleted_at', 'is', null)
+            .execute()
+        ).map((row) => `la:${row.la_number}:${row.role}`),
+  );
+
+  return mailboxes.map((mailbox): MailboxInfo => {
+    const key = mailboxKey(mailbox);
+    if (mailbox.kind === 'national') {
+      return {
+        key,
+        mailbox,
+        label: NATIONAL_MAILBOX_LABEL,
+        laNumber: null,
+        establishmentNumber: null,
+        problem: null,
+      };
+    }
+    if (mailbox.kind === 'school') {
+      const number = mailbox.establishmentNumber;
+      const row = schools.get(number);
+      const base = { key, mailbox, laNumber: number.slice(0, 3), establishmentNumber: number };
+      if (!row) {
+        return {
+          ...base,
+          label: `${number.slice(0, 3)} ${number.slice(3)}`,
+          problem: `There is no school ${number.slice(0, 3)} ${number.slice(3)} on s2s: check the LA and school numbers`,
+        };
+      }
+      const label = schoolLabel(number, row.name);
+      const problem =
+        row.status === 'closed'
+          ? `${label} is closed`
+          : row.uses_s2s === 0
+            ? `${label} does not use s2s: contact the school another way`
+            : null;
+      return { ...base, label, problem };
+    }
+    const laName = las.get(mailbox.laNumber);
+    const type = LA_MAILBOX_ROLES[mailbox.role];
+    const base = { key, mailbox, laNumber: mailbox.laNumber, establishmentNumber: null };
+    if (laName === undefined) {
+      return {
+        ...base,
+        label: `${mailbox.laNumber} - ${type}`,
+        problem: `There is no LA ${mailbox.laNumber} on s2s`,
+      };
+    }
+    const label = `${mailbox.laNumber} ${laName} - ${type}`;
+    return {
+      ...base,
+      label,
+      problem: staffed.has(key)
+        ? null
+        : `${mailbox.laNumber} ${laName} has no ${type} on s2s: choose another type of user`,
+    };
+  });
+}
+
+/** The signed-in users who read a mailbox (those told by email that a message waits there). */
+export async function readersOf(db: Executor, mailbox: Mailbox): Promise<string[]> {
+  let query = db.selectFrom('users').select('id').where('deleted_at', 'is', null);
+  if (mailbox.kind === 'school') {
+    query = query
+      .where('role', '=', 'school')
+      .where('establishment_number', '=', mailbox.establishmentNumber);
+  } else if (mailbox.kind === 'la-role') {
+    query = query
+      .where('role', '=', mailbox.role)
+      .where('la_number', '=', mailbox.laNumber)
+      .where('establishment_number', 'is', null);
+  } else {
+    query = query.where('role', '=', 'national_admin');
+  }
+  return (await query.orderBy('id').execute()).map((row) => row.id);
+}
+
+export interface Choice {
+  value: string;
+  text: string;
+}
+
+/** Every LA, "837 Bournemouth", in number order as the LA notes list them. */
+export async function laChoices(db: Executor): Promise<Choice[]> {
+  const rows = await db
+    .selectFrom('local_authorities')
+    .select(['number', 'name'])
+    .orderBy('number')
+    .execute();
+  return rows.map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }));
+}
+
+/** The LA's open schools that use s2s ("Populate School List"), by name. */
+export async function schoolChoices(db: Executor, laNumber: string): Promise<Choice[]> {
+  const rows = await db
+    .selectFrom('establishments')
+    .select(['number', 'name'])
+    .where('la_number', '=', laNumber)
+    .where('status', '=', 'open')
+    .where('uses_s2s', '=', 1)
+    .orderBy('name')
+    .orderBy('number')
+    .execute();
+  return rows.map((row) => ({ value: `school:${row.number}`, text: schoolLabel(row.number, row.name) }));
+}

@@ -1,0 +1,91 @@
+// The recipient lists of Send Message (LA notes §6.4-6.5), also used to choose a group's members: an LA
+// and a type of its users; an LA's schools ("Populate School List", then "Add selected school to
+// recipient list"); or a school typed as LA and school numbers. The chosen mailboxes travel with the
+// form (no JavaScript, no draft stored), so each step is checked again here.
+
+import type { Executor } from '../platform/db/schema.ts';
+import type { FieldError } from '../platform/errors.ts';
+import { type Choice, describeMailboxes, type MailboxInfo, schoolChoices } from './mailbox-directory.ts';
+import { isLaMailboxRole, mailboxKey } from './mailboxes.ts';
+
+export interface PickerForm {
+  /** The mailboxes chosen so far. */
+  recipients: string[];
+  /** The button pressed: add-la-users, populate, add-schools, add-school-number, or remove:<mailbox>. */
+  action: string;
+  la?: string;
+  userType?: string;
+  schoolLa?: string;
+  schools?: string[];
+  laNo?: string;
+  schoolNo?: string;
+}
+
+export interface PickerState {
+  recipients: MailboxInfo[];
+  /** The schools of `schoolLa`, once "Populate School List" has been pressed. */
+  schoolList: Choice[] | null;
+  errors: FieldError[];
+}
+
+/** Applies one button of the picker. `limit` is how many recipients the list may hold. */
+export async function applyPickerAction(db: Executor, form: PickerForm, limit: number): Promise<PickerState> {
+  const errors: FieldError[] = [];
+  const keys = [...form.recipients];
+  let schoolList: Choice[] | null = null;
+  const add = async (field: string, wanted: string[]) => {
+    const found = await describeMailboxes(db, wanted);
+    const blocked = found.filter((m) => m.problem);
+    for (const m of blocked) errors.push({ field, message: m.problem ?? '' });
+    const fresh = found.filter((m) => !m.problem && !keys.includes(m.key)).map((m) => m.key);
+    if (keys.length + fresh.length > limit) {
+      errors.push({
+        field,
+        message: `A message can go to up to ${limit} recipients: remove some, or send to an address group instead`,
+      });
+      return;
+    }
+    keys.push(...fresh);
+  };
+
+  const action = form.action;
+  if (action === 'add-la-users') {
+    if (!form.la) errors.push({ field: 'la', message: 'Select an LA' });
+    if (!form.userType || !isLaMailboxRole(form.userType)) {
+      errors.push({ field: 'userType', message: 'Select the type of user' });
+    }
+    if (form.la && form.userType && isLaMailboxRole(form.userType)) {
+      await add('la', [mailboxKey({ kind: 'la-role', laNumber: form.la, role: form.userType })]);
+    }
+  } else if (action === 'populate' || action === 'add-schools') {
+    if (!form.schoolLa) {
+      errors.push({ field: 'schoolLa', message: "Select the school's LA" });
+    } else {
+      schoolList = await schoolChoices(db, form.schoolLa);
+      if (action === 'add-schools') {
+        const offered = new Set(schoolList.map((s) => s.value));
+        const chosen = (form.schools ?? []).filter((s) => offered.has(s));
+        if (chosen.length === 0)
+          errors.push({ field: 'schools', message: 'Select one or more schools from the list' });
+        else await add('schools', chosen);
+      } else if (schoolList.length === 0) {
+        errors.push({ field: 'schoolLa', message: 'This LA has no open schools that use s2s' });
+      }
+    }
+  } else if (action === 'add-school-number') {
+    const laNo = (form.laNo ?? '').trim();
+    const schoolNo = (form.schoolNo ?? '').trim();
+    if (!/^\d{3}$/.test(laNo))
+      errors.push({ field: 'laNo', message: 'Enter the LA number, 3 digits, like 916' });
+    if (!/^\d{4}$/.test(schoolNo)) {
+      errors.push({ field: 'schoolNo', message: 'Enter the school number, 4 digits, like 2382' });
+    }
+    if (errors.length === 0) await add('laNo', [`school:${laNo}${schoolNo}`]);
+  } else if (action.startsWith('remove:')) {
+    const removed = action.slice('remove:'.length);
+    const at = keys.indexOf(removed);
+    if (at >= 0) keys.splice(at, 1);
+  }
+
+  return { recipients: await describeMailboxes(db, keys.slice(0, limit)), schoolList, errors };
+}

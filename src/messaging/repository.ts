@@ -1,0 +1,305 @@
+// The SQL of messages: the messages themselves, each mailbox's copy, and the counts of what is unread.
+import { randomUUID } from 'node:crypto';
+import { toCount } from '../platform/db/database.ts';
+import type { Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
+
+export interface NewMessage {
+  senderUserId: string;
+  senderMailbox: string;
+  senderLabel: string;
+  description: string;
+  body: string;
+  delivery: MessageRow['delivery'];
+  inReplyTo: string | null;
+  sentAt: string;
+  recipients: {
+    mailbox: string;
+    label: string;
+    laNumber: string | null;
+    establishmentNumber: string | null;
+  }[];
+}
+
+export async function insertMessage(db: Executor, message: NewMessage): Promise<string> {
+  const id = randomUUID();
+  await db
+    .insertInto('messages')
+    .values({
+      id,
+      sender_user_id: message.senderUserId,
+      sender_mailbox: message.senderMailbox,
+      sender_label: message.senderLabel,
+      description: message.description,
+      body: message.body,
+      delivery: message.delivery,
+      in_reply_to: message.inReplyTo,
+      sent_at: message.sentAt,
+    })
+    .execute();
+  await db
+    .insertInto('message_recipients')
+    .values(
+      message.recipients.map((r) => ({
+        message_id: id,
+        mailbox: r.mailbox,
+        label: r.label,
+        la_number: r.laNumber,
+        establishment_number: r.establishmentNumber,
+        read_at: null,
+        read_by: null,
+        removed_at: null,
+        removed_reason: null,
+      })),
+    )
+    .execute();
+  return id;
+}
+
+export interface ReceivedMessage {
+  id: string;
+  senderLabel: string;
+  senderMailbox: string;
+  description: string;
+  sentAt: string;
+  readAt: string | null;
+}
+
+/** The messages waiting in a mailbox (not deleted, not expired), newest first. */
+export async function listInbox(db: Executor, mailbox: string): Promise<ReceivedMessage[]> {
+  const rows = await db
+    .selectFrom('message_recipients as r')
+    .innerJoin('messages as m', 'm.id', 'r.message_id')
+    .select(['m.id', 'm.sender_label', 'm.sender_mailbox', 'm.description', 'm.sent_at', 'r.read_at'])
+    .where('r.mailbox', '=', mailbox)
+    .where('r.removed_at', 'is', null)
+    .where('m.delivery', '=', 'message')
+    .orderBy('m.sent_at', 'desc')
+    .orderBy('m.id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    senderLabel: row.sender_label,
+    senderMailbox: row.sender_mailbox,
+    description: row.description,
+    sentAt: row.sent_at,
+    readAt: row.read_at,
+  }));
+}
+
+/** How many messages in a mailbox have not been read. */
+export async function countUnread(db: Executor, mailbox: string): Promise<number> {
+  const row = await db
+    .selectFrom('message_recipients as r')
+    .innerJoin('messages as m', 'm.id', 'r.message_id')
+    .select((eb) => eb.fn.countAll<string | number>().as('unread'))
+    .where('r.mailbox', '=', mailbox)
+    .where('r.removed_at', 'is', null)
+    .where('r.read_at', 'is', null)
+    .where('m.delivery', '=', 'message')
+    .executeTakeFirst();
+  return toCount(row?.unread);
+}
+
+/** A message as its mailbox sees it: only while it is there (not deleted, not expired). */
+export async function findReceived(
+  db: Executor,
+  mailbox: string,
+  messageId: string,
+): Promise<{ message: MessageRow; copy: MessageRecipientRow } | undefined> {
+  const copy = await db
+    .selectFrom('message_recipients')
+    .selectAll()
+    .where('message_id', '=', messageId)
+    .where('mailbox', '=', mailbox)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  if (!copy) return undefined;
+  const message = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', '=', messageId)
+    .where('delivery', '=', 'message')
+    .executeTakeFirst();
+  return message ? { message, copy } : undefined;
+}
+
+/** Marks the mailbox's copy read, the first time only. */
+export async function markRead(
+  db: Executor,
+  messageId: string,
+  mailbox: string,
+  userId: string,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('message_recipients')
+    .set({ read_at: at, read_by: userId })
+    .where('message_id', '=', messageId)
+    .where('mailbox', '=', mailbox)
+    .where('read_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function removeCopy(
+  db: Executor,
+  messageId: string,
+  mailbox: string,
+  at: string,
+  reason: 'deleted' | 'expired',
+): Promise<boolean> {
+  const result = await db
+    .updateTable('message_recipients')
+    .set({ removed_at: at, removed_reason: reason })
+    .where('message_id', '=', messageId)
+    .where('mailbox', '=', mailbox)
+    .where('removed_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export interface SentMessage {
+  id: string;
+  description: string;
+  sentAt: string;
+  delivery: MessageRow['delivery'];
+  recipients: number;
+  unread: number;
+}
+
+/** What a mailbox has sent and can still see, newest first, with how many recipients have not read each. */
+export async function listSent(db: Executor, mailbox: string): Promise<SentMessage[]> {
+  const rows = await db
+    .selectFrom('messages as m')
+    .innerJoin('message_recipients as r', 'r.message_id', 'm.id')
+    .select((eb) => [
+      'm.id',
+      'm.description',
+      'm.sent_at',
+      'm.delivery',
+      eb.fn.countAll<string | number>().as('recipients'),
+      eb.fn.sum<string | number>(eb.case().when('r.read_at', 'is', null).then(1).else(0).end()).as('unread'),
+    ])
+    .where('m.sender_mailbox', '=', mailbox)
+    .groupBy(['m.id', 'm.description', 'm.sent_at', 'm.delivery'])
+    .orderBy('m.sent_at', 'desc')
+    .orderBy('m.id')
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    description: row.description,
+    sentAt: row.sent_at,
+    delivery: row.delivery,
+    recipients: toCount(row.recipients),
+    unread: row.delivery === 'message' ? toCount(row.unread) : 0,
+  }));
+}
+
+export async function findSent(
+  db: Executor,
+  mailbox: string,
+  messageId: string,
+): Promise<{ message: MessageRow; recipients: MessageRecipientRow[] } | undefined> {
+  const message = await db
+    .selectFrom('messages')
+    .selectAll()
+    .where('id', '=', messageId)
+    .where('sender_mailbox', '=', mailbox)
+    .executeTakeFirst();
+  if (!message) return undefined;
+  const recipients = await db
+    .selectFrom('message_recipients')
+    .selectAll()
+    .where('message_id', '=', messageId)
+    .orderBy('label')
+    .execute();
+  return { message, recipients };
+}
+
+/**
+ * Expiry (handbook §11): a copy left unread for 31 days, or read 14 days ago, leaves its mailbox. A
+ * message whose copies have all gone, and that is at least 31 days old, is deleted with its content.
+ */
+export async function expireMessages(
+  db: Executor,
+  now: Date,
+  rules: { unreadDays: number; readDays: number },
+): Promise<{ expired: number; deleted: number }> {
+  const day = 24 * 60 * 60 * 1000;
+  const unreadBefore = new Date(now.getTime() - rules.unreadDays * day).toISOString();
+  const readBefore = new Date(now.getTime() - rules.readDays * day).toISOString();
+  const expired = await db
+    .updateTable('message_recipients')
+    .set({ removed_at: now.toISOString(), removed_reason: 'expired' })
+    .where('removed_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb('read_at', '<=', readBefore),
+        eb.and([
+          eb('read_at', 'is', null),
+          eb('message_id', 'in', eb.selectFrom('messages').select('id').where('sent_at', '<=', unreadBefore)),
+        ]),
+      ]),
+    )
+    .executeTakeFirst();
+  const gone = await db
+    .deleteFrom('messages')
+    .where('sent_at', '<=', unreadBefore)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('message_recipients as r')
+            .select('r.message_id')
+            .whereRef('r.message_id', '=', 'messages.id')
+            .where('r.removed_at', 'is', null),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return { expired: Number(expired.numUpdatedRows), deleted: Number(gone.numDeletedRows) };
+}
+
+export interface SchoolUnread {
+  establishmentNumber: string;
+  name: string;
+  unread: number;
+  oldestUnread: string | null;
+}
+
+/**
+ * LEA Administrator – Message Report (LA notes §7.7): each open school of the LA with how many messages
+ * wait unread in its mailbox, and since when. No content, no sender.
+ */
+export async function unreadBySchool(db: Executor, laNumber: string): Promise<SchoolUnread[]> {
+  const rows = await db
+    .selectFrom('establishments as e')
+    .leftJoin('message_recipients as r', (join) =>
+      join
+        .onRef('r.establishment_number', '=', 'e.number')
+        .on('r.la_number', '=', laNumber)
+        .on('r.removed_at', 'is', null)
+        .on('r.read_at', 'is', null),
+    )
+    .leftJoin('messages as m', (join) =>
+      join.onRef('m.id', '=', 'r.message_id').on('m.delivery', '=', 'message'),
+    )
+    .select((eb) => [
+      'e.number',
+      'e.name',
+      eb.fn.count<string | number>('m.id').as('unread'),
+      eb.fn.min('m.sent_at').as('oldest'),
+    ])
+    .where('e.la_number', '=', laNumber)
+    .where('e.status', '=', 'open')
+    .groupBy(['e.number', 'e.name'])
+    .orderBy('e.name')
+    .orderBy('e.number')
+    .execute();
+  return rows.map((row) => ({
+    establishmentNumber: row.number,
+    name: row.name,
+    unread: toCount(row.unread),
+    oldestUnread: (row.oldest as string | null) ?? null,
+  }));
+}

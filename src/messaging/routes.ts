@@ -1,0 +1,419 @@
+// The web edge of Messages (handbook §11, LA notes §6.1-6.6):
+//
+//   GET  /messages                                  the section: View/Delete, Send, View Sent
+//   GET  /messages/inbox                            Your Received Messages, sortable by each heading
+//   GET  /messages/inbox/:messageId                 one message (opening it marks it read)
+//   POST /messages/inbox/:messageId/delete
+//   GET  /messages/inbox/:messageId/reply           a reply, to the sender only
+//   POST /messages/inbox/:messageId/reply
+//   GET  /messages/send                             1. a template (with Preview) or Blank Message
+//   GET  /messages/send/recipients                  2. a group, or up to ten recipients
+//   POST /messages/send/recipients                     (each button of the recipient lists, then Next)
+//   POST /messages/send                             3. Description and Text, as a message or an email
+//   GET  /messages/sent                             View Sent Messages, with how many have not read each
+//   GET  /messages/sent/:sentMessageId
+//   GET  /reports, /reports/message-report          LEA Administrator – Message Report (LA notes §7.7)
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Actor } from '../auth/actor.ts';
+import { menuSection } from '../auth/menu.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { sortHeadings } from '../transfers/download-listing.ts';
+import { laChoices } from './mailbox-directory.ts';
+import { LA_MAILBOX_ROLES } from './mailboxes.ts';
+import { applyPickerAction, type PickerState } from './recipient-picker.ts';
+import {
+  type InboxSortKey,
+  MAX_DESCRIPTION,
+  MAX_RECIPIENTS,
+  MessagesService,
+  READ_DAYS,
+  UNREAD_DAYS,
+} from './service.ts';
+import { findVisibleTemplate, visibleTemplates } from './template-repository.ts';
+
+const many = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+const one = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')));
+
+const messageParams = z.object({ messageId: z.string() });
+const sentParams = z.object({ sentMessageId: z.string() });
+const inboxQuery = z.object({
+  sort: z.enum(['from', 'sent', 'description']).catch('sent'),
+  order: z.enum(['ascending', 'descending']).optional().catch(undefined),
+});
+const templateQuery = z.object({ template: one, action: one });
+
+/** Everything the send steps carry from one to the next. */
+const sendForm = z.object({
+  template: one,
+  recipients: many,
+  group: one,
+  action: one,
+  la: one,
+  userType: one,
+  schoolLa: one,
+  schools: many,
+  laNo: one,
+  schoolNo: one,
+  description: one,
+  text: one,
+  delivery: one,
+});
+type SendForm = z.output<typeof sendForm>;
+
+const replyForm = z.object({ description: one, text: one });
+
+const INBOX_COLUMNS: { key: InboxSortKey; text: string }[] = [
+  { key: 'from', text: 'From' },
+  { key: 'sent', text: 'Sent Date' },
+  { key: 'description', text: 'Description' },
+];
+
+const USER_TYPES = Object.entries(LA_MAILBOX_ROLES).map(([value, text]) => ({ value, text }));
+
+export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
+  const service = new MessagesService(deps);
+  const { db } = deps;
+
+  /** Step 2: the recipient lists, with the state the form carries. */
+  const recipientsPage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    form: SendForm,
+    picker: PickerState,
+    errors: FieldError[] = picker.errors,
+  ) => {
+    const groups = await service.groups(actor);
+    return reply.page('messaging/views/send-recipients.njk', {
+      title: 'Send Message: choose the recipients',
+      backLink: { href: '/messages/send', text: 'Back to the templates' },
+      form,
+      groups,
+      picker: {
+        ...picker,
+        values: {
+          la: form.la,
+          userType: form.userType,
+          schoolLa: form.schoolLa,
+          schools: form.schools,
+          laNo: form.laNo,
+          schoolNo: form.schoolNo,
+        },
+      },
+      choices: { las: await laChoices(db), userTypes: USER_TYPES },
+      limit: MAX_RECIPIENTS,
+      errors,
+    });
+  };
+
+  /** Step 3: the message itself. */
+  const composePage = async (
+    reply: FastifyReply,
+    actor: Actor,
+    form: SendForm,
+    errors: FieldError[] = [],
+  ) => {
+    const recipients = await service.recipientsOf(actor, {
+      recipients: form.recipients,
+      groupId: form.group || undefined,
+    });
+    const group = form.group ? (await service.groups(actor)).find((g) => g.id === form.group) : undefined;
+    return reply.page('messaging/views/send-compose.njk', {
+      title: 'Send Message',
+      form,
+      recipients,
+      group,
+      maxDescription: MAX_DESCRIPTION,
+      errors,
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: '/messages',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        return reply.page('messaging/views/section.njk', {
+          title: 'Messages',
+          intro: 'Secure messages to and from other s2s users: schools, LAs and the s2s administrators.',
+          items: menuSection(user.role, '/messages')?.children ?? [],
+          backLink: { href: '/', text: 'Back' },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/messages/inbox',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = inboxQuery.parse(request.query ?? {});
+        const sort = {
+          key: query.sort,
+          order: query.order ?? (query.sort === 'sent' ? 'descending' : 'ascending'),
+        } as const;
+        const { messages, unread } = await service.inbox(user, sort);
+        return reply.page('messaging/views/inbox.njk', {
+          title: 'Your Received Messages',
+          messages,
+          unread,
+          headings: sortHeadings('/messages/inbox', sort, INBOX_COLUMNS),
+          unreadDays: UNREAD_DAYS,
+          readDays: READ_DAYS,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/messages/inbox/:messageId',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { messageId } = messageParams.parse(request.params);
+        const read = await service.read(user, messageId);
+        return reply.page('messaging/views/message.njk', {
+          title: read.message.description,
+          ...read,
+          readDays: READ_DAYS,
+          backLink: { href: '/messages/inbox', text: 'Back to your messages' },
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/messages/inbox/:messageId/delete',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { messageId } = messageParams.parse(request.params);
+        const message = await service.delete(user, messageId);
+        return reply.flash(`The message “${message.description}” is deleted.`).redirect('/messages/inbox');
+      },
+    },
+    {
+      method: 'GET',
+      url: '/messages/inbox/:messageId/reply',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { messageId } = messageParams.parse(request.params);
+        const read = await service.read(user, messageId);
+        const description = read.message.description.startsWith('Re: ')
+          ? read.message.description
+          : `Re: ${read.message.description}`;
+        return reply.page('messaging/views/reply.njk', {
+          title: 'Reply to a message',
+          original: read.message,
+          canReply: read.canReply,
+          form: { description: description.slice(0, MAX_DESCRIPTION), text: '' },
+          backLink: { href: `/messages/inbox/${messageId}`, text: 'Back to the message' },
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/messages/inbox/:messageId/reply',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { messageId } = messageParams.parse(request.params);
+        const form = replyForm.parse(request.body ?? {});
+        try {
+          await service.reply(user, messageId, form);
+          return reply.flash('Your reply was sent.').redirect('/messages/inbox');
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          const read = await service.read(user, messageId);
+          return reply.code(400).page('messaging/views/reply.njk', {
+            title: 'Reply to a message',
+            original: read.message,
+            canReply: read.canReply,
+            form,
+            errors: error.errors,
+            backLink: { href: `/messages/inbox/${messageId}`, text: 'Back to the message' },
+          });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/messages/send',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = templateQuery.parse(request.query ?? {});
+        const templates = await visibleTemplates(db, user);
+        if (query.action === 'use') {
+          const known = query.template === 'blank' || templates.some((t) => t.id === query.template);
+          if (known)
+            return reply.redirect(`/messages/send/recipients?template=${encodeURIComponent(query.template)}`);
+        }
+        const preview =
+          query.action === 'preview' && query.template !== 'blank'
+            ? templates.find((t) => t.id === query.template)
+            : undefined;
+        const errors =
+          query.action && !preview && !(query.action === 'preview' && query.template === 'blank')
+            ? [{ field: 'template', message: 'Select a template, or Blank Message' }]
+            : [];
+        return reply.code(errors.length ? 400 : 200).page('messaging/views/send-template.njk', {
+          title: 'Send Message',
+          templates,
+          selected: query.template || 'blank',
+          preview,
+          errors,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/messages/send/recipients',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = sendForm.parse(request.query ?? {});
+        return recipientsPage(reply, user, form, { recipients: [], schoolList: null, errors: [] });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/messages/send/recipients',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = sendForm.parse(request.body ?? {});
+        if (form.action === 'next') {
+          const errors: FieldError[] = [];
+          if (form.group) {
+            const members = await service
+              .recipientsOf(user, { recipients: [], groupId: form.group })
+              .catch((error) => {
+                if (!(error instanceof Invalid)) throw error;
+                errors.push(...error.errors);
+                return [];
+              });
+            if (errors.length === 0 && members.length === 0) {
+              errors.push({ field: 'group', message: 'The group has no members: add some first' });
+            }
+            for (const m of members) if (m.problem) errors.push({ field: 'group', message: m.problem });
+          } else if (form.recipients.length === 0) {
+            errors.push({
+              field: 'recipient-list',
+              message: 'Choose an address group, or add at least one recipient',
+            });
+          }
+          const picker = await applyPickerAction(db, { ...form, action: '' }, MAX_RECIPIENTS);
+          if (!form.group)
+            for (const m of picker.recipients)
+              if (m.problem) errors.push({ field: 'recipient-list', message: m.problem });
+          if (errors.length > 0) return recipientsPage(reply.code(400), user, form, picker, errors);
+          const template =
+            form.template && form.template !== 'blank'
+              ? await findVisibleTemplate(db, user, form.template)
+              : undefined;
+          return composePage(reply, user, {
+            ...form,
+            recipients: form.group ? [] : picker.recipients.map((r) => r.key),
+            description: form.description || (template?.description ?? ''),
+            text: form.text || (template?.body ?? ''),
+            delivery: form.delivery || 'message',
+          });
+        }
+        const picker = await applyPickerAction(db, form, MAX_RECIPIENTS);
+        return recipientsPage(reply.code(picker.errors.length ? 400 : 200), user, form, picker);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/messages/send',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = sendForm.parse(request.body ?? {});
+        try {
+          const sent = await service.send(user, {
+            recipients: form.recipients,
+            groupId: form.group || undefined,
+            description: form.description,
+            text: form.text,
+            delivery: form.delivery,
+          });
+          const how = form.delivery === 'email' ? 'as an email' : 'as an s2s message';
+          const who = sent.recipients === 1 ? '1 recipient' : `${sent.recipients} recipients`;
+          return reply.flash(`Your message was sent ${how} to ${who}.`).redirect('/messages/sent');
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return composePage(reply.code(400), user, form, error.errors);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/messages/sent',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        return reply.page('messaging/views/sent.njk', {
+          title: 'View Sent Messages',
+          messages: await service.sent(user),
+          unreadDays: UNREAD_DAYS,
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/messages/sent/:sentMessageId',
+      access: 'messages.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { sentMessageId } = sentParams.parse(request.params);
+        const { message, recipients } = await service.sentMessage(user, sentMessageId);
+        return reply.page('messaging/views/sent-message.njk', {
+          title: message.description,
+          message,
+          recipients,
+          backLink: { href: '/messages/sent', text: 'Back to your sent messages' },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/reports',
+      access: 'reports.message-report',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        return reply.page('messaging/views/section.njk', {
+          title: 'Reports',
+          intro: 'Reports on how s2s is used in your LA.',
+          items: menuSection(user.role, '/reports')?.children ?? [],
+          backLink: { href: '/', text: 'Back' },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/reports/message-report',
+      access: 'reports.message-report',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const schools = await service.messageReport(user);
+        return reply.page('messaging/views/message-report.njk', {
+          title: 'LEA Administrator – Message Report',
+          schools,
+          withUnread: schools.filter((s) => s.unread > 0).length,
+          backLink: { href: '/reports', text: 'Back to Reports' },
+        });
+      },
+    },
+  ];
+}

@@ -1,0 +1,331 @@
+// Secure messaging (handbook §11, LA notes §6): what a mailbox has received and sent, sending to a group
+// or up to ten recipients as an s2s message (the recipients told by email that it waits, never what it
+// says) or as an ordinary email, replying to the sender only, and the 31/14-day expiry.
+
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { groupMemberKeys, groupsOwnedBy } from './group-repository.ts';
+import { describeMailboxes, type MailboxInfo, readersOf } from './mailbox-directory.ts';
+import { type Mailbox, mailboxKey, mailboxOf, organisationOfMailbox } from './mailboxes.ts';
+import {
+  countUnread,
+  findReceived,
+  findSent,
+  insertMessage,
+  listInbox,
+  listSent,
+  markRead,
+  type ReceivedMessage,
+  removeCopy,
+  type SentMessage,
+  unreadBySchool,
+} from './repository.ts';
+
+/** Handbook §11: "Messages in red text have not been read. These will be deleted after: 31 days." */
+export const UNREAD_DAYS = 31;
+/** "Messages in black text have been read. These will be deleted after: 14 days." */
+export const READ_DAYS = 14;
+/** "Up to ten s2s users" (handbook §11); more go through an address group. */
+export const MAX_RECIPIENTS = 10;
+export const MAX_DESCRIPTION = 100;
+export const MAX_TEXT = 20_000;
+
+export type Delivery = MessageRow['delivery'];
+
+export interface Draft {
+  /** The chosen mailboxes, when no group is chosen. */
+  recipients: string[];
+  /** An address group of the sender's, instead of recipients. */
+  groupId?: string;
+  description: string;
+  text: string;
+  delivery: string;
+}
+
+export type InboxSortKey = 'from' | 'sent' | 'description';
+export interface InboxSort {
+  key: InboxSortKey;
+  order: 'ascending' | 'descending';
+}
+
+export interface ReadMessage {
+  message: MessageRow;
+  copy: MessageRecipientRow;
+  /** Whether the sender's mailbox can take a reply now. */
+  canReply: boolean;
+}
+
+export class MessagesService {
+  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+
+  /** The actor's mailbox: refused for roles without one (the permission table already keeps them out). */
+  private mailbox(actor: Actor): Mailbox {
+    const mailbox = mailboxOf(actor);
+    if (!mailbox) throw new Forbidden('Your account has no mailbox for messages');
+    return mailbox;
+  }
+
+  async inbox(actor: Actor, sort: InboxSort): Promise<{ messages: ReceivedMessage[]; unread: number }> {
+    const messages = await listInbox(this.deps.db, mailboxKey(this.mailbox(actor)));
+    return { messages: sortInbox(messages, sort), unread: messages.filter((m) => !m.readAt).length };
+  }
+
+  /** How many messages wait unread for the actor (none for roles without messages). */
+  async unreadCount(actor: Actor): Promise<number> {
+    const mailbox = mailboxOf(actor);
+    return mailbox ? countUnread(this.deps.db, mailboxKey(mailbox)) : 0;
+  }
+
+  /** Opens a message: the first reader marks it read for the whole mailbox. */
+  async read(actor: Actor, messageId: string): Promise<ReadMessage> {
+    const key = mailboxKey(this.mailbox(actor));
+    const found = await findReceived(this.deps.db, key, messageId);
+    if (!found) throw new NotFound('The message');
+    if (!found.copy.read_at) {
+      const at = this.deps.clock.now().toISOString();
+      await markRead(this.deps.db, messageId, key, actor.userId, at);
+      found.copy = { ...found.copy, read_at: at, read_by: actor.userId };
+    }
+    const [sender] = await describeMailboxes(this.deps.db, [found.message.sender_mailbox]);
+    return { ...found, canReply: Boolean(sender && !sender.problem) };
+  }
+
+  async delete(actor: Actor, messageId: string): Promise<MessageRow> {
+    const key = mailboxKey(this.mailbox(actor));
+    return this.deps.db.transaction().execute(async (tx) => {
+      const found = await findReceived(tx, key, messageId);
+      if (!found) throw new NotFound('The message');
+      const at = this.deps.clock.now();
+      await removeCopy(tx, messageId, key, at.toISOString(), 'deleted');
+      await recordAudit(tx, {
+        at,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOfMailbox(this.mailbox(actor)),
+        action: 'message-deleted',
+        subjectType: 'message',
+        subjectId: messageId,
+      });
+      return found.message;
+    });
+  }
+
+  /** The address groups the actor may send to. */
+  async groups(actor: Actor) {
+    return groupsOwnedBy(this.deps.db, actor.userId);
+  }
+
+  /** The recipients of a draft, with a problem for any a message cannot reach now. */
+  async recipientsOf(actor: Actor, draft: Pick<Draft, 'recipients' | 'groupId'>): Promise<MailboxInfo[]> {
+    if (draft.groupId) {
+      const group = (await groupsOwnedBy(this.deps.db, actor.userId)).find((g) => g.id === draft.groupId);
+      if (!group) throw Invalid.field('group', 'Select one of your address groups');
+      return describeMailboxes(this.deps.db, await groupMemberKeys(this.deps.db, group.id));
+    }
+    return describeMailboxes(this.deps.db, draft.recipients);
+  }
+
+  /** Sends a message; returns its id and how many mailboxes it went to. */
+  async send(actor: Actor, draft: Draft): Promise<{ id: string; recipients: number }> {
+    const sender = this.mailbox(actor);
+    const errors: FieldError[] = [];
+    const recipients = await this.checkRecipients(actor, draft, errors);
+    const { description, text, delivery } = checkContent(draft, errors);
+    if (errors.length > 0) throw new Invalid(errors);
+    return this.deliver(actor, sender, { recipients, description, text, delivery, inReplyTo: null });
+  }
+
+  /** Replies go to the sender of the original message only, as an s2s message. */
+  async reply(actor: Actor, messageId: string, draft: Pick<Draft, 'description' | 'text'>) {
+    const sender = this.mailbox(actor);
+    const found = await findReceived(this.deps.db, mailboxKey(sender), messageId);
+    if (!found) throw new NotFound('The message');
+    const errors: FieldError[] = [];
+    const recipients = await describeMailboxes(this.deps.db, [found.message.sender_mailbox]);
+    for (const r of recipients) if (r.problem) errors.push({ field: 'text', message: r.problem });
+    const content = checkContent({ ...draft, delivery: 'message' }, errors);
+    if (errors.length > 0) throw new Invalid(errors);
+    return this.deliver(actor, sender, { recipients, ...content, inReplyTo: messageId });
+  }
+
+  async sent(actor: Actor): Promise<SentMessage[]> {
+    return listSent(this.deps.db, mailboxKey(this.mailbox(actor)));
+  }
+
+  async sentMessage(actor: Actor, messageId: string) {
+    const found = await findSent(this.deps.db, mailboxKey(this.mailbox(actor)), messageId);
+    if (!found) throw new NotFound('The message');
+    return found;
+  }
+
+  /** LEA Administrator – Message Report: unread counts of the actor's LA's schools. */
+  async messageReport(actor: Actor) {
+    if (!actor.laNumber) throw new Forbidden('The message report is for an LA');
+    return unreadBySchool(this.deps.db, actor.laNumber);
+  }
+
+  private async checkRecipients(actor: Actor, draft: Draft, errors: FieldError[]): Promise<MailboxInfo[]> {
+    let recipients: MailboxInfo[];
+    try {
+      recipients = await this.recipientsOf(actor, draft);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      errors.push(...error.errors);
+      return [];
+    }
+    const field = draft.groupId ? 'group' : 'recipient-list';
+    if (recipients.length === 0) {
+      errors.push({
+        field,
+        message: draft.groupId ? 'The group has no members: add some first' : 'Choose at least one recipient',
+      });
+    }
+    if (!draft.groupId && recipients.length > MAX_RECIPIENTS) {
+      errors.push({
+        field,
+        message: `A message can go to up to ${MAX_RECIPIENTS} recipients: remove some, or send to an address group instead`,
+      });
+    }
+    for (const r of recipients) if (r.problem) errors.push({ field, message: r.problem });
+    return recipients;
+  }
+
+  private async deliver(
+    actor: Actor,
+    sender: Mailbox,
+    content: {
+      recipients: MailboxInfo[];
+      description: string;
+      text: string;
+      delivery: Delivery;
+      inReplyTo: string | null;
+    },
+  ): Promise<{ id: string; recipients: number }> {
+    const senderKey = mailboxKey(sender);
+    const [senderInfo] = await describeMailboxes(this.deps.db, [senderKey]);
+    const fromName = senderInfo?.label ?? senderKey;
+    const at = this.deps.clock.now();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const id = await insertMessage(tx, {
+        senderUserId: actor.userId,
+        senderMailbox: senderKey,
+        senderLabel: fromName,
+        description: content.description,
+        body: content.text,
+        delivery: content.delivery,
+        inReplyTo: content.inReplyTo,
+        sentAt: at.toISOString(),
+        recipients: content.recipients.map((r) => ({
+          mailbox: r.key,
+          label: r.label,
+          laNumber: r.laNumber,
+          establishmentNumber: r.establishmentNumber,
+        })),
+      });
+      for (const recipient of content.recipients) {
+        await notifyRecipient(tx, recipient, {
+          at,
+          messageId: id,
+          fromName,
+          description: content.description,
+          text: content.text,
+          delivery: content.delivery,
+        });
+      }
+      await recordAudit(tx, {
+        at,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOfMailbox(sender),
+        action: content.inReplyTo ? 'message-replied' : 'message-sent',
+        subjectType: 'message',
+        subjectId: id,
+        detail: { recipients: content.recipients.map((r) => r.key), delivery: content.delivery },
+      });
+      return { id, recipients: content.recipients.length };
+    });
+  }
+}
+
+function checkContent(
+  draft: Pick<Draft, 'description' | 'text' | 'delivery'>,
+  errors: FieldError[],
+): { description: string; text: string; delivery: Delivery } {
+  const description = draft.description.trim();
+  const text = draft.text.replace(/\r\n/g, '\n').trim();
+  if (description === '')
+    errors.push({ field: 'description', message: 'Enter a description of the message' });
+  else if (description.length > MAX_DESCRIPTION) {
+    errors.push({
+      field: 'description',
+      message: `The description must be ${MAX_DESCRIPTION} characters or fewer: it has ${description.length}`,
+    });
+  }
+  if (text === '') errors.push({ field: 'text', message: 'Enter the text of the message' });
+  else if (text.length > MAX_TEXT) {
+    errors.push({
+      field: 'text',
+      message: `The text must be ${MAX_TEXT.toLocaleString('en-GB')} characters or fewer: it has ${text.length.toLocaleString('en-GB')}`,
+    });
+  }
+  const delivery = draft.delivery;
+  if (delivery !== 'message' && delivery !== 'email') {
+    errors.push({ field: 'delivery', message: 'Choose whether to send an s2s message or an email' });
+    return { description, text, delivery: 'message' };
+  }
+  return { description, text, delivery };
+}
+
+/**
+ * An s2s message: each reader is told by email that it waits, never what it says. An email: the message
+ * itself goes out. A school is written to at its own address; an LA type of user, to each such user.
+ */
+async function notifyRecipient(
+  tx: Executor,
+  recipient: MailboxInfo,
+  message: {
+    at: Date;
+    messageId: string;
+    fromName: string;
+    description: string;
+    text: string;
+    delivery: Delivery;
+  },
+): Promise<void> {
+  const targets =
+    recipient.mailbox.kind === 'school'
+      ? [{ kind: 'school' as const, id: recipient.mailbox.establishmentNumber }]
+      : (await readersOf(tx, recipient.mailbox)).map((id) => ({ kind: 'user' as const, id }));
+  for (const target of targets) {
+    const payload: Record<string, string> =
+      message.delivery === 'message'
+        ? { fromName: message.fromName, sentAt: message.at.toISOString() }
+        : { fromName: message.fromName, description: message.description, text: message.text };
+    await enqueueNotification(tx, {
+      at: message.at,
+      template: message.delivery === 'message' ? 'new-message' : 'message-by-email',
+      recipientKind: target.kind,
+      recipient: target.id,
+      payload,
+      dedupeKey: `message:${message.messageId}:${target.kind}:${target.id}`,
+    });
+  }
+}
+
+const collator = new Intl.Collator('en-GB', { sensitivity: 'base', numeric: true });
+
+function sortInbox(messages: ReceivedMessage[], sort: InboxSort): ReceivedMessage[] {
+  const direction = sort.order === 'ascending' ? 1 : -1;
+  const compare = (a: ReceivedMessage, b: ReceivedMessage) => {
+    if (sort.key === 'from') return collator.compare(a.senderLabel, b.senderLabel);
+    if (sort.key === 'description') return collator.compare(a.description, b.description);
+    return a.sentAt.localeCompare(b.sentAt);
+  };
+  return [...messages].sort(
+    (a, b) => direction * compare(a, b) || b.sentAt.localeCompare(a.sentAt) || (a.id < b.id ? -1 : 1),
+  );
+}

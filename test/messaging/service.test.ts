@@ -1,0 +1,522 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { insertGroup } from '../../src/messaging/group-repository.ts';
+import { expireMessages } from '../../src/messaging/repository.ts';
+import { MAX_RECIPIENTS, MessagesService, READ_DAYS, UNREAD_DAYS } from '../../src/messaging/service.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { Invalid, NotFound } from '../../src/platform/errors.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf, mailboxOfUser, makeMessage } from '../support/messages.ts';
+
+const DAY_MINUTES = 24 * 60;
+
+async function world(db: Db) {
+  const la = await makeLa(db, { name: 'Ashire' });
+  const otherLa = await makeLa(db, { name: 'Bshire' });
+  const alder = await makeSchool(db, la.number, { name: 'Alder Primary' });
+  const birch = await makeSchool(db, la.number, { name: 'Birch Primary' });
+  const cedar = await makeSchool(db, otherLa.number, { name: 'Cedar Academy' });
+  const officer = await makeUser(db, 'la_user', { laNumber: la.number });
+  const colleague = await makeUser(db, 'la_user', { laNumber: la.number });
+  const lostPupilOfficer = await makeUser(db, 'la_lost_pupil', { laNumber: otherLa.number });
+  const alderOffice = await makeUser(db, 'school', {
+    laNumber: la.number,
+    establishmentNumber: alder.number,
+  });
+  const alderHead = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: alder.number });
+  const birchOffice = await makeUser(db, 'school', {
+    laNumber: la.number,
+    establishmentNumber: birch.number,
+  });
+  const cedarOffice = await makeUser(db, 'school', {
+    laNumber: otherLa.number,
+    establishmentNumber: cedar.number,
+  });
+  return {
+    la,
+    otherLa,
+    alder,
+    birch,
+    cedar,
+    officer,
+    colleague,
+    lostPupilOfficer,
+    alderOffice,
+    alderHead,
+    birchOffice,
+    cedarOffice,
+  };
+}
+
+function fieldMessages(error: unknown): string[] {
+  assert.ok(error instanceof Invalid, `expected Invalid, got ${String(error)}`);
+  return error.errors.map((e) => e.message);
+}
+
+describeEachEngine('messages', (database) => {
+  test('a message to two schools and an LA type of user: one copy per mailbox, an email to each reader saying only that it waits, and an audit record', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T10:00:00.000Z');
+    const service = new MessagesService({ db, clock });
+    const w = await world(db);
+    const secret = 'Jane Doe, born 2 March 2016, has joined us';
+    const sent = await service.send(actorOf(w.officer), {
+      recipients: [
+        `school:${w.alder.number}`,
+        `school:${w.cedar.number}`,
+        `la:${w.otherLa.number}:la_lost_pupil`,
+      ],
+      description: 'CTF request',
+      text: secret,
+      delivery: 'message',
+    });
+    assert.equal(sent.recipients, 3);
+
+    const copies = await db
+      .selectFrom('message_recipients')
+      .selectAll()
+      .where('message_id', '=', sent.id)
+      .orderBy('mailbox')
+      .execute();
+    assert.deepEqual(
+      copies.map((c) => [c.mailbox, c.label, c.la_number, c.establishment_number, c.read_at]),
+      [
+        [
+          `la:${w.otherLa.number}:la_lost_pupil`,
+          `${w.otherLa.number} Bshire - LEA Lost Pupil User`,
+          w.otherLa.number,
+          null,
+          null,
+        ],
+        [
+          `school:${w.alder.number}`,
+          `${w.la.number} ${w.alder.number.slice(3)} - Alder Primary`,
+          w.la.number,
+          w.alder.number,
+          null,
+        ],
+        [
+          `school:${w.cedar.number}`,
+          `${w.otherLa.number} ${w.cedar.number.slice(3)} - Cedar Academy`,
+          w.otherLa.number,
+          w.cedar.number,
+          null,
+        ],
+      ],
+    );
+    const message = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', sent.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(message.sender_label, `${w.la.number} Ashire - LEA User`);
+    assert.equal(message.sender_mailbox, `la:${w.la.number}:la_user`);
+
+    const emails = await db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('dedupe_key', 'like', `message:${sent.id}:%`)
+      .execute();
+    assert.deepEqual(
+      emails.map((e) => `${e.template} ${e.recipient_kind} ${e.recipient}`).sort(),
+      [
+        `new-message school ${w.alder.number}`,
+        `new-message school ${w.cedar.number}`,
+        `new-message user ${w.lostPupilOfficer.id}`,
+      ].sort(),
+    );
+    for (const email of emails) {
+      assert.doesNotMatch(email.payload, /Jane|CTF request/, 'the email never carries the message');
+      assert.deepEqual(JSON.parse(email.payload), {
+        fromName: `${w.la.number} Ashire - LEA User`,
+        sentAt: '2026-11-23T10:00:00.000Z',
+      });
+    }
+    const audit = await db.selectFrom('audit_events').selectAll().where('subject_id', '=', sent.id).execute();
+    assert.deepEqual(
+      audit.map((a) => [a.action, a.actor_user_id, a.organisation]),
+      [['message-sent', w.officer.id, w.la.number]],
+    );
+    assert.doesNotMatch(audit[0]?.detail ?? '', /Jane/);
+  });
+
+  test('up to ten recipients; an eleventh, a closed school, a school not using s2s or an LA type with no users is refused with the reason', async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock() });
+    const w = await world(db);
+    const schools = [];
+    for (let i = 0; i < MAX_RECIPIENTS + 1; i += 1) schools.push(await makeSchool(db, w.la.number));
+    const draft = { description: 'Term dates', text: 'Here they are.', delivery: 'message' };
+    const eleven = schools.map((s) => `school:${s.number}`);
+    const tooMany = await service
+      .send(actorOf(w.officer), { ...draft, recipients: eleven })
+      .catch((e: unknown) => e);
+    assert.deepEqual(fieldMessages(tooMany), [
+      'A message can go to up to 10 recipients: remove some, or send to an address group instead',
+    ]);
+    const ten = await service.send(actorOf(w.officer), { ...draft, recipients: eleven.slice(0, 10) });
+    assert.equal(ten.recipients, 10);
+
+    const closed = await makeSchool(db, w.la.number, { name: 'Closed Primary', status: 'closed' });
+    const offline = await makeSchool(db, w.la.number, { name: 'Paper Primary', uses_s2s: 0 });
+    const refused = await service
+      .send(actorOf(w.officer), {
+        ...draft,
+        recipients: [
+          `school:${closed.number}`,
+          `school:${offline.number}`,
+          `la:${w.la.number}:la_admissions`,
+          'school:9999999',
+        ],
+      })
+      .catch((e: unknown) => e);
+    assert.deepEqual(fieldMessages(refused), [
+      `${w.la.number} ${closed.number.slice(3)} - Closed Primary is closed`,
+      `${w.la.number} ${offline.number.slice(3)} - Paper Primary does not use s2s: contact the school another way`,
+      `${w.la.number} Ashire has no LEA Admissions User on s2s: choose another type of user`,
+      'There is no school 999 9999 on s2s: check the LA and school numbers',
+    ]);
+    const none = await service
+      .send(actorOf(w.officer), { ...draft, recipients: [], description: ' ', text: '', delivery: 'fax' })
+      .catch((e: unknown) => e);
+    assert.deepEqual(fieldMessages(none), [
+      'Choose at least one recipient',
+      'Enter a description of the message',
+      'Enter the text of the message',
+      'Choose whether to send an s2s message or an email',
+    ]);
+  });
+
+  test('sent as an email: the text goes out to each reader, nothing waits in s2s, and the sent list says so', async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock() });
+    const w = await world(db);
+    const sent = await service.send(actorOf(w.officer), {
+      recipients: [`school:${w.birch.number}`, `la:${w.otherLa.number}:la_lost_pupil`],
+      description: 'Training day',
+      text: 'The training day is on 5 January.',
+      delivery: 'email',
+    });
+    const emails = await db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('dedupe_key', 'like', `message:${sent.id}:%`)
+      .execute();
+    assert.deepEqual(
+      emails.map((e) => e.template),
+      ['message-by-email', 'message-by-email'],
+    );
+    assert.deepEqual(JSON.parse(emails[0]?.payload ?? '{}'), {
+      fromName: `${w.la.number} Ashire - LEA User`,
+      description: 'Training day',
+      text: 'The training day is on 5 January.',
+    });
+    assert.deepEqual(
+      (await service.inbox(actorOf(w.birchOffice), { key: 'sent', order: 'descending' })).messages,
+      [],
+    );
+    assert.equal(await service.unreadCount(actorOf(w.birchOffice)), 0);
+    const [listed] = await service.sent(actorOf(w.officer));
+    assert.deepEqual(
+      { delivery: listed?.delivery, recipients: listed?.recipients, unread: listed?.unread },
+      { delivery: 'email', recipients: 2, unread: 0 },
+    );
+  });
+
+  test('a mailbox is shared: the first reader marks it read for everyone there, and the sender sees the unread count fall', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T10:00:00.000Z');
+    const service = new MessagesService({ db, clock });
+    const w = await world(db);
+    const { id } = await service.send(actorOf(w.officer), {
+      recipients: [`school:${w.alder.number}`, `school:${w.birch.number}`],
+      description: 'Census day',
+      text: 'Please check your returns.',
+      delivery: 'message',
+    });
+    assert.equal(await service.unreadCount(actorOf(w.alderHead)), 1);
+    assert.equal(
+      (await service.sent(actorOf(w.colleague)))[0]?.unread,
+      2,
+      'colleagues in the same role share the sent list',
+    );
+
+    clock.advanceMinutes(30);
+    const read = await service.read(actorOf(w.alderOffice), id);
+    assert.equal(read.copy.read_at, '2026-11-23T10:30:00.000Z');
+    assert.equal(read.message.body, 'Please check your returns.');
+    assert.equal(read.canReply, true);
+    assert.equal(await service.unreadCount(actorOf(w.alderHead)), 0);
+    clock.advanceMinutes(30);
+    await service.read(actorOf(w.alderHead), id);
+    const copy = await db
+      .selectFrom('message_recipients')
+      .selectAll()
+      .where('mailbox', '=', `school:${w.alder.number}`)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(
+      [copy.read_at, copy.read_by],
+      ['2026-11-23T10:30:00.000Z', w.alderOffice.id],
+      'the first reading counts',
+    );
+    assert.equal((await service.sent(actorOf(w.officer)))[0]?.unread, 1);
+    const detail = await service.sentMessage(actorOf(w.officer), id);
+    assert.deepEqual(
+      detail.recipients.map((r) => [r.mailbox, r.read_at]),
+      [
+        [`school:${w.alder.number}`, '2026-11-23T10:30:00.000Z'],
+        [`school:${w.birch.number}`, null],
+      ],
+    );
+  });
+
+  test('the inbox sorts by From, Sent Date or Description, either way', async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock() });
+    const w = await world(db);
+    const to = [mailboxOfUser(w.alderOffice)];
+    await makeMessage(db, w.officer, to, {
+      description: 'b second',
+      sentAt: new Date('2026-11-02T09:00:00Z'),
+    });
+    await makeMessage(db, w.cedarOffice, to, {
+      description: 'a first',
+      sentAt: new Date('2026-11-01T09:00:00Z'),
+    });
+    await makeMessage(db, w.lostPupilOfficer, to, {
+      description: 'c third',
+      sentAt: new Date('2026-11-03T09:00:00Z'),
+    });
+    const order = async (key: 'from' | 'sent' | 'description', ascending: boolean) =>
+      (
+        await service.inbox(actorOf(w.alderOffice), { key, order: ascending ? 'ascending' : 'descending' })
+      ).messages.map((m) => m.description);
+    assert.deepEqual(await order('sent', false), ['c third', 'b second', 'a first']);
+    assert.deepEqual(await order('sent', true), ['a first', 'b second', 'c third']);
+    assert.deepEqual(await order('description', true), ['a first', 'b second', 'c third']);
+    // Senders, as listed: "<la> Ashire - LEA User", then the other LA's "<otherLa> <school number> -
+    // Cedar Academy" (digits before letters) and "<otherLa> Bshire - LEA Lost Pupil User".
+    assert.deepEqual(await order('from', true), ['b second', 'a first', 'c third']);
+    assert.deepEqual(await order('from', false), ['c third', 'a first', 'b second']);
+  });
+
+  test('a reply goes to the sender only, linked to the message, and reaches their mailbox', async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock() });
+    const w = await world(db);
+    const { id } = await service.send(actorOf(w.officer), {
+      recipients: [`school:${w.alder.number}`, `school:${w.birch.number}`],
+      description: 'Pupil moving',
+      text: 'Is Sam joining you?',
+      delivery: 'message',
+    });
+    const reply = await service.reply(actorOf(w.alderOffice), id, {
+      description: 'Re: Pupil moving',
+      text: 'Yes, on Monday.',
+    });
+    assert.equal(reply.recipients, 1);
+    const row = await db
+      .selectFrom('messages')
+      .selectAll()
+      .where('id', '=', reply.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.in_reply_to, id);
+    const inbox = await service.inbox(actorOf(w.colleague), { key: 'sent', order: 'descending' });
+    assert.deepEqual(
+      inbox.messages.map((m) => m.description),
+      ['Re: Pupil moving'],
+    );
+    assert.equal(
+      (await service.inbox(actorOf(w.birchOffice), { key: 'sent', order: 'descending' })).messages.length,
+      1,
+      'Birch has only the original',
+    );
+    const emails = await db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('dedupe_key', 'like', `message:${reply.id}:%`)
+      .execute();
+    assert.deepEqual(
+      emails.map((e) => `${e.recipient_kind} ${e.recipient}`).sort(),
+      [`user ${w.colleague.id}`, `user ${w.officer.id}`].sort(),
+    );
+  });
+
+  test('another organisation cannot read, delete or reply to a message, nor see one it did not send', async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock() });
+    const w = await world(db);
+    const { id } = await service.send(actorOf(w.officer), {
+      recipients: [`school:${w.alder.number}`],
+      description: 'For Alder only',
+      text: 'Private.',
+      delivery: 'message',
+    });
+    for (const outsider of [w.birchOffice, w.cedarOffice, w.lostPupilOfficer]) {
+      const actor = actorOf(outsider);
+      await assert.rejects(service.read(actor, id), NotFound);
+      await assert.rejects(service.delete(actor, id), NotFound);
+      await assert.rejects(service.reply(actor, id, { description: 'x', text: 'y' }), NotFound);
+      await assert.rejects(service.sentMessage(actor, id), NotFound);
+    }
+    await assert.rejects(
+      service.sentMessage(actorOf(w.alderOffice), id),
+      NotFound,
+      'a recipient is not the sender',
+    );
+    const copy = await db
+      .selectFrom('message_recipients')
+      .selectAll()
+      .where('message_id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([copy.read_at, copy.removed_at], [null, null], 'nothing changed');
+  });
+
+  test('deleting takes the message out of the mailbox for everyone there; the sender sees it deleted unread', async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock() });
+    const w = await world(db);
+    const { id } = await service.send(actorOf(w.officer), {
+      recipients: [`school:${w.alder.number}`],
+      description: 'Old news',
+      text: 'Never mind.',
+      delivery: 'message',
+    });
+    await service.delete(actorOf(w.alderOffice), id);
+    assert.deepEqual(
+      (await service.inbox(actorOf(w.alderHead), { key: 'sent', order: 'descending' })).messages,
+      [],
+    );
+    await assert.rejects(service.read(actorOf(w.alderHead), id), NotFound);
+    await assert.rejects(service.delete(actorOf(w.alderOffice), id), NotFound, 'once only');
+    const detail = await service.sentMessage(actorOf(w.officer), id);
+    assert.deepEqual(
+      detail.recipients.map((r) => [r.removed_reason, r.read_at]),
+      [['deleted', null]],
+    );
+  });
+
+  test('to an address group of the sender: more than ten mailboxes at once; someone else’s group is refused', async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock() });
+    const w = await world(db);
+    const members = [];
+    for (let i = 0; i < 12; i += 1) members.push(`school:${(await makeSchool(db, w.la.number)).number}`);
+    const at = new Date().toISOString();
+    await insertGroup(db, { id: 'group-1', ownerUserId: w.officer.id, name: 'All our schools', at, members });
+    const sent = await service.send(actorOf(w.officer), {
+      recipients: [],
+      groupId: 'group-1',
+      description: 'To all',
+      text: 'Hello all.',
+      delivery: 'message',
+    });
+    assert.equal(sent.recipients, 12);
+    const refused = await service
+      .send(actorOf(w.colleague), {
+        recipients: [],
+        groupId: 'group-1',
+        description: 'x',
+        text: 'y',
+        delivery: 'message',
+      })
+      .catch((e: unknown) => e);
+    assert.deepEqual(fieldMessages(refused), ['Select one of your address groups']);
+  });
+
+  test(`expiry: unread copies leave ${UNREAD_DAYS} days after sending, read ones ${READ_DAYS} days after reading; the message goes when all copies have`, async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-01T09:00:00.000Z');
+    const service = new MessagesService({ db, clock });
+    const w = await world(db);
+    // Other tests' messages share the database: the expiry is checked on this test's message only.
+    const { id } = await service.send(actorOf(w.officer), {
+      recipients: [`school:${w.alder.number}`, `school:${w.birch.number}`, `school:${w.cedar.number}`],
+      description: 'Expiring',
+      text: 'Soon gone.',
+      delivery: 'message',
+    });
+    const state = async () =>
+      (
+        await db
+          .selectFrom('message_recipients')
+          .select(['mailbox', 'removed_reason'])
+          .where('message_id', '=', id)
+          .orderBy('mailbox')
+          .execute()
+      ).map((r) => r.removed_reason);
+    const expire = () => expireMessages(db, clock.now(), { unreadDays: UNREAD_DAYS, readDays: READ_DAYS });
+
+    clock.advanceMinutes(20 * DAY_MINUTES);
+    await service.read(actorOf(w.alderOffice), id); // day 20: Alder reads it
+    clock.advanceMinutes(10 * DAY_MINUTES);
+    await service.read(actorOf(w.birchOffice), id); // day 30: Birch reads it
+    clock.advanceMinutes(DAY_MINUTES - 1); // day 31 less a minute
+    await expire();
+    assert.deepEqual(await state(), [null, null, null]);
+
+    clock.advanceMinutes(1); // day 31: Cedar never read it; Alder read it 11 days ago
+    await expire();
+    assert.deepEqual(await state(), [null, null, 'expired']);
+    assert.equal(
+      (await service.inbox(actorOf(w.cedarOffice), { key: 'sent', order: 'descending' })).messages.length,
+      0,
+    );
+
+    clock.advanceMinutes(3 * DAY_MINUTES); // day 34: 14 days since Alder read it
+    await expire();
+    assert.deepEqual(await state(), ['expired', null, 'expired']);
+    assert.equal(
+      (await service.sent(actorOf(w.officer))).some((m) => m.id === id),
+      true,
+      'the sender still sees it',
+    );
+
+    clock.advanceMinutes(10 * DAY_MINUTES - 1); // day 44 less a minute: Birch read it 14 days ago less a minute
+    await expire();
+    assert.deepEqual(await state(), ['expired', null, 'expired']);
+    clock.advanceMinutes(1);
+    const result = await expire();
+    assert.ok(result.deleted >= 1);
+    assert.equal(
+      await db.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst(),
+      undefined,
+      'deleted with its text',
+    );
+    assert.deepEqual(await state(), []);
+  });
+
+  test('LEA Administrator – Message Report: unread messages per open school of the LA, nothing else', async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock() });
+    const w = await world(db);
+    const dba = await makeUser(db, 'la_dba', { laNumber: w.la.number });
+    await makeMessage(db, w.cedarOffice, [`school:${w.alder.number}`], {
+      sentAt: new Date('2026-11-02T09:00:00Z'),
+    });
+    await makeMessage(db, w.officer, [`school:${w.alder.number}`, `school:${w.birch.number}`], {
+      sentAt: new Date('2026-11-05T09:00:00Z'),
+    });
+    const read = await makeMessage(db, w.officer, [`school:${w.birch.number}`]);
+    await service.read(actorOf(w.birchOffice), read);
+    await makeMessage(db, w.officer, [`school:${w.birch.number}`], { delivery: 'email' });
+    await makeMessage(db, w.officer, [`school:${w.cedar.number}`]);
+    const report = await service.messageReport(actorOf(dba));
+    assert.deepEqual(report, [
+      {
+        establishmentNumber: w.alder.number,
+        name: 'Alder Primary',
+        unread: 2,
+        oldestUnread: '2026-11-02T09:00:00.000Z',
+      },
+      {
+        establishmentNumber: w.birch.number,
+        name: 'Birch Primary',
+        unread: 1,
+        oldestUnread: '2026-11-05T09:00:00.000Z',
+      },
+    ]);
+  });
+});
