@@ -181,6 +181,8 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { messageId } = messageParams.parse(request.params);
         const read = await service.read(user, messageId);
+        // Opening the message may have been the reading that counts: the header shows the count after it.
+        request.newMessages = await service.unreadCount(user);
         return reply.page('messaging/views/message.njk', {
           title: read.message.description,
           ...read,
@@ -208,6 +210,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { messageId } = messageParams.parse(request.params);
         const read = await service.read(user, messageId);
+        request.newMessages = await service.unreadCount(user);
         const description = read.message.description.startsWith('Re: ')
           ? read.message.description
           : `Re: ${read.message.description}`;
