@@ -285,11 +285,12 @@ export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
         })),
       )
       .execute();
+    const ids = new Map(DEMO_ACCOUNTS.map((account) => [account.username, randomUUID()]));
     await tx
       .insertInto('users')
       .values(
         DEMO_ACCOUNTS.map((account) => ({
-          id: randomUUID(),
+          id: ids.get(account.username) ?? randomUUID(),
           username: account.username,
           password_hash: passwordHash,
           role: account.role,
@@ -307,6 +308,40 @@ export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
         })),
       )
       .execute();
+    // The handbooks' uses of messaging (handbook §11), as templates for everyone ("All").
+    const admin = ids.get('demo-admin') ?? '';
+    await tx
+      .insertInto('message_templates')
+      .values(
+        DEMO_TEMPLATES.map((template) => ({
+          id: randomUUID(),
+          ...template,
+          owner_kind: 'national' as const,
+          owner_la: null,
+          created_by: admin,
+          created_at: at,
+          updated_at: at,
+        })),
+      )
+      .execute();
   });
   return true;
 }
+
+const DEMO_TEMPLATES = [
+  {
+    name: 'CTF Request',
+    description: 'To request a CTF for a pupil',
+    body: 'A pupil has joined us from your school. Please send their Common Transfer File (CTF) through s2s.\n\nPupil’s name:\nDate of birth:\nDate joined:',
+  },
+  {
+    name: 'Pupil moving',
+    description: 'To confirm a pupil is moving to your school',
+    body: 'We understand that the pupil below is moving to your school. Please confirm, so that we can send their CTF.\n\nPupil’s name:\nDate of birth:\nExpected start date:',
+  },
+  {
+    name: 'CTF received',
+    description: 'To acknowledge that a CTF has been received',
+    body: 'Thank you: we have received and imported the CTF you sent.',
+  },
+];
