@@ -40,7 +40,11 @@ export type AuditAction =
   | 'lost-pupil-removed'
   | 'lost-pupil-downloaded'
   | 'lost-pupil-found'
-  | 'lost-pupil-match-closed';
+  | 'lost-pupil-match-closed'
+  | 'message-template-added'
+  | 'message-template-updated'
+  | 'message-template-copied'
+  | 'message-template-deleted';
 
 /** Append-only: there is deliberately no update or delete here. */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {

@@ -133,6 +133,10 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'lost-pupil-downloaded': 'Lost pupil file downloaded (on roll attested)',
   'lost-pupil-found': 'Lost pupil found',
   'lost-pupil-match-closed': 'Lost pupil match followed up',
+  'message-template-added': 'Message template added',
+  'message-template-updated': 'Message template updated',
+  'message-template-copied': 'Message template copied',
+  'message-template-deleted': 'Message template deleted',
 };
 
 export class DirectoryService {

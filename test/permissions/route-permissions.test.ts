@@ -107,6 +107,27 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
       .executeTakeFirstOrThrow();
     return row.id;
   };
+  // Message templates: one the actor wrote for themselves; "other", one a user of another LA wrote for
+  // themselves (nobody else sees it).
+  const messageTemplate = async (author: UserRow) => {
+    const id = randomUUID();
+    const at = new Date().toISOString();
+    await db
+      .insertInto('message_templates')
+      .values({
+        id,
+        name: 'A template',
+        description: 'For the matrix',
+        body: 'Text',
+        owner_kind: 'user',
+        owner_la: null,
+        created_by: author.id,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    return id;
+  };
   const params: Record<string, ParamValues> = {
     id: { own: colleague.id, other: stranger.id },
     number: { own: school.number, other: otherSchool.number },
@@ -124,6 +145,7 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     },
     // Possible sightings of lost pupils sent by a school of the actor's LA, and of another LA.
     matchId: { own: await lostPupilMatch(school.number), other: await lostPupilMatch(otherSchool.number) },
+    templateId: { own: await messageTemplate(actor), other: await messageTemplate(stranger) },
   };
   return { actor, params };
 }

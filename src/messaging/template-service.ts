@@ -1,0 +1,304 @@
+// Message Templates (handbook §11: "LEAs and schools will be able to create or adapt message templates
+// for common tasks"; LA notes §6.7). Anyone who sends messages sees the national templates ("All"),
+// their LA's (a school's LA is its own) and their own. They may copy any of these to adapt it, and
+// update or delete the ones they created. LA users may share a template with their LA, the national
+// administrator with everyone. Each addition, change, copy and deletion is audited.
+import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/repository.ts';
+import { type Actor, organisationOf } from '../auth/actor.ts';
+import { can } from '../auth/permissions.ts';
+import { getLocalAuthority } from '../directory/repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { mailboxOf } from './mailboxes.ts';
+import {
+  deleteTemplate,
+  findVisibleTemplate,
+  insertTemplate,
+  templateLaOf,
+  templatesCreatedBy,
+  updateTemplate,
+  visibleTemplates,
+} from './template-repository.ts';
+
+export interface TemplateDeps {
+  db: Db;
+  clock: Clock;
+}
+
+export const NAME_MAX = 60;
+export const DESCRIPTION_MAX = 100;
+export const TEXT_MAX = 10_000;
+
+export type TemplateOwner = MessageTemplateRow['owner_kind'];
+
+/** Who a template is for, as the Add Template form offers it. */
+export const OWNER_CHOICES: Record<TemplateOwner, string> = {
+  user: 'Just me',
+  la: 'My LA',
+  national: 'All s2s users',
+};
+
+export interface TemplateInput {
+  name?: string;
+  description?: string;
+  text?: string;
+}
+
+export interface NewTemplateInput extends TemplateInput {
+  owner?: string;
+}
+
+/** A template as the pages show it: who it is for, and whether the actor may change it. */
+export interface TemplateView {
+  template: MessageTemplateRow;
+  /** "All", "916 Ashire" or "You". */
+  owner: string;
+  /** The actor created it: they may update and delete it. */
+  mine: boolean;
+}
+
+/** Characters as people count them (an accented letter or an emoji is one). */
+function length(value: string): number {
+  return [...value].length;
+}
+
+function truncate(value: string, max: number): string {
+  return [...value].slice(0, max).join('');
+}
+
+/** A one-line field: runs of spaces, tabs or line breaks become one space, none at either end. */
+function oneLine(value: string | undefined): string {
+  return (value ?? '').replace(/\s+/g, ' ').trim();
+}
+
+/** The text: line breaks as "\n" (a browser sends "\r\n"), no blank lines or spaces around it. */
+function text(value: string | undefined): string {
+  return (value ?? '').replace(/\r\n?/g, '\n').trim();
+}
+
+interface CleanTemplate {
+  name: string;
+  description: string;
+  body: string;
+}
+
+/** The fields, tidied, or the problems with them in the order of the form. */
+export function checkTemplate(input: TemplateInput): { clean: CleanTemplate; errors: FieldError[] } {
+  const clean = {
+    name: oneLine(input.name),
+    description: oneLine(input.description),
+    body: text(input.text),
+  };
+  const errors: FieldError[] = [];
+  if (clean.name === '') errors.push({ field: 'name', message: 'Enter a template name' });
+  else if (length(clean.name) > NAME_MAX)
+    errors.push({ field: 'name', message: `Template name must be ${NAME_MAX} characters or fewer` });
+  if (clean.description === '') errors.push({ field: 'description', message: 'Enter a description' });
+  else if (length(clean.description) > DESCRIPTION_MAX)
+    errors.push({
+      field: 'description',
+      message: `Description must be ${DESCRIPTION_MAX} characters or fewer`,
+    });
+  if (clean.body === '') errors.push({ field: 'text', message: 'Enter the text of the template' });
+  else if (length(clean.body) > TEXT_MAX)
+    errors.push({ field: 'text', message: 'Text must be 10,000 characters or fewer' });
+  return { clean, errors };
+}
+
+/** The owners the actor may give a template: themselves; their LA (LA users); everyone (national). */
+export function ownerChoices(actor: Actor): TemplateOwner[] {
+  const owners: TemplateOwner[] = ['user'];
+  if (mailboxOf(actor)?.kind === 'la-role') owners.push('la');
+  if (actor.role === 'national_admin') owners.push('national');
+  return owners;
+}
+
+function ownerError(actor: Actor, owner: string | undefined): FieldError | undefined {
+  if (owner === undefined || owner === '')
+    return { field: 'owner', message: 'Choose who can use the template' };
+  if (!Object.hasOwn(OWNER_CHOICES, owner))
+    return { field: 'owner', message: 'Choose who can use the template' };
+  if (ownerChoices(actor).includes(owner as TemplateOwner)) return undefined;
+  return owner === 'la'
+    ? { field: 'owner', message: 'Only LA users can share a template with their LA: choose Just me' }
+    : {
+        field: 'owner',
+        message:
+          'Only the s2s national administrator can share a template with all s2s users: choose Just me',
+      };
+}
+
+export class TemplateService {
+  constructor(private readonly deps: TemplateDeps) {}
+
+  private check(actor: Actor): void {
+    if (!can(actor.role, 'messages.use')) throw new Forbidden();
+  }
+
+  /** The name of the actor's LA, as the Owner column shows it: "916 Ashire". */
+  private async laLabel(db: Executor, actor: Actor): Promise<string | null> {
+    const la = templateLaOf(actor);
+    if (!la) return null;
+    const found = await getLocalAuthority(db, la);
+    return found ? `${found.number} ${found.name}` : la;
+  }
+
+  private describe(actor: Actor, template: MessageTemplateRow, laLabel: string | null): TemplateView {
+    const owner =
+      template.owner_kind === 'national'
+        ? 'All'
+        : template.owner_kind === 'la'
+          ? (laLabel ?? template.owner_la ?? 'LA')
+          : 'You';
+    return { template, owner, mine: template.created_by === actor.userId };
+  }
+
+  private async views(actor: Actor, templates: MessageTemplateRow[]): Promise<TemplateView[]> {
+    const laLabel = templates.some((t) => t.owner_kind === 'la')
+      ? await this.laLabel(this.deps.db, actor)
+      : null;
+    return templates.map((template) => this.describe(actor, template, laLabel));
+  }
+
+  /** Every template the actor may see, by name. */
+  async visible(actor: Actor): Promise<TemplateView[]> {
+    this.check(actor);
+    return this.views(actor, await visibleTemplates(this.deps.db, actor));
+  }
+
+  /** The templates the actor created (those they may update or delete), by name. */
+  async created(actor: Actor): Promise<TemplateView[]> {
+    this.check(actor);
+    return this.views(actor, await templatesCreatedBy(this.deps.db, actor));
+  }
+
+  /** One template the actor may see; NotFound for any other, whether or not it exists. */
+  async template(actor: Actor, id: string): Promise<TemplateView> {
+    this.check(actor);
+    const found = await findVisibleTemplate(this.deps.db, actor, id);
+    if (!found) throw new NotFound('The template');
+    const [view] = await this.views(actor, [found]);
+    if (!view) throw new NotFound('The template');
+    return view;
+  }
+
+  /** A template the actor created, to update or delete; another they can see is refused. */
+  async own(actor: Actor, id: string, action: 'update' | 'delete'): Promise<TemplateView> {
+    const view = await this.template(actor, id);
+    if (!view.mine) {
+      throw new Forbidden(
+        action === 'update'
+          ? 'You can only update a template you created. Copy it to make your own version'
+          : 'You can only delete a template you created',
+      );
+    }
+    return view;
+  }
+
+  async add(actor: Actor, input: NewTemplateInput): Promise<MessageTemplateRow> {
+    this.check(actor);
+    const { clean, errors } = checkTemplate(input);
+    const problem = ownerError(actor, input.owner);
+    if (problem) errors.push(problem);
+    if (errors.length > 0) throw new Invalid(errors);
+    const owner = input.owner as TemplateOwner;
+    const at = this.deps.clock.now();
+    const template: MessageTemplateRow = {
+      id: randomUUID(),
+      ...clean,
+      owner_kind: owner,
+      owner_la: owner === 'la' ? templateLaOf(actor) : null,
+      created_by: actor.userId,
+      created_at: at.toISOString(),
+      updated_at: at.toISOString(),
+    };
+    await this.deps.db.transaction().execute(async (tx) => {
+      await insertTemplate(tx, template);
+      await this.audit(tx, actor, at, 'message-template-added', template);
+    });
+    return template;
+  }
+
+  /** Changes the name, description and text of a template the actor created. */
+  async update(
+    actor: Actor,
+    id: string,
+    input: TemplateInput,
+  ): Promise<{ template: MessageTemplateRow; changed: boolean }> {
+    const { template: before } = await this.own(actor, id, 'update');
+    const { clean, errors } = checkTemplate(input);
+    if (errors.length > 0) throw new Invalid(errors);
+    const changed =
+      clean.name !== before.name || clean.description !== before.description || clean.body !== before.body;
+    if (!changed) return { template: before, changed };
+    const at = this.deps.clock.now();
+    const template = { ...before, ...clean, updated_at: at.toISOString() };
+    await this.deps.db.transaction().execute(async (tx) => {
+      const updated = await updateTemplate(tx, id, actor.userId, {
+        ...clean,
+        updatedAt: template.updated_at,
+      });
+      if (!updated) throw new NotFound('The template');
+      await this.audit(tx, actor, at, 'message-template-updated', template);
+    });
+    return { template, changed };
+  }
+
+  /** A copy of any template the actor sees, theirs alone, named "Copy of …". */
+  async copy(actor: Actor, id: string): Promise<MessageTemplateRow> {
+    const { template: original } = await this.template(actor, id);
+    const at = this.deps.clock.now();
+    const template: MessageTemplateRow = {
+      id: randomUUID(),
+      name: truncate(`Copy of ${original.name}`, NAME_MAX).trim(),
+      description: original.description,
+      body: original.body,
+      owner_kind: 'user',
+      owner_la: null,
+      created_by: actor.userId,
+      created_at: at.toISOString(),
+      updated_at: at.toISOString(),
+    };
+    await this.deps.db.transaction().execute(async (tx) => {
+      await insertTemplate(tx, template);
+      await this.audit(tx, actor, at, 'message-template-copied', template);
+    });
+    return template;
+  }
+
+  /** Deletes a template the actor created. */
+  async delete(actor: Actor, id: string): Promise<MessageTemplateRow> {
+    const { template } = await this.own(actor, id, 'delete');
+    const at = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      if (!(await deleteTemplate(tx, id, actor.userId))) throw new NotFound('The template');
+      await this.audit(tx, actor, at, 'message-template-deleted', template);
+    });
+    return template;
+  }
+
+  private async audit(
+    tx: Executor,
+    actor: Actor,
+    at: Date,
+    action:
+      | 'message-template-added'
+      | 'message-template-updated'
+      | 'message-template-copied'
+      | 'message-template-deleted',
+    template: MessageTemplateRow,
+  ): Promise<void> {
+    await recordAudit(tx, {
+      at,
+      actorUserId: actor.userId,
+      actorUsername: actor.username,
+      organisation: organisationOf(actor),
+      action,
+      subjectType: 'message-template',
+      subjectId: template.id,
+      detail: { name: template.name },
+    });
+  }
+}
