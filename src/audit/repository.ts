@@ -44,7 +44,10 @@ export type AuditAction =
   | 'message-template-added'
   | 'message-template-updated'
   | 'message-template-copied'
-  | 'message-template-deleted';
+  | 'message-template-deleted'
+  | 'message-group-added'
+  | 'message-group-updated'
+  | 'message-group-deleted';
 
 /** Append-only: there is deliberately no update or delete here. */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {

@@ -137,6 +137,9 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'message-template-updated': 'Message template updated',
   'message-template-copied': 'Message template copied',
   'message-template-deleted': 'Message template deleted',
+  'message-group-added': 'Message address group added',
+  'message-group-updated': 'Message address group updated',
+  'message-group-deleted': 'Message address group deleted',
 };
 
 export class DirectoryService {

@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { can, ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
 import type { RouteInfo } from '../../src/auth/web.ts';
 import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
+import { insertGroup } from '../../src/messaging/group-repository.ts';
 import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
@@ -128,6 +129,20 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
       .execute();
     return id;
   };
+  // Message address groups: one the actor made, holding the school of their LA; "other", one a user of
+  // another LA made (a group is its owner's alone).
+  const messageGroup = async (owner: UserRow) => {
+    const id = randomUUID();
+    const at = new Date().toISOString();
+    await insertGroup(db, {
+      id,
+      ownerUserId: owner.id,
+      name: 'A group',
+      at,
+      members: [`school:${school.number}`],
+    });
+    return id;
+  };
   const params: Record<string, ParamValues> = {
     id: { own: colleague.id, other: stranger.id },
     number: { own: school.number, other: otherSchool.number },
@@ -146,6 +161,7 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     // Possible sightings of lost pupils sent by a school of the actor's LA, and of another LA.
     matchId: { own: await lostPupilMatch(school.number), other: await lostPupilMatch(otherSchool.number) },
     templateId: { own: await messageTemplate(actor), other: await messageTemplate(stranger) },
+    groupId: { own: await messageGroup(actor), other: await messageGroup(stranger) },
   };
   return { actor, params };
 }

@@ -1,0 +1,240 @@
+// Message Address Groups (handbook §11 "Create Groups": "to set up a group of other s2s users or
+// schools. Groups can be added, edited and deleted. First enter a group name and then select members").
+// Members are chosen with Send Message's recipient lists (recipient-picker.ts, LA notes §6.4-6.5), but a
+// group may hold many more than a message's ten: sending to a group is how a message reaches more.
+//
+// A group is its owner's alone: another user's group, even a colleague's, is not found. Adding,
+// changing and deleting a group are audited in the same transaction as the change.
+import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/repository.ts';
+import { type Actor, organisationOf } from '../auth/actor.ts';
+import { can } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor, MessageGroupRow } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import {
+  deleteGroup,
+  findGroupNamed,
+  findOwnedGroup,
+  groupMemberKeys,
+  groupsOwnedBy,
+  insertGroup,
+  updateGroup,
+} from './group-repository.ts';
+import { type Choice, describeMailboxes, laChoices, type MailboxInfo } from './mailbox-directory.ts';
+import { LA_MAILBOX_ROLES } from './mailboxes.ts';
+import { applyPickerAction, type PickerForm, type PickerState } from './recipient-picker.ts';
+
+export interface GroupDeps {
+  db: Db;
+  clock: Clock;
+}
+
+/** The most members a group may have. */
+export const GROUP_MEMBER_LIMIT = 200;
+/** The longest group name (the column is varchar(60)). */
+export const GROUP_NAME_MAX = 60;
+/** Where the error summary sends the reader for a problem with the members: the picker's list. */
+export const MEMBERS_FIELD = 'recipient-list';
+
+export interface GroupInput {
+  name: string;
+  /** The mailbox keys chosen, as the form carries them. */
+  recipients: readonly string[];
+}
+
+export interface GroupDetails {
+  group: MessageGroupRow;
+  /** The members as they are now, by label, each with its problem (a school since closed, say). */
+  members: MailboxInfo[];
+}
+
+export interface PickerChoices {
+  las: Choice[];
+  userTypes: Choice[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** What the picker says when a list is full is written for a message; a group says it its own way. */
+const LIMIT_MESSAGE = /^A message can go to up to \d+ recipients/;
+
+export class MessageGroupService {
+  constructor(private readonly deps: GroupDeps) {}
+
+  private check(actor: Actor): void {
+    if (!can(actor.role, 'messages.use')) throw new Forbidden();
+  }
+
+  /** The actor's groups, by name, with how many members each has. */
+  async list(actor: Actor): Promise<(MessageGroupRow & { members: number })[]> {
+    this.check(actor);
+    return groupsOwnedBy(this.deps.db, actor.userId);
+  }
+
+  /** The actor's group and its members; NotFound for anybody else's. */
+  async get(actor: Actor, groupId: string): Promise<GroupDetails> {
+    this.check(actor);
+    return this.owned(this.deps.db, actor, groupId);
+  }
+
+  /** The LAs and the types of LA user the picker offers. */
+  async choices(): Promise<PickerChoices> {
+    return {
+      las: await laChoices(this.deps.db),
+      userTypes: Object.entries(LA_MAILBOX_ROLES).map(([value, text]) => ({ value, text })),
+    };
+  }
+
+  /** Applies one button of the member lists to the members chosen so far. */
+  async pick(actor: Actor, form: PickerForm): Promise<PickerState> {
+    this.check(actor);
+    const state = await applyPickerAction(this.deps.db, form, GROUP_MEMBER_LIMIT);
+    return {
+      ...state,
+      errors: state.errors.map((error) =>
+        LIMIT_MESSAGE.test(error.message)
+          ? {
+              ...error,
+              message: `A group can have up to ${GROUP_MEMBER_LIMIT} members: remove some, or make another group for the rest`,
+            }
+          : error,
+      ),
+    };
+  }
+
+  /** The chosen members as the form carries them (keys that name no mailbox are left out). */
+  async describe(recipients: readonly string[]): Promise<MailboxInfo[]> {
+    return describeMailboxes(this.deps.db, recipients.slice(0, GROUP_MEMBER_LIMIT + 1));
+  }
+
+  /** Saves a new group of the actor's; Invalid, with every reason, when it cannot be saved. */
+  async add(actor: Actor, input: GroupInput): Promise<GroupDetails> {
+    this.check(actor);
+    const id = randomUUID();
+    const at = this.deps.clock.now().toISOString();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const { name, members } = await this.validate(tx, actor, input);
+      const keys = members.map((m) => m.key);
+      await insertGroup(tx, { id, ownerUserId: actor.userId, name, at, members: keys });
+      await recordAudit(tx, {
+        at: new Date(at),
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOf(actor),
+        action: 'message-group-added',
+        subjectType: 'message-group',
+        subjectId: id,
+        detail: { name, members: keys },
+      });
+      return this.owned(tx, actor, id);
+    });
+  }
+
+  /** Renames the actor's group and replaces its members; NotFound for anybody else's. */
+  async update(actor: Actor, groupId: string, input: GroupInput): Promise<GroupDetails> {
+    this.check(actor);
+    const at = this.deps.clock.now().toISOString();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const before = await this.owned(tx, actor, groupId);
+      const { name, members } = await this.validate(tx, actor, input, groupId);
+      const keys = members.map((m) => m.key);
+      if (!(await updateGroup(tx, { id: groupId, ownerUserId: actor.userId, name, at, members: keys }))) {
+        throw new NotFound('The group');
+      }
+      const previous = new Set(before.members.map((m) => m.key));
+      const now = new Set(keys);
+      await recordAudit(tx, {
+        at: new Date(at),
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOf(actor),
+        action: 'message-group-updated',
+        subjectType: 'message-group',
+        subjectId: groupId,
+        detail: {
+          name,
+          ...(name === before.group.name ? {} : { previousName: before.group.name }),
+          added: keys.filter((k) => !previous.has(k)),
+          removed: [...previous].filter((k) => !now.has(k)),
+        },
+      });
+      return this.owned(tx, actor, groupId);
+    });
+  }
+
+  /** Deletes the actor's group (messages already sent to it keep their recipients). */
+  async delete(actor: Actor, groupId: string): Promise<GroupDetails> {
+    this.check(actor);
+    const at = this.deps.clock.now();
+    return this.deps.db.transaction().execute(async (tx) => {
+      const found = await this.owned(tx, actor, groupId);
+      if (!(await deleteGroup(tx, groupId, actor.userId))) throw new NotFound('The group');
+      await recordAudit(tx, {
+        at,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        organisation: organisationOf(actor),
+        action: 'message-group-deleted',
+        subjectType: 'message-group',
+        subjectId: groupId,
+        detail: { name: found.group.name, members: found.members.map((m) => m.key) },
+      });
+      return found;
+    });
+  }
+
+  private async owned(db: Executor, actor: Actor, groupId: string): Promise<GroupDetails> {
+    const group = UUID.test(groupId) ? await findOwnedGroup(db, groupId, actor.userId) : undefined;
+    if (!group) throw new NotFound('The group');
+    const members = await describeMailboxes(db, await groupMemberKeys(db, groupId));
+    members.sort((a, b) => byLabel.compare(a.label, b.label) || (a.key < b.key ? -1 : 1));
+    return { group, members };
+  }
+
+  /** The name and members to save, or Invalid with each reason they cannot be. */
+  private async validate(
+    db: Executor,
+    actor: Actor,
+    input: GroupInput,
+    exceptGroupId?: string,
+  ): Promise<{ name: string; members: MailboxInfo[] }> {
+    const errors: FieldError[] = [];
+    const name = input.name.replace(/\s+/g, ' ').trim();
+    if (!name) {
+      errors.push({ field: 'name', message: 'Enter a name for the group' });
+    } else if (name.length > GROUP_NAME_MAX) {
+      errors.push({ field: 'name', message: `The group name must be ${GROUP_NAME_MAX} characters or fewer` });
+    } else {
+      const taken = await findGroupNamed(db, actor.userId, name, exceptGroupId);
+      if (taken) {
+        errors.push({
+          field: 'name',
+          message: `You already have a group called ${taken.name}: choose another name, or change that group instead`,
+        });
+      }
+    }
+
+    const members = await describeMailboxes(db, input.recipients.slice(0, GROUP_MEMBER_LIMIT + 1));
+    if (members.length === 0) {
+      errors.push({
+        field: MEMBERS_FIELD,
+        message: "Choose at least one member for the group: an LA's users, or a school",
+      });
+    } else if (members.length > GROUP_MEMBER_LIMIT) {
+      errors.push({
+        field: MEMBERS_FIELD,
+        message: `A group can have up to ${GROUP_MEMBER_LIMIT} members: remove some, or make another group for the rest`,
+      });
+    }
+    for (const member of members) {
+      if (member.problem) {
+        errors.push({ field: MEMBERS_FIELD, message: `${member.problem}. Remove it from the group.` });
+      }
+    }
+    if (errors.length > 0) throw new Invalid(errors);
+    return { name, members };
+  }
+}
+
+const byLabel = new Intl.Collator('en-GB', { sensitivity: 'base', numeric: true });
