@@ -6,7 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import pg from 'pg';
-import { createDatabase, type Engine, migrateToLatest } from '../../src/platform/db/database.ts';
+import {
+  createDatabase,
+  type Engine,
+  MIGRATION_LOCK_ID,
+  migrateToLatest,
+} from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -47,6 +52,8 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     await db.destroy();
     const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
     await cleanup.connect();
+    // Not while another process migrates: its migrator lists every schema's tables (database.ts).
+    await cleanup.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
     await cleanup.query(`drop schema ${schema} cascade`);
     await cleanup.end();
   };

@@ -2,7 +2,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, type Migration, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  type Migration,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import * as foundation from './migrations/001-foundation.ts';
 import * as transfers from './migrations/002-transfers.ts';
@@ -51,21 +59,42 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
 }
 
 /**
+ * A PostgreSQL advisory lock every migration holds. Kysely's migrator first lists the tables of every
+ * schema of the database (to find its own), and PostgreSQL fails that listing with "schema ... does not
+ * exist" when a schema is dropped at the same moment. Migrations hold this lock, and whatever drops a
+ * schema (the tests' throwaway schemas: test/support/databases.ts) takes it first. It also keeps several
+ * processes starting at once from migrating side by side.
+ */
+export const MIGRATION_LOCK_ID = 5_302_317_001;
+
+/**
  * `schema` (PostgreSQL) keeps Kysely's own bookkeeping tables in that schema: without it, Kysely looks
  * for them in every schema of the database and can find another schema's.
  */
 export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: { getMigrations: async () => migrations },
-    ...(schema ? { migrationTableSchema: schema } : {}),
+  const migrate = async () => {
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: async () => migrations },
+      ...(schema ? { migrationTableSchema: schema } : {}),
+    });
+    const { error, results } = await migrator.migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+      const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
+      throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason}`);
+    }
+  };
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return migrate();
+  // The lock belongs to one connection's session, held while the migrator works on others.
+  await db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(${MIGRATION_LOCK_ID})`.execute(connection);
+    try {
+      await migrate();
+    } finally {
+      await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.execute(connection);
+    }
   });
-  const { error, results } = await migrator.migrateToLatest();
-  const failed = results?.find((r) => r.status === 'Error');
-  if (error || failed) {
-    const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
-    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason}`);
-  }
 }
 
 /** True when the database answers a trivial query. */
