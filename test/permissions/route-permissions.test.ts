@@ -16,6 +16,7 @@ import { actorParty } from '../../src/transfers/parties.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
+import { mailboxOfUser, makeMessage } from '../support/messages.ts';
 import { makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
 
@@ -143,6 +144,8 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     });
     return id;
   };
+  const hasMailbox = can(role, 'messages.use');
+  const strangers = await makeMessage(db, stranger, [`la:${otherLa.number}:la_user`]);
   const params: Record<string, ParamValues> = {
     id: { own: colleague.id, other: stranger.id },
     number: { own: school.number, other: otherSchool.number },
@@ -162,6 +165,16 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     matchId: { own: await lostPupilMatch(school.number), other: await lostPupilMatch(otherSchool.number) },
     templateId: { own: await messageTemplate(actor), other: await messageTemplate(stranger) },
     groupId: { own: await messageGroup(actor), other: await messageGroup(stranger) },
+    // Messages: one waiting in the actor's mailbox and one the actor sent; "other", between two mailboxes
+    // of another LA. Roles without a mailbox get the other ones (the permission table refuses them).
+    messageId: {
+      own: hasMailbox ? await makeMessage(db, stranger, [mailboxOfUser(actor)]) : strangers,
+      other: strangers,
+    },
+    sentMessageId: {
+      own: hasMailbox ? await makeMessage(db, actor, [mailboxOfUser(stranger)]) : strangers,
+      other: strangers,
+    },
   };
   return { actor, params };
 }
