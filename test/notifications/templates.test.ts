@@ -476,15 +476,12 @@ describe('message-by-email', () => {
   test('carries the description as its subject and the text, a paragraph at a time, with how to reply securely', () => {
     const email = compose('message-by-email', SAMPLES['message-by-email']);
     assert.equal(email.subject, 'Term dates for 2027');
-    assertFacts(
-      email,
-      [
-        '817 Northshire - LEA User sent you this message through s2s, as an email',
-        'Dear colleagues,',
-        'The term dates are on our website.',
-        'To reply securely, sign in to s2s',
-      ],
-    );
+    assertFacts(email, [
+      '817 Northshire - LEA User sent you this message through s2s, as an email',
+      'Dear colleagues,',
+      'The term dates are on our website.',
+      'To reply securely, sign in to s2s',
+    ]);
     assertLink(email, '/messages/send');
   });
 });
