@@ -54,10 +54,9 @@ export interface PickerChoices {
   userTypes: Choice[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TOO_MANY_MEMBERS = `A group can have up to ${GROUP_MEMBER_LIMIT} members: remove some, or make another group for the rest`;
 
-/** What the picker says when a list is full is written for a message; a group says it its own way. */
-const LIMIT_MESSAGE = /^A message can go to up to \d+ recipients/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class MessageGroupService {
   constructor(private readonly deps: GroupDeps) {}
@@ -89,18 +88,7 @@ export class MessageGroupService {
   /** Applies one button of the member lists to the members chosen so far. */
   async pick(actor: Actor, form: PickerForm): Promise<PickerState> {
     this.check(actor);
-    const state = await applyPickerAction(this.deps.db, form, GROUP_MEMBER_LIMIT);
-    return {
-      ...state,
-      errors: state.errors.map((error) =>
-        LIMIT_MESSAGE.test(error.message)
-          ? {
-              ...error,
-              message: `A group can have up to ${GROUP_MEMBER_LIMIT} members: remove some, or make another group for the rest`,
-            }
-          : error,
-      ),
-    };
+    return applyPickerAction(this.deps.db, form, { limit: GROUP_MEMBER_LIMIT, tooMany: TOO_MANY_MEMBERS });
   }
 
   /** The chosen members as the form carries them (keys that name no mailbox are left out). */
@@ -224,7 +212,7 @@ export class MessageGroupService {
     } else if (members.length > GROUP_MEMBER_LIMIT) {
       errors.push({
         field: MEMBERS_FIELD,
-        message: `A group can have up to ${GROUP_MEMBER_LIMIT} members: remove some, or make another group for the rest`,
+        message: TOO_MANY_MEMBERS,
       });
     }
     for (const member of members) {

@@ -42,7 +42,7 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
       : (
           await db
             .selectFrom('establishments')
-            .select(['number', 'name', 'status', 'uses_s2s'])
+            .select(['number', 'name', 'status', 'uses_s2s', 'active'])
             .where('number', 'in', schoolNumbers)
             .execute()
         ).map((row) => [row.number, row]),
@@ -102,7 +102,9 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
           ? `${label} is closed`
           : row.uses_s2s === 0
             ? `${label} does not use s2s: contact the school another way`
-            : null;
+            : row.active === 0
+              ? `${label} cannot read messages because its s2s account is inactive: ask its LA to make it active again`
+              : null;
       return { ...base, label, problem };
     }
     const laName = las.get(mailbox.laNumber);
@@ -159,7 +161,7 @@ export async function laChoices(db: Executor): Promise<Choice[]> {
   return rows.map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }));
 }
 
-/** The LA's open schools that use s2s ("Populate School List"), by name. */
+/** The LA's open schools that use s2s with an active account ("Populate School List"), by name. */
 export async function schoolChoices(db: Executor, laNumber: string): Promise<Choice[]> {
   const rows = await db
     .selectFrom('establishments')
@@ -167,6 +169,7 @@ export async function schoolChoices(db: Executor, laNumber: string): Promise<Cho
     .where('la_number', '=', laNumber)
     .where('status', '=', 'open')
     .where('uses_s2s', '=', 1)
+    .where('active', '=', 1)
     .orderBy('name')
     .orderBy('number')
     .execute();

@@ -28,10 +28,21 @@ export interface PickerState {
   errors: FieldError[];
 }
 
-/** Applies one button of the picker. `limit` is how many recipients the list may hold. */
-export async function applyPickerAction(db: Executor, form: PickerForm, limit: number): Promise<PickerState> {
+/** How many the list may hold, and what to say when an addition would pass that. */
+export interface PickerLimit {
+  limit: number;
+  tooMany: string;
+}
+
+/** Applies one button of the picker. */
+export async function applyPickerAction(
+  db: Executor,
+  form: PickerForm,
+  { limit, tooMany }: PickerLimit,
+): Promise<PickerState> {
   const errors: FieldError[] = [];
-  const keys = [...form.recipients];
+  // What the form carries, as mailboxes that exist, each once (a tampered key is dropped here).
+  const keys = (await describeMailboxes(db, form.recipients)).map((m) => m.key);
   let schoolList: Choice[] | null = null;
   const add = async (field: string, wanted: string[]) => {
     const found = await describeMailboxes(db, wanted);
@@ -39,10 +50,7 @@ export async function applyPickerAction(db: Executor, form: PickerForm, limit: n
     for (const m of blocked) errors.push({ field, message: m.problem ?? '' });
     const fresh = found.filter((m) => !m.problem && !keys.includes(m.key)).map((m) => m.key);
     if (keys.length + fresh.length > limit) {
-      errors.push({
-        field,
-        message: `A message can go to up to ${limit} recipients: remove some, or send to an address group instead`,
-      });
+      errors.push({ field, message: tooMany });
       return;
     }
     keys.push(...fresh);
@@ -50,15 +58,15 @@ export async function applyPickerAction(db: Executor, form: PickerForm, limit: n
 
   const action = form.action;
   if (action === 'add-la-users') {
-    if (!form.la) errors.push({ field: 'la', message: 'Select an LA' });
+    if (!form.la || !/^\d{3}$/.test(form.la)) errors.push({ field: 'la', message: 'Select an LA' });
     if (!form.userType || !isLaMailboxRole(form.userType)) {
       errors.push({ field: 'userType', message: 'Select the type of user' });
     }
-    if (form.la && form.userType && isLaMailboxRole(form.userType)) {
+    if (errors.length === 0 && form.la && form.userType && isLaMailboxRole(form.userType)) {
       await add('la', [mailboxKey({ kind: 'la-role', laNumber: form.la, role: form.userType })]);
     }
   } else if (action === 'populate' || action === 'add-schools') {
-    if (!form.schoolLa) {
+    if (!form.schoolLa || !/^\d{3}$/.test(form.schoolLa)) {
       errors.push({ field: 'schoolLa', message: "Select the school's LA" });
     } else {
       schoolList = await schoolChoices(db, form.schoolLa);

@@ -30,6 +30,7 @@ import {
   MAX_RECIPIENTS,
   MessagesService,
   READ_DAYS,
+  RECIPIENT_LIMIT,
   UNREAD_DAYS,
 } from './service.ts';
 import { findVisibleTemplate, visibleTemplates } from './template-repository.ts';
@@ -315,7 +316,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
               message: 'Choose an address group, or add at least one recipient',
             });
           }
-          const picker = await applyPickerAction(db, { ...form, action: '' }, MAX_RECIPIENTS);
+          const picker = await applyPickerAction(db, { ...form, action: '' }, RECIPIENT_LIMIT);
           if (!form.group)
             for (const m of picker.recipients)
               if (m.problem) errors.push({ field: 'recipient-list', message: m.problem });
@@ -332,7 +333,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
             delivery: form.delivery || 'message',
           });
         }
-        const picker = await applyPickerAction(db, form, MAX_RECIPIENTS);
+        const picker = await applyPickerAction(db, form, RECIPIENT_LIMIT);
         return recipientsPage(reply.code(picker.errors.length ? 400 : 200), user, form, picker);
       },
     },

@@ -11,6 +11,7 @@ import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/error
 import { groupMemberKeys, groupsOwnedBy } from './group-repository.ts';
 import { describeMailboxes, type MailboxInfo, readersOf } from './mailbox-directory.ts';
 import { type Mailbox, mailboxKey, mailboxOf, organisationOfMailbox } from './mailboxes.ts';
+import type { PickerLimit } from './recipient-picker.ts';
 import {
   countUnread,
   findReceived,
@@ -31,6 +32,10 @@ export const UNREAD_DAYS = 31;
 export const READ_DAYS = 14;
 /** "Up to ten s2s users" (handbook §11); more go through an address group. */
 export const MAX_RECIPIENTS = 10;
+export const RECIPIENT_LIMIT: PickerLimit = {
+  limit: MAX_RECIPIENTS,
+  tooMany: `A message can go to up to ${MAX_RECIPIENTS} recipients: remove some, or send to an address group instead`,
+};
 export const MAX_DESCRIPTION = 100;
 export const MAX_TEXT = 20_000;
 
@@ -185,10 +190,7 @@ export class MessagesService {
       });
     }
     if (!draft.groupId && recipients.length > MAX_RECIPIENTS) {
-      errors.push({
-        field,
-        message: `A message can go to up to ${MAX_RECIPIENTS} recipients: remove some, or send to an address group instead`,
-      });
+      errors.push({ field, message: RECIPIENT_LIMIT.tooMany });
     }
     for (const r of recipients) if (r.problem) errors.push({ field, message: r.problem });
     return recipients;

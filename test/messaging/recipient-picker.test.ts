@@ -35,7 +35,7 @@ describeEachEngine('recipient picker', (database) => {
   });
 
   const pick = (form: Partial<PickerForm> & { action: string }, limit = 10) =>
-    applyPickerAction(db, { recipients: [], ...form }, limit);
+    applyPickerAction(db, { recipients: [], ...form }, { limit, tooMany: `No more than ${limit}, please` });
   const keys = (state: { recipients: { key: string }[] }) => state.recipients.map((r) => r.key);
   const fields = (state: { errors: { field: string }[] }) => state.errors.map((e) => e.field);
 
@@ -205,7 +205,7 @@ describeEachEngine('recipient picker', (database) => {
     assert.deepEqual(full.errors, [
       {
         field: 'laNo',
-        message: 'A message can go to up to 2 recipients: remove some, or send to an address group instead',
+        message: 'No more than 2, please',
       },
     ]);
 
@@ -229,6 +229,26 @@ describeEachEngine('recipient picker', (database) => {
     );
     assert.deepEqual(again.errors, []);
     assert.deepEqual(keys(again), two);
+
+    // A tampered key or a repeat in what the form carries takes no place.
+    const padded = await pick(
+      {
+        action: 'add-school-number',
+        recipients: [`la:${la.number}:la_user`, 'school:12', `la:${la.number}:la_user`],
+        laNo: la.number,
+        schoolNo: birch.number.slice(3),
+      },
+      2,
+    );
+    assert.deepEqual(padded.errors, []);
+    assert.deepEqual(keys(padded), [`la:${la.number}:la_user`, `school:${birch.number}`]);
+  });
+
+  test('an LA that is not three digits (a tampered form) is asked for again', async () => {
+    const users = await pick({ action: 'add-la-users', la: 'abc', userType: 'la_user' });
+    assert.deepEqual(users.errors, [{ field: 'la', message: 'Select an LA' }]);
+    const schools = await pick({ action: 'populate', schoolLa: '9x' });
+    assert.deepEqual(fields(schools), ['schoolLa']);
   });
 
   test('remove:<mailbox> takes it off the list; removing one not on it changes nothing', async () => {

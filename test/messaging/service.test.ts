@@ -161,12 +161,14 @@ describeEachEngine('messages', (database) => {
 
     const closed = await makeSchool(db, w.la.number, { name: 'Closed Primary', status: 'closed' });
     const offline = await makeSchool(db, w.la.number, { name: 'Paper Primary', uses_s2s: 0 });
+    const inactive = await makeSchool(db, w.la.number, { name: 'Dormant Primary', active: 0 });
     const refused = await service
       .send(actorOf(w.officer), {
         ...draft,
         recipients: [
           `school:${closed.number}`,
           `school:${offline.number}`,
+          `school:${inactive.number}`,
           `la:${w.la.number}:la_admissions`,
           'school:9999999',
         ],
@@ -175,6 +177,7 @@ describeEachEngine('messages', (database) => {
     assert.deepEqual(fieldMessages(refused), [
       `${w.la.number} ${closed.number.slice(3)} - Closed Primary is closed`,
       `${w.la.number} ${offline.number.slice(3)} - Paper Primary does not use s2s: contact the school another way`,
+      `${w.la.number} ${inactive.number.slice(3)} - Dormant Primary cannot read messages because its s2s account is inactive: ask its LA to make it active again`,
       `${w.la.number} Ashire has no LEA Admissions User on s2s: choose another type of user`,
       'There is no school 999 9999 on s2s: check the LA and school numbers',
     ]);
