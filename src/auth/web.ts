@@ -1,7 +1,7 @@
 // The web edge of authentication: who is signed in, and whether the route lets them in.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Forbidden } from '../platform/errors.ts';
-import { menuFor } from './menu.ts';
+import { MENU, menuFor, menuSection } from './menu.ts';
 import { type Capability, can } from './permissions.ts';
 import type { AuthService, SignedInUser } from './service.ts';
 
@@ -34,6 +34,29 @@ export interface RouteInfo {
 export function signedInUser(request: FastifyRequest): SignedInUser {
   if (!request.user) throw new Forbidden('Sign in to use this page');
   return request.user;
+}
+
+/**
+ * The page of a menu section (DBA, Messages...): its items the user may use, with what each is for.
+ * It needs the section's own capability, as the menu shows it.
+ */
+export function sectionRoute(href: string, intro: string): Route {
+  const section = MENU.find((item) => item.href === href);
+  if (!section?.children) throw new Error(`${href} is not a section of the menu`);
+  return {
+    method: 'GET',
+    url: href,
+    access: section.capability,
+    handler: async (request, reply) => {
+      const user = signedInUser(request);
+      return reply.page('platform/web/views/section.njk', {
+        title: section.label,
+        intro,
+        items: menuSection(user.role, href)?.children ?? [],
+        backLink: { href: '/', text: 'Back' },
+      });
+    },
+  };
 }
 
 export function pageContext(request: FastifyRequest): Record<string, unknown> {

@@ -2,10 +2,9 @@
 // LEA Details and the Audit Log. Parse -> call the service -> redirect, or show the page again.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { menuSection } from '../auth/menu.ts';
 import { can } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
-import { type Route, signedInUser } from '../auth/web.ts';
+import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
 import { chosenLa, picksLa } from './policy.ts';
@@ -171,19 +170,10 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   };
 
   return [
-    {
-      method: 'GET',
-      url: '/dba',
-      access: 'dba.view',
-      handler: async (request, reply) => {
-        const user = signedInUser(request);
-        return reply.page('directory/views/dba.njk', {
-          title: 'DBA',
-          items: menuSection(user.role, '/dba')?.children ?? [],
-          backLink: { href: '/', text: 'Back' },
-        });
-      },
-    },
+    sectionRoute(
+      '/dba',
+      'Allows the LEA Administrator (DBA) to control access to s2s and keep the details of the LA and its schools up to date.',
+    ),
     {
       method: 'GET',
       url: '/establishments',

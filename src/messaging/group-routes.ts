@@ -15,8 +15,7 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
-import { menuSection } from '../auth/menu.ts';
-import { type Route, signedInUser } from '../auth/web.ts';
+import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import {
@@ -136,18 +135,10 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     });
 
   return [
-    {
-      method: 'GET',
-      url: '/message-groups',
-      access: 'messages.use',
-      handler: async (request, reply) => {
-        const user = signedInUser(request);
-        return reply.page('messaging/views/group-section.njk', {
-          title: SECTION,
-          items: menuSection(user.role, '/message-groups')?.children ?? [],
-        });
-      },
-    },
+    sectionRoute(
+      '/message-groups',
+      'A group is a named list of schools and LA users that you send a message to in one go, instead of choosing up to ten recipients each time. Your groups are yours alone: nobody else sees them.',
+    ),
     {
       method: 'GET',
       url: '/message-groups/add',

@@ -16,8 +16,7 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
-import { menuSection } from '../auth/menu.ts';
-import { type Route, signedInUser } from '../auth/web.ts';
+import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { sortHeadings } from '../transfers/download-listing.ts';
@@ -138,20 +137,10 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   };
 
   return [
-    {
-      method: 'GET',
-      url: '/messages',
-      access: 'messages.use',
-      handler: async (request, reply) => {
-        const user = signedInUser(request);
-        return reply.page('messaging/views/section.njk', {
-          title: 'Messages',
-          intro: 'Secure messages to and from other s2s users: schools, LAs and the s2s administrators.',
-          items: menuSection(user.role, '/messages')?.children ?? [],
-          backLink: { href: '/', text: 'Back' },
-        });
-      },
-    },
+    sectionRoute(
+      '/messages',
+      'Secure messages to and from other s2s users: schools, LAs and the s2s administrators.',
+    ),
     {
       method: 'GET',
       url: '/messages/inbox',
@@ -390,20 +379,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         });
       },
     },
-    {
-      method: 'GET',
-      url: '/reports',
-      access: 'reports.message-report',
-      handler: async (request, reply) => {
-        const user = signedInUser(request);
-        return reply.page('messaging/views/section.njk', {
-          title: 'Reports',
-          intro: 'Reports on how s2s is used in your LA.',
-          items: menuSection(user.role, '/reports')?.children ?? [],
-          backLink: { href: '/', text: 'Back' },
-        });
-      },
-    },
+    sectionRoute('/reports', 'Reports on how s2s is used in your LA.'),
     {
       method: 'GET',
       url: '/reports/message-report',

@@ -13,8 +13,7 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
-import { menuSection } from '../auth/menu.ts';
-import { type Route, signedInUser } from '../auth/web.ts';
+import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import {
@@ -95,19 +94,10 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
     });
 
   return [
-    {
-      method: 'GET',
-      url: '/message-templates',
-      access: 'messages.use',
-      handler: async (request, reply) => {
-        const user = signedInUser(request);
-        return reply.page('messaging/views/template-section.njk', {
-          title: 'Message Templates',
-          items: menuSection(user.role, '/message-templates')?.children ?? [],
-          backLink: { href: '/', text: 'Back' },
-        });
-      },
-    },
+    sectionRoute(
+      '/message-templates',
+      'A template holds the text of a message you send often, such as a request for a CTF. Choose it when you send a message, then add what this message needs.',
+    ),
     {
       method: 'GET',
       url: '/message-templates/view',

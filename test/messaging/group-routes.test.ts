@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
-import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+import { type Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
 
 describeEachEngine('Message Address Groups pages', (database) => {
   let t: TestApp;
@@ -32,16 +32,8 @@ describeEachEngine('Message Address Groups pages', (database) => {
     await t.app.close();
   });
 
-  async function agentFor(
-    role: Role,
-    laNumber: string | null,
-    establishmentNumber: string | null = null,
-  ): Promise<{ agent: Agent; user: UserRow }> {
-    const user = await makeUser(db, role, { laNumber, establishmentNumber });
-    const agent = new Agent(t.app);
-    assert.equal((await agent.signIn(user.username)).statusCode, 302);
-    return { agent, user };
-  }
+  const agentFor = (role: Role, laNumber: string | null, establishmentNumber: string | null = null) =>
+    signedInUser(t, role, { laNumber, establishmentNumber });
 
   const schoolUser = () => agentFor('school', la.number, home.number);
 

@@ -48,6 +48,7 @@ after(async () => {
   await database.drop();
 });
 
+/** An existing user signed in. */
 async function signedIn(user: UserRow): Promise<Agent> {
   const agent = new Agent(t.app);
   assert.equal((await agent.signIn(user.username)).statusCode, 302);

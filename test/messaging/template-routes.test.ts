@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
-import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
-import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+import { makeLa, makeSchool } from '../support/factories.ts';
+import { type Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
 
 const TEMPLATE_URL = /^\/message-templates\/([0-9a-f-]{36})$/;
 
@@ -30,16 +30,8 @@ describeEachEngine('Message Templates pages', (database) => {
     await t.app.close();
   });
 
-  async function signedIn(
-    role: Role,
-    laNumber: string | null,
-    establishmentNumber: string | null = null,
-  ): Promise<{ agent: Agent; user: UserRow }> {
-    const user = await makeUser(db, role, { laNumber, establishmentNumber });
-    const agent = new Agent(t.app);
-    assert.equal((await agent.signIn(user.username)).statusCode, 302);
-    return { agent, user };
-  }
+  const signedIn = (role: Role, laNumber: string | null, establishmentNumber: string | null = null) =>
+    signedInUser(t, role, { laNumber, establishmentNumber });
 
   const laUser = (laNumber = la.number) => signedIn('la_user', laNumber);
   const schoolUser = (s: EstablishmentRow = school) => signedIn('school', s.la_number, s.number);

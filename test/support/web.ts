@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createApp } from '../../src/app.ts';
+import type { Role } from '../../src/auth/permissions.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildDeps, type Deps } from '../../src/deps.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
+import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
-import { TEST_PASSWORD } from './factories.ts';
+import { makeUser, TEST_PASSWORD } from './factories.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -152,4 +153,18 @@ export function errorSummary(html: string): string {
         .replace(/\s+/g, ' ')
         .trim()
     : '';
+}
+
+/** A new user of the role, in the organisation, signed in to the test app. */
+export async function signedInUser(
+  t: TestApp,
+  role: Role,
+  org: { laNumber?: string | null; establishmentNumber?: string | null },
+): Promise<{ agent: Agent; user: UserRow }> {
+  const user = await makeUser(t.deps.db, role, org);
+  const agent = new Agent(t.app);
+  const response = await agent.signIn(user.username);
+  if (response.statusCode !== 302)
+    throw new Error(`${user.username} could not sign in (${response.statusCode})`);
+  return { agent, user };
 }
