@@ -18,6 +18,7 @@ import { notificationsAdminRoutes } from './notifications/admin-routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
 import type { Scheduler } from './platform/jobs/scheduler.ts';
 import { createHttpServer } from './platform/web/http.ts';
+import { usageReportRoutes } from './reports/usage-routes.ts';
 import { PooledContentChecks } from './transfers/content-check-pool.ts';
 import { downloadRoutes } from './transfers/download-routes.ts';
 import { laMonitorRoutes } from './transfers/la-monitor-routes.ts';
@@ -112,6 +113,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...messageRoutes(deps),
     ...messageTemplateRoutes(deps),
     ...messageGroupRoutes(deps),
+    ...usageReportRoutes(deps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

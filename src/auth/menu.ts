@@ -155,8 +155,15 @@ export const MENU: MenuItem[] = [
   {
     label: 'Reports',
     href: '/reports',
-    capability: 'reports.message-report',
+    capability: 'reports.usage',
     children: [
+      {
+        label: 'General Usage/Volume Report',
+        href: '/reports/general-usage',
+        capability: 'reports.usage',
+        description:
+          'CTFs uploaded, downloaded, awaiting download or rejected, with their pupil records, by school and month',
+      },
       {
         label: 'LEA Administrator – Message Report',
         href: '/reports/message-report',

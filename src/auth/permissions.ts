@@ -127,6 +127,12 @@ export const CAPABILITIES = [
    * read, without their content or sender. For the LA's two DBA roles, which "can run reports".
    */
   'reports.message-report',
+  /**
+   * General Usage/Volume Report (handbook §10, LA notes §7.1): a school on itself, an LA on its schools,
+   * the national administrator on any LA or every LA. Every LA role "can generate reports on system usage"
+   * (LA notes §1.6), the view-only DBA included.
+   */
+  'reports.usage',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
@@ -169,6 +175,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   // Schools send every kind of file; they receive CTFs, generic files and admissions files.
   school: new Set([
     ...MESSAGING,
+    'reports.usage',
     'school-details.view',
     ...UPLOAD_ALL,
     'download.ctf',
@@ -184,14 +191,16 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     ...DBA_MANAGE,
     'audit.view',
     'reports.message-report',
+    'reports.usage',
     ...LA_TRANSFERS.filter((c) => c !== 'upload.generic' && c !== 'download.generic'),
     'lost-pupils.review',
   ]),
-  la_user: new Set([...MESSAGING, ...LA_TRANSFERS]),
-  la_school: new Set([...MESSAGING, ...LA_TRANSFERS]),
+  la_user: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage']),
+  la_school: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage']),
   // Lost Pupil: "can upload/download/re-download generic files" only.
   la_lost_pupil: new Set([
     ...MESSAGING,
+    'reports.usage',
     'upload.generic',
     'download.generic',
     'transfers.sent',
@@ -201,16 +210,18 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   ]),
   la_lost_pupil_transfer: new Set([
     ...MESSAGING,
+    'reports.usage',
     ...LA_TRANSFERS,
     'lost-pupils.review',
     'lost-pupils.search',
     'lost-pupils.forward',
   ]),
-  la_dba_view: new Set([...EVERYONE, ...DBA_VIEW, 'reports.message-report']),
+  la_dba_view: new Set([...EVERYONE, ...DBA_VIEW, 'reports.message-report', 'reports.usage']),
   // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
   // Census returns come only from schools, so the PLASC role collects them but does not send them.
   la_plasc: new Set([
     ...MESSAGING,
+    'reports.usage',
     'upload.generic',
     'download.plasc',
     'download.generic',
@@ -219,6 +230,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   ]),
   la_admissions: new Set([
     ...MESSAGING,
+    'reports.usage',
     'upload.admissions',
     'upload.generic',
     'download.admissions',
@@ -226,7 +238,13 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'transfers.sent',
     'transfers.received',
   ]),
-  national_admin: new Set([...MESSAGING, ...DBA_MANAGE, 'audit.view', 'notifications.admin']),
+  national_admin: new Set([
+    ...MESSAGING,
+    ...DBA_MANAGE,
+    'audit.view',
+    'notifications.admin',
+    'reports.usage',
+  ]),
   dfe_collector: new Set(EVERYONE),
 };
 

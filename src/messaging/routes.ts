@@ -379,7 +379,6 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         });
       },
     },
-    sectionRoute('/reports', 'Reports on how s2s is used in your LA.'),
     {
       method: 'GET',
       url: '/reports/message-report',

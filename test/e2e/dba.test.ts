@@ -82,6 +82,7 @@ describe('LA administration and the Establishment Finder (browser)', () => {
       'Download',
       'Previously Downloaded Files',
       'View / Remove Files',
+      'Reports',
       'Messages',
       'Message Templates',
       'Message Address Groups',

@@ -66,6 +66,7 @@ describe('signing in (browser)', () => {
       'Search for Lost Pupil',
       'Lost Pupil Matches',
       'Lost Pupils Past Leaving Age',
+      'Reports',
       'Messages',
       'Message Templates',
       'Message Address Groups',
@@ -92,6 +93,7 @@ describe('signing in (browser)', () => {
         'Download',
         'Previously Downloaded Files',
         'View / Remove Files',
+        'Reports',
         'Messages',
         'Message Templates',
         'Message Address Groups',
@@ -130,6 +132,7 @@ describe('signing in (browser)', () => {
       'demo-admin': [
         'Home',
         'DBA',
+        'Reports',
         'Messages',
         'Message Templates',
         'Message Address Groups',

@@ -1,0 +1,63 @@
+// A small bar chart of monthly volumes, drawn on the server as SVG (no client framework): for each month,
+// the CTFs uploaded and the CTFs received, side by side. The table beside it carries the same numbers.
+import type { MonthlyVolume } from './usage-repository.ts';
+
+/** The last two years at most: a longer range is still in the table and the CSV. */
+const MAX_MONTHS = 24;
+const HEIGHT = 160;
+const BAR = 10;
+const GAP = 8;
+
+export interface ChartBar {
+  x: number;
+  y: number;
+  height: number;
+  value: number;
+  series: 'uploaded' | 'received';
+}
+
+export interface MonthlyChart {
+  width: number;
+  height: number;
+  max: number;
+  months: { label: string; x: number }[];
+  bars: ChartBar[];
+  /** Spoken by screen readers instead of the drawing. */
+  description: string;
+}
+
+const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+function monthLabel(month: string): string {
+  const [year, m] = month.split('-');
+  return `${MONTH_NAMES[Number(m) - 1] ?? m} ${year?.slice(2)}`;
+}
+
+export function monthlyChart(volumes: MonthlyVolume[]): MonthlyChart | null {
+  const shown = volumes.slice(-MAX_MONTHS);
+  if (shown.length === 0) return null;
+  const max = Math.max(1, ...shown.flatMap((v) => [v.uploaded, v.received]));
+  const step = 2 * BAR + GAP;
+  const bars: ChartBar[] = [];
+  const months = shown.map((volume, i) => {
+    const x = i * step;
+    for (const [offset, series] of [
+      [0, 'uploaded'],
+      [BAR, 'received'],
+    ] as const) {
+      const value = volume[series];
+      const height = Math.round((value / max) * HEIGHT);
+      bars.push({ x: x + offset, y: HEIGHT - height, height, value, series });
+    }
+    return { label: monthLabel(volume.month), x };
+  });
+  const total = (series: 'uploaded' | 'received') => shown.reduce((sum, v) => sum + v[series], 0);
+  return {
+    width: shown.length * step,
+    height: HEIGHT,
+    max,
+    months,
+    bars,
+    description: `CTFs each month from ${monthLabel(shown[0]?.month ?? '')} to ${monthLabel(shown.at(-1)?.month ?? '')}: ${total('uploaded')} uploaded and ${total('received')} received in all, at most ${max} in a month.`,
+  };
+}

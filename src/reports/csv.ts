@@ -1,0 +1,38 @@
+// "All reports can be produced as a csv file for further analysis" (LA notes §7.5): rows are streamed
+// through csv-stringify, so a report of any size is written in constant memory.
+import { Readable } from 'node:stream';
+import { stringify } from 'csv-stringify';
+
+export type CsvValue = string | number | null;
+
+/**
+ * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return) is
+ * written with a leading apostrophe, so opening a report never runs anything a school name or a file
+ * name held (OWASP "CSV injection"). Numbers are written as they are.
+ */
+export function safeCell(value: CsvValue): string | number {
+  if (value === null) return '';
+  if (typeof value === 'number') return value;
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** The header, then each row, as a CSV stream (RFC 4180, CRLF line ends, UTF-8 with a byte-order mark). */
+export function csvStream(
+  header: string[],
+  rows: Iterable<CsvValue[]> | AsyncIterable<CsvValue[]>,
+): Readable {
+  const stringifier = stringify({ bom: true, record_delimiter: 'windows' });
+  async function* records() {
+    yield header.map(safeCell);
+    for await (const row of rows) yield row.map(safeCell);
+  }
+  const source = Readable.from(records());
+  // A failure while reading rows ends the download with an error rather than leaving it hanging.
+  source.on('error', (error) => stringifier.destroy(error));
+  return source.pipe(stringifier);
+}
+
+/** "general-usage-2026-09-01-to-2026-11-23.csv": the report and its dates. */
+export function csvFilename(report: string, from: string | null, to: string): string {
+  return `${report}-${from ?? 'all'}-to-${to}.csv`;
+}

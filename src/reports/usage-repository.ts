@@ -1,0 +1,129 @@
+// General Usage/Volume (handbook §10, LA notes §7.1): for each school, the CTFs it uploaded and the CTFs
+// sent to it that were downloaded, are awaiting download or were rejected, with their pupil records.
+import { sql } from 'kysely';
+import { toCount } from '../platform/db/database.ts';
+import type { Executor } from '../platform/db/schema.ts';
+
+export interface UsageRow {
+  /** A school's establishment number, or an LA's number. */
+  code: string;
+  name: string;
+  uploaded: number;
+  uploadedPupils: number;
+  received: number;
+  downloaded: number;
+  awaiting: number;
+  rejected: number;
+  receivedPupils: number;
+}
+
+export interface UsageQuery {
+  /** Schools (by establishment number) or LAs (by number, counting all their schools). */
+  by: 'school' | 'la';
+  /** The schools or LAs reported on, in the order of the report. */
+  units: { code: string; name: string }[];
+  /** Files uploaded at or after (when given), and before. */
+  since: string | null;
+  until: string;
+}
+
+const COLUMNS = {
+  school: { source: 'source_school', dest: 'dest_school' },
+  la: { source: 'source_la', dest: 'dest_la' },
+} as const;
+
+/** One row per school or LA, in the order given; each file counted by when it was uploaded. */
+export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]> {
+  const codes = query.units.map((u) => u.code);
+  if (codes.length === 0) return [];
+  const { source, dest } = COLUMNS[query.by];
+  let sentQuery = db
+    .selectFrom('transfers')
+    .select((eb) => [
+      `${source} as unit`,
+      eb.fn.countAll<string | number>().as('files'),
+      eb.fn.sum<string | number>('pupil_count').as('pupils'),
+    ])
+    .where('category', '=', 'ctf')
+    .where(source, 'in', codes)
+    .where('uploaded_at', '<', query.until);
+  if (query.since) sentQuery = sentQuery.where('uploaded_at', '>=', query.since);
+  let receivedQuery = db
+    .selectFrom('transfers')
+    .select((eb) => [
+      `${dest} as unit`,
+      eb.fn.countAll<string | number>().as('files'),
+      eb.fn.sum<string | number>('pupil_count').as('pupils'),
+      eb.fn
+        .sum<string | number>(eb.case().when('status', '=', 'collected').then(1).else(0).end())
+        .as('downloaded'),
+      eb.fn
+        .sum<string | number>(eb.case().when('status', '=', 'available').then(1).else(0).end())
+        .as('awaiting'),
+      eb.fn
+        .sum<string | number>(eb.case().when('status', '=', 'rejected').then(1).else(0).end())
+        .as('rejected'),
+    ])
+    .where('category', '=', 'ctf')
+    .where('dest_kind', '=', 'school')
+    .where(dest, 'in', codes)
+    .where('uploaded_at', '<', query.until);
+  if (query.since) receivedQuery = receivedQuery.where('uploaded_at', '>=', query.since);
+  const [sent, received] = await Promise.all([
+    sentQuery.groupBy(source).execute(),
+    receivedQuery.groupBy(dest).execute(),
+  ]);
+  const sentBy = new Map(sent.map((row) => [row.unit, row]));
+  const receivedBy = new Map(received.map((row) => [row.unit, row]));
+  return query.units.map((unit) => {
+    const s = sentBy.get(unit.code);
+    const r = receivedBy.get(unit.code);
+    return {
+      code: unit.code,
+      name: unit.name,
+      uploaded: toCount(s?.files),
+      uploadedPupils: toCount(s?.pupils),
+      received: toCount(r?.files),
+      downloaded: toCount(r?.downloaded),
+      awaiting: toCount(r?.awaiting),
+      rejected: toCount(r?.rejected),
+      receivedPupils: toCount(r?.pupils),
+    };
+  });
+}
+
+export interface MonthlyVolume {
+  /** "2026-11" (the month in UTC of the upload). */
+  month: string;
+  uploaded: number;
+  received: number;
+}
+
+// Written out, not with parameters: PostgreSQL matches the grouped expression to the selected one by text.
+const UPLOAD_MONTH = sql<string>`substr(uploaded_at, 1, 7)`;
+
+/** CTFs uploaded by and sent to the schools or LAs, month by month, for the report's chart. */
+export async function monthlyVolumes(db: Executor, query: UsageQuery): Promise<MonthlyVolume[]> {
+  const codes = query.units.map((u) => u.code);
+  if (codes.length === 0) return [];
+  const { source, dest } = COLUMNS[query.by];
+  const count = async (column: typeof source | typeof dest, schoolsOnly: boolean) => {
+    let q = db
+      .selectFrom('transfers')
+      .select((eb) => [UPLOAD_MONTH.as('month'), eb.fn.countAll<string | number>().as('files')])
+      .where('category', '=', 'ctf')
+      .where(column, 'in', codes)
+      .where('uploaded_at', '<', query.until);
+    if (schoolsOnly) q = q.where('dest_kind', '=', 'school');
+    if (query.since) q = q.where('uploaded_at', '>=', query.since);
+    const rows = await q.groupBy(UPLOAD_MONTH).execute();
+    return new Map(rows.map((row) => [String(row.month), toCount(row.files)]));
+  };
+  const [uploaded, received] = await Promise.all([count(source, false), count(dest, true)]);
+  const months = [...new Set([...uploaded.keys(), ...received.keys()])].sort();
+  return months.map((month) => ({
+    month,
+    uploaded: uploaded.get(month) ?? 0,
+    received: received.get(month) ?? 0,
+  }));
+}

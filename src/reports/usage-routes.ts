@@ -1,0 +1,150 @@
+// The web edge of General Usage/Volume (handbook §10, LA notes §7.1):
+//
+//   GET /reports/general-usage?from-day=..&to-day=..&scope=..&run=1   criteria, and the report once run
+//   GET /reports/general-usage/csv?...                                 the same report as a CSV file
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { Invalid } from '../platform/errors.ts';
+import { monthlyChart } from './chart.ts';
+import { csvFilename, csvStream } from './csv.ts';
+import {
+  MAX_SELECTED_SCHOOLS,
+  type UsageCriteria,
+  type UsageReport,
+  UsageReportService,
+} from './usage-service.ts';
+
+const TITLE = 'General Usage/Volume Report';
+
+const one = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (Array.isArray(v) ? v[0] : v));
+const many = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
+const criteriaQuery = z.object({
+  'from-day': one,
+  'from-month': one,
+  'from-year': one,
+  'to-day': one,
+  'to-month': one,
+  'to-year': one,
+  la: one,
+  scope: one,
+  schools: many,
+  run: one,
+});
+
+function criteriaOf(query: z.output<typeof criteriaQuery>): UsageCriteria {
+  return {
+    fromDay: query['from-day'],
+    fromMonth: query['from-month'],
+    fromYear: query['from-year'],
+    toDay: query['to-day'],
+    toMonth: query['to-month'],
+    toYear: query['to-year'],
+    la: query.la,
+    scope: query.scope,
+    schools: query.schools,
+  };
+}
+
+const HEADINGS = [
+  'CTFs uploaded',
+  'Pupil records uploaded',
+  'CTFs received',
+  'Downloaded',
+  'Awaiting download',
+  'Rejected',
+  'Pupil records received',
+];
+
+function csvRows(report: UsageReport) {
+  const unit = report.by === 'la' ? 'LA' : 'School';
+  const header = [`${unit} number`, unit, ...HEADINGS];
+  const line = (code: string, name: string, r: UsageReport['totals']) => [
+    code,
+    name,
+    r.uploaded,
+    r.uploadedPupils,
+    r.received,
+    r.downloaded,
+    r.awaiting,
+    r.rejected,
+    r.receivedPupils,
+  ];
+  const rows = [...report.rows.map((r) => line(r.code, r.name, r)), line('', 'Total', report.totals)];
+  return { header, rows };
+}
+
+export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
+  const service = new UsageReportService(deps);
+  return [
+    // "Please choose a report from the list below" (LA notes §7).
+    sectionRoute('/reports', 'Reports on how s2s is used: choose a report, its dates, then Run Report.'),
+    {
+      method: 'GET',
+      url: '/reports/general-usage',
+      access: 'reports.usage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = criteriaQuery.parse(request.query ?? {});
+        const criteria = criteriaOf(query);
+        const page = async (data: Record<string, unknown>, code = 200) =>
+          reply.code(code).page('reports/views/usage.njk', {
+            title: TITLE,
+            query,
+            role: user.role,
+            choices: await service.choices(user, query.la),
+            maxSchools: MAX_SELECTED_SCHOOLS,
+            backLink: { href: '/reports', text: 'Back to Reports' },
+            ...data,
+          });
+        if (!query.run) return page({});
+        try {
+          const report = await service.run(user, criteria);
+          const csvQuery = new URLSearchParams(request.url.split('?')[1] ?? '');
+          return page({
+            report,
+            chart: monthlyChart(report.months),
+            csvHref: `/reports/general-usage/csv?${csvQuery}`,
+          });
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return page({ errors: error.errors }, 400);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/reports/general-usage/csv',
+      access: 'reports.usage',
+      handler: async (request, reply: FastifyReply) => {
+        const user = signedInUser(request);
+        const query = criteriaQuery.parse(request.query ?? {});
+        try {
+          const report = await service.run(user, criteriaOf(query));
+          const { header, rows } = csvRows(report);
+          return reply
+            .header('content-type', 'text/csv; charset=utf-8')
+            .header(
+              'content-disposition',
+              `attachment; filename="${csvFilename('general-usage', report.range.from, report.range.to)}"`,
+            )
+            .header('cache-control', 'no-store')
+            .send(csvStream(header, rows));
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          // The report's page says what is wrong with the criteria, beside each field.
+          const criteria = new URLSearchParams(request.url.split('?')[1] ?? '');
+          criteria.set('run', '1');
+          return reply.redirect(`/reports/general-usage?${criteria}`);
+        }
+      },
+    },
+  ];
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { csvFilename, csvStream } from '../../src/reports/csv.ts';
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+test('a CSV has a byte-order mark, CRLF lines, quoted commas and quotes, and no cell a spreadsheet would run', async () => {
+  async function* rows() {
+    yield ['9165402', 'St Mary’s, "Upper" School', 3];
+    yield ['=HYPERLINK("http://example.com")', '+1', -2];
+    yield ['@SUM(A1)', '-x', null];
+  }
+  const csv = await text(csvStream(['Number', 'Name', 'Files'], rows()));
+  assert.equal(
+    csv,
+    '\uFEFFNumber,Name,Files\r\n' +
+      '9165402,"St Mary’s, ""Upper"" School",3\r\n' +
+      `"'=HYPERLINK(""http://example.com"")",'+1,-2\r\n` +
+      "'@SUM(A1),'-x,\r\n",
+  );
+});
+
+test('a failure while reading rows ends the CSV with an error instead of leaving it open', async () => {
+  async function* rows(): AsyncGenerator<string[]> {
+    yield ['one'];
+    throw new Error('the database went away');
+  }
+  await assert.rejects(text(csvStream(['A'], rows())), /the database went away/);
+});
+
+test('the file is named after the report and its dates', () => {
+  assert.equal(csvFilename('general-usage', null, '2026-11-23'), 'general-usage-all-to-2026-11-23.csv');
+  assert.equal(csvFilename('school', '2026-09-01', '2026-11-23'), 'school-2026-09-01-to-2026-11-23.csv');
+});

@@ -1,0 +1,265 @@
+// General Usage/Volume Report: known answers for a school, an LA (all or selected schools) and the
+// national administrator, the date range's edges, and the CSV matching the table.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
+import { Invalid } from '../../src/platform/errors.ts';
+import { readDateRange } from '../../src/reports/date-range.ts';
+import { UsageReportService } from '../../src/reports/usage-service.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf } from '../support/messages.ts';
+import { la as laParty, makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
+import { createTestApp, signedInUser } from '../support/web.ts';
+
+test('a date range: From blank is every record, To blank is today, both ends included, London days', () => {
+  const now = new Date('2026-07-15T23:30:00.000Z'); // 16 July in London (summer time)
+  const all = readDateRange({}, now);
+  assert.deepEqual(all.range, {
+    from: null,
+    to: '2026-07-16',
+    since: null,
+    until: '2026-07-16T23:00:00.000Z',
+  });
+  const june = readDateRange(
+    { fromDay: '1', fromMonth: '6', fromYear: '2026', toDay: '30', toMonth: '06', toYear: '2026' },
+    now,
+  );
+  assert.deepEqual(june.range, {
+    from: '2026-06-01',
+    to: '2026-06-30',
+    since: '2026-05-31T23:00:00.000Z',
+    until: '2026-06-30T23:00:00.000Z',
+  });
+  const winter = readDateRange(
+    { fromDay: '1', fromMonth: '12', fromYear: '2026' },
+    new Date('2027-01-10T12:00:00Z'),
+  );
+  assert.equal(winter.range?.since, '2026-12-01T00:00:00.000Z');
+  assert.deepEqual(readDateRange({ fromDay: '31', fromMonth: '2', fromYear: '2026' }, now).errors, [
+    { field: 'from-day', message: 'The From date must be a real date, like 1 9 2026' },
+  ]);
+  assert.deepEqual(readDateRange({ toDay: '3', toYear: '2026' }, now).errors, [
+    { field: 'to-month', message: 'The To date must include a day, month and year, like 1 9 2026' },
+  ]);
+  assert.deepEqual(
+    readDateRange(
+      { fromDay: '2', fromMonth: '6', fromYear: '2026', toDay: '1', toMonth: '6', toYear: '2026' },
+      now,
+    ).errors,
+    [{ field: 'from-day', message: 'The From date must be on or before the To date' }],
+  );
+});
+
+describeEachEngine('General Usage/Volume Report', (database) => {
+  let db: Db;
+  let la: LocalAuthorityRow;
+  let otherLa: LocalAuthorityRow;
+  let alder: EstablishmentRow;
+  let birch: EstablishmentRow;
+  let outside: EstablishmentRow;
+  const clock = new ManualClock('2026-11-23T12:00:00.000Z');
+  const { files } = makeFileStores();
+
+  before(async () => {
+    db = database().db;
+    la = await makeLa(db, { name: 'Ashire' });
+    otherLa = await makeLa(db, { name: 'Bshire' });
+    alder = await makeSchool(db, la.number, { name: 'Alder Primary' });
+    birch = await makeSchool(db, la.number, { name: 'Birch Primary' });
+    await makeSchool(db, la.number, { name: 'Cedar Primary' });
+    outside = await makeSchool(db, otherLa.number, { name: 'Outside Academy' });
+    const send = (
+      from: EstablishmentRow,
+      to: EstablishmentRow,
+      uploadedAt: string,
+      pupils: number,
+      status?: string,
+    ) =>
+      makeTransfer(db, files, {
+        from: schoolParty(from.number),
+        to: schoolParty(to.number),
+        uploadedAt,
+        overrides: { pupil_count: pupils, ...(status ? { status } : {}) },
+      } as Parameters<typeof makeTransfer>[2]);
+    // Alder sends three CTFs (two in November), Birch one; Alder receives one of each state.
+    await send(alder, birch, '2026-10-15T10:00:00.000Z', 2, 'collected');
+    await send(alder, outside, '2026-11-01T00:30:00.000Z', 3);
+    await send(alder, birch, '2026-11-20T10:00:00.000Z', 1, 'rejected');
+    await send(birch, alder, '2026-11-10T10:00:00.000Z', 4, 'collected');
+    await send(outside, alder, '2026-11-11T10:00:00.000Z', 5);
+    await send(outside, alder, '2026-11-12T10:00:00.000Z', 6, 'rejected');
+    // Not CTFs, or not to a school: not counted as received; a generic file is not a CTF at all.
+    await makeTransfer(db, files, {
+      from: schoolParty(outside.number),
+      to: laParty(la.number),
+      uploadedAt: '2026-11-13T10:00:00.000Z',
+    });
+    await makeTransfer(db, files, {
+      from: schoolParty(outside.number),
+      to: schoolParty(alder.number),
+      category: 'generic',
+      uploadedAt: '2026-11-14T10:00:00.000Z',
+    });
+  });
+
+  const service = () => new UsageReportService({ db, clock });
+  const user = async (role: Parameters<typeof makeUser>[1], org: Parameters<typeof makeUser>[2]) =>
+    actorOf(await makeUser(db, role, org));
+
+  test('a school sees its own row only', async () => {
+    const report = await service().run(
+      await user('school', { laNumber: la.number, establishmentNumber: alder.number }),
+      {
+        la: otherLa.number,
+        scope: 'selected',
+        schools: [outside.number],
+      },
+    );
+    assert.equal(report.subject, `Alder Primary (${alder.number})`);
+    assert.deepEqual(report.rows, [
+      {
+        code: alder.number,
+        name: 'Alder Primary',
+        uploaded: 3,
+        uploadedPupils: 6,
+        received: 3,
+        downloaded: 1,
+        awaiting: 1,
+        rejected: 1,
+        receivedPupils: 15,
+      },
+    ]);
+  });
+
+  test('an LA sees each of its schools with totals, or the schools it selects (up to 20), and never another LA', async () => {
+    const officer = await user('la_user', { laNumber: la.number });
+    const all = await service().run(officer, { la: otherLa.number });
+    assert.equal(all.subject, `Ashire (${la.number})`);
+    assert.deepEqual(
+      all.rows.map((r) => [r.name, r.uploaded, r.received, r.downloaded, r.awaiting, r.rejected]),
+      [
+        ['Alder Primary', 3, 3, 1, 1, 1],
+        ['Birch Primary', 1, 2, 1, 0, 1],
+        ['Cedar Primary', 0, 0, 0, 0, 0],
+      ],
+    );
+    assert.deepEqual(all.totals, {
+      uploaded: 4,
+      uploadedPupils: 10,
+      received: 5,
+      downloaded: 2,
+      awaiting: 1,
+      rejected: 2,
+      receivedPupils: 18,
+    });
+    const selected = await service().run(officer, {
+      scope: 'selected',
+      schools: [birch.number, outside.number],
+    });
+    assert.deepEqual(
+      selected.rows.map((r) => r.code),
+      [birch.number],
+      "another LA's school is not reported",
+    );
+    await assert.rejects(
+      service().run(officer, { scope: 'selected', schools: [outside.number] }),
+      (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.deepEqual(error.errors, [
+          { field: 'schools', message: 'Select one or more schools, or report on all schools' },
+        ]);
+        return true;
+      },
+    );
+  });
+
+  test('the date range counts files by upload date, both ends included', async () => {
+    const officer = await user('la_dba_view', { laNumber: la.number });
+    // 1 November 2026 (GMT): Alder's file at 00:30 is in; October's is out.
+    const november = await service().run(officer, {
+      fromDay: '1',
+      fromMonth: '11',
+      fromYear: '2026',
+      toDay: '12',
+      toMonth: '11',
+      toYear: '2026',
+    });
+    assert.deepEqual(
+      november.rows.map((r) => [r.name, r.uploaded, r.received]),
+      [
+        ['Alder Primary', 1, 3],
+        ['Birch Primary', 1, 0],
+        ['Cedar Primary', 0, 0],
+      ],
+    );
+    assert.deepEqual(november.months, [{ month: '2026-11', uploaded: 2, received: 3 }]);
+    const all = await service().run(officer, {});
+    assert.deepEqual(all.months, [
+      { month: '2026-10', uploaded: 1, received: 1 },
+      { month: '2026-11', uploaded: 3, received: 4 },
+    ]);
+  });
+
+  test('the national administrator reports on one LA, or on every LA a row each', async () => {
+    const admin = await user('national_admin', {});
+    await assert.rejects(service().run(admin, {}), Invalid);
+    const one = await service().run(admin, { la: la.number });
+    assert.equal(one.rows.length, 3);
+    const every = await service().run(admin, { la: 'all' });
+    assert.equal(every.by, 'la');
+    const ours = every.rows.find((r) => r.code === la.number);
+    const theirs = every.rows.find((r) => r.code === otherLa.number);
+    assert.deepEqual([ours?.uploaded, ours?.received], [4, 5]);
+    // Outside Academy sent three CTFs (two to Alder, one to Ashire LA) and received one.
+    assert.deepEqual([theirs?.uploaded, theirs?.received], [3, 1]);
+  });
+
+  test('the page and its CSV show the same numbers', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'la_user', { laNumber: la.number });
+      const page = await agent.get('/reports/general-usage?run=1&scope=all');
+      assert.equal(page.statusCode, 200);
+      const cells = [
+        ...page.body.matchAll(/<t[hd][^>]*class="govuk-table__(?:cell|header)[^"]*"[^>]*>([^<]*)</g),
+      ].map((m) => (m[1] ?? '').trim());
+      const csv = await agent.get('/reports/general-usage/csv?run=1&scope=all');
+      assert.equal(csv.statusCode, 200);
+      assert.match(String(csv.headers['content-type']), /^text\/csv/);
+      assert.match(
+        String(csv.headers['content-disposition']),
+        /attachment; filename="general-usage-all-to-2026-11-23\.csv"/,
+      );
+      const rows = parse(csv.body, { bom: true }) as string[][];
+      assert.deepEqual(rows[0], [
+        'School number',
+        'School',
+        'CTFs uploaded',
+        'Pupil records uploaded',
+        'CTFs received',
+        'Downloaded',
+        'Awaiting download',
+        'Rejected',
+        'Pupil records received',
+      ]);
+      for (const row of rows.slice(1)) {
+        const label = row[0] ? `${row[0]} ${row[1]}` : 'Total';
+        const at = cells.indexOf(label);
+        assert.ok(at >= 0, `${label} is in the table`);
+        assert.deepEqual(cells.slice(at + 1, at + 8), row.slice(2), label);
+      }
+      const refused = await agent.get('/reports/general-usage?run=1&from-day=40&from-month=1&from-year=2026');
+      assert.equal(refused.statusCode, 400);
+      assert.match(refused.body, /The From date must be a real date/);
+      const csvRefused = await agent.get(
+        '/reports/general-usage/csv?from-day=40&from-month=1&from-year=2026',
+      );
+      assert.equal(csvRefused.statusCode, 302);
+    } finally {
+      await t.app.close();
+    }
+  });
+});
