@@ -18,6 +18,10 @@ import { notificationsAdminRoutes } from './notifications/admin-routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
 import type { Scheduler } from './platform/jobs/scheduler.ts';
 import { createHttpServer } from './platform/web/http.ts';
+import { clusterReportRoutes } from './reports/cluster-routes.ts';
+import { directoryReportRoutes } from './reports/directory-report-routes.ts';
+import { fileMovementReportRoutes } from './reports/file-movement-routes.ts';
+import { lostPupilReportRoutes } from './reports/lost-pupil-report-routes.ts';
 import { usageReportRoutes } from './reports/usage-routes.ts';
 import { PooledContentChecks } from './transfers/content-check-pool.ts';
 import { downloadRoutes } from './transfers/download-routes.ts';
@@ -114,6 +118,10 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...messageTemplateRoutes(deps),
     ...messageGroupRoutes(deps),
     ...usageReportRoutes(deps),
+    ...fileMovementReportRoutes(deps),
+    ...clusterReportRoutes(deps),
+    ...lostPupilReportRoutes(deps),
+    ...directoryReportRoutes(deps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

@@ -151,7 +151,7 @@ export const MENU: MenuItem[] = [
       },
     ],
   },
-  // LA notes §7. Reports: the other reports join this section with their issue.
+  // Handbook §10, LA notes §7: "Please choose a report from the list below", in the LA notes' order.
   {
     label: 'Reports',
     href: '/reports',
@@ -165,10 +165,72 @@ export const MENU: MenuItem[] = [
           'CTFs uploaded, downloaded, awaiting download or rejected, with their pupil records, by school and month',
       },
       {
+        label: 'School Report',
+        href: '/reports/school',
+        capability: 'reports.usage',
+        description:
+          'Each CTF sent and received: file name, source and destination, upload and download dates, pupils',
+      },
+      {
+        label: 'LEA Cluster Report',
+        href: '/reports/cluster',
+        capability: 'reports.la',
+        description: 'CTFs transferred between your LA and up to nine others, or between every LA (CSV)',
+      },
+      {
+        label: 'Delete CTF files Audit Trail',
+        href: '/reports/deleted-ctfs',
+        capability: 'reports.la',
+        description: 'The CTFs your LA deleted or forwarded because their schools had not collected them',
+      },
+      {
+        label: 'Lost Pupil (numbers) Report',
+        href: '/reports/lost-pupil-numbers',
+        capability: 'reports.lost-pupils',
+        description: 'Lost pupil files uploaded and downloaded for your schools, by age and gender',
+      },
+      {
+        label: 'Lost Pupil (uploaded pupils) Report',
+        href: '/reports/lost-pupils-uploaded',
+        capability: 'reports.lost-pupils',
+        description:
+          'The pupils your schools sent to the Lost Pupils Database, and whether each has been downloaded',
+      },
+      {
+        label: 'Lost Pupil (downloaded pupils) Report',
+        href: '/reports/lost-pupils-downloaded',
+        capability: 'reports.lost-pupils',
+        description: 'The lost pupils whose files your LA downloaded',
+      },
+      {
+        label: 'Generic / Other file movements',
+        href: '/reports/file-movements',
+        capability: 'reports.usage',
+        description: 'Generic, PLASC and other files sent and received, with upload and download dates',
+      },
+      {
         label: 'LEA Administrator – Message Report',
         href: '/reports/message-report',
         capability: 'reports.message-report',
         description: 'How many messages each school of your LA has not read, without their content or sender',
+      },
+      {
+        label: 'User Report',
+        href: '/reports/users',
+        capability: 'users.view',
+        description: 'The s2s users of your LA and its schools, with their roles',
+      },
+      {
+        label: 'School List Report',
+        href: '/reports/schools',
+        capability: 'users.view',
+        description: 'The schools of your LA with their contact details and whether they use s2s',
+      },
+      {
+        label: 'Base User Report',
+        href: '/reports/base-users',
+        capability: 'users.view',
+        description: 'For each school of your LA, its s2s user accounts and when they last signed in',
       },
     ],
   },

@@ -133,6 +133,18 @@ export const CAPABILITIES = [
    * (LA notes §1.6), the view-only DBA included.
    */
   'reports.usage',
+  /**
+   * The LA-wide reports with no school version: LEA Cluster Report (transfers between LAs, LA notes §7.3)
+   * and Delete CTF files Audit Trail (the CTFs the LA deleted or forwarded). For every LA role that
+   * reports, and the national administrator.
+   */
+  'reports.la',
+  /**
+   * Lost Pupil (numbers), (uploaded pupils) and (downloaded pupils) reports (LA notes §7.4-7.5): the lost
+   * pupils of the LA's schools, with their names in the last two. For the roles that work the Lost Pupils
+   * Database and answer for it (those of lost-pupils.review), and the national administrator.
+   */
+  'reports.lost-pupils',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
@@ -192,15 +204,19 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'audit.view',
     'reports.message-report',
     'reports.usage',
+    'reports.la',
+    'reports.lost-pupils',
     ...LA_TRANSFERS.filter((c) => c !== 'upload.generic' && c !== 'download.generic'),
     'lost-pupils.review',
   ]),
-  la_user: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage']),
-  la_school: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage']),
+  la_user: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage', 'reports.la']),
+  la_school: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage', 'reports.la']),
   // Lost Pupil: "can upload/download/re-download generic files" only.
   la_lost_pupil: new Set([
     ...MESSAGING,
     'reports.usage',
+    'reports.la',
+    'reports.lost-pupils',
     'upload.generic',
     'download.generic',
     'transfers.sent',
@@ -211,17 +227,20 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   la_lost_pupil_transfer: new Set([
     ...MESSAGING,
     'reports.usage',
+    'reports.la',
+    'reports.lost-pupils',
     ...LA_TRANSFERS,
     'lost-pupils.review',
     'lost-pupils.search',
     'lost-pupils.forward',
   ]),
-  la_dba_view: new Set([...EVERYONE, ...DBA_VIEW, 'reports.message-report', 'reports.usage']),
+  la_dba_view: new Set([...EVERYONE, ...DBA_VIEW, 'reports.message-report', 'reports.usage', 'reports.la']),
   // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
   // Census returns come only from schools, so the PLASC role collects them but does not send them.
   la_plasc: new Set([
     ...MESSAGING,
     'reports.usage',
+    'reports.la',
     'upload.generic',
     'download.plasc',
     'download.generic',
@@ -231,6 +250,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   la_admissions: new Set([
     ...MESSAGING,
     'reports.usage',
+    'reports.la',
     'upload.admissions',
     'upload.generic',
     'download.admissions',

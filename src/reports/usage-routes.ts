@@ -3,12 +3,13 @@
 //   GET /reports/general-usage?from-day=..&to-day=..&scope=..&run=1   criteria, and the report once run
 //   GET /reports/general-usage/csv?...                                 the same report as a CSV file
 import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
 import { monthlyChart } from './chart.ts';
 import { csvFilename, csvStream } from './csv.ts';
+import { dateRangeOf, dateRangeQuery, manyValues, oneValue, queryStringOf } from './query.ts';
 import {
   MAX_SELECTED_SCHOOLS,
   type UsageCriteria,
@@ -18,39 +19,10 @@ import {
 
 const TITLE = 'General Usage/Volume Report';
 
-const one = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (Array.isArray(v) ? v[0] : v));
-const many = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
-const criteriaQuery = z.object({
-  'from-day': one,
-  'from-month': one,
-  'from-year': one,
-  'to-day': one,
-  'to-month': one,
-  'to-year': one,
-  la: one,
-  scope: one,
-  schools: many,
-  run: one,
-});
+const criteriaQuery = dateRangeQuery.extend({ la: oneValue, scope: oneValue, schools: manyValues });
 
 function criteriaOf(query: z.output<typeof criteriaQuery>): UsageCriteria {
-  return {
-    fromDay: query['from-day'],
-    fromMonth: query['from-month'],
-    fromYear: query['from-year'],
-    toDay: query['to-day'],
-    toMonth: query['to-month'],
-    toYear: query['to-year'],
-    la: query.la,
-    scope: query.scope,
-    schools: query.schools,
-  };
+  return { ...dateRangeOf(query), la: query.la, scope: query.scope, schools: query.schools };
 }
 
 const HEADINGS = [
@@ -107,7 +79,7 @@ export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         if (!query.run) return page({});
         try {
           const report = await service.run(user, criteria);
-          const csvQuery = new URLSearchParams(request.url.split('?')[1] ?? '');
+          const csvQuery = queryStringOf(request.url);
           return page({
             report,
             chart: monthlyChart(report.months),
@@ -140,7 +112,7 @@ export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           // The report's page says what is wrong with the criteria, beside each field.
-          const criteria = new URLSearchParams(request.url.split('?')[1] ?? '');
+          const criteria = queryStringOf(request.url);
           criteria.set('run', '1');
           return reply.redirect(`/reports/general-usage?${criteria}`);
         }
