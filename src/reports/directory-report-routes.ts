@@ -1,7 +1,266 @@
-// Being built.
-import type { Route } from '../auth/web.ts';
+// The web edge of the LA's directory reports (LA notes §7), and the CSV of the LEA Administrator – Message
+// Report (LA notes §7.7, whose page is in messaging/routes.ts):
+//
+//   GET /reports/users?la=..&role=..&from-day=..&run=1        User Report: the s2s accounts of the LA
+//   GET /reports/schools?la=..&status=open|all&run=1          School List Report: the LA's establishments
+//   GET /reports/base-users?la=..&status=open|all&run=1       Base User Report: each school's accounts
+//   GET /reports/{users,schools,base-users}/csv?...           the same report as a CSV file
+//   GET /reports/message-report/csv                           unread messages by school, as a CSV file
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
+import { MessagesService } from '../messaging/service.ts';
+import { formatDate, formatDateTime, londonDate } from '../platform/dates.ts';
+import { Invalid } from '../platform/errors.ts';
+import { type CsvValue, csvFilename, csvStream } from './csv.ts';
+import {
+  type BaseUserReport,
+  DirectoryReportService,
+  LA_ACCOUNT_ROLES,
+  roleLabelOf,
+  type SchoolListReport,
+  type UserReport,
+} from './directory-report-service.ts';
+import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
 
-export function directoryReportRoutes(_deps: Pick<Deps, 'db' | 'clock'>): Route[] {
-  return [];
+const usersQuery = dateRangeQuery.extend({ la: oneValue, role: oneValue });
+const schoolsQuery = z.object({ la: oneValue, status: oneValue, run: oneValue });
+
+/** What the page and the CSV both show when an account has never signed in. */
+export const NEVER = 'Never';
+/** What the Base User Report shows for a school without any account. */
+export const NO_USERS = 'No users';
+
+const yesNo = (value: boolean) => (value ? 'Yes' : 'No');
+
+function userCsv(report: UserReport) {
+  const header = [
+    'Username',
+    'Full name',
+    'Role',
+    'Organisation number',
+    'Organisation',
+    'Email',
+    'Telephone',
+    'Created',
+    'Last signed in',
+  ];
+  const rows: CsvValue[][] = report.rows.map((r) => [
+    r.username,
+    r.fullName,
+    r.roleLabel,
+    r.organisationCode,
+    r.organisationName,
+    r.email,
+    r.telephone,
+    formatDate(r.createdAt),
+    r.lastSignedInAt ? formatDateTime(r.lastSignedInAt) : NEVER,
+  ]);
+  return { header, rows };
+}
+
+function schoolCsv(report: SchoolListReport) {
+  const header = [
+    'Number',
+    'Name',
+    'Town',
+    'Postcode',
+    'Phase',
+    'Type',
+    'Status',
+    'Uses s2s',
+    'Account active',
+    'Email',
+    'Telephone',
+  ];
+  const rows: CsvValue[][] = report.rows.map((r) => [
+    r.number,
+    r.name,
+    r.town,
+    r.postcode,
+    r.phase,
+    r.type,
+    r.status === 'open' ? 'Open' : 'Closed',
+    yesNo(r.usesS2s),
+    yesNo(r.active),
+    r.email,
+    r.telephone,
+  ]);
+  return { header, rows };
+}
+
+function baseUserCsv(report: BaseUserReport) {
+  const header = ['Number', 'Name', 'Users', 'Last signed in'];
+  const rows: CsvValue[][] = report.rows.map((r) => [r.number, r.name, r.users, baseUserLastSignIn(r)]);
+  return { header, rows };
+}
+
+export function baseUserLastSignIn(row: { users: number; lastSignedInAt: string | null }): string {
+  if (row.users === 0) return NO_USERS;
+  return row.lastSignedInAt ? formatDateTime(row.lastSignedInAt) : NEVER;
+}
+
+function sendCsv(reply: FastifyReply, filename: string, csv: { header: string[]; rows: CsvValue[][] }) {
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${filename}"`)
+    .header('cache-control', 'no-store')
+    .send(csvStream(csv.header, csv.rows));
+}
+
+/** Bad criteria for a CSV: back to the report's page, which says what is wrong beside each field. */
+function backToPage(request: FastifyRequest, reply: FastifyReply, page: string) {
+  const criteria = queryStringOf(request.url);
+  criteria.set('run', '1');
+  return reply.redirect(`${page}?${criteria}`);
+}
+
+export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
+  const service = new DirectoryReportService(deps);
+  const messages = new MessagesService(deps);
+  const backLink = { href: '/reports', text: 'Back to Reports' };
+
+  const roleItems = (chosen: string | undefined) => [
+    { value: '', text: 'All roles' },
+    ...LA_ACCOUNT_ROLES.map((role) => ({ value: role, text: roleLabelOf(role), selected: role === chosen })),
+  ];
+
+  /** GET page + CSV for School List and Base User, which share their criteria (LA, open or all). */
+  const schoolReport = <R extends SchoolListReport | BaseUserReport>(spec: {
+    url: string;
+    title: string;
+    view: string;
+    file: string;
+    run: (user: ReturnType<typeof signedInUser>, query: z.output<typeof schoolsQuery>) => Promise<R>;
+    csv: (report: R) => { header: string[]; rows: CsvValue[][] };
+  }): Route[] => [
+    {
+      method: 'GET',
+      url: spec.url,
+      access: 'users.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = schoolsQuery.parse(request.query ?? {});
+        const page = async (data: Record<string, unknown>, code = 200) =>
+          reply.code(code).page(spec.view, {
+            title: spec.title,
+            query,
+            role: user.role,
+            las: await service.laChoices(user),
+            backLink,
+            ...data,
+          });
+        if (!query.run) return page({});
+        try {
+          const report = await spec.run(user, query);
+          return page({ report, csvHref: `${spec.url}/csv?${queryStringOf(request.url)}` });
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return page({ errors: error.errors }, 400);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: `${spec.url}/csv`,
+      access: 'users.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = schoolsQuery.parse(request.query ?? {});
+        try {
+          const report = await spec.run(user, query);
+          const today = londonDate(deps.clock.now());
+          return sendCsv(reply, `${spec.file}-${report.laNumber}-${today}.csv`, spec.csv(report));
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return backToPage(request, reply, spec.url);
+        }
+      },
+    },
+  ];
+
+  return [
+    {
+      method: 'GET',
+      url: '/reports/users',
+      access: 'users.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = usersQuery.parse(request.query ?? {});
+        const page = async (data: Record<string, unknown>, code = 200) =>
+          reply.code(code).page('reports/views/directory-users.njk', {
+            title: 'User Report',
+            query,
+            role: user.role,
+            las: await service.laChoices(user),
+            roleItems: roleItems(query.role),
+            backLink,
+            ...data,
+          });
+        if (!query.run) return page({});
+        try {
+          const report = await service.users(user, { ...dateRangeOf(query), la: query.la, role: query.role });
+          return page({ report, csvHref: `/reports/users/csv?${queryStringOf(request.url)}` });
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return page({ errors: error.errors }, 400);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/reports/users/csv',
+      access: 'users.view',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = usersQuery.parse(request.query ?? {});
+        try {
+          const report = await service.users(user, { ...dateRangeOf(query), la: query.la, role: query.role });
+          const name = `users-${report.laNumber}`;
+          return sendCsv(reply, csvFilename(name, report.range.from, report.range.to), userCsv(report));
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return backToPage(request, reply, '/reports/users');
+        }
+      },
+    },
+    ...schoolReport({
+      url: '/reports/schools',
+      title: 'School List Report',
+      view: 'reports/views/directory-schools.njk',
+      file: 'schools',
+      run: (user, query) => service.schools(user, { la: query.la, status: query.status }),
+      csv: schoolCsv,
+    }),
+    ...schoolReport({
+      url: '/reports/base-users',
+      title: 'Base User Report',
+      view: 'reports/views/directory-base-users.njk',
+      file: 'base-users',
+      run: (user, query) => service.baseUsers(user, { la: query.la, status: query.status }),
+      csv: baseUserCsv,
+    }),
+    {
+      // The page is GET /reports/message-report (messaging/routes.ts): the same rows, as a file.
+      method: 'GET',
+      url: '/reports/message-report/csv',
+      access: 'reports.message-report',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const schools = await messages.messageReport(user);
+        const rows: CsvValue[][] = schools.map((s) => [
+          s.establishmentNumber,
+          s.name,
+          s.unread,
+          s.oldestUnread ? formatDate(s.oldestUnread) : '',
+        ]);
+        const today = londonDate(deps.clock.now());
+        return sendCsv(reply, `message-report-${user.laNumber ?? ''}-${today}.csv`, {
+          header: ['School number', 'School', 'Unread messages', 'Oldest unread sent'],
+          rows,
+        });
+      },
+    },
+  ];
 }

@@ -1,0 +1,165 @@
+// The LA's directory reports (LA notes §7: User Report, School List Report, Base User Report): who can use
+// s2s for the LA and its schools. Only the columns the reports show are selected: never a password hash.
+import { sql } from 'kysely';
+import { toCount } from '../platform/db/database.ts';
+import type { Executor } from '../platform/db/schema.ts';
+
+export interface UserReportRow {
+  username: string;
+  fullName: string;
+  role: string;
+  /** The school's establishment number, or the LA's number for the LA's own accounts. */
+  organisationCode: string;
+  organisationName: string;
+  email: string | null;
+  telephone: string | null;
+  createdAt: string;
+  lastSignedInAt: string | null;
+}
+
+export interface UserReportQuery {
+  laNumber: string;
+  /** One role only, when given. */
+  role: string | null;
+  /** Accounts created at or after (when given), and before. */
+  since: string | null;
+  until: string;
+}
+
+// The organisation of an account: its school when it has one, otherwise its LA. Written out (not with
+// parameters) so PostgreSQL matches it in ORDER BY.
+const ORGANISATION = sql<string>`coalesce(u.establishment_number, u.la_number)`;
+
+/**
+ * The live accounts of the LA and of its schools, by organisation (the LA's number sorts before its
+ * schools' numbers) then username. A school's account counts for the LA of its school.
+ */
+export async function usersOfLa(db: Executor, query: UserReportQuery): Promise<UserReportRow[]> {
+  let q = db
+    .selectFrom('users as u')
+    .leftJoin('establishments as e', 'e.number', 'u.establishment_number')
+    .leftJoin('local_authorities as la', 'la.number', 'u.la_number')
+    .select([
+      'u.username',
+      'u.full_name',
+      'u.role',
+      'u.establishment_number',
+      'u.la_number',
+      'e.name as school_name',
+      'la.name as la_name',
+      'u.email',
+      'u.telephone',
+      'u.created_at',
+      'u.last_signed_in_at',
+    ])
+    .where('u.deleted_at', 'is', null)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('u.establishment_number', 'is', null), eb('u.la_number', '=', query.laNumber)]),
+        eb('e.la_number', '=', query.laNumber),
+      ]),
+    )
+    .where('u.created_at', '<', query.until);
+  if (query.since) q = q.where('u.created_at', '>=', query.since);
+  if (query.role) q = q.where('u.role', '=', query.role);
+  const rows = await q.orderBy(ORGANISATION).orderBy('u.username').execute();
+  return rows.map((row) => ({
+    username: row.username,
+    fullName: row.full_name,
+    role: row.role,
+    organisationCode: row.establishment_number ?? row.la_number ?? '',
+    organisationName: row.establishment_number ? (row.school_name ?? '') : (row.la_name ?? ''),
+    email: row.email,
+    telephone: row.telephone,
+    createdAt: row.created_at,
+    lastSignedInAt: row.last_signed_in_at,
+  }));
+}
+
+export interface SchoolListRow {
+  number: string;
+  name: string;
+  town: string | null;
+  postcode: string | null;
+  phase: string | null;
+  type: string | null;
+  status: 'open' | 'closed';
+  usesS2s: boolean;
+  active: boolean;
+  email: string | null;
+  telephone: string | null;
+}
+
+/** The LA's establishments by number: open ones only, or all of them. */
+export async function schoolsOfLa(
+  db: Executor,
+  query: { laNumber: string; openOnly: boolean },
+): Promise<SchoolListRow[]> {
+  let q = db
+    .selectFrom('establishments')
+    .select([
+      'number',
+      'name',
+      'town',
+      'postcode',
+      'phase',
+      'type',
+      'status',
+      'uses_s2s',
+      'active',
+      'email',
+      'telephone',
+    ])
+    .where('la_number', '=', query.laNumber);
+  if (query.openOnly) q = q.where('status', '=', 'open');
+  const rows = await q.orderBy('number').execute();
+  return rows.map((row) => ({
+    number: row.number,
+    name: row.name,
+    town: row.town,
+    postcode: row.postcode,
+    phase: row.phase,
+    type: row.type,
+    status: row.status,
+    usesS2s: toCount(row.uses_s2s) === 1,
+    active: toCount(row.active) === 1,
+    email: row.email,
+    telephone: row.telephone,
+  }));
+}
+
+export interface BaseUserRow {
+  number: string;
+  name: string;
+  /** Live accounts of the school. */
+  users: number;
+  /** The latest sign-in of any of them, or null (none signed in, or no accounts). */
+  lastSignedInAt: string | null;
+}
+
+/** Each establishment of the LA (open ones only, or all) by number, with its live accounts. */
+export async function baseUsersOfLa(
+  db: Executor,
+  query: { laNumber: string; openOnly: boolean },
+): Promise<BaseUserRow[]> {
+  let q = db
+    .selectFrom('establishments as e')
+    .leftJoin('users as u', (join) =>
+      join.onRef('u.establishment_number', '=', 'e.number').on('u.deleted_at', 'is', null),
+    )
+    .select((eb) => [
+      'e.number',
+      'e.name',
+      eb.fn.count<string | number>('u.id').as('users'),
+      eb.fn.max('u.last_signed_in_at').as('last_signed_in_at'),
+    ])
+    .where('e.la_number', '=', query.laNumber);
+  if (query.openOnly) q = q.where('e.status', '=', 'open');
+  const rows = await q.groupBy(['e.number', 'e.name']).orderBy('e.number').execute();
+  return rows.map((row) => ({
+    number: row.number,
+    name: row.name,
+    users: toCount(row.users),
+    lastSignedInAt: (row.last_signed_in_at as string | null) ?? null,
+  }));
+}

@@ -1,0 +1,442 @@
+// User Report, School List Report, Base User Report and the CSV of the LEA Administrator – Message Report:
+// known answers on both engines, an LA never seeing another LA's accounts or schools, the pages matching
+// their CSVs, and never a password hash anywhere.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
+import { Forbidden, Invalid } from '../../src/platform/errors.ts';
+import { DirectoryReportService } from '../../src/reports/directory-report-service.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf, mailboxOfUser, makeMessage } from '../support/messages.ts';
+import { createTestApp, signedInUser } from '../support/web.ts';
+
+/** The text of each header and data cell of a page's tables, tags inside a cell removed. */
+function cellsOf(body: string): string[] {
+  return [
+    ...body.matchAll(/<t([hd])[^>]*class="govuk-table__(?:cell|header)[^"]*"[^>]*>([\s\S]*?)<\/t\1>/g),
+  ].map((m) =>
+    (m[2] ?? '')
+      .replace(/<[^>]+>/g, '')
+      .replace(/\s+/g, ' ')
+      .replace(/&amp;/g, '&')
+      .trim(),
+  );
+}
+
+function invalidWith(errors: { field: string; message: string }[]) {
+  return (error: unknown) => {
+    assert.ok(error instanceof Invalid);
+    assert.deepEqual(error.errors, errors);
+    return true;
+  };
+}
+
+describeEachEngine('User, School List and Base User reports', (database) => {
+  let db: Db;
+  let la: LocalAuthorityRow;
+  let otherLa: LocalAuthorityRow;
+  let alder: EstablishmentRow;
+  let birch: EstablishmentRow;
+  let closed: EstablishmentRow;
+  let outside: EstablishmentRow;
+  let dba: UserRow;
+  let alderOne: UserRow;
+  const clock = new ManualClock('2026-11-23T12:00:00.000Z');
+
+  before(async () => {
+    db = database().db;
+    la = await makeLa(db, { name: 'Ashire' });
+    otherLa = await makeLa(db, { name: 'Bshire' });
+    alder = await makeSchool(db, la.number, { name: 'Alder Primary', town: 'Aton', postcode: 'AA1 1AA' });
+    birch = await makeSchool(db, la.number, { name: 'Birch Primary' });
+    closed = await makeSchool(db, la.number, {
+      name: 'Closed School',
+      status: 'closed',
+      uses_s2s: 0,
+      active: 0,
+      email: null,
+      telephone: null,
+    });
+    outside = await makeSchool(db, otherLa.number, { name: 'Outside Academy' });
+    const at = (created: string, signedIn: string | null = null) => ({
+      created_at: created,
+      last_signed_in_at: signedIn,
+    });
+    dba = await makeUser(
+      db,
+      'la_dba',
+      { laNumber: la.number },
+      {
+        username: 'adba',
+        full_name: 'Ann Admin',
+        email: 'ann@ashire.example.gov.uk',
+        telephone: '01000 111111',
+        ...at('2026-10-01T09:00:00.000Z', '2026-11-20T10:00:00.000Z'),
+      },
+    );
+    await makeUser(
+      db,
+      'la_user',
+      { laNumber: la.number },
+      { username: 'aofficer', full_name: 'Otto Officer', ...at('2026-11-15T23:30:00.000Z') },
+    );
+    alderOne = await makeUser(
+      db,
+      'school',
+      { laNumber: la.number, establishmentNumber: alder.number },
+      {
+        username: 'alderone',
+        full_name: 'Alma One',
+        email: 'office@alder.example.sch.uk',
+        ...at('2026-09-01T09:00:00.000Z', '2026-11-22T09:30:00.000Z'),
+      },
+    );
+    await makeUser(
+      db,
+      'school',
+      { laNumber: la.number, establishmentNumber: alder.number },
+      { username: 'aldertwo', full_name: 'Al Two', ...at('2026-11-01T00:00:00.000Z') },
+    );
+    await makeUser(
+      db,
+      'school',
+      { laNumber: la.number, establishmentNumber: alder.number },
+      {
+        username: 'aldergone',
+        full_name: 'Gone Away',
+        deleted_at: '2026-11-10T09:00:00.000Z',
+        ...at('2026-09-01T09:00:00.000Z', '2026-11-23T08:00:00.000Z'),
+      },
+    );
+    await makeUser(
+      db,
+      'school',
+      { laNumber: la.number, establishmentNumber: closed.number },
+      { username: 'closedone', full_name: 'Cleo Closed', ...at('2026-01-05T09:00:00.000Z') },
+    );
+    await makeUser(db, 'la_dba', { laNumber: otherLa.number }, { username: 'bdba', full_name: 'Bea Other' });
+    await makeUser(
+      db,
+      'school',
+      { laNumber: otherLa.number, establishmentNumber: outside.number },
+      { username: 'outsideone', full_name: 'Oscar Outside' },
+    );
+    await makeUser(db, 'national_admin', {}, { username: 'natadmin', full_name: 'Nat Admin' });
+  });
+
+  const service = () => new DirectoryReportService({ db, clock });
+
+  test('User Report: the live accounts of the LA and its schools, by organisation then username, never another LA', async () => {
+    const report = await service().users(actorOf(dba), { la: otherLa.number });
+    assert.equal(report.subject, `Ashire (${la.number})`);
+    assert.equal(report.range.from, null);
+    assert.equal(report.range.to, '2026-11-23');
+    assert.deepEqual(
+      report.rows.map((r) => [r.username, r.roleLabel, r.organisationCode, r.organisationName]),
+      [
+        ['adba', 'LEA Administrator (DBA)', la.number, 'Ashire'],
+        ['aofficer', 'LEA User', la.number, 'Ashire'],
+        ['alderone', 'School User', alder.number, 'Alder Primary'],
+        ['aldertwo', 'School User', alder.number, 'Alder Primary'],
+        ['closedone', 'School User', closed.number, 'Closed School'],
+      ],
+    );
+    assert.deepEqual(report.rows[0], {
+      username: 'adba',
+      fullName: 'Ann Admin',
+      role: 'la_dba',
+      roleLabel: 'LEA Administrator (DBA)',
+      organisationCode: la.number,
+      organisationName: 'Ashire',
+      email: 'ann@ashire.example.gov.uk',
+      telephone: '01000 111111',
+      createdAt: '2026-10-01T09:00:00.000Z',
+      lastSignedInAt: '2026-11-20T10:00:00.000Z',
+    });
+    assert.ok(!JSON.stringify(report).includes('password'), 'no password or hash in the report');
+    assert.ok(!JSON.stringify(report).includes('$argon2'), 'no password hash in the report');
+  });
+
+  test('User Report: a role filter, and the date range on the created date with both ends included', async () => {
+    const viewer = actorOf(await makeUser(db, 'la_dba_view', { laNumber: la.number }, at2025()));
+    const schools = await service().users(viewer, { role: 'school' });
+    assert.equal(schools.roleLabel, 'School User');
+    assert.deepEqual(
+      schools.rows.map((r) => r.username),
+      ['alderone', 'aldertwo', 'closedone'],
+    );
+    // 1 to 15 November 2026 (GMT): aldertwo at midnight on the 1st, aofficer at 23:30 on the 15th.
+    const november = await service().users(viewer, {
+      fromDay: '1',
+      fromMonth: '11',
+      fromYear: '2026',
+      toDay: '15',
+      toMonth: '11',
+      toYear: '2026',
+    });
+    assert.deepEqual(
+      november.rows.map((r) => r.username),
+      ['aofficer', 'aldertwo'],
+    );
+    await assert.rejects(
+      service().users(viewer, { role: 'national_admin' }),
+      invalidWith([{ field: 'role', message: 'Choose a role from the list, or All roles' }]),
+    );
+    await assert.rejects(
+      service().users(viewer, { fromDay: '31', fromMonth: '2', fromYear: '2026', role: 'nonsense' }),
+      invalidWith([
+        { field: 'from-day', message: 'The From date must be a real date, like 1 9 2026' },
+        { field: 'role', message: 'Choose a role from the list, or All roles' },
+      ]),
+    );
+  });
+
+  test('School List Report: open schools by default, or all, with their flags, and only the LA’s own', async () => {
+    const open = await service().schools(actorOf(dba), { la: otherLa.number });
+    assert.equal(open.openOnly, true);
+    assert.deepEqual(
+      open.rows.map((r) => r.number),
+      [alder.number, birch.number],
+    );
+    assert.deepEqual(open.rows[0], {
+      number: alder.number,
+      name: 'Alder Primary',
+      town: 'Aton',
+      postcode: 'AA1 1AA',
+      phase: 'Primary',
+      type: 'Community school',
+      status: 'open',
+      usesS2s: true,
+      active: true,
+      email: 'office@test.example.sch.uk',
+      telephone: '01234 000000',
+    });
+    const all = await service().schools(actorOf(dba), { status: 'all' });
+    assert.deepEqual(
+      all.rows.map((r) => [r.number, r.status, r.usesS2s, r.active]),
+      [
+        [alder.number, 'open', true, true],
+        [birch.number, 'open', true, true],
+        [closed.number, 'closed', false, false],
+      ],
+    );
+  });
+
+  test('Base User Report: each school with its live accounts and latest sign-in, and the schools with none', async () => {
+    const open = await service().baseUsers(actorOf(dba), { la: otherLa.number });
+    assert.deepEqual(open.rows, [
+      { number: alder.number, name: 'Alder Primary', users: 2, lastSignedInAt: '2026-11-22T09:30:00.000Z' },
+      { number: birch.number, name: 'Birch Primary', users: 0, lastSignedInAt: null },
+    ]);
+    assert.equal(open.withoutUsers, 1);
+    const all = await service().baseUsers(actorOf(dba), { status: 'all' });
+    assert.deepEqual(all.rows[2], {
+      number: closed.number,
+      name: 'Closed School',
+      users: 1,
+      lastSignedInAt: null,
+    });
+  });
+
+  test('the national administrator chooses the LA; a school is refused', async () => {
+    const admin = actorOf(await makeUser(db, 'national_admin', {}));
+    await assert.rejects(service().users(admin, {}), invalidWith([{ field: 'la', message: 'Select an LA' }]));
+    await assert.rejects(
+      service().schools(admin, { la: '000' }),
+      invalidWith([{ field: 'la', message: 'There is no LA 000' }]),
+    );
+    const other = await service().users(admin, { la: otherLa.number });
+    assert.deepEqual(
+      other.rows.map((r) => r.username),
+      ['bdba', 'outsideone'],
+    );
+    const base = await service().baseUsers(admin, { la: otherLa.number });
+    assert.deepEqual(
+      base.rows.map((r) => [r.number, r.users]),
+      [[outside.number, 1]],
+    );
+    const school = actorOf(alderOne);
+    await assert.rejects(service().users(school, {}), Forbidden);
+    await assert.rejects(service().schools(school, {}), Forbidden);
+  });
+
+  test('each page and its CSV show the same rows, with no password hash, and bad criteria answer 400', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent, user } = await signedInUser(t, 'la_dba', { laNumber: la.number });
+      const hashes = [dba.password_hash, user.password_hash];
+      const check = async (page: string, csvUrl: string, filename: RegExp, header: string[]) => {
+        const html = await agent.get(page);
+        assert.equal(html.statusCode, 200, page);
+        const csv = await agent.get(csvUrl);
+        assert.equal(csv.statusCode, 200, csvUrl);
+        assert.match(String(csv.headers['content-type']), /^text\/csv/);
+        assert.match(String(csv.headers['content-disposition']), filename);
+        for (const body of [html.body, csv.body]) {
+          for (const hash of hashes) assert.ok(!body.includes(hash), 'no password hash');
+          assert.ok(!body.includes('$argon2'), 'no password hash');
+          assert.ok(!body.includes('Outside Academy') && !body.includes('bdba'), "no other LA's rows");
+        }
+        const rows = parse(csv.body, { bom: true }) as string[][];
+        assert.deepEqual(rows[0], header);
+        return { cells: cellsOf(html.body), rows: rows.slice(1), html: html.body };
+      };
+
+      const users = await check(
+        '/reports/users?run=1',
+        '/reports/users/csv?run=1',
+        /attachment; filename="users-\d{3}-all-to-2026-11-23\.csv"/,
+        [
+          'Username',
+          'Full name',
+          'Role',
+          'Organisation number',
+          'Organisation',
+          'Email',
+          'Telephone',
+          'Created',
+          'Last signed in',
+        ],
+      );
+      const usernames = users.rows.map((r) => r[0]);
+      for (const name of ['adba', 'aofficer', user.username, 'alderone', 'aldertwo', 'closedone'])
+        assert.ok(usernames.includes(name), `${name} is in the CSV`);
+      assert.ok(!usernames.includes('aldergone'), 'a deleted account is not');
+      assert.deepEqual(
+        users.rows.map((r) => r[3]),
+        users.rows.map((r) => r[3]).sort(),
+        'ordered by organisation',
+      );
+      for (const row of users.rows) {
+        const at = users.cells.indexOf(row[0] ?? '');
+        assert.ok(at >= 0, `${row[0]} is in the table`);
+        const [username, fullName, role, code, org, ...rest] = row;
+        assert.deepEqual(users.cells.slice(at, at + 8), [
+          username,
+          fullName,
+          role,
+          `${code} ${org}`,
+          ...rest,
+        ]);
+      }
+      assert.deepEqual(users.rows[0], [
+        'adba',
+        'Ann Admin',
+        'LEA Administrator (DBA)',
+        la.number,
+        'Ashire',
+        'ann@ashire.example.gov.uk',
+        '01000 111111',
+        '1 October 2026',
+        '20 November 2026 at 10:00am',
+      ]);
+
+      const schools = await check(
+        '/reports/schools?run=1&status=all',
+        '/reports/schools/csv?run=1&status=all',
+        /attachment; filename="schools-\d{3}-2026-11-23\.csv"/,
+        [
+          'Number',
+          'Name',
+          'Town',
+          'Postcode',
+          'Phase',
+          'Type',
+          'Status',
+          'Uses s2s',
+          'Account active',
+          'Email',
+          'Telephone',
+        ],
+      );
+      assert.deepEqual(
+        schools.rows.map((r) => r[0]),
+        [alder.number, birch.number, closed.number],
+      );
+      assert.deepEqual(schools.rows[2]?.slice(6), ['Closed', 'No', 'No', '', '']);
+      for (const row of schools.rows) {
+        const at = schools.cells.indexOf(row[0] ?? '');
+        assert.deepEqual(schools.cells.slice(at, at + 11), row);
+      }
+      assert.match(schools.html, /it has no date range/);
+      assert.doesNotMatch(schools.html, /name="from-day"/);
+
+      const base = await check(
+        '/reports/base-users?run=1',
+        '/reports/base-users/csv?run=1',
+        /attachment; filename="base-users-\d{3}-2026-11-23\.csv"/,
+        ['Number', 'Name', 'Users', 'Last signed in'],
+      );
+      assert.deepEqual(base.rows, [
+        [alder.number, 'Alder Primary', '2', '22 November 2026 at 9:30am'],
+        [birch.number, 'Birch Primary', '0', 'No users'],
+      ]);
+      for (const row of base.rows) {
+        const at = base.cells.indexOf(row[0] ?? '');
+        assert.deepEqual(base.cells.slice(at, at + 4), row);
+      }
+
+      const refused = await agent.get(
+        '/reports/users?run=1&role=bogus&from-day=40&from-month=1&from-year=2026',
+      );
+      assert.equal(refused.statusCode, 400);
+      assert.match(refused.body, /Choose a role from the list/);
+      assert.match(refused.body, /The From date must be a real date/);
+      const csvRefused = await agent.get('/reports/users/csv?role=bogus');
+      assert.equal(csvRefused.statusCode, 302);
+      assert.match(String(csvRefused.headers.location), /^\/reports\/users\?role=bogus&run=1$/);
+
+      const admin = await signedInUser(t, 'national_admin', {});
+      const choose = await admin.agent.get('/reports/schools?run=1');
+      assert.equal(choose.statusCode, 400);
+      assert.match(choose.body, /Select an LA/);
+      assert.equal((await admin.agent.get('/reports/base-users/csv')).statusCode, 302);
+      const theirs = await admin.agent.get(`/reports/base-users?run=1&la=${otherLa.number}`);
+      assert.equal(theirs.statusCode, 200);
+      assert.match(theirs.body, /Outside Academy/);
+      assert.doesNotMatch(theirs.body, /Alder Primary/);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('the Message Report CSV has the rows of its page', async () => {
+    const t = await createTestApp(db);
+    try {
+      await makeMessage(db, dba, [mailboxOfUser(alderOne)], { sentAt: new Date('2026-11-10T10:00:00.000Z') });
+      await makeMessage(db, dba, [mailboxOfUser(alderOne)], { sentAt: new Date('2026-11-12T10:00:00.000Z') });
+      const { agent } = await signedInUser(t, 'la_dba_view', { laNumber: la.number });
+      const page = await agent.get('/reports/message-report');
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /href="\/reports\/message-report\/csv"/);
+      const csv = await agent.get('/reports/message-report/csv');
+      assert.equal(csv.statusCode, 200);
+      assert.match(
+        String(csv.headers['content-disposition']),
+        /attachment; filename="message-report-\d{3}-2026-11-23\.csv"/,
+      );
+      const rows = parse(csv.body, { bom: true }) as string[][];
+      assert.deepEqual(rows, [
+        ['School number', 'School', 'Unread messages', 'Oldest unread sent'],
+        [alder.number, 'Alder Primary', '2', '10 November 2026'],
+        [birch.number, 'Birch Primary', '0', ''],
+      ]);
+      const cells = cellsOf(page.body);
+      for (const row of rows.slice(1)) {
+        const at = cells.indexOf(`${row[0]} ${row[1]}`);
+        assert.ok(at >= 0);
+        assert.deepEqual(cells.slice(at + 1, at + 3), [row[2], row[3] || '–']);
+      }
+      assert.ok(!csv.body.includes('Outside Academy'));
+    } finally {
+      await t.app.close();
+    }
+  });
+});
+
+function at2025() {
+  return { created_at: '2025-01-01T09:00:00.000Z' };
+}
