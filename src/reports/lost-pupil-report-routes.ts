@@ -1,7 +1,219 @@
-// Being built.
-import type { Route } from '../auth/web.ts';
+// The web edge of the Lost Pupil reports (LA notes §7.4-7.5), each a page and its CSV:
+//
+//   GET /reports/lost-pupil-numbers?from-day=..&to-day=..&la=..&run=1        uploaded/downloaded by age, gender
+//   GET /reports/lost-pupils-uploaded?..&download=..&type=..&run=1           the pupils the LA's schools uploaded
+//   GET /reports/lost-pupils-downloaded?..&run=1                             the pupils whose files the LA found
+//   GET .../csv?...                                                          the same report as a CSV file
+//
+// The last two hold pupils' names: nothing here logs a report's rows or its query's results.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Actor } from '../auth/actor.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
+import { londonDate } from '../platform/dates.ts';
+import { Invalid } from '../platform/errors.ts';
+import { type CsvValue, csvFilename, csvStream } from './csv.ts';
+import type { DateRange } from './date-range.ts';
+import type { LostPupilListRow } from './lost-pupil-report-repository.ts';
+import {
+  DOWNLOAD_STATUSES,
+  genderName,
+  type ListReport,
+  LOST_PUPIL_TYPES,
+  LostPupilReportService,
+  type NumbersReport,
+  PAGE_ROWS,
+  statusName,
+  typeName,
+  type UploadedReport,
+  uploaderLaName,
+  uploaderName,
+} from './lost-pupil-report-service.ts';
+import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
 
-export function lostPupilReportRoutes(_deps: Pick<Deps, 'db' | 'clock'>): Route[] {
-  return [];
+const criteriaQuery = dateRangeQuery.extend({ la: oneValue, download: oneValue, type: oneValue });
+type Query = z.output<typeof criteriaQuery>;
+
+function criteriaOf(query: Query) {
+  return { ...dateRangeOf(query), la: query.la, download: query.download, type: query.type };
+}
+
+/** A London date "2026-11-20" for the CSV (sorts and parses in any spreadsheet); blank for none. */
+const csvDay = (instant: string | null): string => (instant ? londonDate(new Date(instant)) : '');
+
+interface ReportRoutes<R extends { range: DateRange }> {
+  path: string;
+  /** The CSV file's name before its dates. */
+  name: string;
+  title: string;
+  view: string;
+  run: (service: LostPupilReportService, actor: Actor, query: Query, all: boolean) => Promise<R>;
+  csv: (report: R) => { header: string[]; rows: CsvValue[][] };
+  /** The report as its page shows it (the rows' words worked out once). */
+  display?: (report: R) => unknown;
+}
+
+function routesOf<R extends { range: DateRange }>(
+  service: LostPupilReportService,
+  report: ReportRoutes<R>,
+): Route[] {
+  const page = async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = signedInUser(request);
+    const query = criteriaQuery.parse(request.query ?? {});
+    const render = async (data: Record<string, unknown>, code = 200) =>
+      reply.code(code).page(report.view, {
+        title: report.title,
+        action: report.path,
+        query,
+        role: user.role,
+        las: await service.las(user),
+        downloadStatuses: DOWNLOAD_STATUSES,
+        types: LOST_PUPIL_TYPES,
+        pageRows: PAGE_ROWS,
+        backLink: { href: '/reports', text: 'Back to Reports' },
+        ...data,
+      });
+    if (!query.run) return render({});
+    try {
+      const result = await report.run(service, user, query, false);
+      return render({
+        report: report.display?.(result) ?? result,
+        csvHref: `${report.path}/csv?${queryStringOf(request.url)}`,
+      });
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return render({ errors: error.errors }, 400);
+    }
+  };
+  const csv = async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = signedInUser(request);
+    const query = criteriaQuery.parse(request.query ?? {});
+    try {
+      const result = await report.run(service, user, query, true);
+      const { header, rows } = report.csv(result);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="${csvFilename(report.name, result.range.from, result.range.to)}"`,
+        )
+        .header('cache-control', 'no-store')
+        .send(csvStream(header, rows));
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      // The report's page says what is wrong with the criteria, beside each field.
+      const criteria = queryStringOf(request.url);
+      criteria.set('run', '1');
+      return reply.redirect(`${report.path}?${criteria}`);
+    }
+  };
+  return [
+    { method: 'GET', url: report.path, access: 'reports.lost-pupils', handler: page },
+    { method: 'GET', url: `${report.path}/csv`, access: 'reports.lost-pupils', handler: csv },
+  ];
+}
+
+/** A listed pupil with the words the page shows. */
+function displayList<R extends ListReport>(report: R) {
+  return {
+    ...report,
+    rows: report.rows.map((r) => ({
+      ...r,
+      school: uploaderName(r),
+      la: uploaderLaName(r),
+      genderName: genderName(r.gender),
+      typeName: typeName(r.reason),
+      statusName: statusName(r.status),
+    })),
+  };
+}
+
+function numbersCsv(report: NumbersReport) {
+  return {
+    header: ['Age', 'Gender', 'Uploaded', 'Downloaded'],
+    rows: [
+      ...report.rows.map((r) => [r.age, r.gender, r.uploaded, r.downloaded]),
+      ['Total', '', report.totals.uploaded, report.totals.downloaded],
+    ],
+  };
+}
+
+function uploadedCsv(report: UploadedReport) {
+  return {
+    header: [
+      'School',
+      'Uploaded',
+      'File name',
+      'UPN',
+      'Surname',
+      'Forename',
+      'Date of birth',
+      'Gender',
+      'Type',
+      'Downloaded',
+      'Status',
+    ],
+    rows: report.rows.map((r: LostPupilListRow) => [
+      uploaderName(r),
+      csvDay(r.uploadedAt),
+      r.filename,
+      r.upn,
+      r.surname,
+      r.forename,
+      r.dateOfBirth,
+      genderName(r.gender),
+      typeName(r.reason),
+      csvDay(r.foundAt),
+      statusName(r.status),
+    ]),
+  };
+}
+
+function downloadedCsv(report: ListReport) {
+  return {
+    header: ['Found on', 'UPN', 'Surname', 'Forename', 'Date of birth', 'Uploaded by', 'LA', 'File name'],
+    rows: report.rows.map((r) => [
+      csvDay(r.foundAt),
+      r.upn,
+      r.surname,
+      r.forename,
+      r.dateOfBirth,
+      uploaderName(r),
+      uploaderLaName(r),
+      r.filename,
+    ]),
+  };
+}
+
+export function lostPupilReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
+  const service = new LostPupilReportService(deps);
+  return [
+    ...routesOf(service, {
+      path: '/reports/lost-pupil-numbers',
+      name: 'lost-pupil-numbers',
+      title: 'Lost Pupil (numbers) Report',
+      view: 'reports/views/lost-pupil-numbers.njk',
+      run: (s, actor, query) => s.numbers(actor, criteriaOf(query)),
+      csv: numbersCsv,
+    }),
+    ...routesOf(service, {
+      path: '/reports/lost-pupils-uploaded',
+      name: 'lost-pupils-uploaded',
+      title: 'Lost Pupil (uploaded pupils) Report',
+      view: 'reports/views/lost-pupils-uploaded.njk',
+      run: (s, actor, query, all) => s.uploaded(actor, criteriaOf(query), all),
+      csv: uploadedCsv,
+      display: displayList,
+    }),
+    ...routesOf(service, {
+      path: '/reports/lost-pupils-downloaded',
+      name: 'lost-pupils-downloaded',
+      title: 'Lost Pupil (downloaded pupils) Report',
+      view: 'reports/views/lost-pupils-downloaded.njk',
+      run: (s, actor, query, all) => s.downloaded(actor, criteriaOf(query), all),
+      csv: downloadedCsv,
+      display: displayList,
+    }),
+  ];
 }

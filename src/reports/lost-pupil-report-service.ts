@@ -1,0 +1,244 @@
+// Lost Pupil (numbers), (uploaded pupils) and (downloaded pupils) reports (LA notes §7.4-7.5): an LA's
+// lost-pupil and DBA users report on their own LA only; the national administrator chooses an LA. The
+// last two list pupils by name: they are never logged, and never another LA's (except the pupils this
+// LA itself downloaded, whose files it holds).
+import type { Actor } from '../auth/actor.ts';
+import { can } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
+import {
+  downloadedLostPupils,
+  type LostPupilListRow,
+  type LostPupilRange,
+  type LostPupilReason,
+  lostPupilCounts,
+  type UploadedFilter,
+  uploadedLostPupils,
+} from './lost-pupil-report-repository.ts';
+
+/** The most pupils a report's page lists; its CSV has them all. */
+export const PAGE_ROWS = 1000;
+
+export interface LostPupilCriteria extends DateRangeInput {
+  /** National administrator: the LA's number. */
+  la?: string;
+}
+
+export interface UploadedCriteria extends LostPupilCriteria {
+  /** "Download status": all (blank), downloaded, not-downloaded. */
+  download?: string;
+  /** "Lost pupil type": both (blank), left (MMMMMMMM), missing (XXXXXXXX). */
+  type?: string;
+}
+
+export const DOWNLOAD_STATUSES = [
+  { value: 'all', text: 'All pupils uploaded by schools in the LA' },
+  { value: 'downloaded', text: 'Pupils now downloaded' },
+  { value: 'not-downloaded', text: 'Pupils not downloaded' },
+] as const;
+
+export const LOST_PUPIL_TYPES = [
+  { value: 'both', text: 'Both', reason: null },
+  { value: 'left', text: 'Pupils leaving the maintained sector only', reason: 'left-maintained-sector' },
+  { value: 'missing', text: 'Missing pupils only', reason: 'destination-unknown' },
+] as const;
+
+/** "Missing" for XXXXXXXX, "Left maintained sector" for MMMMMMMM. */
+export function typeName(reason: LostPupilReason): string {
+  return reason === 'destination-unknown' ? 'Missing' : 'Left maintained sector';
+}
+
+export function statusName(status: LostPupilListRow['status']): string {
+  return status === 'lost' ? 'Not downloaded' : status === 'found' ? 'Downloaded' : 'Removed';
+}
+
+export function genderName(gender: string | null): string {
+  return gender === 'F' || gender === 'M' ? gender : 'Unknown';
+}
+
+/** "9165402 Alder Primary", or "916LLLL Ashire (the LA)" for the LA's own upload. */
+export function uploaderName(row: LostPupilListRow): string {
+  if (row.sourceSchool) return `${row.sourceSchool} ${row.sourceSchoolName ?? ''}`.trim();
+  return `${row.sourceLa}LLLL ${row.sourceLaName ?? 'LA'} (the LA)`;
+}
+
+/** "916 Ashire". */
+export function uploaderLaName(row: LostPupilListRow): string {
+  return `${row.sourceLa} ${row.sourceLaName ?? ''}`.trim();
+}
+
+/**
+ * Whole years between a date of birth and a date (both YYYY-MM-DD): 29 February birthdays fall on
+ * 1 March in other years. Null for no date of birth, or one after the date.
+ */
+export function ageOn(dateOfBirth: string | null, on: string): number | null {
+  const birth = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateOfBirth ?? '');
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(on);
+  if (!birth || !day) return null;
+  const [by, bm, bd] = birth.slice(1).map(Number) as [number, number, number];
+  const [y, m, d] = day.slice(1).map(Number) as [number, number, number];
+  const age = y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
+  return age < 0 ? null : age;
+}
+
+interface Subject {
+  la: string;
+  /** "Ashire (916)". */
+  subject: string;
+}
+
+export interface NumbersRow {
+  /** Whole years on the To date, or "Unknown". */
+  age: string;
+  gender: 'F' | 'M' | 'Unknown';
+  uploaded: number;
+  downloaded: number;
+}
+
+export interface NumbersReport extends Subject {
+  range: DateRange;
+  rows: NumbersRow[];
+  totals: { uploaded: number; downloaded: number };
+}
+
+export interface ListReport extends Subject {
+  range: DateRange;
+  rows: LostPupilListRow[];
+  /** True when the page holds only the first PAGE_ROWS pupils (the CSV has them all). */
+  truncated: boolean;
+}
+
+export interface UploadedReport extends ListReport {
+  download: UploadedFilter['download'];
+  type: (typeof LOST_PUPIL_TYPES)[number]['value'];
+}
+
+const GENDERS = ['F', 'M', 'Unknown'] as const;
+
+export class LostPupilReportService {
+  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+
+  /** For the national administrator's LA picker; empty for LA roles. */
+  async las(actor: Actor): Promise<{ value: string; text: string }[]> {
+    if (actor.role !== 'national_admin') return [];
+    const rows = await this.deps.db
+      .selectFrom('local_authorities')
+      .select(['number', 'name'])
+      .orderBy('number')
+      .execute();
+    return rows.map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }));
+  }
+
+  /** Lost Pupil (numbers) Report: uploaded and downloaded, by age on the To date and gender. */
+  async numbers(actor: Actor, criteria: LostPupilCriteria): Promise<NumbersReport> {
+    const { range, subject } = await this.read(actor, criteria, []);
+    const counts = await lostPupilCounts(this.deps.db, this.rangeOf(subject, range));
+    const cells = new Map<string, NumbersRow>();
+    for (const count of counts) {
+      const age = ageOn(count.dateOfBirth, range.to);
+      const gender = genderName(count.gender) as NumbersRow['gender'];
+      const key = `${age ?? 'Unknown'}|${gender}`;
+      const row = cells.get(key) ?? {
+        age: age === null ? 'Unknown' : String(age),
+        gender,
+        uploaded: 0,
+        downloaded: 0,
+      };
+      row.uploaded += count.uploaded;
+      row.downloaded += count.downloaded;
+      cells.set(key, row);
+    }
+    const ageOrder = (age: string) => (age === 'Unknown' ? Number.POSITIVE_INFINITY : Number(age));
+    const rows = [...cells.values()].sort(
+      (a, b) => ageOrder(a.age) - ageOrder(b.age) || GENDERS.indexOf(a.gender) - GENDERS.indexOf(b.gender),
+    );
+    const totals = { uploaded: 0, downloaded: 0 };
+    for (const row of rows) {
+      totals.uploaded += row.uploaded;
+      totals.downloaded += row.downloaded;
+    }
+    return { ...subject, range, rows, totals };
+  }
+
+  /** Lost Pupil (uploaded pupils) Report. `all` for the CSV; otherwise the first PAGE_ROWS. */
+  async uploaded(actor: Actor, criteria: UploadedCriteria, all = false): Promise<UploadedReport> {
+    const errors: FieldError[] = [];
+    const download = DOWNLOAD_STATUSES.find((s) => s.value === (criteria.download || 'all'));
+    if (!download) errors.push({ field: 'download', message: 'Select a download status' });
+    const type = LOST_PUPIL_TYPES.find((t) => t.value === (criteria.type || 'both'));
+    if (!type) errors.push({ field: 'type', message: 'Select a lost pupil type' });
+    const { range, subject } = await this.read(actor, criteria, errors);
+    if (!download || !type) throw new Invalid(errors);
+    const rows = await uploadedLostPupils(this.deps.db, {
+      ...this.rangeOf(subject, range),
+      download: download.value,
+      reason: type.reason,
+      ...(all ? {} : { limit: PAGE_ROWS + 1 }),
+    });
+    return { ...subject, range, download: download.value, type: type.value, ...this.page(rows, all) };
+  }
+
+  /** Lost Pupil (downloaded pupils) Report: the pupils whose files this LA found in the range. */
+  async downloaded(actor: Actor, criteria: LostPupilCriteria, all = false): Promise<ListReport> {
+    const { range, subject } = await this.read(actor, criteria, []);
+    const rows = await downloadedLostPupils(this.deps.db, {
+      ...this.rangeOf(subject, range),
+      ...(all ? {} : { limit: PAGE_ROWS + 1 }),
+    });
+    return { ...subject, range, ...this.page(rows, all) };
+  }
+
+  private page(rows: LostPupilListRow[], all: boolean): { rows: LostPupilListRow[]; truncated: boolean } {
+    if (all || rows.length <= PAGE_ROWS) return { rows, truncated: false };
+    return { rows: rows.slice(0, PAGE_ROWS), truncated: true };
+  }
+
+  private rangeOf(subject: Subject, range: DateRange): LostPupilRange {
+    return { la: subject.la, since: range.since, until: range.until };
+  }
+
+  /** The date range and the LA; throws Invalid with every error found (those given included). */
+  private async read(
+    actor: Actor,
+    criteria: LostPupilCriteria,
+    errors: FieldError[],
+  ): Promise<{ range: DateRange; subject: Subject }> {
+    const read = readDateRange(criteria, this.deps.clock.now());
+    errors.push(...read.errors);
+    const subject = await this.laOf(actor, criteria, errors);
+    if (errors.length > 0 || !read.range || !subject) throw new Invalid(errors);
+    return { range: read.range, subject };
+  }
+
+  /** The actor's own LA; the national administrator's chosen one. Never another role's. */
+  private async laOf(
+    actor: Actor,
+    criteria: LostPupilCriteria,
+    errors: FieldError[],
+  ): Promise<Subject | null> {
+    let number: string | null;
+    if (actor.role === 'national_admin') {
+      number = criteria.la && /^\d{3}$/.test(criteria.la) ? criteria.la : null;
+      if (!number) {
+        errors.push({ field: 'la', message: 'Select an LA' });
+        return null;
+      }
+    } else {
+      if (!can(actor.role, 'reports.lost-pupils') || !actor.laNumber) throw new Forbidden();
+      number = actor.laNumber;
+    }
+    const la = await this.deps.db
+      .selectFrom('local_authorities')
+      .select(['number', 'name'])
+      .where('number', '=', number)
+      .executeTakeFirst();
+    if (!la) {
+      if (actor.role !== 'national_admin') throw new Forbidden();
+      errors.push({ field: 'la', message: `There is no LA ${number}` });
+      return null;
+    }
+    return { la: la.number, subject: `${la.name} (${la.number})` };
+  }
+}

@@ -1,0 +1,320 @@
+// Lost Pupil (numbers), (uploaded pupils) and (downloaded pupils) reports: known answers on both engines,
+// an LA never seeing another LA's pupils, the roles refused, and the page matching its CSV.
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow, LostPupilRow } from '../../src/platform/db/schema.ts';
+import { Forbidden, Invalid } from '../../src/platform/errors.ts';
+import { ageOn, LostPupilReportService } from '../../src/reports/lost-pupil-report-service.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLostPupil } from '../support/lost-pupils.ts';
+import { actorOf } from '../support/messages.ts';
+import { la as laParty, makeFileStores, school as schoolParty } from '../support/transfers.ts';
+import { createTestApp, signedInUser } from '../support/web.ts';
+
+test('an age is in whole years on the day, a birthday on the day counting', () => {
+  assert.equal(ageOn('2014-05-17', '2026-05-16'), 11);
+  assert.equal(ageOn('2014-05-17', '2026-05-17'), 12);
+  assert.equal(ageOn('2012-02-29', '2026-02-28'), 13);
+  assert.equal(ageOn('2012-02-29', '2026-03-01'), 14);
+  assert.equal(ageOn(null, '2026-05-17'), null);
+  assert.equal(ageOn('2027-01-01', '2026-05-17'), null);
+});
+
+describeEachEngine('Lost Pupil reports', (database) => {
+  let db: Db;
+  let la: LocalAuthorityRow;
+  let otherLa: LocalAuthorityRow;
+  let alder: EstablishmentRow;
+  let birch: EstablishmentRow;
+  let outside: EstablishmentRow;
+  const clock = new ManualClock('2026-11-23T12:00:00.000Z');
+  const { files } = makeFileStores();
+  const filenames: Record<string, string> = {};
+
+  const found = (record: LostPupilRow, at: string, by: string) =>
+    db
+      .updateTable('lost_pupils')
+      .set({ status: 'found', found_at: at, found_by_la: by })
+      .where('id', '=', record.id)
+      .execute();
+
+  before(async () => {
+    db = database().db;
+    la = await makeLa(db, { name: 'Ashire' });
+    otherLa = await makeLa(db, { name: 'Bshire' });
+    alder = await makeSchool(db, la.number, { name: 'Alder Primary' });
+    birch = await makeSchool(db, la.number, { name: 'Birch Primary' });
+    outside = await makeSchool(db, otherLa.number, { name: 'Outside Academy' });
+    // Alder: Amy (missing, 12 on 23 November, found by Bshire on 1 November) and Ben (left the sector, 11).
+    const amy = await makeLostPupil(db, files, {
+      from: schoolParty(alder.number),
+      reason: 'destination-unknown',
+      pupil: {
+        surname: 'Ash',
+        forename: 'Amy',
+        upn: 'A123456789012',
+        dateOfBirth: '2014-05-17',
+        gender: 'F',
+      },
+      uploadedAt: '2026-10-15T10:00:00.000Z',
+    });
+    await found(amy.record, '2026-11-01T09:00:00.000Z', otherLa.number);
+    const ben = await makeLostPupil(db, files, {
+      from: schoolParty(alder.number),
+      reason: 'left-maintained-sector',
+      pupil: { surname: 'Bell', forename: 'Ben', dateOfBirth: '2014-12-01', gender: 'M' },
+      uploadedAt: '2026-11-10T10:00:00.000Z',
+    });
+    // Birch: Cal, no date of birth or gender, found by Ashire itself on 15 November.
+    const cal = await makeLostPupil(db, files, {
+      from: schoolParty(birch.number),
+      pupil: { surname: 'Cole', forename: 'Cal', dateOfBirth: null, gender: null },
+      uploadedAt: '2026-11-12T10:00:00.000Z',
+    });
+    await found(cal.record, '2026-11-15T09:00:00.000Z', la.number);
+    // The LA itself: Dee, removed since.
+    const dee = await makeLostPupil(db, files, {
+      from: laParty(la.number),
+      pupil: { surname: 'Dale', forename: 'Dee', dateOfBirth: '2014-05-17', gender: 'F' },
+      uploadedAt: '2026-11-20T10:00:00.000Z',
+    });
+    await db
+      .updateTable('lost_pupils')
+      .set({ status: 'removed', removed_at: '2026-11-21T10:00:00.000Z' })
+      .where('id', '=', dee.record.id)
+      .execute();
+    // Bshire's school: Eve, found by Ashire on 18 November; Fay, never found.
+    const eve = await makeLostPupil(db, files, {
+      from: schoolParty(outside.number),
+      pupil: { surname: 'Eade', forename: 'Eve', dateOfBirth: '2010-01-01', gender: 'F' },
+      uploadedAt: '2026-11-05T10:00:00.000Z',
+    });
+    await found(eve.record, '2026-11-18T09:00:00.000Z', la.number);
+    const fay = await makeLostPupil(db, files, {
+      from: schoolParty(outside.number),
+      reason: 'left-maintained-sector',
+      pupil: { surname: 'Faraway', forename: 'Fay', dateOfBirth: '2011-03-03', gender: 'F' },
+      uploadedAt: '2026-11-06T10:00:00.000Z',
+    });
+    for (const [name, made] of Object.entries({ amy, ben, cal, dee, eve, fay }))
+      filenames[name] = made.transfer.row.filename;
+  });
+
+  const service = () => new LostPupilReportService({ db, clock });
+  const user = async (role: Parameters<typeof makeUser>[1], org: Parameters<typeof makeUser>[2]) =>
+    actorOf(await makeUser(db, role, org));
+  const november = { fromDay: '1', fromMonth: '11', fromYear: '2026' };
+
+  test('numbers: uploaded and downloaded by age on the To date and gender, with totals', async () => {
+    const officer = await user('la_lost_pupil', { laNumber: la.number });
+    const all = await service().numbers(officer, { la: otherLa.number });
+    assert.equal(all.subject, `Ashire (${la.number})`);
+    assert.deepEqual(all.rows, [
+      { age: '11', gender: 'M', uploaded: 1, downloaded: 0 },
+      { age: '12', gender: 'F', uploaded: 2, downloaded: 1 },
+      { age: 'Unknown', gender: 'Unknown', uploaded: 1, downloaded: 1 },
+    ]);
+    assert.deepEqual(all.totals, { uploaded: 4, downloaded: 2 });
+    // To 31 October: Amy only, 12 then, and not yet found.
+    const october = await service().numbers(officer, { toDay: '31', toMonth: '10', toYear: '2026' });
+    assert.deepEqual(october.rows, [{ age: '12', gender: 'F', uploaded: 1, downloaded: 0 }]);
+    const fromNovember = await service().numbers(officer, november);
+    assert.deepEqual(fromNovember.totals, { uploaded: 3, downloaded: 1 });
+    // Bshire's own numbers: Eve and Fay, whoever found them.
+    const theirs = await service().numbers(await user('la_dba', { laNumber: otherLa.number }), {});
+    assert.deepEqual(theirs.rows, [
+      { age: '15', gender: 'F', uploaded: 1, downloaded: 0 },
+      { age: '16', gender: 'F', uploaded: 1, downloaded: 1 },
+    ]);
+  });
+
+  test('uploaded pupils: every pupil the LA uploaded, by download status and type, never another LA', async () => {
+    const officer = await user('la_lost_pupil_transfer', { laNumber: la.number });
+    const all = await service().uploaded(officer, {});
+    assert.deepEqual(
+      all.rows.map((r) => [r.surname, r.sourceSchool, r.reason, r.status, r.foundAt, r.filename]),
+      [
+        ['Ash', alder.number, 'destination-unknown', 'found', '2026-11-01T09:00:00.000Z', filenames.amy],
+        ['Bell', alder.number, 'left-maintained-sector', 'lost', null, filenames.ben],
+        ['Cole', birch.number, 'destination-unknown', 'found', '2026-11-15T09:00:00.000Z', filenames.cal],
+        ['Dale', null, 'destination-unknown', 'removed', null, filenames.dee],
+      ],
+    );
+    const names = async (criteria: Parameters<LostPupilReportService['uploaded']>[1]) =>
+      (await service().uploaded(officer, criteria)).rows.map((r) => r.surname);
+    assert.deepEqual(await names({ download: 'downloaded' }), ['Ash', 'Cole']);
+    assert.deepEqual(await names({ download: 'not-downloaded' }), ['Bell', 'Dale']);
+    assert.deepEqual(await names({ type: 'left' }), ['Bell']);
+    assert.deepEqual(await names({ type: 'missing', download: 'downloaded', ...november }), ['Cole']);
+    await assert.rejects(service().uploaded(officer, { download: 'some', type: 'x' }), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.deepEqual(
+        error.errors.map((e) => e.field),
+        ['download', 'type'],
+      );
+      return true;
+    });
+    const theirs = await service().uploaded(await user('la_lost_pupil', { laNumber: otherLa.number }), {});
+    assert.deepEqual(
+      theirs.rows.map((r) => r.surname),
+      ['Eade', 'Faraway'],
+    );
+  });
+
+  test('downloaded pupils: the pupils this LA found, from any LA, by the date found', async () => {
+    const officer = await user('la_lost_pupil', { laNumber: la.number });
+    const all = await service().downloaded(officer, { la: otherLa.number });
+    assert.deepEqual(
+      all.rows.map((r) => [r.foundAt, r.surname, r.sourceSchoolName, r.sourceLa, r.filename]),
+      [
+        ['2026-11-15T09:00:00.000Z', 'Cole', 'Birch Primary', la.number, filenames.cal],
+        ['2026-11-18T09:00:00.000Z', 'Eade', 'Outside Academy', otherLa.number, filenames.eve],
+      ],
+    );
+    const late = await service().downloaded(officer, { fromDay: '16', fromMonth: '11', fromYear: '2026' });
+    assert.deepEqual(
+      late.rows.map((r) => r.surname),
+      ['Eade'],
+    );
+    const theirs = await service().downloaded(await user('la_dba', { laNumber: otherLa.number }), {});
+    assert.deepEqual(
+      theirs.rows.map((r) => r.surname),
+      ['Ash'],
+    );
+  });
+
+  test('the national administrator chooses an LA; other roles are refused', async () => {
+    const admin = await user('national_admin', {});
+    await assert.rejects(service().numbers(admin, {}), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.deepEqual(error.errors, [{ field: 'la', message: 'Select an LA' }]);
+      return true;
+    });
+    await assert.rejects(service().numbers(admin, { la: '999' }), Invalid);
+    const theirs = await service().uploaded(admin, { la: otherLa.number });
+    assert.deepEqual(
+      theirs.rows.map((r) => r.surname),
+      ['Eade', 'Faraway'],
+    );
+    await assert.rejects(service().uploaded(await user('la_user', { laNumber: la.number }), {}), Forbidden);
+    await assert.rejects(
+      service().numbers(await user('school', { laNumber: la.number, establishmentNumber: alder.number }), {}),
+      Forbidden,
+    );
+  });
+
+  test('the pages: an LA user without the lost-pupil roles is refused, and the page matches its CSV', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent: refused } = await signedInUser(t, 'la_user', { laNumber: la.number });
+      for (const path of ['lost-pupil-numbers', 'lost-pupils-uploaded', 'lost-pupils-downloaded']) {
+        assert.equal((await refused.get(`/reports/${path}?run=1`)).statusCode, 403, path);
+        assert.equal((await refused.get(`/reports/${path}/csv`)).statusCode, 403, `${path} CSV`);
+      }
+      const { agent } = await signedInUser(t, 'la_lost_pupil', { laNumber: la.number });
+      const form = await agent.get('/reports/lost-pupils-uploaded');
+      assert.equal(form.statusCode, 200);
+      assert.match(form.body, /Pupils leaving the maintained sector only/);
+
+      const page = await agent.get('/reports/lost-pupil-numbers?run=1');
+      assert.equal(page.statusCode, 200);
+      const cells = [
+        ...page.body.matchAll(/<t[hd][^>]*class="govuk-table__(?:cell|header)[^"]*"[^>]*>([^<]*)</g),
+      ].map((m) => (m[1] ?? '').trim());
+      const csv = await agent.get('/reports/lost-pupil-numbers/csv?run=1');
+      assert.equal(csv.statusCode, 200);
+      assert.match(
+        String(csv.headers['content-disposition']),
+        /attachment; filename="lost-pupil-numbers-all-to-2026-11-23\.csv"/,
+      );
+      const rows = parse(csv.body, { bom: true }) as string[][];
+      assert.deepEqual(rows, [
+        ['Age', 'Gender', 'Uploaded', 'Downloaded'],
+        ['11', 'M', '1', '0'],
+        ['12', 'F', '2', '1'],
+        ['Unknown', 'Unknown', '1', '1'],
+        ['Total', '', '4', '2'],
+      ]);
+      assert.deepEqual(cells.slice(0, 4), rows[0]);
+      assert.deepEqual(cells.slice(4), rows.slice(1).flat());
+
+      // The uploaded pupils' CSV: every column, the LA's own upload named as the LA.
+      const uploaded = parse((await agent.get('/reports/lost-pupils-uploaded/csv?type=missing')).body, {
+        bom: true,
+      }) as string[][];
+      assert.deepEqual(uploaded, [
+        [
+          'School',
+          'Uploaded',
+          'File name',
+          'UPN',
+          'Surname',
+          'Forename',
+          'Date of birth',
+          'Gender',
+          'Type',
+          'Downloaded',
+          'Status',
+        ],
+        [
+          `${alder.number} Alder Primary`,
+          '2026-10-15',
+          filenames.amy,
+          'A123456789012',
+          'Ash',
+          'Amy',
+          '2014-05-17',
+          'F',
+          'Missing',
+          '2026-11-01',
+          'Downloaded',
+        ],
+        [
+          `${birch.number} Birch Primary`,
+          '2026-11-12',
+          filenames.cal,
+          '',
+          'Cole',
+          'Cal',
+          '',
+          'Unknown',
+          'Missing',
+          '2026-11-15',
+          'Downloaded',
+        ],
+        [
+          `${la.number}LLLL Ashire (the LA)`,
+          '2026-11-20',
+          filenames.dee,
+          '',
+          'Dale',
+          'Dee',
+          '2014-05-17',
+          'F',
+          'Missing',
+          '',
+          'Removed',
+        ],
+      ]);
+      const uploadedPage = await agent.get('/reports/lost-pupils-uploaded?run=1&download=all&type=both');
+      assert.equal(uploadedPage.statusCode, 200);
+      assert.match(uploadedPage.body, /Ash<\/th>[\s\S]*17 May 2014[\s\S]*Left maintained sector/);
+      assert.doesNotMatch(uploadedPage.body, /Eade|Faraway/);
+      const downloadedPage = await agent.get('/reports/lost-pupils-downloaded?run=1');
+      assert.equal(downloadedPage.statusCode, 200);
+      assert.match(downloadedPage.body, /Eade/);
+      assert.doesNotMatch(downloadedPage.body, /Faraway|Ash</);
+
+      const bad = await agent.get('/reports/lost-pupils-uploaded?run=1&download=maybe');
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.body, /Select a download status/);
+      const badCsv = await agent.get('/reports/lost-pupils-uploaded/csv?download=maybe');
+      assert.equal(badCsv.statusCode, 302);
+    } finally {
+      await t.app.close();
+    }
+  });
+});
