@@ -264,6 +264,8 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'audit.view',
     'notifications.admin',
     'reports.usage',
+    'reports.la',
+    'reports.lost-pupils',
   ]),
   dfe_collector: new Set(EVERYONE),
 };
