@@ -1,7 +1,155 @@
-// Being built.
-import type { Route } from '../auth/web.ts';
+// The web edge of the School Report (handbook §10, LA notes §7.2) and Generic / Other file movements
+// (handbook §10, LA notes §7.6), which differ only in their files and columns:
+//
+//   GET /reports/school?from-day=..&la=..&school=..&run=1         criteria, and the report once run
+//   GET /reports/school/csv?...                                    every row, streamed as a CSV file
+//   GET /reports/file-movements?...  and  /reports/file-movements/csv?...
+//
+// The page shows the first PAGE_LIMIT rows and says so when there are more; the CSV has them all.
+import type { FastifyReply } from 'fastify';
+import type { z } from 'zod';
+import { scopeOf } from '../auth/permissions.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
+import { Invalid } from '../platform/errors.ts';
+import { type CsvValue, csvFilename, csvStream } from './csv.ts';
+import type { MovementRow, MovementScope } from './file-movement-repository.ts';
+import {
+  FILE_MOVEMENT_COLUMNS,
+  FileMovementReportService,
+  fileMovementCells,
+  type MovementCriteria,
+  type MovementFiles,
+  PAGE_LIMIT,
+  SCHOOL_REPORT_COLUMNS,
+  schoolReportCells,
+} from './file-movement-service.ts';
+import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
 
-export function fileMovementReportRoutes(_deps: Pick<Deps, 'db' | 'clock'>): Route[] {
-  return [];
+const criteriaQuery = dateRangeQuery.extend({ la: oneValue, school: oneValue });
+
+function criteriaOf(query: z.output<typeof criteriaQuery>): MovementCriteria {
+  return { ...dateRangeOf(query), la: query.la, school: query.school };
+}
+
+interface MovementReport {
+  url: string;
+  title: string;
+  /** The CSV file's name begins with this. */
+  csvName: string;
+  files: MovementFiles;
+  intro: { school: string; la: string; national: string };
+  columns: string[];
+  /** Right-aligned columns (numbers). */
+  numeric: string[];
+  cells: (scope: MovementScope, row: MovementRow) => CsvValue[];
+}
+
+const REPORTS: MovementReport[] = [
+  {
+    url: '/reports/school',
+    title: 'School Report',
+    csvName: 'school-report',
+    files: 'ctf',
+    intro: {
+      school:
+        'Each CTF your school sent or received: where it came from and went to, when it was uploaded and first downloaded, what became of it and how many pupils it held.',
+      la: 'Each CTF sent or received by your schools (choose one school, or all): where it came from and went to, when it was uploaded and first downloaded, whether it is awaiting download, and how many pupils it held.',
+      national:
+        "Each CTF sent or received by an LA's schools (choose the LA, then one school or all): where it came from and went to, when it was uploaded and first downloaded, whether it is awaiting download, and how many pupils it held.",
+    },
+    columns: SCHOOL_REPORT_COLUMNS,
+    numeric: ['Pupils'],
+    cells: schoolReportCells,
+  },
+  {
+    url: '/reports/file-movements',
+    title: 'Generic / Other file movements',
+    csvName: 'file-movements',
+    files: 'other',
+    intro: {
+      school:
+        'Each PLASC/School Census, CFR, generic, exclusion and admissions file your school sent or received, with the dates it was uploaded and first downloaded.',
+      la: 'Each PLASC/School Census, CFR, generic, exclusion and admissions file sent or received by your schools, your LA and its inboxes (or by one school you choose), with the dates it was uploaded and first downloaded.',
+      national:
+        'Each PLASC/School Census, CFR, generic, exclusion and admissions file sent or received by an LA, its inboxes and its schools (choose the LA, then one school or all), with the dates it was uploaded and first downloaded.',
+    },
+    columns: FILE_MOVEMENT_COLUMNS,
+    numeric: [],
+    cells: (_scope, row) => fileMovementCells(row),
+  },
+];
+
+function reportRoutes(service: FileMovementReportService, report: MovementReport): Route[] {
+  return [
+    {
+      method: 'GET',
+      url: report.url,
+      access: 'reports.usage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const query = criteriaQuery.parse(request.query ?? {});
+        const page = async (data: Record<string, unknown>, code = 200) =>
+          reply.code(code).page('reports/views/file-movement.njk', {
+            title: report.title,
+            action: report.url,
+            intro: report.intro[scopeOf(user.role)],
+            query,
+            role: user.role,
+            choices: await service.choices(user, query.la),
+            columns: report.columns.map((label) => ({ label, numeric: report.numeric.includes(label) })),
+            backLink: { href: '/reports', text: 'Back to Reports' },
+            ...data,
+          });
+        if (!query.run) return page({});
+        try {
+          const result = await service.page(user, report.files, criteriaOf(query));
+          return page({
+            report: result,
+            rows: result.rows.map((row) => report.cells(result.scope, row)),
+            pageLimit: PAGE_LIMIT,
+            csvHref: `${report.url}/csv?${queryStringOf(request.url)}`,
+          });
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return page({ errors: error.errors }, 400);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: `${report.url}/csv`,
+      access: 'reports.usage',
+      handler: async (request, reply: FastifyReply) => {
+        const user = signedInUser(request);
+        const query = criteriaQuery.parse(request.query ?? {});
+        try {
+          const result = await service.stream(user, report.files, criteriaOf(query));
+          const cells = report.cells;
+          async function* rows() {
+            for await (const row of result.rows) yield cells(result.scope, row);
+          }
+          return reply
+            .header('content-type', 'text/csv; charset=utf-8')
+            .header(
+              'content-disposition',
+              `attachment; filename="${csvFilename(report.csvName, result.range.from, result.range.to)}"`,
+            )
+            .header('cache-control', 'no-store')
+            .send(csvStream(report.columns, rows()));
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          // The report's page says what is wrong with the criteria, beside each field.
+          const criteria = queryStringOf(request.url);
+          criteria.set('run', '1');
+          return reply.redirect(`${report.url}?${criteria}`);
+        }
+      },
+    },
+  ];
+}
+
+export function fileMovementReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
+  const service = new FileMovementReportService(deps);
+  return REPORTS.flatMap((report) => reportRoutes(service, report));
 }

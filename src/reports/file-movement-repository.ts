@@ -1,0 +1,178 @@
+// The files behind the School Report (CTFs sent and received, handbook §10, LA notes §7.2) and the
+// Generic / Other file movements report (every other kind of file, LA notes §7.6): one row per transfer,
+// with both ends named, read in pages by keyset so a report of years of files is streamed in constant
+// memory.
+import { toCount } from '../platform/db/database.ts';
+import type { Executor, TransferStatus } from '../platform/db/schema.ts';
+
+/** Whose files: one school's, or an LA's (its schools' for CTFs; its schools', its own and its inboxes' otherwise). */
+export type MovementScope =
+  | { kind: 'school'; establishmentNumber: string }
+  | { kind: 'la'; laNumber: string };
+
+export interface MovementQuery {
+  /** CTFs (the School Report) or every other category (Generic / Other file movements). */
+  files: 'ctf' | 'other';
+  scope: MovementScope;
+  /** Files uploaded at or after (when given), and before. */
+  since: string | null;
+  until: string;
+}
+
+export interface MovementEnd {
+  la: string | null;
+  laName: string | null;
+  school: string | null;
+  schoolName: string | null;
+  /** PLAS or ADMS: the LA's LEAPLAS or LEAADMS inbox. */
+  inbox: string | null;
+}
+
+export interface MovementRow {
+  id: string;
+  filename: string;
+  category: string;
+  uploadedAt: string;
+  firstDownloadedAt: string | null;
+  status: TransferStatus;
+  pupils: number;
+  source: MovementEnd;
+  destKind: 'school' | 'la' | 'la-inbox' | 'lost-pupils';
+  dest: MovementEnd;
+}
+
+/** Where a page of rows starts: after this row, in the report's order. */
+export interface MovementCursor {
+  uploadedAt: string;
+  filename: string;
+  id: string;
+}
+
+/** The rows a query covers: its kind of file, its scope and its dates. */
+function baseQuery(db: Executor, query: MovementQuery) {
+  let q = db
+    .selectFrom('transfers as t')
+    .where('t.category', query.files === 'ctf' ? '=' : '<>', 'ctf')
+    .where('t.uploaded_at', '<', query.until)
+    .where((eb) => {
+      const scope = query.scope;
+      if (scope.kind === 'school') {
+        return eb.or([
+          eb('t.source_school', '=', scope.establishmentNumber),
+          eb('t.dest_school', '=', scope.establishmentNumber),
+        ]);
+      }
+      if (query.files === 'ctf') {
+        // CTFs sent or received by the LA's schools (not by the LA itself).
+        return eb.or([
+          eb.and([eb('t.source_la', '=', scope.laNumber), eb('t.source_school', 'is not', null)]),
+          eb.and([eb('t.dest_la', '=', scope.laNumber), eb('t.dest_school', 'is not', null)]),
+        ]);
+      }
+      // Files sent or received by the LA's schools, the LA itself and its inboxes.
+      return eb.or([eb('t.source_la', '=', scope.laNumber), eb('t.dest_la', '=', scope.laNumber)]);
+    });
+  if (query.since) q = q.where('t.uploaded_at', '>=', query.since);
+  return q;
+}
+
+/** How many files the report holds. */
+export async function countMovements(db: Executor, query: MovementQuery): Promise<number> {
+  const row = await baseQuery(db, query)
+    .select((eb) => eb.fn.countAll<string | number>().as('files'))
+    .executeTakeFirst();
+  return toCount(row?.files);
+}
+
+/** Up to `limit` rows after `after` (or from the first), by upload time, then file name. */
+export async function readMovements(
+  db: Executor,
+  query: MovementQuery,
+  page: { after?: MovementCursor | null; limit: number },
+): Promise<MovementRow[]> {
+  let q = baseQuery(db, query)
+    .leftJoin('local_authorities as sla', 'sla.number', 't.source_la')
+    .leftJoin('establishments as ss', 'ss.number', 't.source_school')
+    .leftJoin('local_authorities as dla', 'dla.number', 't.dest_la')
+    .leftJoin('establishments as ds', 'ds.number', 't.dest_school')
+    .select([
+      't.id',
+      't.filename',
+      't.category',
+      't.uploaded_at',
+      't.first_downloaded_at',
+      't.status',
+      't.pupil_count',
+      't.source_la',
+      'sla.name as source_la_name',
+      't.source_school',
+      'ss.name as source_school_name',
+      't.source_inbox',
+      't.dest_kind',
+      't.dest_la',
+      'dla.name as dest_la_name',
+      't.dest_school',
+      'ds.name as dest_school_name',
+      't.dest_inbox',
+    ]);
+  const after = page.after;
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('t.uploaded_at', '>', after.uploadedAt),
+        eb.and([eb('t.uploaded_at', '=', after.uploadedAt), eb('t.filename', '>', after.filename)]),
+        eb.and([
+          eb('t.uploaded_at', '=', after.uploadedAt),
+          eb('t.filename', '=', after.filename),
+          eb('t.id', '>', after.id),
+        ]),
+      ]),
+    );
+  }
+  const rows = await q
+    .orderBy('t.uploaded_at')
+    .orderBy('t.filename')
+    .orderBy('t.id')
+    .limit(page.limit)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    filename: r.filename,
+    category: r.category,
+    uploadedAt: r.uploaded_at,
+    firstDownloadedAt: r.first_downloaded_at,
+    status: r.status,
+    pupils: toCount(r.pupil_count),
+    source: {
+      la: r.source_la,
+      laName: r.source_la_name,
+      school: r.source_school,
+      schoolName: r.source_school_name,
+      inbox: r.source_inbox,
+    },
+    destKind: r.dest_kind,
+    dest: {
+      la: r.dest_la,
+      laName: r.dest_la_name,
+      school: r.dest_school,
+      schoolName: r.dest_school_name,
+      inbox: r.dest_inbox,
+    },
+  }));
+}
+
+/** Every row of the report, read `pageSize` at a time: memory stays the same however many there are. */
+export async function* streamMovements(
+  db: Executor,
+  query: MovementQuery,
+  pageSize = 1000,
+): AsyncGenerator<MovementRow> {
+  let after: MovementCursor | null = null;
+  for (;;) {
+    const rows = await readMovements(db, query, { after, limit: pageSize });
+    yield* rows;
+    const last = rows.at(-1);
+    if (!last || rows.length < pageSize) return;
+    after = { uploadedAt: last.uploadedAt, filename: last.filename, id: last.id };
+  }
+}

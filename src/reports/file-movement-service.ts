@@ -1,0 +1,311 @@
+// The School Report (CTFs sent and received: handbook §10, LA notes §7.2) and Generic / Other file
+// movements (PLASC, generic and other files, with upload and download dates: handbook §10, LA notes §7.6).
+// Who sees what: a school its own files; an LA its schools' (one or all), and for other files its own and
+// its inboxes' too; the national administrator those of the LA (and school) they choose. Never another's.
+import type { Actor } from '../auth/actor.ts';
+import { scopeOf } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import type { CsvValue } from './csv.ts';
+import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
+import {
+  countMovements,
+  type MovementEnd,
+  type MovementQuery,
+  type MovementRow,
+  type MovementScope,
+  readMovements,
+  streamMovements,
+} from './file-movement-repository.ts';
+
+/** The page shows this many rows at most; the CSV has them all. */
+export const PAGE_LIMIT = 500;
+/** The CSV reads the database this many rows at a time. */
+export const CSV_PAGE_SIZE = 1000;
+
+export type MovementFiles = MovementQuery['files'];
+
+export interface MovementCriteria extends DateRangeInput {
+  /** National administrator: the LA's number. */
+  la?: string;
+  /** LA roles and the national administrator: a school's establishment number, or blank / 'all'. */
+  school?: string;
+}
+
+interface Resolved {
+  range: DateRange;
+  /** Whose report it is, in words: "Alder Primary (9161001)", "All schools of Ashire (916)". */
+  subject: string;
+  query: MovementQuery;
+}
+
+export interface MovementPage extends Omit<Resolved, 'query'> {
+  scope: MovementScope;
+  /** The first rows, at most the page limit. */
+  rows: MovementRow[];
+  /** Every row the report holds (the CSV's). */
+  total: number;
+  /** True when the page shows only the first rows. */
+  truncated: boolean;
+}
+
+export interface MovementStream extends Omit<Resolved, 'query'> {
+  scope: MovementScope;
+  rows: AsyncGenerator<MovementRow>;
+}
+
+export interface MovementChoices {
+  /** For LA roles, and the national administrator once an LA is chosen: the LA's schools. */
+  schools: { value: string; text: string }[];
+  /** For the national administrator: the LAs. */
+  las: { value: string; text: string }[];
+}
+
+export class FileMovementReportService {
+  private readonly pageLimit: number;
+  private readonly csvPageSize: number;
+
+  constructor(
+    private readonly deps: { db: Db; clock: Clock },
+    options: { pageLimit?: number; csvPageSize?: number } = {},
+  ) {
+    this.pageLimit = options.pageLimit ?? PAGE_LIMIT;
+    this.csvPageSize = options.csvPageSize ?? CSV_PAGE_SIZE;
+  }
+
+  /** The choices of the criteria form. */
+  async choices(actor: Actor, la?: string): Promise<MovementChoices> {
+    const scope = scopeOf(actor.role);
+    const laNumber = scope === 'national' ? la : (actor.laNumber ?? undefined);
+    const schools =
+      scope === 'school' || !laNumber || !/^\d{3}$/.test(laNumber) ? [] : await this.schoolsOf(laNumber);
+    const las =
+      scope === 'national'
+        ? (
+            await this.deps.db
+              .selectFrom('local_authorities')
+              .select(['number', 'name'])
+              .orderBy('number')
+              .execute()
+          ).map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }))
+        : [];
+    return { schools: schools.map((s) => ({ value: s.number, text: `${s.number} ${s.name}` })), las };
+  }
+
+  /** The report as its page shows it: the first rows, and how many there are in all. */
+  async page(actor: Actor, files: MovementFiles, criteria: MovementCriteria): Promise<MovementPage> {
+    const { query, ...rest } = await this.resolve(actor, files, criteria);
+    const rows = await readMovements(this.deps.db, query, { limit: this.pageLimit + 1 });
+    const truncated = rows.length > this.pageLimit;
+    const total = truncated ? await countMovements(this.deps.db, query) : rows.length;
+    return { ...rest, scope: query.scope, rows: rows.slice(0, this.pageLimit), total, truncated };
+  }
+
+  /** Every row of the report, streamed from the database (criteria are checked before the first row). */
+  async stream(actor: Actor, files: MovementFiles, criteria: MovementCriteria): Promise<MovementStream> {
+    const { query, ...rest } = await this.resolve(actor, files, criteria);
+    return { ...rest, scope: query.scope, rows: streamMovements(this.deps.db, query, this.csvPageSize) };
+  }
+
+  private async resolve(actor: Actor, files: MovementFiles, criteria: MovementCriteria): Promise<Resolved> {
+    const errors: FieldError[] = [];
+    const read = readDateRange(criteria, this.deps.clock.now());
+    errors.push(...read.errors);
+    const whose = await this.scopeFor(actor, files, criteria, errors);
+    if (errors.length > 0 || !read.range || !whose) throw new Invalid(errors);
+    return {
+      range: read.range,
+      subject: whose.subject,
+      query: { files, scope: whose.scope, since: read.range.since, until: read.range.until },
+    };
+  }
+
+  /** Whose files the actor's report covers; never another organisation's. */
+  private async scopeFor(
+    actor: Actor,
+    files: MovementFiles,
+    criteria: MovementCriteria,
+    errors: FieldError[],
+  ): Promise<{ scope: MovementScope; subject: string } | null> {
+    const role = scopeOf(actor.role);
+    if (role === 'school') {
+      const number = actor.establishmentNumber;
+      if (!number) throw new Forbidden();
+      const school = await this.deps.db
+        .selectFrom('establishments')
+        .select('name')
+        .where('number', '=', number)
+        .executeTakeFirst();
+      return {
+        scope: { kind: 'school', establishmentNumber: number },
+        subject: `${school?.name ?? 'Your school'} (${number})`,
+      };
+    }
+    let laNumber = actor.laNumber;
+    if (role === 'national') {
+      laNumber = criteria.la && /^\d{3}$/.test(criteria.la) ? criteria.la : null;
+      if (!laNumber) {
+        errors.push({ field: 'la', message: 'Select an LA' });
+        return null;
+      }
+    }
+    if (!laNumber) throw new Forbidden();
+    const la = await this.deps.db
+      .selectFrom('local_authorities')
+      .select(['number', 'name'])
+      .where('number', '=', laNumber)
+      .executeTakeFirst();
+    if (!la) {
+      errors.push({ field: 'la', message: `There is no LA ${laNumber}` });
+      return null;
+    }
+    const wanted = criteria.school?.trim();
+    if (!wanted || wanted === 'all') {
+      return {
+        scope: { kind: 'la', laNumber: la.number },
+        subject:
+          files === 'ctf'
+            ? `All schools of ${la.name} (${la.number})`
+            : `${la.name} (${la.number}), its schools and its inboxes`,
+      };
+    }
+    const school = /^\d{7}$/.test(wanted)
+      ? await this.deps.db
+          .selectFrom('establishments')
+          .select(['number', 'name'])
+          .where('number', '=', wanted)
+          .where('la_number', '=', la.number)
+          .executeTakeFirst()
+      : undefined;
+    if (!school) {
+      errors.push({ field: 'school', message: `Select a school of ${la.name}, or All schools` });
+      return null;
+    }
+    return {
+      scope: { kind: 'school', establishmentNumber: school.number },
+      subject: `${school.name} (${school.number})`,
+    };
+  }
+
+  /** The LA's schools, by name: open and closed (a closed school's files stay in the report). */
+  private async schoolsOf(laNumber: string): Promise<{ number: string; name: string }[]> {
+    return this.deps.db
+      .selectFrom('establishments')
+      .select(['number', 'name'])
+      .where('la_number', '=', laNumber)
+      .orderBy('name')
+      .orderBy('number')
+      .execute();
+  }
+}
+
+// --- the rows as the page and the CSV show them (the same cells in both) ------------------------------
+
+export const STATUS_WORDS: Record<MovementRow['status'], string> = {
+  available: 'Awaiting download',
+  collected: 'Downloaded',
+  rejected: 'Rejected',
+  removed: 'Removed',
+};
+
+/** The Upload menu's names for each kind of file (handbook §3). */
+export const TYPE_WORDS: Record<string, string> = {
+  ctf: 'CTF',
+  plasc: 'PLASC/School Census',
+  cfr: 'CFR',
+  generic: 'Generic',
+  exclusion: 'Exclusion',
+  admissions: 'Admissions',
+};
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+const LONDON = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: 'numeric',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+});
+
+/** "3 Nov 2026 09:05", London time: short for a wide table, and read as a date by spreadsheets. */
+export function reportDateTime(value: string | null): string {
+  if (!value) return '';
+  const parts = Object.fromEntries(LONDON.formatToParts(new Date(value)).map((p) => [p.type, p.value]));
+  return `${Number(parts.day)} ${MONTHS[Number(parts.month) - 1]} ${parts.year} ${parts.hour}:${parts.minute}`;
+}
+
+function laText(end: MovementEnd): string {
+  if (!end.la) return '';
+  return end.laName ? `${end.la} ${end.laName}` : end.la;
+}
+
+function schoolText(end: MovementEnd): string {
+  return end.schoolName ? `${end.school} ${end.schoolName}` : (end.school ?? '');
+}
+
+/** A source or destination that is not a school: the LA, one of its inboxes, or the Lost Pupils Database. */
+function otherEnd(end: MovementEnd, kind: MovementRow['destKind']): string {
+  if (kind === 'lost-pupils') return 'Lost Pupils Database';
+  return end.inbox ? `LA (LEA${end.inbox})` : 'LA';
+}
+
+/** One end in one cell, for Generic / Other file movements: "9161001 Alder Primary", "916 Ashire (LA)". */
+function partyText(end: MovementEnd, kind: MovementRow['destKind']): string {
+  if (kind === 'lost-pupils') return 'Lost Pupils Database';
+  if (end.school) return schoolText(end);
+  return `${laText(end)} (${end.inbox ? `LEA${end.inbox}` : 'LA'})`;
+}
+
+/** Whether the school or LA reported on sent the file (else it received it). */
+export function sentBy(scope: MovementScope, row: MovementRow): boolean {
+  return scope.kind === 'school'
+    ? row.source.school === scope.establishmentNumber
+    : row.source.school !== null && row.source.la === scope.laNumber;
+}
+
+export const SCHOOL_REPORT_COLUMNS = [
+  'File name',
+  'Direction',
+  'Source LA',
+  'Source school',
+  'Destination LA',
+  'Destination school',
+  'Uploaded',
+  'Downloaded',
+  'Status',
+  'Pupils',
+];
+
+export function schoolReportCells(scope: MovementScope, row: MovementRow): CsvValue[] {
+  const sourceKind = row.source.school ? 'school' : 'la';
+  return [
+    row.filename,
+    sentBy(scope, row) ? 'Sent' : 'Received',
+    laText(row.source),
+    row.source.school ? schoolText(row.source) : otherEnd(row.source, sourceKind),
+    laText(row.dest),
+    row.destKind === 'school' ? schoolText(row.dest) : otherEnd(row.dest, row.destKind),
+    reportDateTime(row.uploadedAt),
+    reportDateTime(row.firstDownloadedAt),
+    STATUS_WORDS[row.status],
+    row.pupils,
+  ];
+}
+
+export const FILE_MOVEMENT_COLUMNS = ['File name', 'Type', 'From', 'To', 'Uploaded', 'Downloaded', 'Status'];
+
+export function fileMovementCells(row: MovementRow): CsvValue[] {
+  return [
+    row.filename,
+    TYPE_WORDS[row.category] ?? row.category,
+    partyText(row.source, row.source.school ? 'school' : 'la'),
+    partyText(row.dest, row.destKind),
+    reportDateTime(row.uploadedAt),
+    reportDateTime(row.firstDownloadedAt),
+    STATUS_WORDS[row.status],
+  ];
+}

@@ -1,0 +1,418 @@
+// School Report (CTFs sent and received) and Generic / Other file movements: known answers for a school,
+// an LA (all schools or one) and the national administrator, date-range edges, keyset pages that stream
+// every row in order, the page's row limit, and the CSV matching the table.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { before, test } from 'node:test';
+import { parse } from 'csv-parse/sync';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow, TransferRow } from '../../src/platform/db/schema.ts';
+import { Invalid } from '../../src/platform/errors.ts';
+import {
+  FileMovementReportService,
+  fileMovementCells,
+  type MovementCriteria,
+  type MovementFiles,
+  reportDateTime,
+  schoolReportCells,
+} from '../../src/reports/file-movement-service.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf } from '../support/messages.ts';
+import {
+  laInbox,
+  la as laParty,
+  makeFileStores,
+  makeTransfer,
+  type Sender,
+  school as schoolParty,
+} from '../support/transfers.ts';
+import { createTestApp, signedInUser } from '../support/web.ts';
+
+test('report dates are London date and time, short enough for a wide table', () => {
+  assert.equal(reportDateTime('2026-10-15T10:00:00.000Z'), '15 Oct 2026 11:00');
+  assert.equal(reportDateTime('2026-11-01T00:30:00.000Z'), '1 Nov 2026 00:30');
+  assert.equal(reportDateTime(null), '');
+});
+
+describeEachEngine('School Report and Generic / Other file movements', (database) => {
+  let db: Db;
+  let la: LocalAuthorityRow;
+  let otherLa: LocalAuthorityRow;
+  let alder: EstablishmentRow;
+  let birch: EstablishmentRow;
+  let outside: EstablishmentRow;
+  let faraway: EstablishmentRow;
+  const clock = new ManualClock('2026-11-23T12:00:00.000Z');
+  const { files } = makeFileStores();
+
+  const send = (
+    from: Sender,
+    to: Sender,
+    filename: string,
+    uploadedAt: string,
+    overrides: Partial<TransferRow> = {},
+    category: Parameters<typeof makeTransfer>[2]['category'] = 'ctf',
+  ) => makeTransfer(db, files, { from, to, filename, uploadedAt, category, overrides });
+
+  before(async () => {
+    db = database().db;
+    la = await makeLa(db, { name: 'Ashire' });
+    otherLa = await makeLa(db, { name: 'Bshire' });
+    alder = await makeSchool(db, la.number, { name: 'Alder Primary' });
+    birch = await makeSchool(db, la.number, { name: 'Birch Primary' });
+    outside = await makeSchool(db, otherLa.number, { name: 'Outside Academy' });
+    faraway = await makeSchool(db, otherLa.number, { name: 'Faraway School' });
+    const A = schoolParty(alder.number);
+    const B = schoolParty(birch.number);
+    const O = schoolParty(outside.number);
+    const F = schoolParty(faraway.number);
+    // CTFs.
+    await send(A, B, 'ctf-1.XML', '2026-10-15T10:00:00.000Z', {
+      status: 'collected',
+      pupil_count: 2,
+      first_downloaded_at: '2026-10-16T09:00:00.000Z',
+    });
+    await send(A, O, 'ctf-2.XML', '2026-11-01T00:30:00.000Z', { pupil_count: 3 });
+    await send(O, A, 'ctf-3.XML', '2026-11-10T10:00:00.000Z', {
+      status: 'rejected',
+      pupil_count: 4,
+      first_downloaded_at: '2026-11-10T12:00:00.000Z',
+    });
+    // To the Lost Pupils Database (one pupil), removed by the LA.
+    await send(A, laParty(la.number), 'ctf-4.XML', '2026-11-11T10:00:00.000Z', {
+      dest_kind: 'lost-pupils',
+      dest_la: null,
+      lost_reason: 'destination-unknown',
+      pupil_count: 1,
+      status: 'removed',
+    });
+    // The LA itself sends Birch a CTF; two CTFs uploaded at the same moment are listed by name.
+    await send(laParty(la.number), B, 'ctf-5.XML', '2026-11-12T10:00:00.000Z', { pupil_count: 1 });
+    await send(B, A, 'ctf-7b.XML', '2026-11-13T10:00:00.000Z', { pupil_count: 2 });
+    await send(B, A, 'ctf-7a.XML', '2026-11-13T10:00:00.000Z', { pupil_count: 2 });
+    // Between two schools of another LA: never in Ashire's report.
+    await send(O, F, 'ctf-9.XML', '2026-11-14T10:00:00.000Z');
+    // Other files.
+    await send(
+      A,
+      laParty(la.number),
+      'plasc-1.XML',
+      '2026-11-02T10:00:00.000Z',
+      {
+        status: 'collected',
+        first_downloaded_at: '2026-11-03T09:15:00.000Z',
+      },
+      'plasc',
+    );
+    await send(laParty(la.number), A, 'generic-1.ZIP', '2026-11-03T10:00:00.000Z', {}, 'generic');
+    await send(O, laInbox(la.number, 'PLAS'), 'generic-2.ZIP', '2026-11-04T10:00:00.000Z', {}, 'generic');
+    await send(laInbox(la.number, 'ADMS'), O, 'adms-1.XML', '2026-11-05T10:00:00.000Z', {}, 'admissions');
+    await send(O, laParty(otherLa.number), 'cfr-1.ZIP', '2026-11-06T10:00:00.000Z', {}, 'cfr');
+    await send(B, A, 'generic-3.ZIP', '2026-11-07T10:00:00.000Z', { status: 'removed' }, 'generic');
+  });
+
+  const service = (options?: { pageLimit?: number; csvPageSize?: number }) =>
+    new FileMovementReportService({ db, clock }, options);
+  const user = async (role: Parameters<typeof makeUser>[1], org: Parameters<typeof makeUser>[2]) =>
+    actorOf(await makeUser(db, role, org));
+  const run = async (
+    actor: Awaited<ReturnType<typeof user>>,
+    files: MovementFiles,
+    criteria: MovementCriteria,
+    options?: { pageLimit?: number; csvPageSize?: number },
+  ) => {
+    const report = await service(options).page(actor, files, criteria);
+    const cells = report.rows.map((row) =>
+      files === 'ctf' ? schoolReportCells(report.scope, row) : fileMovementCells(row),
+    );
+    return { report, cells };
+  };
+  const invalid = (fields: string[]) => (error: unknown) => {
+    assert.ok(error instanceof Invalid);
+    assert.deepEqual(
+      error.errors.map((e) => e.field),
+      fields,
+    );
+    return true;
+  };
+
+  test('School Report: a school sees each CTF it sent or received, and nothing of another school', async () => {
+    const head = await user('school', { laNumber: la.number, establishmentNumber: alder.number });
+    // What another organisation's criteria ask for is ignored: a school reports on itself.
+    const { report, cells } = await run(head, 'ctf', { la: otherLa.number, school: outside.number });
+    assert.equal(report.subject, `Alder Primary (${alder.number})`);
+    const ashire = `${la.number} Ashire`;
+    const bshire = `${otherLa.number} Bshire`;
+    const a = `${alder.number} Alder Primary`;
+    const b = `${birch.number} Birch Primary`;
+    const o = `${outside.number} Outside Academy`;
+    assert.deepEqual(cells, [
+      ['ctf-1.XML', 'Sent', ashire, a, ashire, b, '15 Oct 2026 11:00', '16 Oct 2026 10:00', 'Downloaded', 2],
+      ['ctf-2.XML', 'Sent', ashire, a, bshire, o, '1 Nov 2026 00:30', '', 'Awaiting download', 3],
+      [
+        'ctf-3.XML',
+        'Received',
+        bshire,
+        o,
+        ashire,
+        a,
+        '10 Nov 2026 10:00',
+        '10 Nov 2026 12:00',
+        'Rejected',
+        4,
+      ],
+      ['ctf-4.XML', 'Sent', ashire, a, '', 'Lost Pupils Database', '11 Nov 2026 10:00', '', 'Removed', 1],
+      ['ctf-7a.XML', 'Received', ashire, b, ashire, a, '13 Nov 2026 10:00', '', 'Awaiting download', 2],
+      ['ctf-7b.XML', 'Received', ashire, b, ashire, a, '13 Nov 2026 10:00', '', 'Awaiting download', 2],
+    ]);
+    assert.deepEqual([report.total, report.truncated], [6, false]);
+  });
+
+  test("School Report: an LA sees its schools' CTFs (all, or one school) and never another LA's", async () => {
+    const officer = await user('la_user', { laNumber: la.number });
+    const all = await run(officer, 'ctf', { la: otherLa.number });
+    assert.equal(all.report.subject, `All schools of Ashire (${la.number})`);
+    assert.deepEqual(
+      all.cells.map((c) => [c[0], c[1], c[3], c[5]]),
+      [
+        ['ctf-1.XML', 'Sent', `${alder.number} Alder Primary`, `${birch.number} Birch Primary`],
+        ['ctf-2.XML', 'Sent', `${alder.number} Alder Primary`, `${outside.number} Outside Academy`],
+        ['ctf-3.XML', 'Received', `${outside.number} Outside Academy`, `${alder.number} Alder Primary`],
+        ['ctf-4.XML', 'Sent', `${alder.number} Alder Primary`, 'Lost Pupils Database'],
+        ['ctf-5.XML', 'Received', 'LA', `${birch.number} Birch Primary`],
+        ['ctf-7a.XML', 'Sent', `${birch.number} Birch Primary`, `${alder.number} Alder Primary`],
+        ['ctf-7b.XML', 'Sent', `${birch.number} Birch Primary`, `${alder.number} Alder Primary`],
+      ],
+    );
+    const one = await run(officer, 'ctf', { school: birch.number });
+    assert.equal(one.report.subject, `Birch Primary (${birch.number})`);
+    assert.deepEqual(
+      one.cells.map((c) => [c[0], c[1]]),
+      [
+        ['ctf-1.XML', 'Received'],
+        ['ctf-5.XML', 'Received'],
+        ['ctf-7a.XML', 'Sent'],
+        ['ctf-7b.XML', 'Sent'],
+      ],
+    );
+    await assert.rejects(service().page(officer, 'ctf', { school: outside.number }), invalid(['school']));
+    await assert.rejects(service().page(officer, 'ctf', { school: 'nonsense' }), invalid(['school']));
+  });
+
+  test('School Report: the national administrator chooses an LA, and may choose one of its schools', async () => {
+    const admin = await user('national_admin', {});
+    await assert.rejects(service().page(admin, 'ctf', {}), invalid(['la']));
+    await assert.rejects(service().page(admin, 'ctf', { la: '999' }), invalid(['la']));
+    await assert.rejects(
+      service().page(admin, 'ctf', { la: otherLa.number, school: alder.number }),
+      invalid(['school']),
+    );
+    const bshire = await run(admin, 'ctf', { la: otherLa.number });
+    assert.deepEqual(
+      bshire.cells.map((c) => [c[0], c[1]]),
+      [
+        ['ctf-2.XML', 'Received'],
+        ['ctf-3.XML', 'Sent'],
+        ['ctf-9.XML', 'Sent'],
+      ],
+    );
+    const faraways = await run(admin, 'ctf', { la: otherLa.number, school: faraway.number });
+    assert.deepEqual(
+      faraways.cells.map((c) => [c[0], c[1]]),
+      [['ctf-9.XML', 'Received']],
+    );
+    const choices = await service().choices(admin, otherLa.number);
+    assert.deepEqual(
+      choices.schools.map((s) => s.value),
+      [faraway.number, outside.number],
+    );
+  });
+
+  test('the date range selects files by upload date, both ends included', async () => {
+    const officer = await user('la_dba_view', { laNumber: la.number });
+    const { cells } = await run(officer, 'ctf', {
+      fromDay: '1',
+      fromMonth: '11',
+      fromYear: '2026',
+      toDay: '10',
+      toMonth: '11',
+      toYear: '2026',
+    });
+    assert.deepEqual(
+      cells.map((c) => c[0]),
+      ['ctf-2.XML', 'ctf-3.XML'],
+    );
+    await assert.rejects(
+      service().page(officer, 'ctf', { fromDay: '31', fromMonth: '2', fromYear: '2026', school: 'x' }),
+      invalid(['from-day', 'school']),
+    );
+  });
+
+  test('the page stops at its limit and says how many there are; the stream reads every row in keyset pages', async () => {
+    const officer = await user('la_user', { laNumber: la.number });
+    const limited = await run(officer, 'ctf', {}, { pageLimit: 3 });
+    assert.deepEqual(
+      [limited.report.rows.length, limited.report.total, limited.report.truncated],
+      [3, 7, true],
+    );
+    for (const pageSize of [1, 2, 3, 7, 1000]) {
+      const stream = await service({ csvPageSize: pageSize }).stream(officer, 'ctf', {});
+      const names: string[] = [];
+      for await (const row of stream.rows) names.push(row.filename);
+      assert.deepEqual(
+        names,
+        ['ctf-1.XML', 'ctf-2.XML', 'ctf-3.XML', 'ctf-4.XML', 'ctf-5.XML', 'ctf-7a.XML', 'ctf-7b.XML'],
+        `pages of ${pageSize}`,
+      );
+    }
+    await assert.rejects(service().stream(officer, 'ctf', { school: outside.number }), Invalid);
+  });
+
+  test('Generic / Other file movements: a school, an LA (its schools, itself and its inboxes), the national administrator', async () => {
+    const a = `${alder.number} Alder Primary`;
+    const o = `${outside.number} Outside Academy`;
+    const head = await user('school', { laNumber: la.number, establishmentNumber: alder.number });
+    const school = await run(head, 'other', {});
+    assert.deepEqual(school.cells, [
+      [
+        'plasc-1.XML',
+        'PLASC/School Census',
+        a,
+        `${la.number} Ashire (LA)`,
+        '2 Nov 2026 10:00',
+        '3 Nov 2026 09:15',
+        'Downloaded',
+      ],
+      [
+        'generic-1.ZIP',
+        'Generic',
+        `${la.number} Ashire (LA)`,
+        a,
+        '3 Nov 2026 10:00',
+        '',
+        'Awaiting download',
+      ],
+      ['generic-3.ZIP', 'Generic', `${birch.number} Birch Primary`, a, '7 Nov 2026 10:00', '', 'Removed'],
+    ]);
+    const officer = await user('la_plasc', { laNumber: la.number });
+    const ashire = await run(officer, 'other', {});
+    assert.equal(ashire.report.subject, `Ashire (${la.number}), its schools and its inboxes`);
+    assert.deepEqual(
+      ashire.cells.map((c) => [c[0], c[1], c[2], c[3]]),
+      [
+        ['plasc-1.XML', 'PLASC/School Census', a, `${la.number} Ashire (LA)`],
+        ['generic-1.ZIP', 'Generic', `${la.number} Ashire (LA)`, a],
+        ['generic-2.ZIP', 'Generic', o, `${la.number} Ashire (LEAPLAS)`],
+        ['adms-1.XML', 'Admissions', `${la.number} Ashire (LEAADMS)`, o],
+        ['generic-3.ZIP', 'Generic', `${birch.number} Birch Primary`, a],
+      ],
+    );
+    const birchOnly = await run(officer, 'other', { school: birch.number });
+    assert.deepEqual(
+      birchOnly.cells.map((c) => c[0]),
+      ['generic-3.ZIP'],
+    );
+    const admin = await user('national_admin', {});
+    const bshire = await run(admin, 'other', { la: otherLa.number });
+    assert.deepEqual(
+      bshire.cells.map((c) => [c[0], c[1], c[3]]),
+      [
+        ['generic-2.ZIP', 'Generic', `${la.number} Ashire (LEAPLAS)`],
+        ['adms-1.XML', 'Admissions', o],
+        ['cfr-1.ZIP', 'CFR', `${otherLa.number} Bshire (LA)`],
+      ],
+    );
+  });
+
+  const tableCells = (html: string) =>
+    [...html.matchAll(/<tr class="govuk-table__row">([\s\S]*?)<\/tr>/g)].map((row) =>
+      [...(row[1] ?? '').matchAll(/<t[hd][^>]*>([^<]*)</g)].map((m) =>
+        (m[1] ?? '').trim().replaceAll('&amp;', '&'),
+      ),
+    );
+
+  test('each report page and its CSV hold the same rows', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'la_user', { laNumber: la.number });
+      for (const [url, name, count] of [
+        ['/reports/school', 'school-report', 7],
+        ['/reports/file-movements', 'file-movements', 5],
+      ] as const) {
+        const form = await agent.get(url);
+        assert.equal(form.statusCode, 200);
+        assert.match(form.body, /All schools/);
+        const page = await agent.get(`${url}?run=1&school=all&from-day=1&from-month=1&from-year=2026`);
+        assert.equal(page.statusCode, 200);
+        assert.match(page.body, new RegExp(`${count} files\\.`));
+        const table = tableCells(page.body);
+        const csv = await agent.get(`${url}/csv?run=1&school=all&from-day=1&from-month=1&from-year=2026`);
+        assert.equal(csv.statusCode, 200);
+        assert.match(String(csv.headers['content-type']), /^text\/csv/);
+        assert.match(
+          String(csv.headers['content-disposition']),
+          new RegExp(`attachment; filename="${name}-2026-01-01-to-\\d{4}-\\d{2}-\\d{2}\\.csv"`),
+        );
+        const rows = parse(csv.body, { bom: true }) as string[][];
+        assert.equal(rows.length, count + 1);
+        assert.deepEqual(table, rows, url);
+
+        const refused = await agent.get(`${url}?run=1&school=${outside.number}`);
+        assert.equal(refused.statusCode, 400);
+        assert.match(refused.body, /Select a school of Ashire, or All schools/);
+        const csvRefused = await agent.get(`${url}/csv?school=${outside.number}`);
+        assert.equal(csvRefused.statusCode, 302);
+        assert.match(String(csvRefused.headers.location), new RegExp(`^${url}\\?.*run=1`));
+      }
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('the page shows the first 500 files and says the CSV has them all', async () => {
+    const lone = await makeSchool(db, otherLa.number, { name: 'Busy School' });
+    const template = (
+      await send(
+        schoolParty(lone.number),
+        schoolParty(faraway.number),
+        'busy-0000.XML',
+        '2026-09-01T10:00:00.000Z',
+      )
+    ).row;
+    const rows: TransferRow[] = Array.from({ length: 501 }, (_, i) => ({
+      ...template,
+      id: randomUUID(),
+      filename: `busy-${String(i + 1).padStart(4, '0')}.XML`,
+      storage_key: null,
+      wrapped_key: null,
+      master_key_id: null,
+    }));
+    for (let i = 0; i < rows.length; i += 100)
+      await db
+        .insertInto('transfers')
+        .values(rows.slice(i, i + 100))
+        .execute();
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'school', {
+        laNumber: otherLa.number,
+        establishmentNumber: lone.number,
+      });
+      const page = await agent.get('/reports/school?run=1');
+      assert.equal(page.statusCode, 200);
+      assert.match(
+        page.body,
+        /There are 502 files: this page shows the first 500\. Download CSV has all 502\./,
+      );
+      const shown = tableCells(page.body).slice(1);
+      assert.equal(shown.length, 500);
+      assert.equal(shown.at(-1)?.[0], 'busy-0499.XML');
+      const csv = parse((await agent.get('/reports/school/csv?run=1')).body, { bom: true }) as string[][];
+      assert.equal(csv.length, 503);
+      assert.equal(csv.at(-1)?.[0], 'busy-0501.XML');
+    } finally {
+      await t.app.close();
+    }
+  });
+});
