@@ -1,0 +1,153 @@
+// LEA Cluster Report (LA notes §7.3): "Report summarising transfer of CTFs between LA's. Able to select own
+// LA and up to 9 others or produce an all Wales report. The all Wales summary is too large to display on
+// screen so a CSV file needs to be created in order to view the report."
+//
+// - An LA role: its own LA is always in the report, with up to 9 other LAs it chooses; or every LA.
+// - The national administrator: up to 10 LAs of its choice, or every LA.
+// The report on every LA is a CSV file only; the page says so and links to it.
+// The figures are counts between LAs (no file names, no schools, no pupils), which is what the notes
+// describe an LA seeing of other LAs for this report.
+import type { Actor } from '../auth/actor.ts';
+import { scopeOf } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { clusterPairs } from './cluster-repository.ts';
+import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
+
+/** "select own LA and up to 9 others". */
+export const MAX_OTHER_LAS = 9;
+/** The national administrator, who has no LA of its own, chooses up to 10. */
+export const MAX_LAS = MAX_OTHER_LAS + 1;
+
+export interface ClusterCriteria extends DateRangeInput {
+  /** 'all' for every LA; anything else means the LAs in `las`. */
+  scope?: string;
+  /** LA numbers (for an LA role, the others beside its own). */
+  las?: string[];
+}
+
+export interface LaRef {
+  code: string;
+  name: string;
+}
+
+/** Checked criteria: which LAs, and which dates. */
+export interface ClusterPlan {
+  range: DateRange;
+  /** Every LA (CSV only). */
+  all: boolean;
+  /** The LAs reported on, by number (empty when `all`). */
+  las: LaRef[];
+  /** Whose report it is, in words: "Ashire (916) and 2 other LAs", "every LA". */
+  subject: string;
+}
+
+export interface ClusterRow {
+  from: LaRef;
+  to: LaRef;
+  files: number;
+  pupils: number;
+}
+
+export interface ClusterReport extends ClusterPlan {
+  rows: ClusterRow[];
+  totals: { files: number; pupils: number };
+}
+
+export class ClusterReportService {
+  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+
+  /** The LAs that can be chosen: every LA but the actor's own (which is always in). */
+  async choices(actor: Actor): Promise<{ own: LaRef | null; las: LaRef[] }> {
+    const all = await this.allLas();
+    const ownNumber = this.ownLa(actor);
+    return {
+      own: ownNumber
+        ? (all.find((la) => la.code === ownNumber) ?? { code: ownNumber, name: ownNumber })
+        : null,
+      las: all.filter((la) => la.code !== ownNumber),
+    };
+  }
+
+  /** Reads the criteria; throws Invalid with what to change. */
+  async plan(actor: Actor, criteria: ClusterCriteria): Promise<ClusterPlan> {
+    const errors: FieldError[] = [];
+    const read = readDateRange(criteria, this.deps.clock.now());
+    errors.push(...read.errors);
+    const ownNumber = this.ownLa(actor);
+    if (criteria.scope === 'all') {
+      if (errors.length > 0 || !read.range) throw new Invalid(errors);
+      return { range: read.range, all: true, las: [], subject: 'every LA' };
+    }
+    const known = await this.allLas();
+    const wanted = new Set((criteria.las ?? []).filter((code) => code !== ownNumber));
+    const others = known.filter((la) => wanted.has(la.code));
+    const own = ownNumber ? (known.find((la) => la.code === ownNumber) ?? null) : null;
+    if (ownNumber) {
+      if (!own) throw new Forbidden();
+      if (others.length > MAX_OTHER_LAS) {
+        errors.push({
+          field: 'las',
+          message: `Select up to ${MAX_OTHER_LAS} other LAs (you selected ${others.length}), or report on all LAs`,
+        });
+      }
+    } else if (others.length === 0) {
+      errors.push({ field: 'las', message: `Select up to ${MAX_LAS} LAs, or report on all LAs` });
+    } else if (others.length > MAX_LAS) {
+      errors.push({
+        field: 'las',
+        message: `Select up to ${MAX_LAS} LAs (you selected ${others.length}), or report on all LAs`,
+      });
+    }
+    if (errors.length > 0 || !read.range) throw new Invalid(errors);
+    const las = own ? [own, ...others] : others;
+    const first = las[0] as LaRef;
+    const rest = las.length - 1;
+    const subject =
+      rest === 0
+        ? `${first.name} (${first.code})`
+        : `${first.name} (${first.code}) and ${rest} other ${rest === 1 ? 'LA' : 'LAs'}`;
+    return { range: read.range, all: false, las, subject };
+  }
+
+  async run(actor: Actor, criteria: ClusterCriteria): Promise<ClusterReport> {
+    const plan = await this.plan(actor, criteria);
+    const pairs = await clusterPairs(this.deps.db, {
+      las: plan.all ? null : plan.las.map((la) => la.code),
+      since: plan.range.since,
+      until: plan.range.until,
+    });
+    const names = new Map((await this.allLas()).map((la) => [la.code, la.name]));
+    const ref = (code: string): LaRef => ({ code, name: names.get(code) ?? `LA ${code}` });
+    const rows = pairs.map((pair) => ({
+      from: ref(pair.fromLa),
+      to: ref(pair.toLa),
+      files: pair.files,
+      pupils: pair.pupils,
+    }));
+    const totals = { files: 0, pupils: 0 };
+    for (const row of rows) {
+      totals.files += row.files;
+      totals.pupils += row.pupils;
+    }
+    return { ...plan, rows, totals };
+  }
+
+  /** An LA role's own LA; null for the national administrator; refused for anyone else. */
+  private ownLa(actor: Actor): string | null {
+    const scope = scopeOf(actor.role);
+    if (scope === 'la' && actor.laNumber) return actor.laNumber;
+    if (actor.role === 'national_admin') return null;
+    throw new Forbidden();
+  }
+
+  private async allLas(): Promise<LaRef[]> {
+    const rows = await this.deps.db
+      .selectFrom('local_authorities')
+      .select(['number', 'name'])
+      .orderBy('number')
+      .execute();
+    return rows.map((row) => ({ code: row.number, name: row.name }));
+  }
+}

@@ -1,0 +1,55 @@
+// Delete CTF files Audit Trail: the audit records of the CTFs an LA deleted or forwarded from "Delete Files
+// Not Collected by Schools" (LA notes §5.3; transfers/la-monitor-service.ts), with the files they were about.
+import type { Executor, TransferRow } from '../platform/db/schema.ts';
+
+export interface LaFileAction {
+  /** The audit record's time: when the file was deleted or forwarded. */
+  at: string;
+  action: 'file-removed' | 'file-forwarded';
+  username: string | null;
+  /** The audit record's detail (JSON), as written. */
+  detail: string | null;
+  file: TransferRow;
+}
+
+export interface LaFileActionQuery {
+  laNumber: string;
+  since: string | null;
+  until: string;
+}
+
+/**
+ * The LA's own deletions and forwards of CTFs addressed to its schools or to itself, oldest first: audit
+ * records made by the LA's users (organisation = the LA's number; a school's organisation is its
+ * 7-digit number) about a CTF whose destination is in the LA. The caller tells an LA's deletion from
+ * the LA withdrawing a file it sent, and a forwarded original from the copy, by the detail.
+ */
+export async function laFileActions(db: Executor, query: LaFileActionQuery): Promise<LaFileAction[]> {
+  let q = db
+    .selectFrom('audit_events')
+    .innerJoin('transfers', 'transfers.id', 'audit_events.subject_id')
+    .selectAll('transfers')
+    .select([
+      'audit_events.occurred_at as action_at',
+      'audit_events.action as action_name',
+      'audit_events.actor_username as action_username',
+      'audit_events.detail as action_detail',
+      'audit_events.id as action_id',
+    ])
+    .where('audit_events.action', 'in', ['file-removed', 'file-forwarded'])
+    .where('audit_events.subject_type', '=', 'transfer')
+    .where('audit_events.organisation', '=', query.laNumber)
+    .where('transfers.category', '=', 'ctf')
+    .where('transfers.dest_kind', 'in', ['school', 'la'])
+    .where('transfers.dest_la', '=', query.laNumber)
+    .where('audit_events.occurred_at', '<', query.until);
+  if (query.since) q = q.where('audit_events.occurred_at', '>=', query.since);
+  const rows = await q.orderBy('audit_events.occurred_at').orderBy('audit_events.id').execute();
+  return rows.map(({ action_at, action_name, action_username, action_detail, action_id: _id, ...file }) => ({
+    at: action_at,
+    action: action_name as LaFileAction['action'],
+    username: action_username,
+    detail: action_detail,
+    file,
+  }));
+}

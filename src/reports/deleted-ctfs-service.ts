@@ -1,0 +1,166 @@
+// Delete CTF files Audit Trail (LA notes §7 list; §5.3 "Delete Files Not Collected by Schools"): the CTFs
+// addressed to the LA's schools (or to the LA itself) that the LA deleted, or forwarded to another
+// school, because they had not been collected. Taken from the audit records those actions write
+// (transfers/la-monitor-service.ts, transfers/forward-service.ts):
+// - Deleted: 'file-removed' with detail.removedBy 'la'. A file's sender withdrawing it (View / Remove
+//   Files) writes 'file-removed' without removedBy: that is not the LA's action, even when the sender is
+//   the LA itself, and is not in this report.
+// - Forwarded: 'file-forwarded' on the original file (detail.forwardedTo); the record on the new copy
+//   (detail.forwardedFrom) is the same action seen from the other side, so it is not counted twice.
+//   Forwards out of the Lost Pupils Database are not addressed to a school or the LA, so are not here.
+// An LA sees only its own actions; the national administrator chooses an LA. The date range is on the
+// date of the action. No pupil names: the number of pupils in each file only.
+import type { Actor } from '../auth/actor.ts';
+import { scopeOf } from '../auth/permissions.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { destinationLabel, type PartyLabel, sourceLabel } from '../transfers/download-listing.ts';
+import { organisationNames } from '../transfers/download-repository.ts';
+import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
+import { laFileActions } from './deleted-ctfs-repository.ts';
+
+export interface DeletedCtfsCriteria extends DateRangeInput {
+  /** National administrator: the LA's number. */
+  la?: string;
+}
+
+export interface DeletedCtfRow {
+  /** When the file was deleted or forwarded (ISO instant). */
+  at: string;
+  action: 'deleted' | 'forwarded';
+  /** "Deleted", or "Forwarded to Birch Primary (9161235)". */
+  actionText: string;
+  filename: string;
+  from: PartyLabel;
+  /** The school (or the LA) the file was addressed to. */
+  intended: PartyLabel;
+  pupils: number;
+  /** The LA user's username. */
+  by: string;
+}
+
+export interface DeletedCtfsReport {
+  range: DateRange;
+  /** "Ashire (916)". */
+  subject: string;
+  rows: DeletedCtfRow[];
+  totals: { deleted: number; forwarded: number; pupils: number };
+}
+
+function detailOf(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+export class DeletedCtfsReportService {
+  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+
+  /** For the national administrator: the LAs to choose from. */
+  async choices(actor: Actor): Promise<{ value: string; text: string }[]> {
+    if (actor.role !== 'national_admin') return [];
+    const rows = await this.deps.db
+      .selectFrom('local_authorities')
+      .select(['number', 'name'])
+      .orderBy('number')
+      .execute();
+    return rows.map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }));
+  }
+
+  async run(actor: Actor, criteria: DeletedCtfsCriteria): Promise<DeletedCtfsReport> {
+    const errors: FieldError[] = [];
+    const read = readDateRange(criteria, this.deps.clock.now());
+    errors.push(...read.errors);
+    const la = await this.laFor(actor, criteria, errors);
+    if (errors.length > 0 || !read.range || !la) throw new Invalid(errors);
+    const actions = (
+      await laFileActions(this.deps.db, {
+        laNumber: la.number,
+        since: read.range.since,
+        until: read.range.until,
+      })
+    ).filter((a) => {
+      const detail = detailOf(a.detail);
+      return a.action === 'file-removed' ? detail.removedBy === 'la' : typeof detail.forwardedTo === 'string';
+    });
+    const names = await organisationNames(
+      this.deps.db,
+      actions.map((a) => a.file),
+    );
+    const forwardedTo = new Map<string, string>();
+    const schoolCodes = [
+      ...new Set(
+        actions
+          .map((a) => detailOf(a.detail).destination)
+          .filter((code): code is string => typeof code === 'string' && /^\d{7}$/.test(code)),
+      ),
+    ];
+    if (schoolCodes.length > 0) {
+      const schools = await this.deps.db
+        .selectFrom('establishments')
+        .select(['number', 'name'])
+        .where('number', 'in', schoolCodes)
+        .execute();
+      for (const school of schools) forwardedTo.set(school.number, school.name);
+    }
+    const rows = actions.map((a): DeletedCtfRow => {
+      const deleted = a.action === 'file-removed';
+      const destination = detailOf(a.detail).destination;
+      const code = typeof destination === 'string' ? destination : '';
+      return {
+        at: a.at,
+        action: deleted ? 'deleted' : 'forwarded',
+        actionText: deleted
+          ? 'Deleted'
+          : `Forwarded to ${forwardedTo.get(code) ?? `School ${code}`} (${code})`,
+        filename: a.file.filename,
+        from: sourceLabel(a.file, names),
+        intended: destinationLabel(a.file, names),
+        pupils: a.file.pupil_count,
+        by: a.username ?? '',
+      };
+    });
+    const totals = { deleted: 0, forwarded: 0, pupils: 0 };
+    for (const row of rows) {
+      totals[row.action] += 1;
+      totals.pupils += row.pupils;
+    }
+    return { range: read.range, subject: `${la.name} (${la.number})`, rows, totals };
+  }
+
+  /** The LA reported on: an LA role's own; the national administrator's choice. */
+  private async laFor(
+    actor: Actor,
+    criteria: DeletedCtfsCriteria,
+    errors: FieldError[],
+  ): Promise<{ number: string; name: string } | null> {
+    let laNumber: string | null = null;
+    if (actor.role === 'national_admin') {
+      laNumber = criteria.la && /^\d{3}$/.test(criteria.la) ? criteria.la : null;
+      if (!laNumber) {
+        errors.push({ field: 'la', message: 'Select an LA' });
+        return null;
+      }
+    } else if (scopeOf(actor.role) === 'la' && actor.laNumber) {
+      laNumber = actor.laNumber;
+    } else {
+      throw new Forbidden();
+    }
+    const la = await this.deps.db
+      .selectFrom('local_authorities')
+      .select(['number', 'name'])
+      .where('number', '=', laNumber)
+      .executeTakeFirst();
+    if (!la) {
+      if (actor.role !== 'national_admin') throw new Forbidden();
+      errors.push({ field: 'la', message: `There is no LA ${laNumber}` });
+      return null;
+    }
+    return la;
+  }
+}
