@@ -18,6 +18,7 @@ import * as notificationsJobs from './migrations/003-notifications-jobs.ts';
 import * as lostPupils from './migrations/004-lost-pupils.ts';
 import * as lostPupilMatches from './migrations/005-lost-pupil-matches.ts';
 import * as messaging from './migrations/006-messaging.ts';
+import * as reportIndexes from './migrations/007-report-indexes.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -29,6 +30,7 @@ const migrations: Record<string, Migration> = {
   '004-lost-pupils': lostPupils,
   '005-lost-pupil-matches': lostPupilMatches,
   '006-messaging': messaging,
+  '007-report-indexes': reportIndexes,
 };
 
 export interface DatabaseOptions {
