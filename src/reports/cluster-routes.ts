@@ -1,10 +1,3 @@
-// The web edge of two LA-wide reports (capability reports.la):
-//
-//   GET /reports/cluster?scope=selected&las=..&from-day=..&run=1   LEA Cluster Report (LA notes §7.3)
-//   GET /reports/cluster/csv?...                                   the same as CSV (the only form of "all LAs")
-//   GET /reports/deleted-ctfs?la=..&from-day=..&run=1              Delete CTF files Audit Trail
-//   GET /reports/deleted-ctfs/csv?...                              the same as CSV
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
@@ -17,9 +10,10 @@ import {
   MAX_LAS,
   MAX_OTHER_LAS,
 } from './cluster-service.ts';
-import { type CsvValue, csvFilename, csvStream } from './csv.ts';
+import { type CsvValue, csvFilename } from './csv.ts';
 import { type DeletedCtfsReport, DeletedCtfsReportService } from './deleted-ctfs-service.ts';
 import { dateRangeOf, dateRangeQuery, manyValues, oneValue, queryStringOf } from './query.ts';
+import { csvResponse } from './web.ts';
 
 const CLUSTER_TITLE = 'LEA Cluster Report';
 const DELETED_TITLE = 'Delete CTF files Audit Trail';
@@ -72,29 +66,6 @@ function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvVal
   return { header, rows };
 }
 
-function sendCsv(
-  reply: FastifyReply,
-  name: string,
-  report: { range: { from: string | null; to: string } },
-  csv: { header: string[]; rows: CsvValue[][] },
-) {
-  return reply
-    .header('content-type', 'text/csv; charset=utf-8')
-    .header(
-      'content-disposition',
-      `attachment; filename="${csvFilename(name, report.range.from, report.range.to)}"`,
-    )
-    .header('cache-control', 'no-store')
-    .send(csvStream(csv.header, csv.rows));
-}
-
-/** Criteria the CSV cannot run with: the report's page says what is wrong, beside each field. */
-function backToPage(request: FastifyRequest, reply: FastifyReply, page: string) {
-  const criteria = queryStringOf(request.url);
-  criteria.set('run', '1');
-  return reply.redirect(`${page}?${criteria}`);
-}
-
 export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const cluster = new ClusterReportService(deps);
   const deleted = new DeletedCtfsReportService(deps);
@@ -138,13 +109,11 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const query = clusterQuery.parse(request.query ?? {});
-        try {
+        return csvResponse(request, reply, '/reports/cluster', async () => {
           const report = await cluster.run(user, clusterCriteriaOf(query));
-          return sendCsv(reply, report.all ? 'lea-cluster-all' : 'lea-cluster', report, clusterCsv(report));
-        } catch (error) {
-          if (!(error instanceof Invalid)) throw error;
-          return backToPage(request, reply, '/reports/cluster');
-        }
+          const name = report.all ? 'lea-cluster-all' : 'lea-cluster';
+          return { filename: csvFilename(name, report.range.from, report.range.to), ...clusterCsv(report) };
+        });
       },
     },
     {
@@ -180,13 +149,13 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const query = deletedQuery.parse(request.query ?? {});
-        try {
+        return csvResponse(request, reply, '/reports/deleted-ctfs', async () => {
           const report = await deleted.run(user, { ...dateRangeOf(query), la: query.la });
-          return sendCsv(reply, 'deleted-ctfs', report, deletedCsv(report));
-        } catch (error) {
-          if (!(error instanceof Invalid)) throw error;
-          return backToPage(request, reply, '/reports/deleted-ctfs');
-        }
+          return {
+            filename: csvFilename('deleted-ctfs', report.range.from, report.range.to),
+            ...deletedCsv(report),
+          };
+        });
       },
     },
   ];

@@ -1,19 +1,10 @@
-// The web edge of the LA's directory reports (LA notes §7), and the CSV of the LEA Administrator – Message
-// Report (LA notes §7.7, whose page is in messaging/routes.ts):
-//
-//   GET /reports/users?la=..&role=..&from-day=..&run=1        User Report: the s2s accounts of the LA
-//   GET /reports/schools?la=..&status=open|all&run=1          School List Report: the LA's establishments
-//   GET /reports/base-users?la=..&status=open|all&run=1       Base User Report: each school's accounts
-//   GET /reports/{users,schools,base-users}/csv?...           the same report as a CSV file
-//   GET /reports/message-report/csv                           unread messages by school, as a CSV file
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { MessagesService } from '../messaging/service.ts';
 import { formatDate, formatDateTime, londonDate } from '../platform/dates.ts';
 import { Invalid } from '../platform/errors.ts';
-import { type CsvValue, csvFilename, csvStream } from './csv.ts';
+import { type CsvValue, csvFilename } from './csv.ts';
 import {
   type BaseUserReport,
   DirectoryReportService,
@@ -23,6 +14,7 @@ import {
   type UserReport,
 } from './directory-report-service.ts';
 import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
+import { csvResponse } from './web.ts';
 
 const usersQuery = dateRangeQuery.extend({ la: oneValue, role: oneValue });
 const schoolsQuery = z.object({ la: oneValue, status: oneValue, run: oneValue });
@@ -101,21 +93,6 @@ export function baseUserLastSignIn(row: { users: number; lastSignedInAt: string 
   return row.lastSignedInAt ? formatDateTime(row.lastSignedInAt) : NEVER;
 }
 
-function sendCsv(reply: FastifyReply, filename: string, csv: { header: string[]; rows: CsvValue[][] }) {
-  return reply
-    .header('content-type', 'text/csv; charset=utf-8')
-    .header('content-disposition', `attachment; filename="${filename}"`)
-    .header('cache-control', 'no-store')
-    .send(csvStream(csv.header, csv.rows));
-}
-
-/** Bad criteria for a CSV: back to the report's page, which says what is wrong beside each field. */
-function backToPage(request: FastifyRequest, reply: FastifyReply, page: string) {
-  const criteria = queryStringOf(request.url);
-  criteria.set('run', '1');
-  return reply.redirect(`${page}?${criteria}`);
-}
-
 export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new DirectoryReportService(deps);
   const messages = new MessagesService(deps);
@@ -168,14 +145,11 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const query = schoolsQuery.parse(request.query ?? {});
-        try {
+        return csvResponse(request, reply, spec.url, async () => {
           const report = await spec.run(user, query);
           const today = londonDate(deps.clock.now());
-          return sendCsv(reply, `${spec.file}-${report.laNumber}-${today}.csv`, spec.csv(report));
-        } catch (error) {
-          if (!(error instanceof Invalid)) throw error;
-          return backToPage(request, reply, spec.url);
-        }
+          return { filename: `${spec.file}-${report.laNumber}-${today}.csv`, ...spec.csv(report) };
+        });
       },
     },
   ];
@@ -215,14 +189,11 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const query = usersQuery.parse(request.query ?? {});
-        try {
+        return csvResponse(request, reply, '/reports/users', async () => {
           const report = await service.users(user, { ...dateRangeOf(query), la: query.la, role: query.role });
           const name = `users-${report.laNumber}`;
-          return sendCsv(reply, csvFilename(name, report.range.from, report.range.to), userCsv(report));
-        } catch (error) {
-          if (!(error instanceof Invalid)) throw error;
-          return backToPage(request, reply, '/reports/users');
-        }
+          return { filename: csvFilename(name, report.range.from, report.range.to), ...userCsv(report) };
+        });
       },
     },
     ...schoolReport({
@@ -248,17 +219,20 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       access: 'reports.message-report',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const schools = await messages.messageReport(user);
-        const rows: CsvValue[][] = schools.map((s) => [
-          s.establishmentNumber,
-          s.name,
-          s.unread,
-          s.oldestUnread ? formatDate(s.oldestUnread) : '',
-        ]);
-        const today = londonDate(deps.clock.now());
-        return sendCsv(reply, `message-report-${user.laNumber ?? ''}-${today}.csv`, {
-          header: ['School number', 'School', 'Unread messages', 'Oldest unread sent'],
-          rows,
+        return csvResponse(request, reply, '/reports/message-report', async () => {
+          const schools = await messages.messageReport(user);
+          const rows: CsvValue[][] = schools.map((s) => [
+            s.establishmentNumber,
+            s.name,
+            s.unread,
+            s.oldestUnread ? formatDate(s.oldestUnread) : '',
+          ]);
+          const today = londonDate(deps.clock.now());
+          return {
+            filename: `message-report-${user.laNumber ?? ''}-${today}.csv`,
+            header: ['School number', 'School', 'Unread messages', 'Oldest unread sent'],
+            rows,
+          };
         });
       },
     },

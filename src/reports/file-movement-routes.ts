@@ -12,7 +12,7 @@ import { scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
-import { type CsvValue, csvFilename, csvStream } from './csv.ts';
+import { type CsvValue, csvFilename } from './csv.ts';
 import type { MovementRow, MovementScope } from './file-movement-repository.ts';
 import {
   FILE_MOVEMENT_COLUMNS,
@@ -25,6 +25,7 @@ import {
   schoolReportCells,
 } from './file-movement-service.ts';
 import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
+import { csvResponse } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, school: oneValue });
 
@@ -123,27 +124,15 @@ function reportRoutes(service: FileMovementReportService, report: MovementReport
       handler: async (request, reply: FastifyReply) => {
         const user = signedInUser(request);
         const query = criteriaQuery.parse(request.query ?? {});
-        try {
+        return csvResponse(request, reply, report.url, async () => {
           const result = await service.stream(user, report.files, criteriaOf(query));
           const cells = report.cells;
           async function* rows() {
             for await (const row of result.rows) yield cells(result.scope, row);
           }
-          return reply
-            .header('content-type', 'text/csv; charset=utf-8')
-            .header(
-              'content-disposition',
-              `attachment; filename="${csvFilename(report.csvName, result.range.from, result.range.to)}"`,
-            )
-            .header('cache-control', 'no-store')
-            .send(csvStream(report.columns, rows()));
-        } catch (error) {
-          if (!(error instanceof Invalid)) throw error;
-          // The report's page says what is wrong with the criteria, beside each field.
-          const criteria = queryStringOf(request.url);
-          criteria.set('run', '1');
-          return reply.redirect(`${report.url}?${criteria}`);
-        }
+          const filename = csvFilename(report.csvName, result.range.from, result.range.to);
+          return { filename, header: report.columns, rows: rows() };
+        });
       },
     },
   ];

@@ -13,7 +13,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { londonDate } from '../platform/dates.ts';
 import { Invalid } from '../platform/errors.ts';
-import { type CsvValue, csvFilename, csvStream } from './csv.ts';
+import { type CsvValue, csvFilename } from './csv.ts';
 import type { DateRange } from './date-range.ts';
 import type { LostPupilListRow } from './lost-pupil-report-repository.ts';
 import {
@@ -31,6 +31,7 @@ import {
   uploaderName,
 } from './lost-pupil-report-service.ts';
 import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
+import { csvResponse } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, download: oneValue, type: oneValue });
 type Query = z.output<typeof criteriaQuery>;
@@ -89,24 +90,11 @@ function routesOf<R extends { range: DateRange }>(
   const csv = async (request: FastifyRequest, reply: FastifyReply) => {
     const user = signedInUser(request);
     const query = criteriaQuery.parse(request.query ?? {});
-    try {
+    return csvResponse(request, reply, report.path, async () => {
       const result = await report.run(service, user, query, true);
-      const { header, rows } = report.csv(result);
-      return reply
-        .header('content-type', 'text/csv; charset=utf-8')
-        .header(
-          'content-disposition',
-          `attachment; filename="${csvFilename(report.name, result.range.from, result.range.to)}"`,
-        )
-        .header('cache-control', 'no-store')
-        .send(csvStream(header, rows));
-    } catch (error) {
-      if (!(error instanceof Invalid)) throw error;
-      // The report's page says what is wrong with the criteria, beside each field.
-      const criteria = queryStringOf(request.url);
-      criteria.set('run', '1');
-      return reply.redirect(`${report.path}?${criteria}`);
-    }
+      const filename = csvFilename(report.name, result.range.from, result.range.to);
+      return { filename, ...report.csv(result) };
+    });
   };
   return [
     { method: 'GET', url: report.path, access: 'reports.lost-pupils', handler: page },

@@ -8,7 +8,7 @@ import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
 import { monthlyChart } from './chart.ts';
-import { csvFilename, csvStream } from './csv.ts';
+import { csvFilename } from './csv.ts';
 import { dateRangeOf, dateRangeQuery, manyValues, oneValue, queryStringOf } from './query.ts';
 import {
   MAX_SELECTED_SCHOOLS,
@@ -16,6 +16,7 @@ import {
   type UsageReport,
   UsageReportService,
 } from './usage-service.ts';
+import { csvResponse } from './web.ts';
 
 const TITLE = 'General Usage/Volume Report';
 
@@ -98,24 +99,11 @@ export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply: FastifyReply) => {
         const user = signedInUser(request);
         const query = criteriaQuery.parse(request.query ?? {});
-        try {
+        return csvResponse(request, reply, '/reports/general-usage', async () => {
           const report = await service.run(user, criteriaOf(query));
-          const { header, rows } = csvRows(report);
-          return reply
-            .header('content-type', 'text/csv; charset=utf-8')
-            .header(
-              'content-disposition',
-              `attachment; filename="${csvFilename('general-usage', report.range.from, report.range.to)}"`,
-            )
-            .header('cache-control', 'no-store')
-            .send(csvStream(header, rows));
-        } catch (error) {
-          if (!(error instanceof Invalid)) throw error;
-          // The report's page says what is wrong with the criteria, beside each field.
-          const criteria = queryStringOf(request.url);
-          criteria.set('run', '1');
-          return reply.redirect(`/reports/general-usage?${criteria}`);
-        }
+          const filename = csvFilename('general-usage', report.range.from, report.range.to);
+          return { filename, ...csvRows(report) };
+        });
       },
     },
   ];

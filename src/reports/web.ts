@@ -1,0 +1,34 @@
+// The web edge every report shares: its CSV download, or the way back to its page when the criteria the
+// CSV link carried are wrong (a hand-edited address: the page says what is wrong beside each field).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Invalid } from '../platform/errors.ts';
+import { type CsvValue, csvStream } from './csv.ts';
+import { queryStringOf } from './query.ts';
+
+export interface CsvDownload {
+  filename: string;
+  header: string[];
+  rows: Iterable<CsvValue[]> | AsyncIterable<CsvValue[]>;
+}
+
+/** Sends the report `make` builds as a CSV file, or redirects to `pagePath` with the same criteria run. */
+export async function csvResponse(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pagePath: string,
+  make: () => Promise<CsvDownload>,
+): Promise<FastifyReply> {
+  try {
+    const csv = await make();
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${csv.filename}"`)
+      .header('cache-control', 'no-store')
+      .send(csvStream(csv.header, csv.rows));
+  } catch (error) {
+    if (!(error instanceof Invalid)) throw error;
+    const criteria = queryStringOf(request.url);
+    criteria.set('run', '1');
+    return reply.redirect(`${pagePath}?${criteria}`);
+  }
+}
