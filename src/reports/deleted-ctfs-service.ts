@@ -11,14 +11,14 @@
 // An LA sees only its own actions; the national administrator chooses an LA. The date range is on the
 // date of the action. No pupil names: the number of pupils in each file only.
 import type { Actor } from '../auth/actor.ts';
-import { scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
-import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from '../transfers/download-listing.ts';
 import { organisationNames } from '../transfers/download-repository.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import { laFileActions } from './deleted-ctfs-repository.ts';
+import { reportLa } from './report-la.ts';
 
 export interface DeletedCtfsCriteria extends DateRangeInput {
   /** National administrator: the LA's number. */
@@ -139,28 +139,6 @@ export class DeletedCtfsReportService {
     criteria: DeletedCtfsCriteria,
     errors: FieldError[],
   ): Promise<{ number: string; name: string } | null> {
-    let laNumber: string | null = null;
-    if (actor.role === 'national_admin') {
-      laNumber = criteria.la && /^\d{3}$/.test(criteria.la) ? criteria.la : null;
-      if (!laNumber) {
-        errors.push({ field: 'la', message: 'Select an LA' });
-        return null;
-      }
-    } else if (scopeOf(actor.role) === 'la' && actor.laNumber) {
-      laNumber = actor.laNumber;
-    } else {
-      throw new Forbidden();
-    }
-    const la = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .where('number', '=', laNumber)
-      .executeTakeFirst();
-    if (!la) {
-      if (actor.role !== 'national_admin') throw new Forbidden();
-      errors.push({ field: 'la', message: `There is no LA ${laNumber}` });
-      return null;
-    }
-    return la;
+    return reportLa(this.deps.db, actor, criteria.la, errors);
   }
 }

@@ -5,7 +5,7 @@ import type { Actor } from '../auth/actor.ts';
 import { ROLE_LABELS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
-import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import {
   type BaseUserRow,
@@ -15,6 +15,7 @@ import {
   type UserReportRow,
   usersOfLa,
 } from './directory-report-repository.ts';
+import { reportLa } from './report-la.ts';
 
 /** The roles an account of an LA or its schools can have: School User and the LA roles. */
 export const LA_ACCOUNT_ROLES: readonly Role[] = ROLES.filter((role) => scopeOf(role) !== 'national');
@@ -124,27 +125,8 @@ export class DirectoryReportService {
 
   /** The LA reported on: the actor's own, or for the national administrator the LA chosen. */
   private async subjectFor(actor: Actor, criteria: LaChoice, errors: FieldError[]): Promise<Subject | null> {
-    let laNumber: string | null;
-    if (actor.role === 'national_admin') {
-      const chosen = criteria.la?.trim() ?? '';
-      if (!/^\d{3}$/.test(chosen)) {
-        errors.push({ field: 'la', message: 'Select an LA' });
-        return null;
-      }
-      laNumber = chosen;
-    } else {
-      if (scopeOf(actor.role) !== 'la' || !actor.laNumber) throw new Forbidden();
-      laNumber = actor.laNumber;
-    }
-    const la = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .where('number', '=', laNumber)
-      .executeTakeFirst();
-    if (!la) {
-      errors.push({ field: 'la', message: `There is no LA ${laNumber}` });
-      return null;
-    }
+    const la = await reportLa(this.deps.db, actor, criteria.la, errors);
+    if (!la) return null;
     return { laNumber: la.number, subject: `${la.name} (${la.number})` };
   }
 }

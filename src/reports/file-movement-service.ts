@@ -18,6 +18,7 @@ import {
   readMovements,
   streamMovements,
 } from './file-movement-repository.ts';
+import { reportLa } from './report-la.ts';
 
 /** The page shows this many rows at most; the CSV has them all. */
 export const PAGE_LIMIT = 500;
@@ -142,24 +143,8 @@ export class FileMovementReportService {
         subject: `${school?.name ?? 'Your school'} (${number})`,
       };
     }
-    let laNumber = actor.laNumber;
-    if (role === 'national') {
-      laNumber = criteria.la && /^\d{3}$/.test(criteria.la) ? criteria.la : null;
-      if (!laNumber) {
-        errors.push({ field: 'la', message: 'Select an LA' });
-        return null;
-      }
-    }
-    if (!laNumber) throw new Forbidden();
-    const la = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .where('number', '=', laNumber)
-      .executeTakeFirst();
-    if (!la) {
-      errors.push({ field: 'la', message: `There is no LA ${laNumber}` });
-      return null;
-    }
+    const la = await reportLa(this.deps.db, actor, criteria.la, errors);
+    if (!la) return null;
     const wanted = criteria.school?.trim();
     if (!wanted || wanted === 'all') {
       return {

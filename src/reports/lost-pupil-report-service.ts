@@ -17,6 +17,7 @@ import {
   type UploadedFilter,
   uploadedLostPupils,
 } from './lost-pupil-report-repository.ts';
+import { reportLa } from './report-la.ts';
 
 /** The most pupils a report's page lists; its CSV has them all. */
 export const PAGE_ROWS = 1000;
@@ -218,27 +219,10 @@ export class LostPupilReportService {
     criteria: LostPupilCriteria,
     errors: FieldError[],
   ): Promise<Subject | null> {
-    let number: string | null;
-    if (actor.role === 'national_admin') {
-      number = criteria.la && /^\d{3}$/.test(criteria.la) ? criteria.la : null;
-      if (!number) {
-        errors.push({ field: 'la', message: 'Select an LA' });
-        return null;
-      }
-    } else {
-      if (!can(actor.role, 'reports.lost-pupils') || !actor.laNumber) throw new Forbidden();
-      number = actor.laNumber;
-    }
-    const la = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .where('number', '=', number)
-      .executeTakeFirst();
-    if (!la) {
-      if (actor.role !== 'national_admin') throw new Forbidden();
-      errors.push({ field: 'la', message: `There is no LA ${number}` });
-      return null;
-    }
+    // The pupils' names are for the lost-pupil roles only, whichever way the service is called.
+    if (!can(actor.role, 'reports.lost-pupils')) throw new Forbidden();
+    const la = await reportLa(this.deps.db, actor, criteria.la, errors);
+    if (!la) return null;
     return { la: la.number, subject: `${la.name} (${la.number})` };
   }
 }

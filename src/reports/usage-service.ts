@@ -5,6 +5,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
+import { reportLa } from './report-la.ts';
 import {
   type MonthlyVolume,
   monthlyVolumes,
@@ -110,32 +111,16 @@ export class UsageReportService {
       const name = school?.name ?? number;
       return { by: 'school', list: [{ code: number, name }], subject: `${name} (${number})` };
     }
-    let laNumber: string | null = actor.laNumber;
-    if (actor.role === 'national_admin') {
-      if (criteria.la === 'all') {
-        const las = await this.deps.db
-          .selectFrom('local_authorities')
-          .select(['number', 'name'])
-          .orderBy('number')
-          .execute();
-        return { by: 'la', list: las.map((la) => ({ code: la.number, name: la.name })), subject: 'every LA' };
-      }
-      laNumber = criteria.la && /^\d{3}$/.test(criteria.la) ? criteria.la : null;
-      if (!laNumber) {
-        errors.push({ field: 'la', message: 'Select an LA, or All LAs' });
-        return null;
-      }
+    if (actor.role === 'national_admin' && criteria.la === 'all') {
+      const las = await this.deps.db
+        .selectFrom('local_authorities')
+        .select(['number', 'name'])
+        .orderBy('number')
+        .execute();
+      return { by: 'la', list: las.map((la) => ({ code: la.number, name: la.name })), subject: 'every LA' };
     }
-    if (!laNumber) throw new Forbidden();
-    const la = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .where('number', '=', laNumber)
-      .executeTakeFirst();
-    if (!la) {
-      errors.push({ field: 'la', message: `There is no LA ${laNumber}` });
-      return null;
-    }
+    const la = await reportLa(this.deps.db, actor, criteria.la, errors, 'Select an LA, or All LAs');
+    if (!la) return null;
     const schools = await this.schoolsOf(la.number);
     const subject = `${la.name} (${la.number})`;
     if (criteria.scope !== 'selected') return { by: 'school', list: schools, subject };

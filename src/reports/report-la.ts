@@ -1,0 +1,42 @@
+// Which LA a report covers: an LA role's own, whatever the form says, or the one the national
+// administrator chose. Every LA-level report asks this the same way.
+import type { Actor } from '../auth/actor.ts';
+import { scopeOf } from '../auth/permissions.ts';
+import type { Executor } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden } from '../platform/errors.ts';
+
+/**
+ * The LA, or null with a field error when the national administrator chose none (`noChoice` says what to
+ * do) or one that does not exist. Forbidden for a role that belongs to no LA.
+ */
+export async function reportLa(
+  db: Executor,
+  actor: Actor,
+  chosen: string | undefined,
+  errors: FieldError[],
+  noChoice = 'Select an LA',
+): Promise<{ number: string; name: string } | null> {
+  let number: string;
+  if (actor.role === 'national_admin') {
+    const value = chosen?.trim() ?? '';
+    if (!/^\d{3}$/.test(value)) {
+      errors.push({ field: 'la', message: noChoice });
+      return null;
+    }
+    number = value;
+  } else {
+    if (scopeOf(actor.role) !== 'la' || !actor.laNumber) throw new Forbidden();
+    number = actor.laNumber;
+  }
+  const la = await db
+    .selectFrom('local_authorities')
+    .select(['number', 'name'])
+    .where('number', '=', number)
+    .executeTakeFirst();
+  if (!la) {
+    if (actor.role !== 'national_admin') throw new Forbidden();
+    errors.push({ field: 'la', message: `There is no LA ${number}` });
+    return null;
+  }
+  return la;
+}
