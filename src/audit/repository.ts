@@ -44,6 +44,8 @@ export type AuditAction =
   | 'message-sent'
   | 'message-replied'
   | 'message-deleted'
+  | 'emails-sent-again'
+  | 'job-run-by-hand'
   | 'message-template-added'
   | 'message-template-updated'
   | 'message-template-copied'

@@ -136,6 +136,8 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'message-sent': 'Message sent',
   'message-replied': 'Message replied to',
   'message-deleted': 'Message deleted',
+  'emails-sent-again': 'Emails put back in the queue to send again',
+  'job-run-by-hand': 'Scheduled job run by hand',
   'message-template-added': 'Message template added',
   'message-template-updated': 'Message template updated',
   'message-template-copied': 'Message template copied',

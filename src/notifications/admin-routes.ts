@@ -19,7 +19,7 @@
 // by this service.
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { Route } from '../auth/web.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { emailContext, scheduledJobs } from '../jobs.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
@@ -127,7 +127,10 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
         const form = sendAgainForm.parse(request.body ?? {});
         let count: number;
         try {
-          count = await admin.sendAgain(form.all === 'failed' ? { allFailed: true } : { ids: form.ids });
+          count = await admin.sendAgain(
+            signedInUser(request),
+            form.all === 'failed' ? { allFailed: true } : { ids: form.ids },
+          );
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return listPage(reply.code(400), form.status, error.errors);
@@ -140,7 +143,7 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
           form.back !== undefined && form.ids.includes(form.back)
             ? `${NOTIFICATIONS_PATH}/${encodeURIComponent(form.back)}`
             : listHref(form.status);
-        return reply.flash(message).redirect(back, 303);
+        return reply.flash(message, count === 0 ? 'important' : 'success').redirect(back, 303);
       },
     },
     {
@@ -202,12 +205,14 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
       access: 'notifications.admin',
       handler: async (request, reply) => {
         const { jobName } = jobParams.parse(request.params ?? {});
-        const run = await admin.runJob(jobName);
+        const run = await admin.runJob(signedInUser(request), jobName);
         const message =
           run.status === 'succeeded'
             ? `${run.job} ran: ${run.summary}`
             : `${run.job} could not do everything: ${run.summary}${run.error ? ` (${run.error.slice(0, 300)})` : ''} It is safe to run it again.`;
-        return reply.flash(message).redirect(JOBS_PATH, 303);
+        return reply
+          .flash(message, run.status === 'succeeded' ? 'success' : 'important')
+          .redirect(JOBS_PATH, 303);
       },
     },
   ];

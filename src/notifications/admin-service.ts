@@ -4,9 +4,12 @@
 //
 // Email bodies are shown only with the mail log (development): with a mail server, an email may hold
 // reasons a school typed, and the operator needs only what happened to it.
+
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
 import type { MailConfig } from '../config.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { Db, JobRunRow, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
+import type { Db, Executor, JobRunRow, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
 import type { FinishedRun, Scheduler } from '../platform/jobs/scheduler.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -155,9 +158,23 @@ export class NotificationsAdmin {
    * Puts the chosen failed or undeliverable emails (or every failed one) back in the queue, due now.
    * Returns how many; emails chosen that are no longer failed (sent again already) are left alone.
    */
-  async sendAgain(choice: { ids: readonly string[] } | { allFailed: true }): Promise<number> {
+  async sendAgain(actor: Actor, choice: { ids: readonly string[] } | { allFailed: true }): Promise<number> {
     const now = this.deps.clock.now();
-    if ('allFailed' in choice) return requeue(this.deps.db, now, { status: 'failed' });
+    const audit = (tx: Executor, count: number) =>
+      recordAudit(tx, {
+        at: now,
+        actorUserId: actor.userId,
+        actorUsername: actor.username,
+        action: 'emails-sent-again',
+        detail: 'allFailed' in choice ? { count, all: 'failed' } : { count, ids: [...choice.ids] },
+      });
+    if ('allFailed' in choice) {
+      return this.deps.db.transaction().execute(async (tx) => {
+        const count = await requeue(tx, now, { status: 'failed' });
+        await audit(tx, count);
+        return count;
+      });
+    }
     if (choice.ids.length === 0) {
       throw Invalid.field(FIELD_SELECTION, 'Select the emails to send again');
     }
@@ -167,6 +184,7 @@ export class NotificationsAdmin {
     return this.deps.db.transaction().execute(async (tx) => {
       const failed = await requeue(tx, now, { status: 'failed', ids: choice.ids });
       const noAddress = await requeue(tx, now, { status: 'no-address', ids: choice.ids });
+      await audit(tx, failed + noAddress);
       return failed + noAddress;
     });
   }
@@ -186,10 +204,20 @@ export class NotificationsAdmin {
     return { jobs, runs: await scheduler.history(LIST_LIMIT) };
   }
 
-  /** Runs a job now, by hand, and waits for it to finish. */
-  async runJob(name: string): Promise<FinishedRun> {
+  /** Runs a job now, by hand, and waits for it to finish; the audit log says who ran it and how it went. */
+  async runJob(actor: Actor, name: string): Promise<FinishedRun> {
     if (!this.deps.scheduler.jobs.some((job) => job.name === name)) throw new NotFound('The job');
-    return this.deps.scheduler.runNow(name);
+    const run = await this.deps.scheduler.runNow(name);
+    await recordAudit(this.deps.db, {
+      at: this.deps.clock.now(),
+      actorUserId: actor.userId,
+      actorUsername: actor.username,
+      action: 'job-run-by-hand',
+      subjectType: 'job',
+      subjectId: name,
+      detail: { status: run.status, slot: run.slot },
+    });
+    return run;
   }
 
   private async row(id: string): Promise<OutboxRow> {

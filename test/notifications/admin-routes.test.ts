@@ -171,7 +171,7 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     const agent = new Agent(t.app);
     const response = await agent.signIn(user.username);
     assert.equal(response.statusCode, 302, 'signed in');
-    return agent;
+    return Object.assign(agent, { userId: user.id });
   }
 
   test('only the national administrator has the menu item and reaches the pages', async () => {
@@ -299,6 +299,17 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.equal((await after(stillFailed))?.status, 'failed', 'not chosen: left alone');
     assert.equal((await after(sent))?.status, 'sent', 'a sent email is never sent again');
     assert.equal((await after(sent))?.sent_at, sent.sent_at);
+    assert.match(next.body, /govuk-notification-banner--success/);
+
+    // The same again: they are waiting already, so nothing is done, and the banner is not a success.
+    await agent.post('/admin/notifications/send-again', { ids: [failed.id], status: 'failed' });
+    const nothing = await agent.get('/admin/notifications?status=failed');
+    assert.match(
+      textOf(nothing.body),
+      /No emails were put back in the queue: they had been sent again already\./,
+    );
+    assert.doesNotMatch(nothing.body, /govuk-notification-banner--success/);
+    assert.match(nothing.body, /class="govuk-notification-banner"/);
   });
 
   test('"Send all failed emails again" puts every failed email back, and no other', async () => {
@@ -327,6 +338,13 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
       assert.equal(changed?.next_attempt_at, t.clock.now().toISOString());
     }
     assert.equal((await getNotification(db, noAddress.id))?.status, 'no-address');
+    const audit = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'emails-sent-again')
+      .where('actor_user_id', '=', agent.userId)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(JSON.parse(audit.detail ?? '{}'), { count: failedBefore, all: 'failed' });
   });
 
   test('"Send again" with nothing chosen says what to do', async () => {
@@ -503,6 +521,15 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.equal(manual[0]?.status, 'succeeded');
     const table = /<table class="govuk-table[^"]*" id="runs">[\s\S]*?<\/table>/.exec(after.body)?.[0] ?? '';
     assert.match(textOf(table), /purge-files Run now .* Succeeded Deleted the content of \d+ files?\./);
+    assert.match(after.body, /govuk-notification-banner--success/, 'a run that succeeded is shown as done');
+    const audit = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('action', '=', 'job-run-by-hand')
+      .where('subject_id', '=', 'purge-files')
+      .where('actor_user_id', '=', agent.userId)
+      .executeTakeFirstOrThrow();
+    assert.equal(JSON.parse(audit.detail ?? '{}').status, 'succeeded');
 
     assert.equal(
       (await agent.post('/admin/jobs/no-such-job/run', {}, { formPage: '/admin/jobs' })).statusCode,

@@ -23,8 +23,11 @@ declare module 'fastify' {
   interface FastifyReply {
     /** Render a page with the common context (user, menu, CSRF token, CSP nonce, flash message). */
     page(template: string, data?: Record<string, unknown>): FastifyReply;
-    /** Show a notification banner on the next page this browser renders. */
-    flash(message: string): FastifyReply;
+    /**
+     * Show a notification banner on the next page this browser renders: green for something done
+     * ('success', the default), blue for something the user should know ('important').
+     */
+    flash(message: string, kind?: FlashKind): FastifyReply;
   }
   interface FastifyRequest {
     /** A multipart form's parts after its first field, the CSRF token (checked before the route runs). */
@@ -43,6 +46,9 @@ export interface HttpOptions {
 }
 
 const FLASH_COOKIE = 's2s_flash';
+export type FlashKind = 'success' | 'important';
+/** An 'important' flash is stored with this before its text (the cookie holds one signed string). */
+const IMPORTANT = 'important|';
 export const SERVICE_NAME = 's2s secure data transfer';
 
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
@@ -164,7 +170,11 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
         currentPath: request.url.split('?')[0],
         csrfToken: this.generateCsrf(),
         cspNonce: this.cspNonce?.script,
-        flash: flash?.valid ? flash.value : undefined,
+        ...(flash?.valid && flash.value
+          ? flash.value.startsWith(IMPORTANT)
+            ? { flash: flash.value.slice(IMPORTANT.length), flashKind: 'important' }
+            : { flash: flash.value, flashKind: 'success' }
+          : {}),
         ...options.pageContext(request),
         ...data,
       });
@@ -172,15 +182,18 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     },
   );
 
-  app.decorateReply('flash', function flash(this: FastifyReply, message: string) {
-    return this.setCookie(FLASH_COOKIE, message, {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure: 'auto',
-    });
-  });
+  app.decorateReply(
+    'flash',
+    function flash(this: FastifyReply, message: string, kind: FlashKind = 'success') {
+      return this.setCookie(FLASH_COOKIE, kind === 'important' ? `${IMPORTANT}${message}` : message, {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'lax',
+        path: '/',
+        secure: 'auto',
+      });
+    },
+  );
 
   app.setNotFoundHandler((_request, reply) => {
     reply.code(404).page('platform/web/views/not-found.njk');
