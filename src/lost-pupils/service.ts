@@ -707,6 +707,8 @@ export class LostPupilService {
     const la = this.laOf(actor, 'lost-pupils.forward');
     await this.forwardPlan(actor, id, input);
     const { row, transfer } = await this.load(this.deps.db, id);
+    // The pupil is found in the forward's own transaction: the file passed on and the record found, or
+    // neither.
     const result = await this.forwarding.forward({
       actor,
       original: transfer,
@@ -715,29 +717,28 @@ export class LostPupilService {
       // the school's new file has its own copy. The record stays in the database, found.
       originalBecomes: 'collected',
       onlyLa: la,
-    });
-    // forward() commits on its own; the record follows in a second transaction. Should that fail, the
-    // file is forwarded and the record still says lost: forwarding it again is refused (the file is
-    // collected), and downloading it and answering Yes marks it found.
-    const found = await this.deps.db.transaction().execute(async (tx) => {
-      const at = this.deps.clock.now();
-      const marked = await markLostPupilFound(tx, row.id, {
-        at: at.toISOString(),
-        laNumber: la,
-        userId: actor.userId,
-      });
-      if (marked) {
+      alongside: async (tx, forwarded, plan) => {
+        const marked = await markLostPupilFound(tx, row.id, {
+          at: this.deps.clock.now().toISOString(),
+          laNumber: la,
+          userId: actor.userId,
+        });
+        if (!marked) {
+          this.deps.logger.warn(
+            { lostPupilId: row.id },
+            'a forwarded lost pupil record was removed meanwhile',
+          );
+          return;
+        }
         await this.audit(tx, actor, la, 'lost-pupil-found', row, transfer, {
           how: 'forwarded',
-          forwardedTo: result.forwarded.id,
-          newFilename: result.forwarded.filename,
-          destination: result.plan.destination.code,
+          forwardedTo: forwarded.id,
+          newFilename: forwarded.filename,
+          destination: plan.destination.code,
         });
-      } else {
-        this.deps.logger.warn({ lostPupilId: row.id }, 'a forwarded lost pupil record was removed meanwhile');
-      }
-      return (await getLostPupil(tx, row.id)) ?? row;
+      },
     });
+    const found = (await getLostPupil(this.deps.db, row.id)) ?? row;
     return { record: await this.describe(actor, found, result.original), result };
   }
 

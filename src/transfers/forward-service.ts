@@ -82,6 +82,11 @@ export interface ForwardRequest extends ForwardOptions {
   originalBecomes: OriginalOutcome;
   /** The states the original must still be in when the forward is recorded; 'available' unless told. */
   from?: readonly TransferStatus[];
+  /**
+   * What else the caller records with the forward, in its transaction (the Lost Pupils Database marks
+   * the pupil found): both happen, or neither.
+   */
+  alongside?: (tx: Executor, forwarded: TransferRow, plan: ForwardPlan) => Promise<void>;
 }
 
 /** A forward checked and ready to confirm: what the new file will be called and where it will go. */
@@ -296,6 +301,7 @@ export class ForwardService {
             forwardedFrom: original.filename,
           },
         });
+        await request.alongside?.(tx, forwarded, plan);
         return { forwarded, original: (await getTransfer(tx, original.id)) as TransferRow };
       });
     } catch (error) {

@@ -347,6 +347,43 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     );
   });
 
+  test('what the caller records alongside the forward is in its transaction: if it fails, nothing is forwarded', async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_014.XML`,
+    });
+    const forwarding = new ForwardService(deps());
+    const putsBefore = puts.length;
+    await assert.rejects(
+      forwarding.forward({
+        actor: w.laUserA,
+        original: original.row,
+        school: w.a2.number,
+        originalBecomes: 'removed',
+        alongside: async () => {
+          throw new Error('the record could not be written');
+        },
+      }),
+      /the record could not be written/,
+    );
+    assert.equal(await stores.raw.exists(puts.at(-1)?.storageKey as string), false, 'the copy is removed');
+    assert.equal(puts.length, putsBefore + 1);
+    const children = await w.db
+      .selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', original.row.id)
+      .execute();
+    assert.deepEqual(children, []);
+    assert.deepEqual(await auditOf(w.db, original.row.id), []);
+    assert.equal(
+      (await getTransfer(w.db, original.row.id))?.status,
+      'available',
+      'still waiting for the school',
+    );
+  });
+
   test('a tampered original is not forwarded', async () => {
     const w = await world();
     const original = await makeTransfer(w.db, stores.files, {
