@@ -130,7 +130,9 @@ export class Agent {
   }
 
   private headers(): Record<string, string> {
-    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    // Values are kept decoded (as light-my-request gives them) and encoded again, as the server set them:
+    // a flash message holding ';' or ',' then comes back whole.
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; ');
     return cookie ? { cookie } : {};
   }
 
