@@ -32,7 +32,7 @@ import {
   lasWithFilesWaiting,
   organisationsWithoutAddress,
 } from './reminder-repository.ts';
-import type { Payload } from './templates.ts';
+import { type Payload, REMINDER_FILE_LIMIT } from './templates.ts';
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -119,7 +119,13 @@ function remindersForLa(
     files: typeof listed,
     path: string,
   ): Reminder => {
-    const payload: Payload<'weekly-reminder'> = { recipientName, files: files.map((f) => f.file), path };
+    // An LA with hundreds of files waiting gets the first ones listed and the count of the rest.
+    const payload: Payload<'weekly-reminder'> = {
+      recipientName,
+      files: files.slice(0, REMINDER_FILE_LIMIT).map((f) => f.file),
+      total: files.length,
+      path,
+    };
     return {
       kind,
       fileIds: files.map((f) => f.row.id),

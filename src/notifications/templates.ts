@@ -124,6 +124,11 @@ const PAYLOADS = {
         }),
       )
       .min(1),
+    /**
+     * How many files wait in all: the payload lists only the first REMINDER_FILE_LIMIT. Absent from
+     * reminders written before it was added, whose lists were whole.
+     */
+    total: z.number().int().positive().optional(),
     path: servicePath,
   }),
   'new-message': z.object({
@@ -396,7 +401,7 @@ const weeklyReminder: Template<Payload<'weekly-reminder'>> = {
   description: 'To a school or LA, each week: files sent to it (or its schools) not yet downloaded.',
   payload: PAYLOADS['weekly-reminder'],
   content(p) {
-    const total = p.files.length;
+    const total = Math.max(p.total ?? 0, p.files.length);
     const shown = p.files.slice(0, REMINDER_FILE_LIMIT);
     // The To column only when the files are not all for the same place (an LA's reminder).
     const showTo = new Set(p.files.map((f) => f.toCode)).size > 1;

@@ -223,6 +223,27 @@ describeEachEngine('weekly reminder', (database) => {
     }
   });
 
+  test('a long list: the payload holds the first 50 files and the total, not every file', async () => {
+    const { db } = database();
+    const busy = await makeLa(db, { name: 'Busyshire' });
+    const target = await makeSchool(db, busy.number, { name: 'Popular Primary' });
+    const sender = await makeSchool(db, (await makeLa(db)).number);
+    for (let i = 0; i < 52; i += 1) {
+      await makeTransfer(db, files, {
+        from: school(sender.number),
+        to: school(target.number),
+        uploadedAt: hoursBefore(MONDAY_7AM, 48 + i),
+      });
+    }
+    await sendWeeklyReminders(db, MONDAY_7AM);
+    const row = (await outbox(db, 'weekly-reminder')).find(
+      (r) => r.recipient_kind === 'school' && r.recipient === target.number,
+    );
+    const payload = JSON.parse(row?.payload ?? '{}') as { files: unknown[]; total: number };
+    assert.equal(payload.files.length, 50);
+    assert.equal(payload.total, 52);
+  });
+
   test('with nothing waiting for a day, nothing is written', async () => {
     const { db } = database();
     const here = await makeSchool(db, (await makeLa(db)).number);

@@ -428,6 +428,14 @@ describe('weekly-reminder', () => {
 
     const one = compose('weekly-reminder', { ...SAMPLES['weekly-reminder'], files: files.slice(0, 51) });
     assertFacts(one, ['There is 1 more file not listed here']);
+
+    // As the reminder job writes it: the first 50 files and the total.
+    const written = compose('weekly-reminder', {
+      ...SAMPLES['weekly-reminder'],
+      files: files.slice(0, REMINDER_FILE_LIMIT),
+      total: 63,
+    });
+    assert.deepEqual(written, email);
   });
 
   test('the path must be on the service', () => {
