@@ -110,15 +110,22 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
   if (user.laNumber && can(user.role, 'schools.manage')) {
     // Organisations (the LA's schools, the LA itself) that missed emails lately and still have no
     // address: they drop off the list as soon as an address is added.
-    const count = (
-      await organisationsWithoutAddress(db, {
-        laNumber: user.laNumber,
-        since: daysBefore(now, NO_ADDRESS_NOTICE_DAYS),
-      })
-    ).length;
-    if (count > 0) {
+    // The LA's own address is kept under Maintain LEA Details, its schools' under School Maintenance.
+    const missed = await organisationsWithoutAddress(db, {
+      laNumber: user.laNumber,
+      since: daysBefore(now, NO_ADDRESS_NOTICE_DAYS),
+    });
+    if (missed.some((o) => o.kind === 'la')) {
       items.push({
-        text: `${count} ${count === 1 ? 'organisation in your LA has' : 'organisations in your LA have'} no email address: emails to ${count === 1 ? 'it' : 'them'} could not be sent.`,
+        text: 'No email address is held for your LA, so emails to it could not be sent.',
+        href: '/dba/la',
+        linkText: 'Go to Maintain LEA Details',
+      });
+    }
+    const schools = missed.filter((o) => o.kind === 'school').length;
+    if (schools > 0) {
+      items.push({
+        text: `Emails to ${schools} ${schools === 1 ? 'school' : 'schools'} in your LA could not be sent for want of an email address.`,
         href: '/dba/schools',
         linkText: 'Go to School Maintenance',
       });

@@ -122,13 +122,17 @@ describeEachEngine('home, contacts and school details', (database) => {
       items.filter((item) => /could not be sent/.test(item.text));
     assert.deepEqual(missed(await homeOf(db, 'la_dba', { laNumber: theLa.number })), [
       {
-        text: '3 organisations in your LA have no email address: emails to them could not be sent. Go to School Maintenance',
+        text: 'No email address is held for your LA, so emails to it could not be sent. Go to Maintain LEA Details',
+        href: '/dba/la',
+      },
+      {
+        text: 'Emails to 2 schools in your LA could not be sent for want of an email address. Go to School Maintenance',
         href: '/dba/schools',
       },
     ]);
     assert.deepEqual(missed(await homeOf(db, 'la_dba', { laNumber: otherLa.number })), [
       {
-        text: '1 organisation in your LA has no email address: emails to it could not be sent. Go to School Maintenance',
+        text: 'Emails to 1 school in your LA could not be sent for want of an email address. Go to School Maintenance',
         href: '/dba/schools',
       },
     ]);
