@@ -6,6 +6,7 @@ import { cpus, totalmem } from 'node:os';
 import { benchCtf } from './ctf.ts';
 import { benchDirectory } from './directory.ts';
 import { benchLostPupils } from './lost-pupils.ts';
+import { reportsSection } from './reports.ts';
 import { benchTransfers, type PhaseResult } from './transfers.ts';
 
 const round = (value: number) => (value >= 100 ? Math.round(value) : Math.round(value * 10) / 10);
@@ -164,6 +165,7 @@ const sections: Record<string, () => Promise<string>> = {
     }
     return lines.join('\n');
   },
+  reports: reportsSection,
 };
 
 // `npm run bench` runs every benchmark; `npm run bench -- ctf` only the ones named.

@@ -117,6 +117,9 @@ export async function readMovements(
     ]);
   const after = page.after;
   if (after) {
+    // The plain lower bound first: an index can start there, which the OR below cannot give it (without
+    // it, each page re-read every earlier row: 46 s for the largest LA's CSV at 1M transfers).
+    q = q.where('t.uploaded_at', '>=', after.uploadedAt);
     q = q.where((eb) =>
       eb.or([
         eb('t.uploaded_at', '>', after.uploadedAt),
