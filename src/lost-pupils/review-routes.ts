@@ -14,6 +14,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { manyValues } from '../platform/web/form-values.ts';
 import { plural } from '../platform/words.ts';
 import {
   LostPupilReviewService,
@@ -24,14 +25,9 @@ import {
   type ReviewRecord,
 } from './review-service.ts';
 
-const ids = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
-
-const listQuery = z.object({ select: z.string().optional(), record: ids });
-const confirmQuery = z.object({ record: ids, action: z.string().optional() });
-const removeForm = z.object({ record: ids, reason: z.string().optional() });
+const listQuery = z.object({ select: z.string().optional(), record: manyValues });
+const confirmQuery = z.object({ record: manyValues, action: z.string().optional() });
+const removeForm = z.object({ record: manyValues, reason: z.string().optional() });
 
 const REASON_ITEMS = Object.entries(REMOVAL_REASONS).map(([value, text]) => ({ value, text }));
 

@@ -20,6 +20,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { oneText } from '../platform/web/form-values.ts';
 import { contentDisposition } from '../transfers/download-routes.ts';
 import { DownloadTickets } from '../transfers/download-tickets.ts';
 import { SCHOOL_FIELD } from '../transfers/forward-service.ts';
@@ -42,14 +43,10 @@ export const SEARCH_LABEL = 'Search for Lost Pupil';
 
 const recordPath = (id: string) => `${SEARCH_PATH}/${id}`;
 
-const value = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')));
 const searchQuery = z.object(
-  Object.fromEntries(Object.values(SEARCH_PARAMS).map((name) => [name, value])) as Record<
+  Object.fromEntries(Object.values(SEARCH_PARAMS).map((name) => [name, oneText])) as Record<
     string,
-    typeof value
+    typeof oneText
   >,
 );
 const recordParams = z.object({ lostPupilId: z.string() });

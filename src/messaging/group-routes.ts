@@ -18,6 +18,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { repeatedValues } from '../platform/web/form-values.ts';
 import {
   GROUP_MEMBER_LIMIT,
   GROUP_NAME_MAX,
@@ -26,21 +27,14 @@ import {
 } from './group-service.ts';
 import type { Choice, MailboxInfo } from './mailbox-directory.ts';
 
-/** A field a form may repeat (checkboxes, hidden fields): one value arrives as a string. */
-const many = (max: number) =>
-  z
-    .union([z.string(), z.array(z.string()).max(max)])
-    .optional()
-    .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
-
 const groupForm = z.object({
   name: z.string().optional(),
   action: z.string().optional(),
-  recipients: many(GROUP_MEMBER_LIMIT + 1),
+  recipients: repeatedValues(GROUP_MEMBER_LIMIT + 1),
   la: z.string().optional(),
   userType: z.string().optional(),
   schoolLa: z.string().optional(),
-  schools: many(5000),
+  schools: repeatedValues(5000),
   laNo: z.string().optional(),
   schoolNo: z.string().optional(),
 });

@@ -19,6 +19,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { manyValues, oneText } from '../platform/web/form-values.ts';
 import { sortHeadings } from '../transfers/download-listing.ts';
 import { laChoices } from './mailbox-directory.ts';
 import { LA_MAILBOX_ROLES } from './mailboxes.ts';
@@ -34,42 +35,33 @@ import {
 } from './service.ts';
 import { findVisibleTemplate, visibleTemplates } from './template-repository.ts';
 
-const many = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
-const one = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')));
-
 const messageParams = z.object({ messageId: z.string() });
 const sentParams = z.object({ sentMessageId: z.string() });
 const inboxQuery = z.object({
   sort: z.enum(['from', 'sent', 'description']).catch('sent'),
   order: z.enum(['ascending', 'descending']).optional().catch(undefined),
 });
-const templateQuery = z.object({ template: one, action: one });
+const templateQuery = z.object({ template: oneText, action: oneText });
 
 /** Everything the send steps carry from one to the next. */
 const sendForm = z.object({
-  template: one,
-  recipients: many,
-  group: one,
-  action: one,
-  la: one,
-  userType: one,
-  schoolLa: one,
-  schools: many,
-  laNo: one,
-  schoolNo: one,
-  description: one,
-  text: one,
-  delivery: one,
+  template: oneText,
+  recipients: manyValues,
+  group: oneText,
+  action: oneText,
+  la: oneText,
+  userType: oneText,
+  schoolLa: oneText,
+  schools: manyValues,
+  laNo: oneText,
+  schoolNo: oneText,
+  description: oneText,
+  text: oneText,
+  delivery: oneText,
 });
 type SendForm = z.output<typeof sendForm>;
 
-const replyForm = z.object({ description: one, text: one });
+const replyForm = z.object({ description: oneText, text: oneText });
 
 const INBOX_COLUMNS: { key: InboxSortKey; text: string }[] = [
   { key: 'from', text: 'From' },

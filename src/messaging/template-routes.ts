@@ -16,6 +16,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { oneValue } from '../platform/web/form-values.ts';
 import {
   DESCRIPTION_MAX,
   NAME_MAX,
@@ -26,13 +27,8 @@ import {
   type TemplateView,
 } from './template-service.ts';
 
-const field = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((value) => (Array.isArray(value) ? value[0] : value));
-
-const templateForm = z.object({ name: field, description: field, text: field });
-const addForm = templateForm.extend({ owner: field });
+const templateForm = z.object({ name: oneValue, description: oneValue, text: oneValue });
+const addForm = templateForm.extend({ owner: oneValue });
 const templateParams = z.object({ templateId: z.string() });
 
 type TemplateForm = z.infer<typeof templateForm>;

@@ -3,6 +3,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { formatDateTime } from '../platform/dates.ts';
 import { Invalid } from '../platform/errors.ts';
+import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import {
   type ClusterCriteria,
   type ClusterReport,
@@ -12,7 +13,7 @@ import {
 } from './cluster-service.ts';
 import { type CsvValue, csvFilename } from './csv.ts';
 import { type DeletedCtfsReport, DeletedCtfsReportService } from './deleted-ctfs-service.ts';
-import { dateRangeOf, dateRangeQuery, manyValues, oneValue, queryStringOf } from './query.ts';
+import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { csvResponse } from './web.ts';
 
 const CLUSTER_TITLE = 'LEA Cluster Report';

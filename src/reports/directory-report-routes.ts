@@ -4,6 +4,7 @@ import type { Deps } from '../deps.ts';
 import { MessagesService } from '../messaging/service.ts';
 import { formatDate, formatDateTime, londonDate } from '../platform/dates.ts';
 import { Invalid } from '../platform/errors.ts';
+import { oneValue } from '../platform/web/form-values.ts';
 import { type CsvValue, csvFilename } from './csv.ts';
 import {
   type BaseUserReport,
@@ -13,7 +14,7 @@ import {
   type SchoolListReport,
   type UserReport,
 } from './directory-report-service.ts';
-import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
+import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { csvResponse } from './web.ts';
 
 const usersQuery = dateRangeQuery.extend({ la: oneValue, role: oneValue });

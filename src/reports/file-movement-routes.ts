@@ -12,6 +12,7 @@ import { scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
+import { oneValue } from '../platform/web/form-values.ts';
 import { type CsvValue, csvFilename } from './csv.ts';
 import type { MovementRow, MovementScope } from './file-movement-repository.ts';
 import {
@@ -24,7 +25,7 @@ import {
   SCHOOL_REPORT_COLUMNS,
   schoolReportCells,
 } from './file-movement-service.ts';
-import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
+import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { csvResponse } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, school: oneValue });

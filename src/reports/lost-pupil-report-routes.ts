@@ -13,6 +13,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { londonDate } from '../platform/dates.ts';
 import { Invalid } from '../platform/errors.ts';
+import { oneValue } from '../platform/web/form-values.ts';
 import { type CsvValue, csvFilename } from './csv.ts';
 import type { DateRange } from './date-range.ts';
 import type { LostPupilListRow } from './lost-pupil-report-repository.ts';
@@ -30,7 +31,7 @@ import {
   uploaderLaName,
   uploaderName,
 } from './lost-pupil-report-service.ts';
-import { dateRangeOf, dateRangeQuery, oneValue, queryStringOf } from './query.ts';
+import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { csvResponse } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, download: oneValue, type: oneValue });

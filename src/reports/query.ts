@@ -1,19 +1,8 @@
 // The query string every report's form sends (GET, so a report can be bookmarked and its CSV link is the
 // same criteria): From and To as GOV.UK date inputs, and whatever else the report asks.
 import { z } from 'zod';
+import { oneValue } from '../platform/web/form-values.ts';
 import type { DateRangeInput } from './date-range.ts';
-
-/** One value of a field that may come once or repeated (the first counts). */
-export const oneValue = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (Array.isArray(v) ? v[0] : v));
-
-/** Every value of a field that may come once or repeated (checkboxes). */
-export const manyValues = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 
 export const dateRangeQuery = z.object({
   'from-day': oneValue,

@@ -7,9 +7,10 @@ import type { z } from 'zod';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
+import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { monthlyChart } from './chart.ts';
 import { csvFilename } from './csv.ts';
-import { dateRangeOf, dateRangeQuery, manyValues, oneValue, queryStringOf } from './query.ts';
+import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import {
   MAX_SELECTED_SCHOOLS,
   type UsageCriteria,

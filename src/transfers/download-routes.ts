@@ -26,22 +26,19 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { manyValues } from '../platform/web/form-values.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, downloadCapability } from './categories.ts';
 import { type FileListing, readSort, type Sort, type SortKey, sortHeadings } from './download-listing.ts';
 import { allowsSeveral, type Download, DownloadService, MAX_FILES_PER_DOWNLOAD } from './download-service.ts';
 import { DownloadTickets } from './download-tickets.ts';
 
-const ids = z
-  .union([z.string(), z.array(z.string())])
-  .optional()
-  .transform((value) => (value === undefined ? [] : Array.isArray(value) ? value : [value]));
 const text = z.string().default('');
 
 const listQuery = z.object({ sort: z.string().optional(), order: z.string().optional() });
-const confirmQuery = z.object({ file: ids, action: z.string().optional() });
-const ticketQuery = z.object({ file: ids, ticket: text });
-const filesForm = z.object({ file: ids });
-const checkForm = z.object({ file: ids, answer: text });
+const confirmQuery = z.object({ file: manyValues, action: z.string().optional() });
+const ticketQuery = z.object({ file: manyValues, ticket: text });
+const filesForm = z.object({ file: manyValues });
+const checkForm = z.object({ file: manyValues, answer: text });
 const rejectForm = z.object({ reason: text });
 const transferParams = z.object({ transferId: z.string() });
 
