@@ -20,6 +20,16 @@ export async function listLocalAuthorities(db: Executor): Promise<LocalAuthority
   return db.selectFrom('local_authorities').selectAll().orderBy('number').execute();
 }
 
+/** Every LA as a choice in a form, "837 Bournemouth", in number order as the LA notes list them. */
+export async function laChoices(db: Executor): Promise<{ value: string; text: string }[]> {
+  const rows = await db
+    .selectFrom('local_authorities')
+    .select(['number', 'name'])
+    .orderBy('number')
+    .execute();
+  return rows.map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }));
+}
+
 export async function insertLocalAuthority(db: Executor, la: LocalAuthorityRow): Promise<void> {
   await db.insertInto('local_authorities').values(la).execute();
 }

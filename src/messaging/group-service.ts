@@ -5,10 +5,12 @@
 //
 // A group is its owner's alone: another user's group, even a colleague's, is not found. Adding,
 // changing and deleting a group are audited in the same transaction as the change.
+
 import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/repository.ts';
 import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
+import { laChoices } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageGroupRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -21,7 +23,7 @@ import {
   insertGroup,
   updateGroup,
 } from './group-repository.ts';
-import { type Choice, describeMailboxes, laChoices, type MailboxInfo } from './mailbox-directory.ts';
+import { type Choice, describeMailboxes, type MailboxInfo } from './mailbox-directory.ts';
 import { LA_MAILBOX_ROLES } from './mailboxes.ts';
 import { applyPickerAction, type PickerForm, type PickerState } from './recipient-picker.ts';
 

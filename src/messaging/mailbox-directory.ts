@@ -151,16 +151,6 @@ export interface Choice {
   text: string;
 }
 
-/** Every LA, "837 Bournemouth", in number order as the LA notes list them. */
-export async function laChoices(db: Executor): Promise<Choice[]> {
-  const rows = await db
-    .selectFrom('local_authorities')
-    .select(['number', 'name'])
-    .orderBy('number')
-    .execute();
-  return rows.map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }));
-}
-
 /** The LA's open schools that use s2s with an active account ("Populate School List"), by name. */
 export async function schoolChoices(db: Executor, laNumber: string): Promise<Choice[]> {
   const rows = await db

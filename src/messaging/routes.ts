@@ -18,10 +18,10 @@ import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
+import { laChoices } from '../directory/repository.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { manyValues, oneText } from '../platform/web/form-values.ts';
 import { sortHeadings } from '../transfers/download-listing.ts';
-import { laChoices } from './mailbox-directory.ts';
 import { LA_MAILBOX_ROLES } from './mailboxes.ts';
 import { applyPickerAction, type PickerState } from './recipient-picker.ts';
 import {

@@ -7,8 +7,10 @@
 // The report on every LA is a CSV file only; the page says so and links to it.
 // The figures are counts between LAs (no file names, no schools, no pupils), which is what the notes
 // describe an LA seeing of other LAs for this report.
+
 import type { Actor } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
+import { listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
@@ -143,11 +145,7 @@ export class ClusterReportService {
   }
 
   private async allLas(): Promise<LaRef[]> {
-    const rows = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .orderBy('number')
-      .execute();
+    const rows = await listLocalAuthorities(this.deps.db);
     return rows.map((row) => ({ code: row.number, name: row.name }));
   }
 }

@@ -18,7 +18,7 @@ import { destinationLabel, type PartyLabel, sourceLabel } from '../transfers/dow
 import { organisationNames } from '../transfers/download-repository.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import { laFileActions } from './deleted-ctfs-repository.ts';
-import { reportLa } from './report-la.ts';
+import { laPicker, reportLa } from './report-la.ts';
 
 export interface DeletedCtfsCriteria extends DateRangeInput {
   /** National administrator: the LA's number. */
@@ -63,13 +63,7 @@ export class DeletedCtfsReportService {
 
   /** For the national administrator: the LAs to choose from. */
   async choices(actor: Actor): Promise<{ value: string; text: string }[]> {
-    if (actor.role !== 'national_admin') return [];
-    const rows = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .orderBy('number')
-      .execute();
-    return rows.map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }));
+    return laPicker(this.deps.db, actor);
   }
 
   async run(actor: Actor, criteria: DeletedCtfsCriteria): Promise<DeletedCtfsReport> {

@@ -15,7 +15,7 @@ import {
   type UserReportRow,
   usersOfLa,
 } from './directory-report-repository.ts';
-import { reportLa } from './report-la.ts';
+import { laPicker, reportLa } from './report-la.ts';
 
 /** The roles an account of an LA or its schools can have: School User and the LA roles. */
 export const LA_ACCOUNT_ROLES: readonly Role[] = ROLES.filter((role) => scopeOf(role) !== 'national');
@@ -69,13 +69,7 @@ export class DirectoryReportService {
 
   /** For the national administrator's form: every LA. */
   async laChoices(actor: Actor): Promise<{ value: string; text: string }[]> {
-    if (actor.role !== 'national_admin') return [];
-    const las = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .orderBy('number')
-      .execute();
-    return las.map((la) => ({ value: la.number, text: `${la.number} ${la.name}` }));
+    return laPicker(this.deps.db, actor);
   }
 
   async users(actor: Actor, criteria: UserReportCriteria): Promise<UserReport> {

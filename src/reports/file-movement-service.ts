@@ -18,7 +18,7 @@ import {
   readMovements,
   streamMovements,
 } from './file-movement-repository.ts';
-import { reportLa } from './report-la.ts';
+import { laPicker, reportLa } from './report-la.ts';
 
 /** The page shows this many rows at most; the CSV has them all. */
 export const PAGE_LIMIT = 500;
@@ -81,16 +81,7 @@ export class FileMovementReportService {
     const laNumber = scope === 'national' ? la : (actor.laNumber ?? undefined);
     const schools =
       scope === 'school' || !laNumber || !/^\d{3}$/.test(laNumber) ? [] : await this.schoolsOf(laNumber);
-    const las =
-      scope === 'national'
-        ? (
-            await this.deps.db
-              .selectFrom('local_authorities')
-              .select(['number', 'name'])
-              .orderBy('number')
-              .execute()
-          ).map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }))
-        : [];
+    const las = await laPicker(this.deps.db, actor);
     return { schools: schools.map((s) => ({ value: s.number, text: `${s.number} ${s.name}` })), las };
   }
 

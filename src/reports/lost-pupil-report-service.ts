@@ -17,7 +17,7 @@ import {
   type UploadedFilter,
   uploadedLostPupils,
 } from './lost-pupil-report-repository.ts';
-import { reportLa } from './report-la.ts';
+import { laPicker, reportLa } from './report-la.ts';
 
 /** The most pupils a report's page lists; its CSV has them all. */
 export const PAGE_ROWS = 1000;
@@ -123,13 +123,7 @@ export class LostPupilReportService {
 
   /** For the national administrator's LA picker; empty for LA roles. */
   async las(actor: Actor): Promise<{ value: string; text: string }[]> {
-    if (actor.role !== 'national_admin') return [];
-    const rows = await this.deps.db
-      .selectFrom('local_authorities')
-      .select(['number', 'name'])
-      .orderBy('number')
-      .execute();
-    return rows.map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }));
+    return laPicker(this.deps.db, actor);
   }
 
   /** Lost Pupil (numbers) Report: uploaded and downloaded, by age on the To date and gender. */

@@ -2,8 +2,14 @@
 // administrator chose. Every LA-level report asks this the same way.
 import type { Actor } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
+import { laChoices } from '../directory/repository.ts';
 import type { Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden } from '../platform/errors.ts';
+
+/** The LAs the national administrator chooses from; none for an LA role, whose report is its own LA's. */
+export async function laPicker(db: Executor, actor: Actor): Promise<{ value: string; text: string }[]> {
+  return actor.role === 'national_admin' ? laChoices(db) : [];
+}
 
 /**
  * The LA, or null with a field error when the national administrator chose none (`noChoice` says what to

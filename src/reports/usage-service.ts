@@ -1,11 +1,13 @@
 // General Usage/Volume Report: a school reports on itself (handbook §10); an LA on all its schools or up to
 // 20 of them (LA notes §7.1); the national administrator on one LA's schools, or on every LA.
+
 import type { Actor } from '../auth/actor.ts';
+import { listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
-import { reportLa } from './report-la.ts';
+import { laPicker, reportLa } from './report-la.ts';
 import {
   type MonthlyVolume,
   monthlyVolumes,
@@ -51,16 +53,7 @@ export class UsageReportService {
     const laNumber = actor.role === 'national_admin' ? la : (actor.laNumber ?? undefined);
     const schools =
       actor.role === 'school' || !laNumber || laNumber === 'all' ? [] : await this.schoolsOf(laNumber);
-    const las =
-      actor.role === 'national_admin'
-        ? (
-            await this.deps.db
-              .selectFrom('local_authorities')
-              .select(['number', 'name'])
-              .orderBy('number')
-              .execute()
-          ).map((row) => ({ value: row.number, text: `${row.number} ${row.name}` }))
-        : [];
+    const las = await laPicker(this.deps.db, actor);
     return { schools: schools.map((s) => ({ value: s.code, text: `${s.code} ${s.name}` })), las };
   }
 
@@ -112,11 +105,7 @@ export class UsageReportService {
       return { by: 'school', list: [{ code: number, name }], subject: `${name} (${number})` };
     }
     if (actor.role === 'national_admin' && criteria.la === 'all') {
-      const las = await this.deps.db
-        .selectFrom('local_authorities')
-        .select(['number', 'name'])
-        .orderBy('number')
-        .execute();
+      const las = await listLocalAuthorities(this.deps.db);
       return { by: 'la', list: las.map((la) => ({ code: la.number, name: la.name })), subject: 'every LA' };
     }
     const la = await reportLa(this.deps.db, actor, criteria.la, errors, 'Select an LA, or All LAs');
