@@ -13,7 +13,7 @@
 //   GET  /messages/sent                             View Sent Messages, with how many have not read each
 //   GET  /messages/sent/:sentMessageId
 //   GET  /reports, /reports/message-report          LEA Administrator – Message Report (LA notes §7.7)
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
@@ -31,6 +31,7 @@ import {
   MessagesService,
   READ_DAYS,
   RECIPIENT_LIMIT,
+  type ReadMessage,
   UNREAD_DAYS,
 } from './service.ts';
 import { findVisibleTemplate, visibleTemplates } from './template-repository.ts';
@@ -70,6 +71,14 @@ const INBOX_COLUMNS: { key: InboxSortKey; text: string }[] = [
 ];
 
 const USER_TYPES = Object.entries(LA_MAILBOX_ROLES).map(([value, text]) => ({ value, text }));
+
+/**
+ * The header's count of new messages was taken before the page marked this one read: it shows the count
+ * after the reading.
+ */
+function countReading(request: FastifyRequest, read: ReadMessage): void {
+  if (read.firstReading && request.newMessages) request.newMessages -= 1;
+}
 
 export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new MessagesService(deps);
@@ -163,8 +172,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { messageId } = messageParams.parse(request.params);
         const read = await service.read(user, messageId);
-        // Opening the message may have been the reading that counts: the header shows the count after it.
-        request.newMessages = await service.unreadCount(user);
+        countReading(request, read);
         return reply.page('messaging/views/message.njk', {
           title: read.message.description,
           ...read,
@@ -192,7 +200,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { messageId } = messageParams.parse(request.params);
         const read = await service.read(user, messageId);
-        request.newMessages = await service.unreadCount(user);
+        countReading(request, read);
         const description = read.message.description.startsWith('Re: ')
           ? read.message.description
           : `Re: ${read.message.description}`;

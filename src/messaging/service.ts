@@ -62,6 +62,8 @@ export interface ReadMessage {
   copy: MessageRecipientRow;
   /** Whether the sender's mailbox can take a reply now. */
   canReply: boolean;
+  /** Whether this opening was the one that marked it read (one fewer unread in the mailbox). */
+  firstReading: boolean;
 }
 
 export class MessagesService {
@@ -90,13 +92,14 @@ export class MessagesService {
     const key = mailboxKey(this.mailbox(actor));
     const found = await findReceived(this.deps.db, key, messageId);
     if (!found) throw new NotFound('The message');
+    let firstReading = false;
     if (!found.copy.read_at) {
       const at = this.deps.clock.now().toISOString();
-      await markRead(this.deps.db, messageId, key, actor.userId, at);
+      firstReading = await markRead(this.deps.db, messageId, key, actor.userId, at);
       found.copy = { ...found.copy, read_at: at, read_by: actor.userId };
     }
     const [sender] = await describeMailboxes(this.deps.db, [found.message.sender_mailbox]);
-    return { ...found, canReply: Boolean(sender && !sender.problem) };
+    return { ...found, canReply: Boolean(sender && !sender.problem), firstReading };
   }
 
   async delete(actor: Actor, messageId: string): Promise<MessageRow> {
