@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
 
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -152,6 +153,22 @@ export async function signIn(journey: Journey, username: string, password: strin
   await page.getByRole('button', { name: 'Sign in' }).click();
   await journey.check();
 }
+
+/** A browser of the demo user's own, signed in with the demo password, on the home page. */
+export async function signedInAs(
+  browser: Browser,
+  service: RunningService,
+  username: string,
+): Promise<Journey> {
+  const journey = await Journey.open(browser, service.baseUrl);
+  await signIn(journey, username, DEMO_PASSWORD);
+  assert.equal(new URL(journey.page.url()).pathname, '/', `${username} is signed in`);
+  return journey;
+}
+
+/** An item of the service's menu, by its exact name. */
+export const menuLink = (page: Page, name: string) =>
+  page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true });
 
 export async function menuItems(journey: Journey): Promise<string[]> {
   return journey.page.getByRole('navigation', { name: 'Menu' }).getByRole('link').allInnerTexts();

@@ -13,7 +13,15 @@ import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { CTF25, ctfXml, type FixturePupil } from '../fixtures/ctf/generate.ts';
 import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
-import { Journey, launchBrowser, menuItems, type RunningService, signIn, startService } from './browser.ts';
+import {
+  Journey,
+  launchBrowser,
+  menuItems,
+  menuLink,
+  type RunningService,
+  signIn,
+  startService,
+} from './browser.ts';
 
 const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
 const RECEIVER = '9164001'; // Severn Vale Academy (LA 916, uses s2s): the pupil turns up here
@@ -37,9 +45,6 @@ function lostPupilCtf(): Buffer {
   const destination = { lea: 'XXX', estab: 'XXXX' };
   return Buffer.from(ctfXml({ ...CTF25, dateTime: '2026-11-20T10:30:00', source, destination }, [PUPIL]));
 }
-
-const menuLink = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true });
 
 /** The cells of the first table's rows, as their text. */
 const rowsOf = (page: Page): Promise<string[][]> =>

@@ -5,8 +5,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
-import { Journey, launchBrowser, type RunningService, signIn, startService } from './browser.ts';
+import {
+  type Journey,
+  launchBrowser,
+  menuLink,
+  type RunningService,
+  signedInAs,
+  startService,
+} from './browser.ts';
 
 const SENDER = 'demo-la-user'; // LEA User of Gloucestershire (LA 916)
 const SCHOOL_A = { username: 'demo-school-a', label: '916 5402 - Cotswold Edge Primary School' };
@@ -22,9 +28,6 @@ const TEMPLATE = {
   description: 'Please send the CTF for a pupil who has joined us',
   text: 'A pupil has joined one of our schools from yours.\nPlease send their common transfer file through s2s.',
 };
-
-const menuLink = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true });
 
 /** The success banner's text (a flash). */
 const flash = (page: Page) => page.locator('.govuk-notification-banner--success').innerText();
@@ -79,12 +82,7 @@ describe('messaging (browser)', () => {
   });
 
   /** A browser of the user's own, signed in, on the home page. */
-  const as = async (username: string): Promise<Journey> => {
-    const journey = await Journey.open(browser, service.baseUrl);
-    await signIn(journey, username, DEMO_PASSWORD);
-    assert.equal(new URL(journey.page.url()).pathname, '/', `${username} is signed in`);
-    return journey;
-  };
+  const as = (username: string): Promise<Journey> => signedInAs(browser, service, username);
 
   /** A school signs in, is told of the message, reads it and replies. */
   async function schoolReadsAndReplies(username: string, reply: string): Promise<void> {

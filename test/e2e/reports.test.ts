@@ -3,11 +3,14 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
-import { Journey, launchBrowser, type RunningService, signIn, startService } from './browser.ts';
-
-const menuLink = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true });
+import {
+  type Journey,
+  launchBrowser,
+  menuLink,
+  type RunningService,
+  signedInAs,
+  startService,
+} from './browser.ts';
 
 /** The report links of the Reports page, in order. */
 async function reportLinks(page: Page): Promise<string[]> {
@@ -26,12 +29,7 @@ describe('reports (browser)', () => {
     await service?.stop();
   });
 
-  const as = async (username: string): Promise<Journey> => {
-    const journey = await Journey.open(browser, service.baseUrl);
-    await signIn(journey, username, DEMO_PASSWORD);
-    assert.equal(new URL(journey.page.url()).pathname, '/', `${username} is signed in`);
-    return journey;
-  };
+  const as = (username: string): Promise<Journey> => signedInAs(browser, service, username);
 
   /** Opens each report from the Reports page, runs it with its default criteria, and checks both pages. */
   async function runEach(journey: Journey, reports: string[]): Promise<void> {

@@ -7,11 +7,17 @@ import { readFile } from 'node:fs/promises';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { makeUpn } from '../../src/ctf/upn.ts';
-import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
 import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { ctfXml, type FixturePupil } from '../fixtures/ctf/generate.ts';
-import { Journey, launchBrowser, type RunningService, signIn, startService } from './browser.ts';
+import {
+  type Journey,
+  launchBrowser,
+  menuLink,
+  type RunningService,
+  signedInAs,
+  startService,
+} from './browser.ts';
 
 const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
 const RECEIVER = '8171234'; // demo-school-b, St Martha Church of England Primary School (LA 817)
@@ -53,19 +59,9 @@ function ctf(source: string, destination: string, pupils: FixturePupil[]): Buffe
   );
 }
 
-const menuLink = (page: Page, name: string) =>
-  page.getByRole('navigation', { name: 'Menu' }).getByRole('link', { name, exact: true });
-
 /** The summary card the upload results page shows for one file. */
 const resultCard = (page: Page, filename: string) =>
   page.locator('.govuk-summary-card').filter({ has: page.getByRole('heading', { name: filename }) });
-
-async function signedIn(browser: Browser, service: RunningService, username: string): Promise<Journey> {
-  const journey = await Journey.open(browser, service.baseUrl);
-  await signIn(journey, username, DEMO_PASSWORD);
-  assert.equal(new URL(journey.page.url()).pathname, '/', `${username} is signed in`);
-  return journey;
-}
 
 /** Upload CTF File: chooses the files (name and bytes, as a browser sends them) and uploads them. */
 async function uploadCtfs(journey: Journey, files: { name: string; buffer: Buffer }[]): Promise<void> {
@@ -135,7 +131,7 @@ describe('transfers (browser)', () => {
     const content = ctf(SENDER, RECEIVER, PUPILS);
 
     // demo-school-a uploads the file and sees it accepted.
-    const sender = await signedIn(browser, service, 'demo-school-a');
+    const sender = await signedInAs(browser, service, 'demo-school-a');
     await uploadCtfs(sender, [{ name: filename, buffer: content }]);
     assert.equal(await sender.page.locator('#upload-summary').innerText(), 'The file was uploaded.');
     const card = resultCard(sender.page, filename);
@@ -145,7 +141,7 @@ describe('transfers (browser)', () => {
 
     // demo-school-b, in a browser of its own, is told on its home page that a CTF is waiting, follows
     // the link to Download CTF Files and opens the file.
-    const receiver = await signedIn(browser, service, 'demo-school-b');
+    const receiver = await signedInAs(browser, service, 'demo-school-b');
     const { page } = receiver;
     assert.match(await waitingForYou(page), /1 CTF file is waiting for you to download\./);
     await page.getByRole('link', { name: 'Go to Download CTF Files' }).click();
@@ -277,11 +273,11 @@ describe('transfers (browser)', () => {
   test('a CTF demo-school-b rejects comes back to demo-school-a under Rejected Files with the reason', async () => {
     const filename = `${SENDER}_CTF_${RECEIVER}_102.XML`;
     const reason = 'Imogen Ashworth has not joined St Martha: she went to Riverside High School instead.';
-    const sender = await signedIn(browser, service, 'demo-school-a');
+    const sender = await signedInAs(browser, service, 'demo-school-a');
     await uploadCtfs(sender, [{ name: filename, buffer: ctf(SENDER, RECEIVER, PUPILS.slice(0, 1)) }]);
     assert.equal(await sender.page.locator('#upload-summary').innerText(), 'The file was uploaded.');
 
-    const receiver = await signedIn(browser, service, 'demo-school-b');
+    const receiver = await signedInAs(browser, service, 'demo-school-b');
     const { page } = receiver;
     await menuLink(page, 'Download').click();
     await receiver.check();
@@ -359,7 +355,7 @@ describe('transfers (browser)', () => {
     // A mistyped UPN (another check letter) does not stop a file: it is uploaded with a warning.
     const mistyped = { ...(PUPILS[0] as FixturePupil) };
     mistyped.upn = (mistyped.upn.startsWith('A') ? 'B' : 'A') + mistyped.upn.slice(1);
-    const sender = await signedIn(browser, service, 'demo-school-a');
+    const sender = await signedInAs(browser, service, 'demo-school-a');
     const { page } = sender;
     await page.goto('/upload/ctf');
     await sender.check();
@@ -413,7 +409,7 @@ describe('transfers (browser)', () => {
 
   test('demo-school-a removes a file sent in error; demo-school-b no longer sees it', async () => {
     const filename = `${SENDER}_CTF_${RECEIVER}_105.XML`;
-    const sender = await signedIn(browser, service, 'demo-school-a');
+    const sender = await signedInAs(browser, service, 'demo-school-a');
     await uploadCtfs(sender, [{ name: filename, buffer: ctf(SENDER, RECEIVER, PUPILS) }]);
     const { page } = sender;
     await menuLink(page, 'View / Remove Files').click();
@@ -439,7 +435,7 @@ describe('transfers (browser)', () => {
     sender.assertEveryPageChecked();
     await sender.close();
 
-    const receiver = await signedIn(browser, service, 'demo-school-b');
+    const receiver = await signedInAs(browser, service, 'demo-school-b');
     await receiver.page.goto('/download/ctf');
     await receiver.check();
     assert.ok(!(await receiver.page.locator('main').innerText()).includes(filename));
@@ -448,7 +444,7 @@ describe('transfers (browser)', () => {
   });
 
   test('the national administrator reads the emails of these transfers in the mail log and runs a job', async () => {
-    const admin = await signedIn(browser, service, 'demo-admin');
+    const admin = await signedInAs(browser, service, 'demo-admin');
     const { page } = admin;
     await menuLink(page, 'Notifications and Jobs').click();
     await admin.check();
