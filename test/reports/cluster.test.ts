@@ -11,6 +11,7 @@ import { type ClusterCriteria, ClusterReportService } from '../../src/reports/cl
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
+import { cellTexts, downloadCsv } from '../support/reports.ts';
 import {
   laInbox,
   la as laParty,
@@ -192,17 +193,12 @@ describeEachEngine('LEA Cluster Report', (database) => {
       const criteria = `run=1&scope=selected&las=${laB.number}&las=${laC.number}`;
       const page = await agent.get(`/reports/cluster?${criteria}`);
       assert.equal(page.statusCode, 200);
-      const cells = [
-        ...page.body.matchAll(/<t[hd][^>]*class="govuk-table__(?:cell|header)[^"]*"[^>]*>([^<]*)</g),
-      ].map((m) => (m[1] ?? '').trim());
-      const csv = await agent.get(`/reports/cluster/csv?${criteria}`);
-      assert.equal(csv.statusCode, 200);
-      assert.match(String(csv.headers['content-type']), /^text\/csv/);
-      assert.match(
-        String(csv.headers['content-disposition']),
+      const cells = cellTexts(page.body);
+      const rows = await downloadCsv(
+        agent,
+        `/reports/cluster/csv?${criteria}`,
         /attachment; filename="lea-cluster-all-to-2026-11-23\.csv"/,
       );
-      const rows = parse(csv.body, { bom: true }) as string[][];
       assert.deepEqual(rows[0], [
         'From LA number',
         'From LA',

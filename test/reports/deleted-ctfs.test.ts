@@ -4,7 +4,6 @@
 // matching the page.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { parse } from 'csv-parse/sync';
 import type { Clock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
 import { Invalid } from '../../src/platform/errors.ts';
@@ -15,6 +14,7 @@ import { SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
+import { cellTexts, downloadCsv } from '../support/reports.ts';
 import { la as laParty, makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { createTestApp, signedInUser } from '../support/web.ts';
 
@@ -170,16 +170,12 @@ describeEachEngine('Delete CTF files Audit Trail', (database) => {
       assert.equal(form.statusCode, 200);
       const page = await agent.get('/reports/deleted-ctfs?run=1');
       assert.equal(page.statusCode, 200);
-      const cells = [
-        ...page.body.matchAll(/<t[hd][^>]*class="govuk-table__(?:cell|header)[^"]*"[^>]*>([^<]*)</g),
-      ].map((m) => (m[1] ?? '').trim().replace(/&#39;/g, "'").replace(/&amp;/g, '&'));
-      const csv = await agent.get('/reports/deleted-ctfs/csv?run=1');
-      assert.equal(csv.statusCode, 200);
-      assert.match(
-        String(csv.headers['content-disposition']),
+      const cells = cellTexts(page.body);
+      const rows = await downloadCsv(
+        agent,
+        '/reports/deleted-ctfs/csv?run=1',
         /attachment; filename="deleted-ctfs-all-to-2026-11-23\.csv"/,
       );
-      const rows = parse(csv.body, { bom: true }) as string[][];
       assert.deepEqual(rows[0], [
         'Date deleted or forwarded',
         'Action',

@@ -11,6 +11,7 @@ import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { actorOf } from '../support/messages.ts';
+import { cellTexts, downloadCsv } from '../support/reports.ts';
 import { la as laParty, makeFileStores, school as schoolParty } from '../support/transfers.ts';
 import { createTestApp, signedInUser } from '../support/web.ts';
 
@@ -221,16 +222,12 @@ describeEachEngine('Lost Pupil reports', (database) => {
 
       const page = await agent.get('/reports/lost-pupil-numbers?run=1');
       assert.equal(page.statusCode, 200);
-      const cells = [
-        ...page.body.matchAll(/<t[hd][^>]*class="govuk-table__(?:cell|header)[^"]*"[^>]*>([^<]*)</g),
-      ].map((m) => (m[1] ?? '').trim());
-      const csv = await agent.get('/reports/lost-pupil-numbers/csv?run=1');
-      assert.equal(csv.statusCode, 200);
-      assert.match(
-        String(csv.headers['content-disposition']),
+      const cells = cellTexts(page.body);
+      const rows = await downloadCsv(
+        agent,
+        '/reports/lost-pupil-numbers/csv?run=1',
         /attachment; filename="lost-pupil-numbers-all-to-2026-11-23\.csv"/,
       );
-      const rows = parse(csv.body, { bom: true }) as string[][];
       assert.deepEqual(rows, [
         ['Age', 'Gender', 'Uploaded', 'Downloaded'],
         ['11', 'M', '1', '0'],

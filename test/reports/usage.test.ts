@@ -2,7 +2,6 @@
 // national administrator, the date range's edges, and the CSV matching the table.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import { parse } from 'csv-parse/sync';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { Invalid } from '../../src/platform/errors.ts';
@@ -11,6 +10,7 @@ import { UsageReportService } from '../../src/reports/usage-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
+import { cellTexts, downloadCsv } from '../support/reports.ts';
 import { la as laParty, makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { createTestApp, signedInUser } from '../support/web.ts';
 
@@ -223,17 +223,12 @@ describeEachEngine('General Usage/Volume Report', (database) => {
       const { agent } = await signedInUser(t, 'la_user', { laNumber: la.number });
       const page = await agent.get('/reports/general-usage?run=1&scope=all');
       assert.equal(page.statusCode, 200);
-      const cells = [
-        ...page.body.matchAll(/<t[hd][^>]*class="govuk-table__(?:cell|header)[^"]*"[^>]*>([^<]*)</g),
-      ].map((m) => (m[1] ?? '').trim());
-      const csv = await agent.get('/reports/general-usage/csv?run=1&scope=all');
-      assert.equal(csv.statusCode, 200);
-      assert.match(String(csv.headers['content-type']), /^text\/csv/);
-      assert.match(
-        String(csv.headers['content-disposition']),
+      const cells = cellTexts(page.body);
+      const rows = await downloadCsv(
+        agent,
+        '/reports/general-usage/csv?run=1&scope=all',
         /attachment; filename="general-usage-all-to-2026-11-23\.csv"/,
       );
-      const rows = parse(csv.body, { bom: true }) as string[][];
       assert.deepEqual(rows[0], [
         'School number',
         'School',
