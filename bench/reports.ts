@@ -26,16 +26,14 @@ import type { Clock } from '../src/platform/clock.ts';
 import type { Engine } from '../src/platform/db/database.ts';
 import type { Db, TransferStatus, TransferTable } from '../src/platform/db/schema.ts';
 import { ClusterReportService } from '../src/reports/cluster-service.ts';
-import { csvStream } from '../src/reports/csv.ts';
+import { csvDateTime, csvStream } from '../src/reports/csv.ts';
 import type { DateRangeInput } from '../src/reports/date-range.ts';
 import { DeletedCtfsReportService } from '../src/reports/deleted-ctfs-service.ts';
 import {
-  FILE_MOVEMENT_COLUMNS,
   FileMovementReportService,
-  fileMovementCells,
   type MovementFiles,
-  SCHOOL_REPORT_COLUMNS,
-  schoolReportCells,
+  movementCells,
+  movementColumns,
 } from '../src/reports/file-movement-service.ts';
 import { UsageReportService } from '../src/reports/usage-service.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/databases.ts';
@@ -602,7 +600,7 @@ async function streamCsv(
         collectGarbage();
         peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
       }
-      yield files === 'ctf' ? schoolReportCells(result.scope, row) : fileMovementCells(row);
+      yield movementCells(files, result.scope, row, csvDateTime);
     }
   }
   const sink = new Writable({
@@ -611,7 +609,7 @@ async function streamCsv(
       done();
     },
   });
-  await pipeline(csvStream(files === 'ctf' ? SCHOOL_REPORT_COLUMNS : FILE_MOVEMENT_COLUMNS, cells()), sink);
+  await pipeline(csvStream(movementColumns(files, result.scope), cells()), sink);
   return {
     rows,
     bytes,

@@ -36,7 +36,7 @@ export function formatDateTime(value: string | Date | null | undefined): string 
   return `${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')}${dayPeriod}`;
 }
 
-// --- calendar days in London (the weekly, daily and monthly jobs) --------------------------------------
+// --- calendar days in London (the weekly, daily and monthly jobs; report CSVs) --------------------------
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -67,6 +67,11 @@ function londonWallClock(at: Date): number {
 /** The date in London at an instant: "2026-11-23". */
 export function londonDate(at: Date): string {
   return new Date(londonWallClock(at)).toISOString().slice(0, 10);
+}
+
+/** The date and time to the minute in London at an instant: "2026-11-23 14:05". */
+export function londonDateTime(at: Date): string {
+  return new Date(londonWallClock(at)).toISOString().slice(0, 16).replace('T', ' ');
 }
 
 export function addDays(isoDate: string, days: number): string {

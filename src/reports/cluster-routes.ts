@@ -1,7 +1,6 @@
 import type { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
-import { formatDateTime } from '../platform/dates.ts';
 import { Invalid } from '../platform/errors.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import {
@@ -11,7 +10,7 @@ import {
   MAX_LAS,
   MAX_OTHER_LAS,
 } from './cluster-service.ts';
-import { type CsvValue, csvFilename } from './csv.ts';
+import { type CsvValue, csvDateTime, csvFilename } from './csv.ts';
 import { type DeletedCtfsReport, DeletedCtfsReportService } from './deleted-ctfs-service.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { csvResponse } from './web.ts';
@@ -54,7 +53,7 @@ function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvVal
     'By',
   ];
   const rows: CsvValue[][] = report.rows.map((r) => [
-    formatDateTime(r.at),
+    csvDateTime(r.at),
     r.actionText,
     r.filename,
     r.from.name,

@@ -2,8 +2,23 @@
 // through csv-stringify, so a report of any size is written in constant memory.
 import { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
+import { londonDate, londonDateTime } from '../platform/dates.ts';
 
 export type CsvValue = string | number | null;
+
+// Dates in a CSV are for spreadsheets, not for reading: every report writes a date as "2026-11-23" and a
+// date and time as "2026-11-23 14:05", in London time, which any spreadsheet reads as a date and sorts. The
+// pages keep their own words ("23 November 2026 at 2:05pm").
+
+/** The London date of an instant (ISO), "2026-11-23"; blank for none. */
+export function csvDate(instant: string | null): string {
+  return instant ? londonDate(new Date(instant)) : '';
+}
+
+/** The London date and time of an instant (ISO), "2026-11-23 14:05"; blank for none. */
+export function csvDateTime(instant: string | null): string {
+  return instant ? londonDateTime(new Date(instant)) : '';
+}
 
 /**
  * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return) is

@@ -1,10 +1,14 @@
 // The LA's directory reports (LA notes §7: User Report, School List Report, Base User Report): who can use
-// s2s for the LA and its schools. Only the columns the reports show are selected: never a password hash.
+// s2s for the LA and its schools, or for every LA and its schools. Only the columns the reports show are
+// selected: never a password hash.
 import { sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
 import type { Executor } from '../platform/db/schema.ts';
 
 export interface UserReportRow {
+  /** The LA the account belongs to (its school's LA for a school's account), and its name. */
+  laNumber: string;
+  laName: string;
   username: string;
   fullName: string;
   role: string;
@@ -18,7 +22,8 @@ export interface UserReportRow {
 }
 
 export interface UserReportQuery {
-  laNumber: string;
+  /** The LA, or null for every LA. */
+  laNumber: string | null;
   /** One role only, when given. */
   role: string | null;
   /** Accounts created at or after (when given), and before. */
@@ -31,15 +36,20 @@ export interface UserReportQuery {
 const ORGANISATION = sql<string>`coalesce(u.establishment_number, u.la_number)`;
 
 /**
- * The live accounts of the LA and of its schools, by organisation (the LA's number sorts before its
- * schools' numbers) then username. A school's account counts for the LA of its school.
+ * The live accounts of the LA and of its schools (or of every LA and its schools: never a national role's),
+ * by organisation (an LA's number sorts before its schools' numbers, which begin with it) then username. A
+ * school's account counts for the LA of its school.
  */
 export async function usersOfLa(db: Executor, query: UserReportQuery): Promise<UserReportRow[]> {
+  const { laNumber } = query;
   let q = db
     .selectFrom('users as u')
     .leftJoin('establishments as e', 'e.number', 'u.establishment_number')
     .leftJoin('local_authorities as la', 'la.number', 'u.la_number')
+    .leftJoin('local_authorities as sla', 'sla.number', 'e.la_number')
     .select([
+      'e.la_number as school_la',
+      'sla.name as school_la_name',
       'u.username',
       'u.full_name',
       'u.role',
@@ -54,16 +64,23 @@ export async function usersOfLa(db: Executor, query: UserReportQuery): Promise<U
     ])
     .where('u.deleted_at', 'is', null)
     .where((eb) =>
-      eb.or([
-        eb.and([eb('u.establishment_number', 'is', null), eb('u.la_number', '=', query.laNumber)]),
-        eb('e.la_number', '=', query.laNumber),
-      ]),
+      laNumber
+        ? eb.or([
+            eb.and([eb('u.establishment_number', 'is', null), eb('u.la_number', '=', laNumber)]),
+            eb('e.la_number', '=', laNumber),
+          ])
+        : eb.or([
+            eb.and([eb('u.establishment_number', 'is', null), eb('u.la_number', 'is not', null)]),
+            eb('e.la_number', 'is not', null),
+          ]),
     )
     .where('u.created_at', '<', query.until);
   if (query.since) q = q.where('u.created_at', '>=', query.since);
   if (query.role) q = q.where('u.role', '=', query.role);
   const rows = await q.orderBy(ORGANISATION).orderBy('u.username').execute();
   return rows.map((row) => ({
+    laNumber: (row.establishment_number ? row.school_la : row.la_number) ?? '',
+    laName: (row.establishment_number ? row.school_la_name : row.la_name) ?? '',
     username: row.username,
     fullName: row.full_name,
     role: row.role,
@@ -77,6 +94,8 @@ export async function usersOfLa(db: Executor, query: UserReportQuery): Promise<U
 }
 
 export interface SchoolListRow {
+  laNumber: string;
+  laName: string;
   number: string;
   name: string;
   town: string | null;
@@ -90,30 +109,35 @@ export interface SchoolListRow {
   telephone: string | null;
 }
 
-/** The LA's establishments by number: open ones only, or all of them. */
+/** The LA's establishments (every LA's, for a null `laNumber`) by number: open ones only, or all of them. */
 export async function schoolsOfLa(
   db: Executor,
-  query: { laNumber: string; openOnly: boolean },
+  query: { laNumber: string | null; openOnly: boolean },
 ): Promise<SchoolListRow[]> {
   let q = db
-    .selectFrom('establishments')
+    .selectFrom('establishments as e')
+    .leftJoin('local_authorities as la', 'la.number', 'e.la_number')
     .select([
-      'number',
-      'name',
-      'town',
-      'postcode',
-      'phase',
-      'type',
-      'status',
-      'uses_s2s',
-      'active',
-      'email',
-      'telephone',
-    ])
-    .where('la_number', '=', query.laNumber);
-  if (query.openOnly) q = q.where('status', '=', 'open');
-  const rows = await q.orderBy('number').execute();
+      'e.la_number',
+      'la.name as la_name',
+      'e.number',
+      'e.name',
+      'e.town',
+      'e.postcode',
+      'e.phase',
+      'e.type',
+      'e.status',
+      'e.uses_s2s',
+      'e.active',
+      'e.email',
+      'e.telephone',
+    ]);
+  if (query.laNumber) q = q.where('e.la_number', '=', query.laNumber);
+  if (query.openOnly) q = q.where('e.status', '=', 'open');
+  const rows = await q.orderBy('e.number').execute();
   return rows.map((row) => ({
+    laNumber: row.la_number,
+    laName: row.la_name ?? '',
     number: row.number,
     name: row.name,
     town: row.town,
@@ -129,6 +153,8 @@ export async function schoolsOfLa(
 }
 
 export interface BaseUserRow {
+  laNumber: string;
+  laName: string;
   number: string;
   name: string;
   /** Live accounts of the school. */
@@ -137,26 +163,37 @@ export interface BaseUserRow {
   lastSignedInAt: string | null;
 }
 
-/** Each establishment of the LA (open ones only, or all) by number, with its live accounts. */
+/**
+ * Each establishment of the LA (every LA's, for a null `laNumber`; open ones only, or all) by number, with
+ * its live accounts.
+ */
 export async function baseUsersOfLa(
   db: Executor,
-  query: { laNumber: string; openOnly: boolean },
+  query: { laNumber: string | null; openOnly: boolean },
 ): Promise<BaseUserRow[]> {
   let q = db
     .selectFrom('establishments as e')
+    .leftJoin('local_authorities as la', 'la.number', 'e.la_number')
     .leftJoin('users as u', (join) =>
       join.onRef('u.establishment_number', '=', 'e.number').on('u.deleted_at', 'is', null),
     )
     .select((eb) => [
+      'e.la_number',
+      'la.name as la_name',
       'e.number',
       'e.name',
       eb.fn.count<string | number>('u.id').as('users'),
       eb.fn.max('u.last_signed_in_at').as('last_signed_in_at'),
-    ])
-    .where('e.la_number', '=', query.laNumber);
+    ]);
+  if (query.laNumber) q = q.where('e.la_number', '=', query.laNumber);
   if (query.openOnly) q = q.where('e.status', '=', 'open');
-  const rows = await q.groupBy(['e.number', 'e.name']).orderBy('e.number').execute();
+  const rows = await q
+    .groupBy(['e.la_number', 'la.name', 'e.number', 'e.name'])
+    .orderBy('e.number')
+    .execute();
   return rows.map((row) => ({
+    laNumber: row.la_number,
+    laName: row.la_name ?? '',
     number: row.number,
     name: row.name,
     users: toCount(row.users),

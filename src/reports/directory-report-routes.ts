@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { MessagesService } from '../messaging/service.ts';
-import { formatDate, formatDateTime, londonDate } from '../platform/dates.ts';
+import { londonDate } from '../platform/dates.ts';
 import { Invalid } from '../platform/errors.ts';
 import { oneValue } from '../platform/web/form-values.ts';
-import { type CsvValue, csvFilename } from './csv.ts';
+import { type CsvValue, csvDate, csvDateTime, csvFilename } from './csv.ts';
 import {
   type BaseUserReport,
   DirectoryReportService,
@@ -27,8 +27,23 @@ export const NO_USERS = 'No users';
 
 const yesNo = (value: boolean) => (value ? 'Yes' : 'No');
 
+/** With every LA (a null laNumber), each row starts with its LA, "916 Ashire", on the page as in the CSV. */
+function laColumn(report: { laNumber: string | null }) {
+  const everyLa = report.laNumber === null;
+  return {
+    header: everyLa ? ['LA'] : [],
+    cells: (row: { laNumber: string; laName: string }) => (everyLa ? [`${row.laNumber} ${row.laName}`] : []),
+  };
+}
+
+/** "users-916", or "users-all-las": the start of a CSV file's name. */
+const fileOf = (name: string, report: { laNumber: string | null }) =>
+  `${name}-${report.laNumber ?? 'all-las'}`;
+
 function userCsv(report: UserReport) {
+  const la = laColumn(report);
   const header = [
+    ...la.header,
     'Username',
     'Full name',
     'Role',
@@ -40,6 +55,7 @@ function userCsv(report: UserReport) {
     'Last signed in',
   ];
   const rows: CsvValue[][] = report.rows.map((r) => [
+    ...la.cells(r),
     r.username,
     r.fullName,
     r.roleLabel,
@@ -47,14 +63,16 @@ function userCsv(report: UserReport) {
     r.organisationName,
     r.email,
     r.telephone,
-    formatDate(r.createdAt),
-    r.lastSignedInAt ? formatDateTime(r.lastSignedInAt) : NEVER,
+    csvDate(r.createdAt),
+    r.lastSignedInAt ? csvDateTime(r.lastSignedInAt) : NEVER,
   ]);
   return { header, rows };
 }
 
 function schoolCsv(report: SchoolListReport) {
+  const la = laColumn(report);
   const header = [
+    ...la.header,
     'Number',
     'Name',
     'Town',
@@ -68,6 +86,7 @@ function schoolCsv(report: SchoolListReport) {
     'Telephone',
   ];
   const rows: CsvValue[][] = report.rows.map((r) => [
+    ...la.cells(r),
     r.number,
     r.name,
     r.town,
@@ -84,14 +103,16 @@ function schoolCsv(report: SchoolListReport) {
 }
 
 function baseUserCsv(report: BaseUserReport) {
-  const header = ['Number', 'Name', 'Users', 'Last signed in'];
-  const rows: CsvValue[][] = report.rows.map((r) => [r.number, r.name, r.users, baseUserLastSignIn(r)]);
+  const la = laColumn(report);
+  const header = [...la.header, 'Number', 'Name', 'Users', 'Last signed in'];
+  const rows: CsvValue[][] = report.rows.map((r) => [
+    ...la.cells(r),
+    r.number,
+    r.name,
+    r.users,
+    r.users === 0 ? NO_USERS : r.lastSignedInAt ? csvDateTime(r.lastSignedInAt) : NEVER,
+  ]);
   return { header, rows };
-}
-
-export function baseUserLastSignIn(row: { users: number; lastSignedInAt: string | null }): string {
-  if (row.users === 0) return NO_USERS;
-  return row.lastSignedInAt ? formatDateTime(row.lastSignedInAt) : NEVER;
 }
 
 export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
@@ -149,7 +170,7 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         return csvResponse(request, reply, spec.url, async () => {
           const report = await spec.run(user, query);
           const today = londonDate(deps.clock.now());
-          return { filename: `${spec.file}-${report.laNumber}-${today}.csv`, ...spec.csv(report) };
+          return { filename: `${fileOf(spec.file, report)}-${today}.csv`, ...spec.csv(report) };
         });
       },
     },
@@ -192,8 +213,8 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const query = usersQuery.parse(request.query ?? {});
         return csvResponse(request, reply, '/reports/users', async () => {
           const report = await service.users(user, { ...dateRangeOf(query), la: query.la, role: query.role });
-          const name = `users-${report.laNumber}`;
-          return { filename: csvFilename(name, report.range.from, report.range.to), ...userCsv(report) };
+          const filename = csvFilename(fileOf('users', report), report.range.from, report.range.to);
+          return { filename, ...userCsv(report) };
         });
       },
     },
@@ -226,7 +247,7 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
             s.establishmentNumber,
             s.name,
             s.unread,
-            s.oldestUnread ? formatDate(s.oldestUnread) : '',
+            csvDate(s.oldestUnread),
           ]);
           const today = londonDate(deps.clock.now());
           return {

@@ -1,6 +1,6 @@
 // User Report, School List Report and Base User Report (LA notes §7): an LA's DBA roles report on their
-// own LA only; the national administrator chooses the LA. Accounts of another LA, or of another LA's
-// schools, are never in a report.
+// own LA only; the national administrator chooses the LA, or every LA (each row then names its LA).
+// Accounts of another LA, or of another LA's schools, are never in an LA's report.
 import type { Actor } from '../auth/actor.ts';
 import { ROLE_LABELS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -15,13 +15,16 @@ import {
   type UserReportRow,
   usersOfLa,
 } from './directory-report-repository.ts';
-import { laPicker, reportLa } from './report-la.ts';
+import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll } from './report-la.ts';
 
 /** The roles an account of an LA or its schools can have: School User and the LA roles. */
 export const LA_ACCOUNT_ROLES: readonly Role[] = ROLES.filter((role) => scopeOf(role) !== 'national');
 
 export interface LaChoice {
-  /** National administrator: the LA's number. Others report on their own LA whatever this says. */
+  /**
+   * National administrator: the LA's number, or 'all' for every LA. Others report on their own LA whatever
+   * this says.
+   */
   la?: string;
 }
 
@@ -36,8 +39,9 @@ export interface SchoolsCriteria extends LaChoice {
 }
 
 interface Subject {
-  laNumber: string;
-  /** "Ashire (916)". */
+  /** The LA reported on, or null for every LA. */
+  laNumber: string | null;
+  /** "Ashire (916)", "Every LA". */
   subject: string;
 }
 
@@ -117,10 +121,11 @@ export class DirectoryReportService {
     return subject;
   }
 
-  /** The LA reported on: the actor's own, or for the national administrator the LA chosen. */
+  /** The LA reported on: the actor's own, or for the national administrator the LA chosen, or every LA. */
   private async subjectFor(actor: Actor, criteria: LaChoice, errors: FieldError[]): Promise<Subject | null> {
-    const la = await reportLa(this.deps.db, actor, criteria.la, errors);
+    const la = await reportLaOrAll(this.deps.db, actor, criteria.la, errors);
     if (!la) return null;
+    if (la === ALL_LAS) return { laNumber: null, subject: EVERY_LA };
     return { laNumber: la.number, subject: `${la.name} (${la.number})` };
   }
 }

@@ -5,10 +5,14 @@
 import { toCount } from '../platform/db/database.ts';
 import type { Executor, TransferStatus } from '../platform/db/schema.ts';
 
-/** Whose files: one school's, or an LA's (its schools' for CTFs; its schools', its own and its inboxes' otherwise). */
+/**
+ * Whose files: one school's, an LA's (its schools' for CTFs; its schools', its own and its inboxes'
+ * otherwise), or every LA's (the national administrator's All LAs).
+ */
 export type MovementScope =
   | { kind: 'school'; establishmentNumber: string }
-  | { kind: 'la'; laNumber: string };
+  | { kind: 'la'; laNumber: string }
+  | { kind: 'all' };
 
 export interface MovementQuery {
   /** CTFs (the School Report) or every other category (Generic / Other file movements). */
@@ -53,25 +57,31 @@ function baseQuery(db: Executor, query: MovementQuery) {
   let q = db
     .selectFrom('transfers as t')
     .where('t.category', query.files === 'ctf' ? '=' : '<>', 'ctf')
-    .where('t.uploaded_at', '<', query.until)
-    .where((eb) => {
-      const scope = query.scope;
-      if (scope.kind === 'school') {
-        return eb.or([
-          eb('t.source_school', '=', scope.establishmentNumber),
-          eb('t.dest_school', '=', scope.establishmentNumber),
-        ]);
-      }
-      if (query.files === 'ctf') {
-        // CTFs sent or received by the LA's schools (not by the LA itself).
-        return eb.or([
-          eb.and([eb('t.source_la', '=', scope.laNumber), eb('t.source_school', 'is not', null)]),
-          eb.and([eb('t.dest_la', '=', scope.laNumber), eb('t.dest_school', 'is not', null)]),
-        ]);
-      }
-      // Files sent or received by the LA's schools, the LA itself and its inboxes.
-      return eb.or([eb('t.source_la', '=', scope.laNumber), eb('t.dest_la', '=', scope.laNumber)]);
-    });
+    .where('t.uploaded_at', '<', query.until);
+  const scope = query.scope;
+  if (scope.kind === 'school') {
+    q = q.where((eb) =>
+      eb.or([
+        eb('t.source_school', '=', scope.establishmentNumber),
+        eb('t.dest_school', '=', scope.establishmentNumber),
+      ]),
+    );
+  } else if (scope.kind === 'la') {
+    q = q.where((eb) =>
+      query.files === 'ctf'
+        ? // CTFs sent or received by the LA's schools (not by the LA itself).
+          eb.or([
+            eb.and([eb('t.source_la', '=', scope.laNumber), eb('t.source_school', 'is not', null)]),
+            eb.and([eb('t.dest_la', '=', scope.laNumber), eb('t.dest_school', 'is not', null)]),
+          ])
+        : // Files sent or received by the LA's schools, the LA itself and its inboxes.
+          eb.or([eb('t.source_la', '=', scope.laNumber), eb('t.dest_la', '=', scope.laNumber)]),
+    );
+  } else if (query.files === 'ctf') {
+    // Every LA's report at once: the CTFs sent or received by any school. Every other file has a source
+    // LA, so is in some LA's report: all of them are.
+    q = q.where((eb) => eb.or([eb('t.source_school', 'is not', null), eb('t.dest_school', 'is not', null)]));
+  }
   if (query.since) q = q.where('t.uploaded_at', '>=', query.since);
   return q;
 }

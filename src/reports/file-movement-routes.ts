@@ -5,7 +5,8 @@
 //   GET /reports/school/csv?...                                    every row, streamed as a CSV file
 //   GET /reports/file-movements?...  and  /reports/file-movements/csv?...
 //
-// The page shows the first PAGE_LIMIT rows and says so when there are more; the CSV has them all.
+// The page shows the first PAGE_LIMIT rows and says so when there are more; the CSV has them all. Both
+// have the same cells but for their dates: "3 Nov 2026 09:05" on the page, "2026-11-03 09:05" in the CSV.
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { scopeOf } from '../auth/permissions.ts';
@@ -13,17 +14,15 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
 import { oneValue } from '../platform/web/form-values.ts';
-import { type CsvValue, csvFilename } from './csv.ts';
-import type { MovementRow, MovementScope } from './file-movement-repository.ts';
+import { csvDateTime, csvFilename } from './csv.ts';
 import {
-  FILE_MOVEMENT_COLUMNS,
   FileMovementReportService,
-  fileMovementCells,
   type MovementCriteria,
   type MovementFiles,
+  movementCells,
+  movementColumns,
   PAGE_LIMIT,
-  SCHOOL_REPORT_COLUMNS,
-  schoolReportCells,
+  reportDateTime,
 } from './file-movement-service.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { csvResponse } from './web.ts';
@@ -41,10 +40,8 @@ interface MovementReport {
   csvName: string;
   files: MovementFiles;
   intro: { school: string; la: string; national: string };
-  columns: string[];
   /** Right-aligned columns (numbers). */
   numeric: string[];
-  cells: (scope: MovementScope, row: MovementRow) => CsvValue[];
 }
 
 const REPORTS: MovementReport[] = [
@@ -58,11 +55,9 @@ const REPORTS: MovementReport[] = [
         'Each CTF your school sent or received: where it came from and went to, when it was uploaded and first downloaded, what became of it and how many pupils it held.',
       la: 'Each CTF sent or received by your schools (choose one school, or all): where it came from and went to, when it was uploaded and first downloaded, whether it is awaiting download, and how many pupils it held.',
       national:
-        "Each CTF sent or received by an LA's schools (choose the LA, then one school or all): where it came from and went to, when it was uploaded and first downloaded, whether it is awaiting download, and how many pupils it held.",
+        "Each CTF sent or received by an LA's schools (choose the LA, then one school or all; or All LAs): where it came from and went to, when it was uploaded and first downloaded, whether it is awaiting download, and how many pupils it held.",
     },
-    columns: SCHOOL_REPORT_COLUMNS,
     numeric: ['Pupils'],
-    cells: schoolReportCells,
   },
   {
     url: '/reports/file-movements',
@@ -74,11 +69,9 @@ const REPORTS: MovementReport[] = [
         'Each PLASC/School Census, CFR, generic, exclusion and admissions file your school sent or received, with the dates it was uploaded and first downloaded.',
       la: 'Each PLASC/School Census, CFR, generic, exclusion and admissions file sent or received by your schools, your LA and its inboxes (or by one school you choose), with the dates it was uploaded and first downloaded.',
       national:
-        'Each PLASC/School Census, CFR, generic, exclusion and admissions file sent or received by an LA, its inboxes and its schools (choose the LA, then one school or all), with the dates it was uploaded and first downloaded.',
+        'Each PLASC/School Census, CFR, generic, exclusion and admissions file sent or received by an LA, its inboxes and its schools (choose the LA, then one school or all; or All LAs), with the dates it was uploaded and first downloaded.',
     },
-    columns: FILE_MOVEMENT_COLUMNS,
     numeric: [],
-    cells: (_scope, row) => fileMovementCells(row),
   },
 ];
 
@@ -99,7 +92,6 @@ function reportRoutes(service: FileMovementReportService, report: MovementReport
             query,
             role: user.role,
             choices: await service.choices(user, query.la),
-            columns: report.columns.map((label) => ({ label, numeric: report.numeric.includes(label) })),
             backLink: { href: '/reports', text: 'Back to Reports' },
             ...data,
           });
@@ -108,7 +100,11 @@ function reportRoutes(service: FileMovementReportService, report: MovementReport
           const result = await service.page(user, report.files, criteriaOf(query));
           return page({
             report: result,
-            rows: result.rows.map((row) => report.cells(result.scope, row)),
+            columns: movementColumns(report.files, result.scope).map((label) => ({
+              label,
+              numeric: report.numeric.includes(label),
+            })),
+            rows: result.rows.map((row) => movementCells(report.files, result.scope, row, reportDateTime)),
             pageLimit: PAGE_LIMIT,
             csvHref: `${report.url}/csv?${queryStringOf(request.url)}`,
           });
@@ -127,12 +123,12 @@ function reportRoutes(service: FileMovementReportService, report: MovementReport
         const query = criteriaQuery.parse(request.query ?? {});
         return csvResponse(request, reply, report.url, async () => {
           const result = await service.stream(user, report.files, criteriaOf(query));
-          const cells = report.cells;
           async function* rows() {
-            for await (const row of result.rows) yield cells(result.scope, row);
+            for await (const row of result.rows)
+              yield movementCells(report.files, result.scope, row, csvDateTime);
           }
           const filename = csvFilename(report.csvName, result.range.from, result.range.to);
-          return { filename, header: report.columns, rows: rows() };
+          return { filename, header: movementColumns(report.files, result.scope), rows: rows() };
         });
       },
     },

@@ -1,7 +1,8 @@
 // The School Report (CTFs sent and received: handbook §10, LA notes §7.2) and Generic / Other file
 // movements (PLASC, generic and other files, with upload and download dates: handbook §10, LA notes §7.6).
 // Who sees what: a school its own files; an LA its schools' (one or all), and for other files its own and
-// its inboxes' too; the national administrator those of the LA (and school) they choose. Never another's.
+// its inboxes' too; the national administrator those of the LA (and school) they choose, or of every LA.
+// Never another's.
 import type { Actor } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -18,7 +19,7 @@ import {
   readMovements,
   streamMovements,
 } from './file-movement-repository.ts';
-import { laPicker, reportLa } from './report-la.ts';
+import { ALL_LAS, laPicker, reportLaOrAll } from './report-la.ts';
 
 /** The page shows this many rows at most; the CSV has them all. */
 export const PAGE_LIMIT = 500;
@@ -28,7 +29,7 @@ export const CSV_PAGE_SIZE = 1000;
 export type MovementFiles = MovementQuery['files'];
 
 export interface MovementCriteria extends DateRangeInput {
-  /** National administrator: the LA's number. */
+  /** National administrator: the LA's number, or 'all' for every LA. */
   la?: string;
   /** LA roles and the national administrator: a school's establishment number, or blank / 'all'. */
   school?: string;
@@ -36,7 +37,7 @@ export interface MovementCriteria extends DateRangeInput {
 
 interface Resolved {
   range: DateRange;
-  /** Whose report it is, in words: "Alder Primary (9161001)", "All schools of Ashire (916)". */
+  /** Whose report it is, in words: "Alder Primary (9161001)", "All schools of Ashire (916)", "Every LA". */
   subject: string;
   query: MovementQuery;
 }
@@ -134,10 +135,24 @@ export class FileMovementReportService {
         subject: `${school?.name ?? 'Your school'} (${number})`,
       };
     }
-    const la = await reportLa(this.deps.db, actor, criteria.la, errors);
+    const la = await reportLaOrAll(this.deps.db, actor, criteria.la, errors);
     if (!la) return null;
     const wanted = criteria.school?.trim();
-    if (!wanted || wanted === 'all') {
+    const allSchools = !wanted || wanted === 'all';
+    if (la === ALL_LAS) {
+      if (!allSchools) {
+        errors.push({
+          field: 'school',
+          message: 'Select an LA to report on one of its schools, or All schools',
+        });
+        return null;
+      }
+      return {
+        scope: { kind: 'all' },
+        subject: files === 'ctf' ? 'All schools of every LA' : 'Every LA, its schools and its inboxes',
+      };
+    }
+    if (allSchools) {
       return {
         scope: { kind: 'la', laNumber: la.number },
         subject:
@@ -176,7 +191,10 @@ export class FileMovementReportService {
   }
 }
 
-// --- the rows as the page and the CSV show them (the same cells in both) ------------------------------
+// --- the rows as the page and the CSV show them (the same cells in both, each with its own dates) -------
+
+/** How a row's dates and times are written: the page's "3 Nov 2026 09:05" or the CSV's (csv.ts). */
+export type DateTimeText = (instant: string | null) => string;
 
 export const STATUS_WORDS: Record<MovementRow['status'], string> = {
   available: 'Awaiting download',
@@ -207,7 +225,7 @@ const LONDON = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
-/** "3 Nov 2026 09:05", London time: short for a wide table, and read as a date by spreadsheets. */
+/** "3 Nov 2026 09:05", London time: the page's dates, short enough for a wide table. */
 export function reportDateTime(value: string | null): string {
   if (!value) return '';
   const parts = Object.fromEntries(LONDON.formatToParts(new Date(value)).map((p) => [p.type, p.value]));
@@ -237,51 +255,87 @@ function partyText(end: MovementEnd, kind: MovementRow['destKind']): string {
 }
 
 /** Whether the school or LA reported on sent the file (else it received it). */
-export function sentBy(scope: MovementScope, row: MovementRow): boolean {
+function sentBy(scope: Exclude<MovementScope, { kind: 'all' }>, row: MovementRow): boolean {
   return scope.kind === 'school'
     ? row.source.school === scope.establishmentNumber
     : row.source.school !== null && row.source.la === scope.laNumber;
 }
 
-export const SCHOOL_REPORT_COLUMNS = [
-  'File name',
-  'Direction',
-  'Source LA',
-  'Source school',
-  'Destination LA',
-  'Destination school',
-  'Uploaded',
-  'Downloaded',
-  'Status',
-  'Pupils',
-];
+// With every LA, a CTF between two schools is sent by one and received by the other: the School Report
+// has no side to take, so no Direction; its Source LA and Destination LA name the LAs.
+function schoolReportColumns(scope: MovementScope): string[] {
+  return [
+    'File name',
+    ...(scope.kind === 'all' ? [] : ['Direction']),
+    'Source LA',
+    'Source school',
+    'Destination LA',
+    'Destination school',
+    'Uploaded',
+    'Downloaded',
+    'Status',
+    'Pupils',
+  ];
+}
 
-export function schoolReportCells(scope: MovementScope, row: MovementRow): CsvValue[] {
+function schoolReportCells(scope: MovementScope, row: MovementRow, dateTime: DateTimeText): CsvValue[] {
   const sourceKind = row.source.school ? 'school' : 'la';
   return [
     row.filename,
-    sentBy(scope, row) ? 'Sent' : 'Received',
+    ...(scope.kind === 'all' ? [] : [sentBy(scope, row) ? 'Sent' : 'Received']),
     laText(row.source),
     row.source.school ? schoolText(row.source) : otherEnd(row.source, sourceKind),
     laText(row.dest),
     row.destKind === 'school' ? schoolText(row.dest) : otherEnd(row.dest, row.destKind),
-    reportDateTime(row.uploadedAt),
-    reportDateTime(row.firstDownloadedAt),
+    dateTime(row.uploadedAt),
+    dateTime(row.firstDownloadedAt),
     STATUS_WORDS[row.status],
     row.pupils,
   ];
 }
 
-export const FILE_MOVEMENT_COLUMNS = ['File name', 'Type', 'From', 'To', 'Uploaded', 'Downloaded', 'Status'];
+// With every LA, each end's LA has a column of its own (a school's cell names the school only).
+function fileMovementColumns(scope: MovementScope): string[] {
+  const all = scope.kind === 'all';
+  return [
+    'File name',
+    'Type',
+    ...(all ? ['From LA'] : []),
+    'From',
+    ...(all ? ['To LA'] : []),
+    'To',
+    'Uploaded',
+    'Downloaded',
+    'Status',
+  ];
+}
 
-export function fileMovementCells(row: MovementRow): CsvValue[] {
+function fileMovementCells(scope: MovementScope, row: MovementRow, dateTime: DateTimeText): CsvValue[] {
+  const all = scope.kind === 'all';
   return [
     row.filename,
     TYPE_WORDS[row.category] ?? row.category,
+    ...(all ? [laText(row.source)] : []),
     partyText(row.source, row.source.school ? 'school' : 'la'),
+    ...(all ? [laText(row.dest)] : []),
     partyText(row.dest, row.destKind),
-    reportDateTime(row.uploadedAt),
-    reportDateTime(row.firstDownloadedAt),
+    dateTime(row.uploadedAt),
+    dateTime(row.firstDownloadedAt),
     STATUS_WORDS[row.status],
   ];
+}
+
+/** The columns of a report, on its page and in its CSV. */
+export function movementColumns(files: MovementFiles, scope: MovementScope): string[] {
+  return files === 'ctf' ? schoolReportColumns(scope) : fileMovementColumns(scope);
+}
+
+/** A row's cells under those columns, its dates written by `dateTime`. */
+export function movementCells(
+  files: MovementFiles,
+  scope: MovementScope,
+  row: MovementRow,
+  dateTime: DateTimeText,
+): CsvValue[] {
+  return files === 'ctf' ? schoolReportCells(scope, row, dateTime) : fileMovementCells(scope, row, dateTime);
 }

@@ -8,14 +8,20 @@ import type { Executor, LostPupilRow } from '../platform/db/schema.ts';
 export type LostPupilReason = LostPupilRow['reason'];
 
 export interface LostPupilRange {
-  /** The LA whose schools uploaded the records (numbers, uploaded) or that found them (downloaded). */
-  la: string;
+  /**
+   * The LA whose schools uploaded the records (numbers, uploaded) or that found them (downloaded); null for
+   * every LA.
+   */
+  la: string | null;
   /** At or after (when given), and before. */
   since: string | null;
   until: string;
 }
 
 export interface BirthGenderCount {
+  /** The LA whose schools uploaded the records, and its name. */
+  la: string;
+  laName: string | null;
   dateOfBirth: string | null;
   gender: string | null;
   uploaded: number;
@@ -23,30 +29,35 @@ export interface BirthGenderCount {
   downloaded: number;
 }
 
-/** Records the LA's schools uploaded in the range, counted by date of birth and gender. */
+/** Records the LA's schools uploaded in the range, counted by LA, date of birth and gender. */
 export async function lostPupilCounts(db: Executor, range: LostPupilRange): Promise<BirthGenderCount[]> {
   let query = db
-    .selectFrom('lost_pupils')
+    .selectFrom('lost_pupils as lp')
+    .leftJoin('local_authorities as la', 'la.number', 'lp.source_la')
     .select((eb) => [
-      'date_of_birth',
-      'gender',
+      'lp.source_la',
+      'la.name as la_name',
+      'lp.date_of_birth',
+      'lp.gender',
       eb.fn.countAll<string | number>().as('uploaded'),
       eb.fn
         .sum<string | number>(
           eb
             .case()
-            .when(eb.and([eb('found_at', 'is not', null), eb('found_at', '<', range.until)]))
+            .when(eb.and([eb('lp.found_at', 'is not', null), eb('lp.found_at', '<', range.until)]))
             .then(1)
             .else(0)
             .end(),
         )
         .as('downloaded'),
     ])
-    .where('source_la', '=', range.la)
-    .where('uploaded_at', '<', range.until);
-  if (range.since) query = query.where('uploaded_at', '>=', range.since);
-  const rows = await query.groupBy(['date_of_birth', 'gender']).execute();
+    .where('lp.uploaded_at', '<', range.until);
+  if (range.la) query = query.where('lp.source_la', '=', range.la);
+  if (range.since) query = query.where('lp.uploaded_at', '>=', range.since);
+  const rows = await query.groupBy(['lp.source_la', 'la.name', 'lp.date_of_birth', 'lp.gender']).execute();
   return rows.map((row) => ({
+    la: row.source_la,
+    laName: row.la_name,
     dateOfBirth: row.date_of_birth,
     gender: row.gender,
     uploaded: toCount(row.uploaded),
@@ -72,6 +83,7 @@ export interface LostPupilListRow {
   status: LostPupilRow['status'];
   foundAt: string | null;
   foundByLa: string | null;
+  foundByLaName: string | null;
 }
 
 export interface UploadedFilter extends LostPupilRange {
@@ -89,6 +101,7 @@ function listQuery(db: Executor) {
     .innerJoin('transfers as t', 't.id', 'lp.transfer_id')
     .leftJoin('establishments as e', 'e.number', 'lp.source_school')
     .leftJoin('local_authorities as la', 'la.number', 'lp.source_la')
+    .leftJoin('local_authorities as fla', 'fla.number', 'lp.found_by_la')
     .select([
       'lp.id as id',
       'lp.source_la as sourceLa',
@@ -106,12 +119,14 @@ function listQuery(db: Executor) {
       'lp.status as status',
       'lp.found_at as foundAt',
       'lp.found_by_la as foundByLa',
+      'fla.name as foundByLaName',
     ]);
 }
 
 /** The pupils the LA's schools uploaded in the range, oldest upload first. */
 export async function uploadedLostPupils(db: Executor, filter: UploadedFilter): Promise<LostPupilListRow[]> {
-  let query = listQuery(db).where('lp.source_la', '=', filter.la).where('lp.uploaded_at', '<', filter.until);
+  let query = listQuery(db).where('lp.uploaded_at', '<', filter.until);
+  if (filter.la) query = query.where('lp.source_la', '=', filter.la);
   if (filter.since) query = query.where('lp.uploaded_at', '>=', filter.since);
   if (filter.download === 'downloaded') query = query.where('lp.found_at', 'is not', null);
   if (filter.download === 'not-downloaded') query = query.where('lp.found_at', 'is', null);
@@ -126,10 +141,10 @@ export async function downloadedLostPupils(
   db: Executor,
   range: LostPupilRange & { limit?: number },
 ): Promise<LostPupilListRow[]> {
-  let query = listQuery(db)
-    .where('lp.found_by_la', '=', range.la)
-    .where('lp.found_at', 'is not', null)
-    .where('lp.found_at', '<', range.until);
+  let query = listQuery(db).where('lp.found_at', 'is not', null).where('lp.found_at', '<', range.until);
+  query = range.la
+    ? query.where('lp.found_by_la', '=', range.la)
+    : query.where('lp.found_by_la', 'is not', null);
   if (range.since) query = query.where('lp.found_at', '>=', range.since);
   query = query.orderBy('lp.found_at').orderBy('lp.id');
   if (range.limit !== undefined) query = query.limit(range.limit);

@@ -11,14 +11,14 @@ import type { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
-import { londonDate } from '../platform/dates.ts';
 import { Invalid } from '../platform/errors.ts';
 import { oneValue } from '../platform/web/form-values.ts';
-import { type CsvValue, csvFilename } from './csv.ts';
+import { type CsvValue, csvDate, csvFilename } from './csv.ts';
 import type { DateRange } from './date-range.ts';
 import type { LostPupilListRow } from './lost-pupil-report-repository.ts';
 import {
   DOWNLOAD_STATUSES,
+  finderLaName,
   genderName,
   type ListReport,
   LOST_PUPIL_TYPES,
@@ -40,9 +40,6 @@ type Query = z.output<typeof criteriaQuery>;
 function criteriaOf(query: Query) {
   return { ...dateRangeOf(query), la: query.la, download: query.download, type: query.type };
 }
-
-/** A London date "2026-11-20" for the CSV (sorts and parses in any spreadsheet); blank for none. */
-const csvDay = (instant: string | null): string => (instant ? londonDate(new Date(instant)) : '');
 
 interface ReportRoutes<R extends { range: DateRange }> {
   path: string;
@@ -111,6 +108,7 @@ function displayList<R extends ListReport>(report: R) {
       ...r,
       school: uploaderName(r),
       la: uploaderLaName(r),
+      finderLa: finderLaName(r),
       genderName: genderName(r.gender),
       typeName: typeName(r.reason),
       statusName: statusName(r.status),
@@ -118,19 +116,24 @@ function displayList<R extends ListReport>(report: R) {
   };
 }
 
+// With every LA (report.la null), each row starts with its LA, on the page as in the CSV.
+
 function numbersCsv(report: NumbersReport) {
+  const everyLa = report.la === null;
   return {
-    header: ['Age', 'Gender', 'Uploaded', 'Downloaded'],
+    header: [...(everyLa ? ['LA'] : []), 'Age', 'Gender', 'Uploaded', 'Downloaded'],
     rows: [
-      ...report.rows.map((r) => [r.age, r.gender, r.uploaded, r.downloaded]),
-      ['Total', '', report.totals.uploaded, report.totals.downloaded],
+      ...report.rows.map((r) => [...(everyLa ? [r.la] : []), r.age, r.gender, r.uploaded, r.downloaded]),
+      ['Total', ...(everyLa ? [''] : []), '', report.totals.uploaded, report.totals.downloaded],
     ],
   };
 }
 
 function uploadedCsv(report: UploadedReport) {
+  const everyLa = report.la === null;
   return {
     header: [
+      ...(everyLa ? ['LA'] : []),
       'School',
       'Uploaded',
       'File name',
@@ -144,8 +147,9 @@ function uploadedCsv(report: UploadedReport) {
       'Status',
     ],
     rows: report.rows.map((r: LostPupilListRow) => [
+      ...(everyLa ? [uploaderLaName(r)] : []),
       uploaderName(r),
-      csvDay(r.uploadedAt),
+      csvDate(r.uploadedAt),
       r.filename,
       r.upn,
       r.surname,
@@ -153,17 +157,29 @@ function uploadedCsv(report: UploadedReport) {
       r.dateOfBirth,
       genderName(r.gender),
       typeName(r.reason),
-      csvDay(r.foundAt),
+      csvDate(r.foundAt),
       statusName(r.status),
     ]),
   };
 }
 
 function downloadedCsv(report: ListReport) {
+  const everyLa = report.la === null;
   return {
-    header: ['Found on', 'UPN', 'Surname', 'Forename', 'Date of birth', 'Uploaded by', 'LA', 'File name'],
+    header: [
+      ...(everyLa ? ['Found by'] : []),
+      'Found on',
+      'UPN',
+      'Surname',
+      'Forename',
+      'Date of birth',
+      'Uploaded by',
+      'LA',
+      'File name',
+    ],
     rows: report.rows.map((r) => [
-      csvDay(r.foundAt),
+      ...(everyLa ? [finderLaName(r)] : []),
+      csvDate(r.foundAt),
       r.upn,
       r.surname,
       r.forename,

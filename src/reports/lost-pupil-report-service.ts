@@ -1,7 +1,7 @@
 // Lost Pupil (numbers), (uploaded pupils) and (downloaded pupils) reports (LA notes §7.4-7.5): an LA's
-// lost-pupil and DBA users report on their own LA only; the national administrator chooses an LA. The
-// last two list pupils by name: they are never logged, and never another LA's (except the pupils this
-// LA itself downloaded, whose files it holds).
+// lost-pupil and DBA users report on their own LA only; the national administrator chooses an LA, or every
+// LA (each row then names its LA). The last two list pupils by name: they are never logged, and an LA never
+// sees another LA's (except the pupils this LA itself downloaded, whose files it holds).
 import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -17,13 +17,13 @@ import {
   type UploadedFilter,
   uploadedLostPupils,
 } from './lost-pupil-report-repository.ts';
-import { laPicker, reportLa } from './report-la.ts';
+import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll } from './report-la.ts';
 
 /** The most pupils a report's page lists; its CSV has them all. */
 export const PAGE_ROWS = 1000;
 
 export interface LostPupilCriteria extends DateRangeInput {
-  /** National administrator: the LA's number. */
+  /** National administrator: the LA's number, or 'all' for every LA. */
   la?: string;
 }
 
@@ -67,7 +67,16 @@ export function uploaderName(row: LostPupilListRow): string {
 
 /** "916 Ashire". */
 export function uploaderLaName(row: LostPupilListRow): string {
-  return `${row.sourceLa} ${row.sourceLaName ?? ''}`.trim();
+  return laName(row.sourceLa, row.sourceLaName);
+}
+
+/** The LA that downloaded (found) the pupil: "916 Ashire". */
+export function finderLaName(row: LostPupilListRow): string {
+  return row.foundByLa ? laName(row.foundByLa, row.foundByLaName) : '';
+}
+
+function laName(number: string, name: string | null): string {
+  return `${number} ${name ?? ''}`.trim();
 }
 
 /**
@@ -85,12 +94,15 @@ export function ageOn(dateOfBirth: string | null, on: string): number | null {
 }
 
 interface Subject {
-  la: string;
-  /** "Ashire (916)". */
+  /** The LA reported on, or null for every LA (the rows then name their LA). */
+  la: string | null;
+  /** "Ashire (916)", "Every LA". */
   subject: string;
 }
 
 export interface NumbersRow {
+  /** The LA whose schools uploaded the pupils: "916 Ashire". */
+  la: string;
   /** Whole years on the To date, or "Unknown". */
   age: string;
   gender: 'F' | 'M' | 'Unknown';
@@ -134,8 +146,10 @@ export class LostPupilReportService {
     for (const count of counts) {
       const age = ageOn(count.dateOfBirth, range.to);
       const gender = genderName(count.gender) as NumbersRow['gender'];
-      const key = `${age ?? 'Unknown'}|${gender}`;
+      const la = laName(count.la, count.laName);
+      const key = `${la}|${age ?? 'Unknown'}|${gender}`;
       const row = cells.get(key) ?? {
+        la,
         age: age === null ? 'Unknown' : String(age),
         gender,
         uploaded: 0,
@@ -146,8 +160,12 @@ export class LostPupilReportService {
       cells.set(key, row);
     }
     const ageOrder = (age: string) => (age === 'Unknown' ? Number.POSITIVE_INFINITY : Number(age));
+    // "916 Ashire" sorts by its LA's number: three digits first.
     const rows = [...cells.values()].sort(
-      (a, b) => ageOrder(a.age) - ageOrder(b.age) || GENDERS.indexOf(a.gender) - GENDERS.indexOf(b.gender),
+      (a, b) =>
+        a.la.localeCompare(b.la) ||
+        ageOrder(a.age) - ageOrder(b.age) ||
+        GENDERS.indexOf(a.gender) - GENDERS.indexOf(b.gender),
     );
     const totals = { uploaded: 0, downloaded: 0 };
     for (const row of rows) {
@@ -207,7 +225,7 @@ export class LostPupilReportService {
     return { range: read.range, subject };
   }
 
-  /** The actor's own LA; the national administrator's chosen one. Never another role's. */
+  /** The actor's own LA; the national administrator's chosen one, or every LA. Never another role's. */
   private async laOf(
     actor: Actor,
     criteria: LostPupilCriteria,
@@ -215,8 +233,9 @@ export class LostPupilReportService {
   ): Promise<Subject | null> {
     // The pupils' names are for the lost-pupil roles only, whichever way the service is called.
     if (!can(actor.role, 'reports.lost-pupils')) throw new Forbidden();
-    const la = await reportLa(this.deps.db, actor, criteria.la, errors);
+    const la = await reportLaOrAll(this.deps.db, actor, criteria.la, errors);
     if (!la) return null;
+    if (la === ALL_LAS) return { la: null, subject: EVERY_LA };
     return { la: la.number, subject: `${la.name} (${la.number})` };
   }
 }

@@ -1,10 +1,22 @@
 // Which LA a report covers: an LA role's own, whatever the form says, or the one the national
-// administrator chose. Every LA-level report asks this the same way.
+// administrator chose, or for the national administrator every LA ("All LAs"). Every LA-level report asks
+// this the same way.
 import type { Actor } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
 import { laChoices } from '../directory/repository.ts';
 import type { Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden } from '../platform/errors.ts';
+
+/** The form's `la` value for All LAs, which only the national administrator may choose. */
+export const ALL_LAS = 'all';
+
+/** Whose report it is, in words, when it covers every LA. */
+export const EVERY_LA = 'Every LA';
+
+export interface ReportLa {
+  number: string;
+  name: string;
+}
 
 /** The LAs the national administrator chooses from; none for an LA role, whose report is its own LA's. */
 export async function laPicker(db: Executor, actor: Actor): Promise<{ value: string; text: string }[]> {
@@ -21,7 +33,7 @@ export async function reportLa(
   chosen: string | undefined,
   errors: FieldError[],
   noChoice = 'Select an LA',
-): Promise<{ number: string; name: string } | null> {
+): Promise<ReportLa | null> {
   let number: string;
   if (actor.role === 'national_admin') {
     const value = chosen?.trim() ?? '';
@@ -45,4 +57,18 @@ export async function reportLa(
     return null;
   }
   return la;
+}
+
+/**
+ * As reportLa, for the reports that can cover every LA: ALL_LAS when the national administrator chose All
+ * LAs. Any other role still gets its own LA, whatever the form says ('all' included).
+ */
+export async function reportLaOrAll(
+  db: Executor,
+  actor: Actor,
+  chosen: string | undefined,
+  errors: FieldError[],
+): Promise<ReportLa | typeof ALL_LAS | null> {
+  if (actor.role === 'national_admin' && chosen?.trim() === ALL_LAS) return ALL_LAS;
+  return reportLa(db, actor, chosen, errors, 'Select an LA, or All LAs');
 }

@@ -1,6 +1,7 @@
 // General Usage/Volume (handbook §10, LA notes §7.1): for each school, the CTFs it uploaded and the CTFs
 // sent to it that were downloaded, are awaiting download or were rejected, with their pupil records.
 import { sql } from 'kysely';
+import { londonDate } from '../platform/dates.ts';
 import { toCount } from '../platform/db/database.ts';
 import type { Executor } from '../platform/db/schema.ts';
 
@@ -93,14 +94,24 @@ export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]
 }
 
 export interface MonthlyVolume {
-  /** "2026-11" (the month in UTC of the upload). */
+  /** "2026-11": the month in London of the upload. */
   month: string;
   uploaded: number;
   received: number;
 }
 
-// Written out, not with parameters: PostgreSQL matches the grouped expression to the selected one by text.
-const UPLOAD_MONTH = sql<string>`substr(uploaded_at, 1, 7)`;
+// The databases count files by the UTC hour of their upload (no SQL of either engine knows London time),
+// and the hours are added up by London month here. London is UTC or an hour ahead, so a whole UTC hour is
+// in one London month. Written out, not with parameters: PostgreSQL matches the grouped expression to the
+// selected one by text.
+const UPLOAD_HOUR = sql<string>`substr(uploaded_at, 1, 13)`;
+
+/** The London month of a UTC hour ("2026-04-30T23" is 00:00-00:59 on 1 May in London: "2026-05"). */
+function londonMonthOf(hour: string): string {
+  // Only 23:00-23:59 UTC can be a later day in London: every other hour is in its UTC month.
+  if (!hour.endsWith('T23')) return hour.slice(0, 7);
+  return londonDate(new Date(`${hour}:00:00.000Z`)).slice(0, 7);
+}
 
 /** CTFs uploaded by and sent to the schools or LAs, month by month, for the report's chart. */
 export async function monthlyVolumes(db: Executor, query: UsageQuery): Promise<MonthlyVolume[]> {
@@ -110,14 +121,18 @@ export async function monthlyVolumes(db: Executor, query: UsageQuery): Promise<M
   const count = async (column: typeof source | typeof dest, schoolsOnly: boolean) => {
     let q = db
       .selectFrom('transfers')
-      .select((eb) => [UPLOAD_MONTH.as('month'), eb.fn.countAll<string | number>().as('files')])
+      .select((eb) => [UPLOAD_HOUR.as('hour'), eb.fn.countAll<string | number>().as('files')])
       .where('category', '=', 'ctf')
       .where(column, 'in', codes)
       .where('uploaded_at', '<', query.until);
     if (schoolsOnly) q = q.where('dest_kind', '=', 'school');
     if (query.since) q = q.where('uploaded_at', '>=', query.since);
-    const rows = await q.groupBy(UPLOAD_MONTH).execute();
-    return new Map(rows.map((row) => [String(row.month), toCount(row.files)]));
+    const byMonth = new Map<string, number>();
+    for (const row of await q.groupBy(UPLOAD_HOUR).execute()) {
+      const month = londonMonthOf(String(row.hour));
+      byMonth.set(month, (byMonth.get(month) ?? 0) + toCount(row.files));
+    }
+    return byMonth;
   };
   const [uploaded, received] = await Promise.all([count(source, false), count(dest, true)]);
   const months = [...new Set([...uploaded.keys(), ...received.keys()])].sort();

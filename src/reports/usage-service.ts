@@ -7,7 +7,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
-import { laPicker, reportLa } from './report-la.ts';
+import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll } from './report-la.ts';
 import {
   type MonthlyVolume,
   monthlyVolumes,
@@ -31,7 +31,7 @@ export interface UsageReport {
   range: DateRange;
   /** What the rows are: the schools of an LA, or LAs. */
   by: UsageQuery['by'];
-  /** Whose report it is, in words: "Ashire (916)", "every LA". */
+  /** Whose report it is, in words: "Ashire (916)", "Every LA". */
   subject: string;
   rows: UsageRow[];
   totals: Omit<UsageRow, 'code' | 'name'>;
@@ -52,7 +52,7 @@ export class UsageReportService {
   async choices(actor: Actor, la?: string): Promise<UsageChoices> {
     const laNumber = actor.role === 'national_admin' ? la : (actor.laNumber ?? undefined);
     const schools =
-      actor.role === 'school' || !laNumber || laNumber === 'all' ? [] : await this.schoolsOf(laNumber);
+      actor.role === 'school' || !laNumber || laNumber === ALL_LAS ? [] : await this.schoolsOf(laNumber);
     const las = await laPicker(this.deps.db, actor);
     return { schools: schools.map((s) => ({ value: s.code, text: `${s.code} ${s.name}` })), las };
   }
@@ -104,12 +104,12 @@ export class UsageReportService {
       const name = school?.name ?? number;
       return { by: 'school', list: [{ code: number, name }], subject: `${name} (${number})` };
     }
-    if (actor.role === 'national_admin' && criteria.la === 'all') {
-      const las = await listLocalAuthorities(this.deps.db);
-      return { by: 'la', list: las.map((la) => ({ code: la.number, name: la.name })), subject: 'every LA' };
-    }
-    const la = await reportLa(this.deps.db, actor, criteria.la, errors, 'Select an LA, or All LAs');
+    const la = await reportLaOrAll(this.deps.db, actor, criteria.la, errors);
     if (!la) return null;
+    if (la === ALL_LAS) {
+      const las = await listLocalAuthorities(this.deps.db);
+      return { by: 'la', list: las.map((l) => ({ code: l.number, name: l.name })), subject: EVERY_LA };
+    }
     const schools = await this.schoolsOf(la.number);
     const subject = `${la.name} (${la.number})`;
     if (criteria.scope !== 'selected') return { by: 'school', list: schools, subject };

@@ -1,5 +1,6 @@
 // Every report in a real browser: each role's Report Selection page lists what it may run; each report's
-// criteria page, and the report once run, pass axe; a CSV download carries the page's rows.
+// criteria page, and the report once run, pass axe (the national administrator's with All LAs too); a CSV
+// download carries the page's rows.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -90,6 +91,49 @@ describe('reports (browser)', () => {
       const [number] = school.split(' ');
       assert.match(csv, new RegExp(`^${number},`, 'm'), `${school} is in the CSV`);
     }
+    journey.assertEveryPageChecked();
+    await journey.close();
+  });
+
+  test('the national administrator runs each LA report for All LAs, every row naming its LA', async () => {
+    const journey = await as('demo-admin');
+    const { page } = journey;
+    for (const report of [
+      'School Report',
+      'Lost Pupil (numbers) Report',
+      'Lost Pupil (uploaded pupils) Report',
+      'Lost Pupil (downloaded pupils) Report',
+      'Generic / Other file movements',
+      'User Report',
+      'School List Report',
+      'Base User Report',
+    ]) {
+      await menuLink(page, 'Reports').click();
+      await journey.check();
+      await page.getByRole('link', { name: report, exact: true }).click();
+      await journey.check();
+      await page.getByLabel('LA', { exact: true }).selectOption({ label: 'All LAs' });
+      await page.getByRole('button', { name: 'Run Report' }).click();
+      await journey.check();
+      assert.equal(await page.locator('.govuk-error-summary').count(), 0, `${report} runs for All LAs`);
+      assert.match(await page.locator('#report').innerText(), /^(Every LA|All schools of every LA)/, report);
+    }
+
+    // The School List's CSV: the demo LAs' schools, each row starting with its LA.
+    await page.goto('/reports/schools?run=1&la=all');
+    await journey.check();
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Download CSV' }).click();
+    const file = await download;
+    assert.match(file.suggestedFilename(), /^schools-all-las-\d{4}-\d{2}-\d{2}\.csv$/);
+    const { readFile } = await import('node:fs/promises');
+    const csv = await readFile(await file.path(), 'utf8');
+    assert.match(csv, /^\uFEFFLA,Number,Name,/);
+    for (const [la, school] of [
+      ['916', '9165402'],
+      ['817', '8171234'],
+    ])
+      assert.match(csv, new RegExp(`^${la} [^,]+,${school},`, 'm'), `${school} with LA ${la}`);
     journey.assertEveryPageChecked();
     await journey.close();
   });

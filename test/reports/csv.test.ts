@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { csvFilename, csvStream } from '../../src/reports/csv.ts';
+import { csvDate, csvDateTime, csvFilename, csvStream } from '../../src/reports/csv.ts';
 
 async function text(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
@@ -35,4 +35,17 @@ test('a failure while reading rows ends the CSV with an error instead of leaving
 test('the file is named after the report and its dates', () => {
   assert.equal(csvFilename('general-usage', null, '2026-11-23'), 'general-usage-all-to-2026-11-23.csv');
   assert.equal(csvFilename('school', '2026-09-01', '2026-11-23'), 'school-2026-09-01-to-2026-11-23.csv');
+});
+
+test('a CSV writes dates as 2026-11-23 and times as 2026-11-23 14:05, in London time, for any spreadsheet', () => {
+  // British Summer Time: 23:30 UTC on 30 April is 00:30 on 1 May in London.
+  assert.equal(csvDate('2026-04-30T23:30:00.000Z'), '2026-05-01');
+  assert.equal(csvDateTime('2026-04-30T23:30:00.000Z'), '2026-05-01 00:30');
+  assert.equal(csvDateTime('2026-04-30T22:59:59.999Z'), '2026-04-30 23:59');
+  // Greenwich Mean Time: London is UTC.
+  assert.equal(csvDate('2026-11-30T23:59:00.000Z'), '2026-11-30');
+  assert.equal(csvDateTime('2026-11-01T00:30:00.000Z'), '2026-11-01 00:30');
+  assert.equal(csvDateTime('2026-11-20T14:05:59.000Z'), '2026-11-20 14:05');
+  assert.equal(csvDate(null), '');
+  assert.equal(csvDateTime(null), '');
 });

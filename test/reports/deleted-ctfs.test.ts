@@ -14,7 +14,7 @@ import { SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
-import { cellTexts, downloadCsv } from '../support/reports.ts';
+import { asCsvCell, cellTexts, downloadCsv } from '../support/reports.ts';
 import { la as laParty, makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { createTestApp, signedInUser } from '../support/web.ts';
 
@@ -191,7 +191,8 @@ describeEachEngine('Delete CTF files Audit Trail', (database) => {
       for (const row of rows.slice(1)) {
         const at = cells.indexOf(row[2] ?? '');
         assert.ok(at >= 0, `${row[2]} is in the table`);
-        assert.deepEqual(cells.slice(at - 2, at + 5), [
+        // The same cells, the date in each one's spelling ("10 November 2026 at 10:00am", "2026-11-10 10:00").
+        assert.deepEqual(cells.slice(at - 2, at + 5).map(asCsvCell), [
           row[0],
           row[1],
           row[2],
@@ -201,7 +202,7 @@ describeEachEngine('Delete CTF files Audit Trail', (database) => {
           row[8],
         ]);
       }
-      assert.equal(rows[1]?.[0], '10 November 2026 at 10:00am');
+      assert.equal(rows[1]?.[0], '2026-11-10 10:00');
       const refused = await agent.get('/reports/deleted-ctfs?run=1&to-day=1&to-year=2026');
       assert.equal(refused.statusCode, 400);
       assert.match(refused.body, /govuk-error-summary/);

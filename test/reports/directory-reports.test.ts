@@ -1,6 +1,6 @@
 // User Report, School List Report, Base User Report and the CSV of the LEA Administrator – Message Report:
-// known answers on both engines, an LA never seeing another LA's accounts or schools, the pages matching
-// their CSVs, and never a password hash anywhere.
+// known answers on both engines (one LA, or All LAs for the national administrator), an LA never seeing
+// another LA's accounts or schools, the pages matching their CSVs, and never a password hash anywhere.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
@@ -11,7 +11,7 @@ import { DirectoryReportService } from '../../src/reports/directory-report-servi
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, mailboxOfUser, makeMessage } from '../support/messages.ts';
-import { cellTexts, downloadCsv } from '../support/reports.ts';
+import { asCsvCell, cellTexts, downloadCsv } from '../support/reports.ts';
 import { createTestApp, signedInUser } from '../support/web.ts';
 
 function invalidWith(errors: { field: string; message: string }[]) {
@@ -133,6 +133,8 @@ describeEachEngine('User, School List and Base User reports', (database) => {
       ],
     );
     assert.deepEqual(report.rows[0], {
+      laNumber: la.number,
+      laName: 'Ashire',
       username: 'adba',
       fullName: 'Ann Admin',
       role: 'la_dba',
@@ -190,6 +192,8 @@ describeEachEngine('User, School List and Base User reports', (database) => {
       [alder.number, birch.number],
     );
     assert.deepEqual(open.rows[0], {
+      laNumber: la.number,
+      laName: 'Ashire',
       number: alder.number,
       name: 'Alder Primary',
       town: 'Aton',
@@ -215,13 +219,21 @@ describeEachEngine('User, School List and Base User reports', (database) => {
 
   test('Base User Report: each school with its live accounts and latest sign-in, and the schools with none', async () => {
     const open = await service().baseUsers(actorOf(dba), { la: otherLa.number });
+    const ashire = { laNumber: la.number, laName: 'Ashire' };
     assert.deepEqual(open.rows, [
-      { number: alder.number, name: 'Alder Primary', users: 2, lastSignedInAt: '2026-11-22T09:30:00.000Z' },
-      { number: birch.number, name: 'Birch Primary', users: 0, lastSignedInAt: null },
+      {
+        ...ashire,
+        number: alder.number,
+        name: 'Alder Primary',
+        users: 2,
+        lastSignedInAt: '2026-11-22T09:30:00.000Z',
+      },
+      { ...ashire, number: birch.number, name: 'Birch Primary', users: 0, lastSignedInAt: null },
     ]);
     assert.equal(open.withoutUsers, 1);
     const all = await service().baseUsers(actorOf(dba), { status: 'all' });
     assert.deepEqual(all.rows[2], {
+      ...ashire,
       number: closed.number,
       name: 'Closed School',
       users: 1,
@@ -229,9 +241,12 @@ describeEachEngine('User, School List and Base User reports', (database) => {
     });
   });
 
-  test('the national administrator chooses the LA; a school is refused', async () => {
+  test('the national administrator chooses the LA (or All LAs); a school is refused', async () => {
     const admin = actorOf(await makeUser(db, 'national_admin', {}));
-    await assert.rejects(service().users(admin, {}), invalidWith([{ field: 'la', message: 'Select an LA' }]));
+    await assert.rejects(
+      service().users(admin, {}),
+      invalidWith([{ field: 'la', message: 'Select an LA, or All LAs' }]),
+    );
     await assert.rejects(
       service().schools(admin, { la: '000' }),
       invalidWith([{ field: 'la', message: 'There is no LA 000' }]),
@@ -249,6 +264,167 @@ describeEachEngine('User, School List and Base User reports', (database) => {
     const school = actorOf(alderOne);
     await assert.rejects(service().users(school, {}), Forbidden);
     await assert.rejects(service().schools(school, {}), Forbidden);
+  });
+
+  test('All LAs: the national administrator sees every LA’s accounts and schools, each row with its LA', async () => {
+    const admin = actorOf(await makeUser(db, 'national_admin', {}));
+    const [first, second] = la.number < otherLa.number ? ['ashire', 'bshire'] : ['bshire', 'ashire'];
+    const ours = ['adba', 'aofficer', 'alderone', 'aldertwo', 'closedone'];
+    const theirs = ['bdba', 'outsideone'];
+    const laOf = (username: string) => (ours.includes(username) ? la.number : otherLa.number);
+
+    const users = await service().users(admin, { la: 'all' });
+    assert.deepEqual([users.subject, users.laNumber], ['Every LA', null]);
+    // The accounts made in before(); other tests add more to both LAs. No national account is any LA's.
+    const known = users.rows.filter((r) => [...ours, ...theirs].includes(r.username));
+    assert.deepEqual(
+      known.map((r) => [r.username, r.laNumber, r.laName]),
+      (first === 'ashire' ? [...ours, ...theirs] : [...theirs, ...ours]).map((name) => [
+        name,
+        laOf(name),
+        laOf(name) === la.number ? 'Ashire' : 'Bshire',
+      ]),
+    );
+    assert.ok(!users.rows.some((r) => r.role === 'national_admin' || r.username === 'natadmin'));
+    assert.ok(users.rows.every((r) => [la.number, otherLa.number].includes(r.laNumber)));
+    // Created by 31 October: aldertwo (1 November) and outsideone (1 November, the factories' default) are not.
+    const created = await service().users(admin, {
+      la: 'all',
+      role: 'school',
+      toDay: '31',
+      toMonth: '10',
+      toYear: '2026',
+    });
+    assert.deepEqual(
+      created.rows.map((r) => r.username),
+      ['alderone', 'closedone'],
+    );
+
+    const schools = await service().schools(admin, { la: 'all', status: 'all' });
+    const ashireSchools = [alder, birch, closed].map((e) => [la.number, 'Ashire', e.number]);
+    const bshireSchools = [[otherLa.number, 'Bshire', outside.number]];
+    assert.deepEqual(
+      schools.rows.map((r) => [r.laNumber, r.laName, r.number]),
+      second === 'bshire' ? [...ashireSchools, ...bshireSchools] : [...bshireSchools, ...ashireSchools],
+    );
+    const open = await service().schools(admin, { la: 'all' });
+    assert.ok(!open.rows.some((r) => r.number === closed.number));
+
+    const base = await service().baseUsers(admin, { la: 'all' });
+    assert.deepEqual(
+      base.rows.map((r) => [r.laNumber, r.number, r.users]),
+      first === 'ashire'
+        ? [
+            [la.number, alder.number, 2],
+            [la.number, birch.number, 0],
+            [otherLa.number, outside.number, 1],
+          ]
+        : [
+            [otherLa.number, outside.number, 1],
+            [la.number, alder.number, 2],
+            [la.number, birch.number, 0],
+          ],
+    );
+    assert.equal(base.withoutUsers, 1);
+  });
+
+  test('All LAs is the national administrator’s: an LA’s administrator asking for it gets its own LA', async () => {
+    const own = actorOf(dba);
+    assert.deepEqual(await service().users(own, { la: 'all' }), await service().users(own, {}));
+    assert.deepEqual(await service().schools(own, { la: 'all' }), await service().schools(own, {}));
+    assert.deepEqual(await service().baseUsers(own, { la: 'all' }), await service().baseUsers(own, {}));
+    assert.equal((await service().schools(own, { la: 'all' })).laNumber, la.number);
+  });
+
+  test('All LAs: each page starts its rows with the LA, as its CSV does', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'national_admin', {});
+      const pageAsCsv = async (url: string) => {
+        const page = await agent.get(url);
+        assert.equal(page.statusCode, 200, url);
+        return cellTexts(page.body).map(asCsvCell);
+      };
+      const form = await agent.get('/reports/users');
+      assert.match(form.body, /<option value="all">All LAs<\/option>/);
+      const ashire = `${la.number} Ashire`;
+      const bshire = `${otherLa.number} Bshire`;
+
+      const users = await downloadCsv(
+        agent,
+        '/reports/users/csv?run=1&la=all',
+        /attachment; filename="users-all-las-all-to-2026-11-23\.csv"/,
+      );
+      assert.deepEqual(users[0]?.slice(0, 3), ['LA', 'Username', 'Full name']);
+      assert.deepEqual(
+        users.find((r) => r[1] === 'adba'),
+        [
+          ashire,
+          'adba',
+          'Ann Admin',
+          'LEA Administrator (DBA)',
+          la.number,
+          'Ashire',
+          'ann@ashire.example.gov.uk',
+          '01000 111111',
+          '2026-10-01',
+          '2026-11-20 10:00',
+        ],
+      );
+      assert.deepEqual(users.find((r) => r[1] === 'outsideone')?.slice(0, 2), [bshire, 'outsideone']);
+      // The page shows the organisation in one cell, the CSV in two (number, name).
+      assert.deepEqual(
+        await pageAsCsv('/reports/users?run=1&la=all'),
+        users.flatMap(([laName = '', username = '', fullName = '', role = '', code, org, ...rest]) => [
+          laName,
+          username,
+          fullName,
+          role,
+          code === 'Organisation number' ? 'Organisation' : `${code} ${org}`,
+          ...rest,
+        ]),
+      );
+
+      const schools = await downloadCsv(
+        agent,
+        '/reports/schools/csv?run=1&la=all&status=all',
+        /attachment; filename="schools-all-las-2026-11-23\.csv"/,
+      );
+      assert.deepEqual(
+        schools.map((r) => r.slice(0, 3)),
+        [
+          ['LA', 'Number', 'Name'],
+          ...(la.number < otherLa.number
+            ? [
+                [ashire, alder.number, 'Alder Primary'],
+                [ashire, birch.number, 'Birch Primary'],
+                [ashire, closed.number, 'Closed School'],
+                [bshire, outside.number, 'Outside Academy'],
+              ]
+            : [
+                [bshire, outside.number, 'Outside Academy'],
+                [ashire, alder.number, 'Alder Primary'],
+                [ashire, birch.number, 'Birch Primary'],
+                [ashire, closed.number, 'Closed School'],
+              ]),
+        ],
+      );
+      assert.deepEqual(await pageAsCsv('/reports/schools?run=1&la=all&status=all'), schools.flat());
+
+      const base = await downloadCsv(
+        agent,
+        '/reports/base-users/csv?run=1&la=all',
+        /attachment; filename="base-users-all-las-2026-11-23\.csv"/,
+      );
+      assert.deepEqual(base[0], ['LA', 'Number', 'Name', 'Users', 'Last signed in']);
+      assert.deepEqual(
+        base.find((r) => r[1] === alder.number),
+        [ashire, alder.number, 'Alder Primary', '2', '2026-11-22 09:30'],
+      );
+      assert.deepEqual(await pageAsCsv('/reports/base-users?run=1&la=all'), base.flat());
+    } finally {
+      await t.app.close();
+    }
   });
 
   test('each page and its CSV show the same rows, with no password hash, and bad criteria answer 400', async () => {
@@ -269,9 +445,10 @@ describeEachEngine('User, School List and Base User reports', (database) => {
         return { cells: cellTexts(html.body), rows: rows.slice(1), html: html.body };
       };
 
+      // The LA's administrator asks for All LAs in each address below: it still sees its own LA only.
       const users = await check(
-        '/reports/users?run=1',
-        '/reports/users/csv?run=1',
+        '/reports/users?run=1&la=all',
+        '/reports/users/csv?run=1&la=all',
         /attachment; filename="users-\d{3}-all-to-2026-11-23\.csv"/,
         [
           'Username',
@@ -298,7 +475,8 @@ describeEachEngine('User, School List and Base User reports', (database) => {
         const at = users.cells.indexOf(row[0] ?? '');
         assert.ok(at >= 0, `${row[0]} is in the table`);
         const [username, fullName, role, code, org, ...rest] = row;
-        assert.deepEqual(users.cells.slice(at, at + 8), [
+        // The same cells, the dates each in their own spelling ("1 October 2026", "2026-10-01").
+        assert.deepEqual(users.cells.slice(at, at + 8).map(asCsvCell), [
           username,
           fullName,
           role,
@@ -314,13 +492,13 @@ describeEachEngine('User, School List and Base User reports', (database) => {
         'Ashire',
         'ann@ashire.example.gov.uk',
         '01000 111111',
-        '1 October 2026',
-        '20 November 2026 at 10:00am',
+        '2026-10-01',
+        '2026-11-20 10:00',
       ]);
 
       const schools = await check(
-        '/reports/schools?run=1&status=all',
-        '/reports/schools/csv?run=1&status=all',
+        '/reports/schools?run=1&status=all&la=all',
+        '/reports/schools/csv?run=1&status=all&la=all',
         /attachment; filename="schools-\d{3}-2026-11-23\.csv"/,
         [
           'Number',
@@ -349,18 +527,18 @@ describeEachEngine('User, School List and Base User reports', (database) => {
       assert.doesNotMatch(schools.html, /name="from-day"/);
 
       const base = await check(
-        '/reports/base-users?run=1',
-        '/reports/base-users/csv?run=1',
+        '/reports/base-users?run=1&la=all',
+        '/reports/base-users/csv?run=1&la=all',
         /attachment; filename="base-users-\d{3}-2026-11-23\.csv"/,
         ['Number', 'Name', 'Users', 'Last signed in'],
       );
       assert.deepEqual(base.rows, [
-        [alder.number, 'Alder Primary', '2', '22 November 2026 at 9:30am'],
+        [alder.number, 'Alder Primary', '2', '2026-11-22 09:30'],
         [birch.number, 'Birch Primary', '0', 'No users'],
       ]);
       for (const row of base.rows) {
         const at = base.cells.indexOf(row[0] ?? '');
-        assert.deepEqual(base.cells.slice(at, at + 4), row);
+        assert.deepEqual(base.cells.slice(at, at + 4).map(asCsvCell), row);
       }
 
       const refused = await agent.get(
@@ -405,14 +583,14 @@ describeEachEngine('User, School List and Base User reports', (database) => {
       const rows = parse(csv.body, { bom: true }) as string[][];
       assert.deepEqual(rows, [
         ['School number', 'School', 'Unread messages', 'Oldest unread sent'],
-        [alder.number, 'Alder Primary', '2', '10 November 2026'],
+        [alder.number, 'Alder Primary', '2', '2026-11-10'],
         [birch.number, 'Birch Primary', '0', ''],
       ]);
       const cells = cellTexts(page.body);
       for (const row of rows.slice(1)) {
         const at = cells.indexOf(`${row[0]} ${row[1]}`);
         assert.ok(at >= 0);
-        assert.deepEqual(cells.slice(at + 1, at + 3), [row[2], row[3] || '–']);
+        assert.deepEqual(cells.slice(at + 1, at + 3).map(asCsvCell), [row[2], row[3] || '–']);
       }
       assert.ok(!csv.body.includes('Outside Academy'));
     } finally {

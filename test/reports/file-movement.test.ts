@@ -1,6 +1,6 @@
 // School Report (CTFs sent and received) and Generic / Other file movements: known answers for a school,
-// an LA (all schools or one) and the national administrator, date-range edges, keyset pages that stream
-// every row in order, the page's row limit, and the CSV matching the table.
+// an LA (all schools or one) and the national administrator (one LA or All LAs), date-range edges, keyset
+// pages that stream every row in order, the page's row limit, and the CSV matching the table.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
@@ -8,17 +8,19 @@ import { parse } from 'csv-parse/sync';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, TransferRow } from '../../src/platform/db/schema.ts';
 import { Invalid } from '../../src/platform/errors.ts';
+import { csvDateTime } from '../../src/reports/csv.ts';
 import {
   FileMovementReportService,
-  fileMovementCells,
   type MovementCriteria,
   type MovementFiles,
+  movementCells,
+  movementColumns,
   reportDateTime,
-  schoolReportCells,
 } from '../../src/reports/file-movement-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
+import { asCsvCell } from '../support/reports.ts';
 import {
   laInbox,
   la as laParty,
@@ -91,6 +93,8 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     await send(laParty(la.number), B, 'ctf-5.XML', '2026-11-12T10:00:00.000Z', { pupil_count: 1 });
     await send(B, A, 'ctf-7b.XML', '2026-11-13T10:00:00.000Z', { pupil_count: 2 });
     await send(B, A, 'ctf-7a.XML', '2026-11-13T10:00:00.000Z', { pupil_count: 2 });
+    // Between two LAs themselves: no school's, so in no School Report.
+    await send(laParty(la.number), laParty(otherLa.number), 'ctf-8.XML', '2026-11-13T11:00:00.000Z');
     // Between two schools of another LA: never in Ashire's report.
     await send(O, F, 'ctf-9.XML', '2026-11-14T10:00:00.000Z');
     // Other files.
@@ -123,9 +127,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     options?: { pageLimit?: number; csvPageSize?: number },
   ) => {
     const report = await service(options).page(actor, files, criteria);
-    const cells = report.rows.map((row) =>
-      files === 'ctf' ? schoolReportCells(report.scope, row) : fileMovementCells(row),
-    );
+    const cells = report.rows.map((row) => movementCells(files, report.scope, row, reportDateTime));
     return { report, cells };
   };
   const invalid = (fields: string[]) => (error: unknown) => {
@@ -325,6 +327,190 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     );
   });
 
+  test('All LAs: the national administrator sees each CTF of any school once, with both LAs and no Direction', async () => {
+    const admin = await user('national_admin', {});
+    const ashire = `${la.number} Ashire`;
+    const bshire = `${otherLa.number} Bshire`;
+    const a = `${alder.number} Alder Primary`;
+    const b = `${birch.number} Birch Primary`;
+    const o = `${outside.number} Outside Academy`;
+    const f = `${faraway.number} Faraway School`;
+    const every = await run(admin, 'ctf', { la: 'all' });
+    assert.equal(every.report.subject, 'All schools of every LA');
+    assert.deepEqual(movementColumns('ctf', every.report.scope), [
+      'File name',
+      'Source LA',
+      'Source school',
+      'Destination LA',
+      'Destination school',
+      'Uploaded',
+      'Downloaded',
+      'Status',
+      'Pupils',
+    ]);
+    // ctf-8, from one LA to another, is no school's.
+    assert.deepEqual(
+      every.cells.map((c) => c.slice(0, 5)),
+      [
+        ['ctf-1.XML', ashire, a, ashire, b],
+        ['ctf-2.XML', ashire, a, bshire, o],
+        ['ctf-3.XML', bshire, o, ashire, a],
+        ['ctf-4.XML', ashire, a, '', 'Lost Pupils Database'],
+        ['ctf-5.XML', ashire, 'LA', ashire, b],
+        ['ctf-7a.XML', ashire, b, ashire, a],
+        ['ctf-7b.XML', ashire, b, ashire, a],
+        ['ctf-9.XML', bshire, o, bshire, f],
+      ],
+    );
+    assert.deepEqual(every.cells[2]?.slice(5), ['10 Nov 2026 10:00', '10 Nov 2026 12:00', 'Rejected', 4]);
+    const row = every.report.rows[2];
+    assert.ok(row);
+    assert.deepEqual(movementCells('ctf', every.report.scope, row, csvDateTime).slice(5), [
+      '2026-11-10 10:00',
+      '2026-11-10 12:00',
+      'Rejected',
+      4,
+    ]);
+    // One school is chosen within its LA.
+    await assert.rejects(
+      service().page(admin, 'ctf', { la: 'all', school: alder.number }),
+      invalid(['school']),
+    );
+    await assert.rejects(service().page(admin, 'ctf', { la: 'every' }), invalid(['la']));
+  });
+
+  test('All LAs: Generic / Other file movements has every file, each end with its LA', async () => {
+    const admin = await user('national_admin', {});
+    const ashire = `${la.number} Ashire`;
+    const bshire = `${otherLa.number} Bshire`;
+    const a = `${alder.number} Alder Primary`;
+    const o = `${outside.number} Outside Academy`;
+    const every = await run(admin, 'other', { la: 'all' });
+    assert.equal(every.report.subject, 'Every LA, its schools and its inboxes');
+    assert.deepEqual(movementColumns('other', every.report.scope), [
+      'File name',
+      'Type',
+      'From LA',
+      'From',
+      'To LA',
+      'To',
+      'Uploaded',
+      'Downloaded',
+      'Status',
+    ]);
+    assert.deepEqual(every.cells, [
+      [
+        'plasc-1.XML',
+        'PLASC/School Census',
+        ashire,
+        a,
+        ashire,
+        `${ashire} (LA)`,
+        '2 Nov 2026 10:00',
+        '3 Nov 2026 09:15',
+        'Downloaded',
+      ],
+      [
+        'generic-1.ZIP',
+        'Generic',
+        ashire,
+        `${ashire} (LA)`,
+        ashire,
+        a,
+        '3 Nov 2026 10:00',
+        '',
+        'Awaiting download',
+      ],
+      [
+        'generic-2.ZIP',
+        'Generic',
+        bshire,
+        o,
+        ashire,
+        `${ashire} (LEAPLAS)`,
+        '4 Nov 2026 10:00',
+        '',
+        'Awaiting download',
+      ],
+      [
+        'adms-1.XML',
+        'Admissions',
+        ashire,
+        `${ashire} (LEAADMS)`,
+        bshire,
+        o,
+        '5 Nov 2026 10:00',
+        '',
+        'Awaiting download',
+      ],
+      ['cfr-1.ZIP', 'CFR', bshire, o, bshire, `${bshire} (LA)`, '6 Nov 2026 10:00', '', 'Awaiting download'],
+      [
+        'generic-3.ZIP',
+        'Generic',
+        ashire,
+        `${birch.number} Birch Primary`,
+        ashire,
+        a,
+        '7 Nov 2026 10:00',
+        '',
+        'Removed',
+      ],
+    ]);
+  });
+
+  test('All LAs is for the national administrator: an LA or a school asking for it gets its own files', async () => {
+    const officer = await user('la_user', { laNumber: la.number });
+    const head = await user('school', { laNumber: la.number, establishmentNumber: alder.number });
+    for (const files of ['ctf', 'other'] as const) {
+      for (const actor of [officer, head]) {
+        const own = await run(actor, files, {});
+        const asked = await run(actor, files, { la: 'all' });
+        assert.equal(asked.report.subject, own.report.subject);
+        assert.deepEqual(asked.report.scope, own.report.scope);
+        assert.deepEqual(asked.cells, own.cells, `${actor.role}, ${files}`);
+      }
+    }
+  });
+
+  test('All LAs: keyset pages stream every file once, in order, through files of the same time and name', async () => {
+    // Two CTFs between Bshire's schools of the same name at the time of ctf-5: only the id tells them apart.
+    const O = schoolParty(outside.number);
+    const F = schoolParty(faraway.number);
+    const twins = [
+      (await send(O, F, 'ctf-6.XML', '2026-11-12T10:00:00.000Z')).row.id,
+      (await send(F, O, 'ctf-6.XML', '2026-11-12T10:00:00.000Z')).row.id,
+    ].sort();
+    const admin = await user('national_admin', {});
+    const expected = {
+      ctf: [
+        'ctf-1.XML',
+        'ctf-2.XML',
+        'ctf-3.XML',
+        'ctf-4.XML',
+        'ctf-5.XML',
+        `ctf-6.XML ${twins[0]}`,
+        `ctf-6.XML ${twins[1]}`,
+        'ctf-7a.XML',
+        'ctf-7b.XML',
+        'ctf-9.XML',
+      ],
+      other: ['plasc-1.XML', 'generic-1.ZIP', 'generic-2.ZIP', 'adms-1.XML', 'cfr-1.ZIP', 'generic-3.ZIP'],
+    };
+    const named = (row: { filename: string; id: string }) =>
+      row.filename === 'ctf-6.XML' ? `${row.filename} ${row.id}` : row.filename;
+    for (const files of ['ctf', 'other'] as const) {
+      const limited = await service({ pageLimit: 4 }).page(admin, files, { la: 'all' });
+      assert.deepEqual(limited.rows.map(named), expected[files].slice(0, 4));
+      assert.deepEqual([limited.total, limited.truncated], [expected[files].length, true]);
+      for (const pageSize of [1, 2, 3, 5, 6, 1000]) {
+        const stream = await service({ csvPageSize: pageSize }).stream(admin, files, { la: 'all' });
+        const names: string[] = [];
+        for await (const row of stream.rows) names.push(named(row));
+        assert.deepEqual(names, expected[files], `${files}, pages of ${pageSize}`);
+      }
+    }
+  });
+
   const tableCells = (html: string) =>
     [...html.matchAll(/<tr class="govuk-table__row">([\s\S]*?)<\/tr>/g)].map((row) =>
       [...(row[1] ?? '').matchAll(/<t[hd][^>]*>([^<]*)</g)].map((m) =>
@@ -336,18 +522,21 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     const t = await createTestApp(db);
     try {
       const { agent } = await signedInUser(t, 'la_user', { laNumber: la.number });
-      for (const [url, name, count] of [
-        ['/reports/school', 'school-report', 7],
-        ['/reports/file-movements', 'file-movements', 5],
+      for (const [url, name, count, firstDates] of [
+        ['/reports/school', 'school-report', 7, ['2026-10-15 11:00', '2026-10-16 10:00']],
+        ['/reports/file-movements', 'file-movements', 5, ['2026-11-02 10:00', '2026-11-03 09:15']],
       ] as const) {
         const form = await agent.get(url);
         assert.equal(form.statusCode, 200);
         assert.match(form.body, /All schools/);
-        const page = await agent.get(`${url}?run=1&school=all&from-day=1&from-month=1&from-year=2026`);
+        // An LA user asking for All LAs still reports on its own LA.
+        const page = await agent.get(`${url}?run=1&la=all&school=all&from-day=1&from-month=1&from-year=2026`);
         assert.equal(page.statusCode, 200);
         assert.match(page.body, new RegExp(`${count} files\\.`));
         const table = tableCells(page.body);
-        const csv = await agent.get(`${url}/csv?run=1&school=all&from-day=1&from-month=1&from-year=2026`);
+        const csv = await agent.get(
+          `${url}/csv?run=1&la=all&school=all&from-day=1&from-month=1&from-year=2026`,
+        );
         assert.equal(csv.statusCode, 200);
         assert.match(String(csv.headers['content-type']), /^text\/csv/);
         assert.match(
@@ -356,7 +545,18 @@ describeEachEngine('School Report and Generic / Other file movements', (database
         );
         const rows = parse(csv.body, { bom: true }) as string[][];
         assert.equal(rows.length, count + 1);
-        assert.deepEqual(table, rows, url);
+        // The same cells; the dates each in their own spelling ("1 Nov 2026 00:30", "2026-11-01 00:30").
+        assert.deepEqual(
+          table.map((row) => row.map(asCsvCell)),
+          rows,
+          url,
+        );
+        const uploaded = rows[0]?.indexOf('Uploaded') ?? -1;
+        assert.deepEqual(
+          rows[1]?.slice(uploaded, uploaded + 2),
+          firstDates,
+          'the first file: uploaded, downloaded',
+        );
 
         const refused = await agent.get(`${url}?run=1&school=${outside.number}`);
         assert.equal(refused.statusCode, 400);
@@ -364,6 +564,63 @@ describeEachEngine('School Report and Generic / Other file movements', (database
         const csvRefused = await agent.get(`${url}/csv?school=${outside.number}`);
         assert.equal(csvRefused.statusCode, 302);
         assert.match(String(csvRefused.headers.location), new RegExp(`^${url}\\?.*run=1`));
+      }
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('All LAs: the national administrator chooses it in the LA list, and the page and its CSV hold the same rows', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'national_admin', {});
+      for (const [url, name, count, header] of [
+        [
+          '/reports/school',
+          'school-report',
+          10,
+          ['File name', 'Source LA', 'Source school', 'Destination LA'],
+        ],
+        [
+          '/reports/file-movements',
+          'file-movements',
+          6,
+          ['File name', 'Type', 'From LA', 'From', 'To LA', 'To'],
+        ],
+      ] as const) {
+        const form = await agent.get(url);
+        assert.equal(form.statusCode, 200);
+        assert.match(form.body, /<option value="all">All LAs<\/option>/);
+        const unchosen = await agent.get(`${url}?run=1`);
+        assert.equal(unchosen.statusCode, 400);
+        assert.match(unchosen.body, /Select an LA, or All LAs/);
+        const page = await agent.get(`${url}?run=1&la=all`);
+        assert.equal(page.statusCode, 200);
+        assert.match(page.body, /<option value="all" selected>All LAs<\/option>/);
+        assert.match(page.body, new RegExp(`${count} files\\.`));
+        const table = tableCells(page.body);
+        const csv = await agent.get(`${url}/csv?run=1&la=all`);
+        assert.equal(csv.statusCode, 200);
+        assert.match(
+          String(csv.headers['content-disposition']),
+          new RegExp(`attachment; filename="${name}-all-to-2026-11-23\\.csv"`),
+        );
+        const rows = parse(csv.body, { bom: true }) as string[][];
+        assert.equal(rows.length, count + 1);
+        assert.deepEqual(rows[0]?.slice(0, header.length), header);
+        assert.deepEqual(
+          table.map((row) => row.map(asCsvCell)),
+          rows,
+          url,
+        );
+        assert.ok(
+          rows.some((row) => row.includes(`${outside.number} Outside Academy`)),
+          'Bshire is in',
+        );
+        assert.ok(
+          rows.some((row) => row.includes(`${alder.number} Alder Primary`)),
+          'Ashire is in',
+        );
       }
     } finally {
       await t.app.close();

@@ -6,13 +6,14 @@ import { parse } from 'csv-parse/sync';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, LostPupilRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid } from '../../src/platform/errors.ts';
-import { ageOn, LostPupilReportService } from '../../src/reports/lost-pupil-report-service.ts';
+import { ageOn, finderLaName, LostPupilReportService } from '../../src/reports/lost-pupil-report-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { actorOf } from '../support/messages.ts';
-import { cellTexts, downloadCsv } from '../support/reports.ts';
+import { asCsvCell, cellTexts, downloadCsv } from '../support/reports.ts';
 import { la as laParty, makeFileStores, school as schoolParty } from '../support/transfers.ts';
+import type { Agent } from '../support/web.ts';
 import { createTestApp, signedInUser } from '../support/web.ts';
 
 test('an age is in whole years on the day, a birthday on the day counting', () => {
@@ -113,22 +114,24 @@ describeEachEngine('Lost Pupil reports', (database) => {
     const officer = await user('la_lost_pupil', { laNumber: la.number });
     const all = await service().numbers(officer, { la: otherLa.number });
     assert.equal(all.subject, `Ashire (${la.number})`);
+    const ashire = `${la.number} Ashire`;
     assert.deepEqual(all.rows, [
-      { age: '11', gender: 'M', uploaded: 1, downloaded: 0 },
-      { age: '12', gender: 'F', uploaded: 2, downloaded: 1 },
-      { age: 'Unknown', gender: 'Unknown', uploaded: 1, downloaded: 1 },
+      { la: ashire, age: '11', gender: 'M', uploaded: 1, downloaded: 0 },
+      { la: ashire, age: '12', gender: 'F', uploaded: 2, downloaded: 1 },
+      { la: ashire, age: 'Unknown', gender: 'Unknown', uploaded: 1, downloaded: 1 },
     ]);
     assert.deepEqual(all.totals, { uploaded: 4, downloaded: 2 });
     // To 31 October: Amy only, 12 then, and not yet found.
     const october = await service().numbers(officer, { toDay: '31', toMonth: '10', toYear: '2026' });
-    assert.deepEqual(october.rows, [{ age: '12', gender: 'F', uploaded: 1, downloaded: 0 }]);
+    assert.deepEqual(october.rows, [{ la: ashire, age: '12', gender: 'F', uploaded: 1, downloaded: 0 }]);
     const fromNovember = await service().numbers(officer, november);
     assert.deepEqual(fromNovember.totals, { uploaded: 3, downloaded: 1 });
     // Bshire's own numbers: Eve and Fay, whoever found them.
     const theirs = await service().numbers(await user('la_dba', { laNumber: otherLa.number }), {});
+    const bshire = `${otherLa.number} Bshire`;
     assert.deepEqual(theirs.rows, [
-      { age: '15', gender: 'F', uploaded: 1, downloaded: 0 },
-      { age: '16', gender: 'F', uploaded: 1, downloaded: 1 },
+      { la: bshire, age: '15', gender: 'F', uploaded: 1, downloaded: 0 },
+      { la: bshire, age: '16', gender: 'F', uploaded: 1, downloaded: 1 },
     ]);
   });
 
@@ -187,11 +190,11 @@ describeEachEngine('Lost Pupil reports', (database) => {
     );
   });
 
-  test('the national administrator chooses an LA; other roles are refused', async () => {
+  test('the national administrator chooses an LA (or All LAs); other roles are refused', async () => {
     const admin = await user('national_admin', {});
     await assert.rejects(service().numbers(admin, {}), (error: unknown) => {
       assert.ok(error instanceof Invalid);
-      assert.deepEqual(error.errors, [{ field: 'la', message: 'Select an LA' }]);
+      assert.deepEqual(error.errors, [{ field: 'la', message: 'Select an LA, or All LAs' }]);
       return true;
     });
     await assert.rejects(service().numbers(admin, { la: '999' }), Invalid);
@@ -207,6 +210,139 @@ describeEachEngine('Lost Pupil reports', (database) => {
     );
   });
 
+  /** A report page's cells, its dates as the CSV writes them. */
+  const pageAsCsv = async (agent: Agent, url: string) => {
+    const page = await agent.get(url);
+    assert.equal(page.statusCode, 200, url);
+    return cellTexts(page.body).map(asCsvCell);
+  };
+
+  test('All LAs: the national administrator sees every LA’s lost pupils, each row with its LA', async () => {
+    const admin = await user('national_admin', {});
+    const ashire = `${la.number} Ashire`;
+    const bshire = `${otherLa.number} Bshire`;
+    const numbers = await service().numbers(admin, { la: 'all' });
+    assert.deepEqual([numbers.subject, numbers.la], ['Every LA', null]);
+    const ashireRows = [
+      { la: ashire, age: '11', gender: 'M', uploaded: 1, downloaded: 0 },
+      { la: ashire, age: '12', gender: 'F', uploaded: 2, downloaded: 1 },
+      { la: ashire, age: 'Unknown', gender: 'Unknown', uploaded: 1, downloaded: 1 },
+    ];
+    const bshireRows = [
+      { la: bshire, age: '15', gender: 'F', uploaded: 1, downloaded: 0 },
+      { la: bshire, age: '16', gender: 'F', uploaded: 1, downloaded: 1 },
+    ];
+    // By LA number, then age and gender.
+    assert.deepEqual(
+      numbers.rows,
+      la.number < otherLa.number ? [...ashireRows, ...bshireRows] : [...bshireRows, ...ashireRows],
+    );
+    assert.deepEqual(numbers.totals, { uploaded: 6, downloaded: 3 });
+
+    const uploaded = await service().uploaded(admin, { la: 'all' });
+    assert.deepEqual(
+      uploaded.rows.map((r) => [r.surname, r.sourceLa]),
+      [
+        ['Ash', la.number],
+        ['Eade', otherLa.number],
+        ['Faraway', otherLa.number],
+        ['Bell', la.number],
+        ['Cole', la.number],
+        ['Dale', la.number],
+      ],
+    );
+    const left = await service().uploaded(admin, { la: 'all', download: 'not-downloaded', type: 'left' });
+    assert.deepEqual(
+      left.rows.map((r) => r.surname),
+      ['Faraway', 'Bell'],
+    );
+
+    const downloaded = await service().downloaded(admin, { la: 'all' });
+    assert.deepEqual(
+      downloaded.rows.map((r) => [r.surname, finderLaName(r)]),
+      [
+        ['Ash', bshire],
+        ['Cole', ashire],
+        ['Eade', ashire],
+      ],
+    );
+    const late = await service().downloaded(admin, {
+      la: 'all',
+      fromDay: '16',
+      fromMonth: '11',
+      fromYear: '2026',
+    });
+    assert.deepEqual(
+      late.rows.map((r) => r.surname),
+      ['Eade'],
+    );
+  });
+
+  test('All LAs is for the national administrator: an LA user asking for it gets its own LA’s pupils', async () => {
+    const officer = await user('la_lost_pupil', { laNumber: la.number });
+    const asked = { la: 'all' };
+    assert.deepEqual(await service().numbers(officer, asked), await service().numbers(officer, {}));
+    assert.deepEqual(await service().uploaded(officer, asked), await service().uploaded(officer, {}));
+    assert.deepEqual(await service().downloaded(officer, asked), await service().downloaded(officer, {}));
+    assert.equal((await service().numbers(officer, asked)).subject, `Ashire (${la.number})`);
+  });
+
+  test('All LAs: each page starts its rows with the LA, as its CSV does', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'national_admin', {});
+      const form = await agent.get('/reports/lost-pupil-numbers');
+      assert.match(form.body, /<option value="all">All LAs<\/option>/);
+      const ashire = `${la.number} Ashire`;
+      const bshire = `${otherLa.number} Bshire`;
+
+      const numbers = await downloadCsv(
+        agent,
+        '/reports/lost-pupil-numbers/csv?run=1&la=all',
+        /attachment; filename="lost-pupil-numbers-all-to-2026-11-23\.csv"/,
+      );
+      assert.deepEqual(numbers[0], ['LA', 'Age', 'Gender', 'Uploaded', 'Downloaded']);
+      assert.deepEqual(numbers.at(-1), ['Total', '', '', '6', '3']);
+      assert.deepEqual(
+        numbers.slice(1, -1).map((r) => r.slice(0, 2)),
+        (la.number < otherLa.number ? [ashire, bshire] : [bshire, ashire]).flatMap((name) =>
+          (name === ashire ? ['11', '12', 'Unknown'] : ['15', '16']).map((age) => [name, age]),
+        ),
+      );
+      assert.deepEqual(await pageAsCsv(agent, '/reports/lost-pupil-numbers?run=1&la=all'), numbers.flat());
+
+      const uploaded = await downloadCsv(
+        agent,
+        '/reports/lost-pupils-uploaded/csv?run=1&la=all',
+        /attachment; filename="lost-pupils-uploaded-all-to-2026-11-23\.csv"/,
+      );
+      assert.deepEqual(uploaded[0]?.slice(0, 3), ['LA', 'School', 'Uploaded']);
+      assert.deepEqual(uploaded[2]?.slice(0, 3), [bshire, `${outside.number} Outside Academy`, '2026-11-05']);
+      assert.equal(uploaded.length, 7);
+      assert.deepEqual(await pageAsCsv(agent, '/reports/lost-pupils-uploaded?run=1&la=all'), uploaded.flat());
+
+      const downloaded = await downloadCsv(
+        agent,
+        '/reports/lost-pupils-downloaded/csv?run=1&la=all',
+        /attachment; filename="lost-pupils-downloaded-all-to-2026-11-23\.csv"/,
+      );
+      assert.deepEqual(
+        downloaded.map((r) => [r[0], r[1], r[3], r[7]]),
+        [
+          ['Found by', 'Found on', 'Surname', 'LA'],
+          [bshire, '2026-11-01', 'Ash', ashire],
+          [ashire, '2026-11-15', 'Cole', ashire],
+          [ashire, '2026-11-18', 'Eade', bshire],
+        ],
+      );
+      const downloadedPage = await pageAsCsv(agent, '/reports/lost-pupils-downloaded?run=1&la=all');
+      assert.deepEqual(downloadedPage.slice(0, 3), ['Found by', 'Found on', 'UPN']);
+      assert.deepEqual(downloadedPage.slice(8, 10), [bshire, '2026-11-01']);
+    } finally {
+      await t.app.close();
+    }
+  });
+
   test('the pages: an LA user without the lost-pupil roles is refused, and the page matches its CSV', async () => {
     const t = await createTestApp(db);
     try {
@@ -220,12 +356,13 @@ describeEachEngine('Lost Pupil reports', (database) => {
       assert.equal(form.statusCode, 200);
       assert.match(form.body, /Pupils leaving the maintained sector only/);
 
-      const page = await agent.get('/reports/lost-pupil-numbers?run=1');
+      // Asking for All LAs changes nothing for an LA's user: its own LA's pupils.
+      const page = await agent.get('/reports/lost-pupil-numbers?run=1&la=all');
       assert.equal(page.statusCode, 200);
       const cells = cellTexts(page.body);
       const rows = await downloadCsv(
         agent,
-        '/reports/lost-pupil-numbers/csv?run=1',
+        '/reports/lost-pupil-numbers/csv?run=1&la=all',
         /attachment; filename="lost-pupil-numbers-all-to-2026-11-23\.csv"/,
       );
       assert.deepEqual(rows, [
@@ -296,6 +433,11 @@ describeEachEngine('Lost Pupil reports', (database) => {
           'Removed',
         ],
       ]);
+      assert.deepEqual(
+        await pageAsCsv(agent, '/reports/lost-pupils-uploaded?run=1&type=missing'),
+        uploaded.flat(),
+        'the page has the CSV’s cells, its dates in words',
+      );
       const uploadedPage = await agent.get('/reports/lost-pupils-uploaded?run=1&download=all&type=both');
       assert.equal(uploadedPage.statusCode, 200);
       assert.match(uploadedPage.body, /Ash<\/th>[\s\S]*17 May 2014[\s\S]*Left maintained sector/);

@@ -1,5 +1,6 @@
 // General Usage/Volume Report: known answers for a school, an LA (all or selected schools) and the
-// national administrator, the date range's edges, and the CSV matching the table.
+// national administrator, the date range's edges, the chart's London months, and the CSV matching the
+// table.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -138,6 +139,7 @@ describeEachEngine('General Usage/Volume Report', (database) => {
     const officer = await user('la_user', { laNumber: la.number });
     const all = await service().run(officer, { la: otherLa.number });
     assert.equal(all.subject, `Ashire (${la.number})`);
+    assert.deepEqual(await service().run(officer, { la: 'all' }), all, 'All LAs is not an LA role’s');
     assert.deepEqual(
       all.rows.map((r) => [r.name, r.uploaded, r.received, r.downloaded, r.awaiting, r.rejected]),
       [
@@ -201,6 +203,49 @@ describeEachEngine('General Usage/Volume Report', (database) => {
       { month: '2026-10', uploaded: 1, received: 1 },
       { month: '2026-11', uploaded: 3, received: 4 },
     ]);
+  });
+
+  test('the chart counts each CTF in its London month, at the summer-time and winter month ends', async () => {
+    const cshire = await makeLa(db, { name: 'Cshire' });
+    const elm = await makeSchool(db, cshire.number, { name: 'Elm Primary' });
+    const fir = await makeSchool(db, cshire.number, { name: 'Fir Primary' });
+    const send = (uploadedAt: string) =>
+      makeTransfer(db, files, { from: schoolParty(elm.number), to: schoolParty(fir.number), uploadedAt });
+    // British Summer Time (UTC+1) from 29 March to 25 October 2026; Greenwich Mean Time otherwise.
+    await send('2026-03-31T22:59:00.000Z'); // 23:59 on 31 March in London: March
+    await send('2026-03-31T23:00:00.000Z'); // midnight starting 1 April: April
+    await send('2026-04-30T22:30:00.000Z'); // 23:30 on 30 April: April
+    await send('2026-04-30T23:30:00.000Z'); // 00:30 on 1 May: May
+    await send('2026-10-31T23:30:00.000Z'); // GMT again: 23:30 on 31 October, October
+    await send('2026-11-30T23:59:59.999Z'); // November's last instant
+    await send('2026-12-01T00:00:00.000Z'); // December's first
+    const officer = await user('la_user', { laNumber: cshire.number });
+    const toYearEnd = { toDay: '31', toMonth: '12', toYear: '2026' };
+    const all = await service().run(officer, toYearEnd);
+    assert.deepEqual(all.months, [
+      { month: '2026-03', uploaded: 1, received: 1 },
+      { month: '2026-04', uploaded: 2, received: 2 },
+      { month: '2026-05', uploaded: 1, received: 1 },
+      { month: '2026-10', uploaded: 1, received: 1 },
+      { month: '2026-11', uploaded: 1, received: 1 },
+      { month: '2026-12', uploaded: 1, received: 1 },
+    ]);
+    // From 1 May (London): the 00:30 upload is in, and in May; April's are out.
+    const fromMay = await service().run(officer, {
+      fromDay: '1',
+      fromMonth: '5',
+      fromYear: '2026',
+      ...toYearEnd,
+    });
+    assert.deepEqual(
+      fromMay.months.map((m) => [m.month, m.uploaded]),
+      [
+        ['2026-05', 1],
+        ['2026-10', 1],
+        ['2026-11', 1],
+        ['2026-12', 1],
+      ],
+    );
   });
 
   test('the national administrator reports on one LA, or on every LA a row each', async () => {
