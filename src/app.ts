@@ -4,6 +4,9 @@ import { accountsRoutes } from './accounts/routes.ts';
 import { can } from './auth/permissions.ts';
 import { authRoutes } from './auth/routes.ts';
 import { pageContext, type RouteInfo, registerRoutes } from './auth/web.ts';
+import { bulkLoadRoutes } from './collect/bulk-routes.ts';
+import { collectionRoutes } from './collect/collections-routes.ts';
+import { returnRoutes } from './collect/returns-routes.ts';
 import type { Deps } from './deps.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { homeRoutes } from './home/routes.ts';
@@ -122,6 +125,9 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...clusterReportRoutes(deps),
     ...lostPupilReportRoutes(deps),
     ...directoryReportRoutes(deps),
+    ...collectionRoutes(deps),
+    ...bulkLoadRoutes(deps),
+    ...returnRoutes(deps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

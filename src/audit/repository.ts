@@ -52,7 +52,18 @@ export type AuditAction =
   | 'message-template-deleted'
   | 'message-group-added'
   | 'message-group-updated'
-  | 'message-group-deleted';
+  | 'message-group-deleted'
+  | 'data-collection-added'
+  | 'data-collection-updated'
+  | 'data-collection-closed'
+  | 'data-collection-reopened'
+  | 'census-return-loaded'
+  | 'census-return-refused'
+  | 'census-query-answered'
+  | 'census-return-submitted'
+  | 'census-return-note-added'
+  | 'census-return-returned'
+  | 'census-return-approved';
 
 /** Append-only: there is deliberately no update or delete here. */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {

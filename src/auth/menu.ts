@@ -234,6 +234,30 @@ export const MENU: MenuItem[] = [
       },
     ],
   },
+  // Census guide (COLLECT): the collections each school, LA and the DfE takes part in, and setting them
+  // up. The national administrator sets collections up without taking part in them and a school takes
+  // part without setting them up, so no one capability covers the section: it is shown when either item
+  // is (menuFor leaves out a section with no items).
+  {
+    label: 'Data Collections',
+    href: '/collect/section',
+    capability: 'home.view',
+    children: [
+      {
+        label: 'My Data Collections',
+        href: '/collect',
+        capability: 'collect.use',
+        description:
+          'The data collections you take part in, such as the School Census: open one to work on its returns',
+      },
+      {
+        label: 'Manage Data Collections',
+        href: '/collect/manage',
+        capability: 'collect.manage',
+        description: 'Set up a data collection, change its dates and the LAs taking part, or close it',
+      },
+    ],
+  },
   // Handbook §11, LA notes §6: the three menu choices of the secure messaging service.
   {
     label: 'Messages',

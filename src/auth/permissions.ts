@@ -145,11 +145,35 @@ export const CAPABILITIES = [
    * Database and answer for it (those of lost-pupils.review), and the national administrator.
    */
   'reports.lost-pupils',
+  /**
+   * COLLECT (census guide): My Data Collections and the returns the actor may open. For the three parts
+   * in a collection: schools (sources), the LA roles that check their schools' returns (agents) and the
+   * DfE collector, who sees a return only once its LA approved it.
+   */
+  'collect.use',
+  /**
+   * Loading a census return (Upload Return from File), answering its queries and submitting it: schools
+   * for their own returns, and the agents for the returns they loaded for their schools (bulk upload).
+   */
+  'collect.return',
+  /**
+   * The agent's part (census guide: "a LA being an agent"): the dashboard of its schools' returns, notes,
+   * returning a return to its school, approving it, and loading many schools' returns from a zip. For
+   * the LA roles that work census returns: the LEA Administrator, LEA User and LEA PLASC.
+   */
+  'collect.agent',
+  /**
+   * Manage Data Collections: set up a collection (name, term, year, census day, open and due dates, the
+   * LAs taking part) and close it. For the DfE collector and the national administrator.
+   */
+  'collect.manage',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
 
 const EVERYONE: Capability[] = ['home.view', 'account.change-password', 'contacts.view', 'directory.find'];
+/** The census agents: the LA roles that check and approve their schools' returns. */
+const COLLECT_AGENT: Capability[] = ['collect.use', 'collect.return', 'collect.agent'];
 /** Everyone but the view-only DBA and the DfE collector sends and receives messages. */
 const MESSAGING: Capability[] = [...EVERYONE, 'messages.use'];
 const UPLOAD_ALL: Capability[] = [
@@ -189,6 +213,8 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     ...MESSAGING,
     'reports.usage',
     'school-details.view',
+    'collect.use',
+    'collect.return',
     ...UPLOAD_ALL,
     'download.ctf',
     'download.generic',
@@ -208,8 +234,9 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'reports.lost-pupils',
     ...LA_TRANSFERS.filter((c) => c !== 'upload.generic' && c !== 'download.generic'),
     'lost-pupils.review',
+    ...COLLECT_AGENT,
   ]),
-  la_user: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage', 'reports.la']),
+  la_user: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage', 'reports.la', ...COLLECT_AGENT]),
   la_school: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage', 'reports.la']),
   // Lost Pupil: "can upload/download/re-download generic files" only.
   la_lost_pupil: new Set([
@@ -246,6 +273,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'download.generic',
     'transfers.sent',
     'transfers.received',
+    ...COLLECT_AGENT,
   ]),
   la_admissions: new Set([
     ...MESSAGING,
@@ -266,8 +294,9 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'reports.usage',
     'reports.la',
     'reports.lost-pupils',
+    'collect.manage',
   ]),
-  dfe_collector: new Set(EVERYONE),
+  dfe_collector: new Set([...EVERYONE, 'collect.use', 'collect.manage']),
 };
 
 export function can(role: Role, capability: Capability): boolean {

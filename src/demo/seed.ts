@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Role } from '../auth/permissions.ts';
+import { insertCollection } from '../collect/collections-repository.ts';
 import type { Clock } from '../platform/clock.ts';
+import { addDays, londonDate } from '../platform/dates.ts';
 import type { Db, NewEstablishment } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 
@@ -324,9 +326,31 @@ export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
         })),
       )
       .execute();
+    // An open School Census in which LA 916 takes part (demo-school-a the source, LA 916 the agent,
+    // demo-collector the collector), still due whenever the demo is loaded.
+    const monthAhead = addDays(londonDate(clock.now()), 30);
+    await insertCollection(
+      tx,
+      {
+        id: randomUUID(),
+        name: 'School Census 2026 Autumn',
+        term: 'AUT',
+        year: '2026',
+        reference_date: '2026-10-01',
+        open_date: '2026-09-01',
+        due_date: monthAhead > DEMO_CENSUS_DUE ? monthAhead : DEMO_CENSUS_DUE,
+        all_las: 0,
+        created_by: ids.get('demo-collector') ?? '',
+        created_at: at,
+      },
+      ['916'],
+    );
   });
   return true;
 }
+
+/** The demo census's due date, unless the demo is loaded within 30 days of it or later. */
+const DEMO_CENSUS_DUE = '2026-12-18';
 
 const DEMO_TEMPLATES = [
   {

@@ -145,6 +145,17 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'message-group-added': 'Message address group added',
   'message-group-updated': 'Message address group updated',
   'message-group-deleted': 'Message address group deleted',
+  'data-collection-added': 'Data collection set up',
+  'data-collection-updated': 'Data collection changed',
+  'data-collection-closed': 'Data collection closed',
+  'data-collection-reopened': 'Data collection opened again',
+  'census-return-loaded': 'Census return loaded',
+  'census-return-refused': 'Census return refused',
+  'census-query-answered': 'Census query answered',
+  'census-return-submitted': 'Census return submitted',
+  'census-return-note-added': 'Note added to a census return',
+  'census-return-returned': 'Census return returned to the school',
+  'census-return-approved': 'Census return approved',
 };
 
 export class DirectoryService {

@@ -49,6 +49,9 @@ export const TEMPLATE_LABELS: Record<TemplateName, string> = {
   'lost-pupil-match': 'Lost pupil may have been found (to the LA)',
   'addresses-missing': 'Email addresses missing (to the LA)',
   'lost-pupils-to-review': 'Lost pupils past school-leaving age to review (to the LA)',
+  'census-return-submitted': 'Census return submitted (to the LA)',
+  'census-return-returned': 'Census return returned (to the school)',
+  'census-return-approved': 'Census return approved (to the school)',
 };
 
 const RECIPIENT_KIND_LABELS: Record<RecipientKind, string> = { school: 'School', la: 'LA', user: 'User' };

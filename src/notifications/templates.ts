@@ -77,6 +77,18 @@ const transferPayload = z.object({
   forwardedFrom: optionalText,
 });
 
+const censusReturnPayload = z.object({
+  collectionName: text,
+  schoolName: text,
+  schoolCode: code,
+  version: z.number().int().positive(),
+  filename: text,
+  /** Who acted: the school's or the LA's name. */
+  byName: text,
+  at: timestamp,
+  path: servicePath,
+});
+
 const PAYLOADS = {
   'ctf-uploaded': transferPayload,
   'upload-confirmed': transferPayload,
@@ -163,6 +175,10 @@ const PAYLOADS = {
     period: text,
     path: servicePath,
   }),
+  /** Census returns (COLLECT): to the LA when a school submits, to the school when the LA decides. */
+  'census-return-submitted': censusReturnPayload,
+  'census-return-returned': censusReturnPayload.extend({ note: text }),
+  'census-return-approved': censusReturnPayload,
   'addresses-missing': z.object({
     laName: text,
     organisations: z
@@ -184,6 +200,9 @@ export const TEMPLATE_NAMES = [
   'lost-pupil-match',
   'addresses-missing',
   'lost-pupils-to-review',
+  'census-return-submitted',
+  'census-return-returned',
+  'census-return-approved',
 ] as const satisfies readonly (keyof typeof PAYLOADS)[];
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type Payload<N extends TemplateName> = z.output<(typeof PAYLOADS)[N]>;
@@ -531,6 +550,63 @@ const lostPupilsToReview: Template<Payload<'lost-pupils-to-review'>> = {
   },
 };
 
+const censusReturnSubmitted: Template<Payload<'census-return-submitted'>> = {
+  description: "To the school's LA (the agent): a school submitted its census return for the LA to check.",
+  payload: PAYLOADS['census-return-submitted'],
+  content(p) {
+    const school = nameWithCode(p.schoolName, p.schoolCode);
+    return {
+      subject: `Census return submitted: ${school}, ${p.collectionName}`,
+      blocks: [
+        paragraph(
+          `The census return of ${school} for ${p.collectionName} (version ${p.version}, ${p.filename}) was submitted by ${p.byName} on ${formatDateTime(p.at)}.`,
+        ),
+        paragraph(
+          'Please check it and either approve it, which lets the DfE see it, or return it to the school with a note saying what to correct.',
+        ),
+        { kind: 'link', text: 'Open the return:', path: p.path },
+      ],
+    };
+  },
+};
+
+const censusReturnReturned: Template<Payload<'census-return-returned'>> = {
+  description: 'To a school: its LA returned its census return, with a note saying what to correct.',
+  payload: PAYLOADS['census-return-returned'],
+  content(p) {
+    return {
+      subject: `Census return returned by your LA: ${p.collectionName}`,
+      blocks: [
+        paragraph(
+          `${capitalise(p.byName)} returned your census return for ${p.collectionName} (version ${p.version}, ${p.filename}) on ${formatDateTime(p.at)}, with this note:`,
+        ),
+        { kind: 'inset', text: p.note },
+        paragraph(
+          'Please correct the data in your MIS, make the return again, and once your headteacher has approved it, upload and submit it.',
+        ),
+        { kind: 'link', text: 'Open the return:', path: p.path },
+      ],
+    };
+  },
+};
+
+const censusReturnApproved: Template<Payload<'census-return-approved'>> = {
+  description: 'To a school: its LA approved its census return, which the DfE can now see.',
+  payload: PAYLOADS['census-return-approved'],
+  content(p) {
+    return {
+      subject: `Census return approved: ${p.collectionName}`,
+      blocks: [
+        paragraph(
+          `${capitalise(p.byName)} approved your census return for ${p.collectionName} (version ${p.version}, ${p.filename}) on ${formatDateTime(p.at)}. The DfE can now see it.`,
+        ),
+        paragraph('There is nothing more to do unless your LA or the DfE asks you to correct something.'),
+        { kind: 'link', text: 'Open the return:', path: p.path },
+      ],
+    };
+  },
+};
+
 export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'ctf-uploaded': ctfUploaded,
   'upload-confirmed': uploadConfirmed,
@@ -544,6 +620,9 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'lost-pupil-match': lostPupilMatch,
   'addresses-missing': addressesMissing,
   'lost-pupils-to-review': lostPupilsToReview,
+  'census-return-submitted': censusReturnSubmitted,
+  'census-return-returned': censusReturnReturned,
+  'census-return-approved': censusReturnApproved,
 };
 
 // --- composing ---------------------------------------------------------------------------------------

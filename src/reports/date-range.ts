@@ -4,6 +4,7 @@
 // of the day after its last.
 import { addDays, londonDate, startOfLondonDay } from '../platform/dates.ts';
 import type { FieldError } from '../platform/errors.ts';
+import { readDateInput } from '../platform/web/date-input.ts';
 
 export interface DateRangeInput {
   fromDay?: string;
@@ -30,8 +31,9 @@ export function readDateRange(
   now: Date,
 ): { range: DateRange; errors: FieldError[] } | { range: null; errors: FieldError[] } {
   const errors: FieldError[] = [];
-  const from = readDate('from', 'From', [input.fromDay, input.fromMonth, input.fromYear], errors);
-  const to = readDate('to', 'To', [input.toDay, input.toMonth, input.toYear], errors) ?? londonDate(now);
+  const from = readDateInput('from', 'From date', [input.fromDay, input.fromMonth, input.fromYear], errors);
+  const to =
+    readDateInput('to', 'To date', [input.toDay, input.toMonth, input.toYear], errors) ?? londonDate(now);
   if (errors.length > 0) return { range: null, errors };
   if (from && from > to) {
     return {
@@ -48,34 +50,4 @@ export function readDateRange(
     },
     errors,
   };
-}
-
-/** One date of three fields: blank (null), or a real date; otherwise an error saying what to enter. */
-function readDate(
-  name: 'from' | 'to',
-  label: string,
-  [day, month, year]: (string | undefined)[],
-  errors: FieldError[],
-): string | null {
-  const parts = [day, month, year].map((p) => (p ?? '').trim());
-  if (parts.every((p) => p === '')) return null;
-  const [d, m, y] = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : Number.NaN)) as [number, number, number];
-  const field = `${name}-${Number.isNaN(d) || parts[0] === '' ? 'day' : Number.isNaN(m) || parts[1] === '' ? 'month' : 'year'}`;
-  if (parts.some((p) => p === '')) {
-    errors.push({ field, message: `The ${label} date must include a day, month and year, like 1 9 2026` });
-    return null;
-  }
-  const date = new Date(Date.UTC(y, m - 1, d));
-  const valid =
-    !Number.isNaN(date.getTime()) &&
-    y >= 2000 &&
-    y <= 2100 &&
-    date.getUTCFullYear() === y &&
-    date.getUTCMonth() === m - 1 &&
-    date.getUTCDate() === d;
-  if (!valid) {
-    errors.push({ field: `${name}-day`, message: `The ${label} date must be a real date, like 1 9 2026` });
-    return null;
-  }
-  return date.toISOString().slice(0, 10);
 }

@@ -131,9 +131,9 @@ export interface SweepResult {
 }
 
 /**
- * Removes what the file store holds that no transfer refers to, once it is a day old. Every stored
- * object belongs to a transfer (its storage_key); a feature that stores files of its own must be added
- * to `referenced` before it does.
+ * Removes what the file store holds that no transfer or census return refers to, once it is a day old.
+ * Every stored object belongs to a transfer or a census return (its storage_key); a feature that stores
+ * files of its own must be added to `referenced` before it does.
  */
 export async function sweepOrphanFiles(
   db: Db,
@@ -147,11 +147,11 @@ export async function sweepOrphanFiles(
     const keys = batch;
     batch = [];
     if (keys.length === 0) return;
-    const referenced = new Set(
-      (await db.selectFrom('transfers').select('storage_key').where('storage_key', 'in', keys).execute()).map(
-        (row) => row.storage_key,
-      ),
-    );
+    const [transfers, censusReturns] = await Promise.all([
+      db.selectFrom('transfers').select('storage_key').where('storage_key', 'in', keys).execute(),
+      db.selectFrom('census_returns').select('storage_key').where('storage_key', 'in', keys).execute(),
+    ]);
+    const referenced = new Set([...transfers, ...censusReturns].map((row) => row.storage_key));
     for (const key of keys) {
       if (referenced.has(key)) continue;
       await store.remove(key);

@@ -13,6 +13,7 @@ import { scopeOf } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
+import { drain } from '../platform/bounded-read.ts';
 import { type FieldError, Forbidden } from '../platform/errors.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
 import { ALLOWED_EXTENSIONS } from './file-types.ts';
@@ -53,17 +54,6 @@ interface FailedUpload {
 }
 
 type FileResult = UploadOutcome | FailedUpload;
-
-/** Waits for the rest of a file stream to be read and thrown away. */
-async function drain(stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean }) {
-  if (stream.readableEnded || stream.destroyed) return;
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', () => resolve());
-    stream.resume();
-  });
-}
 
 /** The message for a multipart limit, or undefined when the error is something else. */
 function limitProblem(error: unknown): string | undefined {

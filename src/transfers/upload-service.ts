@@ -61,6 +61,7 @@ import { getEstablishment, getLocalAuthority } from '../directory/repository.ts'
 import { recordLostPupil } from '../lost-pupils/ingest.ts';
 import { matchLostPupils } from '../lost-pupils/matching.ts';
 import { enqueueNotification, type Notification } from '../notifications/outbox.ts';
+import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
@@ -178,54 +179,6 @@ function sameParty(a: Party, b: Party): boolean {
 function sourceLa(source: Party): string {
   if (source.kind === 'lost-pupils') throw new Error('The lost pupils database is never a source');
   return source.laNumber;
-}
-
-type Read = { ok: true; data: Buffer } | { ok: false; size: number };
-
-/**
- * Reads the stream into memory up to `limit` bytes. Past the limit what was kept is released, the rest
- * is discarded as it arrives (the stream is drained, not destroyed, so a multipart upload's next file
- * can still be read) and the answer comes at once.
- */
-function readBounded(content: Readable, limit: number): Promise<Read> {
-  return new Promise((resolve, reject) => {
-    let chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      content.off('data', onData);
-      content.off('end', onEnd);
-      content.off('error', onError);
-    };
-    const onData = (chunk: Buffer | string) => {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      size += bytes.length;
-      if (size > limit) {
-        stop();
-        chunks = [];
-        discard(content);
-        resolve({ ok: false, size });
-        return;
-      }
-      chunks.push(bytes);
-    };
-    const onEnd = () => {
-      stop();
-      resolve({ ok: true, data: Buffer.concat(chunks, size) });
-    };
-    const onError = (error: Error) => {
-      stop();
-      reject(error);
-    };
-    content.on('data', onData);
-    content.on('end', onEnd);
-    content.on('error', onError);
-  });
-}
-
-/** Lets the rest of a stream flow away unread (an error on it then changes nothing). */
-function discard(content: Readable): void {
-  if (content.listenerCount('error') === 0) content.on('error', () => {});
-  content.resume();
 }
 
 // ---------------------------------------------------------------------------------------------------

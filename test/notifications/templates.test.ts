@@ -87,6 +87,17 @@ function reminderFile(i: number, toCode = '8171234') {
   };
 }
 
+const censusReturn = {
+  collectionName: 'School Census 2026 Autumn',
+  schoolName: 'St Martha Primary School',
+  schoolCode: '8171234',
+  version: 2,
+  filename: '8171234_SC3_817LL26_002.XML',
+  byName: 'St Martha Primary School',
+  at: WINTER,
+  path: '/collect/returns/5f0c6a3e-9d1b-4c58-a6f2-0b7e8d9c1a23',
+};
+
 /** A valid payload for every template. */
 const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
   'ctf-uploaded': transfer,
@@ -154,6 +165,13 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     period: 'June 2027',
     path: '/lost-pupils/review',
   },
+  'census-return-submitted': censusReturn,
+  'census-return-returned': {
+    ...censusReturn,
+    byName: 'Northshire LA',
+    note: 'Pupil 3 is in year 7: check.',
+  },
+  'census-return-approved': { ...censusReturn, byName: 'Northshire LA' },
 };
 
 describe('the template registry', () => {
@@ -638,5 +656,46 @@ describe('composeEmail errors', () => {
       assert.match(error.message, /"new-message" does not fit: .*expected object/);
       assert.doesNotMatch(error.message, /Jane/);
     }
+  });
+});
+
+describe('census returns (COLLECT)', () => {
+  test('census-return-submitted: to the LA, which school, which collection and version, what to do', () => {
+    const email = compose('census-return-submitted', censusReturn);
+    assertFacts(
+      email,
+      [
+        'The census return of St Martha Primary School (8171234) for School Census 2026 Autumn (version 2, 8171234_SC3_817LL26_002.XML) was submitted by St Martha Primary School',
+        '23 November 2026 at 2:05pm',
+        'approve it',
+        'return it to the school with a note',
+        link(censusReturn.path),
+      ],
+      ['St Martha Primary School (8171234)', 'School Census 2026 Autumn'],
+    );
+  });
+
+  test("census-return-returned: the LA's note, kept as typed and escaped, and what the school does next", () => {
+    const email = compose('census-return-returned', {
+      ...censusReturn,
+      byName: 'Northshire LA',
+      note: 'Pupils <b>3</b> & 4: check their year group.',
+    });
+    assertFacts(email, [
+      'Northshire LA returned your census return',
+      'Pupils <b>3</b> & 4: check their year group.',
+      'upload and submit it',
+      link(censusReturn.path),
+    ]);
+    assert.ok(!email.html.includes('<b>3</b>'), 'the note is escaped in the HTML');
+  });
+
+  test('census-return-approved: the DfE can now see it', () => {
+    const email = compose('census-return-approved', { ...censusReturn, byName: 'Northshire LA' });
+    assertFacts(
+      email,
+      ['Northshire LA approved your census return', 'The DfE can now see it.'],
+      ['approved'],
+    );
   });
 });

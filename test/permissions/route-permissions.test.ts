@@ -6,18 +6,22 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { can, ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
 import type { RouteInfo } from '../../src/auth/web.ts';
+import { insertCollection } from '../../src/collect/collections-repository.ts';
+import { CensusReturnsService } from '../../src/collect/returns-service.ts';
 import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import { insertGroup } from '../../src/messaging/group-repository.ts';
 import { enqueueNotification } from '../../src/notifications/outbox.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { CATEGORIES, downloadCapability, uploadCapability } from '../../src/transfers/categories.ts';
 import { actorParty } from '../../src/transfers/parties.ts';
+import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { mailboxOfUser, makeMessage } from '../support/messages.ts';
-import { makeTransfer, school as schoolParty } from '../support/transfers.ts';
+import { actorOf, makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
 
 /** For each URL parameter: a record the actor's organisation owns, and one of another LA. */
@@ -144,6 +148,43 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     });
     return id;
   };
+  // Data collections: a live one the schools of the actor's LA take part in; "other", one only another
+  // LA's schools take part in.
+  const dataCollection = async (laNumber: string) => {
+    const id = randomUUID();
+    await insertCollection(
+      db,
+      {
+        id,
+        name: 'A collection',
+        term: 'AUT',
+        year: '2026',
+        reference_date: '2026-10-01',
+        open_date: '2026-09-01',
+        due_date: '2026-12-18',
+        all_las: 0,
+        created_by: colleague.id,
+        created_at: new Date().toISOString(),
+      },
+      [laNumber],
+    );
+    return id;
+  };
+  // Census returns: one of the actor's LA's school, loaded by the school, submitted and approved, so that
+  // the school, its LA and the collector may each open it; "other", the same of another LA's school.
+  const censusReturn = async (laNumber: string, schoolNumber: string) => {
+    const collectionId = await dataCollection(laNumber);
+    const agent = await makeUser(db, 'la_user', { laNumber });
+    const source = await makeUser(db, 'school', { laNumber, establishmentNumber: schoolNumber });
+    const returns = new CensusReturnsService({ db, files, clock: new ManualClock() });
+    const details = await returns.open(actorOf(source), collectionId);
+    const xml = Buffer.from(censusReturnXml({ school: schoolNumber, year: 2026 }));
+    const loaded = await returns.loadFile(actorOf(source), details, censusFilename(schoolNumber), xml, false);
+    if (loaded.status !== 'loaded') throw new Error(`fixture return refused: ${loaded.reasons.join(' ')}`);
+    await returns.submit(actorOf(source), loaded.returnId, true);
+    await returns.approve(actorOf(agent), loaded.returnId);
+    return loaded.returnId;
+  };
   const hasMailbox = can(role, 'messages.use');
   const strangers = await makeMessage(db, stranger, [`la:${otherLa.number}:la_user`]);
   const params: Record<string, ParamValues> = {
@@ -165,6 +206,11 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     matchId: { own: await lostPupilMatch(school.number), other: await lostPupilMatch(otherSchool.number) },
     templateId: { own: await messageTemplate(actor), other: await messageTemplate(stranger) },
     groupId: { own: await messageGroup(actor), other: await messageGroup(stranger) },
+    collectionId: { own: await dataCollection(la.number), other: await dataCollection(otherLa.number) },
+    returnId: {
+      own: await censusReturn(la.number, school.number),
+      other: await censusReturn(otherLa.number, otherSchool.number),
+    },
     // Messages: one waiting in the actor's mailbox and one the actor sent; "other", between two mailboxes
     // of another LA. Roles without a mailbox get the other ones (the permission table refuses them).
     messageId: {

@@ -51,7 +51,8 @@ const TRANSFER_PARAMS: Record<string, End> = {
  * national administrator's pages; possible sightings of lost pupils, on Lost Pupil Matches), whatever
  * the routes under them.
  */
-// Messages, templates and groups are not transfers: their own route tests refuse other organisations.
+// Messages, templates, groups and data collections are not transfers: their own route tests refuse other
+// organisations.
 const OTHER_PARAMS = new Set([
   'id',
   'number',
@@ -62,6 +63,8 @@ const OTHER_PARAMS = new Set([
   'sentMessageId',
   'templateId',
   'groupId',
+  'collectionId',
+  'returnId',
 ]);
 
 /**

@@ -19,6 +19,7 @@ import * as lostPupils from './migrations/004-lost-pupils.ts';
 import * as lostPupilMatches from './migrations/005-lost-pupil-matches.ts';
 import * as messaging from './migrations/006-messaging.ts';
 import * as reportIndexes from './migrations/007-report-indexes.ts';
+import * as collect from './migrations/008-collect.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '005-lost-pupil-matches': lostPupilMatches,
   '006-messaging': messaging,
   '007-report-indexes': reportIndexes,
+  '008-collect': collect,
 };
 
 export interface DatabaseOptions {

@@ -305,6 +305,79 @@ export interface MessageGroupMemberTable {
   mailbox: string;
 }
 
+export interface DataCollectionTable {
+  id: string;
+  name: string;
+  term: 'AUT' | 'SPR' | 'SUM';
+  year: string;
+  reference_date: string;
+  open_date: string;
+  due_date: string;
+  all_las: number;
+  closed_at: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface DataCollectionLaTable {
+  collection_id: string;
+  la_number: string;
+}
+
+export type CensusReturnStatus = 'loaded' | 'submitted' | 'returned' | 'approved' | 'replaced';
+
+export interface CensusReturnTable {
+  id: string;
+  collection_id: string;
+  establishment_number: string;
+  la_number: string;
+  version: number;
+  filename: string;
+  status: CensusReturnStatus;
+  error_count: number;
+  query_count: number;
+  pupil_count: number;
+  size: number;
+  sha256: string;
+  storage_key: string;
+  wrapped_key: string;
+  master_key_id: string;
+  uploaded_by: string;
+  uploaded_by_scope: 'school' | 'la';
+  uploaded_at: string;
+  submitted_at: string | null;
+  approved_at: string | null;
+  replaced_at: string | null;
+}
+
+export interface CensusReturnFindingTable {
+  id: string;
+  return_id: string;
+  position: number;
+  rule: string;
+  kind: 'error' | 'query';
+  level: string;
+  message: string;
+  guidance: string;
+  detail: string | null;
+  pupils: string;
+  answer: string | null;
+  answered_by: string | null;
+  answered_at: string | null;
+}
+
+export interface CensusReturnEventTable {
+  id: string;
+  return_id: string;
+  at: string;
+  user_id: string;
+  user_name: string;
+  actor_scope: 'school' | 'la' | 'national';
+  action: string;
+  note: string | null;
+}
+
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
@@ -324,6 +397,11 @@ export interface Database {
   message_templates: MessageTemplateTable;
   message_groups: MessageGroupTable;
   message_group_members: MessageGroupMemberTable;
+  data_collections: DataCollectionTable;
+  data_collection_las: DataCollectionLaTable;
+  census_returns: CensusReturnTable;
+  census_return_findings: CensusReturnFindingTable;
+  census_return_events: CensusReturnEventTable;
 }
 
 export type Db = Kysely<Database>;
@@ -346,3 +424,7 @@ export type MessageRow = Selectable<MessageTable>;
 export type MessageRecipientRow = Selectable<MessageRecipientTable>;
 export type MessageTemplateRow = Selectable<MessageTemplateTable>;
 export type MessageGroupRow = Selectable<MessageGroupTable>;
+export type DataCollectionRow = Selectable<DataCollectionTable>;
+export type CensusReturnRow = Selectable<CensusReturnTable>;
+export type CensusReturnFindingRow = Selectable<CensusReturnFindingTable>;
+export type CensusReturnEventRow = Selectable<CensusReturnEventTable>;

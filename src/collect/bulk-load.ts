@@ -1,0 +1,277 @@
+// Bulk upload (census guide: an LA "being an agent" may load its schools' returns): an LA loads many of
+// its schools' census returns at once, as one zip. Each file in the zip goes through the checks of a
+// single upload (CensusReturnsService.loadFile: the name, the school of the LA, the collection's term and
+// year, the content and the rules) and an accepted one is stored as a new version loaded by the LA.
+// The files are independent: each accepted one is its own transaction, and a refused one does not stop
+// the others.
+//
+// A zip is untrusted. It is read in memory, never unpacked to disk; each file keeps only its base name;
+// each is read only up to the size of one return, counting the bytes as they are inflated; and a zip
+// with too many files, or more bytes uncompressed than BULK_UNCOMPRESSED_LIMIT (a zip bomb), is refused
+// as a whole before anything is loaded.
+import type { Readable } from 'node:stream';
+import { type Entry, fromBuffer, type ZipFile } from 'yauzl';
+import { recordAudit } from '../audit/repository.ts';
+import { type Actor, organisationOf } from '../auth/actor.ts';
+import { can } from '../auth/permissions.ts';
+import { listEstablishmentsOfLa } from '../directory/repository.ts';
+import { readBounded } from '../platform/bounded-read.ts';
+import { Forbidden, Invalid } from '../platform/errors.ts';
+import { classifyFilename } from '../transfers/filenames.ts';
+import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
+import type { CollectionDetails } from './collections-service.ts';
+import {
+  CensusReturnsService,
+  type LoadOutcome,
+  RETURN_SIZE_LIMIT,
+  type RefusedReturn,
+  type ReturnsDeps,
+} from './returns-service.ts';
+
+const MB = 1024 * 1024;
+/** The zip is one upload by an LA: the LA's upload limit (LA notes §5.5). */
+export const BULK_ZIP_LIMIT = LA_UPLOAD_LIMIT;
+/** Files in one zip at most: more than the schools of most LAs, few enough to answer on one page. */
+export const MAX_BULK_FILES = 500;
+/** Bytes inflated from one zip at most: far more than a zip of real returns, far less than a zip bomb. */
+export const BULK_UNCOMPRESSED_LIMIT = 200 * MB;
+/** The form's field for the zip: the domain's refusals of the whole zip name it. */
+export const ZIP_FIELD = 'zip';
+
+const SPLIT_ADVICE = 'Split the returns into several zips and upload each of them.';
+
+export interface BulkEntry {
+  outcome: LoadOutcome;
+  /** The school the file's name is for, when the name says (with its name when it is of the LA). */
+  school: { number: string; name: string | null } | null;
+}
+
+export interface BulkLoadResult {
+  details: CollectionDetails;
+  /** One per file of the zip, in the zip's order. */
+  entries: BulkEntry[];
+  loaded: number;
+  refused: number;
+}
+
+export class BulkReturnsLoader {
+  private readonly returns: CensusReturnsService;
+
+  constructor(private readonly deps: ReturnsDeps) {
+    this.returns = new CensusReturnsService(deps);
+  }
+
+  /** The collection, for an LA agent taking part in it: Forbidden for others, NotFound if it has no part. */
+  async open(actor: Actor, collectionId: string): Promise<CollectionDetails> {
+    if (!can(actor.role, 'collect.agent') || !actor.laNumber)
+      throw new Forbidden('Only an LA loads its schools’ census returns from a zip');
+    return this.returns.open(actor, collectionId);
+  }
+
+  /**
+   * Loads each census return in the zip for the LA's schools. `zip` null means the upload was larger
+   * than BULK_ZIP_LIMIT. `replace` is the LA's confirmation that a file replaces its school's current
+   * return, for every file. A zip that cannot be loaded at all is Invalid, naming ZIP_FIELD.
+   */
+  async load(
+    actor: Actor,
+    collectionId: string,
+    zip: Buffer | null,
+    replace: boolean,
+  ): Promise<BulkLoadResult> {
+    const details = await this.open(actor, collectionId);
+    if (zip === null) {
+      throw Invalid.field(
+        ZIP_FIELD,
+        `The zip is larger than ${BULK_ZIP_LIMIT / MB} MB, the most s2s accepts in one upload. ${SPLIT_ADVICE}`,
+      );
+    }
+    const archive = await openZip(zip);
+    try {
+      const files = await filesOf(archive);
+      const schoolNames = new Map(
+        (await listEstablishmentsOfLa(this.deps.db, actor.laNumber ?? '')).map((s) => [s.number, s.name]),
+      );
+      // One return per school: of two in a zip, which is meant cannot be known, so only the first is checked.
+      const firstFileOf = new Map<string, string>();
+      const entries: BulkEntry[] = [];
+      for (const entry of files) {
+        const filename = withoutFolder(entry.fileName);
+        const school = schoolOfName(filename);
+        const first = school ? firstFileOf.get(school) : undefined;
+        const outcome =
+          first === undefined
+            ? await this.loadEntry(actor, details, archive, entry, filename, replace)
+            : await this.refuse(
+                actor,
+                details,
+                filename,
+                [`The zip holds two returns for school ${school}: only the first, ${first}, was checked.`],
+                'Upload the return you mean for this school on its own, or in a zip with one return for each school.',
+              );
+        if (school && first === undefined) firstFileOf.set(school, filename);
+        entries.push({
+          outcome,
+          school: school ? { number: school, name: schoolNames.get(school) ?? null } : null,
+        });
+      }
+      const loaded = entries.filter((e) => e.outcome.status === 'loaded').length;
+      return { details, entries, loaded, refused: entries.length - loaded };
+    } finally {
+      archive.close();
+    }
+  }
+
+  private async loadEntry(
+    actor: Actor,
+    details: CollectionDetails,
+    archive: ZipFile,
+    entry: Entry,
+    filename: string,
+    replace: boolean,
+  ): Promise<LoadOutcome> {
+    if (entry.isEncrypted()) {
+      return this.refuse(
+        actor,
+        details,
+        filename,
+        ['The file is protected by a password in the zip: s2s cannot read it.'],
+        'Make the zip again without a password and upload it.',
+      );
+    }
+    // Larger than a return by its header: refused by loadFile without reading it.
+    let data: Buffer | null = null;
+    if (entry.uncompressedSize <= RETURN_SIZE_LIMIT) {
+      try {
+        data = await readEntry(archive, entry);
+      } catch {
+        return this.refuse(
+          actor,
+          details,
+          filename,
+          [
+            'The file could not be read from the zip: the zip may be damaged, or compressed in a way s2s does not read.',
+          ],
+          'Make the zip again with your computer’s own “compressed (zipped) folder” and upload it.',
+        );
+      }
+    }
+    return this.returns.loadFile(actor, details, filename, data, replace);
+  }
+
+  /** A file refused before loadFile saw it, audited as loadFile audits its refusals. */
+  private async refuse(
+    actor: Actor,
+    details: CollectionDetails,
+    filename: string,
+    reasons: string[],
+    whatToDo: string,
+  ): Promise<RefusedReturn> {
+    await recordAudit(this.deps.db, {
+      at: this.deps.clock.now(),
+      actorUserId: actor.userId,
+      actorUsername: actor.username,
+      organisation: organisationOf(actor),
+      action: 'census-return-refused',
+      detail: { collection: details.collection.name, filename, reasons },
+    });
+    return { status: 'refused', filename, reasons, whatToDo };
+  }
+}
+
+/** The school a file's name is from, if it is named like a school's file. */
+function schoolOfName(filename: string): string | null {
+  const classified = classifyFilename(filename);
+  return classified.ok && classified.file.source.kind === 'school'
+    ? classified.file.source.establishmentNumber
+    : null;
+}
+
+function openZip(data: Buffer): Promise<ZipFile> {
+  return new Promise((resolve, reject) => {
+    // validateEntrySizes: an entry inflating to more bytes than its header says fails as it passes them.
+    fromBuffer(data, { lazyEntries: true, validateEntrySizes: true }, (error, archive) => {
+      if (error) {
+        reject(
+          Invalid.field(
+            ZIP_FIELD,
+            'The file is not a zip file. Choose the zip (.zip) holding the census returns (XML files) of your schools.',
+          ),
+        );
+      } else resolve(archive);
+    });
+  });
+}
+
+/**
+ * The zip's files in its order, from its directory alone (nothing is inflated): folders and the files
+ * an operating system adds for itself are skipped. Refuses a zip with no files, too many, or more bytes
+ * uncompressed than BULK_UNCOMPRESSED_LIMIT (a file larger than one return is not read, so not counted).
+ */
+async function filesOf(archive: ZipFile): Promise<Entry[]> {
+  const files: Entry[] = [];
+  let bytes = 0;
+  for (let entry = await nextEntry(archive); entry; entry = await nextEntry(archive)) {
+    if (entry.fileName.endsWith('/') || isSystemFile(entry.fileName)) continue;
+    files.push(entry);
+    if (files.length > MAX_BULK_FILES) {
+      throw Invalid.field(
+        ZIP_FIELD,
+        `The zip holds more than ${MAX_BULK_FILES} files; at most ${MAX_BULK_FILES} returns can be loaded at once. ${SPLIT_ADVICE}`,
+      );
+    }
+    if (entry.uncompressedSize <= RETURN_SIZE_LIMIT) bytes += entry.uncompressedSize;
+  }
+  if (files.length === 0)
+    throw Invalid.field(ZIP_FIELD, 'The zip holds no files. Choose the zip of your schools’ returns.');
+  if (bytes > BULK_UNCOMPRESSED_LIMIT) {
+    throw Invalid.field(
+      ZIP_FIELD,
+      `The files in the zip come to more than ${BULK_UNCOMPRESSED_LIMIT / MB} MB uncompressed, more than s2s reads from one zip. ${SPLIT_ADVICE}`,
+    );
+  }
+  return files;
+}
+
+/** macOS adds __MACOSX/ copies and .DS_Store files to the zips it makes: they are not returns. */
+function isSystemFile(path: string): boolean {
+  return path.startsWith('__MACOSX/') || withoutFolder(path).startsWith('.');
+}
+
+function nextEntry(archive: ZipFile): Promise<Entry | null> {
+  return new Promise((resolve, reject) => {
+    const settle = (then: () => void) => {
+      archive.off('entry', onEntry);
+      archive.off('end', onEnd);
+      archive.off('error', onError);
+      then();
+    };
+    const onEntry = (entry: Entry) => settle(() => resolve(entry));
+    const onEnd = () => settle(() => resolve(null));
+    const onError = () =>
+      settle(() =>
+        reject(
+          Invalid.field(
+            ZIP_FIELD,
+            'The zip could not be read: it may be damaged, or hold a file named outside its folders. Make the zip again from the returns and upload it.',
+          ),
+        ),
+      );
+    archive.on('entry', onEntry);
+    archive.on('end', onEnd);
+    archive.on('error', onError);
+    archive.readEntry();
+  });
+}
+
+/** The entry's bytes, counted as they are inflated: null past the size of one return. */
+async function readEntry(archive: ZipFile, entry: Entry): Promise<Buffer | null> {
+  const stream = await new Promise<Readable>((resolve, reject) =>
+    archive.openReadStream(entry, (error, opened) => (error ? reject(error) : resolve(opened))),
+  );
+  const read = await readBounded(stream, RETURN_SIZE_LIMIT);
+  if (read.ok) return read.data;
+  // readBounded would drain the rest: stop inflating it instead.
+  stream.destroy();
+  return null;
+}

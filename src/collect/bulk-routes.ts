@@ -1,0 +1,115 @@
+// The web edge of the LA's bulk upload (bulk-load.ts):
+//
+//   GET  /collect/collections/:collectionId/bulk-upload   the form: the zip of the schools' returns, and
+//                                                         the box confirming that they replace current ones
+//   POST /collect/collections/:collectionId/bulk-upload   load them; the answer lists each file's outcome
+//
+// The form is multipart: its CSRF token is its first field, checked before any file is read
+// (platform/web/http.ts). The zip is read into memory up to the LA's upload limit, so the box may come
+// before or after it. The results are the POST's own response, shown only to the person who uploaded.
+import type { Multipart } from '@fastify/multipart';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { type BoundedRead, drain, readBounded } from '../platform/bounded-read.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { BULK_ZIP_LIMIT, BulkReturnsLoader, MAX_BULK_FILES, ZIP_FIELD } from './bulk-load.ts';
+import type { CollectionDetails } from './collections-service.ts';
+import { RETURN_SIZE_LIMIT } from './returns-service.ts';
+
+const REPLACE_FIELD = 'replace';
+const collectionParams = z.object({ collectionId: z.string() });
+
+const megabytes = (bytes: number) => `${bytes / 1024 / 1024} MB`;
+
+export function bulkLoadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
+  const loader = new BulkReturnsLoader(deps);
+  const path = (collectionId: string) => `/collect/collections/${collectionId}/bulk-upload`;
+
+  const formPage = (
+    reply: FastifyReply,
+    details: CollectionDetails,
+    options: { errors?: FieldError[]; replace?: boolean } = {},
+  ) =>
+    reply.page('collect/views/bulk-form.njk', {
+      title: `Upload returns from a zip: ${details.collection.name}`,
+      details,
+      action: path(details.collection.id),
+      zipField: ZIP_FIELD,
+      replaceField: REPLACE_FIELD,
+      replace: options.replace ?? false,
+      zipLimit: megabytes(BULK_ZIP_LIMIT),
+      returnLimit: megabytes(RETURN_SIZE_LIMIT),
+      maxFiles: MAX_BULK_FILES,
+      errors: options.errors,
+      backLink: {
+        href: `/collect/collections/${details.collection.id}`,
+        text: `Back to ${details.collection.name}`,
+      },
+    });
+
+  /** The zip and the box from the form, whatever their order; other parts are let through unread. */
+  async function readForm(parts: AsyncIterableIterator<Multipart>) {
+    let zip: BoundedRead | undefined;
+    let replace = false;
+    for await (const part of parts) {
+      if (part.type === 'field') {
+        if (part.fieldname === REPLACE_FIELD) replace = part.value === 'yes';
+      } else if (part.fieldname === ZIP_FIELD && part.filename && zip === undefined) {
+        // One byte past the limit is enough to know the zip is too large; the rest is drained.
+        zip = await readBounded(part.file, BULK_ZIP_LIMIT);
+      } else {
+        // A file input left empty still sends a part, with no name and no content.
+        await drain(part.file);
+      }
+    }
+    return { zip, replace };
+  }
+
+  async function receive(request: FastifyRequest, reply: FastifyReply) {
+    const user = signedInUser(request);
+    const { collectionId } = collectionParams.parse(request.params ?? {});
+    // Forbidden or NotFound before anything is read.
+    const details = await loader.open(user, collectionId);
+    const { zip, replace } = request.multipartParts
+      ? await readForm(request.multipartParts)
+      : { zip: undefined, replace: false };
+    if (zip === undefined) {
+      return formPage(reply.code(400), details, {
+        replace,
+        errors: [{ field: ZIP_FIELD, message: 'Select the zip file of your schools’ census returns' }],
+      });
+    }
+    try {
+      const result = await loader.load(user, collectionId, zip.ok ? zip.data : null, replace);
+      return reply.page('collect/views/bulk-result.njk', {
+        title: `Returns loaded from a zip: ${details.collection.name}`,
+        result,
+        againHref: path(collectionId),
+        collectionHref: `/collect/collections/${collectionId}`,
+      });
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      return formPage(reply.code(400), details, { replace, errors: error.errors });
+    }
+  }
+
+  return [
+    {
+      method: 'GET',
+      url: path(':collectionId'),
+      access: 'collect.agent',
+      handler: async (request, reply) => {
+        const { collectionId } = collectionParams.parse(request.params ?? {});
+        return formPage(reply, await loader.open(signedInUser(request), collectionId));
+      },
+    },
+    {
+      method: 'POST',
+      url: path(':collectionId'),
+      access: 'collect.agent',
+      handler: receive,
+    },
+  ];
+}

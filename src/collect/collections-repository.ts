@@ -1,0 +1,116 @@
+// The data collections' SQL: the collections, the LAs taking part, and what a user's organisation takes
+// part in (My Data Collections).
+import type { DataCollectionRow, DataCollectionTable, Executor } from '../platform/db/schema.ts';
+
+export type NewCollection = Omit<DataCollectionTable, 'closed_at' | 'updated_at'>;
+
+export async function insertCollection(db: Executor, row: NewCollection, las: string[]): Promise<void> {
+  await db
+    .insertInto('data_collections')
+    .values({ ...row, closed_at: null, updated_at: row.created_at })
+    .execute();
+  await replaceLas(db, row.id, las);
+}
+
+export async function updateCollection(
+  db: Executor,
+  id: string,
+  changes: Partial<Omit<DataCollectionTable, 'id' | 'created_by' | 'created_at'>>,
+  las?: string[],
+): Promise<void> {
+  await db.updateTable('data_collections').set(changes).where('id', '=', id).execute();
+  if (las) await replaceLas(db, id, las);
+}
+
+async function replaceLas(db: Executor, id: string, las: string[]): Promise<void> {
+  await db.deleteFrom('data_collection_las').where('collection_id', '=', id).execute();
+  if (las.length > 0) {
+    await db
+      .insertInto('data_collection_las')
+      .values(las.map((la_number) => ({ collection_id: id, la_number })))
+      .execute();
+  }
+}
+
+export async function findCollection(db: Executor, id: string): Promise<DataCollectionRow | undefined> {
+  return db.selectFrom('data_collections').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function collectionLas(db: Executor, id: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('data_collection_las')
+    .select('la_number')
+    .where('collection_id', '=', id)
+    .orderBy('la_number')
+    .execute();
+  return rows.map((row) => row.la_number);
+}
+
+/** Whether the schools of an LA take part in a collection. */
+export async function laTakesPart(db: Executor, collection: DataCollectionRow, la: string): Promise<boolean> {
+  if (collection.all_las === 1) return true;
+  const row = await db
+    .selectFrom('data_collection_las')
+    .select('la_number')
+    .where('collection_id', '=', collection.id)
+    .where('la_number', '=', la)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Every collection, the latest due first: the collector's list. */
+export async function listCollections(
+  db: Executor,
+  page: { limit: number; offset: number },
+): Promise<{ rows: DataCollectionRow[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('data_collections')
+      .selectAll()
+      .orderBy('due_date', 'desc')
+      .orderBy('name')
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    db
+      .selectFrom('data_collections')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .executeTakeFirst(),
+  ]);
+  return { rows, total: Number(count?.n ?? 0) };
+}
+
+/** The collections the schools of an LA take part in, the latest due first. */
+export async function listCollectionsOfLa(
+  db: Executor,
+  la: string,
+  page: { limit: number; offset: number },
+): Promise<{ rows: DataCollectionRow[]; total: number }> {
+  const ofLa = db
+    .selectFrom('data_collections')
+    .where((eb) =>
+      eb.or([
+        eb('all_las', '=', 1),
+        eb.exists(
+          eb
+            .selectFrom('data_collection_las')
+            .select('la_number')
+            .whereRef('data_collection_las.collection_id', '=', 'data_collections.id')
+            .where('data_collection_las.la_number', '=', la),
+        ),
+      ]),
+    );
+  const [rows, count] = await Promise.all([
+    ofLa
+      .selectAll()
+      .orderBy('due_date', 'desc')
+      .orderBy('name')
+      .orderBy('id')
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute(),
+    ofLa.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst(),
+  ]);
+  return { rows, total: Number(count?.n ?? 0) };
+}

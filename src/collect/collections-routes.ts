@@ -1,0 +1,277 @@
+// The web edge of data collections (collections-service.ts; census guide, "My Data Collections"):
+//
+//   GET  /collect/section                       the Data Collections section of the menu
+//   GET  /collect[?page=N]                      My Data Collections: those the user's school or LA takes
+//                                               part in (all of them for the collector), 20 a page
+//   GET  /collect/manage[?page=N]               Manage Data Collections: every collection, 20 a page
+//   GET|POST /collect/manage/new                set up a collection
+//   GET|POST /collect/manage/:collectionId      change it
+//   POST /collect/manage/:collectionId/close    close it: no more returns are loaded or submitted
+//   POST /collect/manage/:collectionId/open     open it again
+//
+// A collection's own page, with its returns, is /collect/collections/:collectionId (returns-routes.ts).
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { laChoices } from '../directory/repository.ts';
+import type { DataCollectionRow } from '../platform/db/schema.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { dateInputValues } from '../platform/web/date-input.ts';
+import { manyValues, oneValue } from '../platform/web/form-values.ts';
+import {
+  type CollectionDetails,
+  type CollectionForm,
+  DataCollectionsService,
+} from './collections-service.ts';
+
+export const MY_COLLECTIONS_PATH = '/collect';
+export const MANAGE_PATH = '/collect/manage';
+
+// Anything but a whole number is page 1; the service keeps the page within the list.
+const pageQuery = z.object({ page: z.coerce.number().int().catch(1) });
+const collectionParams = z.object({ collectionId: z.string() });
+/** The form as the browser sends it: the date inputs' boxes are named like "reference-day". */
+const collectionForm = z.object({
+  name: oneValue,
+  term: oneValue,
+  year: oneValue,
+  'reference-day': oneValue,
+  'reference-month': oneValue,
+  'reference-year': oneValue,
+  'open-day': oneValue,
+  'open-month': oneValue,
+  'open-year': oneValue,
+  'due-day': oneValue,
+  'due-month': oneValue,
+  'due-year': oneValue,
+  scope: oneValue,
+  las: manyValues,
+});
+
+type CollectionFormValues = z.infer<typeof collectionForm>;
+
+const TERM_ITEMS = [
+  { value: 'AUT', text: 'Autumn' },
+  { value: 'SPR', text: 'Spring' },
+  { value: 'SUM', text: 'Summer' },
+];
+
+function serviceForm(form: CollectionFormValues): CollectionForm {
+  return {
+    name: form.name,
+    term: form.term,
+    year: form.year,
+    referenceDay: form['reference-day'],
+    referenceMonth: form['reference-month'],
+    referenceYear: form['reference-year'],
+    openDay: form['open-day'],
+    openMonth: form['open-month'],
+    openYear: form['open-year'],
+    dueDay: form['due-day'],
+    dueMonth: form['due-month'],
+    dueYear: form['due-year'],
+    scope: form.scope,
+    las: form.las,
+  };
+}
+
+/** The form filled with a saved collection, to change it. */
+function formValues({ collection, las }: CollectionDetails): CollectionFormValues {
+  const reference = dateInputValues(collection.reference_date);
+  const open = dateInputValues(collection.open_date);
+  const due = dateInputValues(collection.due_date);
+  return {
+    name: collection.name,
+    term: collection.term,
+    year: collection.year,
+    'reference-day': reference.day,
+    'reference-month': reference.month,
+    'reference-year': reference.year,
+    'open-day': open.day,
+    'open-month': open.month,
+    'open-year': open.year,
+    'due-day': due.day,
+    'due-month': due.month,
+    'due-year': due.year,
+    scope: collection.all_las === 1 ? 'all' : 'chosen',
+    las,
+  };
+}
+
+/**
+ * The GOV.UK pagination component's parameters for page `page` of `pages` of `path`: the first and last
+ * pages and the current one with its neighbours, with ellipses between; undefined for a single page.
+ */
+function pagination(path: string, { page, pages }: { page: number; pages: number }, label: string) {
+  if (pages <= 1) return undefined;
+  const href = (n: number) => `${path}?page=${n}`;
+  const shown = [...new Set([1, page - 1, page, page + 1, pages])]
+    .filter((n) => n >= 1 && n <= pages)
+    .sort((a, b) => a - b);
+  return {
+    landmarkLabel: label,
+    previous: page > 1 ? { href: href(page - 1) } : undefined,
+    next: page < pages ? { href: href(page + 1) } : undefined,
+    items: shown.flatMap((n, index) => [
+      ...(index > 0 && n - (shown[index - 1] ?? n) > 1 ? [{ ellipsis: true }] : []),
+      { number: String(n), href: href(n), current: n === page },
+    ]),
+  };
+}
+
+function invalidErrors(error: unknown): FieldError[] {
+  if (error instanceof Invalid) return error.errors;
+  throw error;
+}
+
+export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
+  const service = new DataCollectionsService(deps);
+
+  /** The LAs taking part in a collection, as "916 Gloucestershire"; null when every LA's schools do. */
+  const laNames = async (rows: { collection: DataCollectionRow; las: string[] }[]) => {
+    const names = new Map((await laChoices(deps.db)).map((la) => [la.value, la.text]));
+    return rows.map(({ collection, las }) =>
+      collection.all_las === 1 ? null : las.map((la) => names.get(la) ?? la),
+    );
+  };
+
+  const formPage = async (
+    reply: FastifyReply,
+    options: { details?: CollectionDetails; values?: CollectionFormValues; errors?: FieldError[] },
+  ) => {
+    const { details, errors } = options;
+    const values = options.values ?? (details ? formValues(details) : undefined);
+    const chosen = new Set(values?.las ?? []);
+    return reply.page('collect/views/collection-form.njk', {
+      title: details ? details.collection.name : 'Set up a data collection',
+      details,
+      values,
+      errors,
+      terms: TERM_ITEMS.map((term) => ({ ...term, checked: term.value === values?.term })),
+      laItems: (await laChoices(deps.db)).map((la) => ({ ...la, checked: chosen.has(la.value) })),
+      action: details ? `${MANAGE_PATH}/${details.collection.id}` : `${MANAGE_PATH}/new`,
+      backLink: { href: MANAGE_PATH, text: 'Back to Manage Data Collections' },
+    });
+  };
+
+  const setClosed = (closed: boolean): Route['handler'] => {
+    return async (request, reply) => {
+      const user = signedInUser(request);
+      const { collectionId } = collectionParams.parse(request.params ?? {});
+      const { collection } = await service.get(user, collectionId);
+      await service.setClosed(user, collectionId, closed);
+      return reply
+        .flash(
+          closed
+            ? `The data collection "${collection.name}" has been closed: returns can no longer be loaded or submitted`
+            : `The data collection "${collection.name}" has been opened again`,
+        )
+        .redirect(MANAGE_PATH);
+    };
+  };
+
+  return [
+    sectionRoute(
+      '/collect/section',
+      'Data collections, such as the School Census: each school loads its return, its LA checks and approves it, and the Department for Education collects it.',
+    ),
+    {
+      method: 'GET',
+      url: MY_COLLECTIONS_PATH,
+      access: 'collect.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { page } = pageQuery.parse(request.query ?? {});
+        const list = await service.myCollections(user, page);
+        return reply.page('collect/views/my-collections.njk', {
+          title: 'My Data Collections',
+          list,
+          pagination: pagination(MY_COLLECTIONS_PATH, list, 'Pages of data collections'),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: MANAGE_PATH,
+      access: 'collect.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { page } = pageQuery.parse(request.query ?? {});
+        const list = await service.list(user, page);
+        const las = await laNames(list.rows);
+        return reply.page('collect/views/manage-list.njk', {
+          title: 'Manage Data Collections',
+          list,
+          rows: list.rows.map((row, index) => ({ ...row, las: las[index] })),
+          pagination: pagination(MANAGE_PATH, list, 'Pages of data collections'),
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: `${MANAGE_PATH}/new`,
+      access: 'collect.manage',
+      handler: async (_request, reply) => formPage(reply, {}),
+    },
+    {
+      method: 'POST',
+      url: `${MANAGE_PATH}/new`,
+      access: 'collect.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const values = collectionForm.parse(request.body ?? {});
+        try {
+          await service.create(user, serviceForm(values));
+        } catch (error) {
+          return formPage(reply.code(400), { values, errors: invalidErrors(error) });
+        }
+        return reply
+          .flash(`The data collection "${values.name?.trim()}" has been set up`)
+          .redirect(MANAGE_PATH);
+      },
+    },
+    {
+      method: 'GET',
+      url: `${MANAGE_PATH}/:collectionId`,
+      access: 'collect.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { collectionId } = collectionParams.parse(request.params ?? {});
+        return formPage(reply, { details: await service.get(user, collectionId) });
+      },
+    },
+    {
+      method: 'POST',
+      url: `${MANAGE_PATH}/:collectionId`,
+      access: 'collect.manage',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { collectionId } = collectionParams.parse(request.params ?? {});
+        const values = collectionForm.parse(request.body ?? {});
+        try {
+          await service.update(user, collectionId, serviceForm(values));
+        } catch (error) {
+          const errors = invalidErrors(error);
+          const details = await service.get(user, collectionId);
+          return formPage(reply.code(400), { details, values, errors });
+        }
+        return reply
+          .flash(`The data collection "${values.name?.trim()}" has been saved`)
+          .redirect(MANAGE_PATH);
+      },
+    },
+    {
+      method: 'POST',
+      url: `${MANAGE_PATH}/:collectionId/close`,
+      access: 'collect.manage',
+      handler: setClosed(true),
+    },
+    {
+      method: 'POST',
+      url: `${MANAGE_PATH}/:collectionId/open`,
+      access: 'collect.manage',
+      handler: setClosed(false),
+    },
+  ];
+}

@@ -1,0 +1,367 @@
+// Data collections (census guide, "My Data Collections"): the collector or the national administrator sets
+// one up (name, term, year, census day, open and due dates, the LAs whose schools take part) and closes
+// it; each school (source), LA (agent) and the collector sees the collections it has a part in.
+import { randomUUID } from 'node:crypto';
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { can, scopeOf } from '../auth/permissions.ts';
+import { getEstablishment, getLocalAuthority, listLocalAuthorities } from '../directory/repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import { londonDate } from '../platform/dates.ts';
+import type { DataCollectionRow, Db } from '../platform/db/schema.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { readDateInput } from '../platform/web/date-input.ts';
+import { isTerm, referenceDateProblem, TERM_NAMES, type Term } from './census-dates.ts';
+import {
+  collectionLas,
+  findCollection,
+  insertCollection,
+  laTakesPart,
+  listCollections,
+  listCollectionsOfLa,
+  updateCollection,
+} from './collections-repository.ts';
+
+export const COLLECTIONS_PER_PAGE = 20;
+const NAME_MAX = 100;
+
+export type CollectionStatus = 'Not yet open' | 'Live' | 'Closed';
+/** The census guide's words for the three parts in a collection. */
+export type CollectRole = 'Source' | 'Agent' | 'Collector';
+
+export interface CollectionForm {
+  name?: string;
+  term?: string;
+  year?: string;
+  referenceDay?: string;
+  referenceMonth?: string;
+  referenceYear?: string;
+  openDay?: string;
+  openMonth?: string;
+  openYear?: string;
+  dueDay?: string;
+  dueMonth?: string;
+  dueYear?: string;
+  /** 'all' for every LA's schools; anything else means the LAs in `las`. */
+  scope?: string;
+  las?: string[];
+}
+
+export interface CollectionInput {
+  name: string;
+  term: Term;
+  year: string;
+  referenceDate: string;
+  openDate: string;
+  dueDate: string;
+  allLas: boolean;
+  las: string[];
+}
+
+export interface MyCollection {
+  id: string;
+  name: string;
+  role: CollectRole;
+  organisation: string;
+  status: CollectionStatus;
+  dueDate: string;
+  /** Days from today (London) to the due date; negative when overdue. */
+  daysDue: number;
+}
+
+export interface CollectionDetails {
+  collection: DataCollectionRow;
+  status: CollectionStatus;
+  daysDue: number;
+  /** The LAs taking part; empty with allLas. */
+  las: string[];
+}
+
+const DAY_MS = 86_400_000;
+
+export function collectionStatus(collection: DataCollectionRow, today: string): CollectionStatus {
+  if (collection.closed_at) return 'Closed';
+  return today < collection.open_date ? 'Not yet open' : 'Live';
+}
+
+export function daysBetween(from: string, to: string): number {
+  return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / DAY_MS);
+}
+
+/** The role an actor plays in collections, from the permission table; null when it has none. */
+export function collectRoleOf(actor: Pick<Actor, 'role'>): CollectRole | null {
+  if (!can(actor.role, 'collect.use')) return null;
+  if (can(actor.role, 'collect.agent')) return 'Agent';
+  const scope = scopeOf(actor.role);
+  if (scope === 'school') return 'Source';
+  return scope === 'national' ? 'Collector' : null;
+}
+
+export interface CollectionsDeps {
+  db: Db;
+  clock: Clock;
+}
+
+export class DataCollectionsService {
+  constructor(private readonly deps: CollectionsDeps) {}
+
+  private today(): string {
+    return londonDate(this.deps.clock.now());
+  }
+
+  /** My Data Collections: the collections the actor's organisation has a part in, a page at a time. */
+  async myCollections(
+    actor: Actor,
+    page: number,
+  ): Promise<{ rows: MyCollection[]; total: number; pages: number; page: number }> {
+    const role = collectRoleOf(actor);
+    if (role === null) throw new Forbidden('You do not take part in data collections');
+    const { db } = this.deps;
+    const la = role === 'Source' ? actor.establishmentNumber?.slice(0, 3) : actor.laNumber;
+    let organisation = 'Department for Education';
+    if (role === 'Source' && actor.establishmentNumber) {
+      const school = await getEstablishment(db, actor.establishmentNumber);
+      organisation = school?.name ?? actor.establishmentNumber;
+    } else if (role === 'Agent' && actor.laNumber) {
+      organisation = (await getLocalAuthority(db, actor.laNumber))?.name ?? actor.laNumber;
+    }
+    const count = async () =>
+      role === 'Collector'
+        ? (await listCollections(db, { limit: 0, offset: 0 })).total
+        : (await listCollectionsOfLa(db, la ?? '', { limit: 0, offset: 0 })).total;
+    const total = await count();
+    const pages = Math.max(1, Math.ceil(total / COLLECTIONS_PER_PAGE));
+    const current = Math.min(Math.max(1, page), pages);
+    const window = { limit: COLLECTIONS_PER_PAGE, offset: (current - 1) * COLLECTIONS_PER_PAGE };
+    const { rows } =
+      role === 'Collector'
+        ? await listCollections(db, window)
+        : await listCollectionsOfLa(db, la ?? '', window);
+    const today = this.today();
+    return {
+      rows: rows.map((c) => ({
+        id: c.id,
+        name: c.name,
+        role,
+        organisation,
+        status: collectionStatus(c, today),
+        dueDate: c.due_date,
+        daysDue: daysBetween(today, c.due_date),
+      })),
+      total,
+      pages,
+      page: current,
+    };
+  }
+
+  /**
+   * One collection, for an actor with a part in it: the school's LA or the actor's LA must take part,
+   * or the actor is the collector. NotFound otherwise, so a collection of others is not even confirmed.
+   */
+  async open(actor: Actor, id: string): Promise<CollectionDetails> {
+    const { db } = this.deps;
+    const collection = await findCollection(db, id);
+    if (!collection) throw new NotFound('The data collection');
+    const role = collectRoleOf(actor);
+    const la = role === 'Source' ? actor.establishmentNumber?.slice(0, 3) : actor.laNumber;
+    const allowed =
+      role === 'Collector' ||
+      can(actor.role, 'collect.manage') ||
+      (role !== null && la != null && (await laTakesPart(db, collection, la)));
+    if (!allowed) throw new NotFound('The data collection');
+    return this.details(collection);
+  }
+
+  private async details(collection: DataCollectionRow): Promise<CollectionDetails> {
+    const today = this.today();
+    return {
+      collection,
+      status: collectionStatus(collection, today),
+      daysDue: daysBetween(today, collection.due_date),
+      las: collection.all_las === 1 ? [] : await collectionLas(this.deps.db, collection.id),
+    };
+  }
+
+  /** Manage Data Collections: every collection. */
+  async list(actor: Actor, page: number) {
+    this.mustManage(actor);
+    const { total } = await listCollections(this.deps.db, { limit: 0, offset: 0 });
+    const pages = Math.max(1, Math.ceil(total / COLLECTIONS_PER_PAGE));
+    const current = Math.min(Math.max(1, page), pages);
+    const { rows } = await listCollections(this.deps.db, {
+      limit: COLLECTIONS_PER_PAGE,
+      offset: (current - 1) * COLLECTIONS_PER_PAGE,
+    });
+    return {
+      // With the LAs taking part: the page shows them.
+      rows: await Promise.all(rows.map((c) => this.details(c))),
+      total,
+      pages,
+      page: current,
+    };
+  }
+
+  async get(actor: Actor, id: string): Promise<CollectionDetails> {
+    this.mustManage(actor);
+    const collection = await findCollection(this.deps.db, id);
+    if (!collection) throw new NotFound('The data collection');
+    return this.details(collection);
+  }
+
+  /** Reads the form: the collection to save, or Invalid with every problem. */
+  async read(form: CollectionForm): Promise<CollectionInput> {
+    const errors: FieldError[] = [];
+    const name = (form.name ?? '').trim();
+    if (name === '') errors.push({ field: 'name', message: 'Enter a name, like School Census 2026 Autumn' });
+    else if (name.length > NAME_MAX)
+      errors.push({ field: 'name', message: `The name must be ${NAME_MAX} characters or fewer` });
+    const term = form.term ?? '';
+    if (!isTerm(term)) errors.push({ field: 'term', message: 'Choose the term: autumn, spring or summer' });
+    const year = (form.year ?? '').trim();
+    if (!/^20\d\d$/.test(year))
+      errors.push({ field: 'year', message: 'Enter the year as 4 digits, like 2026' });
+    const referenceDate = readDateInput(
+      'reference',
+      'census day',
+      [form.referenceDay, form.referenceMonth, form.referenceYear],
+      errors,
+    );
+    if (referenceDate === null && !errors.some((e) => e.field.startsWith('reference')))
+      errors.push({ field: 'reference-day', message: 'Enter the census day' });
+    if (referenceDate && isTerm(term) && /^20\d\d$/.test(year)) {
+      const problem = referenceDateProblem({ referenceDate, term, year });
+      // The rule's words are the return's ("reference date"); the form calls it the census day.
+      if (problem)
+        errors.push({ field: 'reference-day', message: problem.replace('reference date', 'census day') });
+    }
+    const openDate = readDateInput(
+      'open',
+      'open date',
+      [form.openDay, form.openMonth, form.openYear],
+      errors,
+    );
+    if (openDate === null && !errors.some((e) => e.field.startsWith('open')))
+      errors.push({ field: 'open-day', message: 'Enter the date returns can be loaded from' });
+    const dueDate = readDateInput('due', 'due date', [form.dueDay, form.dueMonth, form.dueYear], errors);
+    if (dueDate === null && !errors.some((e) => e.field.startsWith('due')))
+      errors.push({ field: 'due-day', message: 'Enter the date returns are due' });
+    if (openDate && dueDate && dueDate < openDate)
+      errors.push({ field: 'due-day', message: 'The due date must be on or after the open date' });
+    const allLas = form.scope === 'all';
+    const known = new Set((await listLocalAuthorities(this.deps.db)).map((la) => la.number));
+    const las = allLas ? [] : [...new Set(form.las ?? [])];
+    if (!allLas && las.length === 0)
+      errors.push({ field: 'scope', message: 'Choose the LAs whose schools take part, or all LAs' });
+    if (las.some((la) => !known.has(la))) errors.push({ field: 'las', message: 'Choose LAs from the list' });
+    if (errors.length > 0 || !isTerm(term) || !referenceDate || !openDate || !dueDate)
+      throw new Invalid(errors);
+    return { name, term, year, referenceDate, openDate, dueDate, allLas, las: las.sort() };
+  }
+
+  async create(actor: Actor, form: CollectionForm): Promise<string> {
+    this.mustManage(actor);
+    const input = await this.read(form);
+    const id = randomUUID();
+    const at = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      await insertCollection(
+        tx,
+        {
+          id,
+          name: input.name,
+          term: input.term,
+          year: input.year,
+          reference_date: input.referenceDate,
+          open_date: input.openDate,
+          due_date: input.dueDate,
+          all_las: input.allLas ? 1 : 0,
+          created_by: actor.userId,
+          created_at: at.toISOString(),
+        },
+        input.las,
+      );
+      await this.audit(tx, actor, at, 'data-collection-added', id, describe(input));
+    });
+    return id;
+  }
+
+  async update(actor: Actor, id: string, form: CollectionForm): Promise<void> {
+    const { collection } = await this.get(actor, id);
+    const input = await this.read(form);
+    const at = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      await updateCollection(
+        tx,
+        collection.id,
+        {
+          name: input.name,
+          term: input.term,
+          year: input.year,
+          reference_date: input.referenceDate,
+          open_date: input.openDate,
+          due_date: input.dueDate,
+          all_las: input.allLas ? 1 : 0,
+          updated_at: at.toISOString(),
+        },
+        input.las,
+      );
+      await this.audit(tx, actor, at, 'data-collection-updated', id, describe(input));
+    });
+  }
+
+  /** Closes a collection (no more returns are loaded or submitted) or opens it again. */
+  async setClosed(actor: Actor, id: string, closed: boolean): Promise<void> {
+    const { collection } = await this.get(actor, id);
+    if ((collection.closed_at !== null) === closed) return;
+    const at = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      await updateCollection(tx, id, {
+        closed_at: closed ? at.toISOString() : null,
+        updated_at: at.toISOString(),
+      });
+      await this.audit(tx, actor, at, closed ? 'data-collection-closed' : 'data-collection-reopened', id, {
+        name: collection.name,
+      });
+    });
+  }
+
+  private mustManage(actor: Actor): void {
+    if (!can(actor.role, 'collect.manage')) throw new Forbidden('You cannot manage data collections');
+  }
+
+  private async audit(
+    tx: Parameters<typeof recordAudit>[0],
+    actor: Actor,
+    at: Date,
+    action:
+      | 'data-collection-added'
+      | 'data-collection-updated'
+      | 'data-collection-closed'
+      | 'data-collection-reopened',
+    id: string,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await recordAudit(tx, {
+      at,
+      actorUserId: actor.userId,
+      actorUsername: actor.username,
+      organisation: null,
+      action,
+      subjectType: 'data-collection',
+      subjectId: id,
+      detail,
+    });
+  }
+}
+
+function describe(input: CollectionInput): Record<string, unknown> {
+  return {
+    name: input.name,
+    term: TERM_NAMES[input.term],
+    year: input.year,
+    referenceDate: input.referenceDate,
+    openDate: input.openDate,
+    dueDate: input.dueDate,
+    las: input.allLas ? 'all' : input.las,
+  };
+}

@@ -1,0 +1,225 @@
+// The census returns' SQL: each version loaded, its findings (errors and queries, with the school's
+// answers), and its history.
+import { randomUUID } from 'node:crypto';
+import type {
+  CensusReturnEventRow,
+  CensusReturnEventTable,
+  CensusReturnFindingRow,
+  CensusReturnRow,
+  CensusReturnStatus,
+  CensusReturnTable,
+  Executor,
+} from '../platform/db/schema.ts';
+import type { Finding } from './validate.ts';
+
+export type NewEvent = Omit<CensusReturnEventTable, 'id'>;
+
+export async function recordEvent(db: Executor, event: NewEvent): Promise<void> {
+  await db
+    .insertInto('census_return_events')
+    .values({ id: randomUUID(), ...event })
+    .execute();
+}
+
+/** The school's latest version in a collection, whatever its status. */
+export async function currentReturn(
+  db: Executor,
+  collectionId: string,
+  establishment: string,
+): Promise<CensusReturnRow | undefined> {
+  return db
+    .selectFrom('census_returns')
+    .selectAll()
+    .where('collection_id', '=', collectionId)
+    .where('establishment_number', '=', establishment)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Every version of the school's return in a collection, the latest first. */
+export async function versionsOf(
+  db: Executor,
+  collectionId: string,
+  establishment: string,
+): Promise<CensusReturnRow[]> {
+  return db
+    .selectFrom('census_returns')
+    .selectAll()
+    .where('collection_id', '=', collectionId)
+    .where('establishment_number', '=', establishment)
+    .orderBy('version', 'desc')
+    .execute();
+}
+
+export async function findReturn(db: Executor, id: string): Promise<CensusReturnRow | undefined> {
+  return db.selectFrom('census_returns').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * Records a new version: the one before it (if any) is marked replaced, and the version number is one
+ * more than the last. The unique (collection, school, version) index makes two loads at once fail
+ * rather than share a number.
+ */
+export async function insertVersion(
+  db: Executor,
+  row: Omit<CensusReturnTable, 'version' | 'status' | 'submitted_at' | 'approved_at' | 'replaced_at'>,
+  findings: Finding[],
+): Promise<{ version: number; replaced: CensusReturnRow | undefined }> {
+  const previous = await currentReturn(db, row.collection_id, row.establishment_number);
+  if (previous && previous.status !== 'replaced') {
+    await db
+      .updateTable('census_returns')
+      .set({ status: 'replaced', replaced_at: row.uploaded_at })
+      .where('id', '=', previous.id)
+      .execute();
+  }
+  const version = (previous?.version ?? 0) + 1;
+  await db
+    .insertInto('census_returns')
+    .values({ ...row, version, status: 'loaded', submitted_at: null, approved_at: null, replaced_at: null })
+    .execute();
+  if (findings.length > 0) {
+    await db
+      .insertInto('census_return_findings')
+      .values(
+        findings.map((finding, position) => ({
+          id: randomUUID(),
+          return_id: row.id,
+          position,
+          rule: finding.rule,
+          kind: finding.kind,
+          level: finding.level,
+          message: finding.message,
+          guidance: finding.guidance,
+          detail: finding.detail,
+          pupils: JSON.stringify(finding.pupils),
+          answer: null,
+          answered_by: null,
+          answered_at: null,
+        })),
+      )
+      .execute();
+  }
+  return { version, replaced: previous };
+}
+
+/**
+ * Moves a version from one status to another, only if it is still the current version in the expected
+ * status: false when someone else got there first (a new upload, or the LA's decision).
+ */
+export async function moveStatus(
+  db: Executor,
+  id: string,
+  from: CensusReturnStatus[],
+  to: CensusReturnStatus,
+  stamps: Partial<Pick<CensusReturnTable, 'submitted_at' | 'approved_at'>> = {},
+): Promise<boolean> {
+  const result = await db
+    .updateTable('census_returns')
+    .set({ status: to, ...stamps })
+    .where('id', '=', id)
+    .where('status', 'in', from)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function findingsOf(db: Executor, returnId: string): Promise<CensusReturnFindingRow[]> {
+  return db
+    .selectFrom('census_return_findings')
+    .selectAll()
+    .where('return_id', '=', returnId)
+    .orderBy('position')
+    .execute();
+}
+
+export async function findFinding(
+  db: Executor,
+  returnId: string,
+  findingId: string,
+): Promise<CensusReturnFindingRow | undefined> {
+  return db
+    .selectFrom('census_return_findings')
+    .selectAll()
+    .where('return_id', '=', returnId)
+    .where('id', '=', findingId)
+    .executeTakeFirst();
+}
+
+export async function answerFinding(
+  db: Executor,
+  findingId: string,
+  answer: string,
+  by: string,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('census_return_findings')
+    .set({ answer, answered_by: by, answered_at: at })
+    .where('id', '=', findingId)
+    .execute();
+}
+
+export async function unansweredQueries(db: Executor, returnId: string): Promise<number> {
+  const row = await db
+    .selectFrom('census_return_findings')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('return_id', '=', returnId)
+    .where('kind', '=', 'query')
+    .where('answer', 'is', null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export async function eventsOf(db: Executor, returnIds: string[]): Promise<CensusReturnEventRow[]> {
+  if (returnIds.length === 0) return [];
+  return db
+    .selectFrom('census_return_events')
+    .selectAll()
+    .where('return_id', 'in', returnIds)
+    .orderBy('at')
+    .orderBy('id')
+    .execute();
+}
+
+/** The current version of each school's return in a collection, for the schools of an LA. */
+export async function currentReturnsOfLa(
+  db: Executor,
+  collectionId: string,
+  la: string,
+): Promise<CensusReturnRow[]> {
+  return db
+    .selectFrom('census_returns as r')
+    .selectAll('r')
+    .where('r.collection_id', '=', collectionId)
+    .where('r.la_number', '=', la)
+    .where('r.status', '!=', 'replaced')
+    .execute();
+}
+
+/**
+ * For each school of a collection, its latest approved version: what the collector sees. A version
+ * replaced after its approval stays approved until a later one is approved.
+ */
+export async function approvedReturns(db: Executor, collectionId: string): Promise<CensusReturnRow[]> {
+  return db
+    .selectFrom('census_returns as r')
+    .selectAll('r')
+    .where('r.collection_id', '=', collectionId)
+    .where('r.approved_at', 'is not', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('census_returns as later')
+            .select('later.id')
+            .whereRef('later.collection_id', '=', 'r.collection_id')
+            .whereRef('later.establishment_number', '=', 'r.establishment_number')
+            .where('later.approved_at', 'is not', null)
+            .whereRef('later.version', '>', 'r.version'),
+        ),
+      ),
+    )
+    .orderBy('r.la_number')
+    .orderBy('r.establishment_number')
+    .execute();
+}

@@ -1,0 +1,378 @@
+// The web edge of census returns (returns-service.ts):
+//
+//   GET  /collect/collections/:collectionId          the collection as the actor takes part in it: a school's
+//                                                   return and its versions, the LA's dashboard of its
+//                                                   schools, or the collector's approved returns
+//   GET  /collect/collections/:collectionId/upload   Upload Return from File (a school); POST loads it
+//   GET  /collect/returns/:returnId                  a version: summary, errors and queries, notes, history
+//   GET  /collect/returns/:returnId/pupils           its pupils, read from the stored file
+//   POST /collect/returns/:returnId/answer           finding=ID&answer=...: a query explained
+//   GET  /collect/returns/:returnId/submit           Submit Return (the headteacher's approval); POST submits
+//   POST /collect/returns/:returnId/notes            an LA note
+//   GET  /collect/returns/:returnId/return           return to the school, with a note; POST returns it
+//   POST /collect/returns/:returnId/approve          the LA approves it
+//
+// The upload form is multipart: its CSRF token is its first field, then the "replace" checkbox, then the
+// file, so the choice is known before the file is read.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Actor } from '../auth/actor.ts';
+import { can, scopeOf } from '../auth/permissions.ts';
+import { type Route, signedInUser } from '../auth/web.ts';
+import type { Deps } from '../deps.ts';
+import { drain } from '../platform/bounded-read.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { oneText } from '../platform/web/form-values.ts';
+import { plural } from '../platform/words.ts';
+import { TERM_NAMES } from './census-dates.ts';
+import {
+  CensusReturnsService,
+  EVENT_LABELS,
+  RETURN_SIZE_LIMIT,
+  type ReturnView,
+  STATUS_LABELS,
+} from './returns-service.ts';
+
+const FILE_FIELD = 'file';
+const pageQuery = z.object({ page: z.coerce.number().int().catch(1).optional() });
+const answerForm = z.object({ finding: oneText, answer: oneText });
+const submitForm = z.object({ headteacher: oneText });
+const noteForm = z.object({ note: oneText });
+
+const collectionPath = (id: string) => `/collect/collections/${id}`;
+const returnPath = (id: string) => `/collect/returns/${id}`;
+
+function invalidErrors(error: unknown): FieldError[] {
+  if (error instanceof Invalid) return error.errors;
+  throw error;
+}
+
+export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
+  const service = new CensusReturnsService(deps);
+
+  const uploadForm = async (
+    reply: FastifyReply,
+    user: Actor,
+    collectionId: string,
+    errors?: FieldError[],
+  ) => {
+    const { details, versions } = await service.schoolOverview(user, collectionId);
+    const { collection } = details;
+    const year = collection.year.slice(-2);
+    const code = { AUT: 'SC3', SPR: 'SC1', SUM: 'SC2' }[collection.term];
+    return reply.page('collect/views/upload-return.njk', {
+      title: 'Upload Return from File',
+      details,
+      current: versions[0] ?? null,
+      statusLabels: STATUS_LABELS,
+      example: `${user.establishmentNumber}_${code}_${user.establishmentNumber?.slice(0, 3)}LL${year}_001.XML`,
+      limit: `${RETURN_SIZE_LIMIT / 1024 / 1024} MB`,
+      fieldName: FILE_FIELD,
+      errors,
+      backLink: { href: collectionPath(collectionId), text: `Back to ${collection.name}` },
+    });
+  };
+
+  async function receive(request: FastifyRequest, reply: FastifyReply, collectionId: string) {
+    const user = signedInUser(request);
+    if (scopeOf(user.role) !== 'school') {
+      await service.open(user, collectionId);
+      return reply.redirect(`${collectionPath(collectionId)}/bulk-upload`, 303);
+    }
+    const parts = request.multipartParts;
+    let replace = false;
+    let outcome: Awaited<ReturnType<CensusReturnsService['load']>> | undefined;
+    if (parts) {
+      for await (const part of parts) {
+        if (part.type === 'field') {
+          if (part.fieldname === 'replace') replace = part.value === 'yes';
+          continue;
+        }
+        if (part.fieldname !== FILE_FIELD || !part.filename || outcome) {
+          await drain(part.file);
+          continue;
+        }
+        outcome = await service.load(user, collectionId, part.filename, part.file, replace);
+      }
+    }
+    if (!outcome) {
+      return uploadForm(reply.code(400), user, collectionId, [
+        { field: FILE_FIELD, message: 'Select the census return to upload' },
+      ]);
+    }
+    const details = await service.open(user, collectionId);
+    return reply.code(outcome.status === 'loaded' ? 200 : 400).page('collect/views/upload-result.njk', {
+      title: outcome.status === 'loaded' ? 'Return loaded' : 'Return not loaded',
+      outcome,
+      details,
+      backLink: { href: collectionPath(collectionId), text: `Back to ${details.collection.name}` },
+    });
+  }
+
+  const returnPage = async (reply: FastifyReply, user: Actor, returnId: string, errors?: FieldError[]) => {
+    const view = await service.view(user, returnId);
+    return reply.page('collect/views/return.njk', {
+      title: `${view.school.name}: ${view.details.collection.name}, version ${view.version.version}`,
+      ...viewModel(view),
+      errors,
+      backLink: {
+        href: collectionPath(view.details.collection.id),
+        text: `Back to ${view.details.collection.name}`,
+      },
+    });
+  };
+
+  const returnForm = async (
+    reply: FastifyReply,
+    user: Actor,
+    returnId: string,
+    note = '',
+    errors?: FieldError[],
+  ) => {
+    const view = await service.view(user, returnId);
+    if (!view.may.decide) return reply.redirect(returnPath(returnId));
+    return reply.page('collect/views/return-to-school.njk', {
+      title: `Return ${view.school.name}'s return to the school`,
+      view,
+      note,
+      errors,
+      backLink: { href: returnPath(returnId), text: 'Back to the return' },
+    });
+  };
+
+  const submitPage = async (reply: FastifyReply, user: Actor, returnId: string, errors?: FieldError[]) => {
+    const view = await service.view(user, returnId);
+    if (!view.may.submit) return reply.redirect(returnPath(returnId));
+    return reply.page('collect/views/submit.njk', {
+      title: 'Submit Return',
+      ...viewModel(view),
+      errors,
+      backLink: { href: returnPath(returnId), text: 'Back to the return' },
+    });
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: '/collect/collections/:collectionId',
+      access: 'collect.use',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { collectionId } = request.params as { collectionId: string };
+        if (scopeOf(user.role) === 'school') {
+          const { details, versions } = await service.schoolOverview(user, collectionId);
+          return reply.page('collect/views/school-collection.njk', {
+            title: details.collection.name,
+            details,
+            term: TERM_NAMES[details.collection.term],
+            versions,
+            current: versions[0] ?? null,
+            statusLabels: STATUS_LABELS,
+            backLink: { href: '/collect', text: 'Back to My Data Collections' },
+          });
+        }
+        if (can(user.role, 'collect.agent')) {
+          const dashboard = await service.dashboard(user, collectionId);
+          return reply.page('collect/views/dashboard.njk', {
+            title: dashboard.details.collection.name,
+            ...dashboard,
+            term: TERM_NAMES[dashboard.details.collection.term],
+            statusLabels: STATUS_LABELS,
+            backLink: { href: '/collect', text: 'Back to My Data Collections' },
+          });
+        }
+        const approved = await service.approvedList(user, collectionId);
+        return reply.page('collect/views/approved.njk', {
+          title: approved.details.collection.name,
+          ...approved,
+          term: TERM_NAMES[approved.details.collection.term],
+          backLink: { href: '/collect', text: 'Back to My Data Collections' },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/collect/collections/:collectionId/upload',
+      access: 'collect.return',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { collectionId } = request.params as { collectionId: string };
+        // An LA loads its schools' returns from a zip.
+        if (scopeOf(user.role) !== 'school') {
+          await service.open(user, collectionId);
+          return reply.redirect(`${collectionPath(collectionId)}/bulk-upload`);
+        }
+        return uploadForm(reply, user, collectionId);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/collect/collections/:collectionId/upload',
+      access: 'collect.return',
+      handler: async (request, reply) => {
+        const { collectionId } = request.params as { collectionId: string };
+        return receive(request, reply, collectionId);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/collect/returns/:returnId',
+      access: 'collect.use',
+      handler: async (request, reply) => {
+        const { returnId } = request.params as { returnId: string };
+        return returnPage(reply, signedInUser(request), returnId);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/collect/returns/:returnId/pupils',
+      access: 'collect.use',
+      handler: async (request, reply) => {
+        const { returnId } = request.params as { returnId: string };
+        const { page } = pageQuery.parse(request.query ?? {});
+        const user = signedInUser(request);
+        const [view, pupils] = await Promise.all([
+          service.view(user, returnId),
+          service.pupils(user, returnId, page ?? 1),
+        ]);
+        return reply.page('collect/views/pupils.njk', {
+          title: `Pupils in ${view.school.name}'s return, version ${view.version.version}`,
+          view,
+          ...pupils,
+          base: `${returnPath(returnId)}/pupils`,
+          backLink: { href: returnPath(returnId), text: 'Back to the return' },
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/collect/returns/:returnId/answer',
+      access: 'collect.return',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { returnId } = request.params as { returnId: string };
+        const form = answerForm.parse(request.body ?? {});
+        try {
+          await service.answerQuery(user, returnId, form.finding, form.answer);
+        } catch (error) {
+          const errors = invalidErrors(error).map((e) =>
+            e.field === 'answer' ? { ...e, field: `answer-${form.finding}` } : e,
+          );
+          return returnPage(reply.code(400), user, returnId, errors);
+        }
+        return reply
+          .flash('Your explanation of the query has been saved.')
+          .redirect(`${returnPath(returnId)}#queries`, 303);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/collect/returns/:returnId/submit',
+      access: 'collect.return',
+      handler: async (request, reply) => {
+        const { returnId } = request.params as { returnId: string };
+        return submitPage(reply, signedInUser(request), returnId);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/collect/returns/:returnId/submit',
+      access: 'collect.return',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { returnId } = request.params as { returnId: string };
+        const form = submitForm.parse(request.body ?? {});
+        try {
+          await service.submit(user, returnId, form.headteacher === 'yes');
+        } catch (error) {
+          const errors = invalidErrors(error);
+          if (errors.some((e) => e.field === 'headteacher') && errors.length === 1)
+            return submitPage(reply.code(400), user, returnId, errors);
+          return returnPage(reply.code(400), user, returnId, errors);
+        }
+        return reply
+          .flash(
+            'Your return has been submitted to your LA. The DfE cannot see it until your LA approves it.',
+            'success',
+          )
+          .redirect(returnPath(returnId), 303);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/collect/returns/:returnId/notes',
+      access: 'collect.agent',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { returnId } = request.params as { returnId: string };
+        const form = noteForm.parse(request.body ?? {});
+        try {
+          await service.addNote(user, returnId, form.note);
+        } catch (error) {
+          return returnPage(reply.code(400), user, returnId, invalidErrors(error));
+        }
+        return reply.flash('Your note has been added.').redirect(`${returnPath(returnId)}#history`, 303);
+      },
+    },
+    {
+      method: 'GET',
+      url: '/collect/returns/:returnId/return',
+      access: 'collect.agent',
+      handler: async (request, reply) => {
+        const { returnId } = request.params as { returnId: string };
+        return returnForm(reply, signedInUser(request), returnId);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/collect/returns/:returnId/return',
+      access: 'collect.agent',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { returnId } = request.params as { returnId: string };
+        const form = noteForm.parse(request.body ?? {});
+        try {
+          await service.returnToSchool(user, returnId, form.note);
+        } catch (error) {
+          const errors = invalidErrors(error);
+          if (errors.some((e) => e.field === 'note'))
+            return returnForm(reply.code(400), user, returnId, form.note, errors);
+          return returnPage(reply.code(400), user, returnId, errors);
+        }
+        return reply
+          .flash('The return has been returned to the school, with your note.')
+          .redirect(returnPath(returnId), 303);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/collect/returns/:returnId/approve',
+      access: 'collect.agent',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { returnId } = request.params as { returnId: string };
+        try {
+          await service.approve(user, returnId);
+        } catch (error) {
+          return returnPage(reply.code(400), user, returnId, invalidErrors(error));
+        }
+        return reply
+          .flash('The return has been approved: the DfE can now see it.', 'success')
+          .redirect(returnPath(returnId), 303);
+      },
+    },
+  ];
+}
+
+/** What the return's pages show: its findings split into errors and queries, its history in words. */
+function viewModel(view: ReturnView) {
+  return {
+    view,
+    errorsFound: view.findings.filter((f) => f.kind === 'error'),
+    queriesFound: view.findings.filter((f) => f.kind === 'query'),
+    unanswered: view.findings.filter((f) => f.kind === 'query' && f.answer === null).length,
+    statusLabels: STATUS_LABELS,
+    eventLabels: EVENT_LABELS,
+    summary: `${plural(view.version.error_count, 'error')}, ${plural(view.version.query_count, 'query', 'queries')}`,
+  };
+}

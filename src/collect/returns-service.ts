@@ -1,0 +1,814 @@
+// Census returns (census guide: Upload Return from File, Submit Return, Re-Submissions). A school loads the
+// return its MIS made: the name and header are checked against the collection, the rules run, and the
+// file is stored encrypted with its findings as a new version (nothing is overwritten: earlier versions,
+// notes and history stay). The school answers the queries and, with its headteacher's approval, submits
+// it to its LA, which adds notes and returns it to the school or approves it. Only an approved version
+// is visible to the collector.
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { type AuditAction, recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { organisationOf } from '../auth/actor.ts';
+import { can, scopeOf } from '../auth/permissions.ts';
+import {
+  getEstablishment,
+  getLocalAuthority,
+  listEstablishmentsOfLa,
+  listLocalAuthorities,
+} from '../directory/repository.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import { discard, readBounded } from '../platform/bounded-read.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { CensusReturnRow, CensusReturnStatus, Db, Executor } from '../platform/db/schema.ts';
+import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import type { Logger } from '../platform/logger.ts';
+import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import { plural } from '../platform/words.ts';
+import { XmlError } from '../platform/xml/reader.ts';
+import { sentence } from '../transfers/content-checks.ts';
+import { classifyFilename } from '../transfers/filenames.ts';
+import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
+import { TERM_NAMES } from './census-dates.ts';
+import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
+import { CensusFormatError, type CensusPupil, type CensusReturn, readCensusReturn } from './census-reader.ts';
+import { type CollectionDetails, DataCollectionsService } from './collections-service.ts';
+import { actsAsSource, isAgentOf, mayOpen } from './policy.ts';
+import {
+  answerFinding,
+  approvedReturns,
+  currentReturn,
+  currentReturnsOfLa,
+  eventsOf,
+  findFinding,
+  findingsOf,
+  findReturn,
+  insertVersion,
+  moveStatus,
+  recordEvent,
+  unansweredQueries,
+  versionsOf,
+} from './returns-repository.ts';
+import { type PupilRef, validateReturn } from './validate.ts';
+
+/** A census return for a large secondary school is a few MB: the LA's upload limit leaves room. */
+export const RETURN_SIZE_LIMIT = LA_UPLOAD_LIMIT;
+export const ANSWER_MAX = 1000;
+export const NOTE_MAX = 2000;
+export const PUPILS_PER_PAGE = 100;
+
+export const STATUS_LABELS: Record<CensusReturnStatus, string> = {
+  loaded: 'Loaded',
+  submitted: 'Submitted',
+  returned: 'Returned to school',
+  approved: 'Approved',
+  replaced: 'Replaced',
+};
+
+export const EVENT_LABELS: Record<string, string> = {
+  loaded: 'Loaded',
+  'query-answered': 'Query answered',
+  submitted: 'Submitted to the LA',
+  note: 'Note',
+  returned: 'Returned to the school',
+  approved: 'Approved',
+};
+
+const NAME_ADVICE =
+  'Upload the census return your MIS made for this collection, as it was named, like 9165402_SC3_916LL26_001.XML.';
+const CONTENT_ADVICE =
+  'Make the return again in your MIS, have your headteacher approve it, and upload the new file. If it still fails, contact your MIS supplier.';
+
+export interface LoadedReturn {
+  status: 'loaded';
+  filename: string;
+  returnId: string;
+  establishment: string;
+  version: number;
+  errors: number;
+  queries: number;
+  pupils: number;
+  /** The version this one replaced, if any. */
+  replacedVersion: number | null;
+}
+
+export interface RefusedReturn {
+  status: 'refused';
+  filename: string;
+  reasons: string[];
+  whatToDo: string;
+}
+
+export type LoadOutcome = LoadedReturn | RefusedReturn;
+
+export interface FindingView {
+  id: string;
+  rule: string;
+  kind: 'error' | 'query';
+  level: string;
+  message: string;
+  guidance: string;
+  detail: string | null;
+  pupils: PupilRef[];
+  answer: string | null;
+  answeredAt: string | null;
+}
+
+export interface EventView {
+  returnId: string;
+  version: number;
+  at: string;
+  userName: string;
+  actorScope: string;
+  action: string;
+  note: string | null;
+}
+
+export interface ReturnView {
+  version: CensusReturnRow;
+  details: CollectionDetails;
+  school: { number: string; name: string };
+  findings: FindingView[];
+  /** The versions the actor may open, the latest first. */
+  versions: CensusReturnRow[];
+  /** The history of those versions, oldest first. */
+  events: EventView[];
+  isCurrent: boolean;
+  may: { answer: boolean; submit: boolean; decide: boolean; note: boolean };
+}
+
+export interface SchoolReturnRow {
+  number: string;
+  name: string;
+  version: CensusReturnRow | null;
+  /** Whether the viewer may open the current version. */
+  openable: boolean;
+}
+
+export interface ReturnsDeps {
+  db: Db;
+  files: Pick<EncryptedFileStore, 'put' | 'get' | 'remove'>;
+  clock: Clock;
+  logger?: Logger;
+}
+
+export class CensusReturnsService {
+  private readonly collections: DataCollectionsService;
+
+  constructor(private readonly deps: ReturnsDeps) {
+    this.collections = new DataCollectionsService(deps);
+  }
+
+  /** The collection with the actor's part in it (NotFound when it has none). */
+  open(actor: Actor, collectionId: string): Promise<CollectionDetails> {
+    return this.collections.open(actor, collectionId);
+  }
+
+  /** Upload Return from File: a school loads its own return. The stream is always consumed. */
+  async load(
+    actor: Actor,
+    collectionId: string,
+    originalName: string,
+    content: Readable,
+    replace: boolean,
+  ): Promise<LoadOutcome> {
+    if (
+      !can(actor.role, 'collect.return') ||
+      scopeOf(actor.role) !== 'school' ||
+      !actor.establishmentNumber
+    ) {
+      discard(content);
+      throw new Forbidden('Only a school loads its census return here');
+    }
+    let details: CollectionDetails;
+    try {
+      details = await this.open(actor, collectionId);
+    } catch (error) {
+      discard(content);
+      throw error;
+    }
+    const read = await readBounded(content, RETURN_SIZE_LIMIT);
+    const data = read.ok ? read.data : null;
+    return this.loadFile(actor, details, withoutFolder(originalName), data, replace);
+  }
+
+  /**
+   * Checks and records one return for a collection: for a school its own, for an LA agent (loading its
+   * schools' returns) a school of the LA taking part. `data` null means the file was over the limit.
+   */
+  async loadFile(
+    actor: Actor,
+    details: CollectionDetails,
+    filename: string,
+    data: Buffer | null,
+    replace: boolean,
+  ): Promise<LoadOutcome> {
+    const refuse = async (reasons: string[], whatToDo: string): Promise<RefusedReturn> => {
+      const outcome: RefusedReturn = { status: 'refused', filename, reasons, whatToDo };
+      await this.audit(this.deps.db, actor, this.deps.clock.now(), 'census-return-refused', null, {
+        collection: details.collection.name,
+        filename,
+        reasons,
+      });
+      return outcome;
+    };
+    const { collection } = details;
+    if (details.status !== 'Live') {
+      return refuse(
+        [
+          details.status === 'Closed'
+            ? `${collection.name} is closed: no more returns can be loaded.`
+            : `${collection.name} opens for returns on ${collection.open_date}.`,
+        ],
+        'If your return still needs to be loaded, contact your LA.',
+      );
+    }
+
+    // 1. The name: a termly census return of this collection's term and year, from the right school.
+    if (!/\.xml$/i.test(filename)) {
+      return refuse(
+        [`${filename} is not an XML file: COLLECT accepts census returns in XML only.`],
+        NAME_ADVICE,
+      );
+    }
+    const classified = classifyFilename(filename);
+    if (!classified.ok) return refuse(classified.problems.map(sentence), NAME_ADVICE);
+    const file = classified.file;
+    const term = file.typeCode ? TERM_OF_TYPE_CODE[file.typeCode] : undefined;
+    if (file.kind !== 'census' || file.source.kind !== 'school' || term === undefined) {
+      return refuse(
+        [`${filename} is not named as a school's termly census return (SC1, SC2 or SC3).`],
+        NAME_ADVICE,
+      );
+    }
+    const school = file.source.establishmentNumber;
+    const nameProblems: string[] = [];
+    if (term !== collection.term) {
+      nameProblems.push(
+        `The file is for the ${TERM_NAMES[term]} census (${file.typeCode}); ${collection.name} is the ${TERM_NAMES[collection.term]} census.`,
+      );
+    }
+    if (file.censusYear !== collection.year.slice(-2)) {
+      nameProblems.push(
+        `The file is for census year ${file.censusYear}; ${collection.name} is for ${collection.year}.`,
+      );
+    }
+    const establishment = await getEstablishment(this.deps.db, school);
+    if (scopeOf(actor.role) === 'school') {
+      if (school !== actor.establishmentNumber)
+        nameProblems.push(`The file is for school ${school}, not yours (${actor.establishmentNumber}).`);
+    } else if (!establishment || establishment.la_number !== actor.laNumber) {
+      nameProblems.push(`School ${school} is not a school of your LA.`);
+    }
+    if (nameProblems.length > 0) return refuse(nameProblems, NAME_ADVICE);
+    if (!establishment) return refuse([`School ${school} is not in the directory.`], NAME_ADVICE);
+
+    // 2. Replacing a return needs the uploader's say-so (census guide: "Please take care").
+    const current = await currentReturn(this.deps.db, collection.id, school);
+    if (current && !replace) {
+      return refuse(
+        [
+          `${establishment.name} already has a return in ${collection.name} (version ${current.version}, ${STATUS_LABELS[current.status].toLowerCase()}).`,
+        ],
+        'To replace it, confirm that the new file replaces it and upload it again. The earlier version, its notes and history stay viewable.',
+      );
+    }
+
+    // 3. The size and the content.
+    if (data === null) {
+      return refuse(
+        [
+          `The file is larger than ${RETURN_SIZE_LIMIT / 1024 / 1024} MB, the most COLLECT accepts for one return.`,
+        ],
+        'Check you chose the census return, not another file. If it really is larger, contact the service desk.',
+      );
+    }
+    if (data.length === 0) return refuse(['The file is empty.'], CONTENT_ADVICE);
+    let census: CensusReturn;
+    try {
+      census = await readCensusReturn(data);
+    } catch (error) {
+      if (error instanceof XmlError || error instanceof CensusFormatError) {
+        return refuse([`The file could not be read as a census return: ${error.message}`], CONTENT_ADVICE);
+      }
+      throw error;
+    }
+    const mismatches = compareFilenameWithHeader(filename, census.header).mismatches;
+    const header = census.header;
+    if (header.term !== null && header.term !== collection.term)
+      mismatches.push(`the return is for term ${header.term}, the collection for ${collection.term}`);
+    if (header.year !== null && header.year !== collection.year)
+      mismatches.push(`the return is for ${header.year}, the collection for ${collection.year}`);
+    if (mismatches.length > 0) {
+      return refuse(
+        [`The file does not match its name or this collection: ${mismatches.join('; ')}.`],
+        'Check you chose the right file for this collection; do not rename a return.',
+      );
+    }
+
+    // 4. The rules, then the file stored and the version recorded in one transaction.
+    // The LAs a return may come from are the directory's: it is what this service knows to be current.
+    const las = await listLocalAuthorities(this.deps.db);
+    const result = validateReturn(census, {
+      schoolLaNumber: establishment.la_number,
+      currentLaNumbers: new Set(las.map((la) => la.number)),
+    });
+    return this.store(actor, details, {
+      filename,
+      establishment: school,
+      laNumber: establishment.la_number,
+      data,
+      findings: [...result.errors, ...result.queries],
+      errors: result.errors.length,
+      queries: result.queries.length,
+      pupils: census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length,
+    });
+  }
+
+  private async store(
+    actor: Actor,
+    details: CollectionDetails,
+    load: {
+      filename: string;
+      establishment: string;
+      laNumber: string;
+      data: Buffer;
+      findings: Parameters<typeof insertVersion>[2];
+      errors: number;
+      queries: number;
+      pupils: number;
+    },
+  ): Promise<LoadedReturn> {
+    const { db, files, clock } = this.deps;
+    const stored = await files.put(Readable.from([load.data]));
+    const id = randomUUID();
+    const at = clock.now();
+    const scope = scopeOf(actor.role) === 'school' ? 'school' : 'la';
+    try {
+      const { version, replaced } = await db.transaction().execute(async (tx) => {
+        const recorded = await insertVersion(
+          tx,
+          {
+            id,
+            collection_id: details.collection.id,
+            establishment_number: load.establishment,
+            la_number: load.laNumber,
+            filename: load.filename,
+            error_count: load.errors,
+            query_count: load.queries,
+            pupil_count: load.pupils,
+            size: stored.size,
+            sha256: stored.sha256,
+            storage_key: stored.storageKey,
+            wrapped_key: stored.wrappedKey,
+            master_key_id: stored.masterKeyId,
+            uploaded_by: actor.userId,
+            uploaded_by_scope: scope,
+            uploaded_at: at.toISOString(),
+          },
+          load.findings,
+        );
+        await this.event(tx, actor, at, id, 'loaded', null);
+        await this.audit(tx, actor, at, 'census-return-loaded', id, {
+          collection: details.collection.name,
+          school: load.establishment,
+          filename: load.filename,
+          version: recorded.version,
+          errors: load.errors,
+          queries: load.queries,
+          replacedVersion: recorded.replaced?.version ?? null,
+        });
+        return recorded;
+      });
+      return {
+        status: 'loaded',
+        filename: load.filename,
+        returnId: id,
+        establishment: load.establishment,
+        version,
+        errors: load.errors,
+        queries: load.queries,
+        pupils: load.pupils,
+        replacedVersion: replaced?.version ?? null,
+      };
+    } catch (error) {
+      // Nothing refers to the stored file: remove it, without hiding the real error.
+      await files.remove(stored.storageKey).catch((removeError: unknown) => {
+        this.deps.logger?.warn(
+          { err: removeError, storageKey: stored.storageKey },
+          'could not remove the stored file of a census return whose record failed',
+        );
+      });
+      throw error;
+    }
+  }
+
+  /** The school's own page for a collection: its current return and every version. */
+  async schoolOverview(
+    actor: Actor,
+    collectionId: string,
+  ): Promise<{ details: CollectionDetails; versions: CensusReturnRow[] }> {
+    const details = await this.open(actor, collectionId);
+    if (scopeOf(actor.role) !== 'school' || !actor.establishmentNumber) throw new Forbidden();
+    return { details, versions: await versionsOf(this.deps.db, collectionId, actor.establishmentNumber) };
+  }
+
+  /** The LA's dashboard: every school of the LA (open, or with a return) and its current return. */
+  async dashboard(
+    actor: Actor,
+    collectionId: string,
+  ): Promise<{ details: CollectionDetails; schools: SchoolReturnRow[]; counts: Record<string, number> }> {
+    if (!can(actor.role, 'collect.agent') || !actor.laNumber)
+      throw new Forbidden('Only an LA sees its schools’ returns');
+    const details = await this.open(actor, collectionId);
+    const { db } = this.deps;
+    const [schools, versions] = await Promise.all([
+      listEstablishmentsOfLa(db, actor.laNumber),
+      currentReturnsOfLa(db, collectionId, actor.laNumber),
+    ]);
+    const byschool = new Map(versions.map((v) => [v.establishment_number, v]));
+    const rows: SchoolReturnRow[] = schools
+      .filter((s) => s.status === 'open' || byschool.has(s.number))
+      .map((s) => {
+        const version = byschool.get(s.number) ?? null;
+        return {
+          number: s.number,
+          name: s.name,
+          version,
+          openable: version !== null && mayOpen(actor, version),
+        };
+      });
+    const counts: Record<string, number> = { 'Not loaded': 0 };
+    for (const row of rows) {
+      const label = row.version ? STATUS_LABELS[row.version.status] : 'Not loaded';
+      counts[label] = (counts[label] ?? 0) + 1;
+    }
+    return { details, schools: rows, counts };
+  }
+
+  /** The collector's list: each school's latest approved version. */
+  async approvedList(
+    actor: Actor,
+    collectionId: string,
+  ): Promise<{ details: CollectionDetails; schools: SchoolReturnRow[] }> {
+    if (scopeOf(actor.role) !== 'national' || !can(actor.role, 'collect.use')) throw new Forbidden();
+    const details = await this.open(actor, collectionId);
+    const versions = await approvedReturns(this.deps.db, collectionId);
+    const names = await this.schoolNames(versions.map((v) => v.establishment_number));
+    return {
+      details,
+      schools: versions.map((v) => ({
+        number: v.establishment_number,
+        name: names.get(v.establishment_number) ?? v.establishment_number,
+        version: v,
+        openable: true,
+      })),
+    };
+  }
+
+  /** One version with its findings, notes and history, for whoever may open it (NotFound otherwise). */
+  async view(actor: Actor, returnId: string): Promise<ReturnView> {
+    const { db } = this.deps;
+    const version = await this.visible(actor, returnId);
+    const details = await this.open(actor, version.collection_id);
+    const [findings, all, school] = await Promise.all([
+      findingsOf(db, version.id),
+      versionsOf(db, version.collection_id, version.establishment_number),
+      getEstablishment(db, version.establishment_number),
+    ]);
+    const versions = all.filter((v) => mayOpen(actor, v));
+    const events = await eventsOf(
+      db,
+      versions.map((v) => v.id),
+    );
+    const numbers = new Map(versions.map((v) => [v.id, v.version]));
+    const isCurrent = all[0]?.id === version.id;
+    const live = details.status === 'Live';
+    const sourceMay =
+      isCurrent && live && actsAsSource(actor, version) && ['loaded', 'returned'].includes(version.status);
+    const agent = isAgentOf(actor, version);
+    return {
+      version,
+      details,
+      school: { number: version.establishment_number, name: school?.name ?? version.establishment_number },
+      findings: findings.map((f) => ({
+        id: f.id,
+        rule: f.rule,
+        kind: f.kind,
+        level: f.level,
+        message: f.message,
+        guidance: f.guidance,
+        detail: f.detail,
+        pupils: JSON.parse(f.pupils) as PupilRef[],
+        answer: f.answer,
+        answeredAt: f.answered_at,
+      })),
+      versions,
+      events: events.map((e) => ({
+        returnId: e.return_id,
+        version: numbers.get(e.return_id) ?? 0,
+        at: e.at,
+        userName: e.user_name,
+        actorScope: e.actor_scope,
+        action: e.action,
+        note: e.note,
+      })),
+      isCurrent,
+      may: {
+        answer: sourceMay,
+        submit: sourceMay,
+        decide: agent && isCurrent && version.status === 'submitted',
+        note: agent && version.submitted_at !== null,
+      },
+    };
+  }
+
+  /** The pupils of a version, read again from its stored file, a page at a time. */
+  async pupils(
+    actor: Actor,
+    returnId: string,
+    page: number,
+  ): Promise<{
+    version: CensusReturnRow;
+    pupils: CensusPupil[];
+    total: number;
+    page: number;
+    pages: number;
+  }> {
+    const version = await this.visible(actor, returnId);
+    const stream = await this.deps.files.get({
+      storageKey: version.storage_key,
+      wrappedKey: version.wrapped_key,
+      sha256: version.sha256,
+    });
+    const census = await readCensusReturn(stream);
+    const all = [...census.pupilsOnRoll, ...census.pupilsNoLongerOnRoll];
+    const pages = Math.max(1, Math.ceil(all.length / PUPILS_PER_PAGE));
+    const current = Math.min(Math.max(1, page), pages);
+    return {
+      version,
+      pupils: all.slice((current - 1) * PUPILS_PER_PAGE, current * PUPILS_PER_PAGE),
+      total: all.length,
+      page: current,
+      pages,
+    };
+  }
+
+  /** A query explained by the school (errors cannot be answered: they are fixed at source). */
+  async answerQuery(actor: Actor, returnId: string, findingId: string, answer: string): Promise<void> {
+    const view = await this.view(actor, returnId);
+    if (!view.may.answer)
+      throw Invalid.field('answer', notNow(view, 'Its queries can no longer be answered'));
+    const finding = await findFinding(this.deps.db, returnId, findingId);
+    if (!finding) throw new NotFound('The query');
+    if (finding.kind !== 'query')
+      throw Invalid.field(
+        'answer',
+        'Errors cannot be explained: correct them in your MIS and upload the return again',
+      );
+    const text = answer.trim();
+    if (text === '') throw Invalid.field('answer', 'Enter your explanation of the query');
+    if (text.length > ANSWER_MAX)
+      throw Invalid.field('answer', `The explanation must be ${ANSWER_MAX} characters or fewer`);
+    const at = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      await answerFinding(tx, finding.id, text, actor.userId, at.toISOString());
+      await this.event(tx, actor, at, returnId, 'query-answered', `${finding.rule}: ${text}`);
+      await this.audit(tx, actor, at, 'census-query-answered', returnId, { rule: finding.rule });
+    });
+  }
+
+  /** Submit Return: only with no errors, every query answered, and the headteacher's approval. */
+  async submit(actor: Actor, returnId: string, headteacherApproved: boolean): Promise<void> {
+    const view = await this.view(actor, returnId);
+    if (!view.may.submit) throw Invalid.field('submit', notNow(view, 'It cannot be submitted'));
+    const { version } = view;
+    const problems = [];
+    if (version.error_count > 0) {
+      problems.push({
+        field: 'errors',
+        message: `The return has ${plural(version.error_count, 'error')}: correct them in your MIS and upload the return again before you submit it`,
+      });
+    }
+    const unanswered = await unansweredQueries(this.deps.db, returnId);
+    if (unanswered > 0) {
+      problems.push({
+        field: 'queries',
+        message: `Explain ${unanswered === 1 ? 'the query' : `all ${unanswered} queries`} not yet answered, or correct ${unanswered === 1 ? 'it' : 'them'} at source`,
+      });
+    }
+    if (!headteacherApproved) {
+      problems.push({
+        field: 'headteacher',
+        message: 'Confirm that your headteacher has approved the return',
+      });
+    }
+    if (problems.length > 0) throw new Invalid(problems);
+    const at = this.deps.clock.now();
+    await this.decide(
+      actor,
+      view,
+      ['loaded', 'returned'],
+      'submitted',
+      { submitted_at: at.toISOString() },
+      at,
+      {
+        event: 'submitted',
+        note: null,
+        audit: 'census-return-submitted',
+        notify: { template: 'census-return-submitted', recipientKind: 'la', recipient: version.la_number },
+      },
+    );
+  }
+
+  /** A note on a version by its LA. */
+  async addNote(actor: Actor, returnId: string, note: string): Promise<void> {
+    const view = await this.view(actor, returnId);
+    if (!view.may.note)
+      throw Invalid.field('note', 'Only the school’s LA adds notes, once the return is submitted');
+    const text = noteText(note, 'note', 'Enter the note');
+    const at = this.deps.clock.now();
+    await this.deps.db.transaction().execute(async (tx) => {
+      await this.event(tx, actor, at, returnId, 'note', text);
+      await this.audit(tx, actor, at, 'census-return-note-added', returnId, {});
+    });
+  }
+
+  /** The LA returns a submitted return to its school, saying what to correct. */
+  async returnToSchool(actor: Actor, returnId: string, note: string): Promise<void> {
+    const view = await this.view(actor, returnId);
+    if (!view.may.decide)
+      throw Invalid.field(
+        'decision',
+        notNow(view, 'Only a submitted return can be returned, by its school’s LA'),
+      );
+    const text = noteText(note, 'note', 'Enter a note saying what the school should correct');
+    const at = this.deps.clock.now();
+    await this.decide(actor, view, ['submitted'], 'returned', {}, at, {
+      event: 'returned',
+      note: text,
+      audit: 'census-return-returned',
+      notify: { template: 'census-return-returned', recipientKind: 'school', recipient: view.school.number },
+    });
+  }
+
+  /** The LA approves a submitted return: from now on the collector sees it. */
+  async approve(actor: Actor, returnId: string): Promise<void> {
+    const view = await this.view(actor, returnId);
+    if (!view.may.decide)
+      throw Invalid.field(
+        'decision',
+        notNow(view, 'Only a submitted return can be approved, by its school’s LA'),
+      );
+    const at = this.deps.clock.now();
+    await this.decide(actor, view, ['submitted'], 'approved', { approved_at: at.toISOString() }, at, {
+      event: 'approved',
+      note: null,
+      audit: 'census-return-approved',
+      notify: { template: 'census-return-approved', recipientKind: 'school', recipient: view.school.number },
+    });
+  }
+
+  /** A change of status with its history, audit and email in one transaction; refused if overtaken. */
+  private async decide(
+    actor: Actor,
+    view: ReturnView,
+    from: CensusReturnStatus[],
+    to: CensusReturnStatus,
+    stamps: Parameters<typeof moveStatus>[4],
+    at: Date,
+    effects: {
+      event: string;
+      note: string | null;
+      audit: AuditAction;
+      notify: {
+        template: 'census-return-submitted' | 'census-return-returned' | 'census-return-approved';
+        recipientKind: 'la' | 'school';
+        recipient: string;
+      };
+    },
+  ): Promise<void> {
+    const { version } = view;
+    const byName = await this.actorName(actor);
+    await this.deps.db.transaction().execute(async (tx) => {
+      if (!(await moveStatus(tx, version.id, from, to, stamps))) {
+        throw new Invalid([
+          { field: 'status', message: 'The return changed while you were looking at it: check it again' },
+        ]);
+      }
+      await this.event(tx, actor, at, version.id, effects.event, effects.note);
+      await this.audit(tx, actor, at, effects.audit, version.id, {
+        collection: view.details.collection.name,
+        school: version.establishment_number,
+        version: version.version,
+      });
+      await enqueueNotification(tx, {
+        at,
+        template: effects.notify.template,
+        recipientKind: effects.notify.recipientKind,
+        recipient: effects.notify.recipient,
+        payload: {
+          collectionName: view.details.collection.name,
+          schoolName: view.school.name,
+          schoolCode: view.school.number,
+          version: version.version,
+          filename: version.filename,
+          byName,
+          at: at.toISOString(),
+          path: `/collect/returns/${version.id}`,
+          ...(effects.note === null ? {} : { note: effects.note }),
+        },
+      });
+    });
+  }
+
+  private async visible(actor: Actor, returnId: string): Promise<CensusReturnRow> {
+    const version = await findReturn(this.deps.db, returnId);
+    if (!version || !mayOpen(actor, version)) throw new NotFound('The census return');
+    return version;
+  }
+
+  private async schoolNames(numbers: string[]): Promise<Map<string, string>> {
+    if (numbers.length === 0) return new Map();
+    const rows = await this.deps.db
+      .selectFrom('establishments')
+      .select(['number', 'name'])
+      .where('number', 'in', numbers)
+      .execute();
+    return new Map(rows.map((r) => [r.number, r.name]));
+  }
+
+  /** The actor's organisation as an email names it: the school, or the LA. */
+  private async actorName(actor: Actor): Promise<string> {
+    if (scopeOf(actor.role) === 'school' && actor.establishmentNumber) {
+      return (
+        (await getEstablishment(this.deps.db, actor.establishmentNumber))?.name ?? actor.establishmentNumber
+      );
+    }
+    if (actor.laNumber) {
+      const la = await getLocalAuthority(this.deps.db, actor.laNumber);
+      return `${la?.name ?? actor.laNumber} LA`;
+    }
+    return 'the DfE';
+  }
+
+  private async event(
+    tx: Executor,
+    actor: Actor,
+    at: Date,
+    returnId: string,
+    action: string,
+    note: string | null,
+  ): Promise<void> {
+    const user = await tx
+      .selectFrom('users')
+      .select('full_name')
+      .where('id', '=', actor.userId)
+      .executeTakeFirst();
+    await recordEvent(tx, {
+      return_id: returnId,
+      at: at.toISOString(),
+      user_id: actor.userId,
+      user_name: user?.full_name ?? actor.username,
+      actor_scope: scopeOf(actor.role),
+      action,
+      note,
+    });
+  }
+
+  private async audit(
+    tx: Executor,
+    actor: Actor,
+    at: Date,
+    action: AuditAction,
+    returnId: string | null,
+    detail: Record<string, unknown>,
+  ): Promise<void> {
+    await recordAudit(tx, {
+      at,
+      actorUserId: actor.userId,
+      actorUsername: actor.username,
+      organisation: organisationOf(actor),
+      action,
+      ...(returnId ? { subjectType: 'census-return', subjectId: returnId } : {}),
+      detail,
+    });
+  }
+}
+
+function noteText(note: string, field: string, missing: string): string {
+  const text = note.trim();
+  if (text === '') throw Invalid.field(field, missing);
+  if (text.length > NOTE_MAX) throw Invalid.field(field, `The note must be ${NOTE_MAX} characters or fewer`);
+  return text;
+}
+
+/**
+ * Why an action is not open on a version now (a refusal of the action, not of the actor: the page is
+ * shown again with it). An earlier version, or a closed collection, says so.
+ */
+function notNow(view: ReturnView, otherwise: string): string {
+  if (!view.isCurrent) return `This is an earlier version (${view.version.version}), replaced by a later one`;
+  if (view.details.status !== 'Live')
+    return `${view.details.collection.name} is ${view.details.status.toLowerCase()}`;
+  return `${otherwise}: the return is ${STATUS_LABELS[view.version.status].toLowerCase()}`;
+}

@@ -1,0 +1,207 @@
+// Census returns through the app: the school's upload, its return page, queries and submission; the LA's
+// dashboard, notes, return and approval; the collector's list; and who is kept out when.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { insertCollection } from '../../src/collect/collections-repository.ts';
+import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { type Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
+
+describe('census return pages', () => {
+  let database: TestDatabase;
+  let t: TestApp;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    t = await createTestApp(database.db);
+  });
+  after(async () => {
+    await t.app.close();
+    await database.drop();
+  });
+
+  /** A live autumn 2026 collection for a new LA, a school of it, and users of each part. */
+  async function setUp() {
+    const db = database.db;
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number, { name: `Brook Lane Primary ${la.number}` });
+    const admin = await makeUser(db, 'national_admin');
+    const collectionId = randomUUID();
+    await insertCollection(
+      db,
+      {
+        id: collectionId,
+        name: `School Census 2026 Autumn ${la.number}`,
+        term: 'AUT',
+        year: '2026',
+        reference_date: '2026-10-01',
+        open_date: '2026-09-01',
+        due_date: '2026-12-18',
+        all_las: 0,
+        created_by: admin.id,
+        created_at: new Date().toISOString(),
+      },
+      [la.number],
+    );
+    const schoolUser = await signedInUser(t, 'school', {
+      laNumber: la.number,
+      establishmentNumber: school.number,
+    });
+    const laUser = await signedInUser(t, 'la_user', { laNumber: la.number });
+    const collector = await signedInUser(t, 'dfe_collector', {});
+    const otherLa = await makeLa(db);
+    const otherAgent = await signedInUser(t, 'la_user', { laNumber: otherLa.number });
+    return { la, school, collectionId, schoolUser, laUser, collector, otherAgent };
+  }
+
+  async function upload(agent: Agent, collectionId: string, filename: string, xml: string, replace = false) {
+    await agent.get(`/collect/collections/${collectionId}/upload`);
+    return agent.postMultipart(
+      `/collect/collections/${collectionId}/upload`,
+      [{ filename, content: xml, field: 'file' }],
+      replace ? { fields: { replace: 'yes' } } : {},
+    );
+  }
+
+  const returnIdOf = (html: string) => /href="\/collect\/returns\/([0-9a-f-]{36})"/.exec(html)?.[1] ?? '';
+
+  test('a school loads a return, sees its error and query, replaces it, explains the query and submits', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const agent = s.schoolUser.agent;
+
+    const overview = await agent.get(`/collect/collections/${s.collectionId}`);
+    assert.equal(overview.statusCode, 200);
+    assert.match(overview.body, /You have not loaded a return yet/);
+
+    const first = await upload(
+      agent,
+      s.collectionId,
+      censusFilename(school),
+      censusReturnXml({ school, year: 2026, withError: true, withQuery: true }),
+    );
+    assert.equal(first.statusCode, 200);
+    assert.match(first.body, /loaded as version 1: 13 pupils, 1 error and 1 query/);
+    assert.match(first.body, /Please do not ignore errors/);
+    const firstId = returnIdOf(first.body);
+
+    const page = await agent.get(`/collect/returns/${firstId}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Rule 1580: The pupil’s surname is missing/);
+    assert.match(page.body, /Q916201119004 \(no surname\), Amira/);
+    assert.match(page.body, /Rule 1700Q/);
+    assert.doesNotMatch(page.body, /href="\/collect\/returns\/[^"]+\/submit"/, 'no Submit with errors');
+    const pupils = await agent.get(`/collect/returns/${firstId}/pupils`);
+    assert.equal(pupils.statusCode, 200);
+    assert.match(pupils.body, /13 pupils/);
+
+    // A second file without the confirmation is refused; with it, it replaces the first.
+    const fixed = censusReturnXml({ school, year: 2026, withQuery: true });
+    const refused = await upload(agent, s.collectionId, censusFilename(school, 2026, 2), fixed);
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /already has a return/);
+    const second = await upload(agent, s.collectionId, censusFilename(school, 2026, 2), fixed, true);
+    assert.match(second.body, /loaded as version 2, replacing version 1/);
+    const secondId = returnIdOf(second.body);
+
+    // The query: an empty explanation is refused beside its box, then saved.
+    const view = await agent.get(`/collect/returns/${secondId}`);
+    const finding = /name="finding" value="([0-9a-f-]{36})"/.exec(view.body)?.[1] ?? '';
+    const empty = await agent.post(`/collect/returns/${secondId}/answer`, { finding, answer: ' ' });
+    assert.equal(empty.statusCode, 400);
+    assert.match(errorSummary(empty.body), /Enter your explanation of the query/);
+    assert.match(empty.body, new RegExp(`href="#answer-${finding}"`));
+    const answered = await agent.post(`/collect/returns/${secondId}/answer`, {
+      finding,
+      answer: 'Two families declined.',
+    });
+    assert.equal(answered.statusCode, 303);
+
+    // Submit Return asks for the headteacher's approval.
+    const confirm = await agent.get(`/collect/returns/${secondId}/submit`);
+    assert.equal(confirm.statusCode, 200);
+    const unconfirmed = await agent.post(`/collect/returns/${secondId}/submit`, {});
+    assert.equal(unconfirmed.statusCode, 400);
+    assert.match(errorSummary(unconfirmed.body), /headteacher has approved/);
+    const submitted = await agent.post(`/collect/returns/${secondId}/submit`, { headteacher: 'yes' });
+    assert.equal(submitted.statusCode, 303);
+    const after = await agent.get(`/collect/returns/${secondId}`);
+    assert.match(after.body, /Submitted/);
+    assert.match(after.body, /Your return has been submitted to your LA/);
+
+    // The LA now sees it on its dashboard and opens it; the first version stays closed to it.
+    const dashboard = await s.laUser.agent.get(`/collect/collections/${s.collectionId}`);
+    assert.equal(dashboard.statusCode, 200);
+    assert.ok(dashboard.body.includes(`href="/collect/returns/${secondId}"`));
+    const atLa = await s.laUser.agent.get(`/collect/returns/${secondId}`);
+    assert.equal(atLa.statusCode, 200);
+    assert.match(atLa.body, /Two families declined\./);
+    assert.equal((await s.laUser.agent.get(`/collect/returns/${firstId}`)).statusCode, 404);
+    // Another LA and the collector see nothing yet.
+    assert.equal((await s.otherAgent.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
+    assert.equal((await s.otherAgent.agent.get(`/collect/collections/${s.collectionId}`)).statusCode, 404);
+    assert.equal((await s.collector.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
+    const beforeApproval = await s.collector.agent.get(`/collect/collections/${s.collectionId}`);
+    assert.match(beforeApproval.body, /No return has been approved yet/);
+
+    // Returned with a note (a note is required), submitted again, approved.
+    const noNote = await s.laUser.agent.post(`/collect/returns/${secondId}/return`, { note: '' });
+    assert.equal(noNote.statusCode, 400);
+    assert.match(errorSummary(noNote.body), /Enter a note/);
+    await s.laUser.agent.get(`/collect/returns/${secondId}/return`);
+    const returned = await s.laUser.agent.post(`/collect/returns/${secondId}/return`, {
+      note: 'Please check pupil 5.',
+    });
+    assert.equal(returned.statusCode, 303);
+    const atSchool = await agent.get(`/collect/returns/${secondId}`);
+    assert.match(atSchool.body, /Returned to school/);
+    assert.match(atSchool.body, /Please check pupil 5\./);
+    await agent.get(`/collect/returns/${secondId}/submit`);
+    assert.equal(
+      (await agent.post(`/collect/returns/${secondId}/submit`, { headteacher: 'yes' })).statusCode,
+      303,
+    );
+    await s.laUser.agent.get(`/collect/returns/${secondId}`);
+    const approved = await s.laUser.agent.post(`/collect/returns/${secondId}/approve`, {});
+    assert.equal(approved.statusCode, 303);
+
+    const atCollector = await s.collector.agent.get(`/collect/collections/${s.collectionId}`);
+    assert.ok(atCollector.body.includes(`href="/collect/returns/${secondId}"`));
+    assert.equal((await s.collector.agent.get(`/collect/returns/${secondId}`)).statusCode, 200);
+    assert.equal((await s.collector.agent.get(`/collect/returns/${firstId}`)).statusCode, 404);
+    // Approving again is refused on the page, not with a stack.
+    const again = await s.laUser.agent.post(`/collect/returns/${secondId}/approve`, {});
+    assert.equal(again.statusCode, 400);
+    assert.match(errorSummary(again.body), /Only a submitted return can be approved/);
+  });
+
+  test('a file that is not a census return is refused with why and what to do; no file asks for one', async () => {
+    const s = await setUp();
+    const agent = s.schoolUser.agent;
+    const response = await upload(agent, s.collectionId, 'pupils.csv', 'UPN,Surname\n');
+    assert.equal(response.statusCode, 400);
+    assert.match(response.body, /pupils\.csv was not loaded/);
+    assert.match(response.body, /not an XML file/);
+    assert.match(response.body, /Upload the census return your MIS made/);
+    await agent.get(`/collect/collections/${s.collectionId}/upload`);
+    const none = await agent.postMultipart(`/collect/collections/${s.collectionId}/upload`, []);
+    assert.equal(none.statusCode, 400);
+    assert.match(errorSummary(none.body), /Select the census return to upload/);
+  });
+
+  test('an LA is sent to the zip upload; a school of another LA has no part in the collection', async () => {
+    const s = await setUp();
+    const toBulk = await s.laUser.agent.get(`/collect/collections/${s.collectionId}/upload`);
+    assert.equal(toBulk.statusCode, 302);
+    assert.equal(toBulk.headers.location, `/collect/collections/${s.collectionId}/bulk-upload`);
+    const otherLa = await makeLa(database.db);
+    const otherSchool = await makeSchool(database.db, otherLa.number);
+    const outsider = await signedInUser(t, 'school', {
+      laNumber: otherLa.number,
+      establishmentNumber: otherSchool.number,
+    });
+    assert.equal((await outsider.agent.get(`/collect/collections/${s.collectionId}`)).statusCode, 404);
+    assert.equal((await outsider.agent.get(`/collect/collections/${s.collectionId}/upload`)).statusCode, 404);
+  });
+});

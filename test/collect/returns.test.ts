@@ -1,0 +1,395 @@
+// Census returns through the service, on both engines: loading (and every refusal), versions, queries,
+// submission, the LA's notes and decisions, and who may see what when.
+import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import { DataCollectionsService } from '../../src/collect/collections-service.ts';
+import { CensusReturnsService, RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
+import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf, makeFileStores } from '../support/transfers.ts';
+
+const NOW = '2026-11-23T09:00:00.000Z';
+
+function content(text: string | Buffer): Readable {
+  return Readable.from([Buffer.isBuffer(text) ? text : Buffer.from(text)]);
+}
+
+describeEachEngine('census returns', (database) => {
+  /** An LA taking part in an autumn 2026 collection, a school of it, and their users. */
+  async function setUp(options: { open?: string; closed?: boolean } = {}) {
+    const db: Db = database().db;
+    const clock = new ManualClock(NOW);
+    const stores = makeFileStores();
+    const service = new CensusReturnsService({ db, files: stores.files, clock });
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number, { name: `Brook Lane Primary ${la.number}` });
+    const otherSchool = await makeSchool(db, la.number);
+    const otherLa = await makeLa(db);
+    const schoolUser = await makeUser(db, 'school', {
+      laNumber: la.number,
+      establishmentNumber: school.number,
+    });
+    const agentUser = await makeUser(db, 'la_user', { laNumber: la.number }, { full_name: 'Lee Agent' });
+    const otherAgent = await makeUser(db, 'la_user', { laNumber: otherLa.number });
+    const otherSchoolUser = await makeUser(db, 'school', {
+      laNumber: la.number,
+      establishmentNumber: otherSchool.number,
+    });
+    const collector = await makeUser(db, 'dfe_collector');
+    const admin = await makeUser(db, 'national_admin');
+    const collections = new DataCollectionsService({ db, clock });
+    const collectionId = await collections.create(actorOf(admin), {
+      name: `School Census 2026 Autumn ${la.number}`,
+      term: 'AUT',
+      year: '2026',
+      referenceDay: '1',
+      referenceMonth: '10',
+      referenceYear: '2026',
+      openDay: options.open ? options.open.slice(8) : '1',
+      openMonth: options.open ? options.open.slice(5, 7) : '9',
+      openYear: '2026',
+      dueDay: '18',
+      dueMonth: '12',
+      dueYear: '2026',
+      scope: 'chosen',
+      las: [la.number],
+    });
+    if (options.closed) await collections.setClosed(actorOf(admin), collectionId, true);
+    const source = actorOf(schoolUser);
+    const agent = actorOf(agentUser);
+    const load = (name: string, xml: string | Buffer, replace = false) =>
+      service.load(source, collectionId, name, content(xml), replace);
+    return {
+      db,
+      clock,
+      stores,
+      service,
+      la,
+      school,
+      otherSchool,
+      collectionId,
+      source,
+      agent,
+      otherAgent: actorOf(otherAgent),
+      otherSchoolUser: actorOf(otherSchoolUser),
+      collector: actorOf(collector),
+      load,
+    };
+  }
+
+  async function loaded(outcome: Awaited<ReturnType<CensusReturnsService['load']>>) {
+    assert.equal(outcome.status, 'loaded', outcome.status === 'refused' ? outcome.reasons.join(' ') : '');
+    return outcome as Extract<typeof outcome, { status: 'loaded' }>;
+  }
+
+  test('a return with an error and a query is loaded with its findings; only the school may open it', async () => {
+    const s = await setUp();
+    const name = censusFilename(s.school.number);
+    const outcome = await loaded(
+      await s.load(
+        name,
+        censusReturnXml({ school: s.school.number, year: 2026, withError: true, withQuery: true }),
+      ),
+    );
+    assert.deepEqual(
+      { version: outcome.version, errors: outcome.errors, queries: outcome.queries, pupils: outcome.pupils },
+      { version: 1, errors: 1, queries: 1, pupils: 13 },
+    );
+    const view = await s.service.view(s.source, outcome.returnId);
+    assert.equal(view.version.status, 'loaded');
+    assert.deepEqual(
+      view.findings.map((f) => [f.kind, f.rule, f.pupils.length]),
+      [
+        ['error', '1580', 1],
+        ['query', '1700Q', 2],
+      ],
+    );
+    assert.deepEqual(view.may, { answer: true, submit: true, decide: false, note: false });
+    assert.deepEqual(
+      view.events.map((e) => e.action),
+      ['loaded'],
+    );
+    for (const outsider of [s.agent, s.otherAgent, s.otherSchoolUser, s.collector]) {
+      await assert.rejects(s.service.view(outsider, outcome.returnId), NotFound);
+      await assert.rejects(s.service.pupils(outsider, outcome.returnId, 1), NotFound);
+    }
+    const audit = await s.db
+      .selectFrom('audit_events')
+      .select(['action', 'detail'])
+      .where('subject_id', '=', outcome.returnId)
+      .execute();
+    assert.deepEqual(
+      audit.map((a) => a.action),
+      ['census-return-loaded'],
+    );
+    assert.ok(!audit[0]?.detail?.includes('Amira'), 'no pupil data in the audit');
+  });
+
+  test('the pupils are read back from the encrypted stored file', async () => {
+    const s = await setUp();
+    const { returnId } = await loaded(
+      await s.load(censusFilename(s.school.number), censusReturnXml({ school: s.school.number, year: 2026 })),
+    );
+    const page = await s.service.pupils(s.source, returnId, 1);
+    assert.equal(page.total, 13);
+    assert.deepEqual(
+      [page.pupils[0]?.upn, page.pupils[0]?.surname, page.pupils[0]?.forename, page.pupils[0]?.onRoll],
+      ['Q916201119004', 'Khan', 'Amira', true],
+    );
+    assert.equal(page.pupils.filter((p) => !p.onRoll).length, 2);
+  });
+
+  test('each kind of bad file is refused with its reason, and nothing is stored', async () => {
+    const s = await setUp();
+    const good = censusReturnXml({ school: s.school.number, year: 2026 });
+    const cases: [string, string | Buffer, RegExp][] = [
+      [`${s.school.number}_SC3_${s.la.number}LL26_001.csv`, good, /not an XML file/],
+      ['census.xml', good, /Upload the census return|name/i],
+      [censusFilename(s.school.number, 2026, 1, 'SC1'), good, /spring census \(SC1\)/],
+      [censusFilename(s.school.number, 2025), good, /census year 25/],
+      [censusFilename(s.otherSchool.number), good, /not yours/],
+      [censusFilename(s.school.number), '', /empty/],
+      [censusFilename(s.school.number), '<CTfile><Header/></CTfile>', /not a school census return/],
+      [censusFilename(s.school.number), '<!DOCTYPE x [<!ENTITY a "b">]><Message/>', /could not be read/],
+      [
+        censusFilename(s.school.number),
+        censusReturnXml({ school: s.otherSchool.number, year: 2026 }),
+        /does not match its name/,
+      ],
+      [
+        censusFilename(s.school.number),
+        censusReturnXml({ school: s.school.number, year: 2026, term: 'SPR' }),
+        /term SPR/,
+      ],
+      [censusFilename(s.school.number), Buffer.alloc(RETURN_SIZE_LIMIT + 1, 32), /larger than 10 MB/],
+    ];
+    for (const [name, xml, reason] of cases) {
+      const outcome = await s.load(name, xml);
+      assert.equal(outcome.status, 'refused', name);
+      if (outcome.status === 'refused') {
+        assert.match(outcome.reasons.join(' '), reason, `${name}: ${outcome.reasons.join(' ')}`);
+        assert.ok(outcome.whatToDo.length > 0);
+      }
+    }
+    const rows = await s.db
+      .selectFrom('census_returns')
+      .select('id')
+      .where('collection_id', '=', s.collectionId)
+      .execute();
+    assert.equal(rows.length, 0);
+    const stored = [];
+    for await (const object of s.stores.raw.list()) stored.push(object);
+    assert.equal(stored.length, 0, 'no file was stored');
+    const refusals = await s.db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('action', '=', 'census-return-refused')
+      .where('actor_user_id', '=', s.source.userId)
+      .execute();
+    assert.equal(refusals.length, cases.length);
+  });
+
+  test('a collection not yet open or closed takes no return; a school of another LA has no part', async () => {
+    const notOpen = await setUp({ open: '2026-12-01' });
+    const refused = await notOpen.load(
+      censusFilename(notOpen.school.number),
+      censusReturnXml({ school: notOpen.school.number, year: 2026 }),
+    );
+    assert.equal(refused.status, 'refused');
+    assert.match(refused.status === 'refused' ? (refused.reasons[0] ?? '') : '', /opens for returns/);
+    const closed = await setUp({ closed: true });
+    const refusedClosed = await closed.load(
+      censusFilename(closed.school.number),
+      censusReturnXml({ school: closed.school.number, year: 2026 }),
+    );
+    assert.match(refusedClosed.status === 'refused' ? (refusedClosed.reasons[0] ?? '') : '', /is closed/);
+    const db = closed.db;
+    const outsiderLa = await makeLa(db);
+    const outsiderSchool = await makeSchool(db, outsiderLa.number);
+    const outsider = actorOf(
+      await makeUser(db, 'school', {
+        laNumber: outsiderLa.number,
+        establishmentNumber: outsiderSchool.number,
+      }),
+    );
+    await assert.rejects(
+      closed.service.load(outsider, closed.collectionId, 'x.XML', content('x'), false),
+      NotFound,
+    );
+    await assert.rejects(
+      closed.service.load(closed.agent, closed.collectionId, 'x.XML', content('x'), false),
+      Forbidden,
+    );
+  });
+
+  test('the whole journey: fix at source, answer the query, submit, returned, submitted again, approved', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const first = await loaded(
+      await s.load(
+        censusFilename(school),
+        censusReturnXml({ school, year: 2026, withError: true, withQuery: true }),
+      ),
+    );
+    // Errors block submission.
+    await assert.rejects(s.service.submit(s.source, first.returnId, true), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.message, /1 error: correct them in your MIS/);
+      return true;
+    });
+    // An errorless file replaces it only when the school confirms it.
+    const fixedXml = censusReturnXml({ school, year: 2026, withQuery: true });
+    const unconfirmed = await s.load(censusFilename(school, 2026, 2), fixedXml);
+    assert.equal(unconfirmed.status, 'refused');
+    const second = await loaded(await s.load(censusFilename(school, 2026, 2), fixedXml, true));
+    assert.deepEqual([second.version, second.errors, second.queries, second.replacedVersion], [2, 0, 1, 1]);
+    const old = await s.service.view(s.source, first.returnId);
+    assert.equal(old.version.status, 'replaced');
+    assert.equal(old.isCurrent, false);
+    assert.deepEqual(old.may, { answer: false, submit: false, decide: false, note: false });
+    assert.deepEqual(
+      old.versions.map((v) => v.version),
+      [2, 1],
+    );
+
+    // The query must be explained (an error cannot be), then the headteacher's approval confirmed.
+    const view = await s.service.view(s.source, second.returnId);
+    const query = view.findings.find((f) => f.kind === 'query');
+    assert.ok(query);
+    await assert.rejects(s.service.submit(s.source, second.returnId, true), /Explain the query/);
+    await assert.rejects(s.service.answerQuery(s.source, second.returnId, query.id, '  '), Invalid);
+    s.clock.advanceMinutes(5);
+    await s.service.answerQuery(
+      s.source,
+      second.returnId,
+      query.id,
+      'Two families declined; we are asking again.',
+    );
+    await assert.rejects(s.service.submit(s.source, second.returnId, false), /headteacher has approved/);
+    s.clock.advanceMinutes(5);
+    await s.service.submit(s.source, second.returnId, true);
+
+    // Now the LA sees it (not the first version, never submitted); the collector still does not.
+    const atLa = await s.service.view(s.agent, second.returnId);
+    assert.equal(atLa.version.status, 'submitted');
+    assert.equal(
+      atLa.findings.find((f) => f.kind === 'query')?.answer,
+      'Two families declined; we are asking again.',
+    );
+    assert.deepEqual(atLa.may, { answer: false, submit: false, decide: true, note: true });
+    assert.deepEqual(
+      atLa.versions.map((v) => v.version),
+      [2],
+    );
+    await assert.rejects(s.service.view(s.agent, first.returnId), NotFound);
+    await assert.rejects(s.service.view(s.collector, second.returnId), NotFound);
+    await assert.rejects(s.service.view(s.otherAgent, second.returnId), NotFound);
+    await assert.rejects(s.service.approve(s.source, second.returnId), Invalid);
+
+    // A note, then returned to the school (a note is required) ...
+    s.clock.advanceMinutes(5);
+    await s.service.addNote(s.agent, second.returnId, 'Checked against last year: numbers fine.');
+    await assert.rejects(s.service.returnToSchool(s.agent, second.returnId, ''), /Enter a note/);
+    s.clock.advanceMinutes(5);
+    await s.service.returnToSchool(s.agent, second.returnId, 'Please check the ethnicity of pupil 5.');
+    assert.equal((await s.service.view(s.source, second.returnId)).version.status, 'returned');
+    await assert.rejects(s.service.approve(s.agent, second.returnId), /the return is returned to school/);
+
+    // ... which submits it again, and the LA approves it: now the collector sees it.
+    s.clock.advanceMinutes(5);
+    await s.service.submit(s.source, second.returnId, true);
+    s.clock.advanceMinutes(5);
+    await s.service.approve(s.agent, second.returnId);
+    const atCollector = await s.service.view(s.collector, second.returnId);
+    assert.equal(atCollector.version.status, 'approved');
+    assert.deepEqual(atCollector.may, { answer: false, submit: false, decide: false, note: false });
+    assert.deepEqual(
+      (await s.service.approvedList(s.collector, s.collectionId)).schools.map((r) => r.version?.version),
+      [2],
+    );
+    assert.deepEqual(
+      atCollector.events.map((e) => [e.action, e.note]),
+      [
+        ['loaded', null],
+        ['query-answered', '1700Q: Two families declined; we are asking again.'],
+        ['submitted', null],
+        ['note', 'Checked against last year: numbers fine.'],
+        ['returned', 'Please check the ethnicity of pupil 5.'],
+        ['submitted', null],
+        ['approved', null],
+      ],
+    );
+
+    // The emails: to the LA on each submission, to the school when returned and when approved.
+    const outbox = await s.db
+      .selectFrom('notification_outbox')
+      .select(['template', 'recipient_kind', 'recipient', 'payload'])
+      .where('template', 'like', 'census-return-%')
+      .where('recipient', 'in', [s.la.number, school])
+      .orderBy('created_at')
+      .execute();
+    assert.deepEqual(
+      outbox.map((n) => [n.template, n.recipient_kind, n.recipient]),
+      [
+        ['census-return-submitted', 'la', s.la.number],
+        ['census-return-returned', 'school', school],
+        ['census-return-submitted', 'la', s.la.number],
+        ['census-return-approved', 'school', school],
+      ],
+    );
+    assert.equal(JSON.parse(outbox[1]?.payload ?? '{}').note, 'Please check the ethnicity of pupil 5.');
+
+    // A later upload replaces it for the school and the LA, but the collector keeps the approved version.
+    s.clock.advanceMinutes(5);
+    const third = await loaded(await s.load(censusFilename(school, 2026, 3), fixedXml, true));
+    assert.equal(third.version, 3);
+    assert.deepEqual(
+      (await s.service.approvedList(s.collector, s.collectionId)).schools.map((r) => r.version?.version),
+      [2],
+    );
+    await assert.rejects(s.service.view(s.collector, third.returnId), NotFound);
+    const dashboard = await s.service.dashboard(s.agent, s.collectionId);
+    const row = dashboard.schools.find((r) => r.number === school);
+    assert.deepEqual([row?.version?.version, row?.version?.status, row?.openable], [3, 'loaded', false]);
+    assert.equal(dashboard.schools.find((r) => r.number === s.otherSchool.number)?.version, null);
+    assert.equal(dashboard.counts['Not loaded'], 1);
+  });
+
+  test('a decision on a return that changed meanwhile is refused, and the change stays', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const { returnId } = await loaded(
+      await s.load(censusFilename(school), censusReturnXml({ school, year: 2026 })),
+    );
+    await s.service.submit(s.source, returnId, true);
+    // Two LA users decide at once: the view both saw allowed it; the second finds it decided.
+    const [a, b] = await Promise.allSettled([
+      s.service.approve(s.agent, returnId),
+      s.service.returnToSchool(s.agent, returnId, 'Too late'),
+    ]);
+    const outcomes = [a.status, b.status].sort();
+    assert.deepEqual(outcomes, ['fulfilled', 'rejected']);
+    const status = (await s.service.view(s.source, returnId)).version.status;
+    assert.ok(status === 'approved' || status === 'returned');
+  });
+
+  test('the daily sweep keeps the stored files of census returns', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const { returnId } = await loaded(
+      await s.load(censusFilename(school), censusReturnXml({ school, year: 2026 })),
+    );
+    // The store is fresh, so it holds this return's file only; the sweep's clock is years ahead.
+    const result = await sweepOrphanFiles(s.db, s.stores.raw, {
+      now: () => new Date(Date.now() + ORPHAN_GRACE_HOURS * 3_600_000 * 1000),
+    });
+    assert.equal(result.removed, 0);
+    assert.equal((await s.service.pupils(s.source, returnId, 1)).total, 13);
+  });
+});

@@ -1,0 +1,186 @@
+// COLLECT in a real browser (the issue's acceptance journey), on the demo data's School Census
+// collection: demo-school-a uploads a return with an error, sees it, uploads a fixed one in its place,
+// explains its query and submits it; demo-la-user returns it once, then approves it; demo-collector sees
+// it only after the approval. Every page is checked with axe.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { censusFilename, censusReturnXml } from '../support/census.ts';
+import {
+  type Journey,
+  launchBrowser,
+  menuLink,
+  type RunningService,
+  signedInAs,
+  startService,
+} from './browser.ts';
+
+const SCHOOL = '9165402'; // demo-school-a, Cotswold Edge Primary School, LA 916
+const COLLECTION = 'School Census 2026 Autumn';
+
+/** The success banner's text (a flash). */
+const flash = (page: Page) => page.locator('.govuk-notification-banner--success').innerText();
+
+/** A value of the page's first summary list, by its key. */
+const summaryValue = (page: Page, key: string) =>
+  page
+    .locator('.govuk-summary-list__row', { has: page.locator('dt', { hasText: key }) })
+    .first()
+    .locator('dd')
+    .innerText();
+
+describe('COLLECT (browser)', () => {
+  let service: RunningService;
+  let browser: Browser;
+  before(async () => {
+    service = await startService();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await service?.stop();
+  });
+
+  const as = (username: string): Promise<Journey> => signedInAs(browser, service, username);
+
+  /** From the menu to the collection's own page. */
+  async function openCollection(journey: Journey): Promise<void> {
+    const { page } = journey;
+    await menuLink(page, 'Data Collections').click();
+    await journey.check();
+    await page.getByRole('link', { name: 'My Data Collections' }).click();
+    await journey.check();
+    await page.getByRole('link', { name: COLLECTION }).click();
+    await journey.check();
+    await assert.doesNotReject(page.getByRole('heading', { level: 1, name: COLLECTION }).waitFor());
+  }
+
+  async function uploadReturn(
+    journey: Journey,
+    sequence: number,
+    xml: string,
+    replace: boolean,
+  ): Promise<void> {
+    const { page } = journey;
+    await page.getByRole('button', { name: 'Upload Return from File' }).click();
+    await journey.check();
+    if (replace) await page.getByLabel('The new file replaces my current return').check();
+    await page.getByLabel('Choose the census return').setInputFiles({
+      name: censusFilename(SCHOOL, 2026, sequence),
+      mimeType: 'text/xml',
+      buffer: Buffer.from(xml),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await journey.check();
+  }
+
+  test('a school loads, fixes and submits its return; the LA returns it, then approves it; then the DfE sees it', async () => {
+    // The collector sees the collection, but no return yet.
+    const collector = await as('demo-collector');
+    await openCollection(collector);
+    await assert.doesNotReject(collector.page.getByText('No return has been approved yet.').waitFor());
+
+    // The school: a return with an error and a query.
+    const school = await as('demo-school-a');
+    const { page } = school;
+    await openCollection(school);
+    await uploadReturn(
+      school,
+      1,
+      censusReturnXml({ school: SCHOOL, year: 2026, withError: true, withQuery: true }),
+      false,
+    );
+    assert.match(await page.locator('#outcome').innerText(), /version 1: 13 pupils, 1 error and 1 query/);
+    await page.getByRole('button', { name: 'Open the return' }).click();
+    await school.check();
+    await assert.doesNotReject(page.getByRole('heading', { name: /Rule 1580/ }).waitFor());
+    assert.equal(
+      await page.getByRole('button', { name: 'Submit Return' }).count(),
+      0,
+      'no Submit with an error',
+    );
+
+    // Fixed at source: the new file replaces the first.
+    await page.getByRole('link', { name: `Back to ${COLLECTION}` }).click();
+    await school.check();
+    await uploadReturn(school, 2, censusReturnXml({ school: SCHOOL, year: 2026, withQuery: true }), true);
+    assert.match(
+      await page.locator('#outcome').innerText(),
+      /version 2, replacing version 1: 13 pupils, 0 errors and 1 query/,
+    );
+    await page.getByRole('button', { name: 'Open the return' }).click();
+    await school.check();
+    const returnUrl = page.url();
+
+    // The query explained, then submitted with the headteacher's approval.
+    await page
+      .getByLabel(/Explain this query to your LA \(rule 1700Q\)/)
+      .fill('Two families declined to say; we are asking again.');
+    await page.getByRole('button', { name: 'Save the explanation' }).click();
+    await school.check();
+    await page.getByRole('button', { name: 'Submit Return' }).click();
+    await school.check();
+    await page.getByRole('button', { name: 'Submit Return' }).click();
+    await school.check();
+    assert.match(await page.locator('.govuk-error-summary').innerText(), /headteacher has approved/);
+    await page.getByLabel('The headteacher has approved this return').check();
+    await page.getByRole('button', { name: 'Submit Return' }).click();
+    await school.check();
+    assert.match(await flash(page), /submitted to your LA/);
+    assert.equal(await summaryValue(page, 'Status'), 'Submitted');
+
+    // The collector still cannot open it.
+    const notYet = await collector.page.goto(returnUrl);
+    await collector.check();
+    assert.equal(notYet?.status(), 404);
+
+    // The LA returns it with a note.
+    const la = await as('demo-la-user');
+    await openCollection(la);
+    await la.page.getByRole('link', { name: `${SCHOOL} Cotswold Edge Primary School` }).click();
+    await la.check();
+    await assert.doesNotReject(
+      la.page.getByText('Two families declined to say; we are asking again.', { exact: true }).waitFor(),
+    );
+    await la.page.getByRole('button', { name: 'Return it to the school' }).click();
+    await la.check();
+    await la.page
+      .getByLabel('What should the school correct?')
+      .fill('Please check the ethnicity of pupil 5.');
+    await la.page.getByRole('button', { name: 'Return it to the school' }).click();
+    await la.check();
+    assert.equal(await summaryValue(la.page, 'Status'), 'Returned to school');
+
+    // The school sees the note and submits again.
+    await page.goto(returnUrl);
+    await school.check();
+    assert.equal(await summaryValue(page, 'Status'), 'Returned to school');
+    await assert.doesNotReject(
+      page.getByText('Please check the ethnicity of pupil 5.', { exact: true }).waitFor(),
+    );
+    await page.getByRole('button', { name: 'Submit Return' }).click();
+    await school.check();
+    await page.getByLabel('The headteacher has approved this return').check();
+    await page.getByRole('button', { name: 'Submit Return' }).click();
+    await school.check();
+
+    // The LA approves it.
+    await la.page.goto(returnUrl);
+    await la.check();
+    await la.page.getByRole('button', { name: 'Approve the return' }).click();
+    await la.check();
+    assert.match(await flash(la.page), /approved: the DfE can now see it/);
+
+    // Now the collector sees it.
+    await openCollection(collector);
+    await collector.page.getByRole('link', { name: `${SCHOOL} Cotswold Edge Primary School` }).click();
+    await collector.check();
+    assert.equal(collector.page.url(), returnUrl);
+    assert.equal(await summaryValue(collector.page, 'Status'), 'Approved');
+
+    for (const journey of [collector, school, la]) {
+      journey.assertEveryPageChecked();
+      await journey.close();
+    }
+  });
+});

@@ -1,0 +1,50 @@
+// Census returns for tests and the demo: the clean fixture test/fixtures/census/valid-autumn.xml (LA 916,
+// school 4001, autumn 2025, 11 pupils on roll) moved to another school, term or year, with a known error
+// or query when asked. Every date in the file moves with the year, so the pupils keep their ages.
+import { readFileSync } from 'node:fs';
+
+const FIXTURE = readFileSync(new URL('../fixtures/census/valid-autumn.xml', import.meta.url), 'utf8');
+const FIXTURE_YEAR = 2025;
+
+export interface CensusReturnOptions {
+  /** The 7-digit establishment number, e.g. 9165402. */
+  school: string;
+  schoolName?: string;
+  /** The collection's year, e.g. 2026 (census day 1 October of the fixture's 2 October, moved). */
+  year?: number;
+  term?: 'AUT' | 'SPR' | 'SUM';
+  /** One error: the first pupil has no surname (rule 1580). */
+  withError?: boolean;
+  /** One query: ethnicity not obtained for 2 of the 11 pupils on roll (rule 1700Q). */
+  withQuery?: boolean;
+}
+
+export function censusReturnXml(options: CensusReturnOptions): string {
+  const shift = (options.year ?? FIXTURE_YEAR) - FIXTURE_YEAR;
+  const la = options.school.slice(0, 3);
+  const estab = options.school.slice(3);
+  let xml = FIXTURE.replace(
+    /\b(\d{4})-(\d\d)-(\d\d)(?!\d)/g,
+    (_m, y: string, m: string, d: string) => `${Number(y) + shift}-${m}-${d}`,
+  )
+    .replace('<Year>2025</Year>', `<Year>${FIXTURE_YEAR + shift}</Year>`)
+    .replaceAll('<LEA>916</LEA>', `<LEA>${la}</LEA>`)
+    .replaceAll('<Estab>4001</Estab>', `<Estab>${estab}</Estab>`);
+  if (options.term) xml = xml.replace('<Term>AUT</Term>', `<Term>${options.term}</Term>`);
+  if (options.schoolName) xml = xml.replace('Severn Vale Academy', escapeXml(options.schoolName));
+  if (options.withError) xml = xml.replace('<Surname>Khan</Surname>', '<Surname></Surname>');
+  if (options.withQuery) {
+    xml = xml.replace('<Ethnicity>APKN</Ethnicity>', '<Ethnicity>NOBT</Ethnicity>');
+    xml = xml.replace('<Ethnicity>WIRI</Ethnicity>', '<Ethnicity>NOBT</Ethnicity>');
+  }
+  return xml;
+}
+
+/** The name a school's MIS gives its return: LEASSSS_SC3_LEALLyy_NNN.XML. */
+export function censusFilename(school: string, year = 2026, sequence = 1, typeCode = 'SC3'): string {
+  return `${school}_${typeCode}_${school.slice(0, 3)}LL${String(year).slice(-2)}_${String(sequence).padStart(3, '0')}.XML`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
