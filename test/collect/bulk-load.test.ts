@@ -17,7 +17,7 @@ import { CensusReturnsService, RETURN_SIZE_LIMIT } from '../../src/collect/retur
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { cellTexts } from '../support/reports.ts';
@@ -97,22 +97,10 @@ describeEachEngine('bulk upload of census returns', (database) => {
     const otherLa = await makeLa(db);
     const otherLaSchool = await makeSchool(db, otherLa.number);
     const admin = await makeUser(db, 'national_admin');
-    const collectionId = await new DataCollectionsService({ db, clock }).create(actorOf(admin), {
-      name: `School Census 2026 Autumn ${la.number}`,
-      term: 'AUT',
-      year: '2026',
-      referenceDay: '1',
-      referenceMonth: '10',
-      referenceYear: '2026',
-      openDay: '1',
-      openMonth: '9',
-      openYear: '2026',
-      dueDay: '18',
-      dueMonth: '12',
-      dueYear: '2026',
-      scope: 'chosen',
-      las: [la.number],
-    });
+    const collectionId = await new DataCollectionsService({ db, clock }).create(
+      actorOf(admin),
+      autumnCensusForm([la.number], { name: `School Census 2026 Autumn ${la.number}` }),
+    );
     const agent = actorOf(await makeUser(db, 'la_user', { laNumber: la.number }));
     const item = (school: { number: string }, options: { withError?: boolean; sequence?: number } = {}) =>
       [
@@ -334,22 +322,7 @@ describeEachEngine('bulk upload pages', (database) => {
     schools = [await makeSchool(db, la.number, { name: 'Ash Primary' }), await makeSchool(db, la.number)];
     otherLaSchool = await makeSchool(db, (await makeLa(db)).number);
     const admin = actorOf(await makeUser(db, 'national_admin'));
-    collectionId = await new DataCollectionsService(t.deps).create(admin, {
-      name: 'School Census 2026 Autumn',
-      term: 'AUT',
-      year: '2026',
-      referenceDay: '1',
-      referenceMonth: '10',
-      referenceYear: '2026',
-      openDay: '1',
-      openMonth: '9',
-      openYear: '2026',
-      dueDay: '18',
-      dueMonth: '12',
-      dueYear: '2026',
-      scope: 'chosen',
-      las: [la.number],
-    });
+    collectionId = await new DataCollectionsService(t.deps).create(admin, autumnCensusForm([la.number]));
   });
   after(async () => {
     await t.app.close();
@@ -386,22 +359,10 @@ describeEachEngine('bulk upload pages', (database) => {
   test('a closed collection offers no form', async () => {
     const admin = actorOf(await makeUser(db, 'national_admin'));
     const collections = new DataCollectionsService(t.deps);
-    const closedId = await collections.create(admin, {
-      name: 'Closed census',
-      term: 'AUT',
-      year: '2026',
-      referenceDay: '1',
-      referenceMonth: '10',
-      referenceYear: '2026',
-      openDay: '1',
-      openMonth: '9',
-      openYear: '2026',
-      dueDay: '18',
-      dueMonth: '12',
-      dueYear: '2026',
-      scope: 'chosen',
-      las: [la.number],
-    });
+    const closedId = await collections.create(
+      admin,
+      autumnCensusForm([la.number], { name: 'Closed census' }),
+    );
     await collections.setClosed(admin, closedId, true);
     const { agent } = await signedInUser(t, 'la_dba', { laNumber: la.number });
     const page = await agent.get(`/collect/collections/${closedId}/bulk-upload`);

@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { type CollectionForm, DataCollectionsService } from '../../src/collect/collections-service.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
+import { autumnCensusForm } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
@@ -68,22 +69,7 @@ describeEachEngine('Data collection pages', (database) => {
   /** A collection set up by a collector of its own, through the service; its id. */
   async function collection(form: CollectionForm): Promise<string> {
     const collector = actorOf(await makeUser(db, 'dfe_collector'));
-    return service.create(collector, {
-      name: 'A census',
-      term: 'AUT',
-      year: '2026',
-      referenceDay: '1',
-      referenceMonth: '10',
-      referenceYear: '2026',
-      openDay: '1',
-      openMonth: '9',
-      openYear: '2026',
-      dueDay: '18',
-      dueMonth: '12',
-      dueYear: '2026',
-      scope: 'chosen',
-      ...form,
-    });
+    return service.create(collector, autumnCensusForm([], { name: 'A census', ...form }));
   }
 
   async function stored(name: string) {

@@ -13,30 +13,10 @@ import { seedDemoData } from '../../src/demo/seed.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { autumnCensusForm } from '../support/census.ts';
 import { createTestDatabase, describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
-
-/** A valid form for the LAs given: the autumn census of 2026, due 18 December. */
-function censusForm(las: string[], changes: CollectionForm = {}): CollectionForm {
-  return {
-    name: 'School Census 2026 Autumn',
-    term: 'AUT',
-    year: '2026',
-    referenceDay: '1',
-    referenceMonth: '10',
-    referenceYear: '2026',
-    openDay: '1',
-    openMonth: '9',
-    openYear: '2026',
-    dueDay: '18',
-    dueMonth: '12',
-    dueYear: '2026',
-    scope: 'chosen',
-    las,
-    ...changes,
-  };
-}
 
 /** The problems the service finds in a form, as "field: message". */
 async function problems(service: DataCollectionsService, form: CollectionForm): Promise<string[]> {
@@ -95,14 +75,17 @@ describeEachEngine('DataCollectionsService', (database) => {
 
   test('read() refuses a name too long, a year not of 4 digits, and a term it does not know', async () => {
     assert.deepEqual(
-      await problems(service, censusForm([la.number], { name: 'x'.repeat(101), year: '26', term: 'WIN' })),
+      await problems(
+        service,
+        autumnCensusForm([la.number], { name: 'x'.repeat(101), year: '26', term: 'WIN' }),
+      ),
       [
         'name: The name must be 100 characters or fewer',
         'term: Choose the term: autumn, spring or summer',
         'year: Enter the year as 4 digits, like 2026',
       ],
     );
-    const longest = await service.read(censusForm([la.number], { name: ` ${'x'.repeat(100)} ` }));
+    const longest = await service.read(autumnCensusForm([la.number], { name: ` ${'x'.repeat(100)} ` }));
     assert.equal(longest.name, 'x'.repeat(100));
   });
 
@@ -110,7 +93,7 @@ describeEachEngine('DataCollectionsService', (database) => {
     assert.deepEqual(
       await problems(
         service,
-        censusForm([la.number], { referenceMonth: '', openDay: '31', openMonth: '9', dueYear: 'next' }),
+        autumnCensusForm([la.number], { referenceMonth: '', openDay: '31', openMonth: '9', dueYear: 'next' }),
       ),
       [
         'reference-month: The census day must include a day, month and year, like 1 9 2026',
@@ -121,11 +104,11 @@ describeEachEngine('DataCollectionsService', (database) => {
   });
 
   test('read() refuses a census day outside the term or the year, and a due date before the open date', async () => {
-    assert.deepEqual(await problems(service, censusForm([la.number], { referenceMonth: '12' })), [
+    assert.deepEqual(await problems(service, autumnCensusForm([la.number], { referenceMonth: '12' })), [
       'reference-day: The census day 1 December 2026 is not in the autumn term.',
     ]);
     const spring = await service.read(
-      censusForm([la.number], {
+      autumnCensusForm([la.number], {
         term: 'SPR',
         year: '2027',
         referenceDay: '21',
@@ -134,22 +117,23 @@ describeEachEngine('DataCollectionsService', (database) => {
       }),
     );
     assert.equal(spring.referenceDate, '2027-01-21', 'a spring census day in January is fine');
-    assert.deepEqual(await problems(service, censusForm([la.number], { referenceYear: '2025' })), [
+    assert.deepEqual(await problems(service, autumnCensusForm([la.number], { referenceYear: '2025' })), [
       'reference-day: The census day 1 October 2025 is not in the collection year 2026.',
     ]);
-    assert.deepEqual(await problems(service, censusForm([la.number], { dueDay: '31', dueMonth: '8' })), [
-      'due-day: The due date must be on or after the open date',
-    ]);
+    assert.deepEqual(
+      await problems(service, autumnCensusForm([la.number], { dueDay: '31', dueMonth: '8' })),
+      ['due-day: The due date must be on or after the open date'],
+    );
   });
 
   test('read() wants the LAs chosen to be LAs it knows; with all LAs it keeps none', async () => {
-    assert.deepEqual(await problems(service, censusForm([])), [
+    assert.deepEqual(await problems(service, autumnCensusForm([])), [
       'scope: Choose the LAs whose schools take part, or all LAs',
     ]);
-    assert.deepEqual(await problems(service, censusForm([la.number, '000'])), [
+    assert.deepEqual(await problems(service, autumnCensusForm([la.number, '000'])), [
       'las: Choose LAs from the list',
     ]);
-    const chosen = await service.read(censusForm([otherLa.number, la.number, otherLa.number]));
+    const chosen = await service.read(autumnCensusForm([otherLa.number, la.number, otherLa.number]));
     assert.deepEqual(chosen, {
       name: 'School Census 2026 Autumn',
       term: 'AUT',
@@ -160,13 +144,13 @@ describeEachEngine('DataCollectionsService', (database) => {
       allLas: false,
       las: [la.number, otherLa.number].sort(),
     });
-    const all = await service.read(censusForm([la.number], { scope: 'all' }));
+    const all = await service.read(autumnCensusForm([la.number], { scope: 'all' }));
     assert.equal(all.allLas, true);
     assert.deepEqual(all.las, []);
   });
 
   test('set up, changed, closed and opened again: each change stored and audited with who and when', async () => {
-    const id = await service.create(collector, censusForm([la.number]));
+    const id = await service.create(collector, autumnCensusForm([la.number]));
     const created = await service.get(collector, id);
     assert.equal(created.collection.name, 'School Census 2026 Autumn');
     assert.equal(created.collection.term, 'AUT');
@@ -180,7 +164,7 @@ describeEachEngine('DataCollectionsService', (database) => {
     await service.update(
       collector,
       id,
-      censusForm([otherLa.number], {
+      autumnCensusForm([otherLa.number], {
         name: 'School Census 2026 Autumn (late)',
         dueDay: '8',
         dueMonth: '1',
@@ -230,24 +214,30 @@ describeEachEngine('DataCollectionsService', (database) => {
 
   test('the national administrator manages collections too; schools and LAs may not', async () => {
     const admin = await actor('national_admin');
-    const id = await service.create(admin, censusForm([la.number], { name: 'Set up by the administrator' }));
+    const id = await service.create(
+      admin,
+      autumnCensusForm([la.number], { name: 'Set up by the administrator' }),
+    );
     assert.equal((await service.get(admin, id)).collection.created_by, admin.userId);
     const schoolUser = await actor('school', { laNumber: la.number, establishmentNumber: school.number });
     const laUser = await actor('la_dba', { laNumber: la.number });
     for (const refused of [schoolUser, laUser]) {
-      await assert.rejects(service.create(refused, censusForm([la.number])), Forbidden);
-      await assert.rejects(service.update(refused, id, censusForm([la.number])), Forbidden);
+      await assert.rejects(service.create(refused, autumnCensusForm([la.number])), Forbidden);
+      await assert.rejects(service.update(refused, id, autumnCensusForm([la.number])), Forbidden);
       await assert.rejects(service.setClosed(refused, id, true), Forbidden);
       await assert.rejects(service.list(refused, 1), Forbidden);
     }
     await assert.rejects(service.get(admin, 'no-such-collection'), NotFound);
-    await assert.rejects(service.update(admin, 'no-such-collection', censusForm([la.number])), NotFound);
+    await assert.rejects(
+      service.update(admin, 'no-such-collection', autumnCensusForm([la.number])),
+      NotFound,
+    );
     // The administrator takes no part in collections: no My Data Collections.
     await assert.rejects(service.myCollections(admin, 1), Forbidden);
   });
 
   test('My Data Collections: the school as Source, its LA as Agent, the DfE as Collector', async () => {
-    const id = await service.create(collector, censusForm([la.number], { name: 'Census for Ashire' }));
+    const id = await service.create(collector, autumnCensusForm([la.number], { name: 'Census for Ashire' }));
     const expected = { id, name: 'Census for Ashire', status: 'Live', dueDate: '2026-12-18', daysDue: 25 };
 
     const schoolUser = await actor('school', { laNumber: la.number, establishmentNumber: school.number });
@@ -278,7 +268,7 @@ describeEachEngine('DataCollectionsService', (database) => {
   });
 
   test('a school, or an LA, whose LA does not take part sees nothing, and cannot open the collection', async () => {
-    const id = await service.create(collector, censusForm([la.number], { name: 'Only for Ashire' }));
+    const id = await service.create(collector, autumnCensusForm([la.number], { name: 'Only for Ashire' }));
     const elsewhere = await makeLa(db, { name: 'Cshire' });
     const elsewhereSchool = await makeSchool(db, elsewhere.number);
     const schoolUser = await actor('school', {
@@ -300,7 +290,7 @@ describeEachEngine('DataCollectionsService', (database) => {
   test('the status is Not yet open before the open date, Live from it, Closed once closed', async () => {
     const later = await service.create(
       collector,
-      censusForm([otherLa.number], {
+      autumnCensusForm([otherLa.number], {
         name: 'Spring census',
         term: 'SPR',
         year: '2027',
@@ -333,7 +323,7 @@ describeEachEngine('DataCollectionsService', (database) => {
   });
 
   test('Days Due counts London days to the due date, and is negative once it is overdue', async () => {
-    const id = await service.create(collector, censusForm([la.number], { name: 'Due soon' }));
+    const id = await service.create(collector, autumnCensusForm([la.number], { name: 'Due soon' }));
     const schoolUser = await actor('school', { laNumber: la.number, establishmentNumber: school.number });
     const daysDueOn = async (at: string) => {
       const onThatDay = new DataCollectionsService({ db, clock: new ManualClock(at) });
@@ -346,7 +336,7 @@ describeEachEngine('DataCollectionsService', (database) => {
     await service.update(
       collector,
       id,
-      censusForm([la.number], { name: 'Due soon', dueDay: '20', dueMonth: '6', dueYear: '2027' }),
+      autumnCensusForm([la.number], { name: 'Due soon', dueDay: '20', dueMonth: '6', dueYear: '2027' }),
     );
     assert.equal(await daysDueOn('2027-06-17T23:30:00.000Z'), 2);
   });
@@ -370,7 +360,7 @@ describeEachEngine('DataCollectionsService: pages of collections', (database) =>
     for (let day = 1; day <= 21; day += 1) {
       await service.create(
         collector,
-        censusForm([la.number], { name: `Census ${day}`, dueDay: String(day) }),
+        autumnCensusForm([la.number], { name: `Census ${day}`, dueDay: String(day) }),
       );
     }
     const schoolUser = actorOf(
@@ -400,7 +390,7 @@ describeEachEngine('DataCollectionsService: pages of collections', (database) =>
   });
 
   test("a collection of every LA's schools reaches a school of any LA", async () => {
-    const id = await service.create(collector, censusForm([], { name: 'Everyone', scope: 'all' }));
+    const id = await service.create(collector, autumnCensusForm([], { name: 'Everyone', scope: 'all' }));
     const la = await makeLa(db);
     const school = await makeSchool(db, la.number);
     const schoolUser = actorOf(

@@ -9,7 +9,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, makeFileStores } from '../support/transfers.ts';
@@ -44,22 +44,13 @@ describeEachEngine('census returns', (database) => {
     const collector = await makeUser(db, 'dfe_collector');
     const admin = await makeUser(db, 'national_admin');
     const collections = new DataCollectionsService({ db, clock });
-    const collectionId = await collections.create(actorOf(admin), {
-      name: `School Census 2026 Autumn ${la.number}`,
-      term: 'AUT',
-      year: '2026',
-      referenceDay: '1',
-      referenceMonth: '10',
-      referenceYear: '2026',
-      openDay: options.open ? options.open.slice(8) : '1',
-      openMonth: options.open ? options.open.slice(5, 7) : '9',
-      openYear: '2026',
-      dueDay: '18',
-      dueMonth: '12',
-      dueYear: '2026',
-      scope: 'chosen',
-      las: [la.number],
-    });
+    const collectionId = await collections.create(
+      actorOf(admin),
+      autumnCensusForm([la.number], {
+        name: `School Census 2026 Autumn ${la.number}`,
+        ...(options.open ? { openDay: options.open.slice(8), openMonth: options.open.slice(5, 7) } : {}),
+      }),
+    );
     if (options.closed) await collections.setClosed(actorOf(admin), collectionId, true);
     const source = actorOf(schoolUser);
     const agent = actorOf(agentUser);

@@ -83,6 +83,7 @@ describe('LA administration and the Establishment Finder (browser)', () => {
       'Previously Downloaded Files',
       'View / Remove Files',
       'Reports',
+      'Data Collections',
       'Messages',
       'Message Templates',
       'Message Address Groups',

@@ -94,6 +94,7 @@ describe('signing in (browser)', () => {
         'Previously Downloaded Files',
         'View / Remove Files',
         'Reports',
+        'Data Collections',
         'Messages',
         'Message Templates',
         'Message Address Groups',
@@ -112,6 +113,7 @@ describe('signing in (browser)', () => {
         'Lost Pupils Past Leaving Age',
         'DBA',
         'Reports',
+        'Data Collections',
         'Messages',
         'Message Templates',
         'Message Address Groups',
@@ -133,6 +135,7 @@ describe('signing in (browser)', () => {
         'Home',
         'DBA',
         'Reports',
+        'Data Collections',
         'Messages',
         'Message Templates',
         'Message Address Groups',
@@ -142,7 +145,14 @@ describe('signing in (browser)', () => {
         'Change Password',
         'Logoff',
       ],
-      'demo-collector': ['Home', 'Establishment Finder', 'Contacts', 'Change Password', 'Logoff'],
+      'demo-collector': [
+        'Home',
+        'Data Collections',
+        'Establishment Finder',
+        'Contacts',
+        'Change Password',
+        'Logoff',
+      ],
     };
     for (const [username, menu] of Object.entries(expected)) {
       const journey = await Journey.open(browser, service.baseUrl);

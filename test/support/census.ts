@@ -2,6 +2,7 @@
 // school 4001, autumn 2025, 11 pupils on roll) moved to another school, term or year, with a known error
 // or query when asked. Every date in the file moves with the year, so the pupils keep their ages.
 import { readFileSync } from 'node:fs';
+import type { CollectionForm } from '../../src/collect/collections-service.ts';
 
 const FIXTURE = readFileSync(new URL('../fixtures/census/valid-autumn.xml', import.meta.url), 'utf8');
 const FIXTURE_YEAR = 2025;
@@ -47,4 +48,25 @@ export function censusFilename(school: string, year = 2026, sequence = 1, typeCo
 
 function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** The form of the autumn 2026 census (census day 1 October, open 1 September, due 18 December) for `las`. */
+export function autumnCensusForm(las: string[], changes: CollectionForm = {}): CollectionForm {
+  return {
+    name: 'School Census 2026 Autumn',
+    term: 'AUT',
+    year: '2026',
+    referenceDay: '1',
+    referenceMonth: '10',
+    referenceYear: '2026',
+    openDay: '1',
+    openMonth: '9',
+    openYear: '2026',
+    dueDay: '18',
+    dueMonth: '12',
+    dueYear: '2026',
+    scope: 'chosen',
+    las,
+    ...changes,
+  };
 }
