@@ -11,8 +11,7 @@
 // as a whole before anything is loaded.
 import type { Readable } from 'node:stream';
 import { type Entry, fromBuffer, type ZipFile } from 'yauzl';
-import { recordAudit } from '../audit/repository.ts';
-import { type Actor, organisationOf } from '../auth/actor.ts';
+import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { listEstablishmentsOfLa } from '../directory/repository.ts';
 import { readBounded } from '../platform/bounded-read.ts';
@@ -24,7 +23,6 @@ import {
   CensusReturnsService,
   type LoadOutcome,
   RETURN_SIZE_LIMIT,
-  type RefusedReturn,
   type ReturnsDeps,
 } from './returns-service.ts';
 
@@ -102,7 +100,7 @@ export class BulkReturnsLoader {
         const outcome =
           first === undefined
             ? await this.loadEntry(actor, details, archive, entry, filename, replace)
-            : await this.refuse(
+            : await this.returns.refuse(
                 actor,
                 details,
                 filename,
@@ -131,7 +129,7 @@ export class BulkReturnsLoader {
     replace: boolean,
   ): Promise<LoadOutcome> {
     if (entry.isEncrypted()) {
-      return this.refuse(
+      return this.returns.refuse(
         actor,
         details,
         filename,
@@ -145,7 +143,7 @@ export class BulkReturnsLoader {
       try {
         data = await readEntry(archive, entry);
       } catch {
-        return this.refuse(
+        return this.returns.refuse(
           actor,
           details,
           filename,
@@ -157,25 +155,6 @@ export class BulkReturnsLoader {
       }
     }
     return this.returns.loadFile(actor, details, filename, data, replace);
-  }
-
-  /** A file refused before loadFile saw it, audited as loadFile audits its refusals. */
-  private async refuse(
-    actor: Actor,
-    details: CollectionDetails,
-    filename: string,
-    reasons: string[],
-    whatToDo: string,
-  ): Promise<RefusedReturn> {
-    await recordAudit(this.deps.db, {
-      at: this.deps.clock.now(),
-      actorUserId: actor.userId,
-      actorUsername: actor.username,
-      organisation: organisationOf(actor),
-      action: 'census-return-refused',
-      detail: { collection: details.collection.name, filename, reasons },
-    });
-    return { status: 'refused', filename, reasons, whatToDo };
   }
 }
 

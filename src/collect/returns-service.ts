@@ -30,7 +30,14 @@ import { classifyFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import { TERM_NAMES } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
-import { CensusFormatError, type CensusPupil, type CensusReturn, readCensusReturn } from './census-reader.ts';
+import {
+  CensusFormatError,
+  type CensusHeader,
+  type CensusPupil,
+  type CensusReturn,
+  type CensusSchool,
+  readCensusReturn,
+} from './census-reader.ts';
 import { type CollectionDetails, DataCollectionsService } from './collections-service.ts';
 import { actsAsSource, isAgentOf, mayOpen } from './policy.ts';
 import {
@@ -123,8 +130,31 @@ export interface EventView {
   note: string | null;
 }
 
+/** What a return says of itself and its school, kept with each version (no pupil data). */
+export interface ReturnDetails {
+  header: Pick<
+    CensusHeader,
+    'collection' | 'term' | 'year' | 'referenceDate' | 'softwareCode' | 'release' | 'serialNo' | 'dateTime'
+  >;
+  school: CensusSchool | null;
+  onRoll: number;
+  noLongerOnRoll: number;
+}
+
+export function returnDetails(census: CensusReturn): ReturnDetails {
+  const { collection, term, year, referenceDate, softwareCode, release, serialNo, dateTime } = census.header;
+  return {
+    header: { collection, term, year, referenceDate, softwareCode, release, serialNo, dateTime },
+    school: census.school,
+    onRoll: census.pupilsOnRoll.length,
+    noLongerOnRoll: census.pupilsNoLongerOnRoll.length,
+  };
+}
+
 export interface ReturnView {
   version: CensusReturnRow;
+  /** What the return says of itself and its school. */
+  returnDetails: ReturnDetails;
   details: CollectionDetails;
   school: { number: string; name: string };
   findings: FindingView[];
@@ -202,15 +232,8 @@ export class CensusReturnsService {
     data: Buffer | null,
     replace: boolean,
   ): Promise<LoadOutcome> {
-    const refuse = async (reasons: string[], whatToDo: string): Promise<RefusedReturn> => {
-      const outcome: RefusedReturn = { status: 'refused', filename, reasons, whatToDo };
-      await this.audit(this.deps.db, actor, this.deps.clock.now(), 'census-return-refused', null, {
-        collection: details.collection.name,
-        filename,
-        reasons,
-      });
-      return outcome;
-    };
+    const refuse = (reasons: string[], whatToDo: string) =>
+      this.refuse(actor, details, filename, reasons, whatToDo);
     const { collection } = details;
     if (details.status !== 'Live') {
       return refuse(
@@ -321,7 +344,24 @@ export class CensusReturnsService {
       errors: result.errors.length,
       queries: result.queries.length,
       pupils: census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length,
+      details: returnDetails(census),
     });
+  }
+
+  /** A return refused (nothing stored), audited with its reasons: never with pupil data. */
+  async refuse(
+    actor: Actor,
+    details: CollectionDetails,
+    filename: string,
+    reasons: string[],
+    whatToDo: string,
+  ): Promise<RefusedReturn> {
+    await this.audit(this.deps.db, actor, this.deps.clock.now(), 'census-return-refused', null, {
+      collection: details.collection.name,
+      filename,
+      reasons,
+    });
+    return { status: 'refused', filename, reasons, whatToDo };
   }
 
   private async store(
@@ -336,6 +376,7 @@ export class CensusReturnsService {
       errors: number;
       queries: number;
       pupils: number;
+      details: ReturnDetails;
     },
   ): Promise<LoadedReturn> {
     const { db, files, clock } = this.deps;
@@ -356,6 +397,7 @@ export class CensusReturnsService {
             error_count: load.errors,
             query_count: load.queries,
             pupil_count: load.pupils,
+            school_details: JSON.stringify(load.details),
             size: stored.size,
             sha256: stored.sha256,
             storage_key: stored.storageKey,
@@ -488,6 +530,7 @@ export class CensusReturnsService {
     const agent = isAgentOf(actor, version);
     return {
       version,
+      returnDetails: JSON.parse(version.school_details) as ReturnDetails,
       details,
       school: { number: version.establishment_number, name: school?.name ?? version.establishment_number },
       findings: findings.map((f) => ({

@@ -89,6 +89,10 @@ describe('census return pages', () => {
     const page = await agent.get(`/collect/returns/${firstId}`);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /Rule 1580: The pupil’s surname is missing/);
+    assert.match(page.body, /What the return says/);
+    assert.match(page.body, /Severn Vale Academy/, "the school's name as the return gives it");
+    assert.match(page.body, /11 on roll, 2 no longer on roll/);
+    assert.match(page.body, /census day 2026-10-02/);
     assert.match(page.body, /Q916201119004 \(no surname\), Amira/);
     assert.match(page.body, /Rule 1700Q/);
     assert.doesNotMatch(page.body, /href="\/collect\/returns\/[^"]+\/submit"/, 'no Submit with errors');
@@ -142,6 +146,15 @@ describe('census return pages', () => {
     assert.equal((await s.otherAgent.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
     assert.equal((await s.otherAgent.agent.get(`/collect/collections/${s.collectionId}`)).statusCode, 404);
     assert.equal((await s.collector.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
+    const neighbour = await makeSchool(database.db, s.la.number);
+    const otherSchool = await signedInUser(t, 'school', {
+      laNumber: s.la.number,
+      establishmentNumber: neighbour.number,
+    });
+    for (const path of ['', '/pupils', '/submit']) {
+      const response = await otherSchool.agent.get(`/collect/returns/${secondId}${path}`);
+      assert.equal(response.statusCode, 404, `another school of the LA: ${path || 'the return'}`);
+    }
     const beforeApproval = await s.collector.agent.get(`/collect/collections/${s.collectionId}`);
     assert.match(beforeApproval.body, /No return has been approved yet/);
 

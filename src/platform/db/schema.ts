@@ -338,6 +338,8 @@ export interface CensusReturnTable {
   error_count: number;
   query_count: number;
   pupil_count: number;
+  /** JSON of ReturnDetails (collect/returns-service.ts). */
+  school_details: string;
   size: number;
   sha256: string;
   storage_key: string;

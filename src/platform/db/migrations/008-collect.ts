@@ -52,6 +52,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('error_count', 'integer', (c) => c.notNull())
     .addColumn('query_count', 'integer', (c) => c.notNull())
     .addColumn('pupil_count', 'integer', (c) => c.notNull())
+    // What the return says of itself and its school (header and <SchoolInformation>), as JSON: shown
+    // with the return without reading its file again. No pupil data.
+    .addColumn('school_details', 'text', (c) => c.notNull())
     .addColumn('size', 'integer', (c) => c.notNull())
     .addColumn('sha256', 'varchar(64)', (c) => c.notNull())
     .addColumn('storage_key', 'varchar(200)', (c) => c.notNull())
