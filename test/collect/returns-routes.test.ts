@@ -74,6 +74,11 @@ describe('census return pages', () => {
     const overview = await agent.get(`/collect/collections/${s.collectionId}`);
     assert.equal(overview.statusCode, 200);
     assert.match(overview.body, /You have not loaded a return yet/);
+    assert.match(
+      overview.body,
+      /href="\/collect\/section"\s+aria-current/,
+      'Data Collections is the active section on a collection page',
+    );
 
     const first = await upload(
       agent,
