@@ -42,6 +42,7 @@ function clusterCsv(report: ClusterReport): { header: string[]; rows: CsvValue[]
 
 function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvValue[][] } {
   const header = [
+    ...(report.allLas ? ['LA'] : []),
     'Date deleted or forwarded',
     'Action',
     'File name',
@@ -53,6 +54,7 @@ function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvVal
     'By',
   ];
   const rows: CsvValue[][] = report.rows.map((r) => [
+    ...(report.allLas ? [r.la] : []),
     csvDateTime(r.at),
     r.actionText,
     r.filename,

@@ -13,13 +13,15 @@ export interface LaFileAction {
 }
 
 export interface LaFileActionQuery {
-  laNumber: string;
+  /** The LA, or null for every LA (each LA's own actions on files addressed to it). */
+  laNumber: string | null;
   since: string | null;
   until: string;
 }
 
 /**
- * The LA's own deletions and forwards of CTFs addressed to its schools or to itself, oldest first: audit
+ * The LA's own deletions and forwards of CTFs addressed to its schools or to itself (with no LA, every
+ * LA's), oldest first: audit
  * records made by the LA's users (organisation = the LA's number; a school's organisation is its
  * 7-digit number) about a CTF whose destination is in the LA. The caller tells an LA's deletion from
  * the LA withdrawing a file it sent, and a forwarded original from the copy, by the detail.
@@ -38,11 +40,15 @@ export async function laFileActions(db: Executor, query: LaFileActionQuery): Pro
     ])
     .where('audit_events.action', 'in', ['file-removed', 'file-forwarded'])
     .where('audit_events.subject_type', '=', 'transfer')
-    .where('audit_events.organisation', '=', query.laNumber)
     .where('transfers.category', '=', 'ctf')
     .where('transfers.dest_kind', 'in', ['school', 'la'])
-    .where('transfers.dest_la', '=', query.laNumber)
     .where('audit_events.occurred_at', '<', query.until);
+  q =
+    query.laNumber === null
+      ? q.whereRef('audit_events.organisation', '=', 'transfers.dest_la')
+      : q
+          .where('audit_events.organisation', '=', query.laNumber)
+          .where('transfers.dest_la', '=', query.laNumber);
   if (query.since) q = q.where('audit_events.occurred_at', '>=', query.since);
   const rows = await q.orderBy('audit_events.occurred_at').orderBy('audit_events.id').execute();
   return rows.map(({ action_at, action_name, action_username, action_detail, action_id: _id, ...file }) => ({

@@ -8,7 +8,7 @@
 // - Forwarded: 'file-forwarded' on the original file (detail.forwardedTo); the record on the new copy
 //   (detail.forwardedFrom) is the same action seen from the other side, so it is not counted twice.
 //   Forwards out of the Lost Pupils Database are not addressed to a school or the LA, so are not here.
-// An LA sees only its own actions; the national administrator chooses an LA. The date range is on the
+// An LA sees only its own actions; the national administrator chooses an LA, or All LAs. The date range is on the
 // date of the action. No pupil names: the number of pupils in each file only.
 import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -18,7 +18,7 @@ import { destinationLabel, type PartyLabel, sourceLabel } from '../transfers/dow
 import { organisationNames } from '../transfers/download-repository.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import { laFileActions } from './deleted-ctfs-repository.ts';
-import { laPicker, reportLa } from './report-la.ts';
+import { ALL_LAS, laPicker, reportLaOrAll } from './report-la.ts';
 
 export interface DeletedCtfsCriteria extends DateRangeInput {
   /** National administrator: the LA's number. */
@@ -38,6 +38,8 @@ export interface DeletedCtfRow {
   pupils: number;
   /** The LA user's username. */
   by: string;
+  /** The LA that acted (the file's destination LA). */
+  la: string;
 }
 
 export interface DeletedCtfsReport {
@@ -46,6 +48,8 @@ export interface DeletedCtfsReport {
   subject: string;
   rows: DeletedCtfRow[];
   totals: { deleted: number; forwarded: number; pupils: number };
+  /** Every LA's actions (national administrator): the rows name their LA. */
+  allLas: boolean;
 }
 
 function detailOf(text: string | null): Record<string, unknown> {
@@ -74,7 +78,7 @@ export class DeletedCtfsReportService {
     if (errors.length > 0 || !read.range || !la) throw new Invalid(errors);
     const actions = (
       await laFileActions(this.deps.db, {
-        laNumber: la.number,
+        laNumber: la === ALL_LAS ? null : la.number,
         since: read.range.since,
         until: read.range.until,
       })
@@ -117,6 +121,7 @@ export class DeletedCtfsReportService {
         intended: destinationLabel(a.file, names),
         pupils: a.file.pupil_count,
         by: a.username ?? '',
+        la: a.file.dest_la ?? '',
       };
     });
     const totals = { deleted: 0, forwarded: 0, pupils: 0 };
@@ -124,15 +129,18 @@ export class DeletedCtfsReportService {
       totals[row.action] += 1;
       totals.pupils += row.pupils;
     }
-    return { range: read.range, subject: `${la.name} (${la.number})`, rows, totals };
+    const allLas = la === ALL_LAS;
+    return {
+      range: read.range,
+      subject: allLas ? 'Every LA' : `${la.name} (${la.number})`,
+      rows,
+      totals,
+      allLas,
+    };
   }
 
-  /** The LA reported on: an LA role's own; the national administrator's choice. */
-  private async laFor(
-    actor: Actor,
-    criteria: DeletedCtfsCriteria,
-    errors: FieldError[],
-  ): Promise<{ number: string; name: string } | null> {
-    return reportLa(this.deps.db, actor, criteria.la, errors);
+  /** The LA reported on: an LA role's own; the national administrator's choice, or All LAs. */
+  private laFor(actor: Actor, criteria: DeletedCtfsCriteria, errors: FieldError[]) {
+    return reportLaOrAll(this.deps.db, actor, criteria.la, errors);
   }
 }

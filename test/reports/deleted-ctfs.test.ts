@@ -155,11 +155,39 @@ describeEachEngine('Delete CTF files Audit Trail', (database) => {
     const admin = actorOf(await makeUser(db, 'national_admin', {}));
     await assert.rejects(service().run(admin, {}), (error: unknown) => {
       assert.ok(error instanceof Invalid);
-      assert.deepEqual(error.errors, [{ field: 'la', message: 'Select an LA' }]);
+      assert.deepEqual(error.errors, [{ field: 'la', message: 'Select an LA, or All LAs' }]);
       return true;
     });
     const report = await service().run(admin, { la: laA.number });
     assert.equal(report.rows.length, 3);
+  });
+
+  test('the national administrator can report on All LAs: each LA its own actions, with the LA named', async () => {
+    const admin = actorOf(await makeUser(db, 'national_admin', {}));
+    const report = await service().run(admin, { la: 'all' });
+    assert.equal(report.subject, 'Every LA');
+    assert.ok(report.allLas);
+    // Other tests' LAs may have actions too: only these two LAs' rows are checked.
+    const ours = report.rows.filter((r) => r.la === laA.number || r.la === laB.number);
+    // The other LA's deletion was at the same minute as a forward: compare in LA order.
+    assert.deepEqual(
+      ours
+        .map((r) => [r.la, r.actionText.split(' (')[0], r.filename])
+        .sort((x, y) => x[0].localeCompare(y[0])),
+      [
+        [laA.number, 'Deleted', files.deleted],
+        [laA.number, 'Forwarded to A Two', files.forwarded],
+        [laA.number, 'Forwarded to A One', files.own],
+        [laB.number, 'Deleted', files.otherLa],
+      ],
+    );
+    // An LA user asking for every LA still gets its own.
+    const own = await service().run(actorOf(officerA), { la: 'all' });
+    assert.equal(own.allLas, false);
+    assert.deepEqual(
+      own.rows.map((r) => r.filename),
+      [files.deleted, files.forwarded, files.own],
+    );
   });
 
   test('the page and its CSV show the same rows', async () => {
