@@ -171,9 +171,9 @@ describeEachEngine('Delete CTF files Audit Trail', (database) => {
     const ours = report.rows.filter((r) => r.la === laA.number || r.la === laB.number);
     // The other LA's deletion was at the same minute as a forward: compare in LA order.
     assert.deepEqual(
-      ours
-        .map((r) => [r.la, r.actionText.split(' (')[0], r.filename])
-        .sort((x, y) => x[0].localeCompare(y[0])),
+      [...ours]
+        .sort((x, y) => x.la.localeCompare(y.la))
+        .map((r) => [r.la, r.actionText.split(' (')[0], r.filename]),
       [
         [laA.number, 'Deleted', files.deleted],
         [laA.number, 'Forwarded to A Two', files.forwarded],
