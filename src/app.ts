@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { accountsRoutes } from './accounts/routes.ts';
+import { apiRoutes } from './api/routes.ts';
 import { can } from './auth/permissions.ts';
 import { authRoutes } from './auth/routes.ts';
 import { pageContext, type RouteInfo, registerRoutes } from './auth/web.ts';
@@ -128,6 +129,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...collectionRoutes(deps),
     ...bulkLoadRoutes(deps),
     ...returnRoutes(deps),
+    ...apiRoutes(app, uploadDeps),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

@@ -49,6 +49,7 @@ const environmentSchema = z.object({
   SMTP_PASSWORD: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('s2s <no-reply@s2s.example.gov.uk>'),
   SCHEDULER: z.enum(['on', 'off']).default('on'),
+  TWO_FACTOR_REQUIRED: flag.optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>['S2S_ENV'];
@@ -66,6 +67,11 @@ export interface Config {
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   session: { idleMinutes: number; absoluteHours: number };
   signIn: { maxFailures: number; lockMinutes: number };
+  /**
+   * Whether the roles that must use two-factor sign-in (auth/two-factor-policy.ts) are made to: always in
+   * production; off by default elsewhere, so the demo accounts sign in with their password alone.
+   */
+  twoFactor: { required: boolean };
   serviceDesk: { email: string; telephone: string };
   /** Load the demo organisations and accounts into an empty database (never in production). */
   seedDemoData: boolean;
@@ -108,6 +114,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'The configuration is not valid:\n  COOKIE_SECRET: must be set in production (at least 32 random characters)',
     );
   }
+  if (e.S2S_ENV === 'production' && e.TWO_FACTOR_REQUIRED === false) {
+    throw new ConfigError(
+      'The configuration is not valid:\n  TWO_FACTOR_REQUIRED: two-factor sign-in is always required in production',
+    );
+  }
   if (e.S2S_ENV === 'production' && e.SEED_DEMO_DATA) {
     throw new ConfigError(
       'The configuration is not valid:\n  SEED_DEMO_DATA: demo data is never loaded in production',
@@ -126,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     session: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
     signIn: { maxFailures: e.SIGN_IN_MAX_FAILURES, lockMinutes: e.SIGN_IN_LOCK_MINUTES },
+    twoFactor: { required: e.TWO_FACTOR_REQUIRED ?? e.S2S_ENV === 'production' },
     serviceDesk: { email: e.SERVICE_DESK_EMAIL, telephone: e.SERVICE_DESK_TELEPHONE },
     seedDemoData: e.SEED_DEMO_DATA ?? e.S2S_ENV !== 'production',
     serviceUrl: (e.SERVICE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),

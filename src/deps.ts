@@ -51,7 +51,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     logger,
     fileStore,
     files: new EncryptedFileStore(fileStore, masterKey.key),
-    auth: new AuthService(db, clock, config),
+    auth: new AuthService(db, clock, config, masterKey.key),
     mailer: overrides.mailer ?? createMailer(config.mail),
   };
 }

@@ -7,6 +7,7 @@ import type { Db } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
 import { issuePassword } from './issued-password.ts';
 import { CLI_ACTOR } from './policy.ts';
+import { findUserByUsername } from './repository.ts';
 import { AccountsService } from './service.ts';
 
 const INDENT = ' '.repeat(33);
@@ -31,6 +32,9 @@ export const USERS_USAGE = `  users add --username U --role ROLE --name "FULL NA
 ${INDENT}add an account with a random issued password, printed once; the
 ${INDENT}user must change it when they first sign in. ROLE is one of:
 ${roleLines()}
+  users reset-two-factor --username U [--json]
+${INDENT}remove the account's two-factor sign-in (lost phone and recovery
+${INDENT}codes) and sign it out; it is set up again at the next sign-in
 `;
 
 /** The command-line option behind each field of the Add User form, to name it in messages. */
@@ -55,6 +59,7 @@ export async function runUsersCommand(
   open: () => Promise<{ db: Db; clock: Clock }>,
   io: CommandOutput = processOutput,
 ): Promise<number> {
+  if (args[0] === 'reset-two-factor') return resetTwoFactorCommand(args, open, io);
   const parsed = parseCommand(args, {
     name: 'users',
     subcommand: 'add',
@@ -135,6 +140,48 @@ export async function runUsersCommand(
       io.err(`The account was not added:\n${lines.join('\n')}\n`);
     }
     return 1;
+  } finally {
+    await db.destroy();
+  }
+}
+
+/**
+ * `users reset-two-factor --username U`: for the operator, when the only national administrator has lost
+ * both their phone and their recovery codes (an LA's users are reset by their DBA on the web).
+ */
+async function resetTwoFactorCommand(
+  args: string[],
+  open: () => Promise<{ db: Db; clock: Clock }>,
+  io: CommandOutput,
+): Promise<number> {
+  const parsed = parseCommand(args, {
+    name: 'users',
+    subcommand: 'reset-two-factor',
+    options: { username: { type: 'string' }, json: { type: 'boolean', default: false } },
+    usage: USERS_USAGE,
+    heading: 'Usage: s2s users reset-two-factor ...',
+    io,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const username = typeof parsed.values.username === 'string' ? parsed.values.username.trim() : '';
+  if (!username) return parsed.usage('Missing --username.');
+  const { db, clock } = await open();
+  try {
+    const user = await findUserByUsername(db, username);
+    if (!user) {
+      io.err(`There is no account ${username}. Usernames are case-sensitive.\n`);
+      return 1;
+    }
+    const { reset } = await new AccountsService(db, clock).resetTwoFactor(CLI_ACTOR, user.id);
+    if (parsed.values.json) io.out(`${JSON.stringify({ username, reset })}\n`);
+    else {
+      io.out(
+        reset
+          ? `The two-factor sign-in of ${username} has been reset and they have been signed out. They set it up again when they next sign in, if their role requires it.\n`
+          : `${username} has not set up two-factor sign-in: there was nothing to reset.\n`,
+      );
+    }
+    return 0;
   } finally {
     await db.destroy();
   }

@@ -32,7 +32,8 @@ export interface AccountSubject {
 const SCHOOL_ROLE_FIXED =
   'A School User belongs to a school, so their role cannot be changed. To give this person another role, delete this account and add a new one';
 
-export type AccountChange = 'role' | 'password' | 'delete';
+/** 'two-factor': reset the account's two-factor sign-in (it is set up again at the next sign-in). */
+export type AccountChange = 'role' | 'password' | 'delete' | 'two-factor';
 
 /** Whose accounts an actor may see: everyone's, one LA's (its LA roles and its schools' users), or none. */
 export type UserReach = { kind: 'everyone' } | { kind: 'la'; laNumber: string } | { kind: 'nobody' };
@@ -103,6 +104,9 @@ export function changeProblem(
   }
   if (subject.id === actor.userId) {
     if (change === 'password') return 'To change your own password, use Change Password in the menu';
+    if (change === 'two-factor') {
+      return 'To change your own two-factor sign-in, use Two-factor sign-in in the menu';
+    }
     if (change === 'role') return 'You cannot change your own role. Ask another administrator to do it';
     return 'You cannot delete your own account. Ask another administrator to do it';
   }
@@ -122,6 +126,7 @@ export function allowedChanges(
     role: changeProblem(actor, subject, 'role') === null,
     password: changeProblem(actor, subject, 'password') === null,
     delete: changeProblem(actor, subject, 'delete') === null,
+    'two-factor': changeProblem(actor, subject, 'two-factor') === null,
   };
 }
 

@@ -282,6 +282,37 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     },
     {
       method: 'GET',
+      url: `${BASE}/:id/two-factor`,
+      access: 'users.manage',
+      handler: async (request, reply) => {
+        const details = await accounts.details(actorOf(request), idOf(request));
+        // Refused (as the other changes are) when the actor may not change this account.
+        await accounts.accountToChange(actorOf(request), idOf(request), 'two-factor');
+        return reply.page('accounts/views/two-factor-reset.njk', {
+          title: 'Reset two-factor sign-in',
+          backLink: { href: userUrl(details.user.id) },
+          account: details.user,
+          twoFactor: details.twoFactor,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: `${BASE}/:id/two-factor`,
+      access: 'users.manage',
+      handler: async (request, reply) => {
+        const { account, reset } = await accounts.resetTwoFactor(actorOf(request), idOf(request));
+        return reply
+          .flash(
+            reset
+              ? `The two-factor sign-in of ${account.username} has been reset and they have been signed out. If their role requires it, they set it up again when they next sign in.`
+              : `${account.username} has not set up two-factor sign-in: there was nothing to reset.`,
+          )
+          .redirect(userUrl(account.id));
+      },
+    },
+    {
+      method: 'GET',
       url: `${BASE}/:id/delete`,
       access: 'users.manage',
       handler: async (request, reply) => {

@@ -6,6 +6,11 @@ import { hashPassword } from '../auth/passwords.ts';
 import { isRole, ROLE_LABELS, type Role, scopeOf } from '../auth/permissions.ts';
 import { deleteSessionsOfUser } from '../auth/repository.ts';
 import { newPasswordProblem } from '../auth/service.ts';
+import {
+  countUnusedRecoveryCodes,
+  deleteTwoFactor,
+  getTwoFactorSecret,
+} from '../auth/two-factor-repository.ts';
 import { emailProblem, telephoneProblem } from '../directory/contact-details.ts';
 import {
   type EstablishmentRow,
@@ -86,6 +91,8 @@ export interface AccountDetails {
   /** The changes this actor may make, and why not when they may not. */
   allowed: Record<AccountChange, boolean>;
   refusal: string | null;
+  /** Whether the account has set up two-factor sign-in, when, and its recovery codes left. */
+  twoFactor: { enrolledAt: string | null; recoveryCodesLeft: number };
 }
 
 /** What the Add User form offers this actor for one LA (or for none: national accounts). */
@@ -130,6 +137,8 @@ export class AccountsService {
       user.establishment_number ? getEstablishment(this.db, user.establishment_number) : undefined,
     ]);
     const allowed = allowedChanges(actor, user);
+    const secret = await getTwoFactorSecret(this.db, user.id);
+    const enrolledAt = secret?.confirmed_at ?? null;
     return {
       user: withoutSecrets(user),
       roleLabel: roleLabelOf(user.role),
@@ -137,6 +146,10 @@ export class AccountsService {
       school,
       allowed,
       refusal: noChangesReason(actor, user),
+      twoFactor: {
+        enrolledAt,
+        recoveryCodesLeft: enrolledAt ? await countUnusedRecoveryCodes(this.db, user.id) : 0,
+      },
     };
   }
 
@@ -239,6 +252,24 @@ export class AccountsService {
       await this.audit(tx, actor, 'password-reset', target);
     });
     return withoutSecrets(target);
+  }
+
+  /**
+   * Resets another user's two-factor sign-in (a lost or changed phone): their secret and recovery codes
+   * are removed and every session of theirs ends. A role that must use it sets it up again at the next
+   * sign-in. False when there was nothing to reset.
+   */
+  async resetTwoFactor(actor: AccountsActor, id: string): Promise<{ account: Account; reset: boolean }> {
+    const target = await this.changeableUser(actor, id, 'two-factor');
+    const reset = await this.db.transaction().execute(async (tx) => {
+      await this.stillThere(tx, target);
+      const removed = await deleteTwoFactor(tx, target.id);
+      if (!removed) return false;
+      await deleteSessionsOfUser(tx, target.id);
+      await this.audit(tx, actor, 'two-factor-reset', target);
+      return true;
+    });
+    return { account: withoutSecrets(target), reset };
   }
 
   /** Deletes an account: it can no longer sign in, and its username stays reserved (LA notes §3.5). */

@@ -20,6 +20,11 @@ export type AuditAction =
   | 'sign-out'
   | 'password-changed'
   | 'password-reset'
+  | 'two-factor-enrolled'
+  | 'two-factor-turned-off'
+  | 'two-factor-reset'
+  | 'recovery-code-used'
+  | 'recovery-codes-replaced'
   | 'user-added'
   | 'user-role-changed'
   | 'user-deleted'
@@ -63,7 +68,9 @@ export type AuditAction =
   | 'census-return-submitted'
   | 'census-return-note-added'
   | 'census-return-returned'
-  | 'census-return-approved';
+  | 'census-return-approved'
+  | 'token-created'
+  | 'token-revoked';
 
 /** Append-only: there is deliberately no update or delete here. */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {

@@ -149,6 +149,13 @@ export const MENU: MenuItem[] = [
         capability: 'audit.view',
         description: 'Sign-ins, password changes and changes to users and schools',
       },
+      {
+        label: 'API Tokens',
+        href: '/dba/api-tokens',
+        capability: 'users.manage',
+        description:
+          'The API tokens of your users, with when each was last used: revoke one that should stop working',
+      },
     ],
   },
   // Handbook §10, LA notes §7: "Please choose a report from the list below", in the LA notes' order.
@@ -344,6 +351,8 @@ export const MENU: MenuItem[] = [
   { label: 'Contacts', href: '/contacts', capability: 'contacts.view' },
   { label: 'School Details', href: '/school-details', capability: 'school-details.view' },
   { label: 'Change Password', href: '/change-password', capability: 'account.change-password' },
+  { label: 'Two-factor sign-in', href: '/two-factor', capability: 'account.two-factor' },
+  { label: 'API Tokens', href: '/account/api-tokens', capability: 'api.use' },
   { label: 'Logoff', href: '/sign-out', capability: 'home.view' },
 ];
 

@@ -48,6 +48,12 @@ export function isRole(value: string): value is Role {
 export const CAPABILITIES = [
   'home.view',
   'account.change-password',
+  /**
+   * Two-factor sign-in for one's own account: set it up (QR code and secret, confirmed with a code), see
+   * how many recovery codes are left, make new ones, and turn it off where the role does not require it
+   * (auth/two-factor-policy.ts). Everyone: each user acts on their own account only.
+   */
+  'account.two-factor',
   'contacts.view',
   'directory.find',
   'school-details.view',
@@ -167,11 +173,25 @@ export const CAPABILITIES = [
    * LAs taking part) and close it. For the DfE collector and the national administrator.
    */
   'collect.manage',
+  /**
+   * The REST API for MIS software (issue 10): API Tokens (create, list and revoke one's own personal
+   * tokens) and calling /api/v1 with one. For the roles that send or receive files (those of
+   * transfers.sent or transfers.received), whose MIS sends and collects CTFs; each API operation also
+   * needs the capability of the page it stands for, and the token's scope. Not for the view-only DBA,
+   * the national administrator or the DfE collector, which exchange no files.
+   */
+  'api.use',
 ] as const;
 
 export type Capability = (typeof CAPABILITIES)[number];
 
-const EVERYONE: Capability[] = ['home.view', 'account.change-password', 'contacts.view', 'directory.find'];
+const EVERYONE: Capability[] = [
+  'home.view',
+  'account.change-password',
+  'account.two-factor',
+  'contacts.view',
+  'directory.find',
+];
 /** The census agents: the LA roles that check and approve their schools' returns. */
 const COLLECT_AGENT: Capability[] = ['collect.use', 'collect.return', 'collect.agent'];
 /** Everyone but the view-only DBA and the DfE collector sends and receives messages. */
@@ -221,6 +241,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'download.admissions',
     'transfers.sent',
     'transfers.received',
+    'api.use',
   ]),
   // "All user types can exchange files using generic zip options, with the exception of those logged in
   // as LEA Administrators" (LA notes §5.5).
@@ -235,9 +256,17 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     ...LA_TRANSFERS.filter((c) => c !== 'upload.generic' && c !== 'download.generic'),
     'lost-pupils.review',
     ...COLLECT_AGENT,
+    'api.use',
   ]),
-  la_user: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage', 'reports.la', ...COLLECT_AGENT]),
-  la_school: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage', 'reports.la']),
+  la_user: new Set([
+    ...MESSAGING,
+    ...LA_TRANSFERS,
+    'reports.usage',
+    'reports.la',
+    ...COLLECT_AGENT,
+    'api.use',
+  ]),
+  la_school: new Set([...MESSAGING, ...LA_TRANSFERS, 'reports.usage', 'reports.la', 'api.use']),
   // Lost Pupil: "can upload/download/re-download generic files" only.
   la_lost_pupil: new Set([
     ...MESSAGING,
@@ -250,6 +279,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'transfers.received',
     'lost-pupils.review',
     'lost-pupils.search',
+    'api.use',
   ]),
   la_lost_pupil_transfer: new Set([
     ...MESSAGING,
@@ -260,6 +290,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'lost-pupils.review',
     'lost-pupils.search',
     'lost-pupils.forward',
+    'api.use',
   ]),
   la_dba_view: new Set([...EVERYONE, ...DBA_VIEW, 'reports.message-report', 'reports.usage', 'reports.la']),
   // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
@@ -274,6 +305,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'transfers.sent',
     'transfers.received',
     ...COLLECT_AGENT,
+    'api.use',
   ]),
   la_admissions: new Set([
     ...MESSAGING,
@@ -285,6 +317,7 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
     'download.generic',
     'transfers.sent',
     'transfers.received',
+    'api.use',
   ]),
   national_admin: new Set([
     ...MESSAGING,

@@ -7,6 +7,8 @@ export interface SessionRecord {
   created_at: string;
   last_seen_at: string;
   expires_at: string;
+  /** 1 while the second step of two-factor sign-in is still to come (0 when not given). */
+  pending_two_factor?: 0 | 1;
 }
 
 export async function insertSession(db: Executor, session: SessionRecord): Promise<void> {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Invalid } from '../platform/errors.ts';
 import type { AuthService } from './service.ts';
+import { twoFactorRoutes } from './two-factor-routes.ts';
 import { type Route, SESSION_COOKIE, setSessionCookie, signedInUser } from './web.ts';
 
 const signInForm = z.object({
@@ -61,14 +62,18 @@ export function authRoutes(auth: AuthService, lockMinutes: number): Route[] {
         // A new session at every sign-in: an old session cookie never becomes a signed-in one.
         if (request.sessionToken) await auth.signOut(request.sessionToken, undefined);
         setSessionCookie(reply, outcome.token);
-        return reply.redirect(outcome.user.must_change_password ? '/change-password' : '/');
+        if (outcome.secondStep) return reply.redirect('/sign-in/two-factor');
+        if (outcome.user.must_change_password) return reply.redirect('/change-password');
+        return reply.redirect(outcome.mustSetUpTwoFactor ? '/two-factor/set-up' : '/');
       },
     },
+    ...twoFactorRoutes(auth, lockMinutes),
     {
       method: 'GET',
       url: '/sign-out',
       access: 'home.view',
       beforePasswordChange: true,
+      beforeTwoFactorSetUp: true,
       handler: async (_request, reply) => reply.page('auth/views/sign-out.njk', { title: 'Logoff' }),
     },
     {
@@ -76,6 +81,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number): Route[] {
       url: '/sign-out',
       access: 'home.view',
       beforePasswordChange: true,
+      beforeTwoFactorSetUp: true,
       handler: async (request, reply) => {
         await auth.signOut(request.sessionToken, request.user);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });

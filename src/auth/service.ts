@@ -6,12 +6,12 @@ import { getEstablishment, getLocalAuthority } from '../directory/repository.ts'
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
+import type { MasterKey } from '../platform/storage/envelope.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { passwordProblem } from './password-policy.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 import { isRole, ROLE_LABELS, type Role, scopeOf } from './permissions.ts';
 import {
-  countRecentFailures,
   deleteSession,
   deleteSessionsOfUser,
   getSession,
@@ -19,10 +19,15 @@ import {
   recordSignInAttempt,
   touchSession,
 } from './repository.ts';
+import { signInThrottled } from './throttle.ts';
+import { type SecondStep, TwoFactorService } from './two-factor.ts';
+import { hasTwoFactor } from './two-factor-repository.ts';
 
 export interface AuthSettings {
   session: { idleMinutes: number; absoluteHours: number };
   signIn: { maxFailures: number; lockMinutes: number };
+  /** TWO_FACTOR_REQUIRED (config.ts): the roles of two-factor-policy.ts must use it. Off if not given. */
+  twoFactor?: { required: boolean };
 }
 
 /** The signed-in user as pages see them. */
@@ -31,43 +36,52 @@ export interface SignedInUser extends Actor {
   roleLabel: string;
   organisationName: string;
   mustChangePassword: boolean;
+  /** The role must use two-factor sign-in and the user has not set it up: nothing else opens until then. */
+  mustSetUpTwoFactor: boolean;
   lastSignedInAt: string | null;
 }
 
 export type SignInOutcome =
-  | { ok: true; token: string; user: UserRow }
+  /** `secondStep`: the password was right; the session opens nothing until a code is entered. */
+  | { ok: true; token: string; user: UserRow; secondStep: boolean; mustSetUpTwoFactor: boolean }
   | { ok: false; reason: 'wrong-credentials' | 'throttled' | 'school-inactive' };
+
+export type SecondStepOutcome =
+  | { ok: true; token: string; user: UserRow; via: 'code' | 'recovery-code'; recoveryCodesLeft: number }
+  | { ok: false; reason: 'wrong-code' | 'throttled' | 'expired' };
 
 export type SessionLookup =
   | { state: 'active'; sessionId: string; user: SignedInUser }
+  /** The password was right, the second step is still to come. */
+  | { state: 'pending'; sessionId: string; userId: string }
   | { state: 'expired' }
   | { state: 'none' };
+
+/** How long the second step of a sign-in may take before the user must start again. */
+const SECOND_STEP_MINUTES = 10;
 
 /** Several servers can share sessions: only a hash of the cookie's token is stored. */
 function sessionIdOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Attempts from one network address may fail this many times more than attempts at one account. */
-const ADDRESS_FAILURE_FACTOR = 4;
-
 export class AuthService {
+  readonly twoFactor: TwoFactorService;
+
+  /** `masterKey` unseals the two-factor secrets (the key of stored files: see deps.ts). */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly settings: AuthSettings,
-  ) {}
+    masterKey?: MasterKey,
+  ) {
+    this.twoFactor = new TwoFactorService(db, clock, settings, masterKey);
+  }
 
   async signIn(username: string, password: string, address: string): Promise<SignInOutcome> {
     const now = this.clock.now();
     const at = now.toISOString();
-    const since = new Date(now.getTime() - this.settings.signIn.lockMinutes * 60_000).toISOString();
-    const [accountFailures, addressFailures] = await Promise.all([
-      countRecentFailures(this.db, { username }, since),
-      countRecentFailures(this.db, { address }, since),
-    ]);
-    const { maxFailures } = this.settings.signIn;
-    if (accountFailures >= maxFailures || addressFailures >= maxFailures * ADDRESS_FAILURE_FACTOR) {
+    if (await signInThrottled(this.db, this.settings.signIn, now, username, address)) {
       await this.db.transaction().execute(async (tx) => {
         await recordSignInAttempt(tx, { username, address, at, succeeded: false });
         await recordAudit(tx, {
@@ -117,6 +131,64 @@ export class AuthService {
       }
     }
 
+    if (await hasTwoFactor(this.db, user.id)) {
+      // The second step is still to come: a session that opens no page, and no successful attempt yet
+      // (one would clear the failures counted against the account, and so let codes be guessed).
+      const token = randomBytes(32).toString('base64url');
+      await insertSession(this.db, {
+        id: sessionIdOf(token),
+        user_id: user.id,
+        created_at: at,
+        last_seen_at: at,
+        expires_at: new Date(now.getTime() + SECOND_STEP_MINUTES * 60_000).toISOString(),
+        pending_two_factor: 1,
+      });
+      return { ok: true, token, user, secondStep: true, mustSetUpTwoFactor: false };
+    }
+    const token = await this.completeSignIn(user, address);
+    const mustSetUpTwoFactor = isRole(user.role) && this.twoFactor.required(user.role);
+    return { ok: true, token, user, secondStep: false, mustSetUpTwoFactor };
+  }
+
+  /**
+   * The second step: a code from the user's authenticator app or one of their recovery codes, for the
+   * session the password opened. A right one replaces that session with a signed-in one.
+   */
+  async signInSecondStep(
+    token: string | undefined,
+    input: SecondStep,
+    address: string,
+  ): Promise<SecondStepOutcome> {
+    if (!token) return { ok: false, reason: 'expired' };
+    const sessionId = sessionIdOf(token);
+    const session = await getSession(this.db, sessionId);
+    const now = this.clock.now();
+    if (session?.pending_two_factor !== 1 || now.toISOString() >= session.expires_at) {
+      return { ok: false, reason: 'expired' };
+    }
+    const user = await getUser(this.db, session.user_id);
+    if (!user || !isRole(user.role)) return { ok: false, reason: 'expired' };
+    const checked = await this.twoFactor.check(user, input, address);
+    if (!checked.ok) return checked;
+    await deleteSession(this.db, sessionId);
+    const signedIn = await this.completeSignIn(user, address, { secondStep: checked.via });
+    return {
+      ok: true,
+      token: signedIn,
+      user,
+      via: checked.via,
+      recoveryCodesLeft: checked.recoveryCodesLeft,
+    };
+  }
+
+  /** A new signed-in session, with the successful attempt, the last sign-in time and the audit record. */
+  private async completeSignIn(
+    user: UserRow,
+    address: string,
+    detail?: Record<string, unknown>,
+  ): Promise<string> {
+    const now = this.clock.now();
+    const at = now.toISOString();
     const token = randomBytes(32).toString('base64url');
     const expires = new Date(now.getTime() + this.settings.session.absoluteHours * 3_600_000).toISOString();
     await this.db.transaction().execute(async (tx) => {
@@ -127,7 +199,7 @@ export class AuthService {
         last_seen_at: at,
         expires_at: expires,
       });
-      await recordSignInAttempt(tx, { username, address, at, succeeded: true });
+      await recordSignInAttempt(tx, { username: user.username, address, at, succeeded: true });
       await updateUser(tx, user.id, { last_signed_in_at: at });
       await recordAudit(tx, {
         at: now,
@@ -135,9 +207,10 @@ export class AuthService {
         actorUsername: user.username,
         organisation: organisationOfRow(user),
         action: 'sign-in',
+        ...(detail ? { detail } : {}),
       });
     });
-    return { ok: true, token, user };
+    return token;
   }
 
   async lookUpSession(token: string | undefined): Promise<SessionLookup> {
@@ -156,6 +229,7 @@ export class AuthService {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }
+    if (session.pending_two_factor === 1) return { state: 'pending', sessionId, userId: row.id };
     // Write the activity time at most once a minute, not on every request.
     if (now.getTime() - new Date(session.last_seen_at).getTime() > 60_000) {
       await touchSession(this.db, sessionId, now.toISOString());
@@ -263,6 +337,7 @@ export class AuthService {
       roleLabel: ROLE_LABELS[role],
       organisationName,
       mustChangePassword: row.must_change_password === 1,
+      mustSetUpTwoFactor: this.twoFactor.required(role) && !(await hasTwoFactor(this.db, row.id)),
       lastSignedInAt: row.last_signed_in_at,
     };
   }

@@ -10,6 +10,8 @@ declare module 'fastify' {
     user?: SignedInUser;
     sessionToken?: string;
     sessionExpired: boolean;
+    /** The password was right and the second step of two-factor sign-in is still to come. */
+    pendingSecondStep: boolean;
   }
 }
 
@@ -22,6 +24,8 @@ export interface Route {
   access: Capability | 'public';
   /** May be used while the user must still replace an issued password. */
   beforePasswordChange?: boolean;
+  /** May be used while the user must still set up two-factor sign-in (their role requires it). */
+  beforeTwoFactorSetUp?: boolean;
   handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown> | unknown;
 }
 
@@ -61,7 +65,9 @@ export function sectionRoute(href: string, intro: string): Route {
 
 export function pageContext(request: FastifyRequest): Record<string, unknown> {
   const user = request.user;
-  return user && !user.mustChangePassword ? { user, menu: menuFor(user.role) } : { user };
+  return user && !user.mustChangePassword && !user.mustSetUpTwoFactor
+    ? { user, menu: menuFor(user.role) }
+    : { user };
 }
 
 export function setSessionCookie(reply: FastifyReply, token: string): void {
@@ -73,6 +79,7 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
   app.decorateRequest('user', undefined);
   app.decorateRequest('sessionToken', undefined);
   app.decorateRequest('sessionExpired', false);
+  app.decorateRequest('pendingSecondStep', false);
 
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/assets/') || request.url.startsWith('/static/')) return;
@@ -80,6 +87,10 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
     const found = await auth.lookUpSession(token);
     if (found.state === 'active') {
       request.user = found.user;
+      request.sessionToken = token;
+    } else if (found.state === 'pending') {
+      // Not signed in: only the second step's own (public) pages read this.
+      request.pendingSecondStep = true;
       request.sessionToken = token;
     } else if (found.state === 'expired') {
       request.sessionExpired = true;
@@ -91,10 +102,16 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
       if (route.access === 'public') return;
       const user = request.user;
       if (!user) {
+        if (request.pendingSecondStep) return reply.redirect('/sign-in/two-factor');
         if (request.sessionExpired) reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.redirect(request.sessionExpired ? '/sign-in?expired=1' : '/sign-in');
       }
-      if (user.mustChangePassword && !route.beforePasswordChange) return reply.redirect('/change-password');
+      // An issued password is replaced first (the administrator knows it), then two-factor sign-in is set up.
+      if (user.mustChangePassword) {
+        if (!route.beforePasswordChange) return reply.redirect('/change-password');
+      } else if (user.mustSetUpTwoFactor && !route.beforeTwoFactorSetUp) {
+        return reply.redirect('/two-factor/set-up');
+      }
       if (!can(user.role, route.access)) throw new Forbidden();
     };
     app.route({

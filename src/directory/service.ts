@@ -112,6 +112,11 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'sign-out': 'Signed out',
   'password-changed': 'Password changed',
   'password-reset': 'Password reset',
+  'two-factor-enrolled': 'Two-factor sign-in set up',
+  'two-factor-turned-off': 'Two-factor sign-in turned off',
+  'two-factor-reset': 'Two-factor sign-in reset by an administrator',
+  'recovery-code-used': 'Signed in with a recovery code',
+  'recovery-codes-replaced': 'New recovery codes made',
   'user-added': 'User added',
   'user-role-changed': 'User role changed',
   'user-deleted': 'User deleted',
@@ -156,6 +161,8 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'census-return-note-added': 'Note added to a census return',
   'census-return-returned': 'Census return returned to the school',
   'census-return-approved': 'Census return approved',
+  'token-created': 'API token created',
+  'token-revoked': 'API token revoked',
 };
 
 export class DirectoryService {

@@ -117,16 +117,23 @@ describe('which accounts an actor may change', () => {
       role: false,
       password: false,
       delete: false,
+      'two-factor': false,
     });
     assert.match(noChangesReason(viewer, subject('la_user')) ?? '', /view users but not change them/);
   });
 
   test('the national administrator changes LA DBAs, but not their own account', () => {
     const admin = actor('national_admin', null, 'admin-1');
-    assert.deepEqual(allowedChanges(admin, subject('la_dba')), { role: true, password: true, delete: true });
+    assert.deepEqual(allowedChanges(admin, subject('la_dba')), {
+      role: true,
+      password: true,
+      delete: true,
+      'two-factor': true,
+    });
     const self = subject('national_admin', null, 'admin-1');
     assert.match(changeProblem(admin, self, 'delete') ?? '', /cannot delete your own account/);
     assert.match(changeProblem(admin, self, 'password') ?? '', /Change Password/);
+    assert.match(changeProblem(admin, self, 'two-factor') ?? '', /Two-factor sign-in in the menu/);
     assert.match(noChangesReason(admin, self) ?? '', /your own account/);
   });
 });

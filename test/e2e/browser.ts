@@ -41,8 +41,11 @@ async function freePort(): Promise<number> {
   });
 }
 
-/** Starts `s2s serve` on a fresh SQLite database with the demo data, as a newcomer would. */
-export async function startService(): Promise<RunningService> {
+/**
+ * Starts `s2s serve` on a fresh SQLite database with the demo data, as a newcomer would. `env` adds
+ * settings (such as TWO_FACTOR_REQUIRED=true).
+ */
+export async function startService(env: Record<string, string> = {}): Promise<RunningService> {
   const dir = mkdtempSync(join(tmpdir(), 's2s-e2e-'));
   const port = await freePort();
   const databaseUrl = `sqlite:${join(dir, 's2s.sqlite')}`;
@@ -56,6 +59,7 @@ export async function startService(): Promise<RunningService> {
       FILE_STORE_DIR: join(dir, 'files'),
       MASTER_KEY_FILE: join(dir, 'master.key'),
       LOG_LEVEL: 'warn',
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

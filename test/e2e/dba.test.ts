@@ -91,6 +91,8 @@ describe('LA administration and the Establishment Finder (browser)', () => {
       'Contacts',
       'School Details',
       'Change Password',
+      'Two-factor sign-in',
+      'API Tokens',
       'Logoff',
     ]);
     await newcomer.page

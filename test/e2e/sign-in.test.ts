@@ -73,6 +73,8 @@ describe('signing in (browser)', () => {
       'Establishment Finder',
       'Contacts',
       'Change Password',
+      'Two-factor sign-in',
+      'API Tokens',
       'Logoff',
     ]);
 
@@ -102,6 +104,8 @@ describe('signing in (browser)', () => {
         'Contacts',
         'School Details',
         'Change Password',
+        'Two-factor sign-in',
+        'API Tokens',
         'Logoff',
       ],
       'demo-la-dba': [
@@ -120,6 +124,8 @@ describe('signing in (browser)', () => {
         'Establishment Finder',
         'Contacts',
         'Change Password',
+        'Two-factor sign-in',
+        'API Tokens',
         'Logoff',
       ],
       'demo-la-dba-view': [
@@ -129,6 +135,7 @@ describe('signing in (browser)', () => {
         'Establishment Finder',
         'Contacts',
         'Change Password',
+        'Two-factor sign-in',
         'Logoff',
       ],
       'demo-admin': [
@@ -143,6 +150,7 @@ describe('signing in (browser)', () => {
         'Establishment Finder',
         'Contacts',
         'Change Password',
+        'Two-factor sign-in',
         'Logoff',
       ],
       'demo-collector': [
@@ -151,6 +159,7 @@ describe('signing in (browser)', () => {
         'Establishment Finder',
         'Contacts',
         'Change Password',
+        'Two-factor sign-in',
         'Logoff',
       ],
     };

@@ -20,6 +20,8 @@ import * as lostPupilMatches from './migrations/005-lost-pupil-matches.ts';
 import * as messaging from './migrations/006-messaging.ts';
 import * as reportIndexes from './migrations/007-report-indexes.ts';
 import * as collect from './migrations/008-collect.ts';
+import * as twoFactor from './migrations/009-two-factor.ts';
+import * as apiTokens from './migrations/010-api-tokens.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -33,6 +35,8 @@ const migrations: Record<string, Migration> = {
   '006-messaging': messaging,
   '007-report-indexes': reportIndexes,
   '008-collect': collect,
+  '009-two-factor': twoFactor,
+  '010-api-tokens': apiTokens,
 };
 
 export interface DatabaseOptions {

@@ -1,6 +1,6 @@
 // Table types for the Kysely query builder. Dates are ISO-8601 UTC strings and flags are 0/1 integers in
 // both engines, so feature code never sees a dialect difference.
-import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { ColumnType, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 
 export type Flag = 0 | 1;
 
@@ -61,6 +61,8 @@ export interface SessionTable {
   created_at: string;
   last_seen_at: string;
   expires_at: string;
+  /** 1 while the password was right but the second step of two-factor sign-in is still to come. */
+  pending_two_factor: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
 export interface SignInAttemptTable {
@@ -380,12 +382,52 @@ export interface CensusReturnEventTable {
   note: string | null;
 }
 
+/** Personal API tokens (issue 10): a hash of the token, never the token. */
+export interface ApiTokenTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** Space-separated scopes: read, transfer, admin. */
+  scopes: string;
+  token_hash: string;
+  prefix: string;
+  created_at: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+}
+
+/** A user's TOTP secret, sealed under its own data key, which the master key wraps. */
+export interface TwoFactorSecretTable {
+  user_id: string;
+  secret_ciphertext: string;
+  wrapped_key: string;
+  master_key_id: string;
+  created_at: string;
+  /** Null while being set up: the secret counts once a code from it has been entered. */
+  confirmed_at: string | null;
+  /** The last TOTP time step accepted (a code of that step or earlier is refused: replay). */
+  last_used_step: number | null;
+}
+
+/** Single-use recovery codes: SHA-256 of each 80-bit random code, never the code. */
+export interface TwoFactorRecoveryCodeTable {
+  id: string;
+  user_id: string;
+  code_hash: string;
+  created_at: string;
+  used_at: string | null;
+}
+
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
   users: UserTable;
   sessions: SessionTable;
   sign_in_attempts: SignInAttemptTable;
+  two_factor_secrets: TwoFactorSecretTable;
+  two_factor_recovery_codes: TwoFactorRecoveryCodeTable;
   audit_events: AuditEventTable;
   transfers: TransferTable;
   transfer_pupils: TransferPupilTable;
@@ -404,6 +446,7 @@ export interface Database {
   census_returns: CensusReturnTable;
   census_return_findings: CensusReturnFindingTable;
   census_return_events: CensusReturnEventTable;
+  api_tokens: ApiTokenTable;
 }
 
 export type Db = Kysely<Database>;
@@ -418,6 +461,7 @@ export type EstablishmentRow = Selectable<EstablishmentTable>;
 export type NewEstablishment = Insertable<EstablishmentTable>;
 export type EstablishmentUpdate = Updateable<EstablishmentTable>;
 export type UserRow = Selectable<UserTable>;
+export type TwoFactorSecretRow = Selectable<TwoFactorSecretTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
 export type TransferRow = Selectable<TransferTable>;
 export type TransferPupilRow = Selectable<TransferPupilTable>;
@@ -430,3 +474,4 @@ export type DataCollectionRow = Selectable<DataCollectionTable>;
 export type CensusReturnRow = Selectable<CensusReturnTable>;
 export type CensusReturnFindingRow = Selectable<CensusReturnFindingTable>;
 export type CensusReturnEventRow = Selectable<CensusReturnEventTable>;
+export type ApiTokenRow = Selectable<ApiTokenTable>;

@@ -1,0 +1,155 @@
+// The HTTP edge of the REST API (/api/v1), in its own encapsulated Fastify context:
+//
+// - Authentication is `Authorization: Bearer s2s_...` only. The session cookie is never read here
+//   (request.user, which the pages' hook fills from the cookie, is cleared), so a page on another site
+//   cannot make a signed-in browser call the API: a browser only sends cookies, never this header, by
+//   itself. For the same reason CSRF tokens do not apply, and no CORS header is ever sent.
+// - Each operation needs api.use, its own capability (the permission table), and its scope on the token.
+// - Rate limit per token (@fastify/rate-limit, keyed by the token's id), after authentication.
+// - Every error is application/problem+json (problems.ts); unknown /api/v1 addresses too.
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../auth/actor.ts';
+import { can, ROLE_LABELS } from '../auth/permissions.ts';
+import { API_PREFIX, type ApiOperation } from './operations.ts';
+import { ProblemError, problem, problemOf, sendProblem } from './problems.ts';
+import { type ApiTokenService, scopeAllows, type TokenActor, type TokenLookup } from './token-service.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The user an API token acts for (API routes only). */
+    apiActor?: TokenActor;
+  }
+  interface FastifyContextConfig {
+    apiOperation?: Pick<ApiOperation, 'operationId' | 'capability' | 'scope'>;
+  }
+}
+
+export interface ApiPluginOptions {
+  tokens: ApiTokenService;
+  operations: ApiOperation[];
+  /** Requests one token may make per minute. */
+  requestsPerMinute: number;
+  /** Each registered route, for the tests that compare the routes with the OpenAPI document. */
+  onOperationRoute?: (route: { method: string; url: string }) => void;
+}
+
+const UNAUTHORIZED_DETAIL: Record<Exclude<TokenLookup, { ok: true }>['reason'], string> = {
+  missing:
+    'Send your API token in the Authorization header ("Authorization: Bearer s2s_..."). Make a token in s2s under API Tokens. The API does not use the sign-in cookie.',
+  malformed:
+    'The Authorization header does not hold an s2s API token. Check the whole token was copied ("Bearer s2s_" and 43 more characters).',
+  unknown:
+    's2s does not know this token, or its user no longer exists. Check it was copied whole, or make a new one under API Tokens.',
+  revoked: 'This token has been revoked. Make a new one in s2s under API Tokens.',
+  expired: 'This token has expired. Make a new one in s2s under API Tokens.',
+  'password-change':
+    'The user of this token must choose a new password. Sign in to s2s and change it; the token then works again.',
+};
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : '';
+}
+
+export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions): Promise<void> {
+  api.decorateRequest('apiActor', undefined);
+
+  // The pages' multipart hook (platform/web/http.ts) reads a form's first part as its CSRF token. An API
+  // request has none, and its first part is a file: the hook is told this request is not multipart, and
+  // the answer is put back (preValidation below, after that hook) for the upload to read every part.
+  api.addHook('onRequest', async (request) => {
+    request.isMultipart = () => false;
+    request.user = undefined;
+    request.sessionToken = undefined;
+  });
+
+  api.addHook('onRequest', async (request) => {
+    const operation = request.routeOptions.config.apiOperation;
+    if (!operation) return;
+    const found = await options.tokens.authenticate(bearerToken(request));
+    if (!found.ok) {
+      throw new ProblemError(problem('unauthorized', 401, UNAUTHORIZED_DETAIL[found.reason]), {
+        'www-authenticate':
+          found.reason === 'missing' ? 'Bearer realm="s2s"' : 'Bearer realm="s2s", error="invalid_token"',
+      });
+    }
+    const actor = found.actor;
+    if (!can(actor.role, 'api.use') || !can(actor.role, operation.capability)) {
+      throw new ProblemError(
+        problem(
+          'forbidden',
+          403,
+          `Your role (${ROLE_LABELS[actor.role]}) cannot do this in s2s, so neither can your token. If it should, ask your LEA administrator.`,
+        ),
+      );
+    }
+    if (!scopeAllows(actor.scopes, operation.scope)) {
+      throw new ProblemError(
+        problem(
+          'insufficient-scope',
+          403,
+          `This token's scope (${actor.scopes.join(', ')}) does not allow this: it needs the ${operation.scope} scope. Make a token with that scope in s2s under API Tokens.`,
+        ),
+        { 'www-authenticate': `Bearer realm="s2s", error="insufficient_scope", scope="${operation.scope}"` },
+      );
+    }
+    request.apiActor = actor;
+  });
+
+  api.addHook('preValidation', async (request) => {
+    // Back to the multipart plugin's own answer (see the first onRequest hook).
+    delete (request as { isMultipart?: unknown }).isMultipart;
+  });
+
+  await api.register(rateLimit, {
+    global: true,
+    max: options.requestsPerMinute,
+    timeWindow: 60_000,
+    hook: 'onRequest',
+    keyGenerator: (request) => request.apiActor?.tokenId ?? request.ip,
+    errorResponseBuilder: (_request, context) =>
+      Object.assign(new Error('rate limited'), { statusCode: 429, ttl: context.ttl }),
+  });
+
+  api.setErrorHandler((error, request, reply) => {
+    const { body, headers, log } = problemOf(error);
+    if (log) request.log.error({ err: error, path: request.url.split('?')[0] }, 'unhandled API error');
+    for (const [name, value] of Object.entries(headers)) reply.header(name, value);
+    return sendProblem(reply, body);
+  });
+  api.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      reply,
+      problem(
+        'not-found',
+        404,
+        `There is no ${request.method} ${request.url.split('?')[0]} in the s2s API. The reference is at /api/docs.`,
+      ),
+    ),
+  );
+
+  for (const operation of options.operations) {
+    api.route({
+      method: operation.method,
+      url: operation.url.slice(API_PREFIX.length),
+      config: {
+        apiOperation: {
+          operationId: operation.operationId,
+          capability: operation.capability,
+          scope: operation.scope,
+        },
+      },
+      handler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const actor = request.apiActor as Actor;
+        const result = await operation.handler(actor, request, reply);
+        if (result === reply) return reply;
+        reply.header('cache-control', 'no-store');
+        return result;
+      },
+    });
+    options.onOperationRoute?.({ method: operation.method, url: operation.url });
+  }
+}

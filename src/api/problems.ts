@@ -1,0 +1,155 @@
+// Errors of the API as RFC 9457 problem details (application/problem+json): the same reasons and
+// what-to-do the pages give, for a program to show its user. Each `type` is described on /api/docs.
+import type { FastifyReply } from 'fastify';
+import { ZodError } from 'zod';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+  [extension: string]: unknown;
+}
+
+/** The kinds of problem, each with its anchor on /api/docs. */
+export const PROBLEM_TYPES = {
+  unauthorized: 'Not signed in',
+  'insufficient-scope': 'The token does not allow this',
+  forbidden: 'Your role does not allow this',
+  'not-found': 'Not found',
+  invalid: 'The request breaks a rule',
+  conflict: 'The file has changed',
+  'upload-refused': 'No file was accepted',
+  'bad-request': 'The request could not be read',
+  'too-large': 'Too much was sent',
+  'too-many-requests': 'Too many requests',
+  'server-error': 'Something went wrong in s2s',
+} as const;
+export type ProblemType = keyof typeof PROBLEM_TYPES;
+
+export function problemUri(type: ProblemType): string {
+  return `/api/docs#problem-${type}`;
+}
+
+export function problem(
+  type: ProblemType,
+  status: number,
+  detail: string,
+  extra: Partial<Omit<Problem, 'type' | 'title' | 'status' | 'detail'>> = {},
+): Problem {
+  return { type: problemUri(type), title: PROBLEM_TYPES[type], status, detail, ...extra };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  return reply.code(body.status).type(PROBLEM_CONTENT_TYPE).header('cache-control', 'no-store').send(body);
+}
+
+/** A problem raised by the API's own edge (authentication, scope), thrown to the error handler. */
+export class ProblemError extends Error {
+  constructor(
+    readonly problem: Problem,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(problem.detail);
+  }
+}
+
+/** Sentences end with a full stop in `detail`, as the pages show them. */
+function sentences(messages: string[]): string {
+  return messages.map((m) => (/[.!?]$/.test(m) ? m : `${m}.`)).join(' ');
+}
+
+/** The domain's typed errors and the framework's, as problems (the one place this mapping lives). */
+export function problemOf(error: unknown): { body: Problem; headers: Record<string, string>; log: boolean } {
+  if (error instanceof ProblemError) return { body: error.problem, headers: error.headers, log: false };
+  if (error instanceof NotFound) {
+    return {
+      body: problem(
+        'not-found',
+        404,
+        `${error.what} was not found. It may have been removed, or it is not addressed to or sent by your organisation.`,
+      ),
+      headers: {},
+      log: false,
+    };
+  }
+  if (error instanceof Forbidden) {
+    return {
+      body: problem('forbidden', 403, sentences([error.message])),
+      headers: {},
+      log: false,
+    };
+  }
+  if (error instanceof Invalid) {
+    return {
+      body: problem('invalid', 422, sentences(error.errors.map((e) => e.message)), { errors: error.errors }),
+      headers: {},
+      log: false,
+    };
+  }
+  if (error instanceof ZodError) {
+    return {
+      body: problem(
+        'bad-request',
+        400,
+        'The request could not be read. Check it against the API reference at /api/docs and try again.',
+        {
+          errors: error.issues.map((issue) => ({
+            field: issue.path.join('.'),
+            message: issue.message,
+          })),
+        },
+      ),
+      headers: {},
+      log: false,
+    };
+  }
+  const status = (error as { statusCode?: number }).statusCode ?? 500;
+  if (status === 429) {
+    const retry = Math.max(1, Math.ceil(Number((error as { ttl?: number }).ttl ?? 60_000) / 1000));
+    return {
+      body: problem(
+        'too-many-requests',
+        429,
+        `This token has made more requests than s2s allows in a minute. Wait ${retry} seconds and try again; a program should slow down.`,
+      ),
+      headers: { 'retry-after': String(retry) },
+      log: false,
+    };
+  }
+  if (status === 413) {
+    return {
+      body: problem(
+        'too-large',
+        413,
+        'The request was larger than s2s accepts. Send fewer or smaller files.',
+      ),
+      headers: {},
+      log: false,
+    };
+  }
+  if (status >= 400 && status < 500) {
+    return {
+      body: problem(
+        'bad-request',
+        status,
+        'The request could not be understood. Check it against the API reference at /api/docs and try again.',
+      ),
+      headers: {},
+      log: false,
+    };
+  }
+  return {
+    body: problem(
+      'server-error',
+      500,
+      'Something went wrong in s2s. Try again later; if it happens again, contact the service desk.',
+    ),
+    headers: {},
+    log: true,
+  };
+}

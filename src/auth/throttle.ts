@@ -1,0 +1,28 @@
+// The pause after too many failed sign-ins, shared by the password and the second step of signing in.
+import type { Executor } from '../platform/db/schema.ts';
+import { countRecentFailures } from './repository.ts';
+
+/** Attempts from one network address may fail this many times more than attempts at one account. */
+export const ADDRESS_FAILURE_FACTOR = 4;
+
+/**
+ * Whether the account or the network address has failed too often lately (wrong passwords and wrong
+ * two-factor codes count alike, since the last success) to be let try again now.
+ */
+export async function signInThrottled(
+  db: Executor,
+  settings: { maxFailures: number; lockMinutes: number },
+  now: Date,
+  username: string,
+  address: string,
+): Promise<boolean> {
+  const since = new Date(now.getTime() - settings.lockMinutes * 60_000).toISOString();
+  const [accountFailures, addressFailures] = await Promise.all([
+    countRecentFailures(db, { username }, since),
+    countRecentFailures(db, { address }, since),
+  ]);
+  return (
+    accountFailures >= settings.maxFailures ||
+    addressFailures >= settings.maxFailures * ADDRESS_FAILURE_FACTOR
+  );
+}

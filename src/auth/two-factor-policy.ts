@@ -1,0 +1,26 @@
+// Who must use two-factor sign-in. Pure functions over roles: no database, no HTTP.
+import type { Role } from './permissions.ts';
+
+/**
+ * The roles that must sign in with a second step (issue 10): the two DBA roles (they see and change
+ * every account of their LA), the national administrator (every LA), the two Lost Pupil roles (the
+ * Lost Pupils Database holds pupils of the whole country) and the DfE collector. Everyone else may
+ * choose to use it.
+ */
+export const TWO_FACTOR_REQUIRED_ROLES: ReadonlySet<Role> = new Set<Role>([
+  'la_dba',
+  'la_dba_view',
+  'national_admin',
+  'la_lost_pupil',
+  'la_lost_pupil_transfer',
+  'dfe_collector',
+]);
+
+/**
+ * Whether this role must use two-factor sign-in. `enforced` is the TWO_FACTOR_REQUIRED setting: on in
+ * production (it cannot be turned off there), off in the demo and test environments so that the demo
+ * accounts sign in with their password alone.
+ */
+export function twoFactorRequired(role: Role, enforced: boolean): boolean {
+  return enforced && TWO_FACTOR_REQUIRED_ROLES.has(role);
+}

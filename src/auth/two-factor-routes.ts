@@ -1,0 +1,238 @@
+// Two-factor sign-in: the second step of signing in, and the user's own "Two-factor sign-in" pages.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import { Invalid } from '../platform/errors.ts';
+import type { AuthService } from './service.ts';
+import { WRONG_CODE_MESSAGE } from './two-factor.ts';
+import { type Route, setSessionCookie, signedInUser } from './web.ts';
+
+const codeForm = z.object({ code: z.string().default('') });
+const recoveryForm = z.object({ recoveryCode: z.string().default('') });
+
+/** When so few recovery codes are left, the user is told to make new ones. */
+const FEW_RECOVERY_CODES = 3;
+
+/** The secret as people type it: groups of four letters or digits. */
+function grouped(secret: string): string {
+  return secret.match(/.{1,4}/g)?.join(' ') ?? secret;
+}
+
+/** Pages holding a secret or recovery codes are never stored by the browser or a proxy. */
+function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store');
+}
+
+export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[] {
+  const twoFactor = auth.twoFactor;
+
+  const secondStepPage = (
+    reply: FastifyReply,
+    kind: 'code' | 'recovery-code',
+    errors?: { field: string; message: string }[],
+  ) =>
+    reply.page(
+      kind === 'code' ? 'auth/views/two-factor-sign-in.njk' : 'auth/views/recovery-code-sign-in.njk',
+      {
+        title: kind === 'code' ? 'Enter the code from your authenticator app' : 'Use a recovery code',
+        errors,
+      },
+    );
+
+  const secondStep = (kind: 'code' | 'recovery-code'): Route[] => {
+    const url = kind === 'code' ? '/sign-in/two-factor' : '/sign-in/recovery-code';
+    const field = kind === 'code' ? 'code' : 'recoveryCode';
+    return [
+      {
+        method: 'GET',
+        url,
+        access: 'public',
+        handler: async (request, reply) => {
+          if (request.user) return reply.redirect('/');
+          if (!request.pendingSecondStep) return reply.redirect('/sign-in');
+          return secondStepPage(reply, kind);
+        },
+      },
+      {
+        method: 'POST',
+        url,
+        access: 'public',
+        handler: async (request, reply) => {
+          if (request.user) return reply.redirect('/');
+          if (!request.pendingSecondStep) return reply.redirect('/sign-in?expired=1');
+          const input =
+            kind === 'code'
+              ? codeForm.parse(request.body ?? {}).code
+              : recoveryForm.parse(request.body ?? {}).recoveryCode;
+          if (!input.trim()) {
+            const message =
+              kind === 'code'
+                ? 'Enter the 6-digit code from your authenticator app'
+                : 'Enter one of your recovery codes';
+            return secondStepPage(reply.code(400), kind, [{ field, message }]);
+          }
+          const outcome = await auth.signInSecondStep(
+            request.sessionToken,
+            kind === 'code' ? { code: input } : { recoveryCode: input },
+            request.ip,
+          );
+          if (!outcome.ok) {
+            if (outcome.reason === 'expired') return reply.redirect('/sign-in?expired=1');
+            const message =
+              outcome.reason === 'throttled'
+                ? `There have been too many failed attempts to sign in. Wait ${lockMinutes} minutes and try again, or contact your LA s2s administrator.`
+                : kind === 'code'
+                  ? WRONG_CODE_MESSAGE
+                  : 'The recovery code is not correct, or it has been used already. Each recovery code works once.';
+            return secondStepPage(reply.code(outcome.reason === 'throttled' ? 429 : 400), kind, [
+              { field, message },
+            ]);
+          }
+          setSessionCookie(reply, outcome.token);
+          if (outcome.via === 'recovery-code') {
+            const left = outcome.recoveryCodesLeft;
+            reply.flash(
+              left <= FEW_RECOVERY_CODES
+                ? `You signed in with a recovery code, which cannot be used again. You have ${left} recovery code${left === 1 ? '' : 's'} left: make new ones under Two-factor sign-in.`
+                : `You signed in with a recovery code, which cannot be used again. You have ${left} recovery codes left.`,
+              'important',
+            );
+          }
+          return reply.redirect(outcome.user.must_change_password ? '/change-password' : '/');
+        },
+      },
+    ];
+  };
+
+  const setUpPage = async (reply: FastifyReply, request: FastifyRequest, errors?: unknown) => {
+    const user = signedInUser(request);
+    const pending = await twoFactor.setUp(user);
+    if (!pending) return reply.redirect('/two-factor');
+    const qrSvg = await QRCode.toString(pending.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
+    return noStore(reply).page('auth/views/two-factor-set-up.njk', {
+      title: 'Set up two-factor sign-in',
+      forced: user.mustSetUpTwoFactor,
+      backLink: user.mustSetUpTwoFactor ? undefined : { href: '/two-factor' },
+      // The SVG is made here from the otpauth:// address: no user input reaches it.
+      qrSvg: qrSvg.replace(
+        '<svg ',
+        '<svg class="s2s-qr-code" width="220" height="220" role="img" aria-label="QR code for your authenticator app" ',
+      ),
+      secret: grouped(pending.secret),
+      errors,
+    });
+  };
+
+  const codesPage = (reply: FastifyReply, codes: string[], fresh: 'set-up' | 'replaced') =>
+    noStore(reply).page('auth/views/recovery-codes.njk', {
+      title: 'Your recovery codes',
+      codes,
+      fresh,
+    });
+
+  const confirmPage = (
+    reply: FastifyReply,
+    view: 'recovery-codes-new' | 'two-factor-turn-off',
+    data: Record<string, unknown>,
+  ) =>
+    reply.page(`auth/views/${view}.njk`, {
+      title: view === 'two-factor-turn-off' ? 'Turn off two-factor sign-in' : 'Make new recovery codes',
+      backLink: { href: '/two-factor' },
+      ...data,
+    });
+
+  return [
+    ...secondStep('code'),
+    ...secondStep('recovery-code'),
+    {
+      method: 'GET',
+      url: '/two-factor',
+      access: 'account.two-factor',
+      handler: async (request, reply) => {
+        const status = await twoFactor.status(signedInUser(request));
+        return reply.page('auth/views/two-factor.njk', { title: 'Two-factor sign-in', status });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/two-factor/set-up',
+      access: 'account.two-factor',
+      beforeTwoFactorSetUp: true,
+      handler: async (request, reply) => setUpPage(reply, request),
+    },
+    {
+      method: 'POST',
+      url: '/two-factor/set-up',
+      access: 'account.two-factor',
+      beforeTwoFactorSetUp: true,
+      handler: async (request, reply) => {
+        const form = codeForm.parse(request.body ?? {});
+        try {
+          const codes = await twoFactor.confirm(signedInUser(request), form.code);
+          return codesPage(reply, codes, 'set-up');
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          return setUpPage(reply.code(400), request, error.errors);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/two-factor/recovery-codes',
+      access: 'account.two-factor',
+      handler: async (request, reply) => {
+        const status = await twoFactor.status(signedInUser(request));
+        if (!status.enrolled) return reply.redirect('/two-factor');
+        return confirmPage(reply, 'recovery-codes-new', { status });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/two-factor/recovery-codes',
+      access: 'account.two-factor',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = codeForm.parse(request.body ?? {});
+        try {
+          const codes = await twoFactor.newRecoveryCodes(user, form.code, request.ip);
+          return codesPage(reply, codes, 'replaced');
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          const status = await twoFactor.status(user);
+          if (!status.enrolled) return reply.redirect('/two-factor');
+          return confirmPage(reply.code(400), 'recovery-codes-new', { status, errors: error.errors });
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: '/two-factor/turn-off',
+      access: 'account.two-factor',
+      handler: async (request, reply) => {
+        const status = await twoFactor.status(signedInUser(request));
+        if (!status.enrolled) return reply.redirect('/two-factor');
+        return confirmPage(reply, 'two-factor-turn-off', { status });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/two-factor/turn-off',
+      access: 'account.two-factor',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const form = codeForm.parse(request.body ?? {});
+        try {
+          await twoFactor.turnOff(user, form.code, request.ip);
+          return reply
+            .flash('Two-factor sign-in is turned off. You now sign in with your password alone.')
+            .redirect('/two-factor');
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          const status = await twoFactor.status(user);
+          if (!status.enrolled) return reply.redirect('/two-factor');
+          return confirmPage(reply.code(400), 'two-factor-turn-off', { status, errors: error.errors });
+        }
+      },
+    },
+  ];
+}

@@ -1,0 +1,294 @@
+// Two-factor sign-in: setting it up (a TOTP secret shown as a QR code and as text, confirmed with a code),
+// checking codes and recovery codes, making new recovery codes and turning it off. No HTTP here.
+import { getUser, type UserRow } from '../accounts/repository.ts';
+import { type AuditAction, recordAudit } from '../audit/repository.ts';
+import type { Clock } from '../platform/clock.ts';
+import type { Db, Executor } from '../platform/db/schema.ts';
+import { Invalid } from '../platform/errors.ts';
+import type { MasterKey } from '../platform/storage/envelope.ts';
+import { type Actor, organisationOf } from './actor.ts';
+import { isRole, type Role } from './permissions.ts';
+import { recordSignInAttempt } from './repository.ts';
+import { signInThrottled } from './throttle.ts';
+import { twoFactorRequired } from './two-factor-policy.ts';
+import {
+  confirmSecret,
+  countUnusedRecoveryCodes,
+  deleteTwoFactor,
+  getTwoFactorSecret,
+  insertPendingSecret,
+  replaceRecoveryCodes,
+  type TwoFactorSecretRow,
+  useRecoveryCode,
+  useTimeStep,
+} from './two-factor-repository.ts';
+import {
+  hashRecoveryCode,
+  matchTotpCode,
+  newRecoveryCode,
+  newTotpSecret,
+  normaliseRecoveryCode,
+  normaliseTotpCode,
+  openSecret,
+  RECOVERY_CODE_COUNT,
+  sealSecret,
+  totpUri,
+} from './two-factor-secrets.ts';
+
+export interface TwoFactorSettings {
+  signIn: { maxFailures: number; lockMinutes: number };
+  /** TWO_FACTOR_REQUIRED: whether the roles of two-factor-policy.ts must use it. */
+  twoFactor?: { required: boolean };
+}
+
+export interface TwoFactorStatus {
+  enrolled: boolean;
+  enrolledAt: string | null;
+  recoveryCodesLeft: number;
+  /** The user's role must use two-factor sign-in, so it cannot be turned off. */
+  required: boolean;
+}
+
+/** What the user typed at the second step: a code from their app, or one of their recovery codes. */
+export type SecondStep = { code: string } | { recoveryCode: string };
+
+export type CheckOutcome =
+  | { ok: true; via: 'code' | 'recovery-code'; recoveryCodesLeft: number }
+  | { ok: false; reason: 'wrong-code' | 'throttled' };
+
+export const WRONG_CODE_MESSAGE =
+  'The code is not correct, or it has been used already. Enter the code your authenticator app shows now.';
+
+export class TwoFactorService {
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+    private readonly settings: TwoFactorSettings,
+    private readonly masterKey: MasterKey | undefined,
+  ) {}
+
+  required(role: Role): boolean {
+    return twoFactorRequired(role, this.settings.twoFactor?.required ?? false);
+  }
+
+  /** Whether the user has set up two-factor sign-in (a confirmed secret). */
+  async isEnrolled(userId: string): Promise<boolean> {
+    const row = await getTwoFactorSecret(this.db, userId);
+    return Boolean(row?.confirmed_at);
+  }
+
+  async status(user: Pick<Actor, 'userId' | 'role'>): Promise<TwoFactorStatus> {
+    const row = await getTwoFactorSecret(this.db, user.userId);
+    const enrolled = Boolean(row?.confirmed_at);
+    return {
+      enrolled,
+      enrolledAt: row?.confirmed_at ?? null,
+      recoveryCodesLeft: enrolled ? await countUnusedRecoveryCodes(this.db, user.userId) : 0,
+      required: this.required(user.role),
+    };
+  }
+
+  /**
+   * The secret to set up, with its otpauth:// address for the QR code: the one being set up already (so
+   * a page shown again shows the same code), or a new one. Null when two-factor sign-in is set up.
+   */
+  async setUp(user: Actor): Promise<{ secret: string; uri: string } | null> {
+    const key = this.key();
+    const row = await getTwoFactorSecret(this.db, user.userId);
+    if (row?.confirmed_at) return null;
+    if (row) {
+      const secret = openSecret(key, user.userId, sealedOf(row));
+      return { secret, uri: totpUri(user.username, secret) };
+    }
+    const secret = newTotpSecret();
+    const sealed = sealSecret(key, user.userId, secret);
+    await insertPendingSecret(this.db, {
+      user_id: user.userId,
+      secret_ciphertext: sealed.ciphertext,
+      wrapped_key: sealed.wrappedKey,
+      master_key_id: sealed.masterKeyId,
+      created_at: this.clock.now().toISOString(),
+    });
+    return { secret, uri: totpUri(user.username, secret) };
+  }
+
+  /**
+   * Confirms the secret being set up with a code from the app. Returns the new recovery codes, to show
+   * once: only their hashes are kept.
+   */
+  async confirm(user: Actor, input: string): Promise<string[]> {
+    const code = normaliseTotpCode(input);
+    if (!input.trim()) throw Invalid.field('code', 'Enter the 6-digit code from your authenticator app');
+    if (!code) throw Invalid.field('code', 'Enter the 6 digits your authenticator app shows, like 123456');
+    const row = await getTwoFactorSecret(this.db, user.userId);
+    if (!row || row.confirmed_at) {
+      throw Invalid.field(
+        'code',
+        'Two-factor sign-in is already set up, or was reset meanwhile. Go to Two-factor sign-in and start again.',
+      );
+    }
+    const now = this.clock.now();
+    const secret = openSecret(this.key(), user.userId, sealedOf(row));
+    const step = await matchTotpCode(secret, code, now, null);
+    if (step === null) {
+      throw Invalid.field(
+        'code',
+        'The code is not correct. Check that the clock of your phone is right, and enter the code your app shows now.',
+      );
+    }
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+    const at = now.toISOString();
+    await this.db.transaction().execute(async (tx) => {
+      if (!(await confirmSecret(tx, user.userId, at, step))) {
+        throw Invalid.field('code', 'Two-factor sign-in is already set up. Go to Two-factor sign-in.');
+      }
+      await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), at);
+      await this.audit(tx, user, 'two-factor-enrolled');
+    });
+    return codes;
+  }
+
+  /** New recovery codes (the earlier ones stop working), after a code from the app. */
+  async newRecoveryCodes(user: Actor, input: string, address: string): Promise<string[]> {
+    await this.reauthenticate(user, input, address);
+    const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
+    await this.db.transaction().execute(async (tx) => {
+      await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), this.clock.now().toISOString());
+      await this.audit(tx, user, 'recovery-codes-replaced');
+    });
+    return codes;
+  }
+
+  /** Turns two-factor sign-in off, after a code from the app; refused for roles that must use it. */
+  async turnOff(user: Actor, input: string, address: string): Promise<void> {
+    if (this.required(user.role)) {
+      throw Invalid.field(
+        'code',
+        'Your role must use two-factor sign-in, so it cannot be turned off. If you have lost your phone, ask your LA s2s administrator to reset it.',
+      );
+    }
+    await this.reauthenticate(user, input, address);
+    await this.db.transaction().execute(async (tx) => {
+      await deleteTwoFactor(tx, user.userId);
+      await this.audit(tx, user, 'two-factor-turned-off');
+    });
+  }
+
+  /**
+   * Checks a second step for this user, throttled like passwords: every wrong code counts as a failed
+   * sign-in of the account and of the address (sign_in_attempts), and once too many have failed no code
+   * is even checked until the pause ends.
+   */
+  async check(user: UserRow, input: SecondStep, address: string): Promise<CheckOutcome> {
+    const now = this.clock.now();
+    if (await signInThrottled(this.db, this.settings.signIn, now, user.username, address)) {
+      await this.recordFailure(user, address, 'throttled');
+      return { ok: false, reason: 'throttled' };
+    }
+    const row = await getTwoFactorSecret(this.db, user.id);
+    if (!row?.confirmed_at) {
+      await this.recordFailure(user, address, 'wrong-code');
+      return { ok: false, reason: 'wrong-code' };
+    }
+    if ('code' in input) {
+      const code = normaliseTotpCode(input.code);
+      const secret = openSecret(this.key(), user.id, sealedOf(row));
+      const step = code ? await matchTotpCode(secret, code, now, row.last_used_step) : null;
+      // The update succeeds only if no code of this step (or a later one) was used meanwhile.
+      if (step !== null && (await useTimeStep(this.db, user.id, step))) {
+        return { ok: true, via: 'code', recoveryCodesLeft: await countUnusedRecoveryCodes(this.db, user.id) };
+      }
+    } else {
+      const code = normaliseRecoveryCode(input.recoveryCode);
+      if (code) {
+        const left = await this.db.transaction().execute(async (tx) => {
+          if (!(await useRecoveryCode(tx, user.id, hashOf(code), now.toISOString()))) return null;
+          const remaining = await countUnusedRecoveryCodes(tx, user.id);
+          await this.audit(tx, actorOfRow(user), 'recovery-code-used', { recoveryCodesLeft: remaining });
+          return remaining;
+        });
+        if (left !== null) return { ok: true, via: 'recovery-code', recoveryCodesLeft: left };
+      }
+    }
+    await this.recordFailure(user, address, 'wrong-code');
+    return { ok: false, reason: 'wrong-code' };
+  }
+
+  /** A code from the app, asked for again before a change to two-factor sign-in itself. */
+  private async reauthenticate(user: Actor, input: string, address: string): Promise<void> {
+    if (!input.trim()) throw Invalid.field('code', 'Enter the 6-digit code from your authenticator app');
+    const row = await getUser(this.db, user.userId);
+    if (!row || !(await this.isEnrolled(user.userId))) {
+      throw Invalid.field('code', 'Two-factor sign-in is not set up for your account');
+    }
+    const outcome = await this.check(row, { code: input }, address);
+    if (outcome.ok) return;
+    throw Invalid.field(
+      'code',
+      outcome.reason === 'throttled'
+        ? `There have been too many wrong codes. Wait ${this.settings.signIn.lockMinutes} minutes and try again.`
+        : WRONG_CODE_MESSAGE,
+    );
+  }
+
+  private async recordFailure(user: UserRow, address: string, reason: string): Promise<void> {
+    const now = this.clock.now();
+    await this.db.transaction().execute(async (tx) => {
+      await recordSignInAttempt(tx, {
+        username: user.username,
+        address,
+        at: now.toISOString(),
+        succeeded: false,
+      });
+      await recordAudit(tx, {
+        at: now,
+        action: 'sign-in-failed',
+        organisation: isRole(user.role) ? organisationOf(actorOfRow(user)) : null,
+        subjectType: 'user',
+        subjectId: user.username,
+        detail: { reason, step: 'two-factor' },
+      });
+    });
+  }
+
+  private async audit(
+    tx: Executor,
+    user: Actor,
+    action: AuditAction,
+    detail?: Record<string, unknown>,
+  ): Promise<void> {
+    await recordAudit(tx, {
+      at: this.clock.now(),
+      actorUserId: user.userId,
+      actorUsername: user.username,
+      organisation: organisationOf(user),
+      action,
+      subjectType: 'user',
+      subjectId: user.username,
+      ...(detail ? { detail } : {}),
+    });
+  }
+
+  private key(): MasterKey {
+    if (!this.masterKey) throw new Error('Two-factor sign-in needs the master key');
+    return this.masterKey;
+  }
+}
+
+function sealedOf(row: TwoFactorSecretRow) {
+  return { ciphertext: row.secret_ciphertext, wrappedKey: row.wrapped_key, masterKeyId: row.master_key_id };
+}
+
+function hashOf(code: string): string {
+  return hashRecoveryCode(normaliseRecoveryCode(code) ?? code);
+}
+
+function actorOfRow(row: UserRow): Actor {
+  return {
+    userId: row.id,
+    username: row.username,
+    role: isRole(row.role) ? row.role : 'school',
+    laNumber: row.la_number,
+    establishmentNumber: row.establishment_number,
+  };
+}

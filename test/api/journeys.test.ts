@@ -1,0 +1,315 @@
+// API journeys through fastify.inject, on both engines: an MIS at school A sends a CTF with its token;
+// school B's MIS lists it, reads its pupils, downloads it byte for byte and accepts it; a rejection's
+// reason reaches the sender's outgoing list; and the refusals: another organisation's file (404), a
+// revoked token and a deleted user (401), a read-only token uploading (403), the session cookie (401).
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { after, before, test } from 'node:test';
+import { ApiTokenService } from '../../src/api/token-service.ts';
+import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
+import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf } from '../support/transfers.ts';
+import { Agent, createTestApp, type TestApp } from '../support/web.ts';
+import { api, makeToken, uploadFiles } from './support.ts';
+
+const PROBLEM = /^application\/problem\+json/;
+
+describeEachEngine('API journeys', (database) => {
+  let t: TestApp;
+  let db: Db;
+  let laA: LocalAuthorityRow;
+  let laB: LocalAuthorityRow;
+  let schoolA: EstablishmentRow;
+  let schoolB: EstablishmentRow;
+  let userA: UserRow;
+  let userB: UserRow;
+  let tokenA: string;
+  let tokenB: string;
+  let sequence = 0;
+
+  before(async () => {
+    db = database().db;
+    t = await createTestApp(db);
+    laA = await makeLa(db);
+    laB = await makeLa(db);
+    schoolA = await makeSchool(db, laA.number, { name: 'Hillside Primary School' });
+    schoolB = await makeSchool(db, laB.number, { name: 'Riverside Primary School' });
+    userA = await makeUser(db, 'school', { laNumber: laA.number, establishmentNumber: schoolA.number });
+    userB = await makeUser(db, 'school', { laNumber: laB.number, establishmentNumber: schoolB.number });
+    tokenA = await makeToken(db, userA, 'transfer', t.clock);
+    tokenB = await makeToken(db, userB, 'transfer', t.clock);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  /** School A sends a CTF of two pupils to school B: its name and bytes. */
+  async function sendCtf(): Promise<{ id: string; filename: string; content: string }> {
+    sequence += 1;
+    const filename = `${schoolA.number}_CTF_${schoolB.number}_${String(sequence).padStart(3, '0')}.XML`;
+    const pupils = [0, 1].map((n) =>
+      syntheticPupil(n + sequence * 2, { lea: laA.number, estab: schoolA.number.slice(3) }, false),
+    );
+    const content = ctfBetween(schoolA.number, schoolB.number, pupils);
+    const response = await uploadFiles(t.app, tokenA, [{ filename, content }]);
+    assert.equal(response.statusCode, 201, response.body);
+    const body = response.json();
+    assert.equal(body.accepted, 1);
+    assert.equal(body.results[0].status, 'accepted');
+    assert.equal(body.results[0].pupils, 2);
+    return { id: body.results[0].transferId, filename, content };
+  }
+
+  test('school A uploads a CTF; school B lists it, reads its pupils, downloads it byte for byte and accepts it', async () => {
+    const sentFile = await sendCtf();
+
+    const incoming = await api(t.app, { url: '/api/v1/files/incoming', token: tokenB });
+    assert.equal(incoming.statusCode, 200, incoming.body);
+    const listed = incoming.json().items.find((f: { id: string }) => f.id === sentFile.id);
+    assert.ok(listed, 'the file is in B’s incoming list');
+    assert.equal(listed.filename, sentFile.filename);
+    assert.equal(listed.status, 'available');
+    assert.equal(listed.pupilCount, 2);
+    assert.deepEqual(listed.source, { name: 'Hillside Primary School', code: schoolA.number });
+
+    const details = await api(t.app, { url: `/api/v1/files/${sentFile.id}`, token: tokenB });
+    assert.equal(details.statusCode, 200, details.body);
+    assert.equal(details.json().direction, 'incoming');
+    assert.equal(details.json().pupils.length, 2);
+    assert.match(details.json().pupils[0].name, /, /);
+    assert.ok(details.json().pupils[0].upn);
+
+    // Accepting before downloading is refused with the page's reason.
+    const early = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/files/${sentFile.id}/accept`,
+      token: tokenB,
+    });
+    assert.equal(early.statusCode, 422);
+    assert.match(String(early.headers['content-type']), PROBLEM);
+    assert.match(
+      early.json().detail,
+      /has not been downloaded yet: download it before saying it was downloaded correctly/,
+    );
+
+    const head = await t.app.inject({
+      method: 'HEAD',
+      url: `/api/v1/files/${sentFile.id}/content`,
+      headers: { authorization: `Bearer ${tokenB}` },
+    });
+    assert.equal(head.statusCode, 200);
+    const notYet = await db
+      .selectFrom('transfers')
+      .select('last_downloaded_at')
+      .where('id', '=', sentFile.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(notYet.last_downloaded_at, null, 'a HEAD is not a download');
+    const download = await api(t.app, { url: `/api/v1/files/${sentFile.id}/content`, token: tokenB });
+    assert.equal(download.statusCode, 200);
+    assert.equal(download.body, sentFile.content, 'byte-identical');
+    const sha = createHash('sha256').update(sentFile.content).digest();
+    assert.equal(download.headers['x-content-sha256'], sha.toString('hex'));
+    assert.equal(download.headers['repr-digest'], `sha-256=:${sha.toString('base64')}:`);
+    assert.match(String(download.headers['content-disposition']), new RegExp(sentFile.filename));
+    const recorded = await db
+      .selectFrom('audit_events')
+      .select('action')
+      .where('subject_id', '=', sentFile.id)
+      .where('action', '=', 'file-downloaded')
+      .execute();
+    assert.equal(recorded.length, 1, 'the download is recorded as the web records it');
+
+    const accepted = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/files/${sentFile.id}/accept`,
+      token: tokenB,
+    });
+    assert.equal(accepted.statusCode, 200, accepted.body);
+    assert.equal(accepted.json().status, 'collected');
+
+    const outgoing = await api(t.app, { url: '/api/v1/files/outgoing?status=collected', token: tokenA });
+    assert.equal(outgoing.statusCode, 200);
+    const mine = outgoing.json().items.find((f: { id: string }) => f.id === sentFile.id);
+    assert.equal(mine.status, 'collected');
+    assert.deepEqual(mine.destination, { name: 'Riverside Primary School', code: schoolB.number });
+    const emails = await db
+      .selectFrom('notification_outbox')
+      .select('template')
+      .where('template', '=', 'file-downloaded')
+      .where('recipient', '=', schoolA.number)
+      .execute();
+    assert.equal(emails.length, 1, 'the sender is told, as on the web');
+  });
+
+  test('a rejected file’s reason reaches the sender’s outgoing list', async () => {
+    const sentFile = await sendCtf();
+    const empty = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/files/${sentFile.id}/reject`,
+      token: tokenB,
+      json: { reason: '   ' },
+    });
+    assert.equal(empty.statusCode, 422);
+    assert.deepEqual(empty.json().errors, [
+      { field: 'reason', message: 'Enter why you are rejecting the file' },
+    ]);
+
+    const rejected = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/files/${sentFile.id}/reject`,
+      token: tokenB,
+      json: { reason: 'These pupils are not joining us' },
+    });
+    assert.equal(rejected.statusCode, 200, rejected.body);
+    assert.equal(rejected.json().status, 'rejected');
+
+    const outgoing = await api(t.app, { url: '/api/v1/files/outgoing?status=rejected', token: tokenA });
+    const mine = outgoing.json().items.find((f: { id: string }) => f.id === sentFile.id);
+    assert.equal(mine.rejectReason, 'These pupils are not joining us');
+
+    // The sender removes it (View / Remove Files); then it is gone for both.
+    const removed = await api(t.app, {
+      method: 'DELETE',
+      url: `/api/v1/files/${sentFile.id}`,
+      token: tokenA,
+    });
+    assert.equal(removed.statusCode, 200, removed.body);
+    assert.equal(removed.json().status, 'removed');
+    const gone = await api(t.app, { url: `/api/v1/files/${sentFile.id}`, token: tokenB });
+    assert.equal(gone.statusCode, 404);
+  });
+
+  test('another organisation’s token gets 404 for the file, as problem+json', async () => {
+    const sentFile = await sendCtf();
+    const schoolC = await makeSchool(db, laB.number);
+    const userC = await makeUser(db, 'school', { laNumber: laB.number, establishmentNumber: schoolC.number });
+    const tokenC = await makeToken(db, userC, 'transfer', t.clock);
+    for (const [method, url] of [
+      ['GET', `/api/v1/files/${sentFile.id}`],
+      ['GET', `/api/v1/files/${sentFile.id}/content`],
+      ['POST', `/api/v1/files/${sentFile.id}/accept`],
+      ['DELETE', `/api/v1/files/${sentFile.id}`],
+    ] as const) {
+      const response = await api(t.app, { method, url, token: tokenC });
+      assert.equal(response.statusCode, 404, `${method} ${url}`);
+      assert.match(String(response.headers['content-type']), PROBLEM);
+      assert.equal(response.json().type, '/api/docs#problem-not-found');
+    }
+    const listed = await api(t.app, { url: '/api/v1/files/incoming', token: tokenC });
+    assert.equal(listed.json().items.length, 0);
+  });
+
+  test('a revoked token and a deleted user’s token get 401', async () => {
+    const user = await makeUser(db, 'school', { laNumber: laA.number, establishmentNumber: schoolA.number });
+    const token = await makeToken(db, user, 'read', t.clock);
+    assert.equal((await api(t.app, { url: '/api/v1/files/incoming', token })).statusCode, 200);
+    const service = new ApiTokenService({ db, clock: t.clock });
+    const [view] = await service.ownTokens(actorOf(user));
+    assert.ok(view);
+    await service.revokeOwn(actorOf(user), view.id);
+    const revoked = await api(t.app, { url: '/api/v1/files/incoming', token });
+    assert.equal(revoked.statusCode, 401);
+    assert.match(revoked.json().detail, /revoked/);
+    assert.match(String(revoked.headers['www-authenticate']), /Bearer realm="s2s", error="invalid_token"/);
+
+    const other = await makeUser(db, 'school', { laNumber: laA.number, establishmentNumber: schoolA.number });
+    const otherToken = await makeToken(db, other, 'read', t.clock);
+    await db
+      .updateTable('users')
+      .set({ deleted_at: new Date().toISOString() })
+      .where('id', '=', other.id)
+      .execute();
+    const deleted = await api(t.app, { url: '/api/v1/files/incoming', token: otherToken });
+    assert.equal(deleted.statusCode, 401);
+
+    const none = await api(t.app, { url: '/api/v1/files/incoming' });
+    assert.equal(none.statusCode, 401);
+    assert.match(none.json().detail, /Authorization: Bearer/);
+    const junk = await api(t.app, { url: '/api/v1/files/incoming', token: 's2s_not-a-token' });
+    assert.equal(junk.statusCode, 401);
+  });
+
+  test('a read-scoped token cannot upload: 403 problem+json, and nothing is read or stored', async () => {
+    const reader = await makeToken(db, userA, 'read', t.clock);
+    const before = await db.selectFrom('transfers').select('id').execute();
+    const response = await uploadFiles(t.app, reader, [
+      { filename: `${schoolA.number}_CTF_${schoolB.number}_900.XML`, content: '<CTfile/>' },
+    ]);
+    assert.equal(response.statusCode, 403);
+    assert.match(String(response.headers['content-type']), PROBLEM);
+    const body = response.json();
+    assert.equal(body.type, '/api/docs#problem-insufficient-scope');
+    assert.equal(body.status, 403);
+    assert.match(body.detail, /needs the transfer scope/);
+    const afterwards = await db.selectFrom('transfers').select('id').execute();
+    assert.equal(afterwards.length, before.length);
+  });
+
+  test('a refused upload gives the page’s reasons and what to do', async () => {
+    const response = await uploadFiles(t.app, tokenA, [
+      { filename: `${schoolB.number}_CTF_${schoolA.number}_001.XML`, content: '<CTfile/>' },
+    ]);
+    assert.equal(response.statusCode, 422, response.body);
+    const body = response.json();
+    assert.equal(body.type, '/api/docs#problem-upload-refused');
+    assert.equal(body.results[0].status, 'refused');
+    assert.match(body.results[0].reasons.join(' '), /you are signed in for/);
+    assert.match(
+      body.results[0].whatToDo,
+      /A file can only be sent by the school or LA whose number starts its name/,
+    );
+  });
+
+  test('several files at once: each file’s own outcome, 200 when some were accepted; lists page', async () => {
+    const good = `${schoolA.number}_CTF_${schoolB.number}_700.XML`;
+    const pupils = [syntheticPupil(700, { lea: laA.number, estab: schoolA.number.slice(3) }, false)];
+    const response = await uploadFiles(t.app, tokenA, [
+      { filename: good, content: ctfBetween(schoolA.number, schoolB.number, pupils) },
+      { filename: `${schoolA.number}_CTF_${schoolB.number}_701.XML`, content: '' },
+    ]);
+    assert.equal(response.statusCode, 200, response.body);
+    const body = response.json();
+    assert.equal(body.accepted, 1);
+    assert.equal(body.notAccepted, 1);
+    assert.deepEqual(body.results[1].reasons, ['The file is empty.']);
+
+    const unknown = await uploadFiles(
+      t.app,
+      tokenA,
+      [{ filename: good, content: 'x' }],
+      '?category=nonsense',
+    );
+    assert.equal(unknown.statusCode, 400);
+    assert.match(unknown.json().detail, /category must be one of ctf, plasc/);
+
+    const first = await api(t.app, { url: '/api/v1/files/incoming?pageSize=1&page=1', token: tokenB });
+    const page = first.json();
+    assert.equal(page.items.length, 1);
+    assert.equal(page.pageSize, 1);
+    assert.ok(page.total >= 1);
+    assert.equal(page.totalPages, page.total);
+    const tooBig = await api(t.app, { url: '/api/v1/files/incoming?pageSize=100000', token: tokenB });
+    assert.equal(tooBig.statusCode, 400);
+    assert.equal(tooBig.json().errors[0].field, 'pageSize');
+  });
+
+  test('the API never accepts the session cookie', async () => {
+    const agent = new Agent(t.app);
+    await agent.signIn(userB.username);
+    const cookie = `s2s_session=${encodeURIComponent(agent.cookie('s2s_session') ?? '')}`;
+    assert.notEqual(cookie, 's2s_session=');
+    const response = await api(t.app, { url: '/api/v1/files/incoming', headers: { cookie } });
+    assert.equal(response.statusCode, 401);
+    const upload = await uploadFiles(t.app, undefined, [{ filename: 'x.XML', content: 'x' }], '', { cookie });
+    assert.equal(upload.statusCode, 401);
+    assert.equal(response.headers['access-control-allow-origin'], undefined);
+  });
+
+  test('unknown API addresses answer problem+json 404', async () => {
+    const response = await api(t.app, { url: '/api/v1/nothing-here', token: tokenA });
+    assert.equal(response.statusCode, 404);
+    assert.match(String(response.headers['content-type']), PROBLEM);
+  });
+});

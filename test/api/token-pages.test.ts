@@ -1,0 +1,130 @@
+// The API Tokens pages through fastify.inject: a user creates a token (shown once), sees it listed
+// without the secret, uses it, revokes it; a DBA lists and revokes its own LA's users' tokens, and
+// another LA's token is not found; the menu shows the pages to the roles that have them.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { listApiTokensOfLa } from '../../src/api/token-repository.ts';
+import type { Db, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
+import { api, makeToken } from './support.ts';
+
+describe('API Tokens pages', () => {
+  let database: TestDatabase;
+  let t: TestApp;
+  let db: Db;
+  let la: LocalAuthorityRow;
+  let otherLa: LocalAuthorityRow;
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    db = database.db;
+    t = await createTestApp(db);
+    la = await makeLa(db);
+    otherLa = await makeLa(db);
+  });
+  after(async () => {
+    await t.app.close();
+    await database.drop();
+  });
+
+  test('a user creates a token, sees it once, uses it and revokes it', async () => {
+    const school = await makeSchool(db, la.number);
+    const { agent } = await signedInUser(t, 'school', {
+      laNumber: la.number,
+      establishmentNumber: school.number,
+    });
+    const home = await agent.get('/');
+    assert.match(home.body, /href="\/account\/api-tokens"/, 'API Tokens is in the menu');
+
+    const list = await agent.get('/account/api-tokens');
+    assert.equal(list.statusCode, 200);
+    assert.match(list.body, /You have no API tokens/);
+
+    await agent.get('/account/api-tokens/new');
+    const refused = await agent.post('/account/api-tokens/new', { name: '', scope: 'read', expiry: '90' });
+    assert.equal(refused.statusCode, 400);
+    assert.match(errorSummary(refused.body), /Enter a name for the token/);
+
+    const created = await agent.post('/account/api-tokens/new', {
+      name: 'Our MIS',
+      scope: 'read',
+      expiry: '90',
+    });
+    assert.equal(created.statusCode, 200);
+    assert.equal(created.headers['cache-control'], 'no-store');
+    const token = /id="api-token">(s2s_[A-Za-z0-9_-]{43})</.exec(created.body)?.[1];
+    assert.ok(token, 'the token is shown');
+    assert.match(created.body, /s2s will not show it again/);
+
+    const listed = await agent.get('/account/api-tokens');
+    assert.match(listed.body, /Our MIS/);
+    assert.match(listed.body, new RegExp(token.slice(0, 8)));
+    assert.ok(!listed.body.includes(token), 'the list never shows the token');
+
+    assert.equal((await api(t.app, { url: '/api/v1/files/incoming', token })).statusCode, 200);
+    const used = await agent.get('/account/api-tokens');
+    assert.match(listed.body, />Never</, 'not used yet');
+    assert.doesNotMatch(used.body, />Never</, 'the last use is shown');
+
+    const tokenId = /name="tokenId" value="([^"]+)"/.exec(used.body)?.[1];
+    assert.ok(tokenId);
+    const revoked = await agent.post('/account/api-tokens/revoke', { tokenId });
+    assert.equal(revoked.statusCode, 302);
+    assert.equal((await api(t.app, { url: '/api/v1/files/incoming', token })).statusCode, 401);
+    const again = await agent.post(
+      '/account/api-tokens/revoke',
+      { tokenId },
+      { formPage: '/account/api-tokens' },
+    );
+    assert.equal(again.statusCode, 404);
+  });
+
+  test('revoking someone else’s token from the own page is not found; forms need their CSRF token', async () => {
+    const stranger = await makeUser(db, 'la_user', { laNumber: otherLa.number });
+    await makeToken(db, stranger, 'read');
+    const [theirs] = await listApiTokensOfLa(db, otherLa.number);
+    assert.ok(theirs);
+    const { agent } = await signedInUser(t, 'la_user', { laNumber: la.number });
+    await agent.get('/account/api-tokens');
+    assert.equal((await agent.post('/account/api-tokens/revoke', { tokenId: theirs.id })).statusCode, 404);
+    const noCsrf = await agent.post(
+      '/account/api-tokens/new',
+      { name: 'x', scope: 'read', expiry: '30' },
+      { csrf: false },
+    );
+    assert.equal(noCsrf.statusCode, 403);
+  });
+
+  test('a DBA lists its LA’s tokens and revokes one; another LA’s is not found; the view-only DBA has no page', async () => {
+    const school = await makeSchool(db, la.number);
+    const ours = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    const ourToken = await makeToken(db, ours, 'transfer');
+    const theirs = await makeUser(db, 'la_user', { laNumber: otherLa.number });
+    await makeToken(db, theirs, 'read');
+    const { agent } = await signedInUser(t, 'la_dba', { laNumber: la.number });
+    const dbaSection = await agent.get('/dba');
+    assert.match(dbaSection.body, /href="\/dba\/api-tokens"/);
+    const page = await agent.get('/dba/api-tokens');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, new RegExp(ours.username));
+    assert.doesNotMatch(page.body, new RegExp(theirs.username));
+
+    const [theirToken] = await listApiTokensOfLa(db, otherLa.number);
+    assert.ok(theirToken);
+    assert.equal((await agent.post('/dba/api-tokens/revoke', { tokenId: theirToken.id })).statusCode, 404);
+
+    const [ourRow] = await listApiTokensOfLa(db, la.number);
+    assert.ok(ourRow);
+    await agent.get('/dba/api-tokens');
+    const revoked = await agent.post('/dba/api-tokens/revoke', { tokenId: ourRow.id });
+    assert.equal(revoked.statusCode, 302);
+    assert.equal((await api(t.app, { url: '/api/v1/files/incoming', token: ourToken })).statusCode, 401);
+    const audit = await agent.get('/dba/audit');
+    assert.match(audit.body, /API token revoked/);
+
+    const { agent: viewer } = await signedInUser(t, 'la_dba_view', { laNumber: la.number });
+    assert.equal((await viewer.get('/dba/api-tokens')).statusCode, 403);
+    assert.equal((await viewer.get('/account/api-tokens')).statusCode, 403);
+  });
+});
