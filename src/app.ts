@@ -129,7 +129,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...collectionRoutes(deps),
     ...bulkLoadRoutes(deps),
     ...returnRoutes(deps),
-    ...apiRoutes(app, uploadDeps),
+    ...apiRoutes(app, { ...uploadDeps, config: deps.config }),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

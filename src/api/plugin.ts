@@ -43,6 +43,8 @@ const UNAUTHORIZED_DETAIL: Record<Exclude<TokenLookup, { ok: true }>['reason'], 
     's2s does not know this token, or its user no longer exists. Check it was copied whole, or make a new one under API Tokens.',
   revoked: 'This token has been revoked. Make a new one in s2s under API Tokens.',
   expired: 'This token has expired. Make a new one in s2s under API Tokens.',
+  'two-factor-set-up':
+    'The user of this token must set up two-factor sign-in. Sign in to s2s and set it up; the token then works again.',
   'password-change':
     'The user of this token must choose a new password. Sign in to s2s and change it; the token then works again.',
 };

@@ -52,10 +52,10 @@ function rowsOf(tokens: TokenView[]) {
  */
 export function apiRoutes(
   app: FastifyInstance,
-  deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'> & Pick<UploadDeps, 'contentChecks'>,
+  deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'config'> & Pick<UploadDeps, 'contentChecks'>,
   options: { requestsPerMinute?: number } = {},
 ): Route[] {
-  const tokens = new ApiTokenService(deps);
+  const tokens = new ApiTokenService({ ...deps, twoFactorRequired: deps.config.twoFactor.required });
   const requestsPerMinute = options.requestsPerMinute ?? API_REQUESTS_PER_MINUTE;
   const table: { method: string; url: string }[] = [];
   app.decorate('apiRouteTable', table);

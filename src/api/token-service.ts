@@ -5,12 +5,15 @@
 // hash (docs/decisions.md: a slow password hash adds nothing to a secret nobody chose, and would cost
 // every API request tens of milliseconds). Requests with it act as its user, with the user's role and
 // organisation as they are at the time of the request; the token's scope narrows that further.
+
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { canManageUsers, canSeeUser, userReach } from '../accounts/policy.ts';
 import { getUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
 import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can, isRole } from '../auth/permissions.ts';
+import { twoFactorRequired } from '../auth/two-factor-policy.ts';
+import { hasTwoFactor } from '../auth/two-factor-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, UserRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -97,7 +100,17 @@ export interface TokenActor extends Actor {
 
 export type TokenLookup =
   | { ok: true; actor: TokenActor }
-  | { ok: false; reason: 'missing' | 'malformed' | 'unknown' | 'revoked' | 'expired' | 'password-change' };
+  | {
+      ok: false;
+      reason:
+        | 'missing'
+        | 'malformed'
+        | 'unknown'
+        | 'revoked'
+        | 'expired'
+        | 'password-change'
+        | 'two-factor-set-up';
+    };
 
 function view(row: ApiTokenRow, now: Date): TokenView {
   const scope = row.scopes.split(' ').find(isScope) ?? 'read';
@@ -114,7 +127,14 @@ function view(row: ApiTokenRow, now: Date): TokenView {
 }
 
 export class ApiTokenService {
-  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+  constructor(
+    private readonly deps: {
+      db: Db;
+      clock: Clock;
+      /** TWO_FACTOR_REQUIRED: a user of a role that must use it, and has not set it up, has no API. */
+      twoFactorRequired?: boolean;
+    },
+  ) {}
 
   async ownTokens(actor: Actor): Promise<TokenView[]> {
     this.mayUse(actor);
@@ -225,6 +245,13 @@ export class ApiTokenService {
     if (row.expires_at !== null && row.expires_at <= now.toISOString())
       return { ok: false, reason: 'expired' };
     if (user.must_change_password === 1) return { ok: false, reason: 'password-change' };
+    // As on the pages: a user who must still set up two-factor sign-in reaches nothing else.
+    if (
+      twoFactorRequired(found.user.role, this.deps.twoFactorRequired ?? false) &&
+      !(await hasTwoFactor(this.deps.db, user.id))
+    ) {
+      return { ok: false, reason: 'two-factor-set-up' };
+    }
     // The last use is written at most once a minute, not on every request.
     if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
       await touchApiToken(this.deps.db, row.id, now.toISOString());

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { findApiTokenByHash, listApiTokensOfLa } from '../../src/api/token-repository.ts';
 import { ApiTokenService } from '../../src/api/token-service.ts';
+import { confirmSecret, insertPendingSecret } from '../../src/auth/two-factor-repository.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
@@ -95,6 +96,31 @@ describeEachEngine('API tokens', (database) => {
       .where('id', '=', user.id)
       .execute();
     assert.deepEqual(await service.authenticate(token), { ok: false, reason: 'unknown' });
+  });
+
+  test('where two-factor sign-in is required, a user of such a role who has not set it up has no API', async () => {
+    const dba = await makeUser(db, 'la_dba', { laNumber: la.number });
+    const school = await makeSchool(db, la.number);
+    const schoolUser = await makeUser(db, 'school', {
+      laNumber: la.number,
+      establishmentNumber: school.number,
+    });
+    const dbaToken = await makeToken(db, dba, 'read', clock);
+    const schoolToken = await makeToken(db, schoolUser, 'read', clock);
+    const enforcing = new ApiTokenService({ db, clock, twoFactorRequired: true });
+    assert.deepEqual(await enforcing.authenticate(dbaToken), { ok: false, reason: 'two-factor-set-up' });
+    assert.equal((await enforcing.authenticate(schoolToken)).ok, true, 'optional for schools');
+    assert.equal((await service.authenticate(dbaToken)).ok, true, 'not required: the token works');
+    const at = clock.now().toISOString();
+    await insertPendingSecret(db, {
+      user_id: dba.id,
+      secret_ciphertext: 'sealed',
+      wrapped_key: 'wrapped',
+      master_key_id: 'test',
+      created_at: at,
+    });
+    await confirmSecret(db, dba.id, at, 1);
+    assert.equal((await enforcing.authenticate(dbaToken)).ok, true, 'set up: the token works');
   });
 
   test('the form’s rules, and roles that exchange no files make no tokens', async () => {
