@@ -97,6 +97,22 @@ export function collectRoleOf(actor: Pick<Actor, 'role'>): CollectRole | null {
   return scope === 'national' ? 'Collector' : null;
 }
 
+/**
+ * The page asked for of a list, kept within the list: one query for a page that exists (most of them),
+ * a second only when the page asked for is past the end.
+ */
+async function onePage<T>(
+  page: number,
+  list: (window: { limit: number; offset: number }) => Promise<{ rows: T[]; total: number }>,
+): Promise<{ rows: T[]; total: number; pages: number; page: number }> {
+  const windowOf = (n: number) => ({ limit: COLLECTIONS_PER_PAGE, offset: (n - 1) * COLLECTIONS_PER_PAGE });
+  const asked = Math.max(1, page);
+  let result = await list(windowOf(asked));
+  const pages = Math.max(1, Math.ceil(result.total / COLLECTIONS_PER_PAGE));
+  if (asked > pages) result = await list(windowOf(pages));
+  return { ...result, pages, page: Math.min(asked, pages) };
+}
+
 export interface CollectionsDeps {
   db: Db;
   clock: Clock;
@@ -125,18 +141,14 @@ export class DataCollectionsService {
     } else if (role === 'Agent' && actor.laNumber) {
       organisation = (await getLocalAuthority(db, actor.laNumber))?.name ?? actor.laNumber;
     }
-    const count = async () =>
-      role === 'Collector'
-        ? (await listCollections(db, { limit: 0, offset: 0 })).total
-        : (await listCollectionsOfLa(db, la ?? '', { limit: 0, offset: 0 })).total;
-    const total = await count();
-    const pages = Math.max(1, Math.ceil(total / COLLECTIONS_PER_PAGE));
-    const current = Math.min(Math.max(1, page), pages);
-    const window = { limit: COLLECTIONS_PER_PAGE, offset: (current - 1) * COLLECTIONS_PER_PAGE };
-    const { rows } =
-      role === 'Collector'
-        ? await listCollections(db, window)
-        : await listCollectionsOfLa(db, la ?? '', window);
+    const {
+      rows,
+      total,
+      pages,
+      page: current,
+    } = await onePage(page, (window) =>
+      role === 'Collector' ? listCollections(db, window) : listCollectionsOfLa(db, la ?? '', window),
+    );
     const today = this.today();
     return {
       rows: rows.map((c) => ({
@@ -185,13 +197,12 @@ export class DataCollectionsService {
   /** Manage Data Collections: every collection. */
   async list(actor: Actor, page: number) {
     this.mustManage(actor);
-    const { total } = await listCollections(this.deps.db, { limit: 0, offset: 0 });
-    const pages = Math.max(1, Math.ceil(total / COLLECTIONS_PER_PAGE));
-    const current = Math.min(Math.max(1, page), pages);
-    const { rows } = await listCollections(this.deps.db, {
-      limit: COLLECTIONS_PER_PAGE,
-      offset: (current - 1) * COLLECTIONS_PER_PAGE,
-    });
+    const {
+      rows,
+      total,
+      pages,
+      page: current,
+    } = await onePage(page, (window) => listCollections(this.deps.db, window));
     return {
       // With the LAs taking part: the page shows them.
       rows: await Promise.all(rows.map((c) => this.details(c))),
