@@ -59,11 +59,7 @@ function bearerToken(request: FastifyRequest): string | undefined {
 export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   api.decorateRequest('apiActor', undefined);
 
-  // The pages' multipart hook (platform/web/http.ts) reads a form's first part as its CSRF token. An API
-  // request has none, and its first part is a file: the hook is told this request is not multipart, and
-  // the answer is put back (preValidation below, after that hook) for the upload to read every part.
   api.addHook('onRequest', async (request) => {
-    request.isMultipart = () => false;
     request.user = undefined;
     request.sessionToken = undefined;
   });
@@ -99,11 +95,6 @@ export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions)
       );
     }
     request.apiActor = actor;
-  });
-
-  api.addHook('preValidation', async (request) => {
-    // Back to the multipart plugin's own answer (see the first onRequest hook).
-    delete (request as { isMultipart?: unknown }).isMultipart;
   });
 
   await api.register(rateLimit, {
@@ -143,6 +134,9 @@ export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions)
           capability: operation.capability,
           scope: operation.scope,
         },
+        // An upload's parts are all files, with no CSRF token first: the pages' multipart hook
+        // (platform/web/http.ts) leaves the body for the operation to read.
+        readsOwnMultipart: true,
       },
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const actor = request.apiActor as Actor;

@@ -33,6 +33,14 @@ declare module 'fastify' {
     /** A multipart form's parts after its first field, the CSRF token (checked before the route runs). */
     multipartParts?: AsyncIterableIterator<Multipart>;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route reads its whole multipart body itself (request.parts()) and takes no CSRF token in it
+     * (the REST API, whose callers authenticate with a header): the multipart hook leaves its body alone.
+     * A page route never sets this: its form's first field is its CSRF token.
+     */
+    readsOwnMultipart?: boolean;
+  }
 }
 
 export interface HttpOptions {
@@ -110,9 +118,10 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   // formbody does not parse multipart bodies, so a multipart form sends its CSRF token as its first
   // field: it is read here, before the route's access and CSRF checks and before any file is read, and
   // the route reads the remaining parts from request.multipartParts. A form whose first part is not the
-  // token has no token, and is refused like any other.
+  // token has no token, and is refused like any other. A route with config.readsOwnMultipart (the API)
+  // is left alone: its body has no token, and the route reads every part itself.
   app.addHook('preValidation', async (request) => {
-    if (!request.isMultipart()) return;
+    if (!request.isMultipart() || request.routeOptions.config.readsOwnMultipart === true) return;
     const parts = request.parts();
     let first: IteratorResult<Multipart>;
     try {
