@@ -1,0 +1,277 @@
+// The s2s REST API (/api/v1) as `s2s-client` uses it: Node's own fetch, a bearer token, and the API's
+// problem details turned into typed errors. The token is only ever put in the Authorization header: no
+// message made here contains it.
+import { createHash } from 'node:crypto';
+import { constants } from 'node:fs';
+import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+
+/** A file as the API lists it (the fields the client shows). */
+export interface ApiFile {
+  id: string;
+  filename: string;
+  category: string;
+  direction: 'incoming' | 'outgoing';
+  status: string;
+  source?: { name: string; code: string };
+  destination?: { name: string; code: string };
+  uploadedAt: string;
+  size: number | null;
+  pupilCount: number | null;
+  [field: string]: unknown;
+}
+
+export interface ApiPage {
+  items: ApiFile[];
+  page: number;
+  pageSize: number;
+  total: number;
+  totalPages: number;
+}
+
+/** One file's outcome of an upload, as the API returns it. */
+export type UploadResult =
+  | {
+      status: 'accepted';
+      filename: string;
+      transferId: string;
+      description: string;
+      destination: string;
+      pupils: number;
+      warnings: string[];
+    }
+  | { status: 'refused' | 'failed'; filename: string; reasons: string[]; whatToDo: string };
+
+export interface UploadResponse {
+  accepted: number;
+  notAccepted: number;
+  results: UploadResult[];
+  warning?: string;
+}
+
+/** The service could not be used at all: not reached, the token refused, or a fault of its own. Exit 3. */
+export class ServiceError extends Error {}
+
+/** The service answered with a problem about the request (404, 409, 422...): reported, exit 1. */
+export class ApiProblem extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(typeof body.detail === 'string' ? body.detail : `The service answered ${status}.`);
+  }
+}
+
+export interface ClientSettings {
+  url: string;
+  token: string;
+}
+
+export class ApiClient {
+  private readonly base: string;
+
+  constructor(private readonly settings: ClientSettings) {
+    this.base = settings.url.replace(/\/+$/, '');
+  }
+
+  /** Sends the request; any answer that is not 2xx becomes a ServiceError or an ApiProblem. */
+  async request(method: string, path: string, body?: FormData): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${this.settings.token}`, accept: 'application/json' },
+        ...(body ? { body } : {}),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new ServiceError(
+        `Cannot reach the s2s service at ${this.base}: ${cause?.code ?? cause?.message ?? (error as Error).message}.`,
+      );
+    }
+    if (response.ok) return response;
+    const problem = await readJson(response);
+    const detail = typeof problem.detail === 'string' ? ` ${problem.detail}` : '';
+    if (response.status === 401) {
+      throw new ServiceError(
+        `The s2s service refused the API token (401).${detail} Check S2S_TOKEN, or make a new token under API tokens.`,
+      );
+    }
+    if (response.status === 403) {
+      throw new ServiceError(`The s2s service does not allow this (403).${detail}`);
+    }
+    if (response.status >= 500 || response.status === 429) {
+      throw new ServiceError(`The s2s service failed (${response.status}).${detail} Try again later.`);
+    }
+    throw new ApiProblem(response.status, problem);
+  }
+
+  async json<T>(method: string, path: string, body?: FormData): Promise<T> {
+    return (await (await this.request(method, path, body)).json()) as T;
+  }
+
+  /** POST /files, multipart: each file in a part named "files". A refusal of every file is a result too. */
+  async upload(files: { filename: string; content: Uint8Array<ArrayBuffer> }[]): Promise<UploadResponse> {
+    const form = new FormData();
+    for (const file of files) {
+      form.append('files', new Blob([file.content], { type: 'application/octet-stream' }), file.filename);
+    }
+    try {
+      return await this.json<UploadResponse>('POST', '/api/v1/files', form);
+    } catch (error) {
+      if (error instanceof ApiProblem && Array.isArray(error.body.results)) {
+        return error.body as unknown as UploadResponse;
+      }
+      throw error;
+    }
+  }
+
+  /** Every page of the incoming or outgoing list. */
+  async list(direction: 'incoming' | 'outgoing', status?: string): Promise<ApiFile[]> {
+    const files: ApiFile[] = [];
+    for (let page = 1; ; page += 1) {
+      const query = new URLSearchParams({ page: String(page), pageSize: '200' });
+      if (status) query.set('status', status);
+      const got = await this.json<ApiPage>('GET', `/api/v1/files/${direction}?${query}`);
+      files.push(...got.items);
+      if (page >= got.totalPages || got.items.length === 0) return files;
+    }
+  }
+
+  file(id: string): Promise<ApiFile> {
+    return this.json<ApiFile>('GET', `/api/v1/files/${encodeURIComponent(id)}`);
+  }
+
+  /** GET /files/{id}/content: the body stream and the SHA-256 the service holds for it. */
+  async download(id: string): Promise<{ body: ReadableStream<Uint8Array>; sha256: string }> {
+    const response = await this.request('GET', `/api/v1/files/${encodeURIComponent(id)}/content`);
+    if (!response.body) throw new ServiceError('The s2s service sent no content.');
+    return { body: response.body, sha256: response.headers.get('x-content-sha256') ?? '' };
+  }
+
+  accept(id: string): Promise<ApiFile> {
+    return this.json<ApiFile>('POST', `/api/v1/files/${encodeURIComponent(id)}/accept`);
+  }
+}
+
+async function readJson(response: Response): Promise<Record<string, unknown>> {
+  try {
+    const parsed: unknown = await response.json();
+    return parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Saving a download: a temporary name in the folder, fsync, SHA-256 checked, then renamed into place.
+
+export class ChecksumMismatch extends Error {
+  constructor(
+    readonly filename: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(
+      `${filename}: the SHA-256 of the bytes received (${actual}) is not the one the service sent (${expected || 'none'}). Nothing was saved; fetch again.`,
+    );
+  }
+}
+
+/** Whether the service's hex digest is that of the bytes. */
+export function sha256Matches(expected: string, actual: string): boolean {
+  return /^[0-9a-f]{64}$/i.test(expected) && expected.toLowerCase() === actual.toLowerCase();
+}
+
+/** A name in `dir` that does not hold another file: NAME, else NAME (2).EXT, NAME (3).EXT... */
+async function freeName(
+  dir: string,
+  filename: string,
+  sha256: string,
+): Promise<{ name: string; same: boolean }> {
+  const ext = extname(filename);
+  const stem = filename.slice(0, filename.length - ext.length);
+  for (let n = 1; ; n += 1) {
+    const name = n === 1 ? filename : `${stem} (${n})${ext}`;
+    let existing: Buffer;
+    try {
+      existing = await readFile(join(dir, name));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { name, same: false };
+      throw error;
+    }
+    if (createHash('sha256').update(existing).digest('hex') === sha256.toLowerCase())
+      return { name, same: true };
+  }
+}
+
+/**
+ * Writes the stream to `dir` under `filename` (a suffix if another file holds that name) once its SHA-256
+ * is `expected`; on a mismatch the temporary file is deleted and ChecksumMismatch thrown. Returns the
+ * name it was saved under (the existing one when the same bytes are there already).
+ */
+export async function saveVerified(
+  dir: string,
+  filename: string,
+  content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  expected: string,
+): Promise<string> {
+  const safe = basename(filename.replace(/\\/g, '/')) || 'download';
+  const temp = join(dir, `.${safe}.${process.pid}.${Date.now()}.part`);
+  const hash = createHash('sha256');
+  let handle: FileHandle | undefined = await open(
+    temp,
+    constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY,
+    0o600,
+  );
+  try {
+    for await (const chunk of content) {
+      hash.update(chunk);
+      await handle.write(chunk);
+    }
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    const actual = hash.digest('hex');
+    if (!sha256Matches(expected, actual)) throw new ChecksumMismatch(safe, expected, actual);
+    const target = await freeName(dir, safe, actual);
+    if (target.same) {
+      await unlink(temp);
+      return target.name;
+    }
+    await rename(temp, join(dir, target.name));
+    await syncDir(dir);
+    return target.name;
+  } catch (error) {
+    await handle?.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    throw error;
+  }
+}
+
+/** Makes a rename in the folder durable (where the platform allows opening a folder). */
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not every platform can fsync a folder.
+  }
+}
+
+/** Writes a small file atomically: temporary name, fsync, rename. */
+export async function writeAtomically(path: string, text: string): Promise<void> {
+  const temp = `${path}.${process.pid}.tmp`;
+  const handle = await open(temp, 'w', 0o600);
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+}

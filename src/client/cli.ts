@@ -1,0 +1,297 @@
+// The `s2s-client` command: an MIS's side of the REST API (send, fetch, list, status) over HTTP.
+// Exit codes: 0 success; 1 a file refused, not found, or not saved because its SHA-256 did not match;
+// 2 usage error; 3 the service could not be used (not reached, token refused, a fault of its own) or the
+// settings are missing or unsafe.
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { type CommandOutput, parseCommand } from '../platform/cli.ts';
+import {
+  ApiClient,
+  type ApiFile,
+  ApiProblem,
+  ChecksumMismatch,
+  ServiceError,
+  saveVerified,
+  writeAtomically,
+} from './api.ts';
+import { ClientConfigError, loadClientSettings } from './config.ts';
+
+export const CLIENT_USAGE = `Usage: s2s-client <command> [options]
+
+Commands:
+  send FILE...                 upload the files; prints where each went, or why it was refused
+  fetch --to DIR [--again]     download every file waiting for you into DIR (SHA-256 checked) and
+                               accept the CTFs; a file already fetched into DIR is skipped unless --again
+  list [--outgoing]            the files waiting for you (or, with --outgoing, those you sent)
+  status ID                    one file's details
+
+Options (every command):
+  --json                       machine-readable output
+  --config FILE                settings file {"url": ..., "token": ...} (default ~/.s2s-client.json,
+                               which must not be readable by others: chmod 600)
+  --url URL                    the service (else S2S_URL, else the settings file)
+  --token TOKEN                the API token (else S2S_TOKEN, else the settings file)
+
+Exit codes: 0 success, 1 a file refused, not found or failing its SHA-256 check, 2 usage error,
+3 the service could not be used (not reached, token refused, server fault) or the settings are unusable.
+`;
+
+const COMMON = {
+  json: { type: 'boolean' },
+  config: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+} as const;
+
+export interface ClientEnvironment {
+  env: Record<string, string | undefined>;
+  home: string;
+}
+
+const processEnvironment = (): ClientEnvironment => ({ env: process.env, home: homedir() });
+
+export const STATE_FILE = '.s2s-client-state.json';
+
+interface FetchState {
+  fetched: { id: string; filename: string; savedAs: string; at: string }[];
+}
+
+async function readState(dir: string): Promise<FetchState> {
+  try {
+    const parsed = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as Partial<FetchState>;
+    return { fetched: Array.isArray(parsed.fetched) ? parsed.fetched : [] };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { fetched: [] };
+    throw new ServiceError(`Cannot read ${join(dir, STATE_FILE)}: ${(error as Error).message}`);
+  }
+}
+
+function party(file: ApiFile): string {
+  const other = file.direction === 'incoming' ? file.source : file.destination;
+  const word = file.direction === 'incoming' ? 'from' : 'to';
+  return other ? `${word} ${other.name} (${other.code})` : '';
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows.map((r) => `${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ')}`.trimEnd()).join('\n');
+}
+
+export async function runClient(
+  argv: string[],
+  io: CommandOutput,
+  environment: ClientEnvironment = processEnvironment(),
+): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '--help' || command === 'help') {
+    io.out(CLIENT_USAGE);
+    return 0;
+  }
+  const spec = { name: 's2s-client', usage: CLIENT_USAGE, io };
+  const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
+  const connect = async (flags: { url?: string; token?: string; config?: string }) =>
+    new ApiClient(await loadClientSettings({ flags, env: environment.env, home: environment.home }));
+
+  try {
+    switch (command) {
+      case 'send': {
+        const parsed = parseCommand(rest, {
+          ...spec,
+          options: COMMON,
+          positionals: { missing: 'Name the files to send.' },
+        });
+        if (typeof parsed === 'number') return parsed;
+        const files: { filename: string; content: Uint8Array<ArrayBuffer> }[] = [];
+        for (const path of parsed.positionals) {
+          try {
+            files.push({ filename: path.split(/[\\/]/).pop() ?? path, content: await readFile(path) });
+          } catch (error) {
+            return parsed.usage(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code}.`);
+          }
+        }
+        const client = await connect(parsed.values);
+        const response = await client.upload(files);
+        if (parsed.values.json) json(response);
+        else {
+          for (const r of response.results) {
+            if (r.status === 'accepted') {
+              io.out(
+                `Accepted: ${r.filename} — ${r.description}, sent to ${r.destination} (id ${r.transferId}).\n`,
+              );
+              for (const w of r.warnings) io.out(`  Check: ${w}\n`);
+            } else {
+              io.out(`Refused: ${r.filename}\n`);
+              for (const reason of r.reasons) io.out(`  ${reason}\n`);
+              io.out(`  What to do: ${r.whatToDo}\n`);
+            }
+          }
+          if (response.warning) io.out(`${response.warning}\n`);
+        }
+        return response.results.every((r) => r.status === 'accepted') && !response.warning ? 0 : 1;
+      }
+
+      case 'fetch': {
+        const parsed = parseCommand(rest, {
+          ...spec,
+          options: { ...COMMON, to: { type: 'string' }, again: { type: 'boolean' } },
+        });
+        if (typeof parsed === 'number') return parsed;
+        const dir = parsed.values.to;
+        if (!dir) return parsed.usage('Name the folder to save the files in: --to DIR.');
+        const client = await connect(parsed.values);
+        return await fetchFiles(client, dir, parsed.values.again === true, parsed.values.json === true, io);
+      }
+
+      case 'list': {
+        const parsed = parseCommand(rest, { ...spec, options: { ...COMMON, outgoing: { type: 'boolean' } } });
+        if (typeof parsed === 'number') return parsed;
+        const client = await connect(parsed.values);
+        const files = parsed.values.outgoing
+          ? await client.list('outgoing')
+          : await client.list('incoming', 'available');
+        if (parsed.values.json) json(files);
+        else if (files.length === 0)
+          io.out(parsed.values.outgoing ? 'No files sent.\n' : 'No files waiting.\n');
+        else {
+          const rows = [['ID', 'FILENAME', parsed.values.outgoing ? 'TO' : 'FROM', 'STATUS', 'UPLOADED']];
+          for (const f of files)
+            rows.push([f.id, f.filename, party(f).replace(/^(from|to) /, ''), f.status, f.uploadedAt]);
+          io.out(`${table(rows)}\n`);
+        }
+        return 0;
+      }
+
+      case 'status': {
+        const parsed = parseCommand(rest, {
+          ...spec,
+          options: COMMON,
+          positionals: { missing: 'Name the file: s2s-client status ID.', single: 'name one file' },
+        });
+        if (typeof parsed === 'number') return parsed;
+        const client = await connect(parsed.values);
+        const file = await client.file(parsed.positionals[0] ?? '');
+        if (parsed.values.json) json(file);
+        else {
+          const lines: [string, unknown][] = [
+            ['ID', file.id],
+            ['File', file.filename],
+            ['Category', file.category],
+            ['Direction', file.direction],
+            [file.direction === 'incoming' ? 'From' : 'To', party(file).replace(/^(from|to) /, '')],
+            ['Status', file.status],
+            ['Uploaded', file.uploadedAt],
+            ['Size', file.size],
+            ['Pupils', file.pupilCount],
+            ['Last downloaded', file.lastDownloadedAt],
+            ['Collected', file.collectedAt],
+            ['Rejected', file.rejectedAt],
+            ['Reject reason', file.rejectReason],
+          ];
+          for (const [label, value] of lines) {
+            if (value !== null && value !== undefined && value !== '')
+              io.out(`${`${label}:`.padEnd(17)}${value}\n`);
+          }
+        }
+        return 0;
+      }
+
+      default:
+        io.err(`${command ? `Unknown command "${command}".` : 'Name a command.'}\n\n${CLIENT_USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof ServiceError || error instanceof ClientConfigError) {
+      io.err(`s2s-client: ${error.message}\n`);
+      return 3;
+    }
+    if (error instanceof ApiProblem) {
+      io.err(`s2s-client: ${error.message} (${error.status})\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export interface FetchReport {
+  fetched: { id: string; filename: string; savedAs: string; sha256: string; accepted: boolean }[];
+  skipped: { id: string; filename: string; reason: string }[];
+  failed: { id: string; filename: string; reason: string }[];
+}
+
+/** `fetch --to DIR`: download, verify, save atomically, accept the CTFs, remember what was fetched. */
+export async function fetchFiles(
+  client: ApiClient,
+  dir: string,
+  again: boolean,
+  asJson: boolean,
+  io: CommandOutput,
+): Promise<number> {
+  const state = await readState(dir);
+  const known = new Set(state.fetched.map((f) => f.id));
+  const report: FetchReport = { fetched: [], skipped: [], failed: [] };
+  const waiting = await client.list('incoming', 'available');
+  // Again: the collected files fetched here before, while s2s still lets them be downloaded again.
+  const candidates = again
+    ? [...waiting, ...(await client.list('incoming', 'collected')).filter((f) => known.has(f.id))]
+    : waiting;
+  for (const listed of candidates) {
+    if (!again && known.has(listed.id)) {
+      report.skipped.push({
+        id: listed.id,
+        filename: listed.filename,
+        reason: 'already fetched into this folder',
+      });
+      continue;
+    }
+    try {
+      // The list may be old by now: a colleague may have collected it, or the sender removed it.
+      const file = await client.file(listed.id);
+      if (file.status !== 'available' && !(again && known.has(file.id) && file.status === 'collected')) {
+        report.skipped.push({ id: file.id, filename: file.filename, reason: `it is ${file.status} now` });
+        continue;
+      }
+      const download = await client.download(file.id);
+      const savedAs = await saveVerified(
+        dir,
+        file.filename,
+        Readable.fromWeb(download.body as NodeReadableStream<Uint8Array>),
+        download.sha256,
+      );
+      state.fetched = state.fetched.filter((f) => f.id !== file.id);
+      state.fetched.push({ id: file.id, filename: file.filename, savedAs, at: new Date().toISOString() });
+      await writeAtomically(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+      known.add(file.id);
+      let accepted = false;
+      if (file.category === 'ctf' && file.status === 'available') {
+        await client.accept(file.id);
+        accepted = true;
+      }
+      report.fetched.push({
+        id: file.id,
+        filename: file.filename,
+        savedAs,
+        sha256: download.sha256,
+        accepted,
+      });
+      if (!asJson) {
+        io.out(
+          `Fetched: ${file.filename} -> ${join(dir, savedAs)} (SHA-256 checked${accepted ? '; accepted' : ''}).\n`,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof ChecksumMismatch || error instanceof ApiProblem)) throw error;
+      report.failed.push({ id: listed.id, filename: listed.filename, reason: error.message });
+      if (!asJson) io.err(`Not fetched: ${listed.filename}: ${error.message}\n`);
+    }
+  }
+  if (asJson) io.out(`${JSON.stringify(report, null, 2)}\n`);
+  else if (report.fetched.length === 0 && report.failed.length === 0) {
+    io.out(
+      `Nothing new to fetch${report.skipped.length ? ` (${report.skipped.length} already fetched; --again to fetch again)` : ''}.\n`,
+    );
+  }
+  return report.failed.length > 0 ? 1 : 0;
+}

@@ -1,0 +1,306 @@
+// s2s-client against the real app listening on a free port (SQLite): school A sends a CTF to school B
+// (and a refused file); school B fetches it into a folder (byte-identical, SHA-256 checked, accepted);
+// fetching again downloads nothing, --again does; a wrong digest leaves no file; another organisation's
+// token cannot see B's file; a missing or wrong token exits 3 without showing it; config precedence and the
+// file-mode check; and the real bin once through child_process.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { ApiClient, ApiProblem, ChecksumMismatch, saveVerified } from '../../src/client/api.ts';
+import { runClient, STATE_FILE } from '../../src/client/cli.ts';
+import { ClientConfigError, loadClientSettings } from '../../src/client/config.ts';
+import type { EstablishmentRow, UserRow } from '../../src/platform/db/schema.ts';
+import { makeToken } from '../api/support.ts';
+import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { createTestApp, type TestApp } from '../support/web.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+interface Result {
+  code: number;
+  out: string;
+  err: string;
+}
+
+describe('s2s-client', () => {
+  let database: TestDatabase;
+  let t: TestApp;
+  let url: string;
+  let schoolA: EstablishmentRow;
+  let schoolB: EstablishmentRow;
+  let userA: UserRow;
+  let tokenA: string;
+  let tokenB: string;
+  let tokenC: string;
+  let work: string;
+  let home: string;
+  let sequence = 0;
+
+  before(async () => {
+    database = await createTestDatabase('sqlite');
+    const db = database.db;
+    t = await createTestApp(db);
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    const laA = await makeLa(db);
+    const laB = await makeLa(db);
+    schoolA = await makeSchool(db, laA.number, { name: 'Hillside Primary School' });
+    schoolB = await makeSchool(db, laB.number, { name: 'Riverside Primary School' });
+    const schoolC = await makeSchool(db, laB.number, { name: 'Meadow Primary School' });
+    userA = await makeUser(db, 'school', { laNumber: laA.number, establishmentNumber: schoolA.number });
+    const userB = await makeUser(db, 'school', { laNumber: laB.number, establishmentNumber: schoolB.number });
+    const userC = await makeUser(db, 'school', { laNumber: laB.number, establishmentNumber: schoolC.number });
+    tokenA = await makeToken(db, userA, 'transfer', t.clock);
+    tokenB = await makeToken(db, userB, 'transfer', t.clock);
+    tokenC = await makeToken(db, userC, 'transfer', t.clock);
+    work = mkdtempSync(join(tmpdir(), 's2s-client-'));
+    home = join(work, 'home');
+    mkdir(home);
+  });
+  after(async () => {
+    await t.app.close();
+    await database.drop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  function mkdir(path: string): string {
+    rmSync(path, { recursive: true, force: true });
+    mkdirSync(path, { recursive: true });
+    return path;
+  }
+
+  async function run(argv: string[], token?: string, env: Record<string, string> = {}): Promise<Result> {
+    let out = '';
+    let err = '';
+    const code = await runClient(
+      argv,
+      { out: (s) => (out += s), err: (s) => (err += s) },
+      { env: { S2S_URL: url, ...(token ? { S2S_TOKEN: token } : {}), ...env }, home },
+    );
+    return { code, out, err };
+  }
+
+  /** A CTF file from A to B written to the work folder: its path, name and bytes. */
+  function ctfFile(): { path: string; filename: string; content: string } {
+    sequence += 1;
+    const filename = `${schoolA.number}_CTF_${schoolB.number}_${String(sequence).padStart(3, '0')}.XML`;
+    const pupils = [0, 1].map((n) =>
+      syntheticPupil(
+        n + sequence * 2,
+        { lea: schoolA.number.slice(0, 3), estab: schoolA.number.slice(3) },
+        false,
+      ),
+    );
+    const content = ctfBetween(schoolA.number, schoolB.number, pupils);
+    const path = join(work, filename);
+    writeFileSync(path, content);
+    return { path, filename, content };
+  }
+
+  test('send: a CTF is accepted with where it went; a badly named file is refused with the reasons (exit 1)', async () => {
+    const file = ctfFile();
+    const sent = await run(['send', file.path], tokenA);
+    assert.equal(sent.code, 0, sent.err + sent.out);
+    assert.match(sent.out, new RegExp(`Accepted: ${file.filename}`));
+    assert.match(sent.out, /Riverside Primary School/);
+
+    const bad = join(work, 'pupils.xml');
+    writeFileSync(bad, '<CTfile/>');
+    const refused = await run(['send', '--json', bad], tokenA);
+    assert.equal(refused.code, 1, refused.err);
+    const body = JSON.parse(refused.out);
+    assert.equal(body.accepted, 0);
+    assert.equal(body.results[0].status, 'refused');
+    assert.ok(body.results[0].reasons.length > 0);
+    const shown = await run(['send', bad], tokenA);
+    assert.equal(shown.code, 1);
+    assert.match(shown.out, /Refused: pupils\.xml/);
+    assert.match(shown.out, /What to do: /);
+
+    assert.equal((await run(['send'], tokenA)).code, 2, 'no file named: usage error');
+  });
+
+  test('fetch: B gets the file byte for byte, SHA-256 checked, accepted; again nothing; --again fetches it again', async () => {
+    const file = ctfFile();
+    assert.equal((await run(['send', file.path], tokenA)).code, 0);
+    const dir = mkdir(join(work, 'inbox'));
+
+    const listed = await run(['list', '--json'], tokenB);
+    assert.equal(listed.code, 0, listed.err);
+    const item = JSON.parse(listed.out).find((f: { filename: string }) => f.filename === file.filename);
+    assert.ok(item, 'B lists the file');
+    const table = await run(['list'], tokenB);
+    assert.match(table.out, /ID\s+FILENAME\s+FROM\s+STATUS\s+UPLOADED/);
+    assert.match(table.out, new RegExp(`${item.id}\\s+${file.filename}\\s+Hillside Primary School`));
+
+    const first = await run(['fetch', '--to', dir, '--json'], tokenB);
+    assert.equal(first.code, 0, first.err);
+    const report = JSON.parse(first.out);
+    const fetched = report.fetched.find((f: { id: string }) => f.id === item.id);
+    assert.ok(fetched, first.out);
+    assert.equal(fetched.accepted, true);
+    assert.equal(fetched.sha256, createHash('sha256').update(file.content).digest('hex'));
+    assert.equal(readFileSync(join(dir, file.filename), 'utf8'), file.content, 'byte-identical');
+    assert.ok(!readdirSync(dir).some((n) => n.endsWith('.part') || n.endsWith('.tmp')), 'no temporary files');
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8'));
+    assert.ok(state.fetched.some((f: { id: string }) => f.id === item.id));
+
+    const status = await run(['status', item.id, '--json'], tokenB);
+    assert.equal(JSON.parse(status.out).status, 'collected', 'the CTF was accepted');
+    const statusText = await run(['status', item.id], tokenB);
+    assert.match(statusText.out, /Status:\s+collected/);
+    const outgoing = await run(['list', '--outgoing'], tokenA);
+    assert.match(
+      outgoing.out,
+      new RegExp(`${item.id}\\s+${file.filename}\\s+Riverside Primary School \\(\\d{7}\\)\\s+collected`),
+    );
+
+    const second = await run(['fetch', '--to', dir, '--json'], tokenB);
+    assert.equal(second.code, 0, second.err);
+    assert.deepEqual(JSON.parse(second.out).fetched, [], 'nothing is downloaded twice');
+    const secondText = await run(['fetch', '--to', dir], tokenB);
+    assert.match(secondText.out, /Nothing new to fetch/);
+
+    const again = await run(['fetch', '--to', dir, '--again', '--json'], tokenB);
+    assert.equal(again.code, 0, again.err);
+    const refetched = JSON.parse(again.out).fetched.find((f: { id: string }) => f.id === item.id);
+    assert.ok(refetched, again.out);
+    assert.equal(refetched.savedAs, file.filename, 'the same bytes keep the same name');
+    assert.equal(refetched.accepted, false, 'already collected');
+    assert.ok(!readdirSync(dir).some((n) => n.includes(' (2)')), 'no copy under another name');
+  });
+
+  test('fetch: a different file of the same name in the folder is kept, the download gets a suffix', async () => {
+    const file = ctfFile();
+    assert.equal((await run(['send', file.path], tokenA)).code, 0);
+    const dir = mkdir(join(work, 'clash'));
+    writeFileSync(join(dir, file.filename), 'somebody else’s file');
+    const fetched = await run(['fetch', '--to', dir], tokenB);
+    assert.equal(fetched.code, 0, fetched.err);
+    assert.equal(readFileSync(join(dir, file.filename), 'utf8'), 'somebody else’s file');
+    const suffixed = file.filename.replace(/\.XML$/, ' (2).XML');
+    assert.equal(readFileSync(join(dir, suffixed), 'utf8'), file.content);
+  });
+
+  test('a wrong SHA-256 is refused and leaves no file', async () => {
+    const dir = mkdir(join(work, 'tampered'));
+    const bytes = Buffer.from('<CTfile/>');
+    const wrong = createHash('sha256').update('something else').digest('hex');
+    await assert.rejects(saveVerified(dir, 'A.XML', [bytes], wrong), ChecksumMismatch);
+    await assert.rejects(saveVerified(dir, 'A.XML', [bytes], ''), ChecksumMismatch, 'no digest is no check');
+    assert.deepEqual(readdirSync(dir), []);
+    const right = createHash('sha256').update(bytes).digest('hex');
+    assert.equal(await saveVerified(dir, 'A.XML', [bytes], right), 'A.XML');
+    assert.deepEqual(readdirSync(dir), ['A.XML']);
+  });
+
+  test("another organisation's token cannot see or fetch B's file (404, reported)", async () => {
+    const file = ctfFile();
+    const sent = await run(['send', '--json', file.path], tokenA);
+    const id = JSON.parse(sent.out).results[0].transferId;
+    const status = await run(['status', id], tokenC);
+    assert.equal(status.code, 1);
+    assert.match(status.err, /was not found.*\(404\)/);
+    const client = new ApiClient({ url, token: tokenC });
+    await assert.rejects(client.download(id), (e) => e instanceof ApiProblem && e.status === 404);
+    const dir = mkdir(join(work, 'other'));
+    const fetched = await run(['fetch', '--to', dir, '--json'], tokenC);
+    assert.equal(fetched.code, 0);
+    assert.deepEqual(JSON.parse(fetched.out).fetched, []);
+  });
+
+  test('no token, a wrong token, no service: exit 3 with a message that never shows the token', async () => {
+    const none = await run(['list'], undefined);
+    assert.equal(none.code, 3);
+    assert.match(none.err, /No API token/);
+
+    const bogus = `s2s_${'x'.repeat(43)}`;
+    const wrong = await run(['list'], bogus);
+    assert.equal(wrong.code, 3);
+    assert.match(wrong.err, /refused the API token \(401\)/);
+    assert.ok(!wrong.err.includes(bogus) && !wrong.out.includes(bogus));
+
+    // A port nothing listens on (port 9 and the like are refused by fetch itself, before connecting).
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const freePort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    const closed = await run(['list'], tokenB, { S2S_URL: `http://127.0.0.1:${freePort}` });
+    assert.equal(closed.code, 3);
+    assert.match(closed.err, /Cannot reach the s2s service at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED/);
+    assert.ok(!closed.err.includes(tokenB));
+
+    assert.equal((await run(['fetch'], tokenB)).code, 2, 'fetch without --to');
+    assert.equal((await run(['nonsense'], tokenB)).code, 2);
+  });
+
+  test('the real bin: send and a refused token, with the documented exit codes', async () => {
+    // Asynchronously: the service runs in this process, so a synchronous spawn would block its answers.
+    const bin = (args: string[], env: NodeJS.ProcessEnv) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ['bin/s2s-client.js', ...args],
+          { cwd: ROOT, env },
+          (error, stdout, stderr) => {
+            resolve({
+              status: error ? (typeof error.code === 'number' ? error.code : null) : 0,
+              stdout,
+              stderr,
+            });
+          },
+        );
+      });
+    const file = ctfFile();
+    const env = { ...process.env, HOME: home, S2S_URL: url, S2S_TOKEN: tokenA };
+    const sent = await bin(['send', file.path], env);
+    assert.equal(sent.status, 0, sent.stderr);
+    assert.match(sent.stdout, /Accepted: /);
+    const bogus = `s2s_${'y'.repeat(43)}`;
+    const refused = await bin(['list'], { ...env, S2S_TOKEN: bogus });
+    assert.equal(refused.status, 3);
+    assert.match(refused.stderr, /401/);
+    assert.ok(!refused.stderr.includes(bogus) && !refused.stdout.includes(bogus));
+  });
+
+  test('settings: flags over environment over the config file; a file others can read is refused', async () => {
+    const path = join(work, 'client.json');
+    writeFileSync(path, JSON.stringify({ url: 'http://file.example', token: 'file-token' }));
+    chmodSync(path, 0o600);
+    const load = (flags: Record<string, string>, env: Record<string, string>) =>
+      loadClientSettings({ flags: { config: path, ...flags }, env, home });
+    assert.deepEqual(await load({}, {}), { url: 'http://file.example', token: 'file-token' });
+    assert.deepEqual(await load({}, { S2S_URL: 'http://env.example', S2S_TOKEN: 'env-token' }), {
+      url: 'http://env.example',
+      token: 'env-token',
+    });
+    assert.deepEqual(
+      await load({ url: 'http://flag.example', token: 'flag-token' }, { S2S_URL: 'http://env.example' }),
+      { url: 'http://flag.example', token: 'flag-token' },
+    );
+    // ~/.s2s-client.json is read when no --config is given, and may be absent.
+    writeFileSync(join(home, '.s2s-client.json'), JSON.stringify({ url, token: tokenB }));
+    chmodSync(join(home, '.s2s-client.json'), 0o600);
+    assert.equal((await run(['list'], undefined, { S2S_URL: '' })).code, 0);
+    rmSync(join(home, '.s2s-client.json'));
+
+    chmodSync(path, 0o644);
+    await assert.rejects(load({}, {}), (e) => {
+      assert.ok(e instanceof ClientConfigError);
+      assert.match(e.message, /chmod 600/);
+      assert.ok(!e.message.includes('file-token'));
+      return true;
+    });
+    const refused = await run(['list', '--config', path], undefined);
+    assert.equal(refused.code, 3);
+    assert.match(refused.err, /can be read by other users.*chmod 600/);
+    await assert.rejects(load({ config: join(work, 'missing.json') }, {}), ClientConfigError);
+  });
+});
