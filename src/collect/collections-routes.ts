@@ -16,9 +16,10 @@ import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { laChoices } from '../directory/repository.ts';
 import type { DataCollectionRow } from '../platform/db/schema.ts';
-import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { dateInputValues } from '../platform/web/date-input.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
+import { pagination } from '../platform/web/pagination.ts';
 import {
   type CollectionDetails,
   type CollectionForm,
@@ -97,32 +98,6 @@ function formValues({ collection, las }: CollectionDetails): CollectionFormValue
     scope: collection.all_las === 1 ? 'all' : 'chosen',
     las,
   };
-}
-
-/**
- * The GOV.UK pagination component's parameters for page `page` of `pages` of `path`: the first and last
- * pages and the current one with its neighbours, with ellipses between; undefined for a single page.
- */
-function pagination(path: string, { page, pages }: { page: number; pages: number }, label: string) {
-  if (pages <= 1) return undefined;
-  const href = (n: number) => `${path}?page=${n}`;
-  const shown = [...new Set([1, page - 1, page, page + 1, pages])]
-    .filter((n) => n >= 1 && n <= pages)
-    .sort((a, b) => a - b);
-  return {
-    landmarkLabel: label,
-    previous: page > 1 ? { href: href(page - 1) } : undefined,
-    next: page < pages ? { href: href(page + 1) } : undefined,
-    items: shown.flatMap((n, index) => [
-      ...(index > 0 && n - (shown[index - 1] ?? n) > 1 ? [{ ellipsis: true }] : []),
-      { number: String(n), href: href(n), current: n === page },
-    ]),
-  };
-}
-
-function invalidErrors(error: unknown): FieldError[] {
-  if (error instanceof Invalid) return error.errors;
-  throw error;
 }
 
 export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {

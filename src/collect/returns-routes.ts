@@ -21,8 +21,9 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { drain } from '../platform/bounded-read.ts';
-import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { oneText } from '../platform/web/form-values.ts';
+import { pagination } from '../platform/web/pagination.ts';
 import { plural } from '../platform/words.ts';
 import { TERM_NAMES } from './census-dates.ts';
 import {
@@ -41,11 +42,6 @@ const noteForm = z.object({ note: oneText });
 
 const collectionPath = (id: string) => `/collect/collections/${id}`;
 const returnPath = (id: string) => `/collect/returns/${id}`;
-
-function invalidErrors(error: unknown): FieldError[] {
-  if (error instanceof Invalid) return error.errors;
-  throw error;
-}
 
 export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new CensusReturnsService(deps);
@@ -239,7 +235,7 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
           title: `Pupils in ${view.school.name}'s return, version ${view.version.version}`,
           view,
           ...pupils,
-          base: `${returnPath(returnId)}/pupils`,
+          pagination: pagination(`${returnPath(returnId)}/pupils`, pupils, 'Pages of pupils'),
           backLink: { href: returnPath(returnId), text: 'Back to the return' },
         });
       },

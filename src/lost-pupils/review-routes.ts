@@ -13,7 +13,7 @@ import { z } from 'zod';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
-import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { manyValues } from '../platform/web/form-values.ts';
 import { plural } from '../platform/words.ts';
 import {
@@ -30,11 +30,6 @@ const confirmQuery = z.object({ record: manyValues, action: z.string().optional(
 const removeForm = z.object({ record: manyValues, reason: z.string().optional() });
 
 const REASON_ITEMS = Object.entries(REMOVAL_REASONS).map(([value, text]) => ({ value, text }));
-
-function invalidErrors(error: unknown): FieldError[] {
-  if (error instanceof Invalid) return error.errors;
-  throw error;
-}
 
 export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new LostPupilReviewService(deps);

@@ -19,7 +19,7 @@ import { can } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
-import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { oneText } from '../platform/web/form-values.ts';
 import { contentDisposition } from '../transfers/download-routes.ts';
 import { DownloadTickets } from '../transfers/download-tickets.ts';
@@ -109,11 +109,6 @@ function sortHeadings(form: SearchForm, outcome: SearchOutcome) {
       ];
     }),
   );
-}
-
-function invalidErrors(error: unknown): FieldError[] {
-  if (error instanceof Invalid) return error.errors;
-  throw error;
 }
 
 export function lostPupilRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'config'>): Route[] {

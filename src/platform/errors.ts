@@ -29,3 +29,9 @@ export class Forbidden extends AppError {
     super(message);
   }
 }
+
+/** The field errors of an Invalid, for a form shown again; any other error is thrown on. */
+export function invalidErrors(error: unknown): FieldError[] {
+  if (error instanceof Invalid) return error.errors;
+  throw error;
+}

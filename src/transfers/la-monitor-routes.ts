@@ -14,7 +14,7 @@ import { z } from 'zod';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
-import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { SCHOOL_FIELD } from './forward-service.ts';
 import {
@@ -67,11 +67,6 @@ function pagination<T>(base: string, page: LaPage<T>, query: Record<string, stri
     previous: page.page > 1 ? { href: href(page.page - 1) } : undefined,
     next: page.page < page.pageCount ? { href: href(page.page + 1) } : undefined,
   };
-}
-
-function invalidErrors(error: unknown): FieldError[] {
-  if (error instanceof Invalid) return error.errors;
-  throw error;
 }
 
 export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {

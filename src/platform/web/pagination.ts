@@ -1,0 +1,22 @@
+// Numbered pages for the GOV.UK pagination component.
+
+/**
+ * The GOV.UK pagination component's parameters for page `page` of `pages` of `path`: the first and last
+ * pages and the current one with its neighbours, with ellipses between; undefined for a single page.
+ */
+export function pagination(path: string, { page, pages }: { page: number; pages: number }, label: string) {
+  if (pages <= 1) return undefined;
+  const href = (n: number) => `${path}?page=${n}`;
+  const shown = [...new Set([1, page - 1, page, page + 1, pages])]
+    .filter((n) => n >= 1 && n <= pages)
+    .sort((a, b) => a - b);
+  return {
+    landmarkLabel: label,
+    previous: page > 1 ? { href: href(page - 1) } : undefined,
+    next: page < pages ? { href: href(page + 1) } : undefined,
+    items: shown.flatMap((n, index) => [
+      ...(index > 0 && n - (shown[index - 1] ?? n) > 1 ? [{ ellipsis: true }] : []),
+      { number: String(n), href: href(n), current: n === page },
+    ]),
+  };
+}
