@@ -1,7 +1,7 @@
 // The API reference page's content, read from the OpenAPI document itself (so the page and the
 // document cannot disagree), plus who may use each operation from the permission table.
 import { can, ROLE_LABELS, ROLES } from '../auth/permissions.ts';
-import { API_OPERATIONS } from './operations.ts';
+import { API_OPERATIONS } from './catalogue.ts';
 import { PROBLEM_TYPES } from './problems.ts';
 import { SCOPE_LABELS, SCOPES } from './token-service.ts';
 

@@ -11,7 +11,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../auth/actor.ts';
 import { can, ROLE_LABELS } from '../auth/permissions.ts';
-import { API_PREFIX, type ApiOperation } from './operations.ts';
+import { API_PREFIX, type ApiOperation } from './operation.ts';
 import { ProblemError, problem, problemOf, sendProblem } from './problems.ts';
 import { type ApiTokenService, scopeAllows, type TokenActor, type TokenLookup } from './token-service.ts';
 

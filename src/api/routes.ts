@@ -5,13 +5,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
-import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { oneText } from '../platform/web/form-values.ts';
-import type { UploadDeps } from '../transfers/upload-service.ts';
+import { apiOperations } from './catalogue.ts';
 import { docsView } from './docs-view.ts';
 import { openApiDocument } from './openapi.ts';
-import { API_PREFIX, apiOperations } from './operations.ts';
+import { API_PREFIX, type ApiDeps } from './operation.ts';
 import { apiPlugin } from './plugin.ts';
 import { ApiTokenService, EXPIRY_CHOICES, SCOPE_LABELS, SCOPES, type TokenView } from './token-service.ts';
 
@@ -52,7 +51,7 @@ function rowsOf(tokens: TokenView[]) {
  */
 export function apiRoutes(
   app: FastifyInstance,
-  deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'config'> & Pick<UploadDeps, 'contentChecks'>,
+  deps: ApiDeps,
   options: { requestsPerMinute?: number } = {},
 ): Route[] {
   const tokens = new ApiTokenService({ ...deps, twoFactorRequired: deps.config.twoFactor.required });

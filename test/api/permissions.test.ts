@@ -4,19 +4,18 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { API_OPERATIONS, type ApiOperationInfo } from '../../src/api/operations.ts';
+import { API_OPERATIONS } from '../../src/api/catalogue.ts';
+import type { ApiOperationInfo } from '../../src/api/operation.ts';
 import { insertApiToken } from '../../src/api/token-repository.ts';
 import { type Scope, scopeAllows, tokenHash } from '../../src/api/token-service.ts';
 import { can, ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
-import { CATEGORIES, downloadCapability, uploadCapability } from '../../src/transfers/categories.ts';
-import { actorParty } from '../../src/transfers/parties.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { actorOf, makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
-import { api, uploadFiles } from './support.ts';
+import type { MatrixCase, MatrixFixtures } from './matrix/cases.ts';
+import { FILES_CASES } from './matrix/files.ts';
 
 /** A token straight into the table: roles without api.use cannot make one, but must still be refused. */
 async function tokenFor(db: Db, user: UserRow, scope: Scope): Promise<string> {
@@ -37,54 +36,34 @@ async function tokenFor(db: Db, user: UserRow, scope: Scope): Promise<string> {
   return token;
 }
 
-interface Fixtures {
-  actor: UserRow;
-  /** Files addressed to the actor's organisation (one per operation that changes one), one it sent. */
-  incoming: () => Promise<string>;
-  sent: () => Promise<string>;
-  /** A file between two schools of another LA. */
-  other: string;
-}
+const CASES: Record<string, MatrixCase> = { ...FILES_CASES };
 
-async function fixturesFor(db: Db, files: EncryptedFileStore, role: Role): Promise<Fixtures> {
+async function fixturesFor(db: Db, files: EncryptedFileStore, role: Role): Promise<MatrixFixtures> {
   const la = await makeLa(db);
   const otherLa = await makeLa(db);
   const school = await makeSchool(db, la.number);
-  const strangerA = await makeSchool(db, otherLa.number);
-  const strangerB = await makeSchool(db, otherLa.number);
   const scope = scopeOf(role);
   const actor = await makeUser(db, role, {
     laNumber: scope === 'national' ? null : la.number,
     establishmentNumber: scope === 'school' ? school.number : null,
   });
-  const other = await makeTransfer(db, files, {
-    from: schoolParty(strangerA.number),
-    to: schoolParty(strangerB.number),
-  });
-  const own = actorParty(actorOf(actor));
-  const receives = CATEGORIES.find((c) => can(role, downloadCapability(c))) ?? 'ctf';
-  const sends = CATEGORIES.find((c) => can(role, uploadCapability(c))) ?? 'ctf';
-  const from = schoolParty(strangerA.number);
   return {
+    db,
+    files,
+    role,
     actor,
-    other: other.row.id,
-    incoming: async () =>
-      own ? (await makeTransfer(db, files, { from, to: own, category: receives })).row.id : other.row.id,
-    sent: async () =>
-      own ? (await makeTransfer(db, files, { from: own, to: from, category: sends })).row.id : other.row.id,
+    la,
+    school,
+    otherLa,
+    strangerA: await makeSchool(db, otherLa.number),
+    strangerB: await makeSchool(db, otherLa.number),
   };
 }
 
-async function call(t: TestApp, op: ApiOperationInfo, token: string | undefined, id: string) {
-  if (op.operationId === 'uploadFiles') {
-    return uploadFiles(t.app, token, [{ filename: 'NOT_A_GOOD_NAME.XML', content: '<x/>' }]);
-  }
-  return api(t.app, {
-    method: op.method,
-    url: op.url.replace(':id', id),
-    token,
-    ...(op.operationId === 'rejectFile' ? { json: { reason: 'Not our pupils' } } : {}),
-  });
+function caseOf(op: ApiOperationInfo): MatrixCase {
+  const found = CASES[op.operationId];
+  if (!found) throw new Error(`${op.operationId} has no case in test/api/matrix/`);
+  return found;
 }
 
 describe('API permission matrix: every operation x every role x own and other organisation', () => {
@@ -100,8 +79,9 @@ describe('API permission matrix: every operation x every role x own and other or
   });
 
   test('without a token every operation answers 401 problem+json', async () => {
+    const fixtures = await fixturesFor(database.db, t.deps.files, 'school');
     for (const op of API_OPERATIONS) {
-      const response = await call(t, op, undefined, randomUUID());
+      const response = await (await caseOf(op).own(fixtures))(t, undefined);
       assert.equal(response.statusCode, 401, `${op.method} ${op.url}`);
       assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
       assert.equal(response.headers['www-authenticate'], 'Bearer realm="s2s"');
@@ -119,8 +99,8 @@ describe('API permission matrix: every operation x every role x own and other or
       };
       for (const op of API_OPERATIONS) {
         const allowed = can(role, 'api.use') && can(role, op.capability);
-        const ownId = op.operationId === 'removeFile' ? await fixtures.sent() : await fixtures.incoming();
-        const own = await call(t, op, full, ownId);
+        const cases = caseOf(op);
+        const own = await (await cases.own(fixtures))(t, full);
         const what = `${op.method} ${op.url} (own)`;
         if (!allowed) {
           check(own.statusCode === 403, what, own.statusCode, own.body, '403');
@@ -142,7 +122,7 @@ describe('API permission matrix: every operation x every role x own and other or
         }
         // A token whose scope is too small is refused before anything else happens.
         if (allowed && !scopeAllows(['read'], op.scope)) {
-          const small = await call(t, op, reader, await fixtures.incoming());
+          const small = await (await cases.own(fixtures))(t, reader);
           check(
             small.statusCode === 403 && small.json().type === '/api/docs#problem-insufficient-scope',
             `${op.method} ${op.url} (read token)`,
@@ -151,8 +131,10 @@ describe('API permission matrix: every operation x every role x own and other or
             '403 insufficient-scope',
           );
         }
-        if (op.url.includes(':id')) {
-          const other = await call(t, op, full, fixtures.other);
+        if (op.url.includes(':') && !cases.other)
+          problems.push(`${op.operationId} has no other-organisation case`);
+        if (cases.other) {
+          const other = await (await cases.other(fixtures))(t, full);
           check(
             allowed ? other.statusCode === 404 : other.statusCode === 403,
             `${op.method} ${op.url} (other organisation)`,

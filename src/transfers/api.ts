@@ -1,49 +1,44 @@
-// The operations of the REST API (/api/v1): each names the capability of the page it stands for (the
-// permission table, as every page route does) and the token scope it needs, and calls the same service
-// the page calls. No rule about files is decided here: the services check who may see and change each
-// file (another organisation's file is "not found"), and their reasons come back as problems.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+// The Files part of the REST API (/api/v1/files): the Upload, Download and View / Remove Files pages
+// for a program. Each operation names the capability of the page it stands for and calls the same
+// service the page calls. No rule about files is decided here: the services check who may see and
+// change each file (another organisation's file is "not found"), and their reasons come back as
+// problems.
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import {
+  API_PREFIX,
+  type ApiDeps,
+  type ApiFeature,
+  type ApiHandler,
+  type ApiOperationInfo,
+  jsonResponse,
+  nullableDateTime,
+  paged,
+  pageParameters,
+  pageQuery,
+  pageSchema,
+  pathParam,
+  pathParameter,
+  problemResponse,
+  ref,
+} from '../api/operation.ts';
+import { ProblemError, problem } from '../api/problems.ts';
 import type { Actor } from '../auth/actor.ts';
-import { type Capability, can } from '../auth/permissions.ts';
-import type { Deps } from '../deps.ts';
+import { can } from '../auth/permissions.ts';
 import { drain } from '../platform/bounded-read.ts';
 import { Forbidden, NotFound } from '../platform/errors.ts';
-import { CATEGORIES, type Category, isCategory, uploadCapability } from '../transfers/categories.ts';
-import type { FileListing, PupilDetails, Sort, SortKey } from '../transfers/download-listing.ts';
-import { contentDisposition } from '../transfers/download-routes.ts';
-import { DownloadService } from '../transfers/download-service.ts';
-import { classifyFilename, type FileKind } from '../transfers/filenames.ts';
-import { getTransfer } from '../transfers/repository.ts';
-import { SENT_FILTER_INFO, SENT_FILTERS, type SentFilter, SentService } from '../transfers/sent-service.ts';
-import {
-  type UploadDeps,
-  type UploadOutcome,
-  UploadService,
-  withoutFolder,
-} from '../transfers/upload-service.ts';
-import { ProblemError, problem } from './problems.ts';
-import type { Scope } from './token-service.ts';
+import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
+import type { FileListing, PupilDetails, Sort, SortKey } from './download-listing.ts';
+import { contentDisposition } from './download-routes.ts';
+import { DownloadService } from './download-service.ts';
+import { classifyFilename, type FileKind } from './filenames.ts';
+import { getTransfer } from './repository.ts';
+import { SENT_FILTER_INFO, SENT_FILTERS, type SentFilter, SentService } from './sent-service.ts';
+import { type UploadOutcome, UploadService, withoutFolder } from './upload-service.ts';
 
-export interface ApiOperationInfo {
-  operationId: string;
-  method: 'GET' | 'POST' | 'DELETE';
-  /** Fastify's form: /api/v1/files/:id */
-  url: string;
-  summary: string;
-  /** The permission-table capability, as a page route names one. Every operation also needs api.use. */
-  capability: Capability;
-  scope: Scope;
-}
+const fileId = pathParameter('id', 'The file’s id, as the lists give it', { type: 'string', format: 'uuid' });
 
-export interface ApiOperation extends ApiOperationInfo {
-  handler: (actor: Actor, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-}
-
-export const API_PREFIX = '/api/v1';
-
-/** Every operation, in the order of the reference. The permission matrix and the document use this. */
-export const API_OPERATIONS: readonly ApiOperationInfo[] = [
+const OPERATIONS: readonly ApiOperationInfo[] = [
   {
     operationId: 'uploadFiles',
     method: 'POST',
@@ -51,6 +46,48 @@ export const API_OPERATIONS: readonly ApiOperationInfo[] = [
     summary: 'Upload one or more files',
     capability: 'transfers.sent',
     scope: 'transfer',
+    tag: 'Files',
+    doc: {
+      description:
+        'The same checks and outcomes as the Upload pages: the name decides where each file goes and must start with your organisation’s number; size limits of 4 MB (schools) and 10 MB (LAs) per file; the content must agree with the name. Up to 20 files at once. Each file is accepted or refused on its own, with the reasons and what to do. `category` chooses the Upload menu item; without it the name decides (CTF, census, admissions, otherwise generic).',
+      parameters: [
+        {
+          name: 'category',
+          in: 'query',
+          required: false,
+          description: 'The Upload menu item: needed only for CFR and exclusion files',
+          schema: { type: 'string', enum: [...CATEGORIES] },
+        },
+      ],
+      requestBody: {
+        required: true,
+        content: {
+          'multipart/form-data': {
+            schema: {
+              type: 'object',
+              properties: {
+                files: {
+                  type: 'array',
+                  items: { type: 'string', contentMediaType: 'application/octet-stream' },
+                },
+              },
+              required: ['files'],
+            },
+          },
+        },
+      },
+      responses: {
+        '201': jsonResponse('Every file was accepted', ref('UploadResults')),
+        '200': jsonResponse(
+          'Some files were accepted and some were not: see each result',
+          ref('UploadResults'),
+        ),
+        '413': problemResponse('Too many files, or too large a request'),
+        '422': problemResponse(
+          'No file was accepted (type upload-refused, with `results`), or no file was sent',
+        ),
+      },
+    },
   },
   {
     operationId: 'listIncomingFiles',
@@ -59,6 +96,25 @@ export const API_OPERATIONS: readonly ApiOperationInfo[] = [
     summary: 'Files sent to your organisation',
     capability: 'transfers.received',
     scope: 'read',
+    tag: 'Files',
+    doc: {
+      description:
+        'Download CTF Files and the other Download lists of your role in one: files waiting for your organisation (`available`), or collected files you can still download again for 7 days (`collected`). Oldest first unless told otherwise.',
+      parameters: [
+        {
+          name: 'status',
+          in: 'query',
+          schema: { type: 'string', enum: ['available', 'collected'], default: 'available' },
+        },
+        {
+          name: 'sort',
+          in: 'query',
+          schema: { type: 'string', enum: ['file', 'uploaded', 'source'], default: 'uploaded' },
+        },
+        ...pageParameters,
+      ],
+      responses: { '200': jsonResponse('A page of files', ref('FilePage')) },
+    },
   },
   {
     operationId: 'listOutgoingFiles',
@@ -67,6 +123,25 @@ export const API_OPERATIONS: readonly ApiOperationInfo[] = [
     summary: 'Files your organisation sent',
     capability: 'transfers.sent',
     scope: 'read',
+    tag: 'Files',
+    doc: {
+      description:
+        'View / Remove Files: the files your organisation sent, waiting, rejected (with the reason) or collected.',
+      parameters: [
+        {
+          name: 'status',
+          in: 'query',
+          schema: { type: 'string', enum: ['available', 'rejected', 'collected'] },
+        },
+        {
+          name: 'sort',
+          in: 'query',
+          schema: { type: 'string', enum: ['file', 'uploaded', 'destination'], default: 'uploaded' },
+        },
+        ...pageParameters,
+      ],
+      responses: { '200': jsonResponse('A page of files', ref('FilePage')) },
+    },
   },
   {
     operationId: 'getFile',
@@ -75,6 +150,14 @@ export const API_OPERATIONS: readonly ApiOperationInfo[] = [
     summary: 'One file, with its pupils',
     capability: 'api.use',
     scope: 'read',
+    tag: 'Files',
+    doc: {
+      description:
+        'A file sent to or by your organisation, with its pupils (UPN, date of birth, name) for a CTF, as the download page shows them before you accept or reject.',
+      parameters: [fileId],
+      responses: { '200': jsonResponse('The file', ref('FileDetails')) },
+      notFound: 'No such file for your organisation',
+    },
   },
   {
     operationId: 'downloadFile',
@@ -83,6 +166,28 @@ export const API_OPERATIONS: readonly ApiOperationInfo[] = [
     summary: 'Download a file sent to you',
     capability: 'transfers.received',
     scope: 'read',
+    tag: 'Files',
+    doc: {
+      description:
+        'The file’s content, byte for byte as it was uploaded. The download is recorded as on the Download pages (who, when); the file stays waiting until you accept it. A collected file can be downloaded again for 7 days. `X-Content-SHA256` (hex) and `Repr-Digest` give its SHA-256: compare it with what you received.',
+      parameters: [fileId],
+      responses: {
+        '200': {
+          description: 'The content',
+          headers: {
+            'X-Content-SHA256': { schema: { type: 'string' }, description: 'SHA-256 of the content, hex' },
+            'Repr-Digest': { schema: { type: 'string' }, description: 'RFC 9530: sha-256=:base64:' },
+          },
+          content: {
+            'application/octet-stream': {
+              schema: { type: 'string', contentMediaType: 'application/octet-stream' },
+            },
+          },
+        },
+        '422': problemResponse('The file cannot be downloaded now (rejected, or past its 7 days)'),
+      },
+      notFound: 'No such file for your organisation',
+    },
   },
   {
     operationId: 'acceptFile',
@@ -91,6 +196,18 @@ export const API_OPERATIONS: readonly ApiOperationInfo[] = [
     summary: 'Accept a downloaded file (collected)',
     capability: 'transfers.received',
     scope: 'transfer',
+    tag: 'Files',
+    doc: {
+      description:
+        '“Was the file downloaded correctly?” Yes: the file is collected and leaves the list; for a CTF its sender is emailed. Download it first.',
+      parameters: [fileId],
+      responses: {
+        '200': jsonResponse('The collected file', ref('File')),
+        '409': problemResponse('The file changed meanwhile (rejected or removed)'),
+        '422': problemResponse('The file has not been downloaded yet'),
+      },
+      notFound: 'No such file for your organisation',
+    },
   },
   {
     operationId: 'rejectFile',
@@ -99,6 +216,29 @@ export const API_OPERATIONS: readonly ApiOperationInfo[] = [
     summary: 'Reject a file sent to you, with a reason',
     capability: 'transfers.received',
     scope: 'transfer',
+    tag: 'Files',
+    doc: {
+      description:
+        'Reject a file waiting for you. The reason (500 characters at most) is emailed to the sender.',
+      parameters: [fileId],
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: { reason: { type: 'string', maxLength: 500 } },
+              required: ['reason'],
+            },
+          },
+        },
+      },
+      responses: {
+        '200': jsonResponse('The rejected file', ref('File')),
+        '422': problemResponse('No reason, too long a reason, or the file is no longer waiting'),
+      },
+      notFound: 'No such file for your organisation',
+    },
   },
   {
     operationId: 'removeFile',
@@ -107,18 +247,20 @@ export const API_OPERATIONS: readonly ApiOperationInfo[] = [
     summary: 'Remove a file your organisation sent',
     capability: 'transfers.sent',
     scope: 'transfer',
+    tag: 'Files',
+    doc: {
+      description:
+        'View / Remove Files: remove a file your organisation sent in error, while it has not been collected. Its content is deleted.',
+      parameters: [fileId],
+      responses: {
+        '200': jsonResponse('The removed file', ref('File')),
+        '422': problemResponse('The file has been collected: it cannot be removed'),
+      },
+      notFound: 'No such file for your organisation',
+    },
   },
 ];
 
-export const MAX_PAGE_SIZE = 200;
-const DEFAULT_PAGE_SIZE = 50;
-
-const idParams = z.object({ id: z.string() });
-const pageQuery = {
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  order: z.enum(['ascending', 'descending']).default('ascending'),
-};
 const incomingQuery = z.object({
   ...pageQuery,
   status: z.enum(['available', 'collected']).default('available'),
@@ -133,7 +275,7 @@ const uploadQuery = z.object({ category: z.string().optional() });
 const rejectBody = z.object({ reason: z.string().max(10_000) });
 
 /** A file as the API gives it: the page's listing, the other party named by its side. */
-export function fileJson(file: FileListing, direction: 'incoming' | 'outgoing') {
+function fileJson(file: FileListing, direction: 'incoming' | 'outgoing') {
   return {
     id: file.id,
     filename: file.filename,
@@ -155,17 +297,6 @@ export function fileJson(file: FileListing, direction: 'incoming' | 'outgoing') 
 
 function pupilJson(pupil: PupilDetails) {
   return { upn: pupil.upn, dateOfBirth: pupil.dateOfBirth, name: pupil.name };
-}
-
-function paged<T>(items: T[], page: number, pageSize: number) {
-  const total = items.length;
-  return {
-    items: items.slice((page - 1) * pageSize, page * pageSize),
-    page,
-    pageSize,
-    total,
-    totalPages: Math.max(1, Math.ceil(total / pageSize)),
-  };
 }
 
 function merge(lists: FileListing[][], sort: Sort): FileListing[] {
@@ -197,18 +328,11 @@ function categoryFor(actor: Actor, filename: string): Category {
 
 type FileResult = UploadOutcome | { status: 'failed'; filename: string; reasons: string[]; whatToDo: string };
 
-export function apiOperations(
-  deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'> & Pick<UploadDeps, 'contentChecks'>,
-): ApiOperation[] {
+function handlers(deps: ApiDeps): Record<string, ApiHandler> {
   const uploads = new UploadService(deps);
   const downloads = new DownloadService(deps);
   const sent = new SentService(deps);
-  const info = (operationId: string): ApiOperationInfo => {
-    const found = API_OPERATIONS.find((op) => op.operationId === operationId);
-    if (!found) throw new Error(`no operation ${operationId}`);
-    return found;
-  };
-  const idOf = (request: FastifyRequest) => idParams.parse(request.params ?? {}).id;
+  const idOf = (request: FastifyRequest) => pathParam(request);
 
   /** The file addressed to the actor's organisation, or undefined when it is not (the sender's side). */
   const incomingFile = async (actor: Actor, id: string) => {
@@ -220,7 +344,7 @@ export function apiOperations(
     }
   };
 
-  const handlers: Record<string, ApiOperation['handler']> = {
+  return {
     uploadFiles: async (actor, request, reply) => {
       const query = uploadQuery.parse(request.query ?? {});
       let fixed: Category | undefined;
@@ -401,10 +525,99 @@ export function apiOperations(
 
     removeFile: async (actor, request) => fileJson(await sent.remove(actor, idOf(request)), 'outgoing'),
   };
-
-  return API_OPERATIONS.map((op) => {
-    const handler = handlers[op.operationId];
-    if (!handler) throw new Error(`no handler for ${op.operationId}`);
-    return { ...info(op.operationId), handler };
-  });
 }
+
+const party = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    code: { type: 'string', description: 'As in file names: 9165402, 916LLLL...' },
+  },
+  required: ['name', 'code'],
+};
+
+const SCHEMAS = {
+  Party: party,
+  File: {
+    type: 'object',
+    properties: {
+      id: { type: 'string', format: 'uuid' },
+      filename: { type: 'string' },
+      category: { type: 'string', enum: [...CATEGORIES] },
+      direction: { type: 'string', enum: ['incoming', 'outgoing'] },
+      status: { type: 'string', enum: ['available', 'collected', 'rejected', 'removed'] },
+      source: { ...party, description: 'Incoming files: who sent it' },
+      destination: { ...party, description: 'Outgoing files: where it went' },
+      uploadedAt: { type: 'string', format: 'date-time' },
+      size: { type: 'integer' },
+      pupilCount: { type: 'integer' },
+      lastDownloadedAt: nullableDateTime,
+      collectedAt: nullableDateTime,
+      rejectedAt: nullableDateTime,
+      rejectReason: { type: ['string', 'null'] },
+      redownloadUntil: nullableDateTime,
+      contentHeld: { type: 'boolean' },
+    },
+    required: ['id', 'filename', 'category', 'direction', 'status', 'uploadedAt', 'size', 'pupilCount'],
+  },
+  Pupil: {
+    type: 'object',
+    properties: {
+      upn: { type: ['string', 'null'] },
+      dateOfBirth: { type: ['string', 'null'], format: 'date' },
+      name: { type: 'string', description: 'Surname, Forename Middle names' },
+    },
+    required: ['upn', 'dateOfBirth', 'name'],
+  },
+  FileDetails: {
+    allOf: [
+      ref('File'),
+      {
+        type: 'object',
+        properties: {
+          pupils: { type: 'array', items: ref('Pupil') },
+          canRemove: {
+            type: 'boolean',
+            description: 'Outgoing files: whether it can still be removed',
+          },
+        },
+        required: ['pupils'],
+      },
+    ],
+  },
+  FilePage: pageSchema('File'),
+  UploadResult: {
+    type: 'object',
+    properties: {
+      status: { type: 'string', enum: ['accepted', 'refused', 'failed'] },
+      filename: { type: 'string' },
+      transferId: { type: 'string', format: 'uuid', description: 'Accepted files' },
+      description: { type: 'string' },
+      destination: { type: 'string' },
+      pupils: { type: 'integer' },
+      warnings: { type: 'array', items: { type: 'string' } },
+      reasons: { type: 'array', items: { type: 'string' }, description: 'Refused files: why' },
+      whatToDo: { type: 'string', description: 'Refused files: what to do next' },
+    },
+    required: ['status', 'filename'],
+  },
+  UploadResults: {
+    type: 'object',
+    properties: {
+      accepted: { type: 'integer' },
+      notAccepted: { type: 'integer' },
+      results: { type: 'array', items: ref('UploadResult') },
+    },
+    required: ['accepted', 'notAccepted', 'results'],
+  },
+};
+
+export const filesApi: ApiFeature = {
+  tag: {
+    name: 'Files',
+    description: 'Uploading, listing, downloading, accepting, rejecting and removing files',
+  },
+  operations: OPERATIONS,
+  schemas: SCHEMAS,
+  handlers,
+};

@@ -1,0 +1,20 @@
+// Every feature of the REST API, in the order of the reference. The routes, the OpenAPI document,
+// the reference page and the permission matrix all read this list.
+import { filesApi } from '../transfers/api.ts';
+import type { ApiDeps, ApiFeature, ApiOperation, ApiOperationInfo } from './operation.ts';
+
+export const API_FEATURES: readonly ApiFeature[] = [filesApi];
+
+export const API_OPERATIONS: readonly ApiOperationInfo[] = API_FEATURES.flatMap((f) => f.operations);
+
+/** The operations with their handlers, built once with the app's adapters. */
+export function apiOperations(deps: ApiDeps): ApiOperation[] {
+  return API_FEATURES.flatMap((feature) => {
+    const handlers = feature.handlers(deps);
+    return feature.operations.map((op) => {
+      const handler = handlers[op.operationId];
+      if (!handler) throw new Error(`no handler for ${op.operationId}`);
+      return { ...op, handler };
+    });
+  });
+}
