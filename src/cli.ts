@@ -1,31 +1,37 @@
 // The `s2s` command. Exit codes: 0 success, 1 invalid input or failure, 2 usage error.
-import { runUsersCommand, USERS_USAGE } from './accounts/cli.ts';
-import { createApp } from './app.ts';
-import { CENSUS_USAGE, runCensusCommand } from './collect/cli.ts';
+// Each command loads only its own feature's code: the file tools (upn, ctf, census, filename) start
+// without loading the web service, and `serve` without the command-line tools.
 import { type Config, ConfigError, loadConfig } from './config.ts';
-import { CTF_USAGE, runCtfCommand } from './ctf/cli.ts';
-import { runUpnCommand, UPN_USAGE } from './ctf/upn-cli.ts';
-import { seedDemoData } from './demo/seed.ts';
-import { buildDeps } from './deps.ts';
-import { IMPORT_USAGE, runImportCommand } from './directory/cli.ts';
-import { JOB_NAMES, scheduledJobs } from './jobs.ts';
-import { JOBS_USAGE, runJobsCommand } from './platform/jobs/cli.ts';
-import { Scheduler } from './platform/jobs/scheduler.ts';
-import { FILENAME_USAGE, runFilenameCommand } from './transfers/cli.ts';
 
-const USAGE = `Usage: s2s <command>
+async function usage(): Promise<string> {
+  const [accounts, directory, transfers, upn, ctf, census, jobs, audit] = await Promise.all([
+    import('./accounts/cli.ts'),
+    import('./directory/cli.ts'),
+    import('./transfers/cli.ts'),
+    import('./ctf/upn-cli.ts'),
+    import('./ctf/cli.ts'),
+    import('./collect/cli.ts'),
+    import('./platform/jobs/cli.ts'),
+    import('./audit/cli.ts'),
+  ]);
+  return `Usage: s2s <command>
 
 Commands:
   serve                          run the web service (migrates, and loads demo data into an empty
                                  database outside production)
   migrate                        bring the database schema up to date
   seed-demo                      load the demo organisations and accounts into an empty database
-${USERS_USAGE}${IMPORT_USAGE}${FILENAME_USAGE}${UPN_USAGE}${CTF_USAGE}${CENSUS_USAGE}${JOBS_USAGE}`;
+${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}`;
+}
+
+async function buildDeps(config: Config) {
+  return (await import('./deps.ts')).buildDeps(config);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command] = argv;
   if (!command || command === '--help' || command === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(await usage());
     return command ? 0 : 2;
   }
   // Only commands that need the database or the service read the configuration, so the file tools
@@ -38,6 +44,12 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const config = configuration();
+      const [{ createApp }, { seedDemoData }, { scheduledJobs }, { Scheduler }] = await Promise.all([
+        import('./app.ts'),
+        import('./demo/seed.ts'),
+        import('./jobs.ts'),
+        import('./platform/jobs/scheduler.ts'),
+      ]);
       const deps = await buildDeps(config);
       if (config.seedDemoData && (await seedDemoData(deps.db, deps.clock))) {
         deps.logger.info('loaded demo data: sign in as demo-school-a with password demo-password-2026');
@@ -71,6 +83,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('Demo data is never loaded in production (S2S_ENV=production).\n');
         return 1;
       }
+      const { seedDemoData } = await import('./demo/seed.ts');
       const deps = await buildDeps(config);
       const loaded = await seedDemoData(deps.db, deps.clock);
       await deps.db.destroy();
@@ -82,18 +95,33 @@ async function main(argv: string[]): Promise<number> {
       return loaded ? 0 : 1;
     }
     case 'users':
-      return runUsersCommand(argv.slice(1), () => buildDeps(configuration()));
+      return (await import('./accounts/cli.ts')).runUsersCommand(argv.slice(1), () =>
+        buildDeps(configuration()),
+      );
     case 'import':
-      return runImportCommand(argv.slice(1), () => buildDeps(configuration()));
+      return (await import('./directory/cli.ts')).runImportCommand(argv.slice(1), () =>
+        buildDeps(configuration()),
+      );
     case 'upn':
-      return runUpnCommand(argv.slice(1));
+      return (await import('./ctf/upn-cli.ts')).runUpnCommand(argv.slice(1));
     case 'ctf':
-      return runCtfCommand(argv.slice(1));
+      return (await import('./ctf/cli.ts')).runCtfCommand(argv.slice(1));
     case 'census':
-      return runCensusCommand(argv.slice(1));
+      return (await import('./collect/cli.ts')).runCensusCommand(argv.slice(1));
     case 'filename':
-      return runFilenameCommand(argv.slice(1), () => buildDeps(configuration()));
-    case 'jobs':
+      return (await import('./transfers/cli.ts')).runFilenameCommand(argv.slice(1), () =>
+        buildDeps(configuration()),
+      );
+    case 'audit':
+      return (await import('./audit/cli.ts')).runAuditCommand(argv.slice(1), () =>
+        buildDeps(configuration()),
+      );
+    case 'jobs': {
+      const [{ runJobsCommand }, { JOB_NAMES, scheduledJobs }, { Scheduler }] = await Promise.all([
+        import('./platform/jobs/cli.ts'),
+        import('./jobs.ts'),
+        import('./platform/jobs/scheduler.ts'),
+      ]);
       return runJobsCommand(argv.slice(1), JOB_NAMES, async () => {
         const deps = await buildDeps(configuration());
         return {
@@ -105,8 +133,9 @@ async function main(argv: string[]): Promise<number> {
           },
         };
       });
+    }
     default:
-      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}`);
+      process.stderr.write(`Unknown command "${command}".\n\n${await usage()}`);
       return 2;
   }
 }

@@ -1,5 +1,6 @@
 // The scheduled jobs, assembled from the features (as app.ts assembles their routes). `serve` runs them
 // on their schedules (unless SCHEDULER=off); `s2s jobs run NAME` runs one by hand.
+import { sealAudit } from './audit/chain.ts';
 import type { Deps } from './deps.ts';
 import { lostPupilReviewJob } from './lost-pupils/review-job.ts';
 import { messageExpiryJob } from './messaging/jobs.ts';
@@ -29,6 +30,7 @@ export const JOB_NAMES = [
   'missing-addresses',
   'lost-pupil-review',
   'message-expiry',
+  'seal-audit',
 ] as const;
 
 export function scheduledJobs(deps: Deps): JobDefinition[] {
@@ -94,5 +96,22 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
     missingAddressesJob(deps),
     lostPupilReviewJob(deps),
     messageExpiryJob(deps),
+    {
+      name: 'seal-audit',
+      description:
+        'Seals the audit events written since it last ran into the audit trail’s hash chain, so any later change to them is detected by `s2s audit verify`.',
+      schedule: '30 * * * * *',
+      scheduleText: 'every minute',
+      exclusive: true,
+      run: async () => {
+        const sealed = await sealAudit(deps.db);
+        return {
+          ok: true,
+          didWork: sealed > 0,
+          summary: `Sealed ${plural(sealed, 'audit event')}.`,
+          counts: { sealed },
+        };
+      },
+    },
   ];
 }

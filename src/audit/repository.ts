@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { AuditEventRow, Executor } from '../platform/db/schema.ts';
+import type { ExpressionBuilder } from 'kysely';
+import type { AuditEventRow, Database, Executor } from '../platform/db/schema.ts';
 
 export interface AuditEvent {
   at: Date;
@@ -99,12 +100,12 @@ export interface AuditQuery {
 
 export async function listAudit(db: Executor, query: AuditQuery): Promise<AuditEventRow[]> {
   let q = db.selectFrom('audit_events').selectAll();
-  const { laNumber } = query;
-  if (laNumber) {
-    // An establishment number is the LA number followed by four digits.
-    q = q.where((eb) =>
-      eb.or([eb('organisation', '=', laNumber), eb('organisation', 'like', `${laNumber}____`)]),
-    );
-  }
+  if (query.laNumber) q = q.where(ofLa(query.laNumber));
   return q.orderBy('occurred_at', 'desc').orderBy('id').limit(query.limit).offset(query.offset).execute();
+}
+
+/** Events of the LA and of its schools (an establishment number is the LA number and four digits). */
+export function ofLa(laNumber: string) {
+  return (eb: ExpressionBuilder<Database, 'audit_events'>) =>
+    eb.or([eb('organisation', '=', laNumber), eb('organisation', 'like', `${laNumber}____`)]);
 }

@@ -7,6 +7,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
+import { csvResponse } from '../reports/web.ts';
 import { chosenLa, picksLa } from './policy.ts';
 import type { EstablishmentRow, LocalAuthorityRow } from './repository.ts';
 import { DirectoryService, FINDER_LIMIT, type NewSchoolInput, PHASES, schoolHasUsers } from './service.ts';
@@ -352,6 +353,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         return reply.page('directory/views/audit.njk', {
           title: 'Audit Log',
           log,
+          chain: await directory.auditChainHead(user),
           national: picksLa(user),
           previous:
             log.page > 1 ? { href: `/dba/audit?page=${log.page - 1}`, labelText: 'Newer events' } : undefined,
@@ -360,6 +362,15 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
             : undefined,
           backLink: { href: '/dba', text: 'Back to DBA' },
         });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/dba/audit.csv',
+      access: 'audit.view',
+      handler: async (request: FastifyRequest, reply) => {
+        const user = signedInUser(request);
+        return csvResponse(request, reply, '/dba/audit', async () => directory.auditExport(user));
       },
     },
   ];

@@ -1,13 +1,17 @@
 // The directory of LAs and schools: the Establishment Finder, School Maintenance, Maintain LEA Details
 // (LA notes §3.8-3.9, handbook §7) and the audit log a DBA reads. No HTTP here.
 import { countUsersOfEstablishment } from '../accounts/repository.ts';
+import { type ChainHead, chainHead } from '../audit/chain.ts';
+import { AUDIT_CSV_HEADER, auditCsvFilename, auditCsvRows } from '../audit/export.ts';
 import { type AuditAction, listAudit, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { type Capability, can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
+import { londonDate } from '../platform/dates.ts';
 import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import type { CsvDownload } from '../reports/web.ts';
 import { emailProblem, telephoneProblem } from './contact-details.ts';
 import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from './numbers.ts';
 import { auditScope, laIsInScope, mayActOnLa } from './policy.ts';
@@ -365,6 +369,24 @@ export class DirectoryService {
       page: current,
       hasNext: rows.length > AUDIT_PAGE_SIZE,
     };
+  }
+
+  /** The audit trail of the actor's scope, as a CSV download. */
+  auditExport(actor: Actor): CsvDownload {
+    const scope = auditScope(actor);
+    if (!scope) throw new Forbidden();
+    return {
+      filename: auditCsvFilename(scope, londonDate(this.clock.now())),
+      header: AUDIT_CSV_HEADER,
+      rows: auditCsvRows(this.db, scope),
+    };
+  }
+
+  /** The chain's head, for the national administrator to note outside s2s (an anchor). */
+  async auditChainHead(actor: Actor): Promise<ChainHead | undefined> {
+    return auditScope(actor)?.laNumber === undefined && can(actor.role, 'audit.view')
+      ? chainHead(this.db)
+      : undefined;
   }
 
   private async requireLa(

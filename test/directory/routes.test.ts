@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { chainHead, sealAudit } from '../../src/audit/chain.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -355,5 +356,55 @@ describeEachEngine('directory pages', (database) => {
 
     const viewer = await signedIn('la_dba_view', { laNumber: own.number });
     assert.equal((await viewer.agent.get('/dba/audit')).statusCode, 403);
+  });
+
+  test("the audit log's CSV holds the DBA's scope, oldest first, with the chain; the national page shows the anchor", async () => {
+    const db = database().db;
+    const own = await makeLa(db);
+    const other = await makeLa(db);
+    const elsewhere = await signedIn('la_dba', { laNumber: other.number });
+    const { agent, username } = await signedIn('la_dba', { laNumber: own.number });
+    await sealAudit(db);
+
+    const csv = await agent.get('/dba/audit.csv');
+    assert.equal(csv.statusCode, 200);
+    assert.match(String(csv.headers['content-type']), /^text\/csv/);
+    assert.match(
+      String(csv.headers['content-disposition']),
+      new RegExp(`audit-log-${own.number}-\\d{4}-\\d{2}-\\d{2}\\.csv`),
+    );
+    const lines = csv.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    assert.equal(
+      lines[0],
+      'Sequence,Occurred (UTC),Actor username,Actor user id,Organisation,Action,Subject type,Subject id,Detail,Previous hash,Hash',
+    );
+    const ownLines = lines.filter((l) => l.includes(`,${username},`));
+    assert.equal(ownLines.length, 1, 'the DBA signed in once');
+    assert.match(
+      String(ownLines[0]),
+      new RegExp(`^\\d+,[^,]+,${username},[^,]+,${own.number},sign-in,.*,[0-9a-f]{64},[0-9a-f]{64}$`),
+    );
+    assert.ok(!csv.body.includes(elsewhere.username), "another LA's events are not in it");
+    assert.doesNotMatch(
+      (await agent.get('/dba/audit')).body,
+      /s2s audit verify --anchor/,
+      'the anchor is for the whole trail',
+    );
+
+    const national = await signedIn('national_admin');
+    await sealAudit(db);
+    const head = await chainHead(db);
+    const page = await national.agent.get('/dba/audit');
+    assert.ok(page.body.includes(`${head.seq}:${head.hash}`), 'the anchor is shown');
+    const all = await national.agent.get('/dba/audit.csv');
+    assert.ok(all.body.includes(elsewhere.username) && all.body.includes(username));
+    assert.match(String(all.headers['content-disposition']), /filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"/);
+
+    const school = await makeSchool(db, own.number);
+    const user = await signedIn('school', { laNumber: own.number, establishmentNumber: school.number });
+    assert.equal((await user.agent.get('/dba/audit.csv')).statusCode, 403);
   });
 });

@@ -83,6 +83,17 @@ export interface AuditEventTable {
   subject_type: string | null;
   subject_id: string | null;
   detail: string | null;
+  /** The place in the hash chain; null until the seal-audit job seals it (src/audit/chain.ts). */
+  seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+/** One row (id 1): the last sealed event's number and hash. */
+export interface AuditChainHeadTable {
+  id: number;
+  seq: number;
+  hash: string;
 }
 
 export type TransferStatus = 'available' | 'collected' | 'rejected' | 'removed';
@@ -429,6 +440,7 @@ export interface Database {
   two_factor_secrets: TwoFactorSecretTable;
   two_factor_recovery_codes: TwoFactorRecoveryCodeTable;
   audit_events: AuditEventTable;
+  audit_chain_head: AuditChainHeadTable;
   transfers: TransferTable;
   transfer_pupils: TransferPupilTable;
   notification_outbox: NotificationOutboxTable;
