@@ -31,7 +31,7 @@ import {
 } from '../api/operation.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { MessageRecipientRow } from '../platform/db/schema.ts';
-import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
 import { readSchoolNumber } from '../transfers/forward-service.ts';
 import { MessageGroupService } from './group-service.ts';
 import { isLaMailboxRole, LA_MAILBOX_ROLES, mailboxKey, parseMailbox } from './mailboxes.ts';
@@ -359,8 +359,15 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       return { ...page, items: page.items.map(receivedJson), unread };
     },
 
-    getMessage: async (actor, request) => {
-      const { message, copy, canReply } = await service.read(actor, idOf(request));
+    getMessage: async (actor, request, reply) => {
+      const id = idOf(request);
+      // Fastify answers HEAD with this handler too: a HEAD is not a reading, so nothing is marked read.
+      if (request.method === 'HEAD') {
+        const { messages } = await service.inbox(actor, { key: 'sent', order: 'descending' });
+        if (!messages.some((m) => m.id === id)) throw new NotFound('The message');
+        return reply.header('cache-control', 'no-store').code(200).send();
+      }
+      const { message, copy, canReply } = await service.read(actor, id);
       return {
         id: message.id,
         from: partyJson(message.sender_mailbox, message.sender_label),

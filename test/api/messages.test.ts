@@ -102,6 +102,17 @@ describeEachEngine('API: Messages', (database) => {
     });
     assert.equal(before.unread, 1);
 
+    // A HEAD is not a reading.
+    const head = (token: string) =>
+      t.app.inject({
+        method: 'HEAD',
+        url: `/api/v1/messages/${message.id}`,
+        headers: { authorization: `Bearer ${token}` },
+      });
+    assert.equal((await head(tokenB1)).statusCode, 200);
+    assert.equal((await head(tokenC)).statusCode, 404);
+    assert.equal((await inboxOf(tokenB2)).unread, 1);
+
     const read = await api(t.app, { url: `/api/v1/messages/${message.id}`, token: tokenB1 });
     assert.equal(read.statusCode, 200, read.body);
     assert.equal(read.json().text, 'Has Sam Jones joined you?\nWe have the CTF ready.');
