@@ -71,7 +71,7 @@ export function problemOf(error: unknown): { body: Problem; headers: Record<stri
       body: problem(
         'not-found',
         404,
-        `${error.what} was not found. It may have been removed, or it is not addressed to or sent by your organisation.`,
+        `${error.what} was not found. It may have been removed, or it is not your organisation's to see.`,
       ),
       headers: {},
       log: false,
