@@ -16,6 +16,7 @@ import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
 import type { MatrixCase, MatrixFixtures } from './matrix/cases.ts';
 import { FILES_CASES } from './matrix/files.ts';
+import { REPORTS_CASES } from './matrix/reports.ts';
 
 /** A token straight into the table: roles without api.use cannot make one, but must still be refused. */
 async function tokenFor(db: Db, user: UserRow, scope: Scope): Promise<string> {
@@ -36,7 +37,7 @@ async function tokenFor(db: Db, user: UserRow, scope: Scope): Promise<string> {
   return token;
 }
 
-const CASES: Record<string, MatrixCase> = { ...FILES_CASES };
+const CASES: Record<string, MatrixCase> = { ...FILES_CASES, ...REPORTS_CASES };
 
 async function fixturesFor(db: Db, files: EncryptedFileStore, role: Role): Promise<MatrixFixtures> {
   const la = await makeLa(db);
