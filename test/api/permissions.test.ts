@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
 import type { MatrixCase, MatrixFixtures } from './matrix/cases.ts';
+import { CENSUS_CASES } from './matrix/census.ts';
 import { FILES_CASES } from './matrix/files.ts';
 import { REPORTS_CASES } from './matrix/reports.ts';
 
@@ -37,7 +38,7 @@ async function tokenFor(db: Db, user: UserRow, scope: Scope): Promise<string> {
   return token;
 }
 
-const CASES: Record<string, MatrixCase> = { ...FILES_CASES, ...REPORTS_CASES };
+const CASES: Record<string, MatrixCase> = { ...FILES_CASES, ...REPORTS_CASES, ...CENSUS_CASES };
 
 async function fixturesFor(db: Db, files: EncryptedFileStore, role: Role): Promise<MatrixFixtures> {
   const la = await makeLa(db);
