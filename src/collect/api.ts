@@ -155,7 +155,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: TAG,
     doc: {
       description:
-        'One version of a return, as its page shows it: its status, the errors and queries the census rules found (each with its rule number, message, what to do and the pupils concerned), the explanations given, the versions you may open and their history and notes. Errors must be corrected in the MIS and the return uploaded again; a query can be explained (answerCensusQuery). `canSubmit` says whether Submit Return is open now.',
+        'One version of a return, as its page shows it: its status, the errors and queries the census rules found (each with its rule number, message, what to do and the pupils concerned), the explanations given, the versions you may open and their history and notes. Errors must be corrected in the MIS and the return uploaded again; a query can be explained (answerCensusQuery). `canSubmit` says whether this version may be submitted now, once it has no errors and its queries are explained.',
       parameters: [returnId],
       responses: { '200': jsonResponse('The return', ref('CensusReturn')) },
       notFound:
@@ -587,8 +587,15 @@ const SCHEMAS = {
       errors: { type: 'array', items: ref('CensusFinding') },
       queries: { type: 'array', items: ref('CensusFinding') },
       unexplainedQueries: { type: 'integer' },
-      canAnswer: { type: 'boolean', description: 'Whether you may explain its queries now' },
-      canSubmit: { type: 'boolean', description: 'Whether Submit Return is open to you now' },
+      canAnswer: {
+        type: 'boolean',
+        description: 'Whether you may explain its queries now (as for canSubmit)',
+      },
+      canSubmit: {
+        type: 'boolean',
+        description:
+          'Whether Submit Return is open to you for this version now (the latest, loaded or returned, in a live collection); submitting also needs no errors, every query explained and the headteacher’s approval',
+      },
       versions: {
         type: 'array',
         description: 'The versions you may open, the latest first',
