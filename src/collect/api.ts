@@ -631,6 +631,7 @@ const SCHEMAS = {
     },
     required: [
       ...Object.keys(versionProperties),
+      'school',
       'collection',
       'current',
       'errors',
