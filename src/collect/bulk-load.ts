@@ -14,7 +14,7 @@ import { type Entry, fromBuffer, type ZipFile } from 'yauzl';
 import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { listEstablishmentsOfLa } from '../directory/repository.ts';
-import { readBounded } from '../platform/bounded-read.ts';
+import { discard, readBounded } from '../platform/bounded-read.ts';
 import { Forbidden, Invalid } from '../platform/errors.ts';
 import { classifyFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
@@ -118,6 +118,34 @@ export class BulkReturnsLoader {
     } finally {
       archive.close();
     }
+  }
+
+  /**
+   * One return for one of the LA's schools, checked as each file of a zip is (the REST API's upload by
+   * an LA agent). The stream is always consumed.
+   */
+  async loadOne(
+    actor: Actor,
+    collectionId: string,
+    originalName: string,
+    content: Readable,
+    replace: boolean,
+  ): Promise<LoadOutcome> {
+    let details: CollectionDetails;
+    try {
+      details = await this.open(actor, collectionId);
+    } catch (error) {
+      discard(content);
+      throw error;
+    }
+    const read = await readBounded(content, RETURN_SIZE_LIMIT);
+    return this.returns.loadFile(
+      actor,
+      details,
+      withoutFolder(originalName),
+      read.ok ? read.data : null,
+      replace,
+    );
   }
 
   private async loadEntry(

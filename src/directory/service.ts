@@ -11,7 +11,7 @@ import { londonDate } from '../platform/dates.ts';
 import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import type { CsvDownload } from '../reports/web.ts';
+import type { CsvDownload } from '../reports/downloads.ts';
 import { emailProblem, telephoneProblem } from './contact-details.ts';
 import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from './numbers.ts';
 import { auditScope, laIsInScope, mayActOnLa } from './policy.ts';

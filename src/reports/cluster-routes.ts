@@ -3,15 +3,9 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
-import {
-  type ClusterCriteria,
-  type ClusterReport,
-  ClusterReportService,
-  MAX_LAS,
-  MAX_OTHER_LAS,
-} from './cluster-service.ts';
-import { type CsvValue, csvDateTime, csvFilename } from './csv.ts';
-import { type DeletedCtfsReport, DeletedCtfsReportService } from './deleted-ctfs-service.ts';
+import { type ClusterCriteria, ClusterReportService, MAX_LAS, MAX_OTHER_LAS } from './cluster-service.ts';
+import { DeletedCtfsReportService } from './deleted-ctfs-service.ts';
+import { ReportDownloads } from './downloads.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { csvResponse } from './web.ts';
 
@@ -26,51 +20,10 @@ function clusterCriteriaOf(query: z.output<typeof clusterQuery>): ClusterCriteri
   return { ...dateRangeOf(query), scope: query.scope, las: query.las };
 }
 
-function clusterCsv(report: ClusterReport): { header: string[]; rows: CsvValue[][] } {
-  const header = ['From LA number', 'From LA', 'To LA number', 'To LA', 'CTFs', 'Pupil records'];
-  const rows: CsvValue[][] = report.rows.map((r) => [
-    r.from.code,
-    r.from.name,
-    r.to.code,
-    r.to.name,
-    r.files,
-    r.pupils,
-  ]);
-  rows.push(['', 'Total', '', '', report.totals.files, report.totals.pupils]);
-  return { header, rows };
-}
-
-function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvValue[][] } {
-  const header = [
-    ...(report.allLas ? ['LA'] : []),
-    'Date deleted or forwarded',
-    'Action',
-    'File name',
-    'From',
-    'From number',
-    'Intended school',
-    'Intended school number',
-    'Pupils',
-    'By',
-  ];
-  const rows: CsvValue[][] = report.rows.map((r) => [
-    ...(report.allLas ? [r.la] : []),
-    csvDateTime(r.at),
-    r.actionText,
-    r.filename,
-    r.from.name,
-    r.from.code,
-    r.intended.name,
-    r.intended.code,
-    r.pupils,
-    r.by,
-  ]);
-  return { header, rows };
-}
-
 export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const cluster = new ClusterReportService(deps);
   const deleted = new DeletedCtfsReportService(deps);
+  const downloads = new ReportDownloads(deps);
   return [
     {
       method: 'GET',
@@ -111,11 +64,9 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const query = clusterQuery.parse(request.query ?? {});
-        return csvResponse(request, reply, '/reports/cluster', async () => {
-          const report = await cluster.run(user, clusterCriteriaOf(query));
-          const name = report.all ? 'lea-cluster-all' : 'lea-cluster';
-          return { filename: csvFilename(name, report.range.from, report.range.to), ...clusterCsv(report) };
-        });
+        return csvResponse(request, reply, '/reports/cluster', () =>
+          downloads.csv(user, 'cluster', clusterCriteriaOf(query)),
+        );
       },
     },
     {
@@ -151,13 +102,9 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const query = deletedQuery.parse(request.query ?? {});
-        return csvResponse(request, reply, '/reports/deleted-ctfs', async () => {
-          const report = await deleted.run(user, { ...dateRangeOf(query), la: query.la });
-          return {
-            filename: csvFilename('deleted-ctfs', report.range.from, report.range.to),
-            ...deletedCsv(report),
-          };
-        });
+        return csvResponse(request, reply, '/reports/deleted-ctfs', () =>
+          downloads.csv(user, 'deleted-ctfs', { ...dateRangeOf(query), la: query.la }),
+        );
       },
     },
   ];

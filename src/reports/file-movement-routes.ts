@@ -14,7 +14,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
 import { oneValue } from '../platform/web/form-values.ts';
-import { csvDateTime, csvFilename } from './csv.ts';
+import { ReportDownloads } from './downloads.ts';
 import {
   FileMovementReportService,
   type MovementCriteria,
@@ -36,8 +36,8 @@ function criteriaOf(query: z.output<typeof criteriaQuery>): MovementCriteria {
 interface MovementReport {
   url: string;
   title: string;
-  /** The CSV file's name begins with this. */
-  csvName: string;
+  /** Its CSV file (downloads.ts). */
+  download: 'school' | 'file-movements';
   files: MovementFiles;
   intro: { school: string; la: string; national: string };
   /** Right-aligned columns (numbers). */
@@ -48,7 +48,7 @@ const REPORTS: MovementReport[] = [
   {
     url: '/reports/school',
     title: 'School Report',
-    csvName: 'school-report',
+    download: 'school',
     files: 'ctf',
     intro: {
       school:
@@ -62,7 +62,7 @@ const REPORTS: MovementReport[] = [
   {
     url: '/reports/file-movements',
     title: 'Generic / Other file movements',
-    csvName: 'file-movements',
+    download: 'file-movements',
     files: 'other',
     intro: {
       school:
@@ -75,7 +75,11 @@ const REPORTS: MovementReport[] = [
   },
 ];
 
-function reportRoutes(service: FileMovementReportService, report: MovementReport): Route[] {
+function reportRoutes(
+  service: FileMovementReportService,
+  downloads: ReportDownloads,
+  report: MovementReport,
+): Route[] {
   return [
     {
       method: 'GET',
@@ -121,15 +125,9 @@ function reportRoutes(service: FileMovementReportService, report: MovementReport
       handler: async (request, reply: FastifyReply) => {
         const user = signedInUser(request);
         const query = criteriaQuery.parse(request.query ?? {});
-        return csvResponse(request, reply, report.url, async () => {
-          const result = await service.stream(user, report.files, criteriaOf(query));
-          async function* rows() {
-            for await (const row of result.rows)
-              yield movementCells(report.files, result.scope, row, csvDateTime);
-          }
-          const filename = csvFilename(report.csvName, result.range.from, result.range.to);
-          return { filename, header: movementColumns(report.files, result.scope), rows: rows() };
-        });
+        return csvResponse(request, reply, report.url, () =>
+          downloads.csv(user, report.download, criteriaOf(query)),
+        );
       },
     },
   ];
@@ -137,5 +135,6 @@ function reportRoutes(service: FileMovementReportService, report: MovementReport
 
 export function fileMovementReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new FileMovementReportService(deps);
-  return REPORTS.flatMap((report) => reportRoutes(service, report));
+  const downloads = new ReportDownloads(deps);
+  return REPORTS.flatMap((report) => reportRoutes(service, downloads, report));
 }

@@ -13,9 +13,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
 import { oneValue } from '../platform/web/form-values.ts';
-import { type CsvValue, csvDate, csvFilename } from './csv.ts';
-import type { DateRange } from './date-range.ts';
-import type { LostPupilListRow } from './lost-pupil-report-repository.ts';
+import { type CsvReportName, ReportDownloads } from './downloads.ts';
 import {
   DOWNLOAD_STATUSES,
   finderLaName,
@@ -23,11 +21,9 @@ import {
   type ListReport,
   LOST_PUPIL_TYPES,
   LostPupilReportService,
-  type NumbersReport,
   PAGE_ROWS,
   statusName,
   typeName,
-  type UploadedReport,
   uploaderLaName,
   uploaderName,
 } from './lost-pupil-report-service.ts';
@@ -41,20 +37,20 @@ function criteriaOf(query: Query) {
   return { ...dateRangeOf(query), la: query.la, download: query.download, type: query.type };
 }
 
-interface ReportRoutes<R extends { range: DateRange }> {
+interface ReportRoutes<R> {
   path: string;
-  /** The CSV file's name before its dates. */
-  name: string;
+  /** Its CSV file (downloads.ts). */
+  download: CsvReportName;
   title: string;
   view: string;
-  run: (service: LostPupilReportService, actor: Actor, query: Query, all: boolean) => Promise<R>;
-  csv: (report: R) => { header: string[]; rows: CsvValue[][] };
+  run: (service: LostPupilReportService, actor: Actor, query: Query) => Promise<R>;
   /** The report as its page shows it (the rows' words worked out once). */
   display?: (report: R) => unknown;
 }
 
-function routesOf<R extends { range: DateRange }>(
+function routesOf<R>(
   service: LostPupilReportService,
+  downloads: ReportDownloads,
   report: ReportRoutes<R>,
 ): Route[] {
   const page = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -75,7 +71,7 @@ function routesOf<R extends { range: DateRange }>(
       });
     if (!query.run) return render({});
     try {
-      const result = await report.run(service, user, query, false);
+      const result = await report.run(service, user, query);
       return render({
         report: report.display?.(result) ?? result,
         csvHref: `${report.path}/csv?${queryStringOf(request.url)}`,
@@ -88,11 +84,9 @@ function routesOf<R extends { range: DateRange }>(
   const csv = async (request: FastifyRequest, reply: FastifyReply) => {
     const user = signedInUser(request);
     const query = criteriaQuery.parse(request.query ?? {});
-    return csvResponse(request, reply, report.path, async () => {
-      const result = await report.run(service, user, query, true);
-      const filename = csvFilename(report.name, result.range.from, result.range.to);
-      return { filename, ...report.csv(result) };
-    });
+    return csvResponse(request, reply, report.path, () =>
+      downloads.csv(user, report.download, criteriaOf(query)),
+    );
   };
   return [
     { method: 'GET', url: report.path, access: 'reports.lost-pupils', handler: page },
@@ -116,108 +110,31 @@ function displayList<R extends ListReport>(report: R) {
   };
 }
 
-// With every LA (report.la null), each row starts with its LA, on the page as in the CSV.
-
-function numbersCsv(report: NumbersReport) {
-  const everyLa = report.la === null;
-  return {
-    header: [...(everyLa ? ['LA'] : []), 'Age', 'Gender', 'Uploaded', 'Downloaded'],
-    rows: [
-      ...report.rows.map((r) => [...(everyLa ? [r.la] : []), r.age, r.gender, r.uploaded, r.downloaded]),
-      ['Total', ...(everyLa ? [''] : []), '', report.totals.uploaded, report.totals.downloaded],
-    ],
-  };
-}
-
-function uploadedCsv(report: UploadedReport) {
-  const everyLa = report.la === null;
-  return {
-    header: [
-      ...(everyLa ? ['LA'] : []),
-      'School',
-      'Uploaded',
-      'File name',
-      'UPN',
-      'Surname',
-      'Forename',
-      'Date of birth',
-      'Gender',
-      'Type',
-      'Downloaded',
-      'Status',
-    ],
-    rows: report.rows.map((r: LostPupilListRow) => [
-      ...(everyLa ? [uploaderLaName(r)] : []),
-      uploaderName(r),
-      csvDate(r.uploadedAt),
-      r.filename,
-      r.upn,
-      r.surname,
-      r.forename,
-      r.dateOfBirth,
-      genderName(r.gender),
-      typeName(r.reason),
-      csvDate(r.foundAt),
-      statusName(r.status),
-    ]),
-  };
-}
-
-function downloadedCsv(report: ListReport) {
-  const everyLa = report.la === null;
-  return {
-    header: [
-      ...(everyLa ? ['Found by'] : []),
-      'Found on',
-      'UPN',
-      'Surname',
-      'Forename',
-      'Date of birth',
-      'Uploaded by',
-      'LA',
-      'File name',
-    ],
-    rows: report.rows.map((r) => [
-      ...(everyLa ? [finderLaName(r)] : []),
-      csvDate(r.foundAt),
-      r.upn,
-      r.surname,
-      r.forename,
-      r.dateOfBirth,
-      uploaderName(r),
-      uploaderLaName(r),
-      r.filename,
-    ]),
-  };
-}
-
 export function lostPupilReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new LostPupilReportService(deps);
+  const downloads = new ReportDownloads(deps);
   return [
-    ...routesOf(service, {
+    ...routesOf(service, downloads, {
       path: '/reports/lost-pupil-numbers',
-      name: 'lost-pupil-numbers',
+      download: 'lost-pupil-numbers',
       title: 'Lost Pupil (numbers) Report',
       view: 'reports/views/lost-pupil-numbers.njk',
       run: (s, actor, query) => s.numbers(actor, criteriaOf(query)),
-      csv: numbersCsv,
     }),
-    ...routesOf(service, {
+    ...routesOf(service, downloads, {
       path: '/reports/lost-pupils-uploaded',
-      name: 'lost-pupils-uploaded',
+      download: 'lost-pupils-uploaded',
       title: 'Lost Pupil (uploaded pupils) Report',
       view: 'reports/views/lost-pupils-uploaded.njk',
-      run: (s, actor, query, all) => s.uploaded(actor, criteriaOf(query), all),
-      csv: uploadedCsv,
+      run: (s, actor, query) => s.uploaded(actor, criteriaOf(query)),
       display: displayList,
     }),
-    ...routesOf(service, {
+    ...routesOf(service, downloads, {
       path: '/reports/lost-pupils-downloaded',
-      name: 'lost-pupils-downloaded',
+      download: 'lost-pupils-downloaded',
       title: 'Lost Pupil (downloaded pupils) Report',
       view: 'reports/views/lost-pupils-downloaded.njk',
-      run: (s, actor, query, all) => s.downloaded(actor, criteriaOf(query), all),
-      csv: downloadedCsv,
+      run: (s, actor, query) => s.downloaded(actor, criteriaOf(query)),
       display: displayList,
     }),
   ];

@@ -9,14 +9,9 @@ import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { monthlyChart } from './chart.ts';
-import { csvFilename } from './csv.ts';
+import { ReportDownloads } from './downloads.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
-import {
-  MAX_SELECTED_SCHOOLS,
-  type UsageCriteria,
-  type UsageReport,
-  UsageReportService,
-} from './usage-service.ts';
+import { MAX_SELECTED_SCHOOLS, type UsageCriteria, UsageReportService } from './usage-service.ts';
 import { csvResponse } from './web.ts';
 
 const TITLE = 'General Usage/Volume Report';
@@ -27,36 +22,9 @@ function criteriaOf(query: z.output<typeof criteriaQuery>): UsageCriteria {
   return { ...dateRangeOf(query), la: query.la, scope: query.scope, schools: query.schools };
 }
 
-const HEADINGS = [
-  'CTFs uploaded',
-  'Pupil records uploaded',
-  'CTFs received',
-  'Downloaded',
-  'Awaiting download',
-  'Rejected',
-  'Pupil records received',
-];
-
-function csvRows(report: UsageReport) {
-  const unit = report.by === 'la' ? 'LA' : 'School';
-  const header = [`${unit} number`, unit, ...HEADINGS];
-  const line = (code: string, name: string, r: UsageReport['totals']) => [
-    code,
-    name,
-    r.uploaded,
-    r.uploadedPupils,
-    r.received,
-    r.downloaded,
-    r.awaiting,
-    r.rejected,
-    r.receivedPupils,
-  ];
-  const rows = [...report.rows.map((r) => line(r.code, r.name, r)), line('', 'Total', report.totals)];
-  return { header, rows };
-}
-
 export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new UsageReportService(deps);
+  const downloads = new ReportDownloads(deps);
   return [
     // "Please choose a report from the list below" (LA notes §7).
     sectionRoute('/reports', 'Reports on how s2s is used: choose a report, its dates, then Run Report.'),
@@ -100,11 +68,9 @@ export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply: FastifyReply) => {
         const user = signedInUser(request);
         const query = criteriaQuery.parse(request.query ?? {});
-        return csvResponse(request, reply, '/reports/general-usage', async () => {
-          const report = await service.run(user, criteriaOf(query));
-          const filename = csvFilename('general-usage', report.range.from, report.range.to);
-          return { filename, ...csvRows(report) };
-        });
+        return csvResponse(request, reply, '/reports/general-usage', () =>
+          downloads.csv(user, 'general-usage', criteriaOf(query)),
+        );
       },
     },
   ];

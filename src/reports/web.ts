@@ -2,13 +2,17 @@
 // CSV link carried are wrong (a hand-edited address: the page says what is wrong beside each field).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Invalid } from '../platform/errors.ts';
-import { type CsvValue, csvStream } from './csv.ts';
+import { csvStream } from './csv.ts';
+import type { CsvDownload } from './downloads.ts';
 import { queryStringOf } from './query.ts';
 
-export interface CsvDownload {
-  filename: string;
-  header: string[];
-  rows: Iterable<CsvValue[]> | AsyncIterable<CsvValue[]>;
+/** Sends a report's CSV file (downloads.ts): the pages' Download CSV and the API's reports alike. */
+export function sendCsv(reply: FastifyReply, csv: CsvDownload): FastifyReply {
+  return reply
+    .header('content-type', 'text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${csv.filename}"`)
+    .header('cache-control', 'no-store')
+    .send(csvStream(csv.header, csv.rows));
 }
 
 /** Sends the report `make` builds as a CSV file, or redirects to `pagePath` with the same criteria run. */
@@ -19,12 +23,7 @@ export async function csvResponse(
   make: () => Promise<CsvDownload>,
 ): Promise<FastifyReply> {
   try {
-    const csv = await make();
-    return reply
-      .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="${csv.filename}"`)
-      .header('cache-control', 'no-store')
-      .send(csvStream(csv.header, csv.rows));
+    return sendCsv(reply, await make());
   } catch (error) {
     if (!(error instanceof Invalid)) throw error;
     const criteria = queryStringOf(request.url);

@@ -15,9 +15,11 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
 import type { MatrixCase, MatrixFixtures } from './matrix/cases.ts';
+import { CENSUS_CASES } from './matrix/census.ts';
 import { FILES_CASES } from './matrix/files.ts';
 import { LOST_PUPILS_CASES } from './matrix/lost-pupils.ts';
 import { MESSAGES_CASES } from './matrix/messages.ts';
+import { REPORTS_CASES } from './matrix/reports.ts';
 
 /** A token straight into the table: roles without api.use cannot make one, but must still be refused. */
 async function tokenFor(db: Db, user: UserRow, scope: Scope): Promise<string> {
@@ -38,7 +40,13 @@ async function tokenFor(db: Db, user: UserRow, scope: Scope): Promise<string> {
   return token;
 }
 
-const CASES: Record<string, MatrixCase> = { ...FILES_CASES, ...LOST_PUPILS_CASES, ...MESSAGES_CASES };
+const CASES: Record<string, MatrixCase> = {
+  ...FILES_CASES,
+  ...LOST_PUPILS_CASES,
+  ...MESSAGES_CASES,
+  ...REPORTS_CASES,
+  ...CENSUS_CASES,
+};
 
 async function fixturesFor(db: Db, files: EncryptedFileStore, role: Role): Promise<MatrixFixtures> {
   const la = await makeLa(db);

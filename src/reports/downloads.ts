@@ -1,0 +1,427 @@
+// The CSV file of every report: what each Download CSV link on the pages gives, and what the REST API's
+// reports (reports/api.ts) answer. Both take the file from here, so a report has one CSV writer and the
+// same criteria give the same file, byte for byte, whichever way it is asked for. Each report's service
+// checks the criteria and who may see what (Invalid with the page's messages, Forbidden); this only lays
+// its rows out as cells. The lost-pupil reports hold pupils' names: nothing here logs a row.
+import type { Actor } from '../auth/actor.ts';
+import { MessagesService } from '../messaging/service.ts';
+import type { Clock } from '../platform/clock.ts';
+import { londonDate } from '../platform/dates.ts';
+import type { Db } from '../platform/db/schema.ts';
+import { type ClusterReport, ClusterReportService } from './cluster-service.ts';
+import { type CsvValue, csvDate, csvDateTime, csvFilename } from './csv.ts';
+import type { DateRangeInput } from './date-range.ts';
+import { type DeletedCtfsReport, DeletedCtfsReportService } from './deleted-ctfs-service.ts';
+import {
+  type BaseUserReport,
+  DirectoryReportService,
+  type SchoolListReport,
+  type UserReport,
+} from './directory-report-service.ts';
+import {
+  FileMovementReportService,
+  type MovementFiles,
+  movementCells,
+  movementColumns,
+} from './file-movement-service.ts';
+import type { LostPupilListRow } from './lost-pupil-report-repository.ts';
+import {
+  finderLaName,
+  genderName,
+  type ListReport,
+  LostPupilReportService,
+  type NumbersReport,
+  statusName,
+  typeName,
+  type UploadedReport,
+  uploaderLaName,
+  uploaderName,
+} from './lost-pupil-report-service.ts';
+import { type UsageReport, UsageReportService } from './usage-service.ts';
+
+/** A report as a file: its name, its header and its rows (streamed when the report may be large). */
+export interface CsvDownload {
+  filename: string;
+  header: string[];
+  rows: Iterable<CsvValue[]> | AsyncIterable<CsvValue[]>;
+}
+
+/** Every report with a CSV file, by the name its page's address and its file name use. */
+export const CSV_REPORTS = [
+  'general-usage',
+  'school',
+  'file-movements',
+  'cluster',
+  'deleted-ctfs',
+  'lost-pupil-numbers',
+  'lost-pupils-uploaded',
+  'lost-pupils-downloaded',
+  'users',
+  'schools',
+  'base-users',
+  'message-report',
+] as const;
+export type CsvReportName = (typeof CSV_REPORTS)[number];
+
+/**
+ * The criteria of any report's form: From and To, and whatever else the report asks (each report reads
+ * only its own; the services say what each means).
+ */
+export interface ReportCriteria extends DateRangeInput {
+  la?: string;
+  scope?: string;
+  schools?: string[];
+  school?: string;
+  las?: string[];
+  download?: string;
+  type?: string;
+  role?: string;
+  status?: string;
+}
+
+/** What the page and the CSV both show when an account has never signed in. */
+export const NEVER = 'Never';
+/** What the Base User Report shows for a school without any account. */
+export const NO_USERS = 'No users';
+
+const USAGE_HEADINGS = [
+  'CTFs uploaded',
+  'Pupil records uploaded',
+  'CTFs received',
+  'Downloaded',
+  'Awaiting download',
+  'Rejected',
+  'Pupil records received',
+];
+
+function usageCsv(report: UsageReport) {
+  const unit = report.by === 'la' ? 'LA' : 'School';
+  const header = [`${unit} number`, unit, ...USAGE_HEADINGS];
+  const line = (code: string, name: string, r: UsageReport['totals']) => [
+    code,
+    name,
+    r.uploaded,
+    r.uploadedPupils,
+    r.received,
+    r.downloaded,
+    r.awaiting,
+    r.rejected,
+    r.receivedPupils,
+  ];
+  const rows = [...report.rows.map((r) => line(r.code, r.name, r)), line('', 'Total', report.totals)];
+  return { header, rows };
+}
+
+function clusterCsv(report: ClusterReport): { header: string[]; rows: CsvValue[][] } {
+  const header = ['From LA number', 'From LA', 'To LA number', 'To LA', 'CTFs', 'Pupil records'];
+  const rows: CsvValue[][] = report.rows.map((r) => [
+    r.from.code,
+    r.from.name,
+    r.to.code,
+    r.to.name,
+    r.files,
+    r.pupils,
+  ]);
+  rows.push(['', 'Total', '', '', report.totals.files, report.totals.pupils]);
+  return { header, rows };
+}
+
+function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvValue[][] } {
+  const header = [
+    ...(report.allLas ? ['LA'] : []),
+    'Date deleted or forwarded',
+    'Action',
+    'File name',
+    'From',
+    'From number',
+    'Intended school',
+    'Intended school number',
+    'Pupils',
+    'By',
+  ];
+  const rows: CsvValue[][] = report.rows.map((r) => [
+    ...(report.allLas ? [r.la] : []),
+    csvDateTime(r.at),
+    r.actionText,
+    r.filename,
+    r.from.name,
+    r.from.code,
+    r.intended.name,
+    r.intended.code,
+    r.pupils,
+    r.by,
+  ]);
+  return { header, rows };
+}
+
+// The lost-pupil reports: with every LA (report.la null), each row starts with its LA, on the page as
+// in the CSV.
+
+function numbersCsv(report: NumbersReport) {
+  const everyLa = report.la === null;
+  return {
+    header: [...(everyLa ? ['LA'] : []), 'Age', 'Gender', 'Uploaded', 'Downloaded'],
+    rows: [
+      ...report.rows.map((r) => [...(everyLa ? [r.la] : []), r.age, r.gender, r.uploaded, r.downloaded]),
+      ['Total', ...(everyLa ? [''] : []), '', report.totals.uploaded, report.totals.downloaded],
+    ],
+  };
+}
+
+function uploadedCsv(report: UploadedReport) {
+  const everyLa = report.la === null;
+  return {
+    header: [
+      ...(everyLa ? ['LA'] : []),
+      'School',
+      'Uploaded',
+      'File name',
+      'UPN',
+      'Surname',
+      'Forename',
+      'Date of birth',
+      'Gender',
+      'Type',
+      'Downloaded',
+      'Status',
+    ],
+    rows: report.rows.map((r: LostPupilListRow) => [
+      ...(everyLa ? [uploaderLaName(r)] : []),
+      uploaderName(r),
+      csvDate(r.uploadedAt),
+      r.filename,
+      r.upn,
+      r.surname,
+      r.forename,
+      r.dateOfBirth,
+      genderName(r.gender),
+      typeName(r.reason),
+      csvDate(r.foundAt),
+      statusName(r.status),
+    ]),
+  };
+}
+
+function downloadedCsv(report: ListReport) {
+  const everyLa = report.la === null;
+  return {
+    header: [
+      ...(everyLa ? ['Found by'] : []),
+      'Found on',
+      'UPN',
+      'Surname',
+      'Forename',
+      'Date of birth',
+      'Uploaded by',
+      'LA',
+      'File name',
+    ],
+    rows: report.rows.map((r) => [
+      ...(everyLa ? [finderLaName(r)] : []),
+      csvDate(r.foundAt),
+      r.upn,
+      r.surname,
+      r.forename,
+      r.dateOfBirth,
+      uploaderName(r),
+      uploaderLaName(r),
+      r.filename,
+    ]),
+  };
+}
+
+// The directory reports: with every LA (a null laNumber), each row starts with its LA, "916 Ashire", on
+// the page as in the CSV.
+
+const yesNo = (value: boolean) => (value ? 'Yes' : 'No');
+
+function laColumn(report: { laNumber: string | null }) {
+  const everyLa = report.laNumber === null;
+  return {
+    header: everyLa ? ['LA'] : [],
+    cells: (row: { laNumber: string; laName: string }) => (everyLa ? [`${row.laNumber} ${row.laName}`] : []),
+  };
+}
+
+/** "users-916", or "users-all-las": the start of a CSV file's name. */
+const fileOf = (name: string, report: { laNumber: string | null }) =>
+  `${name}-${report.laNumber ?? 'all-las'}`;
+
+function userCsv(report: UserReport) {
+  const la = laColumn(report);
+  const header = [
+    ...la.header,
+    'Username',
+    'Full name',
+    'Role',
+    'Organisation number',
+    'Organisation',
+    'Email',
+    'Telephone',
+    'Created',
+    'Last signed in',
+  ];
+  const rows: CsvValue[][] = report.rows.map((r) => [
+    ...la.cells(r),
+    r.username,
+    r.fullName,
+    r.roleLabel,
+    r.organisationCode,
+    r.organisationName,
+    r.email,
+    r.telephone,
+    csvDate(r.createdAt),
+    r.lastSignedInAt ? csvDateTime(r.lastSignedInAt) : NEVER,
+  ]);
+  return { header, rows };
+}
+
+function schoolCsv(report: SchoolListReport) {
+  const la = laColumn(report);
+  const header = [
+    ...la.header,
+    'Number',
+    'Name',
+    'Town',
+    'Postcode',
+    'Phase',
+    'Type',
+    'Status',
+    'Uses s2s',
+    'Account active',
+    'Email',
+    'Telephone',
+  ];
+  const rows: CsvValue[][] = report.rows.map((r) => [
+    ...la.cells(r),
+    r.number,
+    r.name,
+    r.town,
+    r.postcode,
+    r.phase,
+    r.type,
+    r.status === 'open' ? 'Open' : 'Closed',
+    yesNo(r.usesS2s),
+    yesNo(r.active),
+    r.email,
+    r.telephone,
+  ]);
+  return { header, rows };
+}
+
+function baseUserCsv(report: BaseUserReport) {
+  const la = laColumn(report);
+  const header = [...la.header, 'Number', 'Name', 'Users', 'Last signed in'];
+  const rows: CsvValue[][] = report.rows.map((r) => [
+    ...la.cells(r),
+    r.number,
+    r.name,
+    r.users,
+    r.users === 0 ? NO_USERS : r.lastSignedInAt ? csvDateTime(r.lastSignedInAt) : NEVER,
+  ]);
+  return { header, rows };
+}
+
+/** The two file-movement reports: their files, and the start of their CSV file's name. */
+const MOVEMENTS: Record<'school' | 'file-movements', { files: MovementFiles; name: string }> = {
+  school: { files: 'ctf', name: 'school-report' },
+  'file-movements': { files: 'other', name: 'file-movements' },
+};
+
+export class ReportDownloads {
+  private readonly makers: Record<
+    CsvReportName,
+    (actor: Actor, criteria: ReportCriteria) => Promise<CsvDownload>
+  >;
+
+  constructor(deps: { db: Db; clock: Clock }) {
+    const usage = new UsageReportService(deps);
+    const movements = new FileMovementReportService(deps);
+    const cluster = new ClusterReportService(deps);
+    const deleted = new DeletedCtfsReportService(deps);
+    const lostPupils = new LostPupilReportService(deps);
+    const directory = new DirectoryReportService(deps);
+    const messages = new MessagesService(deps);
+    const today = () => londonDate(deps.clock.now());
+
+    const movement = (report: 'school' | 'file-movements') => async (actor: Actor, c: ReportCriteria) => {
+      const { files, name } = MOVEMENTS[report];
+      const result = await movements.stream(actor, files, c);
+      async function* rows() {
+        for await (const row of result.rows) yield movementCells(files, result.scope, row, csvDateTime);
+      }
+      return {
+        filename: csvFilename(name, result.range.from, result.range.to),
+        header: movementColumns(files, result.scope),
+        rows: rows(),
+      };
+    };
+
+    this.makers = {
+      'general-usage': async (actor, c) => {
+        const report = await usage.run(actor, c);
+        const filename = csvFilename('general-usage', report.range.from, report.range.to);
+        return { filename, ...usageCsv(report) };
+      },
+      school: movement('school'),
+      'file-movements': movement('file-movements'),
+      cluster: async (actor, c) => {
+        const report = await cluster.run(actor, c);
+        const name = report.all ? 'lea-cluster-all' : 'lea-cluster';
+        return { filename: csvFilename(name, report.range.from, report.range.to), ...clusterCsv(report) };
+      },
+      'deleted-ctfs': async (actor, c) => {
+        const report = await deleted.run(actor, c);
+        const filename = csvFilename('deleted-ctfs', report.range.from, report.range.to);
+        return { filename, ...deletedCsv(report) };
+      },
+      'lost-pupil-numbers': async (actor, c) => {
+        const report = await lostPupils.numbers(actor, c);
+        const filename = csvFilename('lost-pupil-numbers', report.range.from, report.range.to);
+        return { filename, ...numbersCsv(report) };
+      },
+      'lost-pupils-uploaded': async (actor, c) => {
+        const report = await lostPupils.uploaded(actor, c, true);
+        const filename = csvFilename('lost-pupils-uploaded', report.range.from, report.range.to);
+        return { filename, ...uploadedCsv(report) };
+      },
+      'lost-pupils-downloaded': async (actor, c) => {
+        const report = await lostPupils.downloaded(actor, c, true);
+        const filename = csvFilename('lost-pupils-downloaded', report.range.from, report.range.to);
+        return { filename, ...downloadedCsv(report) };
+      },
+      users: async (actor, c) => {
+        const report = await directory.users(actor, c);
+        const filename = csvFilename(fileOf('users', report), report.range.from, report.range.to);
+        return { filename, ...userCsv(report) };
+      },
+      schools: async (actor, c) => {
+        const report = await directory.schools(actor, c);
+        return { filename: `${fileOf('schools', report)}-${today()}.csv`, ...schoolCsv(report) };
+      },
+      'base-users': async (actor, c) => {
+        const report = await directory.baseUsers(actor, c);
+        return { filename: `${fileOf('base-users', report)}-${today()}.csv`, ...baseUserCsv(report) };
+      },
+      'message-report': async (actor) => {
+        const schools = await messages.messageReport(actor);
+        const rows: CsvValue[][] = schools.map((s) => [
+          s.establishmentNumber,
+          s.name,
+          s.unread,
+          csvDate(s.oldestUnread),
+        ]);
+        return {
+          filename: `message-report-${actor.laNumber ?? ''}-${today()}.csv`,
+          header: ['School number', 'School', 'Unread messages', 'Oldest unread sent'],
+          rows,
+        };
+      },
+    };
+  }
+
+  /** The report's file for the actor and the criteria: Invalid (the page's messages) or Forbidden. */
+  csv(actor: Actor, report: CsvReportName, criteria: ReportCriteria): Promise<CsvDownload> {
+    return this.makers[report](actor, criteria);
+  }
+}

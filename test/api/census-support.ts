@@ -1,0 +1,99 @@
+// Helpers for the Census API tests: a live collection for chosen LAs, a school's return loaded (and
+// submitted) through the service the pages use, and a census return sent as an MIS sends it (multipart,
+// the file in a part named "file", no CSRF field).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { insertCollection } from '../../src/collect/collections-repository.ts';
+import { CensusReturnsService } from '../../src/collect/returns-service.ts';
+import type { Clock } from '../../src/platform/clock.ts';
+import type { Db, UserRow } from '../../src/platform/db/schema.ts';
+import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
+import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { actorOf } from '../support/transfers.ts';
+
+/** The autumn 2026 census, open from 1 September (live on the test clock's 23 November) for `las`. */
+export async function liveCollection(db: Db, createdBy: UserRow, las: string[]): Promise<string> {
+  const id = randomUUID();
+  await insertCollection(
+    db,
+    {
+      id,
+      name: `School Census 2026 Autumn ${las.join(' ')} ${id.slice(0, 8)}`,
+      term: 'AUT',
+      year: '2026',
+      reference_date: '2026-10-01',
+      open_date: '2026-09-01',
+      due_date: '2026-12-18',
+      all_las: 0,
+      created_by: createdBy.id,
+      created_at: new Date().toISOString(),
+    },
+    las,
+  );
+  return id;
+}
+
+/**
+ * The school user's return (autumn 2026, 13 pupils, one query) loaded through the pages' service; with
+ * `submit`, its query explained and the return submitted, so its LA can open it.
+ */
+export async function loadedReturn(
+  deps: { db: Db; files: EncryptedFileStore; clock: Clock },
+  schoolUser: UserRow,
+  collectionId: string,
+  options: { submit?: boolean } = {},
+): Promise<{ returnId: string; queryId: string }> {
+  const school = schoolUser.establishment_number ?? '';
+  const service = new CensusReturnsService(deps);
+  const actor = actorOf(schoolUser);
+  const outcome = await service.load(
+    actor,
+    collectionId,
+    censusFilename(school),
+    Readable.from([Buffer.from(censusReturnXml({ school, year: 2026, withQuery: true }))]),
+    false,
+  );
+  assert.equal(outcome.status, 'loaded', outcome.status === 'refused' ? outcome.reasons.join(' ') : '');
+  const returnId = outcome.status === 'loaded' ? outcome.returnId : '';
+  const query = (await service.view(actor, returnId)).findings.find((f) => f.kind === 'query');
+  assert.ok(query, 'the return has a query');
+  if (options.submit) {
+    await service.answerQuery(actor, returnId, query.id, 'Parents declined to say.');
+    await service.submit(actor, returnId, true);
+  }
+  return { returnId, queryId: query.id };
+}
+
+/** POST /api/v1/census/collections/:id/returns with the files given, each in a part named `field`. */
+export function uploadReturn(
+  app: FastifyInstance,
+  token: string | undefined,
+  collectionId: string,
+  files: { filename: string; content: Buffer | string; field?: string }[],
+  query = '',
+): Promise<LightMyRequestResponse> {
+  const boundary = `----s2sCensusBoundary${Math.random().toString(16).slice(2)}`;
+  const chunks: Buffer[] = [];
+  for (const file of files) {
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'file'}"; filename="${file.filename}"\r\n` +
+          'Content-Type: application/xml\r\n\r\n',
+      ),
+      typeof file.content === 'string' ? Buffer.from(file.content) : file.content,
+      Buffer.from('\r\n'),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return app.inject({
+    method: 'POST',
+    url: `/api/v1/census/collections/${collectionId}/returns${query}`,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
+    payload: Buffer.concat(chunks),
+  });
+}
