@@ -46,7 +46,7 @@ export function openApiDocument(): Json {
       title: 's2s secure data transfer API',
       version: '1.0.0',
       description:
-        'For MIS software: send and collect Common Transfer Files and the other s2s files as the user whose personal API token it holds, with that user’s role and organisation. Make a token in s2s under API Tokens; send it as `Authorization: Bearer s2s_...`. The sign-in cookie is never accepted. Errors are RFC 9457 problem details with the reasons and what to do that s2s’s pages give.',
+        'For MIS and LA software: send and collect Common Transfer Files and the other s2s files, search the Lost Pupils Database, read and send secure messages, download reports as CSV and upload census returns, as the user whose personal API token it holds, with that user’s role and organisation: each operation is what a page of s2s does, with the same rules. Make a token in s2s under API Tokens; send it as `Authorization: Bearer s2s_...`. The sign-in cookie is never accepted. Errors are RFC 9457 problem details with the reasons and what to do that s2s’s pages give.',
     },
     servers: [{ url: '/' }],
     tags: API_FEATURES.map((f) => f.tag),
