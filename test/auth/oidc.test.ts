@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { providerUsedMultipleFactors } from '../../src/auth/oidc.ts';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
+import { loadConfig } from '../../src/config.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -54,6 +55,69 @@ describe('which authentication methods count as a second factor', () => {
     assert.equal(providerUsedMultipleFactors({ acr: 'urn:la:mfa' }, ['urn:la:mfa']), true);
     assert.equal(providerUsedMultipleFactors({ acr: 'urn:la:pwd' }, ['urn:la:mfa']), false);
     assert.equal(providerUsedMultipleFactors({}, []), false);
+  });
+});
+
+describe('single sign-on settings', () => {
+  const sso = {
+    OIDC_ISSUER: 'https://login.example.gov.uk',
+    OIDC_CLIENT_ID: 's2s',
+    OIDC_CLIENT_SECRET: 'secret',
+  };
+  const production = {
+    S2S_ENV: 'production',
+    COOKIE_SECRET: 'x'.repeat(40),
+    SMTP_HOST: 'smtp.example.gov.uk',
+    SERVICE_URL: 'https://s2s.example.gov.uk',
+  };
+
+  test('off unless configured; the callback derives from SERVICE_URL; matching only by verified email', () => {
+    assert.equal(loadConfig({}).oidc, null);
+    assert.deepEqual(loadConfig({ ...production, ...sso }).oidc, {
+      issuer: 'https://login.example.gov.uk',
+      clientId: 's2s',
+      clientSecret: 'secret',
+      clientAuth: 'client_secret_basic',
+      redirectUri: 'https://s2s.example.gov.uk/sign-in/oidc/callback',
+      buttonText: 'Sign in with your LA account',
+      emailMatch: 'verified',
+      mfaAcrValues: [],
+    });
+    const custom = loadConfig({
+      ...sso,
+      OIDC_BUTTON_TEXT: 'Sign in with your Testshire account',
+      OIDC_EMAIL_MATCH: 'off',
+      OIDC_MFA_ACR: 'urn:la:mfa, urn:la:strong',
+    }).oidc;
+    assert.equal(custom?.buttonText, 'Sign in with your Testshire account');
+    assert.equal(custom?.emailMatch, 'off');
+    assert.deepEqual(custom?.mfaAcrValues, ['urn:la:mfa', 'urn:la:strong']);
+  });
+
+  test('half a configuration, or http:// in production, stops start-up naming the variable', () => {
+    assert.throws(() => loadConfig({ OIDC_ISSUER: sso.OIDC_ISSUER }), /OIDC_CLIENT_ID: must be set/);
+    assert.throws(
+      () => loadConfig({ OIDC_CLIENT_ID: 's2s', OIDC_CLIENT_SECRET: 'x' }),
+      /OIDC_ISSUER: must be set/,
+    );
+    assert.throws(() => loadConfig({ ...sso, OIDC_EMAIL_MATCH: 'sometimes' }), /OIDC_EMAIL_MATCH/);
+    assert.throws(
+      () => loadConfig({ ...production, ...sso, OIDC_ISSUER: 'http://login.example.gov.uk' }),
+      /OIDC_ISSUER: must be an https:\/\/ address in production/,
+    );
+    assert.throws(
+      () =>
+        loadConfig({
+          ...production,
+          ...sso,
+          OIDC_REDIRECT_URI: 'http://s2s.example.gov.uk/sign-in/oidc/callback',
+        }),
+      /OIDC_REDIRECT_URI: must be an https:\/\/ address in production/,
+    );
+    assert.equal(
+      loadConfig({ ...sso, OIDC_ISSUER: 'http://127.0.0.1:4000' }).oidc?.issuer,
+      'http://127.0.0.1:4000',
+    );
   });
 });
 
