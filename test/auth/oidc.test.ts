@@ -501,5 +501,13 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
     // The user signs in again: found by email address, linked again.
     assert.equal((await singleSignOn(new Agent(t.app), login)).headers.location, '/');
     assert.equal((await identitiesOf(db, user)).length, 1);
+
+    // Deleting the account frees the identity: the person may be given a new account.
+    assert.equal(
+      (await dba.post(`/dba/users/${user.id}/delete`, {}, { formPage: `/dba/users/${user.id}/delete` }))
+        .statusCode,
+      302,
+    );
+    assert.deepEqual(await identitiesOf(db, user), []);
   });
 });
