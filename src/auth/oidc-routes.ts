@@ -181,6 +181,8 @@ export function oidcRoutes(auth: AuthService, oidc: OidcService, lockMinutes: nu
       access: 'public',
       handler: async (request, reply) => {
         const flow = flowOf(request);
+        // The callback opened again (reloaded, or Back) after it signed the user in: nothing to do.
+        if (!flow && request.user) return reply.redirect('/');
         // A flow is used once, whatever the outcome.
         reply.clearCookie(OIDC_FLOW_COOKIE, { path: FLOW_COOKIE_PATH });
         reply.header('cache-control', 'no-store');

@@ -193,10 +193,16 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
       { email: 'robin.hood@testshire.example.gov.uk' },
     );
     const agent = new Agent(t.app);
-    const back = await singleSignOn(agent, login);
+    const callback = await new ProviderBrowser(provider).signIn(await start(agent), login);
+    const back = await agent.get(`${callback.pathname}${callback.search}`);
     assert.equal(back.statusCode, 302);
     assert.equal(back.headers.location, '/');
     assert.equal(agent.cookie('s2s_oidc'), undefined, 'the flow is used once');
+    assert.equal(
+      (await agent.get(`${callback.pathname}${callback.search}`)).headers.location,
+      '/',
+      'the callback opened again once signed in: back to the home page',
+    );
     const home = await agent.get('/');
     assert.equal(home.statusCode, 200);
     assert.match(home.body, new RegExp(`Signed in as <strong>${user.username}</strong>`));
