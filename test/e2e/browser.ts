@@ -167,7 +167,7 @@ export async function signIn(journey: Journey, username: string, password: strin
   await journey.check();
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await journey.check();
 }
 
