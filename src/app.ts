@@ -106,7 +106,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
   });
 
   const routeTable = registerRoutes(app, deps.auth, [
-    ...authRoutes(deps.auth, deps.config.signIn.lockMinutes),
+    ...authRoutes(deps.auth, deps.config.signIn.lockMinutes, deps.oidc),
     ...homeRoutes(deps),
     ...directoryRoutes(deps),
     ...accountsRoutes(deps),

@@ -50,6 +50,21 @@ const environmentSchema = z.object({
   MAIL_FROM: z.string().min(3).default('s2s <no-reply@s2s.example.gov.uk>'),
   SCHEDULER: z.enum(['on', 'off']).default('on'),
   TWO_FACTOR_REQUIRED: flag.optional(),
+  OIDC_ISSUER: z
+    .url({
+      protocol: /^https?$/,
+      error: "must be the sign-in service's issuer address, e.g. https://login.example.gov.uk",
+    })
+    .optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_CLIENT_AUTH: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+  OIDC_REDIRECT_URI: z
+    .url({ protocol: /^https?$/, error: "must be the address of s2s's /sign-in/oidc/callback page" })
+    .optional(),
+  OIDC_BUTTON_TEXT: z.string().trim().min(1).max(80).default('Sign in with your LA account'),
+  OIDC_EMAIL_MATCH: z.enum(['verified', 'any', 'off']).default('verified'),
+  OIDC_MFA_ACR: z.string().optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>['S2S_ENV'];
@@ -84,6 +99,28 @@ export interface Config {
   mail: MailConfig;
   /** Whether `serve` runs the scheduled jobs (turn off on web-only processes of a larger deployment). */
   scheduler: boolean;
+  /** Single sign-on with an OpenID Connect provider (the LA's own sign-in service); null when off. */
+  oidc: OidcConfig | null;
+}
+
+export interface OidcConfig {
+  /** The provider's issuer identifier: its discovery document is at ISSUER/.well-known/openid-configuration. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** How s2s authenticates to the token endpoint (RFC 6749 requires providers to support basic). */
+  clientAuth: 'client_secret_basic' | 'client_secret_post';
+  /** Where the provider sends the browser back: SERVICE_URL/sign-in/oidc/callback unless set. */
+  redirectUri: string;
+  /** The text of the button on the sign-in page. */
+  buttonText: string;
+  /**
+   * Whether a first sign-in may find its s2s account by email address: only an address the provider
+   * says it verified (`email_verified: true`), any address it gives, or never (an administrator links).
+   */
+  emailMatch: 'verified' | 'any' | 'off';
+  /** `acr` values that mean the provider used more than one factor (besides `amr` saying so). */
+  mfaAcrValues: string[];
 }
 
 export type MailConfig =
@@ -124,6 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'The configuration is not valid:\n  SEED_DEMO_DATA: demo data is never loaded in production',
     );
   }
+  const serviceUrl = (e.SERVICE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
   return {
     env: e.S2S_ENV,
     port: e.PORT,
@@ -140,9 +178,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     twoFactor: { required: e.TWO_FACTOR_REQUIRED ?? e.S2S_ENV === 'production' },
     serviceDesk: { email: e.SERVICE_DESK_EMAIL, telephone: e.SERVICE_DESK_TELEPHONE },
     seedDemoData: e.SEED_DEMO_DATA ?? e.S2S_ENV !== 'production',
-    serviceUrl: (e.SERVICE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
+    serviceUrl,
     mail: mailConfig(e),
     scheduler: e.SCHEDULER === 'on',
+    oidc: oidcConfig(e, serviceUrl),
   };
 }
 
@@ -170,5 +209,45 @@ function mailConfig(e: z.infer<typeof environmentSchema>): MailConfig {
     secure: e.SMTP_SECURE,
     requireTls: e.SMTP_REQUIRE_TLS ?? (production && !e.SMTP_SECURE),
     auth: e.SMTP_USER && e.SMTP_PASSWORD ? { user: e.SMTP_USER, password: e.SMTP_PASSWORD } : undefined,
+  };
+}
+
+function oidcConfig(e: z.infer<typeof environmentSchema>, serviceUrl: string): OidcConfig | null {
+  const { OIDC_ISSUER: issuer, OIDC_CLIENT_ID: clientId, OIDC_CLIENT_SECRET: clientSecret } = e;
+  if (!issuer && !clientId && !clientSecret) return null;
+  if (!issuer)
+    invalid('OIDC_ISSUER', 'must be set for single sign-on (with OIDC_CLIENT_ID and OIDC_CLIENT_SECRET)');
+  if (!clientId)
+    invalid('OIDC_CLIENT_ID', 'must be set for single sign-on: the client id the provider gave s2s');
+  if (!clientSecret) {
+    invalid('OIDC_CLIENT_SECRET', 'must be set for single sign-on: the client secret the provider gave s2s');
+  }
+  const redirectUri = e.OIDC_REDIRECT_URI ?? `${serviceUrl}/sign-in/oidc/callback`;
+  if (e.S2S_ENV === 'production') {
+    if (new URL(issuer).protocol !== 'https:') {
+      invalid(
+        'OIDC_ISSUER',
+        'must be an https:// address in production: sign-in answers must not travel in clear',
+      );
+    }
+    if (new URL(redirectUri).protocol !== 'https:') {
+      invalid(
+        e.OIDC_REDIRECT_URI ? 'OIDC_REDIRECT_URI' : 'SERVICE_URL',
+        'must be an https:// address in production for single sign-on',
+      );
+    }
+  }
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    clientAuth: e.OIDC_CLIENT_AUTH,
+    redirectUri,
+    buttonText: e.OIDC_BUTTON_TEXT,
+    emailMatch: e.OIDC_EMAIL_MATCH,
+    mfaAcrValues: (e.OIDC_MFA_ACR ?? '')
+      .split(',')
+      .map((value) => value.trim())
+      .filter(Boolean),
   };
 }

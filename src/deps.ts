@@ -1,4 +1,5 @@
 // The composition root: every adapter and service is built once here and handed to createApp.
+import { OidcService } from './auth/oidc.ts';
 import { AuthService } from './auth/service.ts';
 import type { Config } from './config.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
@@ -19,6 +20,8 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   auth: AuthService;
+  /** Single sign-on with the LA's OpenID Connect provider; null unless configured (OIDC_ISSUER...). */
+  oidc: OidcService | null;
   /** Where emails go: SMTP, or the mail log outside production. */
   mailer: Mailer;
 }
@@ -44,6 +47,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     );
   }
   const fileStore = overrides.fileStore ?? new DiskFileStore(config.fileStoreDir);
+  const auth = new AuthService(db, clock, config, masterKey.key);
   return {
     config,
     db,
@@ -51,7 +55,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     logger,
     fileStore,
     files: new EncryptedFileStore(fileStore, masterKey.key),
-    auth: new AuthService(db, clock, config, masterKey.key),
+    auth,
+    oidc: config.oidc ? new OidcService(db, clock, config.oidc, auth) : null,
     mailer: overrides.mailer ?? createMailer(config.mail),
   };
 }

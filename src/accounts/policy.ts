@@ -32,8 +32,11 @@ export interface AccountSubject {
 const SCHOOL_ROLE_FIXED =
   'A School User belongs to a school, so their role cannot be changed. To give this person another role, delete this account and add a new one';
 
-/** 'two-factor': reset the account's two-factor sign-in (it is set up again at the next sign-in). */
-export type AccountChange = 'role' | 'password' | 'delete' | 'two-factor';
+/**
+ * 'two-factor': reset the account's two-factor sign-in (it is set up again at the next sign-in).
+ * 'single-sign-on': unlink the identity at the single sign-on provider linked to the account.
+ */
+export type AccountChange = 'role' | 'password' | 'delete' | 'two-factor' | 'single-sign-on';
 
 /** Whose accounts an actor may see: everyone's, one LA's (its LA roles and its schools' users), or none. */
 export type UserReach = { kind: 'everyone' } | { kind: 'la'; laNumber: string } | { kind: 'nobody' };
@@ -107,6 +110,9 @@ export function changeProblem(
     if (change === 'two-factor') {
       return 'To change your own two-factor sign-in, use Two-factor sign-in in the menu';
     }
+    if (change === 'single-sign-on') {
+      return 'You cannot unlink your own single sign-on. Ask another administrator to do it';
+    }
     if (change === 'role') return 'You cannot change your own role. Ask another administrator to do it';
     return 'You cannot delete your own account. Ask another administrator to do it';
   }
@@ -127,6 +133,7 @@ export function allowedChanges(
     password: changeProblem(actor, subject, 'password') === null,
     delete: changeProblem(actor, subject, 'delete') === null,
     'two-factor': changeProblem(actor, subject, 'two-factor') === null,
+    'single-sign-on': changeProblem(actor, subject, 'single-sign-on') === null,
   };
 }
 

@@ -63,7 +63,7 @@ function userUrl(id: string): string {
   return `${BASE}/${encodeURIComponent(id)}`;
 }
 
-export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
+export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Route[] {
   const accounts = new AccountsService(deps.db, deps.clock);
   const actorOf = (request: FastifyRequest): AccountsActor => signedInUser(request);
   const idOf = (request: FastifyRequest) => idParams.parse(request.params).id;
@@ -223,6 +223,8 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           backLink: { href: BASE, text: 'Back to User Maintenance' },
           ...details,
           account: details.user,
+          // The row shows when single sign-on is configured, or an identity is still linked from before.
+          showSingleSignOn: deps.config.oidc !== null || details.singleSignOn.length > 0,
         });
       },
     },
@@ -307,6 +309,37 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
             reset
               ? `The two-factor sign-in of ${account.username} has been reset and they have been signed out. If their role requires it, they set it up again when they next sign in.`
               : `${account.username} has not set up two-factor sign-in: there was nothing to reset.`,
+          )
+          .redirect(userUrl(account.id));
+      },
+    },
+    {
+      method: 'GET',
+      url: `${BASE}/:id/single-sign-on`,
+      access: 'users.manage',
+      handler: async (request, reply) => {
+        const details = await accounts.details(actorOf(request), idOf(request));
+        await accounts.accountToChange(actorOf(request), idOf(request), 'single-sign-on');
+        if (details.singleSignOn.length === 0) return reply.redirect(userUrl(details.user.id));
+        return reply.page('accounts/views/single-sign-on-unlink.njk', {
+          title: 'Unlink single sign-on',
+          backLink: { href: userUrl(details.user.id) },
+          account: details.user,
+          identities: details.singleSignOn,
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: `${BASE}/:id/single-sign-on`,
+      access: 'users.manage',
+      handler: async (request, reply) => {
+        const { account, unlinked } = await accounts.unlinkSingleSignOn(actorOf(request), idOf(request));
+        return reply
+          .flash(
+            unlinked > 0
+              ? `The single sign-on of ${account.username} has been unlinked and they have been signed out. Their next single sign-on finds their account by email address again.`
+              : `${account.username} has no single sign-on linked: there was nothing to unlink.`,
           )
           .redirect(userUrl(account.id));
       },

@@ -2,6 +2,7 @@
 // No HTTP here. Each change is written in one transaction with its audit record.
 import { randomUUID } from 'node:crypto';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
+import { deleteIdentitiesOfUser, identitiesOfUser, type OidcIdentityRow } from '../auth/oidc-repository.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { isRole, ROLE_LABELS, type Role, scopeOf } from '../auth/permissions.ts';
 import { deleteSessionsOfUser } from '../auth/repository.ts';
@@ -93,6 +94,8 @@ export interface AccountDetails {
   refusal: string | null;
   /** Whether the account has set up two-factor sign-in, when, and its recovery codes left. */
   twoFactor: { enrolledAt: string | null; recoveryCodesLeft: number };
+  /** The identities at the single sign-on provider linked to the account (at most one per provider). */
+  singleSignOn: OidcIdentityRow[];
 }
 
 /** What the Add User form offers this actor for one LA (or for none: national accounts). */
@@ -150,6 +153,7 @@ export class AccountsService {
         enrolledAt,
         recoveryCodesLeft: enrolledAt ? await countUnusedRecoveryCodes(this.db, user.id) : 0,
       },
+      singleSignOn: await identitiesOfUser(this.db, user.id),
     };
   }
 
@@ -272,6 +276,29 @@ export class AccountsService {
     return { account: withoutSecrets(target), reset };
   }
 
+  /**
+   * Unlinks the account's single sign-on identities (linked to the wrong person, or the person's account
+   * at the provider was replaced) and signs the user out everywhere. The next single sign-on matches an
+   * account by email address again. The number of identities unlinked (0: there was nothing to unlink).
+   */
+  async unlinkSingleSignOn(
+    actor: AccountsActor,
+    id: string,
+  ): Promise<{ account: Account; unlinked: number }> {
+    const target = await this.changeableUser(actor, id, 'single-sign-on');
+    const unlinked = await this.db.transaction().execute(async (tx) => {
+      await this.stillThere(tx, target);
+      const removed = await deleteIdentitiesOfUser(tx, target.id);
+      if (removed.length === 0) return 0;
+      await deleteSessionsOfUser(tx, target.id);
+      await this.audit(tx, actor, 'oidc-unlinked', target, {
+        identities: removed.map((row) => ({ issuer: row.issuer, subject: row.subject })),
+      });
+      return removed.length;
+    });
+    return { account: withoutSecrets(target), unlinked };
+  }
+
   /** Deletes an account: it can no longer sign in, and its username stays reserved (LA notes §3.5). */
   async remove(actor: AccountsActor, id: string): Promise<Account> {
     const target = await this.changeableUser(actor, id, 'delete');
@@ -280,6 +307,8 @@ export class AccountsService {
       await this.stillThere(tx, target);
       await updateUser(tx, target.id, { deleted_at: at, updated_at: at });
       await deleteSessionsOfUser(tx, target.id);
+      // Its single sign-on identity is free again: the person may be given a new account.
+      await deleteIdentitiesOfUser(tx, target.id);
       await this.audit(tx, actor, 'user-deleted', target, { role: target.role });
     });
     return withoutSecrets(target);

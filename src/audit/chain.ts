@@ -5,7 +5,7 @@
 // walks the chain and names the first event that breaks it.
 //
 // Events are written unsealed, in the transaction of the change they record, and sealed shortly after
-// by the seal-audit job (docs/decisions.md, decision 21): sealing inside every transaction would make
+// by the seal-audit job (docs/decisions.md, decision 22): sealing inside every transaction would make
 // every audited change in the country wait for one lock.
 import { createHash } from 'node:crypto';
 import type { AuditEventRow, Executor } from '../platform/db/schema.ts';

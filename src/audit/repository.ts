@@ -26,6 +26,8 @@ export type AuditAction =
   | 'two-factor-reset'
   | 'recovery-code-used'
   | 'recovery-codes-replaced'
+  | 'oidc-linked'
+  | 'oidc-unlinked'
   | 'user-added'
   | 'user-role-changed'
   | 'user-deleted'

@@ -9,6 +9,10 @@ export interface SessionRecord {
   expires_at: string;
   /** 1 while the second step of two-factor sign-in is still to come (0 when not given). */
   pending_two_factor?: 0 | 1;
+  /** 'password' or 'oidc' (single sign-on); 'password' when not given. */
+  sign_in_method?: string;
+  /** 1 when the single sign-on provider did a second factor, which stands for s2s's own (0 when not given). */
+  provider_mfa?: 0 | 1;
 }
 
 export async function insertSession(db: Executor, session: SessionRecord): Promise<void> {

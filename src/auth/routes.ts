@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Invalid } from '../platform/errors.ts';
+import type { OidcService } from './oidc.ts';
+import { oidcRoutes } from './oidc-routes.ts';
 import type { AuthService } from './service.ts';
 import { twoFactorRoutes } from './two-factor-routes.ts';
 import { type Route, SESSION_COOKIE, setSessionCookie, signedInUser } from './web.ts';
@@ -25,9 +27,14 @@ const SIGN_IN_FAILURES: Record<'wrong-credentials' | 'throttled' | 'school-inact
     "Your school's s2s account is inactive, so you cannot sign in. Contact your LA s2s administrator to make it active.",
 };
 
-export function authRoutes(auth: AuthService, lockMinutes: number): Route[] {
+/** `oidc`: single sign-on, when configured (OIDC_ISSUER...): its button on the sign-in page, and its routes. */
+export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcService | null = null): Route[] {
   const signInPage = (reply: FastifyReply, data: Record<string, unknown> = {}) =>
-    reply.page('auth/views/sign-in.njk', { title: 'Sign in', ...data });
+    reply.page('auth/views/sign-in.njk', {
+      title: 'Sign in',
+      singleSignOn: oidc ? { buttonText: oidc.buttonText } : null,
+      ...data,
+    });
 
   return [
     {
@@ -68,6 +75,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number): Route[] {
       },
     },
     ...twoFactorRoutes(auth, lockMinutes),
+    ...(oidc ? oidcRoutes(auth, oidc, lockMinutes) : []),
     {
       method: 'GET',
       url: '/sign-out',

@@ -19,7 +19,7 @@ import {
   recordSignInAttempt,
   touchSession,
 } from './repository.ts';
-import { signInThrottled } from './throttle.ts';
+import { accountLocked, signInThrottled } from './throttle.ts';
 import { type SecondStep, TwoFactorService } from './two-factor.ts';
 import { hasTwoFactor } from './two-factor-repository.ts';
 
@@ -45,6 +45,12 @@ export type SignInOutcome =
   /** `secondStep`: the password was right; the session opens nothing until a code is entered. */
   | { ok: true; token: string; user: UserRow; secondStep: boolean; mustSetUpTwoFactor: boolean }
   | { ok: false; reason: 'wrong-credentials' | 'throttled' | 'school-inactive' };
+
+/**
+ * How a sign-in proved who the user is: their password, or their provider's word (single sign-on), with
+ * whether the provider used more than one factor (which then stands for s2s's own second step).
+ */
+export type SignInMethod = { method: 'password' } | { method: 'oidc'; providerMfa: boolean };
 
 export type SecondStepOutcome =
   | { ok: true; token: string; user: UserRow; via: 'code' | 'recovery-code'; recoveryCodesLeft: number }
@@ -116,24 +122,72 @@ export class AuthService {
       return { ok: false, reason: 'wrong-credentials' };
     }
 
-    if (user.role === 'school' && user.establishment_number) {
-      const school = await getEstablishment(this.db, user.establishment_number);
-      if (!school || school.active === 0) {
-        await recordAudit(this.db, {
-          at: now,
-          actorUserId: user.id,
-          actorUsername: user.username,
-          organisation: user.establishment_number,
-          action: 'sign-in-failed',
-          detail: { reason: 'school-inactive' },
-        });
-        return { ok: false, reason: 'school-inactive' };
-      }
+    if (await this.schoolInactive(user)) {
+      await this.refuseInactiveSchool(user, now);
+      return { ok: false, reason: 'school-inactive' };
     }
+    return this.openSession(user, address, { method: 'password' });
+  }
 
-    if (await hasTwoFactor(this.db, user.id)) {
+  /**
+   * Signs in a user whose identity their single sign-on provider vouched for (auth/oidc.ts), as the right
+   * password does: refused while the account is paused for failed sign-ins or its school is inactive;
+   * otherwise two-factor sign-in still asks for a code unless the provider used more than one factor.
+   */
+  async signInVouched(
+    user: UserRow,
+    address: string,
+    how: Extract<SignInMethod, { method: 'oidc' }>,
+  ): Promise<SignInOutcome> {
+    const now = this.clock.now();
+    if (await accountLocked(this.db, this.settings.signIn, now, user.username)) {
+      await recordAudit(this.db, {
+        at: now,
+        action: 'sign-in-failed',
+        organisation: organisationOfRow(user),
+        subjectType: 'user',
+        subjectId: user.username,
+        detail: { reason: 'throttled', method: how.method },
+      });
+      return { ok: false, reason: 'throttled' };
+    }
+    if (await this.schoolInactive(user)) {
+      await this.refuseInactiveSchool(user, now, how.method);
+      return { ok: false, reason: 'school-inactive' };
+    }
+    return this.openSession(user, address, how);
+  }
+
+  /** A user of a school whose s2s account is inactive (or gone) cannot sign in. */
+  private async schoolInactive(user: UserRow): Promise<boolean> {
+    if (user.role !== 'school' || !user.establishment_number) return false;
+    const school = await getEstablishment(this.db, user.establishment_number);
+    return !school || school.active === 0;
+  }
+
+  private async refuseInactiveSchool(user: UserRow, now: Date, method?: 'oidc'): Promise<void> {
+    await recordAudit(this.db, {
+      at: now,
+      actorUserId: user.id,
+      actorUsername: user.username,
+      organisation: user.establishment_number,
+      action: 'sign-in-failed',
+      detail: { reason: 'school-inactive', ...(method ? { method } : {}) },
+    });
+  }
+
+  /**
+   * After the password (or the provider): a session that waits for the second step when the user has set
+   * up two-factor sign-in (and the provider did not do a second factor), else a signed-in session.
+   */
+  private async openSession(user: UserRow, address: string, how: SignInMethod): Promise<SignInOutcome> {
+    const providerMfa = how.method === 'oidc' && how.providerMfa;
+    const enrolled = await hasTwoFactor(this.db, user.id);
+    if (enrolled && !providerMfa) {
       // The second step is still to come: a session that opens no page, and no successful attempt yet
       // (one would clear the failures counted against the account, and so let codes be guessed).
+      const now = this.clock.now();
+      const at = now.toISOString();
       const token = randomBytes(32).toString('base64url');
       await insertSession(this.db, {
         id: sessionIdOf(token),
@@ -142,11 +196,13 @@ export class AuthService {
         last_seen_at: at,
         expires_at: new Date(now.getTime() + SECOND_STEP_MINUTES * 60_000).toISOString(),
         pending_two_factor: 1,
+        sign_in_method: how.method,
       });
       return { ok: true, token, user, secondStep: true, mustSetUpTwoFactor: false };
     }
-    const token = await this.completeSignIn(user, address);
-    const mustSetUpTwoFactor = isRole(user.role) && this.twoFactor.required(user.role);
+    const token = await this.completeSignIn(user, address, how);
+    const mustSetUpTwoFactor =
+      !enrolled && !providerMfa && isRole(user.role) && this.twoFactor.required(user.role);
     return { ok: true, token, user, secondStep: false, mustSetUpTwoFactor };
   }
 
@@ -171,7 +227,9 @@ export class AuthService {
     const checked = await this.twoFactor.check(user, input, address);
     if (!checked.ok) return checked;
     await deleteSession(this.db, sessionId);
-    const signedIn = await this.completeSignIn(user, address, { secondStep: checked.via });
+    const how: SignInMethod =
+      session.sign_in_method === 'oidc' ? { method: 'oidc', providerMfa: false } : { method: 'password' };
+    const signedIn = await this.completeSignIn(user, address, how, { secondStep: checked.via });
     return {
       ok: true,
       token: signedIn,
@@ -185,8 +243,15 @@ export class AuthService {
   private async completeSignIn(
     user: UserRow,
     address: string,
-    detail?: Record<string, unknown>,
+    how: SignInMethod,
+    extra?: Record<string, unknown>,
   ): Promise<string> {
+    // Password sign-ins keep the audit detail they always had; single sign-on says so, and whether the
+    // provider's second factor stood for s2s's.
+    const detail =
+      how.method === 'oidc'
+        ? { method: how.method, ...(how.providerMfa ? { secondStep: 'provider' } : {}), ...extra }
+        : extra;
     const now = this.clock.now();
     const at = now.toISOString();
     const token = randomBytes(32).toString('base64url');
@@ -198,6 +263,8 @@ export class AuthService {
         created_at: at,
         last_seen_at: at,
         expires_at: expires,
+        sign_in_method: how.method,
+        provider_mfa: how.method === 'oidc' && how.providerMfa ? 1 : 0,
       });
       await recordSignInAttempt(tx, { username: user.username, address, at, succeeded: true });
       await updateUser(tx, user.id, { last_signed_in_at: at });
@@ -234,7 +301,11 @@ export class AuthService {
     if (now.getTime() - new Date(session.last_seen_at).getTime() > 60_000) {
       await touchSession(this.db, sessionId, now.toISOString());
     }
-    return { state: 'active', sessionId, user: await this.describe(row, row.role) };
+    return {
+      state: 'active',
+      sessionId,
+      user: await this.describe(row, row.role, session.provider_mfa === 1),
+    };
   }
 
   async signOut(token: string | undefined, user: SignedInUser | undefined): Promise<void> {
@@ -301,6 +372,9 @@ export class AuthService {
         expires_at:
           session?.expires_at ??
           new Date(now.getTime() + this.settings.session.absoluteHours * 3_600_000).toISOString(),
+        // The new session is signed in as the old one was.
+        sign_in_method: session?.sign_in_method ?? 'password',
+        provider_mfa: session?.provider_mfa ?? 0,
       });
       await recordAudit(tx, {
         at: now,
@@ -315,7 +389,8 @@ export class AuthService {
     return token;
   }
 
-  private async describe(row: UserRow, role: Role): Promise<SignedInUser> {
+  /** `providerMfa`: the session's single sign-on used more than one factor (no s2s set-up is asked). */
+  private async describe(row: UserRow, role: Role, providerMfa: boolean): Promise<SignedInUser> {
     const scope = scopeOf(role);
     let organisationName = 's2s national administration';
     if (scope === 'school' && row.establishment_number) {
@@ -337,7 +412,8 @@ export class AuthService {
       roleLabel: ROLE_LABELS[role],
       organisationName,
       mustChangePassword: row.must_change_password === 1,
-      mustSetUpTwoFactor: this.twoFactor.required(role) && !(await hasTwoFactor(this.db, row.id)),
+      mustSetUpTwoFactor:
+        this.twoFactor.required(role) && !providerMfa && !(await hasTwoFactor(this.db, row.id)),
       lastSignedInAt: row.last_signed_in_at,
     };
   }

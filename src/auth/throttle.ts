@@ -26,3 +26,17 @@ export async function signInThrottled(
     addressFailures >= settings.maxFailures * ADDRESS_FAILURE_FACTOR
   );
 }
+
+/**
+ * Whether the account itself is paused for failed sign-ins (wrong passwords or codes), whatever the
+ * network address: a single sign-on, which guesses nothing, is refused for such an account too.
+ */
+export async function accountLocked(
+  db: Executor,
+  settings: { maxFailures: number; lockMinutes: number },
+  now: Date,
+  username: string,
+): Promise<boolean> {
+  const since = new Date(now.getTime() - settings.lockMinutes * 60_000).toISOString();
+  return (await countRecentFailures(db, { username }, since)) >= settings.maxFailures;
+}

@@ -121,6 +121,8 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'two-factor-reset': 'Two-factor sign-in reset by an administrator',
   'recovery-code-used': 'Signed in with a recovery code',
   'recovery-codes-replaced': 'New recovery codes made',
+  'oidc-linked': 'Single sign-on linked to the account',
+  'oidc-unlinked': 'Single sign-on unlinked by an administrator',
   'user-added': 'User added',
   'user-role-changed': 'User role changed',
   'user-deleted': 'User deleted',

@@ -118,6 +118,7 @@ describe('which accounts an actor may change', () => {
       password: false,
       delete: false,
       'two-factor': false,
+      'single-sign-on': false,
     });
     assert.match(noChangesReason(viewer, subject('la_user')) ?? '', /view users but not change them/);
   });
@@ -129,11 +130,13 @@ describe('which accounts an actor may change', () => {
       password: true,
       delete: true,
       'two-factor': true,
+      'single-sign-on': true,
     });
     const self = subject('national_admin', null, 'admin-1');
     assert.match(changeProblem(admin, self, 'delete') ?? '', /cannot delete your own account/);
     assert.match(changeProblem(admin, self, 'password') ?? '', /Change Password/);
     assert.match(changeProblem(admin, self, 'two-factor') ?? '', /Two-factor sign-in in the menu/);
+    assert.match(changeProblem(admin, self, 'single-sign-on') ?? '', /Ask another administrator/);
     assert.match(noChangesReason(admin, self) ?? '', /your own account/);
   });
 });

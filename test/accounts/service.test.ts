@@ -271,7 +271,13 @@ describeEachEngine('accounts service', (database) => {
       assert.ok((await rejection(accounts.changeRole(actor, id, 'la_plasc'))) instanceof NotFound);
     }
     const seen = await accounts.details(actor, colleagueDba.id);
-    assert.deepEqual(seen.allowed, { role: false, password: false, delete: false, 'two-factor': false });
+    assert.deepEqual(seen.allowed, {
+      role: false,
+      password: false,
+      delete: false,
+      'two-factor': false,
+      'single-sign-on': false,
+    });
     assert.match(seen.refusal ?? '', /Only the s2s National Administrator/);
     for (const change of [
       () => accounts.remove(actor, colleagueDba.id),

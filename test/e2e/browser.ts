@@ -30,7 +30,7 @@ export interface RunningService {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -43,11 +43,15 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts `s2s serve` on a fresh SQLite database with the demo data, as a newcomer would. `env` adds
- * settings (such as TWO_FACTOR_REQUIRED=true).
+ * settings (such as TWO_FACTOR_REQUIRED=true); `port`, when the address must be known beforehand (to
+ * register it with a single sign-on provider).
  */
-export async function startService(env: Record<string, string> = {}): Promise<RunningService> {
+export async function startService(
+  env: Record<string, string> = {},
+  options: { port?: number } = {},
+): Promise<RunningService> {
   const dir = mkdtempSync(join(tmpdir(), 's2s-e2e-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const databaseUrl = `sqlite:${join(dir, 's2s.sqlite')}`;
   const child: ChildProcess = spawn(process.execPath, ['bin/s2s.js', 'serve'], {
     env: {
@@ -135,6 +139,15 @@ export class Journey {
     this.checkedLoads.add(this.loads);
   }
 
+  /**
+   * The page now shown is another service's (the single sign-on provider a test runs): it is not s2s's
+   * to make accessible, so it is passed over, and said so here rather than left unchecked.
+   */
+  async passOverOtherService(): Promise<void> {
+    await this.page.waitForLoadState('load');
+    this.checkedLoads.add(this.loads);
+  }
+
   /** Fails unless every page loaded in this journey was checked. */
   assertEveryPageChecked(): void {
     for (let load = 1; load <= this.loads; load += 1) {
@@ -154,7 +167,7 @@ export async function signIn(journey: Journey, username: string, password: strin
   await journey.check();
   await page.getByLabel('Username').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await journey.check();
 }
 

@@ -22,6 +22,7 @@ import * as reportIndexes from './migrations/007-report-indexes.ts';
 import * as collect from './migrations/008-collect.ts';
 import * as twoFactor from './migrations/009-two-factor.ts';
 import * as apiTokens from './migrations/010-api-tokens.ts';
+import * as oidcIdentities from './migrations/011-oidc-identities.ts';
 import * as auditChain from './migrations/012-audit-chain.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '008-collect': collect,
   '009-two-factor': twoFactor,
   '010-api-tokens': apiTokens,
+  '011-oidc-identities': oidcIdentities,
   '012-audit-chain': auditChain,
 };
 

@@ -63,6 +63,10 @@ export interface SessionTable {
   expires_at: string;
   /** 1 while the password was right but the second step of two-factor sign-in is still to come. */
   pending_two_factor: ColumnType<Flag, Flag | undefined, Flag>;
+  /** How the session was signed in: 'password' or 'oidc' (single sign-on). */
+  sign_in_method: ColumnType<string, string | undefined, string>;
+  /** 1 when the single sign-on provider said it used more than one factor: it stands for s2s's own. */
+  provider_mfa: ColumnType<Flag, Flag | undefined, Flag>;
 }
 
 export interface SignInAttemptTable {
@@ -431,6 +435,18 @@ export interface TwoFactorRecoveryCodeTable {
   used_at: string | null;
 }
 
+/** An identity at the single sign-on provider (issuer + subject) linked to an s2s account. */
+export interface OidcIdentityTable {
+  id: string;
+  issuer: string;
+  subject: string;
+  user_id: string;
+  /** The verified email address a first sign-in was matched by. */
+  linked_email: string | null;
+  linked_at: string;
+  last_used_at: string | null;
+}
+
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
@@ -459,6 +475,7 @@ export interface Database {
   census_return_findings: CensusReturnFindingTable;
   census_return_events: CensusReturnEventTable;
   api_tokens: ApiTokenTable;
+  oidc_identities: OidcIdentityTable;
 }
 
 export type Db = Kysely<Database>;
@@ -466,6 +483,7 @@ export type Db = Kysely<Database>;
 export type Executor = Kysely<Database> | Transaction<Database>;
 
 export type LocalAuthorityRow = Selectable<LocalAuthorityTable>;
+export type OidcIdentityRow = Selectable<OidcIdentityTable>;
 export type JobRunRow = Selectable<JobRunTable>;
 export type LostPupilRow = Selectable<LostPupilTable>;
 export type LostPupilMatchRow = Selectable<LostPupilMatchTable>;

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 
-// The audit trail's hash chain (issue 12; src/audit/chain.ts, decision 21). Existing events are left
+// The audit trail's hash chain (issue 12; src/audit/chain.ts, decision 22). Existing events are left
 // unsealed: the seal-audit job seals them, oldest first, like any event written since.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('audit_events').addColumn('seq', 'integer').execute();
