@@ -246,7 +246,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
           const user = await accounts.changeRole(actor, id, form.role);
           return reply
             .flash(
-              `The role of ${user.username} is now ${roleLabelOf(user.role)}. Tell them about the change.`,
+              `The role of ${user.username} is now ${roleLabelOf(user.role)}. They have been signed out, and have the new role when they sign in again: tell them about the change.`,
             )
             .redirect(userUrl(user.id));
         } catch (error) {

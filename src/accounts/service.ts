@@ -216,7 +216,7 @@ export class AccountsService {
     return withoutSecrets(user);
   }
 
-  /** The role is the only detail that changes (LA notes §3.4). */
+  /** The role is the only detail that changes (LA notes §3.4); the user is signed out everywhere. */
   async changeRole(actor: AccountsActor, id: string, newRole: string): Promise<Account> {
     const target = await this.changeableUser(actor, id, 'role');
     const role = clean(newRole);
@@ -229,6 +229,8 @@ export class AccountsService {
       const clash = await leaSchoolProblem(tx, role, target.la_number);
       if (clash) throw Invalid.field('role', clash);
       await updateUser(tx, target.id, { role, updated_at: at.toISOString() });
+      // A session belongs to what its user could do when it began: with a new role, they sign in again.
+      await deleteSessionsOfUser(tx, target.id);
       await this.audit(tx, actor, 'user-role-changed', target, { from: target.role, to: role });
     });
     return withoutSecrets({ ...target, role });
