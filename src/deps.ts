@@ -36,7 +36,15 @@ export interface DepsOverrides {
 
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const db = overrides.db ?? createDatabase(config.databaseUrl);
+  const db =
+    overrides.db ??
+    createDatabase(config.databaseUrl, {
+      onConnectionLost: (error) =>
+        logger.warn(
+          { reason: error.message },
+          'a database connection was lost: the next query opens a new one',
+        ),
+    });
   await migrateToLatest(db);
   const clock = overrides.clock ?? systemClock;
   const masterKey = loadMasterKey(config.masterKey);

@@ -46,6 +46,12 @@ const migrations: Record<string, Migration> = {
 export interface DatabaseOptions {
   /** PostgreSQL only: run in this schema (tests use one schema each). */
   schema?: string;
+  /**
+   * PostgreSQL only: an idle connection broke (the server restarted, or the network failed). The pool
+   * has already dropped it and the next query opens a new one; without a listener Node would stop the
+   * whole process on the pool's 'error' event.
+   */
+  onConnectionLost?: (error: Error) => void;
 }
 
 export function engineOf(url: string): Engine {
@@ -65,8 +71,14 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
   const pool = new pg.Pool({
     connectionString: url,
     max: 10,
+    // Seen in pg_stat_activity: which connections are s2s's (and, in tests, which test's).
+    application_name: options.schema ? `s2s ${options.schema}` : 's2s',
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
+  pool.on('error', (error) => options.onConnectionLost?.(error));
+  // A connection in use (between two queries of a request) breaks too: its query fails, and the
+  // error its client emits must not stop the process either.
+  pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
