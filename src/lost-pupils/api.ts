@@ -12,6 +12,7 @@
 // - A download needs `"attest": true`, the page's tick box, and is audited as the page's is.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { fileContentResponse, sendFileContent } from '../api/file-content.ts';
 import {
   API_PREFIX,
   type ApiDeps,
@@ -33,7 +34,6 @@ import {
 } from '../api/operation.ts';
 import type { Actor } from '../auth/actor.ts';
 import { Invalid } from '../platform/errors.ts';
-import { contentDisposition } from '../transfers/download-routes.ts';
 import { DownloadTickets } from '../transfers/download-tickets.ts';
 import { getTransfer } from '../transfers/repository.ts';
 import { MATCH_OUTCOMES, type MatchCase, MatchesService } from './matches-service.ts';
@@ -120,18 +120,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
         required: ['attest'],
       }),
       responses: {
-        '200': {
-          description: 'The file',
-          headers: {
-            'X-Content-SHA256': { schema: { type: 'string' }, description: 'SHA-256 of the content, hex' },
-            'Repr-Digest': { schema: { type: 'string' }, description: 'RFC 9530: sha-256=:base64:' },
-          },
-          content: {
-            'application/octet-stream': {
-              schema: { type: 'string', contentMediaType: 'application/octet-stream' },
-            },
-          },
-        },
+        '200': fileContentResponse('The file'),
         '422': problemResponse(
           'Not attested, or the file can no longer be downloaded (removed by its school, or forwarded and no longer held)',
         ),
@@ -399,15 +388,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       const { ticket } = await service.attestDownload(actor, id, body.attest === true);
       const download = await service.download(actor, id, ticket);
       const sha256 = (await getTransfer(deps.db, download.id))?.sha256 ?? '';
-      return reply
-        .header('content-type', 'application/octet-stream')
-        .header('content-disposition', contentDisposition(download.filename))
-        .header('content-length', String(download.size))
-        .header('cache-control', 'no-store')
-        .header('x-content-type-options', 'nosniff')
-        .header('x-content-sha256', sha256)
-        .header('repr-digest', `sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`)
-        .send(download.stream);
+      return sendFileContent(reply, { ...download, contentType: 'application/octet-stream', sha256 });
     },
 
     confirmLostPupilFound: async (actor, request) =>

@@ -5,6 +5,7 @@
 // problems.
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { fileContentResponse, sendFileContent } from '../api/file-content.ts';
 import {
   API_PREFIX,
   type ApiDeps,
@@ -29,7 +30,6 @@ import { drain } from '../platform/bounded-read.ts';
 import { Forbidden, NotFound } from '../platform/errors.ts';
 import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
 import type { FileListing, PupilDetails, Sort, SortKey } from './download-listing.ts';
-import { contentDisposition } from './download-routes.ts';
 import { DownloadService } from './download-service.ts';
 import { classifyFilename, type FileKind } from './filenames.ts';
 import { getTransfer } from './repository.ts';
@@ -172,18 +172,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
         'The file’s content, byte for byte as it was uploaded. The download is recorded as on the Download pages (who, when); the file stays waiting until you accept it. A collected file can be downloaded again for 7 days. `X-Content-SHA256` (hex) and `Repr-Digest` give its SHA-256: compare it with what you received.',
       parameters: [fileId],
       responses: {
-        '200': {
-          description: 'The content',
-          headers: {
-            'X-Content-SHA256': { schema: { type: 'string' }, description: 'SHA-256 of the content, hex' },
-            'Repr-Digest': { schema: { type: 'string' }, description: 'RFC 9530: sha-256=:base64:' },
-          },
-          content: {
-            'application/octet-stream': {
-              schema: { type: 'string', contentMediaType: 'application/octet-stream' },
-            },
-          },
-        },
+        '200': fileContentResponse('The content'),
         '422': problemResponse('The file cannot be downloaded now (rejected, or past its 7 days)'),
       },
       notFound: 'No such file for your organisation',
@@ -491,16 +480,8 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
         [id],
         file.status === 'collected' ? 'again' : 'download',
       );
-      if (download.size !== null) reply.header('content-length', String(download.size));
-      const row = await getTransfer(deps.db, id);
-      const sha256 = row?.sha256 ?? '';
-      return reply
-        .header('content-type', download.contentType)
-        .header('content-disposition', contentDisposition(download.filename))
-        .header('cache-control', 'no-store')
-        .header('x-content-sha256', sha256)
-        .header('repr-digest', `sha-256=:${Buffer.from(sha256, 'hex').toString('base64')}:`)
-        .send(download.stream);
+      const sha256 = (await getTransfer(deps.db, id))?.sha256 ?? '';
+      return sendFileContent(reply, { ...download, sha256 });
     },
 
     acceptFile: async (actor, request) => {

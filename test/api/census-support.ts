@@ -12,6 +12,7 @@ import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { actorOf } from '../support/transfers.ts';
+import { multipartFiles } from './support.ts';
 
 /** The autumn 2026 census, open from 1 September (live on the test clock's 23 November) for `las`. */
 export async function liveCollection(db: Db, createdBy: UserRow, las: string[]): Promise<string> {
@@ -74,26 +75,14 @@ export function uploadReturn(
   files: { filename: string; content: Buffer | string; field?: string }[],
   query = '',
 ): Promise<LightMyRequestResponse> {
-  const boundary = `----s2sCensusBoundary${Math.random().toString(16).slice(2)}`;
-  const chunks: Buffer[] = [];
-  for (const file of files) {
-    chunks.push(
-      Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? 'file'}"; filename="${file.filename}"\r\n` +
-          'Content-Type: application/xml\r\n\r\n',
-      ),
-      typeof file.content === 'string' ? Buffer.from(file.content) : file.content,
-      Buffer.from('\r\n'),
-    );
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  const body = multipartFiles(files, 'file');
   return app.inject({
     method: 'POST',
     url: `/api/v1/census/collections/${collectionId}/returns${query}`,
     headers: {
       ...(token ? { authorization: `Bearer ${token}` } : {}),
-      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-type': body.contentType,
     },
-    payload: Buffer.concat(chunks),
+    payload: body.payload,
   });
 }

@@ -36,19 +36,17 @@ export function api(app: FastifyInstance, request: ApiRequest): Promise<LightMyR
   });
 }
 
-export function uploadFiles(
-  app: FastifyInstance,
-  token: string | undefined,
-  files: { filename: string; content: Buffer | string }[],
-  query = '',
-  extraHeaders: Record<string, string> = {},
-): Promise<LightMyRequestResponse> {
+/** Files as an MIS sends them, each a part of a multipart body: `inject` options for it. */
+export function multipartFiles(
+  files: { filename: string; content: Buffer | string; field?: string }[],
+  field: string,
+): { contentType: string; payload: Buffer } {
   const boundary = `----s2sApiBoundary${Math.random().toString(16).slice(2)}`;
   const chunks: Buffer[] = [];
   for (const file of files) {
     chunks.push(
       Buffer.from(
-        `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${file.filename}"\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field ?? field}"; filename="${file.filename}"\r\n` +
           'Content-Type: application/xml\r\n\r\n',
       ),
       typeof file.content === 'string' ? Buffer.from(file.content) : file.content,
@@ -56,14 +54,25 @@ export function uploadFiles(
     );
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { contentType: `multipart/form-data; boundary=${boundary}`, payload: Buffer.concat(chunks) };
+}
+
+export function uploadFiles(
+  app: FastifyInstance,
+  token: string | undefined,
+  files: { filename: string; content: Buffer | string }[],
+  query = '',
+  extraHeaders: Record<string, string> = {},
+): Promise<LightMyRequestResponse> {
+  const body = multipartFiles(files, 'files');
   return app.inject({
     method: 'POST',
     url: `/api/v1/files${query}`,
     headers: {
       ...extraHeaders,
       ...(token ? { authorization: `Bearer ${token}` } : {}),
-      'content-type': `multipart/form-data; boundary=${boundary}`,
+      'content-type': body.contentType,
     },
-    payload: Buffer.concat(chunks),
+    payload: body.payload,
   });
 }
