@@ -26,9 +26,11 @@ import {
 import { ProblemError, problem } from '../api/problems.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
-import { drain } from '../platform/bounded-read.ts';
+import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import type { CensusReturnRow } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
+import { stopAtLimit } from '../platform/web/http.ts';
+import { printableFilename } from '../transfers/filenames.ts';
 import { withoutFolder } from '../transfers/upload-service.ts';
 import { BulkReturnsLoader } from './bulk-load.ts';
 import {
@@ -395,14 +397,45 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       }
       let outcome: LoadOutcome | undefined;
       const ignored: string[] = [];
-      for await (const part of request.parts()) {
-        if (part.type !== 'file') continue;
-        if (part.fieldname !== FILE_FIELD || !part.filename || outcome) {
-          if (part.filename) ignored.push(withoutFolder(part.filename).slice(0, 120));
-          await drain(part.file);
-          continue;
+      let incomplete = false;
+      // An error while loading (not found, forbidden, a fault of s2s's): thrown once the body is left.
+      let failure: unknown;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type !== 'file') continue;
+          stopAtLimit(request, part.file);
+          if (part.fieldname !== FILE_FIELD || !part.filename || outcome) {
+            if (part.filename) ignored.push(printableFilename(withoutFolder(part.filename)));
+          } else {
+            try {
+              outcome = await load(actor, id, part.filename, part.file, replace);
+            } catch (error) {
+              if (!(error instanceof IncompleteFile)) failure = error;
+            }
+          }
+          const end = await settleFile(part.file);
+          if (failure !== undefined) break;
+          if (end === 'incomplete') {
+            incomplete = true;
+            break;
+          }
+          if (end === 'too-large') {
+            break;
+          }
         }
-        outcome = await load(actor, id, part.filename, part.file, replace);
+      } catch {
+        // What the body's parts throw is the body's: it broke off, or could not be read.
+        incomplete = true;
+      }
+      if (failure !== undefined) throw failure;
+      if (incomplete && !outcome) {
+        throw new ProblemError(
+          problem(
+            'bad-request',
+            400,
+            'The request did not arrive whole, or its multipart body could not be read: nothing was loaded. Send the census return again as multipart/form-data, in a part named "file".',
+          ),
+        );
       }
       const warning =
         ignored.length > 0

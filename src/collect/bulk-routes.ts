@@ -12,14 +12,19 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
-import { type BoundedRead, drain, readBounded } from '../platform/bounded-read.ts';
+import { type BoundedRead, IncompleteFile, readBounded, settleFile } from '../platform/bounded-read.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { stopAtLimit } from '../platform/web/http.ts';
 import { BULK_ZIP_LIMIT, BulkReturnsLoader, MAX_BULK_FILES, ZIP_FIELD } from './bulk-load.ts';
 import type { CollectionDetails } from './collections-service.ts';
 import { RETURN_SIZE_LIMIT } from './returns-service.ts';
 
 const REPLACE_FIELD = 'replace';
 const collectionParams = z.object({ collectionId: z.string() });
+
+/** A form that broke off, or could not be read, before the zip arrived whole. */
+const INCOMPLETE_ZIP =
+  'The upload did not arrive whole: the connection may have been cut. Nothing was loaded. Upload the zip again.';
 
 const megabytes = (bytes: number) => `${bytes / 1024 / 1024} MB`;
 
@@ -49,22 +54,42 @@ export function bulkLoadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logg
       },
     });
 
-  /** The zip and the box from the form, whatever their order; other parts are let through unread. */
-  async function readForm(parts: AsyncIterableIterator<Multipart>) {
+  /**
+   * The zip and the box from the form, whatever their order; other parts are let through unread.
+   * `problem` says why the form could not be read whole. A file far past the limit ends the form: the
+   * rest of the body is left unread (stopAtLimit), and a zip that large is refused as too large.
+   */
+  async function readForm(request: FastifyRequest, parts: AsyncIterableIterator<Multipart>) {
     let zip: BoundedRead | undefined;
     let replace = false;
-    for await (const part of parts) {
-      if (part.type === 'field') {
-        if (part.fieldname === REPLACE_FIELD) replace = part.value === 'yes';
-      } else if (part.fieldname === ZIP_FIELD && part.filename && zip === undefined) {
-        // One byte past the limit is enough to know the zip is too large; the rest is drained.
-        zip = await readBounded(part.file, BULK_ZIP_LIMIT);
-      } else {
+    let problem: string | undefined;
+    try {
+      for await (const part of parts) {
+        if (part.type === 'field') {
+          if (part.fieldname === REPLACE_FIELD) replace = part.value === 'yes';
+          continue;
+        }
+        stopAtLimit(request, part.file);
+        if (part.fieldname === ZIP_FIELD && part.filename && zip === undefined) {
+          // One byte past the limit is enough to know the zip is too large; the rest is drained.
+          zip = await readBounded(part.file, BULK_ZIP_LIMIT).catch((error: unknown) => {
+            if (error instanceof IncompleteFile) return undefined;
+            throw error;
+          });
+        }
         // A file input left empty still sends a part, with no name and no content.
-        await drain(part.file);
+        const end = await settleFile(part.file);
+        if (end === 'incomplete') {
+          problem = INCOMPLETE_ZIP;
+          break;
+        }
+        if (end === 'too-large') break;
       }
+    } catch {
+      // What the form's parts throw is the form's: it broke off, or could not be read.
+      problem = INCOMPLETE_ZIP;
     }
-    return { zip, replace };
+    return { zip: problem === undefined ? zip : undefined, replace, problem };
   }
 
   async function receive(request: FastifyRequest, reply: FastifyReply) {
@@ -72,13 +97,15 @@ export function bulkLoadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logg
     const { collectionId } = collectionParams.parse(request.params ?? {});
     // Forbidden or NotFound before anything is read.
     const details = await loader.open(user, collectionId);
-    const { zip, replace } = request.multipartParts
-      ? await readForm(request.multipartParts)
-      : { zip: undefined, replace: false };
+    const { zip, replace, problem } = request.multipartParts
+      ? await readForm(request, request.multipartParts)
+      : { zip: undefined, replace: false, problem: undefined };
     if (zip === undefined) {
       return formPage(reply.code(400), details, {
         replace,
-        errors: [{ field: ZIP_FIELD, message: 'Select the zip file of your schools’ census returns' }],
+        errors: [
+          { field: ZIP_FIELD, message: problem ?? 'Select the zip file of your schools’ census returns' },
+        ],
       });
     }
     try {

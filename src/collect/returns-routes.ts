@@ -20,9 +20,10 @@ import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
-import { drain } from '../platform/bounded-read.ts';
+import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { oneText } from '../platform/web/form-values.ts';
+import { stopAtLimit } from '../platform/web/http.ts';
 import { pagination } from '../platform/web/pagination.ts';
 import { plural } from '../platform/words.ts';
 import { TERM_NAMES } from './census-dates.ts';
@@ -35,6 +36,10 @@ import {
 } from './returns-service.ts';
 
 const FILE_FIELD = 'file';
+/** A form that broke off, or could not be read, before the return arrived whole. */
+const INCOMPLETE_RETURN =
+  'The upload did not arrive whole: the connection may have been cut. Nothing was loaded. Upload the return again.';
+
 const pageQuery = z.object({ page: z.coerce.number().int().catch(1).optional() });
 const answerForm = z.object({ finding: oneText, answer: oneText });
 const submitForm = z.object({ headteacher: oneText });
@@ -78,22 +83,44 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     const parts = request.multipartParts;
     let replace = false;
     let outcome: Awaited<ReturnType<CensusReturnsService['load']>> | undefined;
+    let problem: string | undefined;
+    // An error of s2s's (or Forbidden, NotFound) while loading: thrown once the form is left.
+    let failure: unknown;
     if (parts) {
-      for await (const part of parts) {
-        if (part.type === 'field') {
-          if (part.fieldname === 'replace') replace = part.value === 'yes';
-          continue;
+      try {
+        for await (const part of parts) {
+          if (part.type === 'field') {
+            if (part.fieldname === 'replace') replace = part.value === 'yes';
+            continue;
+          }
+          stopAtLimit(request, part.file);
+          if (part.fieldname === FILE_FIELD && part.filename && !outcome) {
+            try {
+              outcome = await service.load(user, collectionId, part.filename, part.file, replace);
+            } catch (error) {
+              if (!(error instanceof IncompleteFile)) failure = error;
+            }
+          }
+          const end = await settleFile(part.file);
+          if (failure !== undefined) break;
+          if (end === 'incomplete') {
+            problem = INCOMPLETE_RETURN;
+            break;
+          }
+          if (end === 'too-large') {
+            // The return itself was refused as too large when it was read: the rest is not worth reading.
+            break;
+          }
         }
-        if (part.fieldname !== FILE_FIELD || !part.filename || outcome) {
-          await drain(part.file);
-          continue;
-        }
-        outcome = await service.load(user, collectionId, part.filename, part.file, replace);
+      } catch {
+        // What the form's parts throw is the form's: it broke off, or could not be read.
+        problem = INCOMPLETE_RETURN;
       }
     }
+    if (failure !== undefined) throw failure;
     if (!outcome) {
       return uploadForm(reply.code(400), user, collectionId, [
-        { field: FILE_FIELD, message: 'Select the census return to upload' },
+        { field: FILE_FIELD, message: problem ?? 'Select the census return to upload' },
       ]);
     }
     const details = await service.open(user, collectionId);

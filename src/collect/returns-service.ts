@@ -26,7 +26,7 @@ import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts'
 import { plural } from '../platform/words.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { sentence } from '../transfers/content-checks.ts';
-import { classifyFilename } from '../transfers/filenames.ts';
+import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import { TERM_NAMES } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
@@ -232,8 +232,10 @@ export class CensusReturnsService {
     data: Buffer | null,
     replace: boolean,
   ): Promise<LoadOutcome> {
+    // The name as it is shown and audited: invisible characters made visible.
+    const shown = printableFilename(filename);
     const refuse = (reasons: string[], whatToDo: string) =>
-      this.refuse(actor, details, filename, reasons, whatToDo);
+      this.refuse(actor, details, shown, reasons, whatToDo);
     const { collection } = details;
     if (details.status !== 'Live') {
       return refuse(
@@ -249,7 +251,7 @@ export class CensusReturnsService {
     // 1. The name: a termly census return of this collection's term and year, from the right school.
     if (!/\.xml$/i.test(filename)) {
       return refuse(
-        [`${filename} is not an XML file: COLLECT accepts census returns in XML only.`],
+        [`${shown} is not an XML file: COLLECT accepts census returns in XML only.`],
         NAME_ADVICE,
       );
     }
@@ -259,7 +261,7 @@ export class CensusReturnsService {
     const term = file.typeCode ? TERM_OF_TYPE_CODE[file.typeCode] : undefined;
     if (file.kind !== 'census' || file.source.kind !== 'school' || term === undefined) {
       return refuse(
-        [`${filename} is not named as a school's termly census return (SC1, SC2 or SC3).`],
+        [`${shown} is not named as a school's termly census return (SC1, SC2 or SC3).`],
         NAME_ADVICE,
       );
     }

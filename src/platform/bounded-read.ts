@@ -6,18 +6,41 @@ import type { Readable } from 'node:stream';
 export type BoundedRead = { ok: true; data: Buffer } | { ok: false; size: number };
 
 /**
+ * A file that stopped arriving before its end: the connection was cut, or the multipart form around it
+ * was damaged (a truncated body, a malformed part). The sender's fault, not s2s's: nothing is kept.
+ */
+export class IncompleteFile extends Error {
+  constructor(cause?: unknown) {
+    super('The file did not arrive whole', cause === undefined ? undefined : { cause });
+    this.name = 'IncompleteFile';
+  }
+}
+
+/**
  * Reads the stream into memory up to `limit` bytes. Past the limit what was kept is released, the rest
  * is discarded as it arrives (the stream is drained, not destroyed, so a multipart upload's next file
- * can still be read) and the answer comes at once.
+ * can still be read) and the answer comes at once. A stream that fails, or closes before its end (even
+ * before this is called), rejects with IncompleteFile.
  */
-export function readBounded(content: Readable, limit: number): Promise<BoundedRead> {
+export function readBounded(
+  content: Readable & { truncated?: boolean },
+  limit: number,
+): Promise<BoundedRead> {
   return new Promise((resolve, reject) => {
+    // A multipart file cut short at the parser's limit (stopAtLimit) is larger than any limit here.
+    const cut = () => content.truncated === true;
+    if (content.destroyed && !content.readableEnded) {
+      if (cut()) resolve({ ok: false, size: limit + 1 });
+      else reject(new IncompleteFile(content.errored ?? undefined));
+      return;
+    }
     let chunks: Buffer[] = [];
     let size = 0;
     const stop = () => {
       content.off('data', onData);
       content.off('end', onEnd);
       content.off('error', onError);
+      content.off('close', onClose);
     };
     const onData = (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -37,11 +60,53 @@ export function readBounded(content: Readable, limit: number): Promise<BoundedRe
     };
     const onError = (error: Error) => {
       stop();
-      reject(error);
+      if (cut()) resolve({ ok: false, size: limit + 1 });
+      else reject(new IncompleteFile(error));
+    };
+    // Closed without an end or an error: destroyed by whoever parses the form around it.
+    const onClose = () => {
+      stop();
+      if (cut()) resolve({ ok: false, size: limit + 1 });
+      else reject(new IncompleteFile());
     };
     content.on('data', onData);
     content.on('end', onEnd);
     content.on('error', onError);
+    content.on('close', onClose);
+  });
+}
+
+/** How a multipart file stream ended (settleFile). */
+export type FileEnd = 'read' | 'too-large' | 'incomplete';
+
+export type FileStream = Readable & { truncated?: boolean };
+
+/**
+ * Waits for the rest of a multipart file stream to be read and thrown away, and says how it ended:
+ * 'read' to its end; 'too-large' when the multipart parser cut it short at its file size limit (the
+ * stream is destroyed: see stopAtLimit in platform/web/http.ts); 'incomplete' when it failed or closed before its end.
+ */
+export function settleFile(file: FileStream): Promise<FileEnd> {
+  return new Promise((resolve) => {
+    const settle = (end: FileEnd) => {
+      file.off('end', onEnd);
+      file.off('limit', onLimit);
+      file.off('close', onClose);
+      file.off('error', onFailure);
+      if (end === 'too-large' && !file.destroyed) file.destroy();
+      resolve(end);
+    };
+    const ended = (): FileEnd => (file.readableEnded ? 'read' : file.truncated ? 'too-large' : 'incomplete');
+    const onEnd = () => settle('read');
+    const onLimit = () => settle('too-large');
+    const onClose = () => settle(ended());
+    const onFailure = () => settle(ended());
+    if (file.readableEnded || file.truncated || file.destroyed) return settle(ended());
+    file.on('end', onEnd);
+    file.on('limit', onLimit);
+    file.on('close', onClose);
+    file.on('error', onFailure);
+    file.resume();
   });
 }
 
@@ -49,17 +114,4 @@ export function readBounded(content: Readable, limit: number): Promise<BoundedRe
 export function discard(content: Readable): void {
   if (content.listenerCount('error') === 0) content.on('error', () => {});
   content.resume();
-}
-
-/** Waits for the rest of a file stream to be read and thrown away. */
-export async function drain(
-  stream: NodeJS.ReadableStream & { readableEnded?: boolean; destroyed?: boolean },
-): Promise<void> {
-  if (stream.readableEnded || stream.destroyed) return;
-  await new Promise<void>((resolve) => {
-    stream.on('end', resolve);
-    stream.on('close', resolve);
-    stream.on('error', () => resolve());
-    stream.resume();
-  });
 }

@@ -26,15 +26,16 @@ import {
 import { ProblemError, problem } from '../api/problems.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
-import { drain } from '../platform/bounded-read.ts';
+import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { Forbidden, NotFound } from '../platform/errors.ts';
+import { stopAtLimit } from '../platform/web/http.ts';
 import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
 import type { FileListing, PupilDetails, Sort, SortKey } from './download-listing.ts';
 import { DownloadService } from './download-service.ts';
-import { classifyFilename, type FileKind } from './filenames.ts';
+import { classifyFilename, type FileKind, printableFilename } from './filenames.ts';
 import { getTransfer } from './repository.ts';
 import { SENT_FILTER_INFO, SENT_FILTERS, type SentFilter, SentService } from './sent-service.ts';
-import { type UploadOutcome, UploadService, withoutFolder } from './upload-service.ts';
+import { MAX_UPLOAD_LIMIT, type UploadOutcome, UploadService, withoutFolder } from './upload-service.ts';
 
 const fileId = pathParameter('id', 'The file’s id, as the lists give it', { type: 'string', format: 'uuid' });
 
@@ -261,6 +262,9 @@ const outgoingQuery = z.object({
   sort: z.enum(['file', 'uploaded', 'destination']).default('uploaded'),
 });
 const uploadQuery = z.object({ category: z.string().optional() });
+/** A multipart body that broke off, or could not be read, part of the way through. */
+const INCOMPLETE_REQUEST =
+  'The request did not arrive whole, or its multipart body could not be read: the files not listed were not kept. Send them again as multipart/form-data, each in a part named "files".';
 const rejectBody = z.object({ reason: z.string().max(10_000) });
 
 /** A file as the API gives it: the page's listing, the other party named by its side. */
@@ -354,36 +358,46 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       }
       const results: FileResult[] = [];
       let limit: string | undefined;
+      let incomplete = false;
       try {
         for await (const part of request.parts()) {
           if (part.type !== 'file') continue;
-          if (!part.filename) {
-            await drain(part.file);
-            continue;
-          }
-          const category = fixed ?? categoryFor(actor, part.filename);
-          try {
-            results.push(await uploads.upload(actor, category, part.filename, part.file));
-          } catch (error) {
-            await drain(part.file);
-            const filename = withoutFolder(part.filename).slice(0, 120);
-            if (error instanceof Forbidden) {
-              results.push({
-                status: 'refused',
-                filename,
-                reasons: [`${error.message}.`],
-                whatToDo:
-                  'Your account cannot send this kind of file. If you should, ask your LEA administrator.',
-              });
-              continue;
+          stopAtLimit(request, part.file);
+          let outcome: FileResult | undefined;
+          if (part.filename) {
+            const filename = printableFilename(withoutFolder(part.filename));
+            const category = fixed ?? categoryFor(actor, part.filename);
+            try {
+              outcome = await uploads.upload(actor, category, part.filename, part.file);
+            } catch (error) {
+              if (error instanceof Forbidden) {
+                outcome = {
+                  status: 'refused',
+                  filename,
+                  reasons: [`${error.message}.`],
+                  whatToDo:
+                    'Your account cannot send this kind of file. If you should, ask your LEA administrator.',
+                };
+              } else if (!(error instanceof IncompleteFile)) {
+                request.log.error({ err: error, category }, 'an API upload failed');
+                outcome = {
+                  status: 'failed',
+                  filename,
+                  reasons: ['s2s could not store the file because of a fault of its own.'],
+                  whatToDo: 'Send it again later. If it fails again, contact the service desk.',
+                };
+              }
             }
-            request.log.error({ err: error, category }, 'an API upload failed');
-            results.push({
-              status: 'failed',
-              filename,
-              reasons: ['s2s could not store the file because of a fault of its own.'],
-              whatToDo: 'Send it again later. If it fails again, contact the service desk.',
-            });
+          }
+          const end = await settleFile(part.file);
+          if (outcome) results.push(outcome);
+          if (end === 'incomplete') {
+            incomplete = true;
+            break;
+          }
+          if (end === 'too-large') {
+            limit = `${printableFilename(withoutFolder(part.filename ?? ''))} is far larger than the most anyone can send (${MAX_UPLOAD_LIMIT / 1024 / 1024} MB), so s2s stopped reading the request there: any files after it were not read. Send them again without it.`;
+            break;
           }
         }
       } catch (error) {
@@ -393,9 +407,12 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
             'More files were sent than s2s takes at once: only the first were checked. Send the others again.';
         else if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
           limit = 'The request had more parts than s2s takes.';
-        else throw error;
+        // Anything else from reading the body is the body's: it broke off or could not be read.
+        else incomplete = true;
       }
+      if (incomplete) limit = INCOMPLETE_REQUEST;
       if (results.length === 0) {
+        if (incomplete) throw new ProblemError(problem('bad-request', 400, INCOMPLETE_REQUEST));
         if (limit) throw new ProblemError(problem('too-large', 413, limit));
         throw new ProblemError(
           problem('invalid', 422, 'No file was sent. Send one or more files in parts named "files".', {

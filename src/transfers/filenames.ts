@@ -536,6 +536,22 @@ function classifyGeneric(name: string, parts: string[], ext: Extension): Filenam
   };
 }
 
+/** A name is shown (pages, emails, the audit) this long at most. */
+const MAX_SHOWN_NAME = 120;
+
+/**
+ * A file name as the sender gave it, made safe to show on a page, in an email or the audit: each
+ * invisible character -- controls (NUL, CR, LF, escape), format characters (a right-to-left override
+ * that would show "..exe.XML" for "..LMX.exe", zero-width spaces) and line separators -- becomes U+FFFD,
+ * and a long name is cut at 120 characters.
+ */
+export function printableFilename(name: string): string {
+  const characters = [...name.replace(/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, '\uFFFD')];
+  return characters.length > MAX_SHOWN_NAME
+    ? `${characters.slice(0, MAX_SHOWN_NAME).join('')}...`
+    : characters.join('');
+}
+
 /**
  * Reads a file name: its kind, source, destination and numbers, or every reason it cannot be used, each
  * written for a school office user. Never throws.

@@ -13,11 +13,19 @@ import { scopeOf } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
-import { drain } from '../platform/bounded-read.ts';
+import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { type FieldError, Forbidden } from '../platform/errors.ts';
+import { stopAtLimit } from '../platform/web/http.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
 import { ALLOWED_EXTENSIONS } from './file-types.ts';
-import { type UploadOutcome, UploadService, uploadLimit, withoutFolder } from './upload-service.ts';
+import { printableFilename } from './filenames.ts';
+import {
+  MAX_UPLOAD_LIMIT,
+  type UploadOutcome,
+  UploadService,
+  uploadLimit,
+  withoutFolder,
+} from './upload-service.ts';
 
 /** Files in one upload at most; the form says so. */
 export const MAX_FILES_PER_UPLOAD = 20;
@@ -67,6 +75,15 @@ function limitProblem(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A form that stopped arriving, or could not be read, part of the way through. */
+const INCOMPLETE =
+  'The upload did not arrive whole: the connection may have been cut. Nothing was kept of the files not listed below. Upload them again.';
+
+/** A file so far past every limit that the rest of the upload was not read. */
+function tooLargeProblem(filename: string): string {
+  return `${filename} is far larger than the most anyone can send (${megabytes(MAX_UPLOAD_LIMIT)}), so s2s stopped reading the upload there: any files after it were not read. Upload them again without it.`;
+}
+
 export function uploadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new UploadService(deps);
 
@@ -101,32 +118,43 @@ export function uploadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     let problem: string | undefined;
     try {
       for await (const part of parts) {
-        if (part.type !== 'file' || part.fieldname !== FILES_FIELD) {
-          if (part.type === 'file') await drain(part.file);
-          continue;
+        if (part.type !== 'file') continue;
+        stopAtLimit(request, part.file);
+        // Another field's file, or a file input left empty (a part with no name and no content).
+        let outcome: FileResult | undefined;
+        if (part.fieldname === FILES_FIELD && part.filename) {
+          try {
+            outcome = await service.upload(user, category, part.filename, part.file);
+          } catch (error) {
+            if (error instanceof Forbidden) throw error;
+            if (!(error instanceof IncompleteFile)) {
+              request.log.error({ err: error, category }, 'an upload failed');
+              outcome = { status: 'failed', filename: printableFilename(withoutFolder(part.filename)) };
+            }
+          }
         }
-        // A file input left empty still sends a part, with no name and no content.
-        if (!part.filename) {
-          await drain(part.file);
-          continue;
+        const end = await settleFile(part.file);
+        if (outcome) results.push(outcome);
+        if (end === 'incomplete') {
+          problem = INCOMPLETE;
+          break;
         }
-        try {
-          results.push(await service.upload(user, category, part.filename, part.file));
-        } catch (error) {
-          if (error instanceof Forbidden) throw error;
-          request.log.error({ err: error, category }, 'an upload failed');
-          await drain(part.file);
-          results.push({ status: 'failed', filename: withoutFolder(part.filename).slice(0, 120) });
+        if (end === 'too-large') {
+          problem = tooLargeProblem(printableFilename(withoutFolder(part.filename ?? '')));
+          break;
         }
       }
     } catch (error) {
-      problem = limitProblem(error);
-      if (problem === undefined) throw error;
+      if (error instanceof Forbidden) throw error;
+      // Anything else from reading the form is the form's: a limit passed, or a body that broke off.
+      problem = limitProblem(error) ?? INCOMPLETE;
     }
 
     if (results.length === 0) {
       if (problem === undefined) return noFiles(reply, user, category);
-      return formPage(reply.code(413), user, category, [{ field: FILES_FIELD, message: problem }]);
+      return formPage(reply.code(problem === INCOMPLETE ? 400 : 413), user, category, [
+        { field: FILES_FIELD, message: problem },
+      ]);
     }
     const accepted = results.filter((r) => r.status === 'accepted').length;
     return reply.page('transfers/views/upload-result.njk', {

@@ -76,6 +76,7 @@ import {
   type FileKind,
   type Party,
   partyCode,
+  printableFilename,
 } from './filenames.ts';
 import { type ActorParty, actorParty } from './parties.ts';
 import { insertTransfer } from './repository.ts';
@@ -88,8 +89,6 @@ export const SCHOOL_UPLOAD_LIMIT = 4 * MB;
 export const LA_UPLOAD_LIMIT = 10 * MB;
 /** The largest file anyone may upload: what the HTTP edge lets through at most. */
 export const MAX_UPLOAD_LIMIT = Math.max(SCHOOL_UPLOAD_LIMIT, LA_UPLOAD_LIMIT);
-/** A refused name is kept in the audit and the email this long at most. */
-const MAX_SHOWN_NAME = 120;
 
 /** The most this actor may upload in one file, in bytes. */
 export function uploadLimit(actor: Pick<Actor, 'role'>): number {
@@ -142,8 +141,9 @@ export function withoutFolder(name: string): string {
   return name.slice(Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\')) + 1);
 }
 
+/** A refused name as it is shown, audited and emailed: invisible characters made visible, cut short. */
 function shownName(name: string): string {
-  return name.length > MAX_SHOWN_NAME ? `${name.slice(0, MAX_SHOWN_NAME)}...` : name;
+  return printableFilename(name);
 }
 
 function megabytes(bytes: number): string {

@@ -129,6 +129,11 @@ export class Agent {
     return this.cookies.get(name);
   }
 
+  /** The Cookie header this browser sends, and the CSRF token of the last page: for hand-made requests. */
+  session(): { cookie: string; csrfToken: string } {
+    return { cookie: this.headers().cookie ?? '', csrfToken: this.csrfToken ?? '' };
+  }
+
   private headers(): Record<string, string> {
     // Values are kept decoded (as light-my-request gives them) and encoded again, as the server set them:
     // a flash message holding ';' or ',' then comes back whole.

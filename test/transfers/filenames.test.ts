@@ -12,6 +12,7 @@ import {
   type FilenameResult,
   type Party,
   partyCode,
+  printableFilename,
 } from '../../src/transfers/filenames.ts';
 
 const school = (n: string): Party => ({ kind: 'school', establishmentNumber: n, laNumber: n.slice(0, 3) });
@@ -700,4 +701,13 @@ test('property: a valid name with one character changed, added or removed never 
     }),
     { numRuns: 3000 },
   );
+});
+
+test('printableFilename shows invisible characters as U+FFFD and cuts a long name', () => {
+  assert.equal(printableFilename('9165402_CTF_8171234_003.XML'), '9165402_CTF_8171234_003.XML');
+  assert.equal(printableFilename('a\u0000b\r\nc\u001bd'), 'a\uFFFDb\uFFFD\uFFFDc\uFFFDd');
+  assert.equal(printableFilename('9165402_CTF_001\u202eLMX.exe'), '9165402_CTF_001\uFFFDLMX.exe');
+  assert.equal(printableFilename('x.XML\u200b\u2028'), 'x.XML\uFFFD\uFFFD');
+  assert.equal(printableFilename('٩١٦'), '٩١٦', 'visible look-alikes stay, for the reasons to name');
+  assert.equal(printableFilename('A'.repeat(130)), `${'A'.repeat(120)}...`);
 });

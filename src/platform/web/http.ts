@@ -15,6 +15,7 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { ZodError } from 'zod';
+import type { FileStream } from '../bounded-read.ts';
 import { Forbidden, Invalid, NotFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { createViews, govukDist } from './views.ts';
@@ -32,6 +33,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** A multipart form's parts after its first field, the CSRF token (checked before the route runs). */
     multipartParts?: AsyncIterableIterator<Multipart>;
+    /** The rest of the body is not to be read: the answer closes the connection (stopAtLimit). */
+    bodyLeftUnread?: boolean;
   }
   interface FastifyContextConfig {
     /**
@@ -59,6 +62,21 @@ export type FlashKind = 'success' | 'important';
 const IMPORTANT = 'important|';
 export const SERVICE_NAME = 's2s secure data transfer';
 
+/**
+ * Call as a multipart file part arrives. When the multipart parser cuts the file short at its file size
+ * limit (past the largest file s2s takes from anyone), the rest of the request is not worth reading:
+ * at that moment the body stops being read and the file stream is destroyed, which ends the form
+ * there; the answer closes the connection. (settleFile then says 'too-large'.)
+ */
+export function stopAtLimit(request: FastifyRequest, file: FileStream): void {
+  file.once('limit', () => {
+    request.bodyLeftUnread = true;
+    request.raw.unpipe();
+    request.raw.pause();
+    file.destroy();
+  });
+}
+
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -67,6 +85,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     bodyLimit: 1024 * 1024,
   });
   const views = createViews();
+  app.decorateRequest('bodyLeftUnread', false);
 
   // Request log lines carry the path without its query string: searches can name pupils.
   app.addHook('onResponse', async (request, reply) => {
@@ -140,9 +159,13 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     request.multipartParts = parts;
   });
   // A page sent before a multipart body was read to its end (a refusal, a redirect to sign in, an
-  // error): the rest is read and thrown away, so the browser can finish sending and show the page.
+  // error): the rest is read and thrown away, so the browser can finish sending and show the page --
+  // unless it was left unread on purpose (stopAtLimit): then the connection closes instead.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.bodyLeftUnread === true) reply.header('connection', 'close');
+  });
   app.addHook('onResponse', async (request) => {
-    if (request.isMultipart() && !request.raw.readableEnded) {
+    if (request.isMultipart() && !request.raw.readableEnded && request.bodyLeftUnread !== true) {
       request.raw.unpipe();
       request.raw.resume();
     }
