@@ -71,25 +71,31 @@ async function prepareFolder(dir: string): Promise<boolean> {
 }
 
 /** The table's rows in key order, a page at a time. */
-async function* rowsOf(trx: Executor, table: TableName): AsyncGenerator<Row[]> {
+async function* rowsOf(trx: Executor, table: TableName, pageSize: number): AsyncGenerator<Row[]> {
   const key = specOf(table).key;
   const columns = sql.join(key.map((column) => sql.ref(column)));
   let after: unknown[] | undefined;
   for (;;) {
     const where = after ? sql`where (${columns}) > (${sql.join(after)})` : sql``;
     const page =
-      await sql<Row>`select * from ${sql.table(table)} ${where} order by ${columns} limit ${PAGE}`.execute(
+      await sql<Row>`select * from ${sql.table(table)} ${where} order by ${columns} limit ${pageSize}`.execute(
         trx,
       );
     if (page.rows.length === 0) return;
     yield page.rows;
     const last = page.rows[page.rows.length - 1] as Row;
     after = key.map((column) => last[column]);
-    if (page.rows.length < PAGE) return;
+    if (page.rows.length < pageSize) return;
   }
 }
 
-export async function createBackup(instance: Instance, target: string, now: Date): Promise<BackupSummary> {
+export async function createBackup(
+  instance: Instance,
+  target: string,
+  now: Date,
+  options: { pageSize?: number } = {},
+): Promise<BackupSummary> {
+  const pageSize = options.pageSize ?? PAGE;
   const { db, store, masterKey } = instance;
   const dir = resolve(target);
   const created = await prepareFolder(dir);
@@ -119,7 +125,7 @@ export async function createBackup(instance: Instance, target: string, now: Date
         const spec = specOf(table);
         let rows = 0;
         async function* lines(): AsyncGenerator<string> {
-          for await (const page of rowsOf(trx, table)) {
+          for await (const page of rowsOf(trx, table, pageSize)) {
             rows += page.length;
             for (const row of page) {
               if (spec.sealed && typeof row.master_key_id === 'string') masterKeyIds.add(row.master_key_id);

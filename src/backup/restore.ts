@@ -13,7 +13,8 @@
 import { createReadStream } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { pipeline } from 'node:stream';
+import { pipeline, Writable } from 'node:stream';
+import { pipeline as pipelinePromise } from 'node:stream/promises';
 import { type Kysely, sql } from 'kysely';
 import { GENESIS_HASH } from '../audit/chain.ts';
 import {
@@ -45,7 +46,11 @@ type AnyDb = Kysely<Record<string, Row>>;
 async function measure(path: string) {
   const measured = new Measure();
   try {
-    for await (const _ of createReadStream(path).pipe(measured));
+    await pipelinePromise(
+      createReadStream(path),
+      measured,
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
   } catch {
     return undefined;
   }
