@@ -6,11 +6,21 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, w
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
+import { recordAudit } from '../../src/audit/repository.ts';
 import { createBackup } from '../../src/backup/backup.ts';
 import { runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
 import type { Instance } from '../../src/backup/instance.ts';
-import type { Engine } from '../../src/platform/db/database.ts';
+import {
+  appliedMigrations,
+  createDatabase,
+  type Engine,
+  MIGRATION_NAMES,
+  migrateTo,
+} from '../../src/platform/db/database.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { makeLa } from '../support/factories.ts';
 import {
   assertEmpty,
   assertRestored,
@@ -312,6 +322,42 @@ describe('backup and restore failures', () => {
       assert.deepEqual(readdirSync(existing), []);
     } finally {
       await source.drop();
+    }
+  });
+
+  test('a backup of an older schema restores at its level, then the schema is brought up to date', async () => {
+    // A database at the level before the audit chain (no seq columns, no chain head), restored into one
+    // already migrated further: migrated down while empty, the rows restored, then migrated up again.
+    const dir = mkdtempSync(join(tmpdir(), 's2s-backup-old-'));
+    folders.push(dir);
+    const db = createDatabase(`sqlite:${join(dir, 'old.sqlite')}`);
+    const old: Instance = {
+      db,
+      store: new DiskFileStore(join(dir, 'files')),
+      masterKey,
+      close: async () => {},
+    };
+    const target = await emptyInstance('postgres', masterKey);
+    try {
+      await migrateTo(db, '011-oidc-identities');
+      const authority = await makeLa(db);
+      await recordAudit(db, {
+        at: new Date(Date.UTC(2026, 10, 1, 9)),
+        action: 'sign-in',
+        organisation: authority.number,
+      });
+      const run = await backup(old, join(dir, 'backup'));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /schema level 011-oidc-identities/);
+      const restored = await restore(target, join(dir, 'backup'));
+      assert.equal(restored.code, 0, restored.err);
+      assert.deepEqual(await appliedMigrations(target.db, target.schema), [...MIGRATION_NAMES]);
+      assert.equal((await target.db.selectFrom('local_authorities').selectAll().execute()).length, 1);
+      assert.equal(await sealAudit(target.db), 1);
+      assert.equal((await verifyAudit(target.db)).ok, true);
+    } finally {
+      await db.destroy();
+      await target.drop();
     }
   });
 
