@@ -4,7 +4,7 @@
 import { type Config, ConfigError, loadConfig } from './config.ts';
 
 async function usage(): Promise<string> {
-  const [accounts, directory, transfers, upn, ctf, census, jobs, audit] = await Promise.all([
+  const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup] = await Promise.all([
     import('./accounts/cli.ts'),
     import('./directory/cli.ts'),
     import('./transfers/cli.ts'),
@@ -13,6 +13,7 @@ async function usage(): Promise<string> {
     import('./collect/cli.ts'),
     import('./platform/jobs/cli.ts'),
     import('./audit/cli.ts'),
+    import('./backup/cli.ts'),
   ]);
   return `Usage: s2s <command>
 
@@ -21,7 +22,7 @@ Commands:
                                  database outside production)
   migrate                        bring the database schema up to date
   seed-demo                      load the demo organisations and accounts into an empty database
-${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}`;
+${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}${backup.BACKUP_USAGE}`;
 }
 
 async function buildDeps(config: Config) {
@@ -116,6 +117,14 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./audit/cli.ts')).runAuditCommand(argv.slice(1), () =>
         buildDeps(configuration()),
       );
+    case 'backup':
+    case 'restore': {
+      const backup = await import('./backup/cli.ts');
+      const open = () => backup.openInstance(configuration());
+      return command === 'backup'
+        ? backup.runBackupCommand(argv.slice(1), open)
+        : backup.runRestoreCommand(argv.slice(1), open);
+    }
     case 'jobs': {
       const [{ runJobsCommand }, { JOB_NAMES, scheduledJobs }, { Scheduler }] = await Promise.all([
         import('./platform/jobs/cli.ts'),

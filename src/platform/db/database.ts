@@ -5,11 +5,13 @@ import SqliteDatabase from 'better-sqlite3';
 import {
   Kysely,
   type Migration,
+  type MigrationResultSet,
   Migrator,
   PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
   sql,
+  type Transaction,
 } from 'kysely';
 import pg from 'pg';
 import * as foundation from './migrations/001-foundation.ts';
@@ -91,24 +93,19 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
  */
 export const MIGRATION_LOCK_ID = 5_302_317_001;
 
-/**
- * `schema` (PostgreSQL) keeps Kysely's own bookkeeping tables in that schema: without it, Kysely looks
- * for them in every schema of the database and can find another schema's.
- */
-export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
-  const migrate = async () => {
-    const migrator = new Migrator({
-      db,
-      provider: { getMigrations: async () => migrations },
-      ...(schema ? { migrationTableSchema: schema } : {}),
-    });
-    const { error, results } = await migrator.migrateToLatest();
-    const failed = results?.find((r) => r.status === 'Error');
-    if (error || failed) {
-      const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
-      throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason}`);
-    }
-  };
+/** The migrations this version of s2s knows, in the order they run. */
+export const MIGRATION_NAMES: readonly string[] = Object.keys(migrations).sort();
+
+function migratorOf(db: Db, schema?: string): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+}
+
+/** Runs `migrate` holding the PostgreSQL migration lock (see MIGRATION_LOCK_ID); on SQLite, just runs it. */
+async function withMigrationLock(db: Db, migrate: () => Promise<void>): Promise<void> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return migrate();
   // The lock belongs to one connection's session, held while the migrator works on others.
   await db.connection().execute(async (connection) => {
@@ -119,6 +116,72 @@ export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
       await sql`select pg_advisory_unlock(${MIGRATION_LOCK_ID})`.execute(connection);
     }
   });
+}
+
+function checkMigrationResult({ error, results }: MigrationResultSet): void {
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const reason = error instanceof Error ? error.message : String(error ?? 'unknown error');
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${reason}`);
+  }
+}
+
+/**
+ * `schema` (PostgreSQL) keeps Kysely's own bookkeeping tables in that schema: without it, Kysely looks
+ * for them in every schema of the database and can find another schema's.
+ */
+export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
+  await withMigrationLock(db, async () =>
+    checkMigrationResult(await migratorOf(db, schema).migrateToLatest()),
+  );
+}
+
+/**
+ * Brings the schema to exactly the migration `name`: up, or down when the database is further on
+ * (backup/restore.ts restores a backup at its own level; only ever on an empty database).
+ */
+export async function migrateTo(db: Db, name: string, schema?: string): Promise<void> {
+  await withMigrationLock(db, async () => checkMigrationResult(await migratorOf(db, schema).migrateTo(name)));
+}
+
+/** The migrations the database has run, in order (none for a database never migrated). */
+export async function appliedMigrations(db: Db, schema?: string): Promise<string[]> {
+  const all = await migratorOf(db, schema).getMigrations();
+  return all.filter((migration) => migration.executedAt !== undefined).map((migration) => migration.name);
+}
+
+/** The engine a database handle runs on. */
+export function engineOfDb(db: Db): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/**
+ * The tables of the database (in PostgreSQL, of the current schema), without Kysely's migration
+ * bookkeeping and the engine's own.
+ */
+export async function listTables(db: Db): Promise<string[]> {
+  const rows =
+    engineOfDb(db) === 'postgres'
+      ? await sql<{ name: string }>`select table_name as name from information_schema.tables
+          where table_schema = current_schema() and table_type = 'BASE TABLE'`.execute(db)
+      : await sql<{ name: string }>`select name from sqlite_master
+          where type = 'table' and substr(name, 1, 7) <> 'sqlite_'`.execute(db);
+  return rows.rows
+    .map((row) => row.name)
+    .filter((name) => !name.startsWith('kysely_migration'))
+    .sort();
+}
+
+/**
+ * Runs `read` in one transaction that sees a single consistent snapshot of the whole database, while
+ * other processes go on writing: on PostgreSQL REPEATABLE READ, READ ONLY; on SQLite (WAL) a read
+ * transaction, whose snapshot is taken at its first read.
+ */
+export async function inSnapshot<T>(db: Db, read: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  if (engineOfDb(db) === 'postgres') {
+    return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read);
+  }
+  return db.transaction().execute(read);
 }
 
 /** True when the database answers a trivial query. */

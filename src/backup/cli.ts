@@ -1,0 +1,144 @@
+// `s2s backup --to DIR` and `s2s restore --from DIR`: a consistent snapshot of the database and the
+// stored files, and its restoration into an empty instance (backup.ts, restore.ts; the folder's format
+// in format.ts). Exit codes: 0 done, 1 failed (nothing half-done is left), 2 usage.
+import { type Config, ConfigError } from '../config.ts';
+import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
+import { createDatabase } from '../platform/db/database.ts';
+import { DiskFileStore } from '../platform/storage/file-store.ts';
+import { loadMasterKey, MasterKeyError } from '../platform/storage/master-key.ts';
+import { createBackup } from './backup.ts';
+import { BackupError, type Instance } from './instance.ts';
+import { restoreBackup } from './restore.ts';
+
+export const BACKUP_USAGE = `  backup --to DIR [--json]       write a consistent snapshot of the database and every stored
+                                 file into DIR (a new or empty folder); the master key is NOT
+                                 in it: keep the key safe apart, without it nothing can be read
+  restore --from DIR [--json]    check a backup's every file, then restore it into an empty
+                                 instance (DATABASE_URL, FILE_STORE_DIR), all or nothing
+`;
+
+/** The configured instance, as it is: not migrated, and no master key made up if none is set. */
+export async function openInstance(config: Config): Promise<Instance> {
+  const { key } = loadMasterKey({ ...config.masterKey, mayGenerate: false });
+  const db = createDatabase(config.databaseUrl);
+  return {
+    db,
+    store: new DiskFileStore(config.fileStoreDir),
+    masterKey: key,
+    close: () => db.destroy(),
+  };
+}
+
+function megabytes(bytes: number): string {
+  return bytes < 100_000
+    ? `${Math.max(1, Math.round(bytes / 1000))} kB`
+    : `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** What a failure says: the reason, never a stack trace. */
+function failure(io: CommandOutput, what: string, error: unknown): number {
+  // A bad setting is the top level's to report (exit code 2, as every command).
+  if (error instanceof ConfigError) throw error;
+  if (error instanceof BackupError || error instanceof MasterKeyError) {
+    io.err(`${error.message}\n`);
+  } else {
+    io.err(`${what} failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  return 1;
+}
+
+export async function runBackupCommand(
+  args: string[],
+  open: () => Promise<Instance>,
+  io: CommandOutput = processOutput,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  const parsed = parseCommand(args, {
+    name: 'backup',
+    options: { to: { type: 'string' }, json: { type: 'boolean' } },
+    usage: BACKUP_USAGE,
+    io,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.values as { to?: string; json?: boolean };
+  if (!values.to) return parsed.usage('Say where to write the backup: --to DIR (a new or empty folder).');
+
+  let instance: Instance;
+  try {
+    instance = await open();
+  } catch (error) {
+    return failure(io, 'The backup', error);
+  }
+  try {
+    const summary = await createBackup(instance, values.to, now());
+    const warning =
+      `IMPORTANT: the master key is NOT in the backup. Its rows and stored files are encrypted under the master key ` +
+      `${summary.masterKeyIds.join(', ')} (MASTER_KEY or MASTER_KEY_FILE): without that key this backup can be neither read ` +
+      'nor restored. Keep a copy of the key somewhere safe, apart from the backup.\n';
+    if (values.json) {
+      io.out(`${JSON.stringify({ ...summary, masterKeyInBackup: false })}\n`);
+      io.err(warning);
+    } else {
+      io.out(
+        `Backed up the database (${summary.engine}, schema level ${summary.level}) as it was at ${summary.createdAt}, ` +
+          `and its stored files, into ${summary.dir}:\n` +
+          `  ${summary.tables} tables, ${summary.rows} rows, ${summary.blobs} stored files; ${megabytes(summary.bytes)} in all.\n\n` +
+          warning,
+      );
+    }
+    return 0;
+  } catch (error) {
+    return failure(io, 'The backup', error);
+  } finally {
+    await instance.close();
+  }
+}
+
+export async function runRestoreCommand(
+  args: string[],
+  open: () => Promise<Instance>,
+  io: CommandOutput = processOutput,
+): Promise<number> {
+  const parsed = parseCommand(args, {
+    name: 'restore',
+    options: { from: { type: 'string' }, json: { type: 'boolean' } },
+    usage: BACKUP_USAGE,
+    io,
+  });
+  if (typeof parsed === 'number') return parsed;
+  const values = parsed.values as { from?: string; json?: boolean };
+  if (!values.from)
+    return parsed.usage('Say which backup to restore: --from DIR (a folder s2s backup wrote).');
+
+  let instance: Instance;
+  try {
+    instance = await open();
+  } catch (error) {
+    return failure(io, 'The restore', error);
+  }
+  try {
+    const summary = await restoreBackup(instance, values.from);
+    if (values.json) {
+      io.out(`${JSON.stringify(summary)}\n`);
+    } else {
+      io.out(
+        `Restored the backup made at ${summary.createdAt} (${summary.engine}, schema level ${summary.level}): ` +
+          `${summary.tables} tables, ${summary.rows} rows, ${summary.blobs} stored files. ` +
+          'The database schema is up to date.\n',
+      );
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof BackupError) return failure(io, 'The restore', error);
+    return failure(
+      io,
+      'The restore',
+      new BackupError(
+        `The restore failed: ${error instanceof Error ? error.message : String(error)}. ` +
+          'Nothing was restored: the database holds no rows and the files copied were removed.',
+      ),
+    );
+  } finally {
+    await instance.close();
+  }
+}

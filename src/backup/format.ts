@@ -1,0 +1,103 @@
+// The backup's folder, as `s2s backup` writes it and `s2s restore` reads it:
+//
+//   manifest.json                 what the backup holds (below), written last: a folder without it is
+//                                 an unfinished backup
+//   tables/TABLE.jsonl.enc        each table's rows, one JSON object a line, encrypted like a stored file
+//                                 (envelope.ts) under its own data key, which the master key wraps
+//   files/STORAGE_KEY             every stored file the rows refer to, as stored: encrypted
+//
+// The master key is never in the backup: without it, neither the rows nor the files can be read.
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { z } from 'zod';
+
+export const MANIFEST = 'manifest.json';
+export const FORMAT = 's2s-backup';
+export const FORMAT_VERSION = 1;
+
+export const tableFile = (table: string): string => `tables/${table}.jsonl.enc`;
+export const blobFile = (storageKey: string): string => `files/${storageKey}`;
+
+/** The only paths a manifest may name: a table's rows or a stored file (never outside the folder). */
+export const TABLE_PATH = /^tables\/([a-z_]{1,64})\.jsonl\.enc$/;
+export const BLOB_PATH = /^files\/([A-Za-z0-9][A-Za-z0-9._-]{0,199})$/;
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const manifestSchema = z.object({
+  format: z.literal(FORMAT),
+  version: z.literal(FORMAT_VERSION),
+  createdAt: z.string(),
+  engine: z.enum(['sqlite', 'postgres']),
+  /** The migrations the database had run: the backup's schema level is the last. */
+  migrations: z.array(z.string()).min(1),
+  /** Ids (not the keys) of the master keys the backup needs: its tables' and its files'. */
+  masterKeyIds: z.array(z.string()).min(1),
+  tables: z.record(
+    z.string(),
+    z.object({
+      rows: z.number().int().nonnegative(),
+      file: z.string().regex(TABLE_PATH),
+      /** The data key the table's file is encrypted under, wrapped by the master key. */
+      wrappedKey: z.string(),
+      /** SHA-256 of the rows as written (the plaintext), checked as they are decrypted. */
+      sha256,
+    }),
+  ),
+  /** How many stored files the backup holds. */
+  blobs: z.number().int().nonnegative(),
+  /** Every file of the backup but the manifest: its size and the SHA-256 of its bytes. */
+  files: z.record(z.string(), z.object({ bytes: z.number().int().nonnegative(), sha256 })),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export interface Digest {
+  bytes: number;
+  sha256: string;
+}
+
+/** A pass-through that measures what goes through it. */
+export class Measure extends Transform {
+  private readonly hash = createHash('sha256');
+  bytes = 0;
+
+  override _transform(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    done: (error?: Error | null, data?: Buffer) => void,
+  ) {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+
+  digest(): Digest {
+    return { bytes: this.bytes, sha256: this.hash.digest('hex') };
+  }
+}
+
+/** Flushes a file or a folder to disk. */
+export async function fsync(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Writes the stream (through `through`, if given) to a new file (never over one), flushed to disk;
+ * returns the file's size and SHA-256.
+ */
+export async function writeMeasured(content: Readable, path: string, through?: Transform): Promise<Digest> {
+  const measure = new Measure();
+  const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+  await (through ? pipeline(content, through, measure, file) : pipeline(content, measure, file));
+  await fsync(path);
+  return measure.digest();
+}

@@ -1,0 +1,339 @@
+// `s2s restore`: a backup (format.ts) into an empty instance, all or nothing.
+//
+// 1. Every file of the backup is checked against the manifest's SHA-256 before anything is written: a
+//    damaged, truncated or altered backup is refused as it is.
+// 2. The instance must be empty (no rows but what the migrations write themselves, no stored files) and
+//    its master key the one the backup was made under.
+// 3. The database is migrated to the backup's level, the stored files are copied (checked again as they
+//    are read), then every row is inserted, in foreign-key order, in one transaction; on any failure the
+//    transaction is rolled back and the files copied are removed, so the instance is empty again.
+// 4. The database is migrated to this version's latest level, as after any upgrade.
+// Rows are portable (strings, numbers and nulls; flags are 0/1 integers in both engines, and no table
+// has a sequence or identity column), so a backup of either engine restores into either.
+import { createReadStream } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pipeline, Writable } from 'node:stream';
+import { pipeline as pipelinePromise } from 'node:stream/promises';
+import { type Kysely, sql } from 'kysely';
+import { GENESIS_HASH } from '../audit/chain.ts';
+import {
+  appliedMigrations,
+  listTables,
+  MIGRATION_NAMES,
+  migrateTo,
+  migrateToLatest,
+} from '../platform/db/database.ts';
+import type { Db, Executor } from '../platform/db/schema.ts';
+import { DecryptStream, TamperedFileError } from '../platform/storage/envelope.ts';
+import { BLOB_PATH, MANIFEST, type Manifest, Measure, manifestSchema, TABLE_PATH } from './format.ts';
+import { BackupError, type Instance } from './instance.ts';
+import { isTableName, specOf, TABLE_ORDER, type TableName } from './tables.ts';
+
+export interface RestoreSummary {
+  createdAt: string;
+  engine: string;
+  level: string;
+  tables: number;
+  rows: number;
+  blobs: number;
+}
+
+type Row = Record<string, unknown>;
+type AnyDb = Kysely<Record<string, Row>>;
+
+/** Size and SHA-256 of a file of the backup, or undefined if it cannot be read. */
+async function measure(path: string) {
+  const measured = new Measure();
+  try {
+    await pipelinePromise(
+      createReadStream(path),
+      measured,
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+    );
+  } catch {
+    return undefined;
+  }
+  return measured.digest();
+}
+
+/**
+ * Reads the manifest and checks every file of the backup against it: present, the same size and SHA-256,
+ * and nothing in the folder that the manifest does not list. Throws BackupError saying what is wrong.
+ */
+export async function verifyBackup(source: string): Promise<Manifest> {
+  const dir = resolve(source);
+  let text: string;
+  try {
+    text = await readFile(join(dir, MANIFEST), 'utf8');
+  } catch {
+    throw new BackupError(
+      `${dir} holds no ${MANIFEST}: it is not a backup made by s2s backup, or the backup did not finish.`,
+    );
+  }
+  let manifest: Manifest;
+  try {
+    manifest = manifestSchema.parse(JSON.parse(text));
+  } catch {
+    throw new BackupError(
+      `${join(dir, MANIFEST)} is not a manifest this version of s2s can read: it is damaged, or was written by a newer s2s.`,
+    );
+  }
+  const known = MIGRATION_NAMES;
+  if (manifest.migrations.some((name, i) => known[i] !== name)) {
+    throw new BackupError(
+      `The backup's database was migrated to ${manifest.migrations.at(-1)}, which this version of s2s does not know: restore it with that version of s2s or a later one.`,
+    );
+  }
+  for (const [table, entry] of Object.entries(manifest.tables)) {
+    if (!isTableName(table) || TABLE_PATH.exec(entry.file)?.[1] !== table || !manifest.files[entry.file]) {
+      throw new BackupError(
+        `The backup's manifest names a table this version of s2s does not know, or lists it wrongly (${table}).`,
+      );
+    }
+  }
+  const blobs = Object.keys(manifest.files).filter((path) => BLOB_PATH.test(path));
+  for (const path of Object.keys(manifest.files)) {
+    if (!BLOB_PATH.test(path) && !TABLE_PATH.test(path)) {
+      throw new BackupError(
+        `The backup's manifest names a file outside the backup's folders (${path}): it has been altered.`,
+      );
+    }
+  }
+  if (blobs.length !== manifest.blobs) {
+    throw new BackupError(
+      `The backup's manifest lists ${blobs.length} stored files but says it holds ${manifest.blobs}: it has been altered.`,
+    );
+  }
+  const present: string[] = [];
+  for (const folder of ['tables', 'files']) {
+    try {
+      for (const name of await readdir(join(dir, folder))) present.push(`${folder}/${name}`);
+    } catch {
+      // A missing folder shows below as its files missing.
+    }
+  }
+  const extra = present.filter((path) => !manifest.files[path]);
+  if (extra.length > 0) {
+    throw new BackupError(
+      `The backup holds files its manifest does not list (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? '...' : ''}): it has been altered. Nothing was restored.`,
+    );
+  }
+  for (const [path, expected] of Object.entries(manifest.files)) {
+    const actual = await measure(join(dir, path));
+    if (!actual)
+      throw new BackupError(
+        `The backup is incomplete: ${path} is missing or unreadable. Nothing was restored.`,
+      );
+    if (actual.bytes !== expected.bytes || actual.sha256 !== expected.sha256) {
+      throw new BackupError(
+        `The backup is damaged: ${path} does not match its SHA-256 in the manifest` +
+          `${actual.bytes !== expected.bytes ? ` (${actual.bytes} bytes, ${expected.bytes} expected)` : ''}. Nothing was restored.`,
+      );
+    }
+  }
+  return manifest;
+}
+
+/** The tables holding rows other than those the migrations write themselves (the chain's genesis head). */
+async function tablesWithRows(db: Db): Promise<string[]> {
+  const anyDb = db as unknown as AnyDb;
+  const holding: string[] = [];
+  for (const table of await listTables(db)) {
+    let query = anyDb.selectFrom(table).select(sql<number>`1`.as('one'));
+    if (table === 'audit_chain_head') {
+      query = query.where((eb) => eb.not(eb.and([eb('seq', '=', 0), eb('hash', '=', GENESIS_HASH)])));
+    }
+    if (await query.limit(1).executeTakeFirst()) holding.push(table);
+  }
+  return holding;
+}
+
+export async function restoreBackup(instance: Instance, source: string): Promise<RestoreSummary> {
+  const dir = resolve(source);
+  const { db, store, masterKey } = instance;
+  const manifest = await verifyBackup(dir);
+
+  const otherKeys = manifest.masterKeyIds.filter((id) => id !== masterKey.id);
+  if (otherKeys.length > 0) {
+    throw new BackupError(
+      `The backup was made under the master key ${otherKeys.join(', ')}, but this instance's master key is ${masterKey.id}. ` +
+        'Set MASTER_KEY (or MASTER_KEY_FILE) to the master key of the instance that was backed up: without it nothing in the backup can be read. Nothing was restored.',
+    );
+  }
+  const holding = await tablesWithRows(db);
+  if (holding.length > 0) {
+    throw new BackupError(
+      `The database is not empty (${holding.join(', ')} hold rows): s2s restores only into an empty database. ` +
+        'Point DATABASE_URL at a new database. Nothing was changed.',
+    );
+  }
+  for await (const object of store.list()) {
+    if (object.partial) continue;
+    throw new BackupError(
+      'The file store is not empty: s2s restores only into an empty file store. Point FILE_STORE_DIR at a new folder ' +
+        '(or empty it, if an earlier restore was interrupted). Nothing was changed.',
+    );
+  }
+
+  const level = manifest.migrations[manifest.migrations.length - 1] as string;
+  const applied = await appliedMigrations(db, instance.schema);
+  if (applied[applied.length - 1] !== level) await migrateTo(db, level, instance.schema);
+  const present = new Set(await listTables(db));
+  const tables = TABLE_ORDER.filter((table) => manifest.tables[table]);
+  for (const table of tables) {
+    if (!present.has(table)) {
+      throw new BackupError(
+        `The backup holds the table ${table}, which its own schema level (${level}) does not have: it has been altered.`,
+      );
+    }
+  }
+
+  const blobs = Object.keys(manifest.files).filter((path) => BLOB_PATH.test(path));
+  const copied: string[] = [];
+  let rows = 0;
+  try {
+    for (const path of blobs) {
+      const storageKey = BLOB_PATH.exec(path)?.[1] as string;
+      const measured = new Measure();
+      copied.push(storageKey);
+      await store.put(
+        storageKey,
+        pipeline(createReadStream(join(dir, path)), measured, () => {}),
+      );
+      const digest = measured.digest();
+      const expected = manifest.files[path];
+      if (digest.sha256 !== expected?.sha256 || digest.bytes !== expected.bytes) {
+        throw new BackupError(
+          `The backup's ${path} changed while it was being restored. Nothing was restored.`,
+        );
+      }
+    }
+    const storageKeys = new Set(blobs.map((path) => BLOB_PATH.exec(path)?.[1]));
+    await db.transaction().execute(async (trx) => {
+      // Only rows the migrations wrote themselves can be here (checked above).
+      for (const table of [...tables].reverse()) await (trx as unknown as AnyDb).deleteFrom(table).execute();
+      for (const table of tables) {
+        rows += await restoreTable(
+          trx,
+          table,
+          manifest,
+          dir,
+          masterKey.unwrap(manifest.tables[table]?.wrappedKey ?? ''),
+          storageKeys,
+        );
+      }
+    });
+  } catch (error) {
+    for (const storageKey of copied) await store.remove(storageKey).catch(() => {});
+    throw error;
+  }
+  try {
+    await migrateToLatest(db, instance.schema);
+  } catch (error) {
+    throw new BackupError(
+      `The backup was restored (schema level ${level}), but bringing the schema up to date failed: ${(error as Error).message}. Run s2s migrate.`,
+    );
+  }
+  return {
+    createdAt: manifest.createdAt,
+    engine: manifest.engine,
+    level,
+    tables: tables.length,
+    rows,
+    blobs: blobs.length,
+  };
+}
+
+/** Inserts one table's rows from the backup; returns how many. */
+async function restoreTable(
+  trx: Executor,
+  table: TableName,
+  manifest: Manifest,
+  dir: string,
+  dataKey: Buffer,
+  storageKeys: Set<string | undefined>,
+): Promise<number> {
+  const entry = manifest.tables[table];
+  if (!entry) return 0;
+  const spec = specOf(table);
+  const anyTrx = trx as unknown as AnyDb;
+  const measured = new Measure();
+  const plain = pipeline(
+    createReadStream(join(dir, entry.file)),
+    measured,
+    new DecryptStream(dataKey, { sha256: entry.sha256 }),
+    () => {},
+  );
+  plain.setEncoding('utf8');
+  const deferred: [string, unknown][] = [];
+  let batch: Row[] = [];
+  let batchSize = 100;
+  let count = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await anyTrx.insertInto(table).values(batch).execute();
+    batch = [];
+  };
+  const take = async (line: string) => {
+    if (line === '') return;
+    let row: Row;
+    try {
+      row = JSON.parse(line) as Row;
+    } catch {
+      throw new BackupError(`A row of ${table} in the backup is not valid JSON. Nothing was restored.`);
+    }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) {
+      throw new BackupError(`A row of ${table} in the backup is not a record. Nothing was restored.`);
+    }
+    count += 1;
+    if (spec.selfReference && row[spec.selfReference] != null) {
+      // Set once every row of the table is in: the row it refers to may come later.
+      deferred.push([String(row[spec.key[0] as string]), row[spec.selfReference]]);
+      row[spec.selfReference] = null;
+    }
+    if (spec.files && row.storage_key != null && !storageKeys.has(String(row.storage_key))) {
+      throw new BackupError(
+        `The backup does not hold the stored file of ${table} ${String(row.id)}: it has been altered. Nothing was restored.`,
+      );
+    }
+    if (count === 1) batchSize = Math.max(1, Math.floor(2000 / Object.keys(row).length));
+    batch.push(row);
+    if (batch.length >= batchSize) await flush();
+  };
+  let rest = '';
+  try {
+    for await (const chunk of plain as AsyncIterable<string>) {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop() ?? '';
+      for (const line of lines) await take(line);
+    }
+  } catch (error) {
+    if (!(error instanceof TamperedFileError)) throw error;
+    throw new BackupError(
+      `The backup's ${entry.file} failed its integrity check: it is damaged or altered. Nothing was restored.`,
+    );
+  }
+  await take(rest);
+  await flush();
+  const digest = measured.digest();
+  const expected = manifest.files[entry.file];
+  if (digest.sha256 !== expected?.sha256) {
+    throw new BackupError(
+      `The backup's ${entry.file} changed while it was being restored. Nothing was restored.`,
+    );
+  }
+  if (count !== entry.rows) {
+    throw new BackupError(
+      `The backup's ${entry.file} holds ${count} rows; its manifest says ${entry.rows}. Nothing was restored.`,
+    );
+  }
+  for (const [id, value] of deferred) {
+    await anyTrx
+      .updateTable(table)
+      .set({ [spec.selfReference as string]: value })
+      .where(spec.key[0] as string, '=', id)
+      .execute();
+  }
+  return count;
+}

@@ -1,0 +1,395 @@
+// `s2s backup` and `s2s restore`, run in-process on real instances: a backup restored into an empty
+// instance of either engine gives back every row and every file; a damaged backup, a non-empty instance,
+// another master key and a failure part-way are refused and leave the instance as it was.
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
+import { recordAudit } from '../../src/audit/repository.ts';
+import { createBackup } from '../../src/backup/backup.ts';
+import { runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
+import type { Instance } from '../../src/backup/instance.ts';
+import {
+  appliedMigrations,
+  createDatabase,
+  type Engine,
+  MIGRATION_NAMES,
+  migrateTo,
+} from '../../src/platform/db/database.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { makeLa } from '../support/factories.ts';
+import {
+  assertEmpty,
+  assertRestored,
+  emptyInstance,
+  populatedInstance,
+  rowCounts,
+  type TestInstance,
+} from './support.ts';
+
+const masterKey = MasterKey.generate();
+const folders: string[] = [];
+
+function folder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 's2s-backup-'));
+  folders.push(dir);
+  return dir;
+}
+
+after(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
+
+function output() {
+  const io = { out: '', err: '' };
+  return { io, sink: { out: (text: string) => (io.out += text), err: (text: string) => (io.err += text) } };
+}
+
+async function backup(instance: Instance, to: string, ...more: string[]) {
+  const { io, sink } = output();
+  const code = await runBackupCommand(['--to', to, ...more], async () => instance, sink);
+  return { code, ...io };
+}
+
+async function restore(instance: Instance, from: string, ...more: string[]) {
+  const { io, sink } = output();
+  const code = await runRestoreCommand(['--from', from, ...more], async () => instance, sink);
+  return { code, ...io };
+}
+
+/** A copy of the backup to damage. */
+function copyOf(dir: string): string {
+  const copy = join(folder(), 'copy');
+  cpSync(dir, copy, { recursive: true });
+  return copy;
+}
+
+for (const sourceEngine of ['sqlite', 'postgres'] as const) {
+  describe(`backup of a ${sourceEngine} instance`, () => {
+    let source: TestInstance;
+    let dir: string;
+    before(async () => {
+      source = await populatedInstance(sourceEngine, masterKey);
+      dir = join(folder(), 'backup');
+      const run = await backup(source, dir);
+      assert.equal(run.code, 0, run.err);
+    });
+    after(async () => {
+      await source?.drop();
+    });
+
+    test('the backup says what it holds, and loudly that the master key is not in it', async () => {
+      const counts = await rowCounts(source);
+      const rows = Object.values(counts).reduce((sum, n) => sum + n, 0);
+      const json = await backup(source, join(folder(), 'again'), '--json');
+      assert.equal(json.code, 0, json.err);
+      const summary = JSON.parse(json.out);
+      assert.equal(summary.engine, sourceEngine);
+      assert.equal(summary.level, '012-audit-chain');
+      assert.equal(summary.tables, 28);
+      assert.equal(summary.rows, rows);
+      assert.equal(summary.blobs, source.contents.size);
+      assert.deepEqual(summary.masterKeyIds, [masterKey.id]);
+      assert.equal(summary.masterKeyInBackup, false);
+      assert.match(json.err, /IMPORTANT: the master key is NOT in the backup/);
+
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      assert.deepEqual(
+        Object.fromEntries(
+          Object.entries(manifest.tables).map(([table, entry]) => [table, (entry as { rows: number }).rows]),
+        ),
+        counts,
+      );
+      assert.deepEqual(readdirSync(join(dir, 'files')).sort(), [...source.contents.keys()].sort());
+      // Nothing in the backup is readable without the master key: no pupil's name in any file.
+      const pupil = await source.db.selectFrom('transfer_pupils').select('surname').executeTakeFirstOrThrow();
+      for (const sub of ['tables', 'files']) {
+        for (const name of readdirSync(join(dir, sub))) {
+          assert.equal(
+            readFileSync(join(dir, sub, name)).includes(String(pupil.surname)),
+            false,
+            `${sub}/${name}`,
+          );
+        }
+      }
+      assert.equal(readFileSync(join(dir, 'manifest.json'), 'utf8').includes(String(pupil.surname)), false);
+    });
+
+    for (const targetEngine of ['sqlite', 'postgres'] as const satisfies Engine[]) {
+      test(`restores into an empty ${targetEngine} instance: every row, every file, the audit chain`, async () => {
+        const target = await emptyInstance(targetEngine, masterKey);
+        try {
+          const run = await restore(target, dir);
+          assert.equal(run.code, 0, run.err);
+          assert.match(
+            run.out,
+            new RegExp(`Restored the backup made at .* \\(${sourceEngine}, schema level 012-audit-chain\\)`),
+          );
+          await assertRestored(source, target);
+        } finally {
+          await target.drop();
+        }
+      });
+    }
+
+    test('a damaged, truncated or altered backup is refused before anything is written', {
+      skip: sourceEngine !== 'sqlite' && 'once is enough',
+    }, async () => {
+      const target = await emptyInstance(sourceEngine, masterKey);
+      try {
+        const blob = copyOf(dir);
+        const blobName = readdirSync(join(blob, 'files'))[0] as string;
+        const bytes = readFileSync(join(blob, 'files', blobName));
+        bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+        writeFileSync(join(blob, 'files', blobName), bytes);
+        const truncated = copyOf(dir);
+        truncateSync(join(truncated, 'tables', 'users.jsonl.enc'), 100);
+        const extra = copyOf(dir);
+        writeFileSync(join(extra, 'files', 'planted'), 'x');
+        const noManifest = copyOf(dir);
+        rmSync(join(noManifest, 'manifest.json'));
+        const lying = copyOf(dir);
+        const manifest = JSON.parse(readFileSync(join(lying, 'manifest.json'), 'utf8'));
+        manifest.tables.users.rows += 1;
+        writeFileSync(join(lying, 'manifest.json'), JSON.stringify(manifest));
+
+        for (const [damaged, reason] of [
+          [
+            blob,
+            `The backup is damaged: files/${blobName} does not match its SHA-256 in the manifest\\. Nothing was restored\\.`,
+          ],
+          [
+            truncated,
+            'The backup is damaged: tables/users.jsonl.enc does not match its SHA-256 in the manifest \\(100 bytes',
+          ],
+          [extra, 'The backup holds files its manifest does not list \\(files/planted\\)'],
+          [noManifest, 'holds no manifest.json'],
+          // The manifest itself is not signed: a changed count is caught as the rows are counted.
+          [
+            lying,
+            'tables/users.jsonl.enc holds \\d+ rows; its manifest says \\d+\\. Nothing was restored\\.',
+          ],
+        ] as const) {
+          const run = await restore(target, damaged);
+          assert.equal(run.code, 1, damaged);
+          assert.match(run.err, new RegExp(reason));
+          assert.doesNotMatch(run.err, /\n\s+at /, 'no stack trace');
+          await assertEmpty(target);
+        }
+      } finally {
+        await target.drop();
+      }
+    });
+
+    test('restore into an instance that holds data, or under another master key, is refused and changes nothing', async () => {
+      const counts = await rowCounts(source);
+      const files = readdirSync(source.storeDir).sort();
+      const run = await restore(source, dir);
+      assert.equal(run.code, 1);
+      assert.match(
+        run.err,
+        /The database is not empty \(.*users.*\): s2s restores only into an empty database/,
+      );
+      assert.deepEqual(await rowCounts(source), counts);
+      assert.deepEqual(readdirSync(source.storeDir).sort(), files);
+
+      const target = await emptyInstance(sourceEngine, masterKey);
+      try {
+        writeFileSync(join(target.storeDir, 'some-file'), 'x');
+        const stored = await restore(target, dir);
+        assert.equal(stored.code, 1);
+        assert.match(stored.err, /The file store is not empty/);
+        rmSync(join(target.storeDir, 'some-file'));
+
+        const otherKey = await restore({ ...target, masterKey: MasterKey.generate() }, dir);
+        assert.equal(otherKey.code, 1);
+        assert.match(
+          otherKey.err,
+          new RegExp(
+            `The backup was made under the master key ${masterKey.id}, but this instance's master key is`,
+          ),
+        );
+        await assertEmpty(target);
+      } finally {
+        await target.drop();
+      }
+    });
+  });
+}
+
+describe('backup and restore failures', () => {
+  test('tables are read a page at a time, by their keys (single and composite), and none is missed', async () => {
+    const source = await populatedInstance('postgres', masterKey);
+    const target = await emptyInstance('sqlite', masterKey);
+    try {
+      const dir = join(folder(), 'backup');
+      // Pages of 3 rows: transfers (120 rows), their pupils and the lost pupil's keys take many.
+      const summary = await createBackup(source, dir, new Date(), { pageSize: 3 });
+      const counts = await rowCounts(source);
+      assert.equal(
+        summary.rows,
+        Object.values(counts).reduce((sum, n) => sum + n, 0),
+      );
+      assert.ok((counts.transfer_pupils ?? 0) > 6 && (counts.lost_pupil_keys ?? 0) >= 3);
+      const run = await restore(target, dir);
+      assert.equal(run.code, 0, run.err);
+      await assertRestored(source, target);
+    } finally {
+      await source.drop();
+      await target.drop();
+    }
+  });
+
+  test('a restore that fails part-way leaves the instance empty: the rows rolled back, the files removed', async () => {
+    // SQLite keeps a name longer than its column allows; PostgreSQL refuses it, once the files are copied.
+    const target = await emptyInstance('postgres', masterKey);
+    try {
+      const populated = await populatedInstance('sqlite', masterKey);
+      const dir = join(folder(), 'backup');
+      await populated.db
+        .updateTable('local_authorities')
+        .set({ name: 'N'.repeat(250) })
+        .execute();
+      assert.equal((await backup(populated, dir)).code, 0);
+      await populated.drop();
+      const run = await restore(target, dir);
+      assert.equal(run.code, 1);
+      assert.match(run.err, /The restore failed: .*too long.*Nothing was restored/);
+      await assertEmpty(target);
+    } finally {
+      await target.drop();
+    }
+  });
+
+  test('a stored file missing from the store fails the backup, naming the record; nothing is kept', async () => {
+    const source = await populatedInstance('sqlite', masterKey);
+    try {
+      const transfer = await source.db
+        .selectFrom('transfers')
+        .select(['id', 'storage_key'])
+        .where('storage_key', 'is not', null)
+        .executeTakeFirstOrThrow();
+      rmSync(join(source.storeDir, String(transfer.storage_key)));
+      const dir = join(folder(), 'backup');
+      const run = await backup(source, dir);
+      assert.equal(run.code, 1);
+      assert.match(
+        run.err,
+        new RegExp(
+          `the stored file of transfer ${transfer.id} \\(${transfer.storage_key}\\) is missing from the file store`,
+        ),
+      );
+      assert.throws(() => readdirSync(dir), /ENOENT/, 'the unfinished backup is removed');
+
+      // A file deleted after the snapshot was read (the purge-files job): said so, to run it again.
+      const other = await source.db
+        .selectFrom('transfers')
+        .select(['id', 'storage_key'])
+        .where('storage_key', 'is not', null)
+        .where('id', '!=', transfer.id)
+        .executeTakeFirstOrThrow();
+      await source.db
+        .updateTable('transfers')
+        .set({ storage_key: null })
+        .where('id', '=', transfer.id)
+        .execute();
+      // The store as it is, but the file is purged just before the backup reads it.
+      const store = Object.create(source.store) as typeof source.store;
+      store.get = async (key: string) => {
+        if (key === other.storage_key) {
+          await source.db
+            .updateTable('transfers')
+            .set({ storage_key: null })
+            .where('id', '=', other.id)
+            .execute();
+          await source.store.remove(key);
+        }
+        return source.store.get(key);
+      };
+      const purging = { ...source, store };
+      const existing = folder(); // an empty folder given: emptied again, not removed
+      const purged = await backup(purging, existing);
+      assert.equal(purged.code, 1);
+      assert.match(
+        purged.err,
+        new RegExp(
+          `the stored file of transfer ${other.id} \\(${other.storage_key}\\) was deleted while the backup ran .* run the backup again`,
+        ),
+      );
+      assert.deepEqual(readdirSync(existing), []);
+    } finally {
+      await source.drop();
+    }
+  });
+
+  test('a backup of an older schema restores at its level, then the schema is brought up to date', async () => {
+    // A database at the level before the audit chain (no seq columns, no chain head), restored into one
+    // already migrated further: migrated down while empty, the rows restored, then migrated up again.
+    const dir = mkdtempSync(join(tmpdir(), 's2s-backup-old-'));
+    folders.push(dir);
+    const db = createDatabase(`sqlite:${join(dir, 'old.sqlite')}`);
+    const old: Instance = {
+      db,
+      store: new DiskFileStore(join(dir, 'files')),
+      masterKey,
+      close: async () => {},
+    };
+    const target = await emptyInstance('postgres', masterKey);
+    try {
+      await migrateTo(db, '011-oidc-identities');
+      const authority = await makeLa(db);
+      await recordAudit(db, {
+        at: new Date(Date.UTC(2026, 10, 1, 9)),
+        action: 'sign-in',
+        organisation: authority.number,
+      });
+      const run = await backup(old, join(dir, 'backup'));
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /schema level 011-oidc-identities/);
+      const restored = await restore(target, join(dir, 'backup'));
+      assert.equal(restored.code, 0, restored.err);
+      assert.deepEqual(await appliedMigrations(target.db, target.schema), [...MIGRATION_NAMES]);
+      assert.equal((await target.db.selectFrom('local_authorities').selectAll().execute()).length, 1);
+      assert.equal(await sealAudit(target.db), 1);
+      assert.equal((await verifyAudit(target.db)).ok, true);
+    } finally {
+      await db.destroy();
+      await target.drop();
+    }
+  });
+
+  test('usage errors', async () => {
+    const never = async (): Promise<Instance> => {
+      throw new Error('not opened on a usage error');
+    };
+    for (const [command, args, problem] of [
+      [runBackupCommand, [], /Say where to write the backup: --to DIR/],
+      [runBackupCommand, ['--to'], /--to/],
+      [runBackupCommand, ['--to', 'x', 'extra'], /Unexpected argument|positional/i],
+      [runRestoreCommand, [], /Say which backup to restore: --from DIR/],
+      [runRestoreCommand, ['--from', 'x', '--force'], /Unknown option '--force'/],
+    ] as const) {
+      const { io, sink } = output();
+      assert.equal(await command([...args], never, sink), 2, args.join(' '));
+      assert.match(io.err, problem);
+      assert.match(io.err, /backup --to DIR/);
+    }
+  });
+
+  test('a folder that is not empty is refused', async () => {
+    const dir = folder();
+    writeFileSync(join(dir, 'something'), 'x');
+    const instance = await emptyInstance('sqlite', masterKey);
+    try {
+      const run = await backup(instance, dir);
+      assert.equal(run.code, 1);
+      assert.match(run.err, /is not empty: give a new or empty folder for the backup/);
+      assert.deepEqual(readdirSync(dir), ['something']);
+    } finally {
+      await instance.drop();
+    }
+  });
+});
