@@ -55,9 +55,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   const fileStore = overrides.fileStore ?? new DiskFileStore(config.fileStoreDir);
   const auth = new AuthService(db, clock, config, masterKey.key);
   const scan = config.malwareScan;
-  const scanner = scan
-    ? new ClamdScanner(scan.address, { idleTimeoutMs: scan.timeoutSeconds * 1000 })
-    : null;
+  const scanner = scan ? new ClamdScanner(scan.address, { idleTimeoutMs: scan.timeoutSeconds * 1000 }) : null;
   if (!scanner) {
     logger.warn(
       'malware scanning is off (CLAMD_SOCKET and CLAMD_HOST are not set): uploads are offered without a scan',

@@ -67,7 +67,7 @@ function limitProblem(error: unknown): string | undefined {
   return undefined;
 }
 
-export function uploadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
+export function uploadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'scanner'>): Route[] {
   const service = new UploadService(deps);
 
   const formPage = (reply: FastifyReply, user: SignedInUser, category: Category, errors?: FieldError[]) =>

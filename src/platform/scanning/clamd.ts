@@ -18,8 +18,11 @@ export type ScanVerdict = { clean: true } | { clean: false; signature: string };
 export interface MalwareScanner {
   /** Where it scans, for logs and job summaries: "clamd at /run/clamav/clamd.ctl". */
   readonly description: string;
-  /** Scans a stream to its end. Throws ScannerUnavailable when no verdict could be had. */
-  scan(content: Readable): Promise<ScanVerdict>;
+  /**
+   * Scans a stream to its end. Throws ScannerUnavailable when no verdict could be had. `idleTimeoutMs`
+   * shortens the wait for a silent daemon (an upload waiting for its page).
+   */
+  scan(content: Readable, options?: { idleTimeoutMs?: number }): Promise<ScanVerdict>;
 }
 
 /** The scanner could not be reached or gave no verdict: the file stays waiting for its scan. */
@@ -61,7 +64,7 @@ export class ClamdScanner implements MalwareScanner {
   /** Whether clamd answers PING with PONG (for the operator's checks). */
   async ping(): Promise<boolean> {
     try {
-      const answer = await this.exchange(async (socket) => {
+      const answer = await this.exchange(this.idleTimeoutMs, async (socket) => {
         await write(socket, Buffer.from('zPING\0'));
       });
       return answer === 'PONG';
@@ -70,20 +73,25 @@ export class ClamdScanner implements MalwareScanner {
     }
   }
 
-  async scan(content: Readable): Promise<ScanVerdict> {
-    const answer = await this.exchange(async (socket, answered) => {
-      await write(socket, Buffer.from('zINSTREAM\0'));
-      for await (const piece of readSource(content)) {
-        for (let at = 0; at < piece.length; at += CHUNK) {
-          if (answered()) return;
-          const chunk = piece.subarray(at, at + CHUNK);
-          const length = Buffer.alloc(4);
-          length.writeUInt32BE(chunk.length);
-          await write(socket, Buffer.concat([length, chunk]));
+  async scan(content: Readable, options: { idleTimeoutMs?: number } = {}): Promise<ScanVerdict> {
+    const timeout = Math.min(options.idleTimeoutMs ?? this.idleTimeoutMs, this.idleTimeoutMs);
+    const answer = await this.exchange(
+      timeout,
+      async (socket, answered) => {
+        await write(socket, Buffer.from('zINSTREAM\0'));
+        for await (const piece of readSource(content)) {
+          for (let at = 0; at < piece.length; at += CHUNK) {
+            if (answered()) return;
+            const chunk = piece.subarray(at, at + CHUNK);
+            const length = Buffer.alloc(4);
+            length.writeUInt32BE(chunk.length);
+            await write(socket, Buffer.concat([length, chunk]));
+          }
         }
-      }
-      if (!answered()) await write(socket, Buffer.alloc(4));
-    }, content);
+        if (!answered()) await write(socket, Buffer.alloc(4));
+      },
+      content,
+    );
     return verdictOf(answer);
   }
 
@@ -93,6 +101,7 @@ export class ClamdScanner implements MalwareScanner {
    * ScannerUnavailable; an error of the source stream is rethrown as it is.
    */
   private exchange(
+    idleTimeoutMs: number,
     send: (socket: Socket, answered: () => boolean) => Promise<void>,
     source?: Readable,
   ): Promise<string> {
@@ -114,7 +123,7 @@ export class ClamdScanner implements MalwareScanner {
       };
       const unavailable = (why: string) =>
         finish(new ScannerUnavailable(`${describeClamd(this.address)} gave no verdict: ${why}`));
-      socket.setTimeout(this.idleTimeoutMs, () => unavailable('it did not answer in time'));
+      socket.setTimeout(idleTimeoutMs, () => unavailable('it did not answer in time'));
       socket.on('error', (error: NodeJS.ErrnoException) => unavailable(error.code ?? error.message));
       socket.on('data', (data: Buffer) => {
         received = Buffer.concat([received, data]);
