@@ -46,8 +46,11 @@ export interface ScanDeps {
 export type ScanOutcome =
   | { outcome: 'clean' }
   | { outcome: 'infected'; signature: string }
-  /** No verdict now: the file keeps waiting. */
-  | { outcome: 'unavailable' }
+  /**
+   * No verdict now: the file keeps waiting. `cause`: the scanner (down, silent, in error), or the file
+   * (its stored content could not be read back: logged as an error for the operator).
+   */
+  | { outcome: 'unavailable'; cause: 'scanner' | 'content' }
   /** The file was not waiting (scanned by another process meanwhile, removed by its sender...). */
   | { outcome: 'not-waiting' };
 
@@ -97,13 +100,14 @@ export class ScanService {
       .execute();
     if (!this.deps.scanner) return { ...result, unavailable: rows.length, waiting: rows.length };
     for (const row of rows) {
-      const { outcome } = await this.scanRow(row);
-      if (outcome === 'clean') result.clean += 1;
-      else if (outcome === 'infected') result.infected += 1;
-      else if (outcome === 'unavailable') {
+      const scanned = await this.scanRow(row);
+      if (scanned.outcome === 'clean') result.clean += 1;
+      else if (scanned.outcome === 'infected') result.infected += 1;
+      else if (scanned.outcome === 'unavailable') {
         result.unavailable += 1;
-        // clamd is down: the others would only fail the same way; the next run tries again.
-        break;
+        // clamd is down: the others would only fail the same way; the next run tries again. A file that
+        // cannot be read does not hold up the others.
+        if (scanned.cause === 'scanner') break;
       }
     }
     const waiting = await this.deps.db
@@ -116,7 +120,7 @@ export class ScanService {
 
   private async scanRow(row: TransferRow, content?: Buffer): Promise<ScanOutcome> {
     const { scanner, files, logger } = this.deps;
-    if (!scanner) return { outcome: 'unavailable' };
+    if (!scanner) return { outcome: 'unavailable', cause: 'scanner' };
     let verdict: ScanVerdict;
     try {
       if (content) {
@@ -124,7 +128,7 @@ export class ScanService {
       } else {
         if (!row.storage_key || !row.wrapped_key) {
           logger?.error({ transferId: row.id }, 'a file waiting for its malware scan has no content');
-          return { outcome: 'unavailable' };
+          return { outcome: 'unavailable', cause: 'content' };
         }
         const stream = await files.get({
           storageKey: row.storage_key,
@@ -143,7 +147,8 @@ export class ScanService {
           ? 'the malware scanner gave no verdict: the file waits for the next scan'
           : 'a file could not be read for its malware scan: it stays waiting',
       );
-      return { outcome: 'unavailable' };
+      const down = unavailable && !(error as ScannerUnavailable).answered;
+      return { outcome: 'unavailable', cause: down ? 'scanner' : 'content' };
     }
     return verdict.clean ? this.release(row) : this.quarantine(row, verdict.signature);
   }

@@ -28,6 +28,16 @@ export interface MalwareScanner {
 /** The scanner could not be reached or gave no verdict: the file stays waiting for its scan. */
 export class ScannerUnavailable extends Error {
   override name = 'ScannerUnavailable';
+  /**
+   * @param answered clamd answered, with an error about this content ("... ERROR"), rather than not at
+   *   all: other files may still be scanned.
+   */
+  constructor(
+    message: string,
+    readonly answered = false,
+  ) {
+    super(message);
+  }
 }
 
 export type ClamdAddress = { socket: string } | { host: string; port: number };
@@ -183,5 +193,5 @@ export function verdictOf(answer: string): ScanVerdict {
   if (line === 'OK') return { clean: true };
   const found = /^(.+) FOUND$/.exec(line);
   if (found?.[1]) return { clean: false, signature: found[1].trim().slice(0, 200) };
-  throw new ScannerUnavailable(`clamd gave no verdict: ${line.slice(0, 200)}`);
+  throw new ScannerUnavailable(`clamd gave no verdict: ${line.slice(0, 200)}`, true);
 }
