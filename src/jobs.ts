@@ -27,12 +27,12 @@ export const JOB_NAMES = [
   'deliver-notifications',
   'purge-files',
   'sweep-files',
+  'scan-files',
   'weekly-reminder',
   'missing-addresses',
   'lost-pupil-review',
   'message-expiry',
   'seal-audit',
-  'scan-files',
 ] as const;
 
 export function scheduledJobs(deps: Deps): JobDefinition[] {
