@@ -65,6 +65,11 @@ const environmentSchema = z.object({
   OIDC_BUTTON_TEXT: z.string().trim().min(1).max(80).default('Sign in with your LA account'),
   OIDC_EMAIL_MATCH: z.enum(['verified', 'any', 'off']).default('verified'),
   OIDC_MFA_ACR: z.string().optional(),
+  CLAMD_SOCKET: z.string().min(1).optional(),
+  CLAMD_HOST: z.string().min(1).optional(),
+  CLAMD_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
+  CLAMD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  MALWARE_SCAN: z.enum(['clamd', 'off']).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>['S2S_ENV'];
@@ -101,6 +106,18 @@ export interface Config {
   scheduler: boolean;
   /** Single sign-on with an OpenID Connect provider (the LA's own sign-in service); null when off. */
   oidc: OidcConfig | null;
+  /**
+   * Malware scanning of uploads through clamd (transfers/scan-service.ts); null when off. Required in
+   * production; off outside production unless CLAMD_SOCKET or CLAMD_HOST is set.
+   */
+  malwareScan: MalwareScanConfig | null;
+}
+
+export interface MalwareScanConfig {
+  /** clamd's unix socket (CLAMD_SOCKET), or its TCP address (CLAMD_HOST, CLAMD_PORT). */
+  address: { socket: string } | { host: string; port: number };
+  /** How long clamd may stay silent before a scan is given up and left for the scan job. */
+  timeoutSeconds: number;
 }
 
 export interface OidcConfig {
@@ -182,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: mailConfig(e),
     scheduler: e.SCHEDULER === 'on',
     oidc: oidcConfig(e, serviceUrl),
+    malwareScan: malwareScanConfig(e),
   };
 }
 
@@ -250,4 +268,34 @@ function oidcConfig(e: z.infer<typeof environmentSchema>, serviceUrl: string): O
       .map((value) => value.trim())
       .filter(Boolean),
   };
+}
+
+function malwareScanConfig(e: z.infer<typeof environmentSchema>): MalwareScanConfig | null {
+  if (e.CLAMD_SOCKET && e.CLAMD_HOST) {
+    invalid('CLAMD_SOCKET', 'set CLAMD_SOCKET (a unix socket) or CLAMD_HOST (with CLAMD_PORT), not both');
+  }
+  const address = e.CLAMD_SOCKET
+    ? { socket: e.CLAMD_SOCKET }
+    : e.CLAMD_HOST
+      ? { host: e.CLAMD_HOST, port: e.CLAMD_PORT }
+      : null;
+  if (e.MALWARE_SCAN === 'off') {
+    if (e.S2S_ENV === 'production') {
+      invalid(
+        'MALWARE_SCAN',
+        'uploads are always scanned for malware in production: set CLAMD_SOCKET or CLAMD_HOST',
+      );
+    }
+    return null;
+  }
+  if (!address) {
+    if (e.S2S_ENV === 'production' || e.MALWARE_SCAN === 'clamd') {
+      invalid(
+        'CLAMD_SOCKET',
+        `${e.S2S_ENV === 'production' ? 'uploads are always scanned for malware in production' : 'MALWARE_SCAN=clamd needs a scanner'}: set CLAMD_SOCKET to clamd's unix socket (Debian: /run/clamav/clamd.ctl), or CLAMD_HOST and CLAMD_PORT`,
+      );
+    }
+    return null;
+  }
+  return { address, timeoutSeconds: e.CLAMD_TIMEOUT_SECONDS };
 }

@@ -7,6 +7,7 @@ import { createDatabase, migrateToLatest } from './platform/db/database.ts';
 import type { Db } from './platform/db/schema.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
+import { ClamdScanner, type MalwareScanner } from './platform/scanning/clamd.ts';
 import { EncryptedFileStore } from './platform/storage/encrypted-store.ts';
 import { DiskFileStore, type FileStore } from './platform/storage/file-store.ts';
 import { loadMasterKey } from './platform/storage/master-key.ts';
@@ -24,6 +25,11 @@ export interface Deps {
   oidc: OidcService | null;
   /** Where emails go: SMTP, or the mail log outside production. */
   mailer: Mailer;
+  /**
+   * The malware scanner uploads go through (clamd), or null when scanning is off (never in production):
+   * then files are offered unscanned and recorded as not scanned.
+   */
+  scanner: MalwareScanner | null;
 }
 
 export interface DepsOverrides {
@@ -56,6 +62,13 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   }
   const fileStore = overrides.fileStore ?? new DiskFileStore(config.fileStoreDir);
   const auth = new AuthService(db, clock, config, masterKey.key);
+  const scan = config.malwareScan;
+  const scanner = scan ? new ClamdScanner(scan.address, { idleTimeoutMs: scan.timeoutSeconds * 1000 }) : null;
+  if (!scanner) {
+    logger.warn(
+      'malware scanning is off (CLAMD_SOCKET and CLAMD_HOST are not set): uploads are offered without a scan',
+    );
+  }
   return {
     config,
     db,
@@ -66,5 +79,6 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     auth,
     oidc: config.oidc ? new OidcService(db, clock, config.oidc, auth) : null,
     mailer: overrides.mailer ?? createMailer(config.mail),
+    scanner,
   };
 }

@@ -16,6 +16,7 @@ import {
   REJECTED_RETENTION_DAYS,
   sweepOrphanFiles,
 } from './transfers/jobs.ts';
+import { ScanService } from './transfers/scan-service.ts';
 
 export function emailContext(config: Deps['config']): EmailContext {
   return { serviceName: 's2s', serviceUrl: config.serviceUrl, serviceDesk: config.serviceDesk };
@@ -26,6 +27,7 @@ export const JOB_NAMES = [
   'deliver-notifications',
   'purge-files',
   'sweep-files',
+  'scan-files',
   'weekly-reminder',
   'missing-addresses',
   'lost-pupil-review',
@@ -88,6 +90,34 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
         return {
           ok: true,
           summary: `Checked ${plural(r.checked, 'stored file')}; removed ${r.removed} no transfer refers to and ${r.partials} unfinished.`,
+          counts: { ...r },
+        };
+      },
+    },
+    {
+      name: 'scan-files',
+      description: `Scans for viruses the uploaded files waiting for their scan (clamd was busy or down when they arrived) through ${deps.scanner?.description ?? 'clamd (not configured: set CLAMD_SOCKET or CLAMD_HOST)'}, offers the clean ones and quarantines the others.`,
+      schedule: '15 * * * * *',
+      scheduleText: 'every minute',
+      exclusive: true,
+      run: async ({ logger }) => {
+        const scans = new ScanService({
+          db: deps.db,
+          files: deps.files,
+          clock: deps.clock,
+          logger,
+          scanner: deps.scanner,
+        });
+        const r = await scans.scanWaiting();
+        const stuck = !deps.scanner
+          ? ` ${plural(r.waiting, 'file')} wait for a scan, but no scanner is configured: set CLAMD_SOCKET or CLAMD_HOST.`
+          : r.unavailable > 0
+            ? ` The scanner gave no verdict: ${plural(r.waiting, 'file')} still wait.`
+            : '';
+        return {
+          ok: r.waiting === 0 || (r.unavailable === 0 && Boolean(deps.scanner)),
+          didWork: r.clean + r.infected + r.unavailable > 0,
+          summary: `Scanned ${plural(r.clean + r.infected, 'file')}: ${r.clean} clean, ${r.infected} quarantined.${stuck}`,
           counts: { ...r },
         };
       },

@@ -45,6 +45,8 @@ export type AuditAction =
   | 'file-removed'
   | 'file-forwarded'
   | 'file-purged'
+  | 'file-scanned'
+  | 'file-quarantined'
   | 'lost-pupil-removed'
   | 'lost-pupil-downloaded'
   | 'lost-pupil-found'

@@ -140,6 +140,8 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'file-removed': 'File removed by sender',
   'file-forwarded': 'File forwarded',
   'file-purged': 'File content deleted after the re-download period',
+  'file-scanned': 'File scanned for viruses: none found',
+  'file-quarantined': 'File quarantined: a virus was found',
   'lost-pupil-removed': 'Lost pupil record removed',
   'lost-pupil-downloaded': 'Lost pupil file downloaded (on roll attested)',
   'lost-pupil-found': 'Lost pupil found',

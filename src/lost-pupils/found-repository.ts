@@ -29,7 +29,7 @@ export async function markLostPupilFound(db: Executor, id: string, finding: Find
 export async function markLostPupilRemovedWithFile(
   db: Executor,
   id: string,
-  removal: { at: string; by: string },
+  removal: { at: string; by: string; reason?: string },
 ): Promise<boolean> {
   const result = await db
     .updateTable('lost_pupils')
@@ -37,7 +37,7 @@ export async function markLostPupilRemovedWithFile(
       status: 'removed',
       removed_at: removal.at,
       removed_by: removal.by,
-      removal_reason: 'Removed by the sender, as sent in error',
+      removal_reason: removal.reason ?? 'Removed by the sender, as sent in error',
     })
     .where('id', '=', id)
     .where('status', 'in', ['lost', 'found'])

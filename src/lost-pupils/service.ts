@@ -528,6 +528,21 @@ function fileStateOf(transfer: TransferRow): LostPupilRecord['file'] {
         : 'This file was forwarded to a school and is no longer held here: ask the LA that found the pupil',
     };
   }
+  if (transfer.status === 'pending-scan') {
+    return {
+      state: 'available',
+      changedAt: null,
+      unavailable:
+        'This file is waiting for its virus scan: it can be downloaded or forwarded once the scan finds it clean, usually within a few minutes',
+    };
+  }
+  if (transfer.status === 'quarantined') {
+    return {
+      state: 'removed-by-sender',
+      changedAt: transfer.scanned_at,
+      unavailable: 'A virus was found in this file, so it was quarantined and deleted',
+    };
+  }
   return {
     state: 'available',
     changedAt: null,

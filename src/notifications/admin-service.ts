@@ -40,6 +40,7 @@ export const TEMPLATE_LABELS: Record<TemplateName, string> = {
   'ctf-uploaded': 'CTF ready to download',
   'upload-confirmed': 'CTF sent (to its sender)',
   'upload-refused': 'Upload refused (to the uploader)',
+  'file-quarantined': 'Virus found, file quarantined (to the uploader)',
   'file-downloaded': 'CTF downloaded (to its sender)',
   'file-rejected': 'CTF rejected (to its sender)',
   'file-removed': 'CTF removed by the LA (to its sender)',

@@ -100,6 +100,14 @@ const PAYLOADS = {
     reasons: text,
     whatToDo: text,
   }),
+  'file-quarantined': z.object({
+    filename: text,
+    /** The name the scanner gave what it found ("Win.Test.EICAR_HDB-1"). */
+    signature: text,
+    destination: code,
+    destinationName: text,
+    uploadedAt: timestamp,
+  }),
   'file-downloaded': z.object({
     filename: text,
     collectedBy: text,
@@ -191,6 +199,7 @@ export const TEMPLATE_NAMES = [
   'ctf-uploaded',
   'upload-confirmed',
   'upload-refused',
+  'file-quarantined',
   'file-downloaded',
   'file-rejected',
   'file-removed',
@@ -311,6 +320,31 @@ const uploadRefused: Template<Payload<'upload-refused'>> = {
         paragraph('What to do:'),
         { kind: 'inset', text: p.whatToDo },
         paragraph('Nothing was sent: the file was not kept.'),
+      ],
+    };
+  },
+};
+
+const fileQuarantined: Template<Payload<'file-quarantined'>> = {
+  description:
+    'To the user who uploaded a file: the virus scan found malware in it, so it was not sent and was deleted.',
+  payload: PAYLOADS['file-quarantined'],
+  content(p) {
+    return {
+      subject: `A virus was found in your file, which was not sent: ${p.filename}`,
+      blocks: [
+        paragraph(
+          `You uploaded ${p.filename} for ${nameWithCode(p.destinationName, p.destination)} on ${formatDateTime(p.uploadedAt)}. s2s scans every file for viruses before it is offered, and found one in this file: ${p.signature}.`,
+        ),
+        paragraph(
+          `The file has been quarantined: it was not sent, ${p.destinationName} was not told of it, and s2s has deleted it.`,
+        ),
+        paragraph('What to do:'),
+        {
+          kind: 'inset',
+          text: 'Tell your IT support at once: the computer the file came from may be infected. When they have checked it, make the file again and upload it.',
+        },
+        { kind: 'link', text: 'The file is shown as quarantined in View / Remove Files:', path: PATHS.sent },
       ],
     };
   },
@@ -611,6 +645,7 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'ctf-uploaded': ctfUploaded,
   'upload-confirmed': uploadConfirmed,
   'upload-refused': uploadRefused,
+  'file-quarantined': fileQuarantined,
   'file-downloaded': fileDownloaded,
   'file-rejected': fileRejected,
   'file-removed': fileRemoved,

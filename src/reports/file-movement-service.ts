@@ -198,6 +198,8 @@ export type DateTimeText = (instant: string | null) => string;
 
 export const STATUS_WORDS: Record<MovementRow['status'], string> = {
   available: 'Awaiting download',
+  'pending-scan': 'Awaiting virus scan',
+  quarantined: 'Quarantined: a virus was found',
   collected: 'Downloaded',
   rejected: 'Rejected',
   removed: 'Removed',

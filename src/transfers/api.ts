@@ -127,12 +127,15 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: 'Files',
     doc: {
       description:
-        'View / Remove Files: the files your organisation sent, waiting, rejected (with the reason) or collected.',
+        'View / Remove Files: the files your organisation sent, waiting, waiting for their virus scan (`pending-scan`), rejected (with the reason), collected, or quarantined because the virus scan found malware (`quarantined`, with `scan.signature`).',
       parameters: [
         {
           name: 'status',
           in: 'query',
-          schema: { type: 'string', enum: ['available', 'rejected', 'collected'] },
+          schema: {
+            type: 'string',
+            enum: ['available', 'pending-scan', 'rejected', 'collected', 'quarantined'],
+          },
         },
         {
           name: 'sort',
@@ -258,7 +261,7 @@ const incomingQuery = z.object({
 });
 const outgoingQuery = z.object({
   ...pageQuery,
-  status: z.enum(['available', 'rejected', 'collected']).optional(),
+  status: z.enum(['available', 'pending-scan', 'rejected', 'collected', 'quarantined']).optional(),
   sort: z.enum(['file', 'uploaded', 'destination']).default('uploaded'),
 });
 const uploadQuery = z.object({ category: z.string().optional() });
@@ -285,6 +288,7 @@ function fileJson(file: FileListing, direction: 'incoming' | 'outgoing') {
     rejectReason: file.rejectReason,
     redownloadUntil: file.redownloadUntil,
     contentHeld: file.contentHeld,
+    scan: { status: file.scanStatus, signature: file.scanSignature },
   };
 }
 
@@ -463,11 +467,15 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
     listOutgoingFiles: async (actor, request) => {
       const query = outgoingQuery.parse(request.query ?? {});
       const sort: Sort = { key: query.sort as SortKey, order: query.order };
-      const filters: SentFilter[] = query.status
-        ? SENT_FILTERS.filter((f) => SENT_FILTER_INFO[f].status === query.status)
+      const status = query.status;
+      const filters: SentFilter[] = status
+        ? SENT_FILTERS.filter((f) => SENT_FILTER_INFO[f].statuses.includes(status))
         : [...SENT_FILTERS];
       const lists: FileListing[][] = [];
-      for (const filter of filters) lists.push(await sent.sent(actor, filter, sort));
+      for (const filter of filters) {
+        const files = await sent.sent(actor, filter, sort);
+        lists.push(status ? files.filter((f) => f.status === status) : files);
+      }
       const page = paged(merge(lists, sort), query.page, query.pageSize);
       return { ...page, items: page.items.map((f) => fileJson(f, 'outgoing')) };
     },
@@ -543,7 +551,12 @@ const SCHEMAS = {
       filename: { type: 'string' },
       category: { type: 'string', enum: [...CATEGORIES] },
       direction: { type: 'string', enum: ['incoming', 'outgoing'] },
-      status: { type: 'string', enum: ['available', 'collected', 'rejected', 'removed'] },
+      status: {
+        type: 'string',
+        enum: ['available', 'pending-scan', 'quarantined', 'collected', 'rejected', 'removed'],
+        description:
+          'pending-scan: waiting for its virus scan, offered to nobody yet; quarantined: the scan found malware, so it was never sent (outgoing files only)',
+      },
       source: { ...party, description: 'Incoming files: who sent it' },
       destination: { ...party, description: 'Outgoing files: where it went' },
       uploadedAt: { type: 'string', format: 'date-time' },
@@ -555,6 +568,15 @@ const SCHEMAS = {
       rejectReason: { type: ['string', 'null'] },
       redownloadUntil: nullableDateTime,
       contentHeld: { type: 'boolean' },
+      scan: {
+        type: 'object',
+        description: 'The virus scan (clamd): not-scanned when scanning was off as the file arrived',
+        properties: {
+          status: { type: 'string', enum: ['not-scanned', 'pending', 'clean', 'infected'] },
+          signature: { type: ['string', 'null'], description: 'What the scan found' },
+        },
+        required: ['status', 'signature'],
+      },
     },
     required: ['id', 'filename', 'category', 'direction', 'status', 'uploadedAt', 'size', 'pupilCount'],
   },
@@ -594,6 +616,18 @@ const SCHEMAS = {
       destination: { type: 'string' },
       pupils: { type: 'integer' },
       warnings: { type: 'array', items: { type: 'string' } },
+      scan: {
+        type: 'string',
+        enum: ['clean', 'pending', 'not-scanned'],
+        description:
+          'Accepted files: the virus scan. pending: the scanner gave no verdict yet; the file is offered once it does',
+      },
+      quarantinedTransferId: {
+        type: 'string',
+        format: 'uuid',
+        description:
+          'Refused files quarantined by the virus scan: the file, as listed in your outgoing files',
+      },
       reasons: { type: 'array', items: { type: 'string' }, description: 'Refused files: why' },
       whatToDo: { type: 'string', description: 'Refused files: what to do next' },
     },

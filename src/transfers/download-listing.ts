@@ -89,6 +89,10 @@ export interface FileListing {
    */
   redownloadUntil: string | null;
   contentHeld: boolean;
+  /** The malware scan: not-scanned (scanning was off), pending, clean, infected. */
+  scanStatus: TransferRow['scan_status'];
+  /** What the scan found, for a quarantined file. */
+  scanSignature: string | null;
 }
 
 export function listing(row: TransferRow, party: PartyLabel, now: Date): FileListing {
@@ -114,6 +118,8 @@ export function listing(row: TransferRow, party: PartyLabel, now: Date): FileLis
     rejectReason: row.reject_reason,
     redownloadUntil: redownloadUntil && new Date(redownloadUntil) > now ? redownloadUntil : null,
     contentHeld,
+    scanStatus: row.scan_status,
+    scanSignature: row.scan_signature,
   };
 }
 

@@ -229,8 +229,9 @@ export type PurgeCandidate = Pick<
 
 /**
  * Files whose content is still held but no longer needed, in id order after `afterId`: collected and
- * past the re-download window, rejected and past the rejected window, and removed (at once: removal
- * deletes the content itself, so these are only removals whose deletion failed part-way).
+ * past the re-download window, rejected and past the rejected window, and removed or quarantined (at
+ * once: removal and quarantine delete the content themselves, so these are only deletions that failed
+ * part-way).
  */
 export async function purgeCandidates(
   db: Executor,
@@ -267,6 +268,7 @@ export async function purgeCandidates(
         ]),
         eb.and([eb('status', '=', 'rejected'), eb('rejected_at', '<=', cutoffs.rejectedBefore)]),
         eb('status', '=', 'removed'),
+        eb('status', '=', 'quarantined'),
       ]),
     )
     .orderBy('id')

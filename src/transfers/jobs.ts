@@ -11,7 +11,9 @@
 //   look into the rejection. Not 31 days: pupil data is not kept longer than it serves a purpose.
 // - removed: at once. The sender's removal deletes the content itself (sent-service.ts); the job only
 //   finishes removals whose deletion failed part-way (the store was unreachable, the process stopped).
-// - available: never, while it waits to be collected (weekly reminders chase it).
+// - quarantined (malware found by the scan, scan-service.ts): at once, likewise; the job finishes
+//   deletions that failed.
+// - available: never, while it waits to be collected (weekly reminders chase it); nor pending-scan.
 //
 // Order: the content is deleted first, then the keys are forgotten and purged_at set, with a
 // 'file-purged' audit record, in one transaction. A crash between the two leaves a row that still
@@ -28,7 +30,7 @@ import { markPurged, type PurgeCandidate, purgeCandidates } from './download-rep
 /** Days a rejected file's content is kept after the rejection (see above). */
 export const REJECTED_RETENTION_DAYS = 7;
 
-export type PurgeReason = 'collected' | 'rejected' | 'removed';
+export type PurgeReason = 'collected' | 'rejected' | 'removed' | 'quarantined';
 
 export interface PurgeResult {
   purged: number;
@@ -94,7 +96,7 @@ export async function purgeExpiredContent(
     if (batch.length === 0) break;
     for (const file of batch) {
       afterId = file.id;
-      // Candidates are only ever collected, rejected or removed (purgeCandidates).
+      // Candidates are only ever collected, rejected, removed or quarantined (purgeCandidates).
       const reason = file.status as PurgeReason;
       try {
         const purged = await purgeContent(db, files, clock, file, reason, {

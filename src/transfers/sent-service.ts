@@ -36,34 +36,42 @@ import { purgeContent } from './jobs.ts';
 import { type ActorParty, actorParty, isSender } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
 
-export const SENT_FILTERS = ['collection', 'rejected', 'collected'] as const;
+export const SENT_FILTERS = ['collection', 'rejected', 'collected', 'quarantined'] as const;
 export type SentFilter = (typeof SENT_FILTERS)[number];
 
-export const SENT_FILTER_INFO: Record<SentFilter, { label: string; status: TransferStatus; empty: string }> =
-  {
-    collection: {
-      label: 'Files for Collection',
-      status: 'available',
-      empty: 'None of the files you sent is waiting to be collected.',
-    },
-    rejected: {
-      label: 'Rejected Files',
-      status: 'rejected',
-      empty: 'None of the files you sent has been rejected.',
-    },
-    collected: {
-      label: 'Collected Files',
-      status: 'collected',
-      empty: 'None of the files you sent has been collected yet.',
-    },
-  };
+export const SENT_FILTER_INFO: Record<
+  SentFilter,
+  { label: string; statuses: readonly TransferStatus[]; empty: string }
+> = {
+  collection: {
+    label: 'Files for Collection',
+    // A file waiting for its malware scan is shown here, as "Awaiting virus scan" (scan-service.ts).
+    statuses: ['available', 'pending-scan'],
+    empty: 'None of the files you sent is waiting to be collected.',
+  },
+  rejected: {
+    label: 'Rejected Files',
+    statuses: ['rejected'],
+    empty: 'None of the files you sent has been rejected.',
+  },
+  collected: {
+    label: 'Collected Files',
+    statuses: ['collected'],
+    empty: 'None of the files you sent has been collected yet.',
+  },
+  quarantined: {
+    label: 'Quarantined Files',
+    statuses: ['quarantined'],
+    empty: 'No virus has been found in the files you sent.',
+  },
+};
 
 export function isSentFilter(value: unknown): value is SentFilter {
   return (SENT_FILTERS as readonly unknown[]).includes(value);
 }
 
-/** Removal is possible until the recipient has collected the file. */
-const REMOVABLE: readonly TransferStatus[] = ['available', 'rejected'];
+/** Removal is possible until the recipient has collected the file (also while it waits for its scan). */
+const REMOVABLE: readonly TransferStatus[] = ['available', 'pending-scan', 'rejected'];
 
 export interface SentFile {
   file: FileListing;
@@ -91,7 +99,7 @@ export class SentService {
     if (!party || !can(actor.role, 'transfers.sent')) throw new Forbidden();
     const rows = await listOutgoing(this.deps.db, party, {
       categories: this.categoriesFor(actor),
-      statuses: [SENT_FILTER_INFO[filter].status],
+      statuses: SENT_FILTER_INFO[filter].statuses,
     });
     return sortListings(await this.listings(rows, party), sort);
   }
@@ -109,6 +117,12 @@ export class SentService {
 
   async remove(actor: Actor, id: string): Promise<FileListing> {
     const row = await this.outgoing(actor, id);
+    if (row.status === 'quarantined') {
+      throw Invalid.field(
+        'remove',
+        `${row.filename} was quarantined because a virus was found in it: it was never sent, and s2s has already deleted it`,
+      );
+    }
     if (!REMOVABLE.includes(row.status)) {
       throw Invalid.field(
         'remove',

@@ -30,7 +30,12 @@
 //        and schools' MIS, which read them;
 //   7. stored encrypted (the file store writes a temporary name, fsyncs, renames), and only then ONE
 //      transaction: the transfer and its pupils, the audit record, the notifications, and for the Lost
-//      Pupils Database either the record (a file sent to it) or the matches of the file's pupils.
+//      Pupils Database either the record (a file sent to it) or the matches of the file's pupils;
+//   8. with malware scanning on (CLAMD_SOCKET or CLAMD_HOST; scan-service.ts), the transfer is recorded
+//      'pending-scan', offered to nobody, and its notifications wait for the scan's clean verdict. It
+//      is scanned at once from the bytes in memory: clean, it is offered before this returns; infected,
+//      it is quarantined and the upload answers as refused (a virus was found); no verdict (clamd down),
+//      it is accepted and waits for the scan-files job.
 //
 // A crash between 7's store and its commit leaves an unreferenced blob and no record: the upload did
 // not happen and can simply be repeated. When the transaction itself fails, the blob is removed (best
@@ -65,7 +70,8 @@ import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
-import type { StoredFile } from '../platform/storage/encrypted-store.ts';
+import type { MalwareScanner } from '../platform/scanning/clamd.ts';
+import type { EncryptedFileStore, StoredFile } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
 import { type ContentCheck, type ContentChecker, inlineContentChecks, sentence } from './content-checks.ts';
 import {
@@ -79,8 +85,9 @@ import {
   printableFilename,
 } from './filenames.ts';
 import { type ActorParty, actorParty } from './parties.ts';
-import { insertTransfer } from './repository.ts';
+import { getTransfer, insertTransfer } from './repository.ts';
 import { checkParties } from './routing.ts';
+import { ScanService } from './scan-service.ts';
 
 const MB = 1024 * 1024;
 /** Handbook §1 and §8C: "For schools there is a file size limit of 4Mb". */
@@ -107,6 +114,11 @@ export interface AcceptedUpload {
   pupils: number;
   /** Things a person should check that did not stop the upload (UPN check letters...). */
   warnings: string[];
+  /**
+   * The malware scan: clean (offered now), pending (clamd gave no verdict yet: offered once it does), or
+   * not-scanned (scanning is off).
+   */
+  scan: 'clean' | 'pending' | 'not-scanned';
 }
 
 export interface RefusedUpload {
@@ -114,6 +126,8 @@ export interface RefusedUpload {
   filename: string;
   reasons: string[];
   whatToDo: string;
+  /** Set when the file was stored, then quarantined by the malware scan (its transfer's id). */
+  quarantinedTransferId?: string;
 }
 
 export type UploadOutcome = AcceptedUpload | RefusedUpload;
@@ -122,15 +136,19 @@ export type UploadOutcome = AcceptedUpload | RefusedUpload;
 export interface UploadBlobStore {
   put(content: Readable): Promise<StoredFile>;
   remove(storageKey: string): Promise<void>;
+  /** To read a file back for its malware scan. */
+  get?: EncryptedFileStore['get'];
 }
 
 export interface UploadDeps {
   db: Db;
   files: UploadBlobStore;
   clock: Clock;
-  logger?: { warn(object: object, message: string): void };
+  logger?: { warn(object: object, message: string): void; error(object: object, message: string): void };
   /** Where file contents are read (step 6): worker threads in the service, this thread by default. */
   contentChecks?: ContentChecker;
+  /** The malware scanner (step 8); null or absent when scanning is off. */
+  scanner?: MalwareScanner | null;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -279,7 +297,7 @@ export class UploadService {
     file: ClassifiedFilename,
     data: Buffer,
     checked: ContentCheck,
-  ): Promise<AcceptedUpload> {
+  ): Promise<UploadOutcome> {
     const { db, files, clock } = this.deps;
     const [senderName, destinationName] = await Promise.all([
       partyName(db, file.source),
@@ -289,6 +307,7 @@ export class UploadService {
     const id = randomUUID();
     const at = clock.now();
     const { source, destination } = file;
+    const scanning = Boolean(this.deps.scanner);
     try {
       await db.transaction().execute(async (tx) => {
         await insertTransfer(
@@ -315,7 +334,8 @@ export class UploadService {
             wrapped_key: stored.wrappedKey,
             master_key_id: stored.masterKeyId,
             pupil_count: checked.pupilCount,
-            status: 'available',
+            status: scanning ? 'pending-scan' : 'available',
+            scan_status: scanning ? 'pending' : 'not-scanned',
           },
           checked.pupils,
         );
@@ -336,14 +356,16 @@ export class UploadService {
             size: stored.size,
           },
         });
-        for (const notification of notificationsFor(file, at, {
-          transferId: id,
-          senderName,
-          destinationName,
-          pupils: checked.pupilCount,
-        })) {
-          await enqueueNotification(tx, notification);
-        }
+        // With scanning on, the scan's clean verdict writes these (scan-service.ts).
+        const notifications = scanning
+          ? []
+          : notificationsFor(file, at, {
+              transferId: id,
+              senderName,
+              destinationName,
+              pupils: checked.pupilCount,
+            });
+        for (const notification of notifications) await enqueueNotification(tx, notification);
         await this.lostPupils(tx, id, file, checked, at, { senderName, destinationName });
       });
     } catch (error) {
@@ -356,7 +378,7 @@ export class UploadService {
       });
       throw error;
     }
-    return {
+    const accepted: AcceptedUpload = {
       status: 'accepted',
       filename: file.name,
       transferId: id,
@@ -364,7 +386,60 @@ export class UploadService {
       destination: destinationName,
       pupils: checked.pupilCount,
       warnings: checked.warnings,
+      scan: 'not-scanned',
     };
+    return scanning ? this.scan(accepted, data) : accepted;
+  }
+
+  /** Step 8: the scan at once, from the bytes in memory. */
+  private async scan(accepted: AcceptedUpload, data: Buffer): Promise<UploadOutcome> {
+    const { db, files, clock, logger, scanner } = this.deps;
+    const get = files.get?.bind(files);
+    const scans = new ScanService({
+      db,
+      clock,
+      logger,
+      scanner: scanner ?? null,
+      files: {
+        get: get ?? (() => Promise.reject(new Error('this store cannot read files back'))),
+        remove: (key) => files.remove(key),
+      },
+    });
+    let result: Awaited<ReturnType<ScanService['scan']>>;
+    try {
+      result = await scans.scan(accepted.transferId, data);
+      if (result.outcome === 'not-waiting') {
+        // The scan job got there first: its verdict is on the row.
+        const row = await getTransfer(db, accepted.transferId);
+        if (row?.status === 'available') result = { outcome: 'clean' };
+        else if (row?.status === 'quarantined')
+          result = { outcome: 'infected', signature: row.scan_signature ?? 'unknown' };
+      }
+    } catch (error) {
+      // The file is stored and recorded as waiting: the job scans it. The upload itself succeeded.
+      logger?.warn(
+        { transferId: accepted.transferId, error: error instanceof Error ? error.message : String(error) },
+        'the malware scan of an upload could not be recorded; the scan job will scan it',
+      );
+      return { ...accepted, scan: 'pending' };
+    }
+    switch (result.outcome) {
+      case 'clean':
+        return { ...accepted, scan: 'clean' };
+      case 'infected':
+        return {
+          status: 'refused',
+          filename: accepted.filename,
+          reasons: [
+            `A virus was found in the file (${result.signature}), so it was not sent: it has been quarantined and deleted.`,
+          ],
+          whatToDo:
+            'Tell your IT support at once: the computer the file came from may be infected. When they have checked it, make the file again and upload it.',
+          quarantinedTransferId: accepted.transferId,
+        };
+      default:
+        return { ...accepted, scan: 'pending' };
+    }
   }
 
   /**
@@ -492,7 +567,7 @@ function wrongCategory(
 }
 
 /** A party with its name from the directory: "St Martha Primary School (8171234)". */
-async function partyName(db: Executor, party: Party): Promise<string> {
+export async function partyName(db: Executor, party: Party): Promise<string> {
   switch (party.kind) {
     case 'school': {
       const school = await getEstablishment(db, party.establishmentNumber);
@@ -510,7 +585,7 @@ async function partyName(db: Executor, party: Party): Promise<string> {
   }
 }
 
-interface NotificationFacts {
+export interface NotificationFacts {
   transferId: string;
   senderName: string;
   destinationName: string;
@@ -518,7 +593,11 @@ interface NotificationFacts {
 }
 
 /** The outbox rows an accepted upload writes (see the top of this file). */
-function notificationsFor(file: ClassifiedFilename, at: Date, facts: NotificationFacts): Notification[] {
+export function notificationsFor(
+  file: ClassifiedFilename,
+  at: Date,
+  facts: NotificationFacts,
+): Notification[] {
   if (file.kind !== 'ctf') return [];
   const payload = {
     filename: file.name,

@@ -69,6 +69,7 @@ describe('single sign-on settings', () => {
     COOKIE_SECRET: 'x'.repeat(40),
     SMTP_HOST: 'smtp.example.gov.uk',
     SERVICE_URL: 'https://s2s.example.gov.uk',
+    CLAMD_SOCKET: '/run/clamav/clamd.ctl',
   };
 
   test('off unless configured; the callback derives from SERVICE_URL; matching only by verified email', () => {

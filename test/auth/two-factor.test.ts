@@ -430,6 +430,7 @@ describe('TWO_FACTOR_REQUIRED', () => {
     COOKIE_SECRET: 'x'.repeat(32),
     SMTP_HOST: 'smtp.example.gov.uk',
     SERVICE_URL: 'https://s2s.example.gov.uk',
+    CLAMD_SOCKET: '/run/clamav/clamd.ctl',
   };
 
   test('is on in production, where it cannot be turned off, and off by default elsewhere', () => {

@@ -108,6 +108,13 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     reasons: 'The name has no file number.\nThe file is not a CTF: it has no header.',
     whatToDo: 'Create the file again in your MIS and upload it.',
   },
+  'file-quarantined': {
+    filename: transfer.filename,
+    signature: 'Win.Test.EICAR_HDB-1',
+    destination: '8171234',
+    destinationName: 'St Martha Primary School',
+    uploadedAt: WINTER,
+  },
   'file-downloaded': {
     filename: transfer.filename,
     collectedBy: 'St Martha Primary School',

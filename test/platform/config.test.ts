@@ -30,6 +30,7 @@ test('production needs a cookie secret and never loads demo data', () => {
     COOKIE_SECRET: secret,
     SMTP_HOST: 'smtp.example.gov.uk',
     SERVICE_URL: 'https://s2s.example.gov.uk',
+    CLAMD_SOCKET: '/run/clamav/clamd.ctl',
   };
   assert.equal(loadConfig(production).seedDemoData, false);
   assert.throws(
@@ -74,6 +75,7 @@ test('production sends over SMTP, with STARTTLS required, to links on its public
     SERVICE_URL: 'https://s2s.gov',
     SMTP_USER: 's2s',
     SMTP_PASSWORD: 'secret',
+    CLAMD_SOCKET: '/run/clamav/clamd.ctl',
   });
   assert.equal(ok.mail.transport === 'smtp' && ok.mail.requireTls, true);
   assert.deepEqual(ok.mail.transport === 'smtp' && ok.mail.auth, { user: 's2s', password: 'secret' });
@@ -82,4 +84,33 @@ test('production sends over SMTP, with STARTTLS required, to links on its public
     /SMTP_USER and SMTP_PASSWORD go together/,
   );
   assert.throws(() => loadConfig({ SERVICE_URL: 'ftp://x' }), /SERVICE_URL/);
+});
+
+test('malware scanning: required in production, off elsewhere unless clamd is named', () => {
+  const production = {
+    S2S_ENV: 'production',
+    COOKIE_SECRET: 'x'.repeat(40),
+    SMTP_HOST: 'smtp.example.gov.uk',
+    SERVICE_URL: 'https://s2s.example.gov.uk',
+  };
+  assert.throws(
+    () => loadConfig(production),
+    /CLAMD_SOCKET: uploads are always scanned for malware in production/,
+  );
+  assert.throws(
+    () => loadConfig({ ...production, MALWARE_SCAN: 'off' }),
+    /MALWARE_SCAN: uploads are always scanned for malware in production/,
+  );
+  assert.deepEqual(loadConfig({ ...production, CLAMD_HOST: 'clamd.internal' }).malwareScan, {
+    address: { host: 'clamd.internal', port: 3310 },
+    timeoutSeconds: 60,
+  });
+  assert.equal(loadConfig({}).malwareScan, null);
+  assert.deepEqual(loadConfig({ CLAMD_SOCKET: '/tmp/clamd.sock', CLAMD_TIMEOUT_SECONDS: '5' }).malwareScan, {
+    address: { socket: '/tmp/clamd.sock' },
+    timeoutSeconds: 5,
+  });
+  assert.equal(loadConfig({ CLAMD_SOCKET: '/tmp/clamd.sock', MALWARE_SCAN: 'off' }).malwareScan, null);
+  assert.throws(() => loadConfig({ MALWARE_SCAN: 'clamd' }), /MALWARE_SCAN=clamd needs a scanner/);
+  assert.throws(() => loadConfig({ CLAMD_SOCKET: '/a', CLAMD_HOST: 'b' }), /not both/);
 });

@@ -150,6 +150,9 @@ export async function makeTransfer(db: Db, files: Store, spec: TransferSpec): Pr
     removed_by: null,
     purged_at: null,
     forwarded_from: null,
+    scan_status: 'not-scanned',
+    scanned_at: null,
+    scan_signature: null,
     ...spec.overrides,
   };
   await insertTransfer(db, row, pupils);

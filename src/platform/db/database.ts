@@ -26,6 +26,7 @@ import * as twoFactor from './migrations/009-two-factor.ts';
 import * as apiTokens from './migrations/010-api-tokens.ts';
 import * as oidcIdentities from './migrations/011-oidc-identities.ts';
 import * as auditChain from './migrations/012-audit-chain.ts';
+import * as malwareScan from './migrations/013-malware-scan.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -43,6 +44,7 @@ const migrations: Record<string, Migration> = {
   '010-api-tokens': apiTokens,
   '011-oidc-identities': oidcIdentities,
   '012-audit-chain': auditChain,
+  '013-malware-scan': malwareScan,
 };
 
 export interface DatabaseOptions {

@@ -1,6 +1,6 @@
 // Table types for the Kysely query builder. Dates are ISO-8601 UTC strings and flags are 0/1 integers in
 // both engines, so feature code never sees a dialect difference.
-import type { ColumnType, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import type { ColumnType, Generated, Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
 
 export type Flag = 0 | 1;
 
@@ -100,7 +100,21 @@ export interface AuditChainHeadTable {
   hash: string;
 }
 
-export type TransferStatus = 'available' | 'collected' | 'rejected' | 'removed';
+/**
+ * available: offered to its destination; pending-scan: stored, waiting for its malware scan, offered to
+ * nobody; quarantined: the scan found malware, never offered (its content is deleted); collected,
+ * rejected, removed: what the destination or sender did.
+ */
+export type TransferStatus =
+  | 'available'
+  | 'pending-scan'
+  | 'quarantined'
+  | 'collected'
+  | 'rejected'
+  | 'removed';
+
+/** The malware scan of a transfer (transfers/scan-service.ts); 'not-scanned' when scanning was off. */
+export type ScanStatus = 'not-scanned' | 'pending' | 'clean' | 'infected';
 
 export interface TransferTable {
   id: string;
@@ -139,6 +153,10 @@ export interface TransferTable {
   removed_by: string | null;
   purged_at: string | null;
   forwarded_from: string | null;
+  scan_status: Generated<ScanStatus>;
+  scanned_at: string | null;
+  /** The name clamd gave what it found, for a quarantined file. */
+  scan_signature: string | null;
 }
 
 export interface TransferPupilTable {
