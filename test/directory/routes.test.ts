@@ -4,16 +4,7 @@ import { chainHead, sealAudit } from '../../src/audit/chain.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
-
-/** The page's text without tags, for asserting on what users read. */
-function textOf(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
+import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 function schoolForm(number: string, overrides: Record<string, string> = {}): Record<string, string> {
   return {

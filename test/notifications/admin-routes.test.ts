@@ -16,18 +16,7 @@ import type { Mailer, OutgoingEmail } from '../../src/platform/mail/mailer.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
-
-function textOf(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
+import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 /** The main content, without the menu and the footer. */
 function mainOf(html: string): string {

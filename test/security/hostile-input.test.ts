@@ -28,7 +28,14 @@ import {
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { type Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
+import {
+  type Agent,
+  createTestApp,
+  errorSummary,
+  signedInUser,
+  type TestApp,
+  textOf,
+} from '../support/web.ts';
 
 const HOSTILE = join(import.meta.dirname, '..', 'fixtures', 'hostile');
 const corpus = (name: string) => readFileSync(join(HOSTILE, name));
@@ -45,18 +52,6 @@ function ctfName(destination = DESTINATION): string {
   return `${SOURCE}_CTF_${destination}_${String(sequence).padStart(3, '0')}.XML`;
 }
 const CENSUS_NAME = censusFilename(SOURCE);
-
-/** The page's text without tags, as users read it. */
-function textOf(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 /** What an API problem tells its caller: the detail and every reason. */
 function problemText(response: LightMyRequestResponse): string {

@@ -175,3 +175,15 @@ export async function signedInUser(
     throw new Error(`${user.username} could not sign in (${response.statusCode})`);
   return { agent, user };
 }
+
+/** A page's text without tags and with its entities decoded, as users read it, for asserting on. */
+export function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ');
+}

@@ -11,17 +11,9 @@ import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeTransfer, type StoredTransfer, school } from '../support/transfers.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 const DAY = 24 * 60;
-
-function textOf(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
 
 /** The files a re-download list offers (its checkboxes). */
 function offered(html: string): string[] {

@@ -18,15 +18,7 @@ import {
   school,
   type TransferSpec,
 } from '../support/transfers.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
-
-function textOf(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
+import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 /** The download link the question page starts the download with (its meta refresh). */
 function refreshUrl(html: string): string {

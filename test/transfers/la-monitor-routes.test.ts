@@ -5,15 +5,7 @@ import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { la, makeTransfer, pupil, school, type TransferSpec } from '../support/transfers.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
-
-function textOf(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
+import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 /** The main content, without the menu and the footer. */
 function mainOf(html: string): string {

@@ -10,19 +10,7 @@ import { SCHOOL_UPLOAD_LIMIT } from '../../src/transfers/upload-service.ts';
 import { ctfBetween, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
-
-/** The page's text without tags, for asserting on what users read. */
-function textOf(html: string): string {
-  return html
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&#39;/g, "'")
-    .replace(/&quot;/g, '"')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&')
-    .replace(/\s+/g, ' ');
-}
+import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 /** Where the service navigation's items go. */
 function navigation(html: string): string[] {
