@@ -14,7 +14,23 @@ const environmentSchema = z.object({
     .string()
     .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite: or postgres://')
     .default('sqlite:./data/s2s.sqlite'),
+  FILE_STORE: z.enum(['disk', 's3']).default('disk'),
   FILE_STORE_DIR: z.string().min(1).default('./data/files'),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default('eu-west-2'),
+  S3_ENDPOINT: z
+    .url({
+      protocol: /^https?$/,
+      error: 'must be the address of the S3-compatible service, e.g. https://s3.example.net',
+    })
+    .optional(),
+  S3_FORCE_PATH_STYLE: flag.default(false),
+  S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]*$/, 'may hold only letters, digits and . _ - /')
+    .default(''),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   MASTER_KEY: z.string().optional(),
   MASTER_KEY_FILE: z.string().min(1).default('./data/master.key'),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
@@ -79,7 +95,8 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
-  fileStoreDir: string;
+  /** Where stored files (encrypted) are kept: a folder on disk, or an S3 bucket. */
+  fileStore: FileStoreConfig;
   /** The key that wraps every stored file's data key: a value, or a file (created outside production). */
   masterKey: { value?: string; file: string; mayGenerate: boolean };
   cookieSecret: string;
@@ -111,6 +128,21 @@ export interface Config {
    * production; off outside production unless CLAMD_SOCKET or CLAMD_HOST is set.
    */
   malwareScan: MalwareScanConfig | null;
+}
+
+export type FileStoreConfig = { kind: 'disk'; directory: string } | ({ kind: 's3' } & S3StoreConfig);
+
+export interface S3StoreConfig {
+  bucket: string;
+  region: string;
+  /** An S3-compatible service's address; unset for AWS itself. */
+  endpoint?: string;
+  /** Address buckets as ENDPOINT/BUCKET rather than BUCKET.ENDPOINT (most S3-compatible services). */
+  forcePathStyle: boolean;
+  /** Where in the bucket the files go: '' (the top) or a folder name ending in '/'. */
+  prefix: string;
+  /** Unset: the SDK's own chain (AWS_* variables, profile, instance or task role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface MalwareScanConfig {
@@ -184,7 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    fileStoreDir: e.FILE_STORE_DIR,
+    fileStore: fileStoreConfig(e),
     masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE, mayGenerate: e.S2S_ENV !== 'production' },
     // Outside production a per-process secret is enough: it only signs the CSRF cookie.
     cookieSecret: e.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
@@ -267,6 +299,30 @@ function oidcConfig(e: z.infer<typeof environmentSchema>, serviceUrl: string): O
       .split(',')
       .map((value) => value.trim())
       .filter(Boolean),
+  };
+}
+
+function fileStoreConfig(e: z.infer<typeof environmentSchema>): FileStoreConfig {
+  if (e.FILE_STORE === 'disk') return { kind: 'disk', directory: e.FILE_STORE_DIR };
+  if (!e.S3_BUCKET)
+    invalid('S3_BUCKET', 'must be set with FILE_STORE=s3: the name of the bucket to keep files in');
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    invalid(
+      'S3_ACCESS_KEY_ID',
+      "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither (to use the AWS SDK's own credentials)",
+    );
+  }
+  const folder = e.S3_PREFIX.replace(/^\/+|\/+$/g, '');
+  return {
+    kind: 's3',
+    bucket: e.S3_BUCKET,
+    region: e.S3_REGION,
+    ...(e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT } : {}),
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    prefix: folder ? `${folder}/` : '',
+    ...(e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } }
+      : {}),
   };
 }
 

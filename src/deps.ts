@@ -9,8 +9,9 @@ import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
 import { ClamdScanner, type MalwareScanner } from './platform/scanning/clamd.ts';
 import { EncryptedFileStore } from './platform/storage/encrypted-store.ts';
-import { DiskFileStore, type FileStore } from './platform/storage/file-store.ts';
+import type { FileStore } from './platform/storage/file-store.ts';
 import { loadMasterKey } from './platform/storage/master-key.ts';
+import { openFileStore } from './platform/storage/open-store.ts';
 
 export interface Deps {
   config: Config;
@@ -60,7 +61,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       'created a new master key for stored files: keep a copy somewhere safe, without it no stored file can be read',
     );
   }
-  const fileStore = overrides.fileStore ?? new DiskFileStore(config.fileStoreDir);
+  const fileStore = overrides.fileStore ?? (await openFileStore(config.fileStore));
   const auth = new AuthService(db, clock, config, masterKey.key);
   const scan = config.malwareScan;
   const scanner = scan ? new ClamdScanner(scan.address, { idleTimeoutMs: scan.timeoutSeconds * 1000 }) : null;

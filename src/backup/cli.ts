@@ -4,8 +4,8 @@
 import { type Config, ConfigError } from '../config.ts';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { createDatabase } from '../platform/db/database.ts';
-import { DiskFileStore } from '../platform/storage/file-store.ts';
 import { loadMasterKey, MasterKeyError } from '../platform/storage/master-key.ts';
+import { openFileStore } from '../platform/storage/open-store.ts';
 import { createBackup } from './backup.ts';
 import { BackupError, type Instance } from './instance.ts';
 import { restoreBackup } from './restore.ts';
@@ -14,16 +14,18 @@ export const BACKUP_USAGE = `  backup --to DIR [--json]       write a consistent
                                  file into DIR (a new or empty folder); the master key is NOT
                                  in it: keep the key safe apart, without it nothing can be read
   restore --from DIR [--json]    check a backup's every file, then restore it into an empty
-                                 instance (DATABASE_URL, FILE_STORE_DIR), all or nothing
+                                 instance (DATABASE_URL, and FILE_STORE_DIR
+                                 or the S3 bucket), all or nothing
 `;
 
 /** The configured instance, as it is: not migrated, and no master key made up if none is set. */
 export async function openInstance(config: Config): Promise<Instance> {
   const { key } = loadMasterKey({ ...config.masterKey, mayGenerate: false });
+  const store = await openFileStore(config.fileStore);
   const db = createDatabase(config.databaseUrl);
   return {
     db,
-    store: new DiskFileStore(config.fileStoreDir),
+    store,
     masterKey: key,
     close: () => db.destroy(),
   };

@@ -172,7 +172,8 @@ export async function restoreBackup(instance: Instance, source: string): Promise
     if (object.partial) continue;
     throw new BackupError(
       'The file store is not empty: s2s restores only into an empty file store. Point FILE_STORE_DIR at a new folder ' +
-        '(or empty it, if an earlier restore was interrupted). Nothing was changed.',
+        '(with FILE_STORE=s3: S3_BUCKET or S3_PREFIX at an empty bucket or prefix), or empty it if an earlier restore ' +
+        'was interrupted. Nothing was changed.',
     );
   }
 
