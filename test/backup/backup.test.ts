@@ -1,16 +1,19 @@
 // `s2s backup` and `s2s restore`, run in-process on real instances: a backup restored into an empty
-// instance of either engine gives back every row and every file; a damaged backup, a non-empty instance,
-// another master key and a failure part-way are refused and leave the instance as it was.
+// instance of either engine gives back every row and every file (on the disk store, and once on S3); a
+// damaged backup, a non-empty instance, another master key and a failure part-way are refused and leave
+// the instance as it was.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
 import { createBackup } from '../../src/backup/backup.ts';
-import { runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
+import { openInstance, runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
 import type { Instance } from '../../src/backup/instance.ts';
+import { loadConfig } from '../../src/config.ts';
 import {
   appliedMigrations,
   createDatabase,
@@ -20,7 +23,9 @@ import {
 } from '../../src/platform/db/database.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { makeLa } from '../support/factories.ts';
+import { startS3, type TestS3 } from '../support/s3.ts';
 import {
   assertEmpty,
   assertRestored,
@@ -393,6 +398,54 @@ describe('backup and restore failures', () => {
       assert.deepEqual(readdirSync(dir), ['something']);
     } finally {
       await instance.drop();
+    }
+  });
+});
+
+describe('backup and restore with the S3 store (FILE_STORE=s3; SQLite)', () => {
+  let s3: TestS3;
+  before(async () => {
+    s3 = await startS3();
+  });
+  after(async () => {
+    await s3.remove();
+  });
+
+  test("backs up an instance's S3 bucket and restores into the bucket the configuration names", async () => {
+    const source = await populatedInstance('sqlite', masterKey, new S3FileStore(s3.storeConfig('source/')));
+    const config = loadConfig({
+      ...s3.env,
+      S3_PREFIX: 'restored',
+      DATABASE_URL: `sqlite:${join(folder(), 'restored.sqlite')}`,
+      MASTER_KEY: masterKey.toBase64(),
+    });
+    try {
+      const dir = join(folder(), 'backup');
+      const made = await backup(source, dir);
+      assert.equal(made.code, 0, made.err);
+      assert.deepEqual(readdirSync(join(dir, 'files')).sort(), [...source.contents.keys()].sort());
+
+      const { io, sink } = output();
+      const code = await runRestoreCommand(['--from', dir], () => openInstance(config), sink);
+      assert.equal(code, 0, io.err);
+      const target = await openInstance(config);
+      try {
+        assert.ok(target.store instanceof S3FileStore, 'the configured store');
+        await assertRestored(source, target);
+        // Into the prefix the configuration names, and nowhere else.
+        const restored = await s3.client.send(
+          new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'restored/' }),
+        );
+        assert.equal(restored.KeyCount, source.contents.size);
+      } finally {
+        await target.close();
+      }
+
+      const again = output();
+      assert.equal(await runRestoreCommand(['--from', dir], () => openInstance(config), again.sink), 1);
+      assert.match(again.io.err, /The database is not empty/);
+    } finally {
+      await source.drop();
     }
   });
 });

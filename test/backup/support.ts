@@ -16,7 +16,7 @@ import { insertVersion, recordEvent } from '../../src/collect/returns-repository
 import type { Engine } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import type { MasterKey } from '../../src/platform/storage/envelope.ts';
-import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { DiskFileStore, type FileStore } from '../../src/platform/storage/file-store.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -26,20 +26,28 @@ import { la, makeTransfer, readAll, school } from '../support/transfers.ts';
 
 export interface TestInstance extends Instance {
   database: TestDatabase;
+  /** The disk store's folder (left empty when the instance has another store). */
   storeDir: string;
   /** The content of every stored file, by its storage key. */
   contents: Map<string, Buffer>;
   drop(): Promise<void>;
 }
 
-/** A migrated, empty instance: a database of the engine and a file store in a new folder. */
-export async function emptyInstance(engine: Engine, masterKey: MasterKey): Promise<TestInstance> {
+/**
+ * A migrated, empty instance: a database of the engine and a file store in a new folder, or `store`
+ * (an empty one) when given.
+ */
+export async function emptyInstance(
+  engine: Engine,
+  masterKey: MasterKey,
+  store?: FileStore,
+): Promise<TestInstance> {
   const database = await createTestDatabase(engine);
   const storeDir = mkdtempSync(join(tmpdir(), 's2s-backup-store-'));
   return {
     database,
     db: database.db,
-    store: new DiskFileStore(storeDir),
+    store: store ?? new DiskFileStore(storeDir),
     storeDir,
     masterKey,
     ...(database.schema ? { schema: database.schema } : {}),
@@ -54,8 +62,12 @@ export async function emptyInstance(engine: Engine, masterKey: MasterKey): Promi
 }
 
 /** An instance holding a little of everything. */
-export async function populatedInstance(engine: Engine, masterKey: MasterKey): Promise<TestInstance> {
-  const instance = await emptyInstance(engine, masterKey);
+export async function populatedInstance(
+  engine: Engine,
+  masterKey: MasterKey,
+  store?: FileStore,
+): Promise<TestInstance> {
+  const instance = await emptyInstance(engine, masterKey, store);
   const { db, contents } = instance;
   const files = new EncryptedFileStore(instance.store, masterKey);
   const la1 = await makeLa(db);
