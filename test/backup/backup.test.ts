@@ -25,7 +25,7 @@ import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { makeLa } from '../support/factories.ts';
-import { startS3, type TestS3 } from '../support/s3.ts';
+import { s3ForTests } from '../support/s3.ts';
 import {
   assertEmpty,
   assertRestored,
@@ -403,15 +403,10 @@ describe('backup and restore failures', () => {
 });
 
 describe('backup and restore with the S3 store (FILE_STORE=s3; SQLite)', () => {
-  let s3: TestS3;
-  before(async () => {
-    s3 = await startS3();
-  });
-  after(async () => {
-    await s3.remove();
-  });
+  const server = s3ForTests();
 
   test("backs up an instance's S3 bucket and restores into the bucket the configuration names", async () => {
+    const s3 = server();
     const source = await populatedInstance('sqlite', masterKey, new S3FileStore(s3.storeConfig('source/')));
     const config = loadConfig({
       ...s3.env,

@@ -7,30 +7,24 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCommand } from '@aws-sdk/client-s3';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { chunked, failingSource, fileStoreContract, listAll } from '../support/file-store-contract.ts';
-import { startS3, type TestS3 } from '../support/s3.ts';
+import { s3ForTests, startS3, type TestS3 } from '../support/s3.ts';
 
 /** The smallest part S3 takes (lib-storage refuses less): a file of 11 MiB goes up in three. */
 const PART = 5 * 1024 * 1024;
 const LARGE = 11 * 1024 * 1024;
 
-let s3: TestS3;
-before(async () => {
-  s3 = await startS3({ multipartUploads: true });
-});
-after(async () => {
-  await s3.remove();
-});
+const server = s3ForTests({ multipartUploads: true });
 
 /** A store of its own in the bucket (a new prefix); two objects a page, so lists take several. */
 function freshStore(prefix = `${randomUUID()}/`): S3FileStore {
-  return new S3FileStore(s3.storeConfig(prefix), { partSizeBytes: PART, pageSize: 2 });
+  return new S3FileStore(server().storeConfig(prefix), { partSizeBytes: PART, pageSize: 2 });
 }
 
 /** The requests the server receives while `action` runs. */
@@ -40,10 +34,11 @@ async function requestsOf(server: TestS3, action: () => Promise<unknown>): Promi
   return (await server.requests()).slice(from);
 }
 
-const requestsDuring = (action: () => Promise<unknown>) => requestsOf(s3, action);
+const requestsDuring = (action: () => Promise<unknown>) => requestsOf(server(), action);
 
 /** Starts a multipart upload and sends one part, then stops: what a process killed mid-upload leaves. */
 async function abandonUpload(objectKey: string): Promise<void> {
+  const s3 = server();
   const { UploadId } = await s3.client.send(
     new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: objectKey }),
   );
@@ -93,6 +88,7 @@ test('the prefix keeps the store to its own folder of the bucket', async () => {
   await ours.put('file-1', Readable.from(['ours']));
   await neighbour.put('file-1', Readable.from(['theirs']));
   await abandonUpload('s2s/deeper/file-2');
+  const s3 = server();
   const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 's2s/' }));
   assert.deepEqual(
     listed.Contents?.map((object) => object.Key),
@@ -142,7 +138,7 @@ describeEachEngine('the sweep of an S3 store', (database) => {
 });
 
 test('is unreachable without its bucket, and once the service stops', async () => {
-  const missing = new S3FileStore({ ...s3.storeConfig(), bucket: 'no-such-bucket' });
+  const missing = new S3FileStore({ ...server().storeConfig(), bucket: 'no-such-bucket' });
   assert.equal(await missing.isReachable(), false);
 
   const own = await startS3();
@@ -154,15 +150,10 @@ test('is unreachable without its bucket, and once the service stops', async () =
 });
 
 describe('a service without multipart listing or abort (s3rver as it is)', () => {
-  let plain: TestS3;
-  before(async () => {
-    plain = await startS3();
-  });
-  after(async () => {
-    await plain.remove();
-  });
+  const plainServer = s3ForTests();
 
   test('lists its objects; a failed upload reports its own failure and leaves no object', async () => {
+    const plain = plainServer();
     const store = new S3FileStore(plain.storeConfig(), { partSizeBytes: PART, pageSize: 2 });
     await store.put('file-1', Readable.from(['kept']));
     const sent = await requestsOf(plain, () =>

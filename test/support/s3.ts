@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { after, before } from 'node:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import type { S3StoreConfig } from '../../src/config.ts';
 
@@ -105,5 +106,23 @@ export async function startS3(options: { multipartUploads?: boolean } = {}): Pro
       await stop();
       rmSync(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A server for the tests of the suite (or file) this is called in: started before them, removed after.
+ * Returns a getter, as describeEachEngine does.
+ */
+export function s3ForTests(options: { multipartUploads?: boolean } = {}): () => TestS3 {
+  let s3: TestS3 | undefined;
+  before(async () => {
+    s3 = await startS3(options);
+  });
+  after(async () => {
+    await s3?.remove();
+  });
+  return () => {
+    if (!s3) throw new Error('s3rver is not running yet');
+    return s3;
   };
 }

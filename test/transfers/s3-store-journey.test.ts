@@ -11,10 +11,11 @@ import { api, makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { startS3, type TestS3 } from '../support/s3.ts';
+import { s3ForTests, type TestS3 } from '../support/s3.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
 
 describeEachEngine('transfers on the S3 store', (database) => {
+  const server = s3ForTests();
   let s3: TestS3;
   let t: TestApp;
   let db: Db;
@@ -26,7 +27,7 @@ describeEachEngine('transfers on the S3 store', (database) => {
   let sequence = 0;
 
   before(async () => {
-    s3 = await startS3();
+    s3 = server();
     db = database().db;
     t = await createTestApp(db, { ...s3.env, S3_PREFIX: prefix });
     const la = await makeLa(db);
@@ -39,7 +40,6 @@ describeEachEngine('transfers on the S3 store', (database) => {
   });
   after(async () => {
     await t.app.close();
-    await s3.remove();
   });
 
   /** School A sends school B a CTF through the API: its id, content and the object's name in the bucket. */
