@@ -66,7 +66,7 @@ export async function startS3(options: { multipartUploads?: boolean } = {}): Pro
       directory,
       ...(options.multipartUploads ? ['multipart'] : []),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const endpoint = `http://127.0.0.1:${await listeningPort(child)}`;
   const bucket = 's2s-test-files';

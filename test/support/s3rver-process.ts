@@ -31,6 +31,9 @@ process.stdout.write(`listening ${port}\n`);
 process.on('SIGTERM', () => {
   server.close().then(() => process.exit(0));
 });
+// The test process's end (however it ends) closes this pipe: no s3rver outlives its tests.
+process.stdin.on('close', () => process.exit(0));
+process.stdin.resume();
 
 /** The S3 operation of a request on an object, by its method and query; else METHOD PATH. */
 function operationOf(ctx: S3rverContext): string {
