@@ -82,6 +82,28 @@ test('a multipart upload that fails part-way is aborted: no object, no unfinishe
   assert.deepEqual(await listAll(store), [], 'neither an object nor an unfinished upload');
 });
 
+test('lists page by page: its objects, then its unfinished uploads', async () => {
+  const prefix = `${randomUUID()}/`;
+  const store = freshStore(prefix);
+  for (const key of ['a-1', 'b-2', 'c-3', 'd-4', 'e-5']) await store.put(key, Readable.from([key]));
+  for (const key of ['f-6', 'g-7', 'h-8']) await abandonUpload(`${prefix}${key}`);
+  let listed: Awaited<ReturnType<typeof listAll>> = [];
+  const sent = await requestsDuring(async () => {
+    listed = await listAll(store);
+  });
+  assert.deepEqual(sent, [
+    'ListObjectsV2',
+    'ListObjectsV2',
+    'ListObjectsV2',
+    'ListMultipartUploads',
+    'ListMultipartUploads',
+  ]);
+  assert.deepEqual(
+    listed.map((object) => (object.partial ? object.key.split('/')[1] : object.key)),
+    ['a-1', 'b-2', 'c-3', 'd-4', 'e-5', 'f-6', 'g-7', 'h-8'],
+  );
+});
+
 test('the prefix keeps the store to its own folder of the bucket', async () => {
   const ours = freshStore('s2s/');
   const neighbour = freshStore('elsewhere/');

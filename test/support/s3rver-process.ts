@@ -38,12 +38,14 @@ process.stdin.resume();
 /** The S3 operation of a request on an object, by its method and query; else METHOD PATH. */
 function operationOf(ctx: S3rverContext): string {
   const has = (name: string) => name in ctx.query;
-  const object = ctx.path.split('/').length > 2;
+  const object = ctx.path.split('/').filter(Boolean).length > 1;
   if (object && ctx.method === 'POST' && has('uploads')) return 'CreateMultipartUpload';
   if (object && ctx.method === 'PUT' && has('partNumber')) return 'UploadPart';
   if (object && ctx.method === 'POST' && has('uploadId')) return 'CompleteMultipartUpload';
   if (object && ctx.method === 'DELETE' && has('uploadId')) return 'AbortMultipartUpload';
   if (object && ctx.method === 'PUT') return 'PutObject';
+  if (!object && ctx.method === 'GET' && ctx.query['list-type'] === '2') return 'ListObjectsV2';
+  if (!object && ctx.method === 'GET' && has('uploads')) return 'ListMultipartUploads';
   return `${ctx.method} ${ctx.path}`;
 }
 
