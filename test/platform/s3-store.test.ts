@@ -1,6 +1,7 @@
 // The S3 store against a real S3-compatible server (s3rver, test/support/s3.ts) over HTTP: the file
-// store contract, multipart uploads for large files and their abort on failure, the key prefix, the
-// sweep of abandoned uploads, an unreachable service, and a service without multipart listing.
+// store contract, multipart uploads for large files and their abort on failure, listing page by page,
+// the key prefix, the sweep of abandoned uploads, an unreachable service, and a service without
+// multipart listing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
@@ -28,10 +29,10 @@ function freshStore(prefix = `${randomUUID()}/`): S3FileStore {
 }
 
 /** The requests the server receives while `action` runs. */
-async function requestsOf(server: TestS3, action: () => Promise<unknown>): Promise<string[]> {
-  const from = (await server.requests()).length;
+async function requestsOf(s3: TestS3, action: () => Promise<unknown>): Promise<string[]> {
+  const from = (await s3.requests()).length;
   await action();
-  return (await server.requests()).slice(from);
+  return (await s3.requests()).slice(from);
 }
 
 const requestsDuring = (action: () => Promise<unknown>) => requestsOf(server(), action);
