@@ -58,7 +58,7 @@ export interface AppOptions {
 export async function createApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = await createHttpServer({
     logger: deps.logger,
-    cookieSecret: deps.config.cookieSecret,
+    cookieSecret: deps.cookieSecret,
     trustProxy: deps.config.trustProxy,
     pageContext: (request) => ({ ...pageContext(request), newMessages: request.newMessages }),
     // One byte past the largest limit: enough for the upload service to see a file is too large.
@@ -129,7 +129,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...collectionRoutes(deps),
     ...bulkLoadRoutes(deps),
     ...returnRoutes(deps),
-    ...apiRoutes(app, { ...uploadDeps, config: deps.config }),
+    ...apiRoutes(app, { ...deps, contentChecks }),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

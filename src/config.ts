@@ -1,5 +1,4 @@
 // The only reader of process.env: one validated configuration, built once at boot.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 const flag = z
@@ -82,7 +81,12 @@ export interface Config {
   fileStoreDir: string;
   /** The key that wraps every stored file's data key: a value, or a file (created outside production). */
   masterKey: { value?: string; file: string; mayGenerate: boolean };
-  cookieSecret: string;
+  /**
+   * Signs the CSRF, flash and single sign-on cookies and download tickets: COOKIE_SECRET (required in
+   * production). Unset elsewhere: null, and deps.ts derives one from the master key, so every process
+   * sharing the master key signs alike.
+   */
+  cookieSecret: string | null;
   trustProxy: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   session: { idleMinutes: number; absoluteHours: number };
@@ -186,8 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     fileStoreDir: e.FILE_STORE_DIR,
     masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE, mayGenerate: e.S2S_ENV !== 'production' },
-    // Outside production a per-process secret is enough: it only signs the CSRF cookie.
-    cookieSecret: e.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    cookieSecret: e.COOKIE_SECRET ?? null,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     session: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },

@@ -14,6 +14,11 @@ import { loadMasterKey } from './platform/storage/master-key.ts';
 
 export interface Deps {
   config: Config;
+  /**
+   * Signs cookies and download tickets: COOKIE_SECRET, or outside production a secret derived from the
+   * master key (the same in every process that shares the key, unlike a random one per process).
+   */
+  cookieSecret: string;
   db: Db;
   fileStore: FileStore;
   /** Transferred files, encrypted at rest: what features use (fileStore is the raw store beneath). */
@@ -71,6 +76,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   }
   return {
     config,
+    cookieSecret: config.cookieSecret ?? masterKey.key.deriveSecret('s2s cookie secret'),
     db,
     clock,
     logger,
