@@ -69,6 +69,10 @@ const environmentSchema = z.object({
   CLAMD_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
   CLAMD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MALWARE_SCAN: z.enum(['clamd', 'off']).optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32): it guards /metrics')
+    .optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>['S2S_ENV'];
@@ -115,6 +119,11 @@ export interface Config {
    * production; off outside production unless CLAMD_SOCKET or CLAMD_HOST is set.
    */
   malwareScan: MalwareScanConfig | null;
+  /**
+   * The bearer token Prometheus sends to read /metrics (METRICS_TOKEN); null: /metrics answers 404 and
+   * nothing is counted.
+   */
+  metricsToken: string | null;
 }
 
 export interface MalwareScanConfig {
@@ -203,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scheduler: e.SCHEDULER === 'on',
     oidc: oidcConfig(e, serviceUrl),
     malwareScan: malwareScanConfig(e),
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
 }
 

@@ -12,6 +12,7 @@ import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../auth/actor.ts';
 import { can, ROLE_LABELS } from '../auth/permissions.ts';
+import { bearerToken } from '../platform/web/http.ts';
 import { API_PREFIX, type ApiOperation } from './operation.ts';
 import { ProblemError, problem, problemOf, sendProblem } from './problems.ts';
 import { type ApiTokenService, scopeAllows, type TokenActor, type TokenLookup } from './token-service.ts';
@@ -51,13 +52,6 @@ const UNAUTHORIZED_DETAIL: Record<Exclude<TokenLookup, { ok: true }>['reason'], 
   'password-change':
     'The user of this token must choose a new password. Sign in to s2s and change it; the token then works again.',
 };
-
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : '';
-}
 
 export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   api.decorateRequest('apiActor', undefined);
