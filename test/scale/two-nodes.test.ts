@@ -4,9 +4,7 @@
 // the API's rate limit is one budget across both; a due job runs once though both schedulers see it.
 // The database is one of the test's own (created and dropped here), so `serve` runs unmodified.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +18,7 @@ import type { Db } from '../../src/platform/db/schema.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
-import { freePort } from '../e2e/browser.ts';
+import { type RunningService, startService } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { POSTGRES_URL } from '../support/databases.ts';
 import { actorOf, makeTransfer, school } from '../support/transfers.ts';
@@ -54,40 +52,24 @@ describe('two app processes on one PostgreSQL database', () => {
   const databaseName = `s2s_nodes_${randomBytes(6).toString('hex')}`;
   const databaseUrl = Object.assign(new URL(POSTGRES_URL), { pathname: `/${databaseName}` }).toString();
   const masterKey = MasterKey.generate();
-  const nodes: ChildProcess[] = [];
+  const nodes: RunningService[] = [];
   let db: Db;
   let a: string;
   let b: string;
   /** A collected file past its 7 days of re-download: the purge-files job is due to delete it. */
   let purgeDue: string;
 
+  /** A node: `s2s serve` with the shared database, file store and master key, its scheduler on. */
   async function startNode(): Promise<string> {
-    const port = await freePort();
-    const child = spawn(process.execPath, ['bin/s2s.js', 'serve'], {
-      env: {
-        ...process.env,
-        S2S_ENV: 'test',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: databaseUrl,
-        FILE_STORE_DIR: join(dir, 'files'),
-        MASTER_KEY_FILE: join(dir, 'master.key'),
-        LOG_LEVEL: 'silent',
-        SCHEDULER: 'on',
-      },
-      stdio: 'ignore',
+    const node = await startService({
+      DATABASE_URL: databaseUrl,
+      FILE_STORE_DIR: join(dir, 'files'),
+      MASTER_KEY_FILE: join(dir, 'master.key'),
+      LOG_LEVEL: 'silent',
+      SCHEDULER: 'on',
     });
-    nodes.push(child);
-    const baseUrl = `http://127.0.0.1:${port}`;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`s2s serve exited with code ${child.exitCode}`);
-      try {
-        if ((await fetch(`${baseUrl}/healthz`)).ok) return baseUrl;
-      } catch {
-        // not listening yet
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    nodes.push(node);
+    return node.baseUrl;
   }
 
   async function tokenOf(username: string): Promise<string> {
@@ -124,7 +106,7 @@ describe('two app processes on one PostgreSQL database', () => {
   });
 
   after(async () => {
-    for (const node of nodes) node.kill('SIGKILL');
+    await Promise.all(nodes.splice(0).map((node) => node.stop()));
     await db?.destroy();
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
@@ -217,13 +199,7 @@ describe('two app processes on one PostgreSQL database', () => {
 
   test('a due job runs once, though both nodes check for it', async () => {
     // Stopped nodes have finished the checks they began (serve waits for them), so every run is in.
-    await Promise.all(
-      nodes.map(async (node) => {
-        const exited = once(node, 'exit');
-        node.kill('SIGTERM');
-        await exited;
-      }),
-    );
+    await Promise.all(nodes.splice(0).map((node) => node.stop()));
     const runs = await db
       .selectFrom('job_runs')
       .select(['slot', 'status', 'summary'])
