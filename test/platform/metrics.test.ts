@@ -58,7 +58,7 @@ function parseExposition(text: string): Sample[] {
 }
 
 /** The value of the sample with this name and these labels (0 when it has not appeared yet). */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string>): number {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string>): number {
   const found = samples.filter(
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
@@ -147,7 +147,7 @@ describeEachEngine('/metrics', (database) => {
     const text = (await scrape()).body;
     const now = parseExposition(text);
     const moved = (name: string, labels: Record<string, string>) =>
-      valueOf(now, name, labels) - valueOf(before, name, labels);
+      sampleValue(now, name, labels) - sampleValue(before, name, labels);
     for (const outcome of ['stored', 'refused', 'quarantined'])
       assert.equal(moved('s2s_uploads_total', { outcome }), 1, outcome);
     assert.equal(moved('s2s_http_requests_total', { method: 'GET', route: '/sign-in', status: '200' }), 1);
@@ -162,9 +162,9 @@ describeEachEngine('/metrics', (database) => {
     assert.equal(moved('s2s_job_runs_total', { job: 'seal-audit', outcome: 'succeeded' }), 1);
     const pending = await countPending(db);
     assert.ok(pending > 0, 'the uploads wrote emails');
-    assert.equal(valueOf(now, 's2s_queue_depth', { queue: 'notifications-pending' }), pending);
-    assert.equal(valueOf(now, 's2s_queue_depth', { queue: 'files-awaiting-scan' }), 0);
-    assert.ok(valueOf(now, 'process_cpu_user_seconds_total', {}) > 0, "Node's own metrics");
+    assert.equal(sampleValue(now, 's2s_queue_depth', { queue: 'notifications-pending' }), pending);
+    assert.equal(sampleValue(now, 's2s_queue_depth', { queue: 'files-awaiting-scan' }), 0);
+    assert.ok(sampleValue(now, 'process_cpu_user_seconds_total', {}) > 0, "Node's own metrics");
 
     for (const secret of [
       ctfName,
