@@ -1,5 +1,4 @@
 // The only reader of process.env: one validated configuration, built once at boot.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 const flag = z
@@ -86,6 +85,10 @@ const environmentSchema = z.object({
   CLAMD_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
   CLAMD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MALWARE_SCAN: z.enum(['clamd', 'off']).optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32): it guards /metrics')
+    .optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>['S2S_ENV'];
@@ -99,7 +102,12 @@ export interface Config {
   fileStore: FileStoreConfig;
   /** The key that wraps every stored file's data key: a value, or a file (created outside production). */
   masterKey: { value?: string; file: string; mayGenerate: boolean };
-  cookieSecret: string;
+  /**
+   * Signs the CSRF, flash and single sign-on cookies and download tickets: COOKIE_SECRET (required in
+   * production). Unset elsewhere: null, and deps.ts derives one from the master key, so every process
+   * sharing the master key signs alike.
+   */
+  cookieSecret: string | null;
   trustProxy: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   session: { idleMinutes: number; absoluteHours: number };
@@ -128,6 +136,11 @@ export interface Config {
    * production; off outside production unless CLAMD_SOCKET or CLAMD_HOST is set.
    */
   malwareScan: MalwareScanConfig | null;
+  /**
+   * The bearer token Prometheus sends to read /metrics (METRICS_TOKEN); null: /metrics answers 404 and
+   * nothing is counted.
+   */
+  metricsToken: string | null;
 }
 
 export type FileStoreConfig = { kind: 'disk'; directory: string } | ({ kind: 's3' } & S3StoreConfig);
@@ -218,8 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     fileStore: fileStoreConfig(e),
     masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE, mayGenerate: e.S2S_ENV !== 'production' },
-    // Outside production a per-process secret is enough: it only signs the CSRF cookie.
-    cookieSecret: e.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    cookieSecret: e.COOKIE_SECRET ?? null,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     session: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
@@ -232,6 +244,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scheduler: e.SCHEDULER === 'on',
     oidc: oidcConfig(e, serviceUrl),
     malwareScan: malwareScanConfig(e),
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
 }
 

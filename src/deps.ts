@@ -2,19 +2,27 @@
 import { OidcService } from './auth/oidc.ts';
 import { AuthService } from './auth/service.ts';
 import type { Config } from './config.ts';
+import { countPending } from './notifications/outbox.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { createDatabase, migrateToLatest } from './platform/db/database.ts';
 import type { Db } from './platform/db/schema.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
+import { Metrics, type QueueDepths } from './platform/metrics.ts';
 import { ClamdScanner, type MalwareScanner } from './platform/scanning/clamd.ts';
 import { EncryptedFileStore } from './platform/storage/encrypted-store.ts';
 import type { FileStore } from './platform/storage/file-store.ts';
 import { loadMasterKey } from './platform/storage/master-key.ts';
 import { openFileStore } from './platform/storage/open-store.ts';
+import { countAwaitingScan } from './transfers/repository.ts';
 
 export interface Deps {
   config: Config;
+  /**
+   * Signs cookies and download tickets: COOKIE_SECRET, or outside production a secret derived from the
+   * master key (the same in every process that shares the key, unlike a random one per process).
+   */
+  cookieSecret: string;
   db: Db;
   fileStore: FileStore;
   /** Transferred files, encrypted at rest: what features use (fileStore is the raw store beneath). */
@@ -31,6 +39,8 @@ export interface Deps {
    * then files are offered unscanned and recorded as not scanned.
    */
   scanner: MalwareScanner | null;
+  /** What /metrics reports; null when METRICS_TOKEN is not set (then nothing is counted). */
+  metrics: Metrics | null;
 }
 
 export interface DepsOverrides {
@@ -72,6 +82,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   }
   return {
     config,
+    cookieSecret: config.cookieSecret ?? masterKey.key.deriveSecret('s2s cookie secret'),
     db,
     clock,
     logger,
@@ -81,5 +92,12 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     oidc: config.oidc ? new OidcService(db, clock, config.oidc, auth) : null,
     mailer: overrides.mailer ?? createMailer(config.mail),
     scanner,
+    metrics: config.metricsToken ? new Metrics(() => queueDepths(db)) : null,
   };
+}
+
+/** The queues /metrics reports, read at each scrape (census returns are checked as they arrive: no queue). */
+async function queueDepths(db: Db): Promise<QueueDepths> {
+  const [notifications, scans] = await Promise.all([countPending(db), countAwaitingScan(db)]);
+  return { 'notifications-pending': notifications, 'files-awaiting-scan': scans };
 }

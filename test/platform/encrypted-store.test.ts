@@ -145,3 +145,14 @@ test('a file whose SHA-256 does not match its record fails before its last segme
   assert.ok(released < plain.length, 'the end of the file was held back');
   assert.ok(Buffer.concat(received).equals(plain.subarray(0, released)), 'only authenticated bytes');
 });
+
+test('a secret derived from the master key is the same for the same key and purpose, and only then', () => {
+  const bytes = randomBytes(32);
+  const [one, same, other] = [new MasterKey(bytes), new MasterKey(Buffer.from(bytes)), MasterKey.generate()];
+  const secret = one.deriveSecret('s2s cookie secret');
+  assert.match(secret, /^[0-9a-f]{64}$/);
+  assert.equal(same.deriveSecret('s2s cookie secret'), secret, 'every process with the key derives it');
+  assert.notEqual(one.deriveSecret('another purpose'), secret);
+  assert.notEqual(other.deriveSecret('s2s cookie secret'), secret);
+  assert.ok(!secret.includes(bytes.toString('hex').slice(0, 16)), 'not the key itself');
+});

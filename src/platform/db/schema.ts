@@ -465,6 +465,15 @@ export interface OidcIdentityTable {
   last_used_at: string | null;
 }
 
+/** Requests counted per key (an API token's id) in one fixed window, shared by every app process. */
+export interface RateLimitTable {
+  key: string;
+  window_start: string;
+  /** The window's end: the row is deleted after it. */
+  expires_at: string;
+  count: number;
+}
+
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
@@ -494,6 +503,7 @@ export interface Database {
   census_return_events: CensusReturnEventTable;
   api_tokens: ApiTokenTable;
   oidc_identities: OidcIdentityTable;
+  rate_limits: RateLimitTable;
 }
 
 export type Db = Kysely<Database>;

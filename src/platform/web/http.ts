@@ -77,6 +77,14 @@ export function stopAtLimit(request: FastifyRequest, file: FileStream): void {
   });
 }
 
+/** The token of an `Authorization: Bearer TOKEN` header: undefined without the header, '' when malformed. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : '';
+}
+
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
