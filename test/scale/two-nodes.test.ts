@@ -1,5 +1,5 @@
-// Two `s2s serve` processes on one PostgreSQL database, one file store and one master key, as behind a
-// load balancer (issue 11): a CTF uploaded through node A downloads byte for byte through node B; a
+// Two `s2s serve` processes on one PostgreSQL database, one object store (a real S3-compatible server,
+// s3rver) and one master key, as behind a load balancer (issue 11): a CTF uploaded through node A downloads byte for byte through node B; a
 // session begun on A works on B, and signing out on B ends it on A (the CSRF cookie A set is read by B);
 // the API's rate limit is one budget across both; a due job runs once though both schedulers see it.
 // The database is one of the test's own (created and dropped here), so `serve` runs unmodified.
@@ -17,10 +17,11 @@ import { createDatabase, migrateToLatest } from '../../src/platform/db/database.
 import type { Db } from '../../src/platform/db/schema.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
-import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { type RunningService, startService } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { POSTGRES_URL } from '../support/databases.ts';
+import { s3ForTests } from '../support/s3.ts';
 import { actorOf, makeTransfer, school } from '../support/transfers.ts';
 
 const SOURCE = '9165402'; // demo-school-a
@@ -52,6 +53,7 @@ describe('two app processes on one PostgreSQL database', () => {
   const databaseName = `s2s_nodes_${randomBytes(6).toString('hex')}`;
   const databaseUrl = Object.assign(new URL(POSTGRES_URL), { pathname: `/${databaseName}` }).toString();
   const masterKey = MasterKey.generate();
+  const s3 = s3ForTests();
   const nodes: RunningService[] = [];
   let db: Db;
   let a: string;
@@ -59,11 +61,11 @@ describe('two app processes on one PostgreSQL database', () => {
   /** A collected file past its 7 days of re-download: the purge-files job is due to delete it. */
   let purgeDue: string;
 
-  /** A node: `s2s serve` with the shared database, file store and master key, its scheduler on. */
+  /** A node: `s2s serve` with the shared database, object store and master key, its scheduler on. */
   async function startNode(): Promise<string> {
     const node = await startService({
       DATABASE_URL: databaseUrl,
-      FILE_STORE_DIR: join(dir, 'files'),
+      ...s3().env,
       MASTER_KEY_FILE: join(dir, 'master.key'),
       LOG_LEVEL: 'silent',
       SCHEDULER: 'on',
@@ -93,7 +95,7 @@ describe('two app processes on one PostgreSQL database', () => {
     db = createDatabase(databaseUrl);
     await migrateToLatest(db);
     await seedDemoData(db, systemClock);
-    const files = new EncryptedFileStore(new DiskFileStore(join(dir, 'files')), masterKey);
+    const files = new EncryptedFileStore(new S3FileStore(s3().storeConfig()), masterKey);
     const longAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
     const due = await makeTransfer(db, files, {
       from: school(SOURCE),
