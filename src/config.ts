@@ -17,6 +17,8 @@ const environmentSchema = z.object({
   FILE_STORE_DIR: z.string().min(1).default('./data/files'),
   MASTER_KEY: z.string().optional(),
   MASTER_KEY_FILE: z.string().min(1).default('./data/master.key'),
+  MASTER_KEY_PREVIOUS: z.string().optional(),
+  MASTER_KEY_PREVIOUS_FILES: z.string().optional(),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -80,8 +82,16 @@ export interface Config {
   host: string;
   databaseUrl: string;
   fileStoreDir: string;
-  /** The key that wraps every stored file's data key: a value, or a file (created outside production). */
-  masterKey: { value?: string; file: string; mayGenerate: boolean };
+  /**
+   * The key that wraps every new data key: a value, or a file (created outside production); and the keys
+   * it replaced, which still unwrap what they wrapped until `s2s keys rotate` re-wraps it.
+   */
+  masterKey: {
+    value?: string;
+    file: string;
+    mayGenerate: boolean;
+    previous: { values: string[]; files: string[] };
+  };
   cookieSecret: string;
   trustProxy: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
@@ -185,7 +195,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     fileStoreDir: e.FILE_STORE_DIR,
-    masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE, mayGenerate: e.S2S_ENV !== 'production' },
+    masterKey: {
+      value: e.MASTER_KEY,
+      file: e.MASTER_KEY_FILE,
+      mayGenerate: e.S2S_ENV !== 'production',
+      previous: { values: commaList(e.MASTER_KEY_PREVIOUS), files: commaList(e.MASTER_KEY_PREVIOUS_FILES) },
+    },
     // Outside production a per-process secret is enough: it only signs the CSRF cookie.
     cookieSecret: e.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
     trustProxy: e.TRUST_PROXY,
@@ -201,6 +216,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     oidc: oidcConfig(e, serviceUrl),
     malwareScan: malwareScanConfig(e),
   };
+}
+
+/** The items of a comma-separated setting, trimmed, without empty ones. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function invalid(field: string, message: string): never {
@@ -263,10 +286,7 @@ function oidcConfig(e: z.infer<typeof environmentSchema>, serviceUrl: string): O
     redirectUri,
     buttonText: e.OIDC_BUTTON_TEXT,
     emailMatch: e.OIDC_EMAIL_MATCH,
-    mfaAcrValues: (e.OIDC_MFA_ACR ?? '')
-      .split(',')
-      .map((value) => value.trim())
-      .filter(Boolean),
+    mfaAcrValues: commaList(e.OIDC_MFA_ACR),
   };
 }
 

@@ -10,7 +10,7 @@ import { createMailer, type Mailer } from './platform/mail/mailer.ts';
 import { ClamdScanner, type MalwareScanner } from './platform/scanning/clamd.ts';
 import { EncryptedFileStore } from './platform/storage/encrypted-store.ts';
 import { DiskFileStore, type FileStore } from './platform/storage/file-store.ts';
-import { loadMasterKey } from './platform/storage/master-key.ts';
+import { loadMasterKeyring } from './platform/storage/master-key.ts';
 
 export interface Deps {
   config: Config;
@@ -53,15 +53,15 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     });
   await migrateToLatest(db);
   const clock = overrides.clock ?? systemClock;
-  const masterKey = loadMasterKey(config.masterKey);
-  if (masterKey.generated) {
+  const masterKeys = loadMasterKeyring(config.masterKey);
+  if (masterKeys.generated) {
     logger.warn(
       { file: config.masterKey.file },
       'created a new master key for stored files: keep a copy somewhere safe, without it no stored file can be read',
     );
   }
   const fileStore = overrides.fileStore ?? new DiskFileStore(config.fileStoreDir);
-  const auth = new AuthService(db, clock, config, masterKey.key);
+  const auth = new AuthService(db, clock, config, masterKeys.keyring);
   const scan = config.malwareScan;
   const scanner = scan ? new ClamdScanner(scan.address, { idleTimeoutMs: scan.timeoutSeconds * 1000 }) : null;
   if (!scanner) {
@@ -75,7 +75,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     clock,
     logger,
     fileStore,
-    files: new EncryptedFileStore(fileStore, masterKey.key),
+    files: new EncryptedFileStore(fileStore, masterKeys.keyring),
     auth,
     oidc: config.oidc ? new OidcService(db, clock, config.oidc, auth) : null,
     mailer: overrides.mailer ?? createMailer(config.mail),

@@ -20,6 +20,7 @@ import {
 } from '../../src/platform/db/database.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { makeLa } from '../support/factories.ts';
 import {
   assertEmpty,
@@ -207,12 +208,12 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
         assert.match(stored.err, /The file store is not empty/);
         rmSync(join(target.storeDir, 'some-file'));
 
-        const otherKey = await restore({ ...target, masterKey: MasterKey.generate() }, dir);
+        const otherKey = await restore({ ...target, keyring: new MasterKeyring(MasterKey.generate()) }, dir);
         assert.equal(otherKey.code, 1);
         assert.match(
           otherKey.err,
           new RegExp(
-            `The backup was made under the master key ${masterKey.id}, but this instance's master key is`,
+            `The backup was made under the master key ${masterKey.id}, which this instance is not given`,
           ),
         );
         await assertEmpty(target);
@@ -337,7 +338,7 @@ describe('backup and restore failures', () => {
     const old: Instance = {
       db,
       store: new DiskFileStore(join(dir, 'files')),
-      masterKey,
+      keyring: new MasterKeyring(masterKey),
       close: async () => {},
     };
     const target = await emptyInstance('postgres', masterKey);

@@ -17,6 +17,7 @@ import type { Engine } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import type { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -41,7 +42,7 @@ export async function emptyInstance(engine: Engine, masterKey: MasterKey): Promi
     db: database.db,
     store: new DiskFileStore(storeDir),
     storeDir,
-    masterKey,
+    keyring: new MasterKeyring(masterKey),
     ...(database.schema ? { schema: database.schema } : {}),
     contents: new Map(),
     // The tests look at the instance after each command: they close it themselves.
@@ -57,7 +58,7 @@ export async function emptyInstance(engine: Engine, masterKey: MasterKey): Promi
 export async function populatedInstance(engine: Engine, masterKey: MasterKey): Promise<TestInstance> {
   const instance = await emptyInstance(engine, masterKey);
   const { db, contents } = instance;
-  const files = new EncryptedFileStore(instance.store, masterKey);
+  const files = new EncryptedFileStore(instance.store, instance.keyring);
   const la1 = await makeLa(db);
   const la2 = await makeLa(db, { country: 'Wales' });
   const school1 = await makeSchool(db, la1.number);
@@ -212,19 +213,27 @@ export async function rowCounts(instance: Instance): Promise<Record<string, numb
  */
 export async function assertRestored(source: TestInstance, target: Instance): Promise<void> {
   assert.deepEqual(await allRows(target), await allRows(source));
-  const files = new EncryptedFileStore(target.store, target.masterKey);
+  const files = new EncryptedFileStore(target.store, target.keyring);
   const stored = [
-    ...(await target.db.selectFrom('transfers').select(['storage_key', 'wrapped_key', 'sha256']).execute()),
+    ...(await target.db
+      .selectFrom('transfers')
+      .select(['storage_key', 'wrapped_key', 'master_key_id', 'sha256'])
+      .execute()),
     ...(await target.db
       .selectFrom('census_returns')
-      .select(['storage_key', 'wrapped_key', 'sha256'])
+      .select(['storage_key', 'wrapped_key', 'master_key_id', 'sha256'])
       .execute()),
   ];
   let read = 0;
   for (const row of stored) {
     if (!row.storage_key || !row.wrapped_key) continue;
     const content = await readAll(
-      await files.get({ storageKey: row.storage_key, wrappedKey: row.wrapped_key, sha256: row.sha256 }),
+      await files.get({
+        storageKey: row.storage_key,
+        wrappedKey: row.wrapped_key,
+        masterKeyId: row.master_key_id,
+        sha256: row.sha256,
+      }),
     );
     assert.equal(createHash('sha256').update(content).digest('hex'), row.sha256);
     assert.deepEqual(content, source.contents.get(row.storage_key), `the content of ${row.storage_key}`);

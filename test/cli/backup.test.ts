@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
-import { loadMasterKey } from '../../src/platform/storage/master-key.ts';
+import { loadMasterKeyring } from '../../src/platform/storage/master-key.ts';
 import { cliSandbox, runS2s, s2sEnv } from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
 import { la, makeTransfer, readAll, school } from '../support/transfers.ts';
@@ -18,7 +18,11 @@ describe('s2s backup and s2s restore', () => {
   test('a backup restored into a new database and file store gives back the rows and the files', async () => {
     await migrateToLatest(sandbox.db());
     // The key the commands use (scripts/run-tests.js gives every command one, in MASTER_KEY_FILE).
-    const { key } = loadMasterKey({ file: String(sandbox.env.MASTER_KEY_FILE), mayGenerate: true });
+    const { keyring: key } = loadMasterKeyring({
+      file: String(sandbox.env.MASTER_KEY_FILE),
+      mayGenerate: true,
+      previous: { values: [], files: [] },
+    });
     const files = new EncryptedFileStore(new DiskFileStore(join(sandbox.dir, 'files')), key);
     const db = sandbox.db();
     const authority = await makeLa(db);
@@ -40,6 +44,7 @@ describe('s2s backup and s2s restore', () => {
       await restoredFiles.get({
         storageKey: String(transfer.row.storage_key),
         wrappedKey: String(transfer.row.wrapped_key),
+        masterKeyId: transfer.row.master_key_id,
         sha256: transfer.row.sha256,
       }),
     );

@@ -395,7 +395,7 @@ describe('the hostile input corpus through every entry point', () => {
     assert.equal(apiResult.response.statusCode, 201, apiResult.response.body);
     const rows = await db
       .selectFrom('transfers')
-      .select(['filename', 'size', 'sha256', 'storage_key', 'wrapped_key'])
+      .select(['filename', 'size', 'sha256', 'storage_key', 'wrapped_key', 'master_key_id'])
       .where('filename', 'like', `${SOURCE}_${DESTINATION}_SENLIST%`)
       .execute();
     assert.equal(rows.length, 2);
@@ -407,6 +407,7 @@ describe('the hostile input corpus through every entry point', () => {
       const stored = await t.deps.files.get({
         storageKey: row.storage_key,
         wrappedKey: row.wrapped_key,
+        masterKeyId: row.master_key_id,
         sha256: row.sha256,
       });
       assert.deepEqual(await buffer(stored), zip, 'stored byte for byte');

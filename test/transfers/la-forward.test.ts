@@ -142,6 +142,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       await stores.files.get({
         storageKey: forwarded.storage_key as string,
         wrappedKey: forwarded.wrapped_key as string,
+        masterKeyId: forwarded.master_key_id,
         sha256: forwarded.sha256,
       }),
     );
@@ -235,6 +236,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       await stores.files.get({
         storageKey: forwarded.storage_key as string,
         wrappedKey: forwarded.wrapped_key as string,
+        masterKeyId: forwarded.master_key_id,
         sha256: forwarded.sha256,
       }),
     );
