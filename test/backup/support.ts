@@ -23,7 +23,7 @@ import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { mailboxOfUser, makeMessage } from '../support/messages.ts';
-import { la, makeTransfer, readAll, school } from '../support/transfers.ts';
+import { la, makeTransfer, readStored, school } from '../support/transfers.ts';
 
 export interface TestInstance extends Instance {
   database: TestDatabase;
@@ -226,15 +226,8 @@ export async function assertRestored(source: TestInstance, target: Instance): Pr
   ];
   let read = 0;
   for (const row of stored) {
-    if (!row.storage_key || !row.wrapped_key) continue;
-    const content = await readAll(
-      await files.get({
-        storageKey: row.storage_key,
-        wrappedKey: row.wrapped_key,
-        masterKeyId: row.master_key_id,
-        sha256: row.sha256,
-      }),
-    );
+    if (!row.storage_key) continue;
+    const content = await readStored(files, row);
     assert.equal(createHash('sha256').update(content).digest('hex'), row.sha256);
     assert.deepEqual(content, source.contents.get(row.storage_key), `the content of ${row.storage_key}`);
     read += 1;

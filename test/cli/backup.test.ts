@@ -10,7 +10,7 @@ import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { loadMasterKeyring } from '../../src/platform/storage/master-key.ts';
 import { cliSandbox, runS2s, s2sEnv } from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
-import { la, makeTransfer, readAll, school } from '../support/transfers.ts';
+import { la, makeTransfer, readStored, school } from '../support/transfers.ts';
 
 describe('s2s backup and s2s restore', () => {
   const sandbox = cliSandbox('backup', { database: true });
@@ -40,14 +40,7 @@ describe('s2s backup and s2s restore', () => {
     assert.equal(restore.code, 0, restore.stderr);
     assert.equal(JSON.parse(restore.stdout).blobs, 1);
     const restoredFiles = new EncryptedFileStore(new DiskFileStore(join(sandbox.dir, 'restored-files')), key);
-    const content = await readAll(
-      await restoredFiles.get({
-        storageKey: String(transfer.row.storage_key),
-        wrappedKey: String(transfer.row.wrapped_key),
-        masterKeyId: transfer.row.master_key_id,
-        sha256: transfer.row.sha256,
-      }),
-    );
+    const content = await readStored(restoredFiles, transfer.row);
     assert.equal(createHash('sha256').update(content).digest('hex'), transfer.row.sha256);
   });
 });

@@ -16,7 +16,7 @@ import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { runS2s, s2sEnv } from '../support/cli.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { actorOf, makeTransfer, readAll, type StoredTransfer, school } from '../support/transfers.ts';
+import { actorOf, makeTransfer, readStored, type StoredTransfer, school } from '../support/transfers.ts';
 
 /** A DATABASE_URL a command can use to reach the test's database (on PostgreSQL, its own schema). */
 function databaseUrl(database: TestDatabase): string {
@@ -177,15 +177,7 @@ for (const engine of ENGINES) {
           .executeTakeFirstOrThrow();
         assert.equal(row.master_key_id, keyB.id);
         assert.deepEqual(readFileSync(join(dir, 'files', String(row.storage_key))), blobs[index]);
-        const content = await readAll(
-          await files.get({
-            storageKey: String(row.storage_key),
-            wrappedKey: String(row.wrapped_key),
-            masterKeyId: row.master_key_id,
-            sha256: row.sha256,
-          }),
-        );
-        assert.deepEqual(content, transfer.content);
+        assert.deepEqual(await readStored(files, row), transfer.content);
       }
       // The two-factor code still verifies with B alone.
       const clock = new ManualClock();

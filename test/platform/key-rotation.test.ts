@@ -27,7 +27,7 @@ import { emptyInstance } from '../backup/support.ts';
 import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { actorOf, makeTransfer, readAll, school } from '../support/transfers.ts';
+import { actorOf, makeTransfer, readStored, school } from '../support/transfers.ts';
 
 const ADDRESS = '192.0.2.20';
 const AUTH_SETTINGS = {
@@ -69,16 +69,12 @@ describeEachEngine('master key rotation', (database) => {
   async function assertFilesRead(keyring: MasterKeyring) {
     const files = filesUnder(keyring);
     for (const row of await currentTransfers()) {
-      if (!row.storage_key || !row.wrapped_key) continue;
-      const content = await readAll(
-        await files.get({
-          storageKey: row.storage_key,
-          wrappedKey: row.wrapped_key,
-          masterKeyId: row.master_key_id,
-          sha256: row.sha256,
-        }),
+      if (!row.storage_key) continue;
+      assert.deepEqual(
+        await readStored(files, row),
+        contents.get(row.id),
+        `the content of transfer ${row.id}`,
       );
-      assert.deepEqual(content, contents.get(row.id), `the content of transfer ${row.id}`);
     }
   }
 
@@ -328,14 +324,7 @@ describeEachEngine('master key rotation', (database) => {
         .where('id', '=', String(transfers[1]?.id))
         .executeTakeFirstOrThrow();
       assert.equal(restored.master_key_id, keyA.id);
-      const content = await readAll(
-        await new EncryptedFileStore(target.store, bWithA).get({
-          storageKey: String(restored.storage_key),
-          wrappedKey: String(restored.wrapped_key),
-          masterKeyId: restored.master_key_id,
-          sha256: restored.sha256,
-        }),
-      );
+      const content = await readStored(new EncryptedFileStore(target.store, bWithA), restored);
       assert.deepEqual(content, contents.get(restored.id));
     } finally {
       await target.drop();

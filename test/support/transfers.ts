@@ -178,6 +178,22 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
+/** The content of a record's stored file (a transfer's or a census return's), decrypted by the store. */
+export async function readStored(
+  files: Pick<EncryptedFileStore, 'get'>,
+  row: Pick<TransferRow, 'storage_key' | 'wrapped_key' | 'master_key_id' | 'sha256'>,
+): Promise<Buffer> {
+  if (!row.storage_key || !row.wrapped_key) throw new Error('The record holds no stored file');
+  return readAll(
+    await files.get({
+      storageKey: row.storage_key,
+      wrappedKey: row.wrapped_key,
+      masterKeyId: row.master_key_id,
+      sha256: row.sha256,
+    }),
+  );
+}
+
 /**
  * The entries of a zip, by name, read through its central directory (stored or deflated entries; no
  * ZIP64, which small test files never need).

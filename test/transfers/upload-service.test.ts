@@ -12,7 +12,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Actor } from '../../src/auth/actor.ts';
@@ -40,6 +39,7 @@ import {
 import { type CtfOptions, ctfXml, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { readStored } from '../support/transfers.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -348,14 +348,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       assert.ok(row.storage_key && row.wrapped_key);
       const onDisk = readFileSync(join(storeDir, row.storage_key));
       assert.ok(!onDisk.includes(Buffer.from(expected[0]?.surname ?? 'x')), 'stored encrypted');
-      const back = await buffer(
-        await files.get({
-          storageKey: row.storage_key,
-          wrappedKey: row.wrapped_key,
-          masterKeyId: row.master_key_id,
-          sha256: row.sha256,
-        }),
-      );
+      const back = await readStored(files, row);
       assert.ok(back.equals(Buffer.from(content)), 'decrypts to the uploaded bytes');
 
       // Audit: who, which organisation, which file, how many pupils; no pupil data.
