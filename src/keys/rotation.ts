@@ -102,9 +102,10 @@ export async function rotateMasterKey(
         } catch (error) {
           // A key that appeared since the run began (a node still running under an older setting).
           if (error instanceof MissingMasterKeyError) missing.add(row.masterKeyId ?? NO_KEY_ID);
-          else report.damaged.push({ table, id: row.key, masterKeyId: String(row.masterKeyId) });
+          else report.damaged.push({ table, id: row.key, masterKeyId: row.masterKeyId ?? NO_KEY_ID });
         }
       }
+      if (rewraps.length === 0) continue;
       const from = await db.transaction().execute(async (tx) => {
         const replaced: Record<string, number> = {};
         for (const { row, next } of rewraps) {
