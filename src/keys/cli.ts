@@ -16,7 +16,7 @@ export const KEYS_USAGE = `  keys status [--json]           how many data keys e
                                  returns, two-factor secrets), and which master key is current
   keys rotate [--batch N] [--json]
                                  re-wrap every data key under an earlier master key
-                                 (MASTER_KEY_PREVIOUS) with the current one, N a transaction
+                                 (MASTER_KEY_PREVIOUS) with the current one, N per transaction
                                  (default 500); files are not re-encrypted; safe to repeat
 `;
 

@@ -108,14 +108,18 @@ for (const engine of ENGINES) {
     });
 
     test('status counts the data keys under each master key and names the current one', () => {
+      const unused = MasterKey.generate();
       const run = runS2s(
         ['keys', 'status', '--json'],
-        env({ MASTER_KEY: keyB.toBase64(), MASTER_KEY_PREVIOUS: keyA.toBase64() }),
+        env({
+          MASTER_KEY: keyB.toBase64(),
+          MASTER_KEY_PREVIOUS: ` ${unused.toBase64()} , ${keyA.toBase64()},`,
+        }),
       );
       assert.equal(run.code, 0, run.stderr);
       assert.deepEqual(JSON.parse(run.stdout), {
         currentKeyId: keyB.id,
-        configuredKeyIds: [keyB.id, keyA.id],
+        configuredKeyIds: [keyB.id, unused.id, keyA.id],
         tables: { transfers: { [keyA.id]: 2 }, census_returns: {}, two_factor_secrets: { [keyA.id]: 1 } },
         missingKeyIds: [],
       });
