@@ -66,7 +66,7 @@ export async function runKeysCommand(
   const batchSize = values.batch === undefined ? DEFAULT_BATCH : Number(values.batch);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH) {
     return parsed.usage(
-      `--batch must be a whole number from 1 to ${MAX_BATCH}: the data keys re-wrapped a transaction.`,
+      `--batch must be a whole number from 1 to ${MAX_BATCH}: the data keys to re-wrap per transaction.`,
     );
   }
 
