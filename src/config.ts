@@ -32,6 +32,8 @@ const environmentSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   MASTER_KEY: z.string().optional(),
   MASTER_KEY_FILE: z.string().min(1).default('./data/master.key'),
+  MASTER_KEY_PREVIOUS: z.string().optional(),
+  MASTER_KEY_PREVIOUS_FILES: z.string().optional(),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -100,8 +102,16 @@ export interface Config {
   databaseUrl: string;
   /** Where stored files (encrypted) are kept: a folder on disk, or an S3 bucket. */
   fileStore: FileStoreConfig;
-  /** The key that wraps every stored file's data key: a value, or a file (created outside production). */
-  masterKey: { value?: string; file: string; mayGenerate: boolean };
+  /**
+   * The key that wraps every new data key: a value, or a file (created outside production); and the keys
+   * it replaced, which still unwrap what they wrapped until `s2s keys rotate` re-wraps it.
+   */
+  masterKey: {
+    value?: string;
+    file: string;
+    mayGenerate: boolean;
+    previous: { values: string[]; files: string[] };
+  };
   /**
    * Signs the CSRF, flash and single sign-on cookies and download tickets: COOKIE_SECRET (required in
    * production). Unset elsewhere: null, and deps.ts derives one from the master key, so every process
@@ -230,7 +240,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     fileStore: fileStoreConfig(e),
-    masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE, mayGenerate: e.S2S_ENV !== 'production' },
+    masterKey: {
+      value: e.MASTER_KEY,
+      file: e.MASTER_KEY_FILE,
+      mayGenerate: e.S2S_ENV !== 'production',
+      previous: { values: commaList(e.MASTER_KEY_PREVIOUS), files: commaList(e.MASTER_KEY_PREVIOUS_FILES) },
+    },
     cookieSecret: e.COOKIE_SECRET ?? null,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
@@ -246,6 +261,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     malwareScan: malwareScanConfig(e),
     metricsToken: e.METRICS_TOKEN ?? null,
   };
+}
+
+/** The items of a comma-separated setting, trimmed, without empty ones. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function invalid(field: string, message: string): never {
@@ -308,10 +331,7 @@ function oidcConfig(e: z.infer<typeof environmentSchema>, serviceUrl: string): O
     redirectUri,
     buttonText: e.OIDC_BUTTON_TEXT,
     emailMatch: e.OIDC_EMAIL_MATCH,
-    mfaAcrValues: (e.OIDC_MFA_ACR ?? '')
-      .split(',')
-      .map((value) => value.trim())
-      .filter(Boolean),
+    mfaAcrValues: commaList(e.OIDC_MFA_ACR),
   };
 }
 

@@ -12,7 +12,7 @@ import { Metrics, type QueueDepths } from './platform/metrics.ts';
 import { ClamdScanner, type MalwareScanner } from './platform/scanning/clamd.ts';
 import { EncryptedFileStore } from './platform/storage/encrypted-store.ts';
 import type { FileStore } from './platform/storage/file-store.ts';
-import { loadMasterKey } from './platform/storage/master-key.ts';
+import { loadMasterKeyring } from './platform/storage/master-key.ts';
 import { openFileStore } from './platform/storage/open-store.ts';
 import { countAwaitingScan } from './transfers/repository.ts';
 
@@ -64,15 +64,15 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     });
   await migrateToLatest(db);
   const clock = overrides.clock ?? systemClock;
-  const masterKey = loadMasterKey(config.masterKey);
-  if (masterKey.generated) {
+  const masterKeys = loadMasterKeyring(config.masterKey);
+  if (masterKeys.generated) {
     logger.warn(
       { file: config.masterKey.file },
       'created a new master key for stored files: keep a copy somewhere safe, without it no stored file can be read',
     );
   }
   const fileStore = overrides.fileStore ?? (await openFileStore(config.fileStore));
-  const auth = new AuthService(db, clock, config, masterKey.key);
+  const auth = new AuthService(db, clock, config, masterKeys.keyring);
   const scan = config.malwareScan;
   const scanner = scan ? new ClamdScanner(scan.address, { idleTimeoutMs: scan.timeoutSeconds * 1000 }) : null;
   if (!scanner) {
@@ -82,12 +82,12 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   }
   return {
     config,
-    cookieSecret: config.cookieSecret ?? masterKey.key.deriveSecret('s2s cookie secret'),
+    cookieSecret: config.cookieSecret ?? masterKeys.keyring.current.deriveSecret('s2s cookie secret'),
     db,
     clock,
     logger,
     fileStore,
-    files: new EncryptedFileStore(fileStore, masterKey.key),
+    files: new EncryptedFileStore(fileStore, masterKeys.keyring),
     auth,
     oidc: config.oidc ? new OidcService(db, clock, config.oidc, auth) : null,
     mailer: overrides.mailer ?? createMailer(config.mail),

@@ -6,7 +6,7 @@ import { getEstablishment, getLocalAuthority } from '../directory/repository.ts'
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
-import type { MasterKey } from '../platform/storage/envelope.ts';
+import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { passwordProblem } from './password-policy.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -74,14 +74,14 @@ function sessionIdOf(token: string): string {
 export class AuthService {
   readonly twoFactor: TwoFactorService;
 
-  /** `masterKey` unseals the two-factor secrets (the key of stored files: see deps.ts). */
+  /** `keyring` seals and unseals the two-factor secrets (the master keys of stored files: see deps.ts). */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly settings: AuthSettings,
-    masterKey?: MasterKey,
+    keyring?: MasterKeyring,
   ) {
-    this.twoFactor = new TwoFactorService(db, clock, settings, masterKey);
+    this.twoFactor = new TwoFactorService(db, clock, settings, keyring);
   }
 
   async signIn(username: string, password: string, address: string): Promise<SignInOutcome> {

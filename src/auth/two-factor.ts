@@ -5,7 +5,7 @@ import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
-import type { MasterKey } from '../platform/storage/envelope.ts';
+import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { isRole, type Role } from './permissions.ts';
 import { recordSignInAttempt } from './repository.ts';
@@ -64,7 +64,7 @@ export class TwoFactorService {
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly settings: TwoFactorSettings,
-    private readonly masterKey: MasterKey | undefined,
+    private readonly keyring: MasterKeyring | undefined,
   ) {}
 
   required(role: Role): boolean {
@@ -269,9 +269,9 @@ export class TwoFactorService {
     });
   }
 
-  private key(): MasterKey {
-    if (!this.masterKey) throw new Error('Two-factor sign-in needs the master key');
-    return this.masterKey;
+  private key(): MasterKeyring {
+    if (!this.keyring) throw new Error('Two-factor sign-in needs the master key');
+    return this.keyring;
   }
 }
 

@@ -128,6 +128,7 @@ export class ScanService {
         const stream = await files.get({
           storageKey: row.storage_key,
           wrappedKey: row.wrapped_key,
+          masterKeyId: row.master_key_id,
           sha256: row.sha256,
         });
         verdict = await scanner.scan(stream);

@@ -13,8 +13,8 @@ import { recordAudit } from '../../src/audit/repository.ts';
 import { createBackup } from '../../src/backup/backup.ts';
 import { openInstance, runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
 import type { Instance } from '../../src/backup/instance.ts';
-import { loadConfig } from '../../src/config.ts';
 import { TABLE_ORDER } from '../../src/backup/tables.ts';
+import { loadConfig } from '../../src/config.ts';
 import {
   appliedMigrations,
   createDatabase,
@@ -24,6 +24,7 @@ import {
 } from '../../src/platform/db/database.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { makeLa } from '../support/factories.ts';
 import { s3ForTests } from '../support/s3.ts';
@@ -213,12 +214,12 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
         assert.match(stored.err, /The file store is not empty/);
         rmSync(join(target.storeDir, 'some-file'));
 
-        const otherKey = await restore({ ...target, masterKey: MasterKey.generate() }, dir);
+        const otherKey = await restore({ ...target, keyring: new MasterKeyring(MasterKey.generate()) }, dir);
         assert.equal(otherKey.code, 1);
         assert.match(
           otherKey.err,
           new RegExp(
-            `The backup was made under the master key ${masterKey.id}, but this instance's master key is`,
+            `The backup was made under the master key ${masterKey.id}, which this instance is not given`,
           ),
         );
         await assertEmpty(target);
@@ -343,7 +344,7 @@ describe('backup and restore failures', () => {
     const old: Instance = {
       db,
       store: new DiskFileStore(join(dir, 'files')),
-      masterKey,
+      keyring: new MasterKeyring(masterKey),
       close: async () => {},
     };
     const target = await emptyInstance('postgres', masterKey);

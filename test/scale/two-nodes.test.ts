@@ -17,6 +17,7 @@ import { createDatabase, migrateToLatest } from '../../src/platform/db/database.
 import type { Db } from '../../src/platform/db/schema.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { type RunningService, startService } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
@@ -95,7 +96,7 @@ describe('two app processes on one PostgreSQL database', () => {
     db = createDatabase(databaseUrl);
     await migrateToLatest(db);
     await seedDemoData(db, systemClock);
-    const files = new EncryptedFileStore(new S3FileStore(s3().storeConfig()), masterKey);
+    const files = new EncryptedFileStore(new S3FileStore(s3().storeConfig()), new MasterKeyring(masterKey));
     const longAgo = new Date(Date.now() - 8 * 86_400_000).toISOString();
     const due = await makeTransfer(db, files, {
       from: school(SOURCE),

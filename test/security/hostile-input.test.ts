@@ -8,7 +8,6 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { runCensusCommand } from '../../src/collect/cli.ts';
@@ -28,6 +27,7 @@ import {
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { readStored } from '../support/transfers.ts';
 import {
   type Agent,
   createTestApp,
@@ -392,7 +392,7 @@ describe('the hostile input corpus through every entry point', () => {
     assert.equal(apiResult.response.statusCode, 201, apiResult.response.body);
     const rows = await db
       .selectFrom('transfers')
-      .select(['filename', 'size', 'sha256', 'storage_key', 'wrapped_key'])
+      .select(['filename', 'size', 'sha256', 'storage_key', 'wrapped_key', 'master_key_id'])
       .where('filename', 'like', `${SOURCE}_${DESTINATION}_SENLIST%`)
       .execute();
     assert.equal(rows.length, 2);
@@ -401,12 +401,7 @@ describe('the hostile input corpus through every entry point', () => {
       assert.equal(row.size, zip.length, 'the size sent, not the size inflated');
       assert.equal(row.sha256, sha256);
       assert.ok(row.storage_key && row.wrapped_key);
-      const stored = await t.deps.files.get({
-        storageKey: row.storage_key,
-        wrappedKey: row.wrapped_key,
-        sha256: row.sha256,
-      });
-      assert.deepEqual(await buffer(stored), zip, 'stored byte for byte');
+      assert.deepEqual(await readStored(t.deps.files, row), zip, 'stored byte for byte');
     }
     const after = await recorded();
     assert.equal(after.transfers, before.transfers + 2);
