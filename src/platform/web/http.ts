@@ -18,6 +18,7 @@ import { ZodError } from 'zod';
 import type { FileStream } from '../bounded-read.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../errors.ts';
 import {
+  catalogue,
   DEFAULT_LANGUAGE,
   keyedError,
   type Language,
@@ -110,6 +111,8 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     bodyLimit: 1024 * 1024,
   });
   const views = createViews();
+  // Read now: a broken catalogue (a key defined twice, bad JSON) stops the service at start.
+  catalogue();
   app.decorateRequest('bodyLeftUnread', false);
   app.decorateRequest('language', DEFAULT_LANGUAGE);
   app.decorateRequest('t', function t(this: FastifyRequest, key: string, params?: MessageParams) {

@@ -43,6 +43,13 @@ describe('keys in use', () => {
     assert.deepEqual(missing, []);
   });
 
+  test('every key in the catalogue is used: none is left behind when its text goes', () => {
+    const used = new Set(sourceFiles().flatMap(([, source]) => keysUsedIn(source, namespaces, capabilities)));
+    // Menu labels are named by their items' addresses (menuLabelKey), checked below.
+    const unused = [...keys.keys()].filter((key) => !used.has(key) && !key.startsWith('menu.'));
+    assert.deepEqual(unused, []);
+  });
+
   test('the key finder sees keys passed to t(), message() and keyedError(), and keys chosen by a condition', () => {
     const source = `
       {{ t("layout.bakc") }} request.t('auth.sign-in.titel', { a: 1 }) message('home.nope')
@@ -65,6 +72,8 @@ describe('keys in use', () => {
     for (const item of items(MENU)) {
       assert.equal(translate('en', menuLabelKey(item.href)), item.label, item.href);
     }
+    const menuKeys = [...keys.keys()].filter((key) => key.startsWith('menu.')).sort();
+    assert.deepEqual(menuKeys, [...new Set(items(MENU).map((item) => menuLabelKey(item.href)))].sort());
   });
 });
 
