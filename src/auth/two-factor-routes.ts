@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { AuthService } from './service.ts';
-import { type Route, setSessionCookie, signedInUser } from './web.ts';
+import { languageAtSignIn, type Route, setSessionCookie, signedInUser } from './web.ts';
 
 const codeForm = z.object({ code: z.string().default('') });
 const recoveryForm = z.object({ recoveryCode: z.string().default('') });
@@ -85,6 +85,8 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
             ]);
           }
           setSessionCookie(reply, outcome.token);
+          // The language may have been switched on this page, before the sign-in was complete.
+          await languageAtSignIn(auth, request, reply, outcome.user);
           if (outcome.via === 'recovery-code') {
             const left = outcome.recoveryCodesLeft;
             reply.flash(

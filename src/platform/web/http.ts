@@ -286,11 +286,9 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       return reply.code(404).page('platform/web/views/not-found.njk', { what: error.what });
     }
     if (error instanceof Forbidden) {
-      return reply
-        .code(403)
-        .page('platform/web/views/forbidden.njk', {
-          message: error.key ? request.t(error.key) : error.message,
-        });
+      return reply.code(403).page('platform/web/views/forbidden.njk', {
+        message: error.key ? request.t(error.key) : error.message,
+      });
     }
     if (error instanceof Invalid) {
       return reply.code(400).page('platform/web/views/problem.njk', { errors: error.errors });

@@ -27,6 +27,38 @@ const COMPONENT_TEXT_KEYS: Record<string, Record<string, string>> = {
 const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const govukDist = join(srcDir, '..', 'node_modules', 'govuk-frontend', 'dist');
 
+type PaginationLink = { text?: string; html?: string; attributes?: Record<string, unknown> } | undefined;
+
+/**
+ * Pagination's own texts: "Previous" and "Next" shown, "Previous page" and "Next page" as the links'
+ * names (Welsh puts "page" first, so it cannot be a hidden suffix), "Page 2" for each number.
+ */
+function paginationTexts(params: Record<string, unknown>, t: ReturnType<typeof templateTranslator>) {
+  const arrow = (link: PaginationLink, textKey: string, nameKey: string) =>
+    link && !link.text && !link.html
+      ? { ...link, text: t(textKey), attributes: { 'aria-label': t(nameKey), ...link.attributes } }
+      : link;
+  const items = Array.isArray(params.items) ? (params.items as Record<string, unknown>[]) : undefined;
+  return {
+    landmarkLabel: params.landmarkLabel ?? t('govuk.pagination.label'),
+    previous: arrow(
+      params.previous as PaginationLink,
+      'govuk.pagination.previous',
+      'govuk.pagination.previous-page',
+    ),
+    next: arrow(params.next as PaginationLink, 'govuk.pagination.next', 'govuk.pagination.next-page'),
+    ...(items
+      ? {
+          items: items.map((item) =>
+            item.number && !item.visuallyHiddenText
+              ? { ...item, visuallyHiddenText: t('govuk.pagination.page', { number: String(item.number) }) }
+              : item,
+          ),
+        }
+      : {}),
+  };
+}
+
 export function createViews(options: { watch?: boolean } = {}): nunjucks.Environment {
   const env = new nunjucks.Environment(
     new nunjucks.FileSystemLoader([srcDir, govukDist], { watch: options.watch }),
@@ -56,7 +88,8 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
   );
   /**
    * A GOV.UK component's parameters with its own texts in the page's language, where the template
-   * gives none: the password input's Show and Hide, a notification banner's title.
+   * gives none: the password input's Show and Hide, a notification banner's title, pagination's
+   * Previous, Next and "Page 2".
    */
   env.addFilter(
     'componentTexts',
@@ -71,7 +104,9 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
             : 'govuk.notification-banner.important',
         );
       }
-      return { ...texts, ...params };
+      return component === 'pagination'
+        ? { ...texts, ...params, ...paginationTexts(params, t) }
+        : { ...texts, ...params };
     },
   );
   return env;

@@ -16,6 +16,7 @@ import {
   translateMessage,
 } from '../../../src/platform/i18n/catalogue.ts';
 import { languageLinks, pageWithoutSwitch, templateTranslator } from '../../../src/platform/i18n/web.ts';
+import { createViews } from '../../../src/platform/web/views.ts';
 
 /** A folder of features, each with its translations.json, read as the service reads src/. */
 function catalogueOf(files: Record<string, unknown>) {
@@ -194,5 +195,47 @@ describe('the language switch', () => {
       },
     ]);
     assert.equal(languageLinks('/?lang=cy', 'cy')[0]?.href, '/?lang=en');
+  });
+});
+
+describe("GOV.UK components' own texts", () => {
+  const views = createViews();
+  const render = (template: string, language: 'en' | 'cy', context: Record<string, unknown> = {}) =>
+    views.renderString(
+      `{% from "govuk/components/pagination/macro.njk" import govukPagination %}{% from "govuk/components/password-input/macro.njk" import govukPasswordInput %}${template}`,
+      { t: templateTranslator(language), ...context },
+    );
+
+  test("pagination's Previous, Next and page numbers, and the password input's Show and Hide, are in Welsh", () => {
+    const pages = {
+      previous: { href: '?page=1' },
+      next: { href: '?page=3' },
+      items: [
+        { number: '1', href: '?page=1' },
+        { number: '2', href: '?page=2', current: true },
+      ],
+    };
+    const welsh = render('{{ govukPagination(pages | componentTexts("pagination")) }}', 'cy', { pages });
+    assert.match(welsh, /aria-label="Tudalennu"/);
+    assert.match(welsh, /rel="prev"\s*aria-label="Tudalen flaenorol">[\s\S]*Blaenorol/);
+    assert.match(welsh, /rel="next"\s*aria-label="Tudalen nesaf">[\s\S]*Nesaf/);
+    assert.match(welsh, /aria-label="Tudalen 2"/);
+    const english = render('{{ govukPagination(pages | componentTexts("pagination")) }}', 'en', { pages });
+    assert.match(english, /aria-label="Previous page">[\s\S]*Previous/);
+    assert.match(english, /aria-label="Page 1"/);
+
+    const password = render(
+      '{{ govukPasswordInput({ id: "p", name: "p", label: { text: "Cyfrinair" } } | componentTexts("password-input")) }}',
+      'cy',
+    );
+    for (const text of [
+      'Dangos',
+      'Cuddio',
+      'Dangos cyfrinair',
+      'Cuddio cyfrinair',
+      'Mae eich cyfrinair yn weladwy',
+    ]) {
+      assert.ok(password.includes(text), text);
+    }
   });
 });
