@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { getUser } from '../../src/accounts/repository.ts';
+import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
 import { LANGUAGE_COOKIE } from '../../src/platform/i18n/web.ts';
 import { describeEachEngine } from '../support/databases.ts';
-import { makeLa, makeUser } from '../support/factories.ts';
+import { makeLa, makeUser, TEST_PASSWORD } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 /** The page's <html lang>. */
@@ -133,7 +134,11 @@ describeEachEngine('English and Welsh', (database) => {
     assert.equal((await getUser(db, user.id))?.language, 'cy');
     const welshHome = await office.get('/');
     assert.equal(htmlLang(welshHome.body), 'cy');
-    assert.match(welshHome.body, /href="\/" aria-current="true">\s*<strong[^>]*>Hafan<\/strong>/, "the menu's labels");
+    assert.match(
+      welshHome.body,
+      /href="\/" aria-current="true">\s*<strong[^>]*>Hafan<\/strong>/,
+      "the menu's labels",
+    );
     assert.match(textOf(welshHome.body), /Wedi mewngofnodi fel .+ \(LEA User\)/);
     assert.match(textOf(welshHome.body), /Beth y gallwch ei wneud/);
 
@@ -171,6 +176,32 @@ describeEachEngine('English and Welsh', (database) => {
     assert.equal((await getUser(db, colleague.id))?.language, 'en');
   });
 
+  test('the second step of two-factor sign-in in Welsh: a switch there is kept once signed in', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const secret = (
+      /id="secret">([A-Z2-7 ]+)</.exec((await agent.get('/two-factor/set-up')).body)?.[1] ?? ''
+    ).replace(/ /g, '');
+    await agent.post('/two-factor/set-up', { code: await totpCodeAt(secret, t.clock.now()) });
+    await agent.post('/sign-out', {}, { formPage: '/sign-out' });
+    t.clock.advanceMinutes(0.5);
+
+    const signedIn = await agent.signIn(user.username);
+    assert.equal(signedIn.headers.location, '/sign-in/two-factor');
+    assert.equal((await agent.get('/sign-in/two-factor?lang=cy')).headers.location, '/sign-in/two-factor');
+    const step = await agent.get('/sign-in/two-factor');
+    assert.match(step.body, /<h1 class="govuk-heading-l">Rhowch y cod o’ch ap dilysu<\/h1>/);
+    const wrong = await agent.post('/sign-in/two-factor', { code: '000000' });
+    assert.match(errorSummary(wrong.body), /Mae problem wedi codi Nid yw’r cod yn gywir/);
+    const done = await agent.post('/sign-in/two-factor', { code: await totpCodeAt(secret, t.clock.now()) });
+    assert.equal(done.headers.location, '/');
+    assert.equal(htmlLang((await agent.get('/')).body), 'cy');
+    assert.equal((await getUser(db, user.id))?.language, 'cy');
+  });
+
   test('changing a password in Welsh: its errors and its confirmation', async () => {
     const { db } = database();
     const user = await makeUser(db, 'national_admin');
@@ -188,6 +219,18 @@ describeEachEngine('English and Welsh', (database) => {
     assert.equal(
       errorSummary(refused.body),
       'Mae problem wedi codi Nid yw eich cyfrinair presennol yn gywir Rhaid i’r cyfrinair fod yn 10 nod neu fwy. Mae tri gair ar hap yn gwneud cyfrinair cryf sy’n hawdd ei gofio.',
+    );
+    const changed = await agent.post('/change-password', {
+      currentPassword: TEST_PASSWORD,
+      newPassword: 'kettle orchard lantern',
+      confirmPassword: 'kettle orchard lantern',
+    });
+    assert.equal(changed.headers.location, '/');
+    const home = await agent.get('/');
+    assert.match(
+      textOf(home.body),
+      /Llwyddiant Mae eich cyfrinair wedi’i newid/,
+      'the banner, title and text',
     );
   });
 });
