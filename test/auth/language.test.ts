@@ -39,6 +39,12 @@ describeEachEngine('English and Welsh', (database) => {
     await t.app.close();
   });
 
+  test("an account starts in English: users.language defaults to 'en' (migration 016)", async () => {
+    const { db } = database();
+    const user = await makeUser(db, 'national_admin', {}, { language: undefined });
+    assert.equal((await getUser(db, user.id))?.language, 'en');
+  });
+
   test('pages start in English, with a link to the same page in Welsh; the switch comes back to the page', async () => {
     const agent = new Agent(t.app);
     const english = await agent.get('/sign-in?expired=1');
