@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { accessibilityRoutes } from './accessibility/routes.ts';
 import { accountsRoutes } from './accounts/routes.ts';
 import { apiRoutes } from './api/routes.ts';
 import { can } from './auth/permissions.ts';
 import { authRoutes } from './auth/routes.ts';
-import { pageContext, type RouteInfo, registerRoutes } from './auth/web.ts';
+import { pageContext, type RouteInfo, registerRoutes, rememberLanguage } from './auth/web.ts';
 import { bulkLoadRoutes } from './collect/bulk-routes.ts';
 import { collectionRoutes } from './collect/collections-routes.ts';
 import { returnRoutes } from './collect/returns-routes.ts';
@@ -62,6 +63,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     cookieSecret: deps.cookieSecret,
     trustProxy: deps.config.trustProxy,
     pageContext: (request) => ({ ...pageContext(request), newMessages: request.newMessages }),
+    rememberLanguage: rememberLanguage(deps.auth),
     // One byte past the largest limit: enough for the upload service to see a file is too large.
     multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILES_PER_UPLOAD },
   });
@@ -110,6 +112,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
   const routeTable = registerRoutes(app, deps.auth, [
     ...authRoutes(deps.auth, deps.config.signIn.lockMinutes, deps.oidc),
     ...homeRoutes(deps),
+    ...accessibilityRoutes(deps),
     ...directoryRoutes(deps),
     ...accountsRoutes(deps),
     ...downloadRoutes(deps),
