@@ -683,12 +683,12 @@ export async function seedScale(
       }
       await insertRows(tx, 'transfers', files);
       await insertLostPupils(tx, records);
-      // As an LA would have left them: found records downloaded by an LA, a few removed at review.
+      // As LAs would have left them: found records downloaded by their own LA, a few removed at review.
       const at = now.toISOString();
       if (found.length > 0)
         await tx
           .updateTable('lost_pupils')
-          .set({ status: 'found', found_at: at, found_by_la: DEMO_LA })
+          .set((eb) => ({ status: 'found', found_at: at, found_by_la: eb.ref('source_la') }))
           .where('id', 'in', found)
           .execute();
       if (removed.length > 0)
