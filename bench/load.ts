@@ -522,35 +522,43 @@ async function mixedTraffic(result: LoadBenchResult, dir: string): Promise<void>
   }
 }
 
+/** The pages timed at both sizes, who asks for them, and how many rows each shows (to compare sizes). */
 const SCALE_PAGES = [
-  { page: 'home', user: 'demo-school-b', path: '/', items: /<li>/g },
+  {
+    page: 'home',
+    user: 'demo-school-b',
+    path: '/',
+    items: (html: string) => Number(/(\d+) CTF files? (?:are|is) waiting/.exec(html)?.[1] ?? 0),
+  },
   {
     page: 'download list (CTF)',
     user: 'demo-school-b',
     path: '/download/ctf',
-    items: /\/download\/ctf\/files\//,
+    items: (html: string) => listedFiles(html).size,
   },
   {
     page: 'inbox',
     user: 'demo-school-a',
     path: '/messages/inbox',
-    items: /href="\/messages\/inbox\/[0-9a-f-]{36}"/,
+    items: (html: string) => html.match(/href="\/messages\/inbox\/[0-9a-f-]{36}"/g)?.length ?? 0,
   },
   {
     page: 'LA report: General Usage/Volume, all schools',
     user: 'demo-la-user',
     path: '/reports/general-usage?run=1&scope=all',
-    items: /<tr class="govuk-table__row">/,
+    items: tableRows,
   },
   {
     page: 'LA report: Lost pupil numbers',
     user: 'demo-la-lost',
     path: '/reports/lost-pupil-numbers?run=1',
-    items: /<tr class="govuk-table__row">/,
+    items: tableRows,
   },
 ] as const;
 
-const countOf = (html: string, pattern: RegExp) => html.match(new RegExp(pattern.source, 'g'))?.length ?? 0;
+function tableRows(html: string): number {
+  return html.match(/<tr class="govuk-table__row">/g)?.length ?? 0;
+}
 
 async function nationalScale(dir: string): Promise<ScaleResult> {
   const fractions: [number, number] = [SCALE_FRACTION, SCALE_FRACTION / 100];
@@ -588,7 +596,7 @@ async function nationalScale(dir: string): Promise<ScaleResult> {
           const ms = performance.now() - began;
           if (response.status !== 200) throw new Error(`${spec.path} as ${spec.user}: ${response.status}`);
           if (round >= SCALE_WARM_UP) times[p]?.[s]?.push(ms);
-          else if (items[p]) items[p][s] = countOf(response.body.toString('utf8'), spec.items);
+          else if (items[p]) items[p][s] = spec.items(response.body.toString('utf8'));
         }
       }
       if (round % 10 === 9) process.stderr.write(`load: scale round ${round + 1}\n`);
