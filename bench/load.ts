@@ -638,8 +638,21 @@ export async function benchLoad(): Promise<LoadBenchResult> {
     skipped: [],
   };
   try {
-    if (PARTS.includes('mixed')) await mixedTraffic(result, dir);
-    if (PARTS.includes('scale')) result.scale = await nationalScale(dir);
+    // A part that fails is reported as not measured; the others' results stand.
+    const part = async (name: string, run: () => Promise<void>) => {
+      if (!PARTS.includes(name)) return;
+      try {
+        await run();
+      } catch (error) {
+        result.skipped.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+      // On standard error as each part ends: a run stopped later still leaves these.
+      process.stderr.write(`load: after ${name}: ${JSON.stringify(result)}\n`);
+    };
+    await part('mixed', () => mixedTraffic(result, dir));
+    await part('scale', async () => {
+      result.scale = await nationalScale(dir);
+    });
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
