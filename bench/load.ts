@@ -570,6 +570,7 @@ async function nationalScale(dir: string): Promise<ScaleResult> {
   const sizes: {
     database: Awaited<ReturnType<typeof seededDatabase>>;
     service?: Awaited<ReturnType<typeof startService>>;
+    client?: Client;
     dir: string;
   }[] = [];
   try {
@@ -584,6 +585,7 @@ async function nationalScale(dir: string): Promise<ScaleResult> {
     const sessions = await Promise.all(
       sizes.map(async (size) => {
         const client = new Client((size.service as { baseUrl: string }).baseUrl, 4);
+        size.client = client;
         const byUser = new Map<string, Session>();
         for (const { user } of SCALE_PAGES)
           if (!byUser.has(user)) byUser.set(user, await signIn(client, user, '/'));
@@ -626,6 +628,8 @@ async function nationalScale(dir: string): Promise<ScaleResult> {
     };
   } finally {
     for (const size of sizes) {
+      // Open keep-alive connections would hold up the service's graceful close.
+      size.client?.agent.destroy();
       if (size.service) await stop(size.service.child);
       await size.database.drop();
       rmSync(size.dir, { recursive: true, force: true });
