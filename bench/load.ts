@@ -21,7 +21,7 @@
 // Shorter runs: BENCH_LOAD_SECONDS (60), BENCH_LOAD_USERS (200), BENCH_LOAD_MIX_FRACTION (0.01),
 // BENCH_LOAD_ENGINES (sqlite,postgres), BENCH_LOAD_PARTS (mixed,nodes,scale), BENCH_SCALE_FRACTION (1),
 // BENCH_SCALE_SMALL_FRACTION (a hundredth of it), BENCH_SCALE_ROUNDS (60).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,6 +35,7 @@ import {
   createPostgresDatabase,
   errorLogLines,
   htmlText,
+  listenAsBaseline,
   loadAverage,
   multipartParts,
   peakRssMB,
@@ -43,6 +44,7 @@ import {
   runChild,
   type Session,
   signIn,
+  startBaseline,
   startService,
   stop,
 } from './support.ts';
@@ -141,13 +143,7 @@ async function baselineServer(): Promise<void> {
   const page =
     '<!DOCTYPE html><html lang="en"><head><title>Home</title></head><body><h1>Home</h1><p>Nothing is waiting for you.</p></body></html>';
   app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(page));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
-  process.once('SIGTERM', () => {
-    void app.close().then(() => process.exit(0));
-  });
+  await listenAsBaseline(app);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -368,16 +364,6 @@ function listedFiles(html: string): Map<string, string> {
 // ---------------------------------------------------------------------------------------------------
 // The orchestrator
 
-async function startBaseline(): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--baseline-server'], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
-  const { port } = JSON.parse(line.toString('utf8').trim().split('\n')[0] ?? '{}') as { port: number };
-  return { child, baseUrl: `http://127.0.0.1:${port}` };
-}
-
 async function traffic(
   spec: Omit<ClientSpec, 'users' | 'seconds'>,
   logPaths: string[],
@@ -463,7 +449,7 @@ async function seededDatabase(engine: Engine, dir: string, fraction: number) {
 
 async function mixedTraffic(result: LoadBenchResult, dir: string): Promise<void> {
   process.stderr.write('load: bare Fastify route\n');
-  const baseline = await startBaseline();
+  const baseline = await startBaseline(SELF, ['--baseline-server']);
   try {
     const pid = baseline.child.pid as number;
     result.mixed.push(

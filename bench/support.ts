@@ -10,6 +10,7 @@ import { Agent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { DEMO_PASSWORD } from '../src/demo/seed.ts';
 import { POSTGRES_URL } from '../test/support/databases.ts';
@@ -293,4 +294,29 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop: () 
       }
     },
   };
+}
+
+/** A bare server's side: listens on a free port, tells the parent which, and closes on SIGTERM. */
+export async function listenAsBaseline(app: FastifyInstance): Promise<void> {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('no port');
+  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
+  process.once('SIGTERM', () => {
+    void app.close().then(() => process.exit(0));
+  });
+}
+
+/** Starts a benchmark's bare server (`script` run with `args`); resolves with its address once it listens. */
+export async function startBaseline(
+  script: string,
+  args: string[],
+): Promise<{ child: ChildProcess; baseUrl: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
+  const { port } = JSON.parse(line.toString('utf8').trim().split('\n')[0] ?? '{}') as { port: number };
+  return { child, baseUrl: `http://127.0.0.1:${port}` };
 }

@@ -21,8 +21,7 @@
 // Smaller or partial runs: BENCH_TRANSFERS_UPLOADERS, _UPLOADS_EACH, _DOWNLOADERS, _BASELINE_RUNS, and
 // _ENGINES (sqlite,postgres). BENCH_TRANSFERS_CPU_PROF=DIR writes the service's CPU profile there.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import {
   createReadStream,
   createWriteStream,
@@ -46,6 +45,7 @@ import {
   createPostgresDatabase,
   errorLogLines,
   htmlText,
+  listenAsBaseline,
   loadAverage,
   multipartParts,
   peakRssMB,
@@ -55,6 +55,7 @@ import {
   Session,
   signIn,
   sleep,
+  startBaseline,
   startService,
   stop,
 } from './support.ts';
@@ -66,7 +67,7 @@ const DOWNLOADERS = Number(process.env.BENCH_TRANSFERS_DOWNLOADERS ?? 20);
 const BASELINE_RUNS = Number(process.env.BENCH_TRANSFERS_BASELINE_RUNS ?? 3);
 const ENGINES = (process.env.BENCH_TRANSFERS_ENGINES ?? 'sqlite,postgres').split(',') as Engine[];
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
+const _REPO = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 /** Demo schools (src/demo/seed.ts): the sender and the destination. */
 const SENDER = { username: 'demo-school-a', lea: '916', estab: '5402' };
@@ -160,13 +161,7 @@ async function baselineServer(dir: string, file: string): Promise<void> {
       .header('content-length', String(size))
       .send(createReadStream(file)),
   );
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
-  process.once('SIGTERM', () => {
-    void app.close().then(() => process.exit(0));
-  });
+  await listenAsBaseline(app);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -448,16 +443,6 @@ async function runClient(spec: ClientSpec): Promise<{
 // ---------------------------------------------------------------------------------------------------
 // The orchestrator
 
-async function startBaseline(dir: string, file: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--baseline-server', dir, file], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
-  const { port } = JSON.parse(line.toString('utf8').trim().split('\n')[0] ?? '{}') as { port: number };
-  return { child, baseUrl: `http://127.0.0.1:${port}` };
-}
-
 async function client(spec: ClientSpec) {
   const out = await runChild(SELF, ['--client', JSON.stringify(spec)]);
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Awaited<ReturnType<typeof runClient>>;
@@ -493,7 +478,7 @@ export async function benchTransfers(): Promise<TransfersBenchResult> {
 
     process.stderr.write('transfers: bare Fastify baseline\n');
     const baselineDir = mkdtempSync(join(dir, 'baseline-'));
-    const baseline = await startBaseline(baselineDir, ctfPath);
+    const baseline = await startBaseline(SELF, ['--baseline-server', baselineDir, ctfPath]);
     try {
       const pid = baseline.child.pid as number;
       const before = loadAverage();
