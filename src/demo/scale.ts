@@ -14,6 +14,7 @@
 // reports are realistic, but downloading a seeded file fails; files uploaded afterwards work as always.
 import type { Insertable } from 'kysely';
 import { hashPassword } from '../auth/passwords.ts';
+import type { Role } from '../auth/permissions.ts';
 import { insertLostPupils, type NewLostPupil } from '../lost-pupils/repository.ts';
 import { mailboxKey } from '../messaging/mailboxes.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -28,7 +29,7 @@ import type {
 } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 import { FORENAMES, hex, random, SURNAMES, syntheticLostPupil, TOWNS, upn, uuid } from './pupils.ts';
-import { DEMO_ACCOUNTS, DEMO_PASSWORD, seedDemoData } from './seed.ts';
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, demoAccountRow, seedDemoData } from './seed.ts';
 
 /** The country at fraction 1. */
 export const NATIONAL_SCALE = {
@@ -177,23 +178,25 @@ async function seedOrganisations(
     byLa.get(la)?.push(school);
   }
   const laUserId = new Map(las.map((la) => [la, uuid(next)]));
-  const user = (id: string, username: string, role: string, la: string, school: string | null) => ({
-    id,
-    username,
-    password_hash: passwordHash,
-    role,
-    la_number: la,
-    establishment_number: school,
-    full_name: school ? `Office of ${school}` : `Data officer, LA ${la}`,
-    email: null,
-    telephone: null,
-    must_change_password: 0 as const,
-    created_at: at,
-    updated_at: at,
-    password_changed_at: at,
-    last_signed_in_at: null,
-    deleted_at: null,
-  });
+  const user = (
+    id: string,
+    username: string,
+    role: Role,
+    laNumber: string,
+    establishmentNumber: string | null,
+  ) =>
+    demoAccountRow(
+      {
+        id,
+        username,
+        role,
+        laNumber,
+        establishmentNumber,
+        fullName: establishmentNumber ? `Office of ${establishmentNumber}` : `Data officer, LA ${laNumber}`,
+      },
+      passwordHash,
+      at,
+    );
   const accounts = [
     ...schools
       .filter((s) => !demoUsers.has(s.number))
