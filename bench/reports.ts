@@ -23,6 +23,7 @@ import { runInNewContext } from 'node:vm';
 import { CompiledQuery, type Insertable, type KyselyPlugin, sql } from 'kysely';
 import type { Actor } from '../src/auth/actor.ts';
 import { hex, random, uuid } from '../src/demo/pupils.ts';
+import { SCHOOL_KINDS } from '../src/demo/scale.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import type { Engine } from '../src/platform/db/database.ts';
 import type { Db, TransferStatus, TransferTable } from '../src/platform/db/schema.ts';
@@ -68,14 +69,6 @@ Marston Northwick Oakham Penrith Quarry Redbrook Selby Thornbury Upton Wareham Y
 Hawthorn Rowan Willow Maple Linden`
   .split(/\s+/)
   .filter(Boolean);
-const SCHOOL_KINDS = [
-  'Primary School',
-  'Infant School',
-  'Junior School',
-  'Academy',
-  'High School',
-  'CE Primary',
-];
 
 // ---------------------------------------------------------------------------------------------------
 // The world: LAs, their schools (Zipf-ish sizes), one LA officer each.

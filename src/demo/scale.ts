@@ -104,7 +104,8 @@ interface World {
   laUserId: Map<string, string>;
 }
 
-const SCHOOL_KINDS = [
+/** The second half of a synthetic school's name. */
+export const SCHOOL_KINDS = [
   'Primary School',
   'Infant School',
   'Junior School',
