@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import { accessibilityRoutes } from './accessibility/routes.ts';
 import { accountsRoutes } from './accounts/routes.ts';
 import { apiRoutes } from './api/routes.ts';
 import { can } from './auth/permissions.ts';
 import { authRoutes } from './auth/routes.ts';
-import { pageContext, type RouteInfo, registerRoutes } from './auth/web.ts';
+import { pageContext, type RouteInfo, registerRoutes, rememberLanguage } from './auth/web.ts';
 import { bulkLoadRoutes } from './collect/bulk-routes.ts';
 import { collectionRoutes } from './collect/collections-routes.ts';
 import { returnRoutes } from './collect/returns-routes.ts';
@@ -22,6 +23,7 @@ import { notificationsAdminRoutes } from './notifications/admin-routes.ts';
 import { databaseIsReachable } from './platform/db/database.ts';
 import type { Scheduler } from './platform/jobs/scheduler.ts';
 import { createHttpServer } from './platform/web/http.ts';
+import { registerMetrics } from './platform/web/metrics-routes.ts';
 import { clusterReportRoutes } from './reports/cluster-routes.ts';
 import { directoryReportRoutes } from './reports/directory-report-routes.ts';
 import { fileMovementReportRoutes } from './reports/file-movement-routes.ts';
@@ -58,12 +60,14 @@ export interface AppOptions {
 export async function createApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = await createHttpServer({
     logger: deps.logger,
-    cookieSecret: deps.config.cookieSecret,
+    cookieSecret: deps.cookieSecret,
     trustProxy: deps.config.trustProxy,
     pageContext: (request) => ({ ...pageContext(request), newMessages: request.newMessages }),
+    rememberLanguage: rememberLanguage(deps.auth),
     // One byte past the largest limit: enough for the upload service to see a file is too large.
     multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILES_PER_UPLOAD },
   });
+  registerMetrics(app, deps.metrics, deps.config.metricsToken);
 
   // Reading an upload's content is CPU work of tens of milliseconds per file: it runs on worker threads
   // (started with the first uploads), one per core but one, so the event loop keeps a core to answer
@@ -108,6 +112,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
   const routeTable = registerRoutes(app, deps.auth, [
     ...authRoutes(deps.auth, deps.config.signIn.lockMinutes, deps.oidc),
     ...homeRoutes(deps),
+    ...accessibilityRoutes(deps),
     ...directoryRoutes(deps),
     ...accountsRoutes(deps),
     ...downloadRoutes(deps),
@@ -129,7 +134,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...collectionRoutes(deps),
     ...bulkLoadRoutes(deps),
     ...returnRoutes(deps),
-    ...apiRoutes(app, { ...uploadDeps, config: deps.config }),
+    ...apiRoutes(app, { ...deps, contentChecks }),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

@@ -4,7 +4,7 @@
 import { type Config, ConfigError, loadConfig } from './config.ts';
 
 async function usage(): Promise<string> {
-  const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, demo] = await Promise.all([
+  const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, keys, demo] = await Promise.all([
     import('./accounts/cli.ts'),
     import('./directory/cli.ts'),
     import('./transfers/cli.ts'),
@@ -14,6 +14,7 @@ async function usage(): Promise<string> {
     import('./platform/jobs/cli.ts'),
     import('./audit/cli.ts'),
     import('./backup/cli.ts'),
+    import('./keys/cli.ts'),
     import('./demo/cli.ts'),
   ]);
   return `Usage: s2s <command>
@@ -23,7 +24,7 @@ Commands:
                                  database outside production)
   migrate                        bring the database schema up to date
   seed-demo                      load the demo organisations and accounts into an empty database
-${demo.SEED_SCALE_USAGE}${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}${backup.BACKUP_USAGE}`;
+${demo.SEED_SCALE_USAGE}${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}${backup.BACKUP_USAGE}${keys.KEYS_USAGE}`;
 }
 
 async function buildDeps(config: Config) {
@@ -137,6 +138,10 @@ async function main(argv: string[]): Promise<number> {
       return command === 'backup'
         ? backup.runBackupCommand(argv.slice(1), open)
         : backup.runRestoreCommand(argv.slice(1), open);
+    }
+    case 'keys': {
+      const keys = await import('./keys/cli.ts');
+      return keys.runKeysCommand(argv.slice(1), () => keys.openKeys(configuration()));
     }
     case 'jobs': {
       const [{ runJobsCommand }, { JOB_NAMES, scheduledJobs }, { Scheduler }] = await Promise.all([

@@ -1,5 +1,4 @@
 // The only reader of process.env: one validated configuration, built once at boot.
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
 const flag = z
@@ -14,9 +13,27 @@ const environmentSchema = z.object({
     .string()
     .regex(/^(sqlite:|postgres:\/\/|postgresql:\/\/)/, 'must start with sqlite: or postgres://')
     .default('sqlite:./data/s2s.sqlite'),
+  FILE_STORE: z.enum(['disk', 's3']).default('disk'),
   FILE_STORE_DIR: z.string().min(1).default('./data/files'),
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_REGION: z.string().min(1).default('eu-west-2'),
+  S3_ENDPOINT: z
+    .url({
+      protocol: /^https?$/,
+      error: 'must be the address of the S3-compatible service, e.g. https://s3.example.net',
+    })
+    .optional(),
+  S3_FORCE_PATH_STYLE: flag.default(false),
+  S3_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]*$/, 'may hold only letters, digits and . _ - /')
+    .default(''),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   MASTER_KEY: z.string().optional(),
   MASTER_KEY_FILE: z.string().min(1).default('./data/master.key'),
+  MASTER_KEY_PREVIOUS: z.string().optional(),
+  MASTER_KEY_PREVIOUS_FILES: z.string().optional(),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: flag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -70,6 +87,10 @@ const environmentSchema = z.object({
   CLAMD_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
   CLAMD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MALWARE_SCAN: z.enum(['clamd', 'off']).optional(),
+  METRICS_TOKEN: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32): it guards /metrics')
+    .optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>['S2S_ENV'];
@@ -79,10 +100,24 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl: string;
-  fileStoreDir: string;
-  /** The key that wraps every stored file's data key: a value, or a file (created outside production). */
-  masterKey: { value?: string; file: string; mayGenerate: boolean };
-  cookieSecret: string;
+  /** Where stored files (encrypted) are kept: a folder on disk, or an S3 bucket. */
+  fileStore: FileStoreConfig;
+  /**
+   * The key that wraps every new data key: a value, or a file (created outside production); and the keys
+   * it replaced, which still unwrap what they wrapped until `s2s keys rotate` re-wraps it.
+   */
+  masterKey: {
+    value?: string;
+    file: string;
+    mayGenerate: boolean;
+    previous: { values: string[]; files: string[] };
+  };
+  /**
+   * Signs the CSRF, flash and single sign-on cookies and download tickets: COOKIE_SECRET (required in
+   * production). Unset elsewhere: null, and deps.ts derives one from the master key, so every process
+   * sharing the master key signs alike.
+   */
+  cookieSecret: string | null;
   trustProxy: boolean;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   session: { idleMinutes: number; absoluteHours: number };
@@ -111,6 +146,26 @@ export interface Config {
    * production; off outside production unless CLAMD_SOCKET or CLAMD_HOST is set.
    */
   malwareScan: MalwareScanConfig | null;
+  /**
+   * The bearer token Prometheus sends to read /metrics (METRICS_TOKEN); null: /metrics answers 404 and
+   * nothing is counted.
+   */
+  metricsToken: string | null;
+}
+
+export type FileStoreConfig = { kind: 'disk'; directory: string } | ({ kind: 's3' } & S3StoreConfig);
+
+export interface S3StoreConfig {
+  bucket: string;
+  region: string;
+  /** An S3-compatible service's address; unset for AWS itself. */
+  endpoint?: string;
+  /** Address buckets as ENDPOINT/BUCKET rather than BUCKET.ENDPOINT (most S3-compatible services). */
+  forcePathStyle: boolean;
+  /** Where in the bucket the files go: '' (the top) or a folder name ending in '/'. */
+  prefix: string;
+  /** Unset: the SDK's own chain (AWS_* variables, profile, instance or task role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface MalwareScanConfig {
@@ -184,10 +239,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    fileStoreDir: e.FILE_STORE_DIR,
-    masterKey: { value: e.MASTER_KEY, file: e.MASTER_KEY_FILE, mayGenerate: e.S2S_ENV !== 'production' },
-    // Outside production a per-process secret is enough: it only signs the CSRF cookie.
-    cookieSecret: e.COOKIE_SECRET ?? randomBytes(32).toString('hex'),
+    fileStore: fileStoreConfig(e),
+    masterKey: {
+      value: e.MASTER_KEY,
+      file: e.MASTER_KEY_FILE,
+      mayGenerate: e.S2S_ENV !== 'production',
+      previous: { values: commaList(e.MASTER_KEY_PREVIOUS), files: commaList(e.MASTER_KEY_PREVIOUS_FILES) },
+    },
+    cookieSecret: e.COOKIE_SECRET ?? null,
     trustProxy: e.TRUST_PROXY,
     logLevel: e.LOG_LEVEL,
     session: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
@@ -200,7 +259,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scheduler: e.SCHEDULER === 'on',
     oidc: oidcConfig(e, serviceUrl),
     malwareScan: malwareScanConfig(e),
+    metricsToken: e.METRICS_TOKEN ?? null,
   };
+}
+
+/** The items of a comma-separated setting, trimmed, without empty ones. */
+function commaList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 }
 
 function invalid(field: string, message: string): never {
@@ -263,10 +331,31 @@ function oidcConfig(e: z.infer<typeof environmentSchema>, serviceUrl: string): O
     redirectUri,
     buttonText: e.OIDC_BUTTON_TEXT,
     emailMatch: e.OIDC_EMAIL_MATCH,
-    mfaAcrValues: (e.OIDC_MFA_ACR ?? '')
-      .split(',')
-      .map((value) => value.trim())
-      .filter(Boolean),
+    mfaAcrValues: commaList(e.OIDC_MFA_ACR),
+  };
+}
+
+function fileStoreConfig(e: z.infer<typeof environmentSchema>): FileStoreConfig {
+  if (e.FILE_STORE === 'disk') return { kind: 'disk', directory: e.FILE_STORE_DIR };
+  if (!e.S3_BUCKET)
+    invalid('S3_BUCKET', 'must be set with FILE_STORE=s3: the name of the bucket to keep files in');
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    invalid(
+      'S3_ACCESS_KEY_ID',
+      "S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together: set both, or neither (to use the AWS SDK's own credentials)",
+    );
+  }
+  const folder = e.S3_PREFIX.replace(/^\/+|\/+$/g, '');
+  return {
+    kind: 's3',
+    bucket: e.S3_BUCKET,
+    region: e.S3_REGION,
+    ...(e.S3_ENDPOINT ? { endpoint: e.S3_ENDPOINT } : {}),
+    forcePathStyle: e.S3_FORCE_PATH_STYLE,
+    prefix: folder ? `${folder}/` : '',
+    ...(e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY
+      ? { credentials: { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } }
+      : {}),
   };
 }
 

@@ -2,18 +2,27 @@
 import { OidcService } from './auth/oidc.ts';
 import { AuthService } from './auth/service.ts';
 import type { Config } from './config.ts';
+import { countPending } from './notifications/outbox.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { createDatabase, migrateToLatest } from './platform/db/database.ts';
 import type { Db } from './platform/db/schema.ts';
 import { createLogger, type Logger } from './platform/logger.ts';
 import { createMailer, type Mailer } from './platform/mail/mailer.ts';
+import { Metrics, type QueueDepths } from './platform/metrics.ts';
 import { ClamdScanner, type MalwareScanner } from './platform/scanning/clamd.ts';
 import { EncryptedFileStore } from './platform/storage/encrypted-store.ts';
-import { DiskFileStore, type FileStore } from './platform/storage/file-store.ts';
-import { loadMasterKey } from './platform/storage/master-key.ts';
+import type { FileStore } from './platform/storage/file-store.ts';
+import { loadMasterKeyring } from './platform/storage/master-key.ts';
+import { openFileStore } from './platform/storage/open-store.ts';
+import { countAwaitingScan } from './transfers/repository.ts';
 
 export interface Deps {
   config: Config;
+  /**
+   * Signs cookies and download tickets: COOKIE_SECRET, or outside production a secret derived from the
+   * master key (the same in every process that shares the key, unlike a random one per process).
+   */
+  cookieSecret: string;
   db: Db;
   fileStore: FileStore;
   /** Transferred files, encrypted at rest: what features use (fileStore is the raw store beneath). */
@@ -30,6 +39,8 @@ export interface Deps {
    * then files are offered unscanned and recorded as not scanned.
    */
   scanner: MalwareScanner | null;
+  /** What /metrics reports; null when METRICS_TOKEN is not set (then nothing is counted). */
+  metrics: Metrics | null;
 }
 
 export interface DepsOverrides {
@@ -53,15 +64,15 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     });
   await migrateToLatest(db);
   const clock = overrides.clock ?? systemClock;
-  const masterKey = loadMasterKey(config.masterKey);
-  if (masterKey.generated) {
+  const masterKeys = loadMasterKeyring(config.masterKey);
+  if (masterKeys.generated) {
     logger.warn(
       { file: config.masterKey.file },
       'created a new master key for stored files: keep a copy somewhere safe, without it no stored file can be read',
     );
   }
-  const fileStore = overrides.fileStore ?? new DiskFileStore(config.fileStoreDir);
-  const auth = new AuthService(db, clock, config, masterKey.key);
+  const fileStore = overrides.fileStore ?? (await openFileStore(config.fileStore));
+  const auth = new AuthService(db, clock, config, masterKeys.keyring);
   const scan = config.malwareScan;
   const scanner = scan ? new ClamdScanner(scan.address, { idleTimeoutMs: scan.timeoutSeconds * 1000 }) : null;
   if (!scanner) {
@@ -71,14 +82,22 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
   }
   return {
     config,
+    cookieSecret: config.cookieSecret ?? masterKeys.keyring.current.deriveSecret('s2s cookie secret'),
     db,
     clock,
     logger,
     fileStore,
-    files: new EncryptedFileStore(fileStore, masterKey.key),
+    files: new EncryptedFileStore(fileStore, masterKeys.keyring),
     auth,
     oidc: config.oidc ? new OidcService(db, clock, config.oidc, auth) : null,
     mailer: overrides.mailer ?? createMailer(config.mail),
     scanner,
+    metrics: config.metricsToken ? new Metrics(() => queueDepths(db)) : null,
   };
+}
+
+/** The queues /metrics reports, read at each scrape (census returns are checked as they arrive: no queue). */
+async function queueDepths(db: Db): Promise<QueueDepths> {
+  const [notifications, scans] = await Promise.all([countPending(db), countAwaitingScan(db)]);
+  return { 'notifications-pending': notifications, 'files-awaiting-scan': scans };
 }

@@ -24,6 +24,7 @@ import {
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { DEFAULT_LANGUAGE } from '../platform/i18n/catalogue.ts';
 import {
   type AccountChange,
   type AccountsActor,
@@ -198,6 +199,7 @@ export class AccountsService {
       created_at: at,
       updated_at: at,
       password_changed_at: at,
+      language: DEFAULT_LANGUAGE,
       last_signed_in_at: null,
       deleted_at: null,
     };

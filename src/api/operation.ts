@@ -46,7 +46,10 @@ export interface ApiOperation extends ApiOperationInfo {
 }
 
 /** What API handlers are built with: the app's adapters (the same the pages' services get). */
-export type ApiDeps = Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'config' | 'scanner'> &
+export type ApiDeps = Pick<
+  Deps,
+  'db' | 'files' | 'clock' | 'logger' | 'config' | 'cookieSecret' | 'scanner' | 'metrics'
+> &
   Pick<UploadDeps, 'contentChecks'>;
 
 export interface ApiFeature {

@@ -5,12 +5,14 @@
 //   cannot make a signed-in browser call the API: a browser only sends cookies, never this header, by
 //   itself. For the same reason CSRF tokens do not apply, and no CORS header is ever sent.
 // - Each operation needs api.use, its own capability (the permission table), and its scope on the token.
-// - Rate limit per token (@fastify/rate-limit, keyed by the token's id), after authentication.
+// - Rate limit per token (@fastify/rate-limit, keyed by the token's id), after authentication, counted
+//   in the database so every app process shares one budget per token (platform/web/rate-limit-store.ts).
 // - Every error is application/problem+json (problems.ts); unknown /api/v1 addresses too.
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../auth/actor.ts';
 import { can, ROLE_LABELS } from '../auth/permissions.ts';
+import { bearerToken } from '../platform/web/http.ts';
 import { API_PREFIX, type ApiOperation } from './operation.ts';
 import { ProblemError, problem, problemOf, sendProblem } from './problems.ts';
 import { type ApiTokenService, scopeAllows, type TokenActor, type TokenLookup } from './token-service.ts';
@@ -30,6 +32,8 @@ export interface ApiPluginOptions {
   operations: ApiOperation[];
   /** Requests one token may make per minute. */
   requestsPerMinute: number;
+  /** Where requests are counted: shared by every app process (databaseRateLimitStore). */
+  rateLimitStore: FastifyRateLimitStoreCtor;
   /** Each registered route, for the tests that compare the routes with the OpenAPI document. */
   onOperationRoute?: (route: { method: string; url: string }) => void;
 }
@@ -48,13 +52,6 @@ const UNAUTHORIZED_DETAIL: Record<Exclude<TokenLookup, { ok: true }>['reason'], 
   'password-change':
     'The user of this token must choose a new password. Sign in to s2s and change it; the token then works again.',
 };
-
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  if (!header) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : '';
-}
 
 export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   api.decorateRequest('apiActor', undefined);
@@ -101,6 +98,7 @@ export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions)
     global: true,
     max: options.requestsPerMinute,
     timeWindow: 60_000,
+    store: options.rateLimitStore,
     hook: 'onRequest',
     keyGenerator: (request) => request.apiActor?.tokenId ?? request.ip,
     errorResponseBuilder: (_request, context) =>

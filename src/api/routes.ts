@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { oneText } from '../platform/web/form-values.ts';
+import { databaseRateLimitStore } from '../platform/web/rate-limit-store.ts';
 import { apiOperations } from './catalogue.ts';
 import { docsView } from './docs-view.ts';
 import { openApiDocument } from './openapi.ts';
@@ -63,6 +64,7 @@ export function apiRoutes(
     tokens,
     operations: apiOperations(deps),
     requestsPerMinute,
+    rateLimitStore: databaseRateLimitStore(deps.db, deps.clock),
     onOperationRoute: (route) => table.push(route),
   });
 

@@ -75,7 +75,8 @@ export type AuditAction =
   | 'census-return-returned'
   | 'census-return-approved'
   | 'token-created'
-  | 'token-revoked';
+  | 'token-revoked'
+  | 'master-key-rotated';
 
 /** Append-only: there is deliberately no update or delete here. */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {

@@ -1,4 +1,5 @@
 // The menu of the handbooks (same names, same order), filtered by the permission table.
+import { type Language, translate } from '../platform/i18n/catalogue.ts';
 import {
   CATEGORIES,
   CATEGORY_INFO,
@@ -366,4 +367,21 @@ export function menuFor(role: Role, items: MenuItem[] = MENU): MenuItem[] {
 
 export function menuSection(role: Role, href: string): MenuItem | undefined {
   return menuFor(role).find((item) => item.href === href);
+}
+
+/**
+ * The catalogue key of a menu item's label, from its address: '/' is 'menu.home', '/download/ctf/previous'
+ * 'menu.download.ctf.previous'. Its English is the handbook's name, the `label` above.
+ */
+export function menuLabelKey(href: string): string {
+  return href === '/' ? 'menu.home' : `menu${href.replaceAll('/', '.')}`;
+}
+
+/** The items with their labels in `language`. */
+export function menuIn(language: Language, items: MenuItem[]): MenuItem[] {
+  return items.map((item) => ({
+    ...item,
+    label: translate(language, menuLabelKey(item.href)),
+    ...(item.children ? { children: menuIn(language, item.children) } : {}),
+  }));
 }

@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FLOW_MINUTES, type OidcFailure, type OidcFlow, type OidcOutcome, type OidcService } from './oidc.ts';
 import type { AuthService } from './service.ts';
-import { type Route, setSessionCookie } from './web.ts';
+import { languageAtSignIn, type Route, setSessionCookie } from './web.ts';
 
 export const OIDC_FLOW_COOKIE = 's2s_oidc';
 /** The cookie is sent only to the callback (and the start, which replaces it). */
@@ -196,6 +196,7 @@ export function oidcRoutes(auth: AuthService, oidc: OidcService, lockMinutes: nu
         // A new session at every sign-in: an old session cookie never becomes a signed-in one.
         if (request.sessionToken) await auth.signOut(request.sessionToken, undefined);
         setSessionCookie(reply, signIn.token);
+        await languageAtSignIn(auth, request, reply, signIn.user);
         if (signIn.secondStep) return reply.redirect('/sign-in/two-factor');
         if (signIn.user.must_change_password) return reply.redirect('/change-password');
         return reply.redirect(signIn.mustSetUpTwoFactor ? '/two-factor/set-up' : '/');

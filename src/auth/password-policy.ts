@@ -1,5 +1,6 @@
 // Password rules after NCSC guidance: length over complexity, and a deny list of common passwords.
 import { dictionary } from '@zxcvbn-ts/language-common';
+import { type Message, message } from '../platform/i18n/catalogue.ts';
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
@@ -12,22 +13,20 @@ function withoutDecoration(password: string): string {
 }
 
 /** Returns the reason a password may not be used, or null when it is acceptable. */
-export function passwordProblem(password: string, username: string): string | null {
+export function passwordProblem(password: string, username: string): Message | null {
   if (password.length < MIN_PASSWORD_LENGTH) {
-    return `Password must be ${MIN_PASSWORD_LENGTH} characters or more. Three random words make a strong password that is easy to remember.`;
+    return message('auth.password.too-short', { min: MIN_PASSWORD_LENGTH });
   }
   if (password.length > MAX_PASSWORD_LENGTH) {
-    return `Password must be ${MAX_PASSWORD_LENGTH} characters or fewer`;
+    return message('auth.password.too-long', { max: MAX_PASSWORD_LENGTH });
   }
   const lower = password.toLowerCase();
   if (commonPasswords.has(lower) || commonPasswords.has(withoutDecoration(password))) {
-    return 'Password is too common and easy to guess. Choose a different password, such as three random words.';
+    return message('auth.password.too-common');
   }
-  if (/^(.)\1*$/.test(password)) {
-    return 'Password must not be one character repeated. Choose a different password, such as three random words.';
-  }
+  if (/^(.)\1*$/.test(password)) return message('auth.password.one-character');
   if (username.length >= 3 && lower.includes(username.toLowerCase())) {
-    return 'Password must not contain your username';
+    return message('auth.password.contains-username');
   }
   return null;
 }

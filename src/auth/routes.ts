@@ -1,11 +1,19 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { OidcService } from './oidc.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import type { AuthService } from './service.ts';
 import { twoFactorRoutes } from './two-factor-routes.ts';
-import { type Route, SESSION_COOKIE, setSessionCookie, signedInUser } from './web.ts';
+import {
+  languageAtSignIn,
+  languageAtSignOut,
+  type Route,
+  SESSION_COOKIE,
+  setSessionCookie,
+  signedInUser,
+} from './web.ts';
 
 const signInForm = z.object({
   username: z.string().default(''),
@@ -18,20 +26,18 @@ const changePasswordForm = z.object({
   confirmPassword: z.string().default(''),
 });
 
+/** The catalogue key of what the sign-in page says for each refusal. */
 const SIGN_IN_FAILURES: Record<'wrong-credentials' | 'throttled' | 'school-inactive', string> = {
-  'wrong-credentials':
-    'The username or password is not correct. Both are case-sensitive. If you have forgotten them, contact your LA s2s administrator.',
-  throttled:
-    'There have been too many failed attempts to sign in. Wait 15 minutes and try again, or contact your LA s2s administrator.',
-  'school-inactive':
-    "Your school's s2s account is inactive, so you cannot sign in. Contact your LA s2s administrator to make it active.",
+  'wrong-credentials': 'auth.sign-in.wrong-credentials',
+  throttled: 'auth.sign-in.throttled',
+  'school-inactive': 'auth.sign-in.school-inactive',
 };
 
 /** `oidc`: single sign-on, when configured (OIDC_ISSUER...): its button on the sign-in page, and its routes. */
 export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcService | null = null): Route[] {
   const signInPage = (reply: FastifyReply, data: Record<string, unknown> = {}) =>
     reply.page('auth/views/sign-in.njk', {
-      title: 'Sign in',
+      title: reply.request.t('auth.sign-in.title'),
       singleSignOn: oidc ? { buttonText: oidc.buttonText } : null,
       ...data,
     });
@@ -54,21 +60,21 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
       handler: async (request, reply) => {
         const form = signInForm.parse(request.body ?? {});
         const errors = [];
-        if (!form.username) errors.push({ field: 'username', message: 'Enter your username' });
-        if (!form.password) errors.push({ field: 'password', message: 'Enter your password' });
+        if (!form.username) errors.push(keyedError('username', 'auth.sign-in.enter-username'));
+        if (!form.password) errors.push(keyedError('password', 'auth.sign-in.enter-password'));
         if (errors.length > 0) return signInPage(reply.code(400), { errors, username: form.username });
 
         const outcome = await auth.signIn(form.username, form.password, request.ip);
         if (!outcome.ok) {
-          const message = SIGN_IN_FAILURES[outcome.reason].replace('15 minutes', `${lockMinutes} minutes`);
           return signInPage(reply.code(outcome.reason === 'throttled' ? 429 : 400), {
-            errors: [{ field: 'username', message }],
+            errors: [keyedError('username', SIGN_IN_FAILURES[outcome.reason], { minutes: lockMinutes })],
             username: form.username,
           });
         }
         // A new session at every sign-in: an old session cookie never becomes a signed-in one.
         if (request.sessionToken) await auth.signOut(request.sessionToken, undefined);
         setSessionCookie(reply, outcome.token);
+        await languageAtSignIn(auth, request, reply, outcome.user);
         if (outcome.secondStep) return reply.redirect('/sign-in/two-factor');
         if (outcome.user.must_change_password) return reply.redirect('/change-password');
         return reply.redirect(outcome.mustSetUpTwoFactor ? '/two-factor/set-up' : '/');
@@ -82,7 +88,8 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
       access: 'home.view',
       beforePasswordChange: true,
       beforeTwoFactorSetUp: true,
-      handler: async (_request, reply) => reply.page('auth/views/sign-out.njk', { title: 'Logoff' }),
+      handler: async (request, reply) =>
+        reply.page('auth/views/sign-out.njk', { title: request.t('auth.sign-out.title') }),
     },
     {
       method: 'POST',
@@ -93,6 +100,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
       handler: async (request, reply) => {
         await auth.signOut(request.sessionToken, request.user);
         reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        languageAtSignOut(reply, request.user);
         return reply.redirect('/sign-in?signed-out=1');
       },
     },
@@ -103,7 +111,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
       beforePasswordChange: true,
       handler: async (request, reply) =>
         reply.page('auth/views/change-password.njk', {
-          title: 'Change Password',
+          title: request.t('auth.change-password.title'),
           forced: signedInUser(request).mustChangePassword,
         }),
     },
@@ -118,11 +126,11 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
         try {
           const token = await auth.changeOwnPassword(user, request.sessionToken ?? '', form);
           setSessionCookie(reply, token);
-          return reply.flash('Your password has been changed').redirect('/');
+          return reply.flash(request.t('auth.change-password.changed')).redirect('/');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return reply.code(400).page('auth/views/change-password.njk', {
-            title: 'Change Password',
+            title: request.t('auth.change-password.title'),
             forced: user.mustChangePassword,
             errors: error.errors,
           });

@@ -5,8 +5,9 @@ import { recordAudit } from '../audit/repository.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
-import { Invalid } from '../platform/errors.ts';
-import type { MasterKey } from '../platform/storage/envelope.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { DEFAULT_LANGUAGE, isLanguage, keyedError, type Language } from '../platform/i18n/catalogue.ts';
+import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { passwordProblem } from './password-policy.ts';
 import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
@@ -39,6 +40,8 @@ export interface SignedInUser extends Actor {
   /** The role must use two-factor sign-in and the user has not set it up: nothing else opens until then. */
   mustSetUpTwoFactor: boolean;
   lastSignedInAt: string | null;
+  /** The language the user chose for pages. */
+  language: Language;
 }
 
 export type SignInOutcome =
@@ -74,14 +77,14 @@ function sessionIdOf(token: string): string {
 export class AuthService {
   readonly twoFactor: TwoFactorService;
 
-  /** `masterKey` unseals the two-factor secrets (the key of stored files: see deps.ts). */
+  /** `keyring` seals and unseals the two-factor secrets (the master keys of stored files: see deps.ts). */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly settings: AuthSettings,
-    masterKey?: MasterKey,
+    keyring?: MasterKeyring,
   ) {
-    this.twoFactor = new TwoFactorService(db, clock, settings, masterKey);
+    this.twoFactor = new TwoFactorService(db, clock, settings, keyring);
   }
 
   async signIn(username: string, password: string, address: string): Promise<SignInOutcome> {
@@ -334,20 +337,17 @@ export class AuthService {
     input: { currentPassword: string; newPassword: string; confirmPassword: string },
   ): Promise<string> {
     const row = await getUser(this.db, user.userId);
-    if (!row) throw Invalid.field('currentPassword', 'Your account no longer exists. Sign in again.');
-    const errors = [];
+    if (!row) throw new Invalid([keyedError('currentPassword', 'auth.change-password.account-gone')]);
+    const errors: FieldError[] = [];
     if (!input.currentPassword) {
-      errors.push({ field: 'currentPassword', message: 'Enter your current password' });
+      errors.push(keyedError('currentPassword', 'auth.change-password.enter-current'));
     } else if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
-      errors.push({ field: 'currentPassword', message: 'Your current password is not correct' });
+      errors.push(keyedError('currentPassword', 'auth.change-password.current-wrong'));
     }
     const problem = newPasswordProblem(input.newPassword, input.confirmPassword, row.username);
     if (problem) errors.push(problem);
     else if (input.newPassword === input.currentPassword) {
-      errors.push({
-        field: 'newPassword',
-        message: 'Your new password must be different from your current password',
-      });
+      errors.push(keyedError('newPassword', 'auth.change-password.same-as-current'));
     }
     if (errors.length > 0) throw new Invalid(errors);
 
@@ -415,7 +415,13 @@ export class AuthService {
       mustSetUpTwoFactor:
         this.twoFactor.required(role) && !providerMfa && !(await hasTwoFactor(this.db, row.id)),
       lastSignedInAt: row.last_signed_in_at,
+      language: isLanguage(row.language) ? row.language : DEFAULT_LANGUAGE,
     };
+  }
+
+  /** Keeps the user's choice of language for their next sign-ins, on any browser. */
+  async setLanguage(userId: string, language: Language): Promise<void> {
+    await updateUser(this.db, userId, { language });
   }
 }
 
@@ -435,15 +441,10 @@ export function newPasswordProblem(
   confirmPassword: string,
   username: string,
   field = 'newPassword',
-): { field: string; message: string } | null {
-  if (!newPassword) return { field, message: 'Enter a new password' };
+): FieldError | null {
+  if (!newPassword) return keyedError(field, 'auth.password.enter-new');
   const problem = passwordProblem(newPassword, username);
-  if (problem) return { field, message: problem };
-  if (newPassword !== confirmPassword) {
-    return {
-      field: 'confirmPassword',
-      message: 'The passwords do not match. Enter the same password twice.',
-    };
-  }
+  if (problem) return keyedError(field, problem.key, problem.params);
+  if (newPassword !== confirmPassword) return keyedError('confirmPassword', 'auth.password.do-not-match');
   return null;
 }

@@ -2,10 +2,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { z } from 'zod';
-import { Invalid } from '../platform/errors.ts';
+import { type FieldError, Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { AuthService } from './service.ts';
-import { WRONG_CODE_MESSAGE } from './two-factor.ts';
-import { type Route, setSessionCookie, signedInUser } from './web.ts';
+import { languageAtSignIn, type Route, setSessionCookie, signedInUser } from './web.ts';
 
 const codeForm = z.object({ code: z.string().default('') });
 const recoveryForm = z.object({ recoveryCode: z.string().default('') });
@@ -26,15 +26,13 @@ function noStore(reply: FastifyReply): FastifyReply {
 export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[] {
   const twoFactor = auth.twoFactor;
 
-  const secondStepPage = (
-    reply: FastifyReply,
-    kind: 'code' | 'recovery-code',
-    errors?: { field: string; message: string }[],
-  ) =>
+  const secondStepPage = (reply: FastifyReply, kind: 'code' | 'recovery-code', errors?: FieldError[]) =>
     reply.page(
       kind === 'code' ? 'auth/views/two-factor-sign-in.njk' : 'auth/views/recovery-code-sign-in.njk',
       {
-        title: kind === 'code' ? 'Enter the code from your authenticator app' : 'Use a recovery code',
+        title: reply.request.t(
+          kind === 'code' ? 'auth.two-factor.sign-in.title' : 'auth.two-factor.recovery-code.title',
+        ),
         errors,
       },
     );
@@ -65,11 +63,9 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
               ? codeForm.parse(request.body ?? {}).code
               : recoveryForm.parse(request.body ?? {}).recoveryCode;
           if (!input.trim()) {
-            const message =
-              kind === 'code'
-                ? 'Enter the 6-digit code from your authenticator app'
-                : 'Enter one of your recovery codes';
-            return secondStepPage(reply.code(400), kind, [{ field, message }]);
+            const key =
+              kind === 'code' ? 'auth.two-factor.enter-code' : 'auth.two-factor.enter-recovery-code';
+            return secondStepPage(reply.code(400), kind, [keyedError(field, key)]);
           }
           const outcome = await auth.signInSecondStep(
             request.sessionToken,
@@ -78,23 +74,28 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
           );
           if (!outcome.ok) {
             if (outcome.reason === 'expired') return reply.redirect('/sign-in?expired=1');
-            const message =
+            const key =
               outcome.reason === 'throttled'
-                ? `There have been too many failed attempts to sign in. Wait ${lockMinutes} minutes and try again, or contact your LA s2s administrator.`
+                ? 'auth.sign-in.throttled'
                 : kind === 'code'
-                  ? WRONG_CODE_MESSAGE
-                  : 'The recovery code is not correct, or it has been used already. Each recovery code works once.';
+                  ? 'auth.two-factor.wrong-code'
+                  : 'auth.two-factor.wrong-recovery-code';
             return secondStepPage(reply.code(outcome.reason === 'throttled' ? 429 : 400), kind, [
-              { field, message },
+              keyedError(field, key, { minutes: lockMinutes }),
             ]);
           }
           setSessionCookie(reply, outcome.token);
+          // The language may have been switched on this page, before the sign-in was complete.
+          await languageAtSignIn(auth, request, reply, outcome.user);
           if (outcome.via === 'recovery-code') {
             const left = outcome.recoveryCodesLeft;
             reply.flash(
-              left <= FEW_RECOVERY_CODES
-                ? `You signed in with a recovery code, which cannot be used again. You have ${left} recovery code${left === 1 ? '' : 's'} left: make new ones under Two-factor sign-in.`
-                : `You signed in with a recovery code, which cannot be used again. You have ${left} recovery codes left.`,
+              request.t(
+                left <= FEW_RECOVERY_CODES
+                  ? 'auth.two-factor.recovery-code.used-few-left'
+                  : 'auth.two-factor.recovery-code.used',
+                { count: left },
+              ),
               'important',
             );
           }

@@ -1,7 +1,8 @@
 // TOTP secrets and recovery codes: how they are made, sealed and checked. No database, no HTTP.
 import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt } from 'node:crypto';
 import { generate, generateSecret, generateURI, verify } from 'otplib';
-import { type MasterKey, newDataKey } from '../platform/storage/envelope.ts';
+import { newDataKey } from '../platform/storage/envelope.ts';
+import type { MasterKeyring } from '../platform/storage/keyring.ts';
 
 /** RFC 6238 as every authenticator app reads it: SHA-1, 6 digits, 30-second steps. */
 export const TOTP_PERIOD_SECONDS = 30;
@@ -22,7 +23,7 @@ export interface SealedSecret {
 
 const aadFor = (userId: string) => Buffer.from(`s2s-totp-secret:${userId}`);
 
-export function sealSecret(masterKey: MasterKey, userId: string, secret: string): SealedSecret {
+export function sealSecret(keyring: MasterKeyring, userId: string, secret: string): SealedSecret {
   const dataKey = newDataKey();
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', dataKey, nonce);
@@ -30,13 +31,12 @@ export function sealSecret(masterKey: MasterKey, userId: string, secret: string)
   const sealed = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
   return {
     ciphertext: Buffer.concat([nonce, cipher.getAuthTag(), sealed]).toString('base64'),
-    wrappedKey: masterKey.wrap(dataKey),
-    masterKeyId: masterKey.id,
+    ...keyring.wrap(dataKey),
   };
 }
 
-export function openSecret(masterKey: MasterKey, userId: string, sealed: SealedSecret): string {
-  const dataKey = masterKey.unwrap(sealed.wrappedKey);
+export function openSecret(keyring: MasterKeyring, userId: string, sealed: SealedSecret): string {
+  const dataKey = keyring.unwrap(sealed);
   const bytes = Buffer.from(sealed.ciphertext, 'base64');
   const decipher = createDecipheriv('aes-256-gcm', dataKey, bytes.subarray(0, 12));
   decipher.setAAD(aadFor(userId));

@@ -5,7 +5,8 @@ import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
-import type { MasterKey } from '../platform/storage/envelope.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
+import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { isRole, type Role } from './permissions.ts';
 import { recordSignInAttempt } from './repository.ts';
@@ -56,15 +57,12 @@ export type CheckOutcome =
   | { ok: true; via: 'code' | 'recovery-code'; recoveryCodesLeft: number }
   | { ok: false; reason: 'wrong-code' | 'throttled' };
 
-export const WRONG_CODE_MESSAGE =
-  'The code is not correct, or it has been used already. Enter the code your authenticator app shows now.';
-
 export class TwoFactorService {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
     private readonly settings: TwoFactorSettings,
-    private readonly masterKey: MasterKey | undefined,
+    private readonly keyring: MasterKeyring | undefined,
   ) {}
 
   required(role: Role): boolean {
@@ -118,7 +116,7 @@ export class TwoFactorService {
    */
   async confirm(user: Actor, input: string): Promise<string[]> {
     const code = normaliseTotpCode(input);
-    if (!input.trim()) throw Invalid.field('code', 'Enter the 6-digit code from your authenticator app');
+    if (!input.trim()) throw new Invalid([keyedError('code', 'auth.two-factor.enter-code')]);
     if (!code) throw Invalid.field('code', 'Enter the 6 digits your authenticator app shows, like 123456');
     const row = await getTwoFactorSecret(this.db, user.userId);
     if (!row || row.confirmed_at) {
@@ -216,19 +214,20 @@ export class TwoFactorService {
 
   /** A code from the app, asked for again before a change to two-factor sign-in itself. */
   private async reauthenticate(user: Actor, input: string, address: string): Promise<void> {
-    if (!input.trim()) throw Invalid.field('code', 'Enter the 6-digit code from your authenticator app');
+    if (!input.trim()) throw new Invalid([keyedError('code', 'auth.two-factor.enter-code')]);
     const row = await getUser(this.db, user.userId);
     if (!row || !(await this.isEnrolled(user.userId))) {
-      throw Invalid.field('code', 'Two-factor sign-in is not set up for your account');
+      throw new Invalid([keyedError('code', 'auth.two-factor.not-set-up')]);
     }
     const outcome = await this.check(row, { code: input }, address);
     if (outcome.ok) return;
-    throw Invalid.field(
-      'code',
+    throw new Invalid([
       outcome.reason === 'throttled'
-        ? `There have been too many wrong codes. Wait ${this.settings.signIn.lockMinutes} minutes and try again.`
-        : WRONG_CODE_MESSAGE,
-    );
+        ? keyedError('code', 'auth.two-factor.too-many-wrong-codes', {
+            minutes: this.settings.signIn.lockMinutes,
+          })
+        : keyedError('code', 'auth.two-factor.wrong-code'),
+    ]);
   }
 
   private async recordFailure(user: UserRow, address: string, reason: string): Promise<void> {
@@ -269,9 +268,9 @@ export class TwoFactorService {
     });
   }
 
-  private key(): MasterKey {
-    if (!this.masterKey) throw new Error('Two-factor sign-in needs the master key');
-    return this.masterKey;
+  private key(): MasterKeyring {
+    if (!this.keyring) throw new Error('Two-factor sign-in needs the master key');
+    return this.keyring;
   }
 }
 

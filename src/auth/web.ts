@@ -1,7 +1,10 @@
 // The web edge of authentication: who is signed in, and whether the route lets them in.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { UserRow } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
-import { MENU, menuFor, menuSection } from './menu.ts';
+import { isLanguage, type Language } from '../platform/i18n/catalogue.ts';
+import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
+import { MENU, menuFor, menuIn, menuLabelKey, menuSection } from './menu.ts';
 import { type Capability, can } from './permissions.ts';
 import type { AuthService, SignedInUser } from './service.ts';
 
@@ -36,7 +39,7 @@ export interface RouteInfo {
 }
 
 export function signedInUser(request: FastifyRequest): SignedInUser {
-  if (!request.user) throw new Forbidden('Sign in to use this page');
+  if (!request.user) throw new Forbidden('Sign in to use this page', 'errors.forbidden.sign-in');
   return request.user;
 }
 
@@ -54,10 +57,10 @@ export function sectionRoute(href: string, intro: string): Route {
     handler: async (request, reply) => {
       const user = signedInUser(request);
       return reply.page('platform/web/views/section.njk', {
-        title: section.label,
+        title: request.t(menuLabelKey(href)),
         intro,
-        items: menuSection(user.role, href)?.children ?? [],
-        backLink: { href: '/', text: 'Back' },
+        items: menuIn(request.language, menuSection(user.role, href)?.children ?? []),
+        backLink: { href: '/' },
       });
     },
   };
@@ -66,8 +69,39 @@ export function sectionRoute(href: string, intro: string): Route {
 export function pageContext(request: FastifyRequest): Record<string, unknown> {
   const user = request.user;
   return user && !user.mustChangePassword && !user.mustSetUpTwoFactor
-    ? { user, menu: menuFor(user.role) }
+    ? { user, menu: menuIn(request.language, menuFor(user.role)) }
     : { user };
+}
+
+/** The language switch was used: a signed-in user keeps the choice (http.ts's rememberLanguage). */
+export function rememberLanguage(auth: AuthService) {
+  return async (request: FastifyRequest, language: Language): Promise<boolean> => {
+    if (!request.user) return false;
+    if (request.user.language !== language) await auth.setLanguage(request.user.userId, language);
+    return true;
+  };
+}
+
+/**
+ * At sign-in: a language chosen on this browser while nobody was signed in becomes the user's choice;
+ * otherwise the user's own choice is applied (the second step of two-factor sign-in is shown in it).
+ */
+export async function languageAtSignIn(
+  auth: AuthService,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user: UserRow,
+): Promise<void> {
+  const browser = browserLanguage(request);
+  const own = isLanguage(user.language) ? user.language : undefined;
+  const language = browser?.chosenSignedOut ? browser.language : (own ?? request.language);
+  if (language !== own) await auth.setLanguage(user.id, language);
+  setBrowserLanguage(reply, { language, chosenSignedOut: false });
+}
+
+/** At sign-out the browser keeps the user's language (for the sign-in page), not as a new choice. */
+export function languageAtSignOut(reply: FastifyReply, user: { language: Language } | undefined): void {
+  if (user) setBrowserLanguage(reply, { language: user.language, chosenSignedOut: false });
 }
 
 export function setSessionCookie(reply: FastifyReply, token: string): void {
@@ -87,6 +121,7 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
     const found = await auth.lookUpSession(token);
     if (found.state === 'active') {
       request.user = found.user;
+      request.language = found.user.language;
       request.sessionToken = token;
     } else if (found.state === 'pending') {
       // Not signed in: only the second step's own (public) pages read this.

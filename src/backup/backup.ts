@@ -96,7 +96,7 @@ export async function createBackup(
   options: { pageSize?: number } = {},
 ): Promise<BackupSummary> {
   const pageSize = options.pageSize ?? PAGE;
-  const { db, store, masterKey } = instance;
+  const { db, store, keyring } = instance;
   const dir = resolve(target);
   const created = await prepareFolder(dir);
   try {
@@ -117,7 +117,7 @@ export async function createBackup(
     const files: Record<string, Digest> = {};
     const tables: Manifest['tables'] = {};
     const refs: FileRef[] = [];
-    const masterKeyIds = new Set([masterKey.id]);
+    const masterKeyIds = new Set([keyring.current.id]);
 
     await inSnapshot(db, async (trx) => {
       for (const table of TABLE_ORDER) {
@@ -128,7 +128,14 @@ export async function createBackup(
           for await (const page of rowsOf(trx, table, pageSize)) {
             rows += page.length;
             for (const row of page) {
-              if (spec.sealed && typeof row.master_key_id === 'string') masterKeyIds.add(row.master_key_id);
+              // A purged transfer keeps its key's id but no longer a wrapped key: it needs no key.
+              if (
+                spec.sealed &&
+                typeof row.master_key_id === 'string' &&
+                typeof row.wrapped_key === 'string'
+              ) {
+                masterKeyIds.add(row.master_key_id);
+              }
               if (spec.files && typeof row.storage_key === 'string') {
                 refs.push({ table, id: String(row.id), storageKey: row.storage_key });
               }
@@ -140,7 +147,7 @@ export async function createBackup(
         const encrypt = new EncryptStream(dataKey);
         const file = tableFile(table);
         files[file] = await writeMeasured(Readable.from(lines()), join(dir, file), encrypt);
-        tables[table] = { rows, file, wrappedKey: masterKey.wrap(dataKey), sha256: encrypt.sha256 };
+        tables[table] = { rows, file, ...keyring.wrap(dataKey), sha256: encrypt.sha256 };
       }
     });
 

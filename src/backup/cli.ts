@@ -4,8 +4,8 @@
 import { type Config, ConfigError } from '../config.ts';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { createDatabase } from '../platform/db/database.ts';
-import { DiskFileStore } from '../platform/storage/file-store.ts';
-import { loadMasterKey, MasterKeyError } from '../platform/storage/master-key.ts';
+import { loadMasterKeyring, MasterKeyError } from '../platform/storage/master-key.ts';
+import { openFileStore } from '../platform/storage/open-store.ts';
 import { createBackup } from './backup.ts';
 import { BackupError, type Instance } from './instance.ts';
 import { restoreBackup } from './restore.ts';
@@ -14,17 +14,19 @@ export const BACKUP_USAGE = `  backup --to DIR [--json]       write a consistent
                                  file into DIR (a new or empty folder); the master key is NOT
                                  in it: keep the key safe apart, without it nothing can be read
   restore --from DIR [--json]    check a backup's every file, then restore it into an empty
-                                 instance (DATABASE_URL, FILE_STORE_DIR), all or nothing
+                                 instance (DATABASE_URL, and FILE_STORE_DIR
+                                 or the S3 bucket), all or nothing
 `;
 
 /** The configured instance, as it is: not migrated, and no master key made up if none is set. */
 export async function openInstance(config: Config): Promise<Instance> {
-  const { key } = loadMasterKey({ ...config.masterKey, mayGenerate: false });
+  const { keyring } = loadMasterKeyring({ ...config.masterKey, mayGenerate: false });
+  const store = await openFileStore(config.fileStore);
   const db = createDatabase(config.databaseUrl);
   return {
     db,
-    store: new DiskFileStore(config.fileStoreDir),
-    masterKey: key,
+    store,
+    keyring,
     close: () => db.destroy(),
   };
 }
@@ -71,10 +73,12 @@ export async function runBackupCommand(
   }
   try {
     const summary = await createBackup(instance, values.to, now());
+    const several = summary.masterKeyIds.length > 1;
     const warning =
-      `IMPORTANT: the master key is NOT in the backup. Its rows and stored files are encrypted under the master key ` +
-      `${summary.masterKeyIds.join(', ')} (MASTER_KEY or MASTER_KEY_FILE): without that key this backup can be neither read ` +
-      'nor restored. Keep a copy of the key somewhere safe, apart from the backup.\n';
+      `IMPORTANT: the master key is NOT in the backup. Its rows and stored files are encrypted under the master ` +
+      `${several ? 'keys' : 'key'} ${summary.masterKeyIds.join(', ')} ` +
+      `(${several ? 'MASTER_KEY and MASTER_KEY_PREVIOUS' : 'MASTER_KEY or MASTER_KEY_FILE'}): without ${several ? 'them' : 'that key'} ` +
+      `this backup can be neither read nor restored. Keep a copy of ${several ? 'each' : 'the key'} somewhere safe, apart from the backup.\n`;
     if (values.json) {
       io.out(`${JSON.stringify({ ...summary, masterKeyInBackup: false })}\n`);
       io.err(warning);

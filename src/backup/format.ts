@@ -43,6 +43,11 @@ export const manifestSchema = z.object({
       file: z.string().regex(TABLE_PATH),
       /** The data key the table's file is encrypted under, wrapped by the master key. */
       wrappedKey: z.string(),
+      /**
+       * The id of the master key that wrapped it (the backing-up instance's current key). Absent from
+       * backups made before instances held several master keys: then the backup names only one.
+       */
+      masterKeyId: z.string().optional(),
       /** SHA-256 of the rows as written (the plaintext), checked as they are decrypted. */
       sha256,
     }),

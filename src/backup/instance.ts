@@ -1,13 +1,13 @@
 // What backup and restore work on: an s2s instance's database, its file store (the raw one: files are
-// copied as stored, encrypted) and its master key.
+// copied as stored, encrypted) and its master keys.
 import type { Db } from '../platform/db/schema.ts';
-import type { MasterKey } from '../platform/storage/envelope.ts';
 import type { FileStore } from '../platform/storage/file-store.ts';
+import type { MasterKeyring } from '../platform/storage/keyring.ts';
 
 export interface Instance {
   db: Db;
   store: FileStore;
-  masterKey: MasterKey;
+  keyring: MasterKeyring;
   /** PostgreSQL: the schema Kysely keeps its migration bookkeeping in (the tests' schemas). */
   schema?: string;
   close(): Promise<void>;

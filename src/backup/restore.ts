@@ -3,7 +3,7 @@
 // 1. Every file of the backup is checked against the manifest's SHA-256 before anything is written: a
 //    damaged, truncated or altered backup is refused as it is.
 // 2. The instance must be empty (no rows but what the migrations write themselves, no stored files) and
-//    its master key the one the backup was made under.
+//    hold every master key the backup was made under (its current key, or previous ones).
 // 3. The database is migrated to the backup's level, the stored files are copied (checked again as they
 //    are read), then every row is inserted, in foreign-key order, in one transaction; on any failure the
 //    transaction is rolled back and the files copied are removed, so the instance is empty again.
@@ -26,6 +26,7 @@ import {
 } from '../platform/db/database.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { DecryptStream, TamperedFileError } from '../platform/storage/envelope.ts';
+import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { BLOB_PATH, MANIFEST, type Manifest, Measure, manifestSchema, TABLE_PATH } from './format.ts';
 import { BackupError, type Instance } from './instance.ts';
 import { isTableName, specOf, TABLE_ORDER, type TableName } from './tables.ts';
@@ -151,14 +152,15 @@ async function tablesWithRows(db: Db): Promise<string[]> {
 
 export async function restoreBackup(instance: Instance, source: string): Promise<RestoreSummary> {
   const dir = resolve(source);
-  const { db, store, masterKey } = instance;
+  const { db, store, keyring } = instance;
   const manifest = await verifyBackup(dir);
 
-  const otherKeys = manifest.masterKeyIds.filter((id) => id !== masterKey.id);
-  if (otherKeys.length > 0) {
+  const missingKeys = manifest.masterKeyIds.filter((id) => !keyring.has(id));
+  if (missingKeys.length > 0) {
     throw new BackupError(
-      `The backup was made under the master key ${otherKeys.join(', ')}, but this instance's master key is ${masterKey.id}. ` +
-        'Set MASTER_KEY (or MASTER_KEY_FILE) to the master key of the instance that was backed up: without it nothing in the backup can be read. Nothing was restored.',
+      `The backup was made under the master key ${missingKeys.join(', ')}, which this instance is not given (its keys: ${keyring.ids.join(', ')}). ` +
+        'Set MASTER_KEY (or MASTER_KEY_FILE) to the master key of the instance that was backed up, or give it in MASTER_KEY_PREVIOUS ' +
+        '(or MASTER_KEY_PREVIOUS_FILES): without it the backup cannot be read. Nothing was restored.',
     );
   }
   const holding = await tablesWithRows(db);
@@ -172,7 +174,8 @@ export async function restoreBackup(instance: Instance, source: string): Promise
     if (object.partial) continue;
     throw new BackupError(
       'The file store is not empty: s2s restores only into an empty file store. Point FILE_STORE_DIR at a new folder ' +
-        '(or empty it, if an earlier restore was interrupted). Nothing was changed.',
+        '(with FILE_STORE=s3: S3_BUCKET or S3_PREFIX at an empty bucket or prefix), or empty it if an earlier restore ' +
+        'was interrupted. Nothing was changed.',
     );
   }
 
@@ -219,7 +222,7 @@ export async function restoreBackup(instance: Instance, source: string): Promise
           table,
           manifest,
           dir,
-          masterKey.unwrap(manifest.tables[table]?.wrappedKey ?? ''),
+          tableDataKey(manifest, table, keyring),
           storageKeys,
         );
       }
@@ -243,6 +246,16 @@ export async function restoreBackup(instance: Instance, source: string): Promise
     rows,
     blobs: blobs.length,
   };
+}
+
+/** The data key a table's file is encrypted under. */
+function tableDataKey(manifest: Manifest, table: TableName, keyring: MasterKeyring): Buffer {
+  const entry = manifest.tables[table];
+  return keyring.unwrap({
+    wrappedKey: entry?.wrappedKey ?? '',
+    masterKeyId:
+      entry?.masterKeyId ?? (manifest.masterKeyIds.length === 1 ? (manifest.masterKeyIds[0] ?? null) : null),
+  });
 }
 
 /** Inserts one table's rows from the backup; returns how many. */

@@ -44,6 +44,7 @@ export const TABLES = {
   census_returns: { key: ['id'], files: true, sealed: true },
   census_return_findings: { key: ['id'] },
   census_return_events: { key: ['id'] },
+  rate_limits: { key: ['key', 'window_start'] },
 } as const satisfies Record<keyof Database, TableSpec>;
 
 export type TableName = keyof typeof TABLES;

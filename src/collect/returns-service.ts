@@ -583,6 +583,7 @@ export class CensusReturnsService {
     const stream = await this.deps.files.get({
       storageKey: version.storage_key,
       wrappedKey: version.wrapped_key,
+      masterKeyId: version.master_key_id,
       sha256: version.sha256,
     });
     const census = await readCensusReturn(stream);

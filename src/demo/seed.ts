@@ -280,7 +280,14 @@ export function demoAccountRow(
   };
 }
 
-/** Loads the demo data when the database has no organisations and no users. Returns whether it did. */
+/** Thrown inside the loading transaction to undo it: another process loaded the demo data meanwhile. */
+class LoadedElsewhere extends Error {}
+
+/**
+ * Loads the demo data when the database has no organisations and no users. Returns whether it did.
+ * Several processes starting at once on an empty database may all try: the first to insert the LAs
+ * loads everything, the others find its rows (their inserts wait for its commit) and load nothing.
+ */
 export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
   const [users, las] = await Promise.all([
     db.selectFrom('users').select('id').limit(1).execute(),
@@ -290,11 +297,23 @@ export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
 
   const at = clock.now().toISOString();
   const passwordHash = await hashPassword(DEMO_PASSWORD);
+  try {
+    await loadDemoData(db, clock, at, passwordHash);
+    return true;
+  } catch (error) {
+    if (error instanceof LoadedElsewhere) return false;
+    throw error;
+  }
+}
+
+async function loadDemoData(db: Db, clock: Clock, at: string, passwordHash: string): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    await tx
+    const las = await tx
       .insertInto('local_authorities')
       .values(LOCAL_AUTHORITIES.map((la) => ({ ...la, updated_at: at })))
-      .execute();
+      .onConflict((oc) => oc.column('number').doNothing())
+      .executeTakeFirst();
+    if (Number(las.numInsertedOrUpdatedRows ?? 0) < LOCAL_AUTHORITIES.length) throw new LoadedElsewhere();
     await tx
       .insertInto('establishments')
       .values(
@@ -358,7 +377,6 @@ export async function seedDemoData(db: Db, clock: Clock): Promise<boolean> {
       ['916'],
     );
   });
-  return true;
 }
 
 /** The demo census's due date, unless the demo is loaded within 30 days of it or later. */

@@ -171,6 +171,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'census-return-approved': 'Census return approved',
   'token-created': 'API token created',
   'token-revoked': 'API token revoked',
+  'master-key-rotated': 'Master key rotated (the keys of stored files re-wrapped)',
 };
 
 export class DirectoryService {

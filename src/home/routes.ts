@@ -1,9 +1,10 @@
-import { menuFor } from '../auth/menu.ts';
+import { menuFor, menuIn } from '../auth/menu.ts';
 import type { Route } from '../auth/web.ts';
 import { signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { NotFound } from '../platform/errors.ts';
+import { translateMessage } from '../platform/i18n/catalogue.ts';
 import { whatNeedsAttention } from './service.ts';
 
 export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[] {
@@ -14,10 +15,15 @@ export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[]
       access: 'home.view',
       handler: async (request, reply) => {
         const user = signedInUser(request);
+        const attention = await whatNeedsAttention(deps.db, user, deps.clock.now());
         return reply.page('home/views/home.njk', {
-          title: 'Home',
-          attention: await whatNeedsAttention(deps.db, user, deps.clock.now()),
-          sections: menuFor(user.role).slice(1, -1),
+          title: request.t('menu.home'),
+          attention: attention.map((item) => ({
+            text: translateMessage(request.language, item.text),
+            href: item.href,
+            linkText: translateMessage(request.language, item.link),
+          })),
+          sections: menuIn(request.language, menuFor(user.role).slice(1, -1)),
         });
       },
     },

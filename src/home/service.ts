@@ -2,14 +2,16 @@
 // Download list the user's role has), files it sent that were rejected lately, and the LA
 // administrator's loose ends (schools and users to follow up, organisations emails could not reach).
 
+import { menuLabelKey } from '../auth/menu.ts';
 import { can } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { countDueForReview } from '../lost-pupils/review-repository.ts';
-import { REVIEW_LABEL, REVIEW_PATH } from '../lost-pupils/review-service.ts';
+import { REVIEW_PATH } from '../lost-pupils/review-service.ts';
 import { organisationsWithoutAddress } from '../notifications/reminder-repository.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { Executor } from '../platform/db/schema.ts';
-import { CATEGORIES, CATEGORY_INFO, downloadCapability, uploadCapability } from '../transfers/categories.ts';
+import { type Message, message } from '../platform/i18n/catalogue.ts';
+import { CATEGORIES, type Category, downloadCapability, uploadCapability } from '../transfers/categories.ts';
 import { daysBefore } from '../transfers/download-listing.ts';
 import { countIncoming, countRejectedOutgoing } from '../transfers/download-repository.ts';
 import { actorParty } from '../transfers/parties.ts';
@@ -21,17 +23,26 @@ export const REJECTED_NOTICE_DAYS = 14;
 export const NO_ADDRESS_NOTICE_DAYS = 31;
 
 export interface Attention {
-  /** Something to do, in a sentence, and where to do it. */
-  text: string;
+  /** Something to do, in a sentence, and where to do it (the link's text). */
+  text: Message;
   href: string;
-  linkText: string;
+  link: Message;
 }
 
-/** "CTF", "PLASC", "generic"...: the kind of file a Download list holds, as a sentence names it. */
-function kindOf(downloadLabel: string): string {
-  const kind = downloadLabel.replace(/^Download /, '').replace(/ Files$/, '');
-  return kind === kind.toUpperCase() ? kind : kind.toLowerCase();
+/** "Go to" the menu item at `href`. */
+function goTo(href: string): { href: string; link: Message } {
+  return { href, link: message('home.attention.go-to', { place: message(menuLabelKey(href)) }) };
 }
+
+/** "3 CTF files are waiting for you to download", per kind of file (the kind changes the Welsh). */
+const FILES_WAITING: Record<Category, (count: number) => Message> = {
+  ctf: (count) => message('home.attention.files-waiting.ctf', { count }),
+  plasc: (count) => message('home.attention.files-waiting.plasc', { count }),
+  cfr: (count) => message('home.attention.files-waiting.cfr', { count }),
+  generic: (count) => message('home.attention.files-waiting.generic', { count }),
+  exclusion: (count) => message('home.attention.files-waiting.exclusion', { count }),
+  admissions: (count) => message('home.attention.files-waiting.admissions', { count }),
+};
 
 /** Files waiting for the user's organisation, per Download list the user may use, in menu order. */
 async function filesWaiting(db: Executor, user: SignedInUser): Promise<Attention[]> {
@@ -42,14 +53,7 @@ async function filesWaiting(db: Executor, user: SignedInUser): Promise<Attention
   return categories.flatMap((category) => {
     const count = counts.get(category) ?? 0;
     if (count === 0) return [];
-    const label = CATEGORY_INFO[category].downloadLabel;
-    return [
-      {
-        text: `${count} ${kindOf(label)} ${count === 1 ? 'file is' : 'files are'} waiting for you to download.`,
-        href: `/download/${category}`,
-        linkText: `Go to ${label}`,
-      },
-    ];
+    return [{ text: FILES_WAITING[category](count), ...goTo(`/download/${category}`) }];
   });
 }
 
@@ -66,9 +70,9 @@ async function filesRejected(db: Executor, user: SignedInUser, now: Date): Promi
   if (count === 0) return [];
   return [
     {
-      text: `${count} ${count === 1 ? 'file you sent has' : 'files you sent have'} been rejected in the last ${REJECTED_NOTICE_DAYS} days: see why, and send ${count === 1 ? 'it' : 'them'} to the right place.`,
+      text: message('home.attention.files-rejected', { count, days: REJECTED_NOTICE_DAYS }),
       href: '/sent?show=rejected',
-      linkText: 'Go to Rejected Files',
+      link: message('home.attention.go-to-rejected'),
     },
   ];
 }
@@ -83,9 +87,9 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
       .executeTakeFirst();
     if (school && !school.email) {
       items.push({
-        text: 'No email address is held for your school, so s2s cannot tell you when files arrive. Ask your LA s2s administrator to add one.',
+        text: message('home.attention.school-without-email'),
         href: '/school-details',
-        linkText: 'See your school details',
+        link: message('home.attention.see-school-details'),
       });
     }
   }
@@ -101,9 +105,8 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
     const count = Number(row?.n ?? 0);
     if (count > 0) {
       items.push({
-        text: `${count} open ${count === 1 ? 'school has' : 'schools have'} no email address, so ${count === 1 ? 'it is' : 'they are'} not told when files arrive.`,
-        href: '/dba/schools',
-        linkText: 'Go to School Maintenance',
+        text: message('home.attention.schools-without-email', { count }),
+        ...goTo('/dba/schools'),
       });
     }
   }
@@ -116,18 +119,13 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
       since: daysBefore(now, NO_ADDRESS_NOTICE_DAYS),
     });
     if (missed.some((o) => o.kind === 'la')) {
-      items.push({
-        text: 'No email address is held for your LA, so emails to it could not be sent.',
-        href: '/dba/la',
-        linkText: 'Go to Maintain LEA Details',
-      });
+      items.push({ text: message('home.attention.la-without-email'), ...goTo('/dba/la') });
     }
     const schools = missed.filter((o) => o.kind === 'school').length;
     if (schools > 0) {
       items.push({
-        text: `Emails to ${schools} ${schools === 1 ? 'school' : 'schools'} in your LA could not be sent for want of an email address.`,
-        href: '/dba/schools',
-        linkText: 'Go to School Maintenance',
+        text: message('home.attention.schools-missed-emails', { count: schools }),
+        ...goTo('/dba/schools'),
       });
     }
   }
@@ -142,9 +140,8 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
     const count = Number(row?.n ?? 0);
     if (count > 0) {
       items.push({
-        text: `${count} ${count === 1 ? 'user has' : 'users have'} not yet signed in to replace the password you issued.`,
-        href: '/dba/users',
-        linkText: 'Go to User Maintenance',
+        text: message('home.attention.users-with-issued-password', { count }),
+        ...goTo('/dba/users'),
       });
     }
   }
@@ -154,9 +151,8 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
     const count = await countDueForReview(db, user.laNumber, londonDate(now));
     if (count > 0) {
       items.push({
-        text: `${count} lost pupil ${count === 1 ? 'record' : 'records'} uploaded by your LA's schools ${count === 1 ? 'is' : 'are'} past school-leaving age: review ${count === 1 ? 'it' : 'them'} and remove ${count === 1 ? 'it' : 'them'} from the Lost Pupils Database.`,
-        href: REVIEW_PATH,
-        linkText: `Go to ${REVIEW_LABEL}`,
+        text: message('home.attention.lost-pupils-past-leaving-age', { count }),
+        ...goTo(REVIEW_PATH),
       });
     }
   }

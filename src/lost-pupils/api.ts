@@ -340,7 +340,7 @@ function withBodyFields(error: unknown): unknown {
 }
 
 function handlers(deps: ApiDeps): Record<string, ApiHandler> {
-  const service = new LostPupilService({ ...deps, tickets: new DownloadTickets(deps.config.cookieSecret) });
+  const service = new LostPupilService({ ...deps, tickets: new DownloadTickets(deps.cookieSecret) });
   const matches = new MatchesService(deps);
   const review = new LostPupilReviewService(deps);
   const idOf = (request: FastifyRequest) => pathParam(request);

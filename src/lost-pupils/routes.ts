@@ -111,8 +111,10 @@ function sortHeadings(form: SearchForm, outcome: SearchOutcome) {
   );
 }
 
-export function lostPupilRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'config'>): Route[] {
-  const service = new LostPupilService({ ...deps, tickets: new DownloadTickets(deps.config.cookieSecret) });
+export function lostPupilRoutes(
+  deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'cookieSecret'>,
+): Route[] {
+  const service = new LostPupilService({ ...deps, tickets: new DownloadTickets(deps.cookieSecret) });
 
   const recordPage = async (
     reply: FastifyReply,

@@ -629,6 +629,7 @@ export class LostPupilService {
     const stream = await this.deps.files.get({
       storageKey: transfer.storage_key,
       wrappedKey: transfer.wrapped_key,
+      masterKeyId: transfer.master_key_id,
       sha256: transfer.sha256,
     });
     // By id only: no pupil data in the logs.

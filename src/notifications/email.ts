@@ -11,6 +11,8 @@
 // a file name read differently from what it is) are removed, line endings become \n. The subject is
 // one line (no CR/LF: header injection) of at most MAX_SUBJECT_LENGTH characters.
 
+import { escapeMarkup } from '../platform/web/html.ts';
+
 export type EmailBlock =
   | { kind: 'paragraph'; text: string }
   | { kind: 'list'; items: string[] }
@@ -198,17 +200,9 @@ function textFooter(context: EmailContext): string[] {
 
 // --- HTML --------------------------------------------------------------------------------------------
 
-const HTML_ESCAPES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
 /** Text made safe for HTML content and attribute values (after cleaning). */
 export function escapeHtml(text: string): string {
-  return cleanText(text).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+  return escapeMarkup(cleanText(text));
 }
 
 /** Escaped, with line breaks kept. */

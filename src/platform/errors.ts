@@ -1,9 +1,16 @@
 // Typed errors raised by the domain; the web edge maps each to a page and status in one place.
+import type { Message } from './i18n/catalogue.ts';
 
-/** One problem with one form field, shown in a GOV.UK error summary and beside the field. */
+/**
+ * One problem with one form field, shown in a GOV.UK error summary and beside the field. `message` is
+ * English; a translated one also has its catalogue `key` (platform/i18n keyedError), and pages show that
+ * in the reader's language.
+ */
 export interface FieldError {
   field: string;
   message: string;
+  key?: string;
+  params?: Message['params'];
 }
 
 export class AppError extends Error {}
@@ -25,8 +32,11 @@ export class NotFound extends AppError {
 }
 
 export class Forbidden extends AppError {
-  constructor(message = 'You do not have permission to do that') {
-    super(message);
+  /** The message's catalogue key, when it has one: the forbidden page shows it in the reader's language. */
+  readonly key: string | undefined;
+  constructor(message?: string, key?: string) {
+    super(message ?? 'You do not have permission to do that');
+    this.key = key ?? (message === undefined ? 'errors.forbidden.no-permission' : undefined);
   }
 }
 

@@ -104,9 +104,11 @@ function sendDownload(request: FastifyRequest, reply: FastifyReply, download: Do
   });
 }
 
-export function downloadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'config'>): Route[] {
+export function downloadRoutes(
+  deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'cookieSecret'>,
+): Route[] {
   const service = new DownloadService(deps);
-  const tickets = new DownloadTickets(deps.config.cookieSecret);
+  const tickets = new DownloadTickets(deps.cookieSecret);
 
   const listPage = async (
     reply: FastifyReply,

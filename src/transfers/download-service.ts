@@ -426,6 +426,7 @@ export class DownloadService {
     const stream = await this.deps.files.get({
       storageKey: row.storage_key,
       wrappedKey: row.wrapped_key,
+      masterKeyId: row.master_key_id,
       sha256: row.sha256,
     });
     // Logged by id only: file names and contents stay out of the logs.

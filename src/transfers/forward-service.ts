@@ -212,6 +212,7 @@ export class ForwardService {
       await files.get({
         storageKey: original.storage_key,
         wrappedKey: original.wrapped_key,
+        masterKeyId: original.master_key_id,
         sha256: original.sha256,
       }),
     );

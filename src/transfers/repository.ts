@@ -24,6 +24,16 @@ export async function insertTransfer(
   }
 }
 
+/** How many uploaded files wait for their virus scan (the scan-files job's queue). */
+export async function countAwaitingScan(db: Executor): Promise<number> {
+  const row = await db
+    .selectFrom('transfers')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('status', '=', 'pending-scan')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 export async function getTransfer(db: Executor, id: string): Promise<TransferRow | undefined> {
   return db.selectFrom('transfers').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -29,7 +29,7 @@ import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts'
 import { updateTransferIfStatus } from './download-repository.ts';
 import { classifyFilename, partyCode } from './filenames.ts';
 import { purgeContent } from './jobs.ts';
-import { getTransfer } from './repository.ts';
+import { countAwaitingScan, getTransfer } from './repository.ts';
 import { notificationsFor, partyName } from './upload-service.ts';
 
 export interface ScanDeps {
@@ -110,12 +110,7 @@ export class ScanService {
         if (scanned.cause === 'scanner') break;
       }
     }
-    const waiting = await this.deps.db
-      .selectFrom('transfers')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('status', '=', 'pending-scan')
-      .executeTakeFirstOrThrow();
-    return { ...result, waiting: Number(waiting.n) };
+    return { ...result, waiting: await countAwaitingScan(this.deps.db) };
   }
 
   private async scanRow(row: TransferRow, content?: Buffer): Promise<ScanOutcome> {
@@ -133,6 +128,7 @@ export class ScanService {
         const stream = await files.get({
           storageKey: row.storage_key,
           wrappedKey: row.wrapped_key,
+          masterKeyId: row.master_key_id,
           sha256: row.sha256,
         });
         verdict = await scanner.scan(stream);

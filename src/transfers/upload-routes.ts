@@ -84,7 +84,9 @@ function tooLargeProblem(filename: string): string {
   return `${filename} is far larger than the most anyone can send (${megabytes(MAX_UPLOAD_LIMIT)}), so s2s stopped reading the upload there: any files after it were not read. Upload them again without it.`;
 }
 
-export function uploadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'scanner'>): Route[] {
+export function uploadRoutes(
+  deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'scanner' | 'metrics'>,
+): Route[] {
   const service = new UploadService(deps);
 
   const formPage = (reply: FastifyReply, user: SignedInUser, category: Category, errors?: FieldError[]) =>

@@ -70,6 +70,7 @@ import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
+import type { UploadMetric } from '../platform/metrics.ts';
 import type { MalwareScanner } from '../platform/scanning/clamd.ts';
 import type { EncryptedFileStore, StoredFile } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
@@ -149,6 +150,8 @@ export interface UploadDeps {
   contentChecks?: ContentChecker;
   /** The malware scanner (step 8); null or absent when scanning is off. */
   scanner?: MalwareScanner | null;
+  /** Counts each upload's outcome for /metrics (platform/metrics.ts); null or absent when off. */
+  metrics?: { upload(outcome: UploadMetric): void } | null;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -234,6 +237,19 @@ export class UploadService {
    * by the time this resolves. Throws Forbidden when the actor may not use this Upload menu item.
    */
   async upload(
+    actor: Actor,
+    category: Category,
+    originalName: string,
+    content: Readable,
+  ): Promise<UploadOutcome> {
+    const outcome = await this.receive(actor, category, originalName, content);
+    this.deps.metrics?.upload(
+      outcome.status === 'accepted' ? 'stored' : outcome.quarantinedTransferId ? 'quarantined' : 'refused',
+    );
+    return outcome;
+  }
+
+  private async receive(
     actor: Actor,
     category: Category,
     originalName: string,

@@ -197,4 +197,33 @@ describeEachEngine('API rate limit', (database) => {
     const other = await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token: calm });
     assert.equal(other.statusCode, 200, 'another token is not slowed down');
   });
+
+  test("two app processes on one database share a token's budget; the next window starts afresh", async () => {
+    const db = database().db;
+    const second = await createTestApp(db);
+    try {
+      const la = await makeLa(db);
+      const token = await makeToken(
+        db,
+        await makeUser(db, 'la_user', { laNumber: la.number }),
+        'read',
+        t.clock,
+      );
+      const apps = [t.app, second.app];
+      const request = (n: number) =>
+        api(apps[n % 2] as TestApp['app'], { url: '/api/v1/files/outgoing?pageSize=1', token });
+      for (let n = 0; n < 120; n += 1) {
+        const response = await request(n);
+        assert.equal(response.statusCode, 200);
+        assert.equal(response.headers['x-ratelimit-remaining'], String(119 - n), 'one count for both');
+      }
+      assert.equal((await request(120)).statusCode, 429, 'the 121st, on the first app');
+      assert.equal((await request(121)).statusCode, 429, 'and on the second');
+      t.clock.advanceMinutes(1);
+      second.clock.advanceMinutes(1);
+      assert.equal((await request(0)).statusCode, 200, 'a minute later');
+    } finally {
+      await second.app.close();
+    }
+  });
 });

@@ -19,6 +19,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring, MissingMasterKeyError } from '../../src/platform/storage/keyring.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeUser, TEST_PASSWORD } from '../support/factories.ts';
 
@@ -38,14 +39,14 @@ function actorOf(user: UserRow): Actor {
 describeEachEngine('two-factor sign-in', (database) => {
   let db: Db;
   let clock: ManualClock;
-  let masterKey: MasterKey;
+  let masterKey: MasterKeyring;
   /** Two-factor sign-in required of the roles that must use it (as in production). */
   let auth: AuthService;
 
   before(() => {
     db = database().db;
     clock = new ManualClock('2026-11-23T09:00:05.000Z');
-    masterKey = MasterKey.generate();
+    masterKey = new MasterKeyring(MasterKey.generate());
     auth = new AuthService(
       db,
       clock,
@@ -90,7 +91,7 @@ describeEachEngine('two-factor sign-in', (database) => {
     const row = await getTwoFactorSecret(db, user.id);
     assert.ok(row);
     assert.equal(row.confirmed_at, null, 'not counted until a code is entered');
-    assert.equal(row.master_key_id, masterKey.id);
+    assert.equal(row.master_key_id, masterKey.current.id);
     assert.ok(!row.secret_ciphertext.includes(setUp.secret));
     const sealed = {
       ciphertext: row.secret_ciphertext,
@@ -103,7 +104,8 @@ describeEachEngine('two-factor sign-in', (database) => {
       'a row copied to another user does not open',
     );
     assert.throws(
-      () => openSecret(MasterKey.generate(), user.id, sealed),
+      () => openSecret(new MasterKeyring(MasterKey.generate()), user.id, sealed),
+      MissingMasterKeyError,
       'another master key does not open it',
     );
   });

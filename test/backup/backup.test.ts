@@ -1,16 +1,20 @@
 // `s2s backup` and `s2s restore`, run in-process on real instances: a backup restored into an empty
-// instance of either engine gives back every row and every file; a damaged backup, a non-empty instance,
-// another master key and a failure part-way are refused and leave the instance as it was.
+// instance of either engine gives back every row and every file (on the disk store, and once on S3); a
+// damaged backup, a non-empty instance, another master key and a failure part-way are refused and leave
+// the instance as it was.
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
 import { createBackup } from '../../src/backup/backup.ts';
-import { runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
+import { openInstance, runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
 import type { Instance } from '../../src/backup/instance.ts';
+import { TABLE_ORDER } from '../../src/backup/tables.ts';
+import { loadConfig } from '../../src/config.ts';
 import {
   appliedMigrations,
   createDatabase,
@@ -20,7 +24,10 @@ import {
 } from '../../src/platform/db/database.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { makeLa } from '../support/factories.ts';
+import { s3ForTests } from '../support/s3.ts';
 import {
   assertEmpty,
   assertRestored,
@@ -92,7 +99,7 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
       const summary = JSON.parse(json.out);
       assert.equal(summary.engine, sourceEngine);
       assert.equal(summary.level, LATEST);
-      assert.equal(summary.tables, 28);
+      assert.equal(summary.tables, TABLE_ORDER.length, 'every table');
       assert.equal(summary.rows, rows);
       assert.equal(summary.blobs, source.contents.size);
       assert.deepEqual(summary.masterKeyIds, [masterKey.id]);
@@ -207,12 +214,12 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
         assert.match(stored.err, /The file store is not empty/);
         rmSync(join(target.storeDir, 'some-file'));
 
-        const otherKey = await restore({ ...target, masterKey: MasterKey.generate() }, dir);
+        const otherKey = await restore({ ...target, keyring: new MasterKeyring(MasterKey.generate()) }, dir);
         assert.equal(otherKey.code, 1);
         assert.match(
           otherKey.err,
           new RegExp(
-            `The backup was made under the master key ${masterKey.id}, but this instance's master key is`,
+            `The backup was made under the master key ${masterKey.id}, which this instance is not given`,
           ),
         );
         await assertEmpty(target);
@@ -337,7 +344,7 @@ describe('backup and restore failures', () => {
     const old: Instance = {
       db,
       store: new DiskFileStore(join(dir, 'files')),
-      masterKey,
+      keyring: new MasterKeyring(masterKey),
       close: async () => {},
     };
     const target = await emptyInstance('postgres', masterKey);
@@ -393,6 +400,49 @@ describe('backup and restore failures', () => {
       assert.deepEqual(readdirSync(dir), ['something']);
     } finally {
       await instance.drop();
+    }
+  });
+});
+
+describe('backup and restore with the S3 store (FILE_STORE=s3; SQLite)', () => {
+  const server = s3ForTests();
+
+  test("backs up an instance's S3 bucket and restores into the bucket the configuration names", async () => {
+    const s3 = server();
+    const source = await populatedInstance('sqlite', masterKey, new S3FileStore(s3.storeConfig('source/')));
+    const config = loadConfig({
+      ...s3.env,
+      S3_PREFIX: 'restored',
+      DATABASE_URL: `sqlite:${join(folder(), 'restored.sqlite')}`,
+      MASTER_KEY: masterKey.toBase64(),
+    });
+    try {
+      const dir = join(folder(), 'backup');
+      const made = await backup(source, dir);
+      assert.equal(made.code, 0, made.err);
+      assert.deepEqual(readdirSync(join(dir, 'files')).sort(), [...source.contents.keys()].sort());
+
+      const { io, sink } = output();
+      const code = await runRestoreCommand(['--from', dir], () => openInstance(config), sink);
+      assert.equal(code, 0, io.err);
+      const target = await openInstance(config);
+      try {
+        assert.ok(target.store instanceof S3FileStore, 'the configured store');
+        await assertRestored(source, target);
+        // Into the prefix the configuration names, and nowhere else.
+        const restored = await s3.client.send(
+          new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 'restored/' }),
+        );
+        assert.equal(restored.KeyCount, source.contents.size);
+      } finally {
+        await target.close();
+      }
+
+      const again = output();
+      assert.equal(await runRestoreCommand(['--from', dir], () => openInstance(config), again.sink), 1);
+      assert.match(again.io.err, /The database is not empty/);
+    } finally {
+      await source.drop();
     }
   });
 });

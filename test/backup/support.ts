@@ -16,32 +16,41 @@ import { insertVersion, recordEvent } from '../../src/collect/returns-repository
 import type { Engine } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import type { MasterKey } from '../../src/platform/storage/envelope.ts';
-import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { DiskFileStore, type FileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { mailboxOfUser, makeMessage } from '../support/messages.ts';
-import { la, makeTransfer, readAll, school } from '../support/transfers.ts';
+import { la, makeTransfer, readStored, school } from '../support/transfers.ts';
 
 export interface TestInstance extends Instance {
   database: TestDatabase;
+  /** The disk store's folder (left empty when the instance has another store). */
   storeDir: string;
   /** The content of every stored file, by its storage key. */
   contents: Map<string, Buffer>;
   drop(): Promise<void>;
 }
 
-/** A migrated, empty instance: a database of the engine and a file store in a new folder. */
-export async function emptyInstance(engine: Engine, masterKey: MasterKey): Promise<TestInstance> {
+/**
+ * A migrated, empty instance: a database of the engine and a file store in a new folder, or `store`
+ * (an empty one) when given.
+ */
+export async function emptyInstance(
+  engine: Engine,
+  masterKey: MasterKey,
+  store?: FileStore,
+): Promise<TestInstance> {
   const database = await createTestDatabase(engine);
   const storeDir = mkdtempSync(join(tmpdir(), 's2s-backup-store-'));
   return {
     database,
     db: database.db,
-    store: new DiskFileStore(storeDir),
+    store: store ?? new DiskFileStore(storeDir),
     storeDir,
-    masterKey,
+    keyring: new MasterKeyring(masterKey),
     ...(database.schema ? { schema: database.schema } : {}),
     contents: new Map(),
     // The tests look at the instance after each command: they close it themselves.
@@ -54,10 +63,14 @@ export async function emptyInstance(engine: Engine, masterKey: MasterKey): Promi
 }
 
 /** An instance holding a little of everything. */
-export async function populatedInstance(engine: Engine, masterKey: MasterKey): Promise<TestInstance> {
-  const instance = await emptyInstance(engine, masterKey);
+export async function populatedInstance(
+  engine: Engine,
+  masterKey: MasterKey,
+  store?: FileStore,
+): Promise<TestInstance> {
+  const instance = await emptyInstance(engine, masterKey, store);
   const { db, contents } = instance;
-  const files = new EncryptedFileStore(instance.store, masterKey);
+  const files = new EncryptedFileStore(instance.store, instance.keyring);
   const la1 = await makeLa(db);
   const la2 = await makeLa(db, { country: 'Wales' });
   const school1 = await makeSchool(db, la1.number);
@@ -212,20 +225,21 @@ export async function rowCounts(instance: Instance): Promise<Record<string, numb
  */
 export async function assertRestored(source: TestInstance, target: Instance): Promise<void> {
   assert.deepEqual(await allRows(target), await allRows(source));
-  const files = new EncryptedFileStore(target.store, target.masterKey);
+  const files = new EncryptedFileStore(target.store, target.keyring);
   const stored = [
-    ...(await target.db.selectFrom('transfers').select(['storage_key', 'wrapped_key', 'sha256']).execute()),
+    ...(await target.db
+      .selectFrom('transfers')
+      .select(['storage_key', 'wrapped_key', 'master_key_id', 'sha256'])
+      .execute()),
     ...(await target.db
       .selectFrom('census_returns')
-      .select(['storage_key', 'wrapped_key', 'sha256'])
+      .select(['storage_key', 'wrapped_key', 'master_key_id', 'sha256'])
       .execute()),
   ];
   let read = 0;
   for (const row of stored) {
-    if (!row.storage_key || !row.wrapped_key) continue;
-    const content = await readAll(
-      await files.get({ storageKey: row.storage_key, wrappedKey: row.wrapped_key, sha256: row.sha256 }),
-    );
+    if (!row.storage_key) continue;
+    const content = await readStored(files, row);
     assert.equal(createHash('sha256').update(content).digest('hex'), row.sha256);
     assert.deepEqual(content, source.contents.get(row.storage_key), `the content of ${row.storage_key}`);
     read += 1;

@@ -7,10 +7,10 @@ import { describe, test } from 'node:test';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
-import { loadMasterKey } from '../../src/platform/storage/master-key.ts';
+import { loadMasterKeyring } from '../../src/platform/storage/master-key.ts';
 import { cliSandbox, runS2s, s2sEnv } from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
-import { la, makeTransfer, readAll, school } from '../support/transfers.ts';
+import { la, makeTransfer, readStored, school } from '../support/transfers.ts';
 
 describe('s2s backup and s2s restore', () => {
   const sandbox = cliSandbox('backup', { database: true });
@@ -18,7 +18,11 @@ describe('s2s backup and s2s restore', () => {
   test('a backup restored into a new database and file store gives back the rows and the files', async () => {
     await migrateToLatest(sandbox.db());
     // The key the commands use (scripts/run-tests.js gives every command one, in MASTER_KEY_FILE).
-    const { key } = loadMasterKey({ file: String(sandbox.env.MASTER_KEY_FILE), mayGenerate: true });
+    const { keyring: key } = loadMasterKeyring({
+      file: String(sandbox.env.MASTER_KEY_FILE),
+      mayGenerate: true,
+      previous: { values: [], files: [] },
+    });
     const files = new EncryptedFileStore(new DiskFileStore(join(sandbox.dir, 'files')), key);
     const db = sandbox.db();
     const authority = await makeLa(db);
@@ -36,13 +40,7 @@ describe('s2s backup and s2s restore', () => {
     assert.equal(restore.code, 0, restore.stderr);
     assert.equal(JSON.parse(restore.stdout).blobs, 1);
     const restoredFiles = new EncryptedFileStore(new DiskFileStore(join(sandbox.dir, 'restored-files')), key);
-    const content = await readAll(
-      await restoredFiles.get({
-        storageKey: String(transfer.row.storage_key),
-        wrappedKey: String(transfer.row.wrapped_key),
-        sha256: transfer.row.sha256,
-      }),
-    );
+    const content = await readStored(restoredFiles, transfer.row);
     assert.equal(createHash('sha256').update(content).digest('hex'), transfer.row.sha256);
   });
 });

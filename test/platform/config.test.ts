@@ -8,7 +8,7 @@ test('defaults run the service on SQLite under ./data with demo data', () => {
   assert.equal(config.port, 3000);
   assert.equal(config.databaseUrl, 'sqlite:./data/s2s.sqlite');
   assert.equal(config.seedDemoData, true);
-  assert.equal(config.cookieSecret.length, 64);
+  assert.equal(config.cookieSecret, null, 'derived from the master key (deps.ts)');
 });
 
 test('a bad value stops start-up with a message naming the variable', () => {
@@ -113,4 +113,51 @@ test('malware scanning: required in production, off elsewhere unless clamd is na
   assert.equal(loadConfig({ CLAMD_SOCKET: '/tmp/clamd.sock', MALWARE_SCAN: 'off' }).malwareScan, null);
   assert.throws(() => loadConfig({ MALWARE_SCAN: 'clamd' }), /MALWARE_SCAN=clamd needs a scanner/);
   assert.throws(() => loadConfig({ CLAMD_SOCKET: '/a', CLAMD_HOST: 'b' }), /not both/);
+});
+
+test('files are kept on disk unless FILE_STORE=s3 names a bucket', () => {
+  assert.deepEqual(loadConfig({}).fileStore, { kind: 'disk', directory: './data/files' });
+  assert.deepEqual(loadConfig({ FILE_STORE: 's3', S3_BUCKET: 's2s-files' }).fileStore, {
+    kind: 's3',
+    bucket: 's2s-files',
+    region: 'eu-west-2',
+    forcePathStyle: false,
+    prefix: '',
+  });
+  const compatible = loadConfig({
+    FILE_STORE: 's3',
+    S3_BUCKET: 's2s-files',
+    S3_REGION: 'us-east-1',
+    S3_ENDPOINT: 'https://objects.example.net',
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_PREFIX: '/s2s/live/',
+    S3_ACCESS_KEY_ID: 'key-id',
+    S3_SECRET_ACCESS_KEY: 'secret',
+  });
+  assert.deepEqual(compatible.fileStore, {
+    kind: 's3',
+    bucket: 's2s-files',
+    region: 'us-east-1',
+    endpoint: 'https://objects.example.net',
+    forcePathStyle: true,
+    prefix: 's2s/live/',
+    credentials: { accessKeyId: 'key-id', secretAccessKey: 'secret' },
+  });
+});
+
+test('the S3 store refuses to start without a bucket or with half a key', () => {
+  assert.throws(() => loadConfig({ FILE_STORE: 's3' }), /S3_BUCKET: must be set with FILE_STORE=s3/);
+  assert.throws(
+    () => loadConfig({ FILE_STORE: 's3', S3_BUCKET: 'b3t', S3_ACCESS_KEY_ID: 'key-id' }),
+    /S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together/,
+  );
+  assert.throws(() => loadConfig({ FILE_STORE: 'ftp' }), /FILE_STORE/);
+  assert.throws(
+    () => loadConfig({ FILE_STORE: 's3', S3_BUCKET: 'b3t', S3_ENDPOINT: 'objects.example.net' }),
+    /S3_ENDPOINT: must be the address of the S3-compatible service/,
+  );
+  assert.throws(
+    () => loadConfig({ FILE_STORE: 's3', S3_BUCKET: 'b3t', S3_PREFIX: 'a b' }),
+    /S3_PREFIX: may hold only/,
+  );
 });

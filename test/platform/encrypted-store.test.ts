@@ -15,11 +15,16 @@ import {
   TamperedFileError,
 } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
-import { loadMasterKey } from '../../src/platform/storage/master-key.ts';
+import { MasterKeyring, MissingMasterKeyError } from '../../src/platform/storage/keyring.ts';
+import { loadMasterKeyring, type MasterKeySettings } from '../../src/platform/storage/master-key.ts';
 
 function freshStore(masterKey = MasterKey.generate()) {
   const dir = mkdtempSync(join(tmpdir(), 's2s-enc-'));
-  return { dir, masterKey, files: new EncryptedFileStore(new DiskFileStore(dir), masterKey) };
+  return {
+    dir,
+    masterKey,
+    files: new EncryptedFileStore(new DiskFileStore(dir), new MasterKeyring(masterKey)),
+  };
 }
 
 /** Splits bytes into uneven chunks, as a network upload arrives. */
@@ -74,8 +79,16 @@ test('any altered byte, a truncation at a segment boundary or the wrong key is d
   await assert.rejects(async () => buffer(await files.get(stored)), TamperedFileError, 'truncated');
 
   writeFileSync(path, original);
-  const otherKey = new EncryptedFileStore(new DiskFileStore(dir), MasterKey.generate());
-  await assert.rejects(async () => otherKey.get(stored), 'a different master key cannot unwrap the data key');
+  const otherKey = new EncryptedFileStore(new DiskFileStore(dir), new MasterKeyring(MasterKey.generate()));
+  await assert.rejects(
+    async () => otherKey.get(stored),
+    MissingMasterKeyError,
+    'another master key is not tried',
+  );
+  await assert.rejects(
+    async () => files.get({ ...stored, wrappedKey: MasterKey.generate().wrap(newDataKey()) }),
+    'a data key wrapped by another key, under this key id, does not unwrap',
+  );
   assert.ok((await buffer(await files.get(stored))).equals(plain), 'the intact file still reads');
   assert.equal(masterKey.id.length, 16);
 });
@@ -92,21 +105,71 @@ test('a failed upload stream stores nothing', async () => {
   assert.deepEqual(readdirSync(dir), []);
 });
 
+const NO_PREVIOUS: MasterKeySettings['previous'] = { values: [], files: [] };
+
 test('the master key file is created outside production and required in production', () => {
   const dir = mkdtempSync(join(tmpdir(), 's2s-key-'));
   const file = join(dir, 'keys', 'master.key');
-  const first = loadMasterKey({ file, mayGenerate: true });
+  const load = (settings: Partial<MasterKeySettings>) =>
+    loadMasterKeyring({ file, mayGenerate: false, previous: NO_PREVIOUS, ...settings });
+  const first = load({ mayGenerate: true });
   assert.equal(first.generated, true);
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  const again = loadMasterKey({ file, mayGenerate: true });
+  const again = load({ mayGenerate: true });
   assert.equal(again.generated, false);
-  assert.equal(again.key.id, first.key.id);
-  assert.throws(() => loadMasterKey({ file: join(dir, 'missing.key'), mayGenerate: false }), /No master key/);
-  assert.throws(() => loadMasterKey({ value: 'dG9vIHNob3J0', file, mayGenerate: false }), /32 bytes/);
+  assert.equal(again.keyring.current.id, first.keyring.current.id);
+  assert.throws(() => load({ file: join(dir, 'missing.key') }), /No master key/);
+  assert.throws(() => load({ value: 'dG9vIHNob3J0' }), /MASTER_KEY must be 32 bytes/);
   assert.equal(
-    loadMasterKey({ value: first.key.toBase64(), file: 'unused', mayGenerate: false }).key.id,
-    first.key.id,
+    load({ value: first.keyring.current.toBase64(), file: 'unused' }).keyring.current.id,
+    first.keyring.current.id,
   );
+});
+
+test('previous master keys come from MASTER_KEY_PREVIOUS and MASTER_KEY_PREVIOUS_FILES; a bad one stops the load', () => {
+  const dir = mkdtempSync(join(tmpdir(), 's2s-key-'));
+  const [current, fromValue, fromFile] = [MasterKey.generate(), MasterKey.generate(), MasterKey.generate()];
+  const previousFile = join(dir, 'previous.key');
+  writeFileSync(previousFile, `${fromFile.toBase64()}\n`);
+  const load = (previous: MasterKeySettings['previous']) =>
+    loadMasterKeyring({ value: current.toBase64(), file: 'unused', mayGenerate: false, previous });
+
+  const { keyring } = load({ values: [fromValue.toBase64(), current.toBase64()], files: [previousFile] });
+  assert.equal(keyring.current.id, current.id);
+  assert.deepEqual(keyring.ids, [current.id, fromValue.id, fromFile.id], 'the current key is not held twice');
+
+  assert.throws(
+    () => load({ values: [fromValue.toBase64(), 'dG9vIHNob3J0'], files: [] }),
+    /MASTER_KEY_PREVIOUS: key 2 of 2 must be 32 bytes/,
+  );
+  assert.throws(
+    () => load({ values: [], files: [join(dir, 'gone.key')] }),
+    new RegExp(`MASTER_KEY_PREVIOUS_FILES: ${join(dir, 'gone.key')} does not exist`),
+  );
+});
+
+test('the keyring wraps under the current key and unwraps with the key named beside the wrapped key', () => {
+  const [older, newer] = [MasterKey.generate(), MasterKey.generate()];
+  const dataKey = newDataKey();
+  const underOlder = new MasterKeyring(older).wrap(dataKey);
+  assert.equal(underOlder.masterKeyId, older.id);
+
+  const keyring = new MasterKeyring(newer, [older]);
+  assert.ok(keyring.unwrap(underOlder).equals(dataKey));
+  const underNewer = keyring.wrap(dataKey);
+  assert.equal(underNewer.masterKeyId, newer.id);
+  assert.ok(new MasterKeyring(newer).unwrap(underNewer).equals(dataKey));
+
+  assert.throws(
+    () => new MasterKeyring(newer).unwrap(underOlder),
+    (error: unknown) =>
+      error instanceof MissingMasterKeyError &&
+      error.masterKeyId === older.id &&
+      error.message.includes(`master key ${older.id}, which is not configured`),
+  );
+  assert.throws(() => keyring.unwrap({ ...underOlder, masterKeyId: null }), MissingMasterKeyError);
+  // The id is bound into the wrapping: a wrapped key relabelled with another id does not unwrap.
+  assert.throws(() => keyring.unwrap({ ...underOlder, masterKeyId: newer.id }));
 });
 
 test('decryption reads the stored bytes in chunks of any size, aligned with the segments or not', async () => {
@@ -144,4 +207,15 @@ test('a file whose SHA-256 does not match its record fails before its last segme
   const released = received.reduce((sum, piece) => sum + piece.length, 0);
   assert.ok(released < plain.length, 'the end of the file was held back');
   assert.ok(Buffer.concat(received).equals(plain.subarray(0, released)), 'only authenticated bytes');
+});
+
+test('a secret derived from the master key is the same for the same key and purpose, and only then', () => {
+  const bytes = randomBytes(32);
+  const [one, same, other] = [new MasterKey(bytes), new MasterKey(Buffer.from(bytes)), MasterKey.generate()];
+  const secret = one.deriveSecret('s2s cookie secret');
+  assert.match(secret, /^[0-9a-f]{64}$/);
+  assert.equal(same.deriveSecret('s2s cookie secret'), secret, 'every process with the key derives it');
+  assert.notEqual(one.deriveSecret('another purpose'), secret);
+  assert.notEqual(other.deriveSecret('s2s cookie secret'), secret);
+  assert.ok(!secret.includes(bytes.toString('hex').slice(0, 16)), 'not the key itself');
 });

@@ -5,10 +5,9 @@
 // return, no stored file) and leaves the app answering. One app on SQLite, shared by every test.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
 import { after, before, describe, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { runCensusCommand } from '../../src/collect/cli.ts';
@@ -28,6 +27,7 @@ import {
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { readStored } from '../support/transfers.ts';
 import {
   type Agent,
   createTestApp,
@@ -126,16 +126,13 @@ describe('the hostile input corpus through every entry point', () => {
             .executeTakeFirstOrThrow()
         ).n,
       );
-    const files = (dir: string): number =>
-      readdirSync(dir).reduce((n, name) => {
-        const path = join(dir, name);
-        return n + (statSync(path).isDirectory() ? files(path) : 1);
-      }, 0);
+    let files = 0;
+    for await (const _ of t.deps.fileStore.list()) files += 1;
     return {
       transfers: await count('transfers'),
       pupils: await count('transfer_pupils'),
       returns: await count('census_returns'),
-      files: files(t.deps.config.fileStoreDir),
+      files,
     };
   }
 
@@ -395,7 +392,7 @@ describe('the hostile input corpus through every entry point', () => {
     assert.equal(apiResult.response.statusCode, 201, apiResult.response.body);
     const rows = await db
       .selectFrom('transfers')
-      .select(['filename', 'size', 'sha256', 'storage_key', 'wrapped_key'])
+      .select(['filename', 'size', 'sha256', 'storage_key', 'wrapped_key', 'master_key_id'])
       .where('filename', 'like', `${SOURCE}_${DESTINATION}_SENLIST%`)
       .execute();
     assert.equal(rows.length, 2);
@@ -404,12 +401,7 @@ describe('the hostile input corpus through every entry point', () => {
       assert.equal(row.size, zip.length, 'the size sent, not the size inflated');
       assert.equal(row.sha256, sha256);
       assert.ok(row.storage_key && row.wrapped_key);
-      const stored = await t.deps.files.get({
-        storageKey: row.storage_key,
-        wrappedKey: row.wrapped_key,
-        sha256: row.sha256,
-      });
-      assert.deepEqual(await buffer(stored), zip, 'stored byte for byte');
+      assert.deepEqual(await readStored(t.deps.files, row), zip, 'stored byte for byte');
     }
     const after = await recorded();
     assert.equal(after.transfers, before.transfers + 2);

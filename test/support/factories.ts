@@ -95,6 +95,7 @@ export async function makeUser(
     password_changed_at: AT,
     last_signed_in_at: null,
     deleted_at: null,
+    language: 'en',
     ...overrides,
   };
   await db.insertInto('users').values(user).execute();

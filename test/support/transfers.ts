@@ -13,6 +13,7 @@ import type { Db, TransferRow, UserRow } from '../../src/platform/db/schema.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import type { Category } from '../../src/transfers/categories.ts';
 import type { Party } from '../../src/transfers/filenames.ts';
 import { insertTransfer, type NewTransferPupil } from '../../src/transfers/repository.ts';
@@ -22,7 +23,7 @@ type Store = Pick<EncryptedFileStore, 'put'>;
 /** An encrypted store in a fresh temporary folder, and the raw store beneath it (to tamper with). */
 export function makeFileStores(): { raw: DiskFileStore; files: EncryptedFileStore } {
   const raw = new DiskFileStore(mkdtempSync(join(tmpdir(), 's2s-transfer-files-')));
-  return { raw, files: new EncryptedFileStore(raw, MasterKey.generate()) };
+  return { raw, files: new EncryptedFileStore(raw, new MasterKeyring(MasterKey.generate())) };
 }
 
 export type Sender = Extract<Party, { kind: 'school' | 'la' | 'la-inbox' }>;
@@ -175,6 +176,22 @@ export async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
   return Buffer.concat(chunks);
+}
+
+/** The content of a record's stored file (a transfer's or a census return's), decrypted by the store. */
+export async function readStored(
+  files: Pick<EncryptedFileStore, 'get'>,
+  row: Pick<TransferRow, 'storage_key' | 'wrapped_key' | 'master_key_id' | 'sha256'>,
+): Promise<Buffer> {
+  if (!row.storage_key || !row.wrapped_key) throw new Error('The record holds no stored file');
+  return readAll(
+    await files.get({
+      storageKey: row.storage_key,
+      wrappedKey: row.wrapped_key,
+      masterKeyId: row.master_key_id,
+      sha256: row.sha256,
+    }),
+  );
 }
 
 /**

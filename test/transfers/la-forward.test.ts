@@ -14,7 +14,16 @@ import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { actorOf, la, makeFileStores, makeTransfer, pupil, readAll, school } from '../support/transfers.ts';
+import {
+  actorOf,
+  la,
+  makeFileStores,
+  makeTransfer,
+  pupil,
+  readAll,
+  readStored,
+  school,
+} from '../support/transfers.ts';
 
 test('the forwarded name keeps the source, type, sequence and extension and names the school', () => {
   assert.equal(forwardedFilename('9165402_CTF_916LLLL_007.XML', '8171234'), '9165402_CTF_8171234_007.XML');
@@ -138,13 +147,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     assert.equal(forwarded.size, original.row.size);
     assert.notEqual(forwarded.storage_key, original.row.storage_key, 'a blob of its own');
     assert.notEqual(forwarded.wrapped_key, original.row.wrapped_key, 'under a new data key');
-    const copied = await readAll(
-      await stores.files.get({
-        storageKey: forwarded.storage_key as string,
-        wrappedKey: forwarded.wrapped_key as string,
-        sha256: forwarded.sha256,
-      }),
-    );
+    const copied = await readStored(stores.files, forwarded);
     assert.ok(copied.equals(content), 'byte-identical content');
     assert.deepEqual(
       (await pupilsOf(w.db, forwarded.id)).map((p) => [p.position, p.surname, p.forename, p.upn]),
@@ -231,13 +234,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       [result.forwarded.id],
     );
     const forwarded = (await getTransfer(w.db, result.forwarded.id)) as TransferRow;
-    const copied = await readAll(
-      await stores.files.get({
-        storageKey: forwarded.storage_key as string,
-        wrappedKey: forwarded.wrapped_key as string,
-        sha256: forwarded.sha256,
-      }),
-    );
+    const copied = await readStored(stores.files, forwarded);
     assert.ok(copied.equals(content));
   });
 

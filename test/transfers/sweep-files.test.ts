@@ -11,6 +11,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
@@ -21,7 +22,7 @@ describeEachEngine('sweep of unreferenced stored files', (database) => {
     const { db } = database();
     const root = mkdtempSync(join(tmpdir(), 's2s-sweep-'));
     const raw = new DiskFileStore(root);
-    const files = new EncryptedFileStore(raw, MasterKey.generate());
+    const files = new EncryptedFileStore(raw, new MasterKeyring(MasterKey.generate()));
     const la = await makeLa(db);
     const from = await makeSchool(db, la.number);
     const to = await makeSchool(db, la.number);

@@ -12,7 +12,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { buffer } from 'node:stream/consumers';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Actor } from '../../src/auth/actor.ts';
@@ -25,6 +24,7 @@ import { Forbidden } from '../../src/platform/errors.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import type { Category } from '../../src/transfers/categories.ts';
 import { pupilsOf } from '../../src/transfers/repository.ts';
 import {
@@ -39,6 +39,7 @@ import {
 import { type CtfOptions, ctfXml, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { readStored } from '../support/transfers.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -134,7 +135,7 @@ async function runCrashingChild(brief: ChildBrief): Promise<void> {
   const db = createDatabase(brief.url, brief.schema ? { schema: brief.schema } : {});
   const files = new EncryptedFileStore(
     new DiskFileStore(brief.storeDir),
-    new MasterKey(Buffer.from(brief.masterKey, 'base64')),
+    new MasterKeyring(new MasterKey(Buffer.from(brief.masterKey, 'base64'))),
   );
   const stopsAfterStoring: UploadBlobStore = {
     async put(content) {
@@ -217,7 +218,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       lostPupilUser = await makeUser(db, 'la_lost_pupil', { laNumber: la.number });
       storeDir = mkdtempSync(join(tmpdir(), 's2s-upload-'));
       masterKey = MasterKey.generate();
-      files = new EncryptedFileStore(new DiskFileStore(storeDir), masterKey);
+      files = new EncryptedFileStore(new DiskFileStore(storeDir), new MasterKeyring(masterKey));
       clock = new ManualClock('2026-11-23T10:00:00.000Z');
       service = new UploadService({ db, files, clock });
     });
@@ -347,9 +348,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       assert.ok(row.storage_key && row.wrapped_key);
       const onDisk = readFileSync(join(storeDir, row.storage_key));
       assert.ok(!onDisk.includes(Buffer.from(expected[0]?.surname ?? 'x')), 'stored encrypted');
-      const back = await buffer(
-        await files.get({ storageKey: row.storage_key, wrappedKey: row.wrapped_key, sha256: row.sha256 }),
-      );
+      const back = await readStored(files, row);
       assert.ok(back.equals(Buffer.from(content)), 'decrypts to the uploaded bytes');
 
       // Audit: who, which organisation, which file, how many pupils; no pupil data.

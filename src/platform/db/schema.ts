@@ -53,6 +53,8 @@ export interface UserTable {
   password_changed_at: string;
   last_signed_in_at: string | null;
   deleted_at: string | null;
+  /** The language the user chose for pages (and, later, emails): 'en' or 'cy' (migration 016). */
+  language: ColumnType<string, string | undefined, string>;
 }
 
 export interface SessionTable {
@@ -465,6 +467,15 @@ export interface OidcIdentityTable {
   last_used_at: string | null;
 }
 
+/** Requests counted per key (an API token's id) in one fixed window, shared by every app process. */
+export interface RateLimitTable {
+  key: string;
+  window_start: string;
+  /** The window's end: the row is deleted after it. */
+  expires_at: string;
+  count: number;
+}
+
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
@@ -494,6 +505,7 @@ export interface Database {
   census_return_events: CensusReturnEventTable;
   api_tokens: ApiTokenTable;
   oidc_identities: OidcIdentityTable;
+  rate_limits: RateLimitTable;
 }
 
 export type Db = Kysely<Database>;

@@ -16,6 +16,7 @@ import { Cron } from 'croner';
 import type { Clock } from '../clock.ts';
 import type { Db, JobRunRow } from '../db/schema.ts';
 import type { Logger } from '../logger.ts';
+import type { JobRunMetric } from '../metrics.ts';
 
 export interface JobContext {
   now: Date;
@@ -59,6 +60,8 @@ export interface SchedulerDeps {
   db: Db;
   clock: Clock;
   logger: Logger;
+  /** Counts the runs this process records, for /metrics; null or absent when off. */
+  metrics?: { jobRun(job: string, outcome: JobRunMetric): void } | null;
 }
 
 export function processOwner(): string {
@@ -272,6 +275,7 @@ export class Scheduler {
       error: outcome.error ? outcome.error.slice(0, 1000) : null,
     };
     await this.deps.db.updateTable('job_runs').set(finished).where('id', '=', run.id).execute();
+    this.deps.metrics?.jobRun(run.job, outcome.ok ? 'succeeded' : 'failed');
     return { ...run, ...finished, counts: outcome.counts };
   }
 }

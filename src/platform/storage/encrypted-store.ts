@@ -2,8 +2,9 @@
 // user's filename is never a path on disk), with the plaintext's SHA-256 checked on every read.
 import { randomUUID } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
-import { DecryptStream, EncryptStream, type MasterKey, newDataKey } from './envelope.ts';
+import { DecryptStream, EncryptStream, newDataKey } from './envelope.ts';
 import type { FileStore } from './file-store.ts';
+import type { MasterKeyring, WrappedKey } from './keyring.ts';
 
 /** What the database records about a stored file, so it can be read back. */
 export interface StoredFile {
@@ -17,7 +18,7 @@ export interface StoredFile {
 export class EncryptedFileStore {
   constructor(
     private readonly store: FileStore,
-    private readonly masterKey: MasterKey,
+    private readonly keyring: MasterKeyring,
   ) {}
 
   /** Encrypts and stores the stream; resolves once the file is durably on the store. */
@@ -31,16 +32,18 @@ export class EncryptedFileStore {
     await this.store.put(storageKey, encrypted);
     return {
       storageKey,
-      wrappedKey: this.masterKey.wrap(dataKey),
-      masterKeyId: this.masterKey.id,
+      ...this.keyring.wrap(dataKey),
       size: encrypt.size,
       sha256: encrypt.sha256,
     };
   }
 
-  /** The plaintext; the stream errors with TamperedFileError if the stored bytes were altered. */
-  async get(file: Pick<StoredFile, 'storageKey' | 'wrappedKey' | 'sha256'>): Promise<Readable> {
-    const dataKey = this.masterKey.unwrap(file.wrappedKey);
+  /**
+   * The plaintext; the stream errors with TamperedFileError if the stored bytes were altered. Throws
+   * MissingMasterKeyError when the master key that wrapped the file's data key is not configured.
+   */
+  async get(file: Pick<StoredFile, 'storageKey' | 'sha256'> & WrappedKey): Promise<Readable> {
+    const dataKey = this.keyring.unwrap(file);
     const stored = await this.store.get(file.storageKey);
     // The SHA-256 is checked as the file is decrypted: its last segment is released only if it matches.
     return pipeline(stored, new DecryptStream(dataKey, { sha256: file.sha256 }), () => {});

@@ -2,7 +2,7 @@
 // master key, and its content is sealed with AES-256-GCM in 64 KiB segments. Each segment is
 // authenticated before any of its bytes are released, and the last one is marked as last, so a
 // truncated, reordered or altered file is detected, never served.
-import { createCipheriv, createDecipheriv, createHash, type Hash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, type Hash, hkdfSync, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
 const MAGIC = Buffer.from('S2SE');
@@ -25,6 +25,14 @@ export class MasterKey {
 
   static generate(): MasterKey {
     return new MasterKey(randomBytes(32));
+  }
+
+  /**
+   * A secret for another purpose, derived from this key (HKDF-SHA256): every process holding the key
+   * derives the same, and it reveals nothing of the key.
+   */
+  deriveSecret(purpose: string): string {
+    return Buffer.from(hkdfSync('sha256', this.key, Buffer.alloc(0), purpose, 32)).toString('hex');
   }
 
   toBase64(): string {

@@ -1,4 +1,4 @@
-// Where transferred files live. The disk store is the default; others (S3) implement the same interface.
+// Where transferred files live. The disk store is the default; the S3 store (s3-store.ts) is the other.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { access, constants, mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
@@ -44,12 +44,16 @@ async function fsync(path: string): Promise<void> {
   }
 }
 
-const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+/** The keys every store takes: a plain name (no slash, no leading dot), so none can name another place. */
+export const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const PARTIAL_NAME = /^\.partial-[0-9a-f-]{36}$/;
 
+export function invalidKey(key: string): Error {
+  return new Error(`Invalid storage key: ${JSON.stringify(key)}`);
+}
+
 function checkKey(key: string): string {
-  if (!SAFE_KEY.test(key) && !PARTIAL_NAME.test(key))
-    throw new Error(`Invalid storage key: ${JSON.stringify(key)}`);
+  if (!SAFE_KEY.test(key) && !PARTIAL_NAME.test(key)) throw invalidKey(key);
   return key;
 }
 

@@ -16,7 +16,24 @@ import Fastify, {
 } from 'fastify';
 import { ZodError } from 'zod';
 import type { FileStream } from '../bounded-read.ts';
-import { Forbidden, Invalid, NotFound } from '../errors.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../errors.ts';
+import {
+  catalogue,
+  DEFAULT_LANGUAGE,
+  keyedError,
+  type Language,
+  type MessageParams,
+  translate,
+  translateMessage,
+} from '../i18n/catalogue.ts';
+import {
+  browserLanguage,
+  languageAskedFor,
+  languageLinks,
+  pageWithoutSwitch,
+  setBrowserLanguage,
+  templateTranslator,
+} from '../i18n/web.ts';
 import type { Logger } from '../logger.ts';
 import { createViews, govukDist } from './views.ts';
 
@@ -31,6 +48,10 @@ declare module 'fastify' {
     flash(message: string, kind?: FlashKind): FastifyReply;
   }
   interface FastifyRequest {
+    /** The language pages are shown in: the signed-in user's, else this browser's (English unless chosen). */
+    language: Language;
+    /** The catalogue's text for `key` in the request's language. */
+    t(key: string, params?: MessageParams): string;
     /** A multipart form's parts after its first field, the CSRF token (checked before the route runs). */
     multipartParts?: AsyncIterableIterator<Multipart>;
     /** The rest of the body is not to be read: the answer closes the connection (stopAtLimit). */
@@ -54,6 +75,11 @@ export interface HttpOptions {
   pageContext: (request: FastifyRequest) => Record<string, unknown>;
   /** Multipart forms (file uploads): the largest file in bytes, and the most files in one form. */
   multipart?: { maxFileBytes: number; maxFiles: number };
+  /**
+   * The language switch was used: keep the choice for the signed-in user, if there is one, and say
+   * whether there was (the browser's cookie keeps it otherwise).
+   */
+  rememberLanguage?: (request: FastifyRequest, language: Language) => Promise<boolean>;
 }
 
 const FLASH_COOKIE = 's2s_flash';
@@ -77,6 +103,14 @@ export function stopAtLimit(request: FastifyRequest, file: FileStream): void {
   });
 }
 
+/** The token of an `Authorization: Bearer TOKEN` header: undefined without the header, '' when malformed. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : '';
+}
+
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -85,7 +119,13 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     bodyLimit: 1024 * 1024,
   });
   const views = createViews();
+  // Read now: a broken catalogue (a key defined twice, bad JSON) stops the service at start.
+  catalogue();
   app.decorateRequest('bodyLeftUnread', false);
+  app.decorateRequest('language', DEFAULT_LANGUAGE);
+  app.decorateRequest('t', function t(this: FastifyRequest, key: string, params?: MessageParams) {
+    return translate(this.language, key, params);
+  });
 
   // Request log lines carry the path without its query string: searches can name pupils.
   app.addHook('onResponse', async (request, reply) => {
@@ -119,6 +159,19 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(cookie, { secret: options.cookieSecret });
+  // The browser's language; a signed-in user's own replaces it once their session is read (auth/web.ts).
+  app.addHook('onRequest', async (request) => {
+    request.language = browserLanguage(request)?.language ?? DEFAULT_LANGUAGE;
+  });
+  // The header's switch (?lang=cy): remember the choice, then show the same page without the parameter.
+  // A preHandler, so that the session has been read by then.
+  app.addHook('preHandler', async (request, reply) => {
+    const language = languageAskedFor(request);
+    if (!language) return;
+    const remembered = (await options.rememberLanguage?.(request, language)) ?? false;
+    setBrowserLanguage(reply, { language, chosenSignedOut: !remembered });
+    return reply.redirect(pageWithoutSwitch(request.url));
+  });
   await app.register(formbody);
   const maxFiles = options.multipart?.maxFiles ?? 1;
   await app.register(multipart, {
@@ -197,8 +250,12 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
         ? request.unsignCookie(request.cookies[FLASH_COOKIE])
         : undefined;
       if (flash) this.clearCookie(FLASH_COOKIE, { path: '/' });
+      const language = request.language;
       const html = views.render(template, {
         serviceName: SERVICE_NAME,
+        language,
+        t: templateTranslator(language),
+        languageLinks: languageLinks(request.url, language),
         currentPath: request.url.split('?')[0],
         csrfToken: this.generateCsrf(),
         cspNonce: this.cspNonce?.script,
@@ -209,6 +266,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
           : {}),
         ...options.pageContext(request),
         ...data,
+        ...(Array.isArray(data.errors) ? { errors: inLanguage(data.errors as FieldError[], language) } : {}),
       });
       return this.type('text/html; charset=utf-8').send(html);
     },
@@ -236,7 +294,9 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       return reply.code(404).page('platform/web/views/not-found.njk', { what: error.what });
     }
     if (error instanceof Forbidden) {
-      return reply.code(403).page('platform/web/views/forbidden.njk', { message: error.message });
+      return reply.code(403).page('platform/web/views/forbidden.njk', {
+        message: error.key ? request.t(error.key) : error.message,
+      });
     }
     if (error instanceof Invalid) {
       return reply.code(400).page('platform/web/views/problem.njk', { errors: error.errors });
@@ -244,12 +304,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     // Route schemas read what our own forms send; anything else (a field sent twice, say) was tampered with.
     if (error instanceof ZodError) {
       return reply.code(400).page('platform/web/views/problem.njk', {
-        errors: [
-          {
-            field: '',
-            message: 'The form could not be read. Go back, check what you entered and try again.',
-          },
-        ],
+        errors: [keyedError('', 'errors.problem.form-unreadable')],
       });
     }
     const code = (error as { code?: string }).code ?? '';
@@ -259,12 +314,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     const status = (error as { statusCode?: number }).statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return reply.code(status).page('platform/web/views/problem.njk', {
-        errors: [
-          {
-            field: '',
-            message: 'The request could not be understood. Go back, check what you entered and try again.',
-          },
-        ],
+        errors: [keyedError('', 'errors.problem.request-not-understood')],
       });
     }
     request.log.error({ err: error, path: request.url.split('?')[0] }, 'unhandled error');
@@ -272,4 +322,13 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   });
 
   return app;
+}
+
+/** Field errors as the page's reader reads them: those with a catalogue key, in their language. */
+function inLanguage(errors: FieldError[], language: Language): FieldError[] {
+  return errors.map((error) =>
+    error.key
+      ? { ...error, message: translateMessage(language, { key: error.key, params: error.params }) }
+      : error,
+  );
 }

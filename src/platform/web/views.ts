@@ -4,9 +4,60 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { formatDate, formatDateTime } from '../dates.ts';
+import { templateTranslator } from '../i18n/web.ts';
+
+/** What a filter sees of the page: its t() (http.ts puts it there), English when rendered without one. */
+interface FilterThis {
+  ctx: { t?: ReturnType<typeof templateTranslator> };
+}
+const english = templateTranslator('en');
+
+/** The GOV.UK components' own texts that s2s's pages leave to the component, by component. */
+const COMPONENT_TEXT_KEYS: Record<string, Record<string, string>> = {
+  'password-input': {
+    showPasswordText: 'govuk.password-input.show',
+    hidePasswordText: 'govuk.password-input.hide',
+    showPasswordAriaLabelText: 'govuk.password-input.show-label',
+    hidePasswordAriaLabelText: 'govuk.password-input.hide-label',
+    passwordShownAnnouncementText: 'govuk.password-input.shown',
+    passwordHiddenAnnouncementText: 'govuk.password-input.hidden',
+  },
+};
 
 const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const govukDist = join(srcDir, '..', 'node_modules', 'govuk-frontend', 'dist');
+
+type PaginationLink = { text?: string; html?: string; attributes?: Record<string, unknown> } | undefined;
+
+/**
+ * Pagination's own texts: "Previous" and "Next" shown, "Previous page" and "Next page" as the links'
+ * names (Welsh puts "page" first, so it cannot be a hidden suffix), "Page 2" for each number.
+ */
+function paginationTexts(params: Record<string, unknown>, t: ReturnType<typeof templateTranslator>) {
+  const arrow = (link: PaginationLink, textKey: string, nameKey: string) =>
+    link && !link.text && !link.html
+      ? { ...link, text: t(textKey), attributes: { 'aria-label': t(nameKey), ...link.attributes } }
+      : link;
+  const items = Array.isArray(params.items) ? (params.items as Record<string, unknown>[]) : undefined;
+  return {
+    landmarkLabel: params.landmarkLabel ?? t('govuk.pagination.label'),
+    previous: arrow(
+      params.previous as PaginationLink,
+      'govuk.pagination.previous',
+      'govuk.pagination.previous-page',
+    ),
+    next: arrow(params.next as PaginationLink, 'govuk.pagination.next', 'govuk.pagination.next-page'),
+    ...(items
+      ? {
+          items: items.map((item) =>
+            item.number && !item.visuallyHiddenText
+              ? { ...item, visuallyHiddenText: t('govuk.pagination.page', { number: String(item.number) }) }
+              : item,
+          ),
+        }
+      : {}),
+  };
+}
 
 export function createViews(options: { watch?: boolean } = {}): nunjucks.Environment {
   const env = new nunjucks.Environment(
@@ -23,9 +74,40 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
     (errors ?? []).map((e) => ({ text: e.message, href: `#${e.field}` })),
   );
   /** The message for one field, in the shape GOV.UK components take, or undefined. */
-  env.addFilter('fieldError', (errors: { field: string; message: string }[] | undefined, field: string) => {
-    const found = (errors ?? []).find((e) => e.field === field);
-    return found ? { text: found.message } : undefined;
-  });
+  env.addFilter(
+    'fieldError',
+    function fieldError(
+      this: FilterThis,
+      errors: { field: string; message: string }[] | undefined,
+      field: string,
+    ) {
+      const found = (errors ?? []).find((e) => e.field === field);
+      const t = this.ctx.t ?? english;
+      return found ? { text: found.message, visuallyHiddenText: t('govuk.error-message.prefix') } : undefined;
+    },
+  );
+  /**
+   * A GOV.UK component's parameters with its own texts in the page's language, where the template
+   * gives none: the password input's Show and Hide, a notification banner's title, pagination's
+   * Previous, Next and "Page 2".
+   */
+  env.addFilter(
+    'componentTexts',
+    function componentTexts(this: FilterThis, params: Record<string, unknown>, component: string) {
+      const t = this.ctx.t ?? english;
+      const texts: Record<string, unknown> = {};
+      for (const [name, key] of Object.entries(COMPONENT_TEXT_KEYS[component] ?? {})) texts[name] = t(key);
+      if (component === 'notification-banner' && !params.titleText && !params.titleHtml) {
+        texts.titleText = t(
+          params.type === 'success'
+            ? 'govuk.notification-banner.success'
+            : 'govuk.notification-banner.important',
+        );
+      }
+      return component === 'pagination'
+        ? { ...texts, ...params, ...paginationTexts(params, t) }
+        : { ...texts, ...params };
+    },
+  );
   return env;
 }

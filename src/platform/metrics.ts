@@ -1,0 +1,83 @@
+// What the service counts for its operators, in Prometheus's text format at /metrics
+// (platform/web/metrics-routes.ts). One registry per process: Prometheus scrapes each app process and
+// adds them up. Counters are kept in memory (they are the process's own: requests it served, uploads
+// it received, job runs it did); queue depths are read from the database at each scrape, so every
+// process reports the same numbers. Labels never hold what identifies a person or a file: HTTP routes
+// are labelled by their pattern (/files/:id), never the address asked for.
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export type UploadMetric = 'stored' | 'refused' | 'quarantined';
+export type JobRunMetric = 'succeeded' | 'failed';
+
+/** How many items wait in each queue, by the queue's name. */
+export type QueueDepths = Record<string, number>;
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'method' | 'route' | 'status'>;
+  private readonly durations: Histogram<'method' | 'route' | 'status'>;
+  private readonly uploads: Counter<'outcome'>;
+  private readonly jobRuns: Counter<'job' | 'outcome'>;
+
+  /** `queueDepths` reads the queues from the database; a failure leaves the gauge empty, not stale. */
+  constructor(queueDepths: () => Promise<QueueDepths>) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.requests = new Counter({
+      name: 's2s_http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    });
+    this.durations = new Histogram({
+      name: 's2s_http_request_duration_seconds',
+      help: 'Time to answer HTTP requests, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.uploads = new Counter({
+      name: 's2s_uploads_total',
+      help: 'Files uploaded, by outcome: stored, refused (by the checks) or quarantined (a virus was found).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.jobRuns = new Counter({
+      name: 's2s_job_runs_total',
+      help: 'Scheduled job runs this process recorded, by job and outcome.',
+      labelNames: ['job', 'outcome'],
+      registers,
+    });
+    new Gauge({
+      name: 's2s_queue_depth',
+      help: 'Items waiting, read from the database: notifications to send, files waiting for their virus scan.',
+      labelNames: ['queue'],
+      registers,
+      async collect() {
+        this.reset();
+        const depths = await queueDepths().catch(() => ({}));
+        for (const [queue, depth] of Object.entries(depths)) this.set({ queue }, depth);
+      },
+    });
+  }
+
+  /** `route` is the route's pattern, or undefined when no route matched (a 404). */
+  httpRequest(method: string, route: string | undefined, status: number, seconds: number): void {
+    const labels = { method, route: route ?? 'unmatched', status: String(status) };
+    this.requests.inc(labels);
+    this.durations.observe(labels, seconds);
+  }
+
+  upload(outcome: UploadMetric): void {
+    this.uploads.inc({ outcome });
+  }
+
+  jobRun(job: string, outcome: JobRunMetric): void {
+    this.jobRuns.inc({ job, outcome });
+  }
+
+  /** The exposition text, and its content type. */
+  async exposition(): Promise<{ text: string; contentType: string }> {
+    return { text: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+}

@@ -1,0 +1,213 @@
+// Stored files in an S3 bucket (AWS, or any S3-compatible service): the same FileStore as the disk, so
+// the envelope encryption and SHA-256 check of EncryptedFileStore apply unchanged (decision 25).
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  paginateListObjectsV2,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { S3StoreConfig } from '../../config.ts';
+import { type FileStore, invalidKey, SAFE_KEY, type StoredObject } from './file-store.ts';
+
+/**
+ * Files larger than a part go up in parts of this size, up to four at a time (lib-storage's default
+ * queue): 32 MiB in memory at most per upload, and a failed part is retried alone.
+ */
+export const PART_SIZE_BYTES = 8 * 1024 * 1024;
+/** A service that does not answer within this is unreachable (the SDK sets no limit of its own). */
+const CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * The name `list` gives a multipart upload that never finished, and `remove` takes to abort it:
+ * `.multipart/KEY/UPLOAD_ID` (keys have no slash; an upload id is whatever the service chose).
+ */
+const MULTIPART = '.multipart/';
+
+export interface S3StoreOptions {
+  partSizeBytes?: number;
+  /** Objects listed per request (ListObjectsV2's MaxKeys): 1000, S3's most, unless told. */
+  pageSize?: number;
+}
+
+/** Whether the service said it does not have the operation (s3rver and some others: no multipart listing). */
+function notImplemented(error: unknown): boolean {
+  return (error as { name?: string }).name === 'NotImplemented';
+}
+
+function notFound(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'NotFound' || name === 'NoSuchKey' || $metadata?.httpStatusCode === 404;
+}
+
+export class S3FileStore implements FileStore {
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly partSize: number;
+  private readonly pageSize: number;
+
+  constructor(config: S3StoreConfig, options: S3StoreOptions = {}) {
+    this.client = new S3Client({
+      region: config.region,
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      forcePathStyle: config.forcePathStyle,
+      // Unset: the SDK's own chain (AWS_* variables, profile, instance or task role).
+      ...(config.credentials ? { credentials: config.credentials } : {}),
+      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
+    });
+    this.bucket = config.bucket;
+    this.prefix = config.prefix;
+    this.partSize = options.partSizeBytes ?? PART_SIZE_BYTES;
+    this.pageSize = options.pageSize ?? 1000;
+  }
+
+  async put(key: string, content: Readable): Promise<void> {
+    const upload = new Upload({
+      client: this.client,
+      params: { Bucket: this.bucket, Key: this.objectKey(key), Body: content },
+      partSize: this.partSize,
+      // Aborted here rather than by lib-storage, which reports a failed abort in place of the failure.
+      leavePartsOnError: true,
+    });
+    try {
+      // One PutObject, or a multipart upload completed in one request: either way the object appears
+      // whole when this resolves, and not at all before.
+      await upload.done();
+    } catch (error) {
+      content.destroy();
+      if (upload.uploadId) {
+        // The parts sent so far are billed and kept until aborted. If the abort fails too, list() shows
+        // the upload as a partial piece and the orphan sweep aborts it a day later.
+        await this.abortUpload(this.objectKey(key), upload.uploadId).catch(() => {});
+      }
+      throw content.errored ?? error;
+    }
+  }
+
+  async get(key: string): Promise<Readable> {
+    const response = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
+    );
+    if (!(response.Body instanceof Readable)) throw new Error(`No content came back for ${key}`);
+    return response.Body;
+  }
+
+  async remove(key: string): Promise<void> {
+    if (key.startsWith(MULTIPART)) {
+      const { objectKey, uploadId } = this.parseMultipart(key);
+      await this.abortUpload(objectKey, uploadId);
+      return;
+    }
+    // S3 answers a delete of a missing object with success, as remove() should.
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      return true;
+    } catch (error) {
+      // Only "not there" is false: an unreachable service is an error, not a missing file.
+      if (notFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async *list(): AsyncIterable<StoredObject> {
+    const pages = paginateListObjectsV2(
+      { client: this.client, pageSize: this.pageSize },
+      // The delimiter keeps to the prefix's own level, as the disk store keeps to its folder.
+      { Bucket: this.bucket, Prefix: this.prefix, Delimiter: '/' },
+    );
+    for await (const page of pages) {
+      for (const object of page.Contents ?? []) {
+        const key = object.Key?.slice(this.prefix.length);
+        if (!key || !SAFE_KEY.test(key)) continue;
+        yield { key, modifiedAt: object.LastModified ?? new Date(0), partial: false };
+      }
+    }
+    yield* this.unfinishedUploads();
+  }
+
+  /** Multipart uploads started and never completed nor aborted (a crash in the middle of a put). */
+  private async *unfinishedUploads(): AsyncIterable<StoredObject> {
+    let keyMarker: string | undefined;
+    let uploadIdMarker: string | undefined;
+    for (;;) {
+      let page: Awaited<ReturnType<S3FileStore['listUploads']>>;
+      try {
+        page = await this.listUploads(keyMarker, uploadIdMarker);
+      } catch (error) {
+        // Such a service cannot show them: the bucket's lifecycle rule must abort them (decision 25).
+        if (notImplemented(error)) return;
+        throw error;
+      }
+      for (const upload of page.Uploads ?? []) {
+        const key = upload.Key?.slice(this.prefix.length);
+        if (!key || !SAFE_KEY.test(key) || !upload.UploadId) continue;
+        yield {
+          key: `${MULTIPART}${key}/${upload.UploadId}`,
+          modifiedAt: upload.Initiated ?? new Date(0),
+          partial: true,
+        };
+      }
+      if (!page.IsTruncated) return;
+      keyMarker = page.NextKeyMarker;
+      uploadIdMarker = page.NextUploadIdMarker;
+    }
+  }
+
+  private listUploads(keyMarker?: string, uploadIdMarker?: string) {
+    return this.client.send(
+      new ListMultipartUploadsCommand({
+        Bucket: this.bucket,
+        Prefix: this.prefix,
+        Delimiter: '/',
+        MaxUploads: this.pageSize,
+        KeyMarker: keyMarker,
+        UploadIdMarker: uploadIdMarker,
+      }),
+    );
+  }
+
+  private async abortUpload(objectKey: string, uploadId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId }),
+      );
+    } catch (error) {
+      // Aborted already (by the sweep of another process, say): what remove() wanted.
+      if ((error as { name?: string }).name === 'NoSuchUpload') return;
+      throw error;
+    }
+  }
+
+  private parseMultipart(name: string): { objectKey: string; uploadId: string } {
+    const rest = name.slice(MULTIPART.length);
+    const slash = rest.indexOf('/');
+    const key = rest.slice(0, slash);
+    const uploadId = rest.slice(slash + 1);
+    if (slash < 0 || !uploadId) throw invalidKey(name);
+    return { objectKey: this.objectKey(key), uploadId };
+  }
+
+  /** The object's name in the bucket: the configured prefix, then a key checked as the disk store does. */
+  private objectKey(key: string): string {
+    if (!SAFE_KEY.test(key)) throw invalidKey(key);
+    return `${this.prefix}${key}`;
+  }
+}

@@ -1,0 +1,33 @@
+// /metrics for Prometheus, and the count of every HTTP request it reports. Not public: the scraper sends
+// METRICS_TOKEN as a bearer token (compared in constant time); without the setting there is no
+// /metrics (404) and nothing is counted. No session or CSRF applies (it is a GET with no cookie); the
+// security headers do.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Metrics } from '../metrics.ts';
+import { bearerToken } from './http.ts';
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+export function registerMetrics(app: FastifyInstance, metrics: Metrics | null, token: string | null): void {
+  if (!metrics || !token) return;
+  app.addHook('onResponse', async (request, reply) => {
+    // The route's pattern (/api/v1/files/:id), never request.url: addresses hold ids and searches.
+    metrics.httpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  });
+  const expected = digest(token);
+  app.get('/metrics', async (request, reply) => {
+    reply.header('cache-control', 'no-store');
+    const given = bearerToken(request);
+    // Digests have one length, so the comparison takes the same time whatever was sent.
+    if (!given || !timingSafeEqual(digest(given), expected)) {
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Bearer realm="s2s metrics"')
+        .type('text/plain; charset=utf-8')
+        .send('Send the METRICS_TOKEN setting as "Authorization: Bearer <token>" to read the metrics.\n');
+    }
+    const { text, contentType } = await metrics.exposition();
+    return reply.type(contentType).send(text);
+  });
+}

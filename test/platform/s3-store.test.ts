@@ -1,0 +1,196 @@
+// The S3 store against a real S3-compatible server (s3rver, test/support/s3.ts) over HTTP: the file
+// store contract, multipart uploads for large files and their abort on failure, listing page by page,
+// the key prefix, the sweep of abandoned uploads, an unreachable service, and a service without
+// multipart listing.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { describe, test } from 'node:test';
+import { CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCommand } from '@aws-sdk/client-s3';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
+import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { chunked, failingSource, fileStoreContract, listAll } from '../support/file-store-contract.ts';
+import { s3ForTests, startS3, type TestS3 } from '../support/s3.ts';
+
+/** The smallest part S3 takes (lib-storage refuses less): a file of 11 MiB goes up in three. */
+const PART = 5 * 1024 * 1024;
+const LARGE = 11 * 1024 * 1024;
+
+const server = s3ForTests({ multipartUploads: true });
+
+/** A store of its own in the bucket (a new prefix); two objects a page, so lists take several. */
+function freshStore(prefix = `${randomUUID()}/`): S3FileStore {
+  return new S3FileStore(server().storeConfig(prefix), { partSizeBytes: PART, pageSize: 2 });
+}
+
+/** The requests the server receives while `action` runs. */
+async function requestsOf(s3: TestS3, action: () => Promise<unknown>): Promise<string[]> {
+  const from = (await s3.requests()).length;
+  await action();
+  return (await s3.requests()).slice(from);
+}
+
+const requestsDuring = (action: () => Promise<unknown>) => requestsOf(server(), action);
+
+/** Starts a multipart upload and sends one part, then stops: what a process killed mid-upload leaves. */
+async function abandonUpload(objectKey: string): Promise<void> {
+  const s3 = server();
+  const { UploadId } = await s3.client.send(
+    new CreateMultipartUploadCommand({ Bucket: s3.bucket, Key: objectKey }),
+  );
+  await s3.client.send(
+    new UploadPartCommand({
+      Bucket: s3.bucket,
+      Key: objectKey,
+      UploadId,
+      PartNumber: 1,
+      Body: Buffer.from('the first part'),
+    }),
+  );
+}
+
+describe('the S3 store keeps the file store contract', () => {
+  fileStoreContract(async () => freshStore(), { largeBytes: LARGE });
+});
+
+test('a large file goes up as a multipart upload; a small one in a single request', async () => {
+  const store = freshStore();
+  const large = await requestsDuring(() => store.put('large', chunked(Buffer.alloc(LARGE, 7))));
+  assert.deepEqual(large, [
+    'CreateMultipartUpload',
+    'UploadPart',
+    'UploadPart',
+    'UploadPart',
+    'CompleteMultipartUpload',
+  ]);
+  const small = await requestsDuring(() => store.put('small', Readable.from(['a few bytes'])));
+  assert.deepEqual(small, ['PutObject']);
+});
+
+test('a multipart upload that fails part-way is aborted: no object, no unfinished upload', async () => {
+  const store = freshStore();
+  const sent = await requestsDuring(() =>
+    assert.rejects(store.put('broken', failingSource(LARGE)), /connection lost/),
+  );
+  assert.ok(sent.includes('UploadPart'), 'parts were sent before the source failed');
+  assert.equal(sent.at(-1), 'AbortMultipartUpload');
+  assert.ok(!sent.includes('CompleteMultipartUpload'));
+  assert.deepEqual(await listAll(store), [], 'neither an object nor an unfinished upload');
+});
+
+test('lists page by page: its objects, then its unfinished uploads', async () => {
+  const prefix = `${randomUUID()}/`;
+  const store = freshStore(prefix);
+  for (const key of ['a-1', 'b-2', 'c-3', 'd-4', 'e-5']) await store.put(key, Readable.from([key]));
+  for (const key of ['f-6', 'g-7', 'h-8']) await abandonUpload(`${prefix}${key}`);
+  let listed: Awaited<ReturnType<typeof listAll>> = [];
+  const sent = await requestsDuring(async () => {
+    listed = await listAll(store);
+  });
+  assert.deepEqual(sent, [
+    'ListObjectsV2',
+    'ListObjectsV2',
+    'ListObjectsV2',
+    'ListMultipartUploads',
+    'ListMultipartUploads',
+  ]);
+  assert.deepEqual(
+    listed.map((object) => (object.partial ? object.key.split('/')[1] : object.key)),
+    ['a-1', 'b-2', 'c-3', 'd-4', 'e-5', 'f-6', 'g-7', 'h-8'],
+  );
+});
+
+test('the prefix keeps the store to its own folder of the bucket', async () => {
+  const ours = freshStore('s2s/');
+  const neighbour = freshStore('elsewhere/');
+  await ours.put('file-1', Readable.from(['ours']));
+  await neighbour.put('file-1', Readable.from(['theirs']));
+  await abandonUpload('s2s/deeper/file-2');
+  const s3 = server();
+  const listed = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: 's2s/' }));
+  assert.deepEqual(
+    listed.Contents?.map((object) => object.Key),
+    ['s2s/file-1'],
+  );
+  assert.deepEqual(
+    (await listAll(ours)).map((object) => object.key),
+    ['file-1'],
+    'neither the neighbour nor what lies deeper',
+  );
+  assert.equal(await text(await ours.get('file-1')), 'ours');
+  await ours.remove('file-1');
+  assert.equal(await text(await neighbour.get('file-1')), 'theirs');
+});
+
+describeEachEngine('the sweep of an S3 store', (database) => {
+  test('aborts multipart uploads abandoned a day ago, and removes unreferenced objects', async () => {
+    const prefix = `${randomUUID()}/`;
+    const store = freshStore(prefix);
+    for (const name of ['abandoned-1', 'abandoned-2', 'abandoned-3']) await abandonUpload(`${prefix}${name}`);
+    await store.put(randomUUID(), Readable.from(['left by a crash between storing and recording']));
+
+    const listed = await listAll(store);
+    assert.equal(listed.filter((object) => object.partial).length, 3, 'every page of unfinished uploads');
+    const partial = listed.find((object) => object.partial);
+    assert.match(partial?.key ?? '', /^\.multipart\/abandoned-1\/.+/);
+
+    const today = new ManualClock(new Date());
+    assert.deepEqual(await sweepOrphanFiles(database().db, store, today), {
+      removed: 0,
+      partials: 0,
+      checked: 4,
+    });
+    const tomorrow = new ManualClock(new Date(Date.now() + (ORPHAN_GRACE_HOURS + 1) * 3_600_000));
+    const sent = await requestsDuring(async () => {
+      assert.deepEqual(await sweepOrphanFiles(database().db, store, tomorrow), {
+        removed: 1,
+        partials: 3,
+        checked: 4,
+      });
+    });
+    assert.equal(sent.filter((request) => request === 'AbortMultipartUpload').length, 3);
+    assert.deepEqual(await listAll(store), []);
+    // Aborted already (by another process's sweep, say): removing it again is no error.
+    await store.remove(partial?.key as string);
+  });
+});
+
+test('is unreachable without its bucket, and once the service stops', async () => {
+  const missing = new S3FileStore({ ...server().storeConfig(), bucket: 'no-such-bucket' });
+  assert.equal(await missing.isReachable(), false);
+
+  const own = await startS3();
+  const store = new S3FileStore(own.storeConfig());
+  assert.equal(await store.isReachable(), true);
+  await own.remove();
+  assert.equal(await store.isReachable(), false);
+  await assert.rejects(store.exists('file-1'), 'an unreachable service is not a missing file');
+});
+
+describe('a service without multipart listing or abort (s3rver as it is)', () => {
+  const plainServer = s3ForTests();
+
+  test('lists its objects; a failed upload reports its own failure and leaves no object', async () => {
+    const plain = plainServer();
+    const store = new S3FileStore(plain.storeConfig(), { partSizeBytes: PART, pageSize: 2 });
+    await store.put('file-1', Readable.from(['kept']));
+    const sent = await requestsOf(plain, () =>
+      assert.rejects(store.put('broken', failingSource(LARGE)), /connection lost/),
+    );
+    assert.equal(sent.at(-1), 'AbortMultipartUpload', 'the abort was tried (and refused)');
+    assert.equal(await store.exists('broken'), false);
+    const listed = await listAll(store);
+    assert.deepEqual(
+      listed.map((object) => [object.key, object.partial]),
+      [['file-1', false]],
+    );
+    // The parts stay on such a service until its own expiry removes them (decision 25).
+    const uploads = join(plain.directory, plain.bucket, '._S3rver_uploads');
+    assert.ok(existsSync(uploads) && readdirSync(uploads).length === 1, 'the unfinished upload is there');
+  });
+});
