@@ -4,19 +4,20 @@
 import { type Config, ConfigError, loadConfig } from './config.ts';
 
 async function usage(): Promise<string> {
-  const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, keys, demo] = await Promise.all([
-    import('./accounts/cli.ts'),
-    import('./directory/cli.ts'),
-    import('./transfers/cli.ts'),
-    import('./ctf/upn-cli.ts'),
-    import('./ctf/cli.ts'),
-    import('./collect/cli.ts'),
-    import('./platform/jobs/cli.ts'),
-    import('./audit/cli.ts'),
-    import('./backup/cli.ts'),
-    import('./keys/cli.ts'),
-    import('./demo/cli.ts'),
-  ]);
+  const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, keys, demo] =
+    await Promise.all([
+      import('./accounts/cli.ts'),
+      import('./directory/cli.ts'),
+      import('./transfers/cli.ts'),
+      import('./ctf/upn-cli.ts'),
+      import('./ctf/cli.ts'),
+      import('./collect/cli.ts'),
+      import('./platform/jobs/cli.ts'),
+      import('./audit/cli.ts'),
+      import('./backup/cli.ts'),
+      import('./keys/cli.ts'),
+      import('./demo/cli.ts'),
+    ]);
   return `Usage: s2s <command>
 
 Commands:
