@@ -22,6 +22,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CompiledQuery, type Insertable, type KyselyPlugin, sql } from 'kysely';
 import type { Actor } from '../src/auth/actor.ts';
+import { hex, random, uuid } from '../src/demo/pupils.ts';
+import { SCHOOL_KINDS } from '../src/demo/scale.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import type { Engine } from '../src/platform/db/database.ts';
 import type { Db, TransferStatus, TransferTable } from '../src/platform/db/schema.ts';
@@ -62,38 +64,11 @@ const SPAN = 3 * 365 * DAY;
 const START = NOW.getTime() - SPAN;
 const clock: Clock = { now: () => new Date(NOW) };
 
-/** Deterministic pseudo-random numbers (mulberry32), so every run loads the same records. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-const hex = (next: () => number) =>
-  Math.floor(next() * 2 ** 32)
-    .toString(16)
-    .padStart(8, '0');
-const uuid = (next: () => number) =>
-  `${hex(next)}-${hex(next).slice(0, 4)}-4${hex(next).slice(0, 3)}-8${hex(next).slice(0, 3)}-${hex(next)}${hex(next).slice(0, 4)}`;
-
 const TOWNS = `Ashford Barnwell Calder Dunmore Elmbridge Fairfield Glenholt Harwood Ingleby Kestrel Langley
 Marston Northwick Oakham Penrith Quarry Redbrook Selby Thornbury Upton Wareham Yarrow Alder Birch Cedar
 Hawthorn Rowan Willow Maple Linden`
   .split(/\s+/)
   .filter(Boolean);
-const SCHOOL_KINDS = [
-  'Primary School',
-  'Infant School',
-  'Junior School',
-  'Academy',
-  'High School',
-  'CE Primary',
-];
 
 // ---------------------------------------------------------------------------------------------------
 // The world: LAs, their schools (Zipf-ish sizes), one LA officer each.

@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { benchCtf } from './ctf.ts';
 import { benchDirectory } from './directory.ts';
+import { benchLoad, KINDS, type TrafficResult } from './load.ts';
 import { benchLostPupils } from './lost-pupils.ts';
 import { reportsSection } from './reports.ts';
 import { benchTransfers, type PhaseResult } from './transfers.ts';
@@ -166,6 +167,71 @@ const sections: Record<string, () => Promise<string>> = {
     return lines.join('\n');
   },
   reports: reportsSection,
+  load: async () => {
+    const r = await benchLoad();
+    const count = (n: number) => Math.round(n).toLocaleString('en-GB');
+    const bare = r.mixed.find((t) => t.nodes === 1 && t.label.startsWith('bare'));
+    const ratio = (t: TrafficResult) =>
+      bare && bare.requestsPerSecond > 0
+        ? `${(t.requestsPerSecond / bare.requestsPerSecond).toFixed(3)}x`
+        : '';
+    const errors = (t: TrafficResult) =>
+      t.errors === 0
+        ? '0'
+        : `**${t.errors}** (${t.errorSamples.map((e) => e.replace(/\|/g, '/')).join('; ')})`;
+    const timing = (t: TrafficResult, kind: string) => {
+      const k = t.kinds.find((x) => x.kind === kind);
+      return k ? `${round(k.p50Ms)} / ${round(k.p95Ms)} ms (${count(k.requests)})` : '';
+    };
+    const lines = [`Run ${new Date().toISOString().slice(0, 10)} on ${machine()}.`, ''];
+    if (r.mixed.length > 0) {
+      const first = r.mixed[0] as TrafficResult;
+      lines.push(
+        `**Mixed traffic**: ${first.users} users for ${Math.round(first.seconds)} s each, on data made by \`s2s seed-scale --fraction ${r.mixFraction}\`. ` +
+          `1-minute load average before -> after: ${r.mixed.map((t) => `${t.label} ${t.load.before.toFixed(1)} -> ${t.load.after.toFixed(1)}`).join(', ')}.`,
+        '',
+        '| target | requests | requests/s | vs bare route | errors | loops completed | server CPU per request | server peak RSS | error log lines |',
+        '|---|---|---|---|---|---|---|---|---|',
+        ...r.mixed.map(
+          (t) =>
+            `| ${t.label} | ${count(t.requests)} | ${round(t.requestsPerSecond)} | ${t.label.startsWith('bare') ? '1x' : ratio(t)} | ${errors(t)} | ${t.label.startsWith('bare') ? '' : count(t.loops)} | ${t.requests > 0 ? round((t.serverCpuSeconds * 1000) / t.requests) : 0} ms | ${round(t.serverPeakRssMB)} MB | ${t.serverErrorLogLines} |`,
+        ),
+        '',
+        `| request (p50 / p95, HTTP requests) | ${r.mixed.map((t) => t.label).join(' | ')} |`,
+        `|---|${r.mixed.map(() => '---|').join('')}`,
+        ...['bare route', ...KINDS].map(
+          (kind) => `| ${kind} | ${r.mixed.map((t) => timing(t, kind)).join(' | ')} |`,
+        ),
+      );
+    }
+    if (r.nodes) {
+      const { one, two } = r.nodes;
+      lines.push(
+        '',
+        `**Two nodes** (PostgreSQL, the same database and file store, users spread across the two): ${round(two.requestsPerSecond)} requests/s against ${round(one.requestsPerSecond)} on one node: **${(two.requestsPerSecond / one.requestsPerSecond).toFixed(2)}x** (target 1.7x on a machine with enough cores). Server CPU per request: ${round((one.serverCpuSeconds * 1000) / Math.max(1, one.requests))} ms on one node, ${round((two.serverCpuSeconds * 1000) / Math.max(1, two.requests))} ms on two (both processes).`,
+      );
+    }
+    if (r.scale) {
+      const s = r.scale;
+      const [big, small] = s.fractions;
+      const seeded = (x: Record<string, number>) =>
+        `${count(x.schools ?? 0)} schools, ${count(x.transfers ?? 0)} transfers (lost pupils' files included), ${count(x.lostPupils ?? 0)} lost pupils, ${count(x.messages ?? 0)} messages (${count(x.messageRecipients ?? 0)} copies)`;
+      lines.push(
+        '',
+        `**Scale** (PostgreSQL): fraction ${big}: ${seeded(s.seeded[0])}, loaded in ${round(s.seedSeconds[0])} s; fraction ${small}: ${seeded(s.seeded[1])}, loaded in ${round(s.seedSeconds[1])} s. ` +
+          `${s.rounds} timed rounds (after 3 untimed), one request at a time, each round every page on both sizes; 1-minute load average ${s.load.before.toFixed(1)} before, ${s.load.after.toFixed(1)} after.`,
+        '',
+        `| page | user | rows shown (${big} / ${small}) | p50 (${big} / ${small}) | p95 (${big} / ${small}) | p95 ratio | target <= 2x |`,
+        '|---|---|---|---|---|---|---|',
+        ...s.pages.map((p) => {
+          const ratio = p.p95Ms[1] > 0 ? p.p95Ms[0] / p.p95Ms[1] : 0;
+          return `| ${p.page} | ${p.user} | ${p.items[0]} / ${p.items[1]} | ${round(p.p50Ms[0])} / ${round(p.p50Ms[1])} ms | ${round(p.p95Ms[0])} / ${round(p.p95Ms[1])} ms | ${ratio.toFixed(2)}x | ${ratio <= 2 ? 'met' : '**missed**'} |`;
+        }),
+      );
+    }
+    if (r.skipped.length > 0) lines.push('', `Not measured: ${r.skipped.join('; ')}.`);
+    return lines.join('\n');
+  },
 };
 
 // `npm run bench` runs every benchmark; `npm run bench -- ctf` only the ones named.

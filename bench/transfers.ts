@@ -21,34 +21,44 @@
 // Smaller or partial runs: BENCH_TRANSFERS_UPLOADERS, _UPLOADS_EACH, _DOWNLOADERS, _BASELINE_RUNS, and
 // _ENGINES (sqlite,postgres). BENCH_TRANSFERS_CPU_PROF=DIR writes the service's CPU profile there.
 
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import {
-  closeSync,
   createReadStream,
   createWriteStream,
   mkdtempSync,
-  openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
 } from 'node:fs';
-import { Agent, request as httpRequest } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import multipart from '@fastify/multipart';
 import Fastify from 'fastify';
-import pg from 'pg';
-import { DEMO_PASSWORD } from '../src/demo/seed.ts';
 import type { Engine } from '../src/platform/db/database.ts';
 import { MAX_UPLOAD_LIMIT, SCHOOL_UPLOAD_LIMIT } from '../src/transfers/upload-service.ts';
 import { CTF25, type CtfOptions, writeSyntheticCtf } from '../test/fixtures/ctf/generate.ts';
-import { POSTGRES_URL } from '../test/support/databases.ts';
+import {
+  Client,
+  createPostgresDatabase,
+  errorLogLines,
+  htmlText,
+  listenAsBaseline,
+  loadAverage,
+  multipartParts,
+  peakRssMB,
+  percentile,
+  processCpuSeconds,
+  runChild,
+  Session,
+  signIn,
+  sleep,
+  startBaseline,
+  startService,
+  stop,
+} from './support.ts';
 
 const UPLOADERS = Number(process.env.BENCH_TRANSFERS_UPLOADERS ?? 50);
 const UPLOADS_EACH = Number(process.env.BENCH_TRANSFERS_UPLOADS_EACH ?? 10);
@@ -57,7 +67,7 @@ const DOWNLOADERS = Number(process.env.BENCH_TRANSFERS_DOWNLOADERS ?? 20);
 const BASELINE_RUNS = Number(process.env.BENCH_TRANSFERS_BASELINE_RUNS ?? 3);
 const ENGINES = (process.env.BENCH_TRANSFERS_ENGINES ?? 'sqlite,postgres').split(',') as Engine[];
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
+const _REPO = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 /** Demo schools (src/demo/seed.ts): the sender and the destination. */
 const SENDER = { username: 'demo-school-a', lea: '916', estab: '5402' };
@@ -120,41 +130,7 @@ export interface TransfersBenchResult {
 // ---------------------------------------------------------------------------------------------------
 // Helpers shared by the processes
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
-
-/** User + system CPU seconds of a process, from /proc (Linux). */
-function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of stat(5), counted from the state (field 3) at index 0. Clock ticks: 100 a second.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function loadAverage(): number {
-  return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
-}
-
 const rateOf = (phase: PhaseResult) => phase.bytes / 2 ** 20 / phase.seconds;
-
-function peakRssMB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------------
 // The baseline server: bare Fastify 5 + @fastify/multipart, the same multipart limits as s2s.
@@ -185,13 +161,7 @@ async function baselineServer(dir: string, file: string): Promise<void> {
       .header('content-length', String(size))
       .send(createReadStream(file)),
   );
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  if (!address || typeof address === 'string') throw new Error('no port');
-  process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
-  process.once('SIGTERM', () => {
-    void app.close().then(() => process.exit(0));
-  });
+  await listenAsBaseline(app);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -205,124 +175,6 @@ interface ClientSpec {
   uploaders: number;
   uploadsEach: number;
   downloaders: number;
-}
-
-interface Response {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-class Client {
-  readonly agent: Agent;
-
-  constructor(
-    private readonly baseUrl: string,
-    sockets: number,
-  ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets: sockets });
-  }
-
-  send(
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body: Buffer[] = [],
-  ): Promise<Response> {
-    return new Promise((resolve, reject) => {
-      const length = body.reduce((sum, chunk) => sum + chunk.length, 0);
-      const req = httpRequest(
-        `${this.baseUrl}${path}`,
-        {
-          method,
-          agent: this.agent,
-          headers: body.length > 0 ? { ...headers, 'content-length': String(length) } : headers,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      // Every request is bounded in time too: a stuck server fails the benchmark instead of hanging it.
-      req.setTimeout(120_000, () => req.destroy(new Error(`${method} ${path} timed out`)));
-      for (const chunk of body) req.write(chunk);
-      req.end();
-    });
-  }
-}
-
-/** One browser: its cookies and the CSRF token of the last page it read. */
-class Session {
-  private cookies = new Map<string, string>();
-  token = '';
-
-  constructor(private readonly client: Client) {}
-
-  async get(path: string): Promise<Response> {
-    return this.remember(await this.client.send('GET', path, this.headers()));
-  }
-
-  async postForm(path: string, form: Record<string, string>): Promise<Response> {
-    const body = new URLSearchParams({ _csrf: this.token, ...form }).toString();
-    return this.remember(
-      await this.client.send(
-        'POST',
-        path,
-        { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' },
-        [Buffer.from(body)],
-      ),
-    );
-  }
-
-  async postMultipart(path: string, head: Buffer, content: Buffer, tail: Buffer, boundary: string) {
-    return this.remember(
-      await this.client.send(
-        'POST',
-        path,
-        { ...this.headers(), 'content-type': `multipart/form-data; boundary=${boundary}` },
-        [head, content, tail],
-      ),
-    );
-  }
-
-  headers(): Record<string, string> {
-    const cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-    return cookie ? { cookie } : {};
-  }
-
-  private remember(response: Response): Response {
-    const set = response.headers['set-cookie'] ?? [];
-    for (const line of Array.isArray(set) ? set : [set]) {
-      const pair = line.split(';')[0] ?? '';
-      const at = pair.indexOf('=');
-      if (at > 0) this.cookies.set(pair.slice(0, at), pair.slice(at + 1));
-    }
-    // Only pages carry a form's token: a downloaded file is not searched for one, as a browser does not
-    // (decoding each 4 MB file to a string to search it cost this client 15-20 ms of CPU per download,
-    // on the cores the server uses too, which the baseline's client never spent).
-    if (String(response.headers['content-type'] ?? '').startsWith('text/html')) {
-      const token = /name="_csrf" value="([^"]+)"/.exec(response.body.toString('utf8'))?.[1];
-      if (token) this.token = token;
-    }
-    return response;
-  }
-}
-
-async function signIn(client: Client, username: string, formPage: string): Promise<Session> {
-  const session = new Session(client);
-  await session.get('/sign-in');
-  const signedIn = await session.postForm('/sign-in', { username, password: DEMO_PASSWORD });
-  if (signedIn.status !== 302 || signedIn.headers.location !== '/') {
-    throw new Error(`sign-in as ${username} failed: ${signedIn.status}`);
-  }
-  const page = await session.get(formPage);
-  if (page.status !== 200) throw new Error(`${formPage} answered ${page.status}`);
-  return session;
 }
 
 /** Runs `workers` loops at once; each runs `each` tasks in turn. Resolves with every task's latency. */
@@ -414,19 +266,6 @@ async function probed(baseUrl: string, phase: () => Promise<PhaseResult>): Promi
 function ctfName(sequence: number): string {
   return `${SENDER.lea}${SENDER.estab}_CTF_${RECEIVER.lea}${RECEIVER.estab}_${String(sequence).padStart(3, '0')}.XML`;
 }
-
-/** The upload form as a browser sends it: the CSRF token first, then the file. */
-function multipartParts(token: string, filename: string): { head: Buffer; tail: Buffer; boundary: string } {
-  const boundary = `----s2sBench${randomBytes(8).toString('hex')}`;
-  const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="_csrf"\r\n\r\n${token}\r\n` +
-      `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${filename}"\r\n` +
-      'Content-Type: text/xml\r\n\r\n',
-  );
-  return { head, tail: Buffer.from(`\r\n--${boundary}--\r\n`), boundary };
-}
-
-const htmlText = (value: string) => value.replace(/&amp;/g, '&');
 
 async function runClient(spec: ClientSpec): Promise<{
   upload: PhaseResult;
@@ -604,123 +443,9 @@ async function runClient(spec: ClientSpec): Promise<{
 // ---------------------------------------------------------------------------------------------------
 // The orchestrator
 
-function runChild(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SELF, ...args], {
-      cwd: REPO,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${args[0]} exited with code ${code}`)),
-    );
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = once(child, 'exit');
-  child.kill('SIGTERM');
-  await exited;
-}
-
-async function startBaseline(dir: string, file: string): Promise<{ child: ChildProcess; baseUrl: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', SELF, '--baseline-server', dir, file], {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const [line] = (await once(child.stdout as NodeJS.ReadableStream, 'data')) as [Buffer];
-  const { port } = JSON.parse(line.toString('utf8').trim().split('\n')[0] ?? '{}') as { port: number };
-  return { child, baseUrl: `http://127.0.0.1:${port}` };
-}
-
-async function startService(
-  dir: string,
-  databaseUrl: string,
-): Promise<{ child: ChildProcess; baseUrl: string; logPath: string }> {
-  const port = await freePort();
-  const logPath = join(dir, 'service.log');
-  const log = openSync(logPath, 'a');
-  // BENCH_TRANSFERS_CPU_PROF=DIR: the service writes a V8 CPU profile there when it stops (for finding
-  // where the time goes; the profiler slows it down, so such a run's numbers are not for the table).
-  const profile = process.env.BENCH_TRANSFERS_CPU_PROF;
-  const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
-  const child = spawn(process.execPath, [...flags, 'bin/s2s.js', 'serve'], {
-    cwd: REPO,
-    env: {
-      ...process.env,
-      S2S_ENV: 'development',
-      SEED_DEMO_DATA: 'true',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      FILE_STORE_DIR: join(dir, 'files'),
-      MASTER_KEY_FILE: join(dir, 'master.key'),
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', log, log],
-  });
-  closeSync(log);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (let attempt = 0; ; attempt += 1) {
-    if (child.exitCode !== null)
-      throw new Error(`s2s serve exited with code ${child.exitCode} (see ${logPath})`);
-    try {
-      if ((await fetch(`${baseUrl}/healthz`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (attempt > 300) {
-      await stop(child);
-      throw new Error('s2s serve did not become healthy');
-    }
-    await sleep(100);
-  }
-  return { child, baseUrl, logPath };
-}
-
-function errorLogLines(logPath: string): number {
-  return readFileSync(logPath, 'utf8')
-    .split('\n')
-    .filter((line) => {
-      const level = /"level":(\d+)/.exec(line)?.[1];
-      return level !== undefined && Number(level) >= 50;
-    }).length;
-}
-
 async function client(spec: ClientSpec) {
-  const out = await runChild(['--client', JSON.stringify(spec)]);
+  const out = await runChild(SELF, ['--client', JSON.stringify(spec)]);
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Awaited<ReturnType<typeof runClient>>;
-}
-
-/** A fresh PostgreSQL database beside the test one; dropped by the function returned. */
-async function createPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `s2s_bench_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: POSTGRES_URL });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name}`);
-  } finally {
-    await admin.end();
-  }
-  const url = new URL(POSTGRES_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
-      await cleanup.connect();
-      try {
-        await cleanup.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await cleanup.end();
-      }
-    },
-  };
 }
 
 export async function benchTransfers(): Promise<TransfersBenchResult> {
@@ -753,7 +478,7 @@ export async function benchTransfers(): Promise<TransfersBenchResult> {
 
     process.stderr.write('transfers: bare Fastify baseline\n');
     const baselineDir = mkdtempSync(join(dir, 'baseline-'));
-    const baseline = await startBaseline(baselineDir, ctfPath);
+    const baseline = await startBaseline(SELF, ['--baseline-server', baselineDir, ctfPath]);
     try {
       const pid = baseline.child.pid as number;
       const before = loadAverage();
@@ -801,7 +526,9 @@ export async function benchTransfers(): Promise<TransfersBenchResult> {
         }
       }
       try {
-        const service = await startService(serviceDir, database.url);
+        const service = await startService(serviceDir, database.url, {
+          cpuProfileDir: process.env.BENCH_TRANSFERS_CPU_PROF,
+        });
         try {
           const pid = service.child.pid as number;
           const before = loadAverage();

@@ -4,18 +4,20 @@
 import { type Config, ConfigError, loadConfig } from './config.ts';
 
 async function usage(): Promise<string> {
-  const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, keys] = await Promise.all([
-    import('./accounts/cli.ts'),
-    import('./directory/cli.ts'),
-    import('./transfers/cli.ts'),
-    import('./ctf/upn-cli.ts'),
-    import('./ctf/cli.ts'),
-    import('./collect/cli.ts'),
-    import('./platform/jobs/cli.ts'),
-    import('./audit/cli.ts'),
-    import('./backup/cli.ts'),
-    import('./keys/cli.ts'),
-  ]);
+  const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, keys, demo] =
+    await Promise.all([
+      import('./accounts/cli.ts'),
+      import('./directory/cli.ts'),
+      import('./transfers/cli.ts'),
+      import('./ctf/upn-cli.ts'),
+      import('./ctf/cli.ts'),
+      import('./collect/cli.ts'),
+      import('./platform/jobs/cli.ts'),
+      import('./audit/cli.ts'),
+      import('./backup/cli.ts'),
+      import('./keys/cli.ts'),
+      import('./demo/cli.ts'),
+    ]);
   return `Usage: s2s <command>
 
 Commands:
@@ -23,7 +25,7 @@ Commands:
                                  database outside production)
   migrate                        bring the database schema up to date
   seed-demo                      load the demo organisations and accounts into an empty database
-${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}${backup.BACKUP_USAGE}${keys.KEYS_USAGE}`;
+${demo.SEED_SCALE_USAGE}${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}${backup.BACKUP_USAGE}${keys.KEYS_USAGE}`;
 }
 
 async function buildDeps(config: Config) {
@@ -96,6 +98,18 @@ async function main(argv: string[]): Promise<number> {
       );
       return loaded ? 0 : 1;
     }
+    case 'seed-scale':
+      return (await import('./demo/cli.ts')).runSeedScaleCommand(argv.slice(1), configuration, async () => {
+        const deps = await buildDeps(configuration());
+        return {
+          db: deps.db,
+          clock: deps.clock,
+          close: async () => {
+            deps.mailer.close();
+            await deps.db.destroy();
+          },
+        };
+      });
     case 'users':
       return (await import('./accounts/cli.ts')).runUsersCommand(argv.slice(1), () =>
         buildDeps(configuration()),

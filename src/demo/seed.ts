@@ -1,12 +1,13 @@
 // Demo organisations and one account per role, loaded into an empty database outside production so a
 // newcomer can sign in straight away. The schools and people are fictional.
 import { randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import { hashPassword } from '../auth/passwords.ts';
 import type { Role } from '../auth/permissions.ts';
 import { insertCollection } from '../collect/collections-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { addDays, londonDate } from '../platform/dates.ts';
-import type { Db, NewEstablishment } from '../platform/db/schema.ts';
+import type { Db, NewEstablishment, UserTable } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 
 export const DEMO_PASSWORD = 'demo-password-2026';
@@ -159,7 +160,7 @@ const SCHOOLS: DemoSchool[] = [
   },
 ];
 
-interface DemoAccount {
+export interface DemoAccount {
   username: string;
   role: Role;
   fullName: string;
@@ -254,6 +255,31 @@ export const DEMO_ACCOUNTS: DemoAccount[] = [
   },
 ];
 
+/** A demo account's row: signs in with the demo password (hashed), nothing to change first. */
+export function demoAccountRow(
+  account: DemoAccount & { id: string },
+  passwordHash: string,
+  at: string,
+): Insertable<UserTable> {
+  return {
+    id: account.id,
+    username: account.username,
+    password_hash: passwordHash,
+    role: account.role,
+    la_number: account.laNumber,
+    establishment_number: account.establishmentNumber,
+    full_name: account.fullName,
+    email: null,
+    telephone: null,
+    must_change_password: 0,
+    created_at: at,
+    updated_at: at,
+    password_changed_at: at,
+    last_signed_in_at: null,
+    deleted_at: null,
+  };
+}
+
 /** Thrown inside the loading transaction to undo it: another process loaded the demo data meanwhile. */
 class LoadedElsewhere extends Error {}
 
@@ -310,23 +336,9 @@ async function loadDemoData(db: Db, clock: Clock, at: string, passwordHash: stri
     await tx
       .insertInto('users')
       .values(
-        DEMO_ACCOUNTS.map((account) => ({
-          id: ids.get(account.username) ?? randomUUID(),
-          username: account.username,
-          password_hash: passwordHash,
-          role: account.role,
-          la_number: account.laNumber,
-          establishment_number: account.establishmentNumber,
-          full_name: account.fullName,
-          email: null,
-          telephone: null,
-          must_change_password: 0 as const,
-          created_at: at,
-          updated_at: at,
-          password_changed_at: at,
-          last_signed_in_at: null,
-          deleted_at: null,
-        })),
+        DEMO_ACCOUNTS.map((account) =>
+          demoAccountRow({ ...account, id: ids.get(account.username) ?? randomUUID() }, passwordHash, at),
+        ),
       )
       .execute();
     // The handbooks' uses of messaging (handbook §11), as templates for everyone ("All").

@@ -204,3 +204,11 @@ export async function databaseIsReachable(db: Db): Promise<boolean> {
 export function toCount(value: string | number | bigint | null | undefined): number {
   return Number(value ?? 0);
 }
+
+/**
+ * Refreshes the planner's statistics of every table (ANALYZE on both engines), after a bulk load: the
+ * plans of the first queries then fit the data loaded rather than the empty tables.
+ */
+export async function analyzeTables(db: Db): Promise<void> {
+  await sql`analyze`.execute(db);
+}
