@@ -39,7 +39,7 @@ describeEachEngine('English and Welsh', (database) => {
     await t.app.close();
   });
 
-  test("an account starts in English: users.language defaults to 'en' (migration 016)", async () => {
+  test("an account starts in English: users.language defaults to 'en' (migration 015)", async () => {
     const { db } = database();
     const user = await makeUser(db, 'national_admin', {}, { language: undefined });
     assert.equal((await getUser(db, user.id))?.language, 'en');

@@ -28,7 +28,7 @@ import * as oidcIdentities from './migrations/011-oidc-identities.ts';
 import * as auditChain from './migrations/012-audit-chain.ts';
 import * as malwareScan from './migrations/013-malware-scan.ts';
 import * as rateLimits from './migrations/014-rate-limits.ts';
-import * as userLanguage from './migrations/016-user-language.ts';
+import * as userLanguage from './migrations/015-user-language.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -48,7 +48,7 @@ const migrations: Record<string, Migration> = {
   '012-audit-chain': auditChain,
   '013-malware-scan': malwareScan,
   '014-rate-limits': rateLimits,
-  '016-user-language': userLanguage,
+  '015-user-language': userLanguage,
 };
 
 export interface DatabaseOptions {

@@ -53,7 +53,7 @@ export interface UserTable {
   password_changed_at: string;
   last_signed_in_at: string | null;
   deleted_at: string | null;
-  /** The language the user chose for pages (and, later, emails): 'en' or 'cy' (migration 016). */
+  /** The language the user chose for pages (and, later, emails): 'en' or 'cy' (migration 015). */
   language: ColumnType<string, string | undefined, string>;
 }
 
