@@ -1,7 +1,7 @@
 // The `s2s` command. Exit codes: 0 success, 1 invalid input or failure, 2 usage error.
 // Each command loads only its own feature's code: the file tools (upn, ctf, census, filename) start
 // without loading the web service, and `serve` without the command-line tools.
-import { type Config, ConfigError, loadConfig } from './config.ts';
+import type { Config } from './config.ts';
 
 async function usage(): Promise<string> {
   const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, keys, demo] =
@@ -39,15 +39,16 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   // Only commands that need the database or the service read the configuration, so the file tools
-  // (filename, upn, ctf, census) work whatever the environment holds.
+  // (filename, upn, ctf, census) work whatever the environment holds, and start without loading its
+  // validation (zod: about 100 modules).
   let loaded: Config | undefined;
-  const configuration = (): Config => {
-    loaded ??= loadConfig();
+  const configuration = async (): Promise<Config> => {
+    loaded ??= (await import('./config.ts')).loadConfig();
     return loaded;
   };
   switch (command) {
     case 'serve': {
-      const config = configuration();
+      const config = await configuration();
       const [{ createApp }, { seedDemoData }, { scheduledJobs }, { Scheduler }] = await Promise.all([
         import('./app.ts'),
         import('./demo/seed.ts'),
@@ -76,13 +77,13 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'migrate': {
-      const deps = await buildDeps(configuration());
+      const deps = await buildDeps(await configuration());
       await deps.db.destroy();
       process.stdout.write('The database schema is up to date.\n');
       return 0;
     }
     case 'seed-demo': {
-      const config = configuration();
+      const config = await configuration();
       if (config.env === 'production') {
         process.stderr.write('Demo data is never loaded in production (S2S_ENV=production).\n');
         return 1;
@@ -100,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'seed-scale':
       return (await import('./demo/cli.ts')).runSeedScaleCommand(argv.slice(1), configuration, async () => {
-        const deps = await buildDeps(configuration());
+        const deps = await buildDeps(await configuration());
         return {
           db: deps.db,
           clock: deps.clock,
@@ -111,12 +112,12 @@ async function main(argv: string[]): Promise<number> {
         };
       });
     case 'users':
-      return (await import('./accounts/cli.ts')).runUsersCommand(argv.slice(1), () =>
-        buildDeps(configuration()),
+      return (await import('./accounts/cli.ts')).runUsersCommand(argv.slice(1), async () =>
+        buildDeps(await configuration()),
       );
     case 'import':
-      return (await import('./directory/cli.ts')).runImportCommand(argv.slice(1), () =>
-        buildDeps(configuration()),
+      return (await import('./directory/cli.ts')).runImportCommand(argv.slice(1), async () =>
+        buildDeps(await configuration()),
       );
     case 'upn':
       return (await import('./ctf/upn-cli.ts')).runUpnCommand(argv.slice(1));
@@ -125,24 +126,24 @@ async function main(argv: string[]): Promise<number> {
     case 'census':
       return (await import('./collect/cli.ts')).runCensusCommand(argv.slice(1));
     case 'filename':
-      return (await import('./transfers/cli.ts')).runFilenameCommand(argv.slice(1), () =>
-        buildDeps(configuration()),
+      return (await import('./transfers/cli.ts')).runFilenameCommand(argv.slice(1), async () =>
+        buildDeps(await configuration()),
       );
     case 'audit':
-      return (await import('./audit/cli.ts')).runAuditCommand(argv.slice(1), () =>
-        buildDeps(configuration()),
+      return (await import('./audit/cli.ts')).runAuditCommand(argv.slice(1), async () =>
+        buildDeps(await configuration()),
       );
     case 'backup':
     case 'restore': {
       const backup = await import('./backup/cli.ts');
-      const open = () => backup.openInstance(configuration());
+      const open = async () => backup.openInstance(await configuration());
       return command === 'backup'
         ? backup.runBackupCommand(argv.slice(1), open)
         : backup.runRestoreCommand(argv.slice(1), open);
     }
     case 'keys': {
       const keys = await import('./keys/cli.ts');
-      return keys.runKeysCommand(argv.slice(1), () => keys.openKeys(configuration()));
+      return keys.runKeysCommand(argv.slice(1), async () => keys.openKeys(await configuration()));
     }
     case 'jobs': {
       const [{ runJobsCommand }, { JOB_NAMES, scheduledJobs }, { Scheduler }] = await Promise.all([
@@ -151,7 +152,7 @@ async function main(argv: string[]): Promise<number> {
         import('./platform/jobs/scheduler.ts'),
       ]);
       return runJobsCommand(argv.slice(1), JOB_NAMES, async () => {
-        const deps = await buildDeps(configuration());
+        const deps = await buildDeps(await configuration());
         return {
           scheduler: new Scheduler(deps, scheduledJobs(deps)),
           clock: deps.clock,
@@ -172,7 +173,7 @@ try {
   const code = await main(process.argv.slice(2));
   if (code >= 0) process.exit(code);
 } catch (error) {
-  if (error instanceof ConfigError) {
+  if (error instanceof (await import('./config.ts')).ConfigError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }

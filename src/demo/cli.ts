@@ -17,7 +17,7 @@ export const SEED_SCALE_USAGE = `  seed-scale [--fraction F] [--json]
 
 export async function runSeedScaleCommand(
   args: string[],
-  config: () => Config,
+  config: () => Promise<Config>,
   open: () => Promise<Pick<Deps, 'db' | 'clock'> & { close(): Promise<void> }>,
   io: CommandOutput = processOutput,
 ): Promise<number> {
@@ -35,7 +35,7 @@ export async function runSeedScaleCommand(
       `--fraction must be a number above 0 and at most 1 (1 is national scale, 0.01 is 1%), not "${values.fraction}".`,
     );
   }
-  if (config().env === 'production') {
+  if ((await config()).env === 'production') {
     io.err('Demo data is never loaded in production (S2S_ENV=production).\n');
     return 1;
   }

@@ -3,7 +3,6 @@
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type ClassifiedFilename, classifyFilename, describeFile } from './filenames.ts';
-import { checkParties } from './routing.ts';
 
 const INDENT = ' '.repeat(33);
 
@@ -61,7 +60,8 @@ export async function runFilenameCommand(
   });
 
   if (parsed.values.directory && checks.some((check) => check.file)) {
-    const { db } = await open();
+    // Loaded here: the database code is only needed with --directory.
+    const [{ db }, { checkParties }] = await Promise.all([open(), import('./routing.ts')]);
     try {
       for (const check of checks) {
         if (!check.file) continue;
