@@ -2,7 +2,7 @@
 import { OidcService } from './auth/oidc.ts';
 import { AuthService } from './auth/service.ts';
 import type { Config } from './config.ts';
-import { countPending } from './notifications/outbox.ts';
+import { outboxCounts } from './notifications/outbox.ts';
 import { type Clock, systemClock } from './platform/clock.ts';
 import { createDatabase, migrateToLatest } from './platform/db/database.ts';
 import type { Db } from './platform/db/schema.ts';
@@ -98,6 +98,6 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
 
 /** The queues /metrics reports, read at each scrape (census returns are checked as they arrive: no queue). */
 async function queueDepths(db: Db): Promise<QueueDepths> {
-  const [notifications, scans] = await Promise.all([countPending(db), countAwaitingScan(db)]);
-  return { 'notifications-pending': notifications, 'files-awaiting-scan': scans };
+  const [notifications, scans] = await Promise.all([outboxCounts(db), countAwaitingScan(db)]);
+  return { 'notifications-pending': notifications.pending, 'files-awaiting-scan': scans };
 }

@@ -137,16 +137,6 @@ export async function recordDelivery(
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** How many notifications wait to be sent (again): the outbox's queue. */
-export async function countPending(db: Executor): Promise<number> {
-  const row = await db
-    .selectFrom('notification_outbox')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('status', '=', 'pending')
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 /** How many notifications are in each state. */
 export async function outboxCounts(db: Executor): Promise<Record<OutboxStatus, number>> {
   const rows = await db

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { scheduledJobs } from '../../src/jobs.ts';
-import { countPending } from '../../src/notifications/outbox.ts';
+import { outboxCounts } from '../../src/notifications/outbox.ts';
 import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
 import { api, makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
@@ -160,7 +160,7 @@ describeEachEngine('/metrics', (database) => {
     assert.equal(moved('s2s_http_requests_total', byId), 1, 'labelled by the pattern, not the address');
     assert.equal(moved('s2s_http_request_duration_seconds_count', byId), 1);
     assert.equal(moved('s2s_job_runs_total', { job: 'seal-audit', outcome: 'succeeded' }), 1);
-    const pending = await countPending(db);
+    const { pending } = await outboxCounts(db);
     assert.ok(pending > 0, 'the uploads wrote emails');
     assert.equal(sampleValue(now, 's2s_queue_depth', { queue: 'notifications-pending' }), pending);
     assert.equal(sampleValue(now, 's2s_queue_depth', { queue: 'files-awaiting-scan' }), 0);

@@ -10,7 +10,7 @@ export type Language = (typeof LANGUAGES)[number];
 export const DEFAULT_LANGUAGE: Language = 'en';
 
 export function isLanguage(value: unknown): value is Language {
-  return value === 'en' || value === 'cy';
+  return (LANGUAGES as readonly unknown[]).includes(value);
 }
 
 /** A text with counted forms, chosen by Intl.PluralRules for the `count` parameter (Welsh has six). */
