@@ -48,7 +48,9 @@ function parseExposition(text: string): Sample[] {
       `${sampleName} follows its # TYPE line`,
     );
     const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
-    assert.ok(valueText === 'NaN' || !Number.isNaN(value), `a number: ${line}`);
+    // Prometheus reads values with Go's ParseFloat, which takes NaN in any case; prom-client writes
+    // "Nan" for the event loop lag before its first sample.
+    assert.ok(/^nan$/i.test(valueText) || !Number.isNaN(value), `a number: ${line}`);
     const labels: Record<string, string> = {};
     for (const pair of labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
       labels[pair[1] ?? ''] = pair[2] ?? '';
