@@ -1,10 +1,11 @@
-// Runs every test file under test/ with Node's test runner (through tsx).
-// Node 20's runner does not expand globs itself, so the files are listed here.
+// Runs every test file under test/ with Node's test runner.
+// The test files and the commands are bundled first (./bundle.js says why), into .build/tests.
 // Usage: node scripts/run-tests.js [--no-e2e] [path-fragment ...]
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bundle, bundledPath } from './bundle.js';
 
 const args = process.argv.slice(2);
 const skipBrowser = args.includes('--no-e2e');
@@ -28,9 +29,24 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-  // Commands started by tests that need a master key share one throwaway key outside the work tree.
-  env: { ...process.env, S2S_ENV: 'test', MASTER_KEY_FILE: join(tmpdir(), 's2s-test-master.key') },
-});
+const BUILD = join(import.meta.dirname, '..', '.build', 'tests');
+// The commands the tests run (bin/s2s.js, bin/s2s-client.js).
+const COMMANDS = ['src/cli.ts', 'src/client/main.ts'];
+await bundle([...files, ...COMMANDS], BUILD);
+
+const result = spawnSync(
+  process.execPath,
+  ['--enable-source-maps', '--test', '--test-concurrency=2', ...files.map((f) => bundledPath(BUILD, f))],
+  {
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      S2S_ENV: 'test',
+      // Commands started by tests that need a master key share one throwaway key outside the work tree.
+      MASTER_KEY_FILE: join(tmpdir(), 's2s-test-master.key'),
+      // bin/s2s.js and bin/s2s-client.js run these bundles instead of the sources.
+      S2S_BUNDLE_DIR: BUILD,
+    },
+  },
+);
 process.exit(result.status ?? 1);
