@@ -2,7 +2,7 @@
 // The test files and the commands are bundled first (./bundle.js says why), into .build/tests.
 // Usage: node scripts/run-tests.js [--no-e2e] [path-fragment ...]
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundle, bundledPath } from './bundle.js';
@@ -19,6 +19,15 @@ function testFiles(dir) {
   });
 }
 
+function isRunning(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
 const files = testFiles('test')
   .filter((f) => !(skipBrowser && f.startsWith(join('test', 'e2e'))))
   .filter((f) => filters.length === 0 || filters.some((fragment) => f.includes(fragment)))
@@ -29,7 +38,16 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const BUILD = join(import.meta.dirname, '..', '.build', 'tests');
+// Each run bundles into a folder of its own, removed when it ends, so that runs at the same time in one
+// checkout do not replace each other's files; a folder left by a run that was killed goes at the next.
+const BUILDS = join(import.meta.dirname, '..', '.build');
+mkdirSync(BUILDS, { recursive: true });
+for (const name of readdirSync(BUILDS)) {
+  const pid = Number(/^tests-(\d+)$/.exec(name)?.[1]);
+  if (pid && !isRunning(pid)) rmSync(join(BUILDS, name), { recursive: true, force: true });
+}
+const BUILD = join(BUILDS, `tests-${process.pid}`);
+process.on('exit', () => rmSync(BUILD, { recursive: true, force: true }));
 // The commands the tests run (bin/s2s.js, bin/s2s-client.js).
 const COMMANDS = ['src/cli.ts', 'src/client/main.ts'];
 await bundle([...files, ...COMMANDS], BUILD);
