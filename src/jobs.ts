@@ -1,6 +1,7 @@
 // The scheduled jobs, assembled from the features (as app.ts assembles their routes). `serve` runs them
 // on their schedules (unless SCHEDULER=off); `s2s jobs run NAME` runs one by hand.
 import { sealAudit } from './audit/chain.ts';
+import { sessionSweepJob } from './auth/session-sweep.ts';
 import type { Deps } from './deps.ts';
 import { lostPupilReviewJob } from './lost-pupils/review-job.ts';
 import { messageExpiryJob } from './messaging/jobs.ts';
@@ -32,6 +33,7 @@ export const JOB_NAMES = [
   'missing-addresses',
   'lost-pupil-review',
   'message-expiry',
+  'sweep-sessions',
   'seal-audit',
 ] as const;
 
@@ -126,6 +128,7 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
     missingAddressesJob(deps),
     lostPupilReviewJob(deps),
     messageExpiryJob(deps),
+    sessionSweepJob(deps),
     {
       name: 'seal-audit',
       description:

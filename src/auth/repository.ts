@@ -31,6 +31,19 @@ export async function deleteSession(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', id).execute();
 }
 
+/**
+ * Deletes the sessions that can no longer be used at `now`: idle for `idleMinutes` or more, or past their
+ * absolute expiry (the same limits as AuthService.lookUpSession). Returns how many went.
+ */
+export async function deleteExpiredSessions(db: Executor, now: Date, idleMinutes: number): Promise<number> {
+  const idleSince = new Date(now.getTime() - idleMinutes * 60_000).toISOString();
+  const result = await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('last_seen_at', '<=', idleSince), eb('expires_at', '<=', now.toISOString())]))
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function deleteSessionsOfUser(db: Executor, userId: string, exceptId?: string): Promise<void> {
   let q = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (exceptId) q = q.where('id', '!=', exceptId);

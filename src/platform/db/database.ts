@@ -29,6 +29,7 @@ import * as auditChain from './migrations/012-audit-chain.ts';
 import * as malwareScan from './migrations/013-malware-scan.ts';
 import * as rateLimits from './migrations/014-rate-limits.ts';
 import * as userLanguage from './migrations/015-user-language.ts';
+import * as sweepIndexes from './migrations/016-sweep-indexes.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '013-malware-scan': malwareScan,
   '014-rate-limits': rateLimits,
   '015-user-language': userLanguage,
+  '016-sweep-indexes': sweepIndexes,
 };
 
 export interface DatabaseOptions {

@@ -1,0 +1,32 @@
+// Sessions end when they are used after their idle or absolute limit (AuthService.lookUpSession), but a
+// session nobody comes back to would stay in the table for ever: this job deletes them, so the table holds
+// only sessions that can still be used.
+import type { Db } from '../platform/db/schema.ts';
+import type { JobDefinition } from '../platform/jobs/scheduler.ts';
+import { plural } from '../platform/words.ts';
+import { deleteExpiredSessions } from './repository.ts';
+
+export const SESSION_SWEEP_JOB = 'sweep-sessions';
+
+export function sessionSweepJob(deps: {
+  db: Db;
+  config: { session: { idleMinutes: number } };
+}): JobDefinition {
+  const { idleMinutes } = deps.config.session;
+  return {
+    name: SESSION_SWEEP_JOB,
+    description: `Deletes the sign-in sessions that can no longer be used: unused for ${idleMinutes} minutes, or past their absolute limit.`,
+    schedule: '50 * * * *',
+    scheduleText: 'every hour, at 50 minutes past',
+    exclusive: true,
+    run: async ({ now }) => {
+      const deleted = await deleteExpiredSessions(deps.db, now, idleMinutes);
+      return {
+        ok: true,
+        didWork: deleted > 0,
+        summary: `Deleted ${plural(deleted, 'expired session')}.`,
+        counts: { deleted },
+      };
+    },
+  };
+}

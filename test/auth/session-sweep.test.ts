@@ -1,0 +1,55 @@
+// The sweep-sessions job: deletes the sessions that AuthService would refuse (idle for the limit or past
+// their absolute expiry), on its hourly schedule, and keeps the others.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { test } from 'node:test';
+import { insertSession } from '../../src/auth/repository.ts';
+import { SESSION_SWEEP_JOB, sessionSweepJob } from '../../src/auth/session-sweep.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeUser } from '../support/factories.ts';
+
+const IDLE_MINUTES = 30;
+
+describeEachEngine('sweep-sessions job', (database) => {
+  test('runs hourly at 50 past and deletes the sessions idle for the limit or past their expiry, keeping the rest', async () => {
+    const { db } = database();
+    const user = await makeUser(db, 'school_user');
+    const clock = new ManualClock('2026-12-02T10:49:00.000Z');
+    const runAt = new Date('2026-12-02T10:50:00.000Z').getTime();
+    const minutesBefore = (minutes: number) => new Date(runAt - minutes * 60_000).toISOString();
+    const session = async (lastSeenMinutesAgo: number, expiresInMinutes: number) => {
+      const id = randomBytes(16).toString('hex');
+      await insertSession(db, {
+        id,
+        user_id: user.id,
+        created_at: minutesBefore(60),
+        last_seen_at: minutesBefore(lastSeenMinutesAgo),
+        expires_at: minutesBefore(-expiresInMinutes),
+      });
+      return id;
+    };
+    const inUse = await session(10, 60);
+    const nearlyIdle = await session(IDLE_MINUTES - 1, 60);
+    const idle = await session(IDLE_MINUTES, 60);
+    const longIdle = await session(600, 60);
+    const pastExpiry = await session(1, 0);
+
+    const scheduler = new Scheduler({ db, clock, logger: createLogger('silent') }, [
+      sessionSweepJob({ db, config: { session: { idleMinutes: IDLE_MINUTES } } }),
+    ]);
+    assert.equal(
+      scheduler.nextRun(SESSION_SWEEP_JOB, clock.now())?.toISOString(),
+      '2026-12-02T10:50:00.000Z',
+    );
+    clock.advanceMinutes(1);
+    const [run] = await scheduler.tick();
+    assert.equal(run?.status, 'succeeded');
+    assert.equal(run?.summary, 'Deleted 3 expired sessions.');
+    const left = await db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
+    assert.deepEqual(left.map((s) => s.id).sort(), [inUse, nearlyIdle].sort());
+    assert.ok(![idle, longIdle, pastExpiry].some((id) => left.some((s) => s.id === id)));
+  });
+});
