@@ -16,7 +16,7 @@ const IDLE_MINUTES = 30;
 describeEachEngine('sweep-sessions job', (database) => {
   test('runs hourly at 50 past and deletes the sessions idle for the limit or past their expiry, keeping the rest', async () => {
     const { db } = database();
-    const user = await makeUser(db, 'school_user');
+    const user = await makeUser(db, 'la_user');
     const clock = new ManualClock('2026-12-02T10:49:00.000Z');
     const runAt = new Date('2026-12-02T10:50:00.000Z').getTime();
     const minutesBefore = (minutes: number) => new Date(runAt - minutes * 60_000).toISOString();
