@@ -6,8 +6,8 @@ import { after, before, test } from 'node:test';
 import { emailContext } from '../../src/jobs.ts';
 import { deliverDue, GIVE_UP_HOURS } from '../../src/notifications/delivery.ts';
 import { enqueueNotification, requeue } from '../../src/notifications/outbox.ts';
-import type { Db, EstablishmentRow, OutboxRow } from '../../src/platform/db/schema.ts';
 import { formatDateTime } from '../../src/platform/dates.ts';
+import type { Db, EstablishmentRow, OutboxRow } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
@@ -304,19 +304,31 @@ describeEachEngine('email delivery over SMTP', (database) => {
 
   test("each email in its reader's language: a user's own choice, a mailbox in Wales in Welsh then English", async () => {
     takeReceived();
-    const welshLa = await makeLa(db, { name: 'Ceredigion', country: 'Wales', email: 'addysg@ceredigion.test' });
+    const welshLa = await makeLa(db, {
+      name: 'Ceredigion',
+      country: 'Wales',
+      email: 'addysg@ceredigion.test',
+    });
     const welshSchool = await makeSchool(db, welshLa.number, {
       name: 'Ysgol Gynradd Aberaeron',
       email: 'swyddfa@aberaeron.test',
     });
     const scope = { establishmentNumber: sending.number };
     const welshUser = await makeUser(db, 'school', scope, { email: 'cymraeg@hillside.test', language: 'cy' });
-    const englishUser = await makeUser(db, 'school', scope, { email: 'english@hillside.test', language: 'en' });
-    // No address of their own: the email goes to the school office, still in the user's language.
-    const welshAtOffice = await makeUser(db, 'school', { establishmentNumber: receiving.number }, {
-      email: null,
-      language: 'cy',
+    const englishUser = await makeUser(db, 'school', scope, {
+      email: 'english@hillside.test',
+      language: 'en',
     });
+    // No address of their own: the email goes to the school office, still in the user's language.
+    const welshAtOffice = await makeUser(
+      db,
+      'school',
+      { establishmentNumber: receiving.number },
+      {
+        email: null,
+        language: 'cy',
+      },
+    );
     const sentAt = t.clock.now();
     const message = (recipient: string) =>
       enqueueNotification(db, {
@@ -343,8 +355,14 @@ describeEachEngine('email delivery over SMTP', (database) => {
 
     const welsh = to('cymraeg@hillside.test');
     assert.equal(welsh.subject, 'Neges ddiogel newydd oddi wrth Westshire LA');
-    assert.match(words(welsh.text), new RegExp(`Anfonodd Westshire LA neges ddiogel atoch ar ${formatDateTime(sentAt, 'cy')}\\.`));
-    assert.match(words(welsh.text), /Mewngofnodwch ac ewch i’r ddewislen Negeseuon, yna Gweld\/Dileu Negeseuon/);
+    assert.match(
+      words(welsh.text),
+      new RegExp(`Anfonodd Westshire LA neges ddiogel atoch ar ${formatDateTime(sentAt, 'cy')}\\.`),
+    );
+    assert.match(
+      words(welsh.text),
+      /Mewngofnodwch ac ewch i’r ddewislen Negeseuon, yna Gweld\/Dileu Negeseuon/,
+    );
     assert.match(words(welsh.text), /Neges e-bost awtomatig gan s2s/);
     assert.doesNotMatch(welsh.text, /secure message|automatic email/);
     assert.match(welsh.html, /<html lang="cy">/);
@@ -352,7 +370,10 @@ describeEachEngine('email delivery over SMTP', (database) => {
 
     const english = to('english@hillside.test');
     assert.equal(english.subject, 'New secure message from Westshire LA');
-    assert.match(words(english.text), new RegExp(`Westshire LA sent you a secure message on ${formatDateTime(sentAt)}\\.`));
+    assert.match(
+      words(english.text),
+      new RegExp(`Westshire LA sent you a secure message on ${formatDateTime(sentAt)}\\.`),
+    );
     assert.doesNotMatch(english.text, /Neges|Mewngofnodwch/);
     assert.match(english.html, /<html lang="en">/);
     assert.equal(english.headers.get('content-language'), 'en');

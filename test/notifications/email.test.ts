@@ -237,8 +237,14 @@ describe('renderEmail in Welsh, and renderBilingualEmail', () => {
     const email = renderEmail({ subject: 'Pwnc', blocks }, context, 'cy');
     assert.equal(email.language, 'cy');
     assert.match(email.html, /^<!DOCTYPE html>\n<html lang="cy">/);
-    assert.match(email.html, /e-bost <a href="mailto:desk@example\.gov\.uk"[^>]*>desk@example\.gov\.uk<\/a>, ffôn 0300 123 4567\./);
-    assert.match(email.text.replace(/\s+/g, ' '), /Neges e-bost awtomatig gan s2s secure data transfer yw hon\./);
+    assert.match(
+      email.html,
+      /e-bost <a href="mailto:desk@example\.gov\.uk"[^>]*>desk@example\.gov\.uk<\/a>, ffôn 0300 123 4567\./,
+    );
+    assert.match(
+      email.text.replace(/\s+/g, ' '),
+      /Neges e-bost awtomatig gan s2s secure data transfer yw hon\./,
+    );
   });
 
   test('in both: Welsh then English, the subject one line of both, nothing unescaped', () => {

@@ -721,7 +721,10 @@ describe('in Welsh, and in Welsh then English (issue 13)', () => {
       assert.match(welsh.html, /^<!DOCTYPE html>\n<html lang="cy">/);
       const words = textWords(welsh.text);
       assert.match(words, /Neges e-bost awtomatig gan s2s secure data transfer yw hon\./);
-      assert.match(words, /cysylltwch â desg wasanaeth s2s secure data transfer: e-bost desk@example\.gov\.uk/);
+      assert.match(
+        words,
+        /cysylltwch â desg wasanaeth s2s secure data transfer: e-bost desk@example\.gov\.uk/,
+      );
       assert.match(htmlWords(welsh.html), /e-bost desk@example\.gov\.uk ?, ffôn 0300 123 4567\./);
       assert.doesNotMatch(words, /automatic email|service desk/);
       assert.ok(welsh.subject.length > 10 && welsh.subject.length <= MAX_SUBJECT_LENGTH, welsh.subject);
@@ -743,7 +746,10 @@ describe('in Welsh, and in Welsh then English (issue 13)', () => {
       if (joined.length <= MAX_SUBJECT_LENGTH) assert.equal(both.subject, joined);
       else assert.ok(both.subject.startsWith(welsh.subject) && both.subject.endsWith('…'), both.subject);
       const text = both.text;
-      assert.ok(text.startsWith('Mae’r fersiwn Saesneg o’r neges e-bost hon isod.\nThe English version'), text);
+      assert.ok(
+        text.startsWith('Mae’r fersiwn Saesneg o’r neges e-bost hon isod.\nThe English version'),
+        text,
+      );
       const welshFooter = text.indexOf('Neges e-bost awtomatig');
       const englishFooter = text.indexOf('This is an automatic email');
       assert.ok(welshFooter > 0 && englishFooter > welshFooter, 'the Welsh part, then the English part');
