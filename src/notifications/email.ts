@@ -77,7 +77,9 @@ export function renderBilingualEmail(
   english: EmailContent,
   context: EmailContext,
 ): RenderedEmail {
-  const subject = emailSubject(`${welsh.subject} / ${english.subject}`, context.serviceName);
+  // A subject that is the same in both (a message's own description) is said once.
+  const both = welsh.subject === english.subject ? welsh.subject : `${welsh.subject} / ${english.subject}`;
+  const subject = emailSubject(both, context.serviceName);
   const notice = (language: Language) => translate(language, 'email.bilingual.english-below');
   const text = [
     [...wrap(notice('cy'), TEXT_WIDTH), ...wrap(notice('en'), TEXT_WIDTH)].join('\n'),
