@@ -1,5 +1,6 @@
 // Sends the outbox. Each due notification is claimed for LEASE_MINUTES (outbox.ts), addressed from the
-// directory, written from its template, and handed to the mailer; the outcome is recorded on the row:
+// directory, written from its template in the recipient's language (recipients.ts), and handed to the
+// mailer; the outcome is recorded on the row:
 // - sent, with the address, subject and the mail server's answer;
 // - tried again later when the server or the network failed (RETRY_MINUTES, then every 6 hours), until
 //   GIVE_UP_HOURS after it was written: then failed (an administrator can put it back in the queue);
@@ -104,7 +105,7 @@ async function attempt(deps: DeliveryDeps, row: OutboxRow): Promise<DeliveryOutc
   }
   let email: ReturnType<typeof composeEmail>;
   try {
-    email = composeEmail(row.template, row.payload, deps.email);
+    email = composeEmail(row.template, row.payload, deps.email, recipient.language);
   } catch (error) {
     if (!(error instanceof TemplateError)) throw error;
     return { status: 'failed', at: deps.clock.now(), toAddress: recipient.address, error: error.message };

@@ -4,14 +4,26 @@
 //
 // Both versions are built from the same blocks:
 // - HTML: one small complete document, inline styles only (email clients drop <style> and classes),
-//   every piece of text escaped, data tables with column headers (<th scope="col">), lang="en";
+//   every piece of text escaped, data tables with column headers (<th scope="col">), lang of its language;
 // - text: wrapped at TEXT_WIDTH columns (a word or link longer than that keeps its own line), tables
 //   as aligned columns when they fit, otherwise as "Label: value" lines, one group per row.
 // Every piece of text is cleaned first: control characters and bidirectional overrides (which can make
 // a file name read differently from what it is) are removed, line endings become \n. The subject is
 // one line (no CR/LF: header injection) of at most MAX_SUBJECT_LENGTH characters.
+// An email is in English or Welsh (the footer's texts from the catalogue), or in both: Welsh first, then
+// English, each complete with its footer, the subject "Welsh / English" (decision 30).
 
+import {
+  fillPlaceholders,
+  formOf,
+  type Language,
+  type MessageParams,
+  translate,
+} from '../platform/i18n/catalogue.ts';
 import { escapeMarkup } from '../platform/web/html.ts';
+
+/** The language of an email: one, or 'bilingual' for Welsh then English. */
+export type EmailLanguage = Language | 'bilingual';
 
 export type EmailBlock =
   | { kind: 'paragraph'; text: string }
@@ -38,18 +50,71 @@ export interface RenderedEmail {
   subject: string;
   text: string;
   html: string;
+  /** For the Content-Language header: 'en', 'cy', or 'cy, en'. */
+  language: string;
 }
 
 export const MAX_SUBJECT_LENGTH = 150;
 export const TEXT_WIDTH = 72;
 
-export function renderEmail(content: EmailContent, context: EmailContext): RenderedEmail {
+export function renderEmail(
+  content: EmailContent,
+  context: EmailContext,
+  language: Language = 'en',
+): RenderedEmail {
   const subject = emailSubject(content.subject, context.serviceName);
   return {
     subject,
-    text: renderText(content.blocks, context),
-    html: renderHtml(subject, content.blocks, context),
+    text: renderText(content.blocks, context, language),
+    html: renderHtml(subject, language, htmlSection(content.blocks, context, language), context),
+    language,
   };
+}
+
+/** One email in Welsh then English: each part complete, a line at the top saying English follows. */
+export function renderBilingualEmail(
+  welsh: EmailContent,
+  english: EmailContent,
+  context: EmailContext,
+): RenderedEmail {
+  // A subject that is the same in both (a message's own description) is said once.
+  const both = welsh.subject === english.subject ? welsh.subject : `${welsh.subject} / ${english.subject}`;
+  const subject = emailSubject(both, context.serviceName);
+  const notice = (language: Language) => translate(language, 'email.bilingual.english-below');
+  const text = [
+    [...wrap(notice('cy'), TEXT_WIDTH), ...wrap(notice('en'), TEXT_WIDTH)].join('\n'),
+    renderText(welsh.blocks, context, 'cy').trimEnd(),
+    '='.repeat(TEXT_WIDTH),
+    renderText(english.blocks, context, 'en'),
+  ].join('\n\n');
+  const html = [
+    `<p style="${PARAGRAPH}">${escapeHtml(notice('cy'))}<br><span lang="en">${escapeHtml(notice('en'))}</span></p>`,
+    htmlSection(welsh.blocks, context, 'cy'),
+    '<hr style="border: 0; border-top: 4px solid #0b0c0c; margin: 30px 0 30px 0;">',
+    `<div lang="en">\n${htmlSection(english.blocks, context, 'en')}\n</div>`,
+  ].join('\n');
+  return { subject, text, html: renderHtml(subject, 'cy', html, context), language: 'cy, en' };
+}
+
+/**
+ * The footer's sentences in `language`. For HTML, `fill` writes each parameter (escaped, or a link) and
+ * the rest of the text is escaped.
+ */
+function footer(
+  context: EmailContext,
+  language: Language,
+  fill?: (value: string | number, name: string) => string,
+): string[] {
+  const params: MessageParams = {
+    service: context.serviceName,
+    email: context.serviceDesk.email,
+    telephone: context.serviceDesk.telephone,
+  };
+  return ['email.footer.automatic', 'email.footer.help'].map((key) =>
+    fill
+      ? fillPlaceholders(escapeHtml(formOf(language, key, params)), params, key, fill)
+      : fillPlaceholders(formOf(language, key, params), params, key),
+  );
 }
 
 // --- cleaning ----------------------------------------------------------------------------------------
@@ -133,9 +198,9 @@ function keepTogether(words: string[]): string[] {
   return out;
 }
 
-function renderText(blocks: EmailBlock[], context: EmailContext): string {
+function renderText(blocks: EmailBlock[], context: EmailContext, language: Language): string {
   const parts = blocks.map((block) => textBlock(block, context).join('\n'));
-  parts.push(textFooter(context).join('\n'));
+  parts.push(textFooter(context, language).join('\n'));
   return `${parts.join('\n\n')}\n`;
 }
 
@@ -184,18 +249,8 @@ function checkRow(row: string[], columns: number): string[] {
   return row;
 }
 
-function textFooter(context: EmailContext): string[] {
-  return [
-    '-'.repeat(TEXT_WIDTH),
-    ...wrap(
-      `This is an automatic email from ${context.serviceName}. Do not reply to it: replies to this address are not read.`,
-      TEXT_WIDTH,
-    ),
-    ...wrap(
-      `If you need help, contact the ${context.serviceName} service desk: email ${context.serviceDesk.email}, telephone ${context.serviceDesk.telephone}.`,
-      TEXT_WIDTH,
-    ),
-  ];
+function textFooter(context: EmailContext, language: Language): string[] {
+  return ['-'.repeat(TEXT_WIDTH), ...footer(context, language).flatMap((line) => wrap(line, TEXT_WIDTH))];
 }
 
 // --- HTML --------------------------------------------------------------------------------------------
@@ -217,13 +272,27 @@ const PARAGRAPH = `margin: 0 0 20px 0; ${BODY_TEXT}`;
 const LINK = 'color: #1d70b8; text-decoration: underline; word-break: break-all;';
 const CELL = `${FONT} font-size: 16px; line-height: 20px; ${TEXT_COLOUR} text-align: left; vertical-align: top; padding: 10px 20px 10px 0; border-bottom: 1px solid #b1b4b6; word-break: break-word;`;
 
-function renderHtml(subject: string, blocks: EmailBlock[], context: EmailContext): string {
+/** An email's body in one language, with its footer. */
+function htmlSection(blocks: EmailBlock[], context: EmailContext, language: Language): string {
   const body = blocks.map((block) => htmlBlock(block, context)).join('\n');
-  const service = escapeHtml(context.serviceName);
   const desk = context.serviceDesk;
   const mailto = `mailto:${desk.email}`;
+  const [automatic, help] = footer(context, language, (value, name) =>
+    name === 'email'
+      ? `<a href="${escapeHtml(mailto)}" style="${LINK}">${escapeHtml(desk.email)}</a>`
+      : escapeHtml(String(value)),
+  );
+  const small = `margin: 0 0 15px 0; ${FONT} font-size: 16px; line-height: 20px; color: #505a5f;`;
+  return `${body}
+<hr style="border: 0; border-top: 1px solid #b1b4b6; margin: 30px 0 20px 0;">
+<p style="${small}">${automatic}</p>
+<p style="${small}">${help}</p>`;
+}
+
+function renderHtml(subject: string, language: Language, content: string, context: EmailContext): string {
+  const service = escapeHtml(context.serviceName);
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -235,10 +304,7 @@ function renderHtml(subject: string, blocks: EmailBlock[], context: EmailContext
 </table>
 <table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0" style="border-collapse: collapse; width: 100%; max-width: 640px;">
 <tr><td style="padding: 30px 20px 10px 20px; ${BODY_TEXT}">
-${body}
-<hr style="border: 0; border-top: 1px solid #b1b4b6; margin: 30px 0 20px 0;">
-<p style="margin: 0 0 15px 0; ${FONT} font-size: 16px; line-height: 20px; color: #505a5f;">This is an automatic email from ${service}. Do not reply to it: replies to this address are not read.</p>
-<p style="margin: 0 0 15px 0; ${FONT} font-size: 16px; line-height: 20px; color: #505a5f;">If you need help, contact the ${service} service desk: email <a href="${escapeHtml(mailto)}" style="${LINK}">${escapeHtml(desk.email)}</a>, telephone ${escapeHtml(desk.telephone)}.</p>
+${content}
 </td></tr>
 </table>
 </body>

@@ -1,7 +1,10 @@
 // Who a notification goes to, from the directory: a school's or an LA's address (School Maintenance,
 // LEA details), or a user's own (falling back to their organisation's: many school users share the
-// school office's address).
+// school office's address). And in which language (decision 30): a user's own choice (users.language);
+// a school's or an LA's mailbox in Wales, Welsh then English; in England, English.
 import type { Executor, NotificationOutboxTable } from '../platform/db/schema.ts';
+import { DEFAULT_LANGUAGE, isLanguage } from '../platform/i18n/catalogue.ts';
+import type { EmailLanguage } from './email.ts';
 
 export interface Recipient {
   /** The address, or null when the directory has none. */
@@ -10,6 +13,18 @@ export interface Recipient {
   name: string;
   /** The LA whose administrator looks after the recipient's details. */
   laNumber: string | null;
+  language: EmailLanguage;
+}
+
+/** An organisation's mailbox is written to in Welsh and English when its LA is in Wales. */
+async function mailboxLanguage(db: Executor, laNumber: string | null): Promise<EmailLanguage> {
+  if (!laNumber) return DEFAULT_LANGUAGE;
+  const row = await db
+    .selectFrom('local_authorities')
+    .select('country')
+    .where('number', '=', laNumber)
+    .executeTakeFirst();
+  return row?.country === 'Wales' ? 'bilingual' : DEFAULT_LANGUAGE;
 }
 
 async function school(db: Executor, number: string): Promise<Recipient> {
@@ -18,23 +33,26 @@ async function school(db: Executor, number: string): Promise<Recipient> {
     .select(['name', 'email', 'la_number'])
     .where('number', '=', number)
     .executeTakeFirst();
+  const laNumber = row?.la_number ?? number.slice(0, 3);
   return {
     address: row?.email || null,
     name: `${number} ${row?.name ?? '(not in the directory)'}`,
-    laNumber: row?.la_number ?? number.slice(0, 3),
+    laNumber,
+    language: await mailboxLanguage(db, laNumber),
   };
 }
 
 async function la(db: Executor, number: string): Promise<Recipient> {
   const row = await db
     .selectFrom('local_authorities')
-    .select(['name', 'email'])
+    .select(['name', 'email', 'country'])
     .where('number', '=', number)
     .executeTakeFirst();
   return {
     address: row?.email || null,
     name: `${number} ${row?.name ?? '(not in the directory)'} LA`,
     laNumber: number,
+    language: row?.country === 'Wales' ? 'bilingual' : DEFAULT_LANGUAGE,
   };
 }
 
@@ -47,10 +65,12 @@ export async function resolveRecipient(
   if (kind === 'la') return la(db, id);
   const user = await db
     .selectFrom('users')
-    .select(['username', 'email', 'establishment_number', 'la_number', 'deleted_at'])
+    .select(['username', 'email', 'establishment_number', 'la_number', 'deleted_at', 'language'])
     .where('id', '=', id)
     .executeTakeFirst();
-  if (!user || user.deleted_at) return { address: null, name: 'a user who no longer exists', laNumber: null };
+  if (!user || user.deleted_at) {
+    return { address: null, name: 'a user who no longer exists', laNumber: null, language: DEFAULT_LANGUAGE };
+  }
   const organisation = user.establishment_number
     ? await school(db, user.establishment_number)
     : user.la_number
@@ -60,5 +80,7 @@ export async function resolveRecipient(
     address: user.email || organisation?.address || null,
     name: `user ${user.username}`,
     laNumber: organisation?.laNumber ?? user.la_number,
+    // The user's own choice, even when the email goes to their organisation's address.
+    language: isLanguage(user.language) ? user.language : DEFAULT_LANGUAGE,
   };
 }

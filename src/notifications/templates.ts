@@ -5,27 +5,34 @@
 //
 // No email holds pupil data (names, UPNs, dates of birth): payloads carry file names, organisation
 // names and codes, counts, dates and reasons. A secure message's text is never in its email.
-// Menu names are the handbooks' own ("Download CTF Files", "View / Remove Files", "View/Delete
-// Messages", "School Maintenance", "Maintain LEA Details").
+// Menu names are the catalogue's (menu.*: in English the handbooks' own, "Download CTF Files", "View /
+// Remove Files", "View/Delete Messages", "School Maintenance", "Maintain LEA Details").
+// Every text is in the catalogue (translations.json, `email.`), in English and Welsh; an email is
+// written in the recipient's language (recipients.ts, decision 30). Facts in a payload stay as written:
+// names, file names, reasons given by people, and the upload's reasons (transfers, English for now).
 //
 // Organisation names: some writers already put the code in the name ("Green Lane Primary (9165402)"),
 // others give it separately; nameWithCode() shows the code once either way.
 import { z } from 'zod';
-import { formatDate, formatDateTime } from '../platform/dates.ts';
-import { plural } from '../platform/words.ts';
+import { MENU, menuLabelKey } from '../auth/menu.ts';
+import { formatDate, formatDateTime, monthInWords } from '../platform/dates.ts';
+import { type Language, type MessageParams, translate } from '../platform/i18n/catalogue.ts';
 import {
   type EmailBlock,
   type EmailContent,
   type EmailContext,
+  type EmailLanguage,
   isServicePath,
   type RenderedEmail,
+  renderBilingualEmail,
   renderEmail,
 } from './email.ts';
 
 export interface Template<P> {
   description: string;
   payload: z.ZodType<P>;
-  content(payload: P): EmailContent;
+  /** The email in one language; its texts are in the catalogue (translations.json, `email.`). */
+  content(payload: P, language: Language): EmailContent;
 }
 
 export class TemplateError extends Error {
@@ -238,88 +245,140 @@ function isLostPupilsCode(destination: string): boolean {
 
 const paragraph = (t: string): EmailBlock => ({ kind: 'paragraph', text: t });
 
+/** A link to a page of the menu, introduced by the page's name. */
+const menuLink = (t: Words, key: string, path: string): EmailBlock => ({
+  kind: 'link',
+  text: `${t(key)}:`,
+  path,
+});
+
+/** The catalogue in one language, for one email: t('email.new-message.subject', { from }). */
+type Words = (key: string, params?: MessageParams) => string;
+function wordsIn(language: Language): Words {
+  return (key, params) => translate(language, key, params);
+}
+
+/** An Upload menu item named in English in a payload ("Upload CTF File"), in the reader's language. */
+function menuItemIn(t: Words, label: string): string {
+  const item = [...MENU, ...MENU.flatMap((i) => i.children ?? [])].find((i) => i.label === label);
+  return item ? t(menuLabelKey(item.href)) : label;
+}
+
+// The kinds of file a weekly reminder lists, as written in its payload (reminders.ts: the Download
+// menu's names); CTF, PLASC and CFR are the same in Welsh.
+const FILE_KINDS: Record<string, string> = {
+  Generic: 'email.file-kind.generic',
+  Exclusion: 'email.file-kind.exclusion',
+  Admissions: 'email.file-kind.admissions',
+};
+
 // --- the templates -----------------------------------------------------------------------------------
 
 const ctfUploaded: Template<Payload<'ctf-uploaded'>> = {
   description: 'To the destination school or LA: a CTF is waiting to be downloaded.',
   payload: PAYLOADS['ctf-uploaded'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     const sender = nameWithCode(p.senderName, p.sender);
-    const blocks: EmailBlock[] = [
-      paragraph(`${capitalise(sender)} has sent you a common transfer file (CTF).`),
-    ];
+    const blocks: EmailBlock[] = [paragraph(capitalise(t('email.ctf-uploaded.sent', { sender })))];
     if (p.forwardedBy) {
       blocks.push(
         paragraph(
-          p.forwardedFrom
-            ? `${capitalise(p.forwardedBy)} forwarded it to you. It was first sent to them as ${p.forwardedFrom}.`
-            : `${capitalise(p.forwardedBy)} forwarded it to you.`,
+          capitalise(
+            p.forwardedFrom
+              ? t('email.ctf-uploaded.forwarded-by-from', {
+                  forwardedBy: p.forwardedBy,
+                  original: p.forwardedFrom,
+                })
+              : t('email.ctf-uploaded.forwarded-by', { forwardedBy: p.forwardedBy }),
+          ),
         ),
       );
     } else if (p.forwardedFrom) {
-      blocks.push(paragraph(`It was forwarded to you. Its original name was ${p.forwardedFrom}.`));
+      blocks.push(paragraph(t('email.ctf-uploaded.forwarded-from', { original: p.forwardedFrom })));
     }
     blocks.push(
       {
         kind: 'list',
         items: [
-          `File name: ${p.filename}`,
-          `From: ${sender}`,
-          `To: ${nameWithCode(p.destinationName, p.destination)}`,
-          `Pupils in the file: ${p.pupils}`,
+          t('email.ctf-uploaded.filename', { filename: p.filename }),
+          t('email.ctf-uploaded.from', { sender }),
+          t('email.ctf-uploaded.to', { destination: nameWithCode(p.destinationName, p.destination) }),
+          t('email.ctf-uploaded.pupils', { pupils: p.pupils }),
         ],
       },
       paragraph(
-        'Sign in and go to Download, then Download CTF Files. Check the pupils in the file, then Accept it to download it, or Reject it if it is not for you, saying why.',
+        t('email.ctf-uploaded.what-next', {
+          download: t('menu.download'),
+          downloadCtf: t('menu.download.ctf'),
+        }),
       ),
-      { kind: 'link', text: 'Download CTF Files:', path: PATHS.downloadCtf },
+      menuLink(t, 'menu.download.ctf', PATHS.downloadCtf),
     );
-    return { subject: `CTF from ${sender} ready to download: ${p.filename}`, blocks };
+    return { subject: t('email.ctf-uploaded.subject', { sender, filename: p.filename }), blocks };
   },
 };
 
 const uploadConfirmed: Template<Payload<'upload-confirmed'>> = {
   description: 'To the sender of a CTF: the upload succeeded.',
   payload: PAYLOADS['upload-confirmed'],
-  content(p) {
-    const pupils = plural(p.pupils, 'pupil');
+  content(p, language) {
+    const t = wordsIn(language);
     const blocks: EmailBlock[] = isLostPupilsCode(p.destination)
       ? [
           paragraph(
-            `Your file ${p.filename} was uploaded successfully. It holds ${pupils} and was sent to the Lost Pupils Database (${p.destination}).`,
+            t('email.upload-confirmed.lost-pupils', {
+              filename: p.filename,
+              count: p.pupils,
+              destination: p.destination,
+            }),
           ),
-          paragraph(
-            'It is kept there securely, where local authorities can find it if the pupil joins a school. You do not need to do anything else.',
-          ),
+          paragraph(t('email.upload-confirmed.lost-pupils-kept')),
         ]
       : [
           paragraph(
-            `Your file ${p.filename} was uploaded successfully and sent to ${nameWithCode(p.destinationName, p.destination)}. It holds ${pupils}.`,
+            t('email.upload-confirmed.sent', {
+              filename: p.filename,
+              destination: nameWithCode(p.destinationName, p.destination),
+              count: p.pupils,
+            }),
           ),
-          paragraph(`You will get another email when ${p.destinationName} downloads the file or rejects it.`),
+          paragraph(t('email.upload-confirmed.next', { destinationName: p.destinationName })),
         ];
-    blocks.push({ kind: 'link', text: 'You can follow the file in View / Remove Files:', path: PATHS.sent });
-    return { subject: `CTF sent: ${p.filename}`, blocks };
+    blocks.push({
+      kind: 'link',
+      text: t('email.upload-confirmed.follow', { sent: t('menu.sent') }),
+      path: PATHS.sent,
+    });
+    return { subject: t('email.upload-confirmed.subject', { filename: p.filename }), blocks };
   },
 };
 
 const uploadRefused: Template<Payload<'upload-refused'>> = {
   description: 'To the user who tried to upload a file: it was refused, why, and what to do.',
   payload: PAYLOADS['upload-refused'],
-  content(p) {
-    const name = p.filename.trim() === '' ? 'a file with no name' : p.filename;
+  content(p, language) {
+    const t = wordsIn(language);
+    const name = p.filename.trim() === '' ? t('email.no-name') : p.filename;
+    // The reasons and what to do are written by the upload (transfers), in English for now.
     const reasons = p.reasons
       .split(/\r?\n/)
       .map((r) => r.trim())
       .filter((r) => r !== '');
     return {
-      subject: `Your file was not uploaded: ${name}`,
+      subject: t('email.upload-refused.subject', { name }),
       blocks: [
-        paragraph(`You tried to send ${name} with Upload, then ${p.menuItem}. It was not uploaded, because:`),
+        paragraph(
+          t('email.upload-refused.tried', {
+            name,
+            upload: t('menu.upload'),
+            menuItem: menuItemIn(t, p.menuItem),
+          }),
+        ),
         { kind: 'list', items: reasons },
-        paragraph('What to do:'),
+        paragraph(t('email.what-to-do')),
         { kind: 'inset', text: p.whatToDo },
-        paragraph('Nothing was sent: the file was not kept.'),
+        paragraph(t('email.upload-refused.not-kept')),
       ],
     };
   },
@@ -329,22 +388,27 @@ const fileQuarantined: Template<Payload<'file-quarantined'>> = {
   description:
     'To the user who uploaded a file: the virus scan found malware in it, so it was not sent and was deleted.',
   payload: PAYLOADS['file-quarantined'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     return {
-      subject: `A virus was found in your file, which was not sent: ${p.filename}`,
+      subject: t('email.file-quarantined.subject', { filename: p.filename }),
       blocks: [
         paragraph(
-          `You uploaded ${p.filename} for ${nameWithCode(p.destinationName, p.destination)} on ${formatDateTime(p.uploadedAt)}. s2s scans every file for viruses before it is offered, and found one in this file: ${p.signature}.`,
+          t('email.file-quarantined.found', {
+            filename: p.filename,
+            destination: nameWithCode(p.destinationName, p.destination),
+            uploadedAt: formatDateTime(p.uploadedAt, language),
+            signature: p.signature,
+          }),
         ),
-        paragraph(
-          `The file has been quarantined: it was not sent, ${p.destinationName} was not told of it, and s2s has deleted it.`,
-        ),
-        paragraph('What to do:'),
+        paragraph(t('email.file-quarantined.quarantined', { destinationName: p.destinationName })),
+        paragraph(t('email.what-to-do')),
+        { kind: 'inset', text: t('email.file-quarantined.tell-it') },
         {
-          kind: 'inset',
-          text: 'Tell your IT support at once: the computer the file came from may be infected. When they have checked it, make the file again and upload it.',
+          kind: 'link',
+          text: t('email.file-quarantined.shown', { sent: t('menu.sent') }),
+          path: PATHS.sent,
         },
-        { kind: 'link', text: 'The file is shown as quarantined in View / Remove Files:', path: PATHS.sent },
       ],
     };
   },
@@ -353,15 +417,22 @@ const fileQuarantined: Template<Payload<'file-quarantined'>> = {
 const fileDownloaded: Template<Payload<'file-downloaded'>> = {
   description: 'To the sender: the destination downloaded its CTF.',
   payload: PAYLOADS['file-downloaded'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     const by = nameWithCode(p.collectedBy, p.collectedByCode);
     return {
-      subject: `CTF downloaded: ${p.filename}`,
+      subject: t('email.file-downloaded.subject', { filename: p.filename }),
       blocks: [
         paragraph(
-          `${capitalise(by)} downloaded your file ${p.filename} on ${formatDateTime(p.collectedAt)}.`,
+          capitalise(
+            t('email.file-downloaded.downloaded', {
+              by,
+              filename: p.filename,
+              at: formatDateTime(p.collectedAt, language),
+            }),
+          ),
         ),
-        paragraph('The transfer is complete. You do not need to do anything.'),
+        paragraph(t('email.file-downloaded.complete')),
       ],
     };
   },
@@ -370,28 +441,35 @@ const fileDownloaded: Template<Payload<'file-downloaded'>> = {
 const fileRejected: Template<Payload<'file-rejected'>> = {
   description: 'To the sender: the destination rejected its CTF, why, and what to do (handbook §9).',
   payload: PAYLOADS['file-rejected'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     const by = nameWithCode(p.rejectedBy, p.rejectedByCode);
     return {
-      subject: `CTF rejected: ${p.filename}`,
+      subject: t('email.file-rejected.subject', { filename: p.filename }),
       blocks: [
         paragraph(
-          `${capitalise(by)} rejected your file ${p.filename} on ${formatDateTime(p.rejectedAt)}. They gave this reason:`,
+          capitalise(
+            t('email.file-rejected.rejected', {
+              by,
+              filename: p.filename,
+              at: formatDateTime(p.rejectedAt, language),
+            }),
+          ),
         ),
         { kind: 'inset', text: p.reason },
-        paragraph('What to do:'),
+        paragraph(t('email.what-to-do')),
         {
           kind: 'list',
           items: [
-            'Check the destination: the second number in the file name is the school or LA the file was sent to.',
-            'If the file was wrong, or went to the wrong school, create it again in your MIS for the right school and upload it.',
-            'If you do not know which school the pupil has gone to, send the CTF with XXXXXXXX as the destination. If the pupil has left the maintained sector or moved outside England and Wales, use MMMMMMMM. The file goes to the Lost Pupils Database; it must hold only one pupil.',
-            `If you are not sure why the file was rejected, contact ${p.rejectedBy}.`,
+            t('email.file-rejected.check-destination'),
+            t('email.file-rejected.create-again'),
+            t('email.file-rejected.lost-pupils'),
+            t('email.file-rejected.ask', { rejectedBy: p.rejectedBy }),
           ],
         },
         {
           kind: 'link',
-          text: 'Your rejected files are in View / Remove Files, under Rejected Files:',
+          text: t('email.file-rejected.where', { sent: t('menu.sent') }),
           path: PATHS.rejected,
         },
       ],
@@ -400,31 +478,37 @@ const fileRejected: Template<Payload<'file-rejected'>> = {
 };
 
 const MATCHED_ON: Record<Payload<'lost-pupil-match'>['matchedOn'], string> = {
-  upn: 'the same UPN',
-  'former-upn': 'the same former UPN',
-  'name-dob': 'the same surname, forename and date of birth',
+  upn: 'email.lost-pupil-match.matched-upn',
+  'former-upn': 'email.lost-pupil-match.matched-former-upn',
+  'name-dob': 'email.lost-pupil-match.matched-name-dob',
 };
 
 const lostPupilMatch: Template<Payload<'lost-pupil-match'>> = {
   description:
     "To the lost-pupil users of the LA that sent a pupil to the Lost Pupils Database: a file has arrived holding a pupil who matches the record (never the pupil's details).",
   payload: PAYLOADS['lost-pupil-match'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     const uploadedBy = nameWithCode(p.uploadedBy, p.uploadedByCode);
     const seenAt = nameWithCode(p.seenAt, p.seenAtCode);
+    const seen = { filename: p.filename, seenAt, matched: t(MATCHED_ON[p.matchedOn]) };
     return {
-      subject: 'A pupil in the Lost Pupils Database may have been found',
+      subject: t('email.lost-pupil-match.subject'),
       blocks: [
         paragraph(
-          `A ${p.seenIn} (${p.filename}) involving ${seenAt} holds a pupil with ${MATCHED_ON[p.matchedOn]} as a pupil in the Lost Pupils Database.`,
+          p.seenIn === 'CTF'
+            ? t('email.lost-pupil-match.seen-in-ctf', seen)
+            : t('email.lost-pupil-match.seen-in-census', seen),
         ),
         paragraph(
-          `That pupil's file, ${p.lostFilename}, was sent to the database by ${uploadedBy} on ${formatDate(p.uploadedAt)}.`,
+          t('email.lost-pupil-match.sent-by', {
+            lostFilename: p.lostFilename,
+            uploadedBy,
+            date: formatDate(p.uploadedAt, language),
+          }),
         ),
-        paragraph(
-          'Sign in and go to Lost Pupil Matches to see both records, check whether it is the same pupil, and close the case.',
-        ),
-        { kind: 'link', text: 'Lost Pupil Matches:', path: PATHS.lostPupilMatches },
+        paragraph(t('email.lost-pupil-match.what-next', { matches: t('menu.lost-pupils.matches') })),
+        menuLink(t, 'menu.lost-pupils.matches', PATHS.lostPupilMatches),
       ],
     };
   },
@@ -433,18 +517,24 @@ const lostPupilMatch: Template<Payload<'lost-pupil-match'>> = {
 const fileRemoved: Template<Payload<'file-removed'>> = {
   description: 'To the sender: an LA deleted a CTF that its school never collected.',
   payload: PAYLOADS['file-removed'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     const by = nameWithCode(p.removedBy, p.removedByCode);
     const destination = nameWithCode(p.destinationName, p.destination);
     return {
-      subject: `CTF removed before it was collected: ${p.filename}`,
+      subject: t('email.file-removed.subject', { filename: p.filename }),
       blocks: [
         paragraph(
-          `${capitalise(by)} removed your file ${p.filename} on ${formatDateTime(p.removedAt)}. It was sent to ${destination}, which had not downloaded it.`,
+          capitalise(
+            t('email.file-removed.removed', {
+              by,
+              filename: p.filename,
+              at: formatDateTime(p.removedAt, language),
+              destination,
+            }),
+          ),
         ),
-        paragraph(
-          `The file can no longer be downloaded. If the pupil's record still needs to reach a school, contact ${p.removedBy} to find out where to send it, then send it again.`,
-        ),
+        paragraph(t('email.file-removed.send-again', { removedBy: p.removedBy })),
       ],
     };
   },
@@ -453,62 +543,76 @@ const fileRemoved: Template<Payload<'file-removed'>> = {
 const weeklyReminder: Template<Payload<'weekly-reminder'>> = {
   description: 'To a school or LA, each week: files sent to it (or its schools) not yet downloaded.',
   payload: PAYLOADS['weekly-reminder'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     const total = Math.max(p.total ?? 0, p.files.length);
     const shown = p.files.slice(0, REMINDER_FILE_LIMIT);
     // The To column only when the files are not all for the same place (an LA's reminder).
     const showTo = new Set(p.files.map((f) => f.toCode)).size > 1;
-    const head = ['File', 'Type', 'From', ...(showTo ? ['To'] : []), 'Uploaded'];
-    const rows = shown.map((f) => [
-      f.filename,
-      f.kind,
-      nameWithCode(f.from, f.fromCode),
-      ...(showTo ? [nameWithCode(f.to, f.toCode)] : []),
-      formatDate(f.uploadedAt),
-    ]);
-    const files = plural(total, 'file');
-    const have = total === 1 ? 'has' : 'have';
+    const head = [
+      t('email.weekly-reminder.file'),
+      t('email.weekly-reminder.type'),
+      t('email.weekly-reminder.from'),
+      ...(showTo ? [t('email.weekly-reminder.to')] : []),
+      t('email.weekly-reminder.uploaded'),
+    ];
+    const rows = shown.map((f) => {
+      const kind = FILE_KINDS[f.kind];
+      return [
+        f.filename,
+        kind ? t(kind) : f.kind,
+        nameWithCode(f.from, f.fromCode),
+        ...(showTo ? [nameWithCode(f.to, f.toCode)] : []),
+        formatDate(f.uploadedAt, language),
+      ];
+    });
     const only = p.files[0];
     const intro =
       showTo || !only
-        ? `This is the weekly reminder for ${p.recipientName}. ${files} ${have} not been downloaded yet. The To column shows who each file was sent to.`
-        : `This is the weekly reminder for ${p.recipientName}. ${files} sent to ${nameWithCode(only.to, only.toCode)} ${have} not been downloaded yet.`;
+        ? t('email.weekly-reminder.intro-many-places', { recipient: p.recipientName, count: total })
+        : t('email.weekly-reminder.intro-one-place', {
+            recipient: p.recipientName,
+            count: total,
+            to: nameWithCode(only.to, only.toCode),
+          });
     const blocks: EmailBlock[] = [
       paragraph(intro),
-      { kind: 'table', caption: 'Files not downloaded', head, rows },
+      { kind: 'table', caption: t('email.weekly-reminder.caption'), head, rows },
     ];
     if (total > shown.length) {
-      blocks.push(
-        paragraph(
-          `There ${total - shown.length === 1 ? 'is' : 'are'} ${plural(total - shown.length, 'more file')} not listed here. Sign in to see them all.`,
-        ),
-      );
+      blocks.push(paragraph(t('email.weekly-reminder.more', { count: total - shown.length })));
     }
     blocks.push(
       paragraph(
-        showTo
-          ? 'Each file should be downloaded by the school or team it was sent to, or rejected if it is not for them, so that the sender knows what has happened to it.'
-          : 'Please download each file, or reject it if it is not for you, so that the sender knows what has happened to it.',
+        showTo ? t('email.weekly-reminder.ask-many-places') : t('email.weekly-reminder.ask-one-place'),
       ),
-      { kind: 'link', text: 'Sign in to see the files:', path: p.path },
+      { kind: 'link', text: t('email.weekly-reminder.link'), path: p.path },
     );
-    return { subject: `Weekly reminder: ${files} not downloaded yet`, blocks };
+    return { subject: t('email.weekly-reminder.subject', { count: total }), blocks };
   },
 };
 
 const newMessage: Template<Payload<'new-message'>> = {
   description: 'To a user or organisation: a secure message arrived (never its text or description).',
   payload: PAYLOADS['new-message'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     return {
-      subject: `New secure message from ${p.fromName}`,
+      subject: t('email.new-message.subject', { from: p.fromName }),
       blocks: [
-        paragraph(`${capitalise(p.fromName)} sent you a secure message on ${formatDateTime(p.sentAt)}.`),
         paragraph(
-          'To keep it secure, the message is not in this email. Sign in and go to Messages, then View/Delete Messages, to read it.',
+          capitalise(
+            t('email.new-message.sent', { from: p.fromName, at: formatDateTime(p.sentAt, language) }),
+          ),
         ),
-        { kind: 'link', text: 'View/Delete Messages:', path: PATHS.messages },
-        paragraph('Messages that are not read are deleted after 31 days.'),
+        paragraph(
+          t('email.new-message.not-here', {
+            messages: t('menu.messages'),
+            inbox: t('menu.messages.inbox'),
+          }),
+        ),
+        menuLink(t, 'menu.messages.inbox', PATHS.messages),
+        paragraph(t('email.new-message.deleted')),
       ],
     };
   },
@@ -517,18 +621,24 @@ const newMessage: Template<Payload<'new-message'>> = {
 const messageByEmail: Template<Payload<'message-by-email'>> = {
   description: 'To a user or organisation: a message its sender chose to send as an ordinary email.',
   payload: PAYLOADS['message-by-email'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     return {
       subject: p.description,
       blocks: [
-        paragraph(`${capitalise(p.fromName)} sent you this message through s2s, as an email.`),
+        paragraph(capitalise(t('email.message-by-email.sent', { from: p.fromName }))),
         ...p.text
           .split(/\n\s*\n/)
           .map((part) => part.trim())
           .filter((part) => part !== '')
           .map((part) => ({ kind: 'inset' as const, text: part })),
-        paragraph('To reply securely, sign in to s2s and send a message from Messages, then Send Message.'),
-        { kind: 'link', text: 'Send Message:', path: PATHS.sendMessage },
+        paragraph(
+          t('email.message-by-email.reply', {
+            messages: t('menu.messages'),
+            send: t('menu.messages.send'),
+          }),
+        ),
+        menuLink(t, 'menu.messages.send', PATHS.sendMessage),
       ],
     };
   },
@@ -537,24 +647,35 @@ const messageByEmail: Template<Payload<'message-by-email'>> = {
 const addressesMissing: Template<Payload<'addresses-missing'>> = {
   description: "To an LA's administrator: emails could not be sent to organisations with no email address.",
   payload: PAYLOADS['addresses-missing'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
     const n = p.organisations.length;
     return {
-      subject: `Emails could not be sent to ${plural(n, 'organisation')} in ${p.laName}: no email address`,
+      subject: t('email.addresses-missing.subject', { count: n, la: p.laName }),
       blocks: [
         paragraph(
-          `Emails about files and messages could not be sent to ${n === 1 ? 'this school or team' : 'these schools or teams'} in ${p.laName}, because ${n === 1 ? 'it has' : 'they have'} no email address:`,
+          n === 1
+            ? t('email.addresses-missing.one', { la: p.laName })
+            : t('email.addresses-missing.many', { la: p.laName }),
         ),
         {
           kind: 'table',
-          head: ['Number', 'Name', 'Emails not sent'],
+          head: [
+            t('email.addresses-missing.number'),
+            t('email.addresses-missing.name'),
+            t('email.addresses-missing.not-sent'),
+          ],
           rows: p.organisations.map((o) => [o.code, o.name, String(o.notifications)]),
         },
         paragraph(
-          'Please add an email address for each of them. For a school, go to DBA, then School Maintenance. For the LA itself, go to DBA, then Maintain LEA Details.',
+          t('email.addresses-missing.add', {
+            dba: t('menu.dba'),
+            schools: t('menu.dba.schools'),
+            laDetails: t('menu.dba.la'),
+          }),
         ),
-        { kind: 'link', text: 'School Maintenance:', path: PATHS.schoolMaintenance },
-        { kind: 'link', text: 'Maintain LEA Details:', path: PATHS.laDetails },
+        menuLink(t, 'menu.dba.schools', PATHS.schoolMaintenance),
+        menuLink(t, 'menu.dba.la', PATHS.laDetails),
       ],
     };
   },
@@ -564,41 +685,50 @@ const lostPupilsToReview: Template<Payload<'lost-pupils-to-review'>> = {
   description:
     "To an LA, after the month's review: records its schools uploaded to the Lost Pupils Database are past school-leaving age, for it to remove (never the pupils' details).",
   payload: PAYLOADS['lost-pupils-to-review'],
-  content(p) {
-    const records = plural(p.count, 'record');
+  content(p, language) {
+    const t = wordsIn(language);
     return {
-      subject: `Lost Pupils Database: ${records} past school-leaving age to review in ${p.laName}`,
+      subject: t('email.lost-pupils-to-review.subject', { count: p.count, la: p.laName }),
       blocks: [
         paragraph(
-          `In ${p.period}, ${records} that schools in ${p.laName}, or the LA itself, uploaded to the Lost Pupils Database became due for removal: the ${p.count === 1 ? 'pupil has' : 'pupils have'} passed statutory school-leaving age.`,
+          t('email.lost-pupils-to-review.due', {
+            period: monthInWords(p.period, language),
+            count: p.count,
+            la: p.laName,
+          }),
         ),
-        paragraph(
-          `${p.total === 1 ? 'In all, 1 record is' : `In all, ${p.total} records are`} waiting for your review. The LA is responsible for removing the records its schools uploaded once the pupils reach school-leaving age.`,
-        ),
-        paragraph(
-          'Sign in and go to Lost Pupils Past Leaving Age to check the records and remove them. Nothing is removed until you do.',
-        ),
-        { kind: 'link', text: 'Lost Pupils Past Leaving Age:', path: p.path },
+        paragraph(t('email.lost-pupils-to-review.waiting', { count: p.total })),
+        paragraph(t('email.lost-pupils-to-review.what-next', { review: t('menu.lost-pupils.review') })),
+        menuLink(t, 'menu.lost-pupils.review', p.path),
       ],
     };
   },
 };
 
+/** The facts every census return email gives: whose return, which collection, version and file, when. */
+function censusReturnParams(p: Payload<'census-return-submitted'>, language: Language): MessageParams {
+  return {
+    school: nameWithCode(p.schoolName, p.schoolCode),
+    collection: p.collectionName,
+    version: p.version,
+    filename: p.filename,
+    by: p.byName,
+    at: formatDateTime(p.at, language),
+  };
+}
+
 const censusReturnSubmitted: Template<Payload<'census-return-submitted'>> = {
   description: "To the school's LA (the agent): a school submitted its census return for the LA to check.",
   payload: PAYLOADS['census-return-submitted'],
-  content(p) {
-    const school = nameWithCode(p.schoolName, p.schoolCode);
+  content(p, language) {
+    const t = wordsIn(language);
+    const params = censusReturnParams(p, language);
     return {
-      subject: `Census return submitted: ${school}, ${p.collectionName}`,
+      subject: t('email.census-return-submitted.subject', params),
       blocks: [
-        paragraph(
-          `The census return of ${school} for ${p.collectionName} (version ${p.version}, ${p.filename}) was submitted by ${p.byName} on ${formatDateTime(p.at)}.`,
-        ),
-        paragraph(
-          'Please check it and either approve it, which lets the DfE see it, or return it to the school with a note saying what to correct.',
-        ),
-        { kind: 'link', text: 'Open the return:', path: p.path },
+        paragraph(t('email.census-return-submitted.submitted', params)),
+        paragraph(t('email.census-return-submitted.check')),
+        { kind: 'link', text: t('email.census-return.open'), path: p.path },
       ],
     };
   },
@@ -607,18 +737,16 @@ const censusReturnSubmitted: Template<Payload<'census-return-submitted'>> = {
 const censusReturnReturned: Template<Payload<'census-return-returned'>> = {
   description: 'To a school: its LA returned its census return, with a note saying what to correct.',
   payload: PAYLOADS['census-return-returned'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
+    const params = censusReturnParams(p, language);
     return {
-      subject: `Census return returned by your LA: ${p.collectionName}`,
+      subject: t('email.census-return-returned.subject', params),
       blocks: [
-        paragraph(
-          `${capitalise(p.byName)} returned your census return for ${p.collectionName} (version ${p.version}, ${p.filename}) on ${formatDateTime(p.at)}, with this note:`,
-        ),
+        paragraph(capitalise(t('email.census-return-returned.returned', params))),
         { kind: 'inset', text: p.note },
-        paragraph(
-          'Please correct the data in your MIS, make the return again, and once your headteacher has approved it, upload and submit it.',
-        ),
-        { kind: 'link', text: 'Open the return:', path: p.path },
+        paragraph(t('email.census-return-returned.correct')),
+        { kind: 'link', text: t('email.census-return.open'), path: p.path },
       ],
     };
   },
@@ -627,15 +755,15 @@ const censusReturnReturned: Template<Payload<'census-return-returned'>> = {
 const censusReturnApproved: Template<Payload<'census-return-approved'>> = {
   description: 'To a school: its LA approved its census return, which the DfE can now see.',
   payload: PAYLOADS['census-return-approved'],
-  content(p) {
+  content(p, language) {
+    const t = wordsIn(language);
+    const params = censusReturnParams(p, language);
     return {
-      subject: `Census return approved: ${p.collectionName}`,
+      subject: t('email.census-return-approved.subject', params),
       blocks: [
-        paragraph(
-          `${capitalise(p.byName)} approved your census return for ${p.collectionName} (version ${p.version}, ${p.filename}) on ${formatDateTime(p.at)}. The DfE can now see it.`,
-        ),
-        paragraph('There is nothing more to do unless your LA or the DfE asks you to correct something.'),
-        { kind: 'link', text: 'Open the return:', path: p.path },
+        paragraph(capitalise(t('email.census-return-approved.approved', params))),
+        paragraph(t('email.census-return-approved.nothing-more')),
+        { kind: 'link', text: t('email.census-return.open'), path: p.path },
       ],
     };
   },
@@ -663,10 +791,16 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
 // --- composing ---------------------------------------------------------------------------------------
 
 /**
- * The email for an outbox row: its template name and JSON payload. Throws TemplateError for an unknown
+ * The email for an outbox row: its template name and JSON payload, in the recipient's language
+ * (recipients.ts), or in Welsh then English (decision 30). Throws TemplateError for an unknown
  * template, a payload that is not JSON, or one that does not fit the template.
  */
-export function composeEmail(template: string, payloadJson: string, context: EmailContext): RenderedEmail {
+export function composeEmail(
+  template: string,
+  payloadJson: string,
+  context: EmailContext,
+  language: EmailLanguage = 'en',
+): RenderedEmail {
   if (!isTemplateName(template)) {
     throw new TemplateError(
       `Unknown email template ${JSON.stringify(template.slice(0, 60))}: expected one of ${TEMPLATE_NAMES.join(', ')}`,
@@ -680,10 +814,23 @@ export function composeEmail(template: string, payloadJson: string, context: Ema
     // JSON.parse's own message quotes the input: not repeated here.
     throw new TemplateError(`The payload for email template "${template}" is not valid JSON`, template);
   }
-  return renderEmail(contentOf(TEMPLATES[template] as Template<unknown>, template, raw), context);
+  const chosen = TEMPLATES[template] as Template<unknown>;
+  if (language === 'bilingual') {
+    return renderBilingualEmail(
+      contentOf(chosen, template, raw, 'cy'),
+      contentOf(chosen, template, raw, 'en'),
+      context,
+    );
+  }
+  return renderEmail(contentOf(chosen, template, raw, language), context, language);
 }
 
-function contentOf<P>(template: Template<P>, name: TemplateName, raw: unknown): EmailContent {
+function contentOf<P>(
+  template: Template<P>,
+  name: TemplateName,
+  raw: unknown,
+  language: Language,
+): EmailContent {
   const parsed = template.payload.safeParse(raw);
   if (!parsed.success) {
     // Paths and zod's messages ("expected number, received string"), never the values.
@@ -696,5 +843,5 @@ function contentOf<P>(template: Template<P>, name: TemplateName, raw: unknown): 
       name,
     );
   }
-  return template.content(parsed.data);
+  return template.content(parsed.data, language);
 }

@@ -1,5 +1,7 @@
-// Dates as users read them: UK style, in Europe/London time, for pages and emails alike.
-// "23 November 2026" and "23 November 2026 at 2:05pm" (GOV.UK style: no space before am/pm).
+// Dates as users read them: UK style, in Europe/London time, for pages and emails alike, in English or
+// Welsh. "23 November 2026" and "23 November 2026 at 2:05pm" (GOV.UK style: no space before am/pm);
+// "23 Tachwedd 2026" and "23 Tachwedd 2026 am 2:05yh" (GOV.UK's Welsh: yb before midday, yh after).
+import type { Language } from './i18n/catalogue.ts';
 
 export const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
   day: 'numeric',
@@ -19,21 +21,49 @@ export const DATE_TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
 });
 
-/** "23 November 2026", or '' for no date. */
-export function formatDate(value: string | Date | null | undefined): string {
-  return value ? DATE_FORMAT.format(new Date(value)) : '';
+const WELSH_DATE_FORMAT = new Intl.DateTimeFormat('cy-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'Europe/London',
+});
+
+/** "23 November 2026" ("23 Tachwedd 2026" in Welsh), or '' for no date. */
+export function formatDate(value: string | Date | null | undefined, language: Language = 'en'): string {
+  if (!value) return '';
+  return (language === 'cy' ? WELSH_DATE_FORMAT : DATE_FORMAT).format(new Date(value));
 }
 
-/** "23 November 2026 at 2:05pm", or '' for no date. */
-export function formatDateTime(value: string | Date | null | undefined): string {
+/** "23 November 2026 at 2:05pm" ("23 Tachwedd 2026 am 2:05yh" in Welsh), or '' for no date. */
+export function formatDateTime(value: string | Date | null | undefined, language: Language = 'en'): string {
   if (!value) return '';
-  const parts = DATE_TIME_FORMAT.formatToParts(new Date(value));
+  const date = new Date(value);
+  const parts = DATE_TIME_FORMAT.formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes): string =>
     parts.find((p) => p.type === type)?.value ?? '';
   const dayPeriod = part('dayPeriod')
     .toLowerCase()
     .replace(/[^a-z]/g, '');
-  return `${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')}${dayPeriod}`;
+  const time = `${part('hour')}:${part('minute')}`;
+  if (language === 'cy') {
+    return `${formatDate(date, 'cy')} am ${time}${dayPeriod === 'am' ? 'yb' : 'yh'}`;
+  }
+  return `${part('day')} ${part('month')} ${part('year')} at ${time}${dayPeriod}`;
+}
+
+const MONTHS = Array.from({ length: 12 }, (_, month) => ({
+  en: new Intl.DateTimeFormat('en-GB', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, month, 1)),
+  cy: new Intl.DateTimeFormat('cy-GB', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, month, 1)),
+}));
+
+/**
+ * A month in words, "June 2027", put in `language` ("Mehefin 2027"); any other text is returned as it
+ * is. For months stored in words before they were stored as dates.
+ */
+export function monthInWords(englishMonth: string, language: Language): string {
+  const match = /^([A-Z][a-z]+) (\d{4})$/.exec(englishMonth.trim());
+  const month = match && MONTHS.find((m) => m.en === match[1]);
+  return month && match ? `${month[language]} ${match[2]}` : englishMonth;
 }
 
 // --- calendar days in London (the weekly, daily and monthly jobs; report CSVs) --------------------------

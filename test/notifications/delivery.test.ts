@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import { emailContext } from '../../src/jobs.ts';
 import { deliverDue, GIVE_UP_HOURS } from '../../src/notifications/delivery.ts';
 import { enqueueNotification, requeue } from '../../src/notifications/outbox.ts';
+import { formatDateTime } from '../../src/platform/dates.ts';
 import type { Db, EstablishmentRow, OutboxRow } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
@@ -299,5 +300,109 @@ describeEachEngine('email delivery over SMTP', (database) => {
     assert.equal((a?.sent ?? 0) + (b?.sent ?? 0), names.length);
     const subjects = takeReceived().map((m) => names.find((name) => m.subject.includes(name)));
     assert.deepEqual(subjects.sort(), [...names].sort());
+  });
+
+  test("each email in its reader's language: a user's own choice, a mailbox in Wales in Welsh then English", async () => {
+    takeReceived();
+    const welshLa = await makeLa(db, {
+      name: 'Ceredigion',
+      country: 'Wales',
+      email: 'addysg@ceredigion.test',
+    });
+    const welshSchool = await makeSchool(db, welshLa.number, {
+      name: 'Ysgol Gynradd Aberaeron',
+      email: 'swyddfa@aberaeron.test',
+    });
+    const scope = { establishmentNumber: sending.number };
+    const welshUser = await makeUser(db, 'school', scope, { email: 'cymraeg@hillside.test', language: 'cy' });
+    const englishUser = await makeUser(db, 'school', scope, {
+      email: 'english@hillside.test',
+      language: 'en',
+    });
+    // No address of their own: the email goes to the school office, still in the user's language.
+    const welshAtOffice = await makeUser(
+      db,
+      'school',
+      { establishmentNumber: receiving.number },
+      {
+        email: null,
+        language: 'cy',
+      },
+    );
+    const sentAt = t.clock.now();
+    const message = (recipient: string) =>
+      enqueueNotification(db, {
+        at: sentAt,
+        template: 'new-message',
+        recipientKind: 'user',
+        recipient,
+        payload: { fromName: 'Westshire LA', sentAt: sentAt.toISOString() },
+      });
+    await message(welshUser.id);
+    await message(englishUser.id);
+    await message(welshAtOffice.id);
+    await notify(welshSchool.number, 'CYMRU_001.XML');
+    await notify(welshLa.number, 'CYMRU_002.XML', 'la');
+    await notify(sending.number, 'LLOEGR_001.XML');
+    assert.equal((await deliver()).sent, 6);
+    const mails = takeReceived();
+    const to = (address: string) => {
+      const found = mails.filter((m) => m.to.includes(address));
+      assert.equal(found.length, 1, address);
+      return found[0] as (typeof mails)[number];
+    };
+    const words = (text: string) => text.replace(/\s+/g, ' ');
+
+    const welsh = to('cymraeg@hillside.test');
+    assert.equal(welsh.subject, 'Neges ddiogel newydd oddi wrth Westshire LA');
+    assert.match(
+      words(welsh.text),
+      new RegExp(`Anfonodd Westshire LA neges ddiogel atoch ar ${formatDateTime(sentAt, 'cy')}\\.`),
+    );
+    assert.match(
+      words(welsh.text),
+      /Mewngofnodwch ac ewch i’r ddewislen Negeseuon, yna Gweld\/Dileu Negeseuon/,
+    );
+    assert.match(words(welsh.text), /Neges e-bost awtomatig gan s2s/);
+    assert.doesNotMatch(welsh.text, /secure message|automatic email/);
+    assert.match(welsh.html, /<html lang="cy">/);
+    assert.equal(welsh.headers.get('content-language'), 'cy');
+
+    const english = to('english@hillside.test');
+    assert.equal(english.subject, 'New secure message from Westshire LA');
+    assert.match(
+      words(english.text),
+      new RegExp(`Westshire LA sent you a secure message on ${formatDateTime(sentAt)}\\.`),
+    );
+    assert.doesNotMatch(english.text, /Neges|Mewngofnodwch/);
+    assert.match(english.html, /<html lang="en">/);
+    assert.equal(english.headers.get('content-language'), 'en');
+
+    const atOffice = to('admin@riverside.test');
+    assert.equal(atOffice.subject, 'Neges ddiogel newydd oddi wrth Westshire LA');
+
+    // A school's and an LA's mailbox in Wales: Welsh first, then English, in one email.
+    for (const [address, filename] of [
+      ['swyddfa@aberaeron.test', 'CYMRU_001.XML'],
+      ['addysg@ceredigion.test', 'CYMRU_002.XML'],
+    ] as const) {
+      const both = to(address);
+      assert.equal(both.subject, `CTF wedi’i lawrlwytho: ${filename} / CTF downloaded: ${filename}`);
+      const text = words(both.text);
+      assert.ok(text.startsWith('Mae’r fersiwn Saesneg o’r neges e-bost hon isod.'), both.text);
+      const welshPart = text.indexOf('Lawrlwythodd Riverside Primary School');
+      assert.ok(welshPart > 0, 'the Welsh part');
+      const englishPart = text.indexOf(`Riverside Primary School (${receiving.number}) downloaded your file`);
+      assert.ok(englishPart > welshPart, 'then the English part');
+      assert.match(both.html, /<html lang="cy">/);
+      assert.match(both.html, /<div lang="en">/);
+      assert.equal(both.headers.get('content-language'), 'cy, en');
+    }
+
+    // A mailbox in England: English only.
+    const inEngland = to('office@hillside.test');
+    assert.equal(inEngland.subject, 'CTF downloaded: LLOEGR_001.XML');
+    assert.doesNotMatch(inEngland.text, /Lawrlwythodd|Neges e-bost/);
+    for (const mail of mails) assert.doesNotMatch(mail.text, /Surname|date of birth|dyddiad geni/i);
   });
 });

@@ -4,6 +4,7 @@ import {
   type EmailBlock,
   type EmailContext,
   MAX_SUBJECT_LENGTH,
+  renderBilingualEmail,
   renderEmail,
   TEXT_WIDTH,
   wrap,
@@ -226,5 +227,45 @@ describe('wrap', () => {
   test('keeps a word longer than the width whole and a day with its month', () => {
     assert.deepEqual(wrap(`a ${'x'.repeat(20)} b`, 10), ['a', 'x'.repeat(20), 'b']);
     assert.deepEqual(wrap('rejected it on 23 November 2026', 18), ['rejected it on', '23 November 2026']);
+  });
+});
+
+describe('renderEmail in Welsh, and renderBilingualEmail', () => {
+  const blocks: EmailBlock[] = [{ kind: 'paragraph', text: HOSTILE }];
+
+  test('in Welsh: lang="cy", the footer in Welsh with the service desk’s address as a link', () => {
+    const email = renderEmail({ subject: 'Pwnc', blocks }, context, 'cy');
+    assert.equal(email.language, 'cy');
+    assert.match(email.html, /^<!DOCTYPE html>\n<html lang="cy">/);
+    assert.match(
+      email.html,
+      /e-bost <a href="mailto:desk@example\.gov\.uk"[^>]*>desk@example\.gov\.uk<\/a>, ffôn 0300 123 4567\./,
+    );
+    assert.match(
+      email.text.replace(/\s+/g, ' '),
+      /Neges e-bost awtomatig gan s2s secure data transfer yw hon\./,
+    );
+  });
+
+  test('in both: Welsh then English, the subject one line of both, nothing unescaped', () => {
+    const email = renderBilingualEmail(
+      { subject: 'Pwnc\r\nBcc: someone@example.com', blocks },
+      { subject: 'Subject', blocks },
+      context,
+    );
+    assert.equal(email.subject, 'Pwnc Bcc: someone@example.com / Subject');
+    assert.equal(email.language, 'cy, en');
+    assert.doesNotMatch(email.html, /<script>/);
+    assert.ok(email.html.indexOf('Neges e-bost awtomatig') < email.html.indexOf('<div lang="en">'));
+    assert.ok(email.html.indexOf('<div lang="en">') < email.html.indexOf('This is an automatic email'));
+    for (const line of email.text.split('\n')) {
+      assert.ok(line.length <= TEXT_WIDTH || !line.includes(' '), line);
+    }
+    const long = renderBilingualEmail(
+      { subject: 'a'.repeat(100), blocks },
+      { subject: 'b'.repeat(100), blocks },
+      context,
+    );
+    assert.ok(long.subject.length <= MAX_SUBJECT_LENGTH);
   });
 });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type EmailContext, MAX_SUBJECT_LENGTH, type RenderedEmail } from '../../src/notifications/email.ts';
+import {
+  type EmailContext,
+  type EmailLanguage,
+  MAX_SUBJECT_LENGTH,
+  type RenderedEmail,
+} from '../../src/notifications/email.ts';
 import {
   composeEmail,
   nameWithCode,
@@ -21,8 +26,8 @@ const context: EmailContext = {
 const WINTER = '2026-11-23T14:05:00.000Z';
 const SUMMER = '2026-07-01T08:30:00.000Z';
 
-function compose(template: string, payload: unknown): RenderedEmail {
-  return composeEmail(template, JSON.stringify(payload), context);
+function compose(template: string, payload: unknown, language: EmailLanguage = 'en'): RenderedEmail {
+  return composeEmail(template, JSON.stringify(payload), context, language);
 }
 
 /** The HTML's words as a reader sees them: no tags, entities decoded, spaces collapsed. */
@@ -704,5 +709,124 @@ describe('census returns (COLLECT)', () => {
       ['Northshire LA approved your census return', 'The DfE can now see it.'],
       ['approved'],
     );
+  });
+});
+
+describe('in Welsh, and in Welsh then English (issue 13)', () => {
+  for (const name of TEMPLATE_NAMES) {
+    test(`${name}: in Welsh, a Welsh subject, body and footer, lang="cy"`, () => {
+      const english = compose(name, SAMPLES[name]);
+      const welsh = compose(name, SAMPLES[name], 'cy');
+      assert.equal(welsh.language, 'cy');
+      assert.match(welsh.html, /^<!DOCTYPE html>\n<html lang="cy">/);
+      const words = textWords(welsh.text);
+      assert.match(words, /Neges e-bost awtomatig gan s2s secure data transfer yw hon\./);
+      assert.match(
+        words,
+        /cysylltwch â desg wasanaeth s2s secure data transfer: e-bost desk@example\.gov\.uk/,
+      );
+      assert.match(htmlWords(welsh.html), /e-bost desk@example\.gov\.uk ?, ffôn 0300 123 4567\./);
+      assert.doesNotMatch(words, /automatic email|service desk/);
+      assert.ok(welsh.subject.length > 10 && welsh.subject.length <= MAX_SUBJECT_LENGTH, welsh.subject);
+      // A message sent as an email keeps its sender's description as its subject.
+      if (name !== 'message-by-email') assert.notEqual(welsh.subject, english.subject);
+      for (const line of welsh.text.split('\n')) {
+        assert.ok(line.length <= 72 || !line.includes(' '), `long line: ${line}`);
+      }
+    });
+
+    test(`${name}: in both, Welsh first then English, each whole, the subject "Welsh / English"`, () => {
+      const english = compose(name, SAMPLES[name]);
+      const welsh = compose(name, SAMPLES[name], 'cy');
+      const both = compose(name, SAMPLES[name], 'bilingual');
+      assert.equal(both.language, 'cy, en');
+      assert.match(both.html, /^<!DOCTYPE html>\n<html lang="cy">/);
+      assert.match(both.html, /<div lang="en">/);
+      const joined = name === 'message-by-email' ? english.subject : `${welsh.subject} / ${english.subject}`;
+      if (joined.length <= MAX_SUBJECT_LENGTH) assert.equal(both.subject, joined);
+      else assert.ok(both.subject.startsWith(welsh.subject) && both.subject.endsWith('…'), both.subject);
+      const text = both.text;
+      assert.ok(
+        text.startsWith('Mae’r fersiwn Saesneg o’r neges e-bost hon isod.\nThe English version'),
+        text,
+      );
+      const welshFooter = text.indexOf('Neges e-bost awtomatig');
+      const englishFooter = text.indexOf('This is an automatic email');
+      assert.ok(welshFooter > 0 && englishFooter > welshFooter, 'the Welsh part, then the English part');
+      assert.ok(text.includes(welsh.text.trimEnd()), 'the Welsh email whole');
+      assert.ok(text.endsWith(english.text), 'the English email whole');
+    });
+  }
+
+  test('ctf-uploaded in Welsh: who sent it, the facts, and the menu names in Welsh', () => {
+    const email = compose('ctf-uploaded', SAMPLES['ctf-uploaded'], 'cy');
+    assert.equal(
+      email.subject,
+      'CTF oddi wrth Green Lane Primary School (9165402) yn barod i’w lawrlwytho: 9165402_CTF_8171234_003.XML',
+    );
+    assertFacts(email, [
+      'Mae Green Lane Primary School (9165402) wedi anfon ffeil trosglwyddo gyffredin (CTF) atoch.',
+      'Enw’r ffeil: 9165402_CTF_8171234_003.XML',
+      'Disgyblion yn y ffeil: 3',
+      'Mewngofnodwch ac ewch i’r ddewislen Lawrlwytho, yna Lawrlwytho Ffeiliau CTF.',
+      'Lawrlwytho Ffeiliau CTF:',
+    ]);
+    assertLink(email, '/download/ctf');
+  });
+
+  test('dates in Welsh emails have Welsh month names; a month in words too', () => {
+    const downloaded = compose('file-downloaded', SAMPLES['file-downloaded'], 'cy');
+    assertFacts(downloaded, [
+      'Lawrlwythodd St Martha Primary School (8171234) eich ffeil 9165402_CTF_8171234_003.XML ar 23 Tachwedd 2026 am 2:05yh.',
+    ]);
+    const rejected = compose('file-rejected', SAMPLES['file-rejected'], 'cy');
+    assertFacts(rejected, ['ar 1 Gorffennaf 2026 am 9:30yb', 'gofynnwch i St Martha Primary School.']);
+    const review = compose('lost-pupils-to-review', SAMPLES['lost-pupils-to-review'], 'cy');
+    assertFacts(review, ['Ym mis Mehefin 2027, daeth 3 cofnod', 'mae 5 cofnod yn aros i chi eu hadolygu']);
+    const match = compose('lost-pupil-match', SAMPLES['lost-pupil-match'], 'cy');
+    assertFacts(match, ['yr un cyfenw, enw cyntaf a dyddiad geni', 'ar 23 Tachwedd 2026.']);
+  });
+
+  test('counted texts take their Welsh form; the weekly reminder names the kinds of file in Welsh', () => {
+    const one = compose(
+      'weekly-reminder',
+      { ...SAMPLES['weekly-reminder'], files: [{ ...reminderFile(1), kind: 'Generic' }] },
+      'cy',
+    );
+    assert.equal(one.subject, 'Nodyn atgoffa wythnosol: 1 ffeil heb ei lawrlwytho eto');
+    assertFacts(one, ['Ffeiliau heb eu lawrlwytho', 'Cyffredinol', '23 Tachwedd 2026']);
+    const two = compose('weekly-reminder', SAMPLES['weekly-reminder'], 'cy');
+    assert.equal(two.subject, 'Nodyn atgoffa wythnosol: 2 ffeil heb eu lawrlwytho eto');
+    assert.match(two.html, /<th scope="col"[^>]*>Ffeil<\/th>/);
+  });
+
+  test('upload-refused in Welsh names the Upload menu item in Welsh; the upload’s own reasons are kept', () => {
+    const email = compose('upload-refused', SAMPLES['upload-refused'], 'cy');
+    assertFacts(email, [
+      'Fe geisioch chi anfon 9165402_CTF_8171234.XML drwy’r ddewislen Lanlwytho, yna Lanlwytho Ffeil CTF.',
+      'The name has no file number.',
+      'Beth i’w wneud:',
+    ]);
+    const unnamed = compose('upload-refused', { ...SAMPLES['upload-refused'], filename: '' }, 'cy');
+    assert.equal(unnamed.subject, 'Ni chafodd eich ffeil ei lanlwytho: ffeil heb enw');
+  });
+
+  test('no language adds facts: a Welsh or bilingual new-message email still holds only its two fields', () => {
+    const payload = { ...SAMPLES['new-message'], text: 'SECRET TEXT', upn: 'A123456789012' };
+    for (const language of ['cy', 'bilingual'] as const) {
+      const email = compose('new-message', payload, language);
+      for (const part of [email.subject, email.text, email.html]) {
+        assert.doesNotMatch(part, /SECRET TEXT|A123456789012/);
+      }
+    }
+  });
+
+  test('escaping holds in Welsh and bilingual emails too', () => {
+    const payload = { ...SAMPLES['file-rejected'], reason: '<script>alert(1)</script>' };
+    for (const language of ['cy', 'bilingual'] as const) {
+      const email = compose('file-rejected', payload, language);
+      assert.doesNotMatch(email.html, /<script>/);
+      assert.match(email.html, /&lt;script&gt;/);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDate, formatDateTime } from '../../src/platform/dates.ts';
+import { formatDate, formatDateTime, monthInWords } from '../../src/platform/dates.ts';
 
 test('dates and times are UK style in London time, with am/pm as GOV.UK writes them', () => {
   assert.equal(formatDateTime('2026-11-23T14:05:00.000Z'), '23 November 2026 at 2:05pm');
@@ -12,4 +12,22 @@ test('dates and times are UK style in London time, with am/pm as GOV.UK writes t
   assert.equal(formatDate('2016-03-02'), '2 March 2016');
   assert.equal(formatDate(null), '');
   assert.equal(formatDateTime(undefined), '');
+});
+
+test('in Welsh: Welsh month names, "am" for at, and yb/yh as GOV.UK Cymraeg writes them', () => {
+  assert.equal(formatDateTime('2026-11-23T14:05:00.000Z', 'cy'), '23 Tachwedd 2026 am 2:05yh');
+  assert.equal(formatDateTime('2026-07-01T08:30:00.000Z', 'cy'), '1 Gorffennaf 2026 am 9:30yb');
+  assert.equal(formatDateTime('2026-07-01T11:00:00.000Z', 'cy'), '1 Gorffennaf 2026 am 12:00yh');
+  assert.equal(formatDateTime('2026-07-01T23:30:00.000Z', 'cy'), '2 Gorffennaf 2026 am 12:30yb');
+  assert.equal(formatDate('2016-03-02', 'cy'), '2 Mawrth 2016');
+  assert.equal(formatDate('2027-02-10', 'cy'), '10 Chwefror 2027');
+  assert.equal(formatDate(null, 'cy'), '');
+  assert.equal(formatDate('2016-03-02', 'en'), '2 March 2016');
+});
+
+test('a month stored in English words is put in Welsh; other text is left as it is', () => {
+  assert.equal(monthInWords('June 2027', 'cy'), 'Mehefin 2027');
+  assert.equal(monthInWords('January 2027', 'cy'), 'Ionawr 2027');
+  assert.equal(monthInWords('June 2027', 'en'), 'June 2027');
+  assert.equal(monthInWords('Summer 2027', 'cy'), 'Summer 2027');
 });

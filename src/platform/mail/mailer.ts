@@ -9,6 +9,8 @@ export interface OutgoingEmail {
   subject: string;
   text: string;
   html: string;
+  /** The Content-Language header: 'en', 'cy', or 'cy, en' for an email in both. */
+  language?: string;
 }
 
 export interface Mailer {
@@ -92,7 +94,10 @@ export class SmtpMailer implements Mailer {
         text: email.text,
         html: email.html,
         // Replies go nowhere useful: the emails say so, and say how to reach the service desk.
-        headers: { 'Auto-Submitted': 'auto-generated' },
+        headers: {
+          'Auto-Submitted': 'auto-generated',
+          ...(email.language ? { 'Content-Language': email.language } : {}),
+        },
       });
       const rejected = (info.rejected ?? []).length > 0;
       if (rejected) throw new MailError(`the mail server refused ${email.to}: ${info.response}`, true);
