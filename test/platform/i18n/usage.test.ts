@@ -24,6 +24,19 @@ const TRANSLATED_TEMPLATES = [
   'auth/views/recovery-code-sign-in.njk',
   'home/views/home.njk',
   'accessibility/views/accessibility.njk',
+  'messaging/views/inbox.njk',
+  'messaging/views/message.njk',
+  'messaging/views/reply.njk',
+  'messaging/views/send-template.njk',
+  'messaging/views/send-recipients.njk',
+  'messaging/views/recipient-picker.njk',
+  'messaging/views/send-compose.njk',
+  'messaging/views/sent.njk',
+  'messaging/views/sent-message.njk',
+  'messaging/views/message-report.njk',
+  'messaging/views/group-list.njk',
+  'messaging/views/group-form.njk',
+  'messaging/views/group-delete.njk',
 ];
 
 /** Words the same in every language. */
