@@ -37,6 +37,12 @@ const TRANSLATED_TEMPLATES = [
   'messaging/views/group-list.njk',
   'messaging/views/group-form.njk',
   'messaging/views/group-delete.njk',
+  'messaging/views/template-list.njk',
+  'messaging/views/template-add.njk',
+  'messaging/views/template-view.njk',
+  'messaging/views/template-delete-list.njk',
+  'messaging/views/template-delete.njk',
+  'messaging/views/template-macros.njk',
 ];
 
 /** Words the same in every language. */
