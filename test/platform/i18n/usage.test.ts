@@ -43,6 +43,10 @@ const TRANSLATED_TEMPLATES = [
   'messaging/views/template-delete-list.njk',
   'messaging/views/template-delete.njk',
   'messaging/views/template-macros.njk',
+  'notifications/views/admin-macros.njk',
+  'notifications/views/admin-notifications.njk',
+  'notifications/views/admin-notification.njk',
+  'notifications/views/admin-jobs.njk',
 ];
 
 /** Words the same in every language. */
