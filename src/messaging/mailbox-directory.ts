@@ -109,7 +109,9 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
           ...base,
           label: `${number.slice(0, 3)} ${number.slice(3)}`,
           ...problemOf(
-            message('messaging.recipients.no-such-school', { number: `${number.slice(0, 3)} ${number.slice(3)}` }),
+            message('messaging.recipients.no-such-school', {
+              number: `${number.slice(0, 3)} ${number.slice(3)}`,
+            }),
           ),
         };
       }

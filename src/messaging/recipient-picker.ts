@@ -80,8 +80,7 @@ export async function applyPickerAction(
       if (action === 'add-schools') {
         const offered = new Set(schoolList.map((s) => s.value));
         const chosen = (form.schools ?? []).filter((s) => offered.has(s));
-        if (chosen.length === 0)
-          errors.push(keyedError('schools', 'messaging.picker.select-schools'));
+        if (chosen.length === 0) errors.push(keyedError('schools', 'messaging.picker.select-schools'));
         else await add('schools', chosen);
       } else if (schoolList.length === 0) {
         errors.push(keyedError('schoolLa', 'messaging.picker.no-schools'));
@@ -90,8 +89,7 @@ export async function applyPickerAction(
   } else if (action === 'add-school-number') {
     const laNo = (form.laNo ?? '').trim();
     const schoolNo = (form.schoolNo ?? '').trim();
-    if (!/^\d{3}$/.test(laNo))
-      errors.push(keyedError('laNo', 'messaging.picker.enter-la-number'));
+    if (!/^\d{3}$/.test(laNo)) errors.push(keyedError('laNo', 'messaging.picker.enter-la-number'));
     if (!/^\d{4}$/.test(schoolNo)) {
       errors.push(keyedError('schoolNo', 'messaging.picker.enter-school-number'));
     }

@@ -312,8 +312,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           }
           const picker = await applyPickerAction(db, { ...form, action: '' }, RECIPIENT_LIMIT);
           if (!form.group)
-            for (const m of picker.recipients)
-              if (m.problem) errors.push(problemError('recipient-list', m));
+            for (const m of picker.recipients) if (m.problem) errors.push(problemError('recipient-list', m));
           if (errors.length > 0) return recipientsPage(reply.code(400), user, form, picker, errors);
           const template =
             form.template && form.template !== 'blank'
@@ -346,7 +345,8 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
             text: form.text,
             delivery: form.delivery,
           });
-          const sentKey = form.delivery === 'email' ? 'messaging.send.sent-as-email' : 'messaging.send.sent-as-message';
+          const sentKey =
+            form.delivery === 'email' ? 'messaging.send.sent-as-email' : 'messaging.send.sent-as-message';
           return reply.flash(request.t(sentKey, { count: sent.recipients })).redirect('/messages/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

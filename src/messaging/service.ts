@@ -262,8 +262,7 @@ function checkContent(
 ): { description: string; text: string; delivery: Delivery } {
   const description = draft.description.trim();
   const text = draft.text.replace(/\r\n/g, '\n').trim();
-  if (description === '')
-    errors.push(keyedError('description', 'messaging.send.enter-description'));
+  if (description === '') errors.push(keyedError('description', 'messaging.send.enter-description'));
   else if (description.length > MAX_DESCRIPTION) {
     errors.push(
       keyedError('description', 'messaging.send.description-too-long', {

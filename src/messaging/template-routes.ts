@@ -21,7 +21,7 @@ import { oneValue } from '../platform/web/form-values.ts';
 import {
   DESCRIPTION_MAX,
   NAME_MAX,
-  OWNER_CHOICES,
+  type OWNER_CHOICES,
   ownerChoices,
   TEXT_MAX,
   TemplateService,
@@ -112,7 +112,10 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       characterCount: characterCountTexts(reply.request.language),
       values: data.values ?? formValues(view),
       errors: data.errors,
-      backLink: { href: '/message-templates/view', text: reply.request.t('messaging.templates.back-to-list') },
+      backLink: {
+        href: '/message-templates/view',
+        text: reply.request.t('messaging.templates.back-to-list'),
+      },
     });
 
   return [

@@ -96,9 +96,12 @@ export function checkTemplate(input: TemplateInput): { clean: CleanTemplate; err
   if (clean.name === '') errors.push(keyedError('name', 'messaging.templates.enter-name'));
   else if (length(clean.name) > NAME_MAX)
     errors.push(keyedError('name', 'messaging.templates.name-too-long', { max: NAME_MAX }));
-  if (clean.description === '') errors.push(keyedError('description', 'messaging.templates.enter-description'));
+  if (clean.description === '')
+    errors.push(keyedError('description', 'messaging.templates.enter-description'));
   else if (length(clean.description) > DESCRIPTION_MAX)
-    errors.push(keyedError('description', 'messaging.templates.description-too-long', { max: DESCRIPTION_MAX }));
+    errors.push(
+      keyedError('description', 'messaging.templates.description-too-long', { max: DESCRIPTION_MAX }),
+    );
   if (clean.body === '') errors.push(keyedError('text', 'messaging.templates.enter-text'));
   else if (length(clean.body) > TEXT_MAX)
     errors.push(

@@ -65,7 +65,11 @@ const sendAgainForm = z.object({
 
 function subNavigation(request: FastifyRequest, current: 'notifications' | 'jobs') {
   return [
-    { href: NOTIFICATIONS_PATH, text: request.t('notifications.admin.emails'), current: current === 'notifications' },
+    {
+      href: NOTIFICATIONS_PATH,
+      text: request.t('notifications.admin.emails'),
+      current: current === 'notifications',
+    },
     { href: JOBS_PATH, text: request.t('notifications.admin.jobs'), current: current === 'jobs' },
   ];
 }
@@ -164,7 +168,9 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
           emailHref: `${NOTIFICATIONS_PATH}/${encodeURIComponent(detail.line.id)}/email`,
           backLink: {
             href: listHref(detail.line.status),
-            text: request.t('notifications.admin.back-to', { status: request.t(STATUS_KEYS[detail.line.status]) }),
+            text: request.t('notifications.admin.back-to', {
+              status: request.t(STATUS_KEYS[detail.line.status]),
+            }),
           },
         });
       },

@@ -72,7 +72,13 @@ export interface NotificationLine {
   templateLabel: string;
   /** The label's catalogue key; null for a template the service does not know. */
   templateKey: string | null;
-  recipient: { kind: RecipientKind; kindLabel: string; kindKey: string | null; id: string; name: string | null };
+  recipient: {
+    kind: RecipientKind;
+    kindLabel: string;
+    kindKey: string | null;
+    id: string;
+    name: string | null;
+  };
   toAddress: string | null;
   status: OutboxStatus;
   statusLabel: string;
@@ -192,7 +198,9 @@ export class NotificationsAdmin {
       throw new Invalid([keyedError(FIELD_SELECTION, 'notifications.admin.select-emails')]);
     }
     if (choice.ids.length > LIST_LIMIT) {
-      throw new Invalid([keyedError(FIELD_SELECTION, 'notifications.admin.too-many-emails', { max: LIST_LIMIT })]);
+      throw new Invalid([
+        keyedError(FIELD_SELECTION, 'notifications.admin.too-many-emails', { max: LIST_LIMIT }),
+      ]);
     }
     return this.deps.db.transaction().execute(async (tx) => {
       const failed = await requeue(tx, now, { status: 'failed', ids: choice.ids });

@@ -1,5 +1,9 @@
 // Dates as users read them: UK style, in Europe/London time, for pages and emails alike.
-// "23 November 2026" and "23 November 2026 at 2:05pm" (GOV.UK style: no space before am/pm).
+// "23 November 2026" and "23 November 2026 at 2:05pm" (GOV.UK style: no space before am/pm); in Welsh
+// "23 Tachwedd 2026" and "23 Tachwedd 2026 am 2:05yp" (yb, y bore; yp, y prynhawn).
+
+/** The languages dates are written in (the catalogue's, kept apart so this module needs nothing else). */
+export type DateLanguage = 'en' | 'cy';
 
 export const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
   day: 'numeric',
@@ -19,21 +23,46 @@ export const DATE_TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
 });
 
-/** "23 November 2026", or '' for no date. */
-export function formatDate(value: string | Date | null | undefined): string {
-  return value ? DATE_FORMAT.format(new Date(value)) : '';
+const WELSH_DATE_FORMAT = new Intl.DateTimeFormat('cy-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'Europe/London',
+});
+
+const WELSH_DATE_TIME_FORMAT = new Intl.DateTimeFormat('cy-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hourCycle: 'h12',
+  timeZone: 'Europe/London',
+});
+
+/** "23 November 2026" ("23 Tachwedd 2026" in Welsh), or '' for no date. */
+export function formatDate(value: string | Date | null | undefined, language: DateLanguage = 'en'): string {
+  if (!value) return '';
+  return (language === 'cy' ? WELSH_DATE_FORMAT : DATE_FORMAT).format(new Date(value));
 }
 
-/** "23 November 2026 at 2:05pm", or '' for no date. */
-export function formatDateTime(value: string | Date | null | undefined): string {
+/** "23 November 2026 at 2:05pm" ("23 Tachwedd 2026 am 2:05yp" in Welsh), or '' for no date. */
+export function formatDateTime(
+  value: string | Date | null | undefined,
+  language: DateLanguage = 'en',
+): string {
   if (!value) return '';
-  const parts = DATE_TIME_FORMAT.formatToParts(new Date(value));
+  const welsh = language === 'cy';
+  const parts = (welsh ? WELSH_DATE_TIME_FORMAT : DATE_TIME_FORMAT).formatToParts(new Date(value));
   const part = (type: Intl.DateTimeFormatPartTypes): string =>
     parts.find((p) => p.type === type)?.value ?? '';
   const dayPeriod = part('dayPeriod')
     .toLowerCase()
     .replace(/[^a-z]/g, '');
-  return `${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')}${dayPeriod}`;
+  const time = `${part('hour')}:${part('minute')}`;
+  if (welsh)
+    return `${part('day')} ${part('month')} ${part('year')} am ${time}${dayPeriod === 'am' ? 'yb' : 'yp'}`;
+  return `${part('day')} ${part('month')} ${part('year')} at ${time}${dayPeriod}`;
 }
 
 // --- calendar days in London (the weekly, daily and monthly jobs; report CSVs) --------------------------

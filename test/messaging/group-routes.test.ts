@@ -575,6 +575,9 @@ describeEachEngine('Message Address Groups pages', (database) => {
     assert.match(confirm.body, /Aelodau \(2\)/);
     const deleted = await agent.post(`/message-groups/${id}/delete`, {});
     assert.equal(deleted.statusCode, 302);
-    assert.match((await agent.get('/message-groups/delete')).body, /Mae’r grŵp Ysgolion bwydo wedi’i ddileu\./);
+    assert.match(
+      (await agent.get('/message-groups/delete')).body,
+      /Mae’r grŵp Ysgolion bwydo wedi’i ddileu\./,
+    );
   });
 });

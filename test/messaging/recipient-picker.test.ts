@@ -36,10 +36,14 @@ describeEachEngine('recipient picker', (database) => {
   });
 
   const pick = (form: Partial<PickerForm> & { action: string }, limit = 10) =>
-    applyPickerAction(db, { recipients: [], ...form }, {
-      limit,
-      tooMany: message('messaging.send.too-many-recipients', { max: limit }),
-    });
+    applyPickerAction(
+      db,
+      { recipients: [], ...form },
+      {
+        limit,
+        tooMany: message('messaging.send.too-many-recipients', { max: limit }),
+      },
+    );
   const keys = (state: { recipients: { key: string }[] }) => state.recipients.map((r) => r.key);
   /** Field errors as the API gives them: the field and the English message (pages use their keys). */
   const plain = (errors: { field: string; message: string }[]) =>

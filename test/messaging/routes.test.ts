@@ -297,7 +297,8 @@ test('the LEA Administrator – Message Report counts unread messages per school
 
 /** The rows of the inbox table, as their text. */
 function inboxRows(html: string): { unread: boolean; text: string }[] {
-  const table = /<table class="govuk-table" id="messages">[\s\S]*?<tbody[\s\S]*?<\/tbody>/.exec(html)?.[0] ?? '';
+  const table =
+    /<table class="govuk-table" id="messages">[\s\S]*?<tbody[\s\S]*?<\/tbody>/.exec(html)?.[0] ?? '';
   const body = table.slice(table.indexOf('<tbody'));
   return [...body.matchAll(/<tr class="govuk-table__row( s2s-unread)?">([\s\S]*?)<\/tr>/g)].map((m) => ({
     unread: Boolean(m[1]),
@@ -309,7 +310,9 @@ test('an unread message says so in words, not by colour or bold alone, in Englis
   const elm = await makeSchool(db, la.number, { name: 'Elm Primary' });
   await makeMessage(db, officer, [`school:${elm.number}`], { description: 'Still unread' });
   const opened = await makeMessage(db, officer, [`school:${elm.number}`], { description: 'Opened once' });
-  const english = await signedIn(await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: elm.number }));
+  const english = await signedIn(
+    await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: elm.number }),
+  );
   await english.get(`/messages/inbox/${opened}`);
   const englishRows = inboxRows((await english.get('/messages/inbox')).body);
   assert.deepEqual(
@@ -354,6 +357,14 @@ test('in Welsh: the inbox, a message, the three steps of Send Message with their
   assert.match(text(inbox.body), /Byddant yn cael eu dileu ar ôl 31 diwrnod\./);
   assert.match(text(inbox.body), /1 neges, 1 heb eu darllen\./);
   assert.match(text(inbox.body), /Oddi wrth Dyddiad Anfon Disgrifiad Statws/);
+  const month = new Intl.DateTimeFormat('cy-GB', { month: 'long', timeZone: 'Europe/London' }).format(
+    new Date(),
+  );
+  assert.match(
+    text(inbox.body),
+    new RegExp(` ${month} \\d{4} am \\d{1,2}:\\d{2}y[bp] Neges brawf`),
+    'the date in Welsh',
+  );
 
   const message = text((await agent.get(`/messages/inbox/${id}`)).body);
   assert.match(message, /Neges Neges brawf Oddi wrth .* Anfonwyd .* At .* Darllenwyd gyntaf/);

@@ -450,7 +450,12 @@ describeEachEngine('Message Templates pages', (database) => {
     assert.match(form.body, /Gallwch roi hyd at 10000 nod/);
     assert.match(form.body, /data-i18n\.characters-under-limit\.few="Mae gennych %\{count\} nod yn weddill"/);
 
-    const refused = await agent.post('/message-templates/add', { name: '', description: '', text: '', owner: '' });
+    const refused = await agent.post('/message-templates/add', {
+      name: '',
+      description: '',
+      text: '',
+      owner: '',
+    });
     assert.equal(refused.statusCode, 400);
     assert.match(
       errorSummary(refused.body),

@@ -550,7 +550,10 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.match(one.body, /Yn ôl i’r rhestr: Wedi methu/);
     const again = await agent.post('/admin/notifications/send-again', { ids: failed.id, back: failed.id });
     assert.equal(again.statusCode, 303);
-    assert.match(textOf((await agent.get(String(again.headers.location))).body), /Bydd 1 neges e-bost yn cael ei hanfon eto\./);
+    assert.match(
+      textOf((await agent.get(String(again.headers.location))).body),
+      /Bydd 1 neges e-bost yn cael ei hanfon eto\./,
+    );
 
     const jobs = await agent.get('/admin/jobs');
     assert.match(jobs.body, /<h1 class="govuk-heading-l">Tasgau wedi’u trefnu<\/h1>/);

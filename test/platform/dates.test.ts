@@ -13,3 +13,12 @@ test('dates and times are UK style in London time, with am/pm as GOV.UK writes t
   assert.equal(formatDate(null), '');
   assert.equal(formatDateTime(undefined), '');
 });
+
+test('in Welsh, months have their Welsh names and times say yb (morning) or yp (afternoon)', () => {
+  assert.equal(formatDateTime('2026-11-23T14:05:00.000Z', 'cy'), '23 Tachwedd 2026 am 2:05yp');
+  assert.equal(formatDateTime('2026-07-01T08:30:00.000Z', 'cy'), '1 Gorffennaf 2026 am 9:30yb');
+  assert.equal(formatDateTime('2026-07-01T11:00:00.000Z', 'cy'), '1 Gorffennaf 2026 am 12:00yp');
+  assert.equal(formatDateTime('2026-07-01T23:30:00.000Z', 'cy'), '2 Gorffennaf 2026 am 12:30yb');
+  assert.equal(formatDate('2016-03-02', 'cy'), '2 Mawrth 2016');
+  assert.equal(formatDate(null, 'cy'), '');
+});
