@@ -216,10 +216,10 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
         const run = await admin.runJob(signedInUser(request), jobName);
         const message =
           run.status === 'succeeded'
-            ? request.t('notifications.admin.job-ran', { job: run.job, summary: run.summary })
+            ? request.t('notifications.admin.job-ran', { job: run.job, summary: run.summary ?? '' })
             : request.t('notifications.admin.job-failed', {
                 job: run.job,
-                summary: run.summary,
+                summary: run.summary ?? '',
                 error: run.error ? ` (${run.error.slice(0, 300)})` : '',
               });
         return reply
