@@ -42,8 +42,6 @@ type GroupForm = z.infer<typeof groupForm>;
 
 const groupParams = z.object({ groupId: z.string() });
 
-const SECTION = 'Message Address Groups';
-
 interface FormPage {
   /** The group being changed; absent when adding one. */
   details?: GroupDetails;
@@ -60,8 +58,10 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const formPage = async (reply: FastifyReply, page: FormPage) => {
     const group = page.details?.group;
     return reply.page('messaging/views/group-form.njk', {
-      title: group ? `${group.name} – View/Update Group` : 'Add Group',
-      section: SECTION,
+      title: group
+        ? reply.request.t('messaging.groups.view.title', { name: group.name })
+        : reply.request.t('menu.message-groups.add'),
+      section: reply.request.t('menu.message-groups'),
       details: page.details,
       formAction: group ? `/message-groups/${group.id}` : '/message-groups/add',
       name: page.name,
@@ -71,8 +71,8 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       limit: GROUP_MEMBER_LIMIT,
       errors: page.errors,
       backLink: group
-        ? { href: '/message-groups/view', text: 'Back to your groups' }
-        : { href: '/message-groups', text: 'Back' },
+        ? { href: '/message-groups/view', text: reply.request.t('messaging.groups.back') }
+        : { href: '/message-groups' },
     });
   };
 
@@ -90,9 +90,7 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const saved = await save();
         const count = saved.members.length;
         return reply
-          .flash(
-            `The group ${saved.group.name} is saved, with ${count} ${count === 1 ? 'member' : 'members'}.`,
-          )
+          .flash(reply.request.t('messaging.groups.saved', { name: saved.group.name, count }))
           .redirect(`/message-groups/${saved.group.id}`);
       } catch (error) {
         if (!(error instanceof Invalid)) throw error;
@@ -121,11 +119,11 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
 
   const listPage = async (reply: FastifyReply, user: Actor, mode: 'view' | 'delete') =>
     reply.page('messaging/views/group-list.njk', {
-      title: mode === 'view' ? 'View/Update Group' : 'View/Delete Group',
-      section: SECTION,
+      title: reply.request.t(mode === 'view' ? 'menu.message-groups.view' : 'menu.message-groups.delete'),
+      section: reply.request.t('menu.message-groups'),
       mode,
       groups: await service.list(user),
-      backLink: { href: '/message-groups', text: 'Back' },
+      backLink: { href: '/message-groups' },
     });
 
   return [
@@ -206,10 +204,10 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const { groupId } = groupParams.parse(request.params ?? {});
         const details = await service.get(user, groupId);
         return reply.page('messaging/views/group-delete.njk', {
-          title: `${details.group.name} – View/Delete Group`,
-          section: SECTION,
+          title: request.t('messaging.groups.delete.title', { name: details.group.name }),
+          section: request.t('menu.message-groups'),
           details,
-          backLink: { href: '/message-groups/delete', text: 'Back' },
+          backLink: { href: '/message-groups/delete' },
         });
       },
     },
@@ -221,7 +219,9 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { groupId } = groupParams.parse(request.params ?? {});
         const deleted = await service.delete(user, groupId);
-        return reply.flash(`The group ${deleted.group.name} is deleted.`).redirect('/message-groups/delete');
+        return reply
+          .flash(request.t('messaging.groups.deleted', { name: deleted.group.name }))
+          .redirect('/message-groups/delete');
       },
     },
   ];

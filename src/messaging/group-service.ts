@@ -14,6 +14,7 @@ import { laChoices } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageGroupRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import {
   deleteGroup,
   findGroupNamed,
@@ -23,7 +24,7 @@ import {
   insertGroup,
   updateGroup,
 } from './group-repository.ts';
-import { type Choice, describeMailboxes, type MailboxInfo } from './mailbox-directory.ts';
+import { type Choice, describeMailboxes, type MailboxInfo, problemError } from './mailbox-directory.ts';
 import { LA_MAILBOX_ROLES } from './mailboxes.ts';
 import { applyPickerAction, type PickerForm, type PickerState } from './recipient-picker.ts';
 
@@ -56,7 +57,7 @@ export interface PickerChoices {
   userTypes: Choice[];
 }
 
-const TOO_MANY_MEMBERS = `A group can have up to ${GROUP_MEMBER_LIMIT} members: remove some, or make another group for the rest`;
+const TOO_MANY_MEMBERS = message('messaging.groups.too-many-members', { max: GROUP_MEMBER_LIMIT });
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -192,34 +193,25 @@ export class MessageGroupService {
     const errors: FieldError[] = [];
     const name = input.name.replace(/\s+/g, ' ').trim();
     if (!name) {
-      errors.push({ field: 'name', message: 'Enter a name for the group' });
+      errors.push(keyedError('name', 'messaging.groups.enter-name'));
     } else if (name.length > GROUP_NAME_MAX) {
-      errors.push({ field: 'name', message: `The group name must be ${GROUP_NAME_MAX} characters or fewer` });
+      errors.push(keyedError('name', 'messaging.groups.name-too-long', { max: GROUP_NAME_MAX }));
     } else {
       const taken = await findGroupNamed(db, actor.userId, name, exceptGroupId);
       if (taken) {
-        errors.push({
-          field: 'name',
-          message: `You already have a group called ${taken.name}: choose another name, or change that group instead`,
-        });
+        errors.push(keyedError('name', 'messaging.groups.name-taken', { name: taken.name }));
       }
     }
 
     const members = await describeMailboxes(db, input.recipients.slice(0, GROUP_MEMBER_LIMIT + 1));
     if (members.length === 0) {
-      errors.push({
-        field: MEMBERS_FIELD,
-        message: "Choose at least one member for the group: an LA's users, or a school",
-      });
+      errors.push(keyedError(MEMBERS_FIELD, 'messaging.groups.choose-member'));
     } else if (members.length > GROUP_MEMBER_LIMIT) {
-      errors.push({
-        field: MEMBERS_FIELD,
-        message: TOO_MANY_MEMBERS,
-      });
+      errors.push(keyedError(MEMBERS_FIELD, TOO_MANY_MEMBERS.key, TOO_MANY_MEMBERS.params));
     }
     for (const member of members) {
       if (member.problem) {
-        errors.push({ field: MEMBERS_FIELD, message: `${member.problem}. Remove it from the group.` });
+        errors.push(problemError(MEMBERS_FIELD, member, 'messaging.groups.remove-member'));
       }
     }
     if (errors.length > 0) throw new Invalid(errors);

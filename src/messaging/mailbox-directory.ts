@@ -1,6 +1,8 @@
 // The directory as messaging sees it: what each mailbox is called, whether a message can go there,
 // who reads it, and the choices of the recipient lists (LAs, types of LA user, an LA's schools).
 import type { Executor } from '../platform/db/schema.ts';
+import type { FieldError } from '../platform/errors.ts';
+import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import {
   LA_MAILBOX_ROLES,
   type Mailbox,
@@ -16,8 +18,21 @@ export interface MailboxInfo {
   label: string;
   laNumber: string | null;
   establishmentNumber: string | null;
-  /** Why a message cannot be sent there now, in words for the sender; null when it can. */
+  /** Why a message cannot be sent there now, in words for the sender (English); null when it can. */
   problem: string | null;
+  /** The same reason as a catalogue message, shown in the reader's language on pages. */
+  problemMessage: Message | null;
+}
+
+/** A reason a message cannot go to a mailbox: in English for the API and logs, and as its key for pages. */
+function problemOf(reason: Message | null): Pick<MailboxInfo, 'problem' | 'problemMessage'> {
+  return { problem: reason ? translateMessage('en', reason) : null, problemMessage: reason };
+}
+
+/** A mailbox's problem as a field error (in the reader's language on pages); `wrap` puts it in a sentence. */
+export function problemError(field: string, info: MailboxInfo, wrap?: string): FieldError {
+  const reason = info.problemMessage ?? message('messaging.recipients.cannot-receive', { label: info.label });
+  return wrap ? keyedError(field, wrap, { problem: reason }) : keyedError(field, reason.key, reason.params);
 }
 
 /** "676 2382 - Aberbargoed Primary School": the LA and school numbers as the handbook lists them. */
@@ -82,7 +97,7 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
         label: NATIONAL_MAILBOX_LABEL,
         laNumber: null,
         establishmentNumber: null,
-        problem: null,
+        ...problemOf(null),
       };
     }
     if (mailbox.kind === 'school') {
@@ -93,19 +108,23 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
         return {
           ...base,
           label: `${number.slice(0, 3)} ${number.slice(3)}`,
-          problem: `There is no school ${number.slice(0, 3)} ${number.slice(3)} on s2s: check the LA and school numbers`,
+          ...problemOf(
+            message('messaging.recipients.no-such-school', {
+              number: `${number.slice(0, 3)} ${number.slice(3)}`,
+            }),
+          ),
         };
       }
       const label = schoolLabel(number, row.name);
       const problem =
         row.status === 'closed'
-          ? `${label} is closed`
+          ? message('messaging.recipients.school-closed', { label })
           : row.uses_s2s === 0
-            ? `${label} does not use s2s: contact the school another way`
+            ? message('messaging.recipients.school-not-on-s2s', { label })
             : row.active === 0
-              ? `${label} cannot read messages because its s2s account is inactive: ask its LA to make it active again`
+              ? message('messaging.recipients.school-inactive', { label })
               : null;
-      return { ...base, label, problem };
+      return { ...base, label, ...problemOf(problem) };
     }
     const laName = las.get(mailbox.laNumber);
     const type = LA_MAILBOX_ROLES[mailbox.role];
@@ -114,16 +133,18 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
       return {
         ...base,
         label: `${mailbox.laNumber} - ${type}`,
-        problem: `There is no LA ${mailbox.laNumber} on s2s`,
+        ...problemOf(message('messaging.recipients.no-such-la', { number: mailbox.laNumber })),
       };
     }
     const label = `${mailbox.laNumber} ${laName} - ${type}`;
     return {
       ...base,
       label,
-      problem: staffed.has(key)
-        ? null
-        : `${mailbox.laNumber} ${laName} has no ${type} on s2s: choose another type of user`,
+      ...problemOf(
+        staffed.has(key)
+          ? null
+          : message('messaging.recipients.no-such-user-type', { la: `${mailbox.laNumber} ${laName}`, type }),
+      ),
     };
   });
 }

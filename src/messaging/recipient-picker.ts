@@ -5,7 +5,14 @@
 
 import type { Executor } from '../platform/db/schema.ts';
 import type { FieldError } from '../platform/errors.ts';
-import { type Choice, describeMailboxes, type MailboxInfo, schoolChoices } from './mailbox-directory.ts';
+import { keyedError, type Message } from '../platform/i18n/catalogue.ts';
+import {
+  type Choice,
+  describeMailboxes,
+  type MailboxInfo,
+  problemError,
+  schoolChoices,
+} from './mailbox-directory.ts';
 import { isLaMailboxRole, mailboxKey } from './mailboxes.ts';
 
 export interface PickerForm {
@@ -31,7 +38,7 @@ export interface PickerState {
 /** How many the list may hold, and what to say when an addition would pass that. */
 export interface PickerLimit {
   limit: number;
-  tooMany: string;
+  tooMany: Message;
 }
 
 /** Applies one button of the picker. */
@@ -47,10 +54,10 @@ export async function applyPickerAction(
   const add = async (field: string, wanted: string[]) => {
     const found = await describeMailboxes(db, wanted);
     const blocked = found.filter((m) => m.problem);
-    for (const m of blocked) errors.push({ field, message: m.problem ?? '' });
+    for (const m of blocked) errors.push(problemError(field, m));
     const fresh = found.filter((m) => !m.problem && !keys.includes(m.key)).map((m) => m.key);
     if (keys.length + fresh.length > limit) {
-      errors.push({ field, message: tooMany });
+      errors.push(keyedError(field, tooMany.key, tooMany.params));
       return;
     }
     keys.push(...fresh);
@@ -58,35 +65,33 @@ export async function applyPickerAction(
 
   const action = form.action;
   if (action === 'add-la-users') {
-    if (!form.la || !/^\d{3}$/.test(form.la)) errors.push({ field: 'la', message: 'Select an LA' });
+    if (!form.la || !/^\d{3}$/.test(form.la)) errors.push(keyedError('la', 'messaging.picker.select-la'));
     if (!form.userType || !isLaMailboxRole(form.userType)) {
-      errors.push({ field: 'userType', message: 'Select the type of user' });
+      errors.push(keyedError('userType', 'messaging.picker.select-user-type'));
     }
     if (errors.length === 0 && form.la && form.userType && isLaMailboxRole(form.userType)) {
       await add('la', [mailboxKey({ kind: 'la-role', laNumber: form.la, role: form.userType })]);
     }
   } else if (action === 'populate' || action === 'add-schools') {
     if (!form.schoolLa || !/^\d{3}$/.test(form.schoolLa)) {
-      errors.push({ field: 'schoolLa', message: "Select the school's LA" });
+      errors.push(keyedError('schoolLa', 'messaging.picker.select-school-la'));
     } else {
       schoolList = await schoolChoices(db, form.schoolLa);
       if (action === 'add-schools') {
         const offered = new Set(schoolList.map((s) => s.value));
         const chosen = (form.schools ?? []).filter((s) => offered.has(s));
-        if (chosen.length === 0)
-          errors.push({ field: 'schools', message: 'Select one or more schools from the list' });
+        if (chosen.length === 0) errors.push(keyedError('schools', 'messaging.picker.select-schools'));
         else await add('schools', chosen);
       } else if (schoolList.length === 0) {
-        errors.push({ field: 'schoolLa', message: 'This LA has no open schools that use s2s' });
+        errors.push(keyedError('schoolLa', 'messaging.picker.no-schools'));
       }
     }
   } else if (action === 'add-school-number') {
     const laNo = (form.laNo ?? '').trim();
     const schoolNo = (form.schoolNo ?? '').trim();
-    if (!/^\d{3}$/.test(laNo))
-      errors.push({ field: 'laNo', message: 'Enter the LA number, 3 digits, like 916' });
+    if (!/^\d{3}$/.test(laNo)) errors.push(keyedError('laNo', 'messaging.picker.enter-la-number'));
     if (!/^\d{4}$/.test(schoolNo)) {
-      errors.push({ field: 'schoolNo', message: 'Enter the school number, 4 digits, like 2382' });
+      errors.push(keyedError('schoolNo', 'messaging.picker.enter-school-number'));
     }
     if (errors.length === 0) await add('laNo', [`school:${laNo}${schoolNo}`]);
   } else if (action.startsWith('remove:')) {

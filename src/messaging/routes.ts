@@ -20,8 +20,10 @@ import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { laChoices } from '../directory/repository.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { manyValues, oneText } from '../platform/web/form-values.ts';
 import { sortHeadings } from '../transfers/download-listing.ts';
+import { problemError } from './mailbox-directory.ts';
 import { LA_MAILBOX_ROLES } from './mailboxes.ts';
 import { applyPickerAction, type PickerState } from './recipient-picker.ts';
 import {
@@ -64,10 +66,10 @@ type SendForm = z.output<typeof sendForm>;
 
 const replyForm = z.object({ description: oneText, text: oneText });
 
-const INBOX_COLUMNS: { key: InboxSortKey; text: string }[] = [
-  { key: 'from', text: 'From' },
-  { key: 'sent', text: 'Sent Date' },
-  { key: 'description', text: 'Description' },
+const INBOX_COLUMNS: { key: InboxSortKey; textKey: string }[] = [
+  { key: 'from', textKey: 'messaging.inbox.from' },
+  { key: 'sent', textKey: 'messaging.inbox.sent-date' },
+  { key: 'description', textKey: 'messaging.description' },
 ];
 
 const USER_TYPES = Object.entries(LA_MAILBOX_ROLES).map(([value, text]) => ({ value, text }));
@@ -94,8 +96,8 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   ) => {
     const groups = await service.groups(actor);
     return reply.page('messaging/views/send-recipients.njk', {
-      title: 'Send Message: choose the recipients',
-      backLink: { href: '/messages/send', text: 'Back to the templates' },
+      title: reply.request.t('messaging.recipients.title'),
+      backLink: { href: '/messages/send', text: reply.request.t('messaging.recipients.back') },
       form,
       groups,
       picker: {
@@ -128,7 +130,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     });
     const group = form.group ? (await service.groups(actor)).find((g) => g.id === form.group) : undefined;
     return reply.page('messaging/views/send-compose.njk', {
-      title: 'Send Message',
+      title: reply.request.t('menu.messages.send'),
       form,
       recipients,
       group,
@@ -155,10 +157,14 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         } as const;
         const { messages, unread } = await service.inbox(user, sort);
         return reply.page('messaging/views/inbox.njk', {
-          title: 'Your Received Messages',
+          title: request.t('messaging.inbox.title'),
           messages,
           unread,
-          headings: sortHeadings('/messages/inbox', sort, INBOX_COLUMNS),
+          headings: sortHeadings(
+            '/messages/inbox',
+            sort,
+            INBOX_COLUMNS.map(({ key, textKey }) => ({ key, text: request.t(textKey) })),
+          ),
           unreadDays: UNREAD_DAYS,
           readDays: READ_DAYS,
         });
@@ -177,7 +183,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           title: read.message.description,
           ...read,
           readDays: READ_DAYS,
-          backLink: { href: '/messages/inbox', text: 'Back to your messages' },
+          backLink: { href: '/messages/inbox', text: request.t('messaging.message.back') },
         });
       },
     },
@@ -189,7 +195,9 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { messageId } = messageParams.parse(request.params);
         const message = await service.delete(user, messageId);
-        return reply.flash(`The message “${message.description}” is deleted.`).redirect('/messages/inbox');
+        return reply
+          .flash(request.t('messaging.message.deleted', { description: message.description }))
+          .redirect('/messages/inbox');
       },
     },
     {
@@ -205,11 +213,11 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           ? read.message.description
           : `Re: ${read.message.description}`;
         return reply.page('messaging/views/reply.njk', {
-          title: 'Reply to a message',
+          title: request.t('messaging.reply.title'),
           original: read.message,
           canReply: read.canReply,
           form: { description: description.slice(0, MAX_DESCRIPTION), text: '' },
-          backLink: { href: `/messages/inbox/${messageId}`, text: 'Back to the message' },
+          backLink: { href: `/messages/inbox/${messageId}`, text: request.t('messaging.reply.back') },
         });
       },
     },
@@ -223,17 +231,17 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const form = replyForm.parse(request.body ?? {});
         try {
           await service.reply(user, messageId, form);
-          return reply.flash('Your reply was sent.').redirect('/messages/inbox');
+          return reply.flash(request.t('messaging.reply.sent')).redirect('/messages/inbox');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           const read = await service.read(user, messageId);
           return reply.code(400).page('messaging/views/reply.njk', {
-            title: 'Reply to a message',
+            title: request.t('messaging.reply.title'),
             original: read.message,
             canReply: read.canReply,
             form,
             errors: error.errors,
-            backLink: { href: `/messages/inbox/${messageId}`, text: 'Back to the message' },
+            backLink: { href: `/messages/inbox/${messageId}`, text: request.t('messaging.reply.back') },
           });
         }
       },
@@ -257,10 +265,10 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
             : undefined;
         const errors =
           query.action && !preview && !(query.action === 'preview' && query.template === 'blank')
-            ? [{ field: 'template', message: 'Select a template, or Blank Message' }]
+            ? [keyedError('template', 'messaging.send.select-template')]
             : [];
         return reply.code(errors.length ? 400 : 200).page('messaging/views/send-template.njk', {
-          title: 'Send Message',
+          title: request.t('menu.messages.send'),
           templates,
           selected: query.template || 'blank',
           preview,
@@ -296,19 +304,15 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
                 return [];
               });
             if (errors.length === 0 && members.length === 0) {
-              errors.push({ field: 'group', message: 'The group has no members: add some first' });
+              errors.push(keyedError('group', 'messaging.send.group-empty'));
             }
-            for (const m of members) if (m.problem) errors.push({ field: 'group', message: m.problem });
+            for (const m of members) if (m.problem) errors.push(problemError('group', m));
           } else if (form.recipients.length === 0) {
-            errors.push({
-              field: 'recipient-list',
-              message: 'Choose an address group, or add at least one recipient',
-            });
+            errors.push(keyedError('recipient-list', 'messaging.send.choose-group-or-recipient'));
           }
           const picker = await applyPickerAction(db, { ...form, action: '' }, RECIPIENT_LIMIT);
           if (!form.group)
-            for (const m of picker.recipients)
-              if (m.problem) errors.push({ field: 'recipient-list', message: m.problem });
+            for (const m of picker.recipients) if (m.problem) errors.push(problemError('recipient-list', m));
           if (errors.length > 0) return recipientsPage(reply.code(400), user, form, picker, errors);
           const template =
             form.template && form.template !== 'blank'
@@ -341,9 +345,9 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
             text: form.text,
             delivery: form.delivery,
           });
-          const how = form.delivery === 'email' ? 'as an email' : 'as an s2s message';
-          const who = sent.recipients === 1 ? '1 recipient' : `${sent.recipients} recipients`;
-          return reply.flash(`Your message was sent ${how} to ${who}.`).redirect('/messages/sent');
+          const sentKey =
+            form.delivery === 'email' ? 'messaging.send.sent-as-email' : 'messaging.send.sent-as-message';
+          return reply.flash(request.t(sentKey, { count: sent.recipients })).redirect('/messages/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return composePage(reply.code(400), user, form, error.errors);
@@ -357,7 +361,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         return reply.page('messaging/views/sent.njk', {
-          title: 'View Sent Messages',
+          title: request.t('menu.messages.sent'),
           messages: await service.sent(user),
           unreadDays: UNREAD_DAYS,
         });
@@ -375,7 +379,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           title: message.description,
           message,
           recipients,
-          backLink: { href: '/messages/sent', text: 'Back to your sent messages' },
+          backLink: { href: '/messages/sent', text: request.t('messaging.sent.back') },
         });
       },
     },
@@ -387,10 +391,10 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const schools = await service.messageReport(user);
         return reply.page('messaging/views/message-report.njk', {
-          title: 'LEA Administrator – Message Report',
+          title: request.t('menu.reports.message-report'),
           schools,
           withUnread: schools.filter((s) => s.unread > 0).length,
-          backLink: { href: '/reports', text: 'Back to Reports' },
+          backLink: { href: '/reports', text: request.t('messaging.report.back') },
         });
       },
     },

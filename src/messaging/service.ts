@@ -8,8 +8,9 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { groupMemberKeys, groupsOwnedBy } from './group-repository.ts';
-import { describeMailboxes, type MailboxInfo, readersOf } from './mailbox-directory.ts';
+import { describeMailboxes, type MailboxInfo, problemError, readersOf } from './mailbox-directory.ts';
 import { type Mailbox, mailboxKey, mailboxOf, organisationOfMailbox } from './mailboxes.ts';
 import type { PickerLimit } from './recipient-picker.ts';
 import {
@@ -34,7 +35,7 @@ export const READ_DAYS = 14;
 export const MAX_RECIPIENTS = 10;
 export const RECIPIENT_LIMIT: PickerLimit = {
   limit: MAX_RECIPIENTS,
-  tooMany: `A message can go to up to ${MAX_RECIPIENTS} recipients: remove some, or send to an address group instead`,
+  tooMany: message('messaging.send.too-many-recipients', { max: MAX_RECIPIENTS }),
 };
 export const MAX_DESCRIPTION = 100;
 export const MAX_TEXT = 20_000;
@@ -72,7 +73,7 @@ export class MessagesService {
   /** The actor's mailbox: refused for roles without one (the permission table already keeps them out). */
   private mailbox(actor: Actor): Mailbox {
     const mailbox = mailboxOf(actor);
-    if (!mailbox) throw new Forbidden('Your account has no mailbox for messages');
+    if (!mailbox) throw new Forbidden('Your account has no mailbox for messages', 'messaging.no-mailbox');
     return mailbox;
   }
 
@@ -131,7 +132,7 @@ export class MessagesService {
   async recipientsOf(actor: Actor, draft: Pick<Draft, 'recipients' | 'groupId'>): Promise<MailboxInfo[]> {
     if (draft.groupId) {
       const group = (await groupsOwnedBy(this.deps.db, actor.userId)).find((g) => g.id === draft.groupId);
-      if (!group) throw Invalid.field('group', 'Select one of your address groups');
+      if (!group) throw new Invalid([keyedError('group', 'messaging.send.select-group')]);
       return describeMailboxes(this.deps.db, await groupMemberKeys(this.deps.db, group.id));
     }
     return describeMailboxes(this.deps.db, draft.recipients);
@@ -154,7 +155,7 @@ export class MessagesService {
     if (!found) throw new NotFound('The message');
     const errors: FieldError[] = [];
     const recipients = await describeMailboxes(this.deps.db, [found.message.sender_mailbox]);
-    for (const r of recipients) if (r.problem) errors.push({ field: 'text', message: r.problem });
+    for (const r of recipients) if (r.problem) errors.push(problemError('text', r));
     const content = checkContent({ ...draft, delivery: 'message' }, errors);
     if (errors.length > 0) throw new Invalid(errors);
     return this.deliver(actor, sender, { recipients, ...content, inReplyTo: messageId });
@@ -172,7 +173,7 @@ export class MessagesService {
 
   /** LEA Administrator – Message Report: unread counts of the actor's LA's schools. */
   async messageReport(actor: Actor) {
-    if (!actor.laNumber) throw new Forbidden('The message report is for an LA');
+    if (!actor.laNumber) throw new Forbidden('The message report is for an LA', 'messaging.report.for-an-la');
     return unreadBySchool(this.deps.db, actor.laNumber);
   }
 
@@ -187,15 +188,14 @@ export class MessagesService {
     }
     const field = draft.groupId ? 'group' : 'recipient-list';
     if (recipients.length === 0) {
-      errors.push({
-        field,
-        message: draft.groupId ? 'The group has no members: add some first' : 'Choose at least one recipient',
-      });
+      errors.push(
+        keyedError(field, draft.groupId ? 'messaging.send.group-empty' : 'messaging.send.choose-recipient'),
+      );
     }
     if (!draft.groupId && recipients.length > MAX_RECIPIENTS) {
-      errors.push({ field, message: RECIPIENT_LIMIT.tooMany });
+      errors.push(keyedError(field, RECIPIENT_LIMIT.tooMany.key, RECIPIENT_LIMIT.tooMany.params));
     }
-    for (const r of recipients) if (r.problem) errors.push({ field, message: r.problem });
+    for (const r of recipients) if (r.problem) errors.push(problemError(field, r));
     return recipients;
   }
 
@@ -262,24 +262,27 @@ function checkContent(
 ): { description: string; text: string; delivery: Delivery } {
   const description = draft.description.trim();
   const text = draft.text.replace(/\r\n/g, '\n').trim();
-  if (description === '')
-    errors.push({ field: 'description', message: 'Enter a description of the message' });
+  if (description === '') errors.push(keyedError('description', 'messaging.send.enter-description'));
   else if (description.length > MAX_DESCRIPTION) {
-    errors.push({
-      field: 'description',
-      message: `The description must be ${MAX_DESCRIPTION} characters or fewer: it has ${description.length}`,
-    });
+    errors.push(
+      keyedError('description', 'messaging.send.description-too-long', {
+        max: MAX_DESCRIPTION,
+        length: description.length,
+      }),
+    );
   }
-  if (text === '') errors.push({ field: 'text', message: 'Enter the text of the message' });
+  if (text === '') errors.push(keyedError('text', 'messaging.send.enter-text'));
   else if (text.length > MAX_TEXT) {
-    errors.push({
-      field: 'text',
-      message: `The text must be ${MAX_TEXT.toLocaleString('en-GB')} characters or fewer: it has ${text.length.toLocaleString('en-GB')}`,
-    });
+    errors.push(
+      keyedError('text', 'messaging.send.text-too-long', {
+        max: MAX_TEXT.toLocaleString('en-GB'),
+        length: text.length.toLocaleString('en-GB'),
+      }),
+    );
   }
   const delivery = draft.delivery;
   if (delivery !== 'message' && delivery !== 'email') {
-    errors.push({ field: 'delivery', message: 'Choose whether to send an s2s message or an email' });
+    errors.push(keyedError('delivery', 'messaging.send.choose-delivery'));
     return { description, text, delivery: 'message' };
   }
   return { description, text, delivery };

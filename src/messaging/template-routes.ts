@@ -16,11 +16,12 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { catalogue, type Language, translate } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
 import {
   DESCRIPTION_MAX,
   NAME_MAX,
-  OWNER_CHOICES,
+  type OWNER_CHOICES,
   ownerChoices,
   TEXT_MAX,
   TemplateService,
@@ -33,11 +34,34 @@ const templateParams = z.object({ templateId: z.string() });
 
 type TemplateForm = z.infer<typeof templateForm>;
 
-const OWNER_HINTS: Record<keyof typeof OWNER_CHOICES, string> = {
-  user: 'Only you can see and use it',
-  la: 'Everyone in your LA and its schools can see and use it',
-  national: 'Everyone who uses s2s can see and use it',
+/** Add Template's choices of owner: OWNER_CHOICES's English, and a hint, in the reader's language. */
+const OWNER_KEYS: Record<keyof typeof OWNER_CHOICES, { text: string; hint: string }> = {
+  user: { text: 'messaging.templates.owner-choice.user', hint: 'messaging.templates.owner-hint.user' },
+  la: { text: 'messaging.templates.owner-choice.la', hint: 'messaging.templates.owner-hint.la' },
+  national: {
+    text: 'messaging.templates.owner-choice.national',
+    hint: 'messaging.templates.owner-hint.national',
+  },
 };
+
+/**
+ * The character count's texts for its script, which counts in the browser: each plural form the page's
+ * language has, with GOV.UK Frontend's %{count} in place of the catalogue's {count}.
+ */
+function characterCountTexts(language: Language) {
+  const forms = (key: string) => {
+    const text = catalogue().translations.get(key)?.[language];
+    const all = typeof text === 'string' ? { other: text } : (text ?? {});
+    return Object.fromEntries(
+      Object.entries(all).map(([form, value]) => [form, (value ?? '').replaceAll('{count}', '%{count}')]),
+    );
+  };
+  return {
+    under: forms('messaging.character-count.under'),
+    over: forms('messaging.character-count.over'),
+    atLimit: translate(language, 'messaging.character-count.at-limit'),
+  };
+}
 
 const LIMITS = { name: NAME_MAX, description: DESCRIPTION_MAX, text: TEXT_MAX };
 
@@ -62,15 +86,16 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
     // 'Just me' to start with; after a refusal, what was chosen.
     const selected = data.values ? data.values.owner : 'user';
     return reply.page('messaging/views/template-add.njk', {
-      title: 'Add Template',
+      title: reply.request.t('menu.message-templates.add'),
       limits: LIMITS,
+      characterCount: characterCountTexts(reply.request.language),
       owners: ownerChoices(actor).map((owner) => ({
         value: owner,
-        text: OWNER_CHOICES[owner],
-        hint: { text: OWNER_HINTS[owner] },
+        text: reply.request.t(OWNER_KEYS[owner].text),
+        hint: { text: reply.request.t(OWNER_KEYS[owner].hint) },
         checked: owner === selected,
       })),
-      backLink: { href: '/message-templates', text: 'Back to Message Templates' },
+      backLink: { href: '/message-templates', text: reply.request.t('messaging.templates.back-to-section') },
       ...data,
     });
   };
@@ -84,9 +109,13 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       title: view.template.name,
       view,
       limits: LIMITS,
+      characterCount: characterCountTexts(reply.request.language),
       values: data.values ?? formValues(view),
       errors: data.errors,
-      backLink: { href: '/message-templates/view', text: 'Back to View/Copy/Update Template' },
+      backLink: {
+        href: '/message-templates/view',
+        text: reply.request.t('messaging.templates.back-to-list'),
+      },
     });
 
   return [
@@ -101,9 +130,9 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       handler: async (request, reply) => {
         const user = signedInUser(request);
         return reply.page('messaging/views/template-list.njk', {
-          title: 'View/Copy/Update Template',
+          title: request.t('menu.message-templates.view'),
           templates: await service.visible(user),
-          backLink: { href: '/message-templates', text: 'Back to Message Templates' },
+          backLink: { href: '/message-templates', text: request.t('messaging.templates.back-to-section') },
         });
       },
     },
@@ -123,7 +152,7 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         try {
           const template = await service.add(user, form);
           return reply
-            .flash(`The template "${template.name}" has been added`)
+            .flash(request.t('messaging.templates.added', { name: template.name }))
             .redirect(`/message-templates/${template.id}`);
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);
@@ -138,9 +167,9 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       handler: async (request, reply) => {
         const user = signedInUser(request);
         return reply.page('messaging/views/template-delete-list.njk', {
-          title: 'Delete Template',
+          title: request.t('menu.message-templates.delete'),
           templates: await service.created(user),
-          backLink: { href: '/message-templates', text: 'Back to Message Templates' },
+          backLink: { href: '/message-templates', text: request.t('messaging.templates.back-to-section') },
         });
       },
     },
@@ -166,9 +195,9 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
           const { template, changed } = await service.update(user, templateId, form);
           return reply
             .flash(
-              changed
-                ? `The template "${template.name}" has been updated`
-                : `Nothing was changed in the template "${template.name}"`,
+              request.t(changed ? 'messaging.templates.updated' : 'messaging.templates.unchanged', {
+                name: template.name,
+              }),
             )
             .redirect(`/message-templates/${template.id}`);
         } catch (error) {
@@ -187,7 +216,7 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const { templateId } = templateParams.parse(request.params ?? {});
         const copy = await service.copy(user, templateId);
         return reply
-          .flash(`Your copy has been saved as "${copy.name}". Only you can see it: change it below.`)
+          .flash(request.t('messaging.templates.copied', { name: copy.name }))
           .redirect(`/message-templates/${copy.id}`);
       },
     },
@@ -199,9 +228,9 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const user = signedInUser(request);
         const { templateId } = templateParams.parse(request.params ?? {});
         return reply.page('messaging/views/template-delete.njk', {
-          title: 'Delete Template',
+          title: request.t('menu.message-templates.delete'),
           view: await service.own(user, templateId, 'delete'),
-          backLink: { href: '/message-templates/delete', text: 'Back' },
+          backLink: { href: '/message-templates/delete' },
         });
       },
     },
@@ -214,7 +243,7 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const { templateId } = templateParams.parse(request.params ?? {});
         const template = await service.delete(user, templateId);
         return reply
-          .flash(`The template "${template.name}" has been deleted`)
+          .flash(request.t('messaging.templates.deleted', { name: template.name }))
           .redirect('/message-templates/delete');
       },
     },

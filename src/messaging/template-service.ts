@@ -11,6 +11,7 @@ import { getLocalAuthority } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { mailboxOf } from './mailboxes.ts';
 import {
   deleteTemplate,
@@ -92,18 +93,20 @@ export function checkTemplate(input: TemplateInput): { clean: CleanTemplate; err
     body: text(input.text),
   };
   const errors: FieldError[] = [];
-  if (clean.name === '') errors.push({ field: 'name', message: 'Enter a template name' });
+  if (clean.name === '') errors.push(keyedError('name', 'messaging.templates.enter-name'));
   else if (length(clean.name) > NAME_MAX)
-    errors.push({ field: 'name', message: `Template name must be ${NAME_MAX} characters or fewer` });
-  if (clean.description === '') errors.push({ field: 'description', message: 'Enter a description' });
+    errors.push(keyedError('name', 'messaging.templates.name-too-long', { max: NAME_MAX }));
+  if (clean.description === '')
+    errors.push(keyedError('description', 'messaging.templates.enter-description'));
   else if (length(clean.description) > DESCRIPTION_MAX)
-    errors.push({
-      field: 'description',
-      message: `Description must be ${DESCRIPTION_MAX} characters or fewer`,
-    });
-  if (clean.body === '') errors.push({ field: 'text', message: 'Enter the text of the template' });
+    errors.push(
+      keyedError('description', 'messaging.templates.description-too-long', { max: DESCRIPTION_MAX }),
+    );
+  if (clean.body === '') errors.push(keyedError('text', 'messaging.templates.enter-text'));
   else if (length(clean.body) > TEXT_MAX)
-    errors.push({ field: 'text', message: 'Text must be 10,000 characters or fewer' });
+    errors.push(
+      keyedError('text', 'messaging.templates.text-too-long', { max: TEXT_MAX.toLocaleString('en-GB') }),
+    );
   return { clean, errors };
 }
 
@@ -116,18 +119,12 @@ export function ownerChoices(actor: Actor): TemplateOwner[] {
 }
 
 function ownerError(actor: Actor, owner: string | undefined): FieldError | undefined {
-  if (owner === undefined || owner === '')
-    return { field: 'owner', message: 'Choose who can use the template' };
-  if (!Object.hasOwn(OWNER_CHOICES, owner))
-    return { field: 'owner', message: 'Choose who can use the template' };
+  if (owner === undefined || owner === '' || !Object.hasOwn(OWNER_CHOICES, owner))
+    return keyedError('owner', 'messaging.templates.choose-owner');
   if (ownerChoices(actor).includes(owner as TemplateOwner)) return undefined;
   return owner === 'la'
-    ? { field: 'owner', message: 'Only LA users can share a template with their LA: choose Just me' }
-    : {
-        field: 'owner',
-        message:
-          'Only the s2s national administrator can share a template with all s2s users: choose Just me',
-      };
+    ? keyedError('owner', 'messaging.templates.owner-la-only')
+    : keyedError('owner', 'messaging.templates.owner-national-only');
 }
 
 export class TemplateService {
@@ -188,11 +185,12 @@ export class TemplateService {
   async own(actor: Actor, id: string, action: 'update' | 'delete'): Promise<TemplateView> {
     const view = await this.template(actor, id);
     if (!view.mine) {
-      throw new Forbidden(
-        action === 'update'
-          ? 'You can only update a template you created. Copy it to make your own version'
-          : 'You can only delete a template you created',
-      );
+      throw action === 'update'
+        ? new Forbidden(
+            'You can only update a template you created. Copy it to make your own version',
+            'messaging.templates.update-own-only',
+          )
+        : new Forbidden('You can only delete a template you created', 'messaging.templates.delete-own-only');
     }
     return view;
   }

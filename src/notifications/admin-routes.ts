@@ -17,7 +17,7 @@
 // style attributes only (email clients drop <style>). So the iframe loads it from its own URL, served
 // with a policy of its own: no scripts, nothing fetched, inline styles allowed, sandboxed, framable only
 // by this service.
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
@@ -29,12 +29,13 @@ import {
   LIST_LIMIT,
   NotificationsAdmin,
   OUTBOX_STATUSES,
-  STATUS_LABELS,
+  STATUS_KEYS,
 } from './admin-service.ts';
 
 export const NOTIFICATIONS_PATH = '/admin/notifications';
 export const JOBS_PATH = '/admin/jobs';
-export const NOTIFICATIONS_LABEL = 'Notifications and Jobs';
+/** The pages' heading: the menu's name for them. */
+const NOTIFICATIONS_LABEL_KEY = 'menu.admin.notifications';
 
 /** The policy of the email's HTML in its iframe (see the top of this file). */
 export const EMAIL_PREVIEW_CSP = [
@@ -62,12 +63,14 @@ const sendAgainForm = z.object({
   back: z.string().max(100).optional(),
 });
 
-const emails = (n: number) => `${n} ${n === 1 ? 'email' : 'emails'}`;
-
-function subNavigation(current: 'notifications' | 'jobs') {
+function subNavigation(request: FastifyRequest, current: 'notifications' | 'jobs') {
   return [
-    { href: NOTIFICATIONS_PATH, text: 'Emails', current: current === 'notifications' },
-    { href: JOBS_PATH, text: 'Scheduled jobs', current: current === 'jobs' },
+    {
+      href: NOTIFICATIONS_PATH,
+      text: request.t('notifications.admin.emails'),
+      current: current === 'notifications',
+    },
+    { href: JOBS_PATH, text: request.t('notifications.admin.jobs'), current: current === 'jobs' },
   ];
 }
 
@@ -88,19 +91,22 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
   const listPage = async (reply: FastifyReply, statusQuery: string | undefined, errors?: FieldError[]) => {
     const status = isOutboxStatus(statusQuery) ? statusQuery : undefined;
     const outbox = await admin.outbox(status);
+    const t = (key: string, params?: Record<string, string>) => reply.request.t(key, params);
     return reply.page('notifications/views/admin-notifications.njk', {
-      title: status ? `Emails: ${STATUS_LABELS[status]}` : 'Emails',
-      heading: NOTIFICATIONS_LABEL,
-      subNavigation: subNavigation('notifications'),
+      title: status
+        ? t('notifications.admin.emails.with-status', { status: t(STATUS_KEYS[status]) })
+        : t('notifications.admin.emails'),
+      heading: t(NOTIFICATIONS_LABEL_KEY),
+      subNavigation: subNavigation(reply.request, 'notifications'),
       outbox,
       statuses: OUTBOX_STATUSES.map((key) => ({
         key,
-        label: STATUS_LABELS[key],
+        label: t(STATUS_KEYS[key]),
         count: outbox.counts[key],
         href: listHref(key),
         current: key === status,
       })),
-      statusLabel: status ? STATUS_LABELS[status] : undefined,
+      statusLabel: status ? t(STATUS_KEYS[status]) : undefined,
       selectable: outbox.lines.some((line) => line.canSendAgain),
       limit: LIST_LIMIT,
       mailer: deps.mailer.description,
@@ -137,8 +143,8 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
         }
         const message =
           count === 0
-            ? 'No emails were put back in the queue: they had been sent again already.'
-            : `${emails(count)} will be sent again.`;
+            ? request.t('notifications.admin.sent-again.none')
+            : request.t('notifications.admin.sent-again', { count });
         const back =
           form.back !== undefined && form.ids.includes(form.back)
             ? `${NOTIFICATIONS_PATH}/${encodeURIComponent(form.back)}`
@@ -154,15 +160,17 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
         const { notificationId } = notificationParams.parse(request.params ?? {});
         const detail = await admin.notification(notificationId);
         return reply.page('notifications/views/admin-notification.njk', {
-          title: detail.line.templateLabel,
-          heading: NOTIFICATIONS_LABEL,
-          subNavigation: subNavigation('notifications'),
+          title: detail.line.templateKey ? request.t(detail.line.templateKey) : detail.line.templateLabel,
+          heading: request.t(NOTIFICATIONS_LABEL_KEY),
+          subNavigation: subNavigation(request, 'notifications'),
           ...detail,
           mailer: deps.mailer.description,
           emailHref: `${NOTIFICATIONS_PATH}/${encodeURIComponent(detail.line.id)}/email`,
           backLink: {
             href: listHref(detail.line.status),
-            text: `Back to ${STATUS_LABELS[detail.line.status]}`,
+            text: request.t('notifications.admin.back-to', {
+              status: request.t(STATUS_KEYS[detail.line.status]),
+            }),
           },
         });
       },
@@ -186,12 +194,12 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
       method: 'GET',
       url: JOBS_PATH,
       access: 'notifications.admin',
-      handler: async (_request, reply) => {
+      handler: async (request, reply) => {
         const { jobs, runs } = await admin.jobs();
         return reply.page('notifications/views/admin-jobs.njk', {
-          title: 'Scheduled jobs',
-          heading: NOTIFICATIONS_LABEL,
-          subNavigation: subNavigation('jobs'),
+          title: request.t('notifications.admin.jobs'),
+          heading: request.t(NOTIFICATIONS_LABEL_KEY),
+          subNavigation: subNavigation(request, 'jobs'),
           jobs,
           runs,
           limit: LIST_LIMIT,
@@ -208,8 +216,12 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
         const run = await admin.runJob(signedInUser(request), jobName);
         const message =
           run.status === 'succeeded'
-            ? `${run.job} ran: ${run.summary}`
-            : `${run.job} could not do everything: ${run.summary}${run.error ? ` (${run.error.slice(0, 300)})` : ''} It is safe to run it again.`;
+            ? request.t('notifications.admin.job-ran', { job: run.job, summary: run.summary ?? '' })
+            : request.t('notifications.admin.job-failed', {
+                job: run.job,
+                summary: run.summary ?? '',
+                error: run.error ? ` (${run.error.slice(0, 300)})` : '',
+              });
         return reply
           .flash(message, run.status === 'succeeded' ? 'success' : 'important')
           .redirect(JOBS_PATH, 303);

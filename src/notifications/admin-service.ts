@@ -11,6 +11,7 @@ import type { MailConfig } from '../config.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, JobRunRow, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, translate } from '../platform/i18n/catalogue.ts';
 import type { FinishedRun, Scheduler } from '../platform/jobs/scheduler.ts';
 import type { Logger } from '../platform/logger.ts';
 import { type RecipientKind, recipientKey, recipientNames } from './admin-repository.ts';
@@ -24,38 +25,43 @@ export const LIST_LIMIT = 100;
 
 export const OUTBOX_STATUSES: readonly OutboxStatus[] = ['pending', 'sent', 'failed', 'no-address'];
 
-export const STATUS_LABELS: Record<OutboxStatus, string> = {
-  pending: 'Waiting to be sent',
-  sent: 'Sent',
-  failed: 'Failed',
-  'no-address': 'No email address',
+/** Each status's name on the pages, as a catalogue key. */
+export const STATUS_KEYS: Record<OutboxStatus, string> = {
+  pending: 'notifications.admin.status.pending',
+  sent: 'notifications.admin.status.sent',
+  failed: 'notifications.admin.status.failed',
+  'no-address': 'notifications.admin.status.no-address',
 };
 
 export function isOutboxStatus(value: unknown): value is OutboxStatus {
   return typeof value === 'string' && (OUTBOX_STATUSES as readonly string[]).includes(value);
 }
 
-/** Each email in a few words, for the table. */
-export const TEMPLATE_LABELS: Record<TemplateName, string> = {
-  'ctf-uploaded': 'CTF ready to download',
-  'upload-confirmed': 'CTF sent (to its sender)',
-  'upload-refused': 'Upload refused (to the uploader)',
-  'file-quarantined': 'Virus found, file quarantined (to the uploader)',
-  'file-downloaded': 'CTF downloaded (to its sender)',
-  'file-rejected': 'CTF rejected (to its sender)',
-  'file-removed': 'CTF removed by the LA (to its sender)',
-  'weekly-reminder': 'Weekly reminder: files not downloaded',
-  'new-message': 'New secure message',
-  'message-by-email': 'Message sent as an email',
-  'lost-pupil-match': 'Lost pupil may have been found (to the LA)',
-  'addresses-missing': 'Email addresses missing (to the LA)',
-  'lost-pupils-to-review': 'Lost pupils past school-leaving age to review (to the LA)',
-  'census-return-submitted': 'Census return submitted (to the LA)',
-  'census-return-returned': 'Census return returned (to the school)',
-  'census-return-approved': 'Census return approved (to the school)',
+/** Each email in a few words, for the table, as a catalogue key. */
+export const TEMPLATE_KEYS: Record<TemplateName, string> = {
+  'ctf-uploaded': 'notifications.admin.email.ctf-uploaded',
+  'upload-confirmed': 'notifications.admin.email.upload-confirmed',
+  'upload-refused': 'notifications.admin.email.upload-refused',
+  'file-quarantined': 'notifications.admin.email.file-quarantined',
+  'file-downloaded': 'notifications.admin.email.file-downloaded',
+  'file-rejected': 'notifications.admin.email.file-rejected',
+  'file-removed': 'notifications.admin.email.file-removed',
+  'weekly-reminder': 'notifications.admin.email.weekly-reminder',
+  'new-message': 'notifications.admin.email.new-message',
+  'message-by-email': 'notifications.admin.email.message-by-email',
+  'lost-pupil-match': 'notifications.admin.email.lost-pupil-match',
+  'addresses-missing': 'notifications.admin.email.addresses-missing',
+  'lost-pupils-to-review': 'notifications.admin.email.lost-pupils-to-review',
+  'census-return-submitted': 'notifications.admin.email.census-return-submitted',
+  'census-return-returned': 'notifications.admin.email.census-return-returned',
+  'census-return-approved': 'notifications.admin.email.census-return-approved',
 };
 
-const RECIPIENT_KIND_LABELS: Record<RecipientKind, string> = { school: 'School', la: 'LA', user: 'User' };
+const RECIPIENT_KIND_KEYS: Record<RecipientKind, string> = {
+  school: 'notifications.admin.recipient.school',
+  la: 'notifications.admin.recipient.la',
+  user: 'notifications.admin.recipient.user',
+};
 
 export const FIELD_SELECTION = 'ids';
 
@@ -64,10 +70,19 @@ export interface NotificationLine {
   createdAt: string;
   template: string;
   templateLabel: string;
-  recipient: { kind: RecipientKind; kindLabel: string; id: string; name: string | null };
+  /** The label's catalogue key; null for a template the service does not know. */
+  templateKey: string | null;
+  recipient: {
+    kind: RecipientKind;
+    kindLabel: string;
+    kindKey: string | null;
+    id: string;
+    name: string | null;
+  };
   toAddress: string | null;
   status: OutboxStatus;
   statusLabel: string;
+  statusKey: string | null;
   attempts: number;
   /** When it will be tried (again), while waiting. */
   nextAttemptAt: string | null;
@@ -180,10 +195,12 @@ export class NotificationsAdmin {
       });
     }
     if (choice.ids.length === 0) {
-      throw Invalid.field(FIELD_SELECTION, 'Select the emails to send again');
+      throw new Invalid([keyedError(FIELD_SELECTION, 'notifications.admin.select-emails')]);
     }
     if (choice.ids.length > LIST_LIMIT) {
-      throw Invalid.field(FIELD_SELECTION, `Select at most ${LIST_LIMIT} emails at a time`);
+      throw new Invalid([
+        keyedError(FIELD_SELECTION, 'notifications.admin.too-many-emails', { max: LIST_LIMIT }),
+      ]);
     }
     return this.deps.db.transaction().execute(async (tx) => {
       const failed = await requeue(tx, now, { status: 'failed', ids: choice.ids });
@@ -252,17 +269,22 @@ function lineOf(row: OutboxRow, names: Map<string, string>): NotificationLine {
     createdAt: row.created_at,
     template: row.template,
     templateLabel: isTemplateName(row.template)
-      ? TEMPLATE_LABELS[row.template]
-      : `Unknown email (${row.template.slice(0, 60)})`,
+      ? translate('en', TEMPLATE_KEYS[row.template])
+      : translate('en', 'notifications.admin.email.unknown', { template: row.template.slice(0, 60) }),
+    templateKey: isTemplateName(row.template) ? TEMPLATE_KEYS[row.template] : null,
     recipient: {
       kind: row.recipient_kind,
-      kindLabel: RECIPIENT_KIND_LABELS[row.recipient_kind] ?? row.recipient_kind,
+      kindLabel: RECIPIENT_KIND_KEYS[row.recipient_kind]
+        ? translate('en', RECIPIENT_KIND_KEYS[row.recipient_kind])
+        : row.recipient_kind,
+      kindKey: RECIPIENT_KIND_KEYS[row.recipient_kind] ?? null,
       id: row.recipient,
       name: names.get(recipientKey(row.recipient_kind, row.recipient)) ?? null,
     },
     toAddress: row.to_address,
     status: row.status,
-    statusLabel: STATUS_LABELS[row.status] ?? row.status,
+    statusLabel: STATUS_KEYS[row.status] ? translate('en', STATUS_KEYS[row.status]) : row.status,
+    statusKey: STATUS_KEYS[row.status] ?? null,
     attempts: row.attempts,
     nextAttemptAt: row.status === 'pending' ? row.next_attempt_at : null,
     sentAt: row.sent_at,

@@ -535,4 +535,49 @@ describeEachEngine('Message Address Groups pages', (database) => {
       }
     }
   });
+
+  test('in Welsh: the group pages, the picker, the reasons a group cannot be saved, and the banners', async () => {
+    const { agent } = await schoolUser();
+    assert.equal((await agent.get('/message-groups/add?lang=cy')).statusCode, 302, 'the switch');
+    const add = await agent.get('/message-groups/add');
+    assert.match(add.body, /<html lang="cy"/);
+    assert.match(
+      add.body,
+      /<h1 class="govuk-heading-l"><span class="govuk-caption-l">Grwpiau Cyfeiriadau Negeseuon<\/span>Ychwanegu Grŵp<\/h1>/,
+    );
+    assert.match(add.body, /Aelodau’r Grŵp/);
+    assert.match(add.body, /Llenwi’r Rhestr Ysgolion/);
+
+    const refused = await agent.post('/message-groups/add', { name: '', action: 'save' });
+    assert.equal(refused.statusCode, 400);
+    assert.match(
+      errorSummary(refused.body),
+      /Rhowch enw i’r grŵp .*Dewiswch o leiaf un aelod ar gyfer y grŵp: defnyddwyr awdurdod lleol, neu ysgol/,
+    );
+    const noLa = await agent.post('/message-groups/add', { name: 'Grŵp', action: 'add-la-users' });
+    assert.match(errorSummary(noLa.body), /Dewiswch awdurdod lleol .*Dewiswch y math o ddefnyddiwr/);
+
+    const saved = await agent.post('/message-groups/add', {
+      name: 'Ysgolion bwydo',
+      recipients: [`school:${hill.number}`, `school:${river.number}`],
+      action: 'save',
+    });
+    assert.equal(saved.statusCode, 302, errorSummary(saved.body));
+    const page = await agent.get(String(saved.headers.location));
+    assert.match(page.body, /Mae’r grŵp Ysgolion bwydo wedi’i gadw, gyda 2 aelod\./);
+    assert.match(page.body, /Newidiwyd ddiwethaf/);
+
+    const list = await agent.get('/message-groups/delete');
+    assert.match(list.body, /<h1 class="govuk-heading-l">Gweld\/Dileu Grŵp<\/h1>/);
+    const id = /href="\/message-groups\/([0-9a-f-]{36})\/delete"/.exec(list.body)?.[1] ?? '';
+    const confirm = await agent.get(`/message-groups/${id}/delete`);
+    assert.match(confirm.body, /Ydych chi’n siŵr eich bod am ddileu’r grŵp hwn\?/);
+    assert.match(confirm.body, /Aelodau \(2\)/);
+    const deleted = await agent.post(`/message-groups/${id}/delete`, {});
+    assert.equal(deleted.statusCode, 302);
+    assert.match(
+      (await agent.get('/message-groups/delete')).body,
+      /Mae’r grŵp Ysgolion bwydo wedi’i ddileu\./,
+    );
+  });
 });

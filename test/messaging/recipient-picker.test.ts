@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { applyPickerAction, type PickerForm } from '../../src/messaging/recipient-picker.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
+import { message } from '../../src/platform/i18n/catalogue.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 
@@ -35,8 +36,18 @@ describeEachEngine('recipient picker', (database) => {
   });
 
   const pick = (form: Partial<PickerForm> & { action: string }, limit = 10) =>
-    applyPickerAction(db, { recipients: [], ...form }, { limit, tooMany: `No more than ${limit}, please` });
+    applyPickerAction(
+      db,
+      { recipients: [], ...form },
+      {
+        limit,
+        tooMany: message('messaging.send.too-many-recipients', { max: limit }),
+      },
+    );
   const keys = (state: { recipients: { key: string }[] }) => state.recipients.map((r) => r.key);
+  /** Field errors as the API gives them: the field and the English message (pages use their keys). */
+  const plain = (errors: { field: string; message: string }[]) =>
+    errors.map(({ field, message }) => ({ field, message }));
   const fields = (state: { errors: { field: string }[] }) => state.errors.map((e) => e.field);
 
   test('add-la-users adds the type of user of the LA, once, labelled as the LA notes do', async () => {
@@ -80,7 +91,7 @@ describeEachEngine('recipient picker', (database) => {
   test('add-la-users refuses an LA type with no users (deleted ones do not count) and an unknown LA', async () => {
     const empty = await pick({ action: 'add-la-users', la: unstaffed.number, userType: 'la_user' });
     assert.deepEqual(keys(empty), []);
-    assert.deepEqual(empty.errors, [
+    assert.deepEqual(plain(empty.errors), [
       {
         field: 'la',
         message: `${unstaffed.number} Emptyshire has no LEA User on s2s: choose another type of user`,
@@ -92,7 +103,7 @@ describeEachEngine('recipient picker', (database) => {
 
     const unknown = await pick({ action: 'add-la-users', la: '999', userType: 'la_user' });
     assert.deepEqual(keys(unknown), []);
-    assert.deepEqual(unknown.errors, [{ field: 'la', message: 'There is no LA 999 on s2s' }]);
+    assert.deepEqual(plain(unknown.errors), [{ field: 'la', message: 'There is no LA 999 on s2s' }]);
   });
 
   test("populate lists the LA's open schools that use s2s, by name", async () => {
@@ -115,12 +126,12 @@ describeEachEngine('recipient picker', (database) => {
     assert.deepEqual(keys(state), [`la:${la.number}:la_user`], 'the list is unchanged');
 
     const unchosen = await pick({ action: 'populate' });
-    assert.deepEqual(unchosen.errors, [{ field: 'schoolLa', message: "Select the school's LA" }]);
+    assert.deepEqual(plain(unchosen.errors), [{ field: 'schoolLa', message: "Select the school's LA" }]);
     assert.equal(unchosen.schoolList, null);
 
     const noSchools = await pick({ action: 'populate', schoolLa: unstaffed.number });
     assert.deepEqual(noSchools.schoolList, []);
-    assert.deepEqual(noSchools.errors, [
+    assert.deepEqual(plain(noSchools.errors), [
       { field: 'schoolLa', message: 'This LA has no open schools that use s2s' },
     ]);
   });
@@ -178,15 +189,15 @@ describeEachEngine('recipient picker', (database) => {
       schoolNo: school.slice(3),
     });
     const unknown = await pick(by('9990001'));
-    assert.deepEqual(unknown.errors, [
+    assert.deepEqual(plain(unknown.errors), [
       { field: 'laNo', message: 'There is no school 999 0001 on s2s: check the LA and school numbers' },
     ]);
     const shut = await pick(by(closed.number));
-    assert.deepEqual(shut.errors, [
+    assert.deepEqual(plain(shut.errors), [
       { field: 'laNo', message: `${la.number} ${closed.number.slice(3)} - Closed Academy is closed` },
     ]);
     const offline = await pick(by(paper.number));
-    assert.deepEqual(offline.errors, [
+    assert.deepEqual(plain(offline.errors), [
       {
         field: 'laNo',
         message: `${la.number} ${paper.number.slice(3)} - Paper School does not use s2s: contact the school another way`,
@@ -202,10 +213,10 @@ describeEachEngine('recipient picker', (database) => {
       2,
     );
     assert.deepEqual(keys(full), two);
-    assert.deepEqual(full.errors, [
+    assert.deepEqual(plain(full.errors), [
       {
         field: 'laNo',
-        message: 'No more than 2, please',
+        message: 'A message can go to up to 2 recipients: remove some, or send to an address group instead',
       },
     ]);
 
@@ -246,7 +257,7 @@ describeEachEngine('recipient picker', (database) => {
 
   test('an LA that is not three digits (a tampered form) is asked for again', async () => {
     const users = await pick({ action: 'add-la-users', la: 'abc', userType: 'la_user' });
-    assert.deepEqual(users.errors, [{ field: 'la', message: 'Select an LA' }]);
+    assert.deepEqual(plain(users.errors), [{ field: 'la', message: 'Select an LA' }]);
     const schools = await pick({ action: 'populate', schoolLa: '9x' });
     assert.deepEqual(fields(schools), ['schoolLa']);
   });

@@ -294,3 +294,130 @@ test('the LEA Administrator – Message Report counts unread messages per school
   assert.match(body, new RegExp(`${oak.number} Oak Primary 1 `));
   assert.doesNotMatch(body, /Hidden description|Hidden body|Ashire/);
 });
+
+/** The rows of the inbox table, as their text. */
+function inboxRows(html: string): { unread: boolean; text: string }[] {
+  const table =
+    /<table class="govuk-table" id="messages">[\s\S]*?<tbody[\s\S]*?<\/tbody>/.exec(html)?.[0] ?? '';
+  const body = table.slice(table.indexOf('<tbody'));
+  return [...body.matchAll(/<tr class="govuk-table__row( s2s-unread)?">([\s\S]*?)<\/tr>/g)].map((m) => ({
+    unread: Boolean(m[1]),
+    text: text(m[2] ?? '').trim(),
+  }));
+}
+
+test('an unread message says so in words, not by colour or bold alone, in English and in Welsh', async () => {
+  const elm = await makeSchool(db, la.number, { name: 'Elm Primary' });
+  await makeMessage(db, officer, [`school:${elm.number}`], { description: 'Still unread' });
+  const opened = await makeMessage(db, officer, [`school:${elm.number}`], { description: 'Opened once' });
+  const english = await signedIn(
+    await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: elm.number }),
+  );
+  await english.get(`/messages/inbox/${opened}`);
+  const englishRows = inboxRows((await english.get('/messages/inbox')).body);
+  assert.deepEqual(
+    englishRows.map((row) => [row.unread, row.text.split(' ').at(-1)]),
+    [
+      [false, 'Read'],
+      [true, 'Unread'],
+    ],
+  );
+  assert.match(englishRows[1]?.text ?? '', /Still unread Unread$/);
+
+  const welshUser = await makeUser(
+    db,
+    'school',
+    { laNumber: la.number, establishmentNumber: elm.number },
+    { language: 'cy' },
+  );
+  const welshRows = inboxRows((await (await signedIn(welshUser)).get('/messages/inbox')).body);
+  assert.deepEqual(
+    welshRows.map((row) => [row.unread, row.text.replace(/^.* (Opened once|Still unread) /, '')]),
+    [
+      [false, 'Wedi’i darllen'],
+      [true, 'Heb ei darllen'],
+    ],
+  );
+});
+
+test('in Welsh: the inbox, a message, the three steps of Send Message with their errors, and sent messages', async () => {
+  const yew = await makeSchool(db, la.number, { name: 'Yew Primary' });
+  const id = await makeMessage(db, officer, [`school:${yew.number}`], { description: 'Neges brawf' });
+  const user = await makeUser(
+    db,
+    'school',
+    { laNumber: la.number, establishmentNumber: yew.number },
+    { language: 'cy' },
+  );
+  const agent = await signedIn(user);
+
+  const inbox = await agent.get('/messages/inbox');
+  assert.match(inbox.body, /<html lang="cy"/);
+  assert.match(inbox.body, /<h1 class="govuk-heading-l">Eich Negeseuon a Dderbyniwyd<\/h1>/);
+  assert.match(text(inbox.body), /Byddant yn cael eu dileu ar ôl 31 diwrnod\./);
+  assert.match(text(inbox.body), /1 neges, 1 heb eu darllen\./);
+  assert.match(text(inbox.body), /Oddi wrth Dyddiad Anfon Disgrifiad Statws/);
+  const month = new Intl.DateTimeFormat('cy-GB', { month: 'long', timeZone: 'Europe/London' }).format(
+    new Date(),
+  );
+  assert.match(
+    text(inbox.body),
+    new RegExp(` ${month} \\d{4} am \\d{1,2}:\\d{2}y[bp] Neges brawf`),
+    'the date in Welsh',
+  );
+
+  const message = text((await agent.get(`/messages/inbox/${id}`)).body);
+  assert.match(message, /Neges Neges brawf Oddi wrth .* Anfonwyd .* At .* Darllenwyd gyntaf/);
+  assert.match(message, /Bydd y neges hon yn cael ei dileu 14 diwrnod ar ôl iddi gael ei darllen gyntaf\./);
+  const reply = await agent.post(`/messages/inbox/${id}/reply`, { description: '', text: '' });
+  assert.equal(reply.statusCode, 400);
+  assert.match(errorSummary(reply.body), /Rhowch ddisgrifiad o’r neges .*Rhowch destun y neges/);
+
+  const templates = await agent.get('/messages/send');
+  assert.match(templates.body, /<h1 class="govuk-heading-l">Anfon Neges<\/h1>/);
+  const unchosen = await agent.get('/messages/send?action=use');
+  assert.equal(unchosen.statusCode, 400);
+  assert.match(errorSummary(unchosen.body), /Mae problem wedi codi Dewiswch dempled, neu Neges Wag/);
+
+  const recipients = await agent.get('/messages/send/recipients?template=blank');
+  assert.match(recipients.body, /<h1 class="govuk-heading-l">Anfon Neges: dewis y derbynwyr<\/h1>/);
+  assert.match(text(recipients.body), /Derbynwyr y Neges Nid oes derbynwyr wedi’u dewis eto\./);
+  const unknown = await agent.post('/messages/send/recipients', {
+    template: 'blank',
+    action: 'add-school-number',
+    laNo: '999',
+    schoolNo: '0001',
+  });
+  assert.equal(unknown.statusCode, 400);
+  assert.match(
+    errorSummary(unknown.body),
+    /Nid oes ysgol 999 0001 ar s2s: gwiriwch rif yr awdurdod lleol a rhif yr ysgol/,
+  );
+  const none = await agent.post('/messages/send/recipients', { template: 'blank', action: 'next' });
+  assert.match(errorSummary(none.body), /Dewiswch grŵp cyfeiriadau, neu ychwanegwch o leiaf un derbynnydd/);
+
+  const empty = await agent.post('/messages/send', {
+    template: 'blank',
+    recipients: [`school:${alder.number}`],
+    description: '',
+    text: '',
+    delivery: 'message',
+  });
+  assert.equal(empty.statusCode, 400);
+  assert.match(empty.body, /<h1 class="govuk-heading-l">Anfon Neges<\/h1>/);
+  assert.match(text(empty.body), /peidiwch â’i hanfon fel e-bost/);
+  assert.match(errorSummary(empty.body), /Rhowch ddisgrifiad o’r neges .*Rhowch destun y neges/);
+
+  const sent = await agent.post('/messages/send', {
+    template: 'blank',
+    recipients: [`school:${alder.number}`],
+    description: 'Cais',
+    text: 'Anfonwch y CTF, os gwelwch yn dda.',
+    delivery: 'message',
+  });
+  assert.equal(sent.statusCode, 302);
+  const sentList = await agent.get('/messages/sent');
+  assert.match(sentList.body, /<h1 class="govuk-heading-l">Gweld Negeseuon a Anfonwyd<\/h1>/);
+  assert.match(text(sentList.body), /Anfonwyd eich neges fel neges s2s at 1 derbynnydd\./);
+  assert.match(text(sentList.body), /Cais Neges s2s 1 1/);
+});

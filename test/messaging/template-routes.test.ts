@@ -1,6 +1,7 @@
 // Message Templates through the pages (handbook §11, LA notes §6.7): add, view, copy, update and delete,
 // each for whom it is meant, and nothing of another organisation's shown or changed.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
@@ -418,5 +419,57 @@ describeEachEngine('Message Templates pages', (database) => {
     assert.equal((await stored(colleaguesOwn))?.name, 'A colleague’s own template');
     const afterwards = await db.selectFrom('audit_events').select('id').execute();
     assert.equal(afterwards.length, before.length, 'nothing was changed');
+  });
+
+  test('in Welsh: the template pages, their owners, the character count and the form errors', async () => {
+    const { agent, user } = await laUser();
+    const at = new Date().toISOString();
+    await db
+      .insertInto('message_templates')
+      .values({
+        id: randomUUID(),
+        name: 'Hysbysiad cenedlaethol',
+        description: 'I bawb',
+        body: 'Testun',
+        owner_kind: 'national',
+        owner_la: null,
+        created_by: user.id,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    assert.equal((await agent.get('/message-templates/add?lang=cy')).statusCode, 302, 'the switch');
+    const form = await agent.get('/message-templates/add');
+    assert.match(form.body, /<html lang="cy"/);
+    assert.match(
+      form.body,
+      /<h1 class="govuk-heading-l"><span class="govuk-caption-l">Templed Neges<\/span>Ychwanegu Templed<\/h1>/,
+    );
+    assert.match(form.body, /Pwy all ddefnyddio’r templed hwn\?/);
+    assert.match(form.body, /Fy awdurdod lleol/);
+    assert.match(form.body, /Gallwch roi hyd at 10000 nod/);
+    assert.match(form.body, /data-i18n\.characters-under-limit\.few="Mae gennych %\{count\} nod yn weddill"/);
+
+    const refused = await agent.post('/message-templates/add', {
+      name: '',
+      description: '',
+      text: '',
+      owner: '',
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(
+      errorSummary(refused.body),
+      /Rhowch enw i’r templed .*Rhowch ddisgrifiad .*Rhowch destun y templed .*Dewiswch pwy all ddefnyddio’r templed/,
+    );
+
+    const id = await add(agent, { name: 'Cais am CTF', owner: 'la' });
+    const page = await agent.get(`/message-templates/${id}`);
+    assert.match(page.body, /Mae’r templed “Cais am CTF” wedi’i ychwanegu/);
+    assert.match(page.body, /Diweddaru’r templed hwn/);
+    const list = await agent.get('/message-templates/view');
+    assert.match(list.body, /<h1 class="govuk-heading-l">Gweld\/Copïo\/Diweddaru Templed<\/h1>/);
+    const rows = tableRows(list.body);
+    assert.ok(rows.includes(`Cais am CTF | For a test | ${la.number} Ashire`), rows.join('\n'));
+    assert.ok(rows.includes('Hysbysiad cenedlaethol | I bawb | Pawb'), rows.join('\n'));
   });
 });

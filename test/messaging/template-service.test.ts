@@ -4,6 +4,11 @@ import { test } from 'node:test';
 import type { Actor } from '../../src/auth/actor.ts';
 import { checkTemplate, ownerChoices } from '../../src/messaging/template-service.ts';
 
+/** Field errors as the API gives them: the field and the English message (pages use their keys). */
+function plain(errors: { field: string; message: string }[]) {
+  return errors.map(({ field, message }) => ({ field, message }));
+}
+
 const actor = (role: Actor['role'], laNumber: string | null, establishmentNumber: string | null = null) => ({
   userId: 'u',
   username: 'u',
@@ -14,7 +19,7 @@ const actor = (role: Actor['role'], laNumber: string | null, establishmentNumber
 
 test('every field is required; the names are tidied and the text keeps its lines', () => {
   const empty = checkTemplate({ name: '  ', description: '', text: '\r\n ' });
-  assert.deepEqual(empty.errors, [
+  assert.deepEqual(plain(empty.errors), [
     { field: 'name', message: 'Enter a template name' },
     { field: 'description', message: 'Enter a description' },
     { field: 'text', message: 'Enter the text of the template' },
@@ -44,7 +49,7 @@ test('the limits are 60, 100 and 10,000 characters, counted as people count them
     description: 'd'.repeat(101),
     text: 't'.repeat(10_001),
   });
-  assert.deepEqual(over.errors, [
+  assert.deepEqual(plain(over.errors), [
     { field: 'name', message: 'Template name must be 60 characters or fewer' },
     { field: 'description', message: 'Description must be 100 characters or fewer' },
     { field: 'text', message: 'Text must be 10,000 characters or fewer' },

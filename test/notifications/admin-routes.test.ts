@@ -525,6 +525,46 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     );
   });
 
+  test('in Welsh: the emails, one email and the jobs pages, with their banners and errors', async () => {
+    const db = database().db;
+    const failed = await makeNotification(db, { status: 'failed' });
+    const agent = await signedIn();
+    assert.equal((await agent.get('/admin/notifications?lang=cy')).statusCode, 302, 'the switch');
+
+    const list = await agent.get('/admin/notifications?status=failed');
+    assert.match(list.body, /<html lang="cy"/);
+    assert.match(list.body, /<span class="govuk-caption-l">Hysbysiadau a Thasgau<\/span>/);
+    assert.match(list.body, /<h1 class="govuk-heading-l">Negeseuon e-bost<\/h1>/);
+    assert.match(list.body, /<title>Negeseuon e-bost: Wedi methu – s2s secure data transfer<\/title>/);
+    assert.ok(countOf(list.body, 'Wedi methu') >= 1, 'the count of failed emails');
+    assert.match(textOf(mainOf(list.body)), /Neges ddiogel newydd at Ysgol 9999999, crëwyd/);
+    assert.match(list.body, /<strong class="govuk-tag govuk-tag--red">Wedi methu<\/strong>/);
+
+    const nothing = await agent.post('/admin/notifications/send-again', { status: 'failed' });
+    assert.equal(nothing.statusCode, 400);
+    assert.match(errorSummary(nothing.body), /Dewiswch y negeseuon e-bost i’w hanfon eto/);
+
+    const one = await agent.get(`/admin/notifications/${failed.id}`);
+    assert.match(one.body, /<h1 class="govuk-heading-l">Neges ddiogel newydd<\/h1>/);
+    assert.match(textOf(mainOf(one.body)), /Statws Wedi methu .*Ymdrechion 4/);
+    assert.match(one.body, /Yn ôl i’r rhestr: Wedi methu/);
+    const again = await agent.post('/admin/notifications/send-again', { ids: failed.id, back: failed.id });
+    assert.equal(again.statusCode, 303);
+    assert.match(
+      textOf((await agent.get(String(again.headers.location))).body),
+      /Bydd 1 neges e-bost yn cael ei hanfon eto\./,
+    );
+
+    const jobs = await agent.get('/admin/jobs');
+    assert.match(jobs.body, /<h1 class="govuk-heading-l">Tasgau wedi’u trefnu<\/h1>/);
+    assert.match(jobs.body, /Rhedeg nawr<span class="govuk-visually-hidden"> purge-files<\/span>/);
+    const run = await agent.post('/admin/jobs/purge-files/run', {});
+    assert.equal(run.statusCode, 303);
+    const after = await agent.get('/admin/jobs');
+    assert.match(textOf(after.body), /Rhedodd purge-files: Deleted the content of \d+ files?\./);
+    assert.match(after.body, /<strong class="govuk-tag govuk-tag--green">Llwyddodd<\/strong>/);
+  });
+
   test('Run now of the delivery job sends waiting emails into the mail log', async () => {
     const db = database().db;
     const la = await makeLa(db);
