@@ -5,7 +5,7 @@ import { Forbidden } from '../platform/errors.ts';
 import { isLanguage, type Language } from '../platform/i18n/catalogue.ts';
 import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
 import { MENU, menuFor, menuIn, menuLabelKey, menuSection } from './menu.ts';
-import { type Capability, can } from './permissions.ts';
+import { type Capability, can, roleLabelIn } from './permissions.ts';
 import type { AuthService, SignedInUser } from './service.ts';
 
 declare module 'fastify' {
@@ -67,7 +67,15 @@ export function sectionRoute(href: string, intro: string): Route {
 }
 
 export function pageContext(request: FastifyRequest): Record<string, unknown> {
-  const user = request.user;
+  const signedIn = request.user;
+  // The role's name and a national account's organisation in the page's language ("Signed in as").
+  const user = signedIn && {
+    ...signedIn,
+    roleLabel: roleLabelIn(request.language, signedIn.role),
+    organisationName: signedIn.organisationKey
+      ? request.t(signedIn.organisationKey)
+      : signedIn.organisationName,
+  };
   return user && !user.mustChangePassword && !user.mustSetUpTwoFactor
     ? { user, menu: menuIn(request.language, menuFor(user.role)) }
     : { user };

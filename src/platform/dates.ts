@@ -1,39 +1,54 @@
 // Dates as users read them: UK style, in Europe/London time, for pages and emails alike.
 // "23 November 2026" and "23 November 2026 at 2:05pm" (GOV.UK style: no space before am/pm).
 
-export const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
+const DATE_OPTIONS: Intl.DateTimeFormatOptions = {
   day: 'numeric',
   month: 'long',
   year: 'numeric',
   timeZone: 'Europe/London',
-});
+};
+export const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', DATE_OPTIONS);
+/** Welsh: "23 Tachwedd 2026" (pages shown in Welsh). */
+const WELSH_DATE_FORMAT = new Intl.DateTimeFormat('cy-GB', DATE_OPTIONS);
 
 // hourCycle 'h12', not hour12: true: en-GB with hour12 counts 0-11, so midday came out as "0:00 pm".
 export const DATE_TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
+  ...DATE_OPTIONS,
   hour: 'numeric',
   minute: '2-digit',
   hourCycle: 'h12',
-  timeZone: 'Europe/London',
+});
+const WELSH_DATE_TIME_FORMAT = new Intl.DateTimeFormat('cy-GB', {
+  ...DATE_OPTIONS,
+  hour: 'numeric',
+  minute: '2-digit',
+  hourCycle: 'h12',
 });
 
-/** "23 November 2026", or '' for no date. */
-export function formatDate(value: string | Date | null | undefined): string {
-  return value ? DATE_FORMAT.format(new Date(value)) : '';
+/** "23 November 2026" ("23 Tachwedd 2026" in Welsh), or '' for no date. */
+export function formatDate(value: string | Date | null | undefined, language: 'en' | 'cy' = 'en'): string {
+  if (!value) return '';
+  return (language === 'cy' ? WELSH_DATE_FORMAT : DATE_FORMAT).format(new Date(value));
 }
 
-/** "23 November 2026 at 2:05pm", or '' for no date. */
-export function formatDateTime(value: string | Date | null | undefined): string {
+/** "23 November 2026 at 2:05pm" ("23 Tachwedd 2026 am 2:05yp" in Welsh), or '' for no date. */
+export function formatDateTime(
+  value: string | Date | null | undefined,
+  language: 'en' | 'cy' = 'en',
+): string {
   if (!value) return '';
-  const parts = DATE_TIME_FORMAT.formatToParts(new Date(value));
+  const welsh = language === 'cy';
+  const parts = (welsh ? WELSH_DATE_TIME_FORMAT : DATE_TIME_FORMAT).formatToParts(new Date(value));
   const part = (type: Intl.DateTimeFormatPartTypes): string =>
     parts.find((p) => p.type === type)?.value ?? '';
   const dayPeriod = part('dayPeriod')
     .toLowerCase()
     .replace(/[^a-z]/g, '');
-  return `${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')}${dayPeriod}`;
+  const time = `${part('hour')}:${part('minute')}`;
+  // Welsh GOV.UK style: yb (y bore) and yp (y prynhawn) for am and pm.
+  if (welsh)
+    return `${part('day')} ${part('month')} ${part('year')} am ${time}${dayPeriod === 'am' ? 'yb' : 'yp'}`;
+  return `${part('day')} ${part('month')} ${part('year')} at ${time}${dayPeriod}`;
 }
 
 // --- calendar days in London (the weekly, daily and monthly jobs; report CSVs) --------------------------

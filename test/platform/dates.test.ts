@@ -13,3 +13,9 @@ test('dates and times are UK style in London time, with am/pm as GOV.UK writes t
   assert.equal(formatDate(null), '');
   assert.equal(formatDateTime(undefined), '');
 });
+
+test('in Welsh: the month names, and yb/yp for am/pm', () => {
+  assert.equal(formatDate('2016-03-02', 'cy'), '2 Mawrth 2016');
+  assert.equal(formatDateTime('2026-11-23T14:05:00.000Z', 'cy'), '23 Tachwedd 2026 am 2:05yp');
+  assert.equal(formatDateTime('2026-07-01T08:30:00.000Z', 'cy'), '1 Gorffennaf 2026 am 9:30yb');
+});

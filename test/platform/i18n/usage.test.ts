@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { MENU, type MenuItem, menuLabelKey } from '../../../src/auth/menu.ts';
-import { CAPABILITIES } from '../../../src/auth/permissions.ts';
+import { CAPABILITIES, ROLE_LABEL_KEYS, ROLE_LABELS, ROLES } from '../../../src/auth/permissions.ts';
 import { catalogue, translate } from '../../../src/platform/i18n/catalogue.ts';
 import { hardCodedText, keysUsedIn, SRC_DIR, sourceFiles } from '../../support/i18n.ts';
 
@@ -24,6 +24,12 @@ const TRANSLATED_TEMPLATES = [
   'auth/views/recovery-code-sign-in.njk',
   'home/views/home.njk',
   'accessibility/views/accessibility.njk',
+  'auth/views/two-factor.njk',
+  'auth/views/two-factor-set-up.njk',
+  'auth/views/recovery-codes.njk',
+  'auth/views/recovery-codes-new.njk',
+  'auth/views/two-factor-turn-off.njk',
+  'auth/views/oidc-problem.njk',
 ];
 
 /** Words the same in every language. */
@@ -74,6 +80,10 @@ describe('keys in use', () => {
     }
     const menuKeys = [...keys.keys()].filter((key) => key.startsWith('menu.')).sort();
     assert.deepEqual(menuKeys, [...new Set(items(MENU).map((item) => menuLabelKey(item.href)))].sort());
+  });
+
+  test("each role's name is in the catalogue, its English the handbook's name in ROLE_LABELS", () => {
+    for (const role of ROLES) assert.equal(translate('en', ROLE_LABEL_KEYS[role]), ROLE_LABELS[role], role);
   });
 });
 
