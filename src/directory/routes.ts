@@ -7,6 +7,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
+import { translateMessage } from '../platform/i18n/catalogue.ts';
 import { csvResponse } from '../reports/web.ts';
 import { chosenLa, picksLa } from './policy.ts';
 import type { EstablishmentRow, LocalAuthorityRow } from './repository.ts';
@@ -145,7 +146,10 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       title: `Delete ${found.school.name}`,
       school: found.school,
       users: found.users,
-      usersMessage: found.users > 0 ? schoolHasUsers(found.school, found.users) : undefined,
+      usersMessage:
+        found.users > 0
+          ? translateMessage(reply.request.language, schoolHasUsers(found.school, found.users))
+          : undefined,
       listHref: laHref(user, '/dba/schools', found.school.la_number),
       errors,
       backLink: { href: `/dba/schools/${found.school.number}` },

@@ -11,6 +11,7 @@ import { londonDate } from '../platform/dates.ts';
 import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, type Message, message } from '../platform/i18n/catalogue.ts';
 import type { CsvDownload } from '../reports/downloads.ts';
 import { emailProblem, telephoneProblem } from './contact-details.ts';
 import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from './numbers.ts';
@@ -186,10 +187,10 @@ export class DirectoryService {
     const town = searchText(search.town);
     const errors: FieldError[] = [];
     if (!name && !town) {
-      errors.push({ field: 'name', message: 'Enter part of the school name, the town, or both' });
+      errors.push(keyedError('name', 'directory.finder.enter-search'));
     }
-    if (name.length > 200) errors.push({ field: 'name', message: tooLong('The school name', 200) });
-    if (town.length > 100) errors.push({ field: 'town', message: tooLong('The town', 100) });
+    if (name.length > 200) errors.push(keyedError('name', 'directory.error.name-too-long', { max: 200 }));
+    if (town.length > 100) errors.push(keyedError('town', 'directory.error.town-too-long', { max: 100 }));
     if (errors.length > 0) throw new Invalid(errors);
     const found = await findEstablishments(this.db, { name, town, limit: FINDER_LIMIT + 1 });
     return { schools: found.slice(0, FINDER_LIMIT), more: found.length > FINDER_LIMIT };
@@ -227,7 +228,7 @@ export class DirectoryService {
     const number = input.number.trim();
     const numberProblem = establishmentNumberProblem(number, la.number);
     const { fields, errors } = schoolFields(input, null);
-    if (numberProblem) errors.unshift({ field: 'number', message: numberProblem });
+    if (numberProblem) errors.unshift(keyedError('number', numberProblem.key, numberProblem.params));
     if (errors.length > 0) throw new Invalid(errors);
 
     const now = this.clock.now();
@@ -235,11 +236,11 @@ export class DirectoryService {
     return this.db.transaction().execute(async (tx) => {
       const existing = await getEstablishment(tx, number);
       if (existing) {
-        const known = laIsInScope(actor, existing.la_number) ? `: ${existing.name}` : '';
-        throw Invalid.field(
-          'number',
-          `School ${number} already exists${known}. Check the number, or find the school in the list and update it`,
-        );
+        throw new Invalid([
+          laIsInScope(actor, existing.la_number)
+            ? keyedError('number', 'directory.error.school-exists-named', { number, name: existing.name })
+            : keyedError('number', 'directory.error.school-exists', { number }),
+        ]);
       }
       const school: EstablishmentRow = {
         number,
@@ -312,7 +313,10 @@ export class DirectoryService {
     return this.db.transaction().execute(async (tx) => {
       const school = await this.requireSchool(tx, actor, 'schools.manage', number);
       const users = await countUsersOfEstablishment(tx, school.number);
-      if (users > 0) throw Invalid.field('users', schoolHasUsers(school, users));
+      if (users > 0) {
+        const reason = schoolHasUsers(school, users);
+        throw new Invalid([keyedError('users', reason.key, reason.params)]);
+      }
       // Deleted accounts keep their rows (their usernames stay reserved) but must not hold the school.
       await releaseEstablishmentFromDeletedUsers(tx, school.number);
       await deleteEstablishment(tx, school.number);
@@ -422,9 +426,11 @@ export class DirectoryService {
   }
 }
 
-export function schoolHasUsers(school: Pick<EstablishmentRow, 'name' | 'number'>, users: number): string {
-  const accounts = users === 1 ? '1 user account' : `${users} user accounts`;
-  return `${school.name} (${school.number}) cannot be deleted because it still has ${accounts}: delete or move its users first, in User Maintenance`;
+export function schoolHasUsers(school: Pick<EstablishmentRow, 'name' | 'number'>, users: number): Message {
+  return message('directory.error.school-has-users', {
+    school: `${school.name} (${school.number})`,
+    count: users,
+  });
 }
 
 /** Human wording for an audit action; unknown actions are shown as stored. */
@@ -473,10 +479,6 @@ function auditLine(row: AuditEventRow): AuditLine {
   };
 }
 
-function tooLong(what: string, max: number): string {
-  return `${what} must be ${max} characters or fewer`;
-}
-
 /** Empty text is stored as null. */
 function optional(value: string): string | null {
   const trimmed = value.trim();
@@ -491,9 +493,16 @@ export function normalisePostcode(value: string): string | null {
   return POSTCODE.test(compact) ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : null;
 }
 
-function telephoneFieldProblem(telephone: string | null): string | null {
+function telephoneFieldProblem(telephone: string | null): Message | null {
   if (!telephone) return null;
-  return telephone.length > 40 ? tooLong('The telephone number', 40) : telephoneProblem(telephone);
+  return telephone.length > 40
+    ? message('directory.error.telephone-too-long', { max: 40 })
+    : telephoneProblem(telephone);
+}
+
+/** A field error from a domain message. */
+function fieldError(field: string, reason: Message): FieldError {
+  return keyedError(field, reason.key, reason.params);
 }
 
 /** Checks what a DBA entered for a school; `currentPhase` stays allowed even if not in PHASES. */
@@ -503,40 +512,38 @@ function schoolFields(
 ): { fields: SchoolFields; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const name = input.name.trim();
-  if (!name) errors.push({ field: 'name', message: 'Enter the school name' });
-  else if (name.length > 200) errors.push({ field: 'name', message: tooLong('The school name', 200) });
+  if (!name) errors.push(keyedError('name', 'directory.error.enter-name'));
+  else if (name.length > 200) errors.push(keyedError('name', 'directory.error.name-too-long', { max: 200 }));
 
   const town = optional(input.town);
-  if (town && town.length > 100) errors.push({ field: 'town', message: tooLong('The town', 100) });
+  if (town && town.length > 100)
+    errors.push(keyedError('town', 'directory.error.town-too-long', { max: 100 }));
 
   let postcode = optional(input.postcode);
   if (postcode) {
     postcode = normalisePostcode(postcode);
-    if (!postcode) errors.push({ field: 'postcode', message: 'Enter a real postcode, like GL1 2TG' });
+    if (!postcode) errors.push(keyedError('postcode', 'directory.error.postcode'));
   }
 
   const phase = optional(input.phase);
   if (phase && phase !== currentPhase && !(PHASES as readonly string[]).includes(phase)) {
-    errors.push({ field: 'phase', message: 'Select the phase of education from the list' });
+    errors.push(keyedError('phase', 'directory.error.phase'));
   }
 
   const type = optional(input.type);
-  if (type && type.length > 120) errors.push({ field: 'type', message: tooLong('The type of school', 120) });
+  if (type && type.length > 120)
+    errors.push(keyedError('type', 'directory.error.type-too-long', { max: 120 }));
 
   const email = optional(input.email);
   const emailError = email ? emailProblem(email) : null;
-  if (emailError) errors.push({ field: 'email', message: emailError });
+  if (emailError) errors.push(fieldError('email', emailError));
 
   const telephone = optional(input.telephone);
   const telephoneError = telephoneFieldProblem(telephone);
-  if (telephoneError) errors.push({ field: 'telephone', message: telephoneError });
+  if (telephoneError) errors.push(fieldError('telephone', telephoneError));
 
-  if (input.usesS2s === undefined) {
-    errors.push({ field: 'usesS2s', message: 'Select yes if the school uses s2s' });
-  }
-  if (input.active === undefined) {
-    errors.push({ field: 'active', message: "Select yes if the school's s2s account is active" });
-  }
+  if (input.usesS2s === undefined) errors.push(keyedError('usesS2s', 'directory.error.uses-s2s'));
+  if (input.active === undefined) errors.push(keyedError('active', 'directory.error.active'));
   return {
     fields: {
       name,
@@ -557,14 +564,14 @@ function laFields(input: LaDetailsInput): { fields: LaFields; errors: FieldError
   const errors: FieldError[] = [];
   const contactName = optional(input.contactName);
   if (contactName && contactName.length > 200) {
-    errors.push({ field: 'contactName', message: tooLong('The contact name', 200) });
+    errors.push(keyedError('contactName', 'directory.error.contact-name-too-long', { max: 200 }));
   }
   const email = optional(input.email);
   const emailError = email ? emailProblem(email) : null;
-  if (emailError) errors.push({ field: 'email', message: emailError });
+  if (emailError) errors.push(fieldError('email', emailError));
   const telephone = optional(input.telephone);
   const telephoneError = telephoneFieldProblem(telephone);
-  if (telephoneError) errors.push({ field: 'telephone', message: telephoneError });
+  if (telephoneError) errors.push(fieldError('telephone', telephoneError));
   // An address typed over several lines is held on one, as the Contacts page shows it.
   const address = optional(
     input.address
@@ -574,7 +581,7 @@ function laFields(input: LaDetailsInput): { fields: LaFields; errors: FieldError
       .join(', '),
   );
   if (address && address.length > 500)
-    errors.push({ field: 'address', message: tooLong('The address', 500) });
+    errors.push(keyedError('address', 'directory.error.address-too-long', { max: 500 }));
   return { fields: { contact_name: contactName, email, telephone, address }, errors };
 }
 

@@ -34,9 +34,12 @@ export class NotFound extends AppError {
 export class Forbidden extends AppError {
   /** The message's catalogue key, when it has one: the forbidden page shows it in the reader's language. */
   readonly key: string | undefined;
-  constructor(message?: string, key?: string) {
+  /** The parameters of the keyed message (a role's name...). */
+  readonly params: Message['params'];
+  constructor(message?: string, key?: string, params?: Message['params']) {
     super(message ?? 'You do not have permission to do that');
     this.key = key ?? (message === undefined ? 'errors.forbidden.no-permission' : undefined);
+    this.params = params;
   }
 }
 

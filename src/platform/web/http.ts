@@ -295,7 +295,9 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     }
     if (error instanceof Forbidden) {
       return reply.code(403).page('platform/web/views/forbidden.njk', {
-        message: error.key ? request.t(error.key) : error.message,
+        message: error.key
+          ? translateMessage(request.language, { key: error.key, params: error.params })
+          : error.message,
       });
     }
     if (error instanceof Invalid) {

@@ -30,6 +30,15 @@ const TRANSLATED_TEMPLATES = [
   'auth/views/recovery-codes-new.njk',
   'auth/views/two-factor-turn-off.njk',
   'auth/views/oidc-problem.njk',
+  'accounts/views/list.njk',
+  'accounts/views/choose-la.njk',
+  'accounts/views/add.njk',
+  'accounts/views/user.njk',
+  'accounts/views/role.njk',
+  'accounts/views/password.njk',
+  'accounts/views/two-factor-reset.njk',
+  'accounts/views/single-sign-on-unlink.njk',
+  'accounts/views/delete.njk',
 ];
 
 /** Words the same in every language. */
