@@ -39,6 +39,16 @@ const TRANSLATED_TEMPLATES = [
   'accounts/views/two-factor-reset.njk',
   'accounts/views/single-sign-on-unlink.njk',
   'accounts/views/delete.njk',
+  'directory/views/finder.njk',
+  'directory/views/schools.njk',
+  'directory/views/la-picker.njk',
+  'directory/views/status-tag.njk',
+  'directory/views/school.njk',
+  'directory/views/school-fields.njk',
+  'directory/views/school-add.njk',
+  'directory/views/school-delete.njk',
+  'directory/views/la-details.njk',
+  'directory/views/audit.njk',
 ];
 
 /** Words the same in every language. */
