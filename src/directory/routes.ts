@@ -363,7 +363,13 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const log = await directory.auditLog(user, requested);
         return reply.page('directory/views/audit.njk', {
           title: request.t('menu.dba.audit'),
-          log,
+          log: {
+            ...log,
+            // Each action's wording in the reader's language; what was done to what stays as recorded.
+            lines: log.lines.map((line) =>
+              line.actionKey ? { ...line, action: request.t(line.actionKey) } : line,
+            ),
+          },
           chain: await directory.auditChainHead(user),
           national: picksLa(user),
           previous:

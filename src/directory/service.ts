@@ -93,6 +93,8 @@ export interface AuditLine {
   who: string | null;
   organisation: string | null;
   action: string;
+  /** The catalogue key of the action's wording, when the action is known. */
+  actionKey?: string;
   subject: string | null;
   details: string;
 }
@@ -433,6 +435,71 @@ export function schoolHasUsers(school: Pick<EstablishmentRow, 'name' | 'number'>
   });
 }
 
+/** The catalogue key of each action's wording (its English is the label above). */
+const ACTION_KEYS: Record<AuditAction, string> = {
+  'sign-in': 'directory.audit-action.sign-in',
+  'sign-in-failed': 'directory.audit-action.sign-in-failed',
+  'sign-out': 'directory.audit-action.sign-out',
+  'password-changed': 'directory.audit-action.password-changed',
+  'password-reset': 'directory.audit-action.password-reset',
+  'two-factor-enrolled': 'directory.audit-action.two-factor-enrolled',
+  'two-factor-turned-off': 'directory.audit-action.two-factor-turned-off',
+  'two-factor-reset': 'directory.audit-action.two-factor-reset',
+  'recovery-code-used': 'directory.audit-action.recovery-code-used',
+  'recovery-codes-replaced': 'directory.audit-action.recovery-codes-replaced',
+  'oidc-linked': 'directory.audit-action.oidc-linked',
+  'oidc-unlinked': 'directory.audit-action.oidc-unlinked',
+  'user-added': 'directory.audit-action.user-added',
+  'user-role-changed': 'directory.audit-action.user-role-changed',
+  'user-deleted': 'directory.audit-action.user-deleted',
+  'school-added': 'directory.audit-action.school-added',
+  'school-updated': 'directory.audit-action.school-updated',
+  'school-deleted': 'directory.audit-action.school-deleted',
+  'la-details-updated': 'directory.audit-action.la-details-updated',
+  'establishments-imported': 'directory.audit-action.establishments-imported',
+  'file-uploaded': 'directory.audit-action.file-uploaded',
+  'upload-refused': 'directory.audit-action.upload-refused',
+  'file-downloaded': 'directory.audit-action.file-downloaded',
+  'file-collected': 'directory.audit-action.file-collected',
+  'file-rejected': 'directory.audit-action.file-rejected',
+  'file-redownloaded': 'directory.audit-action.file-redownloaded',
+  'file-removed': 'directory.audit-action.file-removed',
+  'file-forwarded': 'directory.audit-action.file-forwarded',
+  'file-purged': 'directory.audit-action.file-purged',
+  'file-scanned': 'directory.audit-action.file-scanned',
+  'file-quarantined': 'directory.audit-action.file-quarantined',
+  'lost-pupil-removed': 'directory.audit-action.lost-pupil-removed',
+  'lost-pupil-downloaded': 'directory.audit-action.lost-pupil-downloaded',
+  'lost-pupil-found': 'directory.audit-action.lost-pupil-found',
+  'lost-pupil-match-closed': 'directory.audit-action.lost-pupil-match-closed',
+  'message-sent': 'directory.audit-action.message-sent',
+  'message-replied': 'directory.audit-action.message-replied',
+  'message-deleted': 'directory.audit-action.message-deleted',
+  'emails-sent-again': 'directory.audit-action.emails-sent-again',
+  'job-run-by-hand': 'directory.audit-action.job-run-by-hand',
+  'message-template-added': 'directory.audit-action.message-template-added',
+  'message-template-updated': 'directory.audit-action.message-template-updated',
+  'message-template-copied': 'directory.audit-action.message-template-copied',
+  'message-template-deleted': 'directory.audit-action.message-template-deleted',
+  'message-group-added': 'directory.audit-action.message-group-added',
+  'message-group-updated': 'directory.audit-action.message-group-updated',
+  'message-group-deleted': 'directory.audit-action.message-group-deleted',
+  'data-collection-added': 'directory.audit-action.data-collection-added',
+  'data-collection-updated': 'directory.audit-action.data-collection-updated',
+  'data-collection-closed': 'directory.audit-action.data-collection-closed',
+  'data-collection-reopened': 'directory.audit-action.data-collection-reopened',
+  'census-return-loaded': 'directory.audit-action.census-return-loaded',
+  'census-return-refused': 'directory.audit-action.census-return-refused',
+  'census-query-answered': 'directory.audit-action.census-query-answered',
+  'census-return-submitted': 'directory.audit-action.census-return-submitted',
+  'census-return-note-added': 'directory.audit-action.census-return-note-added',
+  'census-return-returned': 'directory.audit-action.census-return-returned',
+  'census-return-approved': 'directory.audit-action.census-return-approved',
+  'token-created': 'directory.audit-action.token-created',
+  'token-revoked': 'directory.audit-action.token-revoked',
+  'master-key-rotated': 'directory.audit-action.master-key-rotated',
+};
+
 /** Human wording for an audit action; unknown actions are shown as stored. */
 export function auditActionLabel(action: string): string {
   return (ACTION_LABELS as Record<string, string>)[action] ?? action;
@@ -471,6 +538,7 @@ function auditLine(row: AuditEventRow): AuditLine {
     who: row.actor_username,
     organisation: row.organisation,
     action: auditActionLabel(row.action),
+    ...(Object.hasOwn(ACTION_KEYS, row.action) ? { actionKey: ACTION_KEYS[row.action as AuditAction] } : {}),
     subject:
       row.subject_type || row.subject_id
         ? [row.subject_type, row.subject_id].filter(Boolean).join(' ')

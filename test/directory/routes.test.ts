@@ -110,6 +110,11 @@ describeEachEngine('directory pages', (database) => {
     const dba = await agent.get('/dba');
     assert.match(dba.body, /<html lang="cy"/);
     assert.match(textOf(dba.body), /Yn caniatáu i Weinyddwr yr AALl \(DBA\) reoli mynediad at s2s/);
+    assert.match(textOf(dba.body), /Dewiswch eitem o’r rhestr\./);
+    assert.match(
+      textOf(dba.body),
+      /Cynnal a Chadw Ysgolion Ychwanegu, dileu, gweld a diweddaru ysgolion eich awdurdod lleol/,
+    );
 
     const schools = await agent.get('/dba/schools');
     assert.match(schools.body, /<h1 class="govuk-heading-l">.*Cynnal a Chadw Ysgolion<\/h1>/);
@@ -139,6 +144,7 @@ describeEachEngine('directory pages', (database) => {
     const audit = await agent.get('/dba/audit');
     assert.match(audit.body, /<h1 class="govuk-heading-l">Log Archwilio<\/h1>/);
     assert.match(textOf(audit.body), /Rydych yn gweld digwyddiadau eich awdurdod lleol a’i ysgolion/);
+    assert.match(textOf(audit.body), /Ysgol wedi’i hychwanegu/, "the action's wording");
   });
 
   test('a view-only DBA sees the schools but no change links or buttons, and its changes are refused', async () => {

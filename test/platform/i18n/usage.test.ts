@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { MENU, type MenuItem, menuLabelKey } from '../../../src/auth/menu.ts';
+import { DESCRIPTION_KEYS, MENU, type MenuItem, menuLabelKey } from '../../../src/auth/menu.ts';
 import { CAPABILITIES, ROLE_LABEL_KEYS, ROLE_LABELS, ROLES } from '../../../src/auth/permissions.ts';
 import { catalogue, translate } from '../../../src/platform/i18n/catalogue.ts';
 import { hardCodedText, keysUsedIn, SRC_DIR, sourceFiles } from '../../support/i18n.ts';
@@ -49,6 +49,7 @@ const TRANSLATED_TEMPLATES = [
   'directory/views/school-delete.njk',
   'directory/views/la-details.njk',
   'directory/views/audit.njk',
+  'platform/web/views/section.njk',
 ];
 
 /** Words the same in every language. */
@@ -99,6 +100,16 @@ describe('keys in use', () => {
     }
     const menuKeys = [...keys.keys()].filter((key) => key.startsWith('menu.')).sort();
     assert.deepEqual(menuKeys, [...new Set(items(MENU).map((item) => menuLabelKey(item.href)))].sort());
+  });
+
+  test("each menu item's description is in the catalogue, its English the description in MENU", () => {
+    const items = (list: MenuItem[]): MenuItem[] =>
+      list.flatMap((item) => [item, ...items(item.children ?? [])]);
+    for (const item of items(MENU).filter((each) => each.description)) {
+      const key = DESCRIPTION_KEYS[item.href];
+      assert.ok(key, `${item.href} has a description key`);
+      assert.equal(translate('en', key), item.description, item.href);
+    }
   });
 
   test("each role's name is in the catalogue, its English the handbook's name in ROLE_LABELS", () => {
