@@ -26,7 +26,15 @@ export class Invalid extends AppError {
 }
 
 export class NotFound extends AppError {
-  constructor(readonly what: string) {
+  /**
+   * `what` is English (logs, the API); `whatKey` (with its parameters), when given, names it in the
+   * catalogue, and the not-found page shows it in the reader's language.
+   */
+  constructor(
+    readonly what: string,
+    readonly whatKey?: string,
+    readonly whatParams?: Message['params'],
+  ) {
     super(`${what} was not found`);
   }
 }

@@ -118,6 +118,9 @@ describeEachEngine('User Maintenance pages', (database) => {
     assert.equal(changed.statusCode, 302);
     const after = await agent.get(`/dba/users/${colleague.id}`);
     assert.match(after.body, /Rôl [a-z0-9]+ bellach yw PLASC AALl\./);
+    const missing = await agent.get('/dba/users/no-such-user');
+    assert.equal(missing.statusCode, 404);
+    assert.match(missing.body, /Ni ddaethpwyd o hyd i’r canlynol: Y defnyddiwr\./);
   });
 
   test('form errors are listed in the error summary, linked to their fields, and the entries are kept except passwords', async () => {
