@@ -1,7 +1,8 @@
 // Who may see and change which accounts (LA notes §1.6, §3.1-3.7). Pure functions over the permission
 // table: no database, no HTTP.
 import type { Actor } from '../auth/actor.ts';
-import { can, isRole, ROLE_LABELS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
+import { can, isRole, ROLE_LABEL_KEYS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
+import { type Message, message } from '../platform/i18n/catalogue.ts';
 
 /**
  * The operator at the command line. It may do everything: it is how the first national administrator
@@ -28,9 +29,6 @@ export interface AccountSubject {
   role: string;
   la_number: string | null;
 }
-
-const SCHOOL_ROLE_FIXED =
-  'A School User belongs to a school, so their role cannot be changed. To give this person another role, delete this account and add a new one';
 
 /**
  * 'two-factor': reset the account's two-factor sign-in (it is set up again at the next sign-in).
@@ -78,17 +76,18 @@ export function assignableRoles(actor: AccountsActor): readonly Role[] {
   return [];
 }
 
-function labelOf(role: string): string {
-  return isRole(role) ? ROLE_LABELS[role] : role;
+/** A role's name, to be put in the reader's language; a value that is not a role is shown as it is. */
+export function roleName(role: string): Message | string {
+  return isRole(role) ? message(ROLE_LABEL_KEYS[role]) : role;
 }
 
 /** Why the actor may not add accounts, or null when they may. Reasons are sentences without a final stop. */
-export function addProblem(actor: AccountsActor): string | null {
+export function addProblem(actor: AccountsActor): Message | null {
   if (isSystemActor(actor)) return null;
   if (!canManageUsers(actor)) {
-    return `Your role (${ROLE_LABELS[actor.role]}) lets you view users but not add, change or delete them`;
+    return message('accounts.policy.view-only-add', { role: roleName(actor.role) });
   }
-  if (assignableRoles(actor).length === 0) return 'You cannot add users';
+  if (assignableRoles(actor).length === 0) return message('accounts.policy.cannot-add');
   return null;
 }
 
@@ -100,26 +99,22 @@ export function changeProblem(
   actor: AccountsActor,
   subject: AccountSubject,
   change: AccountChange,
-): string | null {
+): Message | null {
   if (isSystemActor(actor)) return null;
   if (!canManageUsers(actor)) {
-    return `Your role (${ROLE_LABELS[actor.role]}) lets you view users but not change them`;
+    return message('accounts.policy.view-only-change', { role: roleName(actor.role) });
   }
   if (subject.id === actor.userId) {
-    if (change === 'password') return 'To change your own password, use Change Password in the menu';
-    if (change === 'two-factor') {
-      return 'To change your own two-factor sign-in, use Two-factor sign-in in the menu';
-    }
-    if (change === 'single-sign-on') {
-      return 'You cannot unlink your own single sign-on. Ask another administrator to do it';
-    }
-    if (change === 'role') return 'You cannot change your own role. Ask another administrator to do it';
-    return 'You cannot delete your own account. Ask another administrator to do it';
+    if (change === 'password') return message('accounts.policy.own-password');
+    if (change === 'two-factor') return message('accounts.policy.own-two-factor');
+    if (change === 'single-sign-on') return message('accounts.policy.own-single-sign-on');
+    if (change === 'role') return message('accounts.policy.own-role');
+    return message('accounts.policy.own-delete');
   }
   if (!(assignableRoles(actor) as readonly string[]).includes(subject.role)) {
-    return `Only the s2s National Administrator can change ${labelOf(subject.role)} accounts`;
+    return message('accounts.policy.national-only', { role: roleName(subject.role) });
   }
-  if (change === 'role' && subject.role === 'school') return SCHOOL_ROLE_FIXED;
+  if (change === 'role' && subject.role === 'school') return message('accounts.policy.school-role-fixed');
   return null;
 }
 
@@ -138,11 +133,11 @@ export function allowedChanges(
 }
 
 /** Why the actor may make no change at all to this account (shown instead of the links), or null. */
-export function noChangesReason(actor: AccountsActor, subject: AccountSubject): string | null {
+export function noChangesReason(actor: AccountsActor, subject: AccountSubject): Message | null {
   const allowed = allowedChanges(actor, subject);
   if (allowed.role || allowed.password || allowed.delete) return null;
   if (!isSystemActor(actor) && canManageUsers(actor) && subject.id === actor.userId) {
-    return 'This is your own account. To change your password, use Change Password in the menu. Another administrator can change your role or delete the account';
+    return message('accounts.policy.own-account');
   }
   return changeProblem(actor, subject, 'delete');
 }
@@ -157,15 +152,13 @@ export function rolesForChange(actor: AccountsActor, currentRole: string): Role[
 }
 
 /** Why an account's role may not change from `from` to `to` (the LA-wide one-LEA-School rule aside). */
-export function roleChangeProblem(actor: AccountsActor, from: string, to: string): string | null {
-  if (!to) return 'Choose the new role';
-  if (!isRole(to) || !assignableRoles(actor).includes(to)) return 'Choose a role from the list';
-  if (from === to) return `The user already has the role ${labelOf(to)}. Choose a different role.`;
-  if (from === 'school' || to === 'school') {
-    return 'A School User belongs to a school, so an account cannot be changed to or from School User. Delete this account and add a new one with the role needed.';
-  }
+export function roleChangeProblem(actor: AccountsActor, from: string, to: string): Message | null {
+  if (!to) return message('accounts.policy.choose-new-role');
+  if (!isRole(to) || !assignableRoles(actor).includes(to)) return message('accounts.error.role-from-list');
+  if (from === to) return message('accounts.policy.already-has-role', { role: roleName(to) });
+  if (from === 'school' || to === 'school') return message('accounts.policy.to-or-from-school');
   if (!isRole(from) || scopeOf(from) !== scopeOf(to)) {
-    return `${labelOf(from)} and ${labelOf(to)} belong to different kinds of organisation (an LA, or the national service), so the role cannot be changed. Delete this account and add a new one with the role needed.`;
+    return message('accounts.policy.different-kinds', { from: roleName(from), to: roleName(to) });
   }
   return null;
 }

@@ -1,31 +1,35 @@
 // User Maintenance pages (LA notes §3.2-3.7): parse the form, call the service, redirect or re-render.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Role } from '../auth/permissions.ts';
+import { type Role, roleLabelIn } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, translateMessage } from '../platform/i18n/catalogue.ts';
 import { type AccountsActor, canManageUsers, userReach } from './policy.ts';
-import { AccountsService, type AddUserChoices, roleLabelOf } from './service.ts';
+import { AccountsService, type AddUserChoices } from './service.ts';
 
 const BASE = '/dba/users';
 /** The `la` value a national administrator picks for accounts that belong to no LA. */
 const NO_LA = 'none';
 
-/** What each role is for, from the summary in LA notes §1.6: shown beside each choice of role. */
+/** What each role is for, from the summary in LA notes §1.6: shown beside each choice of role (keys). */
 const ROLE_HINTS: Record<Role, string> = {
-  school: 'Uses s2s for one school: choose the school below. Manages nothing else.',
-  la_dba: 'Sets up, changes and deletes the users of the LA and its schools; uploads and downloads files',
-  la_user: 'Uploads, downloads and re-downloads files; reports and messages',
-  la_school: 'Gives the LA s2s school-level facilities. Each LA may have only one LEA School account.',
-  la_lost_pupil: 'Searches the Lost Pupils Database; uploads and downloads generic files',
-  la_lost_pupil_transfer: 'Searches the Lost Pupils Database and transfers lost pupils’ files to schools',
-  la_dba_view: 'Views the details of the LA’s users, but cannot change them',
-  la_plasc: 'Uploads and downloads census (PLASC) files',
-  la_admissions: 'Uploads and downloads admissions and generic files',
-  national_admin: 'Runs the s2s service: sets up each LA’s DBA and manages every account',
-  dfe_collector: 'Collects census returns for the DfE',
+  school: 'accounts.role-hint.school',
+  la_dba: 'accounts.role-hint.la-dba',
+  la_user: 'accounts.role-hint.la-user',
+  la_school: 'accounts.role-hint.la-school',
+  la_lost_pupil: 'accounts.role-hint.la-lost-pupil',
+  la_lost_pupil_transfer: 'accounts.role-hint.la-lost-pupil-transfer',
+  la_dba_view: 'accounts.role-hint.la-dba-view',
+  la_plasc: 'accounts.role-hint.la-plasc',
+  la_admissions: 'accounts.role-hint.la-admissions',
+  national_admin: 'accounts.role-hint.national-admin',
+  dfe_collector: 'accounts.role-hint.dfe-collector',
 };
+
+/** The error of a list of LAs when the one chosen is not in it (only a tampered form names one). */
+const CHOOSE_LA_FROM_LIST = () => [keyedError('la', 'accounts.choose-la.from-list')];
 
 const listQuery = z.object({ la: z.string().default('') });
 
@@ -50,11 +54,11 @@ const passwordForm = z.object({
 
 const idParams = z.object({ id: z.string() });
 
-function roleItems(roles: readonly Role[], checked: string) {
+function roleItems(request: FastifyRequest, roles: readonly Role[], checked: string) {
   return roles.map((role) => ({
     value: role,
-    text: roleLabelOf(role),
-    hint: { text: ROLE_HINTS[role] },
+    text: roleLabelIn(request.language, role),
+    hint: { text: request.t(ROLE_HINTS[role]) },
     checked: role === checked,
   }));
 }
@@ -76,17 +80,21 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
     national = false,
   ) => {
     const values = data.values ?? {};
+    const request = reply.request;
     return reply.page('accounts/views/add.njk', {
-      title: 'Add User',
+      title: request.t('accounts.add.title'),
       backLink: { href: national && choices.la ? `${BASE}?la=${choices.la.number}` : BASE },
       la: choices.la,
       national,
-      roleItems: roleItems(choices.roles, values.role ?? ''),
+      roleItems: roleItems(request, choices.roles, values.role ?? ''),
       schoolItems: [
-        { value: '', text: 'Choose a school (School Users only)' },
+        { value: '', text: request.t('accounts.add.choose-school') },
         ...choices.schools.map((s) => ({
           value: s.number,
-          text: `${s.name} (${s.number})${s.status === 'closed' ? ' – closed' : ''}`,
+          text:
+            s.status === 'closed'
+              ? request.t('accounts.add.school-closed', { school: `${s.name} (${s.number})` })
+              : `${s.name} (${s.number})`,
           selected: s.number === values.establishmentNumber,
         })),
       ],
@@ -97,12 +105,13 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
 
   const chooseLaPage = async (reply: FastifyReply, errors?: unknown) => {
     const las = await accounts.localAuthorities();
+    const request = reply.request;
     return reply.page('accounts/views/choose-la.njk', {
-      title: 'Add User',
+      title: request.t('accounts.add.title'),
       backLink: { href: BASE },
       laItems: [
-        { value: '', text: 'Choose an LA' },
-        { value: NO_LA, text: 'No LA: a national account (s2s National Administrator or DfE Collector)' },
+        { value: '', text: request.t('accounts.choose-la.choose') },
+        { value: NO_LA, text: request.t('accounts.choose-la.none') },
         ...las.map((la) => ({ value: la.number, text: `${la.number} ${la.name}` })),
       ],
       errors,
@@ -113,11 +122,11 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
     const user = await accounts.accountToChange(actor, id, 'role');
     const roles = accounts.rolesForChange(actor, user);
     return reply.page('accounts/views/role.njk', {
-      title: 'Update role',
+      title: reply.request.t('accounts.role.title'),
       backLink: { href: userUrl(user.id) },
       account: user,
-      roleLabel: roleLabelOf(user.role),
-      roleItems: roleItems(roles, user.role),
+      roleLabel: roleLabelIn(reply.request.language, user.role),
+      roleItems: roleItems(reply.request, roles, user.role),
       errors,
     });
   };
@@ -125,7 +134,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
   const passwordPage = async (reply: FastifyReply, actor: AccountsActor, id: string, errors?: unknown) => {
     const user = await accounts.accountToChange(actor, id, 'password');
     return reply.page('accounts/views/password.njk', {
-      title: 'Change Password',
+      title: reply.request.t('auth.change-password.title'),
       backLink: { href: userUrl(user.id) },
       account: user,
       errors,
@@ -147,21 +156,21 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const users = known ? await accounts.list(actor, { laNumber: laFilter || undefined }) : [];
         const filteredLa = las.find((la) => la.number === laFilter);
         return reply.code(known ? 200 : 400).page('accounts/views/list.njk', {
-          title: 'User Maintenance',
+          title: request.t('menu.dba.users'),
           national,
           canManage: canManageUsers(actor),
           laFilter,
           filteredLa,
           laItems: [
-            { value: '', text: 'All LAs' },
+            { value: '', text: request.t('accounts.list.all-las') },
             ...las.map((la) => ({
               value: la.number,
               text: `${la.number} ${la.name}`,
               selected: la.number === laFilter,
             })),
           ],
-          users: users.map((u) => ({ ...u, roleLabel: roleLabelOf(u.role) })),
-          errors: known ? undefined : [{ field: 'la', message: 'Choose an LA from the list' }],
+          users: users.map((u) => ({ ...u, roleLabel: roleLabelIn(request.language, u.role) })),
+          errors: known ? undefined : CHOOSE_LA_FROM_LIST(),
         });
       },
     },
@@ -177,7 +186,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         if (!la) return chooseLaPage(reply);
         const las = await accounts.localAuthorities();
         if (la !== NO_LA && !las.some((l) => l.number === la)) {
-          return chooseLaPage(reply.code(400), [{ field: 'la', message: 'Choose an LA from the list' }]);
+          return chooseLaPage(reply.code(400), CHOOSE_LA_FROM_LIST());
         }
         return addPage(reply, await accounts.addChoices(actor, la === NO_LA ? null : la), {}, true);
       },
@@ -192,9 +201,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         try {
           const user = await accounts.add(actor, form);
           return reply
-            .flash(
-              `User ${user.username} has been added. Tell them their username and their password separately, never in the same email or letter. They must choose a new password when they first sign in.`,
-            )
+            .flash(request.t('accounts.add.added', { username: user.username }))
             .redirect(userUrl(user.id));
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
@@ -206,8 +213,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
             throw problem;
           });
           // Only a tampered form names an unknown LA: start again from the choice of LA.
-          if (!choices)
-            return chooseLaPage(reply.code(400), [{ field: 'la', message: 'Choose an LA from the list' }]);
+          if (!choices) return chooseLaPage(reply.code(400), CHOOSE_LA_FROM_LIST());
           return addPage(reply.code(400), choices, { values, errors: error.errors }, national);
         }
       },
@@ -219,9 +225,11 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
       handler: async (request, reply) => {
         const details = await accounts.details(signedInUser(request), idOf(request));
         return reply.page('accounts/views/user.njk', {
-          title: `User ${details.user.username}`,
-          backLink: { href: BASE, text: 'Back to User Maintenance' },
+          title: request.t('accounts.user.title', { username: details.user.username }),
+          backLink: { href: BASE, text: request.t('accounts.user.back') },
           ...details,
+          roleLabel: roleLabelIn(request.language, details.user.role),
+          refusal: details.refusal && translateMessage(request.language, details.refusal),
           account: details.user,
           // The row shows when single sign-on is configured, or an identity is still linked from before.
           showSingleSignOn: deps.config.oidc !== null || details.singleSignOn.length > 0,
@@ -246,7 +254,10 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
           const user = await accounts.changeRole(actor, id, form.role);
           return reply
             .flash(
-              `The role of ${user.username} is now ${roleLabelOf(user.role)}. They have been signed out, and have the new role when they sign in again: tell them about the change.`,
+              request.t('accounts.role.changed', {
+                username: user.username,
+                role: roleLabelIn(request.language, user.role),
+              }),
             )
             .redirect(userUrl(user.id));
         } catch (error) {
@@ -272,9 +283,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         try {
           const user = await accounts.resetPassword(actor, id, form);
           return reply
-            .flash(
-              `The password of ${user.username} has been changed and they have been signed out. Tell them the new password, not in the same email or letter as their username. They must choose a new password when they next sign in.`,
-            )
+            .flash(request.t('accounts.password.changed', { username: user.username }))
             .redirect(userUrl(user.id));
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
@@ -291,7 +300,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         // Refused (as the other changes are) when the actor may not change this account.
         await accounts.accountToChange(actorOf(request), idOf(request), 'two-factor');
         return reply.page('accounts/views/two-factor-reset.njk', {
-          title: 'Reset two-factor sign-in',
+          title: request.t('accounts.two-factor.title'),
           backLink: { href: userUrl(details.user.id) },
           account: details.user,
           twoFactor: details.twoFactor,
@@ -306,9 +315,9 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const { account, reset } = await accounts.resetTwoFactor(actorOf(request), idOf(request));
         return reply
           .flash(
-            reset
-              ? `The two-factor sign-in of ${account.username} has been reset and they have been signed out. If their role requires it, they set it up again when they next sign in.`
-              : `${account.username} has not set up two-factor sign-in: there was nothing to reset.`,
+            request.t(reset ? 'accounts.two-factor.reset' : 'accounts.two-factor.nothing-reset', {
+              username: account.username,
+            }),
           )
           .redirect(userUrl(account.id));
       },
@@ -322,7 +331,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         await accounts.accountToChange(actorOf(request), idOf(request), 'single-sign-on');
         if (details.singleSignOn.length === 0) return reply.redirect(userUrl(details.user.id));
         return reply.page('accounts/views/single-sign-on-unlink.njk', {
-          title: 'Unlink single sign-on',
+          title: request.t('accounts.single-sign-on.title'),
           backLink: { href: userUrl(details.user.id) },
           account: details.user,
           identities: details.singleSignOn,
@@ -337,9 +346,9 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const { account, unlinked } = await accounts.unlinkSingleSignOn(actorOf(request), idOf(request));
         return reply
           .flash(
-            unlinked > 0
-              ? `The single sign-on of ${account.username} has been unlinked and they have been signed out. Their next single sign-on finds their account by email address again.`
-              : `${account.username} has no single sign-on linked: there was nothing to unlink.`,
+            request.t(unlinked > 0 ? 'accounts.single-sign-on.unlinked' : 'accounts.single-sign-on.nothing', {
+              username: account.username,
+            }),
           )
           .redirect(userUrl(account.id));
       },
@@ -351,10 +360,10 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
       handler: async (request, reply) => {
         const user = await accounts.accountToChange(actorOf(request), idOf(request), 'delete');
         return reply.page('accounts/views/delete.njk', {
-          title: 'Delete User',
+          title: request.t('accounts.delete.title'),
           backLink: { href: userUrl(user.id) },
           account: user,
-          roleLabel: roleLabelOf(user.role),
+          roleLabel: roleLabelIn(request.language, user.role),
         });
       },
     },
@@ -365,7 +374,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
       handler: async (request, reply) => {
         const user = await accounts.remove(actorOf(request), idOf(request));
         const back = user.la_number && isNational(request) ? `${BASE}?la=${user.la_number}` : BASE;
-        return reply.flash(`User ${user.username} has been deleted.`).redirect(back);
+        return reply.flash(request.t('accounts.delete.deleted', { username: user.username })).redirect(back);
       },
     },
   ];

@@ -24,7 +24,13 @@ import {
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { DEFAULT_LANGUAGE } from '../platform/i18n/catalogue.ts';
+import {
+  DEFAULT_LANGUAGE,
+  keyedError,
+  type Message,
+  message,
+  translateMessage,
+} from '../platform/i18n/catalogue.ts';
 import {
   type AccountChange,
   type AccountsActor,
@@ -36,6 +42,7 @@ import {
   isSystemActor,
   noChangesReason,
   roleChangeProblem,
+  roleName,
   rolesForChange,
   userReach,
 } from './policy.ts';
@@ -92,7 +99,7 @@ export interface AccountDetails {
   school: EstablishmentRow | undefined;
   /** The changes this actor may make, and why not when they may not. */
   allowed: Record<AccountChange, boolean>;
-  refusal: string | null;
+  refusal: Message | null;
   /** Whether the account has set up two-factor sign-in, when, and its recovery codes left. */
   twoFactor: { enrolledAt: string | null; recoveryCodesLeft: number };
   /** The identities at the single sign-on provider linked to the account (at most one per provider). */
@@ -108,6 +115,16 @@ export interface AddUserChoices {
 
 export function roleLabelOf(role: string): string {
   return isRole(role) ? ROLE_LABELS[role] : role;
+}
+
+/** A refusal of the actor, its English for logs and the API, its key for the page. */
+function forbidden(reason: Message): Forbidden {
+  return new Forbidden(translateMessage('en', reason), reason.key, reason.params);
+}
+
+/** A field error from a domain message. */
+function fieldError(field: string, reason: Message): FieldError {
+  return keyedError(field, reason.key, reason.params);
 }
 
 function clean(value: string | undefined): string {
@@ -161,13 +178,13 @@ export class AccountsService {
   /** The LA a new account would belong to, and the roles and schools offered for it. */
   async addChoices(actor: AccountsActor, laNumber: string | null): Promise<AddUserChoices> {
     const problem = addProblem(actor);
-    if (problem) throw new Forbidden(problem);
+    if (problem) throw forbidden(problem);
     const reach = userReach(actor);
     const number = reach.kind === 'la' ? reach.laNumber : laNumber;
     const roles = assignableRoles(actor);
     if (!number) return { la: null, roles: roles.filter((r) => scopeOf(r) === 'national'), schools: [] };
     const la = await getLocalAuthority(this.db, number);
-    if (!la) throw new NotFound(`LA ${number}`);
+    if (!la) throw new NotFound(`LA ${number}`, 'accounts.not-found.la', { la: number });
     return {
       la,
       roles: roles.filter((r) => scopeOf(r) !== 'national'),
@@ -178,7 +195,7 @@ export class AccountsService {
   /** Adds an account with an issued password, which the user must change when they first sign in. */
   async add(actor: AccountsActor, input: NewAccountInput): Promise<Account> {
     const problem = addProblem(actor);
-    if (problem) throw new Forbidden(problem);
+    if (problem) throw forbidden(problem);
     const checked = await this.checkNewAccount(actor, input);
     if (checked.errors.length > 0) throw new Invalid(checked.errors);
     const { account } = checked;
@@ -223,13 +240,13 @@ export class AccountsService {
     const target = await this.changeableUser(actor, id, 'role');
     const role = clean(newRole);
     const problem = roleChangeProblem(actor, target.role, role);
-    if (problem) throw Invalid.field('role', problem);
+    if (problem) throw new Invalid([fieldError('role', problem)]);
     const at = this.clock.now();
     await this.db.transaction().execute(async (tx) => {
       if (target.la_number) await lockAccountsOfLa(tx, target.la_number);
       await this.stillThere(tx, target);
       const clash = await leaSchoolProblem(tx, role, target.la_number);
-      if (clash) throw Invalid.field('role', clash);
+      if (clash) throw new Invalid([fieldError('role', clash)]);
       await updateUser(tx, target.id, { role, updated_at: at.toISOString() });
       // A session belongs to what its user could do when it began: with a new role, they sign in again.
       await deleteSessionsOfUser(tx, target.id);
@@ -331,22 +348,22 @@ export class AccountsService {
   private async changeableUser(actor: AccountsActor, id: string, change: AccountChange): Promise<UserRow> {
     const target = await this.visibleUser(this.db, actor, id);
     const problem = changeProblem(actor, target, change);
-    if (problem) throw new Forbidden(problem);
+    if (problem) throw forbidden(problem);
     return target;
   }
 
   /** Re-read inside the transaction: someone else may have deleted the account or changed its role. */
   private async stillThere(tx: Executor, target: UserRow): Promise<void> {
     const current = await getUser(tx, target.id);
-    if (!current) throw new NotFound('The user');
+    if (!current) throw new NotFound('The user', 'accounts.not-found.user');
     if (current.role !== target.role) {
-      throw new Forbidden('Someone else changed this account meanwhile. Go back to the user and try again');
+      throw forbidden(message('accounts.error.changed-meanwhile'));
     }
   }
 
   private async visibleUser(db: Executor, actor: AccountsActor, id: string): Promise<UserRow> {
     const user = await getUser(db, id);
-    if (!user || !canSeeUser(actor, user)) throw new NotFound('The user');
+    if (!user || !canSeeUser(actor, user)) throw new NotFound('The user', 'accounts.not-found.user');
     return user;
   }
 
@@ -375,83 +392,75 @@ export class AccountsService {
     const reach = userReach(actor);
     let laNumber: string | null = reach.kind === 'la' ? reach.laNumber : clean(input.laNumber) || null;
 
-    if (!username) errors.push({ field: 'username', message: 'Enter a username' });
+    if (!username) errors.push(keyedError('username', 'accounts.error.enter-username'));
     else if (!USERNAME_PATTERN.test(username)) {
-      errors.push({
-        field: 'username',
-        message: 'A username must be 3 to 30 letters or digits, with no spaces or symbols, like 681bjones',
-      });
+      errors.push(keyedError('username', 'accounts.error.username-format'));
     } else if (await usernameIsTaken(this.db, username)) {
       errors.push(usernameTaken(username));
     }
-    if (!fullName) errors.push({ field: 'fullName', message: "Enter the user's full name" });
+    if (!fullName) errors.push(keyedError('fullName', 'accounts.error.enter-full-name'));
     else if (fullName.length > MAX_FULL_NAME) {
-      errors.push({ field: 'fullName', message: `Full name must be ${MAX_FULL_NAME} characters or fewer` });
+      errors.push(keyedError('fullName', 'accounts.error.full-name-too-long', { max: MAX_FULL_NAME }));
     }
     const badEmail = email ? emailProblem(email) : null;
-    if (badEmail) errors.push({ field: 'email', message: badEmail });
+    if (badEmail) errors.push(fieldError('email', badEmail));
     const badTelephone = telephone
       ? telephone.length > MAX_TELEPHONE
-        ? 'Enter a UK telephone number, like 01452 425000'
+        ? message('directory.contact.telephone')
         : telephoneProblem(telephone)
       : null;
-    if (badTelephone) errors.push({ field: 'telephone', message: badTelephone });
+    if (badTelephone) errors.push(fieldError('telephone', badTelephone));
 
     let roleOk = false;
-    if (!role) errors.push({ field: 'role', message: "Choose the user's role" });
+    if (!role) errors.push(keyedError('role', 'accounts.error.choose-role'));
     else if (!isRole(role) || !assignableRoles(actor).includes(role)) {
-      errors.push({ field: 'role', message: 'Choose a role from the list' });
+      errors.push(keyedError('role', 'accounts.error.role-from-list'));
     } else roleOk = true;
 
     if (roleOk && isRole(role)) {
       const scope = scopeOf(role);
       if (scope === 'national') {
         if (laNumber) {
-          errors.push({
-            field: 'laNumber',
-            message: `A ${ROLE_LABELS[role]} account belongs to no LA. Choose no LA, or choose an LA role.`,
-          });
+          errors.push(keyedError('laNumber', 'accounts.error.national-no-la', { role: roleName(role) }));
         }
       } else {
         let school: EstablishmentRow | undefined;
         if (scope === 'school') {
           if (!establishmentNumber) {
-            errors.push({ field: 'establishmentNumber', message: 'Choose the school the user works at' });
+            errors.push(keyedError('establishmentNumber', 'accounts.error.choose-school'));
           } else {
             school = await getEstablishment(this.db, establishmentNumber);
             // A national actor at the command line may name just the school: its LA follows from it.
             if (school && !laNumber) laNumber = school.la_number;
             if (!school || school.la_number !== laNumber) {
-              errors.push({
-                field: 'establishmentNumber',
-                message: laNumber
-                  ? `There is no school ${establishmentNumber} in LA ${laNumber}. Choose one of the LA's schools.`
-                  : `There is no school ${establishmentNumber}. Check the DfE establishment number.`,
-              });
+              errors.push(
+                laNumber
+                  ? keyedError('establishmentNumber', 'accounts.error.no-school-in-la', {
+                      school: establishmentNumber,
+                      la: laNumber,
+                    })
+                  : keyedError('establishmentNumber', 'accounts.error.no-school', {
+                      school: establishmentNumber,
+                    }),
+              );
             }
           }
         } else if (establishmentNumber) {
-          errors.push({
-            field: 'establishmentNumber',
-            message: 'Only School Users belong to a school. Leave the school empty, or choose School User.',
-          });
+          errors.push(keyedError('establishmentNumber', 'accounts.error.school-only-school-users'));
         }
         if (!laNumber) {
           if (!errors.some((e) => e.field === 'establishmentNumber')) {
-            errors.push({ field: 'laNumber', message: 'Choose the LA the user works for' });
+            errors.push(keyedError('laNumber', 'accounts.error.choose-la'));
           }
         } else if (!(await getLocalAuthority(this.db, laNumber))) {
-          errors.push({
-            field: 'laNumber',
-            message: `There is no LA numbered ${laNumber}. Check the 3-digit LA number.`,
-          });
+          errors.push(keyedError('laNumber', 'accounts.error.no-la', { la: laNumber }));
         }
       }
     }
 
     if (roleOk && !errors.some((e) => e.field === 'laNumber' || e.field === 'establishmentNumber')) {
       const clash = await leaSchoolProblem(this.db, role, laNumber);
-      if (clash) errors.push({ field: 'role', message: clash });
+      if (clash) errors.push(fieldError('role', clash));
     }
     const passwordError = newPasswordProblem(input.newPassword, input.confirmPassword, username);
     if (passwordError) errors.push(passwordError);
@@ -501,17 +510,21 @@ async function accountConflicts(
   const errors: FieldError[] = [];
   if (await usernameIsTaken(db, username)) errors.push(usernameTaken(username));
   const clash = await leaSchoolProblem(db, role, laNumber);
-  if (clash) errors.push({ field: 'role', message: clash });
+  if (clash) errors.push(fieldError('role', clash));
   return errors;
 }
 
 function usernameTaken(username: string): FieldError {
-  return { field: 'username', message: `The username ${username} is already in use. Choose another.` };
+  return keyedError('username', 'accounts.error.username-taken', { username });
 }
 
 /** Each LA may have only one LEA School account (LA notes §1.6). */
-async function leaSchoolProblem(db: Executor, role: string, laNumber: string | null): Promise<string | null> {
+async function leaSchoolProblem(
+  db: Executor,
+  role: string,
+  laNumber: string | null,
+): Promise<Message | null> {
   if (role !== 'la_school' || !laNumber) return null;
   if ((await countUsersWithRole(db, laNumber, 'la_school')) === 0) return null;
-  return `LA ${laNumber} already has an LEA School account, and each LA may have only one. Choose another role, or delete or change the existing LEA School account first.`;
+  return message('accounts.error.lea-school-exists', { la: laNumber });
 }

@@ -377,11 +377,68 @@ export function menuLabelKey(href: string): string {
   return href === '/' ? 'menu.home' : `menu${href.replaceAll('/', '.')}`;
 }
 
-/** The items with their labels in `language`. */
+/** The catalogue key of each menu item's description (its English is the description above). */
+export const DESCRIPTION_KEYS: Record<string, string> = {
+  '/upload/ctf': 'auth.menu-description.upload.ctf',
+  '/upload/plasc': 'auth.menu-description.upload.plasc',
+  '/upload/cfr': 'auth.menu-description.upload.cfr',
+  '/upload/generic': 'auth.menu-description.upload.generic',
+  '/upload/exclusion': 'auth.menu-description.upload.exclusion',
+  '/upload/admissions': 'auth.menu-description.upload.admissions',
+  '/download/plasc': 'auth.menu-description.download.plasc',
+  '/download/plasc/previous': 'auth.menu-description.previous',
+  '/download/cfr': 'auth.menu-description.download.cfr',
+  '/download/cfr/previous': 'auth.menu-description.previous',
+  '/download/ctf': 'auth.menu-description.download.ctf',
+  '/download/ctf/previous': 'auth.menu-description.previous',
+  '/download/ctf/monitor': 'auth.menu-description.download.ctf.monitor',
+  '/download/ctf/uncollected': 'auth.menu-description.download.ctf.uncollected',
+  '/download/generic': 'auth.menu-description.download.generic',
+  '/download/generic/previous': 'auth.menu-description.previous',
+  '/download/exclusion': 'auth.menu-description.download.exclusion',
+  '/download/exclusion/previous': 'auth.menu-description.previous',
+  '/download/admissions': 'auth.menu-description.download.admissions',
+  '/download/admissions/previous': 'auth.menu-description.previous',
+  '/lost-pupils/matches': 'auth.menu-description.lost-pupils.matches',
+  '/lost-pupils/review': 'auth.menu-description.lost-pupils.review',
+  '/dba/users': 'auth.menu-description.dba.users',
+  '/dba/schools': 'auth.menu-description.dba.schools',
+  '/dba/la': 'auth.menu-description.dba.la',
+  '/dba/audit': 'auth.menu-description.dba.audit',
+  '/dba/api-tokens': 'auth.menu-description.dba.api-tokens',
+  '/reports/general-usage': 'auth.menu-description.reports.general-usage',
+  '/reports/school': 'auth.menu-description.reports.school',
+  '/reports/cluster': 'auth.menu-description.reports.cluster',
+  '/reports/deleted-ctfs': 'auth.menu-description.reports.deleted-ctfs',
+  '/reports/lost-pupil-numbers': 'auth.menu-description.reports.lost-pupil-numbers',
+  '/reports/lost-pupils-uploaded': 'auth.menu-description.reports.lost-pupils-uploaded',
+  '/reports/lost-pupils-downloaded': 'auth.menu-description.reports.lost-pupils-downloaded',
+  '/reports/file-movements': 'auth.menu-description.reports.file-movements',
+  '/reports/message-report': 'auth.menu-description.reports.message-report',
+  '/reports/users': 'auth.menu-description.reports.users',
+  '/reports/schools': 'auth.menu-description.reports.schools',
+  '/reports/base-users': 'auth.menu-description.reports.base-users',
+  '/collect': 'auth.menu-description.collect',
+  '/collect/manage': 'auth.menu-description.collect.manage',
+  '/messages/inbox': 'auth.menu-description.messages.inbox',
+  '/messages/send': 'auth.menu-description.messages.send',
+  '/messages/sent': 'auth.menu-description.messages.sent',
+  '/message-templates/view': 'auth.menu-description.message-templates.view',
+  '/message-templates/add': 'auth.menu-description.message-templates.add',
+  '/message-templates/delete': 'auth.menu-description.message-templates.delete',
+  '/message-groups/add': 'auth.menu-description.message-groups.add',
+  '/message-groups/view': 'auth.menu-description.message-groups.view',
+  '/message-groups/delete': 'auth.menu-description.message-groups.delete',
+};
+
+/** The items with their labels and descriptions in `language`. */
 export function menuIn(language: Language, items: MenuItem[]): MenuItem[] {
   return items.map((item) => ({
     ...item,
     label: translate(language, menuLabelKey(item.href)),
+    ...(item.description && DESCRIPTION_KEYS[item.href]
+      ? { description: translate(language, DESCRIPTION_KEYS[item.href] ?? '') }
+      : {}),
     ...(item.children ? { children: menuIn(language, item.children) } : {}),
   }));
 }

@@ -1,6 +1,7 @@
 // Single sign-on (OpenID Connect): the sign-in page's button sends the browser to the provider, which
 // sends it back to the callback. Both are public; the flow's secrets wait in a signed, HttpOnly cookie.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { FLOW_MINUTES, type OidcFailure, type OidcFlow, type OidcOutcome, type OidcService } from './oidc.ts';
 import type { AuthService } from './service.ts';
 import { languageAtSignIn, type Route, setSessionCookie } from './web.ts';
@@ -10,106 +11,100 @@ export const OIDC_FLOW_COOKIE = 's2s_oidc';
 const FLOW_COOKIE_PATH = '/sign-in/oidc';
 
 /** The page's title and what to tell the user, for each refusal; `status` for the response. */
-function problemOf(
-  outcome: Extract<OidcOutcome, { ok: false }>,
-  lockMinutes: number,
-): { status: number; title: string; paragraphs: string[] } {
-  const passwordInstead = 'You can also sign in with your s2s username and password.';
-  const reasons: Record<OidcFailure, () => { status: number; title: string; paragraphs: string[] }> = {
+interface OidcProblem {
+  status: number;
+  title: Message;
+  paragraphs: Message[];
+}
+
+function problemOf(outcome: Extract<OidcOutcome, { ok: false }>, lockMinutes: number): OidcProblem {
+  const email = outcome.email;
+  const reasons: Record<OidcFailure, () => OidcProblem> = {
     'flow-expired': () => ({
       status: 400,
-      title: 'Signing in took too long',
+      title: message('auth.oidc.flow-expired.title'),
       paragraphs: [
-        `Signing in with your LA account must be finished within ${FLOW_MINUTES} minutes, in the browser window it was started in. Nothing was signed in.`,
-        'Go back to the sign-in page and start again.',
+        message('auth.oidc.flow-expired.body', { minutes: FLOW_MINUTES }),
+        message('auth.oidc.start-again'),
       ],
     }),
     'state-mismatch': () => ({
       status: 400,
-      title: 'The sign-in could not be checked',
-      paragraphs: [
-        'The answer from your LA’s sign-in service does not belong to the sign-in started in this browser, so s2s did not use it. This happens when a sign-in is started twice, or a link to it is opened in another browser.',
-        'Go back to the sign-in page and start again.',
-      ],
+      title: message('auth.oidc.not-checked.title'),
+      paragraphs: [message('auth.oidc.state-mismatch.body'), message('auth.oidc.start-again')],
     }),
     'provider-error': () =>
       outcome.providerError === 'access_denied'
         ? {
             status: 403,
-            title: 'You did not sign in',
-            paragraphs: [
-              'Signing in was cancelled at your LA’s sign-in service, or it did not allow you to sign in to s2s.',
-              `To use s2s, go back to the sign-in page and try again. ${passwordInstead}`,
-            ],
+            title: message('auth.oidc.denied.title'),
+            paragraphs: [message('auth.oidc.denied.body'), message('auth.oidc.denied.try-again')],
           }
         : {
             status: 502,
-            title: 'Your LA’s sign-in service could not sign you in',
+            title: message('auth.oidc.provider-error.title'),
             paragraphs: [
-              `Your LA’s sign-in service answered with the error “${outcome.providerError ?? 'unknown_error'}”. Try again in a few minutes. ${passwordInstead}`,
-              'If it keeps happening, tell your LA’s IT service desk, with the time you tried.',
+              message('auth.oidc.provider-error.body', { error: outcome.providerError ?? 'unknown_error' }),
+              message('auth.oidc.provider-error.keeps-happening'),
             ],
           },
     'provider-unreachable': () => ({
       status: 503,
-      title: 'Your LA’s sign-in service cannot be reached',
-      paragraphs: [
-        `s2s could not reach your LA’s sign-in service just now. Try again in a few minutes. ${passwordInstead}`,
-      ],
+      title: message('auth.oidc.unreachable.title'),
+      paragraphs: [message('auth.oidc.unreachable.body')],
     }),
     'invalid-response': () => ({
       status: 502,
-      title: 'The sign-in could not be checked',
+      title: message('auth.oidc.not-checked.title'),
       paragraphs: [
-        'The answer from your LA’s sign-in service did not pass s2s’s checks, so s2s did not use it.',
-        `Try again. ${passwordInstead} If it keeps happening, tell the s2s service desk (see Contacts) the time you tried.`,
+        message('auth.oidc.invalid-response.body'),
+        message('auth.oidc.invalid-response.try-again'),
       ],
     }),
     'unknown-user': () => ({
       status: 403,
-      title: 'Your account is not known to s2s',
+      title: message('auth.oidc.unknown-user.title'),
       paragraphs: [
-        `You signed in to your LA’s sign-in service, but s2s has no account for you${outcome.email ? ` with the email address ${outcome.email}` : ''}. s2s does not create accounts by itself.`,
-        'Ask your LEA administrator (your LA’s s2s administrator) to add an s2s account for you with the email address of your LA account, then sign in again.',
+        email
+          ? message('auth.oidc.unknown-user.body-email', { email })
+          : message('auth.oidc.unknown-user.body'),
+        message('auth.oidc.unknown-user.ask'),
       ],
     }),
     'email-not-verified': () => ({
       status: 403,
-      title: 'Your email address could not be used',
+      title: message('auth.oidc.email-not-verified.title'),
       paragraphs: [
-        `Your LA’s sign-in service did not confirm that it checked your email address${outcome.email ? ` (${outcome.email})` : ''}, so s2s cannot use it to find your s2s account.`,
-        `${passwordInstead} Tell your LEA administrator (your LA’s s2s administrator), who can ask the LA’s IT service desk to confirm email addresses to s2s.`,
+        email
+          ? message('auth.oidc.email-not-verified.body-email', { email })
+          : message('auth.oidc.email-not-verified.body'),
+        message('auth.oidc.email-not-verified.tell'),
       ],
     }),
     'email-ambiguous': () => ({
       status: 403,
-      title: 'More than one s2s account has your email address',
+      title: message('auth.oidc.email-ambiguous.title'),
       paragraphs: [
-        `More than one s2s account has the email address ${outcome.email ?? 'of your LA account'}, so s2s cannot tell which one is yours.`,
-        `${passwordInstead} Ask your LEA administrator (your LA’s s2s administrator) to make sure only one account has your email address.`,
+        email
+          ? message('auth.oidc.email-ambiguous.body-email', { email })
+          : message('auth.oidc.email-ambiguous.body'),
+        message('auth.oidc.email-ambiguous.ask'),
       ],
     }),
     'already-linked': () => ({
       status: 403,
-      title: 'Your s2s account is linked to another LA account',
-      paragraphs: [
-        'Your s2s account is already linked to a different account at your LA’s sign-in service.',
-        `Ask your LEA administrator (your LA’s s2s administrator) to unlink it on your page under DBA > User Maintenance, then sign in again. ${passwordInstead}`,
-      ],
+      title: message('auth.oidc.already-linked.title'),
+      paragraphs: [message('auth.oidc.already-linked.body'), message('auth.oidc.already-linked.ask')],
     }),
     throttled: () => ({
       status: 429,
-      title: 'Your s2s account is paused',
-      paragraphs: [
-        `There have been too many failed attempts to sign in to your s2s account. Wait ${lockMinutes} minutes and try again, or contact your LA s2s administrator.`,
-      ],
+      title: message('auth.oidc.throttled.title'),
+      paragraphs: [message('auth.oidc.throttled.body', { minutes: lockMinutes })],
     }),
     'school-inactive': () => ({
       status: 403,
-      title: 'Your school’s s2s account is inactive',
-      paragraphs: [
-        "Your school's s2s account is inactive, so you cannot sign in. Contact your LA s2s administrator to make it active.",
-      ],
+      title: message('auth.oidc.school-inactive.title'),
+      paragraphs: [message('auth.sign-in.school-inactive')],
     }),
   };
   return reasons[outcome.reason]();
@@ -139,9 +134,10 @@ function flowOf(request: FastifyRequest): OidcFlow | undefined {
 export function oidcRoutes(auth: AuthService, oidc: OidcService, lockMinutes: number): Route[] {
   const problemPage = (reply: FastifyReply, outcome: Extract<OidcOutcome, { ok: false }>) => {
     const problem = problemOf(outcome, lockMinutes);
+    const language = reply.request.language;
     return reply.code(problem.status).page('auth/views/oidc-problem.njk', {
-      title: problem.title,
-      paragraphs: problem.paragraphs,
+      title: translateMessage(language, problem.title),
+      paragraphs: problem.paragraphs.map((paragraph) => translateMessage(language, paragraph)),
     });
   };
 

@@ -1,5 +1,6 @@
 // The permission table: which role may do what. Every route names the capability it needs, and the
 // menu each role sees is built from the same table (see menu.ts).
+import { type Language, translate } from '../platform/i18n/catalogue.ts';
 
 export const ROLES = [
   'school',
@@ -31,6 +32,26 @@ export const ROLE_LABELS: Record<Role, string> = {
   national_admin: 's2s National Administrator',
   dfe_collector: 'DfE Collector',
 };
+
+/** The catalogue key of each role's name (its English is the handbooks' name above). */
+export const ROLE_LABEL_KEYS: Record<Role, string> = {
+  school: 'roles.school',
+  la_dba: 'roles.la-dba',
+  la_user: 'roles.la-user',
+  la_school: 'roles.la-school',
+  la_lost_pupil: 'roles.la-lost-pupil',
+  la_lost_pupil_transfer: 'roles.la-lost-pupil-transfer',
+  la_dba_view: 'roles.la-dba-view',
+  la_plasc: 'roles.la-plasc',
+  la_admissions: 'roles.la-admissions',
+  national_admin: 'roles.national-admin',
+  dfe_collector: 'roles.dfe-collector',
+};
+
+/** A role's name in `language`; a value that is not a role is shown as it is. */
+export function roleLabelIn(language: Language, role: string): string {
+  return isRole(role) ? translate(language, ROLE_LABEL_KEYS[role]) : role;
+}
 
 /** Which kind of organisation a role belongs to. */
 export type RoleScope = 'school' | 'la' | 'national';

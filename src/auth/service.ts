@@ -36,6 +36,8 @@ export interface SignedInUser extends Actor {
   fullName: string;
   roleLabel: string;
   organisationName: string;
+  /** The catalogue key of the organisation's name when it is not data (national accounts). */
+  organisationKey?: string;
   mustChangePassword: boolean;
   /** The role must use two-factor sign-in and the user has not set it up: nothing else opens until then. */
   mustSetUpTwoFactor: boolean;
@@ -393,14 +395,18 @@ export class AuthService {
   private async describe(row: UserRow, role: Role, providerMfa: boolean): Promise<SignedInUser> {
     const scope = scopeOf(role);
     let organisationName = 's2s national administration';
+    let organisationKey: string | undefined = 'auth.organisation.national';
     if (scope === 'school' && row.establishment_number) {
       const school = await getEstablishment(this.db, row.establishment_number);
       organisationName = school ? `${school.number} ${school.name}` : row.establishment_number;
+      organisationKey = undefined;
     } else if (scope === 'la' && row.la_number) {
       const la = await getLocalAuthority(this.db, row.la_number);
       organisationName = la ? `${la.number} ${la.name}` : row.la_number;
+      organisationKey = undefined;
     } else if (role === 'dfe_collector') {
       organisationName = 'Department for Education';
+      organisationKey = 'auth.organisation.dfe';
     }
     return {
       userId: row.id,
@@ -411,6 +417,7 @@ export class AuthService {
       fullName: row.full_name,
       roleLabel: ROLE_LABELS[role],
       organisationName,
+      ...(organisationKey ? { organisationKey } : {}),
       mustChangePassword: row.must_change_password === 1,
       mustSetUpTwoFactor:
         this.twoFactor.required(role) && !providerMfa && !(await hasTwoFactor(this.db, row.id)),

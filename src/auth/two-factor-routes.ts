@@ -4,6 +4,7 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
+import { escapeMarkup } from '../platform/web/html.ts';
 import type { AuthService } from './service.ts';
 import { languageAtSignIn, type Route, setSessionCookie, signedInUser } from './web.ts';
 
@@ -111,13 +112,13 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
     if (!pending) return reply.redirect('/two-factor');
     const qrSvg = await QRCode.toString(pending.uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 4 });
     return noStore(reply).page('auth/views/two-factor-set-up.njk', {
-      title: 'Set up two-factor sign-in',
+      title: request.t('auth.two-factor.set-up.title'),
       forced: user.mustSetUpTwoFactor,
       backLink: user.mustSetUpTwoFactor ? undefined : { href: '/two-factor' },
       // The SVG is made here from the otpauth:// address: no user input reaches it.
       qrSvg: qrSvg.replace(
         '<svg ',
-        '<svg class="s2s-qr-code" width="220" height="220" role="img" aria-label="QR code for your authenticator app" ',
+        `<svg class="s2s-qr-code" width="220" height="220" role="img" aria-label="${escapeMarkup(request.t('auth.two-factor.set-up.qr-code'))}" `,
       ),
       secret: grouped(pending.secret),
       errors,
@@ -126,7 +127,7 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
 
   const codesPage = (reply: FastifyReply, codes: string[], fresh: 'set-up' | 'replaced') =>
     noStore(reply).page('auth/views/recovery-codes.njk', {
-      title: 'Your recovery codes',
+      title: reply.request.t('auth.two-factor.codes.title'),
       codes,
       fresh,
     });
@@ -137,7 +138,9 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
     data: Record<string, unknown>,
   ) =>
     reply.page(`auth/views/${view}.njk`, {
-      title: view === 'two-factor-turn-off' ? 'Turn off two-factor sign-in' : 'Make new recovery codes',
+      title: reply.request.t(
+        view === 'two-factor-turn-off' ? 'auth.two-factor.turn-off.title' : 'auth.two-factor.new-codes.title',
+      ),
       backLink: { href: '/two-factor' },
       ...data,
     });
@@ -151,7 +154,7 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
       access: 'account.two-factor',
       handler: async (request, reply) => {
         const status = await twoFactor.status(signedInUser(request));
-        return reply.page('auth/views/two-factor.njk', { title: 'Two-factor sign-in', status });
+        return reply.page('auth/views/two-factor.njk', { title: request.t('auth.two-factor.title'), status });
       },
     },
     {
@@ -224,9 +227,7 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
         const form = codeForm.parse(request.body ?? {});
         try {
           await twoFactor.turnOff(user, form.code, request.ip);
-          return reply
-            .flash('Two-factor sign-in is turned off. You now sign in with your password alone.')
-            .redirect('/two-factor');
+          return reply.flash(request.t('auth.two-factor.turn-off.done')).redirect('/two-factor');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           const status = await twoFactor.status(user);

@@ -117,28 +117,22 @@ export class TwoFactorService {
   async confirm(user: Actor, input: string): Promise<string[]> {
     const code = normaliseTotpCode(input);
     if (!input.trim()) throw new Invalid([keyedError('code', 'auth.two-factor.enter-code')]);
-    if (!code) throw Invalid.field('code', 'Enter the 6 digits your authenticator app shows, like 123456');
+    if (!code) throw new Invalid([keyedError('code', 'auth.two-factor.set-up.digits')]);
     const row = await getTwoFactorSecret(this.db, user.userId);
     if (!row || row.confirmed_at) {
-      throw Invalid.field(
-        'code',
-        'Two-factor sign-in is already set up, or was reset meanwhile. Go to Two-factor sign-in and start again.',
-      );
+      throw new Invalid([keyedError('code', 'auth.two-factor.set-up.reset-meanwhile')]);
     }
     const now = this.clock.now();
     const secret = openSecret(this.key(), user.userId, sealedOf(row));
     const step = await matchTotpCode(secret, code, now, null);
     if (step === null) {
-      throw Invalid.field(
-        'code',
-        'The code is not correct. Check that the clock of your phone is right, and enter the code your app shows now.',
-      );
+      throw new Invalid([keyedError('code', 'auth.two-factor.set-up.wrong-code')]);
     }
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     const at = now.toISOString();
     await this.db.transaction().execute(async (tx) => {
       if (!(await confirmSecret(tx, user.userId, at, step))) {
-        throw Invalid.field('code', 'Two-factor sign-in is already set up. Go to Two-factor sign-in.');
+        throw new Invalid([keyedError('code', 'auth.two-factor.set-up.already')]);
       }
       await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), at);
       await this.audit(tx, user, 'two-factor-enrolled');
@@ -160,10 +154,7 @@ export class TwoFactorService {
   /** Turns two-factor sign-in off, after a code from the app; refused for roles that must use it. */
   async turnOff(user: Actor, input: string, address: string): Promise<void> {
     if (this.required(user.role)) {
-      throw Invalid.field(
-        'code',
-        'Your role must use two-factor sign-in, so it cannot be turned off. If you have lost your phone, ask your LA s2s administrator to reset it.',
-      );
+      throw new Invalid([keyedError('code', 'auth.two-factor.turn-off.refused')]);
     }
     await this.reauthenticate(user, input, address);
     await this.db.transaction().execute(async (tx) => {

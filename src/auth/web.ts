@@ -2,10 +2,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRow } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
-import { isLanguage, type Language } from '../platform/i18n/catalogue.ts';
+import { isLanguage, type Language, type Message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
 import { MENU, menuFor, menuIn, menuLabelKey, menuSection } from './menu.ts';
-import { type Capability, can } from './permissions.ts';
+import { type Capability, can, roleLabelIn } from './permissions.ts';
 import type { AuthService, SignedInUser } from './service.ts';
 
 declare module 'fastify' {
@@ -47,7 +47,7 @@ export function signedInUser(request: FastifyRequest): SignedInUser {
  * The page of a menu section (DBA, Messages...): its items the user may use, with what each is for.
  * It needs the section's own capability, as the menu shows it.
  */
-export function sectionRoute(href: string, intro: string): Route {
+export function sectionRoute(href: string, intro: string | Message): Route {
   const section = MENU.find((item) => item.href === href);
   if (!section?.children) throw new Error(`${href} is not a section of the menu`);
   return {
@@ -58,7 +58,7 @@ export function sectionRoute(href: string, intro: string): Route {
       const user = signedInUser(request);
       return reply.page('platform/web/views/section.njk', {
         title: request.t(menuLabelKey(href)),
-        intro,
+        intro: typeof intro === 'string' ? intro : translateMessage(request.language, intro),
         items: menuIn(request.language, menuSection(user.role, href)?.children ?? []),
         backLink: { href: '/' },
       });
@@ -67,7 +67,15 @@ export function sectionRoute(href: string, intro: string): Route {
 }
 
 export function pageContext(request: FastifyRequest): Record<string, unknown> {
-  const user = request.user;
+  const signedIn = request.user;
+  // The role's name and a national account's organisation in the page's language ("Signed in as").
+  const user = signedIn && {
+    ...signedIn,
+    roleLabel: roleLabelIn(request.language, signedIn.role),
+    organisationName: signedIn.organisationKey
+      ? request.t(signedIn.organisationKey)
+      : signedIn.organisationName,
+  };
   return user && !user.mustChangePassword && !user.mustSetUpTwoFactor
     ? { user, menu: menuIn(request.language, menuFor(user.role)) }
     : { user };

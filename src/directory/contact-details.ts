@@ -1,4 +1,5 @@
 // Rules for the contact details held for schools, LAs and users.
+import { type Message, message } from '../platform/i18n/catalogue.ts';
 
 /** Free webmail domains are not allowed (LA notes §3.7): s2s mail must go to school or LA mailboxes. */
 const WEBMAIL_DOMAINS = new Set([
@@ -34,22 +35,16 @@ const WEBMAIL_DOMAINS = new Set([
 const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /** Why an email address cannot be held, or null when it can. */
-export function emailProblem(email: string): string | null {
-  if (email.length > 320 || !EMAIL_SHAPE.test(email)) {
-    return 'Enter an email address in the correct format, like name@school.example.sch.uk';
-  }
+export function emailProblem(email: string): Message | null {
+  if (email.length > 320 || !EMAIL_SHAPE.test(email)) return message('directory.contact.email-format');
   const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
-  if (WEBMAIL_DOMAINS.has(domain)) {
-    return `Email addresses on free webmail services (${domain}) are not allowed. Use a school or LA address, such as one ending .sch.uk or .gov.uk`;
-  }
+  if (WEBMAIL_DOMAINS.has(domain)) return message('directory.contact.webmail', { domain });
   return null;
 }
 
 /** Why a UK telephone number cannot be held, or null when it can. */
-export function telephoneProblem(telephone: string): string | null {
+export function telephoneProblem(telephone: string): Message | null {
   const digits = telephone.replace(/[\s()-]/g, '');
-  if (!/^(\+44|0)\d{9,10}$/.test(digits)) {
-    return 'Enter a UK telephone number, like 01452 425000';
-  }
+  if (!/^(\+44|0)\d{9,10}$/.test(digits)) return message('directory.contact.telephone');
   return null;
 }

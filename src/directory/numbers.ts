@@ -1,4 +1,5 @@
 // DfE numbers: an LA number is 3 digits; an establishment number is the LA number and 4 digits.
+import { type Message, message } from '../platform/i18n/catalogue.ts';
 
 export const LA_NUMBER = /^\d{3}$/;
 export const ESTABLISHMENT_NUMBER = /^\d{7}$/;
@@ -12,13 +13,11 @@ export function isEstablishmentNumber(value: string): boolean {
 }
 
 /** Why `value` cannot be the DfE number of a school in LA `laNumber`, or null when it can. */
-export function establishmentNumberProblem(value: string, laNumber: string): string | null {
-  if (!value) return 'Enter the DfE establishment number';
+export function establishmentNumberProblem(value: string, laNumber: string): Message | null {
+  if (!value) return message('directory.error.enter-number');
   if (!isEstablishmentNumber(value)) {
-    return `The DfE establishment number must be 7 digits: the LA number ${laNumber} followed by the 4-digit school number, like ${laNumber}2001`;
+    return message('directory.error.number-format', { la: laNumber, example: `${laNumber}2001` });
   }
-  if (!value.startsWith(laNumber)) {
-    return `The DfE establishment number must start with the LA number ${laNumber}`;
-  }
+  if (!value.startsWith(laNumber)) return message('directory.error.number-la', { la: laNumber });
   return null;
 }

@@ -7,6 +7,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
+import { message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { csvResponse } from '../reports/web.ts';
 import { chosenLa, picksLa } from './policy.ts';
 import type { EstablishmentRow, LocalAuthorityRow } from './repository.ts';
@@ -72,11 +73,14 @@ function laValues(la: LocalAuthorityRow): z.infer<typeof laForm> {
 }
 
 /** The phases to choose from, keeping a school's current phase if it is not one of the usual ones. */
-function phaseItems(selected: string | undefined): { value: string; text: string; selected: boolean }[] {
+function phaseItems(
+  request: FastifyRequest,
+  selected: string | undefined,
+): { value: string; text: string; selected: boolean }[] {
   const phases: string[] = [...PHASES];
   if (selected && !phases.includes(selected)) phases.push(selected);
   return [
-    { value: '', text: 'Not recorded', selected: !selected },
+    { value: '', text: request.t('directory.not-recorded'), selected: !selected },
     ...phases.map((phase) => ({ value: phase, text: phase, selected: phase === selected })),
   ];
 }
@@ -97,7 +101,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   /** The LA picker's choices (national roles only) and the LA chosen, if any. */
   async function laChoice(user: SignedInUser, requested: string | undefined) {
     const laNumber = chosenLa(user, requested);
-    if (!laNumber && !picksLa(user)) throw new NotFound('Your LA');
+    if (!laNumber && !picksLa(user)) throw new NotFound('Your LA', 'directory.not-found.your-la');
     const las = picksLa(user) ? await directory.localAuthorities(user) : [];
     return { laNumber, las };
   }
@@ -109,11 +113,14 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     data: Record<string, unknown>,
   ) =>
     reply.page('directory/views/school-add.njk', {
-      title: 'Add School',
+      title: reply.request.t('directory.add.title'),
       la,
       picksLa: picksLa(user),
-      phases: phaseItems((data.values as Partial<SchoolForm> | undefined)?.phase),
-      backLink: { href: laHref(user, '/dba/schools', la.number), text: 'Back to School Maintenance' },
+      phases: phaseItems(reply.request, (data.values as Partial<SchoolForm> | undefined)?.phase),
+      backLink: {
+        href: laHref(user, '/dba/schools', la.number),
+        text: reply.request.t('directory.back-to-schools'),
+      },
       ...data,
     });
 
@@ -129,9 +136,12 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       school,
       values,
       errors: data.errors,
-      phases: phaseItems(values.phase),
+      phases: phaseItems(reply.request, values.phase),
       canManage: can(user.role, 'schools.manage'),
-      backLink: { href: laHref(user, '/dba/schools', school.la_number), text: 'Back to School Maintenance' },
+      backLink: {
+        href: laHref(user, '/dba/schools', school.la_number),
+        text: reply.request.t('directory.back-to-schools'),
+      },
     });
   };
 
@@ -142,10 +152,13 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     errors?: FieldError[],
   ) =>
     reply.page('directory/views/school-delete.njk', {
-      title: `Delete ${found.school.name}`,
+      title: reply.request.t('directory.delete.title', { name: found.school.name }),
       school: found.school,
       users: found.users,
-      usersMessage: found.users > 0 ? schoolHasUsers(found.school, found.users) : undefined,
+      usersMessage:
+        found.users > 0
+          ? translateMessage(reply.request.language, schoolHasUsers(found.school, found.users))
+          : undefined,
       listHref: laHref(user, '/dba/schools', found.school.la_number),
       errors,
       backLink: { href: `/dba/schools/${found.school.number}` },
@@ -160,7 +173,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     const { laNumber, las } = await laChoice(user, requested);
     const la = laNumber ? await directory.localAuthority(user, 'la-details.view', laNumber) : undefined;
     return reply.page('directory/views/la-details.njk', {
-      title: 'Maintain LEA Details',
+      title: reply.request.t('menu.dba.la'),
       las,
       la,
       values: data.values ?? (la ? laValues(la) : undefined),
@@ -171,10 +184,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   };
 
   return [
-    sectionRoute(
-      '/dba',
-      'Allows the LEA Administrator (DBA) to control access to s2s and keep the details of the LA and its schools up to date.',
-    ),
+    sectionRoute('/dba', message('directory.dba.intro')),
     {
       method: 'GET',
       url: '/establishments',
@@ -184,7 +194,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const values = { name: query.name ?? '', town: query.town ?? '' };
         const page = (data: Record<string, unknown> = {}) =>
           reply.page('directory/views/finder.njk', {
-            title: 'Establishment Finder',
+            title: request.t('menu.establishments'),
             values,
             limit: FINDER_LIMIT,
             ...data,
@@ -208,13 +218,13 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const { laNumber, las } = await laChoice(user, laQuery.parse(request.query ?? {}).la);
         const found = laNumber ? await directory.schoolsOf(user, laNumber) : undefined;
         return reply.page('directory/views/schools.njk', {
-          title: 'School Maintenance',
+          title: request.t('menu.dba.schools'),
           las,
           la: found?.la,
           schools: found?.schools ?? [],
           canManage: can(user.role, 'schools.manage'),
           addHref: found ? laHref(user, '/dba/schools/add', found.la.number) : undefined,
-          backLink: { href: '/dba', text: 'Back to DBA' },
+          backLink: { href: '/dba', text: request.t('directory.back-to-dba') },
         });
       },
     },
@@ -238,11 +248,11 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const form = schoolForm.parse(request.body ?? {});
         const laNumber = chosenLa(user, form.la);
-        if (!laNumber) throw new NotFound('Local authority');
+        if (!laNumber) throw new NotFound('Local authority', 'directory.not-found.la');
         try {
           const school = await directory.addSchool(user, laNumber, schoolInput(form));
           return reply
-            .flash(`${school.name} (${school.number}) has been added`)
+            .flash(request.t('directory.add.added', { school: `${school.name} (${school.number})` }))
             .redirect(laHref(user, '/dba/schools', school.la_number));
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);
@@ -271,11 +281,13 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const form = schoolForm.parse(request.body ?? {});
         try {
           const { school, changed } = await directory.updateSchool(user, number, schoolInput(form));
-          const message =
-            changed.length > 0
-              ? `${school.name} (${school.number}) has been updated`
-              : `Nothing was changed for ${school.name} (${school.number})`;
-          return reply.flash(message).redirect(laHref(user, '/dba/schools', school.la_number));
+          const text = request.t(
+            changed.length > 0 ? 'directory.school.updated' : 'directory.school.unchanged',
+            {
+              school: `${school.name} (${school.number})`,
+            },
+          );
+          return reply.flash(text).redirect(laHref(user, '/dba/schools', school.la_number));
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);
           const school = await directory.school(user, number);
@@ -303,7 +315,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         try {
           const school = await directory.deleteSchool(user, number);
           return reply
-            .flash(`${school.name} (${school.number}) has been deleted`)
+            .flash(request.t('directory.delete.deleted', { school: `${school.name} (${school.number})` }))
             .redirect(laHref(user, '/dba/schools', school.la_number));
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);
@@ -328,14 +340,13 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const form = laForm.parse(request.body ?? {});
         const laNumber = chosenLa(user, form.la);
-        if (!laNumber) throw new NotFound('Local authority');
+        if (!laNumber) throw new NotFound('Local authority', 'directory.not-found.la');
         try {
           const { la, changed } = await directory.updateLaDetails(user, laNumber, form);
-          const message =
-            changed.length > 0
-              ? `The details held for ${la.number} ${la.name} have been updated`
-              : `Nothing was changed in the details held for ${la.number} ${la.name}`;
-          return reply.flash(message).redirect(laHref(user, '/dba/la', la.number));
+          const text = request.t(changed.length > 0 ? 'directory.la.updated' : 'directory.la.unchanged', {
+            la: `${la.number} ${la.name}`,
+          });
+          return reply.flash(text).redirect(laHref(user, '/dba/la', la.number));
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);
           return laPage(reply.code(400), user, laNumber, { values: form, errors });
@@ -351,16 +362,24 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const requested = Number(auditQuery.parse(request.query ?? {}).page ?? '1');
         const log = await directory.auditLog(user, requested);
         return reply.page('directory/views/audit.njk', {
-          title: 'Audit Log',
-          log,
+          title: request.t('menu.dba.audit'),
+          log: {
+            ...log,
+            // Each action's wording in the reader's language; what was done to what stays as recorded.
+            lines: log.lines.map((line) =>
+              line.actionKey ? { ...line, action: request.t(line.actionKey) } : line,
+            ),
+          },
           chain: await directory.auditChainHead(user),
           national: picksLa(user),
           previous:
-            log.page > 1 ? { href: `/dba/audit?page=${log.page - 1}`, labelText: 'Newer events' } : undefined,
+            log.page > 1
+              ? { href: `/dba/audit?page=${log.page - 1}`, labelText: request.t('directory.audit.newer') }
+              : undefined,
           next: log.hasNext
-            ? { href: `/dba/audit?page=${log.page + 1}`, labelText: 'Older events' }
+            ? { href: `/dba/audit?page=${log.page + 1}`, labelText: request.t('directory.audit.older') }
             : undefined,
-          backLink: { href: '/dba', text: 'Back to DBA' },
+          backLink: { href: '/dba', text: request.t('directory.back-to-dba') },
         });
       },
     },

@@ -11,6 +11,7 @@ import { londonDate } from '../platform/dates.ts';
 import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, type Message, message } from '../platform/i18n/catalogue.ts';
 import type { CsvDownload } from '../reports/downloads.ts';
 import { emailProblem, telephoneProblem } from './contact-details.ts';
 import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from './numbers.ts';
@@ -92,6 +93,8 @@ export interface AuditLine {
   who: string | null;
   organisation: string | null;
   action: string;
+  /** The catalogue key of the action's wording, when the action is known. */
+  actionKey?: string;
   subject: string | null;
   details: string;
 }
@@ -186,10 +189,10 @@ export class DirectoryService {
     const town = searchText(search.town);
     const errors: FieldError[] = [];
     if (!name && !town) {
-      errors.push({ field: 'name', message: 'Enter part of the school name, the town, or both' });
+      errors.push(keyedError('name', 'directory.finder.enter-search'));
     }
-    if (name.length > 200) errors.push({ field: 'name', message: tooLong('The school name', 200) });
-    if (town.length > 100) errors.push({ field: 'town', message: tooLong('The town', 100) });
+    if (name.length > 200) errors.push(keyedError('name', 'directory.error.name-too-long', { max: 200 }));
+    if (town.length > 100) errors.push(keyedError('town', 'directory.error.town-too-long', { max: 100 }));
     if (errors.length > 0) throw new Invalid(errors);
     const found = await findEstablishments(this.db, { name, town, limit: FINDER_LIMIT + 1 });
     return { schools: found.slice(0, FINDER_LIMIT), more: found.length > FINDER_LIMIT };
@@ -227,7 +230,7 @@ export class DirectoryService {
     const number = input.number.trim();
     const numberProblem = establishmentNumberProblem(number, la.number);
     const { fields, errors } = schoolFields(input, null);
-    if (numberProblem) errors.unshift({ field: 'number', message: numberProblem });
+    if (numberProblem) errors.unshift(keyedError('number', numberProblem.key, numberProblem.params));
     if (errors.length > 0) throw new Invalid(errors);
 
     const now = this.clock.now();
@@ -235,11 +238,11 @@ export class DirectoryService {
     return this.db.transaction().execute(async (tx) => {
       const existing = await getEstablishment(tx, number);
       if (existing) {
-        const known = laIsInScope(actor, existing.la_number) ? `: ${existing.name}` : '';
-        throw Invalid.field(
-          'number',
-          `School ${number} already exists${known}. Check the number, or find the school in the list and update it`,
-        );
+        throw new Invalid([
+          laIsInScope(actor, existing.la_number)
+            ? keyedError('number', 'directory.error.school-exists-named', { number, name: existing.name })
+            : keyedError('number', 'directory.error.school-exists', { number }),
+        ]);
       }
       const school: EstablishmentRow = {
         number,
@@ -312,7 +315,10 @@ export class DirectoryService {
     return this.db.transaction().execute(async (tx) => {
       const school = await this.requireSchool(tx, actor, 'schools.manage', number);
       const users = await countUsersOfEstablishment(tx, school.number);
-      if (users > 0) throw Invalid.field('users', schoolHasUsers(school, users));
+      if (users > 0) {
+        const reason = schoolHasUsers(school, users);
+        throw new Invalid([keyedError('users', reason.key, reason.params)]);
+      }
       // Deleted accounts keep their rows (their usernames stay reserved) but must not hold the school.
       await releaseEstablishmentFromDeletedUsers(tx, school.number);
       await deleteEstablishment(tx, school.number);
@@ -404,7 +410,8 @@ export class DirectoryService {
       isLaNumber(laNumber) && mayActOnLa(actor, capability, laNumber)
         ? await getLocalAuthority(this.db, laNumber)
         : undefined;
-    if (!la) throw new NotFound(`Local authority ${laNumber}`);
+    if (!la)
+      throw new NotFound(`Local authority ${laNumber}`, 'directory.not-found.la-number', { la: laNumber });
     return la;
   }
 
@@ -417,15 +424,83 @@ export class DirectoryService {
   ): Promise<EstablishmentRow> {
     if (!can(actor.role, capability)) throw new Forbidden();
     const school = isEstablishmentNumber(number) ? await getEstablishment(db, number) : undefined;
-    if (!school || !mayActOnLa(actor, capability, school.la_number)) throw new NotFound(`School ${number}`);
+    if (!school || !mayActOnLa(actor, capability, school.la_number))
+      throw new NotFound(`School ${number}`, 'directory.not-found.school', { number });
     return school;
   }
 }
 
-export function schoolHasUsers(school: Pick<EstablishmentRow, 'name' | 'number'>, users: number): string {
-  const accounts = users === 1 ? '1 user account' : `${users} user accounts`;
-  return `${school.name} (${school.number}) cannot be deleted because it still has ${accounts}: delete or move its users first, in User Maintenance`;
+export function schoolHasUsers(school: Pick<EstablishmentRow, 'name' | 'number'>, users: number): Message {
+  return message('directory.error.school-has-users', {
+    school: `${school.name} (${school.number})`,
+    count: users,
+  });
 }
+
+/** The catalogue key of each action's wording (its English is the label above). */
+const ACTION_KEYS: Record<AuditAction, string> = {
+  'sign-in': 'directory.audit-action.sign-in',
+  'sign-in-failed': 'directory.audit-action.sign-in-failed',
+  'sign-out': 'directory.audit-action.sign-out',
+  'password-changed': 'directory.audit-action.password-changed',
+  'password-reset': 'directory.audit-action.password-reset',
+  'two-factor-enrolled': 'directory.audit-action.two-factor-enrolled',
+  'two-factor-turned-off': 'directory.audit-action.two-factor-turned-off',
+  'two-factor-reset': 'directory.audit-action.two-factor-reset',
+  'recovery-code-used': 'directory.audit-action.recovery-code-used',
+  'recovery-codes-replaced': 'directory.audit-action.recovery-codes-replaced',
+  'oidc-linked': 'directory.audit-action.oidc-linked',
+  'oidc-unlinked': 'directory.audit-action.oidc-unlinked',
+  'user-added': 'directory.audit-action.user-added',
+  'user-role-changed': 'directory.audit-action.user-role-changed',
+  'user-deleted': 'directory.audit-action.user-deleted',
+  'school-added': 'directory.audit-action.school-added',
+  'school-updated': 'directory.audit-action.school-updated',
+  'school-deleted': 'directory.audit-action.school-deleted',
+  'la-details-updated': 'directory.audit-action.la-details-updated',
+  'establishments-imported': 'directory.audit-action.establishments-imported',
+  'file-uploaded': 'directory.audit-action.file-uploaded',
+  'upload-refused': 'directory.audit-action.upload-refused',
+  'file-downloaded': 'directory.audit-action.file-downloaded',
+  'file-collected': 'directory.audit-action.file-collected',
+  'file-rejected': 'directory.audit-action.file-rejected',
+  'file-redownloaded': 'directory.audit-action.file-redownloaded',
+  'file-removed': 'directory.audit-action.file-removed',
+  'file-forwarded': 'directory.audit-action.file-forwarded',
+  'file-purged': 'directory.audit-action.file-purged',
+  'file-scanned': 'directory.audit-action.file-scanned',
+  'file-quarantined': 'directory.audit-action.file-quarantined',
+  'lost-pupil-removed': 'directory.audit-action.lost-pupil-removed',
+  'lost-pupil-downloaded': 'directory.audit-action.lost-pupil-downloaded',
+  'lost-pupil-found': 'directory.audit-action.lost-pupil-found',
+  'lost-pupil-match-closed': 'directory.audit-action.lost-pupil-match-closed',
+  'message-sent': 'directory.audit-action.message-sent',
+  'message-replied': 'directory.audit-action.message-replied',
+  'message-deleted': 'directory.audit-action.message-deleted',
+  'emails-sent-again': 'directory.audit-action.emails-sent-again',
+  'job-run-by-hand': 'directory.audit-action.job-run-by-hand',
+  'message-template-added': 'directory.audit-action.message-template-added',
+  'message-template-updated': 'directory.audit-action.message-template-updated',
+  'message-template-copied': 'directory.audit-action.message-template-copied',
+  'message-template-deleted': 'directory.audit-action.message-template-deleted',
+  'message-group-added': 'directory.audit-action.message-group-added',
+  'message-group-updated': 'directory.audit-action.message-group-updated',
+  'message-group-deleted': 'directory.audit-action.message-group-deleted',
+  'data-collection-added': 'directory.audit-action.data-collection-added',
+  'data-collection-updated': 'directory.audit-action.data-collection-updated',
+  'data-collection-closed': 'directory.audit-action.data-collection-closed',
+  'data-collection-reopened': 'directory.audit-action.data-collection-reopened',
+  'census-return-loaded': 'directory.audit-action.census-return-loaded',
+  'census-return-refused': 'directory.audit-action.census-return-refused',
+  'census-query-answered': 'directory.audit-action.census-query-answered',
+  'census-return-submitted': 'directory.audit-action.census-return-submitted',
+  'census-return-note-added': 'directory.audit-action.census-return-note-added',
+  'census-return-returned': 'directory.audit-action.census-return-returned',
+  'census-return-approved': 'directory.audit-action.census-return-approved',
+  'token-created': 'directory.audit-action.token-created',
+  'token-revoked': 'directory.audit-action.token-revoked',
+  'master-key-rotated': 'directory.audit-action.master-key-rotated',
+};
 
 /** Human wording for an audit action; unknown actions are shown as stored. */
 export function auditActionLabel(action: string): string {
@@ -465,16 +540,13 @@ function auditLine(row: AuditEventRow): AuditLine {
     who: row.actor_username,
     organisation: row.organisation,
     action: auditActionLabel(row.action),
+    ...(Object.hasOwn(ACTION_KEYS, row.action) ? { actionKey: ACTION_KEYS[row.action as AuditAction] } : {}),
     subject:
       row.subject_type || row.subject_id
         ? [row.subject_type, row.subject_id].filter(Boolean).join(' ')
         : null,
     details: describeAuditDetail(row.detail),
   };
-}
-
-function tooLong(what: string, max: number): string {
-  return `${what} must be ${max} characters or fewer`;
 }
 
 /** Empty text is stored as null. */
@@ -491,9 +563,16 @@ export function normalisePostcode(value: string): string | null {
   return POSTCODE.test(compact) ? `${compact.slice(0, -3)} ${compact.slice(-3)}` : null;
 }
 
-function telephoneFieldProblem(telephone: string | null): string | null {
+function telephoneFieldProblem(telephone: string | null): Message | null {
   if (!telephone) return null;
-  return telephone.length > 40 ? tooLong('The telephone number', 40) : telephoneProblem(telephone);
+  return telephone.length > 40
+    ? message('directory.error.telephone-too-long', { max: 40 })
+    : telephoneProblem(telephone);
+}
+
+/** A field error from a domain message. */
+function fieldError(field: string, reason: Message): FieldError {
+  return keyedError(field, reason.key, reason.params);
 }
 
 /** Checks what a DBA entered for a school; `currentPhase` stays allowed even if not in PHASES. */
@@ -503,40 +582,38 @@ function schoolFields(
 ): { fields: SchoolFields; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const name = input.name.trim();
-  if (!name) errors.push({ field: 'name', message: 'Enter the school name' });
-  else if (name.length > 200) errors.push({ field: 'name', message: tooLong('The school name', 200) });
+  if (!name) errors.push(keyedError('name', 'directory.error.enter-name'));
+  else if (name.length > 200) errors.push(keyedError('name', 'directory.error.name-too-long', { max: 200 }));
 
   const town = optional(input.town);
-  if (town && town.length > 100) errors.push({ field: 'town', message: tooLong('The town', 100) });
+  if (town && town.length > 100)
+    errors.push(keyedError('town', 'directory.error.town-too-long', { max: 100 }));
 
   let postcode = optional(input.postcode);
   if (postcode) {
     postcode = normalisePostcode(postcode);
-    if (!postcode) errors.push({ field: 'postcode', message: 'Enter a real postcode, like GL1 2TG' });
+    if (!postcode) errors.push(keyedError('postcode', 'directory.error.postcode'));
   }
 
   const phase = optional(input.phase);
   if (phase && phase !== currentPhase && !(PHASES as readonly string[]).includes(phase)) {
-    errors.push({ field: 'phase', message: 'Select the phase of education from the list' });
+    errors.push(keyedError('phase', 'directory.error.phase'));
   }
 
   const type = optional(input.type);
-  if (type && type.length > 120) errors.push({ field: 'type', message: tooLong('The type of school', 120) });
+  if (type && type.length > 120)
+    errors.push(keyedError('type', 'directory.error.type-too-long', { max: 120 }));
 
   const email = optional(input.email);
   const emailError = email ? emailProblem(email) : null;
-  if (emailError) errors.push({ field: 'email', message: emailError });
+  if (emailError) errors.push(fieldError('email', emailError));
 
   const telephone = optional(input.telephone);
   const telephoneError = telephoneFieldProblem(telephone);
-  if (telephoneError) errors.push({ field: 'telephone', message: telephoneError });
+  if (telephoneError) errors.push(fieldError('telephone', telephoneError));
 
-  if (input.usesS2s === undefined) {
-    errors.push({ field: 'usesS2s', message: 'Select yes if the school uses s2s' });
-  }
-  if (input.active === undefined) {
-    errors.push({ field: 'active', message: "Select yes if the school's s2s account is active" });
-  }
+  if (input.usesS2s === undefined) errors.push(keyedError('usesS2s', 'directory.error.uses-s2s'));
+  if (input.active === undefined) errors.push(keyedError('active', 'directory.error.active'));
   return {
     fields: {
       name,
@@ -557,14 +634,14 @@ function laFields(input: LaDetailsInput): { fields: LaFields; errors: FieldError
   const errors: FieldError[] = [];
   const contactName = optional(input.contactName);
   if (contactName && contactName.length > 200) {
-    errors.push({ field: 'contactName', message: tooLong('The contact name', 200) });
+    errors.push(keyedError('contactName', 'directory.error.contact-name-too-long', { max: 200 }));
   }
   const email = optional(input.email);
   const emailError = email ? emailProblem(email) : null;
-  if (emailError) errors.push({ field: 'email', message: emailError });
+  if (emailError) errors.push(fieldError('email', emailError));
   const telephone = optional(input.telephone);
   const telephoneError = telephoneFieldProblem(telephone);
-  if (telephoneError) errors.push({ field: 'telephone', message: telephoneError });
+  if (telephoneError) errors.push(fieldError('telephone', telephoneError));
   // An address typed over several lines is held on one, as the Contacts page shows it.
   const address = optional(
     input.address
@@ -574,7 +651,7 @@ function laFields(input: LaDetailsInput): { fields: LaFields; errors: FieldError
       .join(', '),
   );
   if (address && address.length > 500)
-    errors.push({ field: 'address', message: tooLong('The address', 500) });
+    errors.push(keyedError('address', 'directory.error.address-too-long', { max: 500 }));
   return { fields: { contact_name: contactName, email, telephone, address }, errors };
 }
 

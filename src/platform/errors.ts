@@ -26,7 +26,15 @@ export class Invalid extends AppError {
 }
 
 export class NotFound extends AppError {
-  constructor(readonly what: string) {
+  /**
+   * `what` is English (logs, the API); `whatKey` (with its parameters), when given, names it in the
+   * catalogue, and the not-found page shows it in the reader's language.
+   */
+  constructor(
+    readonly what: string,
+    readonly whatKey?: string,
+    readonly whatParams?: Message['params'],
+  ) {
     super(`${what} was not found`);
   }
 }
@@ -34,9 +42,12 @@ export class NotFound extends AppError {
 export class Forbidden extends AppError {
   /** The message's catalogue key, when it has one: the forbidden page shows it in the reader's language. */
   readonly key: string | undefined;
-  constructor(message?: string, key?: string) {
+  /** The parameters of the keyed message (a role's name...). */
+  readonly params: Message['params'];
+  constructor(message?: string, key?: string, params?: Message['params']) {
     super(message ?? 'You do not have permission to do that');
     this.key = key ?? (message === undefined ? 'errors.forbidden.no-permission' : undefined);
+    this.params = params;
   }
 }
 

@@ -1,18 +1,28 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  addProblem,
+  addProblem as addProblemOf,
   allowedChanges,
   assignableRoles,
   CLI_ACTOR,
   canSeeUser,
-  changeProblem,
-  noChangesReason,
-  roleChangeProblem,
+  changeProblem as changeProblemOf,
+  noChangesReason as noChangesReasonOf,
+  roleChangeProblem as roleChangeProblemOf,
   rolesForChange,
 } from '../../src/accounts/policy.ts';
 import type { Actor } from '../../src/auth/actor.ts';
 import { ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
+import { type Message, translateMessage } from '../../src/platform/i18n/catalogue.ts';
+
+/** The policy's reasons are messages (keys): these read them in English. */
+const english = (reason: Message | null) => (reason ? translateMessage('en', reason) : null);
+const addProblem = (...args: Parameters<typeof addProblemOf>) => english(addProblemOf(...args));
+const changeProblem = (...args: Parameters<typeof changeProblemOf>) => english(changeProblemOf(...args));
+const noChangesReason = (...args: Parameters<typeof noChangesReasonOf>) =>
+  english(noChangesReasonOf(...args));
+const roleChangeProblem = (...args: Parameters<typeof roleChangeProblemOf>) =>
+  english(roleChangeProblemOf(...args));
 
 function actor(role: Role, laNumber: string | null = '916', userId = 'actor-1'): Actor {
   return {

@@ -77,6 +77,52 @@ describeEachEngine('User Maintenance pages', (database) => {
     assert.match(list.body, /href="\/dba\/users\/add"/);
   });
 
+  test('in Welsh: the list, the Add User form with its errors, the user page, and the banner after a change', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const dba = await makeUser(db, 'la_dba', { laNumber: la.number }, { language: 'cy' });
+    const colleague = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    await agent.signIn(dba.username);
+    const list = await agent.get('/dba/users');
+    assert.match(list.body, /<html lang="cy"/);
+    assert.match(list.body, /<h1 class="govuk-heading-l">Cynnal a Chadw Defnyddwyr<\/h1>/);
+    assert.match(list.body, /Defnyddiwr AALl/, "the colleague's role in Welsh");
+
+    const form = await agent.get('/dba/users/add');
+    assert.match(form.body, /<h1 class="govuk-heading-l">Ychwanegu Defnyddiwr<\/h1>/);
+    const refused = await agent.post('/dba/users/add', {
+      username: 'no spaces',
+      fullName: '',
+      email: 'someone@gmail.com',
+      role: '',
+      newPassword: 'short',
+      confirmPassword: 'short',
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.equal(
+      errorSummary(refused.body),
+      'Mae problem wedi codi ' +
+        'Rhaid i enw defnyddiwr fod rhwng 3 a 30 o lythrennau neu ddigidau, heb fylchau na symbolau, fel 681bjones ' +
+        'Rhowch enw llawn y defnyddiwr ' +
+        'Ni chaniateir cyfeiriadau e-bost ar wasanaethau gwe-bost am ddim (gmail.com). Defnyddiwch gyfeiriad ysgol neu awdurdod lleol, fel un sy’n gorffen gyda .sch.uk neu .gov.uk ' +
+        'Dewiswch rôl y defnyddiwr ' +
+        'Rhaid i’r cyfrinair fod yn 10 nod neu fwy. Mae tri gair ar hap yn gwneud cyfrinair cryf sy’n hawdd ei gofio.',
+    );
+
+    const page = await agent.get(`/dba/users/${colleague.id}`);
+    assert.match(page.body, /<span class="govuk-caption-l">Defnyddiwr<\/span>/);
+    assert.match(page.body, /Newid y defnyddiwr hwn/);
+    await agent.get(`/dba/users/${colleague.id}/role`);
+    const changed = await agent.post(`/dba/users/${colleague.id}/role`, { role: 'la_plasc' });
+    assert.equal(changed.statusCode, 302);
+    const after = await agent.get(`/dba/users/${colleague.id}`);
+    assert.match(after.body, /Rôl [a-z0-9]+ bellach yw PLASC AALl\./);
+    const missing = await agent.get('/dba/users/no-such-user');
+    assert.equal(missing.statusCode, 404);
+    assert.match(missing.body, /Ni ddaethpwyd o hyd i’r canlynol: Y defnyddiwr\./);
+  });
+
   test('form errors are listed in the error summary, linked to their fields, and the entries are kept except passwords', async () => {
     const { db } = database();
     const { agent, laNumber } = await signedInAs('la_dba');

@@ -10,6 +10,7 @@ import { insertSession } from '../../src/auth/repository.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 
@@ -278,7 +279,10 @@ describeEachEngine('accounts service', (database) => {
       'two-factor': false,
       'single-sign-on': false,
     });
-    assert.match(seen.refusal ?? '', /Only the s2s National Administrator/);
+    assert.match(
+      seen.refusal ? translateMessage('en', seen.refusal) : '',
+      /Only the s2s National Administrator/,
+    );
     for (const change of [
       () => accounts.remove(actor, colleagueDba.id),
       () => accounts.changeRole(actor, colleagueDba.id, 'la_user'),

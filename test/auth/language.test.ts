@@ -145,7 +145,7 @@ describeEachEngine('English and Welsh', (database) => {
       /href="\/" aria-current="true">\s*<strong[^>]*>Hafan<\/strong>/,
       "the menu's labels",
     );
-    assert.match(textOf(welshHome.body), /Wedi mewngofnodi fel .+ \(LEA User\)/);
+    assert.match(textOf(welshHome.body), /Wedi mewngofnodi fel .+ \(Defnyddiwr AALl\)/);
     assert.match(textOf(welshHome.body), /Beth y gallwch ei wneud/);
 
     // Forbidden, in Welsh.

@@ -271,6 +271,22 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
     assert.equal(refused?.detail.method, 'oidc');
   });
 
+  test('the problem pages are in Welsh for a browser that chose Welsh', async () => {
+    const email = `dieithryn-${randomUUID().slice(0, 6)}@example.gov.uk`;
+    const { login } = person({ email, email_verified: true });
+    const agent = new Agent(t.app);
+    await agent.get('/sign-in?lang=cy');
+    const back = await singleSignOn(agent, login);
+    assert.equal(back.statusCode, 403);
+    assert.match(back.body, /<html lang="cy"/);
+    assert.match(back.body, /<h1 class="govuk-heading-l">Nid yw s2s yn adnabod eich cyfrif<\/h1>/);
+    assert.match(
+      text(back.body),
+      new RegExp(`nid oes gan s2s gyfrif i chi gyda'r cyfeiriad e-bost ${email}`),
+    );
+    assert.match(text(back.body), /Ewch i'r dudalen mewngofnodi/, "text() reads ’ as '");
+  });
+
   test('a person s2s does not know is told to ask their LEA administrator, and no account is made', async () => {
     const { db } = database();
     const email = `stranger-${randomUUID().slice(0, 6)}@example.gov.uk`;

@@ -220,6 +220,44 @@ describeEachEngine('two-factor sign-in pages', (database) => {
     }
   });
 
+  test('in Welsh: the account page, setting up (with an error), the recovery codes and turning it off', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number }, { language: 'cy' });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const account = await agent.get('/two-factor');
+    assert.match(account.body, /<html lang="cy"/);
+    assert.match(account.body, /<h1 class="govuk-heading-l">Mewngofnodi dau ffactor<\/h1>/);
+    assert.match(account.body, /Nid yw mewngofnodi dau ffactor wedi’i sefydlu ar gyfer eich cyfrif\./);
+    const page = await agent.get('/two-factor/set-up');
+    assert.match(page.body, /<h1 class="govuk-heading-l">Sefydlu mewngofnodi dau ffactor<\/h1>/);
+    assert.match(page.body, /aria-label="Cod QR ar gyfer eich ap dilysu"/);
+    const wrong = await agent.post('/two-factor/set-up', { code: '12' });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(
+      errorSummary(wrong.body),
+      'Mae problem wedi codi Rhowch y 6 digid y mae eich ap dilysu yn eu dangos, fel 123456',
+    );
+    const page2 = await agent.get('/two-factor/set-up');
+    const secret = secretOf(page2.body);
+    const done = await agent.post('/two-factor/set-up', { code: await totpCodeAt(secret, t.clock.now()) });
+    assert.match(done.body, /<h1 class="govuk-heading-l">Eich codau adfer<\/h1>/);
+    assert.match(done.body, /Mae mewngofnodi dau ffactor ymlaen\./);
+    const enrolled = await agent.get('/two-factor');
+    assert.match(
+      enrolled.body,
+      /Wedi’i sefydlu ar \d+ (Ionawr|Chwefror|Mawrth|Ebrill|Mai|Mehefin|Gorffennaf|Awst|Medi|Hydref|Tachwedd|Rhagfyr) \d{4}/,
+      'the date in Welsh',
+    );
+    assert.match(enrolled.body, />\s*10 o 10\s*</);
+    nextStep();
+    const turnOff = await agent.get('/two-factor/turn-off');
+    assert.match(turnOff.body, /<h1 class="govuk-heading-l">Diffodd mewngofnodi dau ffactor<\/h1>/);
+    await agent.post('/two-factor/turn-off', { code: await totpCodeAt(secret, t.clock.now()) });
+    assert.match((await agent.get('/two-factor')).body, /Mae mewngofnodi dau ffactor wedi’i ddiffodd\./);
+  });
+
   test("an LA's DBA resets a user's two-factor sign-in from the user's page; another LA's DBA finds no such user", async () => {
     const { db } = database();
     const la = await makeLa(db);

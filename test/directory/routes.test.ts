@@ -101,6 +101,52 @@ describeEachEngine('directory pages', (database) => {
     assert.match(response.body, /<title>Error: /);
   });
 
+  test('in Welsh: the DBA page, School Maintenance, Add School with its errors, the finder and the audit log', async () => {
+    const { db } = database();
+    const la = await makeLa(db, { name: 'Sir Fynwy' });
+    const user = await makeUser(db, 'la_dba', { laNumber: la.number }, { language: 'cy' });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const dba = await agent.get('/dba');
+    assert.match(dba.body, /<html lang="cy"/);
+    assert.match(textOf(dba.body), /Yn caniatáu i Weinyddwr yr AALl \(DBA\) reoli mynediad at s2s/);
+    assert.match(textOf(dba.body), /Dewiswch eitem o’r rhestr\./);
+    assert.match(
+      textOf(dba.body),
+      /Cynnal a Chadw Ysgolion Ychwanegu, dileu, gweld a diweddaru ysgolion eich awdurdod lleol/,
+    );
+
+    const schools = await agent.get('/dba/schools');
+    assert.match(schools.body, /<h1 class="govuk-heading-l">.*Cynnal a Chadw Ysgolion<\/h1>/);
+    const refused = await agent.post(
+      '/dba/schools/add',
+      schoolForm(`${la.number}5402`, { name: '', email: 'head@yahoo.com', usesS2s: '' }),
+      { formPage: '/dba/schools/add' },
+    );
+    assert.equal(refused.statusCode, 400);
+    assert.equal(
+      errorSummary(refused.body),
+      'Mae problem wedi codi Rhowch enw’r ysgol ' +
+        'Ni chaniateir cyfeiriadau e-bost ar wasanaethau gwe-bost am ddim (yahoo.com). Defnyddiwch gyfeiriad ysgol neu awdurdod lleol, fel un sy’n gorffen gyda .sch.uk neu .gov.uk ' +
+        'Dewiswch ‘ydy’ os yw’r ysgol yn defnyddio s2s',
+    );
+    assert.match(refused.body, /<h1 class="govuk-heading-l">.*Ychwanegu Ysgol<\/h1>/);
+    await agent.post('/dba/schools/add', schoolForm(`${la.number}5402`), { formPage: '/dba/schools/add' });
+    const list = textOf((await agent.get('/dba/schools')).body);
+    assert.match(list, new RegExp(`Mae Hillside Primary School \\(${la.number}5402\\) wedi’i hychwanegu`));
+    assert.match(list, new RegExp(`1 ysgol yn ${la.number} Sir Fynwy`));
+    assert.match(list, /Ar agor Gweithredol Ydy/);
+
+    const finder = await agent.get('/establishments?name=Hillside&town=');
+    assert.match(finder.body, /<h1 class="govuk-heading-l">Chwilio am Sefydliad<\/h1>/);
+    assert.match(textOf(finder.body), /Cafwyd hyd i \d+ ysgol/);
+
+    const audit = await agent.get('/dba/audit');
+    assert.match(audit.body, /<h1 class="govuk-heading-l">Log Archwilio<\/h1>/);
+    assert.match(textOf(audit.body), /Rydych yn gweld digwyddiadau eich awdurdod lleol a’i ysgolion/);
+    assert.match(textOf(audit.body), /Ysgol wedi’i hychwanegu/, "the action's wording");
+  });
+
   test('a view-only DBA sees the schools but no change links or buttons, and its changes are refused', async () => {
     const db = database().db;
     const la = await makeLa(db);

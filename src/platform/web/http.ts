@@ -291,11 +291,17 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
 
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof NotFound) {
-      return reply.code(404).page('platform/web/views/not-found.njk', { what: error.what });
+      return reply.code(404).page('platform/web/views/not-found.njk', {
+        what: error.whatKey
+          ? translateMessage(request.language, { key: error.whatKey, params: error.whatParams })
+          : error.what,
+      });
     }
     if (error instanceof Forbidden) {
       return reply.code(403).page('platform/web/views/forbidden.njk', {
-        message: error.key ? request.t(error.key) : error.message,
+        message: error.key
+          ? translateMessage(request.language, { key: error.key, params: error.params })
+          : error.message,
       });
     }
     if (error instanceof Invalid) {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { MENU, type MenuItem, menuLabelKey } from '../../../src/auth/menu.ts';
-import { CAPABILITIES } from '../../../src/auth/permissions.ts';
+import { DESCRIPTION_KEYS, MENU, type MenuItem, menuLabelKey } from '../../../src/auth/menu.ts';
+import { CAPABILITIES, ROLE_LABEL_KEYS, ROLE_LABELS, ROLES } from '../../../src/auth/permissions.ts';
 import { catalogue, translate } from '../../../src/platform/i18n/catalogue.ts';
 import { hardCodedText, keysUsedIn, SRC_DIR, sourceFiles } from '../../support/i18n.ts';
 
@@ -47,6 +47,32 @@ const TRANSLATED_TEMPLATES = [
   'notifications/views/admin-notifications.njk',
   'notifications/views/admin-notification.njk',
   'notifications/views/admin-jobs.njk',
+  'auth/views/two-factor.njk',
+  'auth/views/two-factor-set-up.njk',
+  'auth/views/recovery-codes.njk',
+  'auth/views/recovery-codes-new.njk',
+  'auth/views/two-factor-turn-off.njk',
+  'auth/views/oidc-problem.njk',
+  'accounts/views/list.njk',
+  'accounts/views/choose-la.njk',
+  'accounts/views/add.njk',
+  'accounts/views/user.njk',
+  'accounts/views/role.njk',
+  'accounts/views/password.njk',
+  'accounts/views/two-factor-reset.njk',
+  'accounts/views/single-sign-on-unlink.njk',
+  'accounts/views/delete.njk',
+  'directory/views/finder.njk',
+  'directory/views/schools.njk',
+  'directory/views/la-picker.njk',
+  'directory/views/status-tag.njk',
+  'directory/views/school.njk',
+  'directory/views/school-fields.njk',
+  'directory/views/school-add.njk',
+  'directory/views/school-delete.njk',
+  'directory/views/la-details.njk',
+  'directory/views/audit.njk',
+  'platform/web/views/section.njk',
 ];
 
 /** Words the same in every language. */
@@ -97,6 +123,20 @@ describe('keys in use', () => {
     }
     const menuKeys = [...keys.keys()].filter((key) => key.startsWith('menu.')).sort();
     assert.deepEqual(menuKeys, [...new Set(items(MENU).map((item) => menuLabelKey(item.href)))].sort());
+  });
+
+  test("each menu item's description is in the catalogue, its English the description in MENU", () => {
+    const items = (list: MenuItem[]): MenuItem[] =>
+      list.flatMap((item) => [item, ...items(item.children ?? [])]);
+    for (const item of items(MENU).filter((each) => each.description)) {
+      const key = DESCRIPTION_KEYS[item.href];
+      assert.ok(key, `${item.href} has a description key`);
+      assert.equal(translate('en', key), item.description, item.href);
+    }
+  });
+
+  test("each role's name is in the catalogue, its English the handbook's name in ROLE_LABELS", () => {
+    for (const role of ROLES) assert.equal(translate('en', ROLE_LABEL_KEYS[role]), ROLE_LABELS[role], role);
   });
 });
 
