@@ -1,39 +1,57 @@
 // Dates as users read them: UK style, in Europe/London time, for pages and emails alike.
 // "23 November 2026" and "23 November 2026 at 2:05pm" (GOV.UK style: no space before am/pm).
 
-export const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  timeZone: 'Europe/London',
-});
+// Welsh pages read dates in Welsh ("23 Tachwedd 2026 am 2:05yp": yb and yp, as GOV.UK's Welsh pages write
+// am and pm); emails and anything without a language stay English.
 
-// hourCycle 'h12', not hour12: true: en-GB with hour12 counts 0-11, so midday came out as "0:00 pm".
-export const DATE_TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
-  day: 'numeric',
-  month: 'long',
-  year: 'numeric',
-  hour: 'numeric',
-  minute: '2-digit',
-  hourCycle: 'h12',
-  timeZone: 'Europe/London',
-});
+/** The languages dates are written in (the catalogue's, kept here so dates need no i18n import). */
+export type DateLanguage = 'en' | 'cy';
 
-/** "23 November 2026", or '' for no date. */
-export function formatDate(value: string | Date | null | undefined): string {
-  return value ? DATE_FORMAT.format(new Date(value)) : '';
+function dateFormat(language: DateLanguage): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(language === 'cy' ? 'cy' : 'en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    timeZone: 'Europe/London',
+  });
 }
 
-/** "23 November 2026 at 2:05pm", or '' for no date. */
-export function formatDateTime(value: string | Date | null | undefined): string {
+// hourCycle 'h12', not hour12: true: en-GB with hour12 counts 0-11, so midday came out as "0:00 pm".
+function dateTimeFormat(language: DateLanguage): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat(language === 'cy' ? 'cy' : 'en-GB', {
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    hourCycle: 'h12',
+    timeZone: 'Europe/London',
+  });
+}
+
+export const DATE_FORMAT = dateFormat('en');
+export const DATE_TIME_FORMAT = dateTimeFormat('en');
+const WELSH_DATE_FORMAT = dateFormat('cy');
+const WELSH_DATE_TIME_FORMAT = dateTimeFormat('cy');
+
+/** "23 November 2026" ("23 Tachwedd 2026" in Welsh), or '' for no date. */
+export function formatDate(value: string | Date | null | undefined, language: DateLanguage = 'en'): string {
   if (!value) return '';
-  const parts = DATE_TIME_FORMAT.formatToParts(new Date(value));
+  return (language === 'cy' ? WELSH_DATE_FORMAT : DATE_FORMAT).format(new Date(value));
+}
+
+/** "23 November 2026 at 2:05pm" ("23 Tachwedd 2026 am 2:05yp" in Welsh), or '' for no date. */
+export function formatDateTime(value: string | Date | null | undefined, language: DateLanguage = 'en'): string {
+  if (!value) return '';
+  const format = language === 'cy' ? WELSH_DATE_TIME_FORMAT : DATE_TIME_FORMAT;
+  const parts = format.formatToParts(new Date(value));
   const part = (type: Intl.DateTimeFormatPartTypes): string =>
     parts.find((p) => p.type === type)?.value ?? '';
-  const dayPeriod = part('dayPeriod')
-    .toLowerCase()
-    .replace(/[^a-z]/g, '');
-  return `${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')}${dayPeriod}`;
+  const pm = /p/i.test(part('dayPeriod'));
+  if (language === 'cy') {
+    return `${part('day')} ${part('month')} ${part('year')} am ${part('hour')}:${part('minute')}${pm ? 'yp' : 'yb'}`;
+  }
+  return `${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')}${pm ? 'pm' : 'am'}`;
 }
 
 // --- calendar days in London (the weekly, daily and monthly jobs; report CSVs) --------------------------

@@ -18,7 +18,7 @@ import { destinationLabel, type PartyLabel, sourceLabel } from '../transfers/dow
 import { organisationNames } from '../transfers/download-repository.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import { laFileActions } from './deleted-ctfs-repository.ts';
-import { ALL_LAS, laPicker, reportLaOrAll } from './report-la.ts';
+import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject } from './report-la.ts';
 
 export interface DeletedCtfsCriteria extends DateRangeInput {
   /** National administrator: the LA's number. */
@@ -45,7 +45,7 @@ export interface DeletedCtfRow {
 export interface DeletedCtfsReport {
   range: DateRange;
   /** "Ashire (916)". */
-  subject: string;
+  subject: Subject;
   rows: DeletedCtfRow[];
   totals: { deleted: number; forwarded: number; pupils: number };
   /** Every LA's actions (national administrator): the rows name their LA. */
@@ -132,7 +132,7 @@ export class DeletedCtfsReportService {
     const allLas = la === ALL_LAS;
     return {
       range: read.range,
-      subject: allLas ? 'Every LA' : `${la.name} (${la.number})`,
+      subject: allLas ? EVERY_LA : `${la.name} (${la.number})`,
       rows,
       totals,
       allLas,

@@ -24,6 +24,19 @@ const TRANSLATED_TEMPLATES = [
   'auth/views/recovery-code-sign-in.njk',
   'home/views/home.njk',
   'accessibility/views/accessibility.njk',
+  'reports/views/macros.njk',
+  'reports/views/directory-macros.njk',
+  'reports/views/lost-pupil-macros.njk',
+  'reports/views/usage.njk',
+  'reports/views/file-movement.njk',
+  'reports/views/cluster.njk',
+  'reports/views/deleted-ctfs.njk',
+  'reports/views/lost-pupil-numbers.njk',
+  'reports/views/lost-pupils-uploaded.njk',
+  'reports/views/lost-pupils-downloaded.njk',
+  'reports/views/directory-users.njk',
+  'reports/views/directory-schools.njk',
+  'reports/views/directory-base-users.njk',
 ];
 
 /** Words the same in every language. */
