@@ -41,7 +41,10 @@ export function formatDate(value: string | Date | null | undefined, language: Da
 }
 
 /** "23 November 2026 at 2:05pm" ("23 Tachwedd 2026 am 2:05yp" in Welsh), or '' for no date. */
-export function formatDateTime(value: string | Date | null | undefined, language: DateLanguage = 'en'): string {
+export function formatDateTime(
+  value: string | Date | null | undefined,
+  language: DateLanguage = 'en',
+): string {
   if (!value) return '';
   const format = language === 'cy' ? WELSH_DATE_TIME_FORMAT : DATE_TIME_FORMAT;
   const parts = format.formatToParts(new Date(value));

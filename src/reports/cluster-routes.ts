@@ -9,7 +9,6 @@ import { ReportDownloads } from './downloads.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
 
-
 const clusterQuery = dateRangeQuery.extend({ scope: oneValue, las: manyValues });
 const deletedQuery = dateRangeQuery.extend({ la: oneValue });
 
@@ -47,7 +46,11 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           const plan = await cluster.plan(user, criteria);
           // Every LA is too large to show: the page offers the CSV file (LA notes §7.3).
           if (plan.all) return page({ plan, csvHref });
-          return page({ plan, report: subjectIn(request.language, await cluster.run(user, criteria)), csvHref });
+          return page({
+            plan,
+            report: subjectIn(request.language, await cluster.run(user, criteria)),
+            csvHref,
+          });
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return page({ errors: error.errors }, 400);

@@ -16,8 +16,8 @@ import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { clusterPairs } from './cluster-repository.ts';
-import { EVERY_LA, type Subject } from './report-la.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
+import { EVERY_LA, type Subject } from './report-la.ts';
 
 /** "select own LA and up to 9 others". */
 export const MAX_OTHER_LAS = 9;
@@ -92,13 +92,18 @@ export class ClusterReportService {
       if (!own) throw new Forbidden();
       if (others.length > MAX_OTHER_LAS) {
         errors.push(
-          keyedError('las', 'reports.errors.too-many-other-las', { max: MAX_OTHER_LAS, selected: others.length }),
+          keyedError('las', 'reports.errors.too-many-other-las', {
+            max: MAX_OTHER_LAS,
+            selected: others.length,
+          }),
         );
       }
     } else if (others.length === 0) {
       errors.push(keyedError('las', 'reports.errors.select-las', { max: MAX_LAS }));
     } else if (others.length > MAX_LAS) {
-      errors.push(keyedError('las', 'reports.errors.too-many-las', { max: MAX_LAS, selected: others.length }));
+      errors.push(
+        keyedError('las', 'reports.errors.too-many-las', { max: MAX_LAS, selected: others.length }),
+      );
     }
     if (errors.length > 0 || !read.range) throw new Invalid(errors);
     const las = own ? [own, ...others] : others;

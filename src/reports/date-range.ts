@@ -58,10 +58,16 @@ export function readDateRange(
 function keyedDateError(error: FieldError): FieldError {
   const end = error.field.startsWith('from') ? 'from' : 'to';
   if (error.message.includes('must include a day, month and year')) {
-    return keyedError(error.field, end === 'from' ? 'reports.errors.from-incomplete' : 'reports.errors.to-incomplete');
+    return keyedError(
+      error.field,
+      end === 'from' ? 'reports.errors.from-incomplete' : 'reports.errors.to-incomplete',
+    );
   }
   if (error.message.includes('must be a real date')) {
-    return keyedError(error.field, end === 'from' ? 'reports.errors.from-not-real' : 'reports.errors.to-not-real');
+    return keyedError(
+      error.field,
+      end === 'from' ? 'reports.errors.from-not-real' : 'reports.errors.to-not-real',
+    );
   }
   return error;
 }

@@ -16,7 +16,7 @@ const schoolsQuery = z.object({ la: oneValue, status: oneValue, run: oneValue })
 export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new DirectoryReportService(deps);
   const downloads = new ReportDownloads(deps);
-  
+
   const backLink = (request: FastifyRequest) => ({ href: '/reports', text: request.t(BACK_TO_REPORTS) });
   const roleItems = (request: FastifyRequest, chosen: string | undefined) => [
     { value: '', text: request.t('reports.users.all-roles') },
@@ -30,7 +30,10 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
     view: string;
     /** Its CSV file (downloads.ts). */
     download: 'schools' | 'base-users';
-    run: (user: ReturnType<typeof signedInUser>, query: z.output<typeof schoolsQuery>) => Promise<{ subject: Subject }>;
+    run: (
+      user: ReturnType<typeof signedInUser>,
+      query: z.output<typeof schoolsQuery>,
+    ) => Promise<{ subject: Subject }>;
   }): Route[] => [
     {
       method: 'GET',
@@ -51,7 +54,10 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         if (!query.run) return page({});
         try {
           const report = await spec.run(user, query);
-          return page({ report: subjectIn(request.language, report), csvHref: `${spec.url}/csv?${queryStringOf(request.url)}` });
+          return page({
+            report: subjectIn(request.language, report),
+            csvHref: `${spec.url}/csv?${queryStringOf(request.url)}`,
+          });
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return page({ errors: error.errors }, 400);

@@ -6,6 +6,7 @@ import { ROLE_LABELS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import {
   type BaseUserRow,
@@ -15,7 +16,6 @@ import {
   type UserReportRow,
   usersOfLa,
 } from './directory-report-repository.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
 import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject as SubjectText } from './report-la.ts';
 
 /** The roles an account of an LA or its schools can have: School User and the LA roles. */

@@ -120,7 +120,14 @@ function usageCsv(report: UsageReport) {
 }
 
 function clusterCsv(report: ClusterReport): { header: string[]; rows: CsvValue[][] } {
-  const header = ['reports.column.from-la-number', 'reports.column.from-la', 'reports.column.to-la-number', 'reports.column.to-la', 'reports.column.ctfs', 'reports.column.pupil-records'];
+  const header = [
+    'reports.column.from-la-number',
+    'reports.column.from-la',
+    'reports.column.to-la-number',
+    'reports.column.to-la',
+    'reports.column.ctfs',
+    'reports.column.pupil-records',
+  ];
   const rows: CsvValue[][] = report.rows.map((r) => [
     r.from.code,
     r.from.name,
@@ -167,7 +174,13 @@ function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvVal
 function numbersCsv(report: NumbersReport) {
   const everyLa = report.la === null;
   return {
-    header: [...(everyLa ? ['reports.column.la'] : []), 'reports.column.age', 'reports.column.gender', 'reports.column.uploaded', 'reports.column.downloaded'],
+    header: [
+      ...(everyLa ? ['reports.column.la'] : []),
+      'reports.column.age',
+      'reports.column.gender',
+      'reports.column.uploaded',
+      'reports.column.downloaded',
+    ],
     rows: [
       ...report.rows.map((r) => [...(everyLa ? [r.la] : []), r.age, r.gender, r.uploaded, r.downloaded]),
       ['Total', ...(everyLa ? [''] : []), '', report.totals.uploaded, report.totals.downloaded],
@@ -318,7 +331,13 @@ function schoolCsv(report: SchoolListReport) {
 
 function baseUserCsv(report: BaseUserReport) {
   const la = laColumn(report);
-  const header = [...la.header, 'reports.column.number', 'reports.column.name', 'reports.column.users', 'reports.column.last-signed-in'];
+  const header = [
+    ...la.header,
+    'reports.column.number',
+    'reports.column.name',
+    'reports.column.users',
+    'reports.column.last-signed-in',
+  ];
   const rows: CsvValue[][] = report.rows.map((r) => [
     ...la.cells(r),
     r.number,
@@ -420,7 +439,12 @@ export class ReportDownloads {
         ]);
         return {
           filename: `message-report-${actor.laNumber ?? ''}-${today()}.csv`,
-          header: ['reports.column.school-number', 'reports.column.school', 'reports.column.unread-messages', 'reports.column.oldest-unread-sent'],
+          header: [
+            'reports.column.school-number',
+            'reports.column.school',
+            'reports.column.unread-messages',
+            'reports.column.oldest-unread-sent',
+          ],
           rows,
         };
       },

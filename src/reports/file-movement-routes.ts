@@ -25,8 +25,7 @@ import {
   reportDateTime,
 } from './file-movement-service.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
-import { BACK_TO_REPORTS, subjectIn } from './web.ts';
-import { csvResponse } from './web.ts';
+import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, school: oneValue });
 

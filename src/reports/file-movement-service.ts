@@ -8,6 +8,7 @@ import { scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { keyedError, type Language, message, translate } from '../platform/i18n/catalogue.ts';
 import type { CsvValue } from './csv.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import {
@@ -19,7 +20,6 @@ import {
   readMovements,
   streamMovements,
 } from './file-movement-repository.ts';
-import { keyedError, type Language, message, translate } from '../platform/i18n/catalogue.ts';
 import { ALL_LAS, laPicker, reportLaOrAll, type Subject } from './report-la.ts';
 
 /** The page shows this many rows at most; the CSV has them all. */
@@ -147,7 +147,9 @@ export class FileMovementReportService {
       }
       return {
         scope: { kind: 'all' },
-        subject: message(files === 'ctf' ? 'reports.subject.all-schools-every-la' : 'reports.subject.every-la-inboxes'),
+        subject: message(
+          files === 'ctf' ? 'reports.subject.all-schools-every-la' : 'reports.subject.every-la-inboxes',
+        ),
       };
     }
     if (allSchools) {
@@ -355,7 +357,11 @@ export function movementColumnKeys(files: MovementFiles, scope: MovementScope): 
 }
 
 /** The columns' headings in `language`: the CSV's are in the reader's language too, its cells in English. */
-export function movementColumns(files: MovementFiles, scope: MovementScope, language: Language = 'en'): string[] {
+export function movementColumns(
+  files: MovementFiles,
+  scope: MovementScope,
+  language: Language = 'en',
+): string[] {
   return movementColumnKeys(files, scope).map((key) => translate(language, key));
 }
 

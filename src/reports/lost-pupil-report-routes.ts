@@ -31,6 +31,7 @@ import {
   uploaderName,
 } from './lost-pupil-report-service.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
+import type { Subject } from './report-la.ts';
 import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, download: oneValue, type: oneValue });
@@ -40,7 +41,7 @@ function criteriaOf(query: Query) {
   return { ...dateRangeOf(query), la: query.la, download: query.download, type: query.type };
 }
 
-interface ReportRoutes<R> {
+interface ReportRoutes<R extends { subject: Subject }> {
   path: string;
   /** Its CSV file (downloads.ts). */
   download: CsvReportName;
@@ -52,7 +53,7 @@ interface ReportRoutes<R> {
   display?: (report: R, language: Language) => R;
 }
 
-function routesOf<R>(
+function routesOf<R extends { subject: Subject }>(
   service: LostPupilReportService,
   downloads: ReportDownloads,
   report: ReportRoutes<R>,
@@ -100,10 +101,15 @@ function routesOf<R>(
 
 /** The counts with the words the page shows: "Unknown" age or gender in the page's language. */
 function displayNumbers(report: NumbersReport, language: Language): NumbersReport {
-  const unknown = (value: string) => (value === 'Unknown' ? translate(language, 'reports.lost-pupils.unknown') : value);
+  const unknown = (value: string) =>
+    value === 'Unknown' ? translate(language, 'reports.lost-pupils.unknown') : value;
   return {
     ...report,
-    rows: report.rows.map((r) => ({ ...r, age: unknown(r.age), gender: unknown(r.gender) as NumbersRow['gender'] })),
+    rows: report.rows.map((r) => ({
+      ...r,
+      age: unknown(r.age),
+      gender: unknown(r.gender) as NumbersRow['gender'],
+    })),
   };
 }
 

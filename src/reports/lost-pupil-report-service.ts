@@ -7,6 +7,7 @@ import { can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { keyedError, type Language, translate } from '../platform/i18n/catalogue.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import {
   downloadedLostPupils,
@@ -17,7 +18,6 @@ import {
   type UploadedFilter,
   uploadedLostPupils,
 } from './lost-pupil-report-repository.ts';
-import { keyedError, type Language, translate } from '../platform/i18n/catalogue.ts';
 import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject as SubjectText } from './report-la.ts';
 
 /** The most pupils a report's page lists; its CSV has them all. */
@@ -68,7 +68,9 @@ export const LOST_PUPIL_TYPES = [
 export function typeName(reason: LostPupilReason, language: Language = 'en'): string {
   return translate(
     language,
-    reason === 'destination-unknown' ? 'reports.lost-pupils.reason.missing' : 'reports.lost-pupils.reason.left',
+    reason === 'destination-unknown'
+      ? 'reports.lost-pupils.reason.missing'
+      : 'reports.lost-pupils.reason.left',
   );
 }
 

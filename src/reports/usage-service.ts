@@ -6,8 +6,8 @@ import { listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
-import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
+import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject } from './report-la.ts';
 import {
   type MonthlyVolume,

@@ -38,7 +38,10 @@ export async function csvResponse(
 export const BACK_TO_REPORTS = 'reports.common.back-to-reports';
 
 /** A report with its subject ("Every LA", "Ashire (916)") in words of `language`, for its page. */
-export function subjectIn<R extends { subject: Subject }>(language: Language, report: R): R & { subject: string } {
+export function subjectIn<R extends { subject: Subject }>(
+  language: Language,
+  report: R,
+): R & { subject: string } {
   const { subject } = report;
   return { ...report, subject: typeof subject === 'string' ? subject : translateMessage(language, subject) };
 }

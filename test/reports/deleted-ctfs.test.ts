@@ -156,7 +156,9 @@ describeEachEngine('Delete CTF files Audit Trail', (database) => {
     const admin = actorOf(await makeUser(db, 'national_admin', {}));
     await assert.rejects(service().run(admin, {}), (error: unknown) => {
       assert.ok(error instanceof Invalid);
-      assert.deepEqual(fieldsAndMessages(error.errors), [{ field: 'la', message: 'Select an LA, or All LAs' }]);
+      assert.deepEqual(fieldsAndMessages(error.errors), [
+        { field: 'la', message: 'Select an LA, or All LAs' },
+      ]);
       return true;
     });
     const report = await service().run(admin, { la: laA.number });

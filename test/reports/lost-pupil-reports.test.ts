@@ -195,7 +195,9 @@ describeEachEngine('Lost Pupil reports', (database) => {
     const admin = await user('national_admin', {});
     await assert.rejects(service().numbers(admin, {}), (error: unknown) => {
       assert.ok(error instanceof Invalid);
-      assert.deepEqual(fieldsAndMessages(error.errors), [{ field: 'la', message: 'Select an LA, or All LAs' }]);
+      assert.deepEqual(fieldsAndMessages(error.errors), [
+        { field: 'la', message: 'Select an LA, or All LAs' },
+      ]);
       return true;
     });
     await assert.rejects(service().numbers(admin, { la: '999' }), Invalid);

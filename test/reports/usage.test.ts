@@ -40,17 +40,20 @@ test('a date range: From blank is every record, To blank is today, both ends inc
     new Date('2027-01-10T12:00:00Z'),
   );
   assert.equal(winter.range?.since, '2026-12-01T00:00:00.000Z');
-  assert.deepEqual(fieldsAndMessages(readDateRange({ fromDay: '31', fromMonth: '2', fromYear: '2026' }, now).errors), [
-    { field: 'from-day', message: 'The From date must be a real date, like 1 9 2026' },
-  ]);
+  assert.deepEqual(
+    fieldsAndMessages(readDateRange({ fromDay: '31', fromMonth: '2', fromYear: '2026' }, now).errors),
+    [{ field: 'from-day', message: 'The From date must be a real date, like 1 9 2026' }],
+  );
   assert.deepEqual(fieldsAndMessages(readDateRange({ toDay: '3', toYear: '2026' }, now).errors), [
     { field: 'to-month', message: 'The To date must include a day, month and year, like 1 9 2026' },
   ]);
   assert.deepEqual(
-    fieldsAndMessages(readDateRange(
-      { fromDay: '2', fromMonth: '6', fromYear: '2026', toDay: '1', toMonth: '6', toYear: '2026' },
-      now,
-    ).errors),
+    fieldsAndMessages(
+      readDateRange(
+        { fromDay: '2', fromMonth: '6', fromYear: '2026', toDay: '1', toMonth: '6', toYear: '2026' },
+        now,
+      ).errors,
+    ),
     [{ field: 'from-day', message: 'The From date must be on or before the To date' }],
   );
 });
