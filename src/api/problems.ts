@@ -86,7 +86,10 @@ export function problemOf(error: unknown): { body: Problem; headers: Record<stri
   }
   if (error instanceof Invalid) {
     return {
-      body: problem('invalid', 422, sentences(error.errors.map((e) => e.message)), { errors: error.errors }),
+      // The English message of each field error: a keyed error's key and parameters are for the pages.
+      body: problem('invalid', 422, sentences(error.errors.map((e) => e.message)), {
+        errors: error.errors.map(({ field, message }) => ({ field, message })),
+      }),
       headers: {},
       log: false,
     };
