@@ -37,6 +37,10 @@ const TRANSLATED_TEMPLATES = [
   'reports/views/directory-users.njk',
   'reports/views/directory-schools.njk',
   'reports/views/directory-base-users.njk',
+  'api/views/tokens.njk',
+  'api/views/token-new.njk',
+  'api/views/token-created.njk',
+  'api/views/dba-tokens.njk',
 ];
 
 /** Words the same in every language. */
