@@ -25,6 +25,13 @@ declare module 'fastify' {
 /** Requests one token may make in a minute: a busy MIS polls and downloads well within it. */
 export const API_REQUESTS_PER_MINUTE = 120;
 
+/** Names the reference page shows as code: the same in every language. */
+const DOCS_CODE = {
+  authorization: 'Authorization',
+  bearer: 'Authorization: Bearer s2s_…',
+  retryAfter: 'Retry-After',
+};
+
 const OWN = '/account/api-tokens';
 const DBA = '/dba/api-tokens';
 
@@ -130,8 +137,13 @@ export function apiRoutes(
       method: 'GET',
       url: '/api/docs',
       access: 'public',
-      handler: async (_request, reply) =>
-        reply.page('api/views/docs.njk', { title: 'API reference', requestsPerMinute, ...docs }),
+      handler: async (request, reply) =>
+        reply.page('api/views/docs.njk', {
+          title: request.t('api.docs.title'),
+          requestsPerMinute,
+          code: DOCS_CODE,
+          ...docs,
+        }),
     },
     {
       method: 'GET',

@@ -41,6 +41,7 @@ const TRANSLATED_TEMPLATES = [
   'api/views/token-new.njk',
   'api/views/token-created.njk',
   'api/views/dba-tokens.njk',
+  'api/views/docs.njk',
 ];
 
 /** Words the same in every language. */
