@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
+import { translateMessage } from '../platform/i18n/catalogue.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { type ClusterCriteria, ClusterReportService, MAX_LAS, MAX_OTHER_LAS } from './cluster-service.ts';
 import { DeletedCtfsReportService } from './deleted-ctfs-service.ts';
@@ -89,7 +90,13 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         try {
           const report = await deleted.run(user, { ...dateRangeOf(query), la: query.la });
           return page({
-            report: subjectIn(request.language, report),
+            report: {
+              ...subjectIn(request.language, report),
+              rows: report.rows.map((row) => ({
+                ...row,
+                actionText: translateMessage(request.language, row.actionMessage),
+              })),
+            },
             csvHref: `/reports/deleted-ctfs/csv?${queryStringOf(request.url)}`,
           });
         } catch (error) {
