@@ -2,7 +2,7 @@
 // tokens), the OpenAPI document and its reference page, and the registration of /api/v1 itself
 // (plugin.ts). The pages are ordinary page routes (session, CSRF, the permission matrix); /api/v1 is
 // not, and has its own matrix (test/api/permissions.test.ts).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
@@ -13,7 +13,7 @@ import { docsView } from './docs-view.ts';
 import { openApiDocument } from './openapi.ts';
 import { API_PREFIX, type ApiDeps } from './operation.ts';
 import { apiPlugin } from './plugin.ts';
-import { ApiTokenService, EXPIRY_CHOICES, SCOPE_LABELS, SCOPES, type TokenView } from './token-service.ts';
+import { ApiTokenService, EXPIRY_CHOICES, SCOPES, type Scope, type TokenView } from './token-service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,25 +25,47 @@ declare module 'fastify' {
 /** Requests one token may make in a minute: a busy MIS polls and downloads well within it. */
 export const API_REQUESTS_PER_MINUTE = 120;
 
+/** Names the reference page shows as code: the same in every language. */
+const DOCS_CODE = {
+  authorization: 'Authorization',
+  bearer: 'Authorization: Bearer s2s_…',
+  retryAfter: 'Retry-After',
+};
+
 const OWN = '/account/api-tokens';
 const DBA = '/dba/api-tokens';
 
 const newForm = z.object({ name: oneText, scope: oneText, expiry: oneText });
 const revokeForm = z.object({ tokenId: oneText });
 
+/** The keys of the expiry choices' words. */
 const EXPIRY_LABELS: Record<(typeof EXPIRY_CHOICES)[number], string> = {
-  '30': 'In 30 days',
-  '90': 'In 90 days',
-  '365': 'In a year',
-  never: 'Never: until it is revoked',
+  '30': 'api.tokens.expiry.30',
+  '90': 'api.tokens.expiry.90',
+  '365': 'api.tokens.expiry.365',
+  never: 'api.tokens.expiry.never',
 };
 
-function scopeName(scope: string): string {
-  return scope.charAt(0).toUpperCase() + scope.slice(1);
+/** The keys of each scope's name ("Read") and of what it gives, as the pages say them. */
+const SCOPE_NAMES: Record<Scope, string> = {
+  read: 'api.tokens.scope.read',
+  transfer: 'api.tokens.scope.transfer',
+  admin: 'api.tokens.scope.admin',
+};
+const SCOPE_HINTS: Record<Scope, string> = {
+  read: 'api.tokens.scope.read-hint',
+  transfer: 'api.tokens.scope.transfer-hint',
+  admin: 'api.tokens.scope.admin-hint',
+};
+
+/** A scope's name in the page's language ("Read", "Darllen"); an unknown one as it is stored. */
+function scopeName(request: FastifyRequest, scope: string): string {
+  const key = SCOPE_NAMES[scope as Scope];
+  return key ? request.t(key) : scope;
 }
 
-function rowsOf(tokens: TokenView[]) {
-  return tokens.map((t) => ({ ...t, scopeName: scopeName(t.scope) }));
+function rowsOf(request: FastifyRequest, tokens: TokenView[]) {
+  return tokens.map((t) => ({ ...t, scopeName: scopeName(request, t.scope) }));
 }
 
 /**
@@ -71,34 +93,36 @@ export function apiRoutes(
   const document = openApiDocument();
   const docs = docsView(document);
 
-  const ownPage = async (reply: FastifyReply, user: ReturnType<typeof signedInUser>) =>
+  const ownPage = async (request: FastifyRequest, reply: FastifyReply) =>
     reply.page('api/views/tokens.njk', {
-      title: 'API Tokens',
-      tokens: rowsOf(await tokens.ownTokens(user)),
-      backLink: { href: '/', text: 'Back' },
+      title: request.t('menu.account.api-tokens'),
+      tokens: rowsOf(request, await tokens.ownTokens(signedInUser(request))),
+      backLink: { href: '/', text: request.t('layout.back') },
     });
 
   const newPage = (
+    request: FastifyRequest,
     reply: FastifyReply,
     values: Partial<z.infer<typeof newForm>> = {},
     errors?: FieldError[],
   ) =>
     reply.page('api/views/token-new.njk', {
-      title: 'Create an API token',
+      title: request.t('api.tokens.new.title'),
       values: { scope: 'read', expiry: '90', ...values },
-      scopes: SCOPES.map((s) => ({ value: s, text: scopeName(s), hint: SCOPE_LABELS[s] })),
-      expiries: EXPIRY_CHOICES.map((e) => ({ value: e, text: EXPIRY_LABELS[e] })),
+      scopes: SCOPES.map((s) => ({ value: s, text: scopeName(request, s), hint: request.t(SCOPE_HINTS[s]) })),
+      expiries: EXPIRY_CHOICES.map((e) => ({ value: e, text: request.t(EXPIRY_LABELS[e]) })),
       errors,
-      backLink: { href: OWN, text: 'Back to API Tokens' },
+      backLink: { href: OWN, text: request.t('api.tokens.back') },
     });
 
-  const dbaPage = async (reply: FastifyReply, user: ReturnType<typeof signedInUser>) => {
+  const dbaPage = async (request: FastifyRequest, reply: FastifyReply) => {
+    const user = signedInUser(request);
     const list = await tokens.tokensForDba(user);
     return reply.page('api/views/dba-tokens.njk', {
-      title: 'API Tokens of your users',
-      tokens: list.map((t) => ({ ...t, scopeName: scopeName(t.scope) })),
+      title: request.t('api.dba-tokens.title'),
+      tokens: rowsOf(request, list),
       national: user.laNumber === null,
-      backLink: { href: '/dba', text: 'Back to DBA' },
+      backLink: { href: '/dba', text: request.t('api.dba-tokens.back') },
     });
   };
 
@@ -113,20 +137,25 @@ export function apiRoutes(
       method: 'GET',
       url: '/api/docs',
       access: 'public',
-      handler: async (_request, reply) =>
-        reply.page('api/views/docs.njk', { title: 'API reference', requestsPerMinute, ...docs }),
+      handler: async (request, reply) =>
+        reply.page('api/views/docs.njk', {
+          title: request.t('api.docs.title'),
+          requestsPerMinute,
+          code: DOCS_CODE,
+          ...docs,
+        }),
     },
     {
       method: 'GET',
       url: OWN,
       access: 'api.use',
-      handler: async (request, reply) => ownPage(reply, signedInUser(request)),
+      handler: async (request, reply) => ownPage(request, reply),
     },
     {
       method: 'GET',
       url: `${OWN}/new`,
       access: 'api.use',
-      handler: async (_request, reply) => newPage(reply),
+      handler: async (request, reply) => newPage(request, reply),
     },
     {
       method: 'POST',
@@ -139,13 +168,13 @@ export function apiRoutes(
           const created = await tokens.create(user, form);
           // Shown once, on this response only: never stored by s2s or cached by the browser.
           return reply.header('cache-control', 'no-store').page('api/views/token-created.njk', {
-            title: 'Your new API token',
+            title: request.t('api.tokens.created.title'),
             token: created.token,
-            view: { ...created.view, scopeName: scopeName(created.view.scope) },
+            view: { ...created.view, scopeName: scopeName(request, created.view.scope) },
           });
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
-          return newPage(reply.code(400), form, error.errors);
+          return newPage(request, reply.code(400), form, error.errors);
         }
       },
     },
@@ -158,7 +187,7 @@ export function apiRoutes(
         const form = revokeForm.parse(request.body ?? {});
         const revoked = await tokens.revokeOwn(user, form.tokenId);
         return reply
-          .flash(`The token ${revoked.name} (${revoked.prefix}...) has been revoked: it no longer works.`)
+          .flash(request.t('api.tokens.revoked', { name: revoked.name, prefix: revoked.prefix }))
           .redirect(OWN);
       },
     },
@@ -166,7 +195,7 @@ export function apiRoutes(
       method: 'GET',
       url: DBA,
       access: 'users.manage',
-      handler: async (request, reply) => dbaPage(reply, signedInUser(request)),
+      handler: async (request, reply) => dbaPage(request, reply),
     },
     {
       method: 'POST',
@@ -178,7 +207,11 @@ export function apiRoutes(
         const revoked = await tokens.revokeAsDba(user, form.tokenId);
         return reply
           .flash(
-            `The token ${revoked.name} of ${revoked.username} has been revoked: it no longer works. Tell ${revoked.fullName}.`,
+            request.t('api.dba-tokens.revoked', {
+              name: revoked.name,
+              username: revoked.username,
+              fullName: revoked.fullName,
+            }),
           )
           .redirect(DBA);
       },

@@ -17,6 +17,7 @@ import { hasTwoFactor } from '../auth/two-factor-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, UserRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import {
   type ApiTokenListing,
   type ApiTokenRow,
@@ -148,19 +149,15 @@ export class ApiTokenService {
     const { db, clock } = this.deps;
     const name = input.name.trim();
     const errors: FieldError[] = [];
-    if (name === '')
-      errors.push({ field: 'name', message: 'Enter a name for the token, such as the MIS it is for' });
+    if (name === '') errors.push(keyedError('name', 'api.tokens.errors.enter-name'));
     else if (name.length > MAX_NAME)
-      errors.push({ field: 'name', message: `The name must be ${MAX_NAME} characters or fewer` });
-    if (!isScope(input.scope)) errors.push({ field: 'scope', message: 'Choose what the token may do' });
+      errors.push(keyedError('name', 'api.tokens.errors.name-too-long', { max: MAX_NAME }));
+    if (!isScope(input.scope)) errors.push(keyedError('scope', 'api.tokens.errors.choose-scope'));
     if (!(EXPIRY_CHOICES as readonly string[]).includes(input.expiry))
-      errors.push({ field: 'expiry', message: 'Choose when the token stops working' });
+      errors.push(keyedError('expiry', 'api.tokens.errors.choose-expiry'));
     const existing = await listApiTokensOfUser(db, actor.userId);
     if (existing.length >= MAX_TOKENS_PER_USER) {
-      errors.push({
-        field: 'name',
-        message: `You have ${existing.length} tokens, the most one person may have. Revoke one you no longer use first.`,
-      });
+      errors.push(keyedError('name', 'api.tokens.errors.too-many', { count: existing.length }));
     }
     if (errors.length > 0) throw new Invalid(errors);
 

@@ -1,5 +1,6 @@
 // A small bar chart of monthly volumes, drawn on the server as SVG (no client framework): for each month,
 // the CTFs uploaded and the CTFs received, side by side. The table beside it carries the same numbers.
+import { type Language, translate } from '../platform/i18n/catalogue.ts';
 import type { MonthlyVolume } from './usage-repository.ts';
 
 /** The last two years at most: a longer range is still in the table and the CSV. */
@@ -26,14 +27,19 @@ export interface MonthlyChart {
   description: string;
 }
 
-const MONTH_NAMES = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const MONTH_NAMES: Record<Language, string[]> = {
+  en: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
+  // CLDR's Welsh abbreviations (Intl.DateTimeFormat('cy', { month: 'short' })).
+  cy: ['Ion', 'Chw', 'Maw', 'Ebr', 'Mai', 'Meh', 'Gor', 'Awst', 'Medi', 'Hyd', 'Tach', 'Rhag'],
+};
 
-function monthLabel(month: string): string {
+function monthLabel(month: string, language: Language): string {
   const [year, m] = month.split('-');
-  return `${MONTH_NAMES[Number(m) - 1] ?? m} ${year?.slice(2)}`;
+  return `${MONTH_NAMES[language][Number(m) - 1] ?? m} ${year?.slice(2)}`;
 }
 
-export function monthlyChart(volumes: MonthlyVolume[]): MonthlyChart | null {
+/** The chart of `volumes`, its month names and description in `language`. */
+export function monthlyChart(volumes: MonthlyVolume[], language: Language = 'en'): MonthlyChart | null {
   const shown = volumes.slice(-MAX_MONTHS);
   if (shown.length === 0) return null;
   const max = Math.max(1, ...shown.flatMap((v) => [v.uploaded, v.received]));
@@ -49,7 +55,7 @@ export function monthlyChart(volumes: MonthlyVolume[]): MonthlyChart | null {
       const height = Math.round((value / max) * HEIGHT);
       bars.push({ x: x + offset, y: HEIGHT - height, height, value, series });
     }
-    return { label: monthLabel(volume.month), x };
+    return { label: monthLabel(volume.month, language), x };
   });
   const total = (series: 'uploaded' | 'received') => shown.reduce((sum, v) => sum + v[series], 0);
   return {
@@ -58,6 +64,12 @@ export function monthlyChart(volumes: MonthlyVolume[]): MonthlyChart | null {
     max,
     months,
     bars,
-    description: `CTFs each month from ${monthLabel(shown[0]?.month ?? '')} to ${monthLabel(shown.at(-1)?.month ?? '')}: ${total('uploaded')} uploaded and ${total('received')} received in all, at most ${max} in a month.`,
+    description: translate(language, 'reports.usage.chart.description', {
+      from: monthLabel(shown[0]?.month ?? '', language),
+      to: monthLabel(shown.at(-1)?.month ?? '', language),
+      uploaded: total('uploaded'),
+      received: total('received'),
+      max,
+    }),
   };
 }

@@ -2,16 +2,13 @@ import type { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
+import { translateMessage } from '../platform/i18n/catalogue.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { type ClusterCriteria, ClusterReportService, MAX_LAS, MAX_OTHER_LAS } from './cluster-service.ts';
 import { DeletedCtfsReportService } from './deleted-ctfs-service.ts';
 import { ReportDownloads } from './downloads.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
-import { csvResponse } from './web.ts';
-
-const CLUSTER_TITLE = 'LEA Cluster Report';
-const DELETED_TITLE = 'Delete CTF files Audit Trail';
-const BACK = { href: '/reports', text: 'Back to Reports' };
+import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
 
 const clusterQuery = dateRangeQuery.extend({ scope: oneValue, las: manyValues });
 const deletedQuery = dateRangeQuery.extend({ la: oneValue });
@@ -35,13 +32,13 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const criteria = clusterCriteriaOf(query);
         const page = async (data: Record<string, unknown>, code = 200) =>
           reply.code(code).page('reports/views/cluster.njk', {
-            title: CLUSTER_TITLE,
+            title: request.t('menu.reports.cluster'),
             query,
             role: user.role,
             choices: await cluster.choices(user),
             maxOthers: MAX_OTHER_LAS,
             maxLas: MAX_LAS,
-            backLink: BACK,
+            backLink: { href: '/reports', text: request.t(BACK_TO_REPORTS) },
             ...data,
           });
         if (!query.run) return page({});
@@ -50,7 +47,11 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           const plan = await cluster.plan(user, criteria);
           // Every LA is too large to show: the page offers the CSV file (LA notes §7.3).
           if (plan.all) return page({ plan, csvHref });
-          return page({ plan, report: await cluster.run(user, criteria), csvHref });
+          return page({
+            plan,
+            report: subjectIn(request.language, await cluster.run(user, criteria)),
+            csvHref,
+          });
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return page({ errors: error.errors }, 400);
@@ -65,7 +66,7 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const query = clusterQuery.parse(request.query ?? {});
         return csvResponse(request, reply, '/reports/cluster', () =>
-          downloads.csv(user, 'cluster', clusterCriteriaOf(query)),
+          downloads.csv(user, 'cluster', clusterCriteriaOf(query), request.language),
         );
       },
     },
@@ -78,17 +79,26 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const query = deletedQuery.parse(request.query ?? {});
         const page = async (data: Record<string, unknown>, code = 200) =>
           reply.code(code).page('reports/views/deleted-ctfs.njk', {
-            title: DELETED_TITLE,
+            title: request.t('menu.reports.deleted-ctfs'),
             query,
             role: user.role,
             las: await deleted.choices(user),
-            backLink: BACK,
+            backLink: { href: '/reports', text: request.t(BACK_TO_REPORTS) },
             ...data,
           });
         if (!query.run) return page({});
         try {
           const report = await deleted.run(user, { ...dateRangeOf(query), la: query.la });
-          return page({ report, csvHref: `/reports/deleted-ctfs/csv?${queryStringOf(request.url)}` });
+          return page({
+            report: {
+              ...subjectIn(request.language, report),
+              rows: report.rows.map((row) => ({
+                ...row,
+                actionText: translateMessage(request.language, row.actionMessage),
+              })),
+            },
+            csvHref: `/reports/deleted-ctfs/csv?${queryStringOf(request.url)}`,
+          });
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return page({ errors: error.errors }, 400);
@@ -103,7 +113,7 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const query = deletedQuery.parse(request.query ?? {});
         return csvResponse(request, reply, '/reports/deleted-ctfs', () =>
-          downloads.csv(user, 'deleted-ctfs', { ...dateRangeOf(query), la: query.la }),
+          downloads.csv(user, 'deleted-ctfs', { ...dateRangeOf(query), la: query.la }, request.language),
         );
       },
     },

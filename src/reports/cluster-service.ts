@@ -14,8 +14,10 @@ import { listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { clusterPairs } from './cluster-repository.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
+import { EVERY_LA, type Subject } from './report-la.ts';
 
 /** "select own LA and up to 9 others". */
 export const MAX_OTHER_LAS = 9;
@@ -42,7 +44,7 @@ export interface ClusterPlan {
   /** The LAs reported on, by number (empty when `all`). */
   las: LaRef[];
   /** Whose report it is, in words: "Ashire (916) and 2 other LAs", "every LA". */
-  subject: string;
+  subject: Subject;
 }
 
 export interface ClusterRow {
@@ -80,7 +82,7 @@ export class ClusterReportService {
     const ownNumber = this.ownLa(actor);
     if (criteria.scope === 'all') {
       if (errors.length > 0 || !read.range) throw new Invalid(errors);
-      return { range: read.range, all: true, las: [], subject: 'every LA' };
+      return { range: read.range, all: true, las: [], subject: EVERY_LA };
     }
     const known = await this.allLas();
     const wanted = new Set((criteria.las ?? []).filter((code) => code !== ownNumber));
@@ -89,18 +91,19 @@ export class ClusterReportService {
     if (ownNumber) {
       if (!own) throw new Forbidden();
       if (others.length > MAX_OTHER_LAS) {
-        errors.push({
-          field: 'las',
-          message: `Select up to ${MAX_OTHER_LAS} other LAs (you selected ${others.length}), or report on all LAs`,
-        });
+        errors.push(
+          keyedError('las', 'reports.errors.too-many-other-las', {
+            max: MAX_OTHER_LAS,
+            selected: others.length,
+          }),
+        );
       }
     } else if (others.length === 0) {
-      errors.push({ field: 'las', message: `Select up to ${MAX_LAS} LAs, or report on all LAs` });
+      errors.push(keyedError('las', 'reports.errors.select-las', { max: MAX_LAS }));
     } else if (others.length > MAX_LAS) {
-      errors.push({
-        field: 'las',
-        message: `Select up to ${MAX_LAS} LAs (you selected ${others.length}), or report on all LAs`,
-      });
+      errors.push(
+        keyedError('las', 'reports.errors.too-many-las', { max: MAX_LAS, selected: others.length }),
+      );
     }
     if (errors.length > 0 || !read.range) throw new Invalid(errors);
     const las = own ? [own, ...others] : others;
@@ -109,7 +112,7 @@ export class ClusterReportService {
     const subject =
       rest === 0
         ? `${first.name} (${first.code})`
-        : `${first.name} (${first.code}) and ${rest} other ${rest === 1 ? 'LA' : 'LAs'}`;
+        : message('reports.subject.la-and-others', { la: `${first.name} (${first.code})`, count: rest });
     return { range: read.range, all: false, las, subject };
   }
 

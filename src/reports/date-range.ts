@@ -4,6 +4,7 @@
 // of the day after its last.
 import { addDays, londonDate, startOfLondonDay } from '../platform/dates.ts';
 import type { FieldError } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
 
 export interface DateRangeInput {
@@ -30,16 +31,14 @@ export function readDateRange(
   input: DateRangeInput,
   now: Date,
 ): { range: DateRange; errors: FieldError[] } | { range: null; errors: FieldError[] } {
-  const errors: FieldError[] = [];
-  const from = readDateInput('from', 'From date', [input.fromDay, input.fromMonth, input.fromYear], errors);
+  const read: FieldError[] = [];
+  const from = readDateInput('from', 'From date', [input.fromDay, input.fromMonth, input.fromYear], read);
   const to =
-    readDateInput('to', 'To date', [input.toDay, input.toMonth, input.toYear], errors) ?? londonDate(now);
+    readDateInput('to', 'To date', [input.toDay, input.toMonth, input.toYear], read) ?? londonDate(now);
+  const errors = read.map(keyedDateError);
   if (errors.length > 0) return { range: null, errors };
   if (from && from > to) {
-    return {
-      range: null,
-      errors: [{ field: 'from-day', message: 'The From date must be on or before the To date' }],
-    };
+    return { range: null, errors: [keyedError('from-day', 'reports.errors.from-after-to')] };
   }
   return {
     range: {
@@ -50,4 +49,25 @@ export function readDateRange(
     },
     errors,
   };
+}
+
+/**
+ * readDateInput's error (platform/web/date-input.ts, still English only) with its key, so the page shows
+ * it in the reader's language: the English stays the same.
+ */
+function keyedDateError(error: FieldError): FieldError {
+  const end = error.field.startsWith('from') ? 'from' : 'to';
+  if (error.message.includes('must include a day, month and year')) {
+    return keyedError(
+      error.field,
+      end === 'from' ? 'reports.errors.from-incomplete' : 'reports.errors.to-incomplete',
+    );
+  }
+  if (error.message.includes('must be a real date')) {
+    return keyedError(
+      error.field,
+      end === 'from' ? 'reports.errors.from-not-real' : 'reports.errors.to-not-real',
+    );
+  }
+  return error;
 }

@@ -14,11 +14,12 @@ import type { Actor } from '../auth/actor.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from '../transfers/download-listing.ts';
 import { organisationNames } from '../transfers/download-repository.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import { laFileActions } from './deleted-ctfs-repository.ts';
-import { ALL_LAS, laPicker, reportLaOrAll } from './report-la.ts';
+import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject } from './report-la.ts';
 
 export interface DeletedCtfsCriteria extends DateRangeInput {
   /** National administrator: the LA's number. */
@@ -29,8 +30,9 @@ export interface DeletedCtfRow {
   /** When the file was deleted or forwarded (ISO instant). */
   at: string;
   action: 'deleted' | 'forwarded';
-  /** "Deleted", or "Forwarded to Birch Primary (9161235)". */
+  /** "Deleted", or "Forwarded to Birch Primary (9161235)": in English (the CSV), and as a message (the page). */
   actionText: string;
+  actionMessage: Message;
   filename: string;
   from: PartyLabel;
   /** The school (or the LA) the file was addressed to. */
@@ -45,7 +47,7 @@ export interface DeletedCtfRow {
 export interface DeletedCtfsReport {
   range: DateRange;
   /** "Ashire (916)". */
-  subject: string;
+  subject: Subject;
   rows: DeletedCtfRow[];
   totals: { deleted: number; forwarded: number; pupils: number };
   /** Every LA's actions (national administrator): the rows name their LA. */
@@ -113,9 +115,7 @@ export class DeletedCtfsReportService {
       return {
         at: a.at,
         action: deleted ? 'deleted' : 'forwarded',
-        actionText: deleted
-          ? 'Deleted'
-          : `Forwarded to ${forwardedTo.get(code) ?? `School ${code}`} (${code})`,
+        ...actionOf(deleted, forwardedTo.get(code) ?? `School ${code}`, code),
         filename: a.file.filename,
         from: sourceLabel(a.file, names),
         intended: destinationLabel(a.file, names),
@@ -132,7 +132,7 @@ export class DeletedCtfsReportService {
     const allLas = la === ALL_LAS;
     return {
       range: read.range,
-      subject: allLas ? 'Every LA' : `${la.name} (${la.number})`,
+      subject: allLas ? EVERY_LA : `${la.name} (${la.number})`,
       rows,
       totals,
       allLas,
@@ -143,4 +143,16 @@ export class DeletedCtfsReportService {
   private laFor(actor: Actor, criteria: DeletedCtfsCriteria, errors: FieldError[]) {
     return reportLaOrAll(this.deps.db, actor, criteria.la, errors);
   }
+}
+
+/** What the LA did, as words: "Deleted", or "Forwarded to Birch Primary (9161235)". */
+function actionOf(
+  deleted: boolean,
+  school: string,
+  code: string,
+): { actionText: string; actionMessage: Message } {
+  const actionMessage = deleted
+    ? message('reports.deleted-ctfs.deleted')
+    : message('reports.deleted-ctfs.forwarded-to', { school, code });
+  return { actionText: translateMessage('en', actionMessage), actionMessage };
 }

@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
@@ -6,7 +7,8 @@ import { oneValue } from '../platform/web/form-values.ts';
 import { DirectoryReportService, LA_ACCOUNT_ROLES, roleLabelOf } from './directory-report-service.ts';
 import { ReportDownloads } from './downloads.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
-import { csvResponse } from './web.ts';
+import type { Subject } from './report-la.ts';
+import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
 
 const usersQuery = dateRangeQuery.extend({ la: oneValue, role: oneValue });
 const schoolsQuery = z.object({ la: oneValue, status: oneValue, run: oneValue });
@@ -14,10 +16,10 @@ const schoolsQuery = z.object({ la: oneValue, status: oneValue, run: oneValue })
 export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new DirectoryReportService(deps);
   const downloads = new ReportDownloads(deps);
-  const backLink = { href: '/reports', text: 'Back to Reports' };
 
-  const roleItems = (chosen: string | undefined) => [
-    { value: '', text: 'All roles' },
+  const backLink = (request: FastifyRequest) => ({ href: '/reports', text: request.t(BACK_TO_REPORTS) });
+  const roleItems = (request: FastifyRequest, chosen: string | undefined) => [
+    { value: '', text: request.t('reports.users.all-roles') },
     ...LA_ACCOUNT_ROLES.map((role) => ({ value: role, text: roleLabelOf(role), selected: role === chosen })),
   ];
 
@@ -28,7 +30,10 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
     view: string;
     /** Its CSV file (downloads.ts). */
     download: 'schools' | 'base-users';
-    run: (user: ReturnType<typeof signedInUser>, query: z.output<typeof schoolsQuery>) => Promise<unknown>;
+    run: (
+      user: ReturnType<typeof signedInUser>,
+      query: z.output<typeof schoolsQuery>,
+    ) => Promise<{ subject: Subject }>;
   }): Route[] => [
     {
       method: 'GET',
@@ -39,17 +44,20 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const query = schoolsQuery.parse(request.query ?? {});
         const page = async (data: Record<string, unknown>, code = 200) =>
           reply.code(code).page(spec.view, {
-            title: spec.title,
+            title: request.t(spec.title),
             query,
             role: user.role,
             las: await service.laChoices(user),
-            backLink,
+            backLink: backLink(request),
             ...data,
           });
         if (!query.run) return page({});
         try {
           const report = await spec.run(user, query);
-          return page({ report, csvHref: `${spec.url}/csv?${queryStringOf(request.url)}` });
+          return page({
+            report: subjectIn(request.language, report),
+            csvHref: `${spec.url}/csv?${queryStringOf(request.url)}`,
+          });
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return page({ errors: error.errors }, 400);
@@ -64,7 +72,7 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const user = signedInUser(request);
         const query = schoolsQuery.parse(request.query ?? {});
         return csvResponse(request, reply, spec.url, () =>
-          downloads.csv(user, spec.download, { la: query.la, status: query.status }),
+          downloads.csv(user, spec.download, { la: query.la, status: query.status }, request.language),
         );
       },
     },
@@ -80,18 +88,21 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const query = usersQuery.parse(request.query ?? {});
         const page = async (data: Record<string, unknown>, code = 200) =>
           reply.code(code).page('reports/views/directory-users.njk', {
-            title: 'User Report',
+            title: request.t('menu.reports.users'),
             query,
             role: user.role,
             las: await service.laChoices(user),
-            roleItems: roleItems(query.role),
-            backLink,
+            roleItems: roleItems(request, query.role),
+            backLink: backLink(request),
             ...data,
           });
         if (!query.run) return page({});
         try {
           const report = await service.users(user, { ...dateRangeOf(query), la: query.la, role: query.role });
-          return page({ report, csvHref: `/reports/users/csv?${queryStringOf(request.url)}` });
+          return page({
+            report: subjectIn(request.language, report),
+            csvHref: `/reports/users/csv?${queryStringOf(request.url)}`,
+          });
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return page({ errors: error.errors }, 400);
@@ -106,20 +117,25 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const user = signedInUser(request);
         const query = usersQuery.parse(request.query ?? {});
         return csvResponse(request, reply, '/reports/users', () =>
-          downloads.csv(user, 'users', { ...dateRangeOf(query), la: query.la, role: query.role }),
+          downloads.csv(
+            user,
+            'users',
+            { ...dateRangeOf(query), la: query.la, role: query.role },
+            request.language,
+          ),
         );
       },
     },
     ...schoolReport({
       url: '/reports/schools',
-      title: 'School List Report',
+      title: 'menu.reports.schools',
       view: 'reports/views/directory-schools.njk',
       download: 'schools',
       run: (user, query) => service.schools(user, { la: query.la, status: query.status }),
     }),
     ...schoolReport({
       url: '/reports/base-users',
-      title: 'Base User Report',
+      title: 'menu.reports.base-users',
       view: 'reports/views/directory-base-users.njk',
       download: 'base-users',
       run: (user, query) => service.baseUsers(user, { la: query.la, status: query.status }),
@@ -132,7 +148,7 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       handler: async (request, reply) => {
         const user = signedInUser(request);
         return csvResponse(request, reply, '/reports/message-report', () =>
-          downloads.csv(user, 'message-report', {}),
+          downloads.csv(user, 'message-report', {}, request.language),
         );
       },
     },

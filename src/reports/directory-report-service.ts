@@ -6,6 +6,7 @@ import { ROLE_LABELS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import {
   type BaseUserRow,
@@ -15,7 +16,7 @@ import {
   type UserReportRow,
   usersOfLa,
 } from './directory-report-repository.ts';
-import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll } from './report-la.ts';
+import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject as SubjectText } from './report-la.ts';
 
 /** The roles an account of an LA or its schools can have: School User and the LA roles. */
 export const LA_ACCOUNT_ROLES: readonly Role[] = ROLES.filter((role) => scopeOf(role) !== 'national');
@@ -42,7 +43,7 @@ interface Subject {
   /** The LA reported on, or null for every LA. */
   laNumber: string | null;
   /** "Ashire (916)", "Every LA". */
-  subject: string;
+  subject: SubjectText;
 }
 
 export interface UserReport extends Subject {
@@ -82,7 +83,7 @@ export class DirectoryReportService {
     errors.push(...read.errors);
     const role = criteria.role?.trim() || null;
     if (role && !(LA_ACCOUNT_ROLES as readonly string[]).includes(role)) {
-      errors.push({ field: 'role', message: 'Choose a role from the list, or All roles' });
+      errors.push(keyedError('role', 'reports.errors.choose-role'));
     }
     const subject = await this.subjectFor(actor, criteria, errors);
     if (errors.length > 0 || !read.range || !subject) throw new Invalid(errors);

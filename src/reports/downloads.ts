@@ -8,6 +8,7 @@ import { MessagesService } from '../messaging/service.ts';
 import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
+import { type Language, translate } from '../platform/i18n/catalogue.ts';
 import { type ClusterReport, ClusterReportService } from './cluster-service.ts';
 import { type CsvValue, csvDate, csvDateTime, csvFilename } from './csv.ts';
 import type { DateRangeInput } from './date-range.ts';
@@ -22,7 +23,7 @@ import {
   FileMovementReportService,
   type MovementFiles,
   movementCells,
-  movementColumns,
+  movementColumnKeys,
 } from './file-movement-service.ts';
 import type { LostPupilListRow } from './lost-pupil-report-repository.ts';
 import {
@@ -39,7 +40,11 @@ import {
 } from './lost-pupil-report-service.ts';
 import { type UsageReport, UsageReportService } from './usage-service.ts';
 
-/** A report as a file: its name, its header and its rows (streamed when the report may be large). */
+/**
+ * A report as a file: its name, its header and its rows (streamed when the report may be large). The
+ * header is in the reader's language (a Welsh reader's CSV has Welsh column headings); the rows are data,
+ * the same in every language.
+ */
 export interface CsvDownload {
   filename: string;
   header: string[];
@@ -85,18 +90,20 @@ export const NEVER = 'Never';
 export const NO_USERS = 'No users';
 
 const USAGE_HEADINGS = [
-  'CTFs uploaded',
-  'Pupil records uploaded',
-  'CTFs received',
-  'Downloaded',
-  'Awaiting download',
-  'Rejected',
-  'Pupil records received',
+  'reports.column.ctfs-uploaded',
+  'reports.column.pupil-records-uploaded',
+  'reports.column.ctfs-received',
+  'reports.column.downloaded',
+  'reports.column.awaiting-download',
+  'reports.column.rejected',
+  'reports.column.pupil-records-received',
 ];
 
 function usageCsv(report: UsageReport) {
-  const unit = report.by === 'la' ? 'LA' : 'School';
-  const header = [`${unit} number`, unit, ...USAGE_HEADINGS];
+  const header =
+    report.by === 'la'
+      ? ['reports.column.la-number', 'reports.column.la', ...USAGE_HEADINGS]
+      : ['reports.column.school-number', 'reports.column.school', ...USAGE_HEADINGS];
   const line = (code: string, name: string, r: UsageReport['totals']) => [
     code,
     name,
@@ -113,7 +120,14 @@ function usageCsv(report: UsageReport) {
 }
 
 function clusterCsv(report: ClusterReport): { header: string[]; rows: CsvValue[][] } {
-  const header = ['From LA number', 'From LA', 'To LA number', 'To LA', 'CTFs', 'Pupil records'];
+  const header = [
+    'reports.column.from-la-number',
+    'reports.column.from-la',
+    'reports.column.to-la-number',
+    'reports.column.to-la',
+    'reports.column.ctfs',
+    'reports.column.pupil-records',
+  ];
   const rows: CsvValue[][] = report.rows.map((r) => [
     r.from.code,
     r.from.name,
@@ -128,16 +142,16 @@ function clusterCsv(report: ClusterReport): { header: string[]; rows: CsvValue[]
 
 function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvValue[][] } {
   const header = [
-    ...(report.allLas ? ['LA'] : []),
-    'Date deleted or forwarded',
-    'Action',
-    'File name',
-    'From',
-    'From number',
-    'Intended school',
-    'Intended school number',
-    'Pupils',
-    'By',
+    ...(report.allLas ? ['reports.column.la'] : []),
+    'reports.column.date-deleted-or-forwarded',
+    'reports.column.action',
+    'reports.column.file-name',
+    'reports.column.from',
+    'reports.column.from-number',
+    'reports.column.intended-school',
+    'reports.column.intended-school-number',
+    'reports.column.pupils',
+    'reports.column.by',
   ];
   const rows: CsvValue[][] = report.rows.map((r) => [
     ...(report.allLas ? [r.la] : []),
@@ -160,7 +174,13 @@ function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvVal
 function numbersCsv(report: NumbersReport) {
   const everyLa = report.la === null;
   return {
-    header: [...(everyLa ? ['LA'] : []), 'Age', 'Gender', 'Uploaded', 'Downloaded'],
+    header: [
+      ...(everyLa ? ['reports.column.la'] : []),
+      'reports.column.age',
+      'reports.column.gender',
+      'reports.column.uploaded',
+      'reports.column.downloaded',
+    ],
     rows: [
       ...report.rows.map((r) => [...(everyLa ? [r.la] : []), r.age, r.gender, r.uploaded, r.downloaded]),
       ['Total', ...(everyLa ? [''] : []), '', report.totals.uploaded, report.totals.downloaded],
@@ -172,18 +192,18 @@ function uploadedCsv(report: UploadedReport) {
   const everyLa = report.la === null;
   return {
     header: [
-      ...(everyLa ? ['LA'] : []),
-      'School',
-      'Uploaded',
-      'File name',
-      'UPN',
-      'Surname',
-      'Forename',
-      'Date of birth',
-      'Gender',
-      'Type',
-      'Downloaded',
-      'Status',
+      ...(everyLa ? ['reports.column.la'] : []),
+      'reports.column.school',
+      'reports.column.uploaded',
+      'reports.column.file-name',
+      'reports.column.upn',
+      'reports.column.surname',
+      'reports.column.forename',
+      'reports.column.date-of-birth',
+      'reports.column.gender',
+      'reports.column.type',
+      'reports.column.downloaded',
+      'reports.column.status',
     ],
     rows: report.rows.map((r: LostPupilListRow) => [
       ...(everyLa ? [uploaderLaName(r)] : []),
@@ -206,15 +226,15 @@ function downloadedCsv(report: ListReport) {
   const everyLa = report.la === null;
   return {
     header: [
-      ...(everyLa ? ['Found by'] : []),
-      'Found on',
-      'UPN',
-      'Surname',
-      'Forename',
-      'Date of birth',
-      'Uploaded by',
-      'LA',
-      'File name',
+      ...(everyLa ? ['reports.column.found-by'] : []),
+      'reports.column.found-on',
+      'reports.column.upn',
+      'reports.column.surname',
+      'reports.column.forename',
+      'reports.column.date-of-birth',
+      'reports.column.uploaded-by',
+      'reports.column.la',
+      'reports.column.file-name',
     ],
     rows: report.rows.map((r) => [
       ...(everyLa ? [finderLaName(r)] : []),
@@ -238,7 +258,7 @@ const yesNo = (value: boolean) => (value ? 'Yes' : 'No');
 function laColumn(report: { laNumber: string | null }) {
   const everyLa = report.laNumber === null;
   return {
-    header: everyLa ? ['LA'] : [],
+    header: everyLa ? ['reports.column.la'] : [],
     cells: (row: { laNumber: string; laName: string }) => (everyLa ? [`${row.laNumber} ${row.laName}`] : []),
   };
 }
@@ -251,15 +271,15 @@ function userCsv(report: UserReport) {
   const la = laColumn(report);
   const header = [
     ...la.header,
-    'Username',
-    'Full name',
-    'Role',
-    'Organisation number',
-    'Organisation',
-    'Email',
-    'Telephone',
-    'Created',
-    'Last signed in',
+    'reports.column.username',
+    'reports.column.full-name',
+    'reports.column.role',
+    'reports.column.organisation-number',
+    'reports.column.organisation',
+    'reports.column.email',
+    'reports.column.telephone',
+    'reports.column.created',
+    'reports.column.last-signed-in',
   ];
   const rows: CsvValue[][] = report.rows.map((r) => [
     ...la.cells(r),
@@ -280,17 +300,17 @@ function schoolCsv(report: SchoolListReport) {
   const la = laColumn(report);
   const header = [
     ...la.header,
-    'Number',
-    'Name',
-    'Town',
-    'Postcode',
-    'Phase',
-    'Type',
-    'Status',
-    'Uses s2s',
-    'Account active',
-    'Email',
-    'Telephone',
+    'reports.column.number',
+    'reports.column.name',
+    'reports.column.town',
+    'reports.column.postcode',
+    'reports.column.phase',
+    'reports.column.type',
+    'reports.column.status',
+    'reports.column.uses-s2s',
+    'reports.column.account-active',
+    'reports.column.email',
+    'reports.column.telephone',
   ];
   const rows: CsvValue[][] = report.rows.map((r) => [
     ...la.cells(r),
@@ -311,7 +331,13 @@ function schoolCsv(report: SchoolListReport) {
 
 function baseUserCsv(report: BaseUserReport) {
   const la = laColumn(report);
-  const header = [...la.header, 'Number', 'Name', 'Users', 'Last signed in'];
+  const header = [
+    ...la.header,
+    'reports.column.number',
+    'reports.column.name',
+    'reports.column.users',
+    'reports.column.last-signed-in',
+  ];
   const rows: CsvValue[][] = report.rows.map((r) => [
     ...la.cells(r),
     r.number,
@@ -352,7 +378,7 @@ export class ReportDownloads {
       }
       return {
         filename: csvFilename(name, result.range.from, result.range.to),
-        header: movementColumns(files, result.scope),
+        header: movementColumnKeys(files, result.scope),
         rows: rows(),
       };
     };
@@ -413,15 +439,29 @@ export class ReportDownloads {
         ]);
         return {
           filename: `message-report-${actor.laNumber ?? ''}-${today()}.csv`,
-          header: ['School number', 'School', 'Unread messages', 'Oldest unread sent'],
+          header: [
+            'reports.column.school-number',
+            'reports.column.school',
+            'reports.column.unread-messages',
+            'reports.column.oldest-unread-sent',
+          ],
           rows,
         };
       },
     };
   }
 
-  /** The report's file for the actor and the criteria: Invalid (the page's messages) or Forbidden. */
-  csv(actor: Actor, report: CsvReportName, criteria: ReportCriteria): Promise<CsvDownload> {
-    return this.makers[report](actor, criteria);
+  /**
+   * The report's file for the actor and the criteria, its column headings in `language` (the REST API's
+   * are English): Invalid (the page's messages) or Forbidden.
+   */
+  async csv(
+    actor: Actor,
+    report: CsvReportName,
+    criteria: ReportCriteria,
+    language: Language = 'en',
+  ): Promise<CsvDownload> {
+    const download = await this.makers[report](actor, criteria);
+    return { ...download, header: download.header.map((key) => translate(language, key)) };
   }
 }

@@ -20,12 +20,12 @@ import {
   type MovementCriteria,
   type MovementFiles,
   movementCells,
-  movementColumns,
+  movementColumnKeys,
   PAGE_LIMIT,
   reportDateTime,
 } from './file-movement-service.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
-import { csvResponse } from './web.ts';
+import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, school: oneValue });
 
@@ -35,41 +35,39 @@ function criteriaOf(query: z.output<typeof criteriaQuery>): MovementCriteria {
 
 interface MovementReport {
   url: string;
+  /** The catalogue key of its title (its menu label). */
   title: string;
   /** Its CSV file (downloads.ts). */
   download: 'school' | 'file-movements';
   files: MovementFiles;
+  /** The catalogue keys of its introduction, for each kind of role. */
   intro: { school: string; la: string; national: string };
-  /** Right-aligned columns (numbers). */
+  /** Right-aligned columns (numbers), by key. */
   numeric: string[];
 }
 
 const REPORTS: MovementReport[] = [
   {
     url: '/reports/school',
-    title: 'School Report',
+    title: 'menu.reports.school',
     download: 'school',
     files: 'ctf',
     intro: {
-      school:
-        'Each CTF your school sent or received: where it came from and went to, when it was uploaded and first downloaded, what became of it and how many pupils it held.',
-      la: 'Each CTF sent or received by your schools (choose one school, or all): where it came from and went to, when it was uploaded and first downloaded, whether it is awaiting download, and how many pupils it held.',
-      national:
-        "Each CTF sent or received by an LA's schools (choose the LA, then one school or all; or All LAs): where it came from and went to, when it was uploaded and first downloaded, whether it is awaiting download, and how many pupils it held.",
+      school: 'reports.school.intro.school',
+      la: 'reports.school.intro.la',
+      national: 'reports.school.intro.national',
     },
-    numeric: ['Pupils'],
+    numeric: ['reports.column.pupils'],
   },
   {
     url: '/reports/file-movements',
-    title: 'Generic / Other file movements',
+    title: 'menu.reports.file-movements',
     download: 'file-movements',
     files: 'other',
     intro: {
-      school:
-        'Each PLASC/School Census, CFR, generic, exclusion and admissions file your school sent or received, with the dates it was uploaded and first downloaded.',
-      la: 'Each PLASC/School Census, CFR, generic, exclusion and admissions file sent or received by your schools, your LA and its inboxes (or by one school you choose), with the dates it was uploaded and first downloaded.',
-      national:
-        'Each PLASC/School Census, CFR, generic, exclusion and admissions file sent or received by an LA, its inboxes and its schools (choose the LA, then one school or all; or All LAs), with the dates it was uploaded and first downloaded.',
+      school: 'reports.file-movements.intro.school',
+      la: 'reports.file-movements.intro.la',
+      national: 'reports.file-movements.intro.national',
     },
     numeric: [],
   },
@@ -90,25 +88,33 @@ function reportRoutes(
         const query = criteriaQuery.parse(request.query ?? {});
         const page = async (data: Record<string, unknown>, code = 200) =>
           reply.code(code).page('reports/views/file-movement.njk', {
-            title: report.title,
+            title: request.t(report.title),
             action: report.url,
-            intro: report.intro[scopeOf(user.role)],
+            intro: request.t(report.intro[scopeOf(user.role)]),
             query,
             role: user.role,
             choices: await service.choices(user, query.la),
-            backLink: { href: '/reports', text: 'Back to Reports' },
+            backLink: { href: '/reports', text: request.t(BACK_TO_REPORTS) },
             ...data,
           });
         if (!query.run) return page({});
         try {
           const result = await service.page(user, report.files, criteriaOf(query));
           return page({
-            report: result,
-            columns: movementColumns(report.files, result.scope).map((label) => ({
-              label,
-              numeric: report.numeric.includes(label),
+            report: subjectIn(request.language, result),
+            columns: movementColumnKeys(report.files, result.scope).map((key) => ({
+              label: request.t(key),
+              numeric: report.numeric.includes(key),
             })),
-            rows: result.rows.map((row) => movementCells(report.files, result.scope, row, reportDateTime)),
+            rows: result.rows.map((row) =>
+              movementCells(
+                report.files,
+                result.scope,
+                row,
+                (value) => reportDateTime(value, request.language),
+                request.language,
+              ),
+            ),
             pageLimit: PAGE_LIMIT,
             csvHref: `${report.url}/csv?${queryStringOf(request.url)}`,
           });
@@ -126,7 +132,7 @@ function reportRoutes(
         const user = signedInUser(request);
         const query = criteriaQuery.parse(request.query ?? {});
         return csvResponse(request, reply, report.url, () =>
-          downloads.csv(user, report.download, criteriaOf(query)),
+          downloads.csv(user, report.download, criteriaOf(query), request.language),
         );
       },
     },

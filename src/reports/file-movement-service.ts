@@ -8,6 +8,7 @@ import { scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { keyedError, type Language, message, translate } from '../platform/i18n/catalogue.ts';
 import type { CsvValue } from './csv.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import {
@@ -19,7 +20,7 @@ import {
   readMovements,
   streamMovements,
 } from './file-movement-repository.ts';
-import { ALL_LAS, laPicker, reportLaOrAll } from './report-la.ts';
+import { ALL_LAS, laPicker, reportLaOrAll, type Subject } from './report-la.ts';
 
 /** The page shows this many rows at most; the CSV has them all. */
 export const PAGE_LIMIT = 500;
@@ -38,7 +39,7 @@ export interface MovementCriteria extends DateRangeInput {
 interface Resolved {
   range: DateRange;
   /** Whose report it is, in words: "Alder Primary (9161001)", "All schools of Ashire (916)", "Every LA". */
-  subject: string;
+  subject: Subject;
   query: MovementQuery;
 }
 
@@ -120,7 +121,7 @@ export class FileMovementReportService {
     files: MovementFiles,
     criteria: MovementCriteria,
     errors: FieldError[],
-  ): Promise<{ scope: MovementScope; subject: string } | null> {
+  ): Promise<{ scope: MovementScope; subject: Subject } | null> {
     const role = scopeOf(actor.role);
     if (role === 'school') {
       const number = actor.establishmentNumber;
@@ -132,7 +133,7 @@ export class FileMovementReportService {
         .executeTakeFirst();
       return {
         scope: { kind: 'school', establishmentNumber: number },
-        subject: `${school?.name ?? 'Your school'} (${number})`,
+        subject: school ? `${school.name} (${number})` : message('reports.subject.your-school', { number }),
       };
     }
     const la = await reportLaOrAll(this.deps.db, actor, criteria.la, errors);
@@ -141,15 +142,14 @@ export class FileMovementReportService {
     const allSchools = !wanted || wanted === 'all';
     if (la === ALL_LAS) {
       if (!allSchools) {
-        errors.push({
-          field: 'school',
-          message: 'Select an LA to report on one of its schools, or All schools',
-        });
+        errors.push(keyedError('school', 'reports.errors.select-la-for-school'));
         return null;
       }
       return {
         scope: { kind: 'all' },
-        subject: files === 'ctf' ? 'All schools of every LA' : 'Every LA, its schools and its inboxes',
+        subject: message(
+          files === 'ctf' ? 'reports.subject.all-schools-every-la' : 'reports.subject.every-la-inboxes',
+        ),
       };
     }
     if (allSchools) {
@@ -157,8 +157,8 @@ export class FileMovementReportService {
         scope: { kind: 'la', laNumber: la.number },
         subject:
           files === 'ctf'
-            ? `All schools of ${la.name} (${la.number})`
-            : `${la.name} (${la.number}), its schools and its inboxes`,
+            ? message('reports.subject.all-schools-of', { la: `${la.name} (${la.number})` })
+            : message('reports.subject.la-inboxes', { la: `${la.name} (${la.number})` }),
       };
     }
     const school = /^\d{7}$/.test(wanted)
@@ -170,7 +170,7 @@ export class FileMovementReportService {
           .executeTakeFirst()
       : undefined;
     if (!school) {
-      errors.push({ field: 'school', message: `Select a school of ${la.name}, or All schools` });
+      errors.push(keyedError('school', 'reports.errors.select-school-of', { la: la.name }));
       return null;
     }
     return {
@@ -196,13 +196,14 @@ export class FileMovementReportService {
 /** How a row's dates and times are written: the page's "3 Nov 2026 09:05" or the CSV's (csv.ts). */
 export type DateTimeText = (instant: string | null) => string;
 
+/** Each status's words (catalogue keys): the page shows them in its language, the CSV in English. */
 export const STATUS_WORDS: Record<MovementRow['status'], string> = {
-  available: 'Awaiting download',
-  'pending-scan': 'Awaiting virus scan',
-  quarantined: 'Quarantined: a virus was found',
-  collected: 'Downloaded',
-  rejected: 'Rejected',
-  removed: 'Removed',
+  available: 'reports.status.awaiting-download',
+  'pending-scan': 'reports.status.awaiting-virus-scan',
+  quarantined: 'reports.status.quarantined',
+  collected: 'reports.status.downloaded',
+  rejected: 'reports.status.rejected',
+  removed: 'reports.status.removed',
 };
 
 /** The Upload menu's names for each kind of file (handbook §3). */
@@ -210,10 +211,16 @@ export const TYPE_WORDS: Record<string, string> = {
   ctf: 'CTF',
   plasc: 'PLASC/School Census',
   cfr: 'CFR',
-  generic: 'Generic',
-  exclusion: 'Exclusion',
-  admissions: 'Admissions',
+  generic: 'reports.file-type.generic',
+  exclusion: 'reports.file-type.exclusion',
+  admissions: 'reports.file-type.admissions',
 };
+
+/** A file type's name: the DfE's names (CTF, PLASC/School Census, CFR) are the same in every language. */
+function typeWords(category: string, language: Language): string {
+  const words = TYPE_WORDS[category];
+  return words?.startsWith('reports.') ? translate(language, words) : (words ?? category);
+}
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -227,11 +234,15 @@ const LONDON = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
-/** "3 Nov 2026 09:05", London time: the page's dates, short enough for a wide table. */
-export function reportDateTime(value: string | null): string {
+/** CLDR's Welsh abbreviations (Intl.DateTimeFormat('cy', { month: 'short' })). */
+const WELSH_MONTHS = ['Ion', 'Chw', 'Maw', 'Ebr', 'Mai', 'Meh', 'Gor', 'Awst', 'Medi', 'Hyd', 'Tach', 'Rhag'];
+
+/** "3 Nov 2026 09:05" ("3 Tach 2026 09:05"), London time: the page's dates, short enough for a wide table. */
+export function reportDateTime(value: string | null, language: Language = 'en'): string {
   if (!value) return '';
   const parts = Object.fromEntries(LONDON.formatToParts(new Date(value)).map((p) => [p.type, p.value]));
-  return `${Number(parts.day)} ${MONTHS[Number(parts.month) - 1]} ${parts.year} ${parts.hour}:${parts.minute}`;
+  const month = (language === 'cy' ? WELSH_MONTHS : MONTHS)[Number(parts.month) - 1];
+  return `${Number(parts.day)} ${month} ${parts.year} ${parts.hour}:${parts.minute}`;
 }
 
 function laText(end: MovementEnd): string {
@@ -244,16 +255,17 @@ function schoolText(end: MovementEnd): string {
 }
 
 /** A source or destination that is not a school: the LA, one of its inboxes, or the Lost Pupils Database. */
-function otherEnd(end: MovementEnd, kind: MovementRow['destKind']): string {
-  if (kind === 'lost-pupils') return 'Lost Pupils Database';
-  return end.inbox ? `LA (LEA${end.inbox})` : 'LA';
+function otherEnd(end: MovementEnd, kind: MovementRow['destKind'], language: Language): string {
+  if (kind === 'lost-pupils') return translate(language, 'reports.party.lost-pupils');
+  const la = translate(language, 'reports.party.la');
+  return end.inbox ? `${la} (LEA${end.inbox})` : la;
 }
 
 /** One end in one cell, for Generic / Other file movements: "9161001 Alder Primary", "916 Ashire (LA)". */
-function partyText(end: MovementEnd, kind: MovementRow['destKind']): string {
-  if (kind === 'lost-pupils') return 'Lost Pupils Database';
+function partyText(end: MovementEnd, kind: MovementRow['destKind'], language: Language): string {
+  if (kind === 'lost-pupils') return translate(language, 'reports.party.lost-pupils');
   if (end.school) return schoolText(end);
-  return `${laText(end)} (${end.inbox ? `LEA${end.inbox}` : 'LA'})`;
+  return `${laText(end)} (${end.inbox ? `LEA${end.inbox}` : translate(language, 'reports.party.la')})`;
 }
 
 /** Whether the school or LA reported on sent the file (else it received it). */
@@ -267,31 +279,38 @@ function sentBy(scope: Exclude<MovementScope, { kind: 'all' }>, row: MovementRow
 // has no side to take, so no Direction; its Source LA and Destination LA name the LAs.
 function schoolReportColumns(scope: MovementScope): string[] {
   return [
-    'File name',
-    ...(scope.kind === 'all' ? [] : ['Direction']),
-    'Source LA',
-    'Source school',
-    'Destination LA',
-    'Destination school',
-    'Uploaded',
-    'Downloaded',
-    'Status',
-    'Pupils',
+    'reports.column.file-name',
+    ...(scope.kind === 'all' ? [] : ['reports.column.direction']),
+    'reports.column.source-la',
+    'reports.column.source-school',
+    'reports.column.destination-la',
+    'reports.column.destination-school',
+    'reports.column.uploaded',
+    'reports.column.downloaded',
+    'reports.column.status',
+    'reports.column.pupils',
   ];
 }
 
-function schoolReportCells(scope: MovementScope, row: MovementRow, dateTime: DateTimeText): CsvValue[] {
+function schoolReportCells(
+  scope: MovementScope,
+  row: MovementRow,
+  dateTime: DateTimeText,
+  language: Language,
+): CsvValue[] {
   const sourceKind = row.source.school ? 'school' : 'la';
   return [
     row.filename,
-    ...(scope.kind === 'all' ? [] : [sentBy(scope, row) ? 'Sent' : 'Received']),
+    ...(scope.kind === 'all'
+      ? []
+      : [translate(language, sentBy(scope, row) ? 'reports.direction.sent' : 'reports.direction.received')]),
     laText(row.source),
-    row.source.school ? schoolText(row.source) : otherEnd(row.source, sourceKind),
+    row.source.school ? schoolText(row.source) : otherEnd(row.source, sourceKind, language),
     laText(row.dest),
-    row.destKind === 'school' ? schoolText(row.dest) : otherEnd(row.dest, row.destKind),
+    row.destKind === 'school' ? schoolText(row.dest) : otherEnd(row.dest, row.destKind, language),
     dateTime(row.uploadedAt),
     dateTime(row.firstDownloadedAt),
-    STATUS_WORDS[row.status],
+    translate(language, STATUS_WORDS[row.status]),
     row.pupils,
   ];
 }
@@ -300,36 +319,50 @@ function schoolReportCells(scope: MovementScope, row: MovementRow, dateTime: Dat
 function fileMovementColumns(scope: MovementScope): string[] {
   const all = scope.kind === 'all';
   return [
-    'File name',
-    'Type',
-    ...(all ? ['From LA'] : []),
-    'From',
-    ...(all ? ['To LA'] : []),
-    'To',
-    'Uploaded',
-    'Downloaded',
-    'Status',
+    'reports.column.file-name',
+    'reports.column.type',
+    ...(all ? ['reports.column.from-la'] : []),
+    'reports.column.from',
+    ...(all ? ['reports.column.to-la'] : []),
+    'reports.column.to',
+    'reports.column.uploaded',
+    'reports.column.downloaded',
+    'reports.column.status',
   ];
 }
 
-function fileMovementCells(scope: MovementScope, row: MovementRow, dateTime: DateTimeText): CsvValue[] {
+function fileMovementCells(
+  scope: MovementScope,
+  row: MovementRow,
+  dateTime: DateTimeText,
+  language: Language,
+): CsvValue[] {
   const all = scope.kind === 'all';
   return [
     row.filename,
-    TYPE_WORDS[row.category] ?? row.category,
+    typeWords(row.category, language),
     ...(all ? [laText(row.source)] : []),
-    partyText(row.source, row.source.school ? 'school' : 'la'),
+    partyText(row.source, row.source.school ? 'school' : 'la', language),
     ...(all ? [laText(row.dest)] : []),
-    partyText(row.dest, row.destKind),
+    partyText(row.dest, row.destKind, language),
     dateTime(row.uploadedAt),
     dateTime(row.firstDownloadedAt),
-    STATUS_WORDS[row.status],
+    translate(language, STATUS_WORDS[row.status]),
   ];
 }
 
-/** The columns of a report, on its page and in its CSV. */
-export function movementColumns(files: MovementFiles, scope: MovementScope): string[] {
+/** The columns of a report (catalogue keys), on its page and in its CSV. */
+export function movementColumnKeys(files: MovementFiles, scope: MovementScope): string[] {
   return files === 'ctf' ? schoolReportColumns(scope) : fileMovementColumns(scope);
+}
+
+/** The columns' headings in `language`: the CSV's are in the reader's language too, its cells in English. */
+export function movementColumns(
+  files: MovementFiles,
+  scope: MovementScope,
+  language: Language = 'en',
+): string[] {
+  return movementColumnKeys(files, scope).map((key) => translate(language, key));
 }
 
 /** A row's cells under those columns, its dates written by `dateTime`. */
@@ -338,6 +371,9 @@ export function movementCells(
   scope: MovementScope,
   row: MovementRow,
   dateTime: DateTimeText,
+  language: Language = 'en',
 ): CsvValue[] {
-  return files === 'ctf' ? schoolReportCells(scope, row, dateTime) : fileMovementCells(scope, row, dateTime);
+  return files === 'ctf'
+    ? schoolReportCells(scope, row, dateTime, language)
+    : fileMovementCells(scope, row, dateTime, language);
 }

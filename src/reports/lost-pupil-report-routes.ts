@@ -12,6 +12,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
+import { type Language, translate } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
 import { type CsvReportName, ReportDownloads } from './downloads.ts';
 import {
@@ -21,6 +22,8 @@ import {
   type ListReport,
   LOST_PUPIL_TYPES,
   LostPupilReportService,
+  type NumbersReport,
+  type NumbersRow,
   PAGE_ROWS,
   statusName,
   typeName,
@@ -28,7 +31,8 @@ import {
   uploaderName,
 } from './lost-pupil-report-service.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
-import { csvResponse } from './web.ts';
+import type { Subject } from './report-la.ts';
+import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, download: oneValue, type: oneValue });
 type Query = z.output<typeof criteriaQuery>;
@@ -37,18 +41,19 @@ function criteriaOf(query: Query) {
   return { ...dateRangeOf(query), la: query.la, download: query.download, type: query.type };
 }
 
-interface ReportRoutes<R> {
+interface ReportRoutes<R extends { subject: Subject }> {
   path: string;
   /** Its CSV file (downloads.ts). */
   download: CsvReportName;
+  /** The catalogue key of its title (its menu label). */
   title: string;
   view: string;
   run: (service: LostPupilReportService, actor: Actor, query: Query) => Promise<R>;
   /** The report as its page shows it (the rows' words worked out once). */
-  display?: (report: R) => unknown;
+  display?: (report: R, language: Language) => R;
 }
 
-function routesOf<R>(
+function routesOf<R extends { subject: Subject }>(
   service: LostPupilReportService,
   downloads: ReportDownloads,
   report: ReportRoutes<R>,
@@ -58,22 +63,22 @@ function routesOf<R>(
     const query = criteriaQuery.parse(request.query ?? {});
     const render = async (data: Record<string, unknown>, code = 200) =>
       reply.code(code).page(report.view, {
-        title: report.title,
+        title: request.t(report.title),
         action: report.path,
         query,
         role: user.role,
         las: await service.las(user),
-        downloadStatuses: DOWNLOAD_STATUSES,
-        types: LOST_PUPIL_TYPES,
+        downloadStatuses: DOWNLOAD_STATUSES.map((s) => ({ value: s.value, text: request.t(s.key) })),
+        types: LOST_PUPIL_TYPES.map((s) => ({ value: s.value, text: request.t(s.key) })),
         pageRows: PAGE_ROWS,
-        backLink: { href: '/reports', text: 'Back to Reports' },
+        backLink: { href: '/reports', text: request.t(BACK_TO_REPORTS) },
         ...data,
       });
     if (!query.run) return render({});
     try {
       const result = await report.run(service, user, query);
       return render({
-        report: report.display?.(result) ?? result,
+        report: subjectIn(request.language, report.display?.(result, request.language) ?? result),
         csvHref: `${report.path}/csv?${queryStringOf(request.url)}`,
       });
     } catch (error) {
@@ -85,7 +90,7 @@ function routesOf<R>(
     const user = signedInUser(request);
     const query = criteriaQuery.parse(request.query ?? {});
     return csvResponse(request, reply, report.path, () =>
-      downloads.csv(user, report.download, criteriaOf(query)),
+      downloads.csv(user, report.download, criteriaOf(query), request.language),
     );
   };
   return [
@@ -94,8 +99,22 @@ function routesOf<R>(
   ];
 }
 
+/** The counts with the words the page shows: "Unknown" age or gender in the page's language. */
+function displayNumbers(report: NumbersReport, language: Language): NumbersReport {
+  const unknown = (value: string) =>
+    value === 'Unknown' ? translate(language, 'reports.lost-pupils.unknown') : value;
+  return {
+    ...report,
+    rows: report.rows.map((r) => ({
+      ...r,
+      age: unknown(r.age),
+      gender: unknown(r.gender) as NumbersRow['gender'],
+    })),
+  };
+}
+
 /** A listed pupil with the words the page shows. */
-function displayList<R extends ListReport>(report: R) {
+function displayList<R extends ListReport>(report: R, language: Language): R {
   return {
     ...report,
     rows: report.rows.map((r) => ({
@@ -103,9 +122,9 @@ function displayList<R extends ListReport>(report: R) {
       school: uploaderName(r),
       la: uploaderLaName(r),
       finderLa: finderLaName(r),
-      genderName: genderName(r.gender),
-      typeName: typeName(r.reason),
-      statusName: statusName(r.status),
+      genderName: genderName(r.gender, language),
+      typeName: typeName(r.reason, language),
+      statusName: statusName(r.status, language),
     })),
   };
 }
@@ -117,14 +136,15 @@ export function lostPupilReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
     ...routesOf(service, downloads, {
       path: '/reports/lost-pupil-numbers',
       download: 'lost-pupil-numbers',
-      title: 'Lost Pupil (numbers) Report',
+      title: 'menu.reports.lost-pupil-numbers',
       view: 'reports/views/lost-pupil-numbers.njk',
       run: (s, actor, query) => s.numbers(actor, criteriaOf(query)),
+      display: displayNumbers,
     }),
     ...routesOf(service, downloads, {
       path: '/reports/lost-pupils-uploaded',
       download: 'lost-pupils-uploaded',
-      title: 'Lost Pupil (uploaded pupils) Report',
+      title: 'menu.reports.lost-pupils-uploaded',
       view: 'reports/views/lost-pupils-uploaded.njk',
       run: (s, actor, query) => s.uploaded(actor, criteriaOf(query)),
       display: displayList,
@@ -132,7 +152,7 @@ export function lostPupilReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
     ...routesOf(service, downloads, {
       path: '/reports/lost-pupils-downloaded',
       download: 'lost-pupils-downloaded',
-      title: 'Lost Pupil (downloaded pupils) Report',
+      title: 'menu.reports.lost-pupils-downloaded',
       view: 'reports/views/lost-pupils-downloaded.njk',
       run: (s, actor, query) => s.downloaded(actor, criteriaOf(query)),
       display: displayList,

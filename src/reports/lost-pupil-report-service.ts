@@ -7,6 +7,7 @@ import { can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { keyedError, type Language, translate } from '../platform/i18n/catalogue.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import {
   downloadedLostPupils,
@@ -17,7 +18,7 @@ import {
   type UploadedFilter,
   uploadedLostPupils,
 } from './lost-pupil-report-repository.ts';
-import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll } from './report-la.ts';
+import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject as SubjectText } from './report-la.ts';
 
 /** The most pupils a report's page lists; its CSV has them all. */
 export const PAGE_ROWS = 1000;
@@ -34,29 +35,58 @@ export interface UploadedCriteria extends LostPupilCriteria {
   type?: string;
 }
 
+/** The choices, with their English (the REST API's description) and their key (the page's words). */
 export const DOWNLOAD_STATUSES = [
-  { value: 'all', text: 'All pupils uploaded by schools in the LA' },
-  { value: 'downloaded', text: 'Pupils now downloaded' },
-  { value: 'not-downloaded', text: 'Pupils not downloaded' },
+  { value: 'all', text: 'All pupils uploaded by schools in the LA', key: 'reports.lost-pupils.download.all' },
+  { value: 'downloaded', text: 'Pupils now downloaded', key: 'reports.lost-pupils.download.downloaded' },
+  {
+    value: 'not-downloaded',
+    text: 'Pupils not downloaded',
+    key: 'reports.lost-pupils.download.not-downloaded',
+  },
 ] as const;
 
 export const LOST_PUPIL_TYPES = [
-  { value: 'both', text: 'Both', reason: null },
-  { value: 'left', text: 'Pupils leaving the maintained sector only', reason: 'left-maintained-sector' },
-  { value: 'missing', text: 'Missing pupils only', reason: 'destination-unknown' },
+  { value: 'both', text: 'Both', key: 'reports.lost-pupils.type.both', reason: null },
+  {
+    value: 'left',
+    text: 'Pupils leaving the maintained sector only',
+    key: 'reports.lost-pupils.type.left',
+    reason: 'left-maintained-sector',
+  },
+  {
+    value: 'missing',
+    text: 'Missing pupils only',
+    key: 'reports.lost-pupils.type.missing',
+    reason: 'destination-unknown',
+  },
 ] as const;
 
+// A row's words: the page's in its language, the CSV's in English (its cells are data).
+
 /** "Missing" for XXXXXXXX, "Left maintained sector" for MMMMMMMM. */
-export function typeName(reason: LostPupilReason): string {
-  return reason === 'destination-unknown' ? 'Missing' : 'Left maintained sector';
+export function typeName(reason: LostPupilReason, language: Language = 'en'): string {
+  return translate(
+    language,
+    reason === 'destination-unknown'
+      ? 'reports.lost-pupils.reason.missing'
+      : 'reports.lost-pupils.reason.left',
+  );
 }
 
-export function statusName(status: LostPupilListRow['status']): string {
-  return status === 'lost' ? 'Not downloaded' : status === 'found' ? 'Downloaded' : 'Removed';
+export function statusName(status: LostPupilListRow['status'], language: Language = 'en'): string {
+  return translate(
+    language,
+    status === 'lost'
+      ? 'reports.lost-pupils.status.not-downloaded'
+      : status === 'found'
+        ? 'reports.status.downloaded'
+        : 'reports.status.removed',
+  );
 }
 
-export function genderName(gender: string | null): string {
-  return gender === 'F' || gender === 'M' ? gender : 'Unknown';
+export function genderName(gender: string | null, language: Language = 'en'): string {
+  return gender === 'F' || gender === 'M' ? gender : translate(language, 'reports.lost-pupils.unknown');
 }
 
 /** "9165402 Alder Primary", or "916LLLL Ashire (the LA)" for the LA's own upload. */
@@ -97,7 +127,7 @@ interface Subject {
   /** The LA reported on, or null for every LA (the rows then name their LA). */
   la: string | null;
   /** "Ashire (916)", "Every LA". */
-  subject: string;
+  subject: SubjectText;
 }
 
 export interface NumbersRow {
@@ -179,9 +209,9 @@ export class LostPupilReportService {
   async uploaded(actor: Actor, criteria: UploadedCriteria, all = false): Promise<UploadedReport> {
     const errors: FieldError[] = [];
     const download = DOWNLOAD_STATUSES.find((s) => s.value === (criteria.download || 'all'));
-    if (!download) errors.push({ field: 'download', message: 'Select a download status' });
+    if (!download) errors.push(keyedError('download', 'reports.errors.select-download-status'));
     const type = LOST_PUPIL_TYPES.find((t) => t.value === (criteria.type || 'both'));
-    if (!type) errors.push({ field: 'type', message: 'Select a lost pupil type' });
+    if (!type) errors.push(keyedError('type', 'reports.errors.select-lost-pupil-type'));
     const { range, subject } = await this.read(actor, criteria, errors);
     if (!download || !type) throw new Invalid(errors);
     const rows = await uploadedLostPupils(this.deps.db, {

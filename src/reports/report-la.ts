@@ -6,12 +6,16 @@ import { scopeOf } from '../auth/permissions.ts';
 import { laChoices } from '../directory/repository.ts';
 import type { Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden } from '../platform/errors.ts';
+import { keyedError, type Message, message } from '../platform/i18n/catalogue.ts';
 
 /** The form's `la` value for All LAs, which only the national administrator may choose. */
 export const ALL_LAS = 'all';
 
 /** Whose report it is, in words, when it covers every LA. */
-export const EVERY_LA = 'Every LA';
+export const EVERY_LA: Message = message('reports.subject.every-la');
+
+/** Whose report it is: the LA's name and number ("Ashire (916)", the same in every language), or a text. */
+export type Subject = string | Message;
 
 export interface ReportLa {
   number: string;
@@ -32,13 +36,13 @@ export async function reportLa(
   actor: Actor,
   chosen: string | undefined,
   errors: FieldError[],
-  noChoice = 'Select an LA',
+  noChoice: 'reports.errors.select-la' | 'reports.errors.select-la-or-all' = 'reports.errors.select-la',
 ): Promise<ReportLa | null> {
   let number: string;
   if (actor.role === 'national_admin') {
     const value = chosen?.trim() ?? '';
     if (!/^\d{3}$/.test(value)) {
-      errors.push({ field: 'la', message: noChoice });
+      errors.push(keyedError('la', noChoice));
       return null;
     }
     number = value;
@@ -53,7 +57,7 @@ export async function reportLa(
     .executeTakeFirst();
   if (!la) {
     if (actor.role !== 'national_admin') throw new Forbidden();
-    errors.push({ field: 'la', message: `There is no LA ${number}` });
+    errors.push(keyedError('la', 'reports.errors.no-such-la', { number }));
     return null;
   }
   return la;
@@ -70,5 +74,5 @@ export async function reportLaOrAll(
   errors: FieldError[],
 ): Promise<ReportLa | typeof ALL_LAS | null> {
   if (actor.role === 'national_admin' && chosen?.trim() === ALL_LAS) return ALL_LAS;
-  return reportLa(db, actor, chosen, errors, 'Select an LA, or All LAs');
+  return reportLa(db, actor, chosen, errors, 'reports.errors.select-la-or-all');
 }

@@ -12,9 +12,7 @@ import { monthlyChart } from './chart.ts';
 import { ReportDownloads } from './downloads.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { MAX_SELECTED_SCHOOLS, type UsageCriteria, UsageReportService } from './usage-service.ts';
-import { csvResponse } from './web.ts';
-
-const TITLE = 'General Usage/Volume Report';
+import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, scope: oneValue, schools: manyValues });
 
@@ -38,12 +36,12 @@ export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const criteria = criteriaOf(query);
         const page = async (data: Record<string, unknown>, code = 200) =>
           reply.code(code).page('reports/views/usage.njk', {
-            title: TITLE,
+            title: request.t('menu.reports.general-usage'),
             query,
             role: user.role,
             choices: await service.choices(user, query.la),
             maxSchools: MAX_SELECTED_SCHOOLS,
-            backLink: { href: '/reports', text: 'Back to Reports' },
+            backLink: { href: '/reports', text: request.t(BACK_TO_REPORTS) },
             ...data,
           });
         if (!query.run) return page({});
@@ -51,8 +49,8 @@ export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           const report = await service.run(user, criteria);
           const csvQuery = queryStringOf(request.url);
           return page({
-            report,
-            chart: monthlyChart(report.months),
+            report: subjectIn(request.language, report),
+            chart: monthlyChart(report.months, request.language),
             csvHref: `/reports/general-usage/csv?${csvQuery}`,
           });
         } catch (error) {
@@ -69,7 +67,7 @@ export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const query = criteriaQuery.parse(request.query ?? {});
         return csvResponse(request, reply, '/reports/general-usage', () =>
-          downloads.csv(user, 'general-usage', criteriaOf(query)),
+          downloads.csv(user, 'general-usage', criteriaOf(query), request.language),
         );
       },
     },

@@ -6,8 +6,9 @@ import { listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
-import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll } from './report-la.ts';
+import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject } from './report-la.ts';
 import {
   type MonthlyVolume,
   monthlyVolumes,
@@ -32,7 +33,7 @@ export interface UsageReport {
   /** What the rows are: the schools of an LA, or LAs. */
   by: UsageQuery['by'];
   /** Whose report it is, in words: "Ashire (916)", "Every LA". */
-  subject: string;
+  subject: Subject;
   rows: UsageRow[];
   totals: Omit<UsageRow, 'code' | 'name'>;
   months: MonthlyVolume[];
@@ -92,7 +93,7 @@ export class UsageReportService {
     actor: Actor,
     criteria: UsageCriteria,
     errors: FieldError[],
-  ): Promise<{ by: UsageQuery['by']; list: { code: string; name: string }[]; subject: string } | null> {
+  ): Promise<{ by: UsageQuery['by']; list: { code: string; name: string }[]; subject: Subject } | null> {
     if (actor.role === 'school') {
       const number = actor.establishmentNumber;
       if (!number) throw new Forbidden();
@@ -116,14 +117,11 @@ export class UsageReportService {
     const wanted = new Set(criteria.schools ?? []);
     const selected = schools.filter((s) => wanted.has(s.code));
     if (selected.length === 0) {
-      errors.push({ field: 'schools', message: 'Select one or more schools, or report on all schools' });
+      errors.push(keyedError('schools', 'reports.errors.select-schools'));
       return null;
     }
     if (selected.length > MAX_SELECTED_SCHOOLS) {
-      errors.push({
-        field: 'schools',
-        message: `Select up to ${MAX_SELECTED_SCHOOLS} schools, or report on all schools`,
-      });
+      errors.push(keyedError('schools', 'reports.errors.too-many-schools', { max: MAX_SELECTED_SCHOOLS }));
       return null;
     }
     return { by: 'school', list: selected, subject };

@@ -2,9 +2,11 @@
 // CSV link carried are wrong (a hand-edited address: the page says what is wrong beside each field).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Invalid } from '../platform/errors.ts';
+import { type Language, translateMessage } from '../platform/i18n/catalogue.ts';
 import { csvStream } from './csv.ts';
 import type { CsvDownload } from './downloads.ts';
 import { queryStringOf } from './query.ts';
+import type { Subject } from './report-la.ts';
 
 /** Sends a report's CSV file (downloads.ts): the pages' Download CSV and the API's reports alike. */
 export function sendCsv(reply: FastifyReply, csv: CsvDownload): FastifyReply {
@@ -30,4 +32,16 @@ export async function csvResponse(
     criteria.set('run', '1');
     return reply.redirect(`${pagePath}?${criteria}`);
   }
+}
+
+/** The key of every report page's back link. */
+export const BACK_TO_REPORTS = 'reports.common.back-to-reports';
+
+/** A report with its subject ("Every LA", "Ashire (916)") in words of `language`, for its page. */
+export function subjectIn<R extends { subject: Subject }>(
+  language: Language,
+  report: R,
+): R & { subject: string } {
+  const { subject } = report;
+  return { ...report, subject: typeof subject === 'string' ? subject : translateMessage(language, subject) };
 }

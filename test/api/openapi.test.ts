@@ -129,9 +129,26 @@ describe('the OpenAPI document', () => {
       assert.ok(response.body.includes(path), `${path} is on the page`);
     }
     assert.match(response.body, /id="problem-insufficient-scope"/);
+    assert.match(response.body, /<code>Authorization: Bearer s2s_…<\/code>/);
+    assert.match(
+      response.body,
+      /Each token may make \d+ requests a minute; past that the API answers 429 with <code>Retry-After<\/code>\./,
+    );
     // Server-rendered: the layout's scripts only (GOV.UK Frontend), no client framework.
     for (const src of response.body.matchAll(/<script[^>]*src="([^"]+)"/g)) {
       assert.match(String(src[1]), /^\/(static|assets)\//);
     }
+  });
+
+  test('the reference page in Welsh: its own words; what the OpenAPI document says stays English', async () => {
+    const switched = await t.app.inject({ method: 'GET', url: '/api/docs?lang=cy' });
+    assert.equal(switched.statusCode, 302);
+    const cookie = String(switched.headers['set-cookie'] ?? '').split(';')[0] ?? '';
+    const response = await t.app.inject({ method: 'GET', url: '/api/docs', headers: { cookie } });
+    assert.equal(response.statusCode, 200);
+    assert.match(response.body, /<html lang="cy"/);
+    assert.match(response.body, /Cyfeirnod API<\/h1>/);
+    assert.match(response.body, /Mewngofnodi gyda thocyn/);
+    assert.match(response.body, /Mae pob gwall yn <code>application\/problem\+json<\/code>/);
   });
 });

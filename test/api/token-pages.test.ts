@@ -7,7 +7,7 @@ import { listApiTokensOfLa } from '../../src/api/token-repository.ts';
 import type { Db, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
+import { createTestApp, errorSummary, signedInUser, type TestApp, textOf } from '../support/web.ts';
 import { api, makeToken } from './support.ts';
 
 describe('API Tokens pages', () => {
@@ -126,5 +126,53 @@ describe('API Tokens pages', () => {
     const { agent: viewer } = await signedInUser(t, 'la_dba_view', { laNumber: la.number });
     assert.equal((await viewer.get('/dba/api-tokens')).statusCode, 403);
     assert.equal((await viewer.get('/account/api-tokens')).statusCode, 403);
+  });
+
+  test('in Welsh: the API Tokens pages, a field error, the new token and its revocation; a DBA’s list', async () => {
+    const school = await makeSchool(db, la.number);
+    const { agent } = await signedInUser(t, 'school', {
+      laNumber: la.number,
+      establishmentNumber: school.number,
+    });
+    assert.equal((await agent.get('/account/api-tokens?lang=cy')).statusCode, 302);
+    const list = await agent.get('/account/api-tokens');
+    assert.match(list.body, /<html lang="cy"/);
+    assert.match(list.body, /<h1 class="govuk-heading-l">Tocynnau API<\/h1>/);
+    assert.match(textOf(list.body), /Nid oes gennych unrhyw docynnau API/);
+
+    const form = await agent.get('/account/api-tokens/new');
+    assert.match(form.body, /<h1 class="govuk-heading-l">Creu tocyn API<\/h1>/);
+    assert.match(textOf(form.body), /Ymhen 90 diwrnod/);
+    const refused = await agent.post('/account/api-tokens/new', { name: '', scope: 'read', expiry: '90' });
+    assert.equal(refused.statusCode, 400);
+    assert.match(errorSummary(refused.body), /Rhowch enw ar gyfer y tocyn/);
+
+    const created = await agent.post('/account/api-tokens/new', {
+      name: 'Ein MIS',
+      scope: 'read',
+      expiry: '90',
+    });
+    assert.equal(created.statusCode, 200);
+    assert.match(created.body, /<h1 class="govuk-heading-l">Eich tocyn API newydd<\/h1>/);
+    assert.match(textOf(created.body), /Dyma’r tocyn Ein MIS \(Darllen, tan \d+ [A-Z][a-z]+ \d{4}\):/);
+    const listed = await agent.get('/account/api-tokens');
+    assert.match(textOf(listed.body), /Eich tocynnau \(1\)/);
+    const tokenId = /name="tokenId" value="([^"]+)"/.exec(listed.body)?.[1] ?? '';
+    const revoked = await agent.post(
+      '/account/api-tokens/revoke',
+      { tokenId },
+      { formPage: '/account/api-tokens' },
+    );
+    assert.equal(revoked.statusCode, 302);
+    assert.match(
+      textOf((await agent.get('/account/api-tokens')).body),
+      /Mae’r tocyn Ein MIS \(s2s_.*\) wedi’i ddiddymu/,
+    );
+
+    const { agent: dba } = await signedInUser(t, 'la_dba', { laNumber: la.number });
+    await dba.get('/dba/api-tokens?lang=cy');
+    const dbaList = await dba.get('/dba/api-tokens');
+    assert.equal(dbaList.statusCode, 200);
+    assert.match(dbaList.body, /<h1 class="govuk-heading-l">Tocynnau API eich defnyddwyr<\/h1>/);
   });
 });

@@ -20,6 +20,7 @@ import {
   school as schoolParty,
 } from '../support/transfers.ts';
 import { createTestApp, signedInUser } from '../support/web.ts';
+import { english } from './support.ts';
 
 describeEachEngine('LEA Cluster Report', (database) => {
   let db: Db;
@@ -92,7 +93,7 @@ describeEachEngine('LEA Cluster Report', (database) => {
   test('an LA reports on its own LA and the LAs it selects: each pair with files, and totals', async () => {
     const officer = await user('la_user', { laNumber: laA.number });
     const report = await service().run(officer, { las: [laB.number] });
-    assert.equal(report.subject, `Ashire (${laA.number}) and 1 other LA`);
+    assert.equal(english(report.subject), `Ashire (${laA.number}) and 1 other LA`);
     assert.deepEqual(
       report.las.map((la) => la.code),
       [laA.number, laB.number],

@@ -13,7 +13,8 @@ import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
 import { cellTexts, downloadCsv } from '../support/reports.ts';
 import { la as laParty, makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
-import { createTestApp, signedInUser } from '../support/web.ts';
+import { createTestApp, signedInUser, textOf } from '../support/web.ts';
+import { english, fieldsAndMessages } from './support.ts';
 
 test('a date range: From blank is every record, To blank is today, both ends included, London days', () => {
   const now = new Date('2026-07-15T23:30:00.000Z'); // 16 July in London (summer time)
@@ -39,17 +40,20 @@ test('a date range: From blank is every record, To blank is today, both ends inc
     new Date('2027-01-10T12:00:00Z'),
   );
   assert.equal(winter.range?.since, '2026-12-01T00:00:00.000Z');
-  assert.deepEqual(readDateRange({ fromDay: '31', fromMonth: '2', fromYear: '2026' }, now).errors, [
-    { field: 'from-day', message: 'The From date must be a real date, like 1 9 2026' },
-  ]);
-  assert.deepEqual(readDateRange({ toDay: '3', toYear: '2026' }, now).errors, [
+  assert.deepEqual(
+    fieldsAndMessages(readDateRange({ fromDay: '31', fromMonth: '2', fromYear: '2026' }, now).errors),
+    [{ field: 'from-day', message: 'The From date must be a real date, like 1 9 2026' }],
+  );
+  assert.deepEqual(fieldsAndMessages(readDateRange({ toDay: '3', toYear: '2026' }, now).errors), [
     { field: 'to-month', message: 'The To date must include a day, month and year, like 1 9 2026' },
   ]);
   assert.deepEqual(
-    readDateRange(
-      { fromDay: '2', fromMonth: '6', fromYear: '2026', toDay: '1', toMonth: '6', toYear: '2026' },
-      now,
-    ).errors,
+    fieldsAndMessages(
+      readDateRange(
+        { fromDay: '2', fromMonth: '6', fromYear: '2026', toDay: '1', toMonth: '6', toYear: '2026' },
+        now,
+      ).errors,
+    ),
     [{ field: 'from-day', message: 'The From date must be on or before the To date' }],
   );
 });
@@ -119,7 +123,7 @@ describeEachEngine('General Usage/Volume Report', (database) => {
         schools: [outside.number],
       },
     );
-    assert.equal(report.subject, `Alder Primary (${alder.number})`);
+    assert.equal(english(report.subject), `Alder Primary (${alder.number})`);
     assert.deepEqual(report.rows, [
       {
         code: alder.number,
@@ -138,7 +142,7 @@ describeEachEngine('General Usage/Volume Report', (database) => {
   test('an LA sees each of its schools with totals, or the schools it selects (up to 20), and never another LA', async () => {
     const officer = await user('la_user', { laNumber: la.number });
     const all = await service().run(officer, { la: otherLa.number });
-    assert.equal(all.subject, `Ashire (${la.number})`);
+    assert.equal(english(all.subject), `Ashire (${la.number})`);
     assert.deepEqual(await service().run(officer, { la: 'all' }), all, 'All LAs is not an LA role’s');
     assert.deepEqual(
       all.rows.map((r) => [r.name, r.uploaded, r.received, r.downloaded, r.awaiting, r.rejected]),
@@ -170,7 +174,7 @@ describeEachEngine('General Usage/Volume Report', (database) => {
       service().run(officer, { scope: 'selected', schools: [outside.number] }),
       (error: unknown) => {
         assert.ok(error instanceof Invalid);
-        assert.deepEqual(error.errors, [
+        assert.deepEqual(fieldsAndMessages(error.errors), [
           { field: 'schools', message: 'Select one or more schools, or report on all schools' },
         ]);
         return true;
@@ -298,6 +302,62 @@ describeEachEngine('General Usage/Volume Report', (database) => {
         '/reports/general-usage/csv?from-day=40&from-month=1&from-year=2026',
       );
       assert.equal(csvRefused.statusCode, 302);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('in Welsh: every report page, its dates, its errors and its CSV headings (the cells stay data)', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'la_user', { laNumber: la.number });
+      assert.equal((await agent.get('/reports/general-usage?lang=cy')).statusCode, 302);
+      const page = await agent.get('/reports/general-usage?run=1&scope=all');
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /<html lang="cy"/);
+      assert.match(page.body, /<h1 class="govuk-heading-l">Adroddiad Defnydd Cyffredinol\/Nifer<\/h1>/);
+      assert.match(textOf(page.body), /Ashire \(\d+\): pob cofnod hyd at 23 Tachwedd 2026/);
+      assert.match(textOf(page.body), /Meini Prawf Dethol/);
+      assert.match(textOf(page.body), /Lawrlwytho CSV/);
+      const rows = await downloadCsv(
+        agent,
+        '/reports/general-usage/csv?run=1&scope=all',
+        /attachment; filename="general-usage-all-to-2026-11-23\.csv"/,
+      );
+      assert.deepEqual(rows[0]?.slice(0, 3), ['Rhif yr ysgol', 'Ysgol', 'CTFs a lanlwythwyd']);
+      assert.equal(rows.at(-1)?.[1], 'Total', 'the cells are data, the same in every language');
+      const refused = await agent.get('/reports/general-usage?run=1&from-day=40&from-month=1&from-year=2026');
+      assert.equal(refused.statusCode, 400);
+      assert.match(textOf(refused.body), /Rhaid i’r dyddiad ‘O’ fod yn ddyddiad go iawn, fel 1 9 2026/);
+      assert.match(textOf(refused.body), /Mae problem wedi codi/);
+
+      const { agent: admin } = await signedInUser(t, 'national_admin', {});
+      await admin.get('/reports?lang=cy');
+      const headings: Record<string, string> = {
+        '/reports/school': 'Adroddiad Ysgol',
+        '/reports/file-movements': 'Symudiadau ffeiliau Cyffredinol / Eraill',
+        '/reports/cluster': 'Adroddiad Clwstwr AALl',
+        '/reports/deleted-ctfs': 'Trywydd Archwilio Dileu Ffeiliau CTF',
+        '/reports/lost-pupil-numbers': 'Adroddiad Disgyblion Coll (niferoedd)',
+        '/reports/lost-pupils-uploaded': 'Adroddiad Disgyblion Coll (disgyblion a lanlwythwyd)',
+        '/reports/lost-pupils-downloaded': 'Adroddiad Disgyblion Coll (disgyblion a lawrlwythwyd)',
+        '/reports/users': 'Adroddiad Defnyddwyr',
+        '/reports/schools': 'Adroddiad Rhestr Ysgolion',
+        '/reports/base-users': 'Base User Report',
+      };
+      for (const [path, heading] of Object.entries(headings)) {
+        const criteria = await admin.get(path);
+        assert.equal(criteria.statusCode, 200, path);
+        assert.match(criteria.body, /<html lang="cy"/, path);
+        assert.ok(criteria.body.includes(`<h1 class="govuk-heading-l">${heading}</h1>`), path);
+        assert.match(textOf(criteria.body), /Rhedeg yr Adroddiad/, path);
+        const run = await admin.get(`${path}?run=1&la=all&scope=all`);
+        assert.equal(run.statusCode, 200, `${path}: ${textOf(run.body).slice(0, 400)}`);
+        assert.match(textOf(run.body), /Pob awdurdod lleol|Pob ysgol ym mhob awdurdod lleol/, path);
+      }
+      const noLa = await admin.get('/reports/users?run=1');
+      assert.equal(noLa.statusCode, 400);
+      assert.match(textOf(noLa.body), /Dewiswch awdurdod lleol, neu Pob awdurdod lleol/);
     } finally {
       await t.app.close();
     }
