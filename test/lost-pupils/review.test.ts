@@ -259,7 +259,9 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     const { la, actor } = await anLa(db);
     const record = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEFT_2026 });
     const none = await rejects(service().remove(actor, [], 'past-leaving-age'), Invalid);
-    assert.deepEqual(none.errors, [{ field: 'record', message: 'Select the records to remove' }]);
+    assert.deepEqual(none.errors, [
+      { field: 'record', message: 'Select the records to remove', key: 'lost-pupils.review.select-records' },
+    ]);
     const both = await rejects(service().remove(actor, [], undefined), Invalid);
     assert.deepEqual(
       both.errors.map((e) => e.field),
@@ -268,7 +270,11 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     for (const reason of [undefined, '', 'because', 'toString']) {
       const noReason = await rejects(service().remove(actor, [record.id], reason), Invalid);
       assert.deepEqual(noReason.errors, [
-        { field: 'reason', message: 'Select why the records are being removed' },
+        {
+          field: 'reason',
+          message: 'Select why the records are being removed',
+          key: 'lost-pupils.review.reason-required',
+        },
       ]);
     }
     await rejects(service().selection(actor, []), Invalid);

@@ -24,6 +24,17 @@ const TRANSLATED_TEMPLATES = [
   'auth/views/recovery-code-sign-in.njk',
   'home/views/home.njk',
   'accessibility/views/accessibility.njk',
+  'lost-pupils/views/search.njk',
+  'lost-pupils/views/record.njk',
+  'lost-pupils/views/download.njk',
+  'lost-pupils/views/check.njk',
+  'lost-pupils/views/forward.njk',
+  'lost-pupils/views/forward-check.njk',
+  'lost-pupils/views/macros.njk',
+  'lost-pupils/views/matches.njk',
+  'lost-pupils/views/review-list.njk',
+  'lost-pupils/views/review-confirm.njk',
+  'lost-pupils/views/review-macros.njk',
 ];
 
 /** Words the same in every language. */
