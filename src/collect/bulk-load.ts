@@ -16,6 +16,7 @@ import { can } from '../auth/permissions.ts';
 import { listEstablishmentsOfLa } from '../directory/repository.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import { Forbidden, Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { classifyFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import type { CollectionDetails } from './collections-service.ts';
@@ -35,8 +36,6 @@ export const MAX_BULK_FILES = 500;
 export const BULK_UNCOMPRESSED_LIMIT = 200 * MB;
 /** The form's field for the zip: the domain's refusals of the whole zip name it. */
 export const ZIP_FIELD = 'zip';
-
-const SPLIT_ADVICE = 'Split the returns into several zips and upload each of them.';
 
 export interface BulkEntry {
   outcome: LoadOutcome;
@@ -79,10 +78,7 @@ export class BulkReturnsLoader {
   ): Promise<BulkLoadResult> {
     const details = await this.open(actor, collectionId);
     if (zip === null) {
-      throw Invalid.field(
-        ZIP_FIELD,
-        `The zip is larger than ${BULK_ZIP_LIMIT / MB} MB, the most s2s accepts in one upload. ${SPLIT_ADVICE}`,
-      );
+      throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.too-large', { mb: BULK_ZIP_LIMIT / MB })]);
     }
     const archive = await openZip(zip);
     try {
@@ -200,10 +196,7 @@ function openZip(data: Buffer): Promise<ZipFile> {
     fromBuffer(data, { lazyEntries: true, validateEntrySizes: true }, (error, archive) => {
       if (error) {
         reject(
-          Invalid.field(
-            ZIP_FIELD,
-            'The file is not a zip file. Choose the zip (.zip) holding the census returns (XML files) of your schools.',
-          ),
+          new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.not-zip')]),
         );
       } else resolve(archive);
     });
@@ -222,20 +215,15 @@ async function filesOf(archive: ZipFile): Promise<Entry[]> {
     if (entry.fileName.endsWith('/') || isSystemFile(entry.fileName)) continue;
     files.push(entry);
     if (files.length > MAX_BULK_FILES) {
-      throw Invalid.field(
-        ZIP_FIELD,
-        `The zip holds more than ${MAX_BULK_FILES} files; at most ${MAX_BULK_FILES} returns can be loaded at once. ${SPLIT_ADVICE}`,
-      );
+      throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.too-many', { max: MAX_BULK_FILES })]);
     }
     if (entry.uncompressedSize <= RETURN_SIZE_LIMIT) bytes += entry.uncompressedSize;
   }
-  if (files.length === 0)
-    throw Invalid.field(ZIP_FIELD, 'The zip holds no files. Choose the zip of your schools’ returns.');
+  if (files.length === 0) throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.empty')]);
   if (bytes > BULK_UNCOMPRESSED_LIMIT) {
-    throw Invalid.field(
-      ZIP_FIELD,
-      `The files in the zip come to more than ${BULK_UNCOMPRESSED_LIMIT / MB} MB uncompressed, more than s2s reads from one zip. ${SPLIT_ADVICE}`,
-    );
+    throw new Invalid([
+      keyedError(ZIP_FIELD, 'collect.bulk.error.too-large-uncompressed', { mb: BULK_UNCOMPRESSED_LIMIT / MB }),
+    ]);
   }
   return files;
 }
@@ -258,10 +246,7 @@ function nextEntry(archive: ZipFile): Promise<Entry | null> {
     const onError = () =>
       settle(() =>
         reject(
-          Invalid.field(
-            ZIP_FIELD,
-            'The zip could not be read: it may be damaged, or hold a file named outside its folders. Make the zip again from the returns and upload it.',
-          ),
+          new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.unreadable')]),
         ),
       );
     archive.on('entry', onEntry);

@@ -20,10 +20,10 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { CensusReturnRow, CensusReturnStatus, Db, Executor } from '../platform/db/schema.ts';
-import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
-import { plural } from '../platform/words.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { sentence } from '../transfers/content-checks.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
@@ -69,15 +69,6 @@ export const STATUS_LABELS: Record<CensusReturnStatus, string> = {
   returned: 'Returned to school',
   approved: 'Approved',
   replaced: 'Replaced',
-};
-
-export const EVENT_LABELS: Record<string, string> = {
-  loaded: 'Loaded',
-  'query-answered': 'Query answered',
-  submitted: 'Submitted to the LA',
-  note: 'Note',
-  returned: 'Returned to the school',
-  approved: 'Approved',
 };
 
 const NAME_ADVICE =
@@ -602,19 +593,16 @@ export class CensusReturnsService {
   /** A query explained by the school (errors cannot be answered: they are fixed at source). */
   async answerQuery(actor: Actor, returnId: string, findingId: string, answer: string): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.answer)
-      throw Invalid.field('answer', notNow(view, 'Its queries can no longer be answered'));
+    if (!view.may.answer) throw new Invalid([notNow('answer', view, 'collect.not-now.answer')]);
     const finding = await findFinding(this.deps.db, returnId, findingId);
     if (!finding) throw new NotFound('The query');
     if (finding.kind !== 'query')
-      throw Invalid.field(
-        'answer',
-        'Errors cannot be explained: correct them in your MIS and upload the return again',
-      );
+      throw new Invalid([keyedError('answer', 'collect.answer.not-a-query')]);
     const text = answer.trim();
-    if (text === '') throw Invalid.field('answer', 'Enter your explanation of the query');
-    if (text.length > ANSWER_MAX)
-      throw Invalid.field('answer', `The explanation must be ${ANSWER_MAX} characters or fewer`);
+    if (text === '') throw new Invalid([keyedError('answer', 'collect.answer.enter')]);
+    if (text.length > ANSWER_MAX) {
+      throw new Invalid([keyedError('answer', 'collect.answer.too-long', { max: ANSWER_MAX })]);
+    }
     const at = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
       await answerFinding(tx, finding.id, text, actor.userId, at.toISOString());
@@ -626,27 +614,18 @@ export class CensusReturnsService {
   /** Submit Return: only with no errors, every query answered, and the headteacher's approval. */
   async submit(actor: Actor, returnId: string, headteacherApproved: boolean): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.submit) throw Invalid.field('submit', notNow(view, 'It cannot be submitted'));
+    if (!view.may.submit) throw new Invalid([notNow('submit', view, 'collect.not-now.submit')]);
     const { version } = view;
-    const problems = [];
+    const problems: FieldError[] = [];
     if (version.error_count > 0) {
-      problems.push({
-        field: 'errors',
-        message: `The return has ${plural(version.error_count, 'error')}: correct them in your MIS and upload the return again before you submit it`,
-      });
+      problems.push(keyedError('errors', 'collect.submit.has-errors', { count: version.error_count }));
     }
     const unanswered = await unansweredQueries(this.deps.db, returnId);
     if (unanswered > 0) {
-      problems.push({
-        field: 'queries',
-        message: `Explain ${unanswered === 1 ? 'the query' : `all ${unanswered} queries`} not yet answered, or correct ${unanswered === 1 ? 'it' : 'them'} at source`,
-      });
+      problems.push(keyedError('queries', 'collect.submit.unanswered', { count: unanswered }));
     }
     if (!headteacherApproved) {
-      problems.push({
-        field: 'headteacher',
-        message: 'Confirm that your headteacher has approved the return',
-      });
+      problems.push(keyedError('headteacher', 'collect.submit.headteacher-required'));
     }
     if (problems.length > 0) throw new Invalid(problems);
     const at = this.deps.clock.now();
@@ -669,9 +648,8 @@ export class CensusReturnsService {
   /** A note on a version by its LA. */
   async addNote(actor: Actor, returnId: string, note: string): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.note)
-      throw Invalid.field('note', 'Only the school’s LA adds notes, once the return is submitted');
-    const text = noteText(note, 'note', 'Enter the note');
+    if (!view.may.note) throw new Invalid([keyedError('note', 'collect.note.only-la')]);
+    const text = noteText(note, 'note', 'collect.note.enter');
     const at = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
       await this.event(tx, actor, at, returnId, 'note', text);
@@ -682,12 +660,8 @@ export class CensusReturnsService {
   /** The LA returns a submitted return to its school, saying what to correct. */
   async returnToSchool(actor: Actor, returnId: string, note: string): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.decide)
-      throw Invalid.field(
-        'decision',
-        notNow(view, 'Only a submitted return can be returned, by its school’s LA'),
-      );
-    const text = noteText(note, 'note', 'Enter a note saying what the school should correct');
+    if (!view.may.decide) throw new Invalid([notNow('decision', view, 'collect.not-now.return')]);
+    const text = noteText(note, 'note', 'collect.note.enter-correction');
     const at = this.deps.clock.now();
     await this.decide(actor, view, ['submitted'], 'returned', {}, at, {
       event: 'returned',
@@ -700,11 +674,7 @@ export class CensusReturnsService {
   /** The LA approves a submitted return: from now on the collector sees it. */
   async approve(actor: Actor, returnId: string): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.decide)
-      throw Invalid.field(
-        'decision',
-        notNow(view, 'Only a submitted return can be approved, by its school’s LA'),
-      );
+    if (!view.may.decide) throw new Invalid([notNow('decision', view, 'collect.not-now.approve')]);
     const at = this.deps.clock.now();
     await this.decide(actor, view, ['submitted'], 'approved', { approved_at: at.toISOString() }, at, {
       event: 'approved',
@@ -737,9 +707,7 @@ export class CensusReturnsService {
     const byName = await this.actorName(actor);
     await this.deps.db.transaction().execute(async (tx) => {
       if (!(await moveStatus(tx, version.id, from, to, stamps))) {
-        throw new Invalid([
-          { field: 'status', message: 'The return changed while you were looking at it: check it again' },
-        ]);
+        throw new Invalid([keyedError('status', 'collect.return.changed')]);
       }
       await this.event(tx, actor, at, version.id, effects.event, effects.note);
       await this.audit(tx, actor, at, effects.audit, version.id, {
@@ -841,20 +809,39 @@ export class CensusReturnsService {
   }
 }
 
+/** `missing`: the key of the error when the note is empty. */
 function noteText(note: string, field: string, missing: string): string {
   const text = note.trim();
-  if (text === '') throw Invalid.field(field, missing);
-  if (text.length > NOTE_MAX) throw Invalid.field(field, `The note must be ${NOTE_MAX} characters or fewer`);
+  if (text === '') throw new Invalid([keyedError(field, missing)]);
+  if (text.length > NOTE_MAX) throw new Invalid([keyedError(field, 'collect.note.too-long', { max: NOTE_MAX })]);
   return text;
 }
 
+/** "the return is submitted": a return's status, as a refusal says it. */
+const STATE_KEYS: Record<CensusReturnStatus, string> = {
+  loaded: 'collect.not-now.state.loaded',
+  submitted: 'collect.not-now.state.submitted',
+  returned: 'collect.not-now.state.returned',
+  approved: 'collect.not-now.state.approved',
+  replaced: 'collect.not-now.state.replaced',
+};
+
 /**
  * Why an action is not open on a version now (a refusal of the action, not of the actor: the page is
- * shown again with it). An earlier version, or a closed collection, says so.
+ * shown again with it). An earlier version, or a closed collection, says so. `otherwise`: the key of
+ * what cannot be done.
  */
-function notNow(view: ReturnView, otherwise: string): string {
-  if (!view.isCurrent) return `This is an earlier version (${view.version.version}), replaced by a later one`;
-  if (view.details.status !== 'Live')
-    return `${view.details.collection.name} is ${view.details.status.toLowerCase()}`;
-  return `${otherwise}: the return is ${STATUS_LABELS[view.version.status].toLowerCase()}`;
+function notNow(field: string, view: ReturnView, otherwise: string): FieldError {
+  if (!view.isCurrent) return keyedError(field, 'collect.not-now.earlier', { version: view.version.version });
+  if (view.details.status !== 'Live') {
+    return keyedError(
+      field,
+      view.details.status === 'Closed' ? 'collect.not-now.closed' : 'collect.not-now.not-yet-open',
+      { name: view.details.collection.name },
+    );
+  }
+  return keyedError(field, 'collect.not-now.status', {
+    action: message(otherwise),
+    state: message(STATE_KEYS[view.version.status]),
+  });
 }

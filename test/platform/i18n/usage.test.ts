@@ -35,6 +35,22 @@ const TRANSLATED_TEMPLATES = [
   'lost-pupils/views/review-list.njk',
   'lost-pupils/views/review-confirm.njk',
   'lost-pupils/views/review-macros.njk',
+  'collect/views/my-collections.njk',
+  'collect/views/school-collection.njk',
+  'collect/views/upload-return.njk',
+  'collect/views/upload-result.njk',
+  'collect/views/return.njk',
+  'collect/views/finding-macros.njk',
+  'collect/views/submit.njk',
+  'collect/views/pupils.njk',
+  'collect/views/dashboard.njk',
+  'collect/views/return-to-school.njk',
+  'collect/views/bulk-form.njk',
+  'collect/views/bulk-result.njk',
+  'collect/views/approved.njk',
+  'collect/views/manage-list.njk',
+  'collect/views/collection-form.njk',
+  'collect/views/macros.njk',
 ];
 
 /** Words the same in every language. */
