@@ -195,9 +195,7 @@ function openZip(data: Buffer): Promise<ZipFile> {
     // validateEntrySizes: an entry inflating to more bytes than its header says fails as it passes them.
     fromBuffer(data, { lazyEntries: true, validateEntrySizes: true }, (error, archive) => {
       if (error) {
-        reject(
-          new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.not-zip')]),
-        );
+        reject(new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.not-zip')]));
       } else resolve(archive);
     });
   });
@@ -222,7 +220,9 @@ async function filesOf(archive: ZipFile): Promise<Entry[]> {
   if (files.length === 0) throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.empty')]);
   if (bytes > BULK_UNCOMPRESSED_LIMIT) {
     throw new Invalid([
-      keyedError(ZIP_FIELD, 'collect.bulk.error.too-large-uncompressed', { mb: BULK_UNCOMPRESSED_LIMIT / MB }),
+      keyedError(ZIP_FIELD, 'collect.bulk.error.too-large-uncompressed', {
+        mb: BULK_UNCOMPRESSED_LIMIT / MB,
+      }),
     ]);
   }
   return files;
@@ -244,11 +244,7 @@ function nextEntry(archive: ZipFile): Promise<Entry | null> {
     const onEntry = (entry: Entry) => settle(() => resolve(entry));
     const onEnd = () => settle(() => resolve(null));
     const onError = () =>
-      settle(() =>
-        reject(
-          new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.unreadable')]),
-        ),
-      );
+      settle(() => reject(new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.unreadable')])));
     archive.on('entry', onEntry);
     archive.on('end', onEnd);
     archive.on('error', onError);

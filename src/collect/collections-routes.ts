@@ -144,9 +144,7 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       const { collection } = await service.get(user, collectionId);
       await service.setClosed(user, collectionId, closed);
       return reply
-        .flash(
-          request.t(closed ? 'collect.flash.closed' : 'collect.flash.opened', { name: collection.name }),
-        )
+        .flash(request.t(closed ? 'collect.flash.closed' : 'collect.flash.opened', { name: collection.name }))
         .redirect(MANAGE_PATH);
     };
   };

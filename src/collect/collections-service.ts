@@ -225,12 +225,12 @@ export class DataCollectionsService {
     const errors: FieldError[] = [];
     const name = (form.name ?? '').trim();
     if (name === '') errors.push(keyedError('name', 'collect.form.error.name'));
-    else if (name.length > NAME_MAX) errors.push(keyedError('name', 'collect.form.error.name-too-long', { max: NAME_MAX }));
+    else if (name.length > NAME_MAX)
+      errors.push(keyedError('name', 'collect.form.error.name-too-long', { max: NAME_MAX }));
     const term = form.term ?? '';
     if (!isTerm(term)) errors.push(keyedError('term', 'collect.form.error.term'));
     const year = (form.year ?? '').trim();
-    if (!/^20\d\d$/.test(year))
-      errors.push(keyedError('year', 'collect.form.error.year'));
+    if (!/^20\d\d$/.test(year)) errors.push(keyedError('year', 'collect.form.error.year'));
     const referenceDate = readDateInput(
       'reference',
       'census day',
@@ -261,8 +261,7 @@ export class DataCollectionsService {
     const allLas = form.scope === 'all';
     const known = new Set((await listLocalAuthorities(this.deps.db)).map((la) => la.number));
     const las = allLas ? [] : [...new Set(form.las ?? [])];
-    if (!allLas && las.length === 0)
-      errors.push(keyedError('scope', 'collect.form.error.scope'));
+    if (!allLas && las.length === 0) errors.push(keyedError('scope', 'collect.form.error.scope'));
     if (las.some((la) => !known.has(la))) errors.push(keyedError('las', 'collect.form.error.las'));
     if (errors.length > 0 || !isTerm(term) || !referenceDate || !openDate || !dueDate)
       throw new Invalid(errors);

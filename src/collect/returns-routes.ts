@@ -21,12 +21,12 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
+import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { keyedError, type MessageParams } from '../platform/i18n/catalogue.ts';
 import { oneText } from '../platform/web/form-values.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { pagination } from '../platform/web/pagination.ts';
-import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import {
   CensusReturnsService,
   RETURN_SIZE_LIMIT,
@@ -158,7 +158,9 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     }
     const details = await service.open(user, collectionId);
     return reply.code(outcome.status === 'loaded' ? 200 : 400).page('collect/views/upload-result.njk', {
-      title: request.t(outcome.status === 'loaded' ? 'collect.upload.return-loaded' : 'collect.upload.return-not-loaded'),
+      title: request.t(
+        outcome.status === 'loaded' ? 'collect.upload.return-loaded' : 'collect.upload.return-not-loaded',
+      ),
       outcome,
       details,
       backLink: {
@@ -300,7 +302,10 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
           service.pupils(user, returnId, page ?? 1),
         ]);
         return reply.page('collect/views/pupils.njk', {
-          title: request.t('collect.pupils.title', { school: view.school.name, version: view.version.version }),
+          title: request.t('collect.pupils.title', {
+            school: view.school.name,
+            version: view.version.version,
+          }),
           view,
           ...pupils,
           pagination: pagination(`${returnPath(returnId)}/pupils`, pupils, request.t('collect.pupils.pages')),
@@ -372,7 +377,9 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
         } catch (error) {
           return returnPage(reply.code(400), user, returnId, invalidErrors(error));
         }
-        return reply.flash(request.t('collect.flash.note-added')).redirect(`${returnPath(returnId)}#history`, 303);
+        return reply
+          .flash(request.t('collect.flash.note-added'))
+          .redirect(`${returnPath(returnId)}#history`, 303);
       },
     },
     {
@@ -400,9 +407,7 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
             return returnForm(reply.code(400), user, returnId, form.note, errors);
           return returnPage(reply.code(400), user, returnId, errors);
         }
-        return reply
-          .flash(request.t('collect.flash.returned'))
-          .redirect(returnPath(returnId), 303);
+        return reply.flash(request.t('collect.flash.returned')).redirect(returnPath(returnId), 303);
       },
     },
     {

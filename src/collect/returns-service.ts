@@ -596,8 +596,7 @@ export class CensusReturnsService {
     if (!view.may.answer) throw new Invalid([notNow('answer', view, 'collect.not-now.answer')]);
     const finding = await findFinding(this.deps.db, returnId, findingId);
     if (!finding) throw new NotFound('The query');
-    if (finding.kind !== 'query')
-      throw new Invalid([keyedError('answer', 'collect.answer.not-a-query')]);
+    if (finding.kind !== 'query') throw new Invalid([keyedError('answer', 'collect.answer.not-a-query')]);
     const text = answer.trim();
     if (text === '') throw new Invalid([keyedError('answer', 'collect.answer.enter')]);
     if (text.length > ANSWER_MAX) {
@@ -813,7 +812,8 @@ export class CensusReturnsService {
 function noteText(note: string, field: string, missing: string): string {
   const text = note.trim();
   if (text === '') throw new Invalid([keyedError(field, missing)]);
-  if (text.length > NOTE_MAX) throw new Invalid([keyedError(field, 'collect.note.too-long', { max: NOTE_MAX })]);
+  if (text.length > NOTE_MAX)
+    throw new Invalid([keyedError(field, 'collect.note.too-long', { max: NOTE_MAX })]);
   return text;
 }
 

@@ -8,7 +8,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { type MatchOutcome, MatchesService } from './matches-service.ts';
+import { MatchesService, type MatchOutcome } from './matches-service.ts';
 
 /** What a match was made on, as its text's key. */
 const MATCHED_ON = {

@@ -17,9 +17,9 @@ import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { manyValues } from '../platform/web/form-values.ts';
 import {
   LostPupilReviewService,
-  type RemovalReason,
   REVIEW_LIMIT,
   REVIEW_PATH,
+  type RemovalReason,
   type ReviewRecord,
 } from './review-service.ts';
 

@@ -285,7 +285,9 @@ const formSchema = z
       addProblem(
         ctx,
         SEARCH_PARAMS.dobDay,
-        birthMonth === 2 ? 'lost-pupils.search.error.not-in-february' : 'lost-pupils.search.error.not-in-month',
+        birthMonth === 2
+          ? 'lost-pupils.search.error.not-in-february'
+          : 'lost-pupils.search.error.not-in-month',
         { day: birthDay },
       );
     }

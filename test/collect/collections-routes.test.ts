@@ -320,11 +320,17 @@ describeEachEngine('Data collection pages', (database) => {
     assert.match(list.body, /<html lang="cy"/);
     assert.match(list.body, /<h1 class="govuk-heading-l">Rheoli Casgliadau Data<\/h1>/);
     const form = await agent.get('/collect/manage/new');
-    assert.match(form.body, /<h1 class="govuk-heading-l"><span class="govuk-caption-l">Rheoli Casgliadau Data<\/span>Sefydlu casgliad data<\/h1>/);
+    assert.match(
+      form.body,
+      /<h1 class="govuk-heading-l"><span class="govuk-caption-l">Rheoli Casgliadau Data<\/span>Sefydlu casgliad data<\/h1>/,
+    );
     assert.match(form.body, /Pa ysgolion sy’n cymryd rhan/);
     const refused = await agent.post('/collect/manage/new', browserForm([], { name: '', scope: '' }));
     assert.equal(refused.statusCode, 400);
-    assert.match(errorSummary(refused.body), /^Mae problem wedi codi Rhowch enw, fel School Census 2026 Autumn/);
+    assert.match(
+      errorSummary(refused.body),
+      /^Mae problem wedi codi Rhowch enw, fel School Census 2026 Autumn/,
+    );
     assert.match(
       errorSummary(refused.body),
       /Dewiswch yr awdurdodau lleol y mae eu hysgolion yn cymryd rhan, neu bob awdurdod lleol/,
@@ -332,7 +338,10 @@ describeEachEngine('Data collection pages', (database) => {
     const name = `Cyfrifiad ${Date.now()}`;
     const saved = await agent.post('/collect/manage/new', browserForm([la.number], { name }));
     assert.equal(saved.statusCode, 302);
-    assert.match((await agent.get('/collect/manage')).body, new RegExp(`Mae’r casgliad data “${name}” wedi’i sefydlu`));
+    assert.match(
+      (await agent.get('/collect/manage')).body,
+      new RegExp(`Mae’r casgliad data “${name}” wedi’i sefydlu`),
+    );
   });
 
   test('a form sent without its CSRF token is refused and changes nothing', async () => {

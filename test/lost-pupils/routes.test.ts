@@ -230,7 +230,12 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     const record = await agent.get(`${SEARCH}/${made.id}`);
     assert.equal(record.statusCode, 200);
     const recordText = words(record.body);
-    for (const text of ['Cofnod disgybl coll', 'Rhif yr AALl', 'Cyrchfan anhysbys (XXXXXXXX)', 'Chwiliad Newydd']) {
+    for (const text of [
+      'Cofnod disgybl coll',
+      'Rhif yr AALl',
+      'Cyrchfan anhysbys (XXXXXXXX)',
+      'Chwiliad Newydd',
+    ]) {
       assert.ok(recordText.includes(text), text);
     }
 
