@@ -1,5 +1,7 @@
 // Dates as users read them: UK style, in Europe/London time, for pages and emails alike.
-// "23 November 2026" and "23 November 2026 at 2:05pm" (GOV.UK style: no space before am/pm).
+// "23 November 2026" and "23 November 2026 at 2:05pm" (GOV.UK style: no space before am/pm); in Welsh
+// "23 Tachwedd 2026" and "23 Tachwedd 2026 am 2:05yh" (GOV.UK's Welsh: yb, yh).
+import type { Language } from './i18n/catalogue.ts';
 
 export const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
   day: 'numeric',
@@ -19,20 +21,33 @@ export const DATE_TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
 });
 
-/** "23 November 2026", or '' for no date. */
-export function formatDate(value: string | Date | null | undefined): string {
-  return value ? DATE_FORMAT.format(new Date(value)) : '';
+/** The month's name in Welsh: Intl's 'cy' months, in the same London time as the English. */
+const WELSH_MONTH = new Intl.DateTimeFormat('cy', { month: 'long', timeZone: 'Europe/London' });
+
+/** "23 November 2026" (in Welsh "23 Tachwedd 2026"), or '' for no date. */
+export function formatDate(value: string | Date | null | undefined, language: Language = 'en'): string {
+  if (!value) return '';
+  const date = new Date(value);
+  if (language === 'en') return DATE_FORMAT.format(date);
+  const parts = DATE_FORMAT.formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes): string =>
+    parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('day')} ${WELSH_MONTH.format(date)} ${part('year')}`;
 }
 
-/** "23 November 2026 at 2:05pm", or '' for no date. */
-export function formatDateTime(value: string | Date | null | undefined): string {
+/** "23 November 2026 at 2:05pm" (in Welsh "23 Tachwedd 2026 am 2:05yh"), or '' for no date. */
+export function formatDateTime(value: string | Date | null | undefined, language: Language = 'en'): string {
   if (!value) return '';
-  const parts = DATE_TIME_FORMAT.formatToParts(new Date(value));
+  const date = new Date(value);
+  const parts = DATE_TIME_FORMAT.formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes): string =>
     parts.find((p) => p.type === type)?.value ?? '';
   const dayPeriod = part('dayPeriod')
     .toLowerCase()
     .replace(/[^a-z]/g, '');
+  if (language === 'cy') {
+    return `${part('day')} ${WELSH_MONTH.format(date)} ${part('year')} am ${part('hour')}:${part('minute')}${dayPeriod === 'am' ? 'yb' : 'yh'}`;
+  }
   return `${part('day')} ${part('month')} ${part('year')} at ${part('hour')}:${part('minute')}${dayPeriod}`;
 }
 

@@ -225,6 +225,7 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     const found = await agent.get(`${SEARCH}?surname=${surname}&surname-begins=yes`);
     assert.equal(found.statusCode, 200);
     assert.match(words(found.body), /Mae 1 cofnod yn cyfateb/);
+    assert.match(words(found.body), /21 Mehefin 2013/, 'dates in Welsh');
     assert.match(words(found.body), /Cofnodion disgyblion coll, wedi’u trefnu yn ôl Cyfenw \(A i Y\)/);
 
     const record = await agent.get(`${SEARCH}/${made.id}`);

@@ -13,3 +13,11 @@ test('dates and times are UK style in London time, with am/pm as GOV.UK writes t
   assert.equal(formatDate(null), '');
   assert.equal(formatDateTime(undefined), '');
 });
+
+test('in Welsh: the month in Welsh, "am" before the time, and yb or yh', () => {
+  assert.equal(formatDate('2026-11-23T14:05:00.000Z', 'cy'), '23 Tachwedd 2026');
+  assert.equal(formatDate('2026-07-01T23:30:00.000Z', 'cy'), '2 Gorffennaf 2026');
+  assert.equal(formatDateTime('2026-11-23T14:05:00.000Z', 'cy'), '23 Tachwedd 2026 am 2:05yh');
+  assert.equal(formatDateTime('2026-07-01T08:30:00.000Z', 'cy'), '1 Gorffennaf 2026 am 9:30yb');
+  assert.equal(formatDate(null, 'cy'), '');
+});

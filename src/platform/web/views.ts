@@ -4,11 +4,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { formatDate, formatDateTime } from '../dates.ts';
+import type { Language } from '../i18n/catalogue.ts';
 import { templateTranslator } from '../i18n/web.ts';
 
 /** What a filter sees of the page: its t() (http.ts puts it there), English when rendered without one. */
 interface FilterThis {
-  ctx: { t?: ReturnType<typeof templateTranslator> };
+  ctx: { t?: ReturnType<typeof templateTranslator>; language?: Language };
 }
 const english = templateTranslator('en');
 
@@ -67,8 +68,13 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
       throwOnUndefined: false,
     },
   );
-  env.addFilter('date', (value: string | null | undefined) => formatDate(value));
-  env.addFilter('dateTime', (value: string | null | undefined) => formatDateTime(value));
+  /** Dates in the page's language: "23 November 2026", "23 Tachwedd 2026". */
+  env.addFilter('date', function date(this: FilterThis, value: string | null | undefined) {
+    return formatDate(value, this.ctx.language);
+  });
+  env.addFilter('dateTime', function dateTime(this: FilterThis, value: string | null | undefined) {
+    return formatDateTime(value, this.ctx.language);
+  });
   /** GOV.UK error summary list items from {field, message} pairs. */
   env.addFilter('errorList', (errors: { field: string; message: string }[] | undefined) =>
     (errors ?? []).map((e) => ({ text: e.message, href: `#${e.field}` })),
