@@ -16,7 +16,7 @@ import { can } from '../auth/permissions.ts';
 import { listEstablishmentsOfLa } from '../directory/repository.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import { Forbidden, Invalid } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { classifyFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import type { CollectionDetails } from './collections-service.ts';
@@ -100,8 +100,8 @@ export class BulkReturnsLoader {
                 actor,
                 details,
                 filename,
-                [`The zip holds two returns for school ${school}: only the first, ${first}, was checked.`],
-                'Upload the return you mean for this school on its own, or in a zip with one return for each school.',
+                [message('collect.refused.two-for-school', { school: school ?? '', first })],
+                message('collect.refused.two-advice'),
               );
         if (school && first === undefined) firstFileOf.set(school, filename);
         entries.push({
@@ -157,8 +157,8 @@ export class BulkReturnsLoader {
         actor,
         details,
         filename,
-        ['The file is protected by a password in the zip: s2s cannot read it.'],
-        'Make the zip again without a password and upload it.',
+        [message('collect.refused.password')],
+        message('collect.refused.password-advice'),
       );
     }
     // Larger than a return by its header: refused by loadFile without reading it.
@@ -171,10 +171,8 @@ export class BulkReturnsLoader {
           actor,
           details,
           filename,
-          [
-            'The file could not be read from the zip: the zip may be damaged, or compressed in a way s2s does not read.',
-          ],
-          'Make the zip again with your computer’s own “compressed (zipped) folder” and upload it.',
+          [message('collect.refused.unreadable-in-zip')],
+          message('collect.refused.unreadable-in-zip-advice'),
         );
       }
     }

@@ -18,6 +18,7 @@ import { keyedError } from '../platform/i18n/catalogue.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { BULK_ZIP_LIMIT, BulkReturnsLoader, MAX_BULK_FILES, ZIP_FIELD } from './bulk-load.ts';
 import type { CollectionDetails } from './collections-service.ts';
+import { outcomeIn } from './returns-routes.ts';
 import { RETURN_SIZE_LIMIT } from './returns-service.ts';
 
 const REPLACE_FIELD = 'replace';
@@ -110,7 +111,13 @@ export function bulkLoadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logg
       const result = await loader.load(user, collectionId, zip.ok ? zip.data : null, replace);
       return reply.page('collect/views/bulk-result.njk', {
         title: request.t('collect.bulk.result-page-title', { name: details.collection.name }),
-        result,
+        result: {
+          ...result,
+          entries: result.entries.map((entry) => ({
+            ...entry,
+            outcome: outcomeIn(request.language, entry.outcome),
+          })),
+        },
         againHref: path(collectionId),
         collectionHref: `/collect/collections/${collectionId}`,
       });

@@ -23,12 +23,18 @@ import type { Deps } from '../deps.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
-import { keyedError, type MessageParams } from '../platform/i18n/catalogue.ts';
+import {
+  keyedError,
+  type Language,
+  type MessageParams,
+  translateMessage,
+} from '../platform/i18n/catalogue.ts';
 import { oneText } from '../platform/web/form-values.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { pagination } from '../platform/web/pagination.ts';
 import {
   CensusReturnsService,
+  type LoadOutcome,
   RETURN_SIZE_LIMIT,
   type ReturnView,
   STATUS_LABELS,
@@ -161,7 +167,7 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
       title: request.t(
         outcome.status === 'loaded' ? 'collect.upload.return-loaded' : 'collect.upload.return-not-loaded',
       ),
-      outcome,
+      outcome: outcomeIn(request.language, outcome),
       details,
       backLink: {
         href: collectionPath(collectionId),
@@ -428,6 +434,16 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
       },
     },
   ];
+}
+
+/** A load's outcome with a refusal's reasons and what to do in the reader's language. */
+export function outcomeIn(language: Language, outcome: LoadOutcome): LoadOutcome {
+  if (outcome.status !== 'refused') return outcome;
+  return {
+    ...outcome,
+    reasons: outcome.messages.reasons.map((reason) => translateMessage(language, reason)),
+    whatToDo: translateMessage(language, outcome.messages.whatToDo),
+  };
 }
 
 /** What the return's pages show: its findings split into errors and queries, its history in words. */

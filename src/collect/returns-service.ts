@@ -21,14 +21,14 @@ import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { CensusReturnRow, CensusReturnStatus, Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { sentence } from '../transfers/content-checks.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
-import { TERM_NAMES } from './census-dates.ts';
+import type { Term } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
 import {
   CensusFormatError,
@@ -71,10 +71,27 @@ export const STATUS_LABELS: Record<CensusReturnStatus, string> = {
   replaced: 'Replaced',
 };
 
-const NAME_ADVICE =
-  'Upload the census return your MIS made for this collection, as it was named, like 9165402_SC3_916LL26_001.XML.';
-const CONTENT_ADVICE =
-  'Make the return again in your MIS, have your headteacher approve it, and upload the new file. If it still fails, contact your MIS supplier.';
+const NAME_ADVICE = message('collect.refused.name-advice');
+const CONTENT_ADVICE = message('collect.refused.content-advice');
+
+/** A text made elsewhere in English (a file name's problems, the reader's): shown as it is. */
+const asGiven = (text: string) => message('collect.refused.as-given', { text });
+
+/** "the autumn census", as a refusal names a term. */
+const TERM_KEYS: Record<Term, string> = {
+  AUT: 'collect.refused.term.autumn',
+  SPR: 'collect.refused.term.spring',
+  SUM: 'collect.refused.term.summer',
+};
+
+/** A return's status in a sentence: "version 2, submitted". */
+const STATUS_WORD_KEYS: Record<CensusReturnStatus, string> = {
+  loaded: 'collect.refused.status.loaded',
+  submitted: 'collect.refused.status.submitted',
+  returned: 'collect.refused.status.returned',
+  approved: 'collect.refused.status.approved',
+  replaced: 'collect.refused.status.replaced',
+};
 
 export interface LoadedReturn {
   status: 'loaded';
@@ -92,8 +109,10 @@ export interface LoadedReturn {
 export interface RefusedReturn {
   status: 'refused';
   filename: string;
+  /** In English (the REST API, the audit log); `messages` are the same for pages in the reader's language. */
   reasons: string[];
   whatToDo: string;
+  messages: { reasons: Message[]; whatToDo: Message };
 }
 
 export type LoadOutcome = LoadedReturn | RefusedReturn;
@@ -225,86 +244,98 @@ export class CensusReturnsService {
   ): Promise<LoadOutcome> {
     // The name as it is shown and audited: invisible characters made visible.
     const shown = printableFilename(filename);
-    const refuse = (reasons: string[], whatToDo: string) =>
+    const refuse = (reasons: Message[], whatToDo: Message) =>
       this.refuse(actor, details, shown, reasons, whatToDo);
     const { collection } = details;
     if (details.status !== 'Live') {
       return refuse(
         [
           details.status === 'Closed'
-            ? `${collection.name} is closed: no more returns can be loaded.`
-            : `${collection.name} opens for returns on ${collection.open_date}.`,
+            ? message('collect.closed-no-more', { name: collection.name })
+            : message('collect.opens-on', { name: collection.name, date: collection.open_date }),
         ],
-        'If your return still needs to be loaded, contact your LA.',
+        message('collect.refused.contact-la'),
       );
     }
 
     // 1. The name: a termly census return of this collection's term and year, from the right school.
     if (!/\.xml$/i.test(filename)) {
-      return refuse(
-        [`${shown} is not an XML file: COLLECT accepts census returns in XML only.`],
-        NAME_ADVICE,
-      );
+      return refuse([message('collect.refused.not-xml', { filename: shown })], NAME_ADVICE);
     }
     const classified = classifyFilename(filename);
-    if (!classified.ok) return refuse(classified.problems.map(sentence), NAME_ADVICE);
+    if (!classified.ok)
+      return refuse(
+        classified.problems.map((problem) => asGiven(sentence(problem))),
+        NAME_ADVICE,
+      );
     const file = classified.file;
     const term = file.typeCode ? TERM_OF_TYPE_CODE[file.typeCode] : undefined;
     if (file.kind !== 'census' || file.source.kind !== 'school' || term === undefined) {
-      return refuse(
-        [`${shown} is not named as a school's termly census return (SC1, SC2 or SC3).`],
-        NAME_ADVICE,
-      );
+      return refuse([message('collect.refused.not-census', { filename: shown })], NAME_ADVICE);
     }
     const school = file.source.establishmentNumber;
-    const nameProblems: string[] = [];
+    const nameProblems: Message[] = [];
     if (term !== collection.term) {
       nameProblems.push(
-        `The file is for the ${TERM_NAMES[term]} census (${file.typeCode}); ${collection.name} is the ${TERM_NAMES[collection.term]} census.`,
+        message('collect.refused.wrong-term', {
+          fileTerm: message(TERM_KEYS[term]),
+          code: file.typeCode ?? '',
+          name: collection.name,
+          term: message(TERM_KEYS[collection.term]),
+        }),
       );
     }
     if (file.censusYear !== collection.year.slice(-2)) {
       nameProblems.push(
-        `The file is for census year ${file.censusYear}; ${collection.name} is for ${collection.year}.`,
+        message('collect.refused.wrong-year', {
+          fileYear: file.censusYear ?? '',
+          name: collection.name,
+          year: collection.year,
+        }),
       );
     }
     const establishment = await getEstablishment(this.deps.db, school);
     if (scopeOf(actor.role) === 'school') {
       if (school !== actor.establishmentNumber)
-        nameProblems.push(`The file is for school ${school}, not yours (${actor.establishmentNumber}).`);
+        nameProblems.push(
+          message('collect.refused.not-your-school', { school, yours: actor.establishmentNumber ?? '' }),
+        );
     } else if (!establishment || establishment.la_number !== actor.laNumber) {
-      nameProblems.push(`School ${school} is not a school of your LA.`);
+      nameProblems.push(message('collect.refused.not-la-school', { school }));
     }
     if (nameProblems.length > 0) return refuse(nameProblems, NAME_ADVICE);
-    if (!establishment) return refuse([`School ${school} is not in the directory.`], NAME_ADVICE);
+    if (!establishment) return refuse([message('collect.refused.not-in-directory', { school })], NAME_ADVICE);
 
     // 2. Replacing a return needs the uploader's say-so (census guide: "Please take care").
     const current = await currentReturn(this.deps.db, collection.id, school);
     if (current && !replace) {
       return refuse(
         [
-          `${establishment.name} already has a return in ${collection.name} (version ${current.version}, ${STATUS_LABELS[current.status].toLowerCase()}).`,
+          message('collect.refused.already', {
+            school: establishment.name,
+            name: collection.name,
+            version: current.version,
+            status: message(STATUS_WORD_KEYS[current.status]),
+          }),
         ],
-        'To replace it, confirm that the new file replaces it and upload it again. The earlier version, its notes and history stay viewable.',
+        message('collect.refused.replace-advice'),
       );
     }
 
     // 3. The size and the content.
     if (data === null) {
       return refuse(
-        [
-          `The file is larger than ${RETURN_SIZE_LIMIT / 1024 / 1024} MB, the most COLLECT accepts for one return.`,
-        ],
-        'Check you chose the census return, not another file. If it really is larger, contact the service desk.',
+        [message('collect.refused.too-large', { mb: RETURN_SIZE_LIMIT / 1024 / 1024 })],
+        message('collect.refused.too-large-advice'),
       );
     }
-    if (data.length === 0) return refuse(['The file is empty.'], CONTENT_ADVICE);
+    if (data.length === 0) return refuse([message('collect.refused.empty')], CONTENT_ADVICE);
     let census: CensusReturn;
     try {
       census = await readCensusReturn(data);
     } catch (error) {
       if (error instanceof XmlError || error instanceof CensusFormatError) {
-        return refuse([`The file could not be read as a census return: ${error.message}`], CONTENT_ADVICE);
+        return refuse([message('collect.refused.unreadable', { problem: error.message })], CONTENT_ADVICE);
       }
       throw error;
     }
@@ -316,8 +347,8 @@ export class CensusReturnsService {
       mismatches.push(`the return is for ${header.year}, the collection for ${collection.year}`);
     if (mismatches.length > 0) {
       return refuse(
-        [`The file does not match its name or this collection: ${mismatches.join('; ')}.`],
-        'Check you chose the right file for this collection; do not rename a return.',
+        [message('collect.refused.mismatch', { mismatches: mismatches.join('; ') })],
+        message('collect.refused.mismatch-advice'),
       );
     }
 
@@ -346,15 +377,23 @@ export class CensusReturnsService {
     actor: Actor,
     details: CollectionDetails,
     filename: string,
-    reasons: string[],
-    whatToDo: string,
+    reasonMessages: Message[],
+    whatToDoMessage: Message,
   ): Promise<RefusedReturn> {
+    const reasons = reasonMessages.map((reason) => translateMessage('en', reason));
+    const whatToDo = translateMessage('en', whatToDoMessage);
     await this.audit(this.deps.db, actor, this.deps.clock.now(), 'census-return-refused', null, {
       collection: details.collection.name,
       filename,
       reasons,
     });
-    return { status: 'refused', filename, reasons, whatToDo };
+    return {
+      status: 'refused',
+      filename,
+      reasons,
+      whatToDo,
+      messages: { reasons: reasonMessages, whatToDo: whatToDoMessage },
+    };
   }
 
   private async store(

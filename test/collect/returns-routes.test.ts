@@ -213,6 +213,12 @@ describe('census return pages', () => {
     assert.match(overview.body, /Nid ydych wedi lanlwytho ffurflen eto/);
     const form = await agent.get(`/collect/collections/${s.collectionId}/upload`);
     assert.match(form.body, /<h1 class="govuk-heading-l">Lanlwytho Ffurflen o Ffeil<\/h1>/);
+    const refused = await agent.postMultipart(`/collect/collections/${s.collectionId}/upload`, [
+      { filename: 'pupils.csv', content: 'UPN,Surname\n', field: 'file' },
+    ]);
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /Nid yw pupils\.csv yn ffeil XML: dim ond ffurflenni cyfrifiad mewn XML/);
+    assert.match(refused.body, /Lanlwythwch y ffurflen cyfrifiad a grëwyd gan eich MIS/);
     const loaded = await agent.postMultipart(`/collect/collections/${s.collectionId}/upload`, [
       {
         filename: censusFilename(school),
