@@ -61,7 +61,10 @@ export class BulkReturnsLoader {
   /** The collection, for an LA agent taking part in it: Forbidden for others, NotFound if it has no part. */
   async open(actor: Actor, collectionId: string): Promise<CollectionDetails> {
     if (!can(actor.role, 'collect.agent') || !actor.laNumber)
-      throw new Forbidden('Only an LA loads its schools’ census returns from a zip');
+      throw new Forbidden(
+        'Only an LA loads its schools’ census returns from a zip',
+        'collect.forbidden.bulk-la-only',
+      );
     return this.returns.open(actor, collectionId);
   }
 

@@ -132,7 +132,8 @@ export class DataCollectionsService {
     page: number,
   ): Promise<{ rows: MyCollection[]; total: number; pages: number; page: number }> {
     const role = collectRoleOf(actor);
-    if (role === null) throw new Forbidden('You do not take part in data collections');
+    if (role === null)
+      throw new Forbidden('You do not take part in data collections', 'collect.forbidden.not-taking-part');
     const { db } = this.deps;
     const la = role === 'Source' ? actor.establishmentNumber?.slice(0, 3) : actor.laNumber;
     let organisation = 'Department for Education';
@@ -336,7 +337,8 @@ export class DataCollectionsService {
   }
 
   private mustManage(actor: Actor): void {
-    if (!can(actor.role, 'collect.manage')) throw new Forbidden('You cannot manage data collections');
+    if (!can(actor.role, 'collect.manage'))
+      throw new Forbidden('You cannot manage data collections', 'collect.forbidden.cannot-manage');
   }
 
   private async audit(

@@ -217,7 +217,7 @@ export class CensusReturnsService {
       !actor.establishmentNumber
     ) {
       discard(content);
-      throw new Forbidden('Only a school loads its census return here');
+      throw new Forbidden('Only a school loads its census return here', 'collect.forbidden.school-only');
     }
     let details: CollectionDetails;
     try {
@@ -492,7 +492,7 @@ export class CensusReturnsService {
     collectionId: string,
   ): Promise<{ details: CollectionDetails; schools: SchoolReturnRow[]; counts: Record<string, number> }> {
     if (!can(actor.role, 'collect.agent') || !actor.laNumber)
-      throw new Forbidden('Only an LA sees its schools’ returns');
+      throw new Forbidden('Only an LA sees its schools’ returns', 'collect.forbidden.la-only');
     const details = await this.open(actor, collectionId);
     const { db } = this.deps;
     const [schools, versions] = await Promise.all([
