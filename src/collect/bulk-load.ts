@@ -16,6 +16,7 @@ import { can } from '../auth/permissions.ts';
 import { listEstablishmentsOfLa } from '../directory/repository.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import { Forbidden, Invalid } from '../platform/errors.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { classifyFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import type { CollectionDetails } from './collections-service.ts';
@@ -35,8 +36,6 @@ export const MAX_BULK_FILES = 500;
 export const BULK_UNCOMPRESSED_LIMIT = 200 * MB;
 /** The form's field for the zip: the domain's refusals of the whole zip name it. */
 export const ZIP_FIELD = 'zip';
-
-const SPLIT_ADVICE = 'Split the returns into several zips and upload each of them.';
 
 export interface BulkEntry {
   outcome: LoadOutcome;
@@ -62,7 +61,10 @@ export class BulkReturnsLoader {
   /** The collection, for an LA agent taking part in it: Forbidden for others, NotFound if it has no part. */
   async open(actor: Actor, collectionId: string): Promise<CollectionDetails> {
     if (!can(actor.role, 'collect.agent') || !actor.laNumber)
-      throw new Forbidden('Only an LA loads its schools’ census returns from a zip');
+      throw new Forbidden(
+        'Only an LA loads its schools’ census returns from a zip',
+        'collect.forbidden.bulk-la-only',
+      );
     return this.returns.open(actor, collectionId);
   }
 
@@ -79,10 +81,7 @@ export class BulkReturnsLoader {
   ): Promise<BulkLoadResult> {
     const details = await this.open(actor, collectionId);
     if (zip === null) {
-      throw Invalid.field(
-        ZIP_FIELD,
-        `The zip is larger than ${BULK_ZIP_LIMIT / MB} MB, the most s2s accepts in one upload. ${SPLIT_ADVICE}`,
-      );
+      throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.too-large', { mb: BULK_ZIP_LIMIT / MB })]);
     }
     const archive = await openZip(zip);
     try {
@@ -104,8 +103,8 @@ export class BulkReturnsLoader {
                 actor,
                 details,
                 filename,
-                [`The zip holds two returns for school ${school}: only the first, ${first}, was checked.`],
-                'Upload the return you mean for this school on its own, or in a zip with one return for each school.',
+                [message('collect.refused.two-for-school', { school: school ?? '', first })],
+                message('collect.refused.two-advice'),
               );
         if (school && first === undefined) firstFileOf.set(school, filename);
         entries.push({
@@ -161,8 +160,8 @@ export class BulkReturnsLoader {
         actor,
         details,
         filename,
-        ['The file is protected by a password in the zip: s2s cannot read it.'],
-        'Make the zip again without a password and upload it.',
+        [message('collect.refused.password')],
+        message('collect.refused.password-advice'),
       );
     }
     // Larger than a return by its header: refused by loadFile without reading it.
@@ -175,10 +174,8 @@ export class BulkReturnsLoader {
           actor,
           details,
           filename,
-          [
-            'The file could not be read from the zip: the zip may be damaged, or compressed in a way s2s does not read.',
-          ],
-          'Make the zip again with your computer’s own “compressed (zipped) folder” and upload it.',
+          [message('collect.refused.unreadable-in-zip')],
+          message('collect.refused.unreadable-in-zip-advice'),
         );
       }
     }
@@ -199,12 +196,7 @@ function openZip(data: Buffer): Promise<ZipFile> {
     // validateEntrySizes: an entry inflating to more bytes than its header says fails as it passes them.
     fromBuffer(data, { lazyEntries: true, validateEntrySizes: true }, (error, archive) => {
       if (error) {
-        reject(
-          Invalid.field(
-            ZIP_FIELD,
-            'The file is not a zip file. Choose the zip (.zip) holding the census returns (XML files) of your schools.',
-          ),
-        );
+        reject(new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.not-zip')]));
       } else resolve(archive);
     });
   });
@@ -222,20 +214,17 @@ async function filesOf(archive: ZipFile): Promise<Entry[]> {
     if (entry.fileName.endsWith('/') || isSystemFile(entry.fileName)) continue;
     files.push(entry);
     if (files.length > MAX_BULK_FILES) {
-      throw Invalid.field(
-        ZIP_FIELD,
-        `The zip holds more than ${MAX_BULK_FILES} files; at most ${MAX_BULK_FILES} returns can be loaded at once. ${SPLIT_ADVICE}`,
-      );
+      throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.too-many', { max: MAX_BULK_FILES })]);
     }
     if (entry.uncompressedSize <= RETURN_SIZE_LIMIT) bytes += entry.uncompressedSize;
   }
-  if (files.length === 0)
-    throw Invalid.field(ZIP_FIELD, 'The zip holds no files. Choose the zip of your schools’ returns.');
+  if (files.length === 0) throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.empty')]);
   if (bytes > BULK_UNCOMPRESSED_LIMIT) {
-    throw Invalid.field(
-      ZIP_FIELD,
-      `The files in the zip come to more than ${BULK_UNCOMPRESSED_LIMIT / MB} MB uncompressed, more than s2s reads from one zip. ${SPLIT_ADVICE}`,
-    );
+    throw new Invalid([
+      keyedError(ZIP_FIELD, 'collect.bulk.error.too-large-uncompressed', {
+        mb: BULK_UNCOMPRESSED_LIMIT / MB,
+      }),
+    ]);
   }
   return files;
 }
@@ -256,14 +245,7 @@ function nextEntry(archive: ZipFile): Promise<Entry | null> {
     const onEntry = (entry: Entry) => settle(() => resolve(entry));
     const onEnd = () => settle(() => resolve(null));
     const onError = () =>
-      settle(() =>
-        reject(
-          Invalid.field(
-            ZIP_FIELD,
-            'The zip could not be read: it may be damaged, or hold a file named outside its folders. Make the zip again from the returns and upload it.',
-          ),
-        ),
-      );
+      settle(() => reject(new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.unreadable')])));
     archive.on('entry', onEntry);
     archive.on('end', onEnd);
     archive.on('error', onError);

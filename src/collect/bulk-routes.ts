@@ -14,17 +14,18 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type BoundedRead, IncompleteFile, readBounded, settleFile } from '../platform/bounded-read.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { BULK_ZIP_LIMIT, BulkReturnsLoader, MAX_BULK_FILES, ZIP_FIELD } from './bulk-load.ts';
 import type { CollectionDetails } from './collections-service.ts';
+import { outcomeIn } from './returns-routes.ts';
 import { RETURN_SIZE_LIMIT } from './returns-service.ts';
 
 const REPLACE_FIELD = 'replace';
 const collectionParams = z.object({ collectionId: z.string() });
 
 /** A form that broke off, or could not be read, before the zip arrived whole. */
-const INCOMPLETE_ZIP =
-  'The upload did not arrive whole: the connection may have been cut. Nothing was loaded. Upload the zip again.';
+const INCOMPLETE_ZIP = 'collect.bulk.incomplete';
 
 const megabytes = (bytes: number) => `${bytes / 1024 / 1024} MB`;
 
@@ -38,7 +39,7 @@ export function bulkLoadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logg
     options: { errors?: FieldError[]; replace?: boolean } = {},
   ) =>
     reply.page('collect/views/bulk-form.njk', {
-      title: `Upload returns from a zip: ${details.collection.name}`,
+      title: reply.request.t('collect.bulk.page-title', { name: details.collection.name }),
       details,
       action: path(details.collection.id),
       zipField: ZIP_FIELD,
@@ -50,7 +51,7 @@ export function bulkLoadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logg
       errors: options.errors,
       backLink: {
         href: `/collect/collections/${details.collection.id}`,
-        text: `Back to ${details.collection.name}`,
+        text: reply.request.t('collect.back-to', { name: details.collection.name }),
       },
     });
 
@@ -103,16 +104,20 @@ export function bulkLoadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logg
     if (zip === undefined) {
       return formPage(reply.code(400), details, {
         replace,
-        errors: [
-          { field: ZIP_FIELD, message: problem ?? 'Select the zip file of your schools’ census returns' },
-        ],
+        errors: [keyedError(ZIP_FIELD, problem ?? 'collect.bulk.select-zip')],
       });
     }
     try {
       const result = await loader.load(user, collectionId, zip.ok ? zip.data : null, replace);
       return reply.page('collect/views/bulk-result.njk', {
-        title: `Returns loaded from a zip: ${details.collection.name}`,
-        result,
+        title: request.t('collect.bulk.result-page-title', { name: details.collection.name }),
+        result: {
+          ...result,
+          entries: result.entries.map((entry) => ({
+            ...entry,
+            outcome: outcomeIn(request.language, entry.outcome),
+          })),
+        },
         againHref: path(collectionId),
         collectionHref: `/collect/collections/${collectionId}`,
       });

@@ -53,9 +53,9 @@ const collectionForm = z.object({
 type CollectionFormValues = z.infer<typeof collectionForm>;
 
 const TERM_ITEMS = [
-  { value: 'AUT', text: 'Autumn' },
-  { value: 'SPR', text: 'Spring' },
-  { value: 'SUM', text: 'Summer' },
+  { value: 'AUT', text: 'collect.term.autumn' },
+  { value: 'SPR', text: 'collect.term.spring' },
+  { value: 'SUM', text: 'collect.term.summer' },
 ];
 
 function serviceForm(form: CollectionFormValues): CollectionForm {
@@ -119,14 +119,21 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     const values = options.values ?? (details ? formValues(details) : undefined);
     const chosen = new Set(values?.las ?? []);
     return reply.page('collect/views/collection-form.njk', {
-      title: details ? details.collection.name : 'Set up a data collection',
+      title: details ? details.collection.name : reply.request.t('collect.manage.set-up'),
       details,
       values,
       errors,
-      terms: TERM_ITEMS.map((term) => ({ ...term, checked: term.value === values?.term })),
+      terms: TERM_ITEMS.map((term) => ({
+        ...term,
+        text: reply.request.t(term.text),
+        checked: term.value === values?.term,
+      })),
       laItems: (await laChoices(deps.db)).map((la) => ({ ...la, checked: chosen.has(la.value) })),
       action: details ? `${MANAGE_PATH}/${details.collection.id}` : `${MANAGE_PATH}/new`,
-      backLink: { href: MANAGE_PATH, text: 'Back to Manage Data Collections' },
+      backLink: {
+        href: MANAGE_PATH,
+        text: reply.request.t('collect.back-to', { name: reply.request.t('menu.collect.manage') }),
+      },
     });
   };
 
@@ -137,11 +144,7 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       const { collection } = await service.get(user, collectionId);
       await service.setClosed(user, collectionId, closed);
       return reply
-        .flash(
-          closed
-            ? `The data collection "${collection.name}" has been closed: returns can no longer be loaded or submitted`
-            : `The data collection "${collection.name}" has been opened again`,
-        )
+        .flash(request.t(closed ? 'collect.flash.closed' : 'collect.flash.opened', { name: collection.name }))
         .redirect(MANAGE_PATH);
     };
   };
@@ -160,9 +163,9 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const { page } = pageQuery.parse(request.query ?? {});
         const list = await service.myCollections(user, page);
         return reply.page('collect/views/my-collections.njk', {
-          title: 'My Data Collections',
+          title: request.t('menu.collect'),
           list,
-          pagination: pagination(MY_COLLECTIONS_PATH, list, 'Pages of data collections'),
+          pagination: pagination(MY_COLLECTIONS_PATH, list, request.t('collect.list.pages')),
         });
       },
     },
@@ -176,10 +179,10 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const list = await service.list(user, page);
         const las = await laNames(list.rows);
         return reply.page('collect/views/manage-list.njk', {
-          title: 'Manage Data Collections',
+          title: request.t('menu.collect.manage'),
           list,
           rows: list.rows.map((row, index) => ({ ...row, las: las[index] })),
-          pagination: pagination(MANAGE_PATH, list, 'Pages of data collections'),
+          pagination: pagination(MANAGE_PATH, list, request.t('collect.list.pages')),
         });
       },
     },
@@ -202,7 +205,7 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           return formPage(reply.code(400), { values, errors: invalidErrors(error) });
         }
         return reply
-          .flash(`The data collection "${values.name?.trim()}" has been set up`)
+          .flash(request.t('collect.flash.set-up', { name: values.name?.trim() ?? '' }))
           .redirect(MANAGE_PATH);
       },
     },
@@ -232,7 +235,7 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           return formPage(reply.code(400), { details, values, errors });
         }
         return reply
-          .flash(`The data collection "${values.name?.trim()}" has been saved`)
+          .flash(request.t('collect.flash.saved', { name: values.name?.trim() ?? '' }))
           .redirect(MANAGE_PATH);
       },
     },

@@ -10,6 +10,7 @@ import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { DataCollectionRow, Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
 import { isTerm, referenceDateProblem, TERM_NAMES, type Term } from './census-dates.ts';
 import {
@@ -131,7 +132,8 @@ export class DataCollectionsService {
     page: number,
   ): Promise<{ rows: MyCollection[]; total: number; pages: number; page: number }> {
     const role = collectRoleOf(actor);
-    if (role === null) throw new Forbidden('You do not take part in data collections');
+    if (role === null)
+      throw new Forbidden('You do not take part in data collections', 'collect.forbidden.not-taking-part');
     const { db } = this.deps;
     const la = role === 'Source' ? actor.establishmentNumber?.slice(0, 3) : actor.laNumber;
     let organisation = 'Department for Education';
@@ -223,14 +225,13 @@ export class DataCollectionsService {
   async read(form: CollectionForm): Promise<CollectionInput> {
     const errors: FieldError[] = [];
     const name = (form.name ?? '').trim();
-    if (name === '') errors.push({ field: 'name', message: 'Enter a name, like School Census 2026 Autumn' });
+    if (name === '') errors.push(keyedError('name', 'collect.form.error.name'));
     else if (name.length > NAME_MAX)
-      errors.push({ field: 'name', message: `The name must be ${NAME_MAX} characters or fewer` });
+      errors.push(keyedError('name', 'collect.form.error.name-too-long', { max: NAME_MAX }));
     const term = form.term ?? '';
-    if (!isTerm(term)) errors.push({ field: 'term', message: 'Choose the term: autumn, spring or summer' });
+    if (!isTerm(term)) errors.push(keyedError('term', 'collect.form.error.term'));
     const year = (form.year ?? '').trim();
-    if (!/^20\d\d$/.test(year))
-      errors.push({ field: 'year', message: 'Enter the year as 4 digits, like 2026' });
+    if (!/^20\d\d$/.test(year)) errors.push(keyedError('year', 'collect.form.error.year'));
     const referenceDate = readDateInput(
       'reference',
       'census day',
@@ -238,7 +239,7 @@ export class DataCollectionsService {
       errors,
     );
     if (referenceDate === null && !errors.some((e) => e.field.startsWith('reference')))
-      errors.push({ field: 'reference-day', message: 'Enter the census day' });
+      errors.push(keyedError('reference-day', 'collect.form.error.census-day'));
     if (referenceDate && isTerm(term) && /^20\d\d$/.test(year)) {
       const problem = referenceDateProblem({ referenceDate, term, year });
       // The rule's words are the return's ("reference date"); the form calls it the census day.
@@ -252,18 +253,17 @@ export class DataCollectionsService {
       errors,
     );
     if (openDate === null && !errors.some((e) => e.field.startsWith('open')))
-      errors.push({ field: 'open-day', message: 'Enter the date returns can be loaded from' });
+      errors.push(keyedError('open-day', 'collect.form.error.open-date'));
     const dueDate = readDateInput('due', 'due date', [form.dueDay, form.dueMonth, form.dueYear], errors);
     if (dueDate === null && !errors.some((e) => e.field.startsWith('due')))
-      errors.push({ field: 'due-day', message: 'Enter the date returns are due' });
+      errors.push(keyedError('due-day', 'collect.form.error.due-date'));
     if (openDate && dueDate && dueDate < openDate)
-      errors.push({ field: 'due-day', message: 'The due date must be on or after the open date' });
+      errors.push(keyedError('due-day', 'collect.form.error.due-before-open'));
     const allLas = form.scope === 'all';
     const known = new Set((await listLocalAuthorities(this.deps.db)).map((la) => la.number));
     const las = allLas ? [] : [...new Set(form.las ?? [])];
-    if (!allLas && las.length === 0)
-      errors.push({ field: 'scope', message: 'Choose the LAs whose schools take part, or all LAs' });
-    if (las.some((la) => !known.has(la))) errors.push({ field: 'las', message: 'Choose LAs from the list' });
+    if (!allLas && las.length === 0) errors.push(keyedError('scope', 'collect.form.error.scope'));
+    if (las.some((la) => !known.has(la))) errors.push(keyedError('las', 'collect.form.error.las'));
     if (errors.length > 0 || !isTerm(term) || !referenceDate || !openDate || !dueDate)
       throw new Invalid(errors);
     return { name, term, year, referenceDate, openDate, dueDate, allLas, las: las.sort() };
@@ -337,7 +337,8 @@ export class DataCollectionsService {
   }
 
   private mustManage(actor: Actor): void {
-    if (!can(actor.role, 'collect.manage')) throw new Forbidden('You cannot manage data collections');
+    if (!can(actor.role, 'collect.manage'))
+      throw new Forbidden('You cannot manage data collections', 'collect.forbidden.cannot-manage');
   }
 
   private async audit(

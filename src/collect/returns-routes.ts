@@ -21,24 +21,62 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
+import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
+import {
+  keyedError,
+  type Language,
+  type MessageParams,
+  translateMessage,
+} from '../platform/i18n/catalogue.ts';
 import { oneText } from '../platform/web/form-values.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { pagination } from '../platform/web/pagination.ts';
-import { plural } from '../platform/words.ts';
-import { TERM_NAMES } from './census-dates.ts';
 import {
   CensusReturnsService,
-  EVENT_LABELS,
+  type LoadOutcome,
   RETURN_SIZE_LIMIT,
   type ReturnView,
   STATUS_LABELS,
 } from './returns-service.ts';
 
+/** A page's t(): the reader's language. */
+type Translate = (key: string, params?: MessageParams) => string;
+
+/** Each return status's label, as its key. */
+const STATUS_KEYS: Record<CensusReturnStatus, string> = {
+  loaded: 'collect.return-status.loaded',
+  submitted: 'collect.return-status.submitted',
+  returned: 'collect.return-status.returned',
+  approved: 'collect.return-status.approved',
+  replaced: 'collect.return-status.replaced',
+};
+
+/** What happened to a return, as each event's key. */
+const EVENT_KEYS: Record<string, string> = {
+  loaded: 'collect.event.loaded',
+  'query-answered': 'collect.event.query-answered',
+  submitted: 'collect.event.submitted',
+  note: 'collect.event.note',
+  returned: 'collect.event.returned',
+  approved: 'collect.event.approved',
+};
+
+const statusLabels = (t: Translate) =>
+  Object.fromEntries(Object.entries(STATUS_KEYS).map(([status, key]) => [status, t(key)]));
+
+/** The dashboard's counts (by English label, as the service gives them) in the reader's language. */
+function countsIn(t: Translate, counts: Record<string, number>): { label: string; n: number }[] {
+  const statusOf = new Map(Object.entries(STATUS_LABELS).map(([status, label]) => [label, status]));
+  return Object.entries(counts).map(([label, n]) => {
+    const status = statusOf.get(label) as CensusReturnStatus | undefined;
+    return { label: status ? t(STATUS_KEYS[status]) : t('collect.return-status.not-loaded'), n };
+  });
+}
+
 const FILE_FIELD = 'file';
 /** A form that broke off, or could not be read, before the return arrived whole. */
-const INCOMPLETE_RETURN =
-  'The upload did not arrive whole: the connection may have been cut. Nothing was loaded. Upload the return again.';
+const INCOMPLETE_RETURN = 'collect.upload.incomplete';
 
 const pageQuery = z.object({ page: z.coerce.number().int().catch(1).optional() });
 const answerForm = z.object({ finding: oneText, answer: oneText });
@@ -61,16 +99,17 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     const { collection } = details;
     const year = collection.year.slice(-2);
     const code = { AUT: 'SC3', SPR: 'SC1', SUM: 'SC2' }[collection.term];
+    const t: Translate = (key, params) => reply.request.t(key, params);
     return reply.page('collect/views/upload-return.njk', {
-      title: 'Upload Return from File',
+      title: t('collect.upload.title'),
       details,
       current: versions[0] ?? null,
-      statusLabels: STATUS_LABELS,
+      statusLabels: statusLabels(t),
       example: `${user.establishmentNumber}_${code}_${user.establishmentNumber?.slice(0, 3)}LL${year}_001.XML`,
       limit: `${RETURN_SIZE_LIMIT / 1024 / 1024} MB`,
       fieldName: FILE_FIELD,
       errors,
-      backLink: { href: collectionPath(collectionId), text: `Back to ${collection.name}` },
+      backLink: { href: collectionPath(collectionId), text: t('collect.back-to', { name: collection.name }) },
     });
   };
 
@@ -120,27 +159,37 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     if (failure !== undefined) throw failure;
     if (!outcome) {
       return uploadForm(reply.code(400), user, collectionId, [
-        { field: FILE_FIELD, message: problem ?? 'Select the census return to upload' },
+        keyedError(FILE_FIELD, problem ?? 'collect.upload.select-file'),
       ]);
     }
     const details = await service.open(user, collectionId);
     return reply.code(outcome.status === 'loaded' ? 200 : 400).page('collect/views/upload-result.njk', {
-      title: outcome.status === 'loaded' ? 'Return loaded' : 'Return not loaded',
-      outcome,
+      title: request.t(
+        outcome.status === 'loaded' ? 'collect.upload.return-loaded' : 'collect.upload.return-not-loaded',
+      ),
+      outcome: outcomeIn(request.language, outcome),
       details,
-      backLink: { href: collectionPath(collectionId), text: `Back to ${details.collection.name}` },
+      backLink: {
+        href: collectionPath(collectionId),
+        text: request.t('collect.back-to', { name: details.collection.name }),
+      },
     });
   }
 
   const returnPage = async (reply: FastifyReply, user: Actor, returnId: string, errors?: FieldError[]) => {
     const view = await service.view(user, returnId);
+    const t: Translate = (key, params) => reply.request.t(key, params);
     return reply.page('collect/views/return.njk', {
-      title: `${view.school.name}: ${view.details.collection.name}, version ${view.version.version}`,
-      ...viewModel(view),
+      title: t('collect.return.title', {
+        school: view.school.name,
+        collection: view.details.collection.name,
+        version: view.version.version,
+      }),
+      ...viewModel(view, t),
       errors,
       backLink: {
         href: collectionPath(view.details.collection.id),
-        text: `Back to ${view.details.collection.name}`,
+        text: t('collect.back-to', { name: view.details.collection.name }),
       },
     });
   };
@@ -155,11 +204,11 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     const view = await service.view(user, returnId);
     if (!view.may.decide) return reply.redirect(returnPath(returnId));
     return reply.page('collect/views/return-to-school.njk', {
-      title: `Return ${view.school.name}'s return to the school`,
+      title: reply.request.t('collect.return-to-school.title', { school: view.school.name }),
       view,
       note,
       errors,
-      backLink: { href: returnPath(returnId), text: 'Back to the return' },
+      backLink: { href: returnPath(returnId), text: reply.request.t('collect.back-to-return') },
     });
   };
 
@@ -167,10 +216,10 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     const view = await service.view(user, returnId);
     if (!view.may.submit) return reply.redirect(returnPath(returnId));
     return reply.page('collect/views/submit.njk', {
-      title: 'Submit Return',
-      ...viewModel(view),
+      title: reply.request.t('collect.submit.title'),
+      ...viewModel(view, (key, params) => reply.request.t(key, params)),
       errors,
-      backLink: { href: returnPath(returnId), text: 'Back to the return' },
+      backLink: { href: returnPath(returnId), text: reply.request.t('collect.back-to-return') },
     });
   };
 
@@ -182,16 +231,17 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { collectionId } = request.params as { collectionId: string };
+        const t: Translate = (key, params) => request.t(key, params);
+        const backLink = { href: '/collect', text: t('collect.back-to', { name: t('menu.collect') }) };
         if (scopeOf(user.role) === 'school') {
           const { details, versions } = await service.schoolOverview(user, collectionId);
           return reply.page('collect/views/school-collection.njk', {
             title: details.collection.name,
             details,
-            term: TERM_NAMES[details.collection.term],
             versions,
             current: versions[0] ?? null,
-            statusLabels: STATUS_LABELS,
-            backLink: { href: '/collect', text: 'Back to My Data Collections' },
+            statusLabels: statusLabels(t),
+            backLink,
           });
         }
         if (can(user.role, 'collect.agent')) {
@@ -199,17 +249,16 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
           return reply.page('collect/views/dashboard.njk', {
             title: dashboard.details.collection.name,
             ...dashboard,
-            term: TERM_NAMES[dashboard.details.collection.term],
-            statusLabels: STATUS_LABELS,
-            backLink: { href: '/collect', text: 'Back to My Data Collections' },
+            counts: countsIn(t, dashboard.counts),
+            statusLabels: statusLabels(t),
+            backLink,
           });
         }
         const approved = await service.approvedList(user, collectionId);
         return reply.page('collect/views/approved.njk', {
           title: approved.details.collection.name,
           ...approved,
-          term: TERM_NAMES[approved.details.collection.term],
-          backLink: { href: '/collect', text: 'Back to My Data Collections' },
+          backLink,
         });
       },
     },
@@ -259,11 +308,14 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
           service.pupils(user, returnId, page ?? 1),
         ]);
         return reply.page('collect/views/pupils.njk', {
-          title: `Pupils in ${view.school.name}'s return, version ${view.version.version}`,
+          title: request.t('collect.pupils.title', {
+            school: view.school.name,
+            version: view.version.version,
+          }),
           view,
           ...pupils,
-          pagination: pagination(`${returnPath(returnId)}/pupils`, pupils, 'Pages of pupils'),
-          backLink: { href: returnPath(returnId), text: 'Back to the return' },
+          pagination: pagination(`${returnPath(returnId)}/pupils`, pupils, request.t('collect.pupils.pages')),
+          backLink: { href: returnPath(returnId), text: request.t('collect.back-to-return') },
         });
       },
     },
@@ -284,7 +336,7 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
           return returnPage(reply.code(400), user, returnId, errors);
         }
         return reply
-          .flash('Your explanation of the query has been saved.')
+          .flash(request.t('collect.flash.explanation-saved'))
           .redirect(`${returnPath(returnId)}#queries`, 303);
       },
     },
@@ -314,10 +366,7 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
           return returnPage(reply.code(400), user, returnId, errors);
         }
         return reply
-          .flash(
-            'Your return has been submitted to your LA. The DfE cannot see it until your LA approves it.',
-            'success',
-          )
+          .flash(request.t('collect.flash.submitted'), 'success')
           .redirect(returnPath(returnId), 303);
       },
     },
@@ -334,7 +383,9 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
         } catch (error) {
           return returnPage(reply.code(400), user, returnId, invalidErrors(error));
         }
-        return reply.flash('Your note has been added.').redirect(`${returnPath(returnId)}#history`, 303);
+        return reply
+          .flash(request.t('collect.flash.note-added'))
+          .redirect(`${returnPath(returnId)}#history`, 303);
       },
     },
     {
@@ -362,9 +413,7 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
             return returnForm(reply.code(400), user, returnId, form.note, errors);
           return returnPage(reply.code(400), user, returnId, errors);
         }
-        return reply
-          .flash('The return has been returned to the school, with your note.')
-          .redirect(returnPath(returnId), 303);
+        return reply.flash(request.t('collect.flash.returned')).redirect(returnPath(returnId), 303);
       },
     },
     {
@@ -380,22 +429,35 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
           return returnPage(reply.code(400), user, returnId, invalidErrors(error));
         }
         return reply
-          .flash('The return has been approved: the DfE can now see it.', 'success')
+          .flash(request.t('collect.flash.approved'), 'success')
           .redirect(returnPath(returnId), 303);
       },
     },
   ];
 }
 
+/** A load's outcome with a refusal's reasons and what to do in the reader's language. */
+export function outcomeIn(language: Language, outcome: LoadOutcome): LoadOutcome {
+  if (outcome.status !== 'refused') return outcome;
+  return {
+    ...outcome,
+    reasons: outcome.messages.reasons.map((reason) => translateMessage(language, reason)),
+    whatToDo: translateMessage(language, outcome.messages.whatToDo),
+  };
+}
+
 /** What the return's pages show: its findings split into errors and queries, its history in words. */
-function viewModel(view: ReturnView) {
+function viewModel(view: ReturnView, t: Translate) {
   return {
     view,
     errorsFound: view.findings.filter((f) => f.kind === 'error'),
     queriesFound: view.findings.filter((f) => f.kind === 'query'),
     unanswered: view.findings.filter((f) => f.kind === 'query' && f.answer === null).length,
-    statusLabels: STATUS_LABELS,
-    eventLabels: EVENT_LABELS,
-    summary: `${plural(view.version.error_count, 'error')}, ${plural(view.version.query_count, 'query', 'queries')}`,
+    statusLabels: statusLabels(t),
+    eventLabels: Object.fromEntries(Object.entries(EVENT_KEYS).map(([event, key]) => [event, t(key)])),
+    summary: t('collect.findings.summary', {
+      errors: t('collect.count.errors', { count: view.version.error_count }),
+      queries: t('collect.count.queries', { count: view.version.query_count }),
+    }),
   };
 }

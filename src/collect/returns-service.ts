@@ -20,15 +20,15 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { CensusReturnRow, CensusReturnStatus, Db, Executor } from '../platform/db/schema.ts';
-import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
-import { plural } from '../platform/words.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { sentence } from '../transfers/content-checks.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
-import { TERM_NAMES } from './census-dates.ts';
+import type { Term } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
 import {
   CensusFormatError,
@@ -71,19 +71,27 @@ export const STATUS_LABELS: Record<CensusReturnStatus, string> = {
   replaced: 'Replaced',
 };
 
-export const EVENT_LABELS: Record<string, string> = {
-  loaded: 'Loaded',
-  'query-answered': 'Query answered',
-  submitted: 'Submitted to the LA',
-  note: 'Note',
-  returned: 'Returned to the school',
-  approved: 'Approved',
+const NAME_ADVICE = message('collect.refused.name-advice');
+const CONTENT_ADVICE = message('collect.refused.content-advice');
+
+/** A text made elsewhere in English (a file name's problems, the reader's): shown as it is. */
+const asGiven = (text: string) => message('collect.refused.as-given', { text });
+
+/** "the autumn census", as a refusal names a term. */
+const TERM_KEYS: Record<Term, string> = {
+  AUT: 'collect.refused.term.autumn',
+  SPR: 'collect.refused.term.spring',
+  SUM: 'collect.refused.term.summer',
 };
 
-const NAME_ADVICE =
-  'Upload the census return your MIS made for this collection, as it was named, like 9165402_SC3_916LL26_001.XML.';
-const CONTENT_ADVICE =
-  'Make the return again in your MIS, have your headteacher approve it, and upload the new file. If it still fails, contact your MIS supplier.';
+/** A return's status in a sentence: "version 2, submitted". */
+const STATUS_WORD_KEYS: Record<CensusReturnStatus, string> = {
+  loaded: 'collect.refused.status.loaded',
+  submitted: 'collect.refused.status.submitted',
+  returned: 'collect.refused.status.returned',
+  approved: 'collect.refused.status.approved',
+  replaced: 'collect.refused.status.replaced',
+};
 
 export interface LoadedReturn {
   status: 'loaded';
@@ -101,8 +109,10 @@ export interface LoadedReturn {
 export interface RefusedReturn {
   status: 'refused';
   filename: string;
+  /** In English (the REST API, the audit log); `messages` are the same for pages in the reader's language. */
   reasons: string[];
   whatToDo: string;
+  messages: { reasons: Message[]; whatToDo: Message };
 }
 
 export type LoadOutcome = LoadedReturn | RefusedReturn;
@@ -207,7 +217,7 @@ export class CensusReturnsService {
       !actor.establishmentNumber
     ) {
       discard(content);
-      throw new Forbidden('Only a school loads its census return here');
+      throw new Forbidden('Only a school loads its census return here', 'collect.forbidden.school-only');
     }
     let details: CollectionDetails;
     try {
@@ -234,86 +244,98 @@ export class CensusReturnsService {
   ): Promise<LoadOutcome> {
     // The name as it is shown and audited: invisible characters made visible.
     const shown = printableFilename(filename);
-    const refuse = (reasons: string[], whatToDo: string) =>
+    const refuse = (reasons: Message[], whatToDo: Message) =>
       this.refuse(actor, details, shown, reasons, whatToDo);
     const { collection } = details;
     if (details.status !== 'Live') {
       return refuse(
         [
           details.status === 'Closed'
-            ? `${collection.name} is closed: no more returns can be loaded.`
-            : `${collection.name} opens for returns on ${collection.open_date}.`,
+            ? message('collect.closed-no-more', { name: collection.name })
+            : message('collect.opens-on', { name: collection.name, date: collection.open_date }),
         ],
-        'If your return still needs to be loaded, contact your LA.',
+        message('collect.refused.contact-la'),
       );
     }
 
     // 1. The name: a termly census return of this collection's term and year, from the right school.
     if (!/\.xml$/i.test(filename)) {
-      return refuse(
-        [`${shown} is not an XML file: COLLECT accepts census returns in XML only.`],
-        NAME_ADVICE,
-      );
+      return refuse([message('collect.refused.not-xml', { filename: shown })], NAME_ADVICE);
     }
     const classified = classifyFilename(filename);
-    if (!classified.ok) return refuse(classified.problems.map(sentence), NAME_ADVICE);
+    if (!classified.ok)
+      return refuse(
+        classified.problems.map((problem) => asGiven(sentence(problem))),
+        NAME_ADVICE,
+      );
     const file = classified.file;
     const term = file.typeCode ? TERM_OF_TYPE_CODE[file.typeCode] : undefined;
     if (file.kind !== 'census' || file.source.kind !== 'school' || term === undefined) {
-      return refuse(
-        [`${shown} is not named as a school's termly census return (SC1, SC2 or SC3).`],
-        NAME_ADVICE,
-      );
+      return refuse([message('collect.refused.not-census', { filename: shown })], NAME_ADVICE);
     }
     const school = file.source.establishmentNumber;
-    const nameProblems: string[] = [];
+    const nameProblems: Message[] = [];
     if (term !== collection.term) {
       nameProblems.push(
-        `The file is for the ${TERM_NAMES[term]} census (${file.typeCode}); ${collection.name} is the ${TERM_NAMES[collection.term]} census.`,
+        message('collect.refused.wrong-term', {
+          fileTerm: message(TERM_KEYS[term]),
+          code: file.typeCode ?? '',
+          name: collection.name,
+          term: message(TERM_KEYS[collection.term]),
+        }),
       );
     }
     if (file.censusYear !== collection.year.slice(-2)) {
       nameProblems.push(
-        `The file is for census year ${file.censusYear}; ${collection.name} is for ${collection.year}.`,
+        message('collect.refused.wrong-year', {
+          fileYear: file.censusYear ?? '',
+          name: collection.name,
+          year: collection.year,
+        }),
       );
     }
     const establishment = await getEstablishment(this.deps.db, school);
     if (scopeOf(actor.role) === 'school') {
       if (school !== actor.establishmentNumber)
-        nameProblems.push(`The file is for school ${school}, not yours (${actor.establishmentNumber}).`);
+        nameProblems.push(
+          message('collect.refused.not-your-school', { school, yours: actor.establishmentNumber ?? '' }),
+        );
     } else if (!establishment || establishment.la_number !== actor.laNumber) {
-      nameProblems.push(`School ${school} is not a school of your LA.`);
+      nameProblems.push(message('collect.refused.not-la-school', { school }));
     }
     if (nameProblems.length > 0) return refuse(nameProblems, NAME_ADVICE);
-    if (!establishment) return refuse([`School ${school} is not in the directory.`], NAME_ADVICE);
+    if (!establishment) return refuse([message('collect.refused.not-in-directory', { school })], NAME_ADVICE);
 
     // 2. Replacing a return needs the uploader's say-so (census guide: "Please take care").
     const current = await currentReturn(this.deps.db, collection.id, school);
     if (current && !replace) {
       return refuse(
         [
-          `${establishment.name} already has a return in ${collection.name} (version ${current.version}, ${STATUS_LABELS[current.status].toLowerCase()}).`,
+          message('collect.refused.already', {
+            school: establishment.name,
+            name: collection.name,
+            version: current.version,
+            status: message(STATUS_WORD_KEYS[current.status]),
+          }),
         ],
-        'To replace it, confirm that the new file replaces it and upload it again. The earlier version, its notes and history stay viewable.',
+        message('collect.refused.replace-advice'),
       );
     }
 
     // 3. The size and the content.
     if (data === null) {
       return refuse(
-        [
-          `The file is larger than ${RETURN_SIZE_LIMIT / 1024 / 1024} MB, the most COLLECT accepts for one return.`,
-        ],
-        'Check you chose the census return, not another file. If it really is larger, contact the service desk.',
+        [message('collect.refused.too-large', { mb: RETURN_SIZE_LIMIT / 1024 / 1024 })],
+        message('collect.refused.too-large-advice'),
       );
     }
-    if (data.length === 0) return refuse(['The file is empty.'], CONTENT_ADVICE);
+    if (data.length === 0) return refuse([message('collect.refused.empty')], CONTENT_ADVICE);
     let census: CensusReturn;
     try {
       census = await readCensusReturn(data);
     } catch (error) {
       if (error instanceof XmlError || error instanceof CensusFormatError) {
-        return refuse([`The file could not be read as a census return: ${error.message}`], CONTENT_ADVICE);
+        return refuse([message('collect.refused.unreadable', { problem: error.message })], CONTENT_ADVICE);
       }
       throw error;
     }
@@ -325,8 +347,8 @@ export class CensusReturnsService {
       mismatches.push(`the return is for ${header.year}, the collection for ${collection.year}`);
     if (mismatches.length > 0) {
       return refuse(
-        [`The file does not match its name or this collection: ${mismatches.join('; ')}.`],
-        'Check you chose the right file for this collection; do not rename a return.',
+        [message('collect.refused.mismatch', { mismatches: mismatches.join('; ') })],
+        message('collect.refused.mismatch-advice'),
       );
     }
 
@@ -355,15 +377,23 @@ export class CensusReturnsService {
     actor: Actor,
     details: CollectionDetails,
     filename: string,
-    reasons: string[],
-    whatToDo: string,
+    reasonMessages: Message[],
+    whatToDoMessage: Message,
   ): Promise<RefusedReturn> {
+    const reasons = reasonMessages.map((reason) => translateMessage('en', reason));
+    const whatToDo = translateMessage('en', whatToDoMessage);
     await this.audit(this.deps.db, actor, this.deps.clock.now(), 'census-return-refused', null, {
       collection: details.collection.name,
       filename,
       reasons,
     });
-    return { status: 'refused', filename, reasons, whatToDo };
+    return {
+      status: 'refused',
+      filename,
+      reasons,
+      whatToDo,
+      messages: { reasons: reasonMessages, whatToDo: whatToDoMessage },
+    };
   }
 
   private async store(
@@ -462,7 +492,7 @@ export class CensusReturnsService {
     collectionId: string,
   ): Promise<{ details: CollectionDetails; schools: SchoolReturnRow[]; counts: Record<string, number> }> {
     if (!can(actor.role, 'collect.agent') || !actor.laNumber)
-      throw new Forbidden('Only an LA sees its schools’ returns');
+      throw new Forbidden('Only an LA sees its schools’ returns', 'collect.forbidden.la-only');
     const details = await this.open(actor, collectionId);
     const { db } = this.deps;
     const [schools, versions] = await Promise.all([
@@ -602,19 +632,15 @@ export class CensusReturnsService {
   /** A query explained by the school (errors cannot be answered: they are fixed at source). */
   async answerQuery(actor: Actor, returnId: string, findingId: string, answer: string): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.answer)
-      throw Invalid.field('answer', notNow(view, 'Its queries can no longer be answered'));
+    if (!view.may.answer) throw new Invalid([notNow('answer', view, 'collect.not-now.answer')]);
     const finding = await findFinding(this.deps.db, returnId, findingId);
     if (!finding) throw new NotFound('The query');
-    if (finding.kind !== 'query')
-      throw Invalid.field(
-        'answer',
-        'Errors cannot be explained: correct them in your MIS and upload the return again',
-      );
+    if (finding.kind !== 'query') throw new Invalid([keyedError('answer', 'collect.answer.not-a-query')]);
     const text = answer.trim();
-    if (text === '') throw Invalid.field('answer', 'Enter your explanation of the query');
-    if (text.length > ANSWER_MAX)
-      throw Invalid.field('answer', `The explanation must be ${ANSWER_MAX} characters or fewer`);
+    if (text === '') throw new Invalid([keyedError('answer', 'collect.answer.enter')]);
+    if (text.length > ANSWER_MAX) {
+      throw new Invalid([keyedError('answer', 'collect.answer.too-long', { max: ANSWER_MAX })]);
+    }
     const at = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
       await answerFinding(tx, finding.id, text, actor.userId, at.toISOString());
@@ -626,27 +652,18 @@ export class CensusReturnsService {
   /** Submit Return: only with no errors, every query answered, and the headteacher's approval. */
   async submit(actor: Actor, returnId: string, headteacherApproved: boolean): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.submit) throw Invalid.field('submit', notNow(view, 'It cannot be submitted'));
+    if (!view.may.submit) throw new Invalid([notNow('submit', view, 'collect.not-now.submit')]);
     const { version } = view;
-    const problems = [];
+    const problems: FieldError[] = [];
     if (version.error_count > 0) {
-      problems.push({
-        field: 'errors',
-        message: `The return has ${plural(version.error_count, 'error')}: correct them in your MIS and upload the return again before you submit it`,
-      });
+      problems.push(keyedError('errors', 'collect.submit.has-errors', { count: version.error_count }));
     }
     const unanswered = await unansweredQueries(this.deps.db, returnId);
     if (unanswered > 0) {
-      problems.push({
-        field: 'queries',
-        message: `Explain ${unanswered === 1 ? 'the query' : `all ${unanswered} queries`} not yet answered, or correct ${unanswered === 1 ? 'it' : 'them'} at source`,
-      });
+      problems.push(keyedError('queries', 'collect.submit.unanswered', { count: unanswered }));
     }
     if (!headteacherApproved) {
-      problems.push({
-        field: 'headteacher',
-        message: 'Confirm that your headteacher has approved the return',
-      });
+      problems.push(keyedError('headteacher', 'collect.submit.headteacher-required'));
     }
     if (problems.length > 0) throw new Invalid(problems);
     const at = this.deps.clock.now();
@@ -669,9 +686,8 @@ export class CensusReturnsService {
   /** A note on a version by its LA. */
   async addNote(actor: Actor, returnId: string, note: string): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.note)
-      throw Invalid.field('note', 'Only the school’s LA adds notes, once the return is submitted');
-    const text = noteText(note, 'note', 'Enter the note');
+    if (!view.may.note) throw new Invalid([keyedError('note', 'collect.note.only-la')]);
+    const text = noteText(note, 'note', 'collect.note.enter');
     const at = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
       await this.event(tx, actor, at, returnId, 'note', text);
@@ -682,12 +698,8 @@ export class CensusReturnsService {
   /** The LA returns a submitted return to its school, saying what to correct. */
   async returnToSchool(actor: Actor, returnId: string, note: string): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.decide)
-      throw Invalid.field(
-        'decision',
-        notNow(view, 'Only a submitted return can be returned, by its school’s LA'),
-      );
-    const text = noteText(note, 'note', 'Enter a note saying what the school should correct');
+    if (!view.may.decide) throw new Invalid([notNow('decision', view, 'collect.not-now.return')]);
+    const text = noteText(note, 'note', 'collect.note.enter-correction');
     const at = this.deps.clock.now();
     await this.decide(actor, view, ['submitted'], 'returned', {}, at, {
       event: 'returned',
@@ -700,11 +712,7 @@ export class CensusReturnsService {
   /** The LA approves a submitted return: from now on the collector sees it. */
   async approve(actor: Actor, returnId: string): Promise<void> {
     const view = await this.view(actor, returnId);
-    if (!view.may.decide)
-      throw Invalid.field(
-        'decision',
-        notNow(view, 'Only a submitted return can be approved, by its school’s LA'),
-      );
+    if (!view.may.decide) throw new Invalid([notNow('decision', view, 'collect.not-now.approve')]);
     const at = this.deps.clock.now();
     await this.decide(actor, view, ['submitted'], 'approved', { approved_at: at.toISOString() }, at, {
       event: 'approved',
@@ -737,9 +745,7 @@ export class CensusReturnsService {
     const byName = await this.actorName(actor);
     await this.deps.db.transaction().execute(async (tx) => {
       if (!(await moveStatus(tx, version.id, from, to, stamps))) {
-        throw new Invalid([
-          { field: 'status', message: 'The return changed while you were looking at it: check it again' },
-        ]);
+        throw new Invalid([keyedError('status', 'collect.return.changed')]);
       }
       await this.event(tx, actor, at, version.id, effects.event, effects.note);
       await this.audit(tx, actor, at, effects.audit, version.id, {
@@ -841,20 +847,40 @@ export class CensusReturnsService {
   }
 }
 
+/** `missing`: the key of the error when the note is empty. */
 function noteText(note: string, field: string, missing: string): string {
   const text = note.trim();
-  if (text === '') throw Invalid.field(field, missing);
-  if (text.length > NOTE_MAX) throw Invalid.field(field, `The note must be ${NOTE_MAX} characters or fewer`);
+  if (text === '') throw new Invalid([keyedError(field, missing)]);
+  if (text.length > NOTE_MAX)
+    throw new Invalid([keyedError(field, 'collect.note.too-long', { max: NOTE_MAX })]);
   return text;
 }
 
+/** "the return is submitted": a return's status, as a refusal says it. */
+const STATE_KEYS: Record<CensusReturnStatus, string> = {
+  loaded: 'collect.not-now.state.loaded',
+  submitted: 'collect.not-now.state.submitted',
+  returned: 'collect.not-now.state.returned',
+  approved: 'collect.not-now.state.approved',
+  replaced: 'collect.not-now.state.replaced',
+};
+
 /**
  * Why an action is not open on a version now (a refusal of the action, not of the actor: the page is
- * shown again with it). An earlier version, or a closed collection, says so.
+ * shown again with it). An earlier version, or a closed collection, says so. `otherwise`: the key of
+ * what cannot be done.
  */
-function notNow(view: ReturnView, otherwise: string): string {
-  if (!view.isCurrent) return `This is an earlier version (${view.version.version}), replaced by a later one`;
-  if (view.details.status !== 'Live')
-    return `${view.details.collection.name} is ${view.details.status.toLowerCase()}`;
-  return `${otherwise}: the return is ${STATUS_LABELS[view.version.status].toLowerCase()}`;
+function notNow(field: string, view: ReturnView, otherwise: string): FieldError {
+  if (!view.isCurrent) return keyedError(field, 'collect.not-now.earlier', { version: view.version.version });
+  if (view.details.status !== 'Live') {
+    return keyedError(
+      field,
+      view.details.status === 'Closed' ? 'collect.not-now.closed' : 'collect.not-now.not-yet-open',
+      { name: view.details.collection.name },
+    );
+  }
+  return keyedError(field, 'collect.not-now.status', {
+    action: message(otherwise),
+    state: message(STATE_KEYS[view.version.status]),
+  });
 }

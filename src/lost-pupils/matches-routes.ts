@@ -8,12 +8,19 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { MATCH_OUTCOMES, MatchesService } from './matches-service.ts';
+import { MatchesService, type MatchOutcome } from './matches-service.ts';
 
+/** What a match was made on, as its text's key. */
 const MATCHED_ON = {
-  upn: 'UPN',
-  'former-upn': 'Former UPN',
-  'name-dob': 'Surname, forename and date of birth',
+  upn: 'lost-pupils.field.upn',
+  'former-upn': 'lost-pupils.field.former-upn',
+  'name-dob': 'lost-pupils.matches.on-name-dob',
+};
+
+/** Each outcome's text, as its key. */
+const OUTCOME_KEYS: Record<MatchOutcome, string> = {
+  found: 'lost-pupils.matches.outcome.found',
+  'not-the-pupil': 'lost-pupils.matches.outcome.not-the-pupil',
 };
 
 const closeParams = z.object({ matchId: z.string() });
@@ -28,10 +35,10 @@ export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] 
     failed?: { matchId: string; errors: FieldError[] },
   ) =>
     reply.page('lost-pupils/views/matches.njk', {
-      title: 'Lost Pupil Matches',
+      title: reply.request.t('menu.lost-pupils.matches'),
       cases: await service.open(actor),
       matchedOn: MATCHED_ON,
-      outcomes: Object.entries(MATCH_OUTCOMES).map(([value, text]) => ({ value, text })),
+      outcomes: Object.entries(OUTCOME_KEYS).map(([value, key]) => ({ value, text: reply.request.t(key) })),
       errors: failed?.errors.map((e) => ({ ...e, field: `outcome-${failed.matchId}` })),
       errorCase: failed?.matchId,
     });
@@ -54,12 +61,13 @@ export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] 
         try {
           const closed = await service.close(user, matchId, outcome);
           const name =
-            [closed.record.forename, closed.record.surname].filter(Boolean).join(' ') || 'the pupil';
+            [closed.record.forename, closed.record.surname].filter(Boolean).join(' ') ||
+            request.t('lost-pupils.matches.the-pupil');
           return reply
             .flash(
               outcome === 'found'
-                ? `The case is closed and ${name} is recorded as found.`
-                : `The case is closed: ${closed.seenInFilename} does not hold ${name}.`,
+                ? request.t('lost-pupils.matches.closed-found', { name })
+                : request.t('lost-pupils.matches.closed-not', { name, filename: closed.seenInFilename }),
             )
             .redirect('/lost-pupils/matches');
         } catch (error) {

@@ -8,6 +8,7 @@ import { can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import { markLostPupilFound } from './found-repository.ts';
 
 export interface MatchesDeps {
@@ -101,7 +102,7 @@ export class MatchesService {
     const found = (await this.open(actor)).find((c) => c.match.id === matchId);
     if (!UUID.test(matchId) || !found) throw new NotFound('The match');
     if (!isMatchOutcome(outcome)) {
-      throw Invalid.field('outcome', 'Choose whether it is the same pupil');
+      throw new Invalid([keyedError('outcome', 'lost-pupils.matches.outcome-required')]);
     }
     const at = this.deps.clock.now().toISOString();
     await this.deps.db.transaction().execute(async (tx) => {
@@ -112,7 +113,7 @@ export class MatchesService {
         .where('status', '=', 'open')
         .executeTakeFirst();
       if (Number(closed.numUpdatedRows) !== 1)
-        throw Invalid.field('outcome', 'This case has just been closed by a colleague');
+        throw new Invalid([keyedError('outcome', 'lost-pupils.matches.just-closed')]);
       if (outcome === 'found') {
         await markLostPupilFound(tx, found.record.id, { at, laNumber: la, userId: actor.userId });
       }

@@ -15,13 +15,11 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { manyValues } from '../platform/web/form-values.ts';
-import { plural } from '../platform/words.ts';
 import {
   LostPupilReviewService,
-  REMOVAL_REASONS,
-  REVIEW_LABEL,
   REVIEW_LIMIT,
   REVIEW_PATH,
+  type RemovalReason,
   type ReviewRecord,
 } from './review-service.ts';
 
@@ -29,7 +27,12 @@ const listQuery = z.object({ select: z.string().optional(), record: manyValues }
 const confirmQuery = z.object({ record: manyValues, action: z.string().optional() });
 const removeForm = z.object({ record: manyValues, reason: z.string().optional() });
 
-const REASON_ITEMS = Object.entries(REMOVAL_REASONS).map(([value, text]) => ({ value, text }));
+/** Why a record is removed, each reason's text as its key. */
+const REASON_KEYS: Record<RemovalReason, string> = {
+  'past-leaving-age': 'lost-pupils.review.reason.past-leaving-age',
+  'destination-known': 'lost-pupils.review.reason.destination-known',
+};
+const REVIEW_LABEL_KEY = 'menu.lost-pupils.review';
 
 export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new LostPupilReviewService(deps);
@@ -42,7 +45,7 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     const list = await service.due(user);
     const selected = options.selectAll ? list.records.map((r) => r.id) : [...(options.selected ?? [])];
     return reply.page('lost-pupils/views/review-list.njk', {
-      title: REVIEW_LABEL,
+      title: reply.request.t(REVIEW_LABEL_KEY),
       ...list,
       selected,
       limit: REVIEW_LIMIT,
@@ -59,15 +62,19 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     const query = new URLSearchParams();
     for (const record of records) query.append('record', record.id);
     return reply.page('lost-pupils/views/review-confirm.njk', {
-      title:
-        records.length === 1
-          ? 'Remove this record from the Lost Pupils Database?'
-          : `Remove these ${records.length} records from the Lost Pupils Database?`,
+      title: reply.request.t('lost-pupils.review.confirm.title', { count: records.length }),
       records,
-      reasons: REASON_ITEMS.map((item) => ({ ...item, checked: item.value === options.reason })),
+      reasons: Object.entries(REASON_KEYS).map(([value, key]) => ({
+        value,
+        text: reply.request.t(key),
+        checked: value === options.reason,
+      })),
       base: REVIEW_PATH,
       errors: options.errors,
-      backLink: { href: `${REVIEW_PATH}?${query.toString()}`, text: `Back to ${REVIEW_LABEL}` },
+      backLink: {
+        href: `${REVIEW_PATH}?${query.toString()}`,
+        text: reply.request.t('lost-pupils.back-to', { page: reply.request.t(REVIEW_LABEL_KEY) }),
+      },
     });
   };
 
@@ -110,10 +117,10 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
         const form = removeForm.parse(request.body ?? {});
         try {
           const outcome = await service.remove(user, form.record, form.reason);
-          const removed = `${plural(outcome.removed.length, 'record')} ${outcome.removed.length === 1 ? 'has' : 'have'} been removed from the Lost Pupils Database.`;
+          const removed = request.t('lost-pupils.review.removed', { count: outcome.removed.length });
           const leftAlone =
             outcome.leftAlone.length > 0
-              ? ` ${plural(outcome.leftAlone.length, 'record')} ${outcome.leftAlone.length === 1 ? 'was' : 'were'} left as ${outcome.leftAlone.length === 1 ? 'it was' : 'they were'}: someone else found, removed or changed ${outcome.leftAlone.length === 1 ? 'it' : 'them'} in the meantime.`
+              ? ` ${request.t('lost-pupils.review.left-alone', { count: outcome.leftAlone.length })}`
               : '';
           return reply.flash(`${removed}${leftAlone}`).redirect(REVIEW_PATH, 303);
         } catch (error) {

@@ -27,7 +27,8 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import { formatDate, londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
-import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { updateTransferIfStatus } from '../transfers/download-repository.ts';
@@ -71,13 +72,19 @@ export interface ReviewRecord {
   id: string;
   /** "Surname, Forename Middle names". */
   name: string;
+  /** The file names the pupil (else `name` says it does not). */
+  named: boolean;
   dateOfBirth: string | null;
   upn: string | null;
   /** The school that uploaded it, or the LA itself. */
   school: { name: string; code: string };
+  /** The LA uploaded it itself (then `school` names the LA as "Your LA"). */
+  byLa: boolean;
   uploadedAt: string;
   /** Why it is in the database: XXXXXXXX or MMMMMMMM. */
   reason: string;
+  /** The reason is MMMMMMMM (else XXXXXXXX). */
+  leftMaintainedSector: boolean;
   leavesSchoolOn: string | null;
   /** An LA downloaded or forwarded it: the pupil was found, but the record is still in the database. */
   found: boolean;
@@ -114,16 +121,19 @@ function recordOf(row: ReviewRow): ReviewRecord {
   return {
     id: row.id,
     name: name || 'Not given in the file',
+    named: name !== '',
     dateOfBirth: row.date_of_birth,
     upn: row.upn,
     school: row.source_school
       ? { name: row.school_name ?? `School ${row.source_school}`, code: row.source_school }
       : { name: 'Your LA', code: `${row.source_la}LLLL` },
+    byLa: !row.source_school,
     uploadedAt: row.uploaded_at,
     reason:
       row.reason === 'left-maintained-sector'
         ? 'Left the maintained sector (MMMMMMMM)'
         : 'Destination unknown (XXXXXXXX)',
+    leftMaintainedSector: row.reason === 'left-maintained-sector',
     leavesSchoolOn: row.leaves_school_on,
     found: row.status === 'found',
     filename: row.filename,
@@ -131,14 +141,17 @@ function recordOf(row: ReviewRow): ReviewRecord {
 }
 
 /** Why a record of the LA is not due for review today, or null if it is. */
-function notDue(row: ReviewRow, today: string): string | null {
-  const who = recordOf(row).name;
-  if (row.status === 'removed') return `The record of ${who} has already been removed`;
+function notDue(row: ReviewRow, today: string): FieldError | null {
+  const name = recordOf(row).name;
+  if (row.status === 'removed') return keyedError('record', 'lost-pupils.review.already-removed', { name });
   if (row.leaves_school_on === null) {
-    return `The record of ${who} has no date of birth, so it cannot be removed here`;
+    return keyedError('record', 'lost-pupils.review.no-date-of-birth', { name });
   }
   if (row.leaves_school_on > today) {
-    return `${who} has not reached school-leaving age yet: the record can be removed from ${formatDate(row.leaves_school_on)}`;
+    return keyedError('record', 'lost-pupils.review.not-yet', {
+      name,
+      date: formatDate(row.leaves_school_on),
+    });
   }
   return null;
 }
@@ -173,7 +186,7 @@ export class LostPupilReviewService {
     const today = this.today();
     const problems = rows.flatMap((row) => notDue(row, today) ?? []);
     if (problems.length > 0) {
-      throw new Invalid(problems.map((message) => ({ field: 'record', message })));
+      throw new Invalid(problems);
     }
     return rows.map(recordOf);
   }
@@ -186,7 +199,7 @@ export class LostPupilReviewService {
     const laNumber = this.laOf(actor);
     const reasonProblem = isRemovalReason(reason)
       ? []
-      : [{ field: 'reason', message: 'Select why the records are being removed' }];
+      : [keyedError('reason', 'lost-pupils.review.reason-required')];
     let rows: ReviewRow[];
     try {
       rows = await this.chosen(laNumber, ids);
@@ -198,7 +211,7 @@ export class LostPupilReviewService {
     const today = this.today();
     const stale = rows.flatMap((row) => notDue(row, today) ?? []);
     if (stale.length === rows.length) {
-      throw new Invalid(stale.map((message) => ({ field: 'record', message })));
+      throw new Invalid(stale);
     }
 
     const outcome: RemovalOutcome = { removed: [], leftAlone: [], reason };
@@ -288,12 +301,11 @@ export class LostPupilReviewService {
   /** The records with these ids, each of the LA; Invalid for no choice or too many, else NotFound. */
   private async chosen(laNumber: string, ids: readonly string[]): Promise<ReviewRow[]> {
     const unique = [...new Set(ids)];
-    if (unique.length === 0) throw Invalid.field('record', 'Select the records to remove');
+    if (unique.length === 0) throw new Invalid([keyedError('record', 'lost-pupils.review.select-records')]);
     if (unique.length > REVIEW_LIMIT) {
-      throw Invalid.field(
-        'record',
-        `Select up to ${REVIEW_LIMIT} records at a time (you selected ${unique.length})`,
-      );
+      throw new Invalid([
+        keyedError('record', 'lost-pupils.review.too-many', { limit: REVIEW_LIMIT, count: unique.length }),
+      ]);
     }
     if (!unique.every((id) => RECORD_ID.test(id))) throw new NotFound('The lost pupil record');
     const rows = await reviewRowsById(this.deps.db, unique);

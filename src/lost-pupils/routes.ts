@@ -20,6 +20,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
+import { keyedError, type Language, translateMessage } from '../platform/i18n/catalogue.ts';
 import { oneText } from '../platform/web/form-values.ts';
 import { contentDisposition } from '../transfers/download-routes.ts';
 import { DownloadTickets } from '../transfers/download-tickets.ts';
@@ -39,7 +40,7 @@ import {
 } from './service.ts';
 
 export const SEARCH_PATH = '/lost-pupils/search';
-export const SEARCH_LABEL = 'Search for Lost Pupil';
+const SEARCH_LABEL_KEY = 'menu.lost-pupils.search';
 
 const recordPath = (id: string) => `${SEARCH_PATH}/${id}`;
 
@@ -93,7 +94,7 @@ function searchQueryString(form: SearchForm, changes: Partial<SearchForm> = {}):
 }
 
 /** The results' column headings that sort them: a click sorts by the column, a second reverses it. */
-function sortHeadings(form: SearchForm, outcome: SearchOutcome) {
+function sortHeadings(form: SearchForm, outcome: SearchOutcome, language: Language) {
   const { sort, order } = outcome.criteria;
   return Object.fromEntries(
     SORTS.map((key: LostPupilSort) => {
@@ -102,7 +103,7 @@ function sortHeadings(form: SearchForm, outcome: SearchOutcome) {
       return [
         key,
         {
-          text: SORT_LABELS[key],
+          text: translateMessage(language, { key: SORT_LABELS[key] }),
           href: `${SEARCH_PATH}?${searchQueryString(form, { sort: key, order: next })}#results`,
           ariaSort: current ? order : 'none',
         },
@@ -125,22 +126,27 @@ export function lostPupilRoutes(
     const record = await service.record(user, id);
     const searchHref = data.search ? `${SEARCH_PATH}?${data.search}#results` : SEARCH_PATH;
     return reply.page('lost-pupils/views/record.njk', {
-      title: 'Lost pupil record',
+      title: reply.request.t('lost-pupils.record.title'),
       record,
       base: recordPath(record.id),
       searchHref,
-      backLink: { href: searchHref, text: data.search ? 'Back to the results' : `Back to ${SEARCH_LABEL}` },
+      backLink: {
+        href: searchHref,
+        text: data.search
+          ? reply.request.t('lost-pupils.back-to-results')
+          : reply.request.t('lost-pupils.back-to', { page: reply.request.t(SEARCH_LABEL_KEY) }),
+      },
     });
   };
 
   const downloadPage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
     const record = await service.record(user, id);
     return reply.page('lost-pupils/views/download.njk', {
-      title: 'Download Lost Pupil File',
+      title: reply.request.t('lost-pupils.download.title'),
       record,
       base: recordPath(record.id),
       errors,
-      backLink: { href: recordPath(record.id), text: 'Back to the record' },
+      backLink: { href: recordPath(record.id), text: reply.request.t('lost-pupils.back-to-record') },
     });
   };
 
@@ -154,7 +160,7 @@ export function lostPupilRoutes(
     const base = recordPath(record.id);
     const ticketValid = data.ticket !== undefined && service.ticketIsValid(user, record.id, data.ticket);
     return reply.page('lost-pupils/views/check.njk', {
-      title: 'Was the file downloaded correctly?',
+      title: reply.request.t('lost-pupils.check.title'),
       record,
       base,
       downloadHref: ticketValid
@@ -172,12 +178,12 @@ export function lostPupilRoutes(
   ) => {
     const record = await service.record(user, id);
     return reply.page('lost-pupils/views/forward.njk', {
-      title: 'Forward to a school',
+      title: reply.request.t('lost-pupils.forward.title'),
       record,
       base: recordPath(record.id),
       values: { school: data.school ?? '', attest: data.attested ? ['yes'] : [] },
       errors: data.errors,
-      backLink: { href: recordPath(record.id), text: 'Back to the record' },
+      backLink: { href: recordPath(record.id), text: reply.request.t('lost-pupils.back-to-record') },
     });
   };
 
@@ -191,10 +197,14 @@ export function lostPupilRoutes(
         const { form, submitted } = readSearch(request.query);
         const page = (status: number, data: Record<string, unknown>) =>
           reply.code(status).page('lost-pupils/views/search.njk', {
-            title: SEARCH_LABEL,
+            title: request.t(SEARCH_LABEL_KEY),
             form,
             action: SEARCH_PATH,
-            sorts: SORTS.map((key) => ({ value: key, text: SORT_LABELS[key], selected: key === form.sort })),
+            sorts: SORTS.map((key) => ({
+              value: key,
+              text: request.t(SORT_LABELS[key]),
+              selected: key === form.sort,
+            })),
             shown: SHOWN,
             forwards: can(user.role, 'lost-pupils.forward'),
             ...data,
@@ -205,7 +215,8 @@ export function lostPupilRoutes(
           const query = searchQueryString(form);
           return page(200, {
             outcome,
-            headings: sortHeadings(form, outcome),
+            narrow: outcome.narrowMessage ? translateMessage(request.language, outcome.narrowMessage) : null,
+            headings: sortHeadings(form, outcome, request.language),
             recordQuery: query,
           });
         } catch (error) {
@@ -306,22 +317,18 @@ export function lostPupilRoutes(
         const record = await service.record(user, lostPupilId);
         if (form.answer === 'no') {
           return reply
-            .flash(
-              `The record has not been marked as found. Choose Download Lost Pupil File to download ${record.filename} again.`,
-            )
+            .flash(request.t('lost-pupils.check.not-found-flash', { filename: record.filename }))
             .redirect(recordPath(record.id), 303);
         }
         if (form.answer !== 'yes') {
           return checkPage(reply.code(400), user, record.id, {
-            errors: [{ field: 'answer', message: 'Select yes if the file was downloaded correctly' }],
+            errors: [keyedError('answer', 'lost-pupils.check.answer-required')],
           });
         }
         try {
           await service.confirmFound(user, record.id);
           return reply
-            .flash(
-              `${record.filename} was downloaded correctly: the record is marked as found by your LA, so other LAs searching for this pupil can see that you have it.`,
-            )
+            .flash(request.t('lost-pupils.check.found-flash', { filename: record.filename }))
             .redirect(recordPath(record.id), 303);
         } catch (error) {
           return checkPage(reply.code(400), user, record.id, { errors: invalidErrors(error) });
@@ -350,18 +357,25 @@ export function lostPupilRoutes(
           if (form.confirm !== 'yes') {
             const { record, plan } = await service.forwardPlan(user, lostPupilId, input);
             return reply.page('lost-pupils/views/forward-check.njk', {
-              title: `Forward ${record.filename} as ${plan.filename}?`,
+              title: request.t('lost-pupils.forward-check.title', {
+                filename: record.filename,
+                newName: plan.filename,
+              }),
               record,
               plan,
               school: plan.destination.code,
               base: recordPath(record.id),
-              backLink: { href: `${recordPath(record.id)}/forward`, text: 'Back' },
+              backLink: { href: `${recordPath(record.id)}/forward`, text: request.t('layout.back') },
             });
           }
           const { record, result } = await service.forward(user, lostPupilId, input);
           return reply
             .flash(
-              `${record.filename} has been forwarded to ${result.plan.destination.name} as ${result.forwarded.filename}. The school will be sent an email, and the record is marked as found by your LA.`,
+              request.t('lost-pupils.forward.done-flash', {
+                filename: record.filename,
+                school: result.plan.destination.name,
+                newName: result.forwarded.filename,
+              }),
             )
             .redirect(recordPath(record.id), 303);
         } catch (error) {

@@ -34,6 +34,13 @@ import { type Capability, can, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, LostPupilRow, TransferRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import {
+  keyedError,
+  type Message,
+  message,
+  translate,
+  translateMessage,
+} from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import {
@@ -81,13 +88,13 @@ export const SORTS = ['surname', 'forename', 'dob', 'town', 'uploaded'] as const
 export type LostPupilSort = (typeof SORTS)[number];
 export type SortOrder = 'ascending' | 'descending';
 
-/** The handbook's Sort Order list. */
+/** The handbook's Sort Order list: each sort's label, as its key. */
 export const SORT_LABELS: Record<LostPupilSort, string> = {
-  surname: 'Surname',
-  forename: 'Forename',
-  dob: 'Date of Birth',
-  town: 'Town',
-  uploaded: 'Date Uploaded',
+  surname: 'lost-pupils.field.surname',
+  forename: 'lost-pupils.field.forename',
+  dob: 'lost-pupils.field.date-of-birth',
+  town: 'lost-pupils.field.town',
+  uploaded: 'lost-pupils.field.date-uploaded',
 };
 
 /** The newest uploads first; everything else A to Z, oldest first. */
@@ -175,17 +182,29 @@ export interface SearchCriteria {
 
 const NAME_MAX = 100;
 
-function nameField(label: string, form: string, value: string, ctx: z.RefinementCtx): string {
+/** A problem with one field of the search form: its message's key travels with the issue. */
+function addProblem(ctx: z.RefinementCtx, field: string, key: string, params?: Message['params']): void {
+  const text = message(key, params);
+  ctx.addIssue({ code: 'custom', path: [field], message: translateMessage('en', text), params: { text } });
+}
+
+/** The problems a name field can have: too long, or no letters. */
+const NAME_PROBLEMS = {
+  surname: ['lost-pupils.search.error.surname-too-long', 'lost-pupils.search.error.surname-letters'],
+  forename: ['lost-pupils.search.error.forename-too-long', 'lost-pupils.search.error.forename-letters'],
+  town: ['lost-pupils.search.error.town-too-long', 'lost-pupils.search.error.town-letters'],
+} as const;
+
+function nameField(
+  name: keyof typeof NAME_PROBLEMS,
+  form: string,
+  value: string,
+  ctx: z.RefinementCtx,
+): string {
   if (value === '') return '';
-  if (value.length > NAME_MAX) {
-    ctx.addIssue({
-      code: 'custom',
-      path: [form],
-      message: `${label} must be ${NAME_MAX} characters or fewer`,
-    });
-  } else if (nameLetters(value) === '') {
-    ctx.addIssue({ code: 'custom', path: [form], message: `Enter the ${label.toLowerCase()} in letters` });
-  }
+  const [tooLong, noLetters] = NAME_PROBLEMS[name];
+  if (value.length > NAME_MAX) addProblem(ctx, form, tooLong, { max: NAME_MAX });
+  else if (nameLetters(value) === '') addProblem(ctx, form, noLetters);
   return value;
 }
 
@@ -195,28 +214,28 @@ const DATE_PARTS: {
   pattern: RegExp;
   min: number;
   max: number;
-  message: string;
+  problem: string;
 }[] = [
   {
     key: 'dobDay',
     pattern: /^\d{1,2}$/,
     min: 1,
     max: 31,
-    message: 'The day of the date of birth must be a number from 1 to 31, or left empty',
+    problem: 'lost-pupils.search.error.day',
   },
   {
     key: 'dobMonth',
     pattern: /^\d{1,2}$/,
     min: 1,
     max: 12,
-    message: 'The month of the date of birth must be a number from 1 to 12, or left empty',
+    problem: 'lost-pupils.search.error.month',
   },
   {
     key: 'dobYear',
     pattern: /^\d{4}$/,
     min: 1900,
     max: 2999,
-    message: 'The year of the date of birth must have 4 digits, like 2015, or be left empty',
+    problem: 'lost-pupils.search.error.year',
   },
 ];
 
@@ -224,7 +243,7 @@ function datePart(value: string, part: (typeof DATE_PARTS)[number], ctx: z.Refin
   if (value === '') return null;
   const n = Number(value);
   if (!part.pattern.test(value) || n < part.min || n > part.max) {
-    ctx.addIssue({ code: 'custom', path: [SEARCH_PARAMS[part.key]], message: part.message });
+    addProblem(ctx, SEARCH_PARAMS[part.key], part.problem);
     return null;
   }
   return n;
@@ -253,46 +272,36 @@ const formSchema = z
     const form: SearchForm = { ...raw };
     for (const key of SEARCH_FIELDS) form[key] = raw[key].trim();
     if (SEARCH_FIELDS.every((field) => form[field] === '')) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [SEARCH_PARAMS.upn],
-        message:
-          'Enter at least one of the UPN, surname, forename, town, date of birth or gender of the pupil you are looking for',
-      });
+      addProblem(ctx, SEARCH_PARAMS.upn, 'lost-pupils.search.error.nothing');
     }
     const upn = form.upn.replace(/\s+/g, '').toUpperCase();
     if (upn !== '' && !/^[A-Z0-9]{13}$/.test(upn)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [SEARCH_PARAMS.upn],
-        message: `A UPN is 13 letters and digits, like A823456789012 (you entered ${upn.length} characters): check it, or leave the UPN empty`,
-      });
+      addProblem(ctx, SEARCH_PARAMS.upn, 'lost-pupils.search.error.upn', { length: upn.length });
     }
     const [birthDay, birthMonth, birthYear] = DATE_PARTS.map((part) =>
       datePart(form[part.key], part, ctx),
     ) as [number | null, number | null, number | null];
     if (birthDay !== null && birthMonth !== null && birthDay > daysIn(birthMonth, birthYear)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [SEARCH_PARAMS.dobDay],
-        message: `The date of birth must be a real date: ${birthMonth === 2 ? 'February' : 'that month'} has no day ${birthDay}`,
-      });
+      addProblem(
+        ctx,
+        SEARCH_PARAMS.dobDay,
+        birthMonth === 2
+          ? 'lost-pupils.search.error.not-in-february'
+          : 'lost-pupils.search.error.not-in-month',
+        { day: birthDay },
+      );
     }
     const gender = form.gender.toUpperCase();
     if (gender !== '' && gender !== 'M' && gender !== 'F') {
-      ctx.addIssue({
-        code: 'custom',
-        path: [SEARCH_PARAMS.gender],
-        message: 'Select Female or Male as the gender, or Any',
-      });
+      addProblem(ctx, SEARCH_PARAMS.gender, 'lost-pupils.search.error.gender');
     }
     const sort = SORTS.find((s) => s === form.sort) ?? 'surname';
     return {
       upn,
-      surname: nameField('Surname', SEARCH_PARAMS.surname, form.surname, ctx),
+      surname: nameField('surname', SEARCH_PARAMS.surname, form.surname, ctx),
       surnameBegins: form.surnameBegins,
-      forename: nameField('Forename', SEARCH_PARAMS.forename, form.forename, ctx),
-      town: nameField('Town', SEARCH_PARAMS.town, form.town, ctx),
+      forename: nameField('forename', SEARCH_PARAMS.forename, form.forename, ctx),
+      town: nameField('town', SEARCH_PARAMS.town, form.town, ctx),
       birthDay,
       birthMonth,
       birthYear,
@@ -307,10 +316,11 @@ export function readCriteria(form: SearchForm): SearchCriteria {
   const parsed = formSchema.safeParse(form);
   if (parsed.success) return parsed.data;
   throw new Invalid(
-    parsed.error.issues.map((issue) => ({
-      field: String(issue.path[0] ?? SEARCH_PARAMS.upn),
-      message: issue.message,
-    })),
+    parsed.error.issues.map((issue) => {
+      const field = String(issue.path[0] ?? SEARCH_PARAMS.upn);
+      const text = issue.code === 'custom' ? (issue.params?.text as Message | undefined) : undefined;
+      return text ? keyedError(field, text.key, text.params) : { field, message: issue.message };
+    }),
   );
 }
 
@@ -372,6 +382,8 @@ export interface LostPupilRecord extends LostPupilSummary {
     changedAt: string | null;
     /** Why it cannot be downloaded, in words; null when it can. */
     unavailable: string | null;
+    /** The same, as its key in the catalogue. */
+    unavailableKey: string | null;
   };
   canDownload: boolean;
   /** The actor's role forwards files, and this one can be forwarded now. */
@@ -387,6 +399,8 @@ export interface SearchOutcome {
   more: boolean;
   /** What to do about it: the details to add. */
   narrow: string | null;
+  /** The same, as a message for pages in the reader's language. */
+  narrowMessage: Message | null;
 }
 
 export interface LostPupilDownload {
@@ -398,8 +412,7 @@ export interface LostPupilDownload {
 
 /** The attestation: the handbook's words, as the error says them. */
 export const ATTEST_FIELD = 'attest';
-const ATTEST_MESSAGE =
-  'Confirm that you have taken reasonable steps to ensure that the pupil is on roll at a school in your LEA';
+const ATTEST_KEY = 'lost-pupils.attest.required';
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -444,28 +457,49 @@ export function sortRecords(rows: LostPupilRow[], sort: LostPupilSort, order: So
   );
 }
 
-function joinOr(items: string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
-}
+/** "Add a, b or c to narrow the search", for one to three details. */
+const ADD_DETAILS = [
+  'lost-pupils.search.narrow.add-one',
+  'lost-pupils.search.narrow.add-two',
+  'lost-pupils.search.narrow.add-three',
+] as const;
 
 /** What a search that matched too many could add. */
-function narrowing(criteria: SearchCriteria): string {
+function narrowing(criteria: SearchCriteria): Message {
   const parts = [criteria.birthDay, criteria.birthMonth, criteria.birthYear].filter((p) => p !== null);
   const missing = [
-    parts.length === 0 ? 'the date of birth' : parts.length < 3 ? 'the whole date of birth' : null,
-    criteria.forename === '' ? 'the forename' : null,
-    criteria.town === '' ? 'the town' : null,
-    criteria.gender === null ? 'the gender' : null,
-  ].filter((item): item is string => item !== null);
+    parts.length === 0
+      ? 'lost-pupils.search.narrow.date-of-birth'
+      : parts.length < 3
+        ? 'lost-pupils.search.narrow.whole-date-of-birth'
+        : null,
+    criteria.forename ? null : 'lost-pupils.search.narrow.forename',
+    criteria.town ? null : 'lost-pupils.search.narrow.town',
+    criteria.gender === null ? 'lost-pupils.search.narrow.gender' : null,
+  ]
+    .filter((item): item is string => item !== null)
+    .slice(0, 3);
+  const [a, b, c] = missing.map((key) => message(key));
   const add =
-    missing.length > 0 ? `Add ${joinOr(missing.slice(0, 3))}` : 'Search by UPN, or tick Surname begins';
-  return `More than ${SHOWN} records match this search, so only ${SHOWN} of them are shown and the pupil you are looking for may not be among them. ${add} to narrow the search.`;
+    a === undefined
+      ? message('lost-pupils.search.narrow.by-upn')
+      : message(ADD_DETAILS[missing.length - 1] ?? ADD_DETAILS[0], {
+          a,
+          ...(b ? { b } : {}),
+          ...(c ? { c } : {}),
+        });
+  return message('lost-pupils.search.narrow', { shown: SHOWN, add });
+}
+
+/** The reason a record is in the database, as its key. */
+function reasonKey(reason: LostPupilRow['reason']): string {
+  return reason === 'left-maintained-sector'
+    ? 'lost-pupils.reason.left-maintained-sector'
+    : 'lost-pupils.reason.destination-unknown';
 }
 
 function reasonText(reason: LostPupilRow['reason']): string {
-  return reason === 'left-maintained-sector'
-    ? 'Left the maintained sector (MMMMMMMM)'
-    : 'Destination unknown (XXXXXXXX)';
+  return translate('en', reasonKey(reason));
 }
 
 function laOrganisation(number: string, names: OrganisationNames): Organisation {
@@ -509,45 +543,39 @@ function summaryOf(row: LostPupilRow, names: OrganisationNames): LostPupilSummar
   };
 }
 
+/** The file's state, and why it cannot be downloaded (its key; English for the API). */
+function fileState(
+  state: FileState,
+  changedAt: string | null,
+  unavailableKey: string | null,
+): LostPupilRecord['file'] {
+  return {
+    state,
+    changedAt,
+    unavailable: unavailableKey ? translate('en', unavailableKey) : null,
+    unavailableKey,
+  };
+}
+
 function fileStateOf(transfer: TransferRow): LostPupilRecord['file'] {
   if (transfer.status === 'removed') {
-    return {
-      state: 'removed-by-sender',
-      changedAt: transfer.removed_at,
-      unavailable:
-        'The school that uploaded this file has removed it, so it can no longer be downloaded or forwarded',
-    };
+    return fileState('removed-by-sender', transfer.removed_at, 'lost-pupils.file.removed-by-sender');
   }
   if (transfer.status === 'collected') {
     const held = Boolean(transfer.storage_key && transfer.wrapped_key);
-    return {
-      state: held ? 'forwarded' : 'forwarded-purged',
-      changedAt: transfer.collected_at,
-      unavailable: held
-        ? null
-        : 'This file was forwarded to a school and is no longer held here: ask the LA that found the pupil',
-    };
+    return fileState(
+      held ? 'forwarded' : 'forwarded-purged',
+      transfer.collected_at,
+      held ? null : 'lost-pupils.file.forwarded-purged',
+    );
   }
   if (transfer.status === 'pending-scan') {
-    return {
-      state: 'available',
-      changedAt: null,
-      unavailable:
-        'This file is waiting for its virus scan: it can be downloaded or forwarded once the scan finds it clean, usually within a few minutes',
-    };
+    return fileState('available', null, 'lost-pupils.file.pending-scan');
   }
   if (transfer.status === 'quarantined') {
-    return {
-      state: 'removed-by-sender',
-      changedAt: transfer.scanned_at,
-      unavailable: 'A virus was found in this file, so it was quarantined and deleted',
-    };
+    return fileState('removed-by-sender', transfer.scanned_at, 'lost-pupils.file.quarantined');
   }
-  return {
-    state: 'available',
-    changedAt: null,
-    unavailable: transfer.storage_key ? null : 'The content of this file is no longer held',
-  };
+  return fileState('available', null, transfer.storage_key ? null : 'lost-pupils.file.not-held');
 }
 
 export class LostPupilService {
@@ -582,7 +610,8 @@ export class LostPupilService {
       criteria,
       results: shown.map((row) => summaryOf(row, names)),
       more,
-      narrow: more ? narrowing(criteria) : null,
+      narrow: more ? translateMessage('en', narrowing(criteria)) : null,
+      narrowMessage: more ? narrowing(criteria) : null,
     };
   }
 
@@ -600,9 +629,9 @@ export class LostPupilService {
   async attestDownload(actor: Actor, id: string, attested: boolean): Promise<{ ticket: string }> {
     this.laOf(actor, 'lost-pupils.search');
     const { transfer } = await this.load(this.deps.db, id);
-    const unavailable = fileStateOf(transfer).unavailable;
-    if (unavailable) throw Invalid.field(ATTEST_FIELD, unavailable);
-    if (!attested) throw Invalid.field(ATTEST_FIELD, ATTEST_MESSAGE);
+    const unavailable = fileStateOf(transfer).unavailableKey;
+    if (unavailable) throw new Invalid([keyedError(ATTEST_FIELD, unavailable)]);
+    if (!attested) throw new Invalid([keyedError(ATTEST_FIELD, ATTEST_KEY)]);
     return { ticket: this.deps.tickets.issue(actor.userId, TICKET_KIND, [id], this.deps.clock.now()) };
   }
 
@@ -619,11 +648,14 @@ export class LostPupilService {
     const la = this.laOf(actor, 'lost-pupils.search');
     const { row, transfer } = await this.load(this.deps.db, id);
     if (!this.ticketIsValid(actor, id, ticket)) {
-      throw new Forbidden('Confirm that the pupil is on roll at a school in your LEA to download the file');
+      throw new Forbidden(
+        'Confirm that the pupil is on roll at a school in your LEA to download the file',
+        'lost-pupils.download.forbidden',
+      );
     }
-    const unavailable = fileStateOf(transfer).unavailable;
+    const unavailable = fileStateOf(transfer).unavailableKey;
     if (unavailable || !transfer.storage_key || !transfer.wrapped_key) {
-      throw Invalid.field(ATTEST_FIELD, unavailable ?? 'The content of this file is no longer held');
+      throw new Invalid([keyedError(ATTEST_FIELD, unavailable ?? 'lost-pupils.file.not-held')]);
     }
     // Opened before anything is recorded, so a store that cannot be read records nothing.
     const stream = await this.deps.files.get({
@@ -644,8 +676,11 @@ export class LostPupilService {
           last_downloaded_at: at.toISOString(),
           downloaded_by: actor.userId,
         });
-        if (!recorded)
-          throw Invalid.field(ATTEST_FIELD, `${transfer.filename} has just changed: look at it again`);
+        if (!recorded) {
+          throw new Invalid([
+            keyedError(ATTEST_FIELD, 'lost-pupils.file.just-changed', { filename: transfer.filename }),
+          ]);
+        }
         await this.audit(tx, actor, la, 'lost-pupil-downloaded', row, transfer, { attested: true });
       });
     } catch (error) {
@@ -660,10 +695,7 @@ export class LostPupilService {
     const la = this.laOf(actor, 'lost-pupils.search');
     const { row, transfer } = await this.load(this.deps.db, id);
     if (transfer.downloaded_by !== actor.userId || !transfer.last_downloaded_at) {
-      throw Invalid.field(
-        'answer',
-        'You have not downloaded this file yet: choose Download Lost Pupil File before saying it was downloaded correctly',
-      );
+      throw new Invalid([keyedError('answer', 'lost-pupils.check.not-downloaded')]);
     }
     const found = await this.deps.db.transaction().execute(async (tx) => {
       const at = this.deps.clock.now();
@@ -694,19 +726,21 @@ export class LostPupilService {
     try {
       const state = fileStateOf(transfer);
       if (state.state !== 'available') {
-        throw Invalid.field(
-          SCHOOL_FIELD,
-          state.state === 'removed-by-sender'
-            ? (state.unavailable as string)
-            : 'This file has already been forwarded to a school, so it cannot be forwarded again',
-        );
+        throw new Invalid([
+          keyedError(
+            SCHOOL_FIELD,
+            state.state === 'removed-by-sender'
+              ? (state.unavailableKey ?? 'lost-pupils.file.removed-by-sender')
+              : 'lost-pupils.file.already-forwarded',
+          ),
+        ]);
       }
       plan = await this.forwarding.plan(transfer, input.school, { onlyLa: la });
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
       errors.push(...error.errors);
     }
-    if (!input.attested) errors.push({ field: ATTEST_FIELD, message: ATTEST_MESSAGE });
+    if (!input.attested) errors.push(keyedError(ATTEST_FIELD, ATTEST_KEY));
     if (errors.length > 0 || !plan) throw new Invalid(errors);
     return { record: await this.describe(actor, row, transfer), plan };
   }

@@ -11,7 +11,7 @@ import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
 import { cellTexts } from '../support/reports.ts';
-import { type Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
+import { Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
 
 /** The browser's form for the autumn census of 2026 for the LAs given, with `changes`. */
 function browserForm(las: string[], changes: Record<string, string | string[]> = {}) {
@@ -310,6 +310,38 @@ describeEachEngine('Data collection pages', (database) => {
       'data-collection-reopened',
       'data-collection-updated',
     ]);
+  });
+
+  test('in Welsh: the list, the form and its refusals, and the banner', async () => {
+    const user = await makeUser(db, 'dfe_collector', {}, { language: 'cy' });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    const list = await agent.get('/collect/manage');
+    assert.match(list.body, /<html lang="cy"/);
+    assert.match(list.body, /<h1 class="govuk-heading-l">Rheoli Casgliadau Data<\/h1>/);
+    const form = await agent.get('/collect/manage/new');
+    assert.match(
+      form.body,
+      /<h1 class="govuk-heading-l"><span class="govuk-caption-l">Rheoli Casgliadau Data<\/span>Sefydlu casgliad data<\/h1>/,
+    );
+    assert.match(form.body, /Pa ysgolion sy’n cymryd rhan/);
+    const refused = await agent.post('/collect/manage/new', browserForm([], { name: '', scope: '' }));
+    assert.equal(refused.statusCode, 400);
+    assert.match(
+      errorSummary(refused.body),
+      /^Mae problem wedi codi Rhowch enw, fel School Census 2026 Autumn/,
+    );
+    assert.match(
+      errorSummary(refused.body),
+      /Dewiswch yr awdurdodau lleol y mae eu hysgolion yn cymryd rhan, neu bob awdurdod lleol/,
+    );
+    const name = `Cyfrifiad ${Date.now()}`;
+    const saved = await agent.post('/collect/manage/new', browserForm([la.number], { name }));
+    assert.equal(saved.statusCode, 302);
+    assert.match(
+      (await agent.get('/collect/manage')).body,
+      new RegExp(`Mae’r casgliad data “${name}” wedi’i sefydlu`),
+    );
   });
 
   test('a form sent without its CSRF token is refused and changes nothing', async () => {

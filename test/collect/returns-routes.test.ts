@@ -7,7 +7,7 @@ import { insertCollection } from '../../src/collect/collections-repository.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { type Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
+import { Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
 
 describe('census return pages', () => {
   let database: TestDatabase;
@@ -192,6 +192,66 @@ describe('census return pages', () => {
     const again = await s.laUser.agent.post(`/collect/returns/${secondId}/approve`, {});
     assert.equal(again.statusCode, 400);
     assert.match(errorSummary(again.body), /Only a submitted return can be approved/);
+  });
+
+  test('in Welsh: the school loads, explains and submits its return; the LA sees its dashboard', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const user = await makeUser(
+      database.db,
+      'school',
+      { laNumber: s.la.number, establishmentNumber: school },
+      { language: 'cy' },
+    );
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+
+    const overview = await agent.get(`/collect/collections/${s.collectionId}`);
+    assert.match(overview.body, /<html lang="cy"/);
+    assert.match(overview.body, /Eich rôl: Source/);
+    assert.match(overview.body, /<h2 class="govuk-heading-m">Eich ffurflen<\/h2>/);
+    assert.match(overview.body, /Nid ydych wedi lanlwytho ffurflen eto/);
+    const form = await agent.get(`/collect/collections/${s.collectionId}/upload`);
+    assert.match(form.body, /<h1 class="govuk-heading-l">Lanlwytho Ffurflen o Ffeil<\/h1>/);
+    const refused = await agent.postMultipart(`/collect/collections/${s.collectionId}/upload`, [
+      { filename: 'pupils.csv', content: 'UPN,Surname\n', field: 'file' },
+    ]);
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /Nid yw pupils\.csv yn ffeil XML: dim ond ffurflenni cyfrifiad mewn XML/);
+    assert.match(refused.body, /Lanlwythwch y ffurflen cyfrifiad a grëwyd gan eich MIS/);
+    const loaded = await agent.postMultipart(`/collect/collections/${s.collectionId}/upload`, [
+      {
+        filename: censusFilename(school),
+        content: censusReturnXml({ school, year: 2026, withQuery: true }),
+        field: 'file',
+      },
+    ]);
+    assert.equal(loaded.statusCode, 200);
+    assert.match(loaded.body, /wedi’i lanlwytho fel fersiwn 1: 13 disgybl, 0 gwall, 1 ymholiad/);
+    const id = returnIdOf(loaded.body);
+    const view = await agent.get(`/collect/returns/${id}`);
+    assert.match(view.body, /Beth mae’r ffurflen yn ei ddweud/);
+    assert.match(view.body, /Ymholiadau \(1\)/);
+    const finding = /name="finding" value="([0-9a-f-]{36})"/.exec(view.body)?.[1] ?? '';
+    const empty = await agent.post(`/collect/returns/${id}/answer`, { finding, answer: ' ' });
+    assert.equal(empty.statusCode, 400);
+    assert.match(errorSummary(empty.body), /Rhowch eich esboniad o’r ymholiad/);
+    await agent.post(`/collect/returns/${id}/answer`, { finding, answer: 'Gwrthododd dau deulu.' });
+    await agent.get(`/collect/returns/${id}/submit`);
+    const unconfirmed = await agent.post(`/collect/returns/${id}/submit`, {});
+    assert.equal(unconfirmed.statusCode, 400);
+    assert.match(errorSummary(unconfirmed.body), /Cadarnhewch fod eich pennaeth wedi cymeradwyo’r ffurflen/);
+    await agent.post(`/collect/returns/${id}/submit`, { headteacher: 'yes' });
+    const after = await agent.get(`/collect/returns/${id}`);
+    assert.match(after.body, /Mae eich ffurflen wedi’i chyflwyno i’ch awdurdod lleol/);
+
+    const laUser = await makeUser(database.db, 'la_user', { laNumber: s.la.number }, { language: 'cy' });
+    const la = new Agent(t.app);
+    await la.signIn(laUser.username);
+    const dashboard = await la.get(`/collect/collections/${s.collectionId}`);
+    assert.match(dashboard.body, /Eich rôl: Agent/);
+    assert.match(dashboard.body, /Ffurflenni eich ysgolion/);
+    assert.match(dashboard.body, /Wedi’i chyflwyno: 1/);
   });
 
   test('a file that is not a census return is refused with why and what to do; no file asks for one', async () => {

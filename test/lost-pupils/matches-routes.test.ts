@@ -31,8 +31,13 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
     await t.app.close();
   });
 
-  async function agentFor(role: Role, laNumber: string | null, establishmentNumber: string | null = null) {
-    const user = await makeUser(db, role, { laNumber, establishmentNumber });
+  async function agentFor(
+    role: Role,
+    laNumber: string | null,
+    establishmentNumber: string | null = null,
+    language: 'en' | 'cy' = 'en',
+  ) {
+    const user = await makeUser(db, role, { laNumber, establishmentNumber }, { language });
     const agent = new Agent(t.app);
     assert.equal((await agent.signIn(user.username)).statusCode, 302);
     return agent;
@@ -113,6 +118,19 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
       (await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'found' })).statusCode,
       404,
     );
+  });
+
+  test('in Welsh: the case, its error and the banner', async () => {
+    const { match } = await sighting('Dryw', 'D123456789012');
+    const agent = await agentFor('la_lost_pupil', la.number, null, 'cy');
+    const page = await agent.get('/lost-pupils/matches');
+    assert.match(page.body, /<html lang="cy"/);
+    assert.match(page.body, /<h1 class="govuk-heading-l">Cyfatebiaethau Disgyblion Coll<\/h1>/);
+    assert.match(page.body, /Ai’r un disgybl ydyw\?/);
+    const refused = await agent.post(`/lost-pupils/matches/${match.id}/close`, {});
+    assert.match(errorSummary(refused.body), /Dewiswch ai’r un disgybl ydyw ai peidio/);
+    await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'not-the-pupil' });
+    assert.match((await agent.get('/lost-pupils/matches')).body, /Mae’r achos wedi’i gau: nid yw /);
   });
 
   test('"not the same pupil" closes the case and leaves the pupil lost', async () => {

@@ -259,7 +259,9 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     const { la, actor } = await anLa(db);
     const record = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEFT_2026 });
     const none = await rejects(service().remove(actor, [], 'past-leaving-age'), Invalid);
-    assert.deepEqual(none.errors, [{ field: 'record', message: 'Select the records to remove' }]);
+    assert.deepEqual(none.errors, [
+      { field: 'record', message: 'Select the records to remove', key: 'lost-pupils.review.select-records' },
+    ]);
     const both = await rejects(service().remove(actor, [], undefined), Invalid);
     assert.deepEqual(
       both.errors.map((e) => e.field),
@@ -268,7 +270,11 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     for (const reason of [undefined, '', 'because', 'toString']) {
       const noReason = await rejects(service().remove(actor, [record.id], reason), Invalid);
       assert.deepEqual(noReason.errors, [
-        { field: 'reason', message: 'Select why the records are being removed' },
+        {
+          field: 'reason',
+          message: 'Select why the records are being removed',
+          key: 'lost-pupils.review.reason-required',
+        },
       ]);
     }
     await rejects(service().selection(actor, []), Invalid);
@@ -460,6 +466,35 @@ describeEachEngine('lost pupils past leaving age: the pages', (database) => {
       checkboxes(all.body).map((m) => [m[1], m[2]]),
       [[due.id, ' checked']],
     );
+  });
+
+  test('in Welsh: the list, the confirmation, its error and the banner', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const one = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEFT_2025 });
+    const two = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEFT_2026 });
+    const user = await makeUser(db, 'la_lost_pupil', { laNumber: la.number }, { language: 'cy' });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+
+    const page = await agent.get('/lost-pupils/review');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<html lang="cy"/);
+    assert.match(page.body, /<h1 class="govuk-heading-l">Disgyblion Coll Dros yr Oedran Gadael Ysgol<\/h1>/);
+    assert.match(page.body, /Mae 2 cofnod wedi pasio oedran gadael ysgol/);
+    assert.match(page.body, /Tynnu o’r Gronfa Ddata Disgyblion Coll/);
+
+    const noneChosen = await agent.get('/lost-pupils/review/confirm?action=remove');
+    assert.match(errorSummary(noneChosen.body), /Dewiswch y cofnodion i’w tynnu/);
+    const confirm = await agent.get(`/lost-pupils/review/confirm?record=${one.id}`);
+    assert.match(confirm.body, /Tynnu’r cofnod hwn o’r Gronfa Ddata Disgyblion Coll\?/);
+    assert.match(confirm.body, /Wedi pasio oedran gadael ysgol statudol/);
+    const noReason = await agent.post('/lost-pupils/review/remove', { record: [one.id] });
+    assert.equal(noReason.statusCode, 400);
+    assert.match(errorSummary(noReason.body), /Dewiswch pam mae’r cofnodion yn cael eu tynnu/);
+    await agent.post('/lost-pupils/review/remove', { record: [one.id, two.id], reason: 'past-leaving-age' });
+    const list = await agent.get('/lost-pupils/review');
+    assert.match(list.body, /Mae 2 cofnod wedi’u tynnu o’r Gronfa Ddata Disgyblion Coll\./);
   });
 
   test('choose, confirm with a reason, removed: the list no longer has them, and the audit log does', async () => {

@@ -197,6 +197,65 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     assert.equal(missing.statusCode, 404);
   });
 
+  test('in Welsh: the search, its errors, the results, the record and the attestation', async () => {
+    const w = await world();
+    const user = await makeUser(w.db, 'la_lost_pupil', { laNumber: w.la.number }, { language: 'cy' });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302, 'signed in');
+
+    const form = await agent.get(SEARCH);
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /<html lang="cy"/);
+    assert.match(form.body, /<h1 class="govuk-heading-l">Chwilio am Ddisgybl Coll<\/h1>/);
+    assert.match(form.body, /<option value="dob"[^>]*>Dyddiad Geni<\/option>/);
+
+    const empty = await agent.get(`${SEARCH}?upn=&surname=`);
+    assert.equal(empty.statusCode, 400);
+    assert.match(errorSummary(empty.body), /Rhowch o leiaf un o’r manylion hyn am y disgybl/);
+    const bad = await agent.get(`${SEARCH}?surname=Smith&dob-month=13`);
+    assert.deepEqual(errorLinks(bad.body), [
+      '#dob-month Rhaid i fis y dyddiad geni fod yn rhif o 1 i 12, neu gael ei adael yn wag',
+    ]);
+
+    const surname = uniqueName('Cymraeg');
+    const made = await makeLostPupil(w.db, t.deps.files, {
+      from: w.uploader.number,
+      pupil: { surname, forename: 'Ffion', dateOfBirth: '2013-06-21', town: 'Stroud' },
+    });
+    const found = await agent.get(`${SEARCH}?surname=${surname}&surname-begins=yes`);
+    assert.equal(found.statusCode, 200);
+    assert.match(words(found.body), /Mae 1 cofnod yn cyfateb/);
+    assert.match(words(found.body), /21 Mehefin 2013/, 'dates in Welsh');
+    assert.match(words(found.body), /Cofnodion disgyblion coll, wedi’u trefnu yn ôl Cyfenw \(A i Y\)/);
+
+    const record = await agent.get(`${SEARCH}/${made.id}`);
+    assert.equal(record.statusCode, 200);
+    const recordText = words(record.body);
+    for (const text of [
+      'Cofnod disgybl coll',
+      'Rhif yr AALl',
+      'Cyrchfan anhysbys (XXXXXXXX)',
+      'Chwiliad Newydd',
+    ]) {
+      assert.ok(recordText.includes(text), text);
+    }
+
+    const base = `${SEARCH}/${made.id}`;
+    const page = await agent.get(`${base}/download`);
+    assert.match(page.body, /Lawrlwytho Ffeil Disgybl Coll<\/h1>/);
+    const unticked = await agent.post(`${base}/download`, {});
+    assert.equal(unticked.statusCode, 400);
+    assert.deepEqual(errorLinks(unticked.body), [
+      '#attest Cadarnhewch eich bod wedi cymryd camau rhesymol i sicrhau bod y disgybl ar gofrestr ysgol yn eich AALl',
+    ]);
+    const noAnswer = await agent.post(`${base}/check`, {});
+    assert.equal(noAnswer.statusCode, 400);
+    assert.match(noAnswer.body, /<h1 class="govuk-heading-l">A gafodd y ffeil ei lawrlwytho’n gywir\?<\/h1>/);
+    const no = await agent.post(`${base}/check`, { answer: 'no' });
+    assert.equal(no.statusCode, 303);
+    assert.match(words((await agent.get(base)).body), /Nid yw’r cofnod wedi’i nodi fel un a ganfuwyd/);
+  });
+
   test('download: attest, the very bytes, "Was the file downloaded correctly?" Yes marks it found', async () => {
     const w = await world();
     const { agent, user } = await signedIn('la_lost_pupil', { laNumber: w.la.number });
