@@ -17,6 +17,7 @@ import type { Deps } from '../deps.ts';
 import { laChoices } from '../directory/repository.ts';
 import type { DataCollectionRow } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
+import { message } from '../platform/i18n/catalogue.ts';
 import { dateInputValues } from '../platform/web/date-input.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { pagination } from '../platform/web/pagination.ts';
@@ -150,10 +151,7 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   };
 
   return [
-    sectionRoute(
-      '/collect/section',
-      'Data collections, such as the School Census: each school loads its return, its LA checks and approves it, and the Department for Education collects it.',
-    ),
+    sectionRoute('/collect/section', message('collect.section.intro')),
     {
       method: 'GET',
       url: MY_COLLECTIONS_PATH,

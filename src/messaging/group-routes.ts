@@ -18,6 +18,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { message } from '../platform/i18n/catalogue.ts';
 import { repeatedValues } from '../platform/web/form-values.ts';
 import {
   GROUP_MEMBER_LIMIT,
@@ -127,10 +128,7 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     });
 
   return [
-    sectionRoute(
-      '/message-groups',
-      'A group is a named list of schools and LA users that you send a message to in one go, instead of choosing up to ten recipients each time. Your groups are yours alone: nobody else sees them.',
-    ),
+    sectionRoute('/message-groups', message('messaging.groups.section.intro')),
     {
       method: 'GET',
       url: '/message-groups/add',

@@ -20,7 +20,7 @@ import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { laChoices } from '../directory/repository.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { manyValues, oneText } from '../platform/web/form-values.ts';
 import { sortHeadings } from '../transfers/download-listing.ts';
 import { problemError } from './mailbox-directory.ts';
@@ -140,10 +140,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   };
 
   return [
-    sectionRoute(
-      '/messages',
-      'Secure messages to and from other s2s users: schools, LAs and the s2s administrators.',
-    ),
+    sectionRoute('/messages', message('messaging.section.intro')),
     {
       method: 'GET',
       url: '/messages/inbox',

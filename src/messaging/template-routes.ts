@@ -16,7 +16,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { catalogue, type Language, translate } from '../platform/i18n/catalogue.ts';
+import { catalogue, type Language, message, translate } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
 import {
   DESCRIPTION_MAX,
@@ -119,10 +119,7 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
     });
 
   return [
-    sectionRoute(
-      '/message-templates',
-      'A template holds the text of a message you send often, such as a request for a CTF. Choose it when you send a message, then add what this message needs.',
-    ),
+    sectionRoute('/message-templates', message('messaging.templates.section.intro')),
     {
       method: 'GET',
       url: '/message-templates/view',

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
+import { message } from '../platform/i18n/catalogue.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { monthlyChart } from './chart.ts';
 import { ReportDownloads } from './downloads.ts';
@@ -25,7 +26,7 @@ export function usageReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const downloads = new ReportDownloads(deps);
   return [
     // "Please choose a report from the list below" (LA notes §7).
-    sectionRoute('/reports', 'Reports on how s2s is used: choose a report, its dates, then Run Report.'),
+    sectionRoute('/reports', message('reports.section.intro')),
     {
       method: 'GET',
       url: '/reports/general-usage',
