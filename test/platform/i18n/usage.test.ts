@@ -24,6 +24,9 @@ const TRANSLATED_TEMPLATES = [
   'auth/views/recovery-code-sign-in.njk',
   'home/views/home.njk',
   'accessibility/views/accessibility.njk',
+  'transfers/views/upload-section.njk',
+  'transfers/views/upload-form.njk',
+  'transfers/views/upload-result.njk',
 ];
 
 /** Words the same in every language. */
