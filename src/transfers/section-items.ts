@@ -26,6 +26,16 @@ const DOWNLOAD_DESCRIPTION_KEYS: Record<string, string> = {
   '/download/ctf/uncollected': 'transfer.download-section.uncollected',
 };
 
+/** What a type's files are called in a sentence: "Generic Files can only be downloaded one at a time". */
+export const FILES_WORD_KEYS: Record<Category, string> = {
+  ctf: 'transfer.files-word.ctf',
+  plasc: 'transfer.files-word.plasc',
+  cfr: 'transfer.files-word.cfr',
+  generic: 'transfer.files-word.generic',
+  exclusion: 'transfer.files-word.exclusion',
+  admissions: 'transfer.files-word.admissions',
+};
+
 export function uploadDescriptionKey(category: Category): string {
   return UPLOAD_DESCRIPTION_KEYS[category];
 }
@@ -46,4 +56,12 @@ export function sectionItems(request: FastifyRequest, items: MenuItem[]): MenuIt
       ...(key ? { description: request.t(key) } : {}),
     };
   });
+}
+
+/** A list's column headings, named by their keys, in the request's language. */
+export function columnsIn<K extends string>(
+  request: FastifyRequest,
+  columns: { key: K; textKey: string }[],
+): { key: K; text: string }[] {
+  return columns.map(({ key, textKey }) => ({ key, text: request.t(textKey) }));
 }

@@ -27,6 +27,15 @@ const TRANSLATED_TEMPLATES = [
   'transfers/views/upload-section.njk',
   'transfers/views/upload-form.njk',
   'transfers/views/upload-result.njk',
+  'transfers/views/download-macros.njk',
+  'transfers/views/download-section.njk',
+  'transfers/views/download-list.njk',
+  'transfers/views/download-confirm.njk',
+  'transfers/views/download-check.njk',
+  'transfers/views/download-file.njk',
+  'transfers/views/download-reject.njk',
+  'transfers/views/download-previous.njk',
+  'transfers/views/download-previously.njk',
 ];
 
 /** Words the same in every language. */
