@@ -520,4 +520,22 @@ describeEachEngine('download pages', (database) => {
     assert.match(empty.body, /<title>Gwall: Gwrthod /);
     assert.match(errorSummary(empty.body), /Nodwch pam rydych yn gwrthod y ffeil/);
   });
+  test('in Welsh: View / Remove Files, a sent file and its Remove page', async () => {
+    const w = await world();
+    const sent = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const { agent } = await signedIn('school', { establishmentNumber: w.sending.number });
+    assert.equal((await agent.get('/sent?lang=cy')).statusCode, 302);
+    const list = await agent.get('/sent');
+    assert.match(list.body, /<html lang="cy"/);
+    assert.match(list.body, /<h1 class="govuk-heading-l">Gweld \/ Tynnu Ffeiliau<\/h1>/);
+    assert.match(
+      textOf(list.body),
+      /Ffeiliau i’w Casglu .*1 ffeil\. Cliciwch ar bennawd colofn i newid y drefn\./,
+    );
+    assert.match(list.body, /aria-label="Trefnu yn ôl Ysgol Gyrchfan mewn trefn esgynnol">Ysgol Gyrchfan</);
+    const file = await agent.get(`/sent/files/${sent.row.id}`);
+    assert.match(textOf(file.body), /Statws Yn aros/);
+    const remove = await agent.get(`/sent/files/${sent.row.id}/remove`);
+    assert.match(textOf(remove.body), /Tynnu ffeil .*Ie, tynnu’r ffeil hon Na, ei chadw/);
+  });
 });

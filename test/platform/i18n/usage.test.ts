@@ -36,6 +36,9 @@ const TRANSLATED_TEMPLATES = [
   'transfers/views/download-reject.njk',
   'transfers/views/download-previous.njk',
   'transfers/views/download-previously.njk',
+  'transfers/views/sent-list.njk',
+  'transfers/views/sent-file.njk',
+  'transfers/views/sent-remove.njk',
 ];
 
 /** Words the same in every language. */
