@@ -39,6 +39,13 @@ const TRANSLATED_TEMPLATES = [
   'transfers/views/sent-list.njk',
   'transfers/views/sent-file.njk',
   'transfers/views/sent-remove.njk',
+  'transfers/views/la-macros.njk',
+  'transfers/views/la-monitor.njk',
+  'transfers/views/la-uncollected.njk',
+  'transfers/views/la-file.njk',
+  'transfers/views/la-delete.njk',
+  'transfers/views/la-forward.njk',
+  'transfers/views/la-forward-check.njk',
 ];
 
 /** Words the same in every language. */
