@@ -194,9 +194,9 @@ function kindWords(file: ClassifiedFilename): Message {
     case 'census':
       return message('transfer.kind.census');
     case 'admissions':
-      return message('transfer.kind.admissions', { code: file.typeCode });
+      return message('transfer.kind.admissions', { code: file.typeCode ?? '' });
     case 'other':
-      return message('transfer.kind.other', { code: file.typeCode });
+      return message('transfer.kind.other', { code: file.typeCode ?? '' });
     case 'generic':
       return message('transfer.kind.generic');
   }
@@ -210,9 +210,9 @@ function kindsWords(file: ClassifiedFilename): Message {
     case 'census':
       return message('transfer.kinds.census');
     case 'admissions':
-      return message('transfer.kinds.admissions', { code: file.typeCode });
+      return message('transfer.kinds.admissions', { code: file.typeCode ?? '' });
     case 'other':
-      return message('transfer.kinds.other', { code: file.typeCode });
+      return message('transfer.kinds.other', { code: file.typeCode ?? '' });
     case 'generic':
       return message('transfer.kinds.generic');
   }
