@@ -86,7 +86,10 @@ export function problemOf(error: unknown): { body: Problem; headers: Record<stri
   }
   if (error instanceof Invalid) {
     return {
-      body: problem('invalid', 422, sentences(error.errors.map((e) => e.message)), { errors: error.errors }),
+      // Each error's field and English message: a page's catalogue key and its parameters are not the API's.
+      body: problem('invalid', 422, sentences(error.errors.map((e) => e.message)), {
+        errors: error.errors.map(({ field, message }) => ({ field, message })),
+      }),
       headers: {},
       log: false,
     };
