@@ -133,14 +133,21 @@ export function sizeInWords(bytes: number): string {
 export interface PupilDetails {
   upn: string | null;
   dateOfBirth: string | null;
-  /** "Surname, Forename Middle names", as in the handbook's screenshot. */
+  /** "Surname, Forename Middle names", as in the handbook's screenshot ("Not given in the file" if none). */
   name: string;
+  /** Whether the file gave a name: pages say "Not given in the file" in the reader's language. */
+  nameGiven: boolean;
 }
 
 export function pupilDetails(pupil: TransferPupilRow): PupilDetails {
   const given = [pupil.forename, pupil.middle_names].filter((part) => part).join(' ');
   const name = [pupil.surname, given].filter((part) => part).join(', ');
-  return { upn: pupil.upn, dateOfBirth: pupil.date_of_birth, name: name || 'Not given in the file' };
+  return {
+    upn: pupil.upn,
+    dateOfBirth: pupil.date_of_birth,
+    name: name || 'Not given in the file',
+    nameGiven: name !== '',
+  };
 }
 
 /** `source` on the Download pages, `destination` on View / Remove Files: both sort by the party. */
@@ -204,6 +211,8 @@ export interface SortHeading<K extends string = SortKey> {
   text: string;
   href: string;
   ariaSort: 'ascending' | 'descending' | 'none';
+  /** The order a click on the heading sorts by (its link says so to screen readers). */
+  nextOrder: SortOrder;
 }
 
 export function sortHeadings<K extends string = SortKey>(
@@ -216,6 +225,12 @@ export function sortHeadings<K extends string = SortKey>(
     const current = sort.key === key;
     const next: SortOrder = current && sort.order === 'ascending' ? 'descending' : 'ascending';
     const query = new URLSearchParams({ ...extraQuery, sort: key, order: next });
-    return { key, text, href: `${basePath}?${query.toString()}`, ariaSort: current ? sort.order : 'none' };
+    return {
+      key,
+      text,
+      href: `${basePath}?${query.toString()}`,
+      ariaSort: current ? sort.order : 'none',
+      nextOrder: next,
+    };
   });
 }

@@ -21,16 +21,18 @@
 import { pipeline } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { menuSection } from '../auth/menu.ts';
+import { menuLabelKey, menuSection } from '../auth/menu.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { keyedError, translateMessage } from '../platform/i18n/catalogue.ts';
 import { manyValues } from '../platform/web/form-values.ts';
-import { CATEGORIES, CATEGORY_INFO, type Category, downloadCapability } from './categories.ts';
+import { CATEGORIES, type Category, downloadCapability } from './categories.ts';
 import { type FileListing, readSort, type Sort, type SortKey, sortHeadings } from './download-listing.ts';
 import { allowsSeveral, type Download, DownloadService, MAX_FILES_PER_DOWNLOAD } from './download-service.ts';
 import { DownloadTickets } from './download-tickets.ts';
+import { columnsIn, FILES_WORD_KEYS, sectionItems } from './section-items.ts';
 
 const text = z.string().default('');
 
@@ -42,18 +44,21 @@ const checkForm = z.object({ file: manyValues, answer: text });
 const rejectForm = z.object({ reason: text });
 const transferParams = z.object({ transferId: z.string() });
 
-const LIST_COLUMNS: { key: SortKey; text: string }[] = [
-  { key: 'file', text: 'File' },
-  { key: 'uploaded', text: 'Date Uploaded' },
-  { key: 'source', text: 'Source School' },
+const LIST_COLUMNS: { key: SortKey; textKey: string }[] = [
+  { key: 'file', textKey: 'transfer.column.file' },
+  { key: 'uploaded', textKey: 'transfer.column.uploaded' },
+  { key: 'source', textKey: 'transfer.column.source' },
 ];
 const OFFERED = LIST_COLUMNS.map((column) => column.key);
 
 /** What a list's heading calls the files: "Common Transfer Files ready for download" (handbook §4). */
-function filesWord(category: Category): string {
-  return category === 'ctf'
-    ? 'Common Transfer Files'
-    : CATEGORY_INFO[category].downloadLabel.replace(/^Download /, '');
+function filesWordKey(category: Category): string {
+  return category === 'ctf' ? 'transfer.files-word.ctf-long' : FILES_WORD_KEYS[category];
+}
+
+/** "Back to Download CTF Files": the address's page, named by the menu. */
+function backTo(request: FastifyRequest, href: string): { href: string; text: string } {
+  return { href, text: request.t('transfer.back-to', { page: request.t(menuLabelKey(href)) }) };
 }
 
 function rethrowUnlessInvalid(error: unknown): FieldError[] {
@@ -119,19 +124,21 @@ export function downloadRoutes(
   ) => {
     const base = `/download/${category}`;
     const files = await service.available(user, category, sort);
+    const t: FastifyRequest['t'] = (key, params) => reply.request.t(key, params);
     return reply.page('transfers/views/download-list.njk', {
-      title: `${filesWord(category)} ready for download`,
-      heading: CATEGORY_INFO[category].downloadLabel,
+      title: t('transfer.download-list.title', { files: t(filesWordKey(category)) }),
+      heading: t(menuLabelKey(base)),
+      filesWord: t(FILES_WORD_KEYS[category]),
       category,
       base,
       files,
-      headings: sortHeadings(base, sort, LIST_COLUMNS),
+      headings: sortHeadings(base, sort, columnsIn(reply.request, LIST_COLUMNS)),
       several: allowsSeveral(category),
       showPupils: category === 'ctf',
       maxFiles: MAX_FILES_PER_DOWNLOAD,
       selected: data.selected ?? [],
       errors: data.errors,
-      backLink: { href: '/download', text: 'Back to Download' },
+      backLink: backTo(reply.request, '/download'),
     });
   };
 
@@ -145,14 +152,14 @@ export function downloadRoutes(
     const base = `/download/${category}/previous`;
     const files = await service.previouslyDownloaded(user, category, sort);
     return reply.page('transfers/views/download-previous.njk', {
-      title: CATEGORY_INFO[category].reDownloadLabel,
+      title: reply.request.t(menuLabelKey(base)),
       category,
       base,
       files,
-      headings: sortHeadings(base, sort, LIST_COLUMNS),
+      headings: sortHeadings(base, sort, columnsIn(reply.request, LIST_COLUMNS)),
       several: allowsSeveral(category),
       errors,
-      backLink: { href: '/download', text: 'Back to Download' },
+      backLink: backTo(reply.request, '/download'),
     });
   };
 
@@ -169,8 +176,9 @@ export function downloadRoutes(
       data.ticket !== undefined &&
       tickets.isValid(data.ticket, user.userId, category, fileIds, deps.clock.now());
     return reply.page('transfers/views/download-check.njk', {
-      title:
-        files.length === 1 ? 'Was the file downloaded correctly?' : 'Were the files downloaded correctly?',
+      title: reply.request.t(
+        files.length === 1 ? 'transfer.check.title.one' : 'transfer.check.title.several',
+      ),
       category,
       base,
       files,
@@ -191,9 +199,9 @@ export function downloadRoutes(
       handler: async (request, reply) => {
         const user = signedInUser(request);
         return reply.page('transfers/views/download-section.njk', {
-          title: 'Download',
-          items: menuSection(user.role, '/download')?.children ?? [],
-          backLink: { href: '/', text: 'Back' },
+          title: request.t('menu.download'),
+          items: sectionItems(request, menuSection(user.role, '/download')?.children ?? []),
+          backLink: { href: '/' },
         });
       },
     },
@@ -208,16 +216,16 @@ export function downloadRoutes(
         for (const category of service.categoriesFor(user)) {
           sections.push({
             category,
-            label: CATEGORY_INFO[category].reDownloadLabel,
+            label: request.t(menuLabelKey(`/download/${category}/previous`)),
             several: allowsSeveral(category),
             files: await service.previouslyDownloaded(user, category, sort),
           });
         }
         return reply.page('transfers/views/download-previously.njk', {
-          title: 'Previously Downloaded Files',
+          title: request.t('menu.previously-downloaded'),
           sections,
           anyFiles: sections.some((section) => section.files.length > 0),
-          backLink: { href: '/', text: 'Back' },
+          backLink: { href: '/' },
         });
       },
     },
@@ -252,13 +260,9 @@ export function downloadRoutes(
             title: found.file.filename,
             category,
             base,
-            listLabel: CATEGORY_INFO[category].downloadLabel,
-            reDownloadLabel: CATEGORY_INFO[category].reDownloadLabel,
+            listLabel: request.t(menuLabelKey(base)),
             ...found,
-            backLink: {
-              href: found.file.status === 'collected' ? `${base}/previous` : base,
-              text: `Back to ${found.file.status === 'collected' ? CATEGORY_INFO[category].reDownloadLabel : CATEGORY_INFO[category].downloadLabel}`,
-            },
+            backLink: backTo(request, found.file.status === 'collected' ? `${base}/previous` : base),
           });
         },
       },
@@ -276,7 +280,7 @@ export function downloadRoutes(
             if (query.file.length !== 1 || !only) {
               return listPage(reply.code(400), user, category, sort, {
                 selected: query.file,
-                errors: [{ field: 'file', message: 'Select one file to reject' }],
+                errors: [keyedError('file', 'transfer.download.select-one-to-reject')],
               });
             }
             await service.chosen(user, category, [only]);
@@ -285,14 +289,11 @@ export function downloadRoutes(
           try {
             const { files } = await service.selection(user, category, query.file, 'download');
             return reply.page('transfers/views/download-confirm.njk', {
-              title:
-                files.length === 1
-                  ? 'Do you want to download this file?'
-                  : `Do you want to download these ${files.length} files?`,
+              title: request.t('transfer.confirm.title', { count: files.length }),
               category,
               base,
               files,
-              backLink: { href: base, text: `Back to ${CATEGORY_INFO[category].downloadLabel}` },
+              backLink: backTo(request, base),
             });
           } catch (error) {
             const errors = rethrowUnlessInvalid(error);
@@ -370,36 +371,38 @@ export function downloadRoutes(
             if (files.length === 0) return reply.redirect(base);
             return checkPage(reply.code(400), user, category, files, {
               errors: [
-                {
-                  field: 'answer',
-                  message:
-                    files.length === 1
-                      ? 'Select yes if the file was downloaded correctly'
-                      : 'Select yes if the files were downloaded correctly',
-                },
+                keyedError(
+                  'answer',
+                  files.length === 1 ? 'transfer.check.select-yes.one' : 'transfer.check.select-yes.several',
+                ),
               ],
             });
           }
           if (form.answer === 'no') {
             const files = await service.chosen(user, category, form.file);
             if (files.length === 0) return reply.redirect(base);
-            const what = files.length === 1 ? `${files[0]?.filename} is` : 'The files are';
-            return reply
-              .flash(`${what} still waiting for you: select it again and choose Accept to download it.`)
-              .redirect(base);
+            const still =
+              files.length === 1
+                ? request.t('transfer.check.still-waiting.one', { filename: files[0]?.filename ?? '' })
+                : request.t('transfer.check.still-waiting.several');
+            return reply.flash(still).redirect(base);
           }
           try {
             const outcome = await service.collect(user, category, form.file);
             const done =
               outcome.collected.length === 1
-                ? `${outcome.collected[0]?.filename} has been collected.`
-                : `${outcome.collected.length} files have been collected.`;
-            const notDone = outcome.notCollected.map((item) => ` ${item.reason}.`).join('');
-            return reply
-              .flash(
-                `${done}${notDone} You can download ${outcome.collected.length === 1 ? 'it' : 'them'} again for 7 days from ${CATEGORY_INFO[category].reDownloadLabel}.`,
-              )
-              .redirect(base);
+                ? request.t('transfer.check.collected.one', {
+                    filename: outcome.collected[0]?.filename ?? '',
+                  })
+                : request.t('transfer.check.collected.several', { count: outcome.collected.length });
+            const notDone = outcome.notCollected.map(
+              (item) => ` ${translateMessage(request.language, item.state)}.`,
+            );
+            const again = request.t(
+              outcome.collected.length === 1 ? 'transfer.check.again.one' : 'transfer.check.again.several',
+              { list: request.t(menuLabelKey(`${base}/previous`)) },
+            );
+            return reply.flash(`${done}${notDone.join('')} ${again}`).redirect(base);
           } catch (error) {
             const errors = rethrowUnlessInvalid(error);
             return checkPage(
@@ -427,11 +430,11 @@ export function downloadRoutes(
           }
           if (found.file.status !== 'available') return reply.redirect(`${base}/files/${found.file.id}`);
           return reply.page('transfers/views/download-reject.njk', {
-            title: `Reject ${found.file.filename}`,
+            title: request.t('transfer.reject.title', { filename: found.file.filename }),
             base,
             file: found.file,
             values: { reason: '' },
-            backLink: { href: `${base}/files/${found.file.id}`, text: 'Back' },
+            backLink: { href: `${base}/files/${found.file.id}` },
           });
         },
       },
@@ -446,20 +449,18 @@ export function downloadRoutes(
           try {
             const file = await service.reject(user, category, transferId, form.reason);
             return reply
-              .flash(
-                `${file.filename} has been rejected. ${file.party.name} will be sent an email with your reason.`,
-              )
+              .flash(request.t('transfer.reject.done', { filename: file.filename, party: file.party.name }))
               .redirect(base);
           } catch (error) {
             const errors = rethrowUnlessInvalid(error);
             const [file] = await service.chosen(user, category, [transferId]);
             return reply.code(400).page('transfers/views/download-reject.njk', {
-              title: `Reject ${file?.filename}`,
+              title: request.t('transfer.reject.title', { filename: file?.filename ?? '' }),
               base,
               file,
               values: form,
               errors,
-              backLink: { href: `${base}/files/${transferId}`, text: 'Back' },
+              backLink: { href: `${base}/files/${transferId}` },
             });
           }
         },

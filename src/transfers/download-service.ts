@@ -20,14 +20,16 @@ import type { Readable } from 'node:stream';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
+import { menuLabelKey } from '../auth/menu.ts';
 import { can } from '../auth/permissions.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow } from '../platform/db/schema.ts';
-import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
-import { CATEGORIES, CATEGORY_INFO, type Category, downloadCapability, isCategory } from './categories.ts';
+import { CATEGORIES, type Category, downloadCapability, isCategory } from './categories.ts';
 import {
   daysBefore,
   destinationLabel,
@@ -44,6 +46,7 @@ import { listIncoming, organisationNames, updateTransferIfStatus } from './downl
 import { uniqueNames, zipStream } from './download-zip.ts';
 import { type ActorParty, actorParty, isRecipient } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
+import { FILES_WORD_KEYS } from './section-items.ts';
 
 export interface DownloadDeps {
   db: Db;
@@ -83,7 +86,8 @@ export interface IncomingFile {
 export interface CollectOutcome {
   collected: FileListing[];
   /** Files whose state changed meanwhile (rejected, removed, or collected by a colleague). */
-  notCollected: { file: FileListing; reason: string }[];
+  /** `reason` in English (the REST API), `state` as a key (pages). */
+  notCollected: { file: FileListing; reason: string; state: Message }[];
 }
 
 const NOT_FOUND = 'The file';
@@ -95,22 +99,28 @@ const NOT_FOUND = 'The file';
  */
 const OFFERED: readonly TransferRow['status'][] = ['available', 'collected', 'rejected'];
 
-function stateInWords(row: TransferRow): string {
+function stateInWords(row: TransferRow): Message {
+  const filename = row.filename;
   switch (row.status) {
     case 'collected':
-      return 'has already been collected';
+      return message('transfer.state.collected', { filename });
     case 'rejected':
-      return 'has been rejected';
+      return message('transfer.state.rejected', { filename });
     case 'removed':
       // By its sender (View / Remove Files) or by the LA (deleted as not collected, or forwarded).
-      return 'has been removed and is no longer available';
+      return message('transfer.state.removed', { filename });
     case 'available':
-      return 'is waiting to be collected';
+      return message('transfer.state.available', { filename });
     case 'pending-scan':
     case 'quarantined':
       // Never reached by a recipient (incoming() does not find these), but named for completeness.
-      return 'is not available';
+      return message('transfer.state.not-available', { filename });
   }
+}
+
+function stateError(field: string, row: TransferRow): FieldError {
+  const state = stateInWords(row);
+  return keyedError(field, state.key, state.params);
 }
 
 export class DownloadService {
@@ -176,34 +186,43 @@ export class DownloadService {
     mode: DownloadMode,
   ): Promise<TransferRow[]> {
     const unique = [...new Set(ids)];
-    const what = mode === 'again' ? 'download again' : 'download';
     if (unique.length === 0) {
-      throw Invalid.field(
-        'file',
-        allowsSeveral(category) ? `Select the files to ${what}` : `Select the file to ${what}`,
-      );
+      const several = allowsSeveral(category);
+      const key =
+        mode === 'again'
+          ? several
+            ? 'transfer.download.select-files-again'
+            : 'transfer.download.select-file-again'
+          : several
+            ? 'transfer.download.select-files'
+            : 'transfer.download.select-file';
+      throw new Invalid([keyedError('file', key)]);
     }
     if (!allowsSeveral(category) && unique.length > 1) {
-      throw Invalid.field(
-        'file',
-        `${CATEGORY_INFO[category].downloadLabel.replace('Download ', '')} can only be downloaded one at a time: select one file`,
-      );
+      throw new Invalid([
+        keyedError('file', 'transfer.download.one-at-a-time', { files: message(FILES_WORD_KEYS[category]) }),
+      ]);
     }
     if (unique.length > MAX_FILES_PER_DOWNLOAD) {
-      throw Invalid.field(
-        'file',
-        `Select up to ${MAX_FILES_PER_DOWNLOAD} files at a time (you selected ${unique.length})`,
-      );
+      throw new Invalid([
+        keyedError('file', 'transfer.download.too-many', {
+          max: MAX_FILES_PER_DOWNLOAD,
+          selected: unique.length,
+        }),
+      ]);
     }
     const rows: TransferRow[] = [];
     for (const id of unique) rows.push(await this.incomingOf(this.deps.db, actor, category, id));
     const cutoff = daysBefore(this.deps.clock.now(), REDOWNLOAD_DAYS);
-    const problems = rows.flatMap((row): string[] => {
+    const problems = rows.flatMap((row): FieldError[] => {
       if (mode === 'download') {
-        if (row.status !== 'available') return [`${row.filename} ${stateInWords(row)}`];
+        if (row.status !== 'available') return [stateError('file', row)];
       } else if (row.status === 'available') {
         return [
-          `${row.filename} has not been collected yet: download it from ${CATEGORY_INFO[category].downloadLabel}`,
+          keyedError('file', 'transfer.download.not-collected-yet', {
+            filename: row.filename,
+            list: message(menuLabelKey(`/download/${category}`)),
+          }),
         ];
       } else if (
         row.status !== 'collected' ||
@@ -212,13 +231,18 @@ export class DownloadService {
         !row.storage_key
       ) {
         return [
-          `${row.filename} can no longer be downloaded again: files can be downloaded again for ${REDOWNLOAD_DAYS} days after they were last downloaded`,
+          keyedError('file', 'transfer.download.too-late-again', {
+            filename: row.filename,
+            days: REDOWNLOAD_DAYS,
+          }),
         ];
       }
-      if (!row.storage_key || !row.wrapped_key) return [`The content of ${row.filename} is no longer held`];
+      if (!row.storage_key || !row.wrapped_key) {
+        return [keyedError('file', 'transfer.download.content-gone', { filename: row.filename })];
+      }
       return [];
     });
-    if (problems.length > 0) throw new Invalid(problems.map((message) => ({ field: 'file', message })));
+    if (problems.length > 0) throw new Invalid(problems);
     return rows;
   }
 
@@ -290,16 +314,15 @@ export class DownloadService {
   /** "Was the file downloaded correctly?" Yes: the files are collected, and CTF senders are told. */
   async collect(actor: Actor, category: Category, ids: readonly string[]): Promise<CollectOutcome> {
     const unique = [...new Set(ids)];
-    if (unique.length === 0) throw Invalid.field('answer', 'No file was selected: go back to the list');
+    if (unique.length === 0) throw new Invalid([keyedError('answer', 'transfer.download.none-selected')]);
     const rows: TransferRow[] = [];
     for (const id of unique) rows.push(await this.incomingOf(this.deps.db, actor, category, id));
     const notDownloaded = rows.filter((row) => row.status === 'available' && !row.last_downloaded_at);
     if (notDownloaded.length > 0) {
       throw new Invalid(
-        notDownloaded.map((row) => ({
-          field: 'answer',
-          message: `${row.filename} has not been downloaded yet: download it before saying it was downloaded correctly`,
-        })),
+        notDownloaded.map((row) =>
+          keyedError('answer', 'transfer.download.not-downloaded-yet', { filename: row.filename }),
+        ),
       );
     }
     const at = this.deps.clock.now();
@@ -318,7 +341,10 @@ export class DownloadService {
           // Collected by a colleague a moment ago is what the user wanted anyway.
           const now = (await getTransfer(tx, row.id)) ?? row;
           if (now.status === 'collected') outcome.collected.push(listing(now, file.party, at));
-          else outcome.notCollected.push({ file, reason: `${row.filename} ${stateInWords(now)}` });
+          else {
+            const state = stateInWords(now);
+            outcome.notCollected.push({ file, reason: translateMessage('en', state), state });
+          }
           continue;
         }
         await this.audit(tx, actor, 'file-collected', row, {});
@@ -348,11 +374,11 @@ export class DownloadService {
   async reject(actor: Actor, category: Category, id: string, reasonText: string): Promise<FileListing> {
     const row = await this.incomingOf(this.deps.db, actor, category, id);
     const reason = reasonText.trim();
-    if (reason === '') throw Invalid.field('reason', 'Enter why you are rejecting the file');
+    if (reason === '') throw new Invalid([keyedError('reason', 'transfer.reject.enter-reason')]);
     if (reason.length > 500) {
-      throw Invalid.field('reason', `The reason must be 500 characters or fewer (it has ${reason.length})`);
+      throw new Invalid([keyedError('reason', 'transfer.reject.too-long', { length: reason.length })]);
     }
-    if (row.status !== 'available') throw Invalid.field('reason', `${row.filename} ${stateInWords(row)}`);
+    if (row.status !== 'available') throw new Invalid([stateError('reason', row)]);
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const changed = await updateTransferIfStatus(tx, row.id, ['available'], {
@@ -361,7 +387,9 @@ export class DownloadService {
         rejected_by: actor.userId,
         reject_reason: reason,
       });
-      if (!changed) throw Invalid.field('reason', `${row.filename} has just changed: look at the list again`);
+      if (!changed) {
+        throw new Invalid([keyedError('reason', 'transfer.reject.just-changed', { filename: row.filename })]);
+      }
       // The reason is on the transfer; the audit record does not repeat free text that may name pupils.
       await this.audit(tx, actor, 'file-rejected', row, {});
       const names = await organisationNames(tx, [row]);

@@ -49,6 +49,7 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from './download-listing.ts';
@@ -146,35 +147,30 @@ export class ForwardService {
    * Invalid (field 'school') with what to do.
    */
   async plan(original: TransferRow, schoolInput: string, options: ForwardOptions = {}): Promise<ForwardPlan> {
-    const fail = (message: string): never => {
-      throw Invalid.field(SCHOOL_FIELD, message);
+    const fail = (key: string, params?: Record<string, string>): never => {
+      throw new Invalid([keyedError(SCHOOL_FIELD, key, params)]);
     };
-    if (schoolInput.trim() === '') fail('Enter the DfE number of the school to forward the file to');
+    if (schoolInput.trim() === '')
+      throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.enter-school')]);
     const school = readSchoolNumber(schoolInput);
     if (!school) {
-      fail(
-        "Enter the school's 7-digit DfE number: its LA number and school number, like 9165402. The Establishment Finder has every school's number.",
-      );
+      fail('transfer.forward.school-format');
     }
     const number = school as string;
     if (original.dest_kind === 'school' && original.dest_school === number) {
-      fail(`${original.filename} is already addressed to school ${number}: enter the school it should go to`);
+      fail('transfer.forward.already-addressed', { filename: original.filename, number });
     }
     if (original.source_school === number) {
-      fail(
-        `School ${number} sent ${original.filename}: a file cannot be forwarded to the school it came from`,
-      );
+      fail('transfer.forward.from-same-school', { filename: original.filename, number });
     }
     if (options.onlyLa !== undefined && number.slice(0, 3) !== options.onlyLa) {
-      fail(
-        `School ${number} is not a school of LA ${options.onlyLa}: enter the number of one of your schools`,
-      );
+      fail('transfer.forward.not-your-school', { number, la: options.onlyLa });
     }
     const filename = forwardedFilename(original.filename, number);
     const classified = filename === null ? undefined : classifyFilename(filename);
     if (!classified?.ok || classified.file.kind !== 'ctf') {
       // A stored CTF always has a CTF name; anything else is not forwarded.
-      return fail(`${original.filename} cannot be forwarded: only CTFs are forwarded`);
+      return fail('transfer.forward.only-ctfs', { filename: original.filename });
     }
     const file = classified.file;
     const problems = await checkParties(this.deps.db, file);

@@ -11,6 +11,7 @@
 //                                       confirm (a second post with confirm=yes), then forwarded
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import { menuLabelKey } from '../auth/menu.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
@@ -20,20 +21,17 @@ import { SCHOOL_FIELD } from './forward-service.ts';
 import {
   isLaShow,
   isLaTab,
-  LA_SHOW_INFO,
   LA_SHOWS,
-  LA_TAB_INFO,
   LA_TABS,
   type LaCtfTab,
   LaMonitorService,
   type LaPage,
   type LaShow,
 } from './la-monitor-service.ts';
+import { columnsIn } from './section-items.ts';
 
 export const MONITOR_PATH = '/download/ctf/monitor';
 export const UNCOLLECTED_PATH = '/download/ctf/uncollected';
-export const MONITOR_LABEL = 'Monitor CTF Files';
-export const UNCOLLECTED_LABEL = 'Delete Files Not Collected by Schools';
 
 const monitorQuery = z.object({
   tab: z.string().optional(),
@@ -47,12 +45,23 @@ const fileParams = z.object({ laTransferId: z.string() });
 const forwardForm = z.object({ school: z.string().default(''), confirm: z.string().optional() });
 
 /** The columns of the LA notes' screenshot, in its order. */
-const COLUMNS: { key: SortKey; text: string }[] = [
-  { key: 'destination', text: 'Destination School' },
-  { key: 'file', text: 'Filename' },
-  { key: 'source', text: 'Source School' },
-  { key: 'uploaded', text: 'Date Uploaded' },
+const COLUMNS: { key: SortKey; textKey: string }[] = [
+  { key: 'destination', textKey: 'transfer.column.destination' },
+  { key: 'file', textKey: 'transfer.column.filename' },
+  { key: 'source', textKey: 'transfer.column.source' },
+  { key: 'uploaded', textKey: 'transfer.column.uploaded' },
 ];
+
+/** The tabs' and the switch's names, and what each shows. */
+const TAB_KEYS: Record<LaCtfTab, { label: string; description: string }> = {
+  within: { label: 'transfer.la.tab.within', description: 'transfer.la.tab.within.description' },
+  incoming: { label: 'transfer.la.tab.incoming', description: 'transfer.la.tab.incoming.description' },
+  outgoing: { label: 'transfer.la.tab.outgoing', description: 'transfer.la.tab.outgoing.description' },
+};
+const SHOW_KEYS: Record<LaShow, { label: string; intro: string }> = {
+  collection: { label: 'transfer.la.show.collection', intro: 'transfer.la.show.collection.intro' },
+  collected: { label: 'transfer.la.show.collected', intro: 'transfer.la.show.collected.intro' },
+};
 const OFFERED = COLUMNS.map((column) => column.key);
 
 function pageNumber(value: string | undefined): number {
@@ -80,7 +89,10 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
       ...found,
       base: UNCOLLECTED_PATH,
       errors,
-      backLink: { href: UNCOLLECTED_PATH, text: `Back to ${UNCOLLECTED_LABEL}` },
+      backLink: {
+        href: UNCOLLECTED_PATH,
+        text: reply.request.t('transfer.back-to', { page: reply.request.t(menuLabelKey(UNCOLLECTED_PATH)) }),
+      },
     });
   };
 
@@ -88,11 +100,11 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
     const found = await service.file(user, id);
     if (!found.file.actionable && !errors) return reply.redirect(fileHref(found.file.id));
     return reply.page('transfers/views/la-delete.njk', {
-      title: `Delete ${found.file.filename}`,
+      title: reply.request.t('transfer.la.delete.title', { filename: found.file.filename }),
       ...found,
       base: UNCOLLECTED_PATH,
       errors,
-      backLink: { href: fileHref(found.file.id), text: 'Back' },
+      backLink: { href: fileHref(found.file.id) },
     });
   };
 
@@ -105,12 +117,12 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
     const found = await service.file(user, id);
     if (!found.file.actionable && !data.errors) return reply.redirect(fileHref(found.file.id));
     return reply.page('transfers/views/la-forward.njk', {
-      title: `Forward ${found.file.filename}`,
+      title: reply.request.t('transfer.la.forward.title', { filename: found.file.filename }),
       file: found.file,
       base: UNCOLLECTED_PATH,
       values: { school: data.school ?? '' },
       errors: data.errors,
-      backLink: { href: fileHref(found.file.id), text: 'Back' },
+      backLink: { href: fileHref(found.file.id) },
     });
   };
 
@@ -130,31 +142,37 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
           `${MONITOR_PATH}?${new URLSearchParams({ tab: t, show: s }).toString()}`;
         const sortQuery = { tab, show, sort: sort.key, order: sort.order };
         return reply.page('transfers/views/la-monitor.njk', {
-          title: `${LA_TAB_INFO[tab].label}: ${LA_SHOW_INFO[show].label}`,
-          heading: MONITOR_LABEL,
+          title: `${request.t(TAB_KEYS[tab].label)}: ${request.t(SHOW_KEYS[show].label)}`,
+          heading: request.t(menuLabelKey(MONITOR_PATH)),
           tab,
           show,
-          tabInfo: LA_TAB_INFO[tab],
-          showInfo: LA_SHOW_INFO[show],
+          tabInfo: {
+            label: request.t(TAB_KEYS[tab].label),
+            description: request.t(TAB_KEYS[tab].description),
+          },
+          showInfo: { label: request.t(SHOW_KEYS[show].label), intro: request.t(SHOW_KEYS[show].intro) },
           tabs: LA_TABS.map((key) => ({
             key,
-            label: LA_TAB_INFO[key].label,
+            label: request.t(TAB_KEYS[key].label),
             href: link(key, show),
             current: key === tab,
           })),
           shows: LA_SHOWS.map((key) => ({
             key,
-            label: LA_SHOW_INFO[key].label,
+            label: request.t(SHOW_KEYS[key].label),
             href: link(tab, key),
             current: key === show,
           })),
           page,
           files: page.items,
-          headings: sortHeadings(MONITOR_PATH, sort, COLUMNS, { tab, show }),
+          headings: sortHeadings(MONITOR_PATH, sort, columnsIn(request, COLUMNS), { tab, show }),
           ...pagination(MONITOR_PATH, page, sortQuery),
           uncollectedHref: UNCOLLECTED_PATH,
-          uncollectedLabel: UNCOLLECTED_LABEL,
-          backLink: { href: '/download', text: 'Back to Download' },
+          uncollectedLabel: request.t(menuLabelKey(UNCOLLECTED_PATH)),
+          backLink: {
+            href: '/download',
+            text: request.t('transfer.back-to', { page: request.t('menu.download') }),
+          },
         });
       },
     },
@@ -167,14 +185,17 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         const query = pageQuery.parse(request.query ?? {});
         const page = await service.awaiting(user, pageNumber(query.page));
         return reply.page('transfers/views/la-uncollected.njk', {
-          title: UNCOLLECTED_LABEL,
+          title: request.t(menuLabelKey(UNCOLLECTED_PATH)),
           page,
           entries: page.items,
           base: UNCOLLECTED_PATH,
           monitorHref: MONITOR_PATH,
-          monitorLabel: MONITOR_LABEL,
+          monitorLabel: request.t(menuLabelKey(MONITOR_PATH)),
           ...pagination(UNCOLLECTED_PATH, page, {}),
-          backLink: { href: '/download', text: 'Back to Download' },
+          backLink: {
+            href: '/download',
+            text: request.t('transfer.back-to', { page: request.t('menu.download') }),
+          },
         });
       },
     },
@@ -207,7 +228,11 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
           const file = await service.remove(user, laTransferId);
           return reply
             .flash(
-              `${file.filename} has been deleted. ${file.destination.name} can no longer see or download it, and ${file.source.name} will be sent an email.`,
+              request.t('transfer.la.deleted', {
+                filename: file.filename,
+                destination: file.destination.name,
+                source: file.source.name,
+              }),
             )
             .redirect(UNCOLLECTED_PATH, 303);
         } catch (error) {
@@ -237,18 +262,25 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
             const plan = await service.forwardPlan(user, laTransferId, form.school);
             const found = await service.file(user, laTransferId);
             return reply.page('transfers/views/la-forward-check.njk', {
-              title: `Forward ${found.file.filename} as ${plan.filename}?`,
+              title: request.t('transfer.la.forward-check.title', {
+                filename: found.file.filename,
+                newName: plan.filename,
+              }),
               file: found.file,
               plan,
               school: plan.destination.code,
               base: UNCOLLECTED_PATH,
-              backLink: { href: `${fileHref(found.file.id)}/forward`, text: 'Back' },
+              backLink: { href: `${fileHref(found.file.id)}/forward` },
             });
           }
           const result = await service.forward(user, laTransferId, form.school);
           return reply
             .flash(
-              `${result.original.filename} has been forwarded to ${result.plan.destination.name} as ${result.forwarded.filename}. The school will be sent an email.`,
+              request.t('transfer.la.forwarded', {
+                filename: result.original.filename,
+                destination: result.plan.destination.name,
+                newName: result.forwarded.filename,
+              }),
             )
             .redirect(UNCOLLECTED_PATH, 303);
         } catch (error) {

@@ -40,6 +40,7 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import {
@@ -293,10 +294,7 @@ export class LaMonitorService {
       return (await getTransfer(tx, row.id)) as TransferRow;
     });
     if (!removed) {
-      throw Invalid.field(
-        'remove',
-        `${row.filename} has just been collected or changed: look at the list again`,
-      );
+      throw new Invalid([keyedError('remove', 'transfer.la.just-changed', { filename: row.filename })]);
     }
     try {
       await purgeContent(this.deps.db, this.deps.files, this.deps.clock, row, 'removed', {
@@ -364,10 +362,13 @@ export class LaMonitorService {
   private async actionable(actor: Actor, id: string, field: string): Promise<TransferRow> {
     const row = await this.reachable(actor, id);
     if (!isAwaitingInLa(row, this.laOf(actor, 'NotFound'))) {
-      throw Invalid.field(
-        field,
-        `${row.filename} has already been collected by ${row.dest_kind === 'la' ? 'your LA' : 'its school'}, so it can no longer be deleted or forwarded`,
-      );
+      throw new Invalid([
+        keyedError(
+          field,
+          row.dest_kind === 'la' ? 'transfer.la.collected-by-la' : 'transfer.la.collected-by-school',
+          { filename: row.filename },
+        ),
+      ]);
     }
     return row;
   }

@@ -15,6 +15,7 @@
 // - Lost pupils destinations (XXXXXXXX, MMMMMMMM) are not in the directory: nothing to check.
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import type { Executor } from '../platform/db/schema.ts';
+import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import type { ClassifiedFilename, Party } from './filenames.ts';
 
 type Role = 'source' | 'destination';
@@ -24,45 +25,37 @@ async function partyProblems(
   file: ClassifiedFilename,
   party: Party,
   role: Role,
-): Promise<string[]> {
+): Promise<Message[]> {
   switch (party.kind) {
     case 'lost-pupils':
       return [];
     case 'la':
     case 'la-inbox': {
       const la = await getLocalAuthority(db, party.laNumber);
-      return la
-        ? []
-        : [`the ${role} LA ${party.laNumber} does not exist: check the LA number (the first 3 digits)`];
+      const missing =
+        role === 'source' ? 'transfer.parties.la-missing.source' : 'transfer.parties.la-missing.destination';
+      return la ? [] : [message(missing, { number: party.laNumber })];
     }
     case 'school': {
       const number = party.establishmentNumber;
       const school = await getEstablishment(db, number);
       if (!school) {
-        return [
-          `the ${role} school ${number} does not exist: check its DfE number in the Establishment Finder`,
-        ];
+        const missing =
+          role === 'source'
+            ? 'transfer.parties.school-missing.source'
+            : 'transfer.parties.school-missing.destination';
+        return [message(missing, { number })];
       }
       if (role === 'source') return [];
       const ctf = file.kind === 'ctf';
       if (school.status === 'closed') {
-        return [
-          ctf
-            ? `the destination school ${number} is closed: send the CTF to the school the pupil has moved to, or use XXXXXXXX as the destination if that is not known (handbook §9)`
-            : `the destination school ${number} is closed: check the number of the school you mean in the Establishment Finder`,
-        ];
+        return [message(ctf ? 'transfer.parties.closed.ctf' : 'transfer.parties.closed.other', { number })];
       }
       if (!school.uses_s2s) {
-        return [
-          ctf
-            ? `the destination school ${number} does not use s2s: use MMMMMMMM as the destination (handbook §9)`
-            : `the destination school ${number} does not use s2s, so it cannot collect the file: agree another secure way to send it with the school`,
-        ];
+        return [message(ctf ? 'transfer.parties.no-s2s.ctf' : 'transfer.parties.no-s2s.other', { number })];
       }
       if (!school.active) {
-        return [
-          `the destination school ${number} cannot collect files because its s2s account is inactive: ask LA ${school.la_number} to make it active again`,
-        ];
+        return [message('transfer.parties.inactive', { number, la: school.la_number })];
       }
       return [];
     }
@@ -71,6 +64,11 @@ async function partyProblems(
 
 /** Why the directory says this file cannot go from its source to its destination; empty when it can. */
 export async function checkParties(db: Executor, file: ClassifiedFilename): Promise<string[]> {
+  return (await partyMessages(db, file)).map((problem) => translateMessage('en', problem));
+}
+
+/** checkParties' reasons as keys, for pages in the reader's language (lower case, as clauses). */
+export async function partyMessages(db: Executor, file: ClassifiedFilename): Promise<Message[]> {
   return [
     ...(await partyProblems(db, file, file.source, 'source')),
     ...(await partyProblems(db, file, file.destination, 'destination')),

@@ -11,13 +11,8 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
-import {
-  isSentFilter,
-  SENT_FILTER_INFO,
-  SENT_FILTERS,
-  type SentFilter,
-  SentService,
-} from './sent-service.ts';
+import { columnsIn } from './section-items.ts';
+import { isSentFilter, SENT_FILTERS, type SentFilter, SentService } from './sent-service.ts';
 
 const listQuery = z.object({
   show: z.string().optional(),
@@ -26,11 +21,19 @@ const listQuery = z.object({
 });
 const sentParams = z.object({ sentTransferId: z.string() });
 
-const COLUMNS: { key: SortKey; text: string }[] = [
-  { key: 'file', text: 'File' },
-  { key: 'uploaded', text: 'Date Uploaded' },
-  { key: 'destination', text: 'Destination School' },
+const COLUMNS: { key: SortKey; textKey: string }[] = [
+  { key: 'file', textKey: 'transfer.column.file' },
+  { key: 'uploaded', textKey: 'transfer.column.uploaded' },
+  { key: 'destination', textKey: 'transfer.column.destination' },
 ];
+
+/** Each filter's name, and what its list says when it is empty. */
+const FILTER_KEYS: Record<SentFilter, { label: string; empty: string }> = {
+  collection: { label: 'transfer.sent.filter.collection', empty: 'transfer.sent.empty.collection' },
+  rejected: { label: 'transfer.sent.filter.rejected', empty: 'transfer.sent.empty.rejected' },
+  collected: { label: 'transfer.sent.filter.collected', empty: 'transfer.sent.empty.collected' },
+  quarantined: { label: 'transfer.sent.filter.quarantined', empty: 'transfer.sent.empty.quarantined' },
+};
 const OFFERED = COLUMNS.map((column) => column.key);
 
 export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
@@ -39,10 +42,10 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
   const removePage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
     const found = await service.file(user, id);
     return reply.page('transfers/views/sent-remove.njk', {
-      title: `Remove ${found.file.filename}`,
+      title: reply.request.t('transfer.sent.remove.title', { filename: found.file.filename }),
       ...found,
       errors,
-      backLink: { href: `/sent/files/${found.file.id}`, text: 'Back' },
+      backLink: { href: `/sent/files/${found.file.id}` },
     });
   };
 
@@ -58,17 +61,17 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
         const sort = readSort(query.sort, query.order, OFFERED);
         const files = await service.sent(user, show, sort);
         return reply.page('transfers/views/sent-list.njk', {
-          title: 'View / Remove Files',
+          title: request.t('menu.sent'),
           show,
-          filter: SENT_FILTER_INFO[show],
+          filter: { label: request.t(FILTER_KEYS[show].label), empty: request.t(FILTER_KEYS[show].empty) },
           filters: SENT_FILTERS.map((key) => ({
             key,
-            label: SENT_FILTER_INFO[key].label,
+            label: request.t(FILTER_KEYS[key].label),
             href: `/sent?show=${key}`,
             current: key === show,
           })),
           files,
-          headings: sortHeadings('/sent', sort, COLUMNS, { show }),
+          headings: sortHeadings('/sent', sort, columnsIn(request, COLUMNS), { show }),
         });
       },
     },
@@ -89,7 +92,10 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
         return reply.page('transfers/views/sent-file.njk', {
           title: found.file.filename,
           ...found,
-          backLink: { href: `/sent?show=${show}`, text: `Back to ${SENT_FILTER_INFO[show].label}` },
+          backLink: {
+            href: `/sent?show=${show}`,
+            text: request.t('transfer.back-to', { page: request.t(FILTER_KEYS[show].label) }),
+          },
         });
       },
     },
@@ -113,7 +119,7 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
         try {
           const file = await service.remove(user, sentTransferId);
           return reply
-            .flash(`${file.filename} has been removed. ${file.party.name} can no longer see or download it.`)
+            .flash(request.t('transfer.sent.removed', { filename: file.filename, party: file.party.name }))
             .redirect('/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

@@ -18,6 +18,7 @@ import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
@@ -118,16 +119,12 @@ export class SentService {
   async remove(actor: Actor, id: string): Promise<FileListing> {
     const row = await this.outgoing(actor, id);
     if (row.status === 'quarantined') {
-      throw Invalid.field(
-        'remove',
-        `${row.filename} was quarantined because a virus was found in it: it was never sent, and s2s has already deleted it`,
-      );
+      throw new Invalid([
+        keyedError('remove', 'transfer.sent.remove.quarantined', { filename: row.filename }),
+      ]);
     }
     if (!REMOVABLE.includes(row.status)) {
-      throw Invalid.field(
-        'remove',
-        `${row.filename} has been collected by its recipient, so it cannot be removed. If it was sent in error, contact the recipient.`,
-      );
+      throw new Invalid([keyedError('remove', 'transfer.sent.remove.collected', { filename: row.filename })]);
     }
     const at = this.deps.clock.now();
     const removed = await this.deps.db.transaction().execute(async (tx) => {
@@ -159,10 +156,9 @@ export class SentService {
       return (await getTransfer(tx, row.id)) as TransferRow;
     });
     if (!removed) {
-      throw Invalid.field(
-        'remove',
-        `${row.filename} has just been collected by its recipient: it cannot be removed`,
-      );
+      throw new Invalid([
+        keyedError('remove', 'transfer.sent.remove.just-collected', { filename: row.filename }),
+      ]);
     }
     try {
       await purgeContent(this.deps.db, this.deps.files, this.deps.clock, row, 'removed', {

@@ -8,19 +8,23 @@
 // (platform/web/http.ts). Files are read one after another as they arrive and handed to the upload
 // service, which refuses each file past the uploader's size limit as soon as it is exceeded.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { menuSection, UPLOAD_DESCRIPTIONS } from '../auth/menu.ts';
+import { menuLabelKey, menuSection } from '../auth/menu.ts';
 import { scopeOf } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { type FieldError, Forbidden } from '../platform/errors.ts';
+import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
-import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
+import { CATEGORIES, type Category, uploadCapability } from './categories.ts';
 import { ALLOWED_EXTENSIONS } from './file-types.ts';
 import { printableFilename } from './filenames.ts';
+import { sectionItems, uploadDescriptionKey } from './section-items.ts';
 import {
   MAX_UPLOAD_LIMIT,
+  REFUSAL_TEXTS,
+  reasonIn,
   type UploadOutcome,
   UploadService,
   uploadLimit,
@@ -64,24 +68,34 @@ interface FailedUpload {
 type FileResult = UploadOutcome | FailedUpload;
 
 /** The message for a multipart limit, or undefined when the error is something else. */
-function limitProblem(error: unknown): string | undefined {
+function limitProblem(error: unknown): Message | undefined {
   const code = (error as { code?: string }).code;
   if (code === 'FST_FILES_LIMIT') {
-    return `You can upload up to ${MAX_FILES_PER_UPLOAD} files at once. Only the first ${MAX_FILES_PER_UPLOAD} files were checked (listed below): upload the others again.`;
+    return message('transfer.upload.too-many-files', { max: MAX_FILES_PER_UPLOAD });
   }
   if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-    return 'The form sent more than it should. Go back, reload the page and choose your files again.';
+    return message('transfer.upload.too-many-parts');
   }
   return undefined;
 }
 
 /** A form that stopped arriving, or could not be read, part of the way through. */
-const INCOMPLETE =
-  'The upload did not arrive whole: the connection may have been cut. Nothing was kept of the files not listed below. Upload them again.';
+const INCOMPLETE = message('transfer.upload.incomplete');
 
 /** A file so far past every limit that the rest of the upload was not read. */
-function tooLargeProblem(filename: string): string {
-  return `${filename} is far larger than the most anyone can send (${megabytes(MAX_UPLOAD_LIMIT)}), so s2s stopped reading the upload there: any files after it were not read. Upload them again without it.`;
+function tooLargeProblem(filename: string): Message {
+  return message('transfer.upload.far-too-large', { filename, limit: megabytes(MAX_UPLOAD_LIMIT) });
+}
+
+/** A refusal's reasons and what to do in the reader's language (the outcome itself keeps the English). */
+function inLanguage(result: FileResult, request: FastifyRequest): FileResult {
+  const texts = result.status === 'refused' ? result[REFUSAL_TEXTS] : undefined;
+  if (result.status !== 'refused' || !texts) return result;
+  return {
+    ...result,
+    reasons: texts.reasons.map((reason) => reasonIn(request.language, reason)),
+    whatToDo: translateMessage(request.language, texts.whatToDo),
+  };
 }
 
 export function uploadRoutes(
@@ -91,24 +105,25 @@ export function uploadRoutes(
 
   const formPage = (reply: FastifyReply, user: SignedInUser, category: Category, errors?: FieldError[]) =>
     reply.page('transfers/views/upload-form.njk', {
-      title: CATEGORY_INFO[category].uploadLabel,
+      title: reply.request.t(menuLabelKey(`/upload/${category}`)),
       category,
       action: `/upload/${category}`,
-      description: UPLOAD_DESCRIPTIONS[category],
+      description: reply.request.t(uploadDescriptionKey(category)),
       examples: EXAMPLES[category],
       accept: acceptFor(category),
       limit: megabytes(uploadLimit(user)),
-      limitHolder: scopeOf(user.role) === 'school' ? 'schools' : 'LAs',
+      schoolLimit: scopeOf(user.role) === 'school',
       maxFiles: MAX_FILES_PER_UPLOAD,
       fieldName: FILES_FIELD,
       errors,
-      backLink: { href: '/upload', text: 'Back to Upload' },
+      backLink: {
+        href: '/upload',
+        text: reply.request.t('transfer.back-to', { page: reply.request.t('menu.upload') }),
+      },
     });
 
   const noFiles = (reply: FastifyReply, user: SignedInUser, category: Category) =>
-    formPage(reply.code(400), user, category, [
-      { field: FILES_FIELD, message: 'Select the files to upload' },
-    ]);
+    formPage(reply.code(400), user, category, [keyedError(FILES_FIELD, 'transfer.upload.select-files')]);
 
   async function receive(request: FastifyRequest, reply: FastifyReply, category: Category) {
     const user = signedInUser(request);
@@ -117,7 +132,7 @@ export function uploadRoutes(
     if (!parts) return noFiles(reply, user, category);
 
     const results: FileResult[] = [];
-    let problem: string | undefined;
+    let problem: Message | undefined;
     try {
       for await (const part of parts) {
         if (part.type !== 'file') continue;
@@ -155,18 +170,19 @@ export function uploadRoutes(
     if (results.length === 0) {
       if (problem === undefined) return noFiles(reply, user, category);
       return formPage(reply.code(problem === INCOMPLETE ? 400 : 413), user, category, [
-        { field: FILES_FIELD, message: problem },
+        keyedError(FILES_FIELD, problem.key, problem.params),
       ]);
     }
     const accepted = results.filter((r) => r.status === 'accepted').length;
+    const label = request.t(menuLabelKey(`/upload/${category}`));
     return reply.page('transfers/views/upload-result.njk', {
-      title: `${CATEGORY_INFO[category].uploadLabel}: results`,
-      label: CATEGORY_INFO[category].uploadLabel,
-      results,
+      title: request.t('transfer.upload-result.title', { item: label }),
+      label,
+      results: results.map((result) => inLanguage(result, request)),
       accepted,
       notAccepted: results.length - accepted,
       refused: results.filter((r) => r.status === 'refused').length,
-      problem,
+      problem: problem && translateMessage(request.language, problem),
       againHref: `/upload/${category}`,
     });
   }
@@ -181,9 +197,9 @@ export function uploadRoutes(
       handler: async (request, reply) => {
         const user = signedInUser(request);
         return reply.page('transfers/views/upload-section.njk', {
-          title: 'Upload',
-          items: menuSection(user.role, '/upload')?.children ?? [],
-          backLink: { href: '/', text: 'Back' },
+          title: request.t('menu.upload'),
+          items: sectionItems(request, menuSection(user.role, '/upload')?.children ?? []),
+          backLink: { href: '/' },
         });
       },
     },

@@ -61,6 +61,7 @@ import { Readable } from 'node:stream';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
+import { menuLabelKey } from '../auth/menu.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { recordLostPupil } from '../lost-pupils/ingest.ts';
@@ -70,6 +71,7 @@ import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
+import { type Language, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import type { UploadMetric } from '../platform/metrics.ts';
 import type { MalwareScanner } from '../platform/scanning/clamd.ts';
 import type { EncryptedFileStore, StoredFile } from '../platform/storage/encrypted-store.ts';
@@ -87,7 +89,7 @@ import {
 } from './filenames.ts';
 import { type ActorParty, actorParty } from './parties.ts';
 import { getTransfer, insertTransfer } from './repository.ts';
-import { checkParties } from './routing.ts';
+import { partyMessages } from './routing.ts';
 import { ScanService } from './scan-service.ts';
 
 const MB = 1024 * 1024;
@@ -122,11 +124,24 @@ export interface AcceptedUpload {
   scan: 'clean' | 'pending' | 'not-scanned';
 }
 
+/**
+ * A refusal's reasons and what to do as keys, for pages in the reader's language (a reason not yet in the
+ * catalogue, such as a file name rule's or a content check's, is its English). Under a symbol, so the
+ * REST API, which sends the outcome as it is, keeps its English `reasons` and `whatToDo` only.
+ */
+export const REFUSAL_TEXTS = Symbol('refusal texts');
+export interface RefusalTexts {
+  reasons: (Message | string)[];
+  whatToDo: Message;
+}
+
 export interface RefusedUpload {
   status: 'refused';
   filename: string;
+  /** In English: for the REST API, the audit log and the email. */
   reasons: string[];
   whatToDo: string;
+  [REFUSAL_TEXTS]?: RefusalTexts;
   /** Set when the file was stored, then quarantined by the malware scan (its transfer's id). */
   quarantinedTransferId?: string;
 }
@@ -172,24 +187,65 @@ function megabytes(bytes: number): string {
 }
 
 /** "a CTF", "a PLASC or School Census file"...: the kind of name in a sentence. */
-function kindWords(file: ClassifiedFilename): string {
+function kindWords(file: ClassifiedFilename): Message {
   switch (file.kind) {
     case 'ctf':
-      return 'a CTF';
+      return message('transfer.kind.ctf');
     case 'census':
-      return 'a PLASC or School Census file';
+      return message('transfer.kind.census');
     case 'admissions':
-      return `an admissions file (${file.typeCode})`;
+      return message('transfer.kind.admissions', { code: file.typeCode ?? '' });
     case 'other':
-      return `a ${file.typeCode} file`;
+      return message('transfer.kind.other', { code: file.typeCode ?? '' });
     case 'generic':
-      return 'a generic file';
+      return message('transfer.kind.generic');
   }
 }
 
-function orList(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} or ${items[items.length - 1]}`;
+/** "CTFs", "PLASC or School Census files"...: the kind of name, more than one. */
+function kindsWords(file: ClassifiedFilename): Message {
+  switch (file.kind) {
+    case 'ctf':
+      return message('transfer.kinds.ctf');
+    case 'census':
+      return message('transfer.kinds.census');
+    case 'admissions':
+      return message('transfer.kinds.admissions', { code: file.typeCode ?? '' });
+    case 'other':
+      return message('transfer.kinds.other', { code: file.typeCode ?? '' });
+    case 'generic':
+      return message('transfer.kinds.generic');
+  }
+}
+
+/** "A, B or C" from texts that are messages. */
+function orList(items: Message[]): Message {
+  const [first, ...rest] = items;
+  if (!first) throw new Error('orList needs at least one item');
+  if (rest.length === 0) return first;
+  if (rest.length === 1) return message('transfer.list.or', { first, last: rest[0] as Message });
+  return message('transfer.list.comma', { first, rest: orList(rest) });
+}
+
+/** A party in words, as describeParty says it in English: "school 9165402", "LA 916"... */
+export function partyWords(party: Party): Message {
+  switch (party.kind) {
+    case 'school':
+      return message('transfer.party.school', { number: party.establishmentNumber });
+    case 'la':
+      return message('transfer.party.la', { number: party.laNumber });
+    case 'la-inbox':
+      return message(
+        party.inbox === 'PLAS' ? 'transfer.party.plasc-inbox' : 'transfer.party.admissions-inbox',
+        { number: party.laNumber, code: partyCode(party) },
+      );
+    case 'lost-pupils':
+      return message(
+        party.reason === 'destination-unknown'
+          ? 'transfer.party.lost-pupils.unknown'
+          : 'transfer.party.lost-pupils.left',
+      );
+  }
 }
 
 function sameParty(a: Party, b: Party): boolean {
@@ -205,25 +261,43 @@ function sourceLa(source: Party): string {
 // ---------------------------------------------------------------------------------------------------
 // What to do, per stage
 
-const NAME_ADVICE =
-  's2s reads who a file is from and where it goes from its name. Correct the name (handbook §8 shows each format) and upload the file again. Files made by your MIS are named correctly: check you chose the file it made.';
-const SOURCE_ADVICE =
-  'Check you chose the right file. A file can only be sent by the school or LA whose number starts its name.';
-const ROUTING_ADVICE =
-  'Check the destination in the file name against the Establishment Finder, correct it and upload the file again.';
-const CONTENT_ADVICE =
-  'Check you chose the right file. If your MIS made it, make it again; if the problem stays, contact your MIS supplier or your LA.';
+const NAME_ADVICE = message('transfer.upload.what-to-do.name');
+const SOURCE_ADVICE = message('transfer.upload.what-to-do.source');
+const ROUTING_ADVICE = message('transfer.upload.what-to-do.routing');
+const CONTENT_ADVICE = message('transfer.upload.what-to-do.content');
 
-function sizeAdvice(kind: FileKind): string {
+function sizeAdvice(kind: FileKind): Message {
   switch (kind) {
     case 'ctf':
-      return 'Make several CTFs with fewer pupils in each, and upload them one after another.';
+      return message('transfer.upload.what-to-do.size.ctf');
     case 'generic':
     case 'other':
-      return 'Put the file in a .ZIP to make it smaller, or split it into several files with their own names.';
+      return message('transfer.upload.what-to-do.size.zip');
     default:
-      return 'Contact your LA to agree another way to send it.';
+      return message('transfer.upload.what-to-do.size.other');
   }
+}
+
+/** A reason in a language, as a sentence (the directory's reasons are clauses). */
+export function reasonIn(language: Language, reason: Message | string): string {
+  return sentence(typeof reason === 'string' ? reason : translateMessage(language, reason));
+}
+
+/** A refusal: its texts in English, and as keys for pages. */
+function refusal(
+  filename: string,
+  reasons: (Message | string)[],
+  whatToDo: Message,
+  quarantinedTransferId?: string,
+): RefusedUpload {
+  return {
+    status: 'refused',
+    filename,
+    reasons: reasons.map((reason) => reasonIn('en', reason)),
+    whatToDo: translateMessage('en', whatToDo),
+    ...(quarantinedTransferId ? { quarantinedTransferId } : {}),
+    [REFUSAL_TEXTS]: { reasons, whatToDo },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -260,9 +334,9 @@ export class UploadService {
       throw new Forbidden(`You cannot use ${CATEGORY_INFO[category].uploadLabel}`);
     }
     const filename = withoutFolder(originalName);
-    const refuse = async (reasons: string[], whatToDo: string): Promise<RefusedUpload> => {
+    const refuse = async (reasons: (Message | string)[], whatToDo: Message): Promise<RefusedUpload> => {
       discard(content);
-      const outcome: RefusedUpload = { status: 'refused', filename: shownName(filename), reasons, whatToDo };
+      const outcome = refusal(shownName(filename), reasons, whatToDo);
       await this.recordRefusal(actor, category, outcome);
       return outcome;
     };
@@ -280,10 +354,11 @@ export class UploadService {
 
     // 3. The sender, and 4. the parties in the directory.
     const own = actorParty(actor);
-    const reasons: string[] = [];
-    const sourceProblem = own === null ? 'Your account does not send files.' : wrongSource(own, file);
+    const reasons: (Message | string)[] = [];
+    const sourceProblem =
+      own === null ? message('transfer.upload.reason.account-does-not-send') : wrongSource(own, file);
     if (sourceProblem) reasons.push(sourceProblem);
-    const partyProblems = (await checkParties(this.deps.db, file)).map(sentence);
+    const partyProblems = await partyMessages(this.deps.db, file);
     reasons.push(...partyProblems);
     if (reasons.length > 0) return refuse(reasons, sourceProblem ? SOURCE_ADVICE : ROUTING_ADVICE);
 
@@ -291,13 +366,13 @@ export class UploadService {
     const limit = uploadLimit(actor);
     const read = await readBounded(content, limit);
     if (!read.ok) {
-      const who = scopeOf(actor.role) === 'school' ? 'a school' : 'an LA';
-      return refuse(
-        [`The file is larger than ${megabytes(limit)}, the most ${who} can send in one file.`],
-        sizeAdvice(file.kind),
-      );
+      const tooLarge =
+        scopeOf(actor.role) === 'school'
+          ? 'transfer.upload.reason.too-large.school'
+          : 'transfer.upload.reason.too-large.la';
+      return refuse([message(tooLarge, { limit: megabytes(limit) })], sizeAdvice(file.kind));
     }
-    if (read.data.length === 0) return refuse(['The file is empty.'], CONTENT_ADVICE);
+    if (read.data.length === 0) return refuse([message('transfer.upload.reason.empty')], CONTENT_ADVICE);
 
     // 6. The content.
     const checked = await (this.deps.contentChecks ?? inlineContentChecks).check(file, read.data);
@@ -443,16 +518,12 @@ export class UploadService {
       case 'clean':
         return { ...accepted, scan: 'clean' };
       case 'infected':
-        return {
-          status: 'refused',
-          filename: accepted.filename,
-          reasons: [
-            `A virus was found in the file (${result.signature}), so it was not sent: it has been quarantined and deleted.`,
-          ],
-          whatToDo:
-            'Tell your IT support at once: the computer the file came from may be infected. When they have checked it, make the file again and upload it.',
-          quarantinedTransferId: accepted.transferId,
-        };
+        return refusal(
+          accepted.filename,
+          [message('transfer.upload.reason.virus', { signature: result.signature })],
+          message('transfer.upload.what-to-do.virus'),
+          accepted.transferId,
+        );
       default:
         return { ...accepted, scan: 'pending' };
     }
@@ -556,12 +627,16 @@ export class UploadService {
 }
 
 /** Why the name's source is not the uploader's own organisation, or null when it is. */
-function wrongSource(own: ActorParty, file: ClassifiedFilename): string | null {
+function wrongSource(own: ActorParty, file: ClassifiedFilename): Message | null {
   if (sameParty(own, file.source)) return null;
   if (file.kind === 'census' && own.kind !== 'school') {
-    return `A census return is sent by the school itself: ${describeParty(file.source)} uploads its own return.`;
+    return message('transfer.upload.reason.census-from-school', { party: partyWords(file.source) });
   }
-  return `The file name says it comes from ${describeParty(file.source)}, but you are signed in for ${describeParty(own)}: the files you send must start with ${partyCode(own)}.`;
+  return message('transfer.upload.reason.wrong-source', {
+    source: partyWords(file.source),
+    own: partyWords(own),
+    code: partyCode(own),
+  });
 }
 
 /** The Upload menu items that take this kind of name, and what to say. */
@@ -569,16 +644,19 @@ function wrongCategory(
   actor: Actor,
   category: Category,
   file: ClassifiedFilename,
-): { reason: string; whatToDo: string } {
-  const label = CATEGORY_INFO[category].uploadLabel;
-  const reason = `${file.name} is the name of ${kindWords(file)}, which cannot be sent with ${label}.`;
+): { reason: Message; whatToDo: Message } {
+  const reason = message('transfer.upload.reason.wrong-category', {
+    filename: file.name,
+    kind: kindWords(file),
+    item: message(menuLabelKey(`/upload/${category}`)),
+  });
   const usable = CATEGORIES.filter(
     (c) => CATEGORY_INFO[c].kinds.includes(file.kind) && can(actor.role, uploadCapability(c)),
-  ).map((c) => CATEGORY_INFO[c].uploadLabel);
+  ).map((c) => message(menuLabelKey(`/upload/${c}`)));
   const whatToDo =
     usable.length > 0
-      ? `Use ${orList(usable)} from the Upload menu.`
-      : `Your account cannot send ${kindWords(file).replace(/^an? /, '')}s. If you should, ask your LEA administrator.`;
+      ? message('transfer.upload.what-to-do.use-item', { items: orList(usable) })
+      : message('transfer.upload.what-to-do.cannot-send-kind', { kinds: kindsWords(file) });
   return { reason, whatToDo };
 }
 

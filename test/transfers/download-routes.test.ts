@@ -257,13 +257,14 @@ describeEachEngine('download pages', (database) => {
       made.map((m) => m.row.filename),
       'oldest upload first',
     );
+    // The heading says how the list is sorted (aria-sort); its link says what a click does.
     assert.match(
       byDate.body,
-      /aria-sort="ascending"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=uploaded&amp;order=descending">Date Uploaded/,
+      /<th scope="col" class="govuk-table__header" aria-sort="ascending"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=uploaded&amp;order=descending" aria-label="Sort by Date Uploaded in descending order">Date Uploaded<\/a><\/th>/,
     );
     assert.match(
       byDate.body,
-      /aria-sort="none"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=file&amp;order=ascending">File/,
+      /<th scope="col" class="govuk-table__header" aria-sort="none"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=file&amp;order=ascending" aria-label="Sort by File in ascending order">File<\/a><\/th>/,
     );
 
     const byFileDown = await agent.get('/download/ctf?sort=file&order=descending');
@@ -276,11 +277,11 @@ describeEachEngine('download pages', (database) => {
     );
     assert.match(
       byFileDown.body,
-      /aria-sort="descending"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=file&amp;order=ascending">File/,
+      /aria-sort="descending"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=file&amp;order=ascending" aria-label="Sort by File in ascending order">File/,
     );
     assert.match(
       byFileDown.body,
-      /aria-sort="none"><a [^>]*href="\/download\/ctf\?sort=source&amp;order=ascending">Source School/,
+      /aria-sort="none"><a [^>]*href="\/download\/ctf\?sort=source&amp;order=ascending"[^>]*>Source School/,
     );
     // Nonsense falls back to the default order rather than failing.
     const odd = await agent.get('/download/ctf?sort=password&order=sideways');
@@ -476,5 +477,65 @@ describeEachEngine('download pages', (database) => {
       contentDisposition('a"b\r\nc;é.xml'),
       `attachment; filename="a_b__c__.xml"; filename*=UTF-8''a%22b%0D%0Ac%3B%C3%A9.xml`,
     );
+  });
+  test('in Welsh: the Download pages, the sort links, a file, the reject form and its error', async () => {
+    const w = await world();
+    const sent = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    assert.equal(
+      (await agent.get('/download?lang=cy')).statusCode,
+      302,
+      'the switch keeps Welsh for the user',
+    );
+
+    const section = await agent.get('/download');
+    assert.match(section.body, /<html lang="cy"/);
+    assert.match(section.body, /<h1 class="govuk-heading-l">Lawrlwytho<\/h1>/);
+    assert.match(
+      textOf(section.body),
+      /Lawrlwytho Ffeiliau CTF Ffeiliau Trosglwyddo Cyffredin \(CTF\) ar gyfer disgyblion/,
+    );
+
+    const list = await agent.get('/download/ctf');
+    assert.match(list.body, /<html lang="cy"/);
+    assert.match(list.body, /Ffeiliau Trosglwyddo Cyffredin yn barod i’w lawrlwytho<\/h1>/);
+    assert.match(textOf(list.body), /1 ffeil yn barod i’w lawrlwytho/);
+    assert.match(
+      list.body,
+      /aria-sort="ascending"><a [^>]*aria-label="Trefnu yn ôl Dyddiad Lanlwytho mewn trefn ddisgynnol">Dyddiad Lanlwytho<\/a>/,
+    );
+
+    const file = await agent.get(`/download/ctf/files/${sent.row.id}`);
+    assert.match(textOf(file.body), /Ysgol Ffynhonnell .* Statws Yn aros i chi ei lawrlwytho/);
+
+    const none = await agent.get('/download/ctf/confirm?action=accept');
+    assert.equal(none.statusCode, 400);
+    assert.match(errorSummary(none.body), /Dewiswch y ffeiliau i’w lawrlwytho/);
+
+    const url = `/download/ctf/files/${sent.row.id}/reject`;
+    const form = await agent.get(url);
+    assert.match(textOf(form.body), /Pam rydych yn gwrthod y ffeil hon\?/);
+    const empty = await agent.post(url, { reason: ' ' }, { formPage: url });
+    assert.equal(empty.statusCode, 400);
+    assert.match(empty.body, /<title>Gwall: Gwrthod /);
+    assert.match(errorSummary(empty.body), /Nodwch pam rydych yn gwrthod y ffeil/);
+  });
+  test('in Welsh: View / Remove Files, a sent file and its Remove page', async () => {
+    const w = await world();
+    const sent = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const { agent } = await signedIn('school', { establishmentNumber: w.sending.number });
+    assert.equal((await agent.get('/sent?lang=cy')).statusCode, 302);
+    const list = await agent.get('/sent');
+    assert.match(list.body, /<html lang="cy"/);
+    assert.match(list.body, /<h1 class="govuk-heading-l">Gweld \/ Tynnu Ffeiliau<\/h1>/);
+    assert.match(
+      textOf(list.body),
+      /Ffeiliau i’w Casglu .*1 ffeil\. Cliciwch ar bennawd colofn i newid y drefn\./,
+    );
+    assert.match(list.body, /aria-label="Trefnu yn ôl Ysgol Gyrchfan mewn trefn esgynnol">Ysgol Gyrchfan</);
+    const file = await agent.get(`/sent/files/${sent.row.id}`);
+    assert.match(textOf(file.body), /Statws Yn aros/);
+    const remove = await agent.get(`/sent/files/${sent.row.id}/remove`);
+    assert.match(textOf(remove.body), /Tynnu ffeil .*Ie, tynnu’r ffeil hon Na, ei chadw/);
   });
 });

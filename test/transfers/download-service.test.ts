@@ -165,7 +165,12 @@ describeEachEngine('download service', (database) => {
     });
     const found = await service().file(w.receiver, sent.row.id);
     assert.deepEqual(found.pupils, [
-      { upn: found.pupils[0]?.upn ?? null, dateOfBirth: '1995-08-22', name: 'Harris, James' },
+      {
+        upn: found.pupils[0]?.upn ?? null,
+        dateOfBirth: '1995-08-22',
+        name: 'Harris, James',
+        nameGiven: true,
+      },
     ]);
 
     const { download, bytes } = await downloadBytes(w.receiver, 'ctf', [sent.row.id]);

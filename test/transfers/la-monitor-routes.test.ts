@@ -261,4 +261,35 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.ok(!(await agent.get('/download/ctf/uncollected')).body.includes(waiting.row.filename));
     assert.equal((await getTransfer(w.db, waiting.row.id))?.status, 'available');
   });
+  test('in Welsh: the monitoring page, Delete Files Not Collected by Schools, the forward form and its errors', async () => {
+    const w = await world();
+    const original = await transfer({
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_017.XML`,
+    });
+    const { agent } = await signedIn('la_school', { laNumber: w.laA.number });
+    assert.equal((await agent.get('/download/ctf/monitor?lang=cy')).statusCode, 302);
+    const monitor = await agent.get('/download/ctf/monitor?tab=incoming');
+    assert.match(monitor.body, /<html lang="cy"/);
+    assert.match(
+      monitor.body,
+      /<span class="govuk-caption-l">Monitro Ffeiliau CTF<\/span>Ffeiliau sy’n Dod i Mewn<\/h1>/,
+    );
+    assert.match(monitor.body, /aria-label="Trefnu yn ôl Enw’r ffeil mewn trefn esgynnol">Enw’r ffeil</);
+
+    const uncollected = await agent.get('/download/ctf/uncollected');
+    assert.match(
+      uncollected.body,
+      /<h1 class="govuk-heading-l">Dileu Ffeiliau nad yw Ysgolion wedi’u Casglu<\/h1>/,
+    );
+    assert.match(textOf(uncollected.body), /Mae 1 ffeil yn aros, yn ôl ysgol gyrchfan\./);
+
+    const base = `/download/ctf/uncollected/${original.row.id}/forward`;
+    const form = await agent.get(base);
+    assert.match(textOf(form.body), /I ba ysgol y dylai’r ffeil fynd\?/);
+    const empty = await agent.post(base, { school: '' });
+    assert.equal(empty.statusCode, 400);
+    assert.match(errorSummary(empty.body), /Rhowch rif DfE yr ysgol i anfon y ffeil ymlaen ati/);
+  });
 });

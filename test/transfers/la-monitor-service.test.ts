@@ -243,7 +243,7 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
     );
     const entry = page.items.find((e) => e.file.id === forA1.row.id);
     assert.deepEqual(entry?.pupils, [
-      { upn: 'K801200001002', dateOfBirth: '2016-02-03', name: 'Arrivedsurname, Sam' },
+      { upn: 'K801200001002', dateOfBirth: '2016-02-03', name: 'Arrivedsurname, Sam', nameGiven: true },
     ]);
     // The other LA sees its own schools' files (the three sent to B's schools and B), none of A's.
     const forB = (await service().awaiting(w.laUserB)).items.map((e) => e.file.id);

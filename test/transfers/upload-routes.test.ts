@@ -270,4 +270,76 @@ describeEachEngine('upload pages', (database) => {
     assert.equal((await recordedBy(userId)).transfers.length, 20);
     assert.doesNotMatch(text, /MANY20|MANY21/);
   });
+  test('in Welsh: the Upload pages, a form error and the refusal reasons; the audit log keeps the English', async () => {
+    const user = await makeUser(
+      db,
+      'school',
+      { laNumber: la.number, establishmentNumber: school.number },
+      { language: 'cy' },
+    );
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    const section = await agent.get('/upload');
+    assert.match(section.body, /<html lang="cy"/);
+    assert.match(section.body, /<h1 class="govuk-heading-l">Lanlwytho<\/h1>/);
+    assert.match(textOf(section.body), /Dewiswch eitem o’r rhestr\./);
+    assert.match(textOf(section.body), /Lanlwytho Ffeil CTF Ffeiliau Trosglwyddo Cyffredin \(CTF\)/);
+
+    const form = await agent.get('/upload/ctf');
+    assert.match(form.body, /<h1 class="govuk-heading-l">Lanlwytho Ffeil CTF<\/h1>/);
+    assert.match(
+      textOf(form.body),
+      /Gall pob ffeil fod hyd at 4 MB, sef y terfyn ar gyfer ffeiliau a anfonir gan ysgolion/,
+    );
+    const none = await agent.postMultipart('/upload/ctf', [{ filename: '', content: '' }]);
+    assert.equal(none.statusCode, 400);
+    assert.match(errorSummary(none.body), /Dewiswch y ffeiliau i’w lanlwytho/);
+
+    const [pupil] = pupilsOf(school.number, 1);
+    assert.ok(pupil);
+    const notS2s = `${school.number}_CTF_${noS2s.number}_011.XML`;
+    const empty = `${school.number}_CTF_${dest.number}_012.XML`;
+    const generic = `${school.number}_${dest.number}_SENLIST.ZIP`;
+    const result = await agent.postMultipart('/upload/ctf', [
+      { filename: notS2s, content: ctfBetween(school.number, noS2s.number, [pupil]) },
+      { filename: empty, content: '' },
+      { filename: generic, content: 'PK' },
+    ]);
+    assert.equal(result.statusCode, 200);
+    const text = textOf(result.body);
+    assert.match(text, /Ni chafodd yr un o’r 3 ffeil ei lanlwytho\./);
+    assert.match(
+      text,
+      new RegExp(
+        `${notS2s} Heb ei lanlwytho Pam Nid yw’r ysgol gyrchfan ${noS2s.number} yn defnyddio s2s: defnyddiwch MMMMMMMM fel y gyrchfan`,
+      ),
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `${empty} Heb ei lanlwytho Pam Mae’r ffeil yn wag. Beth i’w wneud Gwiriwch eich bod wedi dewis y ffeil gywir.`,
+      ),
+    );
+    assert.match(
+      text,
+      new RegExp(
+        `${generic} Heb ei lanlwytho Pam Mae ${generic} yn enw ar ffeil gyffredinol, ac ni ellir anfon hynny gyda Lanlwytho Ffeil CTF. Beth i’w wneud Defnyddiwch Lanlwytho Ffeil CFR, Lanlwytho Ffeil Gyffredinol neu Lanlwytho Ffeil Gwaharddiadau o’r ddewislen Lanlwytho.`,
+      ),
+    );
+    assert.match(
+      text,
+      /Rydym hefyd wedi anfon e-bost atoch gyda’r rhesymau pam na chafodd pob ffeil ei lanlwytho\./,
+    );
+
+    const audited = await db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('actor_user_id', '=', user.id)
+      .where('action', '=', 'upload-refused')
+      .execute();
+    const details = audited.map((row) => row.detail ?? '').join('\n');
+    assert.match(details, /does not use s2s: use MMMMMMMM as the destination/);
+    assert.match(details, /The file is empty\./);
+    assert.match(details, /is the name of a generic file, which cannot be sent with Upload CTF File\./);
+  });
 });
