@@ -106,6 +106,7 @@ function sortHeadings(form: SearchForm, outcome: SearchOutcome, language: Langua
           text: translateMessage(language, { key: SORT_LABELS[key] }),
           href: `${SEARCH_PATH}?${searchQueryString(form, { sort: key, order: next })}#results`,
           ariaSort: current ? order : 'none',
+          nextOrder: next,
         },
       ];
     }),

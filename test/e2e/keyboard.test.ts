@@ -115,8 +115,10 @@ async function chooseFiles(
   button: Locator,
   files: { name: string; buffer: Buffer }[],
 ): Promise<void> {
-  await tabTo(page, button);
+  // Listening before the Tab presses: Playwright turns on catching the dialog asynchronously, and an
+  // Enter sent straight after would open the browser's own dialog instead.
   const choosing = page.waitForEvent('filechooser');
+  await tabTo(page, button);
   await page.keyboard.press('Enter');
   await (await choosing).setFiles(files.map((file) => ({ ...file, mimeType: 'text/xml' })));
 }
@@ -277,8 +279,8 @@ describe('keyboard-only journeys (browser)', () => {
     await press(school, page.getByRole('link', { name: 'School Census 2026 Autumn' }));
     await press(school, page.getByRole('button', { name: 'Upload Return from File' }));
     const input = page.getByLabel('Choose the census return');
+    const choosing = page.waitForEvent('filechooser'); // before the Tab presses, as in chooseFiles
     await tabTo(page, input);
-    const choosing = page.waitForEvent('filechooser');
     await page.keyboard.press('Space');
     await (await choosing).setFiles({
       name: censusFilename(SCHOOL_A, 2026, 1),

@@ -163,7 +163,11 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     assert.match(text, /Departure Primary School/);
     assert.match(
       found.body,
-      /aria-sort="ascending"><a class="govuk-link s2s-sort-link" href="[^"]*sort=dob&amp;order=descending/,
+      /aria-sort="ascending"><a class="govuk-link s2s-sort-link" href="[^"]*sort=dob&amp;order=descending#results" aria-label="Sort by Date of Birth in descending order">/,
+    );
+    assert.match(
+      found.body,
+      /aria-sort="none"><a class="govuk-link s2s-sort-link" href="[^"]*sort=surname&amp;order=ascending#results" aria-label="Sort by Surname in ascending order">/,
     );
     assert.match(found.body, /<option value="dob" selected>/);
     const link = new RegExp(`href="(${SEARCH}/${made.id}\\?[^"]+)"`)

@@ -362,7 +362,7 @@ test('in Welsh: the inbox, a message, the three steps of Send Message with their
   );
   assert.match(
     text(inbox.body),
-    new RegExp(` ${month} \\d{4} am \\d{1,2}:\\d{2}y[bp] Neges brawf`),
+    new RegExp(` ${month} \\d{4} am \\d{1,2}:\\d{2}y[bh] Neges brawf`),
     'the date in Welsh',
   );
 
