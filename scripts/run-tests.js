@@ -19,6 +19,10 @@ function testFiles(dir) {
   });
 }
 
+function isJourney(file) {
+  return file.startsWith(join('test', 'e2e'));
+}
+
 function isRunning(pid) {
   try {
     process.kill(pid, 0);
@@ -29,9 +33,12 @@ function isRunning(pid) {
 }
 
 const files = testFiles('test')
-  .filter((f) => !(skipBrowser && f.startsWith(join('test', 'e2e'))))
+  .filter((f) => !(skipBrowser && isJourney(f)))
   .filter((f) => filters.length === 0 || filters.some((fragment) => f.includes(fragment)))
-  .sort();
+  .sort()
+  // The browser journeys first: they are the longest files, and started last they would leave one
+  // worker running one of them alone at the end of the run.
+  .sort((a, b) => Number(isJourney(b)) - Number(isJourney(a)));
 
 if (files.length === 0) {
   console.error('No test files matched.');
