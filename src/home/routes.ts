@@ -35,7 +35,7 @@ export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[]
         const user = signedInUser(request);
         const la = user.laNumber ? await getLocalAuthority(deps.db, user.laNumber) : undefined;
         return reply.page('home/views/contacts.njk', {
-          title: 'Contacts',
+          title: request.t('menu.contacts'),
           la,
           serviceDesk: deps.config.serviceDesk,
         });
@@ -51,7 +51,10 @@ export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[]
           ? await getEstablishment(deps.db, user.establishmentNumber)
           : undefined;
         if (!school) throw new NotFound('Your school');
-        return reply.page('home/views/school-details.njk', { title: 'School Details', school });
+        return reply.page('home/views/school-details.njk', {
+          title: request.t('menu.school-details'),
+          school,
+        });
       },
     },
   ];

@@ -341,6 +341,27 @@ describeEachEngine('home, contacts and school details', (database) => {
     assert.match(page.body, /desk@s2s\.example\.gov\.uk/);
   });
 
+  test('Contacts and School Details in Welsh', async () => {
+    const { db } = database();
+    const la = await makeLa(db, { contact_name: 'Jan Data' });
+    const school = await makeSchool(db, la.number, { email: null, town: 'Tywyn' });
+    const user = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    await db.updateTable('users').set({ language: 'cy' }).where('id', '=', user.id).execute();
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const contacts = await agent.get('/contacts');
+    assert.match(contacts.body, /<html lang="cy"/);
+    assert.match(contacts.body, /<h1 class="govuk-heading-l">Cysylltiadau<\/h1>/);
+    assert.match(contacts.body, /Gweinyddwr s2s eich awdurdod lleol/);
+    assert.match(contacts.body, /Desg wasanaeth s2s/);
+    const details = await agent.get('/school-details');
+    assert.match(details.body, /<h1 class="govuk-heading-l">Manylion yr Ysgol<\/h1>/);
+    assert.match(details.body, /Cyfeiriad E-bost/);
+    assert.match(details.body, /Heb ei gofnodi/);
+    assert.match(details.body, /Tywyn/);
+    assert.match(details.body, /\(gweler <a class="govuk-link" href="\/contacts">Cysylltiadau<\/a>\)/);
+  });
+
   test('GET /healthz reports the database and file store', async () => {
     const response = await t.app.inject({ method: 'GET', url: '/healthz' });
     assert.equal(response.statusCode, 200);

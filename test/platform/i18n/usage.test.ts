@@ -23,6 +23,8 @@ const TRANSLATED_TEMPLATES = [
   'auth/views/two-factor-sign-in.njk',
   'auth/views/recovery-code-sign-in.njk',
   'home/views/home.njk',
+  'home/views/contacts.njk',
+  'home/views/school-details.njk',
   'accessibility/views/accessibility.njk',
   'messaging/views/inbox.njk',
   'messaging/views/message.njk',
