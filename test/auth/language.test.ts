@@ -62,7 +62,7 @@ describeEachEngine('English and Welsh', (database) => {
     assert.equal(htmlLang(welsh.body), 'cy');
     assert.match(welsh.body, /<h1 class="govuk-heading-l">Mewngofnodi<\/h1>/);
     assert.match(textOf(welsh.body), /Cawsoch eich allgofnodi am nad oeddech wedi defnyddio s2s ers tro/);
-    assert.match(welsh.body, /<title>Mewngofnodi – s2s secure data transfer<\/title>/);
+    assert.match(welsh.body, /<title>Mewngofnodi – s2s trosglwyddo data yn ddiogel<\/title>/);
     assert.match(textOf(welsh.body), /Datganiad hygyrchedd/, 'the footer links the accessibility statement');
     assert.deepEqual(toggle(welsh.body), [
       { name: 'English', href: '/sign-in?expired=1&lang=en', lang: 'en', hreflang: 'en' },
@@ -101,7 +101,7 @@ describeEachEngine('English and Welsh', (database) => {
     await agent.get('/sign-in?lang=cy');
     const empty = await agent.post('/sign-in', { username: '', password: '' }, { formPage: '/sign-in' });
     assert.equal(empty.statusCode, 400);
-    assert.match(empty.body, /<title>Gwall: Mewngofnodi – s2s secure data transfer<\/title>/);
+    assert.match(empty.body, /<title>Gwall: Mewngofnodi – s2s trosglwyddo data yn ddiogel<\/title>/);
     assert.equal(
       errorSummary(empty.body),
       'Mae problem wedi codi Rhowch eich enw defnyddiwr Rhowch eich cyfrinair',

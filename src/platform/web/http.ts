@@ -86,7 +86,6 @@ const FLASH_COOKIE = 's2s_flash';
 export type FlashKind = 'success' | 'important';
 /** An 'important' flash is stored with this before its text (the cookie holds one signed string). */
 const IMPORTANT = 'important|';
-export const SERVICE_NAME = 's2s secure data transfer';
 
 /**
  * Call as a multipart file part arrives. When the multipart parser cuts the file short at its file size
@@ -252,7 +251,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       if (flash) this.clearCookie(FLASH_COOKIE, { path: '/' });
       const language = request.language;
       const html = views.render(template, {
-        serviceName: SERVICE_NAME,
+        serviceName: translate(language, 'layout.service-name'),
         language,
         t: templateTranslator(language),
         languageLinks: languageLinks(request.url, language),
