@@ -35,10 +35,7 @@ function isRunning(pid) {
 const files = testFiles('test')
   .filter((f) => !(skipBrowser && isJourney(f)))
   .filter((f) => filters.length === 0 || filters.some((fragment) => f.includes(fragment)))
-  .sort()
-  // The browser journeys first: they are the longest files, and started last they would leave one
-  // worker running one of them alone at the end of the run.
-  .sort((a, b) => Number(isJourney(b)) - Number(isJourney(a)));
+  .sort();
 
 if (files.length === 0) {
   console.error('No test files matched.');
