@@ -29,6 +29,7 @@ import {
   keyedError,
   type Message,
   message,
+  messageError,
   translateMessage,
 } from '../platform/i18n/catalogue.ts';
 import {
@@ -120,11 +121,6 @@ export function roleLabelOf(role: string): string {
 /** A refusal of the actor, its English for logs and the API, its key for the page. */
 function forbidden(reason: Message): Forbidden {
   return new Forbidden(translateMessage('en', reason), reason.key, reason.params);
-}
-
-/** A field error from a domain message. */
-function fieldError(field: string, reason: Message): FieldError {
-  return keyedError(field, reason.key, reason.params);
 }
 
 function clean(value: string | undefined): string {
@@ -240,13 +236,13 @@ export class AccountsService {
     const target = await this.changeableUser(actor, id, 'role');
     const role = clean(newRole);
     const problem = roleChangeProblem(actor, target.role, role);
-    if (problem) throw new Invalid([fieldError('role', problem)]);
+    if (problem) throw new Invalid([messageError('role', problem)]);
     const at = this.clock.now();
     await this.db.transaction().execute(async (tx) => {
       if (target.la_number) await lockAccountsOfLa(tx, target.la_number);
       await this.stillThere(tx, target);
       const clash = await leaSchoolProblem(tx, role, target.la_number);
-      if (clash) throw new Invalid([fieldError('role', clash)]);
+      if (clash) throw new Invalid([messageError('role', clash)]);
       await updateUser(tx, target.id, { role, updated_at: at.toISOString() });
       // A session belongs to what its user could do when it began: with a new role, they sign in again.
       await deleteSessionsOfUser(tx, target.id);
@@ -403,13 +399,13 @@ export class AccountsService {
       errors.push(keyedError('fullName', 'accounts.error.full-name-too-long', { max: MAX_FULL_NAME }));
     }
     const badEmail = email ? emailProblem(email) : null;
-    if (badEmail) errors.push(fieldError('email', badEmail));
+    if (badEmail) errors.push(messageError('email', badEmail));
     const badTelephone = telephone
       ? telephone.length > MAX_TELEPHONE
         ? message('directory.contact.telephone')
         : telephoneProblem(telephone)
       : null;
-    if (badTelephone) errors.push(fieldError('telephone', badTelephone));
+    if (badTelephone) errors.push(messageError('telephone', badTelephone));
 
     let roleOk = false;
     if (!role) errors.push(keyedError('role', 'accounts.error.choose-role'));
@@ -460,7 +456,7 @@ export class AccountsService {
 
     if (roleOk && !errors.some((e) => e.field === 'laNumber' || e.field === 'establishmentNumber')) {
       const clash = await leaSchoolProblem(this.db, role, laNumber);
-      if (clash) errors.push(fieldError('role', clash));
+      if (clash) errors.push(messageError('role', clash));
     }
     const passwordError = newPasswordProblem(input.newPassword, input.confirmPassword, username);
     if (passwordError) errors.push(passwordError);
@@ -510,7 +506,7 @@ async function accountConflicts(
   const errors: FieldError[] = [];
   if (await usernameIsTaken(db, username)) errors.push(usernameTaken(username));
   const clash = await leaSchoolProblem(db, role, laNumber);
-  if (clash) errors.push(fieldError('role', clash));
+  if (clash) errors.push(messageError('role', clash));
   return errors;
 }
 

@@ -11,7 +11,7 @@ import { londonDate } from '../platform/dates.ts';
 import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, type Message, message } from '../platform/i18n/catalogue.ts';
+import { keyedError, type Message, message, messageError } from '../platform/i18n/catalogue.ts';
 import type { CsvDownload } from '../reports/downloads.ts';
 import { emailProblem, telephoneProblem } from './contact-details.ts';
 import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from './numbers.ts';
@@ -571,9 +571,6 @@ function telephoneFieldProblem(telephone: string | null): Message | null {
 }
 
 /** A field error from a domain message. */
-function fieldError(field: string, reason: Message): FieldError {
-  return keyedError(field, reason.key, reason.params);
-}
 
 /** Checks what a DBA entered for a school; `currentPhase` stays allowed even if not in PHASES. */
 function schoolFields(
@@ -606,11 +603,11 @@ function schoolFields(
 
   const email = optional(input.email);
   const emailError = email ? emailProblem(email) : null;
-  if (emailError) errors.push(fieldError('email', emailError));
+  if (emailError) errors.push(messageError('email', emailError));
 
   const telephone = optional(input.telephone);
   const telephoneError = telephoneFieldProblem(telephone);
-  if (telephoneError) errors.push(fieldError('telephone', telephoneError));
+  if (telephoneError) errors.push(messageError('telephone', telephoneError));
 
   if (input.usesS2s === undefined) errors.push(keyedError('usesS2s', 'directory.error.uses-s2s'));
   if (input.active === undefined) errors.push(keyedError('active', 'directory.error.active'));
@@ -638,10 +635,10 @@ function laFields(input: LaDetailsInput): { fields: LaFields; errors: FieldError
   }
   const email = optional(input.email);
   const emailError = email ? emailProblem(email) : null;
-  if (emailError) errors.push(fieldError('email', emailError));
+  if (emailError) errors.push(messageError('email', emailError));
   const telephone = optional(input.telephone);
   const telephoneError = telephoneFieldProblem(telephone);
-  if (telephoneError) errors.push(fieldError('telephone', telephoneError));
+  if (telephoneError) errors.push(messageError('telephone', telephoneError));
   // An address typed over several lines is held on one, as the Contacts page shows it.
   const address = optional(
     input.address

@@ -56,6 +56,12 @@ const MONTHS = Array.from({ length: 12 }, (_, month) => ({
   cy: new Intl.DateTimeFormat('cy-GB', { month: 'long', timeZone: 'UTC' }).format(Date.UTC(2000, month, 1)),
 }));
 
+/** Months in three letters or so ("Nov", "Tach"), for tables and charts: CLDR's abbreviations. */
+export const SHORT_MONTHS: Record<Language, readonly string[]> = {
+  en: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
+  cy: ['Ion', 'Chw', 'Maw', 'Ebr', 'Mai', 'Meh', 'Gor', 'Awst', 'Medi', 'Hyd', 'Tach', 'Rhag'],
+};
+
 /**
  * A month in words, "June 2027", put in `language` ("Mehefin 2027"); any other text is returned as it
  * is. For months stored in words before they were stored as dates.

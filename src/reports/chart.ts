@@ -1,5 +1,6 @@
 // A small bar chart of monthly volumes, drawn on the server as SVG (no client framework): for each month,
 // the CTFs uploaded and the CTFs received, side by side. The table beside it carries the same numbers.
+import { SHORT_MONTHS } from '../platform/dates.ts';
 import { type Language, translate } from '../platform/i18n/catalogue.ts';
 import type { MonthlyVolume } from './usage-repository.ts';
 
@@ -27,15 +28,9 @@ export interface MonthlyChart {
   description: string;
 }
 
-const MONTH_NAMES: Record<Language, string[]> = {
-  en: ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'],
-  // CLDR's Welsh abbreviations (Intl.DateTimeFormat('cy', { month: 'short' })).
-  cy: ['Ion', 'Chw', 'Maw', 'Ebr', 'Mai', 'Meh', 'Gor', 'Awst', 'Medi', 'Hyd', 'Tach', 'Rhag'],
-};
-
 function monthLabel(month: string, language: Language): string {
   const [year, m] = month.split('-');
-  return `${MONTH_NAMES[language][Number(m) - 1] ?? m} ${year?.slice(2)}`;
+  return `${SHORT_MONTHS[language][Number(m) - 1] ?? m} ${year?.slice(2)}`;
 }
 
 /** The chart of `volumes`, its month names and description in `language`. */

@@ -6,6 +6,7 @@
 import type { Actor } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
+import { SHORT_MONTHS } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid } from '../platform/errors.ts';
 import { keyedError, type Language, message, translate } from '../platform/i18n/catalogue.ts';
@@ -222,8 +223,6 @@ function typeWords(category: string, language: Language): string {
   return words?.startsWith('reports.') ? translate(language, words) : (words ?? category);
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-
 const LONDON = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
   year: 'numeric',
@@ -234,14 +233,11 @@ const LONDON = new Intl.DateTimeFormat('en-GB', {
   hourCycle: 'h23',
 });
 
-/** CLDR's Welsh abbreviations (Intl.DateTimeFormat('cy', { month: 'short' })). */
-const WELSH_MONTHS = ['Ion', 'Chw', 'Maw', 'Ebr', 'Mai', 'Meh', 'Gor', 'Awst', 'Medi', 'Hyd', 'Tach', 'Rhag'];
-
 /** "3 Nov 2026 09:05" ("3 Tach 2026 09:05"), London time: the page's dates, short enough for a wide table. */
 export function reportDateTime(value: string | null, language: Language = 'en'): string {
   if (!value) return '';
   const parts = Object.fromEntries(LONDON.formatToParts(new Date(value)).map((p) => [p.type, p.value]));
-  const month = (language === 'cy' ? WELSH_MONTHS : MONTHS)[Number(parts.month) - 1];
+  const month = SHORT_MONTHS[language][Number(parts.month) - 1];
   return `${Number(parts.day)} ${month} ${parts.year} ${parts.hour}:${parts.minute}`;
 }
 

@@ -137,6 +137,11 @@ export function keyedError(field: string, key: string, params?: Message['params'
   return { field, message: translateMessage('en', { key, params }), key, ...(params ? { params } : {}) };
 }
 
+/** A field error from a domain message (a reason worked out elsewhere, given as a Message). */
+export function messageError(field: string, reason: Message): FieldError {
+  return keyedError(field, reason.key, reason.params);
+}
+
 /** Every problem of a catalogue: a missing, empty or unpaired text, or placeholders differing between languages. */
 export function catalogueProblems(from: Catalogue): string[] {
   const problems: string[] = [];
