@@ -535,7 +535,7 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.match(list.body, /<html lang="cy"/);
     assert.match(list.body, /<span class="govuk-caption-l">Hysbysiadau a Thasgau<\/span>/);
     assert.match(list.body, /<h1 class="govuk-heading-l">Negeseuon e-bost<\/h1>/);
-    assert.match(list.body, /<title>Negeseuon e-bost: Wedi methu – s2s secure data transfer<\/title>/);
+    assert.match(list.body, /<title>Negeseuon e-bost: Wedi methu – s2s trosglwyddo data yn ddiogel<\/title>/);
     assert.ok(countOf(list.body, 'Wedi methu') >= 1, 'the count of failed emails');
     assert.match(textOf(mainOf(list.body)), /Neges ddiogel newydd at Ysgol 9999999, crëwyd/);
     assert.match(list.body, /<strong class="govuk-tag govuk-tag--red">Wedi methu<\/strong>/);
