@@ -112,8 +112,9 @@ function markupKey(html: string): string {
 export async function assertAccessible(page: Page): Promise<void> {
   const key = markupKey(await page.content());
   if (passedMarkup.has(key)) return;
-  // evaluate() runs through the DevTools protocol, so the page's CSP (no inline scripts) is kept on.
-  await page.evaluate(AXE_SOURCE);
+  // A journey's pages have axe already (Journey.open); another page gets it now. Both go through the
+  // DevTools protocol, so the page's CSP (no inline scripts) is kept on.
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
     // biome-ignore lint/suspicious/noExplicitAny: axe is injected into the page at run time
     const axe = (globalThis as any).axe;
@@ -148,6 +149,8 @@ export class Journey {
 
   static async open(browser: Browser, baseUrl: string): Promise<Journey> {
     const context = await browser.newContext({ baseURL: baseUrl });
+    // Loaded into every document as it starts: the browser then compiles axe once, not at every check.
+    await context.addInitScript({ content: AXE_SOURCE });
     return new Journey(await context.newPage());
   }
 
