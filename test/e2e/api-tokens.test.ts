@@ -2,36 +2,21 @@
 // token (shown once), the API answers to it, the LA's DBA sees it under DBA > API Tokens and revokes it,
 // and the API then refuses it; the public reference page.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import {
-  Journey,
-  launchBrowser,
-  menuLink,
-  type RunningService,
-  signedInAs,
-  startService,
-} from './browser.ts';
+import { describe, test } from 'node:test';
+import { forJourneys, Journey, menuLink, signedInAs } from './browser.ts';
 
 const TOKEN_NAME = 'Office MIS (e2e)';
 
 describe('API tokens (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
   const incoming = (token: string) =>
-    fetch(`${service.baseUrl}/api/v1/files/incoming`, { headers: { authorization: `Bearer ${token}` } });
+    fetch(`${running.service.baseUrl}/api/v1/files/incoming`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
 
   test('a school creates a token and uses it; its LA revokes it; the API then refuses it', async () => {
-    const school = await signedInAs(browser, service, 'demo-school-a');
+    const school = await signedInAs(running.browser, running.service, 'demo-school-a');
     const { page } = school;
     await menuLink(page, 'API Tokens').click();
     await school.check();
@@ -55,7 +40,7 @@ describe('API tokens (browser)', () => {
     assert.ok(!(await page.content()).includes(token), 'the token is shown once only');
     await assert.doesNotReject(page.getByText(TOKEN_NAME, { exact: true }).waitFor());
 
-    const dba = await signedInAs(browser, service, 'demo-la-dba');
+    const dba = await signedInAs(running.browser, running.service, 'demo-la-dba');
     await menuLink(dba.page, 'DBA').click();
     await dba.check();
     await dba.page.getByRole('main').getByRole('link', { name: 'API Tokens' }).click();
@@ -78,7 +63,7 @@ describe('API tokens (browser)', () => {
   });
 
   test('the API reference is public', async () => {
-    const visitor = await Journey.open(browser, service.baseUrl);
+    const visitor = await Journey.open(running.browser, running.service.baseUrl);
     const response = await visitor.page.goto('/api/docs');
     await visitor.check();
     assert.equal(response?.status(), 200);

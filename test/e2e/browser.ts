@@ -7,8 +7,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
+import { createDatabase } from '../../src/platform/db/database.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
 
 const CHROMIUM_FLAGS = [
   '--headless',
@@ -93,6 +96,32 @@ export async function startService(
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_FLAGS, headless: true });
+}
+
+export interface ForJourneys {
+  readonly service: RunningService;
+  readonly browser: Browser;
+  /** The service's own database, for a test to arrange data and to check what was recorded. */
+  readonly db: Db;
+}
+
+/**
+ * The service (started by `start`, by default with the demo data) and a browser for the journeys of the
+ * describe block this is called in: started before its tests, stopped after them.
+ */
+export function forJourneys(start: () => Promise<RunningService> = () => startService()): ForJourneys {
+  const running = {} as { service: RunningService; browser: Browser; db: Db };
+  before(async () => {
+    running.service = await start();
+    running.browser = await launchBrowser();
+    running.db = createDatabase(running.service.databaseUrl);
+  });
+  after(async () => {
+    await running.db?.destroy();
+    await running.browser?.close();
+    await running.service?.stop();
+  });
+  return running;
 }
 
 /**

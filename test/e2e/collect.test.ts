@@ -3,17 +3,10 @@
 // explains its query and submits it; demo-la-user returns it once, then approves it; demo-collector sees
 // it only after the approval. Every page is checked with axe.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
-import {
-  type Journey,
-  launchBrowser,
-  menuLink,
-  type RunningService,
-  signedInAs,
-  startService,
-} from './browser.ts';
+import { forJourneys, type Journey, menuLink, signedInAs } from './browser.ts';
 
 const SCHOOL = '9165402'; // demo-school-a, Cotswold Edge Primary School, LA 916
 const COLLECTION = 'School Census 2026 Autumn';
@@ -30,18 +23,9 @@ const summaryValue = (page: Page, key: string) =>
     .innerText();
 
 describe('COLLECT (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
-  const as = (username: string): Promise<Journey> => signedInAs(browser, service, username);
+  const as = (username: string): Promise<Journey> => signedInAs(running.browser, running.service, username);
 
   /** From the menu to the collection's own page. */
   async function openCollection(journey: Journey): Promise<void> {

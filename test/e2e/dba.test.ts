@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { Journey, launchBrowser, menuItems, type RunningService, signIn, startService } from './browser.ts';
+import { describe, test } from 'node:test';
+import { forJourneys, Journey, menuItems, signIn } from './browser.ts';
 
 describe('LA administration and the Establishment Finder (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
   test('a DBA adds a school and a user for it; the user signs in with the issued password and must replace it', async () => {
-    const dba = await Journey.open(browser, service.baseUrl);
+    const dba = await Journey.open(running.browser, running.service.baseUrl);
     const { page } = dba;
     await signIn(dba, 'demo-la-dba', 'demo-password-2026');
 
@@ -68,7 +58,7 @@ describe('LA administration and the Establishment Finder (browser)', () => {
     dba.assertEveryPageChecked();
     await dba.close();
 
-    const newcomer = await Journey.open(browser, service.baseUrl);
+    const newcomer = await Journey.open(running.browser, running.service.baseUrl);
     await signIn(newcomer, '916winchoffice', 'meadow copper whistle');
     assert.equal(new URL(newcomer.page.url()).pathname, '/change-password');
     await newcomer.page.getByLabel('The password you were issued').fill('meadow copper whistle');
@@ -109,7 +99,7 @@ describe('LA administration and the Establishment Finder (browser)', () => {
   });
 
   test('the Establishment Finder finds a school by town and part of its name, including closed and Welsh schools', async () => {
-    const journey = await Journey.open(browser, service.baseUrl);
+    const journey = await Journey.open(running.browser, running.service.baseUrl);
     const { page } = journey;
     await signIn(journey, 'demo-school-a', 'demo-password-2026');
     await page

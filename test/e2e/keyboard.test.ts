@@ -5,13 +5,13 @@
 // focus on the error summary, whose link takes it to the field. Every page is checked with axe.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
 import { CTF25, ctfXml, type FixturePupil } from '../fixtures/ctf/generate.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
-import { Journey, launchBrowser, menuLink, type RunningService, startService } from './browser.ts';
+import { forJourneys, Journey, menuLink, type RunningService } from './browser.ts';
 
 const SCHOOL_A = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
 const SCHOOL_B = '8171234'; // demo-school-b, St Martha Church of England Primary School (LA 817)
@@ -154,19 +154,10 @@ async function signInByKeyboard(
 }
 
 describe('keyboard-only journeys (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
   test('the focus check fails where the focus cannot be seen', async () => {
-    const journey = await Journey.open(browser, service.baseUrl);
+    const journey = await Journey.open(running.browser, running.service.baseUrl);
     const { page } = journey;
     await page.goto('/sign-in');
     await journey.check();
@@ -184,7 +175,7 @@ describe('keyboard-only journeys (browser)', () => {
 
   // The tests run in order: the download and the search find what the upload sent.
   test('upload: demo-school-a sends a CTF to demo-school-b and one to the Lost Pupils Database', async () => {
-    const school = await signInByKeyboard(browser, service, 'demo-school-a');
+    const school = await signInByKeyboard(running.browser, running.service, 'demo-school-a');
     const { page } = school;
     await press(school, menuLink(page, 'Upload'));
     await press(school, page.getByRole('link', { name: 'Upload CTF File' }));
@@ -199,7 +190,7 @@ describe('keyboard-only journeys (browser)', () => {
   });
 
   test('download and accept: demo-school-b checks the pupil, accepts, downloads and confirms', async () => {
-    const school = await signInByKeyboard(browser, service, 'demo-school-b');
+    const school = await signInByKeyboard(running.browser, running.service, 'demo-school-b');
     const { page } = school;
     await press(school, menuLink(page, 'Download'));
     await press(school, page.getByRole('link', { name: 'Download CTF Files' }));
@@ -223,7 +214,7 @@ describe('keyboard-only journeys (browser)', () => {
   });
 
   test('lost pupil search: an empty search is refused with the focus on the error, then a soundalike finds the pupil', async () => {
-    const lost = await signInByKeyboard(browser, service, 'demo-la-lost');
+    const lost = await signInByKeyboard(running.browser, running.service, 'demo-la-lost');
     const { page } = lost;
     await press(lost, menuLink(page, 'Search for Lost Pupil'));
     await press(lost, page.getByRole('button', { name: 'Search' }));
@@ -244,7 +235,7 @@ describe('keyboard-only journeys (browser)', () => {
   });
 
   test('send message: demo-school-a writes to demo-school-b, chosen by its numbers, after a mistake', async () => {
-    const school = await signInByKeyboard(browser, service, 'demo-school-a');
+    const school = await signInByKeyboard(running.browser, running.service, 'demo-school-a');
     const { page } = school;
     await press(school, menuLink(page, 'Messages'));
     await press(school, page.getByRole('link', { name: 'Send Message' }));
@@ -272,7 +263,7 @@ describe('keyboard-only journeys (browser)', () => {
   });
 
   test('census submit: demo-school-a loads its return and submits it, confirming the headteacher approved it', async () => {
-    const school = await signInByKeyboard(browser, service, 'demo-school-a');
+    const school = await signInByKeyboard(running.browser, running.service, 'demo-school-a');
     const { page } = school;
     await press(school, menuLink(page, 'Data Collections'));
     await press(school, page.getByRole('link', { name: 'My Data Collections' }));

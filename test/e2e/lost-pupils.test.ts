@@ -5,23 +5,13 @@
 // finds it under Download CTF Files. Every page is checked with axe.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
-import { createDatabase } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
 import { CTF25, ctfXml, type FixturePupil } from '../fixtures/ctf/generate.ts';
 import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
-import {
-  Journey,
-  launchBrowser,
-  menuItems,
-  menuLink,
-  type RunningService,
-  signIn,
-  startService,
-} from './browser.ts';
+import { forJourneys, Journey, menuItems, menuLink, signIn } from './browser.ts';
 
 const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
 const RECEIVER = '9164001'; // Severn Vale Academy (LA 916, uses s2s): the pupil turns up here
@@ -90,25 +80,13 @@ async function searchFor(
 }
 
 describe('lost pupils (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  let db: Db;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-    db = createDatabase(service.databaseUrl);
-  });
+  const running = forJourneys();
   /** A browser of the user's own, signed in. */
   const as = async (username: string, password = DEMO_PASSWORD) => {
-    const journey = await Journey.open(browser, service.baseUrl);
+    const journey = await Journey.open(running.browser, running.service.baseUrl);
     await signIn(journey, username, password);
     return journey;
   };
-  after(async () => {
-    await db?.destroy();
-    await browser?.close();
-    await service?.stop();
-  });
 
   test('uploaded to XXXXXXXX, found by a misspelled surname and DOB, downloaded, forwarded to a school', async () => {
     const content = lostPupilCtf();
@@ -243,7 +221,7 @@ describe('lost pupils (browser)', () => {
     await transfer.close();
 
     // A user of Severn Vale Academy finds the file under Download CTF Files, from Cotswold Edge.
-    const user = await makeUser(db, 'school', { laNumber: '916', establishmentNumber: RECEIVER });
+    const user = await makeUser(running.db, 'school', { laNumber: '916', establishmentNumber: RECEIVER });
     const receiver = await as(user.username, TEST_PASSWORD);
     const rp = receiver.page;
     await menuLink(rp, 'Download').click();
@@ -257,7 +235,7 @@ describe('lost pupils (browser)', () => {
     await receiver.close();
 
     // What was recorded: downloaded and found by LA 916, then forwarded.
-    const audit = await db
+    const audit = await running.db
       .selectFrom('audit_events')
       .select(['action', 'actor_username', 'organisation'])
       .where('action', 'in', ['lost-pupil-downloaded', 'lost-pupil-found'])

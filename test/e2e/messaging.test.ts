@@ -3,16 +3,9 @@
 // school is told on its home page and in the header, reads the message and replies; the sender sees the
 // number not yet read fall, and finds the two replies in its own inbox. Every page is checked with axe.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  type Journey,
-  launchBrowser,
-  menuLink,
-  type RunningService,
-  signedInAs,
-  startService,
-} from './browser.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { forJourneys, type Journey, menuLink, signedInAs } from './browser.ts';
 
 const SENDER = 'demo-la-user'; // LEA User of Gloucestershire (LA 916)
 const SCHOOL_A = { username: 'demo-school-a', label: '916 5402 - Cotswold Edge Primary School' };
@@ -70,19 +63,10 @@ async function notYetRead(journey: Journey, description: string): Promise<string
 }
 
 describe('messaging (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
   /** A browser of the user's own, signed in, on the home page. */
-  const as = (username: string): Promise<Journey> => signedInAs(browser, service, username);
+  const as = (username: string): Promise<Journey> => signedInAs(running.browser, running.service, username);
 
   /** A school signs in, is told of the message, reads it and replies. */
   async function schoolReadsAndReplies(username: string, reply: string): Promise<void> {

@@ -2,16 +2,9 @@
 // criteria page, and the report once run, pass axe (the national administrator's with All LAs too); a CSV
 // download carries the page's rows.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import {
-  type Journey,
-  launchBrowser,
-  menuLink,
-  type RunningService,
-  signedInAs,
-  startService,
-} from './browser.ts';
+import { describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { forJourneys, type Journey, menuLink, signedInAs } from './browser.ts';
 
 /** The report links of the Reports page, in order. */
 async function reportLinks(page: Page): Promise<string[]> {
@@ -19,18 +12,9 @@ async function reportLinks(page: Page): Promise<string[]> {
 }
 
 describe('reports (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
-  const as = (username: string): Promise<Journey> => signedInAs(browser, service, username);
+  const as = (username: string): Promise<Journey> => signedInAs(running.browser, running.service, username);
 
   /** Opens each report from the Reports page, runs it with its default criteria, and checks both pages. */
   async function runEach(journey: Journey, reports: string[]): Promise<void> {

@@ -1,30 +1,20 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { ROLE_LABELS } from '../../src/auth/permissions.ts';
-import { createDatabase } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
 import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
-import { Journey, launchBrowser, menuItems, type RunningService, signIn, startService } from './browser.ts';
+import { forJourneys, Journey, menuItems, signIn } from './browser.ts';
 
 describe('signing in (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  let db: Db;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-    db = createDatabase(service.databaseUrl);
-  });
-  after(async () => {
-    await db?.destroy();
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
   test('a new user signs in with an issued password, must choose a new one, then sees the menu of their role', async () => {
-    const user = await makeUser(db, 'la_lost_pupil', { laNumber: '916' }, { must_change_password: 1 });
-    const journey = await Journey.open(browser, service.baseUrl);
+    const user = await makeUser(
+      running.db,
+      'la_lost_pupil',
+      { laNumber: '916' },
+      { must_change_password: 1 },
+    );
+    const journey = await Journey.open(running.browser, running.service.baseUrl);
     const { page } = journey;
     await signIn(journey, user.username, TEST_PASSWORD);
     assert.equal(new URL(page.url()).pathname, '/change-password');
@@ -164,7 +154,7 @@ describe('signing in (browser)', () => {
       ],
     };
     for (const [username, menu] of Object.entries(expected)) {
-      const journey = await Journey.open(browser, service.baseUrl);
+      const journey = await Journey.open(running.browser, running.service.baseUrl);
       await signIn(journey, username, 'demo-password-2026');
       assert.equal(new URL(journey.page.url()).pathname, '/', `${username} reaches the home page`);
       assert.deepEqual(await menuItems(journey), menu, `menu of ${username}`);

@@ -5,39 +5,34 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { createDatabase } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
 import { makeUser } from '../support/factories.ts';
 import { PROVIDER_PASSWORD, startTestProvider, type TestProvider } from '../support/oidc-provider.ts';
-import { freePort, Journey, launchBrowser, type RunningService, startService } from './browser.ts';
+import { forJourneys, freePort, Journey, startService } from './browser.ts';
 
 describe('single sign-on (browser)', () => {
   let provider: TestProvider;
-  let service: RunningService;
-  let browser: Browser;
-  let db: Db;
+  let port: number;
+  const redirectUri = () => `http://127.0.0.1:${port}/sign-in/oidc/callback`;
   before(async () => {
-    const port = await freePort();
-    const redirectUri = `http://127.0.0.1:${port}/sign-in/oidc/callback`;
-    provider = await startTestProvider({ redirectUris: [redirectUri] });
-    service = await startService(provider.env(redirectUri), { port });
-    browser = await launchBrowser();
-    db = createDatabase(service.databaseUrl);
+    port = await freePort();
+    provider = await startTestProvider({ redirectUris: [redirectUri()] });
   });
   after(async () => {
-    await db?.destroy();
-    await browser?.close();
-    await service?.stop();
     await provider?.stop();
   });
+  const running = forJourneys(() => startService(provider.env(redirectUri()), { port }));
 
   test('a user signs in with their LA account and arrives at the home page; a stranger is told to ask their LEA administrator', async () => {
     const email = `sam.sso-${randomUUID().slice(0, 6)}@gloucestershire.example.gov.uk`;
-    const user = await makeUser(db, 'la_user', { laNumber: '916' }, { full_name: 'Sam Single', email });
+    const user = await makeUser(
+      running.db,
+      'la_user',
+      { laNumber: '916' },
+      { full_name: 'Sam Single', email },
+    );
     provider.addAccount('sam', { sub: randomUUID(), email, email_verified: true });
 
-    const journey = await Journey.open(browser, service.baseUrl);
+    const journey = await Journey.open(running.browser, running.service.baseUrl);
     const { page } = journey;
     await page.goto('/sign-in');
     await journey.check();
@@ -47,7 +42,7 @@ describe('single sign-on (browser)', () => {
     await page.getByLabel('Username').fill('sam');
     await page.getByLabel('Password').fill(PROVIDER_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(`${service.baseUrl}/`);
+    await page.waitForURL(`${running.service.baseUrl}/`);
     await journey.check();
     assert.match(
       await page.locator('.s2s-signed-in').innerText(),
@@ -56,7 +51,7 @@ describe('single sign-on (browser)', () => {
     journey.assertEveryPageChecked();
     await journey.close();
 
-    const stranger = await Journey.open(browser, service.baseUrl);
+    const stranger = await Journey.open(running.browser, running.service.baseUrl);
     provider.addAccount('stranger', {
       sub: randomUUID(),
       email: 'stranger@example.gov.uk',
@@ -70,7 +65,7 @@ describe('single sign-on (browser)', () => {
     await stranger.page.getByLabel('Username').fill('stranger');
     await stranger.page.getByLabel('Password').fill(PROVIDER_PASSWORD);
     await stranger.page.getByRole('button', { name: 'Sign in' }).click();
-    await stranger.page.waitForURL(`${service.baseUrl}/sign-in/oidc/callback**`);
+    await stranger.page.waitForURL(`${running.service.baseUrl}/sign-in/oidc/callback**`);
     await stranger.check();
     assert.equal(
       await stranger.page.getByRole('heading', { name: 'Your account is not known to s2s' }).count(),

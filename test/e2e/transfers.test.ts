@@ -4,20 +4,11 @@
 // the sender with the reason, and a file s2s refuses says why. Every page is checked with axe.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
+import { describe, test } from 'node:test';
+import type { Locator, Page } from 'playwright-core';
 import { makeUpn } from '../../src/ctf/upn.ts';
-import { createDatabase } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
 import { ctfXml, type FixturePupil } from '../fixtures/ctf/generate.ts';
-import {
-  type Journey,
-  launchBrowser,
-  menuLink,
-  type RunningService,
-  signedInAs,
-  startService,
-} from './browser.ts';
+import { forJourneys, type Journey, menuLink, signedInAs } from './browser.ts';
 
 const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
 const RECEIVER = '8171234'; // demo-school-b, St Martha Church of England Primary School (LA 817)
@@ -112,26 +103,14 @@ async function tableRows(page: Page, caption?: RegExp): Promise<string[][]> {
 }
 
 describe('transfers (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  let db: Db;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-    db = createDatabase(service.databaseUrl);
-  });
-  after(async () => {
-    await db?.destroy();
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
   test('a CTF goes from demo-school-a to demo-school-b: pupils checked, accepted, downloaded byte for byte, collected, sender told', async () => {
     const filename = `${SENDER}_CTF_${RECEIVER}_101.XML`;
     const content = ctf(SENDER, RECEIVER, PUPILS);
 
     // demo-school-a uploads the file and sees it accepted.
-    const sender = await signedInAs(browser, service, 'demo-school-a');
+    const sender = await signedInAs(running.browser, running.service, 'demo-school-a');
     await uploadCtfs(sender, [{ name: filename, buffer: content }]);
     assert.equal(await sender.page.locator('#upload-summary').innerText(), 'The file was uploaded.');
     const card = resultCard(sender.page, filename);
@@ -141,7 +120,7 @@ describe('transfers (browser)', () => {
 
     // demo-school-b, in a browser of its own, is told on its home page that a CTF is waiting, follows
     // the link to Download CTF Files and opens the file.
-    const receiver = await signedInAs(browser, service, 'demo-school-b');
+    const receiver = await signedInAs(running.browser, running.service, 'demo-school-b');
     const { page } = receiver;
     assert.match(await waitingForYou(page), /1 CTF file is waiting for you to download\./);
     await page.getByRole('link', { name: 'Go to Download CTF Files' }).click();
@@ -252,13 +231,13 @@ describe('transfers (browser)', () => {
     await sender.close();
 
     // The emails are in the outbox: to the receiver on upload, to the sender on collection.
-    const transfer = await db
+    const transfer = await running.db
       .selectFrom('transfers')
       .select(['id', 'status'])
       .where('filename', '=', filename)
       .executeTakeFirstOrThrow();
     assert.equal(transfer.status, 'collected');
-    const emails = await db
+    const emails = await running.db
       .selectFrom('notification_outbox')
       .select(['template', 'recipient_kind', 'recipient', 'payload'])
       .where('template', 'in', ['ctf-uploaded', 'file-downloaded'])
@@ -273,11 +252,11 @@ describe('transfers (browser)', () => {
   test('a CTF demo-school-b rejects comes back to demo-school-a under Rejected Files with the reason', async () => {
     const filename = `${SENDER}_CTF_${RECEIVER}_102.XML`;
     const reason = 'Imogen Ashworth has not joined St Martha: she went to Riverside High School instead.';
-    const sender = await signedInAs(browser, service, 'demo-school-a');
+    const sender = await signedInAs(running.browser, running.service, 'demo-school-a');
     await uploadCtfs(sender, [{ name: filename, buffer: ctf(SENDER, RECEIVER, PUPILS.slice(0, 1)) }]);
     assert.equal(await sender.page.locator('#upload-summary').innerText(), 'The file was uploaded.');
 
-    const receiver = await signedInAs(browser, service, 'demo-school-b');
+    const receiver = await signedInAs(running.browser, running.service, 'demo-school-b');
     const { page } = receiver;
     await menuLink(page, 'Download').click();
     await receiver.check();
@@ -337,7 +316,7 @@ describe('transfers (browser)', () => {
     sender.assertEveryPageChecked();
     await sender.close();
 
-    const email = await db
+    const email = await running.db
       .selectFrom('notification_outbox')
       .select(['recipient', 'payload'])
       .where('template', '=', 'file-rejected')
@@ -355,7 +334,7 @@ describe('transfers (browser)', () => {
     // A mistyped UPN (another check letter) does not stop a file: it is uploaded with a warning.
     const mistyped = { ...(PUPILS[0] as FixturePupil) };
     mistyped.upn = (mistyped.upn.startsWith('A') ? 'B' : 'A') + mistyped.upn.slice(1);
-    const sender = await signedInAs(browser, service, 'demo-school-a');
+    const sender = await signedInAs(running.browser, running.service, 'demo-school-a');
     const { page } = sender;
     await page.goto('/upload/ctf');
     await sender.check();
@@ -395,7 +374,7 @@ describe('transfers (browser)', () => {
     sender.assertEveryPageChecked();
     await sender.close();
 
-    const recorded = await db
+    const recorded = await running.db
       .selectFrom('transfers')
       .select('filename')
       .where('filename', 'in', [toClosed, toNowhere, withWarning])
@@ -409,7 +388,7 @@ describe('transfers (browser)', () => {
 
   test('demo-school-a removes a file sent in error; demo-school-b no longer sees it', async () => {
     const filename = `${SENDER}_CTF_${RECEIVER}_105.XML`;
-    const sender = await signedInAs(browser, service, 'demo-school-a');
+    const sender = await signedInAs(running.browser, running.service, 'demo-school-a');
     await uploadCtfs(sender, [{ name: filename, buffer: ctf(SENDER, RECEIVER, PUPILS) }]);
     const { page } = sender;
     await menuLink(page, 'View / Remove Files').click();
@@ -435,7 +414,7 @@ describe('transfers (browser)', () => {
     sender.assertEveryPageChecked();
     await sender.close();
 
-    const receiver = await signedInAs(browser, service, 'demo-school-b');
+    const receiver = await signedInAs(running.browser, running.service, 'demo-school-b');
     await receiver.page.goto('/download/ctf');
     await receiver.check();
     assert.ok(!(await receiver.page.locator('main').innerText()).includes(filename));
@@ -444,7 +423,7 @@ describe('transfers (browser)', () => {
   });
 
   test('the national administrator reads the emails of these transfers in the mail log and runs a job', async () => {
-    const admin = await signedInAs(browser, service, 'demo-admin');
+    const admin = await signedInAs(running.browser, running.service, 'demo-admin');
     const { page } = admin;
     await menuLink(page, 'Notifications and Jobs').click();
     await admin.check();

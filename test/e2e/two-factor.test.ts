@@ -3,15 +3,12 @@
 // resets it. Every page is checked with axe.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
-import { createDatabase } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
 import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
 import {
+  forJourneys,
   Journey,
-  launchBrowser,
   menuLink,
   type RunningService,
   signedInAs,
@@ -27,23 +24,11 @@ async function signOut(journey: Journey): Promise<void> {
 }
 
 describe('two-factor sign-in (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  let db: Db;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-    db = createDatabase(service.databaseUrl);
-  });
-  after(async () => {
-    await db?.destroy();
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
   test('a user sets it up with a QR code or key, signs in with a code and with a recovery code; their DBA resets it', async () => {
-    const user = await makeUser(db, 'la_user', { laNumber: '916' }, { full_name: 'Tess Factor' });
-    const journey = await Journey.open(browser, service.baseUrl);
+    const user = await makeUser(running.db, 'la_user', { laNumber: '916' }, { full_name: 'Tess Factor' });
+    const journey = await Journey.open(running.browser, running.service.baseUrl);
     const { page } = journey;
     await signIn(journey, user.username, TEST_PASSWORD);
     assert.equal(new URL(page.url()).pathname, '/');
@@ -105,7 +90,7 @@ describe('two-factor sign-in (browser)', () => {
     await journey.close();
 
     // The LA's DBA resets it from the user's page.
-    const dba = await signedInAs(browser, service, 'demo-la-dba');
+    const dba = await signedInAs(running.browser, running.service, 'demo-la-dba');
     await dba.page.goto(`/dba/users/${user.id}`);
     await dba.check();
     assert.match(await dba.page.locator('main').innerText(), /Set up on .*9 recovery codes left/);
@@ -119,7 +104,7 @@ describe('two-factor sign-in (browser)', () => {
     await dba.close();
 
     // Its role may go without it (and TWO_FACTOR_REQUIRED is off here): the password alone signs in.
-    const again = await Journey.open(browser, service.baseUrl);
+    const again = await Journey.open(running.browser, running.service.baseUrl);
     await signIn(again, user.username, TEST_PASSWORD);
     assert.equal(new URL(again.page.url()).pathname, '/');
     again.assertEveryPageChecked();
@@ -136,7 +121,7 @@ describe('two-factor sign-in (browser)', () => {
     });
 
     test('a lost-pupil user must set it up before anything else opens', async () => {
-      const journey = await Journey.open(browser, required.baseUrl);
+      const journey = await Journey.open(running.browser, required.baseUrl);
       const { page } = journey;
       await signIn(journey, 'demo-la-lost', DEMO_PASSWORD);
       assert.equal(new URL(page.url()).pathname, '/two-factor/set-up');

@@ -2,25 +2,15 @@
 // summary that takes the focus, and back to English; then every page of the menu, for each kind of user,
 // in Welsh. axe-core checks every page, in both languages.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser } from 'playwright-core';
+import { describe, test } from 'node:test';
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
-import { Journey, launchBrowser, type RunningService, startService } from './browser.ts';
+import { forJourneys, Journey } from './browser.ts';
 
 describe('Welsh (browser)', () => {
-  let service: RunningService;
-  let browser: Browser;
-  before(async () => {
-    service = await startService();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await service?.stop();
-  });
+  const running = forJourneys();
 
   test('a school user switches to Cymraeg, signs in, corrects an error in Welsh, and switches back', async () => {
-    const journey = await Journey.open(browser, service.baseUrl);
+    const journey = await Journey.open(running.browser, running.service.baseUrl);
     const { page } = journey;
     const htmlLang = () => page.locator('html').getAttribute('lang');
 
@@ -89,7 +79,7 @@ describe('Welsh (browser)', () => {
       'demo-admin',
       'demo-collector',
     ]) {
-      const journey = await Journey.open(browser, service.baseUrl);
+      const journey = await Journey.open(running.browser, running.service.baseUrl);
       const { page } = journey;
       await page.goto('/sign-in?lang=cy');
       await journey.check();
