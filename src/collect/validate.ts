@@ -1,5 +1,6 @@
 // Runs the census rules (./rules.ts) over a return read by ./census-reader.ts. Pure: no I/O.
 import { CURRENT_LA_NUMBERS, KNOWN_LA_NUMBERS } from '../ctf/la-codes.ts';
+import { type Message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { academicYearStart, isoDate, referenceDateProblem } from './census-dates.ts';
 import type { CensusPupil, CensusReturn } from './census-reader.ts';
 import { RULES, type Rule, type RuleContext, type RuleKind, type RuleLevel } from './rules.ts';
@@ -18,11 +19,19 @@ export interface Finding {
   rule: string;
   kind: RuleKind;
   level: RuleLevel;
+  /** In English (the CLI, the REST API); `messages` say the same for pages in the reader's language. */
   message: string;
   guidance: string;
   /** What exactly was found, e.g. the value given; null when the message says it all. */
   detail: string | null;
+  messages: FindingMessages;
   pupils: PupilRef[];
+}
+
+export interface FindingMessages {
+  message: Message;
+  guidance: Message;
+  detail: Message | null;
 }
 
 export interface ValidationResult {
@@ -71,9 +80,10 @@ export function validateReturn(census: CensusReturn, options: ValidateOptions = 
         rule: rule.number,
         kind: rule.kind,
         level: rule.level,
-        message: rule.message,
-        guidance: rule.guidance,
-        detail: hit.detail ?? null,
+        message: translateMessage('en', rule.message),
+        guidance: translateMessage('en', rule.guidance),
+        detail: hit.detail ? translateMessage('en', hit.detail) : null,
+        messages: { message: rule.message, guidance: rule.guidance, detail: hit.detail ?? null },
         pupils: (hit.pupils ?? []).map(pupilRef),
       };
       (rule.kind === 'error' ? result.errors : result.queries).push(finding);
