@@ -55,7 +55,7 @@ import {
   unansweredQueries,
   versionsOf,
 } from './returns-repository.ts';
-import { type PupilRef, validateReturn } from './validate.ts';
+import { type FindingMessages, type PupilRef, validateReturn } from './validate.ts';
 
 /** A census return for a large secondary school is a few MB: the LA's upload limit leaves room. */
 export const RETURN_SIZE_LIMIT = LA_UPLOAD_LIMIT;
@@ -115,9 +115,12 @@ export interface FindingView {
   rule: string;
   kind: 'error' | 'query';
   level: string;
+  /** In English (the REST API); `messages` say the same in the reader's language on a page. */
   message: string;
   guidance: string;
   detail: string | null;
+  /** Null for a finding stored before they were kept: its page shows the English. */
+  messages: FindingMessages | null;
   pupils: PupilRef[];
   answer: string | null;
   answeredAt: string | null;
@@ -566,6 +569,7 @@ export class CensusReturnsService {
         message: f.message,
         guidance: f.guidance,
         detail: f.detail,
+        messages: f.messages === null ? null : (JSON.parse(f.messages) as FindingMessages),
         pupils: JSON.parse(f.pupils) as PupilRef[],
         answer: f.answer,
         answeredAt: f.answered_at,
