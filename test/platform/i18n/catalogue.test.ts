@@ -9,6 +9,7 @@ import nunjucks from 'nunjucks';
 import {
   catalogue,
   catalogueProblems,
+  dateParam,
   keyedError,
   loadCatalogue,
   message,
@@ -131,6 +132,14 @@ describe('translate', () => {
     const goTo = message('home.attention.go-to', { place: message('menu.dba.users') });
     assert.equal(translateMessage('en', goTo), 'Go to User Maintenance');
     assert.equal(translateMessage('cy', goTo), 'Ewch i’r dudalen Cynnal a Chadw Defnyddwyr');
+  });
+
+  test('a date parameter is written in the language of the text, also inside a message parameter', () => {
+    const after = message('collect.rule.1880.after-census-day', { date: dateParam('2026-10-10') });
+    assert.equal(translateMessage('en', after), '10 October 2026 is after census day.');
+    assert.equal(translateMessage('cy', after), 'Mae 10 Hydref 2026 ar ôl diwrnod y cyfrifiad.');
+    const nested = message('collect.rule.upn.upn', { upn: 'A1', problem: after });
+    assert.equal(translateMessage('cy', nested), 'UPN A1: Mae 10 Hydref 2026 ar ôl diwrnod y cyfrifiad.');
   });
 
   test('a keyed field error carries its English text for the API and pages not yet translated', () => {
