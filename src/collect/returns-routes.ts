@@ -40,6 +40,7 @@ import {
   type ReturnView,
   STATUS_LABELS,
 } from './returns-service.ts';
+import { pupilName } from './validate.ts';
 
 /** A page's t(): the reader's language. */
 type Translate = (key: string, params?: MessageParams) => string;
@@ -456,6 +457,11 @@ function findingIn(language: Language, finding: FindingView): FindingView {
     message: translateMessage(language, messages.message),
     guidance: translateMessage(language, messages.guidance),
     detail: messages.detail === null ? null : translateMessage(language, messages.detail),
+    pupils: finding.pupils.map((pupil) =>
+      pupil.surname === undefined
+        ? pupil
+        : { ...pupil, name: pupilName(pupil.surname, pupil.forename ?? null, language) },
+    ),
   };
 }
 

@@ -1,6 +1,6 @@
 // Runs the census rules (./rules.ts) over a return read by ./census-reader.ts. Pure: no I/O.
 import { CURRENT_LA_NUMBERS, KNOWN_LA_NUMBERS } from '../ctf/la-codes.ts';
-import { type Message, translateMessage } from '../platform/i18n/catalogue.ts';
+import { type Language, type Message, translate, translateMessage } from '../platform/i18n/catalogue.ts';
 import { academicYearStart, isoDate, referenceDateProblem } from './census-dates.ts';
 import type { CensusPupil, CensusReturn } from './census-reader.ts';
 import { RULES, type Rule, type RuleContext, type RuleKind, type RuleLevel } from './rules.ts';
@@ -8,8 +8,11 @@ import { RULES, type Rule, type RuleContext, type RuleKind, type RuleLevel } fro
 /** A pupil named in a finding, enough to find the record in the MIS. */
 export interface PupilRef {
   upn: string | null;
-  /** "Surname, Forename" as in the return, with "(no surname)"/"(no forename)" where missing. */
+  /** "Surname, Forename" as in the return, with "(no surname)"/"(no forename)" in English where missing. */
   name: string;
+  /** The names as the return gives them, for a page to write a missing one in its language. */
+  surname?: string | null;
+  forename?: string | null;
   onRoll: boolean;
   /** 1-based position in its list in the file (on roll, or no longer on roll). */
   position: number;
@@ -50,10 +53,18 @@ export interface ValidateOptions {
   rules?: readonly Rule[];
 }
 
+/** "Surname, Forename", as a finding names a pupil; a name the return does not give is said in `language`. */
+export function pupilName(surname: string | null, forename: string | null, language: Language): string {
+  const given = (name: string | null, missing: string) => name ?? translate(language, missing);
+  return `${given(surname, 'collect.finding.no-surname')}, ${given(forename, 'collect.finding.no-forename')}`;
+}
+
 export function pupilRef(pupil: CensusPupil): PupilRef {
   return {
     upn: pupil.upn,
-    name: `${pupil.surname ?? '(no surname)'}, ${pupil.forename ?? '(no forename)'}`,
+    name: pupilName(pupil.surname, pupil.forename, 'en'),
+    surname: pupil.surname,
+    forename: pupil.forename,
     onRoll: pupil.onRoll,
     position: pupil.position,
   };

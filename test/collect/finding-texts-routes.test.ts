@@ -57,9 +57,12 @@ describeEachEngine('census findings in English and Welsh', (database) => {
     return id;
   }
 
-  /** The query (1700Q: 2 of 11 pupils without ethnicity) and an error with a date (1880: entry after census day). */
+  /**
+   * The query (1700Q: 2 of 11 pupils without ethnicity), an error with a date (1880: entry after census
+   * day) and one naming a pupil without a surname (1580).
+   */
   const withDatedError = (school: string) =>
-    censusReturnXml({ school, year: 2026, withQuery: true }).replace(
+    censusReturnXml({ school, year: 2026, withQuery: true, withError: true }).replace(
       '<EntryDate>2026-09-03</EntryDate>',
       '<EntryDate>2026-10-10</EntryDate>',
     );
@@ -84,6 +87,7 @@ describeEachEngine('census findings in English and Welsh', (database) => {
       /Rule 1700Q: Ethnicity has not been obtained \(NOBT\) for more than 10% of pupils on roll\./,
     );
     assert.match(english, /2 of 11 pupils \(18\.2%\)\./);
+    assert.match(english, /Q916201119004 \(no surname\), Amira/);
 
     const switched = await agent.get(`/collect/returns/${id}?lang=cy`);
     assert.equal(switched.statusCode, 302);
@@ -100,7 +104,9 @@ describeEachEngine('census findings in English and Welsh', (database) => {
     );
     assert.match(welsh, /2 o 11 disgybl \(18\.2%\)\./);
     assert.match(welsh, /Gofynnwch i rieni’r disgyblion hyn am ethnigrwydd eu plentyn/);
-    assert.doesNotMatch(welsh, /is after census day|What to do|pupils on roll/);
+    assert.match(welsh, /Rheol 1580: Mae cyfenw’r disgybl ar goll\./);
+    assert.match(welsh, /Q916201119004 \(dim cyfenw\), Amira/, 'a missing name in Welsh');
+    assert.doesNotMatch(welsh, /is after census day|What to do|pupils on roll|no surname/);
 
     await agent.get(`/collect/returns/${id}?lang=en`);
     const again = textOf((await agent.get(`/collect/returns/${id}`)).body);

@@ -706,8 +706,22 @@ describe('census rules', () => {
     assert.equal(finding?.kind, 'error');
     assert.equal(finding?.level, 'pupil');
     assert.deepEqual(finding?.pupils, [
-      { upn: 'Q916201119004', name: 'Khan, Amira', onRoll: true, position: 1 },
-      { upn: 'Q916201119004', name: 'Bennett, Oliver', onRoll: true, position: 2 },
+      {
+        upn: 'Q916201119004',
+        name: 'Khan, Amira',
+        surname: 'Khan',
+        forename: 'Amira',
+        onRoll: true,
+        position: 1,
+      },
+      {
+        upn: 'Q916201119004',
+        name: 'Bennett, Oliver',
+        surname: 'Bennett',
+        forename: 'Oliver',
+        onRoll: true,
+        position: 2,
+      },
     ]);
     assert.match(finding?.detail ?? '', /2 records have UPN Q916201119004/);
   });
