@@ -6,7 +6,7 @@ export type Term = 'AUT' | 'SPR' | 'SUM';
 
 export const TERM_NAMES: Record<Term, string> = { AUT: 'autumn', SPR: 'spring', SUM: 'summer' };
 
-/** A term in a sentence: "the autumn census", "not in the autumn term" ("yr hydref" in Welsh). */
+/** The term as a sentence names it, in the reader's language ("the autumn census", "yn nhymor yr hydref"). */
 export const TERM_KEYS: Record<Term, string> = {
   AUT: 'collect.refused.term.autumn',
   SPR: 'collect.refused.term.spring',
@@ -61,17 +61,6 @@ export function academicYearStart(censusDay: string): string {
   return `${month >= 9 ? year : year - 1}-08-31`;
 }
 
-/**
- * Whether census day (a real date) is outside its term's months or its collection year; null when it
- * is inside both.
- */
-export function censusDayOutside(date: string, term: Term, year: string | null): 'term' | 'year' | null {
-  const [dateYear, month] = parts(date);
-  if (!TERM_MONTHS[term].includes(month)) return 'term';
-  if (year !== null && year !== String(dateYear)) return 'year';
-  return null;
-}
-
 /** Why the header's reference date is unusable for its term (rule 100), or null when it is fine. */
 export function referenceDateProblem(header: {
   term: string | null;
@@ -84,16 +73,24 @@ export function referenceDateProblem(header: {
   if (date === null) return message('collect.rule.100.not-a-date', { value: referenceDate });
   if (term === null) return message('collect.rule.100.no-term');
   if (!isTerm(term)) return message('collect.rule.100.not-a-term', { term });
-  const outside = censusDayOutside(date, term, year);
-  if (outside === 'term') {
+  const mismatch = referenceDateMismatch(date, term, year);
+  if (mismatch === 'term') {
     return message('collect.rule.100.outside-term', {
       date: dateParam(date),
       term: message(TERM_KEYS[term]),
     });
   }
-  if (outside === 'year') {
+  if (mismatch === 'year') {
     return message('collect.rule.100.outside-year', { date: dateParam(date), year: year ?? '' });
   }
+  return null;
+}
+
+/** Whether a real reference date (YYYY-MM-DD) is outside its term's months or its year; null when in both. */
+export function referenceDateMismatch(date: string, term: Term, year: string | null): 'term' | 'year' | null {
+  const [dateYear, month] = parts(date);
+  if (!TERM_MONTHS[term].includes(month)) return 'term';
+  if (year !== null && year !== String(dateYear)) return 'year';
   return null;
 }
 

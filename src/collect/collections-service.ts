@@ -12,7 +12,7 @@ import type { DataCollectionRow, Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
-import { censusDayOutside, isTerm, TERM_KEYS, TERM_NAMES, type Term } from './census-dates.ts';
+import { isTerm, referenceDateMismatch, TERM_KEYS, TERM_NAMES, type Term } from './census-dates.ts';
 import {
   collectionLas,
   findCollection,
@@ -241,16 +241,16 @@ export class DataCollectionsService {
     if (referenceDate === null && !errors.some((e) => e.field.startsWith('reference')))
       errors.push(keyedError('reference-day', 'collect.form.error.census-day'));
     if (referenceDate && isTerm(term) && /^20\d\d$/.test(year)) {
-      const outside = censusDayOutside(referenceDate, term, year);
       const date = dateParam(referenceDate);
-      if (outside === 'term') {
+      const mismatch = referenceDateMismatch(referenceDate, term, year);
+      if (mismatch === 'term') {
         errors.push(
           keyedError('reference-day', 'collect.form.error.census-day-term', {
             date,
             term: message(TERM_KEYS[term]),
           }),
         );
-      } else if (outside === 'year') {
+      } else if (mismatch === 'year') {
         errors.push(keyedError('reference-day', 'collect.form.error.census-day-year', { date, year }));
       }
     }

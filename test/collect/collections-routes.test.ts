@@ -341,7 +341,7 @@ describeEachEngine('Data collection pages', (database) => {
     );
     assert.match(
       errorSummary(outside.body),
-      /Nid yw diwrnod y cyfrifiad \(1 Rhagfyr 2026\) yn nhymor yr hydref\./,
+      /Nid yw diwrnod y cyfrifiad, 1 Rhagfyr 2026, yn nhymor yr hydref\./,
     );
     const otherYear = await agent.post(
       '/collect/manage/new',
@@ -349,7 +349,7 @@ describeEachEngine('Data collection pages', (database) => {
     );
     assert.match(
       errorSummary(otherYear.body),
-      /Nid yw diwrnod y cyfrifiad \(1 Hydref 2025\) ym mlwyddyn y casgliad, 2026\./,
+      /Nid yw diwrnod y cyfrifiad, 1 Hydref 2025, ym mlwyddyn y casgliad, 2026\./,
     );
     const name = `Cyfrifiad ${Date.now()}`;
     const saved = await agent.post('/collect/manage/new', browserForm([la.number], { name }));

@@ -22,15 +22,16 @@ export type MessageParams = Record<string, string | number>;
 
 /**
  * A text named by its key, to be put in the reader's language where it is shown. A parameter may be a
- * message itself (the name of a page in "Go to {place}"), or a date written in that language.
+ * message itself (the name of a page in "Go to {place}"), or a date, written in that language too.
  */
 export interface Message {
   key: string;
   params?: Record<string, string | number | Message | DateParam>;
 }
 
-/** A date (YYYY-MM-DD) in a message: "2 October 2025" in English, "2 Hydref 2025" in Welsh. */
+/** A date in a message: "2 December 2026", "2 Rhagfyr 2026", in the language the message is put in. */
 export interface DateParam {
+  /** An ISO date or instant. */
   date: string;
 }
 

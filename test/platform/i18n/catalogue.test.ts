@@ -134,12 +134,19 @@ describe('translate', () => {
     assert.equal(translateMessage('cy', goTo), 'Ewch i’r dudalen Cynnal a Chadw Defnyddwyr');
   });
 
-  test('a date parameter is written in the language of the text, also inside a message parameter', () => {
-    const after = message('collect.rule.1880.after-census-day', { date: dateParam('2026-10-10') });
-    assert.equal(translateMessage('en', after), '10 October 2026 is after census day.');
-    assert.equal(translateMessage('cy', after), 'Mae 10 Hydref 2026 ar ôl diwrnod y cyfrifiad.');
-    const nested = message('collect.rule.upn.upn', { upn: 'A1', problem: after });
-    assert.equal(translateMessage('cy', nested), 'UPN A1: Mae 10 Hydref 2026 ar ôl diwrnod y cyfrifiad.');
+  test('a date parameter is written in the language the message is put in', () => {
+    const wrongYear = message('collect.form.error.census-day-year', {
+      date: dateParam('2025-10-01'),
+      year: '2026',
+    });
+    assert.equal(
+      translateMessage('en', wrongYear),
+      'The census day 1 October 2025 is not in the collection year 2026.',
+    );
+    assert.equal(
+      translateMessage('cy', wrongYear),
+      'Nid yw diwrnod y cyfrifiad, 1 Hydref 2025, ym mlwyddyn y casgliad, 2026.',
+    );
   });
 
   test('a keyed field error carries its English text for the API and pages not yet translated', () => {
