@@ -1,9 +1,17 @@
 // Dates, terms, ages and national curriculum (NC) year groups as the census rules use them.
 // Dates are ISO calendar dates ("2025-10-02") compared as strings; no time zones are involved.
+import { dateParam, type Message, message } from '../platform/i18n/catalogue.ts';
 
 export type Term = 'AUT' | 'SPR' | 'SUM';
 
 export const TERM_NAMES: Record<Term, string> = { AUT: 'autumn', SPR: 'spring', SUM: 'summer' };
+
+/** The term as a sentence names it, in the reader's language ("the autumn census", "yn nhymor yr hydref"). */
+export const TERM_KEYS: Record<Term, string> = {
+  AUT: 'collect.refused.term.autumn',
+  SPR: 'collect.refused.term.spring',
+  SUM: 'collect.refused.term.summer',
+};
 
 /**
  * Months in which each term's census day may fall. Census day is normally the first Thursday of
@@ -53,47 +61,36 @@ export function academicYearStart(censusDay: string): string {
   return `${month >= 9 ? year : year - 1}-08-31`;
 }
 
-/** Long English form for messages: "2 October 2025". */
-export function longDate(date: string): string {
-  const [year, month, day] = parts(date);
-  const months = [
-    'January',
-    'February',
-    'March',
-    'April',
-    'May',
-    'June',
-    'July',
-    'August',
-    'September',
-    'October',
-    'November',
-    'December',
-  ];
-  return `${day} ${months[month - 1]} ${year}`;
-}
-
-/** Why the header's reference date is unusable for its term, or null when it is fine. */
+/** Why the header's reference date is unusable for its term (rule 100), or null when it is fine. */
 export function referenceDateProblem(header: {
   term: string | null;
   year: string | null;
   referenceDate: string | null;
-}): string | null {
+}): Message | null {
   const { term, year, referenceDate } = header;
-  if (referenceDate === null) return 'The return has no reference date (census day).';
+  if (referenceDate === null) return message('collect.rule.100.no-reference-date');
   const date = isoDate(referenceDate);
-  if (date === null) {
-    return `The reference date "${referenceDate}" is not a real date written as YYYY-MM-DD.`;
+  if (date === null) return message('collect.rule.100.not-a-date', { value: referenceDate });
+  if (term === null) return message('collect.rule.100.no-term');
+  if (!isTerm(term)) return message('collect.rule.100.not-a-term', { term });
+  const mismatch = referenceDateMismatch(date, term, year);
+  if (mismatch === 'term') {
+    return message('collect.rule.100.outside-term', {
+      date: dateParam(date),
+      term: message(TERM_KEYS[term]),
+    });
   }
-  if (term === null) return 'The return does not say which term it is for (AUT, SPR or SUM).';
-  if (!isTerm(term)) return `The term "${term}" is not AUT, SPR or SUM.`;
+  if (mismatch === 'year') {
+    return message('collect.rule.100.outside-year', { date: dateParam(date), year: year ?? '' });
+  }
+  return null;
+}
+
+/** Whether a real reference date (YYYY-MM-DD) is outside its term's months or its year; null when in both. */
+export function referenceDateMismatch(date: string, term: Term, year: string | null): 'term' | 'year' | null {
   const [dateYear, month] = parts(date);
-  if (!TERM_MONTHS[term].includes(month)) {
-    return `The reference date ${longDate(date)} is not in the ${TERM_NAMES[term]} term.`;
-  }
-  if (year !== null && year !== String(dateYear)) {
-    return `The reference date ${longDate(date)} is not in the collection year ${year}.`;
-  }
+  if (!TERM_MONTHS[term].includes(month)) return 'term';
+  if (year !== null && year !== String(dateYear)) return 'year';
   return null;
 }
 

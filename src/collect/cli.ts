@@ -3,9 +3,10 @@
 // file cannot be read, 2 usage.
 import { basename } from 'node:path';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
+import { formatDate } from '../platform/dates.ts';
 import { plural } from '../platform/words.ts';
 import { XmlError } from '../platform/xml/reader.ts';
-import { isoDate, isTerm, longDate, TERM_NAMES } from './census-dates.ts';
+import { isoDate, isTerm, TERM_NAMES } from './census-dates.ts';
 import { compareFilenameWithHeader, type FilenameComparison } from './census-filename.ts';
 import { CensusFormatError, type CensusReturn, readCensusFile } from './census-reader.ts';
 import { type Finding, type ValidationResult, validateReturn } from './validate.ts';
@@ -29,7 +30,7 @@ function summary(file: string, census: CensusReturn): string {
   const lines = [
     `School census return: ${file}`,
     `  Collection:  ${shown(header.collection)}, ${term} ${header.year ?? ''}`.trimEnd(),
-    `  Census day:  ${day ? longDate(day) : shown(header.referenceDate)}`,
+    `  Census day:  ${day ? formatDate(day) : shown(header.referenceDate)}`,
     `  School:      LA ${shown(header.laNumber)}, establishment ${shown(header.establishment)}` +
       (school ? `, ${shown(school.name)} (phase ${shown(school.phase)})` : ', no school details'),
     `  Made by:     ${shown(header.softwareCode)} ${header.release ?? ''}`.trimEnd() +
@@ -136,8 +137,8 @@ export async function runCensusCommand(args: string[], io: CommandOutput = proce
           school: census.school,
           pupils: { onRoll: census.pupilsOnRoll.length, noLongerOnRoll: census.pupilsNoLongerOnRoll.length },
           filename: name,
-          errors: result.errors,
-          queries: result.queries,
+          errors: result.errors.map(inEnglish),
+          queries: result.queries.map(inEnglish),
         },
         null,
         2,
@@ -147,6 +148,11 @@ export async function runCensusCommand(args: string[], io: CommandOutput = proce
     io.out(report(file, census, result, name));
   }
   return valid ? 0 : 1;
+}
+
+/** A finding as the CLI prints it: its texts in English, without the catalogue's keys pages use. */
+function inEnglish({ messages: _, ...finding }: Finding): Omit<Finding, 'messages'> {
+  return finding;
 }
 
 /** What to tell the user when the file cannot be read, or null for an unexpected failure. */

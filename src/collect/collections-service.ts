@@ -10,9 +10,9 @@ import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { DataCollectionRow, Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
-import { isTerm, referenceDateProblem, TERM_NAMES, type Term } from './census-dates.ts';
+import { isTerm, referenceDateMismatch, TERM_KEYS, TERM_NAMES, type Term } from './census-dates.ts';
 import {
   collectionLas,
   findCollection,
@@ -241,10 +241,18 @@ export class DataCollectionsService {
     if (referenceDate === null && !errors.some((e) => e.field.startsWith('reference')))
       errors.push(keyedError('reference-day', 'collect.form.error.census-day'));
     if (referenceDate && isTerm(term) && /^20\d\d$/.test(year)) {
-      const problem = referenceDateProblem({ referenceDate, term, year });
-      // The rule's words are the return's ("reference date"); the form calls it the census day.
-      if (problem)
-        errors.push({ field: 'reference-day', message: problem.replace('reference date', 'census day') });
+      const date = dateParam(referenceDate);
+      const mismatch = referenceDateMismatch(referenceDate, term, year);
+      if (mismatch === 'term') {
+        errors.push(
+          keyedError('reference-day', 'collect.form.error.census-day-term', {
+            date,
+            term: message(TERM_KEYS[term]),
+          }),
+        );
+      } else if (mismatch === 'year') {
+        errors.push(keyedError('reference-day', 'collect.form.error.census-day-year', { date, year }));
+      }
     }
     const openDate = readDateInput(
       'open',

@@ -93,6 +93,7 @@ export async function insertVersion(
           message: finding.message,
           guidance: finding.guidance,
           detail: finding.detail,
+          messages: JSON.stringify(finding.messages),
           pupils: JSON.stringify(finding.pupils),
           answer: null,
           answered_by: null,

@@ -34,11 +34,13 @@ import { stopAtLimit } from '../platform/web/http.ts';
 import { pagination } from '../platform/web/pagination.ts';
 import {
   CensusReturnsService,
+  type FindingView,
   type LoadOutcome,
   RETURN_SIZE_LIMIT,
   type ReturnView,
   STATUS_LABELS,
 } from './returns-service.ts';
+import { pupilName } from './validate.ts';
 
 /** A page's t(): the reader's language. */
 type Translate = (key: string, params?: MessageParams) => string;
@@ -185,7 +187,7 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
         collection: view.details.collection.name,
         version: view.version.version,
       }),
-      ...viewModel(view, t),
+      ...viewModel(view, reply.request),
       errors,
       backLink: {
         href: collectionPath(view.details.collection.id),
@@ -217,7 +219,7 @@ export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     if (!view.may.submit) return reply.redirect(returnPath(returnId));
     return reply.page('collect/views/submit.njk', {
       title: reply.request.t('collect.submit.title'),
-      ...viewModel(view, (key, params) => reply.request.t(key, params)),
+      ...viewModel(view, reply.request),
       errors,
       backLink: { href: returnPath(returnId), text: reply.request.t('collect.back-to-return') },
     });
@@ -446,13 +448,32 @@ export function outcomeIn(language: Language, outcome: LoadOutcome): LoadOutcome
   };
 }
 
+/** A finding's texts in the reader's language (one stored before migration 017 has only its English). */
+function findingIn(language: Language, finding: FindingView): FindingView {
+  const { messages } = finding;
+  if (messages === null) return finding;
+  return {
+    ...finding,
+    message: translateMessage(language, messages.message),
+    guidance: translateMessage(language, messages.guidance),
+    detail: messages.detail === null ? null : translateMessage(language, messages.detail),
+    pupils: finding.pupils.map((pupil) =>
+      pupil.surname === undefined
+        ? pupil
+        : { ...pupil, name: pupilName(pupil.surname, pupil.forename ?? null, language) },
+    ),
+  };
+}
+
 /** What the return's pages show: its findings split into errors and queries, its history in words. */
-function viewModel(view: ReturnView, t: Translate) {
+function viewModel(view: ReturnView, request: FastifyRequest) {
+  const t: Translate = (key, params) => request.t(key, params);
+  const findings = view.findings.map((finding) => findingIn(request.language, finding));
   return {
     view,
-    errorsFound: view.findings.filter((f) => f.kind === 'error'),
-    queriesFound: view.findings.filter((f) => f.kind === 'query'),
-    unanswered: view.findings.filter((f) => f.kind === 'query' && f.answer === null).length,
+    errorsFound: findings.filter((f) => f.kind === 'error'),
+    queriesFound: findings.filter((f) => f.kind === 'query'),
+    unanswered: findings.filter((f) => f.kind === 'query' && f.answer === null).length,
     statusLabels: statusLabels(t),
     eventLabels: Object.fromEntries(Object.entries(EVENT_KEYS).map(([event, key]) => [event, t(key)])),
     summary: t('collect.findings.summary', {

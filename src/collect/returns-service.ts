@@ -28,7 +28,7 @@ import { XmlError } from '../platform/xml/reader.ts';
 import { sentence } from '../transfers/content-checks.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
-import type { Term } from './census-dates.ts';
+import { TERM_KEYS } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
 import {
   CensusFormatError,
@@ -55,7 +55,7 @@ import {
   unansweredQueries,
   versionsOf,
 } from './returns-repository.ts';
-import { type PupilRef, validateReturn } from './validate.ts';
+import { type FindingMessages, type PupilRef, validateReturn } from './validate.ts';
 
 /** A census return for a large secondary school is a few MB: the LA's upload limit leaves room. */
 export const RETURN_SIZE_LIMIT = LA_UPLOAD_LIMIT;
@@ -76,13 +76,6 @@ const CONTENT_ADVICE = message('collect.refused.content-advice');
 
 /** A text made elsewhere in English (a file name's problems, the reader's): shown as it is. */
 const asGiven = (text: string) => message('collect.refused.as-given', { text });
-
-/** "the autumn census", as a refusal names a term. */
-const TERM_KEYS: Record<Term, string> = {
-  AUT: 'collect.refused.term.autumn',
-  SPR: 'collect.refused.term.spring',
-  SUM: 'collect.refused.term.summer',
-};
 
 /** A return's status in a sentence: "version 2, submitted". */
 const STATUS_WORD_KEYS: Record<CensusReturnStatus, string> = {
@@ -122,9 +115,12 @@ export interface FindingView {
   rule: string;
   kind: 'error' | 'query';
   level: string;
+  /** In English (the REST API); `messages` say the same in the reader's language on a page. */
   message: string;
   guidance: string;
   detail: string | null;
+  /** Null for a finding stored before they were kept: its page shows the English. */
+  messages: FindingMessages | null;
   pupils: PupilRef[];
   answer: string | null;
   answeredAt: string | null;
@@ -573,6 +569,7 @@ export class CensusReturnsService {
         message: f.message,
         guidance: f.guidance,
         detail: f.detail,
+        messages: f.messages === null ? null : (JSON.parse(f.messages) as FindingMessages),
         pupils: JSON.parse(f.pupils) as PupilRef[],
         answer: f.answer,
         answeredAt: f.answered_at,

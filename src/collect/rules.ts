@@ -1,20 +1,22 @@
 // The census validation rules, as data: each has the DfE rule number (queries carry a Q suffix), its
-// kind and level, a plain-English message and what to do about it, and a check over the return.
-// The messages and guidance are our own words for school office staff; the numbers are the DfE's,
-// so schools and LAs can match them with COLLECT and their MIS. RULES.md lists them with the
-// assumptions made. Rules with source 's2s' are our own load checks on the header (no DfE number).
+// kind and level, a plain message and what to do about it, and a check over the return.
+// The messages and guidance are our own words for school office staff, in English and Welsh in the
+// catalogue (collect/translations.json, keys collect.rule.*), and so is what each finding says of the
+// return or pupil (its detail); the numbers are the DfE's, so schools and LAs can match them with
+// COLLECT and their MIS. RULES.md lists them with the assumptions made. Rules with source 's2s' are
+// our own load checks on the header (no DfE number).
 //
 // A rule that needs census day (ages, entry and leaving dates) is skipped while rule 100 fails, and a
 // rule that needs a school detail is skipped while that detail fails its own rule, so that one
 // mistake is reported once, under the rule that names it.
 import { checkUpn, type UpnRule } from '../ctf/upn.ts';
+import { dateParam, type Message, message } from '../platform/i18n/catalogue.ts';
 import {
   ageOn,
   censusBoolean,
   expectedAge,
   isNcYear,
   isoDate,
-  longDate,
   referenceDateProblem,
 } from './census-dates.ts';
 import type { CensusPupil, CensusReturn, CensusSchool } from './census-reader.ts';
@@ -25,7 +27,7 @@ export type RuleLevel = 'return' | 'school' | 'pupil';
 /** One thing a rule found: the pupils concerned (none for a return or school finding) and specifics. */
 export interface Hit {
   pupils?: readonly CensusPupil[];
-  detail?: string;
+  detail?: Message;
 }
 
 export interface RuleContext {
@@ -52,8 +54,8 @@ export interface Rule {
   level: RuleLevel;
   /** 'dfe': a rule of the DfE school census catalogue; 's2s': our own check. */
   source: 'dfe' | 's2s';
-  message: string;
-  guidance: string;
+  message: Message;
+  guidance: Message;
   check(context: RuleContext): Iterable<Hit>;
 }
 
@@ -79,14 +81,26 @@ function recordsOf(context: RuleContext, records: Records): readonly CensusPupil
 function pupilRule(
   text: RuleText,
   records: Records,
-  test: (pupil: CensusPupil, context: RuleContext) => string | boolean | null | undefined,
+  test: (pupil: CensusPupil, context: RuleContext) => Message | boolean | null | undefined,
 ): Rule {
   return rule(text, function* (context) {
     for (const pupil of recordsOf(context, records)) {
       const result = test(pupil, context);
-      if (result) yield { pupils: [pupil], ...(typeof result === 'string' ? { detail: result } : {}) };
+      if (result) yield { pupils: [pupil], ...(typeof result === 'object' ? { detail: result } : {}) };
     }
   });
+}
+
+const MISSING = message('collect.rule.detail.missing');
+
+/** "It is missing." or '"X" was given.': what a return gave for a value that is missing or not allowed. */
+function missingOrGiven(value: string | null): Message {
+  return value === null ? MISSING : message('collect.rule.detail.given', { value });
+}
+
+/** A date that is not a real date written as YYYY-MM-DD. */
+function notADate(value: string): Message {
+  return message('collect.rule.detail.not-a-date', { value });
 }
 
 /** Pupils sharing a key (ignoring pupils without one), as groups of two or more. */
@@ -102,8 +116,13 @@ function duplicates(pupils: readonly CensusPupil[], key: (pupil: CensusPupil) =>
   return [...groups.entries()].filter(([, group]) => group.length > 1);
 }
 
-function percent(count: number, total: number): string {
-  return `${Math.round((count / total) * 1000) / 10}%`;
+/** "10 of 11 pupils (90.9%).": a share of the pupils, for the rules about a proportion of them. */
+function share(count: number, total: number): Message {
+  return message('collect.rule.detail.share', {
+    count,
+    total,
+    percent: `${Math.round((count / total) * 1000) / 10}%`,
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -194,23 +213,29 @@ export function ulnIsValid(uln: string): boolean {
   return remainder !== 0 && String(10 - remainder) === uln[9];
 }
 
-function upnProblems(pupil: CensusPupil, context: RuleContext, number: UpnRule): string | null {
-  const found: string[] = [];
-  for (const [label, value] of [
-    ['UPN', pupil.upn],
-    ['Former UPN', pupil.formerUpn],
-  ] as const) {
-    if (value === null) continue;
-    for (const problem of checkUpn(value, { knownLaNumbers: context.knownLaNumbers }).problems) {
-      if (problem.rule === number) found.push(`${label} ${value}: ${problem.message}`);
-    }
+/** What is wrong under rule `number` with the pupil's UPN, former UPN or both, naming each. */
+function upnProblems(pupil: CensusPupil, context: RuleContext, number: UpnRule): Message | null {
+  // checkUpn reports at most one problem under each rule.
+  const problemOf = (upn: string | null) =>
+    upn === null
+      ? undefined
+      : checkUpn(upn, { knownLaNumbers: context.knownLaNumbers }).problems.find((p) => p.rule === number);
+  const upn = problemOf(pupil.upn);
+  const former = problemOf(pupil.formerUpn);
+  if (upn && former) {
+    return message('collect.rule.upn.both', {
+      upn: pupil.upn ?? '',
+      upnProblem: upn.text,
+      formerUpn: pupil.formerUpn ?? '',
+      formerUpnProblem: former.text,
+    });
   }
-  return found.length > 0 ? found.join(' ') : null;
+  if (upn) return message('collect.rule.upn.upn', { upn: pupil.upn ?? '', problem: upn.text });
+  if (former) return message('collect.rule.upn.former', { upn: pupil.formerUpn ?? '', problem: former.text });
+  return null;
 }
 
-const UPN_GUIDANCE =
-  'Compare the UPN with the pupil’s Common Transfer File or the records from their previous school, ' +
-  'correct it in your MIS and make the return again. A former UPN is checked the same way.';
+const UPN_GUIDANCE = message('collect.rule.upn.guidance');
 
 // ---------------------------------------------------------------------------------------------------
 // The rules
@@ -221,10 +246,8 @@ const returnRules: Rule[] = [
       number: '100',
       kind: 'error',
       level: 'return',
-      message: 'The census day (reference date) is missing, is not a real date, or does not fit the term.',
-      guidance:
-        'Check the census settings in your MIS: the term must be AUT, SPR or SUM and the reference date ' +
-        'must be that term’s census day in the collection year. Then make the return again.',
+      message: message('collect.rule.100.message'),
+      guidance: message('collect.rule.100.guidance'),
     },
     function* ({ census }) {
       const problem = referenceDateProblem(census.header);
@@ -237,15 +260,14 @@ const returnRules: Rule[] = [
       source: 's2s',
       kind: 'error',
       level: 'return',
-      message: 'The return does not give a 3-digit LA number in its header.',
-      guidance:
-        'The LA number comes from the school details in your MIS. Correct it there (ask your LA if you ' +
-        'are unsure of it) and make the return again.',
+      message: message('collect.rule.S2S-01.message'),
+      guidance: message('collect.rule.S2S-01.guidance'),
     },
     function* ({ census }) {
       const la = census.header.laNumber;
-      if (la === null) yield { detail: 'The LA number is missing.' };
-      else if (!/^[0-9]{3}$/.test(la)) yield { detail: `"${la}" is not a 3-digit LA number.` };
+      if (la === null) yield { detail: message('collect.rule.S2S-01.missing') };
+      else if (!/^[0-9]{3}$/.test(la))
+        yield { detail: message('collect.rule.S2S-01.not-3-digits', { value: la }) };
     },
   ),
   rule(
@@ -254,16 +276,14 @@ const returnRules: Rule[] = [
       source: 's2s',
       kind: 'error',
       level: 'return',
-      message: 'The return does not give the school’s 4-digit establishment number in its header.',
-      guidance:
-        'The establishment number (the last 4 digits of the DfE number) comes from the school details ' +
-        'in your MIS. Correct it there and make the return again.',
+      message: message('collect.rule.S2S-02.message'),
+      guidance: message('collect.rule.S2S-02.guidance'),
     },
     function* ({ census }) {
       const estab = census.header.establishment;
-      if (estab === null) yield { detail: 'The establishment number is missing.' };
+      if (estab === null) yield { detail: message('collect.rule.S2S-02.missing') };
       else if (!/^[0-9]{4}$/.test(estab))
-        yield { detail: `"${estab}" is not a 4-digit establishment number.` };
+        yield { detail: message('collect.rule.S2S-02.not-4-digits', { value: estab }) };
     },
   ),
   rule(
@@ -272,17 +292,17 @@ const returnRules: Rule[] = [
       source: 's2s',
       kind: 'error',
       level: 'return',
-      message: 'The school details in the return name a different school from the return’s header.',
-      guidance:
-        'The return may have been made for the wrong school. Check the school details in your MIS, ' +
-        'make the return again and upload the new file.',
+      message: message('collect.rule.S2S-03.message'),
+      guidance: message('collect.rule.S2S-03.guidance'),
     },
     function* ({ census, school }) {
       const { laNumber, establishment } = census.header;
       // Only a well-formed header value is compared: S2S-01 and S2S-02 report the others.
       if (school === null) return;
       if (school.laNumber !== null && /^[0-9]{3}$/.test(laNumber ?? '') && school.laNumber !== laNumber) {
-        yield { detail: `The header says LA ${laNumber}; the school details say LA ${school.laNumber}.` };
+        yield {
+          detail: message('collect.rule.S2S-03.la', { header: laNumber ?? '', school: school.laNumber }),
+        };
       }
       if (
         school.establishment !== null &&
@@ -290,7 +310,10 @@ const returnRules: Rule[] = [
         school.establishment !== establishment
       ) {
         yield {
-          detail: `The header says establishment ${establishment}; the school details say ${school.establishment}.`,
+          detail: message('collect.rule.S2S-03.establishment', {
+            header: establishment ?? '',
+            school: school.establishment,
+          }),
         };
       }
     },
@@ -301,14 +324,13 @@ const returnRules: Rule[] = [
       source: 's2s',
       kind: 'error',
       level: 'return',
-      message: 'The LA number in the return’s header is not a local authority in England or Wales.',
-      guidance:
-        'Correct the LA number in your MIS school details (your LA can confirm it) and make the return again.',
+      message: message('collect.rule.S2S-04.message'),
+      guidance: message('collect.rule.S2S-04.guidance'),
     },
     function* ({ census, currentLaNumbers }) {
       const la = census.header.laNumber;
       if (la !== null && /^[0-9]{3}$/.test(la) && !currentLaNumbers.has(la)) {
-        yield { detail: `${la} is not a current LA number.` };
+        yield { detail: message('collect.rule.S2S-04.not-current', { la }) };
       }
     },
   ),
@@ -318,15 +340,13 @@ const returnRules: Rule[] = [
       source: 's2s',
       kind: 'error',
       level: 'return',
-      message: 'This return is for a school in a different LA from the one it is being loaded for.',
-      guidance:
-        'Check you chose the right file. If the LA number in your MIS school details is wrong, correct ' +
-        'it and make the return again.',
+      message: message('collect.rule.S2S-05.message'),
+      guidance: message('collect.rule.S2S-05.guidance'),
     },
     function* ({ census, schoolLaNumber }) {
       const la = census.header.laNumber;
       if (schoolLaNumber !== null && la !== null && /^[0-9]{3}$/.test(la) && la !== schoolLaNumber) {
-        yield { detail: `The return says LA ${la}; it is being loaded for LA ${schoolLaNumber}.` };
+        yield { detail: message('collect.rule.S2S-05.other-la', { la, loadedFor: schoolLaNumber }) };
       }
     },
   ),
@@ -338,10 +358,8 @@ const schoolRules: Rule[] = [
       number: '165',
       kind: 'error',
       level: 'school',
-      message: 'The return has no school details section.',
-      guidance:
-        'Make the return again in your MIS with the school information included. If it is still ' +
-        'missing, contact your MIS supplier.',
+      message: message('collect.rule.165.message'),
+      guidance: message('collect.rule.165.guidance'),
     },
     function* ({ school }) {
       if (school === null) yield {};
@@ -352,8 +370,8 @@ const schoolRules: Rule[] = [
       number: '110',
       kind: 'error',
       level: 'school',
-      message: 'The school’s name is missing.',
-      guidance: 'Enter the school’s name in the school details in your MIS and make the return again.',
+      message: message('collect.rule.110.message'),
+      guidance: message('collect.rule.110.guidance'),
     },
     function* ({ school }) {
       if (school !== null && school.name === null) yield {};
@@ -364,13 +382,14 @@ const schoolRules: Rule[] = [
       number: '120',
       kind: 'error',
       level: 'school',
-      message: 'The school’s phase is missing or is not a recognised phase.',
-      guidance: `Set the phase in your MIS school details to one of ${PHASES.join(', ')} and make the return again.`,
+      message: message('collect.rule.120.message'),
+      guidance: message('collect.rule.120.guidance', { phases: PHASES.join(', ') }),
     },
     function* ({ school }) {
       if (school === null) return;
-      if (school.phase === null) yield { detail: 'The phase is missing.' };
-      else if (!isOneOf(PHASES, school.phase)) yield { detail: `"${school.phase}" is not a phase code.` };
+      if (school.phase === null) yield { detail: message('collect.rule.120.missing') };
+      else if (!isOneOf(PHASES, school.phase))
+        yield { detail: message('collect.rule.120.not-a-phase', { value: school.phase }) };
     },
   ),
   rule(
@@ -378,8 +397,8 @@ const schoolRules: Rule[] = [
       number: '140',
       kind: 'error',
       level: 'school',
-      message: 'The return does not say what type of school this is (school type).',
-      guidance: 'Enter the school type in your MIS school details and make the return again.',
+      message: message('collect.rule.140.message'),
+      guidance: message('collect.rule.140.guidance'),
     },
     function* ({ school }) {
       if (school !== null && school.schoolType === null) yield {};
@@ -390,16 +409,12 @@ const schoolRules: Rule[] = [
       number: '210',
       kind: 'error',
       level: 'school',
-      message: 'The school’s highest year group is missing or is not a valid year group.',
-      guidance:
-        'Set the highest national curriculum year group in your MIS school details (E1, E2, N1, N2, R, ' +
-        '1 to 14, or X if the school does not follow the national curriculum).',
+      message: message('collect.rule.210.message'),
+      guidance: message('collect.rule.210.guidance'),
     },
     function* ({ school }) {
       if (school !== null && !isNcYear(school.highestNcYear)) {
-        yield {
-          detail: school.highestNcYear === null ? 'It is missing.' : `"${school.highestNcYear}" was given.`,
-        };
+        yield { detail: missingOrGiven(school.highestNcYear) };
       }
     },
   ),
@@ -408,16 +423,12 @@ const schoolRules: Rule[] = [
       number: '220',
       kind: 'error',
       level: 'school',
-      message: 'The school’s lowest year group is missing or is not a valid year group.',
-      guidance:
-        'Set the lowest national curriculum year group in your MIS school details (E1, E2, N1, N2, R, ' +
-        '1 to 14, or X if the school does not follow the national curriculum).',
+      message: message('collect.rule.220.message'),
+      guidance: message('collect.rule.220.guidance'),
     },
     function* ({ school }) {
       if (school !== null && !isNcYear(school.lowestNcYear)) {
-        yield {
-          detail: school.lowestNcYear === null ? 'It is missing.' : `"${school.lowestNcYear}" was given.`,
-        };
+        yield { detail: missingOrGiven(school.lowestNcYear) };
       }
     },
   ),
@@ -426,14 +437,19 @@ const schoolRules: Rule[] = [
       number: '230',
       kind: 'error',
       level: 'school',
-      message: 'The school’s lowest year group is above its highest year group.',
-      guidance: 'The two may have been swapped: check them in your MIS school details.',
+      message: message('collect.rule.230.message'),
+      guidance: message('collect.rule.230.guidance'),
     },
     function* ({ school }) {
       const low = expectedAge(school?.lowestNcYear ?? null);
       const high = expectedAge(school?.highestNcYear ?? null);
       if (low !== null && high !== null && low > high) {
-        yield { detail: `Lowest ${school?.lowestNcYear}, highest ${school?.highestNcYear}.` };
+        yield {
+          detail: message('collect.rule.230.lowest-highest', {
+            lowest: school?.lowestNcYear ?? '',
+            highest: school?.highestNcYear ?? '',
+          }),
+        };
       }
     },
   ),
@@ -442,14 +458,12 @@ const schoolRules: Rule[] = [
       number: '260',
       kind: 'error',
       level: 'school',
-      message: 'The school’s governance is missing, not a recognised code, or says independent (IN).',
-      guidance:
-        `Set the governance in your MIS school details to one of ${GOVERNANCE.join(', ')}. Independent ` +
-        'schools do not make this return.',
+      message: message('collect.rule.260.message'),
+      guidance: message('collect.rule.260.guidance', { codes: GOVERNANCE.join(', ') }),
     },
     function* ({ school }) {
       if (school === null || isOneOf(GOVERNANCE, school.governance)) return;
-      yield { detail: school.governance === null ? 'It is missing.' : `"${school.governance}" was given.` };
+      yield { detail: missingOrGiven(school.governance) };
     },
   ),
   rule(
@@ -457,13 +471,13 @@ const schoolRules: Rule[] = [
       number: '261',
       kind: 'error',
       level: 'school',
-      message: `The school type says academy (${ACADEMY_SCHOOL_TYPE}) but the governance is not academy (CA).`,
-      guidance: 'Make the school type and the governance agree in your MIS school details.',
+      message: message('collect.rule.261.message', { academy: ACADEMY_SCHOOL_TYPE }),
+      guidance: message('collect.rule.academy.guidance'),
     },
     function* ({ school }) {
       if (school === null || !isOneOf(GOVERNANCE, school.governance)) return;
       if (school.schoolType === ACADEMY_SCHOOL_TYPE && school.governance !== 'CA') {
-        yield { detail: `Governance is ${school.governance}.` };
+        yield { detail: message('collect.rule.261.governance', { governance: school.governance }) };
       }
     },
   ),
@@ -472,13 +486,13 @@ const schoolRules: Rule[] = [
       number: '262',
       kind: 'error',
       level: 'school',
-      message: `The governance says academy (CA) but the school type is not academy (${ACADEMY_SCHOOL_TYPE}).`,
-      guidance: 'Make the school type and the governance agree in your MIS school details.',
+      message: message('collect.rule.262.message', { academy: ACADEMY_SCHOOL_TYPE }),
+      guidance: message('collect.rule.academy.guidance'),
     },
     function* ({ school }) {
       if (school === null || school.schoolType === null) return;
       if (school.governance === 'CA' && school.schoolType !== ACADEMY_SCHOOL_TYPE) {
-        yield { detail: `School type is ${school.schoolType}.` };
+        yield { detail: message('collect.rule.262.school-type', { type: school.schoolType }) };
       }
     },
   ),
@@ -487,18 +501,17 @@ const schoolRules: Rule[] = [
       number: '200',
       kind: 'error',
       level: 'pupil',
-      message:
-        'The school says it does not follow the national curriculum (year group X), but the pupil has a ' +
-        'national curriculum year group.',
-      guidance:
-        'Either record the pupil’s year group as X, or, if the school does follow the national curriculum, ' +
-        'correct its lowest and highest year groups in your MIS school details.',
+      message: message('collect.rule.200.message'),
+      guidance: message('collect.rule.200.guidance'),
     },
     function* (context) {
       if (!schoolIgnoresNc(context.school)) return;
       for (const pupil of context.census.pupilsOnRoll) {
         if (expectedAge(pupil.ncYearActual) !== null) {
-          yield { pupils: [pupil], detail: `Year group ${pupil.ncYearActual}.` };
+          yield {
+            pupils: [pupil],
+            detail: message('collect.rule.200.year-group', { year: pupil.ncYearActual ?? '' }),
+          };
         }
       }
     },
@@ -508,9 +521,8 @@ const schoolRules: Rule[] = [
       number: '5065',
       kind: 'error',
       level: 'pupil',
-      message: 'A nursery school’s return should not list pupils who are no longer on roll.',
-      guidance:
-        'Make the return again without the pupils no longer on roll (your MIS has a setting for this).',
+      message: message('collect.rule.5065.message'),
+      guidance: message('collect.rule.5065.guidance'),
     },
     function* ({ school, census }) {
       if (school?.phase === 'NS' && census.pupilsNoLongerOnRoll.length > 0) {
@@ -526,10 +538,8 @@ const pupilRules: Rule[] = [
       number: '1500',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil has no UPN.',
-      guidance:
-        'Every pupil needs a UPN. Use the one from the pupil’s previous school; if it has not arrived, ' +
-        'give the pupil a temporary UPN (ending in a letter) and replace it when the real one is known.',
+      message: message('collect.rule.1500.message'),
+      guidance: message('collect.rule.1500.guidance'),
     },
     'all',
     (pupil) => pupil.upn === null,
@@ -539,8 +549,8 @@ const pupilRules: Rule[] = [
       number: '1510',
       kind: 'error',
       level: 'pupil',
-      message: 'The UPN or former UPN has the wrong check letter (character 1).',
-      guidance: `The first letter is worked out from the other 12 characters, so one of them is probably mistyped. ${UPN_GUIDANCE}`,
+      message: message('collect.rule.1510.message'),
+      guidance: message('collect.rule.1510.guidance', { upnGuidance: UPN_GUIDANCE }),
     },
     'all',
     (pupil, context) => upnProblems(pupil, context, '1510'),
@@ -550,14 +560,12 @@ const pupilRules: Rule[] = [
       number: '1520',
       kind: 'error',
       level: 'pupil',
-      message: 'Two or more pupil records share one UPN.',
-      guidance:
-        'A UPN belongs to one pupil. If these are the same pupil, remove the extra record; if not, find ' +
-        'which UPN is wrong and correct it in your MIS.',
+      message: message('collect.rule.1520.message'),
+      guidance: message('collect.rule.1520.guidance'),
     },
     function* (context) {
       for (const [upn, group] of duplicates(context.allPupils, (p) => p.upn?.toUpperCase() ?? null)) {
-        yield { pupils: group, detail: `${group.length} records have UPN ${upn}.` };
+        yield { pupils: group, detail: message('collect.rule.1520.shared', { count: group.length, upn }) };
       }
     },
   ),
@@ -566,7 +574,7 @@ const pupilRules: Rule[] = [
       number: '1530',
       kind: 'error',
       level: 'pupil',
-      message: 'The UPN or former UPN does not have a recognised LA number in characters 2 to 4.',
+      message: message('collect.rule.1530.message'),
       guidance: UPN_GUIDANCE,
     },
     'all',
@@ -577,8 +585,8 @@ const pupilRules: Rule[] = [
       number: '1540',
       kind: 'error',
       level: 'pupil',
-      message: 'The UPN or former UPN has something other than digits in characters 5 to 12.',
-      guidance: `A letter O typed for a zero, or an I for a one, is a common cause. ${UPN_GUIDANCE}`,
+      message: message('collect.rule.1540.message'),
+      guidance: message('collect.rule.1540.guidance', { upnGuidance: UPN_GUIDANCE }),
     },
     'all',
     (pupil, context) => upnProblems(pupil, context, '1540'),
@@ -588,9 +596,8 @@ const pupilRules: Rule[] = [
       number: '1550',
       kind: 'error',
       level: 'pupil',
-      message:
-        'The UPN or former UPN is not 13 characters long, or its last character is not a digit or an allowed letter.',
-      guidance: `The last character is a digit, or a letter (never I, O or S) for a temporary UPN. ${UPN_GUIDANCE}`,
+      message: message('collect.rule.1550.message'),
+      guidance: message('collect.rule.1550.guidance', { upnGuidance: UPN_GUIDANCE }),
     },
     'all',
     (pupil, context) => upnProblems(pupil, context, '1550'),
@@ -600,17 +607,15 @@ const pupilRules: Rule[] = [
       number: '1570',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil is 14 or over on census day but has no unique learner number (ULN).',
-      guidance:
-        'Pupils aged 14 and over need a ULN. Get it from the Learning Records Service (or the pupil’s ' +
-        'previous school), enter it in your MIS and make the return again.',
+      message: message('collect.rule.1570.message'),
+      guidance: message('collect.rule.1570.guidance'),
     },
     'on roll',
     (pupil, context) => {
       const dob = birthDate(pupil, context);
       if (dob === null || context.censusDay === null || pupil.uln !== null) return false;
       const age = ageOn(dob, context.censusDay);
-      return age >= 14 && `Aged ${age} on census day.`;
+      return age >= 14 && message('collect.rule.1570.age', { age });
     },
   ),
   pupilRule(
@@ -618,10 +623,8 @@ const pupilRules: Rule[] = [
       number: '1573',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil was 14 or over when they left but has no unique learner number (ULN).',
-      guidance:
-        'Pupils who left aged 14 or over need a ULN. Get it from the Learning Records Service, enter it ' +
-        'in your MIS and make the return again.',
+      message: message('collect.rule.1573.message'),
+      guidance: message('collect.rule.1573.guidance'),
     },
     'no longer on roll',
     (pupil, context) => {
@@ -629,7 +632,7 @@ const pupilRules: Rule[] = [
       const left = isoDate(pupil.leavingDate);
       if (dob === null || left === null || left < dob || pupil.uln !== null) return false;
       const age = ageOn(dob, left);
-      return age >= 14 && `Aged ${age} when they left on ${longDate(left)}.`;
+      return age >= 14 && message('collect.rule.1573.age', { age, date: dateParam(left) });
     },
   ),
   pupilRule(
@@ -637,27 +640,24 @@ const pupilRules: Rule[] = [
       number: '1575',
       kind: 'error',
       level: 'pupil',
-      message: 'The ULN is not valid: it must be 10 digits, the last one a check digit.',
-      guidance:
-        'A digit has probably been mistyped. Check the ULN with the Learning Records Service, correct ' +
-        'it in your MIS and make the return again.',
+      message: message('collect.rule.1575.message'),
+      guidance: message('collect.rule.1575.guidance'),
     },
     'all',
-    (pupil) => pupil.uln !== null && !ulnIsValid(pupil.uln) && `ULN "${pupil.uln}".`,
+    (pupil) =>
+      pupil.uln !== null && !ulnIsValid(pupil.uln) && message('collect.rule.1575.uln', { uln: pupil.uln }),
   ),
   rule(
     {
       number: '1578',
       kind: 'error',
       level: 'pupil',
-      message: 'Two or more pupil records share one ULN.',
-      guidance:
-        'A ULN belongs to one learner. If these are the same pupil, remove the extra record; if not, ' +
-        'check each ULN with the Learning Records Service and correct the wrong one.',
+      message: message('collect.rule.1578.message'),
+      guidance: message('collect.rule.1578.guidance'),
     },
     function* (context) {
       for (const [uln, group] of duplicates(context.allPupils, (p) => p.uln)) {
-        yield { pupils: group, detail: `${group.length} records have ULN ${uln}.` };
+        yield { pupils: group, detail: message('collect.rule.1578.shared', { count: group.length, uln }) };
       }
     },
   ),
@@ -666,8 +666,8 @@ const pupilRules: Rule[] = [
       number: '1580',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s surname is missing.',
-      guidance: 'Enter the pupil’s legal surname in your MIS and make the return again.',
+      message: message('collect.rule.1580.message'),
+      guidance: message('collect.rule.1580.guidance'),
     },
     'all',
     (pupil) => pupil.surname === null,
@@ -677,8 +677,8 @@ const pupilRules: Rule[] = [
       number: '1590',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s forename is missing.',
-      guidance: 'Enter the pupil’s legal forename in your MIS and make the return again.',
+      message: message('collect.rule.1590.message'),
+      guidance: message('collect.rule.1590.guidance'),
     },
     'all',
     (pupil) => pupil.forename === null,
@@ -688,17 +688,16 @@ const pupilRules: Rule[] = [
       number: '1600',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s date of birth is missing, is not a real date, or is after census day.',
-      guidance:
-        'Check the date of birth against the pupil’s records, correct it in your MIS and make the return again.',
+      message: message('collect.rule.1600.message'),
+      guidance: message('collect.rule.1600.guidance'),
     },
     'all',
     (pupil, context) => {
-      if (pupil.dob === null) return 'It is missing.';
+      if (pupil.dob === null) return MISSING;
       const dob = isoDate(pupil.dob);
-      if (dob === null) return `"${pupil.dob}" is not a real date written as YYYY-MM-DD.`;
+      if (dob === null) return notADate(pupil.dob);
       if (context.censusDay !== null && dob >= context.censusDay) {
-        return `${longDate(dob)} is not before census day.`;
+        return message('collect.rule.detail.not-before-census-day', { date: dateParam(dob) });
       }
       return false;
     },
@@ -708,10 +707,8 @@ const pupilRules: Rule[] = [
       number: '1601Q',
       kind: 'query',
       level: 'pupil',
-      message: 'The pupil’s age is outside the range usual for this phase of school.',
-      guidance:
-        'Check the date of birth. If it is right, explain the pupil’s age in a note to your LA when you ' +
-        'submit the return.',
+      message: message('collect.rule.1601Q.message'),
+      guidance: message('collect.rule.1601Q.guidance'),
     },
     'on roll',
     (pupil, context) => {
@@ -722,7 +719,7 @@ const pupilRules: Rule[] = [
       return (
         age !== null &&
         (age < low || age > high) &&
-        `Aged ${age} at the start of the school year; phase ${phase} usually has ages ${low} to ${high}.`
+        message('collect.rule.1601Q.age', { age, phase, low, high })
       );
     },
   ),
@@ -731,22 +728,19 @@ const pupilRules: Rule[] = [
       number: '1610',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s sex is missing or is not M or F.',
-      guidance: 'Record the pupil’s sex as M or F in your MIS and make the return again.',
+      message: message('collect.rule.1610.message'),
+      guidance: message('collect.rule.1610.guidance'),
     },
     'all',
-    (pupil) =>
-      !isOneOf(SEXES, pupil.sex) && (pupil.sex === null ? 'It is missing.' : `"${pupil.sex}" was given.`),
+    (pupil) => !isOneOf(SEXES, pupil.sex) && missingOrGiven(pupil.sex),
   ),
   rule(
     {
       number: '1620Q',
       kind: 'query',
       level: 'pupil',
-      message: 'More than one pupil has the same surname, forename, sex and date of birth.',
-      guidance:
-        'These may be the same pupil recorded twice: if so, merge or remove the extra record in your ' +
-        'MIS. If they are different pupils (twins with the same name are rare), explain in a note to your LA.',
+      message: message('collect.rule.1620Q.message'),
+      guidance: message('collect.rule.1620Q.guidance'),
     },
     function* ({ census }) {
       const key = (p: CensusPupil) =>
@@ -761,25 +755,19 @@ const pupilRules: Rule[] = [
       number: '1630',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s ethnicity is missing or is not a 4-letter ethnicity code.',
-      guidance:
-        `Record the ethnicity the parent (or pupil) gave. If they have not been asked, or did not answer, ` +
-        `use ${ETHNICITY_NOT_OBTAINED} (not obtained) or REFU (refused).`,
+      message: message('collect.rule.1630.message'),
+      guidance: message('collect.rule.1630.guidance', { notObtained: ETHNICITY_NOT_OBTAINED }),
     },
     'on roll',
-    (pupil) =>
-      !/^[A-Z]{4}$/.test(pupil.ethnicity ?? '') &&
-      (pupil.ethnicity === null ? 'It is missing.' : `"${pupil.ethnicity}" was given.`),
+    (pupil) => !/^[A-Z]{4}$/.test(pupil.ethnicity ?? '') && missingOrGiven(pupil.ethnicity),
   ),
   rule(
     {
       number: '1700Q',
       kind: 'query',
       level: 'pupil',
-      message: 'Ethnicity has not been obtained (NOBT) for more than 10% of pupils on roll.',
-      guidance:
-        'Ask the parents of these pupils for their child’s ethnicity and record the answers (or REFU where ' +
-        'they decline). If the figure is right, explain why in a note to your LA.',
+      message: message('collect.rule.1700Q.message'),
+      guidance: message('collect.rule.1700Q.guidance'),
     },
     function* ({ census }) {
       const total = census.pupilsOnRoll.length;
@@ -787,7 +775,7 @@ const pupilRules: Rule[] = [
       if (total > 0 && notObtained.length * 10 > total) {
         yield {
           pupils: notObtained,
-          detail: `${notObtained.length} of ${total} pupils (${percent(notObtained.length, total)}).`,
+          detail: share(notObtained.length, total),
         };
       }
     },
@@ -797,25 +785,19 @@ const pupilRules: Rule[] = [
       number: '1860',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s enrolment status is missing or not a recognised code.',
-      guidance:
-        'Use C for a pupil registered only here, M or S for the main or subsidiary school of a dual ' +
-        'registration. Guest pupils (G) are not included in the census.',
+      message: message('collect.rule.1860.message'),
+      guidance: message('collect.rule.1860.guidance'),
     },
     'on roll',
-    (pupil) =>
-      !isOneOf(ENROL_STATUSES, pupil.enrolStatus) &&
-      (pupil.enrolStatus === null ? 'It is missing.' : `"${pupil.enrolStatus}" was given.`),
+    (pupil) => !isOneOf(ENROL_STATUSES, pupil.enrolStatus) && missingOrGiven(pupil.enrolStatus),
   ),
   rule(
     {
       number: '1870Q',
       kind: 'query',
       level: 'pupil',
-      message: 'Fewer than 95% of pupils on roll are registered only at this school (enrolment status C).',
-      guidance:
-        'Check the enrolment status of the dual-registered pupils listed. If they are right, explain in ' +
-        'a note to your LA.',
+      message: message('collect.rule.1870Q.message'),
+      guidance: message('collect.rule.1870Q.guidance'),
     },
     function* ({ census }) {
       const known = census.pupilsOnRoll.filter((p) => isOneOf(ENROL_STATUSES, p.enrolStatus));
@@ -824,7 +806,7 @@ const pupilRules: Rule[] = [
       if (known.length > 0 && single * 100 < known.length * 95) {
         yield {
           pupils: others,
-          detail: `${single} of ${known.length} pupils (${percent(single, known.length)}).`,
+          detail: share(single, known.length),
         };
       }
     },
@@ -834,18 +816,16 @@ const pupilRules: Rule[] = [
       number: '1880',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s entry date is missing, is not a real date, or is after census day.',
-      guidance:
-        'Enter the date the pupil joined the school in your MIS. Pupils who join after census day belong ' +
-        'in the next census.',
+      message: message('collect.rule.1880.message'),
+      guidance: message('collect.rule.1880.guidance'),
     },
     'all',
     (pupil, context) => {
-      if (pupil.entryDate === null) return 'It is missing.';
+      if (pupil.entryDate === null) return MISSING;
       const entry = isoDate(pupil.entryDate);
-      if (entry === null) return `"${pupil.entryDate}" is not a real date written as YYYY-MM-DD.`;
+      if (entry === null) return notADate(pupil.entryDate);
       if (context.censusDay !== null && entry > context.censusDay)
-        return `${longDate(entry)} is after census day.`;
+        return message('collect.rule.1880.after-census-day', { date: dateParam(entry) });
       return false;
     },
   ),
@@ -854,22 +834,19 @@ const pupilRules: Rule[] = [
       number: '1920',
       kind: 'error',
       level: 'pupil',
-      message:
-        'The pupil’s leaving date is missing, not a real date, before their entry date, or not before census day.',
-      guidance:
-        'Check the leaving and entry dates in your MIS. A pupil who leaves on or after census day is ' +
-        'still on roll for this census.',
+      message: message('collect.rule.1920.message'),
+      guidance: message('collect.rule.1920.guidance'),
     },
     'no longer on roll',
     (pupil, context) => {
-      if (pupil.leavingDate === null) return 'It is missing.';
+      if (pupil.leavingDate === null) return MISSING;
       const left = isoDate(pupil.leavingDate);
-      if (left === null) return `"${pupil.leavingDate}" is not a real date written as YYYY-MM-DD.`;
+      if (left === null) return notADate(pupil.leavingDate);
       const entry = isoDate(pupil.entryDate);
       if (entry !== null && left < entry)
-        return `Left ${longDate(left)}, before joining on ${longDate(entry)}.`;
+        return message('collect.rule.1920.before-entry', { left: dateParam(left), joined: dateParam(entry) });
       if (context.censusDay !== null && left >= context.censusDay) {
-        return `${longDate(left)} is not before census day.`;
+        return message('collect.rule.detail.not-before-census-day', { date: dateParam(left) });
       }
       return false;
     },
@@ -879,23 +856,19 @@ const pupilRules: Rule[] = [
       number: '1930',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s part-time indicator is missing or is not true or false.',
-      guidance: 'Record in your MIS whether the pupil attends part-time, and make the return again.',
+      message: message('collect.rule.1930.message'),
+      guidance: message('collect.rule.1930.guidance'),
     },
     'on roll',
-    (pupil) =>
-      censusBoolean(pupil.partTime) === null &&
-      (pupil.partTime === null ? 'It is missing.' : `"${pupil.partTime}" was given.`),
+    (pupil) => censusBoolean(pupil.partTime) === null && missingOrGiven(pupil.partTime),
   ),
   pupilRule(
     {
       number: '1940',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil is of compulsory school age (5 to 15) but is shown as part-time.',
-      guidance:
-        'Pupils of compulsory school age are full-time, even on a reduced timetable. Correct the ' +
-        'part-time indicator (or the date of birth) in your MIS.',
+      message: message('collect.rule.1940.message'),
+      guidance: message('collect.rule.1940.guidance'),
     },
     'on roll',
     (pupil, context) => {
@@ -905,7 +878,7 @@ const pupilRules: Rule[] = [
         age !== null &&
         age >= 5 &&
         age <= 15 &&
-        `Aged ${age} at the start of the school year.`
+        message('collect.rule.1940.age', { age })
       );
     },
   ),
@@ -914,44 +887,50 @@ const pupilRules: Rule[] = [
       number: '1950',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil is shown as both part-time and a boarder.',
-      guidance:
-        'A boarder cannot be part-time: correct the part-time indicator or the boarder code in your MIS.',
+      message: message('collect.rule.1950.message'),
+      guidance: message('collect.rule.1950.guidance'),
     },
     'on roll',
     (pupil) =>
       censusBoolean(pupil.partTime) === true &&
       isOneOf(BOARDER_CODES, pupil.boarder) &&
       pupil.boarder !== 'N' &&
-      `Boarder code ${pupil.boarder}.`,
+      message('collect.rule.1950.boarder-code', { code: pupil.boarder }),
   ),
   pupilRule(
     {
       number: '1970',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s boarder code is not a recognised value.',
-      guidance: `Use N for a pupil who does not board, or one of ${BOARDER_CODES.filter((c) => c !== 'N').join(', ')} for a boarder.`,
+      message: message('collect.rule.1970.message'),
+      guidance: message('collect.rule.1970.guidance', {
+        codes: BOARDER_CODES.filter((c) => c !== 'N').join(', '),
+      }),
     },
     'on roll',
     (pupil) =>
-      pupil.boarder !== null && !isOneOf(BOARDER_CODES, pupil.boarder) && `"${pupil.boarder}" was given.`,
+      pupil.boarder !== null &&
+      !isOneOf(BOARDER_CODES, pupil.boarder) &&
+      message('collect.rule.detail.given', { value: pupil.boarder }),
   ),
   rule(
     {
       number: '1980Q',
       kind: 'query',
       level: 'pupil',
-      message: 'The return shows pupils who board.',
-      guidance:
-        'If the school has no boarders, correct these pupils’ boarder code to N in your MIS. If it does, ' +
-        'confirm it in a note to your LA.',
+      message: message('collect.rule.1980Q.message'),
+      guidance: message('collect.rule.1980Q.guidance'),
     },
     function* ({ census }) {
       const boarders = census.pupilsOnRoll.filter(
         (p) => isOneOf(BOARDER_CODES, p.boarder) && p.boarder !== 'N',
       );
-      if (boarders.length > 0) yield { pupils: boarders, detail: `${boarders.length} boarding pupils.` };
+      if (boarders.length > 0) {
+        yield {
+          pupils: boarders,
+          detail: message('collect.rule.1980Q.boarders', { count: boarders.length }),
+        };
+      }
     },
   ),
   pupilRule(
@@ -959,30 +938,30 @@ const pupilRules: Rule[] = [
       number: '2000',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s year group is missing or is not a valid year group.',
-      guidance:
-        'Record the year group the pupil is taught in (E1, E2, N1, N2, R, 1 to 14, or X) in your MIS.',
+      message: message('collect.rule.2000.message'),
+      guidance: message('collect.rule.2000.guidance'),
     },
     'on roll',
-    (pupil) =>
-      !isNcYear(pupil.ncYearActual) &&
-      (pupil.ncYearActual === null ? 'It is missing.' : `"${pupil.ncYearActual}" was given.`),
+    (pupil) => !isNcYear(pupil.ncYearActual) && missingOrGiven(pupil.ncYearActual),
   ),
   pupilRule(
     {
       number: '2002',
       kind: 'error',
       level: 'pupil',
-      message: 'The pupil’s year group is outside the school’s lowest to highest year groups.',
-      guidance:
-        'Correct the pupil’s year group, or the school’s lowest and highest year groups, in your MIS.',
+      message: message('collect.rule.2002.message'),
+      guidance: message('collect.rule.2002.guidance'),
     },
     'on roll',
     (pupil, context) => {
       const range = schoolYearRange(context.school);
       const year = expectedAge(pupil.ncYearActual);
       if (range === null || year === null || (year >= range[0] && year <= range[1])) return false;
-      return `Year group ${pupil.ncYearActual}; the school has ${context.school?.lowestNcYear} to ${context.school?.highestNcYear}.`;
+      return message('collect.rule.2002.outside', {
+        year: pupil.ncYearActual ?? '',
+        lowest: context.school?.lowestNcYear ?? '',
+        highest: context.school?.highestNcYear ?? '',
+      });
     },
   ),
   rule(
@@ -990,10 +969,8 @@ const pupilRules: Rule[] = [
       number: '2010Q',
       kind: 'query',
       level: 'pupil',
-      message: '10% or more of pupils are in a year group that does not match their age.',
-      guidance:
-        'Check the dates of birth and year groups of the pupils listed. If they are right (for example ' +
-        'pupils taught out of their age group), explain in a note to your LA.',
+      message: message('collect.rule.2010Q.message'),
+      guidance: message('collect.rule.2010Q.guidance'),
     },
     function* (context) {
       const measured = context.census.pupilsOnRoll.filter((p) => yearGap(p, context) !== null);
@@ -1001,7 +978,7 @@ const pupilRules: Rule[] = [
       if (measured.length > 0 && differing.length * 10 >= measured.length) {
         yield {
           pupils: differing,
-          detail: `${differing.length} of ${measured.length} pupils (${percent(differing.length, measured.length)}).`,
+          detail: share(differing.length, measured.length),
         };
       }
     },
@@ -1011,18 +988,22 @@ const pupilRules: Rule[] = [
       number: '2020Q',
       kind: 'query',
       level: 'pupil',
-      message: 'The pupil’s year group is two or more years away from the one expected for their age.',
-      guidance:
-        'Check the date of birth and the year group. If both are right, explain in a note to your LA why ' +
-        'the pupil is taught in that year group.',
+      message: message('collect.rule.2020Q.message'),
+      guidance: message('collect.rule.2020Q.guidance'),
     },
     'on roll',
     (pupil, context) => {
       const gap = yearGap(pupil, context);
       if (gap === null || Math.abs(gap) < 2) return false;
-      const age = ageAtYearStart(pupil, context);
-      const direction = gap > 0 ? 'below' : 'above';
-      return `Year group ${pupil.ncYearActual} for a pupil aged ${age} at the start of the school year: ${Math.abs(gap)} years ${direction} the usual year group for that age.`;
+      const params = {
+        year: pupil.ncYearActual ?? '',
+        age: ageAtYearStart(pupil, context) ?? '',
+        gap: Math.abs(gap),
+      };
+      // A pupil older than their year group's usual age is in a year group below it.
+      return gap > 0
+        ? message('collect.rule.2020Q.below', params)
+        : message('collect.rule.2020Q.above', params);
     },
   ),
 ];

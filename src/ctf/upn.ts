@@ -1,5 +1,6 @@
 // Unique Pupil Numbers (UPNs): the DfE check-letter formula and the school census rules 1500-1550.
-// Pure domain code: no I/O, never throws for any input string (except the builders given bad parts).
+// Pure domain code, its messages in the catalogue (src/ctf/translations.json); never throws for any
+// input string (except the builders given bad parts).
 //
 // A UPN has 13 characters:
 //   1      check letter, computed from characters 2-13 (see upnCheckLetter)
@@ -32,12 +33,20 @@
 // spot is character 13, where digit d and UPN_ALPHABET[d] (0/A, 1/B ... 8/J, 9/K) have the same value:
 // H916540225001 and H91654022500B are both valid, one permanent, one temporary.
 
+import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
+
 export type UpnRule = '1500' | '1510' | '1530' | '1540' | '1550';
 
-/** One reason a UPN is invalid: the DfE school census rule number and a plain-English message. */
+/** One reason a UPN is invalid: the DfE school census rule number and why, in plain words. */
 export interface UpnProblem {
   rule: UpnRule;
+  /** In English (the CLI, the CTF reader); `text` says the same in the reader's language on a page. */
   message: string;
+  text: Message;
+}
+
+function problem(rule: UpnRule, text: Message): UpnProblem {
+  return { rule, message: translateMessage('en', text), text };
 }
 
 export interface UpnCheck {
@@ -65,12 +74,14 @@ export const UPN_LENGTH = 13;
 const DIGIT = /^[0-9]$/;
 
 /** How a character looks in a message: quoted, with invisible ones named. */
-function shown(character: string): string {
-  if (character === ' ') return 'a space';
-  if (/^\s$/u.test(character)) return 'a blank character';
+function shown(character: string): Message {
+  if (character === ' ') return message('ctf.upn.space');
+  if (/^\s$/u.test(character)) return message('ctf.upn.blank');
   const code = character.codePointAt(0) ?? 0;
-  if (code < 0x20 || code === 0x7f) return `a control character (U+${code.toString(16).padStart(4, '0')})`;
-  return `"${character}"`;
+  if (code < 0x20 || code === 0x7f) {
+    return message('ctf.upn.control', { code: code.toString(16).padStart(4, '0') });
+  }
+  return message('ctf.upn.quoted', { character });
 }
 
 function normalise(upn: string): string {
@@ -104,7 +115,9 @@ export function upnCheckLetter(characters2to13: string): string {
     const position = index + 2;
     const value = characterValue(character, position);
     if (value === null) {
-      throw new RangeError(`Character ${position} of a UPN cannot be ${shown(character)}`);
+      throw new RangeError(
+        `Character ${position} of a UPN cannot be ${translateMessage('en', shown(character))}`,
+      );
     }
     sum += value * position;
   });
@@ -164,11 +177,11 @@ export function checkUpn(upn: string, options: UpnOptions = {}): UpnCheck {
   });
 
   if (characters.length === 0) {
-    problems.push({ rule: '1500', message: 'The UPN is missing: enter the 13-character UPN.' });
+    problems.push(problem('1500', message('ctf.upn.missing')));
     return result(null, false);
   }
   if (characters.length !== UPN_LENGTH) {
-    problems.push({ rule: '1550', message: lengthMessage(characters) });
+    problems.push(problem('1550', lengthProblem(characters)));
     return result(null, false);
   }
 
@@ -187,72 +200,78 @@ export function checkUpn(upn: string, options: UpnOptions = {}): UpnCheck {
   if (wellFormed) {
     const expected = upnCheckLetter(body);
     if (first !== expected) {
-      problems.push({
-        rule: '1510',
-        message: firstCanBeCheckLetter
-          ? `The check letter (character 1) should be ${expected}, not ${first}: a character has probably been mistyped, so check the UPN against the pupil's records.`
-          : `Character 1 should be the check letter ${expected}, not ${shown(first)}.`,
-      });
+      problems.push(
+        problem(
+          '1510',
+          firstCanBeCheckLetter
+            ? message('ctf.upn.1510.wrong-letter', { expected, first })
+            : message('ctf.upn.1510.not-the-letter', { expected, character: shown(first) }),
+        ),
+      );
     }
   } else if (!firstCanBeCheckLetter) {
-    problems.push({
-      rule: '1510',
-      message: `Character 1 should be a check letter (a capital letter, never I, O or S), not ${shown(first)}.`,
-    });
+    problems.push(problem('1510', message('ctf.upn.1510.not-a-letter', { character: shown(first) })));
   }
 
   // Characters 2-4 (rule 1530).
   const laIsDigits = /^[0-9]{3}$/.test(la);
   if (!laIsDigits) {
     const bad = characters.slice(1, 4).find((character) => !DIGIT.test(character)) ?? '';
-    problems.push({
-      rule: '1530',
-      message: `Characters 2 to 4 should be the 3-digit LA number, but they include ${shown(bad)}.`,
-    });
+    problems.push(problem('1530', message('ctf.upn.1530.not-digits', { character: shown(bad) })));
   } else if (la === '000') {
-    problems.push({ rule: '1530', message: 'Characters 2 to 4 are 000, which is never an LA number.' });
+    problems.push(problem('1530', message('ctf.upn.1530.zeros')));
   } else if (options.knownLaNumbers && !options.knownLaNumbers.has(la)) {
-    problems.push({
-      rule: '1530',
-      message: `Characters 2 to 4 (${la}) are not a recognised LA number.`,
-    });
+    problems.push(problem('1530', message('ctf.upn.1530.unknown', { la })));
   }
 
   // Characters 5-12 (rule 1540).
-  const nonDigits: string[] = [];
+  const nonDigits: Message[] = [];
   for (let position = 5; position <= 12; position++) {
-    if (!DIGIT.test(at(position))) nonDigits.push(`character ${position} is ${shown(at(position))}`);
+    if (!DIGIT.test(at(position))) {
+      nonDigits.push(message('ctf.upn.1540.character', { position, character: shown(at(position)) }));
+    }
   }
-  if (nonDigits.length > 0) {
-    problems.push({
-      rule: '1540',
-      message: `Characters 5 to 12 should all be digits, but ${joinWithAnd(nonDigits)}.`,
-    });
+  const [firstNonDigit, ...otherNonDigits] = nonDigits;
+  if (firstNonDigit) {
+    problems.push(
+      problem(
+        '1540',
+        message('ctf.upn.1540.not-digits', { characters: andList(firstNonDigit, otherNonDigits) }),
+      ),
+    );
   }
 
   // Character 13 (rule 1550).
   if (characterValue(last, UPN_LENGTH) === null) {
-    const why = temporary ? ` (${last} is never used in a UPN)` : '';
-    problems.push({
-      rule: '1550',
-      message: `Character 13 should be a digit, or for a temporary UPN a capital letter other than I, O or S, not ${shown(last)}${why}.`,
-    });
+    problems.push(
+      problem(
+        '1550',
+        temporary
+          ? message('ctf.upn.1550.never-used', { character: shown(last), letter: last })
+          : message('ctf.upn.1550.not-allowed', { character: shown(last) }),
+      ),
+    );
   }
 
   return result(laIsDigits ? la : null, temporary);
 }
 
-function lengthMessage(characters: string[]): string {
-  const start = `A UPN has 13 characters, but this one has ${characters.length}`;
+function lengthProblem(characters: string[]): Message {
+  const length = characters.length;
   const blanks = characters.filter((character) => /^\s$/u.test(character)).length;
-  if (blanks === 1) return `${start}, including a space: remove it.`;
-  if (blanks > 1) return `${start}, including ${blanks} spaces: remove them.`;
-  const difference = Math.abs(characters.length - UPN_LENGTH);
-  const what = characters.length < UPN_LENGTH ? 'missing' : 'too many';
-  return `${start}: ${difference === 1 ? '1 character is' : `${difference} characters are`} ${what}.`;
+  if (blanks === 1) return message('ctf.upn.length.a-space', { length });
+  if (blanks > 1) return message('ctf.upn.length.spaces', { length, spaces: blanks });
+  const count = Math.abs(length - UPN_LENGTH);
+  return message(length < UPN_LENGTH ? 'ctf.upn.length.missing' : 'ctf.upn.length.too-many', {
+    length,
+    count,
+  });
 }
 
-function joinWithAnd(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+/** "A, B and C" in the reader's language. */
+function andList(first: Message, rest: Message[]): Message {
+  const [second, ...others] = rest;
+  if (!second) return first;
+  if (others.length === 0) return message('ctf.upn.list.and', { first, last: second });
+  return message('ctf.upn.list.comma', { first, rest: andList(second, others) });
 }

@@ -103,6 +103,16 @@ describe('s2s census validate', () => {
     );
     assert.equal(result.queries[0].rule, '1980Q');
     assert.equal(result.queries[0].kind, 'query');
+    assert.deepEqual(Object.keys(result.queries[0]).sort(), [
+      'detail',
+      'guidance',
+      'kind',
+      'level',
+      'message',
+      'pupils',
+      'rule',
+    ]);
+    assert.equal(result.queries[0].detail, '1 boarding pupil.', 'in English, without catalogue keys');
   });
 
   test('an unreadable file: a clear message with line and column, exit 1', () => {

@@ -335,6 +335,22 @@ describeEachEngine('Data collection pages', (database) => {
       errorSummary(refused.body),
       /Dewiswch yr awdurdodau lleol y mae eu hysgolion yn cymryd rhan, neu bob awdurdod lleol/,
     );
+    const outside = await agent.post(
+      '/collect/manage/new',
+      browserForm([la.number], { 'reference-month': '12' }),
+    );
+    assert.match(
+      errorSummary(outside.body),
+      /Nid yw diwrnod y cyfrifiad, 1 Rhagfyr 2026, yn nhymor yr hydref\./,
+    );
+    const otherYear = await agent.post(
+      '/collect/manage/new',
+      browserForm([la.number], { 'reference-year': '2025' }),
+    );
+    assert.match(
+      errorSummary(otherYear.body),
+      /Nid yw diwrnod y cyfrifiad, 1 Hydref 2025, ym mlwyddyn y casgliad, 2026\./,
+    );
     const name = `Cyfrifiad ${Date.now()}`;
     const saved = await agent.post('/collect/manage/new', browserForm([la.number], { name }));
     assert.equal(saved.statusCode, 302);

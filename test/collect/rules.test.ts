@@ -10,6 +10,7 @@ import { type CensusPupil, type CensusReturn, readCensusFile } from '../../src/c
 import { RULES, ulnIsValid } from '../../src/collect/rules.ts';
 import { type ValidateOptions, validateReturn } from '../../src/collect/validate.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'census');
 
@@ -705,8 +706,22 @@ describe('census rules', () => {
     assert.equal(finding?.kind, 'error');
     assert.equal(finding?.level, 'pupil');
     assert.deepEqual(finding?.pupils, [
-      { upn: 'Q916201119004', name: 'Khan, Amira', onRoll: true, position: 1 },
-      { upn: 'Q916201119004', name: 'Bennett, Oliver', onRoll: true, position: 2 },
+      {
+        upn: 'Q916201119004',
+        name: 'Khan, Amira',
+        surname: 'Khan',
+        forename: 'Amira',
+        onRoll: true,
+        position: 1,
+      },
+      {
+        upn: 'Q916201119004',
+        name: 'Bennett, Oliver',
+        surname: 'Bennett',
+        forename: 'Oliver',
+        onRoll: true,
+        position: 2,
+      },
     ]);
     assert.match(finding?.detail ?? '', /2 records have UPN Q916201119004/);
   });
@@ -802,8 +817,9 @@ describe('the rule catalogue', () => {
         .trim();
     for (const rule of RULES) {
       const entry = catalogue.get(rule.number.replace(/Q$/, ''));
-      if (entry) assert.notEqual(normal(rule.message), normal(entry.description), rule.number);
-      assert.ok(rule.guidance.length > 20, `rule ${rule.number} says what to do`);
+      const message = translateMessage('en', rule.message);
+      if (entry) assert.notEqual(normal(message), normal(entry.description), rule.number);
+      assert.ok(translateMessage('en', rule.guidance).length > 20, `rule ${rule.number} says what to do`);
     }
   });
 

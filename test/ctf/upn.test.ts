@@ -9,7 +9,15 @@ import {
   KNOWN_LA_NUMBERS,
   laName,
 } from '../../src/ctf/la-codes.ts';
-import { checkUpn, makeUpn, UPN_ALPHABET, type UpnRule, upnCheckLetter } from '../../src/ctf/upn.ts';
+import {
+  checkUpn,
+  makeUpn,
+  UPN_ALPHABET,
+  type UpnProblem,
+  type UpnRule,
+  upnCheckLetter,
+} from '../../src/ctf/upn.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 
 // Worked by hand: H916540225001 (LA 916 Gloucestershire, school 5402, year 25, serial 001).
 // Characters 2-13 times their positions 2-13:
@@ -27,6 +35,8 @@ const BRISTOL = 'B801200005001';
 
 const rules = (upn: string, options?: Parameters<typeof checkUpn>[1]): UpnRule[] =>
   checkUpn(upn, options).problems.map((p) => p.rule);
+
+const englishOf = (problems: UpnProblem[]) => problems.map(({ rule, message }) => ({ rule, message }));
 
 const DIGITS = '0123456789';
 /** The characters a UPN may have at `position` (2-13). */
@@ -170,7 +180,13 @@ describe('checkUpn: vectors', () => {
       valid: false,
       temporary: false,
       laNumber: '999',
-      problems: [{ rule: '1530', message: 'Characters 2 to 4 (999) are not a recognised LA number.' }],
+      problems: [
+        {
+          rule: '1530',
+          message: 'Characters 2 to 4 (999) are not a recognised LA number.',
+          text: { key: 'ctf.upn.1530.unknown', params: { la: '999' } },
+        },
+      ],
     });
     assert.deepEqual(rules(GLOUCESTERSHIRE, { knownLaNumbers: new Set(['681']) }), ['1530']);
   });
@@ -182,14 +198,20 @@ describe('checkUpn: vectors', () => {
         valid: false,
         temporary: false,
         laNumber: null,
-        problems: [{ rule: '1500', message: 'The UPN is missing: enter the 13-character UPN.' }],
+        problems: [
+          {
+            rule: '1500',
+            message: 'The UPN is missing: enter the 13-character UPN.',
+            text: { key: 'ctf.upn.missing' },
+          },
+        ],
       });
     }
   });
 
   test('the wrong length is reported alone, as rule 1550 (character 13 missing, or one too many)', () => {
     const short = checkUpn(GLOUCESTERSHIRE.slice(0, 12));
-    assert.deepEqual(short.problems, [
+    assert.deepEqual(englishOf(short.problems), [
       { rule: '1550', message: 'A UPN has 13 characters, but this one has 12: 1 character is missing.' },
     ]);
     assert.equal(short.laNumber, null);
@@ -209,7 +231,7 @@ describe('checkUpn: vectors', () => {
     assert.equal(checkUpn(`\u00a0${GLOUCESTERSHIRE}\u00a0`).valid, true);
 
     const spaced = checkUpn('H916 5402 25001');
-    assert.deepEqual(spaced.problems, [
+    assert.deepEqual(englishOf(spaced.problems), [
       {
         rule: '1550',
         message: 'A UPN has 13 characters, but this one has 15, including 2 spaces: remove them.',
@@ -223,6 +245,31 @@ describe('checkUpn: vectors', () => {
     assert.match(inner.problems[0]?.message ?? '', /character 6 is a space/);
     // Only a-z are upper-cased: the dotless i (which upper-cases to I) is just a wrong character.
     assert.deepEqual(rules(`${GLOUCESTERSHIRE.slice(0, 12)}\u0131`), ['1550']);
+  });
+
+  test('each problem is a message, the English the same as `message`, the Welsh for pages', () => {
+    const [notDigits] = checkUpn('H9165 0225X01').problems;
+    assert.ok(notDigits);
+    assert.equal(
+      notDigits.message,
+      'Characters 5 to 12 should all be digits, but character 6 is a space and character 11 is "X".',
+    );
+    assert.equal(
+      translateMessage('cy', notDigits.text),
+      'Dylai nodau 5 i 12 i gyd fod yn ddigidau, ond nid yw hynny’n wir am nod 6 (bwlch) a nod 11 (“X”).',
+    );
+    const [short] = checkUpn('H91654022500').problems;
+    assert.ok(short);
+    assert.equal(
+      translateMessage('cy', short.text),
+      'Mae gan UPN 13 nod, ond mae gan yr un hwn 12: mae 1 nod ar goll.',
+    );
+    for (const upn of ['', 'H9X6540225001', '19X6A40225O0I', 'E91654022500I', 'H916 5402 25001', 'X']) {
+      for (const problem of checkUpn(upn, { knownLaNumbers: KNOWN_LA_NUMBERS }).problems) {
+        assert.equal(problem.message, translateMessage('en', problem.text), upn);
+        assert.notEqual(translateMessage('cy', problem.text), problem.message, upn);
+      }
+    }
   });
 
   test('problems come in character order, all of them', () => {

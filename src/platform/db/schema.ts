@@ -400,6 +400,8 @@ export interface CensusReturnFindingTable {
   message: string;
   guidance: string;
   detail: string | null;
+  /** The message, guidance and detail as catalogue messages (JSON: FindingMessages); null before 017. */
+  messages: string | null;
   pupils: string;
   answer: string | null;
   answered_by: string | null;
