@@ -5,6 +5,13 @@ export type Term = 'AUT' | 'SPR' | 'SUM';
 
 export const TERM_NAMES: Record<Term, string> = { AUT: 'autumn', SPR: 'spring', SUM: 'summer' };
 
+/** Each term's name in the catalogue ("autumn", "yr hydref"), as a sentence names it. */
+export const TERM_KEYS: Record<Term, string> = {
+  AUT: 'collect.refused.term.autumn',
+  SPR: 'collect.refused.term.spring',
+  SUM: 'collect.refused.term.summer',
+};
+
 /**
  * Months in which each term's census day may fall. Census day is normally the first Thursday of
  * October (autumn), the third Thursday of January (spring) and the third Thursday of May (summer);

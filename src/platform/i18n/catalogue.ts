@@ -21,15 +21,23 @@ export type MessageParams = Record<string, string | number>;
 
 /**
  * A text named by its key, to be put in the reader's language where it is shown. A parameter may be a
- * message itself (the name of a page in "Go to {place}").
+ * message itself (the name of a page in "Go to {place}"). A type rather than an interface: plain JSON,
+ * it can be stored as it is (an outbox payload) and handed to a worker thread.
  */
-export interface Message {
+export type Message = {
   key: string;
   params?: Record<string, string | number | Message>;
-}
+  /** Written as a sentence (see sentence()): a clause, such as a file name's problem, in a list of reasons. */
+  sentence?: boolean;
+};
 
 export function message(key: string, params?: Message['params']): Message {
   return params ? { key, params } : { key };
+}
+
+/** The message written as a sentence wherever it is shown. */
+export function asSentence(text: Message): Message {
+  return { ...text, sentence: true };
 }
 
 export interface Catalogue {
@@ -126,7 +134,18 @@ export function translateMessage(language: Language, text: Message): string {
   for (const [name, value] of Object.entries(text.params ?? {})) {
     params[name] = typeof value === 'object' ? translateMessage(language, value) : value;
   }
-  return translate(language, text.key, params);
+  const written = translate(language, text.key, params);
+  return text.sentence ? sentence(written) : written;
+}
+
+/**
+ * A text as a sentence: capital first letter, full stop at the end. Reasons worked out as clauses (a file
+ * name's problems, the directory's) read as sentences in a list of reasons, in either language.
+ */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 /**
