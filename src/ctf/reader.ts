@@ -323,8 +323,9 @@ export async function readCtf(
   let sawHeader = false;
   let pupilCount = 0;
 
-  const report = (finding: CtfFinding) => {
-    if (findings.length < maxFindings) findings.push(finding);
+  /** A pupil's warning, kept (and put into English) only while there is room for it. */
+  const warn = (rule: string, text: Message, pupil: number) => {
+    if (findings.length < maxFindings) findings.push(finding(rule, 'warning', text, pupil));
     else findingsOmitted += 1;
   };
 
@@ -360,24 +361,27 @@ export async function readCtf(
 
   const checkPupil = (p: CtfPupil) => {
     const pupil = p.index;
-    const warn = (rule: string, text: Message) => report(finding(rule, 'warning', text, pupil));
     if (p.upn === null) {
-      warn('pupil-upn-missing', message('ctf.pupil.upn-missing', { pupil }));
+      warn('pupil-upn-missing', message('ctf.pupil.upn-missing', { pupil }), pupil);
     } else {
       const check = checkUpn(p.upn, { knownLaNumbers: options.knownLaNumbers });
       for (const problem of check.problems) {
         // The UPN rules' own words are English (ctf/upn.ts, shared with COLLECT's rules).
-        warn(`upn-${problem.rule}`, message('ctf.pupil.upn-problem', { pupil, problem: problem.message }));
+        warn(
+          `upn-${problem.rule}`,
+          message('ctf.pupil.upn-problem', { pupil, problem: problem.message }),
+          pupil,
+        );
       }
       if (check.valid) {
         const first = seenUpns.get(check.upn);
         if (first !== undefined) {
-          warn('pupil-upn-duplicate', message('ctf.pupil.upn-duplicate', { pupil, first }));
+          warn('pupil-upn-duplicate', message('ctf.pupil.upn-duplicate', { pupil, first }), pupil);
         } else seenUpns.set(check.upn, pupil);
       }
     }
     if (p.formerUpn !== null && !checkUpn(p.formerUpn, { knownLaNumbers: options.knownLaNumbers }).valid) {
-      warn('pupil-former-upn', message('ctf.pupil.former-upn', { pupil }));
+      warn('pupil-former-upn', message('ctf.pupil.former-upn', { pupil }), pupil);
     }
     const missing = [
       p.surname === null ? message('ctf.pupil.detail.surname') : null,
@@ -390,10 +394,10 @@ export async function readCtf(
         (list, detail) => message('ctf.list', { first: list, rest: detail }),
         firstMissing,
       );
-      warn('pupil-details-missing', message('ctf.pupil.details-missing', { pupil, details }));
+      warn('pupil-details-missing', message('ctf.pupil.details-missing', { pupil, details }), pupil);
     }
     if (p.dob !== null && !isIsoDate(p.dob)) {
-      warn('pupil-dob-format', message('ctf.pupil.dob-format', { pupil }));
+      warn('pupil-dob-format', message('ctf.pupil.dob-format', { pupil }), pupil);
     }
   };
 
