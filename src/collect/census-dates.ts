@@ -6,7 +6,7 @@ export type Term = 'AUT' | 'SPR' | 'SUM';
 
 export const TERM_NAMES: Record<Term, string> = { AUT: 'autumn', SPR: 'spring', SUM: 'summer' };
 
-/** The term as a sentence names it, in the reader's language ("the autumn census", "yn nhymor yr hydref"). */
+/** Each term's name in the catalogue ("autumn", "yr hydref"), as a sentence names it. */
 export const TERM_KEYS: Record<Term, string> = {
   AUT: 'collect.refused.term.autumn',
   SPR: 'collect.refused.term.spring',

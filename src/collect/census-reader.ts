@@ -25,6 +25,7 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { AppError } from '../platform/errors.ts';
+import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { readXml, type XmlLimits } from '../platform/xml/reader.ts';
 
 export interface CensusHeader {
@@ -95,8 +96,12 @@ export interface CensusReturn {
   pupilsNoLongerOnRoll: CensusPupil[];
 }
 
-/** The file is XML, but not a school census return. */
-export class CensusFormatError extends AppError {}
+/** The file is XML, but not a school census return. `text` says so for pages; `message` is its English. */
+export class CensusFormatError extends AppError {
+  constructor(readonly text: Message) {
+    super(translateMessage('en', text));
+  }
+}
 
 // Maps, not object literals, so an element named like an Object.prototype member ("constructor") is
 // never mistaken for a field.
@@ -249,10 +254,7 @@ export async function readCensusReturn(
     {
       open(name, _attributes, path) {
         if (path.length === 1 && name !== 'Message') {
-          throw new CensusFormatError(
-            `This file is not a school census return: it starts with <${name}>, and a census return ` +
-              'starts with <Message>. Check you chose the census file your MIS made for COLLECT.',
-          );
+          throw new CensusFormatError(message('collect.reader.not-census', { name }));
         }
         texts.push('');
         if (pupil === null && PUPIL_ELEMENTS.has(name)) {

@@ -136,7 +136,8 @@ export async function runCensusCommand(args: string[], io: CommandOutput = proce
           header: census.header,
           school: census.school,
           pupils: { onRoll: census.pupilsOnRoll.length, noLongerOnRoll: census.pupilsNoLongerOnRoll.length },
-          filename: name,
+          // In English, as the command answers, without the messages pages use.
+          filename: { censusName: name.censusName, mismatches: name.mismatches },
           errors: result.errors.map(inEnglish),
           queries: result.queries.map(inEnglish),
         },

@@ -21,11 +21,16 @@ import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { CensusReturnRow, CensusReturnStatus, Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
+import {
+  asSentence,
+  keyedError,
+  type Message,
+  message,
+  translateMessage,
+} from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { XmlError } from '../platform/xml/reader.ts';
-import { sentence } from '../transfers/content-checks.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import { TERM_KEYS } from './census-dates.ts';
@@ -73,9 +78,6 @@ export const STATUS_LABELS: Record<CensusReturnStatus, string> = {
 
 const NAME_ADVICE = message('collect.refused.name-advice');
 const CONTENT_ADVICE = message('collect.refused.content-advice');
-
-/** A text made elsewhere in English (a file name's problems, the reader's): shown as it is. */
-const asGiven = (text: string) => message('collect.refused.as-given', { text });
 
 /** A return's status in a sentence: "version 2, submitted". */
 const STATUS_WORD_KEYS: Record<CensusReturnStatus, string> = {
@@ -259,11 +261,7 @@ export class CensusReturnsService {
       return refuse([message('collect.refused.not-xml', { filename: shown })], NAME_ADVICE);
     }
     const classified = classifyFilename(filename);
-    if (!classified.ok)
-      return refuse(
-        classified.problems.map((problem) => asGiven(sentence(problem))),
-        NAME_ADVICE,
-      );
+    if (!classified.ok) return refuse(classified.messages.map(asSentence), NAME_ADVICE);
     const file = classified.file;
     const term = file.typeCode ? TERM_OF_TYPE_CODE[file.typeCode] : undefined;
     if (file.kind !== 'census' || file.source.kind !== 'school' || term === undefined) {
@@ -331,19 +329,30 @@ export class CensusReturnsService {
       census = await readCensusReturn(data);
     } catch (error) {
       if (error instanceof XmlError || error instanceof CensusFormatError) {
-        return refuse([message('collect.refused.unreadable', { problem: error.message })], CONTENT_ADVICE);
+        return refuse([message('collect.refused.unreadable', { problem: error.text })], CONTENT_ADVICE);
       }
       throw error;
     }
-    const mismatches = compareFilenameWithHeader(filename, census.header).mismatches;
+    const mismatches = compareFilenameWithHeader(filename, census.header).messages;
     const header = census.header;
-    if (header.term !== null && header.term !== collection.term)
-      mismatches.push(`the return is for term ${header.term}, the collection for ${collection.term}`);
-    if (header.year !== null && header.year !== collection.year)
-      mismatches.push(`the return is for ${header.year}, the collection for ${collection.year}`);
-    if (mismatches.length > 0) {
+    if (header.term !== null && header.term !== collection.term) {
+      mismatches.push(
+        message('collect.refused.return-term', { header: header.term, collection: collection.term }),
+      );
+    }
+    if (header.year !== null && header.year !== collection.year) {
+      mismatches.push(
+        message('collect.refused.return-year', { header: header.year, collection: collection.year }),
+      );
+    }
+    const [first, ...more] = mismatches;
+    if (first) {
+      const listed = more.reduce(
+        (list, mismatch) => message('collect.refused.mismatch-list', { first: list, rest: mismatch }),
+        first,
+      );
       return refuse(
-        [message('collect.refused.mismatch', { mismatches: mismatches.join('; ') })],
+        [message('collect.refused.mismatch', { mismatches: listed })],
         message('collect.refused.mismatch-advice'),
       );
     }

@@ -25,6 +25,13 @@ ${INDENT}date of birth and sex, and what is wrong with it; a file named
 ${INDENT}like a CTF is checked against its name too
 `;
 
+/** A finding as the command gives it: in English, without its catalogue message. */
+type Finding = Omit<CtfFinding, 'text'>;
+
+function inEnglish({ text: _text, ...finding }: CtfFinding): Finding {
+  return finding;
+}
+
 /** What was concluded from the file's name. */
 type FilenameCheck =
   | { checked: true; name: string; description: string; matchesHeader: boolean | null }
@@ -75,7 +82,7 @@ function pupilTable(pupils: CtfPupil[]): string {
     .join('');
 }
 
-function findingLines(findings: CtfFinding[], omitted: number): string {
+function findingLines(findings: Finding[], omitted: number): string {
   if (findings.length === 0) return 'No problems found.\n';
   const lines = findings.map(
     (f) => `  ${f.severity === 'error' ? 'error  ' : 'warning'}  ${printable(f.message, 400)}`,
@@ -88,7 +95,7 @@ function humanReport(
   file: string,
   doc: CtfDocument,
   name: FilenameCheck,
-  findings: CtfFinding[],
+  findings: Finding[],
   omitted: number,
 ): string {
   const errors = findings.filter((f) => f.severity === 'error').length;
@@ -120,7 +127,7 @@ function humanReport(
 function readFilename(name: string): {
   check: FilenameCheck;
   file: ClassifiedFilename | null;
-  findings: CtfFinding[];
+  findings: Finding[];
 } {
   const classified = classifyFilename(name);
   if (classified.ok && classified.file.kind === 'ctf') {
@@ -202,7 +209,7 @@ export async function runCtfCommand(args: string[], io: CommandOutput = processO
       (f) => f.rule === 'filename-source' || f.rule === 'filename-destination',
     );
   }
-  const findings = [...doc.findings, ...name.findings, ...fromName];
+  const findings = [...doc.findings.map(inEnglish), ...name.findings, ...fromName.map(inEnglish)];
   const valid = isValidCtf(findings);
   if (json) {
     const { findings: _, ...rest } = doc;

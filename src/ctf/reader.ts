@@ -1,7 +1,9 @@
 // Reads a Common Transfer File (CTF) as a stream, on top of the hardened XML reader: the header, each
 // pupil's basic details and how many entries each of the pupil's other sections holds. Domain code:
 // no HTTP, no database. Unsafe or unreadable XML is an XmlError (with line and column); everything
-// else wrong with a file is a finding in the result, so a caller can show them all at once.
+// else wrong with a file is a finding in the result, so a caller can show them all at once. Each finding
+// is a message of the catalogue (`ctf.*`, for pages in the reader's language) with its English (the CLI,
+// the REST API).
 //
 // Element names (case-sensitive, as XML is), as written by CTF versions from the 2005 era (5.0/6.0,
 // `<Gender>`) to 25.0 (`<Sex>`):
@@ -33,8 +35,9 @@
 //
 // Unknown elements are ignored; values are trimmed; an empty element is the same as a missing one.
 import type { Readable } from 'node:stream';
+import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { readXml, type XmlLimits } from '../platform/xml/reader.ts';
-import { type ClassifiedFilename, describeParty, type Party } from '../transfers/filenames.ts';
+import { type ClassifiedFilename, type Party, partyWords } from '../transfers/filenames.ts';
 import { checkUpn } from './upn.ts';
 
 /** The school (or LA) a CTF header names as its source or destination, as written. */
@@ -100,9 +103,22 @@ export type CtfSeverity = 'error' | 'warning';
 export interface CtfFinding {
   rule: string;
   severity: CtfSeverity;
+  /** In English. */
   message: string;
+  /** The same as a message of the catalogue, for pages in the reader's language. */
+  text: Message;
   /** The pupil's position in the file, when the finding is about one pupil. */
   pupil?: number;
+}
+
+function finding(rule: string, severity: CtfSeverity, text: Message, pupil?: number): CtfFinding {
+  return {
+    rule,
+    severity,
+    message: translateMessage('en', text),
+    text,
+    ...(pupil === undefined ? {} : { pupil }),
+  };
 }
 
 export interface CtfDocument {
@@ -205,8 +221,8 @@ const SCHOOL_FIELDS = new Map<string, keyof CtfSchool>([
 
 /** Other well-known roots, to say what a file is when it is not a CTF. */
 const OTHER_ROOTS = new Map([
-  ['Message', 'a school census return'],
-  ['ATfile', 'an Admissions Transfer File (ATF)'],
+  ['Message', 'ctf.not-ctf.census-return'],
+  ['ATfile', 'ctf.not-ctf.atf'],
 ]);
 
 function emptySchool(): CtfSchool {
@@ -307,8 +323,9 @@ export async function readCtf(
   let sawHeader = false;
   let pupilCount = 0;
 
-  const report = (finding: CtfFinding) => {
-    if (findings.length < maxFindings) findings.push(finding);
+  /** A pupil's warning, kept (and put into English) only while there is room for it. */
+  const warn = (rule: string, text: Message, pupil: number) => {
+    if (findings.length < maxFindings) findings.push(finding(rule, 'warning', text, pupil));
     else findingsOmitted += 1;
   };
 
@@ -343,64 +360,43 @@ export async function readCtf(
   };
 
   const checkPupil = (p: CtfPupil) => {
-    const where = `Pupil ${p.index}`;
+    const pupil = p.index;
     if (p.upn === null) {
-      report({
-        rule: 'pupil-upn-missing',
-        severity: 'warning',
-        message: `${where} has no UPN.`,
-        pupil: p.index,
-      });
+      warn('pupil-upn-missing', message('ctf.pupil.upn-missing', { pupil }), pupil);
     } else {
       const check = checkUpn(p.upn, { knownLaNumbers: options.knownLaNumbers });
       for (const problem of check.problems) {
-        report({
-          rule: `upn-${problem.rule}`,
-          severity: 'warning',
-          message: `${where}: ${problem.message}`,
-          pupil: p.index,
-        });
+        warn(
+          `upn-${problem.rule}`,
+          message('ctf.pupil.upn-problem', { pupil, problem: problem.text }),
+          pupil,
+        );
       }
       if (check.valid) {
         const first = seenUpns.get(check.upn);
         if (first !== undefined) {
-          report({
-            rule: 'pupil-upn-duplicate',
-            severity: 'warning',
-            message: `${where} has the same UPN as pupil ${first}.`,
-            pupil: p.index,
-          });
-        } else seenUpns.set(check.upn, p.index);
+          warn('pupil-upn-duplicate', message('ctf.pupil.upn-duplicate', { pupil, first }), pupil);
+        } else seenUpns.set(check.upn, pupil);
       }
     }
     if (p.formerUpn !== null && !checkUpn(p.formerUpn, { knownLaNumbers: options.knownLaNumbers }).valid) {
-      report({
-        rule: 'pupil-former-upn',
-        severity: 'warning',
-        message: `${where}: the former UPN is not a valid UPN.`,
-        pupil: p.index,
-      });
+      warn('pupil-former-upn', message('ctf.pupil.former-upn', { pupil }), pupil);
     }
     const missing = [
-      p.surname === null ? 'surname' : '',
-      p.forename === null ? 'forename' : '',
-      p.dob === null ? 'date of birth' : '',
-    ].filter(Boolean);
-    if (missing.length > 0) {
-      report({
-        rule: 'pupil-details-missing',
-        severity: 'warning',
-        message: `${where} has no ${missing.join(', ')}.`,
-        pupil: p.index,
-      });
+      p.surname === null ? message('ctf.pupil.detail.surname') : null,
+      p.forename === null ? message('ctf.pupil.detail.forename') : null,
+      p.dob === null ? message('ctf.pupil.detail.date-of-birth') : null,
+    ].filter((detail) => detail !== null);
+    const [firstMissing, ...moreMissing] = missing;
+    if (firstMissing) {
+      const details = moreMissing.reduce(
+        (list, detail) => message('ctf.list', { first: list, rest: detail }),
+        firstMissing,
+      );
+      warn('pupil-details-missing', message('ctf.pupil.details-missing', { pupil, details }), pupil);
     }
     if (p.dob !== null && !isIsoDate(p.dob)) {
-      report({
-        rule: 'pupil-dob-format',
-        severity: 'warning',
-        message: `${where}: the date of birth is not a date written YYYY-MM-DD.`,
-        pupil: p.index,
-      });
+      warn('pupil-dob-format', message('ctf.pupil.dob-format', { pupil }), pupil);
     }
   };
 
@@ -575,48 +571,48 @@ export async function readCtf(
 function checkDocument(doc: CtfDocument, sawHeader: boolean): CtfFinding[] {
   const out: CtfFinding[] = [];
   if (!doc.isCtf) {
+    const other = OTHER_ROOTS.get(doc.root);
     const hint =
       doc.root.toLowerCase() === CTF_ROOT.toLowerCase()
-        ? ` Element names are case-sensitive: a CTF starts with <${CTF_ROOT}>, not <${doc.root}>.`
-        : OTHER_ROOTS.has(doc.root)
-          ? ` It looks like ${OTHER_ROOTS.get(doc.root)}.`
-          : '';
-    out.push({
-      rule: 'not-ctf',
-      severity: 'error',
-      message: `This is not a Common Transfer File: its first element is <${doc.root}>, where a CTF has <${CTF_ROOT}>.${hint}`,
-    });
+        ? message('ctf.not-ctf.case', { root: doc.root })
+        : other
+          ? message(other)
+          : null;
+    const text = hint
+      ? message('ctf.not-ctf.with-hint', { root: doc.root, hint })
+      : message('ctf.not-ctf', { root: doc.root });
+    out.push(finding('not-ctf', 'error', text));
     return out;
   }
   const h = doc.header;
   if (!sawHeader) {
-    out.push({ rule: 'header-missing', severity: 'error', message: 'The file has no <Header>.' });
+    out.push(finding('header-missing', 'error', message('ctf.header.missing')));
   } else {
     if (h.version === null) {
-      out.push({ rule: 'header-version', severity: 'warning', message: 'The header has no <CTFversion>.' });
+      out.push(finding('header-version', 'warning', message('ctf.header.no-version')));
     } else if (!/^\d{1,2}\.\d+$/.test(h.version)) {
-      out.push({
-        rule: 'header-version',
-        severity: 'warning',
-        message: `The CTF version "${h.version}" is not a version number like 25.0.`,
-      });
+      out.push(finding('header-version', 'warning', message('ctf.header.version', { version: h.version })));
     }
     if (h.documentName !== null && h.documentName !== 'Common Transfer File') {
-      out.push({
-        rule: 'header-document-name',
-        severity: 'warning',
-        message: `The header's document name is "${h.documentName}", not "Common Transfer File".`,
-      });
+      out.push(
+        finding(
+          'header-document-name',
+          'warning',
+          message('ctf.header.document-name', { name: h.documentName }),
+        ),
+      );
     }
     if (h.documentQualifier !== null) {
       const lower = h.documentQualifier.toLowerCase();
       if (lower === 'full' || lower === 'partial') h.documentQualifier = lower;
       else {
-        out.push({
-          rule: 'header-qualifier',
-          severity: 'warning',
-          message: `The document qualifier "${h.documentQualifier}" is neither "full" nor "partial".`,
-        });
+        out.push(
+          finding(
+            'header-qualifier',
+            'warning',
+            message('ctf.header.qualifier', { qualifier: h.documentQualifier }),
+          ),
+        );
       }
     }
     for (const [school, element] of [
@@ -624,26 +620,28 @@ function checkDocument(doc: CtfDocument, sawHeader: boolean): CtfFinding[] {
       [h.destination, 'DestSchool'],
     ] as const) {
       if (school === null || school.lea === null || school.estab === null) {
-        out.push({
-          rule: element === 'SourceSchool' ? 'header-source' : 'header-destination',
-          severity: 'warning',
-          message: `The header's <${element}> ${school === null ? 'is missing' : `has no ${school.lea === null ? '<LEA>' : '<Estab>'}`}.`,
-        });
+        const key =
+          school === null
+            ? 'ctf.header.school-missing'
+            : school.lea === null
+              ? 'ctf.header.no-lea'
+              : 'ctf.header.no-estab';
+        out.push(
+          finding(
+            element === 'SourceSchool' ? 'header-source' : 'header-destination',
+            'warning',
+            message(key, { element }),
+          ),
+        );
       }
     }
   }
-  if (doc.pupilCount === 0) {
-    out.push({
-      rule: 'no-pupils',
-      severity: 'error',
-      message: 'The file holds no pupils: there is no <Pupil> in <CTFpupilData>.',
-    });
-  }
+  if (doc.pupilCount === 0) out.push(finding('no-pupils', 'error', message('ctf.no-pupils')));
   return out;
 }
 
 /** True when the findings include no error (warnings allowed). */
-export function isValidCtf(findings: readonly CtfFinding[]): boolean {
+export function isValidCtf(findings: readonly Pick<CtfFinding, 'severity'>[]): boolean {
   return !findings.some((finding) => finding.severity === 'error');
 }
 
@@ -656,12 +654,20 @@ function headerCode(school: CtfSchool | null): string | null {
   return `${school.lea.toUpperCase()}${estab}`;
 }
 
-function describeHeaderSchool(school: CtfSchool | null, element: string): string {
-  if (school === null) return `has no <${element}>`;
+/** What the header names in a school element, in words for a mismatch. */
+function headerSchoolWords(school: CtfSchool | null, element: string): Message {
+  if (school === null) return message('ctf.header-names.nothing', { element });
   const code = headerCode(school);
-  if (code === null)
-    return `names no complete school in <${element}> (LEA "${school.lea ?? ''}", Estab "${school.estab ?? ''}")`;
-  return `names ${/^\d{7}$/.test(code) ? `school ${code}` : `"${code}"`} in <${element}>`;
+  if (code === null) {
+    return message('ctf.header-names.incomplete', {
+      element,
+      lea: school.lea ?? '',
+      estab: school.estab ?? '',
+    });
+  }
+  return /^\d{7}$/.test(code)
+    ? message('ctf.header-names.school', { element, code })
+    : message('ctf.header-names.code', { element, code });
 }
 
 /**
@@ -679,49 +685,37 @@ export function checkCtfAgainstFilename(doc: CtfDocument, file: ClassifiedFilena
   if (!doc.isCtf) return [];
   const out: CtfFinding[] = [];
   if (file.kind !== 'ctf') {
-    out.push({
-      rule: 'filename-not-ctf',
-      severity: 'warning',
-      message: `The file name ${file.name} is not the name of a CTF, so the header was not compared with it.`,
-    });
+    out.push(finding('filename-not-ctf', 'warning', message('ctf.filename.not-ctf', { name: file.name })));
     return out;
   }
   const { source, destination } = file;
-  const mismatch = (rule: string, party: Party, got: string, role: 'comes from' | 'goes to') => {
-    out.push({
-      rule,
-      severity: 'error',
-      message: `The file name says this CTF ${role} ${describeParty(party)}, but its header ${got}. Check that the file was made for the right school, or correct its name.`,
-    });
+  const mismatch = (rule: string, party: Party, got: Message, role: 'source' | 'destination') => {
+    const key = role === 'source' ? 'ctf.filename.source' : 'ctf.filename.destination';
+    out.push(finding(rule, 'error', message(key, { party: partyWords(party), got })));
   };
   if (source.kind === 'school') {
     if (headerCode(doc.header.source) !== source.establishmentNumber) {
-      mismatch(
-        'filename-source',
-        source,
-        describeHeaderSchool(doc.header.source, 'SourceSchool'),
-        'comes from',
-      );
+      mismatch('filename-source', source, headerSchoolWords(doc.header.source, 'SourceSchool'), 'source');
     }
     const dest = doc.header.destination;
     if (destination.kind === 'school') {
       if (headerCode(dest) !== destination.establishmentNumber) {
-        mismatch('filename-destination', destination, describeHeaderSchool(dest, 'DestSchool'), 'goes to');
+        mismatch('filename-destination', destination, headerSchoolWords(dest, 'DestSchool'), 'destination');
       }
     } else if (destination.kind === 'la' || destination.kind === 'la-inbox') {
       if (dest?.lea !== destination.laNumber) {
         const got =
-          dest?.lea == null ? 'has no LEA in <DestSchool>' : `names LA "${dest.lea}" in <DestSchool>`;
-        mismatch('filename-destination', destination, got, 'goes to');
+          dest?.lea == null
+            ? message('ctf.header-names.no-lea')
+            : message('ctf.header-names.la', { lea: dest.lea });
+        mismatch('filename-destination', destination, got, 'destination');
       }
     }
   }
   if (destination.kind === 'lost-pupils' && doc.pupilCount > 1) {
-    out.push({
-      rule: 'lost-pupil-count',
-      severity: 'error',
-      message: `A file for the lost pupils database must hold exactly one pupil, and this one holds ${doc.pupilCount}. Make one CTF per pupil.`,
-    });
+    out.push(
+      finding('lost-pupil-count', 'error', message('ctf.lost-pupil-count', { pupils: doc.pupilCount })),
+    );
   }
   return out;
 }

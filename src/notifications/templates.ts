@@ -9,14 +9,21 @@
 // Remove Files", "View/Delete Messages", "School Maintenance", "Maintain LEA Details").
 // Every text is in the catalogue (translations.json, `email.`), in English and Welsh; an email is
 // written in the recipient's language (recipients.ts, decision 30). Facts in a payload stay as written:
-// names, file names, reasons given by people, and the upload's reasons (transfers, English for now).
+// names, file names, reasons given by people. Texts other code works out (an upload's reasons) come as
+// catalogue messages, written in the recipient's language too, beside their English for older payloads.
 //
 // Organisation names: some writers already put the code in the name ("Green Lane Primary (9165402)"),
 // others give it separately; nameWithCode() shows the code once either way.
 import { z } from 'zod';
 import { MENU, menuLabelKey } from '../auth/menu.ts';
 import { formatDate, formatDateTime, monthInWords } from '../platform/dates.ts';
-import { type Language, type MessageParams, translate } from '../platform/i18n/catalogue.ts';
+import {
+  type Language,
+  type Message,
+  type MessageParams,
+  translate,
+  translateMessage,
+} from '../platform/i18n/catalogue.ts';
 import {
   type EmailBlock,
   type EmailContent,
@@ -69,6 +76,14 @@ const code = z.string().trim().min(1);
 const timestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().nonnegative();
 const servicePath = z.string().refine(isServicePath, 'must be a path on the service, starting with one /');
+/** A message of the catalogue (platform/i18n): its key and parameters, a parameter maybe a message. */
+const catalogueMessage: z.ZodType<Message> = z.lazy(() =>
+  z.object({
+    key: z.string().min(1),
+    params: z.record(z.string(), z.union([z.string(), z.number(), catalogueMessage])).optional(),
+    sentence: z.boolean().optional(),
+  }),
+);
 
 const transferPayload = z.object({
   filename: text,
@@ -103,9 +118,12 @@ const PAYLOADS = {
     // The name the user's browser sent, shortened by the upload: may be empty.
     filename: z.string(),
     menuItem: text,
-    /** One reason a line. */
+    /** One reason a line, in English (all that payloads written before the messages below hold). */
     reasons: text,
     whatToDo: text,
+    /** The same reasons and what to do as messages, written in the recipient's language. */
+    reasonMessages: z.array(catalogueMessage).min(1).optional(),
+    whatToDoMessage: catalogueMessage.optional(),
   }),
   'file-quarantined': z.object({
     filename: text,
@@ -258,6 +276,19 @@ function wordsIn(language: Language): Words {
   return (key, params) => translate(language, key, params);
 }
 
+/**
+ * Texts a payload stores as messages, written in a language; the English stored beside them when the
+ * catalogue no longer has a message's key or parameters (a payload written by an older version).
+ */
+function writtenIn<T>(language: Language, english: T, write: () => T): T {
+  if (language === 'en') return english;
+  try {
+    return write();
+  } catch {
+    return english;
+  }
+}
+
 /** An Upload menu item named in English in a payload ("Upload CTF File"), in the reader's language. */
 function menuItemIn(t: Words, label: string): string {
   const item = [...MENU, ...MENU.flatMap((i) => i.children ?? [])].find((i) => i.label === label);
@@ -360,11 +391,21 @@ const uploadRefused: Template<Payload<'upload-refused'>> = {
   content(p, language) {
     const t = wordsIn(language);
     const name = p.filename.trim() === '' ? t('email.no-name') : p.filename;
-    // The reasons and what to do are written by the upload (transfers), in English for now.
-    const reasons = p.reasons
-      .split(/\r?\n/)
-      .map((r) => r.trim())
-      .filter((r) => r !== '');
+    const english = {
+      reasons: p.reasons
+        .split(/\r?\n/)
+        .map((r) => r.trim())
+        .filter((r) => r !== ''),
+      whatToDo: p.whatToDo,
+    };
+    const { reasonMessages, whatToDoMessage } = p;
+    const { reasons, whatToDo } =
+      reasonMessages && whatToDoMessage
+        ? writtenIn(language, english, () => ({
+            reasons: reasonMessages.map((reason) => translateMessage(language, reason)),
+            whatToDo: translateMessage(language, whatToDoMessage),
+          }))
+        : english;
     return {
       subject: t('email.upload-refused.subject', { name }),
       blocks: [
@@ -377,7 +418,7 @@ const uploadRefused: Template<Payload<'upload-refused'>> = {
         ),
         { kind: 'list', items: reasons },
         paragraph(t('email.what-to-do')),
-        { kind: 'inset', text: p.whatToDo },
+        { kind: 'inset', text: whatToDo },
         paragraph(t('email.upload-refused.not-kept')),
       ],
     };

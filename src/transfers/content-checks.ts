@@ -1,11 +1,14 @@
 // What an uploaded file holds (step 6 of upload-service.ts): CTFs through the CTF reader, census returns
 // through the census reader, admissions files through the hardened XML reader, other files by the look of
 // their first bytes. Domain code: no HTTP, no database, nothing but the file's name and bytes, so the
-// parsing can run on a worker thread (./content-check-worker.ts) as well as here.
+// parsing can run on a worker thread (./content-check-worker.ts) as well as here. Reasons and warnings
+// are messages of the catalogue (plain data, so they cross to and from a worker as they are), written
+// in the reader's language where they are shown.
 import { compareFilenameWithHeader } from '../collect/census-filename.ts';
 import { CensusFormatError, readCensusReturn } from '../collect/census-reader.ts';
 import { checkCtfAgainstFilename, readCtf } from '../ctf/reader.ts';
 import type { IncomingPupil } from '../lost-pupils/matching.ts';
+import { type Message, message } from '../platform/i18n/catalogue.ts';
 import { readXml, XmlError } from '../platform/xml/reader.ts';
 import { fileTypeProblem } from './file-types.ts';
 import type { ClassifiedFilename } from './filenames.ts';
@@ -17,8 +20,8 @@ const SNIFF_BYTES = 4096;
 const MAX_WARNINGS = 50;
 
 export interface ContentCheck {
-  reasons: string[];
-  warnings: string[];
+  reasons: Message[];
+  warnings: Message[];
   /** A CTF's pupils, as recorded with the transfer (shown before a file is accepted). */
   pupils: NewTransferPupil[];
   pupilCount: number;
@@ -36,13 +39,6 @@ export interface ContentChecker {
   check(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck>;
 }
 
-/** A reason as a sentence: capital first letter, full stop at the end. */
-export function sentence(text: string): string {
-  const trimmed = text.trim();
-  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
-}
-
 function fitOrNull(value: string | null, max: number): string | null {
   return value !== null && Array.from(value).length <= max ? value : null;
 }
@@ -51,12 +47,13 @@ function cut(value: string | null, max: number): string | null {
   return value === null ? null : Array.from(value).slice(0, max).join('');
 }
 
-function refusedContent(...reasons: string[]): ContentCheck {
+function refusedContent(...reasons: Message[]): ContentCheck {
   return { reasons, warnings: [], pupils: [], pupilCount: 0 };
 }
 
-function unreadable(error: unknown, what: string): ContentCheck {
-  if (error instanceof XmlError) return refusedContent(`${what}: ${sentence(error.message)}`);
+/** A refusal for XML the reader could not read: `key` says what the file was read as, the error why not. */
+function unreadable(error: unknown, key: string): ContentCheck {
+  if (error instanceof XmlError) return refusedContent(message(key, { problem: error.text }));
   throw error;
 }
 
@@ -65,14 +62,14 @@ async function checkCtf(file: ClassifiedFilename, data: Buffer): Promise<Content
   try {
     doc = await readCtf(data);
   } catch (error) {
-    return unreadable(error, 'The file cannot be read as a CTF');
+    return unreadable(error, 'transfer.content.unreadable.ctf');
   }
   const findings = [...doc.findings, ...checkCtfAgainstFilename(doc, file)];
-  const reasons = findings.filter((f) => f.severity === 'error').map((f) => f.message);
-  const allWarnings = findings.filter((f) => f.severity === 'warning').map((f) => f.message);
+  const reasons = findings.filter((f) => f.severity === 'error').map((f) => f.text);
+  const allWarnings = findings.filter((f) => f.severity === 'warning').map((f) => f.text);
   const warnings = allWarnings.slice(0, MAX_WARNINGS);
   const more = allWarnings.length - warnings.length + doc.findingsOmitted;
-  if (more > 0) warnings.push(`And ${more} more warning${more === 1 ? '' : 's'}.`);
+  if (more > 0) warnings.push(message('transfer.content.more-warnings', { count: more }));
   const pupils: NewTransferPupil[] = doc.pupils.map((p) => ({
     // Identifiers that do not fit their column are not cut short (a wrong UPN is worse than none):
     // the warnings already say what is wrong with them, and the file itself keeps them.
@@ -99,18 +96,16 @@ async function checkCensus(file: ClassifiedFilename, data: Buffer): Promise<Cont
   try {
     census = await readCensusReturn(data);
   } catch (error) {
-    if (error instanceof CensusFormatError) return refusedContent(error.message);
-    return unreadable(error, 'The file cannot be read as a census return');
+    if (error instanceof CensusFormatError) return refusedContent(error.text);
+    return unreadable(error, 'transfer.content.unreadable.census');
   }
   const { header } = census;
-  const reasons: string[] = [];
+  const reasons: Message[] = [];
   if (header.laNumber === null || header.establishment === null) {
-    reasons.push(
-      "The return's header does not say which school it is from (<Source> needs <LEA> and <Estab>). Make the return again in your MIS.",
-    );
+    reasons.push(message('transfer.content.census.no-school'));
   }
-  for (const mismatch of compareFilenameWithHeader(file.name, header).mismatches) {
-    reasons.push(`The file name and the return do not agree: ${mismatch}.`);
+  for (const mismatch of compareFilenameWithHeader(file.name, header).messages) {
+    reasons.push(message('transfer.content.census.mismatch', { mismatch }));
   }
   const pupilCount = census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length;
   // Pupils on roll are where they are now: the ones a lost pupil may turn up as.
@@ -128,16 +123,14 @@ async function checkAdmissions(data: Buffer): Promise<ContentCheck> {
   try {
     await readXml(data, {});
   } catch (error) {
-    return unreadable(error, 'The file cannot be read as an admissions file');
+    return unreadable(error, 'transfer.content.unreadable.admissions');
   }
   return { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
 }
 
 function checkFileType(file: ClassifiedFilename, data: Buffer): ContentCheck {
   const problem = fileTypeProblem(file.extension, data.subarray(0, SNIFF_BYTES));
-  return problem
-    ? refusedContent(sentence(problem))
-    : { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
+  return problem ? refusedContent(problem) : { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
 }
 
 /** True when checking this kind of file means parsing all of it (worth a worker thread). */

@@ -1,5 +1,6 @@
 // Safe file types for generic transfers (handbook §8C: "any safe file type"): an allow-list of
 // extensions, each checked against what the content really is, so a renamed program is refused.
+import { type Message, message } from '../platform/i18n/catalogue.ts';
 
 type Sniff = 'zip' | 'pdf' | 'ole' | 'text';
 
@@ -49,26 +50,33 @@ function matches(sniff: Sniff, head: Buffer): boolean {
   }
 }
 
+/** What each kind of content is, in words. */
 const DESCRIPTIONS: Record<Sniff, string> = {
-  zip: 'a zip file',
-  pdf: 'a PDF document',
-  ole: 'an Excel or Word 97-2003 file',
-  text: 'text',
+  zip: 'transfer.file-type.zip',
+  pdf: 'transfer.file-type.pdf',
+  ole: 'transfer.file-type.ole',
+  text: 'transfer.file-type.text',
 };
 
 /**
  * Why a file with this extension and these first bytes may not be sent, or null when it may.
  * `head` is the start of the content (the first 4 KiB is plenty).
  */
-export function fileTypeProblem(extension: string, head: Buffer): string | null {
+export function fileTypeProblem(extension: string, head: Buffer): Message | null {
   const upper = extension.toUpperCase();
   const sniff = ALLOWED[upper];
   if (!sniff) {
-    return `Files ending .${upper} cannot be sent. Send ${ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ')} files, or put the file in a .ZIP`;
+    return message('transfer.file-type.not-allowed', {
+      extension: upper,
+      allowed: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', '),
+    });
   }
-  if (head.length === 0) return 'The file is empty';
+  if (head.length === 0) return message('transfer.upload.reason.empty');
   if (!matches(sniff, head)) {
-    return `The file is named .${upper} but its content is not ${DESCRIPTIONS[sniff]}. Check you chose the right file, or save it again in the right format`;
+    return message('transfer.file-type.wrong-content', {
+      extension: upper,
+      content: message(DESCRIPTIONS[sniff]),
+    });
   }
   return null;
 }

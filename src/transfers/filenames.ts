@@ -38,7 +38,11 @@
 //   with the first 3 digits of the school's number.
 // - Names are produced by software, so nothing is tidied up: spaces (inside or around the name), folder
 //   paths, control characters and anything outside A-Z, 0-9, _ and the one dot are refused with a reason.
+//
+// Each problem is a message of the catalogue (`transfer.filename.*`), so pages and emails give it in the
+// reader's language; the result also carries its English, for the CLI, the REST API and the audit log.
 import { isEstablishmentNumber } from '../directory/numbers.ts';
+import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { ALLOWED_EXTENSIONS } from './file-types.ts';
 
 export type Party =
@@ -70,7 +74,15 @@ export interface ClassifiedFilename {
   extension: string;
 }
 
-export type FilenameResult = { ok: true; file: ClassifiedFilename } | { ok: false; problems: string[] };
+export type FilenameResult =
+  | { ok: true; file: ClassifiedFilename }
+  | {
+      ok: false;
+      /** In English: for the CLI, the REST API and the audit log. */
+      problems: string[];
+      /** The same problems as messages, for pages and emails in the reader's language (clauses, like the English). */
+      messages: Message[];
+    };
 
 export const CTF_TYPE_CODE = 'CTF';
 /** ASC = PLASC (the annual census); SC1, SC2, SC3 = the termly School Censuses (handbook §8 B). */
@@ -84,7 +96,10 @@ export const MAX_DESCRIPTION_LENGTH = 15;
 /** Far longer than any valid name (37 characters at most): a sanity limit, not a rule of the handbook. */
 export const MAX_NAME_LENGTH = 100;
 
-const ALLOWED = 'only the letters A to Z, the digits 0 to 9, _ and one dot before the extension can be used';
+/** Why a name is refused: its problems, in English and as messages. */
+function refused(messages: Message[]): FilenameResult {
+  return { ok: false, problems: messages.map((problem) => translateMessage('en', problem)), messages };
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Codes: the source and destination parts of a name
@@ -93,7 +108,7 @@ type Code =
   | { type: 'party'; party: Party }
   /** LEALLyy: only ever the destination of a census file. */
   | { type: 'census'; laNumber: string; year: string }
-  | { type: 'invalid'; hint: string | null };
+  | { type: 'invalid'; hint: Message | null };
 
 function readCode(token: string): Code {
   if (isEstablishmentNumber(token)) {
@@ -121,14 +136,12 @@ function readCode(token: string): Code {
 }
 
 /** A nudge for the near misses people make when typing a code by hand. */
-function hintFor(token: string): string | null {
+function hintFor(token: string): Message | null {
   const la = /^(\d{3})L+$/i.exec(token)?.[1];
-  if (la) return `an LA is written as its 3-digit number followed by four Ls, like ${la}LLLL`;
-  if (/^X+$/i.test(token)) return 'an unknown destination is written as eight Xs: XXXXXXXX';
-  if (/^M+$/i.test(token))
-    return 'a destination outside the maintained sector is written as eight Ms: MMMMMMMM';
-  if (/^[0-9O]{7}$/i.test(token) && /O/i.test(token))
-    return 'it has the letter O where the digit 0 should be';
+  if (la) return message('transfer.filename.hint.la', { example: `${la}LLLL` });
+  if (/^X+$/i.test(token)) return message('transfer.filename.hint.unknown');
+  if (/^M+$/i.test(token)) return message('transfer.filename.hint.left');
+  if (/^[0-9O]{7}$/i.test(token) && /O/i.test(token)) return message('transfer.filename.hint.letter-o');
   return null;
 }
 
@@ -146,20 +159,30 @@ export function partyCode(party: Party): string {
   }
 }
 
-/** A party in words, for messages and listings: "school 9165402", "LA 916"... */
-export function describeParty(party: Party): string {
+/** A party in words, in the reader's language: "school 9165402", "LA 916"... */
+export function partyWords(party: Party): Message {
   switch (party.kind) {
     case 'school':
-      return `school ${party.establishmentNumber}`;
+      return message('transfer.party.school', { number: party.establishmentNumber });
     case 'la':
-      return `LA ${party.laNumber}`;
+      return message('transfer.party.la', { number: party.laNumber });
     case 'la-inbox':
-      return `the ${party.inbox === 'PLAS' ? 'PLASC' : 'admissions'} inbox of LA ${party.laNumber} (${partyCode(party)})`;
+      return message(
+        party.inbox === 'PLAS' ? 'transfer.party.plasc-inbox' : 'transfer.party.admissions-inbox',
+        { number: party.laNumber, code: partyCode(party) },
+      );
     case 'lost-pupils':
-      return party.reason === 'destination-unknown'
-        ? 'the lost pupils database (destination unknown)'
-        : 'the lost pupils database (left the maintained sector)';
+      return message(
+        party.reason === 'destination-unknown'
+          ? 'transfer.party.lost-pupils.unknown'
+          : 'transfer.party.lost-pupils.left',
+      );
   }
+}
+
+/** A party in English words, for messages and listings: "school 9165402", "LA 916"... */
+export function describeParty(party: Party): string {
+  return translateMessage('en', partyWords(party));
 }
 
 /** A file's classification in words: "CTF from school 9165402 to school 8171234, file number 003". */
@@ -198,24 +221,25 @@ function isControl(ch: string): boolean {
   return c < 0x20 || (c >= 0x7f && c <= 0x9f);
 }
 
-function characterProblems(name: string): string[] {
-  if (name.length === 0) return ['the file name is empty'];
+function characterProblems(name: string): Message[] {
+  if (name.length === 0) return [message('transfer.filename.empty')];
   if (name.length > MAX_NAME_LENGTH) {
-    return [
-      `the file name is too long (${name.length} characters): s2s file names are at most 37 characters`,
-    ];
+    return [message('transfer.filename.too-long', { length: name.length })];
   }
   const folder = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
   if (folder >= 0) {
     // Old browsers sent the whole path (H:\s2s downloads\681LLLL_CTF_...): name the part that matters.
     const file = name.slice(folder + 1);
-    const safe = /^[A-Za-z0-9_.]{1,40}$/.test(file) ? ` (${file})` : '';
-    return [`the file name contains a folder path (/ or \\): give the name of the file only${safe}`];
+    return [
+      /^[A-Za-z0-9_.]{1,40}$/.test(file)
+        ? message('transfer.filename.folder-named', { file })
+        : message('transfer.filename.folder'),
+    ];
   }
-  const problems: string[] = [];
-  if (/^\p{Zs}/u.test(name)) problems.push('the file name starts with a space: remove it');
-  if (/\p{Zs}$/u.test(name)) problems.push('the file name ends with a space: remove it');
-  if (/[^\p{Zs}]\p{Zs}+[^\p{Zs}]/u.test(name)) problems.push('spaces are not allowed in file names');
+  const problems: Message[] = [];
+  if (/^\p{Zs}/u.test(name)) problems.push(message('transfer.filename.leading-space'));
+  if (/\p{Zs}$/u.test(name)) problems.push(message('transfer.filename.trailing-space'));
+  if (/[^\p{Zs}]\p{Zs}+[^\p{Zs}]/u.test(name)) problems.push(message('transfer.filename.spaces'));
   const control = new Set<string>();
   const lookalikes = new Set<string>();
   const punctuation = new Set<string>();
@@ -226,20 +250,20 @@ function characterProblems(name: string): string[] {
     else punctuation.add(ch);
   }
   for (const ch of [...control].slice(0, 3)) {
-    problems.push(`the file name contains an invisible control character (${codePoint(ch)})`);
+    problems.push(message('transfer.filename.control', { code: codePoint(ch) }));
   }
   for (const ch of [...lookalikes].slice(0, 5)) {
     if (/^\p{Nd}$/u.test(ch)) {
-      problems.push(`${showChar(ch)} looks like a digit but is not one of 0 to 9: type the number again`);
+      problems.push(message('transfer.filename.not-digit', { char: showChar(ch) }));
     } else if (/^\p{L}$/u.test(ch)) {
-      problems.push(`${showChar(ch)} is not one of the letters A to Z: type the name again`);
+      problems.push(message('transfer.filename.not-letter', { char: showChar(ch) }));
     } else {
-      problems.push(`the file name contains ${showChar(ch)}: ${ALLOWED}`);
+      problems.push(message('transfer.filename.not-allowed', { chars: showChar(ch) }));
     }
   }
   if (punctuation.size > 0) {
     const listed = [...punctuation].map((ch) => `'${ch}'`).join(', ');
-    problems.push(`the file name contains ${listed}: ${ALLOWED}`);
+    problems.push(message('transfer.filename.not-allowed', { chars: listed }));
   }
   return problems;
 }
@@ -258,35 +282,41 @@ function kindOfTypeCode(code: string): TypedKind {
 }
 
 /** "a CTF", "an admissions file (ATF)": the file in a sentence. */
-function fileWords(kind: FileKind, code: string | null): string {
+function fileWords(kind: FileKind, code: string | null): Message {
   switch (kind) {
     case 'ctf':
-      return 'a CTF';
+      return message('transfer.kind.ctf');
     case 'census':
-      return `a census file (${code})`;
+      return message('transfer.filename.census-file', { code: code ?? '' });
     case 'admissions':
-      return `an admissions file (${code})`;
+      return message('transfer.kind.admissions', { code: code ?? '' });
     case 'other':
-      return `a ${code} file`;
+      return message('transfer.kind.other', { code: code ?? '' });
     case 'generic':
-      return 'a generic file';
+      return message('transfer.kind.generic');
   }
 }
 
 /** What the source or destination of a kind of file may be, in the handbooks' words. */
-function expectedCodes(kind: FileKind, role: Role): string {
+function expectedCodes(kind: FileKind, role: Role): Message {
   switch (kind) {
     case 'ctf':
-      return role === 'source'
-        ? 'a 7-digit DfE number or LEALLLL'
-        : 'a 7-digit DfE number, LEALLLL, XXXXXXXX or MMMMMMMM';
+      return message(
+        role === 'source'
+          ? 'transfer.filename.expected.ctf-source'
+          : 'transfer.filename.expected.ctf-destination',
+      );
     case 'census':
-      return role === 'source' ? 'a 7-digit DfE number' : 'LEALLyy (like 916LL06)';
+      return message(
+        role === 'source'
+          ? 'transfer.filename.expected.census-source'
+          : 'transfer.filename.expected.census-destination',
+      );
     case 'admissions':
-      return 'a 7-digit DfE number, LEALLLL or LEAADMS';
+      return message('transfer.filename.expected.admissions');
     case 'other':
     case 'generic':
-      return 'a 7-digit DfE number, LEALLLL, LEAPLAS or LEAADMS';
+      return message('transfer.filename.expected.other');
   }
 }
 
@@ -295,41 +325,75 @@ function shown(token: string): string {
   return token.length > 20 ? `${token.slice(0, 20)}...` : token;
 }
 
-function invalidCode(kind: FileKind, role: Role, token: string, hint: string | null): string {
-  if (token === '') return `the ${role} is missing (there are two underscores together)`;
-  const base = `the ${role} '${shown(token)}' is not ${expectedCodes(kind, role)}`;
-  return hint ? `${base}: ${hint}` : base;
+function invalidCode(kind: FileKind, role: Role, token: string, hint: Message | null): Message {
+  if (token === '') {
+    return message(
+      role === 'source' ? 'transfer.filename.missing.source' : 'transfer.filename.missing.destination',
+    );
+  }
+  const problem = message(
+    role === 'source' ? 'transfer.filename.not-code.source' : 'transfer.filename.not-code.destination',
+    { token: shown(token), expected: expectedCodes(kind, role) },
+  );
+  return hint ? message('transfer.filename.with-hint', { problem, hint }) : problem;
+}
+
+/** The LA inboxes' problems: [kind][inbox][role]. */
+const INBOX_PROBLEMS = {
+  ctf: {
+    PLAS: {
+      source: 'transfer.filename.inbox.ctf-from-plasc',
+      destination: 'transfer.filename.inbox.ctf-to-plasc',
+    },
+    ADMS: {
+      source: 'transfer.filename.inbox.ctf-from-admissions',
+      destination: 'transfer.filename.inbox.ctf-to-admissions',
+    },
+  },
+  admissions: {
+    PLAS: {
+      source: 'transfer.filename.inbox.admissions-from-plasc',
+      destination: 'transfer.filename.inbox.admissions-to-plasc',
+    },
+  },
+} as const;
+
+function isProblem(value: Party | Message): value is Message {
+  return 'key' in value;
 }
 
 /**
  * The party behind a source or destination code, or why it cannot be one for this kind of file. Census
  * destinations are handled by the census rules; everywhere else LEALLyy is refused here.
  */
-function partyFor(kind: FileKind, code: string | null, role: Role, token: string): Party | string {
+function partyFor(kind: FileKind, code: string | null, role: Role, token: string): Party | Message {
   const read = readCode(token);
   const what = fileWords(kind, code);
   if (read.type === 'invalid') return invalidCode(kind, role, token, read.hint);
   if (read.type === 'census') {
-    if (role === 'source')
-      return `'${token}' is where census files are collected: it can only be a destination`;
-    return `'${token}' is for census files only (ASC, SC1, SC2, SC3): send ${what} to the LA as ${read.laNumber}LLLL`;
+    if (role === 'source') return message('transfer.filename.census-code.source', { token });
+    return message('transfer.filename.census-code.destination', {
+      token,
+      what,
+      code: `${read.laNumber}LLLL`,
+    });
   }
   const party = read.party;
   if (party.kind === 'lost-pupils') {
-    if (role === 'source') {
-      return `'${token}' (the lost pupils database) can only be a destination, never the source`;
-    }
-    if (kind !== 'ctf') return `only a CTF can go to the lost pupils database (${token}), not ${what}`;
+    if (role === 'source') return message('transfer.filename.lost-pupils.source', { token });
+    if (kind !== 'ctf') return message('transfer.filename.lost-pupils.not-ctf', { token, what });
     return party;
   }
   if (party.kind === 'la-inbox') {
-    const inboxName = party.inbox === 'PLAS' ? 'PLASC' : 'admissions';
-    const direction = role === 'source' ? 'come from' : 'go to';
     if (kind === 'ctf') {
-      return `a CTF cannot ${direction} ${token} (the LA ${inboxName} inbox): use ${party.laNumber}LLLL for the LA`;
+      return message(INBOX_PROBLEMS.ctf[party.inbox][role], { token, code: `${party.laNumber}LLLL` });
     }
     if (kind === 'admissions' && party.inbox === 'PLAS') {
-      return `${what} cannot ${direction} ${token} (the LA PLASC inbox): use ${party.laNumber}ADMS for the LA admissions team`;
+      return message(INBOX_PROBLEMS.admissions.PLAS[role], {
+        token,
+        what,
+        code: `${party.laNumber}ADMS`,
+      });
     }
   }
   return party;
@@ -352,43 +416,44 @@ function looksLikeCode(token: string): boolean {
 interface Extension {
   value: string;
   /** Why the extension itself is unusable (any kind), or null. */
-  problem: string | null;
+  problem: Message | null;
 }
 
 function readExtension(raw: string): Extension {
   const value = raw.toUpperCase();
-  if (raw === '') {
-    return {
-      value,
-      problem: 'the extension is missing after the dot: end the name with the file type, like .XML',
-    };
-  }
+  if (raw === '') return { value, problem: message('transfer.filename.extension.missing') };
   if (!/^[A-Za-z0-9]+$/.test(raw)) {
-    return { value, problem: `the extension '.${shown(raw)}' may only have letters and digits` };
+    return { value, problem: message('transfer.filename.extension.characters', { extension: shown(raw) }) };
   }
   return { value, problem: null };
 }
 
-function extensionProblemFor(kind: FileKind, code: string | null, ext: Extension): string | null {
+function extensionProblemFor(kind: FileKind, code: string | null, ext: Extension): Message | null {
   if (ext.problem) return ext.problem;
   if (kind === 'ctf' || kind === 'census' || kind === 'admissions') {
-    return ext.value === 'XML' ? null : `${fileWords(kind, code)} must have the extension .XML`;
+    return ext.value === 'XML'
+      ? null
+      : message('transfer.filename.extension.xml', { what: fileWords(kind, code) });
   }
   if (!ALLOWED_EXTENSIONS.includes(ext.value)) {
-    const allowed = ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', ');
-    return `files ending .${shown(ext.value)} cannot be sent: send ${allowed} files, or put the file in a .ZIP`;
+    return message('transfer.filename.extension.not-allowed', {
+      extension: shown(ext.value),
+      allowed: ALLOWED_EXTENSIONS.map((e) => `.${e}`).join(', '),
+    });
   }
   return null;
 }
 
-function sequenceProblem(kind: TypedKind, sequence: string): string | null {
-  if (sequence === '') return 'the file number is missing after the last _';
+function sequenceProblem(kind: TypedKind, sequence: string): Message | null {
+  if (sequence === '') return message('transfer.filename.sequence.empty');
   if (kind === 'admissions') {
     return /^(\d{3}|\d{5})$/.test(sequence)
       ? null
-      : `the file number '${shown(sequence)}' must be 3 digits, like 001, or 5 (the year and 3 digits), like 26001`;
+      : message('transfer.filename.sequence.admissions', { sequence: shown(sequence) });
   }
-  return /^\d{3}$/.test(sequence) ? null : `the file number '${shown(sequence)}' must be 3 digits, like 001`;
+  return /^\d{3}$/.test(sequence)
+    ? null
+    : message('transfer.filename.sequence.digits', { sequence: shown(sequence) });
 }
 
 /** SOURCE_TYPE_DESTINATION_NNN.ext: CTF, census, admissions and other typed files. */
@@ -396,84 +461,74 @@ function classifyTyped(name: string, parts: string[], ext: Extension): FilenameR
   const [sourceToken = '', rawCode = '', destinationToken = '', sequence, ...extra] = parts;
   const code = rawCode.toUpperCase();
   const kind = kindOfTypeCode(code);
-  const problems: string[] = [];
+  const problems: Message[] = [];
 
   const source = partyFor(kind, code, 'source', sourceToken);
-  if (typeof source === 'string') problems.push(source);
+  if (isProblem(source)) problems.push(source);
 
-  let destination: Party | string;
+  let destination: Party | Message;
   let censusYear: string | null = null;
   if (kind === 'census') {
     const read = readCode(destinationToken);
-    const laExample =
-      typeof source === 'string' ? (/^\d{3}/.exec(sourceToken)?.[0] ?? '916') : partyLaNumber(source);
+    const laExample = isProblem(source) ? (/^\d{3}/.exec(sourceToken)?.[0] ?? '916') : partyLaNumber(source);
     if (read.type === 'census') {
       destination = { kind: 'la', laNumber: read.laNumber };
       censusYear = read.year;
-      if (!/^\d\d$/.test(read.year))
-        problems.push(`the census year '${read.year}' must be two digits, like 06`);
-      else if (typeof source !== 'string' && source.kind === 'school' && source.laNumber !== read.laNumber) {
+      if (!/^\d\d$/.test(read.year)) {
+        problems.push(message('transfer.filename.census.year', { year: read.year }));
+      } else if (!isProblem(source) && source.kind === 'school' && source.laNumber !== read.laNumber) {
         problems.push(
-          `a census file goes to the school's own LA: the destination should be ${source.laNumber}LL${read.year}, not ${destinationToken}`,
+          message('transfer.filename.census.own-la', {
+            expected: `${source.laNumber}LL${read.year}`,
+            token: destinationToken,
+          }),
         );
       }
     } else if (read.type === 'invalid' && destinationToken === '') {
       destination = invalidCode(kind, 'destination', destinationToken, null);
     } else {
-      destination = `${fileWords(kind, code)} must go to the LA as LEALLyy (the LA number, LL and the 2-digit census year), like ${laExample}LL06`;
+      destination = message('transfer.filename.census.destination', {
+        what: fileWords(kind, code),
+        example: `${laExample}LL06`,
+      });
     }
-    if (typeof source !== 'string' && source.kind !== 'school') {
-      problems.push(
-        `a census file must come from a school: the source must be the school's 7-digit DfE number, not ${sourceToken}`,
-      );
+    if (!isProblem(source) && source.kind !== 'school') {
+      problems.push(message('transfer.filename.census.from-school', { token: sourceToken }));
     }
   } else {
     destination = partyFor(kind, code, 'destination', destinationToken);
   }
-  if (typeof destination === 'string') problems.push(destination);
+  if (isProblem(destination)) problems.push(destination);
 
   if (
     kind === 'admissions' &&
-    typeof source !== 'string' &&
-    typeof destination !== 'string' &&
+    !isProblem(source) &&
+    !isProblem(destination) &&
     source.kind === 'school' &&
     destination.kind === 'school'
   ) {
-    problems.push(
-      'an admissions file goes between a school and an LA, or between LAs: not from one school to another',
-    );
+    problems.push(message('transfer.filename.admissions-between-schools'));
   }
   // (A census file's source is a school and its destination an LA: never the same.)
-  if (
-    kind !== 'census' &&
-    typeof source !== 'string' &&
-    typeof destination !== 'string' &&
-    sameParty(source, destination)
-  ) {
-    problems.push('the source and destination are the same');
+  if (kind !== 'census' && !isProblem(source) && !isProblem(destination) && sameParty(source, destination)) {
+    problems.push(message('transfer.filename.same-party'));
   }
 
   if (sequence === undefined) {
     const example = `${parts.join('_')}_001.${ext.value || 'XML'}`;
-    problems.push(
-      `the file number is missing: after the destination put _ and a 3-digit number, like ${example}`,
-    );
+    problems.push(message('transfer.filename.sequence.missing', { example }));
   } else {
     const problem = sequenceProblem(kind, sequence);
     if (problem) problems.push(problem);
   }
   if (extra.length > 0) {
     const example = `${sourceToken}_${code}_${destinationToken}_${sequence}.${ext.value || 'XML'}`;
-    problems.push(
-      `the name has too many parts: after the file number comes the dot and the extension, like ${example}`,
-    );
+    problems.push(message('transfer.filename.too-many-parts', { example }));
   }
   const extensionProblem = extensionProblemFor(kind, code, ext);
   if (extensionProblem) problems.push(extensionProblem);
 
-  if (problems.length > 0 || typeof source === 'string' || typeof destination === 'string') {
-    return { ok: false, problems };
-  }
+  if (problems.length > 0 || isProblem(source) || isProblem(destination)) return refused(problems);
   return {
     ok: true,
     file: {
@@ -498,28 +553,32 @@ function partyLaNumber(party: Party): string {
 function classifyGeneric(name: string, parts: string[], ext: Extension): FilenameResult {
   const [sourceToken = '', destinationToken = '', ...rest] = parts;
   const description = rest.join('_');
-  const problems: string[] = [];
+  const problems: Message[] = [];
   const source = partyFor('generic', null, 'source', sourceToken);
-  if (typeof source === 'string') problems.push(source);
+  if (isProblem(source)) problems.push(source);
   const destination = partyFor('generic', null, 'destination', destinationToken);
-  if (typeof destination === 'string') problems.push(destination);
-  if (typeof source !== 'string' && typeof destination !== 'string' && sameParty(source, destination)) {
-    problems.push('the source and destination are the same');
+  if (isProblem(destination)) problems.push(destination);
+  if (!isProblem(source) && !isProblem(destination) && sameParty(source, destination)) {
+    problems.push(message('transfer.filename.same-party'));
   }
   if (rest.length === 0 || description === '') {
     problems.push(
-      `the description is missing: after the destination put _ and up to ${MAX_DESCRIPTION_LENGTH} letters, digits or _, like ${sourceToken}_${destinationToken}_SENLIST.${ext.value || 'ZIP'}`,
+      message('transfer.filename.description.missing', {
+        max: MAX_DESCRIPTION_LENGTH,
+        example: `${sourceToken}_${destinationToken}_SENLIST.${ext.value || 'ZIP'}`,
+      }),
     );
   } else if (description.length > MAX_DESCRIPTION_LENGTH) {
     problems.push(
-      `the description is longer than ${MAX_DESCRIPTION_LENGTH} characters (it has ${description.length})`,
+      message('transfer.filename.description.too-long', {
+        max: MAX_DESCRIPTION_LENGTH,
+        length: description.length,
+      }),
     );
   }
   const extensionProblem = extensionProblemFor('generic', null, ext);
   if (extensionProblem) problems.push(extensionProblem);
-  if (problems.length > 0 || typeof source === 'string' || typeof destination === 'string') {
-    return { ok: false, problems };
-  }
+  if (problems.length > 0 || isProblem(source) || isProblem(destination)) return refused(problems);
   return {
     ok: true,
     file: {
@@ -557,43 +616,21 @@ export function printableFilename(name: string): string {
  * written for a school office user. Never throws.
  */
 export function classifyFilename(name: string): FilenameResult {
-  if (typeof name !== 'string') return { ok: false, problems: ['the file name is empty'] };
+  if (typeof name !== 'string') return refused([message('transfer.filename.empty')]);
   const characters = characterProblems(name);
-  if (characters.length > 0) return { ok: false, problems: characters };
+  if (characters.length > 0) return refused(characters);
 
   const pieces = name.split('.');
-  if (pieces.length === 1) {
-    return {
-      ok: false,
-      problems: [
-        'the file name has no extension: it must end with a dot and the file type, like .XML or .ZIP',
-      ],
-    };
-  }
-  if (pieces.length > 2) {
-    return {
-      ok: false,
-      problems: [
-        `the file name has ${pieces.length - 1} dots: only one is allowed, just before the extension (like .XML)`,
-      ],
-    };
-  }
+  if (pieces.length === 1) return refused([message('transfer.filename.no-extension')]);
+  if (pieces.length > 2) return refused([message('transfer.filename.dots', { dots: pieces.length - 1 })]);
   const [base = '', rawExtension = ''] = pieces;
   const ext = readExtension(rawExtension);
-  if (base === '') return { ok: false, problems: ['the file name has nothing before the dot'] };
+  if (base === '') return refused([message('transfer.filename.nothing-before-dot')]);
 
   const parts = base.split('_');
   const [first = '', second] = parts;
-  if (second === undefined) {
-    return {
-      ok: false,
-      problems: [
-        'the file name must be in parts joined by _, like 9165402_CTF_8171234_003.XML (a CTF) or 9165402_916LLLL_SENLIST.ZIP (a generic file)',
-      ],
-    };
-  }
-  if (first === '')
-    return { ok: false, problems: ['the file name starts with _: it must start with the source'] };
+  if (second === undefined) return refused([message('transfer.filename.no-parts')]);
+  if (first === '') return refused([message('transfer.filename.starts-with-underscore')]);
 
   if (TYPE_CODE.test(second)) return classifyTyped(name, parts, ext);
   if (looksLikeCode(second) || second === '') return classifyGeneric(name, parts, ext);
@@ -602,20 +639,21 @@ export function classifyFilename(name: string): FilenameResult {
   const joined = /^([A-Za-z0-9]{3})([A-Za-z0-9]{7,8})$/.exec(second);
   if (joined?.[1] && joined[2] && looksLikeCode(joined[2])) {
     const fixed = [first, joined[1], joined[2], ...parts.slice(2)].join('_');
-    return {
-      ok: false,
-      problems: [
-        `put an underscore between ${joined[1]} and ${joined[2]}: ${fixed}${rawExtension ? `.${rawExtension}` : ''}`,
-      ],
-    };
+    return refused([
+      message('transfer.filename.underscore-between', {
+        first: joined[1],
+        second: joined[2],
+        fixed: `${fixed}${rawExtension ? `.${rawExtension}` : ''}`,
+      }),
+    ]);
   }
   // A type code of the wrong length, the destination in its place after it: SOURCE_CTFX_DEST_NNN.XML.
   const third = parts[2];
   if (third !== undefined && looksLikeCode(third)) {
-    const problems = [`the type '${shown(second)}' must be 3 letters or digits, like CTF`];
+    const problems = [message('transfer.filename.type-length', { type: shown(second) })];
     const source = partyFor('other', null, 'source', first);
-    if (typeof source === 'string') problems.push(source);
-    return { ok: false, problems };
+    if (isProblem(source)) problems.push(source);
+    return refused(problems);
   }
   return classifyGeneric(name, parts, ext);
 }

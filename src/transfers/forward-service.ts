@@ -49,7 +49,7 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, sentence } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from './download-listing.ts';
@@ -127,12 +127,6 @@ export function forwardedFilename(originalName: string, school: string): string 
   if (parts.length !== 4) return null;
   parts[2] = school;
   return parts.join('_');
-}
-
-function sentence(text: string): string {
-  const trimmed = text.trim();
-  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 function withName(label: PartyLabel): string {

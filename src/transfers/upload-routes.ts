@@ -22,6 +22,7 @@ import { ALLOWED_EXTENSIONS } from './file-types.ts';
 import { printableFilename } from './filenames.ts';
 import { sectionItems, uploadDescriptionKey } from './section-items.ts';
 import {
+  ACCEPTED_TEXTS,
   MAX_UPLOAD_LIMIT,
   REFUSAL_TEXTS,
   reasonIn,
@@ -87,14 +88,23 @@ function tooLargeProblem(filename: string): Message {
   return message('transfer.upload.far-too-large', { filename, limit: megabytes(MAX_UPLOAD_LIMIT) });
 }
 
-/** A refusal's reasons and what to do in the reader's language (the outcome itself keeps the English). */
+/**
+ * A refusal's reasons and what to do, or an accepted file's warnings, in the reader's language (the
+ * outcome itself keeps the English).
+ */
 function inLanguage(result: FileResult, request: FastifyRequest): FileResult {
+  const { language } = request;
+  if (result.status === 'accepted') {
+    const texts = result[ACCEPTED_TEXTS];
+    if (!texts) return result;
+    return { ...result, warnings: texts.warnings.map((warning) => translateMessage(language, warning)) };
+  }
   const texts = result.status === 'refused' ? result[REFUSAL_TEXTS] : undefined;
   if (result.status !== 'refused' || !texts) return result;
   return {
     ...result,
-    reasons: texts.reasons.map((reason) => reasonIn(request.language, reason)),
-    whatToDo: translateMessage(request.language, texts.whatToDo),
+    reasons: texts.reasons.map((reason) => reasonIn(language, reason)),
+    whatToDo: translateMessage(language, texts.whatToDo),
   };
 }
 

@@ -71,12 +71,19 @@ import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
-import { type Language, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
+import {
+  asSentence,
+  type Language,
+  type Message,
+  message,
+  sentence,
+  translateMessage,
+} from '../platform/i18n/catalogue.ts';
 import type { UploadMetric } from '../platform/metrics.ts';
 import type { MalwareScanner } from '../platform/scanning/clamd.ts';
 import type { EncryptedFileStore, StoredFile } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
-import { type ContentCheck, type ContentChecker, inlineContentChecks, sentence } from './content-checks.ts';
+import { type ContentCheck, type ContentChecker, inlineContentChecks } from './content-checks.ts';
 import {
   type ClassifiedFilename,
   classifyFilename,
@@ -85,6 +92,7 @@ import {
   type FileKind,
   type Party,
   partyCode,
+  partyWords,
   printableFilename,
 } from './filenames.ts';
 import { type ActorParty, actorParty } from './parties.ts';
@@ -115,8 +123,9 @@ export interface AcceptedUpload {
   destination: string;
   /** Pupils the file holds (CTF and census files; 0 for the others). */
   pupils: number;
-  /** Things a person should check that did not stop the upload (UPN check letters...). */
+  /** Things a person should check that did not stop the upload (UPN check letters...), in English. */
   warnings: string[];
+  [ACCEPTED_TEXTS]?: AcceptedTexts;
   /**
    * The malware scan: clean (offered now), pending (clamd gave no verdict yet: offered once it does), or
    * not-scanned (scanning is off).
@@ -125,14 +134,19 @@ export interface AcceptedUpload {
 }
 
 /**
- * A refusal's reasons and what to do as keys, for pages in the reader's language (a reason not yet in the
- * catalogue, such as a file name rule's or a content check's, is its English). Under a symbol, so the
+ * A refusal's reasons and what to do as keys, for pages in the reader's language. Under a symbol, so the
  * REST API, which sends the outcome as it is, keeps its English `reasons` and `whatToDo` only.
  */
 export const REFUSAL_TEXTS = Symbol('refusal texts');
 export interface RefusalTexts {
-  reasons: (Message | string)[];
+  reasons: Message[];
   whatToDo: Message;
+}
+
+/** An accepted file's warnings as keys, for pages in the reader's language (under a symbol, as above). */
+export const ACCEPTED_TEXTS = Symbol('accepted texts');
+export interface AcceptedTexts {
+  warnings: Message[];
 }
 
 export interface RefusedUpload {
@@ -227,27 +241,6 @@ function orList(items: Message[]): Message {
   return message('transfer.list.comma', { first, rest: orList(rest) });
 }
 
-/** A party in words, as describeParty says it in English: "school 9165402", "LA 916"... */
-export function partyWords(party: Party): Message {
-  switch (party.kind) {
-    case 'school':
-      return message('transfer.party.school', { number: party.establishmentNumber });
-    case 'la':
-      return message('transfer.party.la', { number: party.laNumber });
-    case 'la-inbox':
-      return message(
-        party.inbox === 'PLAS' ? 'transfer.party.plasc-inbox' : 'transfer.party.admissions-inbox',
-        { number: party.laNumber, code: partyCode(party) },
-      );
-    case 'lost-pupils':
-      return message(
-        party.reason === 'destination-unknown'
-          ? 'transfer.party.lost-pupils.unknown'
-          : 'transfer.party.lost-pupils.left',
-      );
-  }
-}
-
 function sameParty(a: Party, b: Party): boolean {
   return partyCode(a) === partyCode(b);
 }
@@ -278,15 +271,15 @@ function sizeAdvice(kind: FileKind): Message {
   }
 }
 
-/** A reason in a language, as a sentence (the directory's reasons are clauses). */
-export function reasonIn(language: Language, reason: Message | string): string {
-  return sentence(typeof reason === 'string' ? reason : translateMessage(language, reason));
+/** A reason in a language, as a sentence (the file name's and the directory's reasons are clauses). */
+export function reasonIn(language: Language, reason: Message): string {
+  return sentence(translateMessage(language, reason));
 }
 
 /** A refusal: its texts in English, and as keys for pages. */
 function refusal(
   filename: string,
-  reasons: (Message | string)[],
+  reasons: Message[],
   whatToDo: Message,
   quarantinedTransferId?: string,
 ): RefusedUpload {
@@ -334,7 +327,7 @@ export class UploadService {
       throw new Forbidden(`You cannot use ${CATEGORY_INFO[category].uploadLabel}`);
     }
     const filename = withoutFolder(originalName);
-    const refuse = async (reasons: (Message | string)[], whatToDo: Message): Promise<RefusedUpload> => {
+    const refuse = async (reasons: Message[], whatToDo: Message): Promise<RefusedUpload> => {
       discard(content);
       const outcome = refusal(shownName(filename), reasons, whatToDo);
       await this.recordRefusal(actor, category, outcome);
@@ -343,7 +336,7 @@ export class UploadService {
 
     // 1. The name.
     const classified = classifyFilename(filename);
-    if (!classified.ok) return refuse(classified.problems.map(sentence), NAME_ADVICE);
+    if (!classified.ok) return refuse(classified.messages, NAME_ADVICE);
     const file = classified.file;
 
     // 2. The menu item.
@@ -354,7 +347,7 @@ export class UploadService {
 
     // 3. The sender, and 4. the parties in the directory.
     const own = actorParty(actor);
-    const reasons: (Message | string)[] = [];
+    const reasons: Message[] = [];
     const sourceProblem =
       own === null ? message('transfer.upload.reason.account-does-not-send') : wrongSource(own, file);
     if (sourceProblem) reasons.push(sourceProblem);
@@ -476,8 +469,9 @@ export class UploadService {
       description: describeFile(file),
       destination: destinationName,
       pupils: checked.pupilCount,
-      warnings: checked.warnings,
+      warnings: checked.warnings.map((warning) => translateMessage('en', warning)),
       scan: 'not-scanned',
+      [ACCEPTED_TEXTS]: { warnings: checked.warnings },
     };
     return scanning ? this.scan(accepted, data) : accepted;
   }
@@ -601,6 +595,7 @@ export class UploadService {
 
   private async recordRefusal(actor: Actor, category: Category, outcome: RefusedUpload): Promise<void> {
     const at = this.deps.clock.now();
+    const texts = outcome[REFUSAL_TEXTS];
     await this.deps.db.transaction().execute(async (tx) => {
       await recordAudit(tx, {
         at,
@@ -620,6 +615,11 @@ export class UploadService {
           menuItem: CATEGORY_INFO[category].uploadLabel,
           reasons: outcome.reasons.join('\n'),
           whatToDo: outcome.whatToDo,
+          // The same as keys, so the email is written in the recipient's language (decision 30); each
+          // reason a sentence, as on the page.
+          ...(texts
+            ? { reasonMessages: texts.reasons.map(asSentence), whatToDoMessage: texts.whatToDo }
+            : {}),
         },
       });
     });

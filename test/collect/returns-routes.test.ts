@@ -7,7 +7,7 @@ import { insertCollection } from '../../src/collect/collections-repository.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
+import { Agent, createTestApp, errorSummary, signedInUser, type TestApp, textOf } from '../support/web.ts';
 
 describe('census return pages', () => {
   let database: TestDatabase;
@@ -252,6 +252,45 @@ describe('census return pages', () => {
     assert.match(dashboard.body, /Eich rôl: Agent/);
     assert.match(dashboard.body, /Ffurflenni eich ysgolion/);
     assert.match(dashboard.body, /Wedi’i chyflwyno: 1/);
+  });
+
+  test("a return's name problems, an unreadable return and one that does not match: in the reader's language", async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const doctype = '<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY x "y">]>\n<Message/>';
+    const files = [
+      { filename: censusFilename(school).replace('_001.', '_01.'), content: doctype },
+      { filename: censusFilename(school), content: doctype },
+      { filename: censusFilename(school), content: censusReturnXml({ school, year: 2026, term: 'SPR' }) },
+    ];
+    const expected = {
+      en: [
+        "The file number '01' must be 3 digits, like 001.",
+        'The file could not be read as a census return: The file declares a DOCTYPE. Files with DOCTYPE or ENTITY declarations are refused for safety (line 2, column',
+        'The file does not match its name or this collection: the file name (SC3) is for the autumn census, the return for the spring census; the return is for term SPR, the collection for AUT.',
+      ],
+      cy: [
+        "Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001.",
+        'Nid oedd modd darllen y ffeil fel ffurflen cyfrifiad: Mae’r ffeil yn datgan DOCTYPE. Caiff ffeiliau â datganiadau DOCTYPE neu ENTITY eu gwrthod er diogelwch (llinell 2, colofn',
+        'Nid yw’r ffeil yn cyfateb i’w henw na’r casgliad hwn: mae enw’r ffeil (SC3) ar gyfer cyfrifiad yr hydref, a’r ffurflen ar gyfer cyfrifiad y gwanwyn; mae’r ffurflen ar gyfer tymor SPR, a’r casgliad ar gyfer AUT.',
+      ],
+    };
+    for (const language of ['en', 'cy'] as const) {
+      const user = await makeUser(
+        database.db,
+        'school',
+        { laNumber: s.la.number, establishmentNumber: school },
+        { language },
+      );
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      for (const [index, file] of files.entries()) {
+        const response = await upload(agent, s.collectionId, file.filename, file.content);
+        assert.equal(response.statusCode, 400, file.filename);
+        const reason = expected[language][index] ?? '';
+        assert.ok(textOf(response.body).includes(reason), `${language}: ${reason}`);
+      }
+    }
   });
 
   test('a file that is not a census return is refused with why and what to do; no file asks for one', async () => {

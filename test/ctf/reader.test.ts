@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import {
   type CtfDocument,
+  type CtfFinding,
   type CtfPupil,
   checkCtfAgainstFilename,
   isValidCtf,
@@ -13,6 +14,7 @@ import {
   readCtf,
 } from '../../src/ctf/reader.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { XmlError } from '../../src/platform/xml/reader.ts';
 import { classifyFilename } from '../../src/transfers/filenames.ts';
 import { CTF25, ctfXml, type FixturePupil, syntheticCtf } from '../fixtures/ctf/generate.ts';
@@ -36,6 +38,12 @@ function againstName(doc: CtfDocument, name: string) {
 }
 
 const rules = (doc: CtfDocument) => doc.findings.map((f) => `${f.severity} ${f.rule}`);
+
+/** Findings in English, as the CLI and the API give them (each also has its message as `text`). */
+const inEnglish = (findings: CtfFinding[]) => findings.map(({ text: _text, ...english }) => english);
+
+/** Findings in Welsh, as a Welsh page shows them. */
+const inWelsh = (findings: CtfFinding[]) => findings.map((f) => translateMessage('cy', f.text));
 
 const NO_DETAILS = {
   formerUpn: null,
@@ -393,6 +401,29 @@ describe('checks', () => {
     assert.equal(proto.findings[0]?.message.includes('It looks like'), false);
   });
 
+  test('each finding is also a message of the catalogue: the same English, and Welsh for a Welsh page', async () => {
+    const census = await readFixture('not-a-ctf-census.xml');
+    const wrongCase = await readString('<CTFile><Header/></CTFile>');
+    const noPupils = await readFixture('ctf25-no-pupils.xml');
+    const details = await readString(
+      ctfXml(CTF25, [{ ...oneFixturePupil(), forename: '', dob: '2014-02-30' }]),
+    );
+    for (const doc of [census, wrongCase, noPupils, details]) {
+      for (const finding of doc.findings) assert.equal(translateMessage('en', finding.text), finding.message);
+    }
+    assert.deepEqual(inWelsh(census.findings), [
+      'Nid Ffeil Trosglwyddo Gyffredin yw hon: ei helfen gyntaf yw <Message>, lle mae gan CTF <CTfile>. Mae’n edrych fel ffurflen cyfrifiad ysgol.',
+    ]);
+    assert.match(inWelsh(wrongCase.findings)[0] ?? '', /mae CTF yn dechrau gyda <CTfile>, nid <CTFile>\.$/);
+    assert.deepEqual(inWelsh(noPupils.findings), [
+      'Nid oes disgyblion yn y ffeil: nid oes <Pupil> yn <CTFpupilData>.',
+    ]);
+    assert.deepEqual(inWelsh(details.findings), [
+      'Nid oes enw cyntaf gan ddisgybl 1.',
+      'Disgybl 1: nid yw’r dyddiad geni yn ddyddiad wedi’i ysgrifennu ar y ffurf YYYY-MM-DD.',
+    ]);
+  });
+
   test('every file of the hostile corpus is refused with an XmlError carrying line and column', async () => {
     const files = readdirSync(HOSTILE).filter((f) => f.endsWith('.xml'));
     assert.ok(files.length >= 9);
@@ -428,7 +459,7 @@ describe('checks', () => {
     const doc = await readFixture('ctf25-wrong-check-letter.xml');
     assert.equal(doc.pupilCount, 2);
     assert.equal(doc.pupils[1]?.upn, 'A916200120011');
-    assert.deepEqual(doc.findings, [
+    assert.deepEqual(inEnglish(doc.findings), [
       {
         rule: 'upn-1510',
         severity: 'warning',
@@ -489,7 +520,8 @@ describe('header against file name', () => {
   test('a header naming other schools than the file name is an error for each end', async () => {
     const doc = await readFixture('9162001_CTF_8013456_007.XML');
     assert.deepEqual(doc.findings, []);
-    assert.deepEqual(againstName(doc, '9162001_CTF_8013456_007.XML'), [
+    const findings = againstName(doc, '9162001_CTF_8013456_007.XML');
+    assert.deepEqual(inEnglish(findings), [
       {
         rule: 'filename-source',
         severity: 'error',
@@ -502,6 +534,11 @@ describe('header against file name', () => {
         message:
           'The file name says this CTF goes to school 8013456, but its header names school 8013457 in <DestSchool>. Check that the file was made for the right school, or correct its name.',
       },
+    ]);
+    for (const finding of findings) assert.equal(translateMessage('en', finding.text), finding.message);
+    assert.deepEqual(inWelsh(findings), [
+      'Mae enw’r ffeil yn dweud bod y ffeil CTF hon yn dod o ysgol 9162001, ond mae ei phennyn yn enwi ysgol 9162002 yn <SourceSchool>. Gwiriwch fod y ffeil wedi’i gwneud ar gyfer yr ysgol gywir, neu cywirwch ei henw.',
+      'Mae enw’r ffeil yn dweud bod y ffeil CTF hon yn mynd i ysgol 8013456, ond mae ei phennyn yn enwi ysgol 8013457 yn <DestSchool>. Gwiriwch fod y ffeil wedi’i gwneud ar gyfer yr ysgol gywir, neu cywirwch ei henw.',
     ]);
   });
 

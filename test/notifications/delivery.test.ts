@@ -302,6 +302,66 @@ describeEachEngine('email delivery over SMTP', (database) => {
     assert.deepEqual(subjects.sort(), [...names].sort());
   });
 
+  test("a refused upload's email gives its reasons and what to do in the uploader's language", async () => {
+    takeReceived();
+    const scope = { establishmentNumber: sending.number };
+    const badName = `${sending.number}_CTF_${receiving.number}_01.XML`;
+    const wrongHeader = `${sending.number}_CTF_${receiving.number}_071.XML`;
+    const content = ctfBetween(
+      sending.number,
+      `${receiving.number.slice(0, 3)}9999`,
+      twoPupils(sending.number),
+    );
+    for (const [language, email] of [
+      ['cy', 'gwrthod@hillside.test'],
+      ['en', 'refused@hillside.test'],
+    ] as const) {
+      const user = await makeUser(db, 'school', scope, { email, language });
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      await agent.get('/upload/ctf');
+      const uploaded = await agent.postMultipart('/upload/ctf', [
+        { filename: badName, content },
+        { filename: wrongHeader, content },
+      ]);
+      assert.equal(uploaded.statusCode, 200);
+    }
+    assert.equal((await deliver()).sent, 4);
+    const mails = takeReceived();
+    const about = (address: string, filename: string) => {
+      const found = mails.find((m) => m.to.includes(address) && m.subject.includes(filename));
+      assert.ok(found, `${address}: ${filename}`);
+      return { ...found, text: found.text.replace(/\s+/g, ' ') };
+    };
+
+    const welshName = about('gwrthod@hillside.test', badName);
+    assert.equal(welshName.subject, `Ni chafodd eich ffeil ei lanlwytho: ${badName}`);
+    assert.match(welshName.text, /• Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001\./);
+    assert.match(welshName.text, /Mae s2s yn darllen o bwy mae ffeil yn dod/);
+    assert.doesNotMatch(welshName.text, /must be 3 digits|s2s reads who a file is from/);
+    const welshHeader = about('gwrthod@hillside.test', wrongHeader);
+    assert.match(
+      welshHeader.text,
+      new RegExp(
+        `• Mae enw’r ffeil yn dweud bod y ffeil CTF hon yn mynd i ysgol ${receiving.number}, ond mae ei phennyn yn enwi ysgol ${receiving.number.slice(0, 3)}9999 yn <DestSchool>\\.`,
+      ),
+    );
+    assert.match(welshHeader.text, /Gwiriwch eich bod wedi dewis y ffeil gywir\./);
+    assert.doesNotMatch(welshHeader.text, /The file name says/);
+
+    const englishName = about('refused@hillside.test', badName);
+    assert.match(englishName.text, /• The file number '01' must be 3 digits, like 001\./);
+    assert.match(englishName.text, /s2s reads who a file is from and where it goes from its name/);
+    const englishHeader = about('refused@hillside.test', wrongHeader);
+    assert.match(
+      englishHeader.text,
+      new RegExp(
+        `• The file name says this CTF goes to school ${receiving.number}, but its header names school`,
+      ),
+    );
+    assert.doesNotMatch(englishHeader.text, /Mae enw’r ffeil|Gwiriwch/);
+  });
+
   test("each email in its reader's language: a user's own choice, a mailbox in Wales in Welsh then English", async () => {
     takeReceived();
     const welshLa = await makeLa(db, {

@@ -330,6 +330,44 @@ describe('upload-refused (to the user who tried)', () => {
     const email = compose('upload-refused', { ...SAMPLES['upload-refused'], filename: '' });
     assertFacts(email, ['You tried to send a file with no name']);
   });
+
+  /** A payload as the upload writes it now: the English, and the same as messages. */
+  const keyed = {
+    ...SAMPLES['upload-refused'],
+    reasons: "The file number '01' must be 3 digits, like 001.\nThe file is empty.",
+    whatToDo: 'Check you chose the right file.',
+    reasonMessages: [
+      { key: 'transfer.filename.sequence.digits', params: { sequence: '01' }, sentence: true },
+      { key: 'transfer.upload.reason.empty', sentence: true },
+    ],
+    whatToDoMessage: { key: 'transfer.upload.what-to-do.content' },
+  };
+
+  test("its reasons and what to do are written in the recipient's language, from the messages the upload stored", () => {
+    const welsh = compose('upload-refused', keyed, 'cy');
+    assert.match(welsh.text, /^• Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001\.$/m);
+    assert.match(welsh.text, /^• Mae’r ffeil yn wag\.$/m);
+    assert.match(welsh.text, /Gwiriwch eich bod wedi dewis y ffeil gywir\. Os cafodd ei gwneud gan/);
+    assert.doesNotMatch(welsh.text, /must be 3 digits|The file is empty|Check you chose/);
+    const english = compose('upload-refused', keyed, 'en');
+    assert.match(english.text, /^• The file number '01' must be 3 digits, like 001\.$/m);
+    assert.match(english.text, /Check you chose the right file\./);
+    const both = compose('upload-refused', keyed, 'bilingual');
+    assert.ok(both.text.indexOf('Mae’r ffeil yn wag.') < both.text.indexOf('The file is empty.'));
+  });
+
+  test('a payload written before reasons had keys, or naming a key no longer in the catalogue, gives its English', () => {
+    const old = compose('upload-refused', SAMPLES['upload-refused'], 'cy');
+    assert.match(old.text, /Fe geisioch chi anfon 9165402_CTF_8171234\.XML/);
+    assert.match(old.text, /^• The name has no file number\.$/m);
+    const stale = compose(
+      'upload-refused',
+      { ...keyed, reasonMessages: [{ key: 'transfer.no-such-reason' }] },
+      'cy',
+    );
+    assert.match(stale.text, /^• The file number '01' must be 3 digits, like 001\.$/m);
+    assert.match(stale.text, /Check you chose the right file\./);
+  });
 });
 
 describe('file-downloaded, file-rejected, file-removed (to the sender)', () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { type Language, translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { fileTypeProblem } from '../../src/transfers/file-types.ts';
 
 const zip = Buffer.from('PK\u0003\u0004\u0014\u0000\u0000\u0000', 'latin1');
@@ -7,6 +8,12 @@ const pdf = Buffer.from('%PDF-1.7\n%âãÏÓ\n', 'latin1');
 const ole = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]);
 const windowsProgram = Buffer.from('MZ\u0090\u0000\u0003\u0000\u0000\u0000', 'latin1');
 const csv = Buffer.from('UPN,Surname\r\nA123,Smith\r\n');
+
+/** The problem in words, English unless asked. */
+function problem(extension: string, head: Buffer, language: Language = 'en'): string {
+  const found = fileTypeProblem(extension, head);
+  return found ? translateMessage(language, found) : '';
+}
 
 test('allowed types whose content matches their extension are accepted, in any case', () => {
   assert.equal(fileTypeProblem('zip', zip), null);
@@ -19,13 +26,25 @@ test('allowed types whose content matches their extension are accepted, in any c
 });
 
 test('extensions outside the allow-list are refused with the list of what is allowed', () => {
-  assert.match(fileTypeProblem('EXE', windowsProgram) ?? '', /Files ending \.EXE cannot be sent.*\.ZIP/);
-  assert.match(fileTypeProblem('js', csv) ?? '', /\.JS cannot be sent/);
+  assert.match(problem('EXE', windowsProgram), /Files ending \.EXE cannot be sent.*\.ZIP/);
+  assert.match(problem('js', csv), /\.JS cannot be sent/);
 });
 
 test('content that does not match its extension is refused: a renamed program, a binary called .CSV', () => {
-  assert.match(fileTypeProblem('ZIP', windowsProgram) ?? '', /not a zip file/);
-  assert.match(fileTypeProblem('PDF', zip) ?? '', /not a PDF document/);
-  assert.match(fileTypeProblem('CSV', Buffer.from([0x00, 0x01, 0x02, 0x03])) ?? '', /not text/);
-  assert.match(fileTypeProblem('ZIP', Buffer.alloc(0)) ?? '', /empty/);
+  assert.match(problem('ZIP', windowsProgram), /not a zip file/);
+  assert.match(problem('PDF', zip), /not a PDF document/);
+  assert.match(problem('CSV', Buffer.from([0x00, 0x01, 0x02, 0x03])), /not text/);
+  assert.match(problem('ZIP', Buffer.alloc(0)), /empty/);
+});
+
+test('each problem is a message: in Welsh for a Welsh reader', () => {
+  assert.match(
+    problem('EXE', windowsProgram, 'cy'),
+    /^Ni ellir anfon ffeiliau sy’n gorffen gyda \.EXE\. Anfonwch ffeiliau \.ZIP, /,
+  );
+  assert.match(
+    problem('ZIP', windowsProgram, 'cy'),
+    /^Mae’r ffeil wedi’i henwi’n \.ZIP ond nid ffeil zip yw ei chynnwys\./,
+  );
+  assert.equal(problem('ZIP', Buffer.alloc(0), 'cy'), 'Mae’r ffeil yn wag.');
 });

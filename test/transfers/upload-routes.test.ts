@@ -342,4 +342,103 @@ describeEachEngine('upload pages', (database) => {
     assert.match(details, /The file is empty\./);
     assert.match(details, /is the name of a generic file, which cannot be sent with Upload CTF File\./);
   });
+
+  test("the reasons the name rules, the CTF and census readers and the content checks give, in the reader's language; the audit log keeps the English", async () => {
+    const [pupil] = pupilsOf(school.number, 1);
+    assert.ok(pupil);
+    const doctype = '<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY x "y">]>\n<Message/>';
+    const expected = {
+      en: {
+        shortNumber: "The file number '01' must be 3 digits, like 001.",
+        plascInbox: `An admissions file (ADT) cannot go to ${la.number}PLAS (the LA PLASC inbox): use ${la.number}ADMS for the LA admissions team.`,
+        header: `The file name says this CTF goes to school ${dest.number}, but its header names school ${noS2s.number} in <DestSchool>. Check that the file was made for the right school, or correct its name.`,
+        doctype:
+          'The file cannot be read as a census return: The file declares a DOCTYPE. Files with DOCTYPE or ENTITY declarations are refused for safety (line 2, column',
+        notCensus:
+          'This file is not a school census return: it starts with <CTfile>, and a census return starts with <Message>.',
+        notZip:
+          'The file is named .ZIP but its content is not a zip file. Check you chose the right file, or save it again in the right format.',
+        warning: 'Pupil 1 has no forename.',
+      },
+      cy: {
+        shortNumber: "Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001.",
+        plascInbox: `Ni all ffeil derbyniadau (ADT) fynd i ${la.number}PLAS (blwch derbyn PLASC yr awdurdod lleol): defnyddiwch ${la.number}ADMS ar gyfer tîm derbyniadau’r awdurdod lleol.`,
+        header: `Mae enw’r ffeil yn dweud bod y ffeil CTF hon yn mynd i ysgol ${dest.number}, ond mae ei phennyn yn enwi ysgol ${noS2s.number} yn <DestSchool>. Gwiriwch fod y ffeil wedi’i gwneud ar gyfer yr ysgol gywir, neu cywirwch ei henw.`,
+        doctype:
+          'Nid oes modd darllen y ffeil fel ffurflen cyfrifiad: Mae’r ffeil yn datgan DOCTYPE. Caiff ffeiliau â datganiadau DOCTYPE neu ENTITY eu gwrthod er diogelwch (llinell 2, colofn',
+        notCensus:
+          'Nid yw’r ffeil hon yn ffurflen cyfrifiad ysgol: mae’n dechrau gyda <CTfile>, ac mae ffurflen cyfrifiad yn dechrau gyda <Message>.',
+        notZip:
+          'Mae’r ffeil wedi’i henwi’n .ZIP ond nid ffeil zip yw ei chynnwys. Gwiriwch eich bod wedi dewis y ffeil gywir, neu cadwch hi eto yn y fformat cywir.',
+        warning: 'Nid oes enw cyntaf gan ddisgybl 1.',
+      },
+    };
+    for (const [language, sequence] of [
+      ['en', '051'],
+      ['cy', '052'],
+    ] as const) {
+      const user = await makeUser(
+        db,
+        'school',
+        { laNumber: la.number, establishmentNumber: school.number },
+        { language },
+      );
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      const post = async (category: string, files: { filename: string; content: string }[]) => {
+        await agent.get(`/upload/${category}`);
+        const response = await agent.postMultipart(`/upload/${category}`, files);
+        assert.equal(response.statusCode, 200, category);
+        return textOf(response.body);
+      };
+      const ctfs = await post('ctf', [
+        {
+          filename: `${school.number}_CTF_${dest.number}_01.XML`,
+          content: ctfBetween(school.number, dest.number, [pupil]),
+        },
+        {
+          filename: `${school.number}_CTF_${dest.number}_031.XML`,
+          content: ctfBetween(school.number, noS2s.number, [pupil]),
+        },
+        {
+          filename: `${school.number}_CTF_${dest.number}_${sequence}.XML`,
+          content: ctfBetween(school.number, dest.number, [{ ...pupil, forename: '' }]),
+        },
+      ]);
+      const admissions = await post('admissions', [
+        { filename: `${school.number}_ADT_${la.number}PLAS_001.XML`, content: '<ADTfile/>' },
+      ]);
+      const census = await post('plasc', [
+        { filename: `${school.number}_SC3_${la.number}LL26_001.XML`, content: doctype },
+        { filename: `${school.number}_SC3_${la.number}LL26_002.XML`, content: '<CTfile/>' },
+      ]);
+      const generic = await post('generic', [
+        { filename: `${school.number}_${dest.number}_SENLIST.ZIP`, content: 'not a zip at all' },
+      ]);
+      const words = expected[language];
+      const other = expected[language === 'en' ? 'cy' : 'en'];
+      const pages = [ctfs, admissions, census, generic].join('\n');
+      for (const [what, reason] of Object.entries(words)) {
+        assert.ok(pages.includes(reason), `${language} ${what}: ${reason}`);
+      }
+      for (const [what, reason] of Object.entries(other)) {
+        assert.ok(!pages.includes(reason), `not in the other language: ${what}`);
+      }
+
+      const audited = await db
+        .selectFrom('audit_events')
+        .select('detail')
+        .where('actor_user_id', '=', user.id)
+        .where('action', '=', 'upload-refused')
+        .execute();
+      const details = audited.map((row) => row.detail ?? '').join('\n');
+      for (const what of ['shortNumber', 'plascInbox', 'header', 'notZip'] as const) {
+        assert.ok(
+          details.includes(JSON.stringify(expected.en[what]).slice(1, -1)),
+          `audited in English: ${what}`,
+        );
+      }
+      assert.doesNotMatch(details, /Nid|Mae’r|Rhaid/);
+    }
+  });
 });

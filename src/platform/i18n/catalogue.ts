@@ -22,18 +22,22 @@ export type MessageParams = Record<string, string | number>;
 
 /**
  * A text named by its key, to be put in the reader's language where it is shown. A parameter may be a
- * message itself (the name of a page in "Go to {place}"), or a date, written in that language too.
+ * message itself (the name of a page in "Go to {place}"), or a date, written in that language too. A
+ * type rather than an interface: plain JSON, it can be stored as it is (an outbox payload) and handed to
+ * a worker thread.
  */
-export interface Message {
+export type Message = {
   key: string;
   params?: Record<string, string | number | Message | DateParam>;
-}
+  /** Written as a sentence (see sentence()): a clause, such as a file name's problem, in a list of reasons. */
+  sentence?: boolean;
+};
 
 /** A date in a message: "2 December 2026", "2 Rhagfyr 2026", in the language the message is put in. */
-export interface DateParam {
+export type DateParam = {
   /** An ISO date or instant. */
   date: string;
-}
+};
 
 export function message(key: string, params?: Message['params']): Message {
   return params ? { key, params } : { key };
@@ -41,6 +45,11 @@ export function message(key: string, params?: Message['params']): Message {
 
 export function dateParam(date: string): DateParam {
   return { date };
+}
+
+/** The message written as a sentence wherever it is shown. */
+export function asSentence(text: Message): Message {
+  return { ...text, sentence: true };
 }
 
 export interface Catalogue {
@@ -139,7 +148,18 @@ export function translateMessage(language: Language, text: Message): string {
     else
       params[name] = 'date' in value ? formatDate(value.date, language) : translateMessage(language, value);
   }
-  return translate(language, text.key, params);
+  const written = translate(language, text.key, params);
+  return text.sentence ? sentence(written) : written;
+}
+
+/**
+ * A text as a sentence: capital first letter, full stop at the end. Reasons worked out as clauses (a file
+ * name's problems, the directory's) read as sentences in a list of reasons, in either language.
+ */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
 
 /**

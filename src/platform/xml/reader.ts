@@ -1,6 +1,7 @@
 // A hardened streaming XML reader for files that arrive from outside (CTFs, census returns).
 // It refuses DOCTYPE (so no external entities and no entity expansion), caps size, depth and element
-// count, requires valid UTF-8, and reports every problem with its line and column.
+// count, requires valid UTF-8, and reports every problem with its line and column, as a message of the
+// catalogue (`xml.*`) for pages in the reader's language and in English for the CLI, the API and logs.
 //
 // A whole document already in memory (an upload) is checked for UTF-8 and size first, exactly as when it
 // arrived as one chunk, and then parsed in 64 KiB pieces: decoding and parsing one 4 MB string costs
@@ -10,6 +11,7 @@ import { isAscii, isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
 import { AppError } from '../errors.ts';
+import { type Message, message, translateMessage } from '../i18n/catalogue.ts';
 
 export interface XmlLimits {
   /** Bytes in the whole document. */
@@ -39,13 +41,17 @@ export type XmlProblem =
   | 'empty';
 
 export class XmlError extends AppError {
+  /** The problem and where it is, as a message: `message` is its English. */
+  readonly text: Message;
   constructor(
     readonly problem: XmlProblem,
-    readonly detail: string,
+    detail: Message,
     readonly line: number,
     readonly column: number,
   ) {
-    super(line > 0 ? `${detail} (line ${line}, column ${column})` : detail);
+    const text = line > 0 ? message('xml.at', { problem: detail, line, column }) : detail;
+    super(translateMessage('en', text));
+    this.text = text;
   }
 }
 
@@ -99,26 +105,26 @@ export async function readXml(
   let bytes = 0;
   let sawRoot = false;
   let atStart = true;
-  const fail = (problem: XmlProblem, detail: string): never => {
+  const fail = (problem: XmlProblem, detail: Message): never => {
     throw new XmlError(problem, detail, parser.line, parser.column + 1);
   };
+  const textTooLong = message('xml.text-too-long', { max: max.maxTextLength });
+  const tooLarge = message('xml.too-large', { mb: Math.floor(max.maxBytes / 1024 / 1024) });
 
   parser.on('error', (error) => {
     // saxes prefixes its messages with "line:column: "; the position is reported separately.
-    fail('malformed', `The file is not well-formed XML: ${error.message.replace(/^\d+:\d+: /, '')}`);
+    // The parser's own words stay English: they name XML's terms, and come from the library.
+    fail('malformed', message('xml.malformed', { detail: error.message.replace(/^\d+:\d+: /, '') }));
   });
   parser.on('doctype', () => {
-    fail(
-      'doctype',
-      'The file declares a DOCTYPE. Files with DOCTYPE or ENTITY declarations are refused for safety',
-    );
+    fail('doctype', message('xml.doctype'));
   });
   parser.on('opentag', (tag) => {
     sawRoot = true;
     elements += 1;
     if (elements > max.maxElements)
-      fail('too-many-elements', `The file has more than ${max.maxElements} elements`);
-    if (path.length >= max.maxDepth) fail('too-deep', `Elements are nested more than ${max.maxDepth} deep`);
+      fail('too-many-elements', message('xml.too-many-elements', { max: max.maxElements }));
+    if (path.length >= max.maxDepth) fail('too-deep', message('xml.too-deep', { max: max.maxDepth }));
     path.push(tag.name);
     let attributes = NO_ATTRIBUTES;
     for (const key in tag.attributes) {
@@ -128,13 +134,11 @@ export async function readXml(
     handler.open?.(tag.name, attributes, path);
   });
   parser.on('text', (text) => {
-    if (text.length > max.maxTextLength)
-      fail('too-large', `A text value is longer than ${max.maxTextLength} characters`);
+    if (text.length > max.maxTextLength) fail('too-large', textTooLong);
     if (path.length > 0) handler.text?.(text, path);
   });
   parser.on('cdata', (text) => {
-    if (text.length > max.maxTextLength)
-      fail('too-large', `A text value is longer than ${max.maxTextLength} characters`);
+    if (text.length > max.maxTextLength) fail('too-large', textTooLong);
     if (path.length > 0) handler.text?.(text, path);
   });
   parser.on('closetag', (tag) => {
@@ -149,15 +153,14 @@ export async function readXml(
   let pending = false;
   const feed = (buffer: Buffer): void => {
     bytes += buffer.length;
-    if (bytes > max.maxBytes)
-      fail('too-large', `The file is larger than ${Math.floor(max.maxBytes / 1024 / 1024)} MB`);
+    if (bytes > max.maxBytes) fail('too-large', tooLarge);
     let text: string;
     if (!pending && isAscii(buffer)) text = buffer.toString('latin1');
     else {
       try {
         text = decoder.decode(buffer, { stream: true });
       } catch {
-        fail('encoding', 'The file is not valid UTF-8 text. Save it again from the software that made it');
+        fail('encoding', message('xml.not-utf8'));
         return;
       }
       pending = buffer.length > 0 && (buffer[buffer.length - 1] as number) >= 0x80;
@@ -175,12 +178,10 @@ export async function readXml(
     const whole = Buffer.isBuffer(source)
       ? source
       : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
-    if (whole.length > max.maxBytes)
-      fail('too-large', `The file is larger than ${Math.floor(max.maxBytes / 1024 / 1024)} MB`);
+    if (whole.length > max.maxBytes) fail('too-large', tooLarge);
     // As one chunk: bytes that are not UTF-8 are refused before anything is parsed, but bytes that only
     // end in the middle of a character are parsed first and refused at the end.
-    if (utf8Status(whole) === 'invalid')
-      fail('encoding', 'The file is not valid UTF-8 text. Save it again from the software that made it');
+    if (utf8Status(whole) === 'invalid') fail('encoding', message('xml.not-utf8'));
     // Each piece ends just after a '<', so the parser meets every problem at the same character, and
     // reports it at the same line and column, as it would in one chunk (it reports text outside the root
     // element at the end of a chunk, else at the next '<'). A piece without a '<' runs on to the next one.
@@ -197,9 +198,9 @@ export async function readXml(
   try {
     decoder.decode();
   } catch {
-    fail('encoding', 'The file ends in the middle of a character: it is not valid UTF-8 text');
+    fail('encoding', message('xml.ends-mid-character'));
   }
-  if (bytes === 0) fail('empty', 'The file is empty');
+  if (bytes === 0) fail('empty', message('xml.empty'));
   parser.close();
-  if (!sawRoot) fail('malformed', 'The file holds no XML elements');
+  if (!sawRoot) fail('malformed', message('xml.no-elements'));
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import nunjucks from 'nunjucks';
 import {
+  asSentence,
   catalogue,
   catalogueProblems,
   dateParam,
@@ -147,6 +148,21 @@ describe('translate', () => {
       translateMessage('cy', wrongYear),
       'Nid yw diwrnod y cyfrifiad, 1 Hydref 2025, ym mlwyddyn y casgliad, 2026.',
     );
+  });
+
+  test('a clause marked as a sentence is written with a capital and a full stop, in either language', () => {
+    const clause = message('transfer.filename.sequence.digits', { sequence: '01' });
+    assert.equal(translateMessage('en', clause), "the file number '01' must be 3 digits, like 001");
+    assert.equal(
+      translateMessage('en', asSentence(clause)),
+      "The file number '01' must be 3 digits, like 001.",
+    );
+    assert.equal(
+      translateMessage('cy', asSentence(clause)),
+      "Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001.",
+    );
+    const inside = message('transfer.filename.with-hint', { problem: clause, hint: asSentence(clause) });
+    assert.match(translateMessage('en', inside), /^the file number '01'.*: The file number '01'.*001\.$/);
   });
 
   test('a keyed field error carries its English text for the API and pages not yet translated', () => {
