@@ -359,6 +359,7 @@ describeEachEngine('upload pages', (database) => {
         notZip:
           'The file is named .ZIP but its content is not a zip file. Check you chose the right file, or save it again in the right format.',
         warning: 'Pupil 1 has no forename.',
+        upn: 'Pupil 1: The check letter (character 1) should be',
       },
       cy: {
         shortNumber: "Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001.",
@@ -371,6 +372,7 @@ describeEachEngine('upload pages', (database) => {
         notZip:
           'Mae’r ffeil wedi’i henwi’n .ZIP ond nid ffeil zip yw ei chynnwys. Gwiriwch eich bod wedi dewis y ffeil gywir, neu cadwch hi eto yn y fformat cywir.',
         warning: 'Nid oes enw cyntaf gan ddisgybl 1.',
+        upn: 'Disgybl 1: Dylai’r llythyren wirio (nod 1) fod yn',
       },
     };
     for (const [language, sequence] of [
@@ -402,7 +404,10 @@ describeEachEngine('upload pages', (database) => {
         },
         {
           filename: `${school.number}_CTF_${dest.number}_${sequence}.XML`,
-          content: ctfBetween(school.number, dest.number, [{ ...pupil, forename: '' }]),
+          // No forename, and a UPN with the wrong check letter: two warnings.
+          content: ctfBetween(school.number, dest.number, [
+            { ...pupil, forename: '', upn: `${pupil.upn.startsWith('A') ? 'B' : 'A'}${pupil.upn.slice(1)}` },
+          ]),
         },
       ]);
       const admissions = await post('admissions', [
