@@ -5,6 +5,13 @@ export type Term = 'AUT' | 'SPR' | 'SUM';
 
 export const TERM_NAMES: Record<Term, string> = { AUT: 'autumn', SPR: 'spring', SUM: 'summer' };
 
+/** The term as a sentence names it, in the reader's language ("the autumn census", "yn nhymor yr hydref"). */
+export const TERM_KEYS: Record<Term, string> = {
+  AUT: 'collect.refused.term.autumn',
+  SPR: 'collect.refused.term.spring',
+  SUM: 'collect.refused.term.summer',
+};
+
 /**
  * Months in which each term's census day may fall. Census day is normally the first Thursday of
  * October (autumn), the third Thursday of January (spring) and the third Thursday of May (summer);
@@ -87,13 +94,21 @@ export function referenceDateProblem(header: {
   }
   if (term === null) return 'The return does not say which term it is for (AUT, SPR or SUM).';
   if (!isTerm(term)) return `The term "${term}" is not AUT, SPR or SUM.`;
+  switch (referenceDateMismatch(date, term, year)) {
+    case 'term':
+      return `The reference date ${longDate(date)} is not in the ${TERM_NAMES[term]} term.`;
+    case 'year':
+      return `The reference date ${longDate(date)} is not in the collection year ${year}.`;
+    default:
+      return null;
+  }
+}
+
+/** Whether a real reference date (YYYY-MM-DD) is outside its term's months or its year; null when in both. */
+export function referenceDateMismatch(date: string, term: Term, year: string | null): 'term' | 'year' | null {
   const [dateYear, month] = parts(date);
-  if (!TERM_MONTHS[term].includes(month)) {
-    return `The reference date ${longDate(date)} is not in the ${TERM_NAMES[term]} term.`;
-  }
-  if (year !== null && year !== String(dateYear)) {
-    return `The reference date ${longDate(date)} is not in the collection year ${year}.`;
-  }
+  if (!TERM_MONTHS[term].includes(month)) return 'term';
+  if (year !== null && year !== String(dateYear)) return 'year';
   return null;
 }
 

@@ -10,9 +10,9 @@ import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { DataCollectionRow, Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
-import { isTerm, referenceDateProblem, TERM_NAMES, type Term } from './census-dates.ts';
+import { isTerm, referenceDateMismatch, TERM_KEYS, TERM_NAMES, type Term } from './census-dates.ts';
 import {
   collectionLas,
   findCollection,
@@ -234,27 +234,40 @@ export class DataCollectionsService {
     if (!/^20\d\d$/.test(year)) errors.push(keyedError('year', 'collect.form.error.year'));
     const referenceDate = readDateInput(
       'reference',
-      'census day',
+      message('collect.form.date.census-day'),
       [form.referenceDay, form.referenceMonth, form.referenceYear],
       errors,
     );
     if (referenceDate === null && !errors.some((e) => e.field.startsWith('reference')))
       errors.push(keyedError('reference-day', 'collect.form.error.census-day'));
     if (referenceDate && isTerm(term) && /^20\d\d$/.test(year)) {
-      const problem = referenceDateProblem({ referenceDate, term, year });
-      // The rule's words are the return's ("reference date"); the form calls it the census day.
-      if (problem)
-        errors.push({ field: 'reference-day', message: problem.replace('reference date', 'census day') });
+      const date = dateParam(referenceDate);
+      const mismatch = referenceDateMismatch(referenceDate, term, year);
+      if (mismatch === 'term') {
+        errors.push(
+          keyedError('reference-day', 'collect.form.error.census-day-term', {
+            date,
+            term: message(TERM_KEYS[term]),
+          }),
+        );
+      } else if (mismatch === 'year') {
+        errors.push(keyedError('reference-day', 'collect.form.error.census-day-year', { date, year }));
+      }
     }
     const openDate = readDateInput(
       'open',
-      'open date',
+      message('collect.form.date.open'),
       [form.openDay, form.openMonth, form.openYear],
       errors,
     );
     if (openDate === null && !errors.some((e) => e.field.startsWith('open')))
       errors.push(keyedError('open-day', 'collect.form.error.open-date'));
-    const dueDate = readDateInput('due', 'due date', [form.dueDay, form.dueMonth, form.dueYear], errors);
+    const dueDate = readDateInput(
+      'due',
+      message('collect.form.date.due'),
+      [form.dueDay, form.dueMonth, form.dueYear],
+      errors,
+    );
     if (dueDate === null && !errors.some((e) => e.field.startsWith('due')))
       errors.push(keyedError('due-day', 'collect.form.error.due-date'));
     if (openDate && dueDate && dueDate < openDate)

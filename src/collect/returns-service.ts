@@ -28,7 +28,7 @@ import { XmlError } from '../platform/xml/reader.ts';
 import { sentence } from '../transfers/content-checks.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
-import type { Term } from './census-dates.ts';
+import { TERM_KEYS } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
 import {
   CensusFormatError,
@@ -76,13 +76,6 @@ const CONTENT_ADVICE = message('collect.refused.content-advice');
 
 /** A text made elsewhere in English (a file name's problems, the reader's): shown as it is. */
 const asGiven = (text: string) => message('collect.refused.as-given', { text });
-
-/** "the autumn census", as a refusal names a term. */
-const TERM_KEYS: Record<Term, string> = {
-  AUT: 'collect.refused.term.autumn',
-  SPR: 'collect.refused.term.spring',
-  SUM: 'collect.refused.term.summer',
-};
 
 /** A return's status in a sentence: "version 2, submitted". */
 const STATUS_WORD_KEYS: Record<CensusReturnStatus, string> = {

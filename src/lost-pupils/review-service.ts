@@ -25,10 +25,10 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
-import { formatDate, londonDate } from '../platform/dates.ts';
+import { londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { updateTransferIfStatus } from '../transfers/download-repository.ts';
@@ -150,7 +150,7 @@ function notDue(row: ReviewRow, today: string): FieldError | null {
   if (row.leaves_school_on > today) {
     return keyedError('record', 'lost-pupils.review.not-yet', {
       name,
-      date: formatDate(row.leaves_school_on),
+      date: dateParam(row.leaves_school_on),
     });
   }
   return null;

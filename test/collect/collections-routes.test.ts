@@ -335,6 +335,20 @@ describeEachEngine('Data collection pages', (database) => {
       errorSummary(refused.body),
       /Dewiswch yr awdurdodau lleol y mae eu hysgolion yn cymryd rhan, neu bob awdurdod lleol/,
     );
+    const dates = await agent.post(
+      '/collect/manage/new',
+      browserForm([la.number], {
+        name: 'Cyfrifiad',
+        'reference-month': '12',
+        'due-day': '',
+        'open-day': '31',
+      }),
+    );
+    assert.equal(dates.statusCode, 400);
+    assert.match(
+      errorSummary(dates.body),
+      /Nid yw diwrnod y cyfrifiad, 1 Rhagfyr 2026, yn nhymor yr hydref\. Rhaid i’r dyddiad agor fod yn ddyddiad go iawn, fel 1 9 2026 Rhaid i’r dyddiad cau gynnwys diwrnod, mis a blwyddyn, fel 1 9 2026$/,
+    );
     const name = `Cyfrifiad ${Date.now()}`;
     const saved = await agent.post('/collect/manage/new', browserForm([la.number], { name }));
     assert.equal(saved.statusCode, 302);

@@ -3,6 +3,7 @@
 // shared file; they are found under src/ and collected into one catalogue the first time one is needed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { formatDate } from '../dates.ts';
 import type { FieldError } from '../errors.ts';
 
 export const LANGUAGES = ['en', 'cy'] as const;
@@ -21,15 +22,25 @@ export type MessageParams = Record<string, string | number>;
 
 /**
  * A text named by its key, to be put in the reader's language where it is shown. A parameter may be a
- * message itself (the name of a page in "Go to {place}").
+ * message itself (the name of a page in "Go to {place}"), or a date, written in that language too.
  */
 export interface Message {
   key: string;
-  params?: Record<string, string | number | Message>;
+  params?: Record<string, string | number | Message | DateParam>;
+}
+
+/** A date in a message: "2 December 2026", "2 Rhagfyr 2026", in the language the message is put in. */
+export interface DateParam {
+  /** An ISO date or instant. */
+  date: string;
 }
 
 export function message(key: string, params?: Message['params']): Message {
   return params ? { key, params } : { key };
+}
+
+export function dateParam(date: string): DateParam {
+  return { date };
 }
 
 export interface Catalogue {
@@ -124,9 +135,16 @@ export function translate(language: Language, key: string, params: MessageParams
 export function translateMessage(language: Language, text: Message): string {
   const params: MessageParams = {};
   for (const [name, value] of Object.entries(text.params ?? {})) {
-    params[name] = typeof value === 'object' ? translateMessage(language, value) : value;
+    if (typeof value !== 'object') params[name] = value;
+    else
+      params[name] = 'date' in value ? formatDate(value.date, language) : translateMessage(language, value);
   }
   return translate(language, text.key, params);
+}
+
+/** A text that is either as written (a name from the directory) or a message, in `language`. */
+export function textIn(language: Language, text: string | Message): string {
+  return typeof text === 'string' ? text : translateMessage(language, text);
 }
 
 /**

@@ -9,6 +9,7 @@ import nunjucks from 'nunjucks';
 import {
   catalogue,
   catalogueProblems,
+  dateParam,
   keyedError,
   loadCatalogue,
   message,
@@ -131,6 +132,21 @@ describe('translate', () => {
     const goTo = message('home.attention.go-to', { place: message('menu.dba.users') });
     assert.equal(translateMessage('en', goTo), 'Go to User Maintenance');
     assert.equal(translateMessage('cy', goTo), 'Ewch i’r dudalen Cynnal a Chadw Defnyddwyr');
+  });
+
+  test('a date parameter is written in the language the message is put in', () => {
+    const wrongYear = message('collect.form.error.census-day-year', {
+      date: dateParam('2025-10-01'),
+      year: '2026',
+    });
+    assert.equal(
+      translateMessage('en', wrongYear),
+      'The census day 1 October 2025 is not in the collection year 2026.',
+    );
+    assert.equal(
+      translateMessage('cy', wrongYear),
+      'Nid yw diwrnod y cyfrifiad, 1 Hydref 2025, ym mlwyddyn y casgliad, 2026.',
+    );
   });
 
   test('a keyed field error carries its English text for the API and pages not yet translated', () => {
