@@ -175,14 +175,14 @@ export class DataCollectionsService {
   async open(actor: Actor, id: string): Promise<CollectionDetails> {
     const { db } = this.deps;
     const collection = await findCollection(db, id);
-    if (!collection) throw new NotFound('The data collection');
+    if (!collection) throw new NotFound(message('collect.not-found.collection'));
     const role = collectRoleOf(actor);
     const la = role === 'Source' ? actor.establishmentNumber?.slice(0, 3) : actor.laNumber;
     const allowed =
       role === 'Collector' ||
       can(actor.role, 'collect.manage') ||
       (role !== null && la != null && (await laTakesPart(db, collection, la)));
-    if (!allowed) throw new NotFound('The data collection');
+    if (!allowed) throw new NotFound(message('collect.not-found.collection'));
     return this.details(collection);
   }
 
@@ -217,7 +217,7 @@ export class DataCollectionsService {
   async get(actor: Actor, id: string): Promise<CollectionDetails> {
     this.mustManage(actor);
     const collection = await findCollection(this.deps.db, id);
-    if (!collection) throw new NotFound('The data collection');
+    if (!collection) throw new NotFound(message('collect.not-found.collection'));
     return this.details(collection);
   }
 

@@ -627,7 +627,7 @@ export class CensusReturnsService {
     const view = await this.view(actor, returnId);
     if (!view.may.answer) throw new Invalid([notNow('answer', view, 'collect.not-now.answer')]);
     const finding = await findFinding(this.deps.db, returnId, findingId);
-    if (!finding) throw new NotFound('The query');
+    if (!finding) throw new NotFound(message('collect.not-found.query'));
     if (finding.kind !== 'query') throw new Invalid([keyedError('answer', 'collect.answer.not-a-query')]);
     const text = answer.trim();
     if (text === '') throw new Invalid([keyedError('answer', 'collect.answer.enter')]);
@@ -768,7 +768,7 @@ export class CensusReturnsService {
 
   private async visible(actor: Actor, returnId: string): Promise<CensusReturnRow> {
     const version = await findReturn(this.deps.db, returnId);
-    if (!version || !mayOpen(actor, version)) throw new NotFound('The census return');
+    if (!version || !mayOpen(actor, version)) throw new NotFound(message('collect.not-found.census-return'));
     return version;
   }
 

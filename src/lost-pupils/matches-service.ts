@@ -8,7 +8,7 @@ import { can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { markLostPupilFound } from './found-repository.ts';
 
 export interface MatchesDeps {
@@ -100,7 +100,7 @@ export class MatchesService {
   async close(actor: Actor, matchId: string, outcome: unknown): Promise<MatchCase> {
     const la = this.laOf(actor);
     const found = (await this.open(actor)).find((c) => c.match.id === matchId);
-    if (!UUID.test(matchId) || !found) throw new NotFound('The match');
+    if (!UUID.test(matchId) || !found) throw new NotFound(message('lost-pupils.not-found.match'));
     if (!isMatchOutcome(outcome)) {
       throw new Invalid([keyedError('outcome', 'lost-pupils.matches.outcome-required')]);
     }

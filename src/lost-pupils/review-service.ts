@@ -28,7 +28,7 @@ import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { dateParam, keyedError } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { updateTransferIfStatus } from '../transfers/download-repository.ts';
@@ -307,12 +307,13 @@ export class LostPupilReviewService {
         keyedError('record', 'lost-pupils.review.too-many', { limit: REVIEW_LIMIT, count: unique.length }),
       ]);
     }
-    if (!unique.every((id) => RECORD_ID.test(id))) throw new NotFound('The lost pupil record');
+    if (!unique.every((id) => RECORD_ID.test(id)))
+      throw new NotFound(message('lost-pupils.not-found.record'));
     const rows = await reviewRowsById(this.deps.db, unique);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return unique.map((id) => {
       const row = byId.get(id);
-      if (!row || row.source_la !== laNumber) throw new NotFound('The lost pupil record');
+      if (!row || row.source_la !== laNumber) throw new NotFound(message('lost-pupils.not-found.record'));
       return row;
     });
   }

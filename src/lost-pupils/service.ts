@@ -79,7 +79,7 @@ const SEARCHED: readonly LostPupilRow['status'][] = ['lost', 'found'];
 /** What tickets of this feature are for (a transfer's ticket names its category: they never mix). */
 const TICKET_KIND = 'lost-pupils';
 
-const WHAT = 'The lost pupil record';
+const WHAT = message('lost-pupils.not-found.record');
 
 // ---------------------------------------------------------------------------------------------------
 // The search form

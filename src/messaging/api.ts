@@ -42,6 +42,7 @@ import {
   MAX_RECIPIENTS,
   MAX_TEXT,
   MessagesService,
+  NO_SUCH_MESSAGE,
   READ_DAYS,
   UNREAD_DAYS,
 } from './service.ts';
@@ -364,7 +365,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       // Fastify answers HEAD with this handler too: a HEAD is not a reading, so nothing is marked read.
       if (request.method === 'HEAD') {
         const { messages } = await service.inbox(actor, { key: 'sent', order: 'descending' });
-        if (!messages.some((m) => m.id === id)) throw new NotFound('The message');
+        if (!messages.some((m) => m.id === id)) throw new NotFound(NO_SUCH_MESSAGE);
         return reply.header('cache-control', 'no-store').code(200).send();
       }
       const { message, copy, canReply } = await service.read(actor, id);

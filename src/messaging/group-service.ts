@@ -131,7 +131,7 @@ export class MessageGroupService {
       const { name, members } = await this.validate(tx, actor, input, groupId);
       const keys = members.map((m) => m.key);
       if (!(await updateGroup(tx, { id: groupId, ownerUserId: actor.userId, name, at, members: keys }))) {
-        throw new NotFound('The group');
+        throw new NotFound(message('messaging.not-found.group'));
       }
       const previous = new Set(before.members.map((m) => m.key));
       const now = new Set(keys);
@@ -160,7 +160,8 @@ export class MessageGroupService {
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const found = await this.owned(tx, actor, groupId);
-      if (!(await deleteGroup(tx, groupId, actor.userId))) throw new NotFound('The group');
+      if (!(await deleteGroup(tx, groupId, actor.userId)))
+        throw new NotFound(message('messaging.not-found.group'));
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,
@@ -177,7 +178,7 @@ export class MessageGroupService {
 
   private async owned(db: Executor, actor: Actor, groupId: string): Promise<GroupDetails> {
     const group = UUID.test(groupId) ? await findOwnedGroup(db, groupId, actor.userId) : undefined;
-    if (!group) throw new NotFound('The group');
+    if (!group) throw new NotFound(message('messaging.not-found.group'));
     const members = await describeMailboxes(db, await groupMemberKeys(db, groupId));
     members.sort((a, b) => byLabel.compare(a.label, b.label) || (a.key < b.key ? -1 : 1));
     return { group, members };

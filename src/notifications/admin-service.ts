@@ -11,7 +11,7 @@ import type { MailConfig } from '../config.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, JobRunRow, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, translate } from '../platform/i18n/catalogue.ts';
+import { keyedError, message, translate } from '../platform/i18n/catalogue.ts';
 import type { FinishedRun, Scheduler } from '../platform/jobs/scheduler.ts';
 import type { Logger } from '../platform/logger.ts';
 import { type RecipientKind, recipientKey, recipientNames } from './admin-repository.ts';
@@ -167,9 +167,9 @@ export class NotificationsAdmin {
 
   /** The HTML version of one email as it would be sent; only with the mail log. */
   async emailHtml(id: string): Promise<string> {
-    if (!this.mailLog) throw new NotFound('The email');
+    if (!this.mailLog) throw new NotFound(message('notifications.not-found.email'));
     const preview = this.compose(await this.row(id));
-    if (preview.state !== 'shown') throw new NotFound('The email');
+    if (preview.state !== 'shown') throw new NotFound(message('notifications.not-found.email'));
     return preview.html;
   }
 
@@ -227,7 +227,8 @@ export class NotificationsAdmin {
 
   /** Runs a job now, by hand, and waits for it to finish; the audit log says who ran it and how it went. */
   async runJob(actor: Actor, name: string): Promise<FinishedRun> {
-    if (!this.deps.scheduler.jobs.some((job) => job.name === name)) throw new NotFound('The job');
+    if (!this.deps.scheduler.jobs.some((job) => job.name === name))
+      throw new NotFound(message('notifications.not-found.job'));
     const run = await this.deps.scheduler.runNow(name);
     await recordAudit(this.deps.db, {
       at: this.deps.clock.now(),
@@ -243,7 +244,7 @@ export class NotificationsAdmin {
 
   private async row(id: string): Promise<OutboxRow> {
     const row = await getNotification(this.deps.db, id);
-    if (!row) throw new NotFound('The email');
+    if (!row) throw new NotFound(message('notifications.not-found.email'));
     return row;
   }
 

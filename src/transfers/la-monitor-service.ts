@@ -40,7 +40,7 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import {
@@ -340,7 +340,7 @@ export class LaMonitorService {
     if (can(actor.role, 'transfers.la-monitor') && scopeOf(actor.role) === 'la' && actor.laNumber) {
       return actor.laNumber;
     }
-    throw refusal === 'Forbidden' ? new Forbidden() : new NotFound('The file');
+    throw refusal === 'Forbidden' ? new Forbidden() : new NotFound(message('transfer.not-found.file'));
   }
 
   /** A CTF addressed to the actor's LA's schools or the LA itself, waiting or collected; else NotFound. */
@@ -353,7 +353,7 @@ export class LaMonitorService {
       row.category !== 'ctf' ||
       !toLa(row, laNumber)
     ) {
-      throw new NotFound('The file');
+      throw new NotFound(message('transfer.not-found.file'));
     }
     return row;
   }

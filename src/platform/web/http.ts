@@ -291,9 +291,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof NotFound) {
       return reply.code(404).page('platform/web/views/not-found.njk', {
-        what: error.whatKey
-          ? translateMessage(request.language, { key: error.whatKey, params: error.whatParams })
-          : error.what,
+        what: translateMessage(request.language, error.subject),
       });
     }
     if (error instanceof Forbidden) {
