@@ -32,9 +32,10 @@ import {
 import type { Actor } from '../auth/actor.ts';
 import type { MessageRecipientRow } from '../platform/db/schema.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
+import { translate } from '../platform/i18n/catalogue.ts';
 import { readSchoolNumber } from '../transfers/forward-service.ts';
 import { MessageGroupService } from './group-service.ts';
-import { isLaMailboxRole, LA_MAILBOX_ROLES, mailboxKey, parseMailbox } from './mailboxes.ts';
+import { isLaMailboxRole, LA_MAILBOX_ROLE_KEYS, mailboxKey, parseMailbox } from './mailboxes.ts';
 import type { ReceivedMessage } from './repository.ts';
 import {
   type InboxSortKey,
@@ -78,8 +79,8 @@ const pageParameters = (sorts?: readonly string[]) => [
     : []),
 ];
 
-const USER_TYPES = Object.entries(LA_MAILBOX_ROLES)
-  .map(([value, label]) => `\`${value}\` (${label})`)
+const USER_TYPES = Object.entries(LA_MAILBOX_ROLE_KEYS)
+  .map(([value, key]) => `\`${value}\` (${translate('en', key)})`)
   .join(', ');
 
 const OPERATIONS: readonly ApiOperationInfo[] = [
@@ -447,7 +448,7 @@ const party = {
     },
     school: { type: 'string', pattern: '^\\d{7}$' },
     la: { type: 'string', pattern: '^\\d{3}$' },
-    userType: { type: 'string', enum: Object.keys(LA_MAILBOX_ROLES) },
+    userType: { type: 'string', enum: Object.keys(LA_MAILBOX_ROLE_KEYS) },
     national: { type: 'boolean' },
   },
   required: ['name'],
@@ -505,7 +506,7 @@ const SCHEMAS = {
           properties: {
             school: { type: 'string', description: '7 digits, like 6762382' },
             la: { type: 'string', description: '3 digits, like 672' },
-            userType: { type: 'string', enum: Object.keys(LA_MAILBOX_ROLES) },
+            userType: { type: 'string', enum: Object.keys(LA_MAILBOX_ROLE_KEYS) },
           },
         },
       },

@@ -24,8 +24,14 @@ import {
   insertGroup,
   updateGroup,
 } from './group-repository.ts';
-import { type Choice, describeMailboxes, type MailboxInfo, problemError } from './mailbox-directory.ts';
-import { LA_MAILBOX_ROLES } from './mailboxes.ts';
+import {
+  type Choice,
+  describeMailboxes,
+  type MailboxInfo,
+  problemError,
+  storedLabel,
+} from './mailbox-directory.ts';
+import { USER_TYPE_CHOICES } from './mailboxes.ts';
 import { applyPickerAction, type PickerForm, type PickerState } from './recipient-picker.ts';
 
 export interface GroupDeps {
@@ -54,7 +60,7 @@ export interface GroupDetails {
 
 export interface PickerChoices {
   las: Choice[];
-  userTypes: Choice[];
+  userTypes: typeof USER_TYPE_CHOICES;
 }
 
 const TOO_MANY_MEMBERS = message('messaging.groups.too-many-members', { max: GROUP_MEMBER_LIMIT });
@@ -84,7 +90,7 @@ export class MessageGroupService {
   async choices(): Promise<PickerChoices> {
     return {
       las: await laChoices(this.deps.db),
-      userTypes: Object.entries(LA_MAILBOX_ROLES).map(([value, text]) => ({ value, text })),
+      userTypes: USER_TYPE_CHOICES,
     };
   }
 
@@ -180,7 +186,7 @@ export class MessageGroupService {
     const group = UUID.test(groupId) ? await findOwnedGroup(db, groupId, actor.userId) : undefined;
     if (!group) throw new NotFound(message('messaging.not-found.group'));
     const members = await describeMailboxes(db, await groupMemberKeys(db, groupId));
-    members.sort((a, b) => byLabel.compare(a.label, b.label) || (a.key < b.key ? -1 : 1));
+    members.sort((a, b) => byLabel.compare(storedLabel(a), storedLabel(b)) || (a.key < b.key ? -1 : 1));
     return { group, members };
   }
 

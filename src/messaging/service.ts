@@ -10,7 +10,13 @@ import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { groupMemberKeys, groupsOwnedBy } from './group-repository.ts';
-import { describeMailboxes, type MailboxInfo, problemError, readersOf } from './mailbox-directory.ts';
+import {
+  describeMailboxes,
+  type MailboxInfo,
+  problemError,
+  readersOf,
+  storedLabel,
+} from './mailbox-directory.ts';
 import { type Mailbox, mailboxKey, mailboxOf, organisationOfMailbox } from './mailboxes.ts';
 import type { PickerLimit } from './recipient-picker.ts';
 import {
@@ -214,7 +220,7 @@ export class MessagesService {
   ): Promise<{ id: string; recipients: number }> {
     const senderKey = mailboxKey(sender);
     const [senderInfo] = await describeMailboxes(this.deps.db, [senderKey]);
-    const fromName = senderInfo?.label ?? senderKey;
+    const fromName = senderInfo ? storedLabel(senderInfo) : senderKey;
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const id = await insertMessage(tx, {
@@ -228,7 +234,7 @@ export class MessagesService {
         sentAt: at.toISOString(),
         recipients: content.recipients.map((r) => ({
           mailbox: r.key,
-          label: r.label,
+          label: storedLabel(r),
           laNumber: r.laNumber,
           establishmentNumber: r.establishmentNumber,
         })),
