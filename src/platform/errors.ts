@@ -11,6 +11,8 @@ export interface FieldError {
   message: string;
   key?: string;
   params?: Message['params'];
+  /** The keyed text is a clause (a reason worked out elsewhere): pages show it as a sentence. */
+  asSentence?: true;
 }
 
 export class AppError extends Error {}

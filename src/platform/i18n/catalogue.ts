@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { formatDate } from '../dates.ts';
 import type { FieldError } from '../errors.ts';
+import { sentence } from '../words.ts';
 
 export const LANGUAGES = ['en', 'cy'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -158,6 +159,22 @@ export function keyedError(field: string, key: string, params?: Message['params'
 /** A field error from a domain message (a reason worked out elsewhere, given as a Message). */
 export function messageError(field: string, reason: Message): FieldError {
   return keyedError(field, reason.key, reason.params);
+}
+
+/** A field error from a reason written as a clause ("the destination school 8171234 is closed"), as a sentence. */
+export function sentenceError(field: string, reason: Message): FieldError {
+  return {
+    ...messageError(field, reason),
+    message: sentence(translateMessage('en', reason)),
+    asSentence: true,
+  };
+}
+
+/** A field error's text in `language`: its key's, or its English `message` when it has none. */
+export function fieldErrorIn(language: Language, error: FieldError): string {
+  if (!error.key) return error.message;
+  const text = translateMessage(language, { key: error.key, params: error.params });
+  return error.asSentence ? sentence(text) : text;
 }
 
 /** Every problem of a catalogue: a missing, empty or unpaired text, or placeholders differing between languages. */

@@ -20,6 +20,7 @@ import { type FieldError, Forbidden, Invalid, NotFound } from '../errors.ts';
 import {
   catalogue,
   DEFAULT_LANGUAGE,
+  fieldErrorIn,
   keyedError,
   type Language,
   type MessageParams,
@@ -329,9 +330,5 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
 
 /** Field errors as the page's reader reads them: those with a catalogue key, in their language. */
 function inLanguage(errors: FieldError[], language: Language): FieldError[] {
-  return errors.map((error) =>
-    error.key
-      ? { ...error, message: translateMessage(language, { key: error.key, params: error.params }) }
-      : error,
-  );
+  return errors.map((error) => (error.key ? { ...error, message: fieldErrorIn(language, error) } : error));
 }
