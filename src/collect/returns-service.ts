@@ -10,6 +10,7 @@ import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
+import { laName, type OrganisationName } from '../directory/organisation-names.ts';
 import {
   getEstablishment,
   getLocalAuthority,
@@ -782,8 +783,8 @@ export class CensusReturnsService {
     return new Map(rows.map((r) => [r.number, r.name]));
   }
 
-  /** The actor's organisation as an email names it: the school, or the LA. */
-  private async actorName(actor: Actor): Promise<string> {
+  /** The actor's organisation as an email names it: the school, the LA, or the DfE. */
+  private async actorName(actor: Actor): Promise<OrganisationName> {
     if (scopeOf(actor.role) === 'school' && actor.establishmentNumber) {
       return (
         (await getEstablishment(this.deps.db, actor.establishmentNumber))?.name ?? actor.establishmentNumber
@@ -791,9 +792,9 @@ export class CensusReturnsService {
     }
     if (actor.laNumber) {
       const la = await getLocalAuthority(this.deps.db, actor.laNumber);
-      return `${la?.name ?? actor.laNumber} LA`;
+      return laName(actor.laNumber, la?.name);
     }
-    return 'the DfE';
+    return message('collect.email.by-dfe');
   }
 
   private async event(

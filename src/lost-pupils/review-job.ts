@@ -19,6 +19,7 @@
 //
 // No pupil data: the LA's name, counts, the month and a path.
 
+import { laName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { laNames } from '../notifications/reminder-repository.ts';
 import { WRITE_BATCH } from '../notifications/reminders.ts';
@@ -88,7 +89,7 @@ export async function sendReviewNotices(db: Db, now: Date): Promise<ReviewNotice
     await db.transaction().execute(async (tx) => {
       for (const { laNumber, count } of chunk) {
         const payload: Payload<'lost-pupils-to-review'> = {
-          laName: names.get(laNumber) ?? `LA ${laNumber}`,
+          laName: names.get(laNumber) ?? laName(laNumber, null),
           count,
           // Never fewer than fell due in the month: those still in the database are due today.
           total: Math.max(totals.get(laNumber) ?? 0, count),

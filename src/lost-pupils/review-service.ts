@@ -24,6 +24,7 @@
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
+import { type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
@@ -77,7 +78,7 @@ export interface ReviewRecord {
   dateOfBirth: string | null;
   upn: string | null;
   /** The school that uploaded it, or the LA itself. */
-  school: { name: string; code: string };
+  school: { name: OrganisationName; code: string };
   /** The LA uploaded it itself (then `school` names the LA as "Your LA"). */
   byLa: boolean;
   uploadedAt: string;
@@ -125,7 +126,7 @@ function recordOf(row: ReviewRow): ReviewRecord {
     dateOfBirth: row.date_of_birth,
     upn: row.upn,
     school: row.source_school
-      ? { name: row.school_name ?? `School ${row.source_school}`, code: row.source_school }
+      ? { name: schoolName(row.source_school, row.school_name), code: row.source_school }
       : { name: 'Your LA', code: `${row.source_la}LLLL` },
     byLa: !row.source_school,
     uploadedAt: row.uploaded_at,

@@ -18,6 +18,7 @@
 //
 // No pupil data is written: file names, organisation names and codes, dates and counts.
 
+import { laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { addDays, londonDate, startOfLondonDay, weekOf } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
@@ -115,7 +116,7 @@ function remindersForLa(
   const reminder = (
     kind: 'school' | 'la',
     recipient: string,
-    recipientName: string,
+    recipientName: OrganisationName,
     files: typeof listed,
     path: string,
   ): Reminder => {
@@ -149,15 +150,14 @@ function remindersForLa(
   }
   const reminders: Reminder[] = [...bySchool.keys()].sort().map((school) => {
     const files = bySchool.get(school) ?? [];
-    const name = files[0]?.to.name ?? `School ${school}`;
+    const name = files[0]?.to.name ?? schoolName(school, null);
     return reminder('school', school, name, files, schoolPath(new Set(files.map((f) => f.row.category))));
   });
-  const laName = names.las.get(laNumber);
   reminders.push(
     reminder(
       'la',
       laNumber,
-      laName ? `${laName} LA` : `LA ${laNumber}`,
+      laName(laNumber, names.las.get(laNumber)),
       listed,
       laPath(new Set(rows.map((row) => row.category)), bySchool.size > 0),
     ),
@@ -252,10 +252,10 @@ export async function reportMissingAddresses(db: Db, now: Date): Promise<Missing
       for (const laNumber of chunk) {
         const listed = byLa.get(laNumber) ?? [];
         const payload: Payload<'addresses-missing'> = {
-          laName: names.get(laNumber) ?? `LA ${laNumber}`,
+          laName: names.get(laNumber) ?? laName(laNumber, null),
           organisations: listed.map((o) => ({
             code: o.kind === 'la' ? `${o.number}LLLL` : o.number,
-            name: o.kind === 'la' ? `${o.name} LA` : o.name,
+            name: o.kind === 'la' ? laName(o.number, o.name) : o.name,
             notifications: o.notifications,
           })),
         };

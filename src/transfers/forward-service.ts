@@ -44,6 +44,7 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
+import { laName, nameAndCode, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -127,10 +128,6 @@ export function forwardedFilename(originalName: string, school: string): string 
   if (parts.length !== 4) return null;
   parts[2] = school;
   return parts.join('_');
-}
-
-function withName(label: PartyLabel): string {
-  return `${label.name} (${label.code})`;
 }
 
 export class ForwardService {
@@ -282,9 +279,9 @@ export class ForwardService {
             filename: forwarded.filename,
             transferId: id,
             sender: plan.source.code,
-            senderName: withName(plan.source),
+            senderName: nameAndCode(plan.source.name, plan.source.code),
             destination: plan.destination.code,
-            destinationName: withName(plan.destination),
+            destinationName: nameAndCode(plan.destination.name, plan.destination.code),
             pupils: forwarded.pupil_count,
             forwardedBy: await forwarderName(tx, actor),
             forwardedFrom: original.filename,
@@ -353,13 +350,13 @@ export class ForwardService {
 }
 
 /** The forwarding organisation as the email names it: "Testshire LA (916LLLL)" or a school's name. */
-async function forwarderName(db: Executor, actor: Actor): Promise<string> {
+async function forwarderName(db: Executor, actor: Actor): Promise<OrganisationName> {
   const organisation = organisationOf(actor);
   if (!organisation) return 's2s';
   if (scopeOf(actor.role) === 'school') {
     const school = await getEstablishment(db, organisation);
-    return school ? `${school.name} (${organisation})` : `School ${organisation}`;
+    return school ? `${school.name} (${organisation})` : schoolName(organisation, null);
   }
   const la = await getLocalAuthority(db, organisation);
-  return la ? `${la.name} LA (${organisation}LLLL)` : `LA ${organisation}`;
+  return la ? nameAndCode(laName(organisation, la.name), `${organisation}LLLL`) : laName(organisation, null);
 }

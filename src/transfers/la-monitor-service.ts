@@ -36,6 +36,7 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
+import { laName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
@@ -277,14 +278,13 @@ export class LaMonitorService {
           destination: destination.code,
         },
       });
-      const la = names.las.get(laNumber);
       await enqueueNotification(tx, {
         at,
         template: 'file-removed',
         ...senderAddress(row),
         payload: {
           filename: row.filename,
-          removedBy: la ? `${la} LA` : `LA ${laNumber}`,
+          removedBy: laName(laNumber, names.las.get(laNumber)),
           removedByCode: `${laNumber}LLLL`,
           destinationName: destination.name,
           destination: destination.code,

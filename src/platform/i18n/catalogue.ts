@@ -148,6 +148,44 @@ export function textIn(language: Language, text: string | Message): string {
   return typeof text === 'string' ? text : translateMessage(language, text);
 }
 
+/** Whether `value` is a message of the catalogue: a known key, and parameters if any (read back from JSON). */
+export function isMessage(value: unknown): value is Message {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { key, params, ...rest } = value as Record<string, unknown>;
+  return (
+    typeof key === 'string' &&
+    catalogue().translations.has(key) &&
+    Object.keys(rest).length === 0 &&
+    (params === undefined || (typeof params === 'object' && params !== null && !Array.isArray(params)))
+  );
+}
+
+/** A value as written for a reader: each message in it a text. */
+export type Written<T> = T extends Message
+  ? string
+  : T extends readonly (infer U)[]
+    ? Written<U>[]
+    : T extends object
+      ? { [K in keyof T]: Written<T[K]> }
+      : T;
+
+/**
+ * `value` with every message in it written in `language`: an email's facts in its reader's language, the
+ * REST API's answers in English.
+ */
+export function writtenIn<T>(language: Language, value: T): Written<T> {
+  return written(language, value) as Written<T>;
+}
+
+function written(language: Language, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => written(language, item));
+  if (isMessage(value)) return translateMessage(language, value);
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+    return value;
+  }
+  return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, written(language, item)]));
+}
+
 /**
  * A field error named by its key: pages show it in the reader's language; its English `message` serves
  * the REST API, logs and pages not yet translated.
