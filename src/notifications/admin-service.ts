@@ -11,8 +11,8 @@ import type { MailConfig } from '../config.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, JobRunRow, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, message, translate } from '../platform/i18n/catalogue.ts';
-import type { FinishedRun, Scheduler } from '../platform/jobs/scheduler.ts';
+import { keyedError, type Message, message, translate } from '../platform/i18n/catalogue.ts';
+import { type FinishedRun, type Scheduler, summaryOf } from '../platform/jobs/scheduler.ts';
 import type { Logger } from '../platform/logger.ts';
 import { type RecipientKind, recipientKey, recipientNames } from './admin-repository.ts';
 import type { EmailContext } from './email.ts';
@@ -116,12 +116,17 @@ export interface NotificationDetail {
   preview: EmailPreview;
 }
 
+/** A run as the jobs page shows it: its summary a message where the job gave one (summaryOf). */
+export type JobRunLine = Omit<JobRunRow, 'summary' | 'summary_message'> & {
+  summary: string | Message | null;
+};
+
 export interface JobLine {
   name: string;
-  description: string;
-  scheduleText: string;
+  description: string | Message;
+  scheduleText: string | Message;
   nextRun: Date | null;
-  lastRun: JobRunRow | undefined;
+  lastRun: JobRunLine | undefined;
 }
 
 export interface NotificationsAdminDeps {
@@ -210,19 +215,22 @@ export class NotificationsAdmin {
     });
   }
 
-  async jobs(): Promise<{ jobs: JobLine[]; runs: JobRunRow[] }> {
+  async jobs(): Promise<{ jobs: JobLine[]; runs: JobRunLine[] }> {
     const { scheduler } = this.deps;
     const now = this.deps.clock.now();
     const jobs = await Promise.all(
-      scheduler.jobs.map(async (job) => ({
-        name: job.name,
-        description: job.description,
-        scheduleText: job.scheduleText,
-        nextRun: scheduler.nextRun(job.name, now),
-        lastRun: (await scheduler.history(1, job.name))[0],
-      })),
+      scheduler.jobs.map(async (job) => {
+        const [lastRun] = await scheduler.history(1, job.name);
+        return {
+          name: job.name,
+          description: job.description,
+          scheduleText: job.scheduleText,
+          nextRun: scheduler.nextRun(job.name, now),
+          lastRun: lastRun && runLine(lastRun),
+        };
+      }),
     );
-    return { jobs, runs: await scheduler.history(LIST_LIMIT) };
+    return { jobs, runs: (await scheduler.history(LIST_LIMIT)).map(runLine) };
   }
 
   /** Runs a job now, by hand, and waits for it to finish; the audit log says who ran it and how it went. */
@@ -262,6 +270,11 @@ export class NotificationsAdmin {
       };
     }
   }
+}
+
+function runLine(row: JobRunRow): JobRunLine {
+  const { summary_message: _, ...run } = row;
+  return { ...run, summary: summaryOf(row) };
 }
 
 function lineOf(row: OutboxRow, names: Map<string, string>): NotificationLine {

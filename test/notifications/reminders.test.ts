@@ -13,7 +13,7 @@ import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { londonDate, startOfLondonDay, weekOf } from '../../src/platform/dates.ts';
 import type { Db, OutboxRow } from '../../src/platform/db/schema.ts';
-import { writtenIn } from '../../src/platform/i18n/catalogue.ts';
+import { textIn, writtenIn } from '../../src/platform/i18n/catalogue.ts';
 import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { Mailer } from '../../src/platform/mail/mailer.ts';
@@ -427,8 +427,12 @@ describeEachEngine('missing addresses', (database) => {
     });
     assert.equal(outcome.ok, true);
     assert.equal(
-      outcome.summary,
+      textIn('en', outcome.summary),
       'Told 2 LAs about 4 organisations with no email address (7 emails not sent).',
+    );
+    assert.equal(
+      textIn('cy', outcome.summary),
+      'Rhoddwyd gwybod i 2 awdurdod lleol am 4 sefydliad heb gyfeiriad e-bost (7 neges e-bost heb eu hanfon).',
     );
 
     const reports = await outbox(db, 'addresses-missing').then((rows) =>

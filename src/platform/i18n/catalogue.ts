@@ -3,7 +3,7 @@
 // shared file; they are found under src/ and collected into one catalogue the first time one is needed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatDate } from '../dates.ts';
+import { formatDate, formatMonth } from '../dates.ts';
 import type { FieldError } from '../errors.ts';
 import { sentence } from '../words.ts';
 
@@ -34,6 +34,8 @@ export interface Message {
 export interface DateParam {
   /** An ISO date or instant. */
   date: string;
+  /** Only its month: "June 2027", "Mehefin 2027". */
+  month?: true;
 }
 
 export function message(key: string, params?: Message['params']): Message {
@@ -42,6 +44,10 @@ export function message(key: string, params?: Message['params']): Message {
 
 export function dateParam(date: string): DateParam {
   return { date };
+}
+
+export function monthParam(isoDate: string): DateParam {
+  return { date: isoDate, month: true };
 }
 
 export interface Catalogue {
@@ -137,8 +143,8 @@ export function translateMessage(language: Language, text: Message): string {
   const params: MessageParams = {};
   for (const [name, value] of Object.entries(text.params ?? {})) {
     if (typeof value !== 'object') params[name] = value;
-    else
-      params[name] = 'date' in value ? formatDate(value.date, language) : translateMessage(language, value);
+    else if (!('date' in value)) params[name] = translateMessage(language, value);
+    else params[name] = value.month ? formatMonth(value.date, language) : formatDate(value.date, language);
   }
   return translate(language, text.key, params);
 }
