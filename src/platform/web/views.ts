@@ -76,9 +76,12 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
     return formatDateTime(value, this.ctx.language);
   });
   /** A text domain code gives as written (a name) or as a message (a name it made up), in the page's language. */
-  env.addFilter('inLanguage', function inLanguage(this: FilterThis, text: string | Message) {
-    return textIn(this.ctx.language ?? 'en', text);
-  });
+  env.addFilter(
+    'inLanguage',
+    function inLanguage(this: FilterThis, text: string | Message | null | undefined) {
+      return text ? textIn(this.ctx.language ?? 'en', text) : '';
+    },
+  );
   /** GOV.UK error summary list items from {field, message} pairs. */
   env.addFilter('errorList', (errors: { field: string; message: string }[] | undefined) =>
     (errors ?? []).map((e) => ({ text: e.message, href: `#${e.field}` })),
