@@ -335,6 +335,14 @@ describeEachEngine('Data collection pages', (database) => {
       errorSummary(refused.body),
       /Dewiswch yr awdurdodau lleol y mae eu hysgolion yn cymryd rhan, neu bob awdurdod lleol/,
     );
+    const noDay = await agent.post(
+      '/collect/manage/new',
+      browserForm([la.number], { name: 'Cyfrifiad', 'reference-year': '' }),
+    );
+    assert.match(
+      errorSummary(noDay.body),
+      /Rhaid i’r diwrnod cyfrifiad gynnwys diwrnod, mis a blwyddyn, fel 1 9 2026/,
+    );
     const dates = await agent.post(
       '/collect/manage/new',
       browserForm([la.number], {
