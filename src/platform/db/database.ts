@@ -30,7 +30,7 @@ import * as malwareScan from './migrations/013-malware-scan.ts';
 import * as rateLimits from './migrations/014-rate-limits.ts';
 import * as userLanguage from './migrations/015-user-language.ts';
 import * as sweepIndexes from './migrations/016-sweep-indexes.ts';
-import * as jobRunSummaryMessage from './migrations/017-job-run-summary-message.ts';
+import * as jobRunSummaryMessage from './migrations/018-job-run-summary-message.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -52,7 +52,7 @@ const migrations: Record<string, Migration> = {
   '014-rate-limits': rateLimits,
   '015-user-language': userLanguage,
   '016-sweep-indexes': sweepIndexes,
-  '017-job-run-summary-message': jobRunSummaryMessage,
+  '018-job-run-summary-message': jobRunSummaryMessage,
 };
 
 export interface DatabaseOptions {
