@@ -1,5 +1,7 @@
 // The scheduled jobs, assembled from the features (as app.ts assembles their routes). `serve` runs them
-// on their schedules (unless SCHEDULER=off); `s2s jobs run NAME` runs one by hand.
+// on their schedules (unless SCHEDULER=off); `s2s jobs run NAME` runs one by hand. Their descriptions,
+// schedules in words and summaries are messages (`jobs.` in platform/jobs/translations.json), for the jobs
+// page in the reader's language.
 import { sealAudit } from './audit/chain.ts';
 import { sessionSweepJob } from './auth/session-sweep.ts';
 import type { Deps } from './deps.ts';
@@ -8,8 +10,8 @@ import { messageExpiryJob } from './messaging/jobs.ts';
 import { deliverDue } from './notifications/delivery.ts';
 import type { EmailContext } from './notifications/email.ts';
 import { missingAddressesJob, weeklyReminderJob } from './notifications/reminders.ts';
+import { message } from './platform/i18n/catalogue.ts';
 import { type JobDefinition, processOwner } from './platform/jobs/scheduler.ts';
-import { plural } from './platform/words.ts';
 import { REDOWNLOAD_DAYS } from './transfers/download-listing.ts';
 import {
   ORPHAN_GRACE_HOURS,
@@ -42,9 +44,12 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
   return [
     {
       name: 'deliver-notifications',
-      description: `Sends the emails waiting in the outbox through ${deps.mailer.description}, and tries again those that could not be sent.`,
+      description:
+        deps.config.mail.transport === 'log'
+          ? message('jobs.deliver-notifications.description.mail-log')
+          : message('jobs.deliver-notifications.description', { mailer: deps.mailer.description }),
       schedule: '*/20 * * * * *',
-      scheduleText: 'every 20 seconds, in every process',
+      scheduleText: message('jobs.deliver-notifications.schedule'),
       exclusive: false,
       run: async () => {
         const r = await deliverDue({
@@ -59,48 +64,66 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
         return {
           ok: r.retrying + r.failed === 0,
           didWork: tried > 0,
-          summary: `Sent ${plural(r.sent, 'email')}; ${r.retrying} to try again later, ${r.failed} failed, ${r.noAddress} with no address.`,
+          summary: message('jobs.deliver-notifications.summary', {
+            count: r.sent,
+            retrying: r.retrying,
+            failed: r.failed,
+            noAddress: r.noAddress,
+          }),
           counts: { ...r },
         };
       },
     },
     {
       name: 'purge-files',
-      description: `Deletes the content of collected files ${REDOWNLOAD_DAYS} days after their last download, of rejected files ${REJECTED_RETENTION_DAYS} days after the rejection, and of removed files (their records stay, for reports).`,
+      description: message('jobs.purge-files.description', {
+        redownloadDays: REDOWNLOAD_DAYS,
+        rejectedDays: REJECTED_RETENTION_DAYS,
+      }),
       schedule: '10 * * * *',
-      scheduleText: 'every hour, at 10 minutes past',
+      scheduleText: message('jobs.purge-files.schedule'),
       exclusive: true,
       run: async ({ logger }) => {
         const r = await purgeExpiredContent(deps.db, deps.files, deps.clock, logger);
-        const failed =
-          r.failed > 0 ? `; ${plural(r.failed, 'file')} could not be deleted and will be tried again` : '';
         return {
           ok: r.failed === 0,
-          summary: `Deleted the content of ${plural(r.purged, 'file')}${failed}.`,
+          summary:
+            r.failed > 0
+              ? message('jobs.purge-files.summary-failed', {
+                  count: r.purged,
+                  failed: message('jobs.purge-files.not-deleted', { count: r.failed }),
+                })
+              : message('jobs.purge-files.summary', { count: r.purged }),
           counts: { ...r },
         };
       },
     },
     {
       name: 'sweep-files',
-      description: `Removes stored files no transfer refers to (left by a crash between storing an upload and recording it) once they are ${ORPHAN_GRACE_HOURS} hours old.`,
+      description: message('jobs.sweep-files.description', { hours: ORPHAN_GRACE_HOURS }),
       schedule: '40 3 * * *',
-      scheduleText: 'every day at 3:40am',
+      scheduleText: message('jobs.sweep-files.schedule'),
       exclusive: true,
       run: async () => {
         const r = await sweepOrphanFiles(deps.db, deps.fileStore, deps.clock);
         return {
           ok: true,
-          summary: `Checked ${plural(r.checked, 'stored file')}; removed ${r.removed} no transfer refers to and ${r.partials} unfinished.`,
+          summary: message('jobs.sweep-files.summary', {
+            count: r.checked,
+            removed: r.removed,
+            partials: r.partials,
+          }),
           counts: { ...r },
         };
       },
     },
     {
       name: 'scan-files',
-      description: `Scans for viruses the uploaded files waiting for their scan (clamd was busy or down when they arrived) through ${deps.scanner?.description ?? 'clamd (not configured: set CLAMD_SOCKET or CLAMD_HOST)'}, offers the clean ones and quarantines the others.`,
+      description: deps.scanner
+        ? message('jobs.scan-files.description', { scanner: deps.scanner.description })
+        : message('jobs.scan-files.description.no-scanner'),
       schedule: '15 * * * * *',
-      scheduleText: 'every minute',
+      scheduleText: message('jobs.every-minute'),
       exclusive: true,
       run: async ({ logger }) => {
         const scans = new ScanService({
@@ -111,15 +134,18 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
           scanner: deps.scanner,
         });
         const r = await scans.scanWaiting();
-        const stuck = !deps.scanner
-          ? ` ${plural(r.waiting, 'file')} wait for a scan, but no scanner is configured: set CLAMD_SOCKET or CLAMD_HOST.`
+        const scanned = { count: r.clean + r.infected, clean: r.clean, infected: r.infected };
+        const waiting = !deps.scanner
+          ? message('jobs.scan-files.no-scanner', { count: r.waiting })
           : r.unavailable > 0
-            ? ` The scanner gave no verdict: ${plural(r.waiting, 'file')} still wait.`
-            : '';
+            ? message('jobs.scan-files.no-verdict', { count: r.waiting })
+            : null;
         return {
           ok: r.waiting === 0 || (r.unavailable === 0 && Boolean(deps.scanner)),
           didWork: r.clean + r.infected + r.unavailable > 0,
-          summary: `Scanned ${plural(r.clean + r.infected, 'file')}: ${r.clean} clean, ${r.infected} quarantined.${stuck}`,
+          summary: waiting
+            ? message('jobs.scan-files.summary-waiting', { ...scanned, waiting })
+            : message('jobs.scan-files.summary', scanned),
           counts: { ...r },
         };
       },
@@ -131,17 +157,16 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
     sessionSweepJob(deps),
     {
       name: 'seal-audit',
-      description:
-        'Seals the audit events written since it last ran into the audit trail’s hash chain, so any later change to them is detected by `s2s audit verify`.',
+      description: message('jobs.seal-audit.description'),
       schedule: '30 * * * * *',
-      scheduleText: 'every minute',
+      scheduleText: message('jobs.every-minute'),
       exclusive: true,
       run: async () => {
         const sealed = await sealAudit(deps.db);
         return {
           ok: true,
           didWork: sealed > 0,
-          summary: `Sealed ${plural(sealed, 'audit event')}.`,
+          summary: message('jobs.seal-audit.summary', { count: sealed }),
           counts: { sealed },
         };
       },

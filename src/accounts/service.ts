@@ -180,7 +180,7 @@ export class AccountsService {
     const roles = assignableRoles(actor);
     if (!number) return { la: null, roles: roles.filter((r) => scopeOf(r) === 'national'), schools: [] };
     const la = await getLocalAuthority(this.db, number);
-    if (!la) throw new NotFound(`LA ${number}`, 'accounts.not-found.la', { la: number });
+    if (!la) throw new NotFound(message('accounts.not-found.la', { la: number }));
     return {
       la,
       roles: roles.filter((r) => scopeOf(r) !== 'national'),
@@ -351,7 +351,7 @@ export class AccountsService {
   /** Re-read inside the transaction: someone else may have deleted the account or changed its role. */
   private async stillThere(tx: Executor, target: UserRow): Promise<void> {
     const current = await getUser(tx, target.id);
-    if (!current) throw new NotFound('The user', 'accounts.not-found.user');
+    if (!current) throw new NotFound(message('accounts.not-found.user'));
     if (current.role !== target.role) {
       throw forbidden(message('accounts.error.changed-meanwhile'));
     }
@@ -359,7 +359,7 @@ export class AccountsService {
 
   private async visibleUser(db: Executor, actor: AccountsActor, id: string): Promise<UserRow> {
     const user = await getUser(db, id);
-    if (!user || !canSeeUser(actor, user)) throw new NotFound('The user', 'accounts.not-found.user');
+    if (!user || !canSeeUser(actor, user)) throw new NotFound(message('accounts.not-found.user'));
     return user;
   }
 

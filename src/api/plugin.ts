@@ -12,6 +12,7 @@ import rateLimit, { type FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../auth/actor.ts';
 import { can, ROLE_LABELS } from '../auth/permissions.ts';
+import { writtenIn } from '../platform/i18n/catalogue.ts';
 import { bearerToken } from '../platform/web/http.ts';
 import { API_PREFIX, type ApiOperation } from './operation.ts';
 import { ProblemError, problem, problemOf, sendProblem } from './problems.ts';
@@ -60,6 +61,9 @@ export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions)
     request.user = undefined;
     request.sessionToken = undefined;
   });
+  // The services give some texts as messages, for pages in the reader's language (a name s2s made up for
+  // an organisation the directory does not name): the API answers in English.
+  api.addHook('preSerialization', async (_request, _reply, payload) => writtenIn('en', payload));
 
   api.addHook('onRequest', async (request) => {
     const operation = request.routeOptions.config.apiOperation;

@@ -17,7 +17,7 @@ import { hasTwoFactor } from '../auth/two-factor-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, UserRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import {
   type ApiTokenListing,
   type ApiTokenRow,
@@ -199,7 +199,8 @@ export class ApiTokenService {
   async revokeOwn(actor: Actor, tokenId: string): Promise<TokenView> {
     this.mayUse(actor);
     const row = await getApiToken(this.deps.db, tokenId);
-    if (!row || row.user_id !== actor.userId || row.revoked_at !== null) throw new NotFound('The token');
+    if (!row || row.user_id !== actor.userId || row.revoked_at !== null)
+      throw new NotFound(message('api.not-found.token'));
     return this.revoke(actor, row, actor.username);
   }
 
@@ -221,7 +222,7 @@ export class ApiTokenService {
     const row = await getApiToken(this.deps.db, tokenId);
     const owner = row ? await getUser(this.deps.db, row.user_id) : undefined;
     if (!row || !owner || row.revoked_at !== null || !canSeeUser(actor, owner)) {
-      throw new NotFound('The token');
+      throw new NotFound(message('api.not-found.token'));
     }
     const revoked = await this.revoke(actor, row, owner.username);
     return { ...revoked, username: owner.username, fullName: owner.full_name, userId: owner.id };
@@ -273,7 +274,7 @@ export class ApiTokenService {
     const now = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
       const changed = await revokeApiToken(tx, row.id, { at: now.toISOString(), by: actor.userId });
-      if (!changed) throw new NotFound('The token');
+      if (!changed) throw new NotFound(message('api.not-found.token'));
       await recordAudit(tx, {
         at: now,
         actorUserId: actor.userId,

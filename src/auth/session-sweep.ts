@@ -2,8 +2,8 @@
 // session nobody comes back to would stay in the table for ever: this job deletes them, so the table holds
 // only sessions that can still be used.
 import type { Db } from '../platform/db/schema.ts';
+import { message } from '../platform/i18n/catalogue.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
-import { plural } from '../platform/words.ts';
 import { deleteExpiredSessions } from './repository.ts';
 
 export const SESSION_SWEEP_JOB = 'sweep-sessions';
@@ -15,16 +15,16 @@ export function sessionSweepJob(deps: {
   const { idleMinutes } = deps.config.session;
   return {
     name: SESSION_SWEEP_JOB,
-    description: `Deletes the sign-in sessions that can no longer be used: unused for ${idleMinutes} minutes, or past their absolute limit.`,
+    description: message('jobs.sweep-sessions.description', { minutes: idleMinutes }),
     schedule: '50 * * * *',
-    scheduleText: 'every hour, at 50 minutes past',
+    scheduleText: message('jobs.sweep-sessions.schedule'),
     exclusive: true,
     run: async ({ now }) => {
       const deleted = await deleteExpiredSessions(deps.db, now, idleMinutes);
       return {
         ok: true,
         didWork: deleted > 0,
-        summary: `Deleted ${plural(deleted, 'expired session')}.`,
+        summary: message('jobs.sweep-sessions.summary', { count: deleted }),
         counts: { deleted },
       };
     },

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRow } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
-import { isLanguage, type Language, type Message, translateMessage } from '../platform/i18n/catalogue.ts';
+import { isLanguage, type Language, type Message, textIn } from '../platform/i18n/catalogue.ts';
 import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
 import { MENU, menuFor, menuIn, menuLabelKey, menuSection } from './menu.ts';
 import { type Capability, can, roleLabelIn } from './permissions.ts';
@@ -58,7 +58,7 @@ export function sectionRoute(href: string, intro: string | Message): Route {
       const user = signedInUser(request);
       return reply.page('platform/web/views/section.njk', {
         title: request.t(menuLabelKey(href)),
-        intro: typeof intro === 'string' ? intro : translateMessage(request.language, intro),
+        intro: textIn(request.language, intro),
         items: menuIn(request.language, menuSection(user.role, href)?.children ?? []),
         backLink: { href: '/' },
       });

@@ -175,14 +175,14 @@ export class DataCollectionsService {
   async open(actor: Actor, id: string): Promise<CollectionDetails> {
     const { db } = this.deps;
     const collection = await findCollection(db, id);
-    if (!collection) throw new NotFound('The data collection');
+    if (!collection) throw new NotFound(message('collect.not-found.collection'));
     const role = collectRoleOf(actor);
     const la = role === 'Source' ? actor.establishmentNumber?.slice(0, 3) : actor.laNumber;
     const allowed =
       role === 'Collector' ||
       can(actor.role, 'collect.manage') ||
       (role !== null && la != null && (await laTakesPart(db, collection, la)));
-    if (!allowed) throw new NotFound('The data collection');
+    if (!allowed) throw new NotFound(message('collect.not-found.collection'));
     return this.details(collection);
   }
 
@@ -217,7 +217,7 @@ export class DataCollectionsService {
   async get(actor: Actor, id: string): Promise<CollectionDetails> {
     this.mustManage(actor);
     const collection = await findCollection(this.deps.db, id);
-    if (!collection) throw new NotFound('The data collection');
+    if (!collection) throw new NotFound(message('collect.not-found.collection'));
     return this.details(collection);
   }
 
@@ -234,7 +234,7 @@ export class DataCollectionsService {
     if (!/^20\d\d$/.test(year)) errors.push(keyedError('year', 'collect.form.error.year'));
     const referenceDate = readDateInput(
       'reference',
-      'census day',
+      message('collect.form.date.census-day'),
       [form.referenceDay, form.referenceMonth, form.referenceYear],
       errors,
     );
@@ -256,13 +256,18 @@ export class DataCollectionsService {
     }
     const openDate = readDateInput(
       'open',
-      'open date',
+      message('collect.form.date.open'),
       [form.openDay, form.openMonth, form.openYear],
       errors,
     );
     if (openDate === null && !errors.some((e) => e.field.startsWith('open')))
       errors.push(keyedError('open-day', 'collect.form.error.open-date'));
-    const dueDate = readDateInput('due', 'due date', [form.dueDay, form.dueMonth, form.dueYear], errors);
+    const dueDate = readDateInput(
+      'due',
+      message('collect.form.date.due'),
+      [form.dueDay, form.dueMonth, form.dueYear],
+      errors,
+    );
     if (dueDate === null && !errors.some((e) => e.field.startsWith('due')))
       errors.push(keyedError('due-day', 'collect.form.error.due-date'));
     if (openDate && dueDate && dueDate < openDate)

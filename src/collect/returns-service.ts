@@ -10,6 +10,7 @@ import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
+import { laName, type OrganisationName } from '../directory/organisation-names.ts';
 import {
   getEstablishment,
   getLocalAuthority,
@@ -640,7 +641,7 @@ export class CensusReturnsService {
     const view = await this.view(actor, returnId);
     if (!view.may.answer) throw new Invalid([notNow('answer', view, 'collect.not-now.answer')]);
     const finding = await findFinding(this.deps.db, returnId, findingId);
-    if (!finding) throw new NotFound('The query');
+    if (!finding) throw new NotFound(message('collect.not-found.query'));
     if (finding.kind !== 'query') throw new Invalid([keyedError('answer', 'collect.answer.not-a-query')]);
     const text = answer.trim();
     if (text === '') throw new Invalid([keyedError('answer', 'collect.answer.enter')]);
@@ -781,7 +782,7 @@ export class CensusReturnsService {
 
   private async visible(actor: Actor, returnId: string): Promise<CensusReturnRow> {
     const version = await findReturn(this.deps.db, returnId);
-    if (!version || !mayOpen(actor, version)) throw new NotFound('The census return');
+    if (!version || !mayOpen(actor, version)) throw new NotFound(message('collect.not-found.census-return'));
     return version;
   }
 
@@ -795,8 +796,8 @@ export class CensusReturnsService {
     return new Map(rows.map((r) => [r.number, r.name]));
   }
 
-  /** The actor's organisation as an email names it: the school, or the LA. */
-  private async actorName(actor: Actor): Promise<string> {
+  /** The actor's organisation as an email names it: the school, the LA, or the DfE. */
+  private async actorName(actor: Actor): Promise<OrganisationName> {
     if (scopeOf(actor.role) === 'school' && actor.establishmentNumber) {
       return (
         (await getEstablishment(this.deps.db, actor.establishmentNumber))?.name ?? actor.establishmentNumber
@@ -804,9 +805,9 @@ export class CensusReturnsService {
     }
     if (actor.laNumber) {
       const la = await getLocalAuthority(this.deps.db, actor.laNumber);
-      return `${la?.name ?? actor.laNumber} LA`;
+      return laName(actor.laNumber, la?.name);
     }
-    return 'the DfE';
+    return message('collect.email.by-dfe');
   }
 
   private async event(

@@ -101,7 +101,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   /** The LA picker's choices (national roles only) and the LA chosen, if any. */
   async function laChoice(user: SignedInUser, requested: string | undefined) {
     const laNumber = chosenLa(user, requested);
-    if (!laNumber && !picksLa(user)) throw new NotFound('Your LA', 'directory.not-found.your-la');
+    if (!laNumber && !picksLa(user)) throw new NotFound(message('directory.not-found.your-la'));
     const las = picksLa(user) ? await directory.localAuthorities(user) : [];
     return { laNumber, las };
   }
@@ -248,7 +248,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const form = schoolForm.parse(request.body ?? {});
         const laNumber = chosenLa(user, form.la);
-        if (!laNumber) throw new NotFound('Local authority', 'directory.not-found.la');
+        if (!laNumber) throw new NotFound(message('directory.not-found.la'));
         try {
           const school = await directory.addSchool(user, laNumber, schoolInput(form));
           return reply
@@ -340,7 +340,7 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const form = laForm.parse(request.body ?? {});
         const laNumber = chosenLa(user, form.la);
-        if (!laNumber) throw new NotFound('Local authority', 'directory.not-found.la');
+        if (!laNumber) throw new NotFound(message('directory.not-found.la'));
         try {
           const { la, changed } = await directory.updateLaDetails(user, laNumber, form);
           const text = request.t(changed.length > 0 ? 'directory.la.updated' : 'directory.la.unchanged', {

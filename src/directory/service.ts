@@ -410,8 +410,7 @@ export class DirectoryService {
       isLaNumber(laNumber) && mayActOnLa(actor, capability, laNumber)
         ? await getLocalAuthority(this.db, laNumber)
         : undefined;
-    if (!la)
-      throw new NotFound(`Local authority ${laNumber}`, 'directory.not-found.la-number', { la: laNumber });
+    if (!la) throw new NotFound(message('directory.not-found.la-number', { la: laNumber }));
     return la;
   }
 
@@ -425,7 +424,7 @@ export class DirectoryService {
     if (!can(actor.role, capability)) throw new Forbidden();
     const school = isEstablishmentNumber(number) ? await getEstablishment(db, number) : undefined;
     if (!school || !mayActOnLa(actor, capability, school.la_number))
-      throw new NotFound(`School ${number}`, 'directory.not-found.school', { number });
+      throw new NotFound(message('directory.not-found.school', { number }));
     return school;
   }
 }

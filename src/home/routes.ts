@@ -4,7 +4,7 @@ import { signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { NotFound } from '../platform/errors.ts';
-import { translateMessage } from '../platform/i18n/catalogue.ts';
+import { message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { whatNeedsAttention } from './service.ts';
 
 export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[] {
@@ -50,7 +50,7 @@ export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[]
         const school = user.establishmentNumber
           ? await getEstablishment(deps.db, user.establishmentNumber)
           : undefined;
-        if (!school) throw new NotFound('Your school');
+        if (!school) throw new NotFound(message('home.not-found.your-school'));
         return reply.page('home/views/school-details.njk', {
           title: request.t('menu.school-details'),
           school,

@@ -5,10 +5,11 @@
 import { recordAudit } from '../audit/repository.ts';
 import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
+import { laName, nameAndCode, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { markLostPupilFound } from './found-repository.ts';
 
 export interface MatchesDeps {
@@ -32,7 +33,7 @@ export interface MatchCase {
   /** The lost-pupil file, and the incoming file the pupil was seen in. */
   lostFilename: string;
   seenInFilename: string;
-  seenAt: string;
+  seenAt: OrganisationName;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -89,8 +90,10 @@ export class MatchesService {
           lostFilename: lost_filename,
           seenInFilename: seen_filename,
           seenAt: row.seen_at_school
-            ? `${school_name ?? 'School'} (${row.seen_at_school})`
-            : `LA ${row.seen_at_la ?? ''}`,
+            ? school_name
+              ? nameAndCode(school_name, row.seen_at_school)
+              : schoolName(row.seen_at_school, null)
+            : laName(row.seen_at_la ?? '', null),
         },
       ];
     });
@@ -100,7 +103,7 @@ export class MatchesService {
   async close(actor: Actor, matchId: string, outcome: unknown): Promise<MatchCase> {
     const la = this.laOf(actor);
     const found = (await this.open(actor)).find((c) => c.match.id === matchId);
-    if (!UUID.test(matchId) || !found) throw new NotFound('The match');
+    if (!UUID.test(matchId) || !found) throw new NotFound(message('lost-pupils.not-found.match'));
     if (!isMatchOutcome(outcome)) {
       throw new Invalid([keyedError('outcome', 'lost-pupils.matches.outcome-required')]);
     }

@@ -9,6 +9,7 @@
 // Files sent to the database itself are not matched: a second lost-pupil file for the same pupil is a
 // duplicate (LA notes §4.2), not a sighting.
 import { randomUUID } from 'node:crypto';
+import { laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Executor, LostPupilMatchTable, LostPupilRow } from '../platform/db/schema.ts';
 import { nameLetters } from './phonetics.ts';
@@ -108,21 +109,25 @@ async function recipientsFor(db: Executor, laNumber: string) {
     : [{ recipientKind: 'la' as const, recipient: laNumber }];
 }
 
-async function schoolName(db: Executor, record: LostPupilRow): Promise<{ name: string; code: string }> {
+/** Who sent the record to the Lost Pupils Database: its school, or its LA. */
+async function uploaderOf(
+  db: Executor,
+  record: LostPupilRow,
+): Promise<{ name: OrganisationName; code: string }> {
   if (record.source_school) {
     const school = await db
       .selectFrom('establishments')
       .select('name')
       .where('number', '=', record.source_school)
       .executeTakeFirst();
-    return { name: school?.name ?? `School ${record.source_school}`, code: record.source_school };
+    return { name: schoolName(record.source_school, school?.name), code: record.source_school };
   }
   const la = await db
     .selectFrom('local_authorities')
     .select('name')
     .where('number', '=', record.source_la)
     .executeTakeFirst();
-  return { name: la ? `${la.name} LA` : `LA ${record.source_la}`, code: `${record.source_la}LLLL` };
+  return { name: laName(record.source_la, la?.name), code: `${record.source_la}LLLL` };
 }
 
 /** Records the matches of a file's pupils and tells the LAs concerned. Returns how many. */
@@ -156,7 +161,7 @@ export async function matchLostPupils(
       .select('filename')
       .where('id', '=', record.transfer_id)
       .executeTakeFirst();
-    const uploadedBy = await schoolName(db, record);
+    const uploadedBy = await uploaderOf(db, record);
     for (const to of await recipientsFor(db, record.source_la)) {
       await enqueueNotification(db, {
         at: file.at,

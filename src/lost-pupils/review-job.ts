@@ -19,14 +19,15 @@
 //
 // No pupil data: the LA's name, counts, the month and a path.
 
+import { laName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { laNames } from '../notifications/reminder-repository.ts';
 import { WRITE_BATCH } from '../notifications/reminders.ts';
 import type { Payload } from '../notifications/templates.ts';
 import { londonDate, startOfLondonDay } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
+import { message, monthParam } from '../platform/i18n/catalogue.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
-import { plural } from '../platform/words.ts';
 import { countDueForReview, newlyDueByLa, type ReviewWindow } from './review-repository.ts';
 import { REVIEW_PATH } from './review-service.ts';
 
@@ -88,7 +89,7 @@ export async function sendReviewNotices(db: Db, now: Date): Promise<ReviewNotice
     await db.transaction().execute(async (tx) => {
       for (const { laNumber, count } of chunk) {
         const payload: Payload<'lost-pupils-to-review'> = {
-          laName: names.get(laNumber) ?? `LA ${laNumber}`,
+          laName: names.get(laNumber) ?? laName(laNumber, null),
           count,
           // Never fewer than fell due in the month: those still in the database are due today.
           total: Math.max(totals.get(laNumber) ?? 0, count),
@@ -118,20 +119,26 @@ export async function sendReviewNotices(db: Db, now: Date): Promise<ReviewNotice
 export function lostPupilReviewJob(deps: { db: Db }): JobDefinition {
   return {
     name: REVIEW_JOB_NAME,
-    description:
-      'Emails each LA how many records its schools uploaded to the Lost Pupils Database fell due for removal in the month before (the pupils passed school-leaving age), for it to review and remove. It removes nothing itself.',
+    description: message('jobs.lost-pupil-review.description'),
     schedule: '0 6 1 * *',
-    scheduleText: 'on the 1st of every month at 6am',
+    scheduleText: message('jobs.lost-pupil-review.schedule'),
     exclusive: true,
     run: async ({ now }) => {
       const r = await sendReviewNotices(deps.db, now);
-      const earlier =
-        r.alreadyNotified > 0
-          ? ` ${plural(r.alreadyNotified, 'LA')} had been told about the month already.`
-          : '';
+      const told = {
+        las: message('jobs.count.la', { count: r.las }),
+        records: message('jobs.count.lost-pupil-record', { count: r.records }),
+        month: monthParam(reviewPeriod(now).window.fromDate),
+      };
       return {
         ok: true,
-        summary: `Told ${plural(r.las, 'LA')} about ${plural(r.records, 'lost pupil record')} past school-leaving age in ${reviewPeriod(now).label}.${earlier}`,
+        summary:
+          r.alreadyNotified > 0
+            ? message('jobs.lost-pupil-review.summary-earlier', {
+                ...told,
+                earlier: message('jobs.lost-pupil-review.earlier', { count: r.alreadyNotified }),
+              })
+            : message('jobs.lost-pupil-review.summary', told),
         counts: { ...r },
       };
     },

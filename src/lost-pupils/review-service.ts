@@ -24,11 +24,12 @@
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
+import { type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import type { Clock } from '../platform/clock.ts';
-import { formatDate, londonDate } from '../platform/dates.ts';
+import { londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { updateTransferIfStatus } from '../transfers/download-repository.ts';
@@ -77,7 +78,7 @@ export interface ReviewRecord {
   dateOfBirth: string | null;
   upn: string | null;
   /** The school that uploaded it, or the LA itself. */
-  school: { name: string; code: string };
+  school: { name: OrganisationName; code: string };
   /** The LA uploaded it itself (then `school` names the LA as "Your LA"). */
   byLa: boolean;
   uploadedAt: string;
@@ -125,7 +126,7 @@ function recordOf(row: ReviewRow): ReviewRecord {
     dateOfBirth: row.date_of_birth,
     upn: row.upn,
     school: row.source_school
-      ? { name: row.school_name ?? `School ${row.source_school}`, code: row.source_school }
+      ? { name: schoolName(row.source_school, row.school_name), code: row.source_school }
       : { name: 'Your LA', code: `${row.source_la}LLLL` },
     byLa: !row.source_school,
     uploadedAt: row.uploaded_at,
@@ -150,7 +151,7 @@ function notDue(row: ReviewRow, today: string): FieldError | null {
   if (row.leaves_school_on > today) {
     return keyedError('record', 'lost-pupils.review.not-yet', {
       name,
-      date: formatDate(row.leaves_school_on),
+      date: dateParam(row.leaves_school_on),
     });
   }
   return null;
@@ -307,12 +308,13 @@ export class LostPupilReviewService {
         keyedError('record', 'lost-pupils.review.too-many', { limit: REVIEW_LIMIT, count: unique.length }),
       ]);
     }
-    if (!unique.every((id) => RECORD_ID.test(id))) throw new NotFound('The lost pupil record');
+    if (!unique.every((id) => RECORD_ID.test(id)))
+      throw new NotFound(message('lost-pupils.not-found.record'));
     const rows = await reviewRowsById(this.deps.db, unique);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return unique.map((id) => {
       const row = byId.get(id);
-      if (!row || row.source_la !== laNumber) throw new NotFound('The lost pupil record');
+      if (!row || row.source_la !== laNumber) throw new NotFound(message('lost-pupils.not-found.record'));
       return row;
     });
   }

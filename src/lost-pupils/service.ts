@@ -31,6 +31,7 @@ import { getUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { type Capability, can, scopeOf } from '../auth/permissions.ts';
+import { laName, nameAndCode, type OrganisationName } from '../directory/organisation-names.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, LostPupilRow, TransferRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -79,7 +80,7 @@ const SEARCHED: readonly LostPupilRow['status'][] = ['lost', 'found'];
 /** What tickets of this feature are for (a transfer's ticket names its category: they never mix). */
 const TICKET_KIND = 'lost-pupils';
 
-const WHAT = 'The lost pupil record';
+const WHAT = message('lost-pupils.not-found.record');
 
 // ---------------------------------------------------------------------------------------------------
 // The search form
@@ -330,7 +331,7 @@ export function readCriteria(form: SearchForm): SearchCriteria {
 export interface Organisation {
   /** An LA number, or a school's 7-digit number (null when the LA itself uploaded the file). */
   number: string | null;
-  name: string;
+  name: OrganisationName;
 }
 
 export interface Finder {
@@ -504,12 +505,17 @@ function reasonText(reason: LostPupilRow['reason']): string {
 
 function laOrganisation(number: string, names: OrganisationNames): Organisation {
   const name = names.las.get(number);
-  return { number, name: name ? `${name} (${number})` : `LA ${number}` };
+  return { number, name: name ? nameAndCode(name, number) : laName(number, null) };
 }
 
 function schoolOrganisation(row: LostPupilRow, names: OrganisationNames): Organisation {
-  if (!row.source_school) return { number: null, name: `Uploaded by LA ${row.source_la} itself` };
-  return { number: row.source_school, name: names.schools.get(row.source_school) ?? 'Not in the directory' };
+  if (!row.source_school) {
+    return { number: null, name: message('lost-pupils.organisation.la-itself', { la: row.source_la }) };
+  }
+  return {
+    number: row.source_school,
+    name: names.schools.get(row.source_school) ?? message('lost-pupils.organisation.not-in-directory'),
+  };
 }
 
 /** The organisations a record names, in the shape organisationNames() reads. */

@@ -32,9 +32,10 @@ import {
 import type { Actor } from '../auth/actor.ts';
 import type { MessageRecipientRow } from '../platform/db/schema.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
+import { translate } from '../platform/i18n/catalogue.ts';
 import { readSchoolNumber } from '../transfers/forward-service.ts';
 import { MessageGroupService } from './group-service.ts';
-import { isLaMailboxRole, LA_MAILBOX_ROLES, mailboxKey, parseMailbox } from './mailboxes.ts';
+import { isLaMailboxRole, LA_MAILBOX_ROLE_KEYS, mailboxKey, parseMailbox } from './mailboxes.ts';
 import type { ReceivedMessage } from './repository.ts';
 import {
   type InboxSortKey,
@@ -42,6 +43,7 @@ import {
   MAX_RECIPIENTS,
   MAX_TEXT,
   MessagesService,
+  NO_SUCH_MESSAGE,
   READ_DAYS,
   UNREAD_DAYS,
 } from './service.ts';
@@ -77,8 +79,8 @@ const pageParameters = (sorts?: readonly string[]) => [
     : []),
 ];
 
-const USER_TYPES = Object.entries(LA_MAILBOX_ROLES)
-  .map(([value, label]) => `\`${value}\` (${label})`)
+const USER_TYPES = Object.entries(LA_MAILBOX_ROLE_KEYS)
+  .map(([value, key]) => `\`${value}\` (${translate('en', key)})`)
   .join(', ');
 
 const OPERATIONS: readonly ApiOperationInfo[] = [
@@ -364,7 +366,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       // Fastify answers HEAD with this handler too: a HEAD is not a reading, so nothing is marked read.
       if (request.method === 'HEAD') {
         const { messages } = await service.inbox(actor, { key: 'sent', order: 'descending' });
-        if (!messages.some((m) => m.id === id)) throw new NotFound('The message');
+        if (!messages.some((m) => m.id === id)) throw new NotFound(NO_SUCH_MESSAGE);
         return reply.header('cache-control', 'no-store').code(200).send();
       }
       const { message, copy, canReply } = await service.read(actor, id);
@@ -446,7 +448,7 @@ const party = {
     },
     school: { type: 'string', pattern: '^\\d{7}$' },
     la: { type: 'string', pattern: '^\\d{3}$' },
-    userType: { type: 'string', enum: Object.keys(LA_MAILBOX_ROLES) },
+    userType: { type: 'string', enum: Object.keys(LA_MAILBOX_ROLE_KEYS) },
     national: { type: 'boolean' },
   },
   required: ['name'],
@@ -504,7 +506,7 @@ const SCHEMAS = {
           properties: {
             school: { type: 'string', description: '7 digits, like 6762382' },
             la: { type: 'string', description: '3 digits, like 672' },
-            userType: { type: 'string', enum: Object.keys(LA_MAILBOX_ROLES) },
+            userType: { type: 'string', enum: Object.keys(LA_MAILBOX_ROLE_KEYS) },
           },
         },
       },

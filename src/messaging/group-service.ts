@@ -24,8 +24,14 @@ import {
   insertGroup,
   updateGroup,
 } from './group-repository.ts';
-import { type Choice, describeMailboxes, type MailboxInfo, problemError } from './mailbox-directory.ts';
-import { LA_MAILBOX_ROLES } from './mailboxes.ts';
+import {
+  type Choice,
+  describeMailboxes,
+  type MailboxInfo,
+  problemError,
+  storedLabel,
+} from './mailbox-directory.ts';
+import { USER_TYPE_CHOICES } from './mailboxes.ts';
 import { applyPickerAction, type PickerForm, type PickerState } from './recipient-picker.ts';
 
 export interface GroupDeps {
@@ -54,7 +60,7 @@ export interface GroupDetails {
 
 export interface PickerChoices {
   las: Choice[];
-  userTypes: Choice[];
+  userTypes: typeof USER_TYPE_CHOICES;
 }
 
 const TOO_MANY_MEMBERS = message('messaging.groups.too-many-members', { max: GROUP_MEMBER_LIMIT });
@@ -84,7 +90,7 @@ export class MessageGroupService {
   async choices(): Promise<PickerChoices> {
     return {
       las: await laChoices(this.deps.db),
-      userTypes: Object.entries(LA_MAILBOX_ROLES).map(([value, text]) => ({ value, text })),
+      userTypes: USER_TYPE_CHOICES,
     };
   }
 
@@ -131,7 +137,7 @@ export class MessageGroupService {
       const { name, members } = await this.validate(tx, actor, input, groupId);
       const keys = members.map((m) => m.key);
       if (!(await updateGroup(tx, { id: groupId, ownerUserId: actor.userId, name, at, members: keys }))) {
-        throw new NotFound('The group');
+        throw new NotFound(message('messaging.not-found.group'));
       }
       const previous = new Set(before.members.map((m) => m.key));
       const now = new Set(keys);
@@ -160,7 +166,8 @@ export class MessageGroupService {
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const found = await this.owned(tx, actor, groupId);
-      if (!(await deleteGroup(tx, groupId, actor.userId))) throw new NotFound('The group');
+      if (!(await deleteGroup(tx, groupId, actor.userId)))
+        throw new NotFound(message('messaging.not-found.group'));
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,
@@ -177,9 +184,9 @@ export class MessageGroupService {
 
   private async owned(db: Executor, actor: Actor, groupId: string): Promise<GroupDetails> {
     const group = UUID.test(groupId) ? await findOwnedGroup(db, groupId, actor.userId) : undefined;
-    if (!group) throw new NotFound('The group');
+    if (!group) throw new NotFound(message('messaging.not-found.group'));
     const members = await describeMailboxes(db, await groupMemberKeys(db, groupId));
-    members.sort((a, b) => byLabel.compare(a.label, b.label) || (a.key < b.key ? -1 : 1));
+    members.sort((a, b) => byLabel.compare(storedLabel(a), storedLabel(b)) || (a.key < b.key ? -1 : 1));
     return { group, members };
   }
 

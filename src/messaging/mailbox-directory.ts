@@ -2,9 +2,9 @@
 // who reads it, and the choices of the recipient lists (LAs, types of LA user, an LA's schools).
 import type { Executor } from '../platform/db/schema.ts';
 import type { FieldError } from '../platform/errors.ts';
-import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
+import { keyedError, type Message, message, textIn, translateMessage } from '../platform/i18n/catalogue.ts';
 import {
-  LA_MAILBOX_ROLES,
+  LA_MAILBOX_ROLE_KEYS,
   type Mailbox,
   mailboxKey,
   NATIONAL_MAILBOX_LABEL,
@@ -14,8 +14,11 @@ import {
 export interface MailboxInfo {
   key: string;
   mailbox: Mailbox;
-  /** "676 2382 - Aberbargoed Primary School", "672 Bridgend County Borough Council - LEA User". */
-  label: string;
+  /**
+   * "676 2382 - Aberbargoed Primary School"; "672 Bridgend County Borough Council - LEA User", a message
+   * (the type of user is in the reader's language on pages, in English where it is stored: labelIn).
+   */
+  label: string | Message;
   laNumber: string | null;
   establishmentNumber: string | null;
   /** Why a message cannot be sent there now, in words for the sender (English); null when it can. */
@@ -33,6 +36,11 @@ function problemOf(reason: Message | null): Pick<MailboxInfo, 'problem' | 'probl
 export function problemError(field: string, info: MailboxInfo, wrap?: string): FieldError {
   const reason = info.problemMessage ?? message('messaging.recipients.cannot-receive', { label: info.label });
   return wrap ? keyedError(field, wrap, { problem: reason }) : keyedError(field, reason.key, reason.params);
+}
+
+/** A mailbox's label in English, as a message stores it for both its ends. */
+export function storedLabel(info: MailboxInfo): string {
+  return textIn('en', info.label);
 }
 
 /** "676 2382 - Aberbargoed Primary School": the LA and school numbers as the handbook lists them. */
@@ -127,24 +135,20 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
       return { ...base, label, ...problemOf(problem) };
     }
     const laName = las.get(mailbox.laNumber);
-    const type = LA_MAILBOX_ROLES[mailbox.role];
+    const type = message(LA_MAILBOX_ROLE_KEYS[mailbox.role]);
     const base = { key, mailbox, laNumber: mailbox.laNumber, establishmentNumber: null };
     if (laName === undefined) {
       return {
         ...base,
-        label: `${mailbox.laNumber} - ${type}`,
+        label: message('messaging.mailbox.la-users', { la: mailbox.laNumber, type }),
         ...problemOf(message('messaging.recipients.no-such-la', { number: mailbox.laNumber })),
       };
     }
-    const label = `${mailbox.laNumber} ${laName} - ${type}`;
+    const la = `${mailbox.laNumber} ${laName}`;
     return {
       ...base,
-      label,
-      ...problemOf(
-        staffed.has(key)
-          ? null
-          : message('messaging.recipients.no-such-user-type', { la: `${mailbox.laNumber} ${laName}`, type }),
-      ),
+      label: message('messaging.mailbox.la-users', { la, type }),
+      ...problemOf(staffed.has(key) ? null : message('messaging.recipients.no-such-user-type', { la, type })),
     };
   });
 }

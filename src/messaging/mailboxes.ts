@@ -3,6 +3,7 @@
 // shares it: a school's users share the school's messages, an LA's LEA Users share theirs.
 import type { Actor } from '../auth/actor.ts';
 import type { Role } from '../auth/permissions.ts';
+import { type Message, message } from '../platform/i18n/catalogue.ts';
 
 export type Mailbox =
   | { kind: 'school'; establishmentNumber: string }
@@ -10,27 +11,31 @@ export type Mailbox =
   | { kind: 'national' };
 
 /**
- * The types of LA user a message can be sent to, as the Send Message screen names them (LA notes §6.4:
- * "LEA User, LEA Lost Pupil User, LEA Administrator"), then the LA's other roles that use messages.
+ * The types of LA user a message can be sent to, by their names' keys: in English as the Send Message
+ * screen names them (LA notes §6.4: "LEA User, LEA Lost Pupil User, LEA Administrator"), then the LA's
+ * other roles that use messages.
  */
-export const LA_MAILBOX_ROLES = {
-  la_user: 'LEA User',
-  la_lost_pupil: 'LEA Lost Pupil User',
-  la_dba: 'LEA Administrator',
-  la_lost_pupil_transfer: 'LEA Lost Pupil Transfer User',
-  la_school: 'LEA School User',
-  la_plasc: 'LEA PLASC User',
-  la_admissions: 'LEA Admissions User',
+export const LA_MAILBOX_ROLE_KEYS = {
+  la_user: 'messaging.user-type.la-user',
+  la_lost_pupil: 'messaging.user-type.la-lost-pupil',
+  la_dba: 'messaging.user-type.la-dba',
+  la_lost_pupil_transfer: 'messaging.user-type.la-lost-pupil-transfer',
+  la_school: 'messaging.user-type.la-school',
+  la_plasc: 'messaging.user-type.la-plasc',
+  la_admissions: 'messaging.user-type.la-admissions',
 } as const satisfies Partial<Record<Role, string>>;
 
-export type LaMailboxRole = keyof typeof LA_MAILBOX_ROLES;
+export type LaMailboxRole = keyof typeof LA_MAILBOX_ROLE_KEYS;
+
+/** The recipient picker's types of LA user: each name's key, for the page's language. */
+export const USER_TYPE_CHOICES = Object.entries(LA_MAILBOX_ROLE_KEYS).map(([value, key]) => ({ value, key }));
 
 export function isLaMailboxRole(value: string): value is LaMailboxRole {
-  return Object.hasOwn(LA_MAILBOX_ROLES, value);
+  return Object.hasOwn(LA_MAILBOX_ROLE_KEYS, value);
 }
 
-/** The label of the national administrators' mailbox. */
-export const NATIONAL_MAILBOX_LABEL = 's2s National Administrator';
+/** The label of the national administrators' mailbox: the role's name. */
+export const NATIONAL_MAILBOX_LABEL: Message = message('roles.national-admin');
 
 /** The stored form: 'school:9165402', 'la:916:la_user' or 'national'. */
 export function mailboxKey(mailbox: Mailbox): string {

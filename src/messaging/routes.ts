@@ -24,7 +24,7 @@ import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { manyValues, oneText } from '../platform/web/form-values.ts';
 import { sortHeadings } from '../transfers/download-listing.ts';
 import { problemError } from './mailbox-directory.ts';
-import { LA_MAILBOX_ROLES } from './mailboxes.ts';
+import { USER_TYPE_CHOICES } from './mailboxes.ts';
 import { applyPickerAction, type PickerState } from './recipient-picker.ts';
 import {
   type InboxSortKey,
@@ -72,8 +72,6 @@ const INBOX_COLUMNS: { key: InboxSortKey; textKey: string }[] = [
   { key: 'description', textKey: 'messaging.description' },
 ];
 
-const USER_TYPES = Object.entries(LA_MAILBOX_ROLES).map(([value, text]) => ({ value, text }));
-
 /**
  * The header's count of new messages was taken before the page marked this one read: it shows the count
  * after the reading.
@@ -111,7 +109,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           schoolNo: form.schoolNo,
         },
       },
-      choices: { las: await laChoices(db), userTypes: USER_TYPES },
+      choices: { las: await laChoices(db), userTypes: USER_TYPE_CHOICES },
       limit: MAX_RECIPIENTS,
       errors,
     });

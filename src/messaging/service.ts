@@ -10,7 +10,13 @@ import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { groupMemberKeys, groupsOwnedBy } from './group-repository.ts';
-import { describeMailboxes, type MailboxInfo, problemError, readersOf } from './mailbox-directory.ts';
+import {
+  describeMailboxes,
+  type MailboxInfo,
+  problemError,
+  readersOf,
+  storedLabel,
+} from './mailbox-directory.ts';
 import { type Mailbox, mailboxKey, mailboxOf, organisationOfMailbox } from './mailboxes.ts';
 import type { PickerLimit } from './recipient-picker.ts';
 import {
@@ -39,6 +45,8 @@ export const RECIPIENT_LIMIT: PickerLimit = {
 };
 export const MAX_DESCRIPTION = 100;
 export const MAX_TEXT = 20_000;
+/** What a page or the API says was not found when a message is not the reader's to see. */
+export const NO_SUCH_MESSAGE = message('messaging.not-found.message');
 
 export type Delivery = MessageRow['delivery'];
 
@@ -92,7 +100,7 @@ export class MessagesService {
   async read(actor: Actor, messageId: string): Promise<ReadMessage> {
     const key = mailboxKey(this.mailbox(actor));
     const found = await findReceived(this.deps.db, key, messageId);
-    if (!found) throw new NotFound('The message');
+    if (!found) throw new NotFound(NO_SUCH_MESSAGE);
     let firstReading = false;
     if (!found.copy.read_at) {
       const at = this.deps.clock.now().toISOString();
@@ -107,7 +115,7 @@ export class MessagesService {
     const key = mailboxKey(this.mailbox(actor));
     return this.deps.db.transaction().execute(async (tx) => {
       const found = await findReceived(tx, key, messageId);
-      if (!found) throw new NotFound('The message');
+      if (!found) throw new NotFound(NO_SUCH_MESSAGE);
       const at = this.deps.clock.now();
       await removeCopy(tx, messageId, key, at.toISOString(), 'deleted');
       await recordAudit(tx, {
@@ -152,7 +160,7 @@ export class MessagesService {
   async reply(actor: Actor, messageId: string, draft: Pick<Draft, 'description' | 'text'>) {
     const sender = this.mailbox(actor);
     const found = await findReceived(this.deps.db, mailboxKey(sender), messageId);
-    if (!found) throw new NotFound('The message');
+    if (!found) throw new NotFound(NO_SUCH_MESSAGE);
     const errors: FieldError[] = [];
     const recipients = await describeMailboxes(this.deps.db, [found.message.sender_mailbox]);
     for (const r of recipients) if (r.problem) errors.push(problemError('text', r));
@@ -167,7 +175,7 @@ export class MessagesService {
 
   async sentMessage(actor: Actor, messageId: string) {
     const found = await findSent(this.deps.db, mailboxKey(this.mailbox(actor)), messageId);
-    if (!found) throw new NotFound('The message');
+    if (!found) throw new NotFound(NO_SUCH_MESSAGE);
     return found;
   }
 
@@ -212,7 +220,7 @@ export class MessagesService {
   ): Promise<{ id: string; recipients: number }> {
     const senderKey = mailboxKey(sender);
     const [senderInfo] = await describeMailboxes(this.deps.db, [senderKey]);
-    const fromName = senderInfo?.label ?? senderKey;
+    const fromName = senderInfo ? storedLabel(senderInfo) : senderKey;
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const id = await insertMessage(tx, {
@@ -226,7 +234,7 @@ export class MessagesService {
         sentAt: at.toISOString(),
         recipients: content.recipients.map((r) => ({
           mailbox: r.key,
-          label: r.label,
+          label: storedLabel(r),
           laNumber: r.laNumber,
           establishmentNumber: r.establishmentNumber,
         })),

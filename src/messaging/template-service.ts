@@ -11,7 +11,7 @@ import { getLocalAuthority } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { mailboxOf } from './mailboxes.ts';
 import {
   deleteTemplate,
@@ -175,9 +175,9 @@ export class TemplateService {
   async template(actor: Actor, id: string): Promise<TemplateView> {
     this.check(actor);
     const found = await findVisibleTemplate(this.deps.db, actor, id);
-    if (!found) throw new NotFound('The template');
+    if (!found) throw new NotFound(message('messaging.not-found.template'));
     const [view] = await this.views(actor, [found]);
-    if (!view) throw new NotFound('The template');
+    if (!view) throw new NotFound(message('messaging.not-found.template'));
     return view;
   }
 
@@ -238,7 +238,7 @@ export class TemplateService {
         ...clean,
         updatedAt: template.updated_at,
       });
-      if (!updated) throw new NotFound('The template');
+      if (!updated) throw new NotFound(message('messaging.not-found.template'));
       await this.audit(tx, actor, at, 'message-template-updated', template);
     });
     return { template, changed };
@@ -271,7 +271,8 @@ export class TemplateService {
     const { template } = await this.own(actor, id, 'delete');
     const at = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
-      if (!(await deleteTemplate(tx, id, actor.userId))) throw new NotFound('The template');
+      if (!(await deleteTemplate(tx, id, actor.userId)))
+        throw new NotFound(message('messaging.not-found.template'));
       await this.audit(tx, actor, at, 'message-template-deleted', template);
     });
     return template;

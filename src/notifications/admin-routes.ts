@@ -23,7 +23,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { emailContext, scheduledJobs } from '../jobs.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { Scheduler } from '../platform/jobs/scheduler.ts';
+import { Scheduler, summaryOf } from '../platform/jobs/scheduler.ts';
 import {
   isOutboxStatus,
   LIST_LIMIT,
@@ -214,12 +214,13 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
       handler: async (request, reply) => {
         const { jobName } = jobParams.parse(request.params ?? {});
         const run = await admin.runJob(signedInUser(request), jobName);
+        const summary = summaryOf(run) ?? '';
         const message =
           run.status === 'succeeded'
-            ? request.t('notifications.admin.job-ran', { job: run.job, summary: run.summary ?? '' })
+            ? request.t('notifications.admin.job-ran', { job: run.job, summary })
             : request.t('notifications.admin.job-failed', {
                 job: run.job,
-                summary: run.summary ?? '',
+                summary,
                 error: run.error ? ` (${run.error.slice(0, 300)})` : '',
               });
         return reply

@@ -11,8 +11,8 @@ import type { MailConfig } from '../config.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, JobRunRow, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, translate } from '../platform/i18n/catalogue.ts';
-import type { FinishedRun, Scheduler } from '../platform/jobs/scheduler.ts';
+import { keyedError, type Message, message, translate } from '../platform/i18n/catalogue.ts';
+import { type FinishedRun, type Scheduler, summaryOf } from '../platform/jobs/scheduler.ts';
 import type { Logger } from '../platform/logger.ts';
 import { type RecipientKind, recipientKey, recipientNames } from './admin-repository.ts';
 import type { EmailContext } from './email.ts';
@@ -116,12 +116,17 @@ export interface NotificationDetail {
   preview: EmailPreview;
 }
 
+/** A run as the jobs page shows it: its summary a message where the job gave one (summaryOf). */
+export type JobRunLine = Omit<JobRunRow, 'summary' | 'summary_message'> & {
+  summary: string | Message | null;
+};
+
 export interface JobLine {
   name: string;
-  description: string;
-  scheduleText: string;
+  description: string | Message;
+  scheduleText: string | Message;
   nextRun: Date | null;
-  lastRun: JobRunRow | undefined;
+  lastRun: JobRunLine | undefined;
 }
 
 export interface NotificationsAdminDeps {
@@ -167,9 +172,9 @@ export class NotificationsAdmin {
 
   /** The HTML version of one email as it would be sent; only with the mail log. */
   async emailHtml(id: string): Promise<string> {
-    if (!this.mailLog) throw new NotFound('The email');
+    if (!this.mailLog) throw new NotFound(message('notifications.not-found.email'));
     const preview = this.compose(await this.row(id));
-    if (preview.state !== 'shown') throw new NotFound('The email');
+    if (preview.state !== 'shown') throw new NotFound(message('notifications.not-found.email'));
     return preview.html;
   }
 
@@ -210,24 +215,28 @@ export class NotificationsAdmin {
     });
   }
 
-  async jobs(): Promise<{ jobs: JobLine[]; runs: JobRunRow[] }> {
+  async jobs(): Promise<{ jobs: JobLine[]; runs: JobRunLine[] }> {
     const { scheduler } = this.deps;
     const now = this.deps.clock.now();
     const jobs = await Promise.all(
-      scheduler.jobs.map(async (job) => ({
-        name: job.name,
-        description: job.description,
-        scheduleText: job.scheduleText,
-        nextRun: scheduler.nextRun(job.name, now),
-        lastRun: (await scheduler.history(1, job.name))[0],
-      })),
+      scheduler.jobs.map(async (job) => {
+        const [lastRun] = await scheduler.history(1, job.name);
+        return {
+          name: job.name,
+          description: job.description,
+          scheduleText: job.scheduleText,
+          nextRun: scheduler.nextRun(job.name, now),
+          lastRun: lastRun && runLine(lastRun),
+        };
+      }),
     );
-    return { jobs, runs: await scheduler.history(LIST_LIMIT) };
+    return { jobs, runs: (await scheduler.history(LIST_LIMIT)).map(runLine) };
   }
 
   /** Runs a job now, by hand, and waits for it to finish; the audit log says who ran it and how it went. */
   async runJob(actor: Actor, name: string): Promise<FinishedRun> {
-    if (!this.deps.scheduler.jobs.some((job) => job.name === name)) throw new NotFound('The job');
+    if (!this.deps.scheduler.jobs.some((job) => job.name === name))
+      throw new NotFound(message('notifications.not-found.job'));
     const run = await this.deps.scheduler.runNow(name);
     await recordAudit(this.deps.db, {
       at: this.deps.clock.now(),
@@ -243,7 +252,7 @@ export class NotificationsAdmin {
 
   private async row(id: string): Promise<OutboxRow> {
     const row = await getNotification(this.deps.db, id);
-    if (!row) throw new NotFound('The email');
+    if (!row) throw new NotFound(message('notifications.not-found.email'));
     return row;
   }
 
@@ -261,6 +270,11 @@ export class NotificationsAdmin {
       };
     }
   }
+}
+
+function runLine(row: JobRunRow): JobRunLine {
+  const { summary_message: _, ...run } = row;
+  return { ...run, summary: summaryOf(row) };
 }
 
 function lineOf(row: OutboxRow, names: Map<string, string>): NotificationLine {

@@ -4,13 +4,15 @@
 // records the outcome on the row.
 import { randomUUID } from 'node:crypto';
 import type { Executor, NotificationOutboxTable, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
+import type { Message } from '../platform/i18n/catalogue.ts';
 
-/** JSON facts for a template. */
+/** JSON facts for a template; a message is written in the recipient's language (templates.ts). */
 export type PayloadValue =
   | string
   | number
   | boolean
   | null
+  | Message
   | PayloadValue[]
   | { [key: string]: PayloadValue };
 

@@ -18,10 +18,11 @@
 //
 // No pupil data is written: file names, organisation names and codes, dates and counts.
 
+import { laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { addDays, londonDate, startOfLondonDay, weekOf } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
+import { message } from '../platform/i18n/catalogue.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
-import { plural } from '../platform/words.ts';
 import { CATEGORY_INFO, isCategory } from '../transfers/categories.ts';
 import { destinationLabel, sourceLabel } from '../transfers/download-listing.ts';
 import { type OrganisationNames, organisationNames } from '../transfers/download-repository.ts';
@@ -115,7 +116,7 @@ function remindersForLa(
   const reminder = (
     kind: 'school' | 'la',
     recipient: string,
-    recipientName: string,
+    recipientName: OrganisationName,
     files: typeof listed,
     path: string,
   ): Reminder => {
@@ -149,15 +150,14 @@ function remindersForLa(
   }
   const reminders: Reminder[] = [...bySchool.keys()].sort().map((school) => {
     const files = bySchool.get(school) ?? [];
-    const name = files[0]?.to.name ?? `School ${school}`;
+    const name = files[0]?.to.name ?? schoolName(school, null);
     return reminder('school', school, name, files, schoolPath(new Set(files.map((f) => f.row.category))));
   });
-  const laName = names.las.get(laNumber);
   reminders.push(
     reminder(
       'la',
       laNumber,
-      laName ? `${laName} LA` : `LA ${laNumber}`,
+      laName(laNumber, names.las.get(laNumber)),
       listed,
       laPath(new Set(rows.map((row) => row.category)), bySchool.size > 0),
     ),
@@ -252,10 +252,10 @@ export async function reportMissingAddresses(db: Db, now: Date): Promise<Missing
       for (const laNumber of chunk) {
         const listed = byLa.get(laNumber) ?? [];
         const payload: Payload<'addresses-missing'> = {
-          laName: names.get(laNumber) ?? `LA ${laNumber}`,
+          laName: names.get(laNumber) ?? laName(laNumber, null),
           organisations: listed.map((o) => ({
             code: o.kind === 'la' ? `${o.number}LLLL` : o.number,
-            name: o.kind === 'la' ? `${o.name} LA` : o.name,
+            name: o.kind === 'la' ? laName(o.number, o.name) : o.name,
             notifications: o.notifications,
           })),
         };
@@ -285,19 +285,26 @@ export async function reportMissingAddresses(db: Db, now: Date): Promise<Missing
 export function weeklyReminderJob(deps: { db: Db }): JobDefinition {
   return {
     name: 'weekly-reminder',
-    description: `Emails each school the list of files sent to it that have waited more than ${REMINDER_MIN_WAIT_HOURS} hours to be downloaded, and each LA the list of those waiting at the LA, its PLASC and admissions inboxes and its schools.`,
+    description: message('jobs.weekly-reminder.description', { hours: REMINDER_MIN_WAIT_HOURS }),
     schedule: '0 7 * * 1',
-    scheduleText: 'every Monday at 7am',
+    scheduleText: message('jobs.weekly-reminder.schedule'),
     exclusive: true,
     run: async ({ now }) => {
       const r = await sendWeeklyReminders(deps.db, now);
-      const earlier =
-        r.alreadyReminded > 0
-          ? ` ${plural(r.alreadyReminded, 'reminder')} for this week had been written already.`
-          : '';
+      const reminded = {
+        schools: message('jobs.count.school', { count: r.schools }),
+        las: message('jobs.count.la', { count: r.las }),
+        files: message('jobs.count.file', { count: r.files }),
+      };
       return {
         ok: true,
-        summary: `Reminded ${plural(r.schools, 'school')} and ${plural(r.las, 'LA')} about ${plural(r.files, 'file')} not downloaded.${earlier}`,
+        summary:
+          r.alreadyReminded > 0
+            ? message('jobs.weekly-reminder.summary-earlier', {
+                ...reminded,
+                earlier: message('jobs.weekly-reminder.earlier', { count: r.alreadyReminded }),
+              })
+            : message('jobs.weekly-reminder.summary', reminded),
         counts: { ...r },
       };
     },
@@ -307,20 +314,26 @@ export function weeklyReminderJob(deps: { db: Db }): JobDefinition {
 export function missingAddressesJob(deps: { db: Db }): JobDefinition {
   return {
     name: 'missing-addresses',
-    description:
-      'Emails each LA the list of its schools, and of itself, that missed emails the day before because they have no email address.',
+    description: message('jobs.missing-addresses.description'),
     schedule: '30 7 * * *',
-    scheduleText: 'every day at 7:30am',
+    scheduleText: message('jobs.missing-addresses.schedule'),
     exclusive: true,
     run: async ({ now }) => {
       const r = await reportMissingAddresses(deps.db, now);
-      const earlier =
-        r.alreadyReported > 0
-          ? ` ${plural(r.alreadyReported, 'report')} for the day had been written already.`
-          : '';
+      const told = {
+        las: message('jobs.count.la', { count: r.las }),
+        organisations: message('jobs.count.organisation', { count: r.organisations }),
+        emails: message('jobs.count.email', { count: r.notifications }),
+      };
       return {
         ok: true,
-        summary: `Told ${plural(r.las, 'LA')} about ${plural(r.organisations, 'organisation')} with no email address (${plural(r.notifications, 'email')} not sent).${earlier}`,
+        summary:
+          r.alreadyReported > 0
+            ? message('jobs.missing-addresses.summary-earlier', {
+                ...told,
+                earlier: message('jobs.missing-addresses.earlier', { count: r.alreadyReported }),
+              })
+            : message('jobs.missing-addresses.summary', told),
         counts: { ...r },
       };
     },

@@ -18,11 +18,13 @@ import { z } from 'zod';
 import { MENU, menuLabelKey } from '../auth/menu.ts';
 import { formatDate, formatDateTime, monthInWords } from '../platform/dates.ts';
 import {
+  isMessage,
   type Language,
   type Message,
   type MessageParams,
   translate,
-  translateMessage,
+  type Written,
+  writtenIn,
 } from '../platform/i18n/catalogue.ts';
 import {
   type EmailBlock,
@@ -38,8 +40,11 @@ import {
 export interface Template<P> {
   description: string;
   payload: z.ZodType<P>;
-  /** The email in one language; its texts are in the catalogue (translations.json, `email.`). */
-  content(payload: P, language: Language): EmailContent;
+  /**
+   * The email in one language; its texts are in the catalogue (translations.json, `email.`), the
+   * payload's messages (names s2s made up) already written in that language.
+   */
+  content(payload: Written<P>, language: Language): EmailContent;
 }
 
 export class TemplateError extends Error {
@@ -76,37 +81,42 @@ const code = z.string().trim().min(1);
 const timestamp = z.iso.datetime({ offset: true });
 const count = z.number().int().nonnegative();
 const servicePath = z.string().refine(isServicePath, 'must be a path on the service, starting with one /');
-/** A message of the catalogue (platform/i18n): its key and parameters, a parameter maybe a message. */
-const catalogueMessage: z.ZodType<Message> = z.lazy(() =>
-  z.object({
-    key: z.string().min(1),
-    params: z.record(z.string(), z.union([z.string(), z.number(), catalogueMessage])).optional(),
-    sentence: z.boolean().optional(),
-  }),
+/** A message of the catalogue (platform/i18n), written in the recipient's language before content(). */
+const catalogueMessage = z.custom<Message>(
+  (value) => isMessage(value),
+  'expected a message of the catalogue',
+);
+/**
+ * A school's or an LA's name: as the directory has it, or a message where s2s made it up or added words to
+ * it ("School 9165402", "Ashire LA"), written in the recipient's language.
+ */
+const organisationName = z.union(
+  [text, catalogueMessage],
+  'Invalid input: expected string, or a message of the catalogue',
 );
 
 const transferPayload = z.object({
   filename: text,
   transferId: text,
   sender: code,
-  senderName: text,
+  senderName: organisationName,
   destination: code,
-  destinationName: text,
+  destinationName: organisationName,
   pupils: count,
   /** The LA that forwarded the file to the right school. */
-  forwardedBy: optionalText,
+  forwardedBy: organisationName.nullish(),
   /** The file's name before it was forwarded. */
   forwardedFrom: optionalText,
 });
 
 const censusReturnPayload = z.object({
   collectionName: text,
-  schoolName: text,
+  schoolName: organisationName,
   schoolCode: code,
   version: z.number().int().positive(),
   filename: text,
   /** Who acted: the school's or the LA's name. */
-  byName: text,
+  byName: organisationName,
   at: timestamp,
   path: servicePath,
 });
@@ -121,9 +131,12 @@ const PAYLOADS = {
     /** One reason a line, in English (all that payloads written before the messages below hold). */
     reasons: text,
     whatToDo: text,
-    /** The same reasons and what to do as messages, written in the recipient's language. */
-    reasonMessages: z.array(catalogueMessage).min(1).optional(),
-    whatToDoMessage: catalogueMessage.optional(),
+    /**
+     * The same reasons and what to do as messages, written in the recipient's language; left out (the
+     * English above is sent) when the catalogue no longer has one of them, for a payload of an older version.
+     */
+    reasonMessages: z.array(catalogueMessage).min(1).optional().catch(undefined),
+    whatToDoMessage: catalogueMessage.optional().catch(undefined),
   }),
   'file-quarantined': z.object({
     filename: text,
@@ -135,35 +148,35 @@ const PAYLOADS = {
   }),
   'file-downloaded': z.object({
     filename: text,
-    collectedBy: text,
+    collectedBy: organisationName,
     collectedByCode: code,
     collectedAt: timestamp,
   }),
   'file-rejected': z.object({
     filename: text,
     reason: text,
-    rejectedBy: text,
+    rejectedBy: organisationName,
     rejectedByCode: code,
     rejectedAt: timestamp,
   }),
   'file-removed': z.object({
     filename: text,
-    removedBy: text,
+    removedBy: organisationName,
     removedByCode: code,
-    destinationName: text,
+    destinationName: organisationName,
     destination: code,
     removedAt: timestamp,
   }),
   'weekly-reminder': z.object({
-    recipientName: text,
+    recipientName: organisationName,
     files: z
       .array(
         z.object({
           filename: text,
           kind: text,
-          from: text,
+          from: organisationName,
           fromCode: code,
-          to: text,
+          to: organisationName,
           toCode: code,
           uploadedAt: timestamp,
         }),
@@ -189,18 +202,18 @@ const PAYLOADS = {
   'lost-pupil-match': z.object({
     /** The lost-pupil file and who sent it to the database. */
     lostFilename: text,
-    uploadedBy: text,
+    uploadedBy: organisationName,
     uploadedByCode: code,
     uploadedAt: timestamp,
     /** Where the pupil has been seen, and in which file. */
-    seenAt: text,
+    seenAt: organisationName,
     seenAtCode: code,
     seenIn: z.enum(['CTF', 'school census return']),
     filename: text,
     matchedOn: z.enum(['upn', 'former-upn', 'name-dob']),
   }),
   'lost-pupils-to-review': z.object({
-    laName: text,
+    laName: organisationName,
     /** Records that fell due for removal in the month reviewed, and all those waiting now. */
     count: z.number().int().positive(),
     total: z.number().int().positive(),
@@ -213,9 +226,9 @@ const PAYLOADS = {
   'census-return-returned': censusReturnPayload.extend({ note: text }),
   'census-return-approved': censusReturnPayload,
   'addresses-missing': z.object({
-    laName: text,
+    laName: organisationName,
     organisations: z
-      .array(z.object({ code: code, name: text, notifications: z.number().int().positive() }))
+      .array(z.object({ code: code, name: organisationName, notifications: z.number().int().positive() }))
       .min(1),
   }),
 } as const;
@@ -274,19 +287,6 @@ const menuLink = (t: Words, key: string, path: string): EmailBlock => ({
 type Words = (key: string, params?: MessageParams) => string;
 function wordsIn(language: Language): Words {
   return (key, params) => translate(language, key, params);
-}
-
-/**
- * Texts a payload stores as messages, written in a language; the English stored beside them when the
- * catalogue no longer has a message's key or parameters (a payload written by an older version).
- */
-function writtenIn<T>(language: Language, english: T, write: () => T): T {
-  if (language === 'en') return english;
-  try {
-    return write();
-  } catch {
-    return english;
-  }
 }
 
 /** An Upload menu item named in English in a payload ("Upload CTF File"), in the reader's language. */
@@ -398,13 +398,9 @@ const uploadRefused: Template<Payload<'upload-refused'>> = {
         .filter((r) => r !== ''),
       whatToDo: p.whatToDo,
     };
-    const { reasonMessages, whatToDoMessage } = p;
     const { reasons, whatToDo } =
-      reasonMessages && whatToDoMessage
-        ? writtenIn(language, english, () => ({
-            reasons: reasonMessages.map((reason) => translateMessage(language, reason)),
-            whatToDo: translateMessage(language, whatToDoMessage),
-          }))
+      p.reasonMessages && p.whatToDoMessage
+        ? { reasons: p.reasonMessages, whatToDo: p.whatToDoMessage }
         : english;
     return {
       subject: t('email.upload-refused.subject', { name }),
@@ -747,7 +743,10 @@ const lostPupilsToReview: Template<Payload<'lost-pupils-to-review'>> = {
 };
 
 /** The facts every census return email gives: whose return, which collection, version and file, when. */
-function censusReturnParams(p: Payload<'census-return-submitted'>, language: Language): MessageParams {
+function censusReturnParams(
+  p: Written<Payload<'census-return-submitted'>>,
+  language: Language,
+): MessageParams {
   return {
     school: nameWithCode(p.schoolName, p.schoolCode),
     collection: p.collectionName,
@@ -884,5 +883,5 @@ function contentOf<P>(
       name,
     );
   }
-  return template.content(parsed.data, language);
+  return template.content(writtenIn(language, parsed.data), language);
 }

@@ -34,6 +34,16 @@ export function formatDate(value: string | Date | null | undefined, language: La
   return (language === 'cy' ? WELSH_DATE_FORMAT : DATE_FORMAT).format(new Date(value));
 }
 
+const MONTH_FORMATS: Record<Language, Intl.DateTimeFormat> = {
+  en: new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+  cy: new Intl.DateTimeFormat('cy-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' }),
+};
+
+/** The month of an ISO date: "June 2027" ("Mehefin 2027" in Welsh). */
+export function formatMonth(isoDate: string, language: Language = 'en'): string {
+  return MONTH_FORMATS[language].format(new Date(`${isoDate.slice(0, 10)}T00:00:00.000Z`));
+}
+
 /** "23 November 2026 at 2:05pm" ("23 Tachwedd 2026 am 2:05yh" in Welsh), or '' for no date. */
 export function formatDateTime(value: string | Date | null | undefined, language: Language = 'en'): string {
   if (!value) return '';

@@ -1,5 +1,5 @@
 // Typed errors raised by the domain; the web edge maps each to a page and status in one place.
-import type { Message } from './i18n/catalogue.ts';
+import { type Message, translateMessage } from './i18n/catalogue.ts';
 
 /**
  * One problem with one form field, shown in a GOV.UK error summary and beside the field. `message` is
@@ -11,6 +11,8 @@ export interface FieldError {
   message: string;
   key?: string;
   params?: Message['params'];
+  /** The keyed text is a clause (a reason worked out elsewhere): pages show it as a sentence. */
+  asSentence?: true;
 }
 
 export class AppError extends Error {}
@@ -26,16 +28,13 @@ export class Invalid extends AppError {
 }
 
 export class NotFound extends AppError {
-  /**
-   * `what` is English (logs, the API); `whatKey` (with its parameters), when given, names it in the
-   * catalogue, and the not-found page shows it in the reader's language.
-   */
-  constructor(
-    readonly what: string,
-    readonly whatKey?: string,
-    readonly whatParams?: Message['params'],
-  ) {
+  /** What was not found, in English: logs and the REST API. */
+  readonly what: string;
+  /** `subject` names what was not found ("The file"): the not-found page says it in the reader's language. */
+  constructor(readonly subject: Message) {
+    const what = translateMessage('en', subject);
     super(`${what} was not found`);
+    this.what = what;
   }
 }
 

@@ -17,9 +17,11 @@ import {
 } from '../api/operation.ts';
 import type { Capability } from '../auth/permissions.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type Message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { MAX_LAS, MAX_OTHER_LAS } from './cluster-service.ts';
+import { FROM_DATE, TO_DATE } from './date-range.ts';
 import { LA_ACCOUNT_ROLES } from './directory-report-service.ts';
 import { type CsvReportName, type ReportCriteria, ReportDownloads } from './downloads.ts';
 import { DOWNLOAD_STATUSES, LOST_PUPIL_TYPES } from './lost-pupil-report-service.ts';
@@ -307,7 +309,7 @@ const reportQuery = z.object({
  */
 function dateBoxes(
   name: 'from' | 'to',
-  label: string,
+  label: Message,
   value: string | undefined,
   errors: FieldError[],
 ): { day?: string; month?: string; year?: string } {
@@ -318,7 +320,7 @@ function dateBoxes(
   if (!boxes || readDateInput(name, label, [boxes.day, boxes.month, boxes.year], []) === null) {
     errors.push({
       field: name,
-      message: `The ${label} must be a real date written as YYYY-MM-DD, like 2026-09-01`,
+      message: `The ${translateMessage('en', label)} must be a real date written as YYYY-MM-DD, like 2026-09-01`,
     });
     return {};
   }
@@ -333,8 +335,8 @@ function apiField(error: FieldError): FieldError {
 
 function criteriaOf(query: z.output<typeof reportQuery>): ReportCriteria {
   const errors: FieldError[] = [];
-  const start = dateBoxes('from', 'From date', query.from, errors);
-  const end = dateBoxes('to', 'To date', query.to, errors);
+  const start = dateBoxes('from', FROM_DATE, query.from, errors);
+  const end = dateBoxes('to', TO_DATE, query.to, errors);
   if (errors.length > 0) throw new Invalid(errors);
   const { from: _from, to: _to, ...rest } = query;
   return {

@@ -10,6 +10,7 @@
 
 import type { Actor } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
+import { laName, type OrganisationName } from '../directory/organisation-names.ts';
 import { listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
@@ -47,9 +48,15 @@ export interface ClusterPlan {
   subject: Subject;
 }
 
+/** An end of a row: the LA's name, or "LA 916" for one no longer in the directory. */
+export interface ClusterEnd {
+  code: string;
+  name: OrganisationName;
+}
+
 export interface ClusterRow {
-  from: LaRef;
-  to: LaRef;
+  from: ClusterEnd;
+  to: ClusterEnd;
   files: number;
   pupils: number;
 }
@@ -124,7 +131,7 @@ export class ClusterReportService {
       until: plan.range.until,
     });
     const names = new Map((await this.allLas()).map((la) => [la.code, la.name]));
-    const ref = (code: string): LaRef => ({ code, name: names.get(code) ?? `LA ${code}` });
+    const ref = (code: string): ClusterEnd => ({ code, name: names.get(code) ?? laName(code, null) });
     const rows = pairs.map((pair) => ({
       from: ref(pair.fromLa),
       to: ref(pair.toLa),

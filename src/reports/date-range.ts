@@ -4,7 +4,7 @@
 // of the day after its last.
 import { addDays, londonDate, startOfLondonDay } from '../platform/dates.ts';
 import type { FieldError } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
 
 export interface DateRangeInput {
@@ -26,16 +26,19 @@ export interface DateRange {
   until: string;
 }
 
+/** The date inputs as their errors name them: "The From date must be a real date". */
+export const FROM_DATE = message('reports.date.from');
+export const TO_DATE = message('reports.date.to');
+
 /** Reads the From and To of a report's form; a blank To is today. */
 export function readDateRange(
   input: DateRangeInput,
   now: Date,
 ): { range: DateRange; errors: FieldError[] } | { range: null; errors: FieldError[] } {
-  const read: FieldError[] = [];
-  const from = readDateInput('from', 'From date', [input.fromDay, input.fromMonth, input.fromYear], read);
+  const errors: FieldError[] = [];
+  const from = readDateInput('from', FROM_DATE, [input.fromDay, input.fromMonth, input.fromYear], errors);
   const to =
-    readDateInput('to', 'To date', [input.toDay, input.toMonth, input.toYear], read) ?? londonDate(now);
-  const errors = read.map(keyedDateError);
+    readDateInput('to', TO_DATE, [input.toDay, input.toMonth, input.toYear], errors) ?? londonDate(now);
   if (errors.length > 0) return { range: null, errors };
   if (from && from > to) {
     return { range: null, errors: [keyedError('from-day', 'reports.errors.from-after-to')] };
@@ -49,25 +52,4 @@ export function readDateRange(
     },
     errors,
   };
-}
-
-/**
- * readDateInput's error (platform/web/date-input.ts, still English only) with its key, so the page shows
- * it in the reader's language: the English stays the same.
- */
-function keyedDateError(error: FieldError): FieldError {
-  const end = error.field.startsWith('from') ? 'from' : 'to';
-  if (error.message.includes('must include a day, month and year')) {
-    return keyedError(
-      error.field,
-      end === 'from' ? 'reports.errors.from-incomplete' : 'reports.errors.to-incomplete',
-    );
-  }
-  if (error.message.includes('must be a real date')) {
-    return keyedError(
-      error.field,
-      end === 'from' ? 'reports.errors.from-not-real' : 'reports.errors.to-not-real',
-    );
-  }
-  return error;
 }

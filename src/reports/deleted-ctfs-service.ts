@@ -11,6 +11,7 @@
 // An LA sees only its own actions; the national administrator chooses an LA, or All LAs. The date range is on the
 // date of the action. No pupil names: the number of pupils in each file only.
 import type { Actor } from '../auth/actor.ts';
+import { type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
@@ -115,7 +116,7 @@ export class DeletedCtfsReportService {
       return {
         at: a.at,
         action: deleted ? 'deleted' : 'forwarded',
-        ...actionOf(deleted, forwardedTo.get(code) ?? `School ${code}`, code),
+        ...actionOf(deleted, schoolName(code, forwardedTo.get(code)), code),
         filename: a.file.filename,
         from: sourceLabel(a.file, names),
         intended: destinationLabel(a.file, names),
@@ -148,7 +149,7 @@ export class DeletedCtfsReportService {
 /** What the LA did, as words: "Deleted", or "Forwarded to Birch Primary (9161235)". */
 function actionOf(
   deleted: boolean,
-  school: string,
+  school: OrganisationName,
   code: string,
 ): { actionText: string; actionMessage: Message } {
   const actionMessage = deleted

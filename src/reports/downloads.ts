@@ -8,7 +8,7 @@ import { MessagesService } from '../messaging/service.ts';
 import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
-import { type Language, translate } from '../platform/i18n/catalogue.ts';
+import { type Language, textIn, translate } from '../platform/i18n/catalogue.ts';
 import { type ClusterReport, ClusterReportService } from './cluster-service.ts';
 import { type CsvValue, csvDate, csvDateTime, csvFilename } from './csv.ts';
 import type { DateRangeInput } from './date-range.ts';
@@ -130,9 +130,9 @@ function clusterCsv(report: ClusterReport): { header: string[]; rows: CsvValue[]
   ];
   const rows: CsvValue[][] = report.rows.map((r) => [
     r.from.code,
-    r.from.name,
+    textIn('en', r.from.name),
     r.to.code,
-    r.to.name,
+    textIn('en', r.to.name),
     r.files,
     r.pupils,
   ]);
@@ -158,9 +158,9 @@ function deletedCsv(report: DeletedCtfsReport): { header: string[]; rows: CsvVal
     csvDateTime(r.at),
     r.actionText,
     r.filename,
-    r.from.name,
+    textIn('en', r.from.name),
     r.from.code,
-    r.intended.name,
+    textIn('en', r.intended.name),
     r.intended.code,
     r.pupils,
     r.by,

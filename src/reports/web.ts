@@ -2,7 +2,7 @@
 // CSV link carried are wrong (a hand-edited address: the page says what is wrong beside each field).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Invalid } from '../platform/errors.ts';
-import { type Language, translateMessage } from '../platform/i18n/catalogue.ts';
+import { type Language, textIn } from '../platform/i18n/catalogue.ts';
 import { csvStream } from './csv.ts';
 import type { CsvDownload } from './downloads.ts';
 import { queryStringOf } from './query.ts';
@@ -43,5 +43,5 @@ export function subjectIn<R extends { subject: Subject }>(
   report: R,
 ): R & { subject: string } {
   const { subject } = report;
-  return { ...report, subject: typeof subject === 'string' ? subject : translateMessage(language, subject) };
+  return { ...report, subject: textIn(language, subject) };
 }

@@ -28,6 +28,7 @@ import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { Forbidden, NotFound } from '../platform/errors.ts';
+import { textIn } from '../platform/i18n/catalogue.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
 import type { FileListing, PupilDetails, Sort, SortKey } from './download-listing.ts';
@@ -299,7 +300,11 @@ function pupilJson(pupil: PupilDetails) {
 function merge(lists: FileListing[][], sort: Sort): FileListing[] {
   const direction = sort.order === 'ascending' ? 1 : -1;
   const key = (f: FileListing) =>
-    sort.key === 'file' ? f.filename.toUpperCase() : sort.key === 'uploaded' ? f.uploadedAt : f.party.name;
+    sort.key === 'file'
+      ? f.filename.toUpperCase()
+      : sort.key === 'uploaded'
+        ? f.uploadedAt
+        : textIn('en', f.party.name);
   return lists
     .flat()
     .sort((a, b) => direction * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) || (a.id < b.id ? -1 : 1));

@@ -3,7 +3,9 @@
 // sort order", handbook §4-5). Sorting happens here rather than in SQL so that both engines give the
 // same order (their collations differ on case and punctuation); the lists are one organisation's
 // waiting files, small enough to sort in memory.
+import { laInboxName, laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import type { TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import { message, textIn } from '../platform/i18n/catalogue.ts';
 import { type Category, isCategory } from './categories.ts';
 import type { OrganisationNames } from './download-repository.ts';
 
@@ -21,49 +23,48 @@ export function daysAfter(at: string, days: number): string {
 
 /** The organisation at one end of a transfer, as users know it. */
 export interface PartyLabel {
-  name: string;
+  /** Its name in the reader's language where s2s makes it up or adds to it ("Ashire LA"). */
+  name: OrganisationName;
   /** The code written in file names: 9165402, 916LLLL, 916PLAS, XXXXXXXX... */
   code: string;
 }
 
 export function sourceLabel(row: TransferRow, names: OrganisationNames): PartyLabel {
-  const laName = names.las.get(row.source_la);
+  const la = names.las.get(row.source_la);
   if (row.source_school) {
     return {
-      name: names.schools.get(row.source_school) ?? `School ${row.source_school}`,
+      name: schoolName(row.source_school, names.schools.get(row.source_school)),
       code: row.source_school,
     };
   }
-  if (row.source_inbox) return inboxLabel(row.source_la, row.source_inbox, laName);
-  return { name: laName ? `${laName} LA` : `LA ${row.source_la}`, code: `${row.source_la}LLLL` };
+  if (row.source_inbox) {
+    return {
+      name: laInboxName(row.source_la, row.source_inbox, la),
+      code: `${row.source_la}${row.source_inbox}`,
+    };
+  }
+  return { name: laName(row.source_la, la), code: `${row.source_la}LLLL` };
 }
 
 export function destinationLabel(row: TransferRow, names: OrganisationNames): PartyLabel {
+  const laNumber = row.dest_la ?? '';
+  const la = names.las.get(laNumber);
   switch (row.dest_kind) {
     case 'school': {
       const number = row.dest_school ?? '';
-      return { name: names.schools.get(number) ?? `School ${number}`, code: number };
+      return { name: schoolName(number, names.schools.get(number)), code: number };
     }
-    case 'la': {
-      const laName = row.dest_la ? names.las.get(row.dest_la) : undefined;
-      return { name: laName ? `${laName} LA` : `LA ${row.dest_la}`, code: `${row.dest_la}LLLL` };
+    case 'la':
+      return { name: laName(laNumber, la), code: `${laNumber}LLLL` };
+    case 'la-inbox': {
+      const inbox = row.dest_inbox ?? '';
+      return { name: laInboxName(laNumber, inbox, la), code: `${laNumber}${inbox}` };
     }
-    case 'la-inbox':
-      return inboxLabel(
-        row.dest_la ?? '',
-        row.dest_inbox ?? '',
-        row.dest_la ? names.las.get(row.dest_la) : undefined,
-      );
     case 'lost-pupils':
       return row.lost_reason === 'left-maintained-sector'
-        ? { name: 'Lost pupils database (left the maintained sector)', code: 'MMMMMMMM' }
-        : { name: 'Lost pupils database (destination unknown)', code: 'XXXXXXXX' };
+        ? { name: message('transfer.party-name.lost-pupils.left'), code: 'MMMMMMMM' }
+        : { name: message('transfer.party-name.lost-pupils.unknown'), code: 'XXXXXXXX' };
   }
-}
-
-function inboxLabel(laNumber: string, inbox: string, laName: string | undefined): PartyLabel {
-  const team = inbox === 'PLAS' ? 'PLASC' : 'admissions';
-  return { name: `${laName ?? `LA ${laNumber}`} ${team} inbox`, code: `${laNumber}${inbox}` };
 }
 
 /** One row of a file list. Never pupil data: the pupils are read separately, for one file. */
@@ -190,7 +191,11 @@ function compareBy(key: SortKey, a: FileListing, b: FileListing): number {
       return a.uploadedAt < b.uploadedAt ? -1 : a.uploadedAt > b.uploadedAt ? 1 : 0;
     case 'source':
     case 'destination':
-      return collator.compare(a.party.name, b.party.name) || collator.compare(a.party.code, b.party.code);
+      // By the English name: the lists are sorted where the reader's language is not known.
+      return (
+        collator.compare(textIn('en', a.party.name), textIn('en', b.party.name)) ||
+        collator.compare(a.party.code, b.party.code)
+      );
   }
 }
 

@@ -90,7 +90,7 @@ export interface CollectOutcome {
   notCollected: { file: FileListing; reason: string; state: Message }[];
 }
 
-const NOT_FOUND = 'The file';
+const NOT_FOUND = message('transfer.not-found.file');
 
 /**
  * The states in which a recipient knows of a file. Not removed ones, nor those waiting for their malware

@@ -6,7 +6,7 @@
 //   9165402_CTF_916LLLL_007.XML -> 9165402_CTF_8171234_007.XML (the original source stays the sender,
 //   so the school that made the file is the one told when it is collected).
 // - The new name passes the upload's name checks: classifyFilename (a CTF name whose source and
-//   destination differ) and checkParties (the destination school exists, uses s2s, is open and
+//   destination differ) and partyMessages (the destination school exists, uses s2s, is open and
 //   active). Two of the upload's checks do not apply, on purpose: the source check (the forwarder is
 //   not the source; that is the point of forwarding, see upload-service.ts "Not done here") and the
 //   comparison of the CTF header's destination with the name (the content is forwarded unchanged, as a
@@ -44,12 +44,13 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
+import { laName, nameAndCode, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
-import { keyedError, sentence } from '../platform/i18n/catalogue.ts';
+import { keyedError, sentenceError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from './download-listing.ts';
@@ -57,7 +58,7 @@ import { organisationNames, updateTransferIfStatus } from './download-repository
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
 import { purgeContent } from './jobs.ts';
 import { getTransfer, insertTransfer, type NewTransferPupil, pupilsOf } from './repository.ts';
-import { checkParties } from './routing.ts';
+import { partyMessages } from './routing.ts';
 
 export interface ForwardDeps {
   db: Db;
@@ -129,10 +130,6 @@ export function forwardedFilename(originalName: string, school: string): string 
   return parts.join('_');
 }
 
-function withName(label: PartyLabel): string {
-  return `${label.name} (${label.code})`;
-}
-
 export class ForwardService {
   constructor(private readonly deps: ForwardDeps) {}
 
@@ -167,10 +164,8 @@ export class ForwardService {
       return fail('transfer.forward.only-ctfs', { filename: original.filename });
     }
     const file = classified.file;
-    const problems = await checkParties(this.deps.db, file);
-    if (problems.length > 0) {
-      throw new Invalid(problems.map((message) => ({ field: SCHOOL_FIELD, message: sentence(message) })));
-    }
+    const problems = await partyMessages(this.deps.db, file);
+    if (problems.length > 0) throw new Invalid(problems.map((reason) => sentenceError(SCHOOL_FIELD, reason)));
     const draft = this.draft(original, file, { id: '', uploadedBy: '', at: '' });
     const names = await organisationNames(this.deps.db, [draft]);
     return {
@@ -284,9 +279,9 @@ export class ForwardService {
             filename: forwarded.filename,
             transferId: id,
             sender: plan.source.code,
-            senderName: withName(plan.source),
+            senderName: nameAndCode(plan.source.name, plan.source.code),
             destination: plan.destination.code,
-            destinationName: withName(plan.destination),
+            destinationName: nameAndCode(plan.destination.name, plan.destination.code),
             pupils: forwarded.pupil_count,
             forwardedBy: await forwarderName(tx, actor),
             forwardedFrom: original.filename,
@@ -355,13 +350,13 @@ export class ForwardService {
 }
 
 /** The forwarding organisation as the email names it: "Testshire LA (916LLLL)" or a school's name. */
-async function forwarderName(db: Executor, actor: Actor): Promise<string> {
+async function forwarderName(db: Executor, actor: Actor): Promise<OrganisationName> {
   const organisation = organisationOf(actor);
   if (!organisation) return 's2s';
   if (scopeOf(actor.role) === 'school') {
     const school = await getEstablishment(db, organisation);
-    return school ? `${school.name} (${organisation})` : `School ${organisation}`;
+    return school ? `${school.name} (${organisation})` : schoolName(organisation, null);
   }
   const la = await getLocalAuthority(db, organisation);
-  return la ? `${la.name} LA (${organisation}LLLL)` : `LA ${organisation}`;
+  return la ? nameAndCode(laName(organisation, la.name), `${organisation}LLLL`) : laName(organisation, null);
 }

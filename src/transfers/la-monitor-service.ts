@@ -36,11 +36,12 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
+import { laName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import {
@@ -277,14 +278,13 @@ export class LaMonitorService {
           destination: destination.code,
         },
       });
-      const la = names.las.get(laNumber);
       await enqueueNotification(tx, {
         at,
         template: 'file-removed',
         ...senderAddress(row),
         payload: {
           filename: row.filename,
-          removedBy: la ? `${la} LA` : `LA ${laNumber}`,
+          removedBy: laName(laNumber, names.las.get(laNumber)),
           removedByCode: `${laNumber}LLLL`,
           destinationName: destination.name,
           destination: destination.code,
@@ -340,7 +340,7 @@ export class LaMonitorService {
     if (can(actor.role, 'transfers.la-monitor') && scopeOf(actor.role) === 'la' && actor.laNumber) {
       return actor.laNumber;
     }
-    throw refusal === 'Forbidden' ? new Forbidden() : new NotFound('The file');
+    throw refusal === 'Forbidden' ? new Forbidden() : new NotFound(message('transfer.not-found.file'));
   }
 
   /** A CTF addressed to the actor's LA's schools or the LA itself, waiting or collected; else NotFound. */
@@ -353,7 +353,7 @@ export class LaMonitorService {
       row.category !== 'ctf' ||
       !toLa(row, laNumber)
     ) {
-      throw new NotFound('The file');
+      throw new NotFound(message('transfer.not-found.file'));
     }
     return row;
   }

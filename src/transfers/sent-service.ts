@@ -18,7 +18,7 @@ import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
@@ -188,7 +188,7 @@ export class SentService {
       !can(actor.role, uploadCapability(row.category)) ||
       !isSender(actorParty(actor), row)
     ) {
-      throw new NotFound('The file');
+      throw new NotFound(message('transfer.not-found.file'));
     }
     return row;
   }

@@ -76,12 +76,12 @@ import {
   type Language,
   type Message,
   message,
-  sentence,
   translateMessage,
 } from '../platform/i18n/catalogue.ts';
 import type { UploadMetric } from '../platform/metrics.ts';
 import type { MalwareScanner } from '../platform/scanning/clamd.ts';
 import type { EncryptedFileStore, StoredFile } from '../platform/storage/encrypted-store.ts';
+import { sentence } from '../platform/words.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
 import { type ContentCheck, type ContentChecker, inlineContentChecks } from './content-checks.ts';
 import {

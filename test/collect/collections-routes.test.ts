@@ -351,6 +351,28 @@ describeEachEngine('Data collection pages', (database) => {
       errorSummary(otherYear.body),
       /Nid yw diwrnod y cyfrifiad, 1 Hydref 2025, ym mlwyddyn y casgliad, 2026\./,
     );
+    const noDay = await agent.post(
+      '/collect/manage/new',
+      browserForm([la.number], { name: 'Cyfrifiad', 'reference-year': '' }),
+    );
+    assert.match(
+      errorSummary(noDay.body),
+      /Rhaid i’r diwrnod cyfrifiad gynnwys diwrnod, mis a blwyddyn, fel 1 9 2026/,
+    );
+    const dates = await agent.post(
+      '/collect/manage/new',
+      browserForm([la.number], {
+        name: 'Cyfrifiad',
+        'reference-month': '12',
+        'due-day': '',
+        'open-day': '31',
+      }),
+    );
+    assert.equal(dates.statusCode, 400);
+    assert.match(
+      errorSummary(dates.body),
+      /Nid yw diwrnod y cyfrifiad, 1 Rhagfyr 2026, yn nhymor yr hydref\. Rhaid i’r dyddiad agor fod yn ddyddiad go iawn, fel 1 9 2026 Rhaid i’r dyddiad cau gynnwys diwrnod, mis a blwyddyn, fel 1 9 2026$/,
+    );
     const name = `Cyfrifiad ${Date.now()}`;
     const saved = await agent.post('/collect/manage/new', browserForm([la.number], { name }));
     assert.equal(saved.statusCode, 302);

@@ -11,7 +11,8 @@ import {
 import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, OutboxRow } from '../../src/platform/db/schema.ts';
-import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
+import { textIn } from '../../src/platform/i18n/catalogue.ts';
+import { Scheduler, summaryOf } from '../../src/platform/jobs/scheduler.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
@@ -205,6 +206,10 @@ describeEachEngine('the lost pupil review job', (database) => {
     assert.equal(
       manual.summary,
       'Told 0 LAs about 0 lost pupil records past school-leaving age in June 2027. 1 LA had been told about the month already.',
+    );
+    assert.equal(
+      textIn('cy', summaryOf(manual) ?? ''),
+      'Rhoddwyd gwybod i 0 awdurdod lleol am 0 cofnod disgybl coll wedi pasio oedran gadael ysgol am fis Mehefin 2027. Roedd 1 awdurdod lleol wedi cael gwybod am y mis eisoes.',
     );
     assert.equal((await outbox(db)).length, 1);
     assert.equal(scheduler.nextRun(REVIEW_JOB_NAME, clock.now())?.toISOString(), AUGUST_RUN.toISOString());

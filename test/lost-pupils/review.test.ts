@@ -492,6 +492,13 @@ describeEachEngine('lost pupils past leaving age: the pages', (database) => {
     const noReason = await agent.post('/lost-pupils/review/remove', { record: [one.id] });
     assert.equal(noReason.statusCode, 400);
     assert.match(errorSummary(noReason.body), /Dewiswch pam mae’r cofnodion yn cael eu tynnu/);
+    const notYet = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEAVES_2027 });
+    const early = await agent.post('/lost-pupils/review/remove', {
+      record: [notYet.id],
+      reason: 'past-leaving-age',
+    });
+    assert.equal(early.statusCode, 400);
+    assert.match(errorSummary(early.body), /gellir tynnu’r cofnod o 25 Mehefin 2027 ymlaen/);
     await agent.post('/lost-pupils/review/remove', { record: [one.id, two.id], reason: 'past-leaving-age' });
     const list = await agent.get('/lost-pupils/review');
     assert.match(list.body, /Mae 2 cofnod wedi’u tynnu o’r Gronfa Ddata Disgyblion Coll\./);
@@ -574,7 +581,10 @@ describeEachEngine('lost pupils past leaving age: the pages', (database) => {
       reason: 'past-leaving-age',
     });
     assert.equal(early.statusCode, 400);
-    assert.match(errorSummary(early.body), /has not reached school-leaving age yet/);
+    assert.match(
+      errorSummary(early.body),
+      /has not reached school-leaving age yet: the record can be removed from 25 June 2027/,
+    );
     assert.equal((await lostPupil(db, notYet.id)).status, 'lost');
 
     const forged = await agent.post(

@@ -244,6 +244,15 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       assert.ok(recordText.includes(text), text);
     }
 
+    // A record from a school the directory does not have: what s2s says instead of its name.
+    const unlisted = await makeLostPupil(w.db, t.deps.files, { from: `${w.uploader.la_number}9990` });
+    assert.match(words((await agent.get(`${SEARCH}/${unlisted.id}`)).body), /9990 Nid yw yn y cyfeiriadur/);
+    const english = await signedIn('la_lost_pupil', { laNumber: w.la.number });
+    assert.match(
+      words((await english.agent.get(`${SEARCH}/${unlisted.id}`)).body),
+      /9990 Not in the directory/,
+    );
+
     const base = `${SEARCH}/${made.id}`;
     const page = await agent.get(`${base}/download`);
     assert.match(page.body, /Lawrlwytho Ffeil Disgybl Coll<\/h1>/);

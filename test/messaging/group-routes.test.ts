@@ -77,6 +77,7 @@ describeEachEngine('Message Address Groups pages', (database) => {
       form.body,
       new RegExp(`<option value="${otherLa.number}">${otherLa.number} Otherton</option>`),
     );
+    assert.match(form.body, /<option value="la_lost_pupil">LEA Lost Pupil User<\/option>/);
 
     // An LA and a type of its users.
     const laUsers = await agent.post('/message-groups/add', {
@@ -556,6 +557,16 @@ describeEachEngine('Message Address Groups pages', (database) => {
     );
     const noLa = await agent.post('/message-groups/add', { name: 'Grŵp', action: 'add-la-users' });
     assert.match(errorSummary(noLa.body), /Dewiswch awdurdod lleol .*Dewiswch y math o ddefnyddiwr/);
+    assert.match(add.body, /<option value="la_lost_pupil">Defnyddiwr Disgyblion Coll AALl<\/option>/);
+    const laUsers = await agent.post('/message-groups/add', {
+      name: 'Grŵp',
+      la: otherLa.number,
+      userType: 'la_user',
+      action: 'add-la-users',
+    });
+    assert.equal(errorSummary(laUsers.body), '');
+    assert.match(laUsers.body, new RegExp(`${otherLa.number} Otherton - Defnyddiwr AALl`));
+    assert.doesNotMatch(laUsers.body, /LEA User/);
 
     const saved = await agent.post('/message-groups/add', {
       name: 'Ysgolion bwydo',

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { applyPickerAction, type PickerForm } from '../../src/messaging/recipient-picker.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
-import { message } from '../../src/platform/i18n/catalogue.ts';
+import { message, textIn } from '../../src/platform/i18n/catalogue.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 
@@ -55,7 +55,10 @@ describeEachEngine('recipient picker', (database) => {
     assert.deepEqual(state.errors, []);
     assert.equal(state.schoolList, null);
     assert.deepEqual(keys(state), [`la:${la.number}:la_user`]);
-    assert.equal(state.recipients[0]?.label, `${la.number} Pickshire - LEA User`);
+    const [chosen] = state.recipients;
+    assert.ok(chosen);
+    assert.equal(textIn('en', chosen.label), `${la.number} Pickshire - LEA User`);
+    assert.equal(textIn('cy', chosen.label), `${la.number} Pickshire - Defnyddiwr AALl`);
     assert.equal(state.recipients[0]?.problem, null);
 
     const twice = await pick({

@@ -382,6 +382,7 @@ test('in Welsh: the inbox, a message, the three steps of Send Message with their
   const recipients = await agent.get('/messages/send/recipients?template=blank');
   assert.match(recipients.body, /<h1 class="govuk-heading-l">Anfon Neges: dewis y derbynwyr<\/h1>/);
   assert.match(text(recipients.body), /Derbynwyr y Neges Nid oes derbynwyr wedi’u dewis eto\./);
+  assert.match(recipients.body, /<option value="la_user">Defnyddiwr AALl<\/option>/);
   const unknown = await agent.post('/messages/send/recipients', {
     template: 'blank',
     action: 'add-school-number',

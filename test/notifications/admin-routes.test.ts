@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -555,13 +556,44 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
       /Bydd 1 neges e-bost yn cael ei hanfon eto\./,
     );
 
+    // A run recorded before summaries were kept as messages: its English summary is all there is.
+    await db
+      .insertInto('job_runs')
+      .values({
+        id: randomUUID(),
+        job: 'seal-audit',
+        slot: 'manual:welsh-test-old-run',
+        trigger: 'manual',
+        owner: 'test',
+        started_at: '2026-11-01T09:00:00.000Z',
+        lease_until: '2026-11-01T09:10:00.000Z',
+        finished_at: '2026-11-01T09:00:01.000Z',
+        status: 'succeeded',
+        attempts: 1,
+        summary: 'Sealed 4 audit events.',
+        summary_message: null,
+        error: null,
+      })
+      .execute();
     const jobs = await agent.get('/admin/jobs');
     assert.match(jobs.body, /<h1 class="govuk-heading-l">Tasgau wedi’u trefnu<\/h1>/);
     assert.match(jobs.body, /Rhedeg nawr<span class="govuk-visually-hidden"> purge-files<\/span>/);
+    const jobsText = textOf(mainOf(jobs.body));
+    assert.match(
+      jobsText,
+      /deliver-notifications Yn anfon y negeseuon e-bost sy’n aros yn y blwch anfon i’r log e-bost/,
+    );
+    assert.match(jobsText, /bob 20 eiliad, ym mhob proses/);
+    assert.match(jobsText, /purge-files Yn dileu cynnwys ffeiliau a gasglwyd 7 diwrnod/);
+    assert.match(jobsText, /bob awr, am 10 munud wedi’r awr/);
+    assert.match(jobsText, /Sealed 4 audit events\./, 'an old run keeps its English');
     const run = await agent.post('/admin/jobs/purge-files/run', {});
     assert.equal(run.statusCode, 303);
     const after = await agent.get('/admin/jobs');
-    assert.match(textOf(after.body), /Rhedodd purge-files: Deleted the content of \d+ files?\./);
+    assert.match(textOf(after.body), /Rhedodd purge-files: Dilëwyd cynnwys \d+ ffeil\./);
+    const table = /<table class="govuk-table[^"]*" id="runs">[\s\S]*?<\/table>/.exec(after.body)?.[0] ?? '';
+    assert.match(textOf(table), /purge-files Rhedeg nawr .* Llwyddodd Dilëwyd cynnwys \d+ ffeil\./);
+    assert.doesNotMatch(textOf(mainOf(after.body)), /Deleted the content|every hour|Sends the emails/);
     assert.match(after.body, /<strong class="govuk-tag govuk-tag--green">Llwyddodd<\/strong>/);
   });
 

@@ -13,6 +13,7 @@ import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { londonDate, startOfLondonDay, weekOf } from '../../src/platform/dates.ts';
 import type { Db, OutboxRow } from '../../src/platform/db/schema.ts';
+import { textIn, writtenIn } from '../../src/platform/i18n/catalogue.ts';
 import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { Mailer } from '../../src/platform/mail/mailer.ts';
@@ -143,7 +144,7 @@ describeEachEngine('weekly reminder', (database) => {
 
     const rows = await outbox(db, 'weekly-reminder');
     const sent = rows.map((row) => {
-      const payload = JSON.parse(row.payload) as {
+      const payload = writtenIn('en', JSON.parse(row.payload)) as {
         recipientName: string;
         path: string;
         files: { filename: string }[];
@@ -195,7 +196,9 @@ describeEachEngine('weekly reminder', (database) => {
       },
     ]);
 
-    const laPayload = JSON.parse(rows[0]?.payload ?? '{}') as { files: Record<string, string>[] };
+    const laPayload = writtenIn('en', JSON.parse(rows[0]?.payload ?? '{}')) as {
+      files: Record<string, string>[];
+    };
     assert.deepEqual(laPayload.files[0], {
       filename: toA1.filename,
       kind: 'CTF',
@@ -221,6 +224,11 @@ describeEachEngine('weekly reminder', (database) => {
       const email = composeEmail(row.template, row.payload, EMAIL);
       assert.match(email.subject, /^Weekly reminder: \d+ files? not downloaded yet$/);
     }
+    // The LA's name is s2s's words around the directory's: in Welsh for a Welsh reader.
+    const welsh = composeEmail('weekly-reminder', rows[0]?.payload ?? '', EMAIL, 'cy');
+    assert.match(welsh.html, /Blwch derbyn PLASC Ashire/);
+    assert.match(welsh.html, /Awdurdod lleol Ashire/);
+    assert.doesNotMatch(welsh.html, /Ashire (LA|PLASC inbox)/);
   });
 
   test('a long list: the payload holds the first 50 files and the total, not every file', async () => {
@@ -419,8 +427,12 @@ describeEachEngine('missing addresses', (database) => {
     });
     assert.equal(outcome.ok, true);
     assert.equal(
-      outcome.summary,
+      textIn('en', outcome.summary),
       'Told 2 LAs about 4 organisations with no email address (7 emails not sent).',
+    );
+    assert.equal(
+      textIn('cy', outcome.summary),
+      'Rhoddwyd gwybod i 2 awdurdod lleol am 4 sefydliad heb gyfeiriad e-bost (7 neges e-bost heb eu hanfon).',
     );
 
     const reports = await outbox(db, 'addresses-missing').then((rows) =>
@@ -430,7 +442,7 @@ describeEachEngine('missing addresses', (database) => {
       reports.map((row) => ({
         to: `${row.recipient_kind} ${row.recipient}`,
         key: row.dedupe_key,
-        payload: JSON.parse(row.payload),
+        payload: writtenIn('en', JSON.parse(row.payload)),
       })),
       [
         {

@@ -254,6 +254,31 @@ describe('ctf-uploaded (to the destination)', () => {
     ]);
   });
 
+  test('a name s2s makes up or words around one is a message, written in the recipient’s language', () => {
+    const made = {
+      ...transfer,
+      senderName: { key: 'directory.name.school', params: { number: '9165402' } },
+      forwardedBy: {
+        key: 'directory.name.with-code',
+        params: { name: { key: 'directory.name.la', params: { name: 'Northshire' } }, code: '817LLLL' },
+      },
+    };
+    assertFacts(compose('ctf-uploaded', made), ['School 9165402 has sent you', 'Northshire LA (817LLLL)']);
+    const welsh = compose('ctf-uploaded', made, 'cy');
+    assertFacts(
+      welsh,
+      ['Mae Ysgol 9165402 wedi anfon', 'Awdurdod lleol Northshire (817LLLL)'],
+      ['Ysgol 9165402'],
+    );
+    assert.doesNotMatch(welsh.text, /School 9165402|Northshire LA/);
+    assert.throws(
+      () => compose('ctf-uploaded', { ...transfer, senderName: { key: 'directory.name.no-such-name' } }),
+      (e: unknown) =>
+        e instanceof TemplateError &&
+        /senderName: .*expected string, or a message of the catalogue/.test(e.message),
+    );
+  });
+
   test('null for "not forwarded" is accepted, as the outbox payload type allows it', () => {
     const email = compose('ctf-uploaded', { ...transfer, forwardedBy: null, forwardedFrom: null });
     assert.equal(email.text, compose('ctf-uploaded', transfer).text);

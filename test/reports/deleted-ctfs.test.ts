@@ -91,7 +91,7 @@ describeEachEngine('Delete CTF files Audit Trail', (database) => {
         r.actionText,
         r.filename,
         r.from.code,
-        r.intended.name,
+        english(r.intended.name),
         r.intended.code,
         r.pupils,
         r.by,

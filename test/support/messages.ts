@@ -1,7 +1,7 @@
 // Messages written straight into the database, for tests that need one in a mailbox.
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
-import { describeMailboxes } from '../../src/messaging/mailbox-directory.ts';
+import { describeMailboxes, storedLabel } from '../../src/messaging/mailbox-directory.ts';
 import { mailboxKey, mailboxOf } from '../../src/messaging/mailboxes.ts';
 import { insertMessage } from '../../src/messaging/repository.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
@@ -36,7 +36,7 @@ export async function makeMessage(
   return insertMessage(db, {
     senderUserId: sender.id,
     senderMailbox,
-    senderLabel: from?.label ?? senderMailbox,
+    senderLabel: from ? storedLabel(from) : senderMailbox,
     description: options.description ?? 'A message',
     body: options.body ?? 'Some text',
     delivery: options.delivery ?? 'message',
@@ -44,7 +44,7 @@ export async function makeMessage(
     sentAt: (options.sentAt ?? new Date()).toISOString(),
     recipients: recipients.map((r) => ({
       mailbox: r.key,
-      label: r.label,
+      label: storedLabel(r),
       laNumber: r.laNumber,
       establishmentNumber: r.establishmentNumber,
     })),

@@ -7,6 +7,7 @@ import type { Role } from '../../src/auth/permissions.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
+import { message, textIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { TamperedFileError } from '../../src/platform/storage/envelope.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
@@ -126,6 +127,7 @@ describeEachEngine('download service', (database) => {
       'oldest first by default',
     );
     assert.equal(listed[1]?.party.name, 'Sending Primary');
+    assert.deepEqual(listed[0]?.party.name, message('directory.name.la', { name: 'Testshire' }));
     assert.equal(listed[0]?.party.code, `${w.laB.number}LLLL`);
     const byFile = await service().available(w.receiver, 'ctf', { key: 'file', order: 'descending' });
     assert.deepEqual(
@@ -134,7 +136,7 @@ describeEachEngine('download service', (database) => {
     );
     const bySource = await service().available(w.receiver, 'ctf', { key: 'source', order: 'ascending' });
     assert.deepEqual(
-      bySource.map((f) => f.party.name),
+      bySource.map((f) => textIn('en', f.party.name)),
       ['Sending Primary', 'Testshire LA'].sort(),
     );
 

@@ -5,6 +5,7 @@ import type { Role } from '../../src/auth/permissions.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, TransferRow } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
+import { writtenIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { StoredFile } from '../../src/platform/storage/encrypted-store.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
@@ -181,7 +182,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       .execute();
     assert.equal(emails.length, 1);
     assert.equal(emails[0]?.recipient_kind, 'school');
-    const payload = JSON.parse(emails[0]?.payload ?? '{}');
+    const payload = writtenIn('en', JSON.parse(emails[0]?.payload ?? '{}'));
     assert.equal(payload.filename, forwarded.filename);
     assert.equal(payload.transferId, forwarded.id);
     assert.equal(payload.senderName, `B One Primary (${w.b1.number})`);

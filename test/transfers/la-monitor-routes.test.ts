@@ -222,7 +222,10 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.match(empty.body, /href="#school"/);
     const unknown = await agent.post(base, { school: `${w.laA.number}9998` });
     assert.equal(unknown.statusCode, 400);
-    assert.match(errorSummary(unknown.body), /does not exist/);
+    assert.equal(
+      errorSummary(unknown.body),
+      `There is a problem The destination school ${w.laA.number}9998 does not exist: check its DfE number in the Establishment Finder.`,
+    );
     assert.match(unknown.body, new RegExp(`value="${w.laA.number}9998"`), 'what was typed is kept');
 
     const check = await agent.post(base, { school: w.a2.number });
@@ -291,5 +294,12 @@ describeEachEngine('LA CTF pages', (database) => {
     const empty = await agent.post(base, { school: '' });
     assert.equal(empty.statusCode, 400);
     assert.match(errorSummary(empty.body), /Rhowch rif DfE yr ysgol i anfon y ffeil ymlaen ati/);
+    const closed = await makeSchool(w.db, w.laA.number, { status: 'closed' });
+    const refused = await agent.post(base, { school: closed.number });
+    assert.equal(refused.statusCode, 400);
+    assert.equal(
+      errorSummary(refused.body),
+      `Mae problem wedi codi Mae’r ysgol gyrchfan ${closed.number} wedi cau: anfonwch y CTF i’r ysgol y mae’r disgybl wedi symud iddi, neu defnyddiwch XXXXXXXX fel y gyrchfan os nad yw honno’n hysbys (llawlyfr §9).`,
+    );
   });
 });

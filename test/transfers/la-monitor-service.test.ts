@@ -4,6 +4,7 @@ import { can, ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { TransferRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { writtenIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { listAwaitingInLa, listLaCtfs } from '../../src/transfers/download-repository.ts';
@@ -305,7 +306,7 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
       .execute();
     assert.equal(emails.length, 1);
     assert.equal(emails[0]?.recipient_kind, 'school');
-    const payload = JSON.parse(emails[0]?.payload ?? '{}');
+    const payload = writtenIn('en', JSON.parse(emails[0]?.payload ?? '{}'));
     assert.equal(payload.filename, sent.row.filename);
     assert.equal(payload.removedBy, 'Ayshire LA');
     assert.doesNotMatch(emails[0]?.payload ?? '', /Deletedsurname/);

@@ -31,6 +31,7 @@ import * as rateLimits from './migrations/014-rate-limits.ts';
 import * as userLanguage from './migrations/015-user-language.ts';
 import * as sweepIndexes from './migrations/016-sweep-indexes.ts';
 import * as findingMessages from './migrations/017-finding-messages.ts';
+import * as jobRunSummaryMessage from './migrations/018-job-run-summary-message.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '015-user-language': userLanguage,
   '016-sweep-indexes': sweepIndexes,
   '017-finding-messages': findingMessages,
+  '018-job-run-summary-message': jobRunSummaryMessage,
 };
 
 export interface DatabaseOptions {

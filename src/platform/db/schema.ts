@@ -222,8 +222,10 @@ export interface JobRunTable {
   finished_at: string | null;
   status: 'running' | 'succeeded' | 'failed' | 'abandoned';
   attempts: number;
-  /** What it did, in a sentence. */
+  /** What it did, in a sentence, in English. */
   summary: string | null;
+  /** The same as a catalogue message (JSON), for the jobs page; null for runs recorded before it was kept. */
+  summary_message: string | null;
   error: string | null;
 }
 

@@ -3,8 +3,9 @@
 // shared file; they are found under src/ and collected into one catalogue the first time one is needed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatDate } from '../dates.ts';
+import { formatDate, formatMonth } from '../dates.ts';
 import type { FieldError } from '../errors.ts';
+import { sentence } from '../words.ts';
 
 export const LANGUAGES = ['en', 'cy'] as const;
 export type Language = (typeof LANGUAGES)[number];
@@ -37,6 +38,8 @@ export type Message = {
 export type DateParam = {
   /** An ISO date or instant. */
   date: string;
+  /** Only its month: "June 2027", "Mehefin 2027". */
+  month?: true;
 };
 
 export function message(key: string, params?: Message['params']): Message {
@@ -50,6 +53,10 @@ export function dateParam(date: string): DateParam {
 /** The message written as a sentence wherever it is shown. */
 export function asSentence(text: Message): Message {
   return { ...text, sentence: true };
+}
+
+export function monthParam(isoDate: string): DateParam {
+  return { date: isoDate, month: true };
 }
 
 export interface Catalogue {
@@ -145,21 +152,55 @@ export function translateMessage(language: Language, text: Message): string {
   const params: MessageParams = {};
   for (const [name, value] of Object.entries(text.params ?? {})) {
     if (typeof value !== 'object') params[name] = value;
-    else
-      params[name] = 'date' in value ? formatDate(value.date, language) : translateMessage(language, value);
+    else if (!('date' in value)) params[name] = translateMessage(language, value);
+    else params[name] = value.month ? formatMonth(value.date, language) : formatDate(value.date, language);
   }
   const written = translate(language, text.key, params);
   return text.sentence ? sentence(written) : written;
 }
 
+/** A text that is either as written (a name from the directory) or a message, in `language`. */
+export function textIn(language: Language, text: string | Message): string {
+  return typeof text === 'string' ? text : translateMessage(language, text);
+}
+
+/** Whether `value` is a message of the catalogue: a known key, and parameters if any (read back from JSON). */
+export function isMessage(value: unknown): value is Message {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const { key, params, sentence: asOne, ...rest } = value as Record<string, unknown>;
+  return (
+    typeof key === 'string' &&
+    catalogue().translations.has(key) &&
+    Object.keys(rest).length === 0 &&
+    (asOne === undefined || typeof asOne === 'boolean') &&
+    (params === undefined || (typeof params === 'object' && params !== null && !Array.isArray(params)))
+  );
+}
+
+/** A value as written for a reader: each message in it a text. */
+export type Written<T> = T extends Message
+  ? string
+  : T extends readonly (infer U)[]
+    ? Written<U>[]
+    : T extends object
+      ? { [K in keyof T]: Written<T[K]> }
+      : T;
+
 /**
- * A text as a sentence: capital first letter, full stop at the end. Reasons worked out as clauses (a file
- * name's problems, the directory's) read as sentences in a list of reasons, in either language.
+ * `value` with every message in it written in `language`: an email's facts in its reader's language, the
+ * REST API's answers in English.
  */
-export function sentence(text: string): string {
-  const trimmed = text.trim();
-  const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
-  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+export function writtenIn<T>(language: Language, value: T): Written<T> {
+  return written(language, value) as Written<T>;
+}
+
+function written(language: Language, value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((item) => written(language, item));
+  if (isMessage(value)) return translateMessage(language, value);
+  if (typeof value !== 'object' || value === null || Object.getPrototypeOf(value) !== Object.prototype) {
+    return value;
+  }
+  return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, written(language, item)]));
 }
 
 /**
@@ -173,6 +214,22 @@ export function keyedError(field: string, key: string, params?: Message['params'
 /** A field error from a domain message (a reason worked out elsewhere, given as a Message). */
 export function messageError(field: string, reason: Message): FieldError {
   return keyedError(field, reason.key, reason.params);
+}
+
+/** A field error from a reason written as a clause ("the destination school 8171234 is closed"), as a sentence. */
+export function sentenceError(field: string, reason: Message): FieldError {
+  return {
+    ...messageError(field, reason),
+    message: sentence(translateMessage('en', reason)),
+    asSentence: true,
+  };
+}
+
+/** A field error's text in `language`: its key's, or its English `message` when it has none. */
+export function fieldErrorIn(language: Language, error: FieldError): string {
+  if (!error.key) return error.message;
+  const text = translateMessage(language, { key: error.key, params: error.params });
+  return error.asSentence ? sentence(text) : text;
 }
 
 /** Every problem of a catalogue: a missing, empty or unpaired text, or placeholders differing between languages. */

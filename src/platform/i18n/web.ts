@@ -7,10 +7,12 @@ import {
   fillPlaceholders,
   formOf,
   isLanguage,
+  isMessage,
   LANGUAGES,
   type Language,
   type MessageParams,
   translate,
+  translateMessage,
 } from './catalogue.ts';
 
 export const LANGUAGE_COOKIE = 's2s_language';
@@ -98,14 +100,19 @@ export function languageLinks(requestUrl: string, current: Language): LanguageLi
 /**
  * t() for templates. Its text is escaped by Nunjucks' autoescaping like any other; a parameter that is
  * already HTML (marked `| safe`, such as a link inside a sentence) is kept, and then the rest of the
- * text is escaped here.
+ * text is escaped here. A parameter may be a message (a name s2s made up), put in the same language.
  */
 export function templateTranslator(language: Language) {
   const { SafeString } = nunjucks.runtime;
   return (key: string, params: Record<string, unknown> = {}): string | nunjucks.runtime.SafeString => {
     const values: MessageParams = {};
     for (const [name, value] of Object.entries(params)) {
-      values[name] = typeof value === 'number' ? value : String(value ?? '');
+      values[name] =
+        typeof value === 'number'
+          ? value
+          : isMessage(value)
+            ? translateMessage(language, value)
+            : String(value ?? '');
     }
     const isMarkup = (name: string) => params[name] instanceof SafeString;
     if (!Object.keys(params).some(isMarkup)) return translate(language, key, values);

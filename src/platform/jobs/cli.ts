@@ -3,6 +3,7 @@
 // 1 the job could not finish everything (it is safe to run again), 2 usage.
 import { type CommandOutput, parseCommand, processOutput } from '../cli.ts';
 import type { Clock } from '../clock.ts';
+import { textIn } from '../i18n/catalogue.ts';
 import type { Scheduler } from './scheduler.ts';
 
 export const JOBS_USAGE = `  jobs list                      the scheduled jobs: what each does, when it runs, its last run
@@ -48,10 +49,10 @@ export async function runJobsCommand(
         const last = history.find((run) => run.job === job.name);
         return {
           job: job.name,
-          schedule: job.scheduleText,
+          schedule: textIn('en', job.scheduleText),
           next: deps.scheduler.nextRun(job.name, now)?.toISOString() ?? null,
           lastRun: last ? { startedAt: last.started_at, status: last.status, summary: last.summary } : null,
-          description: job.description,
+          description: textIn('en', job.description),
         };
       });
       if (parsed.values.json) {

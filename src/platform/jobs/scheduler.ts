@@ -15,6 +15,7 @@ import { hostname } from 'node:os';
 import { Cron } from 'croner';
 import type { Clock } from '../clock.ts';
 import type { Db, JobRunRow } from '../db/schema.ts';
+import { isMessage, type Message, message, textIn } from '../i18n/catalogue.ts';
 import type { Logger } from '../logger.ts';
 import type { JobRunMetric } from '../metrics.ts';
 
@@ -25,8 +26,11 @@ export interface JobContext {
 }
 
 export interface JobOutcome {
-  /** What it did, in a sentence, for the job history and the command line. */
-  summary: string;
+  /**
+   * What it did, in a sentence: a message, so the jobs page says it in the reader's language (the log, the
+   * command line and the job history's `summary` keep its English).
+   */
+  summary: string | Message;
   /** False when part of the work could not be done (it will be tried again on the next run). */
   ok: boolean;
   /** For shared jobs: whether the run did anything worth recording. */
@@ -38,18 +42,26 @@ export interface JobOutcome {
 }
 
 export interface JobDefinition {
+  /** What operators type (`s2s jobs run purge-files`): the same in every language. */
   name: string;
-  description: string;
+  /** What it does: a message, for the jobs page in the reader's language. */
+  description: string | Message;
   /** A cron pattern in Europe/London time (seconds optional, first). */
   schedule: string;
   /** In words, for people: "every Monday at 7am". */
-  scheduleText: string;
+  scheduleText: string | Message;
   exclusive: boolean;
   run(context: JobContext): Promise<JobOutcome>;
 }
 
 /** A recorded run, with what the job counted. */
 export type FinishedRun = JobRunRow & { counts?: Record<string, number> };
+
+/** A run's summary for a page: its message, else (a run recorded before messages were kept) its English. */
+export function summaryOf(run: Pick<JobRunRow, 'summary' | 'summary_message'>): string | Message | null {
+  const kept: unknown = run.summary_message ? JSON.parse(run.summary_message) : null;
+  return isMessage(kept) ? kept : run.summary;
+}
 
 export const TIME_ZONE = 'Europe/London';
 export const CATCH_UP_HOURS = 24;
@@ -217,6 +229,7 @@ export class Scheduler {
       status: 'running',
       attempts: 1,
       summary: null,
+      summary_message: null,
       error: null,
     };
     const result = await this.deps.db
@@ -258,12 +271,12 @@ export class Scheduler {
     const logger = this.deps.logger.child({ job: job.name });
     try {
       const outcome = await job.run({ now, trigger, logger });
-      logger.info({ ok: outcome.ok, trigger }, outcome.summary);
+      logger.info({ ok: outcome.ok, trigger }, textIn('en', outcome.summary));
       return outcome;
     } catch (error) {
       logger.error({ err: error, trigger }, 'a job failed');
-      const message = error instanceof Error ? error.message : String(error);
-      return { ok: false, summary: 'The job stopped with an error.', error: message };
+      const reason = error instanceof Error ? error.message : String(error);
+      return { ok: false, summary: message('jobs.stopped'), error: reason };
     }
   }
 
@@ -271,7 +284,8 @@ export class Scheduler {
     const finished: Partial<JobRunRow> = {
       status: outcome.ok ? 'succeeded' : 'failed',
       finished_at: this.deps.clock.now().toISOString(),
-      summary: outcome.summary.slice(0, 1000),
+      summary: textIn('en', outcome.summary).slice(0, 1000),
+      summary_message: typeof outcome.summary === 'string' ? null : JSON.stringify(outcome.summary),
       error: outcome.error ? outcome.error.slice(0, 1000) : null,
     };
     await this.deps.db.updateTable('job_runs').set(finished).where('id', '=', run.id).execute();

@@ -1,15 +1,16 @@
 // A GOV.UK date input (day, month and year boxes) read into an ISO date. The error names the box to fix,
 // so the error summary's link lands on it.
 import type { FieldError } from '../errors.ts';
+import { keyedError, type Message } from '../i18n/catalogue.ts';
 
 /**
  * Reads the boxes of the date input `name` (fields `${name}-day`, `-month`, `-year`): null when all three
  * are blank, the ISO date when they make a real date, otherwise null with an error in `errors` that
- * names the `label` ("From date", "census day").
+ * names the `label` ("From date", "census day"), in the reader's language on pages.
  */
 export function readDateInput(
   name: string,
-  label: string,
+  label: Message,
   [day, month, year]: (string | undefined)[],
   errors: FieldError[],
 ): string | null {
@@ -18,7 +19,7 @@ export function readDateInput(
   const [d, m, y] = parts.map((p) => (/^\d+$/.test(p) ? Number(p) : Number.NaN)) as [number, number, number];
   const field = `${name}-${Number.isNaN(d) || parts[0] === '' ? 'day' : Number.isNaN(m) || parts[1] === '' ? 'month' : 'year'}`;
   if (parts.some((p) => p === '')) {
-    errors.push({ field, message: `The ${label} must include a day, month and year, like 1 9 2026` });
+    errors.push(keyedError(field, 'errors.date-input.incomplete', { label }));
     return null;
   }
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -30,7 +31,7 @@ export function readDateInput(
     date.getUTCMonth() === m - 1 &&
     date.getUTCDate() === d;
   if (!valid) {
-    errors.push({ field: `${name}-day`, message: `The ${label} must be a real date, like 1 9 2026` });
+    errors.push(keyedError(`${name}-day`, 'errors.date-input.not-real', { label }));
     return null;
   }
   return date.toISOString().slice(0, 10);

@@ -20,9 +20,10 @@ import { type FieldError, Forbidden, Invalid, NotFound } from '../errors.ts';
 import {
   catalogue,
   DEFAULT_LANGUAGE,
+  fieldErrorIn,
   keyedError,
   type Language,
-  type MessageParams,
+  type Message,
   translate,
   translateMessage,
 } from '../i18n/catalogue.ts';
@@ -50,8 +51,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The language pages are shown in: the signed-in user's, else this browser's (English unless chosen). */
     language: Language;
-    /** The catalogue's text for `key` in the request's language. */
-    t(key: string, params?: MessageParams): string;
+    /** The catalogue's text of `key` in the request's language; a parameter may be a message (a name s2s made up). */
+    t(key: string, params?: Message['params']): string;
     /** A multipart form's parts after its first field, the CSRF token (checked before the route runs). */
     multipartParts?: AsyncIterableIterator<Multipart>;
     /** The rest of the body is not to be read: the answer closes the connection (stopAtLimit). */
@@ -122,8 +123,8 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   catalogue();
   app.decorateRequest('bodyLeftUnread', false);
   app.decorateRequest('language', DEFAULT_LANGUAGE);
-  app.decorateRequest('t', function t(this: FastifyRequest, key: string, params?: MessageParams) {
-    return translate(this.language, key, params);
+  app.decorateRequest('t', function t(this: FastifyRequest, key: string, params?: Message['params']) {
+    return translateMessage(this.language, { key, params });
   });
 
   // Request log lines carry the path without its query string: searches can name pupils.
@@ -291,9 +292,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   app.setErrorHandler((error, request, reply) => {
     if (error instanceof NotFound) {
       return reply.code(404).page('platform/web/views/not-found.njk', {
-        what: error.whatKey
-          ? translateMessage(request.language, { key: error.whatKey, params: error.whatParams })
-          : error.what,
+        what: translateMessage(request.language, error.subject),
       });
     }
     if (error instanceof Forbidden) {
@@ -331,9 +330,5 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
 
 /** Field errors as the page's reader reads them: those with a catalogue key, in their language. */
 function inLanguage(errors: FieldError[], language: Language): FieldError[] {
-  return errors.map((error) =>
-    error.key
-      ? { ...error, message: translateMessage(language, { key: error.key, params: error.params }) }
-      : error,
-  );
+  return errors.map((error) => (error.key ? { ...error, message: fieldErrorIn(language, error) } : error));
 }

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { formatDate, formatDateTime } from '../dates.ts';
-import type { Language } from '../i18n/catalogue.ts';
+import { type Language, type Message, textIn } from '../i18n/catalogue.ts';
 import { templateTranslator } from '../i18n/web.ts';
 
 /** What a filter sees of the page: its t() and language (http.ts puts them there), else English. */
@@ -75,6 +75,13 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
   env.addFilter('dateTime', function dateTime(this: FilterThis, value: string | null | undefined) {
     return formatDateTime(value, this.ctx.language);
   });
+  /** A text domain code gives as written (a name) or as a message (a name it made up), in the page's language. */
+  env.addFilter(
+    'inLanguage',
+    function inLanguage(this: FilterThis, text: string | Message | null | undefined) {
+      return text ? textIn(this.ctx.language ?? 'en', text) : '';
+    },
+  );
   /** GOV.UK error summary list items from {field, message} pairs. */
   env.addFilter('errorList', (errors: { field: string; message: string }[] | undefined) =>
     (errors ?? []).map((e) => ({ text: e.message, href: `#${e.field}` })),
