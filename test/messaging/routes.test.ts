@@ -308,7 +308,11 @@ function inboxRows(html: string): { unread: boolean; text: string }[] {
 
 test('an unread message says so in words, not by colour or bold alone, in English and in Welsh', async () => {
   const elm = await makeSchool(db, la.number, { name: 'Elm Primary' });
-  await makeMessage(db, officer, [`school:${elm.number}`], { description: 'Still unread' });
+  // Sent a minute apart: the inbox lists the newest first, and a tie would make the order arbitrary.
+  await makeMessage(db, officer, [`school:${elm.number}`], {
+    description: 'Still unread',
+    sentAt: new Date(Date.now() - 60_000),
+  });
   const opened = await makeMessage(db, officer, [`school:${elm.number}`], { description: 'Opened once' });
   const english = await signedIn(
     await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: elm.number }),
