@@ -13,6 +13,7 @@ export const BROWSER_JOURNEYS: { file: string; key: string }[] = [
   { file: 'two-factor', key: 'accessibility.tested.journey.two-factor' },
   { file: 'single-sign-on', key: 'accessibility.tested.journey.single-sign-on' },
   { file: 'welsh', key: 'accessibility.tested.journey.welsh' },
+  { file: 'every-page', key: 'accessibility.tested.journey.every-page' },
   { file: 'keyboard', key: 'accessibility.tested.journey.keyboard' },
   { file: 'dba', key: 'accessibility.tested.journey.dba' },
   { file: 'transfers', key: 'accessibility.tested.journey.transfers' },
