@@ -1,12 +1,19 @@
 // Every page a user can reach by following links (issue 13: "axe-core clean on every page in both
 // languages"): for each kind of user, in English and in Welsh, the menu, the pages of its sections and
 // the links on each page (a message, a file's pupils, a report's detail...), each kind of page once.
-// axe-core checks every page visited, and each is in the language chosen.
+// So that those pages have something to show, a school uploads a CTF for demo-school-a (its result page
+// is checked too) and messages wait in the users' inboxes. axe-core checks every page visited, and each
+// is in the language chosen.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import { findUserByUsername } from '../../src/accounts/repository.ts';
+import { makeUpn } from '../../src/ctf/upn.ts';
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
+import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { Language } from '../../src/platform/i18n/catalogue.ts';
+import { ctfXml } from '../fixtures/ctf/generate.ts';
+import { mailboxOfUser, makeMessage } from '../support/messages.ts';
 import { forJourneys, Journey } from './browser.ts';
 
 // Between them these users have every item of the menu (src/auth/menu.ts).
@@ -51,6 +58,43 @@ async function linksOn(page: Page): Promise<string[]> {
     .filter((href) => !NOT_A_PAGE.some((pattern) => pattern.test(href)));
 }
 
+async function demoUser(db: Db, username: string): Promise<UserRow> {
+  const user = await findUserByUsername(db, username);
+  assert.ok(user, `${username} is a demo user`);
+  return user;
+}
+
+/** A CTF from demo-school-b (8171234) for demo-school-a (9165402), as a school's MIS would write it. */
+function ctfForSchoolA(): Buffer {
+  return Buffer.from(
+    ctfXml(
+      {
+        style: 'new',
+        version: '25.0',
+        dateTime: '2026-11-20T10:30:00',
+        qualifier: 'full',
+        supplier: 'Fictional MIS 7.2',
+        source: {
+          lea: '817',
+          estab: '1234',
+          name: 'St Martha Church of England Primary School',
+          academicYear: '2026',
+        },
+        destination: { lea: '916', estab: '5402' },
+      },
+      [
+        {
+          upn: makeUpn('817', '1234', '19', '007'),
+          surname: 'Bevan',
+          forename: 'Nia',
+          dob: '2016-05-04',
+          sex: 'F',
+        },
+      ],
+    ),
+  );
+}
+
 async function signInIn(journey: Journey, language: Language, username: string): Promise<void> {
   const { page } = journey;
   await page.goto(`/sign-in?lang=${language}`);
@@ -65,8 +109,33 @@ async function signInIn(journey: Journey, language: Language, username: string):
 describe('every page (browser)', () => {
   const running = forJourneys();
 
+  before(async () => {
+    const school = await demoUser(running.db, 'demo-school-a');
+    const la = await demoUser(running.db, 'demo-la-dba');
+    const lostPupilsOfficer = await demoUser(running.db, 'demo-la-lost-transfer');
+    await makeMessage(running.db, la, [mailboxOfUser(school)], { description: 'Census reminder' });
+    await makeMessage(running.db, school, [mailboxOfUser(la), mailboxOfUser(lostPupilsOfficer)], {
+      description: 'A pupil who left',
+    });
+  });
+
   for (const language of ['en', 'cy'] as const) {
     test(`every page each kind of user can reach passes axe, in ${language === 'en' ? 'English' : 'Welsh'}`, async () => {
+      const sender = await Journey.open(running.browser, running.service.baseUrl);
+      await signInIn(sender, language, 'demo-school-b');
+      await sender.page.goto('/upload/ctf');
+      await sender.check();
+      await sender.page.locator('input[type=file]').setInputFiles({
+        name: `8171234_CTF_9165402_${language === 'en' ? '001' : '002'}.XML`,
+        mimeType: 'text/xml',
+        buffer: ctfForSchoolA(),
+      });
+      await sender.page.locator('main form button[type=submit]').click();
+      await sender.check();
+      assert.equal(await sender.page.locator('html').getAttribute('lang'), language, 'the upload result');
+      sender.assertEveryPageChecked();
+      await sender.close();
+
       for (const username of USERS) {
         const journey = await Journey.open(running.browser, running.service.baseUrl);
         const { page } = journey;
