@@ -343,7 +343,7 @@ describeEachEngine('upload pages', (database) => {
     assert.match(details, /is the name of a generic file, which cannot be sent with Upload CTF File\./);
   });
 
-  test("the reasons the name rules, the CTF and census readers and the content checks give, in the reader's language; the audit log keeps the English", async () => {
+  test("the reasons the name rules, the CTF and census readers (the XML parser's words too) and the content checks give, in the reader's language; the audit log keeps the English", async () => {
     const [pupil] = pupilsOf(school.number, 1);
     assert.ok(pupil);
     const doctype = '<?xml version="1.0"?>\n<!DOCTYPE Message [<!ENTITY x "y">]>\n<Message/>';
@@ -360,6 +360,8 @@ describeEachEngine('upload pages', (database) => {
           'The file is named .ZIP but its content is not a zip file. Check you chose the right file, or save it again in the right format.',
         warning: 'Pupil 1 has no forename.',
         upn: 'Pupil 1: The check letter (character 1) should be',
+        malformed:
+          'The file cannot be read as a CTF: The file is not well-formed XML: unexpected close tag. (line 4, column 10)',
       },
       cy: {
         shortNumber: "Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001.",
@@ -373,6 +375,8 @@ describeEachEngine('upload pages', (database) => {
           'Mae’r ffeil wedi’i henwi’n .ZIP ond nid ffeil zip yw ei chynnwys. Gwiriwch eich bod wedi dewis y ffeil gywir, neu cadwch hi eto yn y fformat cywir.',
         warning: 'Nid oes enw cyntaf gan ddisgybl 1.',
         upn: 'Disgybl 1: Dylai’r llythyren wirio (nod 1) fod yn',
+        malformed:
+          'Nid oes modd darllen y ffeil fel CTF: Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: tag cau annisgwyl (llinell 4, colofn 10)',
       },
     };
     for (const [language, sequence] of [
@@ -409,6 +413,10 @@ describeEachEngine('upload pages', (database) => {
             { ...pupil, forename: '', upn: `${pupil.upn.startsWith('A') ? 'B' : 'A'}${pupil.upn.slice(1)}` },
           ]),
         },
+        {
+          filename: `${school.number}_CTF_${dest.number}_041.XML`,
+          content: '<?xml version="1.0"?>\n<CTfile>\n<Header>\n</CTfile>\n',
+        },
       ]);
       const admissions = await post('admissions', [
         { filename: `${school.number}_ADT_${la.number}PLAS_001.XML`, content: '<ADTfile/>' },
@@ -437,7 +445,7 @@ describeEachEngine('upload pages', (database) => {
         .where('action', '=', 'upload-refused')
         .execute();
       const details = audited.map((row) => row.detail ?? '').join('\n');
-      for (const what of ['shortNumber', 'plascInbox', 'header', 'notZip'] as const) {
+      for (const what of ['shortNumber', 'plascInbox', 'header', 'notZip', 'malformed'] as const) {
         assert.ok(
           details.includes(JSON.stringify(expected.en[what]).slice(1, -1)),
           `audited in English: ${what}`,

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
 import { AppError } from '../errors.ts';
 import { type Message, message, translateMessage } from '../i18n/catalogue.ts';
+import { parserMessage } from './parser-words.ts';
 
 export interface XmlLimits {
   /** Bytes in the whole document. */
@@ -113,8 +114,8 @@ export async function readXml(
 
   parser.on('error', (error) => {
     // saxes prefixes its messages with "line:column: "; the position is reported separately.
-    // The parser's own words stay English: they name XML's terms, and come from the library.
-    fail('malformed', message('xml.malformed', { detail: error.message.replace(/^\d+:\d+: /, '') }));
+    const detail = parserMessage(error.message.replace(/^\d+:\d+: /, ''));
+    fail('malformed', message('xml.malformed', { detail }));
   });
   parser.on('doctype', () => {
     fail('doctype', message('xml.doctype'));
