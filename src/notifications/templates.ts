@@ -143,7 +143,7 @@ const PAYLOADS = {
     /** The name the scanner gave what it found ("Win.Test.EICAR_HDB-1"). */
     signature: text,
     destination: code,
-    destinationName: text,
+    destinationName: organisationName,
     uploadedAt: timestamp,
   }),
   'file-downloaded': z.object({
