@@ -190,12 +190,13 @@ const PAYLOADS = {
     path: servicePath,
   }),
   'new-message': z.object({
-    fromName: text,
+    /** The sender's mailbox: an LA's, with its type of user, is a message. */
+    fromName: organisationName,
     sentAt: timestamp,
   }),
   /** A message the sender chose to send as an email (handbook §11: "leaves the s2s system"). */
   'message-by-email': z.object({
-    fromName: text,
+    fromName: organisationName,
     description: text,
     text: text,
   }),
