@@ -250,13 +250,14 @@ export class MessagesService {
   ): Promise<{ id: string; recipients: number }> {
     const senderKey = mailboxKey(sender);
     const [senderInfo] = await describeMailboxes(this.deps.db, [senderKey]);
-    const fromName = senderInfo ? storedLabel(senderInfo) : senderKey;
+    // Stored in English for both ends; each email writes it in its reader's words.
+    const fromName = senderInfo?.label ?? senderKey;
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const id = await insertMessage(tx, {
         senderUserId: actor.userId,
         senderMailbox: senderKey,
-        senderLabel: fromName,
+        senderLabel: textIn('en', fromName),
         description: content.description,
         body: content.text,
         delivery: content.delivery,
@@ -273,8 +274,7 @@ export class MessagesService {
         await notifyRecipient(tx, recipient, {
           at,
           messageId: id,
-          // Its type of user (an LA mailbox's) in the words of each email's reader.
-          fromName: senderInfo?.label ?? senderKey,
+          fromName,
           description: content.description,
           text: content.text,
           delivery: content.delivery,
