@@ -28,7 +28,7 @@ export interface IncomingFile {
   filename: string;
   kind: 'CTF' | 'school census return';
   /** The school where the pupil is (going): a CTF's destination, a census return's source. */
-  seenAt: { la: string | null; school: string | null; name: string; code: string };
+  seenAt: { la: string | null; school: string | null; name: OrganisationName; code: string };
   at: Date;
 }
 

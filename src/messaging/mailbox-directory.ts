@@ -2,9 +2,17 @@
 // who reads it, and the choices of the recipient lists (LAs, types of LA user, an LA's schools).
 import type { Executor } from '../platform/db/schema.ts';
 import type { FieldError } from '../platform/errors.ts';
-import { keyedError, type Message, message, textIn, translateMessage } from '../platform/i18n/catalogue.ts';
+import {
+  keyedError,
+  type Message,
+  message,
+  textIn,
+  translate,
+  translateMessage,
+} from '../platform/i18n/catalogue.ts';
 import {
   LA_MAILBOX_ROLE_KEYS,
+  type LaMailboxRole,
   type Mailbox,
   mailboxKey,
   NATIONAL_MAILBOX_LABEL,
@@ -41,6 +49,27 @@ export function problemError(field: string, info: MailboxInfo, wrap?: string): F
 /** A mailbox's label in English, as a message stores it for both its ends. */
 export function storedLabel(info: MailboxInfo): string {
   return textIn('en', info.label);
+}
+
+/**
+ * A label a message stored (in English, for both its ends) as its reader is shown it: an LA mailbox's
+ * "672 Bridgend - LEA User" with its type of user, and the national administrators' role name, in the
+ * reader's language (as messages). Any other label, or one not as s2s wrote it, is shown as stored.
+ */
+export function shownLabel(key: string, stored: string): string | Message {
+  const mailbox = parseMailbox(key);
+  if (mailbox?.kind === 'national') {
+    return stored === translateMessage('en', NATIONAL_MAILBOX_LABEL) ? NATIONAL_MAILBOX_LABEL : stored;
+  }
+  if (mailbox?.kind !== 'la-role') return stored;
+  const suffix = ` - ${translate('en', LA_MAILBOX_ROLE_KEYS[mailbox.role])}`;
+  if (!stored.endsWith(suffix)) return stored;
+  return laUsersLabel(stored.slice(0, -suffix.length), mailbox.role);
+}
+
+/** "672 Bridgend - LEA User": an LA (its number and name, or its number alone) and a type of its users. */
+function laUsersLabel(la: string, role: LaMailboxRole): Message {
+  return message('messaging.mailbox.la-users', { la, type: message(LA_MAILBOX_ROLE_KEYS[role]) });
 }
 
 /** "676 2382 - Aberbargoed Primary School": the LA and school numbers as the handbook lists them. */
@@ -135,19 +164,19 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
       return { ...base, label, ...problemOf(problem) };
     }
     const laName = las.get(mailbox.laNumber);
-    const type = message(LA_MAILBOX_ROLE_KEYS[mailbox.role]);
     const base = { key, mailbox, laNumber: mailbox.laNumber, establishmentNumber: null };
     if (laName === undefined) {
       return {
         ...base,
-        label: message('messaging.mailbox.la-users', { la: mailbox.laNumber, type }),
+        label: laUsersLabel(mailbox.laNumber, mailbox.role),
         ...problemOf(message('messaging.recipients.no-such-la', { number: mailbox.laNumber })),
       };
     }
     const la = `${mailbox.laNumber} ${laName}`;
+    const type = message(LA_MAILBOX_ROLE_KEYS[mailbox.role]);
     return {
       ...base,
-      label: message('messaging.mailbox.la-users', { la, type }),
+      label: laUsersLabel(la, mailbox.role),
       ...problemOf(staffed.has(key) ? null : message('messaging.recipients.no-such-user-type', { la, type })),
     };
   });

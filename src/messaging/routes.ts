@@ -150,7 +150,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           key: query.sort,
           order: query.order ?? (query.sort === 'sent' ? 'descending' : 'ascending'),
         } as const;
-        const { messages, unread } = await service.inbox(user, sort);
+        const { messages, unread } = await service.inbox(user, sort, request.language);
         return reply.page('messaging/views/inbox.njk', {
           title: request.t('messaging.inbox.title'),
           messages,
@@ -210,6 +210,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         return reply.page('messaging/views/reply.njk', {
           title: request.t('messaging.reply.title'),
           original: read.message,
+          sender: read.sender,
           canReply: read.canReply,
           form: { description: description.slice(0, MAX_DESCRIPTION), text: '' },
           backLink: { href: `/messages/inbox/${messageId}`, text: request.t('messaging.reply.back') },
@@ -233,6 +234,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           return reply.code(400).page('messaging/views/reply.njk', {
             title: request.t('messaging.reply.title'),
             original: read.message,
+            sender: read.sender,
             canReply: read.canReply,
             form,
             errors: error.errors,

@@ -8,13 +8,14 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { keyedError, type Language, type Message, message, textIn } from '../platform/i18n/catalogue.ts';
 import { groupMemberKeys, groupsOwnedBy } from './group-repository.ts';
 import {
   describeMailboxes,
   type MailboxInfo,
   problemError,
   readersOf,
+  shownLabel,
   storedLabel,
 } from './mailbox-directory.ts';
 import { type Mailbox, mailboxKey, mailboxOf, organisationOfMailbox } from './mailboxes.ts';
@@ -66,9 +67,17 @@ export interface InboxSort {
   order: 'ascending' | 'descending';
 }
 
+/** A message in the inbox, with its sender's label as the reader is shown it (shownLabel). */
+export interface InboxMessage extends ReceivedMessage {
+  sender: string | Message;
+}
+
 export interface ReadMessage {
   message: MessageRow;
   copy: MessageRecipientRow;
+  /** The sender's label and the reader's mailbox's, as the reader is shown them (shownLabel). */
+  sender: string | Message;
+  recipient: string | Message;
   /** Whether the sender's mailbox can take a reply now. */
   canReply: boolean;
   /** Whether this opening was the one that marked it read (one fewer unread in the mailbox). */
@@ -85,9 +94,20 @@ export class MessagesService {
     return mailbox;
   }
 
-  async inbox(actor: Actor, sort: InboxSort): Promise<{ messages: ReceivedMessage[]; unread: number }> {
-    const messages = await listInbox(this.deps.db, mailboxKey(this.mailbox(actor)));
-    return { messages: sortInbox(messages, sort), unread: messages.filter((m) => !m.readAt).length };
+  /** The inbox, sorted as it reads in `language` (senders' labels hold types of user in words). */
+  async inbox(
+    actor: Actor,
+    sort: InboxSort,
+    language: Language = 'en',
+  ): Promise<{ messages: InboxMessage[]; unread: number }> {
+    const messages = (await listInbox(this.deps.db, mailboxKey(this.mailbox(actor)))).map((m) => ({
+      ...m,
+      sender: shownLabel(m.senderMailbox, m.senderLabel),
+    }));
+    return {
+      messages: sortInbox(messages, sort, language),
+      unread: messages.filter((m) => !m.readAt).length,
+    };
   }
 
   /** How many messages wait unread for the actor (none for roles without messages). */
@@ -108,7 +128,13 @@ export class MessagesService {
       found.copy = { ...found.copy, read_at: at, read_by: actor.userId };
     }
     const [sender] = await describeMailboxes(this.deps.db, [found.message.sender_mailbox]);
-    return { ...found, canReply: Boolean(sender && !sender.problem), firstReading };
+    return {
+      ...found,
+      sender: shownLabel(found.message.sender_mailbox, found.message.sender_label),
+      recipient: shownLabel(found.copy.mailbox, found.copy.label),
+      canReply: Boolean(sender && !sender.problem),
+      firstReading,
+    };
   }
 
   async delete(actor: Actor, messageId: string): Promise<MessageRow> {
@@ -173,10 +199,14 @@ export class MessagesService {
     return listSent(this.deps.db, mailboxKey(this.mailbox(actor)));
   }
 
+  /** A sent message and its recipients, each with its label as the reader is shown it (shownLabel). */
   async sentMessage(actor: Actor, messageId: string) {
     const found = await findSent(this.deps.db, mailboxKey(this.mailbox(actor)), messageId);
     if (!found) throw new NotFound(NO_SUCH_MESSAGE);
-    return found;
+    return {
+      message: found.message,
+      recipients: found.recipients.map((copy) => ({ ...copy, name: shownLabel(copy.mailbox, copy.label) })),
+    };
   }
 
   /** LEA Administrator – Message Report: unread counts of the actor's LA's schools. */
@@ -220,13 +250,14 @@ export class MessagesService {
   ): Promise<{ id: string; recipients: number }> {
     const senderKey = mailboxKey(sender);
     const [senderInfo] = await describeMailboxes(this.deps.db, [senderKey]);
-    const fromName = senderInfo ? storedLabel(senderInfo) : senderKey;
+    // Stored in English for both ends; each email writes it in its reader's words.
+    const fromName = senderInfo?.label ?? senderKey;
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const id = await insertMessage(tx, {
         senderUserId: actor.userId,
         senderMailbox: senderKey,
-        senderLabel: fromName,
+        senderLabel: textIn('en', fromName),
         description: content.description,
         body: content.text,
         delivery: content.delivery,
@@ -306,7 +337,7 @@ async function notifyRecipient(
   message: {
     at: Date;
     messageId: string;
-    fromName: string;
+    fromName: string | Message;
     description: string;
     text: string;
     delivery: Delivery;
@@ -317,7 +348,7 @@ async function notifyRecipient(
       ? [{ kind: 'school' as const, id: recipient.mailbox.establishmentNumber }]
       : (await readersOf(tx, recipient.mailbox)).map((id) => ({ kind: 'user' as const, id }));
   for (const target of targets) {
-    const payload: Record<string, string> =
+    const payload: Record<string, string | Message> =
       message.delivery === 'message'
         ? { fromName: message.fromName, sentAt: message.at.toISOString() }
         : { fromName: message.fromName, description: message.description, text: message.text };
@@ -334,10 +365,10 @@ async function notifyRecipient(
 
 const collator = new Intl.Collator('en-GB', { sensitivity: 'base', numeric: true });
 
-function sortInbox(messages: ReceivedMessage[], sort: InboxSort): ReceivedMessage[] {
+function sortInbox(messages: InboxMessage[], sort: InboxSort, language: Language): InboxMessage[] {
   const direction = sort.order === 'ascending' ? 1 : -1;
-  const compare = (a: ReceivedMessage, b: ReceivedMessage) => {
-    if (sort.key === 'from') return collator.compare(a.senderLabel, b.senderLabel);
+  const compare = (a: InboxMessage, b: InboxMessage) => {
+    if (sort.key === 'from') return collator.compare(textIn(language, a.sender), textIn(language, b.sender));
     if (sort.key === 'description') return collator.compare(a.description, b.description);
     return a.sentAt.localeCompare(b.sentAt);
   };

@@ -110,7 +110,7 @@ export type EmailPreview =
 export interface NotificationDetail {
   line: NotificationLine;
   /** What the email is for (the template's description). */
-  purpose: string | null;
+  purpose: Message | null;
   /** The recipient as the directory has it now: the address the next attempt would use. */
   recipient: Recipient;
   preview: EmailPreview;

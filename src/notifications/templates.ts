@@ -22,6 +22,7 @@ import {
   type Language,
   type Message,
   type MessageParams,
+  message,
   translate,
   type Written,
   writtenIn,
@@ -38,7 +39,8 @@ import {
 } from './email.ts';
 
 export interface Template<P> {
-  description: string;
+  /** What the email is for, for the Notifications page. */
+  description: Message;
   payload: z.ZodType<P>;
   /**
    * The email in one language; its texts are in the catalogue (translations.json, `email.`), the
@@ -143,7 +145,7 @@ const PAYLOADS = {
     /** The name the scanner gave what it found ("Win.Test.EICAR_HDB-1"). */
     signature: text,
     destination: code,
-    destinationName: text,
+    destinationName: organisationName,
     uploadedAt: timestamp,
   }),
   'file-downloaded': z.object({
@@ -190,12 +192,13 @@ const PAYLOADS = {
     path: servicePath,
   }),
   'new-message': z.object({
-    fromName: text,
+    /** The sender's mailbox: an LA's, with its type of user, is a message. */
+    fromName: organisationName,
     sentAt: timestamp,
   }),
   /** A message the sender chose to send as an email (handbook §11: "leaves the s2s system"). */
   'message-by-email': z.object({
-    fromName: text,
+    fromName: organisationName,
     description: text,
     text: text,
   }),
@@ -306,7 +309,7 @@ const FILE_KINDS: Record<string, string> = {
 // --- the templates -----------------------------------------------------------------------------------
 
 const ctfUploaded: Template<Payload<'ctf-uploaded'>> = {
-  description: 'To the destination school or LA: a CTF is waiting to be downloaded.',
+  description: message('notifications.admin.purpose.ctf-uploaded'),
   payload: PAYLOADS['ctf-uploaded'],
   content(p, language) {
     const t = wordsIn(language);
@@ -351,7 +354,7 @@ const ctfUploaded: Template<Payload<'ctf-uploaded'>> = {
 };
 
 const uploadConfirmed: Template<Payload<'upload-confirmed'>> = {
-  description: 'To the sender of a CTF: the upload succeeded.',
+  description: message('notifications.admin.purpose.upload-confirmed'),
   payload: PAYLOADS['upload-confirmed'],
   content(p, language) {
     const t = wordsIn(language);
@@ -386,7 +389,7 @@ const uploadConfirmed: Template<Payload<'upload-confirmed'>> = {
 };
 
 const uploadRefused: Template<Payload<'upload-refused'>> = {
-  description: 'To the user who tried to upload a file: it was refused, why, and what to do.',
+  description: message('notifications.admin.purpose.upload-refused'),
   payload: PAYLOADS['upload-refused'],
   content(p, language) {
     const t = wordsIn(language);
@@ -422,8 +425,7 @@ const uploadRefused: Template<Payload<'upload-refused'>> = {
 };
 
 const fileQuarantined: Template<Payload<'file-quarantined'>> = {
-  description:
-    'To the user who uploaded a file: the virus scan found malware in it, so it was not sent and was deleted.',
+  description: message('notifications.admin.purpose.file-quarantined'),
   payload: PAYLOADS['file-quarantined'],
   content(p, language) {
     const t = wordsIn(language);
@@ -452,7 +454,7 @@ const fileQuarantined: Template<Payload<'file-quarantined'>> = {
 };
 
 const fileDownloaded: Template<Payload<'file-downloaded'>> = {
-  description: 'To the sender: the destination downloaded its CTF.',
+  description: message('notifications.admin.purpose.file-downloaded'),
   payload: PAYLOADS['file-downloaded'],
   content(p, language) {
     const t = wordsIn(language);
@@ -476,7 +478,7 @@ const fileDownloaded: Template<Payload<'file-downloaded'>> = {
 };
 
 const fileRejected: Template<Payload<'file-rejected'>> = {
-  description: 'To the sender: the destination rejected its CTF, why, and what to do (handbook §9).',
+  description: message('notifications.admin.purpose.file-rejected'),
   payload: PAYLOADS['file-rejected'],
   content(p, language) {
     const t = wordsIn(language);
@@ -521,8 +523,7 @@ const MATCHED_ON: Record<Payload<'lost-pupil-match'>['matchedOn'], string> = {
 };
 
 const lostPupilMatch: Template<Payload<'lost-pupil-match'>> = {
-  description:
-    "To the lost-pupil users of the LA that sent a pupil to the Lost Pupils Database: a file has arrived holding a pupil who matches the record (never the pupil's details).",
+  description: message('notifications.admin.purpose.lost-pupil-match'),
   payload: PAYLOADS['lost-pupil-match'],
   content(p, language) {
     const t = wordsIn(language);
@@ -552,7 +553,7 @@ const lostPupilMatch: Template<Payload<'lost-pupil-match'>> = {
 };
 
 const fileRemoved: Template<Payload<'file-removed'>> = {
-  description: 'To the sender: an LA deleted a CTF that its school never collected.',
+  description: message('notifications.admin.purpose.file-removed'),
   payload: PAYLOADS['file-removed'],
   content(p, language) {
     const t = wordsIn(language);
@@ -578,7 +579,7 @@ const fileRemoved: Template<Payload<'file-removed'>> = {
 };
 
 const weeklyReminder: Template<Payload<'weekly-reminder'>> = {
-  description: 'To a school or LA, each week: files sent to it (or its schools) not yet downloaded.',
+  description: message('notifications.admin.purpose.weekly-reminder'),
   payload: PAYLOADS['weekly-reminder'],
   content(p, language) {
     const t = wordsIn(language);
@@ -630,7 +631,7 @@ const weeklyReminder: Template<Payload<'weekly-reminder'>> = {
 };
 
 const newMessage: Template<Payload<'new-message'>> = {
-  description: 'To a user or organisation: a secure message arrived (never its text or description).',
+  description: message('notifications.admin.purpose.new-message'),
   payload: PAYLOADS['new-message'],
   content(p, language) {
     const t = wordsIn(language);
@@ -656,7 +657,7 @@ const newMessage: Template<Payload<'new-message'>> = {
 };
 
 const messageByEmail: Template<Payload<'message-by-email'>> = {
-  description: 'To a user or organisation: a message its sender chose to send as an ordinary email.',
+  description: message('notifications.admin.purpose.message-by-email'),
   payload: PAYLOADS['message-by-email'],
   content(p, language) {
     const t = wordsIn(language);
@@ -682,7 +683,7 @@ const messageByEmail: Template<Payload<'message-by-email'>> = {
 };
 
 const addressesMissing: Template<Payload<'addresses-missing'>> = {
-  description: "To an LA's administrator: emails could not be sent to organisations with no email address.",
+  description: message('notifications.admin.purpose.addresses-missing'),
   payload: PAYLOADS['addresses-missing'],
   content(p, language) {
     const t = wordsIn(language);
@@ -719,8 +720,7 @@ const addressesMissing: Template<Payload<'addresses-missing'>> = {
 };
 
 const lostPupilsToReview: Template<Payload<'lost-pupils-to-review'>> = {
-  description:
-    "To an LA, after the month's review: records its schools uploaded to the Lost Pupils Database are past school-leaving age, for it to remove (never the pupils' details).",
+  description: message('notifications.admin.purpose.lost-pupils-to-review'),
   payload: PAYLOADS['lost-pupils-to-review'],
   content(p, language) {
     const t = wordsIn(language);
@@ -758,7 +758,7 @@ function censusReturnParams(
 }
 
 const censusReturnSubmitted: Template<Payload<'census-return-submitted'>> = {
-  description: "To the school's LA (the agent): a school submitted its census return for the LA to check.",
+  description: message('notifications.admin.purpose.census-return-submitted'),
   payload: PAYLOADS['census-return-submitted'],
   content(p, language) {
     const t = wordsIn(language);
@@ -775,7 +775,7 @@ const censusReturnSubmitted: Template<Payload<'census-return-submitted'>> = {
 };
 
 const censusReturnReturned: Template<Payload<'census-return-returned'>> = {
-  description: 'To a school: its LA returned its census return, with a note saying what to correct.',
+  description: message('notifications.admin.purpose.census-return-returned'),
   payload: PAYLOADS['census-return-returned'],
   content(p, language) {
     const t = wordsIn(language);
@@ -793,7 +793,7 @@ const censusReturnReturned: Template<Payload<'census-return-returned'>> = {
 };
 
 const censusReturnApproved: Template<Payload<'census-return-approved'>> = {
-  description: 'To a school: its LA approved its census return, which the DfE can now see.',
+  description: message('notifications.admin.purpose.census-return-approved'),
   payload: PAYLOADS['census-return-approved'],
   content(p, language) {
     const t = wordsIn(language);

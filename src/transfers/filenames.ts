@@ -180,28 +180,49 @@ export function partyWords(party: Party): Message {
   }
 }
 
-/** A party in English words, for messages and listings: "school 9165402", "LA 916"... */
-export function describeParty(party: Party): string {
-  return translateMessage('en', partyWords(party));
-}
-
-/** A file's classification in words: "CTF from school 9165402 to school 8171234, file number 003". */
-export function describeFile(file: ClassifiedFilename): string {
-  const route = `from ${describeParty(file.source)} to ${describeParty(file.destination)}`;
+/**
+ * A file's classification in words, in the reader's language: "CTF from school 9165402 to school 8171234,
+ * file number 003".
+ */
+export function fileDescription(file: ClassifiedFilename): Message {
+  const route = { source: partyWords(file.source), destination: partyWords(file.destination) };
+  // The name's parts are null only for kinds whose words do not name them (a generic file has no number).
+  const number = file.sequence ?? '';
   switch (file.kind) {
     case 'ctf':
-      return `CTF ${route}, file number ${file.sequence}`;
-    case 'census': {
-      const census = file.typeCode === 'ASC' ? 'PLASC' : 'School Census';
-      return `${census} file (${file.typeCode}) ${route}, census year ${file.censusYear}, file number ${file.sequence}`;
-    }
+      return message('transfer.file-description.ctf', { ...route, number });
+    case 'census':
+      return message(
+        file.typeCode === 'ASC'
+          ? 'transfer.file-description.plasc'
+          : 'transfer.file-description.school-census',
+        { ...route, type: file.typeCode ?? '', year: file.censusYear ?? '', number },
+      );
     case 'admissions':
-      return `admissions file (${file.typeCode}) ${route}, file number ${file.sequence}`;
+      return message('transfer.file-description.admissions', {
+        ...route,
+        type: file.typeCode ?? '',
+        number,
+      });
     case 'other':
-      return `${file.typeCode} file (not a CTF) ${route}, file number ${file.sequence}, type .${file.extension}`;
+      return message('transfer.file-description.other', {
+        ...route,
+        type: file.typeCode ?? '',
+        number,
+        extension: file.extension,
+      });
     case 'generic':
-      return `generic file ${route}, description ${file.description}, type .${file.extension}`;
+      return message('transfer.file-description.generic', {
+        ...route,
+        description: file.description ?? '',
+        extension: file.extension,
+      });
   }
+}
+
+/** A file's classification in English words, for the command line. */
+export function describeFile(file: ClassifiedFilename): string {
+  return translateMessage('en', fileDescription(file));
 }
 
 // ---------------------------------------------------------------------------------------------------

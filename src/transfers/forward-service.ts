@@ -110,6 +110,19 @@ export interface ForwardResult {
 /** The form field errors are reported against. */
 export const SCHOOL_FIELD = 'school';
 
+/**
+ * Why a file the form showed cannot be forwarded now, by what it has become meanwhile. One still waiting
+ * ('available') when the caller forwards only from other states has changed all the same.
+ */
+const CANNOT_FORWARD: Record<TransferStatus, string> = {
+  available: 'transfer.forward.changed',
+  'pending-scan': 'transfer.forward.cannot.pending-scan',
+  quarantined: 'transfer.forward.cannot.quarantined',
+  collected: 'transfer.forward.cannot.collected',
+  rejected: 'transfer.forward.cannot.rejected',
+  removed: 'transfer.forward.cannot.removed',
+};
+
 /** A school's DfE number as people write it: 9165402, 916 5402, 916/5402. Null unless 7 digits. */
 export function readSchoolNumber(input: string): string | null {
   const digits = input.trim().replace(/[\s/-]/g, '');
@@ -181,15 +194,13 @@ export class ForwardService {
     const { db, files, clock, logger } = this.deps;
     const { actor, original } = request;
     const from = request.from ?? ['available'];
+    const filename = { filename: original.filename };
     if (!from.includes(original.status)) {
-      throw Invalid.field(
-        SCHOOL_FIELD,
-        `${original.filename} has been ${original.status}: it can no longer be forwarded`,
-      );
+      throw new Invalid([keyedError(SCHOOL_FIELD, CANNOT_FORWARD[original.status], filename)]);
     }
     const plan = await this.plan(original, request.school, request);
     if (!original.storage_key || !original.wrapped_key) {
-      throw Invalid.field(SCHOOL_FIELD, `The content of ${original.filename} is no longer held`);
+      throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.content-gone', filename)]);
     }
 
     // The content, decrypted (and checked against its SHA-256) and encrypted under a new data key.
@@ -240,7 +251,7 @@ export class ForwardService {
             : { status: 'removed', removed_at: iso, removed_by: actor.userId },
         );
         if (!changed) {
-          throw Invalid.field(SCHOOL_FIELD, `${original.filename} has just changed: look at the list again`);
+          throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
         const audit = (subject: TransferRow, detail: Record<string, unknown>) =>
           recordAudit(tx, {

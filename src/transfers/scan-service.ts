@@ -23,6 +23,7 @@ import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow } from '../platform/db/schema.ts';
+import { message } from '../platform/i18n/catalogue.ts';
 import type { MalwareScanner, ScanVerdict } from '../platform/scanning/clamd.ts';
 import { ScannerUnavailable } from '../platform/scanning/clamd.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
@@ -208,7 +209,9 @@ export class ScanService {
           filename: row.filename,
           signature,
           destination: destination ? partyCode(destination) : (row.dest_school ?? row.dest_la ?? 'unknown'),
-          destinationName: destination ? await partyName(tx, destination) : 'its destination',
+          destinationName: destination
+            ? await partyName(tx, destination)
+            : message('transfer.party-name.its-destination'),
           uploadedAt: row.uploaded_at,
         },
       });

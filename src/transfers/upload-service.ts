@@ -63,6 +63,7 @@ import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { menuLabelKey } from '../auth/menu.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
+import { laInboxName, laName, nameAndCode, type OrganisationName } from '../directory/organisation-names.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { recordLostPupil } from '../lost-pupils/ingest.ts';
 import { matchLostPupils } from '../lost-pupils/matching.ts';
@@ -87,9 +88,8 @@ import { type ContentCheck, type ContentChecker, inlineContentChecks } from './c
 import {
   type ClassifiedFilename,
   classifyFilename,
-  describeFile,
-  describeParty,
   type FileKind,
+  fileDescription,
   type Party,
   partyCode,
   partyWords,
@@ -118,9 +118,9 @@ export interface AcceptedUpload {
   filename: string;
   transferId: string;
   /** The file in words: "CTF from school 9165402 to school 8171234, file number 003". */
-  description: string;
+  description: Message;
   /** Where it went, with the organisation's name. */
-  destination: string;
+  destination: OrganisationName;
   /** Pupils the file holds (CTF and census files; 0 for the others). */
   pupils: number;
   /** Things a person should check that did not stop the upload (UPN check letters...), in English. */
@@ -466,7 +466,7 @@ export class UploadService {
       status: 'accepted',
       filename: file.name,
       transferId: id,
-      description: describeFile(file),
+      description: fileDescription(file),
       destination: destinationName,
       pupils: checked.pupilCount,
       warnings: checked.warnings.map((warning) => translateMessage('en', warning)),
@@ -534,7 +534,7 @@ export class UploadService {
     file: ClassifiedFilename,
     checked: ContentCheck,
     at: Date,
-    names: { senderName: string; destinationName: string },
+    names: { senderName: OrganisationName; destinationName: OrganisationName },
   ): Promise<void> {
     const { source, destination } = file;
     if (destination.kind === 'lost-pupils') {
@@ -660,29 +660,35 @@ function wrongCategory(
   return { reason, whatToDo };
 }
 
-/** A party with its name from the directory: "St Martha Primary School (8171234)". */
-export async function partyName(db: Executor, party: Party): Promise<string> {
+/**
+ * A party with its name from the directory: "St Martha Primary School (8171234)", "Ashire LA (916LLLL)".
+ * The words s2s adds or makes up make it a message, written in the reader's language.
+ */
+export async function partyName(db: Executor, party: Party): Promise<OrganisationName> {
   switch (party.kind) {
     case 'school': {
       const school = await getEstablishment(db, party.establishmentNumber);
-      return school ? `${school.name} (${party.establishmentNumber})` : describeParty(party);
+      return school ? nameAndCode(school.name, party.establishmentNumber) : partyWords(party);
     }
     case 'la':
     case 'la-inbox': {
       const la = await getLocalAuthority(db, party.laNumber);
-      if (!la) return describeParty(party);
-      const inbox = party.kind === 'la-inbox' ? (party.inbox === 'PLAS' ? ' PLASC' : ' admissions') : '';
-      return `${la.name} LA${inbox} (${partyCode(party)})`;
+      if (!la) return partyWords(party);
+      const name =
+        party.kind === 'la-inbox'
+          ? laInboxName(party.laNumber, party.inbox, la.name)
+          : laName(party.laNumber, la.name);
+      return nameAndCode(name, partyCode(party));
     }
     case 'lost-pupils':
-      return describeParty(party);
+      return partyWords(party);
   }
 }
 
 export interface NotificationFacts {
   transferId: string;
-  senderName: string;
-  destinationName: string;
+  senderName: OrganisationName;
+  destinationName: OrganisationName;
   pupils: number;
 }
 

@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { emailContext } from '../../src/jobs.ts';
+import { composeEmail } from '../../src/notifications/templates.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -425,4 +427,73 @@ test('in Welsh: the inbox, a message, the three steps of Send Message with their
   assert.match(sentList.body, /<h1 class="govuk-heading-l">Gweld Negeseuon a Anfonwyd<\/h1>/);
   assert.match(text(sentList.body), /Anfonwyd eich neges fel neges s2s at 1 derbynnydd\./);
   assert.match(text(sentList.body), /Cais Neges s2s 1 1/);
+});
+
+test("the type of user in an LA mailbox's stored label, in the reader's language: inbox (and its sort), a message, a reply, sent messages and the new message email", async () => {
+  const sending = await makeLa(db, { name: 'Cshire' });
+  const receiving = await makeLa(db, { name: 'Dshire' });
+  const welshOfficer = await makeUser(db, 'la_user', { laNumber: sending.number }, { language: 'cy' });
+  const administrator = await makeUser(db, 'la_dba', { laNumber: sending.number });
+  const welshReader = await makeUser(db, 'la_user', { laNumber: receiving.number }, { language: 'cy' });
+  const englishReader = await makeUser(db, 'la_user', { laNumber: receiving.number });
+  const to = `la:${receiving.number}:la_user`;
+  await makeMessage(db, administrator, [to], {
+    description: 'From the administrator',
+    sentAt: new Date(Date.now() - 60_000),
+  });
+  const welshAgent = await signedIn(welshOfficer);
+  await welshAgent.get('/messages/send/recipients?template=blank');
+  const sent = await welshAgent.post('/messages/send', {
+    template: 'blank',
+    recipients: [to],
+    description: 'From the officer',
+    text: 'Some text',
+    delivery: 'message',
+  });
+  assert.equal(sent.statusCode, 302);
+
+  const users = `${sending.number} Cshire - Defnyddiwr AALl`;
+  const administrators = `${sending.number} Cshire - Gweinyddwr AALl`;
+  const reader = `${receiving.number} Dshire - Defnyddiwr AALl`;
+  const welsh = await signedIn(welshReader);
+  const rows = inboxRows((await welsh.get('/messages/inbox?sort=from&order=ascending')).body);
+  // Sorted as they read: "Defnyddiwr" before "Gweinyddwr", where English has Administrator before User.
+  assert.match(rows[0]?.text ?? '', new RegExp(`^${users} .* From the officer`));
+  assert.match(rows[1]?.text ?? '', new RegExp(`^${administrators} .* From the administrator`));
+  const english = await signedIn(englishReader);
+  const englishRows = inboxRows((await english.get('/messages/inbox?sort=from&order=ascending')).body);
+  assert.match(englishRows[0]?.text ?? '', new RegExp(`^${sending.number} Cshire - LEA Administrator `));
+  assert.match(englishRows[1]?.text ?? '', new RegExp(`^${sending.number} Cshire - LEA User `));
+
+  const inbox = await welsh.get('/messages/inbox');
+  const id = /href="\/messages\/inbox\/([0-9a-f-]{36})">From the officer/.exec(inbox.body)?.[1] ?? '';
+  const message = text((await welsh.get(`/messages/inbox/${id}`)).body);
+  assert.match(message, new RegExp(`Oddi wrth ${users} Anfonwyd .* At ${reader} Darllenwyd gyntaf`));
+  assert.match(text((await welsh.get(`/messages/inbox/${id}/reply`)).body), new RegExp(`At ${users} `));
+  assert.match(
+    text((await english.get(`/messages/inbox/${id}`)).body),
+    new RegExp(`From ${sending.number} Cshire - LEA User .* To ${receiving.number} Dshire - LEA User`),
+  );
+  assert.match(text((await welshAgent.get(`/messages/sent/${id}`)).body), new RegExp(`${reader} `));
+
+  // The stored labels keep the English, for both ends and the REST API.
+  const stored = await db
+    .selectFrom('messages')
+    .select('sender_label')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  assert.equal(stored?.sender_label, `${sending.number} Cshire - LEA User`);
+
+  const [email] = await db
+    .selectFrom('notification_outbox')
+    .select(['payload'])
+    .where('template', '=', 'new-message')
+    .where('recipient', '=', welshReader.id)
+    .execute();
+  const context = emailContext(t.deps.config);
+  assert.match(composeEmail('new-message', email?.payload ?? '', context, 'cy').subject, new RegExp(users));
+  assert.match(
+    composeEmail('new-message', email?.payload ?? '', context, 'en').subject,
+    new RegExp(`${sending.number} Cshire - LEA User`),
+  );
 });

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { insertGroup } from '../../src/messaging/group-repository.ts';
+import { shownLabel } from '../../src/messaging/mailbox-directory.ts';
 import { expireMessages } from '../../src/messaging/repository.ts';
 import { MAX_RECIPIENTS, MessagesService, READ_DAYS, UNREAD_DAYS } from '../../src/messaging/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
+import { isMessage, textIn } from '../../src/platform/i18n/catalogue.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, mailboxOfUser, makeMessage } from '../support/messages.ts';
@@ -129,10 +131,13 @@ describeEachEngine('messages', (database) => {
     );
     for (const email of emails) {
       assert.doesNotMatch(email.payload, /Jane|CTF request/, 'the email never carries the message');
-      assert.deepEqual(JSON.parse(email.payload), {
-        fromName: `${w.la.number} Ashire - LEA User`,
-        sentAt: '2026-11-23T10:00:00.000Z',
-      });
+      const payload = JSON.parse(email.payload);
+      assert.deepEqual(Object.keys(payload).sort(), ['fromName', 'sentAt']);
+      assert.equal(payload.sentAt, '2026-11-23T10:00:00.000Z');
+      // The sender's label as a message: its type of user in the words of each email's reader.
+      assert.ok(isMessage(payload.fromName));
+      assert.equal(textIn('en', payload.fromName), `${w.la.number} Ashire - LEA User`);
+      assert.equal(textIn('cy', payload.fromName), `${w.la.number} Ashire - Defnyddiwr AALl`);
     }
     const audit = await db.selectFrom('audit_events').selectAll().where('subject_id', '=', sent.id).execute();
     assert.deepEqual(
@@ -211,11 +216,9 @@ describeEachEngine('messages', (database) => {
       emails.map((e) => e.template),
       ['message-by-email', 'message-by-email'],
     );
-    assert.deepEqual(JSON.parse(emails[0]?.payload ?? '{}'), {
-      fromName: `${w.la.number} Ashire - LEA User`,
-      description: 'Training day',
-      text: 'The training day is on 5 January.',
-    });
+    const { fromName, ...payload } = JSON.parse(emails[0]?.payload ?? '{}');
+    assert.deepEqual(payload, { description: 'Training day', text: 'The training day is on 5 January.' });
+    assert.equal(textIn('en', fromName), `${w.la.number} Ashire - LEA User`);
     assert.deepEqual(
       (await service.inbox(actorOf(w.birchOffice), { key: 'sent', order: 'descending' })).messages,
       [],
@@ -303,6 +306,16 @@ describeEachEngine('messages', (database) => {
     // Cedar Academy" (digits before letters) and "<otherLa> Bshire - LEA Lost Pupil User".
     assert.deepEqual(await order('from', true), ['b second', 'a first', 'c third']);
     assert.deepEqual(await order('from', false), ['c third', 'a first', 'b second']);
+
+    // By From as the reader reads it: one LA's types of user in Welsh order for a Welsh reader.
+    const dba = await makeUser(db, 'la_dba', { laNumber: w.la.number });
+    await makeMessage(db, dba, to, { description: 'd fourth', sentAt: new Date('2026-11-04T09:00:00Z') });
+    const byFrom = async (language: 'en' | 'cy') =>
+      (await service.inbox(actorOf(w.alderOffice), { key: 'from', order: 'ascending' }, language)).messages
+        .map((m) => m.description)
+        .filter((d) => d === 'b second' || d === 'd fourth');
+    assert.deepEqual(await byFrom('en'), ['d fourth', 'b second'], 'LEA Administrator, LEA User');
+    assert.deepEqual(await byFrom('cy'), ['b second', 'd fourth'], 'Defnyddiwr AALl, Gweinyddwr AALl');
   });
 
   test('a reply goes to the sender only, linked to the message, and reaches their mailbox', async () => {
@@ -522,4 +535,33 @@ describeEachEngine('messages', (database) => {
       },
     ]);
   });
+});
+
+test("a stored label is shown with an LA mailbox's type of user, or the national administrators' name, in the reader's language; any other as stored", () => {
+  const shown = (key: string, stored: string) => ({
+    en: textIn('en', shownLabel(key, stored)),
+    cy: textIn('cy', shownLabel(key, stored)),
+  });
+  assert.deepEqual(shown('la:672:la_user', '672 Bridgend - LEA User'), {
+    en: '672 Bridgend - LEA User',
+    cy: '672 Bridgend - Defnyddiwr AALl',
+  });
+  assert.deepEqual(shown('la:672:la_lost_pupil_transfer', '672 - LEA Lost Pupil Transfer User'), {
+    en: '672 - LEA Lost Pupil Transfer User',
+    cy: '672 - Defnyddiwr Trosglwyddo Disgyblion Coll AALl',
+  });
+  assert.deepEqual(shown('national', 's2s National Administrator'), {
+    en: 's2s National Administrator',
+    cy: 'Gweinyddwr Cenedlaethol s2s',
+  });
+  // Not as s2s writes the mailbox's label (another type of user, a school's label that happens to end
+  // like an LA's), or a label of a mailbox s2s does not know: as stored.
+  for (const [key, stored] of [
+    ['la:672:la_user', '672 Bridgend - LEA Administrator'],
+    ['school:6722001', '672 2001 - Bridge Academy - LEA User'],
+    ['national', 'National team'],
+    ['la:672:someone', '672 Bridgend - LEA User'],
+  ] as const) {
+    assert.deepEqual(shown(key, stored), { en: stored, cy: stored }, stored);
+  }
 });

@@ -13,7 +13,7 @@ import { enqueueNotification, getNotification, outboxCounts } from '../../src/no
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, OutboxRow, OutboxStatus } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import type { Mailer, OutgoingEmail } from '../../src/platform/mail/mailer.ts';
+import { createMailer, type Mailer, type OutgoingEmail } from '../../src/platform/mail/mailer.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -108,10 +108,10 @@ const ctfPayload = (filename: string, destination: string) => ({
   pupils: 2,
 });
 
-/** A mailer that keeps what it is asked to send (nothing should be). */
+/** A mailer that keeps what it is asked to send (nothing should be), described as the service's own. */
 class RecordingMailer implements Mailer {
-  readonly description = 'mail.example.test:587 (STARTTLS required)';
   readonly sent: OutgoingEmail[] = [];
+  constructor(readonly description: Mailer['description']) {}
   async send(email: OutgoingEmail): Promise<{ response: string }> {
     this.sent.push(email);
     return { response: '250 ok' };
@@ -128,10 +128,13 @@ async function createSmtpApp(db: Db): Promise<TestApp & { mailer: RecordingMaile
     LOG_LEVEL: 'silent',
     MAIL_TRANSPORT: 'smtp',
     SMTP_HOST: 'mail.example.test',
+    SMTP_REQUIRE_TLS: 'true',
   });
   assert.equal(config.mail.transport, 'smtp');
   const clock = new ManualClock();
-  const mailer = new RecordingMailer();
+  const smtp = createMailer(config.mail);
+  smtp.close();
+  const mailer = new RecordingMailer(smtp.description);
   const deps = await buildDeps(config, { db, clock, logger: createLogger('silent'), mailer });
   const app = await createApp(deps);
   await app.ready();
@@ -375,6 +378,7 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     const page = await agent.get(`/admin/notifications/${row.id}`);
     assert.equal(page.statusCode, 200);
     const main = mainOf(page.body);
+    assert.match(textOf(main), /To the destination school or LA: a CTF is waiting to be downloaded\./);
     assert.match(
       textOf(main),
       /Subject CTF from Green Lane Primary \(9165402\) ready to download: 9165402_CTF_8171234_003\.XML/,
@@ -540,6 +544,11 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.ok(countOf(list.body, 'Wedi methu') >= 1, 'the count of failed emails');
     assert.match(textOf(mainOf(list.body)), /Neges ddiogel newydd at Ysgol 9999999, crëwyd/);
     assert.match(list.body, /<strong class="govuk-tag govuk-tag--red">Wedi methu<\/strong>/);
+    assert.match(
+      textOf(mainOf(list.body)),
+      /Caiff negeseuon e-bost eu cadw yn y log e-bost \(nid oes gweinydd e-bost wedi’i osod\) ?: nid oes dim yn gadael/,
+    );
+    assert.doesNotMatch(list.body, /mail log/);
 
     const nothing = await agent.post('/admin/notifications/send-again', { status: 'failed' });
     assert.equal(nothing.statusCode, 400);
@@ -548,6 +557,11 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     const one = await agent.get(`/admin/notifications/${failed.id}`);
     assert.match(one.body, /<h1 class="govuk-heading-l">Neges ddiogel newydd<\/h1>/);
     assert.match(textOf(mainOf(one.body)), /Statws Wedi methu .*Ymdrechion 4/);
+    assert.match(
+      textOf(mainOf(one.body)),
+      /At ddefnyddiwr neu sefydliad: mae neges ddiogel wedi cyrraedd \(byth ei thestun na’i disgrifiad\)\./,
+    );
+    assert.doesNotMatch(one.body, /To a user or organisation/);
     assert.match(one.body, /Yn ôl i’r rhestr: Wedi methu/);
     const again = await agent.post('/admin/notifications/send-again', { ids: failed.id, back: failed.id });
     assert.equal(again.statusCode, 303);
@@ -667,5 +681,21 @@ describeEachEngine('Notifications page with a mail server', (database) => {
     const unchanged = await getNotification(db, row.id);
     assert.equal(unchanged?.status, 'pending');
     assert.equal(unchanged?.attempts, 0);
+  });
+
+  test('in Welsh, the mail server is named with its words in Welsh', async () => {
+    const db = database().db;
+    const row = await makeNotification(db);
+    const user = await makeUser(db, 'national_admin', {}, { language: 'cy' });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const server = /mail\.example\.test:587 \(mae angen STARTTLS\)/.source;
+    assert.match(
+      textOf(mainOf((await agent.get('/admin/notifications')).body)),
+      new RegExp(`Anfonir negeseuon e-bost drwy’r gweinydd e-bost ${server}`),
+    );
+    const page = textOf(mainOf((await agent.get(`/admin/notifications/${row.id}`)).body));
+    assert.match(page, new RegExp(`drwy’r gweinydd e-bost ${server}, felly nid yw eu cynnwys`));
+    assert.doesNotMatch(page, /STARTTLS required/);
   });
 });

@@ -15,6 +15,7 @@ import {
   TemplateError,
   type TemplateName,
 } from '../../src/notifications/templates.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 
 const context: EmailContext = {
   serviceName: 's2s secure data transfer',
@@ -191,7 +192,7 @@ describe('the template registry', () => {
     assert.deepEqual(Object.keys(TEMPLATES).sort(), [...TEMPLATE_NAMES].sort());
     assert.equal(new Set(TEMPLATE_NAMES).size, TEMPLATE_NAMES.length);
     for (const name of TEMPLATE_NAMES) {
-      assert.ok(TEMPLATES[name].description.length > 10, name);
+      assert.ok(translateMessage('en', TEMPLATES[name].description).length > 10, name);
       assert.ok(SAMPLES[name], name);
     }
   });

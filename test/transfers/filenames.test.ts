@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { ALLOWED_EXTENSIONS } from '../../src/transfers/file-types.ts';
 import {
   ADMISSIONS_TYPE_CODES,
@@ -10,6 +11,7 @@ import {
   classifyFilename,
   describeFile,
   type FilenameResult,
+  fileDescription,
   type Party,
   partyCode,
   printableFilename,
@@ -482,6 +484,42 @@ test('describes a classification in words', () => {
   assert.equal(
     describeFile(classified('9165402_KS1_916LLLL_005.XLS')),
     'KS1 file (not a CTF) from school 9165402 to LA 916, file number 005, type .XLS',
+  );
+});
+
+test('describes a classification in Welsh for a Welsh reader, from the same message as the English', () => {
+  const welsh = (name: string) => translateMessage('cy', fileDescription(classified(name)));
+  assert.equal(
+    welsh('9165402_CTF_XXXXXXXX_003.XML'),
+    'CTF, ffynhonnell: ysgol 9165402, cyrchfan: y gronfa ddata disgyblion coll (cyrchfan anhysbys), rhif y ffeil: 003',
+  );
+  assert.equal(
+    welsh('9165402_ASC_916LL06_001.XML'),
+    'ffeil PLASC (ASC), ffynhonnell: ysgol 9165402, cyrchfan: awdurdod lleol 916, blwyddyn y cyfrifiad: 06, rhif y ffeil: 001',
+  );
+  assert.equal(
+    welsh('9165402_SC3_916LL26_002.XML'),
+    'ffeil Cyfrifiad Ysgolion (SC3), ffynhonnell: ysgol 9165402, cyrchfan: awdurdod lleol 916, blwyddyn y cyfrifiad: 26, rhif y ffeil: 002',
+  );
+  assert.equal(
+    welsh('916ADMS_ATF_9165402_26001.XML'),
+    'ffeil derbyniadau (ATF), ffynhonnell: blwch derbyn derbyniadau awdurdod lleol 916 (916ADMS), cyrchfan: ysgol 9165402, rhif y ffeil: 26001',
+  );
+  assert.equal(
+    welsh('9165402_916ADMS_Appeals.PDF'),
+    'ffeil gyffredinol, ffynhonnell: ysgol 9165402, cyrchfan: blwch derbyn derbyniadau awdurdod lleol 916 (916ADMS), disgrifiad: Appeals, math o ffeil: .PDF',
+  );
+  assert.equal(
+    welsh('9165402_KS1_916LLLL_005.XLS'),
+    'ffeil KS1 (nid CTF), ffynhonnell: ysgol 9165402, cyrchfan: awdurdod lleol 916, rhif y ffeil: 005, math o ffeil: .XLS',
+  );
+  assert.equal(
+    describeFile(classified('9165402_SC3_916LL26_002.XML')),
+    'School Census file (SC3) from school 9165402 to LA 916, census year 26, file number 002',
+  );
+  assert.equal(
+    describeFile(classified('916ADMS_ATF_9165402_26001.XML')),
+    'admissions file (ATF) from the admissions inbox of LA 916 (916ADMS) to school 9165402, file number 26001',
   );
 });
 

@@ -5,7 +5,7 @@ import type { Role } from '../../src/auth/permissions.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, TransferRow } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
-import { writtenIn } from '../../src/platform/i18n/catalogue.ts';
+import { fieldErrorIn, writtenIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { StoredFile } from '../../src/platform/storage/encrypted-store.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
@@ -47,6 +47,11 @@ test("a school's number is read as people write it", () => {
   assert.equal(readSchoolNumber('81712345'), null);
   assert.equal(readSchoolNumber(''), null);
 });
+
+/** An error's text as a Welsh reader's page shows it. */
+function inWelsh(error: Invalid): string {
+  return error.errors.map((e) => fieldErrorIn('cy', e)).join('; ');
+}
 
 describeEachEngine('forwarding a CTF to the right school', (database) => {
   const stores = makeFileStores();
@@ -326,7 +331,10 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
         school: w.a2.number,
         originalBecomes: 'removed',
       }),
-      (error: unknown) => error instanceof Invalid && /has just changed/.test(error.message),
+      (error: unknown) =>
+        error instanceof Invalid &&
+        error.message === `${original.row.filename} has just changed: look at the list again` &&
+        inWelsh(error) === `Mae ${original.row.filename} newydd newid: edrychwch ar y rhestr eto`,
     );
     assert.equal(puts.length, putsBefore + 1, 'a copy was written');
     assert.equal(await stores.raw.exists(puts.at(-1)?.storageKey as string), false, 'and removed again');
@@ -343,6 +351,68 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       service().forward(w.laUserA, original.row.id, w.a2.number),
       /already been collected/,
     );
+  });
+
+  test('a file that became something else while the form was open says what, in words, in English and Welsh', async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_015.XML`,
+    });
+    const name = original.row.filename;
+    const expected = {
+      'pending-scan': [
+        `${name} is waiting for its virus scan: it cannot be forwarded until the scan finds it clean`,
+        `Mae ${name} yn aros am ei sgan firysau: ni ellir ei hanfon ymlaen nes i’r sgan ddangos ei bod yn lân`,
+      ],
+      quarantined: [
+        `A virus was found in ${name}, which was quarantined: it cannot be forwarded`,
+        `Daethpwyd o hyd i feirws yn ${name}, a chafodd ei rhoi mewn cwarantin: ni ellir ei hanfon ymlaen`,
+      ],
+      collected: [
+        `${name} has been collected: it can no longer be forwarded`,
+        `Mae ${name} wedi’i chasglu: ni ellir ei hanfon ymlaen mwyach`,
+      ],
+      rejected: [
+        `${name} has been rejected: it can no longer be forwarded`,
+        `Mae ${name} wedi’i gwrthod: ni ellir ei hanfon ymlaen mwyach`,
+      ],
+      removed: [
+        `${name} has been removed: it can no longer be forwarded`,
+        `Mae ${name} wedi’i thynnu: ni ellir ei hanfon ymlaen mwyach`,
+      ],
+    } as const;
+    const forwarding = new ForwardService(deps());
+    for (const [status, [english, welsh]] of Object.entries(expected)) {
+      await assert.rejects(
+        forwarding.forward({
+          actor: w.laUserA,
+          original: { ...original.row, status: status as TransferRow['status'] },
+          school: w.a2.number,
+          originalBecomes: 'removed',
+        }),
+        (error: unknown) => {
+          assert.ok(error instanceof Invalid, status);
+          assert.equal(error.message, english);
+          assert.equal(inWelsh(error), welsh);
+          return true;
+        },
+      );
+    }
+    // A caller forwarding only from other states: one still waiting has changed all the same.
+    await assert.rejects(
+      forwarding.forward({
+        actor: w.laUserA,
+        original: original.row,
+        school: w.a2.number,
+        originalBecomes: 'collected',
+        from: ['collected'],
+      }),
+      (error: unknown) =>
+        error instanceof Invalid && inWelsh(error) === `Mae ${name} newydd newid: edrychwch ar y rhestr eto`,
+    );
+    assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available', 'nothing changed');
   });
 
   test('what the caller records alongside the forward is in its transaction: if it fails, nothing is forwarded', async () => {

@@ -246,6 +246,34 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.ok((await receiver.agent.get('/download/ctf')).body.includes(newName));
   });
 
+  test("a file whose content went while the forward form was open: the form says so, in the reader's language", async () => {
+    const w = await world();
+    for (const [language, sequence, words] of [
+      ['en', '021', (name: string) => `There is a problem The content of ${name} is no longer held`],
+      ['cy', '022', (name: string) => `Mae problem wedi codi Nid yw cynnwys ${name} yn cael ei gadw mwyach`],
+    ] as const) {
+      const original = await transfer({
+        from: school(w.b1.number),
+        to: la(w.laA.number),
+        filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_${sequence}.XML`,
+      });
+      const user = await makeUser(w.db, 'la_school', { laNumber: w.laA.number }, { language });
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      const base = `/download/ctf/uncollected/${original.row.id}/forward`;
+      await agent.get(base);
+      await w.db
+        .updateTable('transfers')
+        .set({ storage_key: null, wrapped_key: null })
+        .where('id', '=', original.row.id)
+        .execute();
+      const refused = await agent.post(base, { school: w.a2.number, confirm: 'yes' });
+      assert.equal(refused.statusCode, 400, language);
+      assert.equal(errorSummary(refused.body), words(original.row.filename));
+      assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available');
+    }
+  });
+
   test("another LA gets 404 for every page and action on the LA's schools' files", async () => {
     const w = await world();
     const waiting = await transfer({ from: school(w.a2.number), to: school(w.a1.number) });

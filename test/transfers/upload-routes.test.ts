@@ -7,6 +7,7 @@ import type { Role } from '../../src/auth/permissions.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { SCHOOL_UPLOAD_LIMIT } from '../../src/transfers/upload-service.ts';
+import { makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -453,5 +454,64 @@ describeEachEngine('upload pages', (database) => {
       }
       assert.doesNotMatch(details, /Nid|Mae’r|Rhaid/);
     }
+  });
+
+  test("an accepted file's description and where it went, in the reader's language; the REST API keeps the English", async () => {
+    const [pupil] = pupilsOf(school.number, 1);
+    assert.ok(pupil);
+    const expected = {
+      en: (n: { ctf: string; plasc: string }) => [
+        `${n.ctf} Uploaded What it is CTF from school ${school.number} to school ${dest.number}, file number ${n.ctf.slice(-7, -4)} Sent to Riverside Primary School (${dest.number})`,
+        `${n.plasc} Uploaded What it is generic file from school ${school.number} to the PLASC inbox of LA ${la.number} (${la.number}PLAS), description NOTES, type .CSV Sent to Testshire PLASC inbox (${la.number}PLAS)`,
+      ],
+      cy: (n: { ctf: string; plasc: string }) => [
+        `${n.ctf} Wedi’i lanlwytho Beth ydyw CTF, ffynhonnell: ysgol ${school.number}, cyrchfan: ysgol ${dest.number}, rhif y ffeil: ${n.ctf.slice(-7, -4)} Wedi’i anfon at Riverside Primary School (${dest.number})`,
+        `${n.plasc} Wedi’i lanlwytho Beth ydyw ffeil gyffredinol, ffynhonnell: ysgol ${school.number}, cyrchfan: blwch derbyn PLASC awdurdod lleol ${la.number} (${la.number}PLAS), disgrifiad: NOTES, math o ffeil: .CSV Wedi’i anfon at Blwch derbyn PLASC Testshire (${la.number}PLAS)`,
+      ],
+    };
+    for (const [language, sequence] of [
+      ['en', '061'],
+      ['cy', '062'],
+    ] as const) {
+      const user = await makeUser(
+        db,
+        'school',
+        { laNumber: la.number, establishmentNumber: school.number },
+        { language },
+      );
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      const names = {
+        ctf: `${school.number}_CTF_${dest.number}_${sequence}.XML`,
+        plasc: `${school.number}_${la.number}PLAS_NOTES.CSV`,
+      };
+      await agent.get('/upload/ctf');
+      const ctf = await agent.postMultipart('/upload/ctf', [
+        { filename: names.ctf, content: ctfBetween(school.number, dest.number, [pupil]) },
+      ]);
+      await agent.get('/upload/generic');
+      const generic = await agent.postMultipart('/upload/generic', [
+        { filename: names.plasc, content: 'a,b\n1,2\n' },
+      ]);
+      const pages = [ctf, generic].map((page) => textOf(page.body)).join('\n');
+      for (const line of expected[language](names)) assert.ok(pages.includes(line), `${language}: ${line}`);
+      for (const line of expected[language === 'en' ? 'cy' : 'en'](names)) {
+        assert.ok(!pages.includes(line), `not in the other language: ${line}`);
+      }
+    }
+
+    const user = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    const response = await uploadFiles(t.app, await makeToken(db, user, 'transfer', t.clock), [
+      {
+        filename: `${school.number}_CTF_${dest.number}_063.XML`,
+        content: ctfBetween(school.number, dest.number, [pupil]),
+      },
+    ]);
+    assert.equal(response.statusCode, 201, response.body);
+    const [result] = (response.json() as { results: { description: string; destination: string }[] }).results;
+    assert.deepEqual(result && { description: result.description, destination: result.destination }, {
+      description: `CTF from school ${school.number} to school ${dest.number}, file number 063`,
+      destination: `Riverside Primary School (${dest.number})`,
+    });
   });
 });

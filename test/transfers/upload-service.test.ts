@@ -17,10 +17,13 @@ import { fileURLToPath } from 'node:url';
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
+import type { EmailContext } from '../../src/notifications/email.ts';
+import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock, systemClock } from '../../src/platform/clock.ts';
 import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
 import { Forbidden } from '../../src/platform/errors.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
@@ -42,6 +45,11 @@ import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { readStored } from '../support/transfers.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+const EMAIL: EmailContext = {
+  serviceName: 's2s',
+  serviceUrl: 'https://s2s.example.gov.uk',
+  serviceDesk: { email: 'desk@s2s.example.gov.uk', telephone: '0300 000 0000' },
+};
 
 // ---------------------------------------------------------------------------------------------------
 // Files for the test's own schools
@@ -284,7 +292,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       assert.equal(outcome.pupils, 3);
       assert.equal(outcome.destination, `Destination Primary School (${dest.number})`);
       assert.match(
-        outcome.description,
+        translateMessage('en', outcome.description),
         new RegExp(`CTF from school ${school.number} to school ${dest.number}`),
       );
       assert.deepEqual(outcome.warnings, []);
@@ -448,6 +456,15 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         ['ctf-uploaded', 'school', dest.number],
         ['upload-confirmed', 'la', la.number],
       ]);
+      // The LA's name is s2s's words around the directory's: written in the reader's language.
+      const told = mine.find((n) => n.template === 'ctf-uploaded');
+      const email = (language: 'en' | 'cy') =>
+        composeEmail('ctf-uploaded', told?.payload ?? '', EMAIL, language).text.replace(/\s+/g, ' ');
+      assert.match(email('en'), new RegExp(`^Sendershire LA \\(${la.number}LLLL\\) has sent you`));
+      assert.match(
+        email('cy'),
+        new RegExp(`^Mae Awdurdod lleol Sendershire \\(${la.number}LLLL\\) wedi anfon`),
+      );
       const audit = await db
         .selectFrom('audit_events')
         .selectAll()

@@ -3,6 +3,7 @@
 // only sends one message and says what the server answered, or why it could not.
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { MailConfig } from '../../config.ts';
+import { type Message, message } from '../i18n/catalogue.ts';
 
 export interface OutgoingEmail {
   to: string;
@@ -14,8 +15,11 @@ export interface OutgoingEmail {
 }
 
 export interface Mailer {
-  /** Where mail goes, for the administrators' page ("smtp.example.gov.uk:587", "the mail log"). */
-  readonly description: string;
+  /**
+   * Where mail goes, for the administrators' page: the server's address ("smtp.example.gov.uk:587"), or
+   * a message where words are added to it (the mail log, "STARTTLS required").
+   */
+  readonly description: string | Message;
   /** Resolves with the server's answer; rejects with a MailError. */
   send(email: OutgoingEmail): Promise<{ response: string }>;
   close(): void;
@@ -36,7 +40,7 @@ export class MailError extends Error {
 
 /** The mail log: nothing leaves the machine; the Notifications page shows what would have been sent. */
 export class MailLog implements Mailer {
-  readonly description = 'the mail log (no mail server is configured)';
+  readonly description = message('mailer.mail-log');
   async send(): Promise<{ response: string }> {
     return { response: 'written to the mail log' };
   }
@@ -66,11 +70,16 @@ export function classifyMailError(error: unknown): MailError {
 }
 
 export class SmtpMailer implements Mailer {
-  readonly description: string;
+  readonly description: string | Message;
   private readonly transport: Transporter;
 
   constructor(private readonly config: Extract<MailConfig, { transport: 'smtp' }>) {
-    this.description = `${config.host}:${config.port}${config.secure ? ' (TLS)' : config.requireTls ? ' (STARTTLS required)' : ''}`;
+    const server = `${config.host}:${config.port}`;
+    this.description = config.secure
+      ? `${server} (TLS)`
+      : config.requireTls
+        ? message('mailer.smtp.starttls-required', { server })
+        : server;
     this.transport = nodemailer.createTransport({
       host: config.host,
       port: config.port,
