@@ -12,11 +12,20 @@ import { makeUpn } from '../../src/ctf/upn.ts';
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { Language } from '../../src/platform/i18n/catalogue.ts';
-import { ctfXml } from '../fixtures/ctf/generate.ts';
+import { ctfBetween } from '../fixtures/ctf/generate.ts';
 import { mailboxOfUser, makeMessage } from '../support/messages.ts';
 import { forJourneys, Journey } from './browser.ts';
 
 // Between them these users have every item of the menu (src/auth/menu.ts).
+/** The pupil of the CTF demo-school-b (8171234) sends demo-school-a (9165402) before each crawl. */
+const NIA = {
+  upn: makeUpn('817', '1234', '19', '007'),
+  surname: 'Bevan',
+  forename: 'Nia',
+  dob: '2016-05-04',
+  sex: 'F',
+} as const;
+
 const USERS = ['demo-school-a', 'demo-la-dba', 'demo-la-lost-transfer', 'demo-admin', 'demo-collector'];
 
 /**
@@ -64,37 +73,6 @@ async function demoUser(db: Db, username: string): Promise<UserRow> {
   return user;
 }
 
-/** A CTF from demo-school-b (8171234) for demo-school-a (9165402), as a school's MIS would write it. */
-function ctfForSchoolA(): Buffer {
-  return Buffer.from(
-    ctfXml(
-      {
-        style: 'new',
-        version: '25.0',
-        dateTime: '2026-11-20T10:30:00',
-        qualifier: 'full',
-        supplier: 'Fictional MIS 7.2',
-        source: {
-          lea: '817',
-          estab: '1234',
-          name: 'St Martha Church of England Primary School',
-          academicYear: '2026',
-        },
-        destination: { lea: '916', estab: '5402' },
-      },
-      [
-        {
-          upn: makeUpn('817', '1234', '19', '007'),
-          surname: 'Bevan',
-          forename: 'Nia',
-          dob: '2016-05-04',
-          sex: 'F',
-        },
-      ],
-    ),
-  );
-}
-
 async function signInIn(journey: Journey, language: Language, username: string): Promise<void> {
   const { page } = journey;
   await page.goto(`/sign-in?lang=${language}`);
@@ -128,7 +106,7 @@ describe('every page (browser)', () => {
       await sender.page.locator('input[type=file]').setInputFiles({
         name: `8171234_CTF_9165402_${language === 'en' ? '001' : '002'}.XML`,
         mimeType: 'text/xml',
-        buffer: ctfForSchoolA(),
+        buffer: Buffer.from(ctfBetween('8171234', '9165402', [NIA])),
       });
       await sender.page.locator('main form button[type=submit]').click();
       await sender.check();

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, test } from 'node:test';
 import type { Locator, Page } from 'playwright-core';
 import { makeUpn } from '../../src/ctf/upn.ts';
-import { ctfXml, type FixturePupil } from '../fixtures/ctf/generate.ts';
+import { ctfBetween, type FixturePupil } from '../fixtures/ctf/generate.ts';
 import { forJourneys, type Journey, menuLink, signedInAs } from './browser.ts';
 
 const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
@@ -33,20 +33,8 @@ const PUPILS: FixturePupil[] = [
 
 /** A CTF 25.0 from `source` to `destination` (7-digit numbers), as a school's MIS would write it. */
 function ctf(source: string, destination: string, pupils: FixturePupil[]): Buffer {
-  const school = (number: string) => ({ lea: number.slice(0, 3), estab: number.slice(3) });
   return Buffer.from(
-    ctfXml(
-      {
-        style: 'new',
-        version: '25.0',
-        dateTime: '2026-11-20T10:30:00',
-        qualifier: 'full',
-        supplier: 'Fictional MIS 7.2',
-        source: { ...school(source), name: 'Cotswold Edge Primary School', academicYear: '2026' },
-        destination: school(destination),
-      },
-      pupils,
-    ),
+    ctfBetween(source, destination, pupils, { name: 'Cotswold Edge Primary School', academicYear: '2026' }),
   );
 }
 

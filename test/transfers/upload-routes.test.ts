@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
+import type { Language } from '../../src/platform/i18n/catalogue.ts';
 import { SCHOOL_UPLOAD_LIMIT } from '../../src/transfers/upload-service.ts';
 import { makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
@@ -49,11 +50,13 @@ describeEachEngine('upload pages', (database) => {
     await t.app.close();
   });
 
-  async function signedIn(role: Role): Promise<{ agent: Agent; userId: string }> {
-    const user = await makeUser(db, role, {
-      laNumber: la.number,
-      establishmentNumber: role === 'school' ? school.number : null,
-    });
+  async function signedIn(role: Role, language: Language = 'en'): Promise<{ agent: Agent; userId: string }> {
+    const user = await makeUser(
+      db,
+      role,
+      { laNumber: la.number, establishmentNumber: role === 'school' ? school.number : null },
+      { language },
+    );
     const agent = new Agent(t.app);
     const response = await agent.signIn(user.username);
     assert.equal(response.statusCode, 302, 'signed in');
@@ -272,14 +275,7 @@ describeEachEngine('upload pages', (database) => {
     assert.doesNotMatch(text, /MANY20|MANY21/);
   });
   test('in Welsh: the Upload pages, a form error and the refusal reasons; the audit log keeps the English', async () => {
-    const user = await makeUser(
-      db,
-      'school',
-      { laNumber: la.number, establishmentNumber: school.number },
-      { language: 'cy' },
-    );
-    const agent = new Agent(t.app);
-    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    const { agent, userId } = await signedIn('school', 'cy');
     const section = await agent.get('/upload');
     assert.match(section.body, /<html lang="cy"/);
     assert.match(section.body, /<h1 class="govuk-heading-l">Lanlwytho<\/h1>/);
@@ -335,7 +331,7 @@ describeEachEngine('upload pages', (database) => {
     const audited = await db
       .selectFrom('audit_events')
       .select('detail')
-      .where('actor_user_id', '=', user.id)
+      .where('actor_user_id', '=', userId)
       .where('action', '=', 'upload-refused')
       .execute();
     const details = audited.map((row) => row.detail ?? '').join('\n');
@@ -384,14 +380,7 @@ describeEachEngine('upload pages', (database) => {
       ['en', '051'],
       ['cy', '052'],
     ] as const) {
-      const user = await makeUser(
-        db,
-        'school',
-        { laNumber: la.number, establishmentNumber: school.number },
-        { language },
-      );
-      const agent = new Agent(t.app);
-      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      const { agent, userId } = await signedIn('school', language);
       const post = async (category: string, files: { filename: string; content: string }[]) => {
         await agent.get(`/upload/${category}`);
         const response = await agent.postMultipart(`/upload/${category}`, files);
@@ -442,7 +431,7 @@ describeEachEngine('upload pages', (database) => {
       const audited = await db
         .selectFrom('audit_events')
         .select('detail')
-        .where('actor_user_id', '=', user.id)
+        .where('actor_user_id', '=', userId)
         .where('action', '=', 'upload-refused')
         .execute();
       const details = audited.map((row) => row.detail ?? '').join('\n');
@@ -473,14 +462,7 @@ describeEachEngine('upload pages', (database) => {
       ['en', '061'],
       ['cy', '062'],
     ] as const) {
-      const user = await makeUser(
-        db,
-        'school',
-        { laNumber: la.number, establishmentNumber: school.number },
-        { language },
-      );
-      const agent = new Agent(t.app);
-      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      const { agent } = await signedIn('school', language);
       const names = {
         ctf: `${school.number}_CTF_${dest.number}_${sequence}.XML`,
         plasc: `${school.number}_${la.number}PLAS_NOTES.CSV`,
