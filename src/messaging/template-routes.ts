@@ -16,7 +16,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { catalogue, type Language, message, translate } from '../platform/i18n/catalogue.ts';
+import { message } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
 import {
   DESCRIPTION_MAX,
@@ -44,25 +44,6 @@ const OWNER_KEYS: Record<keyof typeof OWNER_CHOICES, { text: string; hint: strin
   },
 };
 
-/**
- * The character count's texts for its script, which counts in the browser: each plural form the page's
- * language has, with GOV.UK Frontend's %{count} in place of the catalogue's {count}.
- */
-function characterCountTexts(language: Language) {
-  const forms = (key: string) => {
-    const text = catalogue().translations.get(key)?.[language];
-    const all = typeof text === 'string' ? { other: text } : (text ?? {});
-    return Object.fromEntries(
-      Object.entries(all).map(([form, value]) => [form, (value ?? '').replaceAll('{count}', '%{count}')]),
-    );
-  };
-  return {
-    under: forms('messaging.character-count.under'),
-    over: forms('messaging.character-count.over'),
-    atLimit: translate(language, 'messaging.character-count.at-limit'),
-  };
-}
-
 const LIMITS = { name: NAME_MAX, description: DESCRIPTION_MAX, text: TEXT_MAX };
 
 function rethrowUnlessInvalid(error: unknown): FieldError[] {
@@ -88,7 +69,6 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
     return reply.page('messaging/views/template-add.njk', {
       title: reply.request.t('menu.message-templates.add'),
       limits: LIMITS,
-      characterCount: characterCountTexts(reply.request.language),
       owners: ownerChoices(actor).map((owner) => ({
         value: owner,
         text: reply.request.t(OWNER_KEYS[owner].text),
@@ -109,7 +89,6 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       title: view.template.name,
       view,
       limits: LIMITS,
-      characterCount: characterCountTexts(reply.request.language),
       values: data.values ?? formValues(view),
       errors: data.errors,
       backLink: {

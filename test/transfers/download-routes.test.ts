@@ -515,6 +515,14 @@ describeEachEngine('download pages', (database) => {
     const url = `/download/ctf/files/${sent.row.id}/reject`;
     const form = await agent.get(url);
     assert.match(textOf(form.body), /Pam rydych yn gwrthod y ffeil hon\?/);
+    // The character count's own texts: under the field, and those its script shows as the reader types.
+    assert.match(textOf(form.body), /Gallwch roi hyd at 500 nod/);
+    assert.match(
+      form.body,
+      /data-i18n\.characters-under-limit\.other="Mae gennych %\{count\} nod yn weddill"/,
+    );
+    assert.match(form.body, /data-i18n\.characters-over-limit\.few="Mae gennych %\{count\} nod yn ormod"/);
+    assert.doesNotMatch(form.body, /characters remaining|characters too many|You can enter up to/);
     const empty = await agent.post(url, { reason: ' ' }, { formPage: url });
     assert.equal(empty.statusCode, 400);
     assert.match(empty.body, /<title>Gwall: Gwrthod /);

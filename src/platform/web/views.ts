@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { formatDate, formatDateTime } from '../dates.ts';
-import { type Language, type Message, textIn } from '../i18n/catalogue.ts';
+import { catalogue, type Language, type Message, textIn } from '../i18n/catalogue.ts';
 import { templateTranslator } from '../i18n/web.ts';
 
 /** What a filter sees of the page: its t() and language (http.ts puts them there), else English. */
@@ -60,6 +60,33 @@ function paginationTexts(params: Record<string, unknown>, t: ReturnType<typeof t
   };
 }
 
+/**
+ * The character count's texts: "You can enter up to 500 characters" under the field, and those its
+ * script shows as the reader types, which it counts in the browser: each plural form the page's language
+ * has, with GOV.UK Frontend's %{count} in place of the catalogue's {count}.
+ */
+function characterCountTexts(
+  params: Record<string, unknown>,
+  language: Language,
+  t: ReturnType<typeof templateTranslator>,
+) {
+  const forms = (key: string) => {
+    const text = catalogue().translations.get(key)?.[language];
+    const all = typeof text === 'string' ? { other: text } : (text ?? {});
+    return Object.fromEntries(
+      Object.entries(all).map(([form, value]) => [form, (value ?? '').replaceAll('{count}', '%{count}')]),
+    );
+  };
+  return {
+    ...(typeof params.maxlength === 'number'
+      ? { textareaDescriptionText: t('govuk.character-count.description', { count: params.maxlength }) }
+      : {}),
+    charactersUnderLimitText: forms('govuk.character-count.under'),
+    charactersOverLimitText: forms('govuk.character-count.over'),
+    charactersAtLimitText: t('govuk.character-count.at-limit'),
+  };
+}
+
 export function createViews(options: { watch?: boolean } = {}): nunjucks.Environment {
   const env = new nunjucks.Environment(
     new nunjucks.FileSystemLoader([srcDir, govukDist], { watch: options.watch }),
@@ -102,7 +129,7 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
   /**
    * A GOV.UK component's parameters with its own texts in the page's language, where the template
    * gives none: the password input's Show and Hide, a notification banner's title, pagination's
-   * Previous, Next and "Page 2".
+   * Previous, Next and "Page 2", the character count's "You have 5 characters remaining".
    */
   env.addFilter(
     'componentTexts',
@@ -117,9 +144,11 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
             : 'govuk.notification-banner.important',
         );
       }
-      return component === 'pagination'
-        ? { ...texts, ...params, ...paginationTexts(params, t) }
-        : { ...texts, ...params };
+      if (component === 'pagination') return { ...texts, ...params, ...paginationTexts(params, t) };
+      if (component === 'character-count') {
+        return { ...characterCountTexts(params, this.ctx.language ?? 'en', t), ...params };
+      }
+      return { ...texts, ...params };
     },
   );
   return env;

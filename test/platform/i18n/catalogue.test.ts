@@ -238,6 +238,24 @@ describe("GOV.UK components' own texts", () => {
       { t: templateTranslator(language), ...context },
     );
 
+  test("the character count's texts are in the page's language, with GOV.UK Frontend's %{count} for its script", () => {
+    const field =
+      '{{ govukCharacterCount({ id: "r", name: "r", maxlength: 500, label: { text: "R" } } | componentTexts("character-count")) }}';
+    const template = `{% from "govuk/components/character-count/macro.njk" import govukCharacterCount %}${field}`;
+    const welsh = views.renderString(template, { t: templateTranslator('cy'), language: 'cy' });
+    assert.match(welsh, /Gallwch roi hyd at 500 nod/);
+    for (const form of ['zero', 'one', 'two', 'few', 'many', 'other']) {
+      assert.match(
+        welsh,
+        new RegExp(`data-i18n\\.characters-under-limit\\.${form}="Mae gennych %\\{count\\} nod yn weddill"`),
+      );
+    }
+    assert.match(welsh, /data-i18n\.characters-at-limit="Mae gennych 0 nod yn weddill"/);
+    const english = views.renderString(template, { t: templateTranslator('en'), language: 'en' });
+    assert.match(english, /You can enter up to 500 characters/);
+    assert.match(english, /data-i18n\.characters-over-limit\.one="You have %\{count\} character too many"/);
+  });
+
   test("pagination's Previous, Next and page numbers, and the password input's Show and Hide, are in Welsh", () => {
     const pages = {
       previous: { href: '?page=1' },
