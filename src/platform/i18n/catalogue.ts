@@ -95,7 +95,8 @@ export function catalogue(): Catalogue {
   return loaded;
 }
 
-const PLACEHOLDER = /\{(\w+)\}/g;
+/** A {placeholder} of a text, its name captured. */
+export const PLACEHOLDER = /\{(\w+)\}/g;
 
 /** The names of a text's {placeholders}, over all its counted forms. */
 export function placeholdersOf(text: Text): Set<string> {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { formatDate, formatDateTime } from '../dates.ts';
-import { catalogue, type Language, type Message, textIn } from '../i18n/catalogue.ts';
+import { catalogue, fillPlaceholders, type Language, type Message, textIn } from '../i18n/catalogue.ts';
 import { templateTranslator } from '../i18n/web.ts';
 
 /** What a filter sees of the page: its t() and language (http.ts puts them there), else English. */
@@ -74,7 +74,10 @@ function characterCountTexts(
     const text = catalogue().translations.get(key)?.[language];
     const all = typeof text === 'string' ? { other: text } : (text ?? {});
     return Object.fromEntries(
-      Object.entries(all).map(([form, value]) => [form, (value ?? '').replaceAll('{count}', '%{count}')]),
+      Object.entries(all).map(([form, value]) => [
+        form,
+        fillPlaceholders(value ?? '', { count: '%{count}' }, key),
+      ]),
     );
   };
   return {

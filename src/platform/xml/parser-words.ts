@@ -2,7 +2,7 @@
 // (`xml.parser.*`), so the detail of a badly formed file reads in the reader's language. The English of
 // each key is saxes' text exactly, the names it quotes from the file as {placeholders}: that English is
 // also the pattern that recognises the message, and English pages, the CLI and logs read as saxes wrote.
-import { formOf, type Message, message } from '../i18n/catalogue.ts';
+import { formOf, type Message, message, PLACEHOLDER } from '../i18n/catalogue.ts';
 
 /** A key for each distinct message of saxes 6 (test/platform/xml-parser-words.test.ts reads them from saxes). */
 const PARSER_KEYS = [
@@ -61,12 +61,10 @@ const PARSER_KEYS = [
   'xml.parser.malformed-character-entity',
 ] as const;
 
-const PLACEHOLDER_SPLIT = /\{(\w+)\}/;
-
 /** A pattern matching exactly `english`, each {placeholder} a named group standing for any text. */
 function patternOf(english: string): RegExp {
   // split() with a capturing group: the placeholders' names are at the odd indexes.
-  const parts = english.split(PLACEHOLDER_SPLIT);
+  const parts = english.split(PLACEHOLDER);
   const source = parts
     .map((part, index) => (index % 2 === 1 ? `(?<${part}>.*)` : part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')))
     .join('');
