@@ -33,7 +33,6 @@ export const TABLES = {
   job_runs: { key: ['id'] },
   lost_pupils: { key: ['id'] },
   lost_pupil_keys: { key: ['lost_pupil_id', 'key'] },
-  lost_pupil_matches: { key: ['id'] },
   messages: { key: ['id'] },
   message_recipients: { key: ['message_id', 'mailbox'] },
   message_templates: { key: ['id'] },
@@ -44,6 +43,7 @@ export const TABLES = {
   census_returns: { key: ['id'], files: true, sealed: true },
   census_return_findings: { key: ['id'] },
   census_return_events: { key: ['id'] },
+  lost_pupil_matches: { key: ['id'] },
   rate_limits: { key: ['key', 'window_start'] },
 } as const satisfies Record<keyof Database, TableSpec>;
 

@@ -24,6 +24,7 @@
 // ones) are read. Values are kept as written: checking them is the rule engine's job (./validate.ts).
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import type { IncomingPupil } from '../lost-pupils/matching.ts';
 import { AppError } from '../platform/errors.ts';
 import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { readXml, type XmlLimits } from '../platform/xml/reader.ts';
@@ -94,6 +95,17 @@ export interface CensusReturn {
   school: CensusSchool | null;
   pupilsOnRoll: CensusPupil[];
   pupilsNoLongerOnRoll: CensusPupil[];
+}
+
+/** The pupils on roll, compared with the Lost Pupils Database: they are where a lost pupil may be now. */
+export function pupilsToMatch(census: CensusReturn): IncomingPupil[] {
+  return census.pupilsOnRoll.map((p) => ({
+    upn: p.upn,
+    formerUpn: p.formerUpn,
+    surname: p.surname,
+    forename: p.forename,
+    dateOfBirth: p.dob,
+  }));
 }
 
 /** The file is XML, but not a school census return. `text` says so for pages; `message` is its English. */

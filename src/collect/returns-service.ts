@@ -10,13 +10,14 @@ import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
-import { laName, type OrganisationName } from '../directory/organisation-names.ts';
+import { laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import {
   getEstablishment,
   getLocalAuthority,
   listEstablishmentsOfLa,
   listLocalAuthorities,
 } from '../directory/repository.ts';
+import { type IncomingPupil, matchLostPupils } from '../lost-pupils/matching.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -42,6 +43,7 @@ import {
   type CensusPupil,
   type CensusReturn,
   type CensusSchool,
+  pupilsToMatch,
   readCensusReturn,
 } from './census-reader.ts';
 import { type CollectionDetails, DataCollectionsService } from './collections-service.ts';
@@ -375,6 +377,8 @@ export class CensusReturnsService {
       queries: result.queries.length,
       pupils: census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length,
       details: returnDetails(census),
+      schoolName: establishment.name,
+      pupilsToMatch: pupilsToMatch(census),
     });
   }
 
@@ -415,6 +419,8 @@ export class CensusReturnsService {
       queries: number;
       pupils: number;
       details: ReturnDetails;
+      schoolName: string;
+      pupilsToMatch: IncomingPupil[];
     },
   ): Promise<LoadedReturn> {
     const { db, files, clock } = this.deps;
@@ -448,6 +454,25 @@ export class CensusReturnsService {
           load.findings,
         );
         await this.event(tx, actor, at, id, 'loaded', null);
+        // Its pupils on roll compared with the Lost Pupils Database, like a census return sent as a file.
+        const earlier = await versionsOf(tx, details.collection.id, load.establishment);
+        await matchLostPupils(
+          tx,
+          {
+            censusReturnId: id,
+            earlierVersions: earlier.map((v) => v.id).filter((earlierId) => earlierId !== id),
+            filename: load.filename,
+            kind: 'school census return',
+            seenAt: {
+              la: load.laNumber,
+              school: load.establishment,
+              name: schoolName(load.establishment, load.schoolName),
+              code: load.establishment,
+            },
+            at,
+          },
+          load.pupilsToMatch,
+        );
         await this.audit(tx, actor, at, 'census-return-loaded', id, {
           collection: details.collection.name,
           school: load.establishment,

@@ -511,7 +511,11 @@ const matchProperties = {
   matchedOn: { type: 'string', enum: ['upn', 'former-upn', 'name-dob'] },
   matchedAt: { type: 'string', format: 'date-time' },
   seenAt: { type: 'string', description: 'The school (or LA) the pupil was seen at' },
-  seenInFilename: { type: 'string', description: 'The incoming file the pupil was seen in' },
+  seenInFilename: {
+    type: 'string',
+    description:
+      'The incoming file the pupil was seen in: a CTF, or a school census return (sent as a file or loaded into COLLECT)',
+  },
   pupil: {
     type: 'object',
     properties: {

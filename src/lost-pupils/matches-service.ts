@@ -53,13 +53,16 @@ export class MatchesService {
       .selectFrom('lost_pupil_matches as m')
       .innerJoin('lost_pupils as p', 'p.id', 'm.lost_pupil_id')
       .innerJoin('transfers as lost', 'lost.id', 'p.transfer_id')
-      .innerJoin('transfers as seen', 'seen.id', 'm.transfer_id')
+      // Seen in a file that arrived, or in a census return loaded into COLLECT (matching.ts).
+      .leftJoin('transfers as seen', 'seen.id', 'm.transfer_id')
+      .leftJoin('census_returns as census', 'census.id', 'm.census_return_id')
       .leftJoin('establishments as school', 'school.number', 'm.seen_at_school')
       .selectAll('m')
       .select([
         'p.id as record_id',
         'lost.filename as lost_filename',
         'seen.filename as seen_filename',
+        'census.filename as census_filename',
         'school.name as school_name',
       ])
       .where('p.source_la', '=', la)
@@ -82,13 +85,13 @@ export class MatchesService {
     return rows.flatMap((row) => {
       const record = records.get(row.record_id);
       if (!record) return [];
-      const { record_id: _, lost_filename, seen_filename, school_name, ...match } = row;
+      const { record_id: _, lost_filename, seen_filename, census_filename, school_name, ...match } = row;
       return [
         {
           match,
           record,
           lostFilename: lost_filename,
-          seenInFilename: seen_filename,
+          seenInFilename: seen_filename ?? census_filename ?? '',
           seenAt: row.seen_at_school
             ? school_name
               ? nameAndCode(school_name, row.seen_at_school)

@@ -6,6 +6,7 @@
 // of the LA that sent the record (or to the LA's address when it has none): the case to follow up, so
 // a child missing education is found sooner. Emails carry no pupil details; the Lost Pupil Matches page
 // shows both records to those users.
+// A census return is matched whether it is sent as a file or loaded into COLLECT (the pupils on roll).
 // Files sent to the database itself are not matched: a second lost-pupil file for the same pupil is a
 // duplicate (LA notes §4.2), not a sighting.
 import { randomUUID } from 'node:crypto';
@@ -23,14 +24,20 @@ export interface IncomingPupil {
   dateOfBirth: string | null;
 }
 
-export interface IncomingFile {
-  transferId: string;
+/**
+ * Where the pupils are: a file that arrived (a CTF, or a census return sent as a file), or a census
+ * return loaded into COLLECT. A school loads its return again when it corrects it; a record matched in an
+ * earlier version of the same return is not matched again (the LA has the case already, or closed it).
+ */
+export type SeenIn = { transferId: string } | { censusReturnId: string; earlierVersions: readonly string[] };
+
+export type IncomingFile = SeenIn & {
   filename: string;
   kind: 'CTF' | 'school census return';
   /** The school where the pupil is (going): a CTF's destination, a census return's source. */
   seenAt: { la: string | null; school: string | null; name: OrganisationName; code: string };
   at: Date;
-}
+};
 
 type MatchedOn = LostPupilMatchTable['matched_on'];
 
@@ -130,6 +137,20 @@ async function uploaderOf(
   return { name: laName(record.source_la, la?.name), code: `${record.source_la}LLLL` };
 }
 
+/** The records matched in any of these census returns. */
+async function matchedIn(db: Executor, censusReturnIds: readonly string[]): Promise<Set<string>> {
+  const matched = new Set<string>();
+  for (const chunk of chunks(censusReturnIds)) {
+    const rows = await db
+      .selectFrom('lost_pupil_matches')
+      .select('lost_pupil_id')
+      .where('census_return_id', 'in', chunk)
+      .execute();
+    for (const row of rows) matched.add(row.lost_pupil_id);
+  }
+  return matched;
+}
+
 /** Records the matches of a file's pupils and tells the LAs concerned. Returns how many. */
 export async function matchLostPupils(
   db: Executor,
@@ -138,21 +159,27 @@ export async function matchLostPupils(
 ): Promise<number> {
   if (pupils.length === 0) return 0;
   const matches = await findMatches(db, pupils);
+  const inReturn = 'censusReturnId' in file;
+  const matchedBefore = inReturn ? await matchedIn(db, file.earlierVersions) : new Set<string>();
   let recorded = 0;
   for (const { record, on } of matches.values()) {
+    if (matchedBefore.has(record.id)) continue;
     const inserted = await db
       .insertInto('lost_pupil_matches')
       .values({
         id: randomUUID(),
         lost_pupil_id: record.id,
-        transfer_id: file.transferId,
+        transfer_id: inReturn ? null : file.transferId,
+        census_return_id: inReturn ? file.censusReturnId : null,
         matched_on: on,
         seen_at_la: file.seenAt.la,
         seen_at_school: file.seenAt.school,
         matched_at: file.at.toISOString(),
         status: 'open',
       })
-      .onConflict((oc) => oc.columns(['lost_pupil_id', 'transfer_id']).doNothing())
+      .onConflict((oc) =>
+        oc.columns(['lost_pupil_id', inReturn ? 'census_return_id' : 'transfer_id']).doNothing(),
+      )
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) continue;
     recorded += 1;

@@ -5,7 +5,7 @@
 // are messages of the catalogue (plain data, so they cross to and from a worker as they are), written
 // in the reader's language where they are shown.
 import { compareFilenameWithHeader } from '../collect/census-filename.ts';
-import { CensusFormatError, readCensusReturn } from '../collect/census-reader.ts';
+import { CensusFormatError, pupilsToMatch, readCensusReturn } from '../collect/census-reader.ts';
 import { checkCtfAgainstFilename, readCtf } from '../ctf/reader.ts';
 import type { IncomingPupil } from '../lost-pupils/matching.ts';
 import { type Message, message } from '../platform/i18n/catalogue.ts';
@@ -108,15 +108,7 @@ async function checkCensus(file: ClassifiedFilename, data: Buffer): Promise<Cont
     reasons.push(message('transfer.content.census.mismatch', { mismatch }));
   }
   const pupilCount = census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length;
-  // Pupils on roll are where they are now: the ones a lost pupil may turn up as.
-  const censusPupils = census.pupilsOnRoll.map((p) => ({
-    upn: p.upn,
-    formerUpn: p.formerUpn,
-    surname: p.surname,
-    forename: p.forename,
-    dateOfBirth: p.dob,
-  }));
-  return { reasons, warnings: [], pupils: [], pupilCount, censusPupils };
+  return { reasons, warnings: [], pupils: [], pupilCount, censusPupils: pupilsToMatch(census) };
 }
 
 async function checkAdmissions(data: Buffer): Promise<ContentCheck> {

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { DataCollectionsService } from '../../src/collect/collections-service.ts';
 import { CensusReturnsService, RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
+import { MatchesService } from '../../src/lost-pupils/matches-service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
@@ -12,7 +13,8 @@ import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.t
 import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { actorOf, makeFileStores } from '../support/transfers.ts';
+import { makeLostPupil } from '../support/lost-pupils.ts';
+import { actorOf, makeFileStores, school } from '../support/transfers.ts';
 
 const NOW = '2026-11-23T09:00:00.000Z';
 
@@ -134,6 +136,83 @@ describeEachEngine('census returns', (database) => {
       ['Q916201119004', 'Khan', 'Amira', true],
     );
     assert.equal(page.pupils.filter((p) => !p.onRoll).length, 2);
+  });
+
+  test("a loaded return's pupils on roll are matched with the Lost Pupils Database, each record once whatever the versions", async () => {
+    const s = await setUp();
+    // Pupils a school of another LA sent to the Lost Pupils Database, and that LA's lost-pupil user.
+    const homeLa = await makeLa(s.db);
+    const sender = await makeSchool(s.db, homeLa.number);
+    const lostUser = await makeUser(s.db, 'la_lost_pupil', { laNumber: homeLa.number });
+    const from = school(sender.number);
+    const lost = (pupil: Parameters<typeof makeLostPupil>[2]['pupil']) =>
+      makeLostPupil(s.db, s.stores.files, { from, pupil });
+    // The fixture's Amira Khan (UPN) and Oliver Bennett (born 5 November 2013, moved to 2014 with the year).
+    const byUpn = await lost({ upn: 'Q916201119004', surname: 'Kahn' });
+    const byName = await lost({ surname: 'Bennett', forename: 'oliver', dateOfBirth: '2014-11-05' });
+    await lost({ surname: 'Bennett', forename: 'Oliver', dateOfBirth: '2014-11-06' });
+    // A pupil no longer on roll is not where the lost pupil is now.
+    await lost({ upn: 'R916210716030' });
+
+    const name = censusFilename(s.school.number);
+    const first = await loaded(await s.load(name, censusReturnXml({ school: s.school.number, year: 2026 })));
+    const matchesOf = (ids: string[]) =>
+      s.db.selectFrom('lost_pupil_matches').selectAll().where('lost_pupil_id', 'in', ids).execute();
+    const matches = await matchesOf([byUpn.record.id, byName.record.id]);
+    assert.deepEqual(Object.fromEntries(matches.map((m) => [m.lost_pupil_id, m.matched_on])), {
+      [byUpn.record.id]: 'upn',
+      [byName.record.id]: 'name-dob',
+    });
+    for (const match of matches) {
+      assert.deepEqual(
+        [match.census_return_id, match.transfer_id, match.seen_at_school, match.seen_at_la, match.status],
+        [first.returnId, null, s.school.number, s.la.number, 'open'],
+      );
+    }
+    assert.equal(
+      (
+        await s.db
+          .selectFrom('lost_pupil_matches')
+          .select('id')
+          .where('census_return_id', '=', first.returnId)
+          .execute()
+      ).length,
+      2,
+      'the near miss and the pupil no longer on roll are not matched',
+    );
+    const cases = await new MatchesService({ db: s.db, clock: s.clock }).open(actorOf(lostUser));
+    assert.deepEqual(
+      cases.map((c) => [c.record.id, c.seenInFilename]).sort(),
+      [
+        [byUpn.record.id, name],
+        [byName.record.id, name],
+      ].sort(),
+    );
+    const emails = async () =>
+      (
+        await s.db
+          .selectFrom('notification_outbox')
+          .select('payload')
+          .where('template', '=', 'lost-pupil-match')
+          .where('recipient', '=', lostUser.id)
+          .execute()
+      ).map((e) => JSON.parse(e.payload) as Record<string, string>);
+    assert.deepEqual((await emails()).map((p) => [p.seenIn, p.filename, p.seenAtCode, p.matchedOn]).sort(), [
+      ['school census return', name, s.school.number, 'name-dob'],
+      ['school census return', name, s.school.number, 'upn'],
+    ]);
+
+    // The school corrects its return and loads it again: the LA has these cases already.
+    const second = await loaded(
+      await s.load(
+        censusFilename(s.school.number, 2026, 2),
+        censusReturnXml({ school: s.school.number, year: 2026 }),
+        true,
+      ),
+    );
+    assert.equal(second.version, 2);
+    assert.equal((await matchesOf([byUpn.record.id, byName.record.id])).length, 2);
+    assert.equal((await emails()).length, 2);
   });
 
   test('each kind of bad file is refused with its reason, and nothing is stored', async () => {

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import type { Kysely } from 'kysely';
 import { type IncomingFile, type IncomingPupil, matchLostPupils } from '../../src/lost-pupils/matching.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { migrateToLatest } from '../../src/platform/db/database.ts';
+import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { makeFileStores, makeTransfer, school } from '../support/transfers.ts';
@@ -167,3 +170,68 @@ describeEachEngine('matching incoming files with the Lost Pupils Database', (dat
     assert.deepEqual(emails, [{ recipient_kind: 'la', recipient: la.number }]);
   });
 });
+
+for (const engine of ENGINES) {
+  test(`matches recorded before census returns could be matched are kept, and each is seen in one place [${engine}]`, async () => {
+    const database = await createTestDatabase(engine, '018-job-run-summary-message');
+    try {
+      const { db } = database;
+      const { files } = makeFileStores();
+      const la = await makeLa(db);
+      const sender = await makeSchool(db, la.number);
+      const lost = await makeLostPupil(db, files, {
+        from: school(sender.number),
+        pupil: { upn: 'N123456789012' },
+      });
+      const incoming = await makeTransfer(db, files, {
+        from: school(sender.number),
+        to: school(sender.number),
+      });
+      const before = {
+        id: '6f1d3c2a-0b4e-4c1f-9a8d-2e7b5c6d4f30',
+        lost_pupil_id: lost.record.id,
+        transfer_id: incoming.row.id,
+        matched_on: 'upn',
+        seen_at_la: la.number,
+        seen_at_school: sender.number,
+        matched_at: AT.toISOString(),
+        status: 'closed',
+        closed_at: AT.toISOString(),
+        closed_by: null,
+        outcome: 'not-the-pupil',
+      } as const;
+      // The table as migration 005 made it: no census_return_id yet.
+      await (db as unknown as Kysely<{ lost_pupil_matches: typeof before }>)
+        .insertInto('lost_pupil_matches')
+        .values(before)
+        .execute();
+
+      await migrateToLatest(db, database.schema);
+      assert.deepEqual(await db.selectFrom('lost_pupil_matches').selectAll().execute(), [
+        { ...before, census_return_id: null },
+      ]);
+      // Seen in a file or in a census return, never in neither; once per record and file.
+      const row = {
+        ...before,
+        matched_at: AT.toISOString(),
+        status: 'open' as const,
+        closed_at: null,
+        outcome: null,
+      };
+      await assert.rejects(
+        db
+          .insertInto('lost_pupil_matches')
+          .values({ ...row, id: randomUUID(), transfer_id: null, census_return_id: null })
+          .execute(),
+      );
+      await assert.rejects(
+        db
+          .insertInto('lost_pupil_matches')
+          .values({ ...row, id: randomUUID(), census_return_id: null })
+          .execute(),
+      );
+    } finally {
+      await database.drop();
+    }
+  });
+}

@@ -10,6 +10,7 @@ import {
   createDatabase,
   type Engine,
   MIGRATION_LOCK_ID,
+  migrateTo,
   migrateToLatest,
 } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
@@ -26,12 +27,15 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
+/** A fresh database, migrated to the latest level, or to `level` (a migration's name) to test the next. */
+export async function createTestDatabase(engine: Engine, level?: string): Promise<TestDatabase> {
+  const migrate = (db: Db, schema?: string) =>
+    level ? migrateTo(db, level, schema) : migrateToLatest(db, schema);
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 's2s-test-'));
     const url = `sqlite:${join(dir, 'test.sqlite')}`;
     const db = createDatabase(url);
-    await migrateToLatest(db);
+    await migrate(db);
     return {
       engine,
       db,
@@ -58,7 +62,7 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
     await cleanup.end();
   };
   try {
-    await migrateToLatest(db, schema);
+    await migrate(db, schema);
   } catch (error) {
     await dropSchema();
     throw error;

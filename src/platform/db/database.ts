@@ -32,6 +32,7 @@ import * as userLanguage from './migrations/015-user-language.ts';
 import * as sweepIndexes from './migrations/016-sweep-indexes.ts';
 import * as findingMessages from './migrations/017-finding-messages.ts';
 import * as jobRunSummaryMessage from './migrations/018-job-run-summary-message.ts';
+import * as censusReturnMatches from './migrations/019-census-return-matches.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '016-sweep-indexes': sweepIndexes,
   '017-finding-messages': findingMessages,
   '018-job-run-summary-message': jobRunSummaryMessage,
+  '019-census-return-matches': censusReturnMatches,
 };
 
 export interface DatabaseOptions {

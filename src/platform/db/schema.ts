@@ -281,8 +281,10 @@ export interface LostPupilKeyTable {
 export interface LostPupilMatchTable {
   id: string;
   lost_pupil_id: string;
-  /** The incoming file (a CTF or census return) that holds the pupil. */
-  transfer_id: string;
+  /** Where the pupil was seen: an incoming file (a CTF, or a census return sent as a file)... */
+  transfer_id: string | null;
+  /** ...or a census return loaded into COLLECT (exactly one of the two). */
+  census_return_id: string | null;
   matched_on: 'upn' | 'former-upn' | 'name-dob';
   /** Where the pupil was seen: the school a CTF goes to, or the school a census return comes from. */
   seen_at_la: string | null;
