@@ -10,9 +10,18 @@ import type { ClassifiedFilename } from './filenames.ts';
 export interface ContentCheckPoolOptions {
   /** Worker threads at most (started as uploads need them). */
   workers: number;
-  /** Files waiting for a worker at most; past it an upload fails at once (PoolBusy). */
-  maxQueue?: number;
+  /** Bytes of the files waiting for a worker at most; past it an upload fails at once (PoolBusy). */
+  maxQueuedBytes?: number;
 }
+
+/**
+ * The files waiting to be read are bounded by their bytes, not their number: a burst of uploads (200
+ * schools at once in the load benchmark, each a 300-pupil CTF of about 3 MB) waits its turn rather than
+ * fail. Every waiting file is held in memory by its upload, so this is the memory the backlog may take.
+ */
+export const MAX_QUEUED_BYTES = 1024 * 1024 * 1024;
+/** Files waiting at most, however small: a bound on the bookkeeping. */
+const MAX_QUEUED_FILES = 10_000;
 
 /** A parse that takes longer than this is stopped (its worker is replaced): nothing legitimate does. */
 const TASK_TIMEOUT_MS = 120_000;
@@ -26,7 +35,8 @@ export class PooledContentChecks implements ContentChecker {
       size: options.workers,
       // Every waiting file is already held in memory by its upload: the bound stops the backlog, and
       // that memory, from growing without end when files arrive faster than they can be read.
-      maxQueue: options.maxQueue ?? 64 * options.workers,
+      maxQueue: MAX_QUEUED_FILES,
+      maxQueuedBytes: options.maxQueuedBytes ?? MAX_QUEUED_BYTES,
       taskTimeoutMs: TASK_TIMEOUT_MS,
       // A 10 MB file needs far less; a hostile one that needs more ends its worker, not the service.
       resourceLimits: { maxOldGenerationSizeMb: 512 },
@@ -36,15 +46,19 @@ export class PooledContentChecks implements ContentChecker {
 
   check(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
     if (!parsesContent(file)) return checkContent(file, data);
-    // The bytes are copied exactly and the copy moved to the worker: the upload keeps its own bytes to
-    // store them, and a small Buffer is a view of a larger allocation that must not go with it. Reading
-    // uploads into shared memory instead saved that copy (about a millisecond for 4 MB) but raised the
-    // service's peak memory in the benchmark from about 0.85 to 1.2 GB, probably because the garbage
-    // collector does not count shared memory waiting to be freed. Bytes already in shared memory are
-    // still read where they are.
-    if (data.buffer instanceof SharedArrayBuffer) return this.pool.run({ file, data });
+    // The worker gets a copy: the upload keeps its own bytes to store them. Bytes that fill their own
+    // allocation (an upload's, joined from its chunks) are copied when the task is handed to a worker,
+    // so a file waiting in the queue is held once, not twice. A small Buffer is a view of a larger
+    // allocation that must not go with it: its bytes are copied now and the copy moved. Reading uploads
+    // into shared memory instead saved the copy (about a millisecond for 4 MB) but raised the service's
+    // peak memory in the benchmark from about 0.85 to 1.2 GB, probably because the garbage collector
+    // does not count shared memory waiting to be freed. Bytes already in shared memory are still read
+    // where they are.
+    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+    if (whole || data.buffer instanceof SharedArrayBuffer)
+      return this.pool.run({ file, data }, [], data.length);
     const copy = new Uint8Array(data);
-    return this.pool.run({ file, data: copy }, [copy.buffer]);
+    return this.pool.run({ file, data: copy }, [copy.buffer], copy.length);
   }
 
   stats() {

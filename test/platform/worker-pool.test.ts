@@ -115,12 +115,38 @@ test('the queue is bounded: past maxQueue waiting tasks, run() refuses at once w
   try {
     const running = workers.run(task);
     const queued = [workers.run({ kind: 'double', value: 1 }), workers.run({ kind: 'double', value: 2 })];
-    assert.deepEqual(workers.stats(), { workers: 1, running: 1, queued: 2, started: 1 });
+    assert.deepEqual(workers.stats(), { workers: 1, running: 1, queued: 2, queuedBytes: 0, started: 1 });
     await assert.rejects(workers.run({ kind: 'double', value: 3 }), PoolBusy);
     release();
     assert.equal(await running, 'released');
     assert.deepEqual(await Promise.all(queued), [2, 4]);
     assert.equal(await workers.run({ kind: 'double', value: 3 }), 6, 'room again once the queue drains');
+  } finally {
+    release();
+    await workers.close();
+  }
+});
+
+test('the queue is bounded by bytes too: past maxQueuedBytes, run() refuses at once; a large task alone may wait', async () => {
+  const workers = pool({ size: 1, maxQueue: 100, maxQueuedBytes: 1000 });
+  const { task, release } = blocker();
+  try {
+    const running = workers.run(task, [], 5000);
+    const large = workers.run({ kind: 'double', value: 1 }, [], 1500);
+    assert.deepEqual(workers.stats(), { workers: 1, running: 1, queued: 1, queuedBytes: 1500, started: 1 });
+    await assert.rejects(workers.run({ kind: 'double', value: 2 }, [], 1), PoolBusy);
+    release();
+    assert.equal(await running, 'released');
+    assert.equal(await large, 2);
+    assert.equal(workers.stats().queuedBytes, 0);
+    const { task: again, release: releaseAgain } = blocker();
+    const busy = workers.run(again);
+    const queued = [600, 400].map((bytes) => workers.run({ kind: 'double', value: bytes }, [], bytes));
+    assert.equal(workers.stats().queuedBytes, 1000, 'up to the bound exactly');
+    await assert.rejects(workers.run({ kind: 'double', value: 3 }, [], 1), PoolBusy);
+    releaseAgain();
+    await busy;
+    assert.deepEqual(await Promise.all(queued), [1200, 800]);
   } finally {
     release();
     await workers.close();

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { PoolClosed } from '../../src/platform/workers/pool.ts';
+import { PoolBusy, PoolClosed } from '../../src/platform/workers/pool.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { checkContent } from '../../src/transfers/content-checks.ts';
 import { type ClassifiedFilename, classifyFilename } from '../../src/transfers/filenames.ts';
@@ -94,4 +94,24 @@ test('once closed, checks reject with PoolClosed', async () => {
     checks.check(named('9162001_CTF_8013456_003.XML'), Buffer.from('<CTfile/>')),
     PoolClosed,
   );
+});
+
+test('a burst of uploads waits for the worker, bounded by the bytes waiting rather than their number', async () => {
+  const file = named('9162001_CTF_8013456_003.XML');
+  const xml = Buffer.from(syntheticCtf(20));
+  const one = new PooledContentChecks({ workers: 1, maxQueuedBytes: 200 * xml.length });
+  try {
+    // 200 schools' CTFs at once, all asked before any is read: every one is read, none refused.
+    const burst = Array.from({ length: 200 }, () => one.check(file, xml));
+    assert.equal(one.stats().queued, 199);
+    const results = await Promise.all(burst);
+    assert.ok(results.every((result) => result.reasons.length === 0 && result.pupils.length === 20));
+    // Past the bytes: the next file is refused at once (the upload says so); the waiting ones go on.
+    // One read at once and 200 waiting fill it.
+    const full = Array.from({ length: 202 }, () => one.check(file, xml));
+    await assert.rejects(full.at(-1) as Promise<unknown>, PoolBusy);
+    assert.equal((await Promise.all(full.slice(0, 201))).length, 201);
+  } finally {
+    await one.close();
+  }
 });

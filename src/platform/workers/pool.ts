@@ -7,8 +7,10 @@
 //   what the caller lists to transfer.
 // - Workers start when first needed, up to `size`, and are kept; an idle worker does not keep the
 //   process alive, so a pool nobody closes does not stop the process from exiting.
-// - At most `maxQueue` tasks wait for a worker; past that, run() rejects at once with PoolBusy rather
-//   than hold ever more work (and the memory of its inputs).
+// - At most `maxQueue` tasks wait for a worker, and, when `maxQueuedBytes` is set, at most that many
+//   bytes of input (as each caller counts its task's); past either, run() rejects at once with PoolBusy
+//   rather than hold ever more work (and the memory of its inputs). A task larger than the byte bound
+//   still waits when it would be alone in the queue.
 // - What a task throws comes back as a WorkerTaskFailed (its name and message only). A worker that dies
 //   (an uncaught error, its heap limit, a task past `taskTimeoutMs`) fails its task with WorkerExited and
 //   is replaced for the tasks that follow. A task is never retried: a file that kills one worker would
@@ -24,6 +26,8 @@ export interface WorkerPoolOptions {
   size: number;
   /** Tasks waiting for a worker at most. */
   maxQueue: number;
+  /** Bytes of the waiting tasks' inputs at most (the sizes given to run()). */
+  maxQueuedBytes?: number;
   /** A task running longer than this ends its worker (none when absent). */
   taskTimeoutMs?: number;
   /** Heap limits of each worker: a task that needs more ends its worker, not the process. */
@@ -54,6 +58,7 @@ export class PoolClosed extends Error {}
 interface Task {
   input: unknown;
   transfer: readonly TransferListItem[];
+  bytes: number;
   resolve: (output: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -75,6 +80,8 @@ const BOOTSTRAP = fileURLToPath(new URL('./bootstrap.js', import.meta.url));
 export class WorkerPool<In, Out> {
   private readonly slots = new Set<Slot>();
   private readonly queue: Task[] = [];
+  /** The bytes of the tasks in the queue. */
+  private queuedBytes = 0;
   private closed = false;
   /** Workers started over the pool's life (the first ones and every replacement). */
   private started = 0;
@@ -86,30 +93,54 @@ export class WorkerPool<In, Out> {
       throw new Error('maxQueue must be a whole number');
   }
 
-  /** Runs one task on a worker. `transfer` lists what to move to the worker rather than copy. */
-  run(input: In, transfer: readonly TransferListItem[] = []): Promise<Out> {
+  /**
+   * Runs one task on a worker. `transfer` lists what to move to the worker rather than copy; `bytes` is
+   * the size of the input, counted against `maxQueuedBytes` while the task waits.
+   */
+  run(input: In, transfer: readonly TransferListItem[] = [], bytes = 0): Promise<Out> {
     if (this.closed) return Promise.reject(new PoolClosed('The worker pool is closed'));
-    const idle = this.idleSlot();
-    if (!idle && this.slots.size >= this.options.size && this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(new PoolBusy(`${this.queue.length} tasks are already waiting for a worker`));
+    if (!this.idleSlot() && this.slots.size >= this.options.size) {
+      const { maxQueue, maxQueuedBytes } = this.options;
+      if (this.queue.length >= maxQueue) {
+        return Promise.reject(new PoolBusy(`${this.queue.length} tasks are already waiting for a worker`));
+      }
+      if (
+        maxQueuedBytes !== undefined &&
+        this.queue.length > 0 &&
+        this.queuedBytes + bytes > maxQueuedBytes
+      ) {
+        return Promise.reject(
+          new PoolBusy(
+            `${this.queuedBytes} bytes of ${this.queue.length} tasks are already waiting for a worker`,
+          ),
+        );
+      }
     }
     return new Promise<Out>((resolve, reject) => {
-      const task: Task = { input, transfer, resolve: resolve as (output: unknown) => void, reject };
+      const task: Task = { input, transfer, bytes, resolve: resolve as (output: unknown) => void, reject };
       this.queue.push(task);
+      this.queuedBytes += bytes;
       this.dispatch();
     });
   }
 
   /** Workers running now, tasks running and tasks waiting; and workers started so far. */
-  stats(): { workers: number; running: number; queued: number; started: number } {
+  stats(): { workers: number; running: number; queued: number; queuedBytes: number; started: number } {
     let running = 0;
     for (const slot of this.slots) if (slot.task) running += 1;
-    return { workers: this.slots.size, running, queued: this.queue.length, started: this.started };
+    return {
+      workers: this.slots.size,
+      running,
+      queued: this.queue.length,
+      queuedBytes: this.queuedBytes,
+      started: this.started,
+    };
   }
 
   /** Stops every worker. Tasks not yet answered reject with PoolClosed. Safe to call more than once. */
   async close(): Promise<void> {
     this.closed = true;
+    this.queuedBytes = 0;
     for (const task of this.queue.splice(0)) task.reject(new PoolClosed('The worker pool was closed'));
     const stopping: Promise<number>[] = [];
     for (const slot of [...this.slots]) {
@@ -137,6 +168,7 @@ export class WorkerPool<In, Out> {
         slot = this.spawn();
       }
       const task = this.queue.shift() as Task;
+      this.queuedBytes -= task.bytes;
       slot.task = task;
       slot.worker.ref();
       if (slot.ready) this.startTimer(slot);
