@@ -82,6 +82,9 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     contentChecks,
   };
 
+  // Census returns loaded into COLLECT are read and checked on the same workers.
+  const collectDeps = { ...deps, censusChecks: contentChecks };
+
   app.get('/healthz', async (_request, reply) => {
     const [database, fileStore] = await Promise.all([
       databaseIsReachable(deps.db),
@@ -132,9 +135,9 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...lostPupilReportRoutes(deps),
     ...directoryReportRoutes(deps),
     ...collectionRoutes(deps),
-    ...bulkLoadRoutes(deps),
-    ...returnRoutes(deps),
-    ...apiRoutes(app, { ...deps, contentChecks }),
+    ...bulkLoadRoutes(collectDeps),
+    ...returnRoutes(collectDeps),
+    ...apiRoutes(app, { ...collectDeps, contentChecks }),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

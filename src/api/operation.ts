@@ -6,6 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import type { Capability } from '../auth/permissions.ts';
+import type { ReturnsDeps } from '../collect/returns-service.ts';
 import type { Deps } from '../deps.ts';
 import type { UploadDeps } from '../transfers/upload-service.ts';
 import type { Scope } from './token-service.ts';
@@ -50,7 +51,8 @@ export type ApiDeps = Pick<
   Deps,
   'db' | 'files' | 'clock' | 'logger' | 'config' | 'cookieSecret' | 'scanner' | 'metrics'
 > &
-  Pick<UploadDeps, 'contentChecks'>;
+  Pick<UploadDeps, 'contentChecks'> &
+  Pick<ReturnsDeps, 'censusChecks'>;
 
 export interface ApiFeature {
   tag: { name: string; description: string };

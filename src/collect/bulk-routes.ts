@@ -11,7 +11,6 @@ import type { Multipart } from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
-import type { Deps } from '../deps.ts';
 import { type BoundedRead, IncompleteFile, readBounded, settleFile } from '../platform/bounded-read.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
@@ -19,7 +18,7 @@ import { stopAtLimit } from '../platform/web/http.ts';
 import { BULK_ZIP_LIMIT, BulkReturnsLoader, MAX_BULK_FILES, ZIP_FIELD } from './bulk-load.ts';
 import type { CollectionDetails } from './collections-service.ts';
 import { outcomeIn } from './returns-routes.ts';
-import { RETURN_SIZE_LIMIT } from './returns-service.ts';
+import { RETURN_SIZE_LIMIT, type ReturnsDeps } from './returns-service.ts';
 
 const REPLACE_FIELD = 'replace';
 const collectionParams = z.object({ collectionId: z.string() });
@@ -29,7 +28,7 @@ const INCOMPLETE_ZIP = 'collect.bulk.incomplete';
 
 const megabytes = (bytes: number) => `${bytes / 1024 / 1024} MB`;
 
-export function bulkLoadRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
+export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
   const loader = new BulkReturnsLoader(deps);
   const path = (collectionId: string) => `/collect/collections/${collectionId}/bulk-upload`;
 

@@ -19,7 +19,6 @@ import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
-import type { Deps } from '../deps.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
@@ -37,6 +36,7 @@ import {
   type FindingView,
   type LoadOutcome,
   RETURN_SIZE_LIMIT,
+  type ReturnsDeps,
   type ReturnView,
   STATUS_LABELS,
 } from './returns-service.ts';
@@ -88,7 +88,7 @@ const noteForm = z.object({ note: oneText });
 const collectionPath = (id: string) => `/collect/collections/${id}`;
 const returnPath = (id: string) => `/collect/returns/${id}`;
 
-export function returnRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
+export function returnRoutes(deps: ReturnsDeps): Route[] {
   const service = new CensusReturnsService(deps);
 
   const uploadForm = async (

@@ -32,20 +32,12 @@ import {
 } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
-import { XmlError } from '../platform/xml/reader.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
+import { type CensusChecker, checkCensusReturn, type ReturnDetails } from './census-check.ts';
 import { TERM_KEYS } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
-import {
-  CensusFormatError,
-  type CensusHeader,
-  type CensusPupil,
-  type CensusReturn,
-  type CensusSchool,
-  pupilsToMatch,
-  readCensusReturn,
-} from './census-reader.ts';
+import { type CensusPupil, readCensusReturn } from './census-reader.ts';
 import { type CollectionDetails, DataCollectionsService } from './collections-service.ts';
 import { actsAsSource, isAgentOf, mayOpen } from './policy.ts';
 import {
@@ -63,7 +55,7 @@ import {
   unansweredQueries,
   versionsOf,
 } from './returns-repository.ts';
-import { type FindingMessages, type PupilRef, validateReturn } from './validate.ts';
+import type { FindingMessages, PupilRef } from './validate.ts';
 
 /** A census return for a large secondary school is a few MB: the LA's upload limit leaves room. */
 export const RETURN_SIZE_LIMIT = LA_UPLOAD_LIMIT;
@@ -141,27 +133,6 @@ export interface EventView {
   note: string | null;
 }
 
-/** What a return says of itself and its school, kept with each version (no pupil data). */
-export interface ReturnDetails {
-  header: Pick<
-    CensusHeader,
-    'collection' | 'term' | 'year' | 'referenceDate' | 'softwareCode' | 'release' | 'serialNo' | 'dateTime'
-  >;
-  school: CensusSchool | null;
-  onRoll: number;
-  noLongerOnRoll: number;
-}
-
-export function returnDetails(census: CensusReturn): ReturnDetails {
-  const { collection, term, year, referenceDate, softwareCode, release, serialNo, dateTime } = census.header;
-  return {
-    header: { collection, term, year, referenceDate, softwareCode, release, serialNo, dateTime },
-    school: census.school,
-    onRoll: census.pupilsOnRoll.length,
-    noLongerOnRoll: census.pupilsNoLongerOnRoll.length,
-  };
-}
-
 export interface ReturnView {
   version: CensusReturnRow;
   /** What the return says of itself and its school. */
@@ -190,7 +161,11 @@ export interface ReturnsDeps {
   files: Pick<EncryptedFileStore, 'put' | 'get' | 'remove'>;
   clock: Clock;
   logger?: Logger;
+  /** Where a return's content is read and checked: the app's worker threads, or this thread. */
+  censusChecks?: CensusChecker;
 }
+
+const INLINE_CENSUS_CHECKS: CensusChecker = { checkCensusReturn };
 
 export class CensusReturnsService {
   private readonly collections: DataCollectionsService;
@@ -327,17 +302,18 @@ export class CensusReturnsService {
       );
     }
     if (data.length === 0) return refuse([message('collect.refused.empty')], CONTENT_ADVICE);
-    let census: CensusReturn;
-    try {
-      census = await readCensusReturn(data);
-    } catch (error) {
-      if (error instanceof XmlError || error instanceof CensusFormatError) {
-        return refuse([message('collect.refused.unreadable', { problem: error.text })], CONTENT_ADVICE);
-      }
-      throw error;
+    // The LAs a return may come from are the directory's: it is what this service knows to be current.
+    const las = await listLocalAuthorities(this.deps.db);
+    const checked = await (this.deps.censusChecks ?? INLINE_CENSUS_CHECKS).checkCensusReturn({
+      data,
+      schoolLaNumber: establishment.la_number,
+      currentLaNumbers: las.map((la) => la.number),
+    });
+    if (!checked.readable) {
+      return refuse([message('collect.refused.unreadable', { problem: checked.problem })], CONTENT_ADVICE);
     }
-    const mismatches = compareFilenameWithHeader(filename, census.header).messages;
-    const header = census.header;
+    const { header } = checked;
+    const mismatches = compareFilenameWithHeader(filename, header).messages;
     if (header.term !== null && header.term !== collection.term) {
       mismatches.push(
         message('collect.refused.return-term', { header: header.term, collection: collection.term }),
@@ -360,25 +336,20 @@ export class CensusReturnsService {
       );
     }
 
-    // 4. The rules, then the file stored and the version recorded in one transaction.
-    // The LAs a return may come from are the directory's: it is what this service knows to be current.
-    const las = await listLocalAuthorities(this.deps.db);
-    const result = validateReturn(census, {
-      schoolLaNumber: establishment.la_number,
-      currentLaNumbers: new Set(las.map((la) => la.number)),
-    });
+    // 4. The rules' findings (checked above), then the file stored and the version recorded in one
+    // transaction.
     return this.store(actor, details, {
       filename,
       establishment: school,
       laNumber: establishment.la_number,
       data,
-      findings: [...result.errors, ...result.queries],
-      errors: result.errors.length,
-      queries: result.queries.length,
-      pupils: census.pupilsOnRoll.length + census.pupilsNoLongerOnRoll.length,
-      details: returnDetails(census),
+      findings: checked.findings,
+      errors: checked.errors,
+      queries: checked.queries,
+      pupils: checked.pupils,
+      details: checked.details,
       schoolName: establishment.name,
-      pupilsToMatch: pupilsToMatch(census),
+      pupilsToMatch: checked.pupilsToMatch,
     });
   }
 

@@ -89,6 +89,7 @@ describe('census return pages', () => {
     assert.equal(first.statusCode, 200);
     assert.match(first.body, /loaded as version 1: 13 pupils, 1 error and 1 query/);
     assert.match(first.body, /Please do not ignore errors/);
+    assert.ok(t.app.contentChecks.stats().started > 0, 'the return was read on a worker thread');
     const firstId = returnIdOf(first.body);
 
     const page = await agent.get(`/collect/returns/${firstId}`);

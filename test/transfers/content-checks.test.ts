@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { checkCensusReturn } from '../../src/collect/census-check.ts';
 import { PoolBusy, PoolClosed } from '../../src/platform/workers/pool.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { checkContent } from '../../src/transfers/content-checks.ts';
@@ -68,6 +69,23 @@ test('a large CTF with warnings, in shared memory or not: same result, and the b
   assert.deepEqual(await pooled.check(file, shared), here);
   assert.ok(xml.equals(Buffer.from(syntheticCtf(300))), 'the caller still has its bytes');
   assert.ok(shared.equals(xml));
+});
+
+test('a census return is read and checked the same on a worker thread, readable or not', async () => {
+  const input = (data: Buffer) => ({
+    data,
+    schoolLaNumber: '916',
+    currentLaNumbers: ['916', '803', '886'],
+  });
+  let readable = 0;
+  for (const { label, data } of files) {
+    const here = await checkCensusReturn(input(data));
+    assert.deepEqual(await pooled.checkCensusReturn(input(data)), here, label);
+    if (here.readable) readable += 1;
+  }
+  assert.ok(readable >= 2 && readable < files.length, 'returns read and files refused were compared');
+  const census = await checkCensusReturn(input(readFileSync(join(FIXTURES, 'census', 'valid-autumn.xml'))));
+  assert.ok(census.readable && census.pupils === 13 && census.pupilsToMatch.length === 11);
 });
 
 test('files that are only sniffed (generic and other typed files) are checked without a worker', async () => {
