@@ -3,6 +3,12 @@
 // without loading the web service, and `serve` without the command-line tools.
 import type { Config } from './config.ts';
 
+/**
+ * How long `serve` waits for its running jobs when told to stop (SIGTERM, SIGINT): within the 30 s an
+ * orchestrator usually allows before it kills a process, so the service closes cleanly either way.
+ */
+const SHUTDOWN_JOB_WAIT_MS = 20_000;
+
 async function usage(): Promise<string> {
   const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, keys, demo] =
     await Promise.all([
@@ -64,10 +70,17 @@ async function main(argv: string[]): Promise<number> {
       const scheduler = new Scheduler(deps, scheduledJobs(deps));
       const app = await createApp(deps, { scheduler });
       const stop = async () => {
-        await scheduler.stop();
+        const unfinished = await scheduler.stop(SHUTDOWN_JOB_WAIT_MS);
+        if (unfinished.length > 0) {
+          deps.logger.warn(
+            { jobs: unfinished },
+            `stopping with jobs still running after ${SHUTDOWN_JOB_WAIT_MS / 1000} s: another process takes each over once its lease has passed`,
+          );
+        }
         await app.close();
         deps.mailer.close();
-        await deps.db.destroy();
+        // A job still running holds a database connection, which would hold up destroy().
+        if (unfinished.length === 0) await deps.db.destroy();
         process.exit(0);
       };
       process.once('SIGINT', stop);

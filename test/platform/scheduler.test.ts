@@ -119,6 +119,30 @@ describeEachEngine('scheduler', (database) => {
     assert.equal(run?.owner, scheduler.owner);
   });
 
+  test('stopping waits for a running job for the time given at most, names it, and starts no other', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T07:00:30.000Z');
+    let finish: (() => void) | undefined;
+    const slow = countingJob({
+      run: () =>
+        new Promise((resolve) => {
+          finish = () => resolve({ ok: true, summary: 'Done.' });
+        }),
+    });
+    const next = countingJob();
+    const scheduler = new Scheduler({ db, clock, logger }, [slow, next]);
+    const ticking = scheduler.tick();
+    // The tick starts the slow job and waits for it before looking at the next.
+    while (!finish) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(await scheduler.stop(20), [slow.name]);
+    finish();
+    await ticking;
+    assert.deepEqual(await scheduler.stop(20), [], 'none left once it finished');
+    assert.equal(next.runs.length, 0, 'no job starts once stopping');
+    const [run] = await scheduler.history(10, slow.name);
+    assert.equal(run?.status, 'succeeded');
+  });
+
   test('a job that throws is recorded as failed with its error, and the scheduler carries on', async () => {
     const { db } = database();
     const clock = new ManualClock('2026-11-23T07:00:00.000Z');

@@ -88,7 +88,9 @@ export class Scheduler {
   private readonly sharedDone = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<unknown> | undefined;
-  private readonly running = new Set<Promise<unknown>>();
+  /** The jobs this process is running, by name. */
+  private readonly running = new Map<Promise<unknown>, string>();
+  private stopping = false;
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -131,12 +133,25 @@ export class Scheduler {
     tick();
   }
 
-  /** Stops ticking and waits for the jobs this process is running. */
-  async stop(): Promise<void> {
+  /**
+   * Stops ticking, starts no more jobs, and waits for those this process is running, for `waitMs` at
+   * most: the names of the jobs still running then. A process that stops without them is as one that
+   * stopped suddenly: another takes each run over once its lease has passed.
+   */
+  async stop(waitMs = Number.POSITIVE_INFINITY): Promise<string[]> {
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.ticking;
-    await Promise.allSettled([...this.running]);
+    const settled = Promise.allSettled([this.ticking, ...this.running.keys()]).then(() => true);
+    if (waitMs === Number.POSITIVE_INFINITY) await settled;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), waitMs);
+      });
+      if (await Promise.race([settled, late])) clearTimeout(timer);
+    }
+    return [...this.running.values()];
   }
 
   /** Runs every job that is due now and not yet run (by any process, for exclusive jobs). */
@@ -144,6 +159,7 @@ export class Scheduler {
     const now = this.deps.clock.now();
     const runs: FinishedRun[] = [];
     for (const job of this.jobs) {
+      if (this.stopping) break;
       const slot = this.latestSlot(job.name, now);
       if (!slot || now.getTime() - slot.getTime() > CATCH_UP_HOURS * 3_600_000) continue;
       const run = job.exclusive ? await this.runExclusive(job, slot, now) : await this.runShared(job, slot);
@@ -258,7 +274,7 @@ export class Scheduler {
     }, HEARTBEAT_MS);
     heartbeat.unref();
     const work = this.perform(job, trigger, this.deps.clock.now());
-    this.running.add(work);
+    this.running.set(work, job.name);
     try {
       return await this.finish(run, await work);
     } finally {
