@@ -379,7 +379,7 @@ export interface CensusReturnTable {
   error_count: number;
   query_count: number;
   pupil_count: number;
-  /** JSON of ReturnDetails (collect/returns-service.ts). */
+  /** JSON of ReturnDetails (collect/census-check.ts). */
   school_details: string;
   size: number;
   sha256: string;
