@@ -75,6 +75,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
   // longer during uploads than with 1 (docs/benchmarks.md).
   const contentChecks = new PooledContentChecks({ workers: Math.max(1, availableParallelism() - 1) });
   app.decorate('contentChecks', contentChecks);
+  deps.metrics?.watchContentChecks(() => contentChecks.stats());
   app.addHook('onClose', () => contentChecks.close());
   // uploadRoutes hands these deps to the UploadService, which reads contentChecks.
   const uploadDeps: Parameters<typeof uploadRoutes>[0] & Pick<UploadDeps, 'contentChecks'> = {

@@ -12,6 +12,12 @@ export type JobRunMetric = 'succeeded' | 'failed';
 /** How many items wait in each queue, by the queue's name. */
 export type QueueDepths = Record<string, number>;
 
+/** Uploads (and census returns) this process holds waiting for a content-check worker. */
+export interface ContentCheckBacklog {
+  queued: number;
+  queuedBytes: number;
+}
+
 export class Metrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'method' | 'route' | 'status'>;
@@ -74,6 +80,24 @@ export class Metrics {
 
   jobRun(job: string, outcome: JobRunMetric): void {
     this.jobRuns.inc({ job, outcome });
+  }
+
+  /**
+   * Reports this process's files waiting to be read (its own, unlike the database's queues): on census
+   * day or in September, the first sign that uploads arrive faster than the workers read them.
+   */
+  watchContentChecks(backlog: () => ContentCheckBacklog): void {
+    new Gauge({
+      name: 's2s_content_checks_waiting',
+      help: 'Files this process holds waiting for a content-check worker thread, and their bytes.',
+      labelNames: ['unit'],
+      registers: [this.registry],
+      collect() {
+        const { queued, queuedBytes } = backlog();
+        this.set({ unit: 'files' }, queued);
+        this.set({ unit: 'bytes' }, queuedBytes);
+      },
+    });
   }
 
   /** The exposition text, and its content type. */

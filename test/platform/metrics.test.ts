@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { scheduledJobs } from '../../src/jobs.ts';
 import { outboxCounts } from '../../src/notifications/outbox.ts';
 import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
+import { Metrics } from '../../src/platform/metrics.ts';
 import { api, makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { EICAR, TestClamd } from '../support/clamd.ts';
@@ -166,6 +167,13 @@ describeEachEngine('/metrics', (database) => {
     assert.ok(pending > 0, 'the uploads wrote emails');
     assert.equal(sampleValue(now, 's2s_queue_depth', { queue: 'notifications-pending' }), pending);
     assert.equal(sampleValue(now, 's2s_queue_depth', { queue: 'files-awaiting-scan' }), 0);
+    for (const unit of ['files', 'bytes']) {
+      assert.ok(
+        now.some((s) => s.name === 's2s_content_checks_waiting' && s.labels.unit === unit),
+        `the app reports its content-check ${unit} waiting`,
+      );
+      assert.equal(sampleValue(now, 's2s_content_checks_waiting', { unit }), 0, 'all read by now');
+    }
     assert.ok(sampleValue(now, 'process_cpu_user_seconds_total', {}) > 0, "Node's own metrics");
 
     for (const secret of [
@@ -182,4 +190,17 @@ describeEachEngine('/metrics', (database) => {
       assert.ok(!text.includes(secret), `${secret} is not in /metrics`);
     }
   });
+});
+
+test('the files waiting for a content-check worker are reported as this process holds them', async () => {
+  const metrics = new Metrics(async () => ({}));
+  let backlog = { queued: 3, queuedBytes: 9_000_000 };
+  metrics.watchContentChecks(() => backlog);
+  const read = async () => parseExposition((await metrics.exposition()).text);
+  let samples = await read();
+  assert.equal(sampleValue(samples, 's2s_content_checks_waiting', { unit: 'files' }), 3);
+  assert.equal(sampleValue(samples, 's2s_content_checks_waiting', { unit: 'bytes' }), 9_000_000);
+  backlog = { queued: 0, queuedBytes: 0 };
+  samples = await read();
+  assert.equal(sampleValue(samples, 's2s_content_checks_waiting', { unit: 'files' }), 0);
 });
