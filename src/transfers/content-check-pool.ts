@@ -25,6 +25,23 @@ export const MAX_QUEUED_BYTES = 1024 * 1024 * 1024;
 /** Files waiting at most, however small: a bound on the bookkeeping. */
 const MAX_QUEUED_FILES = 10_000;
 
+/**
+ * The bytes to hand to a worker, and what to move rather than copy. The worker gets a copy: the upload
+ * keeps its own bytes to store them. Bytes that fill their own allocation (an upload's, joined from its
+ * chunks) are copied when the task is handed to a worker, so a file waiting in the queue is held once,
+ * not twice. A small Buffer is a view of a larger allocation that must not go with it: its bytes are
+ * copied now and the copy moved. Reading uploads into shared memory instead saved the copy (about a
+ * millisecond for 4 MB) but raised the service's peak memory in the benchmark from about 0.85 to 1.2 GB,
+ * probably because the garbage collector does not count shared memory waiting to be freed. Bytes
+ * already in shared memory are still read where they are.
+ */
+function forWorker(data: Uint8Array): { bytes: Uint8Array; transfer: ArrayBuffer[] } {
+  const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+  if (whole || data.buffer instanceof SharedArrayBuffer) return { bytes: data, transfer: [] };
+  const copy = new Uint8Array(data);
+  return { bytes: copy, transfer: [copy.buffer] };
+}
+
 /** A parse that takes longer than this is stopped (its worker is replaced): nothing legitimate does. */
 const TASK_TIMEOUT_MS = 120_000;
 
@@ -35,9 +52,9 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
     this.pool = new WorkerPool({
       module: new URL('./content-check-worker.ts', import.meta.url),
       size: options.workers,
+      maxQueue: MAX_QUEUED_FILES,
       // Every waiting file is already held in memory by its upload: the bound stops the backlog, and
       // that memory, from growing without end when files arrive faster than they can be read.
-      maxQueue: MAX_QUEUED_FILES,
       maxQueuedBytes: options.maxQueuedBytes ?? MAX_QUEUED_BYTES,
       taskTimeoutMs: TASK_TIMEOUT_MS,
       // A 10 MB file needs far less; a hostile one that needs more ends its worker, not the service.
@@ -48,35 +65,22 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
 
   check(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
     if (!parsesContent(file)) return checkContent(file, data);
-    // The worker gets a copy: the upload keeps its own bytes to store them. Bytes that fill their own
-    // allocation (an upload's, joined from its chunks) are copied when the task is handed to a worker,
-    // so a file waiting in the queue is held once, not twice. A small Buffer is a view of a larger
-    // allocation that must not go with it: its bytes are copied now and the copy moved. Reading uploads
-    // into shared memory instead saved the copy (about a millisecond for 4 MB) but raised the service's
-    // peak memory in the benchmark from about 0.85 to 1.2 GB, probably because the garbage collector
-    // does not count shared memory waiting to be freed. Bytes already in shared memory are still read
-    // where they are.
+    const { bytes, transfer } = forWorker(data);
     return this.pool.run(
-      ...this.task(data, (bytes) => ({ kind: 'upload', file, data: bytes })),
+      { kind: 'upload', file, data: bytes },
+      transfer,
+      bytes.length,
     ) as Promise<ContentCheck>;
   }
 
   /** A census return's reading and rules (collect/census-check.ts), on a worker. */
   checkCensusReturn(input: CensusCheckInput): Promise<CensusCheck> {
+    const { bytes, transfer } = forWorker(input.data);
     return this.pool.run(
-      ...this.task(input.data, (data) => ({ kind: 'census-return', ...input, data })),
+      { kind: 'census-return', ...input, data: bytes },
+      transfer,
+      bytes.length,
     ) as Promise<CensusCheck>;
-  }
-
-  /** The task for bytes, with what to move to the worker and the bytes it holds (see check()). */
-  private task(
-    data: Uint8Array,
-    make: (data: Uint8Array) => ContentCheckTask,
-  ): [ContentCheckTask, ArrayBuffer[], number] {
-    const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-    if (whole || data.buffer instanceof SharedArrayBuffer) return [make(data), [], data.length];
-    const copy = new Uint8Array(data);
-    return [make(copy), [copy.buffer], copy.length];
   }
 
   stats() {
