@@ -1,7 +1,7 @@
 // The SQL of messages: the messages themselves, each mailbox's copy, and the counts of what is unread.
 import { randomUUID } from 'node:crypto';
 import { toCount } from '../platform/db/database.ts';
-import type { Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
+import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
 
 export interface NewMessage {
   senderUserId: string;
@@ -217,47 +217,109 @@ export async function findSent(
 }
 
 /**
+ * Copies expired, or old messages looked at, in one statement or transaction: each is short, so no
+ * writer waits long for the expiry (SQLite has one writer at a time), however large the backlog (after
+ * an outage or a restore, or the year of messages `s2s seed-scale` writes).
+ */
+export const EXPIRY_BATCH = 1000;
+
+/**
  * Expiry (handbook §11): a copy left unread for 31 days, or read 14 days ago, leaves its mailbox. A
  * message whose copies have all gone, and that is at least 31 days old, is deleted with its content.
+ * Read by the indexes of live read copies and of messages by time (migration 020), in batches.
  */
 export async function expireMessages(
-  db: Executor,
+  db: Db,
   now: Date,
   rules: { unreadDays: number; readDays: number },
+  batch = EXPIRY_BATCH,
 ): Promise<{ expired: number; deleted: number }> {
   const day = 24 * 60 * 60 * 1000;
   const unreadBefore = new Date(now.getTime() - rules.unreadDays * day).toISOString();
   const readBefore = new Date(now.getTime() - rules.readDays * day).toISOString();
-  const expired = await db
-    .updateTable('message_recipients')
-    .set({ removed_at: now.toISOString(), removed_reason: 'expired' })
-    .where('removed_at', 'is', null)
-    .where((eb) =>
-      eb.or([
-        eb('read_at', '<=', readBefore),
-        eb.and([
-          eb('read_at', 'is', null),
-          eb('message_id', 'in', eb.selectFrom('messages').select('id').where('sent_at', '<=', unreadBefore)),
-        ]),
-      ]),
-    )
-    .executeTakeFirst();
-  const gone = await db
-    .deleteFrom('messages')
-    .where('sent_at', '<=', unreadBefore)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
+  const expiry = { removed_at: now.toISOString(), removed_reason: 'expired' } as const;
+  let expired = 0;
+  let deleted = 0;
+
+  // Read copies first, so that a message whose last copy goes now is deleted below in the same run.
+  // Each batch leaves the index it is read from, so the next starts where it stopped.
+  for (;;) {
+    const result = await db
+      .updateTable('message_recipients')
+      .set(expiry)
+      .where((eb) =>
+        eb(
+          eb.refTuple('message_id', 'mailbox'),
+          'in',
           eb
             .selectFrom('message_recipients as r')
-            .select('r.message_id')
-            .whereRef('r.message_id', '=', 'messages.id')
-            .where('r.removed_at', 'is', null),
+            .select(['r.message_id', 'r.mailbox'])
+            .where('r.removed_at', 'is', null)
+            .where('r.read_at', '<=', readBefore)
+            // The oldest first, in the index's order: without an order PostgreSQL, which cannot tell
+            // how few of the read copies are due, may scan the whole table for the first `batch`.
+            .orderBy('r.read_at')
+            .limit(batch)
+            .$asTuple('message_id', 'mailbox'),
         ),
-      ),
-    )
-    .executeTakeFirst();
-  return { expired: Number(expired.numUpdatedRows), deleted: Number(gone.numDeletedRows) };
+      )
+      .executeTakeFirst();
+    const count = Number(result.numUpdatedRows);
+    expired += count;
+    if (count < batch) break;
+  }
+
+  // Messages sent before the unread limit, in order from the oldest: their unread copies expire, and
+  // each message with no copy left goes. Those still kept (a copy read in the last 14 days) are passed
+  // over by the cursor, not read again in this run.
+  let after: { sent_at: string; id: string } | undefined;
+  for (;;) {
+    const cursor = after;
+    const old = await db
+      .selectFrom('messages')
+      .select(['sent_at', 'id'])
+      .where('sent_at', '<=', unreadBefore)
+      .$if(cursor !== undefined, (q) =>
+        q.where((eb) =>
+          eb(eb.refTuple('sent_at', 'id'), '>', eb.tuple(cursor?.sent_at ?? '', cursor?.id ?? '')),
+        ),
+      )
+      .orderBy('sent_at')
+      .orderBy('id')
+      .limit(batch)
+      .execute();
+    if (old.length === 0) break;
+    const ids = old.map((m) => m.id);
+    await db.transaction().execute(async (trx) => {
+      const unread = await trx
+        .updateTable('message_recipients')
+        .set(expiry)
+        .where('message_id', 'in', ids)
+        .where('removed_at', 'is', null)
+        .where('read_at', 'is', null)
+        .executeTakeFirst();
+      expired += Number(unread.numUpdatedRows);
+      const gone = await trx
+        .deleteFrom('messages')
+        .where('id', 'in', ids)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('message_recipients as r')
+                .select('r.message_id')
+                .whereRef('r.message_id', '=', 'messages.id')
+                .where('r.removed_at', 'is', null),
+            ),
+          ),
+        )
+        .executeTakeFirst();
+      deleted += Number(gone.numDeletedRows);
+    });
+    if (old.length < batch) break;
+    after = old.at(-1);
+  }
+  return { expired, deleted };
 }
 
 export interface SchoolUnread {

@@ -504,6 +504,51 @@ describeEachEngine('messages', (database) => {
     assert.deepEqual(await state(), []);
   });
 
+  test('expiry works through a backlog in batches: every copy due expires, each message with none left goes, one kept by a recent reading stays', async () => {
+    const { db } = database();
+    const w = await world(db);
+    const to = [`school:${w.alder.number}`, `school:${w.birch.number}`, `school:${w.cedar.number}`];
+    // A backlog from a year before the other tests' messages, so the expiry below touches only these:
+    // seven messages, two of them sent at the same moment (the batches' cursor orders by time, then id).
+    const sent = ['01', '02', '03', '04', '05', '06', '06'].map(
+      (day) => new Date(`2025-01-${day}T09:00:00Z`),
+    );
+    const ids = [];
+    for (const sentAt of sent) ids.push(await makeMessage(db, w.officer, to, { sentAt }));
+    const readAt = async (id: string, mailbox: string, at: string) =>
+      db
+        .updateTable('message_recipients')
+        .set({ read_at: at })
+        .where('message_id', '=', id)
+        .where('mailbox', '=', mailbox)
+        .execute();
+    const [, , kept, , readLongAgo] = ids as [string, string, string, string, string];
+    await readAt(kept, `school:${w.birch.number}`, '2025-02-20T09:00:00.000Z'); // 9 days before the run
+    await readAt(readLongAgo, `school:${w.alder.number}`, '2025-01-10T09:00:00.000Z');
+    const live = () =>
+      db
+        .selectFrom('message_recipients')
+        .select(['message_id', 'mailbox'])
+        .where('message_id', 'in', ids)
+        .where('removed_at', 'is', null)
+        .execute();
+    const left = async () =>
+      (await db.selectFrom('messages').select('id').where('id', 'in', ids).execute()).map((m) => m.id);
+    const rules = { unreadDays: UNREAD_DAYS, readDays: READ_DAYS };
+
+    const first = await expireMessages(db, new Date('2025-03-01T09:00:00Z'), rules, 2);
+    assert.deepEqual(first, { expired: 20, deleted: 6 });
+    assert.deepEqual(await live(), [{ message_id: kept, mailbox: `school:${w.birch.number}` }]);
+    assert.deepEqual(await left(), [kept]);
+
+    // 14 days after its reading, the last copy expires and the message goes.
+    assert.deepEqual(await expireMessages(db, new Date('2025-03-06T09:00:00Z'), rules, 2), {
+      expired: 1,
+      deleted: 1,
+    });
+    assert.deepEqual(await left(), []);
+  });
+
   test('LEA Administrator – Message Report: unread messages per open school of the LA, nothing else', async () => {
     const { db } = database();
     const service = new MessagesService({ db, clock: new ManualClock() });
