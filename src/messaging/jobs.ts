@@ -15,8 +15,13 @@ export function messageExpiryJob(deps: { db: Db }): JobDefinition {
     schedule: '25 * * * *',
     scheduleText: message('jobs.message-expiry.schedule'),
     exclusive: true,
-    run: async ({ now }) => {
-      const r = await expireMessages(deps.db, now, { unreadDays: UNREAD_DAYS, readDays: READ_DAYS });
+    run: async ({ now, signal }) => {
+      const r = await expireMessages(
+        deps.db,
+        now,
+        { unreadDays: UNREAD_DAYS, readDays: READ_DAYS },
+        { signal },
+      );
       return {
         ok: true,
         didWork: r.expired + r.deleted > 0,

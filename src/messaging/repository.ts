@@ -226,13 +226,14 @@ export const EXPIRY_BATCH = 1000;
 /**
  * Expiry (handbook §11): a copy left unread for 31 days, or read 14 days ago, leaves its mailbox. A
  * message whose copies have all gone, and that is at least 31 days old, is deleted with its content.
- * Read by the indexes of live read copies and of messages by time (migration 020), in batches.
+ * Read by the indexes of live read copies and of messages by time (migration 020), in batches; when
+ * `signal` is aborted, it stops after the batch in hand by throwing its reason.
  */
 export async function expireMessages(
   db: Db,
   now: Date,
   rules: { unreadDays: number; readDays: number },
-  batch = EXPIRY_BATCH,
+  { batch = EXPIRY_BATCH, signal }: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<{ expired: number; deleted: number }> {
   const day = 24 * 60 * 60 * 1000;
   const unreadBefore = new Date(now.getTime() - rules.unreadDays * day).toISOString();
@@ -267,6 +268,7 @@ export async function expireMessages(
     const count = Number(result.numUpdatedRows);
     expired += count;
     if (count < batch) break;
+    signal?.throwIfAborted();
   }
 
   // Messages sent before the unread limit, in order from the oldest: their unread copies expire, and
@@ -317,6 +319,7 @@ export async function expireMessages(
       deleted += Number(gone.numDeletedRows);
     });
     if (old.length < batch) break;
+    signal?.throwIfAborted();
     after = old.at(-1);
   }
   return { expired, deleted };

@@ -513,7 +513,7 @@ describeEachEngine('messages', (database) => {
     const sent = ['01', '02', '03', '04', '05', '06', '06'].map(
       (day) => new Date(`2025-01-${day}T09:00:00Z`),
     );
-    const ids = [];
+    const ids: string[] = [];
     for (const sentAt of sent) ids.push(await makeMessage(db, w.officer, to, { sentAt }));
     const readAt = async (id: string, mailbox: string, at: string) =>
       db
@@ -536,16 +536,37 @@ describeEachEngine('messages', (database) => {
       (await db.selectFrom('messages').select('id').where('id', 'in', ids).execute()).map((m) => m.id);
     const rules = { unreadDays: UNREAD_DAYS, readDays: READ_DAYS };
 
-    const first = await expireMessages(db, new Date('2025-03-01T09:00:00Z'), rules, 2);
+    const first = await expireMessages(db, new Date('2025-03-01T09:00:00Z'), rules, { batch: 2 });
     assert.deepEqual(first, { expired: 20, deleted: 6 });
     assert.deepEqual(await live(), [{ message_id: kept, mailbox: `school:${w.birch.number}` }]);
     assert.deepEqual(await left(), [kept]);
 
     // 14 days after its reading, the last copy expires and the message goes.
-    assert.deepEqual(await expireMessages(db, new Date('2025-03-06T09:00:00Z'), rules, 2), {
+    assert.deepEqual(await expireMessages(db, new Date('2025-03-06T09:00:00Z'), rules, { batch: 2 }), {
       expired: 1,
       deleted: 1,
     });
+    assert.deepEqual(await left(), []);
+  });
+
+  test('expiry stopped by its signal ends after the batch in hand, and the next run goes on from there', async () => {
+    const { db } = database();
+    const w = await world(db);
+    const to = [`school:${w.alder.number}`, `school:${w.birch.number}`];
+    const ids: string[] = [];
+    for (const day of ['01', '02', '03'])
+      ids.push(await makeMessage(db, w.officer, to, { sentAt: new Date(`2024-01-${day}T09:00:00Z`) }));
+    const now = new Date('2024-03-01T09:00:00Z');
+    const rules = { unreadDays: UNREAD_DAYS, readDays: READ_DAYS };
+    const stopping = new AbortController();
+    stopping.abort(new Error('stopping'));
+    await assert.rejects(expireMessages(db, now, rules, { batch: 2, signal: stopping.signal }), /stopping/);
+    const left = async () =>
+      (await db.selectFrom('messages').select('id').where('id', 'in', ids).orderBy('sent_at').execute()).map(
+        (m) => m.id,
+      );
+    assert.deepEqual(await left(), [ids[2]], 'the first two messages went, in one batch');
+    assert.deepEqual(await expireMessages(db, now, rules, { batch: 2 }), { expired: 2, deleted: 1 });
     assert.deepEqual(await left(), []);
   });
 

@@ -424,6 +424,7 @@ describeEachEngine('missing addresses', (database) => {
       now: new Date('2026-11-23T07:30:00.000Z'),
       trigger: 'schedule',
       logger: silent,
+      signal: new AbortController().signal,
     });
     assert.equal(outcome.ok, true);
     assert.equal(

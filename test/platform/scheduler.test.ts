@@ -143,6 +143,29 @@ describeEachEngine('scheduler', (database) => {
     assert.equal(run?.status, 'succeeded');
   });
 
+  test('stopping tells a running job by its signal: a job working in batches ends after the one in hand, recorded as failed with the reason', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T07:00:30.000Z');
+    let batches = 0;
+    const batched = countingJob({
+      run: async ({ signal }) => {
+        for (;;) {
+          batches += 1;
+          await new Promise((resolve) => setImmediate(resolve));
+          signal.throwIfAborted();
+        }
+      },
+    });
+    const scheduler = new Scheduler({ db, clock, logger }, [batched]);
+    const ticking = scheduler.tick();
+    while (batches < 3) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(await scheduler.stop(10_000), [], 'the job ended: nothing left running');
+    await ticking;
+    const [run] = await scheduler.history(10, batched.name);
+    assert.equal(run?.status, 'failed');
+    assert.match(run?.error ?? '', /stopping.*next run goes on/);
+  });
+
   test('a job that throws is recorded as failed with its error, and the scheduler carries on', async () => {
     const { db } = database();
     const clock = new ManualClock('2026-11-23T07:00:00.000Z');

@@ -23,6 +23,11 @@ export interface JobContext {
   now: Date;
   trigger: 'schedule' | 'manual';
   logger: Logger;
+  /**
+   * Aborted when the process is stopping. A job that works in batches stops after the one in hand (by
+   * throwing the reason: the run is recorded as failed, and the next run goes on from there).
+   */
+  signal: AbortSignal;
 }
 
 export interface JobOutcome {
@@ -91,6 +96,7 @@ export class Scheduler {
   /** The jobs this process is running, by name. */
   private readonly running = new Map<Promise<unknown>, string>();
   private stopping = false;
+  private readonly stopped = new AbortController();
 
   constructor(
     private readonly deps: SchedulerDeps,
@@ -140,6 +146,9 @@ export class Scheduler {
    */
   async stop(waitMs = Number.POSITIVE_INFINITY): Promise<string[]> {
     this.stopping = true;
+    this.stopped.abort(
+      new Error('s2s was stopping: the job stopped between two steps; its next run goes on'),
+    );
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     const settled = Promise.allSettled([this.ticking, ...this.running.keys()]).then(() => true);
@@ -273,10 +282,13 @@ export class Scheduler {
         );
     }, HEARTBEAT_MS);
     heartbeat.unref();
-    const work = this.perform(job, trigger, this.deps.clock.now());
+    // Running until its outcome is recorded: stop() waits for that too, before the database is closed.
+    const work = this.perform(job, trigger, this.deps.clock.now()).then((outcome) =>
+      this.finish(run, outcome),
+    );
     this.running.set(work, job.name);
     try {
-      return await this.finish(run, await work);
+      return await work;
     } finally {
       clearInterval(heartbeat);
       this.running.delete(work);
@@ -286,7 +298,7 @@ export class Scheduler {
   private async perform(job: JobDefinition, trigger: JobRunRow['trigger'], now: Date): Promise<JobOutcome> {
     const logger = this.deps.logger.child({ job: job.name });
     try {
-      const outcome = await job.run({ now, trigger, logger });
+      const outcome = await job.run({ now, trigger, logger, signal: this.stopped.signal });
       logger.info({ ok: outcome.ok, trigger }, textIn('en', outcome.summary));
       return outcome;
     } catch (error) {
