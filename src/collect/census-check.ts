@@ -8,6 +8,7 @@ import { XmlError } from '../platform/xml/reader.ts';
 import {
   CensusFormatError,
   type CensusHeader,
+  type CensusPupil,
   type CensusReturn,
   type CensusSchool,
   pupilsToMatch,
@@ -61,9 +62,43 @@ export type CensusCheck =
       pupilsToMatch: IncomingPupil[];
     };
 
+/** A page of a stored return's pupils, on roll then no longer on roll. */
+export interface CensusPupilsInput {
+  data: Uint8Array;
+  /** From 1; past the last page, the last page. */
+  page: number;
+  perPage: number;
+}
+
+export interface CensusPupilsPage {
+  pupils: CensusPupil[];
+  total: number;
+  page: number;
+  pages: number;
+}
+
 /** Where a return is read and checked: on worker threads (the app's), or in this thread. */
 export interface CensusChecker {
   checkCensusReturn(input: CensusCheckInput): Promise<CensusCheck>;
+  /** A stored return read again for a page of its pupils: as long to read as to check, so off the main thread too. */
+  censusPupilsPage(input: CensusPupilsInput): Promise<CensusPupilsPage>;
+}
+
+export async function censusPupilsPage({
+  data,
+  page,
+  perPage,
+}: CensusPupilsInput): Promise<CensusPupilsPage> {
+  const census = await readCensusReturn(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const all = [...census.pupilsOnRoll, ...census.pupilsNoLongerOnRoll];
+  const pages = Math.max(1, Math.ceil(all.length / perPage));
+  const current = Math.min(Math.max(1, page), pages);
+  return {
+    pupils: all.slice((current - 1) * perPage, current * perPage),
+    total: all.length,
+    page: current,
+    pages,
+  };
 }
 
 export async function checkCensusReturn(input: CensusCheckInput): Promise<CensusCheck> {

@@ -6,6 +6,7 @@
 // is visible to the collector.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
@@ -34,10 +35,15 @@ import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
-import { type CensusChecker, checkCensusReturn, type ReturnDetails } from './census-check.ts';
+import {
+  type CensusChecker,
+  type CensusPupilsPage,
+  censusPupilsPage,
+  checkCensusReturn,
+  type ReturnDetails,
+} from './census-check.ts';
 import { TERM_KEYS } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
-import { type CensusPupil, readCensusReturn } from './census-reader.ts';
 import { type CollectionDetails, DataCollectionsService } from './collections-service.ts';
 import { actsAsSource, isAgentOf, mayOpen } from './policy.ts';
 import {
@@ -165,7 +171,7 @@ export interface ReturnsDeps {
   censusChecks?: CensusChecker;
 }
 
-const INLINE_CENSUS_CHECKS: CensusChecker = { checkCensusReturn };
+const INLINE_CENSUS_CHECKS: CensusChecker = { checkCensusReturn, censusPupilsPage };
 
 export class CensusReturnsService {
   private readonly collections: DataCollectionsService;
@@ -605,13 +611,7 @@ export class CensusReturnsService {
     actor: Actor,
     returnId: string,
     page: number,
-  ): Promise<{
-    version: CensusReturnRow;
-    pupils: CensusPupil[];
-    total: number;
-    page: number;
-    pages: number;
-  }> {
+  ): Promise<{ version: CensusReturnRow } & CensusPupilsPage> {
     const version = await this.visible(actor, returnId);
     const stream = await this.deps.files.get({
       storageKey: version.storage_key,
@@ -619,17 +619,14 @@ export class CensusReturnsService {
       masterKeyId: version.master_key_id,
       sha256: version.sha256,
     });
-    const census = await readCensusReturn(stream);
-    const all = [...census.pupilsOnRoll, ...census.pupilsNoLongerOnRoll];
-    const pages = Math.max(1, Math.ceil(all.length / PUPILS_PER_PAGE));
-    const current = Math.min(Math.max(1, page), pages);
-    return {
-      version,
-      pupils: all.slice((current - 1) * PUPILS_PER_PAGE, current * PUPILS_PER_PAGE),
-      total: all.length,
-      page: current,
-      pages,
-    };
+    // Read whole (and checked against its SHA-256) before a worker reads it for the page.
+    const data = await buffer(stream);
+    const pupils = await (this.deps.censusChecks ?? INLINE_CENSUS_CHECKS).censusPupilsPage({
+      data,
+      page,
+      perPage: PUPILS_PER_PAGE,
+    });
+    return { version, ...pupils };
   }
 
   /** A query explained by the school (errors cannot be answered: they are fixed at source). */

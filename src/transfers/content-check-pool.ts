@@ -3,9 +3,15 @@
 // sniffed (generic and other typed files: their first 4 KiB) are checked here, where that is cheaper
 // than a trip to a worker.
 
-import type { CensusCheck, CensusChecker, CensusCheckInput } from '../collect/census-check.ts';
+import type {
+  CensusCheck,
+  CensusChecker,
+  CensusCheckInput,
+  CensusPupilsInput,
+  CensusPupilsPage,
+} from '../collect/census-check.ts';
 import { WorkerPool } from '../platform/workers/pool.ts';
-import type { ContentCheckTask } from './content-check-worker.ts';
+import type { ContentCheckResult, ContentCheckTask } from './content-check-worker.ts';
 import { type ContentCheck, type ContentChecker, checkContent, parsesContent } from './content-checks.ts';
 import type { ClassifiedFilename } from './filenames.ts';
 
@@ -46,7 +52,7 @@ function forWorker(data: Uint8Array): { bytes: Uint8Array; transfer: ArrayBuffer
 const TASK_TIMEOUT_MS = 120_000;
 
 export class PooledContentChecks implements ContentChecker, CensusChecker {
-  private readonly pool: WorkerPool<ContentCheckTask, ContentCheck | CensusCheck>;
+  private readonly pool: WorkerPool<ContentCheckTask, ContentCheckResult>;
 
   constructor(options: ContentCheckPoolOptions) {
     this.pool = new WorkerPool({
@@ -81,6 +87,16 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
       transfer,
       bytes.length,
     ) as Promise<CensusCheck>;
+  }
+
+  /** A page of a stored census return's pupils (collect/census-check.ts), on a worker. */
+  censusPupilsPage(input: CensusPupilsInput): Promise<CensusPupilsPage> {
+    const { bytes, transfer } = forWorker(input.data);
+    return this.pool.run(
+      { kind: 'census-pupils', ...input, data: bytes },
+      transfer,
+      bytes.length,
+    ) as Promise<CensusPupilsPage>;
   }
 
   stats() {

@@ -1,7 +1,14 @@
 // The tasks a content-check worker runs (see ./content-check-pool.ts): the same checks as in the main
-// thread, so every reason, warning and finding reads exactly the same. An upload's content, or a census
-// return loaded into COLLECT (its reading and its rules).
-import { type CensusCheck, type CensusCheckInput, checkCensusReturn } from '../collect/census-check.ts';
+// thread, so every reason, warning and finding reads exactly the same. An upload's content, a census
+// return loaded into COLLECT (its reading and its rules), or a page of a stored return's pupils.
+import {
+  type CensusCheck,
+  type CensusCheckInput,
+  type CensusPupilsInput,
+  type CensusPupilsPage,
+  censusPupilsPage,
+  checkCensusReturn,
+} from '../collect/census-check.ts';
 import { type ContentCheck, checkContent } from './content-checks.ts';
 import type { ClassifiedFilename } from './filenames.ts';
 
@@ -12,10 +19,14 @@ export type ContentCheckTask =
       /** The file's bytes: shared with the thread that sent them, or a copy. */
       data: Uint8Array;
     }
-  | ({ kind: 'census-return' } & CensusCheckInput);
+  | ({ kind: 'census-return' } & CensusCheckInput)
+  | ({ kind: 'census-pupils' } & CensusPupilsInput);
 
-export function handle(task: ContentCheckTask): Promise<ContentCheck | CensusCheck> {
+export type ContentCheckResult = ContentCheck | CensusCheck | CensusPupilsPage;
+
+export function handle(task: ContentCheckTask): Promise<ContentCheckResult> {
   if (task.kind === 'census-return') return checkCensusReturn(task);
+  if (task.kind === 'census-pupils') return censusPupilsPage(task);
   const { data } = task;
   return checkContent(task.file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 }

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { checkCensusReturn } from '../../src/collect/census-check.ts';
+import { censusPupilsPage, checkCensusReturn } from '../../src/collect/census-check.ts';
 import { PoolBusy, PoolClosed } from '../../src/platform/workers/pool.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { checkContent } from '../../src/transfers/content-checks.ts';
@@ -86,6 +86,30 @@ test('a census return is read and checked the same on a worker thread, readable 
   assert.ok(readable >= 2 && readable < files.length, 'returns read and files refused were compared');
   const census = await checkCensusReturn(input(readFileSync(join(FIXTURES, 'census', 'valid-autumn.xml'))));
   assert.ok(census.readable && census.pupils === 13 && census.pupilsToMatch.length === 11);
+});
+
+test("a page of a stored census return's pupils is read the same on a worker thread: every pupil once, in order, a page past the end is the last", async () => {
+  const data = readFileSync(join(FIXTURES, 'census', 'valid-autumn.xml'));
+  const pageOf = (page: number) => ({ data, page, perPage: 5 });
+  const seen = [];
+  for (const page of [1, 2, 3]) {
+    const here = await censusPupilsPage(pageOf(page));
+    assert.deepEqual(await pooled.censusPupilsPage(pageOf(page)), here);
+    assert.equal(here.page, page);
+    assert.equal(here.pages, 3);
+    assert.equal(here.total, 13);
+    seen.push(...here.pupils.map((p) => `${p.onRoll}:${p.position}`));
+  }
+  const onRoll = seen.filter((key) => key.startsWith('true:')).length;
+  assert.equal(new Set(seen).size, 13);
+  assert.deepEqual(
+    seen,
+    [...seen].sort((a, b) => Number(b.startsWith('true:')) - Number(a.startsWith('true:'))),
+    'on roll first',
+  );
+  assert.ok(onRoll > 0 && onRoll < 13, 'both lists were paged');
+  assert.equal((await pooled.censusPupilsPage(pageOf(9))).page, 3);
+  assert.equal((await pooled.censusPupilsPage(pageOf(0))).page, 1);
 });
 
 test('files that are only sniffed (generic and other typed files) are checked without a worker', async () => {
