@@ -15,6 +15,18 @@ export interface FileContent {
   stream: Readable;
 }
 
+/** The headers that describe a file's content: set before its bytes are read. */
+const FILE_CONTENT_HEADERS = ['content-disposition', 'content-length', 'x-content-sha256', 'repr-digest'];
+
+/**
+ * Takes back a file's headers from an answer that will not carry it: a stored file that fails its check
+ * as it is read (its SHA-256, or the encryption's tag) ends in a problem, which must not come as an
+ * attachment named like the file, with the file's SHA-256.
+ */
+export function withoutFileContentHeaders(reply: FastifyReply): void {
+  for (const name of FILE_CONTENT_HEADERS) reply.removeHeader(name);
+}
+
 export function sendFileContent(reply: FastifyReply, file: FileContent): FastifyReply {
   if (file.size !== null) reply.header('content-length', String(file.size));
   return reply

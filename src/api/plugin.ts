@@ -14,6 +14,7 @@ import type { Actor } from '../auth/actor.ts';
 import { can, ROLE_LABELS } from '../auth/permissions.ts';
 import { writtenIn } from '../platform/i18n/catalogue.ts';
 import { bearerToken } from '../platform/web/http.ts';
+import { withoutFileContentHeaders } from './file-content.ts';
 import { API_PREFIX, type ApiOperation } from './operation.ts';
 import { ProblemError, problem, problemOf, sendProblem } from './problems.ts';
 import { type ApiTokenService, scopeAllows, type TokenActor, type TokenLookup } from './token-service.ts';
@@ -112,6 +113,7 @@ export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions)
   api.setErrorHandler((error, request, reply) => {
     const { body, headers, log } = problemOf(error);
     if (log) request.log.error({ err: error, path: request.url.split('?')[0] }, 'unhandled API error');
+    withoutFileContentHeaders(reply);
     for (const [name, value] of Object.entries(headers)) reply.header(name, value);
     return sendProblem(reply, body);
   });

@@ -4,6 +4,8 @@
 // revoked token and a deleted user (401), a read-only token uploading (403), the session cookie (401).
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { ApiTokenService } from '../../src/api/token-service.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
@@ -141,6 +143,31 @@ describeEachEngine('API journeys', (database) => {
       .where('recipient', '=', schoolA.number)
       .execute();
     assert.equal(emails.length, 1, 'the sender is told, as on the web');
+  });
+
+  test('a stored file that fails its check as it is read: a 500 problem, without the file’s name or SHA-256', async () => {
+    const sentFile = await sendCtf();
+    const { storage_key } = await db
+      .selectFrom('transfers')
+      .select('storage_key')
+      .where('id', '=', sentFile.id)
+      .executeTakeFirstOrThrow();
+    const store = t.deps.config.fileStore;
+    assert.ok(store.kind === 'disk' && storage_key);
+    const blob = join(store.directory, storage_key);
+    const stored = readFileSync(blob);
+    const at = stored.length - 40;
+    stored[at] = (stored[at] ?? 0) ^ 1; // one bit of the ciphertext: the encryption's tag no longer agrees
+    writeFileSync(blob, stored);
+
+    const download = await api(t.app, { url: `/api/v1/files/${sentFile.id}/content`, token: tokenB });
+    assert.equal(download.statusCode, 500);
+    assert.match(String(download.headers['content-type']), PROBLEM);
+    assert.equal(download.json().status, 500);
+    for (const header of ['content-disposition', 'x-content-sha256', 'repr-digest']) {
+      assert.equal(download.headers[header], undefined, header);
+    }
+    assert.equal(Number(download.headers['content-length']), Buffer.byteLength(download.body));
   });
 
   test('a rejected file’s reason reaches the sender’s outgoing list', async () => {
