@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Executor } from '../platform/db/schema.ts';
 
 export interface SessionRecord {
@@ -42,6 +42,11 @@ export async function deleteExpiredSessions(db: Executor, now: Date, idleMinutes
     .where((eb) => eb.or([eb('last_seen_at', '<=', idleSince), eb('expires_at', '<=', now.toISOString())]))
     .executeTakeFirst();
   return Number(result.numDeletedRows);
+}
+
+/** Several servers can share sessions: only a hash of the cookie's token is stored. */
+export function sessionIdOf(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }
 
 export async function deleteSessionsOfUser(db: Executor, userId: string, exceptId?: string): Promise<void> {

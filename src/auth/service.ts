@@ -1,5 +1,5 @@
 // Sign-in, sessions and passwords. No HTTP here: the routes pass in what they read from the request.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { findUserByUsername, getUser, type UserRow, updateUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
@@ -18,6 +18,7 @@ import {
   getSession,
   insertSession,
   recordSignInAttempt,
+  sessionIdOf,
   touchSession,
 } from './repository.ts';
 import { accountLocked, signInThrottled } from './throttle.ts';
@@ -70,11 +71,6 @@ export type SessionLookup =
 
 /** How long the second step of a sign-in may take before the user must start again. */
 const SECOND_STEP_MINUTES = 10;
-
-/** Several servers can share sessions: only a hash of the cookie's token is stored. */
-function sessionIdOf(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
 
 export class AuthService {
   readonly twoFactor: TwoFactorService;

@@ -172,7 +172,7 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
       handler: async (request, reply) => {
         const form = codeForm.parse(request.body ?? {});
         try {
-          const codes = await twoFactor.confirm(signedInUser(request), form.code);
+          const codes = await twoFactor.confirm(signedInUser(request), form.code, request.sessionToken);
           return codesPage(reply, codes, 'set-up');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

@@ -9,7 +9,7 @@ import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { isRole, type Role } from './permissions.ts';
-import { recordSignInAttempt } from './repository.ts';
+import { deleteSessionsOfUser, recordSignInAttempt, sessionIdOf } from './repository.ts';
 import { signInThrottled } from './throttle.ts';
 import { twoFactorRequired } from './two-factor-policy.ts';
 import {
@@ -111,10 +111,12 @@ export class TwoFactorService {
   }
 
   /**
-   * Confirms the secret being set up with a code from the app. Returns the new recovery codes, to show
-   * once: only their hashes are kept.
+   * Confirms the secret being set up with a code from the app, and ends the user's other sessions (a
+   * password alone let them in; setting up a second step is often done to keep someone else out).
+   * `sessionToken` is the session that sets it up, kept. Returns the new recovery codes, to show once:
+   * only their hashes are kept.
    */
-  async confirm(user: Actor, input: string): Promise<string[]> {
+  async confirm(user: Actor, input: string, sessionToken?: string): Promise<string[]> {
     const code = normaliseTotpCode(input);
     if (!input.trim()) throw new Invalid([keyedError('code', 'auth.two-factor.enter-code')]);
     if (!code) throw new Invalid([keyedError('code', 'auth.two-factor.set-up.digits')]);
@@ -135,6 +137,7 @@ export class TwoFactorService {
         throw new Invalid([keyedError('code', 'auth.two-factor.set-up.already')]);
       }
       await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), at);
+      await deleteSessionsOfUser(tx, user.userId, sessionToken && sessionIdOf(sessionToken));
       await this.audit(tx, user, 'two-factor-enrolled');
     });
     return codes;

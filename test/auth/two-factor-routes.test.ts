@@ -39,6 +39,7 @@ describeEachEngine('two-factor sign-in pages', (database) => {
     const secret = secretOf(page.body);
     const done = await agent.post('/two-factor/set-up', { code: await totpCodeAt(secret, t.clock.now()) });
     assert.equal(done.statusCode, 200);
+    assert.match(done.body, /You have been signed out of s2s everywhere else/);
     return { secret, codes: recoveryCodesOf(done.body) };
   }
 
@@ -181,13 +182,23 @@ describeEachEngine('two-factor sign-in pages', (database) => {
     const la = await makeLa(db);
     const user = await makeUser(db, 'la_user', { laNumber: la.number });
     const agent = new Agent(t.app);
+    // Signed in elsewhere too, with the password alone (another computer, or someone who has it).
+    const elsewhere = new Agent(t.app);
+    assert.equal((await elsewhere.signIn(user.username)).headers.location, '/');
     assert.equal((await agent.signIn(user.username)).headers.location, '/', 'not made to set it up');
     const home = await agent.get('/');
     assert.match(home.body, /href="\/two-factor"[^>]*>\s*Two-factor sign-in/);
     const account = await agent.get('/two-factor');
     assert.match(account.body, /Two-factor sign-in is not set up for your account/);
     assert.equal((await agent.get('/two-factor/recovery-codes')).headers.location, '/two-factor');
+    assert.equal((await elsewhere.get('/')).statusCode, 200);
     const { secret, codes } = await setUp(agent);
+    assert.match(
+      (await elsewhere.get('/')).headers.location ?? '',
+      /^\/sign-in/,
+      'the session elsewhere has ended',
+    );
+    assert.equal((await agent.get('/')).statusCode, 200, 'the one that set it up goes on');
 
     nextStep();
     await agent.get('/two-factor/recovery-codes');

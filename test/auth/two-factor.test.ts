@@ -319,7 +319,7 @@ describeEachEngine('two-factor sign-in', (database) => {
 
     const setUp = await auth.twoFactor.setUp(actorOf(dba));
     assert.ok(setUp);
-    await auth.twoFactor.confirm(actorOf(dba), await totpCodeAt(setUp.secret, clock.now()));
+    await auth.twoFactor.confirm(actorOf(dba), await totpCodeAt(setUp.secret, clock.now()), outcome.token);
     const after = await auth.lookUpSession(outcome.token);
     assert.equal((after as { user: SignedInUser }).user.mustSetUpTwoFactor, false);
     clock.advanceMinutes(STEP_MINUTES);
