@@ -71,32 +71,23 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
 
   check(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
     if (!parsesContent(file)) return checkContent(file, data);
-    const { bytes, transfer } = forWorker(data);
-    return this.pool.run(
-      { kind: 'upload', file, data: bytes },
-      transfer,
-      bytes.length,
-    ) as Promise<ContentCheck>;
+    return this.onWorker<ContentCheck>({ kind: 'upload', file, data });
   }
 
   /** A census return's reading and rules (collect/census-check.ts), on a worker. */
   checkCensusReturn(input: CensusCheckInput): Promise<CensusCheck> {
-    const { bytes, transfer } = forWorker(input.data);
-    return this.pool.run(
-      { kind: 'census-return', ...input, data: bytes },
-      transfer,
-      bytes.length,
-    ) as Promise<CensusCheck>;
+    return this.onWorker<CensusCheck>({ kind: 'census-return', ...input });
   }
 
   /** A page of a stored census return's pupils (collect/census-check.ts), on a worker. */
   censusPupilsPage(input: CensusPupilsInput): Promise<CensusPupilsPage> {
-    const { bytes, transfer } = forWorker(input.data);
-    return this.pool.run(
-      { kind: 'census-pupils', ...input, data: bytes },
-      transfer,
-      bytes.length,
-    ) as Promise<CensusPupilsPage>;
+    return this.onWorker<CensusPupilsPage>({ kind: 'census-pupils', ...input });
+  }
+
+  /** A task on a worker, its bytes handed over as `forWorker` says; the result is the task kind's. */
+  private onWorker<Result extends ContentCheckResult>(task: ContentCheckTask): Promise<Result> {
+    const { bytes, transfer } = forWorker(task.data);
+    return this.pool.run({ ...task, data: bytes }, transfer, bytes.length) as Promise<Result>;
   }
 
   stats() {
