@@ -33,7 +33,7 @@ import * as sweepIndexes from './migrations/016-sweep-indexes.ts';
 import * as findingMessages from './migrations/017-finding-messages.ts';
 import * as jobRunSummaryMessage from './migrations/018-job-run-summary-message.ts';
 import * as censusReturnMatches from './migrations/019-census-return-matches.ts';
-import * as messageExpiryIndexes from './migrations/020-message-expiry-indexes.ts';
+import * as jobIndexes from './migrations/020-job-indexes.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -58,7 +58,7 @@ const migrations: Record<string, Migration> = {
   '017-finding-messages': findingMessages,
   '018-job-run-summary-message': jobRunSummaryMessage,
   '019-census-return-matches': censusReturnMatches,
-  '020-message-expiry-indexes': messageExpiryIndexes,
+  '020-job-indexes': jobIndexes,
 };
 
 export interface DatabaseOptions {
