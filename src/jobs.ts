@@ -10,6 +10,7 @@ import { messageExpiryJob } from './messaging/jobs.ts';
 import { deliverDue } from './notifications/delivery.ts';
 import type { EmailContext } from './notifications/email.ts';
 import { missingAddressesJob, weeklyReminderJob } from './notifications/reminders.ts';
+import { notificationRetentionJob } from './notifications/retention.ts';
 import { message } from './platform/i18n/catalogue.ts';
 import { type JobDefinition, processOwner } from './platform/jobs/scheduler.ts';
 import { REDOWNLOAD_DAYS } from './transfers/download-listing.ts';
@@ -35,6 +36,7 @@ export const JOB_NAMES = [
   'missing-addresses',
   'lost-pupil-review',
   'message-expiry',
+  'purge-notifications',
   'sweep-sessions',
   'seal-audit',
 ] as const;
@@ -154,6 +156,7 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
     missingAddressesJob(deps),
     lostPupilReviewJob(deps),
     messageExpiryJob(deps),
+    notificationRetentionJob(deps),
     sessionSweepJob(deps),
     {
       name: 'seal-audit',

@@ -31,6 +31,7 @@ import {
   OUTBOX_STATUSES,
   STATUS_KEYS,
 } from './admin-service.ts';
+import { FINISHED_RETENTION_DAYS } from './outbox.ts';
 
 export const NOTIFICATIONS_PATH = '/admin/notifications';
 export const JOBS_PATH = '/admin/jobs';
@@ -111,6 +112,7 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
       limit: LIST_LIMIT,
       mailer: deps.mailer.description,
       mailLog: admin.mailLog,
+      retentionDays: FINISHED_RETENTION_DAYS,
       errors,
     });
   };

@@ -183,3 +183,44 @@ export async function requeue(
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/**
+ * Days a notification is kept once it has an outcome (sent, failed, or no address), from when it was
+ * written: long enough to answer "did they get the email?" and to send again one that failed, and no
+ * longer than the longest a message stays in s2s (an email sent in place of a message holds its text).
+ */
+export const FINISHED_RETENTION_DAYS = 31;
+
+/** Notifications deleted in one statement: each is short, however many are due. */
+export const RETENTION_BATCH = 1000;
+
+/**
+ * Deletes the notifications with an outcome written before `before` (ISO), oldest first, in batches;
+ * those still to be sent stay, however old. When `signal` is aborted, stops after the batch in hand by
+ * throwing its reason.
+ */
+export async function deleteFinishedNotifications(
+  db: Executor,
+  before: string,
+  { batch = RETENTION_BATCH, signal }: { batch?: number; signal?: AbortSignal } = {},
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const result = await db
+      .deleteFrom('notification_outbox')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('notification_outbox as o')
+          .select('o.id')
+          .where('o.created_at', '<', before)
+          .where('o.status', 'in', ['sent', 'failed', 'no-address'])
+          .orderBy('o.created_at')
+          .limit(batch),
+      )
+      .executeTakeFirst();
+    const count = Number(result.numDeletedRows);
+    deleted += count;
+    if (count < batch) return deleted;
+    signal?.throwIfAborted();
+  }
+}

@@ -19,6 +19,9 @@ import { type Kysely, sql } from 'kysely';
 // The daily sweep of the file store (transfers/jobs.ts, sweepOrphanFiles) asks, 500 stored objects at a
 // time, which of them a transfer or a census return refers to: each question read the whole table
 // (at national scale, a million lost pupils' files among two million transfers: thousands of scans).
+//
+// The retention of the email outbox (notifications/retention.ts, purge-notifications) deletes by age;
+// the Notifications page lists the newest first.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createIndex('transfers_held')
@@ -37,6 +40,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('census_returns')
     .column('storage_key')
     .execute();
+  await db.schema
+    .createIndex('notification_outbox_created')
+    .on('notification_outbox')
+    .column('created_at')
+    .execute();
   await db.schema.createIndex('messages_sent').on('messages').columns(['sent_at', 'id']).execute();
   await db.schema
     .createIndex('message_recipients_read_live')
@@ -52,6 +60,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'transfers_held',
     'transfers_storage_key',
     'census_returns_storage_key',
+    'notification_outbox_created',
     'messages_sent',
     'message_recipients_read_live',
   ]) {
