@@ -44,6 +44,38 @@ export async function deleteExpiredSessions(db: Executor, now: Date, idleMinutes
   return Number(result.numDeletedRows);
 }
 
+/** Sign-in attempts forgotten in one statement: each is short, however many are due. */
+const ATTEMPTS_BATCH = 1000;
+
+/**
+ * Deletes the sign-in attempts made before `before` (ISO), oldest first, in batches: the throttle reads
+ * only the last SIGN_IN_LOCK_MINUTES, and each attempt holds a username and an IP address, which are
+ * personal data kept no longer than they are needed (the audit log keeps the sign-ins themselves).
+ */
+export async function deleteSignInAttemptsBefore(
+  db: Executor,
+  before: string,
+  batch = ATTEMPTS_BATCH,
+): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const result = await db
+      .deleteFrom('sign_in_attempts')
+      .where('id', 'in', (eb) =>
+        eb
+          .selectFrom('sign_in_attempts as a')
+          .select('a.id')
+          .where('a.attempted_at', '<', before)
+          .orderBy('a.attempted_at')
+          .limit(batch),
+      )
+      .executeTakeFirst();
+    const count = Number(result.numDeletedRows);
+    deleted += count;
+    if (count < batch) return deleted;
+  }
+}
+
 /** Several servers can share sessions: only a hash of the cookie's token is stored. */
 export function sessionIdOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');

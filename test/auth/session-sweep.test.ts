@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { insertSession } from '../../src/auth/repository.ts';
+import { insertSession, recordSignInAttempt } from '../../src/auth/repository.ts';
 import { SESSION_SWEEP_JOB, sessionSweepJob } from '../../src/auth/session-sweep.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
@@ -12,9 +12,10 @@ import { describeEachEngine } from '../support/databases.ts';
 import { makeUser } from '../support/factories.ts';
 
 const IDLE_MINUTES = 30;
+const LOCK_MINUTES = 15;
 
 describeEachEngine('sweep-sessions job', (database) => {
-  test('runs hourly at 50 past and deletes the sessions idle for the limit or past their expiry, keeping the rest', async () => {
+  test('runs hourly at 50 past and deletes the sessions idle for the limit or past their expiry, keeping the rest, and the sign-in attempts older than the lock', async () => {
     const { db } = database();
     const user = await makeUser(db, 'la_user');
     const clock = new ManualClock('2026-12-02T10:49:00.000Z');
@@ -36,9 +37,22 @@ describeEachEngine('sweep-sessions job', (database) => {
     const idle = await session(IDLE_MINUTES, 60);
     const longIdle = await session(600, 60);
     const pastExpiry = await session(1, 0);
+    const attempt = (minutesAgo: number, address: string) =>
+      recordSignInAttempt(db, {
+        username: user.username,
+        address,
+        at: minutesBefore(minutesAgo),
+        succeeded: false,
+      });
+    await attempt(LOCK_MINUTES - 1, '192.0.2.1');
+    await attempt(LOCK_MINUTES, '192.0.2.2');
+    await attempt(60 * 24 * 400, '192.0.2.3');
 
     const scheduler = new Scheduler({ db, clock, logger: createLogger('silent') }, [
-      sessionSweepJob({ db, config: { session: { idleMinutes: IDLE_MINUTES } } }),
+      sessionSweepJob({
+        db,
+        config: { session: { idleMinutes: IDLE_MINUTES }, signIn: { lockMinutes: LOCK_MINUTES } },
+      }),
     ]);
     assert.equal(
       scheduler.nextRun(SESSION_SWEEP_JOB, clock.now())?.toISOString(),
@@ -47,9 +61,20 @@ describeEachEngine('sweep-sessions job', (database) => {
     clock.advanceMinutes(1);
     const [run] = await scheduler.tick();
     assert.equal(run?.status, 'succeeded');
-    assert.equal(run?.summary, 'Deleted 3 expired sessions.');
+    assert.equal(run?.summary, 'Deleted 3 expired sessions; forgot 1 old sign-in attempt.');
     const left = await db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
     assert.deepEqual(left.map((s) => s.id).sort(), [inUse, nearlyIdle].sort());
     assert.ok(![idle, longIdle, pastExpiry].some((id) => left.some((s) => s.id === id)));
+    const attempts = await db
+      .selectFrom('sign_in_attempts')
+      .select('address')
+      .where('username', '=', user.username)
+      .orderBy('address')
+      .execute();
+    assert.deepEqual(
+      attempts.map((a) => a.address),
+      ['192.0.2.1', '192.0.2.2'],
+      'those within the lock window stay (the throttle counts them)',
+    );
   });
 });

@@ -20,6 +20,9 @@ import { type Kysely, sql } from 'kysely';
 // time, which of them a transfer or a census return refers to: each question read the whole table
 // (at national scale, a million lost pupils' files among two million transfers: thousands of scans).
 //
+// The hourly sweep of sign-in sessions (auth/session-sweep.ts) also forgets the sign-in attempts older
+// than the throttle's window, by age.
+//
 // The retention of the email outbox (notifications/retention.ts, purge-notifications) deletes by age;
 // the Notifications page lists the newest first.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -45,6 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .on('notification_outbox')
     .column('created_at')
     .execute();
+  await db.schema.createIndex('sign_in_attempts_at').on('sign_in_attempts').column('attempted_at').execute();
   await db.schema.createIndex('messages_sent').on('messages').columns(['sent_at', 'id']).execute();
   await db.schema
     .createIndex('message_recipients_read_live')
@@ -61,6 +65,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     'transfers_storage_key',
     'census_returns_storage_key',
     'notification_outbox_created',
+    'sign_in_attempts_at',
     'messages_sent',
     'message_recipients_read_live',
   ]) {
