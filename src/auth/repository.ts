@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { inBatches } from '../platform/db/batches.ts';
 import type { Executor } from '../platform/db/schema.ts';
 
 export interface SessionRecord {
@@ -57,8 +58,7 @@ export async function deleteSignInAttemptsBefore(
   before: string,
   batch = ATTEMPTS_BATCH,
 ): Promise<number> {
-  let deleted = 0;
-  for (;;) {
+  return inBatches(batch, async () => {
     const result = await db
       .deleteFrom('sign_in_attempts')
       .where('id', 'in', (eb) =>
@@ -70,10 +70,8 @@ export async function deleteSignInAttemptsBefore(
           .limit(batch),
       )
       .executeTakeFirst();
-    const count = Number(result.numDeletedRows);
-    deleted += count;
-    if (count < batch) return deleted;
-  }
+    return Number(result.numDeletedRows);
+  });
 }
 
 /** Several servers can share sessions: only a hash of the cookie's token is stored. */

@@ -1,5 +1,6 @@
 // The SQL of messages: the messages themselves, each mailbox's copy, and the counts of what is unread.
 import { randomUUID } from 'node:crypto';
+import { inBatches } from '../platform/db/batches.ts';
 import { toCount } from '../platform/db/database.ts';
 import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
 
@@ -239,37 +240,37 @@ export async function expireMessages(
   const unreadBefore = new Date(now.getTime() - rules.unreadDays * day).toISOString();
   const readBefore = new Date(now.getTime() - rules.readDays * day).toISOString();
   const expiry = { removed_at: now.toISOString(), removed_reason: 'expired' } as const;
-  let expired = 0;
   let deleted = 0;
 
   // Read copies first, so that a message whose last copy goes now is deleted below in the same run.
   // Each batch leaves the index it is read from, so the next starts where it stopped.
-  for (;;) {
-    const result = await db
-      .updateTable('message_recipients')
-      .set(expiry)
-      .where((eb) =>
-        eb(
-          eb.refTuple('message_id', 'mailbox'),
-          'in',
-          eb
-            .selectFrom('message_recipients as r')
-            .select(['r.message_id', 'r.mailbox'])
-            .where('r.removed_at', 'is', null)
-            .where('r.read_at', '<=', readBefore)
-            // The oldest first, in the index's order: without an order PostgreSQL, which cannot tell
-            // how few of the read copies are due, may scan the whole table for the first `batch`.
-            .orderBy('r.read_at')
-            .limit(batch)
-            .$asTuple('message_id', 'mailbox'),
-        ),
-      )
-      .executeTakeFirst();
-    const count = Number(result.numUpdatedRows);
-    expired += count;
-    if (count < batch) break;
-    signal?.throwIfAborted();
-  }
+  let expired = await inBatches(
+    batch,
+    async () => {
+      const result = await db
+        .updateTable('message_recipients')
+        .set(expiry)
+        .where((eb) =>
+          eb(
+            eb.refTuple('message_id', 'mailbox'),
+            'in',
+            eb
+              .selectFrom('message_recipients as r')
+              .select(['r.message_id', 'r.mailbox'])
+              .where('r.removed_at', 'is', null)
+              .where('r.read_at', '<=', readBefore)
+              // The oldest first, in the index's order: without an order PostgreSQL, which cannot tell
+              // how few of the read copies are due, may scan the whole table for the first `batch`.
+              .orderBy('r.read_at')
+              .limit(batch)
+              .$asTuple('message_id', 'mailbox'),
+          ),
+        )
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+    signal,
+  );
 
   // Messages sent before the unread limit, in order from the oldest: their unread copies expire, and
   // each message with no copy left goes. Those still kept (a copy read in the last 14 days) are passed

@@ -3,6 +3,7 @@
 // due rows for a while (a lease, so several processes never send one row at once), sends them, and
 // records the outcome on the row.
 import { randomUUID } from 'node:crypto';
+import { inBatches } from '../platform/db/batches.ts';
 import type { Executor, NotificationOutboxTable, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import type { Message } from '../platform/i18n/catalogue.ts';
 
@@ -204,23 +205,23 @@ export async function deleteFinishedNotifications(
   before: string,
   { batch = RETENTION_BATCH, signal }: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
-  let deleted = 0;
-  for (;;) {
-    const result = await db
-      .deleteFrom('notification_outbox')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('notification_outbox as o')
-          .select('o.id')
-          .where('o.created_at', '<', before)
-          .where('o.status', 'in', ['sent', 'failed', 'no-address'])
-          .orderBy('o.created_at')
-          .limit(batch),
-      )
-      .executeTakeFirst();
-    const count = Number(result.numDeletedRows);
-    deleted += count;
-    if (count < batch) return deleted;
-    signal?.throwIfAborted();
-  }
+  return inBatches(
+    batch,
+    async () => {
+      const result = await db
+        .deleteFrom('notification_outbox')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('notification_outbox as o')
+            .select('o.id')
+            .where('o.created_at', '<', before)
+            .where('o.status', 'in', ['sent', 'failed', 'no-address'])
+            .orderBy('o.created_at')
+            .limit(batch),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    signal,
+  );
 }
