@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { inBatches } from '../platform/db/batches.ts';
+import { BATCH_ROWS, inBatches } from '../platform/db/batches.ts';
 import type { Executor } from '../platform/db/schema.ts';
 
 export interface SessionRecord {
@@ -45,9 +45,6 @@ export async function deleteExpiredSessions(db: Executor, now: Date, idleMinutes
   return Number(result.numDeletedRows);
 }
 
-/** Sign-in attempts forgotten in one statement: each is short, however many are due. */
-const ATTEMPTS_BATCH = 1000;
-
 /**
  * Deletes the sign-in attempts made before `before` (ISO), oldest first, in batches: the throttle reads
  * only the last SIGN_IN_LOCK_MINUTES, and each attempt holds a username and an IP address, which are
@@ -56,7 +53,7 @@ const ATTEMPTS_BATCH = 1000;
 export async function deleteSignInAttemptsBefore(
   db: Executor,
   before: string,
-  batch = ATTEMPTS_BATCH,
+  batch = BATCH_ROWS,
 ): Promise<number> {
   return inBatches(batch, async () => {
     const result = await db

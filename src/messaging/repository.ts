@@ -1,6 +1,6 @@
 // The SQL of messages: the messages themselves, each mailbox's copy, and the counts of what is unread.
 import { randomUUID } from 'node:crypto';
-import { inBatches } from '../platform/db/batches.ts';
+import { BATCH_ROWS, inBatches } from '../platform/db/batches.ts';
 import { toCount } from '../platform/db/database.ts';
 import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
 
@@ -218,13 +218,6 @@ export async function findSent(
 }
 
 /**
- * Copies expired, or old messages looked at, in one statement or transaction: each is short, so no
- * writer waits long for the expiry (SQLite has one writer at a time), however large the backlog (after
- * an outage or a restore, or the year of messages `s2s seed-scale` writes).
- */
-export const EXPIRY_BATCH = 1000;
-
-/**
  * Expiry (handbook §11): a copy left unread for 31 days, or read 14 days ago, leaves its mailbox. A
  * message whose copies have all gone, and that is at least 31 days old, is deleted with its content.
  * Read by the indexes of live read copies and of messages by time (migration 020), in batches; when
@@ -234,7 +227,7 @@ export async function expireMessages(
   db: Db,
   now: Date,
   rules: { unreadDays: number; readDays: number },
-  { batch = EXPIRY_BATCH, signal }: { batch?: number; signal?: AbortSignal } = {},
+  { batch = BATCH_ROWS, signal }: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<{ expired: number; deleted: number }> {
   const day = 24 * 60 * 60 * 1000;
   const unreadBefore = new Date(now.getTime() - rules.unreadDays * day).toISOString();
@@ -274,19 +267,14 @@ export async function expireMessages(
 
   // Messages sent before the unread limit, in order from the oldest: their unread copies expire, and
   // each message with no copy left goes. Those still kept (a copy read in the last 14 days) are passed
-  // over by the cursor, not read again in this run.
-  let after: { sent_at: string; id: string } | undefined;
+  // over by the cursor, not read again in this run. It starts before every message ('' sorts first).
+  let after = { sent_at: '', id: '' };
   for (;;) {
-    const cursor = after;
     const old = await db
       .selectFrom('messages')
       .select(['sent_at', 'id'])
       .where('sent_at', '<=', unreadBefore)
-      .$if(cursor !== undefined, (q) =>
-        q.where((eb) =>
-          eb(eb.refTuple('sent_at', 'id'), '>', eb.tuple(cursor?.sent_at ?? '', cursor?.id ?? '')),
-        ),
-      )
+      .where((eb) => eb(eb.refTuple('sent_at', 'id'), '>', eb.tuple(after.sent_at, after.id)))
       .orderBy('sent_at')
       .orderBy('id')
       .limit(batch)
@@ -321,7 +309,7 @@ export async function expireMessages(
     });
     if (old.length < batch) break;
     signal?.throwIfAborted();
-    after = old.at(-1);
+    after = old.at(-1) ?? after;
   }
   return { expired, deleted };
 }

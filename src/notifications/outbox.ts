@@ -3,7 +3,7 @@
 // due rows for a while (a lease, so several processes never send one row at once), sends them, and
 // records the outcome on the row.
 import { randomUUID } from 'node:crypto';
-import { inBatches } from '../platform/db/batches.ts';
+import { BATCH_ROWS, inBatches } from '../platform/db/batches.ts';
 import type { Executor, NotificationOutboxTable, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import type { Message } from '../platform/i18n/catalogue.ts';
 
@@ -192,9 +192,6 @@ export async function requeue(
  */
 export const FINISHED_RETENTION_DAYS = 31;
 
-/** Notifications deleted in one statement: each is short, however many are due. */
-export const RETENTION_BATCH = 1000;
-
 /**
  * Deletes the notifications with an outcome written before `before` (ISO), oldest first, in batches;
  * those still to be sent stay, however old. When `signal` is aborted, stops after the batch in hand by
@@ -203,7 +200,7 @@ export const RETENTION_BATCH = 1000;
 export async function deleteFinishedNotifications(
   db: Executor,
   before: string,
-  { batch = RETENTION_BATCH, signal }: { batch?: number; signal?: AbortSignal } = {},
+  { batch = BATCH_ROWS, signal }: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
   return inBatches(
     batch,

@@ -4,6 +4,7 @@
 import type { Db } from '../platform/db/schema.ts';
 import { message } from '../platform/i18n/catalogue.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
+import { daysBefore } from '../transfers/download-listing.ts';
 import { deleteFinishedNotifications, FINISHED_RETENTION_DAYS } from './outbox.ts';
 
 export const NOTIFICATION_RETENTION_JOB = 'purge-notifications';
@@ -16,8 +17,8 @@ export function notificationRetentionJob(deps: { db: Db }): JobDefinition {
     scheduleText: message('jobs.purge-notifications.schedule'),
     exclusive: true,
     run: async ({ now, signal }) => {
-      const before = new Date(now.getTime() - FINISHED_RETENTION_DAYS * 24 * 60 * 60 * 1000);
-      const deleted = await deleteFinishedNotifications(deps.db, before.toISOString(), { signal });
+      const before = daysBefore(now, FINISHED_RETENTION_DAYS);
+      const deleted = await deleteFinishedNotifications(deps.db, before, { signal });
       return {
         ok: true,
         didWork: deleted > 0,

@@ -2,6 +2,9 @@
 // SQLite's one write lock (or PostgreSQL's row locks) for long however much is due: after an outage, a
 // restore, or the first run of a new retention.
 
+/** Rows changed by one statement: a fraction of a second each, however large the backlog. */
+export const BATCH_ROWS = 1000;
+
 /**
  * Runs `step` (one statement over at most `batch` rows, returning how many it changed) until a step
  * changes fewer than `batch`: the total. Each step must leave the rows it changed out of the next (they
