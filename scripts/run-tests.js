@@ -58,7 +58,15 @@ await bundle([...files, ...COMMANDS], BUILD);
 
 const result = spawnSync(
   process.execPath,
-  ['--enable-source-maps', '--test', '--test-concurrency=2', ...files.map((f) => bundledPath(BUILD, f))],
+  [
+    '--enable-source-maps',
+    '--test',
+    '--test-concurrency=2',
+    // The spec reporter ends with every failing test and its error, so a failure is in the last lines
+    // of a long log (CI keeps only the tail); TAP, the default when output is not a terminal, does not.
+    '--test-reporter=spec',
+    ...files.map((f) => bundledPath(BUILD, f)),
+  ],
   {
     stdio: 'inherit',
     env: {
