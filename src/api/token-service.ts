@@ -15,6 +15,7 @@ import { can, isRole } from '../auth/permissions.ts';
 import { twoFactorRequired } from '../auth/two-factor-policy.ts';
 import { hasTwoFactor } from '../auth/two-factor-repository.ts';
 import type { Clock } from '../platform/clock.ts';
+import { daysAfter } from '../platform/dates.ts';
 import type { Db, UserRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
@@ -62,7 +63,6 @@ const TOKEN_PATTERN = /^s2s_[A-Za-z0-9_-]{43}$/;
 /** Active tokens one user may hold: enough for several MIS, few enough to keep track of. */
 export const MAX_TOKENS_PER_USER = 20;
 const MAX_NAME = 100;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export function tokenHash(token: string): string {
   return createHash('sha256').update(token).digest('hex');
@@ -171,10 +171,7 @@ export class ApiTokenService {
       token_hash: tokenHash(token),
       prefix: token.slice(0, TOKEN_PREFIX.length + 4),
       created_at: now.toISOString(),
-      expires_at:
-        input.expiry === 'never'
-          ? null
-          : new Date(now.getTime() + Number(input.expiry) * DAY_MS).toISOString(),
+      expires_at: input.expiry === 'never' ? null : daysAfter(now, Number(input.expiry)),
       last_used_at: null,
       revoked_at: null,
       revoked_by: null,

@@ -7,7 +7,7 @@ import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { getEstablishment, getLocalAuthority, listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import { londonDate } from '../platform/dates.ts';
+import { DAY_MS, londonDate } from '../platform/dates.ts';
 import type { DataCollectionRow, Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
@@ -77,8 +77,6 @@ export interface CollectionDetails {
   /** The LAs taking part; empty with allLas. */
   las: string[];
 }
-
-const DAY_MS = 86_400_000;
 
 export function collectionStatus(collection: DataCollectionRow, today: string): CollectionStatus {
   if (collection.closed_at) return 'Closed';

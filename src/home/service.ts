@@ -8,11 +8,10 @@ import type { SignedInUser } from '../auth/service.ts';
 import { countDueForReview } from '../lost-pupils/review-repository.ts';
 import { REVIEW_PATH } from '../lost-pupils/review-service.ts';
 import { organisationsWithoutAddress } from '../notifications/reminder-repository.ts';
-import { londonDate } from '../platform/dates.ts';
+import { daysBefore, londonDate } from '../platform/dates.ts';
 import type { Executor } from '../platform/db/schema.ts';
 import { type Message, message } from '../platform/i18n/catalogue.ts';
 import { CATEGORIES, type Category, downloadCapability, uploadCapability } from '../transfers/categories.ts';
-import { daysBefore } from '../transfers/download-listing.ts';
 import { countIncoming, countRejectedOutgoing } from '../transfers/download-repository.ts';
 import { actorParty } from '../transfers/parties.ts';
 

@@ -1,5 +1,6 @@
 // The SQL of messages: the messages themselves, each mailbox's copy, and the counts of what is unread.
 import { randomUUID } from 'node:crypto';
+import { daysBefore } from '../platform/dates.ts';
 import { BATCH_ROWS, inBatches } from '../platform/db/batches.ts';
 import { toCount } from '../platform/db/database.ts';
 import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
@@ -229,9 +230,8 @@ export async function expireMessages(
   rules: { unreadDays: number; readDays: number },
   { batch = BATCH_ROWS, signal }: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<{ expired: number; deleted: number }> {
-  const day = 24 * 60 * 60 * 1000;
-  const unreadBefore = new Date(now.getTime() - rules.unreadDays * day).toISOString();
-  const readBefore = new Date(now.getTime() - rules.readDays * day).toISOString();
+  const unreadBefore = daysBefore(now, rules.unreadDays);
+  const readBefore = daysBefore(now, rules.readDays);
   const expiry = { removed_at: now.toISOString(), removed_reason: 'expired' } as const;
   let deleted = 0;
 

@@ -1,10 +1,10 @@
 // The email outbox keeps each notification once it has an outcome for FINISHED_RETENTION_DAYS, then this
 // job deletes it: without it the table grew by every email ever sent (millions a year nationally), and
 // kept the text of messages sent by email long after the messages themselves had gone.
+import { daysBefore } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { message } from '../platform/i18n/catalogue.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
-import { daysBefore } from '../transfers/download-listing.ts';
 import { deleteFinishedNotifications, FINISHED_RETENTION_DAYS } from './outbox.ts';
 
 export const NOTIFICATION_RETENTION_JOB = 'purge-notifications';

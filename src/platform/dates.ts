@@ -84,7 +84,17 @@ export function monthInWords(englishMonth: string, language: Language): string {
 
 // --- calendar days in London (the weekly, daily and monthly jobs; report CSVs) --------------------------
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The instant `days` whole days (of 24 hours) before `now`, as stored: for retention periods. */
+export function daysBefore(now: Date, days: number): string {
+  return new Date(now.getTime() - days * DAY_MS).toISOString();
+}
+
+/** The instant `days` whole days (of 24 hours) after `at`, as stored. */
+export function daysAfter(at: string | Date, days: number): string {
+  return new Date(new Date(at).getTime() + days * DAY_MS).toISOString();
+}
 
 const LONDON_PARTS = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',

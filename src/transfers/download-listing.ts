@@ -4,6 +4,7 @@
 // same order (their collations differ on case and punctuation); the lists are one organisation's
 // waiting files, small enough to sort in memory.
 import { laInboxName, laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
+import { daysAfter } from '../platform/dates.ts';
 import type { TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { message, textIn } from '../platform/i18n/catalogue.ts';
 import { type Category, isCategory } from './categories.ts';
@@ -11,15 +12,6 @@ import type { OrganisationNames } from './download-repository.ts';
 
 /** "Files will be available to redownload for seven days after last being downloaded" (handbook §4). */
 export const REDOWNLOAD_DAYS = 7;
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-export function daysBefore(now: Date, days: number): string {
-  return new Date(now.getTime() - days * DAY_MS).toISOString();
-}
-
-export function daysAfter(at: string, days: number): string {
-  return new Date(new Date(at).getTime() + days * DAY_MS).toISOString();
-}
 
 /** The organisation at one end of a transfer, as users know it. */
 export interface PartyLabel {

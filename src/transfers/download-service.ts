@@ -24,6 +24,7 @@ import { menuLabelKey } from '../auth/menu.ts';
 import { can } from '../auth/permissions.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
+import { daysBefore } from '../platform/dates.ts';
 import type { Db, Executor, TransferRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
@@ -31,7 +32,6 @@ import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, type Category, downloadCapability, isCategory } from './categories.ts';
 import {
-  daysBefore,
   destinationLabel,
   type FileListing,
   listing,

@@ -20,11 +20,12 @@
 // names deleted content; the next run deletes again (a no-op) and records it.
 import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
+import { daysBefore } from '../platform/dates.ts';
 import type { Db } from '../platform/db/schema.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import type { FileStore } from '../platform/storage/file-store.ts';
-import { daysBefore, REDOWNLOAD_DAYS } from './download-listing.ts';
+import { REDOWNLOAD_DAYS } from './download-listing.ts';
 import { markPurged, type PurgeCandidate, purgeCandidates } from './download-repository.ts';
 
 /** Days a rejected file's content is kept after the rejection (see above). */
