@@ -12,6 +12,7 @@ import type { EmailContext } from './notifications/email.ts';
 import { missingAddressesJob, weeklyReminderJob } from './notifications/reminders.ts';
 import { notificationRetentionJob } from './notifications/retention.ts';
 import { message } from './platform/i18n/catalogue.ts';
+import { jobHistoryJob } from './platform/jobs/history-retention.ts';
 import { type JobDefinition, processOwner } from './platform/jobs/scheduler.ts';
 import { REDOWNLOAD_DAYS } from './transfers/download-listing.ts';
 import {
@@ -39,6 +40,7 @@ export const JOB_NAMES = [
   'purge-notifications',
   'sweep-sessions',
   'seal-audit',
+  'purge-job-history',
 ] as const;
 
 export function scheduledJobs(deps: Deps): JobDefinition[] {
@@ -174,5 +176,6 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
         };
       },
     },
+    jobHistoryJob(deps),
   ];
 }
