@@ -464,6 +464,8 @@ function transfer(n: number, total: number, w: World, nowMs: number) {
     },
     nowMs,
   );
+  // A file's pupils go with its content (markPurged).
+  if (row.purged_at) return { row, pupilRows: [] };
   const pupilRows = Array.from({ length: pupils }, (_, position) => {
     const sex = next() < 0.5 ? 'M' : 'F';
     return {

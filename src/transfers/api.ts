@@ -600,7 +600,12 @@ const SCHEMAS = {
       {
         type: 'object',
         properties: {
-          pupils: { type: 'array', items: ref('Pupil') },
+          pupils: {
+            type: 'array',
+            items: ref('Pupil'),
+            description:
+              "Empty once the file's content is deleted (contentHeld false): its pupils' details go with it; pupilCount stays",
+          },
           canRemove: {
             type: 'boolean',
             description: 'Outgoing files: whether it can still be removed',

@@ -82,6 +82,8 @@ export interface FileListing {
    */
   redownloadUntil: string | null;
   contentHeld: boolean;
+  /** When its content was deleted, and its pupils' details with it (the number of pupils stays). */
+  purgedAt: string | null;
   /** The malware scan: not-scanned (scanning was off), pending, clean, infected. */
   scanStatus: TransferRow['scan_status'];
   /** What the scan found, for a quarantined file. */
@@ -111,6 +113,7 @@ export function listing(row: TransferRow, party: PartyLabel, now: Date): FileLis
     rejectReason: row.reject_reason,
     redownloadUntil: redownloadUntil && new Date(redownloadUntil) > now ? redownloadUntil : null,
     contentHeld,
+    purgedAt: row.purged_at,
     scanStatus: row.scan_status,
     scanSignature: row.scan_signature,
   };

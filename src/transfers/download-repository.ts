@@ -276,7 +276,11 @@ export async function purgeCandidates(
     .execute();
 }
 
-/** Records that a file's content is gone: the keys are forgotten, the metadata stays. */
+/**
+ * Records that a file's content is gone: the keys are forgotten, and so are its pupils' details (UPN,
+ * names, date of birth: read from the content, kept no longer than it); the metadata stays, with the
+ * number of pupils, for reports and the audit log. Run it in the transaction that records the purge.
+ */
 export async function markPurged(db: Executor, id: string, storageKey: string, at: string): Promise<boolean> {
   const result = await db
     .updateTable('transfers')
@@ -284,7 +288,9 @@ export async function markPurged(db: Executor, id: string, storageKey: string, a
     .where('id', '=', id)
     .where('storage_key', '=', storageKey)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await db.deleteFrom('transfer_pupils').where('transfer_id', '=', id).execute();
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 // purgeExpiredContent; operators schedule it (hourly is plenty; it is safe to run at any time and to run
 // twice at once).
 //
-// Retention of a file's content (the metadata always stays, for reports and the audit log):
+// Retention of a file's content, and with it of its pupils' details (markPurged; the metadata, with the
+// number of pupils, always stays, for reports and the audit log):
 // - collected: 7 days after its last download (schools handbook §4: "Files will be available to
 //   redownload for seven days after last being downloaded"); each re-download restarts the 7 days.
 // - rejected: 7 days after the rejection. Nobody can download a rejected file (the recipient refused

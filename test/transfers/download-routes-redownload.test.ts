@@ -125,6 +125,12 @@ describeEachEngine('download again from the pages: day 6 yes, day 8 no', (databa
       assert.equal(page.statusCode, 200);
       assert.match(textOf(page.body), /This file can no longer be downloaded/);
       assert.doesNotMatch(page.body, /Download again/);
+      // Its pupils' details went with the content: no table, and the page says when.
+      assert.doesNotMatch(page.body, /id="pupils"/);
+      assert.match(
+        textOf(page.body),
+        /The pupils’ details were deleted with the file’s content on 7 December 2026 at 9:00am\./,
+      );
     }
     await agent.get('/download/ctf/previous');
     assert.equal((await agent.post('/download/ctf/previous', { file: b.row.id })).statusCode, 400);

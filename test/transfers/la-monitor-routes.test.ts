@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import { markPurged } from '../../src/transfers/download-repository.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -188,6 +189,7 @@ describeEachEngine('LA CTF pages', (database) => {
       from: school(w.b1.number),
       to: la(w.laA.number),
       overrides: { status: 'collected', collected_at: '2026-11-21T09:00:00.000Z' },
+      pupils: [pupil('Pryderi'), pupil('Rhiannon')],
     });
     const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
     const page = await agent.get(`/download/ctf/uncollected/${collected.row.id}`);
@@ -201,6 +203,16 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.equal(post.statusCode, 400);
     assert.match(errorSummary(post.body), /already been collected by your LA/);
     assert.equal((await getTransfer(w.db, collected.row.id))?.status, 'collected');
+    // Its pupils are shown until its content is deleted, and go with it; the page says when.
+    const pupilsShown = (body: string) => ['Pryderi', 'Rhiannon'].filter((name) => body.includes(name));
+    assert.equal(pupilsShown(page.body).length, 2);
+    await markPurged(w.db, collected.row.id, collected.row.storage_key as string, '2026-11-28T09:00:00.000Z');
+    const purged = await agent.get(`/download/ctf/uncollected/${collected.row.id}`);
+    assert.deepEqual(pupilsShown(purged.body), []);
+    assert.match(
+      textOf(purged.body),
+      /The pupils’ details were deleted with the file’s content on 28 November 2026 at 9:00am\./,
+    );
   });
 
   test('forward: the school number, the new name to check, then forwarded and the school sees it', async () => {

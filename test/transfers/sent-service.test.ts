@@ -8,7 +8,7 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
-import { getTransfer } from '../../src/transfers/repository.ts';
+import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -126,6 +126,7 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
     assert.equal(row?.storage_key, null);
     assert.equal(row?.wrapped_key, null);
     assert.equal(await stores.raw.exists(key), false, 'the content is deleted');
+    assert.deepEqual(await pupilsOf(w.db, sent.row.id), [], "and its pupils' details with it");
     assert.deepEqual(await actions(w.db, sent.row.id), ['file-purged', 'file-removed']);
 
     assert.deepEqual(await downloads().available(w.receiver, 'ctf', DEFAULT_SORT), []);
@@ -222,6 +223,7 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
     assert.equal((await purgeExpiredContent(w.db, stores.files, clock)).failed, 0);
     assert.equal(await held(collected.row.id), true);
     assert.equal(await held(rejected.row.id), true);
+    assert.equal((await pupilsOf(w.db, collected.row.id)).length, 2, 'day 6: the pupils are there');
     assert.equal((await downloads().previouslyDownloaded(w.receiver, 'ctf', DEFAULT_SORT)).length, 1);
     const again = await downloads().download(w.receiver, 'ctf', [collected.row.id], 'again');
     assert.ok((await readAll(again.stream)).equals(collected.content), 'day 6: downloaded again');
@@ -237,14 +239,20 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
       assert.equal(row?.wrapped_key, null);
       assert.equal(row?.purged_at, clock.now().toISOString());
       assert.equal(row?.filename, file.row.filename, 'the metadata stays');
+      assert.equal(row?.pupil_count, 2, 'the number of pupils stays, for the reports');
       assert.equal(await stores.raw.exists(file.row.storage_key as string), false);
       assert.ok((await actions(w.db, file.row.id)).includes('file-purged'));
+      // The pupils' details (read from the content) go with it; the sender's page says so.
+      assert.deepEqual(await pupilsOf(w.db, file.row.id), []);
+      const shown = await sentService().file(w.sender, file.row.id);
+      assert.deepEqual([shown.pupils, shown.file.purgedAt], [[], clock.now().toISOString()]);
     }
     await assert.rejects(downloads().download(w.receiver, 'ctf', [collected.row.id], 'again'), Invalid);
     // A file waiting to be collected is never purged, however old.
     const stillWaiting = await getTransfer(w.db, waiting.row.id);
     assert.equal(stillWaiting?.status, 'available');
     assert.ok(stillWaiting?.storage_key && (await stores.raw.exists(stillWaiting.storage_key)));
+    assert.equal((await pupilsOf(w.db, waiting.row.id)).length, 2);
     // Running again finds nothing more.
     assert.deepEqual(await purgeExpiredContent(w.db, stores.files, clock), { purged: 0, failed: 0 });
     assert.equal(await held(waiting.row.id), true);
