@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
+import { migrateToLatest } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -10,7 +11,7 @@ import { DownloadService } from '../../src/transfers/download-service.ts';
 import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import {
   actorOf,
@@ -286,3 +287,39 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
     assert.equal(await stores.raw.exists(sent.row.storage_key as string), false);
   });
 });
+
+for (const engine of ENGINES) {
+  test(`migration 021 deletes the pupils' details of files purged before it, and keeps those of files still held [${engine}]`, async () => {
+    const database = await createTestDatabase(engine, '020-job-indexes');
+    try {
+      const { db } = database;
+      const { files } = makeFileStores();
+      const laA = await makeLa(db);
+      const from = await makeSchool(db, laA.number);
+      const to = await makeSchool(db, laA.number);
+      const [purged, held] = [
+        await makeTransfer(db, files, { from: school(from.number), to: school(to.number) }),
+        await makeTransfer(db, files, { from: school(from.number), to: school(to.number) }),
+      ];
+      // As the purge left a file before: content and keys gone, its pupils kept.
+      await db
+        .updateTable('transfers')
+        .set({
+          status: 'collected',
+          storage_key: null,
+          wrapped_key: null,
+          purged_at: '2026-01-05T09:00:00.000Z',
+        })
+        .where('id', '=', purged.row.id)
+        .execute();
+      assert.equal((await pupilsOf(db, purged.row.id)).length, 2);
+
+      await migrateToLatest(db, database.schema);
+      assert.deepEqual(await pupilsOf(db, purged.row.id), []);
+      assert.equal((await getTransfer(db, purged.row.id))?.pupil_count, 2);
+      assert.equal((await pupilsOf(db, held.row.id)).length, 2);
+    } finally {
+      await database.drop();
+    }
+  });
+}
