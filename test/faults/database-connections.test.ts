@@ -37,6 +37,27 @@ describe('PostgreSQL connections lost mid-traffic', () => {
     }
   }
 
+  /**
+   * Waits until the terminated server processes have exited, so their connections are closed (a fixed
+   * pause was a guess that a busy machine could miss), then lets the pool hear of it.
+   */
+  async function connectionsGone(): Promise<void> {
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      for (;;) {
+        const result = await admin.query('select 1 from pg_stat_activity where application_name = $1', [
+          `s2s ${database.schema}`,
+        ]);
+        if (result.rowCount === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      await admin.end();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
   test('requests caught by it fail cleanly, and s2s recovers by itself', async () => {
     const la = await makeLa(database.db);
     const user = await makeUser(database.db, 'la_user', { laNumber: la.number });
@@ -47,7 +68,7 @@ describe('PostgreSQL connections lost mid-traffic', () => {
     for (const response of await Promise.all(Array.from({ length: 10 }, home)))
       assert.equal(response.statusCode, 200);
     assert.ok((await terminateConnections()) > 0, 'the pool had connections to lose');
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the pool hears of it
+    await connectionsGone();
     for (const response of await Promise.all(Array.from({ length: 5 }, home))) {
       assert.equal(response.statusCode, 200, 'new connections replace the lost idle ones');
     }
