@@ -23,12 +23,12 @@ import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow } from '../platform/db/schema.ts';
-import { message } from '../platform/i18n/catalogue.ts';
 import type { MalwareScanner, ScanVerdict } from '../platform/scanning/clamd.ts';
 import { ScannerUnavailable } from '../platform/scanning/clamd.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
-import { updateTransferIfStatus } from './download-repository.ts';
-import { classifyFilename, partyCode } from './filenames.ts';
+import { destinationLabel } from './download-listing.ts';
+import { organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import { classifyFilename } from './filenames.ts';
 import { purgeContent } from './jobs.ts';
 import { countAwaitingScan, getTransfer } from './repository.ts';
 import { notificationsFor, partyName } from './upload-service.ts';
@@ -198,8 +198,8 @@ export class ScanService {
         size: row.size,
         sha256: row.sha256,
       });
-      const classified = classifyFilename(row.filename);
-      const destination = classified.ok ? classified.file.destination : null;
+      // Named from the record, as the sender's lists name it (the name's rules could have changed since).
+      const destination = destinationLabel(row, await organisationNames(tx, [row]));
       await enqueueNotification(tx, {
         at,
         template: 'file-quarantined',
@@ -208,10 +208,8 @@ export class ScanService {
         payload: {
           filename: row.filename,
           signature,
-          destination: destination ? partyCode(destination) : (row.dest_school ?? row.dest_la ?? 'unknown'),
-          destinationName: destination
-            ? await partyName(tx, destination)
-            : message('transfer.party-name.its-destination'),
+          destination: destination.code,
+          destinationName: destination.name,
           uploadedAt: row.uploaded_at,
         },
       });
