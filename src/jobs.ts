@@ -176,6 +176,6 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
         };
       },
     },
-    jobHistoryJob(deps),
+    jobHistoryJob({ db: deps.db, jobs: JOB_NAMES }),
   ];
 }

@@ -34,7 +34,7 @@ import * as findingMessages from './migrations/017-finding-messages.ts';
 import * as jobRunSummaryMessage from './migrations/018-job-run-summary-message.ts';
 import * as censusReturnMatches from './migrations/019-census-return-matches.ts';
 import * as jobIndexes from './migrations/020-job-indexes.ts';
-import * as purgedPupils from './migrations/021-purged-pupils.ts';
+import * as retention from './migrations/021-retention.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -60,7 +60,7 @@ const migrations: Record<string, Migration> = {
   '018-job-run-summary-message': jobRunSummaryMessage,
   '019-census-return-matches': censusReturnMatches,
   '020-job-indexes': jobIndexes,
-  '021-purged-pupils': purgedPupils,
+  '021-retention': retention,
 };
 
 export interface DatabaseOptions {
