@@ -14,6 +14,7 @@ import { Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, type Message, message, translate } from '../platform/i18n/catalogue.ts';
 import { type FinishedRun, type Scheduler, summaryOf } from '../platform/jobs/scheduler.ts';
 import type { Logger } from '../platform/logger.ts';
+import { MAIL_LOG_RESPONSE } from '../platform/mail/mailer.ts';
 import { type RecipientKind, recipientKey, recipientNames } from './admin-repository.ts';
 import type { EmailContext } from './email.ts';
 import { getNotification, listOutbox, outboxCounts, requeue } from './outbox.ts';
@@ -89,7 +90,8 @@ export interface NotificationLine {
   sentAt: string | null;
   subject: string | null;
   lastError: string | null;
-  serverResponse: string | null;
+  /** The mail server's answer as it gave it; the mail log's in the reader's language. */
+  serverResponse: string | Message | null;
   /** Failed and undeliverable emails can be put back in the queue. */
   canSendAgain: boolean;
 }
@@ -304,7 +306,8 @@ function lineOf(row: OutboxRow, names: Map<string, string>): NotificationLine {
     sentAt: row.sent_at,
     subject: row.subject,
     lastError: row.last_error,
-    serverResponse: row.server_response,
+    serverResponse:
+      row.server_response === MAIL_LOG_RESPONSE ? message('mailer.mail-log.response') : row.server_response,
     canSendAgain: row.status === 'failed' || row.status === 'no-address',
   };
 }

@@ -632,6 +632,13 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     const page = await agent.get(`/admin/notifications/${row.id}`);
     assert.match(textOf(mainOf(page.body)), /Mail server's answer written to the mail log/);
     assert.match(textOf(mainOf(page.body)), /Sent to office@delivery\.example\.sch\.uk/);
+    // The mail log's answer is s2s's own words: in Welsh on the Welsh pages, on the list too.
+    await agent.get('/admin/notifications?lang=cy');
+    const welsh = await agent.get(`/admin/notifications/${row.id}`);
+    assert.match(textOf(mainOf(welsh.body)), /Ateb y gweinydd e-bost wedi’i ysgrifennu yn y log e-bost/);
+    assert.doesNotMatch(welsh.body, /written to the mail log/);
+    const list = await agent.get('/admin/notifications?status=sent');
+    assert.match(textOf(mainOf(list.body)), /wedi’i ysgrifennu yn y log e-bost/);
   });
 });
 

@@ -38,11 +38,14 @@ export class MailError extends Error {
   }
 }
 
+/** What the mail log answers, kept as a server's answer is (the Notifications page says it in Welsh too). */
+export const MAIL_LOG_RESPONSE = 'written to the mail log';
+
 /** The mail log: nothing leaves the machine; the Notifications page shows what would have been sent. */
 export class MailLog implements Mailer {
   readonly description = message('mailer.mail-log');
   async send(): Promise<{ response: string }> {
-    return { response: 'written to the mail log' };
+    return { response: MAIL_LOG_RESPONSE };
   }
   close(): void {}
 }
