@@ -48,27 +48,32 @@ export async function deleteExpiredSessions(db: Executor, now: Date, idleMinutes
 /**
  * Deletes the sign-in attempts made before `before` (ISO), oldest first, in batches: the throttle reads
  * only the last SIGN_IN_LOCK_MINUTES, and each attempt holds a username and an IP address, which are
- * personal data kept no longer than they are needed (the audit log keeps the sign-ins themselves).
+ * personal data kept no longer than they are needed (the audit log keeps the sign-ins themselves). When
+ * `signal` is aborted, stops after the batch in hand by throwing its reason.
  */
 export async function deleteSignInAttemptsBefore(
   db: Executor,
   before: string,
-  batch = BATCH_ROWS,
+  { batch = BATCH_ROWS, signal }: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<number> {
-  return inBatches(batch, async () => {
-    const result = await db
-      .deleteFrom('sign_in_attempts')
-      .where('id', 'in', (eb) =>
-        eb
-          .selectFrom('sign_in_attempts as a')
-          .select('a.id')
-          .where('a.attempted_at', '<', before)
-          .orderBy('a.attempted_at')
-          .limit(batch),
-      )
-      .executeTakeFirst();
-    return Number(result.numDeletedRows);
-  });
+  return inBatches(
+    batch,
+    async () => {
+      const result = await db
+        .deleteFrom('sign_in_attempts')
+        .where('id', 'in', (eb) =>
+          eb
+            .selectFrom('sign_in_attempts as a')
+            .select('a.id')
+            .where('a.attempted_at', '<', before)
+            .orderBy('a.attempted_at')
+            .limit(batch),
+        )
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    signal,
+  );
 }
 
 /** Several servers can share sessions: only a hash of the cookie's token is stored. */

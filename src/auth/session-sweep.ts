@@ -20,10 +20,10 @@ export function sessionSweepJob(deps: {
     schedule: '50 * * * *',
     scheduleText: message('jobs.sweep-sessions.schedule'),
     exclusive: true,
-    run: async ({ now }) => {
+    run: async ({ now, signal }) => {
       const deleted = await deleteExpiredSessions(deps.db, now, idleMinutes);
       const lockedSince = new Date(now.getTime() - lockMinutes * 60_000).toISOString();
-      const attempts = await deleteSignInAttemptsBefore(deps.db, lockedSince);
+      const attempts = await deleteSignInAttemptsBefore(deps.db, lockedSince, { signal });
       return {
         ok: true,
         didWork: deleted + attempts > 0,

@@ -95,7 +95,6 @@ export class Scheduler {
   private ticking: Promise<unknown> | undefined;
   /** The jobs this process is running, by name. */
   private readonly running = new Map<Promise<unknown>, string>();
-  private stopping = false;
   private readonly stopped = new AbortController();
 
   constructor(
@@ -145,7 +144,6 @@ export class Scheduler {
    * stopped suddenly: another takes each run over once its lease has passed.
    */
   async stop(waitMs = Number.POSITIVE_INFINITY): Promise<string[]> {
-    this.stopping = true;
     this.stopped.abort(
       new Error('s2s was stopping: the job stopped between two steps; its next run goes on'),
     );
@@ -168,7 +166,7 @@ export class Scheduler {
     const now = this.deps.clock.now();
     const runs: FinishedRun[] = [];
     for (const job of this.jobs) {
-      if (this.stopping) break;
+      if (this.stopped.signal.aborted) break;
       const slot = this.latestSlot(job.name, now);
       if (!slot || now.getTime() - slot.getTime() > CATCH_UP_HOURS * 3_600_000) continue;
       const run = job.exclusive ? await this.runExclusive(job, slot, now) : await this.runShared(job, slot);
