@@ -4,6 +4,7 @@
 // it runs on the content-check worker threads (transfers/content-check-pool.ts) as well as here.
 import type { IncomingPupil } from '../lost-pupils/matching.ts';
 import type { Message } from '../platform/i18n/catalogue.ts';
+import { paged } from '../platform/paging.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import {
   CensusFormatError,
@@ -90,15 +91,8 @@ export async function censusPupilsPage({
   perPage,
 }: CensusPupilsInput): Promise<CensusPupilsPage> {
   const census = await readCensusReturn(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  const all = [...census.pupilsOnRoll, ...census.pupilsNoLongerOnRoll];
-  const pages = Math.max(1, Math.ceil(all.length / perPage));
-  const current = Math.min(Math.max(1, page), pages);
-  return {
-    pupils: all.slice((current - 1) * perPage, current * perPage),
-    total: all.length,
-    page: current,
-    pages,
-  };
+  const shown = paged([...census.pupilsOnRoll, ...census.pupilsNoLongerOnRoll], page, perPage);
+  return { pupils: shown.items, total: shown.total, page: shown.page, pages: shown.pageCount };
 }
 
 export async function checkCensusReturn(input: CensusCheckInput): Promise<CensusCheck> {

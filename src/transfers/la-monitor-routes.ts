@@ -16,6 +16,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
+import type { Page } from '../platform/paging.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { SCHOOL_FIELD } from './forward-service.ts';
 import {
@@ -25,7 +26,6 @@ import {
   LA_TABS,
   type LaCtfTab,
   LaMonitorService,
-  type LaPage,
   type LaShow,
 } from './la-monitor-service.ts';
 import { columnsIn } from './section-items.ts';
@@ -70,7 +70,7 @@ function pageNumber(value: string | undefined): number {
 }
 
 /** GOV.UK pagination links for a page of a list, keeping the rest of the query. */
-function pagination<T>(base: string, page: LaPage<T>, query: Record<string, string>) {
+function pagination<T>(base: string, page: Page<T>, query: Record<string, string>) {
   const href = (n: number) => `${base}?${new URLSearchParams({ ...query, page: String(n) }).toString()}`;
   return {
     previous: page.page > 1 ? { href: href(page.page - 1) } : undefined,

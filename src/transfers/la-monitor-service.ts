@@ -43,6 +43,7 @@ import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
+import { type Page, paged } from '../platform/paging.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import {
   destinationLabel,
@@ -123,13 +124,6 @@ export interface LaFileListing extends FileListing {
   actionable: boolean;
 }
 
-export interface LaPage<T> {
-  items: T[];
-  total: number;
-  page: number;
-  pageCount: number;
-}
-
 export interface LaFile {
   file: LaFileListing;
   pupils: PupilDetails[];
@@ -181,17 +175,6 @@ function sortLaListings(files: LaFileListing[], sort: Sort): LaFileListing[] {
   return sortListings(keyed, sort).map((file) => byId.get(file.id) as LaFileListing);
 }
 
-function paged<T>(all: T[], page: number, size: number): LaPage<T> {
-  const pageCount = Math.max(1, Math.ceil(all.length / size));
-  const current = Math.min(Math.max(1, Math.trunc(page) || 1), pageCount);
-  return {
-    items: all.slice((current - 1) * size, current * size),
-    total: all.length,
-    page: current,
-    pageCount,
-  };
-}
-
 export class LaMonitorService {
   private readonly forwarding: ForwardService;
 
@@ -206,7 +189,7 @@ export class LaMonitorService {
     show: LaShow,
     sort: Sort,
     page = 1,
-  ): Promise<LaPage<LaFileListing>> {
+  ): Promise<Page<LaFileListing>> {
     const laNumber = this.laOf(actor);
     const rows = await listLaCtfs(this.deps.db, laNumber, { tab, status: LA_SHOW_INFO[show].status });
     // Belt and braces: the query already chose only this tab's files.
@@ -218,7 +201,7 @@ export class LaMonitorService {
    * "Delete Files Not Collected by Schools": the CTFs waiting for the LA's schools or the LA itself, with
    * their pupils, by destination school and then oldest first.
    */
-  async awaiting(actor: Actor, page = 1): Promise<LaPage<LaFile>> {
+  async awaiting(actor: Actor, page = 1): Promise<Page<LaFile>> {
     const laNumber = this.laOf(actor);
     const rows = (await listAwaitingInLa(this.deps.db, laNumber)).filter((row) =>
       isAwaitingInLa(row, laNumber),
