@@ -37,7 +37,7 @@ function recordKeys(record: NewLostPupil): string[] {
   const keys = new Set([...soundalikeKeys(record.surname), ...soundalikeKeys(record.former_surname)]);
   for (const name of [record.surname, record.former_surname]) {
     const letters = nameLetters(name ?? '');
-    if (letters) keys.add(`${LETTERS}${letters}`);
+    if (letters) keys.add(lettersKey(letters));
   }
   return [...keys];
 }
@@ -110,6 +110,10 @@ export interface LostPupilQuery {
 
 /** The key of a surname's (or former surname's) letters: 'sn:SMITH'. Soundalike keys are 'dm:' and 'sx:'. */
 const LETTERS = 'sn:';
+/** The key of a surname's letters (nameLetters). */
+export function lettersKey(letters: string): string {
+  return `${LETTERS}${letters}`;
+}
 /** Letters columns hold at most this many letters (the names are cut to 100 characters). */
 const MAX_LETTERS = 100;
 

@@ -117,6 +117,54 @@ describeEachEngine('matching incoming files with the Lost Pupils Database', (dat
     }
   });
 
+  test('only records still lost match by name, and a large file is matched in full', async () => {
+    const w = await world();
+    const from = school(w.sender.number);
+    const found = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Ives', forename: 'Ida', dateOfBirth: '2013-06-01' },
+    });
+    await w.db
+      .updateTable('lost_pupils')
+      .set({ status: 'found' })
+      .where('id', '=', found.record.id)
+      .execute();
+    const early = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Jarvis', forename: 'Jo', dateOfBirth: '2013-06-02' },
+    });
+    const late = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Kerr', forename: 'Kit', upn: 'L123456789012', dateOfBirth: '2013-06-03' },
+    });
+    const last = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Lowe', forename: 'Lu', dateOfBirth: '2013-06-04' },
+    });
+    // A secondary school's census return: more pupils than one statement asks about at a time.
+    const others = Array.from({ length: 1500 }, (_, n) =>
+      incomingPupil({ surname: `Other${n}`, upn: `Z${String(n).padStart(12, '0')}` }),
+    );
+    const count = await matchLostPupils(w.db, w.file, [
+      incomingPupil({ surname: 'Ives', forename: 'Ida', dateOfBirth: '2013-06-01' }),
+      incomingPupil({ surname: 'Jarvis', forename: 'Jo', dateOfBirth: '2013-06-02' }),
+      ...others.slice(0, 700),
+      incomingPupil({ upn: 'L123456789012' }),
+      ...others.slice(700),
+      incomingPupil({ surname: 'LOWE', forename: 'lu', dateOfBirth: '2013-06-04' }),
+    ]);
+    assert.equal(count, 3);
+    const matches = await matchesOf(w);
+    assert.deepEqual(
+      new Map(matches.map((m) => [m.lost_pupil_id, m.matched_on])),
+      new Map([
+        [early.record.id, 'name-dob'],
+        [late.record.id, 'upn'],
+        [last.record.id, 'name-dob'],
+      ]),
+    );
+  });
+
   test("each match emails the record's LA's lost-pupil users, without the pupil's details; a second look adds nothing", async () => {
     const w = await world();
     const lost = await makeLostPupil(w.db, files, {
