@@ -20,7 +20,8 @@
 // Run alone: node --import tsx bench/load.ts (prints the results; `npm run bench -- load` records them).
 // Shorter runs: BENCH_LOAD_SECONDS (60), BENCH_LOAD_USERS (200), BENCH_LOAD_MIX_FRACTION (0.01),
 // BENCH_LOAD_ENGINES (sqlite,postgres), BENCH_LOAD_PARTS (mixed,nodes,scale), BENCH_SCALE_FRACTION (1),
-// BENCH_SCALE_SMALL_FRACTION (a hundredth of it), BENCH_SCALE_ROUNDS (60).
+// BENCH_SCALE_SMALL_FRACTION (a hundredth of it), BENCH_SCALE_ROUNDS (60). BENCH_LOAD_CPU_PROF=DIR
+// writes the one-node service's CPU profiles (main thread and workers) there, for the mixed traffic.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -472,7 +473,10 @@ async function mixedTraffic(result: LoadBenchResult, dir: string): Promise<void>
     }
     try {
       const schools = await schoolUsers(database.url);
-      const first = await startService(serviceDir, database.url, { name: 'node-1' });
+      const first = await startService(serviceDir, database.url, {
+        name: 'node-1',
+        cpuProfileDir: process.env.BENCH_LOAD_CPU_PROF,
+      });
       try {
         process.stderr.write(`load: mixed traffic, s2s on ${engine}\n`);
         const one = await traffic(

@@ -19,6 +19,7 @@ import {
   TOWNS,
   upn,
 } from '../src/demo/pupils.ts';
+import { type IncomingFile, type IncomingPupil, matchLostPupils } from '../src/lost-pupils/matching.ts';
 import { nameLetters } from '../src/lost-pupils/phonetics.ts';
 import {
   insertLostPupils,
@@ -242,11 +243,20 @@ export interface SearchTiming {
   bySize: SizeTiming[];
 }
 
+/** Matching one incoming file's pupils with the database (matchLostPupils), on each size. */
+export interface MatchingTiming {
+  kind: string;
+  pupils: number;
+  bySize: { size: number; p50Ms: number; p95Ms: number; meanMatches: number }[];
+}
+
 export interface LostPupilsEngineResult {
   engine: Engine;
   rounds: number;
   loads: { size: number; records: number; keys: number; loadSeconds: number }[];
   searches: SearchTiming[];
+  matchingRounds: number;
+  matching: MatchingTiming[];
   load: { before: number; after: number };
   /** False where /proc/PID/schedstat cannot be read (CPU columns are then 0). */
   cpuMeasured: boolean;
@@ -307,6 +317,101 @@ function describeDistribution(): string {
   );
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Matching: every CTF and census return that arrives is compared with the database in its upload's
+// transaction (lost-pupils/matching.ts), so its cost is part of every upload at national scale.
+
+/** Files matched on each database (after MATCH_WARM_UP untimed ones). */
+const MATCH_ROUNDS = Number(process.env.BENCH_LPD_MATCH_ROUNDS ?? 40);
+const MATCH_WARM_UP = 5;
+const INCOMING = [
+  { kind: 'a CTF of 300 pupils', pupils: 300 },
+  { kind: 'a census return of 1,500 pupils', pupils: 1500 },
+];
+
+/**
+ * A file's pupils: new pupils drawn like the records (the same surnames, forenames and dates of birth,
+ * so the common names are there), and one in a hundred a record of the database, found by its UPN or,
+ * half the time, by its surname, forename and date of birth only.
+ */
+function incomingPupils(next: () => number, size: number, count: number): IncomingPupil[] {
+  return Array.from({ length: count }, () => {
+    const known = next() < 0.01;
+    const r = syntheticLostPupil(Math.floor(next() * size) + (known ? 0 : 10_000_000));
+    const byName = known && next() < 0.5;
+    return {
+      upn: byName ? null : r.upn,
+      formerUpn: null,
+      surname: r.surname,
+      forename: r.forename,
+      dateOfBirth: r.date_of_birth,
+    };
+  });
+}
+
+/**
+ * One file matched, in a transaction that is then rolled back (the file is not in the database: its
+ * matches' reference to it is not checked, as while loading), so every round finds the database as loaded.
+ */
+async function matchOnce(database: TestDatabase, pupils: IncomingPupil[]): Promise<number> {
+  const file: IncomingFile = {
+    transferId: '00000000-0000-4000-8000-000000000000',
+    filename: '9162000_CTF_9162001_001.XML',
+    kind: 'CTF',
+    seenAt: { la: '916', school: '9162001', name: 'Bench School', code: '9162001' },
+    at: new Date(),
+  };
+  let matches = 0;
+  const rollback = new Error('rollback');
+  await database.db
+    .transaction()
+    .execute(async (trx) => {
+      if (database.engine === 'postgres')
+        await sql`SET LOCAL session_replication_role = replica`.execute(trx);
+      else await sql`PRAGMA defer_foreign_keys = ON`.execute(trx);
+      matches = await matchLostPupils(trx, file, pupils);
+      throw rollback;
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
+  return matches;
+}
+
+async function benchMatching(
+  databases: { size: number; database: TestDatabase }[],
+): Promise<MatchingTiming[]> {
+  const next = random(2027);
+  const samples = INCOMING.map(() => databases.map(() => ({ ms: [] as number[], matches: 0 })));
+  for (let round = -MATCH_WARM_UP; round < MATCH_ROUNDS; round += 1) {
+    for (const [d, { size, database }] of databases.entries()) {
+      for (const [f, incoming] of INCOMING.entries()) {
+        const pupils = incomingPupils(next, size, incoming.pupils);
+        const start = process.hrtime.bigint();
+        const matches = await matchOnce(database, pupils);
+        const sample = samples[f]?.[d];
+        if (round >= 0 && sample) {
+          sample.ms.push(ms(start));
+          sample.matches += matches;
+        }
+      }
+    }
+  }
+  return INCOMING.map((incoming, f) => ({
+    ...incoming,
+    bySize: databases.map(({ size }, d) => {
+      const sample = samples[f]?.[d] ?? { ms: [], matches: 0 };
+      const sorted = [...sample.ms].sort((a, b) => a - b);
+      return {
+        size,
+        p50Ms: percentile(sorted, 50),
+        p95Ms: percentile(sorted, 95),
+        meanMatches: sample.matches / Math.max(1, sample.ms.length),
+      };
+    }),
+  }));
+}
+
 export async function benchLostPupils(): Promise<LostPupilsBenchResult> {
   const engines: LostPupilsEngineResult[] = [];
   for (const engine of ENGINES) {
@@ -361,10 +466,13 @@ export async function benchLostPupils(): Promise<LostPupilsBenchResult> {
         }
       }
       const after = loadavg()[0] ?? 0;
+      const matching = await benchMatching(databases);
       const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
       engines.push({
         engine,
         rounds: ROUNDS,
+        matchingRounds: MATCH_ROUNDS,
+        matching,
         loads,
         load: { before, after },
         cpuMeasured,

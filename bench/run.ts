@@ -162,6 +162,16 @@ const sections: Record<string, () => Promise<string>> = {
           const verdict = s.target ? (wall <= 3 ? 'met' : '**missed**') : 'not a target';
           return `| ${s.kind} | ${s.bySize.map((b) => `${fixed(b.p50Ms)} / ${fixed(b.p95Ms)} (${fixed(b.cpuP50Ms)} / ${fixed(b.cpuP95Ms)})`).join(' | ')} | ${s.bySize.map((b) => Math.round(b.meanRows)).join(' / ')} | ${wall.toFixed(1)}x, ${cpu.toFixed(1)}x (${verdict}) |`;
         }),
+        '',
+        `Matching an incoming file with the database (${e.matchingRounds} files of each kind on each database, each in a transaction rolled back):`,
+        '',
+        `| file | ${sizes.map((s) => `${count(s)}: p50 / p95, ms`).join(' | ')} | matches (mean) | p95 ${count(sizes[sizes.length - 1] ?? 0)} / ${count(sizes[0] ?? 0)} |`,
+        `|---|${sizes.map(() => '---|').join('')}---|---|`,
+        ...e.matching.map((m) => {
+          const small = m.bySize[0]?.p95Ms ?? 0;
+          const large = m.bySize[m.bySize.length - 1]?.p95Ms ?? 0;
+          return `| ${m.kind} | ${m.bySize.map((b) => `${fixed(b.p50Ms)} / ${fixed(b.p95Ms)}`).join(' | ')} | ${m.bySize.map((b) => b.meanMatches.toFixed(1)).join(' / ')} | ${small > 0 ? (large / small).toFixed(1) : '-'}x |`;
+        }),
       );
     }
     return lines.join('\n');
