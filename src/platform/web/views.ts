@@ -98,6 +98,13 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
       throwOnUndefined: false,
     },
   );
+  // Nunjucks' own trim, str.replace(/^\s*|\s*$/g, ''), takes time in the square of each run of
+  // whitespace: the GOV.UK template trims its header and footer (runs of 400 spaces and more, about
+  // 0.6 ms a page). String.prototype.trim removes the same characters in one pass.
+  env.addFilter('trim', (text: unknown) => {
+    const trimmed = String(text ?? '').trim();
+    return text instanceof nunjucks.runtime.SafeString ? new nunjucks.runtime.SafeString(trimmed) : trimmed;
+  });
   // Dates in the page's language: "2 December 2026", "2 Rhagfyr 2026".
   env.addFilter('date', function date(this: FilterThis, value: string | null | undefined) {
     return formatDate(value, this.ctx.language);
