@@ -1,6 +1,10 @@
 // Lost Pupils Database search at 10,000, 100,000 and 1,000,000 records, on SQLite and PostgreSQL: the
 // searches an LA officer makes, timed through searchLostPupils(db, query, 101) exactly as the service
-// calls it. The target (issue 6): p95 at 1M no more than 3x p95 at 10k, for each kind of search.
+// calls it. The target (issue 6): p95 at 1M no more than 3x p95 at 10k, for each kind of search. Then
+// the matching of incoming files (a CTF, a census return) with each database.
+//
+// Shorter runs: BENCH_LPD_SIZES (10000,100000,1000000), BENCH_LPD_ENGINES (sqlite,postgres),
+// BENCH_LPD_ROUNDS (300 searches of each kind), BENCH_LPD_MATCH_ROUNDS (40 files of each kind).
 //
 // The three databases of an engine are loaded first, then searched in turn: each round runs one search
 // of every kind on the 10k, the 100k and the 1M database, so a change in the machine's load (2 shared
