@@ -110,7 +110,7 @@ export interface LostPupilQuery {
 
 /** The key of a surname's (or former surname's) letters: 'sn:SMITH'. Soundalike keys are 'dm:' and 'sx:'. */
 const LETTERS = 'sn:';
-/** The key of a surname's letters (nameLetters). */
+/** The key of a surname's letters (nameLetters), or of either end of a range of them. */
 export function lettersKey(letters: string): string {
   return `${LETTERS}${letters}`;
 }
@@ -299,8 +299,8 @@ export async function searchLostPupils(
   if (!narrowed) {
     // "Surname Begins" alone: the range of keys, in order.
     return keyRows()
-      .where('k.key', '>=', `${LETTERS}${low}`)
-      .where('k.key', '<=', `${LETTERS}${high}`)
+      .where('k.key', '>=', lettersKey(low))
+      .where('k.key', '<=', lettersKey(high))
       .where(onceInRange)
       .limit(limit)
       .execute();
@@ -314,8 +314,8 @@ export async function searchLostPupils(
         eb
           .selectFrom('lost_pupil_keys as k')
           .select('k.key')
-          .where('k.key', '>=', `${LETTERS}${low}`)
-          .where('k.key', '<=', `${LETTERS}${high}`)
+          .where('k.key', '>=', lettersKey(low))
+          .where('k.key', '<=', lettersKey(high))
           .orderBy('k.key')
           .limit(1)
           .as('key'),
@@ -328,7 +328,7 @@ export async function searchLostPupils(
               .selectFrom('lost_pupil_keys as k')
               .select('k.key')
               .whereRef('k.key', '>', 'names.key')
-              .where('k.key', '<=', `${LETTERS}${high}`)
+              .where('k.key', '<=', lettersKey(high))
               .orderBy('k.key')
               .limit(1)
               .as('key'),
