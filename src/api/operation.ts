@@ -8,6 +8,7 @@ import type { Actor } from '../auth/actor.ts';
 import type { Capability } from '../auth/permissions.ts';
 import type { ReturnsDeps } from '../collect/returns-service.ts';
 import type { Deps } from '../deps.ts';
+import type { WindowPage } from '../platform/paging.ts';
 import type { UploadDeps } from '../transfers/upload-service.ts';
 import type { Scope } from './token-service.ts';
 
@@ -147,6 +148,17 @@ export function paged<T>(items: T[], page: number, pageSize: number) {
     pageSize,
     total,
     totalPages: Math.max(1, Math.ceil(total / pageSize)),
+  };
+}
+
+/** A page read a window at a time (windowPage), as paged() answers: one past the end has no items. */
+export function pagedWindow<T>(shown: WindowPage<T>, page: number, pageSize: number) {
+  return {
+    items: shown.page === page ? shown.rows : [],
+    page,
+    pageSize,
+    total: shown.total,
+    totalPages: shown.pages,
   };
 }
 

@@ -1,6 +1,7 @@
 // The data collections' SQL: the collections, the LAs taking part, and what a user's organisation takes
 // part in (My Data Collections).
 import type { DataCollectionRow, DataCollectionTable, Executor } from '../platform/db/schema.ts';
+import type { Window } from '../platform/paging.ts';
 
 export type NewCollection = Omit<DataCollectionTable, 'closed_at' | 'updated_at'>;
 
@@ -61,7 +62,7 @@ export async function laTakesPart(db: Executor, collection: DataCollectionRow, l
 /** Every collection, the latest due first: the collector's list. */
 export async function listCollections(
   db: Executor,
-  page: { limit: number; offset: number },
+  page: Window,
 ): Promise<{ rows: DataCollectionRow[]; total: number }> {
   const [rows, count] = await Promise.all([
     db
@@ -85,7 +86,7 @@ export async function listCollections(
 export async function listCollectionsOfLa(
   db: Executor,
   la: string,
-  page: { limit: number; offset: number },
+  page: Window,
 ): Promise<{ rows: DataCollectionRow[]; total: number }> {
   const ofLa = db
     .selectFrom('data_collections')

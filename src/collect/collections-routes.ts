@@ -20,7 +20,7 @@ import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { message } from '../platform/i18n/catalogue.ts';
 import { dateInputValues } from '../platform/web/date-input.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
-import { pagination } from '../platform/web/pagination.ts';
+import { pageQuery, pagination } from '../platform/web/pagination.ts';
 import {
   type CollectionDetails,
   type CollectionForm,
@@ -31,7 +31,6 @@ export const MY_COLLECTIONS_PATH = '/collect';
 export const MANAGE_PATH = '/collect/manage';
 
 // Anything but a whole number is page 1; the service keeps the page within the list.
-const pageQuery = z.object({ page: z.coerce.number().int().catch(1) });
 const collectionParams = z.object({ collectionId: z.string() });
 /** The form as the browser sends it: the date inputs' boxes are named like "reference-day". */
 const collectionForm = z.object({

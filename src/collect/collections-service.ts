@@ -11,6 +11,7 @@ import { DAY_MS, londonDate } from '../platform/dates.ts';
 import type { DataCollectionRow, Db } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
+import { type WindowPage, windowPage } from '../platform/paging.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
 import { isTerm, referenceDateMismatch, TERM_KEYS, TERM_NAMES, type Term } from './census-dates.ts';
 import {
@@ -96,22 +97,6 @@ export function collectRoleOf(actor: Pick<Actor, 'role'>): CollectRole | null {
   return scope === 'national' ? 'Collector' : null;
 }
 
-/**
- * The page asked for of a list, kept within the list: one query for a page that exists (most of them),
- * a second only when the page asked for is past the end.
- */
-async function onePage<T>(
-  page: number,
-  list: (window: { limit: number; offset: number }) => Promise<{ rows: T[]; total: number }>,
-): Promise<{ rows: T[]; total: number; pages: number; page: number }> {
-  const windowOf = (n: number) => ({ limit: COLLECTIONS_PER_PAGE, offset: (n - 1) * COLLECTIONS_PER_PAGE });
-  const asked = Math.max(1, page);
-  let result = await list(windowOf(asked));
-  const pages = Math.max(1, Math.ceil(result.total / COLLECTIONS_PER_PAGE));
-  if (asked > pages) result = await list(windowOf(pages));
-  return { ...result, pages, page: Math.min(asked, pages) };
-}
-
 export interface CollectionsDeps {
   db: Db;
   clock: Clock;
@@ -125,10 +110,7 @@ export class DataCollectionsService {
   }
 
   /** My Data Collections: the collections the actor's organisation has a part in, a page at a time. */
-  async myCollections(
-    actor: Actor,
-    page: number,
-  ): Promise<{ rows: MyCollection[]; total: number; pages: number; page: number }> {
+  async myCollections(actor: Actor, page: number): Promise<WindowPage<MyCollection>> {
     const role = collectRoleOf(actor);
     if (role === null)
       throw new Forbidden('You do not take part in data collections', 'collect.forbidden.not-taking-part');
@@ -146,7 +128,7 @@ export class DataCollectionsService {
       total,
       pages,
       page: current,
-    } = await onePage(page, (window) =>
+    } = await windowPage(page, COLLECTIONS_PER_PAGE, (window) =>
       role === 'Collector' ? listCollections(db, window) : listCollectionsOfLa(db, la ?? '', window),
     );
     const today = this.today();
@@ -202,7 +184,7 @@ export class DataCollectionsService {
       total,
       pages,
       page: current,
-    } = await onePage(page, (window) => listCollections(this.deps.db, window));
+    } = await windowPage(page, COLLECTIONS_PER_PAGE, (window) => listCollections(this.deps.db, window));
     return {
       // With the LAs taking part: the page shows them.
       rows: await Promise.all(rows.map((c) => this.details(c))),

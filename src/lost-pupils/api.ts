@@ -24,7 +24,7 @@ import {
   jsonResponse,
   MAX_PAGE_SIZE,
   nullableDateTime,
-  paged,
+  pagedWindow,
   pageSchema,
   pathParam,
   pathParameter,
@@ -413,7 +413,8 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
 
     listLostPupilMatches: async (actor, request) => {
       const query = listQuery.parse(request.query ?? {});
-      const page = paged(await matches.open(actor), query.page, query.pageSize);
+      const shown = await matches.open(actor, query.page, query.pageSize);
+      const page = pagedWindow(shown, query.page, query.pageSize);
       return { ...page, items: page.items.map(matchJson) };
     },
 

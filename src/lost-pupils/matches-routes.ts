@@ -1,6 +1,6 @@
 // The web edge of Lost Pupil Matches (matches-service.ts):
 //
-//   GET  /lost-pupils/matches                  the open cases of the LA's lost pupils
+//   GET  /lost-pupils/matches?page=N           the open cases of the LA's lost pupils, a page at a time
 //   POST /lost-pupils/matches/:matchId/close   closed, with its outcome
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
@@ -8,7 +8,8 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { MatchesService, type MatchOutcome } from './matches-service.ts';
+import { pageQuery, pagination } from '../platform/web/pagination.ts';
+import { MATCHES_PER_PAGE, MatchesService, type MatchOutcome } from './matches-service.ts';
 
 /** What a match was made on, as its text's key. */
 const MATCHED_ON = {
@@ -23,6 +24,7 @@ const OUTCOME_KEYS: Record<MatchOutcome, string> = {
   'not-the-pupil': 'lost-pupils.matches.outcome.not-the-pupil',
 };
 
+const MATCHES_PATH = '/lost-pupils/matches';
 const closeParams = z.object({ matchId: z.string() });
 const closeBody = z.object({ outcome: z.string().optional() });
 
@@ -32,32 +34,40 @@ export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] 
   const page = async (
     reply: FastifyReply,
     actor: Actor,
+    number: number,
     failed?: { matchId: string; errors: FieldError[] },
-  ) =>
-    reply.page('lost-pupils/views/matches.njk', {
+  ) => {
+    const cases = await service.open(actor, number);
+    return reply.page('lost-pupils/views/matches.njk', {
       title: reply.request.t('menu.lost-pupils.matches'),
-      cases: await service.open(actor),
+      cases,
+      perPage: MATCHES_PER_PAGE,
+      pagination: pagination(MATCHES_PATH, cases, reply.request.t('lost-pupils.matches.pages')),
       matchedOn: MATCHED_ON,
       outcomes: Object.entries(OUTCOME_KEYS).map(([value, key]) => ({ value, text: reply.request.t(key) })),
       errors: failed?.errors.map((e) => ({ ...e, field: `outcome-${failed.matchId}` })),
       errorCase: failed?.matchId,
     });
+  };
 
   return [
     {
       method: 'GET',
-      url: '/lost-pupils/matches',
+      url: MATCHES_PATH,
       access: 'lost-pupils.search',
-      handler: async (request, reply) => page(reply, signedInUser(request)),
+      handler: async (request, reply) =>
+        page(reply, signedInUser(request), pageQuery.parse(request.query ?? {}).page),
     },
     {
       method: 'POST',
-      url: '/lost-pupils/matches/:matchId/close',
+      url: `${MATCHES_PATH}/:matchId/close`,
       access: 'lost-pupils.search',
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { matchId } = closeParams.parse(request.params ?? {});
         const { outcome } = closeBody.parse(request.body ?? {});
+        // The page the case was on: shown again, with the error or the next cases.
+        const { page: shown } = pageQuery.parse(request.body ?? {});
         try {
           const closed = await service.close(user, matchId, outcome);
           const name =
@@ -69,10 +79,10 @@ export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] 
                 ? request.t('lost-pupils.matches.closed-found', { name })
                 : request.t('lost-pupils.matches.closed-not', { name, filename: closed.seenInFilename }),
             )
-            .redirect('/lost-pupils/matches');
+            .redirect(shown > 1 ? `${MATCHES_PATH}?page=${shown}` : MATCHES_PATH);
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
-          return page(reply.code(400), user, { matchId, errors: error.errors });
+          return page(reply.code(400), user, shown, { matchId, errors: error.errors });
         }
       },
     },

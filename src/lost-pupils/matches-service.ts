@@ -10,6 +10,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Db, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { type WindowPage, windowPage } from '../platform/paging.ts';
 import { markLostPupilFound } from './found-repository.ts';
 
 export interface MatchesDeps {
@@ -36,6 +37,9 @@ export interface MatchCase {
   seenAt: OrganisationName;
 }
 
+/** Open cases shown on a page of Lost Pupil Matches. */
+export const MATCHES_PER_PAGE = 20;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class MatchesService {
@@ -46,38 +50,86 @@ export class MatchesService {
     return actor.laNumber;
   }
 
-  /** The open cases of the actor's LA's records, newest first. */
-  async open(actor: Actor): Promise<MatchCase[]> {
+  /** A page of the open cases of the actor's LA's records, newest first. */
+  async open(actor: Actor, page = 1, size = MATCHES_PER_PAGE): Promise<WindowPage<MatchCase>> {
     const la = this.laOf(actor);
-    const rows = await this.deps.db
+    return windowPage(page, size, async (window) => {
+      const [shown, count] = await Promise.all([
+        this.openOf(la)
+          .select('m.id')
+          .orderBy('m.matched_at', 'desc')
+          .orderBy('m.id')
+          .limit(window.limit)
+          .offset(window.offset)
+          .execute(),
+        this.openOf(la)
+          .select((eb) => eb.fn.countAll<string | number>().as('n'))
+          .executeTakeFirst(),
+      ]);
+      return {
+        rows: await this.cases(
+          la,
+          shown.map((row) => row.id),
+        ),
+        total: Number(count?.n ?? 0),
+      };
+    });
+  }
+
+  /**
+   * The open cases of the LA's records, by the LA each match carries (one range of an index); those
+   * written by a version before migration 022 carry none and are found through their record.
+   */
+  private openOf(la: string) {
+    return this.deps.db
       .selectFrom('lost_pupil_matches as m')
-      .innerJoin('lost_pupils as p', 'p.id', 'm.lost_pupil_id')
-      .innerJoin('transfers as lost', 'lost.id', 'p.transfer_id')
+      .where('m.status', '=', 'open')
+      .where((eb) =>
+        eb.or([
+          eb('m.lost_la', '=', la),
+          eb.and([
+            eb('m.lost_la', 'is', null),
+            eb.exists(
+              eb
+                .selectFrom('lost_pupils as p')
+                .select('p.id')
+                .whereRef('p.id', '=', 'm.lost_pupil_id')
+                .where('p.source_la', '=', la),
+            ),
+          ]),
+        ]),
+      );
+  }
+
+  /** These open cases of the LA, with their files, places and records, newest first. */
+  private async cases(la: string, ids: readonly string[]): Promise<MatchCase[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.openOf(la)
+      .where('m.id', 'in', ids)
+      .innerJoin('lost_pupils as record', 'record.id', 'm.lost_pupil_id')
+      .innerJoin('transfers as lost', 'lost.id', 'record.transfer_id')
       // Seen in a file that arrived, or in a census return loaded into COLLECT (matching.ts).
       .leftJoin('transfers as seen', 'seen.id', 'm.transfer_id')
       .leftJoin('census_returns as census', 'census.id', 'm.census_return_id')
       .leftJoin('establishments as school', 'school.number', 'm.seen_at_school')
       .selectAll('m')
       .select([
-        'p.id as record_id',
+        'record.id as record_id',
         'lost.filename as lost_filename',
         'seen.filename as seen_filename',
         'census.filename as census_filename',
         'school.name as school_name',
       ])
-      .where('p.source_la', '=', la)
-      .where('m.status', '=', 'open')
       .orderBy('m.matched_at', 'desc')
       .orderBy('m.id')
-      .limit(500)
       .execute();
     const records = new Map<string, LostPupilRow>();
-    const ids = [...new Set(rows.map((row) => row.record_id))];
-    if (ids.length > 0) {
+    const recordIds = [...new Set(rows.map((row) => row.record_id))];
+    if (recordIds.length > 0) {
       for (const record of await this.deps.db
         .selectFrom('lost_pupils')
         .selectAll()
-        .where('id', 'in', ids)
+        .where('id', 'in', recordIds)
         .execute()) {
         records.set(record.id, record);
       }
@@ -105,8 +157,8 @@ export class MatchesService {
   /** Closes an open case of the actor's LA with its outcome. */
   async close(actor: Actor, matchId: string, outcome: unknown): Promise<MatchCase> {
     const la = this.laOf(actor);
-    const found = (await this.open(actor)).find((c) => c.match.id === matchId);
-    if (!UUID.test(matchId) || !found) throw new NotFound(message('lost-pupils.not-found.match'));
+    const [found] = UUID.test(matchId) ? await this.cases(la, [matchId]) : [];
+    if (!found) throw new NotFound(message('lost-pupils.not-found.match'));
     if (!isMatchOutcome(outcome)) {
       throw new Invalid([keyedError('outcome', 'lost-pupils.matches.outcome-required')]);
     }

@@ -188,6 +188,7 @@ export async function matchLostPupils(
       .values({
         id: randomUUID(),
         lost_pupil_id: record.id,
+        lost_la: record.source_la,
         transfer_id: inReturn ? null : file.transferId,
         census_return_id: inReturn ? file.censusReturnId : null,
         matched_on: on,

@@ -328,6 +328,23 @@ describeEachEngine('API: Lost Pupils', (database) => {
     assert.equal(match.matchedOn, 'upn');
     const theirs = await api(t.app, { url: '/api/v1/lost-pupils/matches', token: finder });
     assert.ok(!theirs.json().items.some((m: { id: string }) => m.id === matchId), 'only the LA’s own');
+    // A page at a time, as every list of the API: the last case alone on the last page of one each, and
+    // nothing one past the end.
+    const all = list.json();
+    const pageOf = async (page: number) =>
+      (
+        await api(t.app, {
+          url: `/api/v1/lost-pupils/matches?pageSize=1&page=${page}`,
+          token: leftshireFinder,
+        })
+      ).json();
+    const last = await pageOf(all.total);
+    assert.deepEqual(
+      { ...last, items: last.items.map((m: { id: string }) => m.id) },
+      { items: [all.items.at(-1).id], page: all.total, pageSize: 1, total: all.total, totalPages: all.total },
+    );
+    const past = await pageOf(all.total + 1);
+    assert.deepEqual([past.items, past.total], [[], all.total]);
 
     const close = (token: string, json: unknown) =>
       api(t.app, { method: 'POST', url: `/api/v1/lost-pupils/matches/${matchId}/close`, token, json });

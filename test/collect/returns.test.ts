@@ -182,7 +182,7 @@ describeEachEngine('census returns', (database) => {
     );
     const cases = await new MatchesService({ db: s.db, clock: s.clock }).open(actorOf(lostUser));
     assert.deepEqual(
-      cases.map((c) => [c.record.id, c.seenInFilename]).sort(),
+      cases.rows.map((c) => [c.record.id, c.seenInFilename]).sort(),
       [
         [byUpn.record.id, name],
         [byName.record.id, name],

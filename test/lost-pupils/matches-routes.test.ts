@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import { MATCHES_PER_PAGE } from '../../src/lost-pupils/matches-service.ts';
 import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -43,13 +44,13 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
     return agent;
   }
 
-  async function sighting(surname: string, upn: string) {
+  async function sighting(surname: string, upn: string, from = sender) {
     const lost = await makeLostPupil(db, t.deps.files, {
-      from: school(sender.number),
+      from: school(from.number),
       pupil: { surname, forename: 'Robin', upn, dateOfBirth: '2014-02-03' },
     });
     const incoming = await makeTransfer(db, t.deps.files, {
-      from: school(sender.number),
+      from: school(from.number),
       to: school(newSchool.number),
     });
     await matchLostPupils(
@@ -179,5 +180,78 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
       .where('id', '=', match.id)
       .executeTakeFirstOrThrow();
     assert.equal(still.status, 'open');
+  });
+
+  test('cases come a page at a time, newest first; a case on a later page is closed from it', async () => {
+    // An LA of its own, so that its cases are only these.
+    const busyLa = await makeLa(db);
+    const busySchool = await makeSchool(db, busyLa.number, { name: 'Busy Primary School' });
+    const count = MATCHES_PER_PAGE + 3;
+    const sightings = [];
+    for (let n = 1; n <= count; n += 1) {
+      sightings.push(
+        await sighting(`Case${String(n).padStart(2, '0')}`, `P${String(n).padStart(12, '0')}`, busySchool),
+      );
+      t.clock.advanceMinutes(1);
+    }
+    const agent = await agentFor('la_lost_pupil', busyLa.number);
+    const surnamesOn = (body: string) =>
+      [...body.matchAll(/<h2 class="govuk-heading-m"[^>]*>(Case\d+),/g)].map((m) => m[1]);
+    const newestFirst = sightings.map((_, index) => `Case${String(count - index).padStart(2, '0')}`);
+
+    const first = await agent.get('/lost-pupils/matches');
+    assert.equal(first.statusCode, 200);
+    assert.deepEqual(surnamesOn(first.body), newestFirst.slice(0, MATCHES_PER_PAGE));
+    assert.match(first.body, new RegExp(`Open cases 1 to ${MATCHES_PER_PAGE} of ${count}`));
+    assert.match(first.body, /href="\/lost-pupils\/matches\?page=2"/);
+
+    const second = await agent.get('/lost-pupils/matches?page=2');
+    assert.deepEqual(surnamesOn(second.body), newestFirst.slice(MATCHES_PER_PAGE));
+    assert.match(second.body, new RegExp(`Open cases ${MATCHES_PER_PAGE + 1} to ${count} of ${count}`));
+    // Past the end: the last page; not a number: the first.
+    assert.deepEqual(
+      surnamesOn((await agent.get('/lost-pupils/matches?page=9')).body),
+      surnamesOn(second.body),
+    );
+    assert.deepEqual(
+      surnamesOn((await agent.get('/lost-pupils/matches?page=x')).body),
+      surnamesOn(first.body),
+    );
+
+    // The oldest case, on page 2: an error shows that page again, with the case; closing it goes back there.
+    const oldest = sightings[0]?.match.id ?? '';
+    const refused = await agent.post(`/lost-pupils/matches/${oldest}/close`, { page: '2' });
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, new RegExp(`href="#outcome-${oldest}"`));
+    assert.match(refused.body, new RegExp(`id="outcome-${oldest}"`));
+    const closed = await agent.post(`/lost-pupils/matches/${oldest}/close`, {
+      outcome: 'not-the-pupil',
+      page: '2',
+    });
+    assert.equal(closed.statusCode, 302);
+    assert.equal(closed.headers.location, '/lost-pupils/matches?page=2');
+    const after = await agent.get('/lost-pupils/matches?page=2');
+    assert.deepEqual(surnamesOn(after.body), newestFirst.slice(MATCHES_PER_PAGE, count - 1));
+    assert.match(after.body, new RegExp(`of ${count - 1}`));
+  });
+
+  test('a case recorded by the previous version, without its LA, is still listed and closed by that LA only', async () => {
+    // A node of the version before migration 022, still running during a rolling deployment, leaves
+    // lost_la empty: the case is found through its record.
+    const { match } = await sighting('Plover', 'P223456789012');
+    await db.updateTable('lost_pupil_matches').set({ lost_la: null }).where('id', '=', match.id).execute();
+    const stranger = await agentFor('la_lost_pupil', otherLa.number);
+    assert.doesNotMatch((await stranger.get('/lost-pupils/matches')).body, /Plover/);
+    assert.equal(
+      (await stranger.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'found' })).statusCode,
+      404,
+    );
+    const agent = await agentFor('la_lost_pupil', la.number);
+    assert.match((await agent.get('/lost-pupils/matches')).body, /Plover, Robin/);
+    assert.equal(
+      (await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'not-the-pupil' })).statusCode,
+      302,
+    );
+    assert.doesNotMatch((await agent.get('/lost-pupils/matches')).body, /Plover, Robin/);
   });
 });

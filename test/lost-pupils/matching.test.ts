@@ -231,17 +231,20 @@ for (const engine of ENGINES) {
         from: school(sender.number),
         pupil: { upn: 'N123456789012' },
       });
+      // Seen at a school of another LA.
+      const otherLa = await makeLa(db);
+      const arrival = await makeSchool(db, otherLa.number);
       const incoming = await makeTransfer(db, files, {
         from: school(sender.number),
-        to: school(sender.number),
+        to: school(arrival.number),
       });
       const before = {
         id: '6f1d3c2a-0b4e-4c1f-9a8d-2e7b5c6d4f30',
         lost_pupil_id: lost.record.id,
         transfer_id: incoming.row.id,
         matched_on: 'upn',
-        seen_at_la: la.number,
-        seen_at_school: sender.number,
+        seen_at_la: otherLa.number,
+        seen_at_school: arrival.number,
         matched_at: AT.toISOString(),
         status: 'closed',
         closed_at: AT.toISOString(),
@@ -255,8 +258,9 @@ for (const engine of ENGINES) {
         .execute();
 
       await migrateToLatest(db, database.schema);
+      // And since migration 022, the record's LA (which the Lost Pupil Matches page lists by).
       assert.deepEqual(await db.selectFrom('lost_pupil_matches').selectAll().execute(), [
-        { ...before, census_return_id: null },
+        { ...before, census_return_id: null, lost_la: la.number },
       ]);
       // Seen in a file or in a census return, never in neither; once per record and file.
       const row = {

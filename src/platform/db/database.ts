@@ -35,6 +35,7 @@ import * as jobRunSummaryMessage from './migrations/018-job-run-summary-message.
 import * as censusReturnMatches from './migrations/019-census-return-matches.ts';
 import * as jobIndexes from './migrations/020-job-indexes.ts';
 import * as retention from './migrations/021-retention.ts';
+import * as lostPupilMatchLas from './migrations/022-lost-pupil-match-las.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '019-census-return-matches': censusReturnMatches,
   '020-job-indexes': jobIndexes,
   '021-retention': retention,
+  '022-lost-pupil-match-las': lostPupilMatchLas,
 };
 
 export interface DatabaseOptions {

@@ -285,6 +285,8 @@ export interface LostPupilMatchTable {
   transfer_id: string | null;
   /** ...or a census return loaded into COLLECT (exactly one of the two). */
   census_return_id: string | null;
+  /** The record's LA (lost_pupils.source_la), whose lost-pupil users follow the case up. Null when written by a version before 022. */
+  lost_la: string | null;
   matched_on: 'upn' | 'former-upn' | 'name-dob';
   /** Where the pupil was seen: the school a CTF goes to, or the school a census return comes from. */
   seen_at_la: string | null;

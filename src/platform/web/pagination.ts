@@ -1,4 +1,8 @@
 // Numbered pages for the GOV.UK pagination component.
+import { z } from 'zod';
+
+/** The page asked for in a query (or a form): 1 when absent or not a number. */
+export const pageQuery = z.object({ page: z.coerce.number().int().catch(1) });
 
 /**
  * The GOV.UK pagination component's parameters for page `page` of `pages` of `path`: the first and last
