@@ -36,6 +36,7 @@ import * as censusReturnMatches from './migrations/019-census-return-matches.ts'
 import * as jobIndexes from './migrations/020-job-indexes.ts';
 import * as retention from './migrations/021-retention.ts';
 import * as lostPupilMatchLas from './migrations/022-lost-pupil-match-las.ts';
+import * as lostPupilsDueByLa from './migrations/023-lost-pupils-due-by-la.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -63,6 +64,7 @@ const migrations: Record<string, Migration> = {
   '020-job-indexes': jobIndexes,
   '021-retention': retention,
   '022-lost-pupil-match-las': lostPupilMatchLas,
+  '023-lost-pupils-due-by-la': lostPupilsDueByLa,
 };
 
 export interface DatabaseOptions {
