@@ -2,7 +2,8 @@
 // the dates users see, and the sort orders of the column headings ("click on column headings to change
 // sort order", handbook §4-5). Sorting happens here rather than in SQL so that both engines give the
 // same order (their collations differ on case and punctuation); the lists are one organisation's
-// waiting files, small enough to sort in memory.
+// waiting files, small enough to sort in memory. An LA's collected CTFs are not (they build up for years):
+// those are sorted by a few columns each (SortableListing) and only a page read in full.
 import { laInboxName, laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { daysAfter } from '../platform/dates.ts';
 import type { TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
@@ -21,7 +22,10 @@ export interface PartyLabel {
   code: string;
 }
 
-export function sourceLabel(row: TransferRow, names: OrganisationNames): PartyLabel {
+export function sourceLabel(
+  row: Pick<TransferRow, 'source_la' | 'source_school' | 'source_inbox'>,
+  names: OrganisationNames,
+): PartyLabel {
   const la = names.las.get(row.source_la);
   if (row.source_school) {
     return {
@@ -38,7 +42,10 @@ export function sourceLabel(row: TransferRow, names: OrganisationNames): PartyLa
   return { name: laName(row.source_la, la), code: `${row.source_la}LLLL` };
 }
 
-export function destinationLabel(row: TransferRow, names: OrganisationNames): PartyLabel {
+export function destinationLabel(
+  row: Pick<TransferRow, 'dest_la' | 'dest_kind' | 'dest_school' | 'dest_inbox' | 'lost_reason'>,
+  names: OrganisationNames,
+): PartyLabel {
   const laNumber = row.dest_la ?? '';
   const la = names.las.get(laNumber);
   switch (row.dest_kind) {
@@ -178,7 +185,10 @@ function compareNames(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function compareBy(key: SortKey, a: FileListing, b: FileListing): number {
+/** What a list is sorted by: a whole listing, or only these (to sort a long list before reading a page). */
+export type SortableListing = Pick<FileListing, 'id' | 'filename' | 'uploadedAt' | 'party'>;
+
+function compareBy(key: SortKey, a: SortableListing, b: SortableListing): number {
   switch (key) {
     case 'file':
       return compareNames(a.filename, b.filename);
@@ -194,7 +204,7 @@ function compareBy(key: SortKey, a: FileListing, b: FileListing): number {
   }
 }
 
-export function sortListings(files: FileListing[], sort: Sort): FileListing[] {
+export function sortListings<T extends SortableListing>(files: readonly T[], sort: Sort): T[] {
   const direction = sort.order === 'ascending' ? 1 : -1;
   return [...files].sort(
     (a, b) =>

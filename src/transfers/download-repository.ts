@@ -329,15 +329,35 @@ function notToLa(laNumber: string) {
     ]);
 }
 
-/** The CTFs of one tab in one state, oldest upload first (the service sorts for display). */
+/** What an LA's CTF list is sorted and checked by: a few columns of each file, to read a page of in full. */
+export const LA_CTF_KEY_COLUMNS = [
+  'id',
+  'filename',
+  'uploaded_at',
+  'category',
+  'source_la',
+  'source_school',
+  'source_inbox',
+  'dest_la',
+  'dest_kind',
+  'dest_school',
+  'dest_inbox',
+  'lost_reason',
+] as const;
+export type LaCtfKey = Pick<TransferRow, (typeof LA_CTF_KEY_COLUMNS)[number]>;
+
+/**
+ * The CTFs of one tab in one state, oldest upload first (the service sorts for display), by their keys
+ * only: a collected tab holds every collected CTF of the LA's, for years.
+ */
 export async function listLaCtfs(
   db: Executor,
   laNumber: string,
   query: { tab: LaCtfTab; status: TransferStatus },
-): Promise<TransferRow[]> {
+): Promise<LaCtfKey[]> {
   let q = db
     .selectFrom('transfers')
-    .selectAll()
+    .select(LA_CTF_KEY_COLUMNS)
     .where('category', '=', 'ctf')
     .where('status', '=', query.status);
   switch (query.tab) {
@@ -352,6 +372,12 @@ export async function listLaCtfs(
       break;
   }
   return q.orderBy('uploaded_at').orderBy('id').execute();
+}
+
+/** These transfers, in no order. */
+export async function transfersByIds(db: Executor, ids: readonly string[]): Promise<TransferRow[]> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('transfers').selectAll().where('id', 'in', ids).execute();
 }
 
 /** CTFs waiting to be collected by the LA's schools or by the LA itself, from anywhere. */

@@ -53,6 +53,7 @@ import {
   type PupilDetails,
   pupilDetails,
   type Sort,
+  type SortableListing,
   sortListings,
   sourceLabel,
 } from './download-listing.ts';
@@ -60,8 +61,10 @@ import {
   type LaCtfTab,
   listAwaitingInLa,
   listLaCtfs,
+  type OrganisationNames,
   organisationNames,
   pupilsOfTransfers,
+  transfersByIds,
   updateTransferIfStatus,
 } from './download-repository.ts';
 import { isTransferId, senderAddress } from './download-service.ts';
@@ -165,14 +168,19 @@ export function isAwaitingInLa(
   return row.category === 'ctf' && row.status === 'available' && toLa(row, laNumber);
 }
 
+/** What an LA's list is sorted by: its files' names, upload times and both ends. */
+type LaSortable = Omit<SortableListing, 'party'> & Pick<LaFileListing, 'source' | 'destination'>;
+
 /** Sorts by the column asked for, reusing the Download lists' order (sortListings sorts by `party`). */
-function sortLaListings(files: LaFileListing[], sort: Sort): LaFileListing[] {
-  const byId = new Map(files.map((file) => [file.id, file]));
+function sortLaListings<T extends LaSortable>(files: readonly T[], sort: Sort): T[] {
   const keyed = files.map((file) => ({
-    ...file,
+    file,
+    id: file.id,
+    filename: file.filename,
+    uploadedAt: file.uploadedAt,
     party: sort.key === 'destination' ? file.destination : file.source,
   }));
-  return sortListings(keyed, sort).map((file) => byId.get(file.id) as LaFileListing);
+  return sortListings(keyed, sort).map((keyedFile) => keyedFile.file);
 }
 
 export class LaMonitorService {
@@ -191,10 +199,32 @@ export class LaMonitorService {
     page = 1,
   ): Promise<Page<LaFileListing>> {
     const laNumber = this.laOf(actor);
-    const rows = await listLaCtfs(this.deps.db, laNumber, { tab, status: LA_SHOW_INFO[show].status });
+    const keys = await listLaCtfs(this.deps.db, laNumber, { tab, status: LA_SHOW_INFO[show].status });
     // Belt and braces: the query already chose only this tab's files.
-    const own = rows.filter((row) => laTabOf(row, laNumber) === tab);
-    return paged(sortLaListings(await this.listings(own, laNumber), sort), page, MONITOR_PAGE_SIZE);
+    const own = keys.filter((row) => laTabOf(row, laNumber) === tab);
+    const names = await organisationNames(this.deps.db, own);
+    // Every file sorted by its keys; only the page's files read in full (a collected tab holds years).
+    const sorted = sortLaListings(
+      own.map((row) => ({
+        id: row.id,
+        filename: row.filename,
+        uploadedAt: row.uploaded_at,
+        source: sourceLabel(row, names),
+        destination: destinationLabel(row, names),
+      })),
+      sort,
+    );
+    const shown = paged(sorted, page, MONITOR_PAGE_SIZE);
+    const rows = new Map(
+      (
+        await transfersByIds(
+          this.deps.db,
+          shown.items.map((file) => file.id),
+        )
+      ).map((row) => [row.id, row]),
+    );
+    const onPage = shown.items.flatMap((file) => rows.get(file.id) ?? []);
+    return { ...shown, items: this.listingsNamed(onPage, laNumber, names) };
   }
 
   /**
@@ -357,7 +387,10 @@ export class LaMonitorService {
   }
 
   private async listings(rows: TransferRow[], laNumber: string): Promise<LaFileListing[]> {
-    const names = await organisationNames(this.deps.db, rows);
+    return this.listingsNamed(rows, laNumber, await organisationNames(this.deps.db, rows));
+  }
+
+  private listingsNamed(rows: TransferRow[], laNumber: string, names: OrganisationNames): LaFileListing[] {
     const now = this.deps.clock.now();
     return rows.map((row) => {
       const source = sourceLabel(row, names);

@@ -15,6 +15,7 @@ import {
   LaMonitorService,
   type LaShow,
   laTabOf,
+  MONITOR_PAGE_SIZE,
 } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
@@ -218,6 +219,43 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
       descending.items.map((file) => file.id),
       [toA2.row.id, toA1.row.id],
     );
+  });
+
+  test('a monitoring list comes in pages, sorted over the whole tab first, each file in full', async () => {
+    const w = await world();
+    // Collected within LA A: most from A One, five from A Two (sorted last by source, ascending).
+    const made: { id: string; from: string }[] = [];
+    for (let i = 0; i < MONITOR_PAGE_SIZE + 5; i += 1) {
+      const from = i % 21 === 20 ? w.a2 : w.a1;
+      const to = from === w.a1 ? w.a2 : w.a1;
+      const { row } = await transfer({
+        from: school(from.number),
+        to: school(to.number),
+        pupils: [],
+        uploadedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+        overrides: COLLECTED,
+      });
+      made.push({ id: row.id, from: from.name });
+    }
+    const bySource = { key: 'source', order: 'descending' } as const;
+    const first = await service().monitor(w.laUserA, 'within', 'collected', bySource, 1);
+    const second = await service().monitor(w.laUserA, 'within', 'collected', bySource, 2);
+    assert.equal(first.total, MONITOR_PAGE_SIZE + 5);
+    assert.equal(first.items.length, MONITOR_PAGE_SIZE);
+    // Descending by source: A Two's five first; ties oldest first.
+    const expected = [
+      ...made.filter((file) => file.from === 'A Two Primary'),
+      ...made.filter((file) => file.from === 'A One Primary'),
+    ].map((file) => file.id);
+    assert.deepEqual(
+      [...first.items, ...second.items].map((file) => file.id),
+      expected,
+    );
+    const [top] = first.items;
+    assert.equal(top?.source.name, 'A Two Primary');
+    assert.equal(top?.destination.name, 'A One Primary');
+    assert.equal(top?.status, 'collected');
+    assert.equal(top?.collectedAt, COLLECTED.collected_at);
   });
 
   test("Delete Files Not Collected by Schools lists what waits for the LA's schools and the LA, with pupils", async () => {
