@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { accessibilityRoutes } from './accessibility/routes.ts';
 import { accountsRoutes } from './accounts/routes.ts';
@@ -70,10 +69,10 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
   registerMetrics(app, deps.metrics, deps.config.metricsToken);
 
   // Reading an upload's content is CPU work of tens of milliseconds per file: it runs on worker threads
-  // (started with the first uploads), one per core but one, so the event loop keeps a core to answer
-  // everyone else. On 2 cores, 2 workers uploaded about 5% more but GET /healthz waited 3-6 times
+  // (started with the first uploads), by default one per core but one, so the event loop keeps a core to
+  // answer everyone else. On 2 cores, 2 workers uploaded about 5% more but GET /healthz waited 3-6 times
   // longer during uploads than with 1 (docs/benchmarks.md).
-  const contentChecks = new PooledContentChecks({ workers: Math.max(1, availableParallelism() - 1) });
+  const contentChecks = new PooledContentChecks(deps.config.contentChecks);
   app.decorate('contentChecks', contentChecks);
   deps.metrics?.watchContentChecks(() => contentChecks.stats());
   app.addHook('onClose', () => contentChecks.close());

@@ -1,4 +1,5 @@
 // The only reader of process.env: one validated configuration, built once at boot.
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 const flag = z
@@ -87,6 +88,18 @@ const environmentSchema = z.object({
   CLAMD_PORT: z.coerce.number().int().min(1).max(65535).default(3310),
   CLAMD_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   MALWARE_SCAN: z.enum(['clamd', 'off']).optional(),
+  CONTENT_CHECK_WORKERS: z.coerce
+    .number()
+    .int('must be a whole number of worker threads')
+    .min(1, 'must be at least 1')
+    .max(64, 'must be at most 64')
+    .optional(),
+  CONTENT_CHECK_QUEUE_MB: z.coerce
+    .number()
+    .int('must be a whole number of megabytes')
+    .min(16, 'must be at least 16 (one file of the largest size waits in it)')
+    .max(65536, 'must be at most 65536')
+    .optional(),
   METRICS_TOKEN: z
     .string()
     .min(32, 'must be at least 32 characters (e.g. openssl rand -hex 32): it guards /metrics')
@@ -146,6 +159,11 @@ export interface Config {
    * production; off outside production unless CLAMD_SOCKET or CLAMD_HOST is set.
    */
   malwareScan: MalwareScanConfig | null;
+  /**
+   * The worker threads that read uploaded CTFs and census returns (transfers/content-check-pool.ts), and
+   * the bytes of files that may wait for them (past it, an upload is refused as busy: they are in memory).
+   */
+  contentChecks: { workers: number; maxQueuedBytes?: number };
   /**
    * The bearer token Prometheus sends to read /metrics (METRICS_TOKEN); null: /metrics answers 404 and
    * nothing is counted.
@@ -259,6 +277,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     scheduler: e.SCHEDULER === 'on',
     oidc: oidcConfig(e, serviceUrl),
     malwareScan: malwareScanConfig(e),
+    contentChecks: {
+      // One core for the web thread, the rest for reading files; a container may see more cores than
+      // it may use (a CPU quota): set CONTENT_CHECK_WORKERS there.
+      workers: e.CONTENT_CHECK_WORKERS ?? Math.max(1, availableParallelism() - 1),
+      // Unset: the pool's own bound (1 GiB).
+      ...(e.CONTENT_CHECK_QUEUE_MB ? { maxQueuedBytes: e.CONTENT_CHECK_QUEUE_MB * 1024 * 1024 } : {}),
+    },
     metricsToken: e.METRICS_TOKEN ?? null,
   };
 }

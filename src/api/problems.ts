@@ -27,6 +27,7 @@ export const PROBLEM_TYPES = {
   'bad-request': 'The request could not be read',
   'too-large': 'Too much was sent',
   'too-many-requests': 'Too many requests',
+  busy: 's2s is busy: send again shortly',
   'server-error': 'Something went wrong in s2s',
 } as const;
 export type ProblemType = keyof typeof PROBLEM_TYPES;

@@ -30,6 +30,7 @@ import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { Forbidden, NotFound } from '../platform/errors.ts';
 import { textIn } from '../platform/i18n/catalogue.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
+import { PoolBusy } from '../platform/workers/pool.ts';
 import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
 import type { FileListing, PupilDetails, Sort, SortKey } from './download-listing.ts';
 import { DownloadService } from './download-service.ts';
@@ -87,6 +88,9 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
         '413': problemResponse('Too many files, or too large a request'),
         '422': problemResponse(
           'No file was accepted (type upload-refused, with `results`), or no file was sent',
+        ),
+        '503': problemResponse(
+          's2s was too busy checking other files to take any of these (type busy, with `results`): send them again after the seconds in Retry-After',
         ),
       },
     },
@@ -328,6 +332,9 @@ function categoryFor(actor: Actor, filename: string): Category {
   return choices.find(mayUse) ?? choices[0] ?? 'generic';
 }
 
+/** How long an API client should wait before sending files s2s was too busy to take. */
+const BUSY_RETRY_SECONDS = 60;
+
 type FileResult = UploadOutcome | { status: 'failed'; filename: string; reasons: string[]; whatToDo: string };
 
 function handlers(deps: ApiDeps): Record<string, ApiHandler> {
@@ -368,6 +375,8 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       const results: FileResult[] = [];
       let limit: string | undefined;
       let incomplete = false;
+      /** Files turned away because too many were waiting to be read. */
+      let busy = 0;
       try {
         for await (const part of request.parts()) {
           if (part.type !== 'file') continue;
@@ -386,6 +395,18 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
                   reasons: [`${error.message}.`],
                   whatToDo:
                     'Your account cannot send this kind of file. If you should, ask your LEA administrator.',
+                };
+              } else if (error instanceof PoolBusy) {
+                request.log.warn(
+                  { category },
+                  'an API upload was turned away: too many files are waiting to be read',
+                );
+                busy += 1;
+                outcome = {
+                  status: 'failed',
+                  filename,
+                  reasons: ['s2s is busy checking other files just now, so it did not take this one.'],
+                  whatToDo: `Send it again in a minute or two (Retry-After: ${BUSY_RETRY_SECONDS} seconds).`,
                 };
               } else if (!(error instanceof IncompleteFile)) {
                 request.log.error({ err: error, category }, 'an API upload failed');
@@ -442,6 +463,18 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
         field: r.filename,
         message: r.status === 'accepted' ? '' : `${r.reasons.join(' ')} ${r.whatToDo}`,
       }));
+      if (busy === results.length) {
+        // Nothing wrong with the files: a client should send them again after the pause.
+        throw new ProblemError(
+          problem(
+            'busy',
+            503,
+            `s2s is busy checking other files just now and took none of these. Send them again after ${BUSY_RETRY_SECONDS} seconds.`,
+            { errors: shown, ...body },
+          ),
+          { 'retry-after': String(BUSY_RETRY_SECONDS) },
+        );
+      }
       throw new ProblemError(
         problem(
           'upload-refused',

@@ -18,14 +18,18 @@ import type { ClassifiedFilename } from './filenames.ts';
 export interface ContentCheckPoolOptions {
   /** Worker threads at most (started as uploads need them). */
   workers: number;
-  /** Bytes of the files waiting for a worker at most; past it an upload fails at once (PoolBusy). */
+  /**
+   * Bytes of the files waiting for a worker at most (CONTENT_CHECK_QUEUE_MB); past it an upload fails
+   * at once (PoolBusy).
+   */
   maxQueuedBytes?: number;
 }
 
 /**
  * The files waiting to be read are bounded by their bytes, not their number: a burst of uploads (200
  * schools at once in the load benchmark, each a 300-pupil CTF of about 3 MB) waits its turn rather than
- * fail. Every waiting file is held in memory by its upload, so this is the memory the backlog may take.
+ * fail. Every waiting file is held in memory by its upload, so this is the memory the backlog may take:
+ * the default, which CONTENT_CHECK_QUEUE_MB changes (config.ts).
  */
 export const MAX_QUEUED_BYTES = 1024 * 1024 * 1024;
 /** Files waiting at most, however small: a bound on the bookkeeping. */

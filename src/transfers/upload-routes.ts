@@ -17,6 +17,7 @@ import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { type FieldError, Forbidden } from '../platform/errors.ts';
 import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
+import { PoolBusy } from '../platform/workers/pool.ts';
 import { CATEGORIES, type Category, uploadCapability } from './categories.ts';
 import { ALLOWED_EXTENSIONS } from './file-types.ts';
 import { printableFilename } from './filenames.ts';
@@ -60,10 +61,12 @@ function megabytes(bytes: number): string {
   return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MB`;
 }
 
-/** A file that could not be handled because of a fault in s2s, not in the file. */
+/** A file that could not be handled because of a fault in s2s, not in the file; or s2s was too busy. */
 interface FailedUpload {
   status: 'failed';
   filename: string;
+  /** Turned away: too many files were already waiting to be read (to be sent again shortly). */
+  busy?: true;
 }
 
 type FileResult = UploadOutcome | FailedUpload;
@@ -154,9 +157,16 @@ export function uploadRoutes(
             outcome = await service.upload(user, category, part.filename, part.file);
           } catch (error) {
             if (error instanceof Forbidden) throw error;
-            if (!(error instanceof IncompleteFile)) {
+            const filename = printableFilename(withoutFolder(part.filename));
+            if (error instanceof PoolBusy) {
+              request.log.warn(
+                { category },
+                'an upload was turned away: too many files are waiting to be read',
+              );
+              outcome = { status: 'failed', filename, busy: true };
+            } else if (!(error instanceof IncompleteFile)) {
               request.log.error({ err: error, category }, 'an upload failed');
-              outcome = { status: 'failed', filename: printableFilename(withoutFolder(part.filename)) };
+              outcome = { status: 'failed', filename };
             }
           }
         }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
@@ -159,5 +160,26 @@ test('the S3 store refuses to start without a bucket or with half a key', () => 
   assert.throws(
     () => loadConfig({ FILE_STORE: 's3', S3_BUCKET: 'b3t', S3_PREFIX: 'a b' }),
     /S3_PREFIX: may hold only/,
+  );
+});
+
+test('content checks: a worker per core but one unless set, and the bytes that may wait for them', () => {
+  const defaults = loadConfig({});
+  assert.deepEqual(defaults.contentChecks, { workers: Math.max(1, availableParallelism() - 1) });
+  assert.deepEqual(loadConfig({ CONTENT_CHECK_WORKERS: '3', CONTENT_CHECK_QUEUE_MB: '256' }).contentChecks, {
+    workers: 3,
+    maxQueuedBytes: 256 * 1024 * 1024,
+  });
+  assert.throws(
+    () => loadConfig({ CONTENT_CHECK_WORKERS: '0' }),
+    /CONTENT_CHECK_WORKERS: must be at least 1/,
+  );
+  assert.throws(
+    () => loadConfig({ CONTENT_CHECK_WORKERS: 'two' }),
+    (e: unknown) => e instanceof ConfigError && /CONTENT_CHECK_WORKERS/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ CONTENT_CHECK_QUEUE_MB: '4' }),
+    /CONTENT_CHECK_QUEUE_MB: must be at least 16 \(one file of the largest size waits in it\)/,
   );
 });

@@ -1,0 +1,110 @@
+// When more files wait to be read than CONTENT_CHECK_QUEUE_MB allows, an upload is turned away at once:
+// the page says s2s is busy and to upload again in a few minutes, the API answers 503 with Retry-After,
+// nothing is kept, and once the backlog is read the same upload is accepted.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Db, EstablishmentRow } from '../../src/platform/db/schema.ts';
+import { classifyFilename } from '../../src/transfers/filenames.ts';
+import { makeToken, uploadFiles } from '../api/support.ts';
+import { ctfBetween, syntheticCtf, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { describeEachEngine } from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
+
+describeEachEngine('uploads when the content checks are busy', (database) => {
+  let t: TestApp;
+  let db: Db;
+  let school: EstablishmentRow;
+  let dest: EstablishmentRow;
+  // Read by the one worker for about a second (30 MB), while 16 MB wait behind it: the queue is full.
+  const long = Buffer.from(syntheticCtf(3000));
+  const waiting = Buffer.from(syntheticCtf(390));
+  const small = Buffer.from(syntheticCtf(1));
+
+  before(async () => {
+    db = database().db;
+    t = await createTestApp(db, { CONTENT_CHECK_WORKERS: '1', CONTENT_CHECK_QUEUE_MB: '16' });
+    const la = await makeLa(db);
+    school = await makeSchool(db, la.number);
+    dest = await makeSchool(db, la.number);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  /**
+   * Fills the worker and its queue with other files (checked as another school's uploads would be): the
+   * queue holds exactly CONTENT_CHECK_QUEUE_MB, the last file padded with spaces after its end.
+   */
+  function backlog(): Promise<unknown> {
+    const file = classifyFilename('9162001_CTF_8013456_003.XML');
+    assert.ok(file.ok);
+    const checks = t.app.contentChecks;
+    const bound = 16 * 1024 * 1024;
+    const read = [checks.check(file.file, long)];
+    while (checks.stats().queuedBytes + waiting.length <= bound) read.push(checks.check(file.file, waiting));
+    const room = bound - checks.stats().queuedBytes;
+    read.push(checks.check(file.file, Buffer.concat([small, Buffer.alloc(room - small.length, 0x20)])));
+    assert.equal(checks.stats().queuedBytes, bound);
+    return Promise.all(read);
+  }
+
+  const filename = () => `${school.number}_CTF_${dest.number}_001.XML`;
+  const content = () =>
+    ctfBetween(school.number, dest.number, [
+      syntheticPupil(0, { lea: school.number.slice(0, 3), estab: school.number.slice(3) }, false),
+    ]);
+  const kept = async () =>
+    (await db.selectFrom('transfers').select('id').where('source_school', '=', school.number).execute())
+      .length;
+
+  test('the page says s2s is busy and to upload again shortly; nothing is kept; later it is accepted', async () => {
+    const user = await makeUser(db, 'school', {
+      laNumber: school.number.slice(0, 3),
+      establishmentNumber: school.number,
+    });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    await agent.get('/upload/ctf');
+    const backlogRead = backlog();
+    const busy = await agent.postMultipart('/upload/ctf', [{ filename: filename(), content: content() }]);
+    assert.equal(busy.statusCode, 200);
+    assert.match(
+      textOf(busy.body),
+      new RegExp(
+        `${filename()} Not uploaded Why s2s is busy checking other files just now, so it did not take this one\\. Nothing was kept\\. What to do Upload the file again in a few minutes\\.`,
+      ),
+    );
+    assert.equal(await kept(), 0);
+    await backlogRead;
+
+    await agent.get('/upload/ctf');
+    const again = await agent.postMultipart('/upload/ctf', [{ filename: filename(), content: content() }]);
+    assert.match(textOf(again.body), new RegExp(`${filename()} Uploaded`));
+    assert.equal(await kept(), 1);
+  });
+
+  test('the API answers 503 busy with Retry-After when it took none of the files', async () => {
+    const user = await makeUser(db, 'school', {
+      laNumber: school.number.slice(0, 3),
+      establishmentNumber: school.number,
+    });
+    const token = await makeToken(db, user, 'transfer', t.clock);
+    const before = await kept();
+    const backlogRead = backlog();
+    const busy = await uploadFiles(t.app, token, [{ filename: filename(), content: content() }]);
+    assert.equal(busy.statusCode, 503, busy.body);
+    assert.equal(busy.headers['retry-after'], '60');
+    const problem = busy.json();
+    assert.equal(problem.type, '/api/docs#problem-busy');
+    assert.deepEqual(
+      problem.results.map((r: { status: string }) => r.status),
+      ['failed'],
+    );
+    assert.match(problem.results[0].reasons[0], /s2s is busy checking other files/);
+    assert.equal(await kept(), before);
+    await backlogRead;
+    const accepted = await uploadFiles(t.app, token, [{ filename: filename(), content: content() }]);
+    assert.equal(accepted.statusCode, 201, accepted.body);
+  });
+});
