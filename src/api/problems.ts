@@ -3,6 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import { ZodError } from 'zod';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { BUSY_RETRY_SECONDS, PoolBusy } from '../platform/workers/pool.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -109,6 +110,17 @@ export function problemOf(error: unknown): { body: Problem; headers: Record<stri
         },
       ),
       headers: {},
+      log: false,
+    };
+  }
+  if (error instanceof PoolBusy) {
+    return {
+      body: problem(
+        'busy',
+        503,
+        `s2s is busy checking other files just now and did not take this request. Send it again after ${BUSY_RETRY_SECONDS} seconds.`,
+      ),
+      headers: { 'retry-after': String(BUSY_RETRY_SECONDS) },
       log: false,
     };
   }

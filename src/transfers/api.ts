@@ -30,7 +30,7 @@ import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { Forbidden, NotFound } from '../platform/errors.ts';
 import { textIn } from '../platform/i18n/catalogue.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
-import { PoolBusy } from '../platform/workers/pool.ts';
+import { BUSY_RETRY_SECONDS, PoolBusy } from '../platform/workers/pool.ts';
 import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
 import type { FileListing, PupilDetails, Sort, SortKey } from './download-listing.ts';
 import { DownloadService } from './download-service.ts';
@@ -331,9 +331,6 @@ function categoryFor(actor: Actor, filename: string): Category {
   const choices = DEFAULT_CATEGORY[classified.file.kind];
   return choices.find(mayUse) ?? choices[0] ?? 'generic';
 }
-
-/** How long an API client should wait before sending files s2s was too busy to take. */
-const BUSY_RETRY_SECONDS = 60;
 
 type FileResult = UploadOutcome | { status: 'failed'; filename: string; reasons: string[]; whatToDo: string };
 

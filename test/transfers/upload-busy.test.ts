@@ -1,12 +1,14 @@
-// When more files wait to be read than CONTENT_CHECK_QUEUE_MB allows, an upload is turned away at once:
-// the page says s2s is busy and to upload again in a few minutes, the API answers 503 with Retry-After,
-// nothing is kept, and once the backlog is read the same upload is accepted.
+// When more files wait to be read than CONTENT_CHECK_QUEUE_MB allows, an upload (a file, or a census
+// return) is turned away at once: the page says s2s is busy and to try again in a few minutes, the API
+// answers 503 with Retry-After, nothing is kept, and once the backlog is read the same upload is accepted.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Db, EstablishmentRow } from '../../src/platform/db/schema.ts';
 import { classifyFilename } from '../../src/transfers/filenames.ts';
+import { liveCollection, uploadReturn } from '../api/census-support.ts';
 import { makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, syntheticCtf, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
@@ -106,5 +108,46 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
     await backlogRead;
     const accepted = await uploadFiles(t.app, token, [{ filename: filename(), content: content() }]);
     assert.equal(accepted.statusCode, 201, accepted.body);
+  });
+
+  test('a census return loaded while s2s is busy: the busy page (503), nothing loaded; the API likewise', async () => {
+    const la = school.number.slice(0, 3);
+    const collectionId = await liveCollection(db, await makeUser(db, 'national_admin'), [la]);
+    const user = await makeUser(db, 'school', { laNumber: la, establishmentNumber: school.number });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const uploadPath = `/collect/collections/${collectionId}/upload`;
+    await agent.get(uploadPath);
+    const xml = censusReturnXml({ school: school.number, year: 2026 });
+    const loaded = async () =>
+      (await db.selectFrom('census_returns').select('id').where('collection_id', '=', collectionId).execute())
+        .length;
+
+    const backlogRead = backlog();
+    const busy = await agent.postMultipart(uploadPath, [
+      { filename: censusFilename(school.number), content: xml, field: 'file' },
+    ]);
+    assert.equal(busy.statusCode, 503);
+    assert.equal(busy.headers['retry-after'], '60');
+    assert.match(
+      textOf(busy.body),
+      /s2s is busy just now Many files are being checked at the moment\. If you were sending a file, it was not kept\. Go back and try again in a few minutes\./,
+    );
+    const token = await makeToken(db, user, 'transfer', t.clock);
+    const viaApi = await uploadReturn(t.app, token, collectionId, [
+      { filename: censusFilename(school.number), content: xml },
+    ]);
+    assert.equal(viaApi.statusCode, 503, viaApi.body);
+    assert.equal(viaApi.json().type, '/api/docs#problem-busy');
+    assert.equal(viaApi.headers['retry-after'], '60');
+    assert.equal(await loaded(), 0);
+    await backlogRead;
+
+    await agent.get(uploadPath);
+    const again = await agent.postMultipart(uploadPath, [
+      { filename: censusFilename(school.number), content: xml, field: 'file' },
+    ]);
+    assert.equal(again.statusCode, 200);
+    assert.equal(await loaded(), 1);
   });
 });

@@ -36,6 +36,7 @@ import {
   templateTranslator,
 } from '../i18n/web.ts';
 import type { Logger } from '../logger.ts';
+import { BUSY_RETRY_SECONDS, PoolBusy } from '../workers/pool.ts';
 import { createViews, govukDist } from './views.ts';
 
 declare module 'fastify' {
@@ -310,6 +311,17 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       return reply.code(400).page('platform/web/views/problem.njk', {
         errors: [keyedError('', 'errors.problem.form-unreadable')],
       });
+    }
+    // Too many files waiting to be read (census day): nothing was kept, and the page says so.
+    if (error instanceof PoolBusy) {
+      request.log.warn(
+        { path: request.url.split('?')[0] },
+        'turned away: too many files are waiting to be read',
+      );
+      return reply
+        .code(503)
+        .header('retry-after', String(BUSY_RETRY_SECONDS))
+        .page('platform/web/views/busy.njk');
     }
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('FST_CSRF')) {

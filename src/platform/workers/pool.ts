@@ -52,6 +52,9 @@ export class WorkerExited extends Error {}
 /** Too many tasks are waiting: try again later. */
 export class PoolBusy extends Error {}
 
+/** How long a client is told to wait (Retry-After) when a pool is busy: its backlog is read in about that. */
+export const BUSY_RETRY_SECONDS = 60;
+
 /** The pool was closed before the task ran or finished. */
 export class PoolClosed extends Error {}
 
