@@ -17,6 +17,7 @@ import { listEstablishmentsOfLa } from '../directory/repository.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import { Forbidden, Invalid } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { PoolBusy } from '../platform/workers/pool.ts';
 import { classifyFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import type { CollectionDetails } from './collections-service.ts';
@@ -179,7 +180,20 @@ export class BulkReturnsLoader {
         );
       }
     }
-    return this.returns.loadFile(actor, details, filename, data, replace);
+    try {
+      return await this.returns.loadFile(actor, details, filename, data, replace);
+    } catch (error) {
+      // Too many files waiting to be read (census day): this one is not loaded, and the others of the
+      // zip keep their outcomes, loaded or not, rather than the whole page failing.
+      if (!(error instanceof PoolBusy)) throw error;
+      return this.returns.refuse(
+        actor,
+        details,
+        filename,
+        [message('collect.refused.busy')],
+        message('collect.refused.busy-advice'),
+      );
+    }
   }
 }
 

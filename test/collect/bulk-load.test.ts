@@ -17,6 +17,8 @@ import { CensusReturnsService, RETURN_SIZE_LIMIT } from '../../src/collect/retur
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
+import { fillContentChecks } from '../support/busy.ts';
 import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -109,7 +111,20 @@ describeEachEngine('bulk upload of census returns', (database) => {
       ] satisfies ZipItem;
     const load = async (actor: Actor, items: ZipItem[], replace = false) =>
       loader.load(actor, collectionId, await zipOf(items), replace);
-    return { db, loader, returns, la, schools, otherLa, otherLaSchool, collectionId, agent, item, load };
+    return {
+      db,
+      deps,
+      loader,
+      returns,
+      la,
+      schools,
+      otherLa,
+      otherLaSchool,
+      collectionId,
+      agent,
+      item,
+      load,
+    };
   }
 
   test('each file of the zip is loaded or refused in its order; the LA loaded the versions and may act on them', async () => {
@@ -167,6 +182,38 @@ describeEachEngine('bulk upload of census returns', (database) => {
       'census-return-loaded',
       'census-return-refused',
     ]);
+  });
+
+  test('while s2s is busy reading other files, a return of the zip is refused as busy and the others keep their outcomes', async () => {
+    const s = await setUp();
+    const [ash] = s.schools;
+    const checks = new PooledContentChecks({ workers: 1, maxQueuedBytes: 1024 * 1024 });
+    try {
+      const loader = new BulkReturnsLoader({ ...s.deps, censusChecks: checks });
+      const backlogRead = fillContentChecks(checks, 1024 * 1024);
+      const result = await loader.load(
+        s.agent,
+        s.collectionId,
+        await zipOf([s.item(s.otherLaSchool), s.item(ash)]),
+        false,
+      );
+      assert.deepEqual(outcomes(result), [
+        [censusFilename(s.otherLaSchool.number), 'refused'],
+        [censusFilename(ash.number), 'refused'],
+      ]);
+      assert.match(refusedReasons(result, 0), /is not a school of your LA/);
+      assert.equal(
+        refusedReasons(result, 1),
+        's2s was busy checking other files just now, so this return was not checked or loaded.',
+      );
+      const outcome = result.entries[1]?.outcome;
+      assert.match(outcome?.status === 'refused' ? outcome.whatToDo : '', /again in a few minutes/);
+      await backlogRead;
+      const again = await loader.load(s.agent, s.collectionId, await zipOf([s.item(ash)]), false);
+      assert.deepEqual(outcomes(again), [[censusFilename(ash.number), 'loaded', 0]]);
+    } finally {
+      await checks.close();
+    }
   });
 
   test('a school with a return is refused unless the LA confirms its file replaces it; then it is version 2', async () => {

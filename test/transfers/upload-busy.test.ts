@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Db, EstablishmentRow } from '../../src/platform/db/schema.ts';
-import { classifyFilename } from '../../src/transfers/filenames.ts';
 import { liveCollection, uploadReturn } from '../api/census-support.ts';
 import { makeToken, uploadFiles } from '../api/support.ts';
-import { ctfBetween, syntheticCtf, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { fillContentChecks } from '../support/busy.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -18,10 +18,6 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
   let db: Db;
   let school: EstablishmentRow;
   let dest: EstablishmentRow;
-  // Read by the one worker for about a second (30 MB), while 16 MB wait behind it: the queue is full.
-  const long = Buffer.from(syntheticCtf(3000));
-  const waiting = Buffer.from(syntheticCtf(390));
-  const small = Buffer.from(syntheticCtf(1));
 
   before(async () => {
     db = database().db;
@@ -34,22 +30,8 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
     await t.app.close();
   });
 
-  /**
-   * Fills the worker and its queue with other files (checked as another school's uploads would be): the
-   * queue holds exactly CONTENT_CHECK_QUEUE_MB, the last file padded with spaces after its end.
-   */
-  function backlog(): Promise<unknown> {
-    const file = classifyFilename('9162001_CTF_8013456_003.XML');
-    assert.ok(file.ok);
-    const checks = t.app.contentChecks;
-    const bound = 16 * 1024 * 1024;
-    const read = [checks.check(file.file, long)];
-    while (checks.stats().queuedBytes + waiting.length <= bound) read.push(checks.check(file.file, waiting));
-    const room = bound - checks.stats().queuedBytes;
-    read.push(checks.check(file.file, Buffer.concat([small, Buffer.alloc(room - small.length, 0x20)])));
-    assert.equal(checks.stats().queuedBytes, bound);
-    return Promise.all(read);
-  }
+  /** The worker busy and its queue full (CONTENT_CHECK_QUEUE_MB, 16 MB) with other schools' files. */
+  const backlog = () => fillContentChecks(t.app.contentChecks, 16 * 1024 * 1024);
 
   const filename = () => `${school.number}_CTF_${dest.number}_001.XML`;
   const content = () =>

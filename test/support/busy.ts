@@ -1,0 +1,27 @@
+// Makes a content-check pool busy for about a second: its one worker reads a 30 MB CTF while other files
+// wait behind it up to `bound` bytes exactly (the last padded with spaces after its end), so the next file
+// is turned away (PoolBusy). Resolves when all of them have been read.
+import assert from 'node:assert/strict';
+import type { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
+import { classifyFilename } from '../../src/transfers/filenames.ts';
+import { syntheticCtf } from '../fixtures/ctf/generate.ts';
+
+let files: { long: Buffer; waiting: Buffer; small: Buffer } | undefined;
+
+export function fillContentChecks(checks: PooledContentChecks, bound: number): Promise<unknown> {
+  files ??= {
+    long: Buffer.from(syntheticCtf(3000)),
+    waiting: Buffer.from(syntheticCtf(390)),
+    small: Buffer.from(syntheticCtf(1)),
+  };
+  const { long, waiting, small } = files;
+  const file = classifyFilename('9162001_CTF_8013456_003.XML');
+  assert.ok(file.ok);
+  const read = [checks.check(file.file, long)];
+  while (checks.stats().queuedBytes + waiting.length <= bound) read.push(checks.check(file.file, waiting));
+  const room = bound - checks.stats().queuedBytes;
+  assert.ok(room >= small.length, 'room for the last file');
+  read.push(checks.check(file.file, Buffer.concat([small, Buffer.alloc(room - small.length, 0x20)])));
+  assert.equal(checks.stats().queuedBytes, bound);
+  return Promise.all(read);
+}
