@@ -5,6 +5,7 @@
 import { menuLabelKey } from '../auth/menu.ts';
 import { can } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
+import { countOpenMatches, MATCHES_PATH } from '../lost-pupils/matches-service.ts';
 import { countDueForReview } from '../lost-pupils/review-repository.ts';
 import { REVIEW_PATH } from '../lost-pupils/review-service.ts';
 import { organisationsWithoutAddress } from '../notifications/reminder-repository.ts';
@@ -153,6 +154,14 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
         text: message('home.attention.lost-pupils-past-leaving-age', { count }),
         ...goTo(REVIEW_PATH),
       });
+    }
+  }
+  if (user.laNumber && can(user.role, 'lost-pupils.search')) {
+    // Pupils the LA's schools sent to the Lost Pupils Database, seen since in a file or census return
+    // (lost-pupils/matching.ts): each case to check, so that a child missing education is found sooner.
+    const count = await countOpenMatches(db, user.laNumber);
+    if (count > 0) {
+      items.push({ text: message('home.attention.lost-pupil-matches', { count }), ...goTo(MATCHES_PATH) });
     }
   }
   return items;

@@ -9,7 +9,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { pageQuery, pagination } from '../platform/web/pagination.ts';
-import { MATCHES_PER_PAGE, MatchesService, type MatchOutcome } from './matches-service.ts';
+import { MATCHES_PATH, MATCHES_PER_PAGE, MatchesService, type MatchOutcome } from './matches-service.ts';
 
 /** What a match was made on, as its text's key. */
 const MATCHED_ON = {
@@ -24,7 +24,6 @@ const OUTCOME_KEYS: Record<MatchOutcome, string> = {
   'not-the-pupil': 'lost-pupils.matches.outcome.not-the-pupil',
 };
 
-const MATCHES_PATH = '/lost-pupils/matches';
 const closeParams = z.object({ matchId: z.string() });
 const closeBody = z.object({ outcome: z.string().optional() });
 

@@ -7,7 +7,7 @@ import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { laName, nameAndCode, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { Db, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
+import type { Db, Executor, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { type WindowPage, windowPage } from '../platform/paging.ts';
@@ -37,10 +37,46 @@ export interface MatchCase {
   seenAt: OrganisationName;
 }
 
+/** The Lost Pupil Matches page. */
+export const MATCHES_PATH = '/lost-pupils/matches';
+
 /** Open cases shown on a page of Lost Pupil Matches. */
 export const MATCHES_PER_PAGE = 20;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * The open cases of an LA's records, by the LA each match carries (one range of an index); those written
+ * by a version before migration 022 carry none and are found through their record.
+ */
+function openMatchesOf(db: Executor, la: string) {
+  return db
+    .selectFrom('lost_pupil_matches as m')
+    .where('m.status', '=', 'open')
+    .where((eb) =>
+      eb.or([
+        eb('m.lost_la', '=', la),
+        eb.and([
+          eb('m.lost_la', 'is', null),
+          eb.exists(
+            eb
+              .selectFrom('lost_pupils as p')
+              .select('p.id')
+              .whereRef('p.id', '=', 'm.lost_pupil_id')
+              .where('p.source_la', '=', la),
+          ),
+        ]),
+      ]),
+    );
+}
+
+/** How many cases of the LA's records are open (its lost-pupil users' home page). */
+export async function countOpenMatches(db: Executor, la: string): Promise<number> {
+  const row = await openMatchesOf(db, la)
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
 
 export class MatchesService {
   constructor(private readonly deps: MatchesDeps) {}
@@ -62,43 +98,20 @@ export class MatchesService {
           .limit(window.limit)
           .offset(window.offset)
           .execute(),
-        this.openOf(la)
-          .select((eb) => eb.fn.countAll<string | number>().as('n'))
-          .executeTakeFirst(),
+        countOpenMatches(this.deps.db, la),
       ]);
       return {
         rows: await this.cases(
           la,
           shown.map((row) => row.id),
         ),
-        total: Number(count?.n ?? 0),
+        total: count,
       };
     });
   }
 
-  /**
-   * The open cases of the LA's records, by the LA each match carries (one range of an index); those
-   * written by a version before migration 022 carry none and are found through their record.
-   */
   private openOf(la: string) {
-    return this.deps.db
-      .selectFrom('lost_pupil_matches as m')
-      .where('m.status', '=', 'open')
-      .where((eb) =>
-        eb.or([
-          eb('m.lost_la', '=', la),
-          eb.and([
-            eb('m.lost_la', 'is', null),
-            eb.exists(
-              eb
-                .selectFrom('lost_pupils as p')
-                .select('p.id')
-                .whereRef('p.id', '=', 'm.lost_pupil_id')
-                .where('p.source_la', '=', la),
-            ),
-          ]),
-        ]),
-      );
+    return openMatchesOf(this.deps.db, la);
   }
 
   /** These open cases of the LA, with their files, places and records, newest first. */

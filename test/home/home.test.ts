@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { LEAVES_2027, LEFT_2026, makeLostPupil } from '../lost-pupils/review-fixtures.ts';
@@ -327,6 +328,53 @@ describeEachEngine('home, contacts and school details', (database) => {
     const page = await agent.get('/lost-pupils/review');
     assert.equal(page.statusCode, 200);
     assert.equal([...page.body.matchAll(/name="record" type="checkbox"/g)].length, 2);
+  });
+
+  test("the LA's lost pupil roles are told how many possible sightings of its lost pupils wait to be checked", async () => {
+    const { db } = database();
+    const theLa = await makeLa(db);
+    const otherLa = await makeLa(db);
+    const sender = await makeSchool(db, theLa.number);
+    const arrival = await makeSchool(db, otherLa.number);
+    const sighting = async (from: { laNumber: string; school?: string }) => {
+      const lost = await makeLostPupil(db, t.deps.files, { ...from, dateOfBirth: LEAVES_2027 });
+      const incoming = await makeTransfer(db, t.deps.files, {
+        from: school(arrival.number),
+        to: school(arrival.number),
+      });
+      await matchLostPupils(
+        db,
+        {
+          transferId: incoming.row.id,
+          filename: incoming.row.filename,
+          kind: 'CTF',
+          seenAt: { la: otherLa.number, school: arrival.number, name: arrival.name, code: arrival.number },
+          at: t.clock.now(),
+        },
+        [{ upn: lost.upn, formerUpn: null, surname: null, forename: null, dateOfBirth: null }],
+      );
+    };
+    await sighting({ laNumber: theLa.number, school: sender.number });
+    await sighting({ laNumber: theLa.number });
+    // Not counted: another LA's record.
+    await sighting({ laNumber: otherLa.number });
+    const matches = (items: { text: string; href: string }[]) =>
+      items.filter((item) => item.href === '/lost-pupils/matches');
+    for (const role of ['la_lost_pupil', 'la_lost_pupil_transfer'] as const) {
+      assert.deepEqual(
+        matches(await homeOf(db, role, { laNumber: theLa.number })),
+        [
+          {
+            text: "2 possible sightings of pupils your LA's schools sent to the Lost Pupils Database are waiting to be checked. Go to Lost Pupil Matches",
+            href: '/lost-pupils/matches',
+          },
+        ],
+        role,
+      );
+    }
+    for (const role of ['la_user', 'la_dba'] as const) {
+      assert.deepEqual(matches(await homeOf(db, role, { laNumber: theLa.number })), [], role);
+    }
   });
 
   test("Contacts shows the user's LA contact and the service desk", async () => {
