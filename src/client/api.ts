@@ -52,6 +52,19 @@ export interface UploadResponse {
 /** The service could not be used at all: not reached, the token refused, or a fault of its own. Exit 3. */
 export class ServiceError extends Error {}
 
+/**
+ * The service turned the request away for now: too busy reading other files (503), or too many requests
+ * with this token (429). Nothing was done; the same command works after the wait. Exit 4.
+ */
+export class ServiceBusy extends ServiceError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 /** The service answered with a problem about the request (404, 409, 422...): reported, exit 1. */
 export class ApiProblem extends Error {
   constructor(
@@ -99,6 +112,14 @@ export class ApiClient {
     }
     if (response.status === 403) {
       throw new ServiceError(`The s2s service does not allow this (403).${detail}`);
+    }
+    const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
+    if ((response.status === 503 || response.status === 429) && retryAfter > 0) {
+      const what = response.status === 429 ? 'limiting this token' : 'busy';
+      throw new ServiceBusy(
+        `The s2s service is ${what} (${response.status}).${detail} Try again after ${retryAfter} seconds.`,
+        retryAfter,
+      );
     }
     if (response.status >= 500 || response.status === 429) {
       throw new ServiceError(`The s2s service failed (${response.status}).${detail} Try again later.`);

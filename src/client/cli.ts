@@ -1,7 +1,8 @@
 // The `s2s-client` command: an MIS's side of the REST API (send, fetch, list, status) over HTTP.
 // Exit codes: 0 success; 1 a file refused, not found, or not saved because its SHA-256 did not match;
 // 2 usage error; 3 the service could not be used (not reached, token refused, a fault of its own) or the
-// settings are missing or unsafe.
+// settings are missing or unsafe; 4 the service turned the request away for now (busy, or too many
+// requests): the same command works after the wait it gives.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import {
   type ApiFile,
   ApiProblem,
   ChecksumMismatch,
+  ServiceBusy,
   ServiceError,
   saveVerified,
   writeAtomically,
@@ -36,7 +38,8 @@ Options (every command):
   --token TOKEN                the API token (else S2S_TOKEN, else the settings file)
 
 Exit codes: 0 success, 1 a file refused, not found or failing its SHA-256 check, 2 usage error,
-3 the service could not be used (not reached, token refused, server fault) or the settings are unusable.
+3 the service could not be used (not reached, token refused, server fault) or the settings are unusable,
+4 the service is busy or limiting requests: run the command again after the wait it gives.
 `;
 
 const COMMON = {
@@ -203,6 +206,10 @@ export async function runClient(
         return 2;
     }
   } catch (error) {
+    if (error instanceof ServiceBusy) {
+      io.err(`s2s-client: ${error.message}\n`);
+      return 4;
+    }
     if (error instanceof ServiceError || error instanceof ClientConfigError) {
       io.err(`s2s-client: ${error.message}\n`);
       return 3;

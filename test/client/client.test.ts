@@ -17,6 +17,7 @@ import { ClientConfigError, loadClientSettings } from '../../src/client/config.t
 import type { EstablishmentRow, UserRow } from '../../src/platform/db/schema.ts';
 import { makeToken } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { fillContentChecks } from '../support/busy.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
@@ -46,7 +47,8 @@ describe('s2s-client', () => {
   before(async () => {
     database = await createTestDatabase('sqlite');
     const db = database.db;
-    t = await createTestApp(db);
+    // One worker with 16 MB of files waiting at most: the busy test fills them.
+    t = await createTestApp(db, { CONTENT_CHECK_WORKERS: '1', CONTENT_CHECK_QUEUE_MB: '16' });
     await t.app.listen({ port: 0, host: '127.0.0.1' });
     url = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     const laA = await makeLa(db);
@@ -239,6 +241,33 @@ describe('s2s-client', () => {
 
     assert.equal((await run(['fetch'], tokenB)).code, 2, 'fetch without --to');
     assert.equal((await run(['nonsense'], tokenB)).code, 2);
+  });
+
+  test('busy, or too many requests: exit 4 with the wait, and the same command works afterwards', async () => {
+    const file = ctfFile();
+    const backlog = fillContentChecks(t.app.contentChecks, 16 * 1024 * 1024);
+    const busy = await run(['send', file.path], tokenA);
+    assert.equal(busy.code, 4, busy.err);
+    assert.match(
+      busy.err,
+      /The s2s service is busy \(503\)\. s2s is busy checking other files just now and took none of these\. .* Try again after 60 seconds\./,
+    );
+    await backlog;
+    const sent = await run(['send', file.path], tokenA);
+    assert.equal(sent.code, 0, sent.err);
+
+    // A token's 120 requests a minute: the next is turned away until the minute is out.
+    const token = await makeToken(database.db, userA, 'read', t.clock);
+    let limited: Result | undefined;
+    for (let n = 0; n <= 120 && !limited; n += 1) {
+      const listed = await run(['list'], token);
+      if (listed.code !== 0) limited = listed;
+    }
+    assert.equal(limited?.code, 4, limited?.err);
+    assert.match(
+      limited?.err ?? '',
+      /The s2s service is limiting this token \(429\)\..* Try again after \d+ seconds\./,
+    );
   });
 
   test('the real bin: send and a refused token, with the documented exit codes', async () => {
