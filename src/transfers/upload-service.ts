@@ -83,6 +83,7 @@ import type { UploadMetric } from '../platform/metrics.ts';
 import type { MalwareScanner } from '../platform/scanning/clamd.ts';
 import type { EncryptedFileStore, StoredFile } from '../platform/storage/encrypted-store.ts';
 import { sentence } from '../platform/words.ts';
+import { PoolBusy } from '../platform/workers/pool.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
 import { type ContentCheck, type ContentChecker, inlineContentChecks } from './content-checks.ts';
 import {
@@ -309,7 +310,14 @@ export class UploadService {
     originalName: string,
     content: Readable,
   ): Promise<UploadOutcome> {
-    const outcome = await this.receive(actor, category, originalName, content);
+    let outcome: UploadOutcome;
+    try {
+      outcome = await this.receive(actor, category, originalName, content);
+    } catch (error) {
+      // Turned away unread (too many files waiting to be read): counted, for the operators, as busy.
+      if (error instanceof PoolBusy) this.deps.metrics?.upload('busy');
+      throw error;
+    }
     this.deps.metrics?.upload(
       outcome.status === 'accepted' ? 'stored' : outcome.quarantinedTransferId ? 'quarantined' : 'refused',
     );

@@ -13,6 +13,8 @@ import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
 
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
+
 describeEachEngine('uploads when the content checks are busy', (database) => {
   let t: TestApp;
   let db: Db;
@@ -21,7 +23,11 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
 
   before(async () => {
     db = database().db;
-    t = await createTestApp(db, { CONTENT_CHECK_WORKERS: '1', CONTENT_CHECK_QUEUE_MB: '16' });
+    t = await createTestApp(db, {
+      CONTENT_CHECK_WORKERS: '1',
+      CONTENT_CHECK_QUEUE_MB: '16',
+      METRICS_TOKEN: METRICS_TOKEN,
+    });
     const la = await makeLa(db);
     school = await makeSchool(db, la.number);
     dest = await makeSchool(db, la.number);
@@ -32,6 +38,14 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
 
   /** The worker busy and its queue full (CONTENT_CHECK_QUEUE_MB, 16 MB) with other schools' files. */
   const backlog = () => fillContentChecks(t.app.contentChecks, 16 * 1024 * 1024);
+
+  /** Files turned away as busy, as /metrics counts them. */
+  const countedBusy = async () => {
+    const text = (
+      await t.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${METRICS_TOKEN}` } })
+    ).body;
+    return Number(/^s2s_uploads_total\{outcome="busy"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+  };
 
   const filename = () => `${school.number}_CTF_${dest.number}_001.XML`;
   const content = () =>
@@ -50,6 +64,7 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
     const agent = new Agent(t.app);
     await agent.signIn(user.username);
     await agent.get('/upload/ctf');
+    const busyBefore = await countedBusy();
     const backlogRead = backlog();
     const busy = await agent.postMultipart('/upload/ctf', [{ filename: filename(), content: content() }]);
     assert.equal(busy.statusCode, 200);
@@ -60,6 +75,7 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
       ),
     );
     assert.equal(await kept(), 0);
+    assert.equal(await countedBusy(), busyBefore + 1, 'counted as busy for the operators');
     await backlogRead;
 
     await agent.get('/upload/ctf');
