@@ -91,7 +91,7 @@ export class MatchesService {
     const la = this.laOf(actor);
     return windowPage(page, size, async (window) => {
       const [shown, count] = await Promise.all([
-        this.openOf(la)
+        openMatchesOf(this.deps.db, la)
           .select('m.id')
           .orderBy('m.matched_at', 'desc')
           .orderBy('m.id')
@@ -110,14 +110,10 @@ export class MatchesService {
     });
   }
 
-  private openOf(la: string) {
-    return openMatchesOf(this.deps.db, la);
-  }
-
   /** These open cases of the LA, with their files, places and records, newest first. */
   private async cases(la: string, ids: readonly string[]): Promise<MatchCase[]> {
     if (ids.length === 0) return [];
-    const rows = await this.openOf(la)
+    const rows = await openMatchesOf(this.deps.db, la)
       .where('m.id', 'in', ids)
       .innerJoin('lost_pupils as record', 'record.id', 'm.lost_pupil_id')
       .innerJoin('transfers as lost', 'lost.id', 'record.transfer_id')
