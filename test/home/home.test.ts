@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
-import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { LEAVES_2027, LEFT_2026, makeLostPupil } from '../lost-pupils/review-fixtures.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { seenInCtf } from '../support/lost-pupils.ts';
 import { la, laInbox, makeTransfer, school, type TransferSpec } from '../support/transfers.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
 
@@ -338,21 +338,12 @@ describeEachEngine('home, contacts and school details', (database) => {
     const arrival = await makeSchool(db, otherLa.number);
     const sighting = async (from: { laNumber: string; school?: string }) => {
       const lost = await makeLostPupil(db, t.deps.files, { ...from, dateOfBirth: LEAVES_2027 });
-      const incoming = await makeTransfer(db, t.deps.files, {
+      await seenInCtf(db, t.deps.files, {
+        upn: lost.upn,
         from: school(arrival.number),
-        to: school(arrival.number),
+        arrival,
+        at: t.clock.now(),
       });
-      await matchLostPupils(
-        db,
-        {
-          transferId: incoming.row.id,
-          filename: incoming.row.filename,
-          kind: 'CTF',
-          seenAt: { la: otherLa.number, school: arrival.number, name: arrival.name, code: arrival.number },
-          at: t.clock.now(),
-        },
-        [{ upn: lost.upn, formerUpn: null, surname: null, forename: null, dateOfBirth: null }],
-      );
     };
     await sighting({ laNumber: theLa.number, school: sender.number });
     await sighting({ laNumber: theLa.number });

@@ -4,12 +4,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { MATCHES_PER_PAGE } from '../../src/lost-pupils/matches-service.ts';
-import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { makeLostPupil } from '../support/lost-pupils.ts';
-import { makeTransfer, school } from '../support/transfers.ts';
+import { makeLostPupil, seenInCtf } from '../support/lost-pupils.ts';
+import { school } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
 
 describeEachEngine('Lost Pupil Matches pages', (database) => {
@@ -49,26 +48,12 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
       from: school(from.number),
       pupil: { surname, forename: 'Robin', upn, dateOfBirth: '2014-02-03' },
     });
-    const incoming = await makeTransfer(db, t.deps.files, {
+    const incoming = await seenInCtf(db, t.deps.files, {
+      upn,
       from: school(from.number),
-      to: school(newSchool.number),
+      arrival: newSchool,
+      at: t.clock.now(),
     });
-    await matchLostPupils(
-      db,
-      {
-        transferId: incoming.row.id,
-        filename: incoming.row.filename,
-        kind: 'CTF',
-        seenAt: {
-          la: otherLa.number,
-          school: newSchool.number,
-          name: newSchool.name,
-          code: newSchool.number,
-        },
-        at: t.clock.now(),
-      },
-      [{ upn, formerUpn: null, surname: null, forename: null, dateOfBirth: null }],
-    );
     const match = await db
       .selectFrom('lost_pupil_matches')
       .selectAll()

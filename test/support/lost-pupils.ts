@@ -1,10 +1,11 @@
 // Lost pupils for tests: a file sent to XXXXXXXX or MMMMMMMM as an upload leaves it (a transfer to the
 // lost pupils database, its content stored encrypted) and its record in the Lost Pupils Database.
 import { type LostPupilDetails, recordLostPupil } from '../../src/lost-pupils/ingest.ts';
+import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import { getLostPupil } from '../../src/lost-pupils/repository.ts';
 import type { Db, LostPupilRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
-import { makeTransfer, pupil, type Sender, type StoredTransfer } from './transfers.ts';
+import { makeTransfer, pupil, type Sender, type StoredTransfer, school } from './transfers.ts';
 
 export interface LostPupilSpec {
   from: Sender;
@@ -75,4 +76,34 @@ export async function makeLostPupil(
   const record = await getLostPupil(db, transfer.row.id);
   if (!record) throw new Error('the lost pupil record was not written');
   return { transfer, record };
+}
+
+/**
+ * A CTF from `from` to the school `arrival` naming a pupil with this UPN, matched with the Lost Pupils
+ * Database as its upload would be (lost-pupils/matching.ts): a sighting of any lost record with the UPN.
+ */
+export async function seenInCtf(
+  db: Db,
+  files: Pick<EncryptedFileStore, 'put'>,
+  sighting: {
+    upn: string;
+    from: Sender;
+    arrival: { number: string; name: string; la_number: string };
+    at: Date;
+  },
+): Promise<StoredTransfer> {
+  const { arrival } = sighting;
+  const incoming = await makeTransfer(db, files, { from: sighting.from, to: school(arrival.number) });
+  await matchLostPupils(
+    db,
+    {
+      transferId: incoming.row.id,
+      filename: incoming.row.filename,
+      kind: 'CTF',
+      seenAt: { la: arrival.la_number, school: arrival.number, name: arrival.name, code: arrival.number },
+      at: sighting.at,
+    },
+    [{ upn: sighting.upn, formerUpn: null, surname: null, forename: null, dateOfBirth: null }],
+  );
+  return incoming;
 }
