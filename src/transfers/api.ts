@@ -89,6 +89,9 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
         '422': problemResponse(
           'No file was accepted (type upload-refused, with `results`), or no file was sent',
         ),
+        '500': problemResponse(
+          's2s failed to store every file, by a fault of its own (type server-error, with `results`): send them again later',
+        ),
         '503': problemResponse(
           's2s was too busy checking other files to take any of these (type busy, with `results`): send them again after the seconds in Retry-After',
         ),
@@ -470,6 +473,20 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
             { errors: shown, ...body },
           ),
           { 'retry-after': String(BUSY_RETRY_SECONDS) },
+        );
+      }
+      if (results.every((r) => r.status === 'failed')) {
+        // Nothing wrong with the files either: s2s failed to store them (a full disk, say). A client
+        // should send them again later rather than change them.
+        throw new ProblemError(
+          problem(
+            'server-error',
+            500,
+            results.length === 1
+              ? 's2s could not store the file because of a fault of its own. Send it again later; if it fails again, contact the service desk.'
+              : `s2s could not store any of the ${results.length} files because of a fault of its own. Send them again later; if they fail again, contact the service desk.`,
+            { errors: shown, ...body },
+          ),
         );
       }
       throw new ProblemError(

@@ -73,7 +73,10 @@ describe('the blob store disk full', () => {
 
     const token = await makeToken(db, user, 'transfer', t.clock);
     const viaApi = await uploadFiles(t.app, token, [{ filename: filename(2), content }]);
-    assert.equal(viaApi.statusCode, 422, viaApi.body);
+    // A fault of s2s's, not of the file: 500, so a client sends it again later rather than change it.
+    assert.equal(viaApi.statusCode, 500, viaApi.body);
+    assert.equal(viaApi.json().type, '/api/docs#problem-server-error');
+    assert.match(viaApi.json().detail, /could not store the file because of a fault of its own/);
     assert.equal(viaApi.json().results[0].status, 'failed');
     assert.match(viaApi.json().results[0].whatToDo, /Send it again later/);
 
