@@ -56,14 +56,7 @@ export class ServiceError extends Error {}
  * The service turned the request away for now: too busy reading other files (503), or too many requests
  * with this token (429). Nothing was done; the same command works after the wait. Exit 4.
  */
-export class ServiceBusy extends ServiceError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(message);
-  }
-}
+export class ServiceBusy extends ServiceError {}
 
 /** The service answered with a problem about the request (404, 409, 422...): reported, exit 1. */
 export class ApiProblem extends Error {
@@ -118,7 +111,6 @@ export class ApiClient {
       const what = response.status === 429 ? 'limiting this token' : 'busy';
       throw new ServiceBusy(
         `The s2s service is ${what} (${response.status}).${detail} Try again after ${retryAfter} seconds.`,
-        retryAfter,
       );
     }
     if (response.status >= 500 || response.status === 429) {

@@ -30,7 +30,6 @@ import {
 export const MY_COLLECTIONS_PATH = '/collect';
 export const MANAGE_PATH = '/collect/manage';
 
-// Anything but a whole number is page 1; the service keeps the page within the list.
 const collectionParams = z.object({ collectionId: z.string() });
 /** The form as the browser sends it: the date inputs' boxes are named like "reference-day". */
 const collectionForm = z.object({

@@ -123,7 +123,6 @@ export class MatchesService {
       .leftJoin('establishments as school', 'school.number', 'm.seen_at_school')
       .selectAll('m')
       .select([
-        'record.id as record_id',
         'lost.filename as lost_filename',
         'seen.filename as seen_filename',
         'census.filename as census_filename',
@@ -133,7 +132,7 @@ export class MatchesService {
       .orderBy('m.id')
       .execute();
     const records = new Map<string, LostPupilRow>();
-    const recordIds = [...new Set(rows.map((row) => row.record_id))];
+    const recordIds = [...new Set(rows.map((row) => row.lost_pupil_id))];
     if (recordIds.length > 0) {
       for (const record of await this.deps.db
         .selectFrom('lost_pupils')
@@ -144,9 +143,9 @@ export class MatchesService {
       }
     }
     return rows.flatMap((row) => {
-      const record = records.get(row.record_id);
+      const record = records.get(row.lost_pupil_id);
       if (!record) return [];
-      const { record_id: _, lost_filename, seen_filename, census_filename, school_name, ...match } = row;
+      const { lost_filename, seen_filename, census_filename, school_name, ...match } = row;
       return [
         {
           match,

@@ -330,7 +330,7 @@ function notToLa(laNumber: string) {
 }
 
 /** What an LA's CTF list is sorted and checked by: a few columns of each file, to read a page of in full. */
-export const LA_CTF_KEY_COLUMNS = [
+const LA_CTF_KEY_COLUMNS = [
   'id',
   'filename',
   'uploaded_at',
