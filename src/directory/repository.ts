@@ -104,7 +104,7 @@ export async function deleteEstablishment(db: Executor, number: string): Promise
 
 /**
  * Deleted user accounts keep their rows (their usernames stay reserved for the audit trail), so before a
- * school is deleted their link to it is cleared; live accounts must have been deleted or moved first.
+ * school is deleted their link to it is cleared; live accounts must have been deleted first.
  */
 export async function releaseEstablishmentFromDeletedUsers(db: Executor, number: string): Promise<void> {
   await db

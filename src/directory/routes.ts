@@ -9,9 +9,18 @@ import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
 import { message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { csvResponse } from '../reports/web.ts';
+import { UNCOLLECTED_PATH } from '../transfers/la-monitor-routes.ts';
 import { chosenLa, picksLa } from './policy.ts';
 import type { EstablishmentRow, LocalAuthorityRow } from './repository.ts';
-import { DirectoryService, FINDER_LIMIT, type NewSchoolInput, PHASES, schoolHasUsers } from './service.ts';
+import {
+  DirectoryService,
+  FINDER_LIMIT,
+  type NewSchoolInput,
+  PHASES,
+  type SchoolToDelete,
+  schoolHasFiles,
+  schoolHasUsers,
+} from './service.ts';
 
 const text = z.string().default('');
 
@@ -148,17 +157,24 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const deletePage = (
     reply: FastifyReply,
     user: SignedInUser,
-    found: { school: EstablishmentRow; users: number },
+    found: SchoolToDelete,
     errors?: FieldError[],
   ) =>
     reply.page('directory/views/school-delete.njk', {
       title: reply.request.t('directory.delete.title', { name: found.school.name }),
       school: found.school,
       users: found.users,
+      filesWaiting: found.waiting.ctfs + found.waiting.others,
       usersMessage:
         found.users > 0
           ? translateMessage(reply.request.language, schoolHasUsers(found.school, found.users))
           : undefined,
+      filesMessages: schoolHasFiles(found.school, found.waiting).map((reason) =>
+        translateMessage(reply.request.language, reason),
+      ),
+      // The national administrator may delete schools but does not work an LA's CTFs: no link for them.
+      uncollectedHref:
+        found.waiting.ctfs > 0 && can(user.role, 'transfers.la-monitor') ? UNCOLLECTED_PATH : undefined,
       listHref: laHref(user, '/dba/schools', found.school.la_number),
       errors,
       backLink: { href: `/dba/schools/${found.school.number}` },

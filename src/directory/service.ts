@@ -13,6 +13,8 @@ import { searchText } from '../platform/db/text-search.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, type Message, message, messageError } from '../platform/i18n/catalogue.ts';
 import type { CsvDownload } from '../reports/downloads.ts';
+import { CATEGORIES } from '../transfers/categories.ts';
+import { countIncoming } from '../transfers/download-repository.ts';
 import { emailProblem, telephoneProblem } from './contact-details.ts';
 import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from './numbers.ts';
 import { auditScope, laIsInScope, mayActOnLa } from './policy.ts';
@@ -220,9 +222,13 @@ export class DirectoryService {
   }
 
   /** The school about to be deleted, and how many user accounts stand in the way. */
-  async schoolToDelete(actor: Actor, number: string): Promise<{ school: EstablishmentRow; users: number }> {
+  async schoolToDelete(actor: Actor, number: string): Promise<SchoolToDelete> {
     const school = await this.requireSchool(this.db, actor, 'schools.manage', number);
-    return { school, users: await countUsersOfEstablishment(this.db, school.number) };
+    return {
+      school,
+      users: await countUsersOfEstablishment(this.db, school.number),
+      waiting: await filesWaitingFor(this.db, school),
+    };
   }
 
   async addSchool(actor: Actor, laNumber: string, input: NewSchoolInput): Promise<EstablishmentRow> {
@@ -309,15 +315,25 @@ export class DirectoryService {
     return { school, changed };
   }
 
-  /** Refused while the school has user accounts: they must be deleted or moved first. */
+  /**
+   * Refused while the school has user accounts (they must be deleted first: an account cannot move to
+   * another school) or files waiting for it: deleted, it could never collect them, and their senders
+   * would see them waiting for ever.
+   */
   async deleteSchool(actor: Actor, number: string): Promise<EstablishmentRow> {
     const now = this.clock.now();
     return this.db.transaction().execute(async (tx) => {
       const school = await this.requireSchool(tx, actor, 'schools.manage', number);
       const users = await countUsersOfEstablishment(tx, school.number);
-      if (users > 0) {
-        const reason = schoolHasUsers(school, users);
-        throw new Invalid([keyedError('users', reason.key, reason.params)]);
+      const reasons = [
+        ...(users > 0 ? [{ field: 'users', reason: schoolHasUsers(school, users) }] : []),
+        ...schoolHasFiles(school, await filesWaitingFor(tx, school)).map((reason) => ({
+          field: 'files',
+          reason,
+        })),
+      ];
+      if (reasons.length > 0) {
+        throw new Invalid(reasons.map(({ field, reason }) => keyedError(field, reason.key, reason.params)));
       }
       // Deleted accounts keep their rows (their usernames stay reserved) but must not hold the school.
       await releaseEstablishmentFromDeletedUsers(tx, school.number);
@@ -434,6 +450,50 @@ export function schoolHasUsers(school: Pick<EstablishmentRow, 'name' | 'number'>
     school: `${school.name} (${school.number})`,
     count: users,
   });
+}
+
+/** The files a school has not collected yet: CTFs, which its LA can forward or delete, and the others. */
+export interface FilesWaiting {
+  ctfs: number;
+  others: number;
+}
+
+export interface SchoolToDelete {
+  school: EstablishmentRow;
+  users: number;
+  waiting: FilesWaiting;
+}
+
+/** Files still on their way to the school: offered to it, or about to be once their scan is done. */
+async function filesWaitingFor(db: Executor, school: EstablishmentRow): Promise<FilesWaiting> {
+  const party = { kind: 'school', establishmentNumber: school.number, laNumber: school.la_number } as const;
+  const waiting = { ctfs: 0, others: 0 };
+  for (const status of ['available', 'pending-scan'] as const) {
+    for (const [category, n] of await countIncoming(db, party, { categories: CATEGORIES, status })) {
+      if (category === 'ctf') waiting.ctfs += n;
+      else waiting.others += n;
+    }
+  }
+  return waiting;
+}
+
+/**
+ * Why files waiting stop a school's deletion, and what to do: the LA forwards or deletes CTFs in Delete
+ * Files Not Collected by Schools (LA notes §5.3); other files only their senders can remove.
+ */
+export function schoolHasFiles(
+  school: Pick<EstablishmentRow, 'name' | 'number'>,
+  waiting: FilesWaiting,
+): Message[] {
+  const name = `${school.name} (${school.number})`;
+  return [
+    ...(waiting.ctfs > 0
+      ? [message('directory.error.school-has-ctfs', { school: name, count: waiting.ctfs })]
+      : []),
+    ...(waiting.others > 0
+      ? [message('directory.error.school-has-files', { school: name, count: waiting.others })]
+      : []),
+  ];
 }
 
 /** The catalogue key of each action's wording (its English is the label above). */

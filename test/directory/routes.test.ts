@@ -4,6 +4,7 @@ import { chainHead, sealAudit } from '../../src/audit/chain.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 function schoolForm(number: string, overrides: Record<string, string> = {}): Record<string, string> {
@@ -244,11 +245,11 @@ describeEachEngine('directory pages', (database) => {
 
     const refusal = await agent.get(`/dba/schools/${busy.number}/delete`);
     assert.equal(refusal.statusCode, 200);
-    assert.match(textOf(refusal.body), /delete or move its users first/);
+    assert.match(textOf(refusal.body), /delete its users first, in User Maintenance/);
     assert.doesNotMatch(refusal.body, /Yes, delete this school/);
     const forced = await agent.post(`/dba/schools/${busy.number}/delete`, {});
     assert.equal(forced.statusCode, 400);
-    assert.match(errorSummary(forced.body), /still has 1 user account: delete or move its users first/);
+    assert.match(errorSummary(forced.body), /still has 1 user account: delete its users first/);
 
     const confirm = await agent.get(`/dba/schools/${empty.number}/delete`);
     assert.match(confirm.body, /Yes, delete this school/);
@@ -257,6 +258,57 @@ describeEachEngine('directory pages', (database) => {
     const list = textOf((await agent.get('/dba/schools')).body);
     assert.match(list, /Empty School \(\d{7}\) has been deleted/);
     assert.equal((await agent.get(`/dba/schools/${empty.number}`)).statusCode, 404);
+  });
+
+  test('deleting a school is refused while files wait for it, with the way to deal with its CTFs', async () => {
+    const db = database().db;
+    const { files } = makeFileStores();
+    const la = await makeLa(db);
+    const waiting = await makeSchool(db, la.number, { name: 'Waiting School' });
+    const sender = await makeSchool(db, la.number);
+    for (let i = 0; i < 4; i += 1) {
+      await makeTransfer(db, files, { from: schoolParty(sender.number), to: schoolParty(waiting.number) });
+    }
+    const { agent } = await signedIn('la_dba', { laNumber: la.number });
+
+    const refusal = await agent.get(`/dba/schools/${waiting.number}/delete`);
+    assert.equal(refusal.statusCode, 200);
+    const text = textOf(refusal.body);
+    assert.match(text, /Files waiting to be collected 4/);
+    assert.match(
+      text,
+      /4 CTFs are still waiting for it: forward them to the right school, or delete them, in Delete Files Not Collected by Schools/,
+    );
+    assert.match(
+      refusal.body,
+      /<a class="govuk-link" href="\/download\/ctf\/uncollected">Go to Delete Files Not Collected by Schools<\/a>/,
+    );
+    assert.doesNotMatch(refusal.body, /Yes, delete this school/);
+    assert.doesNotMatch(refusal.body, /href="\/dba\/users"/, 'no users to delete');
+
+    const forced = await agent.post(`/dba/schools/${waiting.number}/delete`, {});
+    assert.equal(forced.statusCode, 400);
+    assert.match(
+      errorSummary(forced.body),
+      /Waiting School \(\d{7}\) cannot be deleted because 4 CTFs are still waiting/,
+    );
+    assert.match(forced.body, /href="#files"/);
+    assert.equal((await agent.get(`/dba/schools/${waiting.number}`)).statusCode, 200, 'the school is kept');
+
+    // The national administrator is told the same but works no LA's CTFs: no link to a page it cannot open.
+    const admin = await signedIn('national_admin');
+    const adminPage = await admin.agent.get(`/dba/schools/${waiting.number}/delete`);
+    assert.match(textOf(adminPage.body), /4 CTFs are still waiting for it/);
+    assert.doesNotMatch(adminPage.body, /href="\/download\/ctf\/uncollected"/);
+
+    const cymraeg = await makeUser(db, 'la_dba', { laNumber: la.number }, { language: 'cy' });
+    const welshAgent = new Agent(t.app);
+    await welshAgent.signIn(cymraeg.username);
+    const welsh = await welshAgent.get(`/dba/schools/${waiting.number}/delete`);
+    assert.match(
+      textOf(welsh.body),
+      /Ni ellir dileu Waiting School \(\d{7}\) am fod 4 CTF yn dal i aros amdani/,
+    );
   });
 
   test('a national administrator picks the LA whose schools to manage', async () => {

@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { la as laParty, makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
 
 function actor(role: Role, laNumber: string | null = null): Actor {
   return {
@@ -200,7 +201,7 @@ describeEachEngine('directory service', (database) => {
     });
     const refused = await invalid(directory.deleteSchool(dba, school.number));
     assert.equal(refused.errors[0]?.field, 'users');
-    assert.match(refused.message, /still has 1 user account: delete or move its users first/);
+    assert.match(refused.message, /still has 1 user account: delete its users first, in User Maintenance/);
     assert.ok(await directory.school(dba, school.number), 'the school is still there');
 
     // Once its only user is deleted (the row stays, the username reserved), the school can go.
@@ -223,6 +224,71 @@ describeEachEngine('directory service', (database) => {
       .where('id', '=', user.id)
       .executeTakeFirstOrThrow();
     assert.equal(formerUser.username, user.username, 'the deleted account keeps its username');
+  });
+
+  test('a school with files waiting for it cannot be deleted until they are forwarded, deleted or collected', async () => {
+    const db = database().db;
+    const { files } = makeFileStores();
+    const la = await makeLa(db);
+    const dba = actor('la_dba', la.number);
+    const school = await makeSchool(db, la.number, { name: 'Closing School' });
+    const sender = await makeSchool(db, la.number);
+    const to = schoolParty(school.number);
+    const ctfs = await Promise.all([
+      makeTransfer(db, files, { from: laParty(la.number), to }),
+      makeTransfer(db, files, { from: schoolParty(sender.number), to }),
+      makeTransfer(db, files, {
+        from: schoolParty(sender.number),
+        to,
+        overrides: { status: 'pending-scan' },
+      }),
+    ]);
+    const generic = await makeTransfer(db, files, {
+      from: schoolParty(sender.number),
+      to,
+      category: 'generic',
+    });
+    // Files no longer on their way do not count, nor files the school sent.
+    await makeTransfer(db, files, {
+      from: schoolParty(sender.number),
+      to,
+      overrides: { status: 'collected' },
+    });
+    await makeTransfer(db, files, { from: schoolParty(sender.number), to, overrides: { status: 'removed' } });
+    await makeTransfer(db, files, { from: to, to: schoolParty(sender.number) });
+
+    assert.deepEqual((await directory.schoolToDelete(dba, school.number)).waiting, { ctfs: 3, others: 1 });
+    const refused = await invalid(directory.deleteSchool(dba, school.number));
+    assert.deepEqual(
+      refused.errors.map((e) => e.field),
+      ['files', 'files'],
+    );
+    assert.match(
+      refused.message,
+      /Closing School \(\d{7}\) cannot be deleted because 3 CTFs are still waiting for it: forward them to the right school, or delete them, in Delete Files Not Collected by Schools/,
+    );
+    assert.match(
+      refused.message,
+      /1 file that is not a CTF is still waiting for it: ask its sender to remove it/,
+    );
+    assert.ok(await directory.school(dba, school.number), 'the school is still there');
+
+    // The CTFs dealt with (forwarded, deleted, collected), the other file still holds the school.
+    const [forwarded, collected, deleted] = ctfs;
+    const settle = (id: string, status: 'removed' | 'collected') =>
+      db.updateTable('transfers').set({ status }).where('id', '=', id).execute();
+    await settle(forwarded.row.id, 'removed');
+    await settle(collected.row.id, 'collected');
+    await settle(deleted.row.id, 'removed');
+    const stillRefused = await invalid(directory.deleteSchool(dba, school.number));
+    assert.deepEqual(
+      stillRefused.errors.map((e) => e.field),
+      ['files'],
+    );
+    assert.match(stillRefused.message, /1 file that is not a CTF/);
+
+    await settle(generic.row.id, 'removed');
+    assert.equal((await directory.deleteSchool(dba, school.number)).number, school.number);
   });
 
   test("a DBA cannot see or change another LA's schools, and a view-only DBA cannot change any", async () => {
