@@ -362,6 +362,13 @@ describeEachEngine('directory pages', (database) => {
     assert.doesNotMatch(text, /St Martha Academy/);
     assert.match(response.body, /<caption[^>]*>\s*\d+ schools found/);
 
+    // The handbook's school as it spells it, and with an apostrophe: punctuation does not matter.
+    for (const name of ['St.+Martha', 'Martha%27s', 'St+Martha%E2%80%99s']) {
+      const punctuated = textOf((await agent.get(`/establishments?name=${name}&town=Bristol`)).body);
+      assert.match(punctuated, /St Mary and St Martha School/, name);
+      assert.doesNotMatch(punctuated, /No schools found/, name);
+    }
+
     const neither = await agent.get('/establishments?name=&town=');
     assert.equal(neither.statusCode, 400);
     assert.match(errorSummary(neither.body), /Enter part of the school name, the town, or both/);

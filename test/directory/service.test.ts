@@ -420,7 +420,34 @@ describeEachEngine('directory service', (database) => {
     assert.equal(empty.errors[0]?.field, 'name');
   });
 
-  test('the finder treats % and _ as the characters themselves', async () => {
+  test('the finder leaves punctuation out of names, towns and searches alike', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const token = `Pm${la.number}`;
+    const handbook = await makeSchool(db, la.number, {
+      name: `St. Mary and St. ${token}a School`,
+      town: 'Stratford-upon-Avon',
+    });
+    const possessive = await makeSchool(db, la.number, { name: `St ${token}a’s C.E. Primary`, town: 'Bath' });
+    const found = async (name: string, town = '') =>
+      (await directory.find({ name, town })).schools.map((s) => s.number).sort();
+    const both = [handbook.number, possessive.number].sort();
+
+    assert.deepEqual(await found(`St. ${token}a`), both);
+    assert.deepEqual(await found(`st ${token}a`), both);
+    assert.deepEqual(await found(`${token}a's`), both);
+    assert.deepEqual(await found(`St ${token}a’s`), both);
+    assert.deepEqual(await found(`${token}a CE`), [possessive.number]);
+    assert.deepEqual(await found(`${token}a, c.e.`), [possessive.number]);
+    assert.deepEqual(await found(token, 'Stratford upon Avon'), [handbook.number]);
+    assert.deepEqual(await found(token, 'stratford-upon-avon'), [handbook.number]);
+
+    // Punctuation alone is no search.
+    const nothing = await invalid(directory.find({ name: ' . ', town: '-' }));
+    assert.equal(nothing.errors[0]?.field, 'name');
+  });
+
+  test('a % or _ in a search is never a wildcard', async () => {
     const db = database().db;
     const la = await makeLa(db);
     const percent = await makeSchool(db, la.number, { name: `Full 100% Zp${la.number} School` });
@@ -428,7 +455,7 @@ describeEachEngine('directory service', (database) => {
     const underscore = await makeSchool(db, la.number, { name: `Zu${la.number}_a School` });
     await makeSchool(db, la.number, { name: `Zu${la.number}xa School` });
 
-    const byPercent = await directory.find({ name: `0% zp${la.number}`, town: '' });
+    const byPercent = await directory.find({ name: `100% zp${la.number}`, town: '' });
     assert.deepEqual(
       byPercent.schools.map((s) => s.number),
       [percent.number],

@@ -37,6 +37,7 @@ import * as jobIndexes from './migrations/020-job-indexes.ts';
 import * as retention from './migrations/021-retention.ts';
 import * as lostPupilMatchLas from './migrations/022-lost-pupil-match-las.ts';
 import * as lostPupilsDueByLa from './migrations/023-lost-pupils-due-by-la.ts';
+import * as punctuationFreeSearch from './migrations/024-punctuation-free-search.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -65,6 +66,7 @@ const migrations: Record<string, Migration> = {
   '021-retention': retention,
   '022-lost-pupil-match-las': lostPupilMatchLas,
   '023-lost-pupils-due-by-la': lostPupilsDueByLa,
+  '024-punctuation-free-search': punctuationFreeSearch,
 };
 
 export interface DatabaseOptions {

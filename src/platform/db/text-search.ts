@@ -1,8 +1,30 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
 
-/** Lower-cased, single-spaced text used for case-insensitive searches on both engines. */
+/** Apostrophes, straight and curly, and the backtick some keyboards give for one. */
+const APOSTROPHE = "['’‘`]";
+/** A possessive "'s" at the end of a word: "St Martha's" is found by "Martha" and "Martha's" alike. */
+const POSSESSIVE = new RegExp(`${APOSTROPHE}s(?![\\p{L}\\p{N}])`, 'gu');
+/**
+ * Apostrophes and full stops join what they sit between: "O'Neill" is "oneill", "C.E." is "ce" (as a
+ * user types it), while "St. Mary" keeps its space.
+ */
+const JOINING = new RegExp(`${APOSTROPHE}|\\.`, 'gu');
+/** Any other punctuation (hyphens, commas, brackets, slashes...) and spaces separate words. */
+const SEPARATING = /[^\p{L}\p{N}]+/gu;
+
+/**
+ * The form of a name or town that searches compare, on both engines: lower-case, punctuation left out,
+ * words single-spaced. The stored name_search and town_search columns hold it (migration 024 recomputed
+ * them when punctuation stopped mattering), and what a user types is put in the same form, so "St.
+ * Martha", "st martha" and "St Martha's" all find "St. Martha School".
+ */
 export function searchText(value: string | null | undefined): string {
-  return (value ?? '').toLowerCase().replace(/\s+/g, ' ').trim();
+  return (value ?? '')
+    .toLowerCase()
+    .replace(POSSESSIVE, '')
+    .replace(JOINING, '')
+    .replace(SEPARATING, ' ')
+    .trim();
 }
 
 /**

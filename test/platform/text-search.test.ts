@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { migrateToLatest } from '../../src/platform/db/database.ts';
+import { searchText } from '../../src/platform/db/text-search.ts';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
+
+test('search text is lower-case, single-spaced and leaves punctuation out', () => {
+  // The handbook's example (§7) and the ways it is typed.
+  assert.equal(searchText('St. Mary and St. Martha School'), 'st mary and st martha school');
+  assert.equal(searchText('St. Martha'), 'st martha');
+  assert.equal(searchText("Martha's"), 'martha', 'a possessive is the word itself');
+  assert.equal(
+    searchText('St Martha’s C.E. (VA) Primary'),
+    'st martha ce va primary',
+    'curly apostrophe, C.E.',
+  );
+  assert.equal(searchText("O'Sullivan"), 'osullivan', 'an apostrophe inside a word joins it');
+  assert.equal(searchText('Stratford-upon-Avon'), 'stratford upon avon');
+  assert.equal(searchText('  Ysgol   Gymraeg, Bro Ŵyr '), 'ysgol gymraeg bro ŵyr', 'Welsh letters are kept');
+  assert.equal(searchText('100% _a'), '100 a', 'no LIKE wildcard reaches the query');
+  assert.equal(searchText(' . - '), '');
+  assert.equal(searchText(null), '');
+});
+
+/** The text the search columns held before migration 024: lower-cased, single-spaced. */
+const lowerCased = (value: string) => value.toLowerCase().replace(/\s+/g, ' ').trim();
+
+for (const engine of ENGINES) {
+  describe(`migration 024 recomputes the stored search text [${engine}]`, () => {
+    let database: TestDatabase;
+    before(async () => {
+      database = await createTestDatabase(engine, '023-lost-pupils-due-by-la');
+    });
+    after(async () => {
+      await database.drop();
+    });
+
+    test('every school, past a batch, gets the search text of its name and town', async () => {
+      const { db } = database;
+      await db
+        .insertInto('local_authorities')
+        .values({ number: '916', name: 'Testshire', country: 'England', updated_at: '2026-11-01T09:00:00Z' })
+        .execute();
+      // More schools than a batch (500), every other one with punctuation in its name.
+      const schools = Array.from({ length: 1203 }, (_, i) => {
+        const name = i % 2 === 0 ? `St. Martha’s C.E. School ${i}` : `Hillside School ${i}`;
+        const town = i === 1202 ? null : 'Stratford-upon-Avon';
+        return {
+          number: `916${String(i).padStart(4, '0')}`,
+          la_number: '916',
+          name,
+          name_search: lowerCased(name),
+          town,
+          town_search: lowerCased(town ?? ''),
+          status: 'open' as const,
+          uses_s2s: 1 as const,
+          active: 1 as const,
+          created_at: '2026-11-01T09:00:00Z',
+          updated_at: '2026-11-01T09:00:00Z',
+        };
+      });
+      for (let start = 0; start < schools.length; start += 200) {
+        await db
+          .insertInto('establishments')
+          .values(schools.slice(start, start + 200))
+          .execute();
+      }
+
+      await migrateToLatest(db, database.schema);
+
+      const stored = await db
+        .selectFrom('establishments')
+        .select(['number', 'name', 'town', 'name_search', 'town_search', 'updated_at'])
+        .orderBy('number')
+        .execute();
+      assert.equal(stored.length, schools.length);
+      for (const school of stored) {
+        assert.equal(school.name_search, searchText(school.name), school.number);
+        assert.equal(school.town_search, searchText(school.town), school.number);
+        assert.equal(school.updated_at, '2026-11-01T09:00:00Z', 'a school is not changed by it');
+      }
+      assert.equal(stored[0]?.name_search, 'st martha ce school 0');
+      assert.equal(stored[1]?.name_search, 'hillside school 1');
+      assert.equal(stored[1202]?.town_search, '');
+      assert.equal(stored[1201]?.town_search, 'stratford upon avon');
+    });
+  });
+}
