@@ -4,12 +4,18 @@
 //                                                     (a GET form: the query string is the search; it
 //                                                     is never logged, see platform/web/http.ts)
 //   GET  /lost-pupils/search/:lostPupilId            one record ("additional pupil details")
+//
+// Opened from the results, the record and every page after it (download, check, forward) carry the
+// search in their query string, checked as the search checks it, so that "Back to the results", "New
+// Search" and "No" on "Was the file downloaded correctly?" return to the results ("the Lost Pupils Files
+// screen (Fig.1)", LA notes §4.1).
 //   GET|POST /lost-pupils/search/:lostPupilId/download   "Download Lost Pupil File": the attestation,
 //                                                     then a download ticket and the question page
 //   GET  /lost-pupils/search/:lostPupilId/check?ticket=  "Was the file downloaded correctly?", which
 //                                                     starts the download (a meta refresh, and a link)
 //   GET  /lost-pupils/search/:lostPupilId/file?ticket=   the file itself
-//   POST /lost-pupils/search/:lostPupilId/check      Yes: found; No: back to the record
+//   POST /lost-pupils/search/:lostPupilId/check      Yes: found, back to the record; No: back to the
+//                                                     results (to the record without a search)
 //   GET|POST /lost-pupils/search/:lostPupilId/forward    the transfer role: a school of the LA and the
 //                                                     attestation, the new name to confirm (a second
 //                                                     post with confirm=yes), then forwarded
@@ -31,6 +37,7 @@ import {
   EMPTY_SEARCH,
   LostPupilService,
   type LostPupilSort,
+  readCriteria,
   SEARCH_PARAMS,
   type SearchForm,
   type SearchOutcome,
@@ -93,6 +100,33 @@ function searchQueryString(form: SearchForm, changes: Partial<SearchForm> = {}):
   return query.toString();
 }
 
+/**
+ * The search a page was reached from, as a query string to carry on, or undefined: none was given, or it
+ * is not one the search accepts (only a search's own fields, rebuilt from what was checked, go on).
+ */
+function carriedSearch(query: unknown): string | undefined {
+  const { form, submitted } = readSearch(query);
+  if (!submitted) return undefined;
+  try {
+    readCriteria(form);
+  } catch {
+    return undefined;
+  }
+  return searchQueryString(form);
+}
+
+/** `path` with the carried search (and any other parameters) as its query string. */
+function withSearch(path: string, search: string | undefined, params: Record<string, string> = {}): string {
+  const query = new URLSearchParams(params);
+  for (const [name, value] of new URLSearchParams(search ?? '')) query.append(name, value);
+  const text = query.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+/** The results of the carried search, or the empty search form. */
+const resultsHref = (search: string | undefined) =>
+  search ? `${SEARCH_PATH}?${search}#results` : SEARCH_PATH;
+
 /** The results' column headings that sort them: a click sorts by the column, a second reverses it. */
 function sortHeadings(form: SearchForm, outcome: SearchOutcome, language: Language) {
   const { sort, order } = outcome.criteria;
@@ -118,36 +152,51 @@ export function lostPupilRoutes(
 ): Route[] {
   const service = new LostPupilService({ ...deps, tickets: new DownloadTickets(deps.cookieSecret) });
 
+  /** What every page of a record shows its links with: the record's path, and the search carried. */
+  const links = (id: string, search: string | undefined) => ({
+    base: recordPath(id),
+    keep: withSearch('', search),
+  });
+
   const recordPage = async (
     reply: FastifyReply,
     user: SignedInUser,
     id: string,
-    data: { search?: string } = {},
+    search: string | undefined,
   ) => {
     const record = await service.record(user, id);
-    const searchHref = data.search ? `${SEARCH_PATH}?${data.search}#results` : SEARCH_PATH;
+    const searchHref = resultsHref(search);
     return reply.page('lost-pupils/views/record.njk', {
       title: reply.request.t('lost-pupils.record.title'),
       record,
-      base: recordPath(record.id),
+      ...links(record.id, search),
       searchHref,
       backLink: {
         href: searchHref,
-        text: data.search
+        text: search
           ? reply.request.t('lost-pupils.back-to-results')
           : reply.request.t('lost-pupils.back-to', { page: reply.request.t(SEARCH_LABEL_KEY) }),
       },
     });
   };
 
-  const downloadPage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
+  const downloadPage = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    id: string,
+    search: string | undefined,
+    errors?: FieldError[],
+  ) => {
     const record = await service.record(user, id);
     return reply.page('lost-pupils/views/download.njk', {
       title: reply.request.t('lost-pupils.download.title'),
       record,
-      base: recordPath(record.id),
+      ...links(record.id, search),
       errors,
-      backLink: { href: recordPath(record.id), text: reply.request.t('lost-pupils.back-to-record') },
+      backLink: {
+        href: withSearch(recordPath(record.id), search),
+        text: reply.request.t('lost-pupils.back-to-record'),
+      },
     });
   };
 
@@ -155,6 +204,7 @@ export function lostPupilRoutes(
     reply: FastifyReply,
     user: SignedInUser,
     id: string,
+    search: string | undefined,
     data: { ticket?: string; errors?: FieldError[] } = {},
   ) => {
     const record = await service.record(user, id);
@@ -163,9 +213,9 @@ export function lostPupilRoutes(
     return reply.page('lost-pupils/views/check.njk', {
       title: reply.request.t('lost-pupils.check.title'),
       record,
-      base,
+      ...links(record.id, search),
       downloadHref: ticketValid
-        ? `${base}/file?${new URLSearchParams({ ticket: data.ticket ?? '' }).toString()}`
+        ? withSearch(`${base}/file`, search, { ticket: data.ticket ?? '' })
         : undefined,
       errors: data.errors,
     });
@@ -175,16 +225,20 @@ export function lostPupilRoutes(
     reply: FastifyReply,
     user: SignedInUser,
     id: string,
+    search: string | undefined,
     data: { school?: string; attested?: boolean; errors?: FieldError[] } = {},
   ) => {
     const record = await service.record(user, id);
     return reply.page('lost-pupils/views/forward.njk', {
       title: reply.request.t('lost-pupils.forward.title'),
       record,
-      base: recordPath(record.id),
+      ...links(record.id, search),
       values: { school: data.school ?? '', attest: data.attested ? ['yes'] : [] },
       errors: data.errors,
-      backLink: { href: recordPath(record.id), text: reply.request.t('lost-pupils.back-to-record') },
+      backLink: {
+        href: withSearch(recordPath(record.id), search),
+        text: reply.request.t('lost-pupils.back-to-record'),
+      },
     });
   };
 
@@ -231,10 +285,7 @@ export function lostPupilRoutes(
       access: 'lost-pupils.search',
       handler: async (request, reply) => {
         const { lostPupilId } = recordParams.parse(request.params ?? {});
-        const { form, submitted } = readSearch(request.query);
-        return recordPage(reply, signedInUser(request), lostPupilId, {
-          search: submitted ? searchQueryString(form) : undefined,
-        });
+        return recordPage(reply, signedInUser(request), lostPupilId, carriedSearch(request.query));
       },
     },
     {
@@ -243,7 +294,7 @@ export function lostPupilRoutes(
       access: 'lost-pupils.search',
       handler: async (request, reply) => {
         const { lostPupilId } = recordParams.parse(request.params ?? {});
-        return downloadPage(reply, signedInUser(request), lostPupilId);
+        return downloadPage(reply, signedInUser(request), lostPupilId, carriedSearch(request.query));
       },
     },
     {
@@ -254,12 +305,12 @@ export function lostPupilRoutes(
         const user = signedInUser(request);
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const form = attestForm.parse(request.body ?? {});
+        const search = carriedSearch(request.query);
         try {
           const { ticket } = await service.attestDownload(user, lostPupilId, form.attest === 'yes');
-          const query = new URLSearchParams({ ticket }).toString();
-          return reply.redirect(`${recordPath(lostPupilId)}/check?${query}`, 303);
+          return reply.redirect(withSearch(`${recordPath(lostPupilId)}/check`, search, { ticket }), 303);
         } catch (error) {
-          return downloadPage(reply.code(400), user, lostPupilId, invalidErrors(error));
+          return downloadPage(reply.code(400), user, lostPupilId, search, invalidErrors(error));
         }
       },
     },
@@ -270,7 +321,7 @@ export function lostPupilRoutes(
       handler: async (request, reply) => {
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const { ticket } = ticketQuery.parse(request.query ?? {});
-        return checkPage(reply, signedInUser(request), lostPupilId, { ticket });
+        return checkPage(reply, signedInUser(request), lostPupilId, carriedSearch(request.query), { ticket });
       },
     },
     {
@@ -281,11 +332,12 @@ export function lostPupilRoutes(
         const user = signedInUser(request);
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const { ticket } = ticketQuery.parse(request.query ?? {});
+        const search = carriedSearch(request.query);
         // The record first (not found is not found, whatever the ticket), then the ticket.
         const record = await service.record(user, lostPupilId);
         if (!service.ticketIsValid(user, record.id, ticket)) {
           // An old or copied link: confirm again rather than download.
-          return reply.redirect(`${recordPath(record.id)}/download`);
+          return reply.redirect(withSearch(`${recordPath(record.id)}/download`, search));
         }
         // Fastify answers HEAD with this handler too: a HEAD is not a download, so nothing is recorded.
         if (request.method === 'HEAD') return reply.header('cache-control', 'no-store').send();
@@ -303,7 +355,7 @@ export function lostPupilRoutes(
             })
             .send(download.stream);
         } catch (error) {
-          return downloadPage(reply.code(400), user, record.id, invalidErrors(error));
+          return downloadPage(reply.code(400), user, record.id, search, invalidErrors(error));
         }
       },
     },
@@ -315,14 +367,24 @@ export function lostPupilRoutes(
         const user = signedInUser(request);
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const form = answerForm.parse(request.body ?? {});
+        const search = carriedSearch(request.query);
         const record = await service.record(user, lostPupilId);
         if (form.answer === 'no') {
+          // Nothing was done: a notice, not a success. Back to the results (LA notes §4.1).
           return reply
-            .flash(request.t('lost-pupils.check.not-found-flash', { filename: record.filename }))
-            .redirect(recordPath(record.id), 303);
+            .flash(
+              request.t(
+                search ? 'lost-pupils.check.not-found-results-flash' : 'lost-pupils.check.not-found-flash',
+                {
+                  filename: record.filename,
+                },
+              ),
+              'important',
+            )
+            .redirect(search ? resultsHref(search) : recordPath(record.id), 303);
         }
         if (form.answer !== 'yes') {
-          return checkPage(reply.code(400), user, record.id, {
+          return checkPage(reply.code(400), user, record.id, search, {
             errors: [keyedError('answer', 'lost-pupils.check.answer-required')],
           });
         }
@@ -330,9 +392,9 @@ export function lostPupilRoutes(
           await service.confirmFound(user, record.id);
           return reply
             .flash(request.t('lost-pupils.check.found-flash', { filename: record.filename }))
-            .redirect(recordPath(record.id), 303);
+            .redirect(withSearch(recordPath(record.id), search), 303);
         } catch (error) {
-          return checkPage(reply.code(400), user, record.id, { errors: invalidErrors(error) });
+          return checkPage(reply.code(400), user, record.id, search, { errors: invalidErrors(error) });
         }
       },
     },
@@ -342,7 +404,7 @@ export function lostPupilRoutes(
       access: 'lost-pupils.forward',
       handler: async (request, reply) => {
         const { lostPupilId } = recordParams.parse(request.params ?? {});
-        return forwardPage(reply, signedInUser(request), lostPupilId);
+        return forwardPage(reply, signedInUser(request), lostPupilId, carriedSearch(request.query));
       },
     },
     {
@@ -354,6 +416,7 @@ export function lostPupilRoutes(
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const form = forwardForm.parse(request.body ?? {});
         const input = { school: form.school, attested: form.attest === 'yes' };
+        const search = carriedSearch(request.query);
         try {
           if (form.confirm !== 'yes') {
             const { record, plan } = await service.forwardPlan(user, lostPupilId, input);
@@ -365,8 +428,11 @@ export function lostPupilRoutes(
               record,
               plan,
               school: plan.destination.code,
-              base: recordPath(record.id),
-              backLink: { href: `${recordPath(record.id)}/forward`, text: request.t('layout.back') },
+              ...links(record.id, search),
+              backLink: {
+                href: withSearch(`${recordPath(record.id)}/forward`, search),
+                text: request.t('layout.back'),
+              },
             });
           }
           const { record, result } = await service.forward(user, lostPupilId, input);
@@ -378,11 +444,11 @@ export function lostPupilRoutes(
                 newName: result.forwarded.filename,
               }),
             )
-            .redirect(recordPath(record.id), 303);
+            .redirect(withSearch(recordPath(record.id), search), 303);
         } catch (error) {
           const errors = invalidErrors(error);
           if (!errors.some((e) => e.field === SCHOOL_FIELD || e.field === ATTEST_FIELD)) throw error;
-          return forwardPage(reply.code(400), user, lostPupilId, { ...input, errors });
+          return forwardPage(reply.code(400), user, lostPupilId, search, { ...input, errors });
         }
       },
     },

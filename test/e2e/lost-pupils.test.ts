@@ -178,6 +178,10 @@ describe('lost pupils (browser)', () => {
       (await summary(page)).find((line) => line.startsWith('Status:')) ?? '',
       /^Status: Found by Gloucestershire \(916\) \(.*\(demo-la-lost\)\) on /,
     );
+    // The search came along through the download: its results are one link away.
+    await page.getByRole('link', { name: 'Back to the results' }).click();
+    await lost.check();
+    assert.match(await page.locator('#results').innerText(), /1 record matches/);
     lost.assertEveryPageChecked();
     await lost.close();
 

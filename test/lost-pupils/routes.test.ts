@@ -19,6 +19,12 @@ const words = (html: string) =>
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ');
 
+/** The back link's address (as in the page, &amp; and all) and text. */
+function backLink(html: string): [string, string] | undefined {
+  const link = /<a href="([^"]*)" class="govuk-back-link"[^>]*>([^<]*)<\/a>/.exec(html);
+  return link ? [link[1] ?? '', (link[2] ?? '').trim()] : undefined;
+}
+
 /** The error summary's links: "#field message". */
 function errorLinks(html: string): string[] {
   const summary = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '';
@@ -329,6 +335,130 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       words(after.body),
       new RegExp(`Found by Findshire \\(${w.la.number}\\) \\(Test Person \\(${user.username}\\)\\)`),
     );
+  });
+
+  test('opened from the results, the record, download and "Was it downloaded correctly?" lead back to them', async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_lost_pupil', { laNumber: w.la.number });
+    const surname = uniqueName('Carried');
+    const made = await makeLostPupil(w.db, t.deps.files, {
+      from: w.uploader.number,
+      pupil: { surname, forename: 'Ffion', dateOfBirth: '2013-06-21', town: 'Stroud' },
+    });
+    const query = `surname=${surname}&surname-begins=yes&sort=dob`;
+    const carried = `surname=${surname}&amp;surname-begins=yes&amp;sort=dob`;
+    const results = `${SEARCH}?${query}#results`;
+    const base = `${SEARCH}/${made.id}`;
+    const found = await agent.get(`${SEARCH}?${query}`);
+    assert.match(
+      found.body,
+      new RegExp(`href="${base}\\?${carried}"`),
+      'the record is linked with the search',
+    );
+
+    const record = await agent.get(`${base}?${query}`);
+    assert.deepEqual(backLink(record.body), [`${SEARCH}?${carried}#results`, 'Back to the results']);
+    assert.match(
+      record.body,
+      new RegExp(`href="${base}/download\\?${carried}"[^>]*>\\s*Download Lost Pupil File`),
+    );
+
+    const download = await agent.get(`${base}/download?${query}`);
+    assert.match(download.body, new RegExp(`action="${base}/download\\?${carried}"`));
+    assert.match(download.body, new RegExp(`href="${base}\\?${carried}">No, go back to the record`));
+    const ticked = await agent.post(`${base}/download?${query}`, { attest: 'yes' });
+    assert.equal(ticked.statusCode, 303);
+    const checkUrl = String(ticked.headers.location);
+    assert.match(checkUrl, new RegExp(`^${base}/check\\?ticket=[^&]+&${query}$`));
+    const check = await agent.get(checkUrl);
+    assert.match(check.body, new RegExp(`action="${base}/check\\?${carried}"`));
+    assert.match(words(check.body), /Nothing changes: you go back to the search results/);
+
+    // No: back to the results (LA notes §4.1, "the Lost Pupils Files screen"), with a notice, not a success.
+    const no = await agent.post(`${base}/check?${query}`, { answer: 'no' });
+    assert.deepEqual([no.statusCode, no.headers.location], [303, results]);
+    const back = await agent.get(results);
+    assert.match(words(back.body), /1 record matches/);
+    assert.match(
+      words(back.body),
+      /The record has not been marked as found\. To download .+ again, open the record/,
+    );
+    assert.match(back.body, /<div class="govuk-notification-banner" role="region"/);
+    assert.doesNotMatch(back.body, /govuk-notification-banner--success/);
+
+    // Yes (once the file is downloaded): the record, found, still with its way back to the results.
+    const fileLink = /id="download-link" href="([^"]+)"/.exec(check.body)?.[1]?.replace(/&amp;/g, '&');
+    assert.match(String(fileLink), new RegExp(`^${base}/file\\?ticket=[^&]+&${query}$`));
+    assert.equal((await agent.get(String(fileLink))).statusCode, 200);
+    const yes = await agent.post(`${base}/check?${query}`, { answer: 'yes' });
+    assert.deepEqual([yes.statusCode, yes.headers.location], [303, `${base}?${query}`]);
+    const foundRecord = await agent.get(String(yes.headers.location));
+    assert.match(foundRecord.body, /govuk-notification-banner--success/);
+    assert.deepEqual(backLink(foundRecord.body), [`${SEARCH}?${carried}#results`, 'Back to the results']);
+  });
+
+  test('only a search the search accepts is carried, rebuilt from its own fields', async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_lost_pupil', { laNumber: w.la.number });
+    const made = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number });
+    const base = `${SEARCH}/${made.id}`;
+
+    // Not a search it would run (a month 13, a "surname" with no letters): the record stands alone.
+    for (const query of ['surname=Smith&dob-month=13', 'surname=%22%3E%3C%2F%3E', 'upn=']) {
+      const record = await agent.get(`${base}?${query}`);
+      assert.equal(record.statusCode, 200, query);
+      assert.deepEqual(backLink(record.body), [SEARCH, 'Back to Search for Lost Pupil'], query);
+      assert.match(record.body, new RegExp(`href="${base}/download"`), query);
+      assert.doesNotMatch(record.body, /<script>/, query);
+      const no = await agent.post(`${base}/check?${query}`, { answer: 'no' });
+      assert.deepEqual([no.statusCode, no.headers.location], [303, base], query);
+    }
+    // Anything but the search's own fields is left behind; the search's text is trimmed.
+    const record = await agent.get(`${base}?surname=+Jones+&next=https%3A%2F%2Fevil.example&ticket=x`);
+    assert.deepEqual(backLink(record.body), [
+      `${SEARCH}?surname=Jones&amp;sort=surname#results`,
+      'Back to the results',
+    ]);
+    // (The layout's language link is the same page in the other language, its address as requested.)
+    const links = [...record.body.matchAll(/href="([^"]*)"(?! lang=)/g)].map((m) => m[1] ?? '');
+    assert.deepEqual(
+      links.filter((href) => /evil\.example|ticket=x/.test(href)),
+      [],
+    );
+    // A search it runs is carried as a query string, never as markup.
+    const scripted = await agent.get(`${base}?surname=%22%3E%3Cscript%3E`);
+    assert.deepEqual(backLink(scripted.body), [
+      `${SEARCH}?surname=%22%3E%3Cscript%3E&amp;sort=surname#results`,
+      'Back to the results',
+    ]);
+    assert.doesNotMatch(scripted.body, /<script>/);
+  });
+
+  test('the results say how dates are sorted: oldest or newest first', async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_lost_pupil', { laNumber: w.la.number });
+    const surname = uniqueName('Sorted');
+    await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number, pupil: { surname } });
+    const caption = async (query: string) =>
+      words(
+        /<caption[^>]*>[\s\S]*?<\/caption>/.exec(
+          (await agent.get(`${SEARCH}?surname=${surname}&${query}`)).body,
+        )?.[0] ?? '',
+      ).trim();
+    assert.equal(await caption('sort=dob'), 'Lost pupil records, sorted by Date of Birth (oldest first)');
+    assert.equal(
+      await caption('sort=dob&order=descending'),
+      'Lost pupil records, sorted by Date of Birth (newest first)',
+    );
+    assert.equal(
+      await caption('sort=uploaded'),
+      'Lost pupil records, sorted by Date Uploaded (newest first)',
+    );
+    assert.equal(
+      await caption('sort=uploaded&order=ascending'),
+      'Lost pupil records, sorted by Date Uploaded (oldest first)',
+    );
+    assert.equal(await caption('sort=surname'), 'Lost pupil records, sorted by Surname (A to Z)');
   });
 
   test('forward to school: check the new name, then the school finds it under Download CTF Files', async () => {
