@@ -315,7 +315,11 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   ]),
   la_dba_view: new Set([...EVERYONE, ...DBA_VIEW, 'reports.message-report', 'reports.usage', 'reports.la']),
   // The PLASC and admissions roles work through their LA's inboxes, LEAPLAS and LEAADMS.
-  // Census returns come only from schools, so the PLASC role collects them but does not send them.
+  // LA notes §1.6 says LEA PLASC "can upload/download/re-download files", as LEA User. What LEAPLAS can
+  // carry decides what that means: generic and other typed files both ways, and the schools' census
+  // files to LEALLyy in. A census file is always a school's return (LEASSSS_SC1_LEALLyy_NNN.XML, handbook
+  // §8 B): Upload DAZ/PLASC/School Census File refuses one from any LA role, so the PLASC role does not
+  // have that item; it sends its schools' returns on through COLLECT, as their agent.
   la_plasc: new Set([
     ...MESSAGING,
     'reports.usage',

@@ -314,6 +314,31 @@ describeEachEngine('User Maintenance pages', (database) => {
     assert.equal((await agent.get(`/dba/users/${self.id}/delete`)).statusCode, 403);
   });
 
+  test("the LEA PLASC role's description on Add User says what the role may do", async () => {
+    const { db } = database();
+    const { agent, laNumber } = await signedInAs('la_dba');
+    const form = await agent.get('/dba/users/add');
+    assert.match(
+      form.body,
+      /Downloads the census \(PLASC\) files schools send to the LA and checks their returns in COLLECT; uploads and downloads generic files as the LA’s PLASC inbox \(LEAPLAS\)/,
+    );
+
+    // What it says: census files down, generic files both ways, census returns in COLLECT; no census upload.
+    const plasc = await makeUser(db, 'la_plasc', { laNumber });
+    const officer = new Agent(t.app);
+    await officer.signIn(plasc.username);
+    for (const [path, status] of [
+      ['/download/plasc', 200],
+      ['/download/generic', 200],
+      ['/upload/generic', 200],
+      ['/collect', 200],
+      ['/upload/plasc', 403],
+      ['/upload/ctf', 403],
+    ] as const) {
+      assert.equal((await officer.get(path)).statusCode, status, path);
+    }
+  });
+
   test('the national administrator filters by LA and adds an LA DBA after choosing the LA', async () => {
     const { db } = database();
     const { agent } = await signedInAs('national_admin');
