@@ -81,6 +81,18 @@ export function roleName(role: string): Message | string {
   return isRole(role) ? message(ROLE_LABEL_KEYS[role]) : role;
 }
 
+/** The problems that are the actor's role's (another role could): the others hold whatever the role. */
+const ROLE_PROBLEMS = new Set([
+  'accounts.policy.view-only-add',
+  'accounts.policy.view-only-change',
+  'accounts.policy.cannot-add',
+]);
+
+/** Whether another role would not have this problem (so asking for one could help). */
+export function isRoleProblem(problem: Message): boolean {
+  return ROLE_PROBLEMS.has(problem.key);
+}
+
 /** Why the actor may not add accounts, or null when they may. Reasons are sentences without a final stop. */
 export function addProblem(actor: AccountsActor): Message | null {
   if (isSystemActor(actor)) return null;

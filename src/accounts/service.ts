@@ -40,6 +40,7 @@ import {
   assignableRoles,
   canSeeUser,
   changeProblem,
+  isRoleProblem,
   isSystemActor,
   noChangesReason,
   roleChangeProblem,
@@ -120,7 +121,9 @@ export function roleLabelOf(role: string): string {
 
 /** A refusal of the actor, its English for logs and the API, its key for the page. */
 function forbidden(reason: Message): Forbidden {
-  return new Forbidden(translateMessage('en', reason), reason.key, reason.params);
+  return new Forbidden(translateMessage('en', reason), reason.key, reason.params, {
+    byRole: isRoleProblem(reason),
+  });
 }
 
 function clean(value: string | undefined): string {

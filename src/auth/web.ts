@@ -39,7 +39,9 @@ export interface RouteInfo {
 }
 
 export function signedInUser(request: FastifyRequest): SignedInUser {
-  if (!request.user) throw new Forbidden('Sign in to use this page', 'errors.forbidden.sign-in');
+  if (!request.user) {
+    throw new Forbidden('Sign in to use this page', 'errors.forbidden.sign-in', undefined, { byRole: false });
+  }
   return request.user;
 }
 

@@ -657,6 +657,8 @@ export class LostPupilService {
       throw new Forbidden(
         'Confirm that the pupil is on roll at a school in your LEA to download the file',
         'lost-pupils.download.forbidden',
+        undefined,
+        { byRole: false },
       );
     }
     const unavailable = fileStateOf(transfer).unavailableKey;

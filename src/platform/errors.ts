@@ -43,10 +43,21 @@ export class Forbidden extends AppError {
   readonly key: string | undefined;
   /** The parameters of the keyed message (a role's name...). */
   readonly params: Message['params'];
-  constructor(message?: string, key?: string, params?: Message['params']) {
+  /**
+   * Whether another role could do it: the page then says who changes roles. False for a rule that holds
+   * whatever the role (your own account, a file not yet attested), where a new role would not help.
+   */
+  readonly byRole: boolean;
+  constructor(
+    message?: string,
+    key?: string,
+    params?: Message['params'],
+    options: { byRole?: boolean } = {},
+  ) {
     super(message ?? 'You do not have permission to do that');
     this.key = key ?? (message === undefined ? 'errors.forbidden.no-permission' : undefined);
     this.params = params;
+    this.byRole = options.byRole ?? true;
   }
 }
 

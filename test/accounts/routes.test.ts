@@ -182,6 +182,9 @@ describeEachEngine('User Maintenance pages', (database) => {
       confirmPassword: ISSUED,
     });
     assert.equal(post.statusCode, 403);
+    // The role is what stands in the way: the page says who can change it.
+    assert.match(post.body, /You do not have permission to do that\./);
+    assert.match(post.body, /If you need to, ask your LA s2s administrator to change your role\./);
     assert.equal((await agent.get(`/dba/users/${colleague.id}/delete`)).statusCode, 403);
     const count = await db.selectFrom('users').select('id').where('full_name', '=', 'Not Allowed').execute();
     assert.equal(count.length, 0);
@@ -310,8 +313,16 @@ describeEachEngine('User Maintenance pages', (database) => {
     assert.match(list.body, new RegExp(`User ${user.username} has been deleted`));
     assert.doesNotMatch(list.body, new RegExp(`>${user.username}</a>`));
     assert.equal((await agent.get(`/dba/users/${user.id}`)).statusCode, 404);
-    // An LA DBA cannot delete themselves (nor any DBA).
-    assert.equal((await agent.get(`/dba/users/${self.id}/delete`)).statusCode, 403);
+    // An LA DBA cannot delete themselves (nor any DBA): a rule, which no change of role would lift.
+    const own = await agent.get(`/dba/users/${self.id}/delete`);
+    assert.equal(own.statusCode, 403);
+    assert.match(own.body, /You cannot delete your own account\. Ask another administrator to do it\./);
+    assert.doesNotMatch(own.body, /change your role/);
+    assert.match(own.body, /<a class="govuk-link" href="\/">Go to the home page<\/a>\./);
+    const ownRole = await agent.get(`/dba/users/${self.id}/role`);
+    assert.equal(ownRole.statusCode, 403);
+    assert.match(ownRole.body, /You cannot change your own role/);
+    assert.doesNotMatch(ownRole.body, /change your role/);
   });
 
   test("the LEA PLASC role's description on Add User says what the role may do", async () => {
@@ -337,6 +348,9 @@ describeEachEngine('User Maintenance pages', (database) => {
     ] as const) {
       assert.equal((await officer.get(path)).statusCode, status, path);
     }
+    const refused = await officer.get('/upload/plasc');
+    assert.match(refused.body, /You do not have permission to do that\./);
+    assert.match(refused.body, /ask your LA s2s administrator to change your role/);
   });
 
   test('the national administrator filters by LA and adds an LA DBA after choosing the LA', async () => {

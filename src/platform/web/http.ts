@@ -301,6 +301,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
         message: error.key
           ? translateMessage(request.language, { key: error.key, params: error.params })
           : error.message,
+        byRole: error.byRole,
       });
     }
     if (error instanceof Invalid) {
