@@ -437,8 +437,10 @@ function transfer(n: number, total: number, w: World, nowMs: number) {
             { kind: 'la-inbox', la: self.la, inbox: 'ADMS' },
             { kind: 'school', school: self },
           ];
-      } else if (way < 0.6) to = { kind: 'la', la: self.la };
-      else
+      } else if (way < 0.6 || category !== 'generic') {
+        // CFR and exclusion returns only ever go to the LA (only it can collect them); generic files both ways.
+        to = { kind: 'la', la: self.la };
+      } else
         [from, to] = [
           { kind: 'la', la: self.la },
           { kind: 'school', school: self },

@@ -8,7 +8,10 @@
 //   3. the source in the name must be the uploader's own organisation (parties.ts actorParty): a school
 //      sends as itself, an LA role as LEALLLL, or as its LEAPLAS / LEAADMS inbox for those two roles;
 //   4. the directory (routing.ts): destination exists, uses s2s (else MMMMMMMM, handbook §9), is open and
-//      active;
+//      active; and someone there can collect what this menu item sends (parties.ts collectable): CFR and
+//      exclusion files go to an LA (only the LA's Download menu has "Download CFR Files" and "Download
+//      Exclusion Files", schools handbook §4), so one addressed to a school or an LA inbox is refused,
+//      pointing to the LA's LEALLLL code or to Upload Generic File;
 //   5. the size, counted while the file arrives: at most 4 MB from school users and 10 MB from LA users,
 //      for every kind of file (handbook §1 and §8C: 4Mb for schools; LA notes §5.5: 10Mb for LAs). The
 //      upload is held in memory up to that limit; past it, what was kept is released at once and the
@@ -96,7 +99,7 @@ import {
   partyWords,
   printableFilename,
 } from './filenames.ts';
-import { type ActorParty, actorParty } from './parties.ts';
+import { type ActorParty, actorParty, collectable } from './parties.ts';
 import { getTransfer, insertTransfer } from './repository.ts';
 import { partyMessages } from './routing.ts';
 import { ScanService } from './scan-service.ts';
@@ -361,7 +364,24 @@ export class UploadService {
     if (sourceProblem) reasons.push(sourceProblem);
     const partyProblems = await partyMessages(this.deps.db, file);
     reasons.push(...partyProblems);
-    if (reasons.length > 0) return refuse(reasons, sourceProblem ? SOURCE_ADVICE : ROUTING_ADVICE);
+    // Nobody at the destination could download it (a CFR file to a school): it would wait for ever.
+    const uncollectable = !collectable(category, file.kind, file.destination);
+    if (uncollectable) {
+      reasons.push(
+        message('transfer.upload.reason.not-collectable', {
+          destination: partyWords(file.destination),
+          item: message(menuLabelKey(`/upload/${category}`)),
+        }),
+      );
+    }
+    if (reasons.length > 0) {
+      const whatToDo = sourceProblem
+        ? SOURCE_ADVICE
+        : partyProblems.length > 0 || own === null
+          ? ROUTING_ADVICE
+          : collectableAdvice(actor, own, category, file);
+      return refuse(reasons, whatToDo);
+    }
 
     // 5. The size, while it arrives.
     const limit = uploadLimit(actor);
@@ -645,6 +665,46 @@ function wrongSource(own: ActorParty, file: ClassifiedFilename): Message | null 
     own: partyWords(own),
     code: partyCode(own),
   });
+}
+
+/** The file's name with another destination: "9165402_CFR_916LLLL_001.XLS" for "9165402_CFR_8171234_001.XLS". */
+function addressedTo(file: ClassifiedFilename, destination: string): string {
+  const source = partyCode(file.source);
+  return file.kind === 'generic'
+    ? `${source}_${destination}_${file.description}.${file.extension}`
+    : `${source}_${file.typeCode}_${destination}_${file.sequence}.${file.extension}`;
+}
+
+/**
+ * What to do with a file nobody at its destination could collect (a CFR or exclusion file to a school
+ * or an LA inbox): send it to an LA, which collects every category (a school names its own LA, handbook
+ * §8: "LLLL as the destination 'school number'"), or, to reach that destination, use Upload Generic
+ * File when the uploader may and someone there collects generic files.
+ */
+function collectableAdvice(
+  actor: Actor,
+  own: ActorParty,
+  category: Category,
+  file: ClassifiedFilename,
+): Message {
+  const item = message(menuLabelKey(`/upload/${category}`));
+  const ownLa = { kind: 'la', laNumber: own.laNumber } as const;
+  const toLa = !collectable(category, file.kind, ownLa)
+    ? ROUTING_ADVICE
+    : own.kind === 'school'
+      ? message('transfer.upload.what-to-do.to-your-la', {
+          item,
+          code: partyCode(ownLa),
+          example: addressedTo(file, partyCode(ownLa)),
+        })
+      : message('transfer.upload.what-to-do.to-an-la', { item });
+  if (!can(actor.role, uploadCapability('generic')) || !collectable('generic', file.kind, file.destination))
+    return toLa;
+  const generic = message('transfer.upload.what-to-do.use-generic', {
+    destination: partyWords(file.destination),
+    item: message(menuLabelKey('/upload/generic')),
+  });
+  return message('transfer.sentences.two', { first: toLa, second: generic });
 }
 
 /** The Upload menu items that take this kind of name, and what to say. */

@@ -289,6 +289,26 @@ describeEachEngine('API journeys', (database) => {
     );
   });
 
+  test('a CFR or exclusion file to a school is refused as on the Upload page: only an LA collects them', async () => {
+    const files: [string, string][] = [
+      ['cfr', `${schoolA.number}_CFR_${schoolB.number}_001.XLS`],
+      ['exclusion', `${schoolA.number}_${schoolB.number}_EXCL.ZIP`],
+    ];
+    for (const [category, filename] of files) {
+      const response = await uploadFiles(
+        t.app,
+        tokenA,
+        [{ filename, content: 'PK\u0003\u0004 not read' }],
+        `?category=${category}`,
+      );
+      assert.equal(response.statusCode, 422, response.body);
+      const [result] = response.json().results;
+      assert.equal(result.status, 'refused');
+      assert.match(result.reasons.join(' '), new RegExp(`Nobody at school ${schoolB.number} can collect`));
+      assert.match(result.whatToDo, new RegExp(`name your LA as the destination, ${laA.number}LLLL`));
+    }
+  });
+
   test('several files at once: each file’s own outcome, 200 when some were accepted; lists page', async () => {
     const good = `${schoolA.number}_CTF_${schoolB.number}_700.XML`;
     const pupils = [syntheticPupil(700, { lea: laA.number, estab: schoolA.number.slice(3) }, false)];

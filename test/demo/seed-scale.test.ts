@@ -62,6 +62,16 @@ describeEachEngine('s2s seed-scale', (database) => {
     assert.ok(summary.transferPupils > 0);
   });
 
+  test('CFR and exclusion returns go to LAs only, who alone can collect them', async () => {
+    const misaddressed = await database()
+      .db.selectFrom('transfers')
+      .select('filename')
+      .where('category', 'in', ['cfr', 'exclusion'])
+      .where('dest_kind', '!=', 'la')
+      .execute();
+    assert.deepEqual(misaddressed, []);
+  });
+
   test('demo-school-b signs in and sees the files waiting for it', async () => {
     const { db } = database();
     const waiting = await db

@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import type { TransferRow } from '../../src/platform/db/schema.ts';
-import { actorParty, isRecipient, isSender } from '../../src/transfers/parties.ts';
+import type { Category } from '../../src/transfers/categories.ts';
+import type { FileKind, Party } from '../../src/transfers/filenames.ts';
+import { actorParty, collectable, isRecipient, isSender } from '../../src/transfers/parties.ts';
 
 const actor = (role: Role, laNumber: string | null, establishmentNumber: string | null = null): Actor => ({
   userId: 'u',
@@ -93,4 +95,46 @@ test("an LA's general roles receive LEALLLL files; its inboxes only their own", 
   assert.equal(isRecipient(actorParty(actor('la_user', '916')), census), true);
   assert.equal(isRecipient(actorParty(actor('la_admissions', '916')), census), false);
   assert.equal(isRecipient(actorParty(actor('la_plasc', '817')), census), false);
+});
+
+test('who can collect what: every Upload menu item against every kind of destination its names allow', () => {
+  const school: Party = { kind: 'school', establishmentNumber: '8171234', laNumber: '817' };
+  const la: Party = { kind: 'la', laNumber: '817' };
+  const plas: Party = { kind: 'la-inbox', laNumber: '817', inbox: 'PLAS' };
+  const adms: Party = { kind: 'la-inbox', laNumber: '817', inbox: 'ADMS' };
+  const lost: Party = { kind: 'lost-pupils', reason: 'destination-unknown' };
+  // [menu item, kind of name, destination, collectable]: the destinations filenames.ts lets each name have.
+  const matrix: [Category, FileKind, Party, boolean][] = [
+    ['ctf', 'ctf', school, true],
+    ['ctf', 'ctf', la, true],
+    ['ctf', 'ctf', lost, true],
+    ['plasc', 'census', la, true],
+    ['admissions', 'admissions', school, true],
+    ['admissions', 'admissions', la, true],
+    ['admissions', 'admissions', adms, true],
+    ['generic', 'generic', school, true],
+    ['generic', 'other', la, true],
+    ['generic', 'generic', plas, true],
+    ['generic', 'other', adms, true],
+    // Only the LA has Download CFR Files and Download Exclusion Files (schools handbook §4).
+    ['cfr', 'other', la, true],
+    ['cfr', 'generic', la, true],
+    ['exclusion', 'generic', la, true],
+    ['exclusion', 'other', la, true],
+    ['cfr', 'other', school, false],
+    ['cfr', 'generic', school, false],
+    ['cfr', 'generic', plas, false],
+    ['cfr', 'other', adms, false],
+    ['exclusion', 'generic', school, false],
+    ['exclusion', 'other', school, false],
+    ['exclusion', 'other', plas, false],
+    ['exclusion', 'generic', adms, false],
+  ];
+  for (const [category, kind, destination, expected] of matrix) {
+    assert.equal(
+      collectable(category, kind, destination),
+      expected,
+      `${category} (${kind}) to ${JSON.stringify(destination)}`,
+    );
+  }
 });

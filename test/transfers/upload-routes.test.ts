@@ -204,6 +204,30 @@ describeEachEngine('upload pages', (database) => {
     });
   });
 
+  test('a CFR file to a school is refused on the page, saying to address it to the LA or use Upload Generic File', async () => {
+    const name = `${school.number}_CFR_${dest.number}_001.XLS`;
+    for (const [language, reason, whatToDo] of [
+      [
+        'en',
+        `Nobody at school ${dest.number} can collect files sent with Upload CFR File, so the file would never be downloaded.`,
+        `Files sent with Upload CFR File go to a local authority: name your LA as the destination, ${la.number}LLLL (your LA’s number followed by LLLL, handbook §8), for example ${school.number}_CFR_${la.number}LLLL_001.XLS. To send a file to school ${dest.number}, use Upload Generic File instead.`,
+      ],
+      [
+        'cy',
+        `Ni all neb yn ysgol ${dest.number} gasglu ffeiliau a anfonir gyda Lanlwytho Ffeil CFR`,
+        `I anfon ffeil i ysgol ${dest.number}, defnyddiwch Lanlwytho Ffeil Gyffredinol yn lle hynny.`,
+      ],
+    ] as const) {
+      const { agent } = await signedIn('school', language);
+      await agent.get('/upload/cfr');
+      const result = await agent.postMultipart('/upload/cfr', [{ filename: name, content: 'not read' }]);
+      assert.equal(result.statusCode, 200);
+      const text = textOf(result.body);
+      assert.ok(text.includes(reason), text);
+      assert.ok(text.includes(whatToDo), text);
+    }
+  });
+
   test('a multipart post without a valid CSRF token is refused before any file is read', async () => {
     const { agent, userId } = await signedIn('school');
     await agent.get('/upload/ctf');

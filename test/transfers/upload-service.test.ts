@@ -98,6 +98,13 @@ function zipLike(size: number): Buffer {
   return bytes;
 }
 
+/** Bytes that sniff as an old Office file (.XLS, .DOC). */
+function oleLike(size: number): Buffer {
+  const bytes = Buffer.alloc(size, 0x61);
+  Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]).copy(bytes, 0);
+  return bytes;
+}
+
 /** Uneven chunks, as a network upload arrives. */
 function chunked(content: string | Buffer): Readable {
   const bytes = typeof content === 'string' ? Buffer.from(content) : content;
@@ -205,6 +212,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
     let laUser: UserRow;
     let admissionsUser: UserRow;
     let lostPupilUser: UserRow;
+    let dbaUser: UserRow;
     let storeDir: string;
     let masterKey: MasterKey;
     let files: EncryptedFileStore;
@@ -224,6 +232,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       laUser = await makeUser(db, 'la_user', { laNumber: la.number });
       admissionsUser = await makeUser(db, 'la_admissions', { laNumber: la.number });
       lostPupilUser = await makeUser(db, 'la_lost_pupil', { laNumber: la.number });
+      dbaUser = await makeUser(db, 'la_dba', { laNumber: la.number });
       storeDir = mkdtempSync(join(tmpdir(), 's2s-upload-'));
       masterKey = MasterKey.generate();
       files = new EncryptedFileStore(new DiskFileStore(storeDir), new MasterKeyring(masterKey));
@@ -523,6 +532,22 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       );
     });
 
+    test('CFR and exclusion files to an LA are accepted, and generic files to a school or an LA inbox', async () => {
+      const names: [UserRow, Category, string, Buffer][] = [
+        [schoolUser, 'cfr', `${school.number}_CFR_${la.number}LLLL_130.XLS`, oleLike(600)],
+        [schoolUser, 'cfr', `${school.number}_${la.number}LLLL_CFR.ZIP`, zipLike(600)],
+        [schoolUser, 'exclusion', `${school.number}_${la.number}LLLL_EXCL.ZIP`, zipLike(600)],
+        [schoolUser, 'exclusion', `${school.number}_EXC_${la.number}LLLL_131.ZIP`, zipLike(600)],
+        [laUser, 'cfr', `${la.number}LLLL_CFR_${otherLa.number}LLLL_132.XLS`, oleLike(600)],
+        [schoolUser, 'generic', `${school.number}_${dest.number}_CFR.XLS`, oleLike(600)],
+        [schoolUser, 'generic', `${school.number}_${la.number}PLAS_NOTES.ZIP`, zipLike(600)],
+        [laUser, 'generic', `${la.number}LLLL_${la.number}ADMS_NOTES.ZIP`, zipLike(600)],
+      ];
+      for (const [user, category, name, content] of names) {
+        accepted(await upload(user, category, name, content));
+      }
+    });
+
     test('a folder path sent by an old browser is dropped from the name', async () => {
       const name = `${school.number}_CTF_${dest.number}_006.XML`;
       const outcome = accepted(
@@ -767,6 +792,77 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_${dest.number}_TOOLS.EXE`,
         content: () => Buffer.from('MZ'),
         reason: /Files ending \.EXE cannot be sent/,
+      },
+      // Nobody at a school or an LA inbox can download CFR or exclusion files: only the LA's Download
+      // menu has them (schools handbook §4).
+      {
+        what: 'a CFR file from a school to a school',
+        user: () => schoolUser,
+        category: 'cfr',
+        name: () => `${school.number}_CFR_${dest.number}_120.XLS`,
+        content: () => oleLike(600),
+        reason:
+          /^Nobody at school \d{7} can collect files sent with Upload CFR File, so the file would never be downloaded\.$/,
+        whatToDo:
+          /^Files sent with Upload CFR File go to a local authority: name your LA as the destination, \d{3}LLLL \(your LA’s number followed by LLLL, handbook §8\), for example \d{7}_CFR_\d{3}LLLL_120\.XLS\. To send a file to school \d{7}, use Upload Generic File instead\.$/,
+      },
+      {
+        what: 'an exclusion file from a school to a school',
+        user: () => schoolUser,
+        category: 'exclusion',
+        name: () => `${school.number}_${dest.number}_EXCL.ZIP`,
+        content: () => zipLike(600),
+        reason: /^Nobody at school \d{7} can collect files sent with Upload Exclusion File/,
+        whatToDo:
+          /for example \d{7}_\d{3}LLLL_EXCL\.ZIP\. To send a file to school \d{7}, use Upload Generic File/,
+      },
+      {
+        what: 'a CFR file from an LA to a school',
+        user: () => laUser,
+        category: 'cfr',
+        name: () => `${la.number}LLLL_CFR_${school.number}_121.XLS`,
+        content: () => oleLike(600),
+        reason: /^Nobody at school \d{7} can collect files sent with Upload CFR File/,
+        whatToDo:
+          /^Files sent with Upload CFR File go to a local authority, named by its number followed by LLLL \(handbook §8\)\. To send a file to school \d{7}, use Upload Generic File instead\.$/,
+      },
+      {
+        what: 'an exclusion file from an LA to a school',
+        user: () => laUser,
+        category: 'exclusion',
+        name: () => `${la.number}LLLL_EXC_${school.number}_122.ZIP`,
+        content: () => zipLike(600),
+        reason: /^Nobody at school \d{7} can collect files sent with Upload Exclusion File/,
+      },
+      {
+        what: 'a CFR file from an LA administrator, who cannot send generic files, to a school',
+        user: () => dbaUser,
+        category: 'cfr',
+        name: () => `${la.number}LLLL_CFR_${school.number}_123.XLS`,
+        content: () => oleLike(600),
+        reason: /^Nobody at school \d{7} can collect files sent with Upload CFR File/,
+        whatToDo:
+          /^Files sent with Upload CFR File go to a local authority, named by its number followed by LLLL \(handbook §8\)\.$/,
+      },
+      {
+        what: "a CFR file to an LA's PLASC inbox",
+        user: () => schoolUser,
+        category: 'cfr',
+        name: () => `${school.number}_${la.number}PLAS_CFR.XLS`,
+        content: () => oleLike(600),
+        reason:
+          /^Nobody at the PLASC inbox of LA \d{3} \(\d{3}PLAS\) can collect files sent with Upload CFR File/,
+        whatToDo: /for example \d{7}_\d{3}LLLL_CFR\.XLS\. To send a file to the PLASC inbox of LA \d{3}/,
+      },
+      {
+        what: "an exclusion file to an LA's admissions inbox",
+        user: () => schoolUser,
+        category: 'exclusion',
+        name: () => `${school.number}_EXC_${la.number}ADMS_124.ZIP`,
+        content: () => zipLike(600),
+        reason:
+          /^Nobody at the admissions inbox of LA \d{3} \(\d{3}ADMS\) can collect files sent with Upload Exclusion File/,
+        whatToDo: /for example \d{7}_EXC_\d{3}LLLL_124\.ZIP\./,
       },
     ];
 
