@@ -79,6 +79,8 @@ export interface FileListing {
   pupilCount: number;
   /** The other end: the source on Download pages, the destination on View / Remove Files. */
   party: PartyLabel;
+  /** Sent to the Lost Pupils Database (XXXXXXXX, MMMMMMMM): kept there for LAs to search, never collected. */
+  toLostPupils: boolean;
   lastDownloadedAt: string | null;
   collectedAt: string | null;
   rejectedAt: string | null;
@@ -114,6 +116,7 @@ export function listing(row: TransferRow, party: PartyLabel, now: Date): FileLis
     sizeText: sizeInWords(row.size),
     pupilCount: row.pupil_count,
     party,
+    toLostPupils: row.dest_kind === 'lost-pupils',
     lastDownloadedAt: row.last_downloaded_at,
     collectedAt: row.collected_at,
     rejectedAt: row.rejected_at,

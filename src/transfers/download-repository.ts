@@ -89,22 +89,26 @@ export async function listIncoming(
   return q.orderBy('uploaded_at').orderBy('id').execute();
 }
 
-/** Files a party sent, in the given states and categories, oldest upload first. */
+/**
+ * Files a party sent, in the given states and categories, oldest upload first; `lostPupils` true for
+ * those sent to the Lost Pupils Database only, false for the others only, absent for both.
+ */
 export async function listOutgoing(
   db: Executor,
   party: ActorParty,
-  query: { categories: readonly string[]; statuses: readonly TransferStatus[] },
+  query: { categories: readonly string[]; statuses: readonly TransferStatus[]; lostPupils?: boolean },
 ): Promise<TransferRow[]> {
   if (query.categories.length === 0 || query.statuses.length === 0) return [];
-  return db
+  let q = db
     .selectFrom('transfers')
     .selectAll()
     .where(sentBy(party))
     .where('status', 'in', query.statuses)
-    .where('category', 'in', query.categories)
-    .orderBy('uploaded_at')
-    .orderBy('id')
-    .execute();
+    .where('category', 'in', query.categories);
+  if (query.lostPupils !== undefined) {
+    q = q.where('dest_kind', query.lostPupils ? '=' : '!=', 'lost-pupils');
+  }
+  return q.orderBy('uploaded_at').orderBy('id').execute();
 }
 
 /**

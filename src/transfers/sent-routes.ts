@@ -1,6 +1,6 @@
 // The web edge of View / Remove Files (schools handbook §5):
 //
-//   GET  /sent?show=collection|rejected|collected   the files the organisation sent, by state
+//   GET  /sent?show=collection|lost-pupils|rejected|collected|quarantined   the files it sent, by state
 //   GET  /sent/files/:sentTransferId                 one of them, with its pupils
 //   GET  /sent/files/:sentTransferId/remove          "Are you sure?"
 //   POST /sent/files/:sentTransferId/remove          removed (while not yet collected)
@@ -12,7 +12,7 @@ import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { columnsIn } from './section-items.ts';
-import { isSentFilter, SENT_FILTERS, type SentFilter, SentService } from './sent-service.ts';
+import { isSentFilter, type SentFilter, SentService } from './sent-service.ts';
 
 const listQuery = z.object({
   show: z.string().optional(),
@@ -30,6 +30,7 @@ const COLUMNS: { key: SortKey; textKey: string }[] = [
 /** Each filter's name, and what its list says when it is empty. */
 const FILTER_KEYS: Record<SentFilter, { label: string; empty: string }> = {
   collection: { label: 'transfer.sent.filter.collection', empty: 'transfer.sent.empty.collection' },
+  'lost-pupils': { label: 'transfer.sent.filter.lost-pupils', empty: 'transfer.sent.empty.lost-pupils' },
   rejected: { label: 'transfer.sent.filter.rejected', empty: 'transfer.sent.empty.rejected' },
   collected: { label: 'transfer.sent.filter.collected', empty: 'transfer.sent.empty.collected' },
   quarantined: { label: 'transfer.sent.filter.quarantined', empty: 'transfer.sent.empty.quarantined' },
@@ -57,14 +58,16 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const query = listQuery.parse(request.query ?? {});
-        const show: SentFilter = isSentFilter(query.show) ? query.show : 'collection';
+        const offered = service.filtersFor(user);
+        const show: SentFilter =
+          isSentFilter(query.show) && offered.includes(query.show) ? query.show : 'collection';
         const sort = readSort(query.sort, query.order, OFFERED);
         const files = await service.sent(user, show, sort);
         return reply.page('transfers/views/sent-list.njk', {
           title: request.t('menu.sent'),
           show,
           filter: { label: request.t(FILTER_KEYS[show].label), empty: request.t(FILTER_KEYS[show].empty) },
-          filters: SENT_FILTERS.map((key) => ({
+          filters: offered.map((key) => ({
             key,
             label: request.t(FILTER_KEYS[key].label),
             href: `/sent?show=${key}`,
@@ -83,12 +86,16 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
         const user = signedInUser(request);
         const { sentTransferId } = sentParams.parse(request.params ?? {});
         const found = await service.file(user, sentTransferId);
-        const show =
+        const show: SentFilter =
           found.file.status === 'rejected'
             ? 'rejected'
             : found.file.status === 'collected'
               ? 'collected'
-              : 'collection';
+              : found.file.status === 'quarantined'
+                ? 'quarantined'
+                : found.file.toLostPupils
+                  ? 'lost-pupils'
+                  : 'collection';
         return reply.page('transfers/views/sent-file.njk', {
           title: found.file.filename,
           ...found,
@@ -118,9 +125,10 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
         const { sentTransferId } = sentParams.parse(request.params ?? {});
         try {
           const file = await service.remove(user, sentTransferId);
-          return reply
-            .flash(request.t('transfer.sent.removed', { filename: file.filename, party: file.party.name }))
-            .redirect('/sent');
+          const removed = file.toLostPupils
+            ? request.t('transfer.sent.removed-lost-pupils', { filename: file.filename })
+            : request.t('transfer.sent.removed', { filename: file.filename, party: file.party.name });
+          return reply.flash(removed).redirect(file.toLostPupils ? '/sent?show=lost-pupils' : '/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return removePage(reply.code(400), user, sentTransferId, error.errors);

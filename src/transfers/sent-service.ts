@@ -37,18 +37,34 @@ import { purgeContent } from './jobs.ts';
 import { type ActorParty, actorParty, isSender } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
 
-export const SENT_FILTERS = ['collection', 'rejected', 'collected', 'quarantined'] as const;
+export const SENT_FILTERS = ['collection', 'lost-pupils', 'rejected', 'collected', 'quarantined'] as const;
 export type SentFilter = (typeof SENT_FILTERS)[number];
 
 export const SENT_FILTER_INFO: Record<
   SentFilter,
-  { label: string; statuses: readonly TransferStatus[]; empty: string }
+  {
+    label: string;
+    statuses: readonly TransferStatus[];
+    empty: string;
+    /** Only files sent to the Lost Pupils Database (true), only the others (false), or both (absent). */
+    lostPupils?: boolean;
+  }
 > = {
   collection: {
     label: 'Files for Collection',
     // A file waiting for its malware scan is shown here, as "Awaiting virus scan" (scan-service.ts).
     statuses: ['available', 'pending-scan'],
     empty: 'None of the files you sent is waiting to be collected.',
+    lostPupils: false,
+  },
+  // Handbook §5 lists the files "not yet downloaded by the receiving school". A file sent to XXXXXXXX or
+  // MMMMMMMM has no receiving school: it stays in the Lost Pupils Database, where LAs search for the
+  // pupil, so it is never collected and is not "waiting". It has a list of its own.
+  'lost-pupils': {
+    label: 'In the Lost Pupils Database',
+    statuses: ['available', 'pending-scan'],
+    empty: 'None of the files you sent is in the Lost Pupils Database.',
+    lostPupils: true,
   },
   rejected: {
     label: 'Rejected Files',
@@ -95,12 +111,19 @@ export class SentService {
     return CATEGORIES.filter((category) => can(actor.role, uploadCapability(category)));
   }
 
+  /** The lists of View / Remove Files this actor has: the Lost Pupils Database's for those who send CTFs. */
+  filtersFor(actor: Actor): SentFilter[] {
+    return SENT_FILTERS.filter((filter) => filter !== 'lost-pupils' || can(actor.role, 'upload.ctf'));
+  }
+
   async sent(actor: Actor, filter: SentFilter, sort: Sort): Promise<FileListing[]> {
     const party = actorParty(actor);
     if (!party || !can(actor.role, 'transfers.sent')) throw new Forbidden();
+    const { statuses, lostPupils } = SENT_FILTER_INFO[filter];
     const rows = await listOutgoing(this.deps.db, party, {
       categories: this.categoriesFor(actor),
-      statuses: SENT_FILTER_INFO[filter].statuses,
+      statuses,
+      ...(lostPupils === undefined ? {} : { lostPupils }),
     });
     return sortListings(await this.listings(rows, party), sort);
   }

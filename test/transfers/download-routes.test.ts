@@ -471,6 +471,62 @@ describeEachEngine('download pages', (database) => {
     assert.equal((await recipient.agent.get(`/download/ctf/files/${sent.row.id}`)).statusCode, 404);
   });
 
+  test('View / Remove Files: a file sent to the Lost Pupils Database is listed as in it, not as waiting, and its Remove page says the record goes', async () => {
+    const w = await world();
+    const lost = await transfer({
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      pupils: [pupil('Brown', { forename: 'Amanda' })],
+      filename: `${w.sending.number}_CTF_XXXXXXXX_001.XML`,
+      overrides: {
+        dest_kind: 'lost-pupils',
+        dest_la: null,
+        dest_school: null,
+        lost_reason: 'destination-unknown',
+      },
+    });
+    const waiting = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const sender = await signedIn('school', { establishmentNumber: w.sending.number });
+
+    const collection = await sender.agent.get('/sent');
+    assert.ok(collection.body.includes(waiting.row.filename));
+    assert.ok(!collection.body.includes(lost.row.filename), 'not a file for collection');
+    assert.match(textOf(collection.body), /In the Lost Pupils Database/, 'its list is offered');
+
+    const list = await sender.agent.get('/sent?show=lost-pupils');
+    assert.equal(list.statusCode, 200);
+    assert.ok(list.body.includes(lost.row.filename));
+    assert.ok(!list.body.includes(waiting.row.filename));
+    assert.match(list.body, /govuk-tag--purple">In the Lost Pupils Database</);
+    assert.doesNotMatch(list.body, />Waiting</);
+
+    const file = await sender.agent.get(`/sent/files/${lost.row.id}`);
+    const fileText = textOf(file.body);
+    assert.match(fileText, /Status In the Lost Pupils Database/);
+    assert.match(fileText, /Remove it only if it was sent in error, because the pupil’s record goes with it/);
+    assert.match(file.body, /href="\/sent\?show=lost-pupils"/, 'back to its own list');
+
+    const url = `/sent/files/${lost.row.id}/remove`;
+    const remove = textOf((await sender.agent.get(url)).body);
+    assert.match(
+      remove,
+      /and with it the pupil’s record in the Lost Pupils Database: LAs will no longer be able to find the pupil there/,
+    );
+    const removed = await sender.agent.post(url, {}, { formPage: url });
+    assert.equal(removed.statusCode, 302);
+    assert.equal(removed.headers.location, '/sent?show=lost-pupils');
+    assert.match(
+      textOf((await sender.agent.get('/sent?show=lost-pupils')).body),
+      /has been removed, and the pupil’s record with it: LAs can no longer find the pupil in the Lost Pupils Database/,
+    );
+
+    // Roles that send no CTFs have no such list.
+    const plasc = await signedIn('la_plasc', { laNumber: w.laB.number });
+    const theirs = await plasc.agent.get('/sent?show=lost-pupils');
+    assert.equal(theirs.statusCode, 200);
+    assert.doesNotMatch(textOf(theirs.body), /In the Lost Pupils Database/);
+  });
+
   test('the Content-Disposition name is always safely quoted', () => {
     assert.equal(contentDisposition('A_B.XML'), `attachment; filename="A_B.XML"; filename*=UTF-8''A_B.XML`);
     assert.equal(
