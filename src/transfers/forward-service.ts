@@ -4,7 +4,11 @@
 //
 // - The new name keeps the original's source and sequence number and names the destination school:
 //   9165402_CTF_916LLLL_007.XML -> 9165402_CTF_8171234_007.XML (the original source stays the sender,
-//   so the school that made the file is the one told when it is collected).
+//   so the school that made the file is the one told when it is collected). One exception: a lost
+//   pupil's file going back to the school that sent it to the database (the pupil returned) is passed
+//   on as the LA's own, 9165402_CTF_XXXXXXXX_003.XML -> 916LLLL_CTF_9165402_003.XML, as the handbook's
+//   way (download, rename, upload as the LA) makes it; a name cannot go from a school to itself. Other
+//   files are never forwarded to the school that sent them: it already has the pupil's details.
 // - The new name passes the upload's name checks: classifyFilename (a CTF name whose source and
 //   destination differ) and partyMessages (the destination school exists, uses s2s, is open and
 //   active). Two of the upload's checks do not apply, on purpose: the source check (the forwarder is
@@ -131,15 +135,16 @@ export function readSchoolNumber(input: string): string | null {
 
 /**
  * The original's name with another destination: SOURCE_CTF_DEST_NNN.ext -> SOURCE_CTF_school_NNN.ext
- * (source, type code, sequence and extension kept as written). Null when the original is not a CTF
- * name (nothing else is forwarded).
+ * (source, type code, sequence and extension kept as written), or with another source too when one is
+ * given. Null when the original is not a CTF name (nothing else is forwarded).
  */
-export function forwardedFilename(originalName: string, school: string): string | null {
+export function forwardedFilename(originalName: string, school: string, source?: string): string | null {
   const classified = classifyFilename(originalName);
   if (!classified.ok || classified.file.kind !== 'ctf') return null;
   const parts = originalName.split('_');
   if (parts.length !== 4) return null;
   parts[2] = school;
+  if (source !== undefined) parts[0] = source;
   return parts.join('_');
 }
 
@@ -164,20 +169,29 @@ export class ForwardService {
     if (original.dest_kind === 'school' && original.dest_school === number) {
       fail('transfer.forward.already-addressed', { filename: original.filename, number });
     }
-    if (original.source_school === number) {
+    // A pupil whose record is in the Lost Pupils Database may go back to the school they left: the LA
+    // passes the file on as its own (LEALLLL), as the handbook's way does (download, rename as the LA,
+    // upload), since a name cannot go from a school to itself. Any other file goes back to the school
+    // that made it for nothing: that school already has the pupil's details.
+    const backToSource = original.source_school === number;
+    if (backToSource && original.dest_kind !== 'lost-pupils') {
       fail('transfer.forward.from-same-school', { filename: original.filename, number });
     }
     if (options.onlyLa !== undefined && number.slice(0, 3) !== options.onlyLa) {
       fail('transfer.forward.not-your-school', { number, la: options.onlyLa });
     }
-    const filename = forwardedFilename(original.filename, number);
+    const filename = forwardedFilename(
+      original.filename,
+      number,
+      backToSource ? `${number.slice(0, 3)}LLLL` : undefined,
+    );
     const classified = filename === null ? undefined : classifyFilename(filename);
     if (!classified?.ok || classified.file.kind !== 'ctf') {
       // A stored CTF always has a CTF name; anything else is not forwarded.
       return fail('transfer.forward.only-ctfs', { filename: original.filename });
     }
     const file = classified.file;
-    const problems = await partyMessages(this.deps.db, file);
+    const problems = await partyMessages(this.deps.db, file, 'forward');
     if (problems.length > 0) throw new Invalid(problems.map((reason) => sentenceError(SCHOOL_FIELD, reason)));
     const draft = this.draft(original, file, { id: '', uploadedBy: '', at: '' });
     const names = await organisationNames(this.deps.db, [draft]);
@@ -331,12 +345,17 @@ export class ForwardService {
     file: ClassifiedFilename,
     facts: { id: string; uploadedBy: string; at: string },
   ): TransferRow {
-    const destination = file.destination;
+    const { source, destination } = file;
     if (destination.kind !== 'school') throw new Error('A CTF is only forwarded to a school');
+    if (source.kind === 'lost-pupils') throw new Error('The Lost Pupils Database is never a source');
     return {
       ...original,
       id: facts.id,
       filename: file.name,
+      // The original's source, unless the LA passes a lost pupil's file back to its school (see plan).
+      source_la: source.laNumber,
+      source_school: source.kind === 'school' ? source.establishmentNumber : null,
+      source_inbox: source.kind === 'la-inbox' ? source.inbox : null,
       dest_kind: 'school',
       dest_la: destination.laNumber,
       dest_school: destination.establishmentNumber,

@@ -13,18 +13,25 @@
 //   forwarding a file from the lost pupils database keeps the original school as the source (LA notes
 //   §4.2). Whether the person uploading may send for that source is the upload's permission check.
 // - Lost pupils destinations (XXXXXXXX, MMMMMMMM) are not in the directory: nothing to check.
+// - An LA forwarding a CTF (forward-service.ts) is told what fits a forward: the pupil is on roll at the
+//   school the LA names, so a closed school means choosing the school the pupil is at now, and one not
+//   using s2s needs another secure way. The handbook's XXXXXXXX and MMMMMMMM advice is for a school
+//   sending a CTF, not for a file being passed on.
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import type { Executor } from '../platform/db/schema.ts';
 import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import type { ClassifiedFilename, Party } from './filenames.ts';
 
 type Role = 'source' | 'destination';
+/** Why the parties are checked: a file being uploaded, or a CTF an LA forwards to a school. */
+export type Purpose = 'upload' | 'forward';
 
 async function partyProblems(
   db: Executor,
   file: ClassifiedFilename,
   party: Party,
   role: Role,
+  purpose: Purpose,
 ): Promise<Message[]> {
   switch (party.kind) {
     case 'lost-pupils':
@@ -47,9 +54,15 @@ async function partyProblems(
         return [message(missing, { number })];
       }
       if (role === 'source') return [];
-      const ctf = file.kind === 'ctf';
+      const ctf = file.kind === 'ctf' && purpose === 'upload';
       if (school.status === 'closed') {
-        return [message(ctf ? 'transfer.parties.closed.ctf' : 'transfer.parties.closed.other', { number })];
+        const closed =
+          purpose === 'forward'
+            ? 'transfer.parties.closed.forward'
+            : ctf
+              ? 'transfer.parties.closed.ctf'
+              : 'transfer.parties.closed.other';
+        return [message(closed, { number })];
       }
       if (!school.uses_s2s) {
         return [message(ctf ? 'transfer.parties.no-s2s.ctf' : 'transfer.parties.no-s2s.other', { number })];
@@ -68,9 +81,13 @@ export async function checkParties(db: Executor, file: ClassifiedFilename): Prom
 }
 
 /** checkParties' reasons as keys, for pages in the reader's language (lower case, as clauses). */
-export async function partyMessages(db: Executor, file: ClassifiedFilename): Promise<Message[]> {
+export async function partyMessages(
+  db: Executor,
+  file: ClassifiedFilename,
+  purpose: Purpose = 'upload',
+): Promise<Message[]> {
   return [
-    ...(await partyProblems(db, file, file.source, 'source')),
-    ...(await partyProblems(db, file, file.destination, 'destination')),
+    ...(await partyProblems(db, file, file.source, 'source', purpose)),
+    ...(await partyProblems(db, file, file.destination, 'destination', purpose)),
   ];
 }

@@ -33,6 +33,11 @@ test('the forwarded name keeps the source, type, sequence and extension and name
   // Lost pupils files (the Lost Pupils issue's forward) become school names the same way.
   assert.equal(forwardedFilename('9165402_CTF_XXXXXXXX_003.XML', '8171234'), '9165402_CTF_8171234_003.XML');
   assert.equal(forwardedFilename('9165402_CTF_MMMMMMM_004.XML', '8171234'), '9165402_CTF_8171234_004.XML');
+  // A lost pupil's file going back to its own school is passed on as the LA's (see forward-service.ts).
+  assert.equal(
+    forwardedFilename('9165402_CTF_XXXXXXXX_003.XML', '9165402', '916LLLL'),
+    '916LLLL_CTF_9165402_003.XML',
+  );
   // Only CTFs are forwarded.
   assert.equal(forwardedFilename('9165402_KS1_916LLLL_005.XLS', '8171234'), null);
   assert.equal(forwardedFilename('9165402_916LLLL_NOTES.ZIP', '8171234'), null);
@@ -261,11 +266,15 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       ['12345', /7-digit DfE number/],
       [`${w.a1.number.slice(0, 3)}LLLL`, /7-digit DfE number/],
       [`${w.laA.number}9999`, /does not exist: check its DfE number/],
-      [closed.number, /is closed/],
-      [offline.number, /does not use s2s: use MMMMMMMM/],
+      // What fits a forward, not a school's upload (no XXXXXXXX or MMMMMMMM advice).
+      [closed.number, /^School \d{7} is closed: choose the school the pupil is now on roll at\.$/],
+      [offline.number, /does not use s2s, so it cannot collect the file: agree another secure way/],
       [inactive.number, /its s2s account is inactive/],
       [w.a1.number, /already addressed to school/],
-      [w.b1.number, /cannot be forwarded to the school it came from/],
+      [
+        w.b1.number,
+        /^School \d{7} sent .*, so it already has the pupils’ details and the file is not forwarded back to it: enter the school the pupils have moved to\. If they are back at school \d{7}, the file does not need forwarding$/,
+      ],
     ];
     for (const [input, message] of refusals) {
       for (const attempt of [
@@ -284,6 +293,57 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     assert.equal(puts.length, putsBefore, 'nothing stored');
     assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available');
     assert.deepEqual(await auditOf(w.db, original.row.id), []);
+  });
+
+  test("a lost pupil's file goes back to the school that sent it to the database, passed on as the LA's", async () => {
+    const w = await world();
+    const lost = await makeTransfer(w.db, stores.files, {
+      from: school(w.a1.number),
+      to: la(w.laA.number),
+      content,
+      filename: `${w.a1.number}_CTF_XXXXXXXX_021.XML`,
+      pupils: [pupil('Returner')],
+      overrides: { dest_kind: 'lost-pupils', dest_la: null, lost_reason: 'destination-unknown' },
+    });
+    const forwarding = new ForwardService(deps());
+    const closed = await makeSchool(w.db, w.laA.number, { status: 'closed' });
+    await assert.rejects(
+      forwarding.plan(lost.row, closed.number, { onlyLa: w.laA.number }),
+      /School \d{7} is closed: choose the school the pupil is now on roll at\.$/,
+    );
+    const result = await forwarding.forward({
+      actor: w.laUserA,
+      original: lost.row,
+      school: w.a1.number,
+      originalBecomes: 'collected',
+      onlyLa: w.laA.number,
+    });
+    assert.equal(result.forwarded.filename, `${w.laA.number}LLLL_CTF_${w.a1.number}_021.XML`);
+    assert.deepEqual(
+      [
+        result.forwarded.source_la,
+        result.forwarded.source_school,
+        result.forwarded.dest_kind,
+        result.forwarded.dest_school,
+      ],
+      [w.laA.number, null, 'school', w.a1.number],
+    );
+    assert.equal(result.original.status, 'collected');
+    assert.ok((await readStored(stores.files, result.forwarded)).equals(content));
+    const told = await w.db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('template', '=', 'ctf-uploaded')
+      .where('recipient', '=', w.a1.number)
+      .execute();
+    assert.equal(told.length, 1);
+    assert.equal(JSON.parse(told[0]?.payload ?? '{}').sender, `${w.laA.number}LLLL`);
+    // The school finds it under Download CTF Files, from its LA.
+    const waiting = await downloads().available(w.schoolA1, 'ctf', DEFAULT_SORT);
+    assert.deepEqual(
+      waiting.map((f) => [f.filename, f.party.code]),
+      [[result.forwarded.filename, `${w.laA.number}LLLL`]],
+    );
   });
 
   test('a school of another LA can receive it; onlyLa keeps a forward within one LA', async () => {
