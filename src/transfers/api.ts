@@ -426,7 +426,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
             break;
           }
           if (end === 'too-large') {
-            limit = `${printableFilename(withoutFolder(part.filename ?? ''))} is far larger than the most anyone can send (${MAX_UPLOAD_LIMIT / 1024 / 1024} MB), so s2s stopped reading the request there: any files after it were not read. Send them again without it.`;
+            limit = `${printableFilename(withoutFolder(part.filename ?? ''))} is larger than the most anyone can send (${MAX_UPLOAD_LIMIT / 1024 / 1024} MB), so s2s stopped reading the request there: any files after it were not read. Send them again without it.`;
             break;
           }
         }

@@ -92,7 +92,6 @@ import { type ContentCheck, type ContentChecker, inlineContentChecks } from './c
 import {
   type ClassifiedFilename,
   classifyFilename,
-  type FileKind,
   fileDescription,
   type Party,
   partyCode,
@@ -263,13 +262,18 @@ const SOURCE_ADVICE = message('transfer.upload.what-to-do.source');
 const ROUTING_ADVICE = message('transfer.upload.what-to-do.routing');
 const CONTENT_ADVICE = message('transfer.upload.what-to-do.content');
 
-function sizeAdvice(kind: FileKind): Message {
-  switch (kind) {
+function sizeAdvice(file: ClassifiedFilename): Message {
+  switch (file.kind) {
     case 'ctf':
       return message('transfer.upload.what-to-do.size.ctf');
     case 'generic':
     case 'other':
-      return message('transfer.upload.what-to-do.size.zip');
+      // A .ZIP is already compressed: zipping it again would not make it smaller.
+      return message(
+        file.extension === 'ZIP'
+          ? 'transfer.upload.what-to-do.size.split-zip'
+          : 'transfer.upload.what-to-do.size.zip',
+      );
     default:
       return message('transfer.upload.what-to-do.size.other');
   }
@@ -391,7 +395,7 @@ export class UploadService {
         scopeOf(actor.role) === 'school'
           ? 'transfer.upload.reason.too-large.school'
           : 'transfer.upload.reason.too-large.la';
-      return refuse([message(tooLarge, { limit: megabytes(limit) })], sizeAdvice(file.kind));
+      return refuse([message(tooLarge, { limit: megabytes(limit) })], sizeAdvice(file));
     }
     if (read.data.length === 0) return refuse([message('transfer.upload.reason.empty')], CONTENT_ADVICE);
 

@@ -337,7 +337,7 @@ describe('transfers (browser)', () => {
     ]);
     assert.equal(
       await page.locator('#upload-summary').innerText(),
-      '1 of 3 files were uploaded; 2 were not.',
+      '1 of 3 files was uploaded; 2 were not.',
     );
     const warned = await resultCard(page, withWarning).innerText();
     assert.match(warned, /Uploaded/);

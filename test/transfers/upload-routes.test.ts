@@ -206,25 +206,33 @@ describeEachEngine('upload pages', (database) => {
 
   test('a CFR file to a school is refused on the page, saying to address it to the LA or use Upload Generic File', async () => {
     const name = `${school.number}_CFR_${dest.number}_001.XLS`;
-    for (const [language, reason, whatToDo] of [
+    for (const [language, reason, whatToDo, summary] of [
       [
         'en',
         `Nobody at school ${dest.number} can collect files sent with Upload CFR File, so the file would never be downloaded.`,
         `Files sent with Upload CFR File go to a local authority: name your LA as the destination, ${la.number}LLLL (your LA’s number followed by LLLL, handbook §8), for example ${school.number}_CFR_${la.number}LLLL_001.XLS. To send a file to school ${dest.number}, use Upload Generic File instead.`,
+        // Each number agrees with its verb.
+        '1 of 2 files was uploaded; 1 was not.',
       ],
       [
         'cy',
         `Ni all neb yn ysgol ${dest.number} gasglu ffeiliau a anfonir gyda Lanlwytho Ffeil CFR`,
         `I anfon ffeil i ysgol ${dest.number}, defnyddiwch Lanlwytho Ffeil Gyffredinol yn lle hynny.`,
+        'Cafodd 1 o’r 2 ffeil ei lanlwytho; ni chafodd 1 ei lanlwytho.',
       ],
     ] as const) {
       const { agent } = await signedIn('school', language);
       await agent.get('/upload/cfr');
-      const result = await agent.postMultipart('/upload/cfr', [{ filename: name, content: 'not read' }]);
+      const toLa = `${school.number}_${la.number}LLLL_CFR${language.toUpperCase()}.ZIP`;
+      const result = await agent.postMultipart('/upload/cfr', [
+        { filename: name, content: 'not read' },
+        { filename: toLa, content: 'PK\u0003\u0004 a return for the LA' },
+      ]);
       assert.equal(result.statusCode, 200);
       const text = textOf(result.body);
       assert.ok(text.includes(reason), text);
       assert.ok(text.includes(whatToDo), text);
+      assert.ok(text.includes(summary), text);
     }
   });
 

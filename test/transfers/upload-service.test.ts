@@ -668,7 +668,17 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_${dest.number}_BIGSCHOOL.ZIP`,
         content: () => zipLike(SCHOOL_UPLOAD_LIMIT + 1),
         reason: /The file is larger than 4 MB, the most a school can send in one file/,
-        whatToDo: /Put the file in a \.ZIP/,
+        whatToDo:
+          /^A \.ZIP is already compressed, so zipping it again will not make it smaller: split what it holds into several smaller \.ZIP files/,
+      },
+      {
+        what: 'a file from a school larger than 4 MB, not a .ZIP',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_BIGSHEET.CSV`,
+        content: () => Buffer.alloc(SCHOOL_UPLOAD_LIMIT + 1, 0x61),
+        reason: /The file is larger than 4 MB, the most a school can send in one file/,
+        whatToDo: /^Put the file in a \.ZIP to make it smaller/,
       },
       {
         what: 'a file from an LA larger than 10 MB',
