@@ -527,6 +527,25 @@ describeEachEngine('download pages', (database) => {
     assert.doesNotMatch(textOf(theirs.body), /In the Lost Pupils Database/);
   });
 
+  test('View / Remove Files: a file without pupils shows no Pupils row; a CTF shows its number of pupils', async () => {
+    const w = await world();
+    const generic = await transfer({
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      category: 'generic',
+    });
+    const ctf = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const sender = await signedIn('school', { establishmentNumber: w.sending.number });
+    for (const url of [`/sent/files/${generic.row.id}`, `/sent/files/${generic.row.id}/remove`]) {
+      const page = await sender.agent.get(url);
+      assert.equal(page.statusCode, 200, url);
+      assert.doesNotMatch(textOf(page.body), /Pupils/, url);
+    }
+    for (const url of [`/sent/files/${ctf.row.id}`, `/sent/files/${ctf.row.id}/remove`]) {
+      assert.match(textOf((await sender.agent.get(url)).body), /Pupils 2/, url);
+    }
+  });
+
   test('the Content-Disposition name is always safely quoted', () => {
     assert.equal(contentDisposition('A_B.XML'), `attachment; filename="A_B.XML"; filename*=UTF-8''A_B.XML`);
     assert.equal(
