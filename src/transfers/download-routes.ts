@@ -385,7 +385,8 @@ export function downloadRoutes(
               files.length === 1
                 ? request.t('transfer.check.still-waiting.one', { filename: files[0]?.filename ?? '' })
                 : request.t('transfer.check.still-waiting.several');
-            return reply.flash(still).redirect(base);
+            // Nothing was done: a notice to read, not a success.
+            return reply.flash(still, 'important').redirect(base);
           }
           try {
             const outcome = await service.collect(user, category, form.file);

@@ -200,6 +200,9 @@ describeEachEngine('download pages', (database) => {
     assert.equal(no.statusCode, 302);
     const list = await agent.get('/download/ctf');
     assert.match(textOf(list.body), /still waiting for you/);
+    // A notice, not a green "Success" banner: nothing was done.
+    assert.doesNotMatch(list.body, /govuk-notification-banner--success/);
+    assert.match(list.body, /class="govuk-notification-banner"[^>]*>[\s\S]*still waiting for you/);
     assert.ok(listedNames(list.body).includes(sent.row.filename));
     assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'available');
   });
