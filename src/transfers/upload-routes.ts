@@ -21,7 +21,9 @@ import { PoolBusy } from '../platform/workers/pool.ts';
 import { CATEGORIES, type Category, uploadCapability } from './categories.ts';
 import { ALLOWED_EXTENSIONS } from './file-types.ts';
 import { printableFilename } from './filenames.ts';
+import { actorParty } from './parties.ts';
 import { sectionItems, uploadDescriptionKey } from './section-items.ts';
+import { uploadExamples } from './upload-examples.ts';
 import {
   ACCEPTED_TEXTS,
   MAX_UPLOAD_LIMIT,
@@ -37,16 +39,6 @@ import {
 export const MAX_FILES_PER_UPLOAD = 20;
 
 const FILES_FIELD = 'files';
-
-/** The names each menu item takes, as examples (handbook §8, LA notes Appendix 2). */
-const EXAMPLES: Record<Category, string[]> = {
-  ctf: ['9165402_CTF_8171234_003.XML', '9165402_CTF_916LLLL_007.XML', '9165402_CTF_XXXXXXXX_008.XML'],
-  plasc: ['9165402_ASC_916LL06_001.XML', '8054301_SC2_805LL06_001.XML'],
-  cfr: ['9165402_916LLLL_CFR2026.XLS', '9165402_CFR_916LLLL_001.XLS'],
-  generic: ['9165402_8171234_SENLIST.ZIP', '9165402_916LLLL_SENLIST.ZIP'],
-  exclusion: ['9165402_916LLLL_EXCLUSIONS.ZIP', '9165402_EXC_916LLLL_001.CSV'],
-  admissions: ['916ADMS_ATF_9165402_26001.XML', '9165402_ADT_916ADMS_001.XML'],
-};
 
 /** Kinds that are XML by their name's rules: the file chooser offers .xml files. */
 const XML_ONLY: readonly Category[] = ['ctf', 'plasc', 'admissions'];
@@ -116,13 +108,18 @@ export function uploadRoutes(
 ): Route[] {
   const service = new UploadService(deps);
 
-  const formPage = (reply: FastifyReply, user: SignedInUser, category: Category, errors?: FieldError[]) =>
-    reply.page('transfers/views/upload-form.njk', {
+  const formPage = (reply: FastifyReply, user: SignedInUser, category: Category, errors?: FieldError[]) => {
+    const party = actorParty(user);
+    const examples = party ? uploadExamples(party, category, deps.clock.now()) : [];
+    return reply.page('transfers/views/upload-form.njk', {
       title: reply.request.t(menuLabelKey(`/upload/${category}`)),
       category,
       action: `/upload/${category}`,
       description: reply.request.t(uploadDescriptionKey(category)),
-      examples: EXAMPLES[category],
+      examples,
+      // Only census returns have no name an LA could send: each school uploads its own.
+      noExamples:
+        examples.length === 0 ? reply.request.t('transfer.upload-form.examples.from-schools') : null,
       accept: acceptFor(category),
       limit: megabytes(uploadLimit(user)),
       schoolLimit: scopeOf(user.role) === 'school',
@@ -134,6 +131,7 @@ export function uploadRoutes(
         text: reply.request.t('transfer.back-to', { page: reply.request.t('menu.upload') }),
       },
     });
+  };
 
   const noFiles = (reply: FastifyReply, user: SignedInUser, category: Category) =>
     formPage(reply.code(400), user, category, [keyedError(FILES_FIELD, 'transfer.upload.select-files')]);

@@ -148,6 +148,36 @@ describeEachEngine('upload pages', (database) => {
     );
   });
 
+  test("the example names are the signed-in organisation's own, and only ones it could send", async () => {
+    const examples = (html: string) =>
+      [
+        ...(/<ul[^>]*id="examples"[^>]*>([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '').matchAll(
+          /<li>([^<]+)<\/li>/g,
+        ),
+      ].map((m) => m[1] ?? '');
+    const { agent } = await signedIn('school');
+    const ctf = examples((await agent.get('/upload/ctf')).body);
+    assert.ok(ctf.length > 0);
+    for (const name of ctf) {
+      assert.ok(name.startsWith(`${school.number}_CTF_`), name);
+      assert.ok(!name.includes(`_CTF_${school.number}_`), `${name}: not to itself`);
+    }
+    assert.ok(ctf.includes(`${school.number}_CTF_${la.number}LLLL_007.XML`));
+    // A school sends admissions files to its LA, never as the LA's admissions inbox.
+    assert.deepEqual(examples((await agent.get('/upload/admissions')).body), [
+      `${school.number}_ADT_${la.number}ADMS_001.XML`,
+      `${school.number}_ADT_${la.number}LLLL_002.XML`,
+    ]);
+
+    const laUser = await signedIn('la_user');
+    assert.ok(
+      examples((await laUser.agent.get('/upload/ctf')).body).every((n) => n.startsWith(`${la.number}LLLL_`)),
+    );
+    const plasc = await laUser.agent.get('/upload/plasc');
+    assert.deepEqual(examples(plasc.body), []);
+    assert.match(textOf(plasc.body), /Census returns are uploaded by the school they are for/);
+  });
+
   test('several files in one upload: each outcome on one confirmation page', async () => {
     const { agent, userId } = await signedIn('school');
     await agent.get('/upload/ctf');
