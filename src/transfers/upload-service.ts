@@ -369,8 +369,7 @@ export class UploadService {
     const partyProblems = await partyMessages(this.deps.db, file);
     reasons.push(...partyProblems);
     // Nobody at the destination could download it (a CFR file to a school): it would wait for ever.
-    const uncollectable = !collectable(category, file.kind, file.destination);
-    if (uncollectable) {
+    if (!collectable(category, file.kind, file.destination)) {
       reasons.push(
         message('transfer.upload.reason.not-collectable', {
           destination: partyWords(file.destination),
@@ -379,11 +378,12 @@ export class UploadService {
       );
     }
     if (reasons.length > 0) {
-      const whatToDo = sourceProblem
-        ? SOURCE_ADVICE
-        : partyProblems.length > 0 || own === null
-          ? ROUTING_ADVICE
-          : collectableAdvice(actor, own, category, file);
+      const whatToDo =
+        sourceProblem || own === null
+          ? SOURCE_ADVICE
+          : partyProblems.length > 0
+            ? ROUTING_ADVICE
+            : collectableAdvice(actor, own, category, file);
       return refuse(reasons, whatToDo);
     }
 
