@@ -335,10 +335,7 @@ describe('transfers (browser)', () => {
       { name: toNowhere, buffer: ctf(SENDER, '8179999', PUPILS.slice(1)) },
       { name: withWarning, buffer: ctf(SENDER, RECEIVER, [mistyped]) },
     ]);
-    assert.equal(
-      await page.locator('#upload-summary').innerText(),
-      '1 of 3 files was uploaded; 2 were not.',
-    );
+    assert.equal(await page.locator('#upload-summary').innerText(), '1 of 3 files was uploaded; 2 were not.');
     const warned = await resultCard(page, withWarning).innerText();
     assert.match(warned, /Uploaded/);
     assert.match(warned, /Warnings/);
