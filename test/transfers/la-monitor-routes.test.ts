@@ -339,7 +339,7 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.equal(refused.statusCode, 400);
     assert.equal(
       errorSummary(refused.body),
-      `Mae problem wedi codi Mae’r ysgol gyrchfan ${closed.number} wedi cau: anfonwch y CTF i’r ysgol y mae’r disgybl wedi symud iddi, neu defnyddiwch XXXXXXXX fel y gyrchfan os nad yw honno’n hysbys (llawlyfr §9).`,
+      `Mae problem wedi codi Mae’r ysgol ${closed.number} wedi cau: dewiswch yr ysgol y mae’r disgybl ar ei chofrestr nawr.`,
     );
   });
 });
