@@ -1,5 +1,14 @@
 // LEA Cluster Report (LA notes §7.3): the CTFs sent from one LA's schools (or the LA) to another's schools
 // (or the LA), counted by the pair of LAs, with their pupil records.
+//
+// A CTF an LA forwarded (transfers/forward-service.ts) is a copy that keeps the school that made it as its
+// source. Counted as its own source says, it would count the same pupils twice between the same LAs (the
+// original, sent to the LA or to the wrong school, is counted already). So each copy counts from where
+// the file was when the LA forwarded it:
+// - an original delivered to an LA (to one of its schools, or to the LA itself): from that LA, and only
+//   when the copy goes to another LA's school (a forward within the LA moves nothing between LAs);
+// - an original sent to the Lost Pupils Database, which is no LA: from the LA of the school that sent it
+//   (the original is not counted, so the copy is the pupil's one move between LAs).
 import { toCount } from '../platform/db/database.ts';
 import type { Executor } from '../platform/db/schema.ts';
 
@@ -21,25 +30,67 @@ export interface ClusterQuery {
 /** Every pair of LAs with at least one CTF between them, by sending LA then receiving LA. */
 export async function clusterPairs(db: Executor, query: ClusterQuery): Promise<ClusterPair[]> {
   if (query.las !== null && query.las.length === 0) return [];
-  let q = db
+  let sent = db
     .selectFrom('transfers')
     .select((eb) => [
-      'source_la',
-      'dest_la',
+      'source_la as from_la',
+      'dest_la as to_la',
       eb.fn.countAll<string | number>().as('files'),
       eb.fn.sum<string | number>('pupil_count').as('pupils'),
     ])
     .where('category', '=', 'ctf')
     .where('dest_kind', 'in', ['school', 'la'])
     .where('dest_la', 'is not', null)
+    .where('forwarded_from', 'is', null)
     .where('uploaded_at', '<', query.until);
-  if (query.since) q = q.where('uploaded_at', '>=', query.since);
-  if (query.las) q = q.where('source_la', 'in', query.las).where('dest_la', 'in', query.las);
-  const rows = await q.groupBy(['source_la', 'dest_la']).orderBy('source_la').orderBy('dest_la').execute();
-  return rows.map((row) => ({
-    fromLa: row.source_la,
-    toLa: row.dest_la as string,
-    files: toCount(row.files),
-    pupils: toCount(row.pupils),
-  }));
+  if (query.since) sent = sent.where('uploaded_at', '>=', query.since);
+  if (query.las) sent = sent.where('source_la', 'in', query.las).where('dest_la', 'in', query.las);
+
+  // The forwarded copies (a forward's time is its copy's upload time), with their originals.
+  let copies = db
+    .selectFrom('transfers as c')
+    .innerJoin('transfers as o', 'o.id', 'c.forwarded_from')
+    .where('c.category', '=', 'ctf')
+    .where('c.dest_kind', 'in', ['school', 'la'])
+    .where('c.dest_la', 'is not', null)
+    .where('c.forwarded_from', 'is not', null)
+    .where('c.uploaded_at', '<', query.until);
+  if (query.since) copies = copies.where('c.uploaded_at', '>=', query.since);
+  if (query.las) copies = copies.where('c.dest_la', 'in', query.las);
+  let fromLa = copies
+    .select((eb) => [
+      'o.dest_la as from_la',
+      'c.dest_la as to_la',
+      eb.fn.countAll<string | number>().as('files'),
+      eb.fn.sum<string | number>('c.pupil_count').as('pupils'),
+    ])
+    .where('o.dest_kind', 'in', ['school', 'la'])
+    .whereRef('o.dest_la', '<>', 'c.dest_la');
+  if (query.las) fromLa = fromLa.where('o.dest_la', 'in', query.las);
+  let fromLostPupils = copies
+    .select((eb) => [
+      'c.source_la as from_la',
+      'c.dest_la as to_la',
+      eb.fn.countAll<string | number>().as('files'),
+      eb.fn.sum<string | number>('c.pupil_count').as('pupils'),
+    ])
+    .where('o.dest_kind', '=', 'lost-pupils');
+  if (query.las) fromLostPupils = fromLostPupils.where('c.source_la', 'in', query.las);
+
+  const counted = await Promise.all([
+    sent.groupBy(['source_la', 'dest_la']).execute(),
+    fromLa.groupBy(['o.dest_la', 'c.dest_la']).execute(),
+    fromLostPupils.groupBy(['c.source_la', 'c.dest_la']).execute(),
+  ]);
+  const pairs = new Map<string, ClusterPair>();
+  for (const row of counted.flat()) {
+    const fromLa = row.from_la as string;
+    const toLa = row.to_la as string;
+    const key = `${fromLa}-${toLa}`;
+    const pair = pairs.get(key) ?? { fromLa, toLa, files: 0, pupils: 0 };
+    pair.files += toCount(row.files);
+    pair.pupils += toCount(row.pupils);
+    pairs.set(key, pair);
+  }
+  return [...pairs.values()].sort((a, b) => a.fromLa.localeCompare(b.fromLa) || a.toLa.localeCompare(b.toLa));
 }

@@ -2,6 +2,11 @@
 // Generic / Other file movements report (every other kind of file, LA notes §7.6): one row per transfer,
 // with both ends named, read in pages by keyset so a report of years of files is streamed in constant
 // memory.
+//
+// A CTF an LA forwarded (transfers/forward-service.ts) is a copy that keeps the school that made it as its
+// source, and names its original in forwarded_from. The school did not send the copy: it is a file
+// received by the school it was forwarded to, so a school's (or an LA's schools') report holds it only as
+// received. The original stays the school's file sent, and says when it was forwarded.
 import { toCount } from '../platform/db/database.ts';
 import type { Executor, TransferStatus } from '../platform/db/schema.ts';
 
@@ -39,6 +44,10 @@ export interface MovementRow {
   uploadedAt: string;
   firstDownloadedAt: string | null;
   status: TransferStatus;
+  /** When an LA forwarded this file to a school (its copy's upload), or null. */
+  forwardedAt: string | null;
+  /** For a forwarded copy, the original's id: the copy was received, not sent, by its source. */
+  forwardedFrom: string | null;
   pupils: number;
   source: MovementEnd;
   destKind: 'school' | 'la' | 'la-inbox' | 'lost-pupils';
@@ -62,7 +71,7 @@ function baseQuery(db: Executor, query: MovementQuery) {
   if (scope.kind === 'school') {
     q = q.where((eb) =>
       eb.or([
-        eb('t.source_school', '=', scope.establishmentNumber),
+        eb.and([eb('t.source_school', '=', scope.establishmentNumber), eb('t.forwarded_from', 'is', null)]),
         eb('t.dest_school', '=', scope.establishmentNumber),
       ]),
     );
@@ -71,7 +80,11 @@ function baseQuery(db: Executor, query: MovementQuery) {
       query.files === 'ctf'
         ? // CTFs sent or received by the LA's schools (not by the LA itself).
           eb.or([
-            eb.and([eb('t.source_la', '=', scope.laNumber), eb('t.source_school', 'is not', null)]),
+            eb.and([
+              eb('t.source_la', '=', scope.laNumber),
+              eb('t.source_school', 'is not', null),
+              eb('t.forwarded_from', 'is', null),
+            ]),
             eb.and([eb('t.dest_la', '=', scope.laNumber), eb('t.dest_school', 'is not', null)]),
           ])
         : // Files sent or received by the LA's schools, the LA itself and its inboxes.
@@ -112,6 +125,14 @@ export async function readMovements(
       't.uploaded_at',
       't.first_downloaded_at',
       't.status',
+      't.forwarded_from',
+      // Its copy, if an LA forwarded it (an original is forwarded once at most: it then leaves 'available').
+      (eb) =>
+        eb
+          .selectFrom('transfers as fw')
+          .select((sub) => sub.fn.min('fw.uploaded_at').as('at'))
+          .whereRef('fw.forwarded_from', '=', 't.id')
+          .as('forwarded_at'),
       't.pupil_count',
       't.source_la',
       'sla.name as source_la_name',
@@ -155,6 +176,8 @@ export async function readMovements(
     uploadedAt: r.uploaded_at,
     firstDownloadedAt: r.first_downloaded_at,
     status: r.status,
+    forwardedAt: r.forwarded_at ?? null,
+    forwardedFrom: r.forwarded_from,
     pupils: toCount(r.pupil_count),
     source: {
       la: r.source_la,

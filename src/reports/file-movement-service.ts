@@ -207,6 +207,23 @@ export const STATUS_WORDS: Record<MovementRow['status'], string> = {
   removed: 'reports.status.removed',
 };
 
+/**
+ * A row's status in words. Two states say more than the file's status:
+ * - a file downloaded but not yet confirmed ("Was the file downloaded correctly?" not yet answered Yes)
+ *   is still waiting for its recipient, yet has a Downloaded date: "Downloaded, not yet confirmed";
+ * - a file an LA forwarded to a school (the original, collected or removed by the forward) was not
+ *   downloaded by anyone: "Forwarded by LA" and when (its copy is the file the school downloads).
+ */
+function statusText(row: MovementRow, dateTime: DateTimeText, language: Language): string {
+  if (row.forwardedAt) {
+    return translate(language, 'reports.status.forwarded-by-la', { at: dateTime(row.forwardedAt) });
+  }
+  if (row.status === 'available' && row.firstDownloadedAt) {
+    return translate(language, 'reports.status.downloaded-not-confirmed');
+  }
+  return translate(language, STATUS_WORDS[row.status]);
+}
+
 /** The Upload menu's names for each kind of file (handbook §3). */
 export const TYPE_WORDS: Record<string, string> = {
   ctf: 'CTF',
@@ -264,8 +281,12 @@ function partyText(end: MovementEnd, kind: MovementRow['destKind'], language: La
   return `${laText(end)} (${end.inbox ? `LEA${end.inbox}` : translate(language, 'reports.party.la')})`;
 }
 
-/** Whether the school or LA reported on sent the file (else it received it). */
+/**
+ * Whether the school or LA reported on sent the file (else it received it). A forwarded copy was received:
+ * its source made the original, not the copy (file-movement-repository.ts).
+ */
 function sentBy(scope: Exclude<MovementScope, { kind: 'all' }>, row: MovementRow): boolean {
+  if (row.forwardedFrom) return false;
   return scope.kind === 'school'
     ? row.source.school === scope.establishmentNumber
     : row.source.school !== null && row.source.la === scope.laNumber;
@@ -306,7 +327,7 @@ function schoolReportCells(
     row.destKind === 'school' ? schoolText(row.dest) : otherEnd(row.dest, row.destKind, language),
     dateTime(row.uploadedAt),
     dateTime(row.firstDownloadedAt),
-    translate(language, STATUS_WORDS[row.status]),
+    statusText(row, dateTime, language),
     row.pupils,
   ];
 }
@@ -343,7 +364,7 @@ function fileMovementCells(
     partyText(row.dest, row.destKind, language),
     dateTime(row.uploadedAt),
     dateTime(row.firstDownloadedAt),
-    translate(language, STATUS_WORDS[row.status]),
+    statusText(row, dateTime, language),
   ];
 }
 

@@ -1,5 +1,9 @@
 // General Usage/Volume (handbook §10, LA notes §7.1): for each school, the CTFs it uploaded and the CTFs
 // sent to it that were downloaded, are awaiting download or were rejected, with their pupil records.
+// A CTF an LA forwarded (transfers/forward-service.ts) is a copy that keeps the school that made it as
+// its source: the school uploaded one file, so the copy is not counted as uploaded (by the school, nor
+// by its LA); it is a file received by the school it was forwarded to. The original stays counted as
+// uploaded by the school and, if it was sent to a school, as received by that school.
 import { sql } from 'kysely';
 import { londonDate } from '../platform/dates.ts';
 import { toCount } from '../platform/db/database.ts';
@@ -47,6 +51,7 @@ export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]
     ])
     .where('category', '=', 'ctf')
     .where(source, 'in', codes)
+    .where('forwarded_from', 'is', null)
     .where('uploaded_at', '<', query.until);
   if (query.since) sentQuery = sentQuery.where('uploaded_at', '>=', query.since);
   let receivedQuery = db
@@ -118,14 +123,15 @@ export async function monthlyVolumes(db: Executor, query: UsageQuery): Promise<M
   const codes = query.units.map((u) => u.code);
   if (codes.length === 0) return [];
   const { source, dest } = COLUMNS[query.by];
-  const count = async (column: typeof source | typeof dest, schoolsOnly: boolean) => {
+  const count = async (column: typeof source | typeof dest, uploads: boolean) => {
     let q = db
       .selectFrom('transfers')
       .select((eb) => [UPLOAD_HOUR.as('hour'), eb.fn.countAll<string | number>().as('files')])
       .where('category', '=', 'ctf')
       .where(column, 'in', codes)
       .where('uploaded_at', '<', query.until);
-    if (schoolsOnly) q = q.where('dest_kind', '=', 'school');
+    // As the table: a forwarded copy is not an upload; only files to a school are received.
+    q = uploads ? q.where('forwarded_from', 'is', null) : q.where('dest_kind', '=', 'school');
     if (query.since) q = q.where('uploaded_at', '>=', query.since);
     const byMonth = new Map<string, number>();
     for (const row of await q.groupBy(UPLOAD_HOUR).execute()) {
@@ -134,7 +140,7 @@ export async function monthlyVolumes(db: Executor, query: UsageQuery): Promise<M
     }
     return byMonth;
   };
-  const [uploaded, received] = await Promise.all([count(source, false), count(dest, true)]);
+  const [uploaded, received] = await Promise.all([count(source, true), count(dest, false)]);
   const months = [...new Set([...uploaded.keys(), ...received.keys()])].sort();
   return months.map((month) => ({
     month,

@@ -38,6 +38,7 @@ import * as retention from './migrations/021-retention.ts';
 import * as lostPupilMatchLas from './migrations/022-lost-pupil-match-las.ts';
 import * as lostPupilsDueByLa from './migrations/023-lost-pupils-due-by-la.ts';
 import * as punctuationFreeSearch from './migrations/024-punctuation-free-search.ts';
+import * as forwardedTransfers from './migrations/025-forwarded-transfers.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -67,6 +68,7 @@ const migrations: Record<string, Migration> = {
   '022-lost-pupil-match-las': lostPupilMatchLas,
   '023-lost-pupils-due-by-la': lostPupilsDueByLa,
   '024-punctuation-free-search': punctuationFreeSearch,
+  '025-forwarded-transfers': forwardedTransfers,
 };
 
 export interface DatabaseOptions {
