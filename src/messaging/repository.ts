@@ -314,46 +314,68 @@ export async function expireMessages(
   return { expired, deleted };
 }
 
-export interface SchoolUnread {
+export interface SchoolMessages {
   establishmentNumber: string;
   name: string;
+  /** Messages sent to the school in the dates. */
+  received: number;
+  read: number;
   unread: number;
+  /** When the oldest of those not read was sent. */
   oldestUnread: string | null;
 }
 
 /**
- * LEA Administrator – Message Report (LA notes §7.7): each open school of the LA with how many messages
- * wait unread in its mailbox, and since when. No content, no sender.
+ * LEA Administrator – Message Report (LA notes §7.7, "Details of messages sent within the LEA"): each open
+ * school of the LA with the messages sent to it in the dates (by when they were sent): how many, how many
+ * its users have read, how many not, and when the oldest not read was sent. A message deleted from the
+ * mailbox, or expired, unread counts as not read. No content, no sender. Emails sent through the
+ * messages pages are not in a mailbox, so not counted.
  */
-export async function unreadBySchool(db: Executor, laNumber: string): Promise<SchoolUnread[]> {
-  const rows = await db
-    .selectFrom('establishments as e')
-    .leftJoin('message_recipients as r', (join) =>
-      join
-        .onRef('r.establishment_number', '=', 'e.number')
-        .on('r.la_number', '=', laNumber)
-        .on('r.removed_at', 'is', null)
-        .on('r.read_at', 'is', null),
-    )
-    .leftJoin('messages as m', (join) =>
-      join.onRef('m.id', '=', 'r.message_id').on('m.delivery', '=', 'message'),
-    )
+export async function messagesBySchool(
+  db: Executor,
+  laNumber: string,
+  range: { since: string | null; until: string },
+): Promise<SchoolMessages[]> {
+  let counts = db
+    .selectFrom('message_recipients as r')
+    .innerJoin('messages as m', 'm.id', 'r.message_id')
     .select((eb) => [
-      'e.number',
-      'e.name',
-      eb.fn.count<string | number>('m.id').as('unread'),
-      eb.fn.min('m.sent_at').as('oldest'),
+      'r.establishment_number',
+      eb.fn.countAll<string | number>().as('received'),
+      eb.fn
+        .sum<string | number>(eb.case().when('r.read_at', 'is not', null).then(1).else(0).end())
+        .as('read'),
+      eb.fn.min(eb.case().when('r.read_at', 'is', null).then(eb.ref('m.sent_at')).end()).as('oldest'),
     ])
-    .where('e.la_number', '=', laNumber)
-    .where('e.status', '=', 'open')
-    .groupBy(['e.number', 'e.name'])
-    .orderBy('e.name')
-    .orderBy('e.number')
-    .execute();
-  return rows.map((row) => ({
-    establishmentNumber: row.number,
-    name: row.name,
-    unread: toCount(row.unread),
-    oldestUnread: (row.oldest as string | null) ?? null,
-  }));
+    .where('r.la_number', '=', laNumber)
+    .where('r.establishment_number', 'is not', null)
+    .where('m.delivery', '=', 'message')
+    .where('m.sent_at', '<', range.until);
+  if (range.since) counts = counts.where('m.sent_at', '>=', range.since);
+  const [schools, received] = await Promise.all([
+    db
+      .selectFrom('establishments')
+      .select(['number', 'name'])
+      .where('la_number', '=', laNumber)
+      .where('status', '=', 'open')
+      .orderBy('name')
+      .orderBy('number')
+      .execute(),
+    counts.groupBy('r.establishment_number').execute(),
+  ]);
+  const bySchool = new Map(received.map((row) => [row.establishment_number, row]));
+  return schools.map((school) => {
+    const row = bySchool.get(school.number);
+    const all = toCount(row?.received);
+    const read = toCount(row?.read);
+    return {
+      establishmentNumber: school.number,
+      name: school.name,
+      received: all,
+      read,
+      unread: all - read,
+      oldestUnread: (row?.oldest as string | null | undefined) ?? null,
+    };
+  });
 }

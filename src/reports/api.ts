@@ -245,8 +245,8 @@ const REPORTS: ReportOperation[] = [
     summary: 'LEA Administrator – Message Report',
     capability: 'reports.message-report',
     description:
-      'Unread messages per school of your LA, with when the oldest was sent: no content or sender. Takes no criteria.',
-    parameters: [],
+      'The messages sent to each open school of your LA in the dates (by when they were sent): how many, how many read, how many not, and when the oldest not read was sent. No content or sender.',
+    parameters: dates,
   },
 ];
 

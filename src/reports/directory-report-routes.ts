@@ -147,8 +147,9 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       access: 'reports.message-report',
       handler: async (request, reply) => {
         const user = signedInUser(request);
+        const query = dateRangeQuery.parse(request.query ?? {});
         return csvResponse(request, reply, '/reports/message-report', () =>
-          downloads.csv(user, 'message-report', {}, request.language),
+          downloads.csv(user, 'message-report', dateRangeOf(query), request.language),
         );
       },
     },

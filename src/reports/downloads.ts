@@ -429,19 +429,23 @@ export class ReportDownloads {
         const report = await directory.baseUsers(actor, c);
         return { filename: `${fileOf('base-users', report)}-${today()}.csv`, ...baseUserCsv(report) };
       },
-      'message-report': async (actor) => {
-        const schools = await messages.messageReport(actor);
-        const rows: CsvValue[][] = schools.map((s) => [
+      'message-report': async (actor, c) => {
+        const report = await messages.messageReport(actor, c);
+        const rows: CsvValue[][] = report.schools.map((s) => [
           s.establishmentNumber,
           s.name,
+          s.received,
+          s.read,
           s.unread,
           csvDate(s.oldestUnread),
         ]);
         return {
-          filename: `message-report-${actor.laNumber ?? ''}-${today()}.csv`,
+          filename: csvFilename(`message-report-${report.laNumber}`, report.range.from, report.range.to),
           header: [
             'reports.column.school-number',
             'reports.column.school',
+            'reports.column.messages-received',
+            'reports.column.messages-read',
             'reports.column.unread-messages',
             'reports.column.oldest-unread-sent',
           ],

@@ -116,7 +116,7 @@ describeEachEngine('API reports', (database) => {
     const bodies: Partial<Record<CsvReportName, string>> = {};
     for (const report of CSV_REPORTS) {
       const [pageExtra, apiExtra] = extra[report];
-      const dated = !['schools', 'base-users', 'message-report'].includes(report);
+      const dated = !['schools', 'base-users'].includes(report);
       const pageQuery = [dated ? PAGE_DATES : '', pageExtra].filter(Boolean).join('&');
       const apiQuery = [dated ? API_DATES : '', apiExtra].filter(Boolean).join('&');
       bodies[report] = await sameFile(dba.agent, dbaToken, report, pageQuery, apiQuery);
@@ -130,7 +130,7 @@ describeEachEngine('API reports', (database) => {
     assert.match(bodies['deleted-ctfs'] ?? '', new RegExp(filenames.deleted ?? '-'));
     assert.match(bodies['lost-pupils-uploaded'] ?? '', /A123456789012,Ash,Amy/);
     assert.match(bodies.schools ?? '', /'=Birch Primary/, 'a formula is written as text, as on the page');
-    assert.match(bodies['message-report'] ?? '', new RegExp(`${a1.number},Alder Primary,1,2026-11-03`));
+    assert.match(bodies['message-report'] ?? '', new RegExp(`${a1.number},Alder Primary,1,0,1,2026-11-03`));
     assert.match(bodies['general-usage'] ?? '', /^\uFEFFSchool number,School,CTFs uploaded/);
   });
 

@@ -279,22 +279,43 @@ test("another organisation's message cannot be read, replied to, deleted or seen
   assert.doesNotMatch(inbox.replace('The message “For Alder only” is deleted.', ''), /For Alder only/);
 });
 
-test('the LEA Administrator – Message Report counts unread messages per school, without content or sender', async () => {
+test('the LEA Administrator – Message Report counts the messages each school was sent in the dates, without content or sender', async () => {
   const reportLa = await makeLa(db, { name: 'Cshire' });
   const oak = await makeSchool(db, reportLa.number, { name: 'Oak Primary' });
   await makeSchool(db, reportLa.number, { name: 'Pine Primary' });
-  await makeMessage(db, officer, [`school:${oak.number}`], {
-    description: 'Hidden description',
-    body: 'Hidden body',
-  });
+  for (const day of ['2026-10-15', '2026-11-10']) {
+    await makeMessage(db, officer, [`school:${oak.number}`], {
+      description: 'Hidden description',
+      body: 'Hidden body',
+      sentAt: new Date(`${day}T09:00:00Z`),
+    });
+  }
   const dba = await makeUser(db, 'la_dba', { laNumber: reportLa.number });
   const agent = await signedIn(dba);
-  const page = await agent.get('/reports/message-report');
+  // The criteria first, as every report: From and To, then Run Report.
+  const form = await agent.get('/reports/message-report');
+  assert.equal(form.statusCode, 200);
+  assert.match(form.body, /name="from-day"/);
+  assert.match(form.body, /name="to-year"/);
+  assert.doesNotMatch(form.body, /id="message-report"/);
+  const page = await agent.get('/reports/message-report?run=1');
   assert.equal(page.statusCode, 200);
   const body = text(page.body);
+  assert.match(body, /Cshire \(\d{3}\): all records to 23 November 2026/);
   assert.match(body, /1 of 2 schools have unread messages/);
-  assert.match(body, new RegExp(`${oak.number} Oak Primary 1 `));
+  assert.match(body, new RegExp(`${oak.number} Oak Primary 2 0 2 15 October 2026`));
   assert.doesNotMatch(body, /Hidden description|Hidden body|Ashire/);
+  assert.match(page.body, /href="\/reports\/message-report\/csv\?run=1"/);
+  const november = text(
+    (await agent.get('/reports/message-report?run=1&from-day=1&from-month=11&from-year=2026')).body,
+  );
+  assert.match(november, /Cshire \(\d{3}\): 1 November 2026 to 23 November 2026/);
+  assert.match(november, new RegExp(`${oak.number} Oak Primary 1 0 1 10 November 2026`));
+  const refused = await agent.get(
+    '/reports/message-report?run=1&from-day=2&from-month=11&from-year=2026&to-day=1&to-month=11&to-year=2026',
+  );
+  assert.equal(refused.statusCode, 400);
+  assert.match(errorSummary(refused.body), /The From date must be on or before the To date/);
 });
 
 /** The rows of the inbox table, as their text. */

@@ -570,36 +570,70 @@ describeEachEngine('messages', (database) => {
     assert.deepEqual(await left(), []);
   });
 
-  test('LEA Administrator – Message Report: unread messages per open school of the LA, nothing else', async () => {
+  test('LEA Administrator – Message Report: per open school of the LA, the messages sent to it in the dates, read and not', async () => {
     const { db } = database();
-    const service = new MessagesService({ db, clock: new ManualClock() });
+    const service = new MessagesService({ db, clock: new ManualClock('2026-11-23T09:00:00.000Z') });
     const w = await world(db);
     const dba = await makeUser(db, 'la_dba', { laNumber: w.la.number });
-    await makeMessage(db, w.cedarOffice, [`school:${w.alder.number}`], {
-      sentAt: new Date('2026-11-02T09:00:00Z'),
-    });
-    await makeMessage(db, w.officer, [`school:${w.alder.number}`, `school:${w.birch.number}`], {
-      sentAt: new Date('2026-11-05T09:00:00Z'),
-    });
-    const read = await makeMessage(db, w.officer, [`school:${w.birch.number}`]);
+    const at = (day: string) => ({ sentAt: new Date(`2026-${day}T09:00:00Z`) });
+    await makeMessage(db, w.cedarOffice, [`school:${w.alder.number}`], at('10-20'));
+    await makeMessage(db, w.cedarOffice, [`school:${w.alder.number}`], at('11-02'));
+    await makeMessage(db, w.officer, [`school:${w.alder.number}`, `school:${w.birch.number}`], at('11-05'));
+    const read = await makeMessage(db, w.officer, [`school:${w.birch.number}`], at('11-06'));
     await service.read(actorOf(w.birchOffice), read);
-    await makeMessage(db, w.officer, [`school:${w.birch.number}`], { delivery: 'email' });
-    await makeMessage(db, w.officer, [`school:${w.cedar.number}`]);
-    const report = await service.messageReport(actorOf(dba));
-    assert.deepEqual(report, [
-      {
-        establishmentNumber: w.alder.number,
-        name: 'Alder Primary',
-        unread: 2,
-        oldestUnread: '2026-11-02T09:00:00.000Z',
-      },
-      {
-        establishmentNumber: w.birch.number,
-        name: 'Birch Primary',
-        unread: 1,
-        oldestUnread: '2026-11-05T09:00:00.000Z',
-      },
+    // Deleted by the school without being read: sent to it, not read.
+    const deleted = await makeMessage(db, w.officer, [`school:${w.birch.number}`], at('11-07'));
+    await service.delete(actorOf(w.birchOffice), deleted);
+    // Not counted: an email (no mailbox holds it), and another LA's school.
+    await makeMessage(db, w.officer, [`school:${w.birch.number}`], { ...at('11-08'), delivery: 'email' });
+    await makeMessage(db, w.officer, [`school:${w.cedar.number}`], at('11-08'));
+    const rows = async (criteria: Parameters<MessagesService['messageReport']>[1]) => {
+      const report = await service.messageReport(actorOf(dba), criteria);
+      return report.schools.map((s) => [s.establishmentNumber, s.received, s.read, s.unread, s.oldestUnread]);
+    };
+    const all = await service.messageReport(actorOf(dba), {});
+    assert.equal(textIn('en', all.subject), `Ashire (${w.la.number})`);
+    assert.deepEqual([all.range.from, all.range.to, all.withUnread], [null, '2026-11-23', 2]);
+    assert.deepEqual(await rows({}), [
+      [w.alder.number, 3, 0, 3, '2026-10-20T09:00:00.000Z'],
+      [w.birch.number, 3, 1, 2, '2026-11-05T09:00:00.000Z'],
     ]);
+    // From 2 November to 6 November, both days included.
+    assert.deepEqual(
+      await rows({
+        fromDay: '2',
+        fromMonth: '11',
+        fromYear: '2026',
+        toDay: '6',
+        toMonth: '11',
+        toYear: '2026',
+      }),
+      [
+        [w.alder.number, 2, 0, 2, '2026-11-02T09:00:00.000Z'],
+        [w.birch.number, 2, 1, 1, '2026-11-05T09:00:00.000Z'],
+      ],
+    );
+    assert.deepEqual(
+      await rows({
+        fromDay: '1',
+        fromMonth: '12',
+        fromYear: '2026',
+        toDay: '31',
+        toMonth: '12',
+        toYear: '2026',
+      }),
+      [
+        [w.alder.number, 0, 0, 0, null],
+        [w.birch.number, 0, 0, 0, null],
+      ],
+    );
+    await assert.rejects(
+      service.messageReport(actorOf(dba), { fromDay: '31', fromMonth: '2', fromYear: '2026' }),
+      (error: unknown) => {
+        assert.deepEqual(fieldMessages(error), ['The From date must be a real date, like 1 9 2026']);
+        return true;
+      },
+    );
   });
 });
 

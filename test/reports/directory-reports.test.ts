@@ -572,27 +572,42 @@ describeEachEngine('User, School List and Base User reports', (database) => {
       await makeMessage(db, dba, [mailboxOfUser(alderOne)], { sentAt: new Date('2026-11-10T10:00:00.000Z') });
       await makeMessage(db, dba, [mailboxOfUser(alderOne)], { sentAt: new Date('2026-11-12T10:00:00.000Z') });
       const { agent } = await signedInUser(t, 'la_dba_view', { laNumber: la.number });
-      const page = await agent.get('/reports/message-report');
+      const criteria = 'run=1&from-day=1&from-month=11&from-year=2026';
+      const page = await agent.get(`/reports/message-report?${criteria}`);
       assert.equal(page.statusCode, 200);
-      assert.match(page.body, /href="\/reports\/message-report\/csv"/);
-      const csv = await agent.get('/reports/message-report/csv');
+      assert.match(
+        page.body,
+        new RegExp(`href="/reports/message-report/csv\\?${criteria.replaceAll('&', '&amp;')}"`),
+      );
+      const csv = await agent.get(`/reports/message-report/csv?${criteria}`);
       assert.equal(csv.statusCode, 200);
       assert.match(
         String(csv.headers['content-disposition']),
-        /attachment; filename="message-report-\d{3}-2026-11-23\.csv"/,
+        new RegExp(`attachment; filename="message-report-${la.number}-2026-11-01-to-2026-11-23\\.csv"`),
       );
       const rows = parse(csv.body, { bom: true }) as string[][];
       assert.deepEqual(rows, [
-        ['School number', 'School', 'Unread messages', 'Oldest unread sent'],
-        [alder.number, 'Alder Primary', '2', '2026-11-10'],
-        [birch.number, 'Birch Primary', '0', ''],
+        [
+          'School number',
+          'School',
+          'Messages received',
+          'Messages read',
+          'Unread messages',
+          'Oldest unread sent',
+        ],
+        [alder.number, 'Alder Primary', '2', '0', '2', '2026-11-10'],
+        [birch.number, 'Birch Primary', '0', '0', '0', ''],
       ]);
       const cells = cellTexts(page.body);
       for (const row of rows.slice(1)) {
         const at = cells.indexOf(`${row[0]} ${row[1]}`);
         assert.ok(at >= 0);
-        assert.deepEqual(cells.slice(at + 1, at + 3).map(asCsvCell), [row[2], row[3] || '–']);
+        assert.deepEqual(cells.slice(at + 1, at + 5).map(asCsvCell), [row[2], row[3], row[4], row[5] || '–']);
       }
+      // Wrong dates in a hand-made CSV address: back to the page, which says what is wrong.
+      const wrong = await agent.get('/reports/message-report/csv?from-day=31&from-month=2&from-year=2026');
+      assert.equal(wrong.statusCode, 302);
+      assert.match(String(wrong.headers.location), /^\/reports\/message-report\?.*run=1/);
       assert.ok(!csv.body.includes('Outside Academy'));
     } finally {
       await t.app.close();
