@@ -134,6 +134,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     return reply.page('messaging/views/send-compose.njk', {
       title: reply.request.t('menu.messages.send'),
       form,
+      sender: await service.senderName(actor),
       recipients,
       group,
       maxDescription: MAX_DESCRIPTION,

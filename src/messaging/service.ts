@@ -211,6 +211,20 @@ export class MessagesService {
     return this.deliver(actor, sender, { recipients, ...content, inReplyTo: messageId });
   }
 
+  /**
+   * Who the actor's messages are from, as their recipients see it: "916 Ashire - LEA User" (the LA and
+   * the actor's type of LA user), "916 5402 - Alder Primary", or the national administrators.
+   */
+  async senderName(actor: Actor): Promise<string | Message> {
+    return this.labelOf(this.mailbox(actor));
+  }
+
+  private async labelOf(mailbox: Mailbox): Promise<string | Message> {
+    const key = mailboxKey(mailbox);
+    const [info] = await describeMailboxes(this.deps.db, [key]);
+    return info?.label ?? key;
+  }
+
   async sent(actor: Actor): Promise<SentMessage[]> {
     return listSent(this.deps.db, mailboxKey(this.mailbox(actor)));
   }
@@ -225,7 +239,6 @@ export class MessagesService {
     };
   }
 
-  /** LEA Administrator – Message Report: unread counts of the actor's LA's schools. */
   /**
    * LEA Administrator – Message Report for the actor's LA, over From and To as every report reads them
    * (reports/date-range.ts): Invalid with what to change.
@@ -282,9 +295,8 @@ export class MessagesService {
     },
   ): Promise<{ id: string; recipients: number }> {
     const senderKey = mailboxKey(sender);
-    const [senderInfo] = await describeMailboxes(this.deps.db, [senderKey]);
     // Stored in English for both ends; each email writes it in its reader's words.
-    const fromName = senderInfo?.label ?? senderKey;
+    const fromName = await this.labelOf(sender);
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const id = await insertMessage(tx, {

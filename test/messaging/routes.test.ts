@@ -121,6 +121,8 @@ test('an LA user sends a templated message to two schools; each sees the banner,
     action: 'next',
   });
   assert.equal(compose.statusCode, 200);
+  // From: the LA and the officer's type of LA user, as the recipients will see it (LA notes §6.6).
+  assert.match(text(compose.body), new RegExp(`From ${la.number} Ashire - LEA User To `));
   assert.match(compose.body, /name="description"[^>]*value="To request a CTF for a pupil"/);
   assert.match(compose.body, /Please send the CTF for the pupil named below\.<\/textarea>/);
   assert.match(
@@ -434,6 +436,7 @@ test('in Welsh: the inbox, a message, the three steps of Send Message with their
   assert.equal(empty.statusCode, 400);
   assert.match(empty.body, /<h1 class="govuk-heading-l">Anfon Neges<\/h1>/);
   assert.match(text(empty.body), /peidiwch â’i hanfon fel e-bost/);
+  assert.match(text(empty.body), new RegExp(`Oddi wrth ${la.number} ${yew.number.slice(3)} - Yew Primary At `));
   assert.match(errorSummary(empty.body), /Rhowch ddisgrifiad o’r neges .*Rhowch destun y neges/);
 
   const sent = await agent.post('/messages/send', {
