@@ -40,7 +40,8 @@ import {
   type ReadMessage,
   UNREAD_DAYS,
 } from './service.ts';
-import { findVisibleTemplate, visibleTemplates } from './template-repository.ts';
+import { findVisibleTemplate } from './template-repository.ts';
+import { TemplateService } from './template-service.ts';
 
 const messageParams = z.object({ messageId: z.string() });
 const sentParams = z.object({ sentMessageId: z.string() });
@@ -86,6 +87,7 @@ function countReading(request: FastifyRequest, read: ReadMessage): void {
 
 export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new MessagesService(deps);
+  const templates = new TemplateService(deps);
   const { db } = deps;
 
   /** Step 2: the recipient lists, with the state the form carries. */
@@ -255,15 +257,17 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const query = templateQuery.parse(request.query ?? {});
-        const templates = await visibleTemplates(db, user);
+        // With each one's owner as the Message Templates pages name it ("916 Ashire", not "LA 916").
+        const views = await templates.visible(user);
+        const visible = views.map((view) => view.template);
         if (query.action === 'use') {
-          const known = query.template === 'blank' || templates.some((t) => t.id === query.template);
+          const known = query.template === 'blank' || visible.some((t) => t.id === query.template);
           if (known)
             return reply.redirect(`/messages/send/recipients?template=${encodeURIComponent(query.template)}`);
         }
         const preview =
           query.action === 'preview' && query.template !== 'blank'
-            ? templates.find((t) => t.id === query.template)
+            ? visible.find((t) => t.id === query.template)
             : undefined;
         const errors =
           query.action && !preview && !(query.action === 'preview' && query.template === 'blank')
@@ -271,7 +275,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
             : [];
         return reply.code(errors.length ? 400 : 200).page('messaging/views/send-template.njk', {
           title: request.t('menu.messages.send'),
-          templates,
+          templates: views,
           selected: query.template || 'blank',
           preview,
           errors,

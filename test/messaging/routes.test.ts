@@ -436,7 +436,10 @@ test('in Welsh: the inbox, a message, the three steps of Send Message with their
   assert.equal(empty.statusCode, 400);
   assert.match(empty.body, /<h1 class="govuk-heading-l">Anfon Neges<\/h1>/);
   assert.match(text(empty.body), /peidiwch â’i hanfon fel e-bost/);
-  assert.match(text(empty.body), new RegExp(`Oddi wrth ${la.number} ${yew.number.slice(3)} - Yew Primary At `));
+  assert.match(
+    text(empty.body),
+    new RegExp(`Oddi wrth ${la.number} ${yew.number.slice(3)} - Yew Primary At `),
+  );
   assert.match(errorSummary(empty.body), /Rhowch ddisgrifiad o’r neges .*Rhowch destun y neges/);
 
   const sent = await agent.post('/messages/send', {

@@ -168,6 +168,17 @@ describeEachEngine('Message Templates pages', (database) => {
       'AAA My own | Mine | You',
       'AAA Notice to everyone | From the national team | All',
     ]);
+    // Send Message's list of templates names each owner as these pages do (after its radio button).
+    const send = (await agent.get('/messages/send')).body;
+    const sendRows = [...(/<tbody[\s\S]*?<\/tbody>/.exec(send)?.[0] ?? '').matchAll(/<tr[\s\S]*?<\/tr>/g)]
+      .map((row) =>
+        [...row[0].matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)]
+          .slice(1, 4)
+          .map((cell) => (cell[1] ?? '').replace(/<[^>]+>/g, '').trim())
+          .join(' | '),
+      )
+      .filter((r) => r.startsWith('AAA'));
+    assert.deepEqual(sendRows, rows);
     assert.equal(user.role, 'la_user');
     const schoolRows = tableRows((await (await schoolUser()).agent.get('/message-templates/view')).body);
     assert.ok(schoolRows.includes('AAA Notice to everyone | From the national team | All'));
