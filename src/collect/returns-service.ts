@@ -26,6 +26,7 @@ import type { CensusReturnRow, CensusReturnStatus, Db, Executor } from '../platf
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import {
   asSentence,
+  dateParam,
   keyedError,
   type Message,
   message,
@@ -42,7 +43,7 @@ import {
   checkCensusReturn,
   type ReturnDetails,
 } from './census-check.ts';
-import { TERM_KEYS } from './census-dates.ts';
+import { isoDate, TERM_KEYS } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
 import { type CollectionDetails, DataCollectionsService } from './collections-service.ts';
 import { actsAsSource, isAgentOf, mayOpen } from './policy.ts';
@@ -330,6 +331,18 @@ export class CensusReturnsService {
         message('collect.refused.return-year', { header: header.year, collection: collection.year }),
       );
     }
+    // A return of another census day would give the DfE pupils counted on the wrong day: its MIS must
+    // make it again. A missing or unreal date is rule 100's error instead.
+    const censusDay = isoDate(header.referenceDate);
+    const otherDay = censusDay !== null && censusDay !== collection.reference_date;
+    if (otherDay) {
+      mismatches.push(
+        message('collect.refused.return-census-day', {
+          header: dateParam(censusDay),
+          collection: dateParam(collection.reference_date),
+        }),
+      );
+    }
     const [first, ...more] = mismatches;
     if (first) {
       const listed = more.reduce(
@@ -338,7 +351,9 @@ export class CensusReturnsService {
       );
       return refuse(
         [message('collect.refused.mismatch', { mismatches: listed })],
-        message('collect.refused.mismatch-advice'),
+        otherDay
+          ? message('collect.refused.census-day-advice', { date: dateParam(collection.reference_date) })
+          : message('collect.refused.mismatch-advice'),
       );
     }
 

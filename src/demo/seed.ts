@@ -367,7 +367,7 @@ async function loadDemoData(db: Db, clock: Clock, at: string, passwordHash: stri
         name: 'School Census 2026 Autumn',
         term: 'AUT',
         year: '2026',
-        reference_date: '2026-10-01',
+        reference_date: DEMO_CENSUS_DAY,
         open_date: '2026-09-01',
         due_date: monthAhead > DEMO_CENSUS_DUE ? monthAhead : DEMO_CENSUS_DUE,
         all_las: 0,
@@ -378,6 +378,9 @@ async function loadDemoData(db: Db, clock: Clock, at: string, passwordHash: stri
     );
   });
 }
+
+/** The demo census's census day (the first Thursday of October 2026): docs/samples' returns are of it. */
+export const DEMO_CENSUS_DAY = '2026-10-01';
 
 /** The demo census's due date, unless the demo is loaded within 30 days of it or later. */
 const DEMO_CENSUS_DUE = '2026-12-18';

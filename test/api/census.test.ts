@@ -312,6 +312,12 @@ describeEachEngine('API census returns', (database) => {
       censusReturnXml({ school: school.number, year: 2026, term: 'SPR' }),
     );
     assert.match(spring.reasons[0], /^The file is for the spring census \(SC1\); .* is the autumn census\.$/);
+    const lateDay = await refusal(
+      censusFilename(school.number),
+      censusReturnXml({ school: school.number, year: 2026, referenceDate: '2026-11-27' }),
+    );
+    assert.match(lateDay.reasons[0], /census day is 27 November 2026, the collection’s 1 October 2026/);
+    assert.match(lateDay.whatToDo, /^Produce the return again in your MIS for this collection’s census day/);
 
     const refused = await db
       .selectFrom('audit_events')
@@ -319,7 +325,7 @@ describeEachEngine('API census returns', (database) => {
       .where('action', '=', 'census-return-refused')
       .where('actor_username', '=', schoolUser.user.username)
       .execute();
-    assert.ok(refused.length >= 5);
+    assert.ok(refused.length >= 6);
     for (const row of refused) assert.doesNotMatch(row.detail ?? '', /Amira|Q916201119004/);
 
     // No file at all, and a body that is not multipart.

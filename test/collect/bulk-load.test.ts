@@ -286,6 +286,21 @@ describeEachEngine('bulk upload of census returns', (database) => {
     assert.equal(rows.length, 1);
   });
 
+  test("a return of another census day than the collection's is refused like a single upload", async () => {
+    const s = await setUp();
+    const [ash, beech] = s.schools;
+    const lateDay = censusReturnXml({ school: beech.number, year: 2026, referenceDate: '2026-11-27' });
+    const result = await s.load(s.agent, [s.item(ash), [censusFilename(beech.number), lateDay]]);
+    assert.deepEqual(outcomes(result), [
+      [censusFilename(ash.number), 'loaded', 0],
+      [censusFilename(beech.number), 'refused'],
+    ]);
+    assert.match(
+      refusedReasons(result, 1),
+      /the return’s census day is 27 November 2026, the collection’s 1 October 2026/,
+    );
+  });
+
   test('a file larger than a return is refused, whatever its header says, and the others are loaded', async () => {
     const s = await setUp();
     const [ash, beech, cedar] = s.schools;

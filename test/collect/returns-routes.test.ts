@@ -98,7 +98,7 @@ describe('census return pages', () => {
     assert.match(page.body, /What the return says/);
     assert.match(page.body, /Severn Vale Academy/, "the school's name as the return gives it");
     assert.match(page.body, /11 on roll, 2 no longer on roll/);
-    assert.match(page.body, /census day 2026-10-02/);
+    assert.match(page.body, /census day 2026-10-01/);
     assert.match(page.body, /Q916201119004 \(no surname\), Amira/);
     assert.match(page.body, /Rule 1700Q/);
     assert.doesNotMatch(page.body, /href="\/collect\/returns\/[^"]+\/submit"/, 'no Submit with errors');
@@ -263,17 +263,23 @@ describe('census return pages', () => {
       { filename: censusFilename(school).replace('_001.', '_01.'), content: doctype },
       { filename: censusFilename(school), content: doctype },
       { filename: censusFilename(school), content: censusReturnXml({ school, year: 2026, term: 'SPR' }) },
+      {
+        filename: censusFilename(school),
+        content: censusReturnXml({ school, year: 2026, referenceDate: '2026-11-27' }),
+      },
     ];
     const expected = {
       en: [
         "The file number '01' must be 3 digits, like 001.",
         'The file could not be read as a census return: The file declares a DOCTYPE. Files with DOCTYPE or ENTITY declarations are refused for safety (line 2, column',
         'The file does not match its name or this collection: the file name (SC3) is for the autumn census, the return for the spring census; the return is for term SPR, the collection for AUT.',
+        'The file does not match its name or this collection: the return’s census day is 27 November 2026, the collection’s 1 October 2026. Produce the return again in your MIS for this collection’s census day, 1 October 2026, and upload the new file.',
       ],
       cy: [
         "Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001.",
         'Nid oedd modd darllen y ffeil fel ffurflen cyfrifiad: Mae’r ffeil yn datgan DOCTYPE. Caiff ffeiliau â datganiadau DOCTYPE neu ENTITY eu gwrthod er diogelwch (llinell 2, colofn',
         'Nid yw’r ffeil yn cyfateb i’w henw na’r casgliad hwn: mae enw’r ffeil (SC3) ar gyfer cyfrifiad yr hydref, a’r ffurflen ar gyfer cyfrifiad y gwanwyn; mae’r ffurflen ar gyfer tymor SPR, a’r casgliad ar gyfer AUT.',
+        'Nid yw’r ffeil yn cyfateb i’w henw na’r casgliad hwn: diwrnod cyfrifiad y ffurflen yw 27 Tachwedd 2026, a diwrnod cyfrifiad y casgliad yw 1 Hydref 2026. Crëwch y ffurflen eto yn eich MIS ar gyfer diwrnod cyfrifiad y casgliad hwn, 1 Hydref 2026, a lanlwythwch y ffeil newydd.',
       ],
     };
     for (const language of ['en', 'cy'] as const) {

@@ -265,6 +265,36 @@ describeEachEngine('census returns', (database) => {
     assert.equal(refusals.length, cases.length);
   });
 
+  test("a return of another census day than the collection's is refused, naming both days; nothing is stored", async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const lateDay = censusReturnXml({ school, year: 2026, referenceDate: '2026-11-27' });
+    // Last year's return with no <Year>: rule 100 cannot tell its year, the collection's census day can.
+    const lastYear = censusReturnXml({ school, year: 2024 }).replace('<Year>2024</Year>', '');
+    const cases: [string, RegExp][] = [
+      [lateDay, /the return’s census day is 27 November 2026, the collection’s 1 October 2026/],
+      [lastYear, /the return’s census day is 3 October 2024, the collection’s 1 October 2026/],
+    ];
+    for (const [xml, reason] of cases) {
+      const outcome = await s.load(censusFilename(school), xml);
+      assert.equal(outcome.status, 'refused');
+      if (outcome.status !== 'refused') continue;
+      assert.match(outcome.reasons.join(' '), reason);
+      assert.equal(
+        outcome.whatToDo,
+        'Produce the return again in your MIS for this collection’s census day, 1 October 2026, and upload the new file. Do not change the file by hand.',
+      );
+    }
+    const rows = await s.db
+      .selectFrom('census_returns')
+      .select('id')
+      .where('collection_id', '=', s.collectionId)
+      .execute();
+    assert.equal(rows.length, 0);
+    // The collection's own census day is loaded.
+    await loaded(await s.load(censusFilename(school), censusReturnXml({ school, year: 2026 })));
+  });
+
   test('a collection not yet open or closed takes no return; a school of another LA has no part', async () => {
     const notOpen = await setUp({ open: '2026-12-01' });
     const refused = await notOpen.load(

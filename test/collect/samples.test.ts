@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { readCensusReturn } from '../../src/collect/census-reader.ts';
 import { validateReturn } from '../../src/collect/validate.ts';
+import { DEMO_CENSUS_DAY } from '../../src/demo/seed.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 
 const SCHOOL = '9165402';
@@ -22,9 +23,14 @@ const made = (withError: boolean) =>
     withQuery: true,
   });
 
-test('the demo samples are the helper’s returns: one with an error and a query, one with the query only', async () => {
+test('the demo samples are the helper’s returns of the demo census day: one with an error and a query, one with the query only', async () => {
   assert.equal(sample(1), made(true));
   assert.equal(sample(2), made(false));
+  // Of the demo collection's census day, or the demo refuses them.
+  for (const sequence of [1, 2]) {
+    const census = await readCensusReturn(Buffer.from(sample(sequence)));
+    assert.equal(census.header.referenceDate, DEMO_CENSUS_DAY);
+  }
   const findings = async (xml: string) => {
     const result = validateReturn(await readCensusReturn(Buffer.from(xml)), { schoolLaNumber: '916' });
     return [...result.errors, ...result.queries].map((f) => f.rule);

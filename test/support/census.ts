@@ -1,6 +1,7 @@
 // Census returns for tests and the demo: the clean fixture test/fixtures/census/valid-autumn.xml (LA 916,
 // school 4001, autumn 2025, 11 pupils on roll) moved to another school, term or year, with a known error
-// or query when asked. Every date in the file moves with the year, so the pupils keep their ages.
+// or query when asked. Every date in the file moves with the year, so the pupils keep their ages; the
+// census day is that year's autumn census day (the first Thursday of October), as a collection's is.
 import { readFileSync } from 'node:fs';
 import type { CollectionForm } from '../../src/collect/collections-service.ts';
 
@@ -11,8 +12,10 @@ export interface CensusReturnOptions {
   /** The 7-digit establishment number, e.g. 9165402. */
   school: string;
   schoolName?: string;
-  /** The collection's year, e.g. 2026 (census day 1 October of the fixture's 2 October, moved). */
+  /** The collection's year, e.g. 2026 (census day 1 October 2026, the fixture's 2 October 2025 moved). */
   year?: number;
+  /** The header's census day (ReferenceDate) instead of the year's autumn census day. */
+  referenceDate?: string;
   term?: 'AUT' | 'SPR' | 'SUM';
   /** One error: the first pupil has no surname (rule 1580). */
   withError?: boolean;
@@ -21,14 +24,19 @@ export interface CensusReturnOptions {
 }
 
 export function censusReturnXml(options: CensusReturnOptions): string {
-  const shift = (options.year ?? FIXTURE_YEAR) - FIXTURE_YEAR;
+  const year = options.year ?? FIXTURE_YEAR;
+  const shift = year - FIXTURE_YEAR;
   const la = options.school.slice(0, 3);
   const estab = options.school.slice(3);
   let xml = FIXTURE.replace(
     /\b(\d{4})-(\d\d)-(\d\d)(?!\d)/g,
     (_m, y: string, m: string, d: string) => `${Number(y) + shift}-${m}-${d}`,
   )
-    .replace('<Year>2025</Year>', `<Year>${FIXTURE_YEAR + shift}</Year>`)
+    .replace('<Year>2025</Year>', `<Year>${year}</Year>`)
+    .replace(
+      /<ReferenceDate>[^<]*<\/ReferenceDate>/,
+      `<ReferenceDate>${options.referenceDate ?? autumnCensusDay(year)}</ReferenceDate>`,
+    )
     .replaceAll('<LEA>916</LEA>', `<LEA>${la}</LEA>`)
     .replaceAll('<Estab>4001</Estab>', `<Estab>${estab}</Estab>`);
   if (options.term) xml = xml.replace('<Term>AUT</Term>', `<Term>${options.term}</Term>`);
@@ -39,6 +47,12 @@ export function censusReturnXml(options: CensusReturnOptions): string {
     xml = xml.replace('<Ethnicity>WIRI</Ethnicity>', '<Ethnicity>NOBT</Ethnicity>');
   }
   return xml;
+}
+
+/** The first Thursday of October of `year` (YYYY-MM-DD): the autumn census day. */
+export function autumnCensusDay(year: number): string {
+  const first = new Date(Date.UTC(year, 9, 1)).getUTCDay();
+  return `${year}-10-0${1 + ((4 - first + 7) % 7)}`;
 }
 
 /** The name a school's MIS gives its return: LEASSSS_SC3_LEALLyy_NNN.XML. */
