@@ -173,7 +173,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Explains a query of the current version (up to ${ANSWER_MAX} characters), as the return’s page does, while it is loaded or returned to the school. Errors cannot be explained: correct them in the MIS and upload the return again.`,
+      description: `Explains a query of the current version (up to ${ANSWER_MAX} characters), as the return’s page does, while it is loaded (a version returned to the school is not submitted again: its data is corrected in the MIS and a new file uploaded). Errors cannot be explained: correct them in the MIS and upload the return again.`,
       parameters: [
         returnId,
         pathParameter('queryId', 'The query’s id, from the return’s `queries`', {
@@ -283,6 +283,8 @@ function schoolRowJson(row: SchoolReturnRow) {
     queryCount: version?.query_count ?? null,
     uploadedAt: version?.uploaded_at ?? null,
     returnId: row.openable && version ? version.id : null,
+    laterVersion: row.later?.version ?? null,
+    approvedVersion: row.approved?.version ?? null,
   };
 }
 
@@ -539,7 +541,8 @@ const SCHEMAS = {
   },
   CensusSchoolReturn: {
     type: 'object',
-    description: 'A school of the LA and its current return',
+    description:
+      'A school of the LA and its current return, or its approved return while the school prepares a later one',
     properties: {
       number: { type: 'string' },
       name: { type: 'string' },
@@ -552,6 +555,16 @@ const SCHEMAS = {
         type: ['string', 'null'],
         format: 'uuid',
         description: 'Once you may open it: submitted by the school, or loaded by the LA',
+      },
+      laterVersion: {
+        ...nullableInteger,
+        description:
+          'When `version` is the approved one: the later version the school is preparing (the DfE keeps the approved one until you approve a later one)',
+      },
+      approvedVersion: {
+        ...nullableInteger,
+        description:
+          'When `version` waits for your decision: the earlier version that stays approved until then',
       },
     },
     required: ['number', 'name', 'status', 'returnId'],
@@ -627,7 +640,7 @@ const SCHEMAS = {
       canSubmit: {
         type: 'boolean',
         description:
-          'Whether Submit Return is open to you for this version now (the latest, loaded or returned, in a live collection); submitting also needs no errors, every query explained and the headteacher’s approval',
+          'Whether Submit Return is open to you for this version now (the latest, loaded and not returned by the LA, in a live collection); submitting also needs no errors, every query explained and the headteacher’s approval',
       },
       versions: {
         type: 'array',

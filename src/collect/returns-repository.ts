@@ -57,9 +57,10 @@ export async function findReturn(db: Executor, id: string): Promise<CensusReturn
 }
 
 /**
- * Records a new version: the one before it (if any) is marked replaced, and the version number is one
- * more than the last. The unique (collection, school, version) index makes two loads at once fail
- * rather than share a number.
+ * Records a new version: the one before it (if any) is marked replaced, unless it is the approved one,
+ * which the DfE holds until a later version is approved (approveVersion). The version number is one more
+ * than the last. The unique (collection, school, version) index makes two loads at once fail rather than
+ * share a number.
  */
 export async function insertVersion(
   db: Executor,
@@ -67,7 +68,7 @@ export async function insertVersion(
   findings: Finding[],
 ): Promise<{ version: number; replaced: CensusReturnRow | undefined }> {
   const previous = await currentReturn(db, row.collection_id, row.establishment_number);
-  if (previous && previous.status !== 'replaced') {
+  if (previous && previous.status !== 'replaced' && previous.status !== 'approved') {
     await db
       .updateTable('census_returns')
       .set({ status: 'replaced', replaced_at: row.uploaded_at })
@@ -123,6 +124,25 @@ export async function moveStatus(
     .where('status', 'in', from)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * The version approved before `version` (of the same school and collection), if one is still held, is
+ * replaced by it: only one version of a school's return is approved at a time.
+ */
+export async function replaceEarlierApproved(
+  db: Executor,
+  version: Pick<CensusReturnRow, 'id' | 'collection_id' | 'establishment_number'>,
+  at: string,
+): Promise<void> {
+  await db
+    .updateTable('census_returns')
+    .set({ status: 'replaced', replaced_at: at })
+    .where('collection_id', '=', version.collection_id)
+    .where('establishment_number', '=', version.establishment_number)
+    .where('status', '=', 'approved')
+    .where('id', '!=', version.id)
+    .execute();
 }
 
 export async function findingsOf(db: Executor, returnId: string): Promise<CensusReturnFindingRow[]> {
@@ -183,8 +203,11 @@ export async function eventsOf(db: Executor, returnIds: string[]): Promise<Censu
     .execute();
 }
 
-/** The current version of each school's return in a collection, for the schools of an LA. */
-export async function currentReturnsOfLa(
+/**
+ * For the schools of an LA, the versions of their returns in a collection that are not replaced: each
+ * school's current version and, when a later one was loaded after its approval, its approved version.
+ */
+export async function liveReturnsOfLa(
   db: Executor,
   collectionId: string,
   la: string,

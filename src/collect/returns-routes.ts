@@ -236,12 +236,15 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
         const t: Translate = (key, params) => request.t(key, params);
         const backLink = { href: '/collect', text: t('collect.back-to', { name: t('menu.collect') }) };
         if (scopeOf(user.role) === 'school') {
-          const { details, versions } = await service.schoolOverview(user, collectionId);
+          const { details, versions, returnedNote } = await service.schoolOverview(user, collectionId);
           return reply.page('collect/views/school-collection.njk', {
             title: details.collection.name,
             details,
             versions,
+            returnedNote,
             current: versions[0] ?? null,
+            // An approved version the school loaded a later one after: the DfE still has it.
+            approved: versions.slice(1).find((v) => v.status === 'approved') ?? null,
             statusLabels: statusLabels(t),
             backLink,
           });

@@ -22,7 +22,13 @@ import { type IncomingPupil, matchLostPupils } from '../lost-pupils/matching.ts'
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { CensusReturnRow, CensusReturnStatus, Db, Executor } from '../platform/db/schema.ts';
+import type {
+  CensusReturnEventRow,
+  CensusReturnRow,
+  CensusReturnStatus,
+  Db,
+  Executor,
+} from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import {
   asSentence,
@@ -51,14 +57,15 @@ import {
   answerFinding,
   approvedReturns,
   currentReturn,
-  currentReturnsOfLa,
   eventsOf,
   findFinding,
   findingsOf,
   findReturn,
   insertVersion,
+  liveReturnsOfLa,
   moveStatus,
   recordEvent,
+  replaceEarlierApproved,
   unansweredQueries,
   versionsOf,
 } from './returns-repository.ts';
@@ -152,15 +159,39 @@ export interface ReturnView {
   /** The history of those versions, oldest first. */
   events: EventView[];
   isCurrent: boolean;
+  /** While the version is returned to the school, for the school: the LA's note saying what to correct. */
+  returnedNote: ReturnedNote | null;
+  /**
+   * A later version the school is preparing while this approved one stays with the DfE (never told to
+   * the collector).
+   */
+  later: { id: string; version: number; status: CensusReturnStatus; openable: boolean } | null;
   may: { answer: boolean; submit: boolean; decide: boolean; note: boolean };
+}
+
+/** The LA's note when it returned a version to its school. */
+export interface ReturnedNote {
+  note: string;
+  at: string;
+  userName: string;
 }
 
 export interface SchoolReturnRow {
   number: string;
   name: string;
+  /**
+   * The version the row is about: the current one, or the approved one while the school prepares a later
+   * version (loaded, or returned to it) that the DfE does not have yet.
+   */
   version: CensusReturnRow | null;
-  /** Whether the viewer may open the current version. */
+  /** Whether the viewer may open `version`. */
   openable: boolean;
+  /** The later version being prepared, when `version` is the approved one. */
+  later: CensusReturnRow | null;
+  /** Whether the viewer may open `later` (the LA loaded it). */
+  laterOpenable: boolean;
+  /** The version still approved, when `version` is a later one waiting for the LA's decision. */
+  approved: CensusReturnRow | null;
 }
 
 export interface ReturnsDeps {
@@ -465,6 +496,27 @@ export class CensusReturnsService {
           },
           load.pupilsToMatch,
         );
+        // The LA approved the version this one follows: the LA is told that a new one is on its way, as
+        // the DfE keeps the approved one until the LA approves another.
+        if (recorded.replaced?.status === 'approved' && scope === 'school') {
+          await enqueueNotification(tx, {
+            at,
+            template: 'census-return-reloaded',
+            recipientKind: 'la',
+            recipient: load.laNumber,
+            payload: {
+              collectionName: details.collection.name,
+              schoolName: load.schoolName,
+              schoolCode: load.establishment,
+              version: recorded.version,
+              filename: load.filename,
+              byName: load.schoolName,
+              at: at.toISOString(),
+              path: `/collect/collections/${details.collection.id}`,
+              approvedVersion: recorded.replaced.version,
+            },
+          });
+        }
         await this.audit(tx, actor, at, 'census-return-loaded', id, {
           collection: details.collection.name,
           school: load.establishment,
@@ -503,10 +555,16 @@ export class CensusReturnsService {
   async schoolOverview(
     actor: Actor,
     collectionId: string,
-  ): Promise<{ details: CollectionDetails; versions: CensusReturnRow[] }> {
+  ): Promise<{ details: CollectionDetails; versions: CensusReturnRow[]; returnedNote: ReturnedNote | null }> {
     const details = await this.open(actor, collectionId);
     if (scopeOf(actor.role) !== 'school' || !actor.establishmentNumber) throw new Forbidden();
-    return { details, versions: await versionsOf(this.deps.db, collectionId, actor.establishmentNumber) };
+    const versions = await versionsOf(this.deps.db, collectionId, actor.establishmentNumber);
+    const current = versions[0];
+    const returnedNote =
+      current?.status === 'returned'
+        ? latestReturnedNote(await eventsOf(this.deps.db, [current.id]), current.id)
+        : null;
+    return { details, versions, returnedNote };
   }
 
   /** The LA's dashboard: every school of the LA (open, or with a return) and its current return. */
@@ -520,18 +578,29 @@ export class CensusReturnsService {
     const { db } = this.deps;
     const [schools, versions] = await Promise.all([
       listEstablishmentsOfLa(db, actor.laNumber),
-      currentReturnsOfLa(db, collectionId, actor.laNumber),
+      liveReturnsOfLa(db, collectionId, actor.laNumber),
     ]);
-    const byschool = new Map(versions.map((v) => [v.establishment_number, v]));
+    // Each school's versions not replaced, the latest first: its current one and any approved before it.
+    const bySchool = new Map<string, CensusReturnRow[]>();
+    for (const v of [...versions].sort((a, b) => b.version - a.version)) {
+      bySchool.set(v.establishment_number, [...(bySchool.get(v.establishment_number) ?? []), v]);
+    }
     const rows: SchoolReturnRow[] = schools
-      .filter((s) => s.status === 'open' || byschool.has(s.number))
+      .filter((s) => s.status === 'open' || bySchool.has(s.number))
       .map((s) => {
-        const version = byschool.get(s.number) ?? null;
+        const [current = null, approved = null] = bySchool.get(s.number) ?? [];
+        // While the school prepares a later version, the LA's part is the approved one the DfE has.
+        const preparing =
+          approved !== null && current !== null && ['loaded', 'returned'].includes(current.status);
+        const version = preparing ? approved : current;
         return {
           number: s.number,
           name: s.name,
           version,
           openable: version !== null && mayOpen(actor, version),
+          later: preparing ? current : null,
+          laterOpenable: preparing && mayOpen(actor, current),
+          approved: preparing ? null : approved,
         };
       });
     const counts: Record<string, number> = { 'Not loaded': 0 };
@@ -558,6 +627,9 @@ export class CensusReturnsService {
         name: names.get(v.establishment_number) ?? v.establishment_number,
         version: v,
         openable: true,
+        later: null,
+        laterOpenable: false,
+        approved: null,
       })),
     };
   }
@@ -578,10 +650,14 @@ export class CensusReturnsService {
       versions.map((v) => v.id),
     );
     const numbers = new Map(versions.map((v) => [v.id, v.version]));
-    const isCurrent = all[0]?.id === version.id;
+    // The collector knows of the approved versions only: what the school prepares after is not its to see.
+    const latest = scopeOf(actor.role) === 'national' ? versions[0] : all[0];
+    const isCurrent = latest?.id === version.id;
+    const later = version.status === 'approved' && !isCurrent && latest ? latest : null;
     const live = details.status === 'Live';
-    const sourceMay =
-      isCurrent && live && actsAsSource(actor, version) && ['loaded', 'returned'].includes(version.status);
+    // A returned version is not submitted again: its data is corrected in the MIS and a new file made
+    // and loaded (census guide: "a new file will need to be created within the school MIS").
+    const sourceMay = isCurrent && live && actsAsSource(actor, version) && version.status === 'loaded';
     const agent = isAgentOf(actor, version);
     return {
       version,
@@ -612,6 +688,16 @@ export class CensusReturnsService {
         note: e.note,
       })),
       isCurrent,
+      returnedNote:
+        version.status === 'returned' && actsAsSource(actor, version)
+          ? latestReturnedNote(events, version.id)
+          : null,
+      later: later && {
+        id: later.id,
+        version: later.version,
+        status: later.status,
+        openable: mayOpen(actor, later),
+      },
       may: {
         answer: sourceMay,
         submit: sourceMay,
@@ -762,6 +848,7 @@ export class CensusReturnsService {
       if (!(await moveStatus(tx, version.id, from, to, stamps))) {
         throw new Invalid([keyedError('status', 'collect.return.changed')]);
       }
+      if (to === 'approved') await replaceEarlierApproved(tx, version, at.toISOString());
       await this.event(tx, actor, at, version.id, effects.event, effects.note);
       await this.audit(tx, actor, at, effects.audit, version.id, {
         collection: view.details.collection.name,
@@ -862,6 +949,13 @@ export class CensusReturnsService {
   }
 }
 
+/** The note of the last time the LA returned the version (events oldest first). */
+function latestReturnedNote(events: CensusReturnEventRow[], returnId: string): ReturnedNote | null {
+  const last = events.filter((e) => e.action === 'returned' && e.return_id === returnId).at(-1);
+  if (!last || last.note === null) return null;
+  return { note: last.note, at: last.at, userName: last.user_name };
+}
+
 /** `missing`: the key of the error when the note is empty. */
 function noteText(note: string, field: string, missing: string): string {
   const text = note.trim();
@@ -893,6 +987,10 @@ function notNow(field: string, view: ReturnView, otherwise: string): FieldError 
       view.details.status === 'Closed' ? 'collect.not-now.closed' : 'collect.not-now.not-yet-open',
       { name: view.details.collection.name },
     );
+  }
+  // The school corrects a returned return at source: a new file, not this one again.
+  if (view.version.status === 'returned' && field !== 'decision') {
+    return keyedError(field, 'collect.not-now.returned');
   }
   return keyedError(field, 'collect.not-now.status', {
     action: message(otherwise),

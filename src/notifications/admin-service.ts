@@ -56,6 +56,7 @@ export const TEMPLATE_KEYS: Record<TemplateName, string> = {
   'census-return-submitted': 'notifications.admin.email.census-return-submitted',
   'census-return-returned': 'notifications.admin.email.census-return-returned',
   'census-return-approved': 'notifications.admin.email.census-return-approved',
+  'census-return-reloaded': 'notifications.admin.email.census-return-reloaded',
 };
 
 const RECIPIENT_KIND_KEYS: Record<RecipientKind, string> = {

@@ -228,6 +228,8 @@ const PAYLOADS = {
   'census-return-submitted': censusReturnPayload,
   'census-return-returned': censusReturnPayload.extend({ note: text }),
   'census-return-approved': censusReturnPayload,
+  /** To the LA: a school loaded a later version of a return the LA approved, which the DfE keeps for now. */
+  'census-return-reloaded': censusReturnPayload.extend({ approvedVersion: z.number().int().positive() }),
   'addresses-missing': z.object({
     laName: organisationName,
     organisations: z
@@ -253,6 +255,7 @@ export const TEMPLATE_NAMES = [
   'census-return-submitted',
   'census-return-returned',
   'census-return-approved',
+  'census-return-reloaded',
 ] as const satisfies readonly (keyof typeof PAYLOADS)[];
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type Payload<N extends TemplateName> = z.output<(typeof PAYLOADS)[N]>;
@@ -809,6 +812,23 @@ const censusReturnApproved: Template<Payload<'census-return-approved'>> = {
   },
 };
 
+const censusReturnReloaded: Template<Payload<'census-return-reloaded'>> = {
+  description: message('notifications.admin.purpose.census-return-reloaded'),
+  payload: PAYLOADS['census-return-reloaded'],
+  content(p, language) {
+    const t = wordsIn(language);
+    const params = { ...censusReturnParams(p, language), approved: p.approvedVersion };
+    return {
+      subject: t('email.census-return-reloaded.subject', params),
+      blocks: [
+        paragraph(capitalise(t('email.census-return-reloaded.loaded', params))),
+        paragraph(t('email.census-return-reloaded.kept', params)),
+        { kind: 'link', text: t('email.census-return-reloaded.open'), path: p.path },
+      ],
+    };
+  },
+};
+
 export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'ctf-uploaded': ctfUploaded,
   'upload-confirmed': uploadConfirmed,
@@ -826,6 +846,7 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'census-return-submitted': censusReturnSubmitted,
   'census-return-returned': censusReturnReturned,
   'census-return-approved': censusReturnApproved,
+  'census-return-reloaded': censusReturnReloaded,
 };
 
 // --- composing ---------------------------------------------------------------------------------------

@@ -173,26 +173,83 @@ describe('census return pages', () => {
       note: 'Please check pupil 5.',
     });
     assert.equal(returned.statusCode, 303);
+    // The school sees the LA's note at the top of its pages, and what to do: a new file from its MIS.
     const atSchool = await agent.get(`/collect/returns/${secondId}`);
     assert.match(atSchool.body, /Returned to school/);
-    assert.match(atSchool.body, /Please check pupil 5\./);
-    await agent.get(`/collect/returns/${secondId}/submit`);
+    const banner = (html: string) =>
+      textOf(/<div[^>]*id="returned"[\s\S]*?<\/div>\s*<\/div>/.exec(html)?.[0] ?? '');
+    for (const html of [atSchool.body, (await agent.get(`/collect/collections/${s.collectionId}`)).body]) {
+      assert.match(
+        banner(html),
+        /Returned by your LA .* returned version 2 to you on .*, with this note: Please check pupil 5\./,
+      );
+      assert.match(
+        banner(html),
+        /Correct the data in your MIS and make a new file there: a returned version cannot be submitted again\./,
+      );
+      assert.ok(html.includes(`href="/collect/collections/${s.collectionId}/upload"`));
+    }
+    assert.doesNotMatch(
+      atSchool.body,
+      /href="\/collect\/returns\/[^"]+\/submit"/,
+      'no Submit on a returned version',
+    );
+    assert.equal((await agent.get(`/collect/returns/${secondId}/submit`)).statusCode, 302);
+    const resubmitted = await agent.post(`/collect/returns/${secondId}/submit`, { headteacher: 'yes' });
+    assert.equal(resubmitted.statusCode, 400);
+    assert.match(
+      errorSummary(resubmitted.body),
+      /Your LA returned this version: correct the data in your MIS/,
+    );
+    // The LA's page of it has no such banner.
+    assert.doesNotMatch((await s.laUser.agent.get(`/collect/returns/${secondId}`)).body, /id="returned"/);
+
+    const third = await upload(agent, s.collectionId, censusFilename(school, 2026, 3), fixed, true);
+    const thirdId = returnIdOf(third.body);
+    assert.doesNotMatch((await agent.get(`/collect/collections/${s.collectionId}`)).body, /id="returned"/);
+    const thirdView = await agent.get(`/collect/returns/${thirdId}`);
+    const thirdFinding = /name="finding" value="([0-9a-f-]{36})"/.exec(thirdView.body)?.[1] ?? '';
+    await agent.post(`/collect/returns/${thirdId}/answer`, { finding: thirdFinding, answer: 'Checked.' });
+    await agent.get(`/collect/returns/${thirdId}/submit`);
     assert.equal(
-      (await agent.post(`/collect/returns/${secondId}/submit`, { headteacher: 'yes' })).statusCode,
+      (await agent.post(`/collect/returns/${thirdId}/submit`, { headteacher: 'yes' })).statusCode,
       303,
     );
-    await s.laUser.agent.get(`/collect/returns/${secondId}`);
-    const approved = await s.laUser.agent.post(`/collect/returns/${secondId}/approve`, {});
+    await s.laUser.agent.get(`/collect/returns/${thirdId}`);
+    const approved = await s.laUser.agent.post(`/collect/returns/${thirdId}/approve`, {});
     assert.equal(approved.statusCode, 303);
 
     const atCollector = await s.collector.agent.get(`/collect/collections/${s.collectionId}`);
-    assert.ok(atCollector.body.includes(`href="/collect/returns/${secondId}"`));
-    assert.equal((await s.collector.agent.get(`/collect/returns/${secondId}`)).statusCode, 200);
-    assert.equal((await s.collector.agent.get(`/collect/returns/${firstId}`)).statusCode, 404);
+    assert.ok(atCollector.body.includes(`href="/collect/returns/${thirdId}"`));
+    assert.equal((await s.collector.agent.get(`/collect/returns/${thirdId}`)).statusCode, 200);
+    assert.equal((await s.collector.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
     // Approving again is refused on the page, not with a stack.
-    const again = await s.laUser.agent.post(`/collect/returns/${secondId}/approve`, {});
+    const again = await s.laUser.agent.post(`/collect/returns/${thirdId}/approve`, {});
     assert.equal(again.statusCode, 400);
     assert.match(errorSummary(again.body), /Only a submitted return can be approved/);
+
+    // A version loaded after approval: the approved one is still shown approved, with the DfE.
+    await upload(agent, s.collectionId, censusFilename(school, 2026, 4), fixed, true);
+    const overviewAfter = await agent.get(`/collect/collections/${s.collectionId}`);
+    assert.match(
+      textOf(overviewAfter.body),
+      /Version 3 stays approved: the DfE has it until your LA approves a later version\./,
+    );
+    assert.match(textOf(overviewAfter.body), /Approved \(the DfE has this version\)/);
+    const approvedAtSchool = await agent.get(`/collect/returns/${thirdId}`);
+    assert.match(
+      textOf(approvedAtSchool.body),
+      /This is the approved version: the DfE has it\. A later version, version 4, is being prepared/,
+    );
+    assert.match(textOf(approvedAtSchool.body), /Status Approved File/);
+    assert.doesNotMatch(approvedAtSchool.body, /a later one has replaced it/);
+    const laDashboard = await s.laUser.agent.get(`/collect/collections/${s.collectionId}`);
+    assert.ok(laDashboard.body.includes(`href="/collect/returns/${thirdId}"`));
+    assert.match(textOf(laDashboard.body), /Approved: 1/);
+    assert.match(textOf(laDashboard.body), /Approved A later version, version 4, is being prepared/);
+    const approvedAtCollector = await s.collector.agent.get(`/collect/returns/${thirdId}`);
+    assert.doesNotMatch(approvedAtCollector.body, /version 4|a later one has replaced it/);
+    assert.match(approvedAtCollector.body, /Approved/);
   });
 
   test('in Welsh: the school loads, explains and submits its return; the LA sees its dashboard', async () => {

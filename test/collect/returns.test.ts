@@ -7,11 +7,12 @@ import { DataCollectionsService } from '../../src/collect/collections-service.ts
 import { CensusReturnsService, RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
 import { MatchesService } from '../../src/lost-pupils/matches-service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
+import { migrateToLatest } from '../../src/platform/db/database.ts';
+import type { CensusReturnStatus, Db } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { actorOf, makeFileStores, school } from '../support/transfers.ts';
@@ -401,28 +402,74 @@ describeEachEngine('census returns', (database) => {
     assert.equal((await s.service.view(s.source, second.returnId)).version.status, 'returned');
     await assert.rejects(s.service.approve(s.agent, second.returnId), /the return is returned to school/);
 
-    // ... which submits it again, and the LA approves it: now the collector sees it.
+    // The school sees the LA's note; the returned version is not submitted again (census guide: "a new
+    // file will need to be created within the school MIS").
+    const returned = await s.service.view(s.source, second.returnId);
+    assert.equal(returned.returnedNote?.note, 'Please check the ethnicity of pupil 5.');
+    assert.deepEqual(returned.may, { answer: false, submit: false, decide: false, note: false });
+    assert.equal(
+      (await s.service.view(s.agent, second.returnId)).returnedNote,
+      null,
+      'the note is the school’s',
+    );
+    assert.equal(
+      (await s.service.schoolOverview(s.source, s.collectionId)).returnedNote?.note,
+      'Please check the ethnicity of pupil 5.',
+    );
+    await assert.rejects(s.service.submit(s.source, second.returnId, true), /Your LA returned this version/);
+    await assert.rejects(
+      s.service.answerQuery(s.source, second.returnId, query.id, 'Again'),
+      /Your LA returned this version/,
+    );
+
+    // A new file made in the MIS is loaded, explained, submitted, and approved: now the collector sees it.
     s.clock.advanceMinutes(5);
-    await s.service.submit(s.source, second.returnId, true);
+    const third = await loaded(await s.load(censusFilename(school, 2026, 3), fixedXml, true));
+    assert.equal(third.version, 3);
+    assert.equal((await s.service.schoolOverview(s.source, s.collectionId)).returnedNote, null);
+    const thirdQuery = (await s.service.view(s.source, third.returnId)).findings.find(
+      (f) => f.kind === 'query',
+    );
     s.clock.advanceMinutes(5);
-    await s.service.approve(s.agent, second.returnId);
-    const atCollector = await s.service.view(s.collector, second.returnId);
+    await s.service.answerQuery(
+      s.source,
+      third.returnId,
+      thirdQuery?.id ?? '',
+      'Pupil 5 corrected; two declined.',
+    );
+    s.clock.advanceMinutes(5);
+    await s.service.submit(s.source, third.returnId, true);
+    s.clock.advanceMinutes(5);
+    await s.service.approve(s.agent, third.returnId);
+    const atCollector = await s.service.view(s.collector, third.returnId);
     assert.equal(atCollector.version.status, 'approved');
     assert.deepEqual(atCollector.may, { answer: false, submit: false, decide: false, note: false });
     assert.deepEqual(
       (await s.service.approvedList(s.collector, s.collectionId)).schools.map((r) => r.version?.version),
-      [2],
+      [3],
     );
     assert.deepEqual(
       atCollector.events.map((e) => [e.action, e.note]),
       [
         ['loaded', null],
-        ['query-answered', '1700Q: Two families declined; we are asking again.'],
-        ['submitted', null],
-        ['note', 'Checked against last year: numbers fine.'],
-        ['returned', 'Please check the ethnicity of pupil 5.'],
+        ['query-answered', '1700Q: Pupil 5 corrected; two declined.'],
         ['submitted', null],
         ['approved', null],
+      ],
+    );
+    // The LA sees the whole history of the versions submitted to it.
+    assert.deepEqual(
+      (await s.service.view(s.agent, third.returnId)).events.map((e) => [e.version, e.action]),
+      [
+        [2, 'loaded'],
+        [2, 'query-answered'],
+        [2, 'submitted'],
+        [2, 'note'],
+        [2, 'returned'],
+        [3, 'loaded'],
+        [3, 'query-answered'],
+        [3, 'submitted'],
+        [3, 'approved'],
       ],
     );
 
@@ -444,21 +491,99 @@ describeEachEngine('census returns', (database) => {
       ],
     );
     assert.equal(JSON.parse(outbox[1]?.payload ?? '{}').note, 'Please check the ethnicity of pupil 5.');
+  });
 
-    // A later upload replaces it for the school and the LA, but the collector keeps the approved version.
+  test('a version loaded after approval leaves the approved one approved, with the DfE, until a later one is approved', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const xml = censusReturnXml({ school, year: 2026 });
+    const first = await loaded(await s.load(censusFilename(school), xml));
+    await s.service.submit(s.source, first.returnId, true);
+    await s.service.approve(s.agent, first.returnId);
+    const reloadedEmails = () =>
+      s.db
+        .selectFrom('notification_outbox')
+        .select(['recipient_kind', 'recipient', 'payload'])
+        .where('template', '=', 'census-return-reloaded')
+        .where('recipient', '=', s.la.number)
+        .execute();
+
     s.clock.advanceMinutes(5);
-    const third = await loaded(await s.load(censusFilename(school, 2026, 3), fixedXml, true));
-    assert.equal(third.version, 3);
+    const second = await loaded(await s.load(censusFilename(school, 2026, 2), xml, true));
+    const status = async (returnId: string) =>
+      (await s.db.selectFrom('census_returns').select('status').where('id', '=', returnId).executeTakeFirst())
+        ?.status;
+    assert.equal(await status(first.returnId), 'approved');
+    // The school and the LA see it approved, a later version being prepared; the collector only approved.
+    const atSchool = await s.service.view(s.source, first.returnId);
+    assert.deepEqual(
+      [atSchool.isCurrent, atSchool.later],
+      [false, { id: second.returnId, version: 2, status: 'loaded', openable: true }],
+    );
+    const atLa = await s.service.view(s.agent, first.returnId);
+    assert.deepEqual(atLa.later, { id: second.returnId, version: 2, status: 'loaded', openable: false });
+    const atCollector = await s.service.view(s.collector, first.returnId);
+    assert.deepEqual(
+      [atCollector.version.status, atCollector.isCurrent, atCollector.later],
+      ['approved', true, null],
+    );
     assert.deepEqual(
       (await s.service.approvedList(s.collector, s.collectionId)).schools.map((r) => r.version?.version),
-      [2],
+      [1],
     );
-    await assert.rejects(s.service.view(s.collector, third.returnId), NotFound);
-    const dashboard = await s.service.dashboard(s.agent, s.collectionId);
-    const row = dashboard.schools.find((r) => r.number === school);
-    assert.deepEqual([row?.version?.version, row?.version?.status, row?.openable], [3, 'loaded', false]);
-    assert.equal(dashboard.schools.find((r) => r.number === s.otherSchool.number)?.version, null);
-    assert.equal(dashboard.counts['Not loaded'], 1);
+    // The LA's dashboard keeps the approved version, its link and its count.
+    const dashboard = async () => {
+      const { schools, counts } = await s.service.dashboard(s.agent, s.collectionId);
+      const row = schools.find((r) => r.number === school);
+      return {
+        row: [
+          row?.version?.version,
+          row?.version?.status,
+          row?.openable,
+          row?.later?.version,
+          row?.approved?.version,
+        ],
+        counts,
+      };
+    };
+    assert.deepEqual(await dashboard(), {
+      row: [1, 'approved', true, 2, undefined],
+      counts: { 'Not loaded': 1, Approved: 1 },
+    });
+    // The LA is told, once: the school's next version does not email it again.
+    const emails = await reloadedEmails();
+    assert.deepEqual(
+      emails.map((e) => [e.recipient_kind, e.recipient]),
+      [['la', s.la.number]],
+    );
+    const payload = JSON.parse(emails[0]?.payload ?? '{}');
+    assert.deepEqual(
+      [payload.version, payload.approvedVersion, payload.path],
+      [2, 1, `/collect/collections/${s.collectionId}`],
+    );
+    s.clock.advanceMinutes(5);
+    const third = await loaded(await s.load(censusFilename(school, 2026, 3), xml, true));
+    assert.deepEqual([await status(first.returnId), await status(second.returnId)], ['approved', 'replaced']);
+    assert.equal((await reloadedEmails()).length, 1);
+
+    // Submitted: the LA decides on it, the approved version still standing.
+    await s.service.submit(s.source, third.returnId, true);
+    assert.deepEqual(await dashboard(), {
+      row: [3, 'submitted', true, undefined, 1],
+      counts: { 'Not loaded': 1, Submitted: 1 },
+    });
+    assert.equal((await s.service.view(s.agent, first.returnId)).later?.status, 'submitted');
+    // Approved: it replaces the first for everyone.
+    s.clock.advanceMinutes(5);
+    await s.service.approve(s.agent, third.returnId);
+    assert.equal(await status(first.returnId), 'replaced');
+    assert.deepEqual(
+      (await s.service.approvedList(s.collector, s.collectionId)).schools.map((r) => r.version?.version),
+      [3],
+    );
+    const earlier = await s.service.view(s.collector, first.returnId);
+    assert.deepEqual([earlier.isCurrent, earlier.later], [false, null]);
+    assert.deepEqual((await dashboard()).row, [3, 'approved', true, undefined, undefined]);
   });
 
   test('a decision on a return that changed meanwhile is refused, and the change stays', async () => {
@@ -493,3 +618,74 @@ describeEachEngine('census returns', (database) => {
     assert.equal((await s.service.pupils(s.source, returnId, 1)).total, 13);
   });
 });
+
+for (const engine of ENGINES) {
+  test(`approved versions marked replaced by a later upload are approved again by migration 026 [${engine}]`, async () => {
+    const database = await createTestDatabase(engine, '025-forwarded-transfers');
+    try {
+      const { db } = database;
+      const la = await makeLa(db);
+      const [first, second] = [await makeSchool(db, la.number), await makeSchool(db, la.number)];
+      const admin = await makeUser(db, 'national_admin');
+      const collectionId = await new DataCollectionsService({ db, clock: new ManualClock(NOW) }).create(
+        actorOf(admin),
+        autumnCensusForm([la.number]),
+      );
+      const at = NOW;
+      const version = (school: string, number: number, status: CensusReturnStatus, approved: boolean) => ({
+        id: `${school}-${number}`,
+        collection_id: collectionId,
+        establishment_number: school,
+        la_number: la.number,
+        version: number,
+        filename: censusFilename(school, 2026, number),
+        status,
+        error_count: 0,
+        query_count: 0,
+        pupil_count: 13,
+        school_details: '{}',
+        size: 1,
+        sha256: 'x',
+        storage_key: `${school}-${number}`,
+        wrapped_key: 'x',
+        master_key_id: 'x',
+        uploaded_by: admin.id,
+        uploaded_by_scope: 'school' as const,
+        uploaded_at: at,
+        submitted_at: approved ? at : null,
+        approved_at: approved ? at : null,
+        replaced_at: status === 'replaced' ? at : null,
+      });
+      await db
+        .insertInto('census_returns')
+        .values([
+          // Approved twice, then a third version loaded: the second is the DfE's.
+          version(first.number, 1, 'replaced', true),
+          version(first.number, 2, 'replaced', true),
+          version(first.number, 3, 'loaded', false),
+          // Never approved before its latest version was.
+          version(second.number, 1, 'replaced', false),
+          version(second.number, 2, 'approved', true),
+        ])
+        .execute();
+      await migrateToLatest(db, database.schema);
+      const rows = await db
+        .selectFrom('census_returns')
+        .select(['id', 'status', 'replaced_at'])
+        .orderBy('id')
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => [r.id, r.status, r.replaced_at]),
+        [
+          [`${first.number}-1`, 'replaced', at],
+          [`${first.number}-2`, 'approved', null],
+          [`${first.number}-3`, 'loaded', null],
+          [`${second.number}-1`, 'replaced', at],
+          [`${second.number}-2`, 'approved', null],
+        ],
+      );
+    } finally {
+      await database.drop();
+    }
+  });
+}

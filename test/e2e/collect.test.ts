@@ -1,7 +1,7 @@
 // COLLECT in a real browser (the issue's acceptance journey), on the demo data's School Census
 // collection: demo-school-a uploads a return with an error, sees it, uploads a fixed one in its place,
-// explains its query and submits it; demo-la-user returns it once, then approves it; demo-collector sees
-// it only after the approval. Every page is checked with axe.
+// explains its query and submits it; demo-la-user returns it once; the school loads a corrected file and
+// submits it, which the LA approves; demo-collector sees it only after the approval. Every page is checked with axe.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -45,9 +45,14 @@ describe('COLLECT (browser)', () => {
     xml: string,
     replace: boolean,
   ): Promise<void> {
-    const { page } = journey;
-    await page.getByRole('button', { name: 'Upload Return from File' }).click();
+    await journey.page.getByRole('button', { name: 'Upload Return from File' }).click();
     await journey.check();
+    await uploadOnForm(journey, sequence, xml, replace);
+  }
+
+  /** On the upload form: the file chosen and uploaded. */
+  async function uploadOnForm(journey: Journey, sequence: number, xml: string, replace: boolean) {
+    const { page } = journey;
     if (replace) await page.getByLabel('The new file replaces my current return').check();
     await page.getByLabel('Choose the census return').setInputFiles({
       name: censusFilename(SCHOOL, 2026, sequence),
@@ -58,7 +63,7 @@ describe('COLLECT (browser)', () => {
     await journey.check();
   }
 
-  test('a school loads, fixes and submits its return; the LA returns it, then approves it; then the DfE sees it', async () => {
+  test('a school loads, fixes and submits its return; the LA returns it, the school loads a corrected one, the LA approves it; then the DfE sees it', async () => {
     // The collector sees the collection, but no return yet.
     const collector = await as('demo-collector');
     await openCollection(collector);
@@ -135,13 +140,23 @@ describe('COLLECT (browser)', () => {
     await la.check();
     assert.equal(await summaryValue(la.page, 'Status'), 'Returned to school');
 
-    // The school sees the note and submits again.
+    // The school sees the note at the top of the page, and no Submit: it makes a new file in its MIS.
     await page.goto(returnUrl);
     await school.check();
     assert.equal(await summaryValue(page, 'Status'), 'Returned to school');
-    await assert.doesNotReject(
-      page.getByText('Please check the ethnicity of pupil 5.', { exact: true }).waitFor(),
-    );
+    assert.equal(await page.locator('#returned-note').innerText(), 'Please check the ethnicity of pupil 5.');
+    assert.equal(await page.getByRole('button', { name: 'Submit Return' }).count(), 0);
+    await page.getByRole('link', { name: 'Upload the corrected return' }).click();
+    await school.check();
+    await uploadOnForm(school, 3, censusReturnXml({ school: SCHOOL, year: 2026, withQuery: true }), true);
+    await page.getByRole('button', { name: 'Open the return' }).click();
+    await school.check();
+    const correctedUrl = page.url();
+    await page
+      .getByLabel(/Explain this query to your LA \(rule 1700Q\)/)
+      .fill('Pupil 5 corrected; two families declined to say.');
+    await page.getByRole('button', { name: 'Save the explanation' }).click();
+    await school.check();
     await page.getByRole('button', { name: 'Submit Return' }).click();
     await school.check();
     await page.getByLabel('The headteacher has approved this return').check();
@@ -149,7 +164,7 @@ describe('COLLECT (browser)', () => {
     await school.check();
 
     // The LA approves it.
-    await la.page.goto(returnUrl);
+    await la.page.goto(correctedUrl);
     await la.check();
     await la.page.getByRole('button', { name: 'Approve the return' }).click();
     await la.check();
@@ -159,7 +174,7 @@ describe('COLLECT (browser)', () => {
     await openCollection(collector);
     await collector.page.getByRole('link', { name: `${SCHOOL} Cotswold Edge Primary School` }).click();
     await collector.check();
-    assert.equal(collector.page.url(), returnUrl);
+    assert.equal(collector.page.url(), correctedUrl);
     assert.equal(await summaryValue(collector.page, 'Status'), 'Approved');
 
     for (const journey of [collector, school, la]) {

@@ -185,6 +185,13 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     note: 'Pupil 3 is in year 7: check.',
   },
   'census-return-approved': { ...censusReturn, byName: 'Northshire LA' },
+  'census-return-reloaded': {
+    ...censusReturn,
+    version: 3,
+    filename: '8171234_SC3_817LL26_003.XML',
+    path: '/collect/collections/4d7b0b7e-2f6b-4a55-9f0e-3c1c7a2b9d10',
+    approvedVersion: 2,
+  },
 };
 
 describe('the template registry', () => {
@@ -764,6 +771,20 @@ describe('census returns (COLLECT)', () => {
       link(censusReturn.path),
     ]);
     assert.ok(!email.html.includes('<b>3</b>'), 'the note is escaped in the HTML');
+  });
+
+  test('census-return-reloaded: to the LA, the new version and the approved one the DfE keeps', () => {
+    const email = compose('census-return-reloaded', SAMPLES['census-return-reloaded']);
+    assertFacts(
+      email,
+      [
+        'St Martha Primary School loaded a new version of the census return of St Martha Primary School (8171234) for School Census 2026 Autumn (version 3, 8171234_SC3_817LL26_003.XML)',
+        'after you approved version 2',
+        'Version 2 stays approved, and the DfE keeps it, until you approve a later version.',
+        link('/collect/collections/4d7b0b7e-2f6b-4a55-9f0e-3c1c7a2b9d10'),
+      ],
+      ['St Martha Primary School (8171234)', 'School Census 2026 Autumn'],
+    );
   });
 
   test('census-return-approved: the DfE can now see it', () => {

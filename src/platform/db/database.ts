@@ -39,6 +39,7 @@ import * as lostPupilMatchLas from './migrations/022-lost-pupil-match-las.ts';
 import * as lostPupilsDueByLa from './migrations/023-lost-pupils-due-by-la.ts';
 import * as punctuationFreeSearch from './migrations/024-punctuation-free-search.ts';
 import * as forwardedTransfers from './migrations/025-forwarded-transfers.ts';
+import * as censusApprovedKept from './migrations/026-census-approved-kept.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -69,6 +70,7 @@ const migrations: Record<string, Migration> = {
   '023-lost-pupils-due-by-la': lostPupilsDueByLa,
   '024-punctuation-free-search': punctuationFreeSearch,
   '025-forwarded-transfers': forwardedTransfers,
+  '026-census-approved-kept': censusApprovedKept,
 };
 
 export interface DatabaseOptions {
