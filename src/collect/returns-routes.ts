@@ -20,6 +20,7 @@ import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
+import { formatDate, formatDateTime, startOfLondonDay } from '../platform/dates.ts';
 import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import {
@@ -40,6 +41,8 @@ import {
   type ReturnView,
   STATUS_LABELS,
 } from './returns-service.ts';
+import { censusBoolean, isoDate } from './census-dates.ts';
+import type { CensusPupil } from './census-reader.ts';
 import { pupilName } from './validate.ts';
 
 /** A page's t(): the reader's language. */
@@ -319,6 +322,9 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
           }),
           view,
           ...pupils,
+          pupils: pupils.pupils.map((pupil) =>
+            pupilIn((key, params) => request.t(key, params), request.language, pupil),
+          ),
           pagination: pagination(`${returnPath(returnId)}/pupils`, pupils, request.t('collect.pupils.pages')),
           backLink: { href: returnPath(returnId), text: request.t('collect.back-to-return') },
         });
@@ -441,6 +447,67 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
   ];
 }
 
+/** A date a return gives, in the reader's language; as written when it is not a real date. */
+function censusDateIn(language: Language, value: string | null): string | null {
+  if (value === null) return null;
+  const date = isoDate(value);
+  return date === null ? value : formatDate(date, language);
+}
+
+/**
+ * When the MIS made the return, in the reader's language: an xs:dateTime, London's wall clock unless it
+ * gives its time zone; as written when it is not one.
+ */
+function madeAtIn(language: Language, value: string | null): string | null {
+  if (value === null) return null;
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(value);
+  const [, day = '', hours = '', minutes = '', zone] = match ?? [];
+  if (!match || isoDate(day) === null || Number(hours) > 23 || Number(minutes) > 59) return value;
+  const at = zone
+    ? new Date(value)
+    : new Date(startOfLondonDay(day).getTime() + (Number(hours) * 60 + Number(minutes)) * 60_000);
+  return Number.isNaN(at.getTime()) ? value : formatDateTime(at, language);
+}
+
+/** Enrolment statuses in words (the CBDS's); any other code is shown as written. */
+const ENROL_STATUS_KEYS: Record<string, string> = {
+  C: 'collect.pupils.enrol.C',
+  M: 'collect.pupils.enrol.M',
+  S: 'collect.pupils.enrol.S',
+};
+
+/** A pupil of a return as the pupils page shows it: codes in words where they have them, dates in the reader's. */
+function pupilIn(t: Translate, language: Language, pupil: CensusPupil) {
+  const date = (value: string | null) => censusDateIn(language, value) ?? '';
+  const coded = (value: string | null, keys: Record<string, string>) => {
+    const key = value === null ? undefined : keys[value];
+    return key ? t(key, { code: value ?? '' }) : (value ?? '');
+  };
+  const yesNo = censusBoolean(pupil.partTime);
+  return {
+    ...pupil,
+    dob: date(pupil.dob),
+    entryDate: date(pupil.entryDate),
+    leavingDate: date(pupil.leavingDate),
+    sex: coded(pupil.sex, { M: 'collect.pupils.sex.M', F: 'collect.pupils.sex.F' }),
+    enrolStatus: coded(pupil.enrolStatus, ENROL_STATUS_KEYS),
+    ncYear:
+      pupil.ncYearActual !== null && /^\d{1,2}$/.test(pupil.ncYearActual)
+        ? t('collect.pupils.year-n', { year: pupil.ncYearActual })
+        : coded(pupil.ncYearActual, { R: 'collect.pupils.reception' }),
+    partTime:
+      yesNo === null
+        ? (pupil.partTime ?? '')
+        : t(yesNo ? 'collect.pupils.yes' : 'collect.pupils.no'),
+    boarder:
+      pupil.boarder === null
+        ? ''
+        : t(pupil.boarder === 'N' ? 'collect.pupils.not-boarder' : 'collect.pupils.boarder', {
+            code: pupil.boarder,
+          }),
+  };
+}
+
 /** A load's outcome with a refusal's reasons and what to do in the reader's language. */
 export function outcomeIn(language: Language, outcome: LoadOutcome): LoadOutcome {
   if (outcome.status !== 'refused') return outcome;
@@ -479,6 +546,8 @@ function viewModel(view: ReturnView, request: FastifyRequest) {
     unanswered: findings.filter((f) => f.kind === 'query' && f.answer === null).length,
     statusLabels: statusLabels(t),
     eventLabels: Object.fromEntries(Object.entries(EVENT_KEYS).map(([event, key]) => [event, t(key)])),
+    censusDay: censusDateIn(request.language, view.returnDetails.header.referenceDate),
+    madeAt: madeAtIn(request.language, view.returnDetails.header.dateTime),
     summary: t('collect.findings.summary', {
       errors: t('collect.count.errors', { count: view.version.error_count }),
       queries: t('collect.count.queries', { count: view.version.query_count }),

@@ -98,13 +98,30 @@ describe('census return pages', () => {
     assert.match(page.body, /What the return says/);
     assert.match(page.body, /Severn Vale Academy/, "the school's name as the return gives it");
     assert.match(page.body, /11 on roll, 2 no longer on roll/);
-    assert.match(page.body, /census day 2026-10-01/);
+    assert.match(textOf(page.body), /Census SC AUT 2026, census day 1 October 2026 /);
+    assert.match(textOf(page.body), /Made by EXAMPLE MIS 7\.212, 2 October 2026 at 2:05pm /);
     assert.match(page.body, /Q916201119004 \(no surname\), Amira/);
     assert.match(page.body, /Rule 1700Q/);
     assert.doesNotMatch(page.body, /href="\/collect\/returns\/[^"]+\/submit"/, 'no Submit with errors');
     const pupils = await agent.get(`/collect/returns/${firstId}/pupils`);
     assert.equal(pupils.statusCode, 200);
     assert.match(pupils.body, /13 pupils/);
+    // Every field the return gives, in words and dates as the service writes them.
+    const rows = [...pupils.body.matchAll(/<tr class="govuk-table__row">([\s\S]*?)<\/tr>/g)].map((m) =>
+      textOf(m[1] ?? '').trim(),
+    );
+    const khan = rows.find((row) => row.includes('Q916201119004')) ?? '';
+    assert.match(
+      khan,
+      /^1 Q916201119004 Amira 12 March 2015 Female Year 7 Current, single registration \(C\) 3 September 2026 Yes Other details of record 1 on roll /,
+    );
+    assert.match(
+      khan,
+      /Middle names Noor Preferred surname \(none given\) .*Ethnicity code NOBT Part-time No Boarder No \(N\)$/,
+    );
+    const williams = rows.find((row) => row.includes('R916210716030')) ?? '';
+    assert.match(williams, /30 June 2012 Male .* No longer on roll \(left 18 July 2026\)/);
+    assert.match(williams, /ULN 4512078478/);
 
     // A second file without the confirmation is refused; with it, it replaces the first.
     const fixed = censusReturnXml({ school, year: 2026, withQuery: true });
@@ -290,6 +307,12 @@ describe('census return pages', () => {
     const view = await agent.get(`/collect/returns/${id}`);
     assert.match(view.body, /Beth mae’r ffurflen yn ei ddweud/);
     assert.match(view.body, /Ymholiadau \(1\)/);
+    assert.match(textOf(view.body), /diwrnod y cyfrifiad 1 Hydref 2026 /);
+    const pupils = textOf((await agent.get(`/collect/returns/${id}/pupils`)).body);
+    assert.match(
+      pupils,
+      /Khan Amira 12 Mawrth 2015 Benyw Blwyddyn 7 Cyfredol, cofrestriad sengl \(C\) 3 Medi 2026 Ydy/,
+    );
     const finding = /name="finding" value="([0-9a-f-]{36})"/.exec(view.body)?.[1] ?? '';
     const empty = await agent.post(`/collect/returns/${id}/answer`, { finding, answer: ' ' });
     assert.equal(empty.statusCode, 400);

@@ -100,6 +100,14 @@ describe('COLLECT (browser)', () => {
     await page.getByRole('button', { name: 'Open the return' }).click();
     await school.check();
     const returnUrl = page.url();
+    // Every field of each pupil, in words.
+    await page.getByRole('link', { name: 'View the pupils' }).click();
+    await school.check();
+    assert.match(await page.locator('#pupils').innerText(), /12 March 2015\s+Female\s+Year 7/);
+    await page.getByText('Other details of record 1 on roll', { exact: true }).click();
+    await school.check();
+    await page.getByRole('link', { name: 'Back to the return' }).click();
+    await school.check();
 
     // The query explained, then submitted with the headteacher's approval.
     await page
