@@ -32,6 +32,8 @@ import {
 import { oneText } from '../platform/web/form-values.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { pagination } from '../platform/web/pagination.ts';
+import { censusBoolean, isoDate } from './census-dates.ts';
+import type { CensusPupil } from './census-reader.ts';
 import {
   CensusReturnsService,
   type FindingView,
@@ -41,8 +43,6 @@ import {
   type ReturnView,
   STATUS_LABELS,
 } from './returns-service.ts';
-import { censusBoolean, isoDate } from './census-dates.ts';
-import type { CensusPupil } from './census-reader.ts';
 import { pupilName } from './validate.ts';
 
 /** A page's t(): the reader's language. */
@@ -495,10 +495,7 @@ function pupilIn(t: Translate, language: Language, pupil: CensusPupil) {
       pupil.ncYearActual !== null && /^\d{1,2}$/.test(pupil.ncYearActual)
         ? t('collect.pupils.year-n', { year: pupil.ncYearActual })
         : coded(pupil.ncYearActual, { R: 'collect.pupils.reception' }),
-    partTime:
-      yesNo === null
-        ? (pupil.partTime ?? '')
-        : t(yesNo ? 'collect.pupils.yes' : 'collect.pupils.no'),
+    partTime: yesNo === null ? (pupil.partTime ?? '') : t(yesNo ? 'collect.pupils.yes' : 'collect.pupils.no'),
     boarder:
       pupil.boarder === null
         ? ''
