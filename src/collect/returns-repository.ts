@@ -247,3 +247,24 @@ export async function approvedReturns(db: Executor, collectionId: string): Promi
     .orderBy('r.establishment_number')
     .execute();
 }
+
+/** For each collection with some, the returns of an LA's schools in a status, with the collection's name. */
+export async function countReturnsByCollection(
+  db: Executor,
+  where: { laNumber: string; status: CensusReturnStatus } | { establishment: string; status: CensusReturnStatus },
+): Promise<{ collectionId: string; name: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('census_returns as r')
+    .innerJoin('data_collections as c', 'c.id', 'r.collection_id')
+    .select(['c.id', 'c.name', (eb) => eb.fn.countAll<string | number>().as('n')])
+    .where('r.status', '=', where.status)
+    .where((eb) =>
+      'laNumber' in where
+        ? eb('r.la_number', '=', where.laNumber)
+        : eb('r.establishment_number', '=', where.establishment),
+    )
+    .groupBy(['c.id', 'c.name'])
+    .orderBy('c.name')
+    .execute();
+  return rows.map((row) => ({ collectionId: row.id, name: row.name, count: Number(row.n) }));
+}

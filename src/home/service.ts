@@ -1,10 +1,12 @@
 // What the home page shows as waiting for the signed-in user's organisation: files to download (per
 // Download list the user's role has), files it sent that were rejected lately, and the LA
-// administrator's loose ends (schools and users to follow up, organisations emails could not reach).
+// administrator's loose ends (schools and users to follow up, organisations emails could not reach), and
+// census returns waiting for the LA's decision or, returned, for the school's correction.
 
 import { menuLabelKey } from '../auth/menu.ts';
-import { can } from '../auth/permissions.ts';
+import { can, scopeOf } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
+import { countReturnsByCollection } from '../collect/returns-repository.ts';
 import { countOpenMatches, MATCHES_PATH } from '../lost-pupils/matches-service.ts';
 import { countDueForReview } from '../lost-pupils/review-repository.ts';
 import { REVIEW_PATH } from '../lost-pupils/review-service.ts';
@@ -164,5 +166,36 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
       items.push({ text: message('home.attention.lost-pupil-matches', { count }), ...goTo(MATCHES_PATH) });
     }
   }
+  items.push(...(await censusReturns(db, user)));
   return items;
+}
+
+/**
+ * COLLECT: an LA's returns submitted by its schools, waiting for its decision; a school's return its LA
+ * returned to it, to correct in its MIS. A submitted or returned version is always its school's latest
+ * (a later upload replaces it). One item for each collection, with a link to it.
+ */
+async function censusReturns(db: Executor, user: SignedInUser): Promise<Attention[]> {
+  const toCollection = (collectionId: string, name: string) => ({
+    href: `/collect/collections/${collectionId}`,
+    link: message('home.attention.open-collection', { name }),
+  });
+  if (user.laNumber && can(user.role, 'collect.agent')) {
+    const waiting = await countReturnsByCollection(db, { laNumber: user.laNumber, status: 'submitted' });
+    return waiting.map(({ collectionId, name, count }) => ({
+      text: message('home.attention.census-returns-to-decide', { count, name }),
+      ...toCollection(collectionId, name),
+    }));
+  }
+  if (user.establishmentNumber && scopeOf(user.role) === 'school' && can(user.role, 'collect.return')) {
+    const returned = await countReturnsByCollection(db, {
+      establishment: user.establishmentNumber,
+      status: 'returned',
+    });
+    return returned.map(({ collectionId, name }) => ({
+      text: message('home.attention.census-return-returned', { name }),
+      ...toCollection(collectionId, name),
+    }));
+  }
+  return [];
 }

@@ -1,14 +1,27 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import { DataCollectionsService } from '../../src/collect/collections-service.ts';
+import { CensusReturnsService } from '../../src/collect/returns-service.ts';
 import { enqueueNotification } from '../../src/notifications/outbox.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { LEAVES_2027, LEFT_2026, makeLostPupil } from '../lost-pupils/review-fixtures.ts';
+import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { seenInCtf } from '../support/lost-pupils.ts';
-import { la, laInbox, makeTransfer, school, type TransferSpec } from '../support/transfers.ts';
+import {
+  actorOf,
+  la,
+  laInbox,
+  makeFileStores,
+  makeTransfer,
+  school,
+  type TransferSpec,
+} from '../support/transfers.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
 
 /** The "Waiting for you" items of the home page: each sentence and where its link goes. */
@@ -366,6 +379,76 @@ describeEachEngine('home, contacts and school details', (database) => {
     for (const role of ['la_user', 'la_dba'] as const) {
       assert.deepEqual(matches(await homeOf(db, role, { laNumber: theLa.number })), [], role);
     }
+  });
+
+  test("an LA's census agents are told how many returns wait for their decision; a school, that its return was returned", async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T09:00:00.000Z');
+    const theLa = await makeLa(db);
+    const schools = [
+      await makeSchool(db, theLa.number),
+      await makeSchool(db, theLa.number),
+      await makeSchool(db, theLa.number),
+    ];
+    const admin = await makeUser(db, 'national_admin');
+    const name = `School Census 2026 Autumn ${theLa.number}`;
+    const collectionId = await new DataCollectionsService({ db, clock }).create(
+      actorOf(admin),
+      autumnCensusForm([theLa.number], { name }),
+    );
+    const returns = new CensusReturnsService({ db, files: makeFileStores().files, clock });
+    const agent = actorOf(await makeUser(db, 'la_user', { laNumber: theLa.number }));
+    const ids: string[] = [];
+    for (const s of schools) {
+      const source = actorOf(
+        await makeUser(db, 'school', { laNumber: theLa.number, establishmentNumber: s.number }),
+      );
+      const xml = Buffer.from(censusReturnXml({ school: s.number, year: 2026 }));
+      const outcome = await returns.load(
+        source,
+        collectionId,
+        censusFilename(s.number),
+        Readable.from([xml]),
+        false,
+      );
+      assert.equal(outcome.status, 'loaded');
+      if (outcome.status !== 'loaded') return;
+      await returns.submit(source, outcome.returnId, true);
+      ids.push(outcome.returnId);
+    }
+    await returns.returnToSchool(agent, ids[2] ?? '', 'Please check pupil 5.');
+    const href = `/collect/collections/${collectionId}`;
+
+    for (const role of ['la_user', 'la_plasc'] as const) {
+      assert.deepEqual(
+        (await homeOf(db, role, { laNumber: theLa.number })).filter((i) => i.href === href),
+        [{ text: `2 census returns are waiting for your decision in ${name}. Go to ${name}`, href }],
+        role,
+      );
+    }
+    await returns.approve(agent, ids[0] ?? '');
+    assert.deepEqual(
+      (await homeOf(db, 'la_user', { laNumber: theLa.number })).filter((i) => i.href === href),
+      [{ text: `1 census return is waiting for your decision in ${name}. Go to ${name}`, href }],
+    );
+    const otherLa = await makeLa(db);
+    assert.deepEqual(await homeOf(db, 'la_user', { laNumber: otherLa.number }), []);
+
+    const schoolHome = (s: { number: string }) =>
+      homeOf(db, 'school', { laNumber: theLa.number, establishmentNumber: s.number });
+    assert.deepEqual(
+      (await schoolHome(schools[2] as { number: string })).filter((i) => i.href === href),
+      [
+        {
+          text: `Your census return for ${name} was returned to you by your LA: correct it in your MIS and upload a new file. Go to ${name}`,
+          href,
+        },
+      ],
+    );
+    assert.deepEqual(
+      (await schoolHome(schools[1] as { number: string })).filter((i) => i.href === href),
+      [],
+    );
   });
 
   test("Contacts shows the user's LA contact and the service desk", async () => {
