@@ -248,10 +248,12 @@ export async function approvedReturns(db: Executor, collectionId: string): Promi
     .execute();
 }
 
-/** For each collection with some, the returns of an LA's schools in a status, with the collection's name. */
+/** For each collection with some, how many returns of an LA's schools (or of one school) are in a status. */
 export async function countReturnsByCollection(
   db: Executor,
-  where: { laNumber: string; status: CensusReturnStatus } | { establishment: string; status: CensusReturnStatus },
+  where:
+    | { laNumber: string; status: CensusReturnStatus }
+    | { establishment: string; status: CensusReturnStatus },
 ): Promise<{ collectionId: string; name: string; count: number }[]> {
   const rows = await db
     .selectFrom('census_returns as r')
