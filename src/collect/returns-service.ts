@@ -382,7 +382,8 @@ export class CensusReturnsService {
       );
       return refuse(
         [message('collect.refused.mismatch', { mismatches: listed })],
-        otherDay
+        // Only its census day wrong: the right return, made for another day. Anything more: another file.
+        otherDay && more.length === 0
           ? message('collect.refused.census-day-advice', { date: dateParam(collection.reference_date) })
           : message('collect.refused.mismatch-advice'),
       );
@@ -611,17 +612,21 @@ export class CensusReturnsService {
     return { details, schools: rows, counts };
   }
 
-  /** The collector's list: each school's latest approved version. */
+  /** The collector's list: each school's latest approved version, and the name of each LA by number. */
   async approvedList(
     actor: Actor,
     collectionId: string,
-  ): Promise<{ details: CollectionDetails; schools: SchoolReturnRow[] }> {
+  ): Promise<{ details: CollectionDetails; schools: SchoolReturnRow[]; laNames: Record<string, string> }> {
     if (scopeOf(actor.role) !== 'national' || !can(actor.role, 'collect.use')) throw new Forbidden();
     const details = await this.open(actor, collectionId);
     const versions = await approvedReturns(this.deps.db, collectionId);
-    const names = await this.schoolNames(versions.map((v) => v.establishment_number));
+    const [names, las] = await Promise.all([
+      this.schoolNames(versions.map((v) => v.establishment_number)),
+      listLocalAuthorities(this.deps.db),
+    ]);
     return {
       details,
+      laNames: Object.fromEntries(las.map((la) => [la.number, la.name])),
       schools: versions.map((v) => ({
         number: v.establishment_number,
         name: names.get(v.establishment_number) ?? v.establishment_number,

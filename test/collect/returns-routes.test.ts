@@ -238,6 +238,11 @@ describe('census return pages', () => {
 
     const atCollector = await s.collector.agent.get(`/collect/collections/${s.collectionId}`);
     assert.ok(atCollector.body.includes(`href="/collect/returns/${thirdId}"`));
+    // Each school's LA by its number and name.
+    assert.match(
+      textOf(atCollector.body),
+      new RegExp(`${school} Brook Lane Primary ${s.la.number} ${s.la.number} Testshire 3 13`),
+    );
     assert.equal((await s.collector.agent.get(`/collect/returns/${thirdId}`)).statusCode, 200);
     assert.equal((await s.collector.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
     // Approving again is refused on the page, not with a stack.

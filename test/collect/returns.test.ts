@@ -239,6 +239,14 @@ describeEachEngine('census returns', (database) => {
         /term SPR/,
       ],
       [censusFilename(s.school.number), Buffer.alloc(RETURN_SIZE_LIMIT + 1, 32), /larger than 10 MB/],
+      // Saved as ISO-8859-1: the é of Renée is one byte, on the line of her surname.
+      [
+        censusFilename(s.school.number),
+        Buffer.from(good.replace('<Surname>Khan</Surname>', '<Surname>Renée</Surname>'), 'latin1'),
+        new RegExp(
+          `not valid UTF-8 text.*\\(line ${good.split('\n').findIndex((line) => line.includes('<Surname>Khan')) + 1}, column 21\\)`,
+        ),
+      ],
     ];
     for (const [name, xml, reason] of cases) {
       const outcome = await s.load(name, xml);

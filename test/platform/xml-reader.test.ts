@@ -201,6 +201,28 @@ test('a character split by the 64 KiB boundary, or split across stream chunks, i
   assert.match(message ?? '', /^encoding: The file is not valid UTF-8/);
 });
 
+test('in memory, bytes that are not UTF-8 are reported where the first one is', async () => {
+  // An ISO-8859-1 file: its é is one byte, 0xE9, not UTF-8's two.
+  const lines = Array.from({ length: 42 }, (_, i) => `  <Line>${i}</Line>`);
+  const latin1 = Buffer.from(`<A>\n${lines.join('\n')}\n  <Name>Renée</Name>\n</A>`, 'latin1');
+  const [message] = await outcome(latin1);
+  assert.equal(
+    message,
+    'encoding: The file is not valid UTF-8 text. Save it again from the software that made it (line 44, column 12)',
+  );
+  // After characters of more than one byte, the column counts characters.
+  const [afterWelsh] = await outcome(
+    Buffer.concat([Buffer.from('<A>Ŵŵ😀'), Buffer.from([0xff]), Buffer.from('</A>')]),
+  );
+  assert.match(afterWelsh ?? '', /\(line 1, column 7\)$/);
+  // Past a stream's first chunk the byte's place is not known: no position rather than a wrong one.
+  const [streamed] = await outcome(Readable.from([Buffer.from('<A>\n<B/>\n'), latin1]));
+  assert.equal(
+    streamed,
+    'encoding: The file is not valid UTF-8 text. Save it again from the software that made it',
+  );
+});
+
 test('in memory, a file that ends in the middle of a character is refused as such, after the rest is read', async () => {
   const bytes = Buffer.concat([Buffer.from('<A>Si'), Buffer.from('â').subarray(0, 1)]);
   const [message] = await outcome(bytes);

@@ -1,6 +1,7 @@
 // A hardened streaming XML reader for files that arrive from outside (CTFs, census returns).
 // It refuses DOCTYPE (so no external entities and no entity expansion), caps size, depth and element
-// count, requires valid UTF-8, and reports every problem with its line and column, as a message of the
+// count, requires valid UTF-8, and reports every problem with its line and column (bytes that are not
+// UTF-8: where the first is, unless it comes after a stream's first chunk), as a message of the
 // catalogue (`xml.*`) for pages in the reader's language and in English for the CLI, the API and logs.
 //
 // A whole document already in memory (an upload) is checked for UTF-8 and size first, exactly as when it
@@ -89,6 +90,56 @@ function utf8Status(data: Uint8Array): 'valid' | 'truncated' | 'invalid' {
   return 'invalid';
 }
 
+/** The offset of the first byte of `data` that does not begin a whole, valid UTF-8 character. */
+function firstInvalidUtf8(data: Uint8Array): number {
+  let at = 0;
+  while (at < data.length) {
+    const lead = data[at] as number;
+    if (lead < 0x80) {
+      at += 1;
+      continue;
+    }
+    const more =
+      lead >= 0xc2 && lead <= 0xdf
+        ? 1
+        : lead >= 0xe0 && lead <= 0xef
+          ? 2
+          : lead >= 0xf0 && lead <= 0xf4
+            ? 3
+            : 0;
+    if (more === 0 || at + more >= data.length) return at;
+    // The second byte's range excludes overlong forms, surrogates and code points past U+10FFFF.
+    const second = data[at + 1] as number;
+    const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+    const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+    if (second < low || second > high) return at;
+    for (let next = 2; next <= more; next += 1) {
+      if (((data[at + next] as number) & 0xc0) !== 0x80) return at;
+    }
+    at += more + 1;
+  }
+  return at;
+}
+
+/**
+ * Where the first byte that is not UTF-8 is, as an editor shows it: its line, and its column in
+ * characters, both from 1 (a byte-order mark counts as a character).
+ */
+function invalidUtf8Position(data: Buffer): { line: number; column: number } {
+  const offset = firstInvalidUtf8(data);
+  let line = 1;
+  let lineStart = 0;
+  for (
+    let newline = data.indexOf(0x0a);
+    newline !== -1 && newline < offset;
+    newline = data.indexOf(0x0a, newline + 1)
+  ) {
+    line += 1;
+    lineStart = newline + 1;
+  }
+  return { line, column: [...data.subarray(lineStart, offset).toString('utf8')].length + 1 };
+}
+
 /**
  * Reads an XML document, calling `handler` as elements open and close. The document is a stream, or
  * bytes already in memory (read as if they had arrived in one chunk: the same checks and messages).
@@ -161,8 +212,11 @@ export async function readXml(
       try {
         text = decoder.decode(buffer, { stream: true });
       } catch {
-        fail('encoding', message('xml.not-utf8'));
-        return;
+        // The byte's place is known in the first piece, as in a document in memory; past it, the parser's
+        // place is not the byte's (it has not read this piece), so none is given.
+        const { line, column } =
+          bytes === buffer.length ? invalidUtf8Position(buffer) : { line: 0, column: 0 };
+        throw new XmlError('encoding', message('xml.not-utf8'), line, column);
       }
       pending = buffer.length > 0 && (buffer[buffer.length - 1] as number) >= 0x80;
     }
@@ -182,7 +236,10 @@ export async function readXml(
     if (whole.length > max.maxBytes) fail('too-large', tooLarge);
     // As one chunk: bytes that are not UTF-8 are refused before anything is parsed, but bytes that only
     // end in the middle of a character are parsed first and refused at the end.
-    if (utf8Status(whole) === 'invalid') fail('encoding', message('xml.not-utf8'));
+    if (utf8Status(whole) === 'invalid') {
+      const { line, column } = invalidUtf8Position(whole);
+      throw new XmlError('encoding', message('xml.not-utf8'), line, column);
+    }
     // Each piece ends just after a '<', so the parser meets every problem at the same character, and
     // reports it at the same line and column, as it would in one chunk (it reports text outside the root
     // element at the end of a chunk, else at the next '<'). A piece without a '<' runs on to the next one.
