@@ -471,9 +471,9 @@ function madeAtIn(language: Language, value: string | null): string | null {
 
 /** Enrolment statuses in words (the CBDS's); any other code is shown as written. */
 const ENROL_STATUS_KEYS: Record<string, string> = {
-  C: 'collect.pupils.enrol.C',
-  M: 'collect.pupils.enrol.M',
-  S: 'collect.pupils.enrol.S',
+  C: 'collect.pupils.enrol.current',
+  M: 'collect.pupils.enrol.main',
+  S: 'collect.pupils.enrol.subsidiary',
 };
 
 /** A pupil of a return as the pupils page shows it: codes in words where they have them, dates in the reader's. */
@@ -483,19 +483,20 @@ function pupilIn(t: Translate, language: Language, pupil: CensusPupil) {
     const key = value === null ? undefined : keys[value];
     return key ? t(key, { code: value ?? '' }) : (value ?? '');
   };
-  const yesNo = censusBoolean(pupil.partTime);
+  const partTime = censusBoolean(pupil.partTime);
+  const yesNo = partTime === null ? null : t(partTime ? 'collect.pupils.yes' : 'collect.pupils.no');
   return {
     ...pupil,
     dob: date(pupil.dob),
     entryDate: date(pupil.entryDate),
     leavingDate: date(pupil.leavingDate),
-    sex: coded(pupil.sex, { M: 'collect.pupils.sex.M', F: 'collect.pupils.sex.F' }),
+    sex: coded(pupil.sex, { M: 'collect.pupils.sex.male', F: 'collect.pupils.sex.female' }),
     enrolStatus: coded(pupil.enrolStatus, ENROL_STATUS_KEYS),
     ncYear:
       pupil.ncYearActual !== null && /^\d{1,2}$/.test(pupil.ncYearActual)
         ? t('collect.pupils.year-n', { year: pupil.ncYearActual })
         : coded(pupil.ncYearActual, { R: 'collect.pupils.reception' }),
-    partTime: yesNo === null ? (pupil.partTime ?? '') : t(yesNo ? 'collect.pupils.yes' : 'collect.pupils.no'),
+    partTime: yesNo ?? pupil.partTime ?? '',
     boarder:
       pupil.boarder === null
         ? ''
