@@ -15,6 +15,7 @@ import {
   pupilsToMatch,
   readCensusReturn,
 } from './census-reader.ts';
+import { type ReturnSummary, summariseReturn } from './census-summary.ts';
 import { type Finding, validateReturn } from './validate.ts';
 
 /** What a return says of itself and its school, kept with each version (no pupil data). */
@@ -83,6 +84,17 @@ export interface CensusChecker {
   checkCensusReturn(input: CensusCheckInput): Promise<CensusCheck>;
   /** A stored return read again for a page of its pupils: as long to read as to check, so off the main thread too. */
   censusPupilsPage(input: CensusPupilsInput): Promise<CensusPupilsPage>;
+  /** A stored return read again for its summary (its totals), off the main thread for the same reason. */
+  censusSummary(input: CensusSummaryInput): Promise<ReturnSummary>;
+}
+
+/** A stored return, to be summarised. */
+export interface CensusSummaryInput {
+  data: Uint8Array;
+}
+
+export async function censusSummary({ data }: CensusSummaryInput): Promise<ReturnSummary> {
+  return summariseReturn(await readCensusReturn(Buffer.from(data.buffer, data.byteOffset, data.byteLength)));
 }
 
 export async function censusPupilsPage({

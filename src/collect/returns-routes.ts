@@ -6,6 +6,8 @@
 //   GET  /collect/collections/:collectionId/upload   Upload Return from File (a school); POST loads it
 //   GET  /collect/returns/:returnId                  a version: summary, errors and queries, notes, history
 //   GET  /collect/returns/:returnId/pupils           its pupils, read from the stored file
+//   GET  /collect/returns/:returnId/summary          its summary (totals to check against the MIS), and
+//   GET  /collect/returns/:returnId/summary.csv      as a CSV file, counted from the stored file
 //   POST /collect/returns/:returnId/answer           finding=ID&answer=...: a query explained
 //   GET  /collect/returns/:returnId/submit           Submit Return (the headteacher's approval); POST submits
 //   POST /collect/returns/:returnId/notes            an LA note
@@ -20,20 +22,25 @@ import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
-import { formatDate, formatDateTime, startOfLondonDay } from '../platform/dates.ts';
 import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
-import {
-  keyedError,
-  type Language,
-  type MessageParams,
-  translateMessage,
-} from '../platform/i18n/catalogue.ts';
+import { keyedError, type Language, translateMessage } from '../platform/i18n/catalogue.ts';
 import { oneText } from '../platform/web/form-values.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { pagination } from '../platform/web/pagination.ts';
-import { censusBoolean, isoDate } from './census-dates.ts';
+import { sendCsv } from '../reports/web.ts';
 import type { CensusPupil } from './census-reader.ts';
+import {
+  boarderIn,
+  censusDateIn,
+  enrolStatusIn,
+  madeAtIn,
+  ncYearIn,
+  partTimeIn,
+  STATUS_KEYS,
+  sexIn,
+  type Translate,
+} from './census-words.ts';
 import {
   CensusReturnsService,
   type FindingView,
@@ -43,19 +50,8 @@ import {
   type ReturnView,
   STATUS_LABELS,
 } from './returns-service.ts';
+import { summaryCsv, summaryPage } from './summary-view.ts';
 import { pupilName } from './validate.ts';
-
-/** A page's t(): the reader's language. */
-type Translate = (key: string, params?: MessageParams) => string;
-
-/** Each return status's label, as its key. */
-const STATUS_KEYS: Record<CensusReturnStatus, string> = {
-  loaded: 'collect.return-status.loaded',
-  submitted: 'collect.return-status.submitted',
-  returned: 'collect.return-status.returned',
-  approved: 'collect.return-status.approved',
-  replaced: 'collect.return-status.replaced',
-};
 
 /** What happened to a return, as each event's key. */
 const EVENT_KEYS: Record<string, string> = {
@@ -180,6 +176,16 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       },
     });
   }
+
+  /** A version's summary with what its page says of the version, for whoever may open it. */
+  const summaryOf = async (user: Actor, returnId: string) => {
+    const [view, counted] = await Promise.all([
+      service.view(user, returnId),
+      service.summary(user, returnId),
+    ]);
+    const { returnDetails, school } = view;
+    return { view, summary: { ...counted, returnDetails, school } };
+  };
 
   const returnPage = async (reply: FastifyReply, user: Actor, returnId: string, errors?: FieldError[]) => {
     const view = await service.view(user, returnId);
@@ -331,6 +337,35 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       },
     },
     {
+      method: 'GET',
+      url: '/collect/returns/:returnId/summary',
+      access: 'collect.use',
+      handler: async (request, reply) => {
+        const { returnId } = request.params as { returnId: string };
+        const { view, summary } = await summaryOf(signedInUser(request), returnId);
+        const t: Translate = (key, params) => request.t(key, params);
+        return reply.page('collect/views/summary.njk', {
+          title: t('collect.return-summary.title', {
+            school: view.school.name,
+            version: view.version.version,
+          }),
+          view,
+          ...summaryPage(t, request.language, summary),
+          backLink: { href: returnPath(returnId), text: t('collect.back-to-return') },
+        });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/collect/returns/:returnId/summary.csv',
+      access: 'collect.use',
+      handler: async (request, reply) => {
+        const { returnId } = request.params as { returnId: string };
+        const { view, summary } = await summaryOf(signedInUser(request), returnId);
+        return sendCsv(reply, summaryCsv(request.language, summary, view.details.collection.reference_date));
+      },
+    },
+    {
       method: 'POST',
       url: '/collect/returns/:returnId/answer',
       access: 'collect.return',
@@ -447,62 +482,19 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
   ];
 }
 
-/** A date a return gives, in the reader's language; as written when it is not a real date. */
-function censusDateIn(language: Language, value: string | null): string | null {
-  if (value === null) return null;
-  const date = isoDate(value);
-  return date === null ? value : formatDate(date, language);
-}
-
-/**
- * When the MIS made the return, in the reader's language: an xs:dateTime, London's wall clock unless it
- * gives its time zone; as written when it is not one.
- */
-function madeAtIn(language: Language, value: string | null): string | null {
-  if (value === null) return null;
-  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(value);
-  const [, day = '', hours = '', minutes = '', zone] = match ?? [];
-  if (!match || isoDate(day) === null || Number(hours) > 23 || Number(minutes) > 59) return value;
-  const at = zone
-    ? new Date(value)
-    : new Date(startOfLondonDay(day).getTime() + (Number(hours) * 60 + Number(minutes)) * 60_000);
-  return Number.isNaN(at.getTime()) ? value : formatDateTime(at, language);
-}
-
-/** Enrolment statuses in words (the CBDS's); any other code is shown as written. */
-const ENROL_STATUS_KEYS: Record<string, string> = {
-  C: 'collect.pupils.enrol.current',
-  M: 'collect.pupils.enrol.main',
-  S: 'collect.pupils.enrol.subsidiary',
-};
-
 /** A pupil of a return as the pupils page shows it: codes in words where they have them, dates in the reader's. */
 function pupilIn(t: Translate, language: Language, pupil: CensusPupil) {
   const date = (value: string | null) => censusDateIn(language, value) ?? '';
-  const coded = (value: string | null, keys: Record<string, string>) => {
-    const key = value === null ? undefined : keys[value];
-    return key ? t(key, { code: value ?? '' }) : (value ?? '');
-  };
-  const partTime = censusBoolean(pupil.partTime);
-  const yesNo = partTime === null ? null : t(partTime ? 'collect.pupils.yes' : 'collect.pupils.no');
   return {
     ...pupil,
     dob: date(pupil.dob),
     entryDate: date(pupil.entryDate),
     leavingDate: date(pupil.leavingDate),
-    sex: coded(pupil.sex, { M: 'collect.pupils.sex.male', F: 'collect.pupils.sex.female' }),
-    enrolStatus: coded(pupil.enrolStatus, ENROL_STATUS_KEYS),
-    ncYear:
-      pupil.ncYearActual !== null && /^\d{1,2}$/.test(pupil.ncYearActual)
-        ? t('collect.pupils.year-n', { year: pupil.ncYearActual })
-        : coded(pupil.ncYearActual, { R: 'collect.pupils.reception' }),
-    partTime: yesNo ?? pupil.partTime ?? '',
-    boarder:
-      pupil.boarder === null
-        ? ''
-        : t(pupil.boarder === 'N' ? 'collect.pupils.not-boarder' : 'collect.pupils.boarder', {
-            code: pupil.boarder,
-          }),
+    sex: sexIn(t, pupil.sex),
+    enrolStatus: enrolStatusIn(t, pupil.enrolStatus),
+    ncYear: ncYearIn(t, pupil.ncYearActual),
+    partTime: partTimeIn(t, pupil.partTime),
+    boarder: boarderIn(t, pupil.boarder),
   };
 }
 

@@ -46,11 +46,13 @@ import {
   type CensusChecker,
   type CensusPupilsPage,
   censusPupilsPage,
+  censusSummary,
   checkCensusReturn,
   type ReturnDetails,
 } from './census-check.ts';
 import { isoDate, TERM_KEYS } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
+import type { ReturnSummary } from './census-summary.ts';
 import { type CollectionDetails, DataCollectionsService } from './collections-service.ts';
 import { actsAsSource, isAgentOf, mayOpen } from './policy.ts';
 import {
@@ -203,7 +205,7 @@ export interface ReturnsDeps {
   censusChecks?: CensusChecker;
 }
 
-const INLINE_CENSUS_CHECKS: CensusChecker = { checkCensusReturn, censusPupilsPage };
+const INLINE_CENSUS_CHECKS: CensusChecker = { checkCensusReturn, censusPupilsPage, censusSummary };
 
 export class CensusReturnsService {
   private readonly collections: DataCollectionsService;
@@ -342,7 +344,7 @@ export class CensusReturnsService {
     if (data.length === 0) return refuse([message('collect.refused.empty')], CONTENT_ADVICE);
     // The LAs a return may come from are the directory's: it is what this service knows to be current.
     const las = await listLocalAuthorities(this.deps.db);
-    const checked = await (this.deps.censusChecks ?? INLINE_CENSUS_CHECKS).checkCensusReturn({
+    const checked = await this.censusChecks.checkCensusReturn({
       data,
       schoolLaNumber: establishment.la_number,
       currentLaNumbers: las.map((la) => la.number),
@@ -719,20 +721,48 @@ export class CensusReturnsService {
     page: number,
   ): Promise<{ version: CensusReturnRow } & CensusPupilsPage> {
     const version = await this.visible(actor, returnId);
+    const pupils = await this.censusChecks.censusPupilsPage({
+      data: await this.storedFile(version),
+      page,
+      perPage: PUPILS_PER_PAGE,
+    });
+    return { version, ...pupils };
+  }
+
+  /**
+   * A version's summary, counted from its stored file, for whoever may open the version (NotFound
+   * otherwise), with its LA's name (null when the directory has none).
+   */
+  async summary(
+    actor: Actor,
+    returnId: string,
+  ): Promise<{
+    version: CensusReturnRow;
+    la: { number: string; name: string | null };
+    summary: ReturnSummary;
+  }> {
+    const version = await this.visible(actor, returnId);
+    const [data, la] = await Promise.all([
+      this.storedFile(version),
+      getLocalAuthority(this.deps.db, version.la_number),
+    ]);
+    const summary = await this.censusChecks.censusSummary({ data });
+    return { version, la: { number: version.la_number, name: la?.name ?? null }, summary };
+  }
+
+  private get censusChecks(): CensusChecker {
+    return this.deps.censusChecks ?? INLINE_CENSUS_CHECKS;
+  }
+
+  /** A version's file, read whole (and checked against its SHA-256) before a worker reads it. */
+  private async storedFile(version: CensusReturnRow): Promise<Buffer> {
     const stream = await this.deps.files.get({
       storageKey: version.storage_key,
       wrappedKey: version.wrapped_key,
       masterKeyId: version.master_key_id,
       sha256: version.sha256,
     });
-    // Read whole (and checked against its SHA-256) before a worker reads it for the page.
-    const data = await buffer(stream);
-    const pupils = await (this.deps.censusChecks ?? INLINE_CENSUS_CHECKS).censusPupilsPage({
-      data,
-      page,
-      perPage: PUPILS_PER_PAGE,
-    });
-    return { version, ...pupils };
+    return buffer(stream);
   }
 
   /** A query explained by the school (errors cannot be answered: they are fixed at source). */

@@ -9,7 +9,9 @@ import type {
   CensusCheckInput,
   CensusPupilsInput,
   CensusPupilsPage,
+  CensusSummaryInput,
 } from '../collect/census-check.ts';
+import type { ReturnSummary } from '../collect/census-summary.ts';
 import { WorkerPool } from '../platform/workers/pool.ts';
 import type { ContentCheckResult, ContentCheckTask } from './content-check-worker.ts';
 import { type ContentCheck, type ContentChecker, checkContent, parsesContent } from './content-checks.ts';
@@ -86,6 +88,11 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
   /** A page of a stored census return's pupils (collect/census-check.ts), on a worker. */
   censusPupilsPage(input: CensusPupilsInput): Promise<CensusPupilsPage> {
     return this.onWorker<CensusPupilsPage>({ kind: 'census-pupils', ...input });
+  }
+
+  /** A stored census return's summary (collect/census-check.ts), on a worker. */
+  censusSummary(input: CensusSummaryInput): Promise<ReturnSummary> {
+    return this.onWorker<ReturnSummary>({ kind: 'census-summary', ...input });
   }
 
   /** A task on a worker, its bytes handed over as `forWorker` says; the result is the task kind's. */

@@ -1,14 +1,18 @@
 // The tasks a content-check worker runs (see ./content-check-pool.ts): the same checks as in the main
 // thread, so every reason, warning and finding reads exactly the same. An upload's content, a census
-// return loaded into COLLECT (its reading and its rules), or a page of a stored return's pupils.
+// return loaded into COLLECT (its reading and its rules), a page of a stored return's pupils, or a stored
+// return's summary.
 import {
   type CensusCheck,
   type CensusCheckInput,
   type CensusPupilsInput,
   type CensusPupilsPage,
+  type CensusSummaryInput,
   censusPupilsPage,
+  censusSummary,
   checkCensusReturn,
 } from '../collect/census-check.ts';
+import type { ReturnSummary } from '../collect/census-summary.ts';
 import { type ContentCheck, checkContent } from './content-checks.ts';
 import type { ClassifiedFilename } from './filenames.ts';
 
@@ -20,13 +24,15 @@ export type ContentCheckTask =
       data: Uint8Array;
     }
   | ({ kind: 'census-return' } & CensusCheckInput)
-  | ({ kind: 'census-pupils' } & CensusPupilsInput);
+  | ({ kind: 'census-pupils' } & CensusPupilsInput)
+  | ({ kind: 'census-summary' } & CensusSummaryInput);
 
-export type ContentCheckResult = ContentCheck | CensusCheck | CensusPupilsPage;
+export type ContentCheckResult = ContentCheck | CensusCheck | CensusPupilsPage | ReturnSummary;
 
 export function handle(task: ContentCheckTask): Promise<ContentCheckResult> {
   if (task.kind === 'census-return') return checkCensusReturn(task);
   if (task.kind === 'census-pupils') return censusPupilsPage(task);
+  if (task.kind === 'census-summary') return censusSummary(task);
   const { data } = task;
   return checkContent(task.file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
 }

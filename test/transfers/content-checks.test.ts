@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { censusPupilsPage, checkCensusReturn } from '../../src/collect/census-check.ts';
+import { censusPupilsPage, censusSummary, checkCensusReturn } from '../../src/collect/census-check.ts';
 import { PoolBusy, PoolClosed } from '../../src/platform/workers/pool.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { checkContent } from '../../src/transfers/content-checks.ts';
@@ -110,6 +110,14 @@ test("a page of a stored census return's pupils is read the same on a worker thr
   assert.ok(onRoll > 0 && onRoll < 13, 'both lists were paged');
   assert.equal((await pooled.censusPupilsPage(pageOf(9))).page, 3);
   assert.equal((await pooled.censusPupilsPage(pageOf(0))).page, 1);
+});
+
+test("a stored census return's summary is counted the same on a worker thread", async () => {
+  const data = readFileSync(join(FIXTURES, 'census', 'valid-autumn.xml'));
+  const here = await censusSummary({ data });
+  assert.equal(here.onRoll, 11);
+  assert.equal(here.noLongerOnRoll, 2);
+  assert.deepEqual(await pooled.censusSummary({ data }), here);
 });
 
 test('files that are only sniffed (generic and other typed files) are checked without a worker', async () => {

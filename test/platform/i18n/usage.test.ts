@@ -112,6 +112,7 @@ const TRANSLATED_TEMPLATES = [
   'collect/views/finding-macros.njk',
   'collect/views/submit.njk',
   'collect/views/pupils.njk',
+  'collect/views/summary.njk',
   'collect/views/dashboard.njk',
   'collect/views/return-to-school.njk',
   'collect/views/bulk-form.njk',
