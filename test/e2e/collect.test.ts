@@ -1,7 +1,8 @@
 // COLLECT in a real browser (the acceptance journey), on the demo data's School Census
 // collection: demo-school-a uploads a return with an error, sees it, uploads a fixed one in its place,
-// explains its query and submits it; demo-la-user returns it once; the school loads a corrected file and
-// submits it, which the LA approves; demo-collector sees it only after the approval. Every page is checked with axe.
+// opens its pupils and its summary, explains its query and submits it; demo-la-user returns it once; the
+// school loads a corrected file and submits it, which the LA approves after checking its summary;
+// demo-collector sees it only after the approval. Every page is checked with axe.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -108,6 +109,15 @@ describe('COLLECT (browser)', () => {
     await school.check();
     await page.getByRole('link', { name: 'Back to the return' }).click();
     await school.check();
+    // Its summary, to check against the MIS's census summary report.
+    await page.getByRole('link', { name: 'View the summary' }).click();
+    await school.check();
+    assert.match(
+      await page.getByRole('table', { name: 'Pupils on roll by NC year group' }).innerText(),
+      /Year 7\s+2[\s\S]*Total\s+11/,
+    );
+    await page.getByRole('link', { name: 'Back to the return' }).click();
+    await school.check();
 
     // The query explained, then submitted with the headteacher's approval.
     await page
@@ -171,8 +181,16 @@ describe('COLLECT (browser)', () => {
     await page.getByRole('button', { name: 'Submit Return' }).click();
     await school.check();
 
-    // The LA approves it.
+    // The LA checks its summary, then approves it.
     await la.page.goto(correctedUrl);
+    await la.check();
+    await la.page.getByRole('link', { name: 'View the summary' }).click();
+    await la.check();
+    assert.match(
+      await la.page.getByRole('table', { name: 'Pupils on roll by sex' }).innerText(),
+      /Male\s+5\s+Female\s+6/,
+    );
+    await la.page.getByRole('link', { name: 'Back to the return' }).click();
     await la.check();
     await la.page.getByRole('button', { name: 'Approve the return' }).click();
     await la.check();
