@@ -352,18 +352,20 @@ export type LaCtfKey = Pick<TransferRow, (typeof LA_CTF_KEY_COLUMNS)[number]>;
 
 /**
  * The CTFs of one tab in one state, oldest upload first (the service sorts for display), by their keys
- * only: a collected tab holds every collected CTF of the LA's, for years.
+ * only: a collected tab holds every collected CTF of the LA's, for years. `lostPupils` false leaves out
+ * the files sent to the Lost Pupils Database (only ever in the outgoing tab).
  */
 export async function listLaCtfs(
   db: Executor,
   laNumber: string,
-  query: { tab: LaCtfTab; status: TransferStatus },
+  query: { tab: LaCtfTab; status: TransferStatus; lostPupils: boolean },
 ): Promise<LaCtfKey[]> {
   let q = db
     .selectFrom('transfers')
     .select(LA_CTF_KEY_COLUMNS)
     .where('category', '=', 'ctf')
     .where('status', '=', query.status);
+  if (!query.lostPupils) q = q.where('dest_kind', '!=', 'lost-pupils');
   switch (query.tab) {
     case 'within':
       q = q.where(fromLa(laNumber)).where(toLa(laNumber));

@@ -22,6 +22,7 @@ import { SCHOOL_FIELD } from './forward-service.ts';
 import {
   isLaShow,
   isLaTab,
+  LA_SHOW_INFO,
   LA_SHOWS,
   LA_TABS,
   type LaCtfTab,
@@ -151,6 +152,8 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
             description: request.t(TAB_KEYS[tab].description),
           },
           showInfo: { label: request.t(SHOW_KEYS[show].label), intro: request.t(SHOW_KEYS[show].intro) },
+          // Only the outgoing tab could hold them: say where they went rather than leave the LA looking.
+          lostPupilsLeftOut: tab === 'outgoing' && !LA_SHOW_INFO[show].lostPupils,
           tabs: LA_TABS.map((key) => ({
             key,
             label: request.t(TAB_KEYS[key].label),

@@ -9,7 +9,9 @@
 //      Files Within LEA  from the LA's schools (or the LA) to the LA's schools (or the LA);
 //      Incoming Files    to the LA's schools or the LA, from outside the LA;
 //      Outgoing Files    from the LA's schools (or the LA) to outside the LA, or to the lost pupils
-//                        database (file names and schools only: no pupil data, as in every tab).
+//                        database (file names and schools only: no pupil data, as in every tab); those
+//                        are never "For Collection" (nobody collects them), only Collected once an LA
+//                        has found the pupil and forwarded the file.
 //    A school-to-LA file (a phase transfer's bulk CTF to 916LLLL) is "within"; the LA's own forwards
 //    to its schools are "within" too, so the LA sees whether they were collected. Rejected and removed
 //    files are in neither state: they are no longer on their way.
@@ -94,16 +96,31 @@ export const LA_TAB_INFO: Record<LaCtfTab, { label: string; description: string 
 export const LA_SHOWS = ['collection', 'collected'] as const;
 export type LaShow = (typeof LA_SHOWS)[number];
 
-export const LA_SHOW_INFO: Record<LaShow, { label: string; status: TransferStatus; intro: string }> = {
+export const LA_SHOW_INFO: Record<
+  LaShow,
+  {
+    label: string;
+    status: TransferStatus;
+    intro: string;
+    /** Whether the files sent to the Lost Pupils Database (XXXXXXXX, MMMMMMMM) are listed. */
+    lostPupils: boolean;
+  }
+> = {
+  // LA notes §5.3: "the files awaiting collection by the destination school". A file in the Lost Pupils
+  // Database has no destination school and waits for nobody (LAs search for the pupil), as the sender's
+  // View / Remove Files says ('In the Lost Pupils Database'): it is not listed here.
   collection: {
     label: 'For Collection',
     status: 'available',
     intro: 'Listed below are all the files awaiting collection by the destination school.',
+    lostPupils: false,
   },
+  // One that an LA found and forwarded to the pupil's new school is collected, as the sender sees it.
   collected: {
     label: 'Collected',
     status: 'collected',
     intro: 'Listed below are the files collected by the destination school.',
+    lostPupils: true,
   },
 };
 
@@ -199,9 +216,12 @@ export class LaMonitorService {
     page = 1,
   ): Promise<Page<LaFileListing>> {
     const laNumber = this.laOf(actor);
-    const keys = await listLaCtfs(this.deps.db, laNumber, { tab, status: LA_SHOW_INFO[show].status });
+    const { status, lostPupils } = LA_SHOW_INFO[show];
+    const keys = await listLaCtfs(this.deps.db, laNumber, { tab, status, lostPupils });
     // Belt and braces: the query already chose only this tab's files.
-    const own = keys.filter((row) => laTabOf(row, laNumber) === tab);
+    const own = keys.filter(
+      (row) => laTabOf(row, laNumber) === tab && (lostPupils || row.dest_kind !== 'lost-pupils'),
+    );
     const names = await organisationNames(this.deps.db, own);
     // Every file sorted by its keys; only the page's files read in full (a collected tab holds years).
     const sorted = sortLaListings(

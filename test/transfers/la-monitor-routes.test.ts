@@ -99,6 +99,12 @@ describeEachEngine('LA CTF pages', (database) => {
     });
     const incoming = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
     const outgoing = await transfer({ from: school(w.a2.number), to: school(w.b1.number) });
+    const lostPupil = await transfer({
+      from: school(w.a2.number),
+      to: la(w.laB.number),
+      filename: `${w.a2.number}_CTF_XXXXXXXX_001.XML`,
+      overrides: { dest_kind: 'lost-pupils', dest_la: null, lost_reason: 'destination-unknown' },
+    });
     const collectedOut = await transfer({
       from: school(w.a2.number),
       to: la(w.laB.number),
@@ -129,6 +135,13 @@ describeEachEngine('LA CTF pages', (database) => {
     const outgoingPage = mainOf((await agent.get('/download/ctf/monitor?tab=outgoing')).body);
     assert.ok(outgoingPage.includes(outgoing.row.filename));
     assert.ok(!outgoingPage.includes(collectedOut.row.filename), 'collected files are under Collected');
+    // Nobody collects a file in the Lost Pupils Database: not listed, and the page says why.
+    assert.ok(!outgoingPage.includes(lostPupil.row.filename), 'not waiting for collection');
+    assert.match(
+      textOf(outgoingPage),
+      /CTFs sent to the Lost Pupils Database \(XXXXXXXX or MMMMMMMM\) are not listed here, because nobody collects them/,
+    );
+    assert.doesNotMatch(textOf(main), /Lost Pupils Database/, 'said on the outgoing tab only');
     assert.ok(
       !outgoingPage.includes(`/download/ctf/uncollected/${outgoing.row.id}`),
       "another LA's to act on",

@@ -94,11 +94,9 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
     return {
       within: [await make(A1, A2), await make(A1, A), await make(A, A2)],
       incoming: [await make(B1, A1), await make(B1, A), await make(B, A2)],
-      outgoing: [
-        await make(A1, B1),
-        await make(A1, B),
-        await make(A, B2),
-        // The lost pupils database: no destination LA.
+      outgoing: [await make(A1, B1), await make(A1, B), await make(A, B2)],
+      // The lost pupils database (no destination LA): outgoing, but never waiting for collection.
+      lostPupils: [
         await make(A1, B, {
           dest_kind: 'lost-pupils',
           dest_la: null,
@@ -109,6 +107,10 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
       elsewhere: [await make(B1, B2), await make(B, B1)],
     };
   }
+
+  /** A tab's collected files: a lost pupil's file forwarded by an LA is collected from the database. */
+  const collectedIn = (collected: Awaited<ReturnType<typeof traffic>>, tab: (typeof LA_TABS)[number]) =>
+    [...collected[tab], ...(tab === 'outgoing' ? collected.lostPupils : [])].sort();
 
   const ids = async (
     actor: Parameters<LaMonitorService['monitor']>[0],
@@ -138,7 +140,7 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
       );
       assert.deepEqual(
         await ids(w.laUserA, tab, 'collected'),
-        [...collected[tab]].sort(),
+        collectedIn(collected, tab),
         `${tab}, collected`,
       );
     }
@@ -158,10 +160,19 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
         ['available', waiting[tab]],
         ['collected', collected[tab]],
       ] as const) {
-        const rows = await listLaCtfs(w.db, w.laA.number, { tab, status });
+        const rows = await listLaCtfs(w.db, w.laA.number, { tab, status, lostPupils: false });
         assert.deepEqual(rows.map((row) => row.id).sort(), [...expected].sort(), `${tab}, ${status}`);
       }
     }
+    const withLostPupils = await listLaCtfs(w.db, w.laA.number, {
+      tab: 'outgoing',
+      status: 'available',
+      lostPupils: true,
+    });
+    assert.deepEqual(
+      withLostPupils.map((row) => row.id).sort(),
+      [...waiting.outgoing, ...waiting.lostPupils].sort(),
+    );
     assert.deepEqual(
       (await listAwaitingInLa(w.db, w.laA.number)).map((row) => row.id).sort(),
       // Everything waiting for the LA's schools or the LA itself: the within and incoming files.
@@ -173,7 +184,7 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
     const w = await world();
     const waiting = await traffic(w);
     for (const tab of LA_TABS) {
-      for (const id of waiting[tab]) {
+      for (const id of tab === 'outgoing' ? [...waiting[tab], ...waiting.lostPupils] : waiting[tab]) {
         const row = (await getTransfer(w.db, id)) as TransferRow;
         assert.equal(laTabOf(row, w.laA.number), tab, row.filename);
       }
