@@ -90,6 +90,28 @@ export async function listIncoming(
 }
 
 /**
+ * The names (upper-cased) of the CTFs s2s still holds for a school: waiting for it, awaiting their virus
+ * scan, or collected and still offered again (content not yet purged). A forward gives its new file a
+ * name none of these has (forward-service.ts), so the school never holds two files of one name.
+ */
+export async function ctfNamesHeldFor(db: Executor, establishmentNumber: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('transfers')
+    .select('filename')
+    .where('dest_kind', '=', 'school')
+    .where('dest_school', '=', establishmentNumber)
+    .where('category', '=', 'ctf')
+    .where((eb) =>
+      eb.or([
+        eb('status', 'in', ['available', 'pending-scan']),
+        eb.and([eb('status', '=', 'collected'), eb('storage_key', 'is not', null)]),
+      ]),
+    )
+    .execute();
+  return new Set(rows.map((row) => row.filename.toUpperCase()));
+}
+
+/**
  * Files a party sent, in the given states and categories, oldest upload first; `lostPupils` true for
  * those sent to the Lost Pupils Database only, false for the others only, absent for both.
  */

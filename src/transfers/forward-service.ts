@@ -9,6 +9,11 @@
 //   on as the LA's own, 9165402_CTF_XXXXXXXX_003.XML -> 916LLLL_CTF_9165402_003.XML, as the handbook's
 //   way (download, rename, upload as the LA) makes it; a name cannot go from a school to itself. Other
 //   files are never forwarded to the school that sent them: it already has the pupil's details.
+// - The new name is one the destination school does not already hold (a CTF waiting for it, awaiting
+//   its scan, or collected and still offered again): otherwise the next free sequence number NNN after
+//   the original's is used (001 after 999), and the confirmation says why. Two files of one name would
+//   reach the school's zip download as "NAME (2).XML", a name outside the handbook's format (§8).
+//   Uploads keep the sender's own name, as the MIS made it: only a forward makes a name up.
 // - The new name passes the upload's name checks: classifyFilename (a CTF name whose source and
 //   destination differ) and partyMessages (the destination school exists, uses s2s, is open and
 //   active). Two of the upload's checks do not apply, on purpose: the source check (the forwarder is
@@ -58,7 +63,7 @@ import { keyedError, sentenceError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from './download-listing.ts';
-import { organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import { ctfNamesHeldFor, organisationNames, updateTransferIfStatus } from './download-repository.ts';
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
 import { purgeContent } from './jobs.ts';
 import { getTransfer, insertTransfer, type NewTransferPupil, pupilsOf } from './repository.ts';
@@ -98,6 +103,8 @@ export interface ForwardRequest extends ForwardOptions {
 /** A forward checked and ready to confirm: what the new file will be called and where it will go. */
 export interface ForwardPlan {
   filename: string;
+  /** The name the new file would have had, when the school already holds a file of that name. */
+  takenName: string | null;
   file: ClassifiedFilename;
   source: PartyLabel;
   destination: PartyLabel;
@@ -148,6 +155,28 @@ export function forwardedFilename(originalName: string, school: string, source?:
   return parts.join('_');
 }
 
+/** A CTF name with another sequence number: SOURCE_CTF_DEST_007.XML, 8 -> SOURCE_CTF_DEST_008.XML. */
+export function withSequence(name: string, sequence: number): string {
+  const parts = name.split('_');
+  const last = parts[3] ?? '';
+  parts[3] = `${String(sequence).padStart(3, '0')}${last.slice(3)}`;
+  return parts.join('_');
+}
+
+/**
+ * The name itself when the school holds no file of that name, else the same name with the first
+ * sequence number after its own (wrapping from 999 to 001) that no held file has; null if none is free.
+ */
+export function freeName(name: string, held: ReadonlySet<string>): string | null {
+  if (!held.has(name.toUpperCase())) return name;
+  const own = Number.parseInt(name.split('_')[3]?.slice(0, 3) ?? '', 10);
+  for (let step = 1; step < 999; step += 1) {
+    const candidate = withSequence(name, ((own - 1 + step) % 999) + 1);
+    if (!held.has(candidate.toUpperCase())) return candidate;
+  }
+  return null;
+}
+
 export class ForwardService {
   constructor(private readonly deps: ForwardDeps) {}
 
@@ -190,13 +219,19 @@ export class ForwardService {
       // A stored CTF always has a CTF name; anything else is not forwarded.
       return fail('transfer.forward.only-ctfs', { filename: original.filename });
     }
-    const file = classified.file;
-    const problems = await partyMessages(this.deps.db, file, 'forward');
+    const problems = await partyMessages(this.deps.db, classified.file, 'forward');
     if (problems.length > 0) throw new Invalid(problems.map((reason) => sentenceError(SCHOOL_FIELD, reason)));
+    const free = freeName(classified.file.name, await ctfNamesHeldFor(this.deps.db, number));
+    const renamed = free === null ? null : classifyFilename(free);
+    if (!renamed?.ok || renamed.file.kind !== 'ctf') {
+      return fail('transfer.forward.no-free-name', { filename: classified.file.name, number });
+    }
+    const file = renamed.file;
     const draft = this.draft(original, file, { id: '', uploadedBy: '', at: '' });
     const names = await organisationNames(this.deps.db, [draft]);
     return {
       filename: file.name,
+      takenName: file.name === classified.file.name ? null : classified.file.name,
       file,
       source: sourceLabel(draft, names),
       destination: destinationLabel(draft, names),

@@ -6,6 +6,7 @@ import { can, type Role } from '../../src/auth/permissions.ts';
 import type { UserRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeTransfer, school } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
 import { makeLostPupil, OTHER_ROLES, organisationFor, uniqueName } from './support.ts';
 
@@ -503,5 +504,28 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     const list = await schoolUser.agent.get('/download/ctf');
     assert.match(words(list.body), new RegExp(newName));
     assert.match(words(list.body), /Departure Primary School/);
+  });
+
+  test('forward to school: a name the school already holds is renumbered, and the check page says why', async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_lost_pupil_transfer', { laNumber: w.la.number });
+    const made = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number });
+    const taken = made.transfer.filename.replace('XXXXXXXX', w.school.number);
+    await makeTransfer(w.db, t.deps.files, {
+      from: school(w.uploader.number),
+      to: school(w.school.number),
+      filename: taken,
+    });
+    const plan = await agent.post(`${SEARCH}/${made.id}/forward`, { school: w.school.number, attest: 'yes' });
+    assert.equal(plan.statusCode, 200);
+    const sequence = Number(taken.slice(-7, -4));
+    const newName = `${taken.slice(0, -7)}${String((sequence % 999) + 1).padStart(3, '0')}.XML`;
+    assert.match(words(plan.body), new RegExp(`New name ${newName}`));
+    assert.match(
+      words(plan.body),
+      new RegExp(
+        `Arrival Primary School already has a file named ${taken} in s2s, so the new file takes the next free number`,
+      ),
+    );
   });
 });

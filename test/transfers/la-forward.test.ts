@@ -10,7 +10,12 @@ import { createLogger } from '../../src/platform/logger.ts';
 import type { StoredFile } from '../../src/platform/storage/encrypted-store.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
-import { ForwardService, forwardedFilename, readSchoolNumber } from '../../src/transfers/forward-service.ts';
+import {
+  ForwardService,
+  forwardedFilename,
+  freeName,
+  readSchoolNumber,
+} from '../../src/transfers/forward-service.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -41,6 +46,28 @@ test('the forwarded name keeps the source, type, sequence and extension and name
   // Only CTFs are forwarded.
   assert.equal(forwardedFilename('9165402_KS1_916LLLL_005.XLS', '8171234'), null);
   assert.equal(forwardedFilename('9165402_916LLLL_NOTES.ZIP', '8171234'), null);
+});
+
+test('a name the school already holds takes the next free sequence number, 001 after 999', () => {
+  const held = (...names: string[]) => new Set(names.map((name) => name.toUpperCase()));
+  assert.equal(freeName('9165402_CTF_9164001_001.XML', held()), '9165402_CTF_9164001_001.XML');
+  assert.equal(
+    freeName(
+      '9165402_CTF_9164001_001.XML',
+      held('9165402_CTF_9164001_001.xml', '9165402_CTF_9164001_002.XML'),
+    ),
+    '9165402_CTF_9164001_003.XML',
+    'names are compared as a zip and a Windows folder compare them, whatever the case',
+  );
+  assert.equal(
+    freeName('9165402_ctf_9164001_999.xml', held('9165402_CTF_9164001_999.XML')),
+    '9165402_ctf_9164001_001.xml',
+  );
+  const all = Array.from(
+    { length: 999 },
+    (_, i) => `9165402_CTF_9164001_${String(i + 1).padStart(3, '0')}.XML`,
+  );
+  assert.equal(freeName('9165402_CTF_9164001_005.XML', held(...all)), null);
 });
 
 test("a school's number is read as people write it", () => {
@@ -247,6 +274,49 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     const forwarded = (await getTransfer(w.db, result.forwarded.id)) as TransferRow;
     const copied = await readStored(stores.files, forwarded);
     assert.ok(copied.equals(content));
+  });
+
+  test('a name the destination school already holds is not given again: the next free number is', async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_001.XML`,
+      content,
+    });
+    const name = (n: string) => `${w.b1.number}_CTF_${w.a2.number}_${n}.XML`;
+    const held = async (n: string, overrides: Partial<TransferRow> = {}) =>
+      makeTransfer(w.db, stores.files, {
+        from: school(w.b1.number),
+        to: school(w.a2.number),
+        filename: name(n),
+        overrides,
+      });
+    await held('001');
+    await held('002', { status: 'pending-scan' });
+    await held('003', { status: 'collected', collected_at: '2026-11-22T09:00:00.000Z' });
+    // No longer held for the school: its names are free again.
+    await held('004', { status: 'removed', removed_at: '2026-11-22T09:00:00.000Z', storage_key: null });
+    await held('005', { status: 'collected', collected_at: '2026-11-01T09:00:00.000Z', storage_key: null });
+
+    const plan = await service().forwardPlan(w.laUserA, original.row.id, w.a2.number);
+    assert.equal(plan.filename, name('004'));
+    assert.equal(plan.takenName, name('001'));
+    const result = await service().forward(w.laUserA, original.row.id, w.a2.number);
+    assert.equal(result.forwarded.filename, name('004'));
+    const waiting = (await downloads().available(w.schoolA2, 'ctf', DEFAULT_SORT)).map((f) => f.filename);
+    assert.equal(new Set(waiting).size, waiting.length, 'no two files of one name wait for the school');
+
+    // A name nobody holds is kept, and the plan says nothing was taken.
+    const other = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_001.XML`,
+      content,
+    });
+    const untouched = await service().forwardPlan(w.laUserA, other.row.id, w.a1.number);
+    assert.equal(untouched.filename, `${w.b1.number}_CTF_${w.a1.number}_001.XML`);
+    assert.equal(untouched.takenName, null);
   });
 
   test('the destination is checked as an upload checks it, and a refused forward changes nothing', async () => {

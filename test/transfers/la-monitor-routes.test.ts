@@ -271,6 +271,37 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.ok((await receiver.agent.get('/download/ctf')).body.includes(newName));
   });
 
+  test('forward: a name the school already holds is renumbered, and the check page says why', async () => {
+    const w = await world();
+    const original = await transfer({
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_001.XML`,
+    });
+    const taken = `${w.b1.number}_CTF_${w.a2.number}_001.XML`;
+    await transfer({ from: school(w.b1.number), to: school(w.a2.number), filename: taken });
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const base = `/download/ctf/uncollected/${original.row.id}/forward`;
+
+    const check = await agent.post(base, { school: w.a2.number });
+    assert.equal(check.statusCode, 200);
+    const newName = `${w.b1.number}_CTF_${w.a2.number}_002.XML`;
+    assert.ok(textOf(check.body).includes(newName));
+    assert.match(
+      textOf(check.body),
+      new RegExp(
+        `A Two Primary already has a file named ${taken} in s2s, so the new file takes the next free number`,
+      ),
+    );
+    const done = await agent.post(base, { school: w.a2.number, confirm: 'yes' });
+    assert.equal(done.statusCode, 303);
+    const flash = textOf((await agent.get('/download/ctf/uncollected')).body);
+    assert.ok(flash.includes(`has been forwarded to A Two Primary as ${newName}`));
+    const receiver = await signedIn('school', { establishmentNumber: w.a2.number });
+    const list = (await receiver.agent.get('/download/ctf')).body;
+    assert.ok(list.includes(taken) && list.includes(newName), 'both wait, under names of their own');
+  });
+
   test("a file whose content went while the forward form was open: the form says so, in the reader's language", async () => {
     const w = await world();
     for (const [language, sequence, words] of [
