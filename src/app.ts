@@ -7,7 +7,8 @@ import { authRoutes } from './auth/routes.ts';
 import { pageContext, type RouteInfo, registerRoutes, rememberLanguage } from './auth/web.ts';
 import { bulkLoadRoutes } from './collect/bulk-routes.ts';
 import { collectionRoutes } from './collect/collections-routes.ts';
-import { returnRoutes } from './collect/returns-routes.ts';
+import { liveCollectionOfReturn } from './collect/collections-service.ts';
+import { returnRoutes, uploadReturnPath } from './collect/returns-routes.ts';
 import type { Deps } from './deps.ts';
 import { directoryRoutes } from './directory/routes.ts';
 import { homeRoutes } from './home/routes.ts';
@@ -33,7 +34,11 @@ import { downloadRoutes } from './transfers/download-routes.ts';
 import { laMonitorRoutes } from './transfers/la-monitor-routes.ts';
 import { sentRoutes } from './transfers/sent-routes.ts';
 import { MAX_FILES_PER_UPLOAD, uploadRoutes } from './transfers/upload-routes.ts';
-import { MAX_UPLOAD_LIMIT, type UploadDeps } from './transfers/upload-service.ts';
+import {
+  type CensusCollectionFinder,
+  MAX_UPLOAD_LIMIT,
+  type UploadDeps,
+} from './transfers/upload-service.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -76,10 +81,18 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
   app.decorate('contentChecks', contentChecks);
   deps.metrics?.watchContentChecks(() => contentChecks.stats());
   app.addHook('onClose', () => contentChecks.close());
-  // uploadRoutes hands these deps to the UploadService, which reads contentChecks.
-  const uploadDeps: Parameters<typeof uploadRoutes>[0] & Pick<UploadDeps, 'contentChecks'> = {
+  // A census return a school sends to its LA as a file is not in COLLECT: the upload says where to load
+  // it, from COLLECT's own service and its Upload Return from File page (transfers knows neither).
+  const censusCollection: CensusCollectionFinder = async (file) => {
+    const collection = await liveCollectionOfReturn(deps.db, deps.clock, file);
+    return collection ? { name: collection.name, uploadHref: uploadReturnPath(collection.id) } : null;
+  };
+  // uploadRoutes hands these deps to the UploadService, which reads contentChecks and censusCollection.
+  const uploadDeps: Parameters<typeof uploadRoutes>[0] &
+    Pick<UploadDeps, 'contentChecks' | 'censusCollection'> = {
     ...deps,
     contentChecks,
+    censusCollection,
   };
 
   // Census returns loaded into COLLECT are read and checked on the same workers.
@@ -137,7 +150,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     ...collectionRoutes(deps),
     ...bulkLoadRoutes(collectDeps),
     ...returnRoutes(collectDeps),
-    ...apiRoutes(app, { ...collectDeps, contentChecks }),
+    ...apiRoutes(app, { ...collectDeps, contentChecks, censusCollection }),
   ]);
   app.decorate('routeTable', routeTable);
   return app;

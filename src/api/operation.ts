@@ -52,7 +52,7 @@ export type ApiDeps = Pick<
   Deps,
   'db' | 'files' | 'clock' | 'logger' | 'config' | 'cookieSecret' | 'scanner' | 'metrics'
 > &
-  Pick<UploadDeps, 'contentChecks'> &
+  Pick<UploadDeps, 'contentChecks' | 'censusCollection'> &
   Pick<ReturnsDeps, 'censusChecks'>;
 
 export interface ApiFeature {

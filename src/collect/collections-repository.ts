@@ -82,13 +82,9 @@ export async function listCollections(
   return { rows, total: Number(count?.n ?? 0) };
 }
 
-/** The collections the schools of an LA take part in, the latest due first. */
-export async function listCollectionsOfLa(
-  db: Executor,
-  la: string,
-  page: Window,
-): Promise<{ rows: DataCollectionRow[]; total: number }> {
-  const ofLa = db
+/** The collections the schools of an LA take part in (the SQL form of laTakesPart). */
+function ofLa(db: Executor, la: string) {
+  return db
     .selectFrom('data_collections')
     .where((eb) =>
       eb.or([
@@ -102,8 +98,17 @@ export async function listCollectionsOfLa(
         ),
       ]),
     );
+}
+
+/** The collections the schools of an LA take part in, the latest due first. */
+export async function listCollectionsOfLa(
+  db: Executor,
+  la: string,
+  page: Window,
+): Promise<{ rows: DataCollectionRow[]; total: number }> {
+  const ofLaQuery = ofLa(db, la);
   const [rows, count] = await Promise.all([
-    ofLa
+    ofLaQuery
       .selectAll()
       .orderBy('due_date', 'desc')
       .orderBy('name')
@@ -111,7 +116,24 @@ export async function listCollectionsOfLa(
       .limit(page.limit)
       .offset(page.offset)
       .execute(),
-    ofLa.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst(),
+    ofLaQuery.select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirst(),
   ]);
   return { rows, total: Number(count?.n ?? 0) };
+}
+
+/** The collections of a term and year an LA's schools take part in, open by `today` and not closed. */
+export async function openCollectionsOfLa(
+  db: Executor,
+  la: string,
+  query: { term: DataCollectionRow['term']; year: string; today: string },
+): Promise<DataCollectionRow[]> {
+  return ofLa(db, la)
+    .selectAll()
+    .where('term', '=', query.term)
+    .where('year', '=', query.year)
+    .where('closed_at', 'is', null)
+    .where('open_date', '<=', query.today)
+    .orderBy('due_date')
+    .orderBy('id')
+    .execute();
 }

@@ -8,12 +8,13 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { getEstablishment, getLocalAuthority, listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { DAY_MS, londonDate } from '../platform/dates.ts';
-import type { DataCollectionRow, Db } from '../platform/db/schema.ts';
+import type { DataCollectionRow, Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import { type WindowPage, windowPage } from '../platform/paging.ts';
 import { readDateInput } from '../platform/web/date-input.ts';
 import { isTerm, referenceDateMismatch, TERM_KEYS, TERM_NAMES, type Term } from './census-dates.ts';
+import { TERM_OF_TYPE_CODE } from './census-filename.ts';
 import {
   collectionLas,
   findCollection,
@@ -21,6 +22,7 @@ import {
   laTakesPart,
   listCollections,
   listCollectionsOfLa,
+  openCollectionsOfLa,
   updateCollection,
 } from './collections-repository.ts';
 
@@ -357,6 +359,27 @@ export class DataCollectionsService {
       detail,
     });
   }
+}
+
+/**
+ * The Live collection a school's termly census return belongs to (the name's SC1/SC2/SC3 and census year
+ * yy, the school's LA taking part): where the school loads it, Upload Return from File. Null when there
+ * is none. Uploads ask (through a function app.ts builds) when a school sends a return as a file to its
+ * LA instead, which does not put it in COLLECT.
+ */
+export async function liveCollectionOfReturn(
+  db: Executor,
+  clock: Clock,
+  file: { school: string; typeCode: string; censusYear: string },
+): Promise<DataCollectionRow | null> {
+  const term = TERM_OF_TYPE_CODE[file.typeCode];
+  if (term === undefined) return null;
+  const [first] = await openCollectionsOfLa(db, file.school.slice(0, 3), {
+    term,
+    year: `20${file.censusYear}`,
+    today: londonDate(clock.now()),
+  });
+  return first ?? null;
 }
 
 function describe(input: CollectionInput): Record<string, unknown> {

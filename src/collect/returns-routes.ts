@@ -85,6 +85,8 @@ const submitForm = z.object({ headteacher: oneText });
 const noteForm = z.object({ note: oneText });
 
 const collectionPath = (id: string) => `/collect/collections/${id}`;
+/** Upload Return from File: where a school loads its census return into a collection. */
+export const uploadReturnPath = (id: string) => `${collectionPath(id)}/upload`;
 const returnPath = (id: string) => `/collect/returns/${id}`;
 
 export function returnRoutes(deps: ReturnsDeps): Route[] {

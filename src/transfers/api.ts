@@ -673,6 +673,11 @@ const SCHEMAS = {
       destination: { type: 'string' },
       pupils: { type: 'integer' },
       warnings: { type: 'array', items: { type: 'string' } },
+      advice: {
+        type: 'string',
+        description:
+          'Accepted files: what else to do. A school census return sent while its LA takes part in a live COLLECT collection of that term and year is not in COLLECT: this says where to load it (Upload Return from File)',
+      },
       scan: {
         type: 'string',
         enum: ['clean', 'pending', 'not-scanned'],

@@ -92,7 +92,11 @@ function inLanguage(result: FileResult, request: FastifyRequest): FileResult {
   if (result.status === 'accepted') {
     const texts = result[ACCEPTED_TEXTS];
     if (!texts) return result;
-    return { ...result, warnings: texts.warnings.map((warning) => translateMessage(language, warning)) };
+    return {
+      ...result,
+      warnings: texts.warnings.map((warning) => translateMessage(language, warning)),
+      ...(texts.loadInto ? { loadInto: texts.loadInto } : {}),
+    };
   }
   const texts = result.status === 'refused' ? result[REFUSAL_TEXTS] : undefined;
   if (result.status !== 'refused' || !texts) return result;

@@ -128,6 +128,11 @@ export interface AcceptedUpload {
   pupils: number;
   /** Things a person should check that did not stop the upload (UPN check letters...), in English. */
   warnings: string[];
+  /**
+   * What else to do, in English: for a school's census return sent while its LA takes part in a Live
+   * COLLECT collection of that term and year, that the return is not in COLLECT and where to load it.
+   */
+  advice?: string;
   [ACCEPTED_TEXTS]?: AcceptedTexts;
   /**
    * The malware scan: clean (offered now), pending (clamd gave no verdict yet: offered once it does), or
@@ -150,7 +155,27 @@ export interface RefusalTexts {
 export const ACCEPTED_TEXTS = Symbol('accepted texts');
 export interface AcceptedTexts {
   warnings: Message[];
+  /** The COLLECT collection a census return should be loaded into (see AcceptedUpload.advice). */
+  loadInto?: CensusCollection;
 }
+
+/** A COLLECT data collection as an upload's advice names it: its name, and its Upload Return from File. */
+export interface CensusCollection {
+  name: string;
+  uploadHref: string;
+}
+
+/**
+ * The Live COLLECT collection a school's termly census return (SC1, SC2, SC3 and its census year yy)
+ * belongs to, when the school's LA takes part; null when there is none. Built by the composition root
+ * (app.ts) from COLLECT's own service and pages, so transfers reads neither COLLECT's tables nor its
+ * routes.
+ */
+export type CensusCollectionFinder = (file: {
+  school: string;
+  typeCode: string;
+  censusYear: string;
+}) => Promise<CensusCollection | null>;
 
 export interface RefusedUpload {
   status: 'refused';
@@ -184,6 +209,8 @@ export interface UploadDeps {
   scanner?: MalwareScanner | null;
   /** Counts each upload's outcome for /metrics (platform/metrics.ts); null or absent when off. */
   metrics?: { upload(outcome: UploadMetric): void } | null;
+  /** COLLECT, for the advice on a census return (see AcceptedUpload.advice); absent: no advice. */
+  censusCollection?: CensusCollectionFinder;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -494,6 +521,7 @@ export class UploadService {
       });
       throw error;
     }
+    const loadInto = await this.censusCollectionOf(file);
     const accepted: AcceptedUpload = {
       status: 'accepted',
       filename: file.name,
@@ -502,10 +530,46 @@ export class UploadService {
       destination: destinationName,
       pupils: checked.pupilCount,
       warnings: checked.warnings.map((warning) => translateMessage('en', warning)),
+      ...(loadInto
+        ? {
+            advice: translateMessage(
+              'en',
+              message('transfer.upload.advice.load-into-collect', {
+                collection: loadInto.name,
+                href: loadInto.uploadHref,
+              }),
+            ),
+          }
+        : {}),
       scan: 'not-scanned',
-      [ACCEPTED_TEXTS]: { warnings: checked.warnings },
+      [ACCEPTED_TEXTS]: { warnings: checked.warnings, ...(loadInto ? { loadInto } : {}) },
     };
     return scanning ? this.scan(accepted, data) : accepted;
+  }
+
+  /**
+   * The handbook's Upload > DAZ/PLASC/School Census File sends a school's census return to its LA as a
+   * file; it does not load it into COLLECT, where the census is made (census guide). When the school's LA
+   * takes part in a Live collection of the return's term and year, the school is told where to load it.
+   */
+  private async censusCollectionOf(file: ClassifiedFilename): Promise<CensusCollection | null> {
+    const find = this.deps.censusCollection;
+    if (!find || file.kind !== 'census' || file.source.kind !== 'school') return null;
+    if (!file.typeCode || !file.censusYear) return null;
+    try {
+      return await find({
+        school: file.source.establishmentNumber,
+        typeCode: file.typeCode,
+        censusYear: file.censusYear,
+      });
+    } catch (error) {
+      // The file is sent: a failure to find the advice must not make the upload look failed.
+      this.deps.logger?.warn(
+        { err: error, filename: file.name },
+        'could not look up the COLLECT collection of an uploaded census return',
+      );
+      return null;
+    }
   }
 
   /** Step 8: the scan at once, from the bytes in memory. */

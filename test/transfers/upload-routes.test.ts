@@ -2,14 +2,21 @@
 // in one multipart post with mixed outcomes on one confirmation page, the CSRF check on multipart
 // posts, and the refusals of the HTTP edge (403, 404, no files, too many files).
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import {
+  insertCollection,
+  type NewCollection,
+  updateCollection,
+} from '../../src/collect/collections-repository.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import type { Language } from '../../src/platform/i18n/catalogue.ts';
 import { SCHOOL_UPLOAD_LIMIT } from '../../src/transfers/upload-service.ts';
 import { makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
@@ -557,5 +564,115 @@ describeEachEngine('upload pages', (database) => {
       description: `CTF from school ${school.number} to school ${dest.number}, file number 063`,
       destination: `Riverside Primary School (${dest.number})`,
     });
+  });
+
+  test("a census return sent while its LA's Live COLLECT collection of that term and year is open says it is not in COLLECT and where to load it; the API too", async () => {
+    const censusLa = await makeLa(db);
+    const censusSchool = await makeSchool(db, censusLa.number, { name: 'Census Lane Primary' });
+    const admin = await makeUser(db, 'national_admin');
+    const collection = async (
+      name: string,
+      changes: Partial<NewCollection>,
+      options: { las?: string[]; closedAt?: string } = {},
+    ) => {
+      const id = randomUUID();
+      await insertCollection(
+        db,
+        {
+          id,
+          name,
+          term: 'AUT',
+          year: '2026',
+          reference_date: '2026-10-01',
+          open_date: '2026-09-01',
+          due_date: '2026-12-18',
+          all_las: 0,
+          created_by: admin.id,
+          created_at: '2026-08-01T09:00:00.000Z',
+          ...changes,
+        },
+        options.las ?? [censusLa.number],
+      );
+      if (options.closedAt) await updateCollection(db, id, { closed_at: options.closedAt });
+      return id;
+    };
+    const live = await collection('School Census 2026 Autumn', {});
+    // Not for these returns: a spring collection, one not open yet, one closed, one of other LAs.
+    await collection('School Census 2026 Spring', { term: 'SPR', reference_date: '2026-01-15' });
+    await collection('Autumn 2026 Late Returns', { open_date: '2026-12-01', due_date: '2026-12-20' });
+    await collection(
+      'School Census 2025 Autumn',
+      { year: '2025', reference_date: '2025-10-02', open_date: '2025-09-01', due_date: '2025-12-18' },
+      { closedAt: '2026-01-10T09:00:00.000Z' },
+    );
+    await collection('Another LA’s Autumn Census', {}, { las: [la.number] });
+    const user = await makeUser(db, 'school', {
+      laNumber: censusLa.number,
+      establishmentNumber: censusSchool.number,
+    });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    await agent.get('/upload/plasc');
+    const thisYear = censusFilename(censusSchool.number, 2026, 1);
+    const lastYear = censusFilename(censusSchool.number, 2025, 2);
+    const response = await agent.postMultipart('/upload/plasc', [
+      { filename: thisYear, content: censusReturnXml({ school: censusSchool.number, year: 2026 }) },
+      { filename: lastYear, content: censusReturnXml({ school: censusSchool.number, year: 2025 }) },
+    ]);
+    assert.equal(response.statusCode, 200);
+    const text = textOf(response.body);
+    assert.match(text, /2 files were uploaded/);
+    const notice =
+      'This census return was sent to your LA as a file. To make your census return, load it into COLLECT: Upload Return from File for School Census 2026 Autumn';
+    assert.ok(text.includes(`${thisYear} Uploaded`), text);
+    assert.equal(text.split(notice).length - 1, 1, 'said of the return of the live collection only');
+    assert.ok(text.indexOf(notice) < text.indexOf(lastYear), 'on the 2026 return, not the 2025 one');
+    assert.ok(
+      response.body.includes(
+        `<a class="govuk-link" href="/collect/collections/${live}/upload">Upload Return from File for School Census 2026 Autumn</a>`,
+      ),
+    );
+
+    // In Welsh.
+    const welsh = await makeUser(
+      db,
+      'school',
+      { laNumber: censusLa.number, establishmentNumber: censusSchool.number },
+      { language: 'cy' },
+    );
+    const welshAgent = new Agent(t.app);
+    await welshAgent.signIn(welsh.username);
+    await welshAgent.get('/upload/plasc');
+    const cy = await welshAgent.postMultipart('/upload/plasc', [
+      {
+        filename: censusFilename(censusSchool.number, 2026, 3),
+        content: censusReturnXml({ school: censusSchool.number, year: 2026 }),
+      },
+    ]);
+    assert.match(
+      textOf(cy.body),
+      /Anfonwyd y ffurflen cyfrifiad hon at eich awdurdod lleol fel ffeil\. I wneud eich ffurflen cyfrifiad, llwythwch hi i COLLECT: Lanlwytho Ffurflen o Ffeil ar gyfer School Census 2026 Autumn/,
+    );
+
+    // The REST API gives the same advice, in English, with the page's address.
+    const api = await uploadFiles(t.app, await makeToken(db, user, 'transfer', t.clock), [
+      {
+        filename: censusFilename(censusSchool.number, 2026, 4),
+        content: censusReturnXml({ school: censusSchool.number, year: 2026 }),
+      },
+      {
+        filename: censusFilename(censusSchool.number, 2025, 5),
+        content: censusReturnXml({ school: censusSchool.number, year: 2025 }),
+      },
+    ]);
+    assert.equal(api.statusCode, 201, api.body);
+    const results = (api.json() as { results: { advice?: string }[] }).results;
+    assert.deepEqual(
+      results.map((r) => r.advice),
+      [
+        `This census return was sent to your LA as a file. To make your census return, load it into COLLECT: Upload Return from File for School Census 2026 Autumn, /collect/collections/${live}/upload`,
+        undefined,
+      ],
+    );
   });
 });

@@ -24,6 +24,7 @@ import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
 import { Forbidden } from '../../src/platform/errors.ts';
 import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
@@ -36,6 +37,7 @@ import {
   type RefusedUpload,
   SCHOOL_UPLOAD_LIMIT,
   type UploadBlobStore,
+  type UploadDeps,
   type UploadOutcome,
   UploadService,
 } from '../../src/transfers/upload-service.ts';
@@ -480,6 +482,52 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         .where('subject_id', '=', row?.id ?? '')
         .executeTakeFirst();
       assert.equal(audit?.organisation, la.number);
+    });
+
+    test("a census return's COLLECT advice: asked with the name's school, type and year; a failed look-up leaves the upload sent, without advice", async () => {
+      const asked: unknown[] = [];
+      const withCollect = (censusCollection: UploadDeps['censusCollection']) =>
+        new UploadService({ db, files, clock, censusCollection, logger: createLogger('silent') });
+      const found = accepted(
+        await withCollect(async (file) => {
+          asked.push(file);
+          return { name: 'School Census 2025 Autumn', uploadHref: '/collect/collections/c1/upload' };
+        }).upload(
+          actorOf(schoolUser),
+          'plasc',
+          `${school.number}_SC3_${la.number}LL25_201.XML`,
+          chunked(censusFor(school.number)),
+        ),
+      );
+      assert.deepEqual(asked, [{ school: school.number, typeCode: 'SC3', censusYear: '25' }]);
+      assert.match(
+        found.advice ?? '',
+        /load it into COLLECT: Upload Return from File for School Census 2025 Autumn/,
+      );
+      // Only census returns are asked about.
+      accepted(
+        await withCollect(async (file) => {
+          asked.push(file);
+          return null;
+        }).upload(
+          actorOf(schoolUser),
+          'generic',
+          `${school.number}_${la.number}LLLL_NOTES201.CSV`,
+          chunked('a,b\n1,2\n'),
+        ),
+      );
+      assert.equal(asked.length, 1);
+
+      const failed = accepted(
+        await withCollect(() => Promise.reject(new Error('database gone'))).upload(
+          actorOf(schoolUser),
+          'plasc',
+          `${school.number}_SC3_${la.number}LL25_202.XML`,
+          chunked(censusFor(school.number)),
+        ),
+      );
+      assert.equal(failed.advice, undefined);
+      assert.equal((await transfersNamed(failed.filename)).length, 1, 'the file is sent all the same');
     });
 
     test('census, generic and admissions files are accepted with their checks, and notify nobody', async () => {
