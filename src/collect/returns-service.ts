@@ -233,7 +233,16 @@ export class CensusReturnsService {
       !actor.establishmentNumber
     ) {
       discard(content);
-      throw new Forbidden('Only a school loads its census return here', 'collect.forbidden.school-only');
+      // A return is its school's own (an LA loads its schools' from a zip): no role of another
+      // organisation's would help.
+      throw new Forbidden(
+        'Only a school loads its census return here',
+        'collect.forbidden.school-only',
+        undefined,
+        {
+          byRole: false,
+        },
+      );
     }
     let details: CollectionDetails;
     try {

@@ -181,16 +181,27 @@ export class TemplateService {
     return view;
   }
 
-  /** A template the actor created, to update or delete; another they can see is refused. */
+  /**
+   * A template the actor created, to update or delete; another they can see is refused. The rule holds
+   * whatever the role (only a template's creator changes it), so the refusal is not by role.
+   */
   async own(actor: Actor, id: string, action: 'update' | 'delete'): Promise<TemplateView> {
     const view = await this.template(actor, id);
     if (!view.mine) {
+      const notByRole = { byRole: false };
       throw action === 'update'
         ? new Forbidden(
             'You can only update a template you created. Copy it to make your own version',
             'messaging.templates.update-own-only',
+            undefined,
+            notByRole,
           )
-        : new Forbidden('You can only delete a template you created', 'messaging.templates.delete-own-only');
+        : new Forbidden(
+            'You can only delete a template you created',
+            'messaging.templates.delete-own-only',
+            undefined,
+            notByRole,
+          );
     }
     return view;
   }

@@ -280,6 +280,7 @@ describeEachEngine('Message Templates pages', (database) => {
     });
     assert.equal(refused.statusCode, 403);
     assert.match(refused.body, /You can only update a template you created/);
+    assert.doesNotMatch(refused.body, /change your role/, 'a rule of the template, not of the role');
     assert.equal((await stored(id))?.name, 'Shared request');
 
     await author.get(`/message-templates/${id}`);
