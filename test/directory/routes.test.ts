@@ -141,6 +141,10 @@ describeEachEngine('directory pages', (database) => {
     const finder = await agent.get('/establishments?name=Hillside&town=');
     assert.match(finder.body, /<h1 class="govuk-heading-l">Chwilio am Sefydliad<\/h1>/);
     assert.match(textOf(finder.body), /Cafwyd hyd i \d+ ysgol/);
+    assert.match(
+      textOf(finder.body),
+      /Nid yw ysgolion yn yr Alban wedi’u rhestru .* defnyddiwch MMMMMMMM fel cyrchfan y CTF\./,
+    );
 
     const audit = await agent.get('/dba/audit');
     assert.match(audit.body, /<h1 class="govuk-heading-l">Log Archwilio<\/h1>/);
@@ -352,6 +356,11 @@ describeEachEngine('directory pages', (database) => {
     assert.equal(blank.statusCode, 200);
     assert.equal(errorSummary(blank.body), '');
     assert.match(blank.body, /<label class="govuk-label" for="name">\s*School name \(or part of it\)/);
+    // Handbook §7 and §9: Scotland's schools are not in s2s; a pupil leaving England and Wales is MMMMMMMM.
+    assert.match(
+      textOf(blank.body),
+      /Schools in Scotland are not listed and cannot receive a CTF through s2s: for a pupil moving to Scotland, or anywhere else outside England and Wales, use MMMMMMMM as the CTF’s destination\./,
+    );
 
     const response = await agent.get('/establishments?name=Martha&town=Bristol');
     assert.equal(response.statusCode, 200);
