@@ -33,7 +33,7 @@ import { PooledContentChecks } from './transfers/content-check-pool.ts';
 import { downloadRoutes } from './transfers/download-routes.ts';
 import { laMonitorRoutes } from './transfers/la-monitor-routes.ts';
 import { sentRoutes } from './transfers/sent-routes.ts';
-import { MAX_FILES_PER_UPLOAD, uploadRoutes } from './transfers/upload-routes.ts';
+import { MAX_FILE_PARTS_READ, uploadRoutes } from './transfers/upload-routes.ts';
 import {
   type CensusCollectionFinder,
   MAX_UPLOAD_LIMIT,
@@ -69,7 +69,8 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     pageContext: (request) => ({ ...pageContext(request), newMessages: request.newMessages }),
     rememberLanguage: rememberLanguage(deps.auth),
     // One byte past the largest limit: enough for the upload service to see a file is too large.
-    multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILES_PER_UPLOAD },
+    // Past MAX_FILES_PER_UPLOAD files, the upload pages and the API name the others without checking them.
+    multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILE_PARTS_READ },
   });
   registerMetrics(app, deps.metrics, deps.config.metricsToken);
 

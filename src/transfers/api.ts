@@ -37,6 +37,7 @@ import { DownloadService } from './download-service.ts';
 import { classifyFilename, type FileKind, printableFilename } from './filenames.ts';
 import { getTransfer } from './repository.ts';
 import { SENT_FILTER_INFO, SENT_FILTERS, type SentFilter, SentService } from './sent-service.ts';
+import { isFilesLimit, MAX_FILES_PER_UPLOAD } from './upload-routes.ts';
 import { MAX_UPLOAD_LIMIT, type UploadOutcome, UploadService, withoutFolder } from './upload-service.ts';
 
 const fileId = pathParameter('id', 'The file’s id, as the lists give it', { type: 'string', format: 'uuid' });
@@ -52,7 +53,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: 'Files',
     doc: {
       description:
-        'The same checks and outcomes as the Upload pages: the name decides where each file goes and must start with your organisation’s number; size limits of 4 MB (schools) and 10 MB (LAs) per file; the content must agree with the name. Up to 20 files at once. Each file is accepted or refused on its own, with the reasons and what to do. `category` chooses the Upload menu item; without it the name decides (CTF, census, admissions, otherwise generic).',
+        'The same checks and outcomes as the Upload pages: the name decides where each file goes and must start with your organisation’s number; size limits of 4 MB (schools) and 10 MB (LAs) per file; the content must agree with the name. Up to 20 files at once: any more are not checked, and the answer’s `warning` names them to send again. Each file is accepted or refused on its own, with the reasons and what to do. `category` chooses the Upload menu item; without it the name decides (CTF, census, admissions, otherwise generic).',
       parameters: [
         {
           name: 'category',
@@ -375,6 +376,11 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       const results: FileResult[] = [];
       let limit: string | undefined;
       let incomplete = false;
+      /** Files past the first MAX_FILES_PER_UPLOAD: named in the warning, not checked. */
+      const notChecked: string[] = [];
+      /** Files after the last one named were not read (the request stopped there). */
+      let notRead = false;
+      let checked = 0;
       /** Files turned away because too many were waiting to be read. */
       let busy = 0;
       try {
@@ -382,7 +388,11 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
           if (part.type !== 'file') continue;
           stopAtLimit(request, part.file);
           let outcome: FileResult | undefined;
-          if (part.filename) {
+          const leftOut = Boolean(part.filename) && checked >= MAX_FILES_PER_UPLOAD;
+          if (leftOut) {
+            notChecked.push(printableFilename(withoutFolder(part.filename ?? '')));
+          } else if (part.filename) {
+            checked += 1;
             const filename = printableFilename(withoutFolder(part.filename));
             const category = fixed ?? categoryFor(actor, part.filename);
             try {
@@ -426,21 +436,26 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
             break;
           }
           if (end === 'too-large') {
-            limit = `${printableFilename(withoutFolder(part.filename ?? ''))} is larger than the most anyone can send (${MAX_UPLOAD_LIMIT / 1024 / 1024} MB), so s2s stopped reading the request there: any files after it were not read. Send them again without it.`;
+            // A file not checked anyway is already named: only the files after it go unread.
+            if (leftOut) notRead = true;
+            else
+              limit = `${printableFilename(withoutFolder(part.filename ?? ''))} is larger than the most anyone can send (${MAX_UPLOAD_LIMIT / 1024 / 1024} MB), so s2s stopped reading the request there: any files after it were not read. Send them again without it.`;
             break;
           }
         }
       } catch (error) {
         const code = (error as { code?: string }).code;
-        if (code === 'FST_FILES_LIMIT')
-          limit =
-            'More files were sent than s2s takes at once: only the first were checked. Send the others again.';
+        if (isFilesLimit(error)) notRead = true;
         else if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
           limit = 'The request had more parts than s2s takes.';
         // Anything else from reading the body is the body's: it broke off or could not be read.
         else incomplete = true;
       }
       if (incomplete) limit = INCOMPLETE_REQUEST;
+      if (notChecked.length > 0) {
+        const tooMany = `More files were sent than s2s takes at once (${MAX_FILES_PER_UPLOAD}): only the first ${MAX_FILES_PER_UPLOAD} were checked. These were not, send them again: ${notChecked.join(', ')}${notRead ? ', and any files after them, which were not read' : ''}.`;
+        limit = limit ? `${tooMany} ${limit}` : tooMany;
+      }
       if (results.length === 0) {
         if (incomplete) throw new ProblemError(problem('bad-request', 400, INCOMPLETE_REQUEST));
         if (limit) throw new ProblemError(problem('too-large', 413, limit));

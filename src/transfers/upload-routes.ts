@@ -35,8 +35,14 @@ import {
   withoutFolder,
 } from './upload-service.ts';
 
-/** Files in one upload at most; the form says so. */
+/** Files in one upload at most; the form says so. The others are named on the result, not checked. */
 export const MAX_FILES_PER_UPLOAD = 20;
+/**
+ * File parts the multipart parser reads in one request (the pages' and the API's): past the first
+ * MAX_FILES_PER_UPLOAD, each is only named (its content drained, as the rest of a body is anyway), so the
+ * uploader knows which files to send again; past this many, the rest of the request is not read.
+ */
+export const MAX_FILE_PARTS_READ = 100;
 
 const FILES_FIELD = 'files';
 
@@ -63,12 +69,14 @@ interface FailedUpload {
 
 type FileResult = UploadOutcome | FailedUpload;
 
+/** Whether the multipart parser stopped at MAX_FILE_PARTS_READ files. */
+export function isFilesLimit(error: unknown): boolean {
+  return (error as { code?: string }).code === 'FST_FILES_LIMIT';
+}
+
 /** The message for a multipart limit, or undefined when the error is something else. */
 function limitProblem(error: unknown): Message | undefined {
   const code = (error as { code?: string }).code;
-  if (code === 'FST_FILES_LIMIT') {
-    return message('transfer.upload.too-many-files', { max: MAX_FILES_PER_UPLOAD });
-  }
   if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
     return message('transfer.upload.too-many-parts');
   }
@@ -148,13 +156,23 @@ export function uploadRoutes(
 
     const results: FileResult[] = [];
     let problem: Message | undefined;
+    /** The files past the first MAX_FILES_PER_UPLOAD: named, not checked. */
+    const notChecked: string[] = [];
+    /** Files after the last one named were not read (the request stopped there). */
+    let notRead = false;
+    let checked = 0;
     try {
       for await (const part of parts) {
         if (part.type !== 'file') continue;
         stopAtLimit(request, part.file);
         // Another field's file, or a file input left empty (a part with no name and no content).
         let outcome: FileResult | undefined;
-        if (part.fieldname === FILES_FIELD && part.filename) {
+        const chosen = part.fieldname === FILES_FIELD && Boolean(part.filename);
+        const leftOut = chosen && checked >= MAX_FILES_PER_UPLOAD;
+        if (leftOut) {
+          notChecked.push(printableFilename(withoutFolder(part.filename)));
+        } else if (chosen) {
+          checked += 1;
           try {
             outcome = await service.upload(user, category, part.filename, part.file);
           } catch (error) {
@@ -179,14 +197,17 @@ export function uploadRoutes(
           break;
         }
         if (end === 'too-large') {
-          problem = tooLargeProblem(printableFilename(withoutFolder(part.filename ?? '')));
+          // A file not checked anyway is already named: only the files after it go unread.
+          if (leftOut) notRead = true;
+          else problem = tooLargeProblem(printableFilename(withoutFolder(part.filename ?? '')));
           break;
         }
       }
     } catch (error) {
       if (error instanceof Forbidden) throw error;
       // Anything else from reading the form is the form's: a limit passed, or a body that broke off.
-      problem = limitProblem(error) ?? INCOMPLETE;
+      if (isFilesLimit(error)) notRead = true;
+      else problem = limitProblem(error) ?? INCOMPLETE;
     }
 
     if (results.length === 0) {
@@ -205,6 +226,7 @@ export function uploadRoutes(
       notAccepted: results.length - accepted,
       refused: results.filter((r) => r.status === 'refused').length,
       problem: problem && translateMessage(request.language, problem),
+      notChecked: notChecked.length > 0 ? { max: MAX_FILES_PER_UPLOAD, names: notChecked, notRead } : null,
       againHref: `/upload/${category}`,
     });
   }

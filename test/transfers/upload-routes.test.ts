@@ -328,20 +328,59 @@ describeEachEngine('upload pages', (database) => {
     assert.match(errorSummary(form.body), /Select the files to upload/);
   });
 
-  test('more files than one upload takes: the first 20 are checked and the page says so', async () => {
+  test('more files than one upload takes: the first 20 are checked, and the page names the others to upload again', async () => {
     const { agent, userId } = await signedIn('school');
+    const name = (i: number) => `${school.number}_${dest.number}_MANY${String(i).padStart(3, '0')}.CSV`;
+    const files = (count: number) =>
+      Array.from({ length: count }, (_, i) => ({ filename: name(i), content: 'a,b\n1,2\n' }));
+    /** The names the page lists as not checked. */
+    const notChecked = (html: string) =>
+      [
+        ...(/<ul[^>]*id="not-checked"[\s\S]*?<\/ul>/.exec(html)?.[0] ?? '').matchAll(/<li>([^<]*)<\/li>/g),
+      ].map((m) => m[1]);
     await agent.get('/upload/generic');
-    const files = Array.from({ length: 22 }, (_, i) => ({
-      filename: `${school.number}_${dest.number}_MANY${String(i).padStart(2, '0')}.CSV`,
-      content: 'a,b\n1,2\n',
-    }));
-    const response = await agent.postMultipart('/upload/generic', files);
+    const response = await agent.postMultipart('/upload/generic', files(22));
     assert.equal(response.statusCode, 200);
     const text = textOf(response.body);
-    assert.match(text, /You can upload up to 20 files at once\. Only the first 20 files were checked/);
+    assert.match(
+      text,
+      /You can upload up to 20 files at once\. Only the first 20 files were checked \(their outcomes are below\)\. These files were not checked: upload them again\./,
+    );
+    assert.deepEqual(notChecked(response.body), [name(20), name(21)]);
+    assert.doesNotMatch(text, /not read either/, 'every file was read');
     assert.match(text, /All 20 files were uploaded\./);
-    assert.equal((await recordedBy(userId)).transfers.length, 20);
-    assert.doesNotMatch(text, /MANY20|MANY21/);
+    assert.deepEqual(
+      (await recordedBy(userId)).transfers,
+      Array.from({ length: 20 }, (_, i) => name(i)).sort(),
+    );
+
+    // Past the 100 file parts s2s reads, the rest of the request is not read: the page says so.
+    await agent.get('/upload/generic');
+    const many = await agent.postMultipart('/upload/generic', files(103));
+    assert.equal(many.statusCode, 200);
+    assert.deepEqual(
+      notChecked(many.body),
+      Array.from({ length: 80 }, (_, i) => name(i + 20)),
+    );
+    assert.match(
+      textOf(many.body),
+      /Any files you chose after these were not read either: upload them again too\./,
+    );
+
+    // The REST API names them in its warning.
+    const user = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    const api = await uploadFiles(
+      t.app,
+      await makeToken(db, user, 'transfer', t.clock),
+      files(22).map((file) => ({ ...file, filename: file.filename.replace('MANY', 'APIS') })),
+    );
+    assert.equal(api.statusCode, 201, api.body);
+    const body = api.json() as { accepted: number; warning?: string };
+    assert.equal(body.accepted, 20);
+    assert.equal(
+      body.warning,
+      `More files were sent than s2s takes at once (20): only the first 20 were checked. These were not, send them again: ${name(20).replace('MANY', 'APIS')}, ${name(21).replace('MANY', 'APIS')}.`,
+    );
   });
   test('in Welsh: the Upload pages, a form error and the refusal reasons; the audit log keeps the English', async () => {
     const { agent, userId } = await signedIn('school', 'cy');
