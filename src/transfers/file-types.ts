@@ -23,6 +23,11 @@ const ALLOWED: Record<string, Sniff> = {
 
 export const ALLOWED_EXTENSIONS: readonly string[] = Object.keys(ALLOWED);
 
+/** Whether files of this extension are zip containers (.ZIP, .XLSX, .DOCX...): already compressed. */
+export function isZipContainer(extension: string): boolean {
+  return ALLOWED[extension.toUpperCase()] === 'zip';
+}
+
 const ZIP_MAGIC = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
 const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
 const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);

@@ -729,6 +729,16 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         whatToDo: /^Put the file in a \.ZIP to make it smaller/,
       },
       {
+        what: 'a file from a school larger than 4 MB, a spreadsheet (a zip inside)',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_BIGBOOK.XLSX`,
+        content: () => zipLike(SCHOOL_UPLOAD_LIMIT + 1),
+        reason: /The file is larger than 4 MB, the most a school can send in one file/,
+        whatToDo:
+          /^A \.XLSX file is already compressed, so putting it in a \.ZIP will not make it smaller: split what it holds into several smaller files/,
+      },
+      {
         what: 'a file from an LA larger than 10 MB',
         user: () => laUser,
         category: 'generic',
