@@ -2,10 +2,9 @@
 // page and its CSV file: for the school always, for its LA once submitted, for the DfE once approved,
 // and for no one else; in Welsh; and while s2s is busy reading other files. Both engines.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { insertCollection } from '../../src/collect/collections-repository.ts';
+import { liveCollection } from '../api/census-support.ts';
 import { fillContentChecks } from '../support/busy.ts';
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -28,23 +27,7 @@ describeEachEngine('census return summary', (database) => {
     const la = await makeLa(db);
     const school = await makeSchool(db, la.number, { name: `Brook Lane Primary ${la.number}` });
     const admin = await makeUser(db, 'national_admin');
-    const collectionId = randomUUID();
-    await insertCollection(
-      db,
-      {
-        id: collectionId,
-        name: `School Census 2026 Autumn ${la.number}`,
-        term: 'AUT',
-        year: '2026',
-        reference_date: '2026-10-01',
-        open_date: '2026-09-01',
-        due_date: '2026-12-18',
-        all_las: 0,
-        created_by: admin.id,
-        created_at: new Date().toISOString(),
-      },
-      [la.number],
-    );
+    const collectionId = await liveCollection(db, admin, [la.number]);
     const schoolUser = await signedInUser(t, 'school', {
       laNumber: la.number,
       establishmentNumber: school.number,
