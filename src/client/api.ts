@@ -39,6 +39,8 @@ export type UploadResult =
       destination: string;
       pupils: number;
       warnings: string[];
+      /** What else to do (a census return that belongs in COLLECT says where to load it). */
+      advice?: string;
     }
   | { status: 'refused' | 'failed'; filename: string; reasons: string[]; whatToDo: string };
 

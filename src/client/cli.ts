@@ -125,6 +125,7 @@ export async function runClient(
                 `Accepted: ${r.filename} — ${r.description}, sent to ${r.destination} (id ${r.transferId}).\n`,
               );
               for (const w of r.warnings) io.out(`  Check: ${w}\n`);
+              if (r.advice) io.out(`  Note: ${r.advice}\n`);
             } else {
               io.out(`Refused: ${r.filename}\n`);
               for (const reason of r.reasons) io.out(`  ${reason}\n`);

@@ -18,6 +18,7 @@ import type { EstablishmentRow, UserRow } from '../../src/platform/db/schema.ts'
 import { makeToken } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { fillContentChecks } from '../support/busy.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
@@ -127,6 +128,22 @@ describe('s2s-client', () => {
     assert.match(shown.out, /What to do: /);
 
     assert.equal((await run(['send'], tokenA)).code, 2, 'no file named: usage error');
+  });
+
+  test('send: a census return sent while its LA takes part in a live COLLECT collection says where to load it', async () => {
+    const collection = await liveCollection(database.db, userA, [schoolA.la_number]);
+    const filename = censusFilename(schoolA.number, 2026, 7);
+    const path = join(work, filename);
+    writeFileSync(path, censusReturnXml({ school: schoolA.number, year: 2026 }));
+    const sent = await run(['send', path], tokenA);
+    assert.equal(sent.code, 0, sent.err + sent.out);
+    assert.match(sent.out, new RegExp(`Accepted: ${filename}`));
+    assert.ok(
+      sent.out.includes(
+        `  Note: This census return was sent to your LA as a file. To make your census return, load it into COLLECT: Upload Return from File for School Census 2026 Autumn ${schoolA.la_number} ${collection.slice(0, 8)}, /collect/collections/${collection}/upload\n`,
+      ),
+      sent.out,
+    );
   });
 
   test('fetch: B gets the file byte for byte, SHA-256 checked, accepted; again nothing; --again fetches it again', async () => {
