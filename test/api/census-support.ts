@@ -2,10 +2,8 @@
 // submitted) through the service the pages use, and a census return sent as an MIS sends it (multipart,
 // the file in a part named "file", no CSRF field).
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { insertCollection } from '../../src/collect/collections-repository.ts';
 import { CensusReturnsService } from '../../src/collect/returns-service.ts';
 import type { Clock } from '../../src/platform/clock.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
@@ -13,28 +11,6 @@ import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-st
 import { censusFilename, censusReturnXml } from '../support/census.ts';
 import { actorOf } from '../support/transfers.ts';
 import { multipartFiles } from './support.ts';
-
-/** The autumn 2026 census, open from 1 September (live on the test clock's 23 November) for `las`. */
-export async function liveCollection(db: Db, createdBy: UserRow, las: string[]): Promise<string> {
-  const id = randomUUID();
-  await insertCollection(
-    db,
-    {
-      id,
-      name: `School Census 2026 Autumn ${las.join(' ')} ${id.slice(0, 8)}`,
-      term: 'AUT',
-      year: '2026',
-      reference_date: '2026-10-01',
-      open_date: '2026-09-01',
-      due_date: '2026-12-18',
-      all_las: 0,
-      created_by: createdBy.id,
-      created_at: new Date().toISOString(),
-    },
-    las,
-  );
-  return id;
-}
 
 /**
  * The school user's return (autumn 2026, 13 pupils, one query) loaded through the pages' service; with

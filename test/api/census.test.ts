@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { type Agent, createTestApp, signedInUser, type TestApp } from '../support/web.ts';
-import { liveCollection, uploadReturn } from './census-support.ts';
+import { uploadReturn } from './census-support.ts';
 import { api, makeToken } from './support.ts';
 
 const PROBLEM = /^application\/problem\+json/;

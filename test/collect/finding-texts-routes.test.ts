@@ -2,10 +2,8 @@
 // in the reader's language on the return's page, for the school, its LA and the DfE; findings stored
 // before they were kept as messages (migration 017) still show their English. Both engines.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { insertCollection } from '../../src/collect/collections-repository.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, signedInUser, type TestApp, textOf } from '../support/web.ts';
@@ -25,23 +23,7 @@ describeEachEngine('census findings in English and Welsh', (database) => {
     const la = await makeLa(db);
     const school = await makeSchool(db, la.number);
     const admin = await makeUser(db, 'national_admin');
-    const collectionId = randomUUID();
-    await insertCollection(
-      db,
-      {
-        id: collectionId,
-        name: `School Census 2026 Autumn ${la.number}`,
-        term: 'AUT',
-        year: '2026',
-        reference_date: '2026-10-01',
-        open_date: '2026-09-01',
-        due_date: '2026-12-18',
-        all_las: 0,
-        created_by: admin.id,
-        created_at: new Date().toISOString(),
-      },
-      [la.number],
-    );
+    const collectionId = await liveCollection(db, admin, [la.number]);
     return { la, school: school.number, collectionId };
   }
 

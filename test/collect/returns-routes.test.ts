@@ -1,10 +1,8 @@
 // Census returns through the app: the school's upload, its return page, queries and submission; the LA's
 // dashboard, notes, return and approval; the collector's list; and who is kept out when.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { insertCollection } from '../../src/collect/collections-repository.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, signedInUser, type TestApp, textOf } from '../support/web.ts';
@@ -27,23 +25,7 @@ describe('census return pages', () => {
     const la = await makeLa(db);
     const school = await makeSchool(db, la.number, { name: `Brook Lane Primary ${la.number}` });
     const admin = await makeUser(db, 'national_admin');
-    const collectionId = randomUUID();
-    await insertCollection(
-      db,
-      {
-        id: collectionId,
-        name: `School Census 2026 Autumn ${la.number}`,
-        term: 'AUT',
-        year: '2026',
-        reference_date: '2026-10-01',
-        open_date: '2026-09-01',
-        due_date: '2026-12-18',
-        all_las: 0,
-        created_by: admin.id,
-        created_at: new Date().toISOString(),
-      },
-      [la.number],
-    );
+    const collectionId = await liveCollection(db, admin, [la.number]);
     const schoolUser = await signedInUser(t, 'school', {
       laNumber: la.number,
       establishmentNumber: school.number,

@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { liveCollection } from '../api/census-support.ts';
 import { fillContentChecks } from '../support/busy.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, signedInUser, type TestApp, textOf } from '../support/web.ts';

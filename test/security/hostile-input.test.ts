@@ -14,7 +14,7 @@ import { runCensusCommand } from '../../src/collect/cli.ts';
 import { runCtfCommand } from '../../src/ctf/cli.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { MAX_UPLOAD_LIMIT, SCHOOL_UPLOAD_LIMIT } from '../../src/transfers/upload-service.ts';
-import { liveCollection, uploadReturn } from '../api/census-support.ts';
+import { uploadReturn } from '../api/census-support.ts';
 import { makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import {
@@ -24,7 +24,7 @@ import {
   zipBombs,
   zipOfFile,
 } from '../fixtures/hostile/generate.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { readStored } from '../support/transfers.ts';

@@ -2,8 +2,11 @@
 // school 4001, autumn 2025, 11 pupils on roll) moved to another school, term or year, with a known error
 // or query when asked. Every date in the file moves with the year, so the pupils keep their ages; the
 // census day is that year's autumn census day (the first Thursday of October), as a collection's is.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { insertCollection } from '../../src/collect/collections-repository.ts';
 import type { CollectionForm } from '../../src/collect/collections-service.ts';
+import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 
 const FIXTURE = readFileSync(new URL('../fixtures/census/valid-autumn.xml', import.meta.url), 'utf8');
 const FIXTURE_YEAR = 2025;
@@ -83,4 +86,26 @@ export function autumnCensusForm(las: string[], changes: CollectionForm = {}): C
     las,
     ...changes,
   };
+}
+
+/** The autumn 2026 census, open from 1 September (live on the test clock's 23 November) for `las`. */
+export async function liveCollection(db: Db, createdBy: UserRow, las: string[]): Promise<string> {
+  const id = randomUUID();
+  await insertCollection(
+    db,
+    {
+      id,
+      name: `School Census 2026 Autumn ${las.join(' ')} ${id.slice(0, 8)}`,
+      term: 'AUT',
+      year: '2026',
+      reference_date: '2026-10-01',
+      open_date: '2026-09-01',
+      due_date: '2026-12-18',
+      all_las: 0,
+      created_by: createdBy.id,
+      created_at: new Date().toISOString(),
+    },
+    las,
+  );
+  return id;
 }

@@ -4,11 +4,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Db, EstablishmentRow } from '../../src/platform/db/schema.ts';
-import { liveCollection, uploadReturn } from '../api/census-support.ts';
+import { uploadReturn } from '../api/census-support.ts';
 import { makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { fillContentChecks } from '../support/busy.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';

@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { can, scopeOf } from '../../../src/auth/permissions.ts';
 import { ManualClock } from '../../../src/platform/clock.ts';
 import type { EstablishmentRow, LocalAuthorityRow } from '../../../src/platform/db/schema.ts';
+import { liveCollection } from '../../support/census.ts';
 import { makeUser } from '../../support/factories.ts';
-import { liveCollection, loadedReturn, uploadReturn } from '../census-support.ts';
+import { loadedReturn, uploadReturn } from '../census-support.ts';
 import { api } from '../support.ts';
 import type { MatrixCall, MatrixCase, MatrixFixtures } from './cases.ts';
 
