@@ -1,7 +1,8 @@
-// The accessibility check itself must be able to fail, or every journey's "no violations" means nothing.
+// The accessibility check itself must be able to fail, or every journey's "no violations" means nothing;
+// nor may passing over a page built like one already checked hide a page built differently.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertAccessible, launchBrowser } from './browser.ts';
+import { assertAccessible, Journey, launchBrowser } from './browser.ts';
 
 test('the axe check fails on a page with an unlabelled input and an image without alt text', async () => {
   const browser = await launchBrowser();
@@ -11,6 +12,28 @@ test('the axe check fails on a page with an unlabelled input and an image withou
       '<html lang="en"><head><title>t</title></head><body><main><img src="x.png"><input type="text"></main></body></html>',
     );
     await assert.rejects(assertAccessible(page), /image-alt[\s\S]*label|label[\s\S]*image-alt/);
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a page built like one already passed is passed over; one built differently is checked, and can fail', async () => {
+  const browser = await launchBrowser();
+  try {
+    const journey = await Journey.open(browser, 'http://127.0.0.1');
+    const form = (words: string, labelFor: string, inputId: string) =>
+      `<html lang="en"><head><title>${words}</title></head><body><main><h1>${words}</h1><label for="${labelFor}">${words}</label><input type="text" id="${inputId}"></main></body></html>`;
+    const first = 'f-5b0e2c9a-3f4d-4e8a-9c1b-2d3e4f5a6b7c';
+    const second = 'f-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+    await journey.page.setContent(form('Name of pupil 12', first, first));
+    await journey.checkUnlessSameStructure();
+    // Other words, other ids in the same places: the same structure.
+    await journey.page.setContent(form('Nom 345', second, second));
+    await journey.checkUnlessSameStructure();
+    // The label names one uuid and the input has another: no longer the same structure, so axe runs.
+    await journey.page.setContent(form('Name of pupil 12', first, second));
+    await assert.rejects(journey.checkUnlessSameStructure(), /label/);
+    await journey.close();
   } finally {
     await browser.close();
   }

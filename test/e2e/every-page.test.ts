@@ -2,8 +2,9 @@
 // languages"): for each kind of user, in English and in Welsh, the menu, the pages of its sections and
 // the links on each page (a message, a file's pupils, a report's detail...), each kind of page once.
 // So that those pages have something to show, a school uploads a CTF for demo-school-a (its result page
-// is checked too) and messages wait in the users' inboxes. axe-core checks every page visited, and each
-// is in the language chosen.
+// is checked too) and messages wait in the users' inboxes. axe-core checks every page visited (a page that
+// differs only in its words from one already checked, as the same page does for each user, passes with
+// it), and each is in the language chosen.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -125,7 +126,9 @@ describe('every page (browser)', () => {
           if (visited.has(kind)) continue;
           visited.set(kind, href);
           const response = await page.goto(href);
-          await journey.check();
+          // Another user's page of the same kind is checked only when it is built differently (more
+          // columns, other buttons for that role), not for its other words.
+          await journey.checkUnlessSameStructure();
           assert.equal(response?.status(), 200, `${username}: ${href}`);
           assert.equal(await page.locator('html').getAttribute('lang'), language, `${username}: ${href}`);
           toVisit.push(...(await linksOn(page)));
