@@ -32,10 +32,15 @@ function isRunning(pid) {
   }
 }
 
+// The longest files start first, so that the runner's two processes finish together rather than one
+// running the crawl of every page alone at the end: that crawl, then the other browser journeys, then
+// the rest in order.
+const LONGEST = join('test', 'e2e', 'every-page.test.ts');
+const startOrder = (f) => (f === LONGEST ? 0 : isJourney(f) ? 1 : 2);
 const files = testFiles('test')
   .filter((f) => !(skipBrowser && isJourney(f)))
   .filter((f) => filters.length === 0 || filters.some((fragment) => f.includes(fragment)))
-  .sort();
+  .sort((a, b) => startOrder(a) - startOrder(b) || a.localeCompare(b));
 
 if (files.length === 0) {
   console.error('No test files matched.');
