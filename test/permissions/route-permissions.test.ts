@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { can, ROLES, type Role, scopeOf } from '../../src/auth/permissions.ts';
 import type { RouteInfo } from '../../src/auth/web.ts';
-import { insertCollection } from '../../src/collect/collections-repository.ts';
 import { CensusReturnsService } from '../../src/collect/returns-service.ts';
 import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import { insertGroup } from '../../src/messaging/group-repository.ts';
@@ -16,7 +15,7 @@ import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { CATEGORIES, downloadCapability, uploadCapability } from '../../src/transfers/categories.ts';
 import { actorParty } from '../../src/transfers/parties.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
@@ -150,26 +149,7 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
   };
   // Data collections: a live one the schools of the actor's LA take part in; "other", one only another
   // LA's schools take part in.
-  const dataCollection = async (laNumber: string) => {
-    const id = randomUUID();
-    await insertCollection(
-      db,
-      {
-        id,
-        name: 'A collection',
-        term: 'AUT',
-        year: '2026',
-        reference_date: '2026-10-01',
-        open_date: '2026-09-01',
-        due_date: '2026-12-18',
-        all_las: 0,
-        created_by: colleague.id,
-        created_at: new Date().toISOString(),
-      },
-      [laNumber],
-    );
-    return id;
-  };
+  const dataCollection = (laNumber: string) => liveCollection(db, colleague, [laNumber]);
   // Census returns: one of the actor's LA's school, loaded by the school, submitted and approved, so that
   // the school, its LA and the collector may each open it; "other", the same of another LA's school.
   const censusReturn = async (laNumber: string, schoolNumber: string) => {
