@@ -11,14 +11,13 @@ import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
 import type { Instance } from '../../src/backup/instance.ts';
 import { TABLE_ORDER, TABLES } from '../../src/backup/tables.ts';
-import { insertCollection } from '../../src/collect/collections-repository.ts';
 import { insertVersion, recordEvent } from '../../src/collect/returns-repository.ts';
 import type { Engine } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import type { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore, type FileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
@@ -125,23 +124,10 @@ export async function populatedInstance(
   const lost = await makeLostPupil(db, files, { from: school(school1.number) });
   remember(lost.transfer.row, lost.transfer.content);
 
-  const collectionId = randomUUID();
-  await insertCollection(
-    db,
-    {
-      id: collectionId,
-      name: 'School Census 2026 Autumn',
-      term: 'AUT',
-      year: '2026',
-      reference_date: '2026-10-01',
-      open_date: '2026-09-01',
-      due_date: '2026-12-18',
-      all_las: 0,
-      created_by: dba.id,
-      created_at: '2026-08-01T09:00:00.000Z',
-    },
-    [la1.number],
-  );
+  const collectionId = await liveCollection(db, dba, [la1.number], {
+    name: 'School Census 2026 Autumn',
+    created_at: '2026-08-01T09:00:00.000Z',
+  });
   const xml = Buffer.from(censusReturnXml({ school: school1.number, year: 2026 }));
   const stored = await files.put(Readable.from([xml]));
   const returnId = randomUUID();

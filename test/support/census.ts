@@ -4,7 +4,7 @@
 // census day is that year's autumn census day (the first Thursday of October), as a collection's is.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { insertCollection } from '../../src/collect/collections-repository.ts';
+import { insertCollection, type NewCollection } from '../../src/collect/collections-repository.ts';
 import type { CollectionForm } from '../../src/collect/collections-service.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 
@@ -88,8 +88,16 @@ export function autumnCensusForm(las: string[], changes: CollectionForm = {}): C
   };
 }
 
-/** The autumn 2026 census, open from 1 September (live on the test clock's 23 November) for `las`. */
-export async function liveCollection(db: Db, createdBy: UserRow, las: string[]): Promise<string> {
+/**
+ * The autumn 2026 census, open from 1 September (live on the test clock's 23 November) for `las`; its id.
+ * `changes` replace its values (a fixed name or creation time; another term, or dates that make it not live).
+ */
+export async function liveCollection(
+  db: Db,
+  createdBy: UserRow,
+  las: string[],
+  changes: Partial<Omit<NewCollection, 'id'>> = {},
+): Promise<string> {
   const id = randomUUID();
   await insertCollection(
     db,
@@ -104,6 +112,7 @@ export async function liveCollection(db: Db, createdBy: UserRow, las: string[]):
       all_las: 0,
       created_by: createdBy.id,
       created_at: new Date().toISOString(),
+      ...changes,
     },
     las,
   );

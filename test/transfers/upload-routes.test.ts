@@ -2,21 +2,16 @@
 // in one multipart post with mixed outcomes on one confirmation page, the CSRF check on multipart
 // posts, and the refusals of the HTTP edge (403, 404, no files, too many files).
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
-import {
-  insertCollection,
-  type NewCollection,
-  updateCollection,
-} from '../../src/collect/collections-repository.ts';
+import { type NewCollection, updateCollection } from '../../src/collect/collections-repository.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import type { Language } from '../../src/platform/i18n/catalogue.ts';
 import { SCHOOL_UPLOAD_LIMIT } from '../../src/transfers/upload-service.ts';
 import { makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
-import { censusFilename, censusReturnXml } from '../support/census.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
@@ -611,27 +606,14 @@ describeEachEngine('upload pages', (database) => {
     const admin = await makeUser(db, 'national_admin');
     const collection = async (
       name: string,
-      changes: Partial<NewCollection>,
+      changes: Partial<Omit<NewCollection, 'id'>>,
       options: { las?: string[]; closedAt?: string } = {},
     ) => {
-      const id = randomUUID();
-      await insertCollection(
-        db,
-        {
-          id,
-          name,
-          term: 'AUT',
-          year: '2026',
-          reference_date: '2026-10-01',
-          open_date: '2026-09-01',
-          due_date: '2026-12-18',
-          all_las: 0,
-          created_by: admin.id,
-          created_at: '2026-08-01T09:00:00.000Z',
-          ...changes,
-        },
-        options.las ?? [censusLa.number],
-      );
+      const id = await liveCollection(db, admin, options.las ?? [censusLa.number], {
+        name,
+        created_at: '2026-08-01T09:00:00.000Z',
+        ...changes,
+      });
       if (options.closedAt) await updateCollection(db, id, { closed_at: options.closedAt });
       return id;
     };
