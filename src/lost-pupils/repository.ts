@@ -127,6 +127,31 @@ function prefixBounds(prefix: string): [string, string] {
   return [prefix, prefix + 'Z'.repeat(Math.max(0, MAX_LETTERS - prefix.length))];
 }
 
+/**
+ * The columns a search returns: what the results list shows and sorts by (one record's other details are
+ * read when it is chosen: getLostPupil). All of them are in the index lost_pupils_listed, with the
+ * columns the search also checks on the record, so a record found through its keys is read from that
+ * index alone: one seek, rather than a seek of its id and another of its row.
+ */
+export const LISTED_COLUMNS = [
+  'id',
+  'surname',
+  'forename',
+  'middle_names',
+  'upn',
+  'date_of_birth',
+  'gender',
+  'town',
+  'source_la',
+  'source_school',
+  'uploaded_at',
+  'status',
+  'found_at',
+  'found_by_la',
+] as const;
+export type ListedLostPupil = Pick<LostPupilRow, (typeof LISTED_COLUMNS)[number]>;
+const LISTED = LISTED_COLUMNS.map((column) => `p.${column}` as const);
+
 type Searched = Database & { p: LostPupilTable; k: LostPupilKeyTable };
 type RecordExpression = ExpressionBuilder<Searched, 'p'>;
 type KeyExpression = ExpressionBuilder<Searched, 'k'>;
@@ -150,17 +175,18 @@ const prefixOf = (
  * - a surname: its keys in lost_pupil_keys, each row carrying the record's date of birth, forename and
  *   town, so with any of them the index seeks straight to the matching rows. Soundalike: one query per
  *   key of the name, read in turn until `limit` records are found. "Surname Begins": the range of 'sn:'
- *   keys in order; with a date of birth, forename or town, a walk from one distinct surname in the range
- *   to the next, seeking within each (not a scan of every Smith). Each key row is joined to its record
- *   for the rest (status, gender), and each record is counted once, so no more rows are read than the
- *   limit needs;
+ *   keys in order; with a forename only, a walk from one distinct forename with its letters to the next,
+ *   seeking the surnames' range within each; with a date of birth or town, a walk from one distinct
+ *   surname in the range to the next, seeking within each (not a scan of every Smith). Each key row is
+ *   joined to its record (read from lost_pupils_listed alone) for the rest (status, gender), and each
+ *   record is counted once, so no more rows are read than the limit needs;
  * - otherwise (a date of birth, a town): the lost_pupils indexes, (birth date, town) first.
  */
 export async function searchLostPupils(
   db: Executor,
   query: LostPupilQuery,
   limit: number,
-): Promise<LostPupilRow[]> {
+): Promise<ListedLostPupil[]> {
   if (limit <= 0 || query.statuses.length === 0) return [];
   const upn = query.upn?.toUpperCase();
   // Soundex keys first: Soundex is the broader match (sx:S530 is Smith, Smyth, Schmidt and Sandy), so a
@@ -213,7 +239,7 @@ export async function searchLostPupils(
   if (upn || (!soundalike && surnamePrefix === undefined)) {
     return db
       .selectFrom('lost_pupils as p')
-      .selectAll('p')
+      .select(LISTED)
       .where((eb) => onRecord(eb, true))
       .limit(limit)
       .execute();
@@ -245,7 +271,7 @@ export async function searchLostPupils(
     db
       .selectFrom('lost_pupil_keys as k')
       .innerJoin('lost_pupils as p', 'p.id', 'k.lost_pupil_id')
-      .selectAll('p')
+      .select(LISTED)
       .where(onKey)
       .where((eb) => onRecord(eb, false));
   /**
@@ -308,44 +334,68 @@ export async function searchLostPupils(
   // "Surname Begins" with a date of birth, forename or town: each distinct surname in the range in turn
   // (the first key after the last one found), then the date of birth, forename or town within it: a
   // seek per surname in the range, rather than a scan of every key in it.
-  const names = db.withRecursive('names(key)', (qc) =>
-    qc
-      .selectNoFrom((eb) =>
-        eb
-          .selectFrom('lost_pupil_keys as k')
-          .select('k.key')
-          .where('k.key', '>=', lettersKey(low))
-          .where('k.key', '<=', lettersKey(high))
-          .orderBy('k.key')
-          .limit(1)
-          .as('key'),
-      )
-      .unionAll(
-        qc
-          .selectFrom('names')
-          .select((eb) =>
-            eb
-              .selectFrom('lost_pupil_keys as k')
-              .select('k.key')
-              .whereRef('k.key', '>', 'names.key')
-              .where('k.key', '<=', lettersKey(high))
-              .orderBy('k.key')
-              .limit(1)
-              .as('key'),
-          )
-          .where('names.key', 'is not', null),
-      ),
-  );
-  // CROSS JOIN keeps the walk as the outer loop on SQLite (a co-routine, read only as far as the limit
-  // needs); PostgreSQL reads a recursive CTE on demand anyway.
-  return names
-    .selectFrom('names')
-    .crossJoin('lost_pupil_keys as k')
+  // The walk: each distinct value of a column in a range in turn (the first one after the last found),
+  // one seek a step. SQLite reads it as a co-routine kept as the outer loop by CROSS JOIN below, and
+  // PostgreSQL reads a recursive query on demand, so it stops when `limit` records are found. Each step
+  // also carries the bounds of the surnames' keys: a join on them can only be a seek for each step, where
+  // with the bounds written as values PostgreSQL may read the whole range of surnames and hash it (its
+  // estimate of a range inside one bucket of its statistics can be a hundred times too small).
+  const keyBound = (bound: string) => sql<string>`cast(${lettersKey(bound)} as varchar(104))`;
+  const walk = (column: 'key' | 'forename_letters', from: string, to: string) =>
+    db.withRecursive('walk(value, low, high)', (qc) =>
+      qc
+        .selectNoFrom((eb) => [
+          eb
+            .selectFrom('lost_pupil_keys as k')
+            .select(`k.${column}`)
+            .where(`k.${column}`, '>=', from)
+            .where(`k.${column}`, '<=', to)
+            .orderBy(`k.${column}`)
+            .limit(1)
+            .as('value'),
+          keyBound(low).as('low'),
+          keyBound(high).as('high'),
+        ])
+        .unionAll(
+          qc
+            .selectFrom('walk')
+            .select((eb) => [
+              eb
+                .selectFrom('lost_pupil_keys as k')
+                .select(`k.${column}`)
+                .whereRef(`k.${column}`, '>', 'walk.value')
+                .where(`k.${column}`, '<=', to)
+                .orderBy(`k.${column}`)
+                .limit(1)
+                .as('value'),
+              'walk.low',
+              'walk.high',
+            ])
+            .where('walk.value', 'is not', null),
+        ),
+    );
+  // With a forename only, the distinct forenames with its letters are walked, and the surnames' range
+  // sought within each (lost_pupil_keys_by_forename): every key row read then matches both, so the search
+  // reads about as many rows as it finds records. With a date of birth or town, the distinct surnames
+  // in the range, each followed by a seek of the date of birth, forename or town within it.
+  const byForename = query.forename && !(query.town || query.birthYear || query.birthMonth || query.birthDay);
+  const [forenameLow, forenameHigh] = prefixBounds(nameLetters(query.forename ?? ''));
+  const found = byForename
+    ? walk('forename_letters', forenameLow, forenameHigh)
+        .selectFrom('walk')
+        .crossJoin('lost_pupil_keys as k')
+        .whereRef('k.forename_letters', '=', 'walk.value')
+        .whereRef('k.key', '>=', 'walk.low')
+        .whereRef('k.key', '<=', 'walk.high')
+    : walk('key', lettersKey(low), lettersKey(high))
+        .selectFrom('walk')
+        .crossJoin('lost_pupil_keys as k')
+        .whereRef('k.key', '=', 'walk.value')
+        .where(onKey);
+  return found
     .crossJoin('lost_pupils as p')
-    .selectAll('p')
-    .whereRef('k.key', '=', 'names.key')
+    .select(LISTED)
     .whereRef('p.id', '=', 'k.lost_pupil_id')
-    .where(onKey)
     .where((eb) => onRecord(eb, false))
     .where(onceInRange)
     .limit(limit)

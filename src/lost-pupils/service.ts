@@ -60,7 +60,7 @@ import {
 import { getTransfer } from '../transfers/repository.ts';
 import { markLostPupilFound } from './found-repository.ts';
 import { nameLetters } from './phonetics.ts';
-import { getLostPupil, type LostPupilQuery, searchLostPupils } from './repository.ts';
+import { getLostPupil, type ListedLostPupil, type LostPupilQuery, searchLostPupils } from './repository.ts';
 
 export interface LostPupilDeps {
   db: Db;
@@ -423,7 +423,7 @@ function compareText(a: string | null, b: string | null): number {
   return collator.compare(a ?? '', b ?? '');
 }
 
-function keyOf(row: LostPupilRow, sort: LostPupilSort): string | null {
+function keyOf(row: ListedLostPupil, sort: LostPupilSort): string | null {
   switch (sort) {
     case 'surname':
       return row.surname;
@@ -439,9 +439,13 @@ function keyOf(row: LostPupilRow, sort: LostPupilSort): string | null {
 }
 
 /** Sorted by the chosen field (records without it last), then surname, forename, date of birth, id. */
-export function sortRecords(rows: LostPupilRow[], sort: LostPupilSort, order: SortOrder): LostPupilRow[] {
+export function sortRecords(
+  rows: ListedLostPupil[],
+  sort: LostPupilSort,
+  order: SortOrder,
+): ListedLostPupil[] {
   const direction = order === 'ascending' ? 1 : -1;
-  const byField = (a: LostPupilRow, b: LostPupilRow) => {
+  const byField = (a: ListedLostPupil, b: ListedLostPupil) => {
     const [x, y] = [keyOf(a, sort), keyOf(b, sort)];
     if (!x || !y) return x ? -1 : y ? 1 : 0;
     return (
@@ -508,7 +512,7 @@ function laOrganisation(number: string, names: OrganisationNames): Organisation 
   return { number, name: name ? nameAndCode(name, number) : laName(number, null) };
 }
 
-function schoolOrganisation(row: LostPupilRow, names: OrganisationNames): Organisation {
+function schoolOrganisation(row: ListedLostPupil, names: OrganisationNames): Organisation {
   if (!row.source_school) {
     return { number: null, name: message('lost-pupils.organisation.la-itself', { la: row.source_la }) };
   }
@@ -519,7 +523,7 @@ function schoolOrganisation(row: LostPupilRow, names: OrganisationNames): Organi
 }
 
 /** The organisations a record names, in the shape organisationNames() reads. */
-function namesOf(row: LostPupilRow) {
+function namesOf(row: ListedLostPupil) {
   return {
     source_la: row.source_la,
     source_school: row.source_school,
@@ -528,7 +532,7 @@ function namesOf(row: LostPupilRow) {
   };
 }
 
-function summaryOf(row: LostPupilRow, names: OrganisationNames): LostPupilSummary {
+function summaryOf(row: ListedLostPupil, names: OrganisationNames): LostPupilSummary {
   return {
     id: row.id,
     surname: row.surname,

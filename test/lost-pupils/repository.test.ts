@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import {
+  getLostPupil,
   insertLostPupil,
   insertLostPupils,
   type LostPupilQuery,
@@ -307,6 +308,7 @@ describeEachEngine('Lost Pupils Database search', (database) => {
       await expect({ birthDay: 3 }, ['a', 'c', 'd', 'e']);
       await expect(dob, ['a', 'c']);
       await expect({ gender: 'F' }, ['c', 'd']);
+      await expect({ forename: 'J', gender: 'F' }, ['c', 'd']);
       await expect({ ...dob, forename: 'Ja' }, ['a']);
       await expect({ ...dob, gender: 'F' }, ['c']);
       await expect({ forename: 'J', town: 'Bath' }, ['b', 'd']);
@@ -447,8 +449,9 @@ describeEachEngine('Lost Pupils Database search', (database) => {
       date_of_birth: '2011-12-25',
       upn: 'E916540212005',
     });
-    const [row] = await searchLostPupils(db, { statuses: LOST, upn: 'E916540212005' }, 101);
-    assert.equal(row?.id, id);
+    const [found] = await searchLostPupils(db, { statuses: LOST, upn: 'E916540212005' }, 101);
+    assert.equal(found?.id, id);
+    const row = await getLostPupil(db, id);
     assert.equal(row?.surname_letters, `${surname.toUpperCase()}NUNEZ`);
     assert.equal(row?.former_surname_letters, 'OBRIEN');
     assert.equal(row?.forename_letters, 'ZOE');

@@ -40,6 +40,7 @@ import * as lostPupilsDueByLa from './migrations/023-lost-pupils-due-by-la.ts';
 import * as punctuationFreeSearch from './migrations/024-punctuation-free-search.ts';
 import * as forwardedTransfers from './migrations/025-forwarded-transfers.ts';
 import * as censusApprovedKept from './migrations/026-census-approved-kept.ts';
+import * as lostPupilSearchIndexes from './migrations/027-lost-pupil-search-indexes.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -71,6 +72,7 @@ const migrations: Record<string, Migration> = {
   '024-punctuation-free-search': punctuationFreeSearch,
   '025-forwarded-transfers': forwardedTransfers,
   '026-census-approved-kept': censusApprovedKept,
+  '027-lost-pupil-search-indexes': lostPupilSearchIndexes,
 };
 
 export interface DatabaseOptions {
