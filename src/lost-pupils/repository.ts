@@ -114,6 +114,11 @@ const LETTERS = 'sn:';
 export function lettersKey(letters: string): string {
   return `${LETTERS}${letters}`;
 }
+/**
+ * "Surname Begins" with a forename walks the distinct surnames in the range when there are at most this
+ * many, and otherwise the distinct forenames with the forename's letters (searchLostPupils).
+ */
+export const SURNAMES_TO_WALK = 50;
 /** Letters columns hold at most this many letters (the names are cut to 100 characters). */
 const MAX_LETTERS = 100;
 
@@ -331,15 +336,14 @@ export async function searchLostPupils(
       .limit(limit)
       .execute();
   }
-  // "Surname Begins" with a date of birth, forename or town: each distinct surname in the range in turn
-  // (the first key after the last one found), then the date of birth, forename or town within it: a
-  // seek per surname in the range, rather than a scan of every key in it.
-  // The walk: each distinct value of a column in a range in turn (the first one after the last found),
-  // one seek a step. SQLite reads it as a co-routine kept as the outer loop by CROSS JOIN below, and
-  // PostgreSQL reads a recursive query on demand, so it stops when `limit` records are found. Each step
-  // also carries the bounds of the surnames' keys: a join on them can only be a seek for each step, where
-  // with the bounds written as values PostgreSQL may read the whole range of surnames and hash it (its
-  // estimate of a range inside one bucket of its statistics can be a hundred times too small).
+  // "Surname Begins" with a date of birth, forename or town: a walk over distinct names, each step one
+  // seek (the first value after the last one found), and for each name a seek of the rows that match
+  // the rest, rather than a scan of every key in the range. SQLite reads the walk as a co-routine kept as
+  // the outer loop by CROSS JOIN below, and PostgreSQL reads a recursive query on demand, so it stops
+  // when `limit` records are found. Each step also carries the bounds of the surnames' keys: a join on
+  // them can only be a seek for each step, where with the bounds written as values PostgreSQL may read
+  // the whole range of surnames and hash it (its estimate of a range inside one bucket of its statistics
+  // can be a hundred times too small).
   const keyBound = (bound: string) => sql<string>`cast(${lettersKey(bound)} as varchar(104))`;
   const walk = (column: 'key' | 'forename_letters', from: string, to: string) =>
     db.withRecursive('walk(value, low, high)', (qc) =>
@@ -374,20 +378,41 @@ export async function searchLostPupils(
             .where('walk.value', 'is not', null),
         ),
     );
-  // With a forename only, the distinct forenames with its letters are walked, and the surnames' range
-  // sought within each (lost_pupil_keys_by_forename): every key row read then matches both, so the search
-  // reads about as many rows as it finds records. With a date of birth or town, the distinct surnames
-  // in the range, each followed by a seek of the date of birth, forename or town within it.
-  const byForename = query.forename && !(query.town || query.birthYear || query.birthMonth || query.birthDay);
+  const surnames = () => walk('key', lettersKey(low), lettersKey(high));
+  // Which names to walk, when a forename is the only other field: the distinct surnames in the range,
+  // each followed by a seek of the forename within it; or, when the range holds more than
+  // SURNAMES_TO_WALK surnames (three letters of a common beginning, at a million records, can hold a
+  // thousand), the distinct forenames with the forename's letters, each followed by a seek of the
+  // surnames' range within it (lost_pupil_keys_by_forename). Counting the first surnames costs at most
+  // SURNAMES_TO_WALK + 1 seeks.
+  const forenameOnly =
+    query.forename && !(query.town || query.birthYear || query.birthMonth || query.birthDay);
+  const manySurnames =
+    forenameOnly &&
+    Number(
+      (
+        await surnames()
+          .selectFrom((qb) =>
+            qb
+              .selectFrom('walk')
+              .select('walk.value')
+              .where('walk.value', 'is not', null)
+              .limit(SURNAMES_TO_WALK + 1)
+              .as('first'),
+          )
+          .select((eb) => eb.fn.countAll<number | string>().as('count'))
+          .executeTakeFirst()
+      )?.count ?? 0,
+    ) > SURNAMES_TO_WALK;
   const [forenameLow, forenameHigh] = prefixBounds(nameLetters(query.forename ?? ''));
-  const found = byForename
+  const found = manySurnames
     ? walk('forename_letters', forenameLow, forenameHigh)
         .selectFrom('walk')
         .crossJoin('lost_pupil_keys as k')
         .whereRef('k.forename_letters', '=', 'walk.value')
         .whereRef('k.key', '>=', 'walk.low')
         .whereRef('k.key', '<=', 'walk.high')
-    : walk('key', lettersKey(low), lettersKey(high))
+    : surnames()
         .selectFrom('walk')
         .crossJoin('lost_pupil_keys as k')
         .whereRef('k.key', '=', 'walk.value')

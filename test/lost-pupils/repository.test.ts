@@ -7,6 +7,7 @@ import {
   insertLostPupils,
   type LostPupilQuery,
   type NewLostPupil,
+  SURNAMES_TO_WALK,
   searchLostPupils,
 } from '../../src/lost-pupils/repository.ts';
 import type { Db, LostPupilRow } from '../../src/platform/db/schema.ts';
@@ -315,6 +316,72 @@ describeEachEngine('Lost Pupils Database search', (database) => {
       await expect({ forename: 'J', town: 'Bath', birthYear: 2011 }, ['d']);
       await expect({ ...dob, forename: 'Jack', town: 'Bristol', gender: 'M' }, ['a']);
       await expect({ ...dob, forename: 'Jack', town: 'Bath' }, []);
+    }
+  });
+
+  test('"Surname Begins" with a forename finds the same records when the range holds many surnames as few', async () => {
+    const { db } = database();
+    const prefix = uniqueSurname();
+    // More distinct surnames with this beginning than the search walks one by one (it then walks the
+    // forenames instead); those beginning `${prefix}b` are few (it walks them).
+    const letter = (n: number) => String.fromCharCode(97 + (n % 26));
+    const nameOf = (i: number) => `${prefix}${'bcd'[i % 3]}${letter(Math.floor(i / 26))}${letter(i)}`;
+    const surnames = Array.from({ length: SURNAMES_TO_WALK + 10 }, (_, i) => nameOf(i));
+    const forenames = ['Jack', 'Jill', 'Omar', 'Jo'];
+    const statuses = ['lost', 'lost', 'found', 'lost', 'removed'] as const;
+    const records: (Fields & { id: string })[] = surnames.map((surname, i) => ({
+      id: randomUUID(),
+      surname,
+      forename: forenames[i % forenames.length] ?? null,
+      gender: i % 2 === 0 ? 'F' : 'M',
+      status: statuses[i % statuses.length],
+    }));
+    // Found by the former surname only, and (surname and former surname both in the range) once.
+    records.push(
+      {
+        id: randomUUID(),
+        surname: uniqueSurname(),
+        former_surname: `${prefix}b0`,
+        forename: 'Jack',
+        gender: 'F',
+      },
+      {
+        id: randomUUID(),
+        surname: `${prefix}b1`,
+        former_surname: `${prefix}c2`,
+        forename: 'Jill',
+        gender: 'M',
+      },
+    );
+    // Just outside the range, on either side, with the same forenames.
+    for (const surname of [prefix.slice(0, -1), `${prefix.slice(0, -1)}b`]) {
+      for (const forename of forenames) records.push({ id: randomUUID(), surname, forename, gender: 'F' });
+    }
+    for (const record of records) await add(db, record);
+    const mine = Object.fromEntries(records.map((record) => [record.id, record.id]));
+    for (const beginning of [prefix, `${prefix}b`, nameOf(3)]) {
+      for (const forename of ['J', 'Jil', 'Jo', 'Omar', 'X']) {
+        for (const other of [{}, { gender: 'F' as const }, { statuses: ['lost', 'found'] as const }]) {
+          const query = { surname: beginning, surnameBegins: true, forename, ...other };
+          const wanted = records
+            .filter(
+              (r) =>
+                [r.surname, r.former_surname].some((name) =>
+                  name?.toUpperCase().startsWith(beginning.toUpperCase()),
+                ) &&
+                r.forename?.toUpperCase().startsWith(forename.toUpperCase()) &&
+                (!('gender' in other) || r.gender === other.gender) &&
+                (('statuses' in other ? other.statuses : LOST) as readonly string[]).includes(
+                  r.status ?? 'lost',
+                ),
+            )
+            .map((r) => r.id)
+            .sort();
+          assert.deepEqual(await search(db, mine, query), wanted, JSON.stringify(query));
+          const some = await search(db, mine, query, 3);
+          assert.equal(some.length, Math.min(3, wanted.length), `limit 3: ${JSON.stringify(query)}`);
+        }
+      }
     }
   });
 
