@@ -180,9 +180,10 @@ const prefixOf = (
  * - a surname: its keys in lost_pupil_keys, each row carrying the record's date of birth, forename and
  *   town, so with any of them the index seeks straight to the matching rows. Soundalike: one query per
  *   key of the name, read in turn until `limit` records are found. "Surname Begins": the range of 'sn:'
- *   keys in order; with a forename only, a walk from one distinct forename with its letters to the next,
- *   seeking the surnames' range within each; with a date of birth or town, a walk from one distinct
- *   surname in the range to the next, seeking within each (not a scan of every Smith). Each key row is
+ *   keys in order; with a date of birth, forename or town, a walk from one distinct surname in the range
+ *   to the next, seeking within each (not a scan of every Smith), or, with a forename only and more than
+ *   SURNAMES_TO_WALK surnames in the range, a walk over the forenames with its letters, seeking the
+ *   surnames' range within each. Each key row is
  *   joined to its record (read from lost_pupils_listed alone) for the rest (status, gender), and each
  *   record is counted once, so no more rows are read than the limit needs;
  * - otherwise (a date of birth, a town): the lost_pupils indexes, (birth date, town) first.
