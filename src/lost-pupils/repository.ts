@@ -183,9 +183,9 @@ const prefixOf = (
  *   keys in order; with a date of birth, forename or town, a walk from one distinct surname in the range
  *   to the next, seeking within each (not a scan of every Smith), or, with a forename only and more than
  *   SURNAMES_TO_WALK surnames in the range, a walk over the forenames with its letters, seeking the
- *   surnames' range within each. Each key row is
- *   joined to its record (read from lost_pupils_listed alone) for the rest (status, gender), and each
- *   record is counted once, so no more rows are read than the limit needs;
+ *   surnames' range within each. Each key row is joined to its record (read from lost_pupils_listed
+ *   alone) for the rest (status, gender), and each record is counted once, so no more rows are read than
+ *   the limit needs;
  * - otherwise (a date of birth, a town): the lost_pupils indexes, (birth date, town) first.
  */
 export async function searchLostPupils(

@@ -5,9 +5,10 @@ import type { Kysely } from 'kysely';
 // - lost_pupils_listed holds every column the results list shows and the search checks on a record, so a
 //   record found through its keys is read from this index alone (one seek), not through its id's index
 //   and then its row (two, each a random page read at a million records);
-// - lost_pupil_keys_by_forename, (forename letters, key): "Surname Begins" with a forename walks the
-//   distinct forenames with those letters and seeks the surnames' range within each, so it reads about as
-//   many key rows as it finds records, rather than seeking every distinct surname in the range.
+// - lost_pupil_keys_by_forename, (forename letters, key): "Surname Begins" with a forename, when the range
+//   holds many surnames, walks the distinct forenames with those letters and seeks the surnames' range
+//   within each, so it reads about as many key rows as it finds records, rather than seeking every
+//   distinct surname in the range.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createIndex('lost_pupils_listed')
