@@ -5,15 +5,17 @@
 // catalogue (`xml.*`) for pages in the reader's language and in English for the CLI, the API and logs.
 //
 // A whole document already in memory (an upload) is checked for UTF-8 and size first, exactly as when it
-// arrived as one chunk, and then parsed in 64 KiB pieces: decoding and parsing one 4 MB string costs
-// more CPU and memory than the same bytes in pieces (see docs/benchmarks.md). Pieces of plain ASCII, by
-// far the most common, are turned into strings without the UTF-8 decoder.
+// arrived as one chunk. Then the fast way (./plain-document.ts) reads it when it is plain, well-formed
+// XML, as nearly every file is; when it is not, saxes reads it in 64 KiB pieces and says what is wrong:
+// decoding and parsing one 4 MB string costs more CPU and memory than the same bytes in pieces (see
+// docs/benchmarks.md). Pieces of plain ASCII are turned into strings without the UTF-8 decoder.
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
 import { AppError } from '../errors.ts';
 import { type Message, message, translateMessage } from '../i18n/catalogue.ts';
 import { parserMessage } from './parser-words.ts';
+import { documentStart, emitPlainDocument, NO_ATTRIBUTES, scanPlainDocument } from './plain-document.ts';
 
 export interface XmlLimits {
   /** Bytes in the whole document. */
@@ -69,8 +71,6 @@ export interface XmlHandler {
 /** Bytes of a document in memory handed to the parser at a time. */
 const PIECE_BYTES = 64 * 1024;
 const LESS_THAN = 0x3c;
-
-const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
 
 /**
  * Whether bytes are valid UTF-8: 'truncated' when they are, except that they end in the middle of a
@@ -236,9 +236,17 @@ export async function readXml(
     if (whole.length > max.maxBytes) fail('too-large', tooLarge);
     // As one chunk: bytes that are not UTF-8 are refused before anything is parsed, but bytes that only
     // end in the middle of a character are parsed first and refused at the end.
-    if (utf8Status(whole) === 'invalid') {
+    const encoding = utf8Status(whole);
+    if (encoding === 'invalid') {
       const { line, column } = invalidUtf8Position(whole);
       throw new XmlError('encoding', message('xml.not-utf8'), line, column);
+    }
+    if (encoding === 'valid') {
+      const plain = scanPlainDocument(whole, documentStart(whole), max);
+      if (plain !== null) {
+        emitPlainDocument(plain, handler);
+        return;
+      }
     }
     // Each piece ends just after a '<', so the parser meets every problem at the same character, and
     // reports it at the same line and column, as it would in one chunk (it reports text outside the root

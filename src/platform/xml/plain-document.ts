@@ -1,0 +1,518 @@
+// The fast way through a document already in memory (an upload), for the XML that files from outside
+// almost always are: UTF-8, an optional XML declaration (version 1.0), then elements with ASCII names,
+// attributes, text with the five predefined entities and character references, comments and CDATA.
+//
+// It reads the bytes directly, about four times faster than saxes (see docs/benchmarks.md), in two
+// passes: the first checks the whole document and notes where each element, attribute and text is; only
+// when every byte has passed does the second hand the events to the handler. Anything it does not know
+// for certain is well-formed and within the limits (a DOCTYPE, a processing instruction, a name outside
+// ASCII, an entity it does not know, a break inside an attribute value, any error) makes the first pass
+// give up before any event, and readXml reads the document with saxes instead, which refuses it with
+// its own message and position, or reads it. So this never says what is wrong; it only has to be sure
+// that nothing is, and give the handler the same events as saxes would (test/platform/xml-plain-document
+// .test.ts compares the two on generated and mutated documents).
+import type { XmlHandler, XmlLimits } from './reader.ts';
+
+/** A document the first pass found well-formed: its bytes, names, and what is where. */
+export interface PlainDocument {
+  readonly data: Buffer;
+  readonly names: readonly string[];
+  readonly tokens: Int32Array;
+  readonly length: number;
+}
+
+// Tokens, one after another in an Int32Array:
+//   OPEN | attributeCount << 4, name id, then per attribute: name id, value start, value end, flags
+//   CLOSE
+//   TEXT | flags << 4, start, end   (text inside the root element, or a CDATA section's content)
+const OPEN = 1;
+const CLOSE = 2;
+const TEXT = 3;
+
+// What a piece of text or an attribute value holds, as far as decoding it is concerned.
+const HIGH = 1; // bytes of characters beyond ASCII: decode as UTF-8
+const REFERENCES = 2; // entity or character references
+const CARRIAGE_RETURN = 4; // line ends to normalise to "\n"
+const CDATA = 8; // a CDATA section: no references
+const BLANK = 16; // only spaces, tabs and line ends
+
+// Each byte's class, for scanning text, attribute values, comments and CDATA.
+const PLAIN = 0; // any other printable ASCII character
+const SPACE = 1;
+const BREAK = 2; // tab and line feed: whitespace in text, normalised in attribute values
+const LESS_THAN = 3;
+const AMPERSAND = 4;
+const RIGHT_BRACKET = 5;
+const RETURN = 6;
+const NOT_ASCII = 7;
+const CONTROL = 8; // never in XML 1.0 text (DEL is allowed but left to saxes)
+const DOUBLE_QUOTE = 9;
+const SINGLE_QUOTE = 10;
+
+const BYTE_CLASS = new Uint8Array(256);
+for (let byte = 0; byte < 256; byte += 1) {
+  BYTE_CLASS[byte] = byte >= 0x80 ? NOT_ASCII : byte < 0x20 || byte === 0x7f ? CONTROL : PLAIN;
+}
+BYTE_CLASS[0x20] = SPACE;
+BYTE_CLASS[0x09] = BREAK;
+BYTE_CLASS[0x0a] = BREAK;
+BYTE_CLASS[0x0d] = RETURN;
+BYTE_CLASS[0x3c] = LESS_THAN;
+BYTE_CLASS[0x26] = AMPERSAND;
+BYTE_CLASS[0x5d] = RIGHT_BRACKET;
+BYTE_CLASS[0x22] = DOUBLE_QUOTE;
+BYTE_CLASS[0x27] = SINGLE_QUOTE;
+
+// Names in ASCII: a letter, "_" or ":" first, then also digits, "." and "-" (a subset of XML's Name).
+const NAME_START = new Uint8Array(256);
+const NAME_PART = new Uint8Array(256);
+for (let byte = 0; byte < 128; byte += 1) {
+  const letter = (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+  const start = letter || byte === 0x5f || byte === 0x3a;
+  NAME_START[byte] = start ? 1 : 0;
+  NAME_PART[byte] = start || (byte >= 0x30 && byte <= 0x39) || byte === 0x2e || byte === 0x2d ? 1 : 0;
+}
+
+const isWhitespace = (byte: number | undefined): boolean =>
+  byte === 0x20 || byte === 0x0a || byte === 0x09 || byte === 0x0d;
+
+/** Whether a character reference's code point is an XML 1.0 character. */
+const isXmlCharacter = (code: number): boolean =>
+  code === 0x09 ||
+  code === 0x0a ||
+  code === 0x0d ||
+  (code >= 0x20 && code <= 0xd7ff) ||
+  (code >= 0xe000 && code <= 0xfffd) ||
+  (code >= 0x10000 && code <= 0x10ffff);
+
+const hexValue = (byte: number): number =>
+  byte >= 0x30 && byte <= 0x39
+    ? byte - 0x30
+    : byte >= 0x61 && byte <= 0x66
+      ? byte - 0x57
+      : byte >= 0x41 && byte <= 0x46
+        ? byte - 0x37
+        : -1;
+
+/**
+ * Where a reference starting with the "&" at `at` ends (just after its ";"), or -1 when it is not one of
+ * the five predefined entities or a character reference to an XML character.
+ */
+function referenceEnd(data: Buffer, at: number): number {
+  const first = data[at + 1];
+  if (first === 0x23) {
+    const hex = data[at + 2] === 0x78;
+    let code = 0;
+    let digits = 0;
+    for (let i = at + (hex ? 3 : 2); i < data.length; i += 1) {
+      const byte = data[i] as number;
+      if (byte === 0x3b) return digits > 0 && isXmlCharacter(code) ? i + 1 : -1;
+      const digit = hex ? hexValue(byte) : byte >= 0x30 && byte <= 0x39 ? byte - 0x30 : -1;
+      digits += 1;
+      if (digit < 0 || digits > 7) return -1;
+      code = code * (hex ? 16 : 10) + digit;
+    }
+    return -1;
+  }
+  for (const entity of ENTITY_BYTES) {
+    if (first !== entity[0]) continue;
+    let i = 0;
+    while (i < entity.length && data[at + 1 + i] === entity[i]) i += 1;
+    if (i === entity.length) return at + 1 + i;
+  }
+  return -1;
+}
+
+const ENTITY_BYTES = ['lt;', 'gt;', 'amp;', 'quot;', 'apos;'].map((entity) => Buffer.from(entity));
+const ENTITY_TEXT: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#x([0-9a-fA-F]+)|#([0-9]+));/g;
+
+function decodeReferences(text: string): string {
+  return text.replace(REFERENCE, (_whole, entity?: string, hex?: string, decimal?: string) =>
+    entity !== undefined
+      ? (ENTITY_TEXT[entity] as string)
+      : String.fromCodePoint(hex !== undefined ? Number.parseInt(hex, 16) : Number(decimal)),
+  );
+}
+
+/** Whether the three bytes at `at` are U+FFFE or U+FFFF, which valid UTF-8 may hold and XML may not. */
+const isNonCharacter = (data: Buffer, at: number): boolean =>
+  data[at] === 0xef && data[at + 1] === 0xbf && ((data[at + 2] as number) & 0xfe) === 0xbe;
+
+/** The strings of the line-feed-and-spaces runs that indent most documents, by length. */
+const INDENTS: string[] = Array.from({ length: 129 }, (_, length) =>
+  length === 0 ? '' : `\n${' '.repeat(length - 1)}`,
+);
+
+/** Where a document's markup starts: after a byte-order mark and blank lines (readXml drops them). */
+export function documentStart(data: Buffer): number {
+  let at = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
+  while (isWhitespace(data[at])) at += 1;
+  return at;
+}
+
+/**
+ * Checks `data` from `from` (after any byte-order mark and blank lines) as a plain document within
+ * `limits`. Returns where everything is, or null when saxes must read it (see the file's comment).
+ */
+export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits): PlainDocument | null {
+  const end = data.length;
+  let tokens = new Int32Array(Math.max(1024, end >>> 2));
+  let length = 0;
+  const ensure = (more: number): void => {
+    if (length + more <= tokens.length) return;
+    const grown = new Int32Array(Math.max(tokens.length * 2, length + more));
+    grown.set(tokens.subarray(0, length));
+    tokens = grown;
+  };
+
+  // Names, interned: an open-addressing table of ids by a hash of the name's bytes.
+  const names: string[] = [];
+  const nameAt: number[] = []; // where each name's bytes first appear in data
+  let slots = new Int32Array(256).fill(-1);
+  const internName = (start: number, stop: number, hash: number): number => {
+    const size = stop - start;
+    let slot = hash & (slots.length - 1);
+    for (;;) {
+      const id = slots[slot] as number;
+      if (id === -1) break;
+      const known = names[id] as string;
+      if (known.length === size) {
+        const at = nameAt[id] as number;
+        let i = 0;
+        while (i < size && data[at + i] === data[start + i]) i += 1;
+        if (i === size) return id;
+      }
+      slot = (slot + 1) & (slots.length - 1);
+    }
+    const id = names.length;
+    names.push(data.toString('latin1', start, stop));
+    nameAt.push(start);
+    slots[slot] = id;
+    if (names.length * 2 > slots.length) {
+      slots = new Int32Array(slots.length * 2).fill(-1);
+      for (let known = 0; known < names.length; known += 1) {
+        const name = names[known] as string;
+        let h = 0;
+        for (let i = 0; i < name.length; i += 1) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
+        let s = h & (slots.length - 1);
+        while (slots[s] !== -1) s = (s + 1) & (slots.length - 1);
+        slots[s] = known;
+      }
+    }
+    return id;
+  };
+
+  // The open elements: where each one's name is in data, and its length.
+  const openAt: number[] = [];
+  const openSize: number[] = [];
+  let elements = 0;
+  let sawRoot = false;
+  let i = from;
+
+  // An XML declaration: version 1.0 (1.1 has other rules for characters), then optionally an encoding
+  // and a standalone, each written name="value" or name='value'.
+  if (data[i] === 0x3c && data[i + 1] === 0x3f) {
+    if (!matches(data, i + 2, 'xml') || !isWhitespace(data[i + 5])) return null;
+    i += 5;
+    let expected = 0; // the index in DECLARATION_NAMES of the first name that may come next
+    for (;;) {
+      const spaced = isWhitespace(data[i]);
+      while (isWhitespace(data[i])) i += 1;
+      if (data[i] === 0x3f && data[i + 1] === 0x3e && expected > 0) {
+        i += 2;
+        break;
+      }
+      if (!spaced) return null;
+      let which = expected;
+      while (which < DECLARATION_NAMES.length && !matches(data, i, DECLARATION_NAMES[which] as string)) {
+        if (which === 0) return null;
+        which += 1;
+      }
+      const name = DECLARATION_NAMES[which];
+      if (name === undefined || data[i + name.length] !== 0x3d) return null;
+      i += name.length + 1;
+      const quote = data[i];
+      if (quote !== 0x22 && quote !== 0x27) return null;
+      const close = data.indexOf(quote, i + 1);
+      if (close === -1) return null;
+      const value = data.toString('latin1', i + 1, close);
+      const valid =
+        name === 'version'
+          ? value === '1.0'
+          : name === 'encoding'
+            ? /^[A-Za-z][A-Za-z0-9._-]*$/.test(value)
+            : value === 'yes' || value === 'no';
+      if (!valid) return null;
+      expected = which + 1;
+      i = close + 1;
+    }
+  }
+
+  while (i < end) {
+    const byte = data[i] as number;
+    if (byte !== 0x3c) {
+      // Text: inside the root element it is recorded; outside, only whitespace may be there.
+      const start = i;
+      let flags = BLANK;
+      scan: while (i < end) {
+        switch (BYTE_CLASS[data[i] as number]) {
+          case PLAIN:
+          case DOUBLE_QUOTE:
+          case SINGLE_QUOTE:
+            flags &= ~BLANK;
+            break;
+          case SPACE:
+          case BREAK:
+            break;
+          case LESS_THAN:
+            break scan;
+          case AMPERSAND: {
+            const after = referenceEnd(data, i);
+            if (after === -1) return null;
+            flags = (flags | REFERENCES) & ~BLANK;
+            i = after;
+            continue scan;
+          }
+          case RIGHT_BRACKET:
+            if (data[i + 1] === 0x5d && data[i + 2] === 0x3e) return null;
+            flags &= ~BLANK;
+            break;
+          case RETURN:
+            flags |= CARRIAGE_RETURN;
+            break;
+          case NOT_ASCII:
+            if (isNonCharacter(data, i)) return null;
+            flags = (flags | HIGH) & ~BLANK;
+            break;
+          default:
+            return null;
+        }
+        i += 1;
+      }
+      if (openAt.length === 0) {
+        if ((flags & BLANK) === 0) return null;
+        continue;
+      }
+      if (i - start > limits.maxTextLength) return null;
+      ensure(3);
+      tokens[length++] = TEXT | (flags << 4);
+      tokens[length++] = start;
+      tokens[length++] = i;
+      continue;
+    }
+
+    const next = data[i + 1];
+    if (next === 0x2f) {
+      // An end tag: the name of the innermost open element, then optional whitespace and ">".
+      const depth = openAt.length;
+      if (depth === 0) return null;
+      const at = openAt[depth - 1] as number;
+      const size = openSize[depth - 1] as number;
+      const start = i + 2;
+      let k = 0;
+      while (k < size && data[start + k] === data[at + k]) k += 1;
+      if (k < size) return null;
+      i = start + size;
+      while (isWhitespace(data[i])) i += 1;
+      if (data[i] !== 0x3e) return null;
+      i += 1;
+      openAt.pop();
+      openSize.pop();
+      ensure(1);
+      tokens[length++] = CLOSE;
+      continue;
+    }
+
+    if (next === 0x21) {
+      if (data[i + 2] === 0x2d && data[i + 3] === 0x2d) {
+        // A comment: no "--" inside, any XML characters.
+        const close = data.indexOf('--', i + 4, 'latin1');
+        if (close === -1 || data[close + 2] !== 0x3e) return null;
+        for (let k = i + 4; k < close; k += 1) {
+          const kind = BYTE_CLASS[data[k] as number];
+          if (kind === CONTROL || (kind === NOT_ASCII && isNonCharacter(data, k))) return null;
+        }
+        i = close + 3;
+        continue;
+      }
+      if (openAt.length > 0 && matches(data, i + 2, '[CDATA[')) {
+        const start = i + 9;
+        const close = data.indexOf(']]>', start, 'latin1');
+        if (close === -1 || close - start > limits.maxTextLength) return null;
+        let flags = CDATA;
+        for (let k = start; k < close; k += 1) {
+          const kind = BYTE_CLASS[data[k] as number];
+          if (kind === CONTROL) return null;
+          if (kind === RETURN) flags |= CARRIAGE_RETURN;
+          else if (kind === NOT_ASCII) {
+            if (isNonCharacter(data, k)) return null;
+            flags |= HIGH;
+          }
+        }
+        ensure(3);
+        tokens[length++] = TEXT | (flags << 4);
+        tokens[length++] = start;
+        tokens[length++] = close;
+        i = close + 3;
+        continue;
+      }
+      // A DOCTYPE, or anything else: saxes says what it is.
+      return null;
+    }
+
+    // A start tag. Its name, then attributes, each after whitespace, then ">" or "/>".
+    if (NAME_START[next as number] !== 1) return null;
+    if (openAt.length === 0 && sawRoot) return null;
+    if (openAt.length >= limits.maxDepth) return null;
+    elements += 1;
+    if (elements > limits.maxElements) return null;
+    sawRoot = true;
+    const nameStart = i + 1;
+    let hash = next as number;
+    i = nameStart + 1;
+    for (let part = data[i] as number; NAME_PART[part] === 1; part = data[i] as number) {
+      hash = (Math.imul(hash, 31) + part) | 0;
+      i += 1;
+    }
+    const nameId = internName(nameStart, i, hash);
+    ensure(2);
+    const head = length;
+    tokens[length++] = OPEN;
+    tokens[length++] = nameId;
+    let attributes = 0;
+    let selfClosing = false;
+    for (;;) {
+      const spaced = isWhitespace(data[i]);
+      while (isWhitespace(data[i])) i += 1;
+      const at = data[i];
+      if (at === 0x3e) {
+        i += 1;
+        break;
+      }
+      if (at === 0x2f) {
+        if (data[i + 1] !== 0x3e) return null;
+        i += 2;
+        selfClosing = true;
+        break;
+      }
+      if (!spaced || at === undefined || NAME_START[at] !== 1) return null;
+      const attributeStart = i;
+      let attributeHash = at;
+      i += 1;
+      for (let part = data[i] as number; NAME_PART[part] === 1; part = data[i] as number) {
+        attributeHash = (Math.imul(attributeHash, 31) + part) | 0;
+        i += 1;
+      }
+      const attributeId = internName(attributeStart, i, attributeHash);
+      for (let k = 0; k < attributes; k += 1) if (tokens[head + 2 + k * 4] === attributeId) return null;
+      if (data[i] !== 0x3d) return null;
+      const quote = data[i + 1];
+      if (quote !== 0x22 && quote !== 0x27) return null;
+      const quoteKind = quote === 0x22 ? DOUBLE_QUOTE : SINGLE_QUOTE;
+      const valueStart = i + 2;
+      let flags = 0;
+      i = valueStart;
+      for (;;) {
+        const kind = BYTE_CLASS[data[i] as number];
+        if (kind === quoteKind) break;
+        if (
+          kind === PLAIN ||
+          kind === SPACE ||
+          kind === RIGHT_BRACKET ||
+          kind === DOUBLE_QUOTE ||
+          kind === SINGLE_QUOTE
+        ) {
+          i += 1;
+          continue;
+        }
+        if (kind !== NOT_ASCII || isNonCharacter(data, i)) return null;
+        flags |= HIGH;
+        i += 1;
+      }
+      ensure(4);
+      tokens[length++] = attributeId;
+      tokens[length++] = valueStart;
+      tokens[length++] = i;
+      tokens[length++] = flags;
+      attributes += 1;
+      i += 1;
+    }
+    tokens[head] = OPEN | (attributes << 4);
+    if (selfClosing) {
+      ensure(1);
+      tokens[length++] = CLOSE;
+    } else {
+      openAt.push(nameStart);
+      openSize.push(names[nameId]?.length as number);
+    }
+  }
+  if (!sawRoot || openAt.length > 0) return null;
+  return { data, names, tokens, length };
+}
+
+const DECLARATION_NAMES = ['version', 'encoding', 'standalone'];
+
+function matches(data: Buffer, at: number, ascii: string): boolean {
+  for (let k = 0; k < ascii.length; k += 1) if (data[at + k] !== ascii.charCodeAt(k)) return false;
+  return true;
+}
+
+function textOf(data: Buffer, start: number, stop: number, flags: number): string {
+  if ((flags & BLANK) !== 0) {
+    // A line end, "\n" or "\r\n", and spaces: the same few strings thousands of times.
+    const lineEnd = data[start] === 0x0a ? 1 : data[start] === 0x0d && data[start + 1] === 0x0a ? 2 : 0;
+    const size = stop - start - lineEnd + 1;
+    if (lineEnd > 0 && size < INDENTS.length) {
+      let k = start + lineEnd;
+      while (k < stop && data[k] === 0x20) k += 1;
+      if (k === stop) return INDENTS[size] as string;
+    }
+  }
+  let text = data.toString((flags & HIGH) !== 0 ? 'utf8' : 'latin1', start, stop);
+  if ((flags & CARRIAGE_RETURN) !== 0) text = text.replace(/\r\n?/g, '\n');
+  if ((flags & REFERENCES) !== 0) text = decodeReferences(text);
+  return text;
+}
+
+/** The attributes of an element that has none (shared: handlers only read them). */
+export const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
+
+/** Hands a checked document's events to `handler`, as readXml does for saxes' events. */
+export function emitPlainDocument(document: PlainDocument, handler: XmlHandler): void {
+  const { data, names, tokens, length } = document;
+  const path: string[] = [];
+  for (let at = 0; at < length; ) {
+    const head = tokens[at] as number;
+    switch (head & 15) {
+      case OPEN: {
+        const name = names[tokens[at + 1] as number] as string;
+        const count = head >>> 4;
+        at += 2;
+        let attributes = NO_ATTRIBUTES;
+        if (count > 0) {
+          const values: Record<string, string> = {};
+          for (let k = 0; k < count; k += 1, at += 4) {
+            values[names[tokens[at] as number] as string] = data.toString(
+              ((tokens[at + 3] as number) & HIGH) !== 0 ? 'utf8' : 'latin1',
+              tokens[at + 1],
+              tokens[at + 2],
+            );
+          }
+          attributes = values;
+        }
+        path.push(name);
+        handler.open?.(name, attributes, path);
+        break;
+      }
+      case CLOSE:
+        handler.close?.(path[path.length - 1] as string, path);
+        path.pop();
+        at += 1;
+        break;
+      default:
+        handler.text?.(textOf(data, tokens[at + 1] as number, tokens[at + 2] as number, head >>> 4), path);
+        at += 3;
+    }
+  }
+}

@@ -1,0 +1,319 @@
+// The fast way through a document in memory (plain-document.ts) against saxes: whatever it accepts,
+// saxes must accept with the same events; whatever it gives up on, readXml must still read as saxes does.
+import assert from 'node:assert/strict';
+import { isUtf8 } from 'node:buffer';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import {
+  documentStart,
+  emitPlainDocument,
+  scanPlainDocument,
+} from '../../src/platform/xml/plain-document.ts';
+import {
+  DEFAULT_XML_LIMITS,
+  readXml,
+  type XmlHandler,
+  type XmlLimits,
+} from '../../src/platform/xml/reader.ts';
+import { syntheticCtf } from '../fixtures/ctf/generate.ts';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+type Outcome = { events: string[] } | { error: string };
+
+/** A handler that writes down every event, consecutive text joined (saxes may split it anywhere). */
+function recorder(): { handler: XmlHandler; events: string[] } {
+  const events: string[] = [];
+  let text: string | null = null;
+  const flush = () => {
+    if (text !== null) events.push(`text ${JSON.stringify(text)}`);
+    text = null;
+  };
+  return {
+    events,
+    handler: {
+      open(name, attributes, path) {
+        flush();
+        events.push(`open ${name} ${JSON.stringify(attributes)} ${path.join('/')}`);
+      },
+      text(piece, path) {
+        text = (text ?? `${path.join('/')}: `) + piece;
+      },
+      close(name, path) {
+        flush();
+        events.push(`close ${name} ${path.join('/')}`);
+      },
+    },
+  };
+}
+
+/** What saxes makes of a document: a stream of one chunk never takes the fast way. */
+async function bySaxes(data: Buffer, limits: Partial<XmlLimits> = {}): Promise<Outcome> {
+  const { handler, events } = recorder();
+  try {
+    await readXml(Readable.from([data]), handler, limits);
+    return { events };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** What readXml makes of the same bytes in memory (the fast way when it can). */
+async function inMemory(data: Buffer, limits: Partial<XmlLimits> = {}): Promise<Outcome> {
+  const { handler, events } = recorder();
+  try {
+    await readXml(data, handler, limits);
+    return { events };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
+/** The fast way's events, or null when it gives the document to saxes. */
+function byPlainReader(data: Buffer, limits: Partial<XmlLimits> = {}): string[] | null {
+  const scanned = scanPlainDocument(data, documentStart(data), { ...DEFAULT_XML_LIMITS, ...limits });
+  if (scanned === null) return null;
+  const { handler, events } = recorder();
+  emitPlainDocument(scanned, handler);
+  return events;
+}
+
+/** Checks one document: the fast way agrees with saxes, and readXml in memory with a stream. */
+async function agrees(data: Buffer, limits: Partial<XmlLimits> = {}): Promise<'plain' | 'saxes'> {
+  const saxes = await bySaxes(data, limits);
+  if (isUtf8(data)) {
+    const plain = byPlainReader(data, limits);
+    if (plain !== null) {
+      assert.deepEqual(
+        saxes,
+        { events: plain },
+        `accepted by the fast way: ${JSON.stringify(data.toString())}`,
+      );
+      return 'plain';
+    }
+    // Small documents are one chunk either way, so every message is the same.
+    assert.deepEqual(await inMemory(data, limits), saxes, JSON.stringify(data.toString()));
+  }
+  return 'saxes';
+}
+
+// Documents of the subset the fast way reads, generated.
+const nameArb = fc
+  .tuple(
+    fc.constantFrom('A', 'b', 'Pupil', '_x', 'ns:Item', 'CTfile', 'Z'),
+    fc.constantFrom('', '1', '.2', '-a', 'Name', ':y'),
+  )
+  .map(([start, rest]) => start + rest);
+const textArb = fc
+  .array(
+    fc.constantFrom(
+      'plain',
+      ' ',
+      '\n    ',
+      '\r\n  ',
+      '\r',
+      '\t',
+      'é',
+      'Zoë',
+      '😀',
+      '&amp;',
+      '&lt;',
+      '&gt;',
+      '&quot;',
+      '&apos;',
+      '&#233;',
+      '&#x1F600;',
+      '&#13;',
+      '&#10;',
+      ']',
+      ']]',
+      '>',
+      '"',
+      "'",
+      '=',
+      '/',
+      '\u00a0',
+      '\u2028',
+    ),
+    { maxLength: 6 },
+  )
+  // "]]>" may not be in text; a text ending in "]" could make it with the text after it.
+  .map((parts) => parts.join('').replaceAll(']]>', ']]z>').replace(/\]$/, ']z'));
+const attributeValueArb = fc
+  .array(fc.constantFrom('v', ' ', 'é', '>', ']', '/', '=', '😀', 'a b'), { maxLength: 4 })
+  .map((parts) => parts.join(''));
+
+const elementArb: fc.Memo<string> = fc.memo((depth) =>
+  fc
+    .tuple(
+      nameArb,
+      fc.uniqueArray(fc.tuple(nameArb, attributeValueArb, fc.boolean()), {
+        maxLength: 3,
+        selector: ([name]) => name,
+      }),
+      fc.array(
+        depth <= 1
+          ? textArb
+          : fc.oneof(
+              { weight: 3, arbitrary: textArb },
+              { weight: 3, arbitrary: elementArb(depth - 1) },
+              { weight: 1, arbitrary: fc.constantFrom('<!-- a comment -->', '<!---->', '<!-- é - x -->') },
+              {
+                weight: 1,
+                arbitrary: fc.constantFrom(
+                  '<![CDATA[x < y & z]]>',
+                  '<![CDATA[]]>',
+                  '<![CDATA[a\r\nb ]] ]>]]>',
+                ),
+              },
+            ),
+        { maxLength: 4 },
+      ),
+      fc.constantFrom('', ' ', '\n  '),
+    )
+    .map(([name, attributes, children, space]) => {
+      const written = attributes
+        .map(([attribute, value, single]) =>
+          single ? ` ${attribute}='${value}'` : ` ${attribute}="${value}"`,
+        )
+        .join('');
+      return children.length === 0 && space === ''
+        ? `<${name}${written}/>`
+        : `<${name}${written}${space}>${children.join('')}</${name}${space}>`;
+    }),
+);
+const documentArb = fc
+  .tuple(
+    fc.constantFrom('', '\uFEFF', '\r\n\r\n', ' \n'),
+    fc.constantFrom(
+      '',
+      '<?xml version="1.0"?>',
+      '<?xml version="1.0" encoding="UTF-8"?>\n',
+      "<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\r\n",
+      '<?xml version="1.0" standalone="no"?>',
+    ),
+    fc.constantFrom('', '<!-- before -->\n', '\n'),
+    elementArb(4),
+    fc.constantFrom('', '\n', '<!-- after -->', ' \r\n'),
+  )
+  .map((parts) => Buffer.from(parts.join('')));
+
+test('the fast way reads every generated document of its subset, with the events saxes gives', async () => {
+  await fc.assert(
+    fc.asyncProperty(documentArb, async (data) => {
+      assert.equal(await agrees(data), 'plain', JSON.stringify(data.toString()));
+    }),
+    { numRuns: 400 },
+  );
+});
+
+// Edits that break documents in the ways hand-edited and badly exported files are broken.
+const EDIT_BYTES = [
+  ...'<>&;/!?-[]"\'=:#xaZ09 \t\n\r'.split('').map((c) => [c.charCodeAt(0)]),
+  [0x00],
+  [0x0b],
+  [0x7f],
+  [0xc3, 0xa9],
+  [0xef, 0xbf, 0xbe],
+  [0xc3],
+  [0xe2, 0x80, 0xa8],
+];
+const editArb = fc.tuple(
+  fc.constantFrom('delete', 'insert', 'replace', 'repeat'),
+  fc.nat(),
+  fc.constantFrom(...EDIT_BYTES),
+  fc.nat({ max: 12 }),
+);
+
+test('whatever the fast way accepts of broken documents, saxes accepts with the same events', async () => {
+  const seen = { plain: 0, saxes: 0 };
+  await fc.assert(
+    fc.asyncProperty(documentArb, fc.array(editArb, { minLength: 1, maxLength: 3 }), async (data, edits) => {
+      let bytes = [...data];
+      for (const [kind, position, insert, length] of edits) {
+        const at = bytes.length === 0 ? 0 : position % bytes.length;
+        if (kind === 'delete') bytes.splice(at, Math.max(1, length % 4));
+        else if (kind === 'insert') bytes.splice(at, 0, ...insert);
+        else if (kind === 'replace') bytes.splice(at, 1, ...insert);
+        else bytes = [...bytes.slice(0, at + length), ...bytes.slice(at)];
+      }
+      seen[await agrees(Buffer.from(bytes))] += 1;
+    }),
+    { numRuns: 3000 },
+  );
+  // Both ways must have been taken, or the property said nothing about one of them.
+  assert.ok(seen.plain > 100 && seen.saxes > 100, JSON.stringify(seen));
+});
+
+test('the limits: a document over one is given to saxes, which refuses it as before', async () => {
+  const nested = Buffer.from(`${'<a>'.repeat(5)}x${'</a>'.repeat(5)}`);
+  assert.equal(await agrees(nested, { maxDepth: 5 }), 'plain');
+  assert.equal(await agrees(nested, { maxDepth: 4 }), 'saxes');
+  assert.match(JSON.stringify(await inMemory(nested, { maxDepth: 4 })), /more than 4/);
+  const siblings = Buffer.from(`<r>${'<b/>'.repeat(9)}</r>`);
+  assert.equal(await agrees(siblings, { maxElements: 10 }), 'plain');
+  assert.equal(await agrees(siblings, { maxElements: 9 }), 'saxes');
+  const long = Buffer.from(`<r>${'x'.repeat(100)}</r>`);
+  assert.equal(await agrees(long, { maxTextLength: 100 }), 'plain');
+  assert.equal(await agrees(long, { maxTextLength: 99 }), 'saxes');
+});
+
+test('what the fast way leaves to saxes is still read, or refused with saxes’ message', async () => {
+  const cases: [string, 'read' | RegExp][] = [
+    ['<?xml version="1.1"?><a>x</a>', 'read'],
+    ['<?xml-stylesheet href="a.xsl"?><a/>', 'read'],
+    ['<a><?pi data?></a>', 'read'],
+    ['<Élève>x</Élève>', 'read'],
+    ['<a b="x\ty"/>', 'read'],
+    ['<a b="x &amp; y"/>', 'read'],
+    ['<?xml version = "1.0"?><a/>', 'read'],
+    ['<!DOCTYPE a><a/>', /DOCTYPE/],
+    ['<a>&nbsp;</a>', /undefined entity|entity/i],
+    ['<a>x</b>', /unexpected close tag|b/],
+    ['<a>]]></a>', /]]>/],
+    ['<a/><b/>', /root/],
+    ['<a x="1" x="2"/>', /duplicate attribute/],
+    ['<a>&#0;</a>', /character/],
+    ['<a>&#xD800;</a>', /malformed character entity/],
+    ['<a><!-- \uFFFE --></a>', /disallowed character/],
+    ['<a><!-- \u0001 --></a>', /disallowed character/],
+    ['<a><![CDATA[\uFFFF]]></a>', /disallowed character/],
+    ['<a><![CDATA[\u0001]]></a>', /disallowed character/],
+    ['<a>\u0001</a>', /disallowed character/],
+    ['<a></ab>', /unexpected close tag/],
+    ['<a x="1"y="2"/>', /no whitespace between attributes/],
+  ];
+  for (const [xml, expected] of cases) {
+    const data = Buffer.from(xml);
+    assert.equal(byPlainReader(data), null, xml);
+    const outcome = await inMemory(data);
+    assert.deepEqual(outcome, await bySaxes(data), xml);
+    if (expected === 'read') assert.ok('events' in outcome, `${xml}: ${JSON.stringify(outcome)}`);
+    else assert.match('error' in outcome ? outcome.error : '', expected, xml);
+  }
+});
+
+test('real files take the fast way: every CTF and census fixture that saxes reads, and a 4 MB CTF', async () => {
+  const files = ['ctf', 'census']
+    .flatMap((dir) => readdirSync(join(FIXTURES, dir)).map((name) => join(FIXTURES, dir, name)))
+    .filter((file) => /\.xml$/i.test(file));
+  assert.ok(files.length >= 5, files.join());
+  for (const file of files) {
+    const data = readFileSync(file);
+    if ('error' in (await bySaxes(data))) continue;
+    assert.equal(await agrees(data), 'plain', file);
+  }
+  assert.equal(await agrees(Buffer.from(syntheticCtf(417))), 'plain');
+});
+
+test('hostile files never take the fast way', async () => {
+  const dir = join(FIXTURES, 'hostile');
+  for (const name of readdirSync(dir).filter((file) => file.endsWith('.xml'))) {
+    const data = readFileSync(join(dir, name));
+    assert.equal(isUtf8(data) ? byPlainReader(data) : null, null, name);
+    assert.ok('error' in (await inMemory(data)), name);
+  }
+});
