@@ -20,19 +20,40 @@ export type ContentCheckTask =
   | {
       kind: 'upload';
       file: ClassifiedFilename;
-      /** The file's bytes: shared with the thread that sent them, or a copy. */
+      /** The file's bytes: shared with the thread that sent them, a copy, or moved here. */
       data: Uint8Array;
+      /** Send the bytes back with the check (moved, as they came: see transferList). */
+      returnBytes: boolean;
     }
   | ({ kind: 'census-return' } & CensusCheckInput)
   | ({ kind: 'census-pupils' } & CensusPupilsInput)
   | ({ kind: 'census-summary' } & CensusSummaryInput);
 
-export type ContentCheckResult = ContentCheck | CensusCheck | CensusPupilsPage | ReturnSummary;
+/** An upload's check with its bytes, for an upload that handed them over. */
+export interface ReturnedBytes {
+  check: ContentCheck;
+  data: Uint8Array;
+}
 
-export function handle(task: ContentCheckTask): Promise<ContentCheckResult> {
+export type ContentCheckResult =
+  | ContentCheck
+  | ReturnedBytes
+  | CensusCheck
+  | CensusPupilsPage
+  | ReturnSummary;
+
+export async function handle(task: ContentCheckTask): Promise<ContentCheckResult> {
   if (task.kind === 'census-return') return checkCensusReturn(task);
   if (task.kind === 'census-pupils') return censusPupilsPage(task);
   if (task.kind === 'census-summary') return censusSummary(task);
   const { data } = task;
-  return checkContent(task.file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  const check = await checkContent(task.file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return task.returnBytes ? { check, data } : check;
+}
+
+/** Bytes going back are moved, not copied (bytes in shared memory are where they were all along). */
+export function transferList(result: ContentCheckResult): ArrayBuffer[] {
+  if (!('check' in result) || !('data' in result)) return [];
+  const { buffer } = result.data;
+  return buffer instanceof ArrayBuffer ? [buffer] : [];
 }

@@ -429,11 +429,11 @@ export class UploadService {
     if (read.data.length === 0) return refuse([message('transfer.upload.reason.empty')], CONTENT_ADVICE);
 
     // 6. The content.
-    const checked = await (this.deps.contentChecks ?? inlineContentChecks).check(file, read.data);
-    if (checked.reasons.length > 0) return refuse(checked.reasons, CONTENT_ADVICE);
+    const { check, data } = await (this.deps.contentChecks ?? inlineContentChecks).handOver(file, read.data);
+    if (check.reasons.length > 0) return refuse(check.reasons, CONTENT_ADVICE);
 
     // 7. Stored, then recorded.
-    return this.store(actor, category, file, read.data, checked);
+    return this.store(actor, category, file, data, check);
   }
 
   private async store(

@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import { censusPupilsPage, censusSummary, checkCensusReturn } from '../../src/collect/census-check.ts';
 import { PoolBusy, PoolClosed } from '../../src/platform/workers/pool.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
-import { checkContent } from '../../src/transfers/content-checks.ts';
+import { checkContent, inlineContentChecks } from '../../src/transfers/content-checks.ts';
 import { type ClassifiedFilename, classifyFilename } from '../../src/transfers/filenames.ts';
 import { syntheticCtf } from '../fixtures/ctf/generate.ts';
 
@@ -69,6 +69,38 @@ test('a large CTF with warnings, in shared memory or not: same result, and the b
   assert.deepEqual(await pooled.check(file, shared), here);
   assert.ok(xml.equals(Buffer.from(syntheticCtf(300))), 'the caller still has its bytes');
   assert.ok(shared.equals(xml));
+});
+
+test('bytes handed over to a worker are moved there, not copied, and come back as they were with the same check', async () => {
+  const file = named('9162001_CTF_8013456_003.XML');
+  const xml = Buffer.from(syntheticCtf(300));
+  const here = await checkContent(file, xml);
+
+  // An upload's bytes fill their own allocation: they move to the worker and back.
+  const upload = Buffer.from(xml);
+  const moved = await pooled.handOver(file, upload);
+  assert.equal(upload.length, 0, 'moved, not copied: the Buffer given is left empty');
+  assert.deepEqual(moved.check, here);
+  assert.ok(moved.data.equals(xml), 'the same bytes come back');
+
+  // A view of a larger allocation, or bytes in shared memory, stay where they are.
+  const larger = Buffer.concat([Buffer.from('prefix'), xml]);
+  const view = larger.subarray(6);
+  const fromView = await pooled.handOver(file, view);
+  assert.ok(view.equals(xml) && fromView.data.equals(xml));
+  assert.deepEqual(fromView.check, here);
+  const shared = Buffer.from(new SharedArrayBuffer(xml.length));
+  xml.copy(shared);
+  const fromShared = await pooled.handOver(file, shared);
+  assert.ok(shared.equals(xml) && fromShared.data.equals(xml));
+
+  // A file only sniffed is checked here, its Buffer untouched; and so is every file checked inline.
+  const pdf = Buffer.from('%PDF-1.7\n');
+  const sniffed = await pooled.handOver(named('9165402_123_8171234_005.PDF'), pdf);
+  assert.equal(sniffed.data, pdf);
+  const inline = await inlineContentChecks.handOver(file, xml);
+  assert.equal(inline.data, xml);
+  assert.deepEqual(inline.check, here);
 });
 
 test('a census return is read and checked the same on a worker thread, readable or not', async () => {

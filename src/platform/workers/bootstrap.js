@@ -9,7 +9,7 @@ if (moduleUrl.endsWith('.ts')) {
   const { register } = await import('tsx/esm/api');
   register();
 }
-const { handle } = await import(moduleUrl);
+const { handle, transferList } = await import(moduleUrl);
 if (typeof handle !== 'function') throw new Error(`${moduleUrl} does not export a handle function`);
 
 // Ready: the pool starts timing tasks from here, so a slow start-up is not taken for a slow task.
@@ -17,8 +17,12 @@ parentPort.postMessage({ ready: true });
 
 parentPort.on('message', async (input) => {
   let reply;
+  // What the module's `transferList(output)`, if it has one, says to move back rather than copy.
+  let transfer = [];
   try {
-    reply = { ok: true, output: await handle(input) };
+    const output = await handle(input);
+    if (typeof transferList === 'function') transfer = transferList(output);
+    reply = { ok: true, output };
   } catch (error) {
     // Only the name and message cross back: a stack or other properties could carry what was read.
     reply = {
@@ -27,5 +31,5 @@ parentPort.on('message', async (input) => {
       message: error instanceof Error ? error.message : String(error),
     };
   }
-  parentPort.postMessage(reply);
+  parentPort.postMessage(reply, transfer);
 });

@@ -4,7 +4,7 @@
 //
 // - A task module (a .ts file is fine: see ./bootstrap.js) exports `handle(input)`, returning its output
 //   or a promise of it. Inputs and outputs are copied between threads (structured clone), apart from
-//   what the caller lists to transfer.
+//   what the caller lists to transfer, and what the module's optional `transferList(output)` lists.
 // - Workers start when first needed, up to `size`, and are kept; an idle worker does not keep the
 //   process alive, so a pool nobody closes does not stop the process from exiting.
 // - At most `maxQueue` tasks wait for a worker, and, when `maxQueuedBytes` is set, at most that many

@@ -36,18 +36,17 @@ const CARRIAGE_RETURN = 4; // line ends to normalise to "\n"
 const CDATA = 8; // a CDATA section: no references
 const BLANK = 16; // only spaces, tabs and line ends
 
-// Each byte's class, for scanning text, attribute values, comments and CDATA.
+// Each byte's class, for scanning text, attribute values, comments and CDATA. The first four are what
+// text is mostly made of, so the scan tests them with one comparison.
 const PLAIN = 0; // any other printable ASCII character
 const SPACE = 1;
 const BREAK = 2; // tab and line feed: whitespace in text, normalised in attribute values
-const LESS_THAN = 3;
-const AMPERSAND = 4;
-const RIGHT_BRACKET = 5;
-const RETURN = 6;
+const RETURN = 3;
+const LESS_THAN = 4;
+const AMPERSAND = 5;
+const RIGHT_BRACKET = 6;
 const NOT_ASCII = 7;
 const CONTROL = 8; // never in XML 1.0 text (DEL is allowed but left to saxes)
-const DOUBLE_QUOTE = 9;
-const SINGLE_QUOTE = 10;
 
 const BYTE_CLASS = new Uint8Array(256);
 for (let byte = 0; byte < 256; byte += 1) {
@@ -60,8 +59,6 @@ BYTE_CLASS[0x0d] = RETURN;
 BYTE_CLASS[0x3c] = LESS_THAN;
 BYTE_CLASS[0x26] = AMPERSAND;
 BYTE_CLASS[0x5d] = RIGHT_BRACKET;
-BYTE_CLASS[0x22] = DOUBLE_QUOTE;
-BYTE_CLASS[0x27] = SINGLE_QUOTE;
 
 // Names in ASCII: a letter, "_" or ":" first, then also digits, "." and "-" (a subset of XML's Name).
 const NAME_START = new Uint8Array(256);
@@ -72,6 +69,10 @@ for (let byte = 0; byte < 128; byte += 1) {
   NAME_START[byte] = start ? 1 : 0;
   NAME_PART[byte] = start || (byte >= 0x30 && byte <= 0x39) || byte === 0x2e || byte === 0x2d ? 1 : 0;
 }
+
+/** The class of the byte at `at`; past the end, LESS_THAN (reading past a typed array's end is slow). */
+const classAt = (data: Buffer, at: number, end: number): number =>
+  at < end ? (BYTE_CLASS[data[at] as number] as number) : LESS_THAN;
 
 const isWhitespace = (byte: number | undefined): boolean =>
   byte === 0x20 || byte === 0x0a || byte === 0x09 || byte === 0x0d;
@@ -157,14 +158,9 @@ export function documentStart(data: Buffer): number {
  */
 export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits): PlainDocument | null {
   const end = data.length;
+  // Not captured by any closure, so they stay in registers: the token writes are a fifth of the scan.
   let tokens = new Int32Array(Math.max(1024, end >>> 2));
   let length = 0;
-  const ensure = (more: number): void => {
-    if (length + more <= tokens.length) return;
-    const grown = new Int32Array(Math.max(tokens.length * 2, length + more));
-    grown.set(tokens.subarray(0, length));
-    tokens = grown;
-  };
 
   // Names, interned: an open-addressing table of ids by a hash of the name's bytes.
   const names: string[] = [];
@@ -255,47 +251,46 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
       // Text: inside the root element it is recorded; outside, only whitespace may be there.
       const start = i;
       let flags = BLANK;
-      scan: while (i < end) {
-        switch (BYTE_CLASS[data[i] as number]) {
-          case PLAIN:
-          case DOUBLE_QUOTE:
-          case SINGLE_QUOTE:
-            flags &= ~BLANK;
-            break;
-          case SPACE:
-          case BREAK:
-            break;
-          case LESS_THAN:
-            break scan;
-          case AMPERSAND: {
+      let kind = BYTE_CLASS[byte] as number;
+      // Whitespace first: most text is the indentation between elements.
+      while (kind !== PLAIN && kind <= RETURN) {
+        if (kind === RETURN) flags |= CARRIAGE_RETURN;
+        i += 1;
+        kind = classAt(data, i, end);
+      }
+      if (kind !== LESS_THAN) {
+        flags &= ~BLANK;
+        for (;;) {
+          while (kind <= BREAK) {
+            i += 1;
+            kind = classAt(data, i, end);
+          }
+          if (kind === LESS_THAN) break;
+          if (kind === AMPERSAND) {
             const after = referenceEnd(data, i);
             if (after === -1) return null;
-            flags = (flags | REFERENCES) & ~BLANK;
+            flags |= REFERENCES;
             i = after;
-            continue scan;
-          }
-          case RIGHT_BRACKET:
+          } else if (kind === RIGHT_BRACKET) {
             if (data[i + 1] === 0x5d && data[i + 2] === 0x3e) return null;
-            flags &= ~BLANK;
-            break;
-          case RETURN:
+            i += 1;
+          } else if (kind === RETURN) {
             flags |= CARRIAGE_RETURN;
-            break;
-          case NOT_ASCII:
+            i += 1;
+          } else if (kind === NOT_ASCII) {
             if (isNonCharacter(data, i)) return null;
-            flags = (flags | HIGH) & ~BLANK;
-            break;
-          default:
-            return null;
+            flags |= HIGH;
+            i += 1;
+          } else return null;
+          kind = classAt(data, i, end);
         }
-        i += 1;
       }
       if (openAt.length === 0) {
         if ((flags & BLANK) === 0) return null;
         continue;
       }
       if (i - start > limits.maxTextLength) return null;
-      ensure(3);
+      if (length + 3 > tokens.length) tokens = grown(tokens, length);
       tokens[length++] = TEXT | (flags << 4);
       tokens[length++] = start;
       tokens[length++] = i;
@@ -319,7 +314,7 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
       i += 1;
       openAt.pop();
       openSize.pop();
-      ensure(1);
+      if (length + 1 > tokens.length) tokens = grown(tokens, length);
       tokens[length++] = CLOSE;
       continue;
     }
@@ -350,7 +345,7 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
             flags |= HIGH;
           }
         }
-        ensure(3);
+        if (length + 3 > tokens.length) tokens = grown(tokens, length);
         tokens[length++] = TEXT | (flags << 4);
         tokens[length++] = start;
         tokens[length++] = close;
@@ -376,7 +371,7 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
       i += 1;
     }
     const nameId = internName(nameStart, i, hash);
-    ensure(2);
+    if (length + 2 > tokens.length) tokens = grown(tokens, length);
     const head = length;
     tokens[length++] = OPEN;
     tokens[length++] = nameId;
@@ -409,20 +404,14 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
       if (data[i] !== 0x3d) return null;
       const quote = data[i + 1];
       if (quote !== 0x22 && quote !== 0x27) return null;
-      const quoteKind = quote === 0x22 ? DOUBLE_QUOTE : SINGLE_QUOTE;
       const valueStart = i + 2;
       let flags = 0;
       i = valueStart;
       for (;;) {
-        const kind = BYTE_CLASS[data[i] as number];
-        if (kind === quoteKind) break;
-        if (
-          kind === PLAIN ||
-          kind === SPACE ||
-          kind === RIGHT_BRACKET ||
-          kind === DOUBLE_QUOTE ||
-          kind === SINGLE_QUOTE
-        ) {
+        const at = data[i] as number;
+        if (at === quote) break;
+        const kind = BYTE_CLASS[at];
+        if (kind === PLAIN || kind === SPACE || kind === RIGHT_BRACKET) {
           i += 1;
           continue;
         }
@@ -430,7 +419,7 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
         flags |= HIGH;
         i += 1;
       }
-      ensure(4);
+      if (length + 4 > tokens.length) tokens = grown(tokens, length);
       tokens[length++] = attributeId;
       tokens[length++] = valueStart;
       tokens[length++] = i;
@@ -440,7 +429,7 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
     }
     tokens[head] = OPEN | (attributes << 4);
     if (selfClosing) {
-      ensure(1);
+      if (length + 1 > tokens.length) tokens = grown(tokens, length);
       tokens[length++] = CLOSE;
     } else {
       openAt.push(nameStart);
@@ -449,6 +438,13 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
   }
   if (!sawRoot || openAt.length > 0) return null;
   return { data, names, tokens, length };
+}
+
+/** `tokens` in a larger array, when the next ones would not fit. */
+function grown(tokens: Int32Array<ArrayBuffer>, length: number): Int32Array<ArrayBuffer> {
+  const larger = new Int32Array(tokens.length * 2);
+  larger.set(tokens.subarray(0, length));
+  return larger;
 }
 
 const DECLARATION_NAMES = ['version', 'encoding', 'standalone'];
