@@ -482,11 +482,12 @@ export async function readCtf(
           else if (name === 'PostTown') capture(depth, 'post-town', name);
         }
       },
+      wantsText(path) {
+        return captureDepth === path.length || (section !== null && path.length === 4 && !sectionHasValues);
+      },
       text(text, path) {
         if (captureDepth === path.length) buffer += text;
-        else if (section !== null && path.length === 4 && !sectionHasValues && NOT_BLANK.test(text)) {
-          sectionHasValues = true;
-        }
+        else if (NOT_BLANK.test(text)) sectionHasValues = true;
       },
       close(name, path) {
         const depth = path.length;

@@ -317,3 +317,21 @@ test('hostile files never take the fast way', async () => {
     assert.ok('error' in (await inMemory(data)), name);
   }
 });
+
+test('a handler that wants the text of some elements only gets theirs, whichever way the document is read', async () => {
+  const body = '<r><keep>a &amp; b</keep><skip>c</skip><keep><skip>d</skip>e</keep><![CDATA[f]]></r>';
+  for (const xml of [body, `<?xml version="1.1"?>${body}`]) {
+    const data = Buffer.from(xml);
+    const texts: string[] = [];
+    const handler: XmlHandler = {
+      wantsText: (path) => path.at(-1) === 'keep',
+      text: (text, path) => {
+        texts.push(`${path.at(-1)}:${text}`);
+      },
+    };
+    await readXml(data, handler);
+    assert.deepEqual(texts, ['keep:a & b', 'keep:e'], xml);
+  }
+  assert.notEqual(byPlainReader(Buffer.from(body)), null, 'the first is read the fast way');
+  assert.equal(byPlainReader(Buffer.from(`<?xml version="1.1"?>${body}`)), null, 'the second by saxes');
+});

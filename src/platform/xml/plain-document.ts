@@ -507,7 +507,9 @@ export function emitPlainDocument(document: PlainDocument, handler: XmlHandler):
         at += 1;
         break;
       default:
-        handler.text?.(textOf(data, tokens[at + 1] as number, tokens[at + 2] as number, head >>> 4), path);
+        if (handler.text !== undefined && (handler.wantsText?.(path) ?? true)) {
+          handler.text(textOf(data, tokens[at + 1] as number, tokens[at + 2] as number, head >>> 4), path);
+        }
         at += 3;
     }
   }

@@ -64,6 +64,11 @@ export interface XmlHandler {
   open?(name: string, attributes: Record<string, string>, path: readonly string[]): void;
   /** Text inside the innermost open element (may arrive in several pieces). */
   text?(text: string, path: readonly string[]): void;
+  /**
+   * Whether `text` is wanted for the innermost open element (when absent: always). A handler that
+   * reads the text of a few elements says which, and the fast way does not decode the rest.
+   */
+  wantsText?(path: readonly string[]): boolean;
   /** An element ends. `path` still includes it. */
   close?(name: string, path: readonly string[]): void;
 }
@@ -185,14 +190,12 @@ export async function readXml(
     }
     handler.open?.(tag.name, attributes, path);
   });
-  parser.on('text', (text) => {
+  const onText = (text: string): void => {
     if (text.length > max.maxTextLength) fail('too-large', textTooLong);
-    if (path.length > 0) handler.text?.(text, path);
-  });
-  parser.on('cdata', (text) => {
-    if (text.length > max.maxTextLength) fail('too-large', textTooLong);
-    if (path.length > 0) handler.text?.(text, path);
-  });
+    if (path.length > 0 && (handler.wantsText?.(path) ?? true)) handler.text?.(text, path);
+  };
+  parser.on('text', onText);
+  parser.on('cdata', onText);
   parser.on('closetag', (tag) => {
     handler.close?.(tag.name, path);
     path.pop();
