@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import {
   documentStart,
   emitPlainDocument,
+  MAX_PLAIN_BYTES,
   scanPlainDocument,
 } from '../../src/platform/xml/plain-document.ts';
 import {
@@ -259,6 +260,13 @@ test('the limits: a document over one is given to saxes, which refuses it as bef
   const long = Buffer.from(`<r>${'x'.repeat(100)}</r>`);
   assert.equal(await agrees(long, { maxTextLength: 100 }), 'plain');
   assert.equal(await agrees(long, { maxTextLength: 99 }), 'saxes');
+});
+
+test('a document over MAX_PLAIN_BYTES is left to saxes', async () => {
+  const data = Buffer.alloc(MAX_PLAIN_BYTES + 1, ' ');
+  data.write('<a>x</a>');
+  assert.equal(byPlainReader(data), null);
+  assert.notEqual(byPlainReader(data.subarray(0, MAX_PLAIN_BYTES)), null);
 });
 
 test('what the fast way leaves to saxes is still read, or refused with saxes’ message', async () => {

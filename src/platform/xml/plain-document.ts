@@ -2,7 +2,7 @@
 // almost always are: UTF-8, an optional XML declaration (version 1.0), then elements with ASCII names,
 // attributes, text with the five predefined entities and character references, comments and CDATA.
 //
-// It reads the bytes directly, about four times faster than saxes (see docs/benchmarks.md), in two
+// It reads the bytes directly, two to three times faster than saxes (see docs/benchmarks.md), in two
 // passes: the first checks the whole document and notes where each element, attribute and text is; only
 // when every byte has passed does the second hand the events to the handler. Anything it does not know
 // for certain is well-formed and within the limits (a DOCTYPE, a processing instruction, a name outside
@@ -12,6 +12,12 @@
 // that nothing is, and give the handler the same events as saxes would (test/platform/xml-plain-document
 // .test.ts compares the two on generated and mutated documents).
 import type { XmlHandler, XmlLimits } from './reader.ts';
+
+/**
+ * Larger documents go to saxes: the tokens take up to 4 bytes of memory a byte of document, and files
+ * read whole are uploads of at most 10 MB.
+ */
+export const MAX_PLAIN_BYTES = 32 * 1024 * 1024;
 
 /** A document the first pass found well-formed: its bytes, names, and what is where. */
 export interface PlainDocument {
@@ -158,8 +164,11 @@ export function documentStart(data: Buffer): number {
  */
 export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits): PlainDocument | null {
   const end = data.length;
+  if (end > MAX_PLAIN_BYTES) return null;
   // Not captured by any closure, so they stay in registers: the token writes are a fifth of the scan.
-  let tokens = new Int32Array(Math.max(1024, end >>> 2));
+  // One token a byte is more than documents use (a CTF about 0.4), so the array seldom grows; the pages
+  // it does not use are never touched, so cost no memory.
+  let tokens = new Int32Array(Math.max(1024, end));
   let length = 0;
 
   // Names, interned: an open-addressing table of ids by a hash of the name's bytes.
