@@ -96,8 +96,8 @@ export const KEPT_STATEMENTS = 500;
 
 /**
  * The SQLite connection for Kysely, keeping its prepared statements: Kysely prepares a query's SQL again
- * every time it runs it, and preparing costs about as much as running (a third of the database's time
- * in the upload benchmark). Kysely runs one query at a time on the connection, streams included, so a
+ * every time it runs it, and preparing cost as much as running (half the database's time in the
+ * transfers benchmark). Kysely runs one query at a time on the connection, streams included, so a
  * kept statement is never in use twice at once.
  */
 export function keepingStatements(connection: SqliteDatabase.Database): SqliteDialectDatabase {
