@@ -152,17 +152,17 @@ const INDENTS: string[] = Array.from({ length: 129 }, (_, length) =>
 );
 
 /** Where a document's markup starts: after a byte-order mark and blank lines (readXml drops them). */
-export function documentStart(data: Buffer): number {
+function documentStart(data: Buffer): number {
   let at = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
   while (isWhitespace(data[at])) at += 1;
   return at;
 }
 
 /**
- * Checks `data` from `from` (after any byte-order mark and blank lines) as a plain document within
- * `limits`. Returns where everything is, or null when saxes must read it (see the file's comment).
+ * Checks `data` as a plain document within `limits` (after any byte-order mark and blank lines). Returns
+ * where everything is, or null when saxes must read it (see the file's comment).
  */
-export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits): PlainDocument | null {
+export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocument | null {
   const end = data.length;
   if (end > MAX_PLAIN_BYTES) return null;
   // Not captured by any closure, so they stay in registers: the token writes are a fifth of the scan.
@@ -174,8 +174,16 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
   // Names, interned: an open-addressing table of ids by a hash of the name's bytes.
   const names: string[] = [];
   const nameAt: number[] = []; // where each name's bytes first appear in data
+  const nameHashes: number[] = [];
   let slots = new Int32Array(256).fill(-1);
-  const internName = (start: number, stop: number, hash: number): number => {
+  /** The id of the name from `start` (a NAME_START byte) to the first byte that is not a NAME_PART. */
+  const internName = (start: number): number => {
+    let hash = data[start] as number;
+    let stop = start + 1;
+    for (let part = data[stop] as number; NAME_PART[part] === 1; part = data[stop] as number) {
+      hash = (Math.imul(hash, 31) + part) | 0;
+      stop += 1;
+    }
     const size = stop - start;
     let slot = hash & (slots.length - 1);
     for (;;) {
@@ -193,16 +201,14 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
     const id = names.length;
     names.push(data.toString('latin1', start, stop));
     nameAt.push(start);
+    nameHashes.push(hash);
     slots[slot] = id;
     if (names.length * 2 > slots.length) {
       slots = new Int32Array(slots.length * 2).fill(-1);
       for (let known = 0; known < names.length; known += 1) {
-        const name = names[known] as string;
-        let h = 0;
-        for (let i = 0; i < name.length; i += 1) h = (Math.imul(h, 31) + name.charCodeAt(i)) | 0;
-        let s = h & (slots.length - 1);
-        while (slots[s] !== -1) s = (s + 1) & (slots.length - 1);
-        slots[s] = known;
+        let free = (nameHashes[known] as number) & (slots.length - 1);
+        while (slots[free] !== -1) free = (free + 1) & (slots.length - 1);
+        slots[free] = known;
       }
     }
     return id;
@@ -213,7 +219,7 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
   const openSize: number[] = [];
   let elements = 0;
   let sawRoot = false;
-  let i = from;
+  let i = documentStart(data);
 
   // An XML declaration: version 1.0 (1.1 has other rules for characters), then optionally an encoding
   // and a standalone, each written name="value" or name='value'.
@@ -373,13 +379,8 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
     if (elements > limits.maxElements) return null;
     sawRoot = true;
     const nameStart = i + 1;
-    let hash = next as number;
-    i = nameStart + 1;
-    for (let part = data[i] as number; NAME_PART[part] === 1; part = data[i] as number) {
-      hash = (Math.imul(hash, 31) + part) | 0;
-      i += 1;
-    }
-    const nameId = internName(nameStart, i, hash);
+    const nameId = internName(nameStart);
+    i = nameStart + (names[nameId] as string).length;
     if (length + 2 > tokens.length) tokens = grown(tokens, length);
     const head = length;
     tokens[length++] = OPEN;
@@ -401,14 +402,8 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
         break;
       }
       if (!spaced || at === undefined || NAME_START[at] !== 1) return null;
-      const attributeStart = i;
-      let attributeHash = at;
-      i += 1;
-      for (let part = data[i] as number; NAME_PART[part] === 1; part = data[i] as number) {
-        attributeHash = (Math.imul(attributeHash, 31) + part) | 0;
-        i += 1;
-      }
-      const attributeId = internName(attributeStart, i, attributeHash);
+      const attributeId = internName(i);
+      i += (names[attributeId] as string).length;
       for (let k = 0; k < attributes; k += 1) if (tokens[head + 2 + k * 4] === attributeId) return null;
       if (data[i] !== 0x3d) return null;
       const quote = data[i + 1];
@@ -442,7 +437,7 @@ export function scanPlainDocument(data: Buffer, from: number, limits: XmlLimits)
       tokens[length++] = CLOSE;
     } else {
       openAt.push(nameStart);
-      openSize.push(names[nameId]?.length as number);
+      openSize.push((names[nameId] as string).length);
     }
   }
   if (!sawRoot || openAt.length > 0) return null;

@@ -15,7 +15,7 @@ import { SaxesParser } from 'saxes';
 import { AppError } from '../errors.ts';
 import { type Message, message, translateMessage } from '../i18n/catalogue.ts';
 import { parserMessage } from './parser-words.ts';
-import { documentStart, emitPlainDocument, NO_ATTRIBUTES, scanPlainDocument } from './plain-document.ts';
+import { emitPlainDocument, NO_ATTRIBUTES, scanPlainDocument } from './plain-document.ts';
 
 export interface XmlLimits {
   /** Bytes in the whole document. */
@@ -245,7 +245,7 @@ export async function readXml(
       throw new XmlError('encoding', message('xml.not-utf8'), line, column);
     }
     if (encoding === 'valid') {
-      const plain = scanPlainDocument(whole, documentStart(whole), max);
+      const plain = scanPlainDocument(whole, max);
       if (plain !== null) {
         emitPlainDocument(plain, handler);
         return;
