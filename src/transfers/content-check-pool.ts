@@ -53,7 +53,7 @@ const MAX_QUEUED_FILES = 10_000;
  * the benchmark from about 0.85 to 1.2 GB, probably because the garbage collector does not count shared
  * memory waiting to be freed. Bytes already in shared memory are still read where they are.
  */
-function forWorker(data: Uint8Array, handedOver = false): { bytes: Uint8Array; transfer: ArrayBuffer[] } {
+function forWorker(data: Uint8Array, handedOver: boolean): { bytes: Uint8Array; transfer: ArrayBuffer[] } {
   if (data.buffer instanceof SharedArrayBuffer) return { bytes: data, transfer: [] };
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
   if (whole) return { bytes: data, transfer: handedOver ? [data.buffer] : [] };
@@ -89,8 +89,12 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
 
   async handOver(file: ClassifiedFilename, data: Buffer): Promise<CheckedContent> {
     if (!parsesContent(file)) return { check: await checkContent(file, data), data };
-    const task: ContentCheckTask = { kind: 'upload', file, data, returnBytes: true };
-    const { check, data: back } = await this.onWorker<ReturnedBytes>(task, true);
+    const { check, data: back } = await this.onWorker<ReturnedBytes>({
+      kind: 'upload',
+      file,
+      data,
+      returnBytes: true,
+    });
     return { check, data: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
   }
 
@@ -109,12 +113,12 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
     return this.onWorker<ReturnSummary>({ kind: 'census-summary', ...input });
   }
 
-  /** A task on a worker, its bytes handed over as `forWorker` says; the result is the task kind's. */
-  private onWorker<Result extends ContentCheckResult>(
-    task: ContentCheckTask,
-    handedOver = false,
-  ): Promise<Result> {
-    const { bytes, transfer } = forWorker(task.data, handedOver);
+  /**
+   * A task on a worker, its bytes handed over as `forWorker` says (moved when they come back: an upload
+   * that returns its bytes); the result is the task kind's.
+   */
+  private onWorker<Result extends ContentCheckResult>(task: ContentCheckTask): Promise<Result> {
+    const { bytes, transfer } = forWorker(task.data, task.kind === 'upload' && task.returnBytes);
     return this.pool.run({ ...task, data: bytes }, transfer, bytes.length) as Promise<Result>;
   }
 
