@@ -122,6 +122,11 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
     if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
     const connection = new SqliteDatabase(file === ':memory:' ? ':memory:' : resolve(file));
     connection.pragma('journal_mode = WAL');
+    // Every commit reaches the disk before s2s answers (a school told "uploaded" must not lose the
+    // record to a power cut). Said explicitly: better-sqlite3 builds SQLite with NORMAL as the default
+    // for a database already in WAL mode, so without it only the first start, which creates the file,
+    // ran with FULL.
+    connection.pragma('synchronous = FULL');
     connection.pragma('foreign_keys = ON');
     connection.pragma('busy_timeout = 5000');
     return new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(connection) }) });

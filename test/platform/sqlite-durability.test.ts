@@ -1,0 +1,35 @@
+// SQLite commits are durable on every start, not only the first: better-sqlite3's SQLite defaults to
+// synchronous=NORMAL (no sync at commit) when it opens a database that is already in WAL mode.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sql } from 'kysely';
+import { createDatabase } from '../../src/platform/db/database.ts';
+
+/** SQLite's numbers for the setting: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+const FULL = 2;
+
+async function synchronousOf(url: string): Promise<{ synchronous: number; journal: string }> {
+  const db = createDatabase(url);
+  try {
+    const [mode] = (await sql<{ synchronous: number }>`pragma synchronous`.execute(db)).rows;
+    const [journal] = (await sql<{ journal_mode: string }>`pragma journal_mode`.execute(db)).rows;
+    await sql`create table if not exists kept (n integer)`.execute(db);
+    return { synchronous: mode?.synchronous ?? -1, journal: journal?.journal_mode ?? '' };
+  } finally {
+    await db.destroy();
+  }
+}
+
+test('a database file syncs each commit when it is created and when it is opened again', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 's2s-durability-'));
+  try {
+    const url = `sqlite:${join(directory, 's2s.db')}`;
+    assert.deepEqual(await synchronousOf(url), { synchronous: FULL, journal: 'wal' }, 'created');
+    assert.deepEqual(await synchronousOf(url), { synchronous: FULL, journal: 'wal' }, 'opened again');
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
