@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { getPriority } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   PoolBusy,
   PoolClosed,
+  WORKER_NICENESS,
   WorkerExited,
   WorkerPool,
   type WorkerPoolOptions,
@@ -82,13 +84,15 @@ test('a worker that dies fails its task with WorkerExited and is replaced for th
   }
 });
 
-test('tasks waiting when a worker dies still run, on its replacement', async () => {
+test('tasks waiting when a worker dies still run, on its replacement (the one it held, not started, too)', async () => {
   const workers = pool({ size: 1 });
   try {
     const dying = workers.run({ kind: 'exit', code: 1 });
     const waiting = [workers.run({ kind: 'double', value: 1 }), workers.run({ kind: 'double', value: 2 })];
+    assert.deepEqual(workers.stats(), { workers: 1, running: 2, queued: 1, queuedBytes: 0, started: 1 });
     await assert.rejects(dying, WorkerExited);
     assert.deepEqual(await Promise.all(waiting), [2, 4]);
+    assert.equal(workers.stats().started, 2);
   } finally {
     await workers.close();
   }
@@ -98,12 +102,63 @@ test('a task past its time limit ends its worker', async () => {
   // The limit only ends a task that would never answer; nothing here depends on how fast anything is.
   const workers = pool({ size: 1, taskTimeoutMs: 50 });
   try {
-    await assert.rejects(workers.run({ kind: 'spin' }), (error) => {
+    const spinning = workers.run({ kind: 'spin' });
+    const next = workers.run({ kind: 'double', value: 5 });
+    await assert.rejects(spinning, (error) => {
       assert.ok(error instanceof WorkerExited);
       assert.match(error.message, /longer than 50 ms/);
       return true;
     });
-    assert.equal(workers.stats().workers, 0, 'the spinning worker was stopped');
+    assert.equal(await next, 10, 'the task it held runs on a new worker');
+    assert.equal(workers.stats().started, 2, 'the spinning worker was stopped');
+  } finally {
+    await workers.close();
+  }
+});
+
+test('a worker holds its next task and starts it when it answers, while this thread is still busy', async () => {
+  const workers = pool({ size: 1 });
+  const { task, release } = blocker();
+  const started = new SharedArrayBuffer(4);
+  try {
+    const first = workers.run(task);
+    const second = workers.run({ kind: 'signal', flag: started });
+    release();
+    // This thread does not return to its event loop here, so it cannot read the first answer and send
+    // the second task: the worker can only start it if it already holds it. (The time limit only ends a
+    // failing test.)
+    assert.equal(Atomics.wait(new Int32Array(started), 0, 0, 30_000), 'ok');
+    assert.deepEqual(await Promise.all([first, second]), ['released', 'signalled']);
+  } finally {
+    release();
+    await workers.close();
+  }
+});
+
+test('a worker runs the tasks it holds one at a time, and answers them in order', async () => {
+  const workers = pool({ size: 1 });
+  try {
+    const answers = await Promise.all([
+      workers.run({ kind: 'later', value: 'first', ms: 30 }),
+      workers.run({ kind: 'later', value: 'second', ms: 1 }),
+      workers.run({ kind: 'double', value: 3 }),
+    ]);
+    assert.deepEqual(answers, ['first', 'second', 6]);
+  } finally {
+    await workers.close();
+  }
+});
+
+test('workers run at a lower priority than the thread that started them (on Linux, where a thread has its own)', async (t) => {
+  if (process.platform !== 'linux') {
+    t.skip('only Linux gives a thread a priority of its own');
+    return;
+  }
+  const workers = pool({ size: 1 });
+  try {
+    const own = getPriority();
+    assert.equal(await workers.run({ kind: 'priority' }), Math.min(19, own + WORKER_NICENESS));
+    assert.equal(getPriority(), own, 'this thread keeps its priority');
   } finally {
     await workers.close();
   }
@@ -114,12 +169,14 @@ test('the queue is bounded: past maxQueue waiting tasks, run() refuses at once w
   const { task, release } = blocker();
   try {
     const running = workers.run(task);
+    const ahead = workers.run({ kind: 'double', value: 0 });
     const queued = [workers.run({ kind: 'double', value: 1 }), workers.run({ kind: 'double', value: 2 })];
-    assert.deepEqual(workers.stats(), { workers: 1, running: 1, queued: 2, queuedBytes: 0, started: 1 });
+    // The worker holds two (the one it runs, the one it starts next); two wait in the pool.
+    assert.deepEqual(workers.stats(), { workers: 1, running: 2, queued: 2, queuedBytes: 0, started: 1 });
     await assert.rejects(workers.run({ kind: 'double', value: 3 }), PoolBusy);
     release();
     assert.equal(await running, 'released');
-    assert.deepEqual(await Promise.all(queued), [2, 4]);
+    assert.deepEqual(await Promise.all([ahead, ...queued]), [0, 2, 4]);
     assert.equal(await workers.run({ kind: 'double', value: 3 }), 6, 'room again once the queue drains');
   } finally {
     release();
@@ -132,20 +189,22 @@ test('the queue is bounded by bytes too: past maxQueuedBytes, run() refuses at o
   const { task, release } = blocker();
   try {
     const running = workers.run(task, [], 5000);
+    // Handed to the worker as it runs the first, so not counted as waiting.
+    const ahead = workers.run({ kind: 'double', value: 0 }, [], 5000);
     const large = workers.run({ kind: 'double', value: 1 }, [], 1500);
-    assert.deepEqual(workers.stats(), { workers: 1, running: 1, queued: 1, queuedBytes: 1500, started: 1 });
+    assert.deepEqual(workers.stats(), { workers: 1, running: 2, queued: 1, queuedBytes: 1500, started: 1 });
     await assert.rejects(workers.run({ kind: 'double', value: 2 }, [], 1), PoolBusy);
     release();
     assert.equal(await running, 'released');
-    assert.equal(await large, 2);
+    assert.deepEqual(await Promise.all([ahead, large]), [0, 2]);
     assert.equal(workers.stats().queuedBytes, 0);
     const { task: again, release: releaseAgain } = blocker();
-    const busy = workers.run(again);
+    const busy = [workers.run(again), workers.run({ kind: 'double', value: 0 })];
     const queued = [600, 400].map((bytes) => workers.run({ kind: 'double', value: bytes }, [], bytes));
     assert.equal(workers.stats().queuedBytes, 1000, 'up to the bound exactly');
     await assert.rejects(workers.run({ kind: 'double', value: 3 }, [], 1), PoolBusy);
     releaseAgain();
-    await busy;
+    await Promise.all(busy);
     assert.deepEqual(await Promise.all(queued), [1200, 800]);
   } finally {
     release();

@@ -1,7 +1,9 @@
-// Makes a content-check pool busy for about a second: its one worker reads a 30 MB CTF while other files
-// wait behind it up to `bound` bytes exactly (the last padded with spaces after its end), so the next file
-// is turned away (PoolBusy). Resolves when all of them have been read.
+// Makes a content-check pool busy for a while: its one worker reads a 30 MB CTF, holding a small one to
+// read next (TASKS_PER_WORKER), while other files wait behind them up to `bound` bytes exactly (the last
+// padded with spaces after its end), so the next file is turned away (PoolBusy). Resolves when all of
+// them have been read.
 import assert from 'node:assert/strict';
+import { TASKS_PER_WORKER } from '../../src/platform/workers/pool.ts';
 import type { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { classifyFilename } from '../../src/transfers/filenames.ts';
 import { syntheticCtf } from '../fixtures/ctf/generate.ts';
@@ -18,6 +20,8 @@ export function fillContentChecks(checks: PooledContentChecks, bound: number): P
   const file = classifyFilename('9162001_CTF_8013456_003.XML');
   assert.ok(file.ok);
   const read = [checks.check(file.file, long)];
+  for (let held = 1; held < TASKS_PER_WORKER; held += 1) read.push(checks.check(file.file, small));
+  assert.equal(checks.stats().queued, 0, 'the worker holds these');
   while (checks.stats().queuedBytes + waiting.length <= bound) read.push(checks.check(file.file, waiting));
   const room = bound - checks.stats().queuedBytes;
   assert.ok(room >= small.length, 'room for the last file');

@@ -2,7 +2,19 @@
 // until tsx is registered in this thread: a worker does not inherit the loader hooks of the thread that
 // started it, whether tsx was registered with `node --import tsx` (the tests) or by bin/s2s.js (`serve`).
 // Then it loads the task module and answers each message with what the module's `handle` returns.
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+
+// Lower this thread's priority (from the one it started with, its parent's), not the process's: on Linux
+// a thread has its own. Elsewhere the call would lower the whole process, so it is left alone; and a
+// system that refuses it only loses the gain.
+if (process.platform === 'linux') {
+  try {
+    setPriority(Math.min(19, getPriority() + workerData.niceness));
+  } catch {
+    // Runs at the usual priority.
+  }
+}
 
 const moduleUrl = String(workerData.module);
 if (moduleUrl.endsWith('.ts')) {
@@ -15,7 +27,8 @@ if (typeof handle !== 'function') throw new Error(`${moduleUrl} does not export 
 // Ready: the pool starts timing tasks from here, so a slow start-up is not taken for a slow task.
 parentPort.postMessage({ ready: true });
 
-parentPort.on('message', async (input) => {
+/** Answers one task: its output, or the name and message of what it threw. */
+async function answer(input) {
   let reply;
   // What the module's `transferList(output)`, if it has one, says to move back rather than copy.
   let transfer = [];
@@ -32,4 +45,11 @@ parentPort.on('message', async (input) => {
     };
   }
   parentPort.postMessage(reply, transfer);
+}
+
+// One task at a time, in the order they came: the pool hands a worker its next task while it runs one,
+// and reads the answers in that order.
+let previous = Promise.resolve();
+parentPort.on('message', (input) => {
+  previous = previous.then(() => answer(input));
 });
