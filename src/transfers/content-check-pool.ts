@@ -14,13 +14,7 @@ import type {
 import type { ReturnSummary } from '../collect/census-summary.ts';
 import { WorkerPool } from '../platform/workers/pool.ts';
 import type { ContentCheckResult, ContentCheckTask, ReturnedBytes } from './content-check-worker.ts';
-import {
-  type CheckedContent,
-  type ContentCheck,
-  type ContentChecker,
-  checkContent,
-  parsesContent,
-} from './content-checks.ts';
+import { type CheckedContent, type ContentChecker, checkContent, parsesContent } from './content-checks.ts';
 import type { ClassifiedFilename } from './filenames.ts';
 
 export interface ContentCheckPoolOptions {
@@ -82,19 +76,9 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
     });
   }
 
-  check(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
-    if (!parsesContent(file)) return checkContent(file, data);
-    return this.onWorker<ContentCheck>({ kind: 'upload', file, data, returnBytes: false });
-  }
-
   async handOver(file: ClassifiedFilename, data: Buffer): Promise<CheckedContent> {
     if (!parsesContent(file)) return { check: await checkContent(file, data), data };
-    const { check, data: back } = await this.onWorker<ReturnedBytes>({
-      kind: 'upload',
-      file,
-      data,
-      returnBytes: true,
-    });
+    const { check, data: back } = await this.onWorker<ReturnedBytes>({ kind: 'upload', file, data });
     return { check, data: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
   }
 
@@ -114,11 +98,11 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
   }
 
   /**
-   * A task on a worker, its bytes handed over as `forWorker` says (moved when they come back: an upload
-   * that returns its bytes); the result is the task kind's.
+   * A task on a worker, its bytes handed over as `forWorker` says (moved when they come back: an
+   * upload's); the result is the task kind's.
    */
   private onWorker<Result extends ContentCheckResult>(task: ContentCheckTask): Promise<Result> {
-    const { bytes, transfer } = forWorker(task.data, task.kind === 'upload' && task.returnBytes);
+    const { bytes, transfer } = forWorker(task.data, task.kind === 'upload');
     return this.pool.run({ ...task, data: bytes }, transfer, bytes.length) as Promise<Result>;
   }
 

@@ -22,25 +22,18 @@ export type ContentCheckTask =
       file: ClassifiedFilename;
       /** The file's bytes: shared with the thread that sent them, a copy, or moved here. */
       data: Uint8Array;
-      /** Send the bytes back with the check (moved, as they came: see transferList). */
-      returnBytes: boolean;
     }
   | ({ kind: 'census-return' } & CensusCheckInput)
   | ({ kind: 'census-pupils' } & CensusPupilsInput)
   | ({ kind: 'census-summary' } & CensusSummaryInput);
 
-/** An upload's check with its bytes, for an upload that handed them over. */
+/** An upload's check with its bytes, sent back (moved, as they came: see transferList). */
 export interface ReturnedBytes {
   check: ContentCheck;
   data: Uint8Array;
 }
 
-export type ContentCheckResult =
-  | ContentCheck
-  | ReturnedBytes
-  | CensusCheck
-  | CensusPupilsPage
-  | ReturnSummary;
+export type ContentCheckResult = ReturnedBytes | CensusCheck | CensusPupilsPage | ReturnSummary;
 
 export async function handle(task: ContentCheckTask): Promise<ContentCheckResult> {
   if (task.kind === 'census-return') return checkCensusReturn(task);
@@ -48,7 +41,7 @@ export async function handle(task: ContentCheckTask): Promise<ContentCheckResult
   if (task.kind === 'census-summary') return censusSummary(task);
   const { data } = task;
   const check = await checkContent(task.file, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
-  return task.returnBytes ? { check, data } : check;
+  return { check, data };
 }
 
 /** Bytes going back are moved, not copied (bytes in shared memory are where they were all along). */

@@ -43,8 +43,6 @@ export interface CheckedContent {
 
 /** Checks a file's content: in this thread, or handed to worker threads (see deps.ts). */
 export interface ContentChecker {
-  /** Checks the bytes; the caller keeps them as they are. */
-  check(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck>;
   /**
    * Checks bytes that the caller gives up: a worker thread may take them without a copy (copying 4 MB
    * to a worker costs about a third of reading it there) and give them back. The Buffer given may be
@@ -161,6 +159,5 @@ export async function checkContent(file: ClassifiedFilename, data: Buffer): Prom
 
 /** Checks every file in this thread (no workers): what the upload service does unless given others. */
 export const inlineContentChecks: ContentChecker = {
-  check: checkContent,
   handOver: async (file, data) => ({ check: await checkContent(file, data), data }),
 };

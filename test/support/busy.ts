@@ -19,13 +19,15 @@ export function fillContentChecks(checks: PooledContentChecks, bound: number): P
   const { long, waiting, small } = files;
   const file = classifyFilename('9162001_CTF_8013456_003.XML');
   assert.ok(file.ok);
-  const read = [checks.check(file.file, long)];
-  for (let held = 1; held < TASKS_PER_WORKER; held += 1) read.push(checks.check(file.file, small));
+  // Each a copy: handed over, a file's bytes move to the worker.
+  const read = (data: Buffer) => checks.handOver(file.file, Buffer.from(data));
+  const reading = [read(long)];
+  for (let held = 1; held < TASKS_PER_WORKER; held += 1) reading.push(read(small));
   assert.equal(checks.stats().queued, 0, 'the worker holds these');
-  while (checks.stats().queuedBytes + waiting.length <= bound) read.push(checks.check(file.file, waiting));
+  while (checks.stats().queuedBytes + waiting.length <= bound) reading.push(read(waiting));
   const room = bound - checks.stats().queuedBytes;
   assert.ok(room >= small.length, 'room for the last file');
-  read.push(checks.check(file.file, Buffer.concat([small, Buffer.alloc(room - small.length, 0x20)])));
+  reading.push(read(Buffer.concat([small, Buffer.alloc(room - small.length, 0x20)])));
   assert.equal(checks.stats().queuedBytes, bound);
-  return Promise.all(read);
+  return Promise.all(reading);
 }
