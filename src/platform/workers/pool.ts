@@ -188,10 +188,8 @@ export class WorkerPool<In, Out> {
   private dispatch(): void {
     while (this.queue.length > 0 && !this.closed) {
       let slot = this.slotWithRoom();
-      if (slot === undefined || (slot.tasks.length > 0 && this.slots.size < this.options.size)) {
-        if (this.slots.size >= this.options.size) return;
-        slot = this.spawn();
-      }
+      if (slot?.tasks.length !== 0 && this.slots.size < this.options.size) slot = this.spawn();
+      if (slot === undefined) return;
       const task = this.queue.shift() as Task;
       this.queuedBytes -= task.bytes;
       slot.tasks.push(task);
@@ -256,10 +254,8 @@ export class WorkerPool<In, Out> {
       this.slots.delete(slot);
       const [task, ...notStarted] = slot.tasks.splice(0);
       // Handed ahead, never started: they wait again, first in line (their bytes are counted again).
-      for (const waiting of notStarted.reverse()) {
-        this.queue.unshift(waiting);
-        this.queuedBytes += waiting.bytes;
-      }
+      this.queue.unshift(...notStarted);
+      for (const waiting of notStarted) this.queuedBytes += waiting.bytes;
       if (task) {
         const why = slot.error?.message ?? `it exited with code ${code}`;
         task.reject(
