@@ -93,9 +93,14 @@ const sections: Record<string, () => Promise<string>> = {
     const load = t.targets
       .map((r) => `${name(r)} ${r.load.before.toFixed(1)} -> ${r.load.after.toFixed(1)}`)
       .join(', ');
-    const spread = base?.runs
-      ? `The bare route was measured ${base.runs.uploadMBs.length} times (median shown): uploads ${base.runs.uploadMBs.map((v) => round(v)).join(', ')} MB/s; downloads ${base.runs.downloadMBs.map((v) => round(v)).join(', ')} MB/s.`
-      : '';
+    const rates = (values: number[]) => values.map((v) => round(v)).join(', ');
+    const spread = t.targets
+      .map((r) =>
+        r.target === 'baseline'
+          ? `The bare route was measured ${r.runs.uploadMBs.length} times (median shown, errors of every run): uploads ${rates(r.runs.uploadMBs)} MB/s; downloads ${rates(r.runs.downloadMBs)} MB/s.`
+          : `${name(r)}'s download phase ran ${r.runs.downloadMBs.length} times over the same files (median shown, errors of every run): ${rates(r.runs.downloadMBs)} MB/s.`,
+      )
+      .join(' ');
     return [
       `Run ${new Date().toISOString().slice(0, 10)} on ${machine()}.`,
       '',
