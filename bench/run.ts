@@ -81,6 +81,11 @@ const sections: Record<string, () => Promise<string>> = {
     const cpuMs = (p: PhaseResult) => (p.requests > 0 ? round((p.serverCpuSeconds * 1000) / p.requests) : 0);
     const clientMs = (p: PhaseResult) =>
       p.requests > 0 ? round((p.clientCpuSeconds * 1000) / p.requests) : 0;
+    // SQLite runs in the server's process: its time is in the server's column.
+    const databaseMs = (p: PhaseResult) =>
+      p.databaseCpuSeconds === null || p.requests === 0
+        ? ''
+        : `${round((p.databaseCpuSeconds * 1000) / p.requests)} ms`;
     const uploads = t.uploaders * t.uploadsEach;
     const probe = (p: PhaseResult) =>
       p.probe
@@ -111,25 +116,25 @@ const sections: Record<string, () => Promise<string>> = {
       '',
       `Load average (1 minute) before -> after each: ${load}. ${spread}`,
       '',
-      '| upload | uploads | errors | MB/s | uploads/s | p50 | p95 | max | vs bare route | server CPU per upload | vs bare route (server CPU) | client CPU per upload | server peak RSS | meanwhile, GET /healthz p50 / p95 / max |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| upload | uploads | errors | MB/s | uploads/s | p50 | p95 | max | vs bare route | server CPU per upload | vs bare route (server CPU) | PostgreSQL CPU per upload | client CPU per upload | server peak RSS | meanwhile, GET /healthz p50 / p95 / max |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...t.targets.map(
         (r) =>
-          `| ${name(r)} | ${r.upload.requests} | ${errors(r.upload)} | ${round(rate(r.upload))} | ${round(r.upload.requests / r.upload.seconds)} | ${round(r.upload.p50Ms)} ms | ${round(r.upload.p95Ms)} ms | ${round(r.upload.maxMs)} ms | ${r.target === 'baseline' ? '1x' : ratio(r.upload, base?.upload)} | ${cpuMs(r.upload)} ms | ${r.target === 'baseline' ? '1x' : cpuRatio(r.upload, base?.upload)} | ${clientMs(r.upload)} ms | ${round(r.serverPeakRssMB)} MB | ${probe(r.upload)} |`,
+          `| ${name(r)} | ${r.upload.requests} | ${errors(r.upload)} | ${round(rate(r.upload))} | ${round(r.upload.requests / r.upload.seconds)} | ${round(r.upload.p50Ms)} ms | ${round(r.upload.p95Ms)} ms | ${round(r.upload.maxMs)} ms | ${r.target === 'baseline' ? '1x' : ratio(r.upload, base?.upload)} | ${cpuMs(r.upload)} ms | ${r.target === 'baseline' ? '1x' : cpuRatio(r.upload, base?.upload)} | ${databaseMs(r.upload)} | ${clientMs(r.upload)} ms | ${round(r.serverPeakRssMB)} MB | ${probe(r.upload)} |`,
       ),
       '',
-      '| download | downloads | errors | MB/s | downloads/s | p50 | p95 | max | vs bare route | server CPU per download | vs bare route (server CPU) | client CPU per download |',
-      '|---|---|---|---|---|---|---|---|---|---|---|---|',
+      '| download | downloads | errors | MB/s | downloads/s | p50 | p95 | max | vs bare route | server CPU per download | vs bare route (server CPU) | PostgreSQL CPU per download | client CPU per download |',
+      '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
       ...t.targets.flatMap((r) => {
         const rows = [
-          `| ${r.target === 'baseline' ? 'bare Fastify: GET streams the file from disk' : `s2s (${r.engine}): GET /download/ctf/file (decrypt + SHA-256 check + record)`} | ${r.download.requests} | ${errors(r.download)} | ${round(rate(r.download))} | ${round(r.download.requests / r.download.seconds)} | ${round(r.download.p50Ms)} ms | ${round(r.download.p95Ms)} ms | ${round(r.download.maxMs)} ms | ${r.target === 'baseline' ? '1x' : ratio(r.download, base?.download)} | ${cpuMs(r.download)} ms | ${r.target === 'baseline' ? '1x' : cpuRatio(r.download, base?.download)} | ${clientMs(r.download)} ms |`,
+          `| ${r.target === 'baseline' ? 'bare Fastify: GET streams the file from disk' : `s2s (${r.engine}): GET /download/ctf/file (decrypt + SHA-256 check + record)`} | ${r.download.requests} | ${errors(r.download)} | ${round(rate(r.download))} | ${round(r.download.requests / r.download.seconds)} | ${round(r.download.p50Ms)} ms | ${round(r.download.p95Ms)} ms | ${round(r.download.maxMs)} ms | ${r.target === 'baseline' ? '1x' : ratio(r.download, base?.download)} | ${cpuMs(r.download)} ms | ${r.target === 'baseline' ? '1x' : cpuRatio(r.download, base?.download)} | ${databaseMs(r.download)} | ${clientMs(r.download)} ms |`,
         ];
         const s = r.downloadStart;
         if (s) {
           const whole: PhaseResult = { ...r.download, seconds: r.download.seconds + s.seconds };
           rows.push(
-            `| s2s (${r.engine}): before each download, POST confirm + GET the question page | ${s.requests} | ${errors(s)} | | ${round(s.requests / s.seconds)} | ${round(s.p50Ms)} ms | ${round(s.p95Ms)} ms | ${round(s.maxMs)} ms | | ${cpuMs(s)} ms | | ${clientMs(s)} ms |`,
-            `| s2s (${r.engine}): the whole flow (the two rows above, one after the other) | ${r.download.requests} | | ${round(rate(whole))} | ${round(r.download.requests / whole.seconds)} | | | | ${ratio(whole, base?.download)} | ${round(cpuMs(r.download) + cpuMs(s))} ms | ${base ? `${(base.download.serverCpuSeconds / base.download.requests / ((r.download.serverCpuSeconds + s.serverCpuSeconds) / r.download.requests)).toFixed(2)}x` : ''} | |`,
+            `| s2s (${r.engine}): before each download, POST confirm + GET the question page | ${s.requests} | ${errors(s)} | | ${round(s.requests / s.seconds)} | ${round(s.p50Ms)} ms | ${round(s.p95Ms)} ms | ${round(s.maxMs)} ms | | ${cpuMs(s)} ms | | ${databaseMs(s)} | ${clientMs(s)} ms |`,
+            `| s2s (${r.engine}): the whole flow (the two rows above, one after the other) | ${r.download.requests} | | ${round(rate(whole))} | ${round(r.download.requests / whole.seconds)} | | | | ${ratio(whole, base?.download)} | ${round(cpuMs(r.download) + cpuMs(s))} ms | ${base ? `${(base.download.serverCpuSeconds / base.download.requests / ((r.download.serverCpuSeconds + s.serverCpuSeconds) / r.download.requests)).toFixed(2)}x` : ''} | | |`,
           );
         }
         return rows;

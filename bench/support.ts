@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -27,6 +27,40 @@ export function processCpuSeconds(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // Fields 14 and 15 of stat(5), counted from the state (field 3) at index 0. Clock ticks: 100 a second.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The CPU time of the PostgreSQL server running on this machine, all of it (every database's, so other
+ * work on the same server shows too): its processes', and that of its processes that have exited (a
+ * backend whose connection closed), which the kernel adds to the postmaster's children's time. Null
+ * when no PostgreSQL runs here (a remote server).
+ */
+export function postgresCpuSeconds(): number | null {
+  const processes = new Map<number, { ppid: number; own: number; children: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited since the listing
+    }
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    processes.set(Number(entry), {
+      ppid: Number(fields[1]),
+      own: Number(fields[11]) + Number(fields[12]),
+      children: Number(fields[13]) + Number(fields[14]),
+    });
+  }
+  if (processes.size === 0) return null;
+  let ticks = 0;
+  for (const server of processes.values()) {
+    ticks += server.own;
+    // The postmaster (its parent is not PostgreSQL) reaps the backends: their time is in its children's.
+    if (!processes.has(server.ppid)) ticks += server.children;
+  }
+  return ticks / 100;
 }
 
 export function loadAverage(): number {

@@ -50,6 +50,7 @@ import {
   multipartParts,
   peakRssMB,
   percentile,
+  postgresCpuSeconds,
   processCpuSeconds,
   runChild,
   Session,
@@ -96,6 +97,8 @@ export interface PhaseResult {
   serverCpuSeconds: number;
   /** CPU time of the client process during the phase. */
   clientCpuSeconds: number;
+  /** s2s on PostgreSQL: the database server's CPU time during the phase (bench/support.ts). */
+  databaseCpuSeconds: number | null;
   /**
    * Uploads only: while they run, another browser asks for GET /healthz (one database query) every
    * 100 ms on a connection of its own: how long anyone else waits while the server is busy.
@@ -193,11 +196,13 @@ interface ClientSpec {
   downloaders: number;
   /** s2s: how many times the download phase goes over the files (the baseline is run whole again). */
   downloadRuns: number;
+  /** Whether to measure the PostgreSQL server's CPU too (s2s on PostgreSQL). */
+  postgres: boolean;
 }
 
 /** Runs `workers` loops at once; each runs `each` tasks in turn. Resolves with every task's latency. */
 async function measure(
-  serverPid: number,
+  spec: Pick<ClientSpec, 'serverPid' | 'postgres'>,
   workers: number,
   each: (worker: number) => number,
   task: (worker: number, index: number) => Promise<{ ok: true; bytes: number } | { ok: false; why: string }>,
@@ -208,7 +213,8 @@ async function measure(
   let bytes = 0;
   // Dirty pages left by the previous phase are written out now, not during this one.
   spawnSync('sync');
-  const serverCpu = processCpuSeconds(serverPid);
+  const serverCpu = processCpuSeconds(spec.serverPid);
+  const databaseCpu = spec.postgres ? postgresCpuSeconds() : null;
   const clientCpu = process.cpuUsage();
   const start = performance.now();
   await Promise.all(
@@ -242,8 +248,9 @@ async function measure(
     p50Ms: percentile(sorted, 50),
     p95Ms: percentile(sorted, 95),
     maxMs: sorted.at(-1) ?? 0,
-    serverCpuSeconds: processCpuSeconds(serverPid) - serverCpu,
+    serverCpuSeconds: processCpuSeconds(spec.serverPid) - serverCpu,
     clientCpuSeconds: (cpu.user + cpu.system) / 1e6,
+    databaseCpuSeconds: databaseCpu === null ? null : (postgresCpuSeconds() ?? databaseCpu) - databaseCpu,
   };
 }
 
@@ -318,13 +325,13 @@ async function runClient(spec: ClientSpec): Promise<{
     };
     log('warm-up');
     await measure(
-      spec.serverPid,
+      spec,
       spec.uploaders,
       () => 1,
       (worker) => upload(warmupNumber(worker)),
     );
     await measure(
-      spec.serverPid,
+      spec,
       spec.downloaders,
       () => 1,
       () => download(),
@@ -332,7 +339,7 @@ async function runClient(spec: ClientSpec): Promise<{
     log(`${measured} uploads`);
     const uploadPhase = await probed(spec.baseUrl, () =>
       measure(
-        spec.serverPid,
+        spec,
         spec.uploaders,
         () => spec.uploadsEach,
         (worker, index) => upload(measuredNumber(worker, index)),
@@ -341,7 +348,7 @@ async function runClient(spec: ClientSpec): Promise<{
     log(`${measured} downloads`);
     const perDownloader = (worker: number) =>
       Math.floor(measured / spec.downloaders) + (worker < measured % spec.downloaders ? 1 : 0);
-    const downloadPhase = await measure(spec.serverPid, spec.downloaders, perDownloader, () => download());
+    const downloadPhase = await measure(spec, spec.downloaders, perDownloader, () => download());
     return { upload: uploadPhase, downloads: [downloadPhase], downloadStart: null };
   }
 
@@ -365,7 +372,7 @@ async function runClient(spec: ClientSpec): Promise<{
   };
   log('warm-up uploads');
   const warmUp = await measure(
-    spec.serverPid,
+    spec,
     spec.uploaders,
     () => 1,
     (worker) => upload(senders[worker] as Session, warmupNumber(worker)),
@@ -374,7 +381,7 @@ async function runClient(spec: ClientSpec): Promise<{
   log(`${measured} uploads`);
   const uploadPhase = await probed(spec.baseUrl, () =>
     measure(
-      spec.serverPid,
+      spec,
       spec.uploaders,
       () => spec.uploadsEach,
       (worker, index) => upload(senders[worker] as Session, measuredNumber(worker, index)),
@@ -418,7 +425,7 @@ async function runClient(spec: ClientSpec): Promise<{
   };
   log('warm-up downloads');
   await measure(
-    spec.serverPid,
+    spec,
     spec.downloaders,
     () => 1,
     async (worker) => {
@@ -433,7 +440,7 @@ async function runClient(spec: ClientSpec): Promise<{
   const hrefs = new Map<string, string>();
   log(`${measuredIds.length} download starts (confirm + question page)`);
   const startPhase = await measure(
-    spec.serverPid,
+    spec,
     spec.downloaders,
     (worker) => mine(worker).length,
     async (worker, index) => {
@@ -448,7 +455,7 @@ async function runClient(spec: ClientSpec): Promise<{
   for (let run = 1; run <= spec.downloadRuns; run += 1) {
     log(`${measuredIds.length} downloads (run ${run} of ${spec.downloadRuns})`);
     const downloadPhase = await measure(
-      spec.serverPid,
+      spec,
       spec.downloaders,
       (worker) => mine(worker).length,
       async (worker, index) => {
@@ -510,7 +517,15 @@ export async function benchTransfers(): Promise<TransfersBenchResult> {
       const before = loadAverage();
       const runs: Awaited<ReturnType<typeof client>>[] = [];
       for (let run = 0; run < RUNS; run += 1) {
-        runs.push(await client({ ...common, target: 'baseline', baseUrl: baseline.baseUrl, serverPid: pid }));
+        runs.push(
+          await client({
+            ...common,
+            target: 'baseline',
+            baseUrl: baseline.baseUrl,
+            serverPid: pid,
+            postgres: false,
+          }),
+        );
         for (const name of readdirSync(baselineDir)) rmSync(join(baselineDir, name), { force: true });
       }
       const downloads = runs.flatMap((r) => r.downloads);
@@ -551,7 +566,13 @@ export async function benchTransfers(): Promise<TransfersBenchResult> {
         try {
           const pid = service.child.pid as number;
           const before = loadAverage();
-          const result = await client({ ...common, target: 's2s', baseUrl: service.baseUrl, serverPid: pid });
+          const result = await client({
+            ...common,
+            target: 's2s',
+            baseUrl: service.baseUrl,
+            serverPid: pid,
+            postgres: engine === 'postgres',
+          });
           targets.push({
             target: 's2s',
             engine,

@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
+import { rowsTable } from '../platform/db/rows-table.ts';
 import type { Executor, LostPupilMatchTable, LostPupilRow } from '../platform/db/schema.ts';
 import { nameLetters } from './phonetics.ts';
 import { lettersKey } from './repository.ts';
@@ -96,17 +97,16 @@ async function findMatches(
     named.set(`${surname} ${forename} ${pupil.dateOfBirth}`, { key: lettersKey(surname), forename, born });
   }
   for (const chunk of chunks([...named.values()])) {
-    // The pupils as a table of their own (a VALUES list), joined to the keys: one statement whatever the
-    // number of pupils, each row of it a seek (an OR of 400 such seeks costs SQLite more to prepare than
-    // to run). CROSS JOIN keeps it the outer loop on SQLite.
-    const wanted = sql.join(
-      chunk.map(
-        ({ key, forename, born: [year, month, day] }) =>
-          sql`(${key}, cast(${year} as integer), cast(${month} as integer), cast(${day} as integer), ${forename})`,
-      ),
+    // The pupils as a table of their own, joined to the keys: one statement whatever the number of
+    // pupils, each row of it a seek (an OR of 400 such seeks costs SQLite more to prepare than to run).
+    // CROSS JOIN keeps it the outer loop on SQLite.
+    const wanted = rowsTable(
+      db,
+      { key: 'text', year: 'integer', month: 'integer', day: 'integer', forename: 'text' },
+      chunk.map(({ key, forename, born: [year, month, day] }) => ({ key, year, month, day, forename })),
     );
     const { rows } = await sql<LostPupilRow>`
-      with wanted (key, birth_year, birth_month, birth_day, forename_letters) as (values ${wanted})
+      with wanted (key, birth_year, birth_month, birth_day, forename_letters) as (${wanted})
       select p.* from wanted
       cross join lost_pupil_keys k
       cross join lost_pupils p

@@ -1,7 +1,14 @@
 // The transfers' SQL. Each function takes an Executor, so services compose them in one transaction.
 
 import type { Insertable } from 'kysely';
-import type { Executor, TransferPupilRow, TransferRow, TransferTable } from '../platform/db/schema.ts';
+import { type Columns, insertRows } from '../platform/db/rows-table.ts';
+import type {
+  Executor,
+  TransferPupilRow,
+  TransferPupilTable,
+  TransferRow,
+  TransferTable,
+} from '../platform/db/schema.ts';
 
 export type { TransferPupilRow, TransferRow };
 
@@ -13,16 +20,27 @@ export async function insertTransfer(
   pupils: NewTransferPupil[],
 ): Promise<void> {
   await db.insertInto('transfers').values(transfer).execute();
-  // Batches keep each statement under the engines' bound-parameter limits for 300-pupil files.
-  for (let start = 0; start < pupils.length; start += 200) {
-    const batch = pupils.slice(start, start + 200).map((pupil, index) => ({
-      ...pupil,
-      transfer_id: transfer.id,
-      position: start + index + 1,
-    }));
-    await db.insertInto('transfer_pupils').values(batch).execute();
-  }
+  if (pupils.length === 0) return;
+  await insertRows(
+    db,
+    'transfer_pupils',
+    TRANSFER_PUPIL_COLUMNS,
+    pupils.map((pupil, index) => ({ ...pupil, transfer_id: transfer.id as string, position: index + 1 })),
+  );
 }
+
+const TRANSFER_PUPIL_COLUMNS = {
+  transfer_id: 'text',
+  position: 'integer',
+  upn: 'text',
+  former_upn: 'text',
+  surname: 'text',
+  former_surname: 'text',
+  forename: 'text',
+  middle_names: 'text',
+  date_of_birth: 'text',
+  sex: 'text',
+} as const satisfies Columns<TransferPupilTable>;
 
 /** How many uploaded files wait for their virus scan (the scan-files job's queue). */
 export async function countAwaitingScan(db: Executor): Promise<number> {

@@ -5,17 +5,20 @@ import { getTransfer, insertTransfer, pupilsOf, updateTransfer } from '../../src
 import { describeEachEngine } from '../support/databases.ts';
 
 describeEachEngine('transfers repository', (database) => {
-  test('a transfer and its 300 pupils are stored and read back in order; changes are saved', async () => {
+  test('a transfer and its 300 pupils are stored and read back as they were, in order; changes are saved', async () => {
     const { db } = database();
     const id = randomUUID();
+    // Names as files hold them: quotes, backslashes, commas and braces (which PostgreSQL's array
+    // syntax uses), the word NULL as a name, letters beyond ASCII, and missing values.
+    const awkward = ["O'Brien", 'Smith, "Jr"', 'Back\\slash', '{Brace}', 'NULL', 'Zoë Åström', ''];
     const pupils = Array.from({ length: 300 }, (_, i) => ({
       upn: `A${String(i).padStart(12, '0')}`,
-      former_upn: null,
-      surname: `Surname${i}`,
-      former_surname: null,
+      former_upn: i % 3 === 0 ? null : `B${String(i).padStart(12, '0')}`,
+      surname: i < awkward.length ? (awkward[i] as string) : `Surname${i}`,
+      former_surname: i % 5 === 0 ? 'NULL' : null,
       forename: 'Alex',
-      middle_names: null,
-      date_of_birth: '2015-09-01',
+      middle_names: i % 7 === 0 ? 'Jo Ann' : null,
+      date_of_birth: i % 11 === 0 ? null : '2015-09-01',
       sex: i % 2 ? 'F' : 'M',
     }));
     await insertTransfer(
@@ -50,13 +53,9 @@ describeEachEngine('transfers repository', (database) => {
     assert.equal(stored?.filename, '9165402_CTF_8171234_003.XML');
     assert.equal(stored?.status, 'available');
     const back = await pupilsOf(db, id);
-    assert.equal(back.length, 300);
     assert.deepEqual(
-      back.slice(0, 2).map((p) => [p.position, p.surname, p.sex]),
-      [
-        [1, 'Surname0', 'M'],
-        [2, 'Surname1', 'F'],
-      ],
+      back,
+      pupils.map((pupil, i) => ({ transfer_id: id, position: i + 1, ...pupil })),
     );
     await updateTransfer(db, id, { status: 'collected', collected_at: '2026-11-24T09:00:00.000Z' });
     assert.equal((await getTransfer(db, id))?.status, 'collected');
