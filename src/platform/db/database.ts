@@ -42,6 +42,7 @@ import * as punctuationFreeSearch from './migrations/024-punctuation-free-search
 import * as forwardedTransfers from './migrations/025-forwarded-transfers.ts';
 import * as censusApprovedKept from './migrations/026-census-approved-kept.ts';
 import * as lostPupilSearchIndexes from './migrations/027-lost-pupil-search-indexes.ts';
+import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -142,7 +143,7 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
   // A connection in use (between two queries of a request) breaks too: its query fails, and the
   // error its client emits must not stop the process either.
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
 }
 
 /**

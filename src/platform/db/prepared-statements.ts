@@ -1,0 +1,88 @@
+// PostgreSQL keeps the statements s2s runs, as SQLite does (keepingStatements in database.ts): Kysely
+// sends each query's text afresh, and PostgreSQL parsed and planned it every time. Planning was about
+// two fifths of PostgreSQL's time in the mixed-traffic benchmark (the unread count on every page 0.3 ms
+// to plan and 0.3 to run; docs/benchmarks.md, "Load and scale"). A statement run as a named prepared
+// statement is parsed once per connection, and after five runs PostgreSQL plans it once for all values
+// when that plan is no worse (plan_cache_mode auto), as JDBC's and pgx's prepared statements do.
+//
+// Only statements with parameters are named (they already go by the extended protocol, one statement
+// each; text without parameters may hold several), and only those with a few: a longer list is a list
+// of values whose length varies, each length a statement of its own, seldom run twice.
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type pg from 'pg';
+
+/** Statements kept per connection; later ones run unnamed until the pool replaces the connection. */
+export const PREPARED_PER_CONNECTION = 200;
+
+/** Statements with more parameters than this run unnamed (see the file's comment). */
+export const MAX_PREPARED_PARAMETERS = 64;
+
+interface Prepared {
+  names: Map<string, string>;
+  /** The schema changed under this connection's statements: it names no more (see keepStatement). */
+  stale: boolean;
+}
+
+/** A pg pool whose clients run Kysely's parameterised queries as named prepared statements. */
+export function preparingPool(pool: pg.Pool): PostgresPool {
+  const prepared = new WeakMap<pg.PoolClient, Prepared>();
+  return {
+    end: () => pool.end(),
+    async connect(): Promise<PostgresPoolClient> {
+      const client = await pool.connect();
+      let state = prepared.get(client);
+      if (state === undefined) {
+        state = { names: new Map(), stale: false };
+        prepared.set(client, state);
+      }
+      return preparingClient(client, state);
+    },
+  };
+}
+
+function preparingClient(client: pg.PoolClient, state: Prepared): PostgresPoolClient {
+  const run = async (text: string, values: unknown[]) => {
+    const name = statementName(state, text, values.length);
+    if (name === null) return client.query(text, values);
+    try {
+      return await client.query({ name, text, values });
+    } catch (error) {
+      if (!changedResultType(error)) throw error;
+      // Another process changed a table under a kept statement (a migration adding a column, while
+      // this node still serves during a deployment): PostgreSQL refuses to run it again. This
+      // connection names no more statements; outside a transaction the query is simply run again.
+      state.stale = true;
+      if (client.getTransactionStatus() !== 'I') throw error;
+      return client.query(text, values);
+    }
+  };
+  // Kysely's two uses: a query with its parameters, or a cursor (streamed results), passed on as it is.
+  function query<R>(sql: string, parameters: readonly unknown[]): Promise<PostgresQueryResult<R>>;
+  function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  function query(sqlOrCursor: string | PostgresCursor<unknown>, parameters?: readonly unknown[]): unknown {
+    return typeof sqlOrCursor === 'string'
+      ? run(sqlOrCursor, [...(parameters ?? [])])
+      : client.query(sqlOrCursor as unknown as pg.Submittable);
+  }
+  return { query, release: () => client.release() };
+}
+
+/** The name `text` runs under on this connection, or null to run it unnamed. */
+function statementName(state: Prepared, text: string, parameters: number): string | null {
+  if (state.stale || parameters === 0 || parameters > MAX_PREPARED_PARAMETERS) return null;
+  const known = state.names.get(text);
+  if (known !== undefined) return known;
+  if (state.names.size >= PREPARED_PER_CONNECTION) return null;
+  const name = `s2s_${state.names.size + 1}`;
+  state.names.set(text, name);
+  return name;
+}
+
+/** PostgreSQL's "cached plan must not change result type" (feature_not_supported). */
+function changedResultType(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: string }).code === '0A000' &&
+    error.message.includes('cached plan must not change result type')
+  );
+}
