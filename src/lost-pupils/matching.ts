@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
-import { rowsTable } from '../platform/db/rows-table.ts';
+import { isAnyOf, rowsTable } from '../platform/db/rows-table.ts';
 import type { Executor, LostPupilMatchTable, LostPupilRow } from '../platform/db/schema.ts';
 import { nameLetters } from './phonetics.ts';
 import { lettersKey } from './repository.ts';
@@ -76,7 +76,7 @@ async function findMatches(
     const rows = await db
       .selectFrom('lost_pupils')
       .selectAll()
-      .where((eb) => eb.or([eb('upn', 'in', chunk), eb('former_upn', 'in', chunk)]))
+      .where(({ or }) => or([isAnyOf(db, 'upn', chunk), isAnyOf(db, 'former_upn', chunk)]))
       .execute();
     for (const row of rows.filter(isLost)) {
       if (row.upn && upns.has(row.upn)) keep(row, 'upn');

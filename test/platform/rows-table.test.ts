@@ -1,9 +1,10 @@
 // Rows made in JavaScript as a table in SQL (rows-table.ts): an array per column on PostgreSQL, a VALUES
-// list on SQLite; either way the same rows come back, typed, in order, with their NULLs.
+// list on SQLite; either way the same rows come back, typed, in order, with their NULLs. And a column
+// tested against a list of values (one array on PostgreSQL, an IN list on SQLite) finds what is listed.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { rowsTable } from '../../src/platform/db/rows-table.ts';
+import { isAnyOf, rowsTable } from '../../src/platform/db/rows-table.ts';
 import { describeEachEngine } from '../support/databases.ts';
 
 describeEachEngine('rows table', (database) => {
@@ -34,5 +35,26 @@ describeEachEngine('rows table', (database) => {
 
   test('a table of no rows is refused before any SQL', () => {
     assert.throws(() => rowsTable(database().db, { name: 'text' }, []), /at least one row/);
+  });
+
+  test('a column is tested against a list of values, however many and however awkward', async () => {
+    const { db } = database();
+    const names = ['O\'Brien, "Jr" {x}', 'NULL', 'Zoë\\', 'plain', ''];
+    const table = rowsTable(
+      db,
+      { name: 'text' },
+      names.map((name) => ({ name })),
+    );
+    const matching = async (values: string[]) => {
+      const { rows } = await sql<{ name: string }>`
+        with t (name) as (${table})
+        select name from t where ${isAnyOf(db, 'name', values)} order by name`.execute(db);
+      return rows.map((row) => row.name);
+    };
+    assert.deepEqual(await matching(['NULL', 'Zoë\\', 'absent']), ['NULL', 'Zoë\\']);
+    const many = Array.from({ length: 500 }, (_, n) => `value ${n}`);
+    assert.deepEqual(await matching([...many, 'O\'Brien, "Jr" {x}', '']), ['', 'O\'Brien, "Jr" {x}']);
+    assert.deepEqual(await matching(many), []);
+    assert.throws(() => isAnyOf(db, 'name', []), /at least one value/);
   });
 });

@@ -1,5 +1,5 @@
 // Rows made in JavaScript, as a table in SQL: to insert many rows in one statement, and to join a query
-// to many keys at once.
+// to many keys at once; and a list of values to test a column against.
 //
 // On PostgreSQL the rows go as one array per column, unnested: a statement of a few parameters whose
 // text never changes. A VALUES list of 200 rows (2,000 parameters) cost PostgreSQL more to parse and
@@ -43,6 +43,19 @@ export function rowsTable<Row>(
       ? sql`cast(${cellValue(row, name)} as integer)`
       : sql`${cellValue(row, name)}`;
   return sql`values ${sql.join(rows.map((row) => sql`(${sql.join(names.map((name) => cell(row, name)))})`))}`;
+}
+
+/**
+ * `column` is one of `values` (at least one): on PostgreSQL `column = any($1::text[])`, one parameter
+ * whatever the number of values, so the statement is the same each time and stays prepared
+ * (prepared-statements.ts), where an IN list of each length was planned afresh; on SQLite `column in
+ * (...)`, whose statements are kept whatever their length.
+ */
+export function isAnyOf(db: Executor, column: string, values: readonly string[]): RawBuilder<boolean> {
+  if (values.length === 0) throw new Error('A list of values needs at least one value');
+  return engineOfDb(db) === 'postgres'
+    ? sql<boolean>`${sql.ref(column)} = any(${values}::text[])`
+    : sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`;
 }
 
 /** Inserts `rows` into `table`: one statement on PostgreSQL, statements of a few hundred rows on SQLite. */
