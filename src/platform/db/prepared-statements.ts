@@ -1,9 +1,9 @@
 // PostgreSQL keeps the statements s2s runs, as SQLite does (keepingStatements in database.ts): Kysely
-// sends each query's text afresh, and PostgreSQL parsed and planned it every time. Planning was about
-// two fifths of PostgreSQL's time in the mixed-traffic benchmark (the unread count on every page 0.3 ms
-// to plan and 0.3 to run; docs/benchmarks.md, "Load and scale"). A statement run as a named prepared
-// statement is parsed once per connection, and after five runs PostgreSQL plans it once for all values
-// when that plan is no worse (plan_cache_mode auto), as JDBC's and pgx's prepared statements do.
+// sends each query's text afresh, and PostgreSQL parsed and planned it every time. Planning was about a
+// third of PostgreSQL's statement time in the mixed-traffic benchmark (the unread count on every page
+// 0.3 ms to plan and 0.3 to run; docs/benchmarks.md, "Load and scale"). A statement run as a named
+// prepared statement is parsed once per connection, and after five runs PostgreSQL plans it once for all
+// values when that plan is no worse (plan_cache_mode auto), as JDBC's and pgx's prepared statements do.
 //
 // Only statements with parameters are named (they already go by the extended protocol, one statement
 // each; text without parameters may hold several), and only those with a few: a longer list is a list
@@ -19,7 +19,7 @@ export const MAX_PREPARED_PARAMETERS = 64;
 
 interface Prepared {
   names: Map<string, string>;
-  /** The schema changed under this connection's statements: it names no more (see keepStatement). */
+  /** The schema changed under this connection's statements: it names no more (see preparingClient). */
   stale: boolean;
 }
 
