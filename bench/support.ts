@@ -21,11 +21,17 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 }
 
+/**
+ * The fields of a /proc/<pid>/stat line after the command's name, the state (field 3 of stat(5)) at index
+ * 0: utime and stime at 11 and 12, the reaped children's at 13 and 14, in clock ticks (100 a second).
+ */
+function statFields(stat: string): string[] {
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** User + system CPU seconds of a process, from /proc (Linux). */
 export function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of stat(5), counted from the state (field 3) at index 0. Clock ticks: 100 a second.
+  const fields = statFields(readFileSync(`/proc/${pid}/stat`, 'utf8'));
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -46,7 +52,7 @@ export function postgresCpuSeconds(): number | null {
       continue; // exited since the listing
     }
     if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== 'postgres') continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = statFields(stat);
     processes.set(Number(entry), {
       ppid: Number(fields[1]),
       own: Number(fields[11]) + Number(fields[12]),

@@ -25,22 +25,24 @@ interface Prepared {
 
 /** A pg pool whose clients run Kysely's parameterised queries as named prepared statements. */
 export function preparingPool(pool: pg.Pool): PostgresPool {
-  const prepared = new WeakMap<pg.PoolClient, Prepared>();
+  // One wrapper per connection, made when it is first handed out: its statements are its own.
+  const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
   return {
     end: () => pool.end(),
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
-      let state = prepared.get(client);
-      if (state === undefined) {
-        state = { names: new Map(), stale: false };
-        prepared.set(client, state);
+      let preparing = wrapped.get(client);
+      if (preparing === undefined) {
+        preparing = preparingClient(client);
+        wrapped.set(client, preparing);
       }
-      return preparingClient(client, state);
+      return preparing;
     },
   };
 }
 
-function preparingClient(client: pg.PoolClient, state: Prepared): PostgresPoolClient {
+function preparingClient(client: pg.PoolClient): PostgresPoolClient {
+  const state: Prepared = { names: new Map(), stale: false };
   const run = async (text: string, values: unknown[]) => {
     const name = statementName(state, text, values.length);
     if (name === null) return client.query(text, values);
