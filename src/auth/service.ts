@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { findUserByUsername, getUser, type UserRow, updateUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
-import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
+import { getEstablishment } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
@@ -16,8 +16,10 @@ import {
   deleteSession,
   deleteSessionsOfUser,
   getSession,
+  getSessionWithUser,
   insertSession,
   recordSignInAttempt,
+  type SessionWithUser,
   sessionIdOf,
   touchSession,
 } from './repository.ts';
@@ -284,15 +286,15 @@ export class AuthService {
   async lookUpSession(token: string | undefined): Promise<SessionLookup> {
     if (!token) return { state: 'none' };
     const sessionId = sessionIdOf(token);
-    const session = await getSession(this.db, sessionId);
-    if (!session) return { state: 'expired' };
+    const found = await getSessionWithUser(this.db, sessionId);
+    if (!found) return { state: 'expired' };
+    const { session, user: row } = found;
     const now = this.clock.now();
     const idleLimit = new Date(session.last_seen_at).getTime() + this.settings.session.idleMinutes * 60_000;
     if (now.getTime() >= idleLimit || now.toISOString() >= session.expires_at) {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }
-    const row = await getUser(this.db, session.user_id);
     if (!row || !isRole(row.role)) {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
@@ -305,7 +307,7 @@ export class AuthService {
     return {
       state: 'active',
       sessionId,
-      user: await this.describe(row, row.role, session.provider_mfa === 1),
+      user: this.describe(row, row.role, { ...found, providerMfa: session.provider_mfa === 1 }),
     };
   }
 
@@ -388,17 +390,21 @@ export class AuthService {
   }
 
   /** `providerMfa`: the session's single sign-on used more than one factor (no s2s set-up is asked). */
-  private async describe(row: UserRow, role: Role, providerMfa: boolean): Promise<SignedInUser> {
+  private describe(
+    row: UserRow,
+    role: Role,
+    found: Pick<SessionWithUser, 'establishmentName' | 'laName' | 'hasTwoFactor'> & { providerMfa: boolean },
+  ): SignedInUser {
     const scope = scopeOf(role);
     let organisationName = 's2s national administration';
     let organisationKey: string | undefined = 'auth.organisation.national';
     if (scope === 'school' && row.establishment_number) {
-      const school = await getEstablishment(this.db, row.establishment_number);
-      organisationName = school ? `${school.number} ${school.name}` : row.establishment_number;
+      organisationName = found.establishmentName
+        ? `${row.establishment_number} ${found.establishmentName}`
+        : row.establishment_number;
       organisationKey = undefined;
     } else if (scope === 'la' && row.la_number) {
-      const la = await getLocalAuthority(this.db, row.la_number);
-      organisationName = la ? `${la.number} ${la.name}` : row.la_number;
+      organisationName = found.laName ? `${row.la_number} ${found.laName}` : row.la_number;
       organisationKey = undefined;
     } else if (role === 'dfe_collector') {
       organisationName = 'Department for Education';
@@ -415,8 +421,7 @@ export class AuthService {
       organisationName,
       ...(organisationKey ? { organisationKey } : {}),
       mustChangePassword: row.must_change_password === 1,
-      mustSetUpTwoFactor:
-        this.twoFactor.required(role) && !providerMfa && !(await hasTwoFactor(this.db, row.id)),
+      mustSetUpTwoFactor: this.twoFactor.required(role) && !found.providerMfa && !found.hasTwoFactor,
       lastSignedInAt: row.last_signed_in_at,
       language: isLanguage(row.language) ? row.language : DEFAULT_LANGUAGE,
     };

@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { UserRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser, TEST_PASSWORD } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+
+const AT = '2026-11-02T09:00:00.000Z';
 
 describeEachEngine('sign-in and sessions', (database) => {
   let t: TestApp;
@@ -136,6 +139,48 @@ describeEachEngine('sign-in and sessions', (database) => {
     assert.equal(response.headers.location, '/sign-in?expired=1');
     const page = await agent.get('/sign-in?expired=1');
     assert.match(page.body, /signed out because you had not used s2s for a while/);
+  });
+
+  test("each request reads the session with its user and their school's or LA's name; a deleted user's session ends", async () => {
+    const { db } = database();
+    const la = await makeLa(db, { name: 'Lookupshire' });
+    const school = await makeSchool(db, la.number, { name: 'Lookup Primary School' });
+    const tokenOf = async (user: UserRow) => {
+      const agent = new Agent(t.app);
+      await agent.signIn(user.username);
+      const token = agent.cookie('s2s_session');
+      assert.ok(token, `${user.role} is signed in`);
+      return token;
+    };
+    const active = async (user: UserRow) => {
+      const found = await t.deps.auth.lookUpSession(await tokenOf(user));
+      assert.equal(found.state, 'active', user.role);
+      return found.state === 'active' ? found.user : assert.fail();
+    };
+
+    const schoolUser = await makeUser(db, 'school', { establishmentNumber: school.number });
+    const atSchool = await active(schoolUser);
+    assert.equal(atSchool.userId, schoolUser.id);
+    assert.equal(atSchool.organisationName, `${school.number} Lookup Primary School`);
+    assert.equal(atSchool.organisationKey, undefined);
+    assert.equal(atSchool.mustSetUpTwoFactor, false);
+
+    const laUser = await makeUser(db, 'la_user', { laNumber: la.number }, { full_name: 'Ann Lookup' });
+    const atLa = await active(laUser);
+    assert.equal(atLa.organisationName, `${la.number} Lookupshire`);
+    assert.equal(atLa.fullName, 'Ann Lookup');
+    assert.equal(atLa.laNumber, la.number);
+
+    const admin = await active(await makeUser(db, 'national_admin'));
+    assert.equal(admin.organisationKey, 'auth.organisation.national');
+    const collector = await active(await makeUser(db, 'dfe_collector'));
+    assert.equal(collector.organisationName, 'Department for Education');
+
+    const leaver = await makeUser(db, 'la_user', { laNumber: la.number });
+    const token = await tokenOf(leaver);
+    await db.updateTable('users').set({ deleted_at: AT }).where('id', '=', leaver.id).execute();
+    assert.deepEqual(await t.deps.auth.lookUpSession(token), { state: 'expired' });
+    assert.equal(await t.deps.auth.lookUpSession('not-a-session').then((found) => found.state), 'expired');
   });
 
   test('Logoff ends the session', async () => {
