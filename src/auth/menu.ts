@@ -431,6 +431,43 @@ export const DESCRIPTION_KEYS: Record<string, string> = {
   '/message-groups/delete': 'auth.menu-description.message-groups.delete',
 };
 
+/**
+ * The role's menu (menuFor) in `language` (menuIn): the same for every page a user opens, so made once
+ * for each role and language and shared (callers do not change it).
+ */
+export function menuOf(role: Role, language: Language): readonly MenuItem[] {
+  const key = `${role} ${language}`;
+  let menu = translatedMenus.get(key);
+  if (!menu) {
+    menu = menuIn(language, menuFor(role));
+    translatedMenus.set(key, menu);
+  }
+  return menu;
+}
+const translatedMenus = new Map<string, MenuItem[]>();
+
+export interface NavigationItem {
+  href: string;
+  text: string;
+  active: boolean;
+}
+
+/**
+ * The header's service navigation on the page at `path`: each item of the menu, a section active on its
+ * own pages and on those of its items (Data Collections' items are /collect and /collect/manage, beside
+ * its own /collect/section).
+ */
+export function navigationAt(menu: readonly MenuItem[], path: string): NavigationItem[] {
+  const at = (href: string) => path === href || path.startsWith(`${href}/`);
+  return menu.map((item) => ({
+    href: item.href,
+    text: item.label,
+    active:
+      (item.href === '/' ? path === '/' : at(item.href)) ||
+      (item.children ?? []).some((child) => at(child.href)),
+  }));
+}
+
 /** The items with their labels and descriptions in `language`. */
 export function menuIn(language: Language, items: MenuItem[]): MenuItem[] {
   return items.map((item) => ({

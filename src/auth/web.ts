@@ -4,7 +4,7 @@ import type { UserRow } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
 import { isLanguage, type Language, type Message, textIn } from '../platform/i18n/catalogue.ts';
 import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
-import { MENU, menuFor, menuIn, menuLabelKey, menuSection } from './menu.ts';
+import { MENU, menuIn, menuLabelKey, menuOf, menuSection, navigationAt } from './menu.ts';
 import { type Capability, can, roleLabelIn } from './permissions.ts';
 import type { AuthService, SignedInUser } from './service.ts';
 
@@ -79,7 +79,7 @@ export function pageContext(request: FastifyRequest): Record<string, unknown> {
       : signedIn.organisationName,
   };
   return user && !user.mustChangePassword && !user.mustSetUpTwoFactor
-    ? { user, menu: menuIn(request.language, menuFor(user.role)) }
+    ? { user, navigation: navigationAt(menuOf(user.role, request.language), request.url.split('?')[0] ?? '') }
     : { user };
 }
 

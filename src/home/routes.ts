@@ -1,4 +1,4 @@
-import { menuFor, menuIn } from '../auth/menu.ts';
+import { menuOf } from '../auth/menu.ts';
 import type { Route } from '../auth/web.ts';
 import { signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
@@ -23,7 +23,7 @@ export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[]
             href: item.href,
             linkText: translateMessage(request.language, item.link),
           })),
-          sections: menuIn(request.language, menuFor(user.role).slice(1, -1)),
+          sections: menuOf(user.role, request.language).slice(1, -1),
         });
       },
     },
