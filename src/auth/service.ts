@@ -389,7 +389,10 @@ export class AuthService {
     return token;
   }
 
-  /** `providerMfa`: the session's single sign-on used more than one factor (no s2s set-up is asked). */
+  /**
+   * The user as pages see them, from what the session's lookup read with it. `providerMfa`: the session's
+   * single sign-on used more than one factor (no s2s set-up is asked).
+   */
   private describe(
     row: UserRow,
     role: Role,
