@@ -66,7 +66,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     logger: deps.logger,
     cookieSecret: deps.cookieSecret,
     trustProxy: deps.config.trustProxy,
-    pageContext: (request) => ({ ...pageContext(request), newMessages: request.newMessages }),
+    pageContext: (request, path) => ({ ...pageContext(request, path), newMessages: request.newMessages }),
     rememberLanguage: rememberLanguage(deps.auth),
     // One byte past the largest limit: enough for the upload service to see a file is too large.
     // Past MAX_FILES_PER_UPLOAD files, the upload pages and the API name the others without checking them.

@@ -68,7 +68,7 @@ export function sectionRoute(href: string, intro: string | Message): Route {
   };
 }
 
-export function pageContext(request: FastifyRequest): Record<string, unknown> {
+export function pageContext(request: FastifyRequest, path: string): Record<string, unknown> {
   const signedIn = request.user;
   // The role's name and a national account's organisation in the page's language ("Signed in as").
   const user = signedIn && {
@@ -79,7 +79,7 @@ export function pageContext(request: FastifyRequest): Record<string, unknown> {
       : signedIn.organisationName,
   };
   return user && !user.mustChangePassword && !user.mustSetUpTwoFactor
-    ? { user, navigation: navigationAt(menuOf(user.role, request.language), request.url.split('?')[0] ?? '') }
+    ? { user, navigation: navigationAt(menuOf(user.role, request.language), path) }
     : { user };
 }
 

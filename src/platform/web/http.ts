@@ -73,8 +73,8 @@ export interface HttpOptions {
   logger: Logger;
   cookieSecret: string;
   trustProxy: boolean;
-  /** Context every page gets from the request: the signed-in user and their menu. */
-  pageContext: (request: FastifyRequest) => Record<string, unknown>;
+  /** Context every page gets from the request: the signed-in user and their menu. `path`: the page's. */
+  pageContext: (request: FastifyRequest, path: string) => Record<string, unknown>;
   /** Multipart forms (file uploads): the largest file in bytes, and the most files in one form. */
   multipart?: { maxFileBytes: number; maxFiles: number };
   /**
@@ -252,12 +252,13 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
         : undefined;
       if (flash) this.clearCookie(FLASH_COOKIE, { path: '/' });
       const language = request.language;
+      const currentPath = request.url.split('?')[0] ?? '';
       const html = views.render(template, {
         serviceName: translate(language, 'layout.service-name'),
         language,
         t: templateTranslator(language),
         languageLinks: languageLinks(request.url, language),
-        currentPath: request.url.split('?')[0],
+        currentPath,
         csrfToken: this.generateCsrf(),
         cspNonce: this.cspNonce?.script,
         ...(flash?.valid && flash.value
@@ -265,7 +266,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
             ? { flash: flash.value.slice(IMPORTANT.length), flashKind: 'important' }
             : { flash: flash.value, flashKind: 'success' }
           : {}),
-        ...options.pageContext(request),
+        ...options.pageContext(request, currentPath),
         ...data,
         ...(Array.isArray(data.errors) ? { errors: inLanguage(data.errors as FieldError[], language) } : {}),
       });
