@@ -156,7 +156,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Forward to a School (LA notes §4.2, the LEA Lost Pupil Transfer role): the handbook’s “download, rename, upload” in one step, to a school of your LA that uses s2s. The new file keeps the original school as its sender and waits for the school, which is emailed; the lost pupil file becomes collected and the record found by your LA. ${ATTESTATION}`,
+      description: `Forward to a School (LA notes §4.2, the LEA Lost Pupil Transfer role): the handbook’s “download, rename, upload” in one step, to a school of your LA that uses s2s. The new file is sent in your LA’s name (LEALLLL_CTF_school_NNN, as the handbook’s renamed file is) and waits for the school, which is emailed; the lost pupil file becomes collected and the record found by your LA. ${ATTESTATION}`,
       parameters: [recordId],
       requestBody: jsonBody({
         type: 'object',

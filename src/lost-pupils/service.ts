@@ -19,9 +19,9 @@
 //   LA ('lost-pupil-found'); No changes nothing. The file stays in the database for the next LA (the
 //   handbook leaves its removal to the LA that uploaded it, see review-*.ts).
 // - Forward to school (the transfer role only): the handbook's "download, rename, upload" in one step
-//   (forward-service.ts), to a school of the user's own LA, with the same attestation. The new file
-//   keeps the original school as its sender; the lost pupil file becomes collected (forwarded) and the
-//   record found.
+//   (forward-service.ts), to a school of the user's own LA, with the same attestation. The new file is
+//   sent in the LA's name (LEALLLL), as the handbook's renamed file is; the lost pupil file becomes
+//   collected (forwarded) and the record found.
 //
 // Every action re-checks the capability (Forbidden), and that the record exists and is not removed
 // (NotFound). Nothing here logs or audits pupil details: records are named by id and file name only.

@@ -2,9 +2,9 @@
 // (or the LA), counted by the pair of LAs, with their pupil records.
 //
 // A CTF an LA forwarded (transfers/forward-service.ts) is a copy that keeps the school that made it as its
-// source. Counted as its own source says, it would count the same pupils twice between the same LAs (the
-// original, sent to the LA or to the wrong school, is counted already). So each copy counts from where
-// the file was when the LA forwarded it:
+// source (a lost pupil's is sent in the forwarding LA's name). Counted as its own source says, it would
+// count the same pupils twice between the same LAs (the original, sent to the LA or to the wrong school,
+// is counted already). So each copy counts from where the file was when the LA forwarded it:
 // - an original delivered to an LA (to one of its schools, or to the LA itself): from that LA, and only
 //   when the copy goes to another LA's school (a forward within the LA moves nothing between LAs);
 // - an original sent to the Lost Pupils Database, which is no LA: from the LA of the school that sent it
@@ -69,18 +69,18 @@ export async function clusterPairs(db: Executor, query: ClusterQuery): Promise<C
   if (query.las) fromLa = fromLa.where('o.dest_la', 'in', query.las);
   let fromLostPupils = copies
     .select((eb) => [
-      'c.source_la as from_la',
+      'o.source_la as from_la',
       'c.dest_la as to_la',
       eb.fn.countAll<string | number>().as('files'),
       eb.fn.sum<string | number>('c.pupil_count').as('pupils'),
     ])
     .where('o.dest_kind', '=', 'lost-pupils');
-  if (query.las) fromLostPupils = fromLostPupils.where('c.source_la', 'in', query.las);
+  if (query.las) fromLostPupils = fromLostPupils.where('o.source_la', 'in', query.las);
 
   const counted = await Promise.all([
     sent.groupBy(['source_la', 'dest_la']).execute(),
     fromLa.groupBy(['o.dest_la', 'c.dest_la']).execute(),
-    fromLostPupils.groupBy(['c.source_la', 'c.dest_la']).execute(),
+    fromLostPupils.groupBy(['o.source_la', 'c.dest_la']).execute(),
   ]);
   const pairs = new Map<string, ClusterPair>();
   for (const row of counted.flat()) {

@@ -4,7 +4,8 @@
 // memory.
 //
 // A CTF an LA forwarded (transfers/forward-service.ts) is a copy that keeps the school that made it as its
-// source, and names its original in forwarded_from. The school did not send the copy: it is a file
+// source (a lost pupil's is sent in the forwarding LA's name), and names its original in forwarded_from.
+// The school did not send the copy: it is a file
 // received by the school it was forwarded to, so a school's (or an LA's schools') report holds it only as
 // received. The original stays the school's file sent, and says when it was forwarded.
 import { toCount } from '../platform/db/database.ts';

@@ -5,10 +5,14 @@
 // - The new name keeps the original's source and sequence number and names the destination school:
 //   9165402_CTF_916LLLL_007.XML -> 9165402_CTF_8171234_007.XML (the original source stays the sender,
 //   so the school that made the file is the one told when it is collected). One exception: a lost
-//   pupil's file going back to the school that sent it to the database (the pupil returned) is passed
-//   on as the LA's own, 9165402_CTF_XXXXXXXX_003.XML -> 916LLLL_CTF_9165402_003.XML, as the handbook's
-//   way (download, rename, upload as the LA) makes it; a name cannot go from a school to itself. Other
-//   files are never forwarded to the school that sent them: it already has the pupil's details.
+//   pupil's file is passed on as the forwarding LA's own, 9165402_CTF_XXXXXXXX_003.XML ->
+//   916LLLL_CTF_9163001_003.XML, as the handbook's way (download, rename, upload as the LA: its example
+//   is "681LLLL_CTF_6812049.xml", LA notes §4.2) makes it. The Lost Pupils Database is for LAs only
+//   (§1.3): the school that sent the pupil there is not shown where they went, cannot remove a file it
+//   did not send, and is not the one told when it is collected; the LA is, and gets the sender's
+//   confirmation, as for its own uploads (§4.2). It also lets a pupil who returned go back to the
+//   school they left: a name cannot go from a school to itself. Other files are never forwarded to the
+//   school that sent them: it already has the pupil's details.
 // - The new name is one the destination school does not already hold (a CTF waiting for it, awaiting
 //   its scan, or collected and still offered again): otherwise the next free sequence number NNN after
 //   the original's is used (001 after 999), and the confirmation says why. Two files of one name would
@@ -40,6 +44,7 @@
 //   transaction fails; a crash in between leaves an unreferenced blob and no record, as an upload does.
 // - The original sender is not emailed at the forward: its file is still on its way. It is told when
 //   the school collects the forwarded file (download-service.ts emails the source of a collected CTF).
+//   When the new file is the forwarding LA's own (a lost pupil's), the LA gets 'upload-confirmed'.
 //
 // Who may forward which file is the caller's decision (ForwardService checks only the file and the
 // destination): la-monitor-service.ts for an LA's own LLLL files and its schools' uncollected files.
@@ -198,21 +203,21 @@ export class ForwardService {
     if (original.dest_kind === 'school' && original.dest_school === number) {
       fail('transfer.forward.already-addressed', { filename: original.filename, number });
     }
-    // A pupil whose record is in the Lost Pupils Database may go back to the school they left: the LA
-    // passes the file on as its own (LEALLLL), as the handbook's way does (download, rename as the LA,
-    // upload), since a name cannot go from a school to itself. Any other file goes back to the school
-    // that made it for nothing: that school already has the pupil's details.
-    const backToSource = original.source_school === number;
-    if (backToSource && original.dest_kind !== 'lost-pupils') {
+    // A lost pupil's file goes on as the forwarding LA's own (LEALLLL; see the top of this file), so it
+    // may go back to the school the pupil left. Any other file goes back to the school that made it for
+    // nothing: that school already has the pupil's details.
+    const fromLostPupils = original.dest_kind === 'lost-pupils';
+    if (original.source_school === number && !fromLostPupils) {
       fail('transfer.forward.from-same-school', { filename: original.filename, number });
     }
     if (options.onlyLa !== undefined && number.slice(0, 3) !== options.onlyLa) {
       fail('transfer.forward.not-your-school', { number, la: options.onlyLa });
     }
+    // The destination is a school of the forwarding LA (onlyLa, which lost pupils' forwards always give).
     const filename = forwardedFilename(
       original.filename,
       number,
-      backToSource ? `${number.slice(0, 3)}LLLL` : undefined,
+      fromLostPupils ? `${options.onlyLa ?? number.slice(0, 3)}LLLL` : undefined,
     );
     const classified = filename === null ? undefined : classifyFilename(filename);
     if (!classified?.ok || classified.file.kind !== 'ctf') {
@@ -330,23 +335,33 @@ export class ForwardService {
           destination: plan.destination.code,
           size: forwarded.size,
         });
+        const payload = {
+          filename: forwarded.filename,
+          transferId: id,
+          sender: plan.source.code,
+          senderName: nameAndCode(plan.source.name, plan.source.code),
+          destination: plan.destination.code,
+          destinationName: nameAndCode(plan.destination.name, plan.destination.code),
+          pupils: forwarded.pupil_count,
+          forwardedBy: await forwarderName(tx, actor),
+          forwardedFrom: original.filename,
+        };
         await enqueueNotification(tx, {
           at,
           template: 'ctf-uploaded',
           recipientKind: 'school',
           recipient: forwarded.dest_school as string,
-          payload: {
-            filename: forwarded.filename,
-            transferId: id,
-            sender: plan.source.code,
-            senderName: nameAndCode(plan.source.name, plan.source.code),
-            destination: plan.destination.code,
-            destinationName: nameAndCode(plan.destination.name, plan.destination.code),
-            pupils: forwarded.pupil_count,
-            forwardedBy: await forwarderName(tx, actor),
-            forwardedFrom: original.filename,
-          },
+          payload,
         });
+        if (isOwnFile(forwarded, actor)) {
+          await enqueueNotification(tx, {
+            at,
+            template: 'upload-confirmed',
+            recipientKind: 'la',
+            recipient: forwarded.source_la,
+            payload,
+          });
+        }
         await request.alongside?.(tx, forwarded, plan);
         return { forwarded, original: (await getTransfer(tx, original.id)) as TransferRow };
       });
@@ -412,6 +427,12 @@ export class ForwardService {
       forwarded_from: original.id,
     };
   }
+}
+
+/** Whether the forwarded file is sent in the forwarding LA's own name, LEALLLL (a lost pupil's, or its own). */
+function isOwnFile(forwarded: TransferRow, actor: Actor): boolean {
+  const fromLa = forwarded.source_school === null && forwarded.source_inbox === null;
+  return fromLa && scopeOf(actor.role) === 'la' && forwarded.source_la === actor.laNumber;
 }
 
 /** The forwarding organisation as the email names it: "Testshire LA (916LLLL)" or a school's name. */

@@ -10,8 +10,8 @@
 // - A destination school whose s2s account is inactive is refused too: nobody there can sign in to
 //   collect the file. Its LA administers the account, so the advice is to ask the LA.
 // - The source school only has to exist: a closing school still sends its pupils' CTFs, and an LA
-//   forwarding a file from the lost pupils database keeps the original school as the source (LA notes
-//   §4.2). Whether the person uploading may send for that source is the upload's permission check.
+//   forwarding a school's file to the right school keeps that school as the source (forward-service.ts).
+//   Whether the person uploading may send for that source is the upload's permission check.
 // - Lost pupils destinations (XXXXXXXX, MMMMMMMM) are not in the directory: nothing to check.
 // - An LA forwarding a CTF (forward-service.ts) is told what fits a forward: the pupil is on roll at the
 //   school the LA names, so a closed school means choosing the school the pupil is at now, and one not

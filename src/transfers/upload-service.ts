@@ -56,9 +56,9 @@
 // - A refused upload: 'upload-refused' to the uploading user (handbook §3: "If the file is rejected at
 //   this stage then a notification email is sent"), with the reasons.
 //
-// Not done here: an LA forwarding a lost pupil's CTF keeps the original school as the source (LA notes
-// §4.2), which the source check (3) refuses. Forwarding belongs to the LA views, which will record it
-// as a forward of the transfer it came from.
+// Not done here: forwarding a CTF to the right school (an LA's, or a lost pupil's from the database).
+// It keeps the original's content and pupils and is recorded as a forward of the transfer it came
+// from: forward-service.ts.
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { recordAudit } from '../audit/repository.ts';

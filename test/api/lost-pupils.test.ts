@@ -282,7 +282,10 @@ describeEachEngine('API: Lost Pupils', (database) => {
       json: { school: arrival.number, attest: true },
     });
     assert.equal(forwarded.statusCode, 201, forwarded.body);
-    const newName = made.transfer.filename.replace('XXXXXXXX', arrival.number);
+    // Sent in the LA's name, as the handbook's renamed file is (LA notes §4.2).
+    const newName = made.transfer.filename
+      .replace(departure.number, `${findshire.number}LLLL`)
+      .replace('XXXXXXXX', arrival.number);
     assert.equal(forwarded.json().forwarded.filename, newName);
     assert.deepEqual(forwarded.json().forwarded.destination, {
       name: 'Arrival Primary School',
@@ -308,7 +311,11 @@ describeEachEngine('API: Lost Pupils', (database) => {
     const incoming = await api(t.app, { url: '/api/v1/files/incoming', token: schoolToken });
     const file = incoming.json().items.find((f: { filename: string }) => f.filename === newName);
     assert.ok(file, 'the school finds the forwarded file');
-    assert.equal(file.source.code, departure.number, 'sent, as ever, by the school the pupil left');
+    assert.equal(
+      file.source.code,
+      `${findshire.number}LLLL`,
+      'sent by the LA, not the school the pupil left',
+    );
   });
 
   test('an LA follows up its matches and removes its records past leaving age; another LA cannot', async () => {

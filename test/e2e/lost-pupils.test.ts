@@ -16,7 +16,8 @@ import { forJourneys, Journey, menuItems, menuLink, signIn } from './browser.ts'
 const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
 const RECEIVER = '9164001'; // Severn Vale Academy (LA 916, uses s2s): the pupil turns up here
 const FILENAME = `${SENDER}_CTF_XXXXXXXX_061.XML`;
-const FORWARDED = `${SENDER}_CTF_${RECEIVER}_061.XML`;
+// Forwarded in the LA's name, as the handbook's renamed file is (LA notes §4.2).
+const FORWARDED = `916LLLL_CTF_${RECEIVER}_061.XML`;
 
 const PUPIL: FixturePupil = {
   upn: makeUpn('916', '5402', '19', '061'),
@@ -214,7 +215,7 @@ describe('lost pupils (browser)', () => {
     const plan = await summary(tp);
     assert.ok(plan.includes(`New name: ${FORWARDED}`), JSON.stringify(plan));
     assert.ok(plan.includes(`Destination School: Severn Vale Academy (${RECEIVER})`), JSON.stringify(plan));
-    assert.ok(plan.includes(`Source School: Cotswold Edge Primary School (${SENDER})`), JSON.stringify(plan));
+    assert.ok(plan.includes('From: Gloucestershire LA (916LLLL)'), JSON.stringify(plan));
     await tp.getByRole('button', { name: 'Forward the file' }).click();
     await transfer.check();
     assert.match(
@@ -224,7 +225,7 @@ describe('lost pupils (browser)', () => {
     transfer.assertEveryPageChecked();
     await transfer.close();
 
-    // A user of Severn Vale Academy finds the file under Download CTF Files, from Cotswold Edge.
+    // A user of Severn Vale Academy finds the file under Download CTF Files, from the LA.
     const user = await makeUser(running.db, 'school', { laNumber: '916', establishmentNumber: RECEIVER });
     const receiver = await as(user.username, TEST_PASSWORD);
     const rp = receiver.page;
@@ -234,7 +235,7 @@ describe('lost pupils (browser)', () => {
     await receiver.check();
     const listed = (await rowsOf(rp)).find((cells) => cells.includes(FORWARDED));
     assert.ok(listed, `${FORWARDED} is waiting for the school`);
-    assert.match(listed.join(' '), /Cotswold Edge Primary School 9165402/);
+    assert.match(listed.join(' '), /Gloucestershire LA 916LLLL/);
     receiver.assertEveryPageChecked();
     await receiver.close();
 

@@ -6,7 +6,7 @@ import { can, type Role } from '../../src/auth/permissions.ts';
 import type { UserRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { makeTransfer, school } from '../support/transfers.ts';
+import { la, makeTransfer, school } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
 import { makeLostPupil, OTHER_ROLES, organisationFor, uniqueName } from './support.ts';
 
@@ -484,9 +484,13 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
 
     const plan = await agent.post(`${base}/forward`, { school: w.school.number, attest: 'yes' });
     assert.equal(plan.statusCode, 200);
-    const newName = made.transfer.filename.replace('XXXXXXXX', w.school.number);
+    // Sent in the LA's name, as the handbook's renamed file is (LA notes §4.2).
+    const newName = made.transfer.filename
+      .replace(w.uploader.number, `${w.la.number}LLLL`)
+      .replace('XXXXXXXX', w.school.number);
     assert.match(words(plan.body), new RegExp(`New name ${newName}`));
     assert.match(words(plan.body), /Destination School Arrival Primary School/);
+    assert.match(words(plan.body), new RegExp(`From Findshire LA \\(${w.la.number}LLLL\\)`));
     const done = await agent.post(`${base}/forward`, {
       school: w.school.number,
       attest: 'yes',
@@ -503,16 +507,19 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     });
     const list = await schoolUser.agent.get('/download/ctf');
     assert.match(words(list.body), new RegExp(newName));
-    assert.match(words(list.body), /Departure Primary School/);
+    assert.match(words(list.body), /Findshire LA/);
+    assert.doesNotMatch(words(list.body), /Departure Primary School/);
   });
 
   test('forward to school: a name the school already holds is renumbered, and the check page says why', async () => {
     const w = await world();
     const { agent } = await signedIn('la_lost_pupil_transfer', { laNumber: w.la.number });
     const made = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number });
-    const taken = made.transfer.filename.replace('XXXXXXXX', w.school.number);
+    const taken = made.transfer.filename
+      .replace(w.uploader.number, `${w.la.number}LLLL`)
+      .replace('XXXXXXXX', w.school.number);
     await makeTransfer(w.db, t.deps.files, {
-      from: school(w.uploader.number),
+      from: la(w.la.number),
       to: school(w.school.number),
       filename: taken,
     });

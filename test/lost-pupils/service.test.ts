@@ -20,6 +20,7 @@ import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { DownloadTickets } from '../../src/transfers/download-tickets.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
+import { SENT_FILTERS, SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, makeFileStores, readAll } from '../support/transfers.ts';
@@ -573,7 +574,7 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.equal((await getTransfer(db(), made.id))?.status, 'available');
   });
 
-  test('forward to school: a new CTF for a school of the LA, named for it, which the school downloads', async () => {
+  test("forward to school: a new CTF in the LA's name for a school of the LA, which the school downloads", async () => {
     const { actor, la, school } = await laWith('la_lost_pupil_transfer');
     const from = await uploader();
     const content = `<?xml version="1.0"?><CTfile><Pupil>${uniqueName()}</Pupil></CTfile>\n`;
@@ -607,20 +608,57 @@ describeEachEngine('Search for Lost Pupil', (database) => {
       },
     );
 
+    // Renamed as the handbook's way renames it, to be sent by the LA: 9165402_CTF_XXXXXXXX_003.XML ->
+    // 916LLLL_CTF_9163001_003.XML (LA notes §4.2).
     const { plan } = await service().forwardPlan(actor, made.id, input);
-    const expected = made.transfer.filename.replace('XXXXXXXX', school.number);
+    const expected = made.transfer.filename
+      .replace(from.number, `${la.number}LLLL`)
+      .replace('XXXXXXXX', school.number);
     assert.equal(plan.filename, expected);
     assert.equal(plan.destination.code, school.number);
-    assert.equal(plan.source.code, from.number, 'the school that uploaded it stays the sender');
+    assert.equal(plan.source.code, `${la.number}LLLL`, 'the LA sends it');
 
     const { record, result } = await service().forward(actor, made.id, input);
     assert.equal(record.status, 'found');
     assert.equal(record.found?.la.number, la.number);
     assert.equal(result.forwarded.filename, expected);
     assert.equal(result.forwarded.dest_school, school.number);
-    assert.equal(result.forwarded.source_school, from.number);
+    assert.deepEqual(
+      [result.forwarded.source_la, result.forwarded.source_school, result.forwarded.source_inbox],
+      [la.number, null, null],
+    );
     assert.equal(result.original.status, 'collected');
     assert.equal((await pupilsOf(db(), result.forwarded.id))[0]?.upn, 'A916540219002');
+    // The school is told a file is waiting; the LA, as its sender, that it was sent.
+    const emails = await db()
+      .selectFrom('notification_outbox')
+      .select(['template', 'recipient_kind', 'recipient'])
+      .where('payload', 'like', `%${result.forwarded.id}%`)
+      .orderBy('template')
+      .execute();
+    assert.deepEqual(
+      emails.map((e) => [e.template, e.recipient_kind, e.recipient]),
+      [
+        ['ctf-uploaded', 'school', school.number],
+        ['upload-confirmed', 'la', la.number],
+      ],
+    );
+    // The Lost Pupils Database is for LAs: the school that sent the pupil there is not shown where they
+    // went, and cannot remove the new file; the LA follows it under View / Remove Files.
+    const sent = new SentService({ db: db(), files, clock, logger: createLogger('silent') });
+    const fromUser = actorOf(
+      await makeUser(db(), 'school', { laNumber: from.number.slice(0, 3), establishmentNumber: from.number }),
+    );
+    for (const filter of SENT_FILTERS) {
+      const theirs = await sent.sent(fromUser, filter, DEFAULT_SORT);
+      assert.ok(!theirs.some((f) => f.id === result.forwarded.id), `not among the school's ${filter}`);
+    }
+    await assert.rejects(sent.remove(fromUser, result.forwarded.id), NotFound);
+    const ours = await sent.sent(actor, 'collection', DEFAULT_SORT);
+    assert.deepEqual(
+      ours.filter((f) => f.id === result.forwarded.id).map((f) => f.filename),
+      [expected],
+    );
 
     // The school sees it in Download CTF Files, and downloads the very bytes uploaded.
     const schoolUser = actorOf(
@@ -634,6 +672,18 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     );
     const got = await downloads.download(schoolUser, 'ctf', [result.forwarded.id], 'download');
     assert.ok((await readAll(got.stream)).equals(Buffer.from(content)));
+    // "Was the file downloaded correctly?" Yes: its sender, the LA, is told.
+    await downloads.collect(schoolUser, 'ctf', [result.forwarded.id]);
+    const told = await db()
+      .selectFrom('notification_outbox')
+      .select(['recipient_kind', 'recipient'])
+      .where('template', '=', 'file-downloaded')
+      .where('payload', 'like', `%${expected}%`)
+      .execute();
+    assert.deepEqual(
+      told.map((e) => [e.recipient_kind, e.recipient]),
+      [['la', la.number]],
+    );
 
     const found = await db()
       .selectFrom('audit_events')

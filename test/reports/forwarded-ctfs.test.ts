@@ -1,6 +1,6 @@
 // CTFs an LA forwarded, in every report. A forward (transfers/forward-service.ts) makes a copy that keeps
-// the school that made the file as its source: the school sent one file, so the copy is not sent by it
-// again; it is a file received by the school it was forwarded to. The original stays sent by the school
+// the school that made the file as its source (a lost pupil's is sent in the LA's name): the school sent
+// one file, so the copy is not sent by it again; it is a file received by the school it was forwarded to. The original stays sent by the school
 // and received by its first destination, and reads "Forwarded by LA on ..." rather than Downloaded with no
 // date. The forwards are made through the real services (Delete Files Not Collected by Schools, and the
 // Lost Pupil Transfer role's forward out of the Lost Pupils Database).
@@ -256,7 +256,8 @@ describeEachEngine('Forwarded CTFs in the reports', (database) => {
       ),
       [
         [names.wrongSchoolCopy, 'Received', b, `${a2.number} A Two`, 'Awaiting download'],
-        [names.lostCopy, 'Received', b, `${a2.number} A Two`, 'Awaiting download'],
+        // A lost pupil's file goes on in the LA's name, as the handbook's renamed file does.
+        [names.lostCopy, 'Received', 'LA', `${a2.number} A Two`, 'Awaiting download'],
       ],
     );
     // Ashire: everything its schools received, the originals taken away from A One among them.
@@ -266,7 +267,7 @@ describeEachEngine('Forwarded CTFs in the reports', (database) => {
       [names.elsewhere, 'Received', b, `${a1.number} A One`, 'Forwarded by LA on 13 Nov 2026 09:00'],
       [names.wrongSchoolCopy, 'Received', b, `${a2.number} A Two`, 'Awaiting download'],
       [names.toLaCopy, 'Received', b, `${a1.number} A One`, 'Awaiting download'],
-      [names.lostCopy, 'Received', b, `${a2.number} A Two`, 'Awaiting download'],
+      [names.lostCopy, 'Received', 'LA', `${a2.number} A Two`, 'Awaiting download'],
     ]);
     assert.deepEqual(
       received(
