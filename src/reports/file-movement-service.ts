@@ -208,15 +208,21 @@ export const STATUS_WORDS: Record<MovementRow['status'], string> = {
 };
 
 /**
- * A row's status in words. Two states say more than the file's status:
- * - a file downloaded but not yet confirmed ("Was the file downloaded correctly?" not yet answered Yes)
- *   is still waiting for its recipient, yet has a Downloaded date: "Downloaded, not yet confirmed";
+ * A row's status in words. Three states say more than the file's status:
  * - a file an LA forwarded to a school (the original, collected or removed by the forward) was not
- *   downloaded by anyone: "Forwarded by LA" and when (its copy is the file the school downloads).
+ *   downloaded by anyone: "Forwarded by LA" and when (its copy is the file the school downloads);
+ * - a CTF sent to XXXXXXXX or MMMMMMMM is kept in the Lost Pupils Database until an LA forwards it or
+ *   its sender removes it, not waiting for anyone (an LA's download of it leaves it there), as View /
+ *   Remove Files says;
+ * - a file downloaded but not yet confirmed ("Was the file downloaded correctly?" not yet answered Yes)
+ *   is still waiting for its recipient, yet has a Downloaded date: "Downloaded, not yet confirmed".
  */
 function statusText(row: MovementRow, dateTime: DateTimeText, language: Language): string {
   if (row.forwardedAt) {
     return translate(language, 'reports.status.forwarded-by-la', { at: dateTime(row.forwardedAt) });
+  }
+  if (row.status === 'available' && row.destKind === 'lost-pupils') {
+    return translate(language, 'transfer.status.lost-pupils');
   }
   if (row.status === 'available' && row.firstDownloadedAt) {
     return translate(language, 'reports.status.downloaded-not-confirmed');

@@ -9,6 +9,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, TransferRow } from '../../src/platform/db/schema.ts';
 import { Invalid } from '../../src/platform/errors.ts';
 import { csvDateTime } from '../../src/reports/csv.ts';
+import type { MovementRow } from '../../src/reports/file-movement-repository.ts';
 import {
   FileMovementReportService,
   type MovementCriteria,
@@ -673,4 +674,38 @@ describeEachEngine('School Report and Generic / Other file movements', (database
       await t.app.close();
     }
   });
+});
+
+test('School Report: a CTF kept in the Lost Pupils Database is not "awaiting download", even once an LA downloaded it', () => {
+  const end = { la: '916', laName: 'Ashire', school: '9165402', schoolName: 'Alder Primary', inbox: null };
+  const lost: MovementRow = {
+    id: randomUUID(),
+    filename: '9165402_CTF_XXXXXXXX_001.XML',
+    category: 'ctf',
+    uploadedAt: '2026-11-11T10:00:00.000Z',
+    firstDownloadedAt: null,
+    status: 'available',
+    forwardedAt: null,
+    forwardedFrom: null,
+    pupils: 1,
+    source: end,
+    destKind: 'lost-pupils',
+    dest: { la: null, laName: null, school: null, schoolName: null, inbox: null },
+  };
+  const status = (row: MovementRow, language: 'en' | 'cy' = 'en') =>
+    movementCells(
+      'ctf',
+      { kind: 'school', establishmentNumber: '9165402' },
+      row,
+      reportDateTime,
+      language,
+    )[8];
+  assert.equal(status(lost), 'In the Lost Pupils Database');
+  assert.equal(status(lost, 'cy'), 'Yn y Gronfa Ddata Disgyblion Coll');
+  assert.equal(
+    status({ ...lost, firstDownloadedAt: '2026-11-12T09:00:00.000Z' }),
+    'In the Lost Pupils Database',
+  );
+  assert.equal(status({ ...lost, status: 'removed' }), 'Removed');
+  assert.equal(status({ ...lost, destKind: 'school', dest: end }), 'Awaiting download');
 });
