@@ -370,6 +370,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           title: request.t('menu.messages.sent'),
           messages: await service.sent(user),
           unreadDays: UNREAD_DAYS,
+          readDays: READ_DAYS,
         });
       },
     },

@@ -141,6 +141,11 @@ test('an LA user sends a templated message to two schools; each sees the banner,
   const sentList = await agent.get('/messages/sent');
   assert.match(text(sentList.body), /Your message was sent as an s2s message to 2 recipients\./);
   assert.match(text(sentList.body), /To request a CTF for a pupil s2s message 2 2/);
+  // When a message goes, as the expiry job does it (handbook §11: 31 days unread, 14 days once read).
+  assert.match(
+    text(sentList.body),
+    /leaves a recipient’s mailbox 31 days after it was sent if it is not read, 14 days after it is read, or when they delete it\. It stays here until it has left every recipient’s mailbox, and for at least 31 days/,
+  );
 
   // Each school: the banner and the header count, the message unread, read, replied to.
   for (const [index, school] of [alder, birch].entries()) {
