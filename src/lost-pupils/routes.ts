@@ -165,14 +165,15 @@ export function lostPupilRoutes(
     search: string | undefined,
   ) => {
     const record = await service.record(user, id);
-    const searchHref = resultsHref(search);
     return reply.page('lost-pupils/views/record.njk', {
       title: reply.request.t('lost-pupils.record.title'),
       record,
       ...links(record.id, search),
-      searchHref,
+      // "If the details do not match click New Search" (LA notes §4.1): an empty form. The search that led
+      // here is the back link's.
+      newSearchHref: SEARCH_PATH,
       backLink: {
-        href: searchHref,
+        href: resultsHref(search),
         text: search
           ? reply.request.t('lost-pupils.back-to-results')
           : reply.request.t('lost-pupils.back-to', { page: reply.request.t(SEARCH_LABEL_KEY) }),
