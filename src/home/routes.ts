@@ -30,10 +30,13 @@ export function homeRoutes(deps: Pick<Deps, 'db' | 'config' | 'clock'>): Route[]
     {
       method: 'GET',
       url: '/contacts',
-      access: 'contacts.view',
+      // Open to everyone: someone who cannot sign in is sent here for the service desk (handbook §1:
+      // "phone your local LEA s2s support number or the s2s service desk"). A signed-in user also sees
+      // their LA's contact.
+      access: 'public',
       handler: async (request, reply) => {
-        const user = signedInUser(request);
-        const la = user.laNumber ? await getLocalAuthority(deps.db, user.laNumber) : undefined;
+        const laNumber = request.user?.laNumber;
+        const la = laNumber ? await getLocalAuthority(deps.db, laNumber) : undefined;
         return reply.page('home/views/contacts.njk', {
           title: request.t('menu.contacts'),
           la,

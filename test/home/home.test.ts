@@ -463,6 +463,23 @@ describeEachEngine('home, contacts and school details', (database) => {
     assert.match(page.body, /desk@s2s\.example\.gov\.uk/);
   });
 
+  test('Contacts is open to someone who cannot sign in: the service desk, and no LA', async () => {
+    const agent = new Agent(t.app);
+    const signIn = await agent.get('/sign-in');
+    assert.match(signIn.body, /See <a class="govuk-link" href="\/contacts">Contacts<\/a>/);
+    const page = await agent.get('/contacts');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /desk@s2s\.example\.gov\.uk/);
+    assert.doesNotMatch(page.body, /Your LA s2s administrator|aria-label="Menu"/);
+    // The footer links only what a visitor can open: the Establishment Finder needs a sign-in.
+    assert.match(page.body, /govuk-footer__link" href="\/contacts"/);
+    assert.doesNotMatch(page.body, /href="\/establishments"/);
+    assert.equal((await agent.get('/establishments')).headers.location, '/sign-in');
+    const user = await makeUser(database().db, 'la_user', { laNumber: (await makeLa(database().db)).number });
+    await agent.signIn(user.username);
+    assert.match((await agent.get('/contacts')).body, /govuk-footer__link" href="\/establishments"/);
+  });
+
   test('Contacts and School Details in Welsh', async () => {
     const { db } = database();
     const la = await makeLa(db, { contact_name: 'Jan Data' });
