@@ -2,11 +2,14 @@
 // (review-service.ts, review-job.ts and the home page). A record is "due" for its LA's review when it
 // is still in the database (lost, or found by an LA) and its pupil's leaving day (leaves_school_on, the
 // last Friday in June of the school year they turn 16) is on or before the day asked about. Records
-// with no date of birth have no leaving day: they are never due, and are listed apart.
+// with no date of birth have no leaving day: they are never due, and are listed apart. A record found
+// by an LA (its pupil's school is known) may be removed by its LA before it is due (LA notes §1.3):
+// those are listed apart too.
 //
 // Each function takes an Executor, so the service composes them in one transaction. Dates are compared
 // as text: leaves_school_on is 'YYYY-MM-DD' and uploaded_at an ISO instant in UTC, in both engines.
-import type { Executor, LostPupilRow } from '../platform/db/schema.ts';
+import type { ExpressionBuilder } from 'kysely';
+import type { Database, Executor, LostPupilRow } from '../platform/db/schema.ts';
 
 /** The statuses of a record still in the database (removed ones are kept, as a status, for reports). */
 export const IN_DATABASE: readonly LostPupilRow['status'][] = ['lost', 'found'];
@@ -87,35 +90,59 @@ export async function countDueForReview(db: Executor, laNumber: string, today: s
   return Number(row?.n ?? 0);
 }
 
-/** An LA's records still in the database with no date of birth (so no leaving day), oldest upload first. */
+/** An LA's records of pupils not yet found and with no date of birth (so no leaving day), oldest first. */
 export async function listWithoutLeavingDay(
   db: Executor,
   laNumber: string,
   limit: number,
 ): Promise<{ rows: ReviewRow[]; total: number }> {
+  return listApart(db, laNumber, { status: 'lost', notDueOn: null }, limit);
+}
+
+/**
+ * An LA's records found by an LA whose pupils have not reached school-leaving age on `today` (or have no
+ * date of birth): removable now, since the pupil's school is known. Oldest upload first.
+ */
+export async function listFoundNotDue(
+  db: Executor,
+  laNumber: string,
+  today: string,
+  limit: number,
+): Promise<{ rows: ReviewRow[]; total: number }> {
+  return listApart(db, laNumber, { status: 'found', notDueOn: today }, limit);
+}
+
+/**
+ * The LA's records of a status that are not due: with no leaving day, or (given `notDueOn`) with one
+ * after it. Oldest upload first, up to `limit`, and how many there are.
+ */
+async function listApart(
+  db: Executor,
+  laNumber: string,
+  which: { status: LostPupilRow['status']; notDueOn: string | null },
+  limit: number,
+): Promise<{ rows: ReviewRow[]; total: number }> {
+  const notDue = (eb: ExpressionBuilder<Database & { lp: LostPupilRow }, 'lp'>) =>
+    eb.and([
+      eb('lp.source_la', '=', laNumber),
+      eb('lp.status', '=', which.status),
+      which.notDueOn === null
+        ? eb('lp.leaves_school_on', 'is', null)
+        : eb.or([eb('lp.leaves_school_on', 'is', null), eb('lp.leaves_school_on', '>', which.notDueOn)]),
+    ]);
   const rows = await reviewRows(db)
-    .where('lp.source_la', '=', laNumber)
-    .where('lp.status', 'in', IN_DATABASE)
-    .where('lp.leaves_school_on', 'is', null)
+    .where(notDue)
     .orderBy('lp.uploaded_at')
     .orderBy('lp.id')
     .limit(limit)
     .execute();
-  const total =
-    rows.length < limit
-      ? rows.length
-      : Number(
-          (
-            await db
-              .selectFrom('lost_pupils')
-              .select((eb) => eb.fn.countAll().as('n'))
-              .where('source_la', '=', laNumber)
-              .where('status', 'in', IN_DATABASE)
-              .where('leaves_school_on', 'is', null)
-              .executeTakeFirst()
-          )?.n ?? 0,
-        );
-  return { rows, total };
+  if (rows.length < limit) return { rows, total: rows.length };
+  const counted = await db
+    .selectFrom('lost_pupils as lp')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where(notDue)
+    .executeTakeFirst();
+  return { rows, total: Number(counted?.n ?? 0) };
 }
 
 /** The records with these ids, whoever they belong to and whatever their state (the service checks). */
@@ -127,10 +154,10 @@ export async function reviewRowsById(db: Executor, ids: readonly string[]): Prom
 }
 
 /**
- * Marks a record removed if it is still due for its LA's review on `today`: a record found, removed or
- * changed by someone else since it was read is left alone (false).
+ * Marks a record removed if its LA may still remove it on `today`: due for review, or found by an LA. A
+ * record removed or changed by someone else since it was read is left alone (false).
  */
-export async function markRemovedIfDue(
+export async function markRemovedIfRemovable(
   db: Executor,
   id: string,
   due: { laNumber: string; today: string },
@@ -146,8 +173,12 @@ export async function markRemovedIfDue(
     })
     .where('id', '=', id)
     .where('source_la', '=', due.laNumber)
-    .where('status', 'in', IN_DATABASE)
-    .where('leaves_school_on', '<=', due.today)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', 'in', IN_DATABASE), eb('leaves_school_on', '<=', due.today)]),
+        eb('status', '=', 'found'),
+      ]),
+    )
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -10,8 +10,12 @@
 //   never in the list, nor counted on the home page or in the monthly email. They are shown apart on
 //   the page, without a checkbox, for a decision by people: the LA asks the school for the date of birth,
 //   and the service desk removes a record if it must go.
+// - Records found by an LA (downloaded or forwarded: the pupil's school is known) whose pupils have not
+//   reached leaving age, or have no date of birth, are listed apart, and may be removed now: the LA must
+//   "ensure that files are removed from the Lost Pupil Database where the destination school is
+//   subsequently established" (LA notes §1.3). Their reason can only be that the destination is known.
 // - Removal, of the records chosen, with a reason: each record in a transaction of its own, changed
-//   only if it is still due (someone else may have found or removed it since the page was read: their
+//   only if it may still be removed (someone else may have removed it since the page was read: their
 //   change wins, and the record is reported as left alone). The record becomes 'removed' (removed_at,
 //   removed_by, removal_reason; never deleted: the reports count it), its file's transfer becomes
 //   'removed' too (as View / Remove Files leaves a removed file: nobody can download it, and the purge
@@ -37,8 +41,9 @@ import { purgeContent } from '../transfers/jobs.ts';
 import {
   countDueForReview,
   listDueForReview,
+  listFoundNotDue,
   listWithoutLeavingDay,
-  markRemovedIfDue,
+  markRemovedIfRemovable,
   type ReviewRow,
   reviewRowsById,
 } from './review-repository.ts';
@@ -98,8 +103,10 @@ export interface ReviewList {
   records: ReviewRecord[];
   /** How many are due in all (more than listed when the backlog is longer than REVIEW_LIMIT). */
   total: number;
-  /** The LA's records with no date of birth, which never fall due by themselves. */
+  /** The LA's records not yet found with no date of birth, which never fall due by themselves. */
   withoutBirthDate: { records: ReviewRecord[]; total: number };
+  /** The LA's records found by an LA and not due (before leaving age, or no date of birth): removable. */
+  foundNotDue: { records: ReviewRecord[]; total: number };
 }
 
 export interface RemovalOutcome {
@@ -141,10 +148,15 @@ function recordOf(row: ReviewRow): ReviewRecord {
   };
 }
 
-/** Why a record of the LA is not due for review today, or null if it is. */
-function notDue(row: ReviewRow, today: string): FieldError | null {
+/** Whether the record's pupil has reached school-leaving age by `today`. */
+const pastLeavingAge = (row: ReviewRow, today: string): boolean =>
+  row.leaves_school_on !== null && row.leaves_school_on <= today;
+
+/** Why a record of the LA cannot be removed today (neither due nor found), or null if it can. */
+function notRemovable(row: ReviewRow, today: string): FieldError | null {
   const name = recordOf(row).name;
   if (row.status === 'removed') return keyedError('record', 'lost-pupils.review.already-removed', { name });
+  if (row.status === 'found') return null;
   if (row.leaves_school_on === null) {
     return keyedError('record', 'lost-pupils.review.no-date-of-birth', { name });
   }
@@ -172,20 +184,22 @@ export class LostPupilReviewService {
     const total =
       rows.length < REVIEW_LIMIT ? rows.length : await countDueForReview(this.deps.db, laNumber, today);
     const without = await listWithoutLeavingDay(this.deps.db, laNumber, REVIEW_LIMIT);
+    const found = await listFoundNotDue(this.deps.db, laNumber, today, REVIEW_LIMIT);
     return {
       today,
       records: rows.map(recordOf),
       total,
       withoutBirthDate: { records: without.rows.map(recordOf), total: without.total },
+      foundNotDue: { records: found.rows.map(recordOf), total: found.total },
     };
   }
 
-  /** The records chosen for removal, all of the actor's LA and due today; else Invalid or NotFound. */
+  /** The records chosen for removal, all of the actor's LA and removable today; else Invalid or NotFound. */
   async selection(actor: Actor, ids: readonly string[]): Promise<ReviewRecord[]> {
     const laNumber = this.laOf(actor);
     const rows = await this.chosen(laNumber, ids);
     const today = this.today();
-    const problems = rows.flatMap((row) => notDue(row, today) ?? []);
+    const problems = rows.flatMap((row) => notRemovable(row, today) ?? []);
     if (problems.length > 0) {
       throw new Invalid(problems);
     }
@@ -193,8 +207,9 @@ export class LostPupilReviewService {
   }
 
   /**
-   * Removes the chosen records that are still due (see the top of this file). Records chosen but no
-   * longer due are left alone and reported; if none of them is due any more, nothing is done (Invalid).
+   * Removes the chosen records that may still be removed (see the top of this file). Records chosen but
+   * no longer removable are left alone and reported; if none of them is, nothing is done (Invalid). A
+   * record before leaving age goes only because its destination is known.
    */
   async remove(actor: Actor, ids: readonly string[], reason: unknown): Promise<RemovalOutcome> {
     const laNumber = this.laOf(actor);
@@ -210,9 +225,19 @@ export class LostPupilReviewService {
     }
     if (!isRemovalReason(reason)) throw new Invalid(reasonProblem);
     const today = this.today();
-    const stale = rows.flatMap((row) => notDue(row, today) ?? []);
+    const stale = rows.flatMap((row) => notRemovable(row, today) ?? []);
     if (stale.length === rows.length) {
       throw new Invalid(stale);
+    }
+    if (reason === 'past-leaving-age') {
+      const early = rows.filter((row) => row.status === 'found' && !pastLeavingAge(row, today));
+      if (early.length > 0) {
+        throw new Invalid(
+          early.map((row) =>
+            keyedError('reason', 'lost-pupils.review.not-past-age', { name: recordOf(row).name }),
+          ),
+        );
+      }
     }
 
     const outcome: RemovalOutcome = { removed: [], leftAlone: [], reason };
@@ -263,7 +288,7 @@ export class LostPupilReviewService {
   ): Promise<boolean> {
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
-      const changed = await markRemovedIfDue(
+      const changed = await markRemovedIfRemovable(
         tx,
         row.id,
         { laNumber, today },

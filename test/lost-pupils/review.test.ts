@@ -254,6 +254,77 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     assert.equal((await transfer(db, record.transfer.id)).status, 'removed');
   });
 
+  test('a record found before its pupil reaches leaving age is listed apart, and removed because the school is known', async () => {
+    // LA notes §1.3: the LA removes its records "where the destination school is subsequently established".
+    const { db } = database();
+    const { la, school, actor } = await anLa(db);
+    const found = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEAVES_2027,
+    });
+    const foundNoBirthDate = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: null,
+      uploadedAt: '2026-11-03T10:00:00.000Z',
+    });
+    for (const id of [found.id, foundNoBirthDate.id]) {
+      await db.updateTable('lost_pupils').set({ status: 'found' }).where('id', '=', id).execute();
+    }
+    const stillLost = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEAVES_2027,
+    });
+    const lostNoBirthDate = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: null });
+
+    const list = await service().due(actor);
+    assert.deepEqual(list.records, [], 'none is past leaving age');
+    assert.deepEqual(
+      list.foundNotDue.records.map((r) => r.id),
+      [found.id, foundNoBirthDate.id],
+    );
+    assert.equal(list.foundNotDue.total, 2);
+    assert.deepEqual(
+      list.withoutBirthDate.records.map((r) => r.id),
+      [lostNoBirthDate.id],
+      'a found record with no date of birth is removable, so not among those waiting for a decision',
+    );
+
+    // A pupil still lost and not yet at leaving age stays, whatever the reason given.
+    await rejects(service().selection(actor, [stillLost.id]), Invalid);
+    await rejects(service().remove(actor, [stillLost.id], 'destination-known'), Invalid);
+    // A found one has not reached leaving age: only "the destination is known" removes it.
+    const early = await rejects(service().remove(actor, [found.id], 'past-leaving-age'), Invalid);
+    assert.deepEqual(
+      early.errors.map((e) => e.field),
+      ['reason'],
+    );
+    assert.match(
+      early.message,
+      /has not reached school-leaving age: choose “The pupil's school or destination/,
+    );
+    assert.equal((await lostPupil(db, found.id)).status, 'found');
+
+    assert.deepEqual(
+      (await service().selection(actor, [found.id, foundNoBirthDate.id])).map((r) => r.id),
+      [found.id, foundNoBirthDate.id],
+    );
+    const outcome = await service().remove(actor, [found.id, foundNoBirthDate.id], 'destination-known');
+    assert.equal(outcome.removed.length, 2);
+    for (const record of [found, foundNoBirthDate]) {
+      const row = await lostPupil(db, record.id);
+      assert.deepEqual(
+        [row.status, row.removal_reason],
+        ['removed', "The pupil's school or destination is now known"],
+      );
+      assert.equal((await transfer(db, record.transfer.id)).status, 'removed');
+    }
+    assert.equal((await lostPupil(db, stillLost.id)).status, 'lost');
+    assert.deepEqual((await service().due(actor)).foundNotDue.records, []);
+  });
+
   test('removal needs a selection and a reason, and changes nothing without them', async () => {
     const { db } = database();
     const { la, actor } = await anLa(db);
@@ -466,6 +537,45 @@ describeEachEngine('lost pupils past leaving age: the pages', (database) => {
       checkboxes(all.body).map((m) => [m[1], m[2]]),
       [[due.id, ' checked']],
     );
+  });
+
+  test('a record found before leaving age is offered apart; removed with "destination known", not "past leaving age"', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const found = await makeLostPupil(db, t.deps.files, {
+      laNumber: la.number,
+      dateOfBirth: LEAVES_2027,
+      surname: 'Foundearly',
+    });
+    await db.updateTable('lost_pupils').set({ status: 'found' }).where('id', '=', found.id).execute();
+    const { agent } = await signedIn('la_lost_pupil', la.number);
+
+    const page = await agent.get('/lost-pupils/review');
+    assert.match(page.body, /No records uploaded by your schools or your LA are past school-leaving age/);
+    assert.match(page.body, /<h2 class="govuk-heading-m" id="found">Found before school-leaving age<\/h2>/);
+    assert.match(
+      page.body,
+      /1 record was downloaded or forwarded by an LA before its pupil reached school-leaving age/,
+    );
+    assert.deepEqual(
+      checkboxes(page.body).map((m) => m[1]),
+      [found.id],
+    );
+    const confirm = await agent.get(`/lost-pupils/review/confirm?record=${found.id}&action=remove`);
+    assert.equal(confirm.statusCode, 200);
+    const wrongReason = await agent.post('/lost-pupils/review/remove', {
+      record: [found.id],
+      reason: 'past-leaving-age',
+    });
+    assert.equal(wrongReason.statusCode, 400);
+    assert.match(errorSummary(wrongReason.body), /Foundearly.* has not reached school-leaving age: choose/);
+    const removed = await agent.post('/lost-pupils/review/remove', {
+      record: [found.id],
+      reason: 'destination-known',
+    });
+    assert.equal(removed.statusCode, 303);
+    assert.equal((await lostPupil(db, found.id)).status, 'removed');
+    assert.doesNotMatch((await agent.get('/lost-pupils/review')).body, /Foundearly/);
   });
 
   test('in Welsh: the list, the confirmation, its error and the banner', async () => {
