@@ -456,12 +456,24 @@ describeEachEngine('download pages', (database) => {
       to: school(w.receiving.number),
       pupils: [pupil('Mellor', { forename: 'Peter', middle_names: 'Robert' })],
     });
+    const downloaded = await transfer({
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+      overrides: { last_downloaded_at: '2026-11-20T10:00:00.000Z' },
+    });
     const sender = await signedIn('school', { establishmentNumber: w.sending.number });
     const list = await sender.agent.get('/sent');
     assert.equal(list.statusCode, 200);
     assert.match(textOf(list.body), /Files for Collection/);
     assert.ok(list.body.includes(sent.row.filename));
     assert.match(textOf(list.body), /Receiving Primary/);
+    // Downloaded, but "Was the file downloaded correctly?" not yet answered Yes: still for collection.
+    assert.match(list.body, /govuk-tag--blue">Waiting</);
+    assert.match(list.body, /govuk-tag--blue">Downloaded, not yet confirmed</);
+    assert.match(
+      textOf((await sender.agent.get(`/sent/files/${downloaded.row.id}`)).body),
+      /Status Downloaded, not yet confirmed/,
+    );
     const file = await sender.agent.get(`/sent/files/${sent.row.id}`);
     assert.match(textOf(file.body), /Mellor, Peter Robert/);
     const url = `/sent/files/${sent.row.id}/remove`;
