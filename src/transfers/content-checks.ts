@@ -1,4 +1,4 @@
-// What an uploaded file holds (step 6 of upload-service.ts): CTFs through the CTF reader, census returns
+// What an uploaded file holds (step 7 of upload-service.ts): CTFs through the CTF reader, census returns
 // through the census reader, admissions files through the hardened XML reader, other files by the look of
 // their first bytes. Domain code: no HTTP, no database, nothing but the file's name and bytes, so the
 // parsing can run on a worker thread (./content-check-worker.ts) as well as here. Reasons and warnings

@@ -1,8 +1,10 @@
 // The transfers' SQL. Each function takes an Executor, so services compose them in one transaction.
 
-import type { Insertable } from 'kysely';
+import type { Insertable, Transaction } from 'kysely';
+import { serialiseOn } from '../platform/db/database.ts';
 import { type Columns, insertRows } from '../platform/db/rows-table.ts';
 import type {
+  Database,
   Executor,
   TransferPupilRow,
   TransferPupilTable,
@@ -50,6 +52,33 @@ export async function countAwaitingScan(db: Executor): Promise<number> {
     .where('status', '=', 'pending-scan')
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * The files of this name, whatever its case, still waiting: for their recipient, or for their virus scan
+ * (a file sent to the Lost Pupils Database waits in it while 'available'). Read through the index
+ * transfers_name_status (migration 028): upper(filename), then status. Filenames are ASCII (the name
+ * rules refuse anything else), so SQL's upper() and JavaScript's agree.
+ */
+export async function waitingTransfersNamed(
+  db: Executor,
+  filename: string,
+): Promise<Pick<TransferRow, 'id' | 'source_la' | 'source_school' | 'source_inbox'>[]> {
+  return db
+    .selectFrom('transfers')
+    .select(['id', 'source_la', 'source_school', 'source_inbox'])
+    .where((eb) => eb(eb.fn('upper', ['filename']), '=', filename.toUpperCase()))
+    .where('status', 'in', ['available', 'pending-scan'])
+    .execute();
+}
+
+/**
+ * Makes any other transaction that takes this name's lock (whatever its case) wait until this one ends:
+ * the upload's recording transaction, before it asks again whether the name is waiting (upload-service.ts,
+ * step 5), so two uploads of one name cannot both find it free (database.ts, serialiseOn).
+ */
+export async function lockFilename(tx: Transaction<Database>, filename: string): Promise<void> {
+  await serialiseOn(tx, `transfer-name:${filename.toUpperCase()}`);
 }
 
 export async function getTransfer(db: Executor, id: string): Promise<TransferRow | undefined> {

@@ -12,12 +12,20 @@
 //      exclusion files go to an LA (only the LA's Download menu has "Download CFR Files" and "Download
 //      Exclusion Files", schools handbook §4), so one addressed to a school or an LA inbox is refused,
 //      pointing to the LA's LEALLLL code or to Upload Generic File;
-//   5. the size, counted while the file arrives: at most 4 MB from school users and 10 MB from LA users,
+//   5. no file of the same name, whatever its case, from the same sender is still waiting: 'available' or
+//      'pending-scan', for its recipient or in the Lost Pupils Database (handbook §8: NUM "increments each
+//      time a file is created for this destination"; a second file of one name would sit beside the first
+//      in the destination's list, and a zip of both would rename one). Collected, rejected, removed and
+//      quarantined files do not hold their name. The files of a multi-file upload are taken one after
+//      another, so the second of one name is refused here. Asked again in step 8's transaction, after
+//      waiting for any other upload of that name to finish (database.ts serialiseOn), so two uploads
+//      racing cannot both be recorded: the later is refused and its stored blob removed;
+//   6. the size, counted while the file arrives: at most 4 MB from school users and 10 MB from LA users,
 //      for every kind of file (handbook §1 and §8C: 4Mb for schools; LA notes §5.5: 10Mb for LAs). The
 //      upload is held in memory up to that limit; past it, what was kept is released at once and the
 //      rest of the stream is discarded as it arrives (never kept), so the next file of a multi-file
 //      upload can still be read;
-//   6. the content:
+//   7. the content:
 //      - CTF: read by the CTF reader (hardened XML: no DOCTYPE, UTF-8, caps); its errors refuse the
 //        file (not a CTF, no header, no pupils, header disagreeing with the name, a lost-pupil file
 //        holding more than one pupil); its warnings (UPN check letters, missing details...) are shown
@@ -31,16 +39,16 @@
 //        reader (no DOCTYPE or entities, size/depth/count caps). Their element structure is not checked:
 //        the admissions formats are not described in the handbooks, and the files go between LA teams
 //        and schools' MIS, which read them;
-//   7. stored encrypted (the file store writes a temporary name, fsyncs, renames), and only then ONE
+//   8. stored encrypted (the file store writes a temporary name, fsyncs, renames), and only then ONE
 //      transaction: the transfer and its pupils, the audit record, the notifications, and for the Lost
 //      Pupils Database either the record (a file sent to it) or the matches of the file's pupils;
-//   8. with malware scanning on (CLAMD_SOCKET or CLAMD_HOST; scan-service.ts), the transfer is recorded
+//   9. with malware scanning on (CLAMD_SOCKET or CLAMD_HOST; scan-service.ts), the transfer is recorded
 //      'pending-scan', offered to nobody, and its notifications wait for the scan's clean verdict. It
 //      is scanned at once from the bytes in memory: clean, it is offered before this returns; infected,
 //      it is quarantined and the upload answers as refused (a virus was found); no verdict (clamd down),
 //      it is accepted and waits for the scan-files job.
 //
-// A crash between 7's store and its commit leaves an unreferenced blob and no record: the upload did
+// A crash between 8's store and its commit leaves an unreferenced blob and no record: the upload did
 // not happen and can simply be repeated. When the transaction itself fails, the blob is removed (best
 // effort). Blobs a crash left behind are removed by the daily sweep-files job (jobs.ts) once they are
 // a day old and no transfer refers to them.
@@ -100,7 +108,7 @@ import {
   printableFilename,
 } from './filenames.ts';
 import { type ActorParty, actorParty, collectable } from './parties.ts';
-import { getTransfer, insertTransfer } from './repository.ts';
+import { getTransfer, insertTransfer, lockFilename, waitingTransfersNamed } from './repository.ts';
 import { partyMessages } from './routing.ts';
 import { ScanService } from './scan-service.ts';
 
@@ -204,9 +212,9 @@ export interface UploadDeps {
   files: UploadBlobStore;
   clock: Clock;
   logger?: { warn(object: object, message: string): void; error(object: object, message: string): void };
-  /** Where file contents are read (step 6): worker threads in the service, this thread by default. */
+  /** Where file contents are read (step 7): worker threads in the service, this thread by default. */
   contentChecks?: ContentChecker;
-  /** The malware scanner (step 8); null or absent when scanning is off. */
+  /** The malware scanner (step 9); null or absent when scanning is off. */
   scanner?: MalwareScanner | null;
   /** Counts each upload's outcome for /metrics (platform/metrics.ts); null or absent when off. */
   metrics?: { upload(outcome: UploadMetric): void } | null;
@@ -416,7 +424,11 @@ export class UploadService {
       return refuse(reasons, whatToDo);
     }
 
-    // 5. The size, while it arrives.
+    // 5. No file of this name from the sender still waiting.
+    const waiting = await nameWaiting(this.deps.db, file);
+    if (waiting) return refuse(waiting.reasons, waiting.whatToDo);
+
+    // 6. The size, while it arrives.
     const limit = uploadLimit(actor);
     const read = await readBounded(content, limit);
     if (!read.ok) {
@@ -428,11 +440,11 @@ export class UploadService {
     }
     if (read.data.length === 0) return refuse([message('transfer.upload.reason.empty')], CONTENT_ADVICE);
 
-    // 6. The content.
+    // 7. The content.
     const { check, data } = await (this.deps.contentChecks ?? inlineContentChecks).handOver(file, read.data);
     if (check.reasons.length > 0) return refuse(check.reasons, CONTENT_ADVICE);
 
-    // 7. Stored, then recorded.
+    // 8. Stored, then recorded (step 5 asked again in its transaction).
     return this.store(actor, category, file, data, check);
   }
 
@@ -453,8 +465,22 @@ export class UploadService {
     const at = clock.now();
     const { source, destination } = file;
     const scanning = Boolean(this.deps.scanner);
+    // Nothing refers to the blob: remove it, but a failure to do so must not hide why.
+    const removeBlob = () =>
+      files.remove(stored.storageKey).catch((removeError: unknown) => {
+        this.deps.logger?.warn(
+          { err: removeError, storageKey: stored.storageKey },
+          'could not remove the stored file of an upload that was not recorded',
+        );
+      });
+    let waiting: Awaited<ReturnType<typeof nameWaiting>>;
     try {
-      await db.transaction().execute(async (tx) => {
+      waiting = await db.transaction().execute(async (tx) => {
+        // Step 5 again, once any other upload of this name has finished: a file of this name recorded
+        // since the first check (another upload racing this one) refuses this one.
+        await lockFilename(tx, file.name);
+        const clash = await nameWaiting(tx, file);
+        if (clash) return clash;
         await insertTransfer(
           tx,
           {
@@ -512,16 +538,17 @@ export class UploadService {
             });
         for (const notification of notifications) await enqueueNotification(tx, notification);
         await this.lostPupils(tx, id, file, checked, at, { senderName, destinationName });
+        return null;
       });
     } catch (error) {
-      // Nothing refers to the blob: remove it, but a failure to do so must not hide the real error.
-      await files.remove(stored.storageKey).catch((removeError: unknown) => {
-        this.deps.logger?.warn(
-          { err: removeError, storageKey: stored.storageKey },
-          'could not remove the stored file of an upload whose record failed',
-        );
-      });
+      await removeBlob();
       throw error;
+    }
+    if (waiting) {
+      await removeBlob();
+      const outcome = refusal(shownName(file.name), waiting.reasons, waiting.whatToDo);
+      await this.recordRefusal(actor, category, outcome);
+      return outcome;
     }
     const loadInto = await this.censusCollectionOf(file);
     const accepted: AcceptedUpload = {
@@ -574,7 +601,7 @@ export class UploadService {
     }
   }
 
-  /** Step 8: the scan at once, from the bytes in memory. */
+  /** Step 9: the scan at once, from the bytes in memory. */
   private async scan(accepted: AcceptedUpload, data: Buffer): Promise<UploadOutcome> {
     const { db, files, clock, logger, scanner } = this.deps;
     const get = files.get?.bind(files);
@@ -623,7 +650,7 @@ export class UploadService {
 
   /**
    * The Lost Pupils Database, in the upload's transaction: a file sent to it is recorded there (one
-   * pupil, checked in step 6); any other CTF or census return is compared with it (lost-pupils/
+   * pupil, checked in step 7); any other CTF or census return is compared with it (lost-pupils/
    * matching.ts).
    */
   private async lostPupils(
@@ -735,6 +762,40 @@ function wrongSource(own: ActorParty, file: ClassifiedFilename): Message | null 
     own: partyWords(own),
     code: partyCode(own),
   });
+}
+
+/**
+ * Step 5: why the name cannot be used while a file of that name (whatever its case) from the same sender
+ * is still waiting, or null when none is. Its destination is the new file's, since the name says where
+ * a file goes.
+ */
+async function nameWaiting(
+  db: Executor,
+  file: ClassifiedFilename,
+): Promise<{ reasons: Message[]; whatToDo: Message } | null> {
+  const { source } = file;
+  const waiting = await waitingTransfersNamed(db, file.name);
+  // The name starts with its sender's code, so a file of that name has that sender: said all the same.
+  const fromSender = waiting.some(
+    (row) =>
+      row.source_la === sourceLa(source) &&
+      row.source_school === (source.kind === 'school' ? source.establishmentNumber : null) &&
+      row.source_inbox === (source.kind === 'la-inbox' ? source.inbox : null),
+  );
+  if (!fromSender) return null;
+  const reason =
+    file.destination.kind === 'lost-pupils'
+      ? message('transfer.upload.reason.name-waiting.lost-pupils', { filename: file.name })
+      : message('transfer.upload.reason.name-waiting.destination', {
+          filename: file.name,
+          destination: await partyName(db, file.destination),
+        });
+  const page = message(menuLabelKey('/sent'));
+  const whatToDo =
+    file.kind === 'generic'
+      ? message('transfer.upload.what-to-do.name-waiting.description', { page })
+      : message('transfer.upload.what-to-do.name-waiting.number', { page });
+  return { reasons: [reason], whatToDo };
 }
 
 /** The file's name with another destination: "9165402_CFR_916LLLL_001.XLS" for "9165402_CFR_8171234_001.XLS". */

@@ -342,6 +342,43 @@ describeEachEngine('API journeys', (database) => {
     assert.equal(tooBig.json().errors[0].field, 'pageSize');
   });
 
+  test('a name whose file is still waiting is refused: the second of one request, and in the next (422)', async () => {
+    const name = `${schoolA.number}_CTF_${schoolB.number}_710.XML`;
+    const pupils = [syntheticPupil(710, { lea: laA.number, estab: schoolA.number.slice(3) }, false)];
+    const content = ctfBetween(schoolA.number, schoolB.number, pupils);
+    const waiting = `from you is already waiting for Riverside Primary School (${schoolB.number}).`;
+    const whatToDo =
+      'If this file replaces it, remove the waiting one under View / Remove Files first, then upload this one again; if it is another file, give it the next number (NNN, just before the dot) and upload it.';
+    const both = await uploadFiles(t.app, tokenA, [
+      { filename: name, content },
+      { filename: name.toLowerCase(), content },
+    ]);
+    assert.equal(both.statusCode, 200, both.body);
+    const body = both.json();
+    assert.deepEqual(
+      body.results.map((r: { status: string }) => r.status),
+      ['accepted', 'refused'],
+    );
+    assert.deepEqual(body.results[1].reasons, [`A file named ${name.toLowerCase()} ${waiting}`]);
+    assert.equal(body.results[1].whatToDo, whatToDo);
+
+    const again = await uploadFiles(t.app, tokenA, [{ filename: name, content }]);
+    assert.equal(again.statusCode, 422, again.body);
+    const problem = again.json();
+    assert.equal(problem.type, '/api/docs#problem-upload-refused');
+    assert.deepEqual(problem.results[0].reasons, [`A file named ${name} ${waiting}`]);
+    assert.equal(problem.results[0].whatToDo, whatToDo);
+    const rows = await db
+      .selectFrom('transfers')
+      .select('id')
+      .where((eb) => eb(eb.fn('upper', ['filename']), '=', name))
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [body.results[0].transferId],
+    );
+  });
+
   test('the API never accepts the session cookie', async () => {
     const agent = new Agent(t.app);
     await agent.signIn(userB.username);

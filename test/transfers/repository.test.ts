@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { getTransfer, insertTransfer, pupilsOf, updateTransfer } from '../../src/transfers/repository.ts';
+import { CompiledQuery, sql } from 'kysely';
+import type { TransferStatus } from '../../src/platform/db/schema.ts';
+import {
+  getTransfer,
+  insertTransfer,
+  pupilsOf,
+  updateTransfer,
+  waitingTransfersNamed,
+} from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 
 describeEachEngine('transfers repository', (database) => {
@@ -60,5 +68,59 @@ describeEachEngine('transfers repository', (database) => {
     await updateTransfer(db, id, { status: 'collected', collected_at: '2026-11-24T09:00:00.000Z' });
     assert.equal((await getTransfer(db, id))?.status, 'collected');
     assert.equal(await getTransfer(db, randomUUID()), undefined);
+  });
+
+  test('the files of a name still waiting, whatever its case, are found through transfers_name_status', async () => {
+    const { db, engine } = database();
+    const name = '9165402_CTF_8171235_004.XML';
+    const ids: Record<string, string> = {};
+    const statuses: TransferStatus[] = ['available', 'pending-scan', 'collected', 'rejected', 'removed'];
+    for (const [n, status] of statuses.entries()) {
+      ids[status] = randomUUID();
+      await insertTransfer(
+        db,
+        {
+          id: ids[status],
+          filename: n % 2 ? name.toLowerCase() : name,
+          category: 'ctf',
+          kind: 'ctf',
+          type_code: 'CTF',
+          source_la: '916',
+          source_school: '9165402',
+          dest_kind: 'school',
+          dest_la: '817',
+          dest_school: '8171235',
+          uploaded_by: randomUUID(),
+          uploaded_at: '2026-11-23T10:00:00.000Z',
+          size: 1,
+          sha256: 'ab'.repeat(32),
+          pupil_count: 0,
+          status,
+        },
+        [],
+      );
+    }
+    const found = await waitingTransfersNamed(db, '9165402_ctf_8171235_004.Xml');
+    assert.deepEqual(found.map((row) => row.id).sort(), [ids.available, ids['pending-scan']].sort());
+    assert.deepEqual(await waitingTransfersNamed(db, '9165402_CTF_8171235_005.XML'), []);
+
+    // The plan of waitingTransfersNamed's query: a seek of the index by upper-cased name and status,
+    // not a scan of the transfers.
+    const query = db
+      .selectFrom('transfers')
+      .select(['id', 'source_la', 'source_school', 'source_inbox'])
+      .where((eb) => eb(eb.fn('upper', ['filename']), '=', name))
+      .where('status', 'in', ['available', 'pending-scan'])
+      .compile();
+    const plan = await db.transaction().execute(async (tx) => {
+      const explain = engine === 'sqlite' ? 'explain query plan' : 'explain';
+      // A handful of rows: without this, PostgreSQL rightly reads the table itself.
+      if (engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
+      const { rows } = await tx.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
+      );
+      return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
+    });
+    assert.match(plan, /transfers_name_status/, plan);
   });
 });

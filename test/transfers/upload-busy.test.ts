@@ -47,7 +47,8 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
     return Number(/^s2s_uploads_total\{outcome="busy"\} (\d+)$/m.exec(text)?.[1] ?? 0);
   };
 
-  const filename = () => `${school.number}_CTF_${dest.number}_001.XML`;
+  /** Each test its own file number: a file of one name is not taken twice while the first waits. */
+  const filename = (number = '001') => `${school.number}_CTF_${dest.number}_${number}.XML`;
   const content = () =>
     ctfBetween(school.number, dest.number, [
       syntheticPupil(0, { lea: school.number.slice(0, 3), estab: school.number.slice(3) }, false),
@@ -92,7 +93,7 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
     const token = await makeToken(db, user, 'transfer', t.clock);
     const before = await kept();
     const backlogRead = backlog();
-    const busy = await uploadFiles(t.app, token, [{ filename: filename(), content: content() }]);
+    const busy = await uploadFiles(t.app, token, [{ filename: filename('002'), content: content() }]);
     assert.equal(busy.statusCode, 503, busy.body);
     assert.equal(busy.headers['retry-after'], '60');
     const problem = busy.json();
@@ -104,7 +105,7 @@ describeEachEngine('uploads when the content checks are busy', (database) => {
     assert.match(problem.results[0].reasons[0], /s2s is busy checking other files/);
     assert.equal(await kept(), before);
     await backlogRead;
-    const accepted = await uploadFiles(t.app, token, [{ filename: filename(), content: content() }]);
+    const accepted = await uploadFiles(t.app, token, [{ filename: filename('002'), content: content() }]);
     assert.equal(accepted.statusCode, 201, accepted.body);
   });
 

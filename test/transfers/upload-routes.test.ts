@@ -236,6 +236,46 @@ describeEachEngine('upload pages', (database) => {
     });
   });
 
+  test('a name whose file is still waiting is refused on the page: the second of one upload, and in the next, in English and Welsh', async () => {
+    const { agent, userId } = await signedIn('school');
+    await agent.get('/upload/ctf');
+    const name = `${school.number}_CTF_${dest.number}_090.XML`;
+    const content = ctfBetween(school.number, dest.number, pupilsOf(school.number, 1));
+    const response = await agent.postMultipart('/upload/ctf', [
+      { filename: name, content },
+      { filename: name.toLowerCase(), content },
+    ]);
+    assert.equal(response.statusCode, 200);
+    const text = textOf(response.body);
+    assert.match(text, /1 of 2 files was uploaded; 1 was not\./);
+    assert.match(text, new RegExp(`${name} Uploaded`));
+    assert.ok(
+      text.includes(
+        `${name.toLowerCase()} Not uploaded Why A file named ${name.toLowerCase()} from you is already waiting for Riverside Primary School (${dest.number}). What to do If this file replaces it, remove the waiting one under View / Remove Files first, then upload this one again; if it is another file, give it the next number (NNN, just before the dot) and upload it.`,
+      ),
+      text,
+    );
+    assert.deepEqual(await recordedBy(userId), {
+      transfers: [name],
+      audit: ['file-uploaded', 'upload-refused'],
+    });
+
+    // Another user of the same school, reading Welsh, sends it again.
+    const welsh = await signedIn('school', 'cy');
+    await welsh.agent.get('/upload/ctf');
+    const again = textOf(
+      (await welsh.agent.postMultipart('/upload/ctf', [{ filename: name, content }])).body,
+    );
+    assert.ok(
+      again.includes(
+        `Mae ffeil o’r enw ${name} oddi wrthych chi eisoes yn aros am Riverside Primary School (${dest.number}).`,
+      ),
+      again,
+    );
+    assert.ok(again.includes('tynnwch honno ar y dudalen Gweld / Tynnu Ffeiliau yn gyntaf'), again);
+    assert.deepEqual(await recordedBy(welsh.userId), { transfers: [], audit: ['upload-refused'] });
+  });
+
   test('a CFR file to a school is refused on the page, saying to address it to the LA or use Upload Generic File', async () => {
     const name = `${school.number}_CFR_${dest.number}_001.XLS`;
     for (const [language, reason, whatToDo, summary] of [
@@ -554,11 +594,11 @@ describeEachEngine('upload pages', (database) => {
     const expected = {
       en: (n: { ctf: string; plasc: string }) => [
         `${n.ctf} Uploaded What it is CTF from school ${school.number} to school ${dest.number}, file number ${n.ctf.slice(-7, -4)} Sent to Riverside Primary School (${dest.number})`,
-        `${n.plasc} Uploaded What it is generic file from school ${school.number} to the PLASC inbox of LA ${la.number} (${la.number}PLAS), description NOTES, type .CSV Sent to Testshire PLASC inbox (${la.number}PLAS)`,
+        `${n.plasc} Uploaded What it is generic file from school ${school.number} to the PLASC inbox of LA ${la.number} (${la.number}PLAS), description NOTES${n.ctf.slice(-7, -4)}, type .CSV Sent to Testshire PLASC inbox (${la.number}PLAS)`,
       ],
       cy: (n: { ctf: string; plasc: string }) => [
         `${n.ctf} Wedi’i lanlwytho Beth ydyw CTF, ffynhonnell: ysgol ${school.number}, cyrchfan: ysgol ${dest.number}, rhif y ffeil: ${n.ctf.slice(-7, -4)} Wedi’i anfon at Riverside Primary School (${dest.number})`,
-        `${n.plasc} Wedi’i lanlwytho Beth ydyw ffeil gyffredinol, ffynhonnell: ysgol ${school.number}, cyrchfan: blwch derbyn PLASC awdurdod lleol ${la.number} (${la.number}PLAS), disgrifiad: NOTES, math o ffeil: .CSV Wedi’i anfon at Blwch derbyn PLASC Testshire (${la.number}PLAS)`,
+        `${n.plasc} Wedi’i lanlwytho Beth ydyw ffeil gyffredinol, ffynhonnell: ysgol ${school.number}, cyrchfan: blwch derbyn PLASC awdurdod lleol ${la.number} (${la.number}PLAS), disgrifiad: NOTES${n.ctf.slice(-7, -4)}, math o ffeil: .CSV Wedi’i anfon at Blwch derbyn PLASC Testshire (${la.number}PLAS)`,
       ],
     };
     for (const [language, sequence] of [
@@ -568,7 +608,8 @@ describeEachEngine('upload pages', (database) => {
       const { agent } = await signedIn('school', language);
       const names = {
         ctf: `${school.number}_CTF_${dest.number}_${sequence}.XML`,
-        plasc: `${school.number}_${la.number}PLAS_NOTES.CSV`,
+        // Each language its own names: a file of one name is not taken twice while the first waits.
+        plasc: `${school.number}_${la.number}PLAS_NOTES${sequence}.CSV`,
       };
       await agent.get('/upload/ctf');
       const ctf = await agent.postMultipart('/upload/ctf', [

@@ -12,7 +12,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
@@ -30,11 +30,13 @@ import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import type { Category } from '../../src/transfers/categories.ts';
-import { pupilsOf } from '../../src/transfers/repository.ts';
+import { pupilsOf, updateTransfer } from '../../src/transfers/repository.ts';
 import {
   type AcceptedUpload,
   LA_UPLOAD_LIMIT,
+  REFUSAL_TEXTS,
   type RefusedUpload,
+  reasonIn,
   SCHOOL_UPLOAD_LIMIT,
   type UploadBlobStore,
   type UploadDeps,
@@ -1083,6 +1085,195 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         [],
         'the orphan stays unreferenced',
       );
+    });
+
+    // A name whose file is still waiting (see the top of upload-service.ts, step 5).
+    describe('a file of the same name still waiting', () => {
+      const rowsNamed = (filename: string) =>
+        db
+          .selectFrom('transfers')
+          .select(['id', 'filename', 'status'])
+          .where((eb) => eb(eb.fn('upper', ['filename']), '=', filename.toUpperCase()))
+          .execute();
+      const waitingFor = (filename: string) =>
+        `A file named ${filename} from you is already waiting for Destination Primary School (${dest.number}).`;
+      const replaceOrRenumber =
+        'If this file replaces it, remove the waiting one under View / Remove Files first, then upload this one again; if it is another file, give it the next number (NNN, just before the dot) and upload it.';
+
+      test('a second upload of the name is refused, whatever its case: no transfer, no blob, audited and emailed', async () => {
+        const name = `${school.number}_CTF_${dest.number}_301.XML`;
+        const first = accepted(await upload(schoolUser, 'ctf', name, ctfFor(school.number, dest.number, 1)));
+        for (const again of [name, `${school.number}_ctf_${dest.number}_301.xml`]) {
+          const blobsBefore = blobsIn(storeDir);
+          const outcome = refused(
+            await upload(schoolUser, 'ctf', again, ctfFor(school.number, dest.number, 2)),
+          );
+          assert.equal(outcome.filename, again);
+          assert.deepEqual(outcome.reasons, [waitingFor(again)]);
+          assert.equal(outcome.whatToDo, replaceOrRenumber);
+          assert.deepEqual(blobsIn(storeDir), blobsBefore, 'nothing stored');
+          assert.deepEqual(
+            (await rowsNamed(name)).map((r) => r.id),
+            [first.transferId],
+            'only the first is recorded',
+          );
+          if (again !== name) await assertRefusalRecorded(schoolUser, again, outcome);
+          // In Welsh, on the page and in the email (its payload holds the keys).
+          const texts = outcome[REFUSAL_TEXTS];
+          assert.ok(texts);
+          assert.deepEqual(
+            texts.reasons.map((reason) => reasonIn('cy', reason)),
+            [
+              `Mae ffeil o’r enw ${again} oddi wrthych chi eisoes yn aros am Destination Primary School (${dest.number}).`,
+            ],
+          );
+          assert.equal(
+            translateMessage('cy', texts.whatToDo),
+            'Os yw’r ffeil hon yn cymryd lle’r un sy’n aros, tynnwch honno ar y dudalen Gweld / Tynnu Ffeiliau yn gyntaf, yna lanlwythwch hon eto; os yw’n ffeil arall, rhowch y rhif nesaf iddi (NNN, yn union cyn y dot) a’i lanlwytho.',
+          );
+        }
+        const [email] = (await outboxFor('upload-refused', schoolUser.id)).filter(
+          (n) => n.payload.filename === `${school.number}_ctf_${dest.number}_301.xml`,
+        );
+        const text = (language: 'en' | 'cy') =>
+          composeEmail('upload-refused', JSON.stringify(email?.payload ?? {}), EMAIL, language).text.replace(
+            /\s+/g,
+            ' ',
+          );
+        assert.ok(
+          text('en').includes('from you is already waiting for Destination Primary School'),
+          text('en'),
+        );
+        assert.ok(
+          text('cy').includes('oddi wrthych chi eisoes yn aros am Destination Primary School'),
+          text('cy'),
+        );
+      });
+
+      test('the name is free again once the waiting file is collected, rejected, removed or quarantined; not while it waits for its scan', async () => {
+        const name = `${school.number}_CTF_${dest.number}_302.XML`;
+        const content = ctfFor(school.number, dest.number, 1);
+        let last = accepted(await upload(schoolUser, 'ctf', name, content));
+        for (const status of ['collected', 'rejected', 'removed', 'quarantined'] as const) {
+          await updateTransfer(db, last.transferId, { status });
+          last = accepted(await upload(schoolUser, 'ctf', name, content));
+        }
+        await updateTransfer(db, last.transferId, { status: 'pending-scan' });
+        refused(await upload(schoolUser, 'ctf', name, content));
+        assert.deepEqual((await rowsNamed(name)).map((r) => r.status).sort(), [
+          'collected',
+          'pending-scan',
+          'quarantined',
+          'rejected',
+          'removed',
+        ]);
+      });
+
+      test('a lost-pupil CTF in the Lost Pupils Database holds its name: the same name again is refused', async () => {
+        const name = `${school.number}_CTF_XXXXXXXX_303.XML`;
+        accepted(await upload(schoolUser, 'ctf', name, ctfFor(school.number, 'XXXXXXXX', 1)));
+        const outcome = refused(await upload(schoolUser, 'ctf', name, ctfFor(school.number, 'XXXXXXXX', 1)));
+        assert.deepEqual(outcome.reasons, [
+          `A file named ${name} from you is already waiting in the Lost Pupils Database.`,
+        ]);
+        assert.equal(outcome.whatToDo, replaceOrRenumber);
+        assert.deepEqual(
+          outcome[REFUSAL_TEXTS]?.reasons.map((reason) => reasonIn('cy', reason)),
+          [`Mae ffeil o’r enw ${name} oddi wrthych chi eisoes yn aros yn y Gronfa Ddata Disgyblion Coll.`],
+        );
+        assert.equal((await rowsNamed(name)).length, 1);
+        assert.equal(
+          (
+            await db
+              .selectFrom('lost_pupils')
+              .select('id')
+              .where(
+                'transfer_id',
+                'in',
+                (await rowsNamed(name)).map((r) => r.id),
+              )
+              .execute()
+          ).length,
+          1,
+          'one record in the Lost Pupils Database',
+        );
+      });
+
+      test('every category: an LA generic file (another description), census, CFR, exclusion and admissions files', async () => {
+        const cases: [UserRow, Category, string, string | Buffer][] = [
+          [laUser, 'generic', `${la.number}LLLL_${dest.number}_NOTES304.ZIP`, zipLike(600)],
+          [schoolUser, 'plasc', `${school.number}_SC3_${la.number}LL25_304.XML`, censusFor(school.number)],
+          [schoolUser, 'cfr', `${school.number}_CFR_${la.number}LLLL_304.XLS`, oleLike(600)],
+          [schoolUser, 'exclusion', `${school.number}_EXC_${la.number}LLLL_304.ZIP`, zipLike(600)],
+          [admissionsUser, 'admissions', `${la.number}ADMS_ATF_${school.number}_30401.XML`, '<ATfile/>'],
+        ];
+        for (const [user, category, name, content] of cases) {
+          accepted(await upload(user, category, name, content));
+          const outcome = refused(await upload(user, category, name.toLowerCase(), content));
+          assert.match(
+            outcome.reasons[0] ?? '',
+            new RegExp(`^A file named ${name.toLowerCase()} from you is already waiting for `),
+          );
+          assert.match(
+            outcome.whatToDo,
+            category === 'generic'
+              ? /give it another description \(the part of its name after the destination\)/
+              : /give it the next number \(NNN, just before the dot\)/,
+          );
+          assert.equal((await rowsNamed(name)).length, 1, name);
+        }
+        // Another sender's file never shares a name (the name starts with its sender), and a file of
+        // another name from the same sender is not held back.
+        accepted(
+          await upload(laUser, 'generic', `${la.number}LLLL_${dest.number}_NOTES305.ZIP`, zipLike(600)),
+        );
+      });
+
+      test('two uploads of one name at the same moment: one is recorded, the other refused in its transaction and its blob removed', async () => {
+        const name = `${school.number}_CTF_${dest.number}_306.XML`;
+        // Each upload stores its blob only once both have passed the first check: both then record.
+        let arrived = 0;
+        let release: () => void = () => {};
+        const bothStored = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        const meeting: UploadBlobStore = {
+          async put(content) {
+            const stored = await files.put(content);
+            arrived += 1;
+            if (arrived === 2) release();
+            await bothStored;
+            return stored;
+          },
+          remove: (key) => files.remove(key),
+        };
+        const racing = new UploadService({ db, files: meeting, clock });
+        const blobsBefore = blobsIn(storeDir);
+        const outcomes = await Promise.all(
+          [name, name.toLowerCase()].map((filename) =>
+            racing.upload(
+              actorOf(schoolUser),
+              'ctf',
+              filename,
+              chunked(ctfFor(school.number, dest.number, 1)),
+            ),
+          ),
+        );
+        assert.deepEqual(outcomes.map((o) => o.status).sort(), ['accepted', 'refused']);
+        const won = accepted(outcomes.find((o) => o.status === 'accepted') as UploadOutcome);
+        const lost = refused(outcomes.find((o) => o.status === 'refused') as UploadOutcome);
+        assert.deepEqual(lost.reasons, [waitingFor(lost.filename)]);
+        assert.deepEqual(
+          (await rowsNamed(name)).map((r) => r.id),
+          [won.transferId],
+        );
+        assert.equal(
+          blobsIn(storeDir).length,
+          blobsBefore.length + 1,
+          "the refused upload's blob is removed",
+        );
+        await assertRefusalRecorded(schoolUser, lost.filename, lost);
+      });
     });
   });
 }

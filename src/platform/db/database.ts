@@ -1,4 +1,5 @@
 // The one place that knows which SQL engine runs.
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
@@ -42,6 +43,7 @@ import * as punctuationFreeSearch from './migrations/024-punctuation-free-search
 import * as forwardedTransfers from './migrations/025-forwarded-transfers.ts';
 import * as censusApprovedKept from './migrations/026-census-approved-kept.ts';
 import * as lostPupilSearchIndexes from './migrations/027-lost-pupil-search-indexes.ts';
+import * as waitingNames from './migrations/028-waiting-names.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -75,6 +77,7 @@ const migrations: Record<string, Migration> = {
   '025-forwarded-transfers': forwardedTransfers,
   '026-census-approved-kept': censusApprovedKept,
   '027-lost-pupil-search-indexes': lostPupilSearchIndexes,
+  '028-waiting-names': waitingNames,
 };
 
 export interface DatabaseOptions {
@@ -244,6 +247,20 @@ export async function inSnapshot<T>(db: Db, read: (trx: Transaction<Database>) =
     return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read);
   }
   return db.transaction().execute(read);
+}
+
+/**
+ * Makes the transactions that take the same `name` run one after another from here to their end, so a
+ * check that nothing of that name exists, then an insert, cannot interleave with another's. PostgreSQL:
+ * a transaction-level advisory lock on a 64-bit hash of the name (released at commit or rollback; two
+ * names sharing a hash only wait for each other). SQLite: nothing to take, since one write transaction
+ * runs at a time (one connection per process; another process's commit between this one's read and its
+ * first write fails this one with SQLITE_BUSY rather than letting both write).
+ */
+export async function serialiseOn(tx: Transaction<Database>, name: string): Promise<void> {
+  if (engineOfDb(tx) !== 'postgres') return;
+  const key = createHash('sha256').update(`s2s:${name}`).digest().readBigInt64BE(0);
+  await sql`select pg_advisory_xact_lock(${key.toString()}::bigint)`.execute(tx);
 }
 
 /** True when the database answers a trivial query. */
