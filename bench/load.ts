@@ -165,6 +165,11 @@ interface ClientSpec {
   seconds: number;
   /** The schools' users, one per simulated user (repeated when there are fewer); none for the bare route. */
   schools: SchoolUser[];
+  /**
+   * Each school's uploads are numbered (NNN) from after this: a later run on the same database starts
+   * past an earlier one's numbers, since a name is refused while its file is still waiting.
+   */
+  sequenceFrom?: number;
 }
 
 interface Outcome {
@@ -222,7 +227,8 @@ async function runClient(spec: ClientSpec) {
   }
   /** Per receiving school: the files it held before the run (seeded, without content) and those taken. */
   const notForTaking = new Map<string, Set<string>>();
-  let sequence = 0;
+  /** Each sending school's last upload number (NNN): names must differ while their files wait. */
+  const sequences = new Map<string, number>();
 
   const serverCpu = spec.serverPids.map(processCpuSeconds);
   const cpuBefore = () =>
@@ -278,7 +284,8 @@ async function runClient(spec: ClientSpec) {
         }
         return { ok: true };
       });
-      sequence += 1;
+      const sequence = (sequences.get(me.estab) ?? spec.sequenceFrom ?? 0) + 1;
+      sequences.set(me.estab, sequence);
       const filename = `${me.estab}_CTF_${nextSchool(index % schools.length).estab}_${String(sequence % 1000).padStart(3, '0')}.XML`;
       await timed('upload (300-pupil CTF)', 1, async () => {
         const { head, tail, boundary } = multipartParts(s.token, filename);
@@ -499,6 +506,8 @@ async function mixedTraffic(result: LoadBenchResult, dir: string): Promise<void>
                 baseUrls: [first.baseUrl, second.baseUrl],
                 serverPids: [first.child.pid as number, second.child.pid as number],
                 schools,
+                // The run on one node left files waiting, numbered from 1 for each school.
+                sequenceFrom: 500,
               },
               [first.logPath, second.logPath],
             );

@@ -343,7 +343,7 @@ function transferRow(
     to.kind === 'lost-pupils'
       ? to.reason === 'destination-unknown'
         ? 'XXXXXXXX'
-        : 'MMMMMMM'
+        : 'MMMMMMMM'
       : partyCode(to);
   const kept = fate.purgedAt === null;
   return {
