@@ -244,7 +244,7 @@ export class AccountsService {
     await this.db.transaction().execute(async (tx) => {
       if (target.la_number) await lockAccountsOfLa(tx, target.la_number);
       await this.stillThere(tx, target);
-      const clash = await leaSchoolProblem(tx, role, target.la_number);
+      const clash = await onePerLaProblem(tx, role, target.la_number);
       if (clash) throw new Invalid([messageError('role', clash)]);
       await updateUser(tx, target.id, { role, updated_at: at.toISOString() });
       // A session belongs to what its user could do when it began: with a new role, they sign in again.
@@ -458,7 +458,7 @@ export class AccountsService {
     }
 
     if (roleOk && !errors.some((e) => e.field === 'laNumber' || e.field === 'establishmentNumber')) {
-      const clash = await leaSchoolProblem(this.db, role, laNumber);
+      const clash = await onePerLaProblem(this.db, role, laNumber);
       if (clash) errors.push(messageError('role', clash));
     }
     const passwordError = newPasswordProblem(input.newPassword, input.confirmPassword, username);
@@ -508,7 +508,7 @@ async function accountConflicts(
 ): Promise<FieldError[]> {
   const errors: FieldError[] = [];
   if (await usernameIsTaken(db, username)) errors.push(usernameTaken(username));
-  const clash = await leaSchoolProblem(db, role, laNumber);
+  const clash = await onePerLaProblem(db, role, laNumber);
   if (clash) errors.push(messageError('role', clash));
   return errors;
 }
@@ -517,13 +517,20 @@ function usernameTaken(username: string): FieldError {
   return keyedError('username', 'accounts.error.username-taken', { username });
 }
 
-/** Each LA may have only one LEA School account (LA notes §1.6). */
-async function leaSchoolProblem(
-  db: Executor,
-  role: string,
-  laNumber: string | null,
-): Promise<Message | null> {
-  if (role !== 'la_school' || !laNumber) return null;
-  if ((await countUsersWithRole(db, laNumber, 'la_school')) === 0) return null;
-  return message('accounts.error.lea-school-exists', { la: laNumber });
+/**
+ * The roles an LA may give to one account only, and what is said when it has one: the LEA School account
+ * ("Each Local Authority may only have one LEA School user account", LA notes §1.6) and the LEA
+ * Administrator ("Each LA can assign one user as a Local Database Administrator", §3.1).
+ */
+const ONE_PER_LA: Partial<Record<string, string>> = {
+  la_school: 'accounts.error.lea-school-exists',
+  la_dba: 'accounts.error.lea-dba-exists',
+};
+
+/** Why the LA cannot have another account of this role (see ONE_PER_LA), or null when it can. */
+async function onePerLaProblem(db: Executor, role: string, laNumber: string | null): Promise<Message | null> {
+  const key = ONE_PER_LA[role];
+  if (!key || !laNumber) return null;
+  if ((await countUsersWithRole(db, laNumber, role)) === 0) return null;
+  return message(key, { la: laNumber });
 }

@@ -233,6 +233,24 @@ describeEachEngine('accounts service', (database) => {
     assert.equal(changed.role, 'la_school');
   });
 
+  test('each LA has only one LEA Administrator (LA notes §3.1), on adding and on changing a role', async () => {
+    const { db } = database();
+    const { la, dba } = await laWithDba();
+    const admin = actorOf(await makeUser(db, 'national_admin'));
+    const second = await invalidFields(accounts.add(admin, input({ role: 'la_dba', laNumber: la.number })));
+    assert.match(second.role ?? '', new RegExp(`LA ${la.number} already has an LEA Administrator`));
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const change = await invalidFields(accounts.changeRole(admin, user.id, 'la_dba'));
+    assert.match(change.role ?? '', /each LA may have only one/);
+    assert.equal((await rawUser(db, user.username))?.role, 'la_user');
+    // The view-only DBA is another role: the LA may have several.
+    await accounts.add(admin, input({ role: 'la_dba_view', laNumber: la.number }));
+    await accounts.add(admin, input({ role: 'la_dba_view', laNumber: la.number }));
+    // Once the first is deleted, the LA may have a new one.
+    await accounts.remove(admin, dba.id);
+    assert.equal((await accounts.changeRole(admin, user.id, 'la_dba')).role, 'la_dba');
+  });
+
   test('two administrators adding the LEA School account at once: one succeeds, the other is told why', async () => {
     const { db } = database();
     const { la, actor } = await laWithDba();
