@@ -254,5 +254,26 @@ describe('lost pupils (browser)', () => {
         ['lost-pupil-found', 'demo-la-lost-transfer', '916'],
       ],
     );
+
+    // The pupil's school is known now: LA 916, whose school sent the record, removes it (LA notes §1.3),
+    // though Keira is years from school-leaving age.
+    const reviewer = await as('demo-la-lost');
+    const rv = reviewer.page;
+    await menuLink(rv, 'Lost Pupils Past Leaving Age').click();
+    await reviewer.check();
+    await rv.getByRole('heading', { name: 'Found before school-leaving age' }).waitFor();
+    await rv.getByLabel('Select Thompson, Keira May').check();
+    await rv.getByRole('button', { name: 'Remove from the Lost Pupils Database' }).click();
+    await reviewer.check();
+    await rv.getByLabel("The pupil's school or destination is now known").check();
+    await rv.getByRole('button', { name: 'Remove this record' }).click();
+    await reviewer.check();
+    assert.match(
+      await rv.locator('.govuk-notification-banner').innerText(),
+      /1 record has been removed from the Lost Pupils Database/,
+    );
+    assert.equal(await rv.getByRole('heading', { name: 'Found before school-leaving age' }).count(), 0);
+    reviewer.assertEveryPageChecked();
+    await reviewer.close();
   });
 });
