@@ -2,7 +2,7 @@
 // extensions, each checked against what the content really is, so a renamed program is refused.
 import { type Message, message } from '../platform/i18n/catalogue.ts';
 
-type Sniff = 'zip' | 'pdf' | 'ole' | 'text';
+type Sniff = 'zip' | 'pdf' | 'ole' | 'text' | 'jpeg' | 'png';
 
 /** Extension (upper case) -> what its content must look like. */
 const ALLOWED: Record<string, Sniff> = {
@@ -19,18 +19,28 @@ const ALLOWED: Record<string, Sniff> = {
   CSV: 'text',
   TXT: 'text',
   RTF: 'text',
+  // Photographs and scans (a signed letter, a child's work).
+  JPG: 'jpeg',
+  JPEG: 'jpeg',
+  PNG: 'png',
 };
 
 export const ALLOWED_EXTENSIONS: readonly string[] = Object.keys(ALLOWED);
 
-/** Whether files of this extension are zip containers (.ZIP, .XLSX, .DOCX...): already compressed. */
-export function isZipContainer(extension: string): boolean {
-  return ALLOWED[extension.toUpperCase()] === 'zip';
+/**
+ * Whether files of this extension are already compressed, so a .ZIP would not make them smaller: zip
+ * containers (.ZIP, .XLSX, .DOCX...) and images.
+ */
+export function isCompressed(extension: string): boolean {
+  const sniff = ALLOWED[extension.toUpperCase()];
+  return sniff === 'zip' || sniff === 'jpeg' || sniff === 'png';
 }
 
 const ZIP_MAGIC = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
 const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
 const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function looksLikeText(head: Buffer): boolean {
   // Text has no NUL bytes and few control characters other than tab, CR and LF.
@@ -52,6 +62,10 @@ function matches(sniff: Sniff, head: Buffer): boolean {
       return head.subarray(0, OLE_MAGIC.length).equals(OLE_MAGIC);
     case 'text':
       return looksLikeText(head);
+    case 'jpeg':
+      return head.subarray(0, JPEG_MAGIC.length).equals(JPEG_MAGIC);
+    case 'png':
+      return head.subarray(0, PNG_MAGIC.length).equals(PNG_MAGIC);
   }
 }
 
@@ -61,6 +75,8 @@ const DESCRIPTIONS: Record<Sniff, string> = {
   pdf: 'transfer.file-type.pdf',
   ole: 'transfer.file-type.ole',
   text: 'transfer.file-type.text',
+  jpeg: 'transfer.file-type.jpeg',
+  png: 'transfer.file-type.png',
 };
 
 /**

@@ -97,7 +97,7 @@ import { sentence } from '../platform/words.ts';
 import { PoolBusy } from '../platform/workers/pool.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, uploadCapability } from './categories.ts';
 import { type ContentCheck, type ContentChecker, inlineContentChecks } from './content-checks.ts';
-import { isZipContainer } from './file-types.ts';
+import { isCompressed } from './file-types.ts';
 import {
   type ClassifiedFilename,
   classifyFilename,
@@ -304,10 +304,10 @@ function sizeAdvice(file: ClassifiedFilename): Message {
       return message('transfer.upload.what-to-do.size.ctf');
     case 'generic':
     case 'other':
-      // A .ZIP, and the office formats that are zips inside (.XLSX, .DOCX...), are already compressed:
-      // zipping them would not make them smaller.
+      // A .ZIP, the office formats that are zips inside (.XLSX, .DOCX...) and images are already
+      // compressed: zipping them would not make them smaller.
       if (file.extension === 'ZIP') return message('transfer.upload.what-to-do.size.split-zip');
-      if (isZipContainer(file.extension)) {
+      if (isCompressed(file.extension)) {
         return message('transfer.upload.what-to-do.size.split-compressed', { extension: file.extension });
       }
       return message('transfer.upload.what-to-do.size.zip');

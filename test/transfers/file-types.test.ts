@@ -8,6 +8,8 @@ const pdf = Buffer.from('%PDF-1.7\n%âãÏÓ\n', 'latin1');
 const ole = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]);
 const windowsProgram = Buffer.from('MZ\u0090\u0000\u0003\u0000\u0000\u0000', 'latin1');
 const csv = Buffer.from('UPN,Surname\r\nA123,Smith\r\n');
+const jpeg = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46]);
+const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d]);
 
 /** The problem in words, English unless asked. */
 function problem(extension: string, head: Buffer, language: Language = 'en'): string {
@@ -23,6 +25,10 @@ test('allowed types whose content matches their extension are accepted, in any c
   assert.equal(fileTypeProblem('xls', ole), null);
   assert.equal(fileTypeProblem('CSV', csv), null);
   assert.equal(fileTypeProblem('txt', Buffer.from('Caf\u00e9 list\n', 'latin1')), null);
+  // Photographs and scans (handbook §8C: "any safe file type").
+  assert.equal(fileTypeProblem('JPG', jpeg), null);
+  assert.equal(fileTypeProblem('jpeg', jpeg), null);
+  assert.equal(fileTypeProblem('PNG', png), null);
 });
 
 test('extensions outside the allow-list are refused with the list of what is allowed', () => {
@@ -33,6 +39,9 @@ test('extensions outside the allow-list are refused with the list of what is all
 test('content that does not match its extension is refused: a renamed program, a binary called .CSV', () => {
   assert.match(problem('ZIP', windowsProgram), /not a zip file/);
   assert.match(problem('PDF', zip), /not a PDF document/);
+  assert.match(problem('JPG', windowsProgram), /not a JPEG image/);
+  assert.match(problem('PNG', jpeg), /not a PNG image/);
+  assert.match(problem('PNG', jpeg, 'cy'), /nid delwedd PNG yw ei chynnwys/);
   assert.match(problem('CSV', Buffer.from([0x00, 0x01, 0x02, 0x03])), /not text/);
   assert.match(problem('ZIP', Buffer.alloc(0)), /empty/);
 });

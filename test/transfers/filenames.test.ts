@@ -305,7 +305,7 @@ describe('every refusal gives its reason', () => {
     [
       '9165402_916LLLL_Tool.EXE',
       [
-        'files ending .EXE cannot be sent: send .ZIP, .XLSX, .DOCX, .PPTX, .ODS, .ODT, .PDF, .XLS, .DOC, .XML, .CSV, .TXT, .RTF files, or put the file in a .ZIP',
+        'files ending .EXE cannot be sent: send .ZIP, .XLSX, .DOCX, .PPTX, .ODS, .ODT, .PDF, .XLS, .DOC, .XML, .CSV, .TXT, .RTF, .JPG, .JPEG, .PNG files, or put the file in a .ZIP',
       ],
     ],
     ['9165402_916LLLL_List.X_Y', ["the extension '.X_Y' may only have letters and digits"]],
