@@ -45,8 +45,8 @@ export function clusterReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         try {
           const csvHref = `/reports/cluster/csv?${queryStringOf(request.url)}`;
           const plan = await cluster.plan(user, criteria);
-          // Every LA is too large to show: the page offers the CSV file (LA notes §7.3).
-          if (plan.all) return page({ plan, csvHref });
+          // Every LA, or all Wales, is too large to show: the page offers the CSV file (LA notes §7.3).
+          if (plan.all || plan.wales) return page({ plan, csvHref });
           return page({
             plan,
             report: subjectIn(request.language, await cluster.run(user, criteria)),

@@ -2,9 +2,10 @@
 // LA and up to 9 others or produce an all Wales report. The all Wales summary is too large to display on
 // screen so a CSV file needs to be created in order to view the report."
 //
-// - An LA role: its own LA is always in the report, with up to 9 other LAs it chooses; or every LA.
-// - The national administrator: up to 10 LAs of its choice, or every LA.
-// The report on every LA is a CSV file only; the page says so and links to it.
+// - An LA role: its own LA is always in the report, with up to 9 other LAs it chooses; or every LA; or
+//   every LA in Wales (the directory's country), the notes' "all Wales report".
+// - The national administrator: up to 10 LAs of its choice, or every LA, or every LA in Wales.
+// The reports on every LA and on all Wales are CSV files only; the page says so and links to it.
 // The figures are counts between LAs (no file names, no schools, no pupils), which is what the notes
 // describe an LA seeing of other LAs for this report.
 
@@ -20,13 +21,16 @@ import { clusterPairs } from './cluster-repository.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from './date-range.ts';
 import { EVERY_LA, type Subject } from './report-la.ts';
 
+/** Whose report it is, in words, when it covers every LA in Wales. */
+const ALL_WALES = message('reports.subject.all-wales');
+
 /** "select own LA and up to 9 others". */
 export const MAX_OTHER_LAS = 9;
 /** The national administrator, who has no LA of its own, chooses up to 10. */
 export const MAX_LAS = MAX_OTHER_LAS + 1;
 
 export interface ClusterCriteria extends DateRangeInput {
-  /** 'all' for every LA; anything else means the LAs in `las`. */
+  /** 'all' for every LA, 'wales' for every LA in Wales; anything else means the LAs in `las`. */
   scope?: string;
   /** LA numbers (for an LA role, the others beside its own). */
   las?: string[];
@@ -35,6 +39,7 @@ export interface ClusterCriteria extends DateRangeInput {
 export interface LaRef {
   code: string;
   name: string;
+  country: 'England' | 'Wales';
 }
 
 /** Checked criteria: which LAs, and which dates. */
@@ -42,6 +47,8 @@ export interface ClusterPlan {
   range: DateRange;
   /** Every LA (CSV only). */
   all: boolean;
+  /** Every LA in Wales (CSV only, as the notes say of the "all Wales report"). */
+  wales: boolean;
   /** The LAs reported on, by number (empty when `all`). */
   las: LaRef[];
   /** Whose report it is, in words: "Ashire (916) and 2 other LAs", "every LA". */
@@ -75,7 +82,11 @@ export class ClusterReportService {
     const ownNumber = this.ownLa(actor);
     return {
       own: ownNumber
-        ? (all.find((la) => la.code === ownNumber) ?? { code: ownNumber, name: ownNumber })
+        ? (all.find((la) => la.code === ownNumber) ?? {
+            code: ownNumber,
+            name: ownNumber,
+            country: 'England',
+          })
         : null,
       las: all.filter((la) => la.code !== ownNumber),
     };
@@ -89,9 +100,14 @@ export class ClusterReportService {
     const ownNumber = this.ownLa(actor);
     if (criteria.scope === 'all') {
       if (errors.length > 0 || !read.range) throw new Invalid(errors);
-      return { range: read.range, all: true, las: [], subject: EVERY_LA };
+      return { range: read.range, all: true, wales: false, las: [], subject: EVERY_LA };
     }
     const known = await this.allLas();
+    if (criteria.scope === 'wales') {
+      if (errors.length > 0 || !read.range) throw new Invalid(errors);
+      const las = known.filter((la) => la.country === 'Wales');
+      return { range: read.range, all: false, wales: true, las, subject: ALL_WALES };
+    }
     const wanted = new Set((criteria.las ?? []).filter((code) => code !== ownNumber));
     const others = known.filter((la) => wanted.has(la.code));
     const own = ownNumber ? (known.find((la) => la.code === ownNumber) ?? null) : null;
@@ -120,7 +136,7 @@ export class ClusterReportService {
       rest === 0
         ? `${first.name} (${first.code})`
         : message('reports.subject.la-and-others', { la: `${first.name} (${first.code})`, count: rest });
-    return { range: read.range, all: false, las, subject };
+    return { range: read.range, all: false, wales: false, las, subject };
   }
 
   async run(actor: Actor, criteria: ClusterCriteria): Promise<ClusterReport> {
@@ -156,6 +172,6 @@ export class ClusterReportService {
 
   private async allLas(): Promise<LaRef[]> {
     const rows = await listLocalAuthorities(this.deps.db);
-    return rows.map((row) => ({ code: row.number, name: row.name }));
+    return rows.map((row) => ({ code: row.number, name: row.name, country: row.country }));
   }
 }

@@ -393,7 +393,7 @@ export class ReportDownloads {
       'file-movements': movement('file-movements'),
       cluster: async (actor, c) => {
         const report = await cluster.run(actor, c);
-        const name = report.all ? 'lea-cluster-all' : 'lea-cluster';
+        const name = report.all ? 'lea-cluster-all' : report.wales ? 'lea-cluster-wales' : 'lea-cluster';
         return { filename: csvFilename(name, report.range.from, report.range.to), ...clusterCsv(report) };
       },
       'deleted-ctfs': async (actor, c) => {

@@ -245,4 +245,62 @@ describeEachEngine('LEA Cluster Report', (database) => {
       await t.app.close();
     }
   });
+
+  test('all Wales: each pair of LAs in Wales, as a CSV file only (LA notes §7.3: "an all Wales report")', async () => {
+    const w1 = await makeLa(db, { name: 'Wshire', country: 'Wales' });
+    const w2 = await makeLa(db, { name: 'Vshire', country: 'Wales' });
+    const [s1, s2, english1] = [
+      await makeSchool(db, w1.number, { name: 'W One' }),
+      await makeSchool(db, w2.number, { name: 'V One' }),
+      await makeSchool(db, laA.number, { name: 'A Three' }),
+    ];
+    const send = (from: EstablishmentRow, to: EstablishmentRow, pupils: number) =>
+      makeTransfer(db, files, {
+        from: schoolParty(from.number),
+        to: schoolParty(to.number),
+        uploadedAt: '2026-11-17T10:00:00.000Z',
+        overrides: { pupil_count: pupils },
+      });
+    await send(s1, s2, 2);
+    await send(s1, s2, 3);
+    await send(s2, english1, 4); // to England: not between LAs in Wales
+    await send(english1, s1, 5); // from England
+    // An LA in England may ask for it too, as may the national administrator.
+    for (const actor of [await user('la_user', { laNumber: laA.number }), await user('national_admin', {})]) {
+      const report = await service().run(actor, { scope: 'wales', las: [laB.number] });
+      assert.deepEqual([report.wales, report.all, english(report.subject)], [true, false, 'All Wales']);
+      const codes = report.las.map((la) => la.code);
+      assert.ok(codes.includes(w1.number) && codes.includes(w2.number), 'every LA in Wales');
+      assert.ok(!codes.includes(laA.number) && !codes.includes(laB.number), 'none in England');
+      assert.deepEqual(
+        report.rows.map((r) => [r.from.code, r.to.code, r.files, r.pupils]),
+        [[w1.number, w2.number, 2, 5]],
+      );
+    }
+
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'la_user', { laNumber: w1.number });
+      assert.match((await agent.get('/reports/cluster')).body, /All Wales: the LAs in Wales/);
+      const page = await agent.get('/reports/cluster?run=1&scope=wales');
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /The report on all Wales is too large to show on screen/);
+      assert.doesNotMatch(page.body, /id="cluster"/);
+      assert.match(page.body, /href="\/reports\/cluster\/csv\?run=1&amp;scope=wales"/);
+      const rows = await downloadCsv(
+        agent,
+        '/reports/cluster/csv?run=1&scope=wales',
+        /attachment; filename="lea-cluster-wales-all-to-2026-11-23\.csv"/,
+      );
+      assert.deepEqual(
+        rows.slice(1).map((row) => [row[0], row[2], row[4], row[5]]),
+        [
+          [w1.number, w2.number, '2', '5'],
+          ['', '', '2', '5'],
+        ],
+      );
+    } finally {
+      await t.app.close();
+    }
+  });
 });
