@@ -71,6 +71,7 @@ import { destinationLabel, type PartyLabel, sourceLabel } from './download-listi
 import { ctfNamesHeldFor, organisationNames, updateTransferIfStatus } from './download-repository.ts';
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
 import { purgeContent } from './jobs.ts';
+import { actorParty, isSender } from './parties.ts';
 import { getTransfer, insertTransfer, type NewTransferPupil, pupilsOf } from './repository.ts';
 import { partyMessages } from './routing.ts';
 
@@ -353,7 +354,8 @@ export class ForwardService {
           recipient: forwarded.dest_school as string,
           payload,
         });
-        if (isOwnFile(forwarded, actor)) {
+        // The new file is sent in the forwarding LA's own name (a lost pupil's, or the LA's own file).
+        if (isSender(actorParty(actor), forwarded)) {
           await enqueueNotification(tx, {
             at,
             template: 'upload-confirmed',
@@ -427,12 +429,6 @@ export class ForwardService {
       forwarded_from: original.id,
     };
   }
-}
-
-/** Whether the forwarded file is sent in the forwarding LA's own name, LEALLLL (a lost pupil's, or its own). */
-function isOwnFile(forwarded: TransferRow, actor: Actor): boolean {
-  const fromLa = forwarded.source_school === null && forwarded.source_inbox === null;
-  return fromLa && scopeOf(actor.role) === 'la' && forwarded.source_la === actor.laNumber;
 }
 
 /** The forwarding organisation as the email names it: "Testshire LA (916LLLL)" or a school's name. */

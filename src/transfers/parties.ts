@@ -56,7 +56,10 @@ type Ends = Pick<
   | 'dest_inbox'
 >;
 
-export function isSender(party: ActorParty | null, transfer: Ends): boolean {
+export function isSender(
+  party: ActorParty | null,
+  transfer: Pick<Ends, 'source_la' | 'source_school' | 'source_inbox'>,
+): boolean {
   if (!party) return false;
   switch (party.kind) {
     case 'school':

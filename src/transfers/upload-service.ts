@@ -107,7 +107,7 @@ import {
   partyWords,
   printableFilename,
 } from './filenames.ts';
-import { type ActorParty, actorParty, collectable } from './parties.ts';
+import { type ActorParty, actorParty, collectable, isSender } from './parties.ts';
 import { getTransfer, insertTransfer, lockFilename, waitingTransfersNamed } from './repository.ts';
 import { partyMessages } from './routing.ts';
 import { ScanService } from './scan-service.ts';
@@ -425,7 +425,7 @@ export class UploadService {
     }
 
     // 5. No file of this name from the sender still waiting.
-    const waiting = await nameWaiting(this.deps.db, file);
+    const waiting = await nameWaiting(this.deps.db, file, own);
     if (waiting) return refuse(waiting.reasons, waiting.whatToDo);
 
     // 6. The size, while it arrives.
@@ -479,7 +479,7 @@ export class UploadService {
         // Step 5 again, once any other upload of this name has finished: a file of this name recorded
         // since the first check (another upload racing this one) refuses this one.
         await lockFilename(tx, file.name);
-        const clash = await nameWaiting(tx, file);
+        const clash = await nameWaiting(tx, file, actorParty(actor));
         if (clash) return clash;
         await insertTransfer(
           tx,
@@ -772,17 +772,11 @@ function wrongSource(own: ActorParty, file: ClassifiedFilename): Message | null 
 async function nameWaiting(
   db: Executor,
   file: ClassifiedFilename,
+  sender: ActorParty | null,
 ): Promise<{ reasons: Message[]; whatToDo: Message } | null> {
-  const { source } = file;
   const waiting = await waitingTransfersNamed(db, file.name);
   // The name starts with its sender's code, so a file of that name has that sender: said all the same.
-  const fromSender = waiting.some(
-    (row) =>
-      row.source_la === sourceLa(source) &&
-      row.source_school === (source.kind === 'school' ? source.establishmentNumber : null) &&
-      row.source_inbox === (source.kind === 'la-inbox' ? source.inbox : null),
-  );
-  if (!fromSender) return null;
+  if (!waiting.some((row) => isSender(sender, row))) return null;
   const reason =
     file.destination.kind === 'lost-pupils'
       ? message('transfer.upload.reason.name-waiting.lost-pupils', { filename: file.name })
