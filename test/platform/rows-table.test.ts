@@ -1,10 +1,11 @@
-// Rows made in JavaScript as a table in SQL (rows-table.ts): an array per column on PostgreSQL, a VALUES
-// list on SQLite; either way the same rows come back, typed, in order, with their NULLs. And a column
-// tested against a list of values (one array on PostgreSQL, an IN list on SQLite) finds what is listed.
+// Rows made in JavaScript as a table in SQL (rows-table.ts): an array per column on PostgreSQL, one JSON
+// text on SQLite; either way the same rows come back, typed, in order, with their NULLs, and text that
+// looks like JSON stays text. A column tested against a list of values (one array on PostgreSQL, one JSON
+// text on SQLite) finds what is listed. Many rows go in one statement.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { isAnyOf, rowsTable } from '../../src/platform/db/rows-table.ts';
+import { insertRows, isAnyOf, rowsTable } from '../../src/platform/db/rows-table.ts';
 import { describeEachEngine } from '../support/databases.ts';
 
 describeEachEngine('rows table', (database) => {
@@ -16,6 +17,8 @@ describeEachEngine('rows table', (database) => {
       { name: null, count: -7 },
       { count: 0 },
       { name: 'Zoë\\', count: 2_000_000_000 },
+      { name: '[1, "two"]', count: 1 },
+      { name: '"quoted" \u{1F600}\n', count: 2 },
     ];
     const table = rowsTable(db, { name: 'text', count: 'integer' }, rows);
     const { rows: back } = await sql<{ name: string | null; count: number | null; n: number }>`
@@ -29,6 +32,8 @@ describeEachEngine('rows table', (database) => {
         { name: null, count: -7, n: -6 },
         { name: null, count: 0, n: 1 },
         { name: 'Zoë\\', count: 2_000_000_000, n: 2_000_000_001 },
+        { name: '[1, "two"]', count: 1, n: 2 },
+        { name: '"quoted" \u{1F600}\n', count: 2, n: 3 },
       ],
     );
   });
@@ -56,5 +61,36 @@ describeEachEngine('rows table', (database) => {
     assert.deepEqual(await matching([...many, 'O\'Brien, "Jr" {x}', '']), ['', 'O\'Brien, "Jr" {x}']);
     assert.deepEqual(await matching(many), []);
     assert.throws(() => isAnyOf(db, 'name', []), /at least one value/);
+  });
+
+  test('thousands of rows are inserted in one statement', async () => {
+    const { db } = database();
+    await sql`create table rows_inserted (name text, count integer)`.execute(db);
+    try {
+      const rows = Array.from({ length: 5000 }, (_, n) => ({
+        name: n % 7 === 0 ? null : `pupil ${n}`,
+        count: n,
+      }));
+      // A table of the test's own, outside the schema's types.
+      await insertRows(
+        db,
+        'rows_inserted' as 'transfer_pupils',
+        { name: 'text', count: 'integer' } as never,
+        rows as never,
+      );
+      const { rows: back } = await sql<{
+        rows: number | string;
+        total: number | string;
+        nulls: number | string;
+      }>`
+        select count(*) as rows, sum(count) as total, sum(case when name is null then 1 else 0 end) as nulls
+        from rows_inserted where count >= 0`.execute(db);
+      assert.deepEqual(
+        back.map((row) => ({ rows: Number(row.rows), total: Number(row.total), nulls: Number(row.nulls) })),
+        [{ rows: 5000, total: (4999 * 5000) / 2, nulls: 715 }],
+      );
+    } finally {
+      await sql`drop table rows_inserted`.execute(db);
+    }
   });
 });

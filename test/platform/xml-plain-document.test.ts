@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import {
   emitPlainDocument,
   MAX_PLAIN_BYTES,
+  releasePlainDocument,
   scanPlainDocument,
 } from '../../src/platform/xml/plain-document.ts';
 import {
@@ -314,6 +315,42 @@ test('real files take the fast way: every CTF and census fixture that saxes read
     assert.equal(await agrees(data), 'plain', file);
   }
   assert.equal(await agrees(Buffer.from(syntheticCtf(417))), 'plain');
+});
+
+test('a document read while another is handed out does not disturb it, and the token arrays are reused after', async () => {
+  const large = Buffer.from(syntheticCtf(3));
+  const small = Buffer.from('<a><b x="1">t &amp; u</b><c/></a>');
+  const expectedLarge = await bySaxes(large);
+  const expectedSmall = await bySaxes(small);
+  // Read once whole, so its token array is kept for the next document.
+  assert.deepEqual(await inMemory(large), expectedLarge);
+
+  const outer = scanPlainDocument(large, DEFAULT_XML_LIMITS);
+  assert.ok(outer !== null);
+  const outerRecord = recorder();
+  const innerRecord = recorder();
+  let innerRead = false;
+  const handler: XmlHandler = {
+    ...outerRecord.handler,
+    open(name, attributes, path) {
+      if (!innerRead) {
+        innerRead = true;
+        const inner = scanPlainDocument(small, DEFAULT_XML_LIMITS);
+        assert.ok(inner !== null);
+        emitPlainDocument(inner, innerRecord.handler);
+        releasePlainDocument(inner);
+      }
+      outerRecord.handler.open?.(name, attributes, path);
+    },
+  };
+  emitPlainDocument(outer, handler);
+  releasePlainDocument(outer);
+  assert.deepEqual({ events: outerRecord.events }, expectedLarge);
+  assert.deepEqual({ events: innerRecord.events }, expectedSmall);
+
+  // A smaller document in a larger one's array, then the larger again.
+  assert.deepEqual(await inMemory(small), expectedSmall);
+  assert.deepEqual(await inMemory(large), expectedLarge);
 });
 
 test('hostile files never take the fast way', async () => {

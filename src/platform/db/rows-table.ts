@@ -1,11 +1,13 @@
 // Rows made in JavaScript, as a table in SQL: to insert many rows in one statement, and to join a query
 // to many keys at once; and a list of values to test a column against.
 //
-// On PostgreSQL the rows go as one array per column, unnested: a statement of a few parameters whose
-// text never changes. A VALUES list of 200 rows (2,000 parameters) cost PostgreSQL more to parse and
-// plan than to run: about 8 ms of its CPU for the pupils of a 4 MB CTF, more than a quarter of all it
-// did for the upload (docs/benchmarks.md, "Transfers"). On SQLite, a VALUES list: its statements are
-// prepared once and kept (database.ts), so the list's length costs nothing after the first time.
+// The rows go as one parameter or one per column, whatever their number, so a statement's text never
+// changes and it stays prepared: on PostgreSQL one array per column, unnested; on SQLite one JSON text
+// of all the rows, read by json_each. A VALUES list of 200 rows (2,000 parameters) cost PostgreSQL more
+// to parse and plan than to run: about 8 ms of its CPU for the pupils of a 4 MB CTF, more than a quarter
+// of all it did for the upload; and on either engine Kysely built and compiled it value by value, about
+// 5 ms of the event loop for the three such statements of each such upload (docs/benchmarks.md,
+// "Transfers").
 import { type Insertable, type RawBuilder, sql } from 'kysely';
 import { engineOfDb } from './database.ts';
 import type { Database, Executor } from './schema.ts';
@@ -16,12 +18,10 @@ export type ColumnType = 'text' | 'integer';
 /** The columns of a rows table, in order, with their types. */
 export type Columns<Row> = { readonly [K in keyof Row & string]?: ColumnType };
 
-/** Parameters in one SQLite statement of an insert: well under its limit, as it always was here. */
-const SQLITE_PARAMETERS = 2000;
-
 /**
  * A query whose result is `rows` (at least one), one column for each of `columns` in their order (a
- * row's missing value is NULL): `select * from unnest(...)` on PostgreSQL, `values (...), ...` on SQLite.
+ * row's missing value is NULL): `select * from unnest(...)` on PostgreSQL, `select ... from json_each(...)`
+ * on SQLite.
  * Name its columns where it is used (`with t (a, b) as (...)`, `insert into t (a, b) ...`).
  */
 export function rowsTable<Row>(
@@ -38,27 +38,28 @@ export function rowsTable<Row>(
     );
     return sql`select * from unnest(${sql.join(arrays)})`;
   }
-  const cell = (row: Row, name: keyof Row & string) =>
-    columns[name] === 'integer'
-      ? sql`cast(${cellValue(row, name)} as integer)`
-      : sql`${cellValue(row, name)}`;
-  return sql`values ${sql.join(rows.map((row) => sql`(${sql.join(names.map((name) => cell(row, name)))})`))}`;
+  // Each row a JSON array of its values in the columns' order; `value ->> n` is the nth.
+  const cells = names.map((name, n) =>
+    columns[name] === 'integer' ? `cast(value ->> ${n} as integer)` : `value ->> ${n}`,
+  );
+  const json = JSON.stringify(rows.map((row) => names.map((name) => cellValue(row, name))));
+  return sql`select ${sql.raw(cells.join(', '))} from json_each(${json})`;
 }
 
 /**
- * `column` is one of `values` (at least one): on PostgreSQL `column = any($1::text[])`, one parameter
- * whatever the number of values, so the statement is the same each time and stays prepared
- * (prepared-statements.ts), where an IN list of each length was planned afresh; on SQLite `column in
- * (...)`, whose statements are kept whatever their length.
+ * `column` is one of `values` (at least one), given as one parameter whatever their number, so the
+ * statement is the same each time and stays prepared (prepared-statements.ts), where an IN list of each
+ * length was planned afresh: on PostgreSQL `column = any($1::text[])`, on SQLite `column in (select
+ * value from json_each($1))`.
  */
 export function isAnyOf(db: Executor, column: string, values: readonly string[]): RawBuilder<boolean> {
   if (values.length === 0) throw new Error('A list of values needs at least one value');
   return engineOfDb(db) === 'postgres'
     ? sql<boolean>`${sql.ref(column)} = any(${values}::text[])`
-    : sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`;
+    : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }
 
-/** Inserts `rows` into `table`: one statement on PostgreSQL, statements of a few hundred rows on SQLite. */
+/** Inserts `rows` into `table`, in one statement. */
 export async function insertRows<T extends keyof Database & string>(
   db: Executor,
   table: T,
@@ -66,11 +67,6 @@ export async function insertRows<T extends keyof Database & string>(
   rows: readonly Insertable<Database[T]>[],
 ): Promise<void> {
   const names = Object.keys(columns);
-  const perStatement =
-    engineOfDb(db) === 'postgres' ? rows.length : Math.floor(SQLITE_PARAMETERS / Math.max(1, names.length));
-  for (let start = 0; start < rows.length; start += perStatement) {
-    const batch = rows.slice(start, start + perStatement);
-    await sql`insert into ${sql.table(table)} (${sql.join(names.map((name) => sql.ref(name)))})
-      ${rowsTable(db, columns, batch)}`.execute(db);
-  }
+  await sql`insert into ${sql.table(table)} (${sql.join(names.map((name) => sql.ref(name)))})
+    ${rowsTable(db, columns, rows)}`.execute(db);
 }

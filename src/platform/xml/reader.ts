@@ -15,7 +15,12 @@ import { SaxesParser } from 'saxes';
 import { AppError } from '../errors.ts';
 import { type Message, message, translateMessage } from '../i18n/catalogue.ts';
 import { parserMessage } from './parser-words.ts';
-import { emitPlainDocument, NO_ATTRIBUTES, scanPlainDocument } from './plain-document.ts';
+import {
+  emitPlainDocument,
+  NO_ATTRIBUTES,
+  releasePlainDocument,
+  scanPlainDocument,
+} from './plain-document.ts';
 
 export interface XmlLimits {
   /** Bytes in the whole document. */
@@ -247,7 +252,11 @@ export async function readXml(
     if (encoding === 'valid') {
       const plain = scanPlainDocument(whole, max);
       if (plain !== null) {
-        emitPlainDocument(plain, handler);
+        try {
+          emitPlainDocument(plain, handler);
+        } finally {
+          releasePlainDocument(plain);
+        }
         return;
       }
     }
