@@ -124,8 +124,7 @@ const WELL_FORMED_BODY = /^[0-9]{11}[0-9A-HJ-NP-RT-Z]$/;
 function letterFor(body: string): string {
   let sum = 0;
   for (let at = 0; at < UPN_LENGTH - 2; at += 1) sum += (at + 2) * (body.charCodeAt(at) - 0x30);
-  const last = body.charAt(UPN_LENGTH - 2);
-  sum += UPN_LENGTH * (DIGIT.test(last) ? Number(last) : UPN_ALPHABET.indexOf(last));
+  sum += UPN_LENGTH * (characterValue(body.charAt(UPN_LENGTH - 2), UPN_LENGTH) as number);
   return UPN_ALPHABET.charAt(sum % UPN_ALPHABET.length);
 }
 
@@ -200,12 +199,9 @@ export function checkUpn(upn: string, options: UpnOptions = {}): UpnCheck {
 
   // Character 1 (rule 1510), computed once characters 2-13 are known to be well formed.
   const body = characters.slice(1).join('');
-  const wellFormed = characters
-    .slice(1)
-    .every((character, index) => characterValue(character, index + 2) !== null);
   const firstCanBeCheckLetter = first.length === 1 && UPN_ALPHABET.includes(first);
-  if (wellFormed) {
-    const expected = upnCheckLetter(body);
+  if (WELL_FORMED_BODY.test(body)) {
+    const expected = letterFor(body);
     if (first !== expected) {
       problems.push(
         problem(
