@@ -12,7 +12,7 @@ import {
   PREPARED_PER_CONNECTION,
   preparingPool,
 } from '../../src/platform/db/prepared-statements.ts';
-import { POSTGRES_URL } from '../support/databases.ts';
+import { asMigration, POSTGRES_URL } from '../support/databases.ts';
 
 interface Tables {
   t: { a: number; b?: string };
@@ -30,7 +30,7 @@ before(async () => {
 });
 
 after(async () => {
-  await admin.query(`drop schema ${schema} cascade`);
+  await asMigration(admin, `drop schema ${schema} cascade`);
   await admin.end();
 });
 
@@ -97,12 +97,12 @@ test('a table changed under a kept statement: run again outside a transaction, r
   try {
     assert.deepEqual(await all(db), [{ a: 1 }, { a: 2 }]);
     // Another node's migration.
-    await admin.query(`alter table ${schema}.t add column b text default 'x'`);
+    await asMigration(admin, `alter table ${schema}.t add column b text default 'x'`);
     assert.deepEqual(await all(db), [
       { a: 1, b: 'x' },
       { a: 2, b: 'x' },
     ]);
-    await admin.query(`alter table ${schema}.t drop column b`);
+    await asMigration(admin, `alter table ${schema}.t drop column b`);
     // The connection now names nothing, so the next transaction runs as it would without kept statements.
     await db.transaction().execute(async (trx) => assert.deepEqual(await all(trx), [{ a: 1 }, { a: 2 }]));
     assert.equal((await prepared()).length, 1, 'the statement kept before the change, unused since');
@@ -112,7 +112,7 @@ test('a table changed under a kept statement: run again outside a transaction, r
   const second = oneConnection();
   try {
     assert.deepEqual(await all(second.db), [{ a: 1 }, { a: 2 }]);
-    await admin.query(`alter table ${schema}.t add column b text default 'y'`);
+    await asMigration(admin, `alter table ${schema}.t add column b text default 'y'`);
     await assert.rejects(
       second.db.transaction().execute((trx) => all(trx)),
       /cached plan must not change result type/,
@@ -125,6 +125,6 @@ test('a table changed under a kept statement: run again outside a transaction, r
     );
   } finally {
     await second.db.destroy();
-    await admin.query(`alter table ${schema}.t drop column b`);
+    await asMigration(admin, `alter table ${schema}.t drop column b`);
   }
 });

@@ -27,6 +27,20 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/**
+ * Runs a change of tables (drop, alter) as a migration does, holding the migration lock: another test
+ * process's migrator lists every schema's tables and columns, and fails on one dropped as it reads
+ * (database.ts, MIGRATION_LOCK_ID).
+ */
+export async function asMigration(client: pg.Client, statement: string): Promise<void> {
+  await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+  try {
+    await client.query(statement);
+  } finally {
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+  }
+}
+
 /** A fresh database, migrated to the latest level, or to `level` (a migration's name) to test the next. */
 export async function createTestDatabase(engine: Engine, level?: string): Promise<TestDatabase> {
   const migrate = (db: Db, schema?: string) =>
@@ -56,9 +70,7 @@ export async function createTestDatabase(engine: Engine, level?: string): Promis
     await db.destroy();
     const cleanup = new pg.Client({ connectionString: POSTGRES_URL });
     await cleanup.connect();
-    // Not while another process migrates: its migrator lists every schema's tables (database.ts).
-    await cleanup.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
-    await cleanup.query(`drop schema ${schema} cascade`);
+    await asMigration(cleanup, `drop schema ${schema} cascade`);
     await cleanup.end();
   };
   try {
