@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
-import { failingSource, fileStoreContract } from '../support/file-store-contract.ts';
+import { chunked, failingSource, fileStoreContract } from '../support/file-store-contract.ts';
 
 const freshStore = () => {
   const dir = mkdtempSync(join(tmpdir(), 's2s-store-'));
@@ -26,4 +27,21 @@ test('reports whether it can be written to', async () => {
   const notADirectory = join(dir, 'plain-file');
   writeFileSync(notADirectory, 'x');
   assert.equal(await new DiskFileStore(join(notADirectory, 'store')).isReachable(), false);
+});
+
+test('reads a file in pieces, all read into one buffer, for a reader done with each before the next', async () => {
+  const { store } = freshStore();
+  const content = randomBytes(2_500_003);
+  await store.put('file-3', chunked(content));
+  const copies: Buffer[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  for await (const piece of await store.readPieces('file-3')) {
+    copies.push(Buffer.from(piece));
+    buffers.add(piece.buffer);
+  }
+  assert.ok(Buffer.concat(copies).equals(content));
+  assert.ok(copies.length > 1, 'more than one piece');
+  assert.equal(buffers.size, 1, 'every piece in the same buffer');
+  // Missing: refused when asked, before any piece.
+  await assert.rejects(store.readPieces('file-4'), { code: 'ENOENT' });
 });

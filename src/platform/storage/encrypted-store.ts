@@ -44,12 +44,43 @@ export class EncryptedFileStore {
    */
   async get(file: Pick<StoredFile, 'storageKey' | 'sha256'> & WrappedKey): Promise<Readable> {
     const dataKey = this.keyring.unwrap(file);
-    const stored = await this.store.get(file.storageKey);
     // The SHA-256 is checked as the file is decrypted: its last segment is released only if it matches.
+    if (this.store.readPieces) {
+      const pieces = await this.store.readPieces(file.storageKey);
+      const decrypt = new DecryptStream(dataKey, { sha256: file.sha256, borrowedChunks: true });
+      void decryptPieces(pieces, decrypt);
+      return decrypt;
+    }
+    const stored = await this.store.get(file.storageKey);
     return pipeline(stored, new DecryptStream(dataKey, { sha256: file.sha256 }), () => {});
   }
 
   remove(storageKey: string): Promise<void> {
     return this.store.remove(storageKey);
+  }
+}
+
+/**
+ * Writes each piece to the decrypting stream and waits until it has been taken in before asking for the
+ * next (the pieces share one buffer). Stops when the stream fails or is destroyed (a download broken
+ * off): a write then in progress never calls back, so its close ends the wait.
+ */
+async function decryptPieces(pieces: AsyncIterable<Buffer>, decrypt: DecryptStream): Promise<void> {
+  const takenIn = (piece: Buffer) =>
+    new Promise<boolean>((resolve) => {
+      const closed = () => resolve(false);
+      decrypt.once('close', closed);
+      decrypt.write(piece, (error) => {
+        decrypt.off('close', closed);
+        resolve(!error);
+      });
+    });
+  try {
+    for await (const piece of pieces) {
+      if (decrypt.destroyed || !(await takenIn(piece))) return;
+    }
+    decrypt.end();
+  } catch (error) {
+    decrypt.destroy(error instanceof Error ? error : new Error(String(error)));
   }
 }

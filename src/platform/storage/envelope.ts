@@ -146,6 +146,11 @@ export interface DecryptOptions {
    * whole file hashes to it, else the stream fails with TamperedFileError.
    */
   sha256?: string;
+  /**
+   * The chunks written are lent: their bytes may change once the write's callback has run (readPieces).
+   * What is kept of one for the next segment is then copied first.
+   */
+  borrowedChunks?: boolean;
 }
 
 /**
@@ -179,24 +184,32 @@ export class DecryptStream extends Transform {
       this.buffered += chunk.length;
     }
     try {
-      if (!this.prefix) {
-        if (this.buffered < HEADER) {
-          done();
-          return;
-        }
-        const header = Buffer.concat(this.takeBytes(HEADER), HEADER);
-        if (!header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== FORMAT_VERSION) {
-          throw new TamperedFileError();
-        }
-        this.prefix = header.subarray(MAGIC.length + 1, HEADER);
-      }
-      // A segment is known not to be the last only when more bytes follow it.
-      while (this.buffered > SEGMENT + TAG) {
-        for (const plain of this.openNext(false, SEGMENT + TAG)) this.push(plain);
+      this.openWhatHasCome();
+      // A lent chunk may change once this returns: what is left of it, the last part (the parts are
+      // taken first in, first out), is kept as a copy.
+      const last = this.parts.length - 1;
+      if (this.options.borrowedChunks && chunk.length > 0 && last >= 0) {
+        this.parts[last] = Buffer.from(this.parts[last] as Buffer);
       }
       done();
     } catch (error) {
       done(error instanceof TamperedFileError ? error : new TamperedFileError());
+    }
+  }
+
+  /** Reads the header once it has come, then opens every segment known not to be the last. */
+  private openWhatHasCome(): void {
+    if (!this.prefix) {
+      if (this.buffered < HEADER) return;
+      const header = Buffer.concat(this.takeBytes(HEADER), HEADER);
+      if (!header.subarray(0, MAGIC.length).equals(MAGIC) || header[MAGIC.length] !== FORMAT_VERSION) {
+        throw new TamperedFileError();
+      }
+      this.prefix = header.subarray(MAGIC.length + 1, HEADER);
+    }
+    // A segment is known not to be the last only when more bytes follow it.
+    while (this.buffered > SEGMENT + TAG) {
+      for (const plain of this.openNext(false, SEGMENT + TAG)) this.push(plain);
     }
   }
 
