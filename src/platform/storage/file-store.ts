@@ -35,8 +35,8 @@ export interface StoredObject {
 
 const PARTIAL_PREFIX = '.partial-';
 /**
- * Bytes read at a time. Larger than the streams' default of 64 KiB: a 4 MB download takes 16 reads
- * instead of 64, which costs less than half the CPU (docs/benchmarks.md).
+ * Bytes `get` reads at a time (downloads read with readPieces). Larger than the streams' default of 64
+ * KiB: a 4 MB file takes 16 reads instead of 64, which costs less than half the CPU (docs/benchmarks.md).
  */
 const READ_CHUNK_BYTES = 256 * 1024;
 /**
