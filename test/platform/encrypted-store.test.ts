@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { test } from 'node:test';
-import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
+import { DECRYPT_SLICE_BYTES, EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import {
   DecryptStream,
   EncryptStream,
@@ -192,6 +192,17 @@ test('decryption reads the stored bytes in chunks of any size, aligned with the 
       }
     }
   }
+});
+
+test('a download read slowly holds no more than a slice of its plaintext waiting', async () => {
+  const { files } = freshStore();
+  const plain = randomBytes(3_000_000);
+  const download = await files.get(await files.put(Readable.from([plain])));
+  // Nothing reads it: the first slice is decrypted, and the next waits for a reader.
+  while (download.readableLength === 0) await new Promise((resolve) => setImmediate(resolve));
+  for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+  assert.ok(download.readableLength > 0 && download.readableLength <= DECRYPT_SLICE_BYTES);
+  assert.ok((await buffer(download)).equals(plain), 'and then it reads whole');
 });
 
 /**

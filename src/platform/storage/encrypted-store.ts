@@ -61,6 +61,13 @@ export class EncryptedFileStore {
 }
 
 /**
+ * The most of a piece written to the decrypting stream at once. Each write's plaintext waits there until
+ * it is read: a whole piece of a download to a slow connection would hold 1 MiB, a slice 256 KiB (about
+ * 0.3 ms more CPU a 4 MB download, measured side by side).
+ */
+export const DECRYPT_SLICE_BYTES = 256 * 1024;
+
+/**
  * Writes each piece to the decrypting stream and waits until it has been taken in before asking for the
  * next (the pieces share one buffer). Stops when the stream fails or is destroyed (a download broken
  * off): a write then in progress never calls back, so its close ends the wait.
@@ -77,7 +84,10 @@ async function decryptPieces(pieces: AsyncIterable<Buffer>, decrypt: DecryptStre
     });
   try {
     for await (const piece of pieces) {
-      if (decrypt.destroyed || !(await takenIn(piece))) return;
+      // A piece goes in a slice at a time, so no more than a slice's plaintext waits for a slow reader.
+      for (let at = 0; at < piece.length; at += DECRYPT_SLICE_BYTES) {
+        if (decrypt.destroyed || !(await takenIn(piece.subarray(at, at + DECRYPT_SLICE_BYTES)))) return;
+      }
     }
     decrypt.end();
   } catch (error) {
