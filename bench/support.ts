@@ -259,7 +259,7 @@ export async function stop(child: ChildProcess): Promise<void> {
 export async function startService(
   dir: string,
   databaseUrl: string,
-  options: { name?: string; cpuProfileDir?: string } = {},
+  options: { name?: string; cpuProfileDir?: string; checkout?: string } = {},
 ): Promise<{ child: ChildProcess; baseUrl: string; logPath: string }> {
   const port = await freePort();
   const logPath = join(dir, `${options.name ?? 'service'}.log`);
@@ -267,7 +267,8 @@ export async function startService(
   const profile = options.cpuProfileDir;
   const flags = profile ? ['--cpu-prof', '--cpu-prof-dir', profile] : [];
   const child = spawn(process.execPath, [...flags, 'bin/s2s.js', 'serve'], {
-    cwd: REPO,
+    // `checkout`: another checkout of s2s to serve (bench/side-by-side.ts), this one by default.
+    cwd: options.checkout ?? REPO,
     env: {
       ...process.env,
       S2S_ENV: 'development',
