@@ -16,22 +16,18 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SCHOOL_UPLOAD_LIMIT } from '../src/transfers/upload-service.ts';
-import { CTF25, writeSyntheticCtf } from '../test/fixtures/ctf/generate.ts';
 import {
   Client,
   createPostgresDatabase,
-  htmlText,
-  multipartParts,
   percentile,
   processCpuSeconds,
+  REPO,
   type Session,
   signIn,
   startService,
   stop,
 } from './support.ts';
-
-const REPO = join(import.meta.dirname, '..');
+import { downloadLink, RECEIVER, SENDER, uploadCtf, writeBenchCtf } from './transfers.ts';
 
 const SENDERS = 4;
 
@@ -60,17 +56,8 @@ const batch = Math.max(SENDERS, Math.round(Number(values.batch) / SENDERS) * SEN
 
 const dir = mkdtempSync(join(tmpdir(), 's2s-side-by-side-'));
 const ctfPath = join(dir, 'ctf.xml');
-await writeSyntheticCtf(
-  ctfPath,
-  { targetBytes: SCHOOL_UPLOAD_LIMIT - 32 * 1024 },
-  {
-    ...CTF25,
-    source: { lea: '916', estab: '5402', name: 'Cotswold Edge Primary School', academicYear: '2025' },
-    destination: { lea: '817', estab: '1234' },
-  },
-);
+await writeBenchCtf(ctfPath);
 const content = readFileSync(ctfPath);
-const ctfName = (sequence: number) => `9165402_CTF_8171234_${String(sequence).padStart(3, '0')}.XML`;
 
 /** A checkout of `ref` in a temporary worktree, or this working tree when there is no ref. */
 function checkout(ref: string | undefined): string {
@@ -104,18 +91,16 @@ async function side(label: string, path: string): Promise<Side> {
   const senders: Session[] = [];
   const receivers: Session[] = [];
   for (let i = 0; i < SENDERS; i += 1) {
-    senders.push(await signIn(client, 'demo-school-a', '/upload/ctf'));
-    receivers.push(await signIn(client, 'demo-school-b', '/download/ctf'));
+    senders.push(await signIn(client, SENDER.username, '/upload/ctf'));
+    receivers.push(await signIn(client, RECEIVER.username, '/download/ctf'));
   }
   let uploaded = 0;
   const upload = async (session: Session) => {
     // Names are three digits: from 999 down, as a name stays taken while its file waits.
     uploaded += 1;
     if (uploaded > 999) throw new Error('at most 999 uploads: fewer rounds or smaller batches');
-    const { head, tail, boundary } = multipartParts(session.token, ctfName(1000 - uploaded));
-    const response = await session.postMultipart('/upload/ctf', head, content, tail, boundary);
-    if (response.status !== 200 || !/The file was uploaded\./.test(response.body.toString('utf8')))
-      throw new Error(`${label}: an upload answered ${response.status}`);
+    const outcome = await uploadCtf(session, content, 1000 - uploaded);
+    if (!outcome.ok) throw new Error(`${label}: an upload failed: ${outcome.why}`);
   };
   // For downloads: one file each receiver downloads again and again (its link holds for 15 minutes).
   const links: string[] = [];
@@ -123,13 +108,8 @@ async function side(label: string, path: string): Promise<Side> {
     for (const sender of senders) await upload(sender);
     const list = (await (receivers[0] as Session).get('/download/ctf')).body.toString('utf8');
     const ids = [...list.matchAll(/\/download\/ctf\/files\/([0-9a-f-]{36})">/g)].map((m) => m[1] as string);
-    for (const [index, receiver] of receivers.entries()) {
-      const confirmed = await receiver.postForm('/download/ctf/confirm', { file: ids[index] as string });
-      const question = await receiver.get(confirmed.headers.location as string);
-      const href = /id="download-link" href="([^"]+)"/.exec(question.body.toString('utf8'))?.[1];
-      if (!href) throw new Error(`${label}: no download link`);
-      links.push(htmlText(href));
-    }
+    for (const [index, receiver] of receivers.entries())
+      links.push(await downloadLink(receiver, ids[index] as string));
   }
   const runBatch = async () => {
     await Promise.all(

@@ -15,7 +15,8 @@ import pg from 'pg';
 import { DEMO_PASSWORD } from '../src/demo/seed.ts';
 import { POSTGRES_URL } from '../test/support/databases.ts';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
+/** This checkout of s2s. */
+export const REPO = fileURLToPath(new URL('..', import.meta.url));
 
 export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;

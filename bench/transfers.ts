@@ -76,8 +76,8 @@ const ENGINES = (process.env.BENCH_TRANSFERS_ENGINES ?? 'sqlite,postgres').split
 const _REPO = fileURLToPath(new URL('..', import.meta.url));
 const SELF = fileURLToPath(import.meta.url);
 /** Demo schools (src/demo/seed.ts): the sender and the destination. */
-const SENDER = { username: 'demo-school-a', lea: '916', estab: '5402' };
-const RECEIVER = { username: 'demo-school-b', lea: '817', estab: '1234' };
+export const SENDER = { username: 'demo-school-a', lea: '916', estab: '5402' };
+export const RECEIVER = { username: 'demo-school-b', lea: '817', estab: '1234' };
 
 // ---------------------------------------------------------------------------------------------------
 // Results
@@ -288,8 +288,50 @@ async function probed(baseUrl: string, phase: () => Promise<PhaseResult>): Promi
   return result;
 }
 
-function ctfName(sequence: number): string {
+/** The measured file's name, numbered: a name is taken while its file waits, so each upload has its own. */
+export function ctfName(sequence: number): string {
   return `${SENDER.lea}${SENDER.estab}_CTF_${RECEIVER.lea}${RECEIVER.estab}_${String(sequence).padStart(3, '0')}.XML`;
+}
+
+/** A CTF from demo-school-a's school to demo-school-b's, just under the 4 MB a school may send. */
+export async function writeBenchCtf(path: string): Promise<{ bytes: number; pupils: number }> {
+  const options: CtfOptions = {
+    ...CTF25,
+    source: {
+      lea: SENDER.lea,
+      estab: SENDER.estab,
+      name: 'Cotswold Edge Primary School',
+      academicYear: '2025',
+    },
+    destination: { lea: RECEIVER.lea, estab: RECEIVER.estab },
+  };
+  const file = await writeSyntheticCtf(path, { targetBytes: SCHOOL_UPLOAD_LIMIT - 32 * 1024 }, options);
+  if (file.bytes > SCHOOL_UPLOAD_LIMIT) throw new Error(`the CTF is ${file.bytes} bytes: over the limit`);
+  return file;
+}
+
+/** Uploads `content` as the browser's form does; ok only when the confirmation says it was uploaded. */
+export async function uploadCtf(session: Session, content: Buffer, sequence: number) {
+  const { head, tail, boundary } = multipartParts(session.token, ctfName(sequence));
+  const response = await session.postMultipart('/upload/ctf', head, content, tail, boundary);
+  const page = response.body.toString('utf8');
+  if (response.status === 200 && /id="upload-summary">\s*The file was uploaded\./.test(page))
+    return { ok: true, bytes: content.length } as const;
+  const why = /<li>([^<]*)<\/li>/.exec(page.slice(page.indexOf('upload-summary')))?.[1] ?? '';
+  return { ok: false, why: `${response.status}: ${why.slice(0, 200)}` } as const;
+}
+
+/** Accept -> confirm (303 with a ticket) -> the question page, which links to the file. */
+export async function downloadLink(session: Session, id: string): Promise<string> {
+  const confirmed = await session.postForm('/download/ctf/confirm', { file: id });
+  const location = confirmed.headers.location;
+  if (confirmed.status !== 303 || typeof location !== 'string')
+    throw new Error(`confirm: ${confirmed.status}`);
+  const question = await session.get(location);
+  const href = /id="download-link" href="([^"]+)"/.exec(question.body.toString('utf8'))?.[1];
+  if (question.status !== 200 || !href)
+    throw new Error(`question page: ${question.status}, no download link`);
+  return htmlText(href);
 }
 
 async function runClient(spec: ClientSpec): Promise<{
@@ -361,15 +403,7 @@ async function runClient(spec: ClientSpec): Promise<{
   for (let i = 0; i < spec.downloaders; i += 1)
     receivers.push(await signIn(client, RECEIVER.username, '/download/ctf'));
 
-  const upload = async (session: Session, sequence: number) => {
-    const { head, tail, boundary } = multipartParts(session.token, ctfName(sequence));
-    const response = await session.postMultipart('/upload/ctf', head, content, tail, boundary);
-    const page = response.body.toString('utf8');
-    if (response.status === 200 && /id="upload-summary">\s*The file was uploaded\./.test(page))
-      return { ok: true, bytes: content.length } as const;
-    const why = /<li>([^<]*)<\/li>/.exec(page.slice(page.indexOf('upload-summary')))?.[1] ?? '';
-    return { ok: false, why: `${response.status}: ${why.slice(0, 200)}` } as const;
-  };
+  const upload = (session: Session, sequence: number) => uploadCtf(session, content, sequence);
   log('warm-up uploads');
   const warmUp = await measure(
     spec,
@@ -405,18 +439,6 @@ async function runClient(spec: ClientSpec): Promise<{
     ids.get(ctfName(warmupNumber(worker))),
   );
 
-  /** Accept -> confirm (303 with a ticket) -> the question page, which links to the file. */
-  const start = async (session: Session, id: string): Promise<string> => {
-    const confirmed = await session.postForm('/download/ctf/confirm', { file: id });
-    const location = confirmed.headers.location;
-    if (confirmed.status !== 303 || typeof location !== 'string')
-      throw new Error(`confirm: ${confirmed.status}`);
-    const question = await session.get(location);
-    const href = /id="download-link" href="([^"]+)"/.exec(question.body.toString('utf8'))?.[1];
-    if (question.status !== 200 || !href)
-      throw new Error(`question page: ${question.status}, no download link`);
-    return htmlText(href);
-  };
   const fetchFile = async (session: Session, href: string) => {
     const response = await session.get(href);
     return response.status === 200 && response.body.equals(content)
@@ -431,7 +453,7 @@ async function runClient(spec: ClientSpec): Promise<{
     async (worker) => {
       const id = warmupIds[worker];
       if (!id) return { ok: false, why: 'warm-up file not listed' };
-      return fetchFile(receivers[worker] as Session, await start(receivers[worker] as Session, id));
+      return fetchFile(receivers[worker] as Session, await downloadLink(receivers[worker] as Session, id));
     },
   );
 
@@ -445,7 +467,7 @@ async function runClient(spec: ClientSpec): Promise<{
     (worker) => mine(worker).length,
     async (worker, index) => {
       const id = mine(worker)[index] as string;
-      hrefs.set(id, await start(receivers[worker] as Session, id));
+      hrefs.set(id, await downloadLink(receivers[worker] as Session, id));
       return { ok: true, bytes: 0 };
     },
   );
@@ -483,22 +505,10 @@ async function client(spec: ClientSpec) {
 export async function benchTransfers(): Promise<TransfersBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 's2s-bench-transfers-'));
   try {
-    // A CTF from demo-school-a's school to demo-school-b's, just under the 4 MB a school may send.
     const ctfPath = join(dir, 'ctf.xml');
-    const options: CtfOptions = {
-      ...CTF25,
-      source: {
-        lea: SENDER.lea,
-        estab: SENDER.estab,
-        name: 'Cotswold Edge Primary School',
-        academicYear: '2025',
-      },
-      destination: { lea: RECEIVER.lea, estab: RECEIVER.estab },
-    };
     // File numbers are three digits: the measured uploads, then one warm-up upload per uploader.
     if (UPLOADERS * UPLOADS_EACH + UPLOADERS > 999) throw new Error('at most 999 uploads in all');
-    const file = await writeSyntheticCtf(ctfPath, { targetBytes: SCHOOL_UPLOAD_LIMIT - 32 * 1024 }, options);
-    if (file.bytes > SCHOOL_UPLOAD_LIMIT) throw new Error(`the CTF is ${file.bytes} bytes: over the limit`);
+    const file = await writeBenchCtf(ctfPath);
     const common = {
       ctfPath,
       uploaders: UPLOADERS,
