@@ -2,6 +2,7 @@
 // too large is answered at once and the rest of it drained, so the next part of a multipart form can
 // still be read.
 import type { Readable } from 'node:stream';
+import type { BufferPool } from './buffer-pool.ts';
 
 export type BoundedRead = { ok: true; data: Buffer } | { ok: false; size: number };
 
@@ -20,11 +21,13 @@ export class IncompleteFile extends Error {
  * Reads the stream into memory up to `limit` bytes. Past the limit what was kept is released, the rest
  * is discarded as it arrives (the stream is drained, not destroyed, so a multipart upload's next file
  * can still be read) and the answer comes at once. A stream that fails, or closes before its end (even
- * before this is called), rejects with IncompleteFile.
+ * before this is called), rejects with IncompleteFile. With `pool`, the file is joined in a buffer taken
+ * from it (give it back when done with it).
  */
 export function readBounded(
   content: Readable & { truncated?: boolean },
   limit: number,
+  pool?: BufferPool,
 ): Promise<BoundedRead> {
   return new Promise((resolve, reject) => {
     // A multipart file cut short at the parser's limit (stopAtLimit) is larger than any limit here.
@@ -56,7 +59,7 @@ export function readBounded(
     };
     const onEnd = () => {
       stop();
-      resolve({ ok: true, data: Buffer.concat(chunks, size) });
+      resolve({ ok: true, data: pool ? joinInto(pool.take(size), chunks) : Buffer.concat(chunks, size) });
     };
     const onError = (error: Error) => {
       stop();
@@ -74,6 +77,12 @@ export function readBounded(
     content.on('error', onError);
     content.on('close', onClose);
   });
+}
+
+function joinInto(target: Buffer, chunks: readonly Buffer[]): Buffer {
+  let at = 0;
+  for (const chunk of chunks) at += chunk.copy(target, at);
+  return target;
 }
 
 /** How a multipart file stream ended (settleFile). */

@@ -12,6 +12,7 @@ import type {
   CensusSummaryInput,
 } from '../collect/census-check.ts';
 import type { ReturnSummary } from '../collect/census-summary.ts';
+import { poolOf } from '../platform/buffer-pool.ts';
 import { WorkerPool } from '../platform/workers/pool.ts';
 import type { ContentCheckResult, ContentCheckTask, ReturnedBytes } from './content-check-worker.ts';
 import { type CheckedContent, type ContentChecker, checkContent, parsesContent } from './content-checks.ts';
@@ -45,12 +46,14 @@ const MAX_QUEUED_FILES = 10_000;
  * a view of a larger allocation that must not go with it: its bytes are copied now and the copy moved.
  * Reading uploads into shared memory instead saved the copy too but raised the service's peak memory in
  * the benchmark from about 0.85 to 1.2 GB, probably because the garbage collector does not count shared
- * memory waiting to be freed. Bytes already in shared memory are still read where they are.
+ * memory waiting to be freed. Bytes already in shared memory are still read where they are. Bytes in a
+ * buffer lent by a BufferPool (an upload's) are the start of memory of their own: that is moved.
  */
 function forWorker(data: Uint8Array, handedOver: boolean): { bytes: Uint8Array; transfer: ArrayBuffer[] } {
   if (data.buffer instanceof SharedArrayBuffer) return { bytes: data, transfer: [] };
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
-  if (whole) return { bytes: data, transfer: handedOver ? [data.buffer] : [] };
+  if (whole || (handedOver && poolOf(data.buffer)))
+    return { bytes: data, transfer: handedOver ? [data.buffer] : [] };
   const copy = new Uint8Array(data);
   return { bytes: copy, transfer: [copy.buffer] };
 }
@@ -78,8 +81,12 @@ export class PooledContentChecks implements ContentChecker, CensusChecker {
 
   async handOver(file: ClassifiedFilename, data: Buffer): Promise<CheckedContent> {
     if (!parsesContent(file)) return { check: await checkContent(file, data), data };
+    const lender = poolOf(data.buffer);
     const { check, data: back } = await this.onWorker<ReturnedBytes>({ kind: 'upload', file, data });
-    return { check, data: Buffer.from(back.buffer, back.byteOffset, back.byteLength) };
+    const bytes = Buffer.from(back.buffer, back.byteOffset, back.byteLength);
+    // Moved there and back, the memory is a new object: still the lender's.
+    lender?.adopt(bytes);
+    return { check, data: bytes };
   }
 
   /** A census return's reading and rules (collect/census-check.ts), on a worker. */

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { censusPupilsPage, censusSummary, checkCensusReturn } from '../../src/collect/census-check.ts';
+import { BufferPool, poolOf } from '../../src/platform/buffer-pool.ts';
 import { PoolBusy, PoolClosed } from '../../src/platform/workers/pool.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { checkContent, inlineContentChecks } from '../../src/transfers/content-checks.ts';
@@ -89,6 +90,24 @@ test('bytes handed over to a worker are moved there, not copied, and come back a
   const inline = await inlineContentChecks.handOver(file, xml);
   assert.equal(inline.data, xml);
   assert.deepEqual(inline.check, here);
+});
+
+test("an upload's bytes in memory lent by a pool move to the worker with it, and come back lent by the pool", async () => {
+  const file = named('9162001_CTF_8013456_003.XML');
+  const xml = Buffer.from(syntheticCtf(40));
+  const here = await checkContent(file, xml);
+  const pool = new BufferPool(16 * 1024 * 1024);
+  const lent = pool.take(xml.length);
+  xml.copy(lent);
+  assert.ok(lent.buffer.byteLength > lent.length, 'the start of a larger allocation');
+  const moved = await pooled.handOver(file, lent);
+  assert.equal(lent.length, 0, 'moved, not copied');
+  assert.deepEqual(moved.check, here);
+  assert.ok(moved.data.equals(xml));
+  assert.equal(moved.data.buffer.byteLength, 1024 * 1024, 'the whole allocation came back');
+  assert.equal(poolOf(moved.data.buffer), pool);
+  pool.give(moved.data);
+  assert.equal(pool.spare, 1024 * 1024, 'and is kept for the next upload');
 });
 
 test('a census return is read and checked the same on a worker thread, readable or not', async () => {

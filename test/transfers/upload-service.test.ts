@@ -30,6 +30,7 @@ import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import type { Category } from '../../src/transfers/categories.ts';
+import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { pupilsOf, updateTransfer } from '../../src/transfers/repository.ts';
 import {
   type AcceptedUpload,
@@ -1274,6 +1275,56 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         );
         await assertRefusalRecorded(schoolUser, lost.filename, lost);
       });
+    });
+
+    test('uploads at the same time, read on worker threads into memory used again, are each stored as sent', async () => {
+      // Each upload's memory goes to the next once it is stored: were it given back while its file was
+      // still being encrypted (a store that reads slowly gives others the time to take it), another
+      // upload's bytes would be stored in its place.
+      async function* paced(content: Readable) {
+        for await (const chunk of content as AsyncIterable<Buffer>) {
+          for (let at = 0; at < chunk.length; at += 4096) {
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            yield chunk.subarray(at, at + 4096);
+          }
+        }
+      }
+      const slowly: UploadBlobStore = {
+        put: (content) => files.put(Readable.from(paced(content))),
+        remove: (key) => files.remove(key),
+      };
+      const checks = new PooledContentChecks({ workers: 2 });
+      try {
+        const checked = new UploadService({ db, files: slowly, clock, contentChecks: checks });
+        const from = { lea: school.number.slice(0, 3), estab: school.number.slice(3) };
+        const sent = Array.from({ length: 18 }, (_, index) => {
+          const pupils = Array.from({ length: 40 + index }, (_, p) =>
+            syntheticPupil(index * 100 + p, from, false),
+          );
+          return {
+            name: `${school.number}_CTF_${dest.number}_${400 + index}.XML`,
+            content: Buffer.from(ctfFor(school.number, dest.number, pupils)),
+          };
+        });
+        // Three senders, each sending its next file as soon as its last is stored: a file is read into
+        // memory while others are being stored.
+        await Promise.all(
+          [0, 1, 2].map(async (sender) => {
+            for (let index = sender; index < sent.length; index += 3) {
+              const { name, content } = sent[index] as (typeof sent)[number];
+              accepted(await checked.upload(actorOf(schoolUser), 'ctf', name, chunked(content)));
+            }
+          }),
+        );
+        for (const { name, content } of sent) {
+          const [row] = await transfersNamed(name);
+          assert.ok(row);
+          assert.ok((await readStored(files, row)).equals(content), `${name} is stored as sent`);
+        }
+        assert.ok(checks.stats().started > 0, 'read on the workers');
+      } finally {
+        await checks.close();
+      }
     });
   });
 }

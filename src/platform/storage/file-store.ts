@@ -5,6 +5,7 @@ import { access, constants, mkdir, open, opendir, rename, rm, stat } from 'node:
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BufferPool } from '../buffer-pool.ts';
 
 export interface FileStore {
   /** Store a stream under a key; the object appears whole or not at all. */
@@ -44,9 +45,8 @@ const READ_CHUNK_BYTES = 256 * 1024;
  * fault each as they are first written, about as much as reading the bytes (docs/benchmarks.md).
  */
 const PIECE_BYTES = 1024 * 1024;
-/** Buffers of PIECE_BYTES kept for the next reads, at most MAX_SPARE_BUFFERS. */
-const spareBuffers: Buffer[] = [];
-const MAX_SPARE_BUFFERS = 16;
+/** The buffers of the reads, 16 at most kept for the next. */
+const pieceBuffers = new BufferPool(16 * PIECE_BYTES);
 
 async function fsync(path: string): Promise<void> {
   const handle = await open(path, 'r');
@@ -103,7 +103,7 @@ export class DiskFileStore implements FileStore {
     // Opened now, so that a missing file fails here, as get does.
     const handle = await open(this.pathOf(key), 'r');
     return (async function* pieces() {
-      const buffer = spareBuffers.pop() ?? Buffer.allocUnsafeSlow(PIECE_BYTES);
+      const buffer = pieceBuffers.take(PIECE_BYTES);
       try {
         for (;;) {
           const { bytesRead } = await handle.read(buffer, 0, PIECE_BYTES, null);
@@ -113,7 +113,7 @@ export class DiskFileStore implements FileStore {
       } finally {
         await handle.close();
         // Only now: the reader is done with the last piece it was given.
-        if (spareBuffers.length < MAX_SPARE_BUFFERS) spareBuffers.push(buffer);
+        pieceBuffers.give(buffer);
       }
     })();
   }
