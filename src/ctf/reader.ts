@@ -514,6 +514,9 @@ export async function readCtf(
           section = null;
         } else if (depth === 2) area = 'none';
       },
+      // Nothing deeper than a section's records (CTfile/CTFpupilData/Pupil/section/group/record) is read:
+      // it is only checked.
+      readsDepth: 6,
     },
     options.limits,
   );

@@ -379,3 +379,54 @@ test('a handler that wants the text of some elements only gets theirs, whichever
   assert.notEqual(byPlainReader(Buffer.from(body)), null, 'the first is read the fast way');
   assert.equal(byPlainReader(Buffer.from(`<?xml version="1.1"?>${body}`)), null, 'the second by saxes');
 });
+
+/** A handler that writes down each event with its depth, consecutive text joined, reading `readsDepth`. */
+function leveled(readsDepth?: number): { handler: XmlHandler; events: [number, string][] } {
+  const events: [number, string][] = [];
+  const handler: XmlHandler = {
+    open(name, attributes, path) {
+      events.push([path.length, `open ${name} ${JSON.stringify(attributes)}`]);
+    },
+    text(text, path) {
+      const last = events.at(-1);
+      if (last?.[0] === path.length && last[1].startsWith('text ')) last[1] += text;
+      else events.push([path.length, `text ${text}`]);
+    },
+    close(name, path) {
+      events.push([path.length, `close ${name}`]);
+    },
+    ...(readsDepth === undefined ? {} : { readsDepth }),
+  };
+  return { handler, events };
+}
+
+test('a handler that reads only the outer levels of elements gets their events alone, whichever way the document is read', async () => {
+  for (const xml of [syntheticCtf(3), '<r a="1"><x>t<y b="2">u &amp; <z c="3"/>v</y>w</x><x/>tail</r>']) {
+    const data = Buffer.from(xml);
+    const all = leveled();
+    await readXml(Readable.from([data]), all.handler);
+    assert.ok(
+      all.events.some(([depth]) => depth > 3),
+      'the document is deeper than the depths read',
+    );
+    for (const depth of [1, 2, 3, 6]) {
+      // Texts either side of a deeper element, now out of sight, come one after the other.
+      const expected: [number, string][] = [];
+      for (const [level, event] of all.events.filter(([at]) => at <= depth)) {
+        const last = expected.at(-1);
+        if (last?.[0] === level && last[1].startsWith('text ') && event.startsWith('text '))
+          last[1] += event.slice('text '.length);
+        else expected.push([level, event]);
+      }
+      const bySaxes = leveled(depth);
+      await readXml(Readable.from([data]), bySaxes.handler);
+      assert.deepEqual(bySaxes.events, expected, `saxes, ${depth} levels`);
+      const scanned = scanPlainDocument(data, DEFAULT_XML_LIMITS);
+      assert.ok(scanned !== null);
+      const fast = leveled(depth);
+      emitPlainDocument(scanned, fast.handler);
+      releasePlainDocument(scanned);
+      assert.deepEqual(fast.events, expected, `the fast way, ${depth} levels`);
+    }
+  }
+});

@@ -76,6 +76,12 @@ export interface XmlHandler {
   wantsText?(path: readonly string[]): boolean;
   /** An element ends. `path` still includes it. */
   close?(name: string, path: readonly string[]): void;
+  /**
+   * How many levels of elements the handler reads (when absent: all). Elements nested deeper are still
+   * checked, but nothing of them is handed over, no open, text or close: the fast way then makes no
+   * strings for them at all.
+   */
+  readsDepth?: number;
 }
 
 /** Bytes of a document in memory handed to the parser at a time. */
@@ -163,6 +169,7 @@ export async function readXml(
   const max = { ...DEFAULT_XML_LIMITS, ...limits };
   const parser = new SaxesParser({ position: true });
   const path: string[] = [];
+  const reads = handler.readsDepth ?? Number.POSITIVE_INFINITY;
   let elements = 0;
   let bytes = 0;
   let sawRoot = false;
@@ -188,6 +195,7 @@ export async function readXml(
       fail('too-many-elements', message('xml.too-many-elements', { max: max.maxElements }));
     if (path.length >= max.maxDepth) fail('too-deep', message('xml.too-deep', { max: max.maxDepth }));
     path.push(tag.name);
+    if (path.length > reads) return;
     let attributes = NO_ATTRIBUTES;
     for (const key in tag.attributes) {
       if (attributes === NO_ATTRIBUTES) attributes = {};
@@ -197,12 +205,13 @@ export async function readXml(
   });
   const onText = (text: string): void => {
     if (text.length > max.maxTextLength) fail('too-large', textTooLong);
-    if (path.length > 0 && (handler.wantsText?.(path) ?? true)) handler.text?.(text, path);
+    if (path.length > 0 && path.length <= reads && (handler.wantsText?.(path) ?? true))
+      handler.text?.(text, path);
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', (tag) => {
-    handler.close?.(tag.name, path);
+    if (path.length <= reads) handler.close?.(tag.name, path);
     path.pop();
   });
 
