@@ -430,3 +430,13 @@ test('a handler that reads only the outer levels of elements gets their events a
     }
   }
 });
+
+test('a start tag is read by its own name where another name, the start or the whole of it, came last time', async () => {
+  // After <x>, <a> the first time: the next <x> holds <ab>, then <a> again, then <ab-c>.
+  for (const xml of [
+    '<r><x><a/></x><x><ab/></x><x><a/></x><x><ab-c k="1">t</ab-c></x></r>',
+    '<r><x><ab/></x><x><a/></x><x><ab/></x></r>',
+  ]) {
+    assert.equal(await agrees(Buffer.from(xml)), 'plain', xml);
+  }
+});

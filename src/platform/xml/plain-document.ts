@@ -214,6 +214,11 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
     return id;
   };
 
+  // For each element name (by id, plus one; the first slot for the document's start), the name of the
+  // start tag that followed it last time, or -1.
+  const follows: number[] = [];
+  let lastStart = -1;
+
   // The open elements: where each one's name is in data, and its length.
   const openAt: number[] = [];
   const openSize: number[] = [];
@@ -379,7 +384,19 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
     if (elements > limits.maxElements) return null;
     sawRoot = true;
     const nameStart = i + 1;
-    const nameId = internName(nameStart);
+    // Documents repeat their structure: a start tag's name is most often the one that followed the
+    // previous start tag's name last time, and comparing its bytes costs less than hashing them.
+    let nameId = follows[lastStart + 1] ?? -1;
+    if (nameId !== -1) {
+      const at = nameAt[nameId] as number;
+      const size = (names[nameId] as string).length;
+      let k = 0;
+      while (k < size && data[nameStart + k] === data[at + k]) k += 1;
+      if (k < size || NAME_PART[data[nameStart + size] as number] === 1) nameId = -1;
+    }
+    if (nameId === -1) nameId = internName(nameStart);
+    follows[lastStart + 1] = nameId;
+    lastStart = nameId;
     i = nameStart + (names[nameId] as string).length;
     if (length + 2 > tokens.length) tokens = grown(tokens, length);
     const head = length;
