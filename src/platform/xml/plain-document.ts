@@ -388,11 +388,9 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
     // previous start tag's name last time, and comparing its bytes costs less than hashing them.
     let nameId = follows[lastStart + 1] ?? -1;
     if (nameId !== -1) {
-      const at = nameAt[nameId] as number;
-      const size = (names[nameId] as string).length;
-      let k = 0;
-      while (k < size && data[nameStart + k] === data[at + k]) k += 1;
-      if (k < size || NAME_PART[data[nameStart + size] as number] === 1) nameId = -1;
+      const guess = names[nameId] as string;
+      if (!matches(data, nameStart, guess) || NAME_PART[data[nameStart + guess.length] as number] === 1)
+        nameId = -1;
     }
     if (nameId === -1) nameId = internName(nameStart);
     follows[lastStart + 1] = nameId;
