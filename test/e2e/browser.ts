@@ -165,11 +165,18 @@ export async function assertAccessible(page: Page): Promise<void> {
  * What axe's verdict on a page depends on, without the page's words: every element with its attributes,
  * each run of text as one mark, and each uuid or number in an attribute replaced by the order in which it
  * first appears (so what refers to what, a label's `for` or an `aria-describedby`, and any repeated id
- * are kept). The service's menu is one mark: it is the signed-in user's, the same on all their pages, and
- * checked with the first of them. The CSP nonce and the CSRF token, new on every request, are left out.
+ * are kept). Words in attributes (an `aria-label`, a `title`, alternative text, the wording a component's
+ * script shows) are a mark too when there are any, and the language a `lang` names: so a page in Welsh is
+ * built like the same page in English, and an attribute left empty by a translation is not. The service's
+ * menu is one mark: it is the signed-in user's, the same on all their pages, and checked with the first of
+ * them; so is the language switch, the same on every page in one language and checked with the first (the
+ * sign-in page, which every journey checks in full). The CSP nonce and the CSRF token, new on every request,
+ * are left out.
  */
-async function pageStructure(page: Page): Promise<string> {
+export async function pageStructure(page: Page): Promise<string> {
   const structure = await page.evaluate(() => {
+    const WORDS =
+      /^(aria-label|aria-description|aria-roledescription|aria-valuetext|alt|title|placeholder|data-i18n\..+|lang)$/;
     const order = new Map<string, number>();
     const canonical = (value: string) =>
       value.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+/gi, (token) => {
@@ -187,9 +194,15 @@ async function pageStructure(page: Page): Promise<string> {
         parts.push('<menu/>');
         return;
       }
+      if (node.classList.contains('s2s-language-toggle')) {
+        parts.push('<language-switch/>');
+        return;
+      }
+      const value = (attribute: Attr) =>
+        WORDS.test(attribute.name) ? (attribute.value.trim() ? 'W' : '') : canonical(attribute.value);
       const attributes = [...node.attributes]
         .filter((a) => a.name !== 'nonce' && !(a.name === 'value' && node.getAttribute('name') === '_csrf'))
-        .map((a) => `${a.name}="${canonical(a.value)}"`)
+        .map((a) => `${a.name}="${value(a)}"`)
         .sort();
       parts.push(`<${node.localName} ${attributes.join(' ')}>`);
       for (const child of node.childNodes) walk(child);
