@@ -183,6 +183,8 @@ export async function pageStructure(page: Page): Promise<string> {
         if (!order.has(token)) order.set(token, order.size);
         return `#${order.get(token)}`;
       });
+    const value = (attribute: Attr) =>
+      WORDS.test(attribute.name) ? (attribute.value.trim() ? 'W' : '') : canonical(attribute.value);
     const parts: string[] = [];
     const walk = (node: Node): void => {
       if (node.nodeType === Node.TEXT_NODE) {
@@ -198,8 +200,6 @@ export async function pageStructure(page: Page): Promise<string> {
         parts.push('<language-switch/>');
         return;
       }
-      const value = (attribute: Attr) =>
-        WORDS.test(attribute.name) ? (attribute.value.trim() ? 'W' : '') : canonical(attribute.value);
       const attributes = [...node.attributes]
         .filter((a) => a.name !== 'nonce' && !(a.name === 'value' && node.getAttribute('name') === '_csrf'))
         .map((a) => `${a.name}="${value(a)}"`)
