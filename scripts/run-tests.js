@@ -60,6 +60,9 @@ process.on('exit', () => rmSync(BUILD, { recursive: true, force: true }));
 // The commands the tests run (bin/s2s.js, bin/s2s-client.js).
 const COMMANDS = ['src/cli.ts', 'src/client/main.ts'];
 await bundle([...files, ...COMMANDS], BUILD);
+// The page structures axe has passed, shared by the browser journeys (test/e2e/browser.ts, Journey.check).
+const AXE_PASSED = join(BUILD, 'axe-passed');
+mkdirSync(AXE_PASSED);
 
 const result = spawnSync(
   process.execPath,
@@ -81,6 +84,7 @@ const result = spawnSync(
       MASTER_KEY_FILE: join(tmpdir(), 's2s-test-master.key'),
       // bin/s2s.js and bin/s2s-client.js run these bundles instead of the sources.
       S2S_BUNDLE_DIR: BUILD,
+      S2S_AXE_PASSED_DIR: AXE_PASSED,
     },
   },
 );

@@ -1,5 +1,5 @@
 // The accessibility check itself must be able to fail, or every journey's "no violations" means nothing;
-// nor may passing over a page built like one already checked hide a page built differently.
+// nor may passing over a page built like one already checked hide a page built differently, or a menu.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertAccessible, Journey, launchBrowser, pageStructure } from './browser.ts';
@@ -26,13 +26,13 @@ test('a page built like one already passed is passed over; one built differently
     const first = 'f-5b0e2c9a-3f4d-4e8a-9c1b-2d3e4f5a6b7c';
     const second = 'f-0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
     await journey.page.setContent(form('Name of pupil 12', first, first));
-    await journey.checkUnlessSameStructure();
+    await journey.check();
     // Other words, other ids in the same places: the same structure.
     await journey.page.setContent(form('Nom 345', second, second));
-    await journey.checkUnlessSameStructure();
+    await journey.check();
     // The label names one uuid and the input has another: no longer the same structure, so axe runs.
     await journey.page.setContent(form('Name of pupil 12', first, second));
-    await assert.rejects(journey.checkUnlessSameStructure(), /label/);
+    await assert.rejects(journey.check(), /label/);
     await journey.close();
   } finally {
     await browser.close();
@@ -54,15 +54,48 @@ test('a page in Welsh is built like the same page in English; an attribute a tra
       await journey.page.setContent(html);
       return pageStructure(journey.page);
     };
-    assert.equal(await structureOf(welsh), await structureOf(english));
-    assert.notEqual(await structureOf(emptied), await structureOf(english));
+    assert.deepEqual(await structureOf(welsh), await structureOf(english));
+    assert.notDeepEqual(await structureOf(emptied), await structureOf(english));
     await journey.page.setContent(english);
-    await journey.checkUnlessSameStructure();
+    await journey.check();
     await journey.page.setContent(welsh);
-    await journey.checkUnlessSameStructure();
+    await journey.check();
     // The button has lost its name: a page built differently, so axe runs on it and finds that.
     await journey.page.setContent(emptied);
-    await assert.rejects(journey.checkUnlessSameStructure(), /button-name/);
+    await assert.rejects(journey.check(), /button-name/);
+    await journey.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('the menu is checked once for each way it is built, whichever page it is on and whichever item is marked', async () => {
+  const browser = await launchBrowser();
+  try {
+    const journey = await Journey.open(browser, 'http://127.0.0.1');
+    const item = (href: string, words: string, current: boolean) =>
+      `<li class="govuk-service-navigation__item${current ? ' govuk-service-navigation__item--active' : ''}">` +
+      `<a class="govuk-service-navigation__link" href="${href}"${current ? ' aria-current="page"' : ''}>${words}</a></li>`;
+    const page = (heading: string, items: string[]) =>
+      `<html lang="en"><head><title>${heading}</title><style>a { display: inline-block; padding: 12px; }</style></head><body>` +
+      `<section aria-label="Service information"><div class="govuk-service-navigation__wrapper">` +
+      `<nav aria-label="Menu"><ul>${items.join('')}</ul></nav></div></section>` +
+      `<main><h1>${heading}</h1></main></body></html>`;
+    const structureOf = async (html: string) => {
+      await journey.page.setContent(html);
+      return pageStructure(journey.page);
+    };
+    const onHome = page('Home', [item('/', 'Home', true), item('/upload', 'Upload', false)]);
+    const onUpload = page('Upload', [item('/', 'Home', false), item('/upload', 'Upload', true)]);
+    const [, homeMenu] = await structureOf(onHome);
+    const [, uploadMenu] = await structureOf(onUpload);
+    assert.ok(homeMenu, 'the menu has a structure of its own');
+    assert.equal(uploadMenu, homeMenu, 'the same menu with the page’s own item marked');
+    await journey.page.setContent(onHome);
+    await journey.check();
+    // The same page, with a menu whose second link has no words: a menu built differently, so axe runs.
+    await journey.page.setContent(page('Home', [item('/', 'Home', true), item('/upload', '', false)]));
+    await assert.rejects(journey.check(), /link-name/);
     await journey.close();
   } finally {
     await browser.close();

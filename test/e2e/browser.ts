@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,23 +124,8 @@ export function forJourneys(start: () => Promise<RunningService> = () => startSe
   return running;
 }
 
-/**
- * Markup axe has passed in this process, with the values that change on every request (CSP nonces,
- * CSRF tokens) taken out. axe's result depends only on the document (the styles are the service's own,
- * the same for every page), so a page identical to one already checked (the home page after each
- * sign-in, a menu page between reports) passes without running axe again.
- */
-const passedMarkup = new Set<string>();
-
-function markupKey(html: string): string {
-  const stable = html.replace(/ nonce="[^"]*"/g, '').replace(/(name="_csrf"[^>]*value=")[^"]*"/g, '$1"');
-  return createHash('sha256').update(stable).digest('hex');
-}
-
 /** Runs axe-core (WCAG 2.0-2.2 A and AA rules) on the page and fails on any violation. */
 export async function assertAccessible(page: Page): Promise<void> {
-  const key = markupKey(await page.content());
-  if (passedMarkup.has(key)) return;
   // A journey's pages have axe already (Journey.open); another page gets it now. Both go through the
   // DevTools protocol, so the page's CSP (no inline scripts) is kept on.
   if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(AXE_SOURCE);
@@ -158,7 +143,6 @@ export async function assertAccessible(page: Page): Promise<void> {
     );
   });
   assert.deepEqual(violations, [], `accessibility violations on ${page.url()}`);
-  passedMarkup.add(key);
 }
 
 /**
@@ -167,16 +151,25 @@ export async function assertAccessible(page: Page): Promise<void> {
  * first appears (so what refers to what, a label's `for` or an `aria-describedby`, and any repeated id
  * are kept). Words in attributes (an `aria-label`, a `title`, alternative text, the wording a component's
  * script shows) are a mark too when there are any, and the language a `lang` names: so a page in Welsh is
- * built like the same page in English, and an attribute left empty by a translation is not. The service's
- * menu is one mark: it is the signed-in user's, the same on all their pages, and checked with the first of
- * them; so is the language switch, the same on every page in one language and checked with the first (the
- * sign-in page, which every journey checks in full). The CSP nonce and the CSRF token, new on every request,
- * are left out.
+ * built like the same page in English, and an attribute left empty by a translation is not. The CSP nonce
+ * and the CSRF token, new on every request, are left out.
+ *
+ * The service's menu and its language switch are one mark each in the page's structure, and have
+ * structures of their own, in which where a link leads and in what order the items come are left out:
+ * the menu is the signed-in user's, the same items on all their pages with the page's own marked, and the
+ * switch links to the page shown in the other language. So the first structure is the page's, then the
+ * menu's and the switch's when the page has them; a page is passed over only when axe has passed every
+ * one of them (`Journey.check`): another user's page shares a verdict, and each kind of menu is still
+ * checked.
  */
-export async function pageStructure(page: Page): Promise<string> {
-  const structure = await page.evaluate(() => {
+export async function pageStructure(page: Page): Promise<string[]> {
+  const structures = await page.evaluate(() => {
     const WORDS =
       /^(aria-label|aria-description|aria-roledescription|aria-valuetext|alt|title|placeholder|data-i18n\..+|lang)$/;
+    const REGIONS: Record<string, string> = {
+      'govuk-service-navigation__wrapper': '<menu/>',
+      's2s-language-toggle': '<language-switch/>',
+    };
     const order = new Map<string, number>();
     const canonical = (value: string) =>
       value.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d+/gi, (token) => {
@@ -185,37 +178,54 @@ export async function pageStructure(page: Page): Promise<string> {
       });
     const value = (attribute: Attr) =>
       WORDS.test(attribute.name) ? (attribute.value.trim() ? 'W' : '') : canonical(attribute.value);
-    const parts: string[] = [];
-    const walk = (node: Node): void => {
-      if (node.nodeType === Node.TEXT_NODE) {
-        if (node.textContent?.trim()) parts.push('T');
-        return;
-      }
-      if (!(node instanceof Element)) return;
-      if (node.classList.contains('govuk-service-navigation__wrapper')) {
-        parts.push('<menu/>');
-        return;
-      }
-      if (node.classList.contains('s2s-language-toggle')) {
-        parts.push('<language-switch/>');
-        return;
+    const regions: Element[] = [];
+    const serialise = (node: Node, inRegion: boolean, isRoot: boolean): string => {
+      if (node.nodeType === Node.TEXT_NODE) return node.textContent?.trim() ? 'T' : '';
+      if (!(node instanceof Element)) return '';
+      const region = [...node.classList].find((name) => name in REGIONS);
+      if (region && !isRoot) {
+        regions.push(node);
+        return REGIONS[region] as string;
       }
       const attributes = [...node.attributes]
         .filter((a) => a.name !== 'nonce' && !(a.name === 'value' && node.getAttribute('name') === '_csrf'))
-        .map((a) => `${a.name}="${value(a)}"`)
+        .map((a) => `${a.name}="${inRegion && a.name === 'href' ? (a.value ? 'H' : '') : value(a)}"`)
         .sort();
-      parts.push(`<${node.localName} ${attributes.join(' ')}>`);
-      for (const child of node.childNodes) walk(child);
-      parts.push(`</${node.localName}>`);
+      const children = [...node.childNodes].map((child) => serialise(child, inRegion, false));
+      if (inRegion) children.sort();
+      return `<${node.localName} ${attributes.join(' ')}>${children.join('')}</${node.localName}>`;
     };
-    walk(document.documentElement);
-    return parts.join('');
+    const structures = [serialise(document.documentElement, false, true)];
+    for (const region of regions) {
+      order.clear();
+      structures.push(serialise(region, true, true));
+    }
+    return structures;
   });
-  return createHash('sha256').update(structure).digest('hex');
+  return structures.map((structure) => createHash('sha256').update(structure).digest('hex'));
 }
 
-/** Structures (`pageStructure`) of the pages axe has passed in this process. */
+/**
+ * Structures (`pageStructure`) axe has passed. The test runner gives the run's processes a folder to
+ * share them in (S2S_AXE_PASSED_DIR: a journey then passes over a page another journey's axe run has
+ * passed); without one, they are this process's.
+ */
 const passedStructures = new Set<string>();
+const sharedPassed = process.env.S2S_AXE_PASSED_DIR;
+
+function hasPassed(structure: string): boolean {
+  if (passedStructures.has(structure)) return true;
+  if (sharedPassed === undefined || !existsSync(join(sharedPassed, structure))) return false;
+  passedStructures.add(structure);
+  return true;
+}
+
+function recordPassed(structures: string[]): void {
+  for (const structure of structures) {
+    passedStructures.add(structure);
+    if (sharedPassed !== undefined) writeFileSync(join(sharedPassed, structure), '');
+  }
+}
 
 /**
  * A browser tab that keeps count of the documents it loads, so a journey can prove that axe checked
@@ -239,24 +249,17 @@ export class Journey {
     return new Journey(await context.newPage());
   }
 
-  /** Check the page now shown; call after every navigation. */
+  /**
+   * Checks the page now shown with axe, unless one of the same structure (`pageStructure`) has passed: a
+   * page that differs from it only in its words (another user's name, other dates and counts, the other
+   * language) gets the same verdict. Call after every navigation.
+   */
   async check(): Promise<void> {
     await this.page.waitForLoadState('load');
-    await assertAccessible(this.page);
-    this.checkedLoads.add(this.loads);
-  }
-
-  /**
-   * Checks the page now shown unless one of the same structure (`pageStructure`) has passed: a page that
-   * differs from it only in its words (another user's name, other dates and counts) gets the same verdict.
-   * For a crawl that meets the same pages as several users.
-   */
-  async checkUnlessSameStructure(): Promise<void> {
-    await this.page.waitForLoadState('load');
-    const structure = await pageStructure(this.page);
-    if (!passedStructures.has(structure)) {
+    const structures = await pageStructure(this.page);
+    if (!structures.every(hasPassed)) {
       await assertAccessible(this.page);
-      passedStructures.add(structure);
+      recordPassed(structures);
     }
     this.checkedLoads.add(this.loads);
   }
