@@ -17,10 +17,26 @@ test('the axe check fails on a page with an unlabelled input and an image withou
   }
 });
 
-test('a page built like one already passed is passed over; one built differently is checked, and can fail', async () => {
+/** Runs `steps` in a journey of a browser of its own, which is closed afterwards whatever happens. */
+async function inJourney(steps: (journey: Journey) => Promise<void>): Promise<void> {
   const browser = await launchBrowser();
   try {
     const journey = await Journey.open(browser, 'http://127.0.0.1');
+    await steps(journey);
+    await journey.close();
+  } finally {
+    await browser.close();
+  }
+}
+
+/** The structures (`pageStructure`) of `html` shown in the journey's page. */
+async function structureOf(journey: Journey, html: string): Promise<string[]> {
+  await journey.page.setContent(html);
+  return pageStructure(journey.page);
+}
+
+test('a page built like one already passed is passed over; one built differently is checked, and can fail', async () => {
+  await inJourney(async (journey) => {
     const form = (words: string, labelFor: string, inputId: string) =>
       `<html lang="en"><head><title>${words}</title></head><body><main><h1>${words}</h1><label for="${labelFor}">${words}</label><input type="text" id="${inputId}"></main></body></html>`;
     const first = 'f-5b0e2c9a-3f4d-4e8a-9c1b-2d3e4f5a6b7c';
@@ -33,16 +49,11 @@ test('a page built like one already passed is passed over; one built differently
     // The label names one uuid and the input has another: no longer the same structure, so axe runs.
     await journey.page.setContent(form('Name of pupil 12', first, second));
     await assert.rejects(journey.check(), /label/);
-    await journey.close();
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('a page in Welsh is built like the same page in English; an attribute a translation left empty is not', async () => {
-  const browser = await launchBrowser();
-  try {
-    const journey = await Journey.open(browser, 'http://127.0.0.1');
+  await inJourney(async (journey) => {
     const page = (lang: string, words: { title: string; close: string; search: string }) =>
       `<html lang="${lang}"><head><title>${words.title}</title></head><body><main><h1>${words.title}</h1>` +
       `<button type="button" aria-label="${words.close}"><svg aria-hidden="true" width="10" height="10"></svg></button>` +
@@ -50,12 +61,8 @@ test('a page in Welsh is built like the same page in English; an attribute a tra
     const english = page('en', { title: 'Messages', close: 'Close', search: 'Search messages' });
     const welsh = page('cy', { title: 'Negeseuon', close: 'Cau', search: 'Chwilio negeseuon' });
     const emptied = page('cy', { title: 'Negeseuon', close: '', search: 'Chwilio negeseuon' });
-    const structureOf = async (html: string) => {
-      await journey.page.setContent(html);
-      return pageStructure(journey.page);
-    };
-    assert.deepEqual(await structureOf(welsh), await structureOf(english));
-    assert.notDeepEqual(await structureOf(emptied), await structureOf(english));
+    assert.deepEqual(await structureOf(journey, welsh), await structureOf(journey, english));
+    assert.notDeepEqual(await structureOf(journey, emptied), await structureOf(journey, english));
     await journey.page.setContent(english);
     await journey.check();
     await journey.page.setContent(welsh);
@@ -63,16 +70,11 @@ test('a page in Welsh is built like the same page in English; an attribute a tra
     // The button has lost its name: a page built differently, so axe runs on it and finds that.
     await journey.page.setContent(emptied);
     await assert.rejects(journey.check(), /button-name/);
-    await journey.close();
-  } finally {
-    await browser.close();
-  }
+  });
 });
 
 test('the menu is checked once for each way it is built, whichever page it is on and whichever item is marked', async () => {
-  const browser = await launchBrowser();
-  try {
-    const journey = await Journey.open(browser, 'http://127.0.0.1');
+  await inJourney(async (journey) => {
     const item = (href: string, words: string, current: boolean) =>
       `<li class="govuk-service-navigation__item${current ? ' govuk-service-navigation__item--active' : ''}">` +
       `<a class="govuk-service-navigation__link" href="${href}"${current ? ' aria-current="page"' : ''}>${words}</a></li>`;
@@ -81,14 +83,10 @@ test('the menu is checked once for each way it is built, whichever page it is on
       `<section aria-label="Service information"><div class="govuk-service-navigation__wrapper">` +
       `<nav aria-label="Menu"><ul>${items.join('')}</ul></nav></div></section>` +
       `<main><h1>${heading}</h1></main></body></html>`;
-    const structureOf = async (html: string) => {
-      await journey.page.setContent(html);
-      return pageStructure(journey.page);
-    };
     const onHome = page('Home', [item('/', 'Home', true), item('/upload', 'Upload', false)]);
     const onUpload = page('Upload', [item('/', 'Home', false), item('/upload', 'Upload', true)]);
-    const [, homeMenu] = await structureOf(onHome);
-    const [, uploadMenu] = await structureOf(onUpload);
+    const [, homeMenu] = await structureOf(journey, onHome);
+    const [, uploadMenu] = await structureOf(journey, onUpload);
     assert.ok(homeMenu, 'the menu has a structure of its own');
     assert.equal(uploadMenu, homeMenu, 'the same menu with the page’s own item marked');
     await journey.page.setContent(onHome);
@@ -96,8 +94,5 @@ test('the menu is checked once for each way it is built, whichever page it is on
     // The same page, with a menu whose second link has no words: a menu built differently, so axe runs.
     await journey.page.setContent(page('Home', [item('/', 'Home', true), item('/upload', '', false)]));
     await assert.rejects(journey.check(), /link-name/);
-    await journey.close();
-  } finally {
-    await browser.close();
-  }
+  });
 });
