@@ -176,8 +176,10 @@ export async function pageStructure(page: Page): Promise<string[]> {
         if (!order.has(token)) order.set(token, order.size);
         return `#${order.get(token)}`;
       });
-    const value = (attribute: Attr) =>
-      WORDS.test(attribute.name) ? (attribute.value.trim() ? 'W' : '') : canonical(attribute.value);
+    const value = (attribute: Attr, inRegion: boolean) => {
+      if (inRegion && attribute.name === 'href') return attribute.value ? 'H' : '';
+      return WORDS.test(attribute.name) ? (attribute.value.trim() ? 'W' : '') : canonical(attribute.value);
+    };
     const regions: Element[] = [];
     const serialise = (node: Node, inRegion: boolean, isRoot: boolean): string => {
       if (node.nodeType === Node.TEXT_NODE) return node.textContent?.trim() ? 'T' : '';
@@ -189,7 +191,7 @@ export async function pageStructure(page: Page): Promise<string[]> {
       }
       const attributes = [...node.attributes]
         .filter((a) => a.name !== 'nonce' && !(a.name === 'value' && node.getAttribute('name') === '_csrf'))
-        .map((a) => `${a.name}="${inRegion && a.name === 'href' ? (a.value ? 'H' : '') : value(a)}"`)
+        .map((a) => `${a.name}="${value(a, inRegion)}"`)
         .sort();
       const children = [...node.childNodes].map((child) => serialise(child, inRegion, false));
       if (inRegion) children.sort();

@@ -77,7 +77,7 @@ async function tabTo(page: Page, target: Locator, limit = 150): Promise<void> {
     if (await element.evaluate((e) => e === document.activeElement)) {
       assert.ok(
         await focusIsVisible(page),
-        `the focus can be seen on ${await target.evaluate((e) => e.outerHTML.slice(0, 120))}`,
+        `the focus can be seen on ${await element.evaluate((e) => e.outerHTML.slice(0, 120))}`,
       );
       return;
     }
