@@ -114,6 +114,8 @@ const textArb = fc
       'plain',
       ' ',
       '\n    ',
+      // Indentation the fast way skips four spaces at a time, with some over.
+      '\n         ',
       '\r\n  ',
       '\r',
       '\t',

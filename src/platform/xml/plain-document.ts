@@ -146,6 +146,9 @@ function decodeReferences(text: string): string {
 const isNonCharacter = (data: Buffer, at: number): boolean =>
   data[at] === 0xef && data[at + 1] === 0xbf && ((data[at + 2] as number) & 0xfe) === 0xbe;
 
+/** Four spaces, read as one 32-bit integer. */
+const FOUR_SPACES = 0x20202020;
+
 /** The strings of the line-feed-and-spaces runs that indent most documents, by length. */
 const INDENTS: string[] = Array.from({ length: 129 }, (_, length) =>
   length === 0 ? '' : `\n${' '.repeat(length - 1)}`,
@@ -156,6 +159,56 @@ function documentStart(data: Buffer): number {
   let at = data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf ? 3 : 0;
   while (isWhitespace(data[at])) at += 1;
   return at;
+}
+
+/** Names, interned: an open-addressing table of ids by a hash of the name's bytes. */
+interface NameTable {
+  readonly names: string[];
+  /** Where each name's bytes first appear in the document, and how many there are. */
+  readonly nameAt: number[];
+  readonly sizes: number[];
+  readonly hashes: number[];
+  slots: Int32Array;
+}
+
+/**
+ * The id in `table` of the name from `start` (a NAME_START byte) to the first byte that is not a
+ * NAME_PART. A function of its own, not a closure in the scan: a closure would hold the scan's `data`,
+ * which the scan's loops then read from memory at every byte rather than keep in a register.
+ */
+function internName(data: Buffer, view: DataView, start: number, table: NameTable): number {
+  const { names, nameAt, sizes, hashes } = table;
+  let hash = data[start] as number;
+  let stop = start + 1;
+  for (let part = data[stop] as number; NAME_PART[part] === 1; part = data[stop] as number) {
+    hash = (Math.imul(hash, 31) + part) | 0;
+    stop += 1;
+  }
+  const size = stop - start;
+  let slots = table.slots;
+  let slot = hash & (slots.length - 1);
+  for (;;) {
+    const id = slots[slot] as number;
+    if (id === -1) break;
+    if (sizes[id] === size && sameBytes(data, view, nameAt[id] as number, start, size)) return id;
+    slot = (slot + 1) & (slots.length - 1);
+  }
+  const id = names.length;
+  names.push(data.toString('latin1', start, stop));
+  nameAt.push(start);
+  sizes.push(size);
+  hashes.push(hash);
+  slots[slot] = id;
+  if (names.length * 2 > slots.length) {
+    slots = new Int32Array(slots.length * 2).fill(-1);
+    for (let known = 0; known < names.length; known += 1) {
+      let free = (hashes[known] as number) & (slots.length - 1);
+      while (slots[free] !== -1) free = (free + 1) & (slots.length - 1);
+      slots[free] = known;
+    }
+    table.slots = slots;
+  }
+  return id;
 }
 
 /**
@@ -171,48 +224,15 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
   let tokens = takeTokens(Math.max(1024, end));
   let length = 0;
 
-  // Names, interned: an open-addressing table of ids by a hash of the name's bytes.
-  const names: string[] = [];
-  const nameAt: number[] = []; // where each name's bytes first appear in data
-  const nameHashes: number[] = [];
-  let slots = new Int32Array(256).fill(-1);
-  /** The id of the name from `start` (a NAME_START byte) to the first byte that is not a NAME_PART. */
-  const internName = (start: number): number => {
-    let hash = data[start] as number;
-    let stop = start + 1;
-    for (let part = data[stop] as number; NAME_PART[part] === 1; part = data[stop] as number) {
-      hash = (Math.imul(hash, 31) + part) | 0;
-      stop += 1;
-    }
-    const size = stop - start;
-    let slot = hash & (slots.length - 1);
-    for (;;) {
-      const id = slots[slot] as number;
-      if (id === -1) break;
-      const known = names[id] as string;
-      if (known.length === size) {
-        const at = nameAt[id] as number;
-        let i = 0;
-        while (i < size && data[at + i] === data[start + i]) i += 1;
-        if (i === size) return id;
-      }
-      slot = (slot + 1) & (slots.length - 1);
-    }
-    const id = names.length;
-    names.push(data.toString('latin1', start, stop));
-    nameAt.push(start);
-    nameHashes.push(hash);
-    slots[slot] = id;
-    if (names.length * 2 > slots.length) {
-      slots = new Int32Array(slots.length * 2).fill(-1);
-      for (let known = 0; known < names.length; known += 1) {
-        let free = (nameHashes[known] as number) & (slots.length - 1);
-        while (slots[free] !== -1) free = (free + 1) & (slots.length - 1);
-        slots[free] = known;
-      }
-    }
-    return id;
+  const table: NameTable = {
+    names: [],
+    nameAt: [],
+    sizes: [],
+    hashes: [],
+    slots: new Int32Array(256).fill(-1),
   };
+  const { names, nameAt, sizes } = table;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
 
   // For each element name (by id, plus one; the first slot for the document's start), the name of the
   // start tag that followed it last time, or -1.
@@ -271,8 +291,14 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
       // Text: inside the root element it is recorded; outside, only whitespace may be there.
       const start = i;
       let flags = BLANK;
-      let kind = BYTE_CLASS[byte] as number;
-      // Whitespace first: most text is the indentation between elements.
+      // Most text is the indentation between elements, a line feed and spaces: four spaces at a time.
+      if (byte === 0x0a) {
+        i += 1;
+        while (i + 4 <= end && view.getInt32(i) === FOUR_SPACES) i += 4;
+        while (i < end && data[i] === 0x20) i += 1;
+      }
+      let kind = classAt(data, i, end);
+      // Then any other whitespace (tabs, carriage returns, indentation of another form).
       while (kind !== PLAIN && kind <= RETURN) {
         if (kind === RETURN) flags |= CARRIAGE_RETURN;
         i += 1;
@@ -325,9 +351,7 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
       const at = openAt[depth - 1] as number;
       const size = openSize[depth - 1] as number;
       const start = i + 2;
-      let k = 0;
-      while (k < size && data[start + k] === data[at + k]) k += 1;
-      if (k < size) return null;
+      if (start + size > end || !sameBytes(data, view, start, at, size)) return null;
       i = start + size;
       while (isWhitespace(data[i])) i += 1;
       if (data[i] !== 0x3e) return null;
@@ -388,14 +412,19 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
     // previous start tag's name last time, and comparing its bytes costs less than hashing them.
     let nameId = follows[lastStart + 1] ?? -1;
     if (nameId !== -1) {
-      const guess = names[nameId] as string;
-      if (!matches(data, nameStart, guess) || NAME_PART[data[nameStart + guess.length] as number] === 1)
+      const size = sizes[nameId] as number;
+      if (
+        nameStart + size >= end ||
+        !sameBytes(data, view, nameStart, nameAt[nameId] as number, size) ||
+        NAME_PART[data[nameStart + size] as number] === 1
+      )
         nameId = -1;
     }
-    if (nameId === -1) nameId = internName(nameStart);
+    if (nameId === -1) nameId = internName(data, view, nameStart, table);
     follows[lastStart + 1] = nameId;
     lastStart = nameId;
-    i = nameStart + (names[nameId] as string).length;
+    const nameSize = sizes[nameId] as number;
+    i = nameStart + nameSize;
     if (length + 2 > tokens.length) tokens = grown(tokens, length);
     const head = length;
     tokens[length++] = OPEN;
@@ -417,8 +446,8 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
         break;
       }
       if (!spaced || at === undefined || NAME_START[at] !== 1) return null;
-      const attributeId = internName(i);
-      i += (names[attributeId] as string).length;
+      const attributeId = internName(data, view, i, table);
+      i += sizes[attributeId] as number;
       for (let k = 0; k < attributes; k += 1) if (tokens[head + 2 + k * 4] === attributeId) return null;
       if (data[i] !== 0x3d) return null;
       const quote = data[i + 1];
@@ -452,7 +481,7 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
       tokens[length++] = CLOSE;
     } else {
       openAt.push(nameStart);
-      openSize.push((names[nameId] as string).length);
+      openSize.push(nameSize);
     }
   }
   if (!sawRoot || openAt.length > 0) return null;
@@ -491,6 +520,17 @@ function grown(tokens: Int32Array<ArrayBuffer>, length: number): Int32Array<Arra
 }
 
 const DECLARATION_NAMES = ['version', 'encoding', 'standalone'];
+
+/**
+ * Whether the `size` bytes at `a` and at `b`, both within `data` (seen through `view`), are the same.
+ * Four at a time: names are compared at every start and end tag, and most are longer than four bytes.
+ */
+function sameBytes(data: Buffer, view: DataView, a: number, b: number, size: number): boolean {
+  let k = 0;
+  for (; k + 4 <= size; k += 4) if (view.getInt32(a + k) !== view.getInt32(b + k)) return false;
+  for (; k < size; k += 1) if (data[a + k] !== data[b + k]) return false;
+  return true;
+}
 
 function matches(data: Buffer, at: number, ascii: string): boolean {
   for (let k = 0; k < ascii.length; k += 1) if (data[at + k] !== ascii.charCodeAt(k)) return false;
