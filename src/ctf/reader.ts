@@ -92,7 +92,7 @@ export interface CtfPupil {
    * entries it holds: its records, i.e. the child elements that hold elements of their own (3
    * `<YearData>` in `<Attendance>` is 3, 2 `<KeyStage>` in `<StageAssessments>` is 2); 1 for a
    * section that holds only values (`<Email>`, `<LookedAfter>`); 0 for an empty one. A section written
-   * twice adds up.
+   * twice adds up. Empty when read without `countSections`.
    */
   sections: Record<string, number>;
 }
@@ -131,7 +131,7 @@ export interface CtfDocument {
   pupilCount: number;
   /** The pupils, in file order; empty when `onPupil` or `countOnly` was given. */
   pupils: CtfPupil[];
-  /** Entries per section over all pupils (not counted in `countOnly` mode). */
+  /** Entries per section over all pupils (not counted in `countOnly` mode or without `countSections`). */
   sectionTotals: Record<string, number>;
   findings: CtfFinding[];
   /** Findings beyond `maxFindings`, counted but not kept. */
@@ -150,6 +150,11 @@ export interface ReadCtfOptions {
   keepPupils?: boolean;
   /** Only read the header and count the pupils: no pupil details, no pupil checks. */
   countOnly?: boolean;
+  /**
+   * Count each pupil's sections and their entries (`sections`, `sectionTotals`). Default: true. An
+   * upload's check does not show them, and counting them is about a tenth of reading a large CTF.
+   */
+  countSections?: boolean;
   /** Passed to checkUpn: the LA numbers a UPN's characters 2-4 must be one of. */
   knownLaNumbers?: ReadonlySet<string>;
   /** Findings kept at most (the rest are counted in `findingsOmitted`). Default 1000. */
@@ -310,6 +315,7 @@ export async function readCtf(
   options: ReadCtfOptions = {},
 ): Promise<CtfDocument> {
   const countOnly = options.countOnly ?? false;
+  const countSections = options.countSections ?? true;
   const keepPupils = !countOnly && (options.keepPupils ?? !options.onPupil);
   const maxFindings = options.maxFindings ?? 1000;
   const header = emptyHeader();
@@ -353,7 +359,9 @@ export async function readCtf(
 
   const finishPupil = (done: CtfPupil) => {
     done.town = town ?? postTown;
-    for (const [name, entries] of Object.entries(done.sections)) addSection(sectionTotals, name, entries);
+    if (countSections) {
+      for (const [name, entries] of Object.entries(done.sections)) addSection(sectionTotals, name, entries);
+    }
     checkPupil(done);
     options.onPupil?.(done);
     if (keepPupils) pupils.push(done);
@@ -453,7 +461,7 @@ export async function readCtf(
         if (pupil === null) return;
         if (depth === 4) {
           if (PUPIL_FIELDS.has(name)) capture(depth, 'pupil', name);
-          else if (!NOT_SECTIONS.has(name)) {
+          else if (countSections && !NOT_SECTIONS.has(name)) {
             section = name;
             sectionRecords = 0;
             sectionHasValues = false;

@@ -72,7 +72,7 @@ function unreadable(error: unknown, key: string): ContentCheck {
 async function checkCtf(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
   let doc: Awaited<ReturnType<typeof readCtf>>;
   try {
-    doc = await readCtf(data);
+    doc = await readCtf(data, { countSections: false });
   } catch (error) {
     return unreadable(error, 'transfer.content.unreadable.ctf');
   }

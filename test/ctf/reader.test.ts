@@ -613,6 +613,21 @@ describe('large files: counting and streaming', () => {
     assert.equal(doc.sectionTotals.StageAssessments, 600);
   });
 
+  test('without countSections every pupil is read as with it, and no section is counted', async () => {
+    const xml = syntheticCtf(300);
+    const counted = await readString(xml);
+    const uncounted = await readString(xml, { countSections: false });
+    assert.ok(counted.pupils.every((pupil) => Object.keys(pupil.sections).length > 0));
+    assert.deepEqual(
+      uncounted.pupils.map(plain),
+      counted.pupils.map((pupil) => ({ ...plain(pupil), sections: {} })),
+    );
+    assert.ok(uncounted.pupils.every((pupil) => pupil.town !== null && pupil.postcode !== null));
+    assert.deepEqual({ ...uncounted.sectionTotals }, {});
+    assert.deepEqual(uncounted.header, counted.header);
+    assert.deepEqual(uncounted.findings, counted.findings);
+  });
+
   test('countOnly reads the header and counts pupils, keeping no pupil', async () => {
     const doc = await readString(syntheticCtf(300), { countOnly: true });
     assert.equal(doc.pupilCount, 300);
