@@ -5,7 +5,7 @@
 // it to its LA, which adds notes and returns it to the school or approves it. Only an approved version
 // is visible to the collector.
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -459,7 +459,7 @@ export class CensusReturnsService {
     },
   ): Promise<LoadedReturn> {
     const { db, files, clock } = this.deps;
-    const stored = await files.put(Readable.from([load.data]));
+    const stored = await files.put(load.data);
     const id = randomUUID();
     const at = clock.now();
     const scope = scopeOf(actor.role) === 'school' ? 'school' : 'la';

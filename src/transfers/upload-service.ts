@@ -68,7 +68,7 @@
 // It keeps the original's content and pupils and is recorded as a forward of the transfer it came
 // from: forward-service.ts.
 import { randomUUID } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
@@ -209,7 +209,7 @@ export type UploadOutcome = AcceptedUpload | RefusedUpload;
 
 /** Where uploaded files are kept: the encrypted file store (deps.files). */
 export interface UploadBlobStore {
-  put(content: Readable): Promise<StoredFile>;
+  put(content: Readable | Buffer): Promise<StoredFile>;
   remove(storageKey: string): Promise<void>;
   /** To read a file back for its malware scan. */
   get?: EncryptedFileStore['get'];
@@ -475,7 +475,7 @@ export class UploadService {
       partyName(db, file.source),
       partyName(db, file.destination),
     ]);
-    const stored = await files.put(Readable.from([data]));
+    const stored = await files.put(data);
     const id = randomUUID();
     const at = clock.now();
     const { source, destination } = file;

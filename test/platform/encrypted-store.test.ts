@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import {
   newDataKey,
   TamperedFileError,
 } from '../../src/platform/storage/envelope.ts';
-import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { DiskFileStore, type FileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring, MissingMasterKeyError } from '../../src/platform/storage/keyring.ts';
 import { loadMasterKeyring, type MasterKeySettings } from '../../src/platform/storage/master-key.ts';
 
@@ -50,6 +50,42 @@ test('files of every size round-trip, with their size and SHA-256 recorded', asy
     const back = await buffer(await files.get(stored));
     assert.ok(back.equals(plain), `size ${size}`);
   }
+});
+
+test('bytes in memory are stored as a stream of them would be, at every size', async () => {
+  const { dir, files } = freshStore();
+  // Around a segment, and around a batch of four segments.
+  for (const size of [0, 1, 65_535, 65_536, 65_537, 262_144, 262_145, 589_824, 2_500_003]) {
+    const plain = randomBytes(size);
+    const stored = await files.put(plain);
+    assert.equal(stored.size, size);
+    assert.equal(stored.sha256, createHash('sha256').update(plain).digest('hex'));
+    assert.ok((await buffer(await files.get(stored))).equals(plain), `size ${size}`);
+    const streamed = await files.put(Readable.from([plain]));
+    assert.equal(
+      statSync(join(dir, stored.storageKey)).size,
+      statSync(join(dir, streamed.storageKey)).size,
+      `size ${size}`,
+    );
+  }
+});
+
+test('a store that takes only streams is given the bytes as one', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 's2s-enc-'));
+  const disk = new DiskFileStore(dir);
+  const streamsOnly: FileStore = {
+    put: (key, content) => disk.put(key, content),
+    get: (key) => disk.get(key),
+    remove: (key) => disk.remove(key),
+    exists: (key) => disk.exists(key),
+    isReachable: () => disk.isReachable(),
+    list: () => disk.list(),
+  };
+  const files = new EncryptedFileStore(streamsOnly, new MasterKeyring(MasterKey.generate()));
+  const plain = randomBytes(300_001);
+  const stored = await files.put(plain);
+  assert.equal(stored.sha256, createHash('sha256').update(plain).digest('hex'));
+  assert.ok((await buffer(await files.get(stored))).equals(plain));
 });
 
 test('what is on disk is not the plaintext and is named by a random key, not the filename', async () => {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { chunked, failingSource, fileStoreContract } from '../support/file-store-contract.ts';
@@ -20,6 +21,19 @@ test('a failed write leaves no partial file in the folder', async () => {
   const { dir, store } = freshStore();
   await assert.rejects(store.put('file-2', failingSource(100_000)), /connection lost/);
   assert.deepEqual(readdirSync(dir), []);
+});
+
+test('batches are stored in order, whole, and a failure before the last leaves no partial file', async () => {
+  const { dir, store } = freshStore();
+  const pieces = [randomBytes(70_000), randomBytes(3), randomBytes(0), randomBytes(200_000)];
+  await store.putBatches('file-1', [pieces.slice(0, 2), pieces.slice(2)]);
+  assert.ok((await buffer(await store.get('file-1'))).equals(Buffer.concat(pieces)));
+  function* failing() {
+    yield [randomBytes(100_000)];
+    throw new Error('sealing failed');
+  }
+  await assert.rejects(store.putBatches('file-2', failing()), /sealing failed/);
+  assert.deepEqual(readdirSync(dir), ['file-1']);
 });
 
 test('reports whether it can be written to', async () => {

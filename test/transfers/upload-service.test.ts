@@ -1281,8 +1281,8 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       // Each upload's memory goes to the next once it is stored: were it given back while its file was
       // still being encrypted (a store that reads slowly gives others the time to take it), another
       // upload's bytes would be stored in its place.
-      async function* paced(content: Readable) {
-        for await (const chunk of content as AsyncIterable<Buffer>) {
+      async function* paced(content: Readable | Buffer) {
+        for await (const chunk of Buffer.isBuffer(content) ? [content] : (content as AsyncIterable<Buffer>)) {
           for (let at = 0; at < chunk.length; at += 4096) {
             await new Promise((resolve) => setTimeout(resolve, 1));
             yield chunk.subarray(at, at + 4096);

@@ -1,8 +1,8 @@
 // Files at rest: encrypted under their own data key (see envelope.ts), stored under a random name (a
 // user's filename is never a path on disk), with the plaintext's SHA-256 checked on every read.
 import { randomUUID } from 'node:crypto';
-import { pipeline, type Readable } from 'node:stream';
-import { DecryptStream, EncryptStream, newDataKey } from './envelope.ts';
+import { pipeline, Readable } from 'node:stream';
+import { DecryptStream, EncryptStream, newDataKey, sealBatches } from './envelope.ts';
 import type { FileStore } from './file-store.ts';
 import type { MasterKeyring, WrappedKey } from './keyring.ts';
 
@@ -21,14 +21,23 @@ export class EncryptedFileStore {
     private readonly keyring: MasterKeyring,
   ) {}
 
-  /** Encrypts and stores the stream; resolves once the file is durably on the store. */
-  async put(content: Readable): Promise<StoredFile> {
+  /**
+   * Encrypts and stores the stream, or the bytes (which must stay unchanged until this resolves);
+   * resolves once the file is durably on the store.
+   */
+  async put(content: Readable | Buffer): Promise<StoredFile> {
     const dataKey = newDataKey();
-    const encrypt = new EncryptStream(dataKey);
     const storageKey = randomUUID();
+    if (Buffer.isBuffer(content) && this.store.putBatches) {
+      const sealed = sealBatches(dataKey, content);
+      await this.store.putBatches(storageKey, sealed.batches);
+      return { storageKey, ...this.keyring.wrap(dataKey), ...sealed.measured() };
+    }
+    const encrypt = new EncryptStream(dataKey);
     // pipeline() carries a failed upload's error into the encrypted stream (which the store then sees
     // and refuses), even if it happens before the store starts reading.
-    const encrypted = pipeline(content, encrypt, () => {});
+    const plain = Buffer.isBuffer(content) ? Readable.from([content]) : content;
+    const encrypted = pipeline(plain, encrypt, () => {});
     await this.store.put(storageKey, encrypted);
     return {
       storageKey,

@@ -75,40 +75,66 @@ function sealedPieces(key: Buffer, prefix: Buffer, counter: number, last: boolea
   return [cipher.update(plain), cipher.final(), cipher.getAuthTag()];
 }
 
-function seal(key: Buffer, prefix: Buffer, counter: number, last: boolean, plain: Buffer): Buffer {
-  return Buffer.concat(sealedPieces(key, prefix, counter, last, plain));
-}
-
 export class TamperedFileError extends Error {
   constructor() {
     super('The stored file failed its integrity check: it has been damaged or altered');
   }
 }
 
-/** Encrypts a plaintext stream; also measures its size and SHA-256 (read them after the stream ends). */
-export class EncryptStream extends Transform {
-  private pending: Buffer = Buffer.alloc(0);
+/**
+ * Seals one file's segments in order, numbering them, and measures the plaintext's size and SHA-256.
+ * Both ways of encrypting a file use it: EncryptStream for a stream, sealBatches for bytes in memory.
+ */
+class Sealer {
   private counter = 0;
   private readonly prefix = randomBytes(NONCE_PREFIX);
   private readonly hash = createHash('sha256');
   size = 0;
+
+  constructor(private readonly dataKey: Buffer) {}
+
+  /** What the file starts with, before its first segment. */
+  header(): Buffer {
+    return Buffer.concat([MAGIC, Buffer.from([FORMAT_VERSION]), this.prefix]);
+  }
+
+  /** The next segment's pieces (its ciphertext, then its tag); `last` for the file's last segment. */
+  seal(plain: Buffer, last: boolean): Buffer[] {
+    this.size += plain.length;
+    this.hash.update(plain);
+    const pieces = sealedPieces(this.dataKey, this.prefix, this.counter, last, plain);
+    this.counter += 1;
+    return pieces;
+  }
+
+  /** The plaintext's SHA-256 (hex): once the last segment is sealed. */
+  sha256(): string {
+    return this.hash.digest('hex');
+  }
+}
+
+/** Encrypts a plaintext stream; also measures its size and SHA-256 (read them after the stream ends). */
+export class EncryptStream extends Transform {
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly sealer: Sealer;
+  size = 0;
   sha256 = '';
 
-  constructor(private readonly dataKey: Buffer) {
+  constructor(dataKey: Buffer) {
     super();
-    this.push(Buffer.concat([MAGIC, Buffer.from([FORMAT_VERSION]), this.prefix]));
+    this.sealer = new Sealer(dataKey);
+    this.push(this.sealer.header());
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
-    this.size += chunk.length;
     this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
     this.sealSome(done);
   }
 
   override _flush(done: TransformCallback): void {
-    this.hash.update(this.pending);
-    this.push(seal(this.dataKey, this.prefix, this.counter, true, this.pending));
-    this.sha256 = this.hash.digest('hex');
+    this.push(Buffer.concat(this.sealer.seal(this.pending, true)));
+    this.size = this.sealer.size;
+    this.sha256 = this.sealer.sha256();
     done();
   }
 
@@ -129,15 +155,57 @@ export class EncryptStream extends Transform {
         });
         return;
       }
-      const plain = this.pending.subarray(0, SEGMENT);
-      this.hash.update(plain);
-      pieces.push(...sealedPieces(this.dataKey, this.prefix, this.counter, false, plain));
-      this.counter += 1;
+      pieces.push(...this.sealer.seal(this.pending.subarray(0, SEGMENT), false));
       this.pending = this.pending.subarray(SEGMENT);
     }
     if (pieces.length > 0) this.push(Buffer.concat(pieces));
     done();
   }
+}
+
+/** A file encrypted from bytes in memory: what it is stored as, in batches, and what was measured. */
+export interface SealedBatches {
+  /**
+   * The encrypted file's bytes, in order: the header, then SEGMENTS_PER_TURN segments' pieces a batch,
+   * each batch sealed only when it is asked for (so a store that writes each before asking for the next
+   * gives the event loop a turn between them). The same bytes as EncryptStream writes.
+   */
+  batches: Iterable<readonly Buffer[]>;
+  /** The plaintext's size and SHA-256 (hex), once every batch has been taken. */
+  measured(): { size: number; sha256: string };
+}
+
+/**
+ * Encrypts `plain` without a stream: the pieces of each batch of segments go to the store as they are,
+ * where EncryptStream joins them into one chunk (a fresh buffer, and a copy) for its reader.
+ */
+export function sealBatches(dataKey: Buffer, plain: Buffer): SealedBatches {
+  const sealer = new Sealer(dataKey);
+  let done = false;
+  function* batches(): Generator<readonly Buffer[]> {
+    yield [sealer.header()];
+    let at = 0;
+    while (!done) {
+      const pieces: Buffer[] = [];
+      for (let sealed = 0; sealed < SEGMENTS_PER_TURN && !done; sealed += 1) {
+        // As EncryptStream: the last segment holds what is left, 1 byte to a whole segment (none for an
+        // empty file).
+        done = plain.length - at <= SEGMENT;
+        pieces.push(...sealer.seal(plain.subarray(at, at + SEGMENT), done));
+        at = Math.min(at + SEGMENT, plain.length);
+      }
+      yield pieces;
+    }
+  }
+  let sha256: string | undefined;
+  return {
+    batches: batches(),
+    measured: () => {
+      if (!done) throw new Error('The file has not been sealed to its end');
+      sha256 ??= sealer.sha256();
+      return { size: sealer.size, sha256 };
+    },
+  };
 }
 
 export interface DecryptOptions {

@@ -1,7 +1,7 @@
 // Where transferred files live. The disk store is the default; the S3 store (s3-store.ts) is the other.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, type FileHandle, mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +10,12 @@ import { BufferPool } from '../buffer-pool.ts';
 export interface FileStore {
   /** Store a stream under a key; the object appears whole or not at all. */
   put(key: string, content: Readable): Promise<void>;
+  /**
+   * Store the batches' bytes, in order, under a key, each batch's pieces in one write, asking for the
+   * next batch only once the last is written; the object appears whole or not at all. Optional: a store
+   * without it is given a stream (`put`).
+   */
+  putBatches?(key: string, batches: Iterable<readonly Buffer[]>): Promise<void>;
   get(key: string): Promise<Readable>;
   /**
    * The object's bytes in order, for a reader that is done with each piece before it asks for the next:
@@ -57,6 +63,15 @@ async function fsync(path: string): Promise<void> {
   }
 }
 
+/** Writes every byte of `pieces` at the file's current position: one writev, and more if it was short. */
+async function writeAll(handle: FileHandle, pieces: readonly Buffer[]): Promise<void> {
+  const { bytesWritten } = await handle.writev(pieces as Buffer[]);
+  const total = pieces.reduce((sum, piece) => sum + piece.length, 0);
+  if (bytesWritten === total) return;
+  const rest = Buffer.concat(pieces as Buffer[]).subarray(bytesWritten);
+  for (let at = 0; at < rest.length; ) at += (await handle.write(rest, at)).bytesWritten;
+}
+
 /** The keys every store takes: a plain name (no slash, no leading dot), so none can name another place. */
 export const SAFE_KEY = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
 const PARTIAL_NAME = /^\.partial-[0-9a-f-]{36}$/;
@@ -77,14 +92,35 @@ export class DiskFileStore implements FileStore {
     this.root = resolve(directory);
   }
 
-  async put(key: string, content: Readable): Promise<void> {
+  put(key: string, content: Readable): Promise<void> {
+    return this.writeAtomically(key, async (partial) => {
+      await pipeline(content, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+      await fsync(partial);
+    });
+  }
+
+  putBatches(key: string, batches: Iterable<readonly Buffer[]>): Promise<void> {
+    return this.writeAtomically(key, async (partial) => {
+      const handle = await open(partial, 'wx', 0o600);
+      try {
+        for (const batch of batches) await writeAll(handle, batch);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    });
+  }
+
+  /**
+   * Has `write` write the object, fsynced, under a temporary name, then gives it its name: on disk before
+   * it gets its name, and the name on disk before the caller records it. A failure leaves nothing.
+   */
+  private async writeAtomically(key: string, write: (partial: string) => Promise<void>): Promise<void> {
     const target = this.pathOf(key);
     await mkdir(this.root, { recursive: true });
     const partial = join(this.root, `${PARTIAL_PREFIX}${randomUUID()}`);
     try {
-      await pipeline(content, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
-      // On disk before it gets its name, and the name on disk before the caller records it.
-      await fsync(partial);
+      await write(partial);
       await rename(partial, target);
       await fsync(this.root);
     } catch (error) {
