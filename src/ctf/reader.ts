@@ -522,9 +522,18 @@ export async function readCtf(
           section = null;
         } else if (depth === 2) area = 'none';
       },
-      // Nothing deeper than a section's records (CTfile/CTFpupilData/Pupil/section/group/record) is read:
-      // it is only checked.
-      readsDepth: 6,
+      readsInside(path) {
+        const depth = path.length;
+        // Nothing inside a section's records (CTfile/CTFpupilData/Pupil/section/group/record) is read
+        // but the text of a field captured there (the address's town): the rest is only checked.
+        if (depth >= 6) return captureDepth === depth;
+        // Without sections to count, nothing of a pupil's other sections is read but the address.
+        if (depth === 4 && area === 'pupils' && !countSections) {
+          const name = path[3] as string;
+          return PUPIL_FIELDS.has(name) || name === 'BasicDetails' || name === 'Address';
+        }
+        return true;
+      },
     },
     options.limits,
   );

@@ -557,36 +557,30 @@ function textOf(data: Buffer, start: number, stop: number, flags: number): strin
 /** The attributes of an element that has none (shared: handlers only read them). */
 export const NO_ATTRIBUTES: Readonly<Record<string, string>> = Object.freeze(Object.create(null));
 
-/** Where the tokens of the element whose OPEN token is at `at` end: just after its CLOSE. */
-function afterElement(tokens: Int32Array, at: number): number {
-  let depth = 0;
-  do {
+/** Where the CLOSE token is of the element whose first token inside it is at `at`. */
+function closeOf(tokens: Int32Array, at: number): number {
+  for (let depth = 0; ; ) {
     const head = tokens[at] as number;
     const kind = head & 15;
     if (kind === OPEN) {
       depth += 1;
       at += 2 + 4 * (head >>> 4);
     } else if (kind === CLOSE) {
+      if (depth === 0) return at;
       depth -= 1;
       at += 1;
     } else at += 3;
-  } while (depth > 0);
-  return at;
+  }
 }
 
 /** Hands a checked document's events to `handler`, as readXml does for saxes' events. */
 export function emitPlainDocument(document: PlainDocument, handler: XmlHandler): void {
   const { data, names, tokens, length } = document;
   const path: string[] = [];
-  const reads = handler.readsDepth ?? Number.POSITIVE_INFINITY;
   for (let at = 0; at < length; ) {
     const head = tokens[at] as number;
     switch (head & 15) {
       case OPEN: {
-        if (path.length >= reads) {
-          at = afterElement(tokens, at);
-          break;
-        }
         const name = names[tokens[at + 1] as number] as string;
         const count = head >>> 4;
         at += 2;
@@ -604,6 +598,7 @@ export function emitPlainDocument(document: PlainDocument, handler: XmlHandler):
         }
         path.push(name);
         handler.open?.(name, attributes, path);
+        if (handler.readsInside?.(path) === false) at = closeOf(tokens, at);
         break;
       }
       case CLOSE:

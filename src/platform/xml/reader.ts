@@ -77,11 +77,12 @@ export interface XmlHandler {
   /** An element ends. `path` still includes it. */
   close?(name: string, path: readonly string[]): void;
   /**
-   * How many levels of elements the handler reads (when absent: all). Elements nested deeper are still
-   * checked, but nothing of them is handed over, no open, text or close: the fast way then makes no
-   * strings for them at all.
+   * Whether the handler reads what is inside the element just opened (asked after `open`; when absent:
+   * always). When it does not, nothing inside the element is handed over, no text and no open or close
+   * of an element in it, though all of it is still checked; the element's own close is. The fast way
+   * then makes no strings for any of it.
    */
-  readsDepth?: number;
+  readsInside?(path: readonly string[]): boolean;
 }
 
 /** Bytes of a document in memory handed to the parser at a time. */
@@ -169,7 +170,8 @@ export async function readXml(
   const max = { ...DEFAULT_XML_LIMITS, ...limits };
   const parser = new SaxesParser({ position: true });
   const path: string[] = [];
-  const reads = handler.readsDepth ?? Number.POSITIVE_INFINITY;
+  // The depth of the element whose inside the handler does not read, while the parser is in it.
+  let skipping = Number.POSITIVE_INFINITY;
   let elements = 0;
   let bytes = 0;
   let sawRoot = false;
@@ -195,23 +197,25 @@ export async function readXml(
       fail('too-many-elements', message('xml.too-many-elements', { max: max.maxElements }));
     if (path.length >= max.maxDepth) fail('too-deep', message('xml.too-deep', { max: max.maxDepth }));
     path.push(tag.name);
-    if (path.length > reads) return;
+    if (path.length > skipping) return;
     let attributes = NO_ATTRIBUTES;
     for (const key in tag.attributes) {
       if (attributes === NO_ATTRIBUTES) attributes = {};
       (attributes as Record<string, string>)[key] = String(tag.attributes[key]);
     }
     handler.open?.(tag.name, attributes, path);
+    if (handler.readsInside?.(path) === false) skipping = path.length;
   });
   const onText = (text: string): void => {
     if (text.length > max.maxTextLength) fail('too-large', textTooLong);
-    if (path.length > 0 && path.length <= reads && (handler.wantsText?.(path) ?? true))
+    if (path.length > 0 && path.length < skipping && (handler.wantsText?.(path) ?? true))
       handler.text?.(text, path);
   };
   parser.on('text', onText);
   parser.on('cdata', onText);
   parser.on('closetag', (tag) => {
-    if (path.length <= reads) handler.close?.(tag.name, path);
+    if (path.length === skipping) skipping = Number.POSITIVE_INFINITY;
+    if (path.length < skipping) handler.close?.(tag.name, path);
     path.pop();
   });
 
