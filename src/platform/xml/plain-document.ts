@@ -164,8 +164,9 @@ function documentStart(data: Buffer): number {
 /** Names, interned: an open-addressing table of ids by a hash of the name's bytes. */
 interface NameTable {
   readonly names: string[];
-  /** Where each name's bytes first appear in the document, and how many there are. */
+  /** Where each name's bytes first appear in the document. */
   readonly nameAt: number[];
+  /** How many bytes each name has (kept beside it: reading a string's length costs more). */
   readonly sizes: number[];
   readonly hashes: number[];
   slots: Int32Array;
