@@ -359,9 +359,7 @@ export async function readCtf(
 
   const finishPupil = (done: CtfPupil) => {
     done.town = town ?? postTown;
-    if (countSections) {
-      for (const [name, entries] of Object.entries(done.sections)) addSection(sectionTotals, name, entries);
-    }
+    for (const [name, entries] of Object.entries(done.sections)) addSection(sectionTotals, name, entries);
     checkPupil(done);
     options.onPupil?.(done);
     if (keepPupils) pupils.push(done);

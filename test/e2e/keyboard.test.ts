@@ -59,9 +59,11 @@ function focusIsVisible(page: Page): Promise<boolean> {
   }, FOCUS_YELLOW);
 }
 
+/** Whether `element` has the keyboard focus (run in the page). */
+const isFocused = (element: Element): boolean => element === document.activeElement;
+
 /** Whether `target` has the keyboard focus. */
-const hasFocus = (target: Locator): Promise<boolean> =>
-  target.evaluate((element) => element === document.activeElement);
+const hasFocus = (target: Locator): Promise<boolean> => target.evaluate(isFocused);
 
 /**
  * Presses Tab until `target` has the focus, as a keyboard user moves through the page, and checks that
@@ -74,7 +76,7 @@ async function tabTo(page: Page, target: Locator, limit = 150): Promise<void> {
   assert.ok(element, `${target} is on ${page.url()}`);
   for (let presses = 0; presses < limit; presses += 1) {
     await page.keyboard.press('Tab');
-    if (await element.evaluate((e) => e === document.activeElement)) {
+    if (await element.evaluate(isFocused)) {
       assert.ok(
         await focusIsVisible(page),
         `the focus can be seen on ${await element.evaluate((e) => e.outerHTML.slice(0, 120))}`,

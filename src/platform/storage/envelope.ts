@@ -117,13 +117,16 @@ class Sealer {
 export class EncryptStream extends Transform {
   private pending: Buffer = Buffer.alloc(0);
   private readonly sealer: Sealer;
-  size = 0;
   sha256 = '';
 
   constructor(dataKey: Buffer) {
     super();
     this.sealer = new Sealer(dataKey);
     this.push(this.sealer.header());
+  }
+
+  get size(): number {
+    return this.sealer.size;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
@@ -133,7 +136,6 @@ export class EncryptStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     this.push(Buffer.concat(this.sealer.seal(this.pending, true)));
-    this.size = this.sealer.size;
     this.sha256 = this.sealer.sha256();
     done();
   }
