@@ -285,12 +285,17 @@ export async function purgeCandidates(
     .where('id', '>', afterId)
     .where((eb) =>
       eb.or([
+        // Collected: 7 days after the later of its last download and its collection. A file can be
+        // collected long after it was last downloaded (an LA forwarding its own file, or a lost pupil's,
+        // that was downloaded weeks before): its content is still kept 7 days from the collection.
         eb.and([
           eb('status', '=', 'collected'),
+          eb.or([eb('last_downloaded_at', 'is not', null), eb('collected_at', 'is not', null)]),
           eb.or([
+            eb('last_downloaded_at', 'is', null),
             eb('last_downloaded_at', '<=', cutoffs.collectedBefore),
-            eb.and([eb('last_downloaded_at', 'is', null), eb('collected_at', '<=', cutoffs.collectedBefore)]),
           ]),
+          eb.or([eb('collected_at', 'is', null), eb('collected_at', '<=', cutoffs.collectedBefore)]),
         ]),
         eb.and([eb('status', '=', 'rejected'), eb('rejected_at', '<=', cutoffs.rejectedBefore)]),
         eb('status', '=', 'removed'),

@@ -5,7 +5,9 @@
 // Retention of a file's content, and with it of its pupils' details (markPurged; the metadata, with the
 // number of pupils, always stays, for reports and the audit log):
 // - collected: 7 days after its last download (schools handbook §4: "Files will be available to
-//   redownload for seven days after last being downloaded"); each re-download restarts the 7 days.
+//   redownload for seven days after last being downloaded"); each re-download restarts the 7 days. A
+//   file collected later than its last download (forwarded by an LA, forward-service.ts) is kept 7 days
+//   from its collection.
 // - rejected: 7 days after the rejection. Nobody can download a rejected file (the recipient refused
 //   it, and the sender has its own copy, made by its MIS), so the content is only kept for a short
 //   grace period, the same as the re-download window, in case the LA or the service desk is asked to

@@ -16,6 +16,7 @@ import {
   freeName,
   readSchoolNumber,
 } from '../../src/transfers/forward-service.ts';
+import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -243,6 +244,31 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       .where('recipient', '=', w.b1.number)
       .execute();
     assert.equal(told.length, 1);
+  });
+
+  test("the original's content is kept 7 days from the forward, even when it was downloaded long before", async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_008.XML`,
+      content,
+    });
+    // Downloaded, answered "No" (so still waiting), and forwarded ten days later.
+    await readAll((await downloads().download(w.laUserA, 'ctf', [original.row.id], 'download')).stream);
+    clock.advanceMinutes(10 * 24 * 60);
+    await service().forward(w.laUserA, original.row.id, w.a2.number);
+    const held = async () => (await getTransfer(w.db, original.row.id))?.storage_key != null;
+
+    clock.advanceMinutes(60);
+    assert.equal((await purgeExpiredContent(w.db, stores.files, clock)).failed, 0);
+    assert.equal(await held(), true, 'an hour after the forward: kept');
+    clock.advanceMinutes(6 * 24 * 60);
+    await purgeExpiredContent(w.db, stores.files, clock);
+    assert.equal(await held(), true, 'six days and an hour after the forward: kept');
+    clock.advanceMinutes(24 * 60);
+    await purgeExpiredContent(w.db, stores.files, clock);
+    assert.equal(await held(), false, 'seven days and an hour after the forward: purged');
   });
 
   test("a school's uncollected file: forwarded to the right school, taken away from the wrong one", async () => {
