@@ -68,8 +68,17 @@ export function isRemovalReason(value: unknown): value is RemovalReason {
   return typeof value === 'string' && Object.hasOwn(REMOVAL_REASONS, value);
 }
 
-/** The file's transfer can be removed from any of these (a lost-pupil file may have been downloaded). */
-const TRANSFER_NOT_REMOVED: readonly TransferStatus[] = ['available', 'collected', 'rejected'];
+/**
+ * The file's transfer can be removed from any of these (a lost-pupil file may have been downloaded, or
+ * still wait for its malware scan: left waiting, with its content deleted, the scan job would wait for
+ * it for ever). What is left, removed or quarantined, has its content deleted already or by the job.
+ */
+const TRANSFER_NOT_REMOVED: readonly TransferStatus[] = [
+  'available',
+  'collected',
+  'rejected',
+  'pending-scan',
+];
 
 const RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -254,6 +254,27 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     assert.equal((await transfer(db, record.transfer.id)).status, 'removed');
   });
 
+  test('a record whose file still waits for its malware scan is removed with its file, not left waiting', async () => {
+    const { db } = database();
+    const { la, school, actor } = await anLa(db);
+    const record = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2025,
+    });
+    await db
+      .updateTable('transfers')
+      .set({ status: 'pending-scan', scan_status: 'pending' })
+      .where('id', '=', record.transfer.id)
+      .execute();
+    const outcome = await service().remove(actor, [record.id], 'past-leaving-age');
+    assert.equal(outcome.removed.length, 1);
+    const file = await transfer(db, record.transfer.id);
+    assert.equal(file.status, 'removed', 'the scan job no longer waits for it');
+    assert.equal(file.storage_key, null);
+    assert.equal(await raw.exists(record.transfer.storage_key as string), false);
+  });
+
   test('a record found before its pupil reaches leaving age is listed apart, and removed because the school is known', async () => {
     // LA notes §1.3: the LA removes its records "where the destination school is subsequently established".
     const { db } = database();
