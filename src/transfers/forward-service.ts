@@ -72,7 +72,7 @@ import { ctfNamesHeldFor, organisationNames, updateTransferIfStatus } from './do
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
 import { purgeContent } from './jobs.ts';
 import { actorParty, isSender } from './parties.ts';
-import { getTransfer, insertTransfer, type NewTransferPupil, pupilsOf } from './repository.ts';
+import { getTransfer, insertTransfer, lockFilename, type NewTransferPupil, pupilsOf } from './repository.ts';
 import { partyMessages } from './routing.ts';
 
 export interface ForwardDeps {
@@ -293,6 +293,17 @@ export class ForwardService {
           wrapped_key: stored.wrappedKey,
           master_key_id: stored.masterKeyId,
         };
+        // The name was chosen before this transaction (plan), so another forward or an upload may have
+        // taken it since: once any other of that name has finished (as an upload waits, step 5 of
+        // upload-service.ts), it must still be free at the school.
+        await lockFilename(tx, forwarded.filename);
+        if (
+          (await ctfNamesHeldFor(tx, forwarded.dest_school as string)).has(forwarded.filename.toUpperCase())
+        ) {
+          throw new Invalid([
+            keyedError(SCHOOL_FIELD, 'transfer.forward.name-taken', { filename: forwarded.filename }),
+          ]);
+        }
         const pupils: NewTransferPupil[] = (await pupilsOf(tx, original.id)).map(
           ({ transfer_id: _t, position: _p, ...pupil }) => pupil,
         );

@@ -81,7 +81,10 @@ test("a school's number is read as people write it", () => {
   assert.equal(readSchoolNumber(''), null);
 });
 
-/** An error's text as a Welsh reader's page shows it. */
+/** An error's text as an English or a Welsh reader's page shows it. */
+function inEnglish(error: Invalid): string {
+  return error.errors.map((e) => fieldErrorIn('en', e)).join('; ');
+}
 function inWelsh(error: Invalid): string {
   return error.errors.map((e) => fieldErrorIn('cy', e)).join('; ');
 }
@@ -343,6 +346,48 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     const untouched = await service().forwardPlan(w.laUserA, other.row.id, w.a1.number);
     assert.equal(untouched.filename, `${w.b1.number}_CTF_${w.a1.number}_001.XML`);
     assert.equal(untouched.takenName, null);
+  });
+
+  test('two forwards at once that would give the school one name: one is forwarded, the other asked to forward again', async () => {
+    const w = await world();
+    const toSchool = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_007.XML`,
+      content,
+    });
+    const toLa = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_007.XML`,
+      content,
+    });
+    const count = await transfersCount(w.db);
+    const copies = puts.length;
+    const outcomes = await Promise.allSettled([
+      service().forward(w.laUserA, toSchool.row.id, w.a2.number),
+      service().forward(w.laUserA, toLa.row.id, w.a2.number),
+    ]);
+    const done = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+    assert.equal(done.length, 1);
+    assert.equal(done[0]?.forwarded.filename, `${w.b1.number}_CTF_${w.a2.number}_007.XML`);
+    assert.equal(refused.length, 1);
+    assert.ok(refused[0] instanceof Invalid);
+    assert.match(
+      inEnglish(refused[0]),
+      /Another file named .*_007\.XML has just been sent to the school: forward this file again/,
+    );
+    assert.equal(await transfersCount(w.db), count + 1);
+    // The refused forward's copy is removed and its original left as it was.
+    const refusedCopy = puts.slice(copies).find((p) => p.storageKey !== done[0]?.forwarded.storage_key);
+    assert.equal(await stores.raw.exists(refusedCopy?.storageKey as string), false);
+    const left = done[0]?.original.id === toSchool.row.id ? toLa : toSchool;
+    assert.equal((await getTransfer(w.db, left.row.id))?.status, 'available');
+
+    // Forwarded again, it takes the next free number.
+    const again = await service().forward(w.laUserA, left.row.id, w.a2.number);
+    assert.equal(again.forwarded.filename, `${w.b1.number}_CTF_${w.a2.number}_008.XML`);
   });
 
   test('the destination is checked as an upload checks it, and a refused forward changes nothing', async () => {
