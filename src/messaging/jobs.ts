@@ -4,7 +4,7 @@ import type { Db } from '../platform/db/schema.ts';
 import { message } from '../platform/i18n/catalogue.ts';
 import type { JobDefinition } from '../platform/jobs/scheduler.ts';
 import { expireMessages } from './repository.ts';
-import { READ_DAYS, UNREAD_DAYS } from './service.ts';
+import { READ_DAYS, RETENTION, UNREAD_DAYS } from './service.ts';
 
 export const MESSAGE_EXPIRY_JOB = 'message-expiry';
 
@@ -16,12 +16,7 @@ export function messageExpiryJob(deps: { db: Db }): JobDefinition {
     scheduleText: message('jobs.message-expiry.schedule'),
     exclusive: true,
     run: async ({ now, signal }) => {
-      const r = await expireMessages(
-        deps.db,
-        now,
-        { unreadDays: UNREAD_DAYS, readDays: READ_DAYS },
-        { signal },
-      );
+      const r = await expireMessages(deps.db, now, RETENTION, { signal });
       return {
         ok: true,
         didWork: r.expired + r.deleted > 0,

@@ -1,9 +1,18 @@
 // The SQL of messages: the messages themselves, each mailbox's copy, and the counts of what is unread.
 import { randomUUID } from 'node:crypto';
+import type { ExpressionBuilder } from 'kysely';
 import { daysBefore } from '../platform/dates.ts';
 import { BATCH_ROWS, inBatches } from '../platform/db/batches.ts';
 import { toCount } from '../platform/db/database.ts';
-import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
+import type {
+  Database,
+  Db,
+  Executor,
+  MessageRecipientRow,
+  MessageRecipientTable,
+  MessageRow,
+  MessageTable,
+} from '../platform/db/schema.ts';
 
 export interface NewMessage {
   senderUserId: string;
@@ -66,8 +75,39 @@ export interface ReceivedMessage {
   readAt: string | null;
 }
 
+/** How long a mailbox's copy of a message is kept (handbook §11; service.ts). */
+export interface Retention {
+  unreadDays: number;
+  readDays: number;
+}
+
+/** The copies past these have expired: unread, of a message sent then or before; read then or before. */
+function expiryCutoffs(now: Date, rules: Retention): { unreadBefore: string; readBefore: string } {
+  return { unreadBefore: daysBefore(now, rules.unreadDays), readBefore: daysBefore(now, rules.readDays) };
+}
+
+type Received = Database & { r: MessageRecipientTable; m: MessageTable };
+
+/**
+ * A copy not yet expired. The message-expiry job removes the expired ones within the hour (or later, if
+ * it is held up); until then they are neither listed, nor counted, nor opened: opening an unread one
+ * would mark it read and keep it 14 days more.
+ */
+function notExpired(eb: ExpressionBuilder<Received, 'r' | 'm'>, now: Date, rules: Retention) {
+  const { unreadBefore, readBefore } = expiryCutoffs(now, rules);
+  return eb.or([
+    eb('r.read_at', '>', readBefore),
+    eb.and([eb('r.read_at', 'is', null), eb('m.sent_at', '>', unreadBefore)]),
+  ]);
+}
+
 /** The messages waiting in a mailbox (not deleted, not expired), newest first. */
-export async function listInbox(db: Executor, mailbox: string): Promise<ReceivedMessage[]> {
+export async function listInbox(
+  db: Executor,
+  mailbox: string,
+  now: Date,
+  rules: Retention,
+): Promise<ReceivedMessage[]> {
   const rows = await db
     .selectFrom('message_recipients as r')
     .innerJoin('messages as m', 'm.id', 'r.message_id')
@@ -75,6 +115,7 @@ export async function listInbox(db: Executor, mailbox: string): Promise<Received
     .where('r.mailbox', '=', mailbox)
     .where('r.removed_at', 'is', null)
     .where('m.delivery', '=', 'message')
+    .where((eb) => notExpired(eb, now, rules))
     .orderBy('m.sent_at', 'desc')
     .orderBy('m.id')
     .execute();
@@ -88,8 +129,13 @@ export async function listInbox(db: Executor, mailbox: string): Promise<Received
   }));
 }
 
-/** How many messages in a mailbox have not been read. */
-export async function countUnread(db: Executor, mailbox: string): Promise<number> {
+/** How many messages in a mailbox have not been read (nor expired). */
+export async function countUnread(
+  db: Executor,
+  mailbox: string,
+  now: Date,
+  rules: Retention,
+): Promise<number> {
   const row = await db
     .selectFrom('message_recipients as r')
     .innerJoin('messages as m', 'm.id', 'r.message_id')
@@ -98,6 +144,7 @@ export async function countUnread(db: Executor, mailbox: string): Promise<number
     .where('r.removed_at', 'is', null)
     .where('r.read_at', 'is', null)
     .where('m.delivery', '=', 'message')
+    .where((eb) => notExpired(eb, now, rules))
     .executeTakeFirst();
   return toCount(row?.unread);
 }
@@ -107,22 +154,26 @@ export async function findReceived(
   db: Executor,
   mailbox: string,
   messageId: string,
+  now: Date,
+  rules: Retention,
 ): Promise<{ message: MessageRow; copy: MessageRecipientRow } | undefined> {
   const copy = await db
-    .selectFrom('message_recipients')
-    .selectAll()
-    .where('message_id', '=', messageId)
-    .where('mailbox', '=', mailbox)
-    .where('removed_at', 'is', null)
+    .selectFrom('message_recipients as r')
+    .innerJoin('messages as m', 'm.id', 'r.message_id')
+    .selectAll('r')
+    .where('r.message_id', '=', messageId)
+    .where('r.mailbox', '=', mailbox)
+    .where('r.removed_at', 'is', null)
+    .where('m.delivery', '=', 'message')
+    .where((eb) => notExpired(eb, now, rules))
     .executeTakeFirst();
   if (!copy) return undefined;
   const message = await db
     .selectFrom('messages')
     .selectAll()
     .where('id', '=', messageId)
-    .where('delivery', '=', 'message')
-    .executeTakeFirst();
-  return message ? { message, copy } : undefined;
+    .executeTakeFirstOrThrow();
+  return { message, copy };
 }
 
 /** Marks the mailbox's copy read, the first time only. */
@@ -227,11 +278,10 @@ export async function findSent(
 export async function expireMessages(
   db: Db,
   now: Date,
-  rules: { unreadDays: number; readDays: number },
+  rules: Retention,
   { batch = BATCH_ROWS, signal }: { batch?: number; signal?: AbortSignal } = {},
 ): Promise<{ expired: number; deleted: number }> {
-  const unreadBefore = daysBefore(now, rules.unreadDays);
-  const readBefore = daysBefore(now, rules.readDays);
+  const { unreadBefore, readBefore } = expiryCutoffs(now, rules);
   const expiry = { removed_at: now.toISOString(), removed_reason: 'expired' } as const;
   let deleted = 0;
 

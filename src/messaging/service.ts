@@ -34,6 +34,7 @@ import {
   markRead,
   messagesBySchool,
   type ReceivedMessage,
+  type Retention,
   removeCopy,
   type SchoolMessages,
   type SentMessage,
@@ -43,6 +44,7 @@ import {
 export const UNREAD_DAYS = 31;
 /** "Messages in black text have been read. These will be deleted after: 14 days." */
 export const READ_DAYS = 14;
+export const RETENTION: Retention = { unreadDays: UNREAD_DAYS, readDays: READ_DAYS };
 /** "Up to ten s2s users" (handbook §11); more go through an address group. */
 export const MAX_RECIPIENTS = 10;
 export const RECIPIENT_LIMIT: PickerLimit = {
@@ -116,7 +118,9 @@ export class MessagesService {
     sort: InboxSort,
     language: Language = 'en',
   ): Promise<{ messages: InboxMessage[]; unread: number }> {
-    const messages = (await listInbox(this.deps.db, mailboxKey(this.mailbox(actor)))).map((m) => ({
+    const messages = (
+      await listInbox(this.deps.db, mailboxKey(this.mailbox(actor)), this.deps.clock.now(), RETENTION)
+    ).map((m) => ({
       ...m,
       sender: shownLabel(m.senderMailbox, m.senderLabel),
     }));
@@ -129,13 +133,13 @@ export class MessagesService {
   /** How many messages wait unread for the actor (none for roles without messages). */
   async unreadCount(actor: Actor): Promise<number> {
     const mailbox = mailboxOf(actor);
-    return mailbox ? countUnread(this.deps.db, mailboxKey(mailbox)) : 0;
+    return mailbox ? countUnread(this.deps.db, mailboxKey(mailbox), this.deps.clock.now(), RETENTION) : 0;
   }
 
   /** Opens a message: the first reader marks it read for the whole mailbox. */
   async read(actor: Actor, messageId: string): Promise<ReadMessage> {
     const key = mailboxKey(this.mailbox(actor));
-    const found = await findReceived(this.deps.db, key, messageId);
+    const found = await findReceived(this.deps.db, key, messageId, this.deps.clock.now(), RETENTION);
     if (!found) throw new NotFound(NO_SUCH_MESSAGE);
     let firstReading = false;
     if (!found.copy.read_at) {
@@ -156,7 +160,7 @@ export class MessagesService {
   async delete(actor: Actor, messageId: string): Promise<MessageRow> {
     const key = mailboxKey(this.mailbox(actor));
     return this.deps.db.transaction().execute(async (tx) => {
-      const found = await findReceived(tx, key, messageId);
+      const found = await findReceived(tx, key, messageId, this.deps.clock.now(), RETENTION);
       if (!found) throw new NotFound(NO_SUCH_MESSAGE);
       const at = this.deps.clock.now();
       await removeCopy(tx, messageId, key, at.toISOString(), 'deleted');
@@ -201,7 +205,13 @@ export class MessagesService {
   /** Replies go to the sender of the original message only, as an s2s message. */
   async reply(actor: Actor, messageId: string, draft: Pick<Draft, 'description' | 'text'>) {
     const sender = this.mailbox(actor);
-    const found = await findReceived(this.deps.db, mailboxKey(sender), messageId);
+    const found = await findReceived(
+      this.deps.db,
+      mailboxKey(sender),
+      messageId,
+      this.deps.clock.now(),
+      RETENTION,
+    );
     if (!found) throw new NotFound(NO_SUCH_MESSAGE);
     const errors: FieldError[] = [];
     const recipients = await describeMailboxes(this.deps.db, [found.message.sender_mailbox]);

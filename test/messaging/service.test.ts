@@ -3,7 +3,13 @@ import { test } from 'node:test';
 import { insertGroup } from '../../src/messaging/group-repository.ts';
 import { shownLabel } from '../../src/messaging/mailbox-directory.ts';
 import { expireMessages } from '../../src/messaging/repository.ts';
-import { MAX_RECIPIENTS, MessagesService, READ_DAYS, UNREAD_DAYS } from '../../src/messaging/service.ts';
+import {
+  MAX_RECIPIENTS,
+  MessagesService,
+  READ_DAYS,
+  RETENTION,
+  UNREAD_DAYS,
+} from '../../src/messaging/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
@@ -463,7 +469,7 @@ describeEachEngine('messages', (database) => {
           .orderBy('mailbox')
           .execute()
       ).map((r) => r.removed_reason);
-    const expire = () => expireMessages(db, clock.now(), { unreadDays: UNREAD_DAYS, readDays: READ_DAYS });
+    const expire = () => expireMessages(db, clock.now(), RETENTION);
 
     clock.advanceMinutes(20 * DAY_MINUTES);
     await service.read(actorOf(w.alderOffice), id); // day 20: Alder reads it
@@ -504,6 +510,51 @@ describeEachEngine('messages', (database) => {
     assert.deepEqual(await state(), []);
   });
 
+  test('a copy past its time is neither listed, counted nor opened before the expiry job has run', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-01T09:00:00.000Z');
+    const service = new MessagesService({ db, clock });
+    const w = await world(db);
+    const { id } = await service.send(actorOf(w.officer), {
+      recipients: [`school:${w.alder.number}`, `school:${w.birch.number}`],
+      description: 'Overdue',
+      text: 'Past its time.',
+      delivery: 'message',
+    });
+    const shows = async (office: typeof w.alderOffice) => {
+      const inbox = await service.inbox(actorOf(office), { key: 'sent', order: 'descending' });
+      return {
+        listed: inbox.messages.some((m) => m.id === id),
+        unread: await service.unreadCount(actorOf(office)),
+      };
+    };
+    clock.advanceMinutes(17 * DAY_MINUTES);
+    await service.read(actorOf(w.alderOffice), id); // day 17: Alder reads it
+
+    clock.advanceMinutes(14 * DAY_MINUTES - 1); // day 31 less a minute: both still there
+    assert.deepEqual(await shows(w.alderOffice), { listed: true, unread: 0 });
+    assert.deepEqual(await shows(w.birchOffice), { listed: true, unread: 1 });
+
+    clock.advanceMinutes(1); // day 31: Birch's unread copy and Alder's read one are due; the job has not run
+    assert.deepEqual(await shows(w.alderOffice), { listed: false, unread: 0 });
+    assert.deepEqual(await shows(w.birchOffice), { listed: false, unread: 0 });
+    await assert.rejects(service.read(actorOf(w.birchOffice), id), NotFound);
+    await assert.rejects(service.read(actorOf(w.alderOffice), id), NotFound);
+    await assert.rejects(service.delete(actorOf(w.birchOffice), id), NotFound);
+    const copies = await db
+      .selectFrom('message_recipients')
+      .select(['read_at', 'removed_at'])
+      .where('message_id', '=', id)
+      .orderBy('mailbox')
+      .execute();
+    assert.deepEqual(
+      copies.map((c) => c.removed_at),
+      [null, null],
+      'left for the job to expire',
+    );
+    assert.equal(copies.filter((c) => c.read_at === null).length, 1, 'opening it did not mark it read');
+  });
+
   test('expiry works through a backlog in batches: every copy due expires, each message with none left goes, one kept by a recent reading stays', async () => {
     const { db } = database();
     const w = await world(db);
@@ -534,7 +585,7 @@ describeEachEngine('messages', (database) => {
         .execute();
     const left = async () =>
       (await db.selectFrom('messages').select('id').where('id', 'in', ids).execute()).map((m) => m.id);
-    const rules = { unreadDays: UNREAD_DAYS, readDays: READ_DAYS };
+    const rules = RETENTION;
 
     const first = await expireMessages(db, new Date('2025-03-01T09:00:00Z'), rules, { batch: 2 });
     assert.deepEqual(first, { expired: 20, deleted: 6 });
@@ -557,7 +608,7 @@ describeEachEngine('messages', (database) => {
     for (const day of ['01', '02', '03'])
       ids.push(await makeMessage(db, w.officer, to, { sentAt: new Date(`2024-01-${day}T09:00:00Z`) }));
     const now = new Date('2024-03-01T09:00:00Z');
-    const rules = { unreadDays: UNREAD_DAYS, readDays: READ_DAYS };
+    const rules = RETENTION;
     const stopping = new AbortController();
     stopping.abort(new Error('stopping'));
     await assert.rejects(expireMessages(db, now, rules, { batch: 2, signal: stopping.signal }), /stopping/);
