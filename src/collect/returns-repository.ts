@@ -1,10 +1,12 @@
 // The census returns' SQL: each version loaded, its findings (errors and queries, with the school's
 // answers), and its history.
 import { randomUUID } from 'node:crypto';
+import { type Columns, insertRows } from '../platform/db/rows-table.ts';
 import type {
   CensusReturnEventRow,
   CensusReturnEventTable,
   CensusReturnFindingRow,
+  CensusReturnFindingTable,
   CensusReturnRow,
   CensusReturnStatus,
   CensusReturnTable,
@@ -81,30 +83,44 @@ export async function insertVersion(
     .values({ ...row, version, status: 'loaded', submitted_at: null, approved_at: null, replaced_at: null })
     .execute();
   if (findings.length > 0) {
-    await db
-      .insertInto('census_return_findings')
-      .values(
-        findings.map((finding, position) => ({
-          id: randomUUID(),
-          return_id: row.id,
-          position,
-          rule: finding.rule,
-          kind: finding.kind,
-          level: finding.level,
-          message: finding.message,
-          guidance: finding.guidance,
-          detail: finding.detail,
-          messages: JSON.stringify(finding.messages),
-          pupils: JSON.stringify(finding.pupils),
-          answer: null,
-          answered_by: null,
-          answered_at: null,
-        })),
-      )
-      .execute();
+    // One statement whatever their number: a return with thousands of findings went past the engines'
+    // limits on a statement's parameters (about 2,300 findings on SQLite) as a VALUES list.
+    await insertRows(
+      db,
+      'census_return_findings',
+      FINDING_COLUMNS,
+      findings.map((finding, position) => ({
+        id: randomUUID(),
+        return_id: row.id,
+        position,
+        rule: finding.rule,
+        kind: finding.kind,
+        level: finding.level,
+        message: finding.message,
+        guidance: finding.guidance,
+        detail: finding.detail,
+        messages: JSON.stringify(finding.messages),
+        pupils: JSON.stringify(finding.pupils),
+      })),
+    );
   }
   return { version, replaced: previous };
 }
+
+/** The columns of a new finding (its answer comes later). */
+const FINDING_COLUMNS = {
+  id: 'text',
+  return_id: 'text',
+  position: 'integer',
+  rule: 'text',
+  kind: 'text',
+  level: 'text',
+  message: 'text',
+  guidance: 'text',
+  detail: 'text',
+  messages: 'text',
+  pupils: 'text',
+} as const satisfies Columns<CensusReturnFindingTable>;
 
 /**
  * Moves a version from one status to another, only if it is still the current version in the expected

@@ -125,6 +125,27 @@ describeEachEngine('census returns', (database) => {
     assert.ok(!audit[0]?.detail?.includes('Amira'), 'no pupil data in the audit');
   });
 
+  test('a return with thousands of findings is loaded with all of them', async () => {
+    const s = await setUp();
+    // 600 pupils with little but a bad UPN: several errors each, more findings than a statement of
+    // VALUES could carry on either engine.
+    const bare = '<PupilOnRoll><UPN>A1</UPN><Surname>S</Surname></PupilOnRoll>'.repeat(600);
+    const xml = censusReturnXml({ school: s.school.number, year: 2026 }).replace(
+      '<PupilOnRoll>',
+      `${bare}<PupilOnRoll>`,
+    );
+    const outcome = await loaded(await s.load(censusFilename(s.school.number), xml));
+    assert.ok(outcome.errors > 5000, `${outcome.errors} errors`);
+    const stored = await s.db
+      .selectFrom('census_return_findings')
+      .select(['position', 'answer'])
+      .where('return_id', '=', outcome.returnId)
+      .orderBy('position')
+      .execute();
+    assert.equal(stored.length, outcome.errors + outcome.queries);
+    assert.ok(stored.every((finding, index) => finding.position === index && finding.answer === null));
+  });
+
   test('the pupils are read back from the encrypted stored file', async () => {
     const s = await setUp();
     const { returnId } = await loaded(
