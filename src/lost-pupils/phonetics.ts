@@ -5,13 +5,20 @@
 // looks keys up rather than scanning records.
 import { doubleMetaphone } from 'double-metaphone';
 
+/**
+ * The most letters kept of a name: the letters columns hold 100. A name is cut to 100 characters, but
+ * upper-casing can lengthen it (ß -> SS, ﬃ -> FFI).
+ */
+export const MAX_LETTERS = 100;
+
 /** Upper-case A-Z only: "O'Brien-Núñez" -> "OBRIENNUNEZ". For prefix matching and display-free keys. */
 export function nameLetters(name: string): string {
   return name
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toUpperCase()
-    .replace(/[^A-Z]/g, '');
+    .replace(/[^A-Z]/g, '')
+    .slice(0, MAX_LETTERS);
 }
 
 const SOUNDEX_CODES: Record<string, string> = {

@@ -8,7 +8,7 @@ import type {
   LostPupilRow,
   LostPupilTable,
 } from '../platform/db/schema.ts';
-import { nameLetters, soundalikeKeys } from './phonetics.ts';
+import { MAX_LETTERS, nameLetters, soundalikeKeys } from './phonetics.ts';
 
 export type NewLostPupil = Omit<
   LostPupilTable,
@@ -119,8 +119,6 @@ export function lettersKey(letters: string): string {
  * many, and otherwise the distinct forenames with the forename's letters (searchLostPupils).
  */
 export const SURNAMES_TO_WALK = 50;
-/** Letters columns hold at most this many letters (the names are cut to 100 characters). */
-const MAX_LETTERS = 100;
 
 /**
  * The texts that begin with `prefix`, as a closed range: from the prefix itself to the prefix followed

@@ -146,6 +146,23 @@ describeEachEngine('Lost Pupils Database search', (database) => {
     ]);
   });
 
+  test('a name of 100 characters that upper-casing lengthens (ß -> SS) is stored, and found by its beginning', async () => {
+    const { db } = database();
+    const surname = `${uniqueSurname()}${'ß'.repeat(100)}`.slice(0, 100);
+    const mine = { long: await add(db, { surname, forename: 'ﬃ'.repeat(100), town: 'ﬃ'.repeat(100) }) };
+    const row = await db
+      .selectFrom('lost_pupils')
+      .select(['surname_letters', 'forename_letters'])
+      .where('id', '=', mine.long)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.surname_letters.length, 100);
+    assert.equal(row.forename_letters, 'FFI'.repeat(34).slice(0, 100));
+    assert.deepEqual(await search(db, mine, { surname: surname.slice(0, 20), surnameBegins: true }), [
+      'long',
+    ]);
+    assert.deepEqual(await search(db, mine, { surname, surnameBegins: true }), ['long']);
+  });
+
   test('"Surname Begins" compares letters only and stops at the end of the prefix', async () => {
     const { db } = database();
     const forename = uniqueSurname();
