@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   emitPlainDocument,
+  MAX_PLAIN_ATTRIBUTES,
   MAX_PLAIN_BYTES,
   releasePlainDocument,
   scanPlainDocument,
@@ -262,6 +263,17 @@ test('the limits: a document over one is given to saxes, which refuses it as bef
   const long = Buffer.from(`<r>${'x'.repeat(100)}</r>`);
   assert.equal(await agrees(long, { maxTextLength: 100 }), 'plain');
   assert.equal(await agrees(long, { maxTextLength: 99 }), 'saxes');
+});
+
+test('an element of more than MAX_PLAIN_ATTRIBUTES attributes is left to saxes, which reads it', async () => {
+  const element = (count: number) =>
+    Buffer.from(`<a${Array.from({ length: count }, (_, n) => ` b${n}="${n}"`).join('')}>x</a>`);
+  assert.notEqual(byPlainReader(element(MAX_PLAIN_ATTRIBUTES)), null);
+  const many = element(MAX_PLAIN_ATTRIBUTES + 1);
+  assert.equal(byPlainReader(many), null);
+  const outcome = await inMemory(many);
+  assert.ok('events' in outcome, JSON.stringify(outcome));
+  assert.deepEqual(outcome, await bySaxes(many));
 });
 
 test('a document over MAX_PLAIN_BYTES is left to saxes', async () => {

@@ -19,6 +19,13 @@ import type { XmlHandler, XmlLimits } from './reader.ts';
  */
 export const MAX_PLAIN_BYTES = 32 * 1024 * 1024;
 
+/**
+ * Elements with more attributes go to saxes: each attribute is compared with those before it in its
+ * element, which would take the square of their number (120,000 attributes of a 1.3 MB file held the
+ * worker for 9 s); saxes keeps them in a map. The files read here use a few at most.
+ */
+export const MAX_PLAIN_ATTRIBUTES = 64;
+
 /** A document the first pass found well-formed: its bytes, names, and what is where. */
 export interface PlainDocument {
   readonly data: Buffer;
@@ -446,7 +453,9 @@ export function scanPlainDocument(data: Buffer, limits: XmlLimits): PlainDocumen
         selfClosing = true;
         break;
       }
-      if (!spaced || at === undefined || NAME_START[at] !== 1) return null;
+      if (!spaced || at === undefined || NAME_START[at] !== 1 || attributes === MAX_PLAIN_ATTRIBUTES) {
+        return null;
+      }
       const attributeId = internName(data, view, i, table);
       i += sizes[attributeId] as number;
       for (let k = 0; k < attributes; k += 1) if (tokens[head + 2 + k * 4] === attributeId) return null;
