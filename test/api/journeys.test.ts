@@ -208,6 +208,38 @@ describeEachEngine('API journeys', (database) => {
     assert.equal(gone.statusCode, 404);
   });
 
+  test('text holding the null character is refused with a message, through the API and a page, and nothing changes', async () => {
+    const sentFile = await sendCtf();
+    const refused = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/files/${sentFile.id}/reject`,
+      token: tokenB,
+      json: { reason: 'Not ours\u0000' },
+    });
+    assert.equal(refused.statusCode, 422, refused.body);
+    assert.match(refused.headers['content-type'] as string, PROBLEM);
+    assert.deepEqual(refused.json().errors, [
+      {
+        field: 'reason',
+        message:
+          'What was sent contains the null character (code 0), which s2s cannot store. Remove it and try again.',
+      },
+    ]);
+
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(userB.username)).statusCode, 302);
+    const page = await agent.post(
+      `/download/ctf/files/${sentFile.id}/reject`,
+      { reason: 'Not \u0000ours' },
+      { formPage: `/download/ctf/files/${sentFile.id}/reject` },
+    );
+    assert.equal(page.statusCode, 400);
+    assert.match(page.body, /What was sent contains the null character \(code 0\), which s2s cannot store/);
+
+    const file = await api(t.app, { url: `/api/v1/files/${sentFile.id}`, token: tokenB });
+    assert.equal(file.json().status, 'available');
+  });
+
   test('another organisation’s token gets 404 for the file, as problem+json', async () => {
     const sentFile = await sendCtf();
     const schoolC = await makeSchool(db, laB.number);

@@ -212,6 +212,12 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     request.body = token === undefined ? {} : { _csrf: token };
     request.multipartParts = parts;
   });
+  // Text with the null character cannot be stored (PostgreSQL refuses it in text, where it came back as
+  // the server-error page) and is never meant: refused with a message, whatever the form or API call.
+  app.addHook('preValidation', async (request) => {
+    const field = fieldWithNul(request.body) ?? fieldWithNul(request.query);
+    if (field !== null) throw new Invalid([keyedError(field, 'errors.problem.nul-character')]);
+  });
   // A page sent before a multipart body was read to its end (a refusal, a redirect to sign in, an
   // error): the rest is read and thrown away, so the browser can finish sending and show the page --
   // unless it was left unread on purpose (stopAtLimit): then the connection closes instead.
@@ -340,6 +346,18 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   });
 
   return app;
+}
+
+/** The name of the first field of a parsed body or query whose text holds U+0000 ('' for the whole), or null. */
+function fieldWithNul(value: unknown, name = ''): string | null {
+  if (typeof value === 'string') return value.includes('\u0000') ? name : null;
+  if (typeof value !== 'object' || value === null) return null;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.includes('\u0000')) return name;
+    const found = fieldWithNul(inner, Array.isArray(value) ? name : name ? `${name}.${key}` : key);
+    if (found !== null) return found;
+  }
+  return null;
 }
 
 /** Field errors as the page's reader reads them: those with a catalogue key, in their language. */
