@@ -65,6 +65,28 @@ function sentences(messages: string[]): string {
   return messages.map((m) => (/[.!?]$/.test(m) ? m : `${m}.`)).join(' ');
 }
 
+/** What was wrong with a request's body, by the framework's error code, and what to send instead. */
+const BODY_PROBLEMS: Record<string, { type: ProblemType; detail: string }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    type: 'bad-request',
+    detail:
+      's2s does not read a body of that Content-Type. Send JSON as application/json, or files as multipart/form-data, as the API reference at /api/docs shows.',
+  },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    type: 'bad-request',
+    detail: 'The body is not well-formed JSON. Check it (a missing quote or brace, say) and send it again.',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    type: 'bad-request',
+    detail:
+      'The body is empty, though its Content-Type says JSON. Send the JSON object the API reference at /api/docs shows.',
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    type: 'too-large',
+    detail: 'The JSON body was larger than s2s accepts. Send less in one request.',
+  },
+};
+
 /** The domain's typed errors and the framework's, as problems (the one place this mapping lives). */
 export function problemOf(error: unknown): { body: Problem; headers: Record<string, string>; log: boolean } {
   if (error instanceof ProblemError) return { body: error.problem, headers: error.headers, log: false };
@@ -125,6 +147,11 @@ export function problemOf(error: unknown): { body: Problem; headers: Record<stri
     };
   }
   const status = (error as { statusCode?: number }).statusCode ?? 500;
+  const code = (error as { code?: string }).code ?? '';
+  const bodyProblem = BODY_PROBLEMS[code];
+  if (bodyProblem) {
+    return { body: problem(bodyProblem.type, status, bodyProblem.detail), headers: {}, log: false };
+  }
   if (status === 429) {
     const retry = Math.max(1, Math.ceil(Number((error as { ttl?: number }).ttl ?? 60_000) / 1000));
     return {

@@ -240,6 +240,36 @@ describeEachEngine('API journeys', (database) => {
     assert.equal(file.json().status, 'available');
   });
 
+  test('a body that cannot be read says what was wrong with it and what to send', async () => {
+    const sentFile = await sendCtf();
+    const reject = (headers: Record<string, string>, payload: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/files/${sentFile.id}/reject`,
+        headers: { authorization: `Bearer ${tokenB}`, ...headers },
+        payload,
+      });
+    const cases: [Record<string, string>, string, number, RegExp][] = [
+      [{ 'content-type': 'application/xml' }, '<reason/>', 415, /does not read a body of that Content-Type/],
+      [{ 'content-type': 'application/json' }, '{"reason": "Not ours"', 400, /not well-formed JSON/],
+      [{ 'content-type': 'application/json' }, '', 400, /The body is empty/],
+      [
+        { 'content-type': 'application/json' },
+        JSON.stringify({ reason: 'x'.repeat(2 * 1024 * 1024) }),
+        413,
+        /The JSON body was larger than s2s accepts/,
+      ],
+    ];
+    for (const [headers, payload, status, detail] of cases) {
+      const response = await reject(headers, payload);
+      assert.equal(response.statusCode, status, response.body);
+      assert.match(response.headers['content-type'] as string, PROBLEM);
+      assert.match(response.json().detail, detail);
+    }
+    const file = await api(t.app, { url: `/api/v1/files/${sentFile.id}`, token: tokenB });
+    assert.equal(file.json().status, 'available');
+  });
+
   test('another organisation’s token gets 404 for the file, as problem+json', async () => {
     const sentFile = await sendCtf();
     const schoolC = await makeSchool(db, laB.number);
