@@ -593,13 +593,13 @@ function checkDocument(doc: CtfDocument, sawHeader: boolean): CtfFinding[] {
     const other = OTHER_ROOTS.get(doc.root);
     const hint =
       doc.root.toLowerCase() === CTF_ROOT.toLowerCase()
-        ? message('ctf.not-ctf.case', { root: doc.root })
+        ? message('ctf.not-ctf.case', { root: shown(doc.root) })
         : other
           ? message(other)
           : null;
     const text = hint
-      ? message('ctf.not-ctf.with-hint', { root: doc.root, hint })
-      : message('ctf.not-ctf', { root: doc.root });
+      ? message('ctf.not-ctf.with-hint', { root: shown(doc.root), hint })
+      : message('ctf.not-ctf', { root: shown(doc.root) });
     out.push(finding('not-ctf', 'error', text));
     return out;
   }
@@ -673,6 +673,18 @@ function headerCode(school: CtfSchool | null): string | null {
   return `${school.lea.toUpperCase()}${estab}`;
 }
 
+/** The most characters of a value from the file shown in a finding. */
+const SHOWN_CHARACTERS = 20;
+
+/**
+ * A value from the file as a finding shows it: cut short when long. The findings go into the page, the
+ * audit record and the refusal email; a file's header can hold up to a megabyte in one element.
+ */
+function shown(value: string): string {
+  const characters = Array.from(value);
+  return characters.length <= SHOWN_CHARACTERS ? value : `${characters.slice(0, SHOWN_CHARACTERS).join('')}…`;
+}
+
 /** What the header names in a school element, in words for a mismatch. */
 function headerSchoolWords(school: CtfSchool | null, element: string): Message {
   if (school === null) return message('ctf.header-names.nothing', { element });
@@ -680,13 +692,13 @@ function headerSchoolWords(school: CtfSchool | null, element: string): Message {
   if (code === null) {
     return message('ctf.header-names.incomplete', {
       element,
-      lea: school.lea ?? '',
-      estab: school.estab ?? '',
+      lea: shown(school.lea ?? ''),
+      estab: shown(school.estab ?? ''),
     });
   }
   return /^\d{7}$/.test(code)
     ? message('ctf.header-names.school', { element, code })
-    : message('ctf.header-names.code', { element, code });
+    : message('ctf.header-names.code', { element, code: shown(code) });
 }
 
 /**
@@ -726,7 +738,7 @@ export function checkCtfAgainstFilename(doc: CtfDocument, file: ClassifiedFilena
         const got =
           dest?.lea == null
             ? message('ctf.header-names.no-lea')
-            : message('ctf.header-names.la', { lea: dest.lea });
+            : message('ctf.header-names.la', { lea: shown(dest.lea) });
         mismatch('filename-destination', destination, got, 'destination');
       }
     }

@@ -14,7 +14,7 @@ import {
   readCtf,
 } from '../../src/ctf/reader.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
-import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
+import { type Message, translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { XmlError } from '../../src/platform/xml/reader.ts';
 import { classifyFilename } from '../../src/transfers/filenames.ts';
 import { CTF25, ctfXml, type FixturePupil, syntheticCtf } from '../fixtures/ctf/generate.ts';
@@ -540,6 +540,21 @@ describe('header against file name', () => {
       'Mae enw’r ffeil yn dweud bod y ffeil CTF hon yn dod o ysgol 9162001, ond mae ei phennyn yn enwi ysgol 9162002 yn <SourceSchool>. Gwiriwch fod y ffeil wedi’i gwneud ar gyfer yr ysgol gywir, neu cywirwch ei henw.',
       'Mae enw’r ffeil yn dweud bod y ffeil CTF hon yn mynd i ysgol 8013456, ond mae ei phennyn yn enwi ysgol 8013457 yn <DestSchool>. Gwiriwch fod y ffeil wedi’i gwneud ar gyfer yr ysgol gywir, neu cywirwch ei henw.',
     ]);
+  });
+
+  test('long values from the header or the root are shown cut short in a finding', async () => {
+    const long = 'X'.repeat(100_000);
+    const doc = await readString(
+      `<CTfile><Header><SourceSchool><LEA>${long}</LEA><Estab>2001</Estab></SourceSchool><DestSchool><LEA>${long}</LEA></DestSchool></Header><CTFpupilData><Pupil/></CTFpupilData></CTfile>`,
+    );
+    const messages = inEnglish(againstName(doc, '9162001_CTF_916LLLL_007.XML')).map((f) => f.message);
+    assert.equal(messages.length, 2);
+    for (const text of messages) {
+      assert.ok(text.length < 400, text.slice(0, 400));
+      assert.match(text, /X{20}…/);
+    }
+    const other = await readString(`<${'Y'.repeat(5000)}/>`);
+    assert.ok(translateMessage('en', other.findings[0]?.text as Message).length < 400);
   });
 
   test('to an LA, only the LEA of <DestSchool> must match', async () => {
