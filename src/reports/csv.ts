@@ -36,7 +36,9 @@ export function csvStream(
   header: string[],
   rows: Iterable<CsvValue[]> | AsyncIterable<CsvValue[]>,
 ): Readable {
-  const stringifier = stringify({ bom: true, record_delimiter: 'windows' });
+  // A line break inside a value is quoted too (csv-stringify does not once a record delimiter is set):
+  // names read from uploaded files can hold one, and a spreadsheet would start a new row at it.
+  const stringifier = stringify({ bom: true, record_delimiter: 'windows', quote_record_delimiter: true });
   async function* records() {
     yield header.map(safeCell);
     for await (const row of rows) yield row.map(safeCell);

@@ -24,6 +24,20 @@ test('a CSV has a byte-order mark, CRLF lines, quoted commas and quotes, and no 
   );
 });
 
+test('a value holding a line break is quoted, so it stays in its cell', async () => {
+  const csv = await text(
+    csvStream(
+      ['Name', 'N'],
+      [
+        ['Ash\nBrook', 1],
+        ['Elm\rOak', 2],
+        ['Yew\r\nFir', 3],
+      ],
+    ),
+  );
+  assert.equal(csv, '\uFEFFName,N\r\n"Ash\nBrook",1\r\n"Elm\rOak",2\r\n"Yew\r\nFir",3\r\n');
+});
+
 test('a failure while reading rows ends the CSV with an error instead of leaving it open', async () => {
   async function* rows(): AsyncGenerator<string[]> {
     yield ['one'];
