@@ -186,25 +186,50 @@ export async function recordSignInAttempt(
     .execute();
 }
 
-/** Failed attempts since `since` and since the last success, for a username or for an address. */
+/**
+ * Failed attempts since `since`: for a username, those since its last success; for an address, those
+ * at usernames that have not since signed in from it. A success clears only its own username's
+ * failures: otherwise anyone with an account could clear an address's count by signing in to it now and
+ * then, and guess at other accounts without end.
+ */
 export async function countRecentFailures(
   db: Executor,
   by: { username: string } | { address: string },
   since: string,
 ): Promise<number> {
-  const column = 'username' in by ? 'username' : 'address';
-  const value = 'username' in by ? by.username : by.address;
+  if ('address' in by) {
+    const row = await db
+      .selectFrom('sign_in_attempts as f')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('f.address', '=', by.address)
+      .where('f.succeeded', '=', 0)
+      .where('f.attempted_at', '>=', since)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('sign_in_attempts as s')
+              .select('s.id')
+              .whereRef('s.address', '=', 'f.address')
+              .whereRef('s.username', '=', 'f.username')
+              .where('s.succeeded', '=', 1)
+              .whereRef('s.attempted_at', '>=', 'f.attempted_at'),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
   const lastSuccess = await db
     .selectFrom('sign_in_attempts')
     .select((eb) => eb.fn.max('attempted_at').as('at'))
-    .where(column, '=', value)
+    .where('username', '=', by.username)
     .where('succeeded', '=', 1)
     .where('attempted_at', '>=', since)
     .executeTakeFirst();
   const row = await db
     .selectFrom('sign_in_attempts')
     .select((eb) => eb.fn.countAll().as('n'))
-    .where(column, '=', value)
+    .where('username', '=', by.username)
     .where('succeeded', '=', 0)
     .where('attempted_at', '>=', lastSuccess?.at ?? since)
     .executeTakeFirst();

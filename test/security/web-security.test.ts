@@ -5,11 +5,35 @@
 // permission matrix (test/permissions/route-permissions.test.ts), which walks the route table.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { FastifyInstance } from 'fastify';
 import { decoyPasswordHash } from '../../src/auth/passwords.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
-import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLa, makeSchool, makeUser, TEST_PASSWORD } from '../support/factories.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
+
+/** A sign-in through the form, from a network address (and with the headers a proxy adds). */
+async function signInFrom(
+  app: FastifyInstance,
+  username: string,
+  password: string,
+  remoteAddress: string,
+  headers: Record<string, string> = {},
+) {
+  const form = await app.inject({ url: '/sign-in', remoteAddress, headers });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
+  return app.inject({
+    method: 'POST',
+    url: '/sign-in',
+    remoteAddress,
+    headers: {
+      ...headers,
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: form.cookies.map((c) => `${c.name}=${encodeURIComponent(c.value)}`).join('; '),
+    },
+    payload: new URLSearchParams({ _csrf: csrf, username, password }).toString(),
+  });
+}
 
 const OWASP_ARGON2ID = /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/;
 
@@ -185,20 +209,8 @@ describe('web security', () => {
     const la = await makeLa(db);
     const school = await makeSchool(db, la.number);
     const victim = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
-    const attempt = async (username: string, password: string, remoteAddress: string) => {
-      const form = await t.app.inject({ url: '/sign-in', remoteAddress });
-      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? '';
-      return t.app.inject({
-        method: 'POST',
-        url: '/sign-in',
-        remoteAddress,
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          cookie: form.cookies.map((c) => `${c.name}=${encodeURIComponent(c.value)}`).join('; '),
-        },
-        payload: new URLSearchParams({ _csrf: csrf, username, password }).toString(),
-      });
-    };
+    const attempt = (username: string, password: string, remoteAddress: string) =>
+      signInFrom(t.app, username, password, remoteAddress);
     // Four wrong passwords each for five usernames: no account reaches its own limit of five.
     for (let n = 0; n < 20; n += 1) {
       const response = await attempt(`guess-${n % 5}`, `wrong-${n}`, '203.0.113.9');
@@ -208,6 +220,44 @@ describe('web security', () => {
     assert.equal(stopped.statusCode, 429, 'the address is paused, even for a right password');
     const elsewhere = await attempt(victim.username, 'correct-horse-battery', '198.51.100.7');
     assert.equal(elsewhere.statusCode, 302, 'the account itself is not locked for other addresses');
+  });
+
+  test("signing in to one's own account from an address does not clear other accounts' failures from it", async () => {
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number);
+    const own = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    const address = '203.0.113.21';
+    const attempt = (username: string, password: string) => signInFrom(t.app, username, password, address);
+    // The user's own mistakes are cleared by their success; the guesses at other accounts are not.
+    assert.equal((await attempt(own.username, 'wrong-1')).statusCode, 400);
+    for (let n = 0; n < 18; n += 1) {
+      assert.equal((await attempt(`spray-${n % 5}`, `wrong-${n}`)).statusCode, 400);
+    }
+    assert.equal((await attempt(own.username, TEST_PASSWORD)).statusCode, 302, '19 failures: not paused');
+    // 18 failures count now (the user's own went with their success): two more pause the address.
+    assert.equal((await attempt('spray-8', 'wrong-18')).statusCode, 400);
+    assert.equal((await attempt('spray-9', 'wrong-19')).statusCode, 400);
+    assert.equal((await attempt(own.username, TEST_PASSWORD)).statusCode, 429, 'the address is paused');
+  });
+
+  test('behind the proxy, the address is the one the proxy added, not what the client wrote before it', async () => {
+    const proxied = await createTestApp(db, { TRUST_PROXY: 'true' });
+    try {
+      const statuses: number[] = [];
+      for (let n = 0; n < 21; n += 1) {
+        const response = await signInFrom(proxied.app, `proxied-${n % 5}`, `wrong-${n}`, '10.0.0.1', {
+          'x-forwarded-for': `198.18.${n}.1, 203.0.113.77`,
+        });
+        statuses.push(response.statusCode);
+      }
+      assert.deepEqual(statuses, [...Array(20).fill(400), 429]);
+      const other = await signInFrom(proxied.app, 'proxied-other', 'wrong', '10.0.0.1', {
+        'x-forwarded-for': '203.0.113.78',
+      });
+      assert.equal(other.statusCode, 400, 'another client behind the same proxy is not paused');
+    } finally {
+      await proxied.app.close();
+    }
   });
 
   test('sign-in says the same for an unknown username as for a wrong password', async () => {

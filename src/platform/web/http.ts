@@ -115,7 +115,10 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    trustProxy: options.trustProxy,
+    // The one proxy in front (the load balancer), not every hop: with `true` the client's address would
+    // be the left-most X-Forwarded-For entry, which the client writes itself (and so chooses which
+    // address sign-in throttling counts).
+    trustProxy: options.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
   });
