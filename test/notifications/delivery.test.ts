@@ -232,7 +232,7 @@ describeEachEngine('email delivery over SMTP', (database) => {
     );
   });
 
-  test('a server refusing for now (451) is tried again; a recipient refused for good (550) fails at once', async () => {
+  test('a server refusing for now (451, or 450 to a recipient) is tried again; a recipient refused for good (550) fails at once', async () => {
     takeReceived();
     smtp.refuseTemporarily(true);
     await notify(sending.number, 'BUSY_001.XML');
@@ -241,6 +241,20 @@ describeEachEngine('email delivery over SMTP', (database) => {
     smtp.refuseTemporarily(false);
     t.clock.advanceMinutes(1);
     assert.equal((await deliver()).sent, 1);
+
+    // A recipient refused for now (450 to RCPT TO: greylisting) is tried again too.
+    takeReceived();
+    const grey = await makeSchool(db, sending.la_number, { email: 'office@greylisted.test' });
+    smtp.greylisted.add('office@greylisted.test');
+    await notify(grey.number, 'GREY_001.XML');
+    assert.equal((await deliver()).retrying, 1);
+    assert.equal((await rowOf('GREY_001.XML')).status, 'pending');
+    t.clock.advanceMinutes(1);
+    assert.equal((await deliver()).sent, 1);
+    assert.deepEqual(
+      takeReceived().map((m) => m.to),
+      [['office@greylisted.test']],
+    );
 
     const gone = await makeSchool(db, sending.la_number, { email: 'nobody@closed.test' });
     smtp.unknownRecipients.add('nobody@closed.test');

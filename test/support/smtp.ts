@@ -23,6 +23,8 @@ export interface TestSmtpServer {
   refuseTemporarily(refuse: boolean): void;
   /** Recipients refused with a permanent 550. */
   readonly unknownRecipients: Set<string>;
+  /** Recipients refused with a temporary 450 the first time a message comes for them (greylisting). */
+  readonly greylisted: Set<string>;
   stop(): Promise<void>;
   /** Starts again on the same port (after stop). */
   restart(): Promise<void>;
@@ -31,6 +33,8 @@ export interface TestSmtpServer {
 export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
   const received: ReceivedEmail[] = [];
   const unknownRecipients = new Set<string>();
+  const greylisted = new Set<string>();
+  const seenOnce = new Set<string>();
   let refusing = false;
   let server: SMTPServer;
   const make = () =>
@@ -43,6 +47,12 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
         if (unknownRecipients.has(address.address.toLowerCase())) {
           const error = Object.assign(new Error('5.1.1 No such mailbox'), { responseCode: 550 });
           callback(error);
+          return;
+        }
+        const recipient = address.address.toLowerCase();
+        if (greylisted.has(recipient) && !seenOnce.has(recipient)) {
+          seenOnce.add(recipient);
+          callback(Object.assign(new Error('4.2.0 Greylisted, try again later'), { responseCode: 450 }));
           return;
         }
         callback();
@@ -82,6 +92,7 @@ export async function startSmtpServer(port = 0): Promise<TestSmtpServer> {
     port: actualPort,
     received,
     unknownRecipients,
+    greylisted,
     config: () => ({
       transport: 'smtp',
       from: 's2s test <no-reply@s2s.test>',

@@ -63,8 +63,11 @@ interface NodemailerError extends Error {
 export function classifyMailError(error: unknown): MailError {
   const e = (error ?? {}) as NodemailerError;
   const answer = e.response ?? e.message ?? String(error);
+  // A refusal of the sender or a recipient is permanent only with a 5xx answer: a 4xx (greylisting, a
+  // full mailbox, too many recipients for now) asks to try again later. An envelope nodemailer refuses
+  // itself, with no answer from the server (an address it cannot use), is permanent.
   const permanent =
-    e.code === 'EENVELOPE' ||
+    (e.code === 'EENVELOPE' && e.responseCode === undefined) ||
     (typeof e.responseCode === 'number' &&
       e.responseCode >= 500 &&
       e.command !== undefined &&
