@@ -15,7 +15,7 @@ import type { Db, OutboxRow } from '../platform/db/schema.ts';
 import type { Logger } from '../platform/logger.ts';
 import { MailError, type Mailer } from '../platform/mail/mailer.ts';
 import type { EmailContext } from './email.ts';
-import { claimDueNotifications, type DeliveryOutcome, recordDelivery } from './outbox.ts';
+import { claimDueNotifications, type DeliveryOutcome, recordDelivery, renewLease } from './outbox.ts';
 import { resolveRecipient } from './recipients.ts';
 import { composeEmail, TemplateError } from './templates.ts';
 
@@ -64,6 +64,15 @@ export async function deliverDue(deps: DeliveryDeps, limit = 500): Promise<Deliv
     if (batch.length === 0) break;
     for (const row of batch) {
       tried += 1;
+      const renewedAt = deps.clock.now();
+      const renewedUntil = new Date(renewedAt.getTime() + LEASE_MINUTES * 60_000);
+      if (!(await renewLease(deps.db, row.id, deps.owner, renewedAt, renewedUntil))) {
+        deps.logger.warn(
+          { notificationId: row.id },
+          'the lease on a notification ran out before it was sent; it is left to the process that holds it now',
+        );
+        continue;
+      }
       const outcome = await attempt(deps, row);
       const recorded = await recordDelivery(deps.db, row, deps.owner, outcome);
       if (!recorded) {
@@ -107,8 +116,23 @@ async function attempt(deps: DeliveryDeps, row: OutboxRow): Promise<DeliveryOutc
   try {
     email = composeEmail(row.template, row.payload, deps.email, recipient.language);
   } catch (error) {
-    if (!(error instanceof TemplateError)) throw error;
-    return { status: 'failed', at: deps.clock.now(), toAddress: recipient.address, error: error.message };
+    // Whatever stops an email being written (a payload of an older version, a wording changed since),
+    // it fails on its own: thrown, it stopped the run and, first in the queue each time, the others.
+    if (!(error instanceof TemplateError)) {
+      deps.logger.error(
+        {
+          notificationId: row.id,
+          template: row.template,
+          error: error instanceof Error ? error.message : String(error),
+        },
+        'a notification could not be written',
+      );
+    }
+    const why =
+      error instanceof TemplateError
+        ? error.message
+        : 'The email could not be written from what was recorded';
+    return { status: 'failed', at: deps.clock.now(), toAddress: recipient.address, error: why };
   }
   try {
     const sent = await deps.mailer.send({ to: recipient.address, ...email });

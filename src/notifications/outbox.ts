@@ -96,6 +96,29 @@ export async function claimDueNotifications(
   return claimed;
 }
 
+/**
+ * Renews this process's lease on one notification it claimed, just before sending it: false when the
+ * lease ran out meanwhile (a batch sent to a slow mail server), when another process may have claimed
+ * and sent it, so this one must not send it too.
+ */
+export async function renewLease(
+  db: Executor,
+  id: string,
+  owner: string,
+  now: Date,
+  leaseUntil: Date,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('notification_outbox')
+    .set({ lease_until: leaseUntil.toISOString() })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('lease_owner', '=', owner)
+    .where('lease_until', '>', now.toISOString())
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 /** The outcome of one attempt, recorded only by the process that holds the lease. */
 export type DeliveryOutcome =
   | { status: 'sent'; at: Date; toAddress: string; subject: string; serverResponse: string }

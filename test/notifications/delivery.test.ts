@@ -9,6 +9,7 @@ import { enqueueNotification, requeue } from '../../src/notifications/outbox.ts'
 import { formatDateTime } from '../../src/platform/dates.ts';
 import type { Db, EstablishmentRow, OutboxRow } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import type { Mailer } from '../../src/platform/mail/mailer.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -306,6 +307,28 @@ describeEachEngine('email delivery over SMTP', (database) => {
     assert.match(broken.last_error ?? '', /file-downloaded/);
   });
 
+  test('an email that cannot be written from what was recorded fails on its own; the others are sent', async () => {
+    takeReceived();
+    // A name recorded as a message whose wording now needs a parameter the record does not have.
+    await enqueueNotification(db, {
+      at: t.clock.now(),
+      template: 'new-message',
+      recipientKind: 'school',
+      recipient: sending.number,
+      payload: {
+        fromName: { key: 'messaging.mailbox.la-users', params: {} },
+        sentAt: t.clock.now().toISOString(),
+      },
+    });
+    await notify(sending.number, 'AFTER_001.XML');
+    const result = await deliver();
+    assert.equal(result.sent, 1);
+    assert.equal(result.failed, 1);
+    assert.equal((await rowOf('AFTER_001.XML')).status, 'sent');
+    const unwritten = (await rowsFor('new-message')).find((row) => row.status === 'failed');
+    assert.match(unwritten?.last_error ?? '', /could not be written/);
+  });
+
   test('two processes delivering at once send each notification once', async () => {
     takeReceived();
     const names = Array.from({ length: 12 }, (_, n) => `BOTH_${String(n).padStart(3, '0')}.XML`);
@@ -314,6 +337,37 @@ describeEachEngine('email delivery over SMTP', (database) => {
     assert.equal((a?.sent ?? 0) + (b?.sent ?? 0), names.length);
     const subjects = takeReceived().map((m) => names.find((name) => m.subject.includes(name)));
     assert.deepEqual(subjects.sort(), [...names].sort());
+  });
+
+  test('a batch whose lease runs out while it is sent (a slow mail server) is not sent again by another process', async () => {
+    takeReceived();
+    const names = Array.from({ length: 5 }, (_, n) => `LEASE_${String(n).padStart(3, '0')}.XML`);
+    for (const name of names) await notify(sending.number, name);
+    // Each send takes 3 minutes: the batch outlasts its 5-minute lease, and another process's run comes
+    // round during the second send.
+    let sends = 0;
+    const slow: Mailer = {
+      description: 'slow',
+      close: () => {},
+      send: async (email) => {
+        const sent = await t.deps.mailer.send(email);
+        sends += 1;
+        t.clock.advanceMinutes(3);
+        if (sends === 2) await deliver('process-b');
+        return sent;
+      },
+    };
+    await deliverDue({
+      db,
+      mailer: slow,
+      clock: t.clock,
+      logger,
+      email: emailContext(t.deps.config),
+      owner: 'process-a',
+    });
+    const subjects = takeReceived().map((m) => names.find((name) => m.subject.includes(name)));
+    assert.deepEqual(subjects.sort(), [...names].sort(), 'each email once');
+    for (const name of names) assert.equal((await rowOf(name)).status, 'sent');
   });
 
   test("a refused upload's email gives its reasons and what to do in the uploader's language", async () => {
