@@ -59,6 +59,28 @@ export async function findReturn(db: Executor, id: string): Promise<CensusReturn
 }
 
 /**
+ * Marks a version replaced by a later one, unless it is replaced already or approved, as it is now in
+ * the database (`seen` may be out of date: an LA approving it while the school loads another, on
+ * PostgreSQL). Returns the version with the status it had when the new one came: approved if an LA
+ * approved it meanwhile.
+ */
+export async function replaceVersion(
+  db: Executor,
+  seen: CensusReturnRow,
+  at: string,
+): Promise<CensusReturnRow> {
+  if (seen.status === 'replaced' || seen.status === 'approved') return seen;
+  const result = await db
+    .updateTable('census_returns')
+    .set({ status: 'replaced', replaced_at: at })
+    .where('id', '=', seen.id)
+    .where('status', 'not in', ['replaced', 'approved'])
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 1) return seen;
+  return (await findReturn(db, seen.id)) as CensusReturnRow;
+}
+
+/**
  * Records a new version: the one before it (if any) is marked replaced, unless it is the approved one,
  * which the DfE holds until a later version is approved (approveVersion). The version number is one more
  * than the last. The unique (collection, school, version) index makes two loads at once fail rather than
@@ -69,14 +91,8 @@ export async function insertVersion(
   row: Omit<CensusReturnTable, 'version' | 'status' | 'submitted_at' | 'approved_at' | 'replaced_at'>,
   findings: Finding[],
 ): Promise<{ version: number; replaced: CensusReturnRow | undefined }> {
-  const previous = await currentReturn(db, row.collection_id, row.establishment_number);
-  if (previous && previous.status !== 'replaced' && previous.status !== 'approved') {
-    await db
-      .updateTable('census_returns')
-      .set({ status: 'replaced', replaced_at: row.uploaded_at })
-      .where('id', '=', previous.id)
-      .execute();
-  }
+  const current = await currentReturn(db, row.collection_id, row.establishment_number);
+  const previous = current && (await replaceVersion(db, current, row.uploaded_at));
   const version = (previous?.version ?? 0) + 1;
   await db
     .insertInto('census_returns')
@@ -123,8 +139,8 @@ const FINDING_COLUMNS = {
 } as const satisfies Columns<CensusReturnFindingTable>;
 
 /**
- * Moves a version from one status to another, only if it is still the current version in the expected
- * status: false when someone else got there first (a new upload, or the LA's decision).
+ * Moves a version from one status to another, only if it is still in one of the expected statuses: false
+ * when someone else got there first (a new upload, which marks it replaced, or the LA's decision).
  */
 export async function moveStatus(
   db: Executor,

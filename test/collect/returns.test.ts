@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { DataCollectionsService } from '../../src/collect/collections-service.ts';
+import { findReturn, replaceVersion } from '../../src/collect/returns-repository.ts';
 import { CensusReturnsService, RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
 import { MatchesService } from '../../src/lost-pupils/matches-service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -144,6 +145,21 @@ describeEachEngine('census returns', (database) => {
       .execute();
     assert.equal(stored.length, outcome.errors + outcome.queries);
     assert.ok(stored.every((finding, index) => finding.position === index && finding.answer === null));
+  });
+
+  test('a version approved while the school loads another stays approved (the load saw it submitted)', async () => {
+    const s = await setUp();
+    const { returnId } = await loaded(
+      await s.load(censusFilename(s.school.number), censusReturnXml({ school: s.school.number, year: 2026 })),
+    );
+    const seen = await findReturn(s.db, returnId);
+    assert.ok(seen);
+    // What an LA's approval, committed between the load's read and its update, leaves in the database.
+    await s.db.updateTable('census_returns').set({ status: 'approved' }).where('id', '=', returnId).execute();
+    const after = await replaceVersion(s.db, { ...seen, status: 'submitted' }, NOW);
+    assert.equal(after.status, 'approved', 'the load is told it follows an approved version');
+    assert.equal((await findReturn(s.db, returnId))?.status, 'approved');
+    assert.equal((await findReturn(s.db, returnId))?.replaced_at, null);
   });
 
   test('the pupils are read back from the encrypted stored file', async () => {
