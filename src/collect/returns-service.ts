@@ -788,6 +788,11 @@ export class CensusReturnsService {
     }
     const at = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
+      // Still loaded, as it was when checked above (and held so, on PostgreSQL, until this commits): a
+      // submission or decision meanwhile would otherwise see its explanations change after it.
+      if (!(await moveStatus(tx, returnId, ['loaded'], 'loaded'))) {
+        throw new Invalid([keyedError('answer', 'collect.return.changed')]);
+      }
       await answerFinding(tx, finding.id, text, actor.userId, at.toISOString());
       await this.event(tx, actor, at, returnId, 'query-answered', `${finding.rule}: ${text}`);
       await this.audit(tx, actor, at, 'census-query-answered', returnId, { rule: finding.rule });

@@ -162,6 +162,34 @@ describeEachEngine('census returns', (database) => {
     assert.equal((await findReturn(s.db, returnId))?.replaced_at, null);
   });
 
+  test('an explanation sent as the return is submitted is refused; the submitted one stays', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const { returnId } = await loaded(
+      await s.load(censusFilename(school), censusReturnXml({ school, year: 2026, withQuery: true })),
+    );
+    const loadedView = await s.service.view(s.source, returnId);
+    const query = loadedView.findings.find((f) => f.kind === 'query');
+    assert.ok(query);
+    await s.service.answerQuery(s.source, returnId, query.id, 'Explained before submitting.');
+    await s.service.submit(s.source, returnId, true);
+    // A second explanation whose checks ran before the submission (they saw the return loaded).
+    const stale = Object.assign(Object.create(Object.getPrototypeOf(s.service)), s.service, {
+      view: async () => loadedView,
+    }) as typeof s.service;
+    await assert.rejects(
+      stale.answerQuery(s.source, returnId, query.id, 'Changed afterwards.'),
+      (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.match(error.message, /changed while you were looking at it/);
+        return true;
+      },
+    );
+    const after = await s.service.view(s.source, returnId);
+    assert.equal(after.version.status, 'submitted');
+    assert.equal(after.findings.find((f) => f.id === query.id)?.answer, 'Explained before submitting.');
+  });
+
   test('the pupils are read back from the encrypted stored file', async () => {
     const s = await setUp();
     const { returnId } = await loaded(
