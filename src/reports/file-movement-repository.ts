@@ -9,7 +9,14 @@
 // received by the school it was forwarded to, so a school's (or an LA's schools') report holds it only as
 // received. The original stays the school's file sent, and says when it was forwarded.
 import { toCount } from '../platform/db/database.ts';
-import type { Executor, TransferStatus } from '../platform/db/schema.ts';
+import type { Executor, ScanStatus, TransferStatus } from '../platform/db/schema.ts';
+
+/**
+ * The scans of files offered to their recipient: not held for a scan, or found clean. A file waiting for
+ * its scan, or quarantined, is never shown to its recipient (decision 24): its reports leave it out on the
+ * recipient's side too (the sender's side shows it).
+ */
+export const OFFERED_SCANS: readonly ScanStatus[] = ['not-scanned', 'clean'];
 
 /**
  * Whose files: one school's, an LA's (its schools' for CTFs; its schools', its own and its inboxes'
@@ -73,7 +80,10 @@ function baseQuery(db: Executor, query: MovementQuery) {
     q = q.where((eb) =>
       eb.or([
         eb.and([eb('t.source_school', '=', scope.establishmentNumber), eb('t.forwarded_from', 'is', null)]),
-        eb('t.dest_school', '=', scope.establishmentNumber),
+        eb.and([
+          eb('t.dest_school', '=', scope.establishmentNumber),
+          eb('t.scan_status', 'in', OFFERED_SCANS),
+        ]),
       ]),
     );
   } else if (scope.kind === 'la') {
@@ -86,15 +96,27 @@ function baseQuery(db: Executor, query: MovementQuery) {
               eb('t.source_school', 'is not', null),
               eb('t.forwarded_from', 'is', null),
             ]),
-            eb.and([eb('t.dest_la', '=', scope.laNumber), eb('t.dest_school', 'is not', null)]),
+            eb.and([
+              eb('t.dest_la', '=', scope.laNumber),
+              eb('t.dest_school', 'is not', null),
+              eb('t.scan_status', 'in', OFFERED_SCANS),
+            ]),
           ])
         : // Files sent or received by the LA's schools, the LA itself and its inboxes.
-          eb.or([eb('t.source_la', '=', scope.laNumber), eb('t.dest_la', '=', scope.laNumber)]),
+          eb.or([
+            eb('t.source_la', '=', scope.laNumber),
+            eb.and([eb('t.dest_la', '=', scope.laNumber), eb('t.scan_status', 'in', OFFERED_SCANS)]),
+          ]),
     );
   } else if (query.files === 'ctf') {
     // Every LA's report at once: the CTFs sent or received by any school. Every other file has a source
     // LA, so is in some LA's report: all of them are.
-    q = q.where((eb) => eb.or([eb('t.source_school', 'is not', null), eb('t.dest_school', 'is not', null)]));
+    q = q.where((eb) =>
+      eb.or([
+        eb('t.source_school', 'is not', null),
+        eb.and([eb('t.dest_school', 'is not', null), eb('t.scan_status', 'in', OFFERED_SCANS)]),
+      ]),
+    );
   }
   if (query.since) q = q.where('t.uploaded_at', '>=', query.since);
   return q;

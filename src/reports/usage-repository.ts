@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { londonDate } from '../platform/dates.ts';
 import { toCount } from '../platform/db/database.ts';
 import type { Executor } from '../platform/db/schema.ts';
+import { OFFERED_SCANS } from './file-movement-repository.ts';
 
 export interface UsageRow {
   /** A school's establishment number, or an LA's number. */
@@ -51,6 +52,8 @@ export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]
     ])
     .where('category', '=', 'ctf')
     .where(source, 'in', codes)
+    // Uploaded by a school: an LA's own CTFs are not its schools' (LA notes §7.1), in either kind of row.
+    .where('source_school', 'is not', null)
     .where('forwarded_from', 'is', null)
     .where('uploaded_at', '<', query.until);
   if (query.since) sentQuery = sentQuery.where('uploaded_at', '>=', query.since);
@@ -73,6 +76,7 @@ export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]
     .where('category', '=', 'ctf')
     .where('dest_kind', '=', 'school')
     .where(dest, 'in', codes)
+    .where('scan_status', 'in', OFFERED_SCANS)
     .where('uploaded_at', '<', query.until);
   if (query.since) receivedQuery = receivedQuery.where('uploaded_at', '>=', query.since);
   const [sent, received] = await Promise.all([
@@ -130,8 +134,11 @@ export async function monthlyVolumes(db: Executor, query: UsageQuery): Promise<M
       .where('category', '=', 'ctf')
       .where(column, 'in', codes)
       .where('uploaded_at', '<', query.until);
-    // As the table: a forwarded copy is not an upload; only files to a school are received.
-    q = uploads ? q.where('forwarded_from', 'is', null) : q.where('dest_kind', '=', 'school');
+    // As the table: a forwarded copy is not an upload, nor an LA's own; only files offered to a school
+    // are received.
+    q = uploads
+      ? q.where('forwarded_from', 'is', null).where('source_school', 'is not', null)
+      : q.where('dest_kind', '=', 'school').where('scan_status', 'in', OFFERED_SCANS);
     if (query.since) q = q.where('uploaded_at', '>=', query.since);
     const byMonth = new Map<string, number>();
     for (const row of await q.groupBy(UPLOAD_HOUR).execute()) {

@@ -173,6 +173,33 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     assert.deepEqual([report.total, report.truncated], [6, false]);
   });
 
+  test('School Report: a file held for its scan or quarantined is the sender’s only, not the recipient’s', async () => {
+    const cshire = await makeLa(db, { name: 'Cshire' });
+    const xen = await makeSchool(db, cshire.number, { name: 'Xen Primary' });
+    const yew = await makeSchool(db, cshire.number, { name: 'Yew Primary' });
+    const [X, Y] = [schoolParty(xen.number), schoolParty(yew.number)];
+    await send(Y, X, 'offered.XML', '2026-11-16T10:00:00.000Z');
+    await send(Y, X, 'waiting.XML', '2026-11-16T10:00:00.000Z', {
+      status: 'pending-scan',
+      scan_status: 'pending',
+    });
+    await send(Y, X, 'infected.XML', '2026-11-16T10:00:00.000Z', {
+      status: 'quarantined',
+      scan_status: 'infected',
+    });
+    const names = async (actor: Awaited<ReturnType<typeof user>>, criteria: MovementCriteria = {}) =>
+      (await run(actor, 'ctf', criteria)).cells.map((row) => row[0]);
+    const recipient = await user('school', { laNumber: cshire.number, establishmentNumber: xen.number });
+    const sender = await user('school', { laNumber: cshire.number, establishmentNumber: yew.number });
+    assert.deepEqual(await names(recipient), ['offered.XML']);
+    assert.deepEqual((await names(sender)).sort(), ['infected.XML', 'offered.XML', 'waiting.XML']);
+    // The LA's report holds them as its school's files sent.
+    const officer = await user('la_user', { laNumber: cshire.number });
+    assert.deepEqual((await names(officer)).sort(), ['infected.XML', 'offered.XML', 'waiting.XML']);
+    // The other tests' national reports hold every LA's files: these go again.
+    await db.deleteFrom('transfers').where('source_school', '=', yew.number).execute();
+  });
+
   test("School Report: an LA sees its schools' CTFs (all, or one school) and never another LA's", async () => {
     const officer = await user('la_user', { laNumber: la.number });
     const all = await run(officer, 'ctf', { la: otherLa.number });

@@ -96,6 +96,25 @@ describeEachEngine('General Usage/Volume Report', (database) => {
     await send(birch, alder, '2026-11-10T10:00:00.000Z', 4, 'collected');
     await send(outside, alder, '2026-11-11T10:00:00.000Z', 5);
     await send(outside, alder, '2026-11-12T10:00:00.000Z', 6, 'rejected');
+    // Never offered to Alder (waiting for its scan, or quarantined): not received.
+    for (const [status, scan] of [
+      ['pending-scan', 'pending'],
+      ['quarantined', 'infected'],
+    ]) {
+      await makeTransfer(db, files, {
+        from: schoolParty(outside.number),
+        to: schoolParty(alder.number),
+        uploadedAt: '2026-11-15T10:00:00.000Z',
+        overrides: { status, scan_status: scan },
+      } as Parameters<typeof makeTransfer>[2]);
+    }
+    // Ashire's own CTF: not uploaded by one of its schools, in its schools' rows or in its own.
+    await makeTransfer(db, files, {
+      from: laParty(la.number),
+      to: schoolParty(outside.number),
+      uploadedAt: '2026-11-16T10:00:00.000Z',
+      overrides: { status: 'collected' },
+    } as Parameters<typeof makeTransfer>[2]);
     // Not CTFs, or not to a school: not counted as received; a generic file is not a CTF at all.
     await makeTransfer(db, files, {
       from: schoolParty(outside.number),
@@ -262,8 +281,9 @@ describeEachEngine('General Usage/Volume Report', (database) => {
     const ours = every.rows.find((r) => r.code === la.number);
     const theirs = every.rows.find((r) => r.code === otherLa.number);
     assert.deepEqual([ours?.uploaded, ours?.received], [4, 5]);
-    // Outside Academy sent three CTFs (two to Alder, one to Ashire LA) and received one.
-    assert.deepEqual([theirs?.uploaded, theirs?.received], [3, 1]);
+    // Outside Academy sent three CTFs offered (two to Alder, one to Ashire LA), and two more held for a
+    // scan or quarantined, and received one from a school (and one from Ashire LA, not a school's).
+    assert.deepEqual([theirs?.uploaded, theirs?.received], [5, 2]);
   });
 
   test('the page and its CSV show the same numbers', async () => {
