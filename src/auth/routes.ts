@@ -124,7 +124,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
         const user = signedInUser(request);
         const form = changePasswordForm.parse(request.body ?? {});
         try {
-          const token = await auth.changeOwnPassword(user, request.sessionToken ?? '', form);
+          const token = await auth.changeOwnPassword(user, request.sessionToken ?? '', form, request.ip);
           setSessionCookie(reply, token);
           return reply.flash(request.t('auth.change-password.changed')).redirect('/');
         } catch (error) {

@@ -335,14 +335,45 @@ export class AuthService {
     user: SignedInUser,
     currentToken: string,
     input: { currentPassword: string; newPassword: string; confirmPassword: string },
+    address: string,
   ): Promise<string> {
     const row = await getUser(this.db, user.userId);
     if (!row) throw new Invalid([keyedError('currentPassword', 'auth.change-password.account-gone')]);
     const errors: FieldError[] = [];
+    // The current password is guessed at no more freely here than at sign-in (someone holding a stolen
+    // session could otherwise try passwords without end, then change it): the same pause, and a wrong
+    // one counts as a failed sign-in.
+    const now = this.clock.now();
+    if (
+      input.currentPassword &&
+      (await signInThrottled(this.db, this.settings.signIn, now, row.username, address))
+    ) {
+      throw new Invalid([
+        keyedError('currentPassword', 'auth.change-password.throttled', {
+          minutes: this.settings.signIn.lockMinutes,
+        }),
+      ]);
+    }
     if (!input.currentPassword) {
       errors.push(keyedError('currentPassword', 'auth.change-password.enter-current'));
     } else if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
       errors.push(keyedError('currentPassword', 'auth.change-password.current-wrong'));
+      await this.db.transaction().execute(async (tx) => {
+        await recordSignInAttempt(tx, {
+          username: row.username,
+          address,
+          at: now.toISOString(),
+          succeeded: false,
+        });
+        await recordAudit(tx, {
+          at: now,
+          action: 'sign-in-failed',
+          organisation: organisationOfRow(row),
+          subjectType: 'user',
+          subjectId: row.username,
+          detail: { reason: 'wrong-current-password' },
+        });
+      });
     }
     const problem = newPasswordProblem(input.newPassword, input.confirmPassword, row.username);
     if (problem) errors.push(problem);
@@ -351,7 +382,6 @@ export class AuthService {
     }
     if (errors.length > 0) throw new Invalid(errors);
 
-    const now = this.clock.now();
     const at = now.toISOString();
     const passwordHash = await hashPassword(input.newPassword);
     const token = randomBytes(32).toString('base64url');

@@ -260,6 +260,47 @@ describe('web security', () => {
     }
   });
 
+  test('guesses at the current password on Change Password are paused as sign-ins are', async () => {
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    const change = (current: string) =>
+      agent.post(
+        '/change-password',
+        {
+          currentPassword: current,
+          newPassword: 'a-new-long-passphrase-9',
+          confirmPassword: 'a-new-long-passphrase-9',
+        },
+        { formPage: '/change-password' },
+      );
+    for (let n = 0; n < 5; n += 1) {
+      const wrong = await change(`wrong-guess-${n}`);
+      assert.equal(wrong.statusCode, 400);
+      assert.match(wrong.body, /Your current password is not correct/);
+    }
+    const paused = await change(TEST_PASSWORD);
+    assert.equal(paused.statusCode, 400);
+    assert.match(paused.body, /There have been too many wrong passwords\. Wait 15 minutes and try again\./);
+    const hash = async () =>
+      (
+        await db
+          .selectFrom('users')
+          .select('password_hash')
+          .where('id', '=', user.id)
+          .executeTakeFirstOrThrow()
+      ).password_hash;
+    const before = await hash();
+    t.clock.advanceMinutes(16);
+    assert.equal(
+      (await change(TEST_PASSWORD)).statusCode,
+      302,
+      'after the pause, the right password changes it',
+    );
+    assert.notEqual(await hash(), before);
+  });
+
   test('sign-in says the same for an unknown username as for a wrong password', async () => {
     const la = await makeLa(db);
     const user = await makeUser(db, 'la_user', { laNumber: la.number });
