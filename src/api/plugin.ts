@@ -53,6 +53,8 @@ const UNAUTHORIZED_DETAIL: Record<Exclude<TokenLookup, { ok: true }>['reason'], 
     'The user of this token must set up two-factor sign-in. Sign in to s2s and set it up; the token then works again.',
   'password-change':
     'The user of this token must choose a new password. Sign in to s2s and change it; the token then works again.',
+  'school-inactive':
+    "The s2s account of this token's school is inactive, so its tokens do not work. Ask your LA s2s administrator.",
 };
 
 export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions): Promise<void> {

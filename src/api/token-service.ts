@@ -12,6 +12,7 @@ import { getUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
 import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can, isRole } from '../auth/permissions.ts';
+import { schoolAccountInactive } from '../auth/repository.ts';
 import { twoFactorRequired } from '../auth/two-factor-policy.ts';
 import { hasTwoFactor } from '../auth/two-factor-repository.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -110,6 +111,7 @@ export type TokenLookup =
         | 'revoked'
         | 'expired'
         | 'password-change'
+        | 'school-inactive'
         | 'two-factor-set-up';
     };
 
@@ -240,6 +242,7 @@ export class ApiTokenService {
     if (row.expires_at !== null && row.expires_at <= now.toISOString())
       return { ok: false, reason: 'expired' };
     if (user.must_change_password === 1) return { ok: false, reason: 'password-change' };
+    if (await schoolAccountInactive(this.deps.db, user)) return { ok: false, reason: 'school-inactive' };
     // As on the pages: a user who must still set up two-factor sign-in reaches nothing else.
     if (
       twoFactorRequired(found.user.role, this.deps.twoFactorRequired ?? false) &&

@@ -34,6 +34,8 @@ export interface SessionWithUser {
   laName: string | null;
   /** Whether the user has confirmed a two-factor secret. */
   hasTwoFactor: boolean;
+  /** For a school user: whether their school is in the directory and active (null for anyone else). */
+  schoolActive: boolean | null;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function getSessionWithUser(db: Executor, id: string): Promise<Sess
       's.sign_in_method as session_sign_in_method',
       's.provider_mfa as session_provider_mfa',
       'e.name as establishment_name',
+      'e.active as establishment_active',
       'la.name as la_name',
     ])
     .select((eb) =>
@@ -83,6 +86,7 @@ export async function getSessionWithUser(db: Executor, id: string): Promise<Sess
     session_sign_in_method,
     session_provider_mfa,
     establishment_name,
+    establishment_active,
     la_name,
     has_two_factor,
     ...user
@@ -104,7 +108,23 @@ export async function getSessionWithUser(db: Executor, id: string): Promise<Sess
     laName: la_name,
     // SQLite answers 0 or 1, PostgreSQL false or true.
     hasTwoFactor: Number(has_two_factor) === 1,
+    schoolActive:
+      user.role === 'school' && user.establishment_number ? Number(establishment_active) === 1 : null,
   };
+}
+
+/** A school user whose school's s2s account is inactive (or gone from the directory): they reach nothing. */
+export async function schoolAccountInactive(
+  db: Executor,
+  user: Pick<UserRow, 'role' | 'establishment_number'>,
+): Promise<boolean> {
+  if (user.role !== 'school' || !user.establishment_number) return false;
+  const school = await db
+    .selectFrom('establishments')
+    .select('active')
+    .where('number', '=', user.establishment_number)
+    .executeTakeFirst();
+  return !school || Number(school.active) !== 1;
 }
 
 export async function touchSession(db: Executor, id: string, at: string): Promise<void> {

@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { findUserByUsername, getUser, type UserRow, updateUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
-import { getEstablishment } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
@@ -20,6 +19,7 @@ import {
   insertSession,
   recordSignInAttempt,
   type SessionWithUser,
+  schoolAccountInactive,
   sessionIdOf,
   touchSession,
 } from './repository.ts';
@@ -162,10 +162,8 @@ export class AuthService {
   }
 
   /** A user of a school whose s2s account is inactive (or gone) cannot sign in. */
-  private async schoolInactive(user: UserRow): Promise<boolean> {
-    if (user.role !== 'school' || !user.establishment_number) return false;
-    const school = await getEstablishment(this.db, user.establishment_number);
-    return !school || school.active === 0;
+  private schoolInactive(user: UserRow): Promise<boolean> {
+    return schoolAccountInactive(this.db, user);
   }
 
   private async refuseInactiveSchool(user: UserRow, now: Date, method?: 'oidc'): Promise<void> {
@@ -295,7 +293,8 @@ export class AuthService {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }
-    if (!row || !isRole(row.role)) {
+    // A deleted user, or a school user whose school has since been made inactive, is signed out.
+    if (!row || !isRole(row.role) || found.schoolActive === false) {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }

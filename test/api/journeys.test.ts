@@ -270,6 +270,24 @@ describeEachEngine('API journeys', (database) => {
     assert.equal(file.json().status, 'available');
   });
 
+  test('a school made inactive: its users’ sessions and tokens stop working at once', async () => {
+    const schoolC = await makeSchool(db, laB.number, { name: 'Closing Primary School' });
+    const userC = await makeUser(db, 'school', { laNumber: laB.number, establishmentNumber: schoolC.number });
+    const tokenC = await makeToken(db, userC, 'read', t.clock);
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(userC.username)).statusCode, 302);
+    assert.equal((await agent.get('/')).statusCode, 200);
+    assert.equal((await api(t.app, { url: '/api/v1/files/incoming', token: tokenC })).statusCode, 200);
+
+    await db.updateTable('establishments').set({ active: 0 }).where('number', '=', schoolC.number).execute();
+    const home = await agent.get('/');
+    assert.equal(home.statusCode, 302);
+    assert.match(String(home.headers.location), /^\/sign-in/);
+    const refused = await api(t.app, { url: '/api/v1/files/incoming', token: tokenC });
+    assert.equal(refused.statusCode, 401);
+    assert.match(refused.json().detail, /school is inactive, so its tokens do not work/);
+  });
+
   test('another organisation’s token gets 404 for the file, as problem+json', async () => {
     const sentFile = await sendCtf();
     const schoolC = await makeSchool(db, laB.number);
