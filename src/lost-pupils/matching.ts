@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
+import { usersOrTheirLa } from '../notifications/recipients.ts';
 import { isAnyOf, rowsTable } from '../platform/db/rows-table.ts';
 import type { Executor, LostPupilMatchTable, LostPupilRow } from '../platform/db/schema.ts';
 import { nameLetters } from './phonetics.ts';
@@ -125,13 +126,13 @@ async function findMatches(
 async function recipientsFor(db: Executor, laNumber: string) {
   const users = await db
     .selectFrom('users')
-    .select('id')
+    .select(['id', 'email'])
     .where('la_number', '=', laNumber)
     .where('role', 'in', ['la_lost_pupil', 'la_lost_pupil_transfer'])
     .where('deleted_at', 'is', null)
     .execute();
   return users.length > 0
-    ? users.map((u) => ({ recipientKind: 'user' as const, recipient: u.id }))
+    ? usersOrTheirLa(users, laNumber)
     : [{ recipientKind: 'la' as const, recipient: laNumber }];
 }
 

@@ -183,8 +183,11 @@ export async function describeMailboxes(db: Executor, keys: readonly string[]): 
 }
 
 /** The signed-in users who read a mailbox (those told by email that a message waits there). */
-export async function readersOf(db: Executor, mailbox: Mailbox): Promise<string[]> {
-  let query = db.selectFrom('users').select('id').where('deleted_at', 'is', null);
+export async function readersOf(
+  db: Executor,
+  mailbox: Mailbox,
+): Promise<{ id: string; email: string | null }[]> {
+  let query = db.selectFrom('users').select(['id', 'email']).where('deleted_at', 'is', null);
   if (mailbox.kind === 'school') {
     query = query
       .where('role', '=', 'school')
@@ -197,7 +200,7 @@ export async function readersOf(db: Executor, mailbox: Mailbox): Promise<string[
   } else {
     query = query.where('role', '=', 'national_admin');
   }
-  return (await query.orderBy('id').execute()).map((row) => row.id);
+  return query.orderBy('id').execute();
 }
 
 export interface Choice {

@@ -7,6 +7,7 @@ import type { Actor } from '../auth/actor.ts';
 import { laName } from '../directory/organisation-names.ts';
 import { getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
+import { usersOrTheirLa } from '../notifications/recipients.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -384,7 +385,8 @@ function checkContent(
 
 /**
  * An s2s message: each reader is told by email that it waits, never what it says. An email: the message
- * itself goes out. A school is written to at its own address; an LA type of user, to each such user.
+ * itself goes out. A school is written to at its own address; an LA type of user, to each such user at
+ * their own address, and to the LA's once for those without one.
  */
 async function notifyRecipient(
   tx: Executor,
@@ -398,10 +400,16 @@ async function notifyRecipient(
     delivery: Delivery;
   },
 ): Promise<void> {
+  const mailbox = recipient.mailbox;
   const targets =
-    recipient.mailbox.kind === 'school'
-      ? [{ kind: 'school' as const, id: recipient.mailbox.establishmentNumber }]
-      : (await readersOf(tx, recipient.mailbox)).map((id) => ({ kind: 'user' as const, id }));
+    mailbox.kind === 'school'
+      ? [{ recipientKind: 'school' as const, recipient: mailbox.establishmentNumber }]
+      : mailbox.kind === 'la-role'
+        ? usersOrTheirLa(await readersOf(tx, mailbox), mailbox.laNumber)
+        : (await readersOf(tx, mailbox)).map((user) => ({
+            recipientKind: 'user' as const,
+            recipient: user.id,
+          }));
   for (const target of targets) {
     const payload: Record<string, string | Message> =
       message.delivery === 'message'
@@ -410,10 +418,9 @@ async function notifyRecipient(
     await enqueueNotification(tx, {
       at: message.at,
       template: message.delivery === 'message' ? 'new-message' : 'message-by-email',
-      recipientKind: target.kind,
-      recipient: target.id,
+      ...target,
       payload,
-      dedupeKey: `message:${message.messageId}:${target.kind}:${target.id}`,
+      dedupeKey: `message:${message.messageId}:${target.recipientKind}:${target.recipient}`,
     });
   }
 }

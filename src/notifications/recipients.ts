@@ -84,3 +84,21 @@ export async function resolveRecipient(
     language: isLanguage(user.language) ? user.language : DEFAULT_LANGUAGE,
   };
 }
+
+/**
+ * Whom to write to for some users of an LA: each user with an address of their own, and the LA's address
+ * once for all those without one (written to each, they fell back to the LA's shared address, which got
+ * the same email once per user).
+ */
+export function usersOrTheirLa(
+  users: readonly { id: string; email: string | null }[],
+  laNumber: string,
+): { recipientKind: 'user' | 'la'; recipient: string }[] {
+  const own = users.filter((user) => user.email);
+  const targets: { recipientKind: 'user' | 'la'; recipient: string }[] = own.map((user) => ({
+    recipientKind: 'user',
+    recipient: user.id,
+  }));
+  if (own.length < users.length) targets.push({ recipientKind: 'la' as const, recipient: laNumber });
+  return targets;
+}

@@ -29,8 +29,18 @@ describeEachEngine('matching incoming files with the Lost Pupils Database', (dat
     const otherLa = await makeLa(db, { name: 'Eastshire' });
     const sender = await makeSchool(db, homeLa.number, { name: 'Hillside Primary School' });
     const newSchool = await makeSchool(db, otherLa.number, { name: 'Riverside Primary School' });
-    const lostUser = await makeUser(db, 'la_lost_pupil', { laNumber: homeLa.number });
-    const transferUser = await makeUser(db, 'la_lost_pupil_transfer', { laNumber: homeLa.number });
+    const lostUser = await makeUser(
+      db,
+      'la_lost_pupil',
+      { laNumber: homeLa.number },
+      { email: 'lost@home.test' },
+    );
+    const transferUser = await makeUser(
+      db,
+      'la_lost_pupil_transfer',
+      { laNumber: homeLa.number },
+      { email: 'transfer@home.test' },
+    );
     await makeUser(db, 'la_user', { laNumber: homeLa.number });
     const incoming = await makeTransfer(db, files, {
       from: school(sender.number),

@@ -466,8 +466,19 @@ test("the type of user in an LA mailbox's stored label, in the reader's language
   const receiving = await makeLa(db, { name: 'Dshire' });
   const welshOfficer = await makeUser(db, 'la_user', { laNumber: sending.number }, { language: 'cy' });
   const administrator = await makeUser(db, 'la_dba', { laNumber: sending.number });
-  const welshReader = await makeUser(db, 'la_user', { laNumber: receiving.number }, { language: 'cy' });
-  const englishReader = await makeUser(db, 'la_user', { laNumber: receiving.number });
+  // Each with an address of their own, so each gets the email in their own language.
+  const welshReader = await makeUser(
+    db,
+    'la_user',
+    { laNumber: receiving.number },
+    { language: 'cy', email: 'darllenydd@dshire.test' },
+  );
+  const englishReader = await makeUser(
+    db,
+    'la_user',
+    { laNumber: receiving.number },
+    { email: 'reader@dshire.test' },
+  );
   const to = `la:${receiving.number}:la_user`;
   await makeMessage(db, administrator, [to], {
     description: 'From the administrator',

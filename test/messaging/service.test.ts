@@ -26,7 +26,8 @@ async function world(db: Db) {
   const alder = await makeSchool(db, la.number, { name: 'Alder Primary' });
   const birch = await makeSchool(db, la.number, { name: 'Birch Primary' });
   const cedar = await makeSchool(db, otherLa.number, { name: 'Cedar Academy' });
-  const officer = await makeUser(db, 'la_user', { laNumber: la.number });
+  // The officer has an address of their own; the colleague is written to at the LA's.
+  const officer = await makeUser(db, 'la_user', { laNumber: la.number }, { email: 'officer@ashire.test' });
   const colleague = await makeUser(db, 'la_user', { laNumber: la.number });
   const lostPupilOfficer = await makeUser(db, 'la_lost_pupil', { laNumber: otherLa.number });
   const alderOffice = await makeUser(db, 'school', {
@@ -132,7 +133,8 @@ describeEachEngine('messages', (database) => {
       [
         `new-message school ${w.alder.number}`,
         `new-message school ${w.cedar.number}`,
-        `new-message user ${w.lostPupilOfficer.id}`,
+        // The lost-pupil officer has no address of their own: the LA's.
+        `new-message la ${w.otherLa.number}`,
       ].sort(),
     );
     for (const email of emails) {
@@ -362,7 +364,8 @@ describeEachEngine('messages', (database) => {
       .execute();
     assert.deepEqual(
       emails.map((e) => `${e.recipient_kind} ${e.recipient}`).sort(),
-      [`user ${w.colleague.id}`, `user ${w.officer.id}`].sort(),
+      [`la ${w.la.number}`, `user ${w.officer.id}`].sort(),
+      'the officer at their own address, the colleague at the LA’s',
     );
   });
 
