@@ -208,7 +208,12 @@ describeEachEngine('API: Messages', (database) => {
   });
 
   test("an LA's users of one type share a mailbox; the LA's other types do not see it", async () => {
-    const lostPupilUser = await makeUser(db, 'la_lost_pupil', { laNumber: laB.number });
+    const lostPupilUser = await makeUser(
+      db,
+      'la_lost_pupil',
+      { laNumber: laB.number },
+      { email: 'lost@b.test' },
+    );
     const lostPupil = await makeToken(db, lostPupilUser, 'read', t.clock);
     const laUser = await makeToken(
       db,
