@@ -1030,7 +1030,9 @@ const STATE_KEYS: Record<CensusReturnStatus, string> = {
  */
 function notNow(field: string, view: ReturnView, otherwise: string): FieldError {
   if (!view.isCurrent) return keyedError(field, 'collect.not-now.earlier', { version: view.version.version });
-  if (view.details.status !== 'Live') {
+  // The LA decides on submitted returns whether or not the collection is still live: its decision is
+  // refused for the return's status, not the collection's.
+  if (view.details.status !== 'Live' && field !== 'decision') {
     return keyedError(
       field,
       view.details.status === 'Closed' ? 'collect.not-now.closed' : 'collect.not-now.not-yet-open',

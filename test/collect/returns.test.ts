@@ -190,6 +190,27 @@ describeEachEngine('census returns', (database) => {
     assert.equal(after.findings.find((f) => f.id === query.id)?.answer, 'Explained before submitting.');
   });
 
+  test('in a closed collection, approving a return already approved says it is approved, not that the collection closed', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const { returnId } = await loaded(
+      await s.load(censusFilename(school), censusReturnXml({ school, year: 2026 })),
+    );
+    await s.service.submit(s.source, returnId, true);
+    await s.db
+      .updateTable('data_collections')
+      .set({ closed_at: '2026-11-20T09:00:00.000Z' })
+      .where('id', '=', s.collectionId)
+      .execute();
+    await s.service.approve(s.agent, returnId);
+    await assert.rejects(s.service.approve(s.agent, returnId), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.doesNotMatch(error.message, /closed/);
+      assert.match(error.message, /Only a submitted return can be approved.*: .*[Aa]pproved/);
+      return true;
+    });
+  });
+
   test('the pupils are read back from the encrypted stored file', async () => {
     const s = await setUp();
     const { returnId } = await loaded(
@@ -209,7 +230,12 @@ describeEachEngine('census returns', (database) => {
     // Pupils a school of another LA sent to the Lost Pupils Database, and that LA's lost-pupil user.
     const homeLa = await makeLa(s.db);
     const sender = await makeSchool(s.db, homeLa.number);
-    const lostUser = await makeUser(s.db, 'la_lost_pupil', { laNumber: homeLa.number });
+    const lostUser = await makeUser(
+      s.db,
+      'la_lost_pupil',
+      { laNumber: homeLa.number },
+      { email: 'lost@home.test' },
+    );
     const from = school(sender.number);
     const lost = (pupil: Parameters<typeof makeLostPupil>[2]['pupil']) =>
       makeLostPupil(s.db, s.stores.files, { from, pupil });
