@@ -146,9 +146,10 @@ async function attempt(deps: DeliveryDeps, row: OutboxRow): Promise<DeliveryOutc
   } catch (error) {
     const failure = error instanceof MailError ? error : new MailError(String(error), false);
     const at = deps.clock.now();
-    const tooOld = at.getTime() - new Date(row.created_at).getTime() >= GIVE_UP_HOURS * 3_600_000;
+    const queuedAt = row.queued_at ?? row.created_at;
+    const tooOld = at.getTime() - new Date(queuedAt).getTime() >= GIVE_UP_HOURS * 3_600_000;
     if (failure.permanent || tooOld) {
-      const why = failure.permanent ? '' : ` (still failing ${GIVE_UP_HOURS} hours after it was written)`;
+      const why = failure.permanent ? '' : ` (still failing ${GIVE_UP_HOURS} hours after it was queued)`;
       return { status: 'failed', at, toAddress: recipient.address, error: `${failure.message}${why}` };
     }
     return {

@@ -201,7 +201,15 @@ export async function requeue(
   if (query.ids && query.ids.length === 0) return 0;
   let q = db
     .updateTable('notification_outbox')
-    .set({ status: 'pending', next_attempt_at: now.toISOString(), lease_owner: null, lease_until: null })
+    // Queued afresh: its attempts, and the time it is tried for before it is given up, start again.
+    .set({
+      status: 'pending',
+      next_attempt_at: now.toISOString(),
+      queued_at: now.toISOString(),
+      attempts: 0,
+      lease_owner: null,
+      lease_until: null,
+    })
     .where('status', '=', query.status);
   if (query.ids) q = q.where('id', 'in', query.ids);
   const result = await q.executeTakeFirst();

@@ -278,7 +278,14 @@ describeEachEngine('email delivery over SMTP', (database) => {
     assert.equal(given.status, 'failed');
     assert.match(given.last_error ?? '', new RegExp(`${GIVE_UP_HOURS} hours`));
     await smtp.restart();
+    // Sent again: tried afresh, for another 72 hours, however temporary the first failure after.
     assert.equal(await requeue(db, t.clock.now(), { status: 'failed', ids: [given.id] }), 1);
+    smtp.refuseTemporarily(true);
+    assert.equal((await deliver()).retrying, 1);
+    const again = await rowOf('LONG_001.XML');
+    assert.deepEqual([again.status, again.attempts], ['pending', 1]);
+    smtp.refuseTemporarily(false);
+    t.clock.advanceMinutes(60);
     assert.equal((await deliver()).sent, 1);
     assert.equal((await rowOf('LONG_001.XML')).status, 'sent');
   });

@@ -44,6 +44,7 @@ import * as forwardedTransfers from './migrations/025-forwarded-transfers.ts';
 import * as censusApprovedKept from './migrations/026-census-approved-kept.ts';
 import * as lostPupilSearchIndexes from './migrations/027-lost-pupil-search-indexes.ts';
 import * as waitingNames from './migrations/028-waiting-names.ts';
+import * as outboxQueuedAt from './migrations/029-outbox-queued-at.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -78,6 +79,7 @@ const migrations: Record<string, Migration> = {
   '026-census-approved-kept': censusApprovedKept,
   '027-lost-pupil-search-indexes': lostPupilSearchIndexes,
   '028-waiting-names': waitingNames,
+  '029-outbox-queued-at': outboxQueuedAt,
 };
 
 export interface DatabaseOptions {

@@ -192,6 +192,8 @@ export interface NotificationOutboxTable {
   status: OutboxStatus;
   attempts: number;
   next_attempt_at: string;
+  /** When an administrator last sent it again (null: never; it was queued at created_at). */
+  queued_at: string | null;
   last_error: string | null;
   sent_at: string | null;
   /** The address it was sent to, and its subject, filled in when it is sent. */
