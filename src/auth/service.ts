@@ -23,7 +23,7 @@ import {
   sessionIdOf,
   touchSession,
 } from './repository.ts';
-import { accountLocked, signInThrottled } from './throttle.ts';
+import { accountLocked, recordFailedAttempt, signInThrottled } from './throttle.ts';
 import { type SecondStep, TwoFactorService } from './two-factor.ts';
 import { hasTwoFactor } from './two-factor-repository.ts';
 
@@ -89,17 +89,13 @@ export class AuthService {
 
   async signIn(username: string, password: string, address: string): Promise<SignInOutcome> {
     const now = this.clock.now();
-    const at = now.toISOString();
     if (await signInThrottled(this.db, this.settings.signIn, now, username, address)) {
-      await this.db.transaction().execute(async (tx) => {
-        await recordSignInAttempt(tx, { username, address, at, succeeded: false });
-        await recordAudit(tx, {
-          at: now,
-          action: 'sign-in-failed',
-          subjectType: 'user',
-          subjectId: username,
-          detail: { reason: 'throttled' },
-        });
+      await recordFailedAttempt(this.db, {
+        username,
+        address,
+        at: now,
+        organisation: null,
+        detail: { reason: 'throttled' },
       });
       return { ok: false, reason: 'throttled' };
     }
@@ -111,16 +107,12 @@ export class AuthService {
       password,
     );
     if (!user || !passwordMatches || !isRole(user.role)) {
-      await this.db.transaction().execute(async (tx) => {
-        await recordSignInAttempt(tx, { username, address, at, succeeded: false });
-        await recordAudit(tx, {
-          at: now,
-          action: 'sign-in-failed',
-          organisation: user ? organisationOfRow(user) : null,
-          subjectType: 'user',
-          subjectId: username,
-          detail: { reason: 'wrong-credentials' },
-        });
+      await recordFailedAttempt(this.db, {
+        username,
+        address,
+        at: now,
+        organisation: user ? organisationOfRow(user) : null,
+        detail: { reason: 'wrong-credentials' },
       });
       return { ok: false, reason: 'wrong-credentials' };
     }
@@ -357,21 +349,12 @@ export class AuthService {
       errors.push(keyedError('currentPassword', 'auth.change-password.enter-current'));
     } else if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
       errors.push(keyedError('currentPassword', 'auth.change-password.current-wrong'));
-      await this.db.transaction().execute(async (tx) => {
-        await recordSignInAttempt(tx, {
-          username: row.username,
-          address,
-          at: now.toISOString(),
-          succeeded: false,
-        });
-        await recordAudit(tx, {
-          at: now,
-          action: 'sign-in-failed',
-          organisation: organisationOfRow(row),
-          subjectType: 'user',
-          subjectId: row.username,
-          detail: { reason: 'wrong-current-password' },
-        });
+      await recordFailedAttempt(this.db, {
+        username: row.username,
+        address,
+        at: now,
+        organisation: organisationOfRow(row),
+        detail: { reason: 'wrong-current-password' },
       });
     }
     const problem = newPasswordProblem(input.newPassword, input.confirmPassword, row.username);

@@ -9,8 +9,8 @@ import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { isRole, type Role } from './permissions.ts';
-import { deleteSessionsOfUser, recordSignInAttempt, sessionIdOf } from './repository.ts';
-import { signInThrottled } from './throttle.ts';
+import { deleteSessionsOfUser, sessionIdOf } from './repository.ts';
+import { recordFailedAttempt, signInThrottled } from './throttle.ts';
 import { twoFactorRequired } from './two-factor-policy.ts';
 import {
   confirmSecret,
@@ -224,23 +224,13 @@ export class TwoFactorService {
     ]);
   }
 
-  private async recordFailure(user: UserRow, address: string, reason: string): Promise<void> {
-    const now = this.clock.now();
-    await this.db.transaction().execute(async (tx) => {
-      await recordSignInAttempt(tx, {
-        username: user.username,
-        address,
-        at: now.toISOString(),
-        succeeded: false,
-      });
-      await recordAudit(tx, {
-        at: now,
-        action: 'sign-in-failed',
-        organisation: isRole(user.role) ? organisationOf(actorOfRow(user)) : null,
-        subjectType: 'user',
-        subjectId: user.username,
-        detail: { reason, step: 'two-factor' },
-      });
+  private recordFailure(user: UserRow, address: string, reason: string): Promise<void> {
+    return recordFailedAttempt(this.db, {
+      username: user.username,
+      address,
+      at: this.clock.now(),
+      organisation: isRole(user.role) ? organisationOf(actorOfRow(user)) : null,
+      detail: { reason, step: 'two-factor' },
     });
   }
 
