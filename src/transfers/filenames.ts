@@ -18,7 +18,9 @@
 //   both handbooks' screenshots have the underscore, so it is read as a typing error: such a name is
 //   refused with the corrected name, never accepted as a second spelling of the same route. Accepting it
 //   would give one route two names, in reports and in the CTF reader's check of name against contents.
-// - `NNN` is exactly 3 digits for CTFs, census and other typed files (every example in both handbooks);
+// - `NNN` is exactly 3 digits for CTFs, census and other typed files (as in every example of both
+//   handbooks but one: the LA notes' renamed upload in §4.2, "681LLLL_CTF_6812049.xml", has none, and
+//   such a name is refused: the sequence number is what keeps a school's files of one route apart);
 //   admissions files may also use 5 (the 2-digit year and 3 digits, as MIS software names them today,
 //   e.g. 999LLLL_ADT_1114999_26001.XML).
 // - A renamed file (schools handbook §8: "any three letters or numbers can be used in place of CTF",
