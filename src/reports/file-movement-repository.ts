@@ -9,14 +9,8 @@
 // received by the school it was forwarded to, so a school's (or an LA's schools') report holds it only as
 // received. The original stays the school's file sent, and says when it was forwarded.
 import { toCount } from '../platform/db/database.ts';
-import type { Executor, ScanStatus, TransferStatus } from '../platform/db/schema.ts';
-
-/**
- * The scans of files offered to their recipient: not held for a scan, or found clean. A file waiting for
- * its scan, or quarantined, is never shown to its recipient (decision 24): its reports leave it out on the
- * recipient's side too (the sender's side shows it).
- */
-export const OFFERED_SCANS: readonly ScanStatus[] = ['not-scanned', 'clean'];
+import type { Executor, TransferStatus } from '../platform/db/schema.ts';
+import { OFFERED_SCANS } from '../transfers/download-listing.ts';
 
 /**
  * Whose files: one school's, an LA's (its schools' for CTFs; its schools', its own and its inboxes'

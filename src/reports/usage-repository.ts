@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { londonDate } from '../platform/dates.ts';
 import { toCount } from '../platform/db/database.ts';
 import type { Executor } from '../platform/db/schema.ts';
-import { OFFERED_SCANS } from './file-movement-repository.ts';
+import { OFFERED_SCANS } from '../transfers/download-listing.ts';
 
 export interface UsageRow {
   /** A school's establishment number, or an LA's number. */

@@ -6,10 +6,17 @@
 // those are sorted by a few columns each (SortableListing) and only a page read in full.
 import { laInboxName, laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { daysAfter } from '../platform/dates.ts';
-import type { TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import type { ScanStatus, TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { message, textIn } from '../platform/i18n/catalogue.ts';
 import { type Category, isCategory } from './categories.ts';
 import type { OrganisationNames } from './download-repository.ts';
+
+/**
+ * The scans of files that were offered to their recipient: not held for a scan, or found clean. A file
+ * waiting for its scan, or quarantined, never exists for its recipient (decision 24): not in its lists,
+ * its reports (the sender's side shows it), nor its answers about files it downloaded.
+ */
+export const OFFERED_SCANS: readonly ScanStatus[] = ['not-scanned', 'clean'];
 
 /** "Files will be available to redownload for seven days after last being downloaded" (handbook §4). */
 export const REDOWNLOAD_DAYS = 7;

@@ -35,6 +35,7 @@ import {
   destinationLabel,
   type FileListing,
   listing,
+  OFFERED_SCANS,
   type PupilDetails,
   pupilDetails,
   REDOWNLOAD_DAYS,
@@ -161,10 +162,15 @@ export class DownloadService {
     return { file: file as FileListing, pupils: pupils.map(pupilDetails) };
   }
 
-  /** Files addressed to the actor, of this category, whatever their state (for pages about them). */
+  /**
+   * Files addressed to the actor, of this category, whatever their state, removed ones too (for the
+   * question after a download: a file removed since says so).
+   */
   async chosen(actor: Actor, category: Category, ids: readonly string[]): Promise<FileListing[]> {
     const rows: TransferRow[] = [];
-    for (const id of new Set(ids)) rows.push(await this.incomingOf(this.deps.db, actor, category, id));
+    for (const id of new Set(ids)) {
+      rows.push(await this.incomingOf(this.deps.db, actor, category, id, { removedToo: true }));
+    }
     return this.listings(rows, actorParty(actor) as ActorParty);
   }
 
@@ -315,8 +321,11 @@ export class DownloadService {
   async collect(actor: Actor, category: Category, ids: readonly string[]): Promise<CollectOutcome> {
     const unique = [...new Set(ids)];
     if (unique.length === 0) throw new Invalid([keyedError('answer', 'transfer.download.none-selected')]);
+    // A file removed since it was downloaded is answered for as not collected; the others still are.
     const rows: TransferRow[] = [];
-    for (const id of unique) rows.push(await this.incomingOf(this.deps.db, actor, category, id));
+    for (const id of unique) {
+      rows.push(await this.incomingOf(this.deps.db, actor, category, id, { removedToo: true }));
+    }
     const notDownloaded = rows.filter((row) => row.status === 'available' && !row.last_downloaded_at);
     if (notDownloaded.length > 0) {
       throw new Invalid(
@@ -419,12 +428,23 @@ export class DownloadService {
     return party;
   }
 
-  /** A file addressed to the actor's organisation, in a category the actor may download; else NotFound. */
-  private async incoming(db: Executor, actor: Actor, id: string): Promise<TransferRow> {
+  /**
+   * A file addressed to the actor's organisation, in a category the actor may download; else NotFound.
+   * `removedToo`: also one removed since it was offered (by its sender, or its LA), for the answers about
+   * files already downloaded, which say it was removed rather than that there is no such file.
+   */
+  private async incoming(
+    db: Executor,
+    actor: Actor,
+    id: string,
+    { removedToo = false } = {},
+  ): Promise<TransferRow> {
     const row = UUID.test(id) ? await getTransfer(db, id) : undefined;
+    const removedOnceOffered =
+      removedToo && row?.status === 'removed' && OFFERED_SCANS.includes(row.scan_status);
     if (
       !row ||
-      !OFFERED.includes(row.status) ||
+      !(OFFERED.includes(row.status) || removedOnceOffered) ||
       !isCategory(row.category) ||
       !can(actor.role, downloadCapability(row.category)) ||
       !isRecipient(actorParty(actor), row)
@@ -434,8 +454,14 @@ export class DownloadService {
     return row;
   }
 
-  private async incomingOf(db: Executor, actor: Actor, category: Category, id: string): Promise<TransferRow> {
-    const row = await this.incoming(db, actor, id);
+  private async incomingOf(
+    db: Executor,
+    actor: Actor,
+    category: Category,
+    id: string,
+    options: { removedToo?: boolean } = {},
+  ): Promise<TransferRow> {
+    const row = await this.incoming(db, actor, id, options);
     if (row.category !== category) throw new NotFound(NOT_FOUND);
     return row;
   }

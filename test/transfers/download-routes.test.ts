@@ -207,6 +207,29 @@ describeEachEngine('download pages', (database) => {
     assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'available');
   });
 
+  test('"Yes" after a download, when one of the files was removed meanwhile: the rest are collected, the page says which was not', async () => {
+    const w = await world();
+    const a = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const b = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const { link } = await acceptAndConfirm(agent, [a.row.id, b.row.id]);
+    assert.equal((await agent.get(link)).statusCode, 200);
+    // The sender removes B before the school answers.
+    await w.db.updateTable('transfers').set({ status: 'removed' }).where('id', '=', b.row.id).execute();
+    const checkPage = link.replace('/file?', '/check?');
+    assert.equal((await agent.get(checkPage)).statusCode, 200, 'the question page still opens');
+    const yes = await agent.post(
+      '/download/ctf/check',
+      { file: [a.row.id, b.row.id], answer: 'yes' },
+      { formPage: checkPage },
+    );
+    assert.notEqual(yes.statusCode, 404);
+    assert.equal((await getTransfer(w.db, a.row.id))?.status, 'collected');
+    assert.equal((await getTransfer(w.db, b.row.id))?.status, 'removed');
+    const page = yes.statusCode === 302 ? await agent.get(String(yes.headers.location)) : yes;
+    assert.match(textOf(page.body), new RegExp(`${b.row.filename}[^.]*removed`));
+  });
+
   test('two CTFs selected come as one zip holding both files byte for byte', async () => {
     const w = await world();
     const a = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
