@@ -317,16 +317,30 @@ export class DirectoryService {
 
   /**
    * Refused while the school has user accounts (they must be deleted first: an account cannot move to
-   * another school) or files waiting for it: deleted, it could never collect them, and their senders
-   * would see them waiting for ever.
+   * another school), files waiting for it (deleted, it could never collect them, and their senders would
+   * see them waiting for ever) or census returns in COLLECT.
    */
   async deleteSchool(actor: Actor, number: string): Promise<EstablishmentRow> {
     const now = this.clock.now();
     return this.db.transaction().execute(async (tx) => {
       const school = await this.requireSchool(tx, actor, 'schools.manage', number);
       const users = await countUsersOfEstablishment(tx, school.number);
+      // Census returns are kept records of what the school sent the DfE: they hold the school (and the
+      // database refuses to lose it), so such a school is made inactive instead.
+      const returns = await countCensusReturnsOf(tx, school.number);
       const reasons = [
         ...(users > 0 ? [{ field: 'users', reason: schoolHasUsers(school, users) }] : []),
+        ...(returns > 0
+          ? [
+              {
+                field: 'returns',
+                reason: message('directory.error.school-has-returns', {
+                  school: `${school.name} (${school.number})`,
+                  count: returns,
+                }),
+              },
+            ]
+          : []),
         ...schoolHasFiles(school, await filesWaitingFor(tx, school)).map((reason) => ({
           field: 'files',
           reason,
@@ -714,4 +728,14 @@ function laFields(input: LaDetailsInput): { fields: LaFields; errors: FieldError
 /** The names of the fields whose values differ, in the order of `next`. */
 function changedKeys<F extends object>(current: F, next: F): Extract<keyof F, string>[] {
   return (Object.keys(next) as Extract<keyof F, string>[]).filter((key) => current[key] !== next[key]);
+}
+
+/** How many census returns (every version) COLLECT holds from a school. */
+async function countCensusReturnsOf(db: Executor, establishmentNumber: string): Promise<number> {
+  const row = await db
+    .selectFrom('census_returns')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('establishment_number', '=', establishmentNumber)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

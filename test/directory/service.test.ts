@@ -1,15 +1,25 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { before, test } from 'node:test';
 import { recordAudit } from '../../src/audit/repository.ts';
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
+import { DataCollectionsService } from '../../src/collect/collections-service.ts';
+import { CensusReturnsService } from '../../src/collect/returns-service.ts';
 import { DirectoryService, describeAuditDetail, type NewSchoolInput } from '../../src/directory/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { la as laParty, makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
+import {
+  actorOf,
+  la as laParty,
+  makeFileStores,
+  makeTransfer,
+  school as schoolParty,
+} from '../support/transfers.ts';
 
 function actor(role: Role, laNumber: string | null = null): Actor {
   return {
@@ -224,6 +234,48 @@ describeEachEngine('directory service', (database) => {
       .where('id', '=', user.id)
       .executeTakeFirstOrThrow();
     assert.equal(formerUser.username, user.username, 'the deleted account keeps its username');
+  });
+
+  test('a school COLLECT holds census returns from cannot be deleted: it is made inactive instead', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const dba = actor('la_dba', la.number);
+    const school = await makeSchool(db, la.number);
+    const collectClock = new ManualClock('2026-10-02T09:00:00.000Z');
+    const admin = actorOf(await makeUser(db, 'national_admin'));
+    const collectionId = await new DataCollectionsService({ db, clock: collectClock }).create(
+      admin,
+      autumnCensusForm([la.number], { name: `School Census 2026 Autumn ${la.number}` }),
+    );
+    const schoolUser = await makeUser(db, 'school', {
+      laNumber: la.number,
+      establishmentNumber: school.number,
+    });
+    const loaded = await new CensusReturnsService({
+      db,
+      files: makeFileStores().files,
+      clock: collectClock,
+    }).load(
+      actorOf(schoolUser),
+      collectionId,
+      censusFilename(school.number),
+      Readable.from([Buffer.from(censusReturnXml({ school: school.number, year: 2026 }))]),
+      false,
+    );
+    assert.equal(loaded.status, 'loaded');
+    await db
+      .updateTable('users')
+      .set({ deleted_at: clock.now().toISOString() })
+      .where('id', '=', schoolUser.id)
+      .execute();
+
+    const refused = await invalid(directory.deleteSchool(dba, school.number));
+    assert.deepEqual(
+      refused.errors.map((e) => e.field),
+      ['returns'],
+    );
+    assert.match(refused.message, /COLLECT holds 1 census return from it: make the school inactive instead/);
+    assert.ok(await directory.school(dba, school.number), 'the school is still there');
   });
 
   test('a school with files waiting for it cannot be deleted until they are forwarded, deleted or collected', async () => {
