@@ -47,12 +47,21 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The open cases of an LA's records, by the LA each match carries (one range of an index); those written
- * by a version before migration 022 carry none and are found through their record.
+ * by a version before migration 022 carry none and are found through their record. A record removed
+ * from the database (past leaving age, sent in error, quarantined) is never shown, nor are its cases.
  */
 function openMatchesOf(db: Executor, la: string) {
   return db
     .selectFrom('lost_pupil_matches as m')
     .where('m.status', '=', 'open')
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('lost_pupils as kept')
+          .select('kept.id')
+          .whereRef('kept.id', '=', 'm.lost_pupil_id')
+          .where('kept.status', 'in', ['lost', 'found']),
+      ),
+    )
     .where((eb) =>
       eb.or([
         eb('m.lost_la', '=', la),

@@ -135,6 +135,27 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
     assert.equal(record.status, 'lost');
   });
 
+  test('a case of a record since removed from the database is no longer shown, nor closed', async () => {
+    const { lost, match } = await sighting('Removedpupil', 'R123456789012');
+    const agent = await agentFor('la_lost_pupil_transfer', la.number);
+    assert.match((await agent.get('/lost-pupils/matches')).body, /Removedpupil/i);
+    await db
+      .updateTable('lost_pupils')
+      .set({ status: 'removed', removed_at: t.clock.now().toISOString() })
+      .where('id', '=', lost.record.id)
+      .execute();
+    const page = await agent.get('/lost-pupils/matches');
+    assert.doesNotMatch(page.body, /Removedpupil/i, 'the removed pupil’s details are not shown');
+    const close = await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'found' });
+    assert.equal(close.statusCode, 404);
+    const record = await db
+      .selectFrom('lost_pupils')
+      .select('status')
+      .where('id', '=', lost.record.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(record.status, 'removed');
+  });
+
   test("another LA's lost-pupil users, other LA roles and schools cannot see or close the case", async () => {
     const { match } = await sighting('Heron', 'H223456789012');
     const stranger = await agentFor('la_lost_pupil', otherLa.number);
