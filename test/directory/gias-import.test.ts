@@ -380,7 +380,11 @@ describeEachEngine('GIAS establishment import', (database) => {
     assert.equal(report.skipped, 0);
     const stored = await school(db, `${la}2001`);
     assert.equal(stored?.name, name);
-    assert.equal(stored?.name_search, 'ysgol gymraeg llundain é', 'its search text, punctuation left out');
+    assert.equal(
+      stored?.name_search,
+      'ysgol gymraeg llundain e',
+      'its search text, punctuation and accents left out',
+    );
 
     const utf8 = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),

@@ -16,7 +16,13 @@ test('search text is lower-case, single-spaced and leaves punctuation out', () =
   );
   assert.equal(searchText("O'Sullivan"), 'osullivan', 'an apostrophe inside a word joins it');
   assert.equal(searchText('Stratford-upon-Avon'), 'stratford upon avon');
-  assert.equal(searchText('  Ysgol   Gymraeg, Bro Ŵyr '), 'ysgol gymraeg bro ŵyr', 'Welsh letters are kept');
+  assert.equal(
+    searchText('  Ysgol   Gymraeg, Bro Ŵyr '),
+    'ysgol gymraeg bro wyr',
+    'Welsh letters are kept, without their accents',
+  );
+  assert.equal(searchText('Bro Tâf'), searchText('Bro Taf'), 'accents typed or not');
+  assert.equal(searchText('Ysgol Glan Ŷ Môr'), 'ysgol glan y mor');
   assert.equal(searchText('100% _a'), '100 a', 'no LIKE wildcard reaches the query');
   assert.equal(searchText(' . - '), '');
   assert.equal(searchText(null), '');
@@ -83,6 +89,63 @@ for (const engine of ENGINES) {
       assert.equal(stored[1]?.name_search, 'hillside school 1');
       assert.equal(stored[1202]?.town_search, '');
       assert.equal(stored[1201]?.town_search, 'stratford upon avon');
+    });
+  });
+}
+
+for (const engine of ENGINES) {
+  describe(`migration 030 takes the accents out of the stored search text [${engine}]`, () => {
+    let database: TestDatabase;
+    before(async () => {
+      database = await createTestDatabase(engine, '029-outbox-queued-at');
+    });
+    after(async () => {
+      await database.drop();
+    });
+
+    test('a Welsh school is found by its name typed without accents', async () => {
+      const { db } = database;
+      await db
+        .insertInto('local_authorities')
+        .values({ number: '681', name: 'Sir Gâr', country: 'Wales', updated_at: '2026-11-01T09:00:00Z' })
+        .execute();
+      const school = (number: string, name: string, town: string) => ({
+        number,
+        la_number: '681',
+        name,
+        // As the version before stored it: punctuation out, accents kept.
+        name_search: name.toLowerCase(),
+        town,
+        town_search: town.toLowerCase(),
+        status: 'open' as const,
+        uses_s2s: 1 as const,
+        active: 1 as const,
+        created_at: '2026-11-01T09:00:00Z',
+        updated_at: '2026-11-01T09:00:00Z',
+      });
+      await db
+        .insertInto('establishments')
+        .values([
+          school('6812001', 'Ysgol Gymraeg Bro Tâf', 'Caerfyrddin'),
+          school('6812002', 'Ysgol y Dderi', 'Llanybydder'),
+        ])
+        .execute();
+
+      await migrateToLatest(db, database.schema);
+
+      const stored = await db
+        .selectFrom('establishments')
+        .select(['number', 'name_search', 'town_search', 'updated_at'])
+        .where('la_number', '=', '681')
+        .orderBy('number')
+        .execute();
+      assert.deepEqual(
+        stored.map((row) => [row.number, row.name_search, row.town_search, row.updated_at]),
+        [
+          ['6812001', 'ysgol gymraeg bro taf', 'caerfyrddin', '2026-11-01T09:00:00Z'],
+          ['6812002', 'ysgol y dderi', 'llanybydder', '2026-11-01T09:00:00Z'],
+        ],
+      );
     });
   });
 }

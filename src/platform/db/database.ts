@@ -45,6 +45,7 @@ import * as censusApprovedKept from './migrations/026-census-approved-kept.ts';
 import * as lostPupilSearchIndexes from './migrations/027-lost-pupil-search-indexes.ts';
 import * as waitingNames from './migrations/028-waiting-names.ts';
 import * as outboxQueuedAt from './migrations/029-outbox-queued-at.ts';
+import * as accentFreeSearch from './migrations/030-accent-free-search.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -80,6 +81,7 @@ const migrations: Record<string, Migration> = {
   '027-lost-pupil-search-indexes': lostPupilSearchIndexes,
   '028-waiting-names': waitingNames,
   '029-outbox-queued-at': outboxQueuedAt,
+  '030-accent-free-search': accentFreeSearch,
 };
 
 export interface DatabaseOptions {

@@ -13,13 +13,16 @@ const JOINING = new RegExp(`${APOSTROPHE}|\\.`, 'gu');
 const SEPARATING = /[^\p{L}\p{N}]+/gu;
 
 /**
- * The form of a name or town that searches compare, on both engines: lower-case, punctuation left out,
- * words single-spaced. The stored name_search and town_search columns hold it (migration 024 recomputed
- * them when punctuation stopped mattering), and what a user types is put in the same form, so "St.
- * Martha", "st martha" and "St Martha's" all find "St. Martha School".
+ * The form of a name or town that searches compare, on both engines: lower-case, accents and punctuation
+ * left out, words single-spaced. The stored name_search and town_search columns hold it (migrations 024
+ * and 030 recomputed them when punctuation, then accents, stopped mattering), and what a user types is
+ * put in the same form, so "St. Martha", "st martha" and "St Martha's" all find "St. Martha School", and
+ * "Bro Taf" finds "Ysgol Gymraeg Bro Tâf" (â, ŵ and ŷ are not on most keyboards in school offices).
  */
 export function searchText(value: string | null | undefined): string {
   return (value ?? '')
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
     .toLowerCase()
     .replace(POSSESSIVE, '')
     .replace(JOINING, '')
