@@ -147,7 +147,7 @@ export function downloadRoutes(
     user: SignedInUser,
     category: Category,
     sort: Sort,
-    errors?: FieldError[],
+    data: { errors?: FieldError[]; selected?: string[] } = {},
   ) => {
     const base = `/download/${category}/previous`;
     const files = await service.previouslyDownloaded(user, category, sort);
@@ -158,7 +158,8 @@ export function downloadRoutes(
       files,
       headings: sortHeadings(base, sort, columnsIn(reply.request, LIST_COLUMNS)),
       several: allowsSeveral(category),
-      errors,
+      errors: data.errors,
+      selected: data.selected ?? [],
       backLink: backTo(reply.request, '/download'),
     });
   };
@@ -488,12 +489,13 @@ export function downloadRoutes(
             return reply;
           } catch (error) {
             const errors = rethrowUnlessInvalid(error);
+            // The files ticked stay ticked, as on the Download list.
             return previousPage(
               reply.code(400),
               user,
               category,
               { key: 'uploaded', order: 'descending' },
-              errors,
+              { errors, selected: form.file },
             );
           }
         },

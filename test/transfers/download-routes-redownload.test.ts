@@ -93,8 +93,9 @@ describeEachEngine('download again from the pages: day 6 yes, day 8 no', (databa
     assert.deepEqual(offered((await agent.get('/download/ctf/previous')).body), [a.row.id]);
     assert.deepEqual(offered((await agent.get('/previously-downloaded')).body), [a.row.id]);
     await agent.get('/download/ctf/previous');
-    const refused = await agent.post('/download/ctf/previous', { file: b.row.id });
+    const refused = await agent.post('/download/ctf/previous', { file: [a.row.id, b.row.id] });
     assert.equal(refused.statusCode, 400, 'not downloaded again on day 8');
+    assert.match(refused.body, new RegExp(`value="${a.row.id}" checked`), 'what was ticked stays ticked');
     assert.match(
       errorSummary(refused.body),
       new RegExp(
