@@ -37,7 +37,13 @@ import { columnsIn, FILES_WORD_KEYS, sectionItems } from './section-items.ts';
 const text = z.string().default('');
 
 const listQuery = z.object({ sort: z.string().optional(), order: z.string().optional() });
-const confirmQuery = z.object({ file: manyValues, action: z.string().optional() });
+/** Accept or Reject from the list: the files, and the list's order, to show it again as it was. */
+const confirmQuery = z.object({
+  file: manyValues,
+  action: z.string().optional(),
+  sort: z.string().optional(),
+  order: z.string().optional(),
+});
 const ticketQuery = z.object({ file: manyValues, ticket: text });
 const filesForm = z.object({ file: manyValues });
 const checkForm = z.object({ file: manyValues, answer: text });
@@ -133,6 +139,7 @@ export function downloadRoutes(
       base,
       files,
       headings: sortHeadings(base, sort, columnsIn(reply.request, LIST_COLUMNS)),
+      sort,
       several: allowsSeveral(category),
       showPupils: category === 'ctf',
       maxFiles: MAX_FILES_PER_DOWNLOAD,
@@ -274,7 +281,7 @@ export function downloadRoutes(
         handler: async (request, reply) => {
           const user = signedInUser(request);
           const query = confirmQuery.parse(request.query ?? {});
-          const sort = readSort(undefined, undefined, OFFERED);
+          const sort = readSort(query.sort, query.order, OFFERED);
           if (query.file.length === 0 && query.action === undefined) return reply.redirect(base);
           if (query.action === 'reject') {
             const [only] = query.file;

@@ -230,6 +230,24 @@ describeEachEngine('download pages', (database) => {
     assert.match(textOf(page.body), new RegExp(`${b.row.filename}[^.]*removed`));
   });
 
+  test('Accept with nothing ticked shows the list again in the order the user sorted it', async () => {
+    const w = await world();
+    const names = ['101', '102'].map((n) => `${w.sending.number}_CTF_${w.receiving.number}_${n}.XML`);
+    for (const filename of names) {
+      await transfer({ from: school(w.sending.number), to: school(w.receiving.number), filename });
+    }
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const list = await agent.get('/download/ctf?sort=file&order=descending');
+    assert.deepEqual(listedNames(list.body), [...names].reverse());
+    const form =
+      /<form method="get" action="\/download\/ctf\/confirm"[\s\S]*?<\/form>/.exec(list.body)?.[0] ?? '';
+    assert.match(form, /name="sort" value="file"/);
+    assert.match(form, /name="order" value="descending"/);
+    const refused = await agent.get('/download/ctf/confirm?sort=file&order=descending&action=accept');
+    assert.equal(refused.statusCode, 400);
+    assert.deepEqual(listedNames(refused.body), [...names].reverse(), 'in the order the user chose');
+  });
+
   test('two CTFs selected come as one zip holding both files byte for byte', async () => {
     const w = await world();
     const a = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
