@@ -34,8 +34,8 @@ export interface SessionWithUser {
   laName: string | null;
   /** Whether the user has confirmed a two-factor secret. */
   hasTwoFactor: boolean;
-  /** For a school user: whether their school is in the directory and active (null for anyone else). */
-  schoolActive: boolean | null;
+  /** A school user whose school is inactive or gone from the directory (keptOutBySchool). */
+  schoolInactive: boolean;
 }
 
 /**
@@ -108,12 +108,22 @@ export async function getSessionWithUser(db: Executor, id: string): Promise<Sess
     laName: la_name,
     // SQLite answers 0 or 1, PostgreSQL false or true.
     hasTwoFactor: Number(has_two_factor) === 1,
-    schoolActive:
-      user.role === 'school' && user.establishment_number ? Number(establishment_active) === 1 : null,
+    schoolInactive: keptOutBySchool(user, establishment_active),
   };
 }
 
-/** A school user whose school's s2s account is inactive (or gone from the directory): they reach nothing. */
+/**
+ * A school user whose school's s2s account is inactive, or gone from the directory (its `active` flag as
+ * read, undefined or null then): they reach nothing.
+ */
+function keptOutBySchool(
+  user: { role: string | null; establishment_number: string | null },
+  active: unknown,
+): boolean {
+  return user.role === 'school' && Boolean(user.establishment_number) && Number(active) !== 1;
+}
+
+/** keptOutBySchool, reading the school's flag (only for a school user). */
 export async function schoolAccountInactive(
   db: Executor,
   user: Pick<UserRow, 'role' | 'establishment_number'>,
@@ -124,7 +134,7 @@ export async function schoolAccountInactive(
     .select('active')
     .where('number', '=', user.establishment_number)
     .executeTakeFirst();
-  return !school || Number(school.active) !== 1;
+  return keptOutBySchool(user, school?.active);
 }
 
 export async function touchSession(db: Executor, id: string, at: string): Promise<void> {

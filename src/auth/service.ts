@@ -117,7 +117,7 @@ export class AuthService {
       return { ok: false, reason: 'wrong-credentials' };
     }
 
-    if (await this.schoolInactive(user)) {
+    if (await schoolAccountInactive(this.db, user)) {
       await this.refuseInactiveSchool(user, now);
       return { ok: false, reason: 'school-inactive' };
     }
@@ -146,16 +146,11 @@ export class AuthService {
       });
       return { ok: false, reason: 'throttled' };
     }
-    if (await this.schoolInactive(user)) {
+    if (await schoolAccountInactive(this.db, user)) {
       await this.refuseInactiveSchool(user, now, how.method);
       return { ok: false, reason: 'school-inactive' };
     }
     return this.openSession(user, address, how);
-  }
-
-  /** A user of a school whose s2s account is inactive (or gone) cannot sign in. */
-  private schoolInactive(user: UserRow): Promise<boolean> {
-    return schoolAccountInactive(this.db, user);
   }
 
   private async refuseInactiveSchool(user: UserRow, now: Date, method?: 'oidc'): Promise<void> {
@@ -286,7 +281,7 @@ export class AuthService {
       return { state: 'expired' };
     }
     // A deleted user, or a school user whose school has since been made inactive, is signed out.
-    if (!row || !isRole(row.role) || found.schoolActive === false) {
+    if (!row || !isRole(row.role) || found.schoolInactive) {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }

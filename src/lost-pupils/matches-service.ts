@@ -12,6 +12,7 @@ import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { type WindowPage, windowPage } from '../platform/paging.ts';
 import { markLostPupilFound } from './found-repository.ts';
+import { IN_DATABASE } from './review-repository.ts';
 
 export interface MatchesDeps {
   db: Db;
@@ -59,7 +60,7 @@ function openMatchesOf(db: Executor, la: string) {
         selectFrom('lost_pupils as kept')
           .select('kept.id')
           .whereRef('kept.id', '=', 'm.lost_pupil_id')
-          .where('kept.status', 'in', ['lost', 'found']),
+          .where('kept.status', 'in', IN_DATABASE),
       ),
     )
     .where((eb) =>

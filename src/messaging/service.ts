@@ -106,6 +106,11 @@ export interface ReadMessage {
 export class MessagesService {
   constructor(private readonly deps: { db: Db; clock: Clock }) {}
 
+  /** A message in a mailbox, while it is there: not deleted, and not past its time (RETENTION) at `now`. */
+  private received(db: Executor, mailbox: string, messageId: string, now = this.deps.clock.now()) {
+    return findReceived(db, mailbox, messageId, now, RETENTION);
+  }
+
   /** The actor's mailbox: refused for roles without one (the permission table already keeps them out). */
   private mailbox(actor: Actor): Mailbox {
     const mailbox = mailboxOf(actor);
@@ -140,7 +145,7 @@ export class MessagesService {
   /** Opens a message: the first reader marks it read for the whole mailbox. */
   async read(actor: Actor, messageId: string): Promise<ReadMessage> {
     const key = mailboxKey(this.mailbox(actor));
-    const found = await findReceived(this.deps.db, key, messageId, this.deps.clock.now(), RETENTION);
+    const found = await this.received(this.deps.db, key, messageId);
     if (!found) throw new NotFound(NO_SUCH_MESSAGE);
     let firstReading = false;
     if (!found.copy.read_at) {
@@ -161,9 +166,9 @@ export class MessagesService {
   async delete(actor: Actor, messageId: string): Promise<MessageRow> {
     const key = mailboxKey(this.mailbox(actor));
     return this.deps.db.transaction().execute(async (tx) => {
-      const found = await findReceived(tx, key, messageId, this.deps.clock.now(), RETENTION);
-      if (!found) throw new NotFound(NO_SUCH_MESSAGE);
       const at = this.deps.clock.now();
+      const found = await this.received(tx, key, messageId, at);
+      if (!found) throw new NotFound(NO_SUCH_MESSAGE);
       await removeCopy(tx, messageId, key, at.toISOString(), 'deleted');
       await recordAudit(tx, {
         at,
@@ -206,13 +211,7 @@ export class MessagesService {
   /** Replies go to the sender of the original message only, as an s2s message. */
   async reply(actor: Actor, messageId: string, draft: Pick<Draft, 'description' | 'text'>) {
     const sender = this.mailbox(actor);
-    const found = await findReceived(
-      this.deps.db,
-      mailboxKey(sender),
-      messageId,
-      this.deps.clock.now(),
-      RETENTION,
-    );
+    const found = await this.received(this.deps.db, mailboxKey(sender), messageId);
     if (!found) throw new NotFound(NO_SUCH_MESSAGE);
     const errors: FieldError[] = [];
     const recipients = await describeMailboxes(this.deps.db, [found.message.sender_mailbox]);

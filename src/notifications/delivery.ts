@@ -50,23 +50,22 @@ export function nextAttemptAfter(failedAt: Date, attemptsSoFar: number): Date {
 /** Sends due notifications until none is left or `limit` have been tried. */
 export async function deliverDue(deps: DeliveryDeps, limit = 500): Promise<DeliveryResult> {
   const result: DeliveryResult = { sent: 0, retrying: 0, failed: 0, noAddress: 0 };
+  const leaseFrom = (now: Date) => new Date(now.getTime() + LEASE_MINUTES * 60_000);
   let tried = 0;
   while (tried < limit) {
     const now = deps.clock.now();
-    const leaseUntil = new Date(now.getTime() + LEASE_MINUTES * 60_000);
     const batch = await claimDueNotifications(
       deps.db,
       now,
       deps.owner,
-      leaseUntil,
+      leaseFrom(now),
       Math.min(BATCH, limit - tried),
     );
     if (batch.length === 0) break;
     for (const row of batch) {
       tried += 1;
       const renewedAt = deps.clock.now();
-      const renewedUntil = new Date(renewedAt.getTime() + LEASE_MINUTES * 60_000);
-      if (!(await renewLease(deps.db, row.id, deps.owner, renewedAt, renewedUntil))) {
+      if (!(await renewLease(deps.db, row.id, deps.owner, renewedAt, leaseFrom(renewedAt)))) {
         deps.logger.warn(
           { notificationId: row.id },
           'the lease on a notification ran out before it was sent; it is left to the process that holds it now',

@@ -99,6 +99,6 @@ export function usersOrTheirLa(
     recipientKind: 'user',
     recipient: user.id,
   }));
-  if (own.length < users.length) targets.push({ recipientKind: 'la' as const, recipient: laNumber });
+  if (own.length < users.length) targets.push({ recipientKind: 'la', recipient: laNumber });
   return targets;
 }
