@@ -36,16 +36,13 @@ import { columnsIn, FILES_WORD_KEYS, sectionItems } from './section-items.ts';
 
 const text = z.string().default('');
 
-const listQuery = z.object({ sort: z.string().optional(), order: z.string().optional() });
+/** A list's order: from its column headings' links, or carried by a form about it (sortFields). */
+const listOrder = z.object({ sort: z.string().optional(), order: z.string().optional() });
 /** Accept or Reject from the list: the files, and the list's order, to show it again as it was. */
-const confirmQuery = z.object({
-  file: manyValues,
-  action: z.string().optional(),
-  sort: z.string().optional(),
-  order: z.string().optional(),
-});
+const confirmQuery = listOrder.extend({ file: manyValues, action: z.string().optional() });
 const ticketQuery = z.object({ file: manyValues, ticket: text });
-const filesForm = z.object({ file: manyValues });
+/** Yes on the confirm page, or Download again: the files, and the list's order should it show again. */
+const filesForm = listOrder.extend({ file: manyValues });
 const checkForm = z.object({ file: manyValues, answer: text });
 const rejectForm = z.object({ reason: text });
 const transferParams = z.object({ transferId: z.string() });
@@ -56,6 +53,13 @@ const LIST_COLUMNS: { key: SortKey; textKey: string }[] = [
   { key: 'source', textKey: 'transfer.column.source' },
 ];
 const OFFERED = LIST_COLUMNS.map((column) => column.key);
+/** How the re-download lists open: the newest upload first. */
+const NEWEST_FIRST: Sort = { key: 'uploaded', order: 'descending' };
+
+/** The order a list was asked for among its columns, or `fallback` (the default) for none or nonsense. */
+function listSort(asked: z.infer<typeof listOrder>, fallback?: Sort): Sort {
+  return readSort(asked.sort, asked.order, OFFERED, fallback);
+}
 
 /** What a list's heading calls the files: "Common Transfer Files ready for download" (handbook §4). */
 function filesWordKey(category: Category): string {
@@ -164,6 +168,7 @@ export function downloadRoutes(
       base,
       files,
       headings: sortHeadings(base, sort, columnsIn(reply.request, LIST_COLUMNS)),
+      sort,
       several: allowsSeveral(category),
       errors: data.errors,
       selected: data.selected ?? [],
@@ -219,14 +224,13 @@ export function downloadRoutes(
       access: 'transfers.received',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const sort: Sort = { key: 'uploaded', order: 'descending' };
         const sections = [];
         for (const category of service.categoriesFor(user)) {
           sections.push({
             category,
             label: request.t(menuLabelKey(`/download/${category}/previous`)),
             several: allowsSeveral(category),
-            files: await service.previouslyDownloaded(user, category, sort),
+            files: await service.previouslyDownloaded(user, category, NEWEST_FIRST),
           });
         }
         return reply.page('transfers/views/download-previously.njk', {
@@ -248,8 +252,8 @@ export function downloadRoutes(
         url: base,
         access,
         handler: async (request, reply) => {
-          const query = listQuery.parse(request.query ?? {});
-          return listPage(reply, signedInUser(request), category, readSort(query.sort, query.order, OFFERED));
+          const query = listOrder.parse(request.query ?? {});
+          return listPage(reply, signedInUser(request), category, listSort(query));
         },
       },
       {
@@ -281,7 +285,7 @@ export function downloadRoutes(
         handler: async (request, reply) => {
           const user = signedInUser(request);
           const query = confirmQuery.parse(request.query ?? {});
-          const sort = readSort(query.sort, query.order, OFFERED);
+          const sort = listSort(query);
           if (query.file.length === 0 && query.action === undefined) return reply.redirect(base);
           if (query.action === 'reject') {
             const [only] = query.file;
@@ -301,6 +305,7 @@ export function downloadRoutes(
               category,
               base,
               files,
+              sort,
               backLink: backTo(request, base),
             });
           } catch (error) {
@@ -323,10 +328,7 @@ export function downloadRoutes(
             return reply.redirect(`${base}/check?${fileQuery(fileIds, { ticket })}`, 303);
           } catch (error) {
             const errors = rethrowUnlessInvalid(error);
-            return listPage(reply.code(400), user, category, readSort(undefined, undefined, OFFERED), {
-              selected: form.file,
-              errors,
-            });
+            return listPage(reply.code(400), user, category, listSort(form), { selected: form.file, errors });
           }
         },
       },
@@ -479,9 +481,8 @@ export function downloadRoutes(
         url: `${base}/previous`,
         access,
         handler: async (request, reply) => {
-          const query = listQuery.parse(request.query ?? {});
-          const sort = readSort(query.sort, query.order, OFFERED, { key: 'uploaded', order: 'descending' });
-          return previousPage(reply, signedInUser(request), category, sort);
+          const query = listOrder.parse(request.query ?? {});
+          return previousPage(reply, signedInUser(request), category, listSort(query, NEWEST_FIRST));
         },
       },
       {
@@ -496,14 +497,11 @@ export function downloadRoutes(
             return reply;
           } catch (error) {
             const errors = rethrowUnlessInvalid(error);
-            // The files ticked stay ticked, as on the Download list.
-            return previousPage(
-              reply.code(400),
-              user,
-              category,
-              { key: 'uploaded', order: 'descending' },
-              { errors, selected: form.file },
-            );
+            // The files ticked stay ticked, and the list keeps its order, as on the Download list.
+            return previousPage(reply.code(400), user, category, listSort(form, NEWEST_FIRST), {
+              errors,
+              selected: form.file,
+            });
           }
         },
       },

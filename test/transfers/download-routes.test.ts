@@ -248,6 +248,94 @@ describeEachEngine('download pages', (database) => {
     assert.deepEqual(listedNames(refused.body), [...names].reverse(), 'in the order the user chose');
   });
 
+  test('Yes on the confirm page refused (a colleague rejected the file meanwhile) shows the list again in the order the user sorted it', async () => {
+    const w = await world();
+    const names = ['101', '102', '103'].map((n) => `${w.sending.number}_CTF_${w.receiving.number}_${n}.XML`);
+    const made = [];
+    for (const [i, filename] of names.entries()) {
+      const uploadedAt = `2026-11-2${i}T10:00:00.000Z`;
+      made.push(
+        await transfer({
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+          filename,
+          uploadedAt,
+        }),
+      );
+    }
+    const chosen = made[0]?.row;
+    assert.ok(chosen);
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const confirm = await agent.get(
+      `/download/ctf/confirm?sort=file&order=descending&action=accept&file=${chosen.id}`,
+    );
+    assert.equal(confirm.statusCode, 200);
+    const form =
+      /<form method="post" action="\/download\/ctf\/confirm"[\s\S]*?<\/form>/.exec(confirm.body)?.[0] ?? '';
+    assert.match(form, /name="sort" value="file"/);
+    assert.match(form, /name="order" value="descending"/);
+    // A colleague rejects the file before the user answers Yes.
+    await w.db.updateTable('transfers').set({ status: 'rejected' }).where('id', '=', chosen.id).execute();
+    const refused = await agent.post('/download/ctf/confirm', {
+      file: chosen.id,
+      sort: 'file',
+      order: 'descending',
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(errorSummary(refused.body), new RegExp(`${chosen.filename} has been rejected`));
+    assert.deepEqual(listedNames(refused.body), [names[2], names[1]], 'in the order the user chose');
+    assert.match(
+      refused.body,
+      /aria-sort="descending"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\?sort=file&amp;order=ascending"/,
+    );
+  });
+
+  test('Download again refused (nothing ticked) shows Previously Downloaded CTF Files again in the order the user sorted it', async () => {
+    const w = await world();
+    const names = ['101', '102'].map((n) => `${w.sending.number}_CTF_${w.receiving.number}_${n}.XML`);
+    const ids = [];
+    for (const [i, filename] of names.entries()) {
+      const uploadedAt = `2026-11-2${i}T10:00:00.000Z`;
+      const sent = await transfer({
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+        filename,
+        uploadedAt,
+      });
+      ids.push(sent.row.id);
+    }
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const { link } = await acceptAndConfirm(agent, ids);
+    assert.equal((await agent.get(link)).statusCode, 200);
+    const yes = await agent.post(
+      '/download/ctf/check',
+      { file: ids, answer: 'yes' },
+      { formPage: link.replace('/file?', '/check?') },
+    );
+    assert.equal(yes.statusCode, 302, 'both collected');
+
+    const newestFirst = await agent.get('/download/ctf/previous');
+    assert.deepEqual(
+      listedNames(newestFirst.body),
+      [...names].reverse(),
+      'newest upload first unless sorted',
+    );
+    const byFile = await agent.get('/download/ctf/previous?sort=file&order=ascending');
+    assert.deepEqual(listedNames(byFile.body), names);
+    const form =
+      /<form method="post" action="\/download\/ctf\/previous"[\s\S]*?<\/form>/.exec(byFile.body)?.[0] ?? '';
+    assert.match(form, /name="sort" value="file"/);
+    assert.match(form, /name="order" value="ascending"/);
+    const refused = await agent.post('/download/ctf/previous', { sort: 'file', order: 'ascending' });
+    assert.equal(refused.statusCode, 400);
+    assert.match(errorSummary(refused.body), /Select the files to download again/);
+    assert.deepEqual(listedNames(refused.body), names, 'in the order the user chose');
+    assert.match(
+      refused.body,
+      /aria-sort="ascending"><a class="govuk-link s2s-sort-link" href="\/download\/ctf\/previous\?sort=file&amp;order=descending"/,
+    );
+  });
+
   test('two CTFs selected come as one zip holding both files byte for byte', async () => {
     const w = await world();
     const a = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
