@@ -1,6 +1,8 @@
 // The census returns' SQL: each version loaded, its findings (errors and queries, with the school's
 // answers), and its history.
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { serialiseOn } from '../platform/db/database.ts';
 import { type Columns, insertRows } from '../platform/db/rows-table.ts';
 import type {
   CensusReturnEventRow,
@@ -10,6 +12,7 @@ import type {
   CensusReturnRow,
   CensusReturnStatus,
   CensusReturnTable,
+  Database,
   Executor,
 } from '../platform/db/schema.ts';
 import type { Finding } from './validate.ts';
@@ -81,10 +84,23 @@ export async function replaceVersion(
 }
 
 /**
+ * Makes any other transaction that takes the lock of this school's return in this collection wait until
+ * this one ends: a load's recording transaction takes it before it reads the current version again, so
+ * two loads at once record their versions one after the other (database.ts, serialiseOn).
+ */
+export async function lockSchoolReturn(
+  tx: Transaction<Database>,
+  collectionId: string,
+  establishment: string,
+): Promise<void> {
+  await serialiseOn(tx, `census-return:${collectionId}:${establishment}`);
+}
+
+/**
  * Records a new version: the one before it (if any) is marked replaced, unless it is the approved one,
- * which the DfE holds until a later version is approved (approveVersion). The version number is one more
- * than the last. The unique (collection, school, version) index makes two loads at once fail rather than
- * share a number.
+ * which the DfE holds until a later version is approved (replaceEarlierApproved). The version number is
+ * one more than the last: a load holds the school's lock (lockSchoolReturn) so that no other load takes
+ * the same number, which the unique (collection, school, version) index would refuse.
  */
 export async function insertVersion(
   db: Executor,

@@ -1,9 +1,12 @@
 // Census returns (census guide: Upload Return from File, Submit Return, Re-Submissions). A school loads the
 // return its MIS made: the name and header are checked against the collection, the rules run, and the
 // file is stored encrypted with its findings as a new version (nothing is overwritten: earlier versions,
-// notes and history stay). The school answers the queries and, with its headteacher's approval, submits
-// it to its LA, which adds notes and returns it to the school or approves it. Only an approved version
-// is visible to the collector.
+// notes and history stay). Two loads of a school's return at once (two tabs, the MIS and a user, two app
+// nodes) are recorded one after the other: the later one becomes the next version when its uploader
+// confirmed it replaces the current one, and is otherwise refused, saying that another upload loaded one
+// meanwhile. The school answers the queries and, with its headteacher's approval, submits it to its LA,
+// which adds notes and returns it to the school or approves it. Only an approved version is visible to
+// the collector.
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -65,6 +68,7 @@ import {
   findReturn,
   insertVersion,
   liveReturnsOfLa,
+  lockSchoolReturn,
   moveStatus,
   recordEvent,
   replaceEarlierApproved,
@@ -404,6 +408,7 @@ export class CensusReturnsService {
     // transaction.
     return this.store(actor, details, {
       filename,
+      replace,
       establishment: school,
       laNumber: establishment.la_number,
       data,
@@ -446,6 +451,7 @@ export class CensusReturnsService {
     details: CollectionDetails,
     load: {
       filename: string;
+      replace: boolean;
       establishment: string;
       laNumber: string;
       data: Buffer;
@@ -457,14 +463,28 @@ export class CensusReturnsService {
       schoolName: string;
       pupilsToMatch: IncomingPupil[];
     },
-  ): Promise<LoadedReturn> {
+  ): Promise<LoadOutcome> {
     const { db, files, clock } = this.deps;
     const stored = await files.put(load.data);
+    // Nothing refers to the stored file when its version is not recorded: removed, without hiding why.
+    const removeStored = () =>
+      files.remove(stored.storageKey).catch((removeError: unknown) => {
+        this.deps.logger?.warn(
+          { err: removeError, storageKey: stored.storageKey },
+          'could not remove the stored file of a census return that was not recorded',
+        );
+      });
     const id = randomUUID();
     const at = clock.now();
     const scope = scopeOf(actor.role) === 'school' ? 'school' : 'la';
+    let outcome: Awaited<ReturnType<typeof insertVersion>> | { loadedMeanwhile: CensusReturnRow };
     try {
-      const { version, replaced } = await db.transaction().execute(async (tx) => {
+      outcome = await db.transaction().execute(async (tx) => {
+        // Step 2 again, once any other load of this school's return has finished: a version recorded
+        // since the first check (a load at the same moment) is replaced only with the uploader's say-so.
+        await lockSchoolReturn(tx, details.collection.id, load.establishment);
+        const current = await currentReturn(tx, details.collection.id, load.establishment);
+        if (current && !load.replace) return { loadedMeanwhile: current };
         const recorded = await insertVersion(
           tx,
           {
@@ -540,27 +560,39 @@ export class CensusReturnsService {
         });
         return recorded;
       });
-      return {
-        status: 'loaded',
-        filename: load.filename,
-        returnId: id,
-        establishment: load.establishment,
-        version,
-        errors: load.errors,
-        queries: load.queries,
-        pupils: load.pupils,
-        replacedVersion: replaced?.version ?? null,
-      };
     } catch (error) {
-      // Nothing refers to the stored file: remove it, without hiding the real error.
-      await files.remove(stored.storageKey).catch((removeError: unknown) => {
-        this.deps.logger?.warn(
-          { err: removeError, storageKey: stored.storageKey },
-          'could not remove the stored file of a census return whose record failed',
-        );
-      });
+      await removeStored();
       throw error;
     }
+    if ('loadedMeanwhile' in outcome) {
+      await removeStored();
+      const current = outcome.loadedMeanwhile;
+      return this.refuse(
+        actor,
+        details,
+        printableFilename(load.filename),
+        [
+          message('collect.refused.loaded-meanwhile', {
+            school: load.schoolName,
+            name: details.collection.name,
+            version: current.version,
+            status: message(STATUS_WORD_KEYS[current.status]),
+          }),
+        ],
+        message('collect.refused.loaded-meanwhile-advice'),
+      );
+    }
+    return {
+      status: 'loaded',
+      filename: load.filename,
+      returnId: id,
+      establishment: load.establishment,
+      version: outcome.version,
+      errors: load.errors,
+      queries: load.queries,
+      pupils: load.pupils,
+      replacedVersion: outcome.replaced?.version ?? null,
+    };
   }
 
   /** The school's own page for a collection: its current return and every version. */

@@ -1,15 +1,18 @@
 // Census returns through the API, on both engines: a school's MIS lists its collections, uploads its
 // return and reads back its errors and queries (as its page shows them), replaces it with the replace
 // confirmation, explains the query and submits it; a bad file is refused with the page's reasons and what
-// to do; its LA sees the submitted return, and no one else does (404); an LA loads one return for its
-// school as each file of a zip is loaded.
+// to do; its LA sees the submitted return, and no one else does (404); an upload at the same moment as a
+// user's on the page is loaded after it or told why not; an LA loads one return for its school as each
+// file of a zip is loaded.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { type Agent, createTestApp, signedInUser, type TestApp } from '../support/web.ts';
+import { meetingPuts } from '../support/transfers.ts';
+import { type Agent, createTestApp, signedInUser, type TestApp, textOf } from '../support/web.ts';
 import { uploadReturn } from './census-support.ts';
 import { api, makeToken } from './support.ts';
 
@@ -343,6 +346,45 @@ describeEachEngine('API census returns', (database) => {
     const readOnly = await uploadReturn(t.app, reader, collectionId, [{ filename: 'x.XML', content: 'x' }]);
     assert.equal(readOnly.statusCode, 403);
     assert.equal(readOnly.json().type, '/api/docs#problem-insufficient-scope');
+  });
+
+  test('the MIS uploads the return as a user loads it on the page: one is loaded, the other told why not', async () => {
+    const collectionId = await liveCollection(db, schoolUser.user, [la.number], { name: 'Autumn race' });
+    const content = censusReturnXml({ school: school.number, year: 2026 });
+    const { files } = t.deps;
+    const put = files.put;
+    files.put = meetingPuts({ put: put.bind(files) });
+    const uploadPath = `/collect/collections/${collectionId}/upload`;
+    let responses: [LightMyRequestResponse, LightMyRequestResponse];
+    try {
+      await schoolUser.agent.get(uploadPath);
+      responses = await Promise.all([
+        schoolUser.agent.postMultipart(uploadPath, [
+          { filename: censusFilename(school.number), content, field: 'file' },
+        ]),
+        uploadReturn(t.app, schoolToken, collectionId, [
+          { filename: censusFilename(school.number, 2026, 2), content },
+        ]),
+      ]);
+    } finally {
+      files.put = put;
+    }
+    const [page, mis] = responses;
+    const pageLoaded = page.statusCode === 200;
+    assert.deepEqual(
+      [page.statusCode, mis.statusCode],
+      pageLoaded ? [200, 422] : [400, 201],
+      `page ${page.statusCode}, API ${mis.statusCode}: ${pageLoaded ? mis.body : textOf(page.body)}`,
+    );
+    const why =
+      'Another upload loaded a return for Brook Lane Primary into Autumn race while this file was being checked (version 1, loaded), so this file was not loaded.';
+    if (pageLoaded) {
+      assert.deepEqual(mis.json().reasons, [why]);
+      assert.match(mis.json().whatToDo, /^Open the collection to check the version now loaded\./);
+    } else {
+      assert.ok(textOf(page.body).includes(why), textOf(page.body));
+      assert.match(textOf(page.body), /Open the collection to check the version now loaded\./);
+    }
   });
 
   test('an LA loads one return for its school, checked as a file of a zip; never another LA’s school', async () => {

@@ -2,6 +2,7 @@
 // file's outcome, versions loaded by the LA, replacing, and every kind of unsafe or unwanted zip) and
 // through the pages (the form, the results, and who is kept out).
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { ZipFile } from 'yazl';
 import type { Actor } from '../../src/auth/actor.ts';
@@ -13,7 +14,11 @@ import {
 } from '../../src/collect/bulk-load.ts';
 import { DataCollectionsService } from '../../src/collect/collections-service.ts';
 import { actsAsSource, mayOpen } from '../../src/collect/policy.ts';
-import { CensusReturnsService, RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
+import {
+  CensusReturnsService,
+  type LoadOutcome,
+  RETURN_SIZE_LIMIT,
+} from '../../src/collect/returns-service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
@@ -241,6 +246,61 @@ describeEachEngine('bulk upload of census returns', (database) => {
         [2, 1],
         [2, 1],
       ],
+    );
+  });
+
+  test('a return of the zip its school loads while the zip is checked is refused, saying why; the others are loaded', async () => {
+    const s = await setUp();
+    const [ash, beech] = s.schools;
+    const schoolUser = actorOf(
+      await makeUser(s.db, 'school', { laNumber: s.la.number, establishmentNumber: ash.number }),
+    );
+    const { files } = s.deps;
+    // The school loads its own return once the zip's has passed its checks, before the zip's is recorded.
+    let bySchool: Promise<LoadOutcome> | undefined;
+    const loader = new BulkReturnsLoader({
+      ...s.deps,
+      files: {
+        put: async (content) => {
+          const stored = await files.put(content);
+          bySchool ??= s.returns.load(
+            schoolUser,
+            s.collectionId,
+            censusFilename(ash.number),
+            Readable.from([Buffer.from(censusReturnXml({ school: ash.number, year: 2026 }))]),
+            false,
+          );
+          await bySchool;
+          return stored;
+        },
+        get: (file) => files.get(file),
+        remove: (key) => files.remove(key),
+      },
+    });
+    const result = await loader.load(
+      s.agent,
+      s.collectionId,
+      await zipOf([s.item(ash), s.item(beech)]),
+      false,
+    );
+    assert.equal((await bySchool)?.status, 'loaded');
+    assert.deepEqual(outcomes(result), [
+      [censusFilename(ash.number), 'refused'],
+      [censusFilename(beech.number), 'loaded', 0],
+    ]);
+    assert.deepEqual([result.loaded, result.refused], [1, 1]);
+    assert.equal(
+      refusedReasons(result, 0),
+      `Another upload loaded a return for ${ash.name} into School Census 2026 Autumn ${s.la.number} while this file was being checked (version 1, loaded), so this file was not loaded.`,
+    );
+    const versions = await s.db
+      .selectFrom('census_returns')
+      .select(['establishment_number', 'version', 'uploaded_by_scope'])
+      .where('collection_id', '=', s.collectionId)
+      .execute();
+    assert.deepEqual(
+      Object.fromEntries(versions.map((v) => [v.establishment_number, [v.version, v.uploaded_by_scope]])),
+      { [ash.number]: [1, 'school'], [beech.number]: [1, 'la'] },
     );
   });
 

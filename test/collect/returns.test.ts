@@ -5,18 +5,24 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { DataCollectionsService } from '../../src/collect/collections-service.ts';
 import { findReturn, replaceVersion } from '../../src/collect/returns-repository.ts';
-import { CensusReturnsService, RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
+import {
+  CensusReturnsService,
+  type LoadOutcome,
+  RETURN_SIZE_LIMIT,
+  type RefusedReturn,
+} from '../../src/collect/returns-service.ts';
 import { MatchesService } from '../../src/lost-pupils/matches-service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import type { CensusReturnStatus, Db } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
 import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
-import { actorOf, makeFileStores, school } from '../support/transfers.ts';
+import { actorOf, makeFileStores, meetingPuts, school } from '../support/transfers.ts';
 
 const NOW = '2026-11-23T09:00:00.000Z';
 
@@ -160,6 +166,103 @@ describeEachEngine('census returns', (database) => {
     assert.equal(after.status, 'approved', 'the load is told it follows an approved version');
     assert.equal((await findReturn(s.db, returnId))?.status, 'approved');
     assert.equal((await findReturn(s.db, returnId))?.replaced_at, null);
+  });
+
+  /** The service with each load's file held until two are stored: two loads at the same moment. */
+  const meetingLoads = (s: Awaited<ReturnType<typeof setUp>>) => {
+    const { files } = s.stores;
+    const racing = new CensusReturnsService({
+      db: s.db,
+      clock: s.clock,
+      files: { put: meetingPuts(files), get: (file) => files.get(file), remove: (key) => files.remove(key) },
+    });
+    return (sequences: number[], replace: boolean) =>
+      Promise.all(
+        sequences.map((sequence) =>
+          racing.load(
+            s.source,
+            s.collectionId,
+            censusFilename(s.school.number, 2026, sequence),
+            content(censusReturnXml({ school: s.school.number, year: 2026 })),
+            replace,
+          ),
+        ),
+      );
+  };
+
+  test('two first loads of a return at the same moment: one is version 1, the other refused saying why, its file removed', async () => {
+    const s = await setUp();
+    const outcomes = await meetingLoads(s)([1, 2], false);
+    assert.deepEqual(outcomes.map((o) => o.status).sort(), ['loaded', 'refused']);
+    const won = await loaded(outcomes.find((o) => o.status === 'loaded') as LoadOutcome);
+    assert.equal(won.version, 1);
+    const lost = outcomes.find((o) => o.status === 'refused') as RefusedReturn;
+    assert.deepEqual(lost.reasons, [
+      `Another upload loaded a return for ${s.school.name} into School Census 2026 Autumn ${s.la.number} while this file was being checked (version 1, loaded), so this file was not loaded.`,
+    ]);
+    assert.equal(
+      lost.whatToDo,
+      'Open the collection to check the version now loaded. If this file should replace it, confirm that the new file replaces it and upload it again.',
+    );
+    assert.deepEqual(
+      [...lost.messages.reasons, lost.messages.whatToDo].map((text) => translateMessage('cy', text)),
+      [
+        `Llwythodd lanlwythiad arall ffurflen ar gyfer ${s.school.name} i School Census 2026 Autumn ${s.la.number} tra oedd y ffeil hon yn cael ei gwirio (fersiwn 1, wedi’i lanlwytho), felly ni chafodd y ffeil hon ei llwytho.`,
+        'Agorwch y casgliad i wirio’r fersiwn sydd wedi’i llwytho nawr. Os dylai’r ffeil hon gymryd ei lle, cadarnhewch fod y ffeil newydd yn cymryd ei lle a’i lanlwytho eto.',
+      ],
+    );
+    const versions = await s.db
+      .selectFrom('census_returns')
+      .select(['id', 'version', 'status'])
+      .where('collection_id', '=', s.collectionId)
+      .execute();
+    assert.deepEqual(versions, [{ id: won.returnId, version: 1, status: 'loaded' }]);
+    const stored = [];
+    for await (const object of s.stores.raw.list()) stored.push(object);
+    assert.equal(stored.length, 1, "the refused load's file is removed");
+    const refusals = await s.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'census-return-refused')
+      .where('actor_user_id', '=', s.source.userId)
+      .execute();
+    assert.deepEqual(
+      refusals.map((r) => JSON.parse(r.detail ?? '{}').filename),
+      [lost.filename],
+    );
+  });
+
+  test('two loads replacing a return at the same moment are both loaded, one after the other', async () => {
+    const s = await setUp();
+    const first = await loaded(
+      await s.load(censusFilename(s.school.number), censusReturnXml({ school: s.school.number, year: 2026 })),
+    );
+    const outcomes = await meetingLoads(s)([2, 3], true);
+    const versions = outcomes.map((o) =>
+      o.status === 'loaded' ? [o.version, o.replacedVersion] : o.reasons,
+    );
+    assert.deepEqual(
+      versions.sort((a, b) => Number(a[0]) - Number(b[0])),
+      [
+        [2, 1],
+        [3, 2],
+      ],
+    );
+    const statuses = await s.db
+      .selectFrom('census_returns')
+      .select(['version', 'status'])
+      .where('collection_id', '=', s.collectionId)
+      .orderBy('version')
+      .execute();
+    assert.deepEqual(
+      statuses.map((v) => [v.version, v.status]),
+      [
+        [1, 'replaced'],
+        [2, 'replaced'],
+        [3, 'loaded'],
+      ],
+    );
+    assert.equal((await s.service.view(s.source, first.returnId)).isCurrent, false);
   });
 
   test('an explanation sent as the return is submitted is refused; the submitted one stays', async () => {

@@ -26,6 +26,25 @@ export function makeFileStores(): { raw: DiskFileStore; files: EncryptedFileStor
   return { raw, files: new EncryptedFileStore(raw, new MasterKeyring(MasterKey.generate())) };
 }
 
+/**
+ * A `put` that holds each file `files` stores until `count` are stored: uploads started together then
+ * reach their recording transactions only once every one has passed its checks, as at the same moment.
+ */
+export function meetingPuts(files: Store, count = 2): Store['put'] {
+  let arrived = 0;
+  let release: () => void = () => {};
+  const allStored = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return async (content) => {
+    const stored = await files.put(content);
+    arrived += 1;
+    if (arrived === count) release();
+    await allStored;
+    return stored;
+  };
+}
+
 export type Sender = Extract<Party, { kind: 'school' | 'la' | 'la-inbox' }>;
 
 export const school = (establishmentNumber: string): Sender => ({
