@@ -200,20 +200,27 @@ export async function deleteSessionsOfUser(db: Executor, userId: string, exceptI
   await q.execute();
 }
 
+/** Records an attempt; returns its id. */
 export async function recordSignInAttempt(
   db: Executor,
   attempt: { username: string; address: string; at: string; succeeded: boolean },
-): Promise<void> {
+): Promise<string> {
+  const id = randomUUID();
   await db
     .insertInto('sign_in_attempts')
     .values({
-      id: randomUUID(),
+      id,
       username: attempt.username,
       address: attempt.address,
       attempted_at: attempt.at,
       succeeded: attempt.succeeded ? 1 : 0,
     })
     .execute();
+  return id;
+}
+
+export async function deleteSignInAttempt(db: Executor, id: string): Promise<void> {
+  await db.deleteFrom('sign_in_attempts').where('id', '=', id).execute();
 }
 
 /**

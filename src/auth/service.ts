@@ -23,7 +23,7 @@ import {
   sessionIdOf,
   touchSession,
 } from './repository.ts';
-import { accountLocked, recordFailedAttempt, signInThrottled } from './throttle.ts';
+import { accountLocked, recordFailedAttempt, reserveAttempt } from './throttle.ts';
 import { type SecondStep, TwoFactorService } from './two-factor.ts';
 import { hasTwoFactor } from './two-factor-repository.ts';
 
@@ -89,7 +89,8 @@ export class AuthService {
 
   async signIn(username: string, password: string, address: string): Promise<SignInOutcome> {
     const now = this.clock.now();
-    if (await signInThrottled(this.db, this.settings.signIn, now, username, address)) {
+    const attempt = await reserveAttempt(this.db, this.settings.signIn, { username, address, at: now });
+    if (!attempt) {
       await recordFailedAttempt(this.db, {
         username,
         address,
@@ -107,15 +108,13 @@ export class AuthService {
       password,
     );
     if (!user || !passwordMatches || !isRole(user.role)) {
-      await recordFailedAttempt(this.db, {
-        username,
-        address,
-        at: now,
+      await attempt.failed({
         organisation: user ? organisationOfRow(user) : null,
         detail: { reason: 'wrong-credentials' },
       });
       return { ok: false, reason: 'wrong-credentials' };
     }
+    await attempt.withdraw();
 
     if (await schoolAccountInactive(this.db, user)) {
       await this.refuseInactiveSchool(user, now);
@@ -326,31 +325,34 @@ export class AuthService {
     const row = await getUser(this.db, user.userId);
     if (!row) throw new Invalid([keyedError('currentPassword', 'auth.change-password.account-gone')]);
     const errors: FieldError[] = [];
-    // The current password is guessed at no more freely here than at sign-in (someone holding a stolen
-    // session could otherwise try passwords without end, then change it): the same pause, and a wrong
-    // one counts as a failed sign-in.
     const now = this.clock.now();
-    if (
-      input.currentPassword &&
-      (await signInThrottled(this.db, this.settings.signIn, now, row.username, address))
-    ) {
-      throw new Invalid([
-        keyedError('currentPassword', 'auth.change-password.throttled', {
-          minutes: this.settings.signIn.lockMinutes,
-        }),
-      ]);
-    }
     if (!input.currentPassword) {
       errors.push(keyedError('currentPassword', 'auth.change-password.enter-current'));
-    } else if (!(await verifyPassword(row.password_hash, input.currentPassword))) {
-      errors.push(keyedError('currentPassword', 'auth.change-password.current-wrong'));
-      await recordFailedAttempt(this.db, {
+    } else {
+      // The current password is guessed at no more freely here than at sign-in (someone holding a stolen
+      // session could otherwise try passwords without end, then change it): the same pause, and a wrong
+      // one counts as a failed sign-in.
+      const attempt = await reserveAttempt(this.db, this.settings.signIn, {
         username: row.username,
         address,
         at: now,
-        organisation: organisationOfRow(row),
-        detail: { reason: 'wrong-current-password' },
       });
+      if (!attempt) {
+        throw new Invalid([
+          keyedError('currentPassword', 'auth.change-password.throttled', {
+            minutes: this.settings.signIn.lockMinutes,
+          }),
+        ]);
+      }
+      if (await verifyPassword(row.password_hash, input.currentPassword)) {
+        await attempt.withdraw();
+      } else {
+        errors.push(keyedError('currentPassword', 'auth.change-password.current-wrong'));
+        await attempt.failed({
+          organisation: organisationOfRow(row),
+          detail: { reason: 'wrong-current-password' },
+        });
+      }
     }
     const problem = newPasswordProblem(input.newPassword, input.confirmPassword, row.username);
     if (problem) errors.push(problem);

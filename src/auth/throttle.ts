@@ -1,16 +1,19 @@
-// The pause after too many failed sign-ins, shared by the password and the second step of signing in.
+// The pause after too many failed sign-ins, shared by the password and the second step of signing in, and
+// by Change Password's current password.
 import { recordAudit } from '../audit/repository.ts';
+import { serialiseOn } from '../platform/db/database.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
-import { countRecentFailures, recordSignInAttempt } from './repository.ts';
+import { countRecentFailures, deleteSignInAttempt, recordSignInAttempt } from './repository.ts';
 
 /** Attempts from one network address may fail this many times more than attempts at one account. */
 export const ADDRESS_FAILURE_FACTOR = 4;
 
 /**
  * Whether the account or the network address has failed too often lately (wrong passwords and wrong
- * two-factor codes count alike, since the last success) to be let try again now.
+ * two-factor codes count alike, since the last success, and so do attempts still being checked) to be let
+ * try again now.
  */
-export async function signInThrottled(
+async function signInThrottled(
   db: Executor,
   settings: { maxFailures: number; lockMinutes: number },
   now: Date,
@@ -42,20 +45,60 @@ export async function accountLocked(
   return (await countRecentFailures(db, { username }, since)) >= settings.maxFailures;
 }
 
+/** An attempt at a password or a code, counted as a failure from before it is checked until it is settled. */
+export interface ReservedAttempt {
+  /** It was wrong: the failure already counted stands, and goes to the audit log. `detail` says why. */
+  failed(failure: { organisation: string | null; detail: Record<string, unknown> }): Promise<void>;
+  /** It was right: no failure. A sign-in it completes records its success as before (service.ts). */
+  withdraw(): Promise<void>;
+}
+
 /**
- * A failed attempt at a password or a code: counted by the pause above, and written to the audit log, in
- * one transaction. `detail` says why (never what was tried).
+ * Counts an attempt at a password or a code as a failure before it is checked, unless the account or the
+ * address is paused (then null, and nothing is recorded). Checking the pause and counting the attempt are
+ * one step, under a lock on the username and one on the address (SQLite runs one write transaction at a
+ * time), so however many attempts arrive at once, on however many nodes, no more than the limit are ever
+ * checked in the pause's window: counting only failures already recorded let a burst all pass the check
+ * while the first passwords were still being hashed. An attempt that ends in an error stays a failure.
  */
-export async function recordFailedAttempt(
+export async function reserveAttempt(
   db: Db,
-  attempt: {
-    username: string;
-    address: string;
-    at: Date;
-    organisation: string | null;
-    detail: Record<string, unknown>;
-  },
-): Promise<void> {
+  settings: { maxFailures: number; lockMinutes: number },
+  attempt: { username: string; address: string; at: Date },
+): Promise<ReservedAttempt | null> {
+  // The slow check (argon2) runs after this transaction: the locks are held only to count and insert.
+  const id = await db.transaction().execute(async (tx) => {
+    // Always the account's lock, then the address's: taken in one order, they cannot deadlock.
+    await serialiseOn(tx, `sign-in-account:${attempt.username}`);
+    await serialiseOn(tx, `sign-in-address:${attempt.address}`);
+    if (await signInThrottled(tx, settings, attempt.at, attempt.username, attempt.address)) return null;
+    return recordSignInAttempt(tx, {
+      username: attempt.username,
+      address: attempt.address,
+      at: attempt.at.toISOString(),
+      succeeded: false,
+    });
+  });
+  if (id === null) return null;
+  return {
+    failed: (failure) => auditFailedAttempt(db, { ...attempt, ...failure }),
+    withdraw: () => deleteSignInAttempt(db, id),
+  };
+}
+
+interface FailedAttempt {
+  username: string;
+  address: string;
+  at: Date;
+  organisation: string | null;
+  detail: Record<string, unknown>;
+}
+
+/**
+ * An attempt refused without being checked (the pause): counted like a failure, and written to the audit
+ * log, in one transaction. `detail` says why (never what was tried).
+ */
+export async function recordFailedAttempt(db: Db, attempt: FailedAttempt): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await recordSignInAttempt(tx, {
       username: attempt.username,
@@ -63,13 +106,17 @@ export async function recordFailedAttempt(
       at: attempt.at.toISOString(),
       succeeded: false,
     });
-    await recordAudit(tx, {
-      at: attempt.at,
-      action: 'sign-in-failed',
-      organisation: attempt.organisation,
-      subjectType: 'user',
-      subjectId: attempt.username,
-      detail: attempt.detail,
-    });
+    await auditFailedAttempt(tx, attempt);
+  });
+}
+
+async function auditFailedAttempt(db: Executor, attempt: FailedAttempt): Promise<void> {
+  await recordAudit(db, {
+    at: attempt.at,
+    action: 'sign-in-failed',
+    organisation: attempt.organisation,
+    subjectType: 'user',
+    subjectId: attempt.username,
+    detail: attempt.detail,
   });
 }

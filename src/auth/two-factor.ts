@@ -10,7 +10,7 @@ import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { isRole, type Role } from './permissions.ts';
 import { deleteSessionsOfUser, sessionIdOf } from './repository.ts';
-import { recordFailedAttempt, signInThrottled } from './throttle.ts';
+import { recordFailedAttempt, reserveAttempt } from './throttle.ts';
 import { twoFactorRequired } from './two-factor-policy.ts';
 import {
   confirmSecret,
@@ -168,42 +168,61 @@ export class TwoFactorService {
 
   /**
    * Checks a second step for this user, throttled like passwords: every wrong code counts as a failed
-   * sign-in of the account and of the address (sign_in_attempts), and once too many have failed no code
-   * is even checked until the pause ends.
+   * sign-in of the account and of the address (sign_in_attempts), counted before it is checked (throttle.ts,
+   * reserveAttempt), and once too many have failed no code is even checked until the pause ends.
    */
   async check(user: UserRow, input: SecondStep, address: string): Promise<CheckOutcome> {
     const now = this.clock.now();
-    if (await signInThrottled(this.db, this.settings.signIn, now, user.username, address)) {
-      await this.recordFailure(user, address, 'throttled');
+    const organisation = isRole(user.role) ? organisationOf(actorOfRow(user)) : null;
+    const attempt = await reserveAttempt(this.db, this.settings.signIn, {
+      username: user.username,
+      address,
+      at: now,
+    });
+    if (!attempt) {
+      await recordFailedAttempt(this.db, {
+        username: user.username,
+        address,
+        at: now,
+        organisation,
+        detail: { reason: 'throttled', step: 'two-factor' },
+      });
       return { ok: false, reason: 'throttled' };
     }
-    const row = await getTwoFactorSecret(this.db, user.id);
-    if (!row?.confirmed_at) {
-      await this.recordFailure(user, address, 'wrong-code');
-      return { ok: false, reason: 'wrong-code' };
+    const outcome = await this.checkCode(user, input, now);
+    if (outcome) {
+      await attempt.withdraw();
+      return outcome;
     }
+    await attempt.failed({ organisation, detail: { reason: 'wrong-code', step: 'two-factor' } });
+    return { ok: false, reason: 'wrong-code' };
+  }
+
+  /** The outcome of a right code or recovery code (a recovery code is then used up); null for a wrong one. */
+  private async checkCode(
+    user: UserRow,
+    input: SecondStep,
+    now: Date,
+  ): Promise<Extract<CheckOutcome, { ok: true }> | null> {
+    const row = await getTwoFactorSecret(this.db, user.id);
+    if (!row?.confirmed_at) return null;
     if ('code' in input) {
       const code = normaliseTotpCode(input.code);
       const secret = openSecret(this.key(), user.id, sealedOf(row));
       const step = code ? await matchTotpCode(secret, code, now, row.last_used_step) : null;
       // The update succeeds only if no code of this step (or a later one) was used meanwhile.
-      if (step !== null && (await useTimeStep(this.db, user.id, step))) {
-        return { ok: true, via: 'code', recoveryCodesLeft: await countUnusedRecoveryCodes(this.db, user.id) };
-      }
-    } else {
-      const code = normaliseRecoveryCode(input.recoveryCode);
-      if (code) {
-        const left = await this.db.transaction().execute(async (tx) => {
-          if (!(await useRecoveryCode(tx, user.id, hashOf(code), now.toISOString()))) return null;
-          const remaining = await countUnusedRecoveryCodes(tx, user.id);
-          await this.audit(tx, actorOfRow(user), 'recovery-code-used', { recoveryCodesLeft: remaining });
-          return remaining;
-        });
-        if (left !== null) return { ok: true, via: 'recovery-code', recoveryCodesLeft: left };
-      }
+      if (step === null || !(await useTimeStep(this.db, user.id, step))) return null;
+      return { ok: true, via: 'code', recoveryCodesLeft: await countUnusedRecoveryCodes(this.db, user.id) };
     }
-    await this.recordFailure(user, address, 'wrong-code');
-    return { ok: false, reason: 'wrong-code' };
+    const code = normaliseRecoveryCode(input.recoveryCode);
+    if (!code) return null;
+    const left = await this.db.transaction().execute(async (tx) => {
+      if (!(await useRecoveryCode(tx, user.id, hashOf(code), now.toISOString()))) return null;
+      const remaining = await countUnusedRecoveryCodes(tx, user.id);
+      await this.audit(tx, actorOfRow(user), 'recovery-code-used', { recoveryCodesLeft: remaining });
+      return remaining;
+    });
+    return left === null ? null : { ok: true, via: 'recovery-code', recoveryCodesLeft: left };
   }
 
   /** A code from the app, asked for again before a change to two-factor sign-in itself. */
@@ -222,16 +241,6 @@ export class TwoFactorService {
           })
         : keyedError('code', 'auth.two-factor.wrong-code'),
     ]);
-  }
-
-  private recordFailure(user: UserRow, address: string, reason: string): Promise<void> {
-    return recordFailedAttempt(this.db, {
-      username: user.username,
-      address,
-      at: this.clock.now(),
-      organisation: isRole(user.role) ? organisationOf(actorOfRow(user)) : null,
-      detail: { reason, step: 'two-factor' },
-    });
   }
 
   private async audit(

@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { AuthService } from '../../src/auth/service.ts';
+import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
 import type { UserRow } from '../../src/platform/db/schema.ts';
+import { Invalid } from '../../src/platform/errors.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser, TEST_PASSWORD } from '../support/factories.ts';
+import { actorOf } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
 
 const AT = '2026-11-02T09:00:00.000Z';
@@ -198,5 +205,145 @@ describeEachEngine('sign-in and sessions', (database) => {
       headers: { cookie: `s2s_session=${token}` },
     });
     assert.equal(replay.statusCode, 302);
+  });
+});
+
+const SETTINGS = {
+  session: { idleMinutes: 30, absoluteHours: 12 },
+  signIn: { maxFailures: 5, lockMinutes: 15 },
+};
+
+// Several requests at once, on one node or several sharing the database: the pause must hold however
+// many arrive together, so each attempt is counted before its password or code is checked.
+describeEachEngine('sign-in throttling across nodes', (database) => {
+  /** Two app servers sharing one database (and one clock). */
+  const twoNodes = (clock: ManualClock, keyring?: MasterKeyring) => [
+    new AuthService(database().db, clock, SETTINGS, keyring),
+    new AuthService(database().db, clock, SETTINGS, keyring),
+  ];
+
+  test('a burst of guesses spread over two nodes gets no more than maxFailures passwords checked', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T09:00:00.000Z');
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const nodes = twoNodes(clock);
+    const guesses = [...Array.from({ length: 39 }, (_, i) => `guess-${i}`), TEST_PASSWORD];
+    const outcomes = await Promise.all(
+      guesses.map((password, i) =>
+        (nodes[i % 2] as AuthService).signIn(user.username, password, '198.51.100.7'),
+      ),
+    );
+    const checked = outcomes.filter((o) => !o.ok && o.reason === 'wrong-credentials').length;
+    const last = outcomes.at(-1) as (typeof outcomes)[number];
+    assert.ok(
+      checked <= SETTINGS.signIn.maxFailures && !last.ok,
+      `${checked} of 40 checked; last ${last.ok ? 'SIGNED IN' : last.reason}`,
+    );
+  });
+
+  test('a burst of guesses at many accounts from one address gets no more than its limit checked', async () => {
+    const clock = new ManualClock('2026-11-23T09:00:00.000Z');
+    const nodes = twoNodes(clock);
+    const outcomes = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        (nodes[i % 2] as AuthService).signIn(`sprayed-${i}`, `guess-${i}`, '198.51.100.9'),
+      ),
+    );
+    const checked = outcomes.filter((o) => !o.ok && o.reason === 'wrong-credentials').length;
+    assert.ok(checked <= SETTINGS.signIn.maxFailures * 4, `${checked} of 40 checked from one address`);
+  });
+
+  test('a burst of two-factor codes spread over two nodes gets no more than maxFailures codes checked', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T09:00:00.000Z');
+    const keyring = new MasterKeyring(MasterKey.generate());
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const setUpNode = new AuthService(db, clock, SETTINGS, keyring);
+    const setUp = await setUpNode.twoFactor.setUp(actorOf(user));
+    assert.ok(setUp);
+    await setUpNode.twoFactor.confirm(actorOf(user), await totpCodeAt(setUp.secret, clock.now()));
+    clock.advanceMinutes(2);
+    const right = await totpCodeAt(setUp.secret, clock.now());
+    const wrong = (i: number) => String((Number(right) + 100_000 + i * 7_919) % 1_000_000).padStart(6, '0');
+    const nodes = twoNodes(clock, keyring);
+    const codes = [...Array.from({ length: 39 }, (_, i) => wrong(i)), right];
+    const outcomes = await Promise.all(
+      codes.map((code, i) => (nodes[i % 2] as AuthService).twoFactor.check(user, { code }, '198.51.100.8')),
+    );
+    const checked = outcomes.filter((o) => !o.ok && o.reason === 'wrong-code').length;
+    const last = outcomes.at(-1) as (typeof outcomes)[number];
+    assert.ok(
+      checked <= SETTINGS.signIn.maxFailures && !last.ok,
+      `${checked} of 40 codes checked; last ${last.ok ? 'ACCEPTED' : last.reason}`,
+    );
+  });
+
+  test('a burst of current passwords on Change Password over two nodes gets no more than maxFailures checked', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T09:00:00.000Z');
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const nodes = twoNodes(clock);
+    const signedIn = await (nodes[0] as AuthService).signIn(user.username, TEST_PASSWORD, '198.51.100.10');
+    assert.ok(signedIn.ok);
+    const session = await (nodes[0] as AuthService).lookUpSession(signedIn.token);
+    assert.equal(session.state, 'active');
+    if (session.state !== 'active') return;
+    const newPassword = 'a-new-long-passphrase-9';
+    const guesses = [...Array.from({ length: 39 }, (_, i) => `guess-${i}`), TEST_PASSWORD];
+    const outcomes = await Promise.all(
+      guesses.map((currentPassword, i) =>
+        (nodes[i % 2] as AuthService)
+          .changeOwnPassword(
+            session.user,
+            signedIn.token,
+            { currentPassword, newPassword, confirmPassword: newPassword },
+            '198.51.100.10',
+          )
+          .then(
+            () => 'CHANGED',
+            (error: unknown) => (error instanceof Invalid ? error.errors[0]?.key : String(error)),
+          ),
+      ),
+    );
+    const checked = outcomes.filter((key) => key === 'auth.change-password.current-wrong').length;
+    const last = outcomes.at(-1);
+    assert.ok(
+      checked <= SETTINGS.signIn.maxFailures && last === 'auth.change-password.throttled',
+      `${checked} of 40 checked; last ${last}`,
+    );
+  });
+
+  test('the right password still signs in after a few wrong ones, and clears only its own failures', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T09:00:00.000Z');
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const [node] = twoNodes(clock) as [AuthService];
+    const address = '198.51.100.11';
+    for (let round = 0; round < 2; round += 1) {
+      for (let i = 0; i < SETTINGS.signIn.maxFailures - 1; i += 1) {
+        clock.advanceMinutes(1);
+        assert.deepEqual(await node.signIn(user.username, `wrong-${round}-${i}`, address), {
+          ok: false,
+          reason: 'wrong-credentials',
+        });
+      }
+      clock.advanceMinutes(1);
+      const outcome = await node.signIn(user.username, TEST_PASSWORD, address);
+      assert.ok(outcome.ok, `round ${round + 1}: the right password signs in after four wrong ones`);
+    }
+    const attempts = await db
+      .selectFrom('sign_in_attempts')
+      .select('succeeded')
+      .where('username', '=', user.username)
+      .execute();
+    assert.deepEqual(
+      attempts.map((a) => a.succeeded).sort(),
+      [0, 0, 0, 0, 0, 0, 0, 0, 1, 1],
+      'each wrong password is one failure, each right one one success, and nothing else is left',
+    );
   });
 });
