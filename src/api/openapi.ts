@@ -26,6 +26,7 @@ function operationObject(op: ApiOperationInfo): Json {
     ...(details.requestBody ? { requestBody: details.requestBody } : {}),
     responses: {
       ...details.responses,
+      ...(op.multipartBody ? { '415': problemResponse('The body is not multipart/form-data') } : {}),
       '401': problemResponse('No token, or a token that is unknown, revoked or expired'),
       '403': problemResponse('Your role cannot do this, or the token’s scope does not allow it'),
       ...(hasPathParameter ? { '404': problemResponse(details.notFound ?? '') } : {}),

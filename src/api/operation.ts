@@ -39,6 +39,11 @@ export interface ApiOperationInfo {
   /** The feature's tag in the document. */
   tag: string;
   doc: ApiOperationDoc;
+  /**
+   * An operation whose body is files: what to send, said with 415 to a body of any other type (or none)
+   * before it is read.
+   */
+  multipartBody?: string;
 }
 
 export type ApiHandler = (actor: Actor, request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;

@@ -57,8 +57,33 @@ const UNAUTHORIZED_DETAIL: Record<Exclude<TokenLookup, { ok: true }>['reason'], 
     "The s2s account of this token's school is inactive, so its tokens do not work. Ask your LA s2s administrator.",
 };
 
+/**
+ * An operation whose body is files refuses any other body before it is read: after the token's checks
+ * (onRequest), before a parser answers for it, so JSON, text, XML or no body all get the same 415 and
+ * what to send. (request.isMultipart() is known only once the body is parsed: the header is read here.)
+ */
+function multipartOnly(detail: string) {
+  return async (request: FastifyRequest) => {
+    if (request.mediaType !== 'multipart/form-data') {
+      throw new ProblemError(problem('bad-request', 415, detail));
+    }
+  };
+}
+
 export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions): Promise<void> {
   api.decorateRequest('apiActor', undefined);
+  // Many HTTP clients say application/json on every request, with or without a body: an empty one is
+  // read as no body, so an operation without one (accept, remove) works, and one that needs a body says
+  // what is missing. Anything else is read as Fastify reads JSON.
+  const json = api.getDefaultJsonParser(
+    api.initialConfig.onProtoPoisoning ?? 'error',
+    api.initialConfig.onConstructorPoisoning ?? 'error',
+  );
+  api.removeContentTypeParser('application/json');
+  api.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    else json(request, body as string, done);
+  });
 
   api.addHook('onRequest', async (request) => {
     request.user = undefined;
@@ -144,6 +169,7 @@ export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions)
         // (platform/web/http.ts) leaves the body for the operation to read.
         readsOwnMultipart: true,
       },
+      ...(operation.multipartBody ? { preParsing: multipartOnly(operation.multipartBody) } : {}),
       handler: async (request: FastifyRequest, reply: FastifyReply) => {
         const actor = request.apiActor as Actor;
         const result = await operation.handler(actor, request, reply);

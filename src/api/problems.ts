@@ -76,11 +76,6 @@ const BODY_PROBLEMS: Record<string, { type: ProblemType; detail: string }> = {
     type: 'bad-request',
     detail: 'The body is not well-formed JSON. Check it (a missing quote or brace, say) and send it again.',
   },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    type: 'bad-request',
-    detail:
-      'The body is empty, though its Content-Type says JSON. Send the JSON object the API reference at /api/docs shows.',
-  },
   FST_ERR_CTP_BODY_TOO_LARGE: {
     type: 'too-large',
     detail: 'The JSON body was larger than s2s accepts. Send less in one request.',

@@ -108,6 +108,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     capability: 'collect.return',
     scope: 'transfer',
     tag: TAG,
+    multipartBody: `Send the census return as multipart/form-data, in a part named "${FILE_FIELD}".`,
     doc: {
       description: `Upload Return from File: one census return, as your MIS made and named it (\`LEASSSS_SC1|SC2|SC3_LEALLyy_NNN.XML\`), in a part named \`file\`; at most ${RETURN_SIZE_LIMIT / 1024 / 1024} MB. The same checks as the page: the name is your school’s, for the collection’s term and year; the file matches its name; it is read and checked with the census rules. A loaded return is a new version with its errors and queries (read them with getCensusReturn). A school loads its own return; an LA (agent) one of its schools’ returns, checked as each file of Upload returns from a zip is. If the school already has a return in the collection the upload is refused unless \`replace=true\` confirms that the new file replaces it (the page’s tick box); the earlier version, its notes and history stay.`,
       parameters: [
@@ -388,15 +389,6 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
     uploadCensusReturn: async (actor, request, reply) => {
       const id = collectionOf(request);
       const replace = uploadQuery.parse(request.query ?? {}).replace === 'true';
-      if (!request.isMultipart()) {
-        throw new ProblemError(
-          problem(
-            'bad-request',
-            400,
-            'Send the census return as multipart/form-data, in a part named "file".',
-          ),
-        );
-      }
       let outcome: LoadOutcome | undefined;
       const ignored: string[] = [];
       let incomplete = false;

@@ -56,14 +56,17 @@ const manyQuery = (name: string, description: string, items: Json = { type: 'str
   explode: true,
 });
 
+/** The scopes a report's page offers, its default first: any other is refused, naming `scope`. */
+const USAGE_SCOPES = ['all', 'selected'];
+const CLUSTER_SCOPES = ['selected', 'all', 'wales'];
+
+const scopeParameter = (scopes: string[], description: string) =>
+  queryParameter('scope', { type: 'string', enum: scopes, default: scopes[0] }, description);
+
 const usageParameters = [
   ...dates,
   la,
-  queryParameter(
-    'scope',
-    { type: 'string', enum: ['all', 'selected'], default: 'all' },
-    'LA roles: every school of the LA, or the schools in `schools`.',
-  ),
+  scopeParameter(USAGE_SCOPES, 'LA roles: every school of the LA, or the schools in `schools`.'),
   manyQuery(
     'schools',
     `With scope=selected: up to ${MAX_SELECTED_SCHOOLS} of the LA’s schools, by establishment number (repeat the parameter).`,
@@ -83,10 +86,9 @@ const movementParameters = [
 
 const clusterParameters = [
   ...dates,
-  queryParameter(
-    'scope',
-    { type: 'string', enum: ['selected', 'all'], default: 'selected' },
-    '`all`: every LA (the page offers this report as a CSV file only). Otherwise the LAs in `las`.',
+  scopeParameter(
+    CLUSTER_SCOPES,
+    '`all`: every LA; `wales`: every LA in Wales (the page offers both as a CSV file only). Otherwise the LAs in `las`.',
   ),
   manyQuery(
     'las',
@@ -138,6 +140,8 @@ interface ReportOperation {
   capability: Capability;
   description: string;
   parameters: Json[];
+  /** The report's scopes, when it takes `scope`. */
+  scopes?: string[];
 }
 
 const REPORTS: ReportOperation[] = [
@@ -149,6 +153,7 @@ const REPORTS: ReportOperation[] = [
     description:
       'CTFs uploaded, received, downloaded, awaiting download and rejected, and pupil records, per school (a school: itself; an LA: all its schools or up to 20) or per LA (All LAs), with a Total row.',
     parameters: usageParameters,
+    scopes: USAGE_SCOPES,
   },
   {
     report: 'school',
@@ -174,8 +179,9 @@ const REPORTS: ReportOperation[] = [
     summary: 'LEA Cluster Report',
     capability: 'reports.la',
     description:
-      'CTFs and pupil records between your LA and up to nine others, or between every LA, with a Total row. Counts only: no files, schools or pupils.',
+      'CTFs and pupil records between your LA and up to nine others, between every LA in Wales, or between every LA, with a Total row. Counts only: no files, schools or pupils.',
     parameters: clusterParameters,
+    scopes: CLUSTER_SCOPES,
   },
   {
     report: 'deleted-ctfs',
@@ -333,10 +339,21 @@ function apiField(error: FieldError): FieldError {
   return date ? { ...error, field: date[1] as string } : error;
 }
 
-function criteriaOf(query: z.output<typeof reportQuery>): ReportCriteria {
+/**
+ * A scope the report's page does not offer. The page's own radio buttons send only those, and its
+ * service takes anything else for the default: from a program, a misspelt scope is refused instead.
+ */
+function checkScope(scope: string | undefined, scopes: string[] | undefined, errors: FieldError[]): void {
+  if (!scopes || !scope || scopes.includes(scope)) return;
+  const choices = `${scopes.slice(0, -1).join(', ')} or ${scopes.at(-1)}`;
+  errors.push({ field: 'scope', message: `scope must be ${choices}, or left out` });
+}
+
+function criteriaOf(query: z.output<typeof reportQuery>, scopes: string[] | undefined): ReportCriteria {
   const errors: FieldError[] = [];
   const start = dateBoxes('from', FROM_DATE, query.from, errors);
   const end = dateBoxes('to', TO_DATE, query.to, errors);
+  checkScope(query.scope, scopes, errors);
   if (errors.length > 0) throw new Invalid(errors);
   const { from: _from, to: _to, ...rest } = query;
   return {
@@ -353,9 +370,9 @@ function criteriaOf(query: z.output<typeof reportQuery>): ReportCriteria {
 function handlers(deps: ApiDeps): Record<string, ApiHandler> {
   const downloads = new ReportDownloads(deps);
   const handlerOf =
-    (report: CsvReportName): ApiHandler =>
+    ({ report, scopes }: ReportOperation): ApiHandler =>
     async (actor, request, reply) => {
-      const criteria = criteriaOf(reportQuery.parse(request.query ?? {}));
+      const criteria = criteriaOf(reportQuery.parse(request.query ?? {}), scopes);
       try {
         return sendCsv(reply, await downloads.csv(actor, report, criteria));
       } catch (error) {
@@ -363,7 +380,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
         throw error;
       }
     };
-  return Object.fromEntries(REPORTS.map((r) => [r.operationId, handlerOf(r.report)]));
+  return Object.fromEntries(REPORTS.map((r) => [r.operationId, handlerOf(r)]));
 }
 
 export const reportsApi: ApiFeature = {

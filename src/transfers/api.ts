@@ -31,13 +31,13 @@ import { Forbidden, NotFound } from '../platform/errors.ts';
 import { textIn } from '../platform/i18n/catalogue.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 import { BUSY_RETRY_SECONDS, PoolBusy } from '../platform/workers/pool.ts';
-import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
+import { CATEGORIES, CATEGORY_INFO, type Category, isCategory, uploadCapability } from './categories.ts';
 import type { FileListing, PupilDetails, Sort, SortKey } from './download-listing.ts';
 import { DownloadService } from './download-service.ts';
 import { classifyFilename, type FileKind, printableFilename } from './filenames.ts';
 import { getTransfer } from './repository.ts';
 import { SENT_FILTER_INFO, SENT_FILTERS, type SentFilter, SentService } from './sent-service.ts';
-import { isFilesLimit, MAX_FILES_PER_UPLOAD } from './upload-routes.ts';
+import { FILES_FIELD, isFilesLimit, MAX_FILES_PER_UPLOAD } from './upload-routes.ts';
 import { MAX_UPLOAD_LIMIT, type UploadOutcome, UploadService, withoutFolder } from './upload-service.ts';
 
 const fileId = pathParameter('id', 'The file’s id, as the lists give it', { type: 'string', format: 'uuid' });
@@ -51,15 +51,17 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     capability: 'transfers.sent',
     scope: 'transfer',
     tag: 'Files',
+    multipartBody: `Send the files as multipart/form-data, each in a part named "${FILES_FIELD}".`,
     doc: {
       description:
-        'The same checks and outcomes as the Upload pages: the name decides where each file goes and must start with your organisation’s number; size limits of 4 MB (schools) and 10 MB (LAs) per file; the content must agree with the name. Up to 20 files at once: any more are not checked, and the answer’s `warning` names them to send again. Each file is accepted or refused on its own, with the reasons and what to do. `category` chooses the Upload menu item; without it the name decides (CTF, census, admissions, otherwise generic).',
+        'The same checks and outcomes as the Upload pages: the name decides where each file goes and must start with your organisation’s number; size limits of 4 MB (schools) and 10 MB (LAs) per file; the content must agree with the name. The body is multipart/form-data with each file in a part named `files`, and nothing else: a file in a part of another name is not read, and a text part is refused (400). Up to 20 files at once: any more are not checked. A file not checked is not accepted: `notChecked` names each, `warning` says why, and the answer is never 201. Each file is accepted or refused on its own, with the reasons and what to do. `category` (in the query string) chooses the Upload menu item; without it the name decides: CTF, census, admissions, otherwise generic (a role that cannot send generic files is told which `category` to use).',
       parameters: [
         {
           name: 'category',
           in: 'query',
           required: false,
-          description: 'The Upload menu item: needed only for CFR and exclusion files',
+          description:
+            'The Upload menu item: needed only for CFR and exclusion files. In the query string: a text part in the body is refused',
           schema: { type: 'string', enum: [...CATEGORIES] },
         },
       ],
@@ -81,10 +83,13 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
         },
       },
       responses: {
-        '201': jsonResponse('Every file was accepted', ref('UploadResults')),
+        '201': jsonResponse('Every file sent was accepted', ref('UploadResults')),
         '200': jsonResponse(
-          'Some files were accepted and some were not: see each result',
+          'Some files were accepted and some were not: see each result, `notChecked` and `warning`',
           ref('UploadResults'),
+        ),
+        '400': problemResponse(
+          'The body has a text part (put `category` in the query string), or could not be read. With `results` when files before the text part were already checked',
         ),
         '413': problemResponse('Too many files, or too large a request'),
         '422': problemResponse(
@@ -277,7 +282,8 @@ const uploadQuery = z.object({ category: z.string().optional() });
 /** A multipart body that broke off, or could not be read, part of the way through. */
 const INCOMPLETE_REQUEST =
   'The request did not arrive whole, or its multipart body could not be read: the files not listed were not kept. Send them again as multipart/form-data, each in a part named "files".';
-const rejectBody = z.object({ reason: z.string().max(10_000) });
+// No reason is an empty one: the service says what to enter, as the page does.
+const rejectBody = z.object({ reason: z.string().max(10_000).default('') });
 
 /** A file as the API gives it: the page's listing, the other party named by its side. */
 function fileJson(file: FileListing, direction: 'incoming' | 'outgoing') {
@@ -318,22 +324,47 @@ function merge(lists: FileListing[][], sort: Sort): FileListing[] {
     .sort((a, b) => direction * (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0) || (a.id < b.id ? -1 : 1));
 }
 
-/** The Upload menu item a file's name belongs to when the client names none. */
-const DEFAULT_CATEGORY: Record<FileKind, readonly Category[]> = {
-  ctf: ['ctf'],
-  census: ['plasc'],
-  admissions: ['admissions'],
-  generic: ['generic', 'cfr', 'exclusion'],
-  other: ['generic', 'cfr', 'exclusion'],
+/**
+ * The Upload menu item a file's name belongs to when the client names none, as the reference says:
+ * never CFR or exclusion, which take generic-style names too (only `category` chooses them).
+ */
+const NAMED_CATEGORY: Record<FileKind, Category> = {
+  ctf: 'ctf',
+  census: 'plasc',
+  admissions: 'admissions',
+  generic: 'generic',
+  other: 'generic',
 };
 
 function categoryFor(actor: Actor, filename: string): Category {
-  const mayUse = (c: Category) => can(actor.role, uploadCapability(c));
   const classified = classifyFilename(withoutFolder(filename));
   // A name the rules refuse goes to any item the actor may use: the service refuses it with the reasons.
-  if (!classified.ok) return CATEGORIES.find(mayUse) ?? 'generic';
-  const choices = DEFAULT_CATEGORY[classified.file.kind];
-  return choices.find(mayUse) ?? choices[0] ?? 'generic';
+  if (!classified.ok) return CATEGORIES.find((c) => can(actor.role, uploadCapability(c))) ?? 'generic';
+  return NAMED_CATEGORY[classified.file.kind];
+}
+
+/**
+ * A file whose name sends it with an Upload menu item the actor may not use (an LEA Administrator's
+ * generic file): refused, saying which other items take such a name, as `category`, as the Upload page
+ * names the menu items to use.
+ */
+function notYourItem(actor: Actor, category: Category): { reasons: string[]; whatToDo: string } {
+  const kinds = CATEGORY_INFO[category].kinds;
+  const others = CATEGORIES.filter(
+    (c) =>
+      c !== category &&
+      CATEGORY_INFO[c].kinds.some((kind) => kinds.includes(kind)) &&
+      can(actor.role, uploadCapability(c)),
+  );
+  return {
+    reasons: [
+      `Without ?category, a file named like this is sent with ${CATEGORY_INFO[category].uploadLabel}, which your role cannot use.`,
+    ],
+    whatToDo:
+      others.length > 0
+        ? `If it should go with another Upload menu item, send it again with ${others.map((c) => `?category=${c} (${CATEGORY_INFO[c].uploadLabel})`).join(' or ')}.`
+        : 'Your account cannot send this kind of file. If you should, ask your LEA administrator.',
+  };
 }
 
 type FileResult = UploadOutcome | { status: 'failed'; filename: string; reasons: string[]; whatToDo: string };
@@ -368,16 +399,15 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
           throw new Forbidden(`Your role cannot send ${query.category} files`);
         fixed = query.category;
       }
-      if (!request.isMultipart()) {
-        throw new ProblemError(
-          problem('bad-request', 400, 'Send the files as multipart/form-data, each in a part named "files".'),
-        );
-      }
       const results: FileResult[] = [];
       let limit: string | undefined;
       let incomplete = false;
-      /** Files past the first MAX_FILES_PER_UPLOAD: named in the warning, not checked. */
-      const notChecked: string[] = [];
+      /** Files past the first MAX_FILES_PER_UPLOAD: named, not checked. */
+      const tooMany: string[] = [];
+      /** Files in parts not named "files": named, not read (the census upload does the same). */
+      const otherParts: string[] = [];
+      /** A text part, where reading stopped: `category` sent in the body rather than the query string. */
+      let textPart: string | undefined;
       /** Files after the last one named were not read (the request stopped there). */
       let notRead = false;
       let checked = 0;
@@ -385,12 +415,18 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       let busy = 0;
       try {
         for await (const part of request.parts()) {
-          if (part.type !== 'file') continue;
+          if (part.type !== 'file') {
+            textPart = printableFilename(part.fieldname);
+            break;
+          }
           stopAtLimit(request, part.file);
           let outcome: FileResult | undefined;
-          const leftOut = Boolean(part.filename) && checked >= MAX_FILES_PER_UPLOAD;
-          if (leftOut) {
-            notChecked.push(printableFilename(withoutFolder(part.filename ?? '')));
+          const otherPart = Boolean(part.filename) && part.fieldname !== FILES_FIELD;
+          const leftOut = !otherPart && Boolean(part.filename) && checked >= MAX_FILES_PER_UPLOAD;
+          if (otherPart) {
+            otherParts.push(printableFilename(withoutFolder(part.filename)));
+          } else if (leftOut) {
+            tooMany.push(printableFilename(withoutFolder(part.filename)));
           } else if (part.filename) {
             checked += 1;
             const filename = printableFilename(withoutFolder(part.filename));
@@ -399,13 +435,8 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
               outcome = await uploads.upload(actor, category, part.filename, part.file);
             } catch (error) {
               if (error instanceof Forbidden) {
-                outcome = {
-                  status: 'refused',
-                  filename,
-                  reasons: [`${error.message}.`],
-                  whatToDo:
-                    'Your account cannot send this kind of file. If you should, ask your LEA administrator.',
-                };
+                // Only a category the name chose: one given in the query was checked above.
+                outcome = { status: 'refused', filename, ...notYourItem(actor, category) };
               } else if (error instanceof PoolBusy) {
                 request.log.warn(
                   { category },
@@ -437,7 +468,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
           }
           if (end === 'too-large') {
             // A file not checked anyway is already named: only the files after it go unread.
-            if (leftOut) notRead = true;
+            if (otherPart || leftOut) notRead = true;
             else
               limit = `${printableFilename(withoutFolder(part.filename ?? ''))} is larger than the most anyone can send (${MAX_UPLOAD_LIMIT / 1024 / 1024} MB), so s2s stopped reading the request there: any files after it were not read. Send them again without it.`;
             break;
@@ -452,27 +483,62 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
         else incomplete = true;
       }
       if (incomplete) limit = INCOMPLETE_REQUEST;
-      if (notChecked.length > 0) {
-        const tooMany = `More files were sent than s2s takes at once (${MAX_FILES_PER_UPLOAD}): only the first ${MAX_FILES_PER_UPLOAD} were checked. These were not, send them again: ${notChecked.join(', ')}${notRead ? ', and any files after them, which were not read' : ''}.`;
-        limit = limit ? `${tooMany} ${limit}` : tooMany;
-      }
-      if (results.length === 0) {
-        if (incomplete) throw new ProblemError(problem('bad-request', 400, INCOMPLETE_REQUEST));
-        if (limit) throw new ProblemError(problem('too-large', 413, limit));
-        throw new ProblemError(
-          problem('invalid', 422, 'No file was sent. Send one or more files in parts named "files".', {
-            errors: [{ field: 'files', message: 'Select the files to upload' }],
-          }),
-        );
-      }
+      const notChecked = [...tooMany, ...otherParts];
+      const warning =
+        [
+          tooMany.length > 0 &&
+            `More files were sent than s2s takes at once (${MAX_FILES_PER_UPLOAD}): only the first ${MAX_FILES_PER_UPLOAD} were checked. These were not, send them again: ${tooMany.join(', ')}.`,
+          otherParts.length > 0 &&
+            `Files are read only from parts named "${FILES_FIELD}": ${otherParts.join(', ')} ${otherParts.length === 1 ? 'was not read. Send it' : 'were not read. Send them'} again in a part named "${FILES_FIELD}".`,
+          notRead && 'Any files after them were not read either: send them again too.',
+          limit,
+        ]
+          .filter(Boolean)
+          .join(' ') || undefined;
+      /** The files not checked, and why: in every answer that lists what was done. */
+      const unread = {
+        ...(notChecked.length > 0 ? { notChecked } : {}),
+        ...(warning ? { warning } : {}),
+      };
       const accepted = results.filter((r) => r.status === 'accepted').length;
       const body = {
         accepted,
-        notAccepted: results.length - accepted,
+        // A file sent but not checked is not accepted either.
+        notAccepted: results.length - accepted + notChecked.length,
         results,
-        ...(limit ? { warning: limit } : {}),
+        ...unread,
       };
-      if (accepted === results.length) return reply.code(201).send(body);
+      if (textPart !== undefined) {
+        // Refused rather than read: a part after the files would come too late to decide where they go.
+        const refusal = `The body has a text part named "${textPart}", which s2s does not read: an upload’s body holds only files, each in a part named "${FILES_FIELD}". Give the Upload menu item in the query string instead (POST /api/v1/files?category=cfr, say).`;
+        if (results.length === 0) {
+          throw new ProblemError(
+            problem('bad-request', 400, `${refusal} No file was sent: send them again that way.`, unread),
+          );
+        }
+        throw new ProblemError(
+          problem(
+            'bad-request',
+            400,
+            `${refusal} s2s stopped reading at the text part: the files before it were checked as their names decide, without it (see results), and the files after it were not read. Remove any file sent with the wrong Upload menu item (DELETE /api/v1/files/{id}) and send it again that way.`,
+            body,
+          ),
+        );
+      }
+      if (results.length === 0) {
+        if (incomplete) throw new ProblemError(problem('bad-request', 400, INCOMPLETE_REQUEST));
+        if (limit) throw new ProblemError(problem('too-large', 413, limit, unread));
+        throw new ProblemError(
+          problem(
+            'invalid',
+            422,
+            `No file was sent. Send one or more files in parts named "${FILES_FIELD}".`,
+            { errors: [{ field: FILES_FIELD, message: 'Select the files to upload' }], ...unread },
+          ),
+        );
+      }
+      // 201 only when every file sent was accepted: none left unchecked or unread.
+      if (accepted === results.length && !warning) return reply.code(201).send(body);
       if (accepted > 0) return reply.code(200).send(body);
       const shown = results.map((r) => ({
         field: r.filename,
@@ -504,13 +570,12 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
           ),
         );
       }
+      const sent = results.length + notChecked.length;
       throw new ProblemError(
         problem(
           'upload-refused',
           422,
-          results.length === 1
-            ? 'The file was not accepted.'
-            : `None of the ${results.length} files was accepted.`,
+          sent === 1 ? 'The file was not accepted.' : `None of the ${sent} files was accepted.`,
           { errors: shown, ...body },
         ),
       );
@@ -714,8 +779,26 @@ const SCHEMAS = {
     type: 'object',
     properties: {
       accepted: { type: 'integer' },
-      notAccepted: { type: 'integer' },
-      results: { type: 'array', items: ref('UploadResult') },
+      notAccepted: {
+        type: 'integer',
+        description: 'The files refused or failed in `results`, and those in `notChecked`',
+      },
+      results: {
+        type: 'array',
+        items: ref('UploadResult'),
+        description: 'Each file checked, in the order sent',
+      },
+      notChecked: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          'Files sent but not checked, so not accepted, by name: past the first 20, or in a part not named `files`. Send them again',
+      },
+      warning: {
+        type: 'string',
+        description:
+          'What was not checked or not read, and why: more than 20 files, files in parts not named `files`, a request cut short (the files after a point were not read)',
+      },
     },
     required: ['accepted', 'notAccepted', 'results'],
   },

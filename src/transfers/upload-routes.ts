@@ -44,7 +44,8 @@ export const MAX_FILES_PER_UPLOAD = 20;
  */
 export const MAX_FILE_PARTS_READ = 100;
 
-const FILES_FIELD = 'files';
+/** The form's file input, and the API's parts: files in parts of any other name are not read. */
+export const FILES_FIELD = 'files';
 
 /** Kinds that are XML by their name's rules: the file chooser offers .xml files. */
 const XML_ONLY: readonly Category[] = ['ctf', 'plasc', 'admissions'];

@@ -339,8 +339,12 @@ describeEachEngine('API census returns', (database) => {
     assert.deepEqual(none.json().errors, [{ field: 'file', message: 'Select the census return to upload' }]);
     assert.match(none.json().warning, /not read/);
     const json = await post(`/api/v1/census/collections/${collectionId}/returns`, schoolToken, {});
-    assert.equal(json.statusCode, 400);
+    assert.equal(json.statusCode, 415);
     assert.match(String(json.headers['content-type']), PROBLEM);
+    assert.equal(
+      json.json().detail,
+      'Send the census return as multipart/form-data, in a part named "file".',
+    );
     // A read-only token cannot upload.
     const reader = await makeToken(db, schoolUser.user, 'read', t.clock);
     const readOnly = await uploadReturn(t.app, reader, collectionId, [{ filename: 'x.XML', content: 'x' }]);

@@ -2,6 +2,8 @@
 // school B's MIS lists it, reads its pupils, downloads it byte for byte and accepts it; a rejection's
 // reason reaches the sender's outgoing list; and the refusals: another organisation's file (404), a
 // revoked token and a deleted user (401), a read-only token uploading (403), the session cookie (401).
+// An upload's body: files past the 20th or in parts not named "files" are not accepted (never 201), a
+// text part is refused, anything but multipart is 415; without ?category the name decides, never CFR.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -14,7 +16,7 @@ import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/transfers.ts';
 import { Agent, createTestApp, type TestApp } from '../support/web.ts';
-import { api, makeToken, uploadFiles } from './support.ts';
+import { api, makeToken, multipartFiles, uploadFiles } from './support.ts';
 
 const PROBLEM = /^application\/problem\+json/;
 
@@ -47,14 +49,23 @@ describeEachEngine('API journeys', (database) => {
     await t.app.close();
   });
 
-  /** School A sends a CTF of two pupils to school B: its name and bytes. */
-  async function sendCtf(): Promise<{ id: string; filename: string; content: string }> {
+  /** A CTF of two pupils from school A to school B, with the next number: its name and bytes. */
+  function ctfFile(): { filename: string; content: string } {
     sequence += 1;
     const filename = `${schoolA.number}_CTF_${schoolB.number}_${String(sequence).padStart(3, '0')}.XML`;
     const pupils = [0, 1].map((n) =>
       syntheticPupil(n + sequence * 2, { lea: laA.number, estab: schoolA.number.slice(3) }, false),
     );
-    const content = ctfBetween(schoolA.number, schoolB.number, pupils);
+    return { filename, content: ctfBetween(schoolA.number, schoolB.number, pupils) };
+  }
+
+  /** The files stored under this name: none when it was not sent. */
+  const rowsNamed = (filename: string) =>
+    db.selectFrom('transfers').select(['id', 'category']).where('filename', '=', filename).execute();
+
+  /** School A sends a CTF of two pupils to school B: its name and bytes. */
+  async function sendCtf(): Promise<{ id: string; filename: string; content: string }> {
+    const { filename, content } = ctfFile();
     const response = await uploadFiles(t.app, tokenA, [{ filename, content }]);
     assert.equal(response.statusCode, 201, response.body);
     const body = response.json();
@@ -172,16 +183,19 @@ describeEachEngine('API journeys', (database) => {
 
   test('a rejected file’s reason reaches the sender’s outgoing list', async () => {
     const sentFile = await sendCtf();
-    const empty = await api(t.app, {
-      method: 'POST',
-      url: `/api/v1/files/${sentFile.id}/reject`,
-      token: tokenB,
-      json: { reason: '   ' },
-    });
-    assert.equal(empty.statusCode, 422);
-    assert.deepEqual(empty.json().errors, [
-      { field: 'reason', message: 'Enter why you are rejecting the file' },
-    ]);
+    // A blank reason and none at all: the page's message.
+    for (const json of [{ reason: '   ' }, {}]) {
+      const empty = await api(t.app, {
+        method: 'POST',
+        url: `/api/v1/files/${sentFile.id}/reject`,
+        token: tokenB,
+        json,
+      });
+      assert.equal(empty.statusCode, 422, empty.body);
+      assert.deepEqual(empty.json().errors, [
+        { field: 'reason', message: 'Enter why you are rejecting the file' },
+      ]);
+    }
 
     const rejected = await api(t.app, {
       method: 'POST',
@@ -252,7 +266,8 @@ describeEachEngine('API journeys', (database) => {
     const cases: [Record<string, string>, string, number, RegExp][] = [
       [{ 'content-type': 'application/xml' }, '<reason/>', 415, /does not read a body of that Content-Type/],
       [{ 'content-type': 'application/json' }, '{"reason": "Not ours"', 400, /not well-formed JSON/],
-      [{ 'content-type': 'application/json' }, '', 400, /The body is empty/],
+      // Many clients say JSON with no body: read as no body, so the reason is what is missing.
+      [{ 'content-type': 'application/json' }, '', 422, /Enter why you are rejecting the file/],
       [
         { 'content-type': 'application/json' },
         JSON.stringify({ reason: 'x'.repeat(2 * 1024 * 1024) }),
@@ -420,6 +435,208 @@ describeEachEngine('API journeys', (database) => {
     const tooBig = await api(t.app, { url: '/api/v1/files/incoming?pageSize=100000', token: tokenB });
     assert.equal(tooBig.statusCode, 400);
     assert.equal(tooBig.json().errors[0].field, 'pageSize');
+  });
+
+  test('more files than one upload takes: the others are not accepted, and named to send again (200, never 201)', async () => {
+    const files = Array.from({ length: 21 }, ctfFile);
+    const response = await uploadFiles(t.app, tokenA, files);
+    assert.equal(response.statusCode, 200, response.body);
+    const body = response.json();
+    assert.equal(body.accepted, 20);
+    assert.equal(body.notAccepted, 1);
+    assert.equal(body.results.length, 20);
+    const last = files[20]?.filename ?? '';
+    assert.deepEqual(body.notChecked, [last]);
+    assert.match(
+      body.warning,
+      new RegExp(`only the first 20 were checked\\. These were not, send them again: ${last}\\.`),
+    );
+    assert.deepEqual(await rowsNamed(last), []);
+  });
+
+  test('a file in a part not named "files" is not read: the warning names it, and it is not sent', async () => {
+    const stray = ctfFile();
+    const alone = multipartFiles([{ ...stray, field: 'attachment' }], 'files');
+    const upload = (body: { contentType: string; payload: Buffer }) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/files',
+        headers: { authorization: `Bearer ${tokenA}`, 'content-type': body.contentType },
+        payload: body.payload,
+      });
+    const none = await upload(alone);
+    assert.equal(none.statusCode, 422, none.body);
+    assert.deepEqual(none.json().errors, [{ field: 'files', message: 'Select the files to upload' }]);
+    assert.equal(
+      none.json().warning,
+      `Files are read only from parts named "files": ${stray.filename} was not read. Send it again in a part named "files".`,
+    );
+
+    const sent = ctfFile();
+    const both = await upload(multipartFiles([sent, { ...stray, field: 'attachment' }], 'files'));
+    assert.equal(both.statusCode, 200, both.body);
+    const body = both.json();
+    assert.equal(body.accepted, 1);
+    assert.equal(body.notAccepted, 1);
+    assert.deepEqual(body.notChecked, [stray.filename]);
+    assert.equal((await rowsNamed(sent.filename)).length, 1);
+    assert.deepEqual(await rowsNamed(stray.filename), []);
+  });
+
+  test('a text part is refused (400), naming it: the Upload menu item goes in the query string', async () => {
+    const cfr = (sequence: string) => `${schoolA.number}_CFR_${laA.number}LLLL_${sequence}.XLS`;
+    const xls = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0x20, 0x20]);
+    const boundary = 'textPartBoundary';
+    const filePart = (filename: string) =>
+      Buffer.concat([
+        Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="files"; filename="${filename}"\r\nContent-Type: application/vnd.ms-excel\r\n\r\n`,
+        ),
+        xls,
+        Buffer.from('\r\n'),
+      ]);
+    const categoryPart = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="category"\r\n\r\ncfr\r\n`,
+    );
+    const upload = (...parts: Buffer[]) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/files',
+        headers: {
+          authorization: `Bearer ${tokenA}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+        payload: Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]),
+      });
+
+    // Before any file: nothing is sent.
+    const first = await upload(categoryPart, filePart(cfr('001')));
+    assert.equal(first.statusCode, 400, first.body);
+    assert.match(String(first.headers['content-type']), PROBLEM);
+    assert.equal(
+      first.json().detail,
+      'The body has a text part named "category", which s2s does not read: an upload’s body holds only files, each in a part named "files". Give the Upload menu item in the query string instead (POST /api/v1/files?category=cfr, say). No file was sent: send them again that way.',
+    );
+    assert.equal(first.json().results, undefined);
+    assert.deepEqual(await rowsNamed(cfr('001')), []);
+
+    // After a file: that file was read and sent before the text part came, as its name decides (generic);
+    // the 400 says so, with its result, and nothing after the text part is read.
+    const after = await upload(filePart(cfr('002')), categoryPart, filePart(cfr('003')));
+    assert.equal(after.statusCode, 400, after.body);
+    const problem = after.json();
+    assert.match(problem.detail, /^The body has a text part named "category", which s2s does not read/);
+    assert.match(
+      problem.detail,
+      /the files before it were checked as their names decide, without it \(see results\), and the files after it were not read\./,
+    );
+    assert.deepEqual(
+      problem.results.map((r: { filename: string; status: string }) => [r.filename, r.status]),
+      [[cfr('002'), 'accepted']],
+    );
+    assert.deepEqual(
+      (await rowsNamed(cfr('002'))).map((r) => r.category),
+      ['generic'],
+    );
+    assert.deepEqual(await rowsNamed(cfr('003')), []);
+  });
+
+  test('without ?category a generic name is a generic file: a role that cannot send one is refused with what to do', async () => {
+    const dba = await makeUser(db, 'la_dba', { laNumber: laA.number });
+    const token = await makeToken(db, dba, 'transfer', t.clock);
+    const filename = `${laA.number}LLLL_${laB.number}LLLL_notes.TXT`;
+    const file = { filename, content: 'Notes for the other LA' };
+    const refused = await uploadFiles(t.app, token, [file]);
+    assert.equal(refused.statusCode, 422, refused.body);
+    const [result] = refused.json().results;
+    assert.equal(result.status, 'refused');
+    assert.deepEqual(result.reasons, [
+      'Without ?category, a file named like this is sent with Upload Generic File, which your role cannot use.',
+    ]);
+    assert.equal(
+      result.whatToDo,
+      'If it should go with another Upload menu item, send it again with ?category=cfr (Upload CFR File) or ?category=exclusion (Upload Exclusion File).',
+    );
+    assert.deepEqual(await rowsNamed(filename), []);
+
+    // Following the advice sends it.
+    const cfr = await uploadFiles(t.app, token, [file], '?category=cfr');
+    assert.equal(cfr.statusCode, 201, cfr.body);
+    assert.deepEqual(
+      (await rowsNamed(filename)).map((r) => r.category),
+      ['cfr'],
+    );
+
+    // A role that may send generic files sends it as one, never as CFR.
+    const laUser = await makeUser(db, 'la_user', { laNumber: laA.number });
+    const generic = `${laA.number}LLLL_${laB.number}LLLL_minutes.TXT`;
+    const sent = await uploadFiles(t.app, await makeToken(db, laUser, 'transfer', t.clock), [
+      { filename: generic, content: 'Minutes' },
+    ]);
+    assert.equal(sent.statusCode, 201, sent.body);
+    assert.deepEqual(
+      (await rowsNamed(generic)).map((r) => r.category),
+      ['generic'],
+    );
+  });
+
+  test('an upload that is not multipart is 415, whatever it was sent as', async () => {
+    const cases: [Record<string, string>, string | undefined][] = [
+      [{ 'content-type': 'application/json' }, JSON.stringify({ files: [] })],
+      [{ 'content-type': 'text/plain' }, 'files'],
+      [{ 'content-type': 'application/x-www-form-urlencoded' }, 'files=x'],
+      [{ 'content-type': 'application/xml' }, '<CTfile/>'],
+      [{ 'content-type': 'application/octet-stream' }, 'bytes'],
+      [{}, undefined],
+    ];
+    for (const [headers, payload] of cases) {
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/files',
+        headers: { authorization: `Bearer ${tokenA}`, ...headers },
+        ...(payload === undefined ? {} : { payload }),
+      });
+      const sentAs = headers['content-type'] ?? 'no body';
+      assert.equal(response.statusCode, 415, `${sentAs}: ${response.body}`);
+      assert.match(String(response.headers['content-type']), PROBLEM);
+      assert.equal(
+        response.json().detail,
+        'Send the files as multipart/form-data, each in a part named "files".',
+        sentAs,
+      );
+    }
+    // Who may upload is checked first.
+    const anonymous = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/files',
+      headers: { 'content-type': 'application/xml' },
+      payload: '<CTfile/>',
+    });
+    assert.equal(anonymous.statusCode, 401);
+  });
+
+  test('an operation without a body works when the client says JSON and sends nothing', async () => {
+    const accepted = await sendCtf();
+    await api(t.app, { url: `/api/v1/files/${accepted.id}/content`, token: tokenB });
+    const json = { 'content-type': 'application/json' };
+    const accept = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/files/${accepted.id}/accept`,
+      token: tokenB,
+      headers: json,
+    });
+    assert.equal(accept.statusCode, 200, accept.body);
+    assert.equal(accept.json().status, 'collected');
+
+    const removed = await sendCtf();
+    const remove = await api(t.app, {
+      method: 'DELETE',
+      url: `/api/v1/files/${removed.id}`,
+      token: tokenA,
+      headers: json,
+    });
+    assert.equal(remove.statusCode, 200, remove.body);
+    assert.equal(remove.json().status, 'removed');
   });
 
   test('a name whose file is still waiting is refused: the second of one request, and in the next (422)', async () => {

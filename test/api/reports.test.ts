@@ -1,6 +1,7 @@
 // Reports through the API, on both engines: every report's CSV is the page's Download CSV byte for byte
 // for the same criteria (and the same file name); a refusal of the criteria is 422 problem+json with the
-// page's message, naming the API's parameter; an LA naming another LA still gets its own LA's report.
+// page's message, naming the API's parameter (and a scope no page offers is refused, naming `scope`); an
+// LA naming another LA still gets its own LA's report.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
@@ -203,6 +204,19 @@ describeEachEngine('API reports', (database) => {
     assert.equal(status.statusCode, 422);
     assert.deepEqual(status.json().errors, [{ field: 'download', message: 'Select a download status' }]);
 
+    // A scope no page offers: refused, where the page would have taken it for the default.
+    for (const url of [
+      `/api/v1/reports/general-usage.csv?scope=chosen&schools=${a2.number}`,
+      `/api/v1/reports/cluster.csv?scope=chosen&las=${laB.number}`,
+    ]) {
+      const scope = await api(t.app, { url, token: dbaToken });
+      assert.equal(scope.statusCode, 422, url);
+      assert.match(String(scope.headers['content-type']), PROBLEM);
+      assert.equal(scope.json().errors.length, 1, url);
+      assert.equal(scope.json().errors[0].field, 'scope', url);
+      assert.match(scope.json().errors[0].message, /^scope must be .+, or left out$/, url);
+    }
+
     for (const [query, field] of [
       ['from=2026-02-30', 'from'],
       ['to=23%2F11%2F2026', 'to'],
@@ -214,5 +228,32 @@ describeEachEngine('API reports', (database) => {
       assert.equal(first.field, field, query);
       assert.match(first.message, /must be a real date written as YYYY-MM-DD, like 2026-09-01/);
     }
+  });
+
+  test('the cluster report’s all Wales (scope=wales) is the page’s file, and the document says so', async () => {
+    const la = await makeLa(db, { country: 'Wales', name: 'Walesshire' });
+    const from = await makeSchool(db, la.number);
+    const to = await makeSchool(db, la.number);
+    await makeTransfer(db, t.deps.files, {
+      from: schoolParty(from.number),
+      to: schoolParty(to.number),
+      uploadedAt: '2026-10-09T12:00:00.000Z',
+    });
+    const wales = await sameFile(
+      dba.agent,
+      dbaToken,
+      'cluster',
+      `${PAGE_DATES}&scope=wales`,
+      `${API_DATES}&scope=wales`,
+    );
+    assert.match(wales, /Walesshire/);
+
+    const document = (await t.app.inject({ url: '/api/openapi.json' })).json();
+    const scopeOf = (report: string) =>
+      document.paths[`/api/v1/reports/${report}.csv`].get.parameters.find(
+        (p: { name: string }) => p.name === 'scope',
+      ).schema.enum;
+    assert.deepEqual(scopeOf('cluster'), ['selected', 'all', 'wales']);
+    assert.deepEqual(scopeOf('general-usage'), ['all', 'selected']);
   });
 });
