@@ -41,8 +41,17 @@ export type UploadResult =
       warnings: string[];
       /** What else to do (a census return that belongs in COLLECT says where to load it). */
       advice?: string;
+      /** The same file, sent again, was already waiting: transferId is that file's; nothing new was sent. */
+      alreadyReceived?: boolean;
     }
-  | { status: 'refused' | 'failed'; filename: string; reasons: string[]; whatToDo: string };
+  | {
+      status: 'refused' | 'failed';
+      filename: string;
+      reasons: string[];
+      whatToDo: string;
+      /** Refused because another file of its name is still waiting: that file. */
+      waitingTransferId?: string;
+    };
 
 export interface UploadResponse {
   accepted: number;
@@ -198,6 +207,18 @@ export function sha256Matches(expected: string, actual: string): boolean {
   return /^[0-9a-f]{64}$/i.test(expected) && expected.toLowerCase() === actual.toLowerCase();
 }
 
+/** The hex SHA-256 of the file at `path`, or null when there is no such file. */
+export async function sha256Of(path: string): Promise<string | null> {
+  try {
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
 /** A name in `dir` that does not hold another file: NAME, else NAME (2).EXT, NAME (3).EXT... */
 async function freeName(
   dir: string,
@@ -208,15 +229,9 @@ async function freeName(
   const stem = filename.slice(0, filename.length - ext.length);
   for (let n = 1; ; n += 1) {
     const name = n === 1 ? filename : `${stem} (${n})${ext}`;
-    let existing: Buffer;
-    try {
-      existing = await readFile(join(dir, name));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { name, same: false };
-      throw error;
-    }
-    if (createHash('sha256').update(existing).digest('hex') === sha256.toLowerCase())
-      return { name, same: true };
+    const existing = await sha256Of(join(dir, name));
+    if (existing === null) return { name, same: false };
+    if (existing === sha256.toLowerCase()) return { name, same: true };
   }
 }
 

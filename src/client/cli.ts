@@ -1,8 +1,9 @@
 // The `s2s-client` command: an MIS's side of the REST API (send, fetch, list, status) over HTTP.
-// Exit codes: 0 success; 1 a file refused, not found, or not saved because its SHA-256 did not match;
-// 2 usage error; 3 the service could not be used (not reached, token refused, a fault of its own) or the
-// settings are missing or unsafe; 4 the service turned the request away for now (busy, or too many
-// requests): the same command works after the wait it gives.
+// Exit codes: 0 success (a file the service had already received, sent again, included); 1 a file
+// refused, not found, or not saved because its SHA-256 did not match; 2 usage error; 3 the service could
+// not be used (not reached, token refused, a fault of its own) or the settings are missing or unsafe;
+// 4 the service turned the request away for now (busy, or too many requests): the same command works
+// after the wait it gives.
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import {
   ServiceBusy,
   ServiceError,
   saveVerified,
+  sha256Of,
   writeAtomically,
 } from './api.ts';
 import { ClientConfigError, loadClientSettings } from './config.ts';
@@ -24,9 +26,11 @@ import { ClientConfigError, loadClientSettings } from './config.ts';
 export const CLIENT_USAGE = `Usage: s2s-client <command> [options]
 
 Commands:
-  send FILE...                 upload the files; prints where each went, or why it was refused
+  send FILE...                 upload the files; prints where each went, or why it was refused (a file
+                               s2s already has, sent again after a lost answer, is "already received")
   fetch --to DIR [--again]     download every file waiting for you into DIR (SHA-256 checked) and
-                               accept the CTFs; a file already fetched into DIR is skipped unless --again
+                               accept the CTFs; a file already fetched into DIR is skipped unless --again,
+                               but a CTF whose accept did not go through is accepted (not downloaded again)
   list [--outgoing]            the files waiting for you (or, with --outgoing, those you sent)
   status ID                    one file's details
 
@@ -58,14 +62,32 @@ const processEnvironment = (): ClientEnvironment => ({ env: process.env, home: h
 
 export const STATE_FILE = '.s2s-client-state.json';
 
+/** A file fetched into the folder, as the state file remembers it. */
+interface FetchedFile {
+  id: string;
+  filename: string;
+  savedAs: string;
+  at: string;
+  /** The SHA-256 of the bytes saved (states written before it was kept have none). */
+  sha256?: string;
+  /**
+   * Whether the service took our accept. False for a file the client does not accept (not a CTF), and for
+   * a CTF whose accept was turned away (busy, too many requests, a fault, the network): the next fetch
+   * accepts it if it is still waiting. States written before this was kept have none, read as false, so
+   * the next fetch asks the service and accepts a CTF of theirs that is still waiting.
+   */
+  accepted: boolean;
+}
+
 interface FetchState {
-  fetched: { id: string; filename: string; savedAs: string; at: string }[];
+  fetched: FetchedFile[];
 }
 
 async function readState(dir: string): Promise<FetchState> {
   try {
-    const parsed = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as Partial<FetchState>;
-    return { fetched: Array.isArray(parsed.fetched) ? parsed.fetched : [] };
+    const parsed = JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as { fetched?: unknown };
+    const fetched = Array.isArray(parsed.fetched) ? (parsed.fetched as FetchedFile[]) : [];
+    return { fetched: fetched.map((f) => ({ ...f, accepted: f.accepted === true })) };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { fetched: [] };
     throw new ServiceError(`Cannot read ${join(dir, STATE_FILE)}: ${(error as Error).message}`);
@@ -120,7 +142,12 @@ export async function runClient(
         if (parsed.values.json) json(response);
         else {
           for (const r of response.results) {
-            if (r.status === 'accepted') {
+            if (r.status === 'accepted' && r.alreadyReceived) {
+              // Sent again (an answer lost on the way, say): the same bytes are already waiting.
+              io.out(
+                `Already received: ${r.filename} — the same file arrived earlier and is waiting for ${r.destination} to collect it (id ${r.transferId}). It was not sent again.\n`,
+              );
+            } else if (r.status === 'accepted') {
               io.out(
                 `Accepted: ${r.filename} — ${r.description}, sent to ${r.destination} (id ${r.transferId}).\n`,
               );
@@ -129,6 +156,8 @@ export async function runClient(
             } else {
               io.out(`Refused: ${r.filename}\n`);
               for (const reason of r.reasons) io.out(`  ${reason}\n`);
+              if (r.waitingTransferId)
+                io.out(`  The file waiting under that name: id ${r.waitingTransferId}\n`);
               io.out(`  What to do: ${r.whatToDo}\n`);
             }
           }
@@ -225,11 +254,18 @@ export async function runClient(
 
 export interface FetchReport {
   fetched: { id: string; filename: string; savedAs: string; sha256: string; accepted: boolean }[];
+  /** CTFs an earlier fetch downloaded but could not accept: accepted now, not downloaded again. */
+  acceptedOnly: { id: string; filename: string; savedAs: string; stillInFolder: boolean }[];
   skipped: { id: string; filename: string; reason: string }[];
   failed: { id: string; filename: string; reason: string }[];
 }
 
-/** `fetch --to DIR`: download, verify, save atomically, accept the CTFs, remember what was fetched. */
+/**
+ * `fetch --to DIR`: download, verify, save atomically, accept the CTFs, remember what was fetched and
+ * whether its accept went through. A file remembered is never downloaded into DIR again (the MIS may have
+ * taken it from there already) unless --again: a CTF of those still waiting is only accepted, its bytes
+ * having been checked when they were saved.
+ */
 export async function fetchFiles(
   client: ApiClient,
   dir: string,
@@ -238,15 +274,23 @@ export async function fetchFiles(
   io: CommandOutput,
 ): Promise<number> {
   const state = await readState(dir);
-  const known = new Set(state.fetched.map((f) => f.id));
-  const report: FetchReport = { fetched: [], skipped: [], failed: [] };
+  const saveState = () => writeAtomically(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  const known = new Map(state.fetched.map((f) => [f.id, f]));
+  const accept = async (entry: FetchedFile) => {
+    await client.accept(entry.id);
+    entry.accepted = true;
+    await saveState();
+  };
+  const path = (entry: FetchedFile) => join(dir, entry.savedAs);
+  const report: FetchReport = { fetched: [], acceptedOnly: [], skipped: [], failed: [] };
   const waiting = await client.list('incoming', 'available');
   // Again: the collected files fetched here before, while s2s still lets them be downloaded again.
   const candidates = again
     ? [...waiting, ...(await client.list('incoming', 'collected')).filter((f) => known.has(f.id))]
     : waiting;
   for (const listed of candidates) {
-    if (!again && known.has(listed.id)) {
+    const earlier = again ? undefined : known.get(listed.id);
+    if (earlier && (earlier.accepted || listed.category !== 'ctf')) {
       report.skipped.push({
         id: listed.id,
         filename: listed.filename,
@@ -254,11 +298,33 @@ export async function fetchFiles(
       });
       continue;
     }
+    let accepting = false;
     try {
       // The list may be old by now: a colleague may have collected it, or the sender removed it.
       const file = await client.file(listed.id);
       if (file.status !== 'available' && !(again && known.has(file.id) && file.status === 'collected')) {
         report.skipped.push({ id: file.id, filename: file.filename, reason: `it is ${file.status} now` });
+        continue;
+      }
+      if (earlier) {
+        accepting = true;
+        await accept(earlier);
+        // Whether the copy saved then is still there as it was (an old state has no SHA-256 to compare).
+        const now = await sha256Of(path(earlier));
+        const stillInFolder = now !== null && (!earlier.sha256 || now === earlier.sha256.toLowerCase());
+        report.acceptedOnly.push({
+          id: file.id,
+          filename: file.filename,
+          savedAs: earlier.savedAs,
+          stillInFolder,
+        });
+        if (!asJson) {
+          io.out(
+            stillInFolder
+              ? `Accepted: ${file.filename} (downloaded by an earlier fetch to ${path(earlier)}; not downloaded again).\n`
+              : `Accepted: ${file.filename} (downloaded by an earlier fetch, SHA-256 checked; ${path(earlier)} is no longer there as saved, and it was not downloaded again: fetch --again downloads it again for 7 days).\n`,
+          );
+        }
         continue;
       }
       const download = await client.download(file.id);
@@ -268,35 +334,51 @@ export async function fetchFiles(
         Readable.fromWeb(download.body as NodeReadableStream<Uint8Array>),
         download.sha256,
       );
-      state.fetched = state.fetched.filter((f) => f.id !== file.id);
-      state.fetched.push({ id: file.id, filename: file.filename, savedAs, at: new Date().toISOString() });
-      await writeAtomically(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
-      known.add(file.id);
-      let accepted = false;
+      const entry: FetchedFile = {
+        id: file.id,
+        filename: file.filename,
+        savedAs,
+        at: new Date().toISOString(),
+        sha256: download.sha256.toLowerCase(),
+        accepted: false,
+      };
+      state.fetched = [...state.fetched.filter((f) => f.id !== file.id), entry];
+      known.set(file.id, entry);
+      // Remembered before the accept: if the accept is turned away, the next fetch only accepts it.
+      await saveState();
       if (file.category === 'ctf' && file.status === 'available') {
-        await client.accept(file.id);
-        accepted = true;
+        accepting = true;
+        try {
+          await accept(entry);
+        } catch (error) {
+          // Turned away (the message says why): the next fetch accepts it, without downloading it again.
+          if (!asJson && error instanceof ServiceError) {
+            io.out(`Fetched: ${file.filename} -> ${path(entry)} (SHA-256 checked; not accepted yet).\n`);
+          }
+          throw error;
+        }
       }
       report.fetched.push({
         id: file.id,
         filename: file.filename,
         savedAs,
         sha256: download.sha256,
-        accepted,
+        accepted: entry.accepted,
       });
       if (!asJson) {
         io.out(
-          `Fetched: ${file.filename} -> ${join(dir, savedAs)} (SHA-256 checked${accepted ? '; accepted' : ''}).\n`,
+          `Fetched: ${file.filename} -> ${path(entry)} (SHA-256 checked${entry.accepted ? '; accepted' : ''}).\n`,
         );
       }
     } catch (error) {
       if (!(error instanceof ChecksumMismatch || error instanceof ApiProblem)) throw error;
       report.failed.push({ id: listed.id, filename: listed.filename, reason: error.message });
-      if (!asJson) io.err(`Not fetched: ${listed.filename}: ${error.message}\n`);
+      if (!asJson)
+        io.err(`${accepting ? 'Not accepted' : 'Not fetched'}: ${listed.filename}: ${error.message}\n`);
     }
   }
   if (asJson) io.out(`${JSON.stringify(report, null, 2)}\n`);
-  else if (report.fetched.length === 0 && report.failed.length === 0) {
+  else if (report.fetched.length === 0 && report.acceptedOnly.length === 0 && report.failed.length === 0) {
     io.out(
       `Nothing new to fetch${report.skipped.length ? ` (${report.skipped.length} already fetched; --again to fetch again)` : ''}.\n`,
     );

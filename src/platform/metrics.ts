@@ -6,7 +6,7 @@
 // are labelled by their pattern (/files/:id), never the address asked for.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
-export type UploadMetric = 'stored' | 'refused' | 'quarantined' | 'busy';
+export type UploadMetric = 'stored' | 'already-received' | 'refused' | 'quarantined' | 'busy';
 export type JobRunMetric = 'succeeded' | 'failed';
 
 /** How many items wait in each queue, by the queue's name. */
@@ -44,7 +44,7 @@ export class Metrics {
     });
     this.uploads = new Counter({
       name: 's2s_uploads_total',
-      help: 'Files uploaded, by outcome: stored, refused (by the checks), quarantined (a virus was found) or busy (turned away unread: too many files were waiting to be read).',
+      help: 'Files uploaded, by outcome: stored, already-received (the same file sent again while it waits: nothing new stored), refused (by the checks), quarantined (a virus was found) or busy (turned away unread: too many files were waiting to be read).',
       labelNames: ['outcome'],
       registers,
     });

@@ -748,7 +748,16 @@ const SCHEMAS = {
     properties: {
       status: { type: 'string', enum: ['accepted', 'refused', 'failed'] },
       filename: { type: 'string' },
-      transferId: { type: 'string', format: 'uuid', description: 'Accepted files' },
+      transferId: {
+        type: 'string',
+        format: 'uuid',
+        description: 'Accepted files (already received: the file that was waiting)',
+      },
+      alreadyReceived: {
+        type: 'boolean',
+        description:
+          'Accepted files: true when the same file (name and content) from you was already waiting, sent again (after an answer lost on the way, say). Nothing new was sent, recorded or emailed: `transferId` is the waiting file’s',
+      },
       description: { type: 'string' },
       destination: { type: 'string' },
       pupils: { type: 'integer' },
@@ -769,6 +778,12 @@ const SCHEMAS = {
         format: 'uuid',
         description:
           'Refused files quarantined by the virus scan: the file, as listed in your outgoing files',
+      },
+      waitingTransferId: {
+        type: 'string',
+        format: 'uuid',
+        description:
+          'Refused files whose name is held by a different file from you still waiting: that file, as listed in your outgoing files',
       },
       reasons: { type: 'array', items: { type: 'string' }, description: 'Refused files: why' },
       whatToDo: { type: 'string', description: 'Refused files: what to do next' },

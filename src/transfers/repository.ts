@@ -54,19 +54,31 @@ export async function countAwaitingScan(db: Executor): Promise<number> {
   return Number(row.n);
 }
 
+/** A file still waiting as waitingTransfersNamed finds it: its sender, and what an upload compares. */
+export type WaitingTransfer = Pick<
+  TransferRow,
+  'id' | 'source_la' | 'source_school' | 'source_inbox' | 'sha256' | 'status' | 'scan_status' | 'pupil_count'
+>;
+
 /**
  * The files of this name, whatever its case, still waiting: for their recipient, or for their virus scan
  * (a file sent to the Lost Pupils Database waits in it while 'available'). Read through the index
  * transfers_name_status (migration 028): upper(filename), then status. Filenames are ASCII (the name
  * rules refuse anything else), so SQL's upper() and JavaScript's agree.
  */
-export async function waitingTransfersNamed(
-  db: Executor,
-  filename: string,
-): Promise<Pick<TransferRow, 'id' | 'source_la' | 'source_school' | 'source_inbox'>[]> {
+export async function waitingTransfersNamed(db: Executor, filename: string): Promise<WaitingTransfer[]> {
   return db
     .selectFrom('transfers')
-    .select(['id', 'source_la', 'source_school', 'source_inbox'])
+    .select([
+      'id',
+      'source_la',
+      'source_school',
+      'source_inbox',
+      'sha256',
+      'status',
+      'scan_status',
+      'pupil_count',
+    ])
     .where((eb) => eb(eb.fn('upper', ['filename']), '=', filename.toUpperCase()))
     .where('status', 'in', ['available', 'pending-scan'])
     .execute();

@@ -19,7 +19,14 @@
 //      quarantined files do not hold their name. The files of a multi-file upload are taken one after
 //      another, so the second of one name is refused here. Asked again in step 8's transaction, after
 //      waiting for any other upload of that name to finish (database.ts serialiseOn), so two uploads
-//      racing cannot both be recorded: the later is refused and its stored blob removed;
+//      racing cannot both be recorded: the later is refused and its stored blob removed.
+//      One exception: the very file waiting, sent again (a program that lost the answer to its upload
+//      and repeats it). When the bytes' SHA-256 is the waiting file's, the upload is answered as already
+//      received: accepted, with the waiting file's id and `alreadyReceived`, and nothing recorded,
+//      audited or emailed, so the destination never gets the pupils twice. The bytes are read and hashed
+//      for this only when the name is taken (before step 6: a file too large for the sender is not that
+//      file); in step 8 the store's own SHA-256 is compared. A different file of that name is refused,
+//      naming the waiting file (`waitingTransferId`);
 //   6. the size, counted while the file arrives: at most 4 MB from school users and 10 MB from LA users,
 //      for every kind of file (handbook §1 and §8C: 4Mb for schools; LA notes §5.5: 10Mb for LAs). The
 //      upload is held in memory up to that limit; past it, what was kept is released at once and the
@@ -63,11 +70,12 @@
 //   outcome on screen at once.
 // - A refused upload: 'upload-refused' to the uploading user (handbook §3: "If the file is rejected at
 //   this stage then a notification email is sent"), with the reasons.
+// - A file already received (step 5's exception): none; the first upload of it sent them.
 //
 // Not done here: forwarding a CTF to the right school (an LA's, or a lost pupil's from the database).
 // It keeps the original's content and pupils and is recorded as a forward of the transfer it came
 // from: forward-service.ts.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
@@ -109,7 +117,13 @@ import {
   printableFilename,
 } from './filenames.ts';
 import { type ActorParty, actorParty, collectable, isSender } from './parties.ts';
-import { getTransfer, insertTransfer, lockFilename, waitingTransfersNamed } from './repository.ts';
+import {
+  getTransfer,
+  insertTransfer,
+  lockFilename,
+  type WaitingTransfer,
+  waitingTransfersNamed,
+} from './repository.ts';
 import { partyMessages } from './routing.ts';
 import { ScanService } from './scan-service.ts';
 
@@ -156,6 +170,11 @@ export interface AcceptedUpload {
    * not-scanned (scanning is off).
    */
   scan: 'clean' | 'pending' | 'not-scanned';
+  /**
+   * The same file (name and bytes) from the same sender was already waiting (step 5): transferId is that
+   * file's, and nothing new was recorded, audited or emailed.
+   */
+  alreadyReceived?: true;
 }
 
 /**
@@ -203,6 +222,8 @@ export interface RefusedUpload {
   [REFUSAL_TEXTS]?: RefusalTexts;
   /** Set when the file was stored, then quarantined by the malware scan (its transfer's id). */
   quarantinedTransferId?: string;
+  /** Set when another file of its name from the sender is still waiting (step 5): that file's id. */
+  waitingTransferId?: string;
 }
 
 export type UploadOutcome = AcceptedUpload | RefusedUpload;
@@ -334,15 +355,45 @@ function refusal(
   filename: string,
   reasons: Message[],
   whatToDo: Message,
-  quarantinedTransferId?: string,
+  ids: Pick<RefusedUpload, 'quarantinedTransferId' | 'waitingTransferId'> = {},
 ): RefusedUpload {
   return {
     status: 'refused',
     filename,
     reasons: reasons.map((reason) => reasonIn('en', reason)),
     whatToDo: translateMessage('en', whatToDo),
-    ...(quarantinedTransferId ? { quarantinedTransferId } : {}),
+    ...ids,
     [REFUSAL_TEXTS]: { reasons, whatToDo },
+  };
+}
+
+/** An accepted file's outcome: its English texts, and its keys for pages. */
+function acceptance(
+  file: ClassifiedFilename,
+  facts: Pick<AcceptedUpload, 'transferId' | 'destination' | 'pupils' | 'scan' | 'alreadyReceived'> & {
+    warnings: Message[];
+    loadInto: CensusCollection | null;
+  },
+): AcceptedUpload {
+  const { warnings, loadInto, ...rest } = facts;
+  return {
+    status: 'accepted',
+    filename: file.name,
+    description: fileDescription(file),
+    ...rest,
+    warnings: warnings.map((warning) => translateMessage('en', warning)),
+    ...(loadInto
+      ? {
+          advice: translateMessage(
+            'en',
+            message('transfer.upload.advice.load-into-collect', {
+              collection: loadInto.name,
+              href: loadInto.uploadHref,
+            }),
+          ),
+        }
+      : {}),
+    [ACCEPTED_TEXTS]: { warnings, ...(loadInto ? { loadInto } : {}) },
   };
 }
 
@@ -371,7 +422,13 @@ export class UploadService {
       throw error;
     }
     this.deps.metrics?.upload(
-      outcome.status === 'accepted' ? 'stored' : outcome.quarantinedTransferId ? 'quarantined' : 'refused',
+      outcome.status === 'accepted'
+        ? outcome.alreadyReceived
+          ? 'already-received'
+          : 'stored'
+        : outcome.quarantinedTransferId
+          ? 'quarantined'
+          : 'refused',
     );
     return outcome;
   }
@@ -387,9 +444,13 @@ export class UploadService {
       throw new Forbidden(`You cannot use ${CATEGORY_INFO[category].uploadLabel}`);
     }
     const filename = withoutFolder(originalName);
-    const refuse = async (reasons: Message[], whatToDo: Message): Promise<RefusedUpload> => {
+    const refuse = async (
+      reasons: Message[],
+      whatToDo: Message,
+      ids?: Pick<RefusedUpload, 'waitingTransferId'>,
+    ): Promise<RefusedUpload> => {
       discard(content);
-      const outcome = refusal(shownName(filename), reasons, whatToDo);
+      const outcome = refusal(shownName(filename), reasons, whatToDo, ids);
       await this.recordRefusal(actor, category, outcome);
       return outcome;
     };
@@ -432,9 +493,19 @@ export class UploadService {
       return refuse(reasons, whatToDo);
     }
 
-    // 5. No file of this name from the sender still waiting.
-    const waiting = await nameWaiting(this.deps.db, file, own);
-    if (waiting) return refuse(waiting.reasons, waiting.whatToDo);
+    // 5. No file of this name from the sender still waiting, unless it is this very file sent again.
+    const taken = await nameWaiting(this.deps.db, file, own);
+    if (taken) {
+      // Read only to compare: a file larger than the sender may send is not the one waiting.
+      const read = await readBounded(content, uploadLimit(actor), uploadBuffers);
+      if (read.ok) {
+        const sha256 = createHash('sha256').update(read.data).digest('hex');
+        uploadBuffers.give(read.data);
+        const original = sameContent(taken, sha256);
+        if (original) return this.alreadyReceived(file, original);
+      }
+      return refuse(taken.reasons, taken.whatToDo, { waitingTransferId: taken.waitingTransferId });
+    }
 
     // 6. The size, while it arrives.
     const limit = uploadLimit(actor);
@@ -488,9 +559,9 @@ export class UploadService {
           'could not remove the stored file of an upload that was not recorded',
         );
       });
-    let waiting: Awaited<ReturnType<typeof nameWaiting>>;
+    let taken: NameTaken | null;
     try {
-      waiting = await db.transaction().execute(async (tx) => {
+      taken = await db.transaction().execute(async (tx) => {
         // Step 5 again, once any other upload of this name has finished: a file of this name recorded
         // since the first check (another upload racing this one) refuses this one.
         await lockFilename(tx, file.name);
@@ -559,36 +630,50 @@ export class UploadService {
       await removeBlob();
       throw error;
     }
-    if (waiting) {
+    if (taken) {
       await removeBlob();
-      const outcome = refusal(shownName(file.name), waiting.reasons, waiting.whatToDo);
+      // The racing upload was this very file, sent twice at once (a retry while the first was arriving).
+      const original = sameContent(taken, stored.sha256);
+      if (original) return this.alreadyReceived(file, original);
+      const outcome = refusal(shownName(file.name), taken.reasons, taken.whatToDo, {
+        waitingTransferId: taken.waitingTransferId,
+      });
       await this.recordRefusal(actor, category, outcome);
       return outcome;
     }
-    const loadInto = await this.censusCollectionOf(file);
-    const accepted: AcceptedUpload = {
-      status: 'accepted',
-      filename: file.name,
+    const accepted = acceptance(file, {
       transferId: id,
-      description: fileDescription(file),
       destination: destinationName,
       pupils: checked.pupilCount,
-      warnings: checked.warnings.map((warning) => translateMessage('en', warning)),
-      ...(loadInto
-        ? {
-            advice: translateMessage(
-              'en',
-              message('transfer.upload.advice.load-into-collect', {
-                collection: loadInto.name,
-                href: loadInto.uploadHref,
-              }),
-            ),
-          }
-        : {}),
+      warnings: checked.warnings,
+      loadInto: await this.censusCollectionOf(file),
       scan: 'not-scanned',
-      [ACCEPTED_TEXTS]: { warnings: checked.warnings, ...(loadInto ? { loadInto } : {}) },
-    };
+    });
     return scanning ? this.scan(accepted, data) : accepted;
+  }
+
+  /**
+   * Step 5's exception: the answer to a file sent again while the same file is waiting. Its warnings were
+   * given when it arrived first, and it is not read again for them; it is counted, not recorded.
+   */
+  private async alreadyReceived(
+    file: ClassifiedFilename,
+    original: WaitingTransfer,
+  ): Promise<AcceptedUpload> {
+    return acceptance(file, {
+      transferId: original.id,
+      alreadyReceived: true,
+      destination: await partyName(this.deps.db, file.destination),
+      pupils: original.pupil_count,
+      warnings: [],
+      loadInto: await this.censusCollectionOf(file),
+      scan:
+        original.status === 'pending-scan'
+          ? 'pending'
+          : original.scan_status === 'clean'
+            ? 'clean'
+            : 'not-scanned',
+    });
   }
 
   /**
@@ -656,7 +741,7 @@ export class UploadService {
           accepted.filename,
           [message('transfer.upload.reason.virus', { signature: result.signature })],
           message('transfer.upload.what-to-do.virus'),
-          accepted.transferId,
+          { quarantinedTransferId: accepted.transferId },
         );
       default:
         return { ...accepted, scan: 'pending' };
@@ -779,6 +864,15 @@ function wrongSource(own: ActorParty, file: ClassifiedFilename): Message | null 
   });
 }
 
+/** A name held by the sender's files still waiting (step 5): why, what to do, and those files. */
+interface NameTaken {
+  reasons: Message[];
+  whatToDo: Message;
+  waiting: WaitingTransfer[];
+  /** The waiting file a refusal names (the first, should there be more). */
+  waitingTransferId: string;
+}
+
 /**
  * Step 5: why the name cannot be used while a file of that name (whatever its case) from the same sender
  * is still waiting, or null when none is. Its destination is the new file's, since the name says where
@@ -788,10 +882,11 @@ async function nameWaiting(
   db: Executor,
   file: ClassifiedFilename,
   sender: ActorParty | null,
-): Promise<{ reasons: Message[]; whatToDo: Message } | null> {
-  const waiting = await waitingTransfersNamed(db, file.name);
+): Promise<NameTaken | null> {
   // The name starts with its sender's code, so a file of that name has that sender: said all the same.
-  if (!waiting.some((row) => isSender(sender, row))) return null;
+  const waiting = (await waitingTransfersNamed(db, file.name)).filter((row) => isSender(sender, row));
+  const [first] = waiting;
+  if (!first) return null;
   const reason =
     file.destination.kind === 'lost-pupils'
       ? message('transfer.upload.reason.name-waiting.lost-pupils', { filename: file.name })
@@ -804,7 +899,12 @@ async function nameWaiting(
     file.kind === 'generic'
       ? message('transfer.upload.what-to-do.name-waiting.description', { page })
       : message('transfer.upload.what-to-do.name-waiting.number', { page });
-  return { reasons: [reason], whatToDo };
+  return { reasons: [reason], whatToDo, waiting, waitingTransferId: first.id };
+}
+
+/** The waiting file of the taken name whose content has this SHA-256 (hex), if there is one. */
+function sameContent(taken: NameTaken, sha256: string): WaitingTransfer | undefined {
+  return taken.waiting.find((row) => row.sha256 === sha256);
 }
 
 /** The file's name with another destination: "9165402_CFR_916LLLL_001.XLS" for "9165402_CFR_8171234_001.XLS". */

@@ -639,16 +639,19 @@ describeEachEngine('API journeys', (database) => {
     assert.equal(remove.json().status, 'removed');
   });
 
-  test('a name whose file is still waiting is refused: the second of one request, and in the next (422)', async () => {
+  test('a name whose file is still waiting is refused, naming the waiting file: the second of one request, and in the next (422)', async () => {
     const name = `${schoolA.number}_CTF_${schoolB.number}_710.XML`;
     const pupils = [syntheticPupil(710, { lea: laA.number, estab: schoolA.number.slice(3) }, false)];
     const content = ctfBetween(schoolA.number, schoolB.number, pupils);
+    const another = ctfBetween(schoolA.number, schoolB.number, [
+      syntheticPupil(711, { lea: laA.number, estab: schoolA.number.slice(3) }, false),
+    ]);
     const waiting = `from you is already waiting for Riverside Primary School (${schoolB.number}).`;
     const whatToDo =
       'If this file replaces it, remove the waiting one under View / Remove Files first, then upload this one again; if it is another file, give it the next number (NNN, just before the dot) and upload it.';
     const both = await uploadFiles(t.app, tokenA, [
       { filename: name, content },
-      { filename: name.toLowerCase(), content },
+      { filename: name.toLowerCase(), content: another },
     ]);
     assert.equal(both.statusCode, 200, both.body);
     const body = both.json();
@@ -656,15 +659,18 @@ describeEachEngine('API journeys', (database) => {
       body.results.map((r: { status: string }) => r.status),
       ['accepted', 'refused'],
     );
+    const firstId = body.results[0].transferId;
     assert.deepEqual(body.results[1].reasons, [`A file named ${name.toLowerCase()} ${waiting}`]);
     assert.equal(body.results[1].whatToDo, whatToDo);
+    assert.equal(body.results[1].waitingTransferId, firstId);
 
-    const again = await uploadFiles(t.app, tokenA, [{ filename: name, content }]);
+    const again = await uploadFiles(t.app, tokenA, [{ filename: name, content: another }]);
     assert.equal(again.statusCode, 422, again.body);
     const problem = again.json();
     assert.equal(problem.type, '/api/docs#problem-upload-refused');
     assert.deepEqual(problem.results[0].reasons, [`A file named ${name} ${waiting}`]);
     assert.equal(problem.results[0].whatToDo, whatToDo);
+    assert.equal(problem.results[0].waitingTransferId, firstId);
     const rows = await db
       .selectFrom('transfers')
       .select('id')
@@ -672,7 +678,44 @@ describeEachEngine('API journeys', (database) => {
       .execute();
     assert.deepEqual(
       rows.map((r) => r.id),
-      [body.results[0].transferId],
+      [firstId],
+    );
+  });
+
+  test('the same file sent again (its answer lost) is accepted as already received: the first transfer, nothing new', async () => {
+    const name = `${schoolA.number}_CTF_${schoolB.number}_712.XML`;
+    const pupils = [syntheticPupil(712, { lea: laA.number, estab: schoolA.number.slice(3) }, false)];
+    const content = ctfBetween(schoolA.number, schoolB.number, pupils);
+    const first = await uploadFiles(t.app, tokenA, [{ filename: name, content }]);
+    assert.equal(first.statusCode, 201, first.body);
+    const firstId = first.json().results[0].transferId;
+    const count = async (table: 'audit_events' | 'notification_outbox') =>
+      (await db.selectFrom(table).select('id').execute()).length;
+    const before = { audit: await count('audit_events'), outbox: await count('notification_outbox') };
+
+    const again = await uploadFiles(t.app, tokenA, [{ filename: name, content }]);
+    assert.equal(again.statusCode, 201, again.body);
+    const result = again.json();
+    assert.equal(result.accepted, 1);
+    assert.equal(result.notAccepted, 0);
+    assert.equal(result.results[0].status, 'accepted');
+    assert.equal(result.results[0].alreadyReceived, true);
+    assert.equal(result.results[0].transferId, firstId);
+    assert.equal(result.results[0].destination, `Riverside Primary School (${schoolB.number})`);
+    assert.equal(result.results[0].pupils, 1);
+    const rows = await db
+      .selectFrom('transfers')
+      .select('id')
+      .where((eb) => eb(eb.fn('upper', ['filename']), '=', name))
+      .execute();
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      [firstId],
+    );
+    assert.deepEqual(
+      { audit: await count('audit_events'), outbox: await count('notification_outbox') },
+      before,
+      'no audit record (no upload-refused) and no email',
     );
   });
 

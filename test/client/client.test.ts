@@ -1,6 +1,7 @@
 // s2s-client against the real app listening on a free port (SQLite): school A sends a CTF to school B
-// (and a refused file); school B fetches it into a folder (byte-identical, SHA-256 checked, accepted);
-// fetching again downloads nothing, --again does; a wrong digest leaves no file; another organisation's
+// (and a refused file; the same file again is already received); school B fetches it into a folder
+// (byte-identical, SHA-256 checked, accepted); fetching again downloads nothing, --again does; an accept
+// turned away is done by the next fetch, without downloading again; a wrong digest leaves no file; another organisation's
 // token cannot see B's file; a missing or wrong token exits 3 without showing it; config precedence and the
 // file-mode check; and the real bin once through child_process.
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { ApiClient, ApiProblem, ChecksumMismatch, saveVerified } from '../../src
 import { runClient, STATE_FILE } from '../../src/client/cli.ts';
 import { ClientConfigError, loadClientSettings } from '../../src/client/config.ts';
 import type { EstablishmentRow, UserRow } from '../../src/platform/db/schema.ts';
-import { makeToken } from '../api/support.ts';
+import { api, makeToken } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { fillContentChecks } from '../support/busy.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
@@ -130,6 +131,32 @@ describe('s2s-client', () => {
     assert.equal((await run(['send'], tokenA)).code, 2, 'no file named: usage error');
   });
 
+  test('send: the same file sent again (its answer lost) is already received (exit 0); another file of its name is refused, naming the waiting one (exit 1)', async () => {
+    const file = ctfFile();
+    const sent = await run(['send', '--json', file.path], tokenA);
+    assert.equal(sent.code, 0, sent.err);
+    const id = JSON.parse(sent.out).results[0].transferId as string;
+
+    const again = await run(['send', file.path], tokenA);
+    assert.equal(again.code, 0, again.err + again.out);
+    assert.equal(
+      again.out,
+      `Already received: ${file.filename} — the same file arrived earlier and is waiting for Riverside Primary School (${schoolB.number}) to collect it (id ${id}). It was not sent again.\n`,
+    );
+    const asJson = JSON.parse((await run(['send', '--json', file.path], tokenA)).out);
+    assert.equal(asJson.results[0].alreadyReceived, true);
+    assert.equal(asJson.results[0].transferId, id);
+
+    writeFileSync(file.path, file.content.replace('</CTfile>', '<!-- made again --></CTfile>'));
+    const changed = await run(['send', file.path], tokenA);
+    assert.equal(changed.code, 1, changed.err);
+    assert.match(
+      changed.out,
+      new RegExp(`Refused: ${file.filename}\n  A file named ${file.filename} from you is already waiting`),
+    );
+    assert.match(changed.out, new RegExp(`  The file waiting under that name: id ${id}\n`));
+  });
+
   test('send: a census return sent while its LA takes part in a live COLLECT collection says where to load it', async () => {
     const collection = await liveCollection(database.db, userA, [schoolA.la_number]);
     const filename = censusFilename(schoolA.number, 2026, 7);
@@ -206,6 +233,95 @@ describe('s2s-client', () => {
     assert.equal(readFileSync(join(dir, file.filename), 'utf8'), 'somebody else’s file');
     const suffixed = file.filename.replace(/\.XML$/, ' (2).XML');
     assert.equal(readFileSync(join(dir, suffixed), 'utf8'), file.content);
+  });
+
+  test('a CTF downloaded but not accepted (429 on the accept) is accepted by "the same command again"', async () => {
+    // Nothing else waiting for B, and a new minute for its token: the requests below are counted exactly.
+    assert.equal((await run(['fetch', '--to', mkdir(join(work, 'earlier'))], tokenB)).code, 0);
+    t.clock.advanceMinutes(2);
+    const file = ctfFile();
+    const sent = await run(['send', '--json', file.path], tokenA);
+    assert.equal(sent.code, 0, sent.err);
+    const id = JSON.parse(sent.out).results[0].transferId as string;
+    // B's token has 4 requests left this minute: fetch lists (1), reads the file (2), downloads it (3), accept (4) gets 429.
+    for (let n = 0; n < 117; n += 1) {
+      const r = await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token: tokenB });
+      assert.equal(r.statusCode, 200);
+    }
+    const dir = mkdir(join(work, 'accept-later'));
+    const first = await run(['fetch', '--to', dir], tokenB);
+    assert.equal(first.code, 4);
+    assert.match(first.err, /limiting this token \(429\)/);
+    assert.equal(
+      first.out,
+      `Fetched: ${file.filename} -> ${join(dir, file.filename)} (SHA-256 checked; not accepted yet).\n`,
+    );
+    assert.equal(readFileSync(join(dir, file.filename), 'utf8'), file.content, 'saved before the accept');
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8'));
+    assert.deepEqual(
+      state.fetched.map((f: { id: string; accepted: boolean }) => [f.id, f.accepted]),
+      [[id, false]],
+      'the state says the accept did not go through',
+    );
+
+    t.clock.advanceMinutes(2);
+    const downloaded = (await api(t.app, { url: `/api/v1/files/${id}`, token: tokenB })).json();
+    assert.equal(downloaded.status, 'available');
+    const second = await run(['fetch', '--to', dir], tokenB);
+    assert.equal(second.code, 0, second.err);
+    assert.equal(
+      second.out,
+      `Accepted: ${file.filename} (downloaded by an earlier fetch to ${join(dir, file.filename)}; not downloaded again).\n`,
+    );
+    const status = await api(t.app, { url: `/api/v1/files/${id}`, token: tokenB });
+    assert.equal(status.json().status, 'collected');
+    assert.equal(status.json().lastDownloadedAt, downloaded.lastDownloadedAt, 'not downloaded again');
+    assert.equal(JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8')).fetched[0].accepted, true);
+    const third = await run(['fetch', '--to', dir, '--json'], tokenB);
+    assert.equal(third.code, 0, third.err);
+    assert.deepEqual(JSON.parse(third.out), { fetched: [], acceptedOnly: [], skipped: [], failed: [] });
+  });
+
+  test('a state written before the accept was recorded: a CTF it lists that is still waiting is accepted, not downloaded again', async () => {
+    const file = ctfFile();
+    const sent = await run(['send', '--json', file.path], tokenA);
+    const id = JSON.parse(sent.out).results[0].transferId as string;
+    // An earlier version downloaded it, wrote its state without the flag, and its accept failed; the
+    // MIS has since taken the file out of the folder.
+    const download = await api(t.app, { url: `/api/v1/files/${id}/content`, token: tokenB });
+    assert.equal(download.statusCode, 200);
+    const dir = mkdir(join(work, 'old-state'));
+    const entry = { id, filename: file.filename, savedAs: file.filename, at: '2026-11-23T09:00:00.000Z' };
+    writeFileSync(join(dir, STATE_FILE), JSON.stringify({ fetched: [entry] }));
+
+    const fetched = await run(['fetch', '--to', dir, '--json'], tokenB);
+    assert.equal(fetched.code, 0, fetched.err);
+    const report = JSON.parse(fetched.out);
+    assert.deepEqual(report.fetched, []);
+    assert.deepEqual(report.acceptedOnly, [
+      { id, filename: file.filename, savedAs: file.filename, stillInFolder: false },
+    ]);
+    assert.deepEqual(readdirSync(dir), [STATE_FILE], 'not downloaded again');
+    const status = await api(t.app, { url: `/api/v1/files/${id}`, token: tokenB });
+    assert.equal(status.json().status, 'collected');
+    const state = JSON.parse(readFileSync(join(dir, STATE_FILE), 'utf8'));
+    assert.deepEqual(state.fetched, [{ ...entry, accepted: true }]);
+  });
+
+  test('fetch: a CTF whose copy has left the folder is accepted, not downloaded again, saying how to get it again', async () => {
+    const file = ctfFile();
+    const sent = await run(['send', '--json', file.path], tokenA);
+    const id = JSON.parse(sent.out).results[0].transferId as string;
+    await api(t.app, { url: `/api/v1/files/${id}/content`, token: tokenB });
+    const dir = mkdir(join(work, 'moved'));
+    const entry = { id, filename: file.filename, savedAs: file.filename, at: '2026-11-23T09:00:00.000Z' };
+    writeFileSync(join(dir, STATE_FILE), JSON.stringify({ fetched: [{ ...entry, accepted: false }] }));
+    const fetched = await run(['fetch', '--to', dir], tokenB);
+    assert.equal(fetched.code, 0, fetched.err);
+    assert.equal(
+      fetched.out,
+      `Accepted: ${file.filename} (downloaded by an earlier fetch, SHA-256 checked; ${join(dir, file.filename)} is no longer there as saved, and it was not downloaded again: fetch --again downloads it again for 7 days).\n`,
+    );
   });
 
   test('a wrong SHA-256 is refused and leaves no file', async () => {

@@ -241,9 +241,11 @@ describeEachEngine('upload pages', (database) => {
     await agent.get('/upload/ctf');
     const name = `${school.number}_CTF_${dest.number}_090.XML`;
     const content = ctfBetween(school.number, dest.number, pupilsOf(school.number, 1));
+    // Another file under that name (the same file would be already received: see the next test).
+    const another = ctfBetween(school.number, dest.number, pupilsOf(school.number, 2));
     const response = await agent.postMultipart('/upload/ctf', [
       { filename: name, content },
-      { filename: name.toLowerCase(), content },
+      { filename: name.toLowerCase(), content: another },
     ]);
     assert.equal(response.statusCode, 200);
     const text = textOf(response.body);
@@ -264,7 +266,7 @@ describeEachEngine('upload pages', (database) => {
     const welsh = await signedIn('school', 'cy');
     await welsh.agent.get('/upload/ctf');
     const again = textOf(
-      (await welsh.agent.postMultipart('/upload/ctf', [{ filename: name, content }])).body,
+      (await welsh.agent.postMultipart('/upload/ctf', [{ filename: name, content: another }])).body,
     );
     assert.ok(
       again.includes(
@@ -274,6 +276,39 @@ describeEachEngine('upload pages', (database) => {
     );
     assert.ok(again.includes('tynnwch honno ar y dudalen Gweld / Tynnu Ffeiliau yn gyntaf'), again);
     assert.deepEqual(await recordedBy(welsh.userId), { transfers: [], audit: ['upload-refused'] });
+  });
+
+  test('the same file uploaded again while it waits is shown as uploaded, already received, in English and Welsh; nothing new is recorded', async () => {
+    const { agent, userId } = await signedIn('school');
+    await agent.get('/upload/ctf');
+    const name = `${school.number}_CTF_${dest.number}_091.XML`;
+    const content = ctfBetween(school.number, dest.number, pupilsOf(school.number, 1));
+    assert.equal((await agent.postMultipart('/upload/ctf', [{ filename: name, content }])).statusCode, 200);
+    const again = await agent.postMultipart('/upload/ctf', [{ filename: name, content }]);
+    assert.equal(again.statusCode, 200);
+    const text = textOf(again.body);
+    assert.match(text, /The file was uploaded\./);
+    assert.ok(
+      text.includes(
+        `${name} Uploaded What it is CTF from school ${school.number} to school ${dest.number}, file number 091 Sent to Riverside Primary School (${dest.number}) Pupils 1 Already received s2s had already received this file: the same file, with the same name, arrived earlier and is waiting to be collected. It was not sent again, so its destination will not get it twice.`,
+      ),
+      text,
+    );
+    assert.doesNotMatch(text, /emailed you/);
+    assert.deepEqual(await recordedBy(userId), { transfers: [name], audit: ['file-uploaded'] });
+
+    // Another user of the same school, reading Welsh, sends it again too.
+    const welsh = await signedIn('school', 'cy');
+    await welsh.agent.get('/upload/ctf');
+    const cy = textOf((await welsh.agent.postMultipart('/upload/ctf', [{ filename: name, content }])).body);
+    assert.match(cy, /Cafodd y ffeil ei lanlwytho\./);
+    assert.ok(
+      cy.includes(
+        'Wedi’i derbyn eisoes Roedd s2s eisoes wedi derbyn y ffeil hon: cyrhaeddodd yr un ffeil, gyda’r un enw, yn gynharach ac mae’n aros i gael ei chasglu. Ni chafodd ei hanfon eto, felly ni fydd ei chyrchfan yn ei chael ddwywaith.',
+      ),
+      cy,
+    );
+    assert.deepEqual(await recordedBy(welsh.userId), { transfers: [], audit: [] });
   });
 
   test('a CFR file to a school is refused on the page, saying to address it to the LA or use Upload Generic File', async () => {

@@ -1,6 +1,7 @@
 // The upload service on both engines: what an accepted file leaves behind (transfer, pupils, audit,
 // outbox, an encrypted blob that decrypts to the same bytes), every kind of refusal (with its reason,
-// nothing stored, the refusal audited and the uploader notified), and crash safety: a process killed
+// nothing stored, the refusal audited and the uploader notified), the same file sent again while it waits
+// (already received: nothing stored, audited or emailed), and crash safety: a process killed
 // between storing the blob and committing the record leaves no transfer, only an unreferenced blob,
 // and the same upload then succeeds.
 //
@@ -25,6 +26,7 @@ import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src
 import { Forbidden } from '../../src/platform/errors.ts';
 import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import type { UploadMetric } from '../../src/platform/metrics.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
@@ -1112,6 +1114,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
           assert.equal(outcome.filename, again);
           assert.deepEqual(outcome.reasons, [waitingFor(again)]);
           assert.equal(outcome.whatToDo, replaceOrRenumber);
+          assert.equal(outcome.waitingTransferId, first.transferId, 'the waiting file is named');
           assert.deepEqual(blobsIn(storeDir), blobsBefore, 'nothing stored');
           assert.deepEqual(
             (await rowsNamed(name)).map((r) => r.id),
@@ -1160,7 +1163,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
           last = accepted(await upload(schoolUser, 'ctf', name, content));
         }
         await updateTransfer(db, last.transferId, { status: 'pending-scan' });
-        refused(await upload(schoolUser, 'ctf', name, content));
+        refused(await upload(schoolUser, 'ctf', name, ctfFor(school.number, dest.number, 2)));
         assert.deepEqual((await rowsNamed(name)).map((r) => r.status).sort(), [
           'collected',
           'pending-scan',
@@ -1173,7 +1176,8 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       test('a lost-pupil CTF in the Lost Pupils Database holds its name: the same name again is refused', async () => {
         const name = `${school.number}_CTF_XXXXXXXX_303.XML`;
         accepted(await upload(schoolUser, 'ctf', name, ctfFor(school.number, 'XXXXXXXX', 1)));
-        const outcome = refused(await upload(schoolUser, 'ctf', name, ctfFor(school.number, 'XXXXXXXX', 1)));
+        const another = ctfFor(school.number, 'XXXXXXXX', 1, { dateTime: '2026-11-21T09:00:00' });
+        const outcome = refused(await upload(schoolUser, 'ctf', name, another));
         assert.deepEqual(outcome.reasons, [
           `A file named ${name} from you is already waiting in the Lost Pupils Database.`,
         ]);
@@ -1210,7 +1214,8 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         ];
         for (const [user, category, name, content] of cases) {
           accepted(await upload(user, category, name, content));
-          const outcome = refused(await upload(user, category, name.toLowerCase(), content));
+          const another = Buffer.concat([Buffer.from(content), Buffer.from('\n')]);
+          const outcome = refused(await upload(user, category, name.toLowerCase(), another));
           assert.match(
             outcome.reasons[0] ?? '',
             new RegExp(`^A file named ${name.toLowerCase()} from you is already waiting for `),
@@ -1230,9 +1235,8 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         );
       });
 
-      test('two uploads of one name at the same moment: one is recorded, the other refused in its transaction and its blob removed', async () => {
-        const name = `${school.number}_CTF_${dest.number}_306.XML`;
-        // Each upload stores its blob only once both have passed the first check: both then record.
+      /** A service whose uploads store their blobs only once two have passed the first check. */
+      function meetingService(): UploadService {
         let arrived = 0;
         let release: () => void = () => {};
         const bothStored = new Promise<void>((resolve) => {
@@ -1248,15 +1252,21 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
           },
           remove: (key) => files.remove(key),
         };
-        const racing = new UploadService({ db, files: meeting, clock });
+        return new UploadService({ db, files: meeting, clock });
+      }
+
+      test('two uploads of one name at the same moment: one is recorded, the other refused in its transaction and its blob removed', async () => {
+        const name = `${school.number}_CTF_${dest.number}_306.XML`;
+        // Each upload stores its blob only once both have passed the first check: both then record.
+        const racing = meetingService();
         const blobsBefore = blobsIn(storeDir);
         const outcomes = await Promise.all(
-          [name, name.toLowerCase()].map((filename) =>
+          [name, name.toLowerCase()].map((filename, index) =>
             racing.upload(
               actorOf(schoolUser),
               'ctf',
               filename,
-              chunked(ctfFor(school.number, dest.number, 1)),
+              chunked(ctfFor(school.number, dest.number, index + 1)),
             ),
           ),
         );
@@ -1264,6 +1274,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         const won = accepted(outcomes.find((o) => o.status === 'accepted') as UploadOutcome);
         const lost = refused(outcomes.find((o) => o.status === 'refused') as UploadOutcome);
         assert.deepEqual(lost.reasons, [waitingFor(lost.filename)]);
+        assert.equal(lost.waitingTransferId, won.transferId);
         assert.deepEqual(
           (await rowsNamed(name)).map((r) => r.id),
           [won.transferId],
@@ -1274,6 +1285,88 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
           "the refused upload's blob is removed",
         );
         await assertRefusalRecorded(schoolUser, lost.filename, lost);
+      });
+
+      /** What an upload leaves behind: blobs, audit records, emails. */
+      const traces = async () => ({
+        blobs: blobsIn(storeDir),
+        audit: (await db.selectFrom('audit_events').select('id').execute()).length,
+        outbox: (await db.selectFrom('notification_outbox').select('id').execute()).length,
+      });
+
+      test('the same file sent again while it waits (its answer lost) is already received: the waiting file’s id, nothing stored, audited or emailed', async () => {
+        const name = `${school.number}_CTF_${dest.number}_307.XML`;
+        const content = ctfFor(school.number, dest.number, 2);
+        const counted: UploadMetric[] = [];
+        const counting = new UploadService({ db, files, clock, metrics: { upload: (o) => counted.push(o) } });
+        const send = (filename: string, bytes: string | Buffer) =>
+          counting.upload(actorOf(schoolUser), 'ctf', filename, chunked(bytes));
+        const first = accepted(await send(name, content));
+        const before = await traces();
+        for (const again of [name, name.toLowerCase()]) {
+          const outcome = accepted(await send(again, content));
+          assert.equal(outcome.alreadyReceived, true);
+          assert.equal(outcome.transferId, first.transferId);
+          assert.equal(outcome.filename, again);
+          assert.equal(outcome.pupils, 2);
+          assert.equal(outcome.destination, `Destination Primary School (${dest.number})`);
+          assert.match(
+            translateMessage('en', outcome.description),
+            new RegExp(`CTF from school ${school.number} to school ${dest.number}`),
+          );
+          assert.equal(outcome.scan, 'not-scanned');
+        }
+        assert.deepEqual(await traces(), before, 'no blob, audit record or email');
+        assert.deepEqual(
+          (await rowsNamed(name)).map((r) => r.id),
+          [first.transferId],
+        );
+        assert.deepEqual(counted, ['stored', 'already-received', 'already-received']);
+
+        // Larger than a school may send: not the file waiting, refused for its name as before.
+        const tooLarge = refused(await send(name, Buffer.alloc(SCHOOL_UPLOAD_LIMIT + 1, 0x20)));
+        assert.deepEqual(tooLarge.reasons, [waitingFor(name)]);
+        assert.equal(tooLarge.waitingTransferId, first.transferId);
+        // Waiting for its virus scan, it is already received too, and its scan is said to be pending.
+        await updateTransfer(db, first.transferId, { status: 'pending-scan', scan_status: 'pending' });
+        const pending = accepted(await send(name, content));
+        assert.equal(pending.transferId, first.transferId);
+        assert.equal(pending.scan, 'pending');
+      });
+
+      test('the same file sent twice at the same moment: one is recorded, the other already received in its transaction and its blob removed', async () => {
+        const name = `${school.number}_CTF_${dest.number}_308.XML`;
+        // A pupil of its own: no lost pupil's match adds emails of its own.
+        const from = { lea: la.number, estab: school.number.slice(3) };
+        const content = ctfFor(school.number, dest.number, [syntheticPupil(308, from, false)]);
+        const racing = meetingService();
+        const before = await traces();
+        const outcomes = (
+          await Promise.all(
+            [name, name].map((filename) =>
+              racing.upload(actorOf(schoolUser), 'ctf', filename, chunked(content)),
+            ),
+          )
+        ).map(accepted);
+        assert.deepEqual(outcomes.map((o) => o.alreadyReceived === true).sort(), [false, true]);
+        assert.equal(outcomes[0]?.transferId, outcomes[1]?.transferId);
+        assert.deepEqual(
+          (await rowsNamed(name)).map((r) => r.id),
+          [outcomes[0]?.transferId],
+        );
+        // One blob, one audit record (file-uploaded), and the emails of the first upload alone: to the
+        // destination, and the sender's confirmation.
+        const after = await traces();
+        assert.equal(after.blobs.length, before.blobs.length + 1, "the second upload's blob is removed");
+        assert.equal(after.audit, before.audit + 1);
+        const emails = await db.selectFrom('notification_outbox').select(['template', 'payload']).execute();
+        assert.deepEqual(
+          emails
+            .filter((row) => JSON.parse(row.payload).filename === name)
+            .map((row) => row.template)
+            .sort(),
+          ['ctf-uploaded', 'upload-confirmed'],
+        );
       });
     });
 
