@@ -1,6 +1,7 @@
 // How surnames are compared in the Lost Pupils Database search (LA notes §4.1): "Surname Begins" ticked
-// matches the start of the name exactly (letters only, accents and case ignored); unticked, a
-// soundalike search matches names that sound alike by Double Metaphone (both its keys) or Soundex.
+// matches the start of the name exactly (letters only, accents and case ignored, Ł, Ø and Æ read as L, O
+// and AE); unticked, a soundalike search matches names that sound alike by Double Metaphone (both its
+// keys) or Soundex.
 // The keys of each record's surname and former surname are stored in an indexed table, so a search
 // looks keys up rather than scanning records.
 import { doubleMetaphone } from 'double-metaphone';
@@ -11,12 +12,39 @@ import { doubleMetaphone } from 'double-metaphone';
  */
 export const MAX_LETTERS = 100;
 
-/** Upper-case A-Z only: "O'Brien-Núñez" -> "OBRIENNUNEZ". For prefix matching and display-free keys. */
+/**
+ * The letters (once upper-cased) that have no accent to take off, so that decomposing leaves them whole,
+ * spelled as they are typed on a keyboard without them: "Wałęsa" is WALESA, "Søren" SOREN, "Kjær" KJAER.
+ * Upper-casing already spells ß as SS (not its capital ẞ) and ı as I; ĸ has no capital.
+ */
+const SPELLED_OUT: Record<string, string> = {
+  Æ: 'AE',
+  Ð: 'D',
+  Ø: 'O',
+  Þ: 'TH',
+  Đ: 'D',
+  Ħ: 'H',
+  Ĳ: 'IJ',
+  ĸ: 'Q',
+  Ŀ: 'L',
+  Ł: 'L',
+  Ŋ: 'N',
+  Œ: 'OE',
+  Ŧ: 'T',
+  ẞ: 'SS',
+};
+const TO_SPELL_OUT = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'gu');
+
+/**
+ * Upper-case A-Z only: "O'Brien-Núñez" -> "OBRIENNUNEZ", "Wałęsa" -> "WALESA". For prefix matching and
+ * display-free keys, of what is stored and of what is searched for alike.
+ */
 export function nameLetters(name: string): string {
   return name
     .normalize('NFD')
     .replace(/\p{M}/gu, '')
     .toUpperCase()
+    .replace(TO_SPELL_OUT, (letter) => SPELLED_OUT[letter] ?? '')
     .replace(/[^A-Z]/g, '')
     .slice(0, MAX_LETTERS);
 }

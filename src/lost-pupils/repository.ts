@@ -32,8 +32,14 @@ export type NewLostPupil = Omit<
 const RECORDS_PER_INSERT = 500;
 const KEYS_PER_INSERT = 2000;
 
+/** What a record's search fields are worked out from: its names and date of birth. */
+export type SearchedDetails = Pick<
+  NewLostPupil,
+  'id' | 'surname' | 'former_surname' | 'forename' | 'town' | 'date_of_birth'
+>;
+
 /** The keys a record is searched by: soundalike keys and letters of its surname and former surname. */
-function recordKeys(record: NewLostPupil): string[] {
+function recordKeys(record: SearchedDetails): string[] {
   const keys = new Set([...soundalikeKeys(record.surname), ...soundalikeKeys(record.former_surname)]);
   for (const name of [record.surname, record.former_surname]) {
     const letters = nameLetters(name ?? '');
@@ -47,35 +53,43 @@ export async function insertLostPupil(db: Executor, record: NewLostPupil): Promi
   await insertLostPupils(db, [record]);
 }
 
+/** What a record is searched by, worked out from its names and date of birth: its letters and key rows. */
+function searchFields(record: SearchedDetails) {
+  const [year, month, day] = (record.date_of_birth ?? '').split('-').map(Number);
+  const letters = {
+    surname_letters: nameLetters(record.surname ?? ''),
+    former_surname_letters: nameLetters(record.former_surname ?? ''),
+    forename_letters: nameLetters(record.forename ?? ''),
+    town_letters: nameLetters(record.town ?? ''),
+  };
+  const born = { birth_year: year || null, birth_month: month || null, birth_day: day || null };
+  const keys: Insertable<LostPupilKeyTable>[] = recordKeys(record).map((key) => ({
+    key,
+    lost_pupil_id: record.id,
+    ...born,
+    forename_letters: letters.forename_letters,
+    town_letters: letters.town_letters,
+  }));
+  return { letters, born, keys };
+}
+
+async function insertKeys(db: Executor, keys: readonly Insertable<LostPupilKeyTable>[]): Promise<void> {
+  for (let i = 0; i < keys.length; i += KEYS_PER_INSERT) {
+    await db
+      .insertInto('lost_pupil_keys')
+      .values(keys.slice(i, i + KEYS_PER_INSERT))
+      .execute();
+  }
+}
+
 /** Writes records and their keys, several to a statement (bulk loads; the caller holds a transaction). */
 export async function insertLostPupils(db: Executor, records: readonly NewLostPupil[]): Promise<void> {
   const rows: Insertable<LostPupilTable>[] = [];
   const keys: Insertable<LostPupilKeyTable>[] = [];
   for (const record of records) {
-    const [year, month, day] = (record.date_of_birth ?? '').split('-').map(Number);
-    const row = {
-      ...record,
-      surname_letters: nameLetters(record.surname ?? ''),
-      former_surname_letters: nameLetters(record.former_surname ?? ''),
-      forename_letters: nameLetters(record.forename ?? ''),
-      town_letters: nameLetters(record.town ?? ''),
-      birth_year: year || null,
-      birth_month: month || null,
-      birth_day: day || null,
-      status: 'lost' as const,
-    };
-    rows.push(row);
-    for (const key of recordKeys(record)) {
-      keys.push({
-        key,
-        lost_pupil_id: record.id,
-        birth_year: row.birth_year,
-        birth_month: row.birth_month,
-        birth_day: row.birth_day,
-        forename_letters: row.forename_letters,
-        town_letters: row.town_letters,
-      });
-    }
+    const { letters, born, keys: searchKeys } = searchFields(record);
+    rows.push({ ...record, ...letters, ...born, status: 'lost' });
+    keys.push(...searchKeys);
   }
   for (let i = 0; i < rows.length; i += RECORDS_PER_INSERT) {
     await db
@@ -83,12 +97,53 @@ export async function insertLostPupils(db: Executor, records: readonly NewLostPu
       .values(rows.slice(i, i + RECORDS_PER_INSERT))
       .execute();
   }
-  for (let i = 0; i < keys.length; i += KEYS_PER_INSERT) {
-    await db
-      .insertInto('lost_pupil_keys')
-      .values(keys.slice(i, i + KEYS_PER_INSERT))
-      .execute();
-  }
+  await insertKeys(db, keys);
+}
+
+const LETTERS_COLUMNS = [
+  'surname_letters',
+  'former_surname_letters',
+  'forename_letters',
+  'town_letters',
+] as const;
+type LettersColumn = (typeof LETTERS_COLUMNS)[number];
+
+/**
+ * Writes again what records are searched by, for those whose letters worked out from their names now are
+ * not the letters stored (migration 031, when nameLetters came to spell out Ł, Ø, Æ...). Their keys first,
+ * then their letters: a record whose keys were written but not its letters (the process stopped between
+ * the two) is rewritten whole when this runs again.
+ */
+export async function rewriteSearchFields(
+  db: Executor,
+  records: readonly (SearchedDetails & Pick<LostPupilTable, LettersColumn>)[],
+): Promise<void> {
+  const changed = records
+    .map((record) => ({ stored: record, ...searchFields(record) }))
+    .filter(({ stored, letters }) => LETTERS_COLUMNS.some((column) => letters[column] !== stored[column]));
+  if (changed.length === 0) return;
+  const ids = changed.map(({ stored }) => stored.id);
+  await db.deleteFrom('lost_pupil_keys').where('lost_pupil_id', 'in', ids).execute();
+  await insertKeys(
+    db,
+    changed.flatMap(({ keys }) => keys),
+  );
+  // Each record's letters by its id, in one statement.
+  const byId = (column: LettersColumn) =>
+    sql<string>`case ${sql.ref('id')} ${sql.join(
+      changed.map(({ stored, letters }) => sql`when ${stored.id} then ${letters[column]}`),
+      sql` `,
+    )} end`;
+  await db
+    .updateTable('lost_pupils')
+    .set({
+      surname_letters: byId('surname_letters'),
+      former_surname_letters: byId('former_surname_letters'),
+      forename_letters: byId('forename_letters'),
+      town_letters: byId('town_letters'),
+    })
+    .where('id', 'in', ids)
+    .execute();
 }
 
 export interface LostPupilQuery {

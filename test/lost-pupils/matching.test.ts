@@ -127,6 +127,32 @@ describeEachEngine('matching incoming files with the Lost Pupils Database', (dat
     }
   });
 
+  test('a pupil matches by name whether or not its letters are typed as Ł, Ø or Æ', async () => {
+    const w = await world();
+    const from = school(w.sender.number);
+    const spelledWith = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Wałęsa', forename: 'Søren', dateOfBirth: '2013-06-21' },
+    });
+    const spelledWithout = await makeLostPupil(w.db, files, {
+      from,
+      pupil: { surname: 'Kjaer', forename: 'Aesa', dateOfBirth: '2013-06-22' },
+    });
+
+    const count = await matchLostPupils(w.db, w.file, [
+      incomingPupil({ surname: 'Walesa', forename: 'Soren', dateOfBirth: '2013-06-21' }),
+      incomingPupil({ surname: 'Kjær', forename: 'Æsa', dateOfBirth: '2013-06-22' }),
+    ]);
+    assert.equal(count, 2);
+    assert.deepEqual(
+      (await matchesOf(w)).map((m) => [m.lost_pupil_id, m.matched_on]).sort(),
+      [
+        [spelledWith.record.id, 'name-dob'],
+        [spelledWithout.record.id, 'name-dob'],
+      ].sort(),
+    );
+  });
+
   test('only records still lost match by name, and a large file is matched in full', async () => {
     const w = await world();
     const from = school(w.sender.number);

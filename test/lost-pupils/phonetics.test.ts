@@ -11,6 +11,30 @@ test('names are compared on their letters: case, accents, apostrophes, hyphens a
   assert.equal(nameLetters("-'"), '');
 });
 
+test('letters with no accent to take off are spelled as a keyboard without them spells them', () => {
+  assert.equal(nameLetters('Wałęsa'), 'WALESA');
+  assert.equal(nameLetters('Søren Kjær'), 'SORENKJAER');
+  assert.equal(nameLetters('Æsa Œuvray'), 'AESAOEUVRAY');
+  assert.equal(nameLetters('Þórsdóttir'), 'THORSDOTTIR');
+  assert.equal(nameLetters('Guðrún Đorđević'), 'GUDRUNDORDEVIC');
+  assert.equal(nameLetters('Ħabib'), 'HABIB');
+  assert.equal(nameLetters('Ĳsselmeer'), 'IJSSELMEER');
+  assert.equal(nameLetters('Coŀlecció'), 'COLLECCIO');
+  assert.equal(nameLetters('Ŋanga Ŧeahkká'), 'NANGATEAHKKA');
+  assert.equal(nameLetters('ĸaleĸ'), 'QALEQ');
+  assert.equal(nameLetters('Ǿrsted Ǽlfric'), 'ORSTEDAELFRIC', 'with an accent too');
+  // Upper-casing already spells these.
+  assert.equal(nameLetters('Yıldız'), 'YILDIZ');
+  assert.equal(nameLetters('Strauß'), 'STRAUSS');
+  assert.equal(nameLetters('STRAUẞ'), 'STRAUSS');
+  assert.equal(nameLetters('Æ'.repeat(60)), 'AE'.repeat(50), 'still cut at 100 letters');
+  // Every letter of Latin-1 Supplement and Latin Extended-A gives at least one letter.
+  for (let code = 0xc0; code <= 0x17f; code++) {
+    const letter = String.fromCodePoint(code);
+    if (/\p{L}/u.test(letter)) assert.notEqual(nameLetters(letter), '', `U+${code.toString(16)} ${letter}`);
+  }
+});
+
 test('Soundex gives the standard codes', () => {
   for (const [name, code] of [
     ['Robert', 'R163'],
@@ -49,6 +73,18 @@ test('common misspellings of surnames sound alike', () => {
     ["O'Brien", 'OBrian'],
   ]) {
     assert.ok(soundAlike(a as string, b as string), `${a} ~ ${b}`);
+  }
+});
+
+test('a name sounds like itself typed without the letters a keyboard lacks', () => {
+  for (const [a, b] of [
+    ['Wałęsa', 'Walesa'],
+    ['Łukasz', 'Lukasz'],
+    ['Søren', 'Soren'],
+    ['Kjær', 'Kjaer'],
+    ['Þórsdóttir', 'Thorsdottir'],
+  ]) {
+    assert.deepEqual(soundalikeKeys(a as string), soundalikeKeys(b as string), `${a} ~ ${b}`);
   }
 });
 

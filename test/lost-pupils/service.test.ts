@@ -205,6 +205,32 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.deepEqual(foundOf(typed, made), ['Smith', 'Smithe', 'Smyth']);
   });
 
+  test('a name with letters that have no accent to take off (Ł, Ø, Æ) is found typed without them, and with them', async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const made = {
+      walesa: await makeLostPupil(db(), files, { from, pupil: { surname: 'Wałęsa', forename: 'Søren' } }),
+      kjaer: await makeLostPupil(db(), files, { from, pupil: { surname: 'Kjær', forename: 'Æsa' } }),
+      // Typed into the school's system without the letters, and searched with them.
+      plain: await makeLostPupil(db(), files, { from, pupil: { surname: 'Walesa', forename: 'Soren' } }),
+    };
+    const found = async (fields: Partial<SearchForm>) =>
+      foundOf(await service().search(actor, search(fields)), made);
+
+    for (const surname of ['Walesa', 'Wałęsa']) {
+      assert.deepEqual(
+        await found({ surname, surnameBegins: true }),
+        ['plain', 'walesa'],
+        `${surname} begins`,
+      );
+      assert.deepEqual(await found({ surname }), ['plain', 'walesa'], `${surname} sounds like`);
+    }
+    assert.deepEqual(await found({ forename: 'Soren' }), ['plain', 'walesa']);
+    assert.deepEqual(await found({ forename: 'Søren' }), ['plain', 'walesa']);
+    assert.deepEqual(await found({ surname: 'Kjaer', surnameBegins: true }), ['kjaer']);
+    assert.deepEqual(await found({ forename: 'Aesa' }), ['kjaer']);
+  });
+
   test('each field alone finds its records', async () => {
     const { actor } = await laWith('la_lost_pupil_transfer');
     const from = (await uploader()).number;
