@@ -62,7 +62,13 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
           'a database connection was lost: the next query opens a new one',
         ),
     });
-  await migrateToLatest(db);
+  const { unknown } = await migrateToLatest(db);
+  if (unknown.length > 0) {
+    logger.warn(
+      { migrations: unknown },
+      `the database is ahead of this version: it has run ${unknown.join(', ')}, which this version does not know; carrying on without migrating (a newer version's migrations only add, so this one runs on its schema)`,
+    );
+  }
   const clock = overrides.clock ?? systemClock;
   const masterKeys = loadMasterKeyring(config.masterKey);
   if (masterKeys.generated) {

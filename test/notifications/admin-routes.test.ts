@@ -530,6 +530,33 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     );
   });
 
+  test('the jobs page shows a run whose node stopped, and that no node took over, as abandoned', async () => {
+    const db = database().db;
+    const agent = await signedIn();
+    await db
+      .insertInto('job_runs')
+      .values({
+        id: randomUUID(),
+        job: 'sweep-files',
+        slot: 'manual:abandoned-run',
+        trigger: 'manual',
+        owner: 'gone:1:dead',
+        // The newest run, so the page lists it.
+        started_at: '2099-01-01T09:00:00.000Z',
+        lease_until: '2099-01-01T09:10:00.000Z',
+        finished_at: null,
+        status: 'abandoned',
+        attempts: 1,
+        summary: null,
+        summary_message: null,
+        error: null,
+      })
+      .execute();
+    const page = await agent.get('/admin/jobs');
+    const table = /<table class="govuk-table[^"]*" id="runs">[\s\S]*?<\/table>/.exec(page.body)?.[0] ?? '';
+    assert.match(textOf(table), /sweep-files Run now .* Not finished Abandoned/);
+  });
+
   test('in Welsh: the emails, one email and the jobs pages, with their banners and errors', async () => {
     const db = database().db;
     const failed = await makeNotification(db, { status: 'failed' });

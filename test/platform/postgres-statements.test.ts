@@ -1,9 +1,10 @@
 // PostgreSQL runs s2s's parameterised statements as named prepared statements, kept per connection
 // (prepared-statements.ts): prepared once, run again by name; never a statement without parameters or
 // with a long list of them; no more than the limit per connection; and a table changed under a kept
-// statement (a migration by another node) costs no query outside a transaction and one inside it.
+// statement (a migration by another node) costs no query outside a transaction and one transaction of
+// the pool inside one, the pool naming no more statements from then on.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -12,7 +13,7 @@ import {
   PREPARED_PER_CONNECTION,
   preparingPool,
 } from '../../src/platform/db/prepared-statements.ts';
-import { asMigration, POSTGRES_URL } from '../support/databases.ts';
+import { asMigration, createTestDatabase, POSTGRES_URL } from '../support/databases.ts';
 
 interface Tables {
   t: { a: number; b?: string };
@@ -126,5 +127,31 @@ test('a table changed under a kept statement: run again outside a transaction, r
   } finally {
     await second.db.destroy();
     await asMigration(admin, `alter table ${schema}.t drop column b`);
+  }
+});
+
+test('after `s2s migrate` adds a column, a node of the previous version fails one transaction, not one a connection', async () => {
+  const database = await createTestDatabase('postgres');
+  const migrator = new pg.Client({ connectionString: POSTGRES_URL });
+  await migrator.connect();
+  try {
+    const { db } = database;
+    const id = randomUUID();
+    const readInTransaction = () =>
+      db.transaction().execute((tx) => tx.selectFrom('transfers').selectAll().where('id', '=', id).execute());
+    const threeAtOnce = () => Promise.all([1, 2, 3].map(readInTransaction));
+    // Three of the pool's connections, each with the read prepared.
+    await threeAtOnce();
+    await asMigration(
+      migrator,
+      `alter table ${database.schema}.transfers add column added_by_next_release text`,
+    );
+    // The first transaction to run the read on the new table fails (rolled back, as any failed request)...
+    await assert.rejects(readInTransaction(), /cached plan must not change result type/);
+    // ...and from then on the pool names no statement: the other connections run the read unnamed.
+    await assert.doesNotReject(threeAtOnce());
+  } finally {
+    await migrator.end();
+    await database.drop();
   }
 });

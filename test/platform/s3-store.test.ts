@@ -1,10 +1,12 @@
 // The S3 store against a real S3-compatible server (s3rver, test/support/s3.ts) over HTTP: the file
 // store contract, multipart uploads for large files and their abort on failure, listing page by page,
-// the key prefix, the sweep of abandoned uploads, an unreachable service, and a service without
-// multipart listing.
+// the key prefix, the sweep of abandoned uploads, an unreachable service, a service that stops answering,
+// and a service without multipart listing.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -170,6 +172,37 @@ test('is unreachable without its bucket, and once the service stops', async () =
   await own.remove();
   assert.equal(await store.isReachable(), false);
   await assert.rejects(store.exists('file-1'), 'an unreachable service is not a missing file');
+});
+
+test('a request the service takes and never answers fails once nothing has moved for a while', async () => {
+  // A service that accepts connections and then says nothing: the connect timeout does not apply.
+  const silent: Socket[] = [];
+  const service = createServer((socket) => silent.push(socket));
+  service.listen(0, '127.0.0.1');
+  await once(service, 'listening');
+  const { port } = service.address() as { port: number };
+  const store = new S3FileStore(
+    { ...server().storeConfig(), endpoint: `http://127.0.0.1:${port}` },
+    { socketTimeoutMs: 200 },
+  );
+  /** Rejects if `request` has not settled within 10 s (the SDK tries three times, 200 ms each). */
+  const settled = <T>(request: Promise<T>) => {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('still waiting after 10 s')), 10_000);
+    });
+    return Promise.race([request, late]).finally(() => clearTimeout(timer));
+  };
+  try {
+    await assert.rejects(settled(store.get('file-1')), { name: 'TimeoutError' });
+    await assert.rejects(settled(store.put('file-1', Readable.from(['a few bytes']))), {
+      name: 'TimeoutError',
+    });
+    assert.ok(silent.length > 0, 'the requests reached the silent service');
+  } finally {
+    for (const socket of silent) socket.destroy();
+    service.close();
+  }
 });
 
 describe('a service without multipart listing or abort (s3rver as it is)', () => {

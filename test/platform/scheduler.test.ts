@@ -6,10 +6,11 @@ import {
   CATCH_UP_HOURS,
   type JobDefinition,
   LEASE_MINUTES,
+  processOwner,
   Scheduler,
 } from '../../src/platform/jobs/scheduler.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { createTestDatabase, describeEachEngine } from '../support/databases.ts';
 
 const logger = createLogger('silent');
 
@@ -221,4 +222,225 @@ describeEachEngine('scheduler', (database) => {
     assert.equal(ranB?.summary, 'Sent 2.');
     assert.equal((await a.history(10, shared.name)).length, 2);
   });
+});
+
+/** A shared job that sends the outbox, and did something each time. */
+function deliveryJob(overrides: Partial<JobDefinition> = {}): JobDefinition {
+  return countingJob({
+    name: `deliver-${randomUUID().slice(0, 8)}`,
+    schedule: '*/20 * * * * *',
+    scheduleText: 'every 20 seconds',
+    exclusive: false,
+    run: async () => ({ ok: true, didWork: true, summary: 'Sent 3 emails.' }),
+    ...overrides,
+  });
+}
+
+describeEachEngine('exclusive jobs on two nodes', (database) => {
+  test('a run claimed late in a long tick is not taken over by another node while its claimer still works on it', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T10:00:05.000Z');
+    let slowOnce = true;
+    // The first delivery of node A's tick takes longer than a lease, before it reaches the hourly job.
+    const deliver = deliveryJob({
+      run: async () => {
+        if (slowOnce) {
+          slowOnce = false;
+          clock.advanceMinutes(LEASE_MINUTES + 5);
+        }
+        return { ok: true, didWork: true, summary: 'Sent.' };
+      },
+    });
+    let running = 0;
+    let overlapped = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let claimedByA!: () => void;
+    const aClaimed = new Promise<void>((resolve) => {
+      claimedByA = resolve;
+    });
+    const hourly = countingJob({
+      schedule: '0 * * * *',
+      scheduleText: 'every hour',
+      run: async () => {
+        running += 1;
+        if (running > 1) overlapped += 1;
+        claimedByA();
+        await released;
+        running -= 1;
+        return { ok: true, summary: 'Done.' };
+      },
+    });
+    const nodeA = new Scheduler({ db, clock, logger }, [deliver, hourly]);
+    const nodeB = new Scheduler({ db, clock, logger }, [deliver, hourly]);
+    const tickA = nodeA.tick();
+    await aClaimed;
+    clock.advanceMinutes(1 / 60);
+    const tickB = nodeB.tick();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    release();
+    await Promise.all([tickA, tickB]);
+    assert.equal(overlapped, 0);
+    const [run] = await nodeA.history(10, hourly.name);
+    assert.equal(run?.owner, nodeA.owner);
+    assert.equal(run?.attempts, 1);
+    assert.equal(run?.status, 'succeeded');
+  });
+
+  test('a run taken over records the outcome of the node that took it, not of the one that lost it', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T07:00:30.000Z');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let started!: () => void;
+    const aStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    let runs = 0;
+    const job = countingJob({
+      run: async () => {
+        runs += 1;
+        if (runs === 1) {
+          // Node A's run: it hangs past its lease (its heartbeat could not reach the database, say).
+          started();
+          await released;
+          return { ok: false, summary: 'Late and failed.', error: 'too late' };
+        }
+        return { ok: true, summary: 'Done by B.' };
+      },
+    });
+    const nodeA = new Scheduler({ db, clock, logger }, [job]);
+    const nodeB = new Scheduler({ db, clock, logger }, [job]);
+    const tickA = nodeA.tick();
+    await aStarted;
+    clock.advanceMinutes(LEASE_MINUTES + 1);
+    await nodeB.tick();
+    release();
+    await tickA;
+    const [run] = await nodeB.history(10, job.name);
+    assert.equal(run?.owner, nodeB.owner);
+    assert.equal(run?.status, 'succeeded');
+    assert.equal(run?.summary, 'Done by B.');
+  });
+
+  test('a run left by a node that died is marked abandoned once its lease has passed, not shown as running for ever', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T10:00:30.000Z');
+    const job = countingJob({ schedule: '0 * * * * *', scheduleText: 'every minute' });
+    const slot = '2026-11-23T10:00:00.000Z';
+    await db
+      .insertInto('job_runs')
+      .values({
+        id: randomUUID(),
+        job: job.name,
+        slot,
+        trigger: 'schedule',
+        owner: 'dead-node:1:abcd',
+        started_at: clock.now().toISOString(),
+        lease_until: new Date(clock.now().getTime() + LEASE_MINUTES * 60_000).toISOString(),
+        status: 'running',
+        attempts: 1,
+      })
+      .execute();
+    const survivor = new Scheduler({ db, clock, logger }, [job]);
+    const statusOfDeadRun = async () =>
+      (
+        await db
+          .selectFrom('job_runs')
+          .select('status')
+          .where('job', '=', job.name)
+          .where('slot', '=', slot)
+          .executeTakeFirstOrThrow()
+      ).status;
+    for (let minute = 1; minute < LEASE_MINUTES; minute += 1) {
+      clock.advanceMinutes(1);
+      await survivor.tick();
+    }
+    assert.equal(await statusOfDeadRun(), 'running', 'its lease still holds');
+    for (let minute = 0; minute < 2; minute += 1) {
+      clock.advanceMinutes(1);
+      await survivor.tick();
+    }
+    assert.equal(await statusOfDeadRun(), 'abandoned');
+    assert.equal(job.runs.length, LEASE_MINUTES + 1, 'the later minutes ran');
+  });
+
+  test('the latest scheduled time of a run whose lease has passed is taken over, not abandoned', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-11-23T07:00:00.000Z');
+    const job = countingJob();
+    const other = countingJob();
+    await db
+      .insertInto('job_runs')
+      .values({
+        id: randomUUID(),
+        job: job.name,
+        slot: '2026-11-23T07:00:00.000Z',
+        trigger: 'schedule',
+        owner: 'gone:1:dead',
+        started_at: clock.now().toISOString(),
+        lease_until: new Date(clock.now().getTime() + LEASE_MINUTES * 60_000).toISOString(),
+        status: 'running',
+        attempts: 1,
+      })
+      .execute();
+    clock.advanceMinutes(LEASE_MINUTES + 1);
+    // A node whose first job is another: it marks abandoned runs before it reaches this one's.
+    await new Scheduler({ db, clock, logger }, [other, job]).tick();
+    assert.equal(job.runs.length, 1);
+    const [run] = await db.selectFrom('job_runs').selectAll().where('job', '=', job.name).execute();
+    assert.equal(run?.status, 'succeeded');
+    assert.equal(run?.attempts, 2);
+  });
+});
+
+/** An EC2 instance's host name: longer than a job run's owner may be. */
+const EC2_HOST = 'i-0123456789abcdef0.eu-west-2.compute.internal';
+
+test("a process's name in job runs and the outbox is bounded, and still says which host it is", () => {
+  const owner = processOwner(EC2_HOST);
+  assert.ok(owner.length <= 49, owner);
+  assert.match(owner, /^i-0123456789abcdef0\.eu-west-2\.co:\d+:[0-9a-f]{8}$/);
+  assert.match(processOwner('s2s-1'), /^s2s-1:\d+:[0-9a-f]{8}$/);
+});
+
+test('on a host with an EC2-style name, a shared run is recorded and the exclusive jobs after it run [postgres]', async () => {
+  const database = await createTestDatabase('postgres');
+  try {
+    const { db } = database;
+    const clock = new ManualClock('2026-11-23T10:00:30.000Z');
+    const deliver = deliveryJob();
+    const scan = countingJob({ schedule: '15 * * * * *', scheduleText: 'every minute' });
+    const node = new Scheduler({ db, clock, logger, owner: processOwner(EC2_HOST) }, [deliver, scan]);
+    const runs = await node.tick();
+    assert.deepEqual(
+      runs.map((run) => run.job),
+      [deliver.name, scan.name],
+    );
+  } finally {
+    await database.drop();
+  }
+});
+
+test('a job whose run cannot be recorded does not stop the jobs after it in the tick [postgres]', async () => {
+  const database = await createTestDatabase('postgres');
+  try {
+    const { db } = database;
+    const clock = new ManualClock('2026-11-23T10:00:30.000Z');
+    // Its name is too long for job_runs.job (varchar(40)): its run cannot be recorded.
+    const deliver = deliveryJob({ name: `deliver-${'x'.repeat(40)}` });
+    const scan = countingJob({ schedule: '15 * * * * *', scheduleText: 'every minute' });
+    const runs = await new Scheduler({ db, clock, logger }, [deliver, scan]).tick();
+    assert.equal(scan.runs.length, 1);
+    assert.deepEqual(
+      runs.map((run) => run.job),
+      [scan.name],
+    );
+  } finally {
+    await database.drop();
+  }
 });

@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
+  DEFAULT_MIGRATION_TABLE,
   Kysely,
   type Migration,
   type MigrationResultSet,
@@ -47,6 +48,7 @@ import * as waitingNames from './migrations/028-waiting-names.ts';
 import * as outboxQueuedAt from './migrations/029-outbox-queued-at.ts';
 import * as accentFreeSearch from './migrations/030-accent-free-search.ts';
 import * as spelledOutNameLetters from './migrations/031-spelled-out-name-letters.ts';
+import * as runningJobRuns from './migrations/032-running-job-runs.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -84,6 +86,7 @@ const migrations: Record<string, Migration> = {
   '029-outbox-queued-at': outboxQueuedAt,
   '030-accent-free-search': accentFreeSearch,
   '031-spelled-out-name-letters': spelledOutNameLetters,
+  '032-running-job-runs': runningJobRuns,
 };
 
 export interface DatabaseOptions {
@@ -197,14 +200,54 @@ function checkMigrationResult({ error, results }: MigrationResultSet): void {
   }
 }
 
+/** What migrateToLatest found. */
+export interface MigrationOutcome {
+  /**
+   * Migrations the database has run that this version does not know: a newer version ran them, and
+   * this one was rolled back onto its schema (which only adds, so it runs on it).
+   */
+  unknown: string[];
+}
+
+/** Every migration the database has run, known to this version or not (the table exists). */
+async function executedMigrationNames(db: Db, schema?: string): Promise<string[]> {
+  const table = schema ? `${schema}.${DEFAULT_MIGRATION_TABLE}` : DEFAULT_MIGRATION_TABLE;
+  const { rows } = await sql<{ name: string }>`select name from ${sql.table(table)}`.execute(db);
+  return rows.map((row) => row.name);
+}
+
 /**
+ * Runs the migrations the database has not run yet. Kysely refuses a database that has run a migration
+ * it is not given, so a database a newer version has migrated is checked first: when it has run all of
+ * this version's migrations too, nothing is migrated and the newer ones are returned (`s2s serve` says
+ * so and carries on: operations.md, rolling back); when it lacks some of this version's, the two are
+ * different lines of releases and nothing is done.
+ *
  * `schema` (PostgreSQL) keeps Kysely's own bookkeeping tables in that schema: without it, Kysely looks
  * for them in every schema of the database and can find another schema's.
  */
-export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
-  await withMigrationLock(db, async () =>
-    checkMigrationResult(await migratorOf(db, schema).migrateToLatest()),
-  );
+export async function migrateToLatest(db: Db, schema?: string): Promise<MigrationOutcome> {
+  const unknown: string[] = [];
+  await withMigrationLock(db, async () => {
+    const migrator = migratorOf(db, schema);
+    const known = await migrator.getMigrations();
+    const pending = known.filter((migration) => migration.executedAt === undefined).map((m) => m.name);
+    // Kysely's table exists once a migration has run (a new database may not have it yet).
+    if (pending.length < known.length) {
+      const executed = await executedMigrationNames(db, schema);
+      unknown.push(...executed.filter((name) => !MIGRATION_NAMES.includes(name)).sort());
+    }
+    if (unknown.length > 0 && pending.length > 0) {
+      throw new Error(
+        `This version of s2s does not know the migration${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, ` +
+          `which the database has run, and the database has not run ${pending.join(', ')}, which this version ` +
+          'needs: they come from different releases. Nothing was migrated. Run the version that migrated the ' +
+          'database, or one later that includes both.',
+      );
+    }
+    if (pending.length > 0) checkMigrationResult(await migrator.migrateToLatest());
+  });
+  return { unknown };
 }
 
 /**

@@ -8,6 +8,18 @@
 // Only statements with parameters are named (they already go by the extended protocol, one statement
 // each; text without parameters may hold several), and only those with a few: a longer list is a list
 // of values whose length varies, each length a statement of its own, seldom run twice.
+//
+// Another process's migration can change a table under a kept statement (a column added by `s2s migrate`
+// while the nodes of the previous version still serve): PostgreSQL then refuses to run it again, "cached
+// plan must not change result type". Outside a transaction the query is simply run again, unnamed. Inside
+// one, the transaction has failed, and it is not run again here: only its caller could, and the callers
+// count, list and store things as they go, which a second run would do twice. It fails as any failed
+// request does, and it is the pool's only one: from then on no connection of the pool names a statement,
+// so the others' next statements, in a transaction or not, run unnamed and see the table as it is. Only a
+// statement already sent on another connection at that moment can fail the same way. The node runs
+// unnamed until it restarts, which a deployment does next. Its kept statements are not deallocated: a
+// pooler that keeps prepared statements (PgBouncer) may not follow a DEALLOCATE, and the connections'
+// end frees them.
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 
@@ -17,9 +29,9 @@ export const PREPARED_PER_CONNECTION = 200;
 /** Statements with more parameters than this run unnamed (see the file's comment). */
 export const MAX_PREPARED_PARAMETERS = 64;
 
-interface Prepared {
-  names: Map<string, string>;
-  /** The schema changed under this connection's statements: it names no more (see preparingClient). */
+/** Shared by a pool's connections. */
+interface PoolState {
+  /** The schema changed under a kept statement: the pool names no more (see the file's comment). */
   stale: boolean;
 }
 
@@ -27,13 +39,14 @@ interface Prepared {
 export function preparingPool(pool: pg.Pool): PostgresPool {
   // One wrapper per connection, made when it is first handed out: its statements are its own.
   const wrapped = new WeakMap<pg.PoolClient, PostgresPoolClient>();
+  const shared: PoolState = { stale: false };
   return {
     end: () => pool.end(),
     async connect(): Promise<PostgresPoolClient> {
       const client = await pool.connect();
       let preparing = wrapped.get(client);
       if (preparing === undefined) {
-        preparing = preparingClient(client);
+        preparing = preparingClient(client, shared);
         wrapped.set(client, preparing);
       }
       return preparing;
@@ -41,19 +54,16 @@ export function preparingPool(pool: pg.Pool): PostgresPool {
   };
 }
 
-function preparingClient(client: pg.PoolClient): PostgresPoolClient {
-  const state: Prepared = { names: new Map(), stale: false };
+function preparingClient(client: pg.PoolClient, shared: PoolState): PostgresPoolClient {
+  const names = new Map<string, string>();
   const run = async (text: string, values: unknown[]) => {
-    const name = statementName(state, text, values.length);
+    const name = shared.stale ? null : statementName(names, text, values.length);
     if (name === null) return client.query(text, values);
     try {
       return await client.query({ name, text, values });
     } catch (error) {
       if (!changedResultType(error)) throw error;
-      // Another process changed a table under a kept statement (a migration adding a column, while
-      // this node still serves during a deployment): PostgreSQL refuses to run it again. This
-      // connection names no more statements; outside a transaction the query is simply run again.
-      state.stale = true;
+      shared.stale = true;
       if (client.getTransactionStatus() !== 'I') throw error;
       return client.query(text, values);
     }
@@ -70,13 +80,13 @@ function preparingClient(client: pg.PoolClient): PostgresPoolClient {
 }
 
 /** The name `text` runs under on this connection, or null to run it unnamed. */
-function statementName(state: Prepared, text: string, parameters: number): string | null {
-  if (state.stale || parameters === 0 || parameters > MAX_PREPARED_PARAMETERS) return null;
-  const known = state.names.get(text);
+function statementName(names: Map<string, string>, text: string, parameters: number): string | null {
+  if (parameters === 0 || parameters > MAX_PREPARED_PARAMETERS) return null;
+  const known = names.get(text);
   if (known !== undefined) return known;
-  if (state.names.size >= PREPARED_PER_CONNECTION) return null;
-  const name = `s2s_${state.names.size + 1}`;
-  state.names.set(text, name);
+  if (names.size >= PREPARED_PER_CONNECTION) return null;
+  const name = `s2s_${names.size + 1}`;
+  names.set(text, name);
   return name;
 }
 

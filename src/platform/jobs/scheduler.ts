@@ -3,7 +3,9 @@
 // - An exclusive job (the weekly reminder, the purge) runs once per scheduled time, however many
 //   processes tick: each inserts a job_runs row for (job, scheduled time) and the unique index lets one
 //   insert in. The runner renews a lease while it works; if its process stops, another process takes
-//   the run over once the lease has passed (jobs must be safe to run again: they are).
+//   the run over once the lease has passed (jobs must be safe to run again: they are). A run whose
+//   lease has passed and that no process will take over (a newer time is due, or it was run by hand)
+//   is marked abandoned.
 // - A shared job (outbox delivery) runs in every process on its schedule; its work is shared out row by
 //   row (each notification is claimed). Its runs are recorded only when they did something.
 // - A scheduled time missed while no process was running is caught up if it is less than
@@ -13,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Cron } from 'croner';
+import { sql } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Db, JobRunRow } from '../db/schema.ts';
 import { isMessage, type Message, message, textIn } from '../i18n/catalogue.ts';
@@ -79,16 +82,26 @@ export interface SchedulerDeps {
   logger: Logger;
   /** Counts the runs this process records, for /metrics; null or absent when off. */
   metrics?: { jobRun(job: string, outcome: JobRunMetric): void } | null;
+  /** This process's name in job_runs: processOwner() unless told. */
+  owner?: string;
 }
 
-export function processOwner(): string {
-  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+/**
+ * A host name is cut to this many characters in a process's name, so that the name fits job_runs.owner,
+ * a shared run's slot (its time, a slash, the name) and the outbox's lease_owner, all varchar(80): an
+ * EC2 instance's host name alone is 47 characters. The beginning says which host it is.
+ */
+const OWNER_HOST_CHARS = 32;
+
+/** A process's name as the owner of job runs and outbox leases: host:pid:random, at most 49 characters. */
+export function processOwner(host = hostname()): string {
+  return `${host.slice(0, OWNER_HOST_CHARS)}:${process.pid}:${randomUUID().slice(0, 8)}`;
 }
 
 export class UnknownJob extends Error {}
 
 export class Scheduler {
-  readonly owner = processOwner();
+  readonly owner: string;
   private readonly crons = new Map<string, Cron>();
   private readonly sharedDone = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -101,6 +114,7 @@ export class Scheduler {
     private readonly deps: SchedulerDeps,
     readonly jobs: readonly JobDefinition[],
   ) {
+    this.owner = deps.owner ?? processOwner();
     for (const job of jobs)
       this.crons.set(job.name, new Cron(job.schedule, { timezone: TIME_ZONE, paused: true }));
   }
@@ -115,6 +129,12 @@ export class Scheduler {
   /** The latest scheduled time at or before `now`. */
   latestSlot(name: string, now: Date): Date | undefined {
     return this.crons.get(name)?.previousRuns(1, new Date(now.getTime() + 1))[0];
+  }
+
+  /** The scheduled time a tick at `now` runs (or takes over): the latest, unless too old to catch up. */
+  private dueSlot(name: string, now: Date): Date | undefined {
+    const slot = this.latestSlot(name, now);
+    return slot && now.getTime() - slot.getTime() <= CATCH_UP_HOURS * 3_600_000 ? slot : undefined;
   }
 
   nextRun(name: string, now: Date): Date | null {
@@ -161,16 +181,31 @@ export class Scheduler {
     return [...this.running.values()];
   }
 
-  /** Runs every job that is due now and not yet run (by any process, for exclusive jobs). */
+  /**
+   * Runs every job that is due now and not yet run (by any process, for exclusive jobs). A job that
+   * cannot be claimed or recorded (the database refused) is logged, and the jobs after it still run.
+   */
   async tick(): Promise<FinishedRun[]> {
     const now = this.deps.clock.now();
     const runs: FinishedRun[] = [];
+    if (this.stopped.signal.aborted) return runs;
+    await this.markAbandoned(now).catch((error) =>
+      this.deps.logger.error({ err: error }, 'could not mark abandoned the job runs whose process stopped'),
+    );
     for (const job of this.jobs) {
       if (this.stopped.signal.aborted) break;
-      const slot = this.latestSlot(job.name, now);
-      if (!slot || now.getTime() - slot.getTime() > CATCH_UP_HOURS * 3_600_000) continue;
-      const run = job.exclusive ? await this.runExclusive(job, slot, now) : await this.runShared(job, slot);
-      if (run) runs.push(run);
+      // The tick's scheduled time, however long the jobs before this one took.
+      const slot = this.dueSlot(job.name, now);
+      if (!slot) continue;
+      try {
+        const run = job.exclusive ? await this.runExclusive(job, slot) : await this.runShared(job, slot);
+        if (run) runs.push(run);
+      } catch (error) {
+        this.deps.logger.error(
+          { err: error, job: job.name },
+          'a job could not be claimed or its run recorded',
+        );
+      }
     }
     return runs;
   }
@@ -178,8 +213,7 @@ export class Scheduler {
   /** Runs a job now, by hand. */
   async runNow(name: string): Promise<FinishedRun> {
     const job = this.job(name);
-    const now = this.deps.clock.now();
-    const run = await this.insertRun(job.name, `manual:${randomUUID()}`, 'manual', now);
+    const run = await this.insertRun(job.name, `manual:${randomUUID()}`, 'manual');
     if (!run) throw new Error('a new manual run could not be recorded');
     return this.execute(job, run, 'manual');
   }
@@ -191,9 +225,34 @@ export class Scheduler {
     return q.orderBy('started_at', 'desc').orderBy('id').limit(limit).execute();
   }
 
-  private async runExclusive(job: JobDefinition, slot: Date, now: Date): Promise<FinishedRun | undefined> {
+  /**
+   * Marks abandoned, in one statement, the runs of these jobs whose process stopped without finishing
+   * them (their lease has passed) and that no process will take over: all but each job's due time, which
+   * a tick takes over. Without it they showed as running for ever.
+   */
+  private async markAbandoned(now: Date): Promise<void> {
+    const names = this.jobs.map((job) => job.name);
+    if (names.length === 0) return;
+    const takeable = this.jobs.flatMap((job) => {
+      const slot = job.exclusive ? this.dueSlot(job.name, now) : undefined;
+      return slot ? [{ job: job.name, slot: slot.toISOString() }] : [];
+    });
+    await this.deps.db
+      .updateTable('job_runs')
+      .set({ status: 'abandoned' })
+      // A literal, so that both engines use the index of running runs (migration 032).
+      .where('status', '=', sql.lit('running'))
+      .where('lease_until', '<', now.toISOString())
+      .where('job', 'in', names)
+      .where((eb) =>
+        eb.not(eb.or(takeable.map(({ job, slot }) => eb.and([eb('job', '=', job), eb('slot', '=', slot)])))),
+      )
+      .execute();
+  }
+
+  private async runExclusive(job: JobDefinition, slot: Date): Promise<FinishedRun | undefined> {
     const slotKey = slot.toISOString();
-    const claimed = await this.insertRun(job.name, slotKey, 'schedule', now);
+    const claimed = await this.insertRun(job.name, slotKey, 'schedule');
     if (claimed) return this.execute(job, claimed, 'schedule');
     // Someone has it: take it over only if its runner stopped without finishing.
     const existing = await this.deps.db
@@ -202,6 +261,7 @@ export class Scheduler {
       .where('job', '=', job.name)
       .where('slot', '=', slotKey)
       .executeTakeFirst();
+    const now = this.deps.clock.now();
     if (existing?.status !== 'running' || existing.lease_until >= now.toISOString()) return undefined;
     const taken = await this.deps.db
       .updateTable('job_runs')
@@ -220,11 +280,10 @@ export class Scheduler {
     if (this.sharedDone.get(job.name) === slotKey) return undefined;
     this.sharedDone.set(job.name, slotKey);
     const now = this.deps.clock.now();
-    const started = now.toISOString();
     const outcome = await this.perform(job, 'schedule', now);
     if (!outcome.didWork && outcome.ok) return undefined;
     // Recorded afterwards: shared runs are not claimed, only kept for the history.
-    const run = await this.insertRun(job.name, `${slotKey}/${this.owner}`, 'schedule', now, started);
+    const run = await this.insertRun(job.name, `${slotKey}/${this.owner}`, 'schedule', now.toISOString());
     return run ? this.finish(run, outcome) : undefined;
   }
 
@@ -232,21 +291,25 @@ export class Scheduler {
     return new Date(now.getTime() + LEASE_MINUTES * 60_000).toISOString();
   }
 
-  /** Inserts a running row; undefined when (job, slot) has one already. */
+  /**
+   * Inserts a running row; undefined when (job, slot) has one already. Its lease runs from now, not from
+   * the tick's start: a claim made after the jobs before it in a long tick had otherwise expired at
+   * once, and another process took the run over while this one still ran it.
+   */
   private async insertRun(
     job: string,
     slot: string,
     trigger: JobRunRow['trigger'],
-    now: Date,
-    startedAt = now.toISOString(),
+    startedAt?: string,
   ): Promise<JobRunRow | undefined> {
+    const now = this.deps.clock.now();
     const row: JobRunRow = {
       id: randomUUID(),
       job,
       slot,
       trigger,
       owner: this.owner,
-      started_at: startedAt,
+      started_at: startedAt ?? now.toISOString(),
       lease_until: this.leaseFrom(now),
       finished_at: null,
       status: 'running',
@@ -269,11 +332,8 @@ export class Scheduler {
     trigger: JobRunRow['trigger'],
   ): Promise<JobRunRow> {
     const heartbeat = setInterval(() => {
-      this.deps.db
-        .updateTable('job_runs')
+      this.whileClaimed(run)
         .set({ lease_until: this.leaseFrom(this.deps.clock.now()) })
-        .where('id', '=', run.id)
-        .where('owner', '=', this.owner)
         .execute()
         .catch((error) =>
           this.deps.logger.warn({ err: error, job: job.name }, 'could not renew a job lease'),
@@ -314,8 +374,27 @@ export class Scheduler {
       summary_message: typeof outcome.summary === 'string' ? null : JSON.stringify(outcome.summary),
       error: outcome.error ? outcome.error.slice(0, 1000) : null,
     };
-    await this.deps.db.updateTable('job_runs').set(finished).where('id', '=', run.id).execute();
-    this.deps.metrics?.jobRun(run.job, outcome.ok ? 'succeeded' : 'failed');
+    const recorded = await this.whileClaimed(run).set(finished).executeTakeFirst();
+    if (Number(recorded.numUpdatedRows) === 1) {
+      this.deps.metrics?.jobRun(run.job, outcome.ok ? 'succeeded' : 'failed');
+    } else {
+      this.deps.logger.warn(
+        { job: run.job, slot: run.slot },
+        'a job finished after another process had taken its run over: that process records the outcome',
+      );
+    }
     return { ...run, ...finished, counts: outcome.counts };
+  }
+
+  /**
+   * An update of the run's row while it is still the claim `run` holds: not taken over since, by another
+   * process or by this one again (each claim counts an attempt).
+   */
+  private whileClaimed(run: JobRunRow) {
+    return this.deps.db
+      .updateTable('job_runs')
+      .where('id', '=', run.id)
+      .where('owner', '=', this.owner)
+      .where('attempts', '=', run.attempts);
   }
 }

@@ -23,6 +23,14 @@ export const PART_SIZE_BYTES = 8 * 1024 * 1024;
 /** A service that does not answer within this is unreachable (the SDK sets no limit of its own). */
 const CONNECT_TIMEOUT_MS = 10_000;
 /**
+ * A request on which nothing has moved for this long has failed (TimeoutError, which the SDK tries
+ * again). Without it a connected request that the service stops answering waited for ever: a scan-files
+ * run stuck on one GetObject kept its lease renewed, and its node ran no other job until restarted. It
+ * counts silence, not the whole transfer, so a large file that keeps moving is never cut off; a reader
+ * that takes nothing from a download for this long loses it, as a broken connection would.
+ */
+export const SOCKET_TIMEOUT_MS = 30_000;
+/**
  * The name `list` gives a multipart upload that never finished, and `remove` takes to abort it:
  * `.multipart/KEY/UPLOAD_ID` (keys have no slash; an upload id is whatever the service chose).
  */
@@ -32,6 +40,8 @@ export interface S3StoreOptions {
   partSizeBytes?: number;
   /** Objects listed per request (ListObjectsV2's MaxKeys): 1000, S3's most, unless told. */
   pageSize?: number;
+  /** SOCKET_TIMEOUT_MS unless told (tests wait less). */
+  socketTimeoutMs?: number;
 }
 
 /** Whether the service said it does not have the operation (s3rver and some others: no multipart listing). */
@@ -58,7 +68,10 @@ export class S3FileStore implements FileStore {
       forcePathStyle: config.forcePathStyle,
       // Unset: the SDK's own chain (AWS_* variables, profile, instance or task role).
       ...(config.credentials ? { credentials: config.credentials } : {}),
-      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS },
+      requestHandler: {
+        connectionTimeout: CONNECT_TIMEOUT_MS,
+        socketTimeout: options.socketTimeoutMs ?? SOCKET_TIMEOUT_MS,
+      },
     });
     this.bucket = config.bucket;
     this.prefix = config.prefix;
