@@ -1,14 +1,17 @@
 // The audit trail is tamper-evident: every event is sealed into a hash chain. Sealing gives each event
 // the next sequence number and hash = SHA-256(previous hash, the event's fields), and the chain's head
 // (last number and hash) is kept in its own row. Editing a sealed event changes its hash; deleting one
-// leaves a gap or a broken link; deleting the newest ones leaves the head pointing past the end. Verify
-// walks the chain and names the first event that breaks it.
+// leaves a gap or a broken link; deleting the newest ones leaves the head pointing past the end (unless
+// the head is moved back too). Verify walks the chain and names the first event that breaks it. There is
+// no secret in the hash: someone who can write to the database can append to the chain, or cut its end,
+// unseen (docs/decisions.md, decision 22, says what is and is not detected).
 //
 // Events are written unsealed, in the transaction of the change they record, and sealed shortly after
 // by the seal-audit job (docs/decisions.md, decision 22): sealing inside every transaction would make
 // every audited change in the country wait for one lock.
 import { createHash } from 'node:crypto';
-import type { AuditEventRow, Executor } from '../platform/db/schema.ts';
+import { inSnapshot } from '../platform/db/database.ts';
+import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -52,6 +55,20 @@ export interface ChainHead {
   hash: string;
 }
 
+/**
+ * The next events to seal, oldest first. The literal `seq is null` lets both engines read them through
+ * the partial index of unsealed events (migration 033) instead of sorting the whole backlog each batch.
+ */
+export function unsealedBatch(db: Executor) {
+  return db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('seq', 'is', null)
+    .orderBy('occurred_at')
+    .orderBy('id')
+    .limit(SEAL_BATCH);
+}
+
 async function sealBatch(trx: Executor): Promise<number> {
   // Updating the head first takes its row lock, so two sealers (two processes) take turns.
   const head = await trx
@@ -60,14 +77,7 @@ async function sealBatch(trx: Executor): Promise<number> {
     .where('id', '=', 1)
     .returning(['seq', 'hash'])
     .executeTakeFirstOrThrow();
-  const events = await trx
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('seq', 'is', null)
-    .orderBy('occurred_at')
-    .orderBy('id')
-    .limit(SEAL_BATCH)
-    .execute();
+  const events = await unsealedBatch(trx).execute();
   let { seq, hash } = { seq: Number(head.seq), hash: head.hash };
   for (const event of events) {
     seq += 1;
@@ -131,8 +141,19 @@ const PAGE = 2000;
  * Walks the whole chain in order. `anchor` is a sequence number and hash noted earlier (from a previous
  * verification, kept outside s2s): the chain must still hold it, which also catches a chain rebuilt from
  * scratch by someone who could write to the database.
+ *
+ * Everything is read in one snapshot (inSnapshot: REPEATABLE READ, READ ONLY on PostgreSQL; a read
+ * transaction in SQLite's WAL). The seal-audit job of any node commits every minute, and a walk of a
+ * national trail takes seconds: read piecemeal, events sealed meanwhile would be past the head read at
+ * the start, which is exactly what an inserted event looks like. In one snapshot the head and the rows
+ * agree unless someone changed them, so every numbered row outside 1..head can be called forged, and
+ * events sealed meanwhile are simply left to the next verification.
  */
-export async function verifyAudit(db: Executor, anchor?: ChainHead): Promise<Verification> {
+export async function verifyAudit(db: Db, anchor?: ChainHead): Promise<Verification> {
+  return inSnapshot(db, (trx) => verifyChain(trx, anchor));
+}
+
+async function verifyChain(db: Executor, anchor?: ChainHead): Promise<Verification> {
   const head = await chainHead(db);
   const unsealed = Number(
     (
@@ -147,16 +168,25 @@ export async function verifyAudit(db: Executor, anchor?: ChainHead): Promise<Ver
   let previous = GENESIS_HASH;
   let anchorFound = false;
   let broken: ChainBreak | undefined;
-  walk: for (;;) {
-    const events = await db
-      .selectFrom('audit_events')
-      .selectAll()
-      .where('seq', '>=', expectedSeq)
-      .orderBy('seq')
-      .limit(PAGE)
-      .execute();
+  // Every numbered row from the lowest number, not from 1: a row numbered below 1 or past the head is
+  // one the sealer never wrote, and would otherwise be shown by the Audit Log and its export unchecked.
+  walk: for (let after: number | undefined; ; ) {
+    let page = db.selectFrom('audit_events').selectAll().where('seq', 'is not', null);
+    if (after !== undefined) page = page.where('seq', '>', after);
+    const events = await page.orderBy('seq').limit(PAGE).execute();
     for (const event of events) {
       const seq = Number(event.seq);
+      if (seq < 1 || seq > head.seq) {
+        broken = {
+          seq,
+          eventId: event.id,
+          reason:
+            seq < 1
+              ? `event ${seq} is outside the chain, which is numbered from 1: it has been inserted`
+              : `event ${seq} is past the chain's head (event ${head.seq}): it has been inserted, or the head altered`,
+        };
+        break walk;
+      }
       if (seq !== expectedSeq) {
         broken = { seq: expectedSeq, reason: `event ${expectedSeq} is missing: it has been deleted` };
         break walk;
@@ -179,16 +209,20 @@ export async function verifyAudit(db: Executor, anchor?: ChainHead): Promise<Ver
       expectedSeq += 1;
     }
     if (events.length < PAGE) break;
+    after = expectedSeq - 1;
   }
   const checked = expectedSeq - 1;
-  if (!broken && (checked !== head.seq || previous !== head.hash)) {
-    broken =
-      checked < head.seq
-        ? {
-            seq: checked + 1,
-            reason: `the chain ends at event ${checked}, but ${head.seq} were sealed: the last ones have been deleted`,
-          }
-        : { seq: head.seq, reason: 'the chain does not end where its head says: the head has been altered' };
+  // No row lies past the head (checked above), so the walk can only end short of it or at it.
+  if (!broken && checked < head.seq) {
+    broken = {
+      seq: checked + 1,
+      reason: `the chain ends at event ${checked}, but ${head.seq} were sealed: the last ones have been deleted`,
+    };
+  } else if (!broken && previous !== head.hash) {
+    broken = {
+      seq: head.seq,
+      reason: 'the chain does not end where its head says: the head has been altered',
+    };
   }
   return {
     ok: !broken && (!anchor || anchorFound),

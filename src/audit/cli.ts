@@ -67,7 +67,9 @@ export async function runAuditCommand(
     if (result.broken) {
       io.err(
         `The audit trail has been tampered with: ${result.broken.reason}.\n` +
-          `Events 1 to ${result.broken.seq - 1} are proven; nothing from event ${result.broken.seq} on can be trusted.` +
+          (result.broken.seq > 1
+            ? `Events 1 to ${result.broken.seq - 1} are proven; nothing from event ${result.broken.seq} on can be trusted.`
+            : 'No event in it is proven.') +
           `${result.broken.eventId ? ` The event's id is ${result.broken.eventId}.` : ''}\n` +
           'Keep the database as it is and report it to your security officer.\n',
       );

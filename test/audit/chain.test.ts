@@ -2,9 +2,17 @@
 // and each kind of tampering someone with write access to the database could do, named at the event
 // where it happened; two sealers at once still make one chain.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
-import { sql } from 'kysely';
-import { chainHash, chainHead, GENESIS_HASH, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
+import { CompiledQuery, sql } from 'kysely';
+import {
+  chainHash,
+  chainHead,
+  GENESIS_HASH,
+  sealAudit,
+  unsealedBatch,
+  verifyAudit,
+} from '../../src/audit/chain.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -28,6 +36,26 @@ describeEachEngine('audit hash chain', (database) => {
         detail: { n: minute },
       });
     }
+  }
+
+  /** `count` unsealed events written straight to the table, 500 a statement, a second apart from `start`. */
+  async function bulkRecord(count: number, start: Date): Promise<void> {
+    const rows = Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(),
+      occurred_at: new Date(start.getTime() + i * 1000).toISOString(),
+      actor_user_id: null,
+      actor_username: 'bulk',
+      organisation: '916',
+      action: 'file-downloaded',
+      subject_type: null,
+      subject_id: null,
+      detail: null,
+    }));
+    for (let i = 0; i < rows.length; i += 500)
+      await db
+        .insertInto('audit_events')
+        .values(rows.slice(i, i + 500))
+        .execute();
   }
 
   /** Puts the chain back as it was sealed, after a test has tampered with it. */
@@ -127,6 +155,60 @@ describeEachEngine('audit hash chain', (database) => {
     assert.equal((await verifyAudit(db)).ok, true);
   });
 
+  test('an event forged outside the numbers sealed (below 1, past the head) is named, anchor or not', async () => {
+    await record(4);
+    await sealAudit(db);
+    const anchor = await chainHead(db);
+    for (const seq of [0, anchor.seq + 1]) {
+      const id = randomUUID();
+      await db
+        .insertInto('audit_events')
+        .values({
+          id,
+          occurred_at: new Date(Date.UTC(2026, 9, 1)).toISOString(),
+          actor_user_id: null,
+          actor_username: 'someone',
+          organisation: '916',
+          action: 'file-removed',
+          subject_type: 'transfer',
+          subject_id: randomUUID(),
+          detail: JSON.stringify({ reason: 'forged' }),
+          seq,
+          prev_hash: 'f'.repeat(64),
+          hash: 'e'.repeat(64),
+        })
+        .execute();
+      const result = await verifyAudit(db, anchor);
+      assert.equal(result.ok, false, `event ${seq}`);
+      assert.deepEqual(
+        { seq: result.broken?.seq, eventId: result.broken?.eventId },
+        { seq, eventId: id },
+        String(result.broken?.reason),
+      );
+      assert.match(
+        String(result.broken?.reason),
+        new RegExp(`event ${seq} is (outside the chain|past the chain's head)`),
+      );
+      await db.deleteFrom('audit_events').where('id', '=', id).execute();
+    }
+    assert.equal((await verifyAudit(db, anchor)).ok, true);
+  });
+
+  test('the sealing batch is read through the index of unsealed events, not by sorting the backlog', async () => {
+    const query = unsealedBatch(db).compile();
+    const plan = await db.transaction().execute(async (tx) => {
+      const explain = database().engine === 'sqlite' ? 'explain query plan' : 'explain';
+      // A handful of rows: without this, PostgreSQL rightly reads the table itself.
+      if (database().engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
+      const { rows } = await tx.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
+      );
+      return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
+    });
+    assert.match(plan, /audit_events_unsealed/, plan);
+    assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
+  });
+
   test('a chain rebuilt from scratch verifies on its own, but not against an anchor noted before', async () => {
     const anchor = await chainHead(db);
     assert.equal((await verifyAudit(db, anchor)).ok, true);
@@ -148,22 +230,7 @@ describeEachEngine('audit hash chain', (database) => {
   test('sealers running at once make one chain, each event sealed once, across batches', async () => {
     const before = await chainHead(db);
     // More than one batch (500): a bulk insert, as the events of a busy hour.
-    const rows = Array.from({ length: 1200 }, (_, i) => ({
-      id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      occurred_at: new Date(Date.UTC(2026, 10, 2, 0, 0, i)).toISOString(),
-      actor_user_id: null,
-      actor_username: 'bulk',
-      organisation: '916',
-      action: 'file-downloaded',
-      subject_type: null,
-      subject_id: null,
-      detail: null,
-    }));
-    for (let i = 0; i < rows.length; i += 200)
-      await db
-        .insertInto('audit_events')
-        .values(rows.slice(i, i + 200))
-        .execute();
+    await bulkRecord(1200, new Date(Date.UTC(2026, 10, 2)));
     const sealed = await Promise.all([sealAudit(db), sealAudit(db), sealAudit(db)]);
     assert.equal(
       sealed.reduce((a, b) => a + b, 0),
@@ -178,5 +245,37 @@ describeEachEngine('audit hash chain', (database) => {
       db,
     );
     assert.equal(Number(duplicates.rows[0]?.n), 0);
+  });
+
+  test('a verification while events are being sealed checks the chain as it was when it began', async () => {
+    await bulkRecord(20_000, new Date(Date.UTC(2026, 10, 3)));
+    await sealAudit(db);
+    const before = await verifyAudit(db);
+    assert.equal(before.ok, true, JSON.stringify(before.broken));
+    await bulkRecord(50, new Date(Date.UTC(2026, 10, 4)));
+    let result: Awaited<ReturnType<typeof verifyAudit>>;
+    if (database().engine === 'sqlite') {
+      [result] = await Promise.all([verifyAudit(db), sealAudit(db)]);
+    } else {
+      // Another node's job seals the 50 just after verification's first query.
+      let sealed = false;
+      const sealingMeanwhile = db.withPlugin({
+        transformQuery: (args) => args.node,
+        transformResult: async (args) => {
+          if (!sealed) {
+            sealed = true;
+            await sealAudit(db);
+          }
+          return args.result;
+        },
+      });
+      result = await verifyAudit(sealingMeanwhile);
+      assert.equal(sealed, true);
+    }
+    assert.equal(result.ok, true, JSON.stringify(result.broken));
+    assert.equal((await chainHead(db)).seq, before.head.seq + 50, 'the 50 were sealed meanwhile');
+    const after = await verifyAudit(db);
+    assert.equal(after.ok, true, JSON.stringify(after.broken));
+    assert.equal(after.checked, before.checked + 50);
   });
 });

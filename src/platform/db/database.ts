@@ -49,6 +49,7 @@ import * as outboxQueuedAt from './migrations/029-outbox-queued-at.ts';
 import * as accentFreeSearch from './migrations/030-accent-free-search.ts';
 import * as spelledOutNameLetters from './migrations/031-spelled-out-name-letters.ts';
 import * as runningJobRuns from './migrations/032-running-job-runs.ts';
+import * as unsealedAuditEvents from './migrations/033-unsealed-audit-events.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -87,6 +88,7 @@ const migrations: Record<string, Migration> = {
   '030-accent-free-search': accentFreeSearch,
   '031-spelled-out-name-letters': spelledOutNameLetters,
   '032-running-job-runs': runningJobRuns,
+  '033-unsealed-audit-events': unsealedAuditEvents,
 };
 
 export interface DatabaseOptions {
