@@ -46,6 +46,7 @@ import * as lostPupilSearchIndexes from './migrations/027-lost-pupil-search-inde
 import * as waitingNames from './migrations/028-waiting-names.ts';
 import * as outboxQueuedAt from './migrations/029-outbox-queued-at.ts';
 import * as accentFreeSearch from './migrations/030-accent-free-search.ts';
+import * as reportOrderIndexes from './migrations/031-report-order-indexes.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -82,6 +83,7 @@ const migrations: Record<string, Migration> = {
   '028-waiting-names': waitingNames,
   '029-outbox-queued-at': outboxQueuedAt,
   '030-accent-free-search': accentFreeSearch,
+  '031-report-order-indexes': reportOrderIndexes,
 };
 
 export interface DatabaseOptions {
