@@ -6,6 +6,7 @@ import { Invalid } from '../platform/errors.ts';
 import { oneValue } from '../platform/web/form-values.ts';
 import { DirectoryReportService, LA_ACCOUNT_ROLES, roleLabelOf } from './directory-report-service.ts';
 import { ReportDownloads } from './downloads.ts';
+import { PAGE_ROWS } from './paging.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import type { Subject } from './report-la.ts';
 import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
@@ -48,6 +49,7 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
             query,
             role: user.role,
             las: await service.laChoices(user),
+            pageRows: PAGE_ROWS,
             backLink: backLink(request),
             ...data,
           });
@@ -93,6 +95,7 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
             role: user.role,
             las: await service.laChoices(user),
             roleItems: roleItems(request, query.role),
+            pageRows: PAGE_ROWS,
             backLink: backLink(request),
             ...data,
           });

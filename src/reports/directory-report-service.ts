@@ -1,6 +1,7 @@
 // User Report, School List Report and Base User Report (LA notes §7): an LA's DBA roles report on their
 // own LA only; the national administrator chooses the LA, or every LA (each row then names its LA).
-// Accounts of another LA, or of another LA's schools, are never in an LA's report.
+// Accounts of another LA, or of another LA's schools, are never in an LA's report. Each page lists the
+// first PAGE_ROWS rows and counts them all; each CSV streams every row (paging.ts).
 import type { Actor } from '../auth/actor.ts';
 import { ROLE_LABELS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -11,11 +12,20 @@ import { type DateRange, type DateRangeInput, readDateRange } from './date-range
 import {
   type BaseUserRow,
   baseUsersOfLa,
+  countSchoolsOfLa,
+  countSchoolsWithoutUsers,
+  countUsersOfLa,
   type SchoolListRow,
+  type SchoolQuery,
   schoolsOfLa,
+  streamBaseUsersOfLa,
+  streamSchoolsOfLa,
+  streamUsersOfLa,
+  type UserReportQuery,
   type UserReportRow,
   usersOfLa,
 } from './directory-report-repository.ts';
+import { CSV_PAGE_SIZE, firstRows, PAGE_ROWS } from './paging.ts';
 import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject as SubjectText } from './report-la.ts';
 
 /** The roles an account of an LA or its schools can have: School User and the LA roles. */
@@ -46,23 +56,59 @@ interface Subject {
   subject: SubjectText;
 }
 
-export interface UserReport extends Subject {
+interface UserReportHead extends Subject {
   range: DateRange;
   /** The role chosen, in words, or null for every role. */
   roleLabel: string | null;
+}
+
+/** The User Report as its page shows it. */
+export interface UserReport extends UserReportHead {
+  /** The first PAGE_ROWS accounts. */
   rows: (UserReportRow & { roleLabel: string })[];
+  /** Every account the report holds (the CSV's). */
+  total: number;
+  /** True when the page holds only the first accounts. */
+  truncated: boolean;
 }
 
-export interface SchoolListReport extends Subject {
+/** The User Report as its CSV writes it: every account, streamed from the database. */
+export interface UserReportStream extends UserReportHead {
+  rows: AsyncGenerator<UserReportRow>;
+}
+
+interface SchoolsHead extends Subject {
   openOnly: boolean;
+}
+
+/** The School List Report as its page shows it. */
+export interface SchoolListReport extends SchoolsHead {
+  /** The first PAGE_ROWS establishments. */
   rows: SchoolListRow[];
+  /** Every establishment the report holds (the CSV's). */
+  total: number;
+  /** True when the page holds only the first establishments. */
+  truncated: boolean;
 }
 
-export interface BaseUserReport extends Subject {
-  openOnly: boolean;
+export interface SchoolListStream extends SchoolsHead {
+  rows: AsyncGenerator<SchoolListRow>;
+}
+
+/** The Base User Report as its page shows it. */
+export interface BaseUserReport extends SchoolsHead {
+  /** The first PAGE_ROWS establishments. */
   rows: BaseUserRow[];
-  /** How many of the schools have no account at all. */
+  /** Every establishment the report holds (the CSV's). */
+  total: number;
+  /** How many of them have no account at all. */
   withoutUsers: number;
+  /** True when the page holds only the first establishments. */
+  truncated: boolean;
+}
+
+export interface BaseUserStream extends SchoolsHead {
+  rows: AsyncGenerator<BaseUserRow>;
 }
 
 export function roleLabelOf(role: string): string {
@@ -70,7 +116,14 @@ export function roleLabelOf(role: string): string {
 }
 
 export class DirectoryReportService {
-  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+  private readonly csvPageSize: number;
+
+  constructor(
+    private readonly deps: { db: Db; clock: Clock },
+    options: { csvPageSize?: number } = {},
+  ) {
+    this.csvPageSize = options.csvPageSize ?? CSV_PAGE_SIZE;
+  }
 
   /** For the national administrator's form: every LA. */
   async laChoices(actor: Actor): Promise<{ value: string; text: string }[]> {
@@ -78,6 +131,59 @@ export class DirectoryReportService {
   }
 
   async users(actor: Actor, criteria: UserReportCriteria): Promise<UserReport> {
+    const { query, ...head } = await this.readUsers(actor, criteria);
+    const page = firstRows(await usersOfLa(this.deps.db, query, { limit: PAGE_ROWS + 1 }), PAGE_ROWS);
+    const total = page.truncated ? await countUsersOfLa(this.deps.db, query) : page.rows.length;
+    return {
+      ...head,
+      rows: page.rows.map((row) => ({ ...row, roleLabel: roleLabelOf(row.role) })),
+      total,
+      truncated: page.truncated,
+    };
+  }
+
+  /** Every account of the User Report (criteria are checked before the first). */
+  async streamUsers(actor: Actor, criteria: UserReportCriteria): Promise<UserReportStream> {
+    const { query, ...head } = await this.readUsers(actor, criteria);
+    return { ...head, rows: streamUsersOfLa(this.deps.db, query, this.csvPageSize) };
+  }
+
+  async schools(actor: Actor, criteria: SchoolsCriteria): Promise<SchoolListReport> {
+    const { query, ...head } = await this.readSchools(actor, criteria);
+    const page = firstRows(await schoolsOfLa(this.deps.db, query, { limit: PAGE_ROWS + 1 }), PAGE_ROWS);
+    const total = page.truncated ? await countSchoolsOfLa(this.deps.db, query) : page.rows.length;
+    return { ...head, ...page, total };
+  }
+
+  /** Every establishment of the School List Report. */
+  async streamSchools(actor: Actor, criteria: SchoolsCriteria): Promise<SchoolListStream> {
+    const { query, ...head } = await this.readSchools(actor, criteria);
+    return { ...head, rows: streamSchoolsOfLa(this.deps.db, query, this.csvPageSize) };
+  }
+
+  async baseUsers(actor: Actor, criteria: SchoolsCriteria): Promise<BaseUserReport> {
+    const { query, ...head } = await this.readSchools(actor, criteria);
+    const page = firstRows(await baseUsersOfLa(this.deps.db, query, { limit: PAGE_ROWS + 1 }), PAGE_ROWS);
+    if (!page.truncated) {
+      const withoutUsers = page.rows.filter((row) => row.users === 0).length;
+      return { ...head, ...page, total: page.rows.length, withoutUsers };
+    }
+    const total = await countSchoolsOfLa(this.deps.db, query);
+    const withoutUsers = await countSchoolsWithoutUsers(this.deps.db, query);
+    return { ...head, ...page, total, withoutUsers };
+  }
+
+  /** Every establishment of the Base User Report, with its accounts. */
+  async streamBaseUsers(actor: Actor, criteria: SchoolsCriteria): Promise<BaseUserStream> {
+    const { query, ...head } = await this.readSchools(actor, criteria);
+    return { ...head, rows: streamBaseUsersOfLa(this.deps.db, query, this.csvPageSize) };
+  }
+
+  /** The User Report's criteria: its query, and the report's subject, range and role; or Invalid. */
+  private async readUsers(
+    actor: Actor,
+    criteria: UserReportCriteria,
+  ): Promise<UserReportHead & { query: UserReportQuery }> {
     const errors: FieldError[] = [];
     const read = readDateRange(criteria, this.deps.clock.now());
     errors.push(...read.errors);
@@ -87,32 +193,22 @@ export class DirectoryReportService {
     }
     const subject = await this.subjectFor(actor, criteria, errors);
     if (errors.length > 0 || !read.range || !subject) throw new Invalid(errors);
-    const rows = await usersOfLa(this.deps.db, {
-      laNumber: subject.laNumber,
-      role,
-      since: read.range.since,
-      until: read.range.until,
-    });
     return {
       ...subject,
       range: read.range,
       roleLabel: role ? roleLabelOf(role) : null,
-      rows: rows.map((row) => ({ ...row, roleLabel: roleLabelOf(row.role) })),
+      query: { laNumber: subject.laNumber, role, since: read.range.since, until: read.range.until },
     };
   }
 
-  async schools(actor: Actor, criteria: SchoolsCriteria): Promise<SchoolListReport> {
+  /** The School List and Base User reports' criteria: the LA, and open establishments only or all. */
+  private async readSchools(
+    actor: Actor,
+    criteria: SchoolsCriteria,
+  ): Promise<SchoolsHead & { query: SchoolQuery }> {
     const subject = await this.requireSubject(actor, criteria);
     const openOnly = criteria.status !== 'all';
-    const rows = await schoolsOfLa(this.deps.db, { laNumber: subject.laNumber, openOnly });
-    return { ...subject, openOnly, rows };
-  }
-
-  async baseUsers(actor: Actor, criteria: SchoolsCriteria): Promise<BaseUserReport> {
-    const subject = await this.requireSubject(actor, criteria);
-    const openOnly = criteria.status !== 'all';
-    const rows = await baseUsersOfLa(this.deps.db, { laNumber: subject.laNumber, openOnly });
-    return { ...subject, openOnly, rows, withoutUsers: rows.filter((row) => row.users === 0).length };
+    return { ...subject, openOnly, query: { laNumber: subject.laNumber, openOnly } };
   }
 
   private async requireSubject(actor: Actor, criteria: LaChoice): Promise<Subject> {

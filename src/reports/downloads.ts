@@ -2,7 +2,9 @@
 // reports (reports/api.ts) answer. Both take the file from here, so a report has one CSV writer and the
 // same criteria give the same file, byte for byte, whichever way it is asked for. Each report's service
 // checks the criteria and who may see what (Invalid with the page's messages, Forbidden); this only lays
-// its rows out as cells. The lost-pupil reports hold pupils' names: nothing here logs a row.
+// its rows out as cells. A report that can be long (file movements, lost pupils, the directory reports) is
+// streamed from the database as it is written, in constant memory. The lost-pupil reports hold pupils'
+// names: nothing here logs a row.
 import type { Actor } from '../auth/actor.ts';
 import { MessagesService } from '../messaging/service.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -14,10 +16,11 @@ import { type CsvValue, csvDate, csvDateTime, csvFilename } from './csv.ts';
 import type { DateRangeInput } from './date-range.ts';
 import { type DeletedCtfsReport, DeletedCtfsReportService } from './deleted-ctfs-service.ts';
 import {
-  type BaseUserReport,
+  type BaseUserStream,
   DirectoryReportService,
-  type SchoolListReport,
-  type UserReport,
+  roleLabelOf,
+  type SchoolListStream,
+  type UserReportStream,
 } from './directory-report-service.ts';
 import {
   FileMovementReportService,
@@ -25,16 +28,15 @@ import {
   movementCells,
   movementColumnKeys,
 } from './file-movement-service.ts';
-import type { LostPupilListRow } from './lost-pupil-report-repository.ts';
 import {
   finderLaName,
   genderName,
-  type ListReport,
+  type ListStream,
   LostPupilReportService,
   type NumbersReport,
   statusName,
   typeName,
-  type UploadedReport,
+  type UploadedStream,
   uploaderLaName,
   uploaderName,
 } from './lost-pupil-report-service.ts';
@@ -88,6 +90,14 @@ export interface ReportCriteria extends DateRangeInput {
 export const NEVER = 'Never';
 /** What the Base User Report shows for a school without any account. */
 export const NO_USERS = 'No users';
+
+/** Each row's cells as the rows come: a report streamed from the database stays streamed. */
+async function* cellsOf<Row>(
+  rows: AsyncIterable<Row>,
+  cells: (row: Row) => CsvValue[],
+): AsyncGenerator<CsvValue[]> {
+  for await (const row of rows) yield cells(row);
+}
 
 const USAGE_HEADINGS = [
   'reports.column.ctfs-uploaded',
@@ -188,7 +198,7 @@ function numbersCsv(report: NumbersReport) {
   };
 }
 
-function uploadedCsv(report: UploadedReport) {
+function uploadedCsv(report: UploadedStream) {
   const everyLa = report.la === null;
   return {
     header: [
@@ -205,7 +215,7 @@ function uploadedCsv(report: UploadedReport) {
       'reports.column.downloaded',
       'reports.column.status',
     ],
-    rows: report.rows.map((r: LostPupilListRow) => [
+    rows: cellsOf(report.rows, (r) => [
       ...(everyLa ? [uploaderLaName(r)] : []),
       uploaderName(r),
       csvDate(r.uploadedAt),
@@ -222,7 +232,7 @@ function uploadedCsv(report: UploadedReport) {
   };
 }
 
-function downloadedCsv(report: ListReport) {
+function downloadedCsv(report: ListStream) {
   const everyLa = report.la === null;
   return {
     header: [
@@ -236,7 +246,7 @@ function downloadedCsv(report: ListReport) {
       'reports.column.la',
       'reports.column.file-name',
     ],
-    rows: report.rows.map((r) => [
+    rows: cellsOf(report.rows, (r) => [
       ...(everyLa ? [finderLaName(r)] : []),
       csvDate(r.foundAt),
       r.upn,
@@ -267,7 +277,7 @@ function laColumn(report: { laNumber: string | null }) {
 const fileOf = (name: string, report: { laNumber: string | null }) =>
   `${name}-${report.laNumber ?? 'all-las'}`;
 
-function userCsv(report: UserReport) {
+function userCsv(report: UserReportStream) {
   const la = laColumn(report);
   const header = [
     ...la.header,
@@ -281,11 +291,11 @@ function userCsv(report: UserReport) {
     'reports.column.created',
     'reports.column.last-signed-in',
   ];
-  const rows: CsvValue[][] = report.rows.map((r) => [
+  const rows = cellsOf(report.rows, (r) => [
     ...la.cells(r),
     r.username,
     r.fullName,
-    r.roleLabel,
+    roleLabelOf(r.role),
     r.organisationCode,
     r.organisationName,
     r.email,
@@ -296,7 +306,7 @@ function userCsv(report: UserReport) {
   return { header, rows };
 }
 
-function schoolCsv(report: SchoolListReport) {
+function schoolCsv(report: SchoolListStream) {
   const la = laColumn(report);
   const header = [
     ...la.header,
@@ -312,7 +322,7 @@ function schoolCsv(report: SchoolListReport) {
     'reports.column.email',
     'reports.column.telephone',
   ];
-  const rows: CsvValue[][] = report.rows.map((r) => [
+  const rows = cellsOf(report.rows, (r) => [
     ...la.cells(r),
     r.number,
     r.name,
@@ -329,7 +339,7 @@ function schoolCsv(report: SchoolListReport) {
   return { header, rows };
 }
 
-function baseUserCsv(report: BaseUserReport) {
+function baseUserCsv(report: BaseUserStream) {
   const la = laColumn(report);
   const header = [
     ...la.header,
@@ -338,7 +348,7 @@ function baseUserCsv(report: BaseUserReport) {
     'reports.column.users',
     'reports.column.last-signed-in',
   ];
-  const rows: CsvValue[][] = report.rows.map((r) => [
+  const rows = cellsOf(report.rows, (r) => [
     ...la.cells(r),
     r.number,
     r.name,
@@ -360,26 +370,24 @@ export class ReportDownloads {
     (actor: Actor, criteria: ReportCriteria) => Promise<CsvDownload>
   >;
 
-  constructor(deps: { db: Db; clock: Clock }) {
+  /** `csvPageSize`: the rows a streamed report reads from the database at a time (paging.ts). */
+  constructor(deps: { db: Db; clock: Clock }, options: { csvPageSize?: number } = {}) {
     const usage = new UsageReportService(deps);
-    const movements = new FileMovementReportService(deps);
+    const movements = new FileMovementReportService(deps, options);
     const cluster = new ClusterReportService(deps);
     const deleted = new DeletedCtfsReportService(deps);
-    const lostPupils = new LostPupilReportService(deps);
-    const directory = new DirectoryReportService(deps);
+    const lostPupils = new LostPupilReportService(deps, options);
+    const directory = new DirectoryReportService(deps, options);
     const messages = new MessagesService(deps);
     const today = () => londonDate(deps.clock.now());
 
     const movement = (report: 'school' | 'file-movements') => async (actor: Actor, c: ReportCriteria) => {
       const { files, name } = MOVEMENTS[report];
       const result = await movements.stream(actor, files, c);
-      async function* rows() {
-        for await (const row of result.rows) yield movementCells(files, result.scope, row, csvDateTime);
-      }
       return {
         filename: csvFilename(name, result.range.from, result.range.to),
         header: movementColumnKeys(files, result.scope),
-        rows: rows(),
+        rows: cellsOf(result.rows, (row) => movementCells(files, result.scope, row, csvDateTime)),
       };
     };
 
@@ -407,26 +415,26 @@ export class ReportDownloads {
         return { filename, ...numbersCsv(report) };
       },
       'lost-pupils-uploaded': async (actor, c) => {
-        const report = await lostPupils.uploaded(actor, c, true);
+        const report = await lostPupils.streamUploaded(actor, c);
         const filename = csvFilename('lost-pupils-uploaded', report.range.from, report.range.to);
         return { filename, ...uploadedCsv(report) };
       },
       'lost-pupils-downloaded': async (actor, c) => {
-        const report = await lostPupils.downloaded(actor, c, true);
+        const report = await lostPupils.streamDownloaded(actor, c);
         const filename = csvFilename('lost-pupils-downloaded', report.range.from, report.range.to);
         return { filename, ...downloadedCsv(report) };
       },
       users: async (actor, c) => {
-        const report = await directory.users(actor, c);
+        const report = await directory.streamUsers(actor, c);
         const filename = csvFilename(fileOf('users', report), report.range.from, report.range.to);
         return { filename, ...userCsv(report) };
       },
       schools: async (actor, c) => {
-        const report = await directory.schools(actor, c);
+        const report = await directory.streamSchools(actor, c);
         return { filename: `${fileOf('schools', report)}-${today()}.csv`, ...schoolCsv(report) };
       },
       'base-users': async (actor, c) => {
-        const report = await directory.baseUsers(actor, c);
+        const report = await directory.streamBaseUsers(actor, c);
         return { filename: `${fileOf('base-users', report)}-${today()}.csv`, ...baseUserCsv(report) };
       },
       'message-report': async (actor, c) => {

@@ -9,6 +9,7 @@
 // received by the school it was forwarded to, so a school's (or an LA's schools') report holds it only as
 // received. The original stays the school's file sent, and says when it was forwarded.
 import { toCount } from '../platform/db/database.ts';
+import { keysetRows } from '../platform/db/keyset.ts';
 import type { Executor, TransferStatus } from '../platform/db/schema.ts';
 import { OFFERED_SCANS } from '../transfers/download-listing.ts';
 
@@ -215,17 +216,14 @@ export async function readMovements(
 }
 
 /** Every row of the report, read `pageSize` at a time: memory stays the same however many there are. */
-export async function* streamMovements(
+export function streamMovements(
   db: Executor,
   query: MovementQuery,
-  pageSize = 1000,
+  pageSize: number,
 ): AsyncGenerator<MovementRow> {
-  let after: MovementCursor | null = null;
-  for (;;) {
-    const rows = await readMovements(db, query, { after, limit: pageSize });
-    yield* rows;
-    const last = rows.at(-1);
-    if (!last || rows.length < pageSize) return;
-    after = { uploadedAt: last.uploadedAt, filename: last.filename, id: last.id };
-  }
+  return keysetRows<MovementRow, MovementCursor>(
+    (after, limit) => readMovements(db, query, { after, limit }),
+    (row) => ({ uploadedAt: row.uploadedAt, filename: row.filename, id: row.id }),
+    pageSize,
+  );
 }

@@ -21,12 +21,11 @@ import {
   readMovements,
   streamMovements,
 } from './file-movement-repository.ts';
+import { CSV_PAGE_SIZE } from './paging.ts';
 import { ALL_LAS, laPicker, reportLaOrAll, type Subject } from './report-la.ts';
 
 /** The page shows this many rows at most; the CSV has them all. */
 export const PAGE_LIMIT = 500;
-/** The CSV reads the database this many rows at a time. */
-export const CSV_PAGE_SIZE = 1000;
 
 export type MovementFiles = MovementQuery['files'];
 

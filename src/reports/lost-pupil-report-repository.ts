@@ -2,7 +2,11 @@
 // LA's schools (or the LA itself) uploaded, and those whose files the LA downloaded. A record is
 // "downloaded" once an LA has found it (downloaded its file and said it was downloaded correctly, or
 // forwarded it to a school: lost-pupils/service.ts); found_at stays when the record is later removed.
+// The lists are read in keyset pages: a page for the report's page, every page for its CSV, in constant
+// memory (All LAs can list a million pupils).
+import type { NotNull } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
+import { keysetRows } from '../platform/db/keyset.ts';
 import type { Executor, LostPupilRow } from '../platform/db/schema.ts';
 
 export type LostPupilReason = LostPupilRow['reason'];
@@ -91,13 +95,62 @@ export interface UploadedFilter extends LostPupilRange {
   download: 'all' | 'downloaded' | 'not-downloaded';
   /** Both reasons, or one. */
   reason: LostPupilReason | null;
-  /** At most this many rows (the page); none for the CSV. */
-  limit?: number;
 }
 
-function listQuery(db: Executor) {
+/** Where a page of a list starts: after this record, in the list's order (its date, then its id). */
+interface ListKey {
+  at: string;
+  id: string;
+}
+
+interface ListPage {
+  after?: ListKey | null;
+  limit: number;
+}
+
+/** The records a list may hold, from lost_pupils alone: each list adds its filter. */
+function listRecords(db: Executor) {
   return db
     .selectFrom('lost_pupils as lp')
+    .select([
+      'lp.id',
+      'lp.transfer_id',
+      'lp.source_la',
+      'lp.source_school',
+      'lp.uploaded_at',
+      'lp.upn',
+      'lp.surname',
+      'lp.forename',
+      'lp.date_of_birth',
+      'lp.gender',
+      'lp.reason',
+      'lp.status',
+      'lp.found_at',
+      'lp.found_by_la',
+    ]);
+}
+
+/**
+ * A page of a list ordered by `date`, then by id: up to `limit` of the records after `after`, each with its
+ * file and the names of its school and LAs. The page is chosen from lost_pupils alone and only then joined,
+ * so the joins cost a page however many records the filter leaves: PostgreSQL misjudges how many found
+ * records a range of dates holds, and otherwise joined them all before sorting (over a second a page of
+ * the downloaded list of every LA, at a million records).
+ */
+function readPage(
+  db: Executor,
+  records: ReturnType<typeof listRecords>,
+  date: 'lp.uploaded_at' | 'lp.found_at',
+  page: ListPage,
+) {
+  const after = page.after;
+  if (after) {
+    // (date, id) > (at, id): on both engines, one range of an index that starts with the date.
+    records = records.where((eb) => eb(eb.refTuple(date, 'lp.id'), '>', eb.tuple(after.at, after.id)));
+  }
+  const chosen = records.orderBy(date).orderBy('lp.id').limit(page.limit);
+  return db
+    .selectFrom(chosen.as('lp'))
     .innerJoin('transfers as t', 't.id', 'lp.transfer_id')
     .leftJoin('establishments as e', 'e.number', 'lp.source_school')
     .leftJoin('local_authorities as la', 'la.number', 'lp.source_la')
@@ -120,33 +173,65 @@ function listQuery(db: Executor) {
       'lp.found_at as foundAt',
       'lp.found_by_la as foundByLa',
       'fla.name as foundByLaName',
-    ]);
+    ])
+    .orderBy(date)
+    .orderBy('lp.id');
 }
 
-/** The pupils the LA's schools uploaded in the range, oldest upload first. */
-export async function uploadedLostPupils(db: Executor, filter: UploadedFilter): Promise<LostPupilListRow[]> {
-  let query = listQuery(db).where('lp.uploaded_at', '<', filter.until);
-  if (filter.la) query = query.where('lp.source_la', '=', filter.la);
-  if (filter.since) query = query.where('lp.uploaded_at', '>=', filter.since);
-  if (filter.download === 'downloaded') query = query.where('lp.found_at', 'is not', null);
-  if (filter.download === 'not-downloaded') query = query.where('lp.found_at', 'is', null);
-  if (filter.reason) query = query.where('lp.reason', '=', filter.reason);
-  query = query.orderBy('lp.uploaded_at').orderBy('lp.id');
-  if (filter.limit !== undefined) query = query.limit(filter.limit);
-  return query.execute();
+/** The pupils the LA's schools uploaded in the range, oldest upload first: a page of them. */
+export async function uploadedLostPupils(
+  db: Executor,
+  filter: UploadedFilter,
+  page: ListPage,
+): Promise<LostPupilListRow[]> {
+  let records = listRecords(db).where('lp.uploaded_at', '<', filter.until);
+  if (filter.la) records = records.where('lp.source_la', '=', filter.la);
+  if (filter.since) records = records.where('lp.uploaded_at', '>=', filter.since);
+  if (filter.download === 'downloaded') records = records.where('lp.found_at', 'is not', null);
+  if (filter.download === 'not-downloaded') records = records.where('lp.found_at', 'is', null);
+  if (filter.reason) records = records.where('lp.reason', '=', filter.reason);
+  return readPage(db, records, 'lp.uploaded_at', page).execute();
 }
 
-/** The pupils whose files the LA found (downloaded or forwarded) in the range, in the order found. */
+/** Every pupil of the uploaded list, read `pageSize` at a time. */
+export function streamUploadedLostPupils(
+  db: Executor,
+  filter: UploadedFilter,
+  pageSize: number,
+): AsyncGenerator<LostPupilListRow> {
+  return keysetRows<LostPupilListRow, ListKey>(
+    (after, limit) => uploadedLostPupils(db, filter, { after, limit }),
+    (row) => ({ at: row.uploadedAt, id: row.id }),
+    pageSize,
+  );
+}
+
+/** A pupil an LA found: when is known. */
+type FoundLostPupil = LostPupilListRow & { foundAt: string };
+
+/** The pupils whose files the LA found (downloaded or forwarded) in the range, in the order found: a page. */
 export async function downloadedLostPupils(
   db: Executor,
-  range: LostPupilRange & { limit?: number },
-): Promise<LostPupilListRow[]> {
-  let query = listQuery(db).where('lp.found_at', 'is not', null).where('lp.found_at', '<', range.until);
-  query = range.la
-    ? query.where('lp.found_by_la', '=', range.la)
-    : query.where('lp.found_by_la', 'is not', null);
-  if (range.since) query = query.where('lp.found_at', '>=', range.since);
-  query = query.orderBy('lp.found_at').orderBy('lp.id');
-  if (range.limit !== undefined) query = query.limit(range.limit);
-  return query.execute();
+  range: LostPupilRange,
+  page: ListPage,
+): Promise<FoundLostPupil[]> {
+  let records = listRecords(db).where('lp.found_at', 'is not', null).where('lp.found_at', '<', range.until);
+  records = range.la
+    ? records.where('lp.found_by_la', '=', range.la)
+    : records.where('lp.found_by_la', 'is not', null);
+  if (range.since) records = records.where('lp.found_at', '>=', range.since);
+  return readPage(db, records, 'lp.found_at', page).$narrowType<{ foundAt: NotNull }>().execute();
+}
+
+/** Every pupil of the downloaded list, read `pageSize` at a time. */
+export function streamDownloadedLostPupils(
+  db: Executor,
+  range: LostPupilRange,
+  pageSize: number,
+): AsyncGenerator<FoundLostPupil> {
+  return keysetRows<FoundLostPupil, ListKey>(
+    (after, limit) => downloadedLostPupils(db, range, { after, limit }),
+    (row) => ({ at: row.foundAt, id: row.id }),
+    pageSize,
+  );
 }

@@ -24,12 +24,12 @@ import {
   LostPupilReportService,
   type NumbersReport,
   type NumbersRow,
-  PAGE_ROWS,
   statusName,
   typeName,
   uploaderLaName,
   uploaderName,
 } from './lost-pupil-report-service.ts';
+import { PAGE_ROWS } from './paging.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import type { Subject } from './report-la.ts';
 import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';

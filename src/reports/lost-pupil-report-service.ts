@@ -1,7 +1,8 @@
 // Lost Pupil (numbers), (uploaded pupils) and (downloaded pupils) reports (LA notes §7.4-7.5): an LA's
 // lost-pupil and DBA users report on their own LA only; the national administrator chooses an LA, or every
 // LA (each row then names its LA). The last two list pupils by name: they are never logged, and an LA never
-// sees another LA's (except the pupils this LA itself downloaded, whose files it holds).
+// sees another LA's (except the pupils this LA itself downloaded, whose files it holds). Their pages list
+// the first PAGE_ROWS pupils; their CSVs stream every pupil (paging.ts).
 import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -15,13 +16,13 @@ import {
   type LostPupilRange,
   type LostPupilReason,
   lostPupilCounts,
+  streamDownloadedLostPupils,
+  streamUploadedLostPupils,
   type UploadedFilter,
   uploadedLostPupils,
 } from './lost-pupil-report-repository.ts';
+import { CSV_PAGE_SIZE, firstRows, PAGE_ROWS } from './paging.ts';
 import { ALL_LAS, EVERY_LA, laPicker, reportLaOrAll, type Subject as SubjectText } from './report-la.ts';
-
-/** The most pupils a report's page lists; its CSV has them all. */
-export const PAGE_ROWS = 1000;
 
 export interface LostPupilCriteria extends DateRangeInput {
   /** National administrator: the LA's number, or 'all' for every LA. */
@@ -146,22 +147,41 @@ export interface NumbersReport extends Subject {
   totals: { uploaded: number; downloaded: number };
 }
 
-export interface ListReport extends Subject {
+interface Listed extends Subject {
   range: DateRange;
+}
+
+/** A list as its page shows it. */
+export interface ListReport extends Listed {
   rows: LostPupilListRow[];
   /** True when the page holds only the first PAGE_ROWS pupils (the CSV has them all). */
   truncated: boolean;
 }
 
-export interface UploadedReport extends ListReport {
+/** A list as its CSV writes it: every pupil, streamed from the database. */
+export interface ListStream extends Listed {
+  rows: AsyncGenerator<LostPupilListRow>;
+}
+
+interface UploadedChoices {
   download: UploadedFilter['download'];
   type: (typeof LOST_PUPIL_TYPES)[number]['value'];
 }
 
+export type UploadedReport = ListReport & UploadedChoices;
+export type UploadedStream = ListStream & UploadedChoices;
+
 const GENDERS = ['F', 'M', 'Unknown'] as const;
 
 export class LostPupilReportService {
-  constructor(private readonly deps: { db: Db; clock: Clock }) {}
+  private readonly csvPageSize: number;
+
+  constructor(
+    private readonly deps: { db: Db; clock: Clock },
+    options: { csvPageSize?: number } = {},
+  ) {
+    this.csvPageSize = options.csvPageSize ?? CSV_PAGE_SIZE;
+  }
 
   /** For the national administrator's LA picker; empty for LA roles. */
   async las(actor: Actor): Promise<{ value: string; text: string }[]> {
@@ -205,8 +225,40 @@ export class LostPupilReportService {
     return { ...subject, range, rows, totals };
   }
 
-  /** Lost Pupil (uploaded pupils) Report. `all` for the CSV; otherwise the first PAGE_ROWS. */
-  async uploaded(actor: Actor, criteria: UploadedCriteria, all = false): Promise<UploadedReport> {
+  /** Lost Pupil (uploaded pupils) Report: its first PAGE_ROWS pupils. */
+  async uploaded(actor: Actor, criteria: UploadedCriteria): Promise<UploadedReport> {
+    const { filter, ...report } = await this.readUploaded(actor, criteria);
+    const rows = await uploadedLostPupils(this.deps.db, filter, { limit: PAGE_ROWS + 1 });
+    return { ...report, ...firstRows(rows, PAGE_ROWS) };
+  }
+
+  /** Every pupil of the Lost Pupil (uploaded pupils) Report (criteria are checked before the first). */
+  async streamUploaded(actor: Actor, criteria: UploadedCriteria): Promise<UploadedStream> {
+    const { filter, ...report } = await this.readUploaded(actor, criteria);
+    return { ...report, rows: streamUploadedLostPupils(this.deps.db, filter, this.csvPageSize) };
+  }
+
+  /** Lost Pupil (downloaded pupils) Report: the first PAGE_ROWS pupils whose files this LA found. */
+  async downloaded(actor: Actor, criteria: LostPupilCriteria): Promise<ListReport> {
+    const { range, subject } = await this.read(actor, criteria, []);
+    const rows = await downloadedLostPupils(this.deps.db, this.rangeOf(subject, range), {
+      limit: PAGE_ROWS + 1,
+    });
+    return { ...subject, range, ...firstRows(rows, PAGE_ROWS) };
+  }
+
+  /** Every pupil of the Lost Pupil (downloaded pupils) Report (criteria are checked before the first). */
+  async streamDownloaded(actor: Actor, criteria: LostPupilCriteria): Promise<ListStream> {
+    const { range, subject } = await this.read(actor, criteria, []);
+    const rows = streamDownloadedLostPupils(this.deps.db, this.rangeOf(subject, range), this.csvPageSize);
+    return { ...subject, range, rows };
+  }
+
+  /** The uploaded list's criteria: its filter, and the report's subject, range and choices. */
+  private async readUploaded(
+    actor: Actor,
+    criteria: UploadedCriteria,
+  ): Promise<Listed & UploadedChoices & { filter: UploadedFilter }> {
     const errors: FieldError[] = [];
     const download = DOWNLOAD_STATUSES.find((s) => s.value === (criteria.download || 'all'));
     if (!download) errors.push(keyedError('download', 'reports.errors.select-download-status'));
@@ -214,28 +266,13 @@ export class LostPupilReportService {
     if (!type) errors.push(keyedError('type', 'reports.errors.select-lost-pupil-type'));
     const { range, subject } = await this.read(actor, criteria, errors);
     if (!download || !type) throw new Invalid(errors);
-    const rows = await uploadedLostPupils(this.deps.db, {
-      ...this.rangeOf(subject, range),
+    return {
+      ...subject,
+      range,
       download: download.value,
-      reason: type.reason,
-      ...(all ? {} : { limit: PAGE_ROWS + 1 }),
-    });
-    return { ...subject, range, download: download.value, type: type.value, ...this.page(rows, all) };
-  }
-
-  /** Lost Pupil (downloaded pupils) Report: the pupils whose files this LA found in the range. */
-  async downloaded(actor: Actor, criteria: LostPupilCriteria, all = false): Promise<ListReport> {
-    const { range, subject } = await this.read(actor, criteria, []);
-    const rows = await downloadedLostPupils(this.deps.db, {
-      ...this.rangeOf(subject, range),
-      ...(all ? {} : { limit: PAGE_ROWS + 1 }),
-    });
-    return { ...subject, range, ...this.page(rows, all) };
-  }
-
-  private page(rows: LostPupilListRow[], all: boolean): { rows: LostPupilListRow[]; truncated: boolean } {
-    if (all || rows.length <= PAGE_ROWS) return { rows, truncated: false };
-    return { rows: rows.slice(0, PAGE_ROWS), truncated: true };
+      type: type.value,
+      filter: { ...this.rangeOf(subject, range), download: download.value, reason: type.reason },
+    };
   }
 
   private rangeOf(subject: Subject, range: DateRange): LostPupilRange {

@@ -1,6 +1,7 @@
 // User Report, School List Report, Base User Report and the CSV of the LEA Administrator – Message Report:
 // known answers on both engines (one LA, or All LAs for the national administrator), an LA never seeing
-// another LA's accounts or schools, the pages matching their CSVs, and never a password hash anywhere.
+// another LA's accounts or schools, the pages matching their CSVs, and never a password hash anywhere. A
+// report longer than its page shows its first rows and says so; its CSV has them all, read in keyset pages.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
@@ -8,11 +9,13 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid } from '../../src/platform/errors.ts';
 import { DirectoryReportService } from '../../src/reports/directory-report-service.ts';
+import type { CsvReportName, ReportCriteria } from '../../src/reports/downloads.ts';
+import { PAGE_ROWS } from '../../src/reports/paging.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, mailboxOfUser, makeMessage } from '../support/messages.ts';
-import { asCsvCell, cellTexts, downloadCsv } from '../support/reports.ts';
-import { createTestApp, signedInUser } from '../support/web.ts';
+import { asCsvCell, cellTexts, csvInPages, downloadCsv, keysetReads } from '../support/reports.ts';
+import { createTestApp, signedInUser, textOf } from '../support/web.ts';
 import { english, fieldsAndMessages } from './support.ts';
 
 function invalidWith(errors: { field: string; message: string }[]) {
@@ -566,6 +569,31 @@ describeEachEngine('User, School List and Base User reports', (database) => {
     }
   });
 
+  test('each CSV has every row once, in order, and the same bytes whatever the page size', async () => {
+    const admin = actorOf(await makeUser(db, 'national_admin', {}));
+    const own = actorOf(dba);
+    const cases: [typeof admin, CsvReportName, ReportCriteria][] = [
+      [admin, 'users', { la: 'all' }],
+      [own, 'users', {}],
+      [admin, 'schools', { la: 'all', status: 'all' }],
+      [own, 'schools', {}],
+      [admin, 'base-users', { la: 'all', status: 'all' }],
+      [own, 'base-users', {}],
+    ];
+    for (const make of cases) {
+      const name = `${make[1]} ${JSON.stringify(make[2])}`;
+      const whole = await csvInPages(db, clock, 1000, (downloads) => downloads.csv(...make));
+      const rows = (parse(whole.text, { bom: true }) as string[][]).length - 1;
+      assert.ok(rows > 1, name);
+      assert.equal(whole.reads, 1, `${name}: one page`);
+      for (const pageSize of [1, 2, 3]) {
+        const paged = await csvInPages(db, clock, pageSize, (downloads) => downloads.csv(...make));
+        assert.equal(paged.text, whole.text, `${name}, pages of ${pageSize}`);
+        assert.equal(paged.reads, keysetReads(rows, pageSize), `${name}, pages of ${pageSize}`);
+      }
+    }
+  });
+
   test('the Message Report CSV has the rows of its page', async () => {
     const t = await createTestApp(db);
     try {
@@ -609,6 +637,96 @@ describeEachEngine('User, School List and Base User reports', (database) => {
       assert.equal(wrong.statusCode, 302);
       assert.match(String(wrong.headers.location), /^\/reports\/message-report\?.*run=1/);
       assert.ok(!csv.body.includes('Outside Academy'));
+    } finally {
+      await t.app.close();
+    }
+  });
+});
+
+describeEachEngine('Directory reports longer than their page', (database) => {
+  let db: Db;
+  let la: LocalAuthorityRow;
+  /** The LA's schools: a few more open ones than a page holds, then three closed. */
+  const schools: { number: string; open: boolean; users: number }[] = [];
+  let accounts = 0;
+
+  before(async () => {
+    db = database().db;
+    la = await makeLa(db, { name: 'Bigshire' });
+    await db.transaction().execute(async (trx) => {
+      // A hundred of the LA's own accounts, then one for each school but every tenth, and two more for the
+      // second: accounts of one organisation fall across the ends of pages.
+      for (let i = 0; i < 100; i++) await makeUser(trx, 'la_user', { laNumber: la.number });
+      accounts += 100;
+      for (let i = 0; i < PAGE_ROWS + 8; i++) {
+        const open = i < PAGE_ROWS + 5;
+        const school = await makeSchool(trx, la.number, open ? {} : { status: 'closed' });
+        const users = i % 10 === 0 ? 0 : i === 1 ? 3 : 1;
+        const org = { laNumber: la.number, establishmentNumber: school.number };
+        for (let u = 0; u < users; u++) await makeUser(trx, 'school', org);
+        schools.push({ number: school.number, open, users });
+        accounts += users;
+      }
+      const gone = { laNumber: la.number, establishmentNumber: schools[2]?.number };
+      await makeUser(trx, 'school', gone, { deleted_at: '2026-11-01T10:00:00.000Z' });
+    });
+  });
+
+  test('each page shows its first rows and says so, counting them all; its CSV has them all', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'la_dba', { laNumber: la.number });
+      const open = schools.filter((s) => s.open);
+      /** The page's first cell of each row (the username, or the school's number), and its text. */
+      const page = async (url: string) => {
+        const html = await agent.get(url);
+        assert.equal(html.statusCode, 200, url);
+        const firsts = [...html.body.matchAll(/<th scope="row" class="govuk-table__header">([^<]*)<\/th>/g)];
+        return { firsts: firsts.map((m) => m[1]), text: textOf(html.body) };
+      };
+      const csvFirsts = async (url: string) =>
+        (await downloadCsv(agent, url, /attachment/)).slice(1).map((row) => row[0]);
+
+      // The LA's administrator who signed in has an account too.
+      const users = await page('/reports/users?run=1');
+      const allUsers = await csvFirsts('/reports/users/csv?run=1');
+      assert.equal(allUsers.length, accounts + 1);
+      assert.deepEqual(users.firsts, allUsers.slice(0, PAGE_ROWS));
+      assert.match(users.text, new RegExp(`${accounts + 1} accounts\\.`));
+      assert.match(
+        users.text,
+        new RegExp(`This page shows the first ${PAGE_ROWS} accounts\\. Download the CSV for them all\\.`),
+      );
+
+      const openSchools = await page('/reports/schools?run=1');
+      const allOpen = await csvFirsts('/reports/schools/csv?run=1');
+      assert.deepEqual(
+        allOpen,
+        open.map((s) => s.number),
+      );
+      assert.deepEqual(openSchools.firsts, allOpen.slice(0, PAGE_ROWS));
+      assert.match(openSchools.text, new RegExp(`${open.length} schools\\.`));
+      assert.match(
+        openSchools.text,
+        new RegExp(`This page shows the first ${PAGE_ROWS} schools\\. Download the CSV for them all\\.`),
+      );
+
+      const base = await page('/reports/base-users?run=1&status=all');
+      const allBase = await csvFirsts('/reports/base-users/csv?run=1&status=all');
+      assert.deepEqual(
+        allBase,
+        schools.map((s) => s.number),
+      );
+      assert.deepEqual(base.firsts, allBase.slice(0, PAGE_ROWS));
+      const without = schools.filter((s) => s.users === 0).length;
+      assert.match(base.text, new RegExp(`${without} of ${schools.length} schools have no users\\.`));
+      assert.match(base.text, new RegExp(`This page shows the first ${PAGE_ROWS} schools\\.`));
+
+      // A report that fits its page says nothing of the kind.
+      const short = await agent.get('/reports/users?run=1&role=la_dba');
+      assert.equal(short.statusCode, 200);
+      assert.match(textOf(short.body), /1 account with the role LEA Administrator \(DBA\)\./);
+      assert.doesNotMatch(short.body, /This page shows the first/);
     } finally {
       await t.app.close();
     }

@@ -1,17 +1,19 @@
 // Lost Pupil (numbers), (uploaded pupils) and (downloaded pupils) reports: known answers on both engines,
-// an LA never seeing another LA's pupils, the roles refused, and the page matching its CSV.
+// an LA never seeing another LA's pupils, the roles refused, the page matching its CSV, and the CSVs read
+// in keyset pages.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, LostPupilRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid } from '../../src/platform/errors.ts';
+import type { CsvReportName, ReportCriteria } from '../../src/reports/downloads.ts';
 import { ageOn, finderLaName, LostPupilReportService } from '../../src/reports/lost-pupil-report-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { actorOf } from '../support/messages.ts';
-import { asCsvCell, cellTexts, downloadCsv } from '../support/reports.ts';
+import { asCsvCell, cellTexts, csvInPages, downloadCsv, keysetReads } from '../support/reports.ts';
 import { la as laParty, makeFileStores, school as schoolParty } from '../support/transfers.ts';
 import type { Agent } from '../support/web.ts';
 import { createTestApp, signedInUser } from '../support/web.ts';
@@ -457,6 +459,111 @@ describeEachEngine('Lost Pupil reports', (database) => {
       assert.equal(badCsv.statusCode, 302);
     } finally {
       await t.app.close();
+    }
+  });
+});
+
+describeEachEngine('Lost Pupil reports’ CSVs, read in keyset pages', (database) => {
+  let db: Db;
+  let ashire: LocalAuthorityRow;
+  let bshire: LocalAuthorityRow;
+  const clock = new ManualClock('2026-11-23T12:00:00.000Z');
+  const { files } = makeFileStores();
+  const uploaded: LostPupilRow[] = [];
+  const found: LostPupilRow[] = [];
+
+  before(async () => {
+    db = database().db;
+    ashire = await makeLa(db, { name: 'Ashire' });
+    bshire = await makeLa(db, { name: 'Bshire' });
+    const alder = await makeSchool(db, ashire.number, { name: 'Alder Primary' });
+    const outside = await makeSchool(db, bshire.number, { name: 'Outside Academy' });
+    // Several pupils uploaded, and several found, at the same instant: ties that only the id orders, which
+    // fall across the ends of pages.
+    const uploads = ['02', '02', '02', '03', '03', '04', '02'].map((day) => `2026-11-${day}T10:00:00.000Z`);
+    for (const [i, uploadedAt] of uploads.entries()) {
+      const from = schoolParty(i % 2 === 0 ? alder.number : outside.number);
+      const { record } = await makeLostPupil(db, files, {
+        from,
+        uploadedAt,
+        pupil: { surname: `Pupil${i}` },
+      });
+      uploaded.push(record);
+    }
+    const finds: [number, string, string][] = [
+      [0, '2026-11-10', ashire.number],
+      [1, '2026-11-10', ashire.number],
+      [2, '2026-11-10', ashire.number],
+      [3, '2026-11-10', bshire.number],
+      [4, '2026-11-10', bshire.number],
+      [5, '2026-11-12', ashire.number],
+    ];
+    for (const [i, day, by] of finds) {
+      const record = uploaded[i] as LostPupilRow;
+      const change = { status: 'found' as const, found_at: `${day}T09:00:00.000Z`, found_by_la: by };
+      await db.updateTable('lost_pupils').set(change).where('id', '=', record.id).execute();
+      found.push({ ...record, ...change });
+    }
+  });
+
+  /** The pupils' surnames in a list's order: by `at`, then by id. */
+  const inOrder = (records: LostPupilRow[], at: (record: LostPupilRow) => string | null) =>
+    [...records]
+      .sort((a, b) => {
+        const [x, y] = [at(a) ?? '', at(b) ?? ''];
+        return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1;
+      })
+      .map((record) => record.surname);
+
+  test('each CSV has every pupil once, in order, and the same bytes whatever the page size', async () => {
+    const admin = actorOf(await makeUser(db, 'national_admin', {}));
+    const officer = actorOf(await makeUser(db, 'la_lost_pupil', { laNumber: ashire.number }));
+    const cases: {
+      name: string;
+      make: [typeof admin, CsvReportName, ReportCriteria];
+      surnames: unknown[];
+    }[] = [
+      {
+        name: 'uploaded, All LAs',
+        make: [admin, 'lost-pupils-uploaded', { la: 'all' }],
+        surnames: inOrder(uploaded, (r) => r.uploaded_at),
+      },
+      {
+        name: 'uploaded, one LA',
+        make: [officer, 'lost-pupils-uploaded', {}],
+        surnames: inOrder(
+          uploaded.filter((r) => r.source_la === ashire.number),
+          (r) => r.uploaded_at,
+        ),
+      },
+      {
+        name: 'downloaded, All LAs',
+        make: [admin, 'lost-pupils-downloaded', { la: 'all' }],
+        surnames: inOrder(found, (r) => r.found_at),
+      },
+      {
+        name: 'downloaded, one LA',
+        make: [officer, 'lost-pupils-downloaded', {}],
+        surnames: inOrder(
+          found.filter((r) => r.found_by_la === ashire.number),
+          (r) => r.found_at,
+        ),
+      },
+    ];
+    for (const { name, make, surnames } of cases) {
+      const whole = await csvInPages(db, clock, 1000, (downloads) => downloads.csv(...make));
+      const [header = [], ...rows] = parse(whole.text, { bom: true }) as string[][];
+      assert.deepEqual(
+        rows.map((row) => row[header.indexOf('Surname')]),
+        surnames,
+        name,
+      );
+      assert.equal(whole.reads, 1, `${name}: one page`);
+      for (const pageSize of [1, 2, 3]) {
+        const paged = await csvInPages(db, clock, pageSize, (downloads) => downloads.csv(...make));
+        assert.equal(paged.text, whole.text, `${name}, pages of ${pageSize}`);
+        assert.equal(paged.reads, keysetReads(rows.length, pageSize), `${name}, pages of ${pageSize}`);
+      }
     }
   });
 });

@@ -1,6 +1,12 @@
-// What the report tests compare: the cells of a report's page, and its CSV as a spreadsheet reads it.
+// What the report tests compare: the cells of a report's page, and its CSV as a spreadsheet reads it, or as
+// the bytes it is sent as, with the reads of the database that made it.
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
+import type { KyselyPlugin } from 'kysely';
+import type { Clock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { csvStream } from '../../src/reports/csv.ts';
+import { type CsvDownload, ReportDownloads } from '../../src/reports/downloads.ts';
 import type { Agent } from './web.ts';
 
 /** The text of each header and data cell of a page's tables, tags inside a cell removed. */
@@ -24,6 +30,40 @@ export async function downloadCsv(agent: Agent, url: string, filename: RegExp): 
   assert.match(String(csv.headers['content-type']), /^text\/csv/);
   assert.match(String(csv.headers['content-disposition']), filename);
   return parse(csv.body, { bom: true }) as string[][];
+}
+
+/**
+ * A report's CSV as it is sent (reports/web.ts writes it with csvStream), its rows read from the database
+ * `pageSize` at a time, and how many queries reading the rows took: `make` checks the criteria before the
+ * first row, so only the reads of the rows are counted.
+ */
+export async function csvInPages(
+  db: Db,
+  clock: Clock,
+  pageSize: number,
+  make: (downloads: ReportDownloads) => Promise<CsvDownload>,
+): Promise<{ text: string; reads: number }> {
+  let queries = 0;
+  // Counted as their results come back (a query is transformed again for each subquery in it).
+  const counting: KyselyPlugin = {
+    transformQuery: ({ node }) => node,
+    transformResult: async ({ result }) => {
+      queries += 1;
+      return result;
+    },
+  };
+  const csv = await make(
+    new ReportDownloads({ db: db.withPlugin(counting), clock }, { csvPageSize: pageSize }),
+  );
+  const before = queries;
+  const chunks: Buffer[] = [];
+  for await (const chunk of csvStream(csv.header, csv.rows)) chunks.push(Buffer.from(chunk));
+  return { text: Buffer.concat(chunks).toString('utf8'), reads: queries - before };
+}
+
+/** The reads of `rows` rows a page of `pageSize` at a time: the last page is short, or empty. */
+export function keysetReads(rows: number, pageSize: number): number {
+  return Math.floor(rows / pageSize) + 1;
 }
 
 const MONTHS = [

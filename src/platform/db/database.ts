@@ -50,6 +50,7 @@ import * as accentFreeSearch from './migrations/030-accent-free-search.ts';
 import * as spelledOutNameLetters from './migrations/031-spelled-out-name-letters.ts';
 import * as runningJobRuns from './migrations/032-running-job-runs.ts';
 import * as unsealedAuditEvents from './migrations/033-unsealed-audit-events.ts';
+import * as reportOrderIndexes from './migrations/034-report-order-indexes.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -89,6 +90,7 @@ const migrations: Record<string, Migration> = {
   '031-spelled-out-name-letters': spelledOutNameLetters,
   '032-running-job-runs': runningJobRuns,
   '033-unsealed-audit-events': unsealedAuditEvents,
+  '034-report-order-indexes': reportOrderIndexes,
 };
 
 export interface DatabaseOptions {

@@ -77,7 +77,6 @@ const TRANSLATED_TEMPLATES = [
   'platform/web/views/section.njk',
   'reports/views/macros.njk',
   'reports/views/directory-macros.njk',
-  'reports/views/lost-pupil-macros.njk',
   'reports/views/usage.njk',
   'reports/views/file-movement.njk',
   'reports/views/cluster.njk',
