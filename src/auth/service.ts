@@ -89,6 +89,7 @@ export class AuthService {
 
   async signIn(username: string, password: string, address: string): Promise<SignInOutcome> {
     const now = this.clock.now();
+    const user = await findUserByUsername(this.db, username);
     const attempt = await reserveAttempt(this.db, this.settings.signIn, { username, address, at: now });
     if (!attempt) {
       await recordFailedAttempt(this.db, {
@@ -96,12 +97,12 @@ export class AuthService {
         address,
         at: now,
         organisation: null,
+        knownAccount: user !== undefined,
         detail: { reason: 'throttled' },
       });
       return { ok: false, reason: 'throttled' };
     }
 
-    const user = await findUserByUsername(this.db, username);
     // Verify against a decoy when the user is unknown, so both cases take the same time.
     const passwordMatches = await verifyPassword(
       user?.password_hash ?? (await decoyPasswordHash()),
@@ -110,6 +111,7 @@ export class AuthService {
     if (!user || !passwordMatches || !isRole(user.role)) {
       await attempt.failed({
         organisation: user ? organisationOfRow(user) : null,
+        knownAccount: user !== undefined,
         detail: { reason: 'wrong-credentials' },
       });
       return { ok: false, reason: 'wrong-credentials' };
@@ -350,6 +352,7 @@ export class AuthService {
         errors.push(keyedError('currentPassword', 'auth.change-password.current-wrong'));
         await attempt.failed({
           organisation: organisationOfRow(row),
+          knownAccount: true,
           detail: { reason: 'wrong-current-password' },
         });
       }

@@ -9,6 +9,17 @@ import { countRecentFailures, deleteSignInAttempt, recordSignInAttempt } from '.
 export const ADDRESS_FAILURE_FACTOR = 4;
 
 /**
+ * What sign_in_attempts keeps of a typed username: its column is varchar(64) (migration 001), and a longer
+ * one (no account has one) must be refused as wrong, not fail the insert. Cut, it still counts against the
+ * address, and against the one name it was cut to, like any other wrong username.
+ */
+const RECORDED_USERNAME_LENGTH = 64;
+
+function recordedUsername(username: string): string {
+  return username.slice(0, RECORDED_USERNAME_LENGTH);
+}
+
+/**
  * Whether the account or the network address has failed too often lately (wrong passwords and wrong
  * two-factor codes count alike, since the last success, and so do attempts still being checked) to be let
  * try again now.
@@ -48,7 +59,7 @@ export async function accountLocked(
 /** An attempt at a password or a code, counted as a failure from before it is checked until it is settled. */
 export interface ReservedAttempt {
   /** It was wrong: the failure already counted stands, and goes to the audit log. `detail` says why. */
-  failed(failure: { organisation: string | null; detail: Record<string, unknown> }): Promise<void>;
+  failed(failure: Omit<FailedAttempt, keyof Attempt>): Promise<void>;
   /** It was right: no failure. A sign-in it completes records its success as before (service.ts). */
   withdraw(): Promise<void>;
 }
@@ -64,16 +75,17 @@ export interface ReservedAttempt {
 export async function reserveAttempt(
   db: Db,
   settings: { maxFailures: number; lockMinutes: number },
-  attempt: { username: string; address: string; at: Date },
+  attempt: Attempt,
 ): Promise<ReservedAttempt | null> {
+  const username = recordedUsername(attempt.username);
   // The slow check (argon2) runs after this transaction: the locks are held only to count and insert.
   const id = await db.transaction().execute(async (tx) => {
     // Always the account's lock, then the address's: taken in one order, they cannot deadlock.
-    await serialiseOn(tx, `sign-in-account:${attempt.username}`);
+    await serialiseOn(tx, `sign-in-account:${username}`);
     await serialiseOn(tx, `sign-in-address:${attempt.address}`);
-    if (await signInThrottled(tx, settings, attempt.at, attempt.username, attempt.address)) return null;
+    if (await signInThrottled(tx, settings, attempt.at, username, attempt.address)) return null;
     return recordSignInAttempt(tx, {
-      username: attempt.username,
+      username,
       address: attempt.address,
       at: attempt.at.toISOString(),
       succeeded: false,
@@ -86,11 +98,20 @@ export async function reserveAttempt(
   };
 }
 
-interface FailedAttempt {
+interface Attempt {
+  /** As typed (at sign-in), or the account's. */
   username: string;
   address: string;
   at: Date;
+}
+
+interface FailedAttempt extends Attempt {
   organisation: string | null;
+  /**
+   * Whether the username names an account. If not, the audit log does not keep it: it may be a password
+   * typed into the wrong box, and the audit trail is sealed and exported.
+   */
+  knownAccount: boolean;
   detail: Record<string, unknown>;
 }
 
@@ -101,7 +122,7 @@ interface FailedAttempt {
 export async function recordFailedAttempt(db: Db, attempt: FailedAttempt): Promise<void> {
   await db.transaction().execute(async (tx) => {
     await recordSignInAttempt(tx, {
-      username: attempt.username,
+      username: recordedUsername(attempt.username),
       address: attempt.address,
       at: attempt.at.toISOString(),
       succeeded: false,
@@ -115,8 +136,8 @@ async function auditFailedAttempt(db: Executor, attempt: FailedAttempt): Promise
     at: attempt.at,
     action: 'sign-in-failed',
     organisation: attempt.organisation,
-    subjectType: 'user',
-    subjectId: attempt.username,
-    detail: attempt.detail,
+    ...(attempt.knownAccount
+      ? { subjectType: 'user', subjectId: attempt.username, detail: attempt.detail }
+      : { detail: { ...attempt.detail, knownAccount: false } }),
   });
 }

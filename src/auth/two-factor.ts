@@ -185,6 +185,7 @@ export class TwoFactorService {
         address,
         at: now,
         organisation,
+        knownAccount: true,
         detail: { reason: 'throttled', step: 'two-factor' },
       });
       return { ok: false, reason: 'throttled' };
@@ -194,7 +195,11 @@ export class TwoFactorService {
       await attempt.withdraw();
       return outcome;
     }
-    await attempt.failed({ organisation, detail: { reason: 'wrong-code', step: 'two-factor' } });
+    await attempt.failed({
+      organisation,
+      knownAccount: true,
+      detail: { reason: 'wrong-code', step: 'two-factor' },
+    });
     return { ok: false, reason: 'wrong-code' };
   }
 

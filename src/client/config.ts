@@ -3,6 +3,7 @@
 // A config file others may read is refused: it holds a token. No message here contains the token.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { openToOthers } from '../platform/file-modes.ts';
 import type { ClientSettings } from './api.ts';
 
 /** The client cannot start: the settings are missing or unsafe. Exit 3. */
@@ -27,7 +28,7 @@ async function readConfigFile(path: string, required: boolean): Promise<{ url?: 
       `Cannot read the config file ${path}: ${(error as NodeJS.ErrnoException).code}.`,
     );
   }
-  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+  if (openToOthers(mode)) {
     throw new ClientConfigError(
       `The config file ${path} can be read by other users (mode ${(mode & 0o777).toString(8)}), and it holds an API token. Run: chmod 600 ${path}`,
     );

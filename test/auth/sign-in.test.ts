@@ -124,6 +124,12 @@ describeEachEngine('sign-in and sessions', (database) => {
     assert.equal(locked.statusCode, 429);
   });
 
+  test('a username over 64 characters is refused as wrong, not a server error', async () => {
+    const response = await new Agent(t.app).signIn('x'.repeat(65), 'not-the-password');
+    assert.equal(response.statusCode, 400);
+    assert.match(errorSummary(response.body), /username or password is not correct/);
+  });
+
   test('users of an inactive school cannot sign in and are told why', async () => {
     const { db } = database();
     const la = await makeLa(db);
@@ -313,6 +319,45 @@ describeEachEngine('sign-in throttling across nodes', (database) => {
     assert.ok(
       checked <= SETTINGS.signIn.maxFailures && last === 'auth.change-password.throttled',
       `${checked} of 40 checked; last ${last}`,
+    );
+  });
+
+  test('the audit log keeps the username of a failed sign-in only when it names an account', async () => {
+    const { db } = database();
+    // A morning of its own: the other tests' failures are not among those read below.
+    const clock = new ManualClock('2026-12-07T09:00:00.000Z');
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const [node] = twoNodes(clock) as [AuthService];
+    // A password typed into the username box: wrong, then wrong until throttled.
+    const typedPassword = `Secret-${la.number}-pass`;
+    for (let i = 0; i <= SETTINGS.signIn.maxFailures; i += 1) {
+      await node.signIn(typedPassword, 'anything', '198.51.100.13');
+    }
+    await node.signIn(user.username, 'not-the-password', '198.51.100.13');
+    const failures = await db
+      .selectFrom('audit_events')
+      .select(['subject_id', 'detail'])
+      .where('action', '=', 'sign-in-failed')
+      .where('occurred_at', '>=', '2026-12-07T09:00:00.000Z')
+      .where('occurred_at', '<', '2026-12-07T10:00:00.000Z')
+      .execute();
+    const all = JSON.stringify(failures);
+    assert.doesNotMatch(all, new RegExp(typedPassword), 'what was typed is not kept');
+    const unknown = failures.filter((f) => f.subject_id === null);
+    assert.deepEqual(
+      unknown.map((f) => JSON.parse(f.detail ?? '{}')).sort((a, b) => a.reason.localeCompare(b.reason)),
+      [
+        { reason: 'throttled', knownAccount: false },
+        ...Array.from({ length: SETTINGS.signIn.maxFailures }, () => ({
+          reason: 'wrong-credentials',
+          knownAccount: false,
+        })),
+      ],
+    );
+    assert.ok(
+      failures.some((f) => f.subject_id === user.username),
+      "a known account's username is kept",
     );
   });
 

@@ -152,7 +152,7 @@ for (const engine of ENGINES) {
     test('rotate re-wraps every data key under the current key, in batches; the files stay as stored', async () => {
       const blobs = transfers.map((t) => readFileSync(join(dir, 'files', String(t.row.storage_key))));
       const previousFile = join(dir, 'previous.key');
-      writeFileSync(previousFile, `${keyA.toBase64()}\n`);
+      writeFileSync(previousFile, `${keyA.toBase64()}\n`, { mode: 0o600 });
       const run = runS2s(
         ['keys', 'rotate', '--batch', '1'],
         env({ MASTER_KEY: keyB.toBase64(), MASTER_KEY_PREVIOUS_FILES: previousFile }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -152,6 +152,7 @@ test('the master key file is created outside production and required in producti
   const first = load({ mayGenerate: true });
   assert.equal(first.generated, true);
   assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.equal(statSync(join(dir, 'keys')).mode & 0o777, 0o700, 'the folder made for it too');
   const again = load({ mayGenerate: true });
   assert.equal(again.generated, false);
   assert.equal(again.keyring.current.id, first.keyring.current.id);
@@ -163,11 +164,32 @@ test('the master key file is created outside production and required in producti
   );
 });
 
+test('a master key file other users can read is refused, current or previous', () => {
+  const dir = mkdtempSync(join(tmpdir(), 's2s-key-'));
+  const file = join(dir, 'master.key');
+  writeFileSync(file, `${MasterKey.generate().toBase64()}\n`, { mode: 0o600 });
+  chmodSync(file, 0o644);
+  const refusal = new RegExp(`${file} can be read by other users \\(mode 644\\)\\. Run: chmod 600 ${file}`);
+  assert.throws(() => loadMasterKeyring({ file, mayGenerate: true, previous: NO_PREVIOUS }), refusal);
+  assert.throws(
+    () =>
+      loadMasterKeyring({
+        value: MasterKey.generate().toBase64(),
+        file: 'unused',
+        mayGenerate: false,
+        previous: { values: [], files: [file] },
+      }),
+    refusal,
+  );
+  chmodSync(file, 0o600);
+  assert.doesNotThrow(() => loadMasterKeyring({ file, mayGenerate: false, previous: NO_PREVIOUS }));
+});
+
 test('previous master keys come from MASTER_KEY_PREVIOUS and MASTER_KEY_PREVIOUS_FILES; a bad one stops the load', () => {
   const dir = mkdtempSync(join(tmpdir(), 's2s-key-'));
   const [current, fromValue, fromFile] = [MasterKey.generate(), MasterKey.generate(), MasterKey.generate()];
   const previousFile = join(dir, 'previous.key');
-  writeFileSync(previousFile, `${fromFile.toBase64()}\n`);
+  writeFileSync(previousFile, `${fromFile.toBase64()}\n`, { mode: 0o600 });
   const load = (previous: MasterKeySettings['previous']) =>
     loadMasterKeyring({ value: current.toBase64(), file: 'unused', mayGenerate: false, previous });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -58,4 +58,16 @@ test('reads a file in pieces, all read into one buffer, for a reader done with e
   assert.equal(buffers.size, 1, 'every piece in the same buffer');
   // Missing: refused when asked, before any piece.
   await assert.rejects(store.readPieces('file-4'), { code: 'ENOENT' });
+});
+
+test('the folder it creates is for the owner alone, whatever the umask; so is each file', async () => {
+  const umask = process.umask(0o022);
+  try {
+    const root = join(mkdtempSync(join(tmpdir(), 's2s-files-')), 'files');
+    await new DiskFileStore(root).putBatches('a-key', [[Buffer.from('record')]]);
+    assert.equal(statSync(root).mode & 0o777, 0o700);
+    assert.equal(statSync(join(root, 'a-key')).mode & 0o777, 0o600);
+  } finally {
+    process.umask(umask);
+  }
 });

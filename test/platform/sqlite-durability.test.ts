@@ -1,7 +1,7 @@
 // SQLite commits are durable on every start, not only the first: better-sqlite3's SQLite defaults to
 // synchronous=NORMAL (no sync at commit) when it opens a database that is already in WAL mode.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -30,6 +30,25 @@ test('a database file syncs each commit when it is created and when it is opened
     assert.deepEqual(await synchronousOf(url), { synchronous: FULL, journal: 'wal' }, 'created');
     assert.deepEqual(await synchronousOf(url), { synchronous: FULL, journal: 'wal' }, 'opened again');
   } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test('a new database file, its WAL files and its folder are for the owner alone, whatever the umask', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 's2s-modes-'));
+  const umask = process.umask(0o022);
+  try {
+    const file = join(directory, 'data', 's2s.db');
+    const db = createDatabase(`sqlite:${file}`);
+    await sql`create table kept (n integer)`.execute(db);
+    const modeOf = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    assert.deepEqual(
+      [modeOf(join(directory, 'data')), modeOf(file), modeOf(`${file}-wal`), modeOf(`${file}-shm`)],
+      ['700', '600', '600', '600'],
+    );
+    await db.destroy();
+  } finally {
+    process.umask(umask);
     rmSync(directory, { recursive: true, force: true });
   }
 });

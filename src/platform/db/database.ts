@@ -1,6 +1,6 @@
 // The one place that knows which SQL engine runs.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -17,6 +17,7 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
 import * as foundation from './migrations/001-foundation.ts';
 import * as transfers from './migrations/002-transfers.ts';
 import * as notificationsJobs from './migrations/003-notifications-jobs.ts';
@@ -133,10 +134,25 @@ export function keepingStatements(connection: SqliteDatabase.Database): SqliteDi
   };
 }
 
+/**
+ * A new database file, and any folder it needs, for s2s's user alone: better-sqlite3 would create the file
+ * by the umask (0644 as a rule), readable by every user of the machine. SQLite gives its -wal and -shm
+ * files the main file's mode, and takes an empty file for a new database. An existing file or folder is
+ * left as it is.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  try {
+    writeFileSync(path, '', { flag: 'wx', mode: PRIVATE_FILE_MODE });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
   if (engineOf(url) === 'sqlite') {
     const file = url.slice('sqlite:'.length);
-    if (file !== ':memory:') mkdirSync(dirname(resolve(file)), { recursive: true });
+    if (file !== ':memory:') createPrivateFile(resolve(file));
     const connection = new SqliteDatabase(file === ':memory:' ? ':memory:' : resolve(file));
     connection.pragma('journal_mode = WAL');
     // Every commit reaches the disk before s2s answers (a school told "uploaded" must not lose the

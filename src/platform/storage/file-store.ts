@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BufferPool } from '../buffer-pool.ts';
+import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
 
 export interface FileStore {
   /** Store a stream under a key; the object appears whole or not at all. */
@@ -94,14 +95,14 @@ export class DiskFileStore implements FileStore {
 
   put(key: string, content: Readable): Promise<void> {
     return this.writeAtomically(key, async (partial) => {
-      await pipeline(content, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+      await pipeline(content, createWriteStream(partial, { flags: 'wx', mode: PRIVATE_FILE_MODE }));
       await fsync(partial);
     });
   }
 
   putBatches(key: string, batches: Iterable<readonly Buffer[]>): Promise<void> {
     return this.writeAtomically(key, async (partial) => {
-      const handle = await open(partial, 'wx', 0o600);
+      const handle = await open(partial, 'wx', PRIVATE_FILE_MODE);
       try {
         for (const batch of batches) await writeAll(handle, batch);
         await handle.sync();
@@ -117,7 +118,7 @@ export class DiskFileStore implements FileStore {
    */
   private async writeAtomically(key: string, write: (partial: string) => Promise<void>): Promise<void> {
     const target = this.pathOf(key);
-    await mkdir(this.root, { recursive: true });
+    await this.createRoot();
     const partial = join(this.root, `${PARTIAL_PREFIX}${randomUUID()}`);
     try {
       await write(partial);
@@ -168,7 +169,7 @@ export class DiskFileStore implements FileStore {
 
   async isReachable(): Promise<boolean> {
     try {
-      await mkdir(this.root, { recursive: true });
+      await this.createRoot();
       await access(this.root, constants.R_OK | constants.W_OK);
       return true;
     } catch {
@@ -193,6 +194,11 @@ export class DiskFileStore implements FileStore {
         // Removed since the directory was read.
       }
     }
+  }
+
+  /** The folder, when missing, for s2s's user alone; one an operator made is left as it is. */
+  private async createRoot(): Promise<void> {
+    await mkdir(this.root, { recursive: true, mode: PRIVATE_FOLDER_MODE });
   }
 
   private pathOf(key: string): string {

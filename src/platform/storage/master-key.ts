@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { openToOthers, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
 import { MasterKey } from './envelope.ts';
 import { MasterKeyring } from './keyring.ts';
 
@@ -29,12 +30,9 @@ export function loadMasterKeyring(settings: MasterKeySettings): {
       keyFromBase64(value, `MASTER_KEY_PREVIOUS: key ${index + 1} of ${settings.previous.values.length}`),
     ),
     ...settings.previous.files.map((file) => {
-      try {
-        return keyFromBase64(readFileSync(file, 'utf8').trim(), `MASTER_KEY_PREVIOUS_FILES: ${file}`);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        throw new MasterKeyError(`MASTER_KEY_PREVIOUS_FILES: ${file} does not exist`);
-      }
+      const text = readKeyFile(file);
+      if (text === undefined) throw new MasterKeyError(`MASTER_KEY_PREVIOUS_FILES: ${file} does not exist`);
+      return keyFromBase64(text, `MASTER_KEY_PREVIOUS_FILES: ${file}`);
     }),
   ];
   return { keyring: new MasterKeyring(key, previous), generated };
@@ -47,30 +45,45 @@ function keyFromBase64(text: string, where: string): MasterKey {
   return new MasterKey(bytes);
 }
 
-function loadCurrentKey(settings: MasterKeySettings): { key: MasterKey; generated: boolean } {
-  if (settings.value) return { key: keyFromBase64(settings.value, 'MASTER_KEY'), generated: false };
-  let text: string | undefined;
+/**
+ * A key file's text, or undefined when there is no such file. One other users could read is refused: with
+ * the key, a copy of the stored files (or a backup) can be read.
+ */
+function readKeyFile(file: string): string | undefined {
+  let mode: number;
   try {
-    text = readFileSync(settings.file, 'utf8').trim();
+    mode = statSync(file).mode;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    return undefined;
   }
+  if (openToOthers(mode)) {
+    throw new MasterKeyError(
+      `The master key file ${file} can be read by other users (mode ${(mode & 0o777).toString(8)}). Run: chmod 600 ${file}`,
+    );
+  }
+  return readFileSync(file, 'utf8').trim();
+}
+
+function loadCurrentKey(settings: MasterKeySettings): { key: MasterKey; generated: boolean } {
+  if (settings.value) return { key: keyFromBase64(settings.value, 'MASTER_KEY'), generated: false };
+  let text = readKeyFile(settings.file);
   if (text === undefined) {
     if (!settings.mayGenerate) {
       throw new MasterKeyError(
-        `No master key: set MASTER_KEY, or put a key in ${settings.file} (create one with: openssl rand -base64 32). ` +
+        `No master key: set MASTER_KEY, or put a key in ${settings.file}, readable by this user alone (create one with: umask 077; openssl rand -base64 32 > ${settings.file}). ` +
           'Keep a copy somewhere safe: without it no stored file can be read.',
       );
     }
     const key = MasterKey.generate();
-    mkdirSync(dirname(settings.file), { recursive: true });
+    mkdirSync(dirname(settings.file), { recursive: true, mode: PRIVATE_FOLDER_MODE });
     try {
-      writeFileSync(settings.file, `${key.toBase64()}\n`, { mode: 0o600, flag: 'wx' });
+      writeFileSync(settings.file, `${key.toBase64()}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
       return { key, generated: true };
     } catch (error) {
       // Another process starting at the same moment created it first: use theirs.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      text = readFileSync(settings.file, 'utf8').trim();
+      text = readKeyFile(settings.file) ?? '';
     }
   }
   return { key: keyFromBase64(text, `The master key file ${settings.file}`), generated: false };
