@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
 import {
   CATCH_UP_HOURS,
   type JobDefinition,
@@ -13,6 +14,24 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { createTestDatabase, describeEachEngine } from '../support/databases.ts';
 
 const logger = createLogger('silent');
+
+/** The row a node leaves when it claimed a run at `claimedAt` and then stopped: 'running', its lease held. */
+async function insertRunOfStoppedNode(db: Db, job: string, slot: string, claimedAt: Date): Promise<void> {
+  await db
+    .insertInto('job_runs')
+    .values({
+      id: randomUUID(),
+      job,
+      slot,
+      trigger: 'schedule',
+      owner: 'gone:1:dead',
+      started_at: claimedAt.toISOString(),
+      lease_until: new Date(claimedAt.getTime() + LEASE_MINUTES * 60_000).toISOString(),
+      status: 'running',
+      attempts: 1,
+    })
+    .execute();
+}
 
 /** A job that counts its runs; exclusive unless told otherwise. */
 function countingJob(overrides: Partial<JobDefinition> = {}): JobDefinition & { runs: Date[] } {
@@ -93,20 +112,7 @@ describeEachEngine('scheduler', (database) => {
     const clock = new ManualClock('2026-11-23T07:00:00.000Z');
     const job = countingJob();
     // A process claimed the run and then stopped: its row stays 'running'.
-    await db
-      .insertInto('job_runs')
-      .values({
-        id: randomUUID(),
-        job: job.name,
-        slot: '2026-11-23T07:00:00.000Z',
-        trigger: 'schedule',
-        owner: 'gone:1:dead',
-        started_at: clock.now().toISOString(),
-        lease_until: new Date(clock.now().getTime() + LEASE_MINUTES * 60_000).toISOString(),
-        status: 'running',
-        attempts: 1,
-      })
-      .execute();
+    await insertRunOfStoppedNode(db, job.name, '2026-11-23T07:00:00.000Z', clock.now());
     const scheduler = new Scheduler({ db, clock, logger }, [job]);
     clock.advanceMinutes(LEASE_MINUTES - 1);
     await scheduler.tick();
@@ -332,20 +338,7 @@ describeEachEngine('exclusive jobs on two nodes', (database) => {
     const clock = new ManualClock('2026-11-23T10:00:30.000Z');
     const job = countingJob({ schedule: '0 * * * * *', scheduleText: 'every minute' });
     const slot = '2026-11-23T10:00:00.000Z';
-    await db
-      .insertInto('job_runs')
-      .values({
-        id: randomUUID(),
-        job: job.name,
-        slot,
-        trigger: 'schedule',
-        owner: 'dead-node:1:abcd',
-        started_at: clock.now().toISOString(),
-        lease_until: new Date(clock.now().getTime() + LEASE_MINUTES * 60_000).toISOString(),
-        status: 'running',
-        attempts: 1,
-      })
-      .execute();
+    await insertRunOfStoppedNode(db, job.name, slot, clock.now());
     const survivor = new Scheduler({ db, clock, logger }, [job]);
     const statusOfDeadRun = async () =>
       (
@@ -374,20 +367,7 @@ describeEachEngine('exclusive jobs on two nodes', (database) => {
     const clock = new ManualClock('2026-11-23T07:00:00.000Z');
     const job = countingJob();
     const other = countingJob();
-    await db
-      .insertInto('job_runs')
-      .values({
-        id: randomUUID(),
-        job: job.name,
-        slot: '2026-11-23T07:00:00.000Z',
-        trigger: 'schedule',
-        owner: 'gone:1:dead',
-        started_at: clock.now().toISOString(),
-        lease_until: new Date(clock.now().getTime() + LEASE_MINUTES * 60_000).toISOString(),
-        status: 'running',
-        attempts: 1,
-      })
-      .execute();
+    await insertRunOfStoppedNode(db, job.name, '2026-11-23T07:00:00.000Z', clock.now());
     clock.advanceMinutes(LEASE_MINUTES + 1);
     // A node whose first job is another: it marks abandoned runs before it reaches this one's.
     await new Scheduler({ db, clock, logger }, [other, job]).tick();
