@@ -27,7 +27,8 @@ export const CLIENT_USAGE = `Usage: s2s-client <command> [options]
 
 Commands:
   send FILE...                 upload the files; prints where each went, or why it was refused (a file
-                               s2s already has, sent again after a lost answer, is "already received")
+                               s2s already has, sent again after a lost answer, is "already received";
+                               one s2s was too busy or at fault to take is "not sent": send it again)
   fetch --to DIR [--again]     download every file waiting for you into DIR (SHA-256 checked) and
                                accept the CTFs; a file already fetched into DIR is skipped unless --again,
                                but a CTF whose accept did not go through is accepted (not downloaded again)
@@ -154,7 +155,10 @@ export async function runClient(
               for (const w of r.warnings) io.out(`  Check: ${w}\n`);
               if (r.advice) io.out(`  Note: ${r.advice}\n`);
             } else {
-              io.out(`Refused: ${r.filename}\n`);
+              // 'failed': s2s was busy or at fault, nothing wrong with the file, so the same file again.
+              io.out(
+                r.status === 'failed' ? `Not sent: ${r.filename} (try again)\n` : `Refused: ${r.filename}\n`,
+              );
               for (const reason of r.reasons) io.out(`  ${reason}\n`);
               if (r.waitingTransferId)
                 io.out(`  The file waiting under that name: id ${r.waitingTransferId}\n`);
@@ -163,7 +167,9 @@ export async function runClient(
           }
           if (response.warning) io.out(`${response.warning}\n`);
         }
-        return response.results.every((r) => r.status === 'accepted') && !response.warning ? 0 : 1;
+        // A refusal needs a person to change the file; a file s2s failed to take only needs sending again.
+        if (response.results.some((r) => r.status === 'refused') || response.warning) return 1;
+        return response.results.some((r) => r.status === 'failed') ? 4 : 0;
       }
 
       case 'fetch': {

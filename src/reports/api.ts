@@ -22,7 +22,7 @@ import { readDateInput } from '../platform/web/date-input.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { MAX_LAS, MAX_OTHER_LAS } from './cluster-service.ts';
 import { FROM_DATE, TO_DATE } from './date-range.ts';
-import { LA_ACCOUNT_ROLES } from './directory-report-service.ts';
+import { LA_ACCOUNT_ROLES, SCHOOL_STATUSES } from './directory-report-service.ts';
 import { type CsvReportName, type ReportCriteria, ReportDownloads } from './downloads.ts';
 import { DOWNLOAD_STATUSES, LOST_PUPIL_TYPES } from './lost-pupil-report-service.ts';
 import { MAX_SELECTED_SCHOOLS } from './usage-service.ts';
@@ -126,7 +126,7 @@ const schoolListParameters = [
   la,
   queryParameter(
     'status',
-    { type: 'string', enum: ['open', 'all'], default: 'open' },
+    { type: 'string', enum: SCHOOL_STATUSES, default: SCHOOL_STATUSES[0] },
     '`open`: open establishments only; `all`: closed ones too.',
   ),
 ];

@@ -44,8 +44,11 @@ export interface UserReportCriteria extends DateRangeInput, LaChoice {
   role?: string;
 }
 
+/** The School List and Base User reports' choices, as the page offers them, its default first. */
+export const SCHOOL_STATUSES: [string, ...string[]] = ['open', 'all'];
+
 export interface SchoolsCriteria extends LaChoice {
-  /** 'all' for closed establishments too; anything else is open ones only. */
+  /** One of SCHOOL_STATUSES ('all': closed establishments too), or blank for the default. */
   status?: string;
 }
 
@@ -206,16 +209,14 @@ export class DirectoryReportService {
     actor: Actor,
     criteria: SchoolsCriteria,
   ): Promise<SchoolsHead & { query: SchoolQuery }> {
-    const subject = await this.requireSubject(actor, criteria);
-    const openOnly = criteria.status !== 'all';
-    return { ...subject, openOnly, query: { laNumber: subject.laNumber, openOnly } };
-  }
-
-  private async requireSubject(actor: Actor, criteria: LaChoice): Promise<Subject> {
     const errors: FieldError[] = [];
+    // Not taken for the default: a misspelt 'all' would list open schools only without a word.
+    const status = criteria.status?.trim() || SCHOOL_STATUSES[0];
+    if (!SCHOOL_STATUSES.includes(status)) errors.push(keyedError('status', 'reports.errors.choose-status'));
     const subject = await this.subjectFor(actor, criteria, errors);
-    if (!subject) throw new Invalid(errors);
-    return subject;
+    if (errors.length > 0 || !subject) throw new Invalid(errors);
+    const openOnly = status !== 'all';
+    return { ...subject, openOnly, query: { laNumber: subject.laNumber, openOnly } };
   }
 
   /** The LA reported on: the actor's own, or for the national administrator the LA chosen, or every LA. */

@@ -216,6 +216,18 @@ describeEachEngine('API reports', (database) => {
       assert.equal(scope.json().errors[0].field, 'scope', url);
       assert.match(scope.json().errors[0].message, /^scope must be .+, or left out$/, url);
     }
+    // Likewise a status the page does not offer (a typo for `all`): not taken for open schools only.
+    for (const report of ['schools', 'base-users']) {
+      const typo = await api(t.app, { url: `/api/v1/reports/${report}.csv?status=al`, token: dbaToken });
+      assert.equal(typo.statusCode, 422, report);
+      assert.deepEqual(
+        typo.json().errors,
+        [{ field: 'status', message: 'Choose open schools only, or all schools, open and closed' }],
+        report,
+      );
+      const open = await api(t.app, { url: `/api/v1/reports/${report}.csv?status=`, token: dbaToken });
+      assert.equal(open.statusCode, 200, `${report}: empty is the default`);
+    }
 
     for (const [query, field] of [
       ['from=2026-02-30', 'from'],

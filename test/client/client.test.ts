@@ -403,6 +403,39 @@ describe('s2s-client', () => {
     );
   });
 
+  test('send: a file s2s is too busy to take, among others, is "not sent" (exit 4), unless another is refused (exit 1)', async () => {
+    // Already received is answered before the content checks, so it is accepted while they are busy.
+    const earlier = ctfFile();
+    assert.equal((await run(['send', earlier.path], tokenA)).code, 0);
+    const bad = join(work, 'pupils.xml');
+    writeFileSync(bad, '<CTfile/>');
+    const file = ctfFile();
+
+    // The backlog read before the test ends, whatever it asserts: the next test needs the checks free.
+    const whileBusy = async (argv: string[]) => {
+      const backlog = fillContentChecks(t.app.contentChecks, 16 * 1024 * 1024);
+      try {
+        return await run(argv, tokenA);
+      } finally {
+        await backlog;
+      }
+    };
+    const busy = await whileBusy(['send', earlier.path, file.path]);
+    assert.equal(busy.code, 4, busy.err + busy.out);
+    assert.match(busy.out, new RegExp(`Already received: ${earlier.filename}`));
+    assert.match(
+      busy.out,
+      new RegExp(
+        `Not sent: ${file.filename} \\(try again\\)\n  s2s is busy checking other files just now, so it did not take this one.\n  What to do: Send it again in a minute or two`,
+      ),
+    );
+
+    const refused = await whileBusy(['send', bad, file.path]);
+    assert.equal(refused.code, 1, refused.err + refused.out);
+    assert.match(refused.out, /Refused: pupils\.xml/);
+    assert.match(refused.out, new RegExp(`Not sent: ${file.filename} \\(try again\\)`));
+  });
+
   test('the real bin: send and a refused token, with the documented exit codes', async () => {
     // Asynchronously: the service runs in this process, so a synchronous spawn would block its answers.
     const bin = (args: string[], env: NodeJS.ProcessEnv) =>

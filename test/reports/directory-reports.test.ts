@@ -554,6 +554,17 @@ describeEachEngine('User, School List and Base User reports', (database) => {
       const csvRefused = await agent.get('/reports/users/csv?role=bogus');
       assert.equal(csvRefused.statusCode, 302);
       assert.match(String(csvRefused.headers.location), /^\/reports\/users\?role=bogus&run=1$/);
+      // A misspelt status from an edited address is refused beside its radios, not taken for open only.
+      for (const report of ['schools', 'base-users']) {
+        const typo = await agent.get(`/reports/${report}?run=1&status=al`);
+        assert.equal(typo.statusCode, 400, report);
+        assert.match(
+          typo.body,
+          /id="status-error"[^>]*>[\s\S]*?Choose open schools only, or all schools, open and closed/,
+          report,
+        );
+        assert.equal((await agent.get(`/reports/${report}/csv?status=al`)).statusCode, 302, report);
+      }
 
       const admin = await signedInUser(t, 'national_admin', {});
       const choose = await admin.agent.get('/reports/schools?run=1');
