@@ -25,6 +25,7 @@ import { type IncomingPupil, matchLostPupils } from '../lost-pupils/matching.ts'
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
+import { londonDate } from '../platform/dates.ts';
 import type {
   CensusReturnEventRow,
   CensusReturnRow,
@@ -56,7 +57,8 @@ import {
 import { isoDate, TERM_KEYS } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
 import type { ReturnSummary } from './census-summary.ts';
-import { type CollectionDetails, DataCollectionsService } from './collections-service.ts';
+import { findCollection } from './collections-repository.ts';
+import { type CollectionDetails, collectionStatus, DataCollectionsService } from './collections-service.ts';
 import { actsAsSource, isAgentOf, mayOpen } from './policy.ts';
 import {
   answerFinding,
@@ -93,6 +95,18 @@ export const STATUS_LABELS: Record<CensusReturnStatus, string> = {
 
 const NAME_ADVICE = message('collect.refused.name-advice');
 const CONTENT_ADVICE = message('collect.refused.content-advice');
+
+/** Why a return is refused by a collection not open for loading (closed, or not yet open), and what to do. */
+function notLiveRefusal({ collection, status }: CollectionDetails): [Message[], Message] {
+  return [
+    [
+      status === 'Closed'
+        ? message('collect.closed-no-more', { name: collection.name })
+        : message('collect.opens-on', { name: collection.name, date: collection.open_date }),
+    ],
+    message('collect.refused.contact-la'),
+  ];
+}
 
 /** A return's status in a sentence: "version 2, submitted". */
 const STATUS_WORD_KEYS: Record<CensusReturnStatus, string> = {
@@ -276,16 +290,7 @@ export class CensusReturnsService {
     const refuse = (reasons: Message[], whatToDo: Message) =>
       this.refuse(actor, details, shown, reasons, whatToDo);
     const { collection } = details;
-    if (details.status !== 'Live') {
-      return refuse(
-        [
-          details.status === 'Closed'
-            ? message('collect.closed-no-more', { name: collection.name })
-            : message('collect.opens-on', { name: collection.name, date: collection.open_date }),
-        ],
-        message('collect.refused.contact-la'),
-      );
-    }
+    if (details.status !== 'Live') return refuse(...notLiveRefusal(details));
 
     // 1. The name: a termly census return of this collection's term and year, from the right school.
     if (!/\.xml$/i.test(filename)) {
@@ -477,12 +482,19 @@ export class CensusReturnsService {
     const id = randomUUID();
     const at = clock.now();
     const scope = scopeOf(actor.role) === 'school' ? 'school' : 'la';
-    let outcome: Awaited<ReturnType<typeof insertVersion>> | { loadedMeanwhile: CensusReturnRow };
+    let outcome:
+      | Awaited<ReturnType<typeof insertVersion>>
+      | { loadedMeanwhile: CensusReturnRow }
+      | { notLive: CollectionDetails };
     try {
       outcome = await db.transaction().execute(async (tx) => {
         // Step 2 again, once any other load of this school's return has finished: a version recorded
         // since the first check (a load at the same moment) is replaced only with the uploader's say-so.
         await lockSchoolReturn(tx, details.collection.id, load.establishment);
+        // And the collection still open: the LA or the DfE may have closed it while this file was checked.
+        const collection = (await findCollection(tx, details.collection.id)) ?? details.collection;
+        const status = collectionStatus(collection, londonDate(clock.now()));
+        if (status !== 'Live') return { notLive: { ...details, collection, status } };
         const current = await currentReturn(tx, details.collection.id, load.establishment);
         if (current && !load.replace) return { loadedMeanwhile: current };
         const recorded = await insertVersion(
@@ -563,6 +575,15 @@ export class CensusReturnsService {
     } catch (error) {
       await removeStored();
       throw error;
+    }
+    if ('notLive' in outcome) {
+      await removeStored();
+      return this.refuse(
+        actor,
+        details,
+        printableFilename(load.filename),
+        ...notLiveRefusal(outcome.notLive),
+      );
     }
     if ('loadedMeanwhile' in outcome) {
       await removeStored();

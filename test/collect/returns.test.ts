@@ -265,6 +265,87 @@ describeEachEngine('census returns', (database) => {
     assert.equal((await s.service.view(s.source, first.returnId)).isCurrent, false);
   });
 
+  test('a collection closed while a return is checked: the return is refused when recorded, its file removed', async () => {
+    const s = await setUp();
+    const { files } = s.stores;
+    // The load's file is held once stored (its checks passed) until the collection has been closed, as
+    // meetingPuts holds loads until they meet.
+    let checked: () => void = () => {};
+    const loadChecked = new Promise<void>((resolve) => {
+      checked = resolve;
+    });
+    let release: () => void = () => {};
+    const closed = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const holding = new CensusReturnsService({
+      db: s.db,
+      clock: s.clock,
+      files: {
+        put: async (file) => {
+          const stored = await files.put(file);
+          checked();
+          await closed;
+          return stored;
+        },
+        get: (file) => files.get(file),
+        remove: (key) => files.remove(key),
+      },
+    });
+    const loading = holding.load(
+      s.source,
+      s.collectionId,
+      censusFilename(s.school.number),
+      content(censusReturnXml({ school: s.school.number, year: 2026 })),
+      false,
+    );
+    await loadChecked;
+    await new DataCollectionsService({ db: s.db, clock: s.clock }).setClosed(
+      s.collector,
+      s.collectionId,
+      true,
+    );
+    release();
+    const outcome = (await loading) as RefusedReturn;
+    assert.equal(outcome.status, 'refused');
+    assert.deepEqual(outcome.reasons, [
+      `School Census 2026 Autumn ${s.la.number} is closed: no more returns can be loaded.`,
+    ]);
+    assert.equal(outcome.whatToDo, 'If your return still needs to be loaded, contact your LA.');
+    assert.deepEqual(
+      [...outcome.messages.reasons, outcome.messages.whatToDo].map((text) => translateMessage('cy', text)),
+      [
+        `Mae School Census 2026 Autumn ${s.la.number} wedi cau: ni ellir lanlwytho rhagor o ffurflenni.`,
+        'Os oes angen lanlwytho eich ffurflen o hyd, cysylltwch â’ch awdurdod lleol.',
+      ],
+    );
+    const versions = await s.db
+      .selectFrom('census_returns')
+      .select('id')
+      .where('collection_id', '=', s.collectionId)
+      .execute();
+    assert.deepEqual(versions, [], 'no version is recorded');
+    const left = [];
+    for await (const object of s.stores.raw.list()) left.push(object);
+    assert.deepEqual(left, [], "the refused load's file is removed");
+    const refusals = await s.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'census-return-refused')
+      .where('actor_user_id', '=', s.source.userId)
+      .execute();
+    assert.deepEqual(
+      refusals.map((r) => JSON.parse(r.detail ?? '{}')),
+      [
+        {
+          collection: `School Census 2026 Autumn ${s.la.number}`,
+          filename: outcome.filename,
+          reasons: outcome.reasons,
+        },
+      ],
+    );
+  });
+
   test('an explanation sent as the return is submitted is refused; the submitted one stays', async () => {
     const s = await setUp();
     const school = s.school.number;

@@ -49,7 +49,7 @@ import {
 import { type CtfOptions, ctfXml, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { readStored } from '../support/transfers.ts';
+import { meetingPuts, readStored } from '../support/transfers.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 const EMAIL: EmailContext = {
@@ -1237,22 +1237,11 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
 
       /** A service whose uploads store their blobs only once two have passed the first check. */
       function meetingService(): UploadService {
-        let arrived = 0;
-        let release: () => void = () => {};
-        const bothStored = new Promise<void>((resolve) => {
-          release = resolve;
+        return new UploadService({
+          db,
+          files: { put: meetingPuts(files), remove: (key) => files.remove(key) },
+          clock,
         });
-        const meeting: UploadBlobStore = {
-          async put(content) {
-            const stored = await files.put(content);
-            arrived += 1;
-            if (arrived === 2) release();
-            await bothStored;
-            return stored;
-          },
-          remove: (key) => files.remove(key),
-        };
-        return new UploadService({ db, files: meeting, clock });
       }
 
       test('two uploads of one name at the same moment: one is recorded, the other refused in its transaction and its blob removed', async () => {
