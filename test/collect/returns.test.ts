@@ -84,6 +84,26 @@ describeEachEngine('census returns', (database) => {
     };
   }
 
+  type SetUp = Awaited<ReturnType<typeof setUp>>;
+
+  /** The census files the store holds. */
+  async function storedFiles(s: SetUp): Promise<unknown[]> {
+    const stored = [];
+    for await (const object of s.stores.raw.list()) stored.push(object);
+    return stored;
+  }
+
+  /** The details of the refusals audited for the school's user, oldest first. */
+  async function refusalDetails(s: SetUp): Promise<Record<string, unknown>[]> {
+    const refusals = await s.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'census-return-refused')
+      .where('actor_user_id', '=', s.source.userId)
+      .execute();
+    return refusals.map((r) => JSON.parse(r.detail ?? '{}'));
+  }
+
   async function loaded(outcome: Awaited<ReturnType<CensusReturnsService['load']>>) {
     assert.equal(outcome.status, 'loaded', outcome.status === 'refused' ? outcome.reasons.join(' ') : '');
     return outcome as Extract<typeof outcome, { status: 'loaded' }>;
@@ -217,17 +237,9 @@ describeEachEngine('census returns', (database) => {
       .where('collection_id', '=', s.collectionId)
       .execute();
     assert.deepEqual(versions, [{ id: won.returnId, version: 1, status: 'loaded' }]);
-    const stored = [];
-    for await (const object of s.stores.raw.list()) stored.push(object);
-    assert.equal(stored.length, 1, "the refused load's file is removed");
-    const refusals = await s.db
-      .selectFrom('audit_events')
-      .select('detail')
-      .where('action', '=', 'census-return-refused')
-      .where('actor_user_id', '=', s.source.userId)
-      .execute();
+    assert.equal((await storedFiles(s)).length, 1, "the refused load's file is removed");
     assert.deepEqual(
-      refusals.map((r) => JSON.parse(r.detail ?? '{}').filename),
+      (await refusalDetails(s)).map((detail) => detail.filename),
       [lost.filename],
     );
   });
@@ -325,25 +337,14 @@ describeEachEngine('census returns', (database) => {
       .where('collection_id', '=', s.collectionId)
       .execute();
     assert.deepEqual(versions, [], 'no version is recorded');
-    const left = [];
-    for await (const object of s.stores.raw.list()) left.push(object);
-    assert.deepEqual(left, [], "the refused load's file is removed");
-    const refusals = await s.db
-      .selectFrom('audit_events')
-      .select('detail')
-      .where('action', '=', 'census-return-refused')
-      .where('actor_user_id', '=', s.source.userId)
-      .execute();
-    assert.deepEqual(
-      refusals.map((r) => JSON.parse(r.detail ?? '{}')),
-      [
-        {
-          collection: `School Census 2026 Autumn ${s.la.number}`,
-          filename: outcome.filename,
-          reasons: outcome.reasons,
-        },
-      ],
-    );
+    assert.deepEqual(await storedFiles(s), [], "the refused load's file is removed");
+    assert.deepEqual(await refusalDetails(s), [
+      {
+        collection: `School Census 2026 Autumn ${s.la.number}`,
+        filename: outcome.filename,
+        reasons: outcome.reasons,
+      },
+    ]);
   });
 
   test('an explanation sent as the return is submitted is refused; the submitted one stays', async () => {
@@ -537,16 +538,8 @@ describeEachEngine('census returns', (database) => {
       .where('collection_id', '=', s.collectionId)
       .execute();
     assert.equal(rows.length, 0);
-    const stored = [];
-    for await (const object of s.stores.raw.list()) stored.push(object);
-    assert.equal(stored.length, 0, 'no file was stored');
-    const refusals = await s.db
-      .selectFrom('audit_events')
-      .select('action')
-      .where('action', '=', 'census-return-refused')
-      .where('actor_user_id', '=', s.source.userId)
-      .execute();
-    assert.equal(refusals.length, cases.length);
+    assert.equal((await storedFiles(s)).length, 0, 'no file was stored');
+    assert.equal((await refusalDetails(s)).length, cases.length);
   });
 
   test("a return of another census day than the collection's is refused, naming both days; nothing is stored", async () => {
