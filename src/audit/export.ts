@@ -2,6 +2,7 @@
 // schools), from the Audit Log page or `s2s audit export`. Each event comes with its place in the hash
 // chain, so an exported line can be matched with what `s2s audit verify` proved. Rows are read a page
 // at a time, so the whole national trail streams in constant memory.
+import { keysetRows } from '../platform/db/keyset.ts';
 import type { AuditEventRow, Executor } from '../platform/db/schema.ts';
 import type { CsvValue } from '../reports/csv.ts';
 import { ofLa } from './repository.ts';
@@ -45,22 +46,22 @@ function line(row: AuditEventRow): CsvValue[] {
 
 /** Oldest first, by time then id (unsealed events have no sequence number yet). */
 export async function* auditCsvRows(db: Executor, scope: AuditExportScope): AsyncIterable<CsvValue[]> {
-  let after: { at: string; id: string } | undefined;
-  for (;;) {
-    let query = db.selectFrom('audit_events').selectAll();
-    if (scope.laNumber) query = query.where(ofLa(scope.laNumber));
-    if (after) {
-      const { at, id } = after;
-      query = query.where((eb) =>
-        eb.or([eb('occurred_at', '>', at), eb.and([eb('occurred_at', '=', at), eb('id', '>', id)])]),
-      );
-    }
-    const rows = await query.orderBy('occurred_at').orderBy('id').limit(PAGE).execute();
-    for (const row of rows) yield line(row);
-    const last = rows.at(-1);
-    if (!last || rows.length < PAGE) return;
-    after = { at: last.occurred_at, id: last.id };
-  }
+  const events = keysetRows(
+    (after: { at: string; id: string } | null, limit) => {
+      let query = db.selectFrom('audit_events').selectAll();
+      if (scope.laNumber) query = query.where(ofLa(scope.laNumber));
+      if (after) {
+        const { at, id } = after;
+        query = query.where((eb) =>
+          eb.or([eb('occurred_at', '>', at), eb.and([eb('occurred_at', '=', at), eb('id', '>', id)])]),
+        );
+      }
+      return query.orderBy('occurred_at').orderBy('id').limit(limit).execute();
+    },
+    (row) => ({ at: row.occurred_at, id: row.id }),
+    PAGE,
+  );
+  for await (const row of events) yield line(row);
 }
 
 /** "audit-log-2026-12-02.csv", or "audit-log-916-2026-12-02.csv" for an LA's part. */
