@@ -44,12 +44,6 @@ const to = queryParameter(
 );
 const dates = [from, to];
 
-const la = queryParameter(
-  'la',
-  { type: 'string', pattern: '^(\\d{3}|all)$' },
-  'National administrator only: the LA’s number, or `all` for All LAs. Any other role gets its own LA’s report, whatever this says.',
-);
-
 const manyQuery = (name: string, description: string, items: Json = { type: 'string' }) => ({
   ...queryParameter(name, { type: 'array', items }, description),
   style: 'form',
@@ -65,7 +59,6 @@ const scopeParameter = (scopes: string[], description: string) =>
 
 const usageParameters = [
   ...dates,
-  la,
   scopeParameter(USAGE_SCOPES, 'LA roles: every school of the LA, or the schools in `schools`.'),
   manyQuery(
     'schools',
@@ -76,7 +69,6 @@ const usageParameters = [
 
 const movementParameters = [
   ...dates,
-  la,
   queryParameter(
     'school',
     { type: 'string', pattern: '^(\\d{7}|all)$' },
@@ -99,7 +91,6 @@ const clusterParameters = [
 
 const uploadedParameters = [
   ...dates,
-  la,
   queryParameter(
     'download',
     { type: 'string', enum: DOWNLOAD_STATUSES.map((s) => s.value), default: 'all' },
@@ -114,7 +105,6 @@ const uploadedParameters = [
 
 const userParameters = [
   ...dates,
-  la,
   queryParameter(
     'role',
     { type: 'string', enum: [...LA_ACCOUNT_ROLES] },
@@ -123,7 +113,6 @@ const userParameters = [
 ];
 
 const schoolListParameters = [
-  la,
   queryParameter(
     'status',
     { type: 'string', enum: SCHOOL_STATUSES, default: SCHOOL_STATUSES[0] },
@@ -190,7 +179,7 @@ const REPORTS: ReportOperation[] = [
     capability: 'reports.la',
     description:
       'The CTFs your LA deleted or forwarded for its schools: when, what, from whom, for whom, by whom.',
-    parameters: [...dates, la],
+    parameters: dates,
   },
   {
     report: 'lost-pupil-numbers',
@@ -199,7 +188,7 @@ const REPORTS: ReportOperation[] = [
     capability: 'reports.lost-pupils',
     description:
       'Lost pupils uploaded by your schools and downloaded, by age (on the To date) and gender, with a Total row.',
-    parameters: [...dates, la],
+    parameters: dates,
   },
   {
     report: 'lost-pupils-uploaded',
@@ -217,7 +206,7 @@ const REPORTS: ReportOperation[] = [
     capability: 'reports.lost-pupils',
     description:
       'Each lost pupil your LA found and downloaded, with who uploaded it. Holds pupil data: keep the file as securely as the pupils’ records.',
-    parameters: [...dates, la],
+    parameters: dates,
   },
   {
     report: 'users',
@@ -297,7 +286,6 @@ const OPERATIONS: readonly ApiOperationInfo[] = REPORTS.map((r) => ({
 const reportQuery = z.object({
   from: oneValue,
   to: oneValue,
-  la: oneValue,
   scope: oneValue,
   schools: manyValues,
   school: oneValue,

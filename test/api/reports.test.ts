@@ -268,4 +268,19 @@ describeEachEngine('API reports', (database) => {
     assert.deepEqual(scopeOf('cluster'), ['selected', 'all', 'wales']);
     assert.deepEqual(scopeOf('general-usage'), ['all', 'selected']);
   });
+
+  test('no report documents a parameter only the national administrator could use: it holds no token', async () => {
+    const document = (await t.app.inject({ url: '/api/openapi.json' })).json();
+    const reports = Object.entries(document.paths).filter(([path]) => path.startsWith('/api/v1/reports/'));
+    assert.equal(reports.length, CSV_REPORTS.length);
+    for (const [path, item] of reports) {
+      const names = ((item as { get: { parameters?: { name: string }[] } }).get.parameters ?? []).map(
+        (p) => p.name,
+      );
+      assert.ok(!names.includes('la'), `${path} documents la`);
+    }
+    const national = await signedInUser(t, 'national_admin');
+    const page = await national.agent.get('/account/api-tokens');
+    assert.equal(page.statusCode, 403, 'the national administrator has no API tokens page');
+  });
 });
