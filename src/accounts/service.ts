@@ -1,6 +1,7 @@
 // User Maintenance (LA notes §3.2-3.7): add users, change their role, issue a new password, delete them.
 // No HTTP here. Each change is written in one transaction with its audit record.
 import { randomUUID } from 'node:crypto';
+import { revokeApiTokensOfUser } from '../api/token-repository.ts';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import { deleteIdentitiesOfUser, identitiesOfUser, type OidcIdentityRow } from '../auth/oidc-repository.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -234,7 +235,10 @@ export class AccountsService {
     return withoutSecrets(user);
   }
 
-  /** The role is the only detail that changes (LA notes §3.4); the user is signed out everywhere. */
+  /**
+   * The role is the only detail that changes (LA notes §3.4); the user is signed out everywhere and
+   * their API tokens revoked.
+   */
   async changeRole(actor: AccountsActor, id: string, newRole: string): Promise<Account> {
     const target = await this.changeableUser(actor, id, 'role');
     const role = clean(newRole);
@@ -248,8 +252,18 @@ export class AccountsService {
       if (clash) throw new Invalid([messageError('role', clash)]);
       await updateUser(tx, target.id, { role, updated_at: at.toISOString() });
       // A session belongs to what its user could do when it began: with a new role, they sign in again.
+      // So does a token: kept, it would give its MIS the new role's files at once, and a role that
+      // requires two-factor sign-in without its user ever having set it up.
       await deleteSessionsOfUser(tx, target.id);
-      await this.audit(tx, actor, 'user-role-changed', target, { from: target.role, to: role });
+      const tokensRevoked = await revokeApiTokensOfUser(tx, target.id, {
+        at: at.toISOString(),
+        by: isSystemActor(actor) ? null : actor.userId,
+      });
+      await this.audit(tx, actor, 'user-role-changed', target, {
+        from: target.role,
+        to: role,
+        tokensRevoked,
+      });
     });
     return withoutSecrets({ ...target, role });
   }

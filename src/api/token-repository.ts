@@ -84,6 +84,21 @@ export async function revokeApiToken(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Revokes every token of a user that is not revoked yet; how many. `by` null: the operator's command. */
+export async function revokeApiTokensOfUser(
+  db: Executor,
+  userId: string,
+  change: { at: string; by: string | null },
+): Promise<number> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: change.at, revoked_by: change.by })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function touchApiToken(db: Executor, id: string, at: string): Promise<void> {
   await db.updateTable('api_tokens').set({ last_used_at: at }).where('id', '=', id).execute();
 }

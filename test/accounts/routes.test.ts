@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { api, makeToken } from '../api/support.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
@@ -298,6 +299,30 @@ describeEachEngine('User Maintenance pages', (database) => {
     const schoolPage = await agent.get(`/dba/users/${schoolUser.id}`);
     assert.doesNotMatch(schoolPage.body, /\/role"/);
     assert.match(schoolPage.body, /\/password"/);
+  });
+
+  test('a new role revokes the user’s API tokens, as it ends their sessions; others’ tokens go on', async () => {
+    const { db } = database();
+    const { agent, laNumber } = await signedInAs('la_dba');
+    const user = await makeUser(db, 'la_admissions', { laNumber });
+    const colleague = await makeUser(db, 'la_admissions', { laNumber });
+    const [token, other] = [await makeToken(db, user, 'read'), await makeToken(db, colleague, 'read')];
+    const incoming = (bearer: string) => api(t.app, { url: '/api/v1/files/incoming', token: bearer });
+    assert.equal((await incoming(token)).statusCode, 200);
+
+    const changed = await agent.post(`/dba/users/${user.id}/role`, { role: 'la_lost_pupil_transfer' });
+    assert.equal(changed.statusCode, 302);
+    const details = await agent.get(`/dba/users/${user.id}`);
+    assert.match(details.body, /Their API tokens have been revoked: they make new ones for their software/);
+    assert.equal((await incoming(token)).statusCode, 401, 'the old token acts no more');
+    assert.equal((await incoming(other)).statusCode, 200);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'user-role-changed')
+      .where('subject_id', '=', user.username)
+      .executeTakeFirstOrThrow();
+    assert.equal(JSON.parse(audit.detail ?? '{}').tokensRevoked, 1);
   });
 
   test('deleting asks for confirmation, then removes the user from the list', async () => {

@@ -279,7 +279,7 @@ describeEachEngine('API reports', (database) => {
       );
       assert.ok(!names.includes('la'), `${path} documents la`);
     }
-    const national = await signedInUser(t, 'national_admin');
+    const national = await signedInUser(t, 'national_admin', {});
     const page = await national.agent.get('/account/api-tokens');
     assert.equal(page.statusCode, 403, 'the national administrator has no API tokens page');
   });
