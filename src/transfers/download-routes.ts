@@ -400,15 +400,20 @@ export function downloadRoutes(
           }
           try {
             const outcome = await service.collect(user, category, form.file);
+            const notDone = outcome.notCollected.map(
+              (item) => ` ${translateMessage(request.language, item.state)}.`,
+            );
+            // None collected (each was removed, rejected or forwarded meanwhile, by its sender or its
+            // LA): only what happened to them, as a notice, with no offer to download them again.
+            if (outcome.collected.length === 0) {
+              return reply.flash(notDone.join('').trim(), 'important').redirect(base);
+            }
             const done =
               outcome.collected.length === 1
                 ? request.t('transfer.check.collected.one', {
                     filename: outcome.collected[0]?.filename ?? '',
                   })
                 : request.t('transfer.check.collected.several', { count: outcome.collected.length });
-            const notDone = outcome.notCollected.map(
-              (item) => ` ${translateMessage(request.language, item.state)}.`,
-            );
             const again = request.t(
               outcome.collected.length === 1 ? 'transfer.check.again.one' : 'transfer.check.again.several',
               { list: request.t(menuLabelKey(`${base}/previous`)) },

@@ -277,8 +277,12 @@ export class DownloadService {
             last_downloaded_at: at,
             downloaded_by: actor.userId,
           });
-          if (!recorded)
-            throw Invalid.field('file', `${row.filename} has just changed: look at the list again`);
+          if (!recorded) {
+            // Collected, rejected, removed (by its sender or its LA) or forwarded by its LA since the checks.
+            throw new Invalid([
+              keyedError('file', 'transfer.download.just-changed', { filename: row.filename }),
+            ]);
+          }
           await this.audit(tx, actor, mode === 'again' ? 'file-redownloaded' : 'file-downloaded', row, {
             files: rows.length,
           });

@@ -7,11 +7,12 @@ import type { Role } from '../../src/auth/permissions.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
-import { message, textIn } from '../../src/platform/i18n/catalogue.ts';
+import { fieldErrorIn, message, textIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { TamperedFileError } from '../../src/platform/storage/envelope.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
+import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -303,6 +304,52 @@ describeEachEngine('download service', (database) => {
     assert.match(logged, new RegExp(sent.row.id));
     assert.doesNotMatch(logged, /Tamperedsurname/);
     assert.doesNotMatch(logged, new RegExp(sent.row.filename));
+  });
+
+  test("a file its LA deletes while the school's download starts: refused, in the reader's language", async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    // The LA deletes the file (Delete Files Not Collected by Schools) after the download's checks
+    // passed, while the school's download opens the stored file.
+    const racing = new DownloadService({
+      db: w.db,
+      files: {
+        get: async (ref) => {
+          const stream = await stores.files.get(ref);
+          await new LaMonitorService({
+            db: w.db,
+            files: stores.files,
+            clock,
+            logger: createLogger('silent'),
+          }).remove(w.laUser, sent.row.id);
+          return stream;
+        },
+      },
+      clock,
+      logger: createLogger('silent'),
+    });
+    await assert.rejects(racing.download(w.receiver, 'ctf', [sent.row.id], 'download'), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      const [problem] = error.errors;
+      assert.ok(problem);
+      assert.equal(problem.field, 'file');
+      assert.equal(
+        fieldErrorIn('en', problem),
+        `${sent.row.filename} has just changed: look at the list again`,
+      );
+      assert.equal(
+        fieldErrorIn('cy', problem),
+        `Mae ${sent.row.filename} newydd newid: edrychwch ar y rhestr eto`,
+      );
+      return true;
+    });
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'removed');
+    assert.equal(row?.last_downloaded_at, null, 'no download recorded');
+    assert.deepEqual(await auditOf(w.db, sent.row.id), ['file-removed', 'file-purged']);
   });
 
   test('several files come as one zip holding each file byte for byte; generic files one at a time', async () => {

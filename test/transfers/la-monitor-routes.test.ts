@@ -196,6 +196,53 @@ describeEachEngine('LA CTF pages', (database) => {
     );
   });
 
+  test('the school answers Yes for a file its LA deleted after the download: not told it was collected, nor that it can download it again', async () => {
+    const w = await world();
+    const waiting = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    for (const language of ['en', 'cy'] as const) {
+      const file =
+        language === 'en' ? waiting : await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+      const receiverUser = await makeUser(w.db, 'school', { establishmentNumber: w.a1.number }, { language });
+      const receiver = new Agent(t.app);
+      assert.equal((await receiver.signIn(receiverUser.username)).statusCode, 302);
+      await receiver.get(`/download/ctf/confirm?action=accept&file=${file.row.id}`);
+      const yes = await receiver.post('/download/ctf/confirm', { file: file.row.id });
+      assert.equal(yes.statusCode, 303);
+      const check = await receiver.get(String(yes.headers.location));
+      const link = /<meta http-equiv="refresh" content="0; url=([^"]+)">/.exec(check.body)?.[1] ?? '';
+      assert.equal((await receiver.get(link.replace(/&amp;/g, '&'))).statusCode, 200, 'downloaded');
+
+      // The LA deletes it before the school answers "Was the file downloaded correctly?".
+      const { agent: laAgent } = await signedIn('la_user', { laNumber: w.laA.number });
+      await laAgent.get(`/download/ctf/uncollected/${file.row.id}/delete`);
+      assert.equal(
+        (await laAgent.post(`/download/ctf/uncollected/${file.row.id}/delete`, {})).statusCode,
+        303,
+      );
+
+      const answered = await receiver.post(
+        '/download/ctf/check',
+        { file: file.row.id, answer: 'yes' },
+        { formPage: String(yes.headers.location) },
+      );
+      assert.equal(answered.statusCode, 302);
+      const page = await receiver.get(String(answered.headers.location));
+      const banner =
+        /<div class="govuk-notification-banner[\s\S]*?<\/div>\s*<\/div>/.exec(page.body)?.[0] ?? '';
+      assert.ok(banner, `${language}: the page says what happened`);
+      assert.doesNotMatch(banner, /govuk-notification-banner--success/, `${language}: nothing was done`);
+      const said = textOf(banner);
+      assert.match(
+        said,
+        language === 'en'
+          ? new RegExp(`${file.row.filename} has been removed and is no longer available`)
+          : new RegExp(`Mae ${file.row.filename} wedi’i thynnu ac nid yw ar gael mwyach`),
+      );
+      assert.doesNotMatch(said, language === 'en' ? /collected|again/ : /casglu|eto/, `${language}: ${said}`);
+      assert.equal((await getTransfer(w.db, file.row.id))?.status, 'removed');
+    }
+  });
+
   test('a collected file is explained, not offered for deletion or forwarding', async () => {
     const w = await world();
     const collected = await transfer({
