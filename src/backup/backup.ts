@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { appliedMigrations, engineOfDb, inSnapshot, listTables } from '../platform/db/database.ts';
+import { keysetRows } from '../platform/db/keyset.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { EncryptStream } from '../platform/storage/envelope.ts';
 import {
@@ -70,23 +71,22 @@ async function prepareFolder(dir: string): Promise<boolean> {
   return true;
 }
 
-/** The table's rows in key order, a page at a time. */
-async function* rowsOf(trx: Executor, table: TableName, pageSize: number): AsyncGenerator<Row[]> {
+/** The table's rows in key order, read a page at a time (keysetRows). */
+function rowsOf(trx: Executor, table: TableName, pageSize: number): AsyncGenerator<Row> {
   const key = specOf(table).key;
   const columns = sql.join(key.map((column) => sql.ref(column)));
-  let after: unknown[] | undefined;
-  for (;;) {
-    const where = after ? sql`where (${columns}) > (${sql.join(after)})` : sql``;
-    const page =
-      await sql<Row>`select * from ${sql.table(table)} ${where} order by ${columns} limit ${pageSize}`.execute(
-        trx,
-      );
-    if (page.rows.length === 0) return;
-    yield page.rows;
-    const last = page.rows[page.rows.length - 1] as Row;
-    after = key.map((column) => last[column]);
-    if (page.rows.length < pageSize) return;
-  }
+  return keysetRows<Row, unknown[]>(
+    async (after, limit) => {
+      const where = after ? sql`where (${columns}) > (${sql.join(after)})` : sql``;
+      const page =
+        await sql<Row>`select * from ${sql.table(table)} ${where} order by ${columns} limit ${limit}`.execute(
+          trx,
+        );
+      return page.rows;
+    },
+    (row) => key.map((column) => row[column]),
+    pageSize,
+  );
 }
 
 export async function createBackup(
@@ -125,23 +125,23 @@ export async function createBackup(
         const spec = specOf(table);
         let rows = 0;
         async function* lines(): AsyncGenerator<string> {
-          for await (const page of rowsOf(trx, table, pageSize)) {
-            rows += page.length;
-            for (const row of page) {
-              // A purged transfer keeps its key's id but no longer a wrapped key: it needs no key.
-              if (
-                spec.sealed &&
-                typeof row.master_key_id === 'string' &&
-                typeof row.wrapped_key === 'string'
-              ) {
-                masterKeyIds.add(row.master_key_id);
-              }
-              if (spec.files && typeof row.storage_key === 'string') {
-                refs.push({ table, id: String(row.id), storageKey: row.storage_key });
-              }
+          let text = '';
+          for await (const row of rowsOf(trx, table, pageSize)) {
+            rows += 1;
+            // A purged transfer keeps its key's id but no longer a wrapped key: it needs no key.
+            if (spec.sealed && typeof row.master_key_id === 'string' && typeof row.wrapped_key === 'string') {
+              masterKeyIds.add(row.master_key_id);
             }
-            yield page.map((row) => `${JSON.stringify(row)}\n`).join('');
+            if (spec.files && typeof row.storage_key === 'string') {
+              refs.push({ table, id: String(row.id), storageKey: row.storage_key });
+            }
+            text += `${JSON.stringify(row)}\n`;
+            if (rows % pageSize === 0) {
+              yield text;
+              text = '';
+            }
           }
+          if (text !== '') yield text;
         }
         const dataKey = randomBytes(32);
         const encrypt = new EncryptStream(dataKey);
