@@ -1,36 +1,57 @@
 // `s2s backup`: a consistent snapshot of the database and of every stored file it refers to (format.ts
-// describes the folder; docs/decisions.md why it is made this way).
+// describes the folder; docs/decisions.md, 23 and 34, why it is made this way).
 //
 // The rows of every table are read inside ONE transaction that sees a single snapshot (inSnapshot), so
 // the backup is what the database held at one instant, while the service goes on working. The stored
 // files are copied after the rows are read, and only those the snapshot refers to: uploads store their
-// file before the row that names it is committed (decision 12), so every file the snapshot names exists,
-// unless something deleted it since (the purge-files job, a sender's removal), or the store is damaged.
-// Either way the backup fails, naming the record, and is removed: run it again.
+// file before the row that names it is committed (decision 12), so every file the snapshot names exists
+// then. It may be gone by the time it is copied (hours later, at scale): the purge-files job, a sender's
+// or an LA's removal, a quarantine delete content while the backup runs. Such a file is not an error:
+// once every other file is copied, the records of the files found gone are read again, and each one the
+// database now holds without its file (purged, its content and pupils gone) is written into the backup
+// as it now is, without its pupils (the table files are written again for it), so that a restore never
+// gives a record naming a file it does not have. The purge deletes the content before it records it
+// (transfers/jobs.ts), so a record still naming its file is read again for a while (settleMs) before the
+// file is taken for lost. A file still named then is missing for no reason s2s knows (the store lost
+// it, or someone deleted it): the backup fails, naming the record, and is removed.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Readable } from 'node:stream';
-import { sql } from 'kysely';
+import { pipeline, Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Kysely, sql } from 'kysely';
 import { appliedMigrations, engineOfDb, inSnapshot, listTables } from '../platform/db/database.ts';
+import { keysetRows } from '../platform/db/keyset.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
-import { EncryptStream } from '../platform/storage/envelope.ts';
+import { DecryptStream, EncryptStream } from '../platform/storage/envelope.ts';
+import type { FileStore } from '../platform/storage/file-store.ts';
+import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import {
+  BLOB_PATH,
   blobFile,
   type Digest,
   FORMAT,
   FORMAT_VERSION,
   fsync,
+  linesOf,
   MANIFEST,
   type Manifest,
   tableFile,
   writeMeasured,
 } from './format.ts';
 import { BackupError, type Instance } from './instance.ts';
-import { specOf, TABLE_ORDER, type TableName } from './tables.ts';
+import { isTableName, specOf, TABLE_ORDER, type TableName } from './tables.ts';
 
 /** Rows read at a time (keyset pages: each page starts after the last key of the one before). */
 const PAGE = 1000;
+/**
+ * How long a record may go on naming a file the store no longer holds before the file is taken for lost:
+ * the purge deletes a file's content, then records it in a transaction of its own (transfers/jobs.ts).
+ */
+const SETTLE_MS = 30_000;
+/** Records read again at a time. */
+const RECHECK_BATCH = 500;
 
 export interface BackupSummary {
   dir: string;
@@ -40,11 +61,21 @@ export interface BackupSummary {
   tables: number;
   rows: number;
   blobs: number;
+  /** Stored files purged or removed while the backup ran: in it as purged (their records, no content). */
+  purged: number;
   bytes: number;
   masterKeyIds: string[];
 }
 
+export interface BackupOptions {
+  /** Rows read at a time (PAGE). */
+  pageSize?: number;
+  /** How long a record may name a file gone from the store before the backup fails (SETTLE_MS). */
+  settleMs?: number;
+}
+
 type Row = Record<string, unknown>;
+type AnyDb = Kysely<Record<string, Row>>;
 
 interface FileRef {
   table: TableName;
@@ -70,30 +101,29 @@ async function prepareFolder(dir: string): Promise<boolean> {
   return true;
 }
 
-/** The table's rows in key order, a page at a time. */
-async function* rowsOf(trx: Executor, table: TableName, pageSize: number): AsyncGenerator<Row[]> {
+/** The table's rows in key order, read a page at a time (keysetRows). */
+function rowsOf(trx: Executor, table: TableName, pageSize: number): AsyncGenerator<Row> {
   const key = specOf(table).key;
   const columns = sql.join(key.map((column) => sql.ref(column)));
-  let after: unknown[] | undefined;
-  for (;;) {
-    const where = after ? sql`where (${columns}) > (${sql.join(after)})` : sql``;
-    const page =
-      await sql<Row>`select * from ${sql.table(table)} ${where} order by ${columns} limit ${pageSize}`.execute(
-        trx,
-      );
-    if (page.rows.length === 0) return;
-    yield page.rows;
-    const last = page.rows[page.rows.length - 1] as Row;
-    after = key.map((column) => last[column]);
-    if (page.rows.length < pageSize) return;
-  }
+  return keysetRows<Row, unknown[]>(
+    async (after, limit) => {
+      const where = after ? sql`where (${columns}) > (${sql.join(after)})` : sql``;
+      const page =
+        await sql<Row>`select * from ${sql.table(table)} ${where} order by ${columns} limit ${limit}`.execute(
+          trx,
+        );
+      return page.rows;
+    },
+    (row) => key.map((column) => row[column]),
+    pageSize,
+  );
 }
 
 export async function createBackup(
   instance: Instance,
   target: string,
   now: Date,
-  options: { pageSize?: number } = {},
+  options: BackupOptions = {},
 ): Promise<BackupSummary> {
   const pageSize = options.pageSize ?? PAGE;
   const { db, store, keyring } = instance;
@@ -116,6 +146,7 @@ export async function createBackup(
 
     const files: Record<string, Digest> = {};
     const tables: Manifest['tables'] = {};
+    const dataKeys = new Map<TableName, Buffer>();
     const refs: FileRef[] = [];
     const masterKeyIds = new Set([keyring.current.id]);
 
@@ -125,43 +156,59 @@ export async function createBackup(
         const spec = specOf(table);
         let rows = 0;
         async function* lines(): AsyncGenerator<string> {
-          for await (const page of rowsOf(trx, table, pageSize)) {
-            rows += page.length;
-            for (const row of page) {
-              // A purged transfer keeps its key's id but no longer a wrapped key: it needs no key.
-              if (
-                spec.sealed &&
-                typeof row.master_key_id === 'string' &&
-                typeof row.wrapped_key === 'string'
-              ) {
-                masterKeyIds.add(row.master_key_id);
-              }
-              if (spec.files && typeof row.storage_key === 'string') {
-                refs.push({ table, id: String(row.id), storageKey: row.storage_key });
-              }
+          let text = '';
+          for await (const row of rowsOf(trx, table, pageSize)) {
+            rows += 1;
+            // A purged transfer keeps its key's id but no longer a wrapped key: it needs no key.
+            if (spec.sealed && typeof row.master_key_id === 'string' && typeof row.wrapped_key === 'string') {
+              masterKeyIds.add(row.master_key_id);
             }
-            yield page.map((row) => `${JSON.stringify(row)}\n`).join('');
+            if (spec.files && typeof row.storage_key === 'string') {
+              refs.push({ table, id: String(row.id), storageKey: row.storage_key });
+            }
+            text += `${JSON.stringify(row)}\n`;
+            if (rows % pageSize === 0) {
+              yield text;
+              text = '';
+            }
           }
+          if (text !== '') yield text;
         }
         const dataKey = randomBytes(32);
         const encrypt = new EncryptStream(dataKey);
         const file = tableFile(table);
         files[file] = await writeMeasured(Readable.from(lines()), join(dir, file), encrypt);
         tables[table] = { rows, file, ...keyring.wrap(dataKey), sha256: encrypt.sha256 };
+        dataKeys.set(table, dataKey);
       }
     });
 
+    const gone: FileRef[] = [];
     for (const ref of refs) {
       const file = blobFile(ref.storageKey);
       if (files[file]) continue; // two records naming one file (none today) share its copy
-      let content: Readable;
-      try {
-        content = await store.get(ref.storageKey);
-      } catch (error) {
-        throw new BackupError(await missingFile(db, ref, error));
-      }
-      files[file] = await writeMeasured(content, join(dir, file));
+      const copied = await copyStored(store, ref, join(dir, file));
+      if (copied) files[file] = copied;
+      else gone.push(ref);
     }
+    // Files purged or removed since the snapshot: their records go into the backup as they are now.
+    const purged = await purgedSince(db, gone, options.settleMs ?? SETTLE_MS);
+    for (const [table, records] of purged) {
+      const purgedWith = specOf(table).purgedWith;
+      await rewriteTable(dir, table, tables, files, dataKeys, keyring, (row) => {
+        const current = records.get(String(row.id));
+        // The columns of the snapshot only (a migration run since could have added some).
+        return current
+          ? Object.fromEntries(Object.keys(row).map((column) => [column, current[column]]))
+          : row;
+      });
+      if (purgedWith && isTableName(purgedWith.table) && tables[purgedWith.table]) {
+        await rewriteTable(dir, purgedWith.table, tables, files, dataKeys, keyring, (row) =>
+          records.has(String(row[purgedWith.column])) ? undefined : row,
+        );
+      }
+    }
+    const blobs = Object.keys(files).filter((file) => BLOB_PATH.test(file)).length;
 
     const manifest: Manifest = {
       format: FORMAT,
@@ -171,7 +218,7 @@ export async function createBackup(
       migrations,
       masterKeyIds: [...masterKeyIds].sort(),
       tables,
-      blobs: refs.length,
+      blobs,
       files,
     };
     await fsync(join(dir, 'tables'));
@@ -186,7 +233,8 @@ export async function createBackup(
       level,
       tables: Object.keys(tables).length,
       rows: Object.values(tables).reduce((sum, table) => sum + table.rows, 0),
-      blobs: refs.length,
+      blobs,
+      purged: [...purged.values()].reduce((sum, rows) => sum + rows.size, 0),
       bytes: Object.values(files).reduce((sum, file) => sum + file.bytes, 0),
       masterKeyIds: manifest.masterKeyIds,
     };
@@ -203,21 +251,152 @@ export async function createBackup(
   }
 }
 
-/** Why a file the snapshot refers to could not be copied. */
-async function missingFile(db: Db, ref: FileRef, error: unknown): Promise<string> {
-  const what = `the stored file of ${ref.table === 'transfers' ? 'transfer' : 'census return'} ${ref.id} (${ref.storageKey})`;
-  const now = await db
-    .selectFrom(ref.table)
-    .select('storage_key')
-    .where('id', '=', ref.id)
-    .executeTakeFirst()
-    .catch(() => undefined);
-  if (now?.storage_key !== ref.storageKey) {
-    return `${what} was deleted while the backup ran (its content was purged or removed). Nothing was kept: run the backup again.`;
+/** What names a record's stored file in a message: the record's id and the file's key, never its content. */
+function fileOf(ref: FileRef): string {
+  return `The stored file of ${ref.table === 'transfers' ? 'transfer' : 'census return'} ${ref.id} (${ref.storageKey})`;
+}
+
+/**
+ * Copies a stored file, as stored, into the backup; undefined when the store does not hold it (any other
+ * failure to read it fails the backup).
+ */
+async function copyStored(store: FileStore, ref: FileRef, path: string): Promise<Digest | undefined> {
+  const unreadable = async (error: unknown) => {
+    let held: boolean;
+    try {
+      held = await store.exists(ref.storageKey);
+    } catch {
+      held = true;
+    }
+    if (!held) return undefined;
+    throw new BackupError(
+      `${fileOf(ref)} could not be read from the file store (${(error as Error).message}). ` +
+        'Nothing was kept: run the backup again once the file store answers.',
+    );
+  };
+  let content: Readable;
+  try {
+    content = await store.get(ref.storageKey);
+  } catch (error) {
+    return unreadable(error);
   }
-  const code = (error as NodeJS.ErrnoException).code;
-  return (
-    `${what} is missing from the file store${code === 'ENOENT' ? '' : ` (${(error as Error).message})`}, ` +
-    'although the database refers to it: the file store is damaged. Nothing was kept; report it to whoever runs the service.'
+  try {
+    return await writeMeasured(content, path);
+  } catch (error) {
+    await rm(path, { force: true });
+    // Deleted between being opened and read (S3 streams it), or the backup's own folder failed.
+    if (await store.exists(ref.storageKey).catch(() => true)) throw error;
+    return undefined;
+  }
+}
+
+/**
+ * The records whose stored files (`gone`) the store no longer holds, read again now: by table, each
+ * record as the database holds it now, without its file (purged or removed since the snapshot). A
+ * record that still names its file after `settleMs` (a purge records a deletion just after it makes it)
+ * fails the backup, named: its file is lost.
+ */
+async function purgedSince(
+  db: Db,
+  gone: FileRef[],
+  settleMs: number,
+): Promise<Map<TableName, Map<string, Row>>> {
+  const purged = new Map<TableName, Map<string, Row>>();
+  const deadline = Date.now() + settleMs;
+  let waiting = gone;
+  while (waiting.length > 0) {
+    const still: FileRef[] = [];
+    for (let at = 0; at < waiting.length; at += RECHECK_BATCH) {
+      const batch = waiting.slice(at, at + RECHECK_BATCH);
+      for (const table of new Set(batch.map((ref) => ref.table))) {
+        const refs = batch.filter((ref) => ref.table === table);
+        const rows = await (db as unknown as AnyDb)
+          .selectFrom(table)
+          .selectAll()
+          .where(
+            'id',
+            'in',
+            refs.map((ref) => ref.id),
+          )
+          .execute();
+        const byId = new Map(rows.map((row) => [String(row.id), row]));
+        for (const ref of refs) {
+          const row = byId.get(ref.id);
+          if (row?.storage_key === ref.storageKey) {
+            still.push(ref);
+          } else if (row && row.storage_key === null) {
+            if (!purged.has(table)) purged.set(table, new Map());
+            purged.get(table)?.set(ref.id, row);
+          } else {
+            // s2s never deletes such a record, nor gives it another file.
+            throw new BackupError(
+              `${fileOf(ref)} is missing from the file store, and its record was ${row ? 'given another file' : 'deleted'} ` +
+                'while the backup ran. Nothing was kept: run the backup again, and report it to whoever runs the service.',
+            );
+          }
+        }
+      }
+    }
+    waiting = still;
+    if (waiting.length === 0) break;
+    if (Date.now() >= deadline) {
+      const first = waiting[0] as FileRef;
+      throw new BackupError(
+        `${fileOf(first)} is missing from the file store, although the database still refers to it` +
+          `${waiting.length > 1 ? ` (and ${waiting.length - 1} more)` : ''}: it was not purged or removed, so the file ` +
+          'store has lost it (or it was deleted outside s2s). Nothing was kept; report it to whoever runs the service.',
+      );
+    }
+    await sleep(Math.min(1000, Math.max(0, deadline - Date.now())));
+  }
+  return purged;
+}
+
+/**
+ * Writes a table's file in the backup again, each row through `amend` (undefined leaves it out), under
+ * a new data key; its entry in `tables` and `files` follows.
+ */
+async function rewriteTable(
+  dir: string,
+  table: TableName,
+  tables: Manifest['tables'],
+  files: Record<string, Digest>,
+  dataKeys: Map<TableName, Buffer>,
+  keyring: MasterKeyring,
+  amend: (row: Row) => Row | undefined,
+): Promise<void> {
+  const entry = tables[table];
+  const oldKey = dataKeys.get(table);
+  if (!entry || !oldKey) throw new Error(`The backup has not written ${table}`);
+  const path = join(dir, entry.file);
+  const plain = pipeline(
+    createReadStream(path),
+    new DecryptStream(oldKey, { sha256: entry.sha256 }),
+    () => {},
   );
+  plain.setEncoding('utf8');
+  let rows = 0;
+  async function* lines(): AsyncGenerator<string> {
+    let text = '';
+    for await (const line of linesOf(plain as AsyncIterable<string>)) {
+      if (line === '') continue;
+      const row = amend(JSON.parse(line) as Row);
+      if (!row) continue;
+      rows += 1;
+      text += `${JSON.stringify(row)}\n`;
+      if (rows % PAGE === 0) {
+        yield text;
+        text = '';
+      }
+    }
+    if (text !== '') yield text;
+  }
+  const dataKey = randomBytes(32);
+  const encrypt = new EncryptStream(dataKey);
+  const amended = `${path}.amended`;
+  const digest = await writeMeasured(Readable.from(lines()), amended, encrypt);
+  await rename(amended, path);
+  files[entry.file] = digest;
+  tables[table] = { rows, file: entry.file, ...keyring.wrap(dataKey), sha256: encrypt.sha256 };
+  dataKeys.set(table, dataKey);
 }

@@ -86,7 +86,12 @@ export async function runBackupCommand(
       io.out(
         `Backed up the database (${summary.engine}, schema level ${summary.level}) as it was at ${summary.createdAt}, ` +
           `and its stored files, into ${summary.dir}:\n` +
-          `  ${summary.tables} tables, ${summary.rows} rows, ${summary.blobs} stored files; ${megabytes(summary.bytes)} in all.\n\n` +
+          `  ${summary.tables} tables, ${summary.rows} rows, ${summary.blobs} stored files; ${megabytes(summary.bytes)} in all.\n` +
+          (summary.purged > 0
+            ? `  ${summary.purged} stored ${summary.purged === 1 ? 'file was' : 'files were'} purged or removed while it ran: ` +
+              `${summary.purged === 1 ? 'it is' : 'they are'} in the backup as purged (the record, not the content).\n`
+            : '') +
+          '\n' +
           warning,
       );
     }

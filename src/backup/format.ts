@@ -85,6 +85,17 @@ export class Measure extends Transform {
   }
 }
 
+/** The lines of a text, without their newlines; the last one even when it has none (or is empty). */
+export async function* linesOf(text: AsyncIterable<string>): AsyncGenerator<string> {
+  let rest = '';
+  for await (const chunk of text) {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() ?? '';
+    yield* lines;
+  }
+  yield rest;
+}
+
 /** Flushes a file or a folder to disk. */
 export async function fsync(path: string): Promise<void> {
   const handle = await open(path, 'r');

@@ -27,7 +27,15 @@ import {
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { DecryptStream, TamperedFileError } from '../platform/storage/envelope.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
-import { BLOB_PATH, MANIFEST, type Manifest, Measure, manifestSchema, TABLE_PATH } from './format.ts';
+import {
+  BLOB_PATH,
+  linesOf,
+  MANIFEST,
+  type Manifest,
+  Measure,
+  manifestSchema,
+  TABLE_PATH,
+} from './format.ts';
 import { BackupError, type Instance } from './instance.ts';
 import { isTableName, specOf, TABLE_ORDER, type TableName } from './tables.ts';
 
@@ -314,20 +322,14 @@ async function restoreTable(
     batch.push(row);
     if (batch.length >= batchSize) await flush();
   };
-  let rest = '';
   try {
-    for await (const chunk of plain as AsyncIterable<string>) {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() ?? '';
-      for (const line of lines) await take(line);
-    }
+    for await (const line of linesOf(plain as AsyncIterable<string>)) await take(line);
   } catch (error) {
     if (!(error instanceof TamperedFileError)) throw error;
     throw new BackupError(
       `The backup's ${entry.file} failed its integrity check: it is damaged or altered. Nothing was restored.`,
     );
   }
-  await take(rest);
   await flush();
   const digest = measured.digest();
   const expected = manifest.files[entry.file];

@@ -13,6 +13,12 @@ export interface TableSpec {
   files?: true;
   /** The table has a `master_key_id` column (something sealed under the master key). */
   sealed?: true;
+  /**
+   * The rows of another table that hold details read from a row's stored file, and are deleted with its
+   * content when it is purged (transfers/download-repository.ts, markPurged): `column` names this
+   * table's key. A backup that finds a file purged while it ran leaves them out with the content.
+   */
+  purgedWith?: { table: string; column: string };
 }
 
 export const TABLES = {
@@ -27,7 +33,13 @@ export const TABLES = {
   oidc_identities: { key: ['id'] },
   audit_events: { key: ['id'] },
   audit_chain_head: { key: ['id'] },
-  transfers: { key: ['id'], selfReference: 'forwarded_from', files: true, sealed: true },
+  transfers: {
+    key: ['id'],
+    selfReference: 'forwarded_from',
+    files: true,
+    sealed: true,
+    purgedWith: { table: 'transfer_pupils', column: 'transfer_id' },
+  },
   transfer_pupils: { key: ['transfer_id', 'position'] },
   notification_outbox: { key: ['id'] },
   job_runs: { key: ['id'] },

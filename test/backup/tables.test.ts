@@ -55,3 +55,22 @@ test("the primary keys the backup pages by are the tables' primary keys", async 
     assert.deepEqual(key, [...TABLES[table].key], table);
   }
 });
+
+test("the rows a purge deletes with a file's content refer to the table whose file it is", async () => {
+  let checked = 0;
+  for (const table of TABLE_ORDER) {
+    const purgedWith = (TABLES[table] as { purgedWith?: { table: string; column: string } }).purgedWith;
+    if (!purgedWith) continue;
+    assert.ok((TABLES[table] as { files?: true }).files, `${table} has stored files`);
+    const keys = await sql<{
+      table: string;
+      from: string;
+    }>`select * from pragma_foreign_key_list(${purgedWith.table})`.execute(database.db);
+    assert.ok(
+      keys.rows.some((key) => key.table === table && key.from === purgedWith.column),
+      `${purgedWith.table}.${purgedWith.column} refers to ${table}`,
+    );
+    checked += 1;
+  }
+  assert.equal(checked, 1, 'transfers: their pupils go with the content');
+});
