@@ -11,6 +11,7 @@ import {
   Migrator,
   PostgresAdapter,
   PostgresDialect,
+  type SelectQueryBuilder,
   SqliteDialect,
   type SqliteDatabase as SqliteDialectDatabase,
   sql,
@@ -330,6 +331,20 @@ export async function serialiseOn(tx: Transaction<Database>, name: string): Prom
   if (engineOfDb(tx) !== 'postgres') return;
   const key = createHash('sha256').update(`s2s:${name}`).digest().readBigInt64BE(0);
   await sql`select pg_advisory_xact_lock(${key.toString()}::bigint)`.execute(tx);
+}
+
+/**
+ * `query`, whose rows are then held against change until the end of `tx`: a check made on them (a
+ * collection still open) stays true until this transaction commits. PostgreSQL: SELECT ... FOR SHARE (an
+ * UPDATE of a row read waits for this transaction's end; this read waits for an UPDATE not yet committed,
+ * then reads what it committed; shared readers do not wait for each other). SQLite: the query as it is,
+ * since one write transaction runs at a time (see serialiseOn).
+ */
+export function heldUntilCommit<DB, TB extends keyof DB, O>(
+  tx: Transaction<Database>,
+  query: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
+  return engineOfDb(tx) === 'postgres' ? query.forShare() : query;
 }
 
 /** True when the database answers a trivial query. */
