@@ -90,10 +90,19 @@ async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'migrate': {
-      const deps = await buildDeps(await configuration());
-      await deps.db.destroy();
-      process.stdout.write('The database schema is up to date.\n');
-      return 0;
+      // The database alone: no file store or master key is needed to migrate.
+      const config = await configuration();
+      const [{ createDatabase }, { runMigrateCommand }, { processOutput }] = await Promise.all([
+        import('./platform/db/database.ts'),
+        import('./platform/db/migrate-command.ts'),
+        import('./platform/cli.ts'),
+      ]);
+      const db = createDatabase(config.databaseUrl);
+      try {
+        return await runMigrateCommand(db, processOutput);
+      } finally {
+        await db.destroy();
+      }
     }
     case 'seed-demo': {
       const config = await configuration();

@@ -1,6 +1,8 @@
 // The data collections' SQL: the collections, the LAs taking part, and what a user's organisation takes
 // part in (My Data Collections).
-import type { DataCollectionRow, DataCollectionTable, Executor } from '../platform/db/schema.ts';
+import type { Transaction } from 'kysely';
+import { heldUntilCommit } from '../platform/db/database.ts';
+import type { Database, DataCollectionRow, DataCollectionTable, Executor } from '../platform/db/schema.ts';
 import type { Window } from '../platform/paging.ts';
 
 export type NewCollection = Omit<DataCollectionTable, 'closed_at' | 'updated_at'>;
@@ -35,6 +37,22 @@ async function replaceLas(db: Executor, id: string, las: string[]): Promise<void
 
 export async function findCollection(db: Executor, id: string): Promise<DataCollectionRow | undefined> {
   return db.selectFrom('data_collections').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The collection, held against change (a close) until `tx` commits: what a load checks before it records
+ * a return, so that no return is recorded into a collection once its close has committed. A close
+ * (setClosed's update) waits for the loads that read it open; a load waits for a close not yet committed,
+ * then reads the collection closed.
+ */
+export async function findCollectionHeld(
+  tx: Transaction<Database>,
+  id: string,
+): Promise<DataCollectionRow | undefined> {
+  return heldUntilCommit(
+    tx,
+    tx.selectFrom('data_collections').selectAll().where('id', '=', id),
+  ).executeTakeFirst();
 }
 
 export async function collectionLas(db: Executor, id: string): Promise<string[]> {

@@ -315,7 +315,10 @@ export class DataCollectionsService {
     });
   }
 
-  /** Closes a collection (no more returns are loaded or submitted) or opens it again. */
+  /**
+   * Closes a collection (no more returns are loaded or submitted) or opens it again. The update waits for
+   * any load that has read the collection open to commit (findCollectionHeld), so none is recorded after.
+   */
   async setClosed(actor: Actor, id: string, closed: boolean): Promise<void> {
     const { collection } = await this.get(actor, id);
     if ((collection.closed_at !== null) === closed) return;

@@ -57,7 +57,7 @@ import {
 import { isoDate, TERM_KEYS } from './census-dates.ts';
 import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
 import type { ReturnSummary } from './census-summary.ts';
-import { findCollection } from './collections-repository.ts';
+import { findCollectionHeld } from './collections-repository.ts';
 import { type CollectionDetails, collectionStatus, DataCollectionsService } from './collections-service.ts';
 import { actsAsSource, isAgentOf, mayOpen } from './policy.ts';
 import {
@@ -492,7 +492,9 @@ export class CensusReturnsService {
         // since the first check (a load at the same moment) is replaced only with the uploader's say-so.
         await lockSchoolReturn(tx, details.collection.id, load.establishment);
         // And the collection still open: the LA or the DfE may have closed it while this file was checked.
-        const collection = (await findCollection(tx, details.collection.id)) ?? details.collection;
+        // Read held until this transaction commits, so that a close cannot commit in between and let
+        // this version in after it (a close waits for this load, or this load sees it closed).
+        const collection = (await findCollectionHeld(tx, details.collection.id)) ?? details.collection;
         const status = collectionStatus(collection, londonDate(clock.now()));
         if (status !== 'Live') return { notLive: { ...details, collection, status } };
         const current = await currentReturn(tx, details.collection.id, load.establishment);

@@ -36,6 +36,7 @@ import type {
 } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 import { AppError } from '../platform/errors.ts';
+import { isUtf8Pieces } from '../platform/utf8.ts';
 import { insertLocalAuthority, listLocalAuthorities, updateEstablishment } from './repository.ts';
 
 /** Columns without which a file is not taken for a GIAS extract. */
@@ -431,9 +432,25 @@ function lineBreaks(value: string): number {
   return value.match(/\r\n|\r|\n/g)?.length ?? 0;
 }
 
+/** How many bytes of the file are read at a time to find whether it is UTF-8. */
+export const ENCODING_CHECK_PIECE = 1 << 20;
+
+/** The file's bytes from its start, a piece at a time, read through `handle` (left open). */
+async function* piecesOf(handle: Awaited<ReturnType<typeof open>>): AsyncGenerator<Uint8Array> {
+  const piece = Buffer.alloc(ENCODING_CHECK_PIECE);
+  for (let position = 0; ; ) {
+    const { bytesRead } = await handle.read(piece, 0, piece.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield piece.subarray(0, bytesRead);
+  }
+}
+
 /**
  * Opens the file, reads and checks its header, and streams the data records with the line each starts
- * on. The encoding is Windows-1252, as GIAS writes it, unless the file starts with a UTF-8 byte order mark.
+ * on. The encoding is UTF-8 when the file starts with a UTF-8 byte order mark or its bytes are all valid
+ * UTF-8 (saved again by a spreadsheet: "Ysgol ... Ŵyr" must not become "Å´yr"), else Windows-1252, as
+ * GIAS writes it. Text in Windows-1252 beyond ASCII is almost never valid UTF-8.
  */
 async function readCsv(file: string): Promise<CsvPass> {
   let handle: Awaited<ReturnType<typeof open>>;
@@ -446,7 +463,8 @@ async function readCsv(file: string): Promise<CsvPass> {
   try {
     const head = Buffer.alloc(3);
     const { bytesRead } = await handle.read(head, 0, 3, 0);
-    utf8 = bytesRead === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+    const marked = bytesRead === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+    utf8 = marked || (await isUtf8Pieces(piecesOf(handle)));
   } catch (error) {
     await handle.close().catch(() => {});
     throw unreadable(file, error);

@@ -5,6 +5,7 @@
 // The keys of each record's surname and former surname are stored in an indexed table, so a search
 // looks keys up rather than scanning records.
 import { doubleMetaphone } from 'double-metaphone';
+import { spellOutLetters } from '../platform/letters.ts';
 
 /**
  * The most letters kept of a name: the letters columns hold 100. A name is cut to 100 characters, but
@@ -13,38 +14,14 @@ import { doubleMetaphone } from 'double-metaphone';
 export const MAX_LETTERS = 100;
 
 /**
- * The letters (once upper-cased) that have no accent to take off, so that decomposing leaves them whole,
- * spelled as they are typed on a keyboard without them: "Wałęsa" is WALESA, "Søren" SOREN, "Kjær" KJAER.
- * Upper-casing already spells ß as SS (not its capital ẞ) and ı as I; ĸ has no capital.
- */
-const SPELLED_OUT: Record<string, string> = {
-  Æ: 'AE',
-  Ð: 'D',
-  Ø: 'O',
-  Þ: 'TH',
-  Đ: 'D',
-  Ħ: 'H',
-  Ĳ: 'IJ',
-  ĸ: 'Q',
-  Ŀ: 'L',
-  Ł: 'L',
-  Ŋ: 'N',
-  Œ: 'OE',
-  Ŧ: 'T',
-  ẞ: 'SS',
-};
-const TO_SPELL_OUT = new RegExp(`[${Object.keys(SPELLED_OUT).join('')}]`, 'gu');
-
-/**
  * Upper-case A-Z only: "O'Brien-Núñez" -> "OBRIENNUNEZ", "Wałęsa" -> "WALESA". For prefix matching and
  * display-free keys, of what is stored and of what is searched for alike.
  */
 export function nameLetters(name: string): string {
-  return name
-    .normalize('NFD')
-    .replace(/\p{M}/gu, '')
+  // The letters with no accent to take off spelled as typed on a keyboard without them (platform/letters.ts):
+  // "Wałęsa" is WALESA, "Søren" SOREN, "Kjær" KJAER.
+  return spellOutLetters(name.normalize('NFD').replace(/\p{M}/gu, ''))
     .toUpperCase()
-    .replace(TO_SPELL_OUT, (letter) => SPELLED_OUT[letter] ?? '')
     .replace(/[^A-Z]/g, '')
     .slice(0, MAX_LETTERS);
 }

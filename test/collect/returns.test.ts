@@ -19,7 +19,13 @@ import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
 import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
-import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
+import {
+  createTestDatabase,
+  describeEachEngine,
+  doneOrWaitingForLock,
+  ENGINES,
+  holdingAfterInsertInto,
+} from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { actorOf, makeFileStores, meetingPuts, school } from '../support/transfers.ts';
@@ -345,6 +351,57 @@ describeEachEngine('census returns', (database) => {
         reasons: outcome.reasons,
       },
     ]);
+  });
+
+  test('a collection closed while a return is being recorded: the close waits for it, and no version is recorded after the close', async () => {
+    const s = await setUp();
+    // The load's recording transaction is held once it has inserted the version (it read the
+    // collection as open just before), and the collection is closed from another connection meanwhile.
+    const held = holdingAfterInsertInto(s.db, 'census_returns');
+    const holding = new CensusReturnsService({ db: held.db, clock: s.clock, files: s.stores.files });
+    const loading = holding.load(
+      s.source,
+      s.collectionId,
+      censusFilename(s.school.number),
+      content(censusReturnXml({ school: s.school.number, year: 2026 })),
+      false,
+    );
+    await held.reached;
+    const versions = async () =>
+      (
+        await s.db
+          .selectFrom('census_returns')
+          .select('id')
+          .where('collection_id', '=', s.collectionId)
+          .execute()
+      ).length;
+    let closeCommitted = false;
+    const closing = new DataCollectionsService({ db: s.db, clock: s.clock })
+      .setClosed(s.collector, s.collectionId, true)
+      .then(async () => {
+        closeCommitted = true;
+        return versions();
+      });
+    // Let the close go as far as it can while the load's transaction is open: on PostgreSQL until it
+    // commits or waits for a lock; on SQLite it waits for the one connection the load holds.
+    await doneOrWaitingForLock(database(), () => closeCommitted);
+    held.release();
+    const outcome = await loading;
+    const versionsWhenClosed = await closing;
+    const versionsNow = await versions();
+    assert.equal(versionsNow, versionsWhenClosed, 'no version is recorded once the close has committed');
+    assert.equal(
+      outcome.status,
+      'loaded',
+      'the load that read the collection open is recorded before the close',
+    );
+    assert.equal(versionsNow, 1);
+    const closed = await s.db
+      .selectFrom('data_collections')
+      .select('closed_at')
+      .where('id', '=', s.collectionId)
+      .executeTakeFirstOrThrow();
+    assert.notEqual(closed.closed_at, null, 'and the collection is closed');
   });
 
   test('an explanation sent as the return is submitted is refused; the submitted one stays', async () => {

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import {
+  ENCODING_CHECK_PIECE,
   type EstablishmentImportReport,
   GiasImportError,
   importEstablishments,
@@ -394,6 +395,67 @@ describeEachEngine('GIAS establishment import', (database) => {
     ]);
     await importEstablishments(db, clock, tempFile(utf8));
     assert.equal((await school(db, `${la}2002`))?.name, name);
+  });
+
+  test('a UTF-8 file without a byte order mark is read as UTF-8; a Windows-1252 one still as Windows-1252', async () => {
+    const { db } = database();
+    const la = nextLaNumber();
+    const names = [
+      'Ysgol Gymraeg Bro Morgannwg – Ŵyr a Ŷd',
+      'Ysgol Glan Môr, Tâf',
+      'École Française de Londres',
+      'Szkoła Łódź Niño Øresund',
+    ];
+    // Enough rows that the file is checked in more than one piece, letters of 2 and 3 bytes in UTF-8 in
+    // every name and one of 4 in a town; the first row's name made longer so that the end of the first
+    // piece cuts a character.
+    const rowsPadded = (pad: number) =>
+      Array.from({ length: 4000 }, (_, i) =>
+        giasRow({
+          'LA (code)': la,
+          EstablishmentNumber: String(2000 + i),
+          EstablishmentName: `${names[i % names.length]} ${'ŵ'.repeat(i % 7)}${i}${i === 0 ? 'x'.repeat(pad) : ''}`,
+          Town: i === 0 ? 'Caerdydd 𝔸' : 'Caerdydd',
+        }),
+      );
+    // Padding the first row moves every later byte on: by as many as the last continuation byte before
+    // the end of the piece is short of it.
+    const unpadded = Buffer.from(giasCsv(rowsPadded(0)));
+    let continuation = ENCODING_CHECK_PIECE;
+    while (((unpadded[continuation] ?? 0) & 0xc0) !== 0x80) continuation -= 1;
+    const pad = ENCODING_CHECK_PIECE - continuation;
+    const rows = rowsPadded(pad);
+    const utf8 = Buffer.from(giasCsv(rows));
+    assert.notDeepEqual([...utf8.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'no byte order mark');
+    assert.equal(
+      (utf8[ENCODING_CHECK_PIECE] ?? 0) & 0xc0,
+      0x80,
+      'a character is cut by the end of the first piece',
+    );
+    assert.ok(utf8.length > ENCODING_CHECK_PIECE, `several pieces of a mebibyte: ${utf8.length} bytes`);
+    const report = await importEstablishments(db, clock, tempFile(utf8));
+    assert.equal(report.skipped, 0);
+    assert.equal(report.added, rows.length);
+    for (const i of [0, 1, 2, 3, 1234, 3999]) {
+      const stored = await school(db, `${la}${2000 + i}`);
+      assert.equal(stored?.name, rows[i]?.EstablishmentName, `row ${i}`);
+    }
+    assert.equal((await school(db, `${la}2000`))?.town, 'Caerdydd 𝔸');
+    assert.equal(
+      (await school(db, `${la}2000`))?.name_search,
+      `ysgol gymraeg bro morgannwg wyr a yd 0${'x'.repeat(pad)}`,
+    );
+
+    // The same letters Windows-1252 has, written as GIAS writes them: one byte each, not valid UTF-8.
+    const other = nextLaNumber();
+    const cp1252Name = 'École Française – Glan Môr, Tâf’s';
+    const cp1252 = tempFile(
+      giasCsv([giasRow({ 'LA (code)': other, EstablishmentName: cp1252Name, Town: 'Pontypool' })]),
+    );
+    assert.ok(readFileSync(cp1252).includes(0xf4), 'ô is the single cp1252 byte 0xF4');
+    await importEstablishments(db, clock, cp1252);
+    const stored = await school(db, `${other}2001`);
+    assert.equal(stored?.name, cp1252Name);
   });
 
   test('LAs are created in the right country and existing LAs are never changed', async () => {

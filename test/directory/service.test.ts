@@ -499,6 +499,24 @@ describeEachEngine('directory service', (database) => {
     assert.equal(nothing.errors[0]?.field, 'name');
   });
 
+  test('the finder reads Ł, Ø, Æ, Þ... as the letters typed for them, as the Lost Pupils search does', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const token = `Zk${la.number}`;
+    const lodz = await makeSchool(db, la.number, { name: `Szkoła ${token} Łódź`, town: 'Łódź' });
+    const oresund = await makeSchool(db, la.number, { name: `Øresund ${token} Skole`, town: 'Malmö' });
+    const thors = await makeSchool(db, la.number, { name: `Þórshöfn ${token} Kjær`, town: 'Færøerne' });
+    const found = async (name: string, town = '') =>
+      (await directory.find({ name, town })).schools.map((s) => s.number);
+
+    assert.deepEqual(await found(`${token} Lodz`), [lodz.number]);
+    assert.deepEqual(await found(`${token} Łódź`), [lodz.number], 'typed as written');
+    assert.deepEqual(await found(token, 'LODZ'), [lodz.number]);
+    assert.deepEqual(await found(`Oresund ${token}`), [oresund.number]);
+    assert.deepEqual(await found(`Thorshofn ${token} Kjaer`), [thors.number]);
+    assert.deepEqual(await found(token, 'Faeroerne'), [thors.number]);
+  });
+
   test('a % or _ in a search is never a wildcard', async () => {
     const db = database().db;
     const la = await makeLa(db);

@@ -552,9 +552,34 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
         error: null,
       })
       .execute();
-    const page = await agent.get('/admin/jobs');
-    const table = /<table class="govuk-table[^"]*" id="runs">[\s\S]*?<\/table>/.exec(page.body)?.[0] ?? '';
-    assert.match(textOf(table), /sweep-files Run now .* Not finished Abandoned/);
+    const tables = async () => {
+      const page = await agent.get('/admin/jobs');
+      const table = (id: string) =>
+        textOf(
+          new RegExp(`<table class="govuk-table[^"]*" id="${id}">[\\s\\S]*?<\\/table>`).exec(
+            page.body,
+          )?.[0] ?? '',
+        );
+      // The run's row, its cells apart; and the job's last run in the table of jobs.
+      const row =
+        /<tr class="govuk-table__row">\s*<td class="govuk-table__cell">sweep-files<\/td>[\s\S]*?<\/tr>/.exec(
+          page.body,
+        )?.[0];
+      const cells = [...(row ?? '').matchAll(/<td class="govuk-table__cell">([\s\S]*?)<\/td>/g)].map((m) =>
+        textOf(m[1] ?? '').trim(),
+      );
+      return { jobs: table('jobs'), cells };
+    };
+    const english = await tables();
+    // One status, which says what happened: not "Not finished" beside "Abandoned".
+    assert.deepEqual(english.cells.slice(3, 5), ['', 'Abandoned (its node stopped)']);
+    assert.match(english.jobs, /sweep-files .* Abandoned \(its node stopped\) /);
+    assert.doesNotMatch(english.jobs + english.cells.join(' '), /Not finished/);
+    assert.equal((await agent.get('/admin/jobs?lang=cy')).statusCode, 302, 'the switch');
+    const welsh = await tables();
+    assert.deepEqual(welsh.cells.slice(3, 5), ['', 'Rhoddwyd y gorau iddi (stopiodd y gweinydd)']);
+    assert.match(welsh.jobs, /sweep-files .* Rhoddwyd y gorau iddi \(stopiodd y gweinydd\) /);
+    assert.doesNotMatch(welsh.jobs + welsh.cells.join(' '), /Heb orffen/);
   });
 
   test('in Welsh: the emails, one email and the jobs pages, with their banners and errors', async () => {

@@ -3,15 +3,25 @@
 // only add, so it runs on it) starts with a warning; a database that lacks some of this version's
 // migrations and holds others it does not know is refused, and nothing is migrated.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { sql } from 'kysely';
 import { loadConfig } from '../../src/config.ts';
 import { buildDeps } from '../../src/deps.ts';
-import { appliedMigrations, MIGRATION_NAMES, migrateToLatest } from '../../src/platform/db/database.ts';
+import {
+  appliedMigrations,
+  createDatabase,
+  MIGRATION_NAMES,
+  migrateToLatest,
+} from '../../src/platform/db/database.ts';
+import { runMigrateCommand } from '../../src/platform/db/migrate-command.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { runS2s, s2sEnv } from '../support/cli.ts';
 import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
 
 /** A name sorting after any real migration: one a newer release ran. */
@@ -29,6 +39,56 @@ describeEachEngine('rolling back onto a newer schema', (database) => {
     assert.deepEqual(await migrateToLatest(db, schema), { unknown: [NEXT_RELEASE] });
     assert.deepEqual(await appliedMigrations(db, schema), [...MIGRATION_NAMES]);
   });
+
+  test('`s2s migrate` of this version says the database is at a newer schema, names both ends, and does nothing', async () => {
+    const { db, schema } = database();
+    await sql`insert into kysely_migration (name, timestamp)
+      values (${'998-an-earlier-one'}, ${new Date().toISOString()})`.execute(db);
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runMigrateCommand(
+      db,
+      { out: (text) => out.push(text), err: (text) => err.push(text) },
+      schema,
+    );
+    assert.equal(code, 0, 'a rollback runs it too, and must not stop on it');
+    assert.deepEqual(err, []);
+    assert.equal(
+      out.join(''),
+      `The database is at a newer schema than this version of s2s knows: it has run ${NEXT_RELEASE} ` +
+        `(and 998-an-earlier-one), and the newest migration this version knows is ${MIGRATION_NAMES.at(-1)}. ` +
+        'Nothing was done. This version runs on the newer schema (migrations only add), as after a ' +
+        "rollback; to bring the schema up to date, run the newer version's s2s migrate.\n",
+    );
+    assert.deepEqual(await appliedMigrations(db, schema), [...MIGRATION_NAMES]);
+  });
+});
+
+test('`s2s migrate` on a database a newer version has migrated does not say it is up to date', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 's2s-migrate-newer-'));
+  try {
+    const env = s2sEnv(dir);
+    const first = runS2s(['migrate'], env);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(first.stdout, 'The database schema is up to date.\n');
+    const db = createDatabase(env.DATABASE_URL ?? '');
+    try {
+      await runByNewerRelease(db);
+    } finally {
+      await db.destroy();
+    }
+    const again = runS2s(['migrate'], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.doesNotMatch(again.stdout, /up to date\./);
+    assert.match(
+      again.stdout,
+      new RegExp(
+        `newer schema than this version of s2s knows: it has run ${NEXT_RELEASE}, and the newest migration this version knows is ${MIGRATION_NAMES.at(-1)}\\. Nothing was done\\.`,
+      ),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('`s2s serve` starts on such a database with a warning naming the newer migrations', async () => {

@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
-import { CreateMultipartUploadCommand, ListObjectsV2Command, UploadPartCommand } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
@@ -172,6 +177,51 @@ test('is unreachable without its bucket, and once the service stops', async () =
   await own.remove();
   assert.equal(await store.isReachable(), false);
   await assert.rejects(store.exists('file-1'), 'an unreachable service is not a missing file');
+});
+
+test('is reachable with only the permissions on its objects: ListBucket limited to its prefix, no HeadBucket', async () => {
+  const own = await startS3({ onlyPrefix: 's2s/' });
+  try {
+    const store = new S3FileStore(own.storeConfig('s2s/'));
+    // What such a policy allows: the store's own work.
+    await store.put('file-1', Readable.from(['a few bytes']));
+    assert.equal(await text(await store.get('file-1')), 'a few bytes');
+    assert.deepEqual(
+      (await listAll(store)).map((object) => object.key),
+      ['file-1'],
+    );
+    await assert.rejects(
+      own.client.send(new HeadBucketCommand({ Bucket: own.bucket })),
+      (error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode === 403,
+      'HeadBucket is refused',
+    );
+
+    // The first check writes a small object of its own under the prefix (a HEAD of a missing object is
+    // refused, not "not found", without ListBucket on the bucket); later checks only read it.
+    const first = await requestsOf(own, async () => assert.equal(await store.isReachable(), true));
+    assert.deepEqual(first, [
+      `HEAD /${own.bucket}/s2s/.s2s-health-check`,
+      'PutObject',
+      `HEAD /${own.bucket}/s2s/.s2s-health-check`,
+    ]);
+    const later = await requestsOf(own, async () => assert.equal(await store.isReachable(), true));
+    assert.deepEqual(later, [`HEAD /${own.bucket}/s2s/.s2s-health-check`]);
+    assert.deepEqual(
+      (await listAll(store)).map((object) => object.key),
+      ['file-1'],
+      'it is not one of the files (the sweep of unreferenced files never sees it)',
+    );
+    // Another node, whose first check finds it written.
+    const another = new S3FileStore(own.storeConfig('s2s/'));
+    const theirs = await requestsOf(own, async () => assert.equal(await another.isReachable(), true));
+    assert.deepEqual(theirs, [`HEAD /${own.bucket}/s2s/.s2s-health-check`]);
+
+    // Credentials that cannot write or read there are not healthy.
+    const outside = new S3FileStore(own.storeConfig('elsewhere/'));
+    assert.equal(await outside.isReachable(), false);
+  } finally {
+    await own.remove();
+  }
 });
 
 test('a request the service takes and never answers fails once nothing has moved for a while', async () => {

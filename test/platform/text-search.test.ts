@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { nameLetters } from '../../src/lost-pupils/phonetics.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { searchText } from '../../src/platform/db/text-search.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
@@ -26,6 +27,24 @@ test('search text is lower-case, single-spaced and leaves punctuation out', () =
   assert.equal(searchText('100% _a'), '100 a', 'no LIKE wildcard reaches the query');
   assert.equal(searchText(' . - '), '');
   assert.equal(searchText(null), '');
+});
+
+test('letters with no accent to take off are spelled out, as the Lost Pupils search spells them', () => {
+  assert.equal(searchText('Łódź'), 'lodz');
+  assert.equal(searchText('ŁÓDŹ'), 'lodz', 'capitals too');
+  assert.equal(searchText('Øresund Skole'), 'oresund skole');
+  assert.equal(searchText('Kjær Æble'), 'kjaer aeble');
+  assert.equal(searchText('Þórshöfn'), 'thorshofn');
+  assert.equal(searchText('Guðrún Đorđević'), 'gudrun dordevic');
+  assert.equal(searchText('Straße'), 'strasse');
+  assert.equal(searchText('Œuvre Ħamrun'), 'oeuvre hamrun');
+  // Every letter either search spells out, capital or small, the same way in both.
+  const letters = [...'ÆæÐðØøÞþĐđĦħĲĳĸĿŀŁłŊŋŒœŦŧẞßǼǽǾǿ'];
+  for (const letter of letters) {
+    const inFinder = searchText(`a${letter}b`);
+    assert.match(inFinder, /^a[a-z]+b$/, `${letter} in the finder: ${inFinder}`);
+    assert.equal(inFinder.toUpperCase(), nameLetters(`a${letter}b`), letter);
+  }
 });
 
 /** The text the search columns held before migration 024: lower-cased, single-spaced. */
@@ -146,6 +165,98 @@ for (const engine of ENGINES) {
           ['6812002', 'ysgol y dderi', 'llanybydder', '2026-11-01T09:00:00Z'],
         ],
       );
+    });
+  });
+}
+
+/** searchText as it was before migration 035: accents off, Ł, Ø, Æ... kept as letters. */
+const accentFreeOnly = (value: string) =>
+  value
+    .normalize('NFKD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
+for (const engine of ENGINES) {
+  describe(`migration 035 spells out Ł, Ø, Æ... in the stored search text [${engine}]`, () => {
+    let database: TestDatabase;
+    before(async () => {
+      database = await createTestDatabase(engine, '034-report-order-indexes');
+    });
+    after(async () => {
+      await database.drop();
+    });
+
+    test('a school named with them is found by its name typed in plain letters; the others are left as they are', async () => {
+      const { db } = database;
+      await db
+        .insertInto('local_authorities')
+        .values({ number: '919', name: 'Testshire', country: 'England', updated_at: '2026-11-01T09:00:00Z' })
+        .execute();
+      const school = (number: string, name: string, town: string) => ({
+        number,
+        la_number: '919',
+        name,
+        name_search: accentFreeOnly(name),
+        town,
+        town_search: accentFreeOnly(town),
+        status: 'open' as const,
+        uses_s2s: 1 as const,
+        active: 1 as const,
+        created_at: '2026-11-01T09:00:00Z',
+        updated_at: '2026-11-01T09:00:00Z',
+      });
+      // More schools than a batch (500), the ones with such letters among them, on either side of it.
+      const plain = Array.from({ length: 700 }, (_, i) =>
+        school(`919${String(i + 1000).padStart(4, '0')}`, `Hillside School ${i}`, 'Bath'),
+      );
+      await db
+        .insertInto('establishments')
+        .values([
+          school('9190001', 'Szkoła Łódź', 'Łódź'),
+          school('9190002', 'Øresund Skole', 'Malmö'),
+          ...plain.slice(0, 350),
+        ])
+        .execute();
+      await db
+        .insertInto('establishments')
+        .values([school('9199999', 'Þórshöfn Kjær School', 'Tórshavn'), ...plain.slice(350)])
+        .execute();
+      assert.equal(
+        (
+          await db
+            .selectFrom('establishments')
+            .select('name_search')
+            .where('number', '=', '9190001')
+            .executeTakeFirst()
+        )?.name_search,
+        'szkoła łodz',
+        'as the previous version stored it',
+      );
+
+      await migrateToLatest(db, database.schema);
+
+      const stored = await db
+        .selectFrom('establishments')
+        .select(['number', 'name', 'town', 'name_search', 'town_search', 'updated_at'])
+        .where('la_number', '=', '919')
+        .orderBy('number')
+        .execute();
+      assert.deepEqual(
+        stored
+          .filter((row) => !row.name.startsWith('Hillside'))
+          .map((row) => [row.number, row.name_search, row.town_search, row.updated_at]),
+        [
+          ['9190001', 'szkola lodz', 'lodz', '2026-11-01T09:00:00Z'],
+          ['9190002', 'oresund skole', 'malmo', '2026-11-01T09:00:00Z'],
+          ['9199999', 'thorshofn kjaer school', 'torshavn', '2026-11-01T09:00:00Z'],
+        ],
+      );
+      for (const row of stored) {
+        assert.equal(row.name_search, searchText(row.name), row.number);
+        assert.equal(row.town_search, searchText(row.town), row.number);
+      }
     });
   });
 }

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
+import { InsertQueryNode, type KyselyPlugin, type QueryId } from 'kysely';
 import pg from 'pg';
 import {
   createDatabase,
@@ -109,5 +110,63 @@ export function describeEachEngine(name: string, body: (database: () => TestData
         return current;
       });
     });
+  }
+}
+
+/**
+ * `db` with its inserts into `table` held once they have run, their transaction open, until `release`:
+ * a fixed point inside another transaction, to interleave a second one with it deterministically.
+ * `reached` settles when the first such insert has run.
+ */
+export function holdingAfterInsertInto(
+  db: Db,
+  table: string,
+): { db: Db; reached: Promise<void>; release: () => void } {
+  const inserts = new WeakSet<QueryId>();
+  let arrived: () => void = () => {};
+  const reached = new Promise<void>((resolve) => {
+    arrived = resolve;
+  });
+  let release: () => void = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const plugin: KyselyPlugin = {
+    transformQuery({ node, queryId }) {
+      if (InsertQueryNode.is(node) && node.into?.table.identifier.name === table) inserts.add(queryId);
+      return node;
+    },
+    async transformResult({ queryId, result }) {
+      if (inserts.has(queryId)) {
+        arrived();
+        await released;
+      }
+      return result;
+    },
+  };
+  return { db: db.withPlugin(plugin), reached, release };
+}
+
+/**
+ * Waits until `done()` or, on PostgreSQL, until one of this test database's connections waits for a
+ * lock: how far a statement can go while another transaction holds what it needs. On SQLite there is
+ * nothing to wait for: s2s has one connection, and a transaction takes it until its end.
+ */
+export async function doneOrWaitingForLock(database: TestDatabase, done: () => boolean): Promise<void> {
+  if (database.engine !== 'postgres') return;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  try {
+    for (;;) {
+      if (done()) return;
+      const waiting = await client.query(
+        `select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'`,
+        [`s2s ${database.schema}`],
+      );
+      if ((waiting.rowCount ?? 0) > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await client.end();
   }
 }

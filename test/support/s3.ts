@@ -50,11 +50,21 @@ async function listeningPort(child: ChildProcess): Promise<number> {
   return Promise.race([listening, exited]);
 }
 
+export interface S3Options {
+  /** Adds the listing and abort of multipart uploads that s3rver lacks. */
+  multipartUploads?: boolean;
+  /**
+   * Answers as S3 does to credentials whose policy grants the object permissions on this prefix alone,
+   * and ListBucket only with the condition that the listing's prefix is within it (s3rver-process.ts).
+   */
+  onlyPrefix?: string;
+}
+
 /**
  * Starts s3rver; `multipartUploads` adds the listing and abort of multipart uploads that s3rver lacks
- * (without it, the server is what a service without them does).
+ * (without it, the server is what a service without them does); `onlyPrefix` plays a bucket policy.
  */
-export async function startS3(options: { multipartUploads?: boolean } = {}): Promise<TestS3> {
+export async function startS3(options: S3Options = {}): Promise<TestS3> {
   const directory = mkdtempSync(join(tmpdir(), 's2s-s3rver-'));
   const child = spawn(
     process.execPath,
@@ -65,6 +75,7 @@ export async function startS3(options: { multipartUploads?: boolean } = {}): Pro
       join(import.meta.dirname, 's3rver-process.ts'),
       directory,
       ...(options.multipartUploads ? ['multipart'] : []),
+      ...(options.onlyPrefix !== undefined ? [`only-prefix=${options.onlyPrefix}`] : []),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
@@ -113,7 +124,7 @@ export async function startS3(options: { multipartUploads?: boolean } = {}): Pro
  * A server for the tests of the suite (or file) this is called in: started before them, removed after.
  * Returns a getter, as describeEachEngine does.
  */
-export function s3ForTests(options: { multipartUploads?: boolean } = {}): () => TestS3 {
+export function s3ForTests(options: S3Options = {}): () => TestS3 {
   let s3: TestS3 | undefined;
   before(async () => {
     s3 = await startS3(options);

@@ -1,4 +1,5 @@
-// s3rver in a process of its own, started by test/support/s3.ts: `s3rver-process.ts DIR [multipart]`.
+// s3rver in a process of its own, started by test/support/s3.ts:
+// `s3rver-process.ts DIR [multipart] [only-prefix=PREFIX]`.
 // It runs with OpenSSL's legacy provider, which s3rver's ListObjectsV2 continuation tokens (DES) need on
 // Node 20 (without it, a listing of more than one page fails with InternalError).
 //
@@ -9,14 +10,22 @@
 //   answers NotImplemented and MethodNotAllowed), over its own folder of unfinished uploads
 //   (BUCKET/._S3rver_uploads/UPLOAD_ID/{key, parts}), answering as S3 does. Without it, the server is
 //   s3rver as it is: what a service without those operations does.
+// - with `only-prefix=PREFIX`: what S3 answers to credentials whose bucket policy grants GetObject,
+//   PutObject, DeleteObject and AbortMultipartUpload on the objects under PREFIX alone, ListBucket only
+//   with the condition that the listing's prefix starts with PREFIX, and ListBucketMultipartUploads:
+//   403 AccessDenied to anything else (HeadBucket among them), and to a HEAD or GET of a missing object
+//   (S3 says 404 only to a caller with ListBucket on the whole bucket). The bucket itself is created
+//   (PUT /BUCKET) as an administrator would, before the policy applies.
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import S3rver, { type S3rverContext } from 's3rver';
 
-const [directory, mode] = process.argv.slice(2) as [string, string | undefined];
+const [directory, ...modes] = process.argv.slice(2) as [string, ...string[]];
 const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true });
 // Before s3rver's own router, which refuses both operations.
-if (mode === 'multipart') server.middleware.unshift(multipartUploads(directory));
+if (modes.includes('multipart')) server.middleware.unshift(multipartUploads(directory));
+const onlyPrefix = modes.find((mode) => mode.startsWith('only-prefix='))?.slice('only-prefix='.length);
+if (onlyPrefix !== undefined) server.middleware.unshift(prefixPolicy(onlyPrefix));
 const requests: string[] = [];
 server.middleware.unshift(async (ctx, next) => {
   if (ctx.path === '/__requests') {
@@ -154,4 +163,32 @@ function listUploads(
     ),
     '</ListMultipartUploadsResult>',
   ].join('');
+}
+
+const ACCESS_DENIED =
+  '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
+
+/** The answers of S3 to credentials allowed the objects under `prefix` and listings within it alone. */
+function prefixPolicy(prefix: string) {
+  const deny = (ctx: S3rverContext) => {
+    ctx.status = 403;
+    ctx.type = 'application/xml';
+    ctx.body = ctx.method === 'HEAD' ? '' : ACCESS_DENIED;
+  };
+  return async (ctx: S3rverContext, next: () => Promise<void>) => {
+    if (ctx.path === '/__requests') return next();
+    const [, , ...rest] = ctx.path.split('/');
+    const key = decodeURIComponent(rest.join('/'));
+    if (!key) {
+      // The bucket: its creation (the administrator's), and listings within the prefix.
+      const listing = ctx.method === 'GET' && (ctx.query['list-type'] === '2' || 'uploads' in ctx.query);
+      const listedPrefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '';
+      if (ctx.method === 'PUT' || (listing && listedPrefix.startsWith(prefix))) return next();
+      return deny(ctx);
+    }
+    if (!key.startsWith(prefix)) return deny(ctx);
+    await next();
+    // A missing object, to a caller without ListBucket on the whole bucket.
+    if ((ctx.method === 'HEAD' || ctx.method === 'GET') && ctx.status === 404) deny(ctx);
+  };
 }

@@ -11,6 +11,7 @@ import {
   Migrator,
   PostgresAdapter,
   PostgresDialect,
+  type SelectQueryBuilder,
   SqliteDialect,
   type SqliteDatabase as SqliteDialectDatabase,
   sql,
@@ -52,6 +53,7 @@ import * as spelledOutNameLetters from './migrations/031-spelled-out-name-letter
 import * as runningJobRuns from './migrations/032-running-job-runs.ts';
 import * as unsealedAuditEvents from './migrations/033-unsealed-audit-events.ts';
 import * as reportOrderIndexes from './migrations/034-report-order-indexes.ts';
+import * as spelledOutSearchLetters from './migrations/035-spelled-out-search-letters.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -92,6 +94,7 @@ const migrations: Record<string, Migration> = {
   '032-running-job-runs': runningJobRuns,
   '033-unsealed-audit-events': unsealedAuditEvents,
   '034-report-order-indexes': reportOrderIndexes,
+  '035-spelled-out-search-letters': spelledOutSearchLetters,
 };
 
 export interface DatabaseOptions {
@@ -330,6 +333,20 @@ export async function serialiseOn(tx: Transaction<Database>, name: string): Prom
   if (engineOfDb(tx) !== 'postgres') return;
   const key = createHash('sha256').update(`s2s:${name}`).digest().readBigInt64BE(0);
   await sql`select pg_advisory_xact_lock(${key.toString()}::bigint)`.execute(tx);
+}
+
+/**
+ * `query`, whose rows are then held against change until the end of `tx`: a check made on them (a
+ * collection still open) stays true until this transaction commits. PostgreSQL: SELECT ... FOR SHARE (an
+ * UPDATE of a row read waits for this transaction's end; this read waits for an UPDATE not yet committed,
+ * then reads what it committed; shared readers do not wait for each other). SQLite: the query as it is,
+ * since one write transaction runs at a time (see serialiseOn).
+ */
+export function heldUntilCommit<DB, TB extends keyof DB, O>(
+  tx: Transaction<Database>,
+  query: SelectQueryBuilder<DB, TB, O>,
+): SelectQueryBuilder<DB, TB, O> {
+  return engineOfDb(tx) === 'postgres' ? query.forShare() : query;
 }
 
 /** True when the database answers a trivial query. */

@@ -1,4 +1,5 @@
 import { type Expression, type SqlBool, sql } from 'kysely';
+import { spellOutLetters } from '../letters.ts';
 
 /** Apostrophes, straight and curly, and the backtick some keyboards give for one. */
 const APOSTROPHE = "['’‘`]";
@@ -14,13 +15,15 @@ const SEPARATING = /[^\p{L}\p{N}]+/gu;
 
 /**
  * The form of a name or town that searches compare, on both engines: lower-case, accents and punctuation
- * left out, words single-spaced. The stored name_search and town_search columns hold it (migrations 024
+ * left out, letters with no accent to take off spelled out (Ł as l, Ø as o, Æ as ae), words single-spaced. The stored name_search and town_search columns hold it (migrations 024
  * and 030 recomputed them when punctuation, then accents, stopped mattering), and what a user types is
  * put in the same form, so "St. Martha", "st martha" and "St Martha's" all find "St. Martha School", and
  * "Bro Taf" finds "Ysgol Gymraeg Bro Tâf" (â, ŵ and ŷ are not on most keyboards in school offices).
  */
 export function searchText(value: string | null | undefined): string {
-  return (value ?? '')
+  // Accents off, then the letters that have none spelled out as the Lost Pupils search spells them
+  // (letters.ts: "Lodz" finds "Łódź", "Oresund" "Øresund"), then compatibility forms (ﬁ as fi, Ĳ as IJ).
+  return spellOutLetters((value ?? '').normalize('NFD').replace(/\p{M}/gu, ''))
     .normalize('NFKD')
     .replace(/\p{M}/gu, '')
     .toLowerCase()

@@ -5,9 +5,9 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  PutObjectCommand,
   paginateListObjectsV2,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -35,6 +35,12 @@ export const SOCKET_TIMEOUT_MS = 30_000;
  * `.multipart/KEY/UPLOAD_ID` (keys have no slash; an upload id is whatever the service chose).
  */
 const MULTIPART = '.multipart/';
+/**
+ * The object /healthz reads, under the prefix: not a file's key (SAFE_KEY wants a letter or digit
+ * first), so list() never shows it and the sweep of unreferenced files never removes it.
+ */
+export const HEALTH_CHECK_KEY = '.s2s-health-check';
+const HEALTH_CHECK_TEXT = 's2s reads this object to check that it can reach the bucket. Leave it in place.\n';
 
 export interface S3StoreOptions {
   partSizeBytes?: number;
@@ -47,6 +53,12 @@ export interface S3StoreOptions {
 /** Whether the service said it does not have the operation (s3rver and some others: no multipart listing). */
 function notImplemented(error: unknown): boolean {
   return (error as { name?: string }).name === 'NotImplemented';
+}
+
+/** Refused: what S3 answers to a HEAD of a missing object when the caller has no ListBucket on the bucket. */
+function forbidden(error: unknown): boolean {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return name === 'AccessDenied' || name === 'Forbidden' || $metadata?.httpStatusCode === 403;
 }
 
 function notFound(error: unknown): boolean {
@@ -131,9 +143,33 @@ export class S3FileStore implements FileStore {
     }
   }
 
+  /**
+   * Reads the health-check object under the prefix (HeadObject): the permissions s2s needs for its files,
+   * not ListBucket on the whole bucket, which HeadBucket needs and a policy may limit to the prefix. The
+   * object is written when it cannot be read (missing: S3 answers 403, not 404, without that ListBucket),
+   * then read again, so that credentials able to write but not read are not healthy either.
+   */
   async isReachable(): Promise<boolean> {
+    const read = () =>
+      this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}${HEALTH_CHECK_KEY}` }),
+      );
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await read();
+      return true;
+    } catch (error) {
+      if (!notFound(error) && !forbidden(error)) return false;
+    }
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: `${this.prefix}${HEALTH_CHECK_KEY}`,
+          Body: HEALTH_CHECK_TEXT,
+          ContentType: 'text/plain; charset=utf-8',
+        }),
+      );
+      await read();
       return true;
     } catch {
       return false;
