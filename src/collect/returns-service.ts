@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
+import type { Transaction } from 'kysely';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
@@ -30,6 +31,7 @@ import type {
   CensusReturnEventRow,
   CensusReturnRow,
   CensusReturnStatus,
+  Database,
   Db,
   Executor,
 } from '../platform/db/schema.ts';
@@ -843,6 +845,7 @@ export class CensusReturnsService {
     }
     const at = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
+      await this.stillLive(tx, view, 'answer', 'collect.not-now.answer');
       // Still loaded, as it was when checked above (and held so, on PostgreSQL, until this commits): a
       // submission or decision meanwhile would otherwise see its explanations change after it.
       if (!(await moveStatus(tx, returnId, ['loaded'], 'loaded'))) {
@@ -927,6 +930,20 @@ export class CensusReturnsService {
     });
   }
 
+  /**
+   * Refuses, as notNow does, when the collection is no longer live: read held until `tx` commits
+   * (findCollectionHeld), so that a close committing while the school acts cannot let the act in after it.
+   */
+  private async stillLive(tx: Transaction<Database>, view: ReturnView, field: string, otherwise: string) {
+    const collection = (await findCollectionHeld(tx, view.details.collection.id)) ?? view.details.collection;
+    const status = collectionStatus(collection, londonDate(this.deps.clock.now()));
+    if (status !== 'Live') {
+      throw new Invalid([
+        notNow(field, { ...view, details: { ...view.details, collection, status } }, otherwise),
+      ]);
+    }
+  }
+
   /** A change of status with its history, audit and email in one transaction; refused if overtaken. */
   private async decide(
     actor: Actor,
@@ -949,6 +966,9 @@ export class CensusReturnsService {
     const { version } = view;
     const byName = await this.actorName(actor);
     await this.deps.db.transaction().execute(async (tx) => {
+      // The school's submission needs the collection live until it commits, as a load does; the LA
+      // decides on submitted returns whether or not it is still live (notNow).
+      if (to === 'submitted') await this.stillLive(tx, view, 'submit', 'collect.not-now.submit');
       if (!(await moveStatus(tx, version.id, from, to, stamps))) {
         throw new Invalid([keyedError('status', 'collect.return.changed')]);
       }

@@ -432,6 +432,41 @@ describeEachEngine('census returns', (database) => {
     assert.equal(after.findings.find((f) => f.id === query.id)?.answer, 'Explained before submitting.');
   });
 
+  test('a submission or an explanation whose checks saw the collection live is refused once it has closed', async () => {
+    const s = await setUp();
+    const school = s.school.number;
+    const { returnId } = await loaded(
+      await s.load(censusFilename(school), censusReturnXml({ school, year: 2026, withQuery: true })),
+    );
+    const liveView = await s.service.view(s.source, returnId);
+    assert.equal(liveView.may.submit, true);
+    const query = liveView.findings.find((f) => f.kind === 'query');
+    assert.ok(query);
+    await s.service.answerQuery(s.source, returnId, query.id, 'Explained while live.');
+    // The school's pages were read while the collection was live; then the collector closed it.
+    await new DataCollectionsService({ db: s.db, clock: s.clock }).setClosed(
+      s.collector,
+      s.collectionId,
+      true,
+    );
+    const stale = Object.assign(Object.create(Object.getPrototypeOf(s.service)), s.service, {
+      view: async () => ({ ...liveView, version: { ...liveView.version } }),
+    }) as typeof s.service;
+    const closedRefusal = (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.message, /School Census 2026 Autumn .* is closed/);
+      return true;
+    };
+    await assert.rejects(
+      stale.answerQuery(s.source, returnId, query.id, 'Changed after the close.'),
+      closedRefusal,
+    );
+    await assert.rejects(stale.submit(s.source, returnId, true), closedRefusal);
+    const after = await s.service.view(s.source, returnId);
+    assert.equal(after.version.status, 'loaded', 'not submitted into the closed collection');
+    assert.equal(after.findings.find((f) => f.id === query.id)?.answer, 'Explained while live.');
+  });
+
   test('in a closed collection, approving a return already approved says it is approved, not that the collection closed', async () => {
     const s = await setUp();
     const school = s.school.number;
