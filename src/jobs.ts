@@ -167,12 +167,16 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
       scheduleText: message('jobs.every-minute'),
       exclusive: true,
       run: async () => {
-        const sealed = await sealAudit(deps.db);
+        const { sealed, unproven } = await sealAudit(deps.db, deps.auditKeys);
         return {
-          ok: true,
+          // Events sealed marked (their own MAC did not verify) are tampering to report, not a retry.
+          ok: unproven === 0,
           didWork: sealed > 0,
-          summary: message('jobs.seal-audit.summary', { count: sealed }),
-          counts: { sealed },
+          summary:
+            unproven > 0
+              ? message('jobs.seal-audit.summary-unproven', { count: sealed, unproven })
+              : message('jobs.seal-audit.summary', { count: sealed }),
+          counts: { sealed, unproven },
         };
       },
     },

@@ -52,6 +52,7 @@ import * as spelledOutNameLetters from './migrations/031-spelled-out-name-letter
 import * as runningJobRuns from './migrations/032-running-job-runs.ts';
 import * as unsealedAuditEvents from './migrations/033-unsealed-audit-events.ts';
 import * as reportOrderIndexes from './migrations/034-report-order-indexes.ts';
+import * as keyedAuditChain from './migrations/035-keyed-audit-chain.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -92,6 +93,7 @@ const migrations: Record<string, Migration> = {
   '032-running-job-runs': runningJobRuns,
   '033-unsealed-audit-events': unsealedAuditEvents,
   '034-report-order-indexes': reportOrderIndexes,
+  '035-keyed-audit-chain': keyedAuditChain,
 };
 
 export interface DatabaseOptions {
