@@ -469,7 +469,7 @@ describeEachEngine('directory pages', (database) => {
     const other = await makeLa(db);
     const elsewhere = await signedIn('la_dba', { laNumber: other.number });
     const { agent, username } = await signedIn('la_dba', { laNumber: own.number });
-    await sealAudit(db);
+    await sealAudit(db, t.deps.auditKeys);
 
     const csv = await agent.get('/dba/audit.csv');
     assert.equal(csv.statusCode, 200);
@@ -500,10 +500,26 @@ describeEachEngine('directory pages', (database) => {
     );
 
     const national = await signedIn('national_admin');
-    await sealAudit(db);
+    await sealAudit(db, t.deps.auditKeys);
     const head = await chainHead(db);
     const page = await national.agent.get('/dba/audit');
     assert.ok(page.body.includes(`${head.seq}:${head.hash}`), 'the anchor is shown');
+    assert.match(textOf(page.body), /of these events are sealed with MACs under the audit key/);
+    assert.doesNotMatch(textOf(page.body), /fails its MAC/);
+    // A head altered in the database (moved back, its MAC kept) is flagged on the page.
+    await db
+      .updateTable('audit_chain_head')
+      .set({ seq: head.seq - 1 })
+      .where('id', '=', 1)
+      .execute();
+    try {
+      assert.match(
+        textOf((await national.agent.get('/dba/audit')).body),
+        /Warning The audit chain’s head fails its MAC: the audit trail has been tampered with/,
+      );
+    } finally {
+      await db.updateTable('audit_chain_head').set({ seq: head.seq }).where('id', '=', 1).execute();
+    }
     const all = await national.agent.get('/dba/audit.csv');
     assert.ok(all.body.includes(elsewhere.username) && all.body.includes(username));
     assert.match(String(all.headers['content-disposition']), /filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"/);
