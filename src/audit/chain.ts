@@ -345,6 +345,8 @@ export interface HeadStatus extends ChainHead {
   /** 'valid': the head's MAC verifies; 'none': not keyed yet; 'invalid': altered; 'missing-key': made under a key not configured. */
   mac: 'valid' | 'none' | 'invalid' | 'missing-key';
   macKeyId: string | null;
+  /** Events sealed marked: their own MAC did not prove them (index audit_events_unproven, migration 035). */
+  unproven: number;
 }
 
 export async function chainHeadStatus(db: Executor, keys: AuditKeys): Promise<HeadStatus> {
@@ -358,12 +360,18 @@ export async function chainHeadStatus(db: Executor, keys: AuditKeys): Promise<He
       mac = 'missing-key';
     }
   }
+  const unproven = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('seal_finding', 'is not', null)
+    .executeTakeFirstOrThrow();
   return {
     seq: head.seq,
     hash: head.hash,
     legacy: head.mac === null ? head.seq : Math.min(head.legacyThrough ?? 0, head.seq),
     mac,
     macKeyId: head.macKeyId,
+    unproven: Number(unproven.n),
   };
 }
 

@@ -433,7 +433,7 @@ export class DirectoryService {
     const keys = auditKeysOf(this.db);
     if (keys) return chainHeadStatus(this.db, keys);
     const head = await chainHead(this.db);
-    return { ...head, legacy: head.seq, mac: 'none', macKeyId: null };
+    return { ...head, legacy: head.seq, mac: 'none', macKeyId: null, unproven: 0 };
   }
 
   private async requireLa(
