@@ -1,4 +1,5 @@
 // The composition root: every adapter and service is built once here and handed to createApp.
+import { AuditKeys, withAuditKeys } from './audit/keys.ts';
 import { OidcService } from './auth/oidc.ts';
 import { AuthService } from './auth/service.ts';
 import type { Config } from './config.ts';
@@ -23,7 +24,10 @@ export interface Deps {
    * master key (the same in every process that shares the key, unlike a random one per process).
    */
   cookieSecret: string;
+  /** The database, carrying the audit keys: every audit event written through it gets its MAC. */
   db: Db;
+  /** The audit trail's MAC keys, derived from the master keys (audit/keys.ts). */
+  auditKeys: AuditKeys;
   fileStore: FileStore;
   /** Transferred files, encrypted at rest: what features use (fileStore is the raw store beneath). */
   files: EncryptedFileStore;
@@ -53,7 +57,7 @@ export interface DepsOverrides {
 
 export async function buildDeps(config: Config, overrides: DepsOverrides = {}): Promise<Deps> {
   const logger = overrides.logger ?? createLogger(config.logLevel);
-  const db =
+  const unkeyedDb =
     overrides.db ??
     createDatabase(config.databaseUrl, {
       onConnectionLost: (error) =>
@@ -62,7 +66,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
           'a database connection was lost: the next query opens a new one',
         ),
     });
-  const { unknown } = await migrateToLatest(db);
+  const { unknown } = await migrateToLatest(unkeyedDb);
   if (unknown.length > 0) {
     logger.warn(
       { migrations: unknown },
@@ -77,6 +81,8 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
       'created a new master key for stored files: keep a copy somewhere safe, without it no stored file can be read',
     );
   }
+  const auditKeys = AuditKeys.fromKeyring(masterKeys.keyring);
+  const db = withAuditKeys(unkeyedDb, auditKeys);
   const fileStore = overrides.fileStore ?? (await openFileStore(config.fileStore));
   const auth = new AuthService(db, clock, config, masterKeys.keyring);
   const scan = config.malwareScan;
@@ -90,6 +96,7 @@ export async function buildDeps(config: Config, overrides: DepsOverrides = {}): 
     config,
     cookieSecret: config.cookieSecret ?? masterKeys.keyring.current.deriveSecret('s2s cookie secret'),
     db,
+    auditKeys,
     clock,
     logger,
     fileStore,

@@ -2,9 +2,22 @@
 // the next sequence number and hash = SHA-256(previous hash, the event's fields), and the chain's head
 // (last number and hash) is kept in its own row. Editing a sealed event changes its hash; deleting one
 // leaves a gap or a broken link; deleting the newest ones leaves the head pointing past the end (unless
-// the head is moved back too). Verify walks the chain and names the first event that breaks it. There is
-// no secret in the hash: someone who can write to the database can append to the chain, or cut its end,
-// unseen (docs/decisions.md, decision 22, says what is and is not detected).
+// the head is moved back too). Verify walks the chain and names the first event that breaks it.
+//
+// A hash alone has no secret: someone who can write to the database can compute it too. So since
+// migration 036 the trail is keyed with HMAC-SHA256 under the audit key, derived from the master key and
+// kept outside the database (keys.ts):
+// - each event gets a MAC over its fields when it is written (recordAudit), so an event inserted without
+//   the key, or changed before it is sealed, is caught when the job seals it;
+// - sealing checks that MAC and adds a seal MAC over the event's number and hash (which chains every
+//   event before it), so forged events appended to the chain are caught; an event whose own MAC does not
+//   verify is sealed all the same, marked (seal_finding) so the job never stops behind it, and verify
+//   names it: it is never laundered into the chain as genuine;
+// - the head gets a MAC over its number, hash and legacy_through.
+// The MACs are not part of the hashes, so re-MACing under a new master key (keys/rotation.ts) leaves
+// every hash, and so every anchor noted, as it was. Events sealed before keyed sealing (up to the head's
+// legacy_through) keep their plain form, which never changes, and are proven only as before.
+// docs/decisions.md, decision 22, says what is and is not detected.
 //
 // Events are written unsealed, in the transaction of the change they record, and sealed shortly after
 // by the seal-audit job (docs/decisions.md, decision 22): sealing inside every transaction would make
@@ -12,8 +25,12 @@
 import { createHash } from 'node:crypto';
 import { inSnapshot } from '../platform/db/database.ts';
 import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
+import { type AuditKeys, MissingAuditKeyError } from './keys.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** The form of the keyed chain's MACs and hashes: an event's mac_version. */
+export const MAC_VERSION = 1;
 
 /** How many events one sealing transaction takes, so a long backlog never holds the lock for long. */
 const SEAL_BATCH = 500;
@@ -31,10 +48,8 @@ type ChainedFields = Pick<
   | 'detail'
 >;
 
-/** The hash of event number `seq` after `previousHash`. Its form never changes: old chains must verify. */
-export function chainHash(previousHash: string, seq: number, event: ChainedFields): string {
-  const fields = [
-    seq,
+function fieldsOf(event: ChainedFields): unknown[] {
+  return [
     event.id,
     event.occurred_at,
     event.actor_user_id,
@@ -45,14 +60,114 @@ export function chainHash(previousHash: string, seq: number, event: ChainedField
     event.subject_id,
     event.detail,
   ];
+}
+
+/**
+ * The hash of event number `seq` after `previousHash`, in the old, plain form (events sealed before
+ * keyed sealing). Its form never changes: old chains must verify.
+ */
+export function chainHash(previousHash: string, seq: number, event: ChainedFields): string {
   return createHash('sha256')
-    .update(`${previousHash}\n${JSON.stringify(fields)}`)
+    .update(`${previousHash}\n${JSON.stringify([seq, ...fieldsOf(event)])}`)
     .digest('hex');
 }
+
+/**
+ * The hash of a keyed event (version 1): the same chaining in a form of its own, so that an event sealed
+ * with MACs cannot pass for an old one with its MACs removed (its hash, and so any anchor after it, would
+ * change). The MACs are not in it: re-MACing leaves every hash as it was.
+ */
+export function keyedChainHash(previousHash: string, seq: number, event: ChainedFields): string {
+  return createHash('sha256')
+    .update(`s2s-audit-chain/1\n${previousHash}\n${JSON.stringify([seq, ...fieldsOf(event)])}`)
+    .digest('hex');
+}
+
+/** What an event's own MAC is made over, when it is written (version 1). */
+export function eventMacInput(event: ChainedFields): string {
+  return `s2s-audit-event/1\n${JSON.stringify(fieldsOf(event))}`;
+}
+
+/** What an event's seal MAC is made over: its number, its hash, and what sealing found of its own MAC. */
+export function sealMacInput(seq: number, hash: string, finding: string | null): string {
+  return `s2s-audit-seal/1\n${JSON.stringify([seq, hash, finding])}`;
+}
+
+/** What the head's MAC is made over. */
+export function headMacInput(seq: number, hash: string, legacyThrough: number | null): string {
+  return `s2s-audit-head/1\n${JSON.stringify([seq, hash, legacyThrough])}`;
+}
+
+/** The columns recordAudit adds to an event written with the audit keys. */
+export function eventMacColumns(
+  keys: AuditKeys,
+  event: ChainedFields,
+): { mac: string; mac_version: number; mac_key_id: string } {
+  return { mac: keys.mac(eventMacInput(event)), mac_version: MAC_VERSION, mac_key_id: keys.currentId };
+}
+
+/**
+ * Why an unsealed event's own MAC does not prove it, or null when it does: 'no-mac' (written without the
+ * audit key: inserted by someone else), 'wrong-mac' (changed since it was written, or forged),
+ * 'unknown-key:ID' (made under a master key not configured), 'unknown-version:N'.
+ */
+export function eventFinding(keys: AuditKeys, event: AuditEventRow): string | null {
+  if (event.mac === null || event.mac_key_id === null || event.mac_version === null) return 'no-mac';
+  if (Number(event.mac_version) !== MAC_VERSION) return `unknown-version:${Number(event.mac_version)}`;
+  if (!keys.has(event.mac_key_id)) return `unknown-key:${event.mac_key_id.slice(0, 64)}`;
+  return keys.verify(eventMacInput(event), event.mac_key_id, event.mac) ? null : 'wrong-mac';
+}
+
+/** A finding in words, for verify's report. */
+export function findingText(finding: string): string {
+  if (finding === 'no-mac') return 'it had no MAC when it was sealed: it was written without the audit key';
+  if (finding === 'wrong-mac')
+    return 'its MAC did not verify when it was sealed: it was changed after it was written, or forged';
+  if (finding.startsWith('unknown-key:'))
+    return `its MAC was made under the master key ${finding.slice('unknown-key:'.length)}, which was not configured when it was sealed`;
+  return `its MAC was of a form this version does not know (${finding})`;
+}
+
+/** The chain's head cannot be built on: sealing would launder whatever was done to it. */
+export class AuditHeadError extends Error {}
 
 export interface ChainHead {
   seq: number;
   hash: string;
+}
+
+/** The head row as stored: with its MAC once keyed sealing has begun. */
+export interface StoredHead extends ChainHead {
+  /** The last event sealed in the old, plain form; null on a head not keyed yet (all are old). */
+  legacyThrough: number | null;
+  mac: string | null;
+  macKeyId: string | null;
+}
+
+type HeadRow = {
+  seq: number | string;
+  hash: string;
+  legacy_through: number | string | null;
+  mac: string | null;
+  mac_key_id: string | null;
+};
+
+function storedHead(row: HeadRow): StoredHead {
+  return {
+    seq: Number(row.seq),
+    hash: row.hash,
+    legacyThrough: row.legacy_through === null ? null : Number(row.legacy_through),
+    mac: row.mac,
+    macKeyId: row.mac_key_id,
+  };
+}
+
+const HEAD_COLUMNS = ['seq', 'hash', 'legacy_through', 'mac', 'mac_key_id'] as const;
+
+/** Whether the head's MAC verifies; throws MissingAuditKeyError when its key is not configured. */
+export function headMacValid(keys: AuditKeys, head: StoredHead): boolean {
+  if (head.mac === null || head.macKeyId === null) return false;
+  return keys.verify(headMacInput(head.seq, head.hash, head.legacyThrough), head.macKeyId, head.mac);
 }
 
 /**
@@ -69,49 +184,195 @@ export function unsealedBatch(db: Executor) {
     .limit(SEAL_BATCH);
 }
 
-async function sealBatch(trx: Executor): Promise<number> {
+/** Whether any sealed event carries MACs (read only when the head has none, at the change to keyed sealing). */
+async function holdsKeyedEvents(db: Executor): Promise<boolean> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('seq', 'is not', null)
+    .where((eb) => eb.or([eb('mac_version', 'is not', null), eb('seal_mac', 'is not', null)]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface SealReport {
+  /** Events sealed. */
+  sealed: number;
+  /** Of those, events whose own MAC did not prove them: sealed marked, and named by verify. */
+  unproven: number;
+}
+
+async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
   // Updating the head first takes its row lock, so two sealers (two processes) take turns.
-  const head = await trx
-    .updateTable('audit_chain_head')
-    .set((eb) => ({ seq: eb('seq', '+', 0) }))
-    .where('id', '=', 1)
-    .returning(['seq', 'hash'])
-    .executeTakeFirstOrThrow();
+  const head = storedHead(
+    await trx
+      .updateTable('audit_chain_head')
+      .set((eb) => ({ seq: eb('seq', '+', 0) }))
+      .where('id', '=', 1)
+      .returning([...HEAD_COLUMNS])
+      .executeTakeFirstOrThrow(),
+  );
+  // Building on a head that fails its MAC would MAC whatever was done to it: refuse, and let verify name
+  // it. A head without a MAC is one from before keyed sealing, unless keyed events exist.
+  if (head.mac !== null) {
+    let valid: boolean;
+    try {
+      valid = headMacValid(keys, head);
+    } catch (error) {
+      if (!(error instanceof MissingAuditKeyError)) throw error;
+      throw new AuditHeadError(`The audit chain's head was ${error.message}. Nothing was sealed.`);
+    }
+    if (!valid) {
+      throw new AuditHeadError(
+        "The audit chain's head fails its MAC: it has been altered. Nothing was sealed: run s2s audit verify, " +
+          'keep the database as it is and report it to your security officer.',
+      );
+    }
+  } else if (await holdsKeyedEvents(trx)) {
+    throw new AuditHeadError(
+      "The audit chain's head has no MAC, but the chain holds events sealed with MACs: the head has been " +
+        'replaced. Nothing was sealed: run s2s audit verify and report it to your security officer.',
+    );
+  }
   const events = await unsealedBatch(trx).execute();
-  let { seq, hash } = { seq: Number(head.seq), hash: head.hash };
+  // Before keyed sealing (a head without a MAC), the events written without a MAC before the upgrade
+  // are sealed in the old form, oldest first; keyed sealing begins at the first event with a MAC, or
+  // once none is left, and the head records where (legacy_through).
+  let legacy = head.mac === null;
+  let legacyThrough = head.legacyThrough;
+  let { seq, hash } = head;
+  let unproven = 0;
   for (const event of events) {
     seq += 1;
     const previous = hash;
-    hash = chainHash(previous, seq, event);
+    if (legacy && event.mac === null && event.mac_version === null) {
+      hash = chainHash(previous, seq, event);
+      await trx
+        .updateTable('audit_events')
+        .set({ seq, prev_hash: previous, hash })
+        .where('id', '=', event.id)
+        .where('seq', 'is', null)
+        .execute();
+      continue;
+    }
+    if (legacy) {
+      legacy = false;
+      legacyThrough = seq - 1;
+    }
+    const finding = eventFinding(keys, event);
+    if (finding !== null) unproven += 1;
+    hash = keyedChainHash(previous, seq, event);
+    // A proven event's MAC is made again under the current key if an earlier one made it, so each event
+    // names one key; an unproven one keeps whatever MAC it came with, as evidence.
+    const mac =
+      finding === null && event.mac_key_id !== keys.currentId ? keys.mac(eventMacInput(event)) : event.mac;
     await trx
       .updateTable('audit_events')
-      .set({ seq, prev_hash: previous, hash })
+      .set({
+        seq,
+        prev_hash: previous,
+        hash,
+        mac,
+        mac_version: MAC_VERSION,
+        mac_key_id: keys.currentId,
+        seal_mac: keys.mac(sealMacInput(seq, hash, finding)),
+        seal_finding: finding,
+      })
       .where('id', '=', event.id)
       .where('seq', 'is', null)
       .execute();
   }
-  if (events.length > 0)
-    await trx.updateTable('audit_chain_head').set({ seq, hash }).where('id', '=', 1).execute();
-  return events.length;
+  if (legacy && events.length < SEAL_BATCH) {
+    legacy = false;
+    legacyThrough = seq;
+  }
+  const remac = !legacy && (head.mac === null || head.macKeyId !== keys.currentId);
+  if (events.length > 0 || remac) {
+    await trx
+      .updateTable('audit_chain_head')
+      .set(
+        legacy
+          ? { seq, hash }
+          : {
+              seq,
+              hash,
+              legacy_through: legacyThrough,
+              mac: keys.mac(headMacInput(seq, hash, legacyThrough)),
+              mac_key_id: keys.currentId,
+            },
+      )
+      .where('id', '=', 1)
+      .execute();
+  }
+  return { sealed: events.length, unproven };
 }
 
-/** Seals every event written so far; answers how many. */
-export async function sealAudit(db: Executor): Promise<number> {
-  let sealed = 0;
+/**
+ * Seals every event written so far. Throws AuditHeadError, sealing nothing, when the head fails its MAC
+ * (or has none although keyed events exist): building on it would hide what was done to it.
+ */
+export async function sealAudit(db: Executor, keys: AuditKeys): Promise<SealReport> {
+  const report: SealReport = { sealed: 0, unproven: 0 };
   for (;;) {
-    const batch = await db.transaction().execute(sealBatch);
-    sealed += batch;
-    if (batch < SEAL_BATCH) return sealed;
+    const batch = await db.transaction().execute((trx) => sealBatch(trx, keys));
+    report.sealed += batch.sealed;
+    report.unproven += batch.unproven;
+    if (batch.sealed < SEAL_BATCH) return report;
   }
 }
 
-export async function chainHead(db: Executor): Promise<ChainHead> {
-  const head = await db
+async function readHead(db: Executor): Promise<StoredHead> {
+  const row = await db
     .selectFrom('audit_chain_head')
-    .select(['seq', 'hash'])
+    .select([...HEAD_COLUMNS])
     .where('id', '=', 1)
     .executeTakeFirst();
-  return head ? { seq: Number(head.seq), hash: head.hash } : { seq: 0, hash: GENESIS_HASH };
+  return row
+    ? storedHead(row)
+    : { seq: 0, hash: GENESIS_HASH, legacyThrough: null, mac: null, macKeyId: null };
+}
+
+export async function chainHead(db: Executor): Promise<ChainHead> {
+  const { seq, hash } = await readHead(db);
+  return { seq, hash };
+}
+
+/** The head as the Audit Log page shows it: its anchor, and what its MAC proves (a read of one row). */
+export interface HeadStatus extends ChainHead {
+  /** Events sealed in the old, plain form (1 to this); the rest are keyed. */
+  legacy: number;
+  /** 'valid': the head's MAC verifies; 'none': not keyed yet; 'invalid': altered; 'missing-key': made under a key not configured. */
+  mac: 'valid' | 'none' | 'invalid' | 'missing-key';
+  macKeyId: string | null;
+  /** Events sealed marked: their own MAC did not prove them (index audit_events_unproven, migration 036). */
+  unproven: number;
+}
+
+export async function chainHeadStatus(db: Executor, keys: AuditKeys): Promise<HeadStatus> {
+  const head = await readHead(db);
+  let mac: HeadStatus['mac'] = 'none';
+  if (head.mac !== null) {
+    try {
+      mac = headMacValid(keys, head) ? 'valid' : 'invalid';
+    } catch (error) {
+      if (!(error instanceof MissingAuditKeyError)) throw error;
+      mac = 'missing-key';
+    }
+  }
+  const unproven = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('seal_finding', 'is not', null)
+    .executeTakeFirstOrThrow();
+  return {
+    seq: head.seq,
+    hash: head.hash,
+    legacy: head.mac === null ? head.seq : Math.min(head.legacyThrough ?? 0, head.seq),
+    mac,
+    macKeyId: head.macKeyId,
+    unproven: Number(unproven.n),
+  };
 }
 
 export interface ChainBreak {
@@ -122,13 +383,39 @@ export interface ChainBreak {
   reason: string;
 }
 
+/** An event sealed marked: its own MAC did not prove it when it was sealed (a forged or changed event). */
+export interface UnprovenEvent {
+  seq: number;
+  eventId: string;
+  reason: string;
+}
+
+/** MACs made under a master key this instance is not given: they cannot be checked (which is not tampering). */
+export interface MissingKey {
+  keyId: string;
+  /** Sealed events whose MACs it made. */
+  events: number;
+  /** Whether the head's MAC is one of them. */
+  head: boolean;
+}
+
 export interface Verification {
   ok: boolean;
   /** Sealed events checked. */
   checked: number;
+  /** Of those, events sealed in the old, plain form (before keyed sealing): proven only as before. */
+  legacy: number;
+  /** Of those, events sealed with MACs under the audit key. */
+  keyed: number;
   /** Events not sealed yet (written since the job last ran). */
   unsealed: number;
   head: ChainHead;
+  /** The head's MAC: 'valid', or 'none' on a head not keyed yet (every event old), or 'unchecked' (missing key). */
+  headMac: 'valid' | 'none' | 'unchecked';
+  /** Events sealed marked, their own MAC not proving them (the first 100), and how many in all. */
+  unproven: UnprovenEvent[];
+  unprovenCount: number;
+  missingKeys: MissingKey[];
   /** The first break, if any: everything after it is unproven. */
   broken?: ChainBreak;
   /** An anchor given to check: whether the chain still holds it. */
@@ -136,6 +423,7 @@ export interface Verification {
 }
 
 const PAGE = 2000;
+const UNPROVEN_LISTED = 100;
 
 /**
  * Walks the whole chain in order. `anchor` is a sequence number and hash noted earlier (from a previous
@@ -149,12 +437,13 @@ const PAGE = 2000;
  * agree unless someone changed them, so every numbered row outside 1..head can be called forged, and
  * events sealed meanwhile are simply left to the next verification.
  */
-export async function verifyAudit(db: Db, anchor?: ChainHead): Promise<Verification> {
-  return inSnapshot(db, (trx) => verifyChain(trx, anchor));
+export async function verifyAudit(db: Db, keys: AuditKeys, anchor?: ChainHead): Promise<Verification> {
+  return inSnapshot(db, (trx) => verifyChain(trx, keys, anchor));
 }
 
-async function verifyChain(db: Executor, anchor?: ChainHead): Promise<Verification> {
-  const head = await chainHead(db);
+async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): Promise<Verification> {
+  const stored = await readHead(db);
+  const head: ChainHead = { seq: stored.seq, hash: stored.hash };
   const unsealed = Number(
     (
       await db
@@ -164,13 +453,47 @@ async function verifyChain(db: Executor, anchor?: ChainHead): Promise<Verificati
         .executeTakeFirstOrThrow()
     ).n,
   );
+  const missing = new Map<string, MissingKey>();
+  const missingKey = (keyId: string) => {
+    let entry = missing.get(keyId);
+    if (!entry) {
+      entry = { keyId, events: 0, head: false };
+      missing.set(keyId, entry);
+    }
+    return entry;
+  };
+  let headMac: Verification['headMac'] = 'none';
+  let broken: ChainBreak | undefined;
+  if (stored.mac !== null) {
+    try {
+      if (headMacValid(keys, stored)) headMac = 'valid';
+      else {
+        broken = {
+          seq: 1,
+          reason:
+            "the chain's head fails its MAC: it has been altered, or moved to a place it never held, so " +
+            'what it says of the chain (where it ends, which events are keyed) cannot be trusted',
+        };
+      }
+    } catch (error) {
+      if (!(error instanceof MissingAuditKeyError)) throw error;
+      headMac = 'unchecked';
+      missingKey(String(stored.macKeyId)).head = true;
+    }
+  }
+  // Events up to here are in the old, plain form; every later one is keyed. A head without a MAC is one
+  // from before keyed sealing: all its events are old.
+  const legacyThrough = stored.mac === null ? stored.seq : (stored.legacyThrough ?? 0);
   let expectedSeq = 1;
   let previous = GENESIS_HASH;
   let anchorFound = false;
-  let broken: ChainBreak | undefined;
+  let legacy = 0;
+  let keyed = 0;
+  const unproven: UnprovenEvent[] = [];
+  let unprovenCount = 0;
   // Every numbered row from the lowest number, not from 1: a row numbered below 1 or past the head is
   // one the sealer never wrote, and would otherwise be shown by the Audit Log and its export unchecked.
-  walk: for (let after: number | undefined; ; ) {
+  walk: for (let after: number | undefined; !broken; ) {
     let page = db.selectFrom('audit_events').selectAll().where('seq', 'is not', null);
     if (after !== undefined) page = page.where('seq', '>', after);
     const events = await page.orderBy('seq').limit(PAGE).execute();
@@ -199,10 +522,66 @@ async function verifyChain(db: Executor, anchor?: ChainHead): Promise<Verificati
         };
         break walk;
       }
-      const hash = chainHash(previous, seq, event);
-      if (hash !== event.hash) {
-        broken = { seq, eventId: event.id, reason: `event ${seq} has been altered since it was sealed` };
-        break walk;
+      const at = { seq, eventId: event.id };
+      let hash: string;
+      if (seq <= legacyThrough) {
+        if (event.mac_version !== null || event.seal_mac !== null) {
+          broken = {
+            ...at,
+            reason:
+              stored.mac === null
+                ? `event ${seq} is sealed with MACs, but the chain's head has none: the head has been replaced`
+                : `event ${seq} is sealed with MACs, but the head says only events after ${legacyThrough} are: the head has been altered`,
+          };
+          break walk;
+        }
+        hash = chainHash(previous, seq, event);
+        if (hash !== event.hash) {
+          broken = { ...at, reason: `event ${seq} has been altered since it was sealed` };
+          break walk;
+        }
+        legacy += 1;
+      } else {
+        if (
+          event.mac_version === null ||
+          Number(event.mac_version) !== MAC_VERSION ||
+          event.seal_mac === null ||
+          event.mac_key_id === null
+        ) {
+          broken = {
+            ...at,
+            reason: `event ${seq} has no seal MAC, but every event after ${legacyThrough} is sealed with one: it has been inserted, or its MACs removed`,
+          };
+          break walk;
+        }
+        hash = keyedChainHash(previous, seq, event);
+        if (hash !== event.hash) {
+          broken = { ...at, reason: `event ${seq} has been altered since it was sealed` };
+          break walk;
+        }
+        if (!keys.has(event.mac_key_id)) {
+          // The hashes still link it to the chain; only its MACs cannot be checked here.
+          missingKey(event.mac_key_id).events += 1;
+        } else if (
+          !keys.verify(sealMacInput(seq, hash, event.seal_finding), event.mac_key_id, event.seal_mac)
+        ) {
+          broken = {
+            ...at,
+            reason: `event ${seq} fails its seal MAC: s2s did not seal it there (it has been forged, moved or altered)`,
+          };
+          break walk;
+        } else if (event.seal_finding !== null) {
+          unprovenCount += 1;
+          if (unproven.length < UNPROVEN_LISTED)
+            unproven.push({ ...at, reason: findingText(event.seal_finding) });
+        } else if (!keys.verify(eventMacInput(event), event.mac_key_id, event.mac)) {
+          broken = {
+            ...at,
+            reason: `event ${seq} has been altered since it was sealed: its MAC does not verify`,
+          };
+          break walk;
+        }
+        keyed += 1;
       }
       if (anchor && seq === anchor.seq && hash === anchor.hash) anchorFound = true;
       previous = hash;
@@ -224,11 +603,18 @@ async function verifyChain(db: Executor, anchor?: ChainHead): Promise<Verificati
       reason: 'the chain does not end where its head says: the head has been altered',
     };
   }
+  const missingKeys = [...missing.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
   return {
-    ok: !broken && (!anchor || anchorFound),
+    ok: !broken && unprovenCount === 0 && missingKeys.length === 0 && (!anchor || anchorFound),
     checked,
+    legacy,
+    keyed,
     unsealed,
     head,
+    headMac,
+    unproven,
+    unprovenCount,
+    missingKeys,
     ...(broken ? { broken } : {}),
     ...(anchor ? { anchor: { ...anchor, found: anchorFound } } : {}),
   };

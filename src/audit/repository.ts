@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ExpressionBuilder } from 'kysely';
 import type { AuditEventRow, Database, Executor } from '../platform/db/schema.ts';
+import { eventMacColumns } from './chain.ts';
+import { auditKeysOf } from './keys.ts';
 
 export interface AuditEvent {
   at: Date;
@@ -78,21 +80,28 @@ export type AuditAction =
   | 'token-revoked'
   | 'master-key-rotated';
 
-/** Append-only: there is deliberately no update or delete here. */
+/**
+ * Append-only: there is deliberately no update or delete here. The event gets its MAC under the audit
+ * key the database handle carries (keys.ts, withAuditKeys: every way into s2s gives it); one written
+ * without it has none, and is sealed marked as unproven, exactly as one inserted by someone without the
+ * key. Computing the MAC takes no lock: it is a hash of the event alone.
+ */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {
+  const row = {
+    id: randomUUID(),
+    occurred_at: event.at.toISOString(),
+    actor_user_id: event.actorUserId ?? null,
+    actor_username: event.actorUsername ?? null,
+    organisation: event.organisation ?? null,
+    action: event.action,
+    subject_type: event.subjectType ?? null,
+    subject_id: event.subjectId ?? null,
+    detail: event.detail ? JSON.stringify(event.detail) : null,
+  };
+  const keys = auditKeysOf(db);
   await db
     .insertInto('audit_events')
-    .values({
-      id: randomUUID(),
-      occurred_at: event.at.toISOString(),
-      actor_user_id: event.actorUserId ?? null,
-      actor_username: event.actorUsername ?? null,
-      organisation: event.organisation ?? null,
-      action: event.action,
-      subject_type: event.subjectType ?? null,
-      subject_id: event.subjectId ?? null,
-      detail: event.detail ? JSON.stringify(event.detail) : null,
-    })
+    .values(keys ? { ...row, ...eventMacColumns(keys, row) } : row)
     .execute();
 }
 

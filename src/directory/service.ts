@@ -1,8 +1,9 @@
 // The directory of LAs and schools: the Establishment Finder, School Maintenance, Maintain LEA Details
 // (LA notes §3.8-3.9, handbook §7) and the audit log a DBA reads. No HTTP here.
 import { countUsersOfEstablishment } from '../accounts/repository.ts';
-import { type ChainHead, chainHead } from '../audit/chain.ts';
+import { chainHead, chainHeadStatus, type HeadStatus } from '../audit/chain.ts';
 import { AUDIT_CSV_HEADER, auditCsvFilename, auditCsvRows } from '../audit/export.ts';
+import { auditKeysOf } from '../audit/keys.ts';
 import { type AuditAction, listAudit, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { type Capability, can } from '../auth/permissions.ts';
@@ -423,11 +424,16 @@ export class DirectoryService {
     };
   }
 
-  /** The chain's head, for the national administrator to note outside s2s (an anchor). */
-  async auditChainHead(actor: Actor): Promise<ChainHead | undefined> {
-    return auditScope(actor)?.laNumber === undefined && can(actor.role, 'audit.view')
-      ? chainHead(this.db)
-      : undefined;
+  /**
+   * The chain's head, for the national administrator to note outside s2s (an anchor), and whether its
+   * MAC verifies under the audit key the database handle carries (one row: not a whole verification).
+   */
+  async auditChainHead(actor: Actor): Promise<HeadStatus | undefined> {
+    if (auditScope(actor)?.laNumber !== undefined || !can(actor.role, 'audit.view')) return undefined;
+    const keys = auditKeysOf(this.db);
+    if (keys) return chainHeadStatus(this.db, keys);
+    const head = await chainHead(this.db);
+    return { ...head, legacy: head.seq, mac: 'none', macKeyId: null, unproven: 0 };
   }
 
   private async requireLa(

@@ -2,6 +2,7 @@
 // returns and two-factor secrets, and re-wrapping them under the current master key (rotation.ts).
 // Exit codes: 0 done, 1 some data keys cannot be unwrapped (their master key is not given, or they were
 // altered), 2 usage.
+import { AuditKeys, withAuditKeys } from '../audit/keys.ts';
 import type { Config } from '../config.ts';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { type Clock, systemClock } from '../platform/clock.ts';
@@ -13,11 +14,13 @@ import { SEALED_TABLES, type SealedTable } from './repository.ts';
 import { type KeyStatus, keyStatus, type RotationReport, rotateMasterKey } from './rotation.ts';
 
 export const KEYS_USAGE = `  keys status [--json]           how many data keys each master key wraps (stored files, census
-                                 returns, two-factor secrets), and which master key is current
+                                 returns, two-factor secrets) and how many audit events it MACs,
+                                 and which master key is current
   keys rotate [--batch N] [--json]
                                  re-wrap every data key under an earlier master key
-                                 (MASTER_KEY_PREVIOUS) with the current one, N per transaction
-                                 (default 500); files are not re-encrypted; safe to repeat
+                                 (MASTER_KEY_PREVIOUS) with the current one, and re-MAC the audit
+                                 events (each verified first), N per transaction (default 500);
+                                 files are not re-encrypted; safe to repeat
 `;
 
 const DEFAULT_BATCH = 500;
@@ -38,10 +41,13 @@ export interface KeysCommandDeps {
   close(): Promise<void>;
 }
 
-/** The configured database and master keys; a missing key is never made up here. */
+/**
+ * The configured database and master keys; a missing key is never made up here. The database carries the
+ * audit keys, so the events rotation records get their MACs.
+ */
 export function openKeys(config: Config): KeysCommandDeps {
   const { keyring } = loadMasterKeyring({ ...config.masterKey, mayGenerate: false });
-  const db = createDatabase(config.databaseUrl);
+  const db = withAuditKeys(createDatabase(config.databaseUrl), AuditKeys.fromKeyring(keyring));
   return { db, clock: systemClock, keyring, close: () => db.destroy() };
 }
 
@@ -95,7 +101,10 @@ export async function runKeysCommand(
     const rewrapped = SEALED_TABLES.reduce((sum, table) => sum + report.rewrapped[table], 0);
     if (report.missingKeyIds.length > 0) io.err(missingText(report.missingKeyIds, rewrapped));
     if (report.damaged.length > 0) io.err(damagedText(report));
-    return report.missingKeyIds.length > 0 || report.damaged.length > 0 ? 1 : 0;
+    if (report.audit.refused.length > 0) io.err(refusedAuditText(report));
+    return report.missingKeyIds.length > 0 || report.damaged.length > 0 || report.audit.refused.length > 0
+      ? 1
+      : 0;
   } finally {
     await deps.close();
   }
@@ -118,25 +127,59 @@ function statusText(status: KeyStatus): string {
     ...SEALED_TABLES.map(
       (table) => `  ${TABLE_NAMES[table]}: ${countsText(status.tables[table], status.currentKeyId)}`,
     ),
+    `Audit trail MACs (events and the chain's head): ${countsText(status.auditMacs, status.currentKeyId)}`,
   ];
   return `${lines.join('\n')}\n`;
 }
 
 function rotationText(report: RotationReport): string {
   const total = SEALED_TABLES.reduce((sum, table) => sum + report.rewrapped[table], 0);
-  if (total === 0) {
-    return report.missingKeyIds.length > 0 || report.damaged.length > 0
-      ? ''
-      : `Every data key is already wrapped by the current master key ${report.currentKeyId}: nothing to re-wrap.\n`;
+  const lines: string[] = [];
+  if (total > 0) {
+    const tables = SEALED_TABLES.map((table) => `${TABLE_NAMES[table]} ${report.rewrapped[table]}`).join(
+      ', ',
+    );
+    const from = Object.entries(report.from)
+      .map(([id, count]) => `${count} from ${id}`)
+      .join(', ');
+    lines.push(
+      `Re-wrapped ${total} data keys under the current master key ${report.currentKeyId} (${tables}; ${from}). ` +
+        'No file was read or re-encrypted.',
+    );
   }
-  const tables = SEALED_TABLES.map((table) => `${TABLE_NAMES[table]} ${report.rewrapped[table]}`).join(', ');
-  const from = Object.entries(report.from)
-    .map(([id, count]) => `${count} from ${id}`)
-    .join(', ');
+  if (report.audit.remaced > 0 || report.audit.head) {
+    const from = Object.entries(report.audit.from)
+      .map(([id, count]) => `${count} from ${id}`)
+      .join(', ');
+    lines.push(
+      `Re-MACed ${report.audit.remaced} audit events${from ? ` (${from})` : ''}` +
+        `${report.audit.head ? " and the chain's head" : ''} under the current master key ${report.currentKeyId}, ` +
+        'each verified under its earlier key first. Their hashes, and so the anchors noted, are unchanged.',
+    );
+  }
+  if (lines.length > 0) {
+    lines.push(
+      'Keep each earlier key until s2s keys status shows nothing under it and no backup you keep was made under it.',
+    );
+    return `${lines.join('\n')}\n`;
+  }
+  return report.missingKeyIds.length > 0 || report.damaged.length > 0 || report.audit.refused.length > 0
+    ? ''
+    : `Every data key is already wrapped by the current master key ${report.currentKeyId}: nothing to re-wrap, and no audit MAC to make again.\n`;
+}
+
+function refusedAuditText(report: RotationReport): string {
+  const list = report.audit.refused
+    .map((item) =>
+      item.eventId === undefined
+        ? `the chain's head (master key ${item.keyId}): ${item.reason}`
+        : `event ${item.seq ?? '(not sealed yet)'} id ${item.eventId} (master key ${item.keyId}): ${item.reason}`,
+    )
+    .join('; ');
   return (
-    `Re-wrapped ${total} data keys under the current master key ${report.currentKeyId} (${tables}; ${from}). ` +
-    'No file was read or re-encrypted.\n' +
-    'Keep each earlier key until s2s keys status shows no data key under it and no backup you keep was made under it.\n'
+    `${report.audit.refused.length} audit records did not verify under the key that made their MACs, and were ` +
+    `not re-MACed (that would pass them off as genuine): ${list}. Keep the earlier key, run s2s audit verify, ` +
+    'and report it to your security officer.\n'
   );
 }
 

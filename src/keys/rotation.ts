@@ -1,6 +1,10 @@
 // Master key rotation (docs/decisions.md, 27): every data key wrapped by an earlier master key is
 // unwrapped with it and wrapped again under the current one. The files and secrets themselves are
-// never read or re-encrypted: their data keys do not change, only the wrapping of those keys.
+// never read or re-encrypted: their data keys do not change, only the wrapping of those keys. The audit
+// trail's MACs, made under an audit key derived from the master key, are made again under the current
+// one (audit/rekey.ts), each only after it verifies under the key that made it.
+import { AuditKeys } from '../audit/keys.ts';
+import { countAuditMacs, type RefusedAuditMac, remacAudit } from '../audit/rekey.ts';
 import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
@@ -23,7 +27,9 @@ export interface KeyStatus {
   configuredKeyIds: string[];
   /** Per table, how many wrapped data keys each master key (by id) holds. */
   tables: Record<SealedTable, Record<string, number>>;
-  /** Master keys that hold data keys but are not given to this instance: those cannot be read. */
+  /** How many audit events (and the chain's head) each master key's audit key has MACed. */
+  auditMacs: Record<string, number>;
+  /** Master keys that hold data keys or audit MACs but are not given to this instance. */
   missingKeyIds: string[];
 }
 
@@ -37,10 +43,13 @@ export async function keyStatus(db: Db, keyring: MasterKeyring): Promise<KeyStat
       if (masterKeyId === null || !keyring.has(masterKeyId)) missing.add(masterKeyId ?? NO_KEY_ID);
     }
   }
+  const auditMacs = await countAuditMacs(db);
+  for (const keyId of Object.keys(auditMacs)) if (!keyring.has(keyId)) missing.add(keyId);
   return {
     currentKeyId: keyring.current.id,
     configuredKeyIds: keyring.ids,
     tables,
+    auditMacs,
     missingKeyIds: [...missing].sort(),
   };
 }
@@ -58,6 +67,14 @@ export interface RotationReport {
   missingKeyIds: string[];
   /** Data keys whose master key is given but does not unwrap them: the record has been altered. */
   damaged: { table: SealedTable; id: string; masterKeyId: string }[];
+  /** The audit trail: events re-MACed under the current key (per earlier key), the head, and refusals. */
+  audit: {
+    remaced: number;
+    from: Record<string, number>;
+    head: boolean;
+    /** Events (or the head) that did not verify under their key: never re-MACed, left for verify to name. */
+    refused: RefusedAuditMac[];
+  };
 }
 
 export interface RotationOptions {
@@ -85,6 +102,7 @@ export async function rotateMasterKey(
     from: {},
     missingKeyIds: (await keyStatus(db, keyring)).missingKeyIds,
     damaged: [],
+    audit: { remaced: 0, from: {}, head: false, refused: [] },
   };
   if (report.missingKeyIds.length > 0) return report;
 
@@ -130,6 +148,20 @@ export async function rotateMasterKey(
       for (const [id, n] of Object.entries(from)) report.from[id] = (report.from[id] ?? 0) + n;
     }
   }
+  const audit = await remacAudit(db, AuditKeys.fromKeyring(keyring), {
+    batchSize: options.batchSize,
+    recorded: (tx, from) =>
+      recordAudit(tx, {
+        at: clock.now(),
+        actorUsername: options.actorUsername,
+        action: 'master-key-rotated',
+        subjectType: 'master-key',
+        subjectId: current,
+        detail: { table: 'audit_events', remaced: total(from), from },
+      }),
+  });
+  report.audit = { remaced: total(audit.from), from: audit.from, head: audit.head, refused: audit.refused };
+  for (const id of audit.missingKeyIds) missing.add(id);
   report.missingKeyIds = [...missing].sort();
   return report;
 }

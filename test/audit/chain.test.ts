@@ -6,22 +6,29 @@ import { randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
 import {
-  chainHash,
   chainHead,
+  eventMacColumns,
   GENESIS_HASH,
-  sealAudit,
+  keyedChainHash,
+  sealAudit as sealWith,
   unsealedBatch,
-  verifyAudit,
+  verifyAudit as verifyWith,
 } from '../../src/audit/chain.ts';
+import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { describeEachEngine } from '../support/databases.ts';
 
 describeEachEngine('audit hash chain', (database) => {
   let db: Db;
   let minute = 0;
+  const keys = AuditKeys.fromKeyring(new MasterKeyring(MasterKey.generate()));
+  const sealAudit = async (on: Db) => (await sealWith(on, keys)).sealed;
+  const verifyAudit = (on: Db, anchor?: { seq: number; hash: string }) => verifyWith(on, keys, anchor);
   before(() => {
-    db = database().db;
+    db = withAuditKeys(database().db, keys);
   });
 
   /** `count` events, each a minute after the one before. */
@@ -40,17 +47,20 @@ describeEachEngine('audit hash chain', (database) => {
 
   /** `count` unsealed events written straight to the table, 500 a statement, a second apart from `start`. */
   async function bulkRecord(count: number, start: Date): Promise<void> {
-    const rows = Array.from({ length: count }, (_, i) => ({
-      id: randomUUID(),
-      occurred_at: new Date(start.getTime() + i * 1000).toISOString(),
-      actor_user_id: null,
-      actor_username: 'bulk',
-      organisation: '916',
-      action: 'file-downloaded',
-      subject_type: null,
-      subject_id: null,
-      detail: null,
-    }));
+    const rows = Array.from({ length: count }, (_, i) => {
+      const row = {
+        id: randomUUID(),
+        occurred_at: new Date(start.getTime() + i * 1000).toISOString(),
+        actor_user_id: null,
+        actor_username: 'bulk',
+        organisation: '916',
+        action: 'file-downloaded',
+        subject_type: null,
+        subject_id: null,
+        detail: null,
+      };
+      return { ...row, ...eventMacColumns(keys, row) };
+    });
     for (let i = 0; i < rows.length; i += 500)
       await db
         .insertInto('audit_events')
@@ -61,7 +71,7 @@ describeEachEngine('audit hash chain', (database) => {
   /** Puts the chain back as it was sealed, after a test has tampered with it. */
   async function snapshot(): Promise<() => Promise<void>> {
     const events = await db.selectFrom('audit_events').selectAll().execute();
-    const head = await chainHead(db);
+    const head = await db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
     return async () => {
       await db.deleteFrom('audit_events').execute();
       for (const event of events) await db.insertInto('audit_events').values(event).execute();
@@ -71,7 +81,18 @@ describeEachEngine('audit hash chain', (database) => {
 
   test('an empty trail verifies, and sealing gives each event the next number and a linked hash', async () => {
     const empty = await verifyAudit(db);
-    assert.deepEqual(empty, { ok: true, checked: 0, unsealed: 0, head: { seq: 0, hash: GENESIS_HASH } });
+    assert.deepEqual(empty, {
+      ok: true,
+      checked: 0,
+      legacy: 0,
+      keyed: 0,
+      unsealed: 0,
+      head: { seq: 0, hash: GENESIS_HASH },
+      headMac: 'none',
+      unproven: [],
+      unprovenCount: 0,
+      missingKeys: [],
+    });
 
     await record(5);
     assert.equal((await verifyAudit(db)).unsealed, 5);
@@ -91,11 +112,25 @@ describeEachEngine('audit hash chain', (database) => {
     let previous = GENESIS_HASH;
     for (const event of events) {
       assert.equal(event.prev_hash, previous);
-      assert.equal(event.hash, chainHash(previous, Number(event.seq), event));
+      assert.equal(event.hash, keyedChainHash(previous, Number(event.seq), event));
+      assert.equal(event.mac_key_id, keys.currentId);
+      assert.match(String(event.seal_mac), /^[0-9a-f]{64}$/);
+      assert.equal(event.seal_finding, null);
       previous = String(event.hash);
     }
     const result = await verifyAudit(db);
-    assert.deepEqual(result, { ok: true, checked: 5, unsealed: 0, head: { seq: 5, hash: previous } });
+    assert.deepEqual(result, {
+      ok: true,
+      checked: 5,
+      legacy: 0,
+      keyed: 5,
+      unsealed: 0,
+      head: { seq: 5, hash: previous },
+      headMac: 'valid',
+      unproven: [],
+      unprovenCount: 0,
+      missingKeys: [],
+    });
   });
 
   test('an edited event is named', async () => {
@@ -115,7 +150,7 @@ describeEachEngine('audit hash chain', (database) => {
     assert.equal((await verifyAudit(db)).ok, true);
   });
 
-  test('an edited event whose hash was recomputed breaks the link to the next', async () => {
+  test('an edited event whose hash was recomputed fails its seal MAC', async () => {
     const restore = await snapshot();
     const event = await db
       .selectFrom('audit_events')
@@ -125,12 +160,20 @@ describeEachEngine('audit hash chain', (database) => {
     const forged = { ...event, detail: JSON.stringify({ n: 999 }) };
     await db
       .updateTable('audit_events')
-      .set({ detail: forged.detail, hash: chainHash(String(event.prev_hash), 2, forged) })
+      .set({ detail: forged.detail, hash: keyedChainHash(String(event.prev_hash), 2, forged) })
       .where('seq', '=', 2)
       .execute();
-    const result = await verifyAudit(db);
-    assert.equal(result.broken?.seq, 3);
-    assert.match(String(result.broken?.reason), /event 3 does not follow event 2/);
+    let result = await verifyAudit(db);
+    assert.equal(result.broken?.seq, 2);
+    assert.match(String(result.broken?.reason), /event 2 fails its seal MAC/);
+    // With the next event's link mended too, the seal MAC still gives it away.
+    await db
+      .updateTable('audit_events')
+      .set({ prev_hash: keyedChainHash(String(event.prev_hash), 2, forged) })
+      .where('seq', '=', 3)
+      .execute();
+    result = await verifyAudit(db);
+    assert.equal(result.broken?.seq, 2);
     await restore();
   });
 
@@ -217,8 +260,16 @@ describeEachEngine('audit hash chain', (database) => {
     const restore = await snapshot();
     // Someone with write access deletes event 3 and re-chains everything, head included.
     await db.deleteFrom('audit_events').where('seq', '=', 3).execute();
-    await db.updateTable('audit_events').set({ seq: null, prev_hash: null, hash: null }).execute();
-    await db.updateTable('audit_chain_head').set({ seq: 0, hash: GENESIS_HASH }).execute();
+    // Every event keeps its own MAC (none is forged, one is missing), and the head is cleared to the new
+    // instance's: the sealer cannot tell it from a chain never sealed (decision 22: only an anchor can).
+    await db
+      .updateTable('audit_events')
+      .set({ seq: null, prev_hash: null, hash: null, seal_mac: null, seal_finding: null })
+      .execute();
+    await db
+      .updateTable('audit_chain_head')
+      .set({ seq: 0, hash: GENESIS_HASH, legacy_through: null, mac: null, mac_key_id: null })
+      .execute();
     await sealAudit(db);
     assert.equal((await verifyAudit(db)).ok, true, 'a rebuilt chain is consistent in itself');
     const checked = await verifyAudit(db, anchor);

@@ -31,6 +31,7 @@ import { s3ForTests } from '../support/s3.ts';
 import {
   assertEmpty,
   assertRestored,
+  auditKeysOf,
   emptyInstance,
   populatedInstance,
   rowCounts,
@@ -327,8 +328,11 @@ describe('backup and restore failures', () => {
       assert.equal(restored.code, 0, restored.err);
       assert.deepEqual(await appliedMigrations(target.db, target.schema), [...MIGRATION_NAMES]);
       assert.equal((await target.db.selectFrom('local_authorities').selectAll().execute()).length, 1);
-      assert.equal(await sealAudit(target.db), 1);
-      assert.equal((await verifyAudit(target.db)).ok, true);
+      // Written before the audit trail had MACs: sealed in the old form, which verifies as before.
+      assert.deepEqual(await sealAudit(target.db, auditKeysOf(target)), { sealed: 1, unproven: 0 });
+      const verified = await verifyAudit(target.db, auditKeysOf(target));
+      assert.equal(verified.ok, true);
+      assert.deepEqual([verified.legacy, verified.keyed], [1, 0]);
     } finally {
       await db.destroy();
       await target.drop();

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
+import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
 import type { Instance } from '../../src/backup/instance.ts';
 import { TABLE_ORDER, TABLES } from '../../src/backup/tables.ts';
@@ -173,7 +174,7 @@ export async function populatedInstance(
     [2, 'file-downloaded'],
     [3, 'user-added'],
   ] as const) {
-    await recordAudit(db, {
+    await recordAudit(withAuditKeys(db, auditKeysOf(instance)), {
       at: new Date(Date.UTC(2026, 10, 1, 9, minute)),
       actorUserId: sender.id,
       actorUsername: sender.username,
@@ -182,10 +183,19 @@ export async function populatedInstance(
       detail: { note: `event ${minute}` },
     });
   }
-  await sealAudit(db);
+  await sealAudit(db, auditKeysOf(instance));
   // Written after the last seal: restored unsealed, and sealed later as ever.
-  await recordAudit(db, { at: new Date(Date.UTC(2026, 10, 1, 9, 4)), action: 'sign-in', actorUsername: 'x' });
+  await recordAudit(withAuditKeys(db, auditKeysOf(instance)), {
+    at: new Date(Date.UTC(2026, 10, 1, 9, 4)),
+    action: 'sign-in',
+    actorUsername: 'x',
+  });
   return instance;
+}
+
+/** The audit keys of an instance's master keys. */
+export function auditKeysOf(instance: Instance): AuditKeys {
+  return AuditKeys.fromKeyring(instance.keyring);
 }
 
 /** Every row of every table, in key order. */
@@ -231,7 +241,10 @@ export async function assertRestored(source: TestInstance, target: Instance): Pr
     read += 1;
   }
   assert.equal(read, source.contents.size, 'every stored file was read back');
-  const [before, after] = [await verifyAudit(source.db), await verifyAudit(target.db)];
+  const [before, after] = [
+    await verifyAudit(source.db, auditKeysOf(source)),
+    await verifyAudit(target.db, auditKeysOf(target)),
+  ];
   assert.equal(after.ok, true);
   assert.deepEqual(after.head, before.head);
   assert.equal(after.checked, before.checked);

@@ -2,12 +2,17 @@
 // database. The chain's own cases are in test/audit/chain.test.ts; this is the command's edge.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
-import { cliSandbox } from '../support/cli.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { cliSandbox, runS2s } from '../support/cli.ts';
 
 describe('s2s audit', () => {
   const sandbox = cliSandbox('audit', { database: true });
-  const { s2s } = sandbox;
+  const masterKey = MasterKey.generate();
+  const keys = AuditKeys.fromKeyring(new MasterKeyring(masterKey));
+  const s2s = (...args: string[]) => runS2s(args, { ...sandbox.env, MASTER_KEY: masterKey.toBase64() });
 
   test('usage errors: no subcommand, a malformed anchor, a malformed LA', () => {
     for (const [args, problem] of [
@@ -28,7 +33,8 @@ describe('s2s audit', () => {
   test('verify seals what is waiting and prints an anchor; a later edit is reported with exit code 1', async () => {
     const first = s2s('audit', 'verify'); // also creates the database
     assert.equal(first.code, 0, first.stderr);
-    const db = sandbox.db();
+    // Written as s2s writes them: with the audit key the command derives from the same master key.
+    const db = withAuditKeys(sandbox.db(), keys);
     for (const [minute, organisation] of [
       [1, '916'],
       [2, '9162001'],
@@ -44,6 +50,7 @@ describe('s2s audit', () => {
     const verified = s2s('audit', 'verify');
     assert.equal(verified.code, 0, verified.stderr);
     assert.match(verified.stdout, /The audit trail is whole: 3 events checked, from the first\./);
+    assert.match(verified.stdout, /All 3 sealed with MACs under the audit key/);
     const anchor = /anchor somewhere outside s2s, to check later: (\d+:[0-9a-f]{64})/.exec(
       verified.stdout,
     )?.[1];
@@ -76,5 +83,47 @@ describe('s2s audit', () => {
     );
     assert.match(tampered.stderr, /Events 1 to 1 are proven/);
     assert.doesNotMatch(tampered.stderr, /\n\s+at /, 'no stack trace');
+    await db.updateTable('audit_events').set({ actor_username: 'clerk2' }).where('seq', '=', 2).execute();
+    assert.equal(s2s('audit', 'verify').code, 0);
+  });
+
+  test('an event inserted without the audit key is sealed marked and named; a key not given is said as such', async () => {
+    const db = sandbox.db();
+    await db
+      .insertInto('audit_events')
+      .values({
+        id: '00000000-0000-4000-8000-00000000a001',
+        occurred_at: new Date(Date.UTC(2026, 9, 1)).toISOString(),
+        actor_user_id: null,
+        actor_username: 'intruder',
+        organisation: '916',
+        action: 'file-removed',
+        subject_type: null,
+        subject_id: null,
+        detail: null,
+      })
+      .execute();
+    const run = s2s('audit', 'verify');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /The audit trail holds 1 events that s2s did not write as they are/);
+    assert.match(
+      run.stderr,
+      /event 4 \(id 00000000-0000-4000-8000-00000000a001\): it had no MAC when it was sealed/,
+    );
+    const json = JSON.parse(s2s('audit', 'verify', '--json').stdout);
+    assert.deepEqual([json.ok, json.legacy, json.keyed, json.unprovenCount], [false, 0, 4, 1]);
+
+    const otherKey = runS2s(['audit', 'verify'], {
+      ...sandbox.env,
+      MASTER_KEY: MasterKey.generate().toBase64(),
+    });
+    assert.equal(otherKey.code, 1);
+    assert.match(
+      otherKey.stderr,
+      new RegExp(
+        `4 events and the chain's head cannot be checked: their MACs were made under the master key ${masterKey.id}, which is not configured`,
+      ),
+    );
+    assert.doesNotMatch(otherKey.stderr, /tampered/);
   });
 });

@@ -121,6 +121,7 @@ for (const engine of ENGINES) {
         currentKeyId: keyB.id,
         configuredKeyIds: [keyB.id, unused.id, keyA.id],
         tables: { transfers: { [keyA.id]: 2 }, census_returns: {}, two_factor_secrets: { [keyA.id]: 1 } },
+        auditMacs: {},
         missingKeyIds: [],
       });
     });
@@ -231,7 +232,9 @@ for (const engine of ENGINES) {
           'Data keys wrapped:\n' +
           `  stored files: 2 under ${keyB.id} (current)\n` +
           '  census returns: none\n' +
-          `  two-factor secrets: 1 under ${keyB.id} (current)\n`,
+          `  two-factor secrets: 1 under ${keyB.id} (current)\n` +
+          // The events rotation recorded, MACed under the current key, and the chain's head, not sealed yet.
+          `Audit trail MACs (events and the chain's head): 3 under ${keyB.id} (current)\n`,
       );
     });
   });

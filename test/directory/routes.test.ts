@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { chainHead, sealAudit } from '../../src/audit/chain.ts';
 import type { Role } from '../../src/auth/permissions.ts';
@@ -469,7 +470,7 @@ describeEachEngine('directory pages', (database) => {
     const other = await makeLa(db);
     const elsewhere = await signedIn('la_dba', { laNumber: other.number });
     const { agent, username } = await signedIn('la_dba', { laNumber: own.number });
-    await sealAudit(db);
+    await sealAudit(db, t.deps.auditKeys);
 
     const csv = await agent.get('/dba/audit.csv');
     assert.equal(csv.statusCode, 200);
@@ -500,10 +501,52 @@ describeEachEngine('directory pages', (database) => {
     );
 
     const national = await signedIn('national_admin');
-    await sealAudit(db);
-    const head = await chainHead(db);
+    await sealAudit(db, t.deps.auditKeys);
+    let head = await chainHead(db);
     const page = await national.agent.get('/dba/audit');
     assert.ok(page.body.includes(`${head.seq}:${head.hash}`), 'the anchor is shown');
+    assert.match(textOf(page.body), /of these events are sealed with MACs under the audit key/);
+    assert.doesNotMatch(textOf(page.body), /fails its MAC/);
+    // An event inserted in the database without the audit key is sealed marked, and the page says so.
+    await db
+      .insertInto('audit_events')
+      .values({
+        id: randomUUID(),
+        occurred_at: '2026-01-01T00:00:00.000Z',
+        actor_user_id: null,
+        actor_username: 'intruder',
+        organisation: null,
+        action: 'user-deleted',
+        subject_type: null,
+        subject_id: null,
+        detail: null,
+      })
+      .execute();
+    assert.equal((await sealAudit(db, t.deps.auditKeys)).unproven, 1);
+    const marked = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('seal_finding', 'is not', null)
+      .execute();
+    assert.match(
+      textOf((await national.agent.get('/dba/audit')).body),
+      new RegExp(`${marked.length} events in the audit trail were not written by s2s as they stand`),
+    );
+    // A head altered in the database (moved back, its MAC kept) is flagged on the page.
+    head = await chainHead(db);
+    await db
+      .updateTable('audit_chain_head')
+      .set({ seq: head.seq - 1 })
+      .where('id', '=', 1)
+      .execute();
+    try {
+      assert.match(
+        textOf((await national.agent.get('/dba/audit')).body),
+        /Warning The audit chain’s head fails its MAC: the audit trail has been tampered with/,
+      );
+    } finally {
+      await db.updateTable('audit_chain_head').set({ seq: head.seq }).where('id', '=', 1).execute();
+    }
     const all = await national.agent.get('/dba/audit.csv');
     assert.ok(all.body.includes(elsewhere.username) && all.body.includes(username));
     assert.match(String(all.headers['content-disposition']), /filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"/);

@@ -54,6 +54,7 @@ import * as runningJobRuns from './migrations/032-running-job-runs.ts';
 import * as unsealedAuditEvents from './migrations/033-unsealed-audit-events.ts';
 import * as reportOrderIndexes from './migrations/034-report-order-indexes.ts';
 import * as spelledOutSearchLetters from './migrations/035-spelled-out-search-letters.ts';
+import * as keyedAuditChain from './migrations/036-keyed-audit-chain.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -95,6 +96,7 @@ const migrations: Record<string, Migration> = {
   '033-unsealed-audit-events': unsealedAuditEvents,
   '034-report-order-indexes': reportOrderIndexes,
   '035-spelled-out-search-letters': spelledOutSearchLetters,
+  '036-keyed-audit-chain': keyedAuditChain,
 };
 
 export interface DatabaseOptions {

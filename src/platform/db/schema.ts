@@ -93,6 +93,16 @@ export interface AuditEventTable {
   seq: number | null;
   prev_hash: string | null;
   hash: string | null;
+  /** HMAC over the event's fields, made when it was written (migration 036); null on older events. */
+  mac: string | null;
+  /** The form of the event's MACs (1); null for an event of the old, plain chain. */
+  mac_version: number | null;
+  /** The master key whose audit key made `mac` and `seal_mac`. */
+  mac_key_id: string | null;
+  /** HMAC over the event's number and hash (and seal_finding), made when it was sealed. */
+  seal_mac: string | null;
+  /** Null when the event's MAC verified when it was sealed; otherwise why not (verify names it). */
+  seal_finding: string | null;
 }
 
 /** One row (id 1): the last sealed event's number and hash. */
@@ -100,6 +110,11 @@ export interface AuditChainHeadTable {
   id: number;
   seq: number;
   hash: string;
+  /** The last event sealed in the old, plain form: every later one is keyed. Null until keyed. */
+  legacy_through: number | null;
+  /** HMAC over seq, hash and legacy_through; null on a head not keyed yet. */
+  mac: string | null;
+  mac_key_id: string | null;
 }
 
 /**

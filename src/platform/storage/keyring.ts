@@ -38,6 +38,11 @@ export class MasterKeyring {
     return [...this.byId.keys()];
   }
 
+  /** Every key held, the current one first (to derive secrets of other purposes from each). */
+  masterKeys(): MasterKey[] {
+    return [...this.byId.values()];
+  }
+
   has(masterKeyId: string): boolean {
     return this.byId.has(masterKeyId);
   }

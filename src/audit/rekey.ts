@@ -1,0 +1,186 @@
+// Master key rotation, for the audit trail (keys/rotation.ts, docs/decisions.md 22 and 27): every MAC
+// made under an earlier master key's audit key is made again under the current one, so the earlier key
+// can be removed without leaving events that can no longer be checked. Each event (and the head) is
+// first verified under the key that made its MACs: one that does not verify is never re-MACed (that
+// would launder it), only reported and left as it is, for verify to name. Hashes never change, so
+// neither do the anchors noted. A batch per transaction, each row changed only if it still holds what
+// was read: safe to run twice at once, to stop, and to run again.
+import { toCount } from '../platform/db/database.ts';
+import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
+import {
+  eventMacInput,
+  headMacInput,
+  headMacValid,
+  keyedChainHash,
+  MAC_VERSION,
+  type StoredHead,
+  sealMacInput,
+} from './chain.ts';
+import type { AuditKeys } from './keys.ts';
+
+/** How many events (and the head) each master key's audit key has MACed. */
+export async function countAuditMacs(db: Executor): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .select(['mac_key_id', (eb) => eb.fn.countAll<string | number>().as('count')])
+    .where('mac_key_id', 'is not', null)
+    .groupBy('mac_key_id')
+    .orderBy('mac_key_id')
+    .execute();
+  const counts: Record<string, number> = {};
+  for (const row of rows) counts[String(row.mac_key_id)] = toCount(row.count);
+  const head = await db
+    .selectFrom('audit_chain_head')
+    .select('mac_key_id')
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  if (head?.mac_key_id) counts[head.mac_key_id] = (counts[head.mac_key_id] ?? 0) + 1;
+  return counts;
+}
+
+export interface RefusedAuditMac {
+  /** The event's number (null: not sealed yet); the head is named with eventId absent. */
+  seq: number | null;
+  eventId?: string;
+  keyId: string;
+  reason: string;
+}
+
+export interface AuditRemacReport {
+  /** Events whose MACs were made again under the current key, per earlier key. */
+  from: Record<string, number>;
+  /** Whether the head's MAC was made again. */
+  head: boolean;
+  /** Events, or the head, that did not verify under their key: left as they are. */
+  refused: RefusedAuditMac[];
+  /** Keys named by events met during the run but not configured (the run checks them before it starts). */
+  missingKeyIds: string[];
+}
+
+/** Why an event's MACs do not prove it under its key (null when they do). */
+function failure(keys: AuditKeys, event: AuditEventRow, keyId: string): string | null {
+  if (event.mac_version === null || Number(event.mac_version) !== MAC_VERSION)
+    return 'its MAC is of no known form';
+  if (event.seq === null) {
+    return keys.verify(eventMacInput(event), keyId, event.mac) ? null : 'its MAC does not verify';
+  }
+  const seq = Number(event.seq);
+  if (event.prev_hash === null || event.hash !== keyedChainHash(event.prev_hash, seq, event))
+    return 'its hash does not match its fields: it has been altered since it was sealed';
+  if (!keys.verify(sealMacInput(seq, event.hash, event.seal_finding), keyId, event.seal_mac))
+    return 'its seal MAC does not verify: s2s did not seal it there';
+  // An event sealed marked (seal_finding) keeps the MAC it came with, which proves nothing: only its
+  // seal is made again, still marked.
+  if (event.seal_finding === null && !keys.verify(eventMacInput(event), keyId, event.mac))
+    return 'its MAC does not verify: it has been altered';
+  return null;
+}
+
+export interface RemacOptions {
+  batchSize: number;
+  /** Called in each batch's transaction with what it re-MACed (rotation records an audit event). */
+  recorded?: (tx: Executor, counts: Record<string, number>) => Promise<void>;
+}
+
+/**
+ * Re-MACs, a batch per transaction, every audit event (and the head) MACed under a key other than the
+ * current one. Keys not configured are the caller's to check first (keys/rotation.ts refuses to start).
+ */
+export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions): Promise<AuditRemacReport> {
+  const current = keys.currentId;
+  const report: AuditRemacReport = { from: {}, head: false, refused: [], missingKeyIds: [] };
+  const missing = new Set<string>();
+  let after: string | null = null;
+  for (;;) {
+    let query = db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('mac_key_id', 'is not', null)
+      .where('mac_key_id', '!=', current);
+    if (after !== null) query = query.where('id', '>', after);
+    const events = await query.orderBy('id').limit(options.batchSize).execute();
+    if (events.length === 0) break;
+    after = (events[events.length - 1] as AuditEventRow).id;
+    const remacs: { event: AuditEventRow; keyId: string }[] = [];
+    for (const event of events) {
+      const keyId = String(event.mac_key_id);
+      if (!keys.has(keyId)) {
+        missing.add(keyId);
+        continue;
+      }
+      const reason = failure(keys, event, keyId);
+      if (reason === null) remacs.push({ event, keyId });
+      else
+        report.refused.push({
+          seq: event.seq === null ? null : Number(event.seq),
+          eventId: event.id,
+          keyId,
+          reason,
+        });
+    }
+    if (remacs.length === 0) continue;
+    const counts = await db.transaction().execute(async (tx) => {
+      const done: Record<string, number> = {};
+      for (const { event, keyId } of remacs) {
+        const proven = event.seq === null || event.seal_finding === null;
+        const result = await tx
+          .updateTable('audit_events')
+          .set({
+            mac: proven ? keys.mac(eventMacInput(event)) : event.mac,
+            mac_key_id: current,
+            seal_mac:
+              event.seq === null
+                ? null
+                : keys.mac(sealMacInput(Number(event.seq), String(event.hash), event.seal_finding)),
+          })
+          .where('id', '=', event.id)
+          .where('mac_key_id', '=', keyId)
+          .where((eb) =>
+            eb.and([
+              event.mac === null ? eb('mac', 'is', null) : eb('mac', '=', event.mac),
+              event.seal_mac === null ? eb('seal_mac', 'is', null) : eb('seal_mac', '=', event.seal_mac),
+              event.seq === null ? eb('seq', 'is', null) : eb('seq', '=', event.seq),
+              event.hash === null ? eb('hash', 'is', null) : eb('hash', '=', event.hash),
+            ]),
+          )
+          .executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 1) done[keyId] = (done[keyId] ?? 0) + 1;
+      }
+      if (Object.keys(done).length > 0) await options.recorded?.(tx, done);
+      return done;
+    });
+    for (const [id, n] of Object.entries(counts)) report.from[id] = (report.from[id] ?? 0) + n;
+  }
+
+  const row = await db
+    .selectFrom('audit_chain_head')
+    .select(['seq', 'hash', 'legacy_through', 'mac', 'mac_key_id'])
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  if (row?.mac != null && row.mac_key_id !== null && row.mac_key_id !== current) {
+    const head: StoredHead = {
+      seq: Number(row.seq),
+      hash: row.hash,
+      legacyThrough: row.legacy_through === null ? null : Number(row.legacy_through),
+      mac: row.mac,
+      macKeyId: row.mac_key_id,
+    };
+    if (!keys.has(row.mac_key_id)) missing.add(row.mac_key_id);
+    else if (!headMacValid(keys, head)) {
+      report.refused.push({ seq: head.seq, keyId: row.mac_key_id, reason: "the chain's head fails its MAC" });
+    } else {
+      const result = await db
+        .updateTable('audit_chain_head')
+        .set({ mac: keys.mac(headMacInput(head.seq, head.hash, head.legacyThrough)), mac_key_id: current })
+        .where('id', '=', 1)
+        .where('seq', '=', head.seq)
+        .where('hash', '=', head.hash)
+        .where('mac', '=', row.mac)
+        .where('mac_key_id', '=', row.mac_key_id)
+        .executeTakeFirst();
+      report.head = Number(result.numUpdatedRows) === 1;
+    }
+  }
+  report.missingKeyIds = [...missing].sort();
+  return report;
+}
