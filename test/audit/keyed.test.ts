@@ -16,7 +16,7 @@ import { migrateToLatest } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
-import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
+import { asDatabaseWriter, createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
 
 const auditKeys = (keyring: MasterKeyring) => AuditKeys.fromKeyring(keyring);
 
@@ -60,11 +60,12 @@ describeEachEngine('keyed audit trail', (database) => {
   async function snapshot(): Promise<() => Promise<void>> {
     const events = await db.selectFrom('audit_events').selectAll().execute();
     const head = await db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
-    return async () => {
-      await db.deleteFrom('audit_events').execute();
-      for (const event of events) await db.insertInto('audit_events').values(event).execute();
-      await db.updateTable('audit_chain_head').set(head).where('id', '=', 1).execute();
-    };
+    return () =>
+      asDatabaseWriter(db, async () => {
+        await db.deleteFrom('audit_events').execute();
+        for (const event of events) await db.insertInto('audit_events').values(event).execute();
+        await db.updateTable('audit_chain_head').set(head).where('id', '=', 1).execute();
+      });
   }
 
   test('events get a MAC when written, under the current key, and the head one when sealed', async () => {
@@ -199,7 +200,9 @@ describeEachEngine('keyed audit trail', (database) => {
       })
       .execute();
     // The head moved on, keeping its MAC: the MAC no longer fits.
-    await db.updateTable('audit_chain_head').set({ seq, hash }).where('id', '=', 1).execute();
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_chain_head').set({ seq, hash }).where('id', '=', 1).execute(),
+    );
     let result = await verifyAudit(db, keys);
     assert.equal(result.ok, false);
     assert.match(String(result.broken?.reason), /the chain's head fails its MAC/);
@@ -306,6 +309,49 @@ async function recordTheOldWay(db: Db, at: Date, username: string): Promise<stri
 }
 
 for (const engine of ENGINES) {
+  test(`a node of the version before 036 cannot seal what must be sealed keyed: its sealing fails whole, and the new sealer goes on [${engine}]`, async () => {
+    const test = await createTestDatabase(engine);
+    try {
+      const raw = test.db;
+      const keys = auditKeys(new MasterKeyring(MasterKey.generate()));
+      const db = withAuditKeys(raw, keys);
+      const sealedCount = async () =>
+        (await raw.selectFrom('audit_events').select('id').where('seq', 'is not', null).execute()).length;
+      const oldNodeSeals = () => raw.transaction().execute((trx) => sealTheOldWay(trx));
+      const refused = /tried to seal the audit trail without its MACs: upgrade it/;
+
+      // Events written with MACs, before any keyed sealing: the old sealer would give them plain links.
+      for (let i = 1; i <= 2; i += 1) {
+        await recordAudit(db, {
+          at: new Date(Date.UTC(2026, 0, 3, 9, i)),
+          actorUsername: `new${i}`,
+          action: 'sign-in',
+        });
+      }
+      await assert.rejects(oldNodeSeals(), refused);
+      assert.equal(await sealedCount(), 0, 'nothing sealed');
+      assert.deepEqual(await sealAudit(db, keys), { sealed: 2, unproven: 0 });
+
+      // Once the head is keyed, an old node's own event (no MAC) cannot move the head on without one.
+      await recordTheOldWay(raw, new Date(Date.UTC(2026, 0, 3, 10, 1)), 'old-node');
+      const headBefore = await raw.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
+      await assert.rejects(oldNodeSeals(), refused);
+      assert.equal(await sealedCount(), 2, 'its event is not sealed either: the transaction failed whole');
+      assert.deepEqual(
+        await raw.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow(),
+        headBefore,
+      );
+
+      // The new sealer seals it, marked (it has no MAC), and the chain holds.
+      assert.deepEqual(await sealAudit(db, keys), { sealed: 1, unproven: 1 });
+      const result = await verifyAudit(db, keys);
+      assert.equal(result.broken, undefined, JSON.stringify(result));
+      assert.deepEqual([result.keyed, result.unprovenCount, result.headMac], [3, 1, 'valid']);
+    } finally {
+      await test.drop();
+    }
+  });
+
   test(`a trail sealed before keyed sealing verifies as before, alone and followed by keyed events; rotation re-MACs it [${engine}]`, async () => {
     const test = await createTestDatabase(engine, '034-report-order-indexes');
     try {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { chainHead, sealAudit } from '../../src/audit/chain.ts';
 import type { Role } from '../../src/auth/permissions.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { asDatabaseWriter, describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
@@ -534,18 +534,18 @@ describeEachEngine('directory pages', (database) => {
     );
     // A head altered in the database (moved back, its MAC kept) is flagged on the page.
     head = await chainHead(db);
-    await db
-      .updateTable('audit_chain_head')
-      .set({ seq: head.seq - 1 })
-      .where('id', '=', 1)
-      .execute();
+    const moveHead = (seq: number) =>
+      asDatabaseWriter(db, () =>
+        db.updateTable('audit_chain_head').set({ seq }).where('id', '=', 1).execute(),
+      );
+    await moveHead(head.seq - 1);
     try {
       assert.match(
         textOf((await national.agent.get('/dba/audit')).body),
         /Warning The audit chain’s head fails its MAC: the audit trail has been tampered with/,
       );
     } finally {
-      await db.updateTable('audit_chain_head').set({ seq: head.seq }).where('id', '=', 1).execute();
+      await moveHead(head.seq);
     }
     const all = await national.agent.get('/dba/audit.csv');
     assert.ok(all.body.includes(elsewhere.username) && all.body.includes(username));

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import { InsertQueryNode, type KyselyPlugin, type QueryId } from 'kysely';
+import { InsertQueryNode, type Kysely, type KyselyPlugin, type QueryId } from 'kysely';
 import pg from 'pg';
 import {
   createDatabase,
@@ -14,6 +14,10 @@ import {
   migrateTo,
   migrateToLatest,
 } from '../../src/platform/db/database.ts';
+import {
+  guardKeyedSealing,
+  unguardKeyedSealing,
+} from '../../src/platform/db/migrations/036-keyed-audit-chain.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -168,5 +172,19 @@ export async function doneOrWaitingForLock(database: TestDatabase, done: () => b
     }
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Runs `change` as someone who can write to the database would: without the triggers that stop an older
+ * version's sealer (migration 036), which such a person could drop. For tests of what the MACs catch.
+ */
+export async function asDatabaseWriter<T>(db: Db, change: () => Promise<T>): Promise<T> {
+  const schemaOwner = db as unknown as Kysely<unknown>;
+  await unguardKeyedSealing(schemaOwner);
+  try {
+    return await change();
+  } finally {
+    await guardKeyedSealing(schemaOwner);
   }
 }
