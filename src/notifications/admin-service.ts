@@ -46,6 +46,8 @@ export const TEMPLATE_KEYS: Record<TemplateName, string> = {
   'file-quarantined': 'notifications.admin.email.file-quarantined',
   'file-downloaded': 'notifications.admin.email.file-downloaded',
   'file-rejected': 'notifications.admin.email.file-rejected',
+  'forwarded-file-downloaded': 'notifications.admin.email.forwarded-file-downloaded',
+  'forwarded-file-rejected': 'notifications.admin.email.forwarded-file-rejected',
   'file-removed': 'notifications.admin.email.file-removed',
   'weekly-reminder': 'notifications.admin.email.weekly-reminder',
   'new-message': 'notifications.admin.email.new-message',

@@ -72,6 +72,7 @@ const PATHS = {
   schoolMaintenance: '/dba/schools',
   laDetails: '/dba/la',
   lostPupilMatches: '/lost-pupils/matches',
+  laMonitor: '/download/ctf/monitor',
 } as const;
 
 // --- payloads ----------------------------------------------------------------------------------------
@@ -109,6 +110,17 @@ const transferPayload = z.object({
   forwardedBy: organisationName.nullish(),
   /** The file's name before it was forwarded. */
   forwardedFrom: optionalText,
+});
+
+/** What the email to the LA that forwarded a CTF adds: the original, its sender, and who else was told. */
+const forwardedPayload = z.object({
+  /** The original's name, before the LA forwarded it. */
+  originalFilename: text,
+  /** The school (or LA) that made the file and sent the original. */
+  sentBy: organisationName,
+  sentByCode: code,
+  /** Whether that sender was emailed too (not when the LA is the sender: a lost pupil's file). */
+  senderTold: z.boolean(),
 });
 
 const censusReturnPayload = z.object({
@@ -155,6 +167,21 @@ const PAYLOADS = {
     collectedAt: timestamp,
   }),
   'file-rejected': z.object({
+    filename: text,
+    reason: text,
+    rejectedBy: organisationName,
+    rejectedByCode: code,
+    rejectedAt: timestamp,
+  }),
+  /** To the LA that forwarded a CTF (forward-service.ts), when its destination collects it. */
+  'forwarded-file-downloaded': forwardedPayload.extend({
+    filename: text,
+    collectedBy: organisationName,
+    collectedByCode: code,
+    collectedAt: timestamp,
+  }),
+  /** To the LA that forwarded a CTF, when its destination rejects it. */
+  'forwarded-file-rejected': forwardedPayload.extend({
     filename: text,
     reason: text,
     rejectedBy: organisationName,
@@ -245,6 +272,8 @@ export const TEMPLATE_NAMES = [
   'file-quarantined',
   'file-downloaded',
   'file-rejected',
+  'forwarded-file-downloaded',
+  'forwarded-file-rejected',
   'file-removed',
   'weekly-reminder',
   'new-message',
@@ -513,6 +542,83 @@ const fileRejected: Template<Payload<'file-rejected'>> = {
           kind: 'link',
           text: t('email.file-rejected.where', { sent: t('menu.sent') }),
           path: PATHS.rejected,
+        },
+      ],
+    };
+  },
+};
+
+const forwardedFileDownloaded: Template<Payload<'forwarded-file-downloaded'>> = {
+  description: message('notifications.admin.purpose.forwarded-file-downloaded'),
+  payload: PAYLOADS['forwarded-file-downloaded'],
+  content(p, language) {
+    const t = wordsIn(language);
+    const by = nameWithCode(p.collectedBy, p.collectedByCode);
+    const sentBy = nameWithCode(p.sentBy, p.sentByCode);
+    return {
+      subject: t('email.forwarded-file-downloaded.subject', { filename: p.filename }),
+      blocks: [
+        paragraph(
+          capitalise(
+            t('email.forwarded-file-downloaded.downloaded', {
+              by,
+              filename: p.filename,
+              at: formatDateTime(p.collectedAt, language),
+            }),
+          ),
+        ),
+        paragraph(t('email.forwarded.original', { original: p.originalFilename, sentBy })),
+        paragraph(
+          p.senderTold
+            ? t('email.forwarded-file-downloaded.complete-sender-told', { sentBy: p.sentBy })
+            : t('email.forwarded-file-downloaded.complete'),
+        ),
+      ],
+    };
+  },
+};
+
+const forwardedFileRejected: Template<Payload<'forwarded-file-rejected'>> = {
+  description: message('notifications.admin.purpose.forwarded-file-rejected'),
+  payload: PAYLOADS['forwarded-file-rejected'],
+  content(p, language) {
+    const t = wordsIn(language);
+    const by = nameWithCode(p.rejectedBy, p.rejectedByCode);
+    const sentBy = nameWithCode(p.sentBy, p.sentByCode);
+    return {
+      subject: t('email.forwarded-file-rejected.subject', { filename: p.filename }),
+      blocks: [
+        paragraph(
+          capitalise(
+            t('email.forwarded-file-rejected.rejected', {
+              by,
+              filename: p.filename,
+              at: formatDateTime(p.rejectedAt, language),
+            }),
+          ),
+        ),
+        paragraph(t('email.forwarded.original', { original: p.originalFilename, sentBy })),
+        paragraph(t('email.forwarded-file-rejected.reason')),
+        { kind: 'inset', text: p.reason },
+        ...(p.senderTold
+          ? [paragraph(t('email.forwarded-file-rejected.sender-told', { sentBy: p.sentBy }))]
+          : []),
+        paragraph(t('email.forwarded-file-rejected.stuck')),
+        paragraph(t('email.what-to-do')),
+        {
+          kind: 'list',
+          items: [
+            t('email.forwarded-file-rejected.find-pupil'),
+            p.senderTold
+              ? t('email.forwarded-file-rejected.tell-sender', { sentBy: p.sentBy })
+              : t('email.forwarded-file-rejected.ask-sender', { sentBy: p.sentBy }),
+            t('email.forwarded-file-rejected.ask', { rejectedBy: p.rejectedBy }),
+          ],
+        },
+        {
+          kind: 'link',
+          text: t('email.forwarded-file-rejected.where', { monitor: t('menu.download.ctf.monitor') }),
+          path: PATHS.laMonitor,
         },
       ],
     };
@@ -836,6 +942,8 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'file-quarantined': fileQuarantined,
   'file-downloaded': fileDownloaded,
   'file-rejected': fileRejected,
+  'forwarded-file-downloaded': forwardedFileDownloaded,
+  'forwarded-file-rejected': forwardedFileRejected,
   'file-removed': fileRemoved,
   'weekly-reminder': weeklyReminder,
   'new-message': newMessage,

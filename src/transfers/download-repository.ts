@@ -407,6 +407,62 @@ export async function listLaCtfs(
   return q.orderBy('uploaded_at').orderBy('id').execute();
 }
 
+/** A forwarded copy its destination rejected, with the name of the file it was made from. */
+export type RejectedForward = Pick<
+  TransferRow,
+  | 'id'
+  | 'filename'
+  | 'rejected_at'
+  | 'reject_reason'
+  | 'source_la'
+  | 'source_school'
+  | 'dest_la'
+  | 'dest_kind'
+  | 'dest_school'
+  | 'dest_inbox'
+  | 'lost_reason'
+> & { original_filename: string };
+
+/**
+ * The CTFs the LA's users forwarded (forward-service.ts: the copy's uploader is the forwarding user)
+ * that their destination rejected at or after `since` (ISO), the latest rejection first.
+ */
+export async function listRejectedForwards(
+  db: Executor,
+  laNumber: string,
+  since: string,
+): Promise<RejectedForward[]> {
+  return (
+    db
+      .selectFrom('transfers as c')
+      .innerJoin('transfers as o', 'o.id', 'c.forwarded_from')
+      .innerJoin('users as u', 'u.id', 'c.uploaded_by')
+      .select([
+        'c.id',
+        'c.filename',
+        'c.rejected_at',
+        'c.reject_reason',
+        'c.source_la',
+        'c.source_school',
+        'c.dest_la',
+        'c.dest_kind',
+        'c.dest_school',
+        'c.dest_inbox',
+        'c.lost_reason',
+        'o.filename as original_filename',
+      ])
+      .where('c.forwarded_from', 'is not', null)
+      .where('c.status', '=', 'rejected')
+      .where('c.rejected_at', '>=', since)
+      .where('u.la_number', '=', laNumber)
+      // A school user has its school's LA too: only an LA user's forward is the LA's.
+      .where('u.establishment_number', 'is', null)
+      .orderBy('c.rejected_at', 'desc')
+      .orderBy('c.id')
+      .execute()
+  );
+}
+
 /** These transfers, in no order. */
 export async function transfersByIds(db: Executor, ids: readonly string[]): Promise<TransferRow[]> {
   if (ids.length === 0) return [];

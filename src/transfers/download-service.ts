@@ -12,6 +12,9 @@
 // A download never collects a file by itself, and Yes is refused for a file that was never downloaded,
 // so a file cannot leave the Download list unless its recipient has it. The sender's removal and the
 // purge job (jobs.ts) are the only other ways out.
+// A CTF an LA forwarded (forward-service.ts) also tells that LA, whether it is collected or rejected:
+// 'forwarded-file-downloaded' / 'forwarded-file-rejected', in place of the sender's email when the LA
+// is the sender (a lost pupil's file forwarded in its name), beside it otherwise.
 //
 // Every action re-reads the file and checks that the actor's organisation is its recipient and that the
 // actor's role may download its category; anything else is "not found", never "forbidden", so another
@@ -45,6 +48,7 @@ import {
 } from './download-listing.ts';
 import { listIncoming, organisationNames, updateTransferIfStatus } from './download-repository.ts';
 import { uniqueNames, zipStream } from './download-zip.ts';
+import { type Forwarding, forwardingOf } from './forward-service.ts';
 import { type ActorParty, actorParty, isRecipient } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
 import { FILES_WORD_KEYS } from './section-items.ts';
@@ -365,17 +369,32 @@ export class DownloadService {
         // are not (LA notes §5.7), so only CTFs.
         if (row.kind === 'ctf') {
           const recipient = destinationLabel(row, names);
-          await enqueueNotification(tx, {
-            at,
-            template: 'file-downloaded',
-            ...senderAddress(row),
-            payload: {
-              filename: row.filename,
-              collectedBy: recipient.name,
-              collectedByCode: recipient.code,
-              collectedAt: at.toISOString(),
-            },
-          });
+          const collected = {
+            filename: row.filename,
+            collectedBy: recipient.name,
+            collectedByCode: recipient.code,
+            collectedAt: at.toISOString(),
+          };
+          const forwarding = await forwardingOf(tx, row);
+          const laIsSender = forwarding !== null && isAddressOfLa(senderAddress(row), forwarding.la);
+          if (!laIsSender) {
+            await enqueueNotification(tx, {
+              at,
+              template: 'file-downloaded',
+              ...senderAddress(row),
+              payload: collected,
+            });
+          }
+          // LA notes §4.2: the LA that forwarded the file is told too, as the sender of its renamed copy.
+          if (forwarding) {
+            await enqueueNotification(tx, {
+              at,
+              template: 'forwarded-file-downloaded',
+              recipientKind: 'la',
+              recipient: forwarding.la,
+              payload: { ...collected, ...forwardedFacts(forwarding, !laIsSender) },
+            });
+          }
         }
         outcome.collected.push({ ...file, status: 'collected', collectedAt: at.toISOString() });
       }
@@ -407,18 +426,33 @@ export class DownloadService {
       await this.audit(tx, actor, 'file-rejected', row, {});
       const names = await organisationNames(tx, [row]);
       const recipient = destinationLabel(row, names);
-      await enqueueNotification(tx, {
-        at,
-        template: 'file-rejected',
-        ...senderAddress(row),
-        payload: {
-          filename: row.filename,
-          reason,
-          rejectedBy: recipient.name,
-          rejectedByCode: recipient.code,
-          rejectedAt: at.toISOString(),
-        },
-      });
+      const rejected = {
+        filename: row.filename,
+        reason,
+        rejectedBy: recipient.name,
+        rejectedByCode: recipient.code,
+        rejectedAt: at.toISOString(),
+      };
+      const forwarding = await forwardingOf(tx, row);
+      const laIsSender = forwarding !== null && isAddressOfLa(senderAddress(row), forwarding.la);
+      if (!laIsSender) {
+        await enqueueNotification(tx, {
+          at,
+          template: 'file-rejected',
+          ...senderAddress(row),
+          payload: rejected,
+        });
+      }
+      // The LA that forwarded it is told too, with what it can do: the pupil's record has not arrived.
+      if (forwarding) {
+        await enqueueNotification(tx, {
+          at,
+          template: 'forwarded-file-rejected',
+          recipientKind: 'la',
+          recipient: forwarding.la,
+          payload: { ...rejected, ...forwardedFacts(forwarding, !laIsSender) },
+        });
+      }
       const updated = (await getTransfer(tx, row.id)) as TransferRow;
       return listing(updated, sourceLabel(updated, names), at);
     });
@@ -528,6 +562,23 @@ export function senderAddress(row: TransferRow): { recipientKind: 'school' | 'la
   return row.source_school
     ? { recipientKind: 'school', recipient: row.source_school }
     : { recipientKind: 'la', recipient: row.source_la };
+}
+
+function isAddressOfLa(address: ReturnType<typeof senderAddress>, laNumber: string): boolean {
+  return address.recipientKind === 'la' && address.recipient === laNumber;
+}
+
+/**
+ * What the forwarding LA's email adds: the original's name, who sent it, and whether that sender was
+ * emailed too (not when the LA is the sender: a lost pupil's file forwarded in its name).
+ */
+function forwardedFacts(forwarding: Forwarding, senderTold: boolean) {
+  return {
+    originalFilename: forwarding.original.filename,
+    sentBy: forwarding.sentBy.name,
+    sentByCode: forwarding.sentBy.code,
+    senderTold,
+  };
 }
 
 function zipName(category: Category, now: Date, mode: DownloadMode): string {

@@ -45,6 +45,15 @@
 // - The original sender is not emailed at the forward: its file is still on its way. It is told when
 //   the school collects the forwarded file (download-service.ts emails the source of a collected CTF).
 //   When the new file is the forwarding LA's own (a lost pupil's), the LA gets 'upload-confirmed'.
+// - The forwarding LA is told what became of the file, as the handbook's way (download, rename, upload
+//   as the LA) would make it the sender and give it the "final email ... when the destination school
+//   downloads or rejects the CTF" (LA notes §4.2): download-service.ts emails it
+//   'forwarded-file-downloaded' or 'forwarded-file-rejected' (with the reason and what it can do), the
+//   original sender keeping its own email. Where the LA is the sender already (a lost pupil's file),
+//   the LA gets that one email in place of the sender's, not both. The forwarding LA is the copy's
+//   uploader's (forwardingOf below): only LA users forward, and a user's LA never changes. The LA's
+//   monitoring page lists the copies it forwarded that were rejected (la-monitor-service.ts), as the
+//   sender's View / Remove Files lists its rejected files.
 //
 // Who may forward which file is the caller's decision (ForwardService checks only the file and the
 // destination): la-monitor-service.ts for an LA's own LLLL files and its schools' uncollected files.
@@ -440,6 +449,39 @@ export class ForwardService {
       forwarded_from: original.id,
     };
   }
+}
+
+/** A forwarded copy's forwarding LA and original, for the emails at its collection or rejection. */
+export interface Forwarding {
+  /** The number of the LA whose user forwarded the copy. */
+  la: string;
+  /** The file the copy was made from. */
+  original: TransferRow;
+  /** Who sent the original: the school (or LA) that made the file. */
+  sentBy: PartyLabel;
+}
+
+/**
+ * The LA that forwarded this file, with its original, or null when the file was not forwarded by an LA
+ * (an upload). The forwarder is the copy's uploader (forward() records the forwarding user there);
+ * only LA users forward (la-monitor-service.ts, lost-pupils/service.ts) and their LA never changes.
+ */
+export async function forwardingOf(
+  db: Executor,
+  copy: Pick<TransferRow, 'forwarded_from' | 'uploaded_by'>,
+): Promise<Forwarding | null> {
+  if (!copy.forwarded_from) return null;
+  const forwarder = await db
+    .selectFrom('users')
+    .select(['la_number', 'establishment_number'])
+    .where('id', '=', copy.uploaded_by)
+    .executeTakeFirst();
+  // A school user has its school's LA too: only an LA user's forward is the LA's.
+  if (!forwarder?.la_number || forwarder.establishment_number) return null;
+  const original = await getTransfer(db, copy.forwarded_from);
+  if (!original) return null;
+  const names = await organisationNames(db, [original]);
+  return { la: forwarder.la_number, original, sentBy: sourceLabel(original, names) };
 }
 
 /** The forwarding organisation as the email names it: "Testshire LA (916LLLL)" or a school's name. */

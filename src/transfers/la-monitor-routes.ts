@@ -2,7 +2,8 @@
 // menu as in the LA notes, each behind transfers.la-monitor:
 //
 //   GET  /download/ctf/monitor?tab=within|incoming|outgoing&show=collection|collected
-//                                       Files Within LEA | Incoming Files | Outgoing Files, sortable
+//                                       Files Within LEA | Incoming Files | Outgoing Files, sortable;
+//                                       above them, the CTFs the LA forwarded that were rejected
 //   GET  /download/ctf/uncollected      Delete Files Not Collected by Schools: each waiting CTF with its
 //                                       pupils, and Forward / Delete
 //   GET  /download/ctf/uncollected/:laTransferId            one of them
@@ -28,6 +29,7 @@ import {
   type LaCtfTab,
   LaMonitorService,
   type LaShow,
+  REJECTED_FORWARD_DAYS,
 } from './la-monitor-service.ts';
 import { columnsIn } from './section-items.ts';
 
@@ -139,6 +141,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         const show: LaShow = isLaShow(query.show) ? query.show : 'collection';
         const sort = readSort(query.sort, query.order, OFFERED);
         const page = await service.monitor(user, tab, show, sort, pageNumber(query.page));
+        const rejectedForwards = await service.rejectedForwards(user);
         const link = (t: LaCtfTab, s: LaShow) =>
           `${MONITOR_PATH}?${new URLSearchParams({ tab: t, show: s }).toString()}`;
         const sortQuery = { tab, show, sort: sort.key, order: sort.order };
@@ -168,6 +171,8 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
           })),
           page,
           files: page.items,
+          rejectedForwards,
+          rejectedForwardDays: REJECTED_FORWARD_DAYS,
           headings: sortHeadings(MONITOR_PATH, sort, columnsIn(request, COLUMNS), { tab, show }),
           ...pagination(MONITOR_PATH, page, sortQuery),
           uncollectedHref: UNCOLLECTED_PATH,

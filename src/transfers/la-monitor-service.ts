@@ -15,6 +15,10 @@
 //    A school-to-LA file (a phase transfer's bulk CTF to 916LLLL) is "within"; the LA's own forwards
 //    to its schools are "within" too, so the LA sees whether they were collected. Rejected and removed
 //    files are in neither state: they are no longer on their way.
+//    Above the tabs, whichever is shown, the CTFs the LA forwarded (forward-service.ts) that their school
+//    rejected in the last month, with the reason (rejectedForwards): in the handbook's way the LA would be
+//    their sender and see them rejected (LA notes §4.2), and one forwarded to another LA's school is in
+//    none of its tabs. The LA is emailed about each too (download-service.ts).
 // 2. "Delete Files Not Collected by Schools": the same files waiting for the LA's schools and for the
 //    LA itself (LEALLLL: "files sent to the LA directly as no destination school is known"), with the
 //    pupils' names, UPNs and dates of birth, so the LA can check whether the pupils have arrived; for
@@ -41,6 +45,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { laName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
+import { daysBefore } from '../platform/dates.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
@@ -63,6 +68,7 @@ import {
   type LaCtfTab,
   listAwaitingInLa,
   listLaCtfs,
+  listRejectedForwards,
   type OrganisationNames,
   organisationNames,
   pupilsOfTransfers,
@@ -130,6 +136,25 @@ export function isLaTab(value: unknown): value is LaCtfTab {
 
 export function isLaShow(value: unknown): value is LaShow {
   return (LA_SHOWS as readonly unknown[]).includes(value);
+}
+
+/**
+ * Days a CTF the LA forwarded stays listed on the monitoring page once its school rejected it: a month,
+ * so that a colleague back from leave still finds it there (LA notes §5.3: the page is checked "in case
+ * email notifications have been missed or colleagues receiving notifications are absent").
+ */
+export const REJECTED_FORWARD_DAYS = 31;
+
+/** A CTF the LA forwarded that its school rejected (the monitoring page's notice). */
+export interface RejectedForwardListing {
+  id: string;
+  filename: string;
+  /** The name of the file it was made from. */
+  originalFilename: string;
+  /** The school that rejected it. */
+  destination: PartyLabel;
+  rejectedAt: string;
+  reason: string;
 }
 
 /** Rows per page of the monitoring lists and files per page of the delete page. */
@@ -245,6 +270,27 @@ export class LaMonitorService {
     );
     const onPage = shown.items.flatMap((file) => rows.get(file.id) ?? []);
     return { ...shown, items: this.listingsNamed(onPage, laNumber, names) };
+  }
+
+  /**
+   * The CTFs the LA forwarded that their school rejected in the last REJECTED_FORWARD_DAYS, the latest
+   * first. They are in no tab (a rejected file is no longer on its way, and one forwarded from one of the
+   * LA's schools to another LA's school neither starts nor ends in the LA), so the monitoring page lists
+   * them above the tabs, with the reason, as the sender's View / Remove Files lists its rejected files.
+   */
+  async rejectedForwards(actor: Actor): Promise<RejectedForwardListing[]> {
+    const laNumber = this.laOf(actor);
+    const since = daysBefore(this.deps.clock.now(), REJECTED_FORWARD_DAYS);
+    const rows = await listRejectedForwards(this.deps.db, laNumber, since);
+    const names = await organisationNames(this.deps.db, rows);
+    return rows.map((row) => ({
+      id: row.id,
+      filename: row.filename,
+      originalFilename: row.original_filename,
+      destination: destinationLabel(row, names),
+      rejectedAt: row.rejected_at ?? '',
+      reason: row.reject_reason ?? '',
+    }));
   }
 
   /**

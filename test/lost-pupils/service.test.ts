@@ -698,17 +698,17 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     );
     const got = await downloads.download(schoolUser, 'ctf', [result.forwarded.id], 'download');
     assert.ok((await readAll(got.stream)).equals(Buffer.from(content)));
-    // "Was the file downloaded correctly?" Yes: its sender, the LA, is told.
+    // "Was the file downloaded correctly?" Yes: its sender, the LA, is told, once, as the LA that forwarded it.
     await downloads.collect(schoolUser, 'ctf', [result.forwarded.id]);
     const told = await db()
       .selectFrom('notification_outbox')
-      .select(['recipient_kind', 'recipient'])
-      .where('template', '=', 'file-downloaded')
+      .select(['template', 'recipient_kind', 'recipient'])
+      .where('template', 'in', ['file-downloaded', 'forwarded-file-downloaded'])
       .where('payload', 'like', `%${expected}%`)
       .execute();
     assert.deepEqual(
-      told.map((e) => [e.recipient_kind, e.recipient]),
-      [['la', la.number]],
+      told.map((e) => [e.template, e.recipient_kind, e.recipient]),
+      [['forwarded-file-downloaded', 'la', la.number]],
     );
 
     const found = await db()

@@ -134,6 +134,27 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     rejectedByCode: '8171234',
     rejectedAt: SUMMER,
   },
+  'forwarded-file-downloaded': {
+    filename: '9165402_CTF_8175555_003.XML',
+    originalFilename: transfer.filename,
+    sentBy: 'Green Lane Primary School',
+    sentByCode: '9165402',
+    senderTold: true,
+    collectedBy: 'Hill Top Academy',
+    collectedByCode: '8175555',
+    collectedAt: WINTER,
+  },
+  'forwarded-file-rejected': {
+    filename: '9165402_CTF_8175555_003.XML',
+    originalFilename: transfer.filename,
+    sentBy: 'Green Lane Primary School',
+    sentByCode: '9165402',
+    senderTold: true,
+    reason: 'This pupil has not joined us: try 8176001.',
+    rejectedBy: 'Hill Top Academy',
+    rejectedByCode: '8175555',
+    rejectedAt: SUMMER,
+  },
   'file-removed': {
     filename: transfer.filename,
     removedBy: 'Northshire LA',
@@ -400,6 +421,72 @@ describe('upload-refused (to the user who tried)', () => {
     );
     assert.match(stale.text, /^• The file number '01' must be 3 digits, like 001\.$/m);
     assert.match(stale.text, /Check you chose the right file\./);
+  });
+});
+
+describe('forwarded-file-downloaded, forwarded-file-rejected (to the LA that forwarded a CTF)', () => {
+  test('forwarded-file-downloaded: who collected it, the original and its sender, nothing to do', () => {
+    const email = compose('forwarded-file-downloaded', SAMPLES['forwarded-file-downloaded']);
+    assertFacts(
+      email,
+      [
+        'Hill Top Academy (8175555) downloaded 9165402_CTF_8175555_003.XML on 23 November 2026 at 2:05pm, a CTF your LA forwarded to them.',
+        'You forwarded it from 9165402_CTF_8171234_003.XML, the file Green Lane Primary School (9165402) sent.',
+        'Green Lane Primary School has been told too. The transfer is complete',
+      ],
+      ['9165402_CTF_8175555_003.XML', 'forwarded', 'downloaded'],
+    );
+    const ownName = compose('forwarded-file-downloaded', {
+      ...SAMPLES['forwarded-file-downloaded'],
+      senderTold: false,
+    });
+    assert.doesNotMatch(ownName.text, /told too/);
+    assertFacts(ownName, ['The transfer is complete: you do not need to do anything.']);
+  });
+
+  test('forwarded-file-rejected: the reason in an inset, that the sender was told, what the LA can do, a link to its monitoring page', () => {
+    const email = compose('forwarded-file-rejected', SAMPLES['forwarded-file-rejected']);
+    assertFacts(
+      email,
+      [
+        'Hill Top Academy (8175555) rejected 9165402_CTF_8175555_003.XML on 1 July 2026 at 9:30am, a CTF your LA forwarded to them.',
+        'You forwarded it from 9165402_CTF_8171234_003.XML, the file Green Lane Primary School (9165402) sent.',
+        'Green Lane Primary School has been emailed this reason too',
+        'cannot be downloaded or forwarded again',
+        'Find out where the pupil is now',
+        'tell Green Lane Primary School, so that it sends a new CTF to that school',
+        'Lost Pupils Database (XXXXXXXX)',
+        'contact Hill Top Academy',
+        'Monitor CTF Files',
+      ],
+      ['9165402_CTF_8175555_003.XML', 'rejected'],
+    );
+    assert.match(email.html, /<blockquote[^>]*>This pupil has not joined us: try 8176001\.<\/blockquote>/);
+    assertLink(email, '/download/ctf/monitor');
+  });
+
+  test('forwarded-file-rejected in the LA’s own name (a lost pupil’s file): no sender to tell, ask the school that made it', () => {
+    const email = compose('forwarded-file-rejected', {
+      ...SAMPLES['forwarded-file-rejected'],
+      filename: '916LLLL_CTF_9163001_021.XML',
+      originalFilename: '9165402_CTF_XXXXXXXX_021.XML',
+      senderTold: false,
+    });
+    assert.doesNotMatch(email.text, /emailed this reason too|so that it sends/);
+    assertFacts(email, [
+      'You forwarded it from 9165402_CTF_XXXXXXXX_021.XML',
+      'ask Green Lane Primary School, which sent the pupil’s file to the Lost Pupils Database, to send a new CTF to that school',
+    ]);
+  });
+
+  test('no pupil data reaches them: facts not in the payload’s fields are not written', () => {
+    const payload = { ...SAMPLES['forwarded-file-rejected'], surname: 'Secretsurname', upn: 'A123456789012' };
+    for (const language of ['en', 'cy', 'bilingual'] as const) {
+      const email = compose('forwarded-file-rejected', payload, language);
+      for (const part of [email.subject, email.text, email.html]) {
+        assert.doesNotMatch(part, /Secretsurname|A123456789012/);
+      }
+    }
   });
 });
 
@@ -870,6 +957,42 @@ describe('in Welsh, and in Welsh then English (issue 13)', () => {
     assertFacts(review, ['Ym mis Mehefin 2027, daeth 3 cofnod', 'mae 5 cofnod yn aros i chi eu hadolygu']);
     const match = compose('lost-pupil-match', SAMPLES['lost-pupil-match'], 'cy');
     assertFacts(match, ['yr un cyfenw, enw cyntaf a dyddiad geni', 'ar 23 Tachwedd 2026.']);
+  });
+
+  test('the emails to the LA that forwarded a CTF, in Welsh', () => {
+    const downloaded = compose('forwarded-file-downloaded', SAMPLES['forwarded-file-downloaded'], 'cy');
+    assert.equal(
+      downloaded.subject,
+      'CTF a anfonwyd ymlaen gennych wedi’i lawrlwytho: 9165402_CTF_8175555_003.XML',
+    );
+    assertFacts(downloaded, [
+      'Lawrlwythodd Hill Top Academy (8175555) 9165402_CTF_8175555_003.XML ar 23 Tachwedd 2026 am 2:05yh, CTF a anfonodd eich awdurdod lleol ymlaen atyn nhw.',
+      'Fe wnaethoch chi ei hanfon ymlaen o 9165402_CTF_8171234_003.XML, y ffeil a anfonodd Green Lane Primary School (9165402).',
+      'Mae Green Lane Primary School wedi cael gwybod hefyd.',
+    ]);
+    const rejected = compose('forwarded-file-rejected', SAMPLES['forwarded-file-rejected'], 'cy');
+    assert.equal(
+      rejected.subject,
+      'CTF a anfonwyd ymlaen gennych wedi’i gwrthod: 9165402_CTF_8175555_003.XML',
+    );
+    assertFacts(rejected, [
+      'Gwrthododd Hill Top Academy (8175555) 9165402_CTF_8175555_003.XML ar 1 Gorffennaf 2026 am 9:30yb',
+      'Dyma’r rheswm a roddwyd:',
+      'This pupil has not joined us: try 8176001.',
+      'Mae Green Lane Primary School wedi cael y rheswm hwn mewn neges e-bost hefyd',
+      'rhowch wybod i Green Lane Primary School',
+      'gofynnwch i Hill Top Academy.',
+      'Monitro Ffeiliau CTF',
+    ]);
+    assertLink(rejected, '/download/ctf/monitor');
+    const ownName = compose(
+      'forwarded-file-rejected',
+      { ...SAMPLES['forwarded-file-rejected'], senderTold: false },
+      'cy',
+    );
+    assertFacts(ownName, [
+      'gofynnwch i Green Lane Primary School, a anfonodd ffeil y disgybl i’r Gronfa Ddata Disgyblion Coll',
+    ]);
   });
 
   test('counted texts take their Welsh form; the weekly reminder names the kinds of file in Welsh', () => {

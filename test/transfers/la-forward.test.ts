@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { beforeEach, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, TransferRow } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
@@ -680,5 +681,212 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     await assert.rejects(service().forwardPlan(w.laUserB, original.row.id, w.b1.number), NotFound);
     await assert.rejects(service().forward(w.schoolA1, original.row.id, w.a2.number), NotFound);
     assert.equal((await getTransfer(w.db, original.row.id))?.status, 'available');
+  });
+  /** The emails written about these files (by their names), as [template, kind, recipient]. */
+  async function emailsAbout(db: Db, ...filenames: string[]) {
+    const rows = await db
+      .selectFrom('notification_outbox')
+      .selectAll()
+      .where('template', 'in', [
+        'file-downloaded',
+        'file-rejected',
+        'forwarded-file-downloaded',
+        'forwarded-file-rejected',
+      ])
+      .orderBy('template')
+      .orderBy('recipient')
+      .execute();
+    return rows.filter((row) => filenames.some((name) => row.payload.includes(name)));
+  }
+
+  const emailContext = {
+    serviceName: 's2s',
+    serviceUrl: 'https://s2s.test.example',
+    serviceDesk: { email: 'desk@example.gov.uk', telephone: '0300 123 4567' },
+  };
+
+  test("a school's misaddressed file its LA forwarded is rejected: the LA is told why and what to do, the sender as before", async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_031.XML`,
+      content,
+      pupils: [pupil('Secretsurname', { forename: 'Hidden' })],
+    });
+    const { forwarded } = await service().forward(w.laUserA, original.row.id, w.a2.number);
+    clock.advanceMinutes(60);
+    const reason = 'This pupil has not joined us: we think they went to 9165555.';
+    await downloads().reject(w.schoolA2, 'ctf', forwarded.id, reason);
+
+    const emails = await emailsAbout(w.db, forwarded.filename);
+    assert.deepEqual(
+      emails.map((e) => [e.template, e.recipient_kind, e.recipient]),
+      [
+        ['file-rejected', 'school', w.b1.number],
+        ['forwarded-file-rejected', 'la', w.laA.number],
+      ],
+      'the sender keeps its email; the forwarding LA gets its own; no other LA is told',
+    );
+    const sender = JSON.parse(emails[0]?.payload ?? '{}');
+    assert.equal(sender.filename, forwarded.filename);
+    assert.equal(sender.reason, reason);
+    assert.equal(sender.originalFilename, undefined, "the sender's email is as it was");
+
+    const toLa = emails[1];
+    const payload = writtenIn('en', JSON.parse(toLa?.payload ?? '{}'));
+    assert.deepEqual(
+      {
+        filename: payload.filename,
+        originalFilename: payload.originalFilename,
+        sentBy: payload.sentBy,
+        sentByCode: payload.sentByCode,
+        senderTold: payload.senderTold,
+        reason: payload.reason,
+        rejectedByCode: payload.rejectedByCode,
+        rejectedAt: payload.rejectedAt,
+      },
+      {
+        filename: forwarded.filename,
+        originalFilename: original.row.filename,
+        sentBy: 'B One Primary',
+        sentByCode: w.b1.number,
+        senderTold: true,
+        reason,
+        rejectedByCode: w.a2.number,
+        rejectedAt: '2026-11-23T10:00:00.000Z',
+      },
+    );
+    assert.doesNotMatch(toLa?.payload ?? '', /Secretsurname|Hidden/);
+    const email = composeEmail(toLa?.template ?? '', toLa?.payload ?? '', emailContext, 'en');
+    assert.doesNotMatch(email.subject, /Secretsurname|Hidden/);
+    assert.match(email.subject, new RegExp(forwarded.filename));
+    const words = email.text.replace(/\s+/g, ' ');
+    for (const fact of [
+      `You forwarded it from ${original.row.filename}, the file B One Primary (${w.b1.number}) sent`,
+      reason,
+      'B One Primary has been emailed this reason too',
+      'tell B One Primary, so that it sends a new CTF to that school',
+    ]) {
+      assert.ok(words.includes(fact), `${fact}\n${email.text}`);
+    }
+    const nothingForB = await w.db
+      .selectFrom('notification_outbox')
+      .select('template')
+      .where('recipient_kind', '=', 'la')
+      .where('recipient', '=', w.laB.number)
+      .execute();
+    assert.deepEqual(nothingForB, [], "the sender's LA is not the forwarder and is told nothing");
+  });
+
+  test("the LA's own LLLL file forwarded and collected: the LA is told, beside the sender", async () => {
+    const w = await world();
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: la(w.laA.number),
+      filename: `${w.b1.number}_CTF_${w.laA.number}LLLL_032.XML`,
+      content,
+    });
+    const { forwarded } = await service().forward(w.laUserA, original.row.id, w.a2.number);
+    await readAll((await downloads().download(w.schoolA2, 'ctf', [forwarded.id], 'download')).stream);
+    await downloads().collect(w.schoolA2, 'ctf', [forwarded.id]);
+
+    const emails = await emailsAbout(w.db, forwarded.filename);
+    assert.deepEqual(
+      emails.map((e) => [e.template, e.recipient_kind, e.recipient]),
+      [
+        ['file-downloaded', 'school', w.b1.number],
+        ['forwarded-file-downloaded', 'la', w.laA.number],
+      ],
+    );
+    const payload = JSON.parse(emails[1]?.payload ?? '{}');
+    assert.equal(payload.originalFilename, original.row.filename);
+    assert.equal(payload.collectedByCode, w.a2.number);
+    assert.equal(payload.senderTold, true);
+  });
+
+  test("a lost pupil's file forwarded in the LA's name: one email to the LA when it is rejected or collected, not two", async () => {
+    const w = await world();
+    const forwarding = new ForwardService(deps());
+    const lost = async (n: string) =>
+      makeTransfer(w.db, stores.files, {
+        from: school(w.a1.number),
+        to: la(w.laA.number),
+        content,
+        filename: `${w.a1.number}_CTF_XXXXXXXX_${n}.XML`,
+        pupils: [pupil('Lostsurname')],
+        overrides: { dest_kind: 'lost-pupils', dest_la: null, lost_reason: 'destination-unknown' },
+      });
+    const forward = async (original: Awaited<ReturnType<typeof lost>>) =>
+      (
+        await forwarding.forward({
+          actor: w.laUserA,
+          original: original.row,
+          school: w.a2.number,
+          originalBecomes: 'collected',
+          onlyLa: w.laA.number,
+        })
+      ).forwarded;
+    const first = await lost('041');
+    const rejected = await forward(first);
+    const second = await lost('042');
+    const collected = await forward(second);
+    await downloads().reject(w.schoolA2, 'ctf', rejected.id, 'Not known here');
+    await readAll((await downloads().download(w.schoolA2, 'ctf', [collected.id], 'download')).stream);
+    await downloads().collect(w.schoolA2, 'ctf', [collected.id]);
+
+    const emails = await emailsAbout(w.db, rejected.filename, collected.filename);
+    assert.deepEqual(
+      emails.map((e) => [e.template, e.recipient_kind, e.recipient, JSON.parse(e.payload).filename]),
+      [
+        ['forwarded-file-downloaded', 'la', w.laA.number, collected.filename],
+        ['forwarded-file-rejected', 'la', w.laA.number, rejected.filename],
+      ],
+      'the LA is the sender: it gets the forwarding LA’s email only; the school that sent the pupil to the database is not told',
+    );
+    const told = JSON.parse(emails[1]?.payload ?? '{}');
+    assert.equal(told.senderTold, false);
+    assert.equal(told.originalFilename, first.row.filename);
+    assert.equal(told.sentByCode, w.a1.number);
+    const email = composeEmail('forwarded-file-rejected', emails[1]?.payload ?? '', emailContext, 'en');
+    assert.doesNotMatch(email.text, /emailed this reason too/);
+    assert.match(
+      email.text.replace(/\s+/g, ' '),
+      /ask A One Primary, which sent the pupil’s file to the Lost Pupils Database/,
+    );
+  });
+
+  test('the LA that forwarded is told, whichever LA it is; a file uploaded, not forwarded, tells its sender only', async () => {
+    const w = await world();
+    // A school of LA A sends its file to LA B's school by mistake; LA B forwards it to LA A's school.
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.a1.number),
+      to: school(w.b1.number),
+      filename: `${w.a1.number}_CTF_${w.b1.number}_051.XML`,
+      content,
+    });
+    const { forwarded } = await service().forward(w.laUserB, original.row.id, w.a2.number);
+    await downloads().reject(w.schoolA2, 'ctf', forwarded.id, 'Wrong school');
+    const emails = await emailsAbout(w.db, forwarded.filename);
+    assert.deepEqual(
+      emails.map((e) => [e.template, e.recipient_kind, e.recipient]),
+      [
+        ['file-rejected', 'school', w.a1.number],
+        ['forwarded-file-rejected', 'la', w.laB.number],
+      ],
+    );
+    // An LA user's own upload is no forward: only its sender is told.
+    const uploaded = await makeTransfer(w.db, stores.files, {
+      from: school(w.a1.number),
+      to: school(w.a2.number),
+      filename: `${w.a1.number}_CTF_${w.a2.number}_061.XML`,
+      content,
+      overrides: { uploaded_by: w.laUserA.userId },
+    });
+    await downloads().reject(w.schoolA2, 'ctf', uploaded.row.id, 'Not ours');
+    assert.deepEqual(
+      (await emailsAbout(w.db, uploaded.row.filename)).map((e) => [e.template, e.recipient]),
+      [['file-rejected', w.a1.number]],
+    );
   });
 });

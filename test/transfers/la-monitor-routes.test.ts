@@ -2,10 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { markPurged } from '../../src/transfers/download-repository.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { la, makeTransfer, pupil, school, type TransferSpec } from '../support/transfers.ts';
+import { actorOf, la, makeTransfer, pupil, school, type TransferSpec } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 /** The main content, without the menu and the footer. */
@@ -432,5 +434,50 @@ describeEachEngine('LA CTF pages', (database) => {
       errorSummary(refused.body),
       `Mae problem wedi codi Mae’r ysgol ${closed.number} wedi cau: dewiswch yr ysgol y mae’r disgybl ar ei chofrestr nawr.`,
     );
+  });
+  test('the monitoring page lists the CTFs the LA forwarded that a school rejected, with the reason, in English and Welsh', async () => {
+    const w = await world();
+    const original = await transfer({
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_027.XML`,
+    });
+    const forwarder = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    const { forwarded } = await new LaMonitorService(t.deps).forward(forwarder, original.row.id, w.a2.number);
+    const rejecter = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.a2.number }));
+    await new DownloadService(t.deps).reject(rejecter, 'ctf', forwarded.id, 'Not on our roll <b>at all</b>');
+
+    const { agent } = await signedIn('la_school', { laNumber: w.laA.number });
+    for (const tab of ['within', 'outgoing']) {
+      const page = await agent.get(`/download/ctf/monitor?tab=${tab}&show=collected`);
+      assert.equal(page.statusCode, 200);
+      const main = mainOf(page.body);
+      const text = textOf(main);
+      assert.ok(text.includes('Forwarded files rejected'), `${tab}: the notice`);
+      assert.ok(text.includes('A school rejected a CTF your LA forwarded to it in the last 31 days.'), text);
+      const row = /<table class="govuk-table" id="rejected-forwards">[\s\S]*?<\/table>/.exec(main)?.[0] ?? '';
+      const cells = textOf(row);
+      for (const fact of [forwarded.filename, original.row.filename, 'A Two Primary', w.a2.number]) {
+        assert.ok(cells.includes(fact), `${tab}: ${fact}`);
+      }
+      assert.match(row, /Not on our roll &lt;b&gt;at all&lt;\/b&gt;/, 'the reason, escaped');
+    }
+
+    const other = await signedIn('la_user', { laNumber: w.laB.number });
+    const theirs = await other.agent.get('/download/ctf/monitor');
+    assert.ok(!theirs.body.includes(forwarded.filename), 'another LA does not see it');
+    assert.ok(!textOf(theirs.body).includes('Forwarded files rejected'));
+
+    assert.equal((await agent.get('/download/ctf/monitor?lang=cy')).statusCode, 302);
+    const welsh = textOf(mainOf((await agent.get('/download/ctf/monitor')).body));
+    for (const words of [
+      'Ffeiliau a anfonwyd ymlaen ac a wrthodwyd',
+      'Mae ysgol wedi gwrthod CTF a anfonodd eich awdurdod lleol ymlaen ati yn ystod y 31 diwrnod diwethaf.',
+      'Wedi’i hanfon ymlaen o',
+      'Wedi’i gwrthod gan',
+      'Ni ellir lawrlwytho ffeil a wrthodwyd',
+    ]) {
+      assert.ok(welsh.includes(words), words);
+    }
   });
 });

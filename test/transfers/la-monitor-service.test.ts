@@ -437,4 +437,61 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
       );
     }
   });
+  test('the CTFs the LA forwarded that their school rejected are listed for it alone, for a month', async () => {
+    const w = await world();
+    const schoolB2 = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.b2.number }));
+    const schoolA2 = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.a2.number }));
+    const downloads = new DownloadService(deps());
+    // B1's file reached A1 by mistake; LA A forwards it to B2, so it neither starts nor ends in LA A.
+    const misaddressed = await transfer({
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_005.XML`,
+      pupils: [pupil('Notshownsurname')],
+    });
+    const { forwarded } = await service().forward(w.laUserA, misaddressed.row.id, w.b2.number);
+    // Another it forwarded is still waiting, a third was collected: neither is listed.
+    const waiting = await transfer({ from: school(w.b1.number), to: la(w.laA.number) });
+    await service().forward(w.laUserA, waiting.row.id, w.a2.number);
+    const collected = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    const done = await service().forward(w.laUserA, collected.row.id, w.a2.number);
+    await downloads.download(schoolA2, 'ctf', [done.forwarded.id], 'download');
+    await downloads.collect(schoolA2, 'ctf', [done.forwarded.id]);
+    // A file B1 sent B2 itself, rejected, is not LA A's forward.
+    const own = await transfer({ from: school(w.b1.number), to: school(w.b2.number) });
+    await downloads.reject(schoolB2, 'ctf', own.row.id, 'Not ours either');
+
+    clock.advanceMinutes(90);
+    const reason = 'No such pupil here: ask the family';
+    await downloads.reject(schoolB2, 'ctf', forwarded.id, reason);
+    const listed = await service().rejectedForwards(w.laUserA);
+    assert.deepEqual(
+      listed.map((f) => ({
+        ...f,
+        destination: { ...f.destination, name: writtenIn('en', f.destination.name) },
+      })),
+      [
+        {
+          id: forwarded.id,
+          filename: `${w.b1.number}_CTF_${w.b2.number}_005.XML`,
+          originalFilename: misaddressed.row.filename,
+          destination: { name: 'B Two Primary', code: w.b2.number },
+          rejectedAt: '2026-11-23T10:30:00.000Z',
+          reason,
+        },
+      ],
+    );
+    for (const tab of LA_TABS) {
+      for (const show of ['collection', 'collected'] as const) {
+        assert.ok(!(await ids(w.laUserA, tab, show)).includes(forwarded.id), `in no tab: ${tab} ${show}`);
+      }
+    }
+    assert.deepEqual(await service().rejectedForwards(w.laUserB), [], 'not the forwarding LA');
+    await assert.rejects(service().rejectedForwards(w.schoolA1), Forbidden);
+
+    clock.advanceMinutes(31 * 24 * 60 - 1);
+    assert.equal((await service().rejectedForwards(w.laUserA)).length, 1, 'a month after, still listed');
+    clock.advanceMinutes(2);
+    assert.deepEqual(await service().rejectedForwards(w.laUserA), [], 'then no longer');
+  });
 });
