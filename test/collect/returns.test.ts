@@ -10,6 +10,7 @@ import {
   type LoadOutcome,
   RETURN_SIZE_LIMIT,
   type RefusedReturn,
+  type ReturnView,
 } from '../../src/collect/returns-service.ts';
 import { MatchesService } from '../../src/lost-pupils/matches-service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -34,6 +35,13 @@ const NOW = '2026-11-23T09:00:00.000Z';
 
 function content(text: string | Buffer): Readable {
   return Readable.from([Buffer.isBuffer(text) ? text : Buffer.from(text)]);
+}
+
+/** The service as an action sees it whose checks ran on `view`, read before something changed. */
+function withViewReadBefore(service: CensusReturnsService, view: ReturnView): CensusReturnsService {
+  return Object.assign(Object.create(Object.getPrototypeOf(service)), service, {
+    view: async () => view,
+  });
 }
 
 describeEachEngine('census returns', (database) => {
@@ -416,9 +424,7 @@ describeEachEngine('census returns', (database) => {
     await s.service.answerQuery(s.source, returnId, query.id, 'Explained before submitting.');
     await s.service.submit(s.source, returnId, true);
     // A second explanation whose checks ran before the submission (they saw the return loaded).
-    const stale = Object.assign(Object.create(Object.getPrototypeOf(s.service)), s.service, {
-      view: async () => loadedView,
-    }) as typeof s.service;
+    const stale = withViewReadBefore(s.service, loadedView);
     await assert.rejects(
       stale.answerQuery(s.source, returnId, query.id, 'Changed afterwards.'),
       (error: unknown) => {
@@ -449,9 +455,7 @@ describeEachEngine('census returns', (database) => {
       s.collectionId,
       true,
     );
-    const stale = Object.assign(Object.create(Object.getPrototypeOf(s.service)), s.service, {
-      view: async () => ({ ...liveView, version: { ...liveView.version } }),
-    }) as typeof s.service;
+    const stale = withViewReadBefore(s.service, liveView);
     const closedRefusal = (error: unknown) => {
       assert.ok(error instanceof Invalid);
       assert.match(error.message, /School Census 2026 Autumn .* is closed/);
