@@ -355,7 +355,11 @@ describeEachEngine('accounts service', (database) => {
     assert.equal(event?.action, 'user-role-changed');
     assert.equal(event?.organisation, la.number);
     assert.equal(event?.actor_user_id, dba.id);
-    assert.deepEqual(JSON.parse(event?.detail ?? '{}'), { from: 'la_user', to: 'la_plasc' });
+    assert.deepEqual(JSON.parse(event?.detail ?? '{}'), {
+      from: 'la_user',
+      to: 'la_plasc',
+      tokensRevoked: 0,
+    });
 
     const school = await makeSchool(db, la.number);
     const pupilSide = await makeUser(db, 'school', {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { loadConfig } from '../../src/config.ts';
 import { buildDeps } from '../../src/deps.ts';
 import {
@@ -22,7 +23,7 @@ import type { Db } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { runS2s, s2sEnv } from '../support/cli.ts';
-import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
+import { createTestDatabase, describeEachEngine, ENGINES, POSTGRES_URL } from '../support/databases.ts';
 
 /** A name sorting after any real migration: one a newer release ran. */
 const NEXT_RELEASE = '999-next-release';
@@ -137,3 +138,30 @@ for (const engine of ENGINES) {
     }
   });
 }
+
+test('reading which migrations have run does not fail while another session creates and drops schemas and columns', async () => {
+  const database = await createTestDatabase('postgres');
+  const other = new pg.Client({ connectionString: POSTGRES_URL });
+  await other.connect();
+  const churnSchema = `churn_${database.schema}`;
+  let churning = true;
+  // Another application's (or test's) schema changes, as fast as they go, without the migration lock.
+  const churn = (async () => {
+    while (churning) {
+      await other.query(`create schema ${churnSchema}`);
+      await other.query(`create table ${churnSchema}.t (id serial primary key, gone integer)`);
+      await other.query(`alter table ${churnSchema}.t drop column gone`);
+      await other.query(`drop schema ${churnSchema} cascade`);
+    }
+  })();
+  try {
+    for (let read = 0; read < 200; read += 1) {
+      assert.deepEqual(await appliedMigrations(database.db, database.schema), [...MIGRATION_NAMES]);
+    }
+  } finally {
+    churning = false;
+    await churn;
+    await other.end();
+    await database.drop();
+  }
+});

@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
+  type DatabaseIntrospector,
   DEFAULT_MIGRATION_TABLE,
   Kysely,
   type Migration,
@@ -180,15 +181,46 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
   // A connection in use (between two queries of a request) breaks too: its query fails, and the
   // error its client emits must not stop the process either.
   pool.on('connect', (client) => client.on('error', (error) => options.onConnectionLost?.(error)));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingPool(pool) }) });
+  return new Kysely<Database>({ dialect: new TableNamesPostgresDialect({ pool: preparingPool(pool) }) });
 }
 
 /**
- * A PostgreSQL advisory lock every migration holds. Kysely's migrator first lists the tables of every
- * schema of the database (to find its own), and PostgreSQL fails that listing with "schema ... does not
- * exist" when a schema is dropped at the same moment. Migrations hold this lock, and whatever drops a
- * schema (the tests' throwaway schemas: test/support/databases.ts) takes it first. It also keeps several
- * processes starting at once from migrating side by side.
+ * PostgreSQL, with an introspection that gives only the names of schemas and tables: all Kysely's
+ * migrator asks of it (is its own table there?). Kysely's own calls has_schema_privilege and
+ * pg_get_serial_sequence on every table of every schema, and those fail ("schema ... does not exist",
+ * "column ... of relation ... does not exist") when another session drops a schema or a column at that
+ * moment: reading which migrations have run could fail because of another application's, or another
+ * test's, schema change. Plain catalog reads see one snapshot and never fail so.
+ */
+class TableNamesPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    const tables = async () => {
+      const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+        select c.relname as name, ns.nspname as schema, c.relkind as kind
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace ns on ns.oid = c.relnamespace
+        where c.relkind in ('r', 'v', 'p') and ns.nspname !~ '^pg_' and ns.nspname <> 'information_schema'
+        order by ns.nspname, c.relname`.execute(db);
+      return rows.map((row) => ({
+        name: row.name,
+        schema: row.schema,
+        isView: row.kind === 'v',
+        columns: [],
+      }));
+    };
+    return {
+      getSchemas: async () =>
+        (await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace`.execute(db)).rows,
+      getTables: tables,
+      getMetadata: async () => ({ tables: await tables() }),
+    };
+  }
+}
+
+/**
+ * A PostgreSQL advisory lock every migration holds, so that several processes starting at once do not
+ * migrate side by side; whatever drops a schema (the tests' throwaway schemas: test/support/databases.ts)
+ * takes it first too. (Reading which migrations have run no longer fails when a schema is dropped at the
+ * same moment: TableNamesPostgresDialect.)
  */
 export const MIGRATION_LOCK_ID = 5_302_317_001;
 
