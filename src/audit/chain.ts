@@ -164,10 +164,22 @@ function storedHead(row: HeadRow): StoredHead {
 
 const HEAD_COLUMNS = ['seq', 'hash', 'legacy_through', 'mac', 'mac_key_id'] as const;
 
-/** Whether the head's MAC verifies; throws MissingAuditKeyError when its key is not configured. */
-export function headMacValid(keys: AuditKeys, head: StoredHead): boolean {
-  if (head.mac === null || head.macKeyId === null) return false;
-  return keys.verify(headMacInput(head.seq, head.hash, head.legacyThrough), head.macKeyId, head.mac);
+/**
+ * What the head's MAC proves: 'valid'; 'invalid' (altered); 'none' (a head from before keyed sealing);
+ * 'missing-key' (made under a master key not configured, so it cannot be checked).
+ */
+export function headMacState(
+  keys: AuditKeys,
+  head: StoredHead,
+): 'valid' | 'invalid' | 'none' | 'missing-key' {
+  if (head.mac === null) return 'none';
+  try {
+    const input = headMacInput(head.seq, head.hash, head.legacyThrough);
+    return head.macKeyId !== null && keys.verify(input, head.macKeyId, head.mac) ? 'valid' : 'invalid';
+  } catch (error) {
+    if (!(error instanceof MissingAuditKeyError)) throw error;
+    return 'missing-key';
+  }
 }
 
 /**
@@ -215,21 +227,18 @@ async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
   );
   // Building on a head that fails its MAC would MAC whatever was done to it: refuse, and let verify name
   // it. A head without a MAC is one from before keyed sealing, unless keyed events exist.
-  if (head.mac !== null) {
-    let valid: boolean;
-    try {
-      valid = headMacValid(keys, head);
-    } catch (error) {
-      if (!(error instanceof MissingAuditKeyError)) throw error;
-      throw new AuditHeadError(`The audit chain's head was ${error.message}. Nothing was sealed.`);
-    }
-    if (!valid) {
-      throw new AuditHeadError(
-        "The audit chain's head fails its MAC: it has been altered. Nothing was sealed: run s2s audit verify, " +
-          'keep the database as it is and report it to your security officer.',
-      );
-    }
-  } else if (await holdsKeyedEvents(trx)) {
+  const headMac = headMacState(keys, head);
+  if (headMac === 'missing-key') {
+    const missing = new MissingAuditKeyError(String(head.macKeyId));
+    throw new AuditHeadError(`The audit chain's head was ${missing.message}. Nothing was sealed.`);
+  }
+  if (headMac === 'invalid') {
+    throw new AuditHeadError(
+      "The audit chain's head fails its MAC: it has been altered. Nothing was sealed: run s2s audit verify, " +
+        'keep the database as it is and report it to your security officer.',
+    );
+  }
+  if (headMac === 'none' && (await holdsKeyedEvents(trx))) {
     throw new AuditHeadError(
       "The audit chain's head has no MAC, but the chain holds events sealed with MACs: the head has been " +
         'replaced. Nothing was sealed: run s2s audit verify and report it to your security officer.',
@@ -322,7 +331,16 @@ export async function sealAudit(db: Executor, keys: AuditKeys): Promise<SealRepo
   }
 }
 
-async function readHead(db: Executor): Promise<StoredHead> {
+/**
+ * The last event in the old, plain form: every later one is keyed. A head without a MAC is one from
+ * before keyed sealing: all its events are old.
+ */
+function legacyThroughOf(head: StoredHead): number {
+  return head.mac === null ? head.seq : (head.legacyThrough ?? 0);
+}
+
+/** The head row (a head of no events when there is none yet). */
+export async function readHead(db: Executor): Promise<StoredHead> {
   const row = await db
     .selectFrom('audit_chain_head')
     .select([...HEAD_COLUMNS])
@@ -351,15 +369,7 @@ export interface HeadStatus extends ChainHead {
 
 export async function chainHeadStatus(db: Executor, keys: AuditKeys): Promise<HeadStatus> {
   const head = await readHead(db);
-  let mac: HeadStatus['mac'] = 'none';
-  if (head.mac !== null) {
-    try {
-      mac = headMacValid(keys, head) ? 'valid' : 'invalid';
-    } catch (error) {
-      if (!(error instanceof MissingAuditKeyError)) throw error;
-      mac = 'missing-key';
-    }
-  }
+  const mac = headMacState(keys, head);
   const unproven = await db
     .selectFrom('audit_events')
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -368,7 +378,7 @@ export async function chainHeadStatus(db: Executor, keys: AuditKeys): Promise<He
   return {
     seq: head.seq,
     hash: head.hash,
-    legacy: head.mac === null ? head.seq : Math.min(head.legacyThrough ?? 0, head.seq),
+    legacy: Math.min(legacyThroughOf(head), head.seq),
     mac,
     macKeyId: head.macKeyId,
     unproven: Number(unproven.n),
@@ -464,26 +474,20 @@ async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): P
   };
   let headMac: Verification['headMac'] = 'none';
   let broken: ChainBreak | undefined;
-  if (stored.mac !== null) {
-    try {
-      if (headMacValid(keys, stored)) headMac = 'valid';
-      else {
-        broken = {
-          seq: 1,
-          reason:
-            "the chain's head fails its MAC: it has been altered, or moved to a place it never held, so " +
-            'what it says of the chain (where it ends, which events are keyed) cannot be trusted',
-        };
-      }
-    } catch (error) {
-      if (!(error instanceof MissingAuditKeyError)) throw error;
-      headMac = 'unchecked';
-      missingKey(String(stored.macKeyId)).head = true;
-    }
+  const headState = headMacState(keys, stored);
+  if (headState === 'valid') headMac = 'valid';
+  else if (headState === 'missing-key') {
+    headMac = 'unchecked';
+    missingKey(String(stored.macKeyId)).head = true;
+  } else if (headState === 'invalid') {
+    broken = {
+      seq: 1,
+      reason:
+        "the chain's head fails its MAC: it has been altered, or moved to a place it never held, so " +
+        'what it says of the chain (where it ends, which events are keyed) cannot be trusted',
+    };
   }
-  // Events up to here are in the old, plain form; every later one is keyed. A head without a MAC is one
-  // from before keyed sealing: all its events are old.
-  const legacyThrough = stored.mac === null ? stored.seq : (stored.legacyThrough ?? 0);
+  const legacyThrough = legacyThroughOf(stored);
   let expectedSeq = 1;
   let previous = GENESIS_HASH;
   let anchorFound = false;

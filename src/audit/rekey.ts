@@ -10,10 +10,10 @@ import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import {
   eventMacInput,
   headMacInput,
-  headMacValid,
+  headMacState,
   keyedChainHash,
   MAC_VERSION,
-  type StoredHead,
+  readHead,
   sealMacInput,
 } from './chain.ts';
 import type { AuditKeys } from './keys.ts';
@@ -152,22 +152,12 @@ export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions)
     for (const [id, n] of Object.entries(counts)) report.from[id] = (report.from[id] ?? 0) + n;
   }
 
-  const row = await db
-    .selectFrom('audit_chain_head')
-    .select(['seq', 'hash', 'legacy_through', 'mac', 'mac_key_id'])
-    .where('id', '=', 1)
-    .executeTakeFirst();
-  if (row?.mac != null && row.mac_key_id !== null && row.mac_key_id !== current) {
-    const head: StoredHead = {
-      seq: Number(row.seq),
-      hash: row.hash,
-      legacyThrough: row.legacy_through === null ? null : Number(row.legacy_through),
-      mac: row.mac,
-      macKeyId: row.mac_key_id,
-    };
-    if (!keys.has(row.mac_key_id)) missing.add(row.mac_key_id);
-    else if (!headMacValid(keys, head)) {
-      report.refused.push({ seq: head.seq, keyId: row.mac_key_id, reason: "the chain's head fails its MAC" });
+  const head = await readHead(db);
+  if (head.mac !== null && head.macKeyId !== null && head.macKeyId !== current) {
+    const state = headMacState(keys, head);
+    if (state === 'missing-key') missing.add(head.macKeyId);
+    else if (state === 'invalid') {
+      report.refused.push({ seq: head.seq, keyId: head.macKeyId, reason: "the chain's head fails its MAC" });
     } else {
       const result = await db
         .updateTable('audit_chain_head')
@@ -175,8 +165,8 @@ export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions)
         .where('id', '=', 1)
         .where('seq', '=', head.seq)
         .where('hash', '=', head.hash)
-        .where('mac', '=', row.mac)
-        .where('mac_key_id', '=', row.mac_key_id)
+        .where('mac', '=', head.mac)
+        .where('mac_key_id', '=', head.macKeyId)
         .executeTakeFirst();
       report.head = Number(result.numUpdatedRows) === 1;
     }
