@@ -154,11 +154,8 @@ export async function createBackup(
       for (const table of TABLE_ORDER) {
         if (!present.has(table)) continue;
         const spec = specOf(table);
-        let rows = 0;
-        async function* lines(): AsyncGenerator<string> {
-          let text = '';
+        async function* noted(): AsyncGenerator<Row> {
           for await (const row of rowsOf(trx, table, pageSize)) {
-            rows += 1;
             // A purged transfer keeps its key's id but no longer a wrapped key: it needs no key.
             if (spec.sealed && typeof row.master_key_id === 'string' && typeof row.wrapped_key === 'string') {
               masterKeyIds.add(row.master_key_id);
@@ -166,20 +163,19 @@ export async function createBackup(
             if (spec.files && typeof row.storage_key === 'string') {
               refs.push({ table, id: String(row.id), storageKey: row.storage_key });
             }
-            text += `${JSON.stringify(row)}\n`;
-            if (rows % pageSize === 0) {
-              yield text;
-              text = '';
-            }
+            yield row;
           }
-          if (text !== '') yield text;
         }
-        const dataKey = randomBytes(32);
-        const encrypt = new EncryptStream(dataKey);
         const file = tableFile(table);
-        files[file] = await writeMeasured(Readable.from(lines()), join(dir, file), encrypt);
-        tables[table] = { rows, file, ...keyring.wrap(dataKey), sha256: encrypt.sha256 };
-        dataKeys.set(table, dataKey);
+        const written = await writeRows(join(dir, file), noted(), pageSize);
+        files[file] = written.digest;
+        tables[table] = {
+          rows: written.rows,
+          file,
+          ...keyring.wrap(written.dataKey),
+          sha256: written.sha256,
+        };
+        dataKeys.set(table, written.dataKey);
       }
     });
 
@@ -375,16 +371,41 @@ async function rewriteTable(
     () => {},
   );
   plain.setEncoding('utf8');
-  let rows = 0;
-  async function* lines(): AsyncGenerator<string> {
-    let text = '';
+  async function* amended(): AsyncGenerator<Row> {
     for await (const line of linesOf(plain as AsyncIterable<string>)) {
       if (line === '') continue;
       const row = amend(JSON.parse(line) as Row);
-      if (!row) continue;
-      rows += 1;
+      if (row) yield row;
+    }
+  }
+  const written = await writeRows(`${path}.amended`, amended(), PAGE);
+  await rename(`${path}.amended`, path);
+  files[entry.file] = written.digest;
+  tables[table] = {
+    rows: written.rows,
+    file: entry.file,
+    ...keyring.wrap(written.dataKey),
+    sha256: written.sha256,
+  };
+  dataKeys.set(table, written.dataKey);
+}
+
+/**
+ * Writes rows to `path` as JSON Lines (`perChunk` lines a write), encrypted under a new data key: the
+ * file's digest, the key, the plaintext's SHA-256, and how many rows.
+ */
+async function writeRows(
+  path: string,
+  rows: AsyncIterable<Row>,
+  perChunk: number,
+): Promise<{ digest: Digest; dataKey: Buffer; sha256: string; rows: number }> {
+  let count = 0;
+  async function* lines(): AsyncGenerator<string> {
+    let text = '';
+    for await (const row of rows) {
+      count += 1;
       text += `${JSON.stringify(row)}\n`;
-      if (rows % PAGE === 0) {
+      if (count % perChunk === 0) {
         yield text;
         text = '';
       }
@@ -393,10 +414,6 @@ async function rewriteTable(
   }
   const dataKey = randomBytes(32);
   const encrypt = new EncryptStream(dataKey);
-  const amended = `${path}.amended`;
-  const digest = await writeMeasured(Readable.from(lines()), amended, encrypt);
-  await rename(amended, path);
-  files[entry.file] = digest;
-  tables[table] = { rows, file: entry.file, ...keyring.wrap(dataKey), sha256: encrypt.sha256 };
-  dataKeys.set(table, dataKey);
+  const digest = await writeMeasured(Readable.from(lines()), path, encrypt);
+  return { digest, dataKey, sha256: encrypt.sha256, rows: count };
 }
