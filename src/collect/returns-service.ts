@@ -98,6 +98,19 @@ export const STATUS_LABELS: Record<CensusReturnStatus, string> = {
 const NAME_ADVICE = message('collect.refused.name-advice');
 const CONTENT_ADVICE = message('collect.refused.content-advice');
 
+/**
+ * The collection as it is now, held until `tx` commits (findCollectionHeld: a close waits for the
+ * transaction, or the transaction sees it closed), with its status today.
+ */
+async function detailsHeld(
+  tx: Transaction<Database>,
+  details: CollectionDetails,
+  clock: Clock,
+): Promise<CollectionDetails> {
+  const collection = (await findCollectionHeld(tx, details.collection.id)) ?? details.collection;
+  return { ...details, collection, status: collectionStatus(collection, londonDate(clock.now())) };
+}
+
 /** Why a return is refused by a collection not open for loading (closed, or not yet open), and what to do. */
 function notLiveRefusal({ collection, status }: CollectionDetails): [Message[], Message] {
   return [
@@ -496,9 +509,8 @@ export class CensusReturnsService {
         // And the collection still open: the LA or the DfE may have closed it while this file was checked.
         // Read held until this transaction commits, so that a close cannot commit in between and let
         // this version in after it (a close waits for this load, or this load sees it closed).
-        const collection = (await findCollectionHeld(tx, details.collection.id)) ?? details.collection;
-        const status = collectionStatus(collection, londonDate(clock.now()));
-        if (status !== 'Live') return { notLive: { ...details, collection, status } };
+        const held = await detailsHeld(tx, details, clock);
+        if (held.status !== 'Live') return { notLive: held };
         const current = await currentReturn(tx, details.collection.id, load.establishment);
         if (current && !load.replace) return { loadedMeanwhile: current };
         const recorded = await insertVersion(
@@ -935,12 +947,9 @@ export class CensusReturnsService {
    * (findCollectionHeld), so that a close committing while the school acts cannot let the act in after it.
    */
   private async stillLive(tx: Transaction<Database>, view: ReturnView, field: string, otherwise: string) {
-    const collection = (await findCollectionHeld(tx, view.details.collection.id)) ?? view.details.collection;
-    const status = collectionStatus(collection, londonDate(this.deps.clock.now()));
-    if (status !== 'Live') {
-      throw new Invalid([
-        notNow(field, { ...view, details: { ...view.details, collection, status } }, otherwise),
-      ]);
+    const details = await detailsHeld(tx, view.details, this.deps.clock);
+    if (details.status !== 'Live') {
+      throw new Invalid([notNow(field, { ...view, details }, otherwise)]);
     }
   }
 
