@@ -12,31 +12,13 @@ import {
 } from '../../src/lost-pupils/repository.ts';
 import type { Db, LostPupilRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
+import { lostPupilFileRow } from '../support/lost-pupils.ts';
 
 const AT = '2026-11-23T10:00:00.000Z';
 
 /** The file a record belongs to (lost_pupils.transfer_id must name one). */
 async function transferFor(db: Db, id: string): Promise<void> {
-  await db
-    .insertInto('transfers')
-    .values({
-      id,
-      filename: '9165402_CTF_XXXXXXXX_001.XML',
-      category: 'ctf',
-      kind: 'ctf',
-      type_code: 'CTF',
-      source_la: '916',
-      source_school: '9165402',
-      dest_kind: 'lost-pupils',
-      lost_reason: 'destination-unknown',
-      uploaded_by: randomUUID(),
-      uploaded_at: AT,
-      size: 100,
-      sha256: 'ab'.repeat(32),
-      pupil_count: 1,
-      status: 'available',
-    })
-    .execute();
+  await db.insertInto('transfers').values(lostPupilFileRow(id, AT)).execute();
 }
 
 type Fields = Partial<NewLostPupil> & { status?: LostPupilRow['status'] };

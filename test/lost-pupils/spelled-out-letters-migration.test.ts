@@ -9,6 +9,7 @@ import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { SPELLED_OUT_LETTERS } from '../../src/platform/db/migrations/031-spelled-out-name-letters.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
+import { lostPupilFileRow } from '../support/lost-pupils.ts';
 
 /** nameLetters as it was before: what decomposing leaves of A-Z, the rest dropped. */
 const lettersBefore = (name: string) =>
@@ -41,25 +42,7 @@ async function insertWithFiles(db: Db, records: NewLostPupil[]): Promise<void> {
   for (let start = 0; start < records.length; start += 500) {
     await db
       .insertInto('transfers')
-      .values(
-        records.slice(start, start + 500).map((record) => ({
-          id: record.id,
-          filename: '9165402_CTF_XXXXXXXX_001.XML',
-          category: 'ctf',
-          kind: 'ctf',
-          type_code: 'CTF',
-          source_la: '916',
-          source_school: '9165402',
-          dest_kind: 'lost-pupils',
-          lost_reason: 'destination-unknown',
-          uploaded_by: randomUUID(),
-          uploaded_at: AT,
-          size: 100,
-          sha256: 'ab'.repeat(32),
-          pupil_count: 1,
-          status: 'available',
-        })),
-      )
+      .values(records.slice(start, start + 500).map((record) => lostPupilFileRow(record.id, AT)))
       .execute();
   }
   await insertLostPupils(db, records);

@@ -1,9 +1,12 @@
 // Lost pupils for tests: a file sent to XXXXXXXX or MMMMMMMM as an upload leaves it (a transfer to the
 // lost pupils database, its content stored encrypted) and its record in the Lost Pupils Database.
+
+import { randomUUID } from 'node:crypto';
+import type { Insertable } from 'kysely';
 import { type LostPupilDetails, recordLostPupil } from '../../src/lost-pupils/ingest.ts';
 import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
 import { getLostPupil } from '../../src/lost-pupils/repository.ts';
-import type { Db, LostPupilRow } from '../../src/platform/db/schema.ts';
+import type { Database, Db, LostPupilRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { makeTransfer, pupil, type Sender, type StoredTransfer, school } from './transfers.ts';
 
@@ -16,6 +19,30 @@ export interface LostPupilSpec {
 }
 
 let sequence = 0;
+
+/**
+ * The row of a lost pupil's file (lost_pupils.transfer_id must name one), for tests that insert records
+ * straight into the Lost Pupils Database: no content stored.
+ */
+export function lostPupilFileRow(id: string, uploadedAt: string): Insertable<Database['transfers']> {
+  return {
+    id,
+    filename: '9165402_CTF_XXXXXXXX_001.XML',
+    category: 'ctf',
+    kind: 'ctf',
+    type_code: 'CTF',
+    source_la: '916',
+    source_school: '9165402',
+    dest_kind: 'lost-pupils',
+    lost_reason: 'destination-unknown',
+    uploaded_by: randomUUID(),
+    uploaded_at: uploadedAt,
+    size: 100,
+    sha256: 'ab'.repeat(32),
+    pupil_count: 1,
+    status: 'available',
+  };
+}
 
 export async function makeLostPupil(
   db: Db,
