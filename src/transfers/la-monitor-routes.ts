@@ -10,7 +10,9 @@
 //   GET|POST /download/ctf/uncollected/:laTransferId/delete  "Are you sure?", then removed
 //   GET|POST /download/ctf/uncollected/:laTransferId/forward the school's number, then the new name to
 //                                       confirm (a second post with confirm=yes), then forwarded
-import type { FastifyReply } from 'fastify';
+// A file's pages carry ?page=N, the page of the list they were opened from, so that a delete, a forward
+// or a cancel returns the LA to that page (the list shows its last page if that one is now empty).
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { menuLabelKey } from '../auth/menu.ts';
 import type { SignedInUser } from '../auth/service.ts';
@@ -43,6 +45,7 @@ const monitorQuery = z.object({
   order: z.string().optional(),
   page: z.string().optional(),
 });
+/** The list's page: of the list itself, or the one a file's page was opened from. */
 const pageQuery = z.object({ page: z.string().optional() });
 const fileParams = z.object({ laTransferId: z.string() });
 const forwardForm = z.object({ school: z.string().default(''), confirm: z.string().optional() });
@@ -72,6 +75,11 @@ function pageNumber(value: string | undefined): number {
   return Number.isFinite(n) && n > 0 ? n : 1;
 }
 
+/** The query that takes the list's page along ("?page=2"); nothing for the first page. */
+function listQuery(page: number): string {
+  return page > 1 ? `?${new URLSearchParams({ page: String(page) }).toString()}` : '';
+}
+
 /** GOV.UK pagination links for a page of a list, keeping the rest of the query. */
 function pagination<T>(base: string, page: Page<T>, query: Record<string, string>) {
   const href = (n: number) => `${base}?${new URLSearchParams({ ...query, page: String(n) }).toString()}`;
@@ -83,17 +91,23 @@ function pagination<T>(base: string, page: Page<T>, query: Record<string, string
 
 export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new LaMonitorService(deps);
-  const fileHref = (id: string) => `${UNCOLLECTED_PATH}/${id}`;
+  const fileHref = (id: string, returnQuery: string) => `${UNCOLLECTED_PATH}/${id}${returnQuery}`;
+  /** The list's page a file's page was opened from, as the query its links and forms carry on. */
+  const returnQueryOf = (request: FastifyRequest) =>
+    listQuery(pageNumber(pageQuery.parse(request.query ?? {}).page));
+  /** What a file's pages need to lead back to the list's page they were opened from. */
+  const returnTo = (returnQuery: string) => ({ returnQuery, listHref: `${UNCOLLECTED_PATH}${returnQuery}` });
 
-  const filePage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
+  const filePage = async (reply: FastifyReply, user: SignedInUser, id: string) => {
     const found = await service.file(user, id);
+    const back = returnTo(returnQueryOf(reply.request));
     return reply.page('transfers/views/la-file.njk', {
       title: found.file.filename,
       ...found,
       base: UNCOLLECTED_PATH,
-      errors,
+      ...back,
       backLink: {
-        href: UNCOLLECTED_PATH,
+        href: back.listHref,
         text: reply.request.t('transfer.back-to', { page: reply.request.t(menuLabelKey(UNCOLLECTED_PATH)) }),
       },
     });
@@ -101,13 +115,15 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
 
   const deletePage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
     const found = await service.file(user, id);
-    if (!found.file.actionable && !errors) return reply.redirect(fileHref(found.file.id));
+    const returnQuery = returnQueryOf(reply.request);
+    if (!found.file.actionable && !errors) return reply.redirect(fileHref(found.file.id, returnQuery));
     return reply.page('transfers/views/la-delete.njk', {
       title: reply.request.t('transfer.la.delete.title', { filename: found.file.filename }),
       ...found,
       base: UNCOLLECTED_PATH,
+      ...returnTo(returnQuery),
       errors,
-      backLink: { href: fileHref(found.file.id) },
+      backLink: { href: fileHref(found.file.id, returnQuery) },
     });
   };
 
@@ -118,14 +134,16 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
     data: { school?: string; errors?: FieldError[] } = {},
   ) => {
     const found = await service.file(user, id);
-    if (!found.file.actionable && !data.errors) return reply.redirect(fileHref(found.file.id));
+    const returnQuery = returnQueryOf(reply.request);
+    if (!found.file.actionable && !data.errors) return reply.redirect(fileHref(found.file.id, returnQuery));
     return reply.page('transfers/views/la-forward.njk', {
       title: reply.request.t('transfer.la.forward.title', { filename: found.file.filename }),
       file: found.file,
       base: UNCOLLECTED_PATH,
+      ...returnTo(returnQuery),
       values: { school: data.school ?? '' },
       errors: data.errors,
-      backLink: { href: fileHref(found.file.id) },
+      backLink: { href: fileHref(found.file.id, returnQuery) },
     });
   };
 
@@ -197,6 +215,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
           page,
           entries: page.items,
           base: UNCOLLECTED_PATH,
+          returnQuery: listQuery(page.page),
           monitorHref: MONITOR_PATH,
           monitorLabel: request.t(menuLabelKey(MONITOR_PATH)),
           ...pagination(UNCOLLECTED_PATH, page, {}),
@@ -242,7 +261,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
                 source: file.source.name,
               }),
             )
-            .redirect(UNCOLLECTED_PATH, 303);
+            .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
         } catch (error) {
           return deletePage(reply.code(400), user, laTransferId, invalidErrors(error));
         }
@@ -278,7 +297,8 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
               plan,
               school: plan.destination.code,
               base: UNCOLLECTED_PATH,
-              backLink: { href: `${fileHref(found.file.id)}/forward` },
+              ...returnTo(returnQueryOf(request)),
+              backLink: { href: `${UNCOLLECTED_PATH}/${found.file.id}/forward${returnQueryOf(request)}` },
             });
           }
           const result = await service.forward(user, laTransferId, form.school);
@@ -290,7 +310,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
                 newName: result.forwarded.filename,
               }),
             )
-            .redirect(UNCOLLECTED_PATH, 303);
+            .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
         } catch (error) {
           const errors = invalidErrors(error);
           if (!errors.some((e) => e.field === SCHOOL_FIELD)) throw error;

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { markPurged } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
-import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
+import { AWAITING_PAGE_SIZE, LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -196,6 +196,74 @@ describeEachEngine('LA CTF pages', (database) => {
       (await agent.post(`/download/ctf/uncollected/${waiting.row.id}/delete`, {})).statusCode,
       404,
     );
+  });
+
+  test('a delete, a cancelled delete and a forward started from page 2 return the LA there; the last page left when it empties', async () => {
+    const w = await world();
+    // One page and two files: the list is by destination school, then oldest first.
+    const files = [];
+    for (let n = 0; n < AWAITING_PAGE_SIZE + 2; n += 1) {
+      files.push(
+        await transfer({
+          from: school(w.b1.number),
+          to: school(w.a1.number),
+          uploadedAt: new Date(Date.UTC(2026, 10, 20, 10, n)).toISOString(),
+        }),
+      );
+    }
+    const [first, second] = files.slice(AWAITING_PAGE_SIZE).map((file) => file.row.id);
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const list = '/download/ctf/uncollected';
+    const pageTwo = await agent.get(`${list}?page=2`);
+    assert.match(textOf(pageTwo.body), /page 2 of 2/);
+    for (const href of [
+      `${list}/${first}?page=2`,
+      `${list}/${first}/delete?page=2`,
+      `${list}/${first}/forward?page=2`,
+    ]) {
+      assert.ok(pageTwo.body.includes(`href="${href}"`), href);
+    }
+
+    // The file's page and the delete page lead back to page 2; "No, keep it" returns there.
+    const filePage = await agent.get(`${list}/${first}?page=2`);
+    assert.ok(filePage.body.includes(`href="${list}?page=2"`), 'back to page 2');
+    assert.ok(filePage.body.includes(`href="${list}/${first}/delete?page=2"`));
+    const confirm = await agent.get(`${list}/${first}/delete?page=2`);
+    assert.match(confirm.body, new RegExp(`<a class="govuk-link" href="${list}\\?page=2">No, keep it</a>`));
+    assert.ok(confirm.body.includes(`action="${list}/${first}/delete?page=2"`));
+    const deleted = await agent.post(`${list}/${first}/delete?page=2`, {});
+    assert.equal(deleted.statusCode, 303);
+    assert.equal(deleted.headers.location, `${list}?page=2`);
+    assert.match(textOf((await agent.get(`${list}?page=2`)).body), /has been deleted/);
+
+    // Forward: the form, its check page and the forward itself keep page 2.
+    const form = await agent.get(`${list}/${second}/forward?page=2`);
+    assert.ok(form.body.includes(`action="${list}/${second}/forward?page=2"`));
+    assert.match(form.body, new RegExp(`<a class="govuk-link" href="${list}\\?page=2">Cancel</a>`));
+    const check = await agent.post(`${list}/${second}/forward?page=2`, { school: w.a2.number });
+    assert.equal(check.statusCode, 200);
+    assert.ok(check.body.includes(`action="${list}/${second}/forward?page=2"`));
+    const forwarded = await agent.post(`${list}/${second}/forward?page=2`, {
+      school: w.a2.number,
+      confirm: 'yes',
+    });
+    assert.equal(forwarded.statusCode, 303);
+    assert.equal(forwarded.headers.location, `${list}?page=2`);
+
+    // Page 2 now holds only the forwarded copy (A Two Primary's): deleting it leaves one page, shown.
+    const copy = /href="\/download\/ctf\/uncollected\/([0-9a-f-]{36})\/delete\?page=2"/.exec(
+      (await agent.get(`${list}?page=2`)).body,
+    )?.[1];
+    assert.ok(copy, 'the forwarded copy is on page 2');
+    await agent.get(`${list}/${copy}/delete?page=2`);
+    const last = await agent.post(`${list}/${copy}/delete?page=2`, {});
+    assert.equal(last.headers.location, `${list}?page=2`);
+    const shown = await agent.get(String(last.headers.location));
+    assert.equal(shown.statusCode, 200);
+    const text = textOf(mainOf(shown.body));
+    assert.match(text, /has been deleted/);
+    assert.match(text, new RegExp(`${AWAITING_PAGE_SIZE} files are waiting`));
+    assert.ok(text.includes(files[0]?.row.filename ?? 'the first file'), 'the page that is left');
   });
 
   test('the school answers Yes for a file its LA deleted after the download: not told it was collected, nor that it can download it again', async () => {
