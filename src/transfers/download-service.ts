@@ -376,7 +376,7 @@ export class DownloadService {
             collectedAt: at.toISOString(),
           };
           const forwarding = await forwardingOf(tx, row);
-          const laIsSender = forwarding !== null && isAddressOfLa(senderAddress(row), forwarding.la);
+          const laIsSender = forwarding !== null && isSentByLa(row, forwarding.la);
           if (!laIsSender) {
             await enqueueNotification(tx, {
               at,
@@ -434,7 +434,7 @@ export class DownloadService {
         rejectedAt: at.toISOString(),
       };
       const forwarding = await forwardingOf(tx, row);
-      const laIsSender = forwarding !== null && isAddressOfLa(senderAddress(row), forwarding.la);
+      const laIsSender = forwarding !== null && isSentByLa(row, forwarding.la);
       if (!laIsSender) {
         await enqueueNotification(tx, {
           at,
@@ -564,7 +564,12 @@ export function senderAddress(row: TransferRow): { recipientKind: 'school' | 'la
     : { recipientKind: 'la', recipient: row.source_la };
 }
 
-function isAddressOfLa(address: ReturnType<typeof senderAddress>, laNumber: string): boolean {
+/**
+ * Whether the sender's emails go to this LA (its own file, from LEALLLL or one of its inboxes): an LA is
+ * not emailed about what it did itself.
+ */
+export function isSentByLa(row: TransferRow, laNumber: string): boolean {
+  const address = senderAddress(row);
   return address.recipientKind === 'la' && address.recipient === laNumber;
 }
 

@@ -27,7 +27,9 @@
 //      the LA as the organisation; its content deleted at once, as a sender's removal is; the purge job
 //      finishes a deletion that fails). Its sender is emailed ('file-removed', to the sending school or
 //      LA): without it, a file the sender thinks is waiting would vanish from its View / Remove Files
-//      with no word, and the handbooks promise the sender a "final email" about each CTF.
+//      with no word, and the handbooks promise the sender a "final email" about each CTF. Not when the
+//      sender is the LA itself (its own upload, or a lost pupil's file it forwarded in its name,
+//      decision 33): nobody is emailed about their own action; the audit record says who deleted it.
 //    - Forward (forward-service.ts): re-addressed to the school the user names. The LA's own LLLL file
 //      becomes 'collected' (the LA took it and passed it on, as the handbook's download-rename-upload
 //      would leave it); a school's uncollected file becomes 'removed' (the wrong school must no longer
@@ -75,7 +77,7 @@ import {
   transfersByIds,
   updateTransferIfStatus,
 } from './download-repository.ts';
-import { isTransferId, senderAddress } from './download-service.ts';
+import { isSentByLa, isTransferId, senderAddress } from './download-service.ts';
 import { type ForwardPlan, type ForwardResult, ForwardService } from './forward-service.ts';
 import { purgeContent } from './jobs.ts';
 import { getTransfer } from './repository.ts';
@@ -357,19 +359,22 @@ export class LaMonitorService {
           destination: destination.code,
         },
       });
-      await enqueueNotification(tx, {
-        at,
-        template: 'file-removed',
-        ...senderAddress(row),
-        payload: {
-          filename: row.filename,
-          removedBy: laName(laNumber, names.las.get(laNumber)),
-          removedByCode: `${laNumber}LLLL`,
-          destinationName: destination.name,
-          destination: destination.code,
-          removedAt: at.toISOString(),
-        },
-      });
+      // Not when the LA deletes its own file (its upload, or one it forwarded in its name): it knows.
+      if (!isSentByLa(row, laNumber)) {
+        await enqueueNotification(tx, {
+          at,
+          template: 'file-removed',
+          ...senderAddress(row),
+          payload: {
+            filename: row.filename,
+            removedBy: laName(laNumber, names.las.get(laNumber)),
+            removedByCode: `${laNumber}LLLL`,
+            destinationName: destination.name,
+            destination: destination.code,
+            removedAt: at.toISOString(),
+          },
+        });
+      }
       return (await getTransfer(tx, row.id)) as TransferRow;
     });
     if (!removed) {

@@ -367,6 +367,54 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
     await assert.rejects(service().remove(w.laUserA, sent.row.id), NotFound, 'gone');
   });
 
+  test("delete of the LA's own file (its upload, or a lost pupil's file it forwarded in its name): audited, but the LA is not emailed about what it did", async () => {
+    const w = await world();
+    const upload = await transfer({ from: la(w.laA.number), to: school(w.a1.number) });
+    const lostPupil = await transfer({
+      from: school(w.b1.number),
+      to: la(w.laB.number),
+      filename: `${w.b1.number}_CTF_XXXXXXXX_003.XML`,
+      overrides: {
+        dest_kind: 'lost-pupils',
+        dest_la: null,
+        lost_reason: 'destination-unknown',
+        ...COLLECTED,
+      },
+    });
+    const forwarded = await transfer({
+      from: la(w.laA.number),
+      to: school(w.a2.number),
+      filename: `${w.laA.number}LLLL_CTF_${w.a2.number}_003.XML`,
+      overrides: { forwarded_from: lostPupil.row.id },
+    });
+    // Another LA's file for the LA's school: that LA is told, as any sender is.
+    const fromOtherLa = await transfer({ from: la(w.laB.number), to: school(w.a1.number) });
+    for (const file of [upload, forwarded, fromOtherLa]) {
+      await service().remove(w.laUserA, file.row.id);
+      assert.equal((await getTransfer(w.db, file.row.id))?.status, 'removed');
+      const audit = await w.db
+        .selectFrom('audit_events')
+        .select(['action', 'organisation'])
+        .where('subject_id', '=', file.row.id)
+        .where('action', '=', 'file-removed')
+        .execute();
+      assert.deepEqual(audit, [{ action: 'file-removed', organisation: w.laA.number }], file.row.filename);
+    }
+    const emails = await w.db
+      .selectFrom('notification_outbox')
+      .select(['recipient_kind', 'recipient', 'payload'])
+      .where('template', '=', 'file-removed')
+      .execute();
+    const about = (file: { row: TransferRow }) =>
+      emails.filter((email) => JSON.parse(email.payload).filename === file.row.filename);
+    assert.deepEqual(about(upload), [], 'not emailed about its own upload');
+    assert.deepEqual(about(forwarded), [], 'not emailed about the file it forwarded in its name');
+    assert.deepEqual(
+      about(fromOtherLa).map((email) => [email.recipient_kind, email.recipient]),
+      [['la', w.laB.number]],
+    );
+  });
+
   test('a collected file cannot be deleted; a file not waiting in the LA is not found', async () => {
     const w = await world();
     const collected = await transfer({
