@@ -371,7 +371,7 @@ function transfer(n: number, w: World): { row: Record<string, unknown>; audits: 
       subject_id: id,
       detail: detail === null ? null : JSON.stringify(detail),
     });
-  // Deletions: by the receiving LA ("Delete Files Not Collected by Schools"), a forward by it, or the
+  // Deletions: by the receiving LA ("Delete files not collected by schools"), a forward by it, or the
   // sender withdrawing the file.
   if (removedMs !== null) {
     const who = next();

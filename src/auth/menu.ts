@@ -54,7 +54,7 @@ const LA_CTF_ITEMS: MenuItem[] = [
       'Files Within LEA, Incoming Files and Outgoing Files: the CTFs of your schools, collected or waiting for collection',
   },
   {
-    label: 'Delete Files Not Collected by Schools',
+    label: 'Delete files not collected by schools',
     href: '/download/ctf/uncollected',
     capability: 'transfers.la-monitor',
     description:

@@ -108,7 +108,7 @@ export const CAPABILITIES = [
   'transfers.received',
   /**
    * The LA's CTF views (LA notes §5.3): "Files Within LEA | Incoming Files | Outgoing Files" (collected or
-   * for collection), "Delete Files Not Collected by Schools", and forwarding a CTF to the right school
+   * for collection), "Delete files not collected by schools", and forwarding a CTF to the right school
    * (§4.2). For the LA roles that download CTFs.
    */
   'transfers.la-monitor',

@@ -499,7 +499,7 @@ async function filesWaitingFor(db: Executor, school: EstablishmentRow): Promise<
 
 /**
  * Why files waiting stop a school's deletion, and what to do: the LA forwards or deletes CTFs in Delete
- * Files Not Collected by Schools (LA notes §5.3); other files only their senders can remove.
+ * files not collected by schools (LA notes §5.3); other files only their senders can remove.
  */
 export function schoolHasFiles(
   school: Pick<EstablishmentRow, 'name' | 'number'>,

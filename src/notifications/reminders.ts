@@ -4,7 +4,7 @@
 //   the relevant schools and to LAs with a list of files not downloaded"). Every Monday at 7am, each
 //   school with files waiting gets the list of them; each LA gets the list of the files waiting at the
 //   LA itself (LLLL), at its PLASC and admissions inboxes and at its schools, so that it can chase its
-//   schools or deal with files nobody will collect (Delete Files Not Collected by Schools). Files sent to
+//   schools or deal with files nobody will collect (Delete files not collected by schools). Files sent to
 //   the Lost Pupils Database are not listed: nobody downloads them, they wait there to be found.
 // - The report of missing email addresses: every morning, each LA is told which of its organisations
 //   (its schools, the LA itself, and the users of either) missed emails the day before because the
@@ -82,8 +82,8 @@ function schoolPath(categories: Set<string>): string {
 
 /**
  * Where an LA is sent. Its own Download list when every file is of one kind and for the LA or its inboxes.
- * CTFs waiting at its schools are not on any Download list of the LA's: they are on "Delete Files Not
- * Collected by Schools" (with the LA's own), so that page when all the files are CTFs. Otherwise Home.
+ * CTFs waiting at its schools are not on any Download list of the LA's: they are on "Delete files not
+ * collected by schools" (with the LA's own), so that page when all the files are CTFs. Otherwise Home.
  */
 function laPath(categories: Set<string>, atSchools: boolean): string {
   const [only] = categories;

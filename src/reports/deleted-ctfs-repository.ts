@@ -1,5 +1,5 @@
-// Delete CTF files Audit Trail: the audit records of the CTFs an LA deleted or forwarded from "Delete Files
-// Not Collected by Schools" (LA notes §5.3; transfers/la-monitor-service.ts), with the files they were about.
+// Delete CTF files Audit Trail: the audit records of the CTFs an LA deleted or forwarded from "Delete files
+// not collected by schools" (LA notes §5.3; transfers/la-monitor-service.ts), with the files they were about.
 import type { Executor, TransferRow } from '../platform/db/schema.ts';
 
 export interface LaFileAction {

@@ -1,4 +1,4 @@
-// Delete CTF files Audit Trail (LA notes §7 list; §5.3 "Delete Files Not Collected by Schools"): the CTFs
+// Delete CTF files Audit Trail (LA notes §7 list; §5.3 "Delete files not collected by schools"): the CTFs
 // addressed to the LA's schools (or to the LA itself) that the LA deleted, or forwarded to another
 // school, because they had not been collected. Taken from the audit records those actions write
 // (transfers/la-monitor-service.ts, transfers/forward-service.ts):

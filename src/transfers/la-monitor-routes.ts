@@ -4,7 +4,7 @@
 //   GET  /download/ctf/monitor?tab=within|incoming|outgoing&show=collection|collected
 //                                       Files Within LEA | Incoming Files | Outgoing Files, sortable;
 //                                       above them, the CTFs the LA forwarded that were rejected
-//   GET  /download/ctf/uncollected      Delete Files Not Collected by Schools: each waiting CTF with its
+//   GET  /download/ctf/uncollected      Delete files not collected by schools: each waiting CTF with its
 //                                       pupils, and Forward / Delete
 //   GET  /download/ctf/uncollected/:laTransferId            one of them
 //   GET|POST /download/ctf/uncollected/:laTransferId/delete  "Are you sure?", then removed

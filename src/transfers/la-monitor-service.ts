@@ -19,7 +19,7 @@
 //    rejected in the last month, with the reason (rejectedForwards): in the handbook's way the LA would be
 //    their sender and see them rejected (LA notes §4.2), and one forwarded to another LA's school is in
 //    none of its tabs. The LA is emailed about each too (download-service.ts).
-// 2. "Delete Files Not Collected by Schools": the same files waiting for the LA's schools and for the
+// 2. "Delete files not collected by schools": the same files waiting for the LA's schools and for the
 //    LA itself (LEALLLL: "files sent to the LA directly as no destination school is known"), with the
 //    pupils' names, UPNs and dates of birth, so the LA can check whether the pupils have arrived; for
 //    each, Delete or Forward.
@@ -296,7 +296,7 @@ export class LaMonitorService {
   }
 
   /**
-   * "Delete Files Not Collected by Schools": the CTFs waiting for the LA's schools or the LA itself, with
+   * "Delete files not collected by schools": the CTFs waiting for the LA's schools or the LA itself, with
    * their pupils, by destination school and then oldest first.
    */
   async awaiting(actor: Actor, page = 1): Promise<Page<LaFile>> {

@@ -282,11 +282,11 @@ describeEachEngine('directory pages', (database) => {
     assert.match(text, /Files waiting to be collected 4/);
     assert.match(
       text,
-      /4 CTFs are still waiting for it: forward them to the right school, or delete them, in Delete Files Not Collected by Schools/,
+      /4 CTFs are still waiting for it: forward them to the right school, or delete them, in Delete files not collected by schools/,
     );
     assert.match(
       refusal.body,
-      /<a class="govuk-link" href="\/download\/ctf\/uncollected">Go to Delete Files Not Collected by Schools<\/a>/,
+      /<a class="govuk-link" href="\/download\/ctf\/uncollected">Go to Delete files not collected by schools<\/a>/,
     );
     assert.doesNotMatch(refusal.body, /Yes, delete this school/);
     assert.doesNotMatch(refusal.body, /href="\/dba\/users"/, 'no users to delete');

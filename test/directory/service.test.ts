@@ -317,7 +317,7 @@ describeEachEngine('directory service', (database) => {
     );
     assert.match(
       refused.message,
-      /Closing School \(\d{7}\) cannot be deleted because 3 CTFs are still waiting for it: forward them to the right school, or delete them, in Delete Files Not Collected by Schools/,
+      /Closing School \(\d{7}\) cannot be deleted because 3 CTFs are still waiting for it: forward them to the right school, or delete them, in Delete files not collected by schools/,
     );
     assert.match(
       refused.message,

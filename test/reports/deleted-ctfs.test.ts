@@ -1,5 +1,5 @@
-// Delete CTF files Audit Trail: the CTFs an LA deleted or forwarded from "Delete Files Not Collected by
-// Schools", made through the real services (so the audit records are the ones they write); not a
+// Delete CTF files Audit Trail: the CTFs an LA deleted or forwarded from "Delete files not collected by
+// schools", made through the real services (so the audit records are the ones they write); not a
 // sender's own removal, nor another LA's actions; the date range on the date of the action; the CSV
 // matching the page.
 import assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
 // the school that made the file as its source (a lost pupil's is sent in the LA's name): the school sent
 // one file, so the copy is not sent by it again; it is a file received by the school it was forwarded to. The original stays sent by the school
 // and received by its first destination, and reads "Forwarded by LA on ..." rather than Downloaded with no
-// date. The forwards are made through the real services (Delete Files Not Collected by Schools, and the
+// date. The forwards are made through the real services (Delete files not collected by schools, and the
 // Lost Pupil Transfer role's forward out of the Lost Pupils Database).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

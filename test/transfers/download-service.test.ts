@@ -312,7 +312,7 @@ describeEachEngine('download service', (database) => {
       from: school(w.sending.number),
       to: school(w.receiving.number),
     });
-    // The LA deletes the file (Delete Files Not Collected by Schools) after the download's checks
+    // The LA deletes the file (Delete files not collected by schools) after the download's checks
     // passed, while the school's download opens the stored file.
     const racing = new DownloadService({
       db: w.db,

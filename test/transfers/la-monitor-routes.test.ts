@@ -49,7 +49,7 @@ describeEachEngine('LA CTF pages', (database) => {
     for (const role of ['la_dba', 'la_user', 'la_school', 'la_lost_pupil_transfer'] as Role[]) {
       const { agent } = await signedIn(role, { laNumber: w.laA.number });
       const text = textOf((await agent.get('/download')).body);
-      const order = ['Download CTF Files', 'Monitor CTF Files', 'Delete Files Not Collected by Schools'].map(
+      const order = ['Download CTF Files', 'Monitor CTF Files', 'Delete files not collected by schools'].map(
         (label) => text.indexOf(label),
       );
       assert.ok(
@@ -71,7 +71,7 @@ describeEachEngine('LA CTF pages', (database) => {
       const { agent } = await signedIn(role, org);
       const text = textOf((await agent.get('/download')).body);
       assert.ok(!text.includes('Monitor CTF Files'), role);
-      assert.ok(!text.includes('Delete Files Not Collected by Schools'), role);
+      assert.ok(!text.includes('Delete files not collected by schools'), role);
       assert.equal((await agent.get('/download/ctf/monitor')).statusCode, 403, role);
       assert.equal((await agent.get('/download/ctf/uncollected')).statusCode, 403, role);
     }
@@ -161,7 +161,7 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.match(sorted.body, /aria-sort="descending"><a[^>]*>Filename/);
   });
 
-  test('Delete Files Not Collected by Schools: the pupils, then delete with a confirmation', async () => {
+  test('Delete files not collected by schools: the pupils, then delete with a confirmation', async () => {
     const w = await world();
     const waiting = await transfer({
       from: school(w.b1.number),
@@ -465,7 +465,7 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.ok(!(await agent.get('/download/ctf/uncollected')).body.includes(waiting.row.filename));
     assert.equal((await getTransfer(w.db, waiting.row.id))?.status, 'available');
   });
-  test('in Welsh: the monitoring page, Delete Files Not Collected by Schools, the forward form and its errors', async () => {
+  test('in Welsh: the monitoring page, Delete files not collected by schools, the forward form and its errors', async () => {
     const w = await world();
     const original = await transfer({
       from: school(w.b1.number),
@@ -485,7 +485,7 @@ describeEachEngine('LA CTF pages', (database) => {
     const uncollected = await agent.get('/download/ctf/uncollected');
     assert.match(
       uncollected.body,
-      /<h1 class="govuk-heading-l">Dileu Ffeiliau nad yw Ysgolion wedi’u Casglu<\/h1>/,
+      /<h1 class="govuk-heading-l">Dileu ffeiliau nad yw ysgolion wedi’u casglu<\/h1>/,
     );
     assert.match(textOf(uncollected.body), /Mae 1 ffeil yn aros, yn ôl ysgol gyrchfan\./);
 

@@ -44,7 +44,7 @@ test('the LA CTF views are for exactly the LA roles that download CTFs', () => {
   );
 });
 
-describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by Schools', (database) => {
+describeEachEngine('LA CTF views: monitoring and Delete files not collected by schools', (database) => {
   const stores = makeFileStores();
   let clock = new ManualClock('2026-11-23T09:00:00.000Z');
   beforeEach(() => {
@@ -269,7 +269,7 @@ describeEachEngine('LA CTF views: monitoring and Delete Files Not Collected by S
     assert.equal(top?.collectedAt, COLLECTED.collected_at);
   });
 
-  test("Delete Files Not Collected by Schools lists what waits for the LA's schools and the LA, with pupils", async () => {
+  test("Delete files not collected by schools lists what waits for the LA's schools and the LA, with pupils", async () => {
     const w = await world();
     const forA1 = await transfer({
       from: school(w.b1.number),
