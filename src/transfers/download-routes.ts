@@ -12,7 +12,7 @@
 //   POST /download/ctf/check                Yes: collected; No: it stays in the list
 //   GET|POST /download/ctf/files/:transferId/reject   the reason, then rejected
 //   GET  /download/ctf/previous             Previously Downloaded CTF Files; POST downloads again
-//   GET  /previously-downloaded             every re-download list the role has, on one page
+//   GET  /previously-downloaded             every re-download list the role has, on one page, sortable
 //
 // Downloads are sent by hand (reply.hijack): the headers go first, then the bytes as they are
 // decrypted and checked; if a stored file fails its check the connection is cut, so the browser shows
@@ -224,19 +224,23 @@ export function downloadRoutes(
       access: 'transfers.received',
       handler: async (request, reply) => {
         const user = signedInUser(request);
+        // One order for every list on the page: its headings are the same columns.
+        const sort = listSort(listOrder.parse(request.query ?? {}), NEWEST_FIRST);
         const sections = [];
         for (const category of service.categoriesFor(user)) {
           sections.push({
             category,
             label: request.t(menuLabelKey(`/download/${category}/previous`)),
             several: allowsSeveral(category),
-            files: await service.previouslyDownloaded(user, category, NEWEST_FIRST),
+            files: await service.previouslyDownloaded(user, category, sort),
           });
         }
         return reply.page('transfers/views/download-previously.njk', {
           title: request.t('menu.previously-downloaded'),
           sections,
           anyFiles: sections.some((section) => section.files.length > 0),
+          headings: sortHeadings('/previously-downloaded', sort, columnsIn(request, LIST_COLUMNS)),
+          sort,
           backLink: { href: '/' },
         });
       },

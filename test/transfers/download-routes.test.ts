@@ -336,6 +336,94 @@ describeEachEngine('download pages', (database) => {
     );
   });
 
+  test('Previously Downloaded Files: the column headings sort every list on the page, with aria-sort, and Download again carries the order', async () => {
+    const w = await world();
+    const now = t.clock.now().toISOString();
+    const collected = {
+      status: 'collected',
+      collected_at: now,
+      first_downloaded_at: now,
+      last_downloaded_at: now,
+    } as const;
+    // File order 201, 202, 203; upload order 202, 203, 201.
+    const ctfs = ['201', '202', '203'].map((n) => `${w.sending.number}_CTF_${w.receiving.number}_${n}.XML`);
+    const generics = ['A', 'B'].map(
+      (letter) => `${w.sending.number}_${w.receiving.number}_FILE${letter}.ZIP`,
+    );
+    const uploaded = ['2026-11-22', '2026-11-20', '2026-11-21'];
+    for (const [i, filename] of ctfs.entries()) {
+      await transfer({
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+        filename,
+        uploadedAt: `${uploaded[i]}T10:00:00.000Z`,
+        overrides: collected,
+      });
+    }
+    for (const [i, filename] of generics.entries()) {
+      await transfer({
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+        category: 'generic',
+        filename,
+        uploadedAt: `2026-11-2${i}T10:00:00.000Z`,
+        overrides: collected,
+      });
+    }
+    const listed = (html: string, category: string) =>
+      [...html.matchAll(new RegExp(`href="/download/${category}/files/[0-9a-f-]{36}">([^<]+)<`, 'g'))].map(
+        (m) => m[1] as string,
+      );
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+
+    const newestFirst = await agent.get('/previously-downloaded');
+    assert.deepEqual(listed(newestFirst.body, 'ctf'), [ctfs[0], ctfs[2], ctfs[1]], 'newest upload first');
+    assert.deepEqual(listed(newestFirst.body, 'generic'), [generics[1], generics[0]]);
+    const headed = (html: string, pattern: RegExp) =>
+      html.match(new RegExp(pattern.source, 'g'))?.length ?? 0;
+    assert.equal(
+      headed(
+        newestFirst.body,
+        /<th scope="col" class="govuk-table__header" aria-sort="descending"><a class="govuk-link s2s-sort-link" href="\/previously-downloaded\?sort=uploaded&amp;order=ascending" aria-label="Sort by Date Uploaded in ascending order">Date Uploaded<\/a><\/th>/,
+      ),
+      2,
+      'each list says how it is sorted',
+    );
+    assert.equal(
+      headed(
+        newestFirst.body,
+        /<th scope="col" class="govuk-table__header" aria-sort="none"><a class="govuk-link s2s-sort-link" href="\/previously-downloaded\?sort=file&amp;order=ascending" aria-label="Sort by File in ascending order">File<\/a><\/th>/,
+      ),
+      2,
+    );
+
+    const byFileDown = await agent.get('/previously-downloaded?sort=file&order=descending');
+    assert.deepEqual(listed(byFileDown.body, 'ctf'), [...ctfs].reverse());
+    assert.deepEqual(listed(byFileDown.body, 'generic'), [...generics].reverse());
+    assert.equal(
+      headed(
+        byFileDown.body,
+        /aria-sort="descending"><a [^>]*href="\/previously-downloaded\?sort=file&amp;order=ascending"[^>]*>File</,
+      ),
+      2,
+    );
+    assert.equal(headed(byFileDown.body, /aria-sort="none"><a [^>]*>Date Uploaded</), 2);
+    // Download again with nothing ticked shows the category's own list, sorted as the user sorted this one.
+    const form =
+      /<form method="post" action="\/download\/ctf\/previous"[\s\S]*?<\/form>/.exec(byFileDown.body)?.[0] ??
+      '';
+    assert.match(form, /name="sort" value="file"/);
+    assert.match(form, /name="order" value="descending"/);
+    const refused = await agent.post('/download/ctf/previous', { sort: 'file', order: 'descending' });
+    assert.equal(refused.statusCode, 400);
+    assert.deepEqual(listed(refused.body, 'ctf'), [...ctfs].reverse());
+
+    // Nonsense falls back to the newest upload first.
+    const odd = await agent.get('/previously-downloaded?sort=password&order=sideways');
+    assert.equal(odd.statusCode, 200);
+    assert.deepEqual(listed(odd.body, 'ctf'), [ctfs[0], ctfs[2], ctfs[1]]);
+  });
+
   test('two CTFs selected come as one zip holding both files byte for byte', async () => {
     const w = await world();
     const a = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
