@@ -319,7 +319,11 @@ export const PERMISSIONS: Record<Role, ReadonlySet<Capability>> = {
   // carry decides what that means: generic and other typed files both ways, and the schools' census
   // files to LEALLyy in. A census file is always a school's return (LEASSSS_SC1_LEALLyy_NNN.XML, handbook
   // §8 B): Upload DAZ/PLASC/School Census File refuses one from any LA role, so the PLASC role does not
-  // have that item; it sends its schools' returns on through COLLECT, as their agent.
+  // have that item; it sends its schools' returns on through COLLECT, as their agent. Nor CTFs: no CTF
+  // goes to or from LEAPLAS (LA notes Appendix 2: between schools and LEALLLL, or to MMMMMMM/XXXXXXXX;
+  // filenames.ts refuses 9165402_CTF_916PLAS_001.XML), so Download CTF Files would always be empty for
+  // it; CTFs sent to the LA go to LEALLLL, whose roles download them and deal with its schools' CTFs
+  // (transfers.la-monitor).
   la_plasc: new Set([
     ...MESSAGING,
     'reports.usage',
