@@ -49,7 +49,7 @@ const PAGE = 1000;
  * How long a record may go on naming a file the store no longer holds before the file is taken for lost:
  * the purge deletes a file's content, then records it in a transaction of its own (transfers/jobs.ts).
  */
-const SETTLE_MS = 30_000;
+export const SETTLE_SECONDS = 30;
 /** Records read again at a time. */
 const RECHECK_BATCH = 500;
 
@@ -70,7 +70,7 @@ export interface BackupSummary {
 export interface BackupOptions {
   /** Rows read at a time (PAGE). */
   pageSize?: number;
-  /** How long a record may name a file gone from the store before the backup fails (SETTLE_MS). */
+  /** How long a record may name a file gone from the store before the backup fails (SETTLE_SECONDS). */
   settleMs?: number;
 }
 
@@ -188,7 +188,7 @@ export async function createBackup(
       else gone.push(ref);
     }
     // Files purged or removed since the snapshot: their records go into the backup as they are now.
-    const purged = await purgedSince(db, gone, options.settleMs ?? SETTLE_MS);
+    const purged = await purgedSince(db, gone, options.settleMs ?? SETTLE_SECONDS * 1000);
     for (const [table, records] of purged) {
       const purgedWith = specOf(table).purgedWith;
       await rewriteTable(dir, table, tables, files, dataKeys, keyring, (row) => {

@@ -87,9 +87,9 @@ async function userOf(instance: Instance, where: { id?: string; school?: string 
   return actorOf(await query.executeTakeFirstOrThrow());
 }
 
-async function backup(instance: Instance, dir: string) {
+async function backup(instance: Instance, dir: string, ...more: string[]) {
   const io = { out: '', err: '' };
-  const code = await runBackupCommand(['--to', dir, '--json'], async () => instance, {
+  const code = await runBackupCommand(['--to', dir, '--json', ...more], async () => instance, {
     out: (text) => (io.out += text),
     err: (text) => (io.err += text),
   });
@@ -305,6 +305,56 @@ function suite(
       } finally {
         await source.drop();
         await target.drop();
+      }
+    });
+
+    test('--settle-seconds 0: a file whose purge has deleted the content but not yet recorded it fails the backup at once', async () => {
+      const source = await populatedInstance(engine, masterKey, storeOf());
+      try {
+        const file = await newFile(source, { status: 'rejected', rejected_at: '2026-11-01T09:00:00.000Z' });
+        // The purge records the deletion only once the backup has ended: with no time to settle, the
+        // backup takes the file for lost (by default it would wait 30 seconds for the record).
+        let backupEnded: () => void = () => {};
+        const ended = new Promise<void>((resolve) => {
+          backupEnded = resolve;
+        });
+        let recorded: Promise<boolean> | undefined;
+        const store = deletingOn(source.store, String(file.storage_key), async () => {
+          let deleted: () => void = () => {};
+          const gone = new Promise<void>((resolve) => {
+            deleted = resolve;
+          });
+          const files = new EncryptedFileStore(source.store, source.keyring);
+          recorded = purgeContent(
+            source.db,
+            {
+              remove: async (key) => {
+                await files.remove(key);
+                deleted();
+                await ended;
+              },
+            },
+            new ManualClock(NOW),
+            file,
+            'rejected',
+            { userId: null, username: null, organisation: file.dest_school },
+          );
+          await gone;
+        });
+        const dir = folder();
+        const run = await backup({ ...source, store }, dir, '--settle-seconds', '0');
+        backupEnded();
+        assert.equal(await recorded, true, 'the purge recorded it afterwards');
+        assert.equal(run.code, 1);
+        assert.match(
+          run.err,
+          new RegExp(
+            `^The stored file of transfer ${file.id} \\(${file.storage_key}\\) is missing from the file store, although the database still refers to it`,
+          ),
+        );
+        assert.throws(() => readdirSync(dir), /ENOENT/, 'the unfinished backup is removed');
+      } finally {
+        await source.drop();
       }
     });
 
