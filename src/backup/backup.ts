@@ -14,6 +14,10 @@
 // (transfers/jobs.ts), so a record still naming its file is read again for a while (settleMs) before the
 // file is taken for lost. A file still named then is missing for no reason s2s knows (the store lost
 // it, or someone deleted it): the backup fails, naming the record, and is removed.
+//
+// The files to copy are read back from the table files the backup has just written, a line at a time,
+// rather than kept from the snapshot: at national scale they are millions. Only those found gone are
+// kept, and the digests the manifest lists.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
@@ -41,7 +45,7 @@ import {
   writeMeasured,
 } from './format.ts';
 import { BackupError, type Instance } from './instance.ts';
-import { isTableName, specOf, TABLE_ORDER, type TableName } from './tables.ts';
+import { isTableName, specOf, TABLE_ORDER, type TableName, type TableSpec } from './tables.ts';
 
 /** Rows read at a time (keyset pages: each page starts after the last key of the one before). */
 const PAGE = 1000;
@@ -49,7 +53,7 @@ const PAGE = 1000;
  * How long a record may go on naming a file the store no longer holds before the file is taken for lost:
  * the purge deletes a file's content, then records it in a transaction of its own (transfers/jobs.ts).
  */
-const SETTLE_MS = 30_000;
+export const SETTLE_SECONDS = 30;
 /** Records read again at a time. */
 const RECHECK_BATCH = 500;
 
@@ -70,7 +74,7 @@ export interface BackupSummary {
 export interface BackupOptions {
   /** Rows read at a time (PAGE). */
   pageSize?: number;
-  /** How long a record may name a file gone from the store before the backup fails (SETTLE_MS). */
+  /** How long a record may name a file gone from the store before the backup fails (SETTLE_SECONDS). */
   settleMs?: number;
 }
 
@@ -147,7 +151,8 @@ export async function createBackup(
     const files: Record<string, Digest> = {};
     const tables: Manifest['tables'] = {};
     const dataKeys = new Map<TableName, Buffer>();
-    const refs: FileRef[] = [];
+    // The master keys a restore needs: the current one wraps the tables' data keys; the others, those of
+    // what the backup holds sealed (a stored file copied, a two-factor secret).
     const masterKeyIds = new Set([keyring.current.id]);
 
     await inSnapshot(db, async (trx) => {
@@ -156,13 +161,8 @@ export async function createBackup(
         const spec = specOf(table);
         async function* noted(): AsyncGenerator<Row> {
           for await (const row of rowsOf(trx, table, pageSize)) {
-            // A purged transfer keeps its key's id but no longer a wrapped key: it needs no key.
-            if (spec.sealed && typeof row.master_key_id === 'string' && typeof row.wrapped_key === 'string') {
-              masterKeyIds.add(row.master_key_id);
-            }
-            if (spec.files && typeof row.storage_key === 'string') {
-              refs.push({ table, id: String(row.id), storageKey: row.storage_key });
-            }
+            // A stored file's key is noted once the file is copied (a file purged meanwhile needs none).
+            if (!spec.files) noteMasterKey(masterKeyIds, spec, row);
             yield row;
           }
         }
@@ -179,16 +179,28 @@ export async function createBackup(
       }
     });
 
+    // The stored files the snapshot names, read back from the tables' files in the backup.
     const gone: FileRef[] = [];
-    for (const ref of refs) {
-      const file = blobFile(ref.storageKey);
-      if (files[file]) continue; // two records naming one file (none today) share its copy
-      const copied = await copyStored(store, ref, join(dir, file));
-      if (copied) files[file] = copied;
-      else gone.push(ref);
+    for (const table of TABLE_ORDER) {
+      const spec = specOf(table);
+      const entry = tables[table];
+      if (!spec.files || !entry) continue;
+      for await (const row of rowsWritten(dir, entry, dataKeys.get(table))) {
+        if (typeof row.storage_key !== 'string') continue;
+        const ref: FileRef = { table, id: String(row.id), storageKey: row.storage_key };
+        const file = blobFile(ref.storageKey);
+        // Two records naming one file (none today) share its copy.
+        const copied = files[file] ?? (await copyStored(store, ref, join(dir, file)));
+        if (!copied) {
+          gone.push(ref);
+          continue;
+        }
+        files[file] = copied;
+        noteMasterKey(masterKeyIds, spec, row);
+      }
     }
     // Files purged or removed since the snapshot: their records go into the backup as they are now.
-    const purged = await purgedSince(db, gone, options.settleMs ?? SETTLE_MS);
+    const purged = await purgedSince(db, gone, options.settleMs ?? SETTLE_SECONDS * 1000);
     for (const [table, records] of purged) {
       const purgedWith = specOf(table).purgedWith;
       await rewriteTable(dir, table, tables, files, dataKeys, keyring, (row) => {
@@ -244,6 +256,34 @@ export async function createBackup(
       }
     }
     throw error;
+  }
+}
+
+/**
+ * Notes the master key that wraps a sealed row's data key. A purged transfer keeps its key's id but no
+ * longer a wrapped key: it needs no key.
+ */
+function noteMasterKey(masterKeyIds: Set<string>, spec: TableSpec, row: Row): void {
+  if (spec.sealed && typeof row.master_key_id === 'string' && typeof row.wrapped_key === 'string') {
+    masterKeyIds.add(row.master_key_id);
+  }
+}
+
+/** The rows of a table's file that the backup has written, decrypted, read a line at a time. */
+async function* rowsWritten(
+  dir: string,
+  entry: Manifest['tables'][string],
+  dataKey: Buffer | undefined,
+): AsyncGenerator<Row> {
+  if (!dataKey) throw new Error(`The backup has not written ${entry.file}`);
+  const plain = pipeline(
+    createReadStream(join(dir, entry.file)),
+    new DecryptStream(dataKey, { sha256: entry.sha256 }),
+    () => {},
+  );
+  plain.setEncoding('utf8');
+  for await (const line of linesOf(plain as AsyncIterable<string>)) {
+    if (line !== '') yield JSON.parse(line) as Row;
   }
 }
 
@@ -362,23 +402,19 @@ async function rewriteTable(
   amend: (row: Row) => Row | undefined,
 ): Promise<void> {
   const entry = tables[table];
-  const oldKey = dataKeys.get(table);
-  if (!entry || !oldKey) throw new Error(`The backup has not written ${table}`);
+  if (!entry) throw new Error(`The backup has not written ${table}`);
   const path = join(dir, entry.file);
-  const plain = pipeline(
-    createReadStream(path),
-    new DecryptStream(oldKey, { sha256: entry.sha256 }),
-    () => {},
-  );
-  plain.setEncoding('utf8');
-  async function* amended(): AsyncGenerator<Row> {
-    for await (const line of linesOf(plain as AsyncIterable<string>)) {
-      if (line === '') continue;
-      const row = amend(JSON.parse(line) as Row);
-      if (row) yield row;
+  async function* amended(rows: AsyncIterable<Row>): AsyncGenerator<Row> {
+    for await (const row of rows) {
+      const kept = amend(row);
+      if (kept) yield kept;
     }
   }
-  const written = await writeRows(`${path}.amended`, amended(), PAGE);
+  const written = await writeRows(
+    `${path}.amended`,
+    amended(rowsWritten(dir, entry, dataKeys.get(table))),
+    PAGE,
+  );
   await rename(`${path}.amended`, path);
   files[entry.file] = written.digest;
   tables[table] = {

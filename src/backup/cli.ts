@@ -6,13 +6,20 @@ import { type CommandOutput, parseCommand, processOutput } from '../platform/cli
 import { createDatabase } from '../platform/db/database.ts';
 import { loadMasterKeyring, MasterKeyError } from '../platform/storage/master-key.ts';
 import { openFileStore } from '../platform/storage/open-store.ts';
-import { createBackup } from './backup.ts';
+import { createBackup, SETTLE_SECONDS } from './backup.ts';
 import { BackupError, type Instance } from './instance.ts';
 import { restoreBackup } from './restore.ts';
 
-export const BACKUP_USAGE = `  backup --to DIR [--json]       write a consistent snapshot of the database and every stored
+/** The longest --settle-seconds: a purge records a deletion within moments; an hour is past any doubt. */
+const MAX_SETTLE_SECONDS = 3600;
+
+export const BACKUP_USAGE = `  backup --to DIR [--settle-seconds N] [--json]
+                                 write a consistent snapshot of the database and every stored
                                  file into DIR (a new or empty folder); the master key is NOT
-                                 in it: keep the key safe apart, without it nothing can be read
+                                 in it: keep the key safe apart, without it nothing can be read;
+                                 a stored file gone while its record still names it is given N
+                                 seconds (default ${SETTLE_SECONDS}, at most ${MAX_SETTLE_SECONDS}) to be recorded as
+                                 purged before the backup fails
   restore --from DIR [--json]    check a backup's every file, then restore it into an empty
                                  instance (DATABASE_URL, and FILE_STORE_DIR
                                  or the S3 bucket), all or nothing
@@ -57,13 +64,21 @@ export async function runBackupCommand(
 ): Promise<number> {
   const parsed = parseCommand(args, {
     name: 'backup',
-    options: { to: { type: 'string' }, json: { type: 'boolean' } },
+    options: { to: { type: 'string' }, 'settle-seconds': { type: 'string' }, json: { type: 'boolean' } },
     usage: BACKUP_USAGE,
     io,
   });
   if (typeof parsed === 'number') return parsed;
-  const values = parsed.values as { to?: string; json?: boolean };
+  const values = parsed.values as { to?: string; 'settle-seconds'?: string; json?: boolean };
   if (!values.to) return parsed.usage('Say where to write the backup: --to DIR (a new or empty folder).');
+  const settle = values['settle-seconds'];
+  const settleSeconds = settle === undefined ? SETTLE_SECONDS : Number(settle);
+  if (!/^\d+$/.test(settle ?? '0') || settleSeconds > MAX_SETTLE_SECONDS) {
+    return parsed.usage(
+      `--settle-seconds must be a whole number of seconds from 0 to ${MAX_SETTLE_SECONDS}, not "${settle}": how long ` +
+        `a stored file may be missing while its record still names it before the backup fails (default ${SETTLE_SECONDS}).`,
+    );
+  }
 
   let instance: Instance;
   try {
@@ -72,7 +87,7 @@ export async function runBackupCommand(
     return failure(io, 'The backup', error);
   }
   try {
-    const summary = await createBackup(instance, values.to, now());
+    const summary = await createBackup(instance, values.to, now(), { settleMs: settleSeconds * 1000 });
     const several = summary.masterKeyIds.length > 1;
     const warning =
       `IMPORTANT: the master key is NOT in the backup. Its rows and stored files are encrypted under the master ` +

@@ -347,6 +347,17 @@ describe('backup and restore failures', () => {
       [runBackupCommand, [], /Say where to write the backup: --to DIR/],
       [runBackupCommand, ['--to'], /--to/],
       [runBackupCommand, ['--to', 'x', 'extra'], /Unexpected argument|positional/i],
+      ...['soon', '1.5', '-1', '3601', ''].map(
+        (seconds) =>
+          [
+            runBackupCommand,
+            ['--to', 'x', `--settle-seconds=${seconds}`],
+            new RegExp(
+              `--settle-seconds must be a whole number of seconds from 0 to 3600, not "${seconds}": how long a ` +
+                'stored file may be missing while its record still names it before the backup fails \\(default 30\\)',
+            ),
+          ] as const,
+      ),
       [runRestoreCommand, [], /Say which backup to restore: --from DIR/],
       [runRestoreCommand, ['--from', 'x', '--force'], /Unknown option '--force'/],
     ] as const) {

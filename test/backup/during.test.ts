@@ -7,7 +7,7 @@
 // way s2s does, when the backup first asks for that file. Every engine, the disk store and S3 (s3rver).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -22,6 +22,7 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import type { FileStore } from '../../src/platform/storage/file-store.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { purgeContent, purgeExpiredContent } from '../../src/transfers/jobs.ts';
@@ -87,9 +88,9 @@ async function userOf(instance: Instance, where: { id?: string; school?: string 
   return actorOf(await query.executeTakeFirstOrThrow());
 }
 
-async function backup(instance: Instance, dir: string) {
+async function backup(instance: Instance, dir: string, ...more: string[]) {
   const io = { out: '', err: '' };
-  const code = await runBackupCommand(['--to', dir, '--json'], async () => instance, {
+  const code = await runBackupCommand(['--to', dir, '--json', ...more], async () => instance, {
     out: (text) => (io.out += text),
     err: (text) => (io.err += text),
   });
@@ -301,6 +302,97 @@ function suite(
         const made = await createBackup({ ...source, store }, dir, new Date(NOW), { settleMs: 10_000 });
         assert.equal(await recorded, true);
         assert.equal(made.purged, 1);
+        await assertRestoredWithPurged(source, target, dir, snapshot, file);
+      } finally {
+        await source.drop();
+        await target.drop();
+      }
+    });
+
+    test('--settle-seconds 0: a file whose purge has deleted the content but not yet recorded it fails the backup at once', async () => {
+      const source = await populatedInstance(engine, masterKey, storeOf());
+      try {
+        const file = await newFile(source, { status: 'rejected', rejected_at: '2026-11-01T09:00:00.000Z' });
+        // The purge records the deletion only once the backup has ended: with no time to settle, the
+        // backup takes the file for lost (by default it would wait 30 seconds for the record).
+        let backupEnded: () => void = () => {};
+        const ended = new Promise<void>((resolve) => {
+          backupEnded = resolve;
+        });
+        let recorded: Promise<boolean> | undefined;
+        const store = deletingOn(source.store, String(file.storage_key), async () => {
+          let deleted: () => void = () => {};
+          const gone = new Promise<void>((resolve) => {
+            deleted = resolve;
+          });
+          const files = new EncryptedFileStore(source.store, source.keyring);
+          recorded = purgeContent(
+            source.db,
+            {
+              remove: async (key) => {
+                await files.remove(key);
+                deleted();
+                await ended;
+              },
+            },
+            new ManualClock(NOW),
+            file,
+            'rejected',
+            { userId: null, username: null, organisation: file.dest_school },
+          );
+          await gone;
+        });
+        const dir = folder();
+        const run = await backup({ ...source, store }, dir, '--settle-seconds', '0');
+        backupEnded();
+        assert.equal(await recorded, true, 'the purge recorded it afterwards');
+        assert.equal(run.code, 1);
+        assert.match(
+          run.err,
+          new RegExp(
+            `^The stored file of transfer ${file.id} \\(${file.storage_key}\\) is missing from the file store, although the database still refers to it`,
+          ),
+        );
+        assert.throws(() => readdirSync(dir), /ENOENT/, 'the unfinished backup is removed');
+      } finally {
+        await source.drop();
+      }
+    });
+
+    test('a file purged while the backup runs, the only one under an earlier master key: the backup does not need that key', async () => {
+      const source = await populatedInstance(engine, masterKey, storeOf());
+      const target = await emptyInstance(engine, masterKey, storeOf());
+      try {
+        // Stored before the master key was rotated, and not re-wrapped since: its data key is under the
+        // earlier key, which the instance is still given (MASTER_KEY_PREVIOUS).
+        const earlier = MasterKey.generate();
+        const file = await newFile(
+          { ...source, keyring: new MasterKeyring(earlier) },
+          {
+            status: 'collected',
+            collected_at: '2026-11-01T09:00:00.000Z',
+            first_downloaded_at: '2026-11-01T09:00:00.000Z',
+            last_downloaded_at: '2026-11-01T09:00:00.000Z',
+          },
+        );
+        assert.equal(file.master_key_id, earlier.id);
+        const keyring = new MasterKeyring(masterKey, [earlier]);
+        const snapshot = await allRows(source);
+        const store = deletingOn(source.store, String(file.storage_key), async () => {
+          const result = await purgeExpiredContent(
+            source.db,
+            new EncryptedFileStore(source.store, keyring),
+            new ManualClock(NOW),
+          );
+          assert.equal(result.purged, 1);
+        });
+        const dir = folder();
+        const run = await backup({ ...source, keyring, store }, dir);
+        assert.equal(run.code, 0, run.err);
+        assert.deepEqual(JSON.parse(run.out).masterKeyIds, [masterKey.id], 'only the key of what it holds');
+        const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+        assert.deepEqual(manifest.masterKeyIds, [masterKey.id]);
+        // Restored into an instance given the current key alone.
         await assertRestoredWithPurged(source, target, dir, snapshot, file);
       } finally {
         await source.drop();

@@ -1,8 +1,11 @@
 // Census returns through the service, on both engines: loading (and every refusal), versions, queries,
 // submission, the LA's notes and decisions, and who may see what when.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
+import type { Actor } from '../../src/auth/actor.ts';
 import { DataCollectionsService } from '../../src/collect/collections-service.ts';
 import { findReturn, replaceVersion } from '../../src/collect/returns-repository.ts';
 import {
@@ -26,6 +29,8 @@ import {
   doneOrWaitingForLock,
   ENGINES,
   holdingAfterInsertInto,
+  holdingAfterSelectFrom,
+  type TestDatabase,
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
@@ -41,6 +46,35 @@ function content(text: string | Buffer): Readable {
 function withViewReadBefore(service: CensusReturnsService, view: ReturnView): CensusReturnsService {
   return Object.assign(Object.create(Object.getPrototypeOf(service)), service, {
     view: async () => view,
+  });
+}
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** Closes the collection from another process, with its own connection (support/close-collection.ts). */
+function closeInAnotherProcess(database: TestDatabase, collectionId: string, actor: Actor): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(ROOT, 'test', 'support', 'close-collection.ts'),
+      database.url,
+      database.schema ?? '-',
+      collectionId,
+      JSON.stringify(actor),
+      NOW,
+    ],
+    { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'silent' }, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  return new Promise((resolve, reject) => {
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`the close exited with ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -402,6 +436,50 @@ describeEachEngine('census returns', (database) => {
       'the load that read the collection open is recorded before the close',
     );
     assert.equal(versionsNow, 1);
+    const closed = await s.db
+      .selectFrom('data_collections')
+      .select('closed_at')
+      .where('id', '=', s.collectionId)
+      .executeTakeFirstOrThrow();
+    assert.notEqual(closed.closed_at, null, 'and the collection is closed');
+  });
+
+  test('a collection closed by another process while a return is being recorded: the load is recorded, then the close', async () => {
+    const s = await setUp();
+    // The load's recording transaction is held once it has read the collection open (its file stored),
+    // before it writes, and another process (a second node, or a command) closes the collection meanwhile.
+    let stored = false;
+    const files = Object.create(s.stores.files) as typeof s.stores.files;
+    files.put = async (content) => {
+      const put = await s.stores.files.put(content);
+      stored = true;
+      return put;
+    };
+    const held = holdingAfterSelectFrom(s.db, 'data_collections', () => stored);
+    const loading = new CensusReturnsService({ db: held.db, clock: s.clock, files }).load(
+      s.source,
+      s.collectionId,
+      censusFilename(s.school.number),
+      content(censusReturnXml({ school: s.school.number, year: 2026 })),
+      false,
+    );
+    await held.reached;
+    let closeExited = false;
+    const closing = closeInAnotherProcess(database(), s.collectionId, s.collector).finally(() => {
+      closeExited = true;
+    });
+    // Let the close go as far as it can while the load's transaction is open: it waits for the load (on
+    // PostgreSQL for the collection's row, on SQLite for the write lock), or commits.
+    await doneOrWaitingForLock(database(), () => closeExited);
+    held.release();
+    const outcome = await loading;
+    await closing;
+    assert.equal(
+      outcome.status,
+      'loaded',
+      'the load that read the collection open is recorded, not failed by the close',
+    );
+    assert.equal(await versionCount(s), 1);
     const closed = await s.db
       .selectFrom('data_collections')
       .select('closed_at')

@@ -5,7 +5,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import { InsertQueryNode, type Kysely, type KyselyPlugin, type QueryId } from 'kysely';
+import SqliteDatabase from 'better-sqlite3';
+import {
+  InsertQueryNode,
+  type Kysely,
+  type KyselyPlugin,
+  type QueryId,
+  type RootOperationNode,
+  SelectQueryNode,
+  TableNode,
+} from 'kysely';
 import pg from 'pg';
 import {
   createDatabase,
@@ -117,16 +126,19 @@ export function describeEachEngine(name: string, body: (database: () => TestData
   }
 }
 
+/** A query's result held, its transaction open, until `release`; `reached` settles when one is. */
+interface Hold {
+  db: Db;
+  reached: Promise<void>;
+  release: () => void;
+}
+
 /**
- * `db` with its inserts into `table` held once they have run, their transaction open, until `release`:
+ * `db` with the queries `holds` picks held once they have run, their transaction open, until `release`:
  * a fixed point inside another transaction, to interleave a second one with it deterministically.
- * `reached` settles when the first such insert has run.
  */
-export function holdingAfterInsertInto(
-  db: Db,
-  table: string,
-): { db: Db; reached: Promise<void>; release: () => void } {
-  const inserts = new WeakSet<QueryId>();
+function holdingAfter(db: Db, holds: (node: RootOperationNode) => boolean): Hold {
+  const held = new WeakSet<QueryId>();
   let arrived: () => void = () => {};
   const reached = new Promise<void>((resolve) => {
     arrived = resolve;
@@ -137,11 +149,11 @@ export function holdingAfterInsertInto(
   });
   const plugin: KyselyPlugin = {
     transformQuery({ node, queryId }) {
-      if (InsertQueryNode.is(node) && node.into?.table.identifier.name === table) inserts.add(queryId);
+      if (holds(node)) held.add(queryId);
       return node;
     },
     async transformResult({ queryId, result }) {
-      if (inserts.has(queryId)) {
+      if (held.has(queryId)) {
         arrived();
         await released;
       }
@@ -152,12 +164,57 @@ export function holdingAfterInsertInto(
 }
 
 /**
- * Waits until `done()` or, on PostgreSQL, until one of this test database's connections waits for a
- * lock: how far a statement can go while another transaction holds what it needs. On SQLite there is
- * nothing to wait for: s2s has one connection, and a transaction takes it until its end.
+ * `db` with its inserts into `table` held once they have run (holdingAfter). `reached` settles when the
+ * first such insert has run.
+ */
+export function holdingAfterInsertInto(db: Db, table: string): Hold {
+  return holdingAfter(db, (node) => InsertQueryNode.is(node) && node.into?.table.identifier.name === table);
+}
+
+/**
+ * `db` with its reads of `table` held once they have run (holdingAfter), those made once `armed()` is
+ * true: the reads a transaction makes, where others of the same table come before it.
+ */
+export function holdingAfterSelectFrom(db: Db, table: string, armed: () => boolean): Hold {
+  return holdingAfter(
+    db,
+    (node) =>
+      armed() &&
+      SelectQueryNode.is(node) &&
+      (node.from?.froms ?? []).some((from) => TableNode.is(from) && from.table.identifier.name === table),
+  );
+}
+
+/**
+ * Whether a transaction (of any connection, any process) holds the SQLite database's one write lock:
+ * asked of a connection of its own that does not wait for it.
+ */
+function sqliteWriteLockHeld(database: TestDatabase): boolean {
+  const probe = new SqliteDatabase(database.url.slice('sqlite:'.length), { timeout: 0 });
+  try {
+    probe.exec('begin immediate');
+    probe.exec('rollback');
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return true;
+    throw error;
+  } finally {
+    probe.close();
+  }
+}
+
+/**
+ * Waits until `done()` or until a statement of another connection must wait for what a transaction
+ * holds: how far that statement can go meanwhile. On PostgreSQL, until one of this test database's
+ * connections waits for a lock; on SQLite, until the write lock is held, which every write of another
+ * connection (another process's) waits for. Within one process s2s has one SQLite connection, and a
+ * transaction takes it until its end.
  */
 export async function doneOrWaitingForLock(database: TestDatabase, done: () => boolean): Promise<void> {
-  if (database.engine !== 'postgres') return;
+  if (database.engine === 'sqlite') {
+    while (!done() && !sqliteWriteLockHeld(database)) await new Promise((resolve) => setTimeout(resolve, 10));
+    return;
+  }
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {

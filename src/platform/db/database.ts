@@ -4,8 +4,11 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
+  CompiledQuery,
+  type DatabaseConnection,
   type DatabaseIntrospector,
   DEFAULT_MIGRATION_TABLE,
+  type Driver,
   Kysely,
   type Migration,
   type MigrationResultSet,
@@ -14,9 +17,12 @@ import {
   PostgresDialect,
   type SelectQueryBuilder,
   SqliteDialect,
+  type SqliteDialectConfig,
   type SqliteDatabase as SqliteDialectDatabase,
+  SqliteDriver,
   sql,
   type Transaction,
+  type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
 import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
@@ -141,6 +147,38 @@ export function keepingStatements(connection: SqliteDatabase.Database): SqliteDi
 }
 
 /**
+ * SQLite, whose transactions take the write lock as they begin (BEGIN IMMEDIATE), but for those declared
+ * read only (inSnapshot). Kysely begins them DEFERRED: a transaction that read, then wrote after another
+ * process (a second node on the same file, a command) had committed, failed at once with SQLITE_BUSY
+ * (its snapshot stale: the busy timeout does not help), so a load that had read its collection open
+ * failed on a close committed meanwhile. Taken at the start, the lock makes the other process's write
+ * wait (busy_timeout) until this transaction commits, and this one reads what is committed. Within one
+ * process nothing changes: a transaction already holds the one connection until its end.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: SqliteDialectConfig;
+
+  constructor(config: SqliteDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(
+    connection: DatabaseConnection,
+    settings?: TransactionSettings,
+  ): Promise<void> {
+    const begin = settings?.accessMode === 'read only' ? 'begin deferred' : 'begin immediate';
+    await connection.executeQuery(CompiledQuery.raw(begin));
+  }
+}
+
+/**
  * A new database file, and any folder it needs, for s2s's user alone: better-sqlite3 would create the file
  * by the umask (0644 as a rule), readable by every user of the machine. SQLite gives its -wal and -shm
  * files the main file's mode, and takes an empty file for a new database. An existing file or folder is
@@ -168,7 +206,9 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
     connection.pragma('synchronous = FULL');
     connection.pragma('foreign_keys = ON');
     connection.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({ dialect: new SqliteDialect({ database: keepingStatements(connection) }) });
+    return new Kysely<Database>({
+      dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }),
+    });
   }
   const pool = new pg.Pool({
     connectionString: url,
@@ -346,13 +386,14 @@ export async function listTables(db: Db): Promise<string[]> {
 /**
  * Runs `read` in one transaction that sees a single consistent snapshot of the whole database, while
  * other processes go on writing: on PostgreSQL REPEATABLE READ, READ ONLY; on SQLite (WAL) a read
- * transaction, whose snapshot is taken at its first read.
+ * transaction (deferred, not holding the write lock: ImmediateSqliteDialect), whose snapshot is taken at
+ * its first read.
  */
 export async function inSnapshot<T>(db: Db, read: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
   if (engineOfDb(db) === 'postgres') {
     return db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(read);
   }
-  return db.transaction().execute(read);
+  return db.transaction().setAccessMode('read only').execute(read);
 }
 
 /**
@@ -360,8 +401,8 @@ export async function inSnapshot<T>(db: Db, read: (trx: Transaction<Database>) =
  * check that nothing of that name exists, then an insert, cannot interleave with another's. PostgreSQL:
  * a transaction-level advisory lock on a 64-bit hash of the name (released at commit or rollback; two
  * names sharing a hash only wait for each other). SQLite: nothing to take, since one write transaction
- * runs at a time (one connection per process; another process's commit between this one's read and its
- * first write fails this one with SQLITE_BUSY rather than letting both write).
+ * runs at a time (one connection per process, and a transaction takes the write lock as it begins, so
+ * another process's waits for it: ImmediateSqliteDialect).
  */
 export async function serialiseOn(tx: Transaction<Database>, name: string): Promise<void> {
   if (engineOfDb(tx) !== 'postgres') return;
@@ -374,7 +415,7 @@ export async function serialiseOn(tx: Transaction<Database>, name: string): Prom
  * collection still open) stays true until this transaction commits. PostgreSQL: SELECT ... FOR SHARE (an
  * UPDATE of a row read waits for this transaction's end; this read waits for an UPDATE not yet committed,
  * then reads what it committed; shared readers do not wait for each other). SQLite: the query as it is,
- * since one write transaction runs at a time (see serialiseOn).
+ * since one write transaction runs at a time, from its start (see serialiseOn).
  */
 export function heldUntilCommit<DB, TB extends keyof DB, O>(
   tx: Transaction<Database>,
