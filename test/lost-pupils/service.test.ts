@@ -238,6 +238,31 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.deepEqual(await found({ forename: 'Aesa' }), ['kjaer']);
   });
 
+  test('a name with Latin Extended-B letters (Ș, Ə, ǲ, ƒ, Ȝ) is found typed in plain letters, and as written', async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const made = {
+      stefan: await makeLostPupil(db(), files, { from, pupil: { surname: 'Țurcanu', forename: 'Ștefan' } }),
+      aliyev: await makeLostPupil(db(), files, { from, pupil: { surname: 'Əliyev', forename: 'Ƒatima' } }),
+      dzafic: await makeLostPupil(db(), files, { from, pupil: { surname: 'ǲafić', forename: 'Ȝvonne' } }),
+    };
+    const found = async (fields: Partial<SearchForm>) =>
+      foundOf(await service().search(actor, search(fields)), made);
+    for (const [surname, which] of [
+      ['Turcanu', 'stefan'],
+      ['Aliyev', 'aliyev'],
+      ['Əliyev', 'aliyev'],
+      ['Dzafic', 'dzafic'],
+      ['ǲafić', 'dzafic'],
+    ] as const) {
+      assert.deepEqual(await found({ surname, surnameBegins: true }), [which], `${surname} begins`);
+      assert.deepEqual(await found({ surname }), [which], `${surname} sounds like`);
+    }
+    assert.deepEqual(await found({ surname: 'Turcanu', forename: 'Stefan' }), ['stefan']);
+    assert.deepEqual(await found({ surname: 'Aliyev', forename: 'Fatima' }), ['aliyev']);
+    assert.deepEqual(await found({ surname: 'Dzafic', forename: 'Yvonne' }), ['dzafic']);
+  });
+
   test('each field alone finds its records', async () => {
     const { actor } = await laWith('la_lost_pupil_transfer');
     const from = (await uploader()).number;
