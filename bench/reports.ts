@@ -2,9 +2,13 @@
 // SQLite and PostgreSQL: each report timed through its service exactly as its route calls it, for an LA
 // officer (role la_user) of the largest LA and of a median one, over all records and over the last 12
 // months, and set beside a bare indexed `SELECT count(*)` over the same rows on the same engine, timed
-// the same way. The CSV of the School Report and of Generic / Other file movements is streamed through
-// the service's keyset-paged reader and the same CSV writer as the route, sampling the process's heap
-// and RSS as it goes: it must stay flat however many rows the report has.
+// the same way. The CSV downloads are streamed as the routes stream them (ReportDownloads, the services'
+// keyset-paged readers, the same CSV writer), sampling the process's heap and RSS as they go: it must
+// stay flat however many rows the report has. They are the School Report's and Generic / Other file
+// movements', the three Lost Pupil reports' (numbers, uploaded pupils, downloaded pupils: for the LA's
+// lost-pupil officer, over the Lost Pupils Database records of the CTFs sent to it), and the directory's
+// School List and Base User reports (for the LA's administrator: its establishments, all statuses; and
+// the School List of every LA, for the national administrator).
 //
 // Run alone: node --import tsx bench/reports.ts [N]   (N transfers, default 1,000,000; e.g. 100000 for a
 // quick run). Prints the table and writes it between <!-- bench:reports:start --> and
@@ -24,19 +28,17 @@ import { CompiledQuery, type Insertable, type KyselyPlugin, sql } from 'kysely';
 import type { Actor } from '../src/auth/actor.ts';
 import { hex, random, uuid } from '../src/demo/pupils.ts';
 import { SCHOOL_KINDS } from '../src/demo/scale.ts';
+import { insertLostPupils, type NewLostPupil } from '../src/lost-pupils/repository.ts';
 import type { Clock } from '../src/platform/clock.ts';
 import type { Engine } from '../src/platform/db/database.ts';
 import type { Db, TransferStatus, TransferTable } from '../src/platform/db/schema.ts';
 import { ClusterReportService } from '../src/reports/cluster-service.ts';
-import { csvDateTime, csvStream } from '../src/reports/csv.ts';
+import { csvStream } from '../src/reports/csv.ts';
 import type { DateRangeInput } from '../src/reports/date-range.ts';
 import { DeletedCtfsReportService } from '../src/reports/deleted-ctfs-service.ts';
-import {
-  FileMovementReportService,
-  type MovementFiles,
-  movementCells,
-  movementColumns,
-} from '../src/reports/file-movement-service.ts';
+import { type CsvDownload, type CsvReportName, ReportDownloads } from '../src/reports/downloads.ts';
+import { FileMovementReportService } from '../src/reports/file-movement-service.ts';
+import { ALL_LAS } from '../src/reports/report-la.ts';
 import { UsageReportService } from '../src/reports/usage-service.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/databases.ts';
 
@@ -249,8 +251,31 @@ function pickCategory(next: () => number): string {
   return 'generic';
 }
 
+const SURNAMES = [
+  'Smith',
+  'Jones',
+  'Williams',
+  'Taylor',
+  'Davies',
+  'Evans',
+  'Brown',
+  'Wilson',
+  'Thomas',
+  'Khan',
+];
+const FORENAMES = ['Olivia', 'Amelia', 'Isla', 'Ava', 'Noah', 'Oliver', 'George', 'Leo', 'Muhammad', 'Freya'];
+
+/** A lost pupil's record, for a CTF sent to the Lost Pupils Database; found by an LA or not. */
+interface LostPupilInsert {
+  record: NewLostPupil;
+  found: { at: string; la: string } | null;
+}
+
 /** Transfer number `n`: the same every run. */
-function transfer(n: number, w: World): { row: Record<string, unknown>; audits: AuditInsert[] } {
+function transfer(
+  n: number,
+  w: World,
+): { row: Record<string, unknown>; audits: AuditInsert[]; lostPupil: LostPupilInsert | null } {
   const next = random(n * 7919 + 17);
   const id = uuid(next);
   const uploadedMs = START + Math.floor(next() * SPAN);
@@ -352,6 +377,38 @@ function transfer(n: number, w: World): { row: Record<string, unknown>; audits: 
     purged_at: purged ? iso(removedMs ?? uploadedMs + 365 * DAY) : null,
     forwarded_from: null,
   };
+  // A CTF to the Lost Pupils Database has its pupil's record; 30% of them found by some LA since.
+  let lostPupil: LostPupilInsert | null = null;
+  if (to.kind === 'lost-pupils') {
+    const born = 2008 + Math.floor(next() * 12);
+    const found = next() < 0.3;
+    lostPupil = {
+      record: {
+        id,
+        transfer_id: id,
+        reason: next() < 0.7 ? 'destination-unknown' : 'left-maintained-sector',
+        upn: `A${String(n).padStart(12, '0')}`,
+        former_upn: null,
+        surname: SURNAMES[Math.floor(next() * SURNAMES.length)] as string,
+        former_surname: null,
+        forename: FORENAMES[Math.floor(next() * FORENAMES.length)] as string,
+        middle_names: null,
+        date_of_birth: `${born}-0${1 + Math.floor(next() * 9)}-1${Math.floor(next() * 10)}`,
+        gender: next() < 0.5 ? 'F' : 'M',
+        town: TOWNS[Math.floor(next() * TOWNS.length)] as string,
+        source_la: sourceLa,
+        source_school: from.kind === 'school' ? from.school : null,
+        uploaded_at: iso(uploadedMs),
+        leaves_school_on: `${born + 16}-06-26`,
+      },
+      found: found
+        ? {
+            at: iso(later(uploadedMs, 60)),
+            la: w.las[Math.floor(next() * LAS)]?.number ?? sourceLa,
+          }
+        : null,
+    };
+  }
   const audits: AuditInsert[] = [];
   const audit = (
     at: number,
@@ -395,27 +452,34 @@ function transfer(n: number, w: World): { row: Record<string, unknown>; audits: 
     const org = to.kind === 'school' ? to.school : to.la;
     audit(firstDownload, org, 'file-downloaded', null, org);
   }
-  return { row, audits };
+  return { row, audits, lostPupil };
 }
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
-async function loadTransfers(database: TestDatabase, w: World): Promise<{ audits: number }> {
+async function loadTransfers(
+  database: TestDatabase,
+  w: World,
+): Promise<{ audits: number; lostPupils: number }> {
   const { db, engine } = database;
   if (engine === 'sqlite') {
     await sql`PRAGMA cache_size = -1048576`.execute(db);
     await sql`PRAGMA synchronous = OFF`.execute(db);
   }
   let audits = 0;
+  let lostPupils = 0;
   for (let start = 0; start < N; start += ROWS_PER_TRANSACTION) {
     const rows: Record<string, unknown>[] = [];
     const events: AuditInsert[] = [];
+    const lost: LostPupilInsert[] = [];
     for (let n = start; n < Math.min(N, start + ROWS_PER_TRANSACTION); n += 1) {
       const t = transfer(n, w);
       rows.push(t.row);
       events.push(...t.audits);
+      if (t.lostPupil) lost.push(t.lostPupil);
     }
     audits += events.length;
+    lostPupils += lost.length;
     await db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += ROWS_PER_INSERT)
         await trx
@@ -427,6 +491,19 @@ async function loadTransfers(database: TestDatabase, w: World): Promise<{ audits
           .insertInto('audit_events')
           .values(events.slice(i, i + ROWS_PER_INSERT))
           .execute();
+      // Written as an upload writes them (with their search keys), then found as an LA finds them.
+      await insertLostPupils(
+        trx,
+        lost.map((l) => l.record),
+      );
+      for (const { record, found } of lost) {
+        if (!found) continue;
+        await trx
+          .updateTable('lost_pupils')
+          .set({ status: 'found', found_at: found.at, found_by_la: found.la, found_by: laUserId(found.la) })
+          .where('id', '=', record.id)
+          .execute();
+      }
     });
     if ((start / ROWS_PER_TRANSACTION) % 4 === 3)
       process.stderr.write(
@@ -438,7 +515,7 @@ async function loadTransfers(database: TestDatabase, w: World): Promise<{ audits
     await sql`PRAGMA cache_size = -16000`.execute(db);
     await sql`PRAGMA synchronous = FULL`.execute(db);
   }
-  return { audits };
+  return { audits, lostPupils };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -538,12 +615,24 @@ function cases(db: Db, actor: Actor, s: Scenario, others: string[]): Case[] {
   ];
 }
 
+/** The CSVs with dates, for each LA and range: the name ReportDownloads knows, and who downloads it. */
+const CSV_DOWNLOADS: { report: string; name: CsvReportName; role: Actor['role'] }[] = [
+  { report: 'School Report CSV', name: 'school', role: 'la_user' },
+  { report: 'Generic / Other file movements CSV', name: 'file-movements', role: 'la_user' },
+  { report: 'Lost Pupil (numbers) CSV', name: 'lost-pupil-numbers', role: 'la_lost_pupil' },
+  { report: 'Lost Pupil (uploaded pupils) CSV', name: 'lost-pupils-uploaded', role: 'la_lost_pupil' },
+  { report: 'Lost Pupil (downloaded pupils) CSV', name: 'lost-pupils-downloaded', role: 'la_lost_pupil' },
+];
+
+/** The directory's CSVs, lists of the LA's establishments (all statuses), for its administrator. */
+const DIRECTORY_DOWNLOADS: { report: string; name: CsvReportName }[] = [
+  { report: 'School List CSV', name: 'schools' },
+  { report: 'Base User CSV', name: 'base-users' },
+];
+
 /** A full CSV download of a report, as the route streams it, into a sink that only counts bytes. */
 async function streamCsv(
-  db: Db,
-  actor: Actor,
-  files: MovementFiles,
-  criteria: DateRangeInput,
+  open: () => Promise<CsvDownload>,
   /** Collect garbage every LIVE_EVERY rows to see the heap the download keeps alive (slows it down). */
   measureLive: boolean,
 ): Promise<{
@@ -554,7 +643,6 @@ async function streamCsv(
   rssMB: number;
   peakRssMB: number;
 }> {
-  const service = new FileMovementReportService({ db, clock });
   collectGarbage();
   const base = process.memoryUsage();
   let peakHeap = base.heapUsed;
@@ -562,9 +650,9 @@ async function streamCsv(
   let peakLive = base.heapUsed;
   let rows = 0;
   let bytes = 0;
-  const result = await service.stream(actor, files, criteria);
+  const download = await open();
   async function* cells() {
-    for await (const row of result.rows) {
+    for await (const row of download.rows) {
       rows += 1;
       if (rows % 500 === 0) {
         const now = process.memoryUsage();
@@ -575,7 +663,7 @@ async function streamCsv(
         collectGarbage();
         peakLive = Math.max(peakLive, process.memoryUsage().heapUsed);
       }
-      yield movementCells(files, result.scope, row, csvDateTime);
+      yield row;
     }
   }
   const sink = new Writable({
@@ -584,7 +672,7 @@ async function streamCsv(
       done();
     },
   });
-  await pipeline(csvStream(movementColumns(files, result.scope), cells()), sink);
+  await pipeline(csvStream(download.header, cells()), sink);
   return {
     rows,
     bytes,
@@ -677,6 +765,7 @@ export interface ReportsEngineResult {
   engine: Engine;
   transfers: number;
   audits: number;
+  lostPupils: number;
   loadSeconds: number;
   timings: ReportTiming[];
   csv: CsvTiming[];
@@ -689,7 +778,7 @@ export interface ReportsBenchResult {
   data: string;
 }
 
-function describeData(w: World, audits: number): string {
+function describeData(w: World, audits: number, lostPupils: number): string {
   const sizes = w.las.map((l) => l.schools.length).sort((a, b) => b - a);
   return (
     `${N.toLocaleString('en-GB')} transfers uploaded evenly over the 3 years before ${NOW.toISOString().slice(0, 10)}, ` +
@@ -700,7 +789,11 @@ function describeData(w: World, audits: number): string {
     'between schools and their LA or its inboxes. Status: 70% collected, 15% awaiting download, 5% rejected, ' +
     '10% removed; 1-30 pupils per CTF; content purged (storage columns null) after a year or once removed; ' +
     `no transfer_pupils rows. ${audits.toLocaleString('en-GB')} audit records: each removal (by the receiving ` +
-    'LA, a forward by it, or the sender withdrawing it) and 30% of downloads.'
+    'LA, a forward by it, or the sender withdrawing it) and 30% of downloads. ' +
+    `${lostPupils.toLocaleString('en-GB')} Lost Pupils Database records, one for each CTF sent to it, with their search keys ` +
+    '(70% destination unknown, 30% left the maintained sector; pupils born 2008-2019), 30% of them found by an LA ' +
+    'within 60 days of the upload. The users of each LA downloading the CSVs: its la_user (file movements), a ' +
+    'lost-pupil officer (Lost Pupil reports), its administrator (directory lists).'
   );
 }
 
@@ -712,13 +805,14 @@ export async function benchReports(): Promise<ReportsBenchResult> {
   const chosen = [bySize[0], bySize[Math.floor(LAS / 2)]] as World['las'];
   const engines: ReportsEngineResult[] = [];
   let audits = 0;
+  let lostPupils = 0;
   for (const engine of ENGINES) {
     const began = process.hrtime.bigint();
     const database = await createTestDatabase(engine);
     try {
       const start = process.hrtime.bigint();
       await loadWorld(database.db, w);
-      audits = (await loadTransfers(database, w)).audits;
+      ({ audits, lostPupils } = await loadTransfers(database, w));
       if (engine === 'sqlite') await sql`ANALYZE`.execute(database.db);
       else await sql`VACUUM ANALYZE`.execute(database.db);
       const loadSeconds = ms(start) / 1000;
@@ -797,8 +891,38 @@ export async function benchReports(): Promise<ReportsBenchResult> {
         );
       }
       const csv: CsvTiming[] = [];
+      const downloads = new ReportDownloads({ db: database.db, clock });
+      const officer = (la: string, role: Actor['role']): Actor => ({ ...actorFor(la), role });
       for (const s of scenarios) {
-        for (const files of ['ctf', 'other'] as const) {
+        const la = s.la.number;
+        const downloadsOf: { report: string; open: () => Promise<CsvDownload> }[] = [
+          ...CSV_DOWNLOADS.map(({ report, name, role }) => ({
+            report,
+            open: () => downloads.csv(officer(la, role), name, s.criteria),
+          })),
+          // The directory's lists have no dates: once for each LA, and the School List of every LA once.
+          ...(s.range === 'all records'
+            ? [
+                ...DIRECTORY_DOWNLOADS.map(({ report, name }) => ({
+                  report,
+                  open: () => downloads.csv(officer(la, 'la_dba'), name, { status: 'all' }),
+                })),
+                ...(la === chosen[0]?.number
+                  ? [
+                      {
+                        report: 'School List CSV, every LA (national administrator)',
+                        open: () =>
+                          downloads.csv({ ...officer(la, 'national_admin'), laNumber: null }, 'schools', {
+                            la: ALL_LAS,
+                            status: 'all',
+                          }),
+                      },
+                    ]
+                  : []),
+              ]
+            : []),
+        ];
+        for (const { report, open } of downloadsOf) {
           const times: number[] = [];
           let last: Awaited<ReturnType<typeof streamCsv>> | undefined;
           let heap = 0;
@@ -806,19 +930,19 @@ export async function benchReports(): Promise<ReportsBenchResult> {
           let peakRss = 0;
           for (let round = 0; round < CSV_ROUNDS; round += 1) {
             const start = process.hrtime.bigint();
-            last = await streamCsv(database.db, actorFor(s.la.number), files, s.criteria, false);
+            last = await streamCsv(open, false);
             times.push(ms(start));
             heap = Math.max(heap, last.heapGrowthMB);
             rss = last.rssMB;
             peakRss = Math.max(peakRss, last.peakRssMB);
           }
-          const live = await streamCsv(database.db, actorFor(s.la.number), files, s.criteria, true);
+          const live = await streamCsv(open, true);
           times.sort((a, b) => a - b);
           csv.push({
-            la: s.la.number,
+            la,
             laSchools: s.la.schools,
             range: s.range,
-            report: files === 'ctf' ? 'School Report CSV' : 'Generic / Other file movements CSV',
+            report,
             rows: last?.rows ?? 0,
             bytes: last?.bytes ?? 0,
             p50Ms: percentile(times, 50),
@@ -829,7 +953,7 @@ export async function benchReports(): Promise<ReportsBenchResult> {
             peakRssMB: Math.max(peakRss, live.peakRssMB),
           });
           process.stderr.write(
-            `reports: ${engine} ${s.la.number} ${s.range} ${files} CSV: ${last?.rows} rows, p50 ${percentile(times, 50).toFixed(0)} ms, heap +${heap.toFixed(1)} MB, live +${live.liveGrowthMB.toFixed(1)} MB, RSS ${rss.toFixed(0)} -> ${peakRss.toFixed(0)} MB\n`,
+            `reports: ${engine} ${la} ${s.range} ${report}: ${last?.rows} rows, p50 ${percentile(times, 50).toFixed(0)} ms, heap +${heap.toFixed(1)} MB, live +${live.liveGrowthMB.toFixed(1)} MB, RSS ${rss.toFixed(0)} -> ${peakRss.toFixed(0)} MB\n`,
           );
         }
       }
@@ -839,6 +963,7 @@ export async function benchReports(): Promise<ReportsBenchResult> {
         engine,
         transfers: N,
         audits,
+        lostPupils,
         loadSeconds,
         load: { before, after },
         seconds: ms(began) / 1000,
@@ -861,7 +986,7 @@ export async function benchReports(): Promise<ReportsBenchResult> {
       await database.drop();
     }
   }
-  return { engines, data: describeData(w, audits) };
+  return { engines, data: describeData(w, audits, lostPupils) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -887,7 +1012,7 @@ export async function reportsSection(): Promise<string> {
   for (const e of r.engines) {
     lines.push(
       '',
-      `**${e.engine}**: ${whole(e.transfers)} transfers and ${whole(e.audits)} audit records loaded in ${fixed(e.loadSeconds)} s; ` +
+      `**${e.engine}**: ${whole(e.transfers)} transfers, ${whole(e.audits)} audit records and ${whole(e.lostPupils)} Lost Pupils Database records loaded in ${fixed(e.loadSeconds)} s; ` +
         `${ROUNDS} timed runs of each report and of its bare count (after ${WARM_UP} untimed), in rounds, the count straight after the report; ` +
         `${CSV_ROUNDS} full CSV downloads of each. 1-minute load average ${e.load.before.toFixed(1)} before, ${e.load.after.toFixed(1)} after; ` +
         `${fixed(e.seconds)} s in all.`,

@@ -8,6 +8,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { countReturnsByCollection } from '../collect/returns-repository.ts';
 import { countOpenMatches, MATCHES_PATH } from '../lost-pupils/matches-service.ts';
+import { countForwardedByOthers } from '../lost-pupils/repository.ts';
 import { countDueForReview } from '../lost-pupils/review-repository.ts';
 import { REVIEW_PATH } from '../lost-pupils/review-service.ts';
 import { organisationsWithoutAddress } from '../notifications/reminder-repository.ts';
@@ -154,6 +155,15 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
     if (count > 0) {
       items.push({
         text: message('home.attention.lost-pupils-past-leaving-age', { count }),
+        ...goTo(REVIEW_PATH),
+      });
+    }
+    // Records of the LA's schools another LA forwarded to a school: kept for the LA to close its case
+    // and remove (decision 36).
+    const forwarded = await countForwardedByOthers(db, user.laNumber);
+    if (forwarded > 0) {
+      items.push({
+        text: message('home.attention.lost-pupils-forwarded-by-others', { count: forwarded }),
         ...goTo(REVIEW_PATH),
       });
     }

@@ -156,7 +156,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Forward to a School (LA notes §4.2, the LEA Lost Pupil Transfer role): the handbook’s “download, rename, upload” in one step, to a school of your LA that uses s2s. The new file is sent in your LA’s name (LEALLLL_CTF_school_NNN, as the handbook’s renamed file is) and waits for the school, which is emailed; the lost pupil file becomes collected and the record found by your LA. ${ATTESTATION}`,
+      description: `Forward to a School (LA notes §4.2, the LEA Lost Pupil Transfer role): the handbook’s “download, rename, upload” in one step, to a school of your LA that uses s2s. The new file is sent in your LA’s name (LEALLLL_CTF_school_NNN, as the handbook’s renamed file is) and waits for the school, which is emailed, and the record is found by your LA. The lost pupil file becomes collected (its content deleted 7 days later) when your LA uploaded the record; another LA’s stays, content and all, until that LA removes it, and that LA is emailed. A file is forwarded once. ${ATTESTATION}`,
       parameters: [recordId],
       requestBody: jsonBody({
         type: 'object',
@@ -462,6 +462,16 @@ const organisation = {
   required: ['number', 'name'],
 };
 
+const forwardedSchema = {
+  type: ['object', 'null'],
+  description: 'Where the file was forwarded: to which school, when, by which LA',
+  properties: {
+    at: { type: 'string', format: 'date-time' },
+    school: organisation,
+    la: organisation,
+  },
+};
+
 const summaryProperties = {
   id: { type: 'string', format: 'uuid' },
   surname: text,
@@ -484,6 +494,7 @@ const summaryProperties = {
       by: { type: ['string', 'null'], description: 'Who (records only): name and username' },
     },
   },
+  forwarded: forwardedSchema,
 };
 
 const reviewRecord = {
@@ -502,6 +513,7 @@ const reviewRecord = {
     reason: { type: 'string' },
     leavesSchoolOn: date,
     found: { type: 'boolean' },
+    forwarded: forwardedSchema,
     filename: { type: 'string' },
   },
   required: ['id', 'name', 'dateOfBirth', 'upn', 'school', 'uploadedAt', 'reason', 'found', 'filename'],
@@ -591,7 +603,9 @@ const SCHEMAS = {
             properties: {
               state: {
                 type: 'string',
-                enum: ['available', 'forwarded', 'forwarded-purged', 'removed-by-sender'],
+                enum: ['available', 'forwarded', 'forwarded-kept', 'forwarded-purged', 'removed-by-sender'],
+                description:
+                  'forwarded: by the LA that uploaded it, its content deleted 7 days later; forwarded-kept: by another LA, kept until the LA that uploaded it removes it',
               },
               changedAt: nullableDateTime,
               unavailable: { type: ['string', 'null'], description: 'Why it cannot be downloaded' },

@@ -122,8 +122,11 @@ async function findMatches(
   return found;
 }
 
-/** Who hears of a match: the record's LA's lost-pupil users, or the LA itself when it has none. */
-async function recipientsFor(db: Executor, laNumber: string) {
+/**
+ * Who hears of a match (or of a forward by another LA, service.ts): the record's LA's lost-pupil users,
+ * or the LA itself when it has none.
+ */
+export async function lostPupilRecipients(db: Executor, laNumber: string) {
   const users = await db
     .selectFrom('users')
     .select(['id', 'email'])
@@ -137,7 +140,7 @@ async function recipientsFor(db: Executor, laNumber: string) {
 }
 
 /** Who sent the record to the Lost Pupils Database: its school, or its LA. */
-async function uploaderOf(
+export async function uploaderOf(
   db: Executor,
   record: LostPupilRow,
 ): Promise<{ name: OrganisationName; code: string }> {
@@ -210,7 +213,7 @@ export async function matchLostPupils(
       .where('id', '=', record.transfer_id)
       .executeTakeFirst();
     const uploadedBy = await uploaderOf(db, record);
-    for (const to of await recipientsFor(db, record.source_la)) {
+    for (const to of await lostPupilRecipients(db, record.source_la)) {
       await enqueueNotification(db, {
         at: file.at,
         template: 'lost-pupil-match',

@@ -110,7 +110,8 @@ type LettersColumn = (typeof LETTERS_COLUMNS)[number];
 
 /**
  * Writes again what records are searched by, for those whose letters worked out from their names now are
- * not the letters stored (migration 031, when nameLetters came to spell out Ł, Ø, Æ...). Their keys first,
+ * not the letters stored (migrations 031 and 037, when nameLetters came to spell out Ł, Ø, Æ..., then Ə, ƒ,
+ * ǲ...). Their keys first,
  * then their letters: a record whose keys were written but not its letters (the process stopped between
  * the two) is rewritten whole when this runs again.
  */
@@ -490,4 +491,62 @@ export async function getLostPupilByTransfer(
   transferId: string,
 ): Promise<LostPupilRow | undefined> {
   return db.selectFrom('lost_pupils').selectAll().where('transfer_id', '=', transferId).executeTakeFirst();
+}
+
+/** Where a record's file was forwarded (forward-service.ts): the copy made for the school. */
+export interface ForwardedCopy {
+  /** When it was forwarded (the copy's upload). */
+  at: string;
+  /** The school it was forwarded to. */
+  school: string;
+  /** The LA whose user forwarded it. */
+  la: string;
+}
+
+/**
+ * The forward of each of these records' files that has one, by the file's id (a record's id is its
+ * file's): the latest, though a lost pupil's file is forwarded once. The forwarding LA is its user's
+ * (only LA users forward; copies made before decision 33 were sent in the school's name).
+ */
+export async function forwardsOf(
+  db: Executor,
+  transferIds: readonly string[],
+): Promise<Map<string, ForwardedCopy>> {
+  const forwards = new Map<string, ForwardedCopy>();
+  if (transferIds.length === 0) return forwards;
+  const rows = await db
+    .selectFrom('transfers as c')
+    .leftJoin('users as u', 'u.id', 'c.uploaded_by')
+    .select(['c.forwarded_from', 'c.uploaded_at', 'c.dest_school', 'c.source_la', 'u.la_number'])
+    .where('c.forwarded_from', 'in', [...new Set(transferIds)])
+    .orderBy('c.uploaded_at')
+    .execute();
+  for (const row of rows) {
+    if (!row.forwarded_from || !row.dest_school) continue;
+    forwards.set(row.forwarded_from, {
+      at: row.uploaded_at,
+      school: row.dest_school,
+      la: row.la_number ?? row.source_la,
+    });
+  }
+  return forwards;
+}
+
+/**
+ * How many of an LA's records still in the database were forwarded to a school by another LA, their
+ * files kept for the LA to remove (decision 36): the LA's own forwards mark the file collected.
+ */
+export async function countForwardedByOthers(db: Executor, laNumber: string): Promise<number> {
+  const row = await db
+    .selectFrom('lost_pupils as lp')
+    .innerJoin('transfers as o', 'o.id', 'lp.transfer_id')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('lp.source_la', '=', laNumber)
+    .where('lp.status', '=', 'found')
+    .where('o.status', '=', 'available')
+    .where((eb) =>
+      eb.exists(eb.selectFrom('transfers as c').select('c.id').whereRef('c.forwarded_from', '=', 'o.id')),
+    )
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
 }

@@ -14,6 +14,8 @@
 //   reached leaving age, or have no date of birth, are listed apart, and may be removed now: the LA must
 //   "ensure that files are removed from the Lost Pupil Database where the destination school is
 //   subsequently established" (LA notes §1.3). Their reason can only be that the destination is known.
+//   A record whose file was forwarded says where: to which school, when, by which LA. One forwarded by
+//   another LA keeps its file and content until the LA removes it here (decision 36).
 // - Removal, of the records chosen, with a reason: each record in a transaction of its own, changed
 //   only if it may still be removed (someone else may have removed it since the page was read: their
 //   change wins, and the record is reported as left alone). The record becomes 'removed' (removed_at,
@@ -38,6 +40,7 @@ import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { updateTransferIfStatus } from '../transfers/download-repository.ts';
 import { purgeContent } from '../transfers/jobs.ts';
+import { type Forwarded, forwardedFiles } from './forwards.ts';
 import {
   countDueForReview,
   listDueForReview,
@@ -103,6 +106,8 @@ export interface ReviewRecord {
   leavesSchoolOn: string | null;
   /** An LA downloaded or forwarded it: the pupil was found, but the record is still in the database. */
   found: boolean;
+  /** Where its file was forwarded, if it was. */
+  forwarded: Forwarded | null;
   filename: string;
 }
 
@@ -132,7 +137,7 @@ export interface ReviewDeps {
   logger: Pick<Logger, 'warn'>;
 }
 
-function recordOf(row: ReviewRow): ReviewRecord {
+function recordOf(row: ReviewRow, forwards?: ReadonlyMap<string, Forwarded>): ReviewRecord {
   const given = [row.forename, row.middle_names].filter((part) => part).join(' ');
   const name = [row.surname, given].filter((part) => part).join(', ');
   return {
@@ -153,6 +158,7 @@ function recordOf(row: ReviewRow): ReviewRecord {
     leftMaintainedSector: row.reason === 'left-maintained-sector',
     leavesSchoolOn: row.leaves_school_on,
     found: row.status === 'found',
+    forwarded: forwards?.get(row.transfer_id) ?? null,
     filename: row.filename,
   };
 }
@@ -194,12 +200,18 @@ export class LostPupilReviewService {
       rows.length < REVIEW_LIMIT ? rows.length : await countDueForReview(this.deps.db, laNumber, today);
     const without = await listWithoutLeavingDay(this.deps.db, laNumber, REVIEW_LIMIT);
     const found = await listFoundNotDue(this.deps.db, laNumber, today, REVIEW_LIMIT);
+    // Only found records have been forwarded.
+    const forwards = await forwardedFiles(
+      this.deps.db,
+      [...rows, ...found.rows].filter((row) => row.status === 'found').map((row) => row.transfer_id),
+    );
+    const described = (row: ReviewRow) => recordOf(row, forwards);
     return {
       today,
-      records: rows.map(recordOf),
+      records: rows.map(described),
       total,
-      withoutBirthDate: { records: without.rows.map(recordOf), total: without.total },
-      foundNotDue: { records: found.rows.map(recordOf), total: found.total },
+      withoutBirthDate: { records: without.rows.map(described), total: without.total },
+      foundNotDue: { records: found.rows.map(described), total: found.total },
     };
   }
 
@@ -212,7 +224,7 @@ export class LostPupilReviewService {
     if (problems.length > 0) {
       throw new Invalid(problems);
     }
-    return rows.map(recordOf);
+    return rows.map((row) => recordOf(row));
   }
 
   /**

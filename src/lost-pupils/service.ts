@@ -7,7 +7,8 @@
 //   up in another. At most SHOWN records are shown: one more is asked for, and if it comes the user is
 //   asked to add details rather than page through (the query stays an index lookup however large the
 //   database). Records still in the database are found: lost ones, and found ones with who found them
-//   and when (another LA may have the pupil already). Removed records are never shown.
+//   and when (another LA may have the pupil already), and where their file was forwarded: to which
+//   school, when, by which LA. Removed records are never shown.
 // - A record: the handbook's "additional pupil details" (LEA number, school number and name, date
 //   uploaded, former UPN, former surname, middle names) and why it is in the database.
 // - Download Lost Pupil File: only once the user confirms "reasonable steps" were taken to ensure the
@@ -20,8 +21,15 @@
 //   handbook leaves its removal to the LA that uploaded it, see review-*.ts).
 // - Forward to school (the transfer role only): the handbook's "download, rename, upload" in one step
 //   (forward-service.ts), to a school of the user's own LA, with the same attestation. The new file is
-//   sent in the LA's name (LEALLLL), as the handbook's renamed file is; the lost pupil file becomes
-//   collected (forwarded) and the record found.
+//   sent in the LA's name (LEALLLL), as the handbook's renamed file is, and the record is found. What
+//   becomes of the lost pupil file depends on whose record it is (decision 36): forwarded by the LA
+//   that uploaded it (its school's, or its own), it becomes collected, its content deleted 7 days later;
+//   forwarded by another LA, it stays as it was, content and all, as the handbook's way leaves it, for
+//   the LA that uploaded it to remove ("The LA has a responsibility for the pupils uploaded by their
+//   schools ... to ensure that files are removed ... where the destination school is subsequently
+//   established", LA notes §1.3), and that LA's lost-pupil users are emailed ('lost-pupil-forwarded')
+//   so that they can close their case and remove it (Lost Pupils Past Leaving Age). Either way a file
+//   is forwarded once.
 //
 // Every action re-checks the capability (Forbidden), and that the record exists and is not removed
 // (NotFound). Nothing here logs or audits pupil details: records are named by id and file name only.
@@ -32,6 +40,8 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { type Capability, can, scopeOf } from '../auth/permissions.ts';
 import { laName, nameAndCode, type OrganisationName } from '../directory/organisation-names.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import type { Payload } from '../notifications/templates.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, LostPupilRow, TransferRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -58,9 +68,12 @@ import {
   SCHOOL_FIELD,
 } from '../transfers/forward-service.ts';
 import { getTransfer } from '../transfers/repository.ts';
+import { type Forwarded, forwardedFiles } from './forwards.ts';
 import { markLostPupilFound } from './found-repository.ts';
+import { lostPupilRecipients, uploaderOf } from './matching.ts';
 import { nameLetters } from './phonetics.ts';
 import { getLostPupil, type ListedLostPupil, type LostPupilQuery, searchLostPupils } from './repository.ts';
+import { REVIEW_PATH } from './review-service.ts';
 
 export interface LostPupilDeps {
   db: Db;
@@ -357,13 +370,17 @@ export interface LostPupilSummary {
   uploadedAt: string;
   status: 'lost' | 'found';
   found: Finder | null;
+  /** Where the record's file was forwarded: to which school, when, by which LA. */
+  forwarded: Forwarded | null;
 }
 
 export type FileState =
   /** In the database, to download (and, for the transfer role, to forward). */
   | 'available'
-  /** Forwarded to a school; its content is kept for the 7 days after, then deleted. */
+  /** Forwarded to a school by the LA that uploaded it; its content is kept for the 7 days after, then deleted. */
   | 'forwarded'
+  /** Forwarded to a school by another LA; kept, content and all, until the LA that uploaded it removes it. */
+  | 'forwarded-kept'
   /** Forwarded, and the content deleted since. */
   | 'forwarded-purged'
   /** The school that uploaded it removed it (View / Remove Files). */
@@ -379,7 +396,7 @@ export interface LostPupilRecord extends LostPupilSummary {
   filename: string;
   file: {
     state: FileState;
-    /** When it was forwarded (collected), or removed by its sender. */
+    /** When it was forwarded, or removed by its sender. */
     changedAt: string | null;
     /** Why it cannot be downloaded, in words; null when it can. */
     unavailable: string | null;
@@ -532,7 +549,11 @@ function namesOf(row: ListedLostPupil) {
   };
 }
 
-function summaryOf(row: ListedLostPupil, names: OrganisationNames): LostPupilSummary {
+function summaryOf(
+  row: ListedLostPupil,
+  names: OrganisationNames,
+  forwarded: Forwarded | undefined,
+): LostPupilSummary {
   return {
     id: row.id,
     surname: row.surname,
@@ -550,6 +571,7 @@ function summaryOf(row: ListedLostPupil, names: OrganisationNames): LostPupilSum
       row.status === 'found' && row.found_at && row.found_by_la
         ? { at: row.found_at, la: laOrganisation(row.found_by_la, names), by: null }
         : null,
+    forwarded: forwarded ?? null,
   };
 }
 
@@ -567,7 +589,10 @@ function fileState(
   };
 }
 
-function fileStateOf(transfer: TransferRow): LostPupilRecord['file'] {
+function fileStateOf(transfer: TransferRow, forward: Forwarded | undefined): LostPupilRecord['file'] {
+  if (transfer.status === 'available' && forward) {
+    return fileState('forwarded-kept', forward.at, transfer.storage_key ? null : 'lost-pupils.file.not-held');
+  }
   if (transfer.status === 'removed') {
     return fileState('removed-by-sender', transfer.removed_at, 'lost-pupils.file.removed-by-sender');
   }
@@ -616,9 +641,13 @@ export class LostPupilService {
     // Which SHOWN of the matches is arbitrary when there are more: the message says so.
     const shown = sortRecords(rows.slice(0, SHOWN), criteria.sort, criteria.order);
     const names = await organisationNames(this.deps.db, shown.map(namesOf));
+    const forwards = await forwardedFiles(
+      this.deps.db,
+      shown.map((row) => row.id),
+    );
     return {
       criteria,
-      results: shown.map((row) => summaryOf(row, names)),
+      results: shown.map((row) => summaryOf(row, names, forwards.get(row.id))),
       more,
       narrow: more ? translateMessage('en', narrowing(criteria)) : null,
       narrowMessage: more ? narrowing(criteria) : null,
@@ -628,8 +657,8 @@ export class LostPupilService {
   /** One record with the handbook's additional details, its file's state, and who found it. */
   async record(actor: Actor, id: string): Promise<LostPupilRecord> {
     this.laOf(actor, 'lost-pupils.search');
-    const { row, transfer } = await this.load(this.deps.db, id);
-    return this.describe(actor, row, transfer);
+    const { row, transfer, forward } = await this.load(this.deps.db, id);
+    return this.describe(actor, row, transfer, forward);
   }
 
   /**
@@ -638,8 +667,8 @@ export class LostPupilService {
    */
   async attestDownload(actor: Actor, id: string, attested: boolean): Promise<{ ticket: string }> {
     this.laOf(actor, 'lost-pupils.search');
-    const { transfer } = await this.load(this.deps.db, id);
-    const unavailable = fileStateOf(transfer).unavailableKey;
+    const { transfer, forward } = await this.load(this.deps.db, id);
+    const unavailable = fileStateOf(transfer, forward).unavailableKey;
     if (unavailable) throw new Invalid([keyedError(ATTEST_FIELD, unavailable)]);
     if (!attested) throw new Invalid([keyedError(ATTEST_FIELD, ATTEST_KEY)]);
     return { ticket: this.deps.tickets.issue(actor.userId, TICKET_KIND, [id], this.deps.clock.now()) };
@@ -656,7 +685,7 @@ export class LostPupilService {
    */
   async download(actor: Actor, id: string, ticket: string): Promise<LostPupilDownload> {
     const la = this.laOf(actor, 'lost-pupils.search');
-    const { row, transfer } = await this.load(this.deps.db, id);
+    const { row, transfer, forward } = await this.load(this.deps.db, id);
     if (!this.ticketIsValid(actor, id, ticket)) {
       throw new Forbidden(
         'Confirm that the pupil is on roll at a school in your LEA to download the file',
@@ -665,7 +694,7 @@ export class LostPupilService {
         { byRole: false },
       );
     }
-    const unavailable = fileStateOf(transfer).unavailableKey;
+    const unavailable = fileStateOf(transfer, forward).unavailableKey;
     if (unavailable || !transfer.storage_key || !transfer.wrapped_key) {
       throw new Invalid([keyedError(ATTEST_FIELD, unavailable ?? 'lost-pupils.file.not-held')]);
     }
@@ -705,7 +734,7 @@ export class LostPupilService {
   /** "Was the file downloaded correctly?" Yes: the record is found by the user's LA. */
   async confirmFound(actor: Actor, id: string): Promise<LostPupilRecord> {
     const la = this.laOf(actor, 'lost-pupils.search');
-    const { row, transfer } = await this.load(this.deps.db, id);
+    const { row, transfer, forward } = await this.load(this.deps.db, id);
     if (transfer.downloaded_by !== actor.userId || !transfer.last_downloaded_at) {
       throw new Invalid([keyedError('answer', 'lost-pupils.check.not-downloaded')]);
     }
@@ -719,7 +748,7 @@ export class LostPupilService {
       await this.audit(tx, actor, la, 'lost-pupil-found', row, transfer, { how: 'downloaded' });
       return (await getLostPupil(tx, row.id)) as LostPupilRow;
     });
-    return this.describe(actor, found, transfer);
+    return this.describe(actor, found, transfer, forward);
   }
 
   /**
@@ -732,11 +761,11 @@ export class LostPupilService {
     input: { school: string; attested: boolean },
   ): Promise<{ record: LostPupilRecord; plan: ForwardPlan }> {
     const la = this.laOf(actor, 'lost-pupils.forward');
-    const { row, transfer } = await this.load(this.deps.db, id);
+    const { row, transfer, forward } = await this.load(this.deps.db, id);
     const errors: FieldError[] = [];
     let plan: ForwardPlan | undefined;
     try {
-      const state = fileStateOf(transfer);
+      const state = fileStateOf(transfer, forward);
       if (state.state !== 'available') {
         throw new Invalid([
           keyedError(
@@ -754,12 +783,13 @@ export class LostPupilService {
     }
     if (!input.attested) errors.push(keyedError(ATTEST_FIELD, ATTEST_KEY));
     if (errors.length > 0 || !plan) throw new Invalid(errors);
-    return { record: await this.describe(actor, row, transfer), plan };
+    return { record: await this.describe(actor, row, transfer, forward), plan };
   }
 
   /**
-   * Forward to school, step two: the new file waits for the school (which is emailed), the lost pupil
-   * file becomes collected, and the record found by the user's LA.
+   * Forward to school, step two: the new file waits for the school (which is emailed), the record is
+   * found by the user's LA, and the lost pupil file becomes collected if the record is the LA's own, or
+   * stays for its LA to remove, which is emailed (see the top of this file).
    */
   async forward(
     actor: Actor,
@@ -769,17 +799,20 @@ export class LostPupilService {
     const la = this.laOf(actor, 'lost-pupils.forward');
     await this.forwardPlan(actor, id, input);
     const { row, transfer } = await this.load(this.deps.db, id);
+    const ownRecord = row.source_la === la;
     // The pupil is found in the forward's own transaction: the file passed on and the record found, or
     // neither.
     const result = await this.forwarding.forward({
       actor,
       original: transfer,
       school: input.school,
-      // The lost pupil file has been passed on: collected, its content deleted 7 days later (jobs.ts);
-      // the school's new file has its own copy. The record stays in the database, found.
-      originalBecomes: 'collected',
+      // The LA's own record has been passed on: collected, its content deleted 7 days later (jobs.ts).
+      // Another LA's stays as it was, for that LA to remove (decision 36). The school's new file has its
+      // own copy; the record stays in the database, found.
+      originalBecomes: ownRecord ? 'collected' : 'kept',
       onlyLa: la,
       alongside: async (tx, forwarded, plan) => {
+        if (!ownRecord) await this.tellRecordsLa(tx, row, transfer, forwarded, plan);
         const marked = await markLostPupilFound(tx, row.id, {
           at: this.deps.clock.now().toISOString(),
           laNumber: la,
@@ -801,7 +834,42 @@ export class LostPupilService {
       },
     });
     const found = (await getLostPupil(this.deps.db, row.id)) ?? row;
-    return { record: await this.describe(actor, found, result.original), result };
+    const forward = (await forwardedFiles(this.deps.db, [transfer.id])).get(transfer.id);
+    return { record: await this.describe(actor, found, result.original, forward), result };
+  }
+
+  /**
+   * Emails the lost-pupil users of the record's LA (or the LA) that another LA forwarded its file, so
+   * that they can close their case and remove the record: file names and organisations, never the pupil.
+   */
+  private async tellRecordsLa(
+    tx: Executor,
+    row: LostPupilRow,
+    transfer: TransferRow,
+    forwarded: TransferRow,
+    plan: ForwardPlan,
+  ): Promise<void> {
+    const uploadedBy = await uploaderOf(tx, row);
+    const payload: Payload<'lost-pupil-forwarded'> = {
+      lostFilename: transfer.filename,
+      uploadedBy: uploadedBy.name,
+      uploadedByCode: uploadedBy.code,
+      uploadedAt: row.uploaded_at,
+      forwardedBy: plan.source.name,
+      forwardedByCode: plan.source.code,
+      school: plan.destination.name,
+      schoolCode: plan.destination.code,
+      forwardedAt: forwarded.uploaded_at,
+      path: REVIEW_PATH,
+    };
+    for (const to of await lostPupilRecipients(tx, row.source_la)) {
+      await enqueueNotification(tx, {
+        at: this.deps.clock.now(),
+        template: 'lost-pupil-forwarded',
+        ...to,
+        payload,
+      });
+    }
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -814,23 +882,31 @@ export class LostPupilService {
     return actor.laNumber;
   }
 
-  /** A record still in the database, with its file; NotFound for anything else. */
-  private async load(db: Executor, id: string): Promise<{ row: LostPupilRow; transfer: TransferRow }> {
+  /** A record still in the database, with its file and its forward; NotFound for anything else. */
+  private async load(
+    db: Executor,
+    id: string,
+  ): Promise<{ row: LostPupilRow; transfer: TransferRow; forward: Forwarded | undefined }> {
     const row = isTransferId(id) ? await getLostPupil(db, id) : undefined;
     if (!row || row.status === 'removed') throw new NotFound(WHAT);
     const transfer = await getTransfer(db, row.transfer_id);
     if (transfer?.dest_kind !== 'lost-pupils') throw new NotFound(WHAT);
-    return { row, transfer };
+    return { row, transfer, forward: (await forwardedFiles(db, [transfer.id])).get(transfer.id) };
   }
 
-  private async describe(actor: Actor, row: LostPupilRow, transfer: TransferRow): Promise<LostPupilRecord> {
+  private async describe(
+    actor: Actor,
+    row: LostPupilRow,
+    transfer: TransferRow,
+    forward: Forwarded | undefined,
+  ): Promise<LostPupilRecord> {
     const names = await organisationNames(this.deps.db, [namesOf(row)]);
-    const summary = summaryOf(row, names);
+    const summary = summaryOf(row, names, forward);
     if (summary.found && row.found_by) {
       const user = await getUser(this.deps.db, row.found_by);
       summary.found.by = user ? `${user.full_name} (${user.username})` : null;
     }
-    const file = fileStateOf(transfer);
+    const file = fileStateOf(transfer, forward);
     const forwards = can(actor.role, 'lost-pupils.forward');
     return {
       ...summary,

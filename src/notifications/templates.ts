@@ -242,6 +242,22 @@ const PAYLOADS = {
     filename: text,
     matchedOn: z.enum(['upn', 'former-upn', 'name-dob']),
   }),
+  /**
+   * To the lost-pupil users of the LA that uploaded a Lost Pupils Database record, when another LA
+   * forwards its file to a school (lost-pupils/service.ts): the file stays for that LA to remove.
+   */
+  'lost-pupil-forwarded': z.object({
+    lostFilename: text,
+    uploadedBy: organisationName,
+    uploadedByCode: code,
+    uploadedAt: timestamp,
+    forwardedBy: organisationName,
+    forwardedByCode: code,
+    school: organisationName,
+    schoolCode: code,
+    forwardedAt: timestamp,
+    path: servicePath,
+  }),
   'lost-pupils-to-review': z.object({
     laName: organisationName,
     /** Records that fell due for removal in the month reviewed, and all those waiting now. */
@@ -279,6 +295,7 @@ export const TEMPLATE_NAMES = [
   'new-message',
   'message-by-email',
   'lost-pupil-match',
+  'lost-pupil-forwarded',
   'addresses-missing',
   'lost-pupils-to-review',
   'census-return-submitted',
@@ -661,6 +678,37 @@ const lostPupilMatch: Template<Payload<'lost-pupil-match'>> = {
   },
 };
 
+const lostPupilForwarded: Template<Payload<'lost-pupil-forwarded'>> = {
+  description: message('notifications.admin.purpose.lost-pupil-forwarded'),
+  payload: PAYLOADS['lost-pupil-forwarded'],
+  content(p, language) {
+    const t = wordsIn(language);
+    return {
+      subject: t('email.lost-pupil-forwarded.subject', { filename: p.lostFilename }),
+      blocks: [
+        paragraph(
+          t('email.lost-pupil-forwarded.forwarded', {
+            by: nameWithCode(p.forwardedBy, p.forwardedByCode),
+            lostFilename: p.lostFilename,
+            school: nameWithCode(p.school, p.schoolCode),
+            at: formatDateTime(p.forwardedAt, language),
+          }),
+        ),
+        paragraph(
+          t('email.lost-pupil-match.sent-by', {
+            lostFilename: p.lostFilename,
+            uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
+            date: formatDate(p.uploadedAt, language),
+          }),
+        ),
+        paragraph(t('email.lost-pupil-forwarded.kept')),
+        paragraph(t('email.lost-pupil-forwarded.what-next', { review: t('menu.lost-pupils.review') })),
+        menuLink(t, 'menu.lost-pupils.review', p.path),
+      ],
+    };
+  },
+};
+
 const fileRemoved: Template<Payload<'file-removed'>> = {
   description: message('notifications.admin.purpose.file-removed'),
   payload: PAYLOADS['file-removed'],
@@ -949,6 +997,7 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'new-message': newMessage,
   'message-by-email': messageByEmail,
   'lost-pupil-match': lostPupilMatch,
+  'lost-pupil-forwarded': lostPupilForwarded,
   'addresses-missing': addressesMissing,
   'lost-pupils-to-review': lostPupilsToReview,
   'census-return-submitted': censusReturnSubmitted,

@@ -34,9 +34,12 @@
 //   for the school ('available'), uploaded by the forwarding user, now.
 // - The original becomes what the caller says: 'collected' when it was the forwarder's own file (the
 //   LA took it and passed it on, as a download would), 'removed' when it was waiting for another
-//   organisation (a school's file sent to the wrong school: that school must no longer see it). A
-//   removed original's content is deleted at once after the commit, as a sender's removal is
-//   (sent-service.ts); if that fails, the purge job finishes it.
+//   organisation (a school's file sent to the wrong school: that school must no longer see it), or
+//   'kept' as it was (a lost pupil's file another LA is responsible for, decision 36: it stays, with
+//   its content, until that LA removes it). A kept original is forwarded once: the forward locks its
+//   row and is refused if a copy of it exists already (two forwards at once: the second waits for
+//   the first and then finds its copy). A removed original's content is deleted at once after the
+//   commit, as a sender's removal is (sent-service.ts); if that fails, the purge job finishes it.
 // - One transaction: the new transfer and its pupils, the original's change (only if it is still in a
 //   state the caller allows, so a school collecting it at the same moment wins cleanly), a
 //   'file-forwarded' audit record on each of the two, and the 'ctf-uploaded' email to the new
@@ -59,10 +62,11 @@
 // destination): la-monitor-service.ts for an LA's own LLLL files and its schools' uncollected files.
 // The Lost Pupils issue reuses this for "forward to school" from the lost pupils database: its service
 // checks the lost-pupil transfer role, the attestation and that the record is one its LA may act on,
-// then calls forward() with originalBecomes 'collected' (the record stays, for the reports) and
-// onlyLa set to the actor's LA (the attestation is about a school "in your LEA"); the name rule below
+// then calls forward() with originalBecomes 'collected' when its LA uploaded the record, else 'kept'
+// (the record stays either way, for the reports and its LA's review) and onlyLa set to the actor's LA (the attestation is about a school "in your LEA"); the name rule below
 // already turns XXXXXXXX / MMMMMMMM names into school names.
 import { randomUUID } from 'node:crypto';
+import type { Updateable } from 'kysely';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
@@ -71,7 +75,7 @@ import { laName, nameAndCode, type OrganisationName, schoolName } from '../direc
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import type { Db, Executor, TransferRow, TransferStatus, TransferTable } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
 import { keyedError, sentenceError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -92,7 +96,22 @@ export interface ForwardDeps {
 }
 
 /** What the original becomes once forwarded (see the top of this file). */
-export type OriginalOutcome = 'collected' | 'removed';
+export type OriginalOutcome = 'collected' | 'removed' | 'kept';
+
+/**
+ * The change to the original's row for each outcome. A kept original's row is written as it was read,
+ * which locks it until the forward commits.
+ */
+function originalChange(
+  outcome: OriginalOutcome,
+  original: TransferRow,
+  iso: string,
+  userId: string,
+): Updateable<TransferTable> {
+  if (outcome === 'collected') return { status: 'collected', collected_at: iso };
+  if (outcome === 'removed') return { status: 'removed', removed_at: iso, removed_by: userId };
+  return { status: original.status };
+}
 
 export interface ForwardOptions {
   /** Only schools of this LA may receive it (the lost pupils database's attested forward). */
@@ -129,7 +148,7 @@ export interface ForwardResult {
   plan: ForwardPlan;
   /** The new transfer, waiting for the destination school. */
   forwarded: TransferRow;
-  /** The original, now collected or removed. */
+  /** The original, now collected or removed, or kept as it was. */
   original: TransferRow;
 }
 
@@ -320,12 +339,14 @@ export class ForwardService {
         const changed = await updateTransferIfStatus(
           tx,
           original.id,
-          from,
-          request.originalBecomes === 'collected'
-            ? { status: 'collected', collected_at: iso }
-            : { status: 'removed', removed_at: iso, removed_by: actor.userId },
+          request.originalBecomes === 'kept' ? [original.status] : from,
+          originalChange(request.originalBecomes, original, iso, actor.userId),
         );
         if (!changed) {
+          throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
+        }
+        // Read after the lock above, so a forward committed meanwhile is seen (read committed).
+        if (request.originalBecomes === 'kept' && (await hasCopy(tx, original.id, id))) {
           throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
         const audit = (subject: TransferRow, detail: Record<string, unknown>) =>
@@ -482,6 +503,18 @@ export async function forwardingOf(
   if (!original) return null;
   const names = await organisationNames(db, [original]);
   return { la: forwarder.la_number, original, sentBy: sourceLabel(original, names) };
+}
+
+/** Whether the original has a forwarded copy other than `except` (the one being made). */
+async function hasCopy(db: Executor, originalId: string, except: string): Promise<boolean> {
+  const copy = await db
+    .selectFrom('transfers')
+    .select('id')
+    .where('forwarded_from', '=', originalId)
+    .where('id', '<>', except)
+    .limit(1)
+    .executeTakeFirst();
+  return copy !== undefined;
 }
 
 /** The forwarding organisation as the email names it: "Testshire LA (916LLLL)" or a school's name. */

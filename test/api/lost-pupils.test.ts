@@ -292,7 +292,13 @@ describeEachEngine('API: Lost Pupils', (database) => {
       code: arrival.number,
     });
     assert.equal(forwarded.json().record.status, 'found');
-    assert.equal(forwarded.json().record.file.state, 'forwarded');
+    // Another LA's record: its file stays for that LA to remove (decision 36), and says where it went.
+    assert.equal(forwarded.json().record.file.state, 'forwarded-kept');
+    assert.deepEqual(forwarded.json().record.forwarded.school, {
+      number: arrival.number,
+      name: 'Arrival Primary School',
+    });
+    assert.equal(forwarded.json().record.forwarded.la.number, findshire.number);
     const again = await api(t.app, {
       method: 'POST',
       url,

@@ -76,6 +76,29 @@ test('common misspellings of surnames sound alike', () => {
   }
 });
 
+test('Latin Extended-B: accented letters lose their accents, the others are spelled out', () => {
+  // Romanian comma-below and the caron letters decompose, as they always did.
+  assert.equal(nameLetters('Ștefan Țurcanu'), 'STEFANTURCANU');
+  assert.equal(nameLetters('ș ț Ǎ ǧ'), 'STAG');
+  // These have no accent to take off: before, they were dropped (Əliyev was LIYEV).
+  assert.equal(nameLetters('Əliyev'), 'ALIYEV');
+  assert.equal(nameLetters('Məmmədov'), 'MAMMADOV');
+  assert.equal(nameLetters('ƒ Ƒ'), 'FF');
+  assert.equal(nameLetters('ǲemal ǅuric Ǆ ǆ'), 'DZEMALDZURICDZDZ');
+  assert.equal(nameLetters('ǈubica Ǌegoš'), 'LJUBICANJEGOS');
+  assert.equal(nameLetters('Ȝ ȝ'), 'YY');
+  assert.equal(nameLetters('Ɓello Ɗanjuma Ƙabir Ƴusuf'), 'BELLODANJUMAKABIRYUSUF');
+  assert.equal(nameLetters('ɓ ɗ ƙ ƴ ɛ ɔ'), 'BDKYEO');
+  assert.equal(nameLetters('Ʒ ʒ Ǯ'), 'ZHZHZH', 'with an accent too');
+  // Every letter of the block becomes A-Z letters, but for the tone, click and phonetic-only letters.
+  const dropped = [...'ƄƅƍƛƜƧƨƪƸƹƺƻƼƽƾǀǁǂǃȸȹɁɂ'];
+  for (let code = 0x180; code <= 0x24f; code++) {
+    const letter = String.fromCodePoint(code);
+    if (dropped.includes(letter)) continue;
+    assert.match(nameLetters(letter), /^[A-Z]+$/, `U+${code.toString(16)} ${letter}`);
+  }
+});
+
 test('a name sounds like itself typed without the letters a keyboard lacks', () => {
   for (const [a, b] of [
     ['Wałęsa', 'Walesa'],
@@ -83,6 +106,10 @@ test('a name sounds like itself typed without the letters a keyboard lacks', () 
     ['Søren', 'Soren'],
     ['Kjær', 'Kjaer'],
     ['Þórsdóttir', 'Thorsdottir'],
+    ['Ștefan', 'Stefan'],
+    ['Əliyev', 'Aliyev'],
+    ['ǲemal', 'Dzemal'],
+    ['ƒairbairn', 'Fairbairn'],
   ]) {
     assert.deepEqual(soundalikeKeys(a as string), soundalikeKeys(b as string), `${a} ~ ${b}`);
   }

@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
+import { whatNeedsAttention } from '../../src/home/service.ts';
+import { LostPupilReviewService, REVIEW_PATH } from '../../src/lost-pupils/review-service.ts';
 import {
   EMPTY_SEARCH,
   LostPupilService,
@@ -15,10 +17,12 @@ import {
 } from '../../src/lost-pupils/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { DownloadTickets } from '../../src/transfers/download-tickets.ts';
+import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SENT_FILTERS, SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -167,6 +171,9 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     });
   const db = () => database().db;
 
+  /** A clock 8 days after the tests' own: past the 7 days a collected file is kept. */
+  const eightDaysOn = () => new ManualClock(new Date(clock.now().getTime() + 8 * 86_400_000).toISOString());
+
   /** An LA with a school, and a user of `role` in it. */
   async function laWith(role: Role) {
     const la = await makeLa(db());
@@ -229,6 +236,31 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.deepEqual(await found({ forename: 'Søren' }), ['plain', 'walesa']);
     assert.deepEqual(await found({ surname: 'Kjaer', surnameBegins: true }), ['kjaer']);
     assert.deepEqual(await found({ forename: 'Aesa' }), ['kjaer']);
+  });
+
+  test('a name with Latin Extended-B letters (Ș, Ə, ǲ, ƒ, Ȝ) is found typed in plain letters, and as written', async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const made = {
+      stefan: await makeLostPupil(db(), files, { from, pupil: { surname: 'Țurcanu', forename: 'Ștefan' } }),
+      aliyev: await makeLostPupil(db(), files, { from, pupil: { surname: 'Əliyev', forename: 'Ƒatima' } }),
+      dzafic: await makeLostPupil(db(), files, { from, pupil: { surname: 'ǲafić', forename: 'Ȝvonne' } }),
+    };
+    const found = async (fields: Partial<SearchForm>) =>
+      foundOf(await service().search(actor, search(fields)), made);
+    for (const [surname, which] of [
+      ['Turcanu', 'stefan'],
+      ['Aliyev', 'aliyev'],
+      ['Əliyev', 'aliyev'],
+      ['Dzafic', 'dzafic'],
+      ['ǲafić', 'dzafic'],
+    ] as const) {
+      assert.deepEqual(await found({ surname, surnameBegins: true }), [which], `${surname} begins`);
+      assert.deepEqual(await found({ surname }), [which], `${surname} sounds like`);
+    }
+    assert.deepEqual(await found({ surname: 'Turcanu', forename: 'Stefan' }), ['stefan']);
+    assert.deepEqual(await found({ surname: 'Aliyev', forename: 'Fatima' }), ['aliyev']);
+    assert.deepEqual(await found({ surname: 'Dzafic', forename: 'Yvonne' }), ['dzafic']);
   });
 
   test('each field alone finds its records', async () => {
@@ -600,7 +632,7 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.equal((await getTransfer(db(), made.id))?.status, 'available');
   });
 
-  test("forward to school: a new CTF in the LA's name for a school of the LA, which the school downloads", async () => {
+  test("forward to school: a new CTF in the LA's name for a school of the LA, which the school downloads; another LA's file stays", async () => {
     const { actor, la, school } = await laWith('la_lost_pupil_transfer');
     const from = await uploader();
     const content = `<?xml version="1.0"?><CTfile><Pupil>${uniqueName()}</Pupil></CTfile>\n`;
@@ -653,7 +685,9 @@ describeEachEngine('Search for Lost Pupil', (database) => {
       [result.forwarded.source_la, result.forwarded.source_school, result.forwarded.source_inbox],
       [la.number, null, null],
     );
-    assert.equal(result.original.status, 'collected');
+    // The record is another LA's (decision 36): its file stays as it was, content and all, for that LA.
+    assert.equal(result.original.status, 'available');
+    assert.ok(result.original.storage_key, 'its content is kept');
     assert.equal((await pupilsOf(db(), result.forwarded.id))[0]?.upn, 'A916540219002');
     // The school is told a file is waiting; the LA, as its sender, that it was sent.
     const emails = await db()
@@ -727,7 +761,129 @@ describeEachEngine('Search for Lost Pupil', (database) => {
       return true;
     });
     const again = await service().record(actor, made.id);
-    assert.deepEqual([again.file.state, again.canForward, again.canDownload], ['forwarded', false, true]);
+    assert.deepEqual(
+      [again.file.state, again.canForward, again.canDownload],
+      ['forwarded-kept', false, true],
+    );
+  });
+
+  test('a file forwarded by another LA stays, shown as forwarded, and its LA is told to close its case and remove it', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const from = await uploader();
+    const surname = uniqueName('Kept');
+    const made = await makeLostPupil(db(), files, { from: from.number, pupil: { surname } });
+    const forwardedAt = clock.now().toISOString();
+    const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+
+    // The LA that uploaded it (here with no lost-pupil users of its own: the LA's address) is emailed,
+    // with file names and organisations only.
+    const told = await db()
+      .selectFrom('notification_outbox')
+      .select(['recipient_kind', 'recipient', 'payload'])
+      .where('template', '=', 'lost-pupil-forwarded')
+      .where('payload', 'like', `%${made.transfer.filename}%`)
+      .execute();
+    assert.deepEqual(
+      told.map((e) => [e.recipient_kind, e.recipient]),
+      [['la', from.la_number]],
+    );
+    const payload = JSON.parse(told[0]?.payload ?? '{}');
+    assert.deepEqual(
+      [payload.forwardedByCode, payload.schoolCode, payload.uploadedByCode, payload.path],
+      [`${la.number}LLLL`, school.number, from.number, '/lost-pupils/review'],
+    );
+    assert.doesNotMatch(told[0]?.payload ?? '', new RegExp(surname));
+
+    // Every LA's search shows where the file went.
+    const other = await laWith('la_lost_pupil');
+    const outcome = await service().search(other.actor, search({ surname, surnameBegins: true }));
+    const forwarded = {
+      at: forwardedAt,
+      school: { number: school.number, name: school.name },
+      la: { number: la.number, name: `Testshire (${la.number})` },
+    };
+    assert.deepEqual(outcome.results.find((r) => r.id === made.id)?.forwarded, forwarded);
+    const record = await service().record(other.actor, made.id);
+    assert.deepEqual(record.forwarded, forwarded);
+    assert.deepEqual(
+      [record.file.state, record.file.changedAt, record.canDownload],
+      ['forwarded-kept', forwardedAt, true],
+    );
+
+    // The purge job keeps it past the 7 days a collected file is kept.
+    await purgeExpiredContent(db(), files, eightDaysOn());
+    const kept = await getTransfer(db(), made.id);
+    assert.deepEqual([kept?.status, Boolean(kept?.storage_key), kept?.purged_at], ['available', true, null]);
+    assert.equal((await service().record(other.actor, made.id)).canDownload, true);
+
+    // Its LA sees it on its home page and in its review, where it is removed with its content.
+    const own = actorOf(await makeUser(db(), 'la_lost_pupil', { laNumber: from.la_number }));
+    const home = await whatNeedsAttention(
+      db(),
+      {
+        ...own,
+        fullName: '',
+        roleLabel: '',
+        organisationName: '',
+        mustChangePassword: false,
+        mustSetUpTwoFactor: false,
+        lastSignedInAt: null,
+        language: 'en',
+      },
+      clock.now(),
+    );
+    assert.deepEqual(
+      home.filter((item) => item.href === REVIEW_PATH).map((item) => translateMessage('en', item.text)),
+      [
+        "1 lost pupil record uploaded by your LA's schools was forwarded to a school by another LA: close your case and remove it from the Lost Pupils Database.",
+      ],
+    );
+    const reviews = new LostPupilReviewService({ db: db(), files, clock, logger: createLogger('silent') });
+    const listed = (await reviews.due(own)).foundNotDue.records.find((r) => r.id === made.id);
+    assert.deepEqual(listed?.forwarded, forwarded);
+    await reviews.remove(own, [made.id], 'destination-known');
+    const removed = await getTransfer(db(), made.id);
+    assert.deepEqual([removed?.status, removed?.storage_key], ['removed', null]);
+    assert.equal(result.forwarded.forwarded_from, made.id);
+  });
+
+  test('a file forwarded by the LA that uploaded it is collected, its content deleted 7 days later', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const made = await makeLostPupil(db(), files, { from: school.number });
+    const { result, record } = await service().forward(actor, made.id, {
+      school: school.number,
+      attested: true,
+    });
+    assert.equal(result.original.status, 'collected');
+    assert.deepEqual([record.file.state, record.forwarded?.la.number], ['forwarded', la.number]);
+    const told = await db()
+      .selectFrom('notification_outbox')
+      .select('id')
+      .where('template', '=', 'lost-pupil-forwarded')
+      .where('payload', 'like', `%${made.transfer.filename}%`)
+      .execute();
+    assert.deepEqual(told, [], 'the LA forwarded it itself');
+    await purgeExpiredContent(db(), files, eightDaysOn());
+    assert.equal((await getTransfer(db(), made.id))?.storage_key, null);
+    assert.equal((await service().record(actor, made.id)).file.state, 'forwarded-purged');
+  });
+
+  test('a file another LA is responsible for is forwarded once, even by two forwards at the same moment', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const second = await makeSchool(db(), la.number);
+    const made = await makeLostPupil(db(), files, { from: (await uploader()).number });
+    const outcomes = await Promise.allSettled(
+      [school, second].map((to) => service().forward(actor, made.id, { school: to.number, attested: true })),
+    );
+    assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+    const refused = outcomes.find((o) => o.status === 'rejected');
+    assert.ok(refused?.reason instanceof Invalid, String(refused?.reason));
+    const copies = await db()
+      .selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', made.id)
+      .execute();
+    assert.equal(copies.length, 1);
   });
 
   test('a file its school removed cannot be downloaded or forwarded', async () => {

@@ -8,6 +8,7 @@ import { insertLostPupils, type NewLostPupil, searchLostPupils } from '../../src
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { SPELLED_OUT_LETTERS } from '../../src/platform/db/migrations/031-spelled-out-name-letters.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
+import { SPELLED_OUT as SPELLED_OUT_NOW } from '../../src/platform/letters.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
 import { lostPupilFileRow } from '../support/lost-pupils.ts';
 
@@ -20,12 +21,15 @@ const lettersBefore = (name: string) =>
     .replace(/[^A-Z]/g, '');
 
 test('the migration looks for every character whose letters changed', () => {
+  // Spelled out since by migration 037 (Latin Extended-B), which reads every record beyond ASCII.
+  const since = SPELLED_OUT_NOW.filter((letter) => !SPELLED_OUT_LETTERS.includes(letter));
+  const bySince = (letter: string) => since.includes(letter.normalize('NFD').replace(/\p{M}/gu, ''));
   // The Basic Multilingual Plane: no character beyond it changed (all of Unicode was checked once).
   for (let code = 0; code <= 0xffff; code++) {
     const letter = String.fromCodePoint(code);
     if (nameLetters(letter) !== lettersBefore(letter)) {
       assert.ok(
-        SPELLED_OUT_LETTERS.includes(letter),
+        SPELLED_OUT_LETTERS.includes(letter) || (code > 0x7f && bySince(letter)),
         `U+${code.toString(16)} ${letter} is spelled out now: records stored before need a migration`,
       );
     }

@@ -185,6 +185,18 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     filename: transfer.filename,
     matchedOn: 'name-dob',
   },
+  'lost-pupil-forwarded': {
+    lostFilename: '9165402_CTF_XXXXXXXX_004.XML',
+    uploadedBy: 'Cotswold Edge Primary School',
+    uploadedByCode: '9165402',
+    uploadedAt: SUMMER,
+    forwardedBy: 'Northshire LA',
+    forwardedByCode: '817LLLL',
+    school: 'St Martha Primary School',
+    schoolCode: '8171234',
+    forwardedAt: WINTER,
+    path: '/lost-pupils/review',
+  },
   'addresses-missing': {
     laName: 'Northshire',
     organisations: [
@@ -700,6 +712,29 @@ describe('addresses-missing', () => {
     assert.match(email.text, /^8172001 +Hill Top Academy +1$/m);
     assertLink(email, '/dba/schools');
     assertLink(email, '/dba/la');
+  });
+});
+
+describe('lost-pupil-forwarded', () => {
+  test('tells the LA that uploaded the record who forwarded its file where, that it stays, and what to do', () => {
+    const email = compose('lost-pupil-forwarded', SAMPLES['lost-pupil-forwarded']);
+    assertFacts(
+      email,
+      [
+        'Northshire LA (817LLLL) forwarded the Lost Pupils Database file 9165402_CTF_XXXXXXXX_004.XML to St Martha Primary School (8171234) on 23 November 2026 at 2:05pm',
+        'was sent to the database by Cotswold Edge Primary School (9165402) on 1 July 2026',
+        'The file stays in the Lost Pupils Database, with its content, until your LA removes it',
+        'Close any case you have open for this pupil',
+        'Lost Pupils Past Leaving Age',
+      ],
+      ['9165402_CTF_XXXXXXXX_004.XML'],
+    );
+    assertLink(email, '/lost-pupils/review');
+    const welsh = compose('lost-pupil-forwarded', SAMPLES['lost-pupil-forwarded'], 'cy');
+    assertFacts(welsh, [
+      'Anfonodd Northshire LA (817LLLL) ffeil 9165402_CTF_XXXXXXXX_004.XML',
+      'Disgyblion Coll Dros yr Oedran Gadael Ysgol',
+    ]);
   });
 });
 

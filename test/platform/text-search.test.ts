@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { nameLetters } from '../../src/lost-pupils/phonetics.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { searchText } from '../../src/platform/db/text-search.ts';
+import { SPELLED_OUT } from '../../src/platform/letters.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
 
 test('search text is lower-case, single-spaced and leaves punctuation out', () => {
@@ -38,8 +39,11 @@ test('letters with no accent to take off are spelled out, as the Lost Pupils sea
   assert.equal(searchText('Guðrún Đorđević'), 'gudrun dordevic');
   assert.equal(searchText('Straße'), 'strasse');
   assert.equal(searchText('Œuvre Ħamrun'), 'oeuvre hamrun');
+  // Latin Extended-B: before, kept as written ("əli"), so typed in plain letters it was not found.
+  assert.equal(searchText('Məktəb Əli Ƒord'), 'maktab ali ford');
+  assert.equal(searchText('Ȝate Ɓauchi Ștefan'), 'yate bauchi stefan');
   // Every letter either search spells out, capital or small, the same way in both.
-  const letters = [...'ÆæÐðØøÞþĐđĦħĲĳĸĿŀŁłŊŋŒœŦŧẞßǼǽǾǿ'];
+  const letters = [...SPELLED_OUT, ...'ǼǽǾǿǮǯ'];
   for (const letter of letters) {
     const inFinder = searchText(`a${letter}b`);
     assert.match(inFinder, /^a[a-z]+b$/, `${letter} in the finder: ${inFinder}`);
