@@ -480,4 +480,45 @@ describeEachEngine('LA CTF pages', (database) => {
       assert.ok(welsh.includes(words), words);
     }
   });
+  test("the school's Reject page of a copy its LA forwarded says that the LA is emailed too, in English and Welsh", async () => {
+    const w = await world();
+    const forwarder = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    const forwardedCopy = async (sequence: string) => {
+      const original = await transfer({
+        from: school(w.b1.number),
+        to: school(w.a1.number),
+        filename: `${w.b1.number}_CTF_${w.a1.number}_${sequence}.XML`,
+      });
+      return (await new LaMonitorService(t.deps).forward(forwarder, original.row.id, w.a2.number)).forwarded;
+    };
+    const uploaded = await transfer({ from: school(w.b1.number), to: school(w.a2.number) });
+    for (const [language, sequence, words] of [
+      [
+        'en',
+        '071',
+        `Ayshire LA (${w.laA.number}LLLL) forwarded this file to you, so they are sent an email with your reason too, as well as B One Primary.`,
+      ],
+      [
+        'cy',
+        '072',
+        `Anfonodd Awdurdod lleol Ayshire (${w.laA.number}LLLL) y ffeil hon ymlaen atoch, felly anfonir e-bost atynt hwythau gyda’ch rheswm hefyd, yn ogystal ag at B One Primary.`,
+      ],
+    ] as const) {
+      const copy = await forwardedCopy(sequence);
+      const user = await makeUser(w.db, 'school', { establishmentNumber: w.a2.number }, { language });
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      const page = await agent.get(`/download/ctf/files/${copy.id}/reject`);
+      assert.equal(page.statusCode, 200, language);
+      assert.ok(textOf(mainOf(page.body)).includes(words), `${language}: ${textOf(mainOf(page.body))}`);
+      // Shown again with an error, it still says so.
+      const empty = await agent.post(`/download/ctf/files/${copy.id}/reject`, { reason: '' });
+      assert.equal(empty.statusCode, 400, language);
+      assert.ok(textOf(mainOf(empty.body)).includes(words), language);
+      // A file its sender uploaded: only the sender is told.
+      const plain = await agent.get(`/download/ctf/files/${uploaded.row.id}/reject`);
+      assert.equal(plain.statusCode, 200, language);
+      assert.doesNotMatch(plain.body, /id="forwarding-la"/, language);
+    }
+  });
 });
