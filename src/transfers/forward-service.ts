@@ -242,7 +242,7 @@ export class ForwardService {
       return fail('transfer.forward.no-free-name', { filename: classified.file.name, number });
     }
     const file = renamed.file;
-    const draft = this.draft(original, file, { id: '', uploadedBy: '', at: '' });
+    const draft = this.draft(original, file, { id: '', uploadedBy: '', at: '', forwardingLa: null });
     const names = await organisationNames(this.deps.db, [draft]);
     return {
       filename: file.name,
@@ -295,7 +295,13 @@ export class ForwardService {
     try {
       result = await db.transaction().execute(async (tx) => {
         const forwarded: TransferRow = {
-          ...this.draft(original, plan.file, { id, uploadedBy: actor.userId, at: iso }),
+          ...this.draft(original, plan.file, {
+            id,
+            uploadedBy: actor.userId,
+            at: iso,
+            // forwardingOf's rule: an LA user's forward is its LA's (a school user has its school's LA too).
+            forwardingLa: actor.establishmentNumber ? null : (actor.laNumber ?? null),
+          }),
           size: stored.size,
           sha256: stored.sha256,
           storage_key: stored.storageKey,
@@ -415,7 +421,7 @@ export class ForwardService {
   private draft(
     original: TransferRow,
     file: ClassifiedFilename,
-    facts: { id: string; uploadedBy: string; at: string },
+    facts: { id: string; uploadedBy: string; at: string; forwardingLa: string | null },
   ): TransferRow {
     const { source, destination } = file;
     if (destination.kind !== 'school') throw new Error('A CTF is only forwarded to a school');
@@ -447,6 +453,7 @@ export class ForwardService {
       removed_by: null,
       purged_at: null,
       forwarded_from: original.id,
+      forwarding_la: facts.forwardingLa,
     };
   }
 }

@@ -170,6 +170,7 @@ export async function makeTransfer(db: Db, files: Store, spec: TransferSpec): Pr
     removed_by: null,
     purged_at: null,
     forwarded_from: null,
+    forwarding_la: null,
     scan_status: 'not-scanned',
     scanned_at: null,
     scan_signature: null,

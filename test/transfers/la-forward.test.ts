@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { beforeEach, test } from 'node:test';
+import { CompiledQuery, sql } from 'kysely';
 import type { Role } from '../../src/auth/permissions.ts';
 import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -10,6 +11,7 @@ import { fieldErrorIn, writtenIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { StoredFile } from '../../src/platform/storage/encrypted-store.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
+import { listRejectedForwards, rejectedForwardsQuery } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import {
   ForwardService,
@@ -888,5 +890,58 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       (await emailsAbout(w.db, uploaded.row.filename)).map((e) => [e.template, e.recipient]),
       [['file-rejected', w.a1.number]],
     );
+  });
+  test("the rejected forwards of an LA are its own, read by the LA's index (transfers_forwarding_la), not the country's", async () => {
+    const w = await world();
+    const rejectedCopy = async (forwarder: typeof w.laUserA, to: string, sequence: string) => {
+      const original = await makeTransfer(w.db, stores.files, {
+        from: school(w.b1.number),
+        to: school(w.a1.number),
+        filename: `${w.b1.number}_CTF_${w.a1.number}_${sequence}.XML`,
+        content,
+      });
+      const { forwarded } = await service().forward(forwarder, original.row.id, to);
+      const rejecter = actorOf(await makeUser(w.db, 'school', { establishmentNumber: to }));
+      await downloads().reject(rejecter, 'ctf', forwarded.id, 'Not ours');
+      return forwarded;
+    };
+    const first = await rejectedCopy(w.laUserA, w.a2.number, '081');
+    // LA B forwards a file misaddressed to one of its schools on to a school of LA A, which rejects it.
+    const theirsOriginal = await makeTransfer(w.db, stores.files, {
+      from: school(w.a1.number),
+      to: school(w.b1.number),
+      filename: `${w.a1.number}_CTF_${w.b1.number}_082.XML`,
+      content,
+    });
+    const theirs = (await service().forward(w.laUserB, theirsOriginal.row.id, w.a2.number)).forwarded;
+    await downloads().reject(w.schoolA2, 'ctf', theirs.id, 'Not ours either');
+    const second = await rejectedCopy(w.laUserA, w.a2.number, '083');
+    assert.equal(first.forwarding_la, w.laA.number, 'the copy names the LA that forwarded it');
+    assert.equal((await getTransfer(w.db, theirs.id))?.forwarding_la, w.laB.number);
+
+    const since = '2026-11-01T00:00:00.000Z';
+    assert.deepEqual(
+      (await listRejectedForwards(w.db, w.laA.number, since)).map((row) => row.id).sort(),
+      [first.id, second.id].sort(),
+    );
+    assert.deepEqual(
+      (await listRejectedForwards(w.db, w.laB.number, since)).map((row) => row.id),
+      [theirs.id],
+    );
+
+    // The plan: a seek of the LA's copies in the index, not the country's rejected copies.
+    const { engine } = database();
+    const query = rejectedForwardsQuery(w.db, w.laA.number, since).compile();
+    const plan = await w.db.transaction().execute(async (tx) => {
+      const explain = engine === 'sqlite' ? 'explain query plan' : 'explain';
+      // A handful of rows: without this, PostgreSQL rightly reads the table itself.
+      if (engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
+      const { rows } = await tx.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
+      );
+      return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
+    });
+    assert.match(plan, /transfers_forwarding_la/, plan);
+    assert.doesNotMatch(plan, /transfers_forwarded_uploaded|transfers_forwarded_from|users/, plan);
   });
 });
