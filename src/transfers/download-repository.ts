@@ -461,6 +461,20 @@ export async function listRejectedForwards(
   return rejectedForwardsQuery(db, laNumber, since).execute();
 }
 
+/**
+ * The copy a file was forwarded as (forward-service.ts), by transfers_forwarded_from, other than `except`
+ * when given; undefined if none.
+ */
+export async function copyForwardedFrom(
+  db: Executor,
+  originalId: string,
+  except?: string,
+): Promise<TransferRow | undefined> {
+  let q = db.selectFrom('transfers').selectAll().where('forwarded_from', '=', originalId);
+  if (except !== undefined) q = q.where('id', '!=', except);
+  return q.orderBy('uploaded_at', 'desc').orderBy('id').executeTakeFirst();
+}
+
 /** These transfers, in no order. */
 export async function transfersByIds(db: Executor, ids: readonly string[]): Promise<TransferRow[]> {
   if (ids.length === 0) return [];

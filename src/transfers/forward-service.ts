@@ -63,6 +63,7 @@
 // onlyLa set to the actor's LA (the attestation is about a school "in your LEA"); the name rule below
 // already turns XXXXXXXX / MMMMMMMM names into school names.
 import { randomUUID } from 'node:crypto';
+import type { Updateable } from 'kysely';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
@@ -71,13 +72,18 @@ import { laName, nameAndCode, type OrganisationName, schoolName } from '../direc
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import type { Db, Executor, TransferRow, TransferStatus, TransferTable } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
 import { keyedError, sentenceError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from './download-listing.ts';
-import { ctfNamesHeldFor, organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import {
+  copyForwardedFrom,
+  ctfNamesHeldFor,
+  organisationNames,
+  updateTransferIfStatus,
+} from './download-repository.ts';
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
 import { purgeContent } from './jobs.ts';
 import { actorParty, isSender } from './parties.ts';
@@ -91,8 +97,12 @@ export interface ForwardDeps {
   logger: Logger;
 }
 
-/** What the original becomes once forwarded (see the top of this file). */
-export type OriginalOutcome = 'collected' | 'removed';
+/**
+ * What the original becomes once forwarded (see the top of this file). A forwarded copy its school
+ * rejected stays 'rejected' when the LA forwards it on: the school did reject it, and its sender's View /
+ * Remove Files says so; its content is purged 7 days after the rejection, as any rejected file's.
+ */
+export type OriginalOutcome = 'collected' | 'removed' | 'rejected';
 
 export interface ForwardOptions {
   /** Only schools of this LA may receive it (the lost pupils database's attested forward). */
@@ -132,6 +142,13 @@ export interface ForwardResult {
   /** The original, now collected or removed. */
   original: TransferRow;
 }
+
+/** The original's columns once forwarded, by what it becomes, at an instant (ISO) by a user. */
+const ORIGINAL_CHANGES: Record<OriginalOutcome, (at: string, by: string) => Updateable<TransferTable>> = {
+  collected: (at) => ({ status: 'collected', collected_at: at }),
+  removed: (at, by) => ({ status: 'removed', removed_at: at, removed_by: by }),
+  rejected: () => ({ status: 'rejected' }),
+};
 
 /** The form field errors are reported against. */
 export const SCHOOL_FIELD = 'school';
@@ -323,15 +340,19 @@ export class ForwardService {
           ({ transfer_id: _t, position: _p, ...pupil }) => pupil,
         );
         await insertTransfer(tx, forwarded, pupils);
+        // A rejected original is written as it is: the update takes its row's lock all the same, so that
+        // of two forwards of it at once the second waits here, then finds the first's copy below.
         const changed = await updateTransferIfStatus(
           tx,
           original.id,
           from,
-          request.originalBecomes === 'collected'
-            ? { status: 'collected', collected_at: iso }
-            : { status: 'removed', removed_at: iso, removed_by: actor.userId },
+          ORIGINAL_CHANGES[request.originalBecomes](iso, actor.userId),
         );
         if (!changed) {
+          throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
+        }
+        // A file is forwarded once: a double submit, or the back button and submit again, makes no second copy.
+        if (await copyForwardedFrom(tx, original.id, id)) {
           throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
         const audit = (subject: TransferRow, detail: Record<string, unknown>) =>
