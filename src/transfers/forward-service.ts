@@ -55,8 +55,14 @@
 //   monitoring page lists the copies it forwarded that were rejected (la-monitor-service.ts), as the
 //   sender's View / Remove Files lists its rejected files.
 //
+// - A file is forwarded once: the transaction takes the original's row, then finds no other copy of it
+//   (copyForwardedFrom), so a second confirmation makes nothing; the caller says where the first went.
+// - A copy its school rejected can be forwarded on by the LA that forwarded it, while its content is kept
+//   (7 days after the rejection): the copy stays 'rejected' (docs/decisions.md, 35).
+//
 // Who may forward which file is the caller's decision (ForwardService checks only the file and the
-// destination): la-monitor-service.ts for an LA's own LLLL files and its schools' uncollected files.
+// destination): la-monitor-service.ts for an LA's own LLLL files, its schools' uncollected files and the
+// copies it forwarded that were rejected.
 // The Lost Pupils issue reuses this for "forward to school" from the lost pupils database: its service
 // checks the lost-pupil transfer role, the attestation and that the record is one its LA may act on,
 // then calls forward() with originalBecomes 'collected' (the record stays, for the reports) and

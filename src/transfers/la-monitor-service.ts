@@ -18,7 +18,9 @@
 //    Above the tabs, whichever is shown, the CTFs the LA forwarded (forward-service.ts) that their school
 //    rejected in the last month, with the reason (rejectedForwards): in the handbook's way the LA would be
 //    their sender and see them rejected (LA notes §4.2), and one forwarded to another LA's school is in
-//    none of its tabs. The LA is emailed about each too (download-service.ts).
+//    none of its tabs. The LA is emailed about each too (download-service.ts). Each opens on its own page
+//    (rejectedForward), from which the LA forwards it on to another school while its content is kept
+//    (7 days after the rejection; docs/decisions.md, 35).
 // 2. "Delete Files Not Collected by Schools": the same files waiting for the LA's schools and for the
 //    LA itself (LEALLLL: "files sent to the LA directly as no destination school is known"), with the
 //    pupils' names, UPNs and dates of birth, so the LA can check whether the pupils have arrived; for
