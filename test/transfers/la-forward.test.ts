@@ -954,6 +954,8 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       pupils: [pupil('Rejectedsurname', { forename: 'Robin' })],
     });
     const { forwarded } = await service().forward(w.laUserA, original.row.id, w.a2.number);
+    // The Reject page names the forwarding LA beside the sender, as both are emailed.
+    assert.equal((await downloads().forwardingLaTold(w.schoolA2, forwarded.id))?.code, `${w.laA.number}LLLL`);
     clock.advanceMinutes(60);
     await downloads().reject(w.schoolA2, 'ctf', forwarded.id, 'Not our pupil: try A Three Primary');
     clock.advanceMinutes(60);
@@ -1128,6 +1130,8 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       originalBecomes: 'collected',
       onlyLa: w.laA.number,
     });
+    // The LA is its sender: the Reject page names it once, as the sender, and adds nobody.
+    assert.equal(await downloads().forwardingLaTold(w.schoolA2, forwarded.id), null);
     await downloads().reject(w.schoolA2, 'ctf', forwarded.id, 'Not here');
     await assert.rejects(
       service().forwardRejectedPlan(w.laUserA, forwarded.id, w.b1.number),
