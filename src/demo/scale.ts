@@ -383,6 +383,7 @@ function transferRow(
     removed_by: fate.removedAt ? file.uploadedBy : null,
     purged_at: fate.purgedAt,
     forwarded_from: null,
+    forwarding_la: null,
     scanned_at: null,
     scan_signature: null,
   };

@@ -424,43 +424,55 @@ export type RejectedForward = Pick<
 > & { original_filename: string };
 
 /**
- * The CTFs the LA's users forwarded (forward-service.ts: the copy's uploader is the forwarding user)
- * that their destination rejected at or after `since` (ISO), the latest rejection first.
+ * The CTFs the LA forwarded (forward-service.ts records its number on the copy) that their destination
+ * rejected at or after `since` (ISO), the latest rejection first: read by transfers_forwarding_la, the LA's
+ * own copies only, however many the country has.
  */
+export function rejectedForwardsQuery(db: Executor, laNumber: string, since: string) {
+  return db
+    .selectFrom('transfers as c')
+    .innerJoin('transfers as o', 'o.id', 'c.forwarded_from')
+    .select([
+      'c.id',
+      'c.filename',
+      'c.rejected_at',
+      'c.reject_reason',
+      'c.source_la',
+      'c.source_school',
+      'c.dest_la',
+      'c.dest_kind',
+      'c.dest_school',
+      'c.dest_inbox',
+      'c.lost_reason',
+      'o.filename as original_filename',
+    ])
+    .where('c.forwarding_la', '=', laNumber)
+    .where('c.status', '=', 'rejected')
+    .where('c.rejected_at', '>=', since)
+    .orderBy('c.rejected_at', 'desc')
+    .orderBy('c.id');
+}
+
 export async function listRejectedForwards(
   db: Executor,
   laNumber: string,
   since: string,
 ): Promise<RejectedForward[]> {
-  return (
-    db
-      .selectFrom('transfers as c')
-      .innerJoin('transfers as o', 'o.id', 'c.forwarded_from')
-      .innerJoin('users as u', 'u.id', 'c.uploaded_by')
-      .select([
-        'c.id',
-        'c.filename',
-        'c.rejected_at',
-        'c.reject_reason',
-        'c.source_la',
-        'c.source_school',
-        'c.dest_la',
-        'c.dest_kind',
-        'c.dest_school',
-        'c.dest_inbox',
-        'c.lost_reason',
-        'o.filename as original_filename',
-      ])
-      .where('c.forwarded_from', 'is not', null)
-      .where('c.status', '=', 'rejected')
-      .where('c.rejected_at', '>=', since)
-      .where('u.la_number', '=', laNumber)
-      // A school user has its school's LA too: only an LA user's forward is the LA's.
-      .where('u.establishment_number', 'is', null)
-      .orderBy('c.rejected_at', 'desc')
-      .orderBy('c.id')
-      .execute()
-  );
+  return rejectedForwardsQuery(db, laNumber, since).execute();
+}
+
+/**
+ * The copy a file was forwarded as (forward-service.ts), by transfers_forwarded_from, other than `except`
+ * when given; undefined if none.
+ */
+export async function copyForwardedFrom(
+  db: Executor,
+  originalId: string,
+  except?: string,
+): Promise<TransferRow | undefined> {
+  let q = db.selectFrom('transfers').selectAll().where('forwarded_from', '=', originalId);
+  if (except !== undefined) q = q.where('id', '!=', except);
+  return q.orderBy('uploaded_at', 'desc').orderBy('id').executeTakeFirst();
 }
 
 /** These transfers, in no order. */

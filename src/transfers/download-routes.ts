@@ -453,6 +453,7 @@ export function downloadRoutes(
             title: request.t('transfer.reject.title', { filename: found.file.filename }),
             base,
             file: found.file,
+            forwardingLa: await service.forwardingLaTold(user, transferId),
             values: { reason: '' },
             backLink: { href: `${base}/files/${found.file.id}` },
           });
@@ -478,6 +479,8 @@ export function downloadRoutes(
               title: request.t('transfer.reject.title', { filename: file?.filename ?? '' }),
               base,
               file,
+              forwardingLa:
+                file?.status === 'available' ? await service.forwardingLaTold(user, transferId) : null,
               values: form,
               errors,
               backLink: { href: `${base}/files/${transferId}` },

@@ -39,6 +39,7 @@ import {
   type FileListing,
   listing,
   OFFERED_SCANS,
+  type PartyLabel,
   type PupilDetails,
   pupilDetails,
   REDOWNLOAD_DAYS,
@@ -400,6 +401,21 @@ export class DownloadService {
       }
       return outcome;
     });
+  }
+
+  /**
+   * The LA emailed about a rejection beside the file's sender (see reject): the LA that forwarded it, unless
+   * that LA is its sender. Null when there is none. The Reject page says who will be told.
+   */
+  async forwardingLaTold(actor: Actor, id: string): Promise<PartyLabel | null> {
+    const row = await this.incoming(this.deps.db, actor, id);
+    const forwarding = await forwardingOf(this.deps.db, row);
+    if (!forwarding || isSentByLa(row, forwarding.la)) return null;
+    const la = { source_la: forwarding.la, source_school: null, source_inbox: null };
+    return sourceLabel(
+      la,
+      await organisationNames(this.deps.db, [{ ...la, dest_la: null, dest_school: null }]),
+    );
   }
 
   /** Reject (handbook §6, §9): the file will not be collected; the sender is told why. */

@@ -36,10 +36,8 @@
 //   LA took it and passed it on, as a download would), 'removed' when it was waiting for another
 //   organisation (a school's file sent to the wrong school: that school must no longer see it), or
 //   'kept' as it was (a lost pupil's file another LA is responsible for, decision 36: it stays, with
-//   its content, until that LA removes it). A kept original is forwarded once: the forward locks its
-//   row and is refused if a copy of it exists already (two forwards at once: the second waits for
-//   the first and then finds its copy). A removed original's content is deleted at once after the
-//   commit, as a sender's removal is (sent-service.ts); if that fails, the purge job finishes it.
+//   its content, until that LA removes it), or 'rejected' as it was (a copy its school rejected, which
+//   the LA forwards on). A removed original's content is deleted at once after the commit, as a sender's removal is (sent-service.ts); if that fails, the purge job finishes it.
 // - One transaction: the new transfer and its pupils, the original's change (only if it is still in a
 //   state the caller allows, so a school collecting it at the same moment wins cleanly), a
 //   'file-forwarded' audit record on each of the two, and the 'ctf-uploaded' email to the new
@@ -58,8 +56,15 @@
 //   monitoring page lists the copies it forwarded that were rejected (la-monitor-service.ts), as the
 //   sender's View / Remove Files lists its rejected files.
 //
+// - A file is forwarded once: the transaction takes the original's row, then finds no other copy of it
+//   (copyForwardedFrom), so a second confirmation makes nothing; the caller says where the first went
+//   (two forwards at once: the second waits for the first's lock and then finds its copy).
+// - A copy its school rejected can be forwarded on by the LA that forwarded it, while its content is kept
+//   (7 days after the rejection): the copy stays 'rejected' (docs/decisions.md, 37).
+//
 // Who may forward which file is the caller's decision (ForwardService checks only the file and the
-// destination): la-monitor-service.ts for an LA's own LLLL files and its schools' uncollected files.
+// destination): la-monitor-service.ts for an LA's own LLLL files, its schools' uncollected files and the
+// copies it forwarded that were rejected.
 // The Lost Pupils issue reuses this for "forward to school" from the lost pupils database: its service
 // checks the lost-pupil transfer role, the attestation and that the record is one its LA may act on,
 // then calls forward() with originalBecomes 'collected' when its LA uploaded the record, else 'kept'
@@ -81,7 +86,12 @@ import { keyedError, sentenceError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from './download-listing.ts';
-import { ctfNamesHeldFor, organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import {
+  copyForwardedFrom,
+  ctfNamesHeldFor,
+  organisationNames,
+  updateTransferIfStatus,
+} from './download-repository.ts';
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
 import { purgeContent } from './jobs.ts';
 import { actorParty, isSender } from './parties.ts';
@@ -95,23 +105,13 @@ export interface ForwardDeps {
   logger: Logger;
 }
 
-/** What the original becomes once forwarded (see the top of this file). */
-export type OriginalOutcome = 'collected' | 'removed' | 'kept';
-
 /**
- * The change to the original's row for each outcome. A kept original's row is written as it was read,
- * which locks it until the forward commits.
+ * What the original becomes once forwarded (see the top of this file). A forwarded copy its school
+ * rejected stays 'rejected' when the LA forwards it on: the school did reject it, and its sender's View /
+ * Remove Files says so; its content is purged 7 days after the rejection, as any rejected file's. A kept
+ * original (a lost pupil's file another LA is responsible for) stays as it was.
  */
-function originalChange(
-  outcome: OriginalOutcome,
-  original: TransferRow,
-  iso: string,
-  userId: string,
-): Updateable<TransferTable> {
-  if (outcome === 'collected') return { status: 'collected', collected_at: iso };
-  if (outcome === 'removed') return { status: 'removed', removed_at: iso, removed_by: userId };
-  return { status: original.status };
-}
+export type OriginalOutcome = 'collected' | 'removed' | 'rejected' | 'kept';
 
 export interface ForwardOptions {
   /** Only schools of this LA may receive it (the lost pupils database's attested forward). */
@@ -151,6 +151,21 @@ export interface ForwardResult {
   /** The original, now collected or removed, or kept as it was. */
   original: TransferRow;
 }
+
+/** The original's columns once forwarded, by what it becomes, at an instant (ISO) by a user. */
+/**
+ * The change to the original's row for each outcome. An original that stays as it was is written as it
+ * was read, which locks its row until the forward commits.
+ */
+const ORIGINAL_CHANGES: Record<
+  OriginalOutcome,
+  (original: TransferRow, at: string, by: string) => Updateable<TransferTable>
+> = {
+  collected: (_original, at) => ({ status: 'collected', collected_at: at }),
+  removed: (_original, at, by) => ({ status: 'removed', removed_at: at, removed_by: by }),
+  rejected: () => ({ status: 'rejected' }),
+  kept: (original) => ({ status: original.status }),
+};
 
 /** The form field errors are reported against. */
 export const SCHOOL_FIELD = 'school';
@@ -261,7 +276,7 @@ export class ForwardService {
       return fail('transfer.forward.no-free-name', { filename: classified.file.name, number });
     }
     const file = renamed.file;
-    const draft = this.draft(original, file, { id: '', uploadedBy: '', at: '' });
+    const draft = this.draft(original, file, { id: '', uploadedBy: '', at: '', forwardingLa: null });
     const names = await organisationNames(this.deps.db, [draft]);
     return {
       filename: file.name,
@@ -314,7 +329,13 @@ export class ForwardService {
     try {
       result = await db.transaction().execute(async (tx) => {
         const forwarded: TransferRow = {
-          ...this.draft(original, plan.file, { id, uploadedBy: actor.userId, at: iso }),
+          ...this.draft(original, plan.file, {
+            id,
+            uploadedBy: actor.userId,
+            at: iso,
+            // forwardingOf's rule: an LA user's forward is its LA's (a school user has its school's LA too).
+            forwardingLa: actor.establishmentNumber ? null : (actor.laNumber ?? null),
+          }),
           size: stored.size,
           sha256: stored.sha256,
           storage_key: stored.storageKey,
@@ -336,17 +357,19 @@ export class ForwardService {
           ({ transfer_id: _t, position: _p, ...pupil }) => pupil,
         );
         await insertTransfer(tx, forwarded, pupils);
+        // A rejected original is written as it is: the update takes its row's lock all the same, so that
+        // of two forwards of it at once the second waits here, then finds the first's copy below.
         const changed = await updateTransferIfStatus(
           tx,
           original.id,
           request.originalBecomes === 'kept' ? [original.status] : from,
-          originalChange(request.originalBecomes, original, iso, actor.userId),
+          ORIGINAL_CHANGES[request.originalBecomes](original, iso, actor.userId),
         );
         if (!changed) {
           throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
-        // Read after the lock above, so a forward committed meanwhile is seen (read committed).
-        if (request.originalBecomes === 'kept' && (await hasCopy(tx, original.id, id))) {
+        // A file is forwarded once: a double submit, or the back button and submit again, makes no second copy.
+        if (await copyForwardedFrom(tx, original.id, id)) {
           throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
         const audit = (subject: TransferRow, detail: Record<string, unknown>) =>
@@ -436,7 +459,7 @@ export class ForwardService {
   private draft(
     original: TransferRow,
     file: ClassifiedFilename,
-    facts: { id: string; uploadedBy: string; at: string },
+    facts: { id: string; uploadedBy: string; at: string; forwardingLa: string | null },
   ): TransferRow {
     const { source, destination } = file;
     if (destination.kind !== 'school') throw new Error('A CTF is only forwarded to a school');
@@ -468,6 +491,7 @@ export class ForwardService {
       removed_by: null,
       purged_at: null,
       forwarded_from: original.id,
+      forwarding_la: facts.forwardingLa,
     };
   }
 }
@@ -503,18 +527,6 @@ export async function forwardingOf(
   if (!original) return null;
   const names = await organisationNames(db, [original]);
   return { la: forwarder.la_number, original, sentBy: sourceLabel(original, names) };
-}
-
-/** Whether the original has a forwarded copy other than `except` (the one being made). */
-async function hasCopy(db: Executor, originalId: string, except: string): Promise<boolean> {
-  const copy = await db
-    .selectFrom('transfers')
-    .select('id')
-    .where('forwarded_from', '=', originalId)
-    .where('id', '<>', except)
-    .limit(1)
-    .executeTakeFirst();
-  return copy !== undefined;
 }
 
 /** The forwarding organisation as the email names it: "Testshire LA (916LLLL)" or a school's name. */

@@ -10,6 +10,10 @@
 //   GET|POST /download/ctf/uncollected/:laTransferId/delete  "Are you sure?", then removed
 //   GET|POST /download/ctf/uncollected/:laTransferId/forward the school's number, then the new name to
 //                                       confirm (a second post with confirm=yes), then forwarded
+//   GET  /download/ctf/monitor/rejected/:rejectedTransferId  a CTF the LA forwarded that its school
+//                                       rejected (from the notice): the reason, the pupils, Forward
+//   GET|POST /download/ctf/monitor/rejected/:rejectedTransferId/forward  forwarded on, as above
+// A file the LA already forwarded (a second confirmation, the back button) shows where it went instead.
 // A file's pages carry ?page=N, the page of the list they were opened from, so that a delete, a forward
 // or a cancel returns the LA to that page (the list shows its last page if that one is now empty).
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -23,6 +27,7 @@ import type { Page } from '../platform/paging.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { SCHOOL_FIELD } from './forward-service.ts';
 import {
+  AlreadyForwarded,
   isLaShow,
   isLaTab,
   LA_SHOW_INFO,
@@ -37,6 +42,7 @@ import { columnsIn } from './section-items.ts';
 
 export const MONITOR_PATH = '/download/ctf/monitor';
 export const UNCOLLECTED_PATH = '/download/ctf/uncollected';
+export const REJECTED_FORWARDS_PATH = `${MONITOR_PATH}/rejected`;
 
 const monitorQuery = z.object({
   tab: z.string().optional(),
@@ -48,6 +54,7 @@ const monitorQuery = z.object({
 /** The list's page: of the list itself, or the one a file's page was opened from. */
 const pageQuery = z.object({ page: z.string().optional() });
 const fileParams = z.object({ laTransferId: z.string() });
+const rejectedParams = z.object({ rejectedTransferId: z.string() });
 const forwardForm = z.object({ school: z.string().default(''), confirm: z.string().optional() });
 
 /** The columns of the LA notes' screenshot, in its order. */
@@ -147,7 +154,128 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
     });
   };
 
+  /** The page that says a file was forwarded already (nothing done again), in place of the one asked for. */
+  const orAlreadyForwarded = async (reply: FastifyReply, page: () => Promise<FastifyReply>) => {
+    try {
+      return await page();
+    } catch (error) {
+      if (!(error instanceof AlreadyForwarded)) throw error;
+      const t = (key: string, params?: Record<string, string>) => reply.request.t(key, params);
+      return reply
+        .code(reply.request.method === 'GET' ? 200 : 409)
+        .page('transfers/views/la-forwarded-already.njk', {
+          title: t('transfer.la.already-forwarded.title', { filename: error.earlier.filename }),
+          earlier: error.earlier,
+          rejectedHref: `${REJECTED_FORWARDS_PATH}/${error.earlier.copyId}`,
+          monitorHref: MONITOR_PATH,
+          monitorLabel: t(menuLabelKey(MONITOR_PATH)),
+          uncollectedHref: UNCOLLECTED_PATH,
+          uncollectedLabel: t(menuLabelKey(UNCOLLECTED_PATH)),
+        });
+    }
+  };
+
+  const backToMonitor = (reply: FastifyReply) => ({
+    href: MONITOR_PATH,
+    text: reply.request.t('transfer.back-to', { page: reply.request.t(menuLabelKey(MONITOR_PATH)) }),
+  });
+
+  const rejectedForwardPage = async (reply: FastifyReply, user: SignedInUser, id: string) => {
+    const found = await service.rejectedForward(user, id);
+    return reply.page('transfers/views/la-rejected-forward.njk', {
+      title: found.file.filename,
+      ...found,
+      base: REJECTED_FORWARDS_PATH,
+      backLink: backToMonitor(reply),
+    });
+  };
+
+  const rejectedForwardForm = async (
+    reply: FastifyReply,
+    user: SignedInUser,
+    id: string,
+    data: { school?: string; errors?: FieldError[] } = {},
+  ) => {
+    const found = await service.rejectedForward(user, id);
+    if (!found.file.actionable && !data.errors) return reply.redirect(`${REJECTED_FORWARDS_PATH}/${id}`);
+    return reply.page('transfers/views/la-forward.njk', {
+      title: reply.request.t('transfer.la.forward.title', { filename: found.file.filename }),
+      file: found.file,
+      base: REJECTED_FORWARDS_PATH,
+      rejectedCopy: true,
+      values: { school: data.school ?? '' },
+      errors: data.errors,
+      backLink: { href: `${REJECTED_FORWARDS_PATH}/${id}` },
+    });
+  };
+
   return [
+    {
+      method: 'GET',
+      url: `${REJECTED_FORWARDS_PATH}/:rejectedTransferId`,
+      access: 'transfers.la-monitor',
+      handler: async (request, reply) => {
+        const { rejectedTransferId } = rejectedParams.parse(request.params ?? {});
+        return orAlreadyForwarded(reply, () =>
+          rejectedForwardPage(reply, signedInUser(request), rejectedTransferId),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      url: `${REJECTED_FORWARDS_PATH}/:rejectedTransferId/forward`,
+      access: 'transfers.la-monitor',
+      handler: async (request, reply) => {
+        const { rejectedTransferId } = rejectedParams.parse(request.params ?? {});
+        return orAlreadyForwarded(reply, () =>
+          rejectedForwardForm(reply, signedInUser(request), rejectedTransferId),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      url: `${REJECTED_FORWARDS_PATH}/:rejectedTransferId/forward`,
+      access: 'transfers.la-monitor',
+      handler: async (request, reply) => {
+        const user = signedInUser(request);
+        const { rejectedTransferId: id } = rejectedParams.parse(request.params ?? {});
+        const form = forwardForm.parse(request.body ?? {});
+        return orAlreadyForwarded(reply, async () => {
+          try {
+            if (form.confirm !== 'yes') {
+              const plan = await service.forwardRejectedPlan(user, id, form.school);
+              const found = await service.rejectedForward(user, id);
+              return reply.page('transfers/views/la-forward-check.njk', {
+                title: request.t('transfer.la.forward-check.title', {
+                  filename: found.file.filename,
+                  newName: plan.filename,
+                }),
+                file: found.file,
+                plan,
+                school: plan.destination.code,
+                base: REJECTED_FORWARDS_PATH,
+                rejectedCopy: true,
+                backLink: { href: `${REJECTED_FORWARDS_PATH}/${id}/forward` },
+              });
+            }
+            const result = await service.forwardRejected(user, id, form.school);
+            return reply
+              .flash(
+                request.t('transfer.la.forwarded', {
+                  filename: result.original.filename,
+                  destination: result.plan.destination.name,
+                  newName: result.forwarded.filename,
+                }),
+              )
+              .redirect(MONITOR_PATH, 303);
+          } catch (error) {
+            const errors = invalidErrors(error);
+            if (!errors.some((e) => e.field === SCHOOL_FIELD)) throw error;
+            return rejectedForwardForm(reply.code(400), user, id, { school: form.school, errors });
+          }
+        });
+      },
+    },
     {
       method: 'GET',
       url: MONITOR_PATH,
@@ -191,6 +319,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
           files: page.items,
           rejectedForwards,
           rejectedForwardDays: REJECTED_FORWARD_DAYS,
+          rejectedForwardsHref: REJECTED_FORWARDS_PATH,
           headings: sortHeadings(MONITOR_PATH, sort, columnsIn(request, COLUMNS), { tab, show }),
           ...pagination(MONITOR_PATH, page, sortQuery),
           uncollectedHref: UNCOLLECTED_PATH,
@@ -232,7 +361,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
       access: 'transfers.la-monitor',
       handler: async (request, reply) => {
         const { laTransferId } = fileParams.parse(request.params ?? {});
-        return filePage(reply, signedInUser(request), laTransferId);
+        return orAlreadyForwarded(reply, () => filePage(reply, signedInUser(request), laTransferId));
       },
     },
     {
@@ -241,7 +370,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
       access: 'transfers.la-monitor',
       handler: async (request, reply) => {
         const { laTransferId } = fileParams.parse(request.params ?? {});
-        return deletePage(reply, signedInUser(request), laTransferId);
+        return orAlreadyForwarded(reply, () => deletePage(reply, signedInUser(request), laTransferId));
       },
     },
     {
@@ -251,20 +380,22 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { laTransferId } = fileParams.parse(request.params ?? {});
-        try {
-          const file = await service.remove(user, laTransferId);
-          return reply
-            .flash(
-              request.t('transfer.la.deleted', {
-                filename: file.filename,
-                destination: file.destination.name,
-                source: file.source.name,
-              }),
-            )
-            .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
-        } catch (error) {
-          return deletePage(reply.code(400), user, laTransferId, invalidErrors(error));
-        }
+        return orAlreadyForwarded(reply, async () => {
+          try {
+            const file = await service.remove(user, laTransferId);
+            return reply
+              .flash(
+                request.t('transfer.la.deleted', {
+                  filename: file.filename,
+                  destination: file.destination.name,
+                  source: file.source.name,
+                }),
+              )
+              .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
+          } catch (error) {
+            return deletePage(reply.code(400), user, laTransferId, invalidErrors(error));
+          }
+        });
       },
     },
     {
@@ -273,7 +404,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
       access: 'transfers.la-monitor',
       handler: async (request, reply) => {
         const { laTransferId } = fileParams.parse(request.params ?? {});
-        return forwardPage(reply, signedInUser(request), laTransferId);
+        return orAlreadyForwarded(reply, () => forwardPage(reply, signedInUser(request), laTransferId));
       },
     },
     {
@@ -284,38 +415,40 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         const user = signedInUser(request);
         const { laTransferId } = fileParams.parse(request.params ?? {});
         const form = forwardForm.parse(request.body ?? {});
-        try {
-          if (form.confirm !== 'yes') {
-            const plan = await service.forwardPlan(user, laTransferId, form.school);
-            const found = await service.file(user, laTransferId);
-            return reply.page('transfers/views/la-forward-check.njk', {
-              title: request.t('transfer.la.forward-check.title', {
-                filename: found.file.filename,
-                newName: plan.filename,
-              }),
-              file: found.file,
-              plan,
-              school: plan.destination.code,
-              base: UNCOLLECTED_PATH,
-              ...returnTo(returnQueryOf(request)),
-              backLink: { href: `${UNCOLLECTED_PATH}/${found.file.id}/forward${returnQueryOf(request)}` },
-            });
+        return orAlreadyForwarded(reply, async () => {
+          try {
+            if (form.confirm !== 'yes') {
+              const plan = await service.forwardPlan(user, laTransferId, form.school);
+              const found = await service.file(user, laTransferId);
+              return reply.page('transfers/views/la-forward-check.njk', {
+                title: request.t('transfer.la.forward-check.title', {
+                  filename: found.file.filename,
+                  newName: plan.filename,
+                }),
+                file: found.file,
+                plan,
+                school: plan.destination.code,
+                base: UNCOLLECTED_PATH,
+                ...returnTo(returnQueryOf(request)),
+                backLink: { href: `${UNCOLLECTED_PATH}/${found.file.id}/forward${returnQueryOf(request)}` },
+              });
+            }
+            const result = await service.forward(user, laTransferId, form.school);
+            return reply
+              .flash(
+                request.t('transfer.la.forwarded', {
+                  filename: result.original.filename,
+                  destination: result.plan.destination.name,
+                  newName: result.forwarded.filename,
+                }),
+              )
+              .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
+          } catch (error) {
+            const errors = invalidErrors(error);
+            if (!errors.some((e) => e.field === SCHOOL_FIELD)) throw error;
+            return forwardPage(reply.code(400), user, laTransferId, { school: form.school, errors });
           }
-          const result = await service.forward(user, laTransferId, form.school);
-          return reply
-            .flash(
-              request.t('transfer.la.forwarded', {
-                filename: result.original.filename,
-                destination: result.plan.destination.name,
-                newName: result.forwarded.filename,
-              }),
-            )
-            .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
-        } catch (error) {
-          const errors = invalidErrors(error);
-          if (!errors.some((e) => e.field === SCHOOL_FIELD)) throw error;
-          return forwardPage(reply.code(400), user, laTransferId, { school: form.school, errors });
-        }
+        });
       },
     },
   ];

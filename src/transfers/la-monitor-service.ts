@@ -18,7 +18,9 @@
 //    Above the tabs, whichever is shown, the CTFs the LA forwarded (forward-service.ts) that their school
 //    rejected in the last month, with the reason (rejectedForwards): in the handbook's way the LA would be
 //    their sender and see them rejected (LA notes §4.2), and one forwarded to another LA's school is in
-//    none of its tabs. The LA is emailed about each too (download-service.ts).
+//    none of its tabs. The LA is emailed about each too (download-service.ts). Each opens on its own page
+//    (rejectedForward), from which the LA forwards it on to another school while its content is kept
+//    (7 days after the rejection; docs/decisions.md, 37).
 // 2. "Delete files not collected by schools": the same files waiting for the LA's schools and for the
 //    LA itself (LEALLLL: "files sent to the LA directly as no destination school is known"), with the
 //    pupils' names, UPNs and dates of birth, so the LA can check whether the pupils have arrived; for
@@ -47,9 +49,9 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { laName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
-import { daysBefore } from '../platform/dates.ts';
+import { daysAfter, daysBefore } from '../platform/dates.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
-import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { AppError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import { type Page, paged } from '../platform/paging.ts';
@@ -67,6 +69,7 @@ import {
   sourceLabel,
 } from './download-listing.ts';
 import {
+  copyForwardedFrom,
   type LaCtfTab,
   listAwaitingInLa,
   listLaCtfs,
@@ -78,8 +81,14 @@ import {
   updateTransferIfStatus,
 } from './download-repository.ts';
 import { isSentByLa, isTransferId, senderAddress } from './download-service.ts';
-import { type ForwardPlan, type ForwardResult, ForwardService } from './forward-service.ts';
-import { purgeContent } from './jobs.ts';
+import {
+  type ForwardOptions,
+  type ForwardPlan,
+  type ForwardResult,
+  ForwardService,
+  SCHOOL_FIELD,
+} from './forward-service.ts';
+import { purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
 import { getTransfer } from './repository.ts';
 
 export type { LaCtfTab };
@@ -157,6 +166,39 @@ export interface RejectedForwardListing {
   destination: PartyLabel;
   rejectedAt: string;
   reason: string;
+}
+
+/** A CTF the LA forwarded that its school rejected, opened from the notice to forward it on. */
+export interface RejectedForwardFile {
+  file: LaFileListing;
+  pupils: PupilDetails[];
+  /** The name of the file it was made from. */
+  originalFilename: string;
+  /** The school (or LA) that made the file: the one to ask for a new CTF once the content is gone. */
+  sentBy: PartyLabel;
+  rejectedAt: string;
+  reason: string;
+  /** Until when its content is kept (REJECTED_RETENTION_DAYS after the rejection): it can be forwarded. */
+  keptUntil: string;
+}
+
+/** What the LA's earlier forward of a file made: the page shown in place of forwarding it again. */
+export interface EarlierForward {
+  /** The file that was forwarded. */
+  filename: string;
+  /** Its copy, the new file: its id, name, school, when it was made and its state now. */
+  copyId: string;
+  newName: string;
+  destination: PartyLabel;
+  forwardedAt: string;
+  copyStatus: TransferStatus;
+}
+
+/** The file was forwarded already (by the actor's LA): nothing is done again, the page says where it went. */
+export class AlreadyForwarded extends AppError {
+  constructor(readonly earlier: EarlierForward) {
+    super(`${earlier.filename} has already been forwarded`);
+  }
 }
 
 /** Rows per page of the monitoring lists and files per page of the delete page. */
@@ -323,6 +365,7 @@ export class LaMonitorService {
   async file(actor: Actor, id: string): Promise<LaFile> {
     const laNumber = this.laOf(actor, 'NotFound');
     const row = await this.reachable(actor, id);
+    if (!isAwaitingInLa(row, laNumber)) await this.refuseIfForwarded(row, laNumber);
     const [file] = await this.listings([row], laNumber);
     const pupils = await pupilsOfTransfers(this.deps.db, [row.id]);
     return { file: file as LaFileListing, pupils: (pupils.get(row.id) ?? []).map(pupilDetails) };
@@ -405,13 +448,64 @@ export class LaMonitorService {
   /** Forward, step two: done (forward-service.ts). */
   async forward(actor: Actor, id: string, school: string): Promise<ForwardResult> {
     const row = await this.actionable(actor, id, 'school');
-    return this.forwarding.forward({
-      actor,
-      original: row,
-      school,
-      // The LA's own file is collected by forwarding it; a school's file is taken away from it.
-      originalBecomes: row.dest_kind === 'la' ? 'collected' : 'removed',
-    });
+    return this.forwardingOnce(actor, row, () =>
+      this.forwarding.forward({
+        actor,
+        original: row,
+        school,
+        // The LA's own file is collected by forwarding it; a school's file is taken away from it.
+        originalBecomes: row.dest_kind === 'la' ? 'collected' : 'removed',
+      }),
+    );
+  }
+
+  /**
+   * A CTF the actor's LA forwarded that its school rejected (the monitoring page's notice), with its
+   * pupils while its content is kept, to forward it on to the school the pupil is at now.
+   */
+  async rejectedForward(actor: Actor, id: string): Promise<RejectedForwardFile> {
+    const laNumber = this.laOf(actor, 'NotFound');
+    const row = await this.rejectedCopy(actor, id);
+    const original = (await getTransfer(this.deps.db, row.forwarded_from as string)) as TransferRow;
+    const [file] = await this.listings([row], laNumber);
+    const pupils = await pupilsOfTransfers(this.deps.db, [row.id]);
+    const names = await organisationNames(this.deps.db, [original]);
+    const rejectedAt = row.rejected_at ?? '';
+    return {
+      // The LA may forward it on while its content is kept.
+      file: { ...(file as LaFileListing), actionable: row.storage_key !== null },
+      pupils: (pupils.get(row.id) ?? []).map(pupilDetails),
+      originalFilename: original.filename,
+      sentBy: sourceLabel(original, names),
+      rejectedAt,
+      reason: row.reject_reason ?? '',
+      keptUntil: daysAfter(rejectedAt, REJECTED_RETENTION_DAYS),
+    };
+  }
+
+  /** Forwarding a rejected copy on, step one: the new name and the destination, checked, to confirm. */
+  async forwardRejectedPlan(actor: Actor, id: string, school: string): Promise<ForwardPlan> {
+    const row = await this.rejectedCopy(actor, id);
+    return this.forwarding.plan(this.withContent(row), school, await this.rejectedCopyLimits(row));
+  }
+
+  /**
+   * Forwarding a rejected copy on, step two, with the checks, confirmation, audit and emails of any forward
+   * (forward-service.ts). The copy stays rejected: its school did reject it.
+   */
+  async forwardRejected(actor: Actor, id: string, school: string): Promise<ForwardResult> {
+    const row = await this.rejectedCopy(actor, id);
+    const limits = await this.rejectedCopyLimits(row);
+    return this.forwardingOnce(actor, row, () =>
+      this.forwarding.forward({
+        actor,
+        original: this.withContent(row),
+        school,
+        originalBecomes: 'rejected',
+        from: ['rejected'],
+        ...limits,
+      }),
+    );
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -427,25 +521,29 @@ export class LaMonitorService {
     throw refusal === 'Forbidden' ? new Forbidden() : new NotFound(message('transfer.not-found.file'));
   }
 
-  /** A CTF addressed to the actor's LA's schools or the LA itself, waiting or collected; else NotFound. */
+  /**
+   * A CTF addressed to the actor's LA's schools or the LA itself, waiting or collected; AlreadyForwarded
+   * for one the LA forwarded (removed by it, or a rejected copy forwarded on); else NotFound.
+   */
   private async reachable(actor: Actor, id: string): Promise<TransferRow> {
     const laNumber = this.laOf(actor, 'NotFound');
     const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
-    if (
-      !row ||
-      (row.status !== 'available' && row.status !== 'collected') ||
-      row.category !== 'ctf' ||
-      !toLa(row, laNumber)
-    ) {
+    if (row?.category !== 'ctf' || !toLa(row, laNumber)) {
+      throw new NotFound(message('transfer.not-found.file'));
+    }
+    if (row.status !== 'available' && row.status !== 'collected') {
+      await this.refuseIfForwarded(row, laNumber);
       throw new NotFound(message('transfer.not-found.file'));
     }
     return row;
   }
 
-  /** A file the LA may delete or forward now; a collected one is explained, not hidden. */
+  /** A file the LA may delete or forward now; a collected one is explained (forwarded, or collected). */
   private async actionable(actor: Actor, id: string, field: string): Promise<TransferRow> {
     const row = await this.reachable(actor, id);
-    if (!isAwaitingInLa(row, this.laOf(actor, 'NotFound'))) {
+    const laNumber = this.laOf(actor, 'NotFound');
+    if (!isAwaitingInLa(row, laNumber)) {
+      await this.refuseIfForwarded(row, laNumber);
       throw new Invalid([
         keyedError(
           field,
@@ -455,6 +553,80 @@ export class LaMonitorService {
       ]);
     }
     return row;
+  }
+
+  /** Throws AlreadyForwarded when the LA (laNumber) forwarded this file already. */
+  private async refuseIfForwarded(row: TransferRow, laNumber: string): Promise<void> {
+    const copy = await copyForwardedFrom(this.deps.db, row.id);
+    if (!copy || copy.forwarding_la !== laNumber) return;
+    const names = await organisationNames(this.deps.db, [copy]);
+    throw new AlreadyForwarded({
+      filename: row.filename,
+      copyId: copy.id,
+      newName: copy.filename,
+      destination: destinationLabel(copy, names),
+      forwardedAt: copy.uploaded_at,
+      copyStatus: copy.status,
+    });
+  }
+
+  /**
+   * Runs a forward; when it is refused because the file changed meanwhile, says AlreadyForwarded if that
+   * change was this LA's forward of it (a second submit of one confirmation racing the first).
+   */
+  private async forwardingOnce(
+    actor: Actor,
+    row: TransferRow,
+    forward: () => Promise<ForwardResult>,
+  ): Promise<ForwardResult> {
+    try {
+      return await forward();
+    } catch (error) {
+      if (error instanceof Invalid) await this.refuseIfForwarded(row, this.laOf(actor, 'NotFound'));
+      throw error;
+    }
+  }
+
+  /**
+   * A CTF the actor's LA forwarded (forwarding_la) that its school rejected; AlreadyForwarded once the LA
+   * forwarded it on; NotFound for anything else, so another LA cannot learn that it exists.
+   */
+  private async rejectedCopy(actor: Actor, id: string): Promise<TransferRow> {
+    const laNumber = this.laOf(actor, 'NotFound');
+    const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
+    if (
+      row?.category !== 'ctf' ||
+      row.status !== 'rejected' ||
+      row.forwarded_from === null ||
+      row.forwarding_la !== laNumber
+    ) {
+      throw new NotFound(message('transfer.not-found.file'));
+    }
+    await this.refuseIfForwarded(row, laNumber);
+    return row;
+  }
+
+  /** The rejected copy, if its content is still kept; else Invalid saying it went and what to do. */
+  private withContent(row: TransferRow): TransferRow {
+    if (row.storage_key === null) {
+      throw new Invalid([
+        keyedError(SCHOOL_FIELD, 'transfer.la.rejected-forward.purged', {
+          filename: row.filename,
+          days: String(REJECTED_RETENTION_DAYS),
+        }),
+      ]);
+    }
+    return row;
+  }
+
+  /**
+   * Where a rejected copy may go: a copy of a lost pupil's file stays within the LA, as the Lost Pupils
+   * Database's forward keeps it (its attestation is for a school "in your LEA"); any other, wherever the
+   * LA's first forward could have sent it.
+   */
+  private async rejectedCopyLimits(row: TransferRow): Promise<ForwardOptions> {
+    const original = await getTransfer(this.deps.db, row.forwarded_from as string);
+    return original?.dest_kind === 'lost-pupils' && row.forwarding_la ? { onlyLa: row.forwarding_la } : {};
   }
 
   private async listings(rows: TransferRow[], laNumber: string): Promise<LaFileListing[]> {

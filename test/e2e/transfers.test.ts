@@ -442,4 +442,69 @@ describe('transfers (browser)', () => {
     admin.assertEveryPageChecked();
     await admin.close();
   });
+  test('an LA forwards a CTF sent to it; confirming twice forwards once; the school rejects it, told the LA hears too; the LA forwards it on', async () => {
+    const filename = `${SENDER}_CTF_916LLLL_107.XML`;
+    const forwardedName = `${SENDER}_CTF_${RECEIVER}_107.XML`;
+    const onwardName = `${SENDER}_CTF_9164001_107.XML`;
+    const sender = await signedInAs(running.browser, running.service, 'demo-school-a');
+    await uploadCtfs(sender, [{ name: filename, buffer: ctf(SENDER, '916LLLL', PUPILS.slice(1)) }]);
+    assert.equal(await sender.page.locator('#upload-summary').innerText(), 'The file was uploaded.');
+    await sender.close();
+
+    const la = await signedInAs(running.browser, running.service, 'demo-la-user');
+    const { page } = la;
+    await page.goto('/download/ctf/uncollected');
+    await la.check();
+    await page.getByRole('link', { name: filename }).click();
+    await la.check();
+    await page.getByRole('button', { name: 'Forward' }).click();
+    await la.check();
+    await page.getByLabel('Which school should the file go to?').fill(RECEIVER);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await la.check();
+    await page.getByRole('button', { name: 'Forward the file' }).click();
+    await la.check();
+    assert.ok(
+      await page.locator('.govuk-notification-banner', { hasText: `as ${forwardedName}` }).isVisible(),
+    );
+    // The back button and Forward the file again: nothing is forwarded twice, and the page says where it went.
+    await page.goBack();
+    await la.check();
+    await page.getByRole('button', { name: 'Forward the file' }).click();
+    await la.check();
+    assert.match(await page.locator('h1').innerText(), new RegExp(`${filename} has already been forwarded`));
+    assert.match(await page.locator('.govuk-summary-list').innerText(), new RegExp(forwardedName));
+
+    const receiver = await signedInAs(running.browser, running.service, 'demo-school-b');
+    await receiver.page.goto('/download/ctf');
+    await receiver.check();
+    await receiver.page.getByLabel(`Select ${forwardedName}`).check();
+    await receiver.page.getByRole('button', { name: 'Reject' }).click();
+    await receiver.check();
+    assert.match(
+      await receiver.page.locator('#forwarding-la').innerText(),
+      /Gloucestershire LA \(916LLLL\) forwarded this file to you, so they are sent an email with your reason too/,
+    );
+    await receiver.page.getByLabel('Why are you rejecting this file?').fill('Daniel has not joined us.');
+    await receiver.page.getByRole('button', { name: 'Reject file' }).click();
+    await receiver.check();
+    receiver.assertEveryPageChecked();
+    await receiver.close();
+
+    await page.goto('/download/ctf/monitor');
+    await la.check();
+    await page.getByRole('link', { name: forwardedName }).click();
+    await la.check();
+    assert.match(await page.locator('.govuk-summary-list').innerText(), /Daniel has not joined us\./);
+    await page.getByRole('button', { name: 'Forward to another school' }).click();
+    await la.check();
+    await page.getByLabel('Which school should the file go to?').fill('9164001');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await la.check();
+    await page.getByRole('button', { name: 'Forward the file' }).click();
+    await la.check();
+    assert.ok(await page.locator('.govuk-notification-banner', { hasText: `as ${onwardName}` }).isVisible());
+    la.assertEveryPageChecked();
+    await la.close();
+  });
 });

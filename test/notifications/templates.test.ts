@@ -464,7 +464,7 @@ describe('forwarded-file-downloaded, forwarded-file-rejected (to the LA that for
         'Hill Top Academy (8175555) rejected 9165402_CTF_8175555_003.XML on 1 July 2026 at 9:30am, a CTF your LA forwarded to them.',
         'You forwarded it from 9165402_CTF_8171234_003.XML, the file Green Lane Primary School (9165402) sent.',
         'Green Lane Primary School has been emailed this reason too',
-        'cannot be downloaded or forwarded again',
+        'For 7 days after the rejection you can forward the rejected file to another school, from Monitor CTF Files',
         'Find out where the pupil is now',
         'tell Green Lane Primary School, so that it sends a new CTF to that school',
         'Lost Pupils Database (XXXXXXXX)',

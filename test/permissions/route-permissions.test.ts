@@ -12,8 +12,11 @@ import { insertGroup } from '../../src/messaging/group-repository.ts';
 import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { CATEGORIES, downloadCapability, uploadCapability } from '../../src/transfers/categories.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { actorParty } from '../../src/transfers/parties.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
@@ -165,6 +168,29 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     await returns.approve(actorOf(agent), loaded.returnId);
     return loaded.returnId;
   };
+  // A CTF an LA user forwarded that its school rejected: by a colleague of the actor (own) or by a user
+  // of another LA (other). The LA's notice opens these.
+  const rejectedForward = async (
+    forwarder: UserRow,
+    sender: string,
+    laNumber: string,
+    misaddressedTo: string,
+  ) => {
+    const deps = { db, files, clock: new ManualClock(), logger: createLogger('silent') };
+    const rightSchool = await makeSchool(db, laNumber);
+    const original = await makeTransfer(db, files, {
+      from: schoolParty(sender),
+      to: schoolParty(misaddressedTo),
+    });
+    const { forwarded } = await new LaMonitorService(deps).forward(
+      actorOf(forwarder),
+      original.row.id,
+      rightSchool.number,
+    );
+    const rejecter = await makeUser(db, 'school', { laNumber, establishmentNumber: rightSchool.number });
+    await new DownloadService(deps).reject(actorOf(rejecter), 'ctf', forwarded.id, 'Not our pupil');
+    return forwarded.id;
+  };
   const hasMailbox = can(role, 'messages.use');
   const strangers = await makeMessage(db, stranger, [`la:${otherLa.number}:la_user`]);
   const params: Record<string, ParamValues> = {
@@ -173,6 +199,10 @@ async function fixturesFor(db: Db, role: Role, files: EncryptedFileStore) {
     transferId: { own: transfers.incoming, other: transfers.other },
     sentTransferId: { own: transfers.sent, other: transfers.other },
     laTransferId: { own: waitingInLa.row.id, other: transfers.other },
+    rejectedTransferId: {
+      own: await rejectedForward(colleague, otherSchool.number, la.number, school.number),
+      other: await rejectedForward(stranger, school.number, otherLa.number, otherSchool.number),
+    },
     notificationId: { own: await notification(school.number), other: await notification(otherSchool.number) },
     // Jobs belong to no organisation; purge-files is safe to run at any time.
     jobName: { own: 'purge-files', other: 'purge-files' },

@@ -31,7 +31,7 @@ const FILENAME = '9165402_CTF_8171234_001.XML';
  * §5.3: delete or forward files its schools have not collected). The destination here is a school of
  * LA 817, which has no demo LA account, so no demo account may use the LA's actions on this file.
  */
-type End = 'recipient' | 'sender' | 'recipient-la' | 'lost-pupils-la';
+type End = 'recipient' | 'sender' | 'recipient-la' | 'lost-pupils-la' | 'forwarding-la';
 
 /**
  * The URL parameters that name a transfer, and whose action each route is. A new parameter naming a
@@ -44,6 +44,9 @@ const TRANSFER_PARAMS: Record<string, End> = {
   // Search for Lost Pupil names a record by its file's id: a CTF between two schools is no record of
   // the Lost Pupils Database, so no demo account (not even the Lost Pupil ones) may act on it there.
   lostPupilId: 'lost-pupils-la',
+  // Forwarded files rejected names a copy an LA forwarded that its school rejected: this transfer was
+  // uploaded, not forwarded, so no demo account may act on it there.
+  rejectedTransferId: 'forwarding-la',
 };
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { beforeEach, test } from 'node:test';
+import { CompiledQuery, sql } from 'kysely';
 import type { Role } from '../../src/auth/permissions.ts';
 import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -10,6 +11,7 @@ import { fieldErrorIn, writtenIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { StoredFile } from '../../src/platform/storage/encrypted-store.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
+import { listRejectedForwards, rejectedForwardsQuery } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import {
   ForwardService,
@@ -18,7 +20,7 @@ import {
   readSchoolNumber,
 } from '../../src/transfers/forward-service.ts';
 import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
-import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
+import { AlreadyForwarded, LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -888,5 +890,333 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       (await emailsAbout(w.db, uploaded.row.filename)).map((e) => [e.template, e.recipient]),
       [['file-rejected', w.a1.number]],
     );
+  });
+  test("the rejected forwards of an LA are its own, read by the LA's index (transfers_forwarding_la), not the country's", async () => {
+    const w = await world();
+    const rejectedCopy = async (forwarder: typeof w.laUserA, to: string, sequence: string) => {
+      const original = await makeTransfer(w.db, stores.files, {
+        from: school(w.b1.number),
+        to: school(w.a1.number),
+        filename: `${w.b1.number}_CTF_${w.a1.number}_${sequence}.XML`,
+        content,
+      });
+      const { forwarded } = await service().forward(forwarder, original.row.id, to);
+      const rejecter = actorOf(await makeUser(w.db, 'school', { establishmentNumber: to }));
+      await downloads().reject(rejecter, 'ctf', forwarded.id, 'Not ours');
+      return forwarded;
+    };
+    const first = await rejectedCopy(w.laUserA, w.a2.number, '081');
+    // LA B forwards a file misaddressed to one of its schools on to a school of LA A, which rejects it.
+    const theirsOriginal = await makeTransfer(w.db, stores.files, {
+      from: school(w.a1.number),
+      to: school(w.b1.number),
+      filename: `${w.a1.number}_CTF_${w.b1.number}_082.XML`,
+      content,
+    });
+    const theirs = (await service().forward(w.laUserB, theirsOriginal.row.id, w.a2.number)).forwarded;
+    await downloads().reject(w.schoolA2, 'ctf', theirs.id, 'Not ours either');
+    const second = await rejectedCopy(w.laUserA, w.a2.number, '083');
+    assert.equal(first.forwarding_la, w.laA.number, 'the copy names the LA that forwarded it');
+    assert.equal((await getTransfer(w.db, theirs.id))?.forwarding_la, w.laB.number);
+
+    const since = '2026-11-01T00:00:00.000Z';
+    assert.deepEqual(
+      (await listRejectedForwards(w.db, w.laA.number, since)).map((row) => row.id).sort(),
+      [first.id, second.id].sort(),
+    );
+    assert.deepEqual(
+      (await listRejectedForwards(w.db, w.laB.number, since)).map((row) => row.id),
+      [theirs.id],
+    );
+
+    // The plan: a seek of the LA's copies in the index, not the country's rejected copies.
+    const { engine } = database();
+    const query = rejectedForwardsQuery(w.db, w.laA.number, since).compile();
+    const plan = await w.db.transaction().execute(async (tx) => {
+      const explain = engine === 'sqlite' ? 'explain query plan' : 'explain';
+      // A handful of rows: without this, PostgreSQL rightly reads the table itself.
+      if (engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
+      const { rows } = await tx.executeQuery<Record<string, unknown>>(
+        CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
+      );
+      return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
+    });
+    assert.match(plan, /transfers_forwarding_la/, plan);
+    assert.doesNotMatch(plan, /transfers_forwarded_uploaded|transfers_forwarded_from|users/, plan);
+  });
+  /** A school's CTF sent to the wrong school of LA A, forwarded by LA A to A Two Primary, which rejects it. */
+  async function rejectedCopy(w: Awaited<ReturnType<typeof world>>, sequence: string) {
+    const original = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_${sequence}.XML`,
+      content,
+      pupils: [pupil('Rejectedsurname', { forename: 'Robin' })],
+    });
+    const { forwarded } = await service().forward(w.laUserA, original.row.id, w.a2.number);
+    // The Reject page names the forwarding LA beside the sender, as both are emailed.
+    assert.equal((await downloads().forwardingLaTold(w.schoolA2, forwarded.id))?.code, `${w.laA.number}LLLL`);
+    clock.advanceMinutes(60);
+    await downloads().reject(w.schoolA2, 'ctf', forwarded.id, 'Not our pupil: try A Three Primary');
+    clock.advanceMinutes(60);
+    return { original, copy: forwarded };
+  }
+
+  test('a copy its school rejected is forwarded on by the LA that forwarded it: checked, confirmed, audited, emailed; it stays rejected', async () => {
+    const w = await world();
+    const a3 = await makeSchool(w.db, w.laA.number, { name: 'A Three Primary' });
+    const { original, copy } = await rejectedCopy(w, '091');
+
+    const seen = await service().rejectedForward(w.laUserA, copy.id);
+    assert.equal(seen.file.actionable, true, 'its content is kept: it may be forwarded');
+    assert.equal(seen.originalFilename, original.row.filename);
+    assert.equal(seen.sentBy.code, w.b1.number);
+    assert.equal(seen.reason, 'Not our pupil: try A Three Primary');
+    assert.equal(seen.keptUntil, '2026-11-30T10:00:00.000Z', '7 days after the rejection');
+    assert.deepEqual(
+      seen.pupils.map((p) => p.name),
+      ['Rejectedsurname, Robin'],
+    );
+
+    // The checks of any forward: not back to the school that rejected it, nor to the one that made it.
+    for (const [school, words] of [
+      [w.a2.number, 'is already addressed to'],
+      [w.b1.number, 'is not forwarded back to it'],
+      ['12', 'DfE number'],
+    ] as const) {
+      await assert.rejects(service().forwardRejectedPlan(w.laUserA, copy.id, school), (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.match(inEnglish(error), new RegExp(words));
+        return true;
+      });
+    }
+    const count = await transfersCount(w.db);
+    const plan = await service().forwardRejectedPlan(w.laUserA, copy.id, a3.number);
+    assert.equal(plan.filename, `${w.b1.number}_CTF_${a3.number}_091.XML`);
+    assert.equal(await transfersCount(w.db), count, 'a plan changes nothing');
+
+    const result = await service().forwardRejected(w.laUserA, copy.id, a3.number);
+    const onward = (await getTransfer(w.db, result.forwarded.id)) as TransferRow;
+    assert.equal(onward.filename, `${w.b1.number}_CTF_${a3.number}_091.XML`);
+    assert.equal(onward.forwarded_from, copy.id);
+    assert.equal(onward.forwarding_la, w.laA.number);
+    assert.equal(onward.status, 'available');
+    assert.equal(onward.source_school, w.b1.number, 'the school that made it stays the sender');
+    assert.ok((await readStored(stores.files, onward)).equals(content), 'byte-identical content');
+    assert.deepEqual(
+      (await pupilsOf(w.db, onward.id)).map((p) => p.surname),
+      ['Rejectedsurname'],
+    );
+    const after = (await getTransfer(w.db, copy.id)) as TransferRow;
+    assert.equal(after.status, 'rejected', 'the school did reject it');
+    assert.equal(after.reject_reason, 'Not our pupil: try A Three Primary');
+    // Audited on both, as any forward: the rejected copy's second 'file-forwarded' names the new file.
+    const forwardedOf = async (id: string) =>
+      (await auditOf(w.db, id))
+        .filter((a) => a.action === 'file-forwarded')
+        .map((a) => [a.organisation, a.actor_user_id, JSON.parse(a.detail ?? '{}')]);
+    const forwardedOn = (await forwardedOf(copy.id)).find((a) => a[2].forwardedTo !== undefined);
+    assert.deepEqual(forwardedOn?.slice(0, 2), [w.laA.number, w.laUserA.userId]);
+    assert.equal(forwardedOn?.[2].forwardedTo, onward.id);
+    assert.equal(forwardedOn?.[2].originalNow, 'rejected');
+    const [made] = await forwardedOf(onward.id);
+    assert.deepEqual(made?.slice(0, 2), [w.laA.number, w.laUserA.userId]);
+    assert.equal(made?.[2].forwardedFrom, copy.id);
+    const told = await w.db
+      .selectFrom('notification_outbox')
+      .select(['template', 'recipient'])
+      .where('template', '=', 'ctf-uploaded')
+      .where('recipient', '=', a3.number)
+      .execute();
+    assert.deepEqual(told, [{ template: 'ctf-uploaded', recipient: a3.number }], 'the new school is emailed');
+
+    // Once forwarded on, it is not forwarded again: the LA is told where it went.
+    const counted = await transfersCount(w.db);
+    for (const again of [
+      () => service().forwardRejected(w.laUserA, copy.id, a3.number),
+      () => service().forwardRejectedPlan(w.laUserA, copy.id, w.a1.number),
+      () => service().rejectedForward(w.laUserA, copy.id),
+    ]) {
+      await assert.rejects(again(), (error: unknown) => {
+        assert.ok(error instanceof AlreadyForwarded);
+        assert.equal(error.earlier.newName, onward.filename);
+        assert.equal(error.earlier.destination.code, a3.number);
+        return true;
+      });
+    }
+    assert.equal(await transfersCount(w.db), counted);
+
+    // The new school rejects it too: the LA is told, and may forward it on once more.
+    await downloads().reject(
+      actorOf(await makeUser(w.db, 'school', { establishmentNumber: a3.number })),
+      'ctf',
+      onward.id,
+      'Not here either',
+    );
+    assert.equal((await service().rejectedForward(w.laUserA, onward.id)).file.actionable, true);
+  });
+
+  test('only the LA that forwarded a rejected copy, in a role that forwards, may see it or forward it on', async () => {
+    const w = await world();
+    const { copy } = await rejectedCopy(w, '092');
+    const plasc = actorOf(await makeUser(w.db, 'la_plasc', { laNumber: w.laA.number }));
+    const lostPupil = actorOf(await makeUser(w.db, 'la_lost_pupil', { laNumber: w.laA.number }));
+    const colleague = actorOf(await makeUser(w.db, 'la_dba', { laNumber: w.laA.number }));
+    for (const actor of [w.laUserB, w.schoolA2, w.schoolA1, plasc, lostPupil]) {
+      await assert.rejects(service().rejectedForward(actor, copy.id), NotFound, actor.role);
+      await assert.rejects(service().forwardRejected(actor, copy.id, w.a1.number), NotFound, actor.role);
+    }
+    // Any user of the LA in a role that forwards, as for the LA's other forwards.
+    assert.equal((await service().rejectedForward(colleague, copy.id)).file.filename, copy.filename);
+    // Not a file that was not forwarded, nor one still waiting.
+    const uploaded = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      overrides: { status: 'rejected', rejected_at: clock.now().toISOString() },
+    });
+    await assert.rejects(service().rejectedForward(w.laUserA, uploaded.row.id), NotFound);
+    const { forwarded: waiting } = await service().forward(
+      w.laUserA,
+      (await makeTransfer(w.db, stores.files, { from: school(w.b1.number), to: school(w.a1.number) })).row.id,
+      w.a2.number,
+    );
+    await assert.rejects(service().rejectedForward(w.laUserA, waiting.id), NotFound);
+  });
+
+  test('once its content is purged, 7 days after the rejection, a rejected copy cannot be forwarded, and says so in English and Welsh', async () => {
+    const w = await world();
+    const { copy } = await rejectedCopy(w, '093');
+    clock.advanceMinutes(7 * 24 * 60);
+    await purgeExpiredContent(w.db, stores.files, clock);
+    const seen = await service().rejectedForward(w.laUserA, copy.id);
+    assert.equal(seen.file.actionable, false);
+    assert.ok(seen.file.purgedAt, 'the page says when');
+    assert.deepEqual(seen.pupils, [], "the pupils' details went with it");
+    const count = await transfersCount(w.db);
+    for (const attempt of [
+      () => service().forwardRejectedPlan(w.laUserA, copy.id, w.a1.number),
+      () => service().forwardRejected(w.laUserA, copy.id, w.a1.number),
+    ]) {
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.equal(
+          inEnglish(error),
+          `The content of ${copy.filename} was deleted 7 days after it was rejected, so it can no longer be forwarded: ask the school that sent it for a new CTF`,
+        );
+        assert.equal(
+          inWelsh(error),
+          `Cafodd cynnwys ${copy.filename} ei ddileu 7 diwrnod ar ôl ei gwrthod, felly ni ellir ei hanfon ymlaen mwyach: gofynnwch i’r ysgol a’i hanfonodd am CTF newydd`,
+        );
+        return true;
+      });
+    }
+    assert.equal(await transfersCount(w.db), count);
+  });
+
+  test("a rejected copy of a lost pupil's file goes on only to a school of the LA, in the LA's name", async () => {
+    const w = await world();
+    const lost = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: la(w.laB.number),
+      content,
+      filename: `${w.b1.number}_CTF_XXXXXXXX_094.XML`,
+      pupils: [pupil('Lostsurname')],
+      overrides: { dest_kind: 'lost-pupils', dest_la: null, lost_reason: 'destination-unknown' },
+    });
+    const { forwarded } = await new ForwardService(deps()).forward({
+      actor: w.laUserA,
+      original: lost.row,
+      school: w.a2.number,
+      originalBecomes: 'collected',
+      onlyLa: w.laA.number,
+    });
+    // The LA is its sender: the Reject page names it once, as the sender, and adds nobody.
+    assert.equal(await downloads().forwardingLaTold(w.schoolA2, forwarded.id), null);
+    await downloads().reject(w.schoolA2, 'ctf', forwarded.id, 'Not here');
+    await assert.rejects(
+      service().forwardRejectedPlan(w.laUserA, forwarded.id, w.b1.number),
+      (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.match(
+          inEnglish(error),
+          new RegExp(`School ${w.b1.number} is not a school of LA ${w.laA.number}`),
+        );
+        return true;
+      },
+    );
+    const { forwarded: onward } = await service().forwardRejected(w.laUserA, forwarded.id, w.a1.number);
+    assert.equal(onward.filename, `${w.laA.number}LLLL_CTF_${w.a1.number}_094.XML`);
+  });
+
+  test('confirming the same forward twice forwards once; the second time says where it went', async () => {
+    const w = await world();
+    for (const [to, sequence] of [
+      [school(w.a1.number), '095'],
+      [la(w.laA.number), '096'],
+    ] as const) {
+      const original = await makeTransfer(w.db, stores.files, {
+        from: school(w.b1.number),
+        to,
+        filename: `${w.b1.number}_CTF_${to.kind === 'la' ? `${w.laA.number}LLLL` : w.a1.number}_${sequence}.XML`,
+        content,
+      });
+      const first = await service().forward(w.laUserA, original.row.id, w.a2.number);
+      const count = await transfersCount(w.db);
+      for (const again of [
+        () => service().forward(w.laUserA, original.row.id, w.a2.number),
+        () => service().forwardPlan(w.laUserA, original.row.id, w.a2.number),
+        () => service().file(w.laUserA, original.row.id),
+      ]) {
+        await assert.rejects(again(), (error: unknown) => {
+          assert.ok(error instanceof AlreadyForwarded, `${to.kind}: ${String(error)}`);
+          assert.deepEqual(
+            [
+              error.earlier.filename,
+              error.earlier.newName,
+              error.earlier.destination.code,
+              error.earlier.forwardedAt,
+            ],
+            [original.row.filename, first.forwarded.filename, w.a2.number, clock.now().toISOString()],
+          );
+          return true;
+        });
+      }
+      assert.equal(await transfersCount(w.db), count, `${to.kind}: nothing forwarded again`);
+      // Another LA still finds nothing there.
+      await assert.rejects(service().forward(w.laUserB, original.row.id, w.a2.number), NotFound);
+    }
+  });
+
+  test('two confirmations at once forward once: the other is told where the file went', async () => {
+    const w = await world();
+    const a3 = await makeSchool(w.db, w.laA.number, { name: 'A Three Primary' });
+    const waiting = await makeTransfer(w.db, stores.files, {
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_097.XML`,
+      content,
+    });
+    const { copy } = await rejectedCopy(w, '098');
+    // Each to two schools, so that the new names differ and only the original's row keeps them apart.
+    for (const [forward, id, schools] of [
+      [
+        (to: string) => service().forward(w.laUserA, waiting.row.id, to),
+        waiting.row.id,
+        [w.a2.number, a3.number],
+      ],
+      [(to: string) => service().forwardRejected(w.laUserA, copy.id, to), copy.id, [w.a1.number, a3.number]],
+    ] as const) {
+      const outcomes = await Promise.allSettled(schools.map(forward));
+      const done = outcomes.filter((o) => o.status === 'fulfilled');
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
+      assert.equal(done.length, 1, String(refused));
+      assert.ok(refused[0] instanceof AlreadyForwarded, String(refused[0]));
+      const copies = await w.db
+        .selectFrom('transfers')
+        .select('id')
+        .where('forwarded_from', '=', id)
+        .execute();
+      assert.equal(copies.length, 1, 'one copy');
+    }
   });
 });

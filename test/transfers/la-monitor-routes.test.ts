@@ -543,9 +543,231 @@ describeEachEngine('LA CTF pages', (database) => {
       'Mae ysgol wedi gwrthod CTF a anfonodd eich awdurdod lleol ymlaen ati yn ystod y 31 diwrnod diwethaf.',
       'Wedi’i hanfon ymlaen o',
       'Wedi’i gwrthod gan',
-      'Ni ellir lawrlwytho ffeil a wrthodwyd',
+      'Cedwir cynnwys ffeil a wrthodwyd am 7 diwrnod ar ôl ei gwrthod',
     ]) {
       assert.ok(welsh.includes(words), words);
     }
+  });
+  test("the school's Reject page of a copy its LA forwarded says that the LA is emailed too, in English and Welsh", async () => {
+    const w = await world();
+    const forwarder = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    const forwardedCopy = async (sequence: string) => {
+      const original = await transfer({
+        from: school(w.b1.number),
+        to: school(w.a1.number),
+        filename: `${w.b1.number}_CTF_${w.a1.number}_${sequence}.XML`,
+      });
+      return (await new LaMonitorService(t.deps).forward(forwarder, original.row.id, w.a2.number)).forwarded;
+    };
+    const uploaded = await transfer({ from: school(w.b1.number), to: school(w.a2.number) });
+    for (const [language, sequence, words] of [
+      [
+        'en',
+        '071',
+        `Ayshire LA (${w.laA.number}LLLL) forwarded this file to you, so they are sent an email with your reason too, as well as B One Primary.`,
+      ],
+      [
+        'cy',
+        '072',
+        `Anfonodd Awdurdod lleol Ayshire (${w.laA.number}LLLL) y ffeil hon ymlaen atoch, felly anfonir e-bost atynt hwythau gyda’ch rheswm hefyd, yn ogystal ag at B One Primary.`,
+      ],
+    ] as const) {
+      const copy = await forwardedCopy(sequence);
+      const user = await makeUser(w.db, 'school', { establishmentNumber: w.a2.number }, { language });
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      const page = await agent.get(`/download/ctf/files/${copy.id}/reject`);
+      assert.equal(page.statusCode, 200, language);
+      assert.ok(textOf(mainOf(page.body)).includes(words), `${language}: ${textOf(mainOf(page.body))}`);
+      // Shown again with an error, it still says so.
+      const empty = await agent.post(`/download/ctf/files/${copy.id}/reject`, { reason: '' });
+      assert.equal(empty.statusCode, 400, language);
+      assert.ok(textOf(mainOf(empty.body)).includes(words), language);
+      // A file its sender uploaded: only the sender is told.
+      const plain = await agent.get(`/download/ctf/files/${uploaded.row.id}/reject`);
+      assert.equal(plain.statusCode, 200, language);
+      assert.doesNotMatch(plain.body, /id="forwarding-la"/, language);
+    }
+  });
+  test('forward a rejected copy on from the notice: its page, the form, the check, done; again, the page says where it went', async () => {
+    const w = await world();
+    const a3 = await makeSchool(w.db, w.laA.number, { name: 'A Three Primary' });
+    const original = await transfer({
+      from: school(w.b1.number),
+      to: school(w.a1.number),
+      filename: `${w.b1.number}_CTF_${w.a1.number}_101.XML`,
+      pupils: [pupil('Onwardsurname', { forename: 'Kit' })],
+    });
+    const forwarder = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    const { forwarded } = await new LaMonitorService(t.deps).forward(forwarder, original.row.id, w.a2.number);
+    const rejecter = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.a2.number }));
+    await new DownloadService(t.deps).reject(rejecter, 'ctf', forwarded.id, 'Not on our roll');
+
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const monitor = mainOf((await agent.get('/download/ctf/monitor')).body);
+    const page = `/download/ctf/monitor/rejected/${forwarded.id}`;
+    assert.ok(monitor.includes(`href="${page}"`), 'the notice links the rejected copy');
+    const opened = await agent.get(page);
+    assert.equal(opened.statusCode, 200);
+    const text = textOf(mainOf(opened.body));
+    for (const fact of [
+      forwarded.filename,
+      original.row.filename,
+      'B One Primary',
+      'A Two Primary',
+      'Not on our roll',
+      'Onwardsurname, Kit',
+      'Forward to another school',
+    ]) {
+      assert.ok(text.includes(fact), `${fact}: ${text}`);
+    }
+    assert.ok(opened.body.includes(`href="${page}/forward"`));
+
+    const form = await agent.get(`${page}/forward`);
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /name="school"/);
+    const back = await agent.post(`${page}/forward`, { school: w.a2.number });
+    assert.equal(back.statusCode, 400);
+    assert.match(errorSummary(back.body), /is already addressed to/);
+    const check = await agent.post(`${page}/forward`, { school: a3.number });
+    assert.equal(check.statusCode, 200);
+    const newName = `${w.b1.number}_CTF_${a3.number}_101.XML`;
+    assert.ok(textOf(check.body).includes(newName));
+    assert.ok(textOf(check.body).includes('The file A Two Primary rejected stays rejected.'));
+    assert.ok(check.body.includes(`action="${page}/forward"`));
+    const done = await agent.post(`${page}/forward`, { school: a3.number, confirm: 'yes' });
+    assert.equal(done.statusCode, 303);
+    assert.equal(done.headers.location, '/download/ctf/monitor');
+    assert.ok(
+      textOf((await agent.get('/download/ctf/monitor')).body).includes(
+        `has been forwarded to A Three Primary as ${newName}`,
+      ),
+    );
+    const receiver = await signedIn('school', { establishmentNumber: a3.number });
+    assert.ok((await receiver.agent.get('/download/ctf')).body.includes(newName));
+
+    // The back button and Confirm again: nothing is forwarded twice, and the page says where it went.
+    const again = await agent.post(`${page}/forward`, { school: a3.number, confirm: 'yes' });
+    assert.equal(again.statusCode, 409);
+    const said = textOf(mainOf(again.body));
+    assert.ok(said.includes(`${forwarded.filename} has already been forwarded`), said);
+    assert.ok(said.includes(newName) && said.includes('A Three Primary') && said.includes(a3.number), said);
+    assert.ok(said.includes('It has not been forwarded again'), said);
+    assert.ok(again.body.includes('href="/download/ctf/monitor"'), 'a way back');
+    assert.equal((await agent.get(page)).statusCode, 200, 'its page says the same');
+    const copies = await w.db
+      .selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', forwarded.id)
+      .execute();
+    assert.equal(copies.length, 1);
+
+    // Another LA finds nothing there.
+    const other = await signedIn('la_user', { laNumber: w.laB.number });
+    assert.equal((await other.agent.get(page)).statusCode, 404);
+    assert.equal((await other.agent.get(`${page}/forward`)).statusCode, 404);
+    await other.agent.get('/download/ctf/monitor');
+    assert.equal(
+      (await other.agent.post(`${page}/forward`, { school: w.b1.number, confirm: 'yes' })).statusCode,
+      404,
+    );
+  });
+
+  test('a rejected copy whose content was deleted says it can no longer be forwarded, in English and Welsh', async () => {
+    const w = await world();
+    const forwarder = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    const rejecter = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.a2.number }));
+    for (const [language, sequence, words] of [
+      ['en', '102', 'so it can no longer be forwarded. Ask B One Primary to send a new CTF'],
+      ['cy', '103', 'felly ni ellir ei hanfon ymlaen mwyach. Gofynnwch i B One Primary anfon CTF newydd'],
+    ] as const) {
+      const original = await transfer({
+        from: school(w.b1.number),
+        to: school(w.a1.number),
+        filename: `${w.b1.number}_CTF_${w.a1.number}_${sequence}.XML`,
+      });
+      const { forwarded } = await new LaMonitorService(t.deps).forward(
+        forwarder,
+        original.row.id,
+        w.a2.number,
+      );
+      await new DownloadService(t.deps).reject(rejecter, 'ctf', forwarded.id, 'Not ours');
+      const row = await getTransfer(w.db, forwarded.id);
+      await markPurged(w.db, forwarded.id, row?.storage_key as string, '2026-11-30T09:00:00.000Z');
+      const user = await makeUser(w.db, 'la_user', { laNumber: w.laA.number }, { language });
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302);
+      const page = `/download/ctf/monitor/rejected/${forwarded.id}`;
+      const opened = await agent.get(page);
+      assert.equal(opened.statusCode, 200, language);
+      assert.ok(textOf(mainOf(opened.body)).includes(words), `${language}: ${textOf(mainOf(opened.body))}`);
+      assert.ok(!opened.body.includes(`href="${page}/forward"`), `${language}: no Forward button`);
+      const form = await agent.get(`${page}/forward`);
+      assert.equal(form.statusCode, 302, language);
+      await agent.get(page);
+      const refused = await agent.post(`${page}/forward`, { school: w.a1.number, confirm: 'yes' });
+      assert.equal(refused.statusCode, 400, language);
+      assert.match(
+        errorSummary(refused.body),
+        language === 'en'
+          ? /was deleted 7 days after it was rejected/
+          : /ei ddileu 7 diwrnod ar ôl ei gwrthod/,
+      );
+    }
+  });
+
+  test("confirming a forward twice from Delete files not collected by schools explains where it went, for a school's file and the LA's own", async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    for (const [to, code, sequence] of [
+      [school(w.a1.number), w.a1.number, '104'],
+      [la(w.laA.number), `${w.laA.number}LLLL`, '105'],
+    ] as const) {
+      const original = await transfer({
+        from: school(w.b1.number),
+        to,
+        filename: `${w.b1.number}_CTF_${code}_${sequence}.XML`,
+      });
+      const base = `/download/ctf/uncollected/${original.row.id}`;
+      await agent.get(`${base}/forward`);
+      const done = await agent.post(`${base}/forward`, { school: w.a2.number, confirm: 'yes' });
+      assert.equal(done.statusCode, 303, code);
+      const newName = `${w.b1.number}_CTF_${w.a2.number}_${sequence}.XML`;
+      for (const [what, response] of [
+        ['confirm again', await agent.post(`${base}/forward`, { school: w.a2.number, confirm: 'yes' })],
+        ['check again', await agent.post(`${base}/forward`, { school: w.a2.number })],
+        ['the form', await agent.get(`${base}/forward`)],
+        ['the file', await agent.get(base)],
+      ] as const) {
+        assert.equal(response.statusCode, what.endsWith('again') ? 409 : 200, `${code}: ${what}`);
+        const said = textOf(mainOf(response.body));
+        assert.ok(
+          said.includes(`${original.row.filename} has already been forwarded`),
+          `${code} ${what}: ${said}`,
+        );
+        assert.ok(said.includes(newName) && said.includes('A Two Primary'), said);
+        assert.ok(said.includes('23 November 2026'), said);
+        assert.ok(response.body.includes('href="/download/ctf/uncollected"'), 'a way back');
+      }
+      const copies = await w.db
+        .selectFrom('transfers')
+        .select('id')
+        .where('forwarded_from', '=', original.row.id)
+        .execute();
+      assert.equal(copies.length, 1, `${code}: forwarded once`);
+    }
+    // In Welsh too.
+    const original = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    await new LaMonitorService(t.deps).forward(
+      actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number })),
+      original.row.id,
+      w.a2.number,
+    );
+    const user = await makeUser(w.db, 'la_user', { laNumber: w.laA.number }, { language: 'cy' });
+    const welsh = new Agent(t.app);
+    assert.equal((await welsh.signIn(user.username)).statusCode, 302);
+    const page = await welsh.get(`/download/ctf/uncollected/${original.row.id}/forward`);
+    assert.equal(page.statusCode, 200);
+    assert.ok(textOf(mainOf(page.body)).includes(`Mae ${original.row.filename} eisoes wedi’i hanfon ymlaen`));
   });
 });

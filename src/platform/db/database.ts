@@ -63,6 +63,7 @@ import * as reportOrderIndexes from './migrations/034-report-order-indexes.ts';
 import * as spelledOutSearchLetters from './migrations/035-spelled-out-search-letters.ts';
 import * as keyedAuditChain from './migrations/036-keyed-audit-chain.ts';
 import * as latinExtendedBLetters from './migrations/037-latin-extended-b-letters.ts';
+import * as forwardingLa from './migrations/038-forwarding-la.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -106,6 +107,7 @@ const migrations: Record<string, Migration> = {
   '035-spelled-out-search-letters': spelledOutSearchLetters,
   '036-keyed-audit-chain': keyedAuditChain,
   '037-latin-extended-b-letters': latinExtendedBLetters,
+  '038-forwarding-la': forwardingLa,
 };
 
 export interface DatabaseOptions {

@@ -170,6 +170,8 @@ export interface TransferTable {
   removed_by: string | null;
   purged_at: string | null;
   forwarded_from: string | null;
+  /** A forwarded copy's: the number of the LA whose user forwarded it (forward-service.ts). */
+  forwarding_la: string | null;
   scan_status: Generated<ScanStatus>;
   scanned_at: string | null;
   /** The name clamd gave what it found, for a quarantined file. */
