@@ -98,10 +98,9 @@ export async function recordAudit(db: Executor, event: AuditEvent): Promise<void
     subject_id: event.subjectId ?? null,
     detail: event.detail ? JSON.stringify(event.detail) : null,
   };
-  const keys = auditKeysOf(db);
   await db
     .insertInto('audit_events')
-    .values(keys ? { ...row, ...eventMacColumns(keys, row) } : row)
+    .values({ ...row, ...eventMacColumns(auditKeysOf(db), row) })
     .execute();
 }
 

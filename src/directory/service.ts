@@ -1,7 +1,7 @@
 // The directory of LAs and schools: the Establishment Finder, School Maintenance, Maintain LEA Details
 // (LA notes §3.8-3.9, handbook §7) and the audit log a DBA reads. No HTTP here.
 import { countUsersOfEstablishment } from '../accounts/repository.ts';
-import { chainHead, chainHeadStatus, type HeadStatus } from '../audit/chain.ts';
+import { chainHeadStatus, type HeadStatus } from '../audit/chain.ts';
 import { AUDIT_CSV_HEADER, auditCsvFilename, auditCsvRows } from '../audit/export.ts';
 import { auditKeysOf } from '../audit/keys.ts';
 import { type AuditAction, listAudit, recordAudit } from '../audit/repository.ts';
@@ -430,10 +430,7 @@ export class DirectoryService {
    */
   async auditChainHead(actor: Actor): Promise<HeadStatus | undefined> {
     if (auditScope(actor)?.laNumber !== undefined || !can(actor.role, 'audit.view')) return undefined;
-    const keys = auditKeysOf(this.db);
-    if (keys) return chainHeadStatus(this.db, keys);
-    const head = await chainHead(this.db);
-    return { ...head, legacy: head.seq, mac: 'none', macKeyId: null, unproven: 0 };
+    return chainHeadStatus(this.db, auditKeysOf(this.db));
   }
 
   private async requireLa(

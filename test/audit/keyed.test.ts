@@ -10,6 +10,8 @@ import { before, test } from 'node:test';
 import { chainHash, eventMacColumns, keyedChainHash, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
+import type { Actor } from '../../src/auth/actor.ts';
+import { DirectoryService } from '../../src/directory/service.ts';
 import { rotateMasterKey } from '../../src/keys/rotation.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
@@ -247,6 +249,29 @@ describeEachEngine('keyed audit trail', (database) => {
     assert.equal(result.broken?.eventId, last.id);
     await restore();
     assert.equal((await verifyAudit(db, keys)).ok, true);
+  });
+
+  test('a handle without the audit keys writes no event and cannot report on the head: a programming error says how to give them', async () => {
+    const unkeyed = database().unkeyedDb;
+    const username = `unkeyed-${randomUUID()}`;
+    const missingKeys =
+      /carries no audit keys: open it through buildDeps, or give it the keys with withAuditKeys/;
+    await assert.rejects(
+      recordAudit(unkeyed, { at: new Date(), actorUsername: username, action: 'sign-in' }),
+      missingKeys,
+    );
+    const written = await db.selectFrom('audit_events').select('id').where('actor_username', '=', username);
+    assert.deepEqual(await written.execute(), [], 'nothing written');
+    // Without them, the Audit Log page would show the head as not keyed and no event as unproven.
+    const directory = new DirectoryService(unkeyed, new ManualClock('2026-11-02T09:00:00.000Z'));
+    const admin: Actor = {
+      userId: randomUUID(),
+      username: 'nat',
+      role: 'national_admin',
+      laNumber: null,
+      establishmentNumber: null,
+    };
+    await assert.rejects(directory.auditChainHead(admin), missingKeys);
   });
 
   test('an event whose key is not configured cannot be checked, which is said as such, not as tampering', async () => {

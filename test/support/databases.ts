@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import { InsertQueryNode, type Kysely, type KyselyPlugin, type QueryId } from 'kysely';
 import pg from 'pg';
+import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import {
   createDatabase,
   type Engine,
@@ -19,12 +20,29 @@ import {
   unguardKeyedSealing,
 } from '../../src/platform/db/migrations/036-keyed-audit-chain.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * The audit keys of the tests' handles: s2s refuses to write an audit event through a handle without
+ * them (recordAudit), as every way into s2s gives them. A test that seals or verifies under keys of its
+ * own gives them to its handle (withAuditKeys: the last given wins).
+ */
+export const TEST_AUDIT_KEYS = AuditKeys.fromKeyring(new MasterKeyring(MasterKey.generate()));
+
+/** `db` as s2s opens it: carrying the audit keys (TEST_AUDIT_KEYS). */
+export function withTestAuditKeys(db: Db): Db {
+  return withAuditKeys(db, TEST_AUDIT_KEYS);
+}
+
 export interface TestDatabase {
   engine: Engine;
+  /** The database, carrying the audit keys (TEST_AUDIT_KEYS). */
   db: Db;
+  /** The same database without audit keys: for tests of what s2s does without them. */
+  unkeyedDb: Db;
   /** A DATABASE_URL that reaches this same database (for processes started by the test). */
   url: string;
   /** PostgreSQL schema, when the engine is PostgreSQL. */
@@ -57,7 +75,8 @@ export async function createTestDatabase(engine: Engine, level?: string): Promis
     await migrate(db);
     return {
       engine,
-      db,
+      db: withTestAuditKeys(db),
+      unkeyedDb: db,
       url,
       drop: async () => {
         await db.destroy();
@@ -86,7 +105,8 @@ export async function createTestDatabase(engine: Engine, level?: string): Promis
   }
   return {
     engine,
-    db,
+    db: withTestAuditKeys(db),
+    unkeyedDb: db,
     url: POSTGRES_URL,
     schema,
     drop: dropSchema,
