@@ -178,6 +178,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'token-created': 'API token created',
   'token-revoked': 'API token revoked',
   'master-key-rotated': 'Master key rotated (the keys of stored files re-wrapped)',
+  'audit-break-accepted': 'Break in the audit chain accepted',
 };
 
 export class DirectoryService {
@@ -576,6 +577,7 @@ const ACTION_KEYS: Record<AuditAction, string> = {
   'token-created': 'directory.audit-action.token-created',
   'token-revoked': 'directory.audit-action.token-revoked',
   'master-key-rotated': 'directory.audit-action.master-key-rotated',
+  'audit-break-accepted': 'directory.audit-action.audit-break-accepted',
 };
 
 /** Human wording for an audit action; unknown actions are shown as stored. */

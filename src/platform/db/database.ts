@@ -56,6 +56,7 @@ import * as unsealedAuditEvents from './migrations/033-unsealed-audit-events.ts'
 import * as reportOrderIndexes from './migrations/034-report-order-indexes.ts';
 import * as spelledOutSearchLetters from './migrations/035-spelled-out-search-letters.ts';
 import * as keyedAuditChain from './migrations/036-keyed-audit-chain.ts';
+import * as auditChainBreaks from './migrations/037-audit-chain-breaks.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -98,6 +99,7 @@ const migrations: Record<string, Migration> = {
   '034-report-order-indexes': reportOrderIndexes,
   '035-spelled-out-search-letters': spelledOutSearchLetters,
   '036-keyed-audit-chain': keyedAuditChain,
+  '037-audit-chain-breaks': auditChainBreaks,
 };
 
 export interface DatabaseOptions {
