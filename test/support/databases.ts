@@ -5,7 +5,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import { InsertQueryNode, type Kysely, type KyselyPlugin, type QueryId } from 'kysely';
+import {
+  InsertQueryNode,
+  type Kysely,
+  type KyselyPlugin,
+  PrimitiveValueListNode,
+  type QueryId,
+  ValueListNode,
+  ValuesNode,
+} from 'kysely';
 import pg from 'pg';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import {
@@ -35,6 +43,38 @@ export const TEST_AUDIT_KEYS = AuditKeys.fromKeyring(new MasterKeyring(MasterKey
 /** `db` as s2s opens it: carrying the audit keys (TEST_AUDIT_KEYS). */
 export function withTestAuditKeys(db: Db): Db {
   return withAuditKeys(db, TEST_AUDIT_KEYS);
+}
+
+const MAC_COLUMNS = new Set(['mac', 'mac_version', 'mac_key_id']);
+
+/**
+ * `db` (at a schema level before 036-keyed-audit-chain) with its audit events written as that version
+ * wrote them, without the MAC columns it did not have: for tests that run today's services on an old
+ * schema to test a later migration.
+ */
+export function withAuditEventsBefore036(db: Db): Db {
+  const plugin: KyselyPlugin = {
+    transformQuery({ node }) {
+      if (!InsertQueryNode.is(node) || node.into?.table.identifier.name !== 'audit_events') return node;
+      const columns = node.columns ?? [];
+      const kept = columns.map((column) => !MAC_COLUMNS.has(column.column.name));
+      if (kept.every(Boolean) || !node.values || !ValuesNode.is(node.values)) return node;
+      const values = node.values.values.map((row) =>
+        PrimitiveValueListNode.is(row)
+          ? PrimitiveValueListNode.create(row.values.filter((_, i) => kept[i]))
+          : ValueListNode.create(row.values.filter((_, i) => kept[i])),
+      );
+      return {
+        ...node,
+        columns: columns.filter((_, i) => kept[i]),
+        values: ValuesNode.create(values),
+      } as InsertQueryNode;
+    },
+    async transformResult({ result }) {
+      return result;
+    },
+  };
+  return db.withPlugin(plugin);
 }
 
 export interface TestDatabase {
