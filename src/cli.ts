@@ -152,9 +152,12 @@ async function main(argv: string[]): Promise<number> {
         buildDeps(await configuration()),
       );
     case 'audit':
-      return (await import('./audit/cli.ts')).runAuditCommand(argv.slice(1), async () =>
-        buildDeps(await configuration()),
-      );
+      return (await import('./audit/cli.ts')).runAuditCommand(argv.slice(1), async ({ keyRequired }) => {
+        const config = await configuration();
+        return buildDeps(
+          keyRequired ? { ...config, masterKey: { ...config.masterKey, mayGenerate: false } } : config,
+        );
+      });
     case 'backup':
     case 'restore': {
       const backup = await import('./backup/cli.ts');

@@ -24,7 +24,7 @@
 // every audited change in the country wait for one lock.
 import { createHash } from 'node:crypto';
 import { inSnapshot } from '../platform/db/database.ts';
-import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
+import type { AuditChainBreakRow, AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { type AuditKeys, MissingAuditKeyError } from './keys.ts';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -128,6 +128,73 @@ export function findingText(finding: string): string {
   return `its MAC was of a form this version does not know (${finding})`;
 }
 
+/**
+ * What a break accepted by an operator (breaks.ts) is hashed over: every field but its MAC, so that
+ * re-MACing under a new key changes no hash. The first event sealed after the break follows this hash,
+ * as if the break were an event: the break cannot be removed or changed without breaking what follows.
+ */
+export function breakHash(row: AuditChainBreakRow): string {
+  return createHash('sha256')
+    .update(
+      `s2s-audit-break/1\n${JSON.stringify([
+        row.id,
+        row.accepted_at,
+        row.accepted_by,
+        row.reason,
+        row.finding,
+        Number(row.proven_through),
+        row.proven_hash,
+        Number(row.resumes_at),
+        Number(row.unproven_events),
+        Number(row.legacy_through),
+        Number(row.old_head_seq),
+        row.old_head_hash,
+        row.old_head_legacy_through === null ? null : Number(row.old_head_legacy_through),
+        row.old_head_mac,
+        row.old_head_mac_key_id,
+      ])}`,
+    )
+    .digest('hex');
+}
+
+/** What a break's MAC is made over. */
+export function breakMacInput(hash: string): string {
+  return `s2s-audit-break/1\n${hash}`;
+}
+
+/** The breaks accepted so far, in the order of the chain. */
+export function readBreaks(db: Executor): Promise<AuditChainBreakRow[]> {
+  return db.selectFrom('audit_chain_breaks').selectAll().orderBy('resumes_at').execute();
+}
+
+/** A break accepted by an operator, as verify and the Audit Log page report it. */
+export interface AcceptedBreak {
+  id: string;
+  /** The first event not proven: the break. */
+  at: number;
+  /** Sealing started again here. */
+  resumesAt: number;
+  /** Sealed events kept between, unproven (as counted when it was accepted). */
+  unprovenEvents: number;
+  acceptedAt: string;
+  acceptedBy: string;
+  reason: string;
+  finding: string;
+}
+
+export function acceptedBreak(row: AuditChainBreakRow): AcceptedBreak {
+  return {
+    id: row.id,
+    at: Number(row.proven_through) + 1,
+    resumesAt: Number(row.resumes_at),
+    unprovenEvents: Number(row.unproven_events),
+    acceptedAt: row.accepted_at,
+    acceptedBy: row.accepted_by,
+    reason: row.reason,
+    finding: row.finding,
+  };
+}
+
 /** The chain's head cannot be built on: sealing would launder whatever was done to it. */
 export class AuditHeadError extends Error {}
 
@@ -197,7 +264,7 @@ export function unsealedBatch(db: Executor) {
 }
 
 /** Whether any sealed event carries MACs (read only when the head has none, at the change to keyed sealing). */
-async function holdsKeyedEvents(db: Executor): Promise<boolean> {
+export async function holdsKeyedEvents(db: Executor): Promise<boolean> {
   const row = await db
     .selectFrom('audit_events')
     .select('id')
@@ -215,9 +282,12 @@ export interface SealReport {
   unproven: number;
 }
 
-async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
-  // Updating the head first takes its row lock, so two sealers (two processes) take turns.
-  const head = storedHead(
+/**
+ * The head, its row locked until the transaction ends (an update that changes nothing), so that whoever
+ * moves it (two sealers, two processes; a break being accepted) takes turns.
+ */
+export async function lockHead(trx: Executor): Promise<StoredHead> {
+  return storedHead(
     await trx
       .updateTable('audit_chain_head')
       .set((eb) => ({ seq: eb('seq', '+', 0) }))
@@ -225,6 +295,10 @@ async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
       .returning([...HEAD_COLUMNS])
       .executeTakeFirstOrThrow(),
   );
+}
+
+async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
+  const head = await lockHead(trx);
   // Building on a head that fails its MAC would MAC whatever was done to it: refuse, and let verify name
   // it. A head without a MAC is one from before keyed sealing, unless keyed events exist.
   const headMac = headMacState(keys, head);
@@ -235,13 +309,15 @@ async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
   if (headMac === 'invalid') {
     throw new AuditHeadError(
       "The audit chain's head fails its MAC: it has been altered. Nothing was sealed: run s2s audit verify, " +
-        'keep the database as it is and report it to your security officer.',
+        'keep the database as it is and report it to your security officer. Once it has been looked into, ' +
+        's2s audit accept-break records the break for good and lets sealing start again after it.',
     );
   }
   if (headMac === 'none' && (await holdsKeyedEvents(trx))) {
     throw new AuditHeadError(
       "The audit chain's head has no MAC, but the chain holds events sealed with MACs: the head has been " +
-        'replaced. Nothing was sealed: run s2s audit verify and report it to your security officer.',
+        'replaced. Nothing was sealed: run s2s audit verify and report it to your security officer. Once it ' +
+        'has been looked into, s2s audit accept-break records the break for good and lets sealing start again.',
     );
   }
   const events = await unsealedBatch(trx).execute();
@@ -356,15 +432,19 @@ export async function chainHead(db: Executor): Promise<ChainHead> {
   return { seq, hash };
 }
 
-/** The head as the Audit Log page shows it: its anchor, and what its MAC proves (a read of one row). */
+/** The head as the Audit Log page shows it: its anchor, and what its MAC proves (a read of a few rows). */
 export interface HeadStatus extends ChainHead {
-  /** Events sealed in the old, plain form (1 to this); the rest are keyed. */
+  /** Events sealed in the old, plain form (1 to this). */
   legacy: number;
+  /** Events sealed with MACs (numbers kept unproven at accepted breaks are neither). */
+  keyed: number;
   /** 'valid': the head's MAC verifies; 'none': not keyed yet; 'invalid': altered; 'missing-key': made under a key not configured. */
   mac: 'valid' | 'none' | 'invalid' | 'missing-key';
   macKeyId: string | null;
   /** Events sealed marked: their own MAC did not prove them (index audit_events_unproven, migration 036). */
   unproven: number;
+  /** Breaks an operator accepted (s2s audit accept-break), oldest first. */
+  breaks: AcceptedBreak[];
 }
 
 export async function chainHeadStatus(db: Executor, keys: AuditKeys): Promise<HeadStatus> {
@@ -375,13 +455,18 @@ export async function chainHeadStatus(db: Executor, keys: AuditKeys): Promise<He
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
     .where('seal_finding', 'is not', null)
     .executeTakeFirstOrThrow();
+  const breaks = (await readBreaks(db)).map(acceptedBreak);
+  const legacy = Math.min(legacyThroughOf(head), head.seq);
+  const keptAtBreaks = breaks.reduce((sum, accepted) => sum + (accepted.resumesAt - accepted.at), 0);
   return {
     seq: head.seq,
     hash: head.hash,
-    legacy: Math.min(legacyThroughOf(head), head.seq),
+    legacy,
+    keyed: Math.max(0, head.seq - legacy - keptAtBreaks),
     mac,
     macKeyId: head.macKeyId,
     unproven: Number(unproven.n),
+    breaks,
   };
 }
 
@@ -407,11 +492,14 @@ export interface MissingKey {
   events: number;
   /** Whether the head's MAC is one of them. */
   head: boolean;
+  /** Accepted breaks whose MACs it made. */
+  breaks: number;
 }
 
 export interface Verification {
+  /** The chain is whole (and holds the anchor given), apart from the breaks an operator accepted. */
   ok: boolean;
-  /** Sealed events checked. */
+  /** Sealed events checked (those kept unproven at an accepted break are not). */
   checked: number;
   /** Of those, events sealed in the old, plain form (before keyed sealing): proven only as before. */
   legacy: number;
@@ -426,7 +514,13 @@ export interface Verification {
   unproven: UnprovenEvent[];
   unprovenCount: number;
   missingKeys: MissingKey[];
-  /** The first break, if any: everything after it is unproven. */
+  /**
+   * Breaks an operator accepted (s2s audit accept-break), in the order of the chain: walked past, the
+   * events kept at each reported as unproven, never proven. A monitoring job tells them by this list
+   * (or by verify --strict, which exits 1 while there is one).
+   */
+  acceptedBreaks: AcceptedBreak[];
+  /** The first break not accepted, if any: everything after it is unproven. */
   broken?: ChainBreak;
   /** An anchor given to check: whether the chain still holds it. */
   anchor?: { seq: number; hash: string; found: boolean };
@@ -451,7 +545,42 @@ export async function verifyAudit(db: Db, keys: AuditKeys, anchor?: ChainHead): 
   return inSnapshot(db, (trx) => verifyChain(trx, keys, anchor));
 }
 
-async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): Promise<Verification> {
+/** An accepted break as the walk meets it. */
+interface BreakOnTheWay {
+  row: AuditChainBreakRow;
+  hash: string;
+  provenThrough: number;
+  resumesAt: number;
+  /** Sealed events found kept at it, unproven. */
+  found: number;
+  /** Whether the proven part before it has been checked to end where it did. */
+  reached: boolean;
+}
+
+/**
+ * Where keyed sealing began, when the head cannot say: as the last accepted break recorded it, or before
+ * the first event sealed with MACs (someone can strip MACs only from a chain's end: a keyed event's hash
+ * chains every event before it).
+ */
+async function legacyThroughWithoutHead(db: Executor, breaks: BreakOnTheWay[]): Promise<number> {
+  const last = breaks[breaks.length - 1];
+  if (last) return Number(last.row.legacy_through);
+  const first = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.min('seq').as('seq'))
+    .where('seq', '>=', 1)
+    .where((eb) => eb.or([eb('mac_version', 'is not', null), eb('seal_mac', 'is not', null)]))
+    .executeTakeFirst();
+  return first?.seq == null ? Number.MAX_SAFE_INTEGER : Number(first.seq) - 1;
+}
+
+/**
+ * The walk (in the caller's snapshot or transaction). A head that cannot be trusted (it fails its MAC,
+ * or has none while keyed events exist) does not stop the walk: the events are still checked, by their
+ * hashes and seal MACs, as far as they hold, and the break is put after the last that does, which is
+ * where an operator can accept it (breaks.ts). Only the head's claims (where the chain ends) are lost.
+ */
+export async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): Promise<Verification> {
   const stored = await readHead(db);
   const head: ChainHead = { seq: stored.seq, hash: stored.hash };
   const unsealed = Number(
@@ -467,27 +596,50 @@ async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): P
   const missingKey = (keyId: string) => {
     let entry = missing.get(keyId);
     if (!entry) {
-      entry = { keyId, events: 0, head: false };
+      entry = { keyId, events: 0, head: false, breaks: 0 };
       missing.set(keyId, entry);
     }
     return entry;
   };
   let headMac: Verification['headMac'] = 'none';
   let broken: ChainBreak | undefined;
+  /** Why the head cannot be trusted, if it cannot. */
+  let headProblem: string | undefined;
   const headState = headMacState(keys, stored);
   if (headState === 'valid') headMac = 'valid';
   else if (headState === 'missing-key') {
     headMac = 'unchecked';
     missingKey(String(stored.macKeyId)).head = true;
   } else if (headState === 'invalid') {
-    broken = {
-      seq: 1,
-      reason:
-        "the chain's head fails its MAC: it has been altered, or moved to a place it never held, so " +
-        'what it says of the chain (where it ends, which events are keyed) cannot be trusted',
-    };
+    headProblem =
+      "the chain's head fails its MAC: it has been altered, or moved to a place it never held, so " +
+      'what it says of the chain (where it ends, which events are keyed) cannot be trusted';
+  } else if (await holdsKeyedEvents(db)) {
+    headProblem =
+      "the chain's head has no MAC, but the chain holds events sealed with MACs: the head has been " +
+      'replaced, so what it says of the chain (where it ends, which events are keyed) cannot be trusted';
   }
-  const legacyThrough = legacyThroughOf(stored);
+  const breaks: BreakOnTheWay[] = (await readBreaks(db)).map((row) => ({
+    row,
+    hash: breakHash(row),
+    provenThrough: Number(row.proven_through),
+    resumesAt: Number(row.resumes_at),
+    found: 0,
+    reached: false,
+  }));
+  for (const accepted of breaks) {
+    const { mac_key_id: keyId, mac } = accepted.row;
+    if (!keys.has(keyId)) missingKey(keyId).breaks += 1;
+    else if (!keys.verify(breakMacInput(accepted.hash), keyId, mac)) {
+      broken = {
+        seq: accepted.provenThrough + 1,
+        reason: `the record of the break accepted at event ${accepted.provenThrough + 1} fails its MAC: it has been altered or forged`,
+      };
+      break;
+    }
+  }
+  const legacyThrough =
+    headProblem === undefined ? legacyThroughOf(stored) : await legacyThroughWithoutHead(db, breaks);
   let expectedSeq = 1;
   let previous = GENESIS_HASH;
   let anchorFound = false;
@@ -495,15 +647,33 @@ async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): P
   let keyed = 0;
   const unproven: UnprovenEvent[] = [];
   let unprovenCount = 0;
+  let next = 0;
+  /** The proven part before an accepted break must end where it did when the break was accepted. */
+  const reach = (accepted: BreakOnTheWay): ChainBreak | undefined => {
+    accepted.reached = true;
+    if (expectedSeq <= accepted.provenThrough)
+      return { seq: expectedSeq, reason: `event ${expectedSeq} is missing: it has been deleted` };
+    if (previous === accepted.row.proven_hash) return undefined;
+    return {
+      seq: accepted.provenThrough,
+      reason: `event ${accepted.provenThrough} is not the event that verified there when the break after it was accepted: it has been replaced`,
+    };
+  };
   // Every numbered row from the lowest number, not from 1: a row numbered below 1 or past the head is
   // one the sealer never wrote, and would otherwise be shown by the Audit Log and its export unchecked.
   walk: for (let after: number | undefined; !broken; ) {
     let page = db.selectFrom('audit_events').selectAll().where('seq', 'is not', null);
     if (after !== undefined) page = page.where('seq', '>', after);
     const events = await page.orderBy('seq').limit(PAGE).execute();
-    for (const event of events) {
+    rows: for (const event of events) {
       const seq = Number(event.seq);
-      if (seq < 1 || seq > head.seq) {
+      // Rows found numbered below 1 when the first break was accepted are kept with it, unproven.
+      const first = breaks[0];
+      if (seq < 1 && first) {
+        first.found += 1;
+        continue;
+      }
+      if (seq < 1 || (headProblem === undefined && seq > head.seq)) {
         broken = {
           seq,
           eventId: event.id,
@@ -513,6 +683,19 @@ async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): P
               : `event ${seq} is past the chain's head (event ${head.seq}): it has been inserted, or the head altered`,
         };
         break walk;
+      }
+      for (let accepted = breaks[next]; accepted && seq > accepted.provenThrough; accepted = breaks[next]) {
+        if (!accepted.reached) {
+          broken = reach(accepted);
+          if (broken) break walk;
+        }
+        if (seq < accepted.resumesAt) {
+          accepted.found += 1;
+          continue rows;
+        }
+        previous = accepted.hash;
+        expectedSeq = accepted.resumesAt;
+        next += 1;
       }
       if (seq !== expectedSeq) {
         broken = { seq: expectedSeq, reason: `event ${expectedSeq} is missing: it has been deleted` };
@@ -532,10 +715,8 @@ async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): P
         if (event.mac_version !== null || event.seal_mac !== null) {
           broken = {
             ...at,
-            reason:
-              stored.mac === null
-                ? `event ${seq} is sealed with MACs, but the chain's head has none: the head has been replaced`
-                : `event ${seq} is sealed with MACs, but the head says only events after ${legacyThrough} are: the head has been altered`,
+            // (A head without a MAC while keyed events exist is not trusted at all: headProblem.)
+            reason: `event ${seq} is sealed with MACs, but the head says only events after ${legacyThrough} are: the head has been altered`,
           };
           break walk;
         }
@@ -592,14 +773,36 @@ async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): P
       expectedSeq += 1;
     }
     if (events.length < PAGE) break;
-    after = expectedSeq - 1;
+    after = Number(events[events.length - 1]?.seq);
   }
-  const checked = expectedSeq - 1;
-  // No row lies past the head (checked above), so the walk can only end short of it or at it.
-  if (!broken && checked < head.seq) {
+  // Breaks accepted after the last event sealed: nothing sealed since, or nothing kept at them.
+  for (let accepted = breaks[next]; !broken && accepted; accepted = breaks[next]) {
+    if (!accepted.reached) broken = reach(accepted);
+    previous = accepted.hash;
+    expectedSeq = accepted.resumesAt;
+    next += 1;
+  }
+  // What was kept at each break is evidence: rows deleted from it, or slipped into it, are tampering.
+  for (const accepted of broken ? [] : breaks) {
+    const expected = Number(accepted.row.unproven_events);
+    if (accepted.found !== expected) {
+      broken = {
+        seq: accepted.provenThrough + 1,
+        reason: `${expected} sealed events were kept, unproven, at the break accepted at event ${accepted.provenThrough + 1}, and ${accepted.found} are there now: some have been deleted, or inserted, since`,
+      };
+      break;
+    }
+  }
+  const last = expectedSeq - 1;
+  if (headProblem !== undefined) {
+    // Events up to the break verify by their own hashes and seal MACs; nothing says none were deleted after.
+    broken = broken
+      ? { ...broken, reason: `${headProblem}; and ${broken.reason}` }
+      : { seq: last + 1, reason: headProblem };
+  } else if (!broken && last < head.seq) {
     broken = {
-      seq: checked + 1,
-      reason: `the chain ends at event ${checked}, but ${head.seq} were sealed: the last ones have been deleted`,
+      seq: last + 1,
+      reason: `the chain ends at event ${last}, but ${head.seq} were sealed: the last ones have been deleted`,
     };
   } else if (!broken && previous !== head.hash) {
     broken = {
@@ -610,7 +813,7 @@ async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): P
   const missingKeys = [...missing.values()].sort((a, b) => a.keyId.localeCompare(b.keyId));
   return {
     ok: !broken && unprovenCount === 0 && missingKeys.length === 0 && (!anchor || anchorFound),
-    checked,
+    checked: legacy + keyed,
     legacy,
     keyed,
     unsealed,
@@ -619,6 +822,7 @@ async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainHead): P
     unproven,
     unprovenCount,
     missingKeys,
+    acceptedBreaks: breaks.map((accepted) => acceptedBreak(accepted.row)),
     ...(broken ? { broken } : {}),
     ...(anchor ? { anchor: { ...anchor, found: anchorFound } } : {}),
   };

@@ -98,12 +98,17 @@ export function withAuditKeys(db: Db, keys: AuditKeys): Db {
   return db.withPlugin(new AuditKeysPlugin(keys));
 }
 
-/** The audit keys the handle carries (the last given), if any. */
-export function auditKeysOf(db: Executor): AuditKeys | undefined {
+/** The audit keys the handle carries (the last given). */
+export function auditKeysOf(db: Executor): AuditKeys {
   const plugins = db.getExecutor().plugins;
   for (let i = plugins.length - 1; i >= 0; i -= 1) {
     const plugin = plugins[i];
     if (plugin instanceof AuditKeysPlugin) return plugin.keys;
   }
-  return undefined;
+  // A programming error, never a user's: an event written without its MAC would be sealed marked, as if
+  // forged, and the Audit Log page could say nothing true of the head.
+  throw new Error(
+    'This database handle carries no audit keys: open it through buildDeps, or give it the keys with ' +
+      'withAuditKeys(db, AuditKeys.fromKeyring(keyring)) before anything writes or checks the audit trail.',
+  );
 }

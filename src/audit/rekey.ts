@@ -1,5 +1,6 @@
 // Master key rotation, for the audit trail (keys/rotation.ts, docs/decisions.md 22 and 27): every MAC
-// made under an earlier master key's audit key is made again under the current one, so the earlier key
+// made under an earlier master key's audit key (events, accepted breaks, the head) is made again under
+// the current one, so the earlier key
 // can be removed without leaving events that can no longer be checked. Each event (and the head) is
 // first verified under the key that made its MACs: one that does not verify is never re-MACed (that
 // would launder it), only reported and left as it is, for verify to name. Hashes never change, so
@@ -8,6 +9,8 @@
 import { toCount } from '../platform/db/database.ts';
 import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import {
+  breakHash,
+  breakMacInput,
   eventMacInput,
   headMacInput,
   headMacState,
@@ -35,11 +38,13 @@ export async function countAuditMacs(db: Executor): Promise<Record<string, numbe
     .where('id', '=', 1)
     .executeTakeFirst();
   if (head?.mac_key_id) counts[head.mac_key_id] = (counts[head.mac_key_id] ?? 0) + 1;
+  const breaks = await db.selectFrom('audit_chain_breaks').select('mac_key_id').execute();
+  for (const { mac_key_id: keyId } of breaks) counts[keyId] = (counts[keyId] ?? 0) + 1;
   return counts;
 }
 
 export interface RefusedAuditMac {
-  /** The event's number (null: not sealed yet); the head is named with eventId absent. */
+  /** The event's number (null: not sealed yet); the head, or an accepted break, is named with eventId absent. */
   seq: number | null;
   eventId?: string;
   keyId: string;
@@ -51,6 +56,8 @@ export interface AuditRemacReport {
   from: Record<string, number>;
   /** Whether the head's MAC was made again. */
   head: boolean;
+  /** Accepted breaks whose MACs were made again. */
+  breaks: number;
   /** Events, or the head, that did not verify under their key: left as they are. */
   refused: RefusedAuditMac[];
   /** Keys named by events met during the run but not configured (the run checks them before it starts). */
@@ -88,7 +95,7 @@ export interface RemacOptions {
  */
 export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions): Promise<AuditRemacReport> {
   const current = keys.currentId;
-  const report: AuditRemacReport = { from: {}, head: false, refused: [], missingKeyIds: [] };
+  const report: AuditRemacReport = { from: {}, head: false, breaks: 0, refused: [], missingKeyIds: [] };
   const missing = new Set<string>();
   let after: string | null = null;
   for (;;) {
@@ -150,6 +157,32 @@ export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions)
       return done;
     });
     for (const [id, n] of Object.entries(counts)) report.from[id] = (report.from[id] ?? 0) + n;
+  }
+
+  const breaks = await db
+    .selectFrom('audit_chain_breaks')
+    .selectAll()
+    .where('mac_key_id', '!=', current)
+    .execute();
+  for (const accepted of breaks) {
+    const hash = breakHash(accepted);
+    if (!keys.has(accepted.mac_key_id)) missing.add(accepted.mac_key_id);
+    else if (!keys.verify(breakMacInput(hash), accepted.mac_key_id, accepted.mac)) {
+      report.refused.push({
+        seq: Number(accepted.proven_through) + 1,
+        keyId: accepted.mac_key_id,
+        reason: 'the record of the break accepted there fails its MAC',
+      });
+    } else {
+      const result = await db
+        .updateTable('audit_chain_breaks')
+        .set({ mac: keys.mac(breakMacInput(hash)), mac_key_id: current })
+        .where('id', '=', accepted.id)
+        .where('mac', '=', accepted.mac)
+        .where('mac_key_id', '=', accepted.mac_key_id)
+        .executeTakeFirst();
+      report.breaks += Number(result.numUpdatedRows);
+    }
   }
 
   const head = await readHead(db);

@@ -78,13 +78,15 @@ export type AuditAction =
   | 'census-return-approved'
   | 'token-created'
   | 'token-revoked'
-  | 'master-key-rotated';
+  | 'master-key-rotated'
+  | 'audit-break-accepted';
 
 /**
  * Append-only: there is deliberately no update or delete here. The event gets its MAC under the audit
- * key the database handle carries (keys.ts, withAuditKeys: every way into s2s gives it); one written
- * without it has none, and is sealed marked as unproven, exactly as one inserted by someone without the
- * key. Computing the MAC takes no lock: it is a hash of the event alone.
+ * key the database handle carries (keys.ts, withAuditKeys: every way into s2s gives it). A handle
+ * without it is refused before anything is written: its event would have no MAC, and be sealed marked
+ * as unproven, exactly as one inserted by someone without the key. Computing the MAC takes no lock: it
+ * is a hash of the event alone.
  */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {
   const row = {
@@ -98,10 +100,9 @@ export async function recordAudit(db: Executor, event: AuditEvent): Promise<void
     subject_id: event.subjectId ?? null,
     detail: event.detail ? JSON.stringify(event.detail) : null,
   };
-  const keys = auditKeysOf(db);
   await db
     .insertInto('audit_events')
-    .values(keys ? { ...row, ...eventMacColumns(keys, row) } : row)
+    .values({ ...row, ...eventMacColumns(auditKeysOf(db), row) })
     .execute();
 }
 

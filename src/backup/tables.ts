@@ -33,6 +33,7 @@ export const TABLES = {
   oidc_identities: { key: ['id'] },
   audit_events: { key: ['id'] },
   audit_chain_head: { key: ['id'] },
+  audit_chain_breaks: { key: ['id'] },
   transfers: {
     key: ['id'],
     selfReference: 'forwarded_from',

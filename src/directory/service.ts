@@ -1,7 +1,7 @@
 // The directory of LAs and schools: the Establishment Finder, School Maintenance, Maintain LEA Details
 // (LA notes §3.8-3.9, handbook §7) and the audit log a DBA reads. No HTTP here.
 import { countUsersOfEstablishment } from '../accounts/repository.ts';
-import { chainHead, chainHeadStatus, type HeadStatus } from '../audit/chain.ts';
+import { chainHeadStatus, type HeadStatus } from '../audit/chain.ts';
 import { AUDIT_CSV_HEADER, auditCsvFilename, auditCsvRows } from '../audit/export.ts';
 import { auditKeysOf } from '../audit/keys.ts';
 import { type AuditAction, listAudit, recordAudit } from '../audit/repository.ts';
@@ -178,6 +178,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'token-created': 'API token created',
   'token-revoked': 'API token revoked',
   'master-key-rotated': 'Master key rotated (the keys of stored files re-wrapped)',
+  'audit-break-accepted': 'Break in the audit chain accepted',
 };
 
 export class DirectoryService {
@@ -430,10 +431,7 @@ export class DirectoryService {
    */
   async auditChainHead(actor: Actor): Promise<HeadStatus | undefined> {
     if (auditScope(actor)?.laNumber !== undefined || !can(actor.role, 'audit.view')) return undefined;
-    const keys = auditKeysOf(this.db);
-    if (keys) return chainHeadStatus(this.db, keys);
-    const head = await chainHead(this.db);
-    return { ...head, legacy: head.seq, mac: 'none', macKeyId: null, unproven: 0 };
+    return chainHeadStatus(this.db, auditKeysOf(this.db));
   }
 
   private async requireLa(
@@ -579,6 +577,7 @@ const ACTION_KEYS: Record<AuditAction, string> = {
   'token-created': 'directory.audit-action.token-created',
   'token-revoked': 'directory.audit-action.token-revoked',
   'master-key-rotated': 'directory.audit-action.master-key-rotated',
+  'audit-break-accepted': 'directory.audit-action.audit-break-accepted',
 };
 
 /** Human wording for an audit action; unknown actions are shown as stored. */

@@ -92,6 +92,7 @@ describeEachEngine('audit hash chain', (database) => {
       unproven: [],
       unprovenCount: 0,
       missingKeys: [],
+      acceptedBreaks: [],
     });
 
     await record(5);
@@ -130,6 +131,7 @@ describeEachEngine('audit hash chain', (database) => {
       unproven: [],
       unprovenCount: 0,
       missingKeys: [],
+      acceptedBreaks: [],
     });
   });
 

@@ -10,6 +10,8 @@ import { before, test } from 'node:test';
 import { chainHash, eventMacColumns, keyedChainHash, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
+import type { Actor } from '../../src/auth/actor.ts';
+import { DirectoryService } from '../../src/directory/service.ts';
 import { rotateMasterKey } from '../../src/keys/rotation.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
@@ -206,7 +208,9 @@ describeEachEngine('keyed audit trail', (database) => {
     let result = await verifyAudit(db, keys);
     assert.equal(result.ok, false);
     assert.match(String(result.broken?.reason), /the chain's head fails its MAC/);
-    assert.equal(result.broken?.seq, 1, 'nothing the head says is trusted');
+    // Nothing the head says is trusted; the events still verify by their seal MACs, up to the forged one.
+    assert.equal(result.broken?.seq, seq);
+    assert.match(String(result.broken?.reason), new RegExp(`and event ${seq} fails its seal MAC`));
     // The sealer will not build on it: that would MAC the forgery.
     await record(1);
     await assert.rejects(sealAudit(db, keys), /head fails its MAC/);
@@ -219,7 +223,10 @@ describeEachEngine('keyed audit trail', (database) => {
       .execute();
     result = await verifyAudit(db, keys);
     assert.equal(result.ok, false);
-    assert.match(String(result.broken?.reason), /sealed with MACs, but the chain's head has none/);
+    assert.match(
+      String(result.broken?.reason),
+      /the chain's head has no MAC, but the chain holds events sealed with MACs/,
+    );
     await assert.rejects(sealAudit(db, keys), /head has no MAC, but the chain holds events sealed with MACs/);
 
     // Even with the head left valid (the forged event past it), or the forged event within the chain,
@@ -247,6 +254,29 @@ describeEachEngine('keyed audit trail', (database) => {
     assert.equal(result.broken?.eventId, last.id);
     await restore();
     assert.equal((await verifyAudit(db, keys)).ok, true);
+  });
+
+  test('a handle without the audit keys writes no event and cannot report on the head: a programming error says how to give them', async () => {
+    const unkeyed = database().unkeyedDb;
+    const username = `unkeyed-${randomUUID()}`;
+    const missingKeys =
+      /carries no audit keys: open it through buildDeps, or give it the keys with withAuditKeys/;
+    await assert.rejects(
+      recordAudit(unkeyed, { at: new Date(), actorUsername: username, action: 'sign-in' }),
+      missingKeys,
+    );
+    const written = await db.selectFrom('audit_events').select('id').where('actor_username', '=', username);
+    assert.deepEqual(await written.execute(), [], 'nothing written');
+    // Without them, the Audit Log page would show the head as not keyed and no event as unproven.
+    const directory = new DirectoryService(unkeyed, new ManualClock('2026-11-02T09:00:00.000Z'));
+    const admin: Actor = {
+      userId: randomUUID(),
+      username: 'nat',
+      role: 'national_admin',
+      laNumber: null,
+      establishmentNumber: null,
+    };
+    await assert.rejects(directory.auditChainHead(admin), missingKeys);
   });
 
   test('an event whose key is not configured cannot be checked, which is said as such, not as tampering', async () => {

@@ -3,13 +3,13 @@
 // damaged backup, a non-empty instance, another master key and a failure part-way are refused and leave
 // the instance as it was.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
-import { recordAudit } from '../../src/audit/repository.ts';
 import { createBackup } from '../../src/backup/backup.ts';
 import { openInstance, runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
 import type { Instance } from '../../src/backup/instance.ts';
@@ -316,11 +316,21 @@ describe('backup and restore failures', () => {
     try {
       await migrateTo(db, '011-oidc-identities');
       const authority = await makeLa(db);
-      await recordAudit(db, {
-        at: new Date(Date.UTC(2026, 10, 1, 9)),
-        action: 'sign-in',
-        organisation: authority.number,
-      });
+      // As that version wrote it: without the MAC columns, which came with migration 036.
+      await db
+        .insertInto('audit_events')
+        .values({
+          id: randomUUID(),
+          occurred_at: new Date(Date.UTC(2026, 10, 1, 9)).toISOString(),
+          actor_user_id: null,
+          actor_username: null,
+          organisation: authority.number,
+          action: 'sign-in',
+          subject_type: null,
+          subject_id: null,
+          detail: null,
+        })
+        .execute();
       const run = await backup(old, join(dir, 'backup'));
       assert.equal(run.code, 0, run.err);
       assert.match(run.out, /schema level 011-oidc-identities/);

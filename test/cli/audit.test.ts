@@ -7,6 +7,7 @@ import { recordAudit } from '../../src/audit/repository.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { cliSandbox, runS2s } from '../support/cli.ts';
+import { asDatabaseWriter } from '../support/databases.ts';
 
 describe('s2s audit', () => {
   const sandbox = cliSandbox('audit', { database: true });
@@ -16,7 +17,7 @@ describe('s2s audit', () => {
 
   test('usage errors: no subcommand, a malformed anchor, a malformed LA', () => {
     for (const [args, problem] of [
-      [['audit'], /Name an audit command: verify or export/],
+      [['audit'], /Name an audit command: verify, export or accept-break/],
       [
         ['audit', 'verify', '--anchor', '12:abc'],
         /--anchor must be an event number and its 64-character hash/,
@@ -125,5 +126,79 @@ describe('s2s audit', () => {
       ),
     );
     assert.doesNotMatch(otherKey.stderr, /tampered/);
+  });
+});
+
+describe('s2s audit accept-break', () => {
+  const sandbox = cliSandbox('audit-break', { database: true });
+  const masterKey = MasterKey.generate();
+  const keys = AuditKeys.fromKeyring(new MasterKeyring(masterKey));
+  const s2s = (...args: string[]) => runS2s(args, { ...sandbox.env, MASTER_KEY: masterKey.toBase64() });
+
+  test('accept-break: refused while nothing is broken and without the master key; after a head is altered, it records the break, sealing resumes, and verify names the break (exit 0, or 1 with --strict)', async () => {
+    for (const [args, problem] of [
+      [['audit', 'accept-break', '--reason', 'x'], /--at must be the number of the event/],
+      [['audit', 'accept-break', '--at', '2'], /--reason must say, in 1000 characters at most/],
+      [['audit', 'accept-break', '--at', '2', '--reason', ' '], /--reason must say/],
+    ] as const) {
+      const run = s2s(...args);
+      assert.equal(run.code, 2, args.join(' '));
+      assert.match(run.stderr, problem);
+    }
+    assert.equal(s2s('audit', 'verify').code, 0); // also creates the database
+    const db = withAuditKeys(sandbox.db(), keys);
+    for (let minute = 1; minute <= 3; minute += 1) {
+      await recordAudit(db, {
+        at: new Date(Date.UTC(2026, 10, 1, 9, minute)),
+        actorUsername: `clerk${minute}`,
+        action: 'file-downloaded',
+      });
+    }
+    assert.equal(s2s('audit', 'verify').code, 0);
+    const whole = s2s('audit', 'accept-break', '--at', '1', '--reason', 'a test');
+    assert.equal(whole.code, 1);
+    assert.match(whole.stderr, /Nothing is broken: the audit chain verifies \(3 events checked\)/);
+
+    const head = await db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_chain_head').set({ seq: 1 }).where('id', '=', 1).execute(),
+    );
+    const stopped = s2s('audit', 'verify');
+    assert.equal(stopped.code, 1);
+    assert.match(stopped.stderr, /Nothing was sealed/);
+    assert.match(stopped.stderr, /s2s audit accept-break --at 4 --reason "\.\.\."/);
+
+    const keyless = runS2s(['audit', 'accept-break', '--at', '4', '--reason', 'INC-1'], {
+      ...sandbox.env,
+      MASTER_KEY_FILE: `${sandbox.dir}/no-such.key`,
+    });
+    assert.equal(keyless.code, 1);
+    assert.match(keyless.stderr, /No master key/);
+    assert.doesNotMatch(keyless.stderr, /\n\s+at /, 'no stack trace');
+    assert.equal((await db.selectFrom('audit_chain_breaks').selectAll().execute()).length, 0);
+
+    const accepted = s2s('audit', 'accept-break', '--at', '4', '--reason', 'INC-1: head edited by hand');
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.match(accepted.stdout, /The break at event 4 is accepted and recorded for good/);
+    assert.match(accepted.stdout, /Sealing started again at event 4: 1 events sealed now/);
+
+    const verified = s2s('audit', 'verify');
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(
+      verified.stderr,
+      /The audit chain was broken at event 4, and the break accepted on \S+ by cli: "INC-1: head edited by hand"\./,
+    );
+    assert.match(verified.stderr, /What verify found then: the chain's head fails its MAC/);
+    assert.match(
+      verified.stdout,
+      /The audit trail is whole but for the break accepted above: 4 events checked/,
+    );
+    assert.equal(s2s('audit', 'verify', '--strict').code, 1, 'a monitoring job can still tell');
+    const json = JSON.parse(s2s('audit', 'verify', '--json').stdout);
+    assert.deepEqual(
+      json.acceptedBreaks.map((b: { at: number; reason: string }) => [b.at, b.reason]),
+      [[4, 'INC-1: head edited by hand']],
+    );
+    assert.notEqual(head.hash, json.head.hash);
   });
 });

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { AuthService } from '../../src/auth/service.ts';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -80,21 +81,23 @@ for (const engine of ENGINES) {
 
     before(async () => {
       database = await createTestDatabase(engine);
+      // Made under A, audit events too.
+      const db = withAuditKeys(database.db, AuditKeys.fromKeyring(new MasterKeyring(keyA)));
       dir = mkdtempSync(join(tmpdir(), 's2s-cli-keys-'));
       const files = new EncryptedFileStore(new DiskFileStore(join(dir, 'files')), new MasterKeyring(keyA));
-      const la = await makeLa(database.db);
-      const [from, to] = [await makeSchool(database.db, la.number), await makeSchool(database.db, la.number)];
+      const la = await makeLa(db);
+      const [from, to] = [await makeSchool(db, la.number), await makeSchool(db, la.number)];
       transfers = [
-        await makeTransfer(database.db, files, { from: school(from.number), to: school(to.number) }),
-        await makeTransfer(database.db, files, { from: school(from.number), to: school(to.number) }),
+        await makeTransfer(db, files, { from: school(from.number), to: school(to.number) }),
+        await makeTransfer(db, files, { from: school(from.number), to: school(to.number) }),
       ];
       const clock = new ManualClock();
-      const user = await makeUser(database.db, 'la_dba', { laNumber: la.number });
+      const user = await makeUser(db, 'la_dba', { laNumber: la.number });
       const settings = {
         session: { idleMinutes: 30, absoluteHours: 12 },
         signIn: { maxFailures: 5, lockMinutes: 15 },
       };
-      const auth = new AuthService(database.db, clock, settings, new MasterKeyring(keyA));
+      const auth = new AuthService(db, clock, settings, new MasterKeyring(keyA));
       const setUp = await auth.twoFactor.setUp(actorOf(user));
       assert.ok(setUp);
       await auth.twoFactor.confirm(actorOf(user), await totpCodeAt(setUp.secret, clock.now()));
@@ -121,7 +124,8 @@ for (const engine of ENGINES) {
         currentKeyId: keyB.id,
         configuredKeyIds: [keyB.id, unused.id, keyA.id],
         tables: { transfers: { [keyA.id]: 2 }, census_returns: {}, two_factor_secrets: { [keyA.id]: 1 } },
-        auditMacs: {},
+        // The event of the two-factor set-up, written under A.
+        auditMacs: { [keyA.id]: 1 },
         missingKeyIds: [],
       });
     });
@@ -170,7 +174,8 @@ for (const engine of ENGINES) {
         .select(['actor_username', 'subject_id'])
         .where('action', '=', 'master-key-rotated')
         .execute();
-      assert.deepEqual(events, Array(3).fill({ actor_username: 'cli', subject_id: keyB.id }), 'a batch each');
+      // A batch each, and one for the audit event re-MACed under B.
+      assert.deepEqual(events, Array(4).fill({ actor_username: 'cli', subject_id: keyB.id }), 'a batch each');
 
       // A key only: every file reads back as it was sent, from the same stored bytes.
       const files = new EncryptedFileStore(new DiskFileStore(join(dir, 'files')), new MasterKeyring(keyB));
@@ -233,8 +238,8 @@ for (const engine of ENGINES) {
           `  stored files: 2 under ${keyB.id} (current)\n` +
           '  census returns: none\n' +
           `  two-factor secrets: 1 under ${keyB.id} (current)\n` +
-          // The events rotation recorded, MACed under the current key, and the chain's head, not sealed yet.
-          `Audit trail MACs (events and the chain's head): 3 under ${keyB.id} (current)\n`,
+          // The set-up's event re-MACed and the four rotation recorded, under the current key, not sealed yet.
+          `Audit trail MACs (events and the chain's head): 5 under ${keyB.id} (current)\n`,
       );
     });
   });

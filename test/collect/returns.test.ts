@@ -31,6 +31,7 @@ import {
   holdingAfterInsertInto,
   holdingAfterSelectFrom,
   type TestDatabase,
+  withAuditEventsBefore036,
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
@@ -1062,7 +1063,7 @@ for (const engine of ENGINES) {
   test(`approved versions marked replaced by a later upload are approved again by migration 026 [${engine}]`, async () => {
     const database = await createTestDatabase(engine, '025-forwarded-transfers');
     try {
-      const { db } = database;
+      const db = withAuditEventsBefore036(database.db);
       const la = await makeLa(db);
       const [first, second] = [await makeSchool(db, la.number), await makeSchool(db, la.number)];
       const admin = await makeUser(db, 'national_admin');

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { chainHead, sealAudit } from '../../src/audit/chain.ts';
+import { acceptChainBreak } from '../../src/audit/breaks.ts';
+import { chainHead, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import { asDatabaseWriter, describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -547,6 +548,23 @@ describeEachEngine('directory pages', (database) => {
     } finally {
       await moveHead(head.seq);
     }
+    // Once the break is accepted, the page names it for good, with its date and reason (escaped).
+    await moveHead(head.seq - 1);
+    const found = await verifyAudit(db, t.deps.auditKeys);
+    await acceptChainBreak(db, t.deps.auditKeys, t.deps.clock, {
+      at: Number(found.broken?.seq),
+      reason: 'INC-9: <b>head</b> edited',
+      actorUsername: 'cli',
+    });
+    const accepted = await national.agent.get('/dba/audit');
+    assert.ok(accepted.body.includes('“INC-9: &lt;b&gt;head&lt;/b&gt; edited”'), 'the reason, escaped');
+    assert.match(
+      textOf(accepted.body),
+      new RegExp(
+        `Warning The audit chain was broken at event ${found.broken?.seq}, and the break was accepted on .+ by cli, with the reason`,
+      ),
+    );
+    assert.doesNotMatch(textOf(accepted.body), /Warning The audit chain’s head fails its MAC/);
     const all = await national.agent.get('/dba/audit.csv');
     assert.ok(all.body.includes(elsewhere.username) && all.body.includes(username));
     assert.match(String(all.headers['content-disposition']), /filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"/);

@@ -15,6 +15,7 @@ import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { freePort } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { withTestAuditKeys } from '../support/databases.ts';
 import { actorOf } from '../support/transfers.ts';
 
 const SOURCE = '9165402'; // demo-school-a
@@ -66,7 +67,7 @@ describe('a crash during 100 concurrent uploads', () => {
   }
 
   async function tokensOf(username: string): Promise<string[]> {
-    db ??= createDatabase(databaseUrl);
+    db ??= withTestAuditKeys(createDatabase(databaseUrl));
     const user = await db
       .selectFrom('users')
       .selectAll()

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { AuthService } from '../../src/auth/service.ts';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
 import { createBackup } from '../../src/backup/backup.ts';
@@ -138,8 +139,13 @@ describeEachEngine('master key rotation', (database) => {
     return rows.map((row) => ({ by: row.actor_username, ...JSON.parse(String(row.detail)) }));
   }
 
+  /** The database as `s2s keys rotate` opens it: carrying the audit keys of its keyring. */
+  const keyedFor = (keyring: MasterKeyring) => withAuditKeys(db, AuditKeys.fromKeyring(keyring));
+
   before(async () => {
-    db = database().db;
+    // Its audit events are MACed under B, given in every keyring here from the rotation to B on: what
+    // this file measures is the data keys (the audit trail's re-MAC is test/audit/keyed.test.ts's).
+    db = withAuditKeys(database().db, AuditKeys.fromKeyring(new MasterKeyring(keyB)));
     storeDir = mkdtempSync(join(tmpdir(), 's2s-rotation-store-'));
     raw = new DiskFileStore(storeDir);
   });
@@ -240,7 +246,10 @@ describeEachEngine('master key rotation', (database) => {
     await assert.rejects(assertTwoFactorCodeAccepted(onlyB), MissingMasterKeyError);
 
     const before = await wrappings();
-    const report = await rotateMasterKey(db, clock, onlyB, { batchSize: 2, actorUsername: 'cli' });
+    const report = await rotateMasterKey(keyedFor(onlyB), clock, onlyB, {
+      batchSize: 2,
+      actorUsername: 'cli',
+    });
     assert.deepEqual(report.missingKeyIds, [keyA.id]);
     assert.deepEqual(report.rewrapped, { transfers: 0, census_returns: 0, two_factor_secrets: 0 });
     assert.deepEqual(await wrappings(), before);
@@ -256,7 +265,10 @@ describeEachEngine('master key rotation', (database) => {
     );
     const before = await wrappings();
 
-    const report = await rotateMasterKey(db, clock, bWithA, { batchSize: 2, actorUsername: 'cli' });
+    const report = await rotateMasterKey(keyedFor(bWithA), clock, bWithA, {
+      batchSize: 2,
+      actorUsername: 'cli',
+    });
     assert.deepEqual(report, {
       currentKeyId: keyB.id,
       rewrapped: { transfers: 3, census_returns: 1, two_factor_secrets: 1 },
@@ -336,7 +348,10 @@ describeEachEngine('master key rotation', (database) => {
   test('a rerun rotates nothing and records nothing', async () => {
     const before = await wrappings();
     const events = (await rotationEvents(keyB.id)).length;
-    const report = await rotateMasterKey(db, clock, onlyB, { batchSize: 2, actorUsername: 'cli' });
+    const report = await rotateMasterKey(keyedFor(onlyB), clock, onlyB, {
+      batchSize: 2,
+      actorUsername: 'cli',
+    });
     assert.deepEqual(report.rewrapped, { transfers: 0, census_returns: 0, two_factor_secrets: 0 });
     assert.deepEqual(report.from, {});
     assert.deepEqual(await wrappings(), before);
@@ -354,11 +369,16 @@ describeEachEngine('master key rotation', (database) => {
     const left = 5 - firstBatch.length;
 
     const runs = await Promise.all(
-      [1, 2].map(() => rotateMasterKey(db, clock, cWithB, { batchSize: 1, actorUsername: 'cli' })),
+      [1, 2].map(() =>
+        rotateMasterKey(keyedFor(cWithB), clock, cWithB, { batchSize: 1, actorUsername: 'cli' }),
+      ),
     );
     const rewrapped = runs.flatMap((run) => Object.values(run.rewrapped)).reduce((sum, n) => sum + n, 0);
     assert.equal(rewrapped, left, 'each remaining data key re-wrapped by one run or the other');
-    const audited = (await rotationEvents(keyC.id)).reduce((sum, event) => sum + event.rewrapped, 0);
+    // (The audit trail's own re-MAC, from B to C, is recorded apart: table audit_events.)
+    const audited = (await rotationEvents(keyC.id))
+      .filter((event) => event.table !== 'audit_events')
+      .reduce((sum, event) => sum + event.rewrapped, 0);
     assert.equal(audited, left);
     assert.deepEqual((await keyStatus(db, new MasterKeyring(keyC))).tables, {
       transfers: { [keyC.id]: 3 },
@@ -379,7 +399,10 @@ describeEachEngine('master key rotation', (database) => {
     const forged = MasterKey.generate().wrap(newDataKey());
     await db.updateTable('transfers').set({ wrapped_key: forged }).where('id', '=', altered.id).execute();
 
-    const report = await rotateMasterKey(db, clock, dWithC, { batchSize: 10, actorUsername: 'cli' });
+    const report = await rotateMasterKey(keyedFor(dWithC), clock, dWithC, {
+      batchSize: 10,
+      actorUsername: 'cli',
+    });
     assert.deepEqual(report.damaged, [{ table: 'transfers', id: altered.id, masterKeyId: keyC.id }]);
     assert.deepEqual(report.rewrapped, { transfers: 2, census_returns: 1, two_factor_secrets: 1 });
     const row = await db

@@ -21,7 +21,7 @@ import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { type RunningService, startService } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
-import { POSTGRES_URL } from '../support/databases.ts';
+import { POSTGRES_URL, withTestAuditKeys } from '../support/databases.ts';
 import { s3ForTests } from '../support/s3.ts';
 import { actorOf, makeTransfer, school } from '../support/transfers.ts';
 
@@ -93,7 +93,7 @@ describe('two app processes on one PostgreSQL database', () => {
     await admin.end();
     writeFileSync(join(dir, 'master.key'), `${masterKey.toBase64()}\n`, { mode: 0o600 });
     // What `s2s migrate` and `s2s seed-demo` do, so that the due file is there before the nodes start.
-    db = createDatabase(databaseUrl);
+    db = withTestAuditKeys(createDatabase(databaseUrl));
     await migrateToLatest(db);
     await seedDemoData(db, systemClock);
     const files = new EncryptedFileStore(new S3FileStore(s3().storeConfig()), new MasterKeyring(masterKey));

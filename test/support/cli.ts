@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
+import { withTestAuditKeys } from './databases.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -43,7 +44,10 @@ export interface CliSandbox {
   readonly env: NodeJS.ProcessEnv;
   /** Runs `s2s ARGS...` in `env`. */
   s2s(...args: string[]): Run;
-  /** The command's database (with `database`), opened on first use and closed after the tests. */
+  /**
+   * The command's database (with `database`), opened on first use and closed after the tests; it carries
+   * the tests' audit keys (TEST_AUDIT_KEYS), not those the command derives from its master key.
+   */
   db(): Db;
 }
 
@@ -73,7 +77,7 @@ export function cliSandbox(name: string, options: { database?: boolean } = {}): 
     s2s: (...args) => runS2s(args, sandbox.env),
     db() {
       if (!options.database) throw new Error('This sandbox has no database.');
-      db ??= createDatabase(sandbox.env.DATABASE_URL ?? '');
+      db ??= withTestAuditKeys(createDatabase(sandbox.env.DATABASE_URL ?? ''));
       return db;
     },
   };

@@ -7,6 +7,7 @@ import type { Actor } from '../../src/auth/actor.ts';
 import { DataCollectionsService } from '../../src/collect/collections-service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { createDatabase } from '../../src/platform/db/database.ts';
+import { withTestAuditKeys } from './databases.ts';
 
 const [url, schema, collectionId, actor, at] = process.argv.slice(2);
 if (!url || !schema || !collectionId || !actor || !at) {
@@ -16,7 +17,8 @@ if (!url || !schema || !collectionId || !actor || !at) {
   process.exit(2);
 }
 
-const db = createDatabase(url, schema === '-' ? {} : { schema });
+// Its audit event is MACed under this process's test keys: the tests that use it do not verify the trail.
+const db = withTestAuditKeys(createDatabase(url, schema === '-' ? {} : { schema }));
 try {
   await new DataCollectionsService({ db, clock: new ManualClock(at) }).setClosed(
     JSON.parse(actor) as Actor,

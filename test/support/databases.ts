@@ -10,12 +10,16 @@ import {
   InsertQueryNode,
   type Kysely,
   type KyselyPlugin,
+  PrimitiveValueListNode,
   type QueryId,
   type RootOperationNode,
   SelectQueryNode,
   TableNode,
+  ValueListNode,
+  ValuesNode,
 } from 'kysely';
 import pg from 'pg';
+import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import {
   createDatabase,
   type Engine,
@@ -28,12 +32,61 @@ import {
   unguardKeyedSealing,
 } from '../../src/platform/db/migrations/036-keyed-audit-chain.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * The audit keys of the tests' handles: s2s refuses to write an audit event through a handle without
+ * them (recordAudit), as every way into s2s gives them. A test that seals or verifies under keys of its
+ * own gives them to its handle (withAuditKeys: the last given wins).
+ */
+export const TEST_AUDIT_KEYS = AuditKeys.fromKeyring(new MasterKeyring(MasterKey.generate()));
+
+/** `db` as s2s opens it: carrying the audit keys (TEST_AUDIT_KEYS). */
+export function withTestAuditKeys(db: Db): Db {
+  return withAuditKeys(db, TEST_AUDIT_KEYS);
+}
+
+const MAC_COLUMNS = new Set(['mac', 'mac_version', 'mac_key_id']);
+
+/**
+ * `db` (at a schema level before 036-keyed-audit-chain) with its audit events written as that version
+ * wrote them, without the MAC columns it did not have: for tests that run today's services on an old
+ * schema to test a later migration.
+ */
+export function withAuditEventsBefore036(db: Db): Db {
+  const plugin: KyselyPlugin = {
+    transformQuery({ node }) {
+      if (!InsertQueryNode.is(node) || node.into?.table.identifier.name !== 'audit_events') return node;
+      const columns = node.columns ?? [];
+      const kept = columns.map((column) => !MAC_COLUMNS.has(column.column.name));
+      if (kept.every(Boolean) || !node.values || !ValuesNode.is(node.values)) return node;
+      const values = node.values.values.map((row) =>
+        PrimitiveValueListNode.is(row)
+          ? PrimitiveValueListNode.create(row.values.filter((_, i) => kept[i]))
+          : ValueListNode.create(row.values.filter((_, i) => kept[i])),
+      );
+      return {
+        ...node,
+        columns: columns.filter((_, i) => kept[i]),
+        values: ValuesNode.create(values),
+      } as InsertQueryNode;
+    },
+    async transformResult({ result }) {
+      return result;
+    },
+  };
+  return db.withPlugin(plugin);
+}
+
 export interface TestDatabase {
   engine: Engine;
+  /** The database, carrying the audit keys (TEST_AUDIT_KEYS). */
   db: Db;
+  /** The same database without audit keys: for tests of what s2s does without them. */
+  unkeyedDb: Db;
   /** A DATABASE_URL that reaches this same database (for processes started by the test). */
   url: string;
   /** PostgreSQL schema, when the engine is PostgreSQL. */
@@ -66,7 +119,8 @@ export async function createTestDatabase(engine: Engine, level?: string): Promis
     await migrate(db);
     return {
       engine,
-      db,
+      db: withTestAuditKeys(db),
+      unkeyedDb: db,
       url,
       drop: async () => {
         await db.destroy();
@@ -95,7 +149,8 @@ export async function createTestDatabase(engine: Engine, level?: string): Promis
   }
   return {
     engine,
-    db,
+    db: withTestAuditKeys(db),
+    unkeyedDb: db,
     url: POSTGRES_URL,
     schema,
     drop: dropSchema,

@@ -64,6 +64,7 @@ import * as spelledOutSearchLetters from './migrations/035-spelled-out-search-le
 import * as keyedAuditChain from './migrations/036-keyed-audit-chain.ts';
 import * as latinExtendedBLetters from './migrations/037-latin-extended-b-letters.ts';
 import * as forwardingLa from './migrations/038-forwarding-la.ts';
+import * as auditChainBreaks from './migrations/039-audit-chain-breaks.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -108,6 +109,7 @@ const migrations: Record<string, Migration> = {
   '036-keyed-audit-chain': keyedAuditChain,
   '037-latin-extended-b-letters': latinExtendedBLetters,
   '038-forwarding-la': forwardingLa,
+  '039-audit-chain-breaks': auditChainBreaks,
 };
 
 export interface DatabaseOptions {

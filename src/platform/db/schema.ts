@@ -117,6 +117,36 @@ export interface AuditChainHeadTable {
   mac_key_id: string | null;
 }
 
+/** A break in the audit chain accepted by an operator (migration 039, src/audit/breaks.ts). */
+export interface AuditChainBreakTable {
+  id: string;
+  accepted_at: string;
+  /** Who accepted it: 'cli' (the command is run on a server, by someone holding the master key). */
+  accepted_by: string;
+  /** The operator's reason, as given. */
+  reason: string;
+  /** What verify found there, as it said it. */
+  finding: string;
+  /** The last event that verified: events after it, up to resumes_at, are kept as found, unproven. */
+  proven_through: number;
+  proven_hash: string;
+  /** The number sealing started again from, its first event linked to this row's hash. */
+  resumes_at: number;
+  /** How many sealed events lay between, when it was accepted. */
+  unproven_events: number;
+  /** The last event sealed in the old, plain form, as the new head says it. */
+  legacy_through: number;
+  /** The head as it was found. */
+  old_head_seq: number;
+  old_head_hash: string;
+  old_head_legacy_through: number | null;
+  old_head_mac: string | null;
+  old_head_mac_key_id: string | null;
+  /** HMAC over all of the above, under the audit key of mac_key_id. */
+  mac: string;
+  mac_key_id: string;
+}
+
 /**
  * available: offered to its destination; pending-scan: stored, waiting for its malware scan, offered to
  * nobody; quarantined: the scan found malware, never offered (its content is deleted); collected,
@@ -513,6 +543,7 @@ export interface Database {
   two_factor_recovery_codes: TwoFactorRecoveryCodeTable;
   audit_events: AuditEventTable;
   audit_chain_head: AuditChainHeadTable;
+  audit_chain_breaks: AuditChainBreakTable;
   transfers: TransferTable;
   transfer_pupils: TransferPupilTable;
   notification_outbox: NotificationOutboxTable;
@@ -550,6 +581,7 @@ export type EstablishmentUpdate = Updateable<EstablishmentTable>;
 export type UserRow = Selectable<UserTable>;
 export type TwoFactorSecretRow = Selectable<TwoFactorSecretTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
+export type AuditChainBreakRow = Selectable<AuditChainBreakTable>;
 export type TransferRow = Selectable<TransferTable>;
 export type TransferPupilRow = Selectable<TransferPupilTable>;
 export type OutboxRow = Selectable<NotificationOutboxTable>;

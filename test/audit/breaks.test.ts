@@ -1,0 +1,321 @@
+// Accepting a break in the audit chain (src/audit/breaks.ts, decision 22) on both engines: a head that
+// fails its MAC stops sealing until an operator accepts the break; afterwards sealing goes on from a new
+// head, verify names the break for good, what lay between is kept as found and reported as unproven, and
+// tampering after it (with the new events, the new head, the break's record, what was kept) is caught.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { acceptChainBreak, BreakRefused } from '../../src/audit/breaks.ts';
+import { AuditHeadError, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
+import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
+import { remacAudit } from '../../src/audit/rekey.ts';
+import { recordAudit } from '../../src/audit/repository.ts';
+import { DirectoryService } from '../../src/directory/service.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { asDatabaseWriter, createTestDatabase, ENGINES } from '../support/databases.ts';
+import { makeUser } from '../support/factories.ts';
+import { actorOf } from '../support/transfers.ts';
+
+const clock = new ManualClock('2026-11-02T09:00:00.000Z');
+
+/** A trail of its own (each test needs the chain from its first event), keyed under a key of its own. */
+async function trail(engine: (typeof ENGINES)[number]) {
+  const database = await createTestDatabase(engine);
+  const masterKey = MasterKey.generate();
+  const keys = AuditKeys.fromKeyring(new MasterKeyring(masterKey));
+  const db = withAuditKeys(database.db, keys);
+  let minute = 0;
+  const record = async (count: number) => {
+    for (let i = 0; i < count; i += 1) {
+      minute += 1;
+      await recordAudit(db, {
+        at: new Date(Date.UTC(2026, 10, 1, 8, minute)),
+        actorUsername: `user${minute}`,
+        organisation: '916',
+        action: 'sign-in',
+      });
+    }
+  };
+  const unsealed = async () =>
+    (await db.selectFrom('audit_events').select('id').where('seq', 'is', null).execute()).length;
+  const head = () => db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
+  const breaks = () => db.selectFrom('audit_chain_breaks').selectAll().execute();
+  return { database, masterKey, keys, db, record, unsealed, head, breaks };
+}
+
+/** Changes rows as someone who can write to the database, then puts them back as they were. */
+async function tamperedThenRestored(
+  db: Db,
+  change: () => Promise<unknown>,
+  restore: () => Promise<unknown>,
+  check: () => Promise<void>,
+): Promise<void> {
+  await asDatabaseWriter(db, change);
+  try {
+    await check();
+  } finally {
+    await asDatabaseWriter(db, restore);
+  }
+}
+
+for (const engine of ENGINES) {
+  test(`nothing broken: accepting a break is refused, and nothing changes [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(3);
+      await sealAudit(t.db, t.keys);
+      const before = await t.head();
+      await assert.rejects(
+        acceptChainBreak(t.db, t.keys, clock, { at: 1, reason: 'checking', actorUsername: 'cli' }),
+        (error: Error) =>
+          error instanceof BreakRefused &&
+          /Nothing is broken: the audit chain verifies \(3 events checked\), so there is no break to accept\. Nothing was done\./.test(
+            error.message,
+          ),
+      );
+      assert.deepEqual(await t.head(), before);
+      assert.deepEqual(await t.breaks(), []);
+      assert.equal(await t.unsealed(), 0, 'no event recorded');
+    } finally {
+      await t.database.drop();
+    }
+  });
+
+  test(`a head that fails its MAC stops sealing; once the break is accepted sealing resumes, verify names it for good, and later tampering is still caught [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(5);
+      await sealAudit(t.db, t.keys);
+      // The head moved back (the newest event "deleted" from its view), its MAC kept: it no longer fits.
+      await asDatabaseWriter(t.db, () =>
+        t.db.updateTable('audit_chain_head').set({ seq: 4 }).where('id', '=', 1).execute(),
+      );
+      const oldHead = await t.head();
+      await t.record(2);
+      await assert.rejects(sealAudit(t.db, t.keys), AuditHeadError);
+      await assert.rejects(sealAudit(t.db, t.keys), /s2s audit accept-break/);
+      assert.equal(await t.unsealed(), 2, 'sealing stopped: the new events wait');
+      const found = await verifyAudit(t.db, t.keys);
+      assert.equal(found.ok, false);
+      // The events themselves still verify by their seal MACs: the break is after the last of them.
+      assert.equal(found.broken?.seq, 6);
+      assert.match(String(found.broken?.reason), /the chain's head fails its MAC/);
+
+      // Only where verify names the break.
+      await assert.rejects(
+        acceptChainBreak(t.db, t.keys, clock, { at: 4, reason: 'wrong place', actorUsername: 'cli' }),
+        /The audit chain breaks at event 6, not at event 4: the chain's head fails its MAC.*--at 6/,
+      );
+      assert.deepEqual(await t.breaks(), []);
+
+      const reason = 'INC-4711: head row edited by a DBA script; restored nothing, logs kept';
+      const accepted = await acceptChainBreak(t.db, t.keys, clock, { at: 6, reason, actorUsername: 'cli' });
+      assert.deepEqual(
+        [accepted.at, accepted.provenThrough, accepted.resumesAt, accepted.unprovenEvents],
+        [6, 5, 6, 0],
+      );
+      const [row] = await t.breaks();
+      assert.deepEqual(
+        [row?.accepted_by, row?.reason, row?.accepted_at, row?.mac_key_id],
+        ['cli', reason, clock.now().toISOString(), t.masterKey.id],
+      );
+      assert.deepEqual(
+        [Number(row?.old_head_seq), row?.old_head_hash, row?.old_head_mac],
+        [4, oldHead.hash, oldHead.mac],
+        'the head as it was found is kept',
+      );
+      assert.match(String(row?.finding), /the chain's head fails its MAC/);
+
+      // Sealing resumes: the two that waited and the acceptance's own event.
+      assert.deepEqual(await sealAudit(t.db, t.keys), { sealed: 3, unproven: 0 });
+      const event = await t.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('action', '=', 'audit-break-accepted')
+        .executeTakeFirstOrThrow();
+      assert.equal(event.actor_username, 'cli');
+      assert.equal(event.subject_id, row?.id);
+      assert.equal(JSON.parse(String(event.detail)).reason, reason);
+      const after = await verifyAudit(t.db, t.keys);
+      assert.equal(after.ok, true, JSON.stringify(after));
+      assert.equal(after.broken, undefined);
+      assert.deepEqual([after.checked, after.keyed, after.headMac], [8, 8, 'valid']);
+      assert.deepEqual(
+        after.acceptedBreaks.map((b) => [b.at, b.resumesAt, b.unprovenEvents, b.acceptedAt, b.reason]),
+        [[6, 6, 0, clock.now().toISOString(), reason]],
+      );
+      const anchor = after.head;
+
+      // The Audit Log page names it too.
+      const admin = await makeUser(t.db, 'national_admin');
+      const status = await new DirectoryService(t.db, clock).auditChainHead(actorOf(admin));
+      assert.deepEqual(
+        [status?.mac, status?.breaks.map((b) => [b.at, b.reason]), status?.keyed],
+        ['valid', [[6, reason]], 8],
+      );
+
+      // Tampering after the break is caught as anywhere else.
+      await t.record(1);
+      await sealAudit(t.db, t.keys);
+      const newest = await t.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('seq', '=', 9)
+        .executeTakeFirstOrThrow();
+      await tamperedThenRestored(
+        t.db,
+        () =>
+          t.db.updateTable('audit_events').set({ actor_username: 'x' }).where('id', '=', newest.id).execute(),
+        () =>
+          t.db
+            .updateTable('audit_events')
+            .set({ actor_username: newest.actor_username })
+            .where('id', '=', newest.id)
+            .execute(),
+        async () => {
+          const result = await verifyAudit(t.db, t.keys);
+          assert.equal(result.broken?.seq, 9);
+          assert.match(String(result.broken?.reason), /event 9 has been altered since it was sealed/);
+        },
+      );
+      const headNow = await t.head();
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.updateTable('audit_chain_head').set({ seq: 8 }).where('id', '=', 1).execute(),
+        () => t.db.updateTable('audit_chain_head').set(headNow).where('id', '=', 1).execute(),
+        async () => {
+          await assert.rejects(sealAudit(t.db, t.keys), AuditHeadError);
+          const result = await verifyAudit(t.db, t.keys);
+          assert.match(String(result.broken?.reason), /the chain's head fails its MAC/);
+          assert.equal(result.broken?.seq, 10, 'the first break stays accepted; the new one is after it');
+          assert.equal(result.acceptedBreaks.length, 1);
+        },
+      );
+      // The break's record is evidence: changed, or removed, it is caught.
+      const record = row as NonNullable<typeof row>;
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.updateTable('audit_chain_breaks').set({ reason: 'routine' }).execute(),
+        () => t.db.updateTable('audit_chain_breaks').set({ reason }).execute(),
+        async () => {
+          const result = await verifyAudit(t.db, t.keys);
+          assert.match(
+            String(result.broken?.reason),
+            /the record of the break accepted at event 6 fails its MAC/,
+          );
+        },
+      );
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.deleteFrom('audit_chain_breaks').execute(),
+        () => t.db.insertInto('audit_chain_breaks').values(record).execute(),
+        async () => {
+          const result = await verifyAudit(t.db, t.keys);
+          assert.equal(result.broken?.seq, 6);
+          assert.match(String(result.broken?.reason), /event 6 does not follow event 5/);
+        },
+      );
+      const whole = await verifyAudit(t.db, t.keys, anchor);
+      assert.equal(whole.ok, true, JSON.stringify(whole));
+      assert.equal(whole.anchor?.found, true);
+
+      // Rotation re-MACs the break under the new key; the earlier key is then not needed.
+      const next = MasterKey.generate();
+      const both = AuditKeys.fromKeyring(new MasterKeyring(next, [t.masterKey]));
+      const report = await remacAudit(withAuditKeys(t.db, both), both, { batchSize: 100 });
+      assert.deepEqual([report.breaks, report.refused], [1, []]);
+      const onlyNext = AuditKeys.fromKeyring(new MasterKeyring(next));
+      const rotated = await verifyAudit(t.db, onlyNext);
+      assert.equal(rotated.ok, true, JSON.stringify(rotated));
+      assert.equal(rotated.acceptedBreaks.length, 1);
+    } finally {
+      await t.database.drop();
+    }
+  });
+
+  test(`an event altered in the middle: the events after it are kept as found, reported unproven, and cannot be changed in number [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(5);
+      await sealAudit(t.db, t.keys);
+      await asDatabaseWriter(t.db, () =>
+        t.db
+          .updateTable('audit_events')
+          .set({ actor_username: 'someone-else' })
+          .where('seq', '=', 3)
+          .execute(),
+      );
+      // The head still fits: sealing goes on, on a chain broken at event 3.
+      await t.record(2);
+      assert.deepEqual(await sealAudit(t.db, t.keys), { sealed: 2, unproven: 0 });
+      assert.equal((await verifyAudit(t.db, t.keys)).broken?.seq, 3);
+      const kept = await t.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('seq', '>=', 3)
+        .orderBy('seq')
+        .execute();
+
+      const accepted = await acceptChainBreak(t.db, t.keys, clock, {
+        at: 3,
+        reason: 'INC-4712: event 3 altered; original in backup of 1 Nov',
+        actorUsername: 'cli',
+      });
+      assert.deepEqual(
+        [accepted.provenThrough, accepted.resumesAt, accepted.unprovenEvents],
+        [2, 8, 5],
+        'events 3 to 7 kept; sealing resumes after every number used',
+      );
+      assert.deepEqual(
+        await t.db
+          .selectFrom('audit_events')
+          .selectAll()
+          .where('seq', '>=', 3)
+          .where('seq', '<', 8)
+          .orderBy('seq')
+          .execute(),
+        kept,
+        'nothing rewritten or deleted',
+      );
+      // A second time: there is nothing left to accept.
+      await assert.rejects(
+        acceptChainBreak(t.db, t.keys, clock, { at: 3, reason: 'again', actorUsername: 'cli' }),
+        /Nothing is broken/,
+      );
+      assert.deepEqual(await sealAudit(t.db, t.keys), { sealed: 1, unproven: 0 });
+      const result = await verifyAudit(t.db, t.keys);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.deepEqual(
+        [result.checked, result.keyed],
+        [3, 3],
+        'events 1, 2 and 8: the kept ones are not counted as proven',
+      );
+      assert.deepEqual(
+        result.acceptedBreaks.map((b) => [b.at, b.resumesAt, b.unprovenEvents]),
+        [[3, 8, 5]],
+      );
+      assert.match(String(result.acceptedBreaks[0]?.finding), /event 3 has been altered since it was sealed/);
+
+      // What was kept is evidence: one removed, or one slipped in among them, is caught.
+      const removed = kept[1] as NonNullable<(typeof kept)[number]>;
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.deleteFrom('audit_events').where('id', '=', removed.id).execute(),
+        () => t.db.insertInto('audit_events').values(removed).execute(),
+        async () => {
+          const tampered = await verifyAudit(t.db, t.keys);
+          assert.equal(tampered.broken?.seq, 3);
+          assert.match(
+            String(tampered.broken?.reason),
+            /5 sealed events were kept, unproven, at the break accepted at event 3, and 4 are there now/,
+          );
+        },
+      );
+      assert.equal((await verifyAudit(t.db, t.keys)).ok, true);
+    } finally {
+      await t.database.drop();
+    }
+  });
+}
