@@ -25,7 +25,7 @@ import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import type { Page } from '../platform/paging.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
-import { SCHOOL_FIELD } from './forward-service.ts';
+import { type ForwardPlan, type ForwardResult, SCHOOL_FIELD } from './forward-service.ts';
 import {
   AlreadyForwarded,
   isLaShow,
@@ -175,6 +175,53 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
     }
   };
 
+  /**
+   * A forward's form posted: without confirm=yes, the new name to confirm; with it, forwarded, and back to
+   * `done` with the news. A problem with the school number shows the form again, saying what it is.
+   */
+  const forwardPosted = (
+    reply: FastifyReply,
+    form: z.infer<typeof forwardForm>,
+    steps: {
+      plan: () => Promise<ForwardPlan>;
+      file: () => Promise<{ file: { filename: string } }>;
+      forward: () => Promise<ForwardResult>;
+      checkPage: Record<string, unknown>;
+      done: string;
+      formAgain: (errors: FieldError[]) => Promise<FastifyReply>;
+    },
+  ) =>
+    orAlreadyForwarded(reply, async () => {
+      const t = reply.request.t.bind(reply.request);
+      try {
+        if (form.confirm !== 'yes') {
+          const plan = await steps.plan();
+          const { file } = await steps.file();
+          return reply.page('transfers/views/la-forward-check.njk', {
+            title: t('transfer.la.forward-check.title', { filename: file.filename, newName: plan.filename }),
+            file,
+            plan,
+            school: plan.destination.code,
+            ...steps.checkPage,
+          });
+        }
+        const result = await steps.forward();
+        return reply
+          .flash(
+            t('transfer.la.forwarded', {
+              filename: result.original.filename,
+              destination: result.plan.destination.name,
+              newName: result.forwarded.filename,
+            }),
+          )
+          .redirect(steps.done, 303);
+      } catch (error) {
+        const errors = invalidErrors(error);
+        if (!errors.some((e) => e.field === SCHOOL_FIELD)) throw error;
+        return steps.formAgain(errors);
+      }
+    });
+
   const backToMonitor = (reply: FastifyReply) => ({
     href: MONITOR_PATH,
     text: reply.request.t('transfer.back-to', { page: reply.request.t(menuLabelKey(MONITOR_PATH)) }),
@@ -240,39 +287,18 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         const user = signedInUser(request);
         const { rejectedTransferId: id } = rejectedParams.parse(request.params ?? {});
         const form = forwardForm.parse(request.body ?? {});
-        return orAlreadyForwarded(reply, async () => {
-          try {
-            if (form.confirm !== 'yes') {
-              const plan = await service.forwardRejectedPlan(user, id, form.school);
-              const found = await service.rejectedForward(user, id);
-              return reply.page('transfers/views/la-forward-check.njk', {
-                title: request.t('transfer.la.forward-check.title', {
-                  filename: found.file.filename,
-                  newName: plan.filename,
-                }),
-                file: found.file,
-                plan,
-                school: plan.destination.code,
-                base: REJECTED_FORWARDS_PATH,
-                rejectedCopy: true,
-                backLink: { href: `${REJECTED_FORWARDS_PATH}/${id}/forward` },
-              });
-            }
-            const result = await service.forwardRejected(user, id, form.school);
-            return reply
-              .flash(
-                request.t('transfer.la.forwarded', {
-                  filename: result.original.filename,
-                  destination: result.plan.destination.name,
-                  newName: result.forwarded.filename,
-                }),
-              )
-              .redirect(MONITOR_PATH, 303);
-          } catch (error) {
-            const errors = invalidErrors(error);
-            if (!errors.some((e) => e.field === SCHOOL_FIELD)) throw error;
-            return rejectedForwardForm(reply.code(400), user, id, { school: form.school, errors });
-          }
+        return forwardPosted(reply, form, {
+          plan: () => service.forwardRejectedPlan(user, id, form.school),
+          file: () => service.rejectedForward(user, id),
+          forward: () => service.forwardRejected(user, id, form.school),
+          checkPage: {
+            base: REJECTED_FORWARDS_PATH,
+            rejectedCopy: true,
+            backLink: { href: `${REJECTED_FORWARDS_PATH}/${id}/forward` },
+          },
+          done: MONITOR_PATH,
+          formAgain: (errors) =>
+            rejectedForwardForm(reply.code(400), user, id, { school: form.school, errors }),
         });
       },
     },
@@ -415,39 +441,19 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         const user = signedInUser(request);
         const { laTransferId } = fileParams.parse(request.params ?? {});
         const form = forwardForm.parse(request.body ?? {});
-        return orAlreadyForwarded(reply, async () => {
-          try {
-            if (form.confirm !== 'yes') {
-              const plan = await service.forwardPlan(user, laTransferId, form.school);
-              const found = await service.file(user, laTransferId);
-              return reply.page('transfers/views/la-forward-check.njk', {
-                title: request.t('transfer.la.forward-check.title', {
-                  filename: found.file.filename,
-                  newName: plan.filename,
-                }),
-                file: found.file,
-                plan,
-                school: plan.destination.code,
-                base: UNCOLLECTED_PATH,
-                ...returnTo(returnQueryOf(request)),
-                backLink: { href: `${UNCOLLECTED_PATH}/${found.file.id}/forward${returnQueryOf(request)}` },
-              });
-            }
-            const result = await service.forward(user, laTransferId, form.school);
-            return reply
-              .flash(
-                request.t('transfer.la.forwarded', {
-                  filename: result.original.filename,
-                  destination: result.plan.destination.name,
-                  newName: result.forwarded.filename,
-                }),
-              )
-              .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
-          } catch (error) {
-            const errors = invalidErrors(error);
-            if (!errors.some((e) => e.field === SCHOOL_FIELD)) throw error;
-            return forwardPage(reply.code(400), user, laTransferId, { school: form.school, errors });
-          }
+        const returnQuery = returnQueryOf(request);
+        return forwardPosted(reply, form, {
+          plan: () => service.forwardPlan(user, laTransferId, form.school),
+          file: () => service.file(user, laTransferId),
+          forward: () => service.forward(user, laTransferId, form.school),
+          checkPage: {
+            base: UNCOLLECTED_PATH,
+            ...returnTo(returnQuery),
+            backLink: { href: `${UNCOLLECTED_PATH}/${laTransferId}/forward${returnQuery}` },
+          },
+          done: `${UNCOLLECTED_PATH}${returnQuery}`,
+          formAgain: (errors) =>
+            forwardPage(reply.code(400), user, laTransferId, { school: form.school, errors }),
         });
       },
     },
