@@ -169,7 +169,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
           rejectedHref: `${REJECTED_FORWARDS_PATH}/${error.earlier.copyId}`,
           monitorHref: MONITOR_PATH,
           monitorLabel: t(menuLabelKey(MONITOR_PATH)),
-          uncollectedHref: UNCOLLECTED_PATH,
+          uncollectedHref: `${UNCOLLECTED_PATH}${returnQueryOf(reply.request)}`,
           uncollectedLabel: t(menuLabelKey(UNCOLLECTED_PATH)),
         });
     }

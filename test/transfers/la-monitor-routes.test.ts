@@ -749,6 +749,12 @@ describeEachEngine('LA CTF pages', (database) => {
         assert.ok(said.includes('23 November 2026'), said);
         assert.ok(response.body.includes('href="/download/ctf/uncollected"'), 'a way back');
       }
+      // Opened from page 2 of the list, the way back leads to page 2.
+      const fromPage2 = await agent.get(`${base}/forward?page=2`);
+      assert.ok(
+        fromPage2.body.includes('href="/download/ctf/uncollected?page=2"'),
+        `${code}: back to page 2`,
+      );
       const copies = await w.db
         .selectFrom('transfers')
         .select('id')
