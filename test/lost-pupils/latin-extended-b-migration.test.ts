@@ -5,12 +5,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { nameLetters } from '../../src/lost-pupils/phonetics.ts';
-import { insertLostPupils, type NewLostPupil, searchLostPupils } from '../../src/lost-pupils/repository.ts';
+import { type NewLostPupil, searchLostPupils } from '../../src/lost-pupils/repository.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
 import { searchText } from '../../src/platform/db/text-search.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
-import { lostPupilFileRow } from '../support/lost-pupils.ts';
+import { insertLostPupilsWithFiles, searchKeysOf } from '../support/lost-pupils.ts';
 
 const AT = '2026-12-05T10:00:00.000Z';
 /** The letters these tests' names hold that the previous version dropped. */
@@ -47,16 +46,6 @@ function namesOf(i: number) {
     forename: pick(['Ƒatima', 'ǅemal', 'Ȝvonne']),
     town: pick(['Bakı', 'Gəncə', 'Bath']),
   };
-}
-
-async function insertWithFiles(db: Db, records: NewLostPupil[]): Promise<void> {
-  for (let start = 0; start < records.length; start += 500) {
-    await db
-      .insertInto('transfers')
-      .values(records.slice(start, start + 500).map((r) => lostPupilFileRow(r.id, AT)))
-      .execute();
-  }
-  await insertLostPupils(db, records);
 }
 
 for (const engine of ENGINES) {
@@ -96,7 +85,7 @@ for (const engine of ENGINES) {
       // More records beyond ASCII than a batch (500: Ștefan is beyond ASCII too), stored as the previous
       // version stored them: letters and keys worked out without the new letters, names as written.
       const records = Array.from({ length: 1300 }, (_, i) => record(i, namesOf(i)));
-      await insertWithFiles(
+      await insertLostPupilsWithFiles(
         db,
         records.map((r) => ({
           ...r,
@@ -105,6 +94,7 @@ for (const engine of ENGINES) {
           forename: asBefore(r.forename),
           town: asBefore(r.town),
         })),
+        AT,
       );
       await db.transaction().execute(async (trx) => {
         for (const r of records.filter((_, i) => i % 3 === 0)) {
@@ -186,18 +176,13 @@ for (const engine of ENGINES) {
           town: r.town,
         }),
       );
-      await insertWithFiles(db, fresh);
-      const keysOf = async (id: string) =>
-        (
-          await db
-            .selectFrom('lost_pupil_keys')
-            .select(['key', 'birth_year', 'birth_month', 'birth_day', 'forename_letters', 'town_letters'])
-            .where('lost_pupil_id', '=', id)
-            .orderBy('key')
-            .execute()
-        ).map((row) => JSON.stringify(row));
+      await insertLostPupilsWithFiles(db, fresh, AT);
       for (const [i, now] of fresh.entries()) {
-        assert.deepEqual(await keysOf(records[i]?.id ?? ''), await keysOf(now.id), `record ${i}'s keys`);
+        assert.deepEqual(
+          await searchKeysOf(db, records[i]?.id ?? ''),
+          await searchKeysOf(db, now.id),
+          `record ${i}'s keys`,
+        );
       }
     });
   });

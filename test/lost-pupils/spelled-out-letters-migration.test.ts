@@ -4,13 +4,12 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { nameLetters } from '../../src/lost-pupils/phonetics.ts';
-import { insertLostPupils, type NewLostPupil, searchLostPupils } from '../../src/lost-pupils/repository.ts';
+import { type NewLostPupil, searchLostPupils } from '../../src/lost-pupils/repository.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { SPELLED_OUT_LETTERS } from '../../src/platform/db/migrations/031-spelled-out-name-letters.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
 import { SPELLED_OUT as SPELLED_OUT_NOW } from '../../src/platform/letters.ts';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
-import { lostPupilFileRow } from '../support/lost-pupils.ts';
+import { insertLostPupilsWithFiles, searchKeysOf } from '../support/lost-pupils.ts';
 
 /** nameLetters as it was before: what decomposing leaves of A-Z, the rest dropped. */
 const lettersBefore = (name: string) =>
@@ -40,17 +39,6 @@ const AT = '2026-11-23T10:00:00.000Z';
 const SPELLED_OUT = new RegExp(`[${SPELLED_OUT_LETTERS.join('')}]`, 'gu');
 /** A name as the previous version read it: without the letters it dropped. */
 const asBefore = (name: string | null) => name?.replace(SPELLED_OUT, '') ?? null;
-
-/** Records, each with its file (lost_pupils.transfer_id must name one), written in bulk. */
-async function insertWithFiles(db: Db, records: NewLostPupil[]): Promise<void> {
-  for (let start = 0; start < records.length; start += 500) {
-    await db
-      .insertInto('transfers')
-      .values(records.slice(start, start + 500).map((record) => lostPupilFileRow(record.id, AT)))
-      .execute();
-  }
-  await insertLostPupils(db, records);
-}
 
 function record(
   i: number,
@@ -101,7 +89,7 @@ for (const engine of ENGINES) {
       // More records with such letters than a batch (500), stored as the previous version stored them:
       // their letters and keys worked out without those letters, their names as written.
       const records = Array.from({ length: 1203 }, (_, i) => record(i, namesOf(i)));
-      await insertWithFiles(
+      await insertLostPupilsWithFiles(
         db,
         records.map((r) => ({
           ...r,
@@ -110,6 +98,7 @@ for (const engine of ENGINES) {
           forename: asBefore(r.forename),
           town: asBefore(r.town),
         })),
+        AT,
       );
       await db.transaction().execute(async (trx) => {
         for (const r of records.filter((_, i) => i % 2 === 0)) {
@@ -122,7 +111,7 @@ for (const engine of ENGINES) {
       });
       // A record with no such letter is not read: letters stored wrong some other way stay as they are.
       const plain = record(1, namesOf(1));
-      await insertWithFiles(db, [plain]);
+      await insertLostPupilsWithFiles(db, [plain], AT);
       await db
         .updateTable('lost_pupils')
         .set({ town_letters: 'UNTOUCHED' })
@@ -194,18 +183,13 @@ for (const engine of ENGINES) {
           town: r.town,
         }),
       );
-      await insertWithFiles(db, fresh);
-      const keysOf = async (id: string) =>
-        (
-          await db
-            .selectFrom('lost_pupil_keys')
-            .select(['key', 'birth_year', 'birth_month', 'birth_day', 'forename_letters', 'town_letters'])
-            .where('lost_pupil_id', '=', id)
-            .orderBy('key')
-            .execute()
-        ).map((row) => JSON.stringify(row));
+      await insertLostPupilsWithFiles(db, fresh, AT);
       for (const [i, now] of fresh.entries()) {
-        assert.deepEqual(await keysOf(records[i]?.id ?? ''), await keysOf(now.id), `record ${i}'s keys`);
+        assert.deepEqual(
+          await searchKeysOf(db, records[i]?.id ?? ''),
+          await searchKeysOf(db, now.id),
+          `record ${i}'s keys`,
+        );
       }
     });
   });

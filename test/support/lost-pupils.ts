@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { type LostPupilDetails, recordLostPupil } from '../../src/lost-pupils/ingest.ts';
 import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
-import { getLostPupil } from '../../src/lost-pupils/repository.ts';
+import { getLostPupil, insertLostPupils, type NewLostPupil } from '../../src/lost-pupils/repository.ts';
 import type { Database, Db, LostPupilRow } from '../../src/platform/db/schema.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { makeTransfer, pupil, type Sender, type StoredTransfer, school } from './transfers.ts';
@@ -42,6 +42,32 @@ export function lostPupilFileRow(id: string, uploadedAt: string): Insertable<Dat
     pupil_count: 1,
     status: 'available',
   };
+}
+
+/** Records straight into the Lost Pupils Database, each with its file's row, written in bulk. */
+export async function insertLostPupilsWithFiles(
+  db: Db,
+  records: NewLostPupil[],
+  uploadedAt: string,
+): Promise<void> {
+  for (let start = 0; start < records.length; start += 500) {
+    await db
+      .insertInto('transfers')
+      .values(records.slice(start, start + 500).map((record) => lostPupilFileRow(record.id, uploadedAt)))
+      .execute();
+  }
+  await insertLostPupils(db, records);
+}
+
+/** A record's search keys, each as one comparable string, in order. */
+export async function searchKeysOf(db: Db, lostPupilId: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('lost_pupil_keys')
+    .select(['key', 'birth_year', 'birth_month', 'birth_day', 'forename_letters', 'town_letters'])
+    .where('lost_pupil_id', '=', lostPupilId)
+    .orderBy('key')
+    .execute();
+  return rows.map((row) => JSON.stringify(row));
 }
 
 export async function makeLostPupil(
