@@ -499,14 +499,15 @@ export interface ForwardedCopy {
   at: string;
   /** The school it was forwarded to. */
   school: string;
-  /** The LA whose user forwarded it. */
+  /** The LA that forwarded it. */
   la: string;
 }
 
 /**
  * The forward of each of these records' files that has one, by the file's id (a record's id is its
- * file's): the latest, though a lost pupil's file is forwarded once. The forwarding LA is its user's
- * (only LA users forward; copies made before decision 33 were sent in the school's name).
+ * file's): the latest, though a lost pupil's file is forwarded once. The forwarding LA is the one the copy
+ * records (forwarding_la, migration 038), else its sender's: a copy made by a node of the version before
+ * that migration is sent in the forwarding LA's name (decision 33).
  */
 export async function forwardsOf(
   db: Executor,
@@ -516,8 +517,7 @@ export async function forwardsOf(
   if (transferIds.length === 0) return forwards;
   const rows = await db
     .selectFrom('transfers as c')
-    .leftJoin('users as u', 'u.id', 'c.uploaded_by')
-    .select(['c.forwarded_from', 'c.uploaded_at', 'c.dest_school', 'c.source_la', 'u.la_number'])
+    .select(['c.forwarded_from', 'c.uploaded_at', 'c.dest_school', 'c.source_la', 'c.forwarding_la'])
     .where('c.forwarded_from', 'in', [...new Set(transferIds)])
     .orderBy('c.uploaded_at')
     .execute();
@@ -526,7 +526,7 @@ export async function forwardsOf(
     forwards.set(row.forwarded_from, {
       at: row.uploaded_at,
       school: row.dest_school,
-      la: row.la_number ?? row.source_la,
+      la: row.forwarding_la ?? row.source_la,
     });
   }
   return forwards;

@@ -152,7 +152,6 @@ export interface ForwardResult {
   original: TransferRow;
 }
 
-/** The original's columns once forwarded, by what it becomes, at an instant (ISO) by a user. */
 /**
  * The change to the original's row for each outcome. An original that stays as it was is written as it
  * was read, which locks its row until the forward commits.
@@ -357,8 +356,9 @@ export class ForwardService {
           ({ transfer_id: _t, position: _p, ...pupil }) => pupil,
         );
         await insertTransfer(tx, forwarded, pupils);
-        // A rejected original is written as it is: the update takes its row's lock all the same, so that
-        // of two forwards of it at once the second waits here, then finds the first's copy below.
+        // An original that stays as it is (rejected, kept) is written as it is: the update takes its row's
+        // lock all the same, so that of two forwards of it at once the second waits here, then finds the
+        // first's copy below.
         const changed = await updateTransferIfStatus(
           tx,
           original.id,
