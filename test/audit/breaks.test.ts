@@ -8,12 +8,12 @@ import { acceptChainBreak, BreakRefused } from '../../src/audit/breaks.ts';
 import { AuditHeadError, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { remacAudit } from '../../src/audit/rekey.ts';
-import { recordAudit } from '../../src/audit/repository.ts';
 import { DirectoryService } from '../../src/directory/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { signInEvents } from '../support/audit.ts';
 import { asDatabaseWriter, createTestDatabase, ENGINES } from '../support/databases.ts';
 import { makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/transfers.ts';
@@ -26,18 +26,7 @@ async function trail(engine: (typeof ENGINES)[number]) {
   const masterKey = MasterKey.generate();
   const keys = AuditKeys.fromKeyring(new MasterKeyring(masterKey));
   const db = withAuditKeys(database.db, keys);
-  let minute = 0;
-  const record = async (count: number) => {
-    for (let i = 0; i < count; i += 1) {
-      minute += 1;
-      await recordAudit(db, {
-        at: new Date(Date.UTC(2026, 10, 1, 8, minute)),
-        actorUsername: `user${minute}`,
-        organisation: '916',
-        action: 'sign-in',
-      });
-    }
-  };
+  const record = signInEvents(() => db);
   const unsealed = async () =>
     (await db.selectFrom('audit_events').select('id').where('seq', 'is', null).execute()).length;
   const head = () => db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();

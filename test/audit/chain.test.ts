@@ -15,15 +15,14 @@ import {
   verifyAudit as verifyWith,
 } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
-import { recordAudit } from '../../src/audit/repository.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { signInEvents } from '../support/audit.ts';
 import { describeEachEngine } from '../support/databases.ts';
 
 describeEachEngine('audit hash chain', (database) => {
   let db: Db;
-  let minute = 0;
   const keys = AuditKeys.fromKeyring(new MasterKeyring(MasterKey.generate()));
   const sealAudit = async (on: Db) => (await sealWith(on, keys)).sealed;
   const verifyAudit = (on: Db, anchor?: { seq: number; hash: string }) => verifyWith(on, keys, anchor);
@@ -32,18 +31,7 @@ describeEachEngine('audit hash chain', (database) => {
   });
 
   /** `count` events, each a minute after the one before. */
-  async function record(count: number, organisation = '916'): Promise<void> {
-    for (let i = 0; i < count; i += 1) {
-      minute += 1;
-      await recordAudit(db, {
-        at: new Date(Date.UTC(2026, 10, 1, 8, minute)),
-        actorUsername: `user${minute}`,
-        organisation,
-        action: 'sign-in',
-        detail: { n: minute },
-      });
-    }
-  }
+  const record = signInEvents(() => db);
 
   /** `count` unsealed events written straight to the table, 500 a statement, a second apart from `start`. */
   async function bulkRecord(count: number, start: Date): Promise<void> {

@@ -18,6 +18,7 @@ import { migrateToLatest } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { signInEvents } from '../support/audit.ts';
 import { asDatabaseWriter, createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
 
 const auditKeys = (keyring: MasterKeyring) => AuditKeys.fromKeyring(keyring);
@@ -41,22 +42,10 @@ describeEachEngine('keyed audit trail', (database) => {
   const keyring = new MasterKeyring(MasterKey.generate());
   const keys = auditKeys(keyring);
   let db: Db;
-  let minute = 0;
   before(() => {
     db = withAuditKeys(database().db, keys);
   });
-
-  async function record(count: number): Promise<void> {
-    for (let i = 0; i < count; i += 1) {
-      minute += 1;
-      await recordAudit(db, {
-        at: new Date(Date.UTC(2026, 10, 1, 8, minute)),
-        actorUsername: `user${minute}`,
-        organisation: '916',
-        action: 'sign-in',
-      });
-    }
-  }
+  const record = signInEvents(() => db);
 
   /** Puts the trail back as it was, after a test has tampered with it. */
   async function snapshot(): Promise<() => Promise<void>> {
