@@ -2,7 +2,7 @@
 // The test files and the commands are bundled first (./bundle.js says why), into .build/tests.
 // Usage: node scripts/run-tests.js [--no-e2e] [path-fragment ...]
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundle, bundledPath } from './bundle.js';
@@ -17,6 +17,15 @@ function testFiles(dir) {
     if (statSync(path).isDirectory()) return testFiles(path);
     return name.endsWith('.test.ts') ? [path] : [];
   });
+}
+
+function isWritableFolder(path) {
+  try {
+    accessSync(path, constants.W_OK);
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isJourney(file) {
@@ -64,6 +73,22 @@ await bundle([...files, ...COMMANDS], BUILD);
 const AXE_PASSED = join(BUILD, 'axe-passed');
 mkdirSync(AXE_PASSED);
 
+// The tests' temporary folders (their SQLite files, file stores, e2e services) go on a memory filesystem
+// where there is one: SQLite commits with synchronous FULL, and on these machines' disks each fsync waits
+// about 2.5 ms, thousands of times a run. The code is the same; only where its files go differs.
+// Like the bundles, a run's folder is its own, and one left by a killed run goes at the next.
+const MEMORY_FS = '/dev/shm';
+let TMP;
+if (isWritableFolder(MEMORY_FS)) {
+  for (const name of readdirSync(MEMORY_FS)) {
+    const pid = Number(/^s2s-tests-(\d+)$/.exec(name)?.[1]);
+    if (pid && !isRunning(pid)) rmSync(join(MEMORY_FS, name), { recursive: true, force: true });
+  }
+  TMP = join(MEMORY_FS, `s2s-tests-${process.pid}`);
+  mkdirSync(TMP);
+  process.on('exit', () => rmSync(TMP, { recursive: true, force: true }));
+}
+
 const result = spawnSync(
   process.execPath,
   [
@@ -85,6 +110,7 @@ const result = spawnSync(
       // bin/s2s.js and bin/s2s-client.js run these bundles instead of the sources.
       S2S_BUNDLE_DIR: BUILD,
       S2S_AXE_PASSED_DIR: AXE_PASSED,
+      ...(TMP ? { TMPDIR: TMP } : {}),
     },
   },
 );

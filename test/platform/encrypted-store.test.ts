@@ -239,6 +239,9 @@ test('decryption reads the stored bytes in chunks of any size, aligned with the 
     const sealed = await buffer(Readable.from([plain]).pipe(encrypt));
     // 1-byte chunks, chunks that split tags, disk-sized chunks, segment-sized chunks, and all at once.
     for (const chunk of [1, 7, 4_099, 65_536, 65_552, 65_565, sealed.length]) {
+      // One-byte chunks across one segment's end (65,537) show all they can: over every segment of the
+      // larger sizes they took ten seconds.
+      if (chunk === 1 && size > 65_537) continue;
       const parts: Buffer[] = [];
       for (let at = 0; at < sealed.length; at += chunk) parts.push(sealed.subarray(at, at + chunk));
       const decrypt = new DecryptStream(dataKey, { sha256: encrypt.sha256 });
