@@ -20,7 +20,7 @@ import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { message } from '../platform/i18n/catalogue.ts';
 import { dateInputValues } from '../platform/web/date-input.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
-import { pageQuery, pagination } from '../platform/web/pagination.ts';
+import { lastPageHref, pageQuery, pagination } from '../platform/web/pagination.ts';
 import {
   type CollectionDetails,
   type CollectionForm,
@@ -158,6 +158,8 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { page } = pageQuery.parse(request.query ?? {});
         const list = await service.myCollections(user, page);
+        const lastPage = lastPageHref(request.url, list.page);
+        if (lastPage) return reply.redirect(lastPage, 303);
         return reply.page('collect/views/my-collections.njk', {
           title: request.t('menu.collect'),
           list,
@@ -173,6 +175,8 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { page } = pageQuery.parse(request.query ?? {});
         const list = await service.list(user, page);
+        const lastPage = lastPageHref(request.url, list.page);
+        if (lastPage) return reply.redirect(lastPage, 303);
         const las = await laNames(list.rows);
         return reply.page('collect/views/manage-list.njk', {
           title: request.t('menu.collect.manage'),

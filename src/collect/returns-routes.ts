@@ -27,7 +27,7 @@ import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { keyedError, type Language, translateMessage } from '../platform/i18n/catalogue.ts';
 import { oneText } from '../platform/web/form-values.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
-import { pagination } from '../platform/web/pagination.ts';
+import { lastPageHref, pagination } from '../platform/web/pagination.ts';
 import { sendCsv } from '../reports/web.ts';
 import type { CensusPupil } from './census-reader.ts';
 import {
@@ -323,6 +323,8 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
           service.view(user, returnId),
           service.pupils(user, returnId, page ?? 1),
         ]);
+        const lastPage = lastPageHref(request.url, pupils.page);
+        if (lastPage) return reply.redirect(lastPage, 303);
         return reply.page('collect/views/pupils.njk', {
           title: request.t('collect.pupils.title', {
             school: view.school.name,

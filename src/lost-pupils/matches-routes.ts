@@ -4,12 +4,18 @@
 //   POST /lost-pupils/matches/:matchId/close   closed, with its outcome
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { Actor } from '../auth/actor.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { pageQuery, pagination } from '../platform/web/pagination.ts';
-import { MATCHES_PATH, MATCHES_PER_PAGE, MatchesService, type MatchOutcome } from './matches-service.ts';
+import type { WindowPage } from '../platform/paging.ts';
+import { lastPageHref, pageQuery, pagination } from '../platform/web/pagination.ts';
+import {
+  MATCHES_PATH,
+  MATCHES_PER_PAGE,
+  type MatchCase,
+  MatchesService,
+  type MatchOutcome,
+} from './matches-service.ts';
 
 /** What a match was made on, as its text's key. */
 const MATCHED_ON = {
@@ -30,14 +36,12 @@ const closeBody = z.object({ outcome: z.string().optional() });
 export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   const service = new MatchesService(deps);
 
-  const page = async (
+  const page = (
     reply: FastifyReply,
-    actor: Actor,
-    number: number,
+    cases: WindowPage<MatchCase>,
     failed?: { matchId: string; errors: FieldError[] },
-  ) => {
-    const cases = await service.open(actor, number);
-    return reply.page('lost-pupils/views/matches.njk', {
+  ) =>
+    reply.page('lost-pupils/views/matches.njk', {
       title: reply.request.t('menu.lost-pupils.matches'),
       cases,
       perPage: MATCHES_PER_PAGE,
@@ -47,15 +51,18 @@ export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] 
       errors: failed?.errors.map((e) => ({ ...e, field: `outcome-${failed.matchId}` })),
       errorCase: failed?.matchId,
     });
-  };
 
   return [
     {
       method: 'GET',
       url: MATCHES_PATH,
       access: 'lost-pupils.search',
-      handler: async (request, reply) =>
-        page(reply, signedInUser(request), pageQuery.parse(request.query ?? {}).page),
+      handler: async (request, reply) => {
+        const cases = await service.open(signedInUser(request), pageQuery.parse(request.query ?? {}).page);
+        const lastPage = lastPageHref(request.url, cases.page);
+        if (lastPage) return reply.redirect(lastPage, 303);
+        return page(reply, cases);
+      },
     },
     {
       method: 'POST',
@@ -81,7 +88,7 @@ export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] 
             .redirect(shown > 1 ? `${MATCHES_PATH}?page=${shown}` : MATCHES_PATH);
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
-          return page(reply.code(400), user, shown, { matchId, errors: error.errors });
+          return page(reply.code(400), await service.open(user, shown), { matchId, errors: error.errors });
         }
       },
     },

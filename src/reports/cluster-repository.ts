@@ -5,10 +5,15 @@
 // source (a lost pupil's is sent in the forwarding LA's name). Counted as its own source says, it would
 // count the same pupils twice between the same LAs (the original, sent to the LA or to the wrong school,
 // is counted already). So each copy counts from where the file was when the LA forwarded it:
-// - an original delivered to an LA (to one of its schools, or to the LA itself): from that LA, and only
-//   when the copy goes to another LA's school (a forward within the LA moves nothing between LAs);
+// - an original delivered to an LA (to one of its schools, or to the LA itself): from the LA that
+//   forwarded it (forwarding_la; that LA, the only one that forwards what is addressed to it), and only
+//   when the copy goes to another LA's school (a forward within the LA moves nothing between LAs). A copy
+//   its school rejected that the LA forwards on (docs/decisions.md, 37) was with the forwarding LA too,
+//   not with the school that rejected it: a copy rejected in another LA and forwarded back to one of
+//   the LA's own schools moves nothing between LAs;
 // - an original sent to the Lost Pupils Database, which is no LA: from the LA of the school that sent it
 //   (the original is not counted, so the copy is the pupil's one move between LAs).
+import { sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
 import type { Executor } from '../platform/db/schema.ts';
 
@@ -57,16 +62,18 @@ export async function clusterPairs(db: Executor, query: ClusterQuery): Promise<C
     .where('c.uploaded_at', '<', query.until);
   if (query.since) copies = copies.where('c.uploaded_at', '>=', query.since);
   if (query.las) copies = copies.where('c.dest_la', 'in', query.las);
+  // The forwarding LA; a copy made before forwarding_la was recorded has none, its original's LA for it.
+  const forwardingLa = sql<string>`coalesce(c.forwarding_la, o.dest_la)`;
   let fromLa = copies
     .select((eb) => [
-      'o.dest_la as from_la',
+      forwardingLa.as('from_la'),
       'c.dest_la as to_la',
       eb.fn.countAll<string | number>().as('files'),
       eb.fn.sum<string | number>('c.pupil_count').as('pupils'),
     ])
     .where('o.dest_kind', 'in', ['school', 'la'])
-    .whereRef('o.dest_la', '<>', 'c.dest_la');
-  if (query.las) fromLa = fromLa.where('o.dest_la', 'in', query.las);
+    .where(forwardingLa, '<>', sql.ref<string>('c.dest_la'));
+  if (query.las) fromLa = fromLa.where(forwardingLa, 'in', query.las);
   let fromLostPupils = copies
     .select((eb) => [
       'o.source_la as from_la',
@@ -79,7 +86,7 @@ export async function clusterPairs(db: Executor, query: ClusterQuery): Promise<C
 
   const counted = await Promise.all([
     sent.groupBy(['source_la', 'dest_la']).execute(),
-    fromLa.groupBy(['o.dest_la', 'c.dest_la']).execute(),
+    fromLa.groupBy([forwardingLa, 'c.dest_la']).execute(),
     fromLostPupils.groupBy(['o.source_la', 'c.dest_la']).execute(),
   ]);
   const pairs = new Map<string, ClusterPair>();

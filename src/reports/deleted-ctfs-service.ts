@@ -8,6 +8,9 @@
 // - Forwarded: 'file-forwarded' on the original file (detail.forwardedTo); the record on the new copy
 //   (detail.forwardedFrom) is the same action seen from the other side, so it is not counted twice.
 //   Forwards out of the Lost Pupils Database are not addressed to a school or the LA, so are not here.
+//   A copy the LA forwarded that its school rejected, forwarded on by the LA (docs/decisions.md, 37), is
+//   the LA's forward wherever the copy had gone: a school of another LA rejecting it does not make it
+//   that LA's (deleted-ctfs-repository.ts).
 // An LA sees only its own actions; the national administrator chooses an LA, or All LAs. The date range is on the
 // date of the action. No pupil names: the number of pupils in each file only.
 import type { Actor } from '../auth/actor.ts';
@@ -41,7 +44,7 @@ export interface DeletedCtfRow {
   pupils: number;
   /** The LA user's username. */
   by: string;
-  /** The LA that acted (the file's destination LA). */
+  /** The LA that acted (the file's destination LA, or the LA that forwarded a copy it forwards on). */
   la: string;
 }
 
@@ -122,7 +125,7 @@ export class DeletedCtfsReportService {
         intended: destinationLabel(a.file, names),
         pupils: a.file.pupil_count,
         by: a.username ?? '',
-        la: a.file.dest_la ?? '',
+        la: a.laNumber,
       };
     });
     const totals = { deleted: 0, forwarded: 0, pupils: 0 };

@@ -209,7 +209,9 @@ export const STATUS_WORDS: Record<MovementRow['status'], string> = {
 /**
  * A row's status in words. Three states say more than the file's status:
  * - a file an LA forwarded to a school (the original, collected or removed by the forward) was not
- *   downloaded by anyone: "Forwarded by LA" and when (its copy is the file the school downloads);
+ *   downloaded by anyone: "Forwarded by LA" and when (its copy is the file the school downloads). A copy
+ *   its school rejected, which its LA then forwarded on, stays Rejected: the school did reject it
+ *   (docs/decisions.md, 37);
  * - a CTF sent to XXXXXXXX or MMMMMMMM is kept in the Lost Pupils Database until an LA forwards it or
  *   its sender removes it, not waiting for anyone (an LA's download of it leaves it there), as View /
  *   Remove Files says;
@@ -217,7 +219,7 @@ export const STATUS_WORDS: Record<MovementRow['status'], string> = {
  *   is still waiting for its recipient, yet has a Downloaded date: "Downloaded, not yet confirmed".
  */
 function statusText(row: MovementRow, dateTime: DateTimeText, language: Language): string {
-  if (row.forwardedAt) {
+  if (row.forwardedAt && row.status !== 'rejected') {
     return translate(language, 'reports.status.forwarded-by-la', { at: dateTime(row.forwardedAt) });
   }
   if (row.status === 'available' && row.destKind === 'lost-pupils') {

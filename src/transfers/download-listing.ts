@@ -235,20 +235,36 @@ export interface SortHeading<K extends string = SortKey> {
   nextOrder: SortOrder;
 }
 
+/**
+ * Where one of several lists on a page keeps its sort: the names of its query parameters
+ * (`${prefix}sort`, `${prefix}order`), so that sorting one list leaves the others as they were, and the
+ * id of its heading, so that a sort link returns the reader to the list they sorted.
+ */
+export interface ListOfSeveral {
+  prefix: string;
+  anchor: string;
+}
+
+/** The query parameters that say how a list is sorted: sort and order, or a list of several's own. */
+export function sortQuery(sort: { key: string; order: SortOrder }, prefix = ''): Record<string, string> {
+  return { [`${prefix}sort`]: sort.key, [`${prefix}order`]: sort.order };
+}
+
 export function sortHeadings<K extends string = SortKey>(
   basePath: string,
   sort: { key: K; order: SortOrder },
   columns: { key: K; text: string }[],
   extraQuery: Record<string, string> = {},
+  list?: ListOfSeveral,
 ): SortHeading<K>[] {
   return columns.map(({ key, text }) => {
     const current = sort.key === key;
     const next: SortOrder = current && sort.order === 'ascending' ? 'descending' : 'ascending';
-    const query = new URLSearchParams({ ...extraQuery, sort: key, order: next });
+    const query = new URLSearchParams({ ...extraQuery, ...sortQuery({ key, order: next }, list?.prefix) });
     return {
       key,
       text,
-      href: `${basePath}?${query.toString()}`,
+      href: `${basePath}?${query.toString()}${list ? `#${list.anchor}` : ''}`,
       ariaSort: current ? sort.order : 'none',
       nextOrder: next,
     };

@@ -12,7 +12,8 @@
 //   POST /download/ctf/check                Yes: collected; No: it stays in the list
 //   GET|POST /download/ctf/files/:transferId/reject   the reason, then rejected
 //   GET  /download/ctf/previous             Previously Downloaded CTF Files; POST downloads again
-//   GET  /previously-downloaded             every re-download list the role has, on one page, sortable
+//   GET  /previously-downloaded             every re-download list the role has, on one page, each sortable
+//                                           on its own (?ctf-sort=file&ctf-order=descending#previously-ctf)
 //
 // Downloads are sent by hand (reply.hijack): the headers go first, then the bytes as they are
 // decrypted and checked; if a stored file fails its check the connection is cut, so the browser shows
@@ -29,13 +30,23 @@ import { type FieldError, Invalid } from '../platform/errors.ts';
 import { keyedError, translateMessage } from '../platform/i18n/catalogue.ts';
 import { manyValues } from '../platform/web/form-values.ts';
 import { CATEGORIES, type Category, downloadCapability } from './categories.ts';
-import { type FileListing, readSort, type Sort, type SortKey, sortHeadings } from './download-listing.ts';
+import {
+  type FileListing,
+  readSort,
+  type Sort,
+  type SortKey,
+  sortHeadings,
+  sortQuery,
+} from './download-listing.ts';
 import { allowsSeveral, type Download, DownloadService, MAX_FILES_PER_DOWNLOAD } from './download-service.ts';
 import { DownloadTickets } from './download-tickets.ts';
 import { columnsIn, FILES_WORD_KEYS, sectionItems } from './section-items.ts';
 
 const text = z.string().default('');
 
+const PREVIOUSLY_PATH = '/previously-downloaded';
+/** Previously Downloaded Files: every list's order, each under its own names (sortQuery). */
+const severalListsQuery = z.record(z.string(), z.unknown());
 /** A list's order: from its column headings' links, or carried by a form about it (sortFields). */
 const listOrder = z.object({ sort: z.string().optional(), order: z.string().optional() });
 /** Accept or Reject from the list: the files, and the list's order, to show it again as it was. */
@@ -220,27 +231,47 @@ export function downloadRoutes(
     },
     {
       method: 'GET',
-      url: '/previously-downloaded',
+      url: PREVIOUSLY_PATH,
       access: 'transfers.received',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        // One order for every list on the page: its headings are the same columns.
-        const sort = listSort(listOrder.parse(request.query ?? {}), NEWEST_FIRST);
+        const query = severalListsQuery.parse(request.query ?? {});
+        // Each list its own order ({category}-sort, {category}-order): sorting one leaves the others be.
+        const lists = service.categoriesFor(user).map((category) => {
+          const list = { prefix: `${category}-`, anchor: `previously-${category}` };
+          const sort = readSort(
+            query[`${list.prefix}sort`],
+            query[`${list.prefix}order`],
+            OFFERED,
+            NEWEST_FIRST,
+          );
+          return { category, list, sort };
+        });
+        const sorted = lists
+          .filter(({ sort }) => sort.key !== NEWEST_FIRST.key || sort.order !== NEWEST_FIRST.order)
+          .map(({ list, sort }) => sortQuery(sort, list.prefix));
         const sections = [];
-        for (const category of service.categoriesFor(user)) {
+        for (const { category, list, sort } of lists) {
           sections.push({
             category,
+            id: list.anchor,
             label: request.t(menuLabelKey(`/download/${category}/previous`)),
             several: allowsSeveral(category),
             files: await service.previouslyDownloaded(user, category, sort),
+            headings: sortHeadings(
+              PREVIOUSLY_PATH,
+              sort,
+              columnsIn(request, LIST_COLUMNS),
+              Object.assign({}, ...sorted),
+              list,
+            ),
+            sort,
           });
         }
         return reply.page('transfers/views/download-previously.njk', {
           title: request.t('menu.previously-downloaded'),
           sections,
           anyFiles: sections.some((section) => section.files.length > 0),
-          headings: sortHeadings('/previously-downloaded', sort, columnsIn(request, LIST_COLUMNS)),
-          sort,
           backLink: { href: '/' },
         });
       },

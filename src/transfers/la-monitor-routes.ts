@@ -15,7 +15,7 @@
 //   GET|POST /download/ctf/monitor/rejected/:rejectedTransferId/forward  forwarded on, as above
 // A file the LA already forwarded (a second confirmation, the back button) shows where it went instead.
 // A file's pages carry ?page=N, the page of the list they were opened from, so that a delete, a forward
-// or a cancel returns the LA to that page (the list shows its last page if that one is now empty).
+// or a cancel returns the LA to that page (or, when that one is now empty, redirects to the last page left).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { menuLabelKey } from '../auth/menu.ts';
@@ -24,6 +24,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import type { Page } from '../platform/paging.ts';
+import { lastPageHref } from '../platform/web/pagination.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { type ForwardPlan, type ForwardResult, SCHOOL_FIELD } from './forward-service.ts';
 import {
@@ -313,6 +314,8 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         const show: LaShow = isLaShow(query.show) ? query.show : 'collection';
         const sort = readSort(query.sort, query.order, OFFERED);
         const page = await service.monitor(user, tab, show, sort, pageNumber(query.page));
+        const lastPage = lastPageHref(request.url, page.page);
+        if (lastPage) return reply.redirect(lastPage, 303);
         const rejectedForwards = await service.rejectedForwards(user);
         const link = (t: LaCtfTab, s: LaShow) =>
           `${MONITOR_PATH}?${new URLSearchParams({ tab: t, show: s }).toString()}`;
@@ -365,6 +368,8 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         const user = signedInUser(request);
         const query = pageQuery.parse(request.query ?? {});
         const page = await service.awaiting(user, pageNumber(query.page));
+        const lastPage = lastPageHref(request.url, page.page);
+        if (lastPage) return reply.redirect(lastPage, 303);
         return reply.page('transfers/views/la-uncollected.njk', {
           title: request.t(menuLabelKey(UNCOLLECTED_PATH)),
           page,

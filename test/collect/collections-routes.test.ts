@@ -101,9 +101,11 @@ describeEachEngine('Data collection pages', (database) => {
       ['Census 1'],
     );
     assert.match(second.body, /href="\/collect\?page=1"/);
-    // A page that is not a number, or past the end, shows the nearest page.
+    // A page that is not a number shows the first; one past the end redirects to the last.
     assert.match((await agent.get('/collect?page=x')).body, /page 1 of 2/);
-    assert.match((await agent.get('/collect?page=7')).body, /page 2 of 2/);
+    const past = await agent.get('/collect?page=7');
+    assert.equal(past.statusCode, 303);
+    assert.equal(past.headers.location, '/collect?page=2');
   });
 
   test("My Data Collections: the census guide's table, each collection linked to its page", async () => {
@@ -318,6 +320,11 @@ describeEachEngine('Data collection pages', (database) => {
     assert.equal((await agent.signIn(user.username)).statusCode, 302);
     const list = await agent.get('/collect/manage');
     assert.match(list.body, /<html lang="cy"/);
+    // Past the last page: redirected to the last page there is (or the list, for one).
+    const past = await agent.get('/collect/manage?page=999');
+    assert.equal(past.statusCode, 303);
+    assert.match(String(past.headers.location), /^\/collect\/manage(\?page=\d+)?$/);
+    assert.equal((await agent.get(String(past.headers.location))).statusCode, 200);
     assert.match(list.body, /<h1 class="govuk-heading-l">Rheoli Casgliadau Data<\/h1>/);
     const form = await agent.get('/collect/manage/new');
     assert.match(

@@ -88,6 +88,9 @@ describe('census return pages', () => {
     const pupils = await agent.get(`/collect/returns/${firstId}/pupils`);
     assert.equal(pupils.statusCode, 200);
     assert.match(pupils.body, /13 pupils/);
+    const past = await agent.get(`/collect/returns/${firstId}/pupils?page=4`);
+    assert.equal(past.statusCode, 303, 'one page of pupils: page 4 redirects to it');
+    assert.equal(past.headers.location, `/collect/returns/${firstId}/pupils`);
     // Every field the return gives, in words and dates as the service writes them.
     const rows = [...pupils.body.matchAll(/<tr class="govuk-table__row">([\s\S]*?)<\/tr>/g)].map((m) =>
       textOf(m[1] ?? '').trim(),

@@ -197,6 +197,17 @@ describe('transfers (browser)', () => {
       (await tableRows(page, /can be downloaded again/)).some((cells) => cells.includes(filename)),
       'under Previously Downloaded Files',
     );
+    // Sorting a list there sorts that list alone and returns the reader to it.
+    await page.locator('#file-ctf').getByRole('link', { name: 'Sort by File in ascending order' }).click();
+    await receiver.check();
+    const sortedAt = new URL(page.url());
+    assert.equal(sortedAt.hash, '#previously-ctf');
+    assert.equal(sortedAt.searchParams.get('ctf-sort'), 'file');
+    assert.equal(
+      await page.locator('#file-ctf th[aria-sort="ascending"]').innerText(),
+      'File',
+      'the CTF list says it is sorted by file',
+    );
     receiver.assertEveryPageChecked();
     await receiver.close();
 

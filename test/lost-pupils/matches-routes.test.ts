@@ -214,11 +214,10 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
     const second = await agent.get('/lost-pupils/matches?page=2');
     assert.deepEqual(surnamesOn(second.body), newestFirst.slice(MATCHES_PER_PAGE));
     assert.match(second.body, new RegExp(`Open cases ${MATCHES_PER_PAGE + 1} to ${count} of ${count}`));
-    // Past the end: the last page; not a number: the first.
-    assert.deepEqual(
-      surnamesOn((await agent.get('/lost-pupils/matches?page=9')).body),
-      surnamesOn(second.body),
-    );
+    // Past the end: redirected to the last page, so the address says the page shown; not a number: the first.
+    const past = await agent.get('/lost-pupils/matches?page=9');
+    assert.equal(past.statusCode, 303);
+    assert.equal(past.headers.location, '/lost-pupils/matches?page=2');
     assert.deepEqual(
       surnamesOn((await agent.get('/lost-pupils/matches?page=x')).body),
       surnamesOn(first.body),
@@ -239,6 +238,20 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
     const after = await agent.get('/lost-pupils/matches?page=2');
     assert.deepEqual(surnamesOn(after.body), newestFirst.slice(MATCHES_PER_PAGE, count - 1));
     assert.match(after.body, new RegExp(`of ${count - 1}`));
+
+    // Closing the rest of page 2 returns there, and page 2 being gone, to the list's one page.
+    for (const case_ of sightings.slice(1, count - MATCHES_PER_PAGE)) {
+      await agent.post(`/lost-pupils/matches/${case_.match.id}/close`, {
+        outcome: 'not-the-pupil',
+        page: '2',
+      });
+    }
+    const gone = await agent.get('/lost-pupils/matches?page=2');
+    assert.equal(gone.statusCode, 303);
+    assert.equal(gone.headers.location, '/lost-pupils/matches');
+    const onePage = await agent.get('/lost-pupils/matches');
+    assert.deepEqual(surnamesOn(onePage.body), newestFirst.slice(0, MATCHES_PER_PAGE));
+    assert.match(onePage.body, /The case is closed/);
   });
 
   test('a case recorded by the previous version, without its LA, is still listed and closed by that LA only', async () => {

@@ -336,7 +336,7 @@ describeEachEngine('download pages', (database) => {
     );
   });
 
-  test('Previously Downloaded Files: the column headings sort every list on the page, with aria-sort, and Download again carries the order', async () => {
+  test('Previously Downloaded Files: each list sorts on its own, its headings with aria-sort and an anchor to the list, and Download again carries its order', async () => {
     const w = await world();
     const now = t.clock.now().toISOString();
     const collected = {
@@ -375,51 +375,66 @@ describeEachEngine('download pages', (database) => {
         (m) => m[1] as string,
       );
     const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const formOf = (html: string, category: string) =>
+      new RegExp(`<form method="post" action="/download/${category}/previous"[\\s\\S]*?</form>`).exec(
+        html,
+      )?.[0] ?? '';
+    /** The link of a list's column heading that says it is sorted `ariaSort`. */
+    const heading = (html: string, category: string, ariaSort: string, column: string) =>
+      new RegExp(
+        `aria-sort="${ariaSort}"><a class="govuk-link s2s-sort-link" href="([^"]*)"[^>]*>${column}</a>`,
+      ).exec(formOf(html, category))?.[1];
 
     const newestFirst = await agent.get('/previously-downloaded');
     assert.deepEqual(listed(newestFirst.body, 'ctf'), [ctfs[0], ctfs[2], ctfs[1]], 'newest upload first');
     assert.deepEqual(listed(newestFirst.body, 'generic'), [generics[1], generics[0]]);
-    const headed = (html: string, pattern: RegExp) =>
-      html.match(new RegExp(pattern.source, 'g'))?.length ?? 0;
+    // Each list's headings name its own parameters and return to its heading (an id on the page).
+    assert.match(newestFirst.body, /<h2 class="govuk-heading-m" id="previously-ctf">/);
+    assert.match(newestFirst.body, /<h2 class="govuk-heading-m" id="previously-generic">/);
     assert.equal(
-      headed(
-        newestFirst.body,
-        /<th scope="col" class="govuk-table__header" aria-sort="descending"><a class="govuk-link s2s-sort-link" href="\/previously-downloaded\?sort=uploaded&amp;order=ascending" aria-label="Sort by Date Uploaded in ascending order">Date Uploaded<\/a><\/th>/,
-      ),
-      2,
-      'each list says how it is sorted',
+      heading(newestFirst.body, 'ctf', 'descending', 'Date Uploaded'),
+      '/previously-downloaded?ctf-sort=uploaded&amp;ctf-order=ascending#previously-ctf',
     );
     assert.equal(
-      headed(
-        newestFirst.body,
-        /<th scope="col" class="govuk-table__header" aria-sort="none"><a class="govuk-link s2s-sort-link" href="\/previously-downloaded\?sort=file&amp;order=ascending" aria-label="Sort by File in ascending order">File<\/a><\/th>/,
-      ),
-      2,
+      heading(newestFirst.body, 'generic', 'none', 'File'),
+      '/previously-downloaded?generic-sort=file&amp;generic-order=ascending#previously-generic',
     );
 
-    const byFileDown = await agent.get('/previously-downloaded?sort=file&order=descending');
+    // Sorting the CTFs leaves the generic files newest first; their headings keep the CTFs' order.
+    const byFileDown = await agent.get('/previously-downloaded?ctf-sort=file&ctf-order=descending');
     assert.deepEqual(listed(byFileDown.body, 'ctf'), [...ctfs].reverse());
-    assert.deepEqual(listed(byFileDown.body, 'generic'), [...generics].reverse());
-    assert.equal(
-      headed(
-        byFileDown.body,
-        /aria-sort="descending"><a [^>]*href="\/previously-downloaded\?sort=file&amp;order=ascending"[^>]*>File</,
-      ),
-      2,
+    assert.deepEqual(
+      listed(byFileDown.body, 'generic'),
+      [generics[1], generics[0]],
+      'not sorted with the CTFs',
     );
-    assert.equal(headed(byFileDown.body, /aria-sort="none"><a [^>]*>Date Uploaded</), 2);
+    assert.equal(
+      heading(byFileDown.body, 'ctf', 'descending', 'File'),
+      '/previously-downloaded?ctf-sort=file&amp;ctf-order=ascending#previously-ctf',
+    );
+    assert.ok(heading(byFileDown.body, 'ctf', 'none', 'Date Uploaded'));
+    assert.ok(heading(byFileDown.body, 'generic', 'descending', 'Date Uploaded'));
+    const genericByFile = heading(byFileDown.body, 'generic', 'none', 'File');
+    assert.equal(
+      genericByFile,
+      '/previously-downloaded?ctf-sort=file&amp;ctf-order=descending&amp;generic-sort=file&amp;generic-order=ascending#previously-generic',
+    );
+    // Following it sorts the generic files and keeps the CTFs as they were.
+    const both = await agent.get(String(genericByFile).replaceAll('&amp;', '&').replace(/#.*/, ''));
+    assert.deepEqual(listed(both.body, 'ctf'), [...ctfs].reverse());
+    assert.deepEqual(listed(both.body, 'generic'), generics);
+
     // Download again with nothing ticked shows the category's own list, sorted as the user sorted this one.
-    const form =
-      /<form method="post" action="\/download\/ctf\/previous"[\s\S]*?<\/form>/.exec(byFileDown.body)?.[0] ??
-      '';
+    const form = formOf(byFileDown.body, 'ctf');
     assert.match(form, /name="sort" value="file"/);
     assert.match(form, /name="order" value="descending"/);
+    assert.match(formOf(byFileDown.body, 'generic'), /name="sort" value="uploaded"/);
     const refused = await agent.post('/download/ctf/previous', { sort: 'file', order: 'descending' });
     assert.equal(refused.statusCode, 400);
     assert.deepEqual(listed(refused.body, 'ctf'), [...ctfs].reverse());
 
     // Nonsense falls back to the newest upload first.
-    const odd = await agent.get('/previously-downloaded?sort=password&order=sideways');
+    const odd = await agent.get('/previously-downloaded?ctf-sort=password&ctf-order=sideways&sort=file');
     assert.equal(odd.statusCode, 200);
     assert.deepEqual(listed(odd.body, 'ctf'), [ctfs[0], ctfs[2], ctfs[1]]);
   });

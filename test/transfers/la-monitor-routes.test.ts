@@ -3,7 +3,11 @@ import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { markPurged } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
-import { AWAITING_PAGE_SIZE, LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
+import {
+  AWAITING_PAGE_SIZE,
+  LaMonitorService,
+  MONITOR_PAGE_SIZE,
+} from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -198,7 +202,7 @@ describeEachEngine('LA CTF pages', (database) => {
     );
   });
 
-  test('a delete, a cancelled delete and a forward started from page 2 return the LA there; the last page left when it empties', async () => {
+  test('a delete, a cancelled delete and a forward started from page 2 return the LA there; redirected to the last page left when it empties', async () => {
     const w = await world();
     // One page and two files: the list is by destination school, then oldest first.
     const files = [];
@@ -258,12 +262,44 @@ describeEachEngine('LA CTF pages', (database) => {
     await agent.get(`${list}/${copy}/delete?page=2`);
     const last = await agent.post(`${list}/${copy}/delete?page=2`, {});
     assert.equal(last.headers.location, `${list}?page=2`);
-    const shown = await agent.get(String(last.headers.location));
+    // Page 2 is gone: the address moves to the list (one page left), so address, pages and rows agree.
+    const gone = await agent.get(String(last.headers.location));
+    assert.equal(gone.statusCode, 303);
+    assert.equal(gone.headers.location, list);
+    const shown = await agent.get(list);
     assert.equal(shown.statusCode, 200);
     const text = textOf(mainOf(shown.body));
     assert.match(text, /has been deleted/);
     assert.match(text, new RegExp(`${AWAITING_PAGE_SIZE} files are waiting`));
     assert.ok(text.includes(files[0]?.row.filename ?? 'the first file'), 'the page that is left');
+  });
+
+  test('a page of a list past its last page redirects to the last page, keeping the tab, switch and sort', async () => {
+    const w = await world();
+    for (let n = 0; n < MONITOR_PAGE_SIZE + 1; n += 1) {
+      await transfer({
+        from: school(w.a1.number),
+        to: school(w.a2.number),
+        uploadedAt: new Date(Date.UTC(2026, 10, 20, 10, n)).toISOString(),
+      });
+    }
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const monitor = '/download/ctf/monitor';
+    const query = 'tab=within&show=collection&sort=file&order=descending';
+    assert.equal((await agent.get(`${monitor}?${query}&page=2`)).statusCode, 200, 'page 2 exists');
+    const past = await agent.get(`${monitor}?${query}&page=5`);
+    assert.equal(past.statusCode, 303);
+    assert.equal(past.headers.location, `${monitor}?${query}&page=2`);
+    // Outgoing has no files: one page, so the list without page, its other parameters kept.
+    const outgoing = await agent.get(`${monitor}?tab=outgoing&page=3&sort=uploaded`);
+    assert.equal(outgoing.statusCode, 303);
+    assert.equal(outgoing.headers.location, `${monitor}?tab=outgoing&sort=uploaded`);
+    // A page that exists, the first, or no page at all: shown where asked.
+    assert.equal((await agent.get(`${monitor}?tab=outgoing&page=1`)).statusCode, 200);
+    assert.equal((await agent.get(`${monitor}?tab=outgoing&page=x`)).statusCode, 200);
+    const uncollected = await agent.get('/download/ctf/uncollected?page=9');
+    assert.equal(uncollected.statusCode, 303);
+    assert.equal(uncollected.headers.location, '/download/ctf/uncollected?page=5');
   });
 
   test('the school answers Yes for a file its LA deleted after the download: not told it was collected, nor that it can download it again', async () => {

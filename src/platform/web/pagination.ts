@@ -24,3 +24,18 @@ export function pagination(path: string, { page, pages }: { page: number; pages:
     ]),
   };
 }
+
+/**
+ * Where a list asked for by `url` belongs when its `page` is past the last page that exists (the last
+ * page emptied by a delete, a forward or a cancel made from it): the same address and query with
+ * the last page, or without `page` when only the first is left; undefined when the page asked for is shown.
+ * The list redirects there so that the address, the pagination's current page and the rows agree.
+ */
+export function lastPageHref(url: string, shownPage: number): string | undefined {
+  const address = new URL(url, 'http://list.invalid');
+  const asked = Number.parseInt(address.searchParams.get('page') ?? '', 10);
+  if (!(asked > shownPage)) return undefined;
+  if (shownPage > 1) address.searchParams.set('page', String(shownPage));
+  else address.searchParams.delete('page');
+  return `${address.pathname}${address.search}`;
+}
