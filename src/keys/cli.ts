@@ -147,13 +147,18 @@ function rotationText(report: RotationReport): string {
         'No file was read or re-encrypted.',
     );
   }
-  if (report.audit.remaced > 0 || report.audit.head) {
-    const from = Object.entries(report.audit.from)
+  const { audit } = report;
+  if (audit.remaced > 0 || audit.head || audit.breaks > 0) {
+    const from = Object.entries(audit.from)
       .map(([id, count]) => `${count} from ${id}`)
       .join(', ');
+    const others = [
+      ...(audit.head ? ["the chain's head"] : []),
+      ...(audit.breaks > 0 ? [`the records of ${audit.breaks} accepted breaks in the chain`] : []),
+    ];
     lines.push(
-      `Re-MACed ${report.audit.remaced} audit events${from ? ` (${from})` : ''}` +
-        `${report.audit.head ? " and the chain's head" : ''} under the current master key ${report.currentKeyId}, ` +
+      `Re-MACed ${audit.remaced} audit events${from ? ` (${from})` : ''}` +
+        `${others.map((other) => ` and ${other}`).join('')} under the current master key ${report.currentKeyId}, ` +
         'each verified under its earlier key first. Their hashes, and so the anchors noted, are unchanged.',
     );
   }
