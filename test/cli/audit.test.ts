@@ -289,26 +289,52 @@ describe('s2s audit accept-break', () => {
     );
     assert.equal(unchecked.stderr.match(/cannot be checked/g)?.length, 1, 'that break only');
 
-    // Three accepted breaks, and their records re-MACed under the next key: the rotation says so.
+    // Three accepted breaks, their records re-MACed under the next key: the rotation counts them, and
+    // names one it refuses as a break's record, not as the chain's head.
     const next = MasterKey.generate();
-    const rotated = runS2s(['keys', 'rotate'], {
-      ...sandbox.env,
-      MASTER_KEY: next.toBase64(),
-      MASTER_KEY_PREVIOUS: masterKey.toBase64(),
-    });
-    // (The events altered, kept at their breaks, do not verify under their key: left as found, exit 1.)
-    assert.equal(rotated.code, 1, rotated.stderr);
-    assert.match(rotated.stderr, /2 audit records did not verify under the key that made their MACs/);
+    const rotate = (...args: string[]) =>
+      runS2s(['keys', 'rotate', ...args], {
+        ...sandbox.env,
+        MASTER_KEY: next.toBase64(),
+        MASTER_KEY_PREVIOUS: masterKey.toBase64(),
+      });
+    const first = await db
+      .selectFrom('audit_chain_breaks')
+      .selectAll()
+      .orderBy('resumes_at')
+      .executeTakeFirstOrThrow();
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_chain_breaks').set({ reason: 'routine' }).where('id', '=', first.id).execute(),
+    );
+    const refusing = rotate();
+    assert.equal(refusing.code, 1, refusing.stderr);
+    // (The events altered, kept at their breaks, do not verify under their key either: left as found.)
+    assert.match(refusing.stderr, /3 audit records did not verify under the key that made their MACs/);
+    assert.match(
+      refusing.stderr,
+      new RegExp(
+        `the record of the break accepted at event 4 \\(master key ${masterKey.id}\\): it fails its MAC`,
+      ),
+    );
+    assert.doesNotMatch(refusing.stderr, /the chain's head/);
+    assert.match(
+      refusing.stdout,
+      new RegExp(
+        `Re-MACed \\d+ audit events \\(\\d+ from ${masterKey.id}\\), the chain's head and the records of 2 accepted breaks in the chain under the current master key ${next.id}`,
+      ),
+    );
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_chain_breaks').set({ reason: first.reason }).where('id', '=', first.id).execute(),
+    );
+    const rotated = rotate();
+    assert.match(rotated.stderr, /2 audit records did not verify/);
     assert.match(
       rotated.stdout,
       new RegExp(
-        `Re-MACed \\d+ audit events \\(\\d+ from ${masterKey.id}\\) and the chain's head and the records of 3 accepted breaks in the chain under the current master key ${next.id}`,
+        `Re-MACed the record of 1 accepted break in the chain under the current master key ${next.id}`,
       ),
     );
-    const json = JSON.parse(
-      runS2s(['keys', 'rotate', '--json'], { ...sandbox.env, MASTER_KEY: next.toBase64() }).stdout,
-    );
-    assert.equal(json.audit.breaks, 0, 'nothing left to re-MAC');
+    assert.equal(JSON.parse(rotate('--json').stdout).audit.breaks, 0, 'nothing left to re-MAC');
     const afterRotation = runS2s(['audit', 'verify'], { ...sandbox.env, MASTER_KEY: next.toBase64() });
     assert.equal(afterRotation.code, 0, afterRotation.stderr);
   });
