@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { acceptChainBreak, BreakRefused } from '../../src/audit/breaks.ts';
 import { AuditHeadError, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
+import { remacAudit } from '../../src/audit/rekey.ts';
 import { DirectoryService } from '../../src/directory/service.ts';
 import { rotateMasterKey } from '../../src/keys/rotation.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -384,6 +385,38 @@ for (const engine of ENGINES) {
       assert.deepEqual(
         whole.acceptedBreaks.map((b) => [b.at, b.unprovenEvents, b.keptChecked]),
         [[3, 5, true]],
+      );
+
+      // Rotation makes the kept events' MACs again (all but the altered one, refused): the digest, which
+      // leaves MACs out, still holds under the next key alone, and still catches a change.
+      const next = MasterKey.generate();
+      const both = AuditKeys.fromKeyring(new MasterKeyring(next, [t.masterKey]));
+      const report = await remacAudit(withAuditKeys(t.db, both), both, { batchSize: 100 });
+      assert.deepEqual(
+        report.refused.map((item) => [item.record, item.seq]),
+        [['event', 3]],
+      );
+      const remaced = await t.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('seq', '>', 3)
+        .where('seq', '<', 8)
+        .where('mac_key_id', '=', next.id)
+        .execute();
+      assert.equal(remaced.length, 4, 'the other kept events re-MACed');
+      const onlyNext = AuditKeys.fromKeyring(new MasterKeyring(next));
+      const rotated = await verifyAudit(t.db, onlyNext);
+      assert.equal(rotated.ok, true, JSON.stringify(rotated));
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.updateTable('audit_events').set({ detail: null }).where('id', '=', middle.id).execute(),
+        () =>
+          t.db
+            .updateTable('audit_events')
+            .set({ detail: middle.detail })
+            .where('id', '=', middle.id)
+            .execute(),
+        async () => assert.equal((await verifyAudit(t.db, onlyNext)).broken?.seq, 3),
       );
     } finally {
       await t.database.drop();
