@@ -5,14 +5,15 @@
 // rewritten or deleted, and nothing is laundered:
 // - a row records the break for good (when, by whom, the operator's reason, what verify found, the head as
 //   it was, the last event that verified and how many sealed events lay after it), under a MAC;
-// - the events between the last that verified and the break stay where they are, counted, and are
-//   reported by every verify as kept unproven; rows added to or taken from them later are tampering;
+// - the events between the last that verified and the break stay where they are, counted and digested as
+//   they were found (the digest in the break's record, under its MAC: decision 39), and are reported by
+//   every verify as kept unproven; rows added to, taken from or altered among them later are tampering;
 // - sealing starts again after every number used, from a new head MACed under the current key, its first
 //   event linked to the break's hash, so the break cannot be removed without breaking what follows;
 // - an audit event ('audit-break-accepted') records it, and verify and the Audit Log page name it.
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../platform/clock.ts';
-import type { AuditChainBreakRow, Db } from '../platform/db/schema.ts';
+import type { AuditChainBreakRow, Db, Executor } from '../platform/db/schema.ts';
 import {
   type AcceptedBreak,
   acceptedBreak,
@@ -22,9 +23,13 @@ import {
   headMacInput,
   headMacState,
   holdsKeyedEvents,
+  keptEventLine,
+  keptEventsDigest,
   lockHead,
   readBreaks,
+  sealBeforeReading,
   verifyChain,
+  WALK_PAGE,
 } from './chain.ts';
 import { type AuditKeys, MissingAuditKeyError } from './keys.ts';
 import { recordAudit } from './repository.ts';
@@ -51,6 +56,10 @@ export async function acceptChainBreak(
   clock: Clock,
   request: BreakAcceptance,
 ): Promise<BreakAccepted> {
+  // What waits is sealed first, as verify seals it (and the job would within the minute): otherwise an
+  // event changed before it was sealed would go unseen by "nothing is broken", and events verify has
+  // shown kept at the break would be sealed after it instead.
+  await sealBeforeReading(db, keys);
   return db.transaction().execute(async (trx) => {
     // The head's lock first, as a sealer takes it: no event is sealed while the chain is read and moved on.
     const head = await lockHead(trx);
@@ -110,14 +119,8 @@ export async function acceptChainBreak(
       .select((eb) => eb.fn.max('seq').as('seq'))
       .executeTakeFirst();
     const resumesAt = Math.max(Number(highest?.seq ?? 0), headTrusted ? head.seq : 0, provenThrough) + 1;
-    const kept = await trx
-      .selectFrom('audit_events')
-      .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('seq', '<', resumesAt)
-      .where((eb) =>
-        latest ? eb('seq', '>', provenThrough) : eb.or([eb('seq', '>', provenThrough), eb('seq', '<', 1)]),
-      )
-      .executeTakeFirstOrThrow();
+    // Rows numbered below 1 are kept with the first break, as verify's walk meets them.
+    const kept = await keptEvents(trx, provenThrough, resumesAt, !latest);
     // Events sealed in the old form are 1 to result.legacy: the walk takes them first, one by one.
     const legacyThrough = latest ? Number(latest.legacy_through) : result.legacy;
     const row: AuditChainBreakRow = {
@@ -129,13 +132,14 @@ export async function acceptChainBreak(
       proven_through: provenThrough,
       proven_hash: provenHash,
       resumes_at: resumesAt,
-      unproven_events: Number(kept.n),
+      unproven_events: kept.count,
       legacy_through: legacyThrough,
       old_head_seq: head.seq,
       old_head_hash: head.hash,
       old_head_legacy_through: head.legacyThrough,
       old_head_mac: head.mac,
       old_head_mac_key_id: head.macKeyId,
+      kept_digest: kept.digest,
       mac: '',
       mac_key_id: keys.currentId,
     };
@@ -176,4 +180,33 @@ export async function acceptChainBreak(
     });
     return { ...acceptedBreak(row), provenThrough };
   });
+}
+
+/**
+ * The sealed events kept at a break (after `provenThrough`, before `resumesAt`, and those numbered below 1
+ * when `belowOne`), counted and digested in number order as verify's walk meets them.
+ */
+async function keptEvents(
+  trx: Executor,
+  provenThrough: number,
+  resumesAt: number,
+  belowOne: boolean,
+): Promise<{ count: number; digest: string }> {
+  const digest = keptEventsDigest();
+  let count = 0;
+  for (let after: number | undefined; ; ) {
+    let page = trx
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', '<', resumesAt)
+      .where((eb) =>
+        belowOne ? eb.or([eb('seq', '>', provenThrough), eb('seq', '<', 1)]) : eb('seq', '>', provenThrough),
+      );
+    if (after !== undefined) page = page.where('seq', '>', after);
+    const events = await page.orderBy('seq').limit(WALK_PAGE).execute();
+    for (const event of events) digest.update(keptEventLine(event));
+    count += events.length;
+    if (events.length < WALK_PAGE) return { count, digest: digest.digest('hex') };
+    after = Number(events[events.length - 1]?.seq);
+  }
 }

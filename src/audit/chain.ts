@@ -22,7 +22,7 @@
 // Events are written unsealed, in the transaction of the change they record, and sealed shortly after
 // by the seal-audit job (docs/decisions.md, decision 22): sealing inside every transaction would make
 // every audited change in the country wait for one lock.
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { inSnapshot } from '../platform/db/database.ts';
 import type { AuditChainBreakRow, AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { type AuditKeys, MissingAuditKeyError } from './keys.ts';
@@ -132,11 +132,14 @@ export function findingText(finding: string): string {
  * What a break accepted by an operator (breaks.ts) is hashed over: every field but its MAC, so that
  * re-MACing under a new key changes no hash. The first event sealed after the break follows this hash,
  * as if the break were an event: the break cannot be removed or changed without breaking what follows.
+ * A break that records the digest of its kept events (migration 041) is hashed in a form of its own, with
+ * it: one accepted before keeps the form it was MACed in, and a digest removed changes the hash.
  */
 export function breakHash(row: AuditChainBreakRow): string {
+  const form = row.kept_digest === null ? 's2s-audit-break/1' : 's2s-audit-break/2';
   return createHash('sha256')
     .update(
-      `s2s-audit-break/1\n${JSON.stringify([
+      `${form}\n${JSON.stringify([
         row.id,
         row.accepted_at,
         row.accepted_by,
@@ -152,9 +155,30 @@ export function breakHash(row: AuditChainBreakRow): string {
         row.old_head_legacy_through === null ? null : Number(row.old_head_legacy_through),
         row.old_head_mac,
         row.old_head_mac_key_id,
+        ...(row.kept_digest === null ? [] : [row.kept_digest]),
       ])}`,
     )
     .digest('hex');
+}
+
+/** A digest of the events kept at a break, fed one event at a time in number order. */
+export function keptEventsDigest(): Hash {
+  return createHash('sha256').update('s2s-audit-kept/1\n');
+}
+
+/**
+ * An event kept at a break, as its digest takes it: its number, fields, hashes and what sealing found of
+ * its MAC. Not its MACs, which key rotation makes again (rekey.ts) while the event stays as it was found.
+ */
+export function keptEventLine(event: AuditEventRow): string {
+  return `${JSON.stringify([
+    Number(event.seq),
+    ...fieldsOf(event),
+    event.prev_hash,
+    event.hash,
+    event.mac_version === null ? null : Number(event.mac_version),
+    event.seal_finding,
+  ])}\n`;
 }
 
 /** What a break's MAC is made over. */
@@ -180,6 +204,11 @@ export interface AcceptedBreak {
   acceptedBy: string;
   reason: string;
   finding: string;
+  /**
+   * Whether the kept events are checked as they were found (their digest): false for a break accepted
+   * before migration 041, whose kept events are only counted, so one altered in place is not detected.
+   */
+  keptChecked: boolean;
 }
 
 export function acceptedBreak(row: AuditChainBreakRow): AcceptedBreak {
@@ -192,6 +221,7 @@ export function acceptedBreak(row: AuditChainBreakRow): AcceptedBreak {
     acceptedBy: row.accepted_by,
     reason: row.reason,
     finding: row.finding,
+    keptChecked: row.kept_digest !== null,
   };
 }
 
@@ -320,6 +350,22 @@ async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
         'has been looked into, s2s audit accept-break records the break for good and lets sealing start again.',
     );
   }
+  // A row numbered past the head was never sealed there (inserted, or the head moved back): numbering
+  // over it would fail on the unique index, every run, with nothing said of why.
+  const past = await trx
+    .selectFrom('audit_events')
+    .select('seq')
+    .where('seq', '>', head.seq)
+    .orderBy('seq')
+    .limit(1)
+    .executeTakeFirst();
+  if (past) {
+    throw new AuditHeadError(
+      `The audit chain's head (event ${head.seq}) is behind event ${Number(past.seq)}, numbered past it: that ` +
+        'event has been inserted, or the head moved back. Nothing was sealed: run s2s audit verify and report it to your security officer. ' +
+        'Once it has been looked into, s2s audit accept-break records the break for good and lets sealing start again after it.',
+    );
+  }
   const events = await unsealedBatch(trx).execute();
   // Before keyed sealing (a head without a MAC), the events written without a MAC before the upgrade
   // are sealed in the old form, oldest first; keyed sealing begins at the first event with a MAC, or
@@ -395,7 +441,8 @@ async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
 
 /**
  * Seals every event written so far. Throws AuditHeadError, sealing nothing, when the head fails its MAC
- * (or has none although keyed events exist): building on it would hide what was done to it.
+ * (or has none although keyed events exist), or a row is numbered past it: building on it would hide what
+ * was done to it.
  */
 export async function sealAudit(db: Executor, keys: AuditKeys): Promise<SealReport> {
   const report: SealReport = { sealed: 0, unproven: 0 };
@@ -404,6 +451,23 @@ export async function sealAudit(db: Executor, keys: AuditKeys): Promise<SealRepo
     report.sealed += batch.sealed;
     report.unproven += batch.unproven;
     if (batch.sealed < SEAL_BATCH) return report;
+  }
+}
+
+/**
+ * Seals what is waiting before the whole chain is read (verify, accept-break), so that the reading covers
+ * every event written so far. A head that cannot be built on refuses sealing (AuditHeadError): its message
+ * is returned as `refused` (the walk then names the break), and nothing is sealed.
+ */
+export async function sealBeforeReading(
+  db: Executor,
+  keys: AuditKeys,
+): Promise<{ sealed: number; refused?: string }> {
+  try {
+    return { sealed: (await sealAudit(db, keys)).sealed };
+  } catch (error) {
+    if (!(error instanceof AuditHeadError)) throw error;
+    return { sealed: 0, refused: error.message };
   }
 }
 
@@ -526,7 +590,8 @@ export interface Verification {
   anchor?: { seq: number; hash: string; found: boolean };
 }
 
-const PAGE = 2000;
+/** How many events the walk (and a break's reading of what it keeps) reads at a time. */
+export const WALK_PAGE = 2000;
 const UNPROVEN_LISTED = 100;
 
 /**
@@ -551,8 +616,9 @@ interface BreakOnTheWay {
   hash: string;
   provenThrough: number;
   resumesAt: number;
-  /** Sealed events found kept at it, unproven. */
+  /** Sealed events found kept at it, unproven, and their digest (keptEventsDigest). */
   found: number;
+  digest: Hash;
   /** Whether the proven part before it has been checked to end where it did. */
   reached: boolean;
 }
@@ -625,6 +691,7 @@ export async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainH
     provenThrough: Number(row.proven_through),
     resumesAt: Number(row.resumes_at),
     found: 0,
+    digest: keptEventsDigest(),
     reached: false,
   }));
   for (const accepted of breaks) {
@@ -664,13 +731,14 @@ export async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainH
   walk: for (let after: number | undefined; !broken; ) {
     let page = db.selectFrom('audit_events').selectAll().where('seq', 'is not', null);
     if (after !== undefined) page = page.where('seq', '>', after);
-    const events = await page.orderBy('seq').limit(PAGE).execute();
+    const events = await page.orderBy('seq').limit(WALK_PAGE).execute();
     rows: for (const event of events) {
       const seq = Number(event.seq);
       // Rows found numbered below 1 when the first break was accepted are kept with it, unproven.
       const first = breaks[0];
       if (seq < 1 && first) {
         first.found += 1;
+        first.digest.update(keptEventLine(event));
         continue;
       }
       if (seq < 1 || (headProblem === undefined && seq > head.seq)) {
@@ -691,6 +759,7 @@ export async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainH
         }
         if (seq < accepted.resumesAt) {
           accepted.found += 1;
+          accepted.digest.update(keptEventLine(event));
           continue rows;
         }
         previous = accepted.hash;
@@ -772,7 +841,7 @@ export async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainH
       previous = hash;
       expectedSeq += 1;
     }
-    if (events.length < PAGE) break;
+    if (events.length < WALK_PAGE) break;
     after = Number(events[events.length - 1]?.seq);
   }
   // Breaks accepted after the last event sealed: nothing sealed since, or nothing kept at them.
@@ -782,13 +851,23 @@ export async function verifyChain(db: Executor, keys: AuditKeys, anchor?: ChainH
     expectedSeq = accepted.resumesAt;
     next += 1;
   }
-  // What was kept at each break is evidence: rows deleted from it, or slipped into it, are tampering.
+  // What was kept at each break is evidence: rows deleted from it, slipped into it, or altered in place
+  // (when the break recorded their digest) are tampering.
   for (const accepted of broken ? [] : breaks) {
     const expected = Number(accepted.row.unproven_events);
+    const at = accepted.provenThrough + 1;
     if (accepted.found !== expected) {
       broken = {
-        seq: accepted.provenThrough + 1,
-        reason: `${expected} sealed events were kept, unproven, at the break accepted at event ${accepted.provenThrough + 1}, and ${accepted.found} are there now: some have been deleted, or inserted, since`,
+        seq: at,
+        reason: `${expected} sealed events were kept, unproven, at the break accepted at event ${at}, and ${accepted.found} are there now: some have been deleted, or inserted, since`,
+      };
+      break;
+    }
+    const recorded = accepted.row.kept_digest;
+    if (recorded !== null && accepted.digest.digest('hex') !== recorded) {
+      broken = {
+        seq: at,
+        reason: `the ${expected} sealed events kept, unproven, at the break accepted at event ${at} are not as they were found when it was accepted: one of them has been altered, or replaced, since`,
       };
       break;
     }

@@ -12,9 +12,9 @@ import { csvStream } from '../reports/csv.ts';
 import { acceptChainBreak, BreakRefused } from './breaks.ts';
 import {
   type AcceptedBreak,
-  AuditHeadError,
   type ChainHead,
   sealAudit,
+  sealBeforeReading,
   type Verification,
   verifyAudit,
 } from './chain.ts';
@@ -108,16 +108,9 @@ export async function runAuditCommand(
       }
       return 0;
     }
-    // A head that fails its MAC stops sealing (sealing on it would hide what was done to it); verify
-    // then names it.
-    let sealed = 0;
-    let sealRefused: string | undefined;
-    try {
-      sealed = (await sealAudit(db, auditKeys)).sealed;
-    } catch (error) {
-      if (!(error instanceof AuditHeadError)) throw error;
-      sealRefused = error.message;
-    }
+    // A head that fails its MAC, or has a row numbered past it, stops sealing (sealing on it would hide
+    // what was done to it); verify then names it.
+    const { sealed, refused: sealRefused } = await sealBeforeReading(db, auditKeys);
     const result = await verifyAudit(db, auditKeys, anchor);
     const exitCode = result.ok && !(values.strict && result.acceptedBreaks.length > 0) ? 0 : 1;
     if (values.json) {
@@ -209,7 +202,11 @@ function acceptedBreaksText(breaks: AcceptedBreak[]): string {
       (accepted) =>
         `The audit chain was broken at event ${accepted.at}, and the break accepted on ${accepted.acceptedAt} by ${accepted.acceptedBy}: "${accepted.reason}".\n` +
         `  What verify found then: ${accepted.finding}.\n` +
-        `  ${accepted.unprovenEvents} sealed events from event ${accepted.at} are kept as they were found, unproven; sealing started again at event ${accepted.resumesAt}.\n`,
+        `  ${accepted.unprovenEvents} sealed events from event ${accepted.at} are kept as they were found, unproven; sealing started again at event ${accepted.resumesAt}.\n` +
+        (accepted.keptChecked || accepted.unprovenEvents === 0
+          ? ''
+          : '  The kept events of this break cannot be checked: it was accepted before s2s recorded what it kept (migration 041), ' +
+            'so only their number is checked, and one of them altered in place would not be detected.\n'),
     )
     .join('');
 }

@@ -44,7 +44,9 @@ export async function countAuditMacs(db: Executor): Promise<Record<string, numbe
 }
 
 export interface RefusedAuditMac {
-  /** The event's number (null: not sealed yet); the head, or an accepted break, is named with eventId absent. */
+  /** An event (eventId given), the chain's head, or the record of an accepted break. */
+  record: 'event' | 'head' | 'break';
+  /** The event's number (null: not sealed yet); the head's; for a break, the event where the chain broke. */
   seq: number | null;
   eventId?: string;
   keyId: string;
@@ -119,6 +121,7 @@ export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions)
       if (reason === null) remacs.push({ event, keyId });
       else
         report.refused.push({
+          record: 'event',
           seq: event.seq === null ? null : Number(event.seq),
           eventId: event.id,
           keyId,
@@ -169,9 +172,10 @@ export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions)
     if (!keys.has(accepted.mac_key_id)) missing.add(accepted.mac_key_id);
     else if (!keys.verify(breakMacInput(hash), accepted.mac_key_id, accepted.mac)) {
       report.refused.push({
+        record: 'break',
         seq: Number(accepted.proven_through) + 1,
         keyId: accepted.mac_key_id,
-        reason: 'the record of the break accepted there fails its MAC',
+        reason: 'it fails its MAC: it has been altered or forged',
       });
     } else {
       const result = await db
@@ -190,7 +194,12 @@ export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions)
     const state = headMacState(keys, head);
     if (state === 'missing-key') missing.add(head.macKeyId);
     else if (state === 'invalid') {
-      report.refused.push({ seq: head.seq, keyId: head.macKeyId, reason: "the chain's head fails its MAC" });
+      report.refused.push({
+        record: 'head',
+        seq: head.seq,
+        keyId: head.macKeyId,
+        reason: "the chain's head fails its MAC",
+      });
     } else {
       const result = await db
         .updateTable('audit_chain_head')

@@ -147,13 +147,20 @@ function rotationText(report: RotationReport): string {
         'No file was read or re-encrypted.',
     );
   }
-  if (report.audit.remaced > 0 || report.audit.head) {
-    const from = Object.entries(report.audit.from)
-      .map(([id, count]) => `${count} from ${id}`)
-      .join(', ');
+  const { audit } = report;
+  const from = Object.entries(audit.from)
+    .map(([id, count]) => `${count} from ${id}`)
+    .join(', ');
+  const remaced = [
+    ...(audit.remaced > 0 ? [`${audit.remaced} audit events${from ? ` (${from})` : ''}`] : []),
+    ...(audit.head ? ["the chain's head"] : []),
+    ...(audit.breaks === 1 ? ['the record of 1 accepted break in the chain'] : []),
+    ...(audit.breaks > 1 ? [`the records of ${audit.breaks} accepted breaks in the chain`] : []),
+  ];
+  if (remaced.length > 0) {
+    const last = remaced.pop();
     lines.push(
-      `Re-MACed ${report.audit.remaced} audit events${from ? ` (${from})` : ''}` +
-        `${report.audit.head ? " and the chain's head" : ''} under the current master key ${report.currentKeyId}, ` +
+      `Re-MACed ${remaced.length > 0 ? `${remaced.join(', ')} and ${last}` : last} under the current master key ${report.currentKeyId}, ` +
         'each verified under its earlier key first. Their hashes, and so the anchors noted, are unchanged.',
     );
   }
@@ -170,11 +177,15 @@ function rotationText(report: RotationReport): string {
 
 function refusedAuditText(report: RotationReport): string {
   const list = report.audit.refused
-    .map((item) =>
-      item.eventId === undefined
-        ? `the chain's head (master key ${item.keyId}): ${item.reason}`
-        : `event ${item.seq ?? '(not sealed yet)'} id ${item.eventId} (master key ${item.keyId}): ${item.reason}`,
-    )
+    .map((item) => {
+      const what =
+        item.record === 'head'
+          ? "the chain's head"
+          : item.record === 'break'
+            ? `the record of the break accepted at event ${item.seq}`
+            : `event ${item.seq ?? '(not sealed yet)'} id ${item.eventId}`;
+      return `${what} (master key ${item.keyId}): ${item.reason}`;
+    })
     .join('; ');
   return (
     `${report.audit.refused.length} audit records did not verify under the key that made their MACs, and were ` +

@@ -67,11 +67,15 @@ export interface RotationReport {
   missingKeyIds: string[];
   /** Data keys whose master key is given but does not unwrap them: the record has been altered. */
   damaged: { table: SealedTable; id: string; masterKeyId: string }[];
-  /** The audit trail: events re-MACed under the current key (per earlier key), the head, and refusals. */
+  /**
+   * The audit trail: events re-MACed under the current key (per earlier key), the head, the accepted
+   * breaks' records, and refusals.
+   */
   audit: {
     remaced: number;
     from: Record<string, number>;
     head: boolean;
+    breaks: number;
     /** Events (or the head) that did not verify under their key: never re-MACed, left for verify to name. */
     refused: RefusedAuditMac[];
   };
@@ -102,7 +106,7 @@ export async function rotateMasterKey(
     from: {},
     missingKeyIds: (await keyStatus(db, keyring)).missingKeyIds,
     damaged: [],
-    audit: { remaced: 0, from: {}, head: false, refused: [] },
+    audit: { remaced: 0, from: {}, head: false, breaks: 0, refused: [] },
   };
   if (report.missingKeyIds.length > 0) return report;
 
@@ -160,7 +164,13 @@ export async function rotateMasterKey(
         detail: { table: 'audit_events', remaced: total(from), from },
       }),
   });
-  report.audit = { remaced: total(audit.from), from: audit.from, head: audit.head, refused: audit.refused };
+  report.audit = {
+    remaced: total(audit.from),
+    from: audit.from,
+    head: audit.head,
+    breaks: audit.breaks,
+    refused: audit.refused,
+  };
   for (const id of audit.missingKeyIds) missing.add(id);
   report.missingKeyIds = [...missing].sort();
   return report;

@@ -3,17 +3,19 @@
 // head, verify names the break for good, what lay between is kept as found and reported as unproven, and
 // tampering after it (with the new events, the new head, the break's record, what was kept) is caught.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { acceptChainBreak, BreakRefused } from '../../src/audit/breaks.ts';
 import { AuditHeadError, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { remacAudit } from '../../src/audit/rekey.ts';
 import { DirectoryService } from '../../src/directory/service.ts';
+import { rotateMasterKey } from '../../src/keys/rotation.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
-import { signInEvents } from '../support/audit.ts';
+import { asAcceptedBefore041, signInEvents } from '../support/audit.ts';
 import { asDatabaseWriter, createTestDatabase, ENGINES } from '../support/databases.ts';
 import { makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/transfers.ts';
@@ -210,11 +212,15 @@ for (const engine of ENGINES) {
       assert.equal(whole.ok, true, JSON.stringify(whole));
       assert.equal(whole.anchor?.found, true);
 
-      // Rotation re-MACs the break under the new key; the earlier key is then not needed.
+      // Rotation re-MACs the break under the new key, and counts it; the earlier key is then not needed.
       const next = MasterKey.generate();
-      const both = AuditKeys.fromKeyring(new MasterKeyring(next, [t.masterKey]));
-      const report = await remacAudit(withAuditKeys(t.db, both), both, { batchSize: 100 });
-      assert.deepEqual([report.breaks, report.refused], [1, []]);
+      const both = new MasterKeyring(next, [t.masterKey]);
+      const report = await rotateMasterKey(withAuditKeys(t.db, AuditKeys.fromKeyring(both)), clock, both, {
+        batchSize: 100,
+        actorUsername: 'cli',
+      });
+      assert.deepEqual([report.audit.breaks, report.audit.head, report.audit.refused], [1, true, []]);
+      assert.equal((await t.breaks())[0]?.mac_key_id, next.id);
       const onlyNext = AuditKeys.fromKeyring(new MasterKeyring(next));
       const rotated = await verifyAudit(t.db, onlyNext);
       assert.equal(rotated.ok, true, JSON.stringify(rotated));
@@ -268,12 +274,12 @@ for (const engine of ENGINES) {
         kept,
         'nothing rewritten or deleted',
       );
-      // A second time: there is nothing left to accept.
+      // A second time: there is nothing left to accept (the first's own event sealed before it looked).
       await assert.rejects(
         acceptChainBreak(t.db, t.keys, clock, { at: 3, reason: 'again', actorUsername: 'cli' }),
-        /Nothing is broken/,
+        /Nothing is broken: the audit chain verifies \(3 events checked\)/,
       );
-      assert.deepEqual(await sealAudit(t.db, t.keys), { sealed: 1, unproven: 0 });
+      assert.equal(await t.unsealed(), 0);
       const result = await verifyAudit(t.db, t.keys);
       assert.equal(result.ok, true, JSON.stringify(result));
       assert.deepEqual(
@@ -303,6 +309,281 @@ for (const engine of ENGINES) {
         },
       );
       assert.equal((await verifyAudit(t.db, t.keys)).ok, true);
+    } finally {
+      await t.database.drop();
+    }
+  });
+
+  test(`an event altered in place among those kept at a break, or one replaced by another, is caught by what the break recorded of them [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(5);
+      await sealAudit(t.db, t.keys);
+      await asDatabaseWriter(t.db, () =>
+        t.db
+          .updateTable('audit_events')
+          .set({ actor_username: 'someone-else' })
+          .where('seq', '=', 3)
+          .execute(),
+      );
+      await t.record(2);
+      await sealAudit(t.db, t.keys);
+      await acceptChainBreak(t.db, t.keys, clock, { at: 3, reason: 'INC-4713', actorUsername: 'cli' });
+      await sealAudit(t.db, t.keys);
+      assert.equal((await verifyAudit(t.db, t.keys)).ok, true);
+      const kept = await t.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('seq', '>=', 3)
+        .where('seq', '<', 8)
+        .orderBy('seq')
+        .execute();
+      assert.equal(kept.length, 5);
+      const caught = (what: string) => async () => {
+        const result = await verifyAudit(t.db, t.keys);
+        assert.equal(result.ok, false, what);
+        assert.equal(result.broken?.seq, 3, what);
+        assert.match(
+          String(result.broken?.reason),
+          /the 5 sealed events kept, unproven, at the break accepted at event 3 are not as they were found when it was accepted: one of them has been altered, or replaced, since/,
+          what,
+        );
+      };
+      const keptAt = (index: number) => kept[index] as NonNullable<(typeof kept)[number]>;
+      const [altered, middle, last] = [keptAt(0), keptAt(2), keptAt(4)];
+      for (const [what, event, change] of [
+        ['a field of one kept', middle, { detail: JSON.stringify({ n: 99 }) }],
+        ['the event that broke the chain, altered again', altered, { actor_username: 'a third' }],
+        ['what sealing found of one', last, { seal_finding: 'wrong-mac' }],
+      ] as const) {
+        await tamperedThenRestored(
+          t.db,
+          () => t.db.updateTable('audit_events').set(change).where('id', '=', event.id).execute(),
+          () => t.db.updateTable('audit_events').set(event).where('id', '=', event.id).execute(),
+          caught(what),
+        );
+      }
+      // One taken away and another put in its place: the count holds.
+      const replaced = keptAt(3);
+      await tamperedThenRestored(
+        t.db,
+        async () => {
+          await t.db.deleteFrom('audit_events').where('id', '=', replaced.id).execute();
+          await t.db
+            .insertInto('audit_events')
+            .values({ ...replaced, id: randomUUID(), actor_username: 'forged' })
+            .execute();
+        },
+        async () => {
+          await t.db.deleteFrom('audit_events').where('seq', '=', replaced.seq).execute();
+          await t.db.insertInto('audit_events').values(replaced).execute();
+        },
+        caught('one replaced'),
+      );
+      const whole = await verifyAudit(t.db, t.keys);
+      assert.equal(whole.ok, true, JSON.stringify(whole));
+      assert.deepEqual(
+        whole.acceptedBreaks.map((b) => [b.at, b.unprovenEvents, b.keptChecked]),
+        [[3, 5, true]],
+      );
+
+      // Rotation makes the kept events' MACs again (all but the altered one, refused): the digest, which
+      // leaves MACs out, still holds under the next key alone, and still catches a change.
+      const next = MasterKey.generate();
+      const both = AuditKeys.fromKeyring(new MasterKeyring(next, [t.masterKey]));
+      const report = await remacAudit(withAuditKeys(t.db, both), both, { batchSize: 100 });
+      assert.deepEqual(
+        report.refused.map((item) => [item.record, item.seq]),
+        [['event', 3]],
+      );
+      const remaced = await t.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('seq', '>', 3)
+        .where('seq', '<', 8)
+        .where('mac_key_id', '=', next.id)
+        .execute();
+      assert.equal(remaced.length, 4, 'the other kept events re-MACed');
+      const onlyNext = AuditKeys.fromKeyring(new MasterKeyring(next));
+      const rotated = await verifyAudit(t.db, onlyNext);
+      assert.equal(rotated.ok, true, JSON.stringify(rotated));
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.updateTable('audit_events').set({ detail: null }).where('id', '=', middle.id).execute(),
+        () =>
+          t.db
+            .updateTable('audit_events')
+            .set({ detail: middle.detail })
+            .where('id', '=', middle.id)
+            .execute(),
+        async () => assert.equal((await verifyAudit(t.db, onlyNext)).broken?.seq, 3),
+      );
+    } finally {
+      await t.database.drop();
+    }
+  });
+
+  test(`a break accepted before what was kept at it was recorded (migration 041): verify walks past it as before and says its kept events cannot be checked [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(4);
+      await sealAudit(t.db, t.keys);
+      await asDatabaseWriter(t.db, () =>
+        t.db
+          .updateTable('audit_events')
+          .set({ actor_username: 'someone-else' })
+          .where('seq', '=', 2)
+          .execute(),
+      );
+      await acceptChainBreak(t.db, t.keys, clock, { at: 2, reason: 'INC-4714', actorUsername: 'cli' });
+      const [row] = await t.breaks();
+      const accepted = row as NonNullable<typeof row>;
+      assert.match(String(accepted.kept_digest), /^[0-9a-f]{64}$/);
+      // Its record without the digest, as someone without the audit key would make it: caught.
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.updateTable('audit_chain_breaks').set({ kept_digest: null }).execute(),
+        () => t.db.updateTable('audit_chain_breaks').set({ kept_digest: accepted.kept_digest }).execute(),
+        async () => {
+          const result = await verifyAudit(t.db, t.keys);
+          assert.match(
+            String(result.broken?.reason),
+            /the record of the break accepted at event 2 fails its MAC/,
+          );
+        },
+      );
+      await asAcceptedBefore041(t.db, t.keys);
+      await sealAudit(t.db, t.keys);
+      const result = await verifyAudit(t.db, t.keys);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.deepEqual(
+        result.acceptedBreaks.map((b) => [b.at, b.unprovenEvents, b.keptChecked]),
+        [[2, 3, false]],
+      );
+      // Their number is still checked; a change to one of them cannot be.
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.updateTable('audit_events').set({ actor_username: 'x' }).where('seq', '=', 3).execute(),
+        () =>
+          t.db.updateTable('audit_events').set({ actor_username: 'user3' }).where('seq', '=', 3).execute(),
+        async () => assert.equal((await verifyAudit(t.db, t.keys)).ok, true),
+      );
+      const third = await t.db
+        .selectFrom('audit_events')
+        .selectAll()
+        .where('seq', '=', 3)
+        .executeTakeFirstOrThrow();
+      await tamperedThenRestored(
+        t.db,
+        () => t.db.deleteFrom('audit_events').where('id', '=', third.id).execute(),
+        () => t.db.insertInto('audit_events').values(third).execute(),
+        async () =>
+          assert.match(
+            String((await verifyAudit(t.db, t.keys)).broken?.reason),
+            /3 sealed events were kept, unproven, at the break accepted at event 2, and 2 are there now/,
+          ),
+      );
+    } finally {
+      await t.database.drop();
+    }
+  });
+
+  test(`accept-break seals what is waiting first: "nothing is broken" counts every event and names one changed before it was sealed [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(3);
+      await sealAudit(t.db, t.keys);
+      await t.record(2);
+      const [waiting] = await t.db
+        .selectFrom('audit_events')
+        .select('id')
+        .where('seq', 'is', null)
+        .orderBy('occurred_at')
+        .execute();
+      await asDatabaseWriter(t.db, () =>
+        t.db
+          .updateTable('audit_events')
+          .set({ actor_username: 'someone-else' })
+          .where('id', '=', String(waiting?.id))
+          .execute(),
+      );
+      await assert.rejects(
+        acceptChainBreak(t.db, t.keys, clock, { at: 4, reason: 'checking', actorUsername: 'cli' }),
+        (error: Error) => {
+          assert.ok(error instanceof BreakRefused, error.message);
+          assert.match(error.message, /Nothing is broken: the audit chain verifies \(5 events checked\)/);
+          assert.match(error.message, /The 1 events s2s audit verify names as unproven are sealed marked/);
+          return true;
+        },
+      );
+      assert.equal(await t.unsealed(), 0, 'sealed, as verify seals');
+      assert.deepEqual(await t.breaks(), []);
+
+      // A break: what waited is sealed onto the broken chain first, as verify (and the job) would, so the
+      // events kept are every one after the last that verifies.
+      await asDatabaseWriter(t.db, () =>
+        t.db.updateTable('audit_events').set({ actor_username: 'x' }).where('seq', '=', 2).execute(),
+      );
+      await t.record(2);
+      const accepted = await acceptChainBreak(t.db, t.keys, clock, {
+        at: 2,
+        reason: 'INC-4715',
+        actorUsername: 'cli',
+      });
+      assert.deepEqual([accepted.provenThrough, accepted.unprovenEvents, accepted.resumesAt], [1, 6, 8]);
+      assert.equal(await t.unsealed(), 1, "only the acceptance's own event waits");
+      await sealAudit(t.db, t.keys);
+      assert.equal((await verifyAudit(t.db, t.keys)).ok, true);
+    } finally {
+      await t.database.drop();
+    }
+  });
+
+  test(`an event forged past the head: sealing refuses, saying so (not a database error), and accept-break, which seals first, accepts it [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(3);
+      await sealAudit(t.db, t.keys);
+      const forged = randomUUID();
+      await t.db
+        .insertInto('audit_events')
+        .values({
+          id: forged,
+          occurred_at: '2026-10-01T00:00:00.000Z',
+          actor_user_id: null,
+          actor_username: 'someone',
+          organisation: '916',
+          action: 'file-removed',
+          subject_type: null,
+          subject_id: null,
+          detail: null,
+          seq: 4,
+          prev_hash: 'f'.repeat(64),
+          hash: 'e'.repeat(64),
+        })
+        .execute();
+      await t.record(1);
+      await assert.rejects(
+        sealAudit(t.db, t.keys),
+        (error: Error) =>
+          error instanceof AuditHeadError &&
+          /The audit chain's head \(event 3\) is behind event 4, numbered past it.*Nothing was sealed/.test(
+            error.message,
+          ),
+      );
+      assert.equal(await t.unsealed(), 1);
+      const found = await verifyAudit(t.db, t.keys);
+      assert.deepEqual([found.broken?.seq, found.broken?.eventId], [4, forged]);
+
+      const accepted = await acceptChainBreak(t.db, t.keys, clock, {
+        at: 4,
+        reason: 'INC-4716: a row inserted by hand',
+        actorUsername: 'cli',
+      });
+      assert.deepEqual([accepted.provenThrough, accepted.unprovenEvents, accepted.resumesAt], [3, 1, 5]);
+      assert.deepEqual(await sealAudit(t.db, t.keys), { sealed: 2, unproven: 0 });
+      const result = await verifyAudit(t.db, t.keys);
+      assert.equal(result.ok, true, JSON.stringify(result));
     } finally {
       await t.database.drop();
     }

@@ -2,10 +2,13 @@
 // database. The chain's own cases are in test/audit/chain.test.ts; this is the command's edge.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { acceptChainBreak } from '../../src/audit/breaks.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
+import { ManualClock } from '../../src/platform/clock.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { asAcceptedBefore041 } from '../support/audit.ts';
 import { cliSandbox, runS2s } from '../support/cli.ts';
 import { asDatabaseWriter } from '../support/databases.ts';
 
@@ -200,5 +203,139 @@ describe('s2s audit accept-break', () => {
       [[4, 'INC-1: head edited by hand']],
     );
     assert.notEqual(head.hash, json.head.hash);
+  });
+
+  test('after an event is altered: the events kept at the break are checked as found (exit 1 once one is altered, naming the break), one accepted before that was recorded is said to be unchecked, and rotation counts the breaks it re-MACs', async () => {
+    const db = withAuditKeys(sandbox.db(), keys);
+    for (let minute = 1; minute <= 3; minute += 1) {
+      await recordAudit(db, {
+        at: new Date(Date.UTC(2026, 10, 2, 9, minute)),
+        actorUsername: `officer${minute}`,
+        action: 'file-uploaded',
+      });
+    }
+    assert.equal(s2s('audit', 'verify').code, 0);
+    const head = await db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
+    const altered = Number(head.seq) - 1;
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_events').set({ actor_username: 'someone' }).where('seq', '=', altered).execute(),
+    );
+    assert.equal(s2s('audit', 'verify').code, 1);
+    const accepted = s2s('audit', 'accept-break', '--at', String(altered), '--reason', 'INC-2: edited');
+    assert.equal(accepted.code, 0, accepted.stderr);
+    assert.match(accepted.stdout, /2 sealed events after them are kept as they were found/);
+    const verified = s2s('audit', 'verify');
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.doesNotMatch(verified.stderr, /cannot be checked/);
+
+    const kept = await db
+      .selectFrom('audit_events')
+      .selectAll()
+      .where('seq', '=', altered + 1)
+      .executeTakeFirstOrThrow();
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_events').set({ organisation: '999' }).where('id', '=', kept.id).execute(),
+    );
+    const tampered = s2s('audit', 'verify');
+    assert.equal(tampered.code, 1);
+    assert.match(
+      tampered.stderr,
+      new RegExp(
+        `The audit trail has been tampered with: the 2 sealed events kept, unproven, at the break accepted at event ${altered} are not as they were found when it was accepted: one of them has been altered, or replaced, since\\.`,
+      ),
+    );
+    await asDatabaseWriter(db, () =>
+      db
+        .updateTable('audit_events')
+        .set({ organisation: kept.organisation })
+        .where('id', '=', kept.id)
+        .execute(),
+    );
+    assert.equal(s2s('audit', 'verify').code, 0);
+
+    // A break accepted by a version before 041: verify says its kept events cannot be checked.
+    for (const minute of [4, 5]) {
+      await recordAudit(db, {
+        at: new Date(Date.UTC(2026, 10, 2, 9, minute)),
+        actorUsername: `officer${minute}`,
+        action: 'file-uploaded',
+      });
+    }
+    assert.equal(s2s('audit', 'verify').code, 0);
+    const older = Number(
+      (await db.selectFrom('audit_chain_head').select('seq').executeTakeFirstOrThrow()).seq,
+    );
+    await asDatabaseWriter(db, () =>
+      db
+        .updateTable('audit_events')
+        .set({ actor_username: 'someone' })
+        .where('seq', '=', older - 1)
+        .execute(),
+    );
+    await acceptChainBreak(db, keys, new ManualClock(), {
+      at: older - 1,
+      reason: 'INC-3',
+      actorUsername: 'cli',
+    });
+    await asAcceptedBefore041(db, keys);
+    const unchecked = s2s('audit', 'verify');
+    assert.equal(unchecked.code, 0, unchecked.stderr);
+    assert.match(
+      unchecked.stderr,
+      new RegExp(
+        `broken at event ${older - 1}, .*"INC-3"\\.\n.*\n  2 sealed events from event ${older - 1} are kept as they were found, unproven; sealing started again at event ${older + 1}\\.\n` +
+          '  The kept events of this break cannot be checked: it was accepted before s2s recorded what it kept \\(migration 041\\)',
+      ),
+    );
+    assert.equal(unchecked.stderr.match(/cannot be checked/g)?.length, 1, 'that break only');
+
+    // Three accepted breaks, their records re-MACed under the next key: the rotation counts them, and
+    // names one it refuses as a break's record, not as the chain's head.
+    const next = MasterKey.generate();
+    const rotate = (...args: string[]) =>
+      runS2s(['keys', 'rotate', ...args], {
+        ...sandbox.env,
+        MASTER_KEY: next.toBase64(),
+        MASTER_KEY_PREVIOUS: masterKey.toBase64(),
+      });
+    const first = await db
+      .selectFrom('audit_chain_breaks')
+      .selectAll()
+      .orderBy('resumes_at')
+      .executeTakeFirstOrThrow();
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_chain_breaks').set({ reason: 'routine' }).where('id', '=', first.id).execute(),
+    );
+    const refusing = rotate();
+    assert.equal(refusing.code, 1, refusing.stderr);
+    // (The events altered, kept at their breaks, do not verify under their key either: left as found.)
+    assert.match(refusing.stderr, /3 audit records did not verify under the key that made their MACs/);
+    assert.match(
+      refusing.stderr,
+      new RegExp(
+        `the record of the break accepted at event 4 \\(master key ${masterKey.id}\\): it fails its MAC`,
+      ),
+    );
+    assert.doesNotMatch(refusing.stderr, /the chain's head/);
+    assert.match(
+      refusing.stdout,
+      new RegExp(
+        `Re-MACed \\d+ audit events \\(\\d+ from ${masterKey.id}\\), the chain's head and the records of 2 accepted breaks in the chain under the current master key ${next.id}`,
+      ),
+    );
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_chain_breaks').set({ reason: first.reason }).where('id', '=', first.id).execute(),
+    );
+    const rotated = rotate();
+    assert.match(rotated.stderr, /2 audit records did not verify/);
+    assert.match(
+      rotated.stdout,
+      new RegExp(
+        `Re-MACed the record of 1 accepted break in the chain under the current master key ${next.id}`,
+      ),
+    );
+    assert.equal(JSON.parse(rotate('--json').stdout).audit.breaks, 0, 'nothing left to re-MAC');
+    const afterRotation = runS2s(['audit', 'verify'], { ...sandbox.env, MASTER_KEY: next.toBase64() });
+    assert.equal(afterRotation.code, 0, afterRotation.stderr);
   });
 });

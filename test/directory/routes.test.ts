@@ -4,6 +4,7 @@ import { after, before, test } from 'node:test';
 import { acceptChainBreak } from '../../src/audit/breaks.ts';
 import { chainHead, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import type { Role } from '../../src/auth/permissions.ts';
+import { asAcceptedBefore041 } from '../support/audit.ts';
 import { asDatabaseWriter, describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeFileStores, makeTransfer, school as schoolParty } from '../support/transfers.ts';
@@ -565,6 +566,27 @@ describeEachEngine('directory pages', (database) => {
       ),
     );
     assert.doesNotMatch(textOf(accepted.body), /Warning The audit chain’s head fails its MAC/);
+    assert.doesNotMatch(textOf(accepted.body), /cannot be checked/, 'nothing kept at it');
+    // A break accepted before migration 041, with events kept at it: the page says they cannot be checked.
+    await sealAudit(db, t.deps.auditKeys);
+    const newest = (await chainHead(db)).seq;
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_events').set({ actor_username: 'x' }).where('seq', '=', newest).execute(),
+    );
+    await acceptChainBreak(db, t.deps.auditKeys, t.deps.clock, {
+      at: newest,
+      reason: 'INC-10',
+      actorUsername: 'cli',
+    });
+    await asAcceptedBefore041(db, t.deps.auditKeys);
+    const unchecked = textOf((await national.agent.get('/dba/audit')).body);
+    assert.match(
+      unchecked,
+      new RegExp(
+        `broken at event ${newest},.*“INC-10”\\..* The events kept at this break cannot be checked: it was accepted before s2s recorded what it kept, so only their number is checked\\.`,
+      ),
+    );
+    assert.equal(unchecked.match(/cannot be checked/g)?.length, 1, 'that break only');
     const all = await national.agent.get('/dba/audit.csv');
     assert.ok(all.body.includes(elsewhere.username) && all.body.includes(username));
     assert.match(String(all.headers['content-disposition']), /filename="audit-log-\d{4}-\d{2}-\d{2}\.csv"/);

@@ -276,7 +276,7 @@ describeEachEngine('master key rotation', (database) => {
       missingKeyIds: [],
       damaged: [],
       // The events here were written without the audit keys (a bare test database): nothing to re-MAC.
-      audit: { remaced: 0, from: {}, head: false, refused: [] },
+      audit: { remaced: 0, from: {}, head: false, breaks: 0, refused: [] },
     });
 
     const status = await keyStatus(db, bWithA);

@@ -142,6 +142,11 @@ export interface AuditChainBreakTable {
   old_head_legacy_through: number | null;
   old_head_mac: string | null;
   old_head_mac_key_id: string | null;
+  /**
+   * SHA-256 of the events kept between (keptEventsDigest), as they were when it was accepted; null on a
+   * break accepted before migration 041, whose kept events can be counted but not checked.
+   */
+  kept_digest: string | null;
   /** HMAC over all of the above, under the audit key of mac_key_id. */
   mac: string;
   mac_key_id: string;
