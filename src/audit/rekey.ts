@@ -25,17 +25,19 @@ import {
 } from './chain.ts';
 import type { AuditKeys } from './keys.ts';
 
-/**
- * Where the events kept at accepted breaks lie, as verify's walk keeps them: after each break's last
- * proven event and before sealing resumed, and below 1 at the first break. Only breaks whose record
- * verifies under its key count: a record made up, or altered, decides nothing.
- */
-export interface KeptAtBreaks {
+/** Where the events kept at accepted breaks lie (keptAtBreaks). */
+interface KeptAtBreaks {
   ranges: { provenThrough: number; resumesAt: number }[];
   belowOne: boolean;
 }
 
-export async function keptAtBreaks(db: Executor, keys: AuditKeys): Promise<KeptAtBreaks> {
+/**
+ * Where the events kept at accepted breaks lie, as verify's walk keeps them: after each break's last
+ * proven event and before sealing resumed, and below 1 at the first break. Only breaks whose record
+ * verifies under its key count: a record made up, or altered, decides nothing (rotation then refuses
+ * what it would have kept, as before there was a break).
+ */
+async function keptAtBreaks(db: Executor, keys: AuditKeys): Promise<KeptAtBreaks> {
   const breaks = await readBreaks(db);
   const proven = breaks.map(
     (row) => keys.has(row.mac_key_id) && keys.verify(breakMacInput(breakHash(row)), row.mac_key_id, row.mac),
@@ -151,7 +153,8 @@ export interface RemacOptions {
 /**
  * Re-MACs, a batch per transaction, every audit event (and the head, and the accepted breaks' records)
  * MACed under a key other than the current one, but the events kept at accepted breaks, which it leaves
- * as found and counts (keptAtBreaks). Keys not configured are the caller's to check first (keys/rotation.ts refuses to start).
+ * as found and counts. Keys not configured are the caller's to check first (keys/rotation.ts refuses to
+ * start).
  */
 export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions): Promise<AuditRemacReport> {
   const current = keys.currentId;
