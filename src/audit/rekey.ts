@@ -3,11 +3,14 @@
 // the current one, so the earlier key
 // can be removed without leaving events that can no longer be checked. Each event (and the head) is
 // first verified under the key that made its MACs: one that does not verify is never re-MACed (that
-// would launder it), only reported and left as it is, for verify to name. Hashes never change, so
-// neither do the anchors noted. A batch per transaction, each row changed only if it still holds what
+// would launder it), only reported and left as it is, for verify to name. The events kept at an accepted
+// break are left as found, MACs and all (decision 42): verify walks past them, checking what the break
+// recorded of them, never their MACs, so they need no key. Hashes never change, so neither do the
+// anchors noted. A batch per transaction, each row changed only if it still holds what
 // was read: safe to run twice at once, to stop, and to run again.
+import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
-import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
+import type { AuditEventRow, Database, Db, Executor } from '../platform/db/schema.ts';
 import {
   breakHash,
   breakMacInput,
@@ -16,31 +19,85 @@ import {
   headMacState,
   keyedChainHash,
   MAC_VERSION,
+  readBreaks,
   readHead,
   sealMacInput,
 } from './chain.ts';
 import type { AuditKeys } from './keys.ts';
 
-/** How many events (and the head) each master key's audit key has MACed. */
-export async function countAuditMacs(db: Executor): Promise<Record<string, number>> {
+/** Where the events kept at accepted breaks lie (keptAtBreaks). */
+interface KeptAtBreaks {
+  ranges: { provenThrough: number; resumesAt: number }[];
+  belowOne: boolean;
+}
+
+/**
+ * Where the events kept at accepted breaks lie, as verify's walk keeps them: after each break's last
+ * proven event and before sealing resumed, and below 1 at the first break. Only breaks whose record
+ * verifies under its key count: a record made up, or altered, decides nothing (rotation then refuses
+ * what it would have kept, as before there was a break).
+ */
+async function keptAtBreaks(db: Executor, keys: AuditKeys): Promise<KeptAtBreaks> {
+  const breaks = await readBreaks(db);
+  const proven = breaks.map(
+    (row) => keys.has(row.mac_key_id) && keys.verify(breakMacInput(breakHash(row)), row.mac_key_id, row.mac),
+  );
+  return {
+    ranges: breaks
+      .filter((_, index) => proven[index])
+      .map((row) => ({ provenThrough: Number(row.proven_through), resumesAt: Number(row.resumes_at) })),
+    belowOne: proven[0] === true,
+  };
+}
+
+/** Whether an event is one kept at an accepted break (never an unsealed one). */
+function isKept(eb: ExpressionBuilder<Database, 'audit_events'>, kept: KeptAtBreaks): Expression<SqlBool> {
+  return eb.or([
+    ...kept.ranges.map(({ provenThrough, resumesAt }) =>
+      eb.and([eb('seq', '>', provenThrough), eb('seq', '<', resumesAt)]),
+    ),
+    ...(kept.belowOne ? [eb('seq', '<', 1)] : []),
+  ]);
+}
+
+function isNotKept(eb: ExpressionBuilder<Database, 'audit_events'>, kept: KeptAtBreaks): Expression<SqlBool> {
+  return eb.or([eb('seq', 'is', null), eb.not(isKept(eb, kept))]);
+}
+
+export interface AuditMacCounts {
+  /** Per master key, the MACs verify checks under it: of events, the head and accepted breaks' records. */
+  macs: Record<string, number>;
+  /** Events kept at accepted breaks: left as found, their MACs checked by nothing, so needing no key. */
+  keptAtBreaks: number;
+}
+
+/** How many MACs each master key's audit key has made that are still checked, and the events kept apart. */
+export async function countAuditMacs(db: Executor, keys: AuditKeys): Promise<AuditMacCounts> {
+  const kept = await keptAtBreaks(db, keys);
   const rows = await db
     .selectFrom('audit_events')
     .select(['mac_key_id', (eb) => eb.fn.countAll<string | number>().as('count')])
     .where('mac_key_id', 'is not', null)
+    .where((eb) => isNotKept(eb, kept))
     .groupBy('mac_key_id')
     .orderBy('mac_key_id')
     .execute();
-  const counts: Record<string, number> = {};
-  for (const row of rows) counts[String(row.mac_key_id)] = toCount(row.count);
+  const macs: Record<string, number> = {};
+  for (const row of rows) macs[String(row.mac_key_id)] = toCount(row.count);
   const head = await db
     .selectFrom('audit_chain_head')
     .select('mac_key_id')
     .where('id', '=', 1)
     .executeTakeFirst();
-  if (head?.mac_key_id) counts[head.mac_key_id] = (counts[head.mac_key_id] ?? 0) + 1;
+  if (head?.mac_key_id) macs[head.mac_key_id] = (macs[head.mac_key_id] ?? 0) + 1;
   const breaks = await db.selectFrom('audit_chain_breaks').select('mac_key_id').execute();
-  for (const { mac_key_id: keyId } of breaks) counts[keyId] = (counts[keyId] ?? 0) + 1;
-  return counts;
+  for (const { mac_key_id: keyId } of breaks) macs[keyId] = (macs[keyId] ?? 0) + 1;
+  const keptCount = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll<string | number>().as('count'))
+    .where((eb) => isKept(eb, kept))
+    .executeTakeFirstOrThrow();
+  return { macs, keptAtBreaks: toCount(keptCount.count) };
 }
 
 export interface RefusedAuditMac {
@@ -60,6 +117,8 @@ export interface AuditRemacReport {
   head: boolean;
   /** Accepted breaks whose MACs were made again. */
   breaks: number;
+  /** Events kept at accepted breaks, under an earlier key: left as found (their MACs are checked by nothing). */
+  keptAtBreaks: number;
   /** Events, or the head, that did not verify under their key: left as they are. */
   refused: RefusedAuditMac[];
   /** Keys named by events met during the run but not configured (the run checks them before it starts). */
@@ -92,20 +151,39 @@ export interface RemacOptions {
 }
 
 /**
- * Re-MACs, a batch per transaction, every audit event (and the head) MACed under a key other than the
- * current one. Keys not configured are the caller's to check first (keys/rotation.ts refuses to start).
+ * Re-MACs, a batch per transaction, every audit event (and the head, and the accepted breaks' records)
+ * MACed under a key other than the current one, but the events kept at accepted breaks, which it leaves
+ * as found and counts. Keys not configured are the caller's to check first (keys/rotation.ts refuses to
+ * start).
  */
 export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions): Promise<AuditRemacReport> {
   const current = keys.currentId;
-  const report: AuditRemacReport = { from: {}, head: false, breaks: 0, refused: [], missingKeyIds: [] };
+  const report: AuditRemacReport = {
+    from: {},
+    head: false,
+    breaks: 0,
+    keptAtBreaks: 0,
+    refused: [],
+    missingKeyIds: [],
+  };
   const missing = new Set<string>();
+  const kept = await keptAtBreaks(db, keys);
+  const left = await db
+    .selectFrom('audit_events')
+    .select((eb) => eb.fn.countAll<string | number>().as('count'))
+    .where('mac_key_id', 'is not', null)
+    .where('mac_key_id', '!=', current)
+    .where((eb) => isKept(eb, kept))
+    .executeTakeFirstOrThrow();
+  report.keptAtBreaks = toCount(left.count);
   let after: string | null = null;
   for (;;) {
     let query = db
       .selectFrom('audit_events')
       .selectAll()
       .where('mac_key_id', 'is not', null)
-      .where('mac_key_id', '!=', current);
+      .where('mac_key_id', '!=', current)
+      .where((eb) => isNotKept(eb, kept));
     if (after !== null) query = query.where('id', '>', after);
     const events = await query.orderBy('id').limit(options.batchSize).execute();
     if (events.length === 0) break;

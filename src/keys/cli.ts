@@ -19,8 +19,9 @@ export const KEYS_USAGE = `  keys status [--json]           how many data keys e
   keys rotate [--batch N] [--json]
                                  re-wrap every data key under an earlier master key
                                  (MASTER_KEY_PREVIOUS) with the current one, and re-MAC the audit
-                                 events (each verified first), N per transaction (default 500);
-                                 files are not re-encrypted; safe to repeat
+                                 events (each verified first; those kept at accepted breaks are
+                                 left as found), N per transaction (default 500); files are not
+                                 re-encrypted; safe to repeat
 `;
 
 const DEFAULT_BATCH = 500;
@@ -127,8 +128,14 @@ function statusText(status: KeyStatus): string {
     ...SEALED_TABLES.map(
       (table) => `  ${TABLE_NAMES[table]}: ${countsText(status.tables[table], status.currentKeyId)}`,
     ),
-    `Audit trail MACs (events and the chain's head): ${countsText(status.auditMacs, status.currentKeyId)}`,
+    `Audit trail MACs (events, the chain's head and the records of accepted breaks): ${countsText(status.auditMacs, status.currentKeyId)}`,
   ];
+  if (status.auditKeptAtBreaks > 0) {
+    lines.push(
+      `Audit events kept unproven at accepted breaks, left as found: ${status.auditKeptAtBreaks} (no master key needed: ` +
+        'verify checks them against what each break recorded of them, not by their MACs)',
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -168,11 +175,18 @@ function rotationText(report: RotationReport): string {
     lines.push(
       'Keep each earlier key until s2s keys status shows nothing under it and no backup you keep was made under it.',
     );
-    return `${lines.join('\n')}\n`;
+  } else if (report.missingKeyIds.length === 0 && report.damaged.length === 0 && audit.refused.length === 0) {
+    lines.push(
+      `Every data key is already wrapped by the current master key ${report.currentKeyId}: nothing to re-wrap, and no audit MAC to make again.`,
+    );
   }
-  return report.missingKeyIds.length > 0 || report.damaged.length > 0 || report.audit.refused.length > 0
-    ? ''
-    : `Every data key is already wrapped by the current master key ${report.currentKeyId}: nothing to re-wrap, and no audit MAC to make again.\n`;
+  if (audit.keptAtBreaks > 0) {
+    lines.push(
+      `Left as found the ${audit.keptAtBreaks} audit events kept unproven at accepted breaks in the chain, under the earlier key that MACed them: ` +
+        'verify checks them against what each break recorded of them, not by their MACs, so they need no master key.',
+    );
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
 function refusedAuditText(report: RotationReport): string {

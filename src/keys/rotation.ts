@@ -2,7 +2,8 @@
 // unwrapped with it and wrapped again under the current one. The files and secrets themselves are
 // never read or re-encrypted: their data keys do not change, only the wrapping of those keys. The audit
 // trail's MACs, made under an audit key derived from the master key, are made again under the current
-// one (audit/rekey.ts), each only after it verifies under the key that made it.
+// one (audit/rekey.ts), each only after it verifies under the key that made it; the events kept at an
+// accepted break are left as found (decision 42).
 import { AuditKeys } from '../audit/keys.ts';
 import { countAuditMacs, type RefusedAuditMac, remacAudit } from '../audit/rekey.ts';
 import { recordAudit } from '../audit/repository.ts';
@@ -27,9 +28,14 @@ export interface KeyStatus {
   configuredKeyIds: string[];
   /** Per table, how many wrapped data keys each master key (by id) holds. */
   tables: Record<SealedTable, Record<string, number>>;
-  /** How many audit events (and the chain's head) each master key's audit key has MACed. */
+  /**
+   * How many audit MACs each master key's audit key made that verify checks: of events, the chain's head
+   * and accepted breaks' records. Not those of the events kept at accepted breaks (auditKeptAtBreaks).
+   */
   auditMacs: Record<string, number>;
-  /** Master keys that hold data keys or audit MACs but are not given to this instance. */
+  /** Audit events kept at accepted breaks: left as found, their MACs checked by nothing, needing no key. */
+  auditKeptAtBreaks: number;
+  /** Master keys that hold data keys or audit MACs (as counted in auditMacs) but are not given to this instance. */
   missingKeyIds: string[];
 }
 
@@ -43,13 +49,14 @@ export async function keyStatus(db: Db, keyring: MasterKeyring): Promise<KeyStat
       if (masterKeyId === null || !keyring.has(masterKeyId)) missing.add(masterKeyId ?? NO_KEY_ID);
     }
   }
-  const auditMacs = await countAuditMacs(db);
-  for (const keyId of Object.keys(auditMacs)) if (!keyring.has(keyId)) missing.add(keyId);
+  const audit = await countAuditMacs(db, AuditKeys.fromKeyring(keyring));
+  for (const keyId of Object.keys(audit.macs)) if (!keyring.has(keyId)) missing.add(keyId);
   return {
     currentKeyId: keyring.current.id,
     configuredKeyIds: keyring.ids,
     tables,
-    auditMacs,
+    auditMacs: audit.macs,
+    auditKeptAtBreaks: audit.keptAtBreaks,
     missingKeyIds: [...missing].sort(),
   };
 }
@@ -69,13 +76,15 @@ export interface RotationReport {
   damaged: { table: SealedTable; id: string; masterKeyId: string }[];
   /**
    * The audit trail: events re-MACed under the current key (per earlier key), the head, the accepted
-   * breaks' records, and refusals.
+   * breaks' records, the events kept at accepted breaks left as found, and refusals.
    */
   audit: {
     remaced: number;
     from: Record<string, number>;
     head: boolean;
     breaks: number;
+    /** Events kept at accepted breaks, under an earlier key: left as found, MACs and all (decision 42). */
+    keptAtBreaks: number;
     /** Events (or the head) that did not verify under their key: never re-MACed, left for verify to name. */
     refused: RefusedAuditMac[];
   };
@@ -106,7 +115,7 @@ export async function rotateMasterKey(
     from: {},
     missingKeyIds: (await keyStatus(db, keyring)).missingKeyIds,
     damaged: [],
-    audit: { remaced: 0, from: {}, head: false, breaks: 0, refused: [] },
+    audit: { remaced: 0, from: {}, head: false, breaks: 0, keptAtBreaks: 0, refused: [] },
   };
   if (report.missingKeyIds.length > 0) return report;
 
@@ -169,6 +178,7 @@ export async function rotateMasterKey(
     from: audit.from,
     head: audit.head,
     breaks: audit.breaks,
+    keptAtBreaks: audit.keptAtBreaks,
     refused: audit.refused,
   };
   for (const id of audit.missingKeyIds) missing.add(id);

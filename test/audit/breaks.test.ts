@@ -8,9 +8,8 @@ import { test } from 'node:test';
 import { acceptChainBreak, BreakRefused } from '../../src/audit/breaks.ts';
 import { AuditHeadError, sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
-import { remacAudit } from '../../src/audit/rekey.ts';
 import { DirectoryService } from '../../src/directory/service.ts';
-import { rotateMasterKey } from '../../src/keys/rotation.ts';
+import { keyStatus, rotateMasterKey } from '../../src/keys/rotation.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
@@ -339,16 +338,18 @@ for (const engine of ENGINES) {
         .orderBy('seq')
         .execute();
       assert.equal(kept.length, 5);
-      const caught = (what: string) => async () => {
-        const result = await verifyAudit(t.db, t.keys);
-        assert.equal(result.ok, false, what);
-        assert.equal(result.broken?.seq, 3, what);
-        assert.match(
-          String(result.broken?.reason),
-          /the 5 sealed events kept, unproven, at the break accepted at event 3 are not as they were found when it was accepted: one of them has been altered, or replaced, since/,
-          what,
-        );
-      };
+      const caughtBy =
+        (keys: AuditKeys, what = 'a kept event changed') =>
+        async () => {
+          const result = await verifyAudit(t.db, keys);
+          assert.equal(result.ok, false, what);
+          assert.equal(result.broken?.seq, 3, what);
+          assert.match(
+            String(result.broken?.reason),
+            /the 5 sealed events kept, unproven, at the break accepted at event 3 are not as they were found when it was accepted: one of them has been altered, or replaced, since/,
+            what,
+          );
+        };
       const keptAt = (index: number) => kept[index] as NonNullable<(typeof kept)[number]>;
       const [altered, middle, last] = [keptAt(0), keptAt(2), keptAt(4)];
       for (const [what, event, change] of [
@@ -360,7 +361,7 @@ for (const engine of ENGINES) {
           t.db,
           () => t.db.updateTable('audit_events').set(change).where('id', '=', event.id).execute(),
           () => t.db.updateTable('audit_events').set(event).where('id', '=', event.id).execute(),
-          caught(what),
+          caughtBy(t.keys, what),
         );
       }
       // One taken away and another put in its place: the count holds.
@@ -378,7 +379,7 @@ for (const engine of ENGINES) {
           await t.db.deleteFrom('audit_events').where('seq', '=', replaced.seq).execute();
           await t.db.insertInto('audit_events').values(replaced).execute();
         },
-        caught('one replaced'),
+        caughtBy(t.keys, 'one replaced'),
       );
       const whole = await verifyAudit(t.db, t.keys);
       assert.equal(whole.ok, true, JSON.stringify(whole));
@@ -387,37 +388,61 @@ for (const engine of ENGINES) {
         [[3, 5, true]],
       );
 
-      // Rotation makes the kept events' MACs again (all but the altered one, refused): the digest, which
-      // leaves MACs out, still holds under the next key alone, and still catches a change.
+      // Rotation leaves the kept events as found, MACs and all (the altered one is not refused: it is kept
+      // at a break accepted, whose digest, which leaves MACs out, guards them), and counts them. The earlier
+      // key can then be dropped: status needs it for nothing, verify still holds and still catches a change.
       const next = MasterKey.generate();
-      const both = AuditKeys.fromKeyring(new MasterKeyring(next, [t.masterKey]));
-      const report = await remacAudit(withAuditKeys(t.db, both), both, { batchSize: 100 });
+      const both = new MasterKeyring(next, [t.masterKey]);
+      const report = await rotateMasterKey(withAuditKeys(t.db, AuditKeys.fromKeyring(both)), clock, both, {
+        batchSize: 2,
+        actorUsername: 'cli',
+      });
+      assert.deepEqual(report.audit.refused, []);
+      assert.deepEqual([report.audit.keptAtBreaks, report.audit.breaks, report.audit.head], [5, 1, true]);
+      assert.equal(report.audit.remaced, 3, 'events 1, 2 and 8');
       assert.deepEqual(
-        report.refused.map((item) => [item.record, item.seq]),
-        [['event', 3]],
+        await t.db
+          .selectFrom('audit_events')
+          .selectAll()
+          .where('seq', '>=', 3)
+          .where('seq', '<', 8)
+          .orderBy('seq')
+          .execute(),
+        kept,
+        'left as found, under the earlier key',
       );
-      const remaced = await t.db
-        .selectFrom('audit_events')
-        .select('id')
-        .where('seq', '>', 3)
-        .where('seq', '<', 8)
-        .where('mac_key_id', '=', next.id)
-        .execute();
-      assert.equal(remaced.length, 4, 'the other kept events re-MACed');
-      const onlyNext = AuditKeys.fromKeyring(new MasterKeyring(next));
-      const rotated = await verifyAudit(t.db, onlyNext);
+      const onlyNext = new MasterKeyring(next);
+      const status = await keyStatus(t.db, onlyNext);
+      assert.deepEqual(status.missingKeyIds, []);
+      assert.equal(status.auditMacs[t.masterKey.id], undefined, 'nothing needs the earlier key');
+      assert.equal(status.auditKeptAtBreaks, 5);
+      const nextKeys = AuditKeys.fromKeyring(onlyNext);
+      const rotated = await verifyAudit(t.db, nextKeys);
       assert.equal(rotated.ok, true, JSON.stringify(rotated));
-      await tamperedThenRestored(
-        t.db,
-        () => t.db.updateTable('audit_events').set({ detail: null }).where('id', '=', middle.id).execute(),
-        () =>
-          t.db
-            .updateTable('audit_events')
-            .set({ detail: middle.detail })
-            .where('id', '=', middle.id)
-            .execute(),
-        async () => assert.equal((await verifyAudit(t.db, onlyNext)).broken?.seq, 3),
+      assert.deepEqual(rotated.missingKeys, []);
+      assert.deepEqual(
+        rotated.acceptedBreaks.map((b) => [b.at, b.unprovenEvents, b.keptChecked]),
+        [[3, 5, true]],
       );
+      for (const event of [middle, altered]) {
+        await tamperedThenRestored(
+          t.db,
+          () => t.db.updateTable('audit_events').set({ detail: null }).where('id', '=', event.id).execute(),
+          () =>
+            t.db
+              .updateTable('audit_events')
+              .set({ detail: event.detail })
+              .where('id', '=', event.id)
+              .execute(),
+          caughtBy(nextKeys),
+        );
+      }
+      // A rerun changes nothing, and says the same of them.
+      const again = await rotateMasterKey(withAuditKeys(t.db, nextKeys), clock, onlyNext, {
+        batchSize: 2,
+        actorUsername: 'cli',
+      });
+      assert.deepEqual([again.audit.remaced, again.audit.keptAtBreaks, again.audit.refused], [0, 5, []]);
     } finally {
       await t.database.drop();
     }
@@ -483,6 +508,110 @@ for (const engine of ENGINES) {
             /3 sealed events were kept, unproven, at the break accepted at event 2, and 2 are there now/,
           ),
       );
+      // Rotation leaves them as found too (event 2, altered, among them), and the earlier key can be
+      // dropped: they were checked by nothing but their number before, and still are.
+      const next = MasterKey.generate();
+      const both = new MasterKeyring(next, [t.masterKey]);
+      const report = await rotateMasterKey(withAuditKeys(t.db, AuditKeys.fromKeyring(both)), clock, both, {
+        batchSize: 100,
+        actorUsername: 'cli',
+      });
+      assert.deepEqual([report.audit.refused, report.audit.keptAtBreaks, report.audit.breaks], [[], 3, 1]);
+      const [rotatedRow] = await t.breaks();
+      assert.equal(rotatedRow?.kept_digest, null, 'no digest made up for what is there now');
+      assert.deepEqual((await keyStatus(t.db, new MasterKeyring(next))).missingKeyIds, []);
+      const rotated = await verifyAudit(t.db, AuditKeys.fromKeyring(new MasterKeyring(next)));
+      assert.equal(rotated.ok, true, JSON.stringify(rotated));
+      assert.deepEqual(
+        rotated.acceptedBreaks.map((b) => [b.at, b.unprovenEvents, b.keptChecked]),
+        [[2, 3, false]],
+      );
+    } finally {
+      await t.database.drop();
+    }
+  });
+
+  test(`a break at a deleted event keeps events that verify: rotation leaves them as found as well, and the earlier key can be dropped [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(5);
+      await sealAudit(t.db, t.keys);
+      await asDatabaseWriter(t.db, () => t.db.deleteFrom('audit_events').where('seq', '=', 3).execute());
+      assert.match(String((await verifyAudit(t.db, t.keys)).broken?.reason), /event 3 is missing/);
+      const accepted = await acceptChainBreak(t.db, t.keys, clock, {
+        at: 3,
+        reason: 'INC-4717: event 3 deleted',
+        actorUsername: 'cli',
+      });
+      assert.deepEqual([accepted.provenThrough, accepted.unprovenEvents, accepted.resumesAt], [2, 2, 6]);
+      await sealAudit(t.db, t.keys);
+      const kept = await t.db.selectFrom('audit_events').selectAll().where('seq', 'in', [4, 5]).execute();
+
+      const next = MasterKey.generate();
+      const both = new MasterKeyring(next, [t.masterKey]);
+      const report = await rotateMasterKey(withAuditKeys(t.db, AuditKeys.fromKeyring(both)), clock, both, {
+        batchSize: 100,
+        actorUsername: 'cli',
+      });
+      assert.deepEqual(
+        [report.audit.refused, report.audit.keptAtBreaks, report.audit.remaced],
+        [[], 2, 3],
+        'events 1, 2 and 6 re-MACed; 4 and 5 left',
+      );
+      assert.deepEqual(
+        await t.db.selectFrom('audit_events').selectAll().where('seq', 'in', [4, 5]).execute(),
+        kept,
+      );
+      const onlyNext = new MasterKeyring(next);
+      const status = await keyStatus(t.db, onlyNext);
+      assert.deepEqual([status.missingKeyIds, status.auditKeptAtBreaks], [[], 2]);
+      const rotated = await verifyAudit(t.db, AuditKeys.fromKeyring(onlyNext));
+      assert.equal(rotated.ok, true, JSON.stringify(rotated));
+      assert.deepEqual(rotated.missingKeys, []);
+    } finally {
+      await t.database.drop();
+    }
+  });
+
+  test(`a break's record that fails its MAC decides nothing: rotation refuses it and the altered event it would keep [${engine}]`, async () => {
+    const t = await trail(engine);
+    try {
+      await t.record(4);
+      await sealAudit(t.db, t.keys);
+      await asDatabaseWriter(t.db, () =>
+        t.db.updateTable('audit_events').set({ actor_username: 'x' }).where('seq', '=', 2).execute(),
+      );
+      await acceptChainBreak(t.db, t.keys, clock, { at: 2, reason: 'INC-4718', actorUsername: 'cli' });
+      await sealAudit(t.db, t.keys);
+      const [row] = await t.breaks();
+      const next = MasterKey.generate();
+      const both = new MasterKeyring(next, [t.masterKey]);
+      const rotate = () =>
+        rotateMasterKey(withAuditKeys(t.db, AuditKeys.fromKeyring(both)), clock, both, {
+          batchSize: 100,
+          actorUsername: 'cli',
+        });
+      await asDatabaseWriter(t.db, () =>
+        t.db.updateTable('audit_chain_breaks').set({ proven_through: 0 }).execute(),
+      );
+      const refusing = await rotate();
+      assert.deepEqual(
+        refusing.audit.refused.map((item) => [item.record, item.seq]),
+        [
+          ['event', 2],
+          ['break', 1],
+        ],
+      );
+      assert.equal(refusing.audit.keptAtBreaks, 0);
+      await asDatabaseWriter(t.db, () =>
+        t.db
+          .updateTable('audit_chain_breaks')
+          .set({ proven_through: (row as NonNullable<typeof row>).proven_through })
+          .execute(),
+      );
+      const rotated = await rotate();
+      assert.deepEqual([rotated.audit.refused, rotated.audit.keptAtBreaks], [[], 1]);
+      assert.equal((await verifyAudit(t.db, AuditKeys.fromKeyring(new MasterKeyring(next)))).ok, true);
     } finally {
       await t.database.drop();
     }

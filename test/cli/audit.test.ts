@@ -205,7 +205,7 @@ describe('s2s audit accept-break', () => {
     assert.notEqual(head.hash, json.head.hash);
   });
 
-  test('after an event is altered: the events kept at the break are checked as found (exit 1 once one is altered, naming the break), one accepted before that was recorded is said to be unchecked, and rotation counts the breaks it re-MACs', async () => {
+  test('after an event is altered: the events kept at the break are checked as found (exit 1 once one is altered, naming the break), one accepted before that was recorded is said to be unchecked, and rotation counts the breaks it re-MACs and leaves their kept events as found', async () => {
     const db = withAuditKeys(sandbox.db(), keys);
     for (let minute = 1; minute <= 3; minute += 1) {
       await recordAudit(db, {
@@ -308,26 +308,30 @@ describe('s2s audit accept-break', () => {
     );
     const refusing = rotate();
     assert.equal(refusing.code, 1, refusing.stderr);
-    // (The events altered, kept at their breaks, do not verify under their key either: left as found.)
-    assert.match(refusing.stderr, /3 audit records did not verify under the key that made their MACs/);
+    // The events altered, kept at the other two breaks, are left as found, not refused (decision 42).
+    assert.match(refusing.stderr, /^1 audit records did not verify under the key that made their MACs/);
     assert.match(
       refusing.stderr,
       new RegExp(
         `the record of the break accepted at event 4 \\(master key ${masterKey.id}\\): it fails its MAC`,
       ),
     );
-    assert.doesNotMatch(refusing.stderr, /the chain's head/);
+    assert.doesNotMatch(refusing.stderr, /the chain's head|event \d+ id/);
     assert.match(
       refusing.stdout,
       new RegExp(
         `Re-MACed \\d+ audit events \\(\\d+ from ${masterKey.id}\\), the chain's head and the records of 2 accepted breaks in the chain under the current master key ${next.id}`,
       ),
     );
+    assert.match(
+      refusing.stdout,
+      /Left as found the 4 audit events kept unproven at accepted breaks in the chain/,
+    );
     await asDatabaseWriter(db, () =>
       db.updateTable('audit_chain_breaks').set({ reason: first.reason }).where('id', '=', first.id).execute(),
     );
     const rotated = rotate();
-    assert.match(rotated.stderr, /2 audit records did not verify/);
+    assert.equal(rotated.code, 0, rotated.stderr);
     assert.match(
       rotated.stdout,
       new RegExp(
@@ -335,7 +339,13 @@ describe('s2s audit accept-break', () => {
       ),
     );
     assert.equal(JSON.parse(rotate('--json').stdout).audit.breaks, 0, 'nothing left to re-MAC');
-    const afterRotation = runS2s(['audit', 'verify'], { ...sandbox.env, MASTER_KEY: next.toBase64() });
+    // The earlier key dropped: nothing needs it, and verify names the three breaks (exit 0).
+    const onlyNext = { ...sandbox.env, MASTER_KEY: next.toBase64() };
+    const status = runS2s(['keys', 'status'], onlyNext);
+    assert.equal(status.code, 0, status.stderr);
+    assert.doesNotMatch(status.stdout, new RegExp(masterKey.id));
+    const afterRotation = runS2s(['audit', 'verify', '--json'], onlyNext);
     assert.equal(afterRotation.code, 0, afterRotation.stderr);
+    assert.equal(JSON.parse(afterRotation.stdout).acceptedBreaks.length, 3);
   });
 });

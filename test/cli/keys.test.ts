@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { sealAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { AuthService } from '../../src/auth/service.ts';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
@@ -14,8 +15,9 @@ import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.t
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { signInEvents } from '../support/audit.ts';
 import { runS2s, s2sEnv } from '../support/cli.ts';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
+import { asDatabaseWriter, createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, makeTransfer, readStored, type StoredTransfer, school } from '../support/transfers.ts';
 
@@ -126,6 +128,7 @@ for (const engine of ENGINES) {
         tables: { transfers: { [keyA.id]: 2 }, census_returns: {}, two_factor_secrets: { [keyA.id]: 1 } },
         // The event of the two-factor set-up, written under A.
         auditMacs: { [keyA.id]: 1 },
+        auditKeptAtBreaks: 0,
         missingKeyIds: [],
       });
     });
@@ -239,7 +242,89 @@ for (const engine of ENGINES) {
           '  census returns: none\n' +
           `  two-factor secrets: 1 under ${keyB.id} (current)\n` +
           // The set-up's event re-MACed and the four rotation recorded, under the current key, not sealed yet.
-          `Audit trail MACs (events and the chain's head): 5 under ${keyB.id} (current)\n`,
+          `Audit trail MACs (events, the chain's head and the records of accepted breaks): 5 under ${keyB.id} (current)\n`,
+      );
+    });
+  });
+}
+
+// An operator who accepted a break at an altered event (docs/operations.md) rotates, drops the earlier
+// key and verifies: the events kept at the break are left as found and need no key (decision 42).
+for (const engine of ENGINES) {
+  describe(`s2s keys over an accepted break in the audit chain [${engine}]`, () => {
+    const [keyA, keyB] = [MasterKey.generate(), MasterKey.generate()];
+    let database: TestDatabase;
+    let dir: string;
+    const env = (keys: Record<string, string>): NodeJS.ProcessEnv => ({
+      ...s2sEnv(),
+      DATABASE_URL: databaseUrl(database),
+      FILE_STORE_DIR: join(dir, 'files'),
+      MASTER_KEY_FILE: join(dir, 'no-such.key'),
+      ...keys,
+    });
+    const onlyB = () => env({ MASTER_KEY: keyB.toBase64() });
+
+    before(async () => {
+      database = await createTestDatabase(engine);
+      dir = mkdtempSync(join(tmpdir(), 's2s-cli-keys-break-'));
+      const underA = AuditKeys.fromKeyring(new MasterKeyring(keyA));
+      const db = withAuditKeys(database.db, underA);
+      await signInEvents(() => db)(4);
+      await sealAudit(db, underA);
+      await asDatabaseWriter(db, () =>
+        db.updateTable('audit_events').set({ actor_username: 'someone' }).where('seq', '=', 2).execute(),
+      );
+    });
+
+    after(async () => {
+      await database.drop();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('accept-break, rotate (exit 0, the kept events left as found), drop the earlier key: status clean, verify names the break; a kept event changed is caught', async () => {
+      const underA = env({ MASTER_KEY: keyA.toBase64() });
+      const accepted = runS2s(['audit', 'accept-break', '--at', '2', '--reason', 'INC-5: edited'], underA);
+      assert.equal(accepted.code, 0, accepted.stderr);
+
+      const rotate = runS2s(
+        ['keys', 'rotate'],
+        env({ MASTER_KEY: keyB.toBase64(), MASTER_KEY_PREVIOUS: keyA.toBase64() }),
+      );
+      assert.equal(rotate.code, 0, rotate.stderr);
+      assert.equal(rotate.stderr, '');
+      assert.match(
+        rotate.stdout,
+        /Left as found the 3 audit events kept unproven at accepted breaks in the chain, under the earlier key that MACed them: verify checks them against what each break recorded of them/,
+      );
+
+      const status = runS2s(['keys', 'status'], onlyB());
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(
+        status.stdout,
+        new RegExp(
+          `Audit trail MACs \\(events, the chain's head and the records of accepted breaks\\): \\d+ under ${keyB.id} \\(current\\)\n` +
+            'Audit events kept unproven at accepted breaks, left as found: 3 \\(no master key needed',
+        ),
+      );
+      assert.doesNotMatch(status.stdout, new RegExp(keyA.id));
+      assert.equal(JSON.parse(runS2s(['keys', 'status', '--json'], onlyB()).stdout).auditKeptAtBreaks, 3);
+
+      const verified = runS2s(['audit', 'verify'], onlyB());
+      assert.equal(verified.code, 0, verified.stderr);
+      assert.match(
+        verified.stderr,
+        /The audit chain was broken at event 2, and the break accepted .*"INC-5: edited"/,
+      );
+      assert.doesNotMatch(verified.stderr, /cannot be checked/);
+
+      await asDatabaseWriter(database.db, () =>
+        database.db.updateTable('audit_events').set({ organisation: '999' }).where('seq', '=', 3).execute(),
+      );
+      const tampered = runS2s(['audit', 'verify'], onlyB());
+      assert.equal(tampered.code, 1);
+      assert.match(
+        tampered.stderr,
+        /the 3 sealed events kept, unproven, at the break accepted at event 2 are not as they were found/,
       );
     });
   });

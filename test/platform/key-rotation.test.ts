@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { acceptChainBreak } from '../../src/audit/breaks.ts';
+import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { AuthService } from '../../src/auth/service.ts';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
@@ -25,8 +27,9 @@ import { MasterKey, newDataKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring, MissingMasterKeyError } from '../../src/platform/storage/keyring.ts';
 import { emptyInstance } from '../backup/support.ts';
+import { signInEvents } from '../support/audit.ts';
 import { autumnCensusForm, censusFilename, censusReturnXml } from '../support/census.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { asDatabaseWriter, describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, makeTransfer, readStored, school } from '../support/transfers.ts';
 
@@ -276,7 +279,7 @@ describeEachEngine('master key rotation', (database) => {
       missingKeyIds: [],
       damaged: [],
       // The events here were written without the audit keys (a bare test database): nothing to re-MAC.
-      audit: { remaced: 0, from: {}, head: false, breaks: 0, refused: [] },
+      audit: { remaced: 0, from: {}, head: false, breaks: 0, keptAtBreaks: 0, refused: [] },
     });
 
     const status = await keyStatus(db, bWithA);
@@ -411,5 +414,72 @@ describeEachEngine('master key rotation', (database) => {
       .where('id', '=', altered.id)
       .executeTakeFirstOrThrow();
     assert.deepEqual(row, { wrapped_key: forged, master_key_id: keyC.id });
+  });
+});
+
+// The audit events kept at an accepted break (an event altered, decision 22) are left as found: rotation
+// succeeds over them, and the earlier key can then be dropped (decision 42).
+describeEachEngine('master key rotation over an accepted break in the audit chain', (database) => {
+  const [keyA, keyB] = [MasterKey.generate(), MasterKey.generate()];
+  const bWithA = new MasterKeyring(keyB, [keyA]);
+  const onlyB = new MasterKeyring(keyB);
+  const clock = new ManualClock('2026-11-24T09:00:00.000Z');
+
+  test('rotation leaves the kept events as found and needs A for nothing after; a kept event changed is still caught', async () => {
+    const underA = AuditKeys.fromKeyring(new MasterKeyring(keyA));
+    const db = withAuditKeys(database().db, underA);
+    await signInEvents(() => db)(4);
+    await sealAudit(db, underA);
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_events').set({ actor_username: 'someone' }).where('seq', '=', 2).execute(),
+    );
+    await acceptChainBreak(db, underA, clock, { at: 2, reason: 'INC-9', actorUsername: 'cli' });
+    await sealAudit(db, underA);
+    const kept = await db.selectFrom('audit_events').selectAll().where('seq', 'in', [2, 3, 4]).execute();
+
+    const report = await rotateMasterKey(withAuditKeys(db, AuditKeys.fromKeyring(bWithA)), clock, bWithA, {
+      batchSize: 500,
+      actorUsername: 'cli',
+    });
+    assert.deepEqual(report.audit, {
+      remaced: 2,
+      from: { [keyA.id]: 2 },
+      head: true,
+      breaks: 1,
+      keptAtBreaks: 3,
+      refused: [],
+    });
+    assert.deepEqual(
+      await db.selectFrom('audit_events').selectAll().where('seq', 'in', [2, 3, 4]).execute(),
+      kept,
+    );
+    const status = await keyStatus(db, bWithA);
+    assert.deepEqual(Object.keys(status.auditMacs), [keyB.id], 'A holds no MAC that is checked');
+    assert.equal(status.auditKeptAtBreaks, 3);
+
+    // A dropped.
+    assert.deepEqual((await keyStatus(db, onlyB)).missingKeyIds, []);
+    const again = await rotateMasterKey(withAuditKeys(db, AuditKeys.fromKeyring(onlyB)), clock, onlyB, {
+      batchSize: 500,
+      actorUsername: 'cli',
+    });
+    assert.deepEqual([again.missingKeyIds, again.audit.refused, again.audit.keptAtBreaks], [[], [], 3]);
+    const keysB = AuditKeys.fromKeyring(onlyB);
+    const verified = await verifyAudit(db, keysB);
+    assert.equal(verified.ok, true, JSON.stringify(verified));
+    assert.deepEqual(
+      verified.acceptedBreaks.map((b) => [b.at, b.reason]),
+      [[2, 'INC-9']],
+    );
+    const third = kept.find((event) => Number(event.seq) === 3) as (typeof kept)[number];
+    await asDatabaseWriter(db, () =>
+      db.updateTable('audit_events').set({ organisation: '999' }).where('id', '=', third.id).execute(),
+    );
+    const tampered = await verifyAudit(db, keysB);
+    assert.equal(tampered.broken?.seq, 2);
+    assert.match(
+      String(tampered.broken?.reason),
+      /the 3 sealed events kept, unproven, at the break accepted at event 2 are not as they were found/,
+    );
   });
 });
