@@ -377,7 +377,12 @@ export interface LostPupilSummary {
 export type FileState =
   /** In the database, to download (and, for the transfer role, to forward). */
   | 'available'
-  /** Forwarded to a school by the LA that uploaded it; its content is kept for the 7 days after, then deleted. */
+  /**
+   * Forwarded to a school by the LA that uploaded it, and waiting there: kept, content and all, until the
+   * school collects it (decision 38).
+   */
+  | 'forwarded-waiting'
+  /** Forwarded by the LA that uploaded it and collected by the school; its content is kept 7 days, then deleted. */
   | 'forwarded'
   /** Forwarded to a school by another LA; kept, content and all, until the LA that uploaded it removes it. */
   | 'forwarded-kept'
@@ -589,9 +594,24 @@ function fileState(
   };
 }
 
-function fileStateOf(transfer: TransferRow, forward: Forwarded | undefined): LostPupilRecord['file'] {
-  if (transfer.status === 'available' && forward) {
-    return fileState('forwarded-kept', forward.at, transfer.storage_key ? null : 'lost-pupils.file.not-held');
+/**
+ * The file's state, from its row and its latest forward. A forward whose copy the school rejected leaves
+ * the file as it was before (decision 38): the record is lost again, and is forwarded again from here.
+ */
+function fileStateOf(
+  transfer: TransferRow,
+  forward: Forwarded | undefined,
+  recordLa: string,
+): LostPupilRecord['file'] {
+  const live = forward?.state === 'rejected' ? undefined : forward;
+  if (transfer.status === 'available' && live) {
+    // The LA's own forward keeps the file until the school collects the copy; another LA's, until the LA
+    // that uploaded it removes it (decision 36).
+    return fileState(
+      live.la.number === recordLa ? 'forwarded-waiting' : 'forwarded-kept',
+      live.at,
+      transfer.storage_key ? null : 'lost-pupils.file.not-held',
+    );
   }
   if (transfer.status === 'removed') {
     return fileState('removed-by-sender', transfer.removed_at, 'lost-pupils.file.removed-by-sender');
@@ -667,8 +687,8 @@ export class LostPupilService {
    */
   async attestDownload(actor: Actor, id: string, attested: boolean): Promise<{ ticket: string }> {
     this.laOf(actor, 'lost-pupils.search');
-    const { transfer, forward } = await this.load(this.deps.db, id);
-    const unavailable = fileStateOf(transfer, forward).unavailableKey;
+    const { row, transfer, forward } = await this.load(this.deps.db, id);
+    const unavailable = fileStateOf(transfer, forward, row.source_la).unavailableKey;
     if (unavailable) throw new Invalid([keyedError(ATTEST_FIELD, unavailable)]);
     if (!attested) throw new Invalid([keyedError(ATTEST_FIELD, ATTEST_KEY)]);
     return { ticket: this.deps.tickets.issue(actor.userId, TICKET_KIND, [id], this.deps.clock.now()) };
@@ -694,7 +714,7 @@ export class LostPupilService {
         { byRole: false },
       );
     }
-    const unavailable = fileStateOf(transfer, forward).unavailableKey;
+    const unavailable = fileStateOf(transfer, forward, row.source_la).unavailableKey;
     if (unavailable || !transfer.storage_key || !transfer.wrapped_key) {
       throw new Invalid([keyedError(ATTEST_FIELD, unavailable ?? 'lost-pupils.file.not-held')]);
     }
@@ -765,7 +785,7 @@ export class LostPupilService {
     const errors: FieldError[] = [];
     let plan: ForwardPlan | undefined;
     try {
-      const state = fileStateOf(transfer, forward);
+      const state = fileStateOf(transfer, forward, row.source_la);
       if (state.state !== 'available') {
         throw new Invalid([
           keyedError(
@@ -806,15 +826,17 @@ export class LostPupilService {
       actor,
       original: transfer,
       school: input.school,
-      // The LA's own record has been passed on: collected, its content deleted 7 days later (jobs.ts).
-      // Another LA's stays as it was, for that LA to remove (decision 36). The school's new file has its
-      // own copy; the record stays in the database, found.
-      originalBecomes: ownRecord ? 'collected' : 'kept',
+      // The file stays as it was while the school's copy waits (decision 38): if the school rejects the
+      // copy, the record is lost again and its file is here to forward again. The LA's own record's file
+      // becomes collected when the school collects the copy (download-service.ts), its content deleted 7
+      // days later; another LA's stays for that LA to remove (decision 36). The record stays, found.
+      originalBecomes: 'kept',
       onlyLa: la,
       alongside: async (tx, forwarded, plan) => {
         if (!ownRecord) await this.tellRecordsLa(tx, row, transfer, forwarded, plan);
         const marked = await markLostPupilFound(tx, row.id, {
-          at: this.deps.clock.now().toISOString(),
+          // The forward's own time: a rejection of the copy finds its finding by it (markLostPupilLostAgain).
+          at: forwarded.uploaded_at,
           laNumber: la,
           userId: actor.userId,
         });
@@ -906,7 +928,7 @@ export class LostPupilService {
       const user = await getUser(this.deps.db, row.found_by);
       summary.found.by = user ? `${user.full_name} (${user.username})` : null;
     }
-    const file = fileStateOf(transfer, forward);
+    const file = fileStateOf(transfer, forward, row.source_la);
     const forwards = can(actor.role, 'lost-pupils.forward');
     return {
       ...summary,

@@ -197,6 +197,18 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     forwardedAt: WINTER,
     path: '/lost-pupils/review',
   },
+  'lost-pupil-lost-again': {
+    lostFilename: '9165402_CTF_XXXXXXXX_004.XML',
+    uploadedBy: 'Cotswold Edge Primary School',
+    uploadedByCode: '9165402',
+    uploadedAt: SUMMER,
+    forwardedBy: 'Northshire LA',
+    forwardedByCode: '817LLLL',
+    school: 'St Martha Primary School',
+    schoolCode: '8171234',
+    rejectedAt: WINTER,
+    path: '/lost-pupils/search/5b0e1c1e-0d5f-4a57-9a3c-1f1f6b0a9e11',
+  },
   'addresses-missing': {
     laName: 'Northshire',
     organisations: [
@@ -712,6 +724,25 @@ describe('addresses-missing', () => {
     assert.match(email.text, /^8172001 +Hill Top Academy +1$/m);
     assertLink(email, '/dba/schools');
     assertLink(email, '/dba/la');
+  });
+});
+
+describe('lost-pupil-lost-again', () => {
+  test('tells the LA that uploaded the record that the school rejected the file another LA forwarded, and not to close its case', () => {
+    const email = compose('lost-pupil-lost-again', SAMPLES['lost-pupil-lost-again']);
+    assertFacts(
+      email,
+      [
+        'St Martha Primary School (8171234) rejected the CTF that Northshire LA (817LLLL) forwarded to it from the Lost Pupils Database file 9165402_CTF_XXXXXXXX_004.XML, on 23 November 2026 at 2:05pm',
+        'was sent to the database by Cotswold Edge Primary School (9165402) on 1 July 2026',
+        "The pupil's record is lost again in the Lost Pupils Database",
+        'Do not close your case for this pupil',
+      ],
+      ['9165402_CTF_XXXXXXXX_004.XML'],
+    );
+    assertLink(email, '/lost-pupils/search/5b0e1c1e-0d5f-4a57-9a3c-1f1f6b0a9e11');
+    const welsh = compose('lost-pupil-lost-again', SAMPLES['lost-pupil-lost-again'], 'cy');
+    assertFacts(welsh, ['Gwrthododd St Martha Primary School (8171234)', 'ar goll eto']);
   });
 });
 
