@@ -9,15 +9,18 @@
 //   (its finding by the forward is undone, unless another finding came after it), audited
 //   ('lost-pupil-lost-again'); the LA that uploaded the record is told when another LA forwarded it, as
 //   it was told of the forward, so that it does not close its case.
+// - Removed by the LA that forwarded it, before the school collected it: likewise lost again (audited,
+//   nobody emailed: the LA did it).
 //
-// Both run in the transaction of the collection or rejection (transfers/download-service.ts). A copy
+// Each runs in the transaction of the collection, rejection (transfers/download-service.ts) or removal
+// (sent-service.ts, la-monitor-service.ts). A copy
 // forwarded on from Monitor CTF Files after a rejection (decision 37) leads back to the lost pupil file
 // through its chain of originals.
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
-import type { Executor, TransferRow } from '../platform/db/schema.ts';
+import type { Executor, LostPupilRow, TransferRow } from '../platform/db/schema.ts';
 import { destinationLabel, sourceLabel } from '../transfers/download-listing.ts';
 import { organisationNames, updateTransferIfStatus } from '../transfers/download-repository.ts';
 import { getTransfer } from '../transfers/repository.ts';
@@ -78,20 +81,20 @@ export async function lostPupilCopyCollected(
 }
 
 /**
- * The school rejected a forwarded copy: the record is lost again, if the forward's finding is still its
- * latest. The record's id when it was, else null.
+ * The record is lost again, if the forward's finding is still its latest, audited: the record and its
+ * file when it was, else null.
  */
-export async function lostPupilCopyRejected(
+async function loseAgain(
   tx: Executor,
   actor: Actor,
   copy: TransferRow,
   forwardingLa: string,
   at: Date,
-): Promise<string | null> {
+  how: 'rejected' | 'removed',
+): Promise<{ record: LostPupilRow; file: TransferRow } | null> {
   const file = await lostPupilFileOf(tx, copy);
-  if (!file) return null;
-  const record = await getLostPupil(tx, file.id);
-  if (!record) return null;
+  const record = file ? await getLostPupil(tx, file.id) : undefined;
+  if (!file || !record) return null;
   if (!(await markLostPupilLostAgain(tx, record.id, { la: forwardingLa, at: copy.uploaded_at }))) return null;
   // Never the pupil's details: the record's id, the files' names, the organisations.
   await recordAudit(tx, {
@@ -104,13 +107,46 @@ export async function lostPupilCopyRejected(
     subjectId: record.id,
     detail: {
       filename: file.filename,
-      rejectedCopy: copy.id,
-      rejectedFilename: copy.filename,
+      how,
+      copy: copy.id,
+      copyFilename: copy.filename,
       forwardedBy: forwardingLa,
       sourceLa: record.source_la,
       sourceSchool: record.source_school,
     },
   });
+  return { record, file };
+}
+
+/**
+ * The LA that forwarded a copy removed it before the school collected it (View / Remove Files, or Monitor
+ * CTF Files' delete): the record is lost again, as after a rejection, its file here to forward again. The
+ * LA did it itself, so nobody is emailed.
+ */
+export async function lostPupilCopyRemoved(
+  tx: Executor,
+  actor: Actor,
+  copy: TransferRow,
+  forwardingLa: string,
+  at: Date,
+): Promise<void> {
+  await loseAgain(tx, actor, copy, forwardingLa, at, 'removed');
+}
+
+/**
+ * The school rejected a forwarded copy: the record is lost again, if the forward's finding is still its
+ * latest. The record's id when it was, else null.
+ */
+export async function lostPupilCopyRejected(
+  tx: Executor,
+  actor: Actor,
+  copy: TransferRow,
+  forwardingLa: string,
+  at: Date,
+): Promise<string | null> {
+  const lost = await loseAgain(tx, actor, copy, forwardingLa, at, 'rejected');
+  if (!lost) return null;
+  const { record, file } = lost;
   if (record.source_la === forwardingLa) return record.id;
   // Told of the forward (decision 36), the LA that uploaded the record is told it was not the pupil's
   // school, so that it does not close its case.

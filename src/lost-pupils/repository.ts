@@ -508,10 +508,13 @@ export interface ForwardedCopy {
   rejectedAt: string | null;
 }
 
+/** A copy its school rejected or its LA removed: the lost pupil's file is forwarded again (decision 38). */
+const NOT_DELIVERED: readonly TransferRow['status'][] = ['rejected', 'removed'];
+
 /**
  * The forward of each of these records' files that has one, by the file's id (a record's id is its
- * file's): the one whose copy was not rejected, else the latest. A file is forwarded once, unless its
- * school rejected the copy: then again (decision 38). The forwarding LA is the one the copy
+ * file's): the one whose copy is on its way, else the latest. A file is forwarded once, unless its school
+ * rejected the copy or its LA removed it: then again (decision 38). The forwarding LA is the one the copy
  * records (forwarding_la, migration 038), else its sender's: a copy made by a node of the version before
  * that migration is sent in the forwarding LA's name (decision 33).
  */
@@ -538,9 +541,10 @@ export async function forwardsOf(
     .execute();
   for (const row of rows) {
     if (!row.forwarded_from || !row.dest_school) continue;
-    // The one copy not rejected, if there is one (only one can be: forward-service.ts); else the latest.
+    // The one copy on its way (waiting or collected), if there is one (only one can be:
+    // forward-service.ts); else the latest.
     const earlier = forwards.get(row.forwarded_from);
-    if (row.status === 'rejected' && earlier && earlier.status !== 'rejected') continue;
+    if (earlier && !NOT_DELIVERED.includes(earlier.status) && NOT_DELIVERED.includes(row.status)) continue;
     forwards.set(row.forwarded_from, {
       at: row.uploaded_at,
       school: row.dest_school,
@@ -572,7 +576,7 @@ export async function countForwardedByOthers(db: Executor, laNumber: string): Pr
           .selectFrom('transfers as c')
           .select('c.id')
           .whereRef('c.forwarded_from', '=', 'o.id')
-          .where('c.status', '!=', 'rejected')
+          .where('c.status', 'not in', NOT_DELIVERED)
           .where((copy) => copy(copy.fn.coalesce('c.forwarding_la', 'c.source_la'), '!=', laNumber)),
       ),
     )

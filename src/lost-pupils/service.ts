@@ -595,15 +595,16 @@ function fileState(
 }
 
 /**
- * The file's state, from its row and its latest forward. A forward whose copy the school rejected leaves
- * the file as it was before (decision 38): the record is lost again, and is forwarded again from here.
+ * The file's state, from its row and its latest forward. A forward whose copy the school rejected, or its
+ * LA removed, leaves the file as it was before (decision 38): the record is lost again, and is forwarded
+ * again from here.
  */
 function fileStateOf(
   transfer: TransferRow,
   forward: Forwarded | undefined,
   recordLa: string,
 ): LostPupilRecord['file'] {
-  const live = forward?.state === 'rejected' ? undefined : forward;
+  const live = forward?.state === 'rejected' || forward?.state === 'removed' ? undefined : forward;
   if (transfer.status === 'available' && live) {
     // The LA's own forward keeps the file until the school collects the copy; another LA's, until the LA
     // that uploaded it removes it (decision 36).

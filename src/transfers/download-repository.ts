@@ -463,18 +463,18 @@ export async function listRejectedForwards(
 
 /**
  * The copy a file was forwarded as (forward-service.ts), by transfers_forwarded_from, other than `except`
- * when given; undefined if none. `notRejected`: only a copy its school has not rejected (a kept lost
- * pupil's file is forwarded again once its copy is rejected, decision 38).
+ * when given; undefined if none. `onItsWay`: only a copy still waiting or collected, not one its school
+ * rejected or its sender removed (a kept lost pupil's file is forwarded again then, decision 38).
  */
 export async function copyForwardedFrom(
   db: Executor,
   originalId: string,
   except?: string,
-  { notRejected = false } = {},
+  { onItsWay = false } = {},
 ): Promise<TransferRow | undefined> {
   let q = db.selectFrom('transfers').selectAll().where('forwarded_from', '=', originalId);
   if (except !== undefined) q = q.where('id', '!=', except);
-  if (notRejected) q = q.where('status', '!=', 'rejected');
+  if (onItsWay) q = q.where('status', 'not in', ['rejected', 'removed']);
   return q.orderBy('uploaded_at', 'desc').orderBy('id').executeTakeFirst();
 }
 

@@ -370,10 +370,10 @@ export class ForwardService {
           throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
         // A file is forwarded once: a double submit, or the back button and submit again, makes no second
-        // copy. A kept file (a lost pupil's) is forwarded again once its school rejected the copy
-        // (decision 38); a copy waiting or collected still stops it.
-        const notRejected = request.originalBecomes === 'kept';
-        if (await copyForwardedFrom(tx, original.id, id, { notRejected })) {
+        // copy. A kept file (a lost pupil's) is forwarded again once its school rejected the copy, or its
+        // LA removed it (decision 38); a copy waiting or collected still stops it.
+        const onItsWay = request.originalBecomes === 'kept';
+        if (await copyForwardedFrom(tx, original.id, id, { onItsWay })) {
           throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
         const audit = (subject: TransferRow, detail: Record<string, unknown>) =>

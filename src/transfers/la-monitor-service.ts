@@ -47,7 +47,7 @@ import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { laName } from '../directory/organisation-names.ts';
-import { lostPupilFileOf } from '../lost-pupils/forwarded-copies.ts';
+import { lostPupilCopyRemoved, lostPupilFileOf } from '../lost-pupils/forwarded-copies.ts';
 import { getLostPupil } from '../lost-pupils/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -88,6 +88,7 @@ import {
   type ForwardPlan,
   type ForwardResult,
   ForwardService,
+  forwardingOf,
   SCHOOL_FIELD,
 } from './forward-service.ts';
 import { purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
@@ -390,6 +391,9 @@ export class LaMonitorService {
         removed_by: actor.userId,
       });
       if (!changed) return undefined;
+      // A lost pupil's file the LA forwarded, deleted before the school collected it: lost again.
+      const forwarding = await forwardingOf(tx, row);
+      if (forwarding) await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at);
       const names = await organisationNames(tx, [row]);
       const destination = destinationLabel(row, names);
       await recordAudit(tx, {

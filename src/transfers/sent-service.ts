@@ -14,6 +14,7 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
+import { lostPupilCopyRemoved } from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
@@ -33,6 +34,7 @@ import {
 } from './download-listing.ts';
 import { listOutgoing, organisationNames, updateTransferIfStatus } from './download-repository.ts';
 import { isTransferId } from './download-service.ts';
+import { forwardingOf } from './forward-service.ts';
 import { purgeContent } from './jobs.ts';
 import { type ActorParty, actorParty, isSender } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
@@ -161,6 +163,9 @@ export class SentService {
       if (row.dest_kind === 'lost-pupils') {
         await markLostPupilRemovedWithFile(tx, row.id, { at: at.toISOString(), by: actor.userId });
       }
+      // A lost pupil's file its LA forwarded, removed before the school collected it: lost again.
+      const forwarding = await forwardingOf(tx, row);
+      if (forwarding) await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at);
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,

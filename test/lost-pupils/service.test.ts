@@ -1061,6 +1061,33 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.deepEqual([record.status, record.found?.la.number], ['found', other.la.number]);
   });
 
+  test('a forwarded file the LA removes before the school collects it leaves the pupil lost again, to forward again', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const second = await makeSchool(db(), la.number);
+    const made = await makeLostPupil(db(), files, { from: school.number });
+    const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+    // The LA is the copy's sender: it removes it under View / Remove Files.
+    const sent = new SentService({ db: db(), files, clock, logger: createLogger('silent') });
+    await sent.remove(actor, result.forwarded.id);
+    const record = await service().record(actor, made.id);
+    assert.deepEqual(
+      [record.status, record.file.state, record.forwarded?.state, record.canForward],
+      ['lost', 'available', 'removed', true],
+    );
+    const audited = await db()
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('subject_id', '=', made.id)
+      .where('action', '=', 'lost-pupil-lost-again')
+      .execute();
+    assert.match(audited[0]?.detail ?? '', /"how":"removed"/);
+    const again = await service().forward(actor, made.id, { school: second.number, attested: true });
+    assert.deepEqual(
+      [again.record.status, again.record.file.state, again.record.forwarded?.school.number],
+      ['found', 'forwarded-waiting', second.number],
+    );
+  });
+
   test('after a rejection the file is forwarded again once, even by two forwards at the same moment', async () => {
     const { actor, la, school } = await laWith('la_lost_pupil_transfer');
     const [second, third] = [await makeSchool(db(), la.number), await makeSchool(db(), la.number)];
