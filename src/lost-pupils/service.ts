@@ -21,15 +21,17 @@
 //   handbook leaves its removal to the LA that uploaded it, see review-*.ts).
 // - Forward to school (the transfer role only): the handbook's "download, rename, upload" in one step
 //   (forward-service.ts), to a school of the user's own LA, with the same attestation. The new file is
-//   sent in the LA's name (LEALLLL), as the handbook's renamed file is, and the record is found. What
-//   becomes of the lost pupil file depends on whose record it is (decision 36): forwarded by the LA
-//   that uploaded it (its school's, or its own), it becomes collected, its content deleted 7 days later;
-//   forwarded by another LA, it stays as it was, content and all, as the handbook's way leaves it, for
-//   the LA that uploaded it to remove ("The LA has a responsibility for the pupils uploaded by their
+//   sent in the LA's name (LEALLLL), as the handbook's renamed file is, and the record is found. The
+//   lost pupil file stays as it was while the school's copy waits (decision 38): if the school rejects
+//   the copy (or the LA removes it), the record is lost again and the file is forwarded again from here
+//   (forwarded-copies.ts). Once the school collects the copy, it depends on whose record it is (decision
+//   36): forwarded by the LA that uploaded it (its school's, or its own), the file becomes collected, its
+//   content deleted 7 days later; forwarded by another LA, it stays, content and all, as the handbook's
+//   way leaves it, for the LA that uploaded it to remove ("The LA has a responsibility for the pupils uploaded by their
 //   schools ... to ensure that files are removed ... where the destination school is subsequently
 //   established", LA notes §1.3), and that LA's lost-pupil users are emailed ('lost-pupil-forwarded')
 //   so that they can close their case and remove it (Lost Pupils Past Leaving Age). Either way a file
-//   is forwarded once.
+//   is forwarded once, unless its copy is rejected or removed.
 //
 // Every action re-checks the capability (Forbidden), and that the record exists and is not removed
 // (NotFound). Nothing here logs or audits pupil details: records are named by id and file name only.
@@ -809,8 +811,8 @@ export class LostPupilService {
 
   /**
    * Forward to school, step two: the new file waits for the school (which is emailed), the record is
-   * found by the user's LA, and the lost pupil file becomes collected if the record is the LA's own, or
-   * stays for its LA to remove, which is emailed (see the top of this file).
+   * found by the user's LA, and the lost pupil file stays as it was until the school collects or rejects
+   * the new file; another LA's record's LA is emailed (see the top of this file).
    */
   async forward(
     actor: Actor,

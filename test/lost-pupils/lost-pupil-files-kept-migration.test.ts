@@ -88,6 +88,7 @@ for (const engine of ENGINES) {
       const cases = {
         pendingScan: record(),
         rejected: record(),
+        removed: record(),
         rejectedFoundLater: record(),
         rejectedForwardedOn: record(),
         collected: record(),
@@ -126,6 +127,7 @@ for (const engine of ENGINES) {
         ...waiting.map((r) => copyOf(r.id, 'available')),
         copyOf(cases.pendingScan.id, 'pending-scan'),
         copyOf(cases.rejected.id, 'rejected'),
+        copyOf(cases.removed.id, 'removed'),
         copyOf(cases.rejectedFoundLater.id, 'rejected'),
         forwardedOn,
         copyOf(forwardedOn.id, 'available'),
@@ -169,6 +171,8 @@ for (const engine of ENGINES) {
         ['lost', null],
         'lost again',
       );
+      assert.deepEqual(kept(cases.removed.id), ['available', null, 'held']);
+      assert.equal(records.get(cases.removed.id)?.status, 'lost', 'removed by its LA: lost again');
       assert.deepEqual(kept(cases.rejectedFoundLater.id), ['available', null, 'held']);
       assert.equal(records.get(cases.rejectedFoundLater.id)?.status, 'found', 'a later finding stands');
       for (const unchanged of ['rejectedForwardedOn', 'collected', 'otherLa', 'notForwarded'] as const) {

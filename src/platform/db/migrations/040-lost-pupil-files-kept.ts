@@ -7,8 +7,8 @@
 // - The copy still waits at the school (or for its scan): the file is 'available' again (kept), not
 //   collected, so the purge job keeps it; download-service.ts collects it when the school collects the copy.
 // - The school rejected the copy, and the LA has not forwarded the rejected copy on (Monitor CTF Files,
-//   decision 37): the file is 'available' again, and the record, found by that forward, is lost again, to
-//   be found and forwarded again. A record found since by another LA, or later (a download, a match
+//   decision 37), or the LA removed the copy before the school collected it: the file is 'available'
+//   again, and the record, found by that forward, is lost again, to be found and forwarded again. A record found since by another LA, or later (a download, a match
 //   closed), stays found.
 //
 // Nothing else changes: a file whose copy was collected stays collected (purged as before); a copy
@@ -77,7 +77,7 @@ export async function up(untyped: Kysely<unknown>): Promise<void> {
       // Only the forwards of the LA that uploaded the record marked the file collected.
       if (!copy || la !== file.source_la) continue;
       if (copy.status === 'available' || copy.status === 'pending-scan') waiting.push(file.id);
-      else if (copy.status === 'rejected' && !forwardedOn.has(copy.id)) {
+      else if ((copy.status === 'rejected' || copy.status === 'removed') && !forwardedOn.has(copy.id)) {
         rejected.push({ file: file.id, record: file.record, la, at: copy.uploaded_at });
       }
     }
