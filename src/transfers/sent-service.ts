@@ -32,7 +32,12 @@ import {
   type Sort,
   sortListings,
 } from './download-listing.ts';
-import { listOutgoing, organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import {
+  copyForwardedFrom,
+  listOutgoing,
+  organisationNames,
+  updateTransferIfStatus,
+} from './download-repository.ts';
 import { isTransferId } from './download-service.ts';
 import { forwardingOf } from './forward-service.ts';
 import { purgeContent } from './jobs.ts';
@@ -159,6 +164,17 @@ export class SentService {
         removed_by: actor.userId,
       });
       if (!changed) return undefined;
+      // A lost pupil's file an LA forwarded to a school stays, for the school's copy and then for the
+      // LA that uploaded it (decisions 36 and 38): its sender no longer removes it. Checked once the row
+      // is locked, so a forward committed meanwhile is seen.
+      if (
+        row.dest_kind === 'lost-pupils' &&
+        (await copyForwardedFrom(tx, row.id, undefined, { onItsWay: true }))
+      ) {
+        throw new Invalid([
+          keyedError('remove', 'transfer.sent.remove.lost-pupil-forwarded', { filename: row.filename }),
+        ]);
+      }
       // A file sent to the Lost Pupils Database in error leaves it with its record.
       if (row.dest_kind === 'lost-pupils') {
         await markLostPupilRemovedWithFile(tx, row.id, { at: at.toISOString(), by: actor.userId });

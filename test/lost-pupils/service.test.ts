@@ -812,6 +812,18 @@ describeEachEngine('Search for Lost Pupil', (database) => {
       ['forwarded-kept', forwardedAt, true],
     );
 
+    // The school that uploaded it no longer removes it (View / Remove Files): its LA does.
+    const uploadingSchool = actorOf(
+      await makeUser(db(), 'school', { laNumber: from.la_number, establishmentNumber: from.number }),
+    );
+    const sent = new SentService({ db: db(), files, clock, logger: createLogger('silent') });
+    await assert.rejects(sent.remove(uploadingSchool, made.id), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.errors[0]?.message ?? '', /has been forwarded from the Lost Pupils Database/);
+      return true;
+    });
+    assert.equal((await getTransfer(db(), made.id))?.status, 'available');
+
     // The purge job keeps it past the 7 days a collected file is kept.
     await purgeExpiredContent(db(), files, eightDaysOn());
     const kept = await getTransfer(db(), made.id);
