@@ -13,9 +13,8 @@
 //   nobody emailed: the LA did it).
 //
 // Each runs in the transaction of the collection, rejection (transfers/download-service.ts) or removal
-// (sent-service.ts, la-monitor-service.ts). A copy
-// forwarded on from Monitor CTF Files after a rejection (decision 37) leads back to the lost pupil file
-// through its chain of originals.
+// (sent-service.ts, la-monitor-service.ts). A copy forwarded on from Monitor CTF Files after a rejection
+// (decision 37) leads back to the lost pupil file through its chain of originals.
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
