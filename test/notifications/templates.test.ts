@@ -503,6 +503,30 @@ describe('forwarded-file-downloaded, forwarded-file-rejected (to the LA that for
     ]);
   });
 
+  test('forwarded-file-rejected when the lost pupil is lost again: the record keeps the file, forward it from there', () => {
+    const path = '/lost-pupils/search/5b0e1c1e-0d5f-4a57-9a3c-1f1f6b0a9e11';
+    const email = compose('forwarded-file-rejected', {
+      ...SAMPLES['forwarded-file-rejected'],
+      filename: '916LLLL_CTF_9163001_021.XML',
+      originalFilename: '9165402_CTF_XXXXXXXX_021.XML',
+      senderTold: false,
+      lostPupilPath: path,
+    });
+    assertFacts(email, [
+      'It is lost again in the Lost Pupils Database, where its file is kept',
+      'forward the file to it from the record',
+      'contact Hill Top Academy',
+    ]);
+    assert.doesNotMatch(email.text, /from Monitor CTF Files|to send a new CTF/);
+    assertLink(email, path);
+    const welsh = compose(
+      'forwarded-file-rejected',
+      { ...SAMPLES['forwarded-file-rejected'], senderTold: false, lostPupilPath: path },
+      'cy',
+    );
+    assertFacts(welsh, ['Mae ar goll eto yn y Gronfa Ddata Disgyblion Coll']);
+  });
+
   test('no pupil data reaches them: facts not in the payload’s fields are not written', () => {
     const payload = { ...SAMPLES['forwarded-file-rejected'], surname: 'Secretsurname', upn: 'A123456789012' };
     for (const language of ['en', 'cy', 'bilingual'] as const) {
