@@ -52,6 +52,7 @@ export type AuditAction =
   | 'lost-pupil-removed'
   | 'lost-pupil-downloaded'
   | 'lost-pupil-found'
+  | 'lost-pupil-lost-again'
   | 'lost-pupil-match-closed'
   | 'message-sent'
   | 'message-replied'

@@ -156,7 +156,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Forward to a School (LA notes §4.2, the LEA Lost Pupil Transfer role): the handbook’s “download, rename, upload” in one step, to a school of your LA that uses s2s. The new file is sent in your LA’s name (LEALLLL_CTF_school_NNN, as the handbook’s renamed file is) and waits for the school, which is emailed, and the record is found by your LA. The lost pupil file becomes collected (its content deleted 7 days later) when your LA uploaded the record; another LA’s stays, content and all, until that LA removes it, and that LA is emailed. A file is forwarded once. ${ATTESTATION}`,
+      description: `Forward to a School (LA notes §4.2, the LEA Lost Pupil Transfer role): the handbook’s “download, rename, upload” in one step, to a school of your LA that uses s2s. The new file is sent in your LA’s name (LEALLLL_CTF_school_NNN, as the handbook’s renamed file is) and waits for the school, which is emailed, and the record is found by your LA. The lost pupil file stays, content and all, while the school has not collected the new file: when your LA uploaded the record it becomes collected once the school collects the new file (its content deleted 7 days later); another LA’s stays until that LA removes it, and that LA is emailed. If the school rejects the new file, the record is lost again and its file can be forwarded again; otherwise a file is forwarded once. ${ATTESTATION}`,
       parameters: [recordId],
       requestBody: jsonBody({
         type: 'object',
@@ -464,11 +464,19 @@ const organisation = {
 
 const forwardedSchema = {
   type: ['object', 'null'],
-  description: 'Where the file was forwarded: to which school, when, by which LA',
+  description:
+    'Where the file was forwarded: to which school, when, by which LA, and what the school did with it. When the school rejected it, the record is lost again and its file can be forwarded again.',
   properties: {
     at: { type: 'string', format: 'date-time' },
     school: organisation,
     la: organisation,
+    state: {
+      type: 'string',
+      enum: ['waiting', 'collected', 'rejected', 'removed'],
+      description:
+        'waiting: for the school to collect it; collected; rejected: by the school (the record is lost again); removed: by the LA that forwarded it, before the school collected it',
+    },
+    rejectedAt: { ...nullableDateTime, description: 'When the school rejected it' },
   },
 };
 
@@ -603,9 +611,16 @@ const SCHEMAS = {
             properties: {
               state: {
                 type: 'string',
-                enum: ['available', 'forwarded', 'forwarded-kept', 'forwarded-purged', 'removed-by-sender'],
+                enum: [
+                  'available',
+                  'forwarded-waiting',
+                  'forwarded',
+                  'forwarded-kept',
+                  'forwarded-purged',
+                  'removed-by-sender',
+                ],
                 description:
-                  'forwarded: by the LA that uploaded it, its content deleted 7 days later; forwarded-kept: by another LA, kept until the LA that uploaded it removes it',
+                  'available: to download and forward (also once the school a forward went to rejected it: see forwarded.state); forwarded-waiting: by the LA that uploaded it, kept while the school has not collected it; forwarded: by the LA that uploaded it and collected by the school, its content deleted 7 days later; forwarded-kept: by another LA, kept until the LA that uploaded it removes it',
               },
               changedAt: nullableDateTime,
               unavailable: { type: ['string', 'null'], description: 'Why it cannot be downloaded' },

@@ -44,3 +44,32 @@ export async function markLostPupilRemovedWithFile(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/**
+ * How long after a forward its finding may have been written and still be that forward's: the forward
+ * now writes the copy's own upload time as the finding's, but a forward made before decision 38 wrote the
+ * time a few milliseconds later.
+ */
+const FINDING_OF_FORWARD_MS = 60_000;
+
+/**
+ * Returns a record found by a forward to "lost" when the school rejected the copy (decision 38): only
+ * while the forward's finding is the latest (found by the LA that forwarded it, at the forward), so a
+ * later finding (another LA's download, a match closed) stands. False when nothing changed.
+ */
+export async function markLostPupilLostAgain(
+  db: Executor,
+  id: string,
+  forward: { la: string; at: string },
+): Promise<boolean> {
+  const latest = new Date(Date.parse(forward.at) + FINDING_OF_FORWARD_MS).toISOString();
+  const result = await db
+    .updateTable('lost_pupils')
+    .set({ status: 'lost', found_at: null, found_by_la: null, found_by: null })
+    .where('id', '=', id)
+    .where('status', '=', 'found')
+    .where('found_by_la', '=', forward.la)
+    .where('found_at', '<=', latest)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

@@ -7,6 +7,7 @@ import type {
   LostPupilKeyTable,
   LostPupilRow,
   LostPupilTable,
+  TransferRow,
 } from '../platform/db/schema.ts';
 import { MAX_LETTERS, nameLetters, soundalikeKeys } from './phonetics.ts';
 
@@ -501,11 +502,19 @@ export interface ForwardedCopy {
   school: string;
   /** The LA that forwarded it. */
   la: string;
+  /** What became of the copy: waiting for the school ('available'), collected, rejected or removed. */
+  status: TransferRow['status'];
+  /** When the school rejected it, if it did. */
+  rejectedAt: string | null;
 }
+
+/** A copy its school rejected or its LA removed: the lost pupil's file is forwarded again (decision 38). */
+const NOT_DELIVERED: readonly TransferRow['status'][] = ['rejected', 'removed'];
 
 /**
  * The forward of each of these records' files that has one, by the file's id (a record's id is its
- * file's): the latest, though a lost pupil's file is forwarded once. The forwarding LA is the one the copy
+ * file's): the one whose copy is on its way, else the latest. A file is forwarded once, unless its school
+ * rejected the copy or its LA removed it: then again (decision 38). The forwarding LA is the one the copy
  * records (forwarding_la, migration 038), else its sender's: a copy made by a node of the version before
  * that migration is sent in the forwarding LA's name (decision 33).
  */
@@ -517,16 +526,31 @@ export async function forwardsOf(
   if (transferIds.length === 0) return forwards;
   const rows = await db
     .selectFrom('transfers as c')
-    .select(['c.forwarded_from', 'c.uploaded_at', 'c.dest_school', 'c.source_la', 'c.forwarding_la'])
+    .select([
+      'c.forwarded_from',
+      'c.uploaded_at',
+      'c.dest_school',
+      'c.source_la',
+      'c.forwarding_la',
+      'c.status',
+      'c.rejected_at',
+    ])
     .where('c.forwarded_from', 'in', [...new Set(transferIds)])
     .orderBy('c.uploaded_at')
+    .orderBy('c.id')
     .execute();
   for (const row of rows) {
     if (!row.forwarded_from || !row.dest_school) continue;
+    // The one copy on its way (waiting or collected), if there is one (only one can be:
+    // forward-service.ts); else the latest.
+    const earlier = forwards.get(row.forwarded_from);
+    if (earlier && !NOT_DELIVERED.includes(earlier.status) && NOT_DELIVERED.includes(row.status)) continue;
     forwards.set(row.forwarded_from, {
       at: row.uploaded_at,
       school: row.dest_school,
       la: row.forwarding_la ?? row.source_la,
+      status: row.status,
+      rejectedAt: row.rejected_at,
     });
   }
   return forwards;
@@ -534,7 +558,9 @@ export async function forwardsOf(
 
 /**
  * How many of an LA's records still in the database were forwarded to a school by another LA, their
- * files kept for the LA to remove (decision 36): the LA's own forwards mark the file collected.
+ * files kept for the LA to remove (decision 36). The LA's own forwards keep the file too, until the school
+ * collects it (decision 38): those are not counted, nor a copy its school rejected (the record is lost
+ * again).
  */
 export async function countForwardedByOthers(db: Executor, laNumber: string): Promise<number> {
   const row = await db
@@ -545,7 +571,14 @@ export async function countForwardedByOthers(db: Executor, laNumber: string): Pr
     .where('lp.status', '=', 'found')
     .where('o.status', '=', 'available')
     .where((eb) =>
-      eb.exists(eb.selectFrom('transfers as c').select('c.id').whereRef('c.forwarded_from', '=', 'o.id')),
+      eb.exists(
+        eb
+          .selectFrom('transfers as c')
+          .select('c.id')
+          .whereRef('c.forwarded_from', '=', 'o.id')
+          .where('c.status', 'not in', NOT_DELIVERED)
+          .where((copy) => copy(copy.fn.coalesce('c.forwarding_la', 'c.source_la'), '!=', laNumber)),
+      ),
     )
     .executeTakeFirst();
   return Number(row?.n ?? 0);

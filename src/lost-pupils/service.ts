@@ -21,15 +21,17 @@
 //   handbook leaves its removal to the LA that uploaded it, see review-*.ts).
 // - Forward to school (the transfer role only): the handbook's "download, rename, upload" in one step
 //   (forward-service.ts), to a school of the user's own LA, with the same attestation. The new file is
-//   sent in the LA's name (LEALLLL), as the handbook's renamed file is, and the record is found. What
-//   becomes of the lost pupil file depends on whose record it is (decision 36): forwarded by the LA
-//   that uploaded it (its school's, or its own), it becomes collected, its content deleted 7 days later;
-//   forwarded by another LA, it stays as it was, content and all, as the handbook's way leaves it, for
-//   the LA that uploaded it to remove ("The LA has a responsibility for the pupils uploaded by their
+//   sent in the LA's name (LEALLLL), as the handbook's renamed file is, and the record is found. The
+//   lost pupil file stays as it was while the school's copy waits (decision 38): if the school rejects
+//   the copy (or the LA removes it), the record is lost again and the file is forwarded again from here
+//   (forwarded-copies.ts). Once the school collects the copy, it depends on whose record it is (decision
+//   36): forwarded by the LA that uploaded it (its school's, or its own), the file becomes collected, its
+//   content deleted 7 days later; forwarded by another LA, it stays, content and all, as the handbook's
+//   way leaves it, for the LA that uploaded it to remove ("The LA has a responsibility for the pupils uploaded by their
 //   schools ... to ensure that files are removed ... where the destination school is subsequently
 //   established", LA notes §1.3), and that LA's lost-pupil users are emailed ('lost-pupil-forwarded')
 //   so that they can close their case and remove it (Lost Pupils Past Leaving Age). Either way a file
-//   is forwarded once.
+//   is forwarded once, unless its copy is rejected or removed.
 //
 // Every action re-checks the capability (Forbidden), and that the record exists and is not removed
 // (NotFound). Nothing here logs or audits pupil details: records are named by id and file name only.
@@ -377,7 +379,12 @@ export interface LostPupilSummary {
 export type FileState =
   /** In the database, to download (and, for the transfer role, to forward). */
   | 'available'
-  /** Forwarded to a school by the LA that uploaded it; its content is kept for the 7 days after, then deleted. */
+  /**
+   * Forwarded to a school by the LA that uploaded it, and waiting there: kept, content and all, until the
+   * school collects it (decision 38).
+   */
+  | 'forwarded-waiting'
+  /** Forwarded by the LA that uploaded it and collected by the school; its content is kept 7 days, then deleted. */
   | 'forwarded'
   /** Forwarded to a school by another LA; kept, content and all, until the LA that uploaded it removes it. */
   | 'forwarded-kept'
@@ -589,9 +596,25 @@ function fileState(
   };
 }
 
-function fileStateOf(transfer: TransferRow, forward: Forwarded | undefined): LostPupilRecord['file'] {
-  if (transfer.status === 'available' && forward) {
-    return fileState('forwarded-kept', forward.at, transfer.storage_key ? null : 'lost-pupils.file.not-held');
+/**
+ * The file's state, from its row and its latest forward. A forward whose copy the school rejected, or its
+ * LA removed, leaves the file as it was before (decision 38): the record is lost again, and is forwarded
+ * again from here.
+ */
+function fileStateOf(
+  transfer: TransferRow,
+  forward: Forwarded | undefined,
+  recordLa: string,
+): LostPupilRecord['file'] {
+  const live = forward?.state === 'rejected' || forward?.state === 'removed' ? undefined : forward;
+  if (transfer.status === 'available' && live) {
+    // The LA's own forward keeps the file until the school collects the copy; another LA's, until the LA
+    // that uploaded it removes it (decision 36).
+    return fileState(
+      live.la.number === recordLa ? 'forwarded-waiting' : 'forwarded-kept',
+      live.at,
+      transfer.storage_key ? null : 'lost-pupils.file.not-held',
+    );
   }
   if (transfer.status === 'removed') {
     return fileState('removed-by-sender', transfer.removed_at, 'lost-pupils.file.removed-by-sender');
@@ -667,8 +690,8 @@ export class LostPupilService {
    */
   async attestDownload(actor: Actor, id: string, attested: boolean): Promise<{ ticket: string }> {
     this.laOf(actor, 'lost-pupils.search');
-    const { transfer, forward } = await this.load(this.deps.db, id);
-    const unavailable = fileStateOf(transfer, forward).unavailableKey;
+    const { row, transfer, forward } = await this.load(this.deps.db, id);
+    const unavailable = fileStateOf(transfer, forward, row.source_la).unavailableKey;
     if (unavailable) throw new Invalid([keyedError(ATTEST_FIELD, unavailable)]);
     if (!attested) throw new Invalid([keyedError(ATTEST_FIELD, ATTEST_KEY)]);
     return { ticket: this.deps.tickets.issue(actor.userId, TICKET_KIND, [id], this.deps.clock.now()) };
@@ -694,7 +717,7 @@ export class LostPupilService {
         { byRole: false },
       );
     }
-    const unavailable = fileStateOf(transfer, forward).unavailableKey;
+    const unavailable = fileStateOf(transfer, forward, row.source_la).unavailableKey;
     if (unavailable || !transfer.storage_key || !transfer.wrapped_key) {
       throw new Invalid([keyedError(ATTEST_FIELD, unavailable ?? 'lost-pupils.file.not-held')]);
     }
@@ -765,7 +788,7 @@ export class LostPupilService {
     const errors: FieldError[] = [];
     let plan: ForwardPlan | undefined;
     try {
-      const state = fileStateOf(transfer, forward);
+      const state = fileStateOf(transfer, forward, row.source_la);
       if (state.state !== 'available') {
         throw new Invalid([
           keyedError(
@@ -788,8 +811,8 @@ export class LostPupilService {
 
   /**
    * Forward to school, step two: the new file waits for the school (which is emailed), the record is
-   * found by the user's LA, and the lost pupil file becomes collected if the record is the LA's own, or
-   * stays for its LA to remove, which is emailed (see the top of this file).
+   * found by the user's LA, and the lost pupil file stays as it was until the school collects or rejects
+   * the new file; another LA's record's LA is emailed (see the top of this file).
    */
   async forward(
     actor: Actor,
@@ -806,15 +829,17 @@ export class LostPupilService {
       actor,
       original: transfer,
       school: input.school,
-      // The LA's own record has been passed on: collected, its content deleted 7 days later (jobs.ts).
-      // Another LA's stays as it was, for that LA to remove (decision 36). The school's new file has its
-      // own copy; the record stays in the database, found.
-      originalBecomes: ownRecord ? 'collected' : 'kept',
+      // The file stays as it was while the school's copy waits (decision 38): if the school rejects the
+      // copy, the record is lost again and its file is here to forward again. The LA's own record's file
+      // becomes collected when the school collects the copy (download-service.ts), its content deleted 7
+      // days later; another LA's stays for that LA to remove (decision 36). The record stays, found.
+      originalBecomes: 'kept',
       onlyLa: la,
       alongside: async (tx, forwarded, plan) => {
         if (!ownRecord) await this.tellRecordsLa(tx, row, transfer, forwarded, plan);
         const marked = await markLostPupilFound(tx, row.id, {
-          at: this.deps.clock.now().toISOString(),
+          // The forward's own time: a rejection of the copy finds its finding by it (markLostPupilLostAgain).
+          at: forwarded.uploaded_at,
           laNumber: la,
           userId: actor.userId,
         });
@@ -906,7 +931,7 @@ export class LostPupilService {
       const user = await getUser(this.deps.db, row.found_by);
       summary.found.by = user ? `${user.full_name} (${user.username})` : null;
     }
-    const file = fileStateOf(transfer, forward);
+    const file = fileStateOf(transfer, forward, row.source_la);
     const forwards = can(actor.role, 'lost-pupils.forward');
     return {
       ...summary,

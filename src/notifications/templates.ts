@@ -187,6 +187,11 @@ const PAYLOADS = {
     rejectedBy: organisationName,
     rejectedByCode: code,
     rejectedAt: timestamp,
+    /**
+     * A lost pupil's record the rejection returned to "lost", its file still in the database (decision
+     * 38): the record's page, from which the file is forwarded again.
+     */
+    lostPupilPath: servicePath.optional(),
   }),
   'file-removed': z.object({
     filename: text,
@@ -258,6 +263,22 @@ const PAYLOADS = {
     forwardedAt: timestamp,
     path: servicePath,
   }),
+  /**
+   * To the lost-pupil users of the LA that uploaded a Lost Pupils Database record, when the school another
+   * LA forwarded its file to rejects it (lost-pupils/forwarded-copies.ts): the record is lost again.
+   */
+  'lost-pupil-lost-again': z.object({
+    lostFilename: text,
+    uploadedBy: organisationName,
+    uploadedByCode: code,
+    uploadedAt: timestamp,
+    forwardedBy: organisationName,
+    forwardedByCode: code,
+    school: organisationName,
+    schoolCode: code,
+    rejectedAt: timestamp,
+    path: servicePath,
+  }),
   'lost-pupils-to-review': z.object({
     laName: organisationName,
     /** Records that fell due for removal in the month reviewed, and all those waiting now. */
@@ -296,6 +317,7 @@ export const TEMPLATE_NAMES = [
   'message-by-email',
   'lost-pupil-match',
   'lost-pupil-forwarded',
+  'lost-pupil-lost-again',
   'addresses-missing',
   'lost-pupils-to-review',
   'census-return-submitted',
@@ -620,23 +642,38 @@ const forwardedFileRejected: Template<Payload<'forwarded-file-rejected'>> = {
         ...(p.senderTold
           ? [paragraph(t('email.forwarded-file-rejected.sender-told', { sentBy: p.sentBy }))]
           : []),
-        paragraph(t('email.forwarded-file-rejected.stuck')),
-        paragraph(t('email.what-to-do')),
-        {
-          kind: 'list',
-          items: [
-            t('email.forwarded-file-rejected.find-pupil'),
-            p.senderTold
-              ? t('email.forwarded-file-rejected.tell-sender', { sentBy: p.sentBy })
-              : t('email.forwarded-file-rejected.ask-sender', { sentBy: p.sentBy }),
-            t('email.forwarded-file-rejected.ask', { rejectedBy: p.rejectedBy }),
-          ],
-        },
-        {
-          kind: 'link',
-          text: t('email.forwarded-file-rejected.where', { monitor: t('menu.download.ctf.monitor') }),
-          path: PATHS.laMonitor,
-        },
+        ...(p.lostPupilPath
+          ? [
+              paragraph(t('email.forwarded-file-rejected.lost-again')),
+              paragraph(t('email.what-to-do')),
+              {
+                kind: 'list' as const,
+                items: [
+                  t('email.forwarded-file-rejected.find-pupil'),
+                  t('email.forwarded-file-rejected.ask', { rejectedBy: p.rejectedBy }),
+                ],
+              },
+              menuLink(t, 'email.lost-pupil-lost-again.link', p.lostPupilPath),
+            ]
+          : [
+              paragraph(t('email.forwarded-file-rejected.stuck')),
+              paragraph(t('email.what-to-do')),
+              {
+                kind: 'list' as const,
+                items: [
+                  t('email.forwarded-file-rejected.find-pupil'),
+                  p.senderTold
+                    ? t('email.forwarded-file-rejected.tell-sender', { sentBy: p.sentBy })
+                    : t('email.forwarded-file-rejected.ask-sender', { sentBy: p.sentBy }),
+                  t('email.forwarded-file-rejected.ask', { rejectedBy: p.rejectedBy }),
+                ],
+              },
+              {
+                kind: 'link' as const,
+                text: t('email.forwarded-file-rejected.where', { monitor: t('menu.download.ctf.monitor') }),
+                path: PATHS.laMonitor,
+              },
+            ]),
       ],
     };
   },
@@ -704,6 +741,36 @@ const lostPupilForwarded: Template<Payload<'lost-pupil-forwarded'>> = {
         paragraph(t('email.lost-pupil-forwarded.kept')),
         paragraph(t('email.lost-pupil-forwarded.what-next', { review: t('menu.lost-pupils.review') })),
         menuLink(t, 'menu.lost-pupils.review', p.path),
+      ],
+    };
+  },
+};
+
+const lostPupilLostAgain: Template<Payload<'lost-pupil-lost-again'>> = {
+  description: message('notifications.admin.purpose.lost-pupil-lost-again'),
+  payload: PAYLOADS['lost-pupil-lost-again'],
+  content(p, language) {
+    const t = wordsIn(language);
+    return {
+      subject: t('email.lost-pupil-lost-again.subject', { filename: p.lostFilename }),
+      blocks: [
+        paragraph(
+          t('email.lost-pupil-lost-again.rejected', {
+            school: nameWithCode(p.school, p.schoolCode),
+            by: nameWithCode(p.forwardedBy, p.forwardedByCode),
+            lostFilename: p.lostFilename,
+            at: formatDateTime(p.rejectedAt, language),
+          }),
+        ),
+        paragraph(
+          t('email.lost-pupil-match.sent-by', {
+            lostFilename: p.lostFilename,
+            uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
+            date: formatDate(p.uploadedAt, language),
+          }),
+        ),
+        paragraph(t('email.lost-pupil-lost-again.lost')),
+        menuLink(t, 'email.lost-pupil-lost-again.link', p.path),
       ],
     };
   },
@@ -998,6 +1065,7 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'message-by-email': messageByEmail,
   'lost-pupil-match': lostPupilMatch,
   'lost-pupil-forwarded': lostPupilForwarded,
+  'lost-pupil-lost-again': lostPupilLostAgain,
   'addresses-missing': addressesMissing,
   'lost-pupils-to-review': lostPupilsToReview,
   'census-return-submitted': censusReturnSubmitted,

@@ -463,15 +463,18 @@ export async function listRejectedForwards(
 
 /**
  * The copy a file was forwarded as (forward-service.ts), by transfers_forwarded_from, other than `except`
- * when given; undefined if none.
+ * when given; undefined if none. `onItsWay`: only a copy still waiting or collected, not one its school
+ * rejected or its sender removed (a kept lost pupil's file is forwarded again then, decision 38).
  */
 export async function copyForwardedFrom(
   db: Executor,
   originalId: string,
   except?: string,
+  { onItsWay = false } = {},
 ): Promise<TransferRow | undefined> {
   let q = db.selectFrom('transfers').selectAll().where('forwarded_from', '=', originalId);
   if (except !== undefined) q = q.where('id', '!=', except);
+  if (onItsWay) q = q.where('status', 'not in', ['rejected', 'removed']);
   return q.orderBy('uploaded_at', 'desc').orderBy('id').executeTakeFirst();
 }
 

@@ -25,6 +25,7 @@ import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { menuLabelKey } from '../auth/menu.ts';
 import { can } from '../auth/permissions.ts';
+import { lostPupilCopyCollected, lostPupilCopyRejected } from '../lost-pupils/forwarded-copies.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysBefore } from '../platform/dates.ts';
@@ -388,6 +389,8 @@ export class DownloadService {
           }
           // LA notes §4.2: the LA that forwarded the file is told too, as the sender of its renamed copy.
           if (forwarding) {
+            // A lost pupil's file its own LA forwarded has reached the school now (decision 38).
+            await lostPupilCopyCollected(tx, actor, row, forwarding.la, at);
             await enqueueNotification(tx, {
               at,
               template: 'forwarded-file-downloaded',
@@ -461,12 +464,18 @@ export class DownloadService {
       }
       // The LA that forwarded it is told too, with what it can do: the pupil's record has not arrived.
       if (forwarding) {
+        // A lost pupil's record is lost again, its file still in the database (decision 38).
+        const lostAgain = await lostPupilCopyRejected(tx, actor, row, forwarding.la, at);
         await enqueueNotification(tx, {
           at,
           template: 'forwarded-file-rejected',
           recipientKind: 'la',
           recipient: forwarding.la,
-          payload: { ...rejected, ...forwardedFacts(forwarding, !laIsSender) },
+          payload: {
+            ...rejected,
+            ...forwardedFacts(forwarding, !laIsSender),
+            ...(lostAgain ? { lostPupilPath: `/lost-pupils/search/${lostAgain}` } : {}),
+          },
         });
       }
       const updated = (await getTransfer(tx, row.id)) as TransferRow;

@@ -35,8 +35,8 @@
 // - The original becomes what the caller says: 'collected' when it was the forwarder's own file (the
 //   LA took it and passed it on, as a download would), 'removed' when it was waiting for another
 //   organisation (a school's file sent to the wrong school: that school must no longer see it), or
-//   'kept' as it was (a lost pupil's file another LA is responsible for, decision 36: it stays, with
-//   its content, until that LA removes it), or 'rejected' as it was (a copy its school rejected, which
+//   'kept' as it was (a lost pupil's file: it stays, with its content, while the school's copy waits,
+//   and until its LA removes it when another LA forwarded it; decisions 36 and 38), or 'rejected' as it was (a copy its school rejected, which
 //   the LA forwards on). A removed original's content is deleted at once after the commit, as a sender's removal is (sent-service.ts); if that fails, the purge job finishes it.
 // - One transaction: the new transfer and its pupils, the original's change (only if it is still in a
 //   state the caller allows, so a school collecting it at the same moment wins cleanly), a
@@ -67,9 +67,10 @@
 // copies it forwarded that were rejected.
 // The Lost Pupils issue reuses this for "forward to school" from the lost pupils database: its service
 // checks the lost-pupil transfer role, the attestation and that the record is one its LA may act on,
-// then calls forward() with originalBecomes 'collected' when its LA uploaded the record, else 'kept'
-// (the record stays either way, for the reports and its LA's review) and onlyLa set to the actor's LA (the attestation is about a school "in your LEA"); the name rule below
-// already turns XXXXXXXX / MMMMMMMM names into school names.
+// then calls forward() with originalBecomes 'kept' (the file stays while the school's copy waits; its LA's
+// own becomes collected when the school collects the copy, lostPupilCopyCollected; decision 38) and onlyLa
+// set to the actor's LA (the attestation is about a school "in your LEA"); the name rule below already
+// turns XXXXXXXX / MMMMMMMM names into school names.
 import { randomUUID } from 'node:crypto';
 import type { Updateable } from 'kysely';
 import { recordAudit } from '../audit/repository.ts';
@@ -368,8 +369,11 @@ export class ForwardService {
         if (!changed) {
           throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
-        // A file is forwarded once: a double submit, or the back button and submit again, makes no second copy.
-        if (await copyForwardedFrom(tx, original.id, id)) {
+        // A file is forwarded once: a double submit, or the back button and submit again, makes no second
+        // copy. A kept file (a lost pupil's) is forwarded again once its school rejected the copy, or its
+        // LA removed it (decision 38); a copy waiting or collected still stops it.
+        const onItsWay = request.originalBecomes === 'kept';
+        if (await copyForwardedFrom(tx, original.id, id, { onItsWay })) {
           throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
         }
         const audit = (subject: TransferRow, detail: Record<string, unknown>) =>

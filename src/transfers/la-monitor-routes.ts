@@ -251,6 +251,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
       file: found.file,
       base: REJECTED_FORWARDS_PATH,
       rejectedCopy: true,
+      lostPupilRecord: found.lostPupilRecord,
       values: { school: data.school ?? '' },
       errors: data.errors,
       backLink: { href: `${REJECTED_FORWARDS_PATH}/${id}` },

@@ -47,6 +47,8 @@ import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { laName } from '../directory/organisation-names.ts';
+import { lostPupilCopyRemoved, lostPupilFileOf } from '../lost-pupils/forwarded-copies.ts';
+import { getLostPupil } from '../lost-pupils/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysAfter, daysBefore } from '../platform/dates.ts';
@@ -86,6 +88,7 @@ import {
   type ForwardPlan,
   type ForwardResult,
   ForwardService,
+  forwardingOf,
   SCHOOL_FIELD,
 } from './forward-service.ts';
 import { purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
@@ -180,6 +183,11 @@ export interface RejectedForwardFile {
   reason: string;
   /** Until when its content is kept (REJECTED_RETENTION_DAYS after the rejection): it can be forwarded. */
   keptUntil: string;
+  /**
+   * The lost pupil record whose file this is a copy of, when the Lost Pupils Database keeps that file: it
+   * is forwarded from the record, not from here (decision 38). Null for any other file.
+   */
+  lostPupilRecord: string | null;
 }
 
 /** What the LA's earlier forward of a file made: the page shown in place of forwarding it again. */
@@ -383,6 +391,9 @@ export class LaMonitorService {
         removed_by: actor.userId,
       });
       if (!changed) return undefined;
+      // A lost pupil's file the LA forwarded, deleted before the school collected it: lost again.
+      const forwarding = await forwardingOf(tx, row);
+      if (forwarding) await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at);
       const names = await organisationNames(tx, [row]);
       const destination = destinationLabel(row, names);
       await recordAudit(tx, {
@@ -471,21 +482,24 @@ export class LaMonitorService {
     const pupils = await pupilsOfTransfers(this.deps.db, [row.id]);
     const names = await organisationNames(this.deps.db, [original]);
     const rejectedAt = row.rejected_at ?? '';
+    const lostPupilRecord = (await this.keptInLostPupils(row))?.id ?? null;
     return {
-      // The LA may forward it on while its content is kept.
-      file: { ...(file as LaFileListing), actionable: row.storage_key !== null },
+      // The LA may forward it on while its content is kept, unless the Lost Pupils Database keeps it.
+      file: { ...(file as LaFileListing), actionable: row.storage_key !== null && lostPupilRecord === null },
       pupils: (pupils.get(row.id) ?? []).map(pupilDetails),
       originalFilename: original.filename,
       sentBy: sourceLabel(original, names),
       rejectedAt,
       reason: row.reject_reason ?? '',
       keptUntil: daysAfter(rejectedAt, REJECTED_RETENTION_DAYS),
+      lostPupilRecord,
     };
   }
 
   /** Forwarding a rejected copy on, step one: the new name and the destination, checked, to confirm. */
   async forwardRejectedPlan(actor: Actor, id: string, school: string): Promise<ForwardPlan> {
     const row = await this.rejectedCopy(actor, id);
+    await this.refuseIfKeptInLostPupils(row);
     return this.forwarding.plan(this.withContent(row), school, await this.rejectedCopyLimits(row));
   }
 
@@ -495,6 +509,7 @@ export class LaMonitorService {
    */
   async forwardRejected(actor: Actor, id: string, school: string): Promise<ForwardResult> {
     const row = await this.rejectedCopy(actor, id);
+    await this.refuseIfKeptInLostPupils(row);
     const limits = await this.rejectedCopyLimits(row);
     return this.forwardingOnce(actor, row, () =>
       this.forwarding.forward({
@@ -604,6 +619,28 @@ export class LaMonitorService {
     }
     await this.refuseIfForwarded(row, laNumber);
     return row;
+  }
+
+  /**
+   * The lost pupil file a rejected copy was made from, when the Lost Pupils Database still keeps it for its
+   * record (lost again since the rejection, decision 38); undefined otherwise. A copy made before decision
+   * 38, whose lost pupil file was collected and purged, is still forwarded on from here (decision 37).
+   */
+  private async keptInLostPupils(row: TransferRow): Promise<TransferRow | undefined> {
+    const file = await lostPupilFileOf(this.deps.db, row);
+    const kept = file?.status === 'available' && file.storage_key !== null;
+    return kept && (await getLostPupil(this.deps.db, file.id)) ? file : undefined;
+  }
+
+  /**
+   * Invalid when the Lost Pupils Database keeps the file: one forward at a time, from the record, so that
+   * the record and the forward-once rule see every copy (decision 38).
+   */
+  private async refuseIfKeptInLostPupils(row: TransferRow): Promise<void> {
+    if (!(await this.keptInLostPupils(row))) return;
+    throw new Invalid([
+      keyedError(SCHOOL_FIELD, 'transfer.la.rejected-forward.in-lost-pupils', { filename: row.filename }),
+    ]);
   }
 
   /** The rejected copy, if its content is still kept; else Invalid saying it went and what to do. */

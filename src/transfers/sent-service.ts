@@ -14,6 +14,7 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
+import { lostPupilCopyRemoved } from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
@@ -31,8 +32,14 @@ import {
   type Sort,
   sortListings,
 } from './download-listing.ts';
-import { listOutgoing, organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import {
+  copyForwardedFrom,
+  listOutgoing,
+  organisationNames,
+  updateTransferIfStatus,
+} from './download-repository.ts';
 import { isTransferId } from './download-service.ts';
+import { forwardingOf } from './forward-service.ts';
 import { purgeContent } from './jobs.ts';
 import { type ActorParty, actorParty, isSender } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
@@ -157,10 +164,24 @@ export class SentService {
         removed_by: actor.userId,
       });
       if (!changed) return undefined;
+      // A lost pupil's file an LA forwarded to a school stays, for the school's copy and then for the
+      // LA that uploaded it (decisions 36 and 38): its sender no longer removes it. Checked once the row
+      // is locked, so a forward committed meanwhile is seen.
+      if (
+        row.dest_kind === 'lost-pupils' &&
+        (await copyForwardedFrom(tx, row.id, undefined, { onItsWay: true }))
+      ) {
+        throw new Invalid([
+          keyedError('remove', 'transfer.sent.remove.lost-pupil-forwarded', { filename: row.filename }),
+        ]);
+      }
       // A file sent to the Lost Pupils Database in error leaves it with its record.
       if (row.dest_kind === 'lost-pupils') {
         await markLostPupilRemovedWithFile(tx, row.id, { at: at.toISOString(), by: actor.userId });
       }
+      // A lost pupil's file its LA forwarded, removed before the school collected it: lost again.
+      const forwarding = await forwardingOf(tx, row);
+      if (forwarding) await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at);
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,

@@ -322,6 +322,31 @@ describeEachEngine('API: Lost Pupils', (database) => {
       `${findshire.number}LLLL`,
       'sent by the LA, not the school the pupil left',
     );
+
+    // The school rejects it: the record is lost again, says so, and can be forwarded again.
+    const schoolWriter = await makeToken(
+      db,
+      await makeUser(db, 'school', { laNumber: findshire.number, establishmentNumber: arrival.number }),
+      'transfer',
+      t.clock,
+    );
+    const rejected = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/files/${file.id}/reject`,
+      token: schoolWriter,
+      json: { reason: 'No such pupil here' },
+    });
+    assert.ok(rejected.statusCode < 300, rejected.body);
+    const lost = await api(t.app, { url: `/api/v1/lost-pupils/${made.id}`, token: forwarder });
+    assert.deepEqual(
+      [lost.json().status, lost.json().found, lost.json().file.state, lost.json().canForward],
+      ['lost', null, 'available', true],
+    );
+    assert.deepEqual(
+      [lost.json().forwarded.state, lost.json().forwarded.rejectedAt],
+      ['rejected', t.clock.now().toISOString()],
+    );
+    assert.equal((await audits(made.id, 'lost-pupil-lost-again')).length, 1);
   });
 
   test('an LA follows up its matches and removes its records past leaving age; another LA cannot', async () => {

@@ -499,6 +499,7 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     const after = await agent.get(base);
     assert.match(words(after.body), new RegExp(`has been forwarded to Arrival Primary School as ${newName}`));
     assert.doesNotMatch(after.body, />Forward to a School</);
+    assert.ok(!after.body.includes(`href="${base}/forward"`), 'not offered while the copy waits');
 
     const schoolUser = await signedIn('school', {
       laNumber: w.la.number,
@@ -508,6 +509,28 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     assert.match(words(list.body), new RegExp(newName));
     assert.match(words(list.body), /Findshire LA/);
     assert.doesNotMatch(words(list.body), /Departure Primary School/);
+    assert.match(words(after.body), /not collected by the school yet/);
+
+    // The school rejects it: the record says the pupil is lost again, and why, and offers the forward.
+    const copy = await w.db
+      .selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', made.id)
+      .executeTakeFirstOrThrow();
+    const rejectUrl = `/download/ctf/files/${copy.id}/reject`;
+    const rejected = await schoolUser.agent.post(
+      rejectUrl,
+      { reason: 'Not on roll here' },
+      { formPage: rejectUrl },
+    );
+    assert.equal(rejected.statusCode, 302);
+    const lost = words((await agent.get(base)).body);
+    assert.match(lost, /rejected by the school on .*, so the pupil is lost again/);
+    assert.match(lost, /This file was forwarded to Arrival Primary School \(\d{7}\), which rejected it on/);
+    assert.ok(
+      (await agent.get(base)).body.includes(`href="${base}/forward"`),
+      'the forward is offered again',
+    );
   });
 
   test('forward to school: a name the school already holds is renumbered, and the check page says why', async () => {

@@ -801,6 +801,8 @@ describeEachEngine('Search for Lost Pupil', (database) => {
       at: forwardedAt,
       school: { number: school.number, name: school.name },
       la: { number: la.number, name: `Testshire (${la.number})` },
+      state: 'waiting',
+      rejectedAt: null,
     };
     assert.deepEqual(outcome.results.find((r) => r.id === made.id)?.forwarded, forwarded);
     const record = await service().record(other.actor, made.id);
@@ -809,6 +811,18 @@ describeEachEngine('Search for Lost Pupil', (database) => {
       [record.file.state, record.file.changedAt, record.canDownload],
       ['forwarded-kept', forwardedAt, true],
     );
+
+    // The school that uploaded it no longer removes it (View / Remove Files): its LA does.
+    const uploadingSchool = actorOf(
+      await makeUser(db(), 'school', { laNumber: from.la_number, establishmentNumber: from.number }),
+    );
+    const sent = new SentService({ db: db(), files, clock, logger: createLogger('silent') });
+    await assert.rejects(sent.remove(uploadingSchool, made.id), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.errors[0]?.message ?? '', /has been forwarded from the Lost Pupils Database/);
+      return true;
+    });
+    assert.equal((await getTransfer(db(), made.id))?.status, 'available');
 
     // The purge job keeps it past the 7 days a collected file is kept.
     await purgeExpiredContent(db(), files, eightDaysOn());
@@ -847,15 +861,35 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.equal(result.forwarded.forwarded_from, made.id);
   });
 
-  test('a file forwarded by the LA that uploaded it is collected, its content deleted 7 days later', async () => {
+  /** A user of the school, and the school's Download CTF Files. */
+  async function schoolDesk(school: { number: string; la_number: string }, at: ManualClock = clock) {
+    const user = actorOf(
+      await makeUser(db(), 'school', { laNumber: school.la_number, establishmentNumber: school.number }),
+    );
+    const downloads = new DownloadService({ db: db(), files, clock: at, logger: createLogger('silent') });
+    return {
+      collect: async (id: string) => {
+        await downloads.download(user, 'ctf', [id], 'download');
+        return downloads.collect(user, 'ctf', [id]);
+      },
+      reject: (id: string) => downloads.reject(user, 'ctf', id, 'No such pupil on roll here'),
+    };
+  }
+
+  test('a file forwarded by the LA that uploaded it stays while the copy waits, and is collected when the school collects the copy, its content deleted 7 days later', async () => {
     const { actor, la, school } = await laWith('la_lost_pupil_transfer');
     const made = await makeLostPupil(db(), files, { from: school.number });
     const { result, record } = await service().forward(actor, made.id, {
       school: school.number,
       attested: true,
     });
-    assert.equal(result.original.status, 'collected');
-    assert.deepEqual([record.file.state, record.forwarded?.la.number], ['forwarded', la.number]);
+    // Waiting at the school: the file stays as it was, content and all, past the 7 days.
+    assert.deepEqual([result.original.status, Boolean(result.original.storage_key)], ['available', true]);
+    assert.deepEqual(
+      [record.status, record.file.state, record.forwarded?.la.number, record.forwarded?.state],
+      ['found', 'forwarded-waiting', la.number, 'waiting'],
+    );
+    assert.deepEqual([record.canForward, record.canDownload], [false, true]);
     const told = await db()
       .selectFrom('notification_outbox')
       .select('id')
@@ -864,8 +898,230 @@ describeEachEngine('Search for Lost Pupil', (database) => {
       .execute();
     assert.deepEqual(told, [], 'the LA forwarded it itself');
     await purgeExpiredContent(db(), files, eightDaysOn());
+    assert.ok((await getTransfer(db(), made.id))?.storage_key, 'kept while the copy waits');
+
+    // The school collects the copy, 8 days on: the file is collected then, and purged 7 days after that.
+    const later = eightDaysOn();
+    await (await schoolDesk(school, later)).collect(result.forwarded.id);
+    const collected = await getTransfer(db(), made.id);
+    assert.deepEqual([collected?.status, collected?.collected_at], ['collected', later.now().toISOString()]);
+    const audited = await db()
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('subject_id', '=', made.id)
+      .where('action', '=', 'file-collected')
+      .execute();
+    assert.equal(audited.length, 1);
+    assert.match(audited[0]?.detail ?? '', new RegExp(result.forwarded.id));
+    const shown = await service().record(actor, made.id);
+    assert.deepEqual(
+      [shown.status, shown.file.state, shown.forwarded?.state],
+      ['found', 'forwarded', 'collected'],
+    );
+    await purgeExpiredContent(
+      db(),
+      files,
+      new ManualClock(new Date(later.now().getTime() + 6 * 86_400_000).toISOString()),
+    );
+    assert.ok((await getTransfer(db(), made.id))?.storage_key, 'kept for the 7 days after');
+    await purgeExpiredContent(
+      db(),
+      files,
+      new ManualClock(new Date(later.now().getTime() + 8 * 86_400_000).toISOString()),
+    );
     assert.equal((await getTransfer(db(), made.id))?.storage_key, null);
     assert.equal((await service().record(actor, made.id)).file.state, 'forwarded-purged');
+  });
+
+  test("a file forwarded by its own LA that the school rejects is kept past the rejected copy's purge, and the record is lost again, to forward again", async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const second = await makeSchool(db(), la.number);
+    const surname = uniqueName('Rejected');
+    const made = await makeLostPupil(db(), files, { from: school.number, pupil: { surname } });
+    const input = { school: school.number, attested: true };
+    const { result } = await service().forward(actor, made.id, input);
+    await (await schoolDesk(school)).reject(result.forwarded.id);
+
+    // In the rejection's own transaction: lost again, audited, and the LA told where to forward it from.
+    const lost = await service().record(actor, made.id);
+    assert.deepEqual(
+      [lost.status, lost.found, lost.file.state, lost.canForward, lost.canDownload],
+      ['lost', null, 'available', true, true],
+    );
+    assert.deepEqual(
+      [lost.forwarded?.state, lost.forwarded?.rejectedAt, lost.forwarded?.school.number],
+      ['rejected', clock.now().toISOString(), school.number],
+    );
+    const audits = await db()
+      .selectFrom('audit_events')
+      .select(['action', 'detail'])
+      .where('subject_id', '=', made.id)
+      .where('action', '=', 'lost-pupil-lost-again')
+      .execute();
+    assert.equal(audits.length, 1);
+    assert.match(audits[0]?.detail ?? '', new RegExp(result.forwarded.id));
+    const emails = await db()
+      .selectFrom('notification_outbox')
+      .select(['template', 'recipient', 'payload'])
+      .where('template', 'in', ['forwarded-file-rejected', 'lost-pupil-lost-again'])
+      .where('payload', 'like', `%${result.forwarded.filename}%`)
+      .execute();
+    assert.deepEqual(
+      emails.map((e) => [e.template, e.recipient]),
+      [['forwarded-file-rejected', la.number]],
+      'the LA forwarded its own record: one email',
+    );
+    assert.match(emails[0]?.payload ?? '', new RegExp(`/lost-pupils/search/${made.id}`));
+    const searched = await service().search(actor, search({ surname, surnameBegins: true }));
+    assert.deepEqual(
+      searched.results.map((r) => [r.id, r.status, r.forwarded?.state]),
+      [[made.id, 'lost', 'rejected']],
+    );
+
+    // 8 days on the rejected copy's content is purged; the lost pupil file's is not.
+    await purgeExpiredContent(db(), files, eightDaysOn());
+    assert.equal((await getTransfer(db(), result.forwarded.id))?.storage_key, null);
+    const original = await getTransfer(db(), made.id);
+    assert.deepEqual([original?.status, Boolean(original?.storage_key)], ['available', true]);
+
+    // Forwarded again, to the school the pupil is at: a copy of the very bytes uploaded.
+    const again = await service().forward(actor, made.id, { school: second.number, attested: true });
+    assert.deepEqual(
+      [again.record.status, again.record.file.state, again.record.forwarded?.school.number],
+      ['found', 'forwarded-waiting', second.number],
+    );
+    const desk = await schoolDesk(second);
+    await desk.collect(again.result.forwarded.id);
+    assert.equal((await getTransfer(db(), made.id))?.status, 'collected');
+  });
+
+  test('when the school rejects a file another LA forwarded, the record is lost again and the LA that uploaded it is told not to close its case', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const from = await uploader();
+    const made = await makeLostPupil(db(), files, { from: from.number });
+    const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+    await (await schoolDesk(school)).reject(result.forwarded.id);
+
+    const record = await service().record(actor, made.id);
+    assert.deepEqual([record.status, record.file.state, record.canForward], ['lost', 'available', true]);
+    const told = await db()
+      .selectFrom('notification_outbox')
+      .select(['template', 'recipient_kind', 'recipient', 'payload'])
+      .where('template', 'in', ['forwarded-file-rejected', 'lost-pupil-lost-again'])
+      .where('payload', 'like', `%${result.forwarded.filename}%`)
+      .orderBy('template')
+      .execute();
+    const lostAgain = await db()
+      .selectFrom('notification_outbox')
+      .select(['recipient_kind', 'recipient', 'payload'])
+      .where('template', '=', 'lost-pupil-lost-again')
+      .where('payload', 'like', `%${made.transfer.filename}%`)
+      .execute();
+    assert.deepEqual(
+      [...told, ...lostAgain].map((e) => [e.recipient_kind, e.recipient]),
+      [
+        ['la', la.number],
+        ['la', from.la_number],
+      ],
+    );
+    const payload = JSON.parse(lostAgain[0]?.payload ?? '{}');
+    assert.deepEqual(
+      [payload.schoolCode, payload.forwardedByCode, payload.path],
+      [school.number, `${la.number}LLLL`, `/lost-pupils/search/${made.id}`],
+    );
+    // Not counted on its home page as a record to close and remove.
+    const own = actorOf(await makeUser(db(), 'la_lost_pupil', { laNumber: from.la_number }));
+    const home = await whatNeedsAttention(
+      db(),
+      {
+        ...own,
+        fullName: '',
+        roleLabel: '',
+        organisationName: '',
+        mustChangePassword: false,
+        mustSetUpTwoFactor: false,
+        lastSignedInAt: null,
+        language: 'en',
+      },
+      clock.now(),
+    );
+    assert.deepEqual(
+      home.filter((item) => item.href === REVIEW_PATH),
+      [],
+    );
+  });
+
+  test('a finding after the forward stands when the school rejects the forwarded file', async () => {
+    const { actor, school } = await laWith('la_lost_pupil_transfer');
+    const made = await makeLostPupil(db(), files, { from: school.number });
+    const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+    // Another LA downloads the file later and says the pupil is on roll at one of its schools.
+    const other = await laWith('la_lost_pupil');
+    const later = new ManualClock(new Date(clock.now().getTime() + 3_600_000).toISOString());
+    const theirs = new LostPupilService({
+      db: db(),
+      files,
+      clock: later,
+      logger: createLogger('silent'),
+      tickets: new DownloadTickets('a test secret'),
+    });
+    const { ticket } = await theirs.attestDownload(other.actor, made.id, true);
+    await readAll((await theirs.download(other.actor, made.id, ticket)).stream);
+    await theirs.confirmFound(other.actor, made.id);
+    await (await schoolDesk(school, later)).reject(result.forwarded.id);
+    const record = await service().record(actor, made.id);
+    assert.deepEqual([record.status, record.found?.la.number], ['found', other.la.number]);
+  });
+
+  test('a forwarded file the LA removes before the school collects it leaves the pupil lost again, to forward again', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const second = await makeSchool(db(), la.number);
+    const made = await makeLostPupil(db(), files, { from: school.number });
+    const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+    // The LA is the copy's sender: it removes it under View / Remove Files.
+    const sent = new SentService({ db: db(), files, clock, logger: createLogger('silent') });
+    await sent.remove(actor, result.forwarded.id);
+    const record = await service().record(actor, made.id);
+    assert.deepEqual(
+      [record.status, record.file.state, record.forwarded?.state, record.canForward],
+      ['lost', 'available', 'removed', true],
+    );
+    const audited = await db()
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('subject_id', '=', made.id)
+      .where('action', '=', 'lost-pupil-lost-again')
+      .execute();
+    assert.match(audited[0]?.detail ?? '', /"how":"removed"/);
+    const again = await service().forward(actor, made.id, { school: second.number, attested: true });
+    assert.deepEqual(
+      [again.record.status, again.record.file.state, again.record.forwarded?.school.number],
+      ['found', 'forwarded-waiting', second.number],
+    );
+  });
+
+  test('after a rejection the file is forwarded again once, even by two forwards at the same moment', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const [second, third] = [await makeSchool(db(), la.number), await makeSchool(db(), la.number)];
+    const made = await makeLostPupil(db(), files, { from: school.number });
+    const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+    // While the copy waits, another forward is refused.
+    await assert.rejects(
+      service().forward(actor, made.id, { school: second.number, attested: true }),
+      (error: unknown) =>
+        error instanceof Invalid && /already been forwarded/.test(error.errors[0]?.message ?? ''),
+    );
+    await (await schoolDesk(school)).reject(result.forwarded.id);
+    const outcomes = await Promise.allSettled(
+      [second, third].map((to) => service().forward(actor, made.id, { school: to.number, attested: true })),
+    );
+    assert.deepEqual(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+    const copies = await db()
+      .selectFrom('transfers')
+      .select('status')
+      .where('forwarded_from', '=', made.id)
+      .execute();
+    assert.deepEqual(copies.map((c) => c.status).sort(), ['available', 'rejected']);
   });
 
   test('a file another LA is responsible for is forwarded once, even by two forwards at the same moment', async () => {

@@ -197,6 +197,18 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     forwardedAt: WINTER,
     path: '/lost-pupils/review',
   },
+  'lost-pupil-lost-again': {
+    lostFilename: '9165402_CTF_XXXXXXXX_004.XML',
+    uploadedBy: 'Cotswold Edge Primary School',
+    uploadedByCode: '9165402',
+    uploadedAt: SUMMER,
+    forwardedBy: 'Northshire LA',
+    forwardedByCode: '817LLLL',
+    school: 'St Martha Primary School',
+    schoolCode: '8171234',
+    rejectedAt: WINTER,
+    path: '/lost-pupils/search/5b0e1c1e-0d5f-4a57-9a3c-1f1f6b0a9e11',
+  },
   'addresses-missing': {
     laName: 'Northshire',
     organisations: [
@@ -491,6 +503,30 @@ describe('forwarded-file-downloaded, forwarded-file-rejected (to the LA that for
     ]);
   });
 
+  test('forwarded-file-rejected when the lost pupil is lost again: the record keeps the file, forward it from there', () => {
+    const path = '/lost-pupils/search/5b0e1c1e-0d5f-4a57-9a3c-1f1f6b0a9e11';
+    const email = compose('forwarded-file-rejected', {
+      ...SAMPLES['forwarded-file-rejected'],
+      filename: '916LLLL_CTF_9163001_021.XML',
+      originalFilename: '9165402_CTF_XXXXXXXX_021.XML',
+      senderTold: false,
+      lostPupilPath: path,
+    });
+    assertFacts(email, [
+      'It is lost again in the Lost Pupils Database, where its file is kept',
+      'forward the file to it from the record',
+      'contact Hill Top Academy',
+    ]);
+    assert.doesNotMatch(email.text, /from Monitor CTF Files|to send a new CTF/);
+    assertLink(email, path);
+    const welsh = compose(
+      'forwarded-file-rejected',
+      { ...SAMPLES['forwarded-file-rejected'], senderTold: false, lostPupilPath: path },
+      'cy',
+    );
+    assertFacts(welsh, ['Mae ar goll eto yn y Gronfa Ddata Disgyblion Coll']);
+  });
+
   test('no pupil data reaches them: facts not in the payload’s fields are not written', () => {
     const payload = { ...SAMPLES['forwarded-file-rejected'], surname: 'Secretsurname', upn: 'A123456789012' };
     for (const language of ['en', 'cy', 'bilingual'] as const) {
@@ -712,6 +748,25 @@ describe('addresses-missing', () => {
     assert.match(email.text, /^8172001 +Hill Top Academy +1$/m);
     assertLink(email, '/dba/schools');
     assertLink(email, '/dba/la');
+  });
+});
+
+describe('lost-pupil-lost-again', () => {
+  test('tells the LA that uploaded the record that the school rejected the file another LA forwarded, and not to close its case', () => {
+    const email = compose('lost-pupil-lost-again', SAMPLES['lost-pupil-lost-again']);
+    assertFacts(
+      email,
+      [
+        'St Martha Primary School (8171234) rejected the CTF that Northshire LA (817LLLL) forwarded to it from the Lost Pupils Database file 9165402_CTF_XXXXXXXX_004.XML, on 23 November 2026 at 2:05pm',
+        'was sent to the database by Cotswold Edge Primary School (9165402) on 1 July 2026',
+        "The pupil's record is lost again in the Lost Pupils Database",
+        'Do not close your case for this pupil',
+      ],
+      ['9165402_CTF_XXXXXXXX_004.XML'],
+    );
+    assertLink(email, '/lost-pupils/search/5b0e1c1e-0d5f-4a57-9a3c-1f1f6b0a9e11');
+    const welsh = compose('lost-pupil-lost-again', SAMPLES['lost-pupil-lost-again'], 'cy');
+    assertFacts(welsh, ['Gwrthododd St Martha Primary School (8171234)', 'ar goll eto']);
   });
 });
 

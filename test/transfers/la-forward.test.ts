@@ -24,6 +24,7 @@ import { AlreadyForwarded, LaMonitorService } from '../../src/transfers/la-monit
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLostPupil } from '../support/lost-pupils.ts';
 import {
   actorOf,
   la,
@@ -1146,6 +1147,40 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     );
     const { forwarded: onward } = await service().forwardRejected(w.laUserA, forwarded.id, w.a1.number);
     assert.equal(onward.filename, `${w.laA.number}LLLL_CTF_${w.a1.number}_094.XML`);
+  });
+
+  test("a rejected copy of a lost pupil's file the database keeps is forwarded from the pupil's record, not from Monitor CTF Files", async () => {
+    const w = await world();
+    const { record } = await makeLostPupil(w.db, stores.files, { from: school(w.a1.number) });
+    const lost = (await getTransfer(w.db, record.id)) as TransferRow;
+    // As the Lost Pupils Database forwards it (decision 38): the file kept while the copy waits.
+    const { forwarded } = await new ForwardService(deps()).forward({
+      actor: w.laUserA,
+      original: lost,
+      school: w.a2.number,
+      originalBecomes: 'kept',
+      onlyLa: w.laA.number,
+    });
+    await downloads().reject(w.schoolA2, 'ctf', forwarded.id, 'Not here');
+    const page = await service().rejectedForward(w.laUserA, forwarded.id);
+    assert.deepEqual([page.file.actionable, page.lostPupilRecord], [false, record.id]);
+    for (const attempt of [
+      () => service().forwardRejectedPlan(w.laUserA, forwarded.id, w.a1.number),
+      () => service().forwardRejected(w.laUserA, forwarded.id, w.a1.number),
+    ]) {
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.match(inEnglish(error), /forward it from the pupil’s record there \(Search for Lost Pupil\)/);
+        assert.match(inWelsh(error), /Chwilio am Ddisgybl Coll/);
+        return true;
+      });
+    }
+    const copies = await w.db
+      .selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', forwarded.id)
+      .execute();
+    assert.deepEqual(copies, []);
   });
 
   test('confirming the same forward twice forwards once; the second time says where it went', async () => {

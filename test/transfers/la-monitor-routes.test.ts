@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import { LostPupilService } from '../../src/lost-pupils/service.ts';
 import { markPurged } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
+import { DownloadTickets } from '../../src/transfers/download-tickets.ts';
 import {
   AWAITING_PAGE_SIZE,
   LaMonitorService,
@@ -11,6 +13,7 @@ import {
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLostPupil } from '../support/lost-pupils.ts';
 import { actorOf, la, makeTransfer, pupil, school, type TransferSpec } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
@@ -625,6 +628,30 @@ describeEachEngine('LA CTF pages', (database) => {
       assert.doesNotMatch(plain.body, /id="forwarding-la"/, language);
     }
   });
+  test("a rejected copy of a lost pupil's file the database keeps: its page leads to the pupil's record, and the form refuses", async () => {
+    const w = await world();
+    const { record } = await makeLostPupil(w.db, t.deps.files, { from: school(w.a1.number) });
+    const transferUser = await makeUser(w.db, 'la_lost_pupil_transfer', { laNumber: w.laA.number });
+    const { result } = await new LostPupilService({
+      ...t.deps,
+      tickets: new DownloadTickets('a secret'),
+    }).forward(actorOf(transferUser), record.id, { school: w.a2.number, attested: true });
+    const rejecter = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.a2.number }));
+    await new DownloadService(t.deps).reject(rejecter, 'ctf', result.forwarded.id, 'Not on our roll');
+
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const page = `/download/ctf/monitor/rejected/${result.forwarded.id}`;
+    const opened = await agent.get(page);
+    assert.equal(opened.statusCode, 200);
+    assert.match(textOf(mainOf(opened.body)), /the pupil’s record is lost again in the Lost Pupils Database/);
+    assert.ok(opened.body.includes(`href="/lost-pupils/search/${record.id}"`), 'links the record');
+    assert.ok(!opened.body.includes(`href="${page}/forward"`), 'no forward from here');
+    assert.equal((await agent.get(`${page}/forward`)).headers.location, page);
+    const refused = await agent.post(`${page}/forward`, { school: w.a1.number });
+    assert.equal(refused.statusCode, 400);
+    assert.match(errorSummary(refused.body), /forward it from the pupil’s record there/);
+  });
+
   test('forward a rejected copy on from the notice: its page, the form, the check, done; again, the page says where it went', async () => {
     const w = await world();
     const a3 = await makeSchool(w.db, w.laA.number, { name: 'A Three Primary' });

@@ -65,6 +65,7 @@ import * as keyedAuditChain from './migrations/036-keyed-audit-chain.ts';
 import * as latinExtendedBLetters from './migrations/037-latin-extended-b-letters.ts';
 import * as forwardingLa from './migrations/038-forwarding-la.ts';
 import * as auditChainBreaks from './migrations/039-audit-chain-breaks.ts';
+import * as lostPupilFilesKept from './migrations/040-lost-pupil-files-kept.ts';
 import * as auditBreakKeptDigest from './migrations/041-audit-break-kept-digest.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
@@ -111,6 +112,7 @@ const migrations: Record<string, Migration> = {
   '037-latin-extended-b-letters': latinExtendedBLetters,
   '038-forwarding-la': forwardingLa,
   '039-audit-chain-breaks': auditChainBreaks,
+  '040-lost-pupil-files-kept': lostPupilFilesKept,
   '041-audit-break-kept-digest': auditBreakKeptDigest,
 };
 

@@ -1,0 +1,176 @@
+// What a school's answer to a lost pupil's forwarded file does to the record and its file in the Lost
+// Pupils Database (decision 38). The forward leaves the lost pupil file as it was (service.ts), so that
+// while the pupil is not collected by a school a copy of the CTF is always kept somewhere:
+//
+// - Collected: the school has the pupil's file. When the LA that uploaded the record forwarded it, its
+//   file becomes collected now, its content deleted 7 days later (transfers/jobs.ts); forwarded by
+//   another LA, it stays for the LA that uploaded it to remove (decision 36).
+// - Rejected: the pupil is not at that school. The record is lost again, to be found and forwarded again
+//   (its finding by the forward is undone, unless another finding came after it), audited
+//   ('lost-pupil-lost-again'); the LA that uploaded the record is told when another LA forwarded it, as
+//   it was told of the forward, so that it does not close its case.
+// - Removed by the LA that forwarded it, before the school collected it: likewise lost again (audited,
+//   nobody emailed: the LA did it).
+//
+// Each runs in the transaction of the collection, rejection (transfers/download-service.ts) or removal
+// (sent-service.ts, la-monitor-service.ts). A copy forwarded on from Monitor CTF Files after a rejection
+// (decision 37) leads back to the lost pupil file through its chain of originals.
+import { recordAudit } from '../audit/repository.ts';
+import type { Actor } from '../auth/actor.ts';
+import { organisationOf } from '../auth/actor.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
+import type { Executor, LostPupilRow, TransferRow } from '../platform/db/schema.ts';
+import { destinationLabel, sourceLabel } from '../transfers/download-listing.ts';
+import { organisationNames, updateTransferIfStatus } from '../transfers/download-repository.ts';
+import { getTransfer } from '../transfers/repository.ts';
+import { markLostPupilLostAgain } from './found-repository.ts';
+import { lostPupilRecipients, uploaderOf } from './matching.ts';
+import { getLostPupil } from './repository.ts';
+
+/** More forwards than any chain of rejections and forwards on could hold: a guard against a cycle. */
+const MAX_CHAIN = 50;
+
+/** The lost pupil file a forwarded copy was made from, through any copies between; undefined if none. */
+export async function lostPupilFileOf(
+  db: Executor,
+  copy: Pick<TransferRow, 'forwarded_from'>,
+): Promise<TransferRow | undefined> {
+  let from = copy.forwarded_from;
+  for (let step = 0; from && step < MAX_CHAIN; step += 1) {
+    const original = await getTransfer(db, from);
+    if (!original || original.dest_kind === 'lost-pupils') return original;
+    from = original.forwarded_from;
+  }
+  return undefined;
+}
+
+/** The school collected a forwarded copy: the lost pupil file of its LA's own forward is collected too. */
+export async function lostPupilCopyCollected(
+  tx: Executor,
+  actor: Actor,
+  copy: TransferRow,
+  forwardingLa: string,
+  at: Date,
+): Promise<void> {
+  const file = await lostPupilFileOf(tx, copy);
+  if (!file) return;
+  const record = await getLostPupil(tx, file.id);
+  if (record?.source_la !== forwardingLa) return;
+  const changed = await updateTransferIfStatus(tx, file.id, ['available'], {
+    status: 'collected',
+    collected_at: at.toISOString(),
+  });
+  if (!changed) return;
+  await recordAudit(tx, {
+    at,
+    actorUserId: actor.userId,
+    actorUsername: actor.username,
+    organisation: organisationOf(actor),
+    action: 'file-collected',
+    subjectType: 'transfer',
+    subjectId: file.id,
+    detail: {
+      filename: file.filename,
+      category: file.category,
+      pupils: file.pupil_count,
+      collectedAs: copy.id,
+      collectedAsFilename: copy.filename,
+    },
+  });
+}
+
+/**
+ * The record is lost again, if the forward's finding is still its latest, audited: the record and its
+ * file when it was, else null.
+ */
+async function loseAgain(
+  tx: Executor,
+  actor: Actor,
+  copy: TransferRow,
+  forwardingLa: string,
+  at: Date,
+  how: 'rejected' | 'removed',
+): Promise<{ record: LostPupilRow; file: TransferRow } | null> {
+  const file = await lostPupilFileOf(tx, copy);
+  const record = file ? await getLostPupil(tx, file.id) : undefined;
+  if (!file || !record) return null;
+  if (!(await markLostPupilLostAgain(tx, record.id, { la: forwardingLa, at: copy.uploaded_at }))) return null;
+  // Never the pupil's details: the record's id, the files' names, the organisations.
+  await recordAudit(tx, {
+    at,
+    actorUserId: actor.userId,
+    actorUsername: actor.username,
+    organisation: organisationOf(actor),
+    action: 'lost-pupil-lost-again',
+    subjectType: 'lost-pupil',
+    subjectId: record.id,
+    detail: {
+      filename: file.filename,
+      how,
+      copy: copy.id,
+      copyFilename: copy.filename,
+      forwardedBy: forwardingLa,
+      sourceLa: record.source_la,
+      sourceSchool: record.source_school,
+    },
+  });
+  return { record, file };
+}
+
+/**
+ * The LA that forwarded a copy removed it before the school collected it (View / Remove Files, or Monitor
+ * CTF Files' delete): the record is lost again, as after a rejection, its file here to forward again. The
+ * LA did it itself, so nobody is emailed.
+ */
+export async function lostPupilCopyRemoved(
+  tx: Executor,
+  actor: Actor,
+  copy: TransferRow,
+  forwardingLa: string,
+  at: Date,
+): Promise<void> {
+  await loseAgain(tx, actor, copy, forwardingLa, at, 'removed');
+}
+
+/**
+ * The school rejected a forwarded copy: the record is lost again, if the forward's finding is still its
+ * latest. The record's id when it was, else null.
+ */
+export async function lostPupilCopyRejected(
+  tx: Executor,
+  actor: Actor,
+  copy: TransferRow,
+  forwardingLa: string,
+  at: Date,
+): Promise<string | null> {
+  const lost = await loseAgain(tx, actor, copy, forwardingLa, at, 'rejected');
+  if (!lost) return null;
+  const { record, file } = lost;
+  if (record.source_la === forwardingLa) return record.id;
+  // Told of the forward (decision 36), the LA that uploaded the record is told it was not the pupil's
+  // school, so that it does not close its case.
+  const names = await organisationNames(tx, [copy]);
+  const school = destinationLabel(copy, names);
+  const forwardedBy = sourceLabel(copy, names);
+  const uploadedBy = await uploaderOf(tx, record);
+  for (const to of await lostPupilRecipients(tx, record.source_la)) {
+    await enqueueNotification(tx, {
+      at,
+      template: 'lost-pupil-lost-again',
+      ...to,
+      payload: {
+        lostFilename: file.filename,
+        uploadedBy: uploadedBy.name,
+        uploadedByCode: uploadedBy.code,
+        uploadedAt: record.uploaded_at,
+        forwardedBy: forwardedBy.name,
+        forwardedByCode: forwardedBy.code,
+        school: school.name,
+        schoolCode: school.code,
+        rejectedAt: at.toISOString(),
+        path: `/lost-pupils/search/${record.id}`,
+      },
+    });
+  }
+  return record.id;
+}
