@@ -12,7 +12,9 @@
 //   not with the school that rejected it: a copy rejected in another LA and forwarded back to one of
 //   the LA's own schools moves nothing between LAs;
 // - an original sent to the Lost Pupils Database, which is no LA: from the LA of the school that sent it
-//   (the original is not counted, so the copy is the pupil's one move between LAs).
+//   (the original is not counted, so the copy is the pupil's move between LAs; a copy its school rejected
+//   and the one forwarded again from the database are two files, as a file a school rejects and its
+//   sender sends again is: decision 38).
 import { sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
 import type { Executor } from '../platform/db/schema.ts';

@@ -7,7 +7,8 @@
 // - away: B One sends another to A One; Ashire forwards it to D One (Dshire), which rejects it; Ashire
 //   forwards it on to A Three, its own school, which downloads it;
 // - lost: B One sends a pupil to the Lost Pupils Database; Ashire forwards it to A Two, which rejects it;
-//   Ashire forwards it on to A Three, where it waits.
+//   the pupil is lost again, its file still in the database, and Ashire forwards it from there again, to
+//   A Three, where it waits (decision 38).
 // Each report counts each transfer once where its definition says, and names the LA that forwarded.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -139,8 +140,13 @@ describeEachEngine('Chains of forwards in the reports', (database) => {
       ),
     );
     await at('2026-11-19T09:00:00.000Z', () => rejected(a2, id('lostCopy')));
+    // The pupil is lost again, its file still in the database: forwarded again from its record (decision 38).
     await at('2026-11-20T09:00:00.000Z', async () =>
-      copied('lostCopyCopy', await monitor.forwardRejected(officer, id('lostCopy'), a3.number)),
+      copied(
+        'lostAgainCopy',
+        (await lostPupils.forward(lostPupilOfficer, lost.record.id, { school: a3.number, attested: true }))
+          .result,
+      ),
     );
   });
 
@@ -212,16 +218,18 @@ describeEachEngine('Chains of forwards in the reports', (database) => {
   test('LEA Cluster Report: a copy of a copy counts from the LA that forwarded it, so a file rejected in another LA and sent home is no move', async () => {
     const cluster = new ClusterReportService({ db, clock: reportClock });
     const report = await cluster.run(await user('national_admin', {}), { scope: 'all' });
-    // Bshire to Ashire: the two files sent to A One and the lost pupil forwarded out of the database.
+    // Bshire to Ashire: the two files sent to A One and the lost pupil's two copies out of the database
+    // (the one A Two rejected, and the one forwarded again: two files, as a file a school rejects and its
+    // sender sends again is two).
     // Ashire to Cshire: home's copy of a copy; Ashire to Dshire: away's copy, rejected there. Away's copy
     // of a copy went from Ashire (which held the rejected copy) to its own school: not between LAs.
-    // The forwards from A One to A Two and of the lost pupil's copy to A Three are within Ashire.
+    // The forward from A One to A Two is within Ashire.
     assert.deepEqual(
       report.rows.map((r) => [r.from.code, r.to.code, r.files, r.pupils]),
       [
         [ashire.number, cshire.number, 1, 3],
         [ashire.number, dshire.number, 1, 2],
-        [bshire.number, ashire.number, 3, 6],
+        [bshire.number, ashire.number, 4, 7],
       ],
     );
     const chosen = await cluster.run(await user('la_user', { laNumber: dshire.number }), {
@@ -248,7 +256,7 @@ describeEachEngine('Chains of forwards in the reports', (database) => {
     ]);
     assert.deepEqual(received(await schoolReport(await schoolUser(a3))), [
       [name('awayCopyCopy'), 'Received', b, `${a3.number} A Three`, 'Downloaded'],
-      [name('lostCopyCopy'), 'Received', 'LA', `${a3.number} A Three`, 'Awaiting download'],
+      [name('lostAgainCopy'), 'Received', 'LA', `${a3.number} A Three`, 'Awaiting download'],
     ]);
     // The school that made the files sent three, each forwarded by its LA when it was first forwarded.
     assert.deepEqual(
@@ -272,7 +280,7 @@ describeEachEngine('Chains of forwards in the reports', (database) => {
         'awayCopyCopy',
         'lost',
         'lostCopy',
-        'lostCopyCopy',
+        'lostAgainCopy',
       ]
         .map(name)
         .sort(),
@@ -286,14 +294,14 @@ describeEachEngine('Chains of forwards in the reports', (database) => {
       [name('homeCopy'), `Forwarded to C One (${c1.number})`, ashire.number],
       [name('away'), `Forwarded to D One (${d1.number})`, ashire.number],
       [name('awayCopy'), `Forwarded to A Three (${a3.number})`, ashire.number],
-      [name('lostCopy'), `Forwarded to A Three (${a3.number})`, ashire.number],
     ];
+    // The lost pupil's file went on from the Lost Pupils Database again, not from this list: not here.
     const ashires = await report.run(await user('la_user', { laNumber: ashire.number }), {});
     assert.deepEqual(
       ashires.rows.map((r) => [r.filename, r.actionText, r.la]),
       expected,
     );
-    assert.deepEqual(ashires.totals, { deleted: 0, forwarded: 5, pupils: 3 + 3 + 2 + 2 + 1 });
+    assert.deepEqual(ashires.totals, { deleted: 0, forwarded: 4, pupils: 3 + 3 + 2 + 2 });
     // Dshire rejected a file; it deleted or forwarded none.
     assert.deepEqual((await report.run(await user('la_user', { laNumber: dshire.number }), {})).rows, []);
     const every = await report.run(await user('national_admin', {}), { la: 'all' });
@@ -318,8 +326,8 @@ describeEachEngine('Chains of forwards in the reports', (database) => {
     assert.deepEqual(numbers, [
       [ashire.number, cshire.number, '1', '3'],
       [ashire.number, dshire.number, '1', '2'],
-      [bshire.number, ashire.number, '3', '6'],
-      ['5', '11'],
+      [bshire.number, ashire.number, '4', '7'],
+      ['6', '12'],
     ]);
     const { agent: a2Agent } = await signedInUser(t, 'school', {
       laNumber: a2.la_number,
