@@ -854,7 +854,11 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     );
     const reviews = new LostPupilReviewService({ db: db(), files, clock, logger: createLogger('silent') });
     const listed = (await reviews.due(own)).foundNotDue.records.find((r) => r.id === made.id);
-    assert.deepEqual(listed?.forwarded, forwarded);
+    assert.deepEqual([listed?.forwarded, listed?.copyWaiting], [forwarded, true]);
+    // Not while the copy waits at the school (decision 38): a rejection would make the pupil lost again.
+    await assert.rejects(reviews.remove(own, [made.id], 'destination-known'), Invalid);
+    assert.equal((await getTransfer(db(), made.id))?.status, 'available');
+    await (await schoolDesk(school)).collect(result.forwarded.id);
     await reviews.remove(own, [made.id], 'destination-known');
     const removed = await getTransfer(db(), made.id);
     assert.deepEqual([removed?.status, removed?.storage_key], ['removed', null]);
