@@ -714,7 +714,8 @@ const SCHEMAS = {
       leftAlone: {
         type: 'array',
         items: ref('PastLeavingAgeRecord'),
-        description: 'Found, removed or changed by someone else meanwhile',
+        description:
+          'Found, removed or changed by someone else meanwhile, or its forwarded file waits at the school',
       },
     },
     required: ['reason', 'removed', 'leftAlone'],
