@@ -790,6 +790,24 @@ describeEachEngine('lost pupils past leaving age: the pages', (database) => {
       /The LA that uploaded this record can remove it from the Lost Pupils Database once the school has collected the file, not before/,
     );
 
+    // In Welsh too.
+    const welsh = new Agent(t.app);
+    await welsh.signIn(
+      (await makeUser(db, 'la_lost_pupil', { laNumber: la.number }, { language: 'cy' })).username,
+    );
+    assert.match(
+      textOf((await welsh.get('/lost-pupils/review')).body),
+      /Ni ellir ei dynnu nes i’r ysgol gasglu’r ffeil/,
+    );
+    assert.match(
+      errorSummary((await welsh.get(`/lost-pupils/review/confirm?record=${record.id}&action=remove`)).body),
+      /Ni ellir tynnu cofnod Onitsway.* eto: anfonwyd ei ffeil ymlaen at Arrival Primary School \(\d{7}\) ar 23 Tachwedd 2026/,
+    );
+    assert.match(
+      textOf((await welsh.get(`/lost-pupils/search/${record.id}`)).body),
+      /Gall yr awdurdod lleol a lanlwythodd y cofnod hwn ei dynnu/,
+    );
+
     // The school that uploaded it is told its LA removes it, and offered no Remove.
     const sender = new Agent(t.app);
     await sender.signIn(
