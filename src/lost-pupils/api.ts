@@ -248,7 +248,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Remove records of your LA that are past school-leaving age from the Lost Pupils Database, with the reason (up to ${REVIEW_LIMIT} at a time). Each record that is still due is removed with its file (the content deleted) and audited; one that someone else found, removed or changed meanwhile is left alone and reported.`,
+      description: `Remove records of your LA that are past school-leaving age from the Lost Pupils Database, with the reason (up to ${REVIEW_LIMIT} at a time). Each record that is still due is removed with its file (the content deleted) and audited; one that someone else found, removed or changed meanwhile is left alone and reported. A record whose file was forwarded to a school that has not collected it yet (\`copyWaiting\`) is not removed: once the school collects it, it can be; if the school rejects it, the pupil is lost again.`,
       requestBody: jsonBody({
         type: 'object',
         properties: {
@@ -260,7 +260,9 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
       responses: {
         '200': jsonResponse('What was removed and what was left alone', ref('PastLeavingAgeRemoval')),
         '404': problemResponse('A record that is not your LA’s, or no record'),
-        '422': problemResponse('No records or no reason, or none of them is due any more'),
+        '422': problemResponse(
+          'No records or no reason, or none of them can be removed (not due any more, or its forwarded file waits at the school)',
+        ),
       },
     },
   },
@@ -522,9 +524,25 @@ const reviewRecord = {
     leavesSchoolOn: date,
     found: { type: 'boolean' },
     forwarded: forwardedSchema,
+    copyWaiting: {
+      type: 'boolean',
+      description:
+        'Its file was forwarded to a school that has not collected it yet: it cannot be removed until the school collects it (if the school rejects it, the pupil is lost again)',
+    },
     filename: { type: 'string' },
   },
-  required: ['id', 'name', 'dateOfBirth', 'upn', 'school', 'uploadedAt', 'reason', 'found', 'filename'],
+  required: [
+    'id',
+    'name',
+    'dateOfBirth',
+    'upn',
+    'school',
+    'uploadedAt',
+    'reason',
+    'found',
+    'copyWaiting',
+    'filename',
+  ],
 };
 
 const matchProperties = {
@@ -696,7 +714,8 @@ const SCHEMAS = {
       leftAlone: {
         type: 'array',
         items: ref('PastLeavingAgeRecord'),
-        description: 'Found, removed or changed by someone else meanwhile',
+        description:
+          'Found, removed or changed by someone else meanwhile, or its forwarded file waits at the school',
       },
     },
     required: ['reason', 'removed', 'leftAlone'],

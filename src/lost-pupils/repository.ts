@@ -558,9 +558,9 @@ export async function forwardsOf(
 
 /**
  * How many of an LA's records still in the database were forwarded to a school by another LA, their
- * files kept for the LA to remove (decision 36). The LA's own forwards keep the file too, until the school
- * collects it (decision 38): those are not counted, nor a copy its school rejected (the record is lost
- * again).
+ * files kept for the LA to remove (decision 36), once the school has collected the copy: before, the LA
+ * cannot remove them (review-service.ts), and a rejection makes the pupil lost again (decision 38). The
+ * LA's own forwards keep the file too, until the school collects it: those are not counted.
  */
 export async function countForwardedByOthers(db: Executor, laNumber: string): Promise<number> {
   const row = await db
@@ -576,7 +576,7 @@ export async function countForwardedByOthers(db: Executor, laNumber: string): Pr
           .selectFrom('transfers as c')
           .select('c.id')
           .whereRef('c.forwarded_from', '=', 'o.id')
-          .where('c.status', 'not in', NOT_DELIVERED)
+          .where('c.status', '=', 'collected')
           .where((copy) => copy(copy.fn.coalesce('c.forwarding_la', 'c.source_la'), '!=', laNumber)),
       ),
     )

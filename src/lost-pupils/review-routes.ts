@@ -43,10 +43,13 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     options: { selected?: readonly string[]; selectAll?: boolean; errors?: FieldError[] } = {},
   ) => {
     const list = await service.due(user);
-    const selected = options.selectAll ? list.records.map((r) => r.id) : [...(options.selected ?? [])];
+    // A record whose forwarded file waits at the school has no checkbox (review-service.ts).
+    const selectable = list.records.filter((r) => !r.copyWaiting);
+    const selected = options.selectAll ? selectable.map((r) => r.id) : [...(options.selected ?? [])];
     return reply.page('lost-pupils/views/review-list.njk', {
       title: reply.request.t(REVIEW_LABEL_KEY),
       ...list,
+      selectable: selectable.length,
       selected,
       limit: REVIEW_LIMIT,
       base: REVIEW_PATH,

@@ -16,6 +16,11 @@
 //   subsequently established" (LA notes §1.3). Their reason can only be that the destination is known.
 //   A record whose file was forwarded says where: to which school, when, by which LA. One forwarded by
 //   another LA keeps its file and content until the LA removes it here (decision 36).
+// - Not while a forwarded copy waits at its school (decision 38): until the school collects it, the
+//   record's file may be the only copy of the pupil's CTF left (a rejected copy's content goes 7 days
+//   after the rejection), and a rejection makes the pupil lost again. Such a record is listed without a
+//   checkbox, saying why; once the school collects the copy it can be removed (the pupil reached a
+//   school), and once it rejects it the record is lost again and removed as any other.
 // - Removal, of the records chosen, with a reason: each record in a transaction of its own, changed
 //   only if it may still be removed (someone else may have removed it since the page was read: their
 //   change wins, and the record is reported as left alone). The record becomes 'removed' (removed_at,
@@ -23,7 +28,9 @@
 //   'removed' too (as View / Remove Files leaves a removed file: nobody can download it, and the purge
 //   job deletes its content if deleting it now fails), and an audit record 'lost-pupil-removed' names
 //   the record, its file and the LA, never the pupil. The file's content is then deleted (purgeContent,
-//   reason 'removed', which writes its own 'file-purged' audit record).
+//   reason 'removed', which writes its own 'file-purged' audit record). The file's row is written first,
+//   as a forward writes it (then the record's), so that a forward or a collection of its copy committed
+//   meanwhile is seen by the check for a waiting copy, and no forward begins before the removal ends.
 // - Nothing is removed without a person choosing it: the monthly job (review-job.ts) only tells the LA.
 //
 // A record of another LA, or an id that is no record, is "not found", as everywhere else.
@@ -38,7 +45,7 @@ import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/error
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
-import { updateTransferIfStatus } from '../transfers/download-repository.ts';
+import { copyForwardedFrom, updateTransferIfStatus } from '../transfers/download-repository.ts';
 import { purgeContent } from '../transfers/jobs.ts';
 import { type Forwarded, forwardedFiles } from './forwards.ts';
 import {
@@ -83,6 +90,9 @@ const TRANSFER_NOT_REMOVED: readonly TransferStatus[] = [
   'pending-scan',
 ];
 
+/** Thrown to roll a removal back: the record is left alone. */
+class LeftAlone extends Error {}
+
 const RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One record as the pages show it. */
@@ -108,6 +118,8 @@ export interface ReviewRecord {
   found: boolean;
   /** Where its file was forwarded, if it was. */
   forwarded: Forwarded | null;
+  /** Its file's forwarded copy waits at the school: it cannot be removed until the school collects or rejects it. */
+  copyWaiting: boolean;
   filename: string;
 }
 
@@ -159,6 +171,7 @@ function recordOf(row: ReviewRow, forwards?: ReadonlyMap<string, Forwarded>): Re
     leavesSchoolOn: row.leaves_school_on,
     found: row.status === 'found',
     forwarded: forwards?.get(row.transfer_id) ?? null,
+    copyWaiting: forwards?.get(row.transfer_id)?.state === 'waiting',
     filename: row.filename,
   };
 }
@@ -167,10 +180,26 @@ function recordOf(row: ReviewRow, forwards?: ReadonlyMap<string, Forwarded>): Re
 const pastLeavingAge = (row: ReviewRow, today: string): boolean =>
   row.leaves_school_on !== null && row.leaves_school_on <= today;
 
-/** Why a record of the LA cannot be removed today (neither due nor found), or null if it can. */
-function notRemovable(row: ReviewRow, today: string): FieldError | null {
+/**
+ * Why a record of the LA cannot be removed today (neither due nor found, or its forwarded copy waits at
+ * the school), or null if it can.
+ */
+function notRemovable(
+  row: ReviewRow,
+  today: string,
+  forwards: ReadonlyMap<string, Forwarded>,
+): FieldError | null {
   const name = recordOf(row).name;
   if (row.status === 'removed') return keyedError('record', 'lost-pupils.review.already-removed', { name });
+  const forwarded = forwards.get(row.transfer_id);
+  if (forwarded?.state === 'waiting') {
+    return keyedError('record', 'lost-pupils.review.copy-waiting', {
+      name,
+      school: forwarded.school.name,
+      code: forwarded.school.number,
+      date: dateParam(forwarded.at),
+    });
+  }
   if (row.status === 'found') return null;
   if (row.leaves_school_on === null) {
     return keyedError('record', 'lost-pupils.review.no-date-of-birth', { name });
@@ -200,10 +229,10 @@ export class LostPupilReviewService {
       rows.length < REVIEW_LIMIT ? rows.length : await countDueForReview(this.deps.db, laNumber, today);
     const without = await listWithoutLeavingDay(this.deps.db, laNumber, REVIEW_LIMIT);
     const found = await listFoundNotDue(this.deps.db, laNumber, today, REVIEW_LIMIT);
-    // Only found records have been forwarded.
+    // A lost record's file may have been forwarded too: the school rejected the copy (decision 38).
     const forwards = await forwardedFiles(
       this.deps.db,
-      [...rows, ...found.rows].filter((row) => row.status === 'found').map((row) => row.transfer_id),
+      [...rows, ...found.rows].map((row) => row.transfer_id),
     );
     const described = (row: ReviewRow) => recordOf(row, forwards);
     return {
@@ -220,11 +249,12 @@ export class LostPupilReviewService {
     const laNumber = this.laOf(actor);
     const rows = await this.chosen(laNumber, ids);
     const today = this.today();
-    const problems = rows.flatMap((row) => notRemovable(row, today) ?? []);
+    const forwards = await this.forwardsOf(rows);
+    const problems = rows.flatMap((row) => notRemovable(row, today, forwards) ?? []);
     if (problems.length > 0) {
       throw new Invalid(problems);
     }
-    return rows.map((row) => recordOf(row));
+    return rows.map((row) => recordOf(row, forwards));
   }
 
   /**
@@ -246,7 +276,8 @@ export class LostPupilReviewService {
     }
     if (!isRemovalReason(reason)) throw new Invalid(reasonProblem);
     const today = this.today();
-    const stale = rows.flatMap((row) => notRemovable(row, today) ?? []);
+    const forwards = await this.forwardsOf(rows);
+    const stale = rows.flatMap((row) => notRemovable(row, today, forwards) ?? []);
     if (stale.length === rows.length) {
       throw new Invalid(stale);
     }
@@ -267,9 +298,9 @@ export class LostPupilReviewService {
       const removed = await this.removeOne(actor, laNumber, today, row, reason);
       if (removed) {
         removedRows.push(row);
-        outcome.removed.push(recordOf(row));
+        outcome.removed.push(recordOf(row, forwards));
       } else {
-        outcome.leftAlone.push(recordOf(row));
+        outcome.leftAlone.push(recordOf(row, forwards));
       }
     }
     for (const row of removedRows) {
@@ -299,7 +330,10 @@ export class LostPupilReviewService {
     return outcome;
   }
 
-  /** One record's removal, its file's and its audit record, in one transaction; false if no longer due. */
+  /**
+   * One record's removal, its file's and its audit record, in one transaction; false if no longer due, or
+   * if its file's forwarded copy waits at the school (nothing is changed then).
+   */
   private async removeOne(
     actor: Actor,
     laNumber: string,
@@ -308,41 +342,59 @@ export class LostPupilReviewService {
     reason: RemovalReason,
   ): Promise<boolean> {
     const at = this.deps.clock.now();
-    return this.deps.db.transaction().execute(async (tx) => {
-      const changed = await markRemovedIfRemovable(
-        tx,
-        row.id,
-        { laNumber, today },
-        { at: at.toISOString(), by: actor.userId, reason: REMOVAL_REASONS[reason] },
-      );
-      if (!changed) return false;
-      // Already removed by its sender (View / Remove Files) is as good: the file is gone either way.
-      const transferRemoved = await updateTransferIfStatus(tx, row.transfer_id, TRANSFER_NOT_REMOVED, {
-        status: 'removed',
-        removed_at: at.toISOString(),
-        removed_by: actor.userId,
+    try {
+      return await this.deps.db.transaction().execute(async (tx) => {
+        // The file's row first, as a forward takes it: its lock held, a forward committed meanwhile, or a
+        // collection of the copy, is seen below. Already removed by its sender (View / Remove Files) is as
+        // good: the file is gone either way, and nothing forwards it.
+        const transferRemoved = await updateTransferIfStatus(tx, row.transfer_id, TRANSFER_NOT_REMOVED, {
+          status: 'removed',
+          removed_at: at.toISOString(),
+          removed_by: actor.userId,
+        });
+        if (await copyForwardedFrom(tx, row.transfer_id, undefined, { waiting: true })) {
+          throw new LeftAlone();
+        }
+        const changed = await markRemovedIfRemovable(
+          tx,
+          row.id,
+          { laNumber, today },
+          { at: at.toISOString(), by: actor.userId, reason: REMOVAL_REASONS[reason] },
+        );
+        if (!changed) throw new LeftAlone();
+        await recordAudit(tx, {
+          at,
+          actorUserId: actor.userId,
+          actorUsername: actor.username,
+          organisation: laNumber,
+          action: 'lost-pupil-removed',
+          subjectType: 'lost-pupil',
+          subjectId: row.id,
+          detail: {
+            transferId: row.transfer_id,
+            filename: row.filename,
+            sourceLa: row.source_la,
+            sourceSchool: row.source_school,
+            lostReason: row.reason,
+            previousStatus: row.status,
+            reason,
+            fileRemoved: transferRemoved,
+          },
+        });
+        return true;
       });
-      await recordAudit(tx, {
-        at,
-        actorUserId: actor.userId,
-        actorUsername: actor.username,
-        organisation: laNumber,
-        action: 'lost-pupil-removed',
-        subjectType: 'lost-pupil',
-        subjectId: row.id,
-        detail: {
-          transferId: row.transfer_id,
-          filename: row.filename,
-          sourceLa: row.source_la,
-          sourceSchool: row.source_school,
-          lostReason: row.reason,
-          previousStatus: row.status,
-          reason,
-          fileRemoved: transferRemoved,
-        },
-      });
-      return true;
-    });
+    } catch (error) {
+      if (error instanceof LeftAlone) return false;
+      throw error;
+    }
+  }
+
+  /** Where the files of these records were forwarded, by file id. */
+  private forwardsOf(rows: readonly ReviewRow[]): Promise<Map<string, Forwarded>> {
+    return forwardedFiles(
+      this.deps.db,
+      rows.map((row) => row.transfer_id),
+    );
   }
 
   /** The records with these ids, each of the LA; Invalid for no choice or too many, else NotFound. */

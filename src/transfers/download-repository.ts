@@ -461,20 +461,25 @@ export async function listRejectedForwards(
   return rejectedForwardsQuery(db, laNumber, since).execute();
 }
 
+/** A forwarded copy in these statuses still waits for its school: not collected, rejected or removed. */
+export const COPY_WAITING: readonly TransferStatus[] = ['available', 'pending-scan'];
+
 /**
  * The copy a file was forwarded as (forward-service.ts), by transfers_forwarded_from, other than `except`
  * when given; undefined if none. `onItsWay`: only a copy still waiting or collected, not one its school
  * rejected or its sender removed (a kept lost pupil's file is forwarded again then, decision 38).
+ * `waiting`: only a copy its school has not collected yet (nor rejected, nor its sender removed).
  */
 export async function copyForwardedFrom(
   db: Executor,
   originalId: string,
   except?: string,
-  { onItsWay = false } = {},
+  { onItsWay = false, waiting = false } = {},
 ): Promise<TransferRow | undefined> {
   let q = db.selectFrom('transfers').selectAll().where('forwarded_from', '=', originalId);
   if (except !== undefined) q = q.where('id', '!=', except);
   if (onItsWay) q = q.where('status', 'not in', ['rejected', 'removed']);
+  if (waiting) q = q.where('status', 'in', COPY_WAITING);
   return q.orderBy('uploaded_at', 'desc').orderBy('id').executeTakeFirst();
 }
 

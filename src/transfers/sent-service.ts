@@ -17,7 +17,7 @@ import { can } from '../auth/permissions.ts';
 import { lostPupilCopyRemoved } from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
@@ -101,6 +101,8 @@ export interface SentFile {
   file: FileListing;
   pupils: PupilDetails[];
   canRemove: boolean;
+  /** A lost pupil's file an LA forwarded to a school, the copy on its way: its LA removes it, not its sender. */
+  forwardedLostPupil: boolean;
 }
 
 export interface SentDeps {
@@ -139,10 +141,12 @@ export class SentService {
     const row = await this.outgoing(actor, id);
     const [file] = await this.listings([row], actorParty(actor) as ActorParty);
     const pupils = await pupilsOf(this.deps.db, row.id);
+    const forwardedLostPupil = await this.forwardedLostPupil(this.deps.db, row);
     return {
       file: file as FileListing,
       pupils: pupils.map(pupilDetails),
-      canRemove: REMOVABLE.includes(row.status),
+      canRemove: REMOVABLE.includes(row.status) && !forwardedLostPupil,
+      forwardedLostPupil,
     };
   }
 
@@ -167,10 +171,7 @@ export class SentService {
       // A lost pupil's file an LA forwarded to a school stays, for the school's copy and then for the
       // LA that uploaded it (decisions 36 and 38): its sender no longer removes it. Checked once the row
       // is locked, so a forward committed meanwhile is seen.
-      if (
-        row.dest_kind === 'lost-pupils' &&
-        (await copyForwardedFrom(tx, row.id, undefined, { onItsWay: true }))
-      ) {
+      if (await this.forwardedLostPupil(tx, row)) {
         throw new Invalid([
           keyedError('remove', 'transfer.sent.remove.lost-pupil-forwarded', { filename: row.filename }),
         ]);
@@ -219,6 +220,17 @@ export class SentService {
     }
     const [file] = await this.listings([removed], actorParty(actor) as ActorParty);
     return file as FileListing;
+  }
+
+  /**
+   * A lost pupil's file an LA forwarded to a school, the copy waiting or collected: kept for the copy,
+   * then for the LA that uploaded it (decisions 36 and 38), which removes it.
+   */
+  private async forwardedLostPupil(db: Executor, row: TransferRow): Promise<boolean> {
+    return (
+      row.dest_kind === 'lost-pupils' &&
+      (await copyForwardedFrom(db, row.id, undefined, { onItsWay: true })) !== undefined
+    );
   }
 
   /** A file the actor's organisation sent, in a category the actor may send, not removed; else NotFound. */

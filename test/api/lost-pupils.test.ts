@@ -349,6 +349,58 @@ describeEachEngine('API: Lost Pupils', (database) => {
     assert.equal((await audits(made.id, 'lost-pupil-lost-again')).length, 1);
   });
 
+  test('a record past leaving age whose forwarded file waits at the school is not removed until the school answers', async () => {
+    const made = await makeLostPupil(db, t.deps.files, {
+      from: departure.number,
+      pupil: { surname: 'Waites', dateOfBirth: '2009-02-01' },
+    });
+    const forwarded = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/lost-pupils/${made.id}/forward`,
+      token: forwarder,
+      json: { school: arrival.number, attest: true },
+    });
+    assert.equal(forwarded.statusCode, 201, forwarded.body);
+    const listed = async () =>
+      (await api(t.app, { url: '/api/v1/lost-pupils/past-leaving-age', token: leftshireFinder }))
+        .json()
+        .items.find((r: { id: string }) => r.id === made.id);
+    assert.deepEqual([(await listed()).forwarded.state, (await listed()).copyWaiting], ['waiting', true]);
+    const remove = () =>
+      api(t.app, {
+        method: 'POST',
+        url: '/api/v1/lost-pupils/past-leaving-age/remove',
+        token: leftshireFinder,
+        json: { records: [made.id], reason: 'past-leaving-age' },
+      });
+    const refused = await remove();
+    assert.equal(refused.statusCode, 422, refused.body);
+    assert.match(
+      refused.json().errors[0].message,
+      /cannot be removed yet: its file was forwarded to Arrival Primary School \(\d{7}\) on .*, and the school has not collected it/,
+    );
+    assert.deepEqual(await audits(made.id, 'lost-pupil-removed'), []);
+
+    // The school rejects it: the pupil is lost again, and the record, past leaving age, is removed.
+    const schoolWriter = await makeToken(
+      db,
+      await makeUser(db, 'school', { laNumber: findshire.number, establishmentNumber: arrival.number }),
+      'transfer',
+      t.clock,
+    );
+    const rejected = await api(t.app, {
+      method: 'POST',
+      url: `/api/v1/files/${forwarded.json().forwarded.id}/reject`,
+      token: schoolWriter,
+      json: { reason: 'No such pupil here' },
+    });
+    assert.ok(rejected.statusCode < 300, rejected.body);
+    assert.deepEqual([(await listed()).found, (await listed()).copyWaiting], [false, false]);
+    const removed = await remove();
+    assert.equal(removed.statusCode, 200, removed.body);
+    assert.equal((await audits(made.id, 'lost-pupil-removed')).length, 1);
+  });
+
   test('an LA follows up its matches and removes its records past leaving age; another LA cannot', async () => {
     // Leftshire's school sent the pupil to the database; the pupil turns up at Findshire's school.
     const { recordId, matchId, seenIn } = await makeMatch(db, t.deps.files, {

@@ -236,8 +236,6 @@ describe('lost pupils (browser)', () => {
     const listed = (await rowsOf(rp)).find((cells) => cells.includes(FORWARDED));
     assert.ok(listed, `${FORWARDED} is waiting for the school`);
     assert.match(listed.join(' '), /Gloucestershire LA 916LLLL/);
-    receiver.assertEveryPageChecked();
-    await receiver.close();
 
     // What was recorded: downloaded and found by LA 916, then forwarded.
     const audit = await running.db
@@ -256,12 +254,40 @@ describe('lost pupils (browser)', () => {
     );
 
     // The pupil's school is known now: LA 916, whose school sent the record, removes it (LA notes §1.3),
-    // though Keira is years from school-leaving age.
+    // though Keira is years from school-leaving age, once the school has collected the file.
+    // Not while the forwarded file waits at the school: if the school rejects it, Keira is lost again.
     const reviewer = await as('demo-la-lost');
     const rv = reviewer.page;
     await menuLink(rv, 'Lost Pupils Past Leaving Age').click();
     await reviewer.check();
     await rv.getByRole('heading', { name: 'Found before school-leaving age' }).waitFor();
+    assert.equal(await rv.getByLabel('Select Thompson, Keira May').count(), 0, 'no checkbox yet');
+    assert.match(
+      await rv.locator('main').innerText(),
+      /It cannot be removed until the school has collected the file: if the school rejects it, the pupil is lost again/,
+    );
+
+    // Severn Vale Academy collects it: accepted, downloaded, "downloaded correctly".
+    await rp.getByRole('link', { name: FORWARDED }).click();
+    await receiver.check();
+    await rp.getByRole('button', { name: 'Accept' }).click();
+    await receiver.check();
+    const collecting = rp.waitForEvent('download');
+    await rp.getByRole('button', { name: 'Yes' }).click();
+    await collecting;
+    await receiver.check();
+    await rp.getByRole('group', { name: 'Was the file downloaded correctly?' }).getByLabel('Yes').check();
+    await rp.getByRole('button', { name: 'Continue' }).click();
+    await receiver.check();
+    assert.match(
+      await rp.locator('.govuk-notification-banner').innerText(),
+      new RegExp(`${FORWARDED} has been collected`),
+    );
+    receiver.assertEveryPageChecked();
+    await receiver.close();
+
+    await rv.reload();
+    await reviewer.check();
     await rv.getByLabel('Select Thompson, Keira May').check();
     await rv.getByRole('button', { name: 'Remove from the Lost Pupils Database' }).click();
     await reviewer.check();

@@ -1,22 +1,26 @@
 // Lost Pupils Past Leaving Age: the service on both engines, then the pages through the app.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import type { Actor } from '../../src/auth/actor.ts';
 import {
   isRemovalReason,
   LostPupilReviewService,
   REMOVAL_REASONS,
   type RemovalOutcome,
 } from '../../src/lost-pupils/review-service.ts';
+import { LostPupilService } from '../../src/lost-pupils/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { AuditEventRow, Db } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { DownloadTickets } from '../../src/transfers/download-tickets.ts';
 import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, makeFileStores } from '../support/transfers.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 import { LEAVES_2027, LEFT_2025, LEFT_2026, lostPupil, makeLostPupil, transfer } from './review-fixtures.ts';
 
 const silent = createLogger('silent');
@@ -431,6 +435,146 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     );
   });
 
+  /** A forward of the record's file to `to` by `actor`, as Search for Lost Pupil makes it. */
+  async function forward(actor: Actor, recordId: string, to: string, clock = new ManualClock(NOW)) {
+    const lostPupils = new LostPupilService({
+      db: database().db,
+      files,
+      clock,
+      logger: silent,
+      tickets: new DownloadTickets('a test secret'),
+    });
+    return (await lostPupils.forward(actor, recordId, { school: to, attested: true })).result.forwarded;
+  }
+
+  /** The school collects, or rejects, the copy forwarded to it. */
+  async function schoolAnswers(
+    school: { number: string; la_number: string },
+    copyId: string,
+    answer: 'collect' | 'reject',
+  ) {
+    const user = actorOf(
+      await makeUser(database().db, 'school', {
+        laNumber: school.la_number,
+        establishmentNumber: school.number,
+      }),
+    );
+    const downloads = new DownloadService({
+      db: database().db,
+      files,
+      clock: new ManualClock(NOW),
+      logger: silent,
+    });
+    if (answer === 'reject') return downloads.reject(user, 'ctf', copyId, 'No such pupil on roll here');
+    await downloads.download(user, 'ctf', [copyId], 'download');
+    return downloads.collect(user, 'ctf', [copyId]);
+  }
+
+  test('a record whose forwarded file waits at the school is not removed, saying why; once the school collects the file it is', async () => {
+    const { db } = database();
+    const { la, school, actor } = await anLa(db, 'la_lost_pupil_transfer');
+    const arriving = await makeSchool(db, la.number, { name: `Arrival Primary ${la.number}` });
+    const record = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    const other = await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEFT_2025 });
+    const copy = await forward(actor, record.id, arriving.number);
+
+    // Listed, saying where the file is and that it cannot be removed yet.
+    const listed = (await service().due(actor)).records.find((r) => r.id === record.id);
+    assert.deepEqual([listed?.found, listed?.forwarded?.state, listed?.copyWaiting], [true, 'waiting', true]);
+    const why = new RegExp(
+      `cannot be removed yet: its file was forwarded to Arrival Primary ${la.number} \\(${arriving.number}\\) on 23 November 2026, and the school has not collected it\\. It can be removed once the school has collected the file; if the school rejects it, the pupil is lost again`,
+    );
+    const chosen = await rejects(service().selection(actor, [record.id]), Invalid);
+    assert.match(chosen.message, why);
+    for (const reason of ['past-leaving-age', 'destination-known'] as const) {
+      const refused = await rejects(service().remove(actor, [record.id], reason), Invalid);
+      assert.match(refused.message, why);
+    }
+    // Chosen with another, it is left alone in the removal's own transaction; the other goes.
+    const outcome = await service().remove(actor, [record.id, other.id], 'past-leaving-age');
+    assert.deepEqual(
+      [outcome.removed.map((r) => r.id), outcome.leftAlone.map((r) => r.id)],
+      [[other.id], [record.id]],
+    );
+    // Nothing of it changed: the record found, its file and content kept, nothing audited as removed.
+    assert.equal((await lostPupil(db, record.id)).status, 'found');
+    const kept = await transfer(db, record.transfer.id);
+    assert.deepEqual([kept.status, kept.storage_key], ['available', record.transfer.storage_key]);
+    assert.equal(await raw.exists(record.transfer.storage_key ?? ''), true);
+    assert.deepEqual(
+      (await auditOf(db, record.id)).filter((a) => a.action === 'lost-pupil-removed'),
+      [],
+    );
+
+    // The school collects it: the pupil reached a school, and the record is removed with its file.
+    await schoolAnswers(arriving, copy.id, 'collect');
+    const collected = (await service().due(actor)).records.find((r) => r.id === record.id);
+    assert.deepEqual([collected?.forwarded?.state, collected?.copyWaiting], ['collected', false]);
+    await service().selection(actor, [record.id]);
+    const removed = await service().remove(actor, [record.id], 'destination-known');
+    assert.deepEqual(
+      removed.removed.map((r) => r.id),
+      [record.id],
+    );
+    assert.equal((await lostPupil(db, record.id)).status, 'removed');
+    const file = await transfer(db, record.transfer.id);
+    assert.deepEqual([file.status, file.storage_key], ['removed', null]);
+    assert.equal((await transfer(db, copy.id)).status, 'collected', "the school's copy is the school's");
+  });
+
+  test('once the school rejects the forwarded file the record is lost again, and removed as any lost record', async () => {
+    const { db } = database();
+    const { la, school, actor } = await anLa(db, 'la_lost_pupil_transfer');
+    const arriving = await makeSchool(db, la.number);
+    const due = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEFT_2026,
+    });
+    const young = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEAVES_2027,
+    });
+    const dueCopy = await forward(actor, due.id, arriving.number);
+    const youngCopy = await forward(actor, young.id, arriving.number);
+    const list = await service().due(actor);
+    assert.deepEqual(
+      list.foundNotDue.records.map((r) => [r.id, r.copyWaiting]),
+      [[young.id, true]],
+    );
+    await rejects(service().remove(actor, [young.id], 'destination-known'), Invalid);
+
+    await schoolAnswers(arriving, dueCopy.id, 'reject');
+    await schoolAnswers(arriving, youngCopy.id, 'reject');
+    // Lost again: the one before leaving age is not listed, nor removed (its school is not known)...
+    const lostAgain = await service().due(actor);
+    assert.deepEqual(
+      lostAgain.records
+        .filter((r) => r.id === due.id)
+        .map((r) => [r.found, r.forwarded?.state, r.copyWaiting]),
+      [[false, 'rejected', false]],
+    );
+    assert.deepEqual(lostAgain.foundNotDue.records, []);
+    const notYet = await rejects(service().remove(actor, [young.id], 'destination-known'), Invalid);
+    assert.match(
+      notYet.message,
+      /has not reached school-leaving age yet: the record can be removed from 25 June 2027/,
+    );
+    // ...the one past leaving age is, with its file.
+    const outcome = await service().remove(actor, [due.id], 'past-leaving-age');
+    assert.deepEqual(
+      outcome.removed.map((r) => r.id),
+      [due.id],
+    );
+    assert.deepEqual((await lostPupil(db, due.id)).status, 'removed');
+    assert.equal((await transfer(db, due.transfer.id)).status, 'removed');
+  });
+
   test('when the content cannot be deleted now, the removal stands and the purge job deletes it later', async () => {
     const { db } = database();
     const { la, actor } = await anLa(db);
@@ -597,6 +741,103 @@ describeEachEngine('lost pupils past leaving age: the pages', (database) => {
     assert.equal(removed.statusCode, 303);
     assert.equal((await lostPupil(db, found.id)).status, 'removed');
     assert.doesNotMatch((await agent.get('/lost-pupils/review')).body, /Foundearly/);
+  });
+
+  test('a record whose forwarded file waits at the school has no checkbox and says why; nor does its school offer Remove', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const uploading = await makeSchool(db, la.number, { name: 'Leaving Primary School' });
+    const arriving = await makeSchool(db, la.number, { name: 'Arrival Primary School' });
+    const record = await makeLostPupil(db, t.deps.files, {
+      laNumber: la.number,
+      school: uploading.number,
+      dateOfBirth: LEFT_2026,
+      surname: 'Onitsway',
+    });
+    const other = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEFT_2025 });
+    const forwarder = actorOf(await makeUser(db, 'la_lost_pupil_transfer', { laNumber: la.number }));
+    const lostPupils = new LostPupilService({ ...t.deps, tickets: new DownloadTickets('a test secret') });
+    const { result } = await lostPupils.forward(forwarder, record.id, {
+      school: arriving.number,
+      attested: true,
+    });
+    const { agent } = await signedIn('la_lost_pupil', la.number);
+
+    const page = await agent.get('/lost-pupils/review');
+    assert.deepEqual(
+      checkboxes(page.body).map((m) => m[1]),
+      [other.id],
+    );
+    assert.match(
+      textOf(page.body),
+      /Onitsway.*Forwarded to Arrival Primary School \(\d{7}\).*not collected by the school yet It cannot be removed until the school has collected the file: if the school rejects it, the pupil is lost again/,
+    );
+    const all = await agent.get('/lost-pupils/review?select=all');
+    assert.deepEqual(
+      checkboxes(all.body).map((m) => [m[1], m[2]]),
+      [[other.id, ' checked']],
+    );
+    assert.match(all.body, /Select all 1 record listed/);
+    const confirm = await agent.get(`/lost-pupils/review/confirm?record=${record.id}&action=remove`);
+    assert.equal(confirm.statusCode, 400);
+    assert.match(
+      errorSummary(confirm.body),
+      /Onitsway.* cannot be removed yet: its file was forwarded to Arrival Primary School \(\d{7}\) on 23 November 2026/,
+    );
+    const shown = await agent.get(`/lost-pupils/search/${record.id}`);
+    assert.match(
+      textOf(shown.body),
+      /The LA that uploaded this record can remove it from the Lost Pupils Database once the school has collected the file, not before/,
+    );
+
+    // In Welsh too.
+    const welsh = new Agent(t.app);
+    await welsh.signIn(
+      (await makeUser(db, 'la_lost_pupil', { laNumber: la.number }, { language: 'cy' })).username,
+    );
+    assert.match(
+      textOf((await welsh.get('/lost-pupils/review')).body),
+      /Ni ellir ei dynnu nes i’r ysgol gasglu’r ffeil/,
+    );
+    assert.match(
+      errorSummary((await welsh.get(`/lost-pupils/review/confirm?record=${record.id}&action=remove`)).body),
+      /Ni ellir tynnu cofnod Onitsway.* eto: anfonwyd ei ffeil ymlaen at Arrival Primary School \(\d{7}\) ar 23 Tachwedd 2026/,
+    );
+    assert.match(
+      textOf((await welsh.get(`/lost-pupils/search/${record.id}`)).body),
+      /Gall yr awdurdod lleol a lanlwythodd y cofnod hwn ei dynnu/,
+    );
+
+    // The school that uploaded it is told its LA removes it, and offered no Remove.
+    const sender = new Agent(t.app);
+    await sender.signIn(
+      (await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: uploading.number })).username,
+    );
+    const file = await sender.get(`/sent/files/${record.transfer.id}`);
+    assert.equal(file.statusCode, 200);
+    assert.match(
+      textOf(file.body),
+      /has been forwarded from the Lost Pupils Database to the school the pupil is at, so it cannot be removed here/,
+    );
+    assert.doesNotMatch(textOf(file.body), /Remove it only if it was sent in error/);
+    assert.ok(!file.body.includes(`href="/sent/files/${record.transfer.id}/remove"`), 'no Remove');
+    const removePage = await sender.get(`/sent/files/${record.transfer.id}/remove`);
+    assert.match(textOf(removePage.body), /so it cannot be removed here/);
+    assert.ok(!removePage.body.includes(`action="/sent/files/${record.transfer.id}/remove"`), 'no form');
+
+    // Collected by the school it went to: the LA can remove the record.
+    const desk = actorOf(
+      await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: arriving.number }),
+    );
+    const downloads = new DownloadService(t.deps);
+    await downloads.download(desk, 'ctf', [result.forwarded.id], 'download');
+    await downloads.collect(desk, 'ctf', [result.forwarded.id]);
+    const later = await agent.get('/lost-pupils/review');
+    assert.deepEqual(
+      checkboxes(later.body).map((m) => m[1]),
+      [other.id, record.id],
+    );
+    assert.doesNotMatch(textOf(later.body), /It cannot be removed until the school has collected the file/);
   });
 
   test('in Welsh: the list, the confirmation, its error and the banner', async () => {

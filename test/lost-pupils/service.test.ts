@@ -830,31 +830,39 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.deepEqual([kept?.status, Boolean(kept?.storage_key), kept?.purged_at], ['available', true, null]);
     assert.equal((await service().record(other.actor, made.id)).canDownload, true);
 
-    // Its LA sees it on its home page and in its review, where it is removed with its content.
+    // Its LA sees it in its review, where it is removed with its content once the school collected it,
+    // and on its home page from then.
     const own = actorOf(await makeUser(db(), 'la_lost_pupil', { laNumber: from.la_number }));
-    const home = await whatNeedsAttention(
-      db(),
-      {
-        ...own,
-        fullName: '',
-        roleLabel: '',
-        organisationName: '',
-        mustChangePassword: false,
-        mustSetUpTwoFactor: false,
-        lastSignedInAt: null,
-        language: 'en',
-      },
-      clock.now(),
-    );
-    assert.deepEqual(
-      home.filter((item) => item.href === REVIEW_PATH).map((item) => translateMessage('en', item.text)),
-      [
-        "1 lost pupil record uploaded by your LA's schools was forwarded to a school by another LA: close your case and remove it from the Lost Pupils Database.",
-      ],
-    );
+    const home = async () =>
+      (
+        await whatNeedsAttention(
+          db(),
+          {
+            ...own,
+            fullName: '',
+            roleLabel: '',
+            organisationName: '',
+            mustChangePassword: false,
+            mustSetUpTwoFactor: false,
+            lastSignedInAt: null,
+            language: 'en',
+          },
+          clock.now(),
+        )
+      )
+        .filter((item) => item.href === REVIEW_PATH)
+        .map((item) => translateMessage('en', item.text));
     const reviews = new LostPupilReviewService({ db: db(), files, clock, logger: createLogger('silent') });
     const listed = (await reviews.due(own)).foundNotDue.records.find((r) => r.id === made.id);
-    assert.deepEqual(listed?.forwarded, forwarded);
+    assert.deepEqual([listed?.forwarded, listed?.copyWaiting], [forwarded, true]);
+    // Not while the copy waits at the school (decision 38): a rejection would make the pupil lost again.
+    assert.deepEqual(await home(), [], 'nothing to remove yet');
+    await assert.rejects(reviews.remove(own, [made.id], 'destination-known'), Invalid);
+    assert.equal((await getTransfer(db(), made.id))?.status, 'available');
+    await (await schoolDesk(school)).collect(result.forwarded.id);
+    assert.deepEqual(await home(), [
+      "1 lost pupil record uploaded by your LA's schools was forwarded to a school by another LA: close your case and remove it from the Lost Pupils Database.",
+    ]);
     await reviews.remove(own, [made.id], 'destination-known');
     const removed = await getTransfer(db(), made.id);
     assert.deepEqual([removed?.status, removed?.storage_key], ['removed', null]);
