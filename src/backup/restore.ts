@@ -108,17 +108,24 @@ async function* blobEntries(dir: string, manifest: Manifest): AsyncGenerator<Blo
     const measured = new Measure();
     const text = pipeline(createReadStream(join(dir, BLOB_LIST)), measured, () => {});
     text.setEncoding('utf8');
-    for await (const line of linesOf(text as AsyncIterable<string>)) {
-      if (line === '') continue;
-      let entry: BlobEntry;
-      try {
-        entry = blobEntrySchema.parse(JSON.parse(line));
-      } catch {
-        throw new BackupError(
-          `The backup's ${BLOB_LIST} holds a line that is not a stored file's entry: it is damaged or altered. Nothing was restored.`,
-        );
+    try {
+      for await (const line of linesOf(text as AsyncIterable<string>)) {
+        if (line === '') continue;
+        let entry: BlobEntry;
+        try {
+          entry = blobEntrySchema.parse(JSON.parse(line));
+        } catch {
+          throw new BackupError(
+            `The backup's ${BLOB_LIST} holds a line that is not a stored file's entry: it is damaged or altered. Nothing was restored.`,
+          );
+        }
+        yield checked(entry);
       }
-      yield checked(entry);
+    } catch (error) {
+      if (error instanceof BackupError) throw error;
+      throw new BackupError(
+        `The backup is incomplete: ${BLOB_LIST} is missing or unreadable. Nothing was restored.`,
+      );
     }
     const digest = measured.digest();
     const expected = manifest.files[BLOB_LIST];
@@ -130,7 +137,7 @@ async function* blobEntries(dir: string, manifest: Manifest): AsyncGenerator<Blo
   }
   if (count !== manifest.blobs) {
     throw new BackupError(
-      `The backup's ${listedIn} lists ${count} stored files but the manifest says it holds ${manifest.blobs}: it has been altered.`,
+      `The backup's ${listedIn} lists ${count} stored files but ${listedIn === 'manifest' ? 'says' : 'the manifest says'} it holds ${manifest.blobs}: it has been altered.`,
     );
   }
 }

@@ -242,7 +242,10 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
           ],
           [missing, `The backup is incomplete: files/${blobName} is missing or unreadable`],
           [extra, 'The backup holds files its manifest does not list \\(files/planted\\)'],
-          [miscounted, "The backup's manifest lists \\d+ stored files but the manifest says it holds \\d+"],
+          [
+            miscounted,
+            "The backup's manifest lists \\d+ stored files but says it holds \\d+: it has been altered",
+          ],
         ] as const) {
           const run = await restore(target, backupDir);
           assert.equal(run.code, 1, backupDir);
@@ -302,6 +305,10 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
               ),
             ),
             "The backup's files.jsonl changed while it was being read, or does not match its SHA-256 in the manifest",
+          ],
+          [
+            altered((copy) => rmSync(join(copy, 'files.jsonl'))),
+            'The backup is incomplete: files.jsonl is missing or unreadable',
           ],
           [
             altered((copy) => writeFileSync(join(copy, 'files.jsonl'), 'not json\n')),
