@@ -16,11 +16,11 @@
 // it, or someone deleted it): the backup fails, naming the record, and is removed.
 //
 // The files to copy are read back from the table files the backup has just written, a line at a time,
-// rather than kept from the snapshot: at national scale they are millions. Only those found gone are
-// kept, and the digests the manifest lists.
+// rather than kept from the snapshot: at national scale they are millions. Each one copied is written
+// to the list of the stored files as it is (then sorted, format.ts): only those found gone are kept.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pipeline, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,7 +32,8 @@ import { DecryptStream, EncryptStream } from '../platform/storage/envelope.ts';
 import type { FileStore } from '../platform/storage/file-store.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import {
-  BLOB_PATH,
+  BLOB_LIST,
+  type BlobEntry,
   blobFile,
   type Digest,
   FORMAT,
@@ -45,6 +46,7 @@ import {
   writeMeasured,
 } from './format.ts';
 import { BackupError, type Instance } from './instance.ts';
+import { sortedLines } from './sorted.ts';
 import { isTableName, specOf, TABLE_ORDER, type TableName, type TableSpec } from './tables.ts';
 
 /** Rows read at a time (keyset pages: each page starts after the last key of the one before). */
@@ -76,7 +78,13 @@ export interface BackupOptions {
   pageSize?: number;
   /** How long a record may name a file gone from the store before the backup fails (SETTLE_SECONDS). */
   settleMs?: number;
+  /** Entries of the list of stored files sorted in memory at a time (sorted.ts, RUN_SIZE). */
+  sortRun?: number;
 }
+
+/** The list of the stored files as they are copied, before it is sorted into BLOB_LIST; and its runs. */
+const UNSORTED = `${BLOB_LIST}.unsorted`;
+const SORTING = 'sorting';
 
 type Row = Record<string, unknown>;
 type AnyDb = Kysely<Record<string, Row>>;
@@ -181,24 +189,50 @@ export async function createBackup(
 
     // The stored files the snapshot names, read back from the tables' files in the backup.
     const gone: FileRef[] = [];
-    for (const table of TABLE_ORDER) {
-      const spec = specOf(table);
-      const entry = tables[table];
-      if (!spec.files || !entry) continue;
-      for await (const row of rowsWritten(dir, entry, dataKeys.get(table))) {
-        if (typeof row.storage_key !== 'string') continue;
-        const ref: FileRef = { table, id: String(row.id), storageKey: row.storage_key };
-        const file = blobFile(ref.storageKey);
-        // Two records naming one file (none today) share its copy.
-        const copied = files[file] ?? (await copyStored(store, ref, join(dir, file)));
-        if (!copied) {
-          gone.push(ref);
-          continue;
+    let blobs = 0;
+    let blobBytes = 0;
+    const unsorted = await open(join(dir, UNSORTED), 'wx', 0o600);
+    try {
+      for (const table of TABLE_ORDER) {
+        const spec = specOf(table);
+        const entry = tables[table];
+        if (!spec.files || !entry) continue;
+        for await (const row of rowsWritten(dir, entry, dataKeys.get(table))) {
+          if (typeof row.storage_key !== 'string') continue;
+          const ref: FileRef = { table, id: String(row.id), storageKey: row.storage_key };
+          const file = blobFile(ref.storageKey);
+          // Two records naming one file (none today) share its copy.
+          if (!(await copiedAlready(join(dir, file)))) {
+            const copied = await copyStored(store, ref, join(dir, file));
+            if (!copied) {
+              gone.push(ref);
+              continue;
+            }
+            await listBlob(unsorted, { path: file, ...copied });
+            blobs += 1;
+            blobBytes += copied.bytes;
+          }
+          noteMasterKey(masterKeyIds, spec, row);
         }
-        files[file] = copied;
-        noteMasterKey(masterKeyIds, spec, row);
       }
+    } finally {
+      await unsorted.close();
     }
+    files[BLOB_LIST] = await writeMeasured(
+      Readable.from(
+        linesWithNewlines(
+          sortedLines(
+            linesOf(createReadStream(join(dir, UNSORTED), { encoding: 'utf8' })),
+            (line) => (JSON.parse(line) as BlobEntry).path,
+            join(dir, SORTING),
+            options.sortRun,
+          ),
+        ),
+      ),
+      join(dir, BLOB_LIST),
+    );
+    await rm(join(dir, SORTING), { recursive: true, force: true });
+    await rm(join(dir, UNSORTED));
     // Files purged or removed since the snapshot: their records go into the backup as they are now.
     const purged = await purgedSince(db, gone, options.settleMs ?? SETTLE_SECONDS * 1000);
     for (const [table, records] of purged) {
@@ -216,7 +250,6 @@ export async function createBackup(
         );
       }
     }
-    const blobs = Object.keys(files).filter((file) => BLOB_PATH.test(file)).length;
 
     const manifest: Manifest = {
       format: FORMAT,
@@ -243,7 +276,7 @@ export async function createBackup(
       rows: Object.values(tables).reduce((sum, table) => sum + table.rows, 0),
       blobs,
       purged: [...purged.values()].reduce((sum, rows) => sum + rows.size, 0),
-      bytes: Object.values(files).reduce((sum, file) => sum + file.bytes, 0),
+      bytes: blobBytes + Object.values(files).reduce((sum, file) => sum + file.bytes, 0),
       masterKeyIds: manifest.masterKeyIds,
     };
   } catch (error) {
@@ -251,7 +284,7 @@ export async function createBackup(
     if (created) {
       await rm(dir, { recursive: true, force: true });
     } else {
-      for (const entry of ['tables', 'files', MANIFEST]) {
+      for (const entry of ['tables', 'files', UNSORTED, SORTING, BLOB_LIST, MANIFEST]) {
         await rm(join(dir, entry), { recursive: true, force: true });
       }
     }
@@ -267,6 +300,26 @@ function noteMasterKey(masterKeyIds: Set<string>, spec: TableSpec, row: Row): vo
   if (spec.sealed && typeof row.master_key_id === 'string' && typeof row.wrapped_key === 'string') {
     masterKeyIds.add(row.master_key_id);
   }
+}
+
+/** Whether the backup has copied a stored file already (for another record). */
+async function copiedAlready(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
+}
+
+/** Adds a stored file copied to the (unsorted) list of the backup's stored files. */
+async function listBlob(list: FileHandle, entry: BlobEntry): Promise<void> {
+  await list.write(`${JSON.stringify(entry)}\n`);
+}
+
+async function* linesWithNewlines(lines: AsyncIterable<string>): AsyncGenerator<string> {
+  for await (const line of lines) yield `${line}\n`;
 }
 
 /** The rows of a table's file that the backup has written, decrypted, read a line at a time. */

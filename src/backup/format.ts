@@ -4,9 +4,18 @@
 //                                 an unfinished backup
 //   tables/TABLE.jsonl.enc        each table's rows, one JSON object a line, encrypted like a stored file
 //                                 (envelope.ts) under its own data key, which the master key wraps
+//   files.jsonl                   the stored files, one a line ({"path","bytes","sha256"}), in path order
 //   files/STORAGE_KEY             every stored file the rows refer to, as stored: encrypted
 //
 // The master key is never in the backup: without it, neither the rows nor the files can be read.
+//
+// Version 2 lists the stored files in files.jsonl, written a line at a time as they are copied and then
+// sorted (sorted.ts), so that neither a backup nor a restore holds an entry per stored file: at national
+// scale they are hundreds of thousands. The manifest stays small: the size and SHA-256 of the table
+// files and of files.jsonl, not of each stored file. In path order, the list is checked against the
+// files/ folder (its names sorted the same way) in one merge: every listed file present, none there
+// unlisted, none listed twice (docs/decisions.md, 41). Version 1 (before it) listed every stored file in
+// the manifest's `files`; restore still reads it.
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -16,7 +25,9 @@ import { z } from 'zod';
 
 export const MANIFEST = 'manifest.json';
 export const FORMAT = 's2s-backup';
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** The list of the stored files (version 2). */
+export const BLOB_LIST = 'files.jsonl';
 
 export const tableFile = (table: string): string => `tables/${table}.jsonl.enc`;
 export const blobFile = (storageKey: string): string => `files/${storageKey}`;
@@ -29,7 +40,7 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const manifestSchema = z.object({
   format: z.literal(FORMAT),
-  version: z.literal(FORMAT_VERSION),
+  version: z.union([z.literal(1), z.literal(FORMAT_VERSION)]),
   createdAt: z.string(),
   engine: z.enum(['sqlite', 'postgres']),
   /** The migrations the database had run: the backup's schema level is the last. */
@@ -54,11 +65,23 @@ export const manifestSchema = z.object({
   ),
   /** How many stored files the backup holds. */
   blobs: z.number().int().nonnegative(),
-  /** Every file of the backup but the manifest: its size and the SHA-256 of its bytes. */
+  /**
+   * The size and SHA-256 of each file of the backup but the manifest and the stored files: the table
+   * files and files.jsonl, which lists the stored files (version 1: every file but the manifest).
+   */
   files: z.record(z.string(), z.object({ bytes: z.number().int().nonnegative(), sha256 })),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/** A line of files.jsonl: a stored file of the backup. */
+export const blobEntrySchema = z.object({
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  sha256,
+});
+
+export type BlobEntry = z.infer<typeof blobEntrySchema>;
 
 export interface Digest {
   bytes: number;

@@ -1,7 +1,8 @@
 // `s2s restore`: a backup (format.ts) into an empty instance, all or nothing.
 //
-// 1. Every file of the backup is checked against the manifest's SHA-256 before anything is written: a
-//    damaged, truncated or altered backup is refused as it is.
+// 1. Every file of the backup is checked against the manifest's SHA-256 (a stored file's, against
+//    files.jsonl's) before anything is written: a damaged, truncated or altered backup is refused as it
+//    is. Nothing is held per stored file: the list is read again, a line at a time, wherever it is needed.
 // 2. The instance must be empty (no rows but what the migrations write themselves, no stored files) and
 //    hold every master key the backup was made under (its current key, or previous ones).
 // 3. The database is migrated to the backup's level, the stored files are copied (checked again as they
@@ -10,8 +11,9 @@
 // 4. The database is migrated to this version's latest level, as after any upgrade.
 // Rows are portable (strings, numbers and nulls; flags are 0/1 integers in both engines, and no table
 // has a sequence or identity column), so a backup of either engine restores into either.
-import { createReadStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { createReadStream, type Dir } from 'node:fs';
+import { mkdtemp, opendir, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pipeline, Writable } from 'node:stream';
 import { pipeline as pipelinePromise } from 'node:stream/promises';
@@ -26,9 +28,15 @@ import {
 } from '../platform/db/database.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { DecryptStream, TamperedFileError } from '../platform/storage/envelope.ts';
+import type { FileStore } from '../platform/storage/file-store.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import {
+  BLOB_LIST,
   BLOB_PATH,
+  type BlobEntry,
+  blobEntrySchema,
+  blobFile,
+  type Digest,
   linesOf,
   MANIFEST,
   type Manifest,
@@ -37,6 +45,7 @@ import {
   TABLE_PATH,
 } from './format.ts';
 import { BackupError, type Instance } from './instance.ts';
+import { sortedLines } from './sorted.ts';
 import { isTableName, specOf, TABLE_ORDER, type TableName } from './tables.ts';
 
 export interface RestoreSummary {
@@ -67,8 +76,125 @@ async function measure(path: string) {
 }
 
 /**
+ * A backup's stored files in path order, each checked as it is read: a path in files/, after the one
+ * before it (so listed once), and as many as the manifest says. From files.jsonl (version 2), read a line
+ * at a time and checked against its SHA-256 in the manifest once read; from the manifest (version 1).
+ */
+async function* blobEntries(dir: string, manifest: Manifest): AsyncGenerator<BlobEntry> {
+  const listedIn = manifest.version === 1 ? 'manifest' : BLOB_LIST;
+  let count = 0;
+  let previous = '';
+  const checked = (entry: BlobEntry) => {
+    if (!BLOB_PATH.test(entry.path)) {
+      throw new BackupError(
+        `The backup's ${listedIn} names a file outside the backup's folders (${entry.path}): it has been altered.`,
+      );
+    }
+    if (entry.path <= previous) {
+      throw new BackupError(
+        `The backup's ${listedIn} lists ${entry.path} twice or out of order: it has been altered.`,
+      );
+    }
+    previous = entry.path;
+    count += 1;
+    return entry;
+  };
+  if (manifest.version === 1) {
+    const paths = Object.keys(manifest.files)
+      .filter((path) => !TABLE_PATH.test(path))
+      .sort();
+    for (const path of paths) yield checked({ path, ...(manifest.files[path] as Digest) });
+  } else {
+    const measured = new Measure();
+    const text = pipeline(createReadStream(join(dir, BLOB_LIST)), measured, () => {});
+    text.setEncoding('utf8');
+    try {
+      for await (const line of linesOf(text as AsyncIterable<string>)) {
+        if (line === '') continue;
+        let entry: BlobEntry;
+        try {
+          entry = blobEntrySchema.parse(JSON.parse(line));
+        } catch {
+          throw new BackupError(
+            `The backup's ${BLOB_LIST} holds a line that is not a stored file's entry: it is damaged or altered. Nothing was restored.`,
+          );
+        }
+        yield checked(entry);
+      }
+    } catch (error) {
+      if (error instanceof BackupError) throw error;
+      throw new BackupError(
+        `The backup is incomplete: ${BLOB_LIST} is missing or unreadable. Nothing was restored.`,
+      );
+    }
+    const digest = measured.digest();
+    const expected = manifest.files[BLOB_LIST];
+    if (digest.sha256 !== expected?.sha256 || digest.bytes !== expected.bytes) {
+      throw new BackupError(
+        `The backup's ${BLOB_LIST} changed while it was being read, or does not match its SHA-256 in the manifest. Nothing was restored.`,
+      );
+    }
+  }
+  if (count !== manifest.blobs) {
+    throw new BackupError(
+      `The backup's ${listedIn} lists ${count} stored files but ${listedIn === 'manifest' ? 'says' : 'the manifest says'} it holds ${manifest.blobs}: it has been altered.`,
+    );
+  }
+}
+
+/** The names of a folder of the backup, a few at a time (none if it is missing). */
+async function* namesIn(folder: string): AsyncGenerator<string> {
+  let entries: Dir;
+  try {
+    entries = await opendir(folder);
+  } catch {
+    return; // A missing folder shows as its files missing.
+  }
+  // A newline would split a name in the sort's runs: shown escaped, as no stored file is named.
+  for await (const entry of entries) yield entry.name.replaceAll('\n', '\\n');
+}
+
+/**
+ * Walks the backup's files/ folder, its names sorted (runs in a temporary folder), alongside the list of
+ * its stored files, in one merge: what is there unlisted (the first few), and the first listed file
+ * missing. Neither side is held whole.
+ */
+async function compareBlobFolder(
+  dir: string,
+  manifest: Manifest,
+): Promise<{ extra: string[]; more: boolean; missing?: string }> {
+  const runs = await mkdtemp(join(tmpdir(), 's2s-restore-'));
+  const result: { extra: string[]; more: boolean; missing?: string } = { extra: [], more: false };
+  const present = sortedLines(namesIn(join(dir, 'files')), (name) => name, runs);
+  const listed = blobEntries(dir, manifest);
+  try {
+    let here = await present.next();
+    let entry = await listed.next();
+    while (!here.done || !entry.done) {
+      const path = here.done ? undefined : `files/${here.value}`;
+      if (path !== undefined && (entry.done || path < entry.value.path)) {
+        if (result.extra.length < 3) result.extra.push(path);
+        else result.more = true;
+        here = await present.next();
+      } else if (!entry.done && (path === undefined || path > entry.value.path)) {
+        result.missing ??= entry.value.path;
+        entry = await listed.next();
+      } else {
+        here = await present.next();
+        entry = await listed.next();
+      }
+    }
+  } finally {
+    await present.return(undefined);
+    await rm(runs, { recursive: true, force: true });
+  }
+  return result;
+}
+
+/**
  * Reads the manifest and checks every file of the backup against it: present, the same size and SHA-256,
- * and nothing in the folder that the manifest does not list. Throws BackupError saying what is wrong.
+ * and nothing in the folder that the manifest (and files.jsonl) does not list. Throws BackupError saying
+ * what is wrong. Holds nothing per stored file (format.ts).
  */
 export async function verifyBackup(source: string): Promise<Manifest> {
   const dir = resolve(source);
@@ -101,34 +227,33 @@ export async function verifyBackup(source: string): Promise<Manifest> {
       );
     }
   }
-  const blobs = Object.keys(manifest.files).filter((path) => BLOB_PATH.test(path));
+  // Version 1 lists the stored files here too (blobEntries checks them); version 2, only files.jsonl.
+  const listsHere = (path: string) =>
+    TABLE_PATH.test(path) || (manifest.version === 1 ? BLOB_PATH.test(path) : path === BLOB_LIST);
   for (const path of Object.keys(manifest.files)) {
-    if (!BLOB_PATH.test(path) && !TABLE_PATH.test(path)) {
+    if (!listsHere(path)) {
       throw new BackupError(
         `The backup's manifest names a file outside the backup's folders (${path}): it has been altered.`,
       );
     }
   }
-  if (blobs.length !== manifest.blobs) {
+  if (manifest.version !== 1 && !manifest.files[BLOB_LIST]) {
     throw new BackupError(
-      `The backup's manifest lists ${blobs.length} stored files but says it holds ${manifest.blobs}: it has been altered.`,
+      `The backup's manifest does not list ${BLOB_LIST}, the list of its stored files: it has been altered.`,
     );
   }
-  const present: string[] = [];
-  for (const folder of ['tables', 'files']) {
-    try {
-      for (const name of await readdir(join(dir, folder))) present.push(`${folder}/${name}`);
-    } catch {
-      // A missing folder shows below as its files missing.
-    }
+  const unlisted: string[] = [];
+  for await (const name of namesIn(join(dir, 'tables'))) {
+    if (!manifest.files[`tables/${name}`]) unlisted.push(`tables/${name}`);
   }
-  const extra = present.filter((path) => !manifest.files[path]);
+  const blobs = await compareBlobFolder(dir, manifest);
+  const extra = [...unlisted, ...blobs.extra];
   if (extra.length > 0) {
     throw new BackupError(
-      `The backup holds files its manifest does not list (${extra.slice(0, 3).join(', ')}${extra.length > 3 ? '...' : ''}): it has been altered. Nothing was restored.`,
+      `The backup holds files its manifest does not list (${extra.slice(0, 3).join(', ')}${extra.length > 3 || blobs.more ? '...' : ''}): it has been altered. Nothing was restored.`,
     );
   }
-  for (const [path, expected] of Object.entries(manifest.files)) {
+  const checkFile = async (path: string, expected: Digest) => {
     const actual = await measure(join(dir, path));
     if (!actual)
       throw new BackupError(
@@ -140,8 +265,28 @@ export async function verifyBackup(source: string): Promise<Manifest> {
           `${actual.bytes !== expected.bytes ? ` (${actual.bytes} bytes, ${expected.bytes} expected)` : ''}. Nothing was restored.`,
       );
     }
+  };
+  if (blobs.missing) {
+    throw new BackupError(
+      `The backup is incomplete: ${blobs.missing} is missing or unreadable. Nothing was restored.`,
+    );
   }
+  for (const [path, expected] of Object.entries(manifest.files)) {
+    if (!BLOB_PATH.test(path)) await checkFile(path, expected);
+  }
+  for await (const { path, ...expected } of blobEntries(dir, manifest)) await checkFile(path, expected);
   return manifest;
+}
+
+/** Whether the backup holds a stored file: its folder holds exactly the files its list names (verifyBackup). */
+async function holdsBlob(dir: string, storageKey: string): Promise<boolean> {
+  const path = blobFile(storageKey);
+  if (!BLOB_PATH.test(path)) return false;
+  try {
+    return (await stat(join(dir, path))).isFile();
+  } catch {
+    return false;
+  }
 }
 
 /** The tables holding rows other than those the migrations write themselves (the chain's genesis head). */
@@ -200,43 +345,34 @@ export async function restoreBackup(instance: Instance, source: string): Promise
     }
   }
 
-  const blobs = Object.keys(manifest.files).filter((path) => BLOB_PATH.test(path));
-  const copied: string[] = [];
+  // Copied in the list's order: a failure removes the first `copied` of it again.
+  let copied = 0;
   let rows = 0;
   try {
-    for (const path of blobs) {
-      const storageKey = BLOB_PATH.exec(path)?.[1] as string;
+    for await (const expected of blobEntries(dir, manifest)) {
+      const storageKey = BLOB_PATH.exec(expected.path)?.[1] as string;
       const measured = new Measure();
-      copied.push(storageKey);
+      copied += 1;
       await store.put(
         storageKey,
-        pipeline(createReadStream(join(dir, path)), measured, () => {}),
+        pipeline(createReadStream(join(dir, expected.path)), measured, () => {}),
       );
       const digest = measured.digest();
-      const expected = manifest.files[path];
-      if (digest.sha256 !== expected?.sha256 || digest.bytes !== expected.bytes) {
+      if (digest.sha256 !== expected.sha256 || digest.bytes !== expected.bytes) {
         throw new BackupError(
-          `The backup's ${path} changed while it was being restored. Nothing was restored.`,
+          `The backup's ${expected.path} changed while it was being restored. Nothing was restored.`,
         );
       }
     }
-    const storageKeys = new Set(blobs.map((path) => BLOB_PATH.exec(path)?.[1]));
     await db.transaction().execute(async (trx) => {
       // Only rows the migrations wrote themselves can be here (checked above).
       for (const table of [...tables].reverse()) await (trx as unknown as AnyDb).deleteFrom(table).execute();
       for (const table of tables) {
-        rows += await restoreTable(
-          trx,
-          table,
-          manifest,
-          dir,
-          tableDataKey(manifest, table, keyring),
-          storageKeys,
-        );
+        rows += await restoreTable(trx, table, manifest, dir, tableDataKey(manifest, table, keyring));
       }
     });
   } catch (error) {
-    for (const storageKey of copied) await store.remove(storageKey).catch(() => {});
+    await removeCopied(dir, manifest, store, copied);
     throw error;
   }
   try {
@@ -252,8 +388,21 @@ export async function restoreBackup(instance: Instance, source: string): Promise
     level,
     tables: tables.length,
     rows,
-    blobs: blobs.length,
+    blobs: manifest.blobs,
   };
+}
+
+/** Removes the first `count` stored files of the backup's list from the store again. */
+async function removeCopied(dir: string, manifest: Manifest, store: FileStore, count: number): Promise<void> {
+  let left = count;
+  try {
+    for await (const { path } of blobEntries(dir, manifest)) {
+      if (left-- <= 0) break;
+      await store.remove(BLOB_PATH.exec(path)?.[1] as string).catch(() => {});
+    }
+  } catch {
+    // The list changed since it was checked: what it no longer names stays (the failure says so).
+  }
 }
 
 /** The data key a table's file is encrypted under. */
@@ -273,7 +422,6 @@ async function restoreTable(
   manifest: Manifest,
   dir: string,
   dataKey: Buffer,
-  storageKeys: Set<string | undefined>,
 ): Promise<number> {
   const entry = manifest.tables[table];
   if (!entry) return 0;
@@ -313,7 +461,7 @@ async function restoreTable(
       deferred.push([String(row[spec.key[0] as string]), row[spec.selfReference]]);
       row[spec.selfReference] = null;
     }
-    if (spec.files && row.storage_key != null && !storageKeys.has(String(row.storage_key))) {
+    if (spec.files && row.storage_key != null && !(await holdsBlob(dir, String(row.storage_key)))) {
       throw new BackupError(
         `The backup does not hold the stored file of ${table} ${String(row.id)}: it has been altered. Nothing was restored.`,
       );

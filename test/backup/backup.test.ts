@@ -12,6 +12,7 @@ import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { createBackup } from '../../src/backup/backup.ts';
 import { openInstance, runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
+import type { BlobEntry } from '../../src/backup/format.ts';
 import type { Instance } from '../../src/backup/instance.ts';
 import { TABLE_ORDER } from '../../src/backup/tables.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -22,18 +23,23 @@ import {
   MIGRATION_NAMES,
   migrateTo,
 } from '../../src/platform/db/database.ts';
+import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
-import { makeLa } from '../support/factories.ts';
+import { makeLa, makeSchool } from '../support/factories.ts';
 import { s3ForTests } from '../support/s3.ts';
+import { makeTransfer, school } from '../support/transfers.ts';
 import {
   assertEmpty,
   assertRestored,
+  asVersion1,
   auditKeysOf,
+  blobListOf,
   emptyInstance,
   populatedInstance,
+  rewriteBlobList,
   rowCounts,
   type TestInstance,
 } from './support.ts';
@@ -195,6 +201,139 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
       }
     });
 
+    test('a version-1 backup, as the previous release wrote it (every stored file in the manifest), restores', async () => {
+      const v1 = copyOf(dir);
+      asVersion1(v1);
+      assert.equal(JSON.parse(readFileSync(join(v1, 'manifest.json'), 'utf8')).version, 1);
+      const target = await emptyInstance(sourceEngine, masterKey);
+      try {
+        const run = await restore(target, v1);
+        assert.equal(run.code, 0, run.err);
+        await assertRestored(source, target);
+      } finally {
+        await target.drop();
+      }
+    });
+
+    test("a version-1 backup's checks still hold: a damaged, missing, unlisted or miscounted stored file", {
+      skip: sourceEngine !== 'sqlite' && 'once is enough',
+    }, async () => {
+      const target = await emptyInstance(sourceEngine, masterKey);
+      try {
+        const damaged = copyOf(dir);
+        asVersion1(damaged);
+        const blobName = readdirSync(join(damaged, 'files')).sort()[0] as string;
+        writeFileSync(join(damaged, 'files', blobName), 'x');
+        const missing = copyOf(dir);
+        asVersion1(missing);
+        rmSync(join(missing, 'files', blobName));
+        const extra = copyOf(dir);
+        asVersion1(extra);
+        writeFileSync(join(extra, 'files', 'planted'), 'x');
+        const miscounted = copyOf(dir);
+        asVersion1(miscounted);
+        const manifest = JSON.parse(readFileSync(join(miscounted, 'manifest.json'), 'utf8'));
+        manifest.blobs += 1;
+        writeFileSync(join(miscounted, 'manifest.json'), JSON.stringify(manifest));
+        for (const [backupDir, reason] of [
+          [
+            damaged,
+            `The backup is damaged: files/${blobName} does not match its SHA-256 in the manifest \\(1 bytes`,
+          ],
+          [missing, `The backup is incomplete: files/${blobName} is missing or unreadable`],
+          [extra, 'The backup holds files its manifest does not list \\(files/planted\\)'],
+          [
+            miscounted,
+            "The backup's manifest lists \\d+ stored files but says it holds \\d+: it has been altered",
+          ],
+        ] as const) {
+          const run = await restore(target, backupDir);
+          assert.equal(run.code, 1, backupDir);
+          assert.match(run.err, new RegExp(reason));
+          await assertEmpty(target);
+        }
+      } finally {
+        await target.drop();
+      }
+    });
+
+    test('an altered list of stored files (files.jsonl) is refused, saying how, before anything is written', {
+      skip: sourceEngine !== 'sqlite' && 'once is enough',
+    }, async () => {
+      const target = await emptyInstance(sourceEngine, masterKey);
+      try {
+        const entries = blobListOf(dir);
+        const first = entries[0] as BlobEntry;
+        const altered = (change: (dir: string) => void) => {
+          const copy = copyOf(dir);
+          change(copy);
+          return copy;
+        };
+        for (const [backupDir, reason] of [
+          [
+            altered((copy) => rewriteBlobList(copy, [first, ...entries], entries.length + 1)),
+            `The backup's files.jsonl lists ${first.path} twice or out of order: it has been altered`,
+          ],
+          [
+            altered((copy) => rewriteBlobList(copy, [...entries].reverse())),
+            "The backup's files.jsonl lists files/\\S+ twice or out of order",
+          ],
+          [
+            altered((copy) =>
+              rewriteBlobList(copy, [{ ...first, path: 'files/../manifest.json' }, ...entries.slice(1)]),
+            ),
+            "The backup's files.jsonl names a file outside the backup's folders \\(files/\\.\\./manifest\\.json\\)",
+          ],
+          [
+            altered((copy) => rewriteBlobList(copy, entries, entries.length + 1)),
+            `The backup's files.jsonl lists ${entries.length} stored files but the manifest says it holds ${entries.length + 1}`,
+          ],
+          [
+            altered((copy) => rmSync(join(copy, first.path))),
+            `The backup is incomplete: ${first.path} is missing or unreadable`,
+          ],
+          [
+            altered((copy) => writeFileSync(join(copy, 'files', 'planted'), 'x')),
+            'The backup holds files its manifest does not list \\(files/planted\\)',
+          ],
+          [
+            // Its entries unchanged, its bytes not: the manifest's SHA-256 of the list catches it.
+            altered((copy) =>
+              writeFileSync(
+                join(copy, 'files.jsonl'),
+                readFileSync(join(copy, 'files.jsonl'), 'utf8').replaceAll('{"path"', '{ "path"'),
+              ),
+            ),
+            "The backup's files.jsonl changed while it was being read, or does not match its SHA-256 in the manifest",
+          ],
+          [
+            altered((copy) => rmSync(join(copy, 'files.jsonl'))),
+            'The backup is incomplete: files.jsonl is missing or unreadable',
+          ],
+          [
+            altered((copy) => writeFileSync(join(copy, 'files.jsonl'), 'not json\n')),
+            "The backup's files.jsonl holds a line that is not a stored file's entry",
+          ],
+          [
+            altered((copy) => {
+              const manifest = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
+              delete manifest.files['files.jsonl'];
+              writeFileSync(join(copy, 'manifest.json'), JSON.stringify(manifest));
+            }),
+            "The backup's manifest does not list files.jsonl, the list of its stored files",
+          ],
+        ] as const) {
+          const run = await restore(target, backupDir);
+          assert.equal(run.code, 1, reason);
+          assert.match(run.err, new RegExp(reason));
+          assert.doesNotMatch(run.err, /\n\s+at /, 'no stack trace');
+          await assertEmpty(target);
+        }
+      } finally {
+        await target.drop();
+      }
+    });
+
     test('restore into an instance that holds data, or under another master key, is refused and changes nothing', async () => {
       const counts = await rowCounts(source);
       const files = readdirSync(source.storeDir).sort();
@@ -346,6 +485,73 @@ describe('backup and restore failures', () => {
     } finally {
       await db.destroy();
       await target.drop();
+    }
+  });
+
+  test('the manifest does not grow with the stored files: they are listed in files.jsonl, sorted by path in runs', async () => {
+    // At national scale a backup holds hundreds of thousands of stored files: nothing is kept per file
+    // (docs/benchmarks.md measures it), and the manifest holds only the table files and the list's digest.
+    const source = await emptyInstance('sqlite', masterKey);
+    try {
+      const files = new EncryptedFileStore(source.store, source.keyring);
+      const authority = await makeLa(source.db);
+      const from = await makeSchool(source.db, authority.number);
+      const to = await makeSchool(source.db, authority.number);
+      const addTransfers = async (count: number) => {
+        for (let n = 0; n < count; n += 1) {
+          const made = await makeTransfer(source.db, files, {
+            from: school(from.number),
+            to: school(to.number),
+            category: 'generic',
+          });
+          source.contents.set(made.row.storage_key as string, made.content);
+        }
+      };
+      await addTransfers(10);
+      const few = join(folder(), 'few');
+      await createBackup(source, few, new Date('2026-12-01T00:00:00Z'));
+      await addTransfers(50);
+      const many = join(folder(), 'many');
+      // Runs of 7 entries: the list is sorted in 9 runs, merged.
+      await createBackup(source, many, new Date('2026-12-01T00:00:00Z'), { sortRun: 7 });
+
+      const manifest = JSON.parse(readFileSync(join(many, 'manifest.json'), 'utf8'));
+      assert.equal(manifest.version, 2);
+      assert.equal(manifest.blobs, 60);
+      assert.deepEqual(
+        Object.keys(manifest.files).sort(),
+        [
+          ...Object.values(manifest.tables).map((table) => (table as { file: string }).file),
+          'files.jsonl',
+        ].sort(),
+        'no entry per stored file',
+      );
+      // Only counts' digits could differ: 50 more stored files would add some 12 kB in version 1.
+      const sizeOf = (dir: string) => readFileSync(join(dir, 'manifest.json')).length;
+      assert.ok(Math.abs(sizeOf(many) - sizeOf(few)) <= 8, `${sizeOf(few)} and ${sizeOf(many)} bytes`);
+
+      const paths = blobListOf(many).map((entry) => entry.path);
+      assert.deepEqual(paths, [...paths].sort(), 'in path order');
+      assert.deepEqual(
+        paths,
+        readdirSync(join(many, 'files'))
+          .sort()
+          .map((name) => `files/${name}`),
+        'every stored file copied, once',
+      );
+      assert.deepEqual(readdirSync(many).sort(), ['files', 'files.jsonl', 'manifest.json', 'tables']);
+
+      const target = await emptyInstance('sqlite', masterKey);
+      try {
+        const run = await restore(target, many);
+        assert.equal(run.code, 0, run.err);
+        assert.match(run.out, /60 stored files/);
+        await assertRestored(source, target);
+      } finally {
+        await target.drop();
+      }
+    } finally {
+      await source.drop();
     }
   });
 

@@ -3,13 +3,14 @@
 // events, sealed and not. And what a restore must give back: the same rows and every file readable.
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
+import { BLOB_LIST, type BlobEntry, MANIFEST } from '../../src/backup/format.ts';
 import type { Instance } from '../../src/backup/instance.ts';
 import { TABLE_ORDER, TABLES } from '../../src/backup/tables.ts';
 import { insertVersion, recordEvent } from '../../src/collect/returns-repository.ts';
@@ -259,4 +260,43 @@ export async function assertEmpty(instance: Instance): Promise<void> {
   const keys: string[] = [];
   for await (const object of instance.store.list()) keys.push(object.key);
   assert.deepEqual(keys, [], 'the file store is empty');
+}
+
+/** A backup's list of its stored files (files.jsonl), entry by entry. */
+export function blobListOf(dir: string): BlobEntry[] {
+  return readFileSync(join(dir, BLOB_LIST), 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as BlobEntry);
+}
+
+/**
+ * Writes a backup's list of its stored files again, and its size and SHA-256 (and `blobs`, when given)
+ * into the manifest, as someone altering the backup would: the manifest is not signed.
+ */
+export function rewriteBlobList(dir: string, entries: BlobEntry[], blobs?: number): void {
+  const text = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
+  writeFileSync(join(dir, BLOB_LIST), text);
+  const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
+  manifest.files[BLOB_LIST] = {
+    bytes: Buffer.byteLength(text),
+    sha256: createHash('sha256').update(text).digest('hex'),
+  };
+  if (blobs !== undefined) manifest.blobs = blobs;
+  writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest));
+}
+
+/**
+ * Turns a backup into the version-1 form the previous release wrote: every stored file listed in the
+ * manifest's `files` with the table files, and no files.jsonl.
+ */
+export function asVersion1(dir: string): void {
+  const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
+  const { [BLOB_LIST]: _list, ...tableFiles } = manifest.files;
+  const blobs = Object.fromEntries(blobListOf(dir).map(({ path, ...digest }) => [path, digest]));
+  rmSync(join(dir, BLOB_LIST));
+  writeFileSync(
+    join(dir, MANIFEST),
+    `${JSON.stringify({ ...manifest, version: 1, files: { ...tableFiles, ...blobs } }, null, 2)}\n`,
+  );
 }
