@@ -33,6 +33,7 @@ import type { FileStore } from '../platform/storage/file-store.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import {
   BLOB_LIST,
+  BLOB_PATH,
   type BlobEntry,
   blobFile,
   type Digest,
@@ -201,6 +202,13 @@ export async function createBackup(
           if (typeof row.storage_key !== 'string') continue;
           const ref: FileRef = { table, id: String(row.id), storageKey: row.storage_key };
           const file = blobFile(ref.storageKey);
+          // s2s makes every storage key; one that would name a path outside files/ was written by hand.
+          if (!BLOB_PATH.test(file)) {
+            throw new BackupError(
+              `${fileOf(ref)} is not a storage key s2s makes: the database has been altered. ` +
+                'Nothing was kept: find out who changed that record before backing up.',
+            );
+          }
           // Two records naming one file (none today) share its copy.
           if (!(await copiedAlready(join(dir, file)))) {
             const copied = await copyStored(store, ref, join(dir, file));

@@ -439,6 +439,33 @@ describe('backup and restore failures', () => {
     }
   });
 
+  test('a storage key that would name a path outside the backup fails the backup, naming the record; nothing is written outside', async () => {
+    const source = await populatedInstance('sqlite', masterKey);
+    try {
+      const transfer = await source.db
+        .selectFrom('transfers')
+        .select(['id'])
+        .where('storage_key', 'is not', null)
+        .executeTakeFirstOrThrow();
+      await source.db
+        .updateTable('transfers')
+        .set({ storage_key: '../outside' })
+        .where('id', '=', transfer.id)
+        .execute();
+      const parent = folder();
+      const dir = join(parent, 'backup');
+      await assert.rejects(
+        createBackup(source, dir, new Date(), { settleMs: 0 }),
+        new RegExp(
+          `^Error: The stored file of transfer ${transfer.id} \\(\\.\\./outside\\) is not a storage key s2s makes: the database has been altered`,
+        ),
+      );
+      assert.deepEqual(readdirSync(parent), [], 'nothing beside the unfinished backup, which is removed');
+    } finally {
+      await source.drop();
+    }
+  });
+
   test('a backup of an older schema restores at its level, then the schema is brought up to date', async () => {
     // A database at the level before the audit chain (no seq columns, no chain head), restored into one
     // already migrated further: migrated down while empty, the rows restored, then migrated up again.
