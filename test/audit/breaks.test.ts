@@ -32,7 +32,12 @@ async function trail(engine: (typeof ENGINES)[number]) {
     (await db.selectFrom('audit_events').select('id').where('seq', 'is', null).execute()).length;
   const head = () => db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
   const breaks = () => db.selectFrom('audit_chain_breaks').selectAll().execute();
-  return { database, masterKey, keys, db, record, unsealed, head, breaks };
+  /** Changes sealed event `seq` in place, as someone who can write to the database. */
+  const alter = (seq: number) =>
+    asDatabaseWriter(db, () =>
+      db.updateTable('audit_events').set({ actor_username: 'someone-else' }).where('seq', '=', seq).execute(),
+    );
+  return { database, masterKey, keys, db, record, unsealed, head, breaks, alter };
 }
 
 /** Changes rows as someone who can write to the database, then puts them back as they were. */
@@ -234,13 +239,7 @@ for (const engine of ENGINES) {
     try {
       await t.record(5);
       await sealAudit(t.db, t.keys);
-      await asDatabaseWriter(t.db, () =>
-        t.db
-          .updateTable('audit_events')
-          .set({ actor_username: 'someone-else' })
-          .where('seq', '=', 3)
-          .execute(),
-      );
+      await t.alter(3);
       // The head still fits: sealing goes on, on a chain broken at event 3.
       await t.record(2);
       assert.deepEqual(await sealAudit(t.db, t.keys), { sealed: 2, unproven: 0 });
@@ -318,13 +317,7 @@ for (const engine of ENGINES) {
     try {
       await t.record(5);
       await sealAudit(t.db, t.keys);
-      await asDatabaseWriter(t.db, () =>
-        t.db
-          .updateTable('audit_events')
-          .set({ actor_username: 'someone-else' })
-          .where('seq', '=', 3)
-          .execute(),
-      );
+      await t.alter(3);
       await t.record(2);
       await sealAudit(t.db, t.keys);
       await acceptChainBreak(t.db, t.keys, clock, { at: 3, reason: 'INC-4713', actorUsername: 'cli' });
@@ -453,13 +446,7 @@ for (const engine of ENGINES) {
     try {
       await t.record(4);
       await sealAudit(t.db, t.keys);
-      await asDatabaseWriter(t.db, () =>
-        t.db
-          .updateTable('audit_events')
-          .set({ actor_username: 'someone-else' })
-          .where('seq', '=', 2)
-          .execute(),
-      );
+      await t.alter(2);
       await acceptChainBreak(t.db, t.keys, clock, { at: 2, reason: 'INC-4714', actorUsername: 'cli' });
       const [row] = await t.breaks();
       const accepted = row as NonNullable<typeof row>;
