@@ -16,6 +16,7 @@ import {
   SHOWN,
 } from '../../src/lost-pupils/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
 import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
@@ -158,6 +159,23 @@ describe('the search form', () => {
   });
 });
 
+/** What the home page asks of `actor` (src/home/service.ts), as it would for them signed in. */
+function homeItemsOf(db: Db, actor: Actor, at: Date) {
+  return whatNeedsAttention(
+    db,
+    {
+      ...actor,
+      fullName: '',
+      roleLabel: '',
+      organisationName: '',
+      mustChangePassword: false,
+      mustSetUpTwoFactor: false,
+      lastSignedInAt: null,
+      language: 'en',
+    },
+    at,
+  );
+}
 describeEachEngine('Search for Lost Pupil', (database) => {
   const { files } = makeFileStores();
   const clock = new ManualClock('2026-11-23T09:00:00.000Z');
@@ -834,22 +852,7 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     // and on its home page from then.
     const own = actorOf(await makeUser(db(), 'la_lost_pupil', { laNumber: from.la_number }));
     const home = async () =>
-      (
-        await whatNeedsAttention(
-          db(),
-          {
-            ...own,
-            fullName: '',
-            roleLabel: '',
-            organisationName: '',
-            mustChangePassword: false,
-            mustSetUpTwoFactor: false,
-            lastSignedInAt: null,
-            language: 'en',
-          },
-          clock.now(),
-        )
-      )
+      (await homeItemsOf(db(), own, clock.now()))
         .filter((item) => item.href === REVIEW_PATH)
         .map((item) => translateMessage('en', item.text));
     const reviews = new LostPupilReviewService({ db: db(), files, clock, logger: createLogger('silent') });
@@ -1039,20 +1042,7 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     );
     // Not counted on its home page as a record to close and remove.
     const own = actorOf(await makeUser(db(), 'la_lost_pupil', { laNumber: from.la_number }));
-    const home = await whatNeedsAttention(
-      db(),
-      {
-        ...own,
-        fullName: '',
-        roleLabel: '',
-        organisationName: '',
-        mustChangePassword: false,
-        mustSetUpTwoFactor: false,
-        lastSignedInAt: null,
-        language: 'en',
-      },
-      clock.now(),
-    );
+    const home = await homeItemsOf(db(), own, clock.now());
     assert.deepEqual(
       home.filter((item) => item.href === REVIEW_PATH),
       [],
