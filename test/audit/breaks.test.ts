@@ -32,12 +32,21 @@ async function trail(engine: (typeof ENGINES)[number]) {
     (await db.selectFrom('audit_events').select('id').where('seq', 'is', null).execute()).length;
   const head = () => db.selectFrom('audit_chain_head').selectAll().executeTakeFirstOrThrow();
   const breaks = () => db.selectFrom('audit_chain_breaks').selectAll().execute();
+  /** The sealed events numbered from `from` (and before `before`), in order. */
+  const events = (from: number, before?: number) => {
+    let query = db.selectFrom('audit_events').selectAll().where('seq', '>=', from);
+    if (before !== undefined) query = query.where('seq', '<', before);
+    return query.orderBy('seq').execute();
+  };
+  /** Sealed event `seq`. */
+  const event = (seq: number) =>
+    db.selectFrom('audit_events').selectAll().where('seq', '=', seq).executeTakeFirstOrThrow();
   /** Changes sealed event `seq` in place, as someone who can write to the database. */
   const alter = (seq: number) =>
     asDatabaseWriter(db, () =>
       db.updateTable('audit_events').set({ actor_username: 'someone-else' }).where('seq', '=', seq).execute(),
     );
-  return { database, masterKey, keys, db, record, unsealed, head, breaks, alter };
+  return { database, masterKey, keys, db, record, unsealed, head, breaks, events, event, alter };
 }
 
 /** Changes rows as someone who can write to the database, then puts them back as they were. */
@@ -154,11 +163,7 @@ for (const engine of ENGINES) {
       // Tampering after the break is caught as anywhere else.
       await t.record(1);
       await sealAudit(t.db, t.keys);
-      const newest = await t.db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('seq', '=', 9)
-        .executeTakeFirstOrThrow();
+      const newest = await t.event(9);
       await tamperedThenRestored(
         t.db,
         () =>
@@ -244,12 +249,7 @@ for (const engine of ENGINES) {
       await t.record(2);
       assert.deepEqual(await sealAudit(t.db, t.keys), { sealed: 2, unproven: 0 });
       assert.equal((await verifyAudit(t.db, t.keys)).broken?.seq, 3);
-      const kept = await t.db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('seq', '>=', 3)
-        .orderBy('seq')
-        .execute();
+      const kept = await t.events(3);
 
       const accepted = await acceptChainBreak(t.db, t.keys, clock, {
         at: 3,
@@ -261,17 +261,7 @@ for (const engine of ENGINES) {
         [2, 8, 5],
         'events 3 to 7 kept; sealing resumes after every number used',
       );
-      assert.deepEqual(
-        await t.db
-          .selectFrom('audit_events')
-          .selectAll()
-          .where('seq', '>=', 3)
-          .where('seq', '<', 8)
-          .orderBy('seq')
-          .execute(),
-        kept,
-        'nothing rewritten or deleted',
-      );
+      assert.deepEqual(await t.events(3, 8), kept, 'nothing rewritten or deleted');
       // A second time: there is nothing left to accept (the first's own event sealed before it looked).
       await assert.rejects(
         acceptChainBreak(t.db, t.keys, clock, { at: 3, reason: 'again', actorUsername: 'cli' }),
@@ -323,13 +313,7 @@ for (const engine of ENGINES) {
       await acceptChainBreak(t.db, t.keys, clock, { at: 3, reason: 'INC-4713', actorUsername: 'cli' });
       await sealAudit(t.db, t.keys);
       assert.equal((await verifyAudit(t.db, t.keys)).ok, true);
-      const kept = await t.db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('seq', '>=', 3)
-        .where('seq', '<', 8)
-        .orderBy('seq')
-        .execute();
+      const kept = await t.events(3, 8);
       assert.equal(kept.length, 5);
       const caughtBy =
         (keys: AuditKeys, what = 'a kept event changed') =>
@@ -393,17 +377,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(report.audit.refused, []);
       assert.deepEqual([report.audit.keptAtBreaks, report.audit.breaks, report.audit.head], [5, 1, true]);
       assert.equal(report.audit.remaced, 3, 'events 1, 2 and 8');
-      assert.deepEqual(
-        await t.db
-          .selectFrom('audit_events')
-          .selectAll()
-          .where('seq', '>=', 3)
-          .where('seq', '<', 8)
-          .orderBy('seq')
-          .execute(),
-        kept,
-        'left as found, under the earlier key',
-      );
+      assert.deepEqual(await t.events(3, 8), kept, 'left as found, under the earlier key');
       const onlyNext = new MasterKeyring(next);
       const status = await keyStatus(t.db, onlyNext);
       assert.deepEqual(status.missingKeyIds, []);
@@ -480,11 +454,7 @@ for (const engine of ENGINES) {
           t.db.updateTable('audit_events').set({ actor_username: 'user3' }).where('seq', '=', 3).execute(),
         async () => assert.equal((await verifyAudit(t.db, t.keys)).ok, true),
       );
-      const third = await t.db
-        .selectFrom('audit_events')
-        .selectAll()
-        .where('seq', '=', 3)
-        .executeTakeFirstOrThrow();
+      const third = await t.event(3);
       await tamperedThenRestored(
         t.db,
         () => t.db.deleteFrom('audit_events').where('id', '=', third.id).execute(),
