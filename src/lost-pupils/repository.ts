@@ -9,6 +9,7 @@ import type {
   LostPupilTable,
   TransferRow,
 } from '../platform/db/schema.ts';
+import { COPY_GONE } from '../transfers/download-repository.ts';
 import { MAX_LETTERS, nameLetters, soundalikeKeys } from './phonetics.ts';
 
 export type NewLostPupil = Omit<
@@ -502,14 +503,14 @@ export interface ForwardedCopy {
   school: string;
   /** The LA that forwarded it. */
   la: string;
-  /** What became of the copy: waiting for the school ('available'), collected, rejected or removed. */
+  /**
+   * What became of the copy: waiting for the school ('available'), collected, rejected or removed. A copy
+   * gone (COPY_GONE: rejected, removed or quarantined) means the file is forwarded again (decision 38).
+   */
   status: TransferRow['status'];
   /** When the school rejected it, if it did. */
   rejectedAt: string | null;
 }
-
-/** A copy its school rejected or its LA removed: the lost pupil's file is forwarded again (decision 38). */
-const NOT_DELIVERED: readonly TransferRow['status'][] = ['rejected', 'removed'];
 
 /**
  * The forward of each of these records' files that has one, by the file's id (a record's id is its
@@ -544,7 +545,7 @@ export async function forwardsOf(
     // The one copy on its way (waiting or collected), if there is one (only one can be:
     // forward-service.ts); else the latest.
     const earlier = forwards.get(row.forwarded_from);
-    if (earlier && !NOT_DELIVERED.includes(earlier.status) && NOT_DELIVERED.includes(row.status)) continue;
+    if (earlier && !COPY_GONE.includes(earlier.status) && COPY_GONE.includes(row.status)) continue;
     forwards.set(row.forwarded_from, {
       at: row.uploaded_at,
       school: row.dest_school,

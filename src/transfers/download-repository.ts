@@ -465,9 +465,15 @@ export async function listRejectedForwards(
 export const COPY_WAITING: readonly TransferStatus[] = ['available', 'pending-scan'];
 
 /**
+ * A forwarded copy in these statuses never reaches its school: rejected, removed by its sender, or
+ * quarantined by the virus scan (lost-pupils/forwards.ts shows that as removed too).
+ */
+export const COPY_GONE: readonly TransferStatus[] = ['rejected', 'removed', 'quarantined'];
+
+/**
  * The copy a file was forwarded as (forward-service.ts), by transfers_forwarded_from, other than `except`
  * when given; undefined if none. `onItsWay`: only a copy still waiting or collected, not one its school
- * rejected or its sender removed (a kept lost pupil's file is forwarded again then, decision 38).
+ * rejected, its sender removed or the scan quarantined (a kept lost pupil's file is forwarded again then, decision 38).
  * `waiting`: only a copy its school has not collected yet (nor rejected, nor its sender removed).
  */
 export async function copyForwardedFrom(
@@ -478,7 +484,7 @@ export async function copyForwardedFrom(
 ): Promise<TransferRow | undefined> {
   let q = db.selectFrom('transfers').selectAll().where('forwarded_from', '=', originalId);
   if (except !== undefined) q = q.where('id', '!=', except);
-  if (onItsWay) q = q.where('status', 'not in', ['rejected', 'removed']);
+  if (onItsWay) q = q.where('status', 'not in', COPY_GONE);
   if (waiting) q = q.where('status', 'in', COPY_WAITING);
   return q.orderBy('uploaded_at', 'desc').orderBy('id').executeTakeFirst();
 }

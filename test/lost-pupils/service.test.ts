@@ -1098,6 +1098,30 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     );
   });
 
+  test('a forwarded copy the virus scan quarantined is shown as removed and the file is forwarded again', async () => {
+    const { actor, la, school } = await laWith('la_lost_pupil_transfer');
+    const second = await makeSchool(db(), la.number);
+    const made = await makeLostPupil(db(), files, { from: school.number });
+    const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+    // Copies are made from files already scanned, so only a hand-made change (or a future rescan) gets
+    // here: the record offers Forward, and the forward-once guard must agree (COPY_GONE).
+    await db()
+      .updateTable('transfers')
+      .set({ status: 'quarantined', scanned_at: clock.now().toISOString() })
+      .where('id', '=', result.forwarded.id)
+      .execute();
+    const record = await service().record(actor, made.id);
+    assert.deepEqual(
+      [record.file.state, record.forwarded?.state, record.canForward],
+      ['available', 'removed', true],
+    );
+    const again = await service().forward(actor, made.id, { school: second.number, attested: true });
+    assert.deepEqual(
+      [again.record.file.state, again.record.forwarded?.school.number],
+      ['forwarded-waiting', second.number],
+    );
+  });
+
   test('after a rejection the file is forwarded again once, even by two forwards at the same moment', async () => {
     const { actor, la, school } = await laWith('la_lost_pupil_transfer');
     const [second, third] = [await makeSchool(db(), la.number), await makeSchool(db(), la.number)];
