@@ -22,6 +22,7 @@ import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { type RunningService, startService } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { POSTGRES_URL, withTestAuditKeys } from '../support/databases.ts';
+import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
 import { s3ForTests } from '../support/s3.ts';
 import { actorOf, makeTransfer, school } from '../support/transfers.ts';
 
@@ -48,6 +49,33 @@ class CookieJar {
 }
 
 const csrfTokenOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+/** A browser: requests to any node with its cookies, redirects not followed. */
+function aBrowser() {
+  const jar = new CookieJar();
+  const request = async (url: string, init: RequestInit = {}) => {
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
+    });
+    jar.keep(response);
+    return response;
+  };
+  const post = (url: string, fields: Record<string, string>) =>
+    request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  /** Posts the form of the page at `pageUrl` (its CSRF token) to `url`. */
+  const submit = async (pageUrl: string, url: string, fields: Record<string, string> = {}) => {
+    const page = await request(pageUrl);
+    assert.equal(page.status, 200, `${pageUrl} opens`);
+    return post(url, { _csrf: csrfTokenOf(await page.text()), ...fields });
+  };
+  return { request, post, submit };
+}
 
 describe('two app processes on one PostgreSQL database', () => {
   const dir = mkdtempSync(join(tmpdir(), 's2s-nodes-'));
@@ -141,23 +169,7 @@ describe('two app processes on one PostgreSQL database', () => {
   });
 
   test('a session begun on A works on B, and signing out on B ends it on A', async () => {
-    const jar = new CookieJar();
-    const request = async (url: string, init: RequestInit = {}) => {
-      const response = await fetch(url, {
-        ...init,
-        redirect: 'manual',
-        headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
-      });
-      jar.keep(response);
-      return response;
-    };
-    const post = (url: string, fields: Record<string, string>) =>
-      request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields).toString(),
-      });
-
+    const { request, post } = aBrowser();
     const signInPage = await (await request(`${a}/sign-in`)).text();
     const signedIn = await post(`${a}/sign-in`, {
       _csrf: csrfTokenOf(signInPage),
@@ -178,6 +190,45 @@ describe('two app processes on one PostgreSQL database', () => {
     const after = await request(`${a}/`);
     assert.equal(after.status, 302, 'A no longer knows the session');
     assert.match(String(after.headers.get('location')), /^\/sign-in/);
+  });
+
+  test("a DBA's change made through node A holds on node B at B's next request", async () => {
+    // No node keeps an account in memory: B reads the session's user and role, and the token, afresh.
+    const user = await makeUser(db, 'la_user', { laNumber: '916' });
+    const token = await tokenOf(user.username);
+    const api = () =>
+      fetch(`${b}/api/v1/files/incoming?pageSize=1`, { headers: { authorization: `Bearer ${token}` } });
+    const staff = aBrowser();
+    const signInOnB = () =>
+      staff.submit(`${b}/sign-in`, `${b}/sign-in`, { username: user.username, password: TEST_PASSWORD });
+    assert.equal((await signInOnB()).headers.get('location'), '/');
+    assert.equal((await staff.request(`${b}/collect`)).status, 200, 'an LA user has Data Collections');
+    assert.equal((await api()).status, 200);
+
+    const dba = aBrowser();
+    const dbaIn = await dba.submit(`${a}/sign-in`, `${a}/sign-in`, {
+      username: 'demo-la-dba',
+      password: DEMO_PASSWORD,
+    });
+    assert.equal(dbaIn.headers.get('location'), '/');
+    const role = `${a}/dba/users/${user.id}/role`;
+    assert.equal((await dba.submit(role, role, { role: 'la_lost_pupil' })).status, 302);
+    // A new role ends the user's sessions and revokes their tokens (accounts/service.ts): on B at once.
+    const ended = await staff.request(`${b}/collect`);
+    assert.equal(ended.status, 302);
+    assert.match(String(ended.headers.get('location')), /^\/sign-in/);
+    assert.equal((await api()).status, 401);
+    // Signed in again on B, the user has the new role's pages only.
+    assert.equal((await signInOnB()).headers.get('location'), '/');
+    assert.equal((await staff.request(`${b}/collect`)).status, 403, 'a Lost Pupil user has none');
+
+    const remove = `${a}/dba/users/${user.id}/delete`;
+    assert.equal((await dba.submit(remove, remove)).status, 302);
+    const gone = await staff.request(`${b}/`);
+    assert.equal(gone.status, 302, 'the deleted account is signed out on B');
+    assert.match(String(gone.headers.get('location')), /^\/sign-in/);
+    const refused = await signInOnB();
+    assert.notEqual(refused.status, 302, 'and cannot sign in on B');
   });
 
   test("the API's 120 requests a minute are one budget across both nodes", async () => {
