@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ApiTokenService } from '../../src/api/token-service.ts';
@@ -21,6 +21,7 @@ import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { type RunningService, startService } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { runS2s, s2sEnv } from '../support/cli.ts';
 import { POSTGRES_URL, withTestAuditKeys } from '../support/databases.ts';
 import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
 import { s3ForTests } from '../support/s3.ts';
@@ -273,5 +274,64 @@ describe('two app processes on one PostgreSQL database', () => {
       .where('subject_id', '=', purgeDue)
       .execute();
     assert.equal(purged.length, 1);
+  });
+});
+
+// SQLite is for one node (docs/operations.md), but a command may run beside it on the same file.
+describe('an s2s serve node and an s2s command on one SQLite file', () => {
+  let node: RunningService;
+  let db: Db;
+
+  before(async () => {
+    node = await startService({ LOG_LEVEL: 'silent' });
+    db = createDatabase(node.databaseUrl);
+  });
+
+  after(async () => {
+    await db?.destroy();
+    await node?.stop();
+  });
+
+  test("the command's change holds at the node's next request", async () => {
+    const folder = dirname(node.databaseUrl.slice('sqlite:'.length));
+    const env = {
+      ...s2sEnv(),
+      DATABASE_URL: node.databaseUrl,
+      FILE_STORE_DIR: join(folder, 'files'),
+      MASTER_KEY_FILE: join(folder, 'master.key'),
+    };
+    const { request, submit } = aBrowser();
+    const signIn = await submit(`${node.baseUrl}/sign-in`, `${node.baseUrl}/sign-in`, {
+      username: 'demo-la-user',
+      password: DEMO_PASSWORD,
+    });
+    assert.equal(signIn.headers.get('location'), '/');
+    assert.equal((await request(`${node.baseUrl}/`)).status, 200);
+    // The user has set up two-factor sign-in since (as the set-up page leaves it; nothing here reads it).
+    const user = await db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', 'demo-la-user')
+      .executeTakeFirstOrThrow();
+    const at = new Date().toISOString();
+    await db
+      .insertInto('two_factor_secrets')
+      .values({
+        user_id: user.id,
+        secret_ciphertext: 'sealed',
+        wrapped_key: 'wrapped',
+        master_key_id: 'key',
+        created_at: at,
+        confirmed_at: at,
+        last_used_step: 1,
+      })
+      .execute();
+
+    const reset = runS2s(['users', 'reset-two-factor', '--username', 'demo-la-user'], env);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /has been reset and they have been signed out/);
+    const after = await request(`${node.baseUrl}/`);
+    assert.equal(after.status, 302, 'the node no longer knows the session the command ended');
+    assert.match(String(after.headers.get('location')), /^\/sign-in/);
   });
 });
