@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { ApiTokenService } from '../../src/api/token-service.ts';
@@ -21,7 +21,9 @@ import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { type RunningService, startService } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { runS2s, s2sEnv } from '../support/cli.ts';
 import { POSTGRES_URL, withTestAuditKeys } from '../support/databases.ts';
+import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
 import { s3ForTests } from '../support/s3.ts';
 import { actorOf, makeTransfer, school } from '../support/transfers.ts';
 
@@ -48,6 +50,33 @@ class CookieJar {
 }
 
 const csrfTokenOf = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? '';
+
+/** A browser: requests to any node with its cookies, redirects not followed. */
+function aBrowser() {
+  const jar = new CookieJar();
+  const request = async (url: string, init: RequestInit = {}) => {
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
+    });
+    jar.keep(response);
+    return response;
+  };
+  const post = (url: string, fields: Record<string, string>) =>
+    request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
+  /** Posts the form of the page at `pageUrl` (its CSRF token) to `url`. */
+  const submit = async (pageUrl: string, url: string, fields: Record<string, string> = {}) => {
+    const page = await request(pageUrl);
+    assert.equal(page.status, 200, `${pageUrl} opens`);
+    return post(url, { _csrf: csrfTokenOf(await page.text()), ...fields });
+  };
+  return { request, post, submit };
+}
 
 describe('two app processes on one PostgreSQL database', () => {
   const dir = mkdtempSync(join(tmpdir(), 's2s-nodes-'));
@@ -141,23 +170,7 @@ describe('two app processes on one PostgreSQL database', () => {
   });
 
   test('a session begun on A works on B, and signing out on B ends it on A', async () => {
-    const jar = new CookieJar();
-    const request = async (url: string, init: RequestInit = {}) => {
-      const response = await fetch(url, {
-        ...init,
-        redirect: 'manual',
-        headers: { ...(init.headers as Record<string, string>), cookie: jar.header() },
-      });
-      jar.keep(response);
-      return response;
-    };
-    const post = (url: string, fields: Record<string, string>) =>
-      request(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(fields).toString(),
-      });
-
+    const { request, post } = aBrowser();
     const signInPage = await (await request(`${a}/sign-in`)).text();
     const signedIn = await post(`${a}/sign-in`, {
       _csrf: csrfTokenOf(signInPage),
@@ -178,6 +191,45 @@ describe('two app processes on one PostgreSQL database', () => {
     const after = await request(`${a}/`);
     assert.equal(after.status, 302, 'A no longer knows the session');
     assert.match(String(after.headers.get('location')), /^\/sign-in/);
+  });
+
+  test("a DBA's change made through node A holds on node B at B's next request", async () => {
+    // No node keeps an account in memory: B reads the session's user and role, and the token, afresh.
+    const user = await makeUser(db, 'la_user', { laNumber: '916' });
+    const token = await tokenOf(user.username);
+    const api = () =>
+      fetch(`${b}/api/v1/files/incoming?pageSize=1`, { headers: { authorization: `Bearer ${token}` } });
+    const staff = aBrowser();
+    const signInOnB = () =>
+      staff.submit(`${b}/sign-in`, `${b}/sign-in`, { username: user.username, password: TEST_PASSWORD });
+    assert.equal((await signInOnB()).headers.get('location'), '/');
+    assert.equal((await staff.request(`${b}/collect`)).status, 200, 'an LA user has Data Collections');
+    assert.equal((await api()).status, 200);
+
+    const dba = aBrowser();
+    const dbaIn = await dba.submit(`${a}/sign-in`, `${a}/sign-in`, {
+      username: 'demo-la-dba',
+      password: DEMO_PASSWORD,
+    });
+    assert.equal(dbaIn.headers.get('location'), '/');
+    const role = `${a}/dba/users/${user.id}/role`;
+    assert.equal((await dba.submit(role, role, { role: 'la_lost_pupil' })).status, 302);
+    // A new role ends the user's sessions and revokes their tokens (accounts/service.ts): on B at once.
+    const ended = await staff.request(`${b}/collect`);
+    assert.equal(ended.status, 302);
+    assert.match(String(ended.headers.get('location')), /^\/sign-in/);
+    assert.equal((await api()).status, 401);
+    // Signed in again on B, the user has the new role's pages only.
+    assert.equal((await signInOnB()).headers.get('location'), '/');
+    assert.equal((await staff.request(`${b}/collect`)).status, 403, 'a Lost Pupil user has none');
+
+    const remove = `${a}/dba/users/${user.id}/delete`;
+    assert.equal((await dba.submit(remove, remove)).status, 302);
+    const gone = await staff.request(`${b}/`);
+    assert.equal(gone.status, 302, 'the deleted account is signed out on B');
+    assert.match(String(gone.headers.get('location')), /^\/sign-in/);
+    const refused = await signInOnB();
+    assert.notEqual(refused.status, 302, 'and cannot sign in on B');
   });
 
   test("the API's 120 requests a minute are one budget across both nodes", async () => {
@@ -222,5 +274,64 @@ describe('two app processes on one PostgreSQL database', () => {
       .where('subject_id', '=', purgeDue)
       .execute();
     assert.equal(purged.length, 1);
+  });
+});
+
+// SQLite is for one node (docs/operations.md), but a command may run beside it on the same file.
+describe('an s2s serve node and an s2s command on one SQLite file', () => {
+  let node: RunningService;
+  let db: Db;
+
+  before(async () => {
+    node = await startService({ LOG_LEVEL: 'silent' });
+    db = createDatabase(node.databaseUrl);
+  });
+
+  after(async () => {
+    await db?.destroy();
+    await node?.stop();
+  });
+
+  test("the command's change holds at the node's next request", async () => {
+    const folder = dirname(node.databaseUrl.slice('sqlite:'.length));
+    const env = {
+      ...s2sEnv(),
+      DATABASE_URL: node.databaseUrl,
+      FILE_STORE_DIR: join(folder, 'files'),
+      MASTER_KEY_FILE: join(folder, 'master.key'),
+    };
+    const { request, submit } = aBrowser();
+    const signIn = await submit(`${node.baseUrl}/sign-in`, `${node.baseUrl}/sign-in`, {
+      username: 'demo-la-user',
+      password: DEMO_PASSWORD,
+    });
+    assert.equal(signIn.headers.get('location'), '/');
+    assert.equal((await request(`${node.baseUrl}/`)).status, 200);
+    // The user has set up two-factor sign-in since (as the set-up page leaves it; nothing here reads it).
+    const user = await db
+      .selectFrom('users')
+      .select('id')
+      .where('username', '=', 'demo-la-user')
+      .executeTakeFirstOrThrow();
+    const at = new Date().toISOString();
+    await db
+      .insertInto('two_factor_secrets')
+      .values({
+        user_id: user.id,
+        secret_ciphertext: 'sealed',
+        wrapped_key: 'wrapped',
+        master_key_id: 'key',
+        created_at: at,
+        confirmed_at: at,
+        last_used_step: 1,
+      })
+      .execute();
+
+    const reset = runS2s(['users', 'reset-two-factor', '--username', 'demo-la-user'], env);
+    assert.equal(reset.code, 0, reset.stderr);
+    assert.match(reset.stdout, /has been reset and they have been signed out/);
+    const after = await request(`${node.baseUrl}/`);
+    assert.equal(after.status, 302, 'the node no longer knows the session the command ended');
+    assert.match(String(after.headers.get('location')), /^\/sign-in/);
   });
 });
