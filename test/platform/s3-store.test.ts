@@ -14,6 +14,7 @@ import { describe, test } from 'node:test';
 import {
   CreateMultipartUploadCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -219,6 +220,26 @@ test('is reachable with only the permissions on its objects: ListBucket limited 
     // Credentials that cannot write or read there are not healthy.
     const outside = new S3FileStore(own.storeConfig('elsewhere/'));
     assert.equal(await outside.isReachable(), false);
+  } finally {
+    await own.remove();
+  }
+});
+
+test('with only the permissions on its objects, a missing object is not held, though S3 refuses its HEAD', async () => {
+  const own = await startS3({ onlyPrefix: 's2s/' });
+  try {
+    const store = new S3FileStore(own.storeConfig('s2s/'));
+    await store.put('file-1', Readable.from(['a few bytes']));
+    await store.put('file-10', Readable.from(['a few bytes']));
+    await store.remove('file-1');
+    await assert.rejects(
+      own.client.send(new HeadObjectCommand({ Bucket: own.bucket, Key: 's2s/file-1' })),
+      (error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode === 403,
+      'S3 answers 403, not 404, to a caller without ListBucket on the whole bucket',
+    );
+    assert.equal(await store.exists('file-1'), false, 'not the neighbour whose name it begins');
+    assert.equal(await store.exists('file-10'), true);
+    await assert.rejects(store.get('file-1'), 'a missing object cannot be read');
   } finally {
     await own.remove();
   }

@@ -7,6 +7,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   paginateListObjectsV2,
   S3Client,
@@ -133,14 +134,27 @@ export class S3FileStore implements FileStore {
   }
 
   async exists(key: string): Promise<boolean> {
+    const objectKey = this.objectKey(key);
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
       return true;
     } catch (error) {
       // Only "not there" is false: an unreachable service is an error, not a missing file.
       if (notFound(error)) return false;
+      // Without ListBucket on the whole bucket (the policy of docs/operations.md), S3 refuses a HEAD of a
+      // missing object rather than saying it is not found: a listing of its name, which the policy
+      // allows within the prefix, says whether it is there.
+      if (forbidden(error)) return this.listed(objectKey);
       throw error;
     }
+  }
+
+  private async listed(objectKey: string): Promise<boolean> {
+    const page = await this.client.send(
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: objectKey, MaxKeys: 1 }),
+    );
+    // The first name at or after it: the object itself if it is there, else a longer name or none.
+    return page.Contents?.[0]?.Key === objectKey;
   }
 
   /**
