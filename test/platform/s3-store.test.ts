@@ -1,8 +1,9 @@
 // The S3 store against a real S3-compatible server (s3rver, test/support/s3.ts) over HTTP: the file
 // store contract, multipart uploads for large files and their abort on failure, listing page by page,
-// the key prefix, the sweep of abandoned uploads, an unreachable service, a service that stops answering,
-// and a service without multipart listing.
+// the key prefix, the sweep of abandoned uploads (one a killed process left), credentials limited to the
+// prefix, an unreachable service, a service that stops answering, and a service without multipart listing.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
@@ -136,6 +137,48 @@ test('the prefix keeps the store to its own folder of the bucket', async () => {
 });
 
 describeEachEngine('the sweep of an S3 store', (database) => {
+  test('a process killed in the middle of a multipart upload leaves no object; the sweep aborts its upload', async () => {
+    const prefix = `${randomUUID()}/`;
+    const s3 = server();
+    const from = (await s3.requests()).length;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, '../support/s3-put-process.ts'),
+        JSON.stringify(s3.storeConfig(prefix)),
+        String(PART),
+        'killed',
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = once(child, 'exit');
+    // Killed once its upload is under way: a part has reached the service.
+    while (!(await s3.requests()).slice(from).includes('UploadPart')) {
+      assert.equal(child.exitCode, null, 'the process is still storing');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+
+    const store = freshStore(prefix);
+    assert.equal(await store.exists('killed'), false, 'no object, whole or part');
+    const left = await listAll(store);
+    assert.deepEqual(
+      left.map((object) => [object.key.split('/')[1], object.partial]),
+      [['killed', true]],
+      'its unfinished upload, and nothing else',
+    );
+    const tomorrow = new ManualClock(new Date(Date.now() + (ORPHAN_GRACE_HOURS + 1) * 3_600_000));
+    assert.deepEqual(await sweepOrphanFiles(database().db, store, tomorrow), {
+      removed: 0,
+      partials: 1,
+      checked: 1,
+    });
+    assert.deepEqual(await listAll(store), []);
+  });
+
   test('aborts multipart uploads abandoned a day ago, and removes unreferenced objects', async () => {
     const prefix = `${randomUUID()}/`;
     const store = freshStore(prefix);
