@@ -32,7 +32,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export const SOCKET_TIMEOUT_MS = 30_000;
 /**
- * The name `list` gives a multipart upload that never finished, and `remove` takes to abort it:
+ * The name `list` gives a multipart upload that never finished, and `removePartial` takes to abort it:
  * `.multipart/KEY/UPLOAD_ID` (keys have no slash; an upload id is whatever the service chose).
  */
 const MULTIPART = '.multipart/';
@@ -124,13 +124,13 @@ export class S3FileStore implements FileStore {
   }
 
   async remove(key: string): Promise<void> {
-    if (key.startsWith(MULTIPART)) {
-      const { objectKey, uploadId } = this.parseMultipart(key);
-      await this.abortUpload(objectKey, uploadId);
-      return;
-    }
     // S3 answers a delete of a missing object with success, as remove() should.
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+  }
+
+  async removePartial(name: string): Promise<void> {
+    const { objectKey, uploadId } = this.parseMultipart(name);
+    await this.abortUpload(objectKey, uploadId);
   }
 
   async exists(key: string): Promise<boolean> {
@@ -260,6 +260,7 @@ export class S3FileStore implements FileStore {
   }
 
   private parseMultipart(name: string): { objectKey: string; uploadId: string } {
+    if (!name.startsWith(MULTIPART)) throw invalidKey(name);
     const rest = name.slice(MULTIPART.length);
     const slash = rest.indexOf('/');
     const key = rest.slice(0, slash);
