@@ -143,7 +143,7 @@ export interface SweepResult {
  */
 export async function sweepOrphanFiles(
   db: Db,
-  store: Pick<FileStore, 'list' | 'remove'>,
+  store: Pick<FileStore, 'list' | 'remove' | 'removePartial'>,
   clock: Clock,
 ): Promise<SweepResult> {
   const cutoff = clock.now().getTime() - ORPHAN_GRACE_HOURS * 3_600_000;
@@ -168,7 +168,7 @@ export async function sweepOrphanFiles(
     result.checked += 1;
     if (object.modifiedAt.getTime() > cutoff) continue;
     if (object.partial) {
-      await store.remove(object.key);
+      await store.removePartial(object.key);
       result.partials += 1;
       continue;
     }

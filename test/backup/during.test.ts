@@ -4,7 +4,8 @@
 // record kept, its content and pupils gone, as the live database has it) and every other file reads back
 // byte for byte. A file deleted behind s2s's back (no record let it go) still fails the backup, naming
 // the record. The deletion is made "during" the backup by the store the backup is given: it deletes, the
-// way s2s does, when the backup first asks for that file. Every engine, the disk store and S3 (s3rver).
+// way s2s does, when the backup first asks for that file. Every engine, the disk store and S3 (s3rver,
+// with the permissions docs/operations.md grants).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +35,11 @@ import { allRows, emptyInstance, populatedInstance, type TestInstance } from './
 
 const masterKey = MasterKey.generate();
 const NOW = '2026-11-23T09:00:00.000Z';
+/**
+ * The S3 store's credentials are those of docs/operations.md's policy, limited to this prefix: S3 then
+ * refuses (403) a request for a missing object rather than saying it is not found.
+ */
+const POLICY_PREFIX = 's2s/';
 const folders: string[] = [];
 
 function folder(): string {
@@ -196,7 +202,9 @@ function suite(
   s3?: ReturnType<typeof s3ForTests>,
 ) {
   const storeOf = () =>
-    s3 ? new S3FileStore(s3().storeConfig(`${randomUUID()}/`)) : (undefined as FileStore | undefined);
+    s3
+      ? new S3FileStore(s3().storeConfig(`${POLICY_PREFIX}${randomUUID()}/`))
+      : (undefined as FileStore | undefined);
 
   describe(`deletions during a backup: ${engine}, ${storeKind} store`, () => {
     test('a file the purge-files job purges while the backup runs: the backup finishes, and restores it as purged', async () => {
@@ -445,7 +453,7 @@ function suite(
 }
 
 for (const engine of ENGINES) suite(engine, 'disk');
-describe('with the S3 store', () => {
-  const s3 = s3ForTests();
+describe('with the S3 store, its credentials limited to its prefix', () => {
+  const s3 = s3ForTests({ onlyPrefix: POLICY_PREFIX });
   for (const engine of ENGINES) suite(engine, 's3', s3);
 });

@@ -77,6 +77,7 @@ test('a store that takes only streams is given the bytes as one', async () => {
     put: (key, content) => disk.put(key, content),
     get: (key) => disk.get(key),
     remove: (key) => disk.remove(key),
+    removePartial: (name) => disk.removePartial(name),
     exists: (key) => disk.exists(key),
     isReachable: () => disk.isReachable(),
     list: () => disk.list(),

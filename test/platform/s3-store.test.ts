@@ -1,8 +1,9 @@
 // The S3 store against a real S3-compatible server (s3rver, test/support/s3.ts) over HTTP: the file
 // store contract, multipart uploads for large files and their abort on failure, listing page by page,
-// the key prefix, the sweep of abandoned uploads, an unreachable service, a service that stops answering,
-// and a service without multipart listing.
+// the key prefix, the sweep of abandoned uploads (one a killed process left), credentials limited to the
+// prefix, an unreachable service, a service that stops answering, and a service without multipart listing.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { describe, test } from 'node:test';
 import {
   CreateMultipartUploadCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -135,6 +137,48 @@ test('the prefix keeps the store to its own folder of the bucket', async () => {
 });
 
 describeEachEngine('the sweep of an S3 store', (database) => {
+  test('a process killed in the middle of a multipart upload leaves no object; the sweep aborts its upload', async () => {
+    const prefix = `${randomUUID()}/`;
+    const s3 = server();
+    const from = (await s3.requests()).length;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(import.meta.dirname, '../support/s3-put-process.ts'),
+        JSON.stringify(s3.storeConfig(prefix)),
+        String(PART),
+        'killed',
+      ],
+      { stdio: 'ignore' },
+    );
+    const exited = once(child, 'exit');
+    // Killed once its upload is under way: a part has reached the service.
+    while (!(await s3.requests()).slice(from).includes('UploadPart')) {
+      assert.equal(child.exitCode, null, 'the process is still storing');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+
+    const store = freshStore(prefix);
+    assert.equal(await store.exists('killed'), false, 'no object, whole or part');
+    const left = await listAll(store);
+    assert.deepEqual(
+      left.map((object) => [object.key.split('/')[1], object.partial]),
+      [['killed', true]],
+      'its unfinished upload, and nothing else',
+    );
+    const tomorrow = new ManualClock(new Date(Date.now() + (ORPHAN_GRACE_HOURS + 1) * 3_600_000));
+    assert.deepEqual(await sweepOrphanFiles(database().db, store, tomorrow), {
+      removed: 0,
+      partials: 1,
+      checked: 1,
+    });
+    assert.deepEqual(await listAll(store), []);
+  });
+
   test('aborts multipart uploads abandoned a day ago, and removes unreferenced objects', async () => {
     const prefix = `${randomUUID()}/`;
     const store = freshStore(prefix);
@@ -163,7 +207,7 @@ describeEachEngine('the sweep of an S3 store', (database) => {
     assert.equal(sent.filter((request) => request === 'AbortMultipartUpload').length, 3);
     assert.deepEqual(await listAll(store), []);
     // Aborted already (by another process's sweep, say): removing it again is no error.
-    await store.remove(partial?.key as string);
+    await store.removePartial(partial?.key as string);
   });
 });
 
@@ -219,6 +263,26 @@ test('is reachable with only the permissions on its objects: ListBucket limited 
     // Credentials that cannot write or read there are not healthy.
     const outside = new S3FileStore(own.storeConfig('elsewhere/'));
     assert.equal(await outside.isReachable(), false);
+  } finally {
+    await own.remove();
+  }
+});
+
+test('with only the permissions on its objects, a missing object is not held, though S3 refuses its HEAD', async () => {
+  const own = await startS3({ onlyPrefix: 's2s/' });
+  try {
+    const store = new S3FileStore(own.storeConfig('s2s/'));
+    await store.put('file-1', Readable.from(['a few bytes']));
+    await store.put('file-10', Readable.from(['a few bytes']));
+    await store.remove('file-1');
+    await assert.rejects(
+      own.client.send(new HeadObjectCommand({ Bucket: own.bucket, Key: 's2s/file-1' })),
+      (error: { $metadata?: { httpStatusCode?: number } }) => error.$metadata?.httpStatusCode === 403,
+      'S3 answers 403, not 404, to a caller without ListBucket on the whole bucket',
+    );
+    assert.equal(await store.exists('file-1'), false, 'not the neighbour whose name it begins');
+    assert.equal(await store.exists('file-10'), true);
+    await assert.rejects(store.get('file-1'), 'a missing object cannot be read');
   } finally {
     await own.remove();
   }

@@ -12,10 +12,11 @@
 //   s3rver as it is: what a service without those operations does.
 // - with `only-prefix=PREFIX`: what S3 answers to credentials whose bucket policy grants GetObject,
 //   PutObject, DeleteObject and AbortMultipartUpload on the objects under PREFIX alone, ListBucket only
-//   with the condition that the listing's prefix starts with PREFIX, and ListBucketMultipartUploads:
-//   403 AccessDenied to anything else (HeadBucket among them), and to a HEAD or GET of a missing object
-//   (S3 says 404 only to a caller with ListBucket on the whole bucket). The bucket itself is created
-//   (PUT /BUCKET) as an administrator would, before the policy applies.
+//   with the condition that the listing's prefix starts with PREFIX, and ListBucketMultipartUploads
+//   (which takes no such condition: docs/operations.md): 403 AccessDenied to anything else (HeadBucket
+//   among them), and to a HEAD or GET of a missing object (S3 says 404 only to a caller with ListBucket
+//   on the whole bucket). The bucket itself is created (PUT /BUCKET) as an administrator would, before
+//   the policy applies.
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import S3rver, { type S3rverContext } from 's3rver';
@@ -180,15 +181,24 @@ function prefixPolicy(prefix: string) {
     const [, , ...rest] = ctx.path.split('/');
     const key = decodeURIComponent(rest.join('/'));
     if (!key) {
-      // The bucket: its creation (the administrator's), and listings within the prefix.
-      const listing = ctx.method === 'GET' && (ctx.query['list-type'] === '2' || 'uploads' in ctx.query);
+      // The bucket: its creation (the administrator's), listings of objects within the prefix, and
+      // listings of unfinished uploads (a policy cannot limit those to a prefix).
+      const listing = ctx.method === 'GET' && ctx.query['list-type'] === '2';
       const listedPrefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '';
-      if (ctx.method === 'PUT' || (listing && listedPrefix.startsWith(prefix))) return next();
+      const uploads = ctx.method === 'GET' && 'uploads' in ctx.query;
+      if (ctx.method === 'PUT' || uploads || (listing && listedPrefix.startsWith(prefix))) return next();
       return deny(ctx);
     }
     if (!key.startsWith(prefix)) return deny(ctx);
-    await next();
-    // A missing object, to a caller without ListBucket on the whole bucket.
-    if ((ctx.method === 'HEAD' || ctx.method === 'GET') && ctx.status === 404) deny(ctx);
+    try {
+      await next();
+    } catch (error) {
+      // A missing object, to a caller without ListBucket on the whole bucket (s3rver throws its 404s
+      // up to its own error handler, past this one).
+      if ((ctx.method === 'HEAD' || ctx.method === 'GET') && (error as { status?: number }).status === 404) {
+        return deny(ctx);
+      }
+      throw error;
+    }
   };
 }

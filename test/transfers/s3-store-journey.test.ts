@@ -1,10 +1,11 @@
 // The whole service on the S3 store, selected by configuration (FILE_STORE=s3) against a real s3rver:
 // school A sends a CTF through the API, school B downloads it byte for byte; the bucket holds only
-// ciphertext; an object altered in the bucket is refused rather than served; /healthz follows the bucket.
+// ciphertext; an object altered, cut short or missing in the bucket is refused rather than served;
+// /healthz follows the bucket.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Db, EstablishmentRow, UserRow } from '../../src/platform/db/schema.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import { api, makeToken, uploadFiles } from '../api/support.ts';
@@ -43,11 +44,11 @@ describeEachEngine('transfers on the S3 store', (database) => {
   });
 
   /** School A sends school B a CTF through the API: its id, content and the object's name in the bucket. */
-  async function sendCtf() {
+  async function sendCtf(pupilCount = 3) {
     sequence += 1;
     const filename = `${schoolA.number}_CTF_${schoolB.number}_${String(sequence).padStart(3, '0')}.XML`;
-    const pupils = [0, 1, 2].map((n) =>
-      syntheticPupil(n + sequence * 3, { lea: schoolA.number.slice(0, 3), estab: schoolA.number.slice(3) }),
+    const pupils = Array.from({ length: pupilCount }, (_, n) =>
+      syntheticPupil(n + sequence * 100, { lea: schoolA.number.slice(0, 3), estab: schoolA.number.slice(3) }),
     );
     const content = ctfBetween(schoolA.number, schoolB.number, pupils);
     const response = await uploadFiles(t.app, tokenA, [{ filename, content }]);
@@ -97,6 +98,39 @@ describeEachEngine('transfers on the S3 store', (database) => {
     assert.equal(download.statusCode, 500);
     assert.match(download.body, /Something went wrong in s2s/);
     assert.doesNotMatch(download.body, /CTfile|Surname/);
+  });
+
+  test('an object cut short in the bucket at the end of a segment is refused, never delivered whole', async () => {
+    const sent = await sendCtf(30);
+    const stored = await storedObject(sent.objectKey);
+    // The header (13 bytes), then two whole segments of 64 KiB and their tags: neither marked last.
+    const cut = 13 + 2 * (64 * 1024 + 16);
+    assert.ok(stored.length > cut + 64 * 1024, 'the file has more than three segments');
+    await s3.client.send(
+      new PutObjectCommand({ Bucket: s3.bucket, Key: sent.objectKey, Body: stored.subarray(0, cut) }),
+    );
+    // Two segments' plaintext may have gone out before the end shows the cut: the response is broken
+    // off (through fastify.inject, an error rather than a response), as on the disk store
+    // (download-routes.test.ts).
+    await assert.rejects(
+      api(t.app, { url: `/api/v1/files/${sent.id}/content`, token: tokenB }),
+      /response destroyed before completion/,
+    );
+  });
+
+  test('an object missing from the bucket: a server error, no content and no stack trace, as on disk', async () => {
+    const sent = await sendCtf();
+    await s3.client.send(new DeleteObjectCommand({ Bucket: s3.bucket, Key: sent.objectKey }));
+    const download = await api(t.app, { url: `/api/v1/files/${sent.id}/content`, token: tokenB });
+    assert.equal(download.statusCode, 500);
+    assert.match(download.body, /Something went wrong in s2s/);
+    assert.doesNotMatch(download.body, /NoSuchKey|at .*\.ts|CTfile/);
+    const row = await db
+      .selectFrom('transfers')
+      .select(['status', 'first_downloaded_at'])
+      .where('id', '=', sent.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(row, { status: 'available', first_downloaded_at: null }, 'no download recorded');
   });
 
   test('/healthz reports the file store unreachable once the S3 service stops', async () => {

@@ -2,13 +2,14 @@
 // outbox, an encrypted blob that decrypts to the same bytes), every kind of refusal (with its reason,
 // nothing stored, the refusal audited and the uploader notified), the same file sent again while it waits
 // (already received: nothing stored, audited or emailed), and crash safety: a process killed
-// between storing the blob and committing the record leaves no transfer, only an unreferenced blob,
-// and the same upload then succeeds.
+// between storing the blob and committing the record leaves no transfer, only an unreferenced blob
+// (on S3 too, where the sweep then removes it), and the same upload then succeeds.
 //
 // This file is also the crashing child process of that test: run with S2S_UPLOAD_CRASH_CHILD set, it
 // uploads one file with a blob store that stops for ever once the blob is durable, and the test kills it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
+import type { S3StoreConfig } from '../../src/config.ts';
 import { makeUpn } from '../../src/ctf/upn.ts';
 import type { EmailContext } from '../../src/notifications/email.ts';
 import { composeEmail } from '../../src/notifications/templates.ts';
@@ -31,8 +33,10 @@ import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.t
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
 import type { Category } from '../../src/transfers/categories.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
+import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { pupilsOf, updateTransfer } from '../../src/transfers/repository.ts';
 import {
   type AcceptedUpload,
@@ -49,6 +53,7 @@ import {
 import { type CtfOptions, ctfXml, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { startS3 } from '../support/s3.ts';
 import { meetingPuts, readStored } from '../support/transfers.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -147,6 +152,8 @@ interface ChildBrief {
   url: string;
   schema?: string;
   storeDir: string;
+  /** The S3 store to keep the blob in instead of storeDir. */
+  s3?: S3StoreConfig;
   masterKey: string;
   actor: Actor;
   filename: string;
@@ -156,7 +163,7 @@ interface ChildBrief {
 async function runCrashingChild(brief: ChildBrief): Promise<void> {
   const db = createDatabase(brief.url, brief.schema ? { schema: brief.schema } : {});
   const files = new EncryptedFileStore(
-    new DiskFileStore(brief.storeDir),
+    brief.s3 ? new S3FileStore(brief.s3) : new DiskFileStore(brief.storeDir),
     new MasterKeyring(new MasterKey(Buffer.from(brief.masterKey, 'base64'))),
   );
   const stopsAfterStoring: UploadBlobStore = {
@@ -1088,6 +1095,40 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         [],
         'the orphan stays unreferenced',
       );
+    });
+
+    test('on the S3 store, a process killed between storing and committing leaves an object nothing refers to, which the sweep removes a day later', async () => {
+      const s3 = await startS3();
+      try {
+        const config = s3.storeConfig(`${randomUUID()}/`);
+        const name = `${school.number}_CTF_${dest.number}_123.XML`;
+        const { url, schema } = database();
+        const key = await crashAfterStoring({
+          url,
+          schema,
+          storeDir,
+          s3: config,
+          masterKey: masterKey.toBase64(),
+          actor: actorOf(schoolUser),
+          filename: name,
+          content: ctfFor(school.number, dest.number, 2),
+        });
+        const bucket = new S3FileStore(config);
+        assert.ok(await bucket.exists(key), 'the orphan object is in the bucket');
+        assert.deepEqual(await transfersNamed(name), [], 'no transfer is visible');
+        // S3 dates its objects by the real clock.
+        const now = new ManualClock(new Date());
+        assert.deepEqual(await sweepOrphanFiles(db, bucket, now), { removed: 0, partials: 0, checked: 1 });
+        const dayLater = new ManualClock(new Date(Date.now() + (ORPHAN_GRACE_HOURS + 1) * 3_600_000));
+        assert.deepEqual(await sweepOrphanFiles(db, bucket, dayLater), {
+          removed: 1,
+          partials: 0,
+          checked: 1,
+        });
+        assert.equal(await bucket.exists(key), false, 'the orphan is gone');
+      } finally {
+        await s3.remove();
+      }
     });
 
     // A name whose file is still waiting (see the top of upload-service.ts, step 5).

@@ -24,6 +24,11 @@ export interface FileStore {
    */
   readPieces?(key: string): Promise<AsyncIterable<Buffer>>;
   remove(key: string): Promise<void>;
+  /**
+   * Removes a piece a `put` that never finished left behind: a name `list` gave as `partial`, and no
+   * other (a record's key never names one).
+   */
+  removePartial(name: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   /** True when the store can be read and written now. */
   isReachable(): Promise<boolean>;
@@ -35,7 +40,7 @@ export interface FileStore {
 }
 
 export interface StoredObject {
-  /** The key; for a partial piece, a name `remove` takes. */
+  /** The key; for a partial piece, a name `removePartial` takes. */
   key: string;
   modifiedAt: Date;
   partial: boolean;
@@ -79,11 +84,6 @@ const PARTIAL_NAME = /^\.partial-[0-9a-f-]{36}$/;
 
 export function invalidKey(key: string): Error {
   return new Error(`Invalid storage key: ${JSON.stringify(key)}`);
-}
-
-function checkKey(key: string): string {
-  if (!SAFE_KEY.test(key) && !PARTIAL_NAME.test(key)) throw invalidKey(key);
-  return key;
 }
 
 export class DiskFileStore implements FileStore {
@@ -159,6 +159,11 @@ export class DiskFileStore implements FileStore {
     await rm(this.pathOf(key), { force: true });
   }
 
+  async removePartial(name: string): Promise<void> {
+    if (!PARTIAL_NAME.test(name)) throw invalidKey(name);
+    await rm(join(this.root, name), { force: true });
+  }
+
   async exists(key: string): Promise<boolean> {
     try {
       return (await stat(this.pathOf(key))).isFile();
@@ -202,6 +207,7 @@ export class DiskFileStore implements FileStore {
   }
 
   private pathOf(key: string): string {
-    return join(this.root, checkKey(key));
+    if (!SAFE_KEY.test(key)) throw invalidKey(key);
+    return join(this.root, key);
   }
 }

@@ -7,6 +7,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   paginateListObjectsV2,
   S3Client,
@@ -31,7 +32,7 @@ const CONNECT_TIMEOUT_MS = 10_000;
  */
 export const SOCKET_TIMEOUT_MS = 30_000;
 /**
- * The name `list` gives a multipart upload that never finished, and `remove` takes to abort it:
+ * The name `list` gives a multipart upload that never finished, and `removePartial` takes to abort it:
  * `.multipart/KEY/UPLOAD_ID` (keys have no slash; an upload id is whatever the service chose).
  */
 const MULTIPART = '.multipart/';
@@ -123,24 +124,37 @@ export class S3FileStore implements FileStore {
   }
 
   async remove(key: string): Promise<void> {
-    if (key.startsWith(MULTIPART)) {
-      const { objectKey, uploadId } = this.parseMultipart(key);
-      await this.abortUpload(objectKey, uploadId);
-      return;
-    }
     // S3 answers a delete of a missing object with success, as remove() should.
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
   }
 
+  async removePartial(name: string): Promise<void> {
+    const { objectKey, uploadId } = this.parseMultipart(name);
+    await this.abortUpload(objectKey, uploadId);
+  }
+
   async exists(key: string): Promise<boolean> {
+    const objectKey = this.objectKey(key);
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
       return true;
     } catch (error) {
       // Only "not there" is false: an unreachable service is an error, not a missing file.
       if (notFound(error)) return false;
+      // Without ListBucket on the whole bucket (the policy of docs/operations.md), S3 refuses a HEAD of a
+      // missing object rather than saying it is not found: a listing of its name, which the policy
+      // allows within the prefix, says whether it is there.
+      if (forbidden(error)) return this.listed(objectKey);
       throw error;
     }
+  }
+
+  private async listed(objectKey: string): Promise<boolean> {
+    const page = await this.client.send(
+      new ListObjectsV2Command({ Bucket: this.bucket, Prefix: objectKey, MaxKeys: 1 }),
+    );
+    // The first name at or after it: the object itself if it is there, else a longer name or none.
+    return page.Contents?.[0]?.Key === objectKey;
   }
 
   /**
@@ -246,6 +260,7 @@ export class S3FileStore implements FileStore {
   }
 
   private parseMultipart(name: string): { objectKey: string; uploadId: string } {
+    if (!name.startsWith(MULTIPART)) throw invalidKey(name);
     const rest = name.slice(MULTIPART.length);
     const slash = rest.indexOf('/');
     const key = rest.slice(0, slash);
