@@ -29,7 +29,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import type { CensusReturnRow } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
-import { stopAtLimit } from '../platform/web/http.ts';
+import { multipartParts, stopAtLimit } from '../platform/web/http.ts';
 import { printableFilename } from '../transfers/filenames.ts';
 import { withoutFolder } from '../transfers/upload-service.ts';
 import { BulkReturnsLoader } from './bulk-load.ts';
@@ -397,7 +397,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       // An error while loading (not found, forbidden, a fault of s2s's): thrown once the body is left.
       let failure: unknown;
       try {
-        for await (const part of request.parts()) {
+        for await (const part of multipartParts(request)) {
           if (part.type !== 'file') {
             textParts.push(printableFilename(part.fieldname));
             continue;
