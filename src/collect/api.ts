@@ -29,7 +29,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import type { CensusReturnRow } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
-import { stopAtLimit } from '../platform/web/http.ts';
+import { multipartParts, stopAtLimit } from '../platform/web/http.ts';
 import { printableFilename } from '../transfers/filenames.ts';
 import { withoutFolder } from '../transfers/upload-service.ts';
 import { BulkReturnsLoader } from './bulk-load.ts';
@@ -391,12 +391,17 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       const replace = uploadQuery.parse(request.query ?? {}).replace === 'true';
       let outcome: LoadOutcome | undefined;
       const ignored: string[] = [];
+      /** Text parts, not read: `replace` belongs in the query string. */
+      const textParts: string[] = [];
       let incomplete = false;
       // An error while loading (not found, forbidden, a fault of s2s's): thrown once the body is left.
       let failure: unknown;
       try {
-        for await (const part of request.parts()) {
-          if (part.type !== 'file') continue;
+        for await (const part of multipartParts(request)) {
+          if (part.type !== 'file') {
+            textParts.push(printableFilename(part.fieldname));
+            continue;
+          }
           stopAtLimit(request, part.file);
           if (part.fieldname !== FILE_FIELD || !part.filename || outcome) {
             if (part.filename) ignored.push(printableFilename(withoutFolder(part.filename)));
@@ -432,9 +437,15 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
         );
       }
       const warning =
-        ignored.length > 0
-          ? `Only one census return is read from a request, from the part named "file": ${ignored.join(', ')} ${ignored.length === 1 ? 'was' : 'were'} not read.`
-          : undefined;
+        [
+          ignored.length > 0 &&
+            `Only one census return is read from a request, from the part named "file": ${ignored.join(', ')} ${ignored.length === 1 ? 'was' : 'were'} not read.`,
+          textParts.length > 0 &&
+            `The body’s text ${textParts.length === 1 ? 'part' : 'parts'} ${textParts.map((name) => `"${name}"`).join(', ')} ${textParts.length === 1 ? 'was' : 'were'} not read: the body holds only the census return.`,
+          textParts.includes('replace') && 'Give replace in the query string instead (?replace=true).',
+        ]
+          .filter(Boolean)
+          .join(' ') || undefined;
       if (!outcome) {
         throw new ProblemError(
           problem('invalid', 422, 'No census return was sent. Send it in a part named "file".', {
@@ -693,7 +704,10 @@ const SCHEMAS = {
       queries: { type: 'integer', description: 'How many queries the rules found' },
       pupils: { type: 'integer' },
       replacedVersion: { ...nullableInteger, description: 'The version it replaced, if any' },
-      warning: { type: 'string', description: 'Other files sent in the request, which were not read' },
+      warning: {
+        type: 'string',
+        description: 'Other files and any text parts sent in the request, which were not read',
+      },
     },
     required: ['status', 'filename', 'returnId', 'establishment', 'version', 'errors', 'queries', 'pupils'],
   },

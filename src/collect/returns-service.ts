@@ -308,7 +308,8 @@ export class CensusReturnsService {
     if (details.status !== 'Live') return refuse(...notLiveRefusal(details));
 
     // 1. The name: a termly census return of this collection's term and year, from the right school.
-    if (!/\.xml$/i.test(filename)) {
+    // Spaces after .XML are invisible where the name is shown: the name rules say to remove them.
+    if (!/\.xml\p{Zs}*$/iu.test(filename)) {
       return refuse([message('collect.refused.not-xml', { filename: shown })], NAME_ADVICE);
     }
     const classified = classifyFilename(filename);

@@ -29,7 +29,7 @@ import { can } from '../auth/permissions.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import { Forbidden, NotFound } from '../platform/errors.ts';
 import { textIn } from '../platform/i18n/catalogue.ts';
-import { stopAtLimit } from '../platform/web/http.ts';
+import { multipartParts, stopAtLimit } from '../platform/web/http.ts';
 import { BUSY_RETRY_SECONDS, PoolBusy } from '../platform/workers/pool.ts';
 import { CATEGORIES, CATEGORY_INFO, type Category, isCategory, uploadCapability } from './categories.ts';
 import type { FileListing, PupilDetails, Sort, SortKey } from './download-listing.ts';
@@ -414,7 +414,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       /** Files turned away because too many were waiting to be read. */
       let busy = 0;
       try {
-        for await (const part of request.parts()) {
+        for await (const part of multipartParts(request)) {
           if (part.type !== 'file') {
             textPart = printableFilename(part.fieldname);
             break;

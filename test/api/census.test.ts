@@ -352,6 +352,54 @@ describeEachEngine('API census returns', (database) => {
     assert.equal(readOnly.json().type, '/api/docs#problem-insufficient-scope');
   });
 
+  test('replace sent as a text part rather than in the query string: the answer says it was not read and where it goes', async () => {
+    const collectionId = await liveCollection(db, schoolUser.user, [la.number]);
+    const boundary = 'censusTextPart';
+    const body = (filename: string, textFirst: boolean) => {
+      const text = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="replace"\r\n\r\ntrue\r\n`,
+      );
+      const file = Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/xml\r\n\r\n${censusReturnXml({ school: school.number, year: 2026 })}\r\n`,
+      );
+      return Buffer.concat([
+        ...(textFirst ? [text, file] : [file, text]),
+        Buffer.from(`--${boundary}--\r\n`),
+      ]);
+    };
+    const upload = (filename: string, textFirst: boolean) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/census/collections/${collectionId}/returns`,
+        headers: {
+          authorization: `Bearer ${schoolToken}`,
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
+        payload: body(filename, textFirst),
+      });
+    const notRead =
+      'The body’s text part "replace" was not read: the body holds only the census return. Give replace in the query string instead (?replace=true).';
+
+    // The first return needs no confirmation: it is loaded, and the answer says the part was not read.
+    const first = await upload(censusFilename(school.number), false);
+    assert.equal(first.statusCode, 201, first.body);
+    assert.equal(first.json().warning, notRead);
+    // The second is refused, as replace=true was not given: the answer says why it was not taken.
+    const second = await upload(censusFilename(school.number, 2026, 2), true);
+    assert.equal(second.statusCode, 422, second.body);
+    assert.match(second.json().reasons[0], /already has a return/);
+    assert.equal(second.json().warning, notRead);
+    const versions = await db
+      .selectFrom('census_returns')
+      .select('version')
+      .where('collection_id', '=', collectionId)
+      .execute();
+    assert.deepEqual(
+      versions.map((v) => v.version),
+      [1],
+    );
+  });
+
   test('the MIS uploads the return as a user loads it on the page: one is loaded, the other told why not', async () => {
     const collectionId = await liveCollection(db, schoolUser.user, [la.number], { name: 'Autumn race' });
     const content = censusReturnXml({ school: school.number, year: 2026 });

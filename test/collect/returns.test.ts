@@ -710,6 +710,22 @@ describeEachEngine('census returns', (database) => {
     assert.equal((await refusalDetails(s)).length, cases.length);
   });
 
+  test('a name ending in spaces after .XML is refused for the spaces, not as a file that is not XML', async () => {
+    const s = await setUp();
+    const good = censusReturnXml({ school: s.school.number, year: 2026 });
+    // A space the eye cannot see, then a no-break space: the name still reads as ...001.XML.
+    for (const name of [`${censusFilename(s.school.number)} `, `${censusFilename(s.school.number)}\u00a0`]) {
+      const outcome = await s.load(name, good);
+      assert.equal(outcome.status, 'refused', JSON.stringify(name));
+      if (outcome.status === 'refused') {
+        assert.match(outcome.reasons.join(' '), /ends with a space: remove it/, JSON.stringify(name));
+        assert.doesNotMatch(outcome.reasons.join(' '), /not an XML file/, JSON.stringify(name));
+      }
+    }
+    assert.equal(await versionCount(s), 0);
+    assert.equal((await storedFiles(s)).length, 0, 'no file was stored');
+  });
+
   test("a return of another census day than the collection's is refused, naming both days; nothing is stored", async () => {
     const s = await setUp();
     const school = s.school.number;

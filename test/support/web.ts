@@ -20,7 +20,12 @@ export interface TestApp {
   clock: ManualClock;
 }
 
-export async function createTestApp(db: Db, env: Record<string, string> = {}): Promise<TestApp> {
+/** `beforeReady` may add hooks to the app (to watch requests), as it is not ready until it returns. */
+export async function createTestApp(
+  db: Db,
+  env: Record<string, string> = {},
+  beforeReady?: (app: FastifyInstance) => void,
+): Promise<TestApp> {
   const clock = new ManualClock();
   const config = loadConfig({
     S2S_ENV: 'test',
@@ -31,6 +36,7 @@ export async function createTestApp(db: Db, env: Record<string, string> = {}): P
   });
   const deps = await buildDeps(config, { db, clock, logger: createLogger('silent') });
   const app = await createApp(deps);
+  beforeReady?.(app);
   await app.ready();
   return { app, deps, clock };
 }

@@ -61,7 +61,7 @@ declare module 'fastify' {
   }
   interface FastifyContextConfig {
     /**
-     * The route reads its whole multipart body itself (request.parts()) and takes no CSRF token in it
+     * The route reads its whole multipart body itself (multipartParts) and takes no CSRF token in it
      * (the REST API, whose callers authenticate with a header): the multipart hook leaves its body alone.
      * A page route never sets this: its form's first field is its CSRF token.
      */
@@ -102,6 +102,21 @@ export function stopAtLimit(request: FastifyRequest, file: FileStream): void {
     request.raw.pause();
     file.destroy();
   });
+}
+
+/**
+ * A multipart body's parts, read as they arrive. A client that went away before they were asked for
+ * (while its session or token was checked) left a body that will never end, and the parser would wait
+ * for it for ever: its parts end at once with an error, as those of a body cut off later do.
+ */
+export function multipartParts(request: FastifyRequest): AsyncIterableIterator<Multipart> {
+  if (!request.raw.destroyed) return request.parts();
+  const gone = Object.assign(new Error('The client went away before its body was read'), { statusCode: 400 });
+  const parts: AsyncIterableIterator<Multipart> = {
+    next: () => Promise.reject(gone),
+    [Symbol.asyncIterator]: () => parts,
+  };
+  return parts;
 }
 
 /** The token of an `Authorization: Bearer TOKEN` header: undefined without the header, '' when malformed. */
@@ -198,7 +213,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   // is left alone: its body has no token, and the route reads every part itself.
   app.addHook('preValidation', async (request) => {
     if (!request.isMultipart() || request.routeOptions.config.readsOwnMultipart === true) return;
-    const parts = request.parts();
+    const parts = multipartParts(request);
     let first: IteratorResult<Multipart>;
     try {
       first = await parts.next();
