@@ -1,6 +1,7 @@
 // Issue 4, point 7: every upload, refusal, download, re-download, collection, rejection, removal and
-// forward of a file, and the Lost Pupils Database's forwards, losses again and removals, and the purge
-// of a file's content, are audited in the transaction of the change itself (decision 22: "an event exists
+// forward of a file, the Lost Pupils Database's downloads, findings, forwards, losses again, closed
+// matches and removals, the purge of a file's content, and a census return's load, submission and
+// approval, are audited in the transaction of the change itself (decision 22: "an event exists
 // if and only if the change happened"). Here the database refuses the one audit event (a real trigger on
 // audit_events, test/support/audit.ts) and each change must be refused with it: nothing changed, no email.
 import assert from 'node:assert/strict';
@@ -9,6 +10,7 @@ import { test } from 'node:test';
 import type { AuditAction } from '../../src/audit/repository.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import { CensusReturnsService } from '../../src/collect/returns-service.ts';
+import { MatchesService } from '../../src/lost-pupils/matches-service.ts';
 import { LostPupilReviewService } from '../../src/lost-pupils/review-service.ts';
 import { LostPupilService } from '../../src/lost-pupils/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -25,7 +27,7 @@ import { refuseAuditEvents, refuseInserts } from '../support/audit.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { makeLostPupil } from '../support/lost-pupils.ts';
+import { makeLostPupil, seenInCtf } from '../support/lost-pupils.ts';
 import { actorOf, makeFileStores, makeTransfer, school } from '../support/transfers.ts';
 
 describeEachEngine('A change to a file is refused when its audit event is', (database) => {
@@ -248,6 +250,67 @@ describeEachEngine('A change to a file is refused when its audit event is', (dat
       .where('id', '=', lost.record.id)
       .executeTakeFirstOrThrow();
     assert.equal(record.status, 'found');
+  });
+
+  test("a lost pupil's download and its confirmation: not recorded as downloaded, not found", async () => {
+    const w = await world();
+    const lost = await makeLostPupil(db(), stores.files, { from: school(w.a1.number) });
+    const id = lost.record.id;
+    const status = async () =>
+      (await db().selectFrom('lost_pupils').select('status').where('id', '=', id).executeTakeFirstOrThrow())
+        .status;
+    const { ticket } = await lostPupils().attestDownload(w.lostPupilUser, id, true);
+    const before = await snapshot(id);
+    await refusedWithAudit('lost-pupil-downloaded', () => lostPupils().download(w.lostPupilUser, id, ticket));
+    assert.deepEqual(await snapshot(id), before);
+
+    (await lostPupils().download(w.lostPupilUser, id, ticket)).stream.destroy();
+    const downloaded = await snapshot(id);
+    await refusedWithAudit('lost-pupil-found', () => lostPupils().confirmFound(w.lostPupilUser, id));
+    assert.deepEqual([await snapshot(id), await status()], [downloaded, 'lost']);
+  });
+
+  test('a match closed as found: the case stays open, the record lost', async () => {
+    const w = await world();
+    const upn = 'W123456789012';
+    const lost = await makeLostPupil(db(), stores.files, {
+      from: school(w.a1.number),
+      pupil: { upn, surname: 'Wren', forename: 'Robin', dateOfBirth: '2014-02-03' },
+    });
+    await seenInCtf(db(), stores.files, {
+      upn,
+      from: school(w.b1.number),
+      arrival: w.a2,
+      at: clock.now(),
+    });
+    const match = await db()
+      .selectFrom('lost_pupil_matches')
+      .selectAll()
+      .where('lost_pupil_id', '=', lost.record.id)
+      .executeTakeFirstOrThrow();
+    const state = async () => ({
+      match: (
+        await db()
+          .selectFrom('lost_pupil_matches')
+          .select('status')
+          .where('id', '=', match.id)
+          .executeTakeFirstOrThrow()
+      ).status,
+      record: (
+        await db()
+          .selectFrom('lost_pupils')
+          .select('status')
+          .where('id', '=', lost.record.id)
+          .executeTakeFirstOrThrow()
+      ).status,
+      ...(await snapshot(lost.record.id)),
+    });
+    const before = await state();
+    await refusedWithAudit('lost-pupil-match-closed', () =>
+      new MatchesService(deps()).close(w.lostPupilUser, match.id, 'found'),
+    );
+    assert.deepEqual(await state(), before);
+    assert.deepEqual([before.match, before.record], ['open', 'lost']);
   });
 
   test("a lost pupil record's removal by its LA: the record and its file stay", async () => {
