@@ -1,9 +1,11 @@
 // Audit events for the audit trail's tests.
+
+import { sql } from 'kysely';
 import { breakHash, breakMacInput, headMacInput } from '../../src/audit/chain.ts';
 import type { AuditKeys } from '../../src/audit/keys.ts';
-import { recordAudit } from '../../src/audit/repository.ts';
+import { type AuditAction, recordAudit } from '../../src/audit/repository.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
-import { asDatabaseWriter } from './databases.ts';
+import { asDatabaseWriter, type TestDatabase } from './databases.ts';
 
 /**
  * A writer of sign-in events through the handle `db()` gives (with its audit keys): `record(count,
@@ -51,4 +53,44 @@ export async function asAcceptedBefore041(db: Db, keys: AuditKeys): Promise<void
       .where('id', '=', 1)
       .execute();
   });
+}
+
+/**
+ * Makes the database itself refuse every row of `table` whose `column` is `value` (a trigger: RAISE(ABORT)
+ * on SQLite, a plpgsql exception on PostgreSQL), as a full disk or a broken constraint would refuse it:
+ * whatever is written with it must then be refused with it. The error says `<table> <value> refused by a
+ * test trigger`. Returns what drops the trigger again.
+ */
+export async function refuseInserts(
+  database: TestDatabase,
+  table: 'audit_events' | 'notification_outbox',
+  column: 'action' | 'template',
+  value: string,
+): Promise<() => Promise<void>> {
+  const { db, engine } = database;
+  const name = sql.id(`refuse_${table}_${value.replaceAll('-', '_')}`);
+  const refusal = `${table} ${value} refused by a test trigger`;
+  if (engine === 'postgres') {
+    await sql`create or replace function refuse_insert() returns trigger language plpgsql as $$
+      begin
+        if to_jsonb(new) ->> tg_argv[0] = tg_argv[1] then raise exception '%', tg_argv[2]; end if;
+        return new;
+      end $$`.execute(db);
+    await sql`create trigger ${name} before insert on ${sql.table(table)} for each row
+      execute function refuse_insert(${sql.lit(column)}, ${sql.lit(value)}, ${sql.lit(refusal)})`.execute(db);
+    return async () => {
+      await sql`drop trigger ${name} on ${sql.table(table)}`.execute(db);
+    };
+  }
+  await sql`create trigger ${name} before insert on ${sql.table(table)}
+    when new.${sql.ref(column)} = ${sql.lit(value)}
+    begin select raise(abort, ${sql.lit(refusal)}); end`.execute(db);
+  return async () => {
+    await sql`drop trigger ${name}`.execute(db);
+  };
+}
+
+/** refuseInserts of the audit events of `action`: the change they record must be refused with them. */
+export function refuseAuditEvents(database: TestDatabase, action: AuditAction): Promise<() => Promise<void>> {
+  return refuseInserts(database, 'audit_events', 'action', action);
 }

@@ -284,7 +284,11 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
     }
 
     /** A refusal leaves no transfer and no blob, one audit record and one email to the uploader. */
-    async function assertRefusalRecorded(user: UserRow, filename: string, outcome: RefusedUpload) {
+    async function assertRefusalRecorded(
+      user: UserRow,
+      filename: string,
+      outcome: RefusedUpload,
+    ): Promise<Record<string, unknown>> {
       assert.deepEqual(await transfersNamed(filename), [], 'no transfer is recorded');
       const audit = (
         await db
@@ -304,6 +308,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       assert.equal(emails.length, 1, 'the uploader is notified once');
       assert.equal(emails[0]?.recipient_kind, 'user');
       assert.equal(emails[0]?.payload.reasons, outcome.reasons.join('\n'));
+      return detail;
     }
 
     test('an accepted CTF: transfer, pupils, audit, both emails, and a blob that decrypts to the same bytes', async () => {
@@ -626,6 +631,8 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       content: () => string | Buffer;
       reason: RegExp;
       whatToDo?: RegExp;
+      /** The pupils the refusal's audit record counts, once the content was read (0: it read none). */
+      pupils?: number;
     }[] = [
       {
         what: 'a name that is not an s2s name',
@@ -774,6 +781,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         content: () => ctfFor(inactive.number, closed.number, 1),
         reason:
           /The file name says this CTF comes from school \d{7}, but its header names school \d{7} in <SourceSchool>/,
+        pupils: 1,
       },
       {
         what: 'a lost-pupil CTF holding 2 pupils',
@@ -782,6 +790,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_CTF_XXXXXXXX_110.XML`,
         content: () => ctfFor(school.number, 'XXXXXXXX', 2),
         reason: /must hold exactly one pupil, and this one holds 2/,
+        pupils: 2,
       },
       {
         what: 'a CTF holding no pupils',
@@ -790,6 +799,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_CTF_MMMMMMMM_111.XML`,
         content: () => ctfFor(school.number, 'MMMMMMMM', 0),
         reason: /The file holds no pupils/,
+        pupils: 0,
       },
       {
         what: 'a CTF name on a file that is not XML',
@@ -799,6 +809,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         content: () => hostile('not-xml.csv.xml'),
         reason: /^The file cannot be read as a CTF: The file is not well-formed XML/,
         whatToDo: /Check you chose the right file/,
+        pupils: 0,
       },
       {
         what: 'a CTF name on a file that is not a CTF',
@@ -807,6 +818,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_CTF_${dest.number}_113.XML`,
         content: () => censusFor(school.number),
         reason: /This is not a Common Transfer File: its first element is <Message>/,
+        pupils: 0,
       },
       {
         what: 'a CTF with an external entity (XXE)',
@@ -815,6 +827,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_CTF_${dest.number}_114.XML`,
         content: () => hostile('xxe-external-entity.xml'),
         reason: /DOCTYPE.*refused for safety/,
+        pupils: 0,
       },
       {
         what: 'an admissions file with an entity bomb',
@@ -823,6 +836,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${la.number}ADMS_ATF_${school.number}_115.XML`,
         content: () => hostile('billion-laughs.xml'),
         reason: /^The file cannot be read as an admissions file: .*DOCTYPE/,
+        pupils: 0,
       },
       {
         what: 'an admissions file cut off mid-element',
@@ -831,6 +845,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${la.number}ADMS_ATF_${school.number}_116.XML`,
         content: () => hostile('truncated.xml'),
         reason: /^The file cannot be read as an admissions file: /,
+        pupils: 0,
       },
       {
         what: 'a census return for another term than its name',
@@ -840,6 +855,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         content: () => censusFor(school.number),
         reason:
           /The file name and the return do not agree: the file name \(SC2\) is for the .* census, the return for the .* census/,
+        pupils: 13,
       },
       {
         what: 'a census return of another school',
@@ -848,6 +864,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_SC3_${la.number}LL25_118.XML`,
         content: () => censusFor(inactive.number),
         reason: /the file name is for school \d{7}, the return for \d{7}/,
+        pupils: 13,
       },
       {
         what: 'a generic file whose content is not what its extension says',
@@ -856,6 +873,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_${dest.number}_REPORT.PDF`,
         content: () => 'This is plain text, not a PDF.',
         reason: /The file is named \.PDF but its content is not a PDF document/,
+        pupils: 0,
       },
       {
         what: 'a renamed program',
@@ -864,6 +882,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_${dest.number}_TOOLS.ZIP`,
         content: () => Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 0)]),
         reason: /is named \.ZIP but its content is not a zip file/,
+        pupils: 0,
       },
       {
         what: 'an unsafe type of file',
@@ -959,7 +978,8 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         assert.ok(outcome.whatToDo.length > 0);
         if (c.whatToDo) assert.match(outcome.whatToDo, c.whatToDo);
         assert.deepEqual(blobsIn(storeDir), blobsBefore, 'nothing stored');
-        await assertRefusalRecorded(user, name, outcome);
+        const detail = await assertRefusalRecorded(user, name, outcome);
+        assert.equal(detail.pupils, c.pupils, 'the pupils counted, when the content was read');
       });
     }
 
@@ -1314,7 +1334,9 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
           blobsBefore.length + 1,
           "the refused upload's blob is removed",
         );
-        await assertRefusalRecorded(schoolUser, lost.filename, lost);
+        // Refused once its content was read: its pupils are counted (the loser held 1 if the winner held 2).
+        const detail = await assertRefusalRecorded(schoolUser, lost.filename, lost);
+        assert.equal(detail.pupils, 3 - won.pupils);
       });
 
       /** What an upload leaves behind: blobs, audit records, emails. */
