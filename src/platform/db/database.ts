@@ -67,6 +67,7 @@ import * as forwardingLa from './migrations/038-forwarding-la.ts';
 import * as auditChainBreaks from './migrations/039-audit-chain-breaks.ts';
 import * as lostPupilFilesKept from './migrations/040-lost-pupil-files-kept.ts';
 import * as auditBreakKeptDigest from './migrations/041-audit-break-kept-digest.ts';
+import * as establishmentImportRows from './migrations/042-establishment-import-rows.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -114,6 +115,7 @@ const migrations: Record<string, Migration> = {
   '039-audit-chain-breaks': auditChainBreaks,
   '040-lost-pupil-files-kept': lostPupilFilesKept,
   '041-audit-break-kept-digest': auditBreakKeptDigest,
+  '042-establishment-import-rows': establishmentImportRows,
 };
 
 export interface DatabaseOptions {
