@@ -51,8 +51,14 @@ const BUSY_RECEIVER = '8171234';
 const DAY = 86_400_000;
 /** Parameters per INSERT: under SQLite's bound of 32,766 (PostgreSQL's is 65,535). */
 const PARAMETERS_PER_INSERT = 30_000;
-/** Rows generated and written per transaction. */
-const ROWS_PER_TRANSACTION = 20_000;
+/**
+ * Rows generated and written per transaction: about half a second of SQLite's write lock at most (lost
+ * pupils, the slowest), so that `s2s serve` beside the load goes on writing (20,000 held it 8.7 s, past
+ * the 5 s busy timeout; the commits this adds cost seconds in a load of an hour).
+ */
+const ROWS_PER_TRANSACTION = 500;
+/** Progress is told every so many rows. */
+const PROGRESS_ROWS = 200_000;
 
 export interface ScaleCounts {
   las: number;
@@ -624,7 +630,7 @@ async function inTransactions(
   for (let from = 0; from < total; from += ROWS_PER_TRANSACTION) {
     const to = Math.min(total, from + ROWS_PER_TRANSACTION);
     await db.transaction().execute((tx) => write(tx, from, to));
-    if (to === total || (to / ROWS_PER_TRANSACTION) % 10 === 0) {
+    if (to === total || to % PROGRESS_ROWS === 0) {
       progress(
         `${label}: ${to.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} (${Math.round((Date.now() - started) / 1000)} s)`,
       );
