@@ -52,11 +52,12 @@ const DAY = 86_400_000;
 /** Parameters per INSERT: under SQLite's bound of 32,766 (PostgreSQL's is 65,535). */
 const PARAMETERS_PER_INSERT = 30_000;
 /**
- * Rows generated and written per transaction: about half a second of SQLite's write lock at most (lost
- * pupils, the slowest), so that `s2s serve` beside the load goes on writing (20,000 held it 8.7 s, past
- * the 5 s busy timeout; the commits this adds cost seconds in a load of an hour).
+ * Rows generated and written per transaction: a fraction of a second of SQLite's write lock (0.3 s at
+ * most for lost pupils, the slowest, on a busy machine), so that `s2s serve` beside the load goes on
+ * writing (20,000 held it 8.7 s, past the 5 s busy timeout; 500 still 3.7 s on a machine with twice as
+ * much work as cores). The commits this adds cost minutes in a national load of hours.
  */
-const ROWS_PER_TRANSACTION = 500;
+const ROWS_PER_TRANSACTION = 200;
 /** Progress is told every so many rows. */
 const PROGRESS_ROWS = 200_000;
 
