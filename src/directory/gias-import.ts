@@ -12,10 +12,10 @@
 //      whose GIAS fields differ and inserts the new ones (one statement each, inside the database), and
 //      writes the audit record. Any failure (a database error, the file changing under us) before it
 //      commits leaves the directory as it was: readers never see half an import and the audit record always
-//      matches what was saved. The staged rows are deleted either way (a killed import's, by the next
-//      import). The write lock is held for that transaction only (decision 43): a full extract's staging
-//      took 2.5 s in one transaction before, and SQLite's other writers (`s2s serve` beside the command)
-//      wait at most 5 s.
+//      matches what was saved. The staged rows are deleted either way (a killed import's, by an import
+//      a day later). The write lock is held for that transaction only (decision 43: 0.2-0.9 s for a national
+//      extract, where writing the rows in it took 2-5 s), as SQLite's other writers (`s2s serve` beside
+//      the command) wait at most 5 s for it.
 //
 // Only the fields GIAS owns are written to known establishments (see GIAS_OWNED); the fields s2s owns
 // (uses_s2s, active, email) are set on insert only and never changed by an import. Existing LAs are never
