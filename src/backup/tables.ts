@@ -24,6 +24,7 @@ export interface TableSpec {
 export const TABLES = {
   local_authorities: { key: ['number'] },
   establishments: { key: ['number'] },
+  establishment_import_rows: { key: ['import_id', 'number'] },
   users: { key: ['id'] },
   sessions: { key: ['id'] },
   sign_in_attempts: { key: ['id'] },

@@ -51,8 +51,15 @@ const BUSY_RECEIVER = '8171234';
 const DAY = 86_400_000;
 /** Parameters per INSERT: under SQLite's bound of 32,766 (PostgreSQL's is 65,535). */
 const PARAMETERS_PER_INSERT = 30_000;
-/** Rows generated and written per transaction. */
-const ROWS_PER_TRANSACTION = 20_000;
+/**
+ * Rows generated and written per transaction: a fraction of a second of SQLite's write lock (0.3 s at
+ * most for lost pupils, the slowest, on a busy machine), so that `s2s serve` beside the load goes on
+ * writing (20,000 held it 8.7 s, past the 5 s busy timeout; 500 still 3.7 s on a machine with twice as
+ * much work as cores). The commits this adds cost minutes in a national load of hours.
+ */
+const ROWS_PER_TRANSACTION = 200;
+/** Progress is told every so many rows. */
+const PROGRESS_ROWS = 200_000;
 
 export interface ScaleCounts {
   las: number;
@@ -624,7 +631,7 @@ async function inTransactions(
   for (let from = 0; from < total; from += ROWS_PER_TRANSACTION) {
     const to = Math.min(total, from + ROWS_PER_TRANSACTION);
     await db.transaction().execute((tx) => write(tx, from, to));
-    if (to === total || (to / ROWS_PER_TRANSACTION) % 10 === 0) {
+    if (to === total || to % PROGRESS_ROWS === 0) {
       progress(
         `${label}: ${to.toLocaleString('en-GB')} of ${total.toLocaleString('en-GB')} (${Math.round((Date.now() - started) / 1000)} s)`,
       );

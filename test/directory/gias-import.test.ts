@@ -570,4 +570,49 @@ describeEachEngine('GIAS establishment import', (database) => {
     assert.equal(stored?.telephone, '01234567890');
     assert.equal(stored?.type, 'Community school');
   });
+  test('rows a killed import staged are never applied, and an import a day later deletes them', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const staged = (importId: string, number: string, at: Date) => ({
+      import_id: importId,
+      number,
+      staged_at: at.toISOString(),
+      la_number: la.number,
+      name: 'Half Imported School',
+      name_search: 'half imported school',
+      town: null,
+      town_search: '',
+      postcode: null,
+      phase: null,
+      type: null,
+      status: 'open' as const,
+      urn: null,
+      uses_s2s: 1 as const,
+      telephone: null,
+      opened_on: null,
+      closed_on: null,
+    });
+    const now = clock.now();
+    const dayAgo = new Date(now.getTime() - 24 * 60 * 60 * 1000 - 1);
+    // One killed a day ago, one (another import, perhaps still running) an hour ago.
+    await db
+      .insertInto('establishment_import_rows')
+      .values([
+        staged('killed-import', `${la.number}7001`, dayAgo),
+        staged('running-import', `${la.number}7002`, new Date(now.getTime() - 60 * 60 * 1000)),
+      ])
+      .execute();
+    const report = await importEstablishments(
+      db,
+      clock,
+      tempFile(giasCsv([giasRow({ 'LA (code)': la.number, EstablishmentNumber: '7003' })])),
+    );
+    assert.equal(report.added, 1, 'only the row of the file is applied');
+    assert.equal(await school(db, `${la.number}7001`), undefined);
+    assert.equal(await school(db, `${la.number}7002`), undefined);
+    assert.equal((await school(db, `${la.number}7003`))?.name, 'Test Primary School');
+    const left = await db.selectFrom('establishment_import_rows').select('import_id').execute();
+    assert.deepEqual(left, [{ import_id: 'running-import' }]);
+    await db.deleteFrom('establishment_import_rows').execute();
+  });
 });

@@ -37,6 +37,27 @@ export interface EstablishmentTable {
   updated_at: string;
 }
 
+/** A GIAS import's row staged before it is applied (directory/gias-import.ts); deleted once applied. */
+export interface EstablishmentImportRowTable {
+  import_id: string;
+  number: string;
+  staged_at: string;
+  la_number: string;
+  name: string;
+  name_search: string;
+  town: string | null;
+  town_search: string;
+  postcode: string | null;
+  phase: string | null;
+  type: string | null;
+  status: 'open' | 'closed';
+  urn: string | null;
+  uses_s2s: Flag;
+  telephone: string | null;
+  opened_on: string | null;
+  closed_on: string | null;
+}
+
 export interface UserTable {
   id: string;
   username: string;
@@ -541,6 +562,7 @@ export interface RateLimitTable {
 export interface Database {
   local_authorities: LocalAuthorityTable;
   establishments: EstablishmentTable;
+  establishment_import_rows: EstablishmentImportRowTable;
   users: UserTable;
   sessions: SessionTable;
   sign_in_attempts: SignInAttemptTable;
@@ -583,6 +605,7 @@ export type LostPupilMatchRow = Selectable<LostPupilMatchTable>;
 export type EstablishmentRow = Selectable<EstablishmentTable>;
 export type NewEstablishment = Insertable<EstablishmentTable>;
 export type EstablishmentUpdate = Updateable<EstablishmentTable>;
+export type NewEstablishmentImportRow = Insertable<EstablishmentImportRowTable>;
 export type UserRow = Selectable<UserTable>;
 export type TwoFactorSecretRow = Selectable<TwoFactorSecretTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
