@@ -27,7 +27,7 @@ import {
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { readStored } from '../support/transfers.ts';
+import { leftBehind, readStored } from '../support/transfers.ts';
 import {
   type Agent,
   createTestApp,
@@ -115,26 +115,8 @@ describe('the hostile input corpus through every entry point', () => {
     await database.drop();
   });
 
-  /** What an upload may leave behind: rows of transfers, pupils and census returns, and stored files. */
-  async function recorded() {
-    const count = async (table: 'transfers' | 'transfer_pupils' | 'census_returns') =>
-      Number(
-        (
-          await db
-            .selectFrom(table)
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow()
-        ).n,
-      );
-    let files = 0;
-    for await (const _ of t.deps.fileStore.list()) files += 1;
-    return {
-      transfers: await count('transfers'),
-      pupils: await count('transfer_pupils'),
-      returns: await count('census_returns'),
-      files,
-    };
-  }
+  const recorded = () =>
+    leftBehind(db, t.deps.fileStore, ['transfers', 'transfer_pupils', 'census_returns'] as const);
 
   /** Runs `send`, and checks it recorded nothing and that the app still answers a normal request. */
   async function nothingRecorded(send: () => Promise<void>): Promise<void> {

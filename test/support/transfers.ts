@@ -7,12 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { inflateRawSync } from 'node:zlib';
+import { sql } from 'kysely';
 import type { Actor } from '../../src/auth/actor.ts';
 import { isRole } from '../../src/auth/permissions.ts';
 import type { Db, TransferRow, UserRow } from '../../src/platform/db/schema.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
-import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
+import { DiskFileStore, type FileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import type { Category } from '../../src/transfers/categories.ts';
 import type { Party } from '../../src/transfers/filenames.ts';
@@ -247,4 +248,24 @@ export function readZip(zip: Buffer): Map<string, Buffer> {
     at += 46 + nameLength + extraLength + commentLength;
   }
   return entries;
+}
+
+/**
+ * What an upload may leave behind: the rows of these tables and the pieces in the file store, counted,
+ * to compare before and after a request that must keep nothing (or one file).
+ */
+export async function leftBehind<
+  T extends 'transfers' | 'transfer_pupils' | 'census_returns' | 'audit_events',
+>(db: Db, fileStore: Pick<FileStore, 'list'>, tables: readonly T[]): Promise<Record<T | 'files', number>> {
+  const counts = {} as Record<T | 'files', number>;
+  for (const table of tables) {
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(
+      db,
+    );
+    counts[table] = Number(rows[0]?.n);
+  }
+  let files = 0;
+  for await (const _ of fileStore.list()) files += 1;
+  counts.files = files;
+  return counts;
 }
