@@ -558,6 +558,19 @@ const SCALE_PAGES = [
     path: '/reports/lost-pupil-numbers?run=1',
     items: tableRows,
   },
+  // The two of a crawl of every demo user's pages (2026-12-06) whose work grew with the country.
+  {
+    page: 'LA report: School Report, all schools',
+    user: 'demo-la-user',
+    path: '/reports/file-movements?run=1&school=all',
+    items: tableRows,
+  },
+  {
+    page: 'LA report: Message Report',
+    user: 'demo-la-dba',
+    path: '/reports/message-report?run=1',
+    items: tableRows,
+  },
 ] as const;
 
 function tableRows(html: string): number {

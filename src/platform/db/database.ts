@@ -68,6 +68,7 @@ import * as auditChainBreaks from './migrations/039-audit-chain-breaks.ts';
 import * as lostPupilFilesKept from './migrations/040-lost-pupil-files-kept.ts';
 import * as auditBreakKeptDigest from './migrations/041-audit-break-kept-digest.ts';
 import * as establishmentImportRows from './migrations/042-establishment-import-rows.ts';
+import * as transfersLaUploaded from './migrations/043-transfers-la-uploaded.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -116,6 +117,7 @@ const migrations: Record<string, Migration> = {
   '040-lost-pupil-files-kept': lostPupilFilesKept,
   '041-audit-break-kept-digest': auditBreakKeptDigest,
   '042-establishment-import-rows': establishmentImportRows,
+  '043-transfers-la-uploaded': transfersLaUploaded,
 };
 
 export interface DatabaseOptions {
