@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
-import { CompiledQuery, sql } from 'kysely';
+import { sql } from 'kysely';
 import {
   chainHead,
   eventMacColumns,
@@ -19,7 +19,7 @@ import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { signInEvents } from '../support/audit.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { describeEachEngine, queryPlan } from '../support/databases.ts';
 
 describeEachEngine('audit hash chain', (database) => {
   let db: Db;
@@ -229,15 +229,7 @@ describeEachEngine('audit hash chain', (database) => {
 
   test('the sealing batch is read through the index of unsealed events, not by sorting the backlog', async () => {
     const query = unsealedBatch(db).compile();
-    const plan = await db.transaction().execute(async (tx) => {
-      const explain = database().engine === 'sqlite' ? 'explain query plan' : 'explain';
-      // A handful of rows: without this, PostgreSQL rightly reads the table itself.
-      if (database().engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
-      const { rows } = await tx.executeQuery<Record<string, unknown>>(
-        CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
-      );
-      return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
-    });
+    const plan = await queryPlan(db, database().engine, query);
     assert.match(plan, /audit_events_unsealed/, plan);
     assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
   });

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
-import { CompiledQuery, sql } from 'kysely';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, TransferRow } from '../../src/platform/db/schema.ts';
 import { Invalid } from '../../src/platform/errors.ts';
@@ -19,7 +18,7 @@ import {
   movementColumns,
   reportDateTime,
 } from '../../src/reports/file-movement-service.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { describeEachEngine, queryPlan } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
 import { asCsvCell } from '../support/reports.ts';
@@ -317,15 +316,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
           },
           { after, limit: 500 },
         ).compile();
-        const plan = await db.transaction().execute(async (tx) => {
-          const explain = engine === 'sqlite' ? 'explain query plan' : 'explain';
-          // A handful of rows: without this, PostgreSQL rightly reads the table itself.
-          if (engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
-          const { rows } = await tx.executeQuery<Record<string, unknown>>(
-            CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
-          );
-          return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
-        });
+        const plan = await queryPlan(db, engine, query);
         assert.match(plan, /transfers_source_la_uploaded/, plan);
         assert.match(plan, /transfers_dest_la_uploaded/, plan);
         assert.doesNotMatch(plan, /transfers_uploaded\b/, plan);

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import {
+  CompiledQuery,
   InsertQueryNode,
   type Kysely,
   type KyselyPlugin,
@@ -14,6 +15,7 @@ import {
   type QueryId,
   type RootOperationNode,
   SelectQueryNode,
+  sql,
   TableNode,
   ValueListNode,
   ValuesNode,
@@ -299,4 +301,20 @@ export async function asDatabaseWriter<T>(db: Db, change: () => Promise<T>): Pro
   } finally {
     await guardKeyedSealing(schemaOwner);
   }
+}
+
+/**
+ * The engine's plan for a compiled query, as text (SQLite's EXPLAIN QUERY PLAN details, PostgreSQL's
+ * EXPLAIN lines), for tests that a query reads through the index meant for it.
+ */
+export async function queryPlan(db: Db, engine: Engine, query: CompiledQuery): Promise<string> {
+  return db.transaction().execute(async (tx) => {
+    const explain = engine === 'sqlite' ? 'explain query plan' : 'explain';
+    // A handful of rows: without this, PostgreSQL rightly reads the table itself.
+    if (engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
+    const { rows } = await tx.executeQuery<Record<string, unknown>>(
+      CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
+    );
+    return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
+  });
 }

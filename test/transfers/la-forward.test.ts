@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { beforeEach, test } from 'node:test';
-import { CompiledQuery, sql } from 'kysely';
 import type { Role } from '../../src/auth/permissions.ts';
 import { composeEmail } from '../../src/notifications/templates.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -22,7 +21,7 @@ import {
 import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { AlreadyForwarded, LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { describeEachEngine, queryPlan } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import {
@@ -933,15 +932,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     // The plan: a seek of the LA's copies in the index, not the country's rejected copies.
     const { engine } = database();
     const query = rejectedForwardsQuery(w.db, w.laA.number, since).compile();
-    const plan = await w.db.transaction().execute(async (tx) => {
-      const explain = engine === 'sqlite' ? 'explain query plan' : 'explain';
-      // A handful of rows: without this, PostgreSQL rightly reads the table itself.
-      if (engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
-      const { rows } = await tx.executeQuery<Record<string, unknown>>(
-        CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
-      );
-      return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
-    });
+    const plan = await queryPlan(w.db, engine, query);
     assert.match(plan, /transfers_forwarding_la/, plan);
     assert.doesNotMatch(plan, /transfers_forwarded_uploaded|transfers_forwarded_from|users/, plan);
   });

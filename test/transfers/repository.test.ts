@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { CompiledQuery, sql } from 'kysely';
 import type { TransferStatus } from '../../src/platform/db/schema.ts';
 import {
   getTransfer,
@@ -10,7 +9,7 @@ import {
   updateTransfer,
   waitingTransfersNamed,
 } from '../../src/transfers/repository.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { describeEachEngine, queryPlan } from '../support/databases.ts';
 
 describeEachEngine('transfers repository', (database) => {
   test('a transfer and its 300 pupils are stored and read back as they were, in order; changes are saved', async () => {
@@ -112,15 +111,7 @@ describeEachEngine('transfers repository', (database) => {
       .where((eb) => eb(eb.fn('upper', ['filename']), '=', name))
       .where('status', 'in', ['available', 'pending-scan'])
       .compile();
-    const plan = await db.transaction().execute(async (tx) => {
-      const explain = engine === 'sqlite' ? 'explain query plan' : 'explain';
-      // A handful of rows: without this, PostgreSQL rightly reads the table itself.
-      if (engine === 'postgres') await sql`set local enable_seqscan = off`.execute(tx);
-      const { rows } = await tx.executeQuery<Record<string, unknown>>(
-        CompiledQuery.raw(`${explain} ${query.sql}`, [...query.parameters]),
-      );
-      return rows.map((row) => String(row.detail ?? row['QUERY PLAN'])).join('\n');
-    });
+    const plan = await queryPlan(db, engine, query);
     assert.match(plan, /transfers_name_status/, plan);
   });
 });
