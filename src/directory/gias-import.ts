@@ -32,7 +32,6 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type {
   Db,
-  EstablishmentTable,
   EstablishmentUpdate,
   Flag,
   LocalAuthorityRow,
@@ -583,17 +582,24 @@ const STAGED_ROWS_KEPT_MS = 24 * 60 * 60 * 1000;
 /** The columns of `establishments` the file gives (the same for every row: absent columns are the file's). */
 type GiasColumn = keyof EstablishmentUpdate & keyof NewEstablishmentImportRow;
 
-/** Those of them that may be null, compared so that null differs from a value. */
-const NULLABLE: ReadonlySet<string> = new Set([
+/** The columns a staged row gives a new establishment as they are. */
+const STAGED_COLUMNS = [
+  'number',
+  'la_number',
+  'name',
+  'name_search',
   'town',
+  'town_search',
   'postcode',
   'phase',
   'type',
+  'status',
   'urn',
+  'uses_s2s',
   'telephone',
   'opened_on',
   'closed_on',
-] satisfies (keyof EstablishmentTable)[]);
+] as const;
 
 /**
  * Applies the staged rows of `importId` to `establishments`, inside `trx`: the known establishments whose
@@ -615,64 +621,23 @@ async function applyStagedRows(
     }))
     .where('s.import_id', '=', importId)
     .whereRef('s.number', '=', 'establishments.number')
+    // A null differs from a value, and from nothing else.
     .where((eb) =>
       eb.or(
-        columns.map((column) => {
-          const stored = eb.ref(`establishments.${column}`);
-          const staged = eb.ref(`s.${column}`);
-          const differ = eb(stored, '<>', staged);
-          if (!NULLABLE.has(column)) return differ;
-          return eb.or([
-            differ,
-            eb.and([eb(stored, 'is', null), eb(staged, 'is not', null)]),
-            eb.and([eb(stored, 'is not', null), eb(staged, 'is', null)]),
-          ]);
-        }),
+        columns.map((column) =>
+          eb(eb.ref(`establishments.${column}`), 'is distinct from', eb.ref(`s.${column}`)),
+        ),
       ),
     )
     .executeTakeFirstOrThrow();
   const added = await trx
     .insertInto('establishments')
-    .columns([
-      'number',
-      'la_number',
-      'name',
-      'name_search',
-      'town',
-      'town_search',
-      'postcode',
-      'phase',
-      'type',
-      'status',
-      'urn',
-      'uses_s2s',
-      'telephone',
-      'opened_on',
-      'closed_on',
-      'active',
-      'email',
-      'created_at',
-      'updated_at',
-    ])
+    .columns([...STAGED_COLUMNS, 'active', 'email', 'created_at', 'updated_at'])
     .expression((eb) =>
       eb
         .selectFrom('establishment_import_rows as s')
         .select([
-          's.number',
-          's.la_number',
-          's.name',
-          's.name_search',
-          's.town',
-          's.town_search',
-          's.postcode',
-          's.phase',
-          's.type',
-          's.status',
-          's.urn',
-          's.uses_s2s',
-          's.telephone',
-          's.opened_on',
-          's.closed_on',
+          ...STAGED_COLUMNS.map((column) => `s.${column}` as const),
           sql.lit(1).as('active'),
           sql.lit(null).as('email'),
           sql.val(now).as('created_at'),
@@ -694,8 +659,8 @@ async function applyStagedRows(
 }
 
 /**
- * Imports a GIAS edubasealldata CSV extract into the directory and writes one audit record, all in one
- * transaction. Rows that cannot be used are skipped and reported; the file as a whole is refused (with a
+ * Imports a GIAS edubasealldata CSV extract into the directory and writes one audit record, applied in
+ * one transaction (staged first, see above). Rows that cannot be used are skipped and reported; the file as a whole is refused (with a
  * GiasImportError, nothing written) when it cannot be read, is not CSV, or is not a GIAS extract.
  */
 export async function importEstablishments(

@@ -545,6 +545,24 @@ describeEachEngine('GIAS establishment import', (database) => {
     assert.equal(proposed?.opened_on, '2027-09-01');
   });
 
+  test('a field emptied in a later extract is emptied, and filled again when it comes back', async () => {
+    const { db } = database();
+    const la = nextLaNumber();
+    await importEstablishments(db, clock, tempFile(giasCsv([giasRow({ 'LA (code)': la })])));
+    const emptied = await importEstablishments(
+      db,
+      clock,
+      tempFile(giasCsv([giasRow({ 'LA (code)': la, Postcode: '' })])),
+    );
+    assert.deepEqual([emptied.updated, emptied.unchanged], [1, 0]);
+    assert.equal((await school(db, `${la}2001`))?.postcode, null);
+    const again = await importEstablishments(db, clock, tempFile(giasCsv([giasRow({ 'LA (code)': la })])));
+    assert.deepEqual([again.updated, again.unchanged], [1, 0]);
+    assert.equal((await school(db, `${la}2001`))?.postcode, 'TE1 1ST');
+    const same = await importEstablishments(db, clock, tempFile(giasCsv([giasRow({ 'LA (code)': la })])));
+    assert.deepEqual([same.updated, same.unchanged], [0, 1]);
+  });
+
   test('a cut-down extract leaves the fields it does not carry alone', async () => {
     const { db } = database();
     const la = nextLaNumber();
