@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Engine } from '../../src/platform/db/database.ts';
 import { UploadService } from '../../src/transfers/upload-service.ts';
-import { ctfXml, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { s2sEnv } from '../support/cli.ts';
 import { describeEachEngine, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -102,18 +102,7 @@ describeEachEngine('a GIAS import beside the service', (database) => {
       const dest = destinations[Math.floor(n / 999)];
       assert.ok(dest, 'more uploads than the test has names for');
       const name = `${school.number}_CTF_${dest.number}_${String((n % 999) + 1).padStart(3, '0')}.XML`;
-      const content = ctfXml(
-        {
-          style: 'new',
-          version: '25.0',
-          dateTime: '2026-11-20T10:30:00',
-          qualifier: 'full',
-          supplier: 'Fictional MIS 7.2',
-          source: from,
-          destination: { lea: la.number, estab: dest.number.slice(3) },
-        },
-        pupil,
-      );
+      const content = ctfBetween(school.number, dest.number, pupil);
       try {
         const outcome = await service.upload(sender, 'ctf', name, Readable.from([Buffer.from(content)]));
         assert.equal(outcome.status, 'accepted', JSON.stringify(outcome));

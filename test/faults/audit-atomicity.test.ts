@@ -22,7 +22,7 @@ import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
 import { UploadService } from '../../src/transfers/upload-service.ts';
-import { ctfXml, syntheticPupil } from '../fixtures/ctf/generate.ts';
+import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { refuseAuditEvents, refuseInserts } from '../support/audit.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -113,18 +113,9 @@ describeEachEngine('A change to a file is refused when its audit event is', (dat
   test('an upload: no file, no pupils, no email', async () => {
     const w = await world();
     const name = `${w.b1.number}_CTF_${w.a1.number}_001.XML`;
-    const content = ctfXml(
-      {
-        style: 'new',
-        version: '25.0',
-        dateTime: '2026-11-20T10:30:00',
-        qualifier: 'full',
-        supplier: 'Fictional MIS 7.2',
-        source: { lea: w.b1.number.slice(0, 3), estab: w.b1.number.slice(3) },
-        destination: { lea: w.a1.number.slice(0, 3), estab: w.a1.number.slice(3) },
-      },
-      [syntheticPupil(0, { lea: w.b1.number.slice(0, 3), estab: w.b1.number.slice(3) }, false)],
-    );
+    const content = ctfBetween(w.b1.number, w.a1.number, [
+      syntheticPupil(0, { lea: w.b1.number.slice(0, 3), estab: w.b1.number.slice(3) }, false),
+    ]);
     const uploads = new UploadService(deps());
     const upload = () => uploads.upload(w.sender, 'ctf', name, Readable.from([Buffer.from(content)]));
     const before = await snapshot();
