@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { cliSandbox } from '../support/cli.ts';
+import { markTwoFactorSetUp } from '../support/factories.ts';
 
 describe('s2s users reset-two-factor', () => {
   const sandbox = cliSandbox('users-2fa', { database: true });
@@ -21,27 +22,11 @@ describe('s2s users reset-two-factor', () => {
     );
     assert.equal(added.code, 0, added.stderr);
     const db = sandbox.db();
-    const user = await db
-      .selectFrom('users')
-      .select('id')
-      .where('username', '=', 'natadmin2')
-      .executeTakeFirstOrThrow();
     const at = '2026-11-23T09:00:00.000Z';
-    await db
-      .insertInto('two_factor_secrets')
-      .values({
-        user_id: user.id,
-        secret_ciphertext: 'sealed',
-        wrapped_key: 'wrapped',
-        master_key_id: 'key',
-        created_at: at,
-        confirmed_at: at,
-        last_used_step: 1,
-      })
-      .execute();
+    const userId = await markTwoFactorSetUp(db, 'natadmin2', at);
     await db
       .insertInto('two_factor_recovery_codes')
-      .values({ id: 'c1', user_id: user.id, code_hash: 'h'.repeat(64), created_at: at, used_at: null })
+      .values({ id: 'c1', user_id: userId, code_hash: 'h'.repeat(64), created_at: at, used_at: null })
       .execute();
 
     const run = s2s('users', 'reset-two-factor', '--username', 'natadmin2');
@@ -50,13 +35,13 @@ describe('s2s users reset-two-factor', () => {
     const left = await db
       .selectFrom('two_factor_secrets')
       .select('user_id')
-      .where('user_id', '=', user.id)
+      .where('user_id', '=', userId)
       .execute();
     assert.deepEqual(left, []);
     const codes = await db
       .selectFrom('two_factor_recovery_codes')
       .select('id')
-      .where('user_id', '=', user.id)
+      .where('user_id', '=', userId)
       .execute();
     assert.deepEqual(codes, []);
     const audit = await db

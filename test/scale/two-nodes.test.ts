@@ -23,7 +23,7 @@ import { type RunningService, startService } from '../e2e/browser.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { runS2s, s2sEnv } from '../support/cli.ts';
 import { POSTGRES_URL, withTestAuditKeys } from '../support/databases.ts';
-import { makeUser, TEST_PASSWORD } from '../support/factories.ts';
+import { makeUser, markTwoFactorSetUp, TEST_PASSWORD } from '../support/factories.ts';
 import { s3ForTests } from '../support/s3.ts';
 import { actorOf, makeTransfer, school } from '../support/transfers.ts';
 
@@ -307,25 +307,8 @@ describe('an s2s serve node and an s2s command on one SQLite file', () => {
     });
     assert.equal(signIn.headers.get('location'), '/');
     assert.equal((await request(`${node.baseUrl}/`)).status, 200);
-    // The user has set up two-factor sign-in since (as the set-up page leaves it; nothing here reads it).
-    const user = await db
-      .selectFrom('users')
-      .select('id')
-      .where('username', '=', 'demo-la-user')
-      .executeTakeFirstOrThrow();
-    const at = new Date().toISOString();
-    await db
-      .insertInto('two_factor_secrets')
-      .values({
-        user_id: user.id,
-        secret_ciphertext: 'sealed',
-        wrapped_key: 'wrapped',
-        master_key_id: 'key',
-        created_at: at,
-        confirmed_at: at,
-        last_used_step: 1,
-      })
-      .execute();
+    // The user has set up two-factor sign-in since.
+    await markTwoFactorSetUp(db, 'demo-la-user', new Date().toISOString());
 
     const reset = runS2s(['users', 'reset-two-factor', '--username', 'demo-la-user'], env);
     assert.equal(reset.code, 0, reset.stderr);

@@ -101,3 +101,28 @@ export async function makeUser(
   await db.insertInto('users').values(user).execute();
   return user;
 }
+
+/**
+ * Marks a user's two-factor sign-in as set up (a confirmed secret row, its contents placeholders that
+ * nothing here reads), for tests of what resetting it does. Answers the user's id.
+ */
+export async function markTwoFactorSetUp(db: Db, username: string, at: string): Promise<string> {
+  const user = await db
+    .selectFrom('users')
+    .select('id')
+    .where('username', '=', username)
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('two_factor_secrets')
+    .values({
+      user_id: user.id,
+      secret_ciphertext: 'sealed',
+      wrapped_key: 'wrapped',
+      master_key_id: 'key',
+      created_at: at,
+      confirmed_at: at,
+      last_used_step: 1,
+    })
+    .execute();
+  return user.id;
+}
