@@ -590,6 +590,8 @@ function message(n: number, total: number, w: World, nowMs: number) {
     return {
       message_id: id,
       ...r,
+      delivery: row.delivery,
+      sent_at: row.sent_at,
       read_at: read === null ? null : new Date(read).toISOString(),
       read_by: read === null ? null : row.sender_user_id,
       removed_at: removedMs < nowMs ? new Date(removedMs).toISOString() : null,

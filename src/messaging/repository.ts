@@ -56,6 +56,8 @@ export async function insertMessage(db: Executor, message: NewMessage): Promise<
         label: r.label,
         la_number: r.laNumber,
         establishment_number: r.establishmentNumber,
+        delivery: message.delivery,
+        sent_at: message.sentAt,
         read_at: null,
         read_by: null,
         removed_at: null,
@@ -375,6 +377,49 @@ export interface SchoolMessages {
   oldestUnread: string | null;
 }
 
+/** The Message Report's count of each school's copies of the LA's messages in the range (one row a school). */
+export function schoolMessageCounts(
+  db: Executor,
+  laNumber: string,
+  range: { since: string | null; until: string },
+) {
+  // Each copy carries its message's delivery and time (migration 044): the LA's copies of the period are
+  // one range of `message_recipients_la_sent`, however many messages the rest of the country sent.
+  let copies = db
+    .selectFrom('message_recipients')
+    .select(['establishment_number', 'read_at', 'sent_at'])
+    .where('la_number', '=', laNumber)
+    .where('delivery', '=', 'message')
+    .where('sent_at', '<', range.until)
+    .where('establishment_number', 'is not', null);
+  // Copies written by a node of the previous version while the nodes rolled have neither: read through
+  // their message (the same index finds them, normally none).
+  let olderCopies = db
+    .selectFrom('message_recipients as r')
+    .innerJoin('messages as m', 'm.id', 'r.message_id')
+    .select(['r.establishment_number', 'r.read_at', 'm.sent_at'])
+    .where('r.la_number', '=', laNumber)
+    .where('r.delivery', 'is', null)
+    .where('m.delivery', '=', 'message')
+    .where('m.sent_at', '<', range.until)
+    .where('r.establishment_number', 'is not', null);
+  if (range.since) {
+    copies = copies.where('sent_at', '>=', range.since);
+    olderCopies = olderCopies.where('m.sent_at', '>=', range.since);
+  }
+  return db
+    .selectFrom(copies.unionAll(olderCopies).as('c'))
+    .select((eb) => [
+      'c.establishment_number',
+      eb.fn.countAll<string | number>().as('received'),
+      eb.fn
+        .sum<string | number>(eb.case().when('c.read_at', 'is not', null).then(1).else(0).end())
+        .as('read'),
+      eb.fn.min(eb.case().when('c.read_at', 'is', null).then(eb.ref('c.sent_at')).end()).as('oldest'),
+    ])
+    .groupBy('c.establishment_number');
+}
+
 /**
  * LEA Administrator – Message Report (LA notes §7.7, "Details of messages sent within the LEA"): each open
  * school of the LA with the messages sent to it in the dates (by when they were sent): how many, how many
@@ -387,22 +432,6 @@ export async function messagesBySchool(
   laNumber: string,
   range: { since: string | null; until: string },
 ): Promise<SchoolMessages[]> {
-  let counts = db
-    .selectFrom('message_recipients as r')
-    .innerJoin('messages as m', 'm.id', 'r.message_id')
-    .select((eb) => [
-      'r.establishment_number',
-      eb.fn.countAll<string | number>().as('received'),
-      eb.fn
-        .sum<string | number>(eb.case().when('r.read_at', 'is not', null).then(1).else(0).end())
-        .as('read'),
-      eb.fn.min(eb.case().when('r.read_at', 'is', null).then(eb.ref('m.sent_at')).end()).as('oldest'),
-    ])
-    .where('r.la_number', '=', laNumber)
-    .where('r.establishment_number', 'is not', null)
-    .where('m.delivery', '=', 'message')
-    .where('m.sent_at', '<', range.until);
-  if (range.since) counts = counts.where('m.sent_at', '>=', range.since);
   const [schools, received] = await Promise.all([
     db
       .selectFrom('establishments')
@@ -412,7 +441,7 @@ export async function messagesBySchool(
       .orderBy('name')
       .orderBy('number')
       .execute(),
-    counts.groupBy('r.establishment_number').execute(),
+    schoolMessageCounts(db, laNumber, range).execute(),
   ]);
   const bySchool = new Map(received.map((row) => [row.establishment_number, row]));
   return schools.map((school) => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { insertGroup } from '../../src/messaging/group-repository.ts';
 import { shownLabel } from '../../src/messaging/mailbox-directory.ts';
-import { expireMessages } from '../../src/messaging/repository.ts';
+import { expireMessages, schoolMessageCounts } from '../../src/messaging/repository.ts';
 import {
   MAX_RECIPIENTS,
   MessagesService,
@@ -14,7 +14,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
 import { isMessage, textIn } from '../../src/platform/i18n/catalogue.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { describeEachEngine, queryPlan } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, mailboxOfUser, makeMessage } from '../support/messages.ts';
 
@@ -688,6 +688,49 @@ describeEachEngine('messages', (database) => {
         return true;
       },
     );
+  });
+
+  test("Message Report: copies written by a node of the previous version, without their message's delivery and time, count the same", async () => {
+    const { db } = database();
+    const service = new MessagesService({ db, clock: new ManualClock('2026-11-23T09:00:00.000Z') });
+    const w = await world(db);
+    const dba = await makeUser(db, 'la_dba', { laNumber: w.la.number });
+    const at = (day: string) => ({ sentAt: new Date(`2026-${day}T09:00:00Z`) });
+    const alder = `school:${w.alder.number}`;
+    const birch = `school:${w.birch.number}`;
+    await makeMessage(db, w.officer, [alder, birch], at('11-05'));
+    // As migration 044's previous version wrote them, while the nodes rolled.
+    const older = [
+      await makeMessage(db, w.officer, [alder], at('11-02')),
+      await makeMessage(db, w.officer, [birch], { ...at('11-03'), delivery: 'email' }),
+      await makeMessage(db, w.officer, [alder], at('10-01')),
+      await makeMessage(db, w.cedarOffice, [`school:${w.cedar.number}`], at('11-04')),
+    ];
+    await db
+      .updateTable('message_recipients')
+      .set({ delivery: null, sent_at: null })
+      .where('message_id', 'in', older)
+      .execute();
+    const fromNovember = { fromDay: '1', fromMonth: '11', fromYear: '2026' };
+    const report = await service.messageReport(actorOf(dba), fromNovember);
+    assert.deepEqual(
+      report.schools.map((s) => [s.establishmentNumber, s.received, s.read, s.unread, s.oldestUnread]),
+      [
+        [w.alder.number, 2, 0, 2, '2026-11-02T09:00:00.000Z'],
+        [w.birch.number, 1, 0, 1, '2026-11-05T09:00:00.000Z'],
+      ],
+    );
+  });
+
+  test("Message Report reads the LA's copies of the period by their own index, not the country's messages", async () => {
+    const { db, engine } = database();
+    const range = { since: '2026-11-01T00:00:00.000Z', until: '2026-11-24T00:00:00.000Z' };
+    for (const since of [range.since, null]) {
+      const plan = await queryPlan(db, engine, schoolMessageCounts(db, '916', { ...range, since }).compile());
+      assert.match(plan, /message_recipients_la_sent/, plan);
+      // The copies of the previous version's nodes (normally none) are joined to their messages as the planner likes.
+      assert.doesNotMatch(plan, /SCAN (m|messages)\b|Seq Scan on messages/, plan);
+    }
   });
 });
 

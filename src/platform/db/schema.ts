@@ -392,6 +392,9 @@ export interface MessageRecipientTable {
   label: string;
   la_number: string | null;
   establishment_number: string | null;
+  /** The message's, for the LA's message report; none on a copy written by a node before migration 044. */
+  delivery: 'message' | 'email' | null;
+  sent_at: string | null;
   read_at: string | null;
   read_by: string | null;
   removed_at: string | null;
