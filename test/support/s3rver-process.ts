@@ -3,7 +3,7 @@
 // It runs with OpenSSL's legacy provider, which s3rver's ListObjectsV2 continuation tokens (DES) need on
 // Node 20 (without it, a listing of more than one page fails with InternalError).
 //
-// Two additions, both over what s3rver really holds:
+// Additions, all over what s3rver really holds:
 // - GET /__requests: the S3 operations received so far (CreateMultipartUpload, UploadPart...), for the
 //   tests to see how the store went about a write.
 // - with `multipart`: ListMultipartUploads and AbortMultipartUpload, which s3rver 3.7.1 lacks (it
