@@ -14,9 +14,11 @@ import { text } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import {
   CreateMultipartUploadCommand,
+  GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  NoSuchKey,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -283,6 +285,42 @@ test('with only the permissions on its objects, a missing object is not held, th
     assert.equal(await store.exists('file-1'), false, 'not the neighbour whose name it begins');
     assert.equal(await store.exists('file-10'), true);
     await assert.rejects(store.get('file-1'), 'a missing object cannot be read');
+  } finally {
+    await own.remove();
+  }
+});
+
+test('with only the permissions on its objects, a missing object is read as not found, though S3 refuses its GET', async () => {
+  const own = await startS3({ onlyPrefix: 's2s/' });
+  try {
+    const store = new S3FileStore(own.storeConfig('s2s/'));
+    await store.put('file-10', Readable.from(['a neighbour whose name begins with the missing one']));
+    await assert.rejects(
+      own.client.send(new GetObjectCommand({ Bucket: own.bucket, Key: 's2s/file-1' })),
+      { name: 'AccessDenied' },
+      'S3 answers 403, not 404, to a caller without ListBucket on the whole bucket',
+    );
+    // What a store whose credentials may list the whole bucket is told: S3's own "not found".
+    const missing = await store.get('file-1').then(
+      () => assert.fail('a missing object cannot be read'),
+      (error: unknown) => error,
+    );
+    assert.ok(missing instanceof NoSuchKey, `not found, not ${(missing as Error).name}`);
+    await assert.rejects(freshStore().get('file-1'), { name: 'NoSuchKey', message: missing.message });
+  } finally {
+    await own.remove();
+  }
+});
+
+test('a refused read of an object the store holds stays a refusal that says access was denied', async () => {
+  // Credentials without GetObject: S3 refuses every read, of an object held or not.
+  const own = await startS3({ onlyPrefix: 's2s/', withoutGetObject: true });
+  try {
+    const store = new S3FileStore(own.storeConfig('s2s/'));
+    await store.put('file-1', Readable.from(['a few bytes']));
+    assert.equal(await store.exists('file-1'), true, 'a listing shows it is there');
+    await assert.rejects(store.get('file-1'), { name: 'AccessDenied', message: 'Access Denied' });
+    await assert.rejects(store.get('file-2'), NoSuchKey, 'one that is not there is still not found');
   } finally {
     await own.remove();
   }

@@ -58,6 +58,8 @@ export interface S3Options {
    * and ListBucket only with the condition that the listing's prefix is within it (s3rver-process.ts).
    */
   onlyPrefix?: string;
+  /** With `onlyPrefix`: that policy without GetObject, so every HEAD or GET of an object is refused. */
+  withoutGetObject?: boolean;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function startS3(options: S3Options = {}): Promise<TestS3> {
       directory,
       ...(options.multipartUploads ? ['multipart'] : []),
       ...(options.onlyPrefix !== undefined ? [`only-prefix=${options.onlyPrefix}`] : []),
+      ...(options.withoutGetObject ? ['no-get-object'] : []),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );

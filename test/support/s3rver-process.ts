@@ -1,9 +1,9 @@
 // s3rver in a process of its own, started by test/support/s3.ts:
-// `s3rver-process.ts DIR [multipart] [only-prefix=PREFIX]`.
+// `s3rver-process.ts DIR [multipart] [only-prefix=PREFIX [no-get-object]]`.
 // It runs with OpenSSL's legacy provider, which s3rver's ListObjectsV2 continuation tokens (DES) need on
 // Node 20 (without it, a listing of more than one page fails with InternalError).
 //
-// Two additions, both over what s3rver really holds:
+// Additions, all over what s3rver really holds:
 // - GET /__requests: the S3 operations received so far (CreateMultipartUpload, UploadPart...), for the
 //   tests to see how the store went about a write.
 // - with `multipart`: ListMultipartUploads and AbortMultipartUpload, which s3rver 3.7.1 lacks (it
@@ -17,6 +17,8 @@
 //   among them), and to a HEAD or GET of a missing object (S3 says 404 only to a caller with ListBucket
 //   on the whole bucket). The bucket itself is created (PUT /BUCKET) as an administrator would, before
 //   the policy applies.
+// - with `no-get-object` too: the same policy without GetObject (a slip in it, say): a HEAD or GET of
+//   any object is refused, held or not.
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import S3rver, { type S3rverContext } from 's3rver';
@@ -26,7 +28,9 @@ const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: tr
 // Before s3rver's own router, which refuses both operations.
 if (modes.includes('multipart')) server.middleware.unshift(multipartUploads(directory));
 const onlyPrefix = modes.find((mode) => mode.startsWith('only-prefix='))?.slice('only-prefix='.length);
-if (onlyPrefix !== undefined) server.middleware.unshift(prefixPolicy(onlyPrefix));
+if (onlyPrefix !== undefined) {
+  server.middleware.unshift(prefixPolicy(onlyPrefix, { getObject: !modes.includes('no-get-object') }));
+}
 const requests: string[] = [];
 server.middleware.unshift(async (ctx, next) => {
   if (ctx.path === '/__requests') {
@@ -169,8 +173,11 @@ function listUploads(
 const ACCESS_DENIED =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>';
 
-/** The answers of S3 to credentials allowed the objects under `prefix` and listings within it alone. */
-function prefixPolicy(prefix: string) {
+/**
+ * The answers of S3 to credentials allowed the objects under `prefix` and listings within it alone;
+ * without `getObject`, not the reading of those objects.
+ */
+function prefixPolicy(prefix: string, { getObject }: { getObject: boolean }) {
   const deny = (ctx: S3rverContext) => {
     ctx.status = 403;
     ctx.type = 'application/xml';
@@ -190,6 +197,7 @@ function prefixPolicy(prefix: string) {
       return deny(ctx);
     }
     if (!key.startsWith(prefix)) return deny(ctx);
+    if (!getObject && (ctx.method === 'HEAD' || ctx.method === 'GET')) return deny(ctx);
     try {
       await next();
     } catch (error) {

@@ -5,9 +5,11 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  NoSuchKey,
   PutObjectCommand,
   paginateListObjectsV2,
   S3Client,
@@ -56,7 +58,10 @@ function notImplemented(error: unknown): boolean {
   return (error as { name?: string }).name === 'NotImplemented';
 }
 
-/** Refused: what S3 answers to a HEAD of a missing object when the caller has no ListBucket on the bucket. */
+/**
+ * Refused: what S3 answers to a HEAD or GET of a missing object when the caller has no ListBucket on the
+ * bucket.
+ */
 function forbidden(error: unknown): boolean {
   const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return name === 'AccessDenied' || name === 'Forbidden' || $metadata?.httpStatusCode === 403;
@@ -116,9 +121,19 @@ export class S3FileStore implements FileStore {
   }
 
   async get(key: string): Promise<Readable> {
-    const response = await this.client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }),
-    );
+    const objectKey = this.objectKey(key);
+    let response: GetObjectCommandOutput;
+    try {
+      response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+    } catch (error) {
+      // Refused, as exists() may find a HEAD: a missing object is reported as S3 reports it to a caller
+      // with ListBucket on the whole bucket, so the logs say "not found", not "access denied"; a refusal
+      // of an object that is there stays a refusal.
+      if (forbidden(error) && !(await this.listed(objectKey))) {
+        throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+      }
+      throw error;
+    }
     if (!(response.Body instanceof Readable)) throw new Error(`No content came back for ${key}`);
     return response.Body;
   }
