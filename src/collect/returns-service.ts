@@ -585,6 +585,8 @@ export class CensusReturnsService {
           version: recorded.version,
           errors: load.errors,
           queries: load.queries,
+          // The version's pupil count (on roll and no longer on roll), as a CTF's upload records its pupils.
+          pupils: load.pupils,
           replacedVersion: recorded.replaced?.version ?? null,
         });
         return recorded;
