@@ -15,20 +15,20 @@
 //   POST /collect/returns/:returnId/approve          the LA approves it
 //
 // The upload form is multipart: its CSRF token is its first field, then the "replace" checkbox, then the
-// file, so the choice is known before the file is read.
+// file. The form is read whole, the file into memory up to the return's limit, before the return is
+// loaded (upload-form.ts): the box counts wherever a hand-made request puts it.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
-import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { keyedError, type Language, translateMessage } from '../platform/i18n/catalogue.ts';
 import { oneText } from '../platform/web/form-values.ts';
-import { stopAtLimit } from '../platform/web/http.ts';
 import { lastPageHref, pagination } from '../platform/web/pagination.ts';
 import { sendCsv } from '../reports/web.ts';
+import { withoutFolder } from '../transfers/upload-service.ts';
 import type { CensusPupil } from './census-reader.ts';
 import {
   boarderIn,
@@ -51,6 +51,7 @@ import {
   STATUS_LABELS,
 } from './returns-service.ts';
 import { summaryCsv, summaryPage } from './summary-view.ts';
+import { readUploadForm } from './upload-form.ts';
 import { pupilName } from './validate.ts';
 
 /** What happened to a return, as each event's key. */
@@ -76,7 +77,7 @@ function countsIn(t: Translate, counts: Record<string, number>): { label: string
 }
 
 const FILE_FIELD = 'file';
-/** A form that broke off, or could not be read, before the return arrived whole. */
+/** A form that broke off, or could not be read: nothing is loaded, even if the return came whole. */
 const INCOMPLETE_RETURN = 'collect.upload.incomplete';
 
 const pageQuery = z.object({ page: z.coerce.number().int().catch(1).optional() });
@@ -122,50 +123,24 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       await service.open(user, collectionId);
       return reply.redirect(`${collectionPath(collectionId)}/bulk-upload`, 303);
     }
-    const parts = request.multipartParts;
-    let replace = false;
-    let outcome: Awaited<ReturnType<CensusReturnsService['load']>> | undefined;
-    let problem: string | undefined;
-    // An error of s2s's (or Forbidden, NotFound) while loading: thrown once the form is left.
-    let failure: unknown;
-    if (parts) {
-      try {
-        for await (const part of parts) {
-          if (part.type === 'field') {
-            if (part.fieldname === 'replace') replace = part.value === 'yes';
-            continue;
-          }
-          stopAtLimit(request, part.file);
-          if (part.fieldname === FILE_FIELD && part.filename && !outcome) {
-            try {
-              outcome = await service.load(user, collectionId, part.filename, part.file, replace);
-            } catch (error) {
-              if (!(error instanceof IncompleteFile)) failure = error;
-            }
-          }
-          const end = await settleFile(part.file);
-          if (failure !== undefined) break;
-          if (end === 'incomplete') {
-            problem = INCOMPLETE_RETURN;
-            break;
-          }
-          if (end === 'too-large') {
-            // The return itself was refused as too large when it was read: the rest is not worth reading.
-            break;
-          }
-        }
-      } catch {
-        // What the form's parts throw is the form's: it broke off, or could not be read.
-        problem = INCOMPLETE_RETURN;
-      }
+    // Forbidden or NotFound before anything is read.
+    const details = await service.openForLoad(user, collectionId);
+    const { file, replace, problem } = await readUploadForm(request, FILE_FIELD, RETURN_SIZE_LIMIT);
+    if (problem !== undefined || file === undefined) {
+      const error =
+        problem?.kind === 'several-files'
+          ? keyedError(FILE_FIELD, 'collect.upload.several-files', { files: problem.files })
+          : keyedError(FILE_FIELD, problem ? INCOMPLETE_RETURN : 'collect.upload.select-file');
+      return uploadForm(reply.code(400), user, collectionId, [error]);
     }
-    if (failure !== undefined) throw failure;
-    if (!outcome) {
-      return uploadForm(reply.code(400), user, collectionId, [
-        keyedError(FILE_FIELD, problem ?? 'collect.upload.select-file'),
-      ]);
-    }
-    const details = await service.open(user, collectionId);
+    const { filename, read } = file;
+    const outcome = await service.loadFile(
+      user,
+      details,
+      withoutFolder(filename),
+      read.ok ? read.data : null,
+      replace,
+    );
     return reply.code(outcome.status === 'loaded' ? 200 : 400).page('collect/views/upload-result.njk', {
       title: request.t(
         outcome.status === 'loaded' ? 'collect.upload.return-loaded' : 'collect.upload.return-not-loaded',

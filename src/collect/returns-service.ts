@@ -252,20 +252,13 @@ export class CensusReturnsService {
     return this.collections.open(actor, collectionId);
   }
 
-  /** Upload Return from File: a school loads its own return. The stream is always consumed. */
-  async load(
-    actor: Actor,
-    collectionId: string,
-    originalName: string,
-    content: Readable,
-    replace: boolean,
-  ): Promise<LoadOutcome> {
+  /** The collection a school loads its own return into: Forbidden for others, NotFound if it has no part. */
+  async openForLoad(actor: Actor, collectionId: string): Promise<CollectionDetails> {
     if (
       !can(actor.role, 'collect.return') ||
       scopeOf(actor.role) !== 'school' ||
       !actor.establishmentNumber
     ) {
-      discard(content);
       // A return is its school's own (an LA loads its schools' from a zip): no role of another
       // organisation's would help.
       throw new Forbidden(
@@ -277,9 +270,20 @@ export class CensusReturnsService {
         },
       );
     }
+    return this.open(actor, collectionId);
+  }
+
+  /** Upload Return from File: a school loads its own return. The stream is always consumed. */
+  async load(
+    actor: Actor,
+    collectionId: string,
+    originalName: string,
+    content: Readable,
+    replace: boolean,
+  ): Promise<LoadOutcome> {
     let details: CollectionDetails;
     try {
-      details = await this.open(actor, collectionId);
+      details = await this.openForLoad(actor, collectionId);
     } catch (error) {
       discard(content);
       throw error;
@@ -585,6 +589,8 @@ export class CensusReturnsService {
           version: recorded.version,
           errors: load.errors,
           queries: load.queries,
+          // The version's pupil count (on roll and no longer on roll), as a CTF's upload records its pupils.
+          pupils: load.pupils,
           replacedVersion: recorded.replaced?.version ?? null,
         });
         return recorded;

@@ -549,6 +549,33 @@ describeEachEngine('bulk upload pages', (database) => {
     assert.match(errorSummary(huge.body), /The zip is larger than 10 MB/);
   });
 
+  test('a second zip in the form is refused, saying one zip is taken per upload; nothing is loaded', async () => {
+    const { agent } = await signedInUser(t, 'la_user', { laNumber: la.number });
+    const school = await makeSchool(db, la.number);
+    const zip = await zipOf([[censusFilename(school.number), returnXml(school)]]);
+    await agent.get(formPath());
+    const two = await agent.postMultipart(
+      formPath(),
+      [
+        { filename: 'first.zip', content: zip, field: 'zip' },
+        { filename: 'second.zip', content: zip, field: 'zip' },
+      ],
+      { fields: { replace: 'yes' } },
+    );
+    assert.equal(two.statusCode, 400);
+    assert.match(
+      errorSummary(two.body),
+      /Only one zip file is taken per upload, and this form sent 2 files: nothing was loaded\. Put the returns in one zip, or upload each zip on its own\./,
+    );
+    assert.match(two.body, /href="#zip"/);
+    const versions = await db
+      .selectFrom('census_returns')
+      .select('id')
+      .where('establishment_number', '=', school.number)
+      .execute();
+    assert.deepEqual(versions, []);
+  });
+
   test('a form without its CSRF token is refused before the zip is read', async () => {
     const { agent } = await signedInUser(t, 'la_user', { laNumber: la.number });
     await agent.get(formPath());

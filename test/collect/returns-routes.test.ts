@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
-import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { createTestDatabase, describeEachEngine, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, signedInUser, type TestApp, textOf } from '../support/web.ts';
 
@@ -397,5 +397,65 @@ describe('census return pages', () => {
     });
     assert.equal((await outsider.agent.get(`/collect/collections/${s.collectionId}`)).statusCode, 404);
     assert.equal((await outsider.agent.get(`/collect/collections/${s.collectionId}/upload`)).statusCode, 404);
+  });
+});
+
+describeEachEngine('the census upload form, read whole before anything is loaded', (database) => {
+  let t: TestApp;
+  before(async () => {
+    t = await createTestApp(database().db);
+  });
+  after(async () => {
+    await t.app.close();
+  });
+
+  /** A school of a new LA taking part in a live collection, signed in, with its first return loaded. */
+  async function withFirstVersion() {
+    const db = database().db;
+    const la = await makeLa(db);
+    const school = (await makeSchool(db, la.number)).number;
+    const collectionId = await liveCollection(db, await makeUser(db, 'national_admin'), [la.number]);
+    const { agent } = await signedInUser(t, 'school', { laNumber: la.number, establishmentNumber: school });
+    const path = `/collect/collections/${collectionId}/upload`;
+    await agent.get(path);
+    const xml = censusReturnXml({ school, year: 2026 });
+    const first = await agent.postMultipart(path, [
+      { filename: censusFilename(school), content: xml, field: 'file' },
+    ]);
+    assert.match(first.body, /loaded as version 1/);
+    const versions = () =>
+      db.selectFrom('census_returns').select('version').where('collection_id', '=', collectionId).execute();
+    return { agent, path, school, xml, versions };
+  }
+
+  test('the replace box counts after the file too (only a hand-made request sends it there)', async () => {
+    const s = await withFirstVersion();
+    const second = await s.agent.postMultipart(
+      s.path,
+      [{ filename: censusFilename(s.school, 2026, 2), content: s.xml, field: 'file' }],
+      { fields: { replace: 'yes' }, fieldsLast: true },
+    );
+    assert.equal(second.statusCode, 200);
+    assert.match(second.body, /loaded as version 2, replacing version 1/);
+    assert.equal((await s.versions()).length, 2);
+  });
+
+  test('a second file in the form is refused, saying one return is taken per upload; neither is loaded', async () => {
+    const s = await withFirstVersion();
+    const two = await s.agent.postMultipart(
+      s.path,
+      [
+        { filename: censusFilename(s.school, 2026, 2), content: s.xml, field: 'file' },
+        { filename: censusFilename(s.school, 2026, 3), content: s.xml, field: 'file' },
+      ],
+      { fields: { replace: 'yes' } },
+    );
+    assert.equal(two.statusCode, 400);
+    assert.match(
+      errorSummary(two.body),
+      /Only one census return is taken per upload, and this form sent 2 files: nothing was loaded\. Upload the return on its own\./,
+    );
+    assert.match(two.body, /href="#file"/);
+    assert.deepEqual(await s.versions(), [{ version: 1 }]);
   });
 });

@@ -15,6 +15,7 @@ import {
   type RefusedReturn,
   type ReturnView,
 } from '../../src/collect/returns-service.ts';
+import { describeAuditDetail } from '../../src/directory/service.ts';
 import { MatchesService } from '../../src/lost-pupils/matches-service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
@@ -209,6 +210,10 @@ describeEachEngine('census returns', (database) => {
       ['census-return-loaded'],
     );
     assert.ok(!audit[0]?.detail?.includes('Amira'), 'no pupil data in the audit');
+    assert.ok(!audit[0]?.detail?.includes('Q916201119004'), 'no UPN in the audit');
+    // The pupils counted, as a CTF's upload records them, shown in the audit trail's Details column.
+    assert.equal(JSON.parse(audit[0]?.detail ?? '{}').pupils, 13);
+    assert.match(describeAuditDetail(audit[0]?.detail ?? null), /; pupils: 13(;|$)/);
   });
 
   test('a return with thousands of findings is loaded with all of them', async () => {

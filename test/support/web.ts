@@ -87,12 +87,18 @@ export class Agent {
   /**
    * Posts a multipart form (a file upload) as a browser does: the CSRF token of the last page fetched
    * first (unless `csrf` is false, or a string to send instead), then `fields`, then the files in order.
-   * `tokenLast` puts the token after the files, to test that only a leading token counts.
+   * `tokenLast` puts the token after the files, to test that only a leading token counts; `fieldsLast`
+   * puts `fields` after the files, as only a hand-made request would.
    */
   async postMultipart(
     url: string,
     files: UploadFile[],
-    options: { csrf?: boolean | string; fields?: Record<string, string>; tokenLast?: boolean } = {},
+    options: {
+      csrf?: boolean | string;
+      fields?: Record<string, string>;
+      tokenLast?: boolean;
+      fieldsLast?: boolean;
+    } = {},
   ): Promise<LightMyRequestResponse> {
     const boundary = `----s2sTestBoundary${Math.random().toString(16).slice(2)}`;
     const chunks: Buffer[] = [];
@@ -103,7 +109,10 @@ export class Agent {
     const token =
       typeof options.csrf === 'string' ? options.csrf : options.csrf === false ? undefined : this.csrfToken;
     if (token !== undefined && !options.tokenLast) field('_csrf', token);
-    for (const [name, value] of Object.entries(options.fields ?? {})) field(name, value);
+    const fields = () => {
+      for (const [name, value] of Object.entries(options.fields ?? {})) field(name, value);
+    };
+    if (!options.fieldsLast) fields();
     for (const file of files) {
       const filename = file.filename.replace(/"/g, '%22');
       chunks.push(
@@ -115,6 +124,7 @@ export class Agent {
         Buffer.from('\r\n'),
       );
     }
+    if (options.fieldsLast) fields();
     if (token !== undefined && options.tokenLast) field('_csrf', token);
     chunks.push(Buffer.from(`--${boundary}--\r\n`));
     const response = await this.app.inject({
