@@ -69,6 +69,7 @@ import * as lostPupilFilesKept from './migrations/040-lost-pupil-files-kept.ts';
 import * as auditBreakKeptDigest from './migrations/041-audit-break-kept-digest.ts';
 import * as establishmentImportRows from './migrations/042-establishment-import-rows.ts';
 import * as transfersLaUploaded from './migrations/043-transfers-la-uploaded.ts';
+import * as usersListOrder from './migrations/044-users-list-order.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -118,6 +119,7 @@ const migrations: Record<string, Migration> = {
   '041-audit-break-kept-digest': auditBreakKeptDigest,
   '042-establishment-import-rows': establishmentImportRows,
   '043-transfers-la-uploaded': transfersLaUploaded,
+  '044-users-list-order': usersListOrder,
 };
 
 export interface DatabaseOptions {
