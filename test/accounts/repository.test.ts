@@ -5,7 +5,7 @@ import { userCountQuery, userPageQuery } from '../../src/accounts/repository.ts'
 import { describeEachEngine, queryPlan } from '../support/databases.ts';
 
 describeEachEngine('accounts repository', (database) => {
-  test("a page of the users list, everyone's or one LA's, and its count are read through users_list_order without a sort", async () => {
+  test("a page of the users list, everyone's or one LA's, and its count are read through users_list_order, not sorted in full", async () => {
     // Without the index each page sorted every account of the country to show 50 (118-162 ms at a
     // tenth of the country for the national administrator's list).
     const { db, engine } = database();
@@ -16,7 +16,10 @@ describeEachEngine('accounts repository', (database) => {
       ]) {
         const plan = await queryPlan(db, engine, userPageQuery(db, filter, window).compile());
         assert.match(plan, /users_list_order/, plan);
-        assert.doesNotMatch(plan, /TEMP B-TREE|Sort/, plan);
+        // The window is read in the index's order: only its own rows are sorted, after their join.
+        if (engine === 'postgres')
+          assert.match(plan, /Limit .*\n\s*->\s+Index Scan using users_list_order/, plan);
+        else assert.ok((plan.match(/TEMP B-TREE/g) ?? []).length <= 1, plan);
       }
       const count = await queryPlan(db, engine, userCountQuery(db, filter).compile());
       assert.match(count, /users_list_order/, count);
