@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, UserRow } from '../platform/db/schema.ts';
+import type { Window } from '../platform/paging.ts';
 
 export type { UserRow };
 
@@ -36,16 +37,58 @@ export async function getUser(db: Executor, id: string): Promise<UserRow | undef
     .executeTakeFirst();
 }
 
-export async function listUsers(db: Executor, filter: { laNumber?: string }): Promise<UserListing[]> {
-  let q = db
-    .selectFrom('users as u')
+/** The users list's rows: one LA's accounts, or everyone's. */
+export interface UserListFilter {
+  laNumber?: string;
+}
+
+// The list's order: national accounts (no LA) first on both engines, which otherwise sort nulls
+// differently, then by LA and username. The index users_list_order (migration 045) holds that order for
+// the accounts not deleted, so a page is read from it and an LA's accounts are one range of it (hence the
+// LA is compared through the same expression).
+const laOrder = sql<string>`coalesce(u.la_number, '')`;
+
+function usersListed(db: Executor, filter: UserListFilter) {
+  const q = db.selectFrom('users as u').where('u.deleted_at', 'is', null);
+  return filter.laNumber ? q.where(laOrder, '=', filter.laNumber) : q;
+}
+
+/**
+ * One window of the users list, in its order, with each school's name. The window is read first and
+ * only its rows are joined: joined before the window, every row skipped for it was joined too (70 ms
+ * for the last page of the country on PostgreSQL, against 15 ms).
+ */
+export function userPageQuery(db: Executor, filter: UserListFilter, window: Window) {
+  // Within one LA the LA is the same throughout: SQLite sorts again if still asked to order by it.
+  const byLa = !filter.laNumber;
+  const rows = usersListed(db, filter).selectAll('u');
+  const page = (byLa ? rows.orderBy(laOrder) : rows)
+    .orderBy('u.username')
+    .limit(window.limit)
+    .offset(window.offset);
+  const joined = db
+    .selectFrom(page.as('u'))
     .leftJoin('establishments as e', 'e.number', 'u.establishment_number')
     .selectAll('u')
-    .select('e.name as establishment_name')
-    .where('u.deleted_at', 'is', null);
-  if (filter.laNumber) q = q.where('u.la_number', '=', filter.laNumber);
-  // National accounts (no LA) first on both engines, which otherwise sort nulls differently.
-  return q.orderBy(sql`coalesce(u.la_number, '')`).orderBy('u.username').execute();
+    .select('e.name as establishment_name');
+  return (byLa ? joined.orderBy(laOrder) : joined).orderBy('u.username');
+}
+
+/** How many accounts the users list has in all. */
+export function userCountQuery(db: Executor, filter: UserListFilter) {
+  return usersListed(db, filter).select((eb) => eb.fn.countAll<string | number>().as('n'));
+}
+
+export async function listUsers(
+  db: Executor,
+  filter: UserListFilter,
+  window: Window,
+): Promise<{ rows: UserListing[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    userPageQuery(db, filter, window).execute(),
+    userCountQuery(db, filter).executeTakeFirst(),
+  ]);
+  return { rows, total: Number(count?.n ?? 0) };
 }
 
 export async function countUsersWithRole(db: Executor, laNumber: string, role: string): Promise<number> {

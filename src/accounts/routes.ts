@@ -6,6 +6,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, translateMessage } from '../platform/i18n/catalogue.ts';
+import { lastPageHref, pageQuery, pagination } from '../platform/web/pagination.ts';
 import { type AccountsActor, canManageUsers, userReach } from './policy.ts';
 import { AccountsService, type AddUserChoices } from './service.ts';
 
@@ -150,10 +151,15 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const actor = signedInUser(request);
         const national = isNational(request);
         const query = listQuery.parse(request.query ?? {});
+        const { page } = pageQuery.parse(request.query ?? {});
         const las = national ? await accounts.localAuthorities() : [];
         const laFilter = national ? query.la.trim() : '';
         const known = !laFilter || las.some((la) => la.number === laFilter);
-        const users = known ? await accounts.list(actor, { laNumber: laFilter || undefined }) : [];
+        const list = known
+          ? await accounts.list(actor, { laNumber: laFilter || undefined }, page)
+          : undefined;
+        const lastPage = list && lastPageHref(request.url, list.page);
+        if (lastPage) return reply.redirect(lastPage, 303);
         const filteredLa = las.find((la) => la.number === laFilter);
         return reply.code(known ? 200 : 400).page('accounts/views/list.njk', {
           title: request.t('menu.dba.users'),
@@ -169,7 +175,16 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
               selected: la.number === laFilter,
             })),
           ],
-          users: users.map((u) => ({ ...u, roleLabel: roleLabelIn(request.language, u.role) })),
+          list,
+          users: (list?.rows ?? []).map((u) => ({ ...u, roleLabel: roleLabelIn(request.language, u.role) })),
+          pagination:
+            list &&
+            pagination(
+              BASE,
+              list,
+              request.t('accounts.list.pages'),
+              filteredLa ? { la: filteredLa.number } : {},
+            ),
           errors: known ? undefined : CHOOSE_LA_FROM_LIST(),
         });
       },

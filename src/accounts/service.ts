@@ -33,6 +33,7 @@ import {
   messageError,
   translateMessage,
 } from '../platform/i18n/catalogue.ts';
+import { type WindowPage, windowPage } from '../platform/paging.ts';
 import {
   type AccountChange,
   type AccountsActor,
@@ -65,6 +66,8 @@ import {
 export const USERNAME_PATTERN = /^[A-Za-z0-9]{3,30}$/;
 const MAX_FULL_NAME = 200;
 const MAX_TELEPHONE = 40;
+/** Users a page of the list, as the directory's audit trail (another DBA page) and the API's default. */
+export const USERS_PER_PAGE = 50;
 
 /** What the Add User form (or the command line) supplies. Empty strings stand for "not given". */
 export interface NewAccountInput {
@@ -137,13 +140,22 @@ export class AccountsService {
     private readonly clock: Clock,
   ) {}
 
-  /** The accounts the actor may see. A national actor may narrow the list to one LA. */
-  async list(actor: AccountsActor, filter: { laNumber?: string } = {}): Promise<AccountListing[]> {
+  /**
+   * Page `page` of the accounts the actor may see (the last page for one past it). A national actor
+   * may narrow the list to one LA; an LA's actors always see their own LA's.
+   */
+  async list(
+    actor: AccountsActor,
+    filter: { laNumber?: string } = {},
+    page = 1,
+  ): Promise<WindowPage<AccountListing>> {
     const reach = userReach(actor);
     if (reach.kind === 'nobody') throw new Forbidden();
     const laNumber = reach.kind === 'la' ? reach.laNumber : filter.laNumber;
-    const rows = await listUsers(this.db, laNumber ? { laNumber } : {});
-    return rows.map(withoutSecrets);
+    const found = await windowPage(page, USERS_PER_PAGE, (window) =>
+      listUsers(this.db, laNumber ? { laNumber } : {}, window),
+    );
+    return { ...found, rows: found.rows.map(withoutSecrets) };
   }
 
   async localAuthorities(): Promise<LocalAuthorityRow[]> {

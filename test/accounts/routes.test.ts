@@ -1,15 +1,23 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { USERS_PER_PAGE } from '../../src/accounts/service.ts';
 import { api, makeToken } from '../api/support.ts';
 import { describeEachEngine } from '../support/databases.ts';
-import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLa, makeSchool, makeUser, makeUsersOfLa } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
 
 const ISSUED = 'copper-kettle-harbour';
 
 function newUsername(): string {
   return `n${randomUUID().replaceAll('-', '').slice(0, 10)}`;
+}
+
+/** The usernames the users list shows, in its order. */
+function listed(body: string): string[] {
+  return [...body.matchAll(/<a class="govuk-link" href="\/dba\/users\/[0-9a-f-]{36}">([^<]+)<\/a>/g)].map(
+    (match) => match[1] ?? '',
+  );
 }
 
 describeEachEngine('User Maintenance pages', (database) => {
@@ -387,9 +395,8 @@ describeEachEngine('User Maintenance pages', (database) => {
     const outside = await makeUser(db, 'la_user', { laNumber: other.number });
 
     const all = await agent.get('/dba/users');
-    assert.match(all.body, new RegExp(inLa.username));
-    assert.match(all.body, new RegExp(outside.username));
     assert.match(all.body, new RegExp(`<option value="${la.number}">${la.number} Filtershire</option>`));
+    assert.match((await agent.get(`/dba/users?la=${other.number}`)).body, new RegExp(outside.username));
     const filtered = await agent.get(`/dba/users?la=${la.number}`);
     assert.match(filtered.body, new RegExp(inLa.username));
     assert.doesNotMatch(filtered.body, new RegExp(outside.username));
@@ -422,5 +429,89 @@ describeEachEngine('User Maintenance pages', (database) => {
     const national = await agent.get('/dba/users/add?la=none');
     assert.match(national.body, /value="national_admin"/);
     assert.doesNotMatch(national.body, /value="la_user"/);
+  });
+  test("an LA DBA's list: a page at a time in username order, only the LA's users, the last page for one past it", async () => {
+    const { db } = database();
+    const { agent, user: dba, laNumber } = await signedInAs('la_dba');
+    const names = await makeUsersOfLa(db, laNumber, USERS_PER_PAGE + 10);
+    await makeUsersOfLa(db, (await makeLa(db)).number, 3);
+    const expected = [...names, dba.username].sort();
+
+    const first = await agent.get('/dba/users');
+    assert.equal(first.statusCode, 200);
+    assert.deepEqual(listed(first.body), expected.slice(0, USERS_PER_PAGE));
+    assert.match(
+      first.body,
+      new RegExp(`Users of your LA and its schools\\s*\\(${expected.length}\\), page 1 of 2`),
+    );
+    assert.match(first.body, /<nav class="govuk-pagination"/);
+    assert.match(first.body, /href="\/dba\/users\?page=2"/);
+    const second = await agent.get('/dba/users?page=2');
+    assert.equal(second.statusCode, 200);
+    assert.deepEqual(listed(second.body), expected.slice(USERS_PER_PAGE));
+    assert.match(second.body, /page 2 of 2/);
+    assert.match(second.body, /href="\/dba\/users\?page=1"/);
+    // A page that is not a number is the first; one past the end redirects to the last.
+    assert.deepEqual(listed((await agent.get('/dba/users?page=x')).body), expected.slice(0, USERS_PER_PAGE));
+    const past = await agent.get('/dba/users?page=9');
+    assert.equal(past.statusCode, 303);
+    assert.equal(past.headers.location, '/dba/users?page=2');
+    // An LA DBA cannot reach another LA's users by naming it: the filter is the national administrator's.
+    const named = await agent.get(`/dba/users?la=${(await makeLa(db)).number}&page=2`);
+    assert.deepEqual(listed(named.body), expected.slice(USERS_PER_PAGE));
+  });
+
+  test("the national administrator's list keeps the LA chosen across its pages", async () => {
+    const { db } = database();
+    const { agent } = await signedInAs('national_admin');
+    const la = await makeLa(db);
+    const names = await makeUsersOfLa(db, la.number, USERS_PER_PAGE + 5);
+    await makeUsersOfLa(db, (await makeLa(db)).number, 3);
+
+    const first = await agent.get(`/dba/users?la=${la.number}`);
+    assert.deepEqual(listed(first.body), names.slice(0, USERS_PER_PAGE));
+    assert.match(first.body, new RegExp(`href="/dba/users\\?la=${la.number}&amp;page=2"`));
+    assert.doesNotMatch(first.body, /href="\/dba\/users\?page=2"/);
+    const second = await agent.get(`/dba/users?la=${la.number}&page=2`);
+    assert.deepEqual(listed(second.body), names.slice(USERS_PER_PAGE));
+    assert.match(second.body, new RegExp(`href="/dba/users\\?la=${la.number}&amp;page=1"`));
+    assert.match(second.body, new RegExp(`<option value="${la.number}" selected>`), 'the LA stays chosen');
+    assert.match(second.body, new RegExp(`href="/dba/users/add\\?la=${la.number}"`));
+    const past = await agent.get(`/dba/users?la=${la.number}&page=99`);
+    assert.equal(past.statusCode, 303);
+    assert.equal(past.headers.location, `/dba/users?la=${la.number}&page=2`);
+  });
+
+  test("the national administrator's whole list, page after page, is every user once, national accounts first", async () => {
+    const { db } = database();
+    const { agent } = await signedInAs('national_admin');
+    await makeUsersOfLa(db, (await makeLa(db)).number, USERS_PER_PAGE + 1);
+    await makeUser(
+      db,
+      'la_user',
+      { laNumber: (await makeLa(db)).number },
+      { deleted_at: '2026-11-02T09:00:00.000Z' },
+    );
+    const users = await db
+      .selectFrom('users')
+      .select(['username', 'la_number'])
+      .where('deleted_at', 'is', null)
+      .execute();
+    const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const expected = users
+      .sort((a, b) => byCode(a.la_number ?? '', b.la_number ?? '') || byCode(a.username, b.username))
+      .map((u) => u.username);
+    const pages = Math.ceil(expected.length / USERS_PER_PAGE);
+    assert.ok(pages >= 2);
+    const shown: string[] = [];
+    for (let page = 1; page <= pages; page += 1) {
+      const response = await agent.get(`/dba/users?page=${page}`);
+      assert.match(
+        response.body,
+        new RegExp(`All users\\s*\\(${expected.length}\\), page ${page} of ${pages}`),
+      );
+      shown.push(...listed(response.body));
+    }
+    assert.deepEqual(shown, expected);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
 import { CLI_ACTOR } from '../../src/accounts/policy.ts';
-import { AccountsService, type NewAccountInput } from '../../src/accounts/service.ts';
+import { AccountsService, type NewAccountInput, USERS_PER_PAGE } from '../../src/accounts/service.ts';
 import type { Actor } from '../../src/auth/actor.ts';
 import { verifyPassword } from '../../src/auth/passwords.ts';
 import type { Role } from '../../src/auth/permissions.ts';
@@ -12,7 +12,7 @@ import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
 import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { describeEachEngine } from '../support/databases.ts';
-import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLa, makeSchool, makeUser, makeUsersOfLa } from '../support/factories.ts';
 
 const ISSUED = 'lantern-orbit-meadow';
 let counter = 0;
@@ -315,7 +315,7 @@ describeEachEngine('accounts service', (database) => {
 
     const row = await rawUser(db, stranger.username);
     assert.equal(row?.deleted_at, null);
-    const listed = await accounts.list(actor);
+    const listed = (await accounts.list(actor)).rows;
     assert.ok(listed.every((u) => u.la_number === la.number));
     assert.ok(!listed.some((u) => u.id === stranger.id));
   });
@@ -325,7 +325,7 @@ describeEachEngine('accounts service', (database) => {
     const { la } = await laWithDba();
     const viewer = actorOf(await makeUser(db, 'la_dba_view', { laNumber: la.number }));
     const user = await makeUser(db, 'la_user', { laNumber: la.number });
-    assert.ok((await accounts.list(viewer)).some((u) => u.id === user.id));
+    assert.ok((await accounts.list(viewer)).rows.some((u) => u.id === user.id));
     assert.equal((await accounts.details(viewer, user.id)).user.id, user.id);
     for (const change of [
       () => accounts.add(viewer, input()),
@@ -411,7 +411,7 @@ describeEachEngine('accounts service', (database) => {
     const row = await rawUser(db, user.username);
     assert.equal(row?.deleted_at, clock.now().toISOString());
     assert.equal(await sessionCount(db, user.id), 0);
-    assert.ok(!(await accounts.list(actor)).some((u) => u.id === user.id));
+    assert.ok(!(await accounts.list(actor)).rows.some((u) => u.id === user.id));
     assert.ok((await rejection(accounts.details(actor, user.id))) instanceof NotFound);
     assert.ok((await rejection(accounts.remove(actor, user.id))) instanceof NotFound);
     const again = await invalidFields(accounts.add(actor, input({ username: user.username })));
@@ -452,12 +452,12 @@ describeEachEngine('accounts service', (database) => {
     assert.equal((await auditOf(db, dba.username))[0]?.organisation, la.number);
     // The new DBA now manages their LA, but not themselves.
     const dbaActor = actorOf(dba);
-    assert.ok((await accounts.list(dbaActor)).some((u) => u.id === dba.id));
+    assert.ok((await accounts.list(dbaActor)).rows.some((u) => u.id === dba.id));
     assert.ok((await rejection(accounts.remove(dbaActor, dba.id))) instanceof Forbidden);
 
     const filtered = await accounts.list(admin, { laNumber: la.number });
     assert.deepEqual(
-      filtered.map((u) => u.id),
+      filtered.rows.map((u) => u.id),
       [dba.id],
     );
   });
@@ -477,5 +477,43 @@ describeEachEngine('accounts service', (database) => {
       input({ role: 'school', establishmentNumber: school.number }),
     );
     assert.equal(schoolUser.la_number, la.number);
+  });
+  test('the list is read a page at a time in its order; a page past the end is the last page', async () => {
+    const { db } = database();
+    const { la, dba, actor } = await laWithDba();
+    const names = await makeUsersOfLa(db, la.number, USERS_PER_PAGE + 3);
+    await makeUsersOfLa(db, (await makeLa(db)).number, 2);
+    const gone = await makeUser(
+      db,
+      'la_user',
+      { laNumber: la.number },
+      { deleted_at: clock.now().toISOString() },
+    );
+    const expected = [...names, dba.username].sort();
+
+    const first = await accounts.list(actor, {}, 1);
+    assert.deepEqual(
+      first.rows.map((u) => u.username),
+      expected.slice(0, USERS_PER_PAGE),
+    );
+    assert.deepEqual([first.total, first.pages, first.page], [expected.length, 2, 1]);
+    assert.ok(first.rows.every((u) => !('password_hash' in u)));
+    const second = await accounts.list(actor, {}, 2);
+    assert.deepEqual(
+      second.rows.map((u) => u.username),
+      expected.slice(USERS_PER_PAGE),
+    );
+    assert.ok(!second.rows.some((u) => u.id === gone.id));
+    const past = await accounts.list(actor, {}, 40);
+    assert.equal(past.page, 2);
+    assert.deepEqual(past.rows, second.rows);
+    // An LA DBA naming another LA still reads only their own LA's users, on every page.
+    const elsewhere = await makeLa(db);
+    await makeUsersOfLa(db, elsewhere.number, 1);
+    assert.deepEqual(await accounts.list(actor, { laNumber: elsewhere.number }, 2), second);
+
+    // The national administrator reads the same LA's users, a page at a time, by naming it.
+    const admin = actorOf(await makeUser(db, 'national_admin'));
+    assert.deepEqual(await accounts.list(admin, { laNumber: la.number }, 2), second);
   });
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { USERS_PER_PAGE } from '../../src/accounts/service.ts';
+import { makeUsersOfLa } from '../support/factories.ts';
 import { forJourneys, Journey, menuItems, signIn } from './browser.ts';
 
 describe('LA administration and the Establishment Finder (browser)', () => {
@@ -55,6 +57,18 @@ describe('LA administration and the Establishment Finder (browser)', () => {
     await page.goto('/dba/users');
     await dba.check();
     assert.match(await page.locator('table').innerText(), /916winchoffice/);
+
+    // More users than a page holds: the list is paged with the GOV.UK pagination, its last page after it.
+    const added = await makeUsersOfLa(running.db, '916', USERS_PER_PAGE);
+    await page.goto('/dba/users');
+    await dba.check();
+    await page
+      .getByRole('navigation', { name: 'Pages of users' })
+      .getByRole('link', { name: 'Next' })
+      .click();
+    await dba.check();
+    assert.match(await page.locator('caption').innerText(), /page 2 of 2/);
+    assert.match(await page.locator('table').innerText(), new RegExp(added.at(-1) ?? ''));
     dba.assertEveryPageChecked();
     await dba.close();
 

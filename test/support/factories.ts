@@ -103,6 +103,18 @@ export async function makeUser(
 }
 
 /**
+ * `count` LEA Users of an LA, for tests of a list's pages: their usernames share a fresh prefix and are
+ * numbered, written last first, so that neither the order written nor their ids match the usernames'
+ * order. Answers the usernames in that order.
+ */
+export async function makeUsersOfLa(db: Db, laNumber: string, count: number): Promise<string[]> {
+  const prefix = `p${randomUUID().slice(0, 8)}`;
+  const usernames = Array.from({ length: count }, (_, i) => `${prefix}n${String(i).padStart(4, '0')}`);
+  for (const username of [...usernames].reverse()) await makeUser(db, 'la_user', { laNumber }, { username });
+  return usernames;
+}
+
+/**
  * Marks a user's two-factor sign-in as set up (a confirmed secret row, its contents placeholders that
  * nothing here reads), for tests of what resetting it does. Answers the user's id.
  */

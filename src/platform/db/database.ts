@@ -70,6 +70,7 @@ import * as auditBreakKeptDigest from './migrations/041-audit-break-kept-digest.
 import * as establishmentImportRows from './migrations/042-establishment-import-rows.ts';
 import * as transfersLaUploaded from './migrations/043-transfers-la-uploaded.ts';
 import * as messageCopiesSent from './migrations/044-message-copies-sent.ts';
+import * as usersListOrder from './migrations/045-users-list-order.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -120,6 +121,7 @@ const migrations: Record<string, Migration> = {
   '042-establishment-import-rows': establishmentImportRows,
   '043-transfers-la-uploaded': transfersLaUploaded,
   '044-message-copies-sent': messageCopiesSent,
+  '045-users-list-order': usersListOrder,
 };
 
 export interface DatabaseOptions {

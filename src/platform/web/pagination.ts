@@ -7,10 +7,16 @@ export const pageQuery = z.object({ page: z.coerce.number().int().catch(1) });
 /**
  * The GOV.UK pagination component's parameters for page `page` of `pages` of `path`: the first and last
  * pages and the current one with its neighbours, with ellipses between; undefined for a single page.
+ * Each link keeps `query` (the list's filter) before its page.
  */
-export function pagination(path: string, { page, pages }: { page: number; pages: number }, label: string) {
+export function pagination(
+  path: string,
+  { page, pages }: { page: number; pages: number },
+  label: string,
+  query: Record<string, string> = {},
+) {
   if (pages <= 1) return undefined;
-  const href = (n: number) => `${path}?page=${n}`;
+  const href = (n: number) => `${path}?${new URLSearchParams({ ...query, page: String(n) }).toString()}`;
   const shown = [...new Set([1, page - 1, page, page + 1, pages])]
     .filter((n) => n >= 1 && n <= pages)
     .sort((a, b) => a - b);
