@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 
-// The LA's Message Report counts its schools' copies of the messages sent in a period
+// Decision 44. The LA's Message Report counts its schools' copies of the messages sent in a period
 // (messaging/repository.ts, messagesBySchool). It joined the LA's copies to every message of the period,
 // the whole country's (with no From date, all of them), so it grew with the country: 380-450 ms at a
 // tenth of it against 40-64 ms at a twentieth. Each copy now carries its message's delivery and sending
