@@ -1,7 +1,16 @@
 // Every repository test runs on both engines: an SQLite file in a temporary folder, and a schema of its
 // own in the PostgreSQL server on this machine.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -110,15 +119,107 @@ export async function asMigration(client: pg.Client, statement: string): Promise
   }
 }
 
+/**
+ * Where a test run keeps what its processes share: the run's own bundle folder (scripts/run-tests.js makes
+ * a new one for each run, so what is kept there was made by this run's code). Undefined outside a run.
+ */
+function runFile(name: string): string | undefined {
+  const dir = process.env.S2S_BUNDLE_DIR;
+  return dir ? join(dir, name) : undefined;
+}
+
+/** Writes `content` to `file` whole or not at all: another process may read it at any moment. */
+function writeWhole(file: string, content: string | Buffer): void {
+  const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(partial, content);
+  renameSync(partial, file);
+}
+
+/**
+ * A fresh database at the latest level is the migrations' result, made once per test run and copied for
+ * each test: running the 45 migrations took about 70 ms of CPU for each SQLite file and half a second for
+ * each PostgreSQL schema (holding the migration lock, so the run's two processes waited for each other),
+ * several hundred times a run. A test of a migration asks for a level and is migrated as before.
+ *
+ * SQLite: a migrated file, closed (so its write-ahead log is in it), copied.
+ */
+let sqliteLatest: Promise<string> | undefined;
+function sqliteAtLatest(): Promise<string> {
+  sqliteLatest ??= (async () => {
+    const shared = runFile('sqlite-latest.sqlite');
+    if (shared && existsSync(shared)) return shared;
+    const dir = mkdtempSync(join(tmpdir(), 's2s-test-latest-'));
+    const file = join(dir, 'latest.sqlite');
+    const db = createDatabase(`sqlite:${file}`);
+    await migrateToLatest(db);
+    await db.destroy();
+    if (!shared) {
+      process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+      return file;
+    }
+    writeWhole(shared, readFileSync(file));
+    rmSync(dir, { recursive: true, force: true });
+    return shared;
+  })();
+  return sqliteLatest;
+}
+
+/** Stands for the schema's name in the PostgreSQL template's statements. */
+const SCHEMA_MARK = '__s2s_test_schema__';
+
+/**
+ * PostgreSQL: the statements pg_dump writes for a schema migrated to the latest level (its tables, their
+ * rows such as Kysely's record of the migrations, indexes, constraints, triggers), the schema's name
+ * marked. Undefined where pg_dump cannot be run: each schema is then migrated.
+ */
+let postgresLatest: Promise<string | undefined> | undefined;
+function postgresAtLatest(): Promise<string | undefined> {
+  postgresLatest ??= (async () => {
+    const shared = runFile('postgres-latest.sql');
+    if (shared && existsSync(shared)) return readFileSync(shared, 'utf8');
+    const template = `t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      await admin.query(`create schema ${template}`);
+      const db = createDatabase(POSTGRES_URL, { schema: template });
+      try {
+        await migrateToLatest(db, template);
+      } finally {
+        await db.destroy();
+      }
+      const dump = spawnSync(
+        'pg_dump',
+        ['--dbname', POSTGRES_URL, '--schema', template, '--no-owner', '--no-privileges', '--inserts'],
+        { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+      );
+      if (dump.error || dump.status !== 0) return undefined;
+      const statements = dump.stdout
+        .split('\n')
+        .filter((line) => !line.startsWith('\\')) // psql's own commands (\restrict)
+        .join('\n')
+        .replaceAll(template, SCHEMA_MARK);
+      if (shared) writeWhole(shared, statements);
+      return statements;
+    } finally {
+      await asMigration(admin, `drop schema if exists ${template} cascade`);
+      await admin.end();
+    }
+  })();
+  return postgresLatest;
+}
+
 /** A fresh database, migrated to the latest level, or to `level` (a migration's name) to test the next. */
 export async function createTestDatabase(engine: Engine, level?: string): Promise<TestDatabase> {
   const migrate = (db: Db, schema?: string) =>
     level ? migrateTo(db, level, schema) : migrateToLatest(db, schema);
   if (engine === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 's2s-test-'));
-    const url = `sqlite:${join(dir, 'test.sqlite')}`;
+    const file = join(dir, 'test.sqlite');
+    if (!level) copyFileSync(await sqliteAtLatest(), file);
+    const url = `sqlite:${file}`;
     const db = createDatabase(url);
-    await migrate(db);
+    if (level) await migrate(db);
     return {
       engine,
       db: withTestAuditKeys(db),
@@ -131,9 +232,11 @@ export async function createTestDatabase(engine: Engine, level?: string): Promis
     };
   }
   const schema = `t_${randomBytes(6).toString('hex')}`;
+  const statements = level ? undefined : await postgresAtLatest();
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  await admin.query(`create schema ${schema}`);
+  // One batch of statements runs as one transaction: the schema is made whole or not at all.
+  await admin.query(statements ? statements.replaceAll(SCHEMA_MARK, schema) : `create schema ${schema}`);
   await admin.end();
   const db = createDatabase(POSTGRES_URL, { schema });
   const dropSchema = async () => {
@@ -143,11 +246,13 @@ export async function createTestDatabase(engine: Engine, level?: string): Promis
     await asMigration(cleanup, `drop schema ${schema} cascade`);
     await cleanup.end();
   };
-  try {
-    await migrate(db, schema);
-  } catch (error) {
-    await dropSchema();
-    throw error;
+  if (!statements) {
+    try {
+      await migrate(db, schema);
+    } catch (error) {
+      await dropSchema();
+      throw error;
+    }
   }
   return {
     engine,
