@@ -53,6 +53,15 @@ describeEachEngine('A change to a file is refused when its audit event is', (dat
     return rows.map((row) => row.id);
   }
 
+  async function lostPupilStatus(id: string): Promise<string> {
+    const row = await db()
+      .selectFrom('lost_pupils')
+      .select('status')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    return row.status;
+  }
+
   async function auditCount(): Promise<number> {
     const row = await db()
       .selectFrom('audit_events')
@@ -217,16 +226,7 @@ describeEachEngine('A change to a file is refused when its audit event is', (dat
       lostPupils().forward(w.lostPupilUser, lost.record.id, input),
     );
     assert.deepEqual(await snapshot(lost.record.id), before);
-    assert.equal(
-      (
-        await db()
-          .selectFrom('lost_pupils')
-          .select('status')
-          .where('id', '=', lost.record.id)
-          .executeTakeFirstOrThrow()
-      ).status,
-      'lost',
-    );
+    assert.equal(await lostPupilStatus(lost.record.id), 'lost');
 
     const { result } = await lostPupils().forward(w.lostPupilUser, lost.record.id, input);
     const atSchool = actorOf(await makeUser(db(), 'school', { establishmentNumber: w.a2.number }));
@@ -235,21 +235,13 @@ describeEachEngine('A change to a file is refused when its audit event is', (dat
       downloads().reject(atSchool, 'ctf', result.forwarded.id, 'No such pupil on roll here'),
     );
     assert.deepEqual(await snapshot(result.forwarded.id), copy, 'the copy still waits, unrejected');
-    const record = await db()
-      .selectFrom('lost_pupils')
-      .select('status')
-      .where('id', '=', lost.record.id)
-      .executeTakeFirstOrThrow();
-    assert.equal(record.status, 'found');
+    assert.equal(await lostPupilStatus(lost.record.id), 'found');
   });
 
   test("a lost pupil's download and its confirmation: not recorded as downloaded, not found", async () => {
     const w = await world();
     const lost = await makeLostPupil(db(), stores.files, { from: school(w.a1.number) });
     const id = lost.record.id;
-    const status = async () =>
-      (await db().selectFrom('lost_pupils').select('status').where('id', '=', id).executeTakeFirstOrThrow())
-        .status;
     const { ticket } = await lostPupils().attestDownload(w.lostPupilUser, id, true);
     const before = await snapshot(id);
     await refusedWithAudit('lost-pupil-downloaded', () => lostPupils().download(w.lostPupilUser, id, ticket));
@@ -258,7 +250,7 @@ describeEachEngine('A change to a file is refused when its audit event is', (dat
     (await lostPupils().download(w.lostPupilUser, id, ticket)).stream.destroy();
     const downloaded = await snapshot(id);
     await refusedWithAudit('lost-pupil-found', () => lostPupils().confirmFound(w.lostPupilUser, id));
-    assert.deepEqual([await snapshot(id), await status()], [downloaded, 'lost']);
+    assert.deepEqual([await snapshot(id), await lostPupilStatus(id)], [downloaded, 'lost']);
   });
 
   test('a match closed as found: the case stays open, the record lost', async () => {
@@ -287,13 +279,7 @@ describeEachEngine('A change to a file is refused when its audit event is', (dat
           .where('id', '=', match.id)
           .executeTakeFirstOrThrow()
       ).status,
-      record: (
-        await db()
-          .selectFrom('lost_pupils')
-          .select('status')
-          .where('id', '=', lost.record.id)
-          .executeTakeFirstOrThrow()
-      ).status,
+      record: await lostPupilStatus(lost.record.id),
       ...(await snapshot(lost.record.id)),
     });
     const before = await state();
@@ -314,12 +300,7 @@ describeEachEngine('A change to a file is refused when its audit event is', (dat
       reviews.remove(w.lostPupilUser, [lost.record.id], 'destination-known'),
     );
     assert.deepEqual(await snapshot(lost.record.id), before);
-    const record = await db()
-      .selectFrom('lost_pupils')
-      .select('status')
-      .where('id', '=', lost.record.id)
-      .executeTakeFirstOrThrow();
-    assert.equal(record.status, 'found');
+    assert.equal(await lostPupilStatus(lost.record.id), 'found');
   });
 
   test('the purge job: a file whose purge is not audited is not marked purged, and is purged next run', async () => {
