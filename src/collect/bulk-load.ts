@@ -14,7 +14,7 @@ import { type Entry, fromBuffer, type ZipFile } from 'yauzl';
 import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { listEstablishmentsOfLa } from '../directory/repository.ts';
-import { discard, readBounded } from '../platform/bounded-read.ts';
+import { readBounded } from '../platform/bounded-read.ts';
 import { Forbidden, Invalid } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { PoolBusy } from '../platform/workers/pool.ts';
@@ -131,19 +131,11 @@ export class BulkReturnsLoader {
     content: Readable,
     replace: boolean,
   ): Promise<LoadOutcome> {
-    let details: CollectionDetails;
-    try {
-      details = await this.open(actor, collectionId);
-    } catch (error) {
-      discard(content);
-      throw error;
-    }
-    const read = await readBounded(content, RETURN_SIZE_LIMIT);
-    return this.returns.loadFile(
+    return this.returns.loadStream(
       actor,
-      details,
-      withoutFolder(originalName),
-      read.ok ? read.data : null,
+      () => this.open(actor, collectionId),
+      originalName,
+      content,
       replace,
     );
   }

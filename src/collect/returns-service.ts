@@ -281,9 +281,29 @@ export class CensusReturnsService {
     content: Readable,
     replace: boolean,
   ): Promise<LoadOutcome> {
+    return this.loadStream(
+      actor,
+      () => this.openForLoad(actor, collectionId),
+      originalName,
+      content,
+      replace,
+    );
+  }
+
+  /**
+   * A return read from `content` into the collection `open` finds (Forbidden, NotFound...: the stream is
+   * then drained unread), then checked and recorded by loadFile. The stream is always consumed.
+   */
+  async loadStream(
+    actor: Actor,
+    open: () => Promise<CollectionDetails>,
+    originalName: string,
+    content: Readable,
+    replace: boolean,
+  ): Promise<LoadOutcome> {
     let details: CollectionDetails;
     try {
-      details = await this.openForLoad(actor, collectionId);
+      details = await open();
     } catch (error) {
       discard(content);
       throw error;
