@@ -617,10 +617,15 @@ async function nationalScale(dir: string): Promise<ScaleResult> {
     // The small one first: if the large one cannot be loaded, the error says so early enough.
     for (const fraction of [...fractions].reverse()) {
       const sizeDir = mkdtempSync(join(dir, `scale-${fraction}-`));
-      const database = await seededDatabase('postgres', sizeDir, fraction);
-      sizes.unshift({ database, dir: sizeDir, expirySeconds: 0 });
+      const size = {
+        database: await seededDatabase('postgres', sizeDir, fraction),
+        dir: sizeDir,
+        expirySeconds: 0,
+      };
+      // Listed before the expiry, so that its database is dropped if the expiry fails.
+      sizes.unshift(size);
       process.stderr.write(`load: message expiry at fraction ${fraction}\n`);
-      (sizes[0] as (typeof sizes)[number]).expirySeconds = await expireMessages(sizeDir, database.url);
+      size.expirySeconds = await expireMessages(sizeDir, size.database.url);
     }
     for (const [i, size] of sizes.entries())
       size.service = await startService(size.dir, size.database.url, { name: `scale-${i}` });
