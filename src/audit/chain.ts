@@ -23,7 +23,9 @@
 // by the seal-audit job (docs/decisions.md, decision 22): sealing inside every transaction would make
 // every audited change in the country wait for one lock.
 import { createHash, type Hash } from 'node:crypto';
+import { sql } from 'kysely';
 import { inSnapshot } from '../platform/db/database.ts';
+import { type Columns, rowsTable } from '../platform/db/rows-table.ts';
 import type { AuditChainBreakRow, AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { type AuditKeys, MissingAuditKeyError } from './keys.ts';
 
@@ -327,6 +329,53 @@ export async function lockHead(trx: Executor): Promise<StoredHead> {
   );
 }
 
+type LegacySeal = Pick<AuditEventRow, 'id' | 'seq' | 'prev_hash' | 'hash'>;
+type KeyedSeal = LegacySeal &
+  Pick<AuditEventRow, 'mac' | 'mac_version' | 'mac_key_id' | 'seal_mac' | 'seal_finding'>;
+
+/** What sealing an event of the old, plain chain sets: nothing else of it changes. */
+const LEGACY_SEAL_COLUMNS: Columns<LegacySeal> = {
+  id: 'text',
+  seq: 'integer',
+  prev_hash: 'text',
+  hash: 'text',
+};
+const KEYED_SEAL_COLUMNS: Columns<KeyedSeal> = {
+  ...LEGACY_SEAL_COLUMNS,
+  mac: 'text',
+  mac_version: 'integer',
+  mac_key_id: 'text',
+  seal_mac: 'text',
+  seal_finding: 'text',
+};
+
+/**
+ * Writes a batch's seals in one statement, where one UPDATE an event made sealing take a round trip to
+ * the database per event (20 s for 20,000 events on PostgreSQL). Each event must still be unsealed: one
+ * that is not, or is gone, fails the whole batch, which seals nothing, rather than leave a gap in the chain.
+ */
+async function writeSeals<Row extends LegacySeal>(
+  trx: Executor,
+  columns: Columns<Row>,
+  rows: readonly Row[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const names = Object.keys(columns);
+  const set = names
+    .filter((name) => name !== 'id')
+    .map((name) => sql`${sql.ref(name)} = ${sql.ref(`sealed.${name}`)}`);
+  const result =
+    await sql`with sealed (${sql.join(names.map((name) => sql.ref(name)))}) as (${rowsTable(trx, columns, rows)})
+    update audit_events set ${sql.join(set)}
+    from sealed where audit_events.id = sealed.id and audit_events.seq is null`.execute(trx);
+  if (Number(result.numAffectedRows) !== rows.length) {
+    throw new Error(
+      `Sealing stopped: ${rows.length - Number(result.numAffectedRows)} of the ${rows.length} events read for ` +
+        'sealing were sealed or removed meanwhile. Nothing of the batch was sealed; the next run tries again.',
+    );
+  }
+}
+
 async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
   const head = await lockHead(trx);
   // Building on a head that fails its MAC would MAC whatever was done to it: refuse, and let verify name
@@ -374,17 +423,14 @@ async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
   let legacyThrough = head.legacyThrough;
   let { seq, hash } = head;
   let unproven = 0;
+  const legacyRows: LegacySeal[] = [];
+  const keyedRows: KeyedSeal[] = [];
   for (const event of events) {
     seq += 1;
     const previous = hash;
     if (legacy && event.mac === null && event.mac_version === null) {
       hash = chainHash(previous, seq, event);
-      await trx
-        .updateTable('audit_events')
-        .set({ seq, prev_hash: previous, hash })
-        .where('id', '=', event.id)
-        .where('seq', 'is', null)
-        .execute();
+      legacyRows.push({ id: event.id, seq, prev_hash: previous, hash });
       continue;
     }
     if (legacy) {
@@ -398,22 +444,20 @@ async function sealBatch(trx: Executor, keys: AuditKeys): Promise<SealReport> {
     // names one key; an unproven one keeps whatever MAC it came with, as evidence.
     const mac =
       finding === null && event.mac_key_id !== keys.currentId ? keys.mac(eventMacInput(event)) : event.mac;
-    await trx
-      .updateTable('audit_events')
-      .set({
-        seq,
-        prev_hash: previous,
-        hash,
-        mac,
-        mac_version: MAC_VERSION,
-        mac_key_id: keys.currentId,
-        seal_mac: keys.mac(sealMacInput(seq, hash, finding)),
-        seal_finding: finding,
-      })
-      .where('id', '=', event.id)
-      .where('seq', 'is', null)
-      .execute();
+    keyedRows.push({
+      id: event.id,
+      seq,
+      prev_hash: previous,
+      hash,
+      mac,
+      mac_version: MAC_VERSION,
+      mac_key_id: keys.currentId,
+      seal_mac: keys.mac(sealMacInput(seq, hash, finding)),
+      seal_finding: finding,
+    });
   }
+  await writeSeals(trx, LEGACY_SEAL_COLUMNS, legacyRows);
+  await writeSeals(trx, KEYED_SEAL_COLUMNS, keyedRows);
   if (legacy && events.length < SEAL_BATCH) {
     legacy = false;
     legacyThrough = seq;

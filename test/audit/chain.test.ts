@@ -280,6 +280,33 @@ describeEachEngine('audit hash chain', (database) => {
     assert.equal(Number(duplicates.rows[0]?.n), 0);
   });
 
+  test('a batch whose event is gone by the time it is sealed seals nothing, and the next run seals it all', async () => {
+    const before = await chainHead(db);
+    await record(3);
+    // The sealer reads an event that is no longer there when it writes the seals (removed meanwhile).
+    let injected = false;
+    const losingOne = db.withPlugin({
+      transformQuery: (args) => args.node,
+      transformResult: async (args) => {
+        const rows = args.result.rows as Record<string, unknown>[];
+        const first = rows[0];
+        if (!injected && first !== undefined && 'action' in first && first.seq === null) {
+          injected = true;
+          return { ...args.result, rows: [...rows, { ...first, id: randomUUID() }] };
+        }
+        return args.result;
+      },
+    });
+    await assert.rejects(sealAudit(losingOne), /4 events read for sealing were sealed or removed meanwhile/);
+    assert.equal(injected, true);
+    assert.deepEqual(await chainHead(db), before, 'the head did not move');
+    assert.equal((await verifyAudit(db)).unsealed, 3, 'no event of the batch was sealed');
+    assert.equal(await sealAudit(db), 3);
+    const result = await verifyAudit(db);
+    assert.equal(result.ok, true, JSON.stringify(result.broken));
+    assert.equal(result.checked, before.seq + 3);
+  });
+
   test('a verification while events are being sealed checks the chain as it was when it began', async () => {
     await bulkRecord(20_000, new Date(Date.UTC(2026, 10, 3)));
     await sealAudit(db);
