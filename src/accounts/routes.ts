@@ -68,6 +68,27 @@ function userUrl(id: string): string {
   return `${BASE}/${encodeURIComponent(id)}`;
 }
 
+/**
+ * The list's LA and page, as a query (empty for the whole list's first page): carried by each row's
+ * link, so that the user page leads back to the page of the list the DBA came from.
+ */
+const listPlace = z.object({
+  la: z
+    .string()
+    .regex(/^\d{3}$/)
+    .optional()
+    .catch(undefined),
+  page: z.coerce.number().int().min(2).optional().catch(undefined),
+});
+
+function listSearch({ la, page }: z.infer<typeof listPlace>): string {
+  const query = new URLSearchParams({
+    ...(la ? { la } : {}),
+    ...(page && page > 1 ? { page: String(page) } : {}),
+  }).toString();
+  return query ? `?${query}` : '';
+}
+
 export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Route[] {
   const accounts = new AccountsService(deps.db, deps.clock);
   const actorOf = (request: FastifyRequest): AccountsActor => signedInUser(request);
@@ -176,6 +197,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
             })),
           ],
           list,
+          listSearch: list ? listSearch({ la: filteredLa?.number, page: list.page }) : '',
           users: (list?.rows ?? []).map((u) => ({ ...u, roleLabel: roleLabelIn(request.language, u.role) })),
           pagination:
             list &&
@@ -241,7 +263,10 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const details = await accounts.details(signedInUser(request), idOf(request));
         return reply.page('accounts/views/user.njk', {
           title: request.t('accounts.user.title', { username: details.user.username }),
-          backLink: { href: BASE, text: request.t('accounts.user.back') },
+          backLink: {
+            href: BASE + listSearch(listPlace.parse(request.query ?? {})),
+            text: request.t('accounts.user.back'),
+          },
           ...details,
           roleLabel: roleLabelIn(request.language, details.user.role),
           refusal: details.refusal && translateMessage(request.language, details.refusal),

@@ -15,9 +15,9 @@ function newUsername(): string {
 
 /** The usernames the users list shows, in its order. */
 function listed(body: string): string[] {
-  return [...body.matchAll(/<a class="govuk-link" href="\/dba\/users\/[0-9a-f-]{36}">([^<]+)<\/a>/g)].map(
-    (match) => match[1] ?? '',
-  );
+  return [
+    ...body.matchAll(/<a class="govuk-link" href="\/dba\/users\/[0-9a-f-]{36}(?:\?[^"]*)?">([^<]+)<\/a>/g),
+  ].map((match) => match[1] ?? '');
 }
 
 describeEachEngine('User Maintenance pages', (database) => {
@@ -451,6 +451,20 @@ describeEachEngine('User Maintenance pages', (database) => {
     assert.deepEqual(listed(second.body), expected.slice(USERS_PER_PAGE));
     assert.match(second.body, /page 2 of 2/);
     assert.match(second.body, /href="\/dba\/users\?page=1"/);
+    // Each user's page leads back to the page of the list it was reached from.
+    const onSecond = expected[USERS_PER_PAGE];
+    const userLink = new RegExp(`href="(/dba/users/[^"?]+)\\?page=2">${onSecond}<`).exec(second.body);
+    assert.ok(userLink, 'the row links carry the page');
+    const userPage = await agent.get(`${userLink[1]}?page=2`);
+    assert.equal(userPage.statusCode, 200);
+    assert.match(userPage.body, /<a href="\/dba\/users\?page=2" class="govuk-back-link"/);
+    assert.match(
+      first.body,
+      new RegExp(`href="/dba/users/[^"?]+">${expected[0]}<`),
+      'page 1 links carry nothing',
+    );
+    const tampered = await agent.get(`${userLink[1]}?page=-3&la=..%2Fx`);
+    assert.match(tampered.body, /<a href="\/dba\/users" class="govuk-back-link"/);
     // A page that is not a number is the first; one past the end redirects to the last.
     assert.deepEqual(listed((await agent.get('/dba/users?page=x')).body), expected.slice(0, USERS_PER_PAGE));
     const past = await agent.get('/dba/users?page=9');
@@ -477,6 +491,13 @@ describeEachEngine('User Maintenance pages', (database) => {
     assert.match(second.body, new RegExp(`href="/dba/users\\?la=${la.number}&amp;page=1"`));
     assert.match(second.body, new RegExp(`<option value="${la.number}" selected>`), 'the LA stays chosen');
     assert.match(second.body, new RegExp(`href="/dba/users/add\\?la=${la.number}"`));
+    const userLink = new RegExp(`href="(/dba/users/[^"?]+)\\?la=${la.number}&amp;page=2">`).exec(second.body);
+    assert.ok(userLink, 'the row links carry the LA and the page');
+    const userPage = await agent.get(`${userLink[1]}?la=${la.number}&page=2`);
+    assert.match(
+      userPage.body,
+      new RegExp(`<a href="/dba/users\\?la=${la.number}&amp;page=2" class="govuk-back-link"`),
+    );
     const past = await agent.get(`/dba/users?la=${la.number}&page=99`);
     assert.equal(past.statusCode, 303);
     assert.equal(past.headers.location, `/dba/users?la=${la.number}&page=2`);
