@@ -1,27 +1,24 @@
 // Census returns through the app: the school's upload, its return page, queries and submission; the LA's
 // dashboard, notes, return and approval; the collector's list; and who is kept out when.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
-import { createTestDatabase, describeEachEngine, type TestDatabase } from '../support/databases.ts';
+import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, signedInUser, type TestApp, textOf } from '../support/web.ts';
 
-describe('census return pages', () => {
-  let database: TestDatabase;
+describeEachEngine('census return pages', (database) => {
   let t: TestApp;
   before(async () => {
-    database = await createTestDatabase('sqlite');
-    t = await createTestApp(database.db);
+    t = await createTestApp(database().db);
   });
   after(async () => {
     await t.app.close();
-    await database.drop();
   });
 
   /** A live autumn 2026 collection for a new LA, a school of it, and users of each part. */
   async function setUp() {
-    const db = database.db;
+    const db = database().db;
     const la = await makeLa(db);
     const school = await makeSchool(db, la.number, { name: `Brook Lane Primary ${la.number}` });
     const admin = await makeUser(db, 'national_admin');
@@ -154,7 +151,7 @@ describe('census return pages', () => {
     assert.equal((await s.otherAgent.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
     assert.equal((await s.otherAgent.agent.get(`/collect/collections/${s.collectionId}`)).statusCode, 404);
     assert.equal((await s.collector.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
-    const neighbour = await makeSchool(database.db, s.la.number);
+    const neighbour = await makeSchool(database().db, s.la.number);
     const otherSchool = await signedInUser(t, 'school', {
       laNumber: s.la.number,
       establishmentNumber: neighbour.number,
@@ -263,7 +260,7 @@ describe('census return pages', () => {
     const s = await setUp();
     const school = s.school.number;
     const user = await makeUser(
-      database.db,
+      database().db,
       'school',
       { laNumber: s.la.number, establishmentNumber: school },
       { language: 'cy' },
@@ -316,7 +313,7 @@ describe('census return pages', () => {
     const after = await agent.get(`/collect/returns/${id}`);
     assert.match(after.body, /Mae eich ffurflen wedi’i chyflwyno i’ch awdurdod lleol/);
 
-    const laUser = await makeUser(database.db, 'la_user', { laNumber: s.la.number }, { language: 'cy' });
+    const laUser = await makeUser(database().db, 'la_user', { laNumber: s.la.number }, { language: 'cy' });
     const la = new Agent(t.app);
     await la.signIn(laUser.username);
     const dashboard = await la.get(`/collect/collections/${s.collectionId}`);
@@ -354,7 +351,7 @@ describe('census return pages', () => {
     };
     for (const language of ['en', 'cy'] as const) {
       const user = await makeUser(
-        database.db,
+        database().db,
         'school',
         { laNumber: s.la.number, establishmentNumber: school },
         { language },
@@ -389,8 +386,8 @@ describe('census return pages', () => {
     const toBulk = await s.laUser.agent.get(`/collect/collections/${s.collectionId}/upload`);
     assert.equal(toBulk.statusCode, 302);
     assert.equal(toBulk.headers.location, `/collect/collections/${s.collectionId}/bulk-upload`);
-    const otherLa = await makeLa(database.db);
-    const otherSchool = await makeSchool(database.db, otherLa.number);
+    const otherLa = await makeLa(database().db);
+    const otherSchool = await makeSchool(database().db, otherLa.number);
     const outsider = await signedInUser(t, 'school', {
       laNumber: otherLa.number,
       establishmentNumber: otherSchool.number,
