@@ -8,8 +8,9 @@
 // recorded of them, never their MACs, so they need no key. Hashes never change, so neither do the
 // anchors noted. A batch per transaction, each row changed only if it still holds what
 // was read: safe to run twice at once, to stop, and to run again.
-import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
+import { type Columns, rowsTable, sameValue } from '../platform/db/rows-table.ts';
 import type { AuditEventRow, Database, Db, Executor } from '../platform/db/schema.ts';
 import {
   breakHash,
@@ -144,6 +145,49 @@ function failure(keys: AuditKeys, event: AuditEventRow, keyId: string): string |
   return null;
 }
 
+interface RemacCells {
+  id: string;
+  read_key: string;
+  read_mac: string | null;
+  read_seal_mac: string | null;
+  read_seq: number | null;
+  read_hash: string | null;
+  mac: string | null;
+  mac_key_id: string;
+  seal_mac: string | null;
+}
+
+const REMAC_COLUMNS: Columns<RemacCells> = {
+  id: 'text',
+  read_key: 'text',
+  read_mac: 'text',
+  read_seal_mac: 'text',
+  read_seq: 'integer',
+  read_hash: 'text',
+  mac: 'text',
+  mac_key_id: 'text',
+  seal_mac: 'text',
+};
+
+/**
+ * Writes a batch's new MACs in one statement, each event's only if it still holds what was read (its key,
+ * MACs, number and hash): a run at the same moment that re-MACed it first, or a sealer that sealed it
+ * since, wins, and that event is left. Returns the ids of the events changed.
+ */
+async function writeRemacs(tx: Executor, rows: readonly RemacCells[]): Promise<Set<string>> {
+  const names = Object.keys(REMAC_COLUMNS);
+  const held = (column: string) =>
+    sameValue(sql.ref(`audit_events.${column}`), sql.ref(`remac.read_${column}`));
+  const result = await sql<{ id: string }>`
+    with remac (${sql.join(names.map((name) => sql.ref(name)))}) as (${rowsTable(tx, REMAC_COLUMNS, rows)})
+    update audit_events set mac = remac.mac, mac_key_id = remac.mac_key_id, seal_mac = remac.seal_mac
+    from remac
+    where audit_events.id = remac.id and audit_events.mac_key_id = remac.read_key
+      and ${held('mac')} and ${held('seal_mac')} and ${held('seq')} and ${held('hash')}
+    returning audit_events.id as id`.execute(tx);
+  return new Set(result.rows.map((row) => row.id));
+}
+
 export interface RemacOptions {
   batchSize: number;
   /** Called in each batch's transaction with what it re-MACed (rotation records an audit event). */
@@ -209,31 +253,27 @@ export async function remacAudit(db: Db, keys: AuditKeys, options: RemacOptions)
     if (remacs.length === 0) continue;
     const counts = await db.transaction().execute(async (tx) => {
       const done: Record<string, number> = {};
-      for (const { event, keyId } of remacs) {
-        const proven = event.seq === null || event.seal_finding === null;
-        const result = await tx
-          .updateTable('audit_events')
-          .set({
+      const changed = await writeRemacs(
+        tx,
+        remacs.map(({ event, keyId }) => {
+          const proven = event.seq === null || event.seal_finding === null;
+          return {
+            id: event.id,
+            read_key: keyId,
+            read_mac: event.mac,
+            read_seal_mac: event.seal_mac,
+            read_seq: event.seq === null ? null : Number(event.seq),
+            read_hash: event.hash,
             mac: proven ? keys.mac(eventMacInput(event)) : event.mac,
             mac_key_id: current,
             seal_mac:
               event.seq === null
                 ? null
                 : keys.mac(sealMacInput(Number(event.seq), String(event.hash), event.seal_finding)),
-          })
-          .where('id', '=', event.id)
-          .where('mac_key_id', '=', keyId)
-          .where((eb) =>
-            eb.and([
-              event.mac === null ? eb('mac', 'is', null) : eb('mac', '=', event.mac),
-              event.seal_mac === null ? eb('seal_mac', 'is', null) : eb('seal_mac', '=', event.seal_mac),
-              event.seq === null ? eb('seq', 'is', null) : eb('seq', '=', event.seq),
-              event.hash === null ? eb('hash', 'is', null) : eb('hash', '=', event.hash),
-            ]),
-          )
-          .executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 1) done[keyId] = (done[keyId] ?? 0) + 1;
-      }
+          };
+        }),
+      );
+      for (const { event, keyId } of remacs) if (changed.has(event.id)) done[keyId] = (done[keyId] ?? 0) + 1;
       if (Object.keys(done).length > 0) await options.recorded?.(tx, done);
       return done;
     });

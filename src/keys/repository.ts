@@ -2,6 +2,7 @@
 // beside the id of the key that wrapped it.
 import { sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
+import { type Columns, rowsTable, sameValue } from '../platform/db/rows-table.ts';
 import type { Executor } from '../platform/db/schema.ts';
 
 export const SEALED_TABLES = ['transfers', 'census_returns', 'two_factor_secrets'] as const;
@@ -60,25 +61,53 @@ export async function wrappedKeysNotUnder(
   }));
 }
 
+/** A row's data key wrapped again: the row as it was read, and its new wrapping. */
+export interface Rewrap {
+  row: WrappedKeyRow;
+  next: { wrappedKey: string; masterKeyId: string };
+}
+
+interface RewrapCells {
+  key: string;
+  read_wrapped: string;
+  read_master: string | null;
+  wrapped: string;
+  master: string;
+}
+
+const REWRAP_COLUMNS: Columns<RewrapCells> = {
+  key: 'text',
+  read_wrapped: 'text',
+  read_master: 'text',
+  wrapped: 'text',
+  master: 'text',
+};
+
 /**
- * Replaces a row's wrapped data key, only if it is still the one read (under the same master key): a
- * run at the same moment that re-wrapped it first, or a purge that removed it, wins, and this changes
- * nothing. Returns whether the row was changed.
+ * Replaces the rows' wrapped data keys in one statement, each only if it is still the one read (under
+ * the same master key): a run at the same moment that re-wrapped it first, or a purge that removed it,
+ * wins, and that row is left. Returns the keys of the rows changed.
  */
-export async function replaceWrappedKey(
+export async function replaceWrappedKeys(
   db: Executor,
   table: SealedTable,
-  row: WrappedKeyRow,
-  next: { wrappedKey: string; masterKeyId: string },
-): Promise<boolean> {
-  const result = await db
-    .updateTable(table)
-    .set({ wrapped_key: next.wrappedKey, master_key_id: next.masterKeyId })
-    .where(sql.ref(KEY_COLUMN[table]), '=', row.key)
-    .where('wrapped_key', '=', row.wrappedKey)
-    .where((eb) =>
-      row.masterKeyId === null ? eb('master_key_id', 'is', null) : eb('master_key_id', '=', row.masterKeyId),
-    )
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  rewraps: readonly Rewrap[],
+): Promise<Set<string>> {
+  if (rewraps.length === 0) return new Set();
+  const cells = rewraps.map(({ row, next }) => ({
+    key: row.key,
+    read_wrapped: row.wrappedKey,
+    read_master: row.masterKeyId,
+    wrapped: next.wrappedKey,
+    master: next.masterKeyId,
+  }));
+  const key = sql.ref(`${table}.${KEY_COLUMN[table]}`);
+  const result = await sql<{ key: string }>`
+    with rewrap (key, read_wrapped, read_master, wrapped, master) as (${rowsTable(db, REWRAP_COLUMNS, cells)})
+    update ${sql.table(table)} set wrapped_key = rewrap.wrapped, master_key_id = rewrap.master
+    from rewrap
+    where ${key} = rewrap.key and ${sql.ref(`${table}.wrapped_key`)} = rewrap.read_wrapped
+      and ${sameValue(sql.ref(`${table}.master_key_id`), sql.ref('rewrap.read_master'))}
+    returning ${key} as key`.execute(db);
+  return new Set(result.rows.map((row) => row.key));
 }

@@ -12,7 +12,8 @@ import type { Db } from '../platform/db/schema.ts';
 import { type MasterKeyring, MissingMasterKeyError } from '../platform/storage/keyring.ts';
 import {
   countWrappedKeys,
-  replaceWrappedKey,
+  type Rewrap,
+  replaceWrappedKeys,
   SEALED_TABLES,
   type SealedTable,
   type WrappedKeyRow,
@@ -126,7 +127,7 @@ export async function rotateMasterKey(
       const rows = await wrappedKeysNotUnder(db, table, current, after, options.batchSize);
       if (rows.length === 0) break;
       after = (rows[rows.length - 1] as WrappedKeyRow).key;
-      const rewraps: { row: WrappedKeyRow; next: ReturnType<MasterKeyring['wrap']> }[] = [];
+      const rewraps: Rewrap[] = [];
       for (const row of rows) {
         try {
           rewraps.push({ row, next: keyring.wrap(keyring.unwrap(row)) });
@@ -139,8 +140,9 @@ export async function rotateMasterKey(
       if (rewraps.length === 0) continue;
       const from = await db.transaction().execute(async (tx) => {
         const replaced: Record<string, number> = {};
-        for (const { row, next } of rewraps) {
-          if (!(await replaceWrappedKey(tx, table, row, next))) continue;
+        const changed = await replaceWrappedKeys(tx, table, rewraps);
+        for (const { row } of rewraps) {
+          if (!changed.has(row.key)) continue;
           const id = row.masterKeyId ?? NO_KEY_ID;
           replaced[id] = (replaced[id] ?? 0) + 1;
         }

@@ -533,3 +533,56 @@ for (const engine of ENGINES) {
     }
   });
 }
+
+for (const engine of ENGINES) {
+  test(`two rotations at once re-MAC each audit event once, sealed or waiting to be [${engine}]`, async () => {
+    const test = await createTestDatabase(engine);
+    try {
+      const keyA = MasterKey.generate();
+      const underA = withAuditKeys(test.db, auditKeys(new MasterKeyring(keyA)));
+      const write = (count: number, day: number) =>
+        Promise.all(
+          Array.from({ length: count }, (_, i) =>
+            recordAudit(underA, {
+              at: new Date(Date.UTC(2026, 0, day, 9, i)),
+              actorUsername: `user${day}-${i}`,
+              action: 'sign-in',
+            }),
+          ),
+        );
+      await write(6, 1);
+      await sealAudit(underA, auditKeys(new MasterKeyring(keyA)));
+      await write(3, 2);
+
+      const keyB = MasterKey.generate();
+      const bWithA = new MasterKeyring(keyB, [keyA]);
+      const rotateDb = withAuditKeys(test.db, auditKeys(bWithA));
+      const clock = new ManualClock('2026-01-03T09:00:00.000Z');
+      // A batch of one, so that both runs read each event before either writes it.
+      const runs = await Promise.all(
+        [1, 2].map(() => rotateMasterKey(rotateDb, clock, bWithA, { batchSize: 1, actorUsername: 'cli' })),
+      );
+      assert.equal(
+        runs.reduce((sum, run) => sum + run.audit.remaced, 0),
+        9,
+        'each event re-MACed by one run or the other',
+      );
+      const recorded = await test.db
+        .selectFrom('audit_events')
+        .select('detail')
+        .where('action', '=', 'master-key-rotated')
+        .execute();
+      assert.equal(
+        recorded.reduce((sum, row) => sum + Number(JSON.parse(String(row.detail)).remaced ?? 0), 0),
+        9,
+      );
+      const onlyB = auditKeys(new MasterKeyring(keyB));
+      await sealAudit(rotateDb, onlyB);
+      const result = await verifyAudit(withAuditKeys(test.db, onlyB), onlyB);
+      assert.equal(result.ok, true, JSON.stringify(result));
+      assert.deepEqual(result.missingKeys, []);
+    } finally {
+      await test.drop();
+    }
+  });
+}

@@ -18,7 +18,7 @@ import type { Instance } from '../../src/backup/instance.ts';
 import { restoreBackup } from '../../src/backup/restore.ts';
 import { DataCollectionsService } from '../../src/collect/collections-service.ts';
 import { CensusReturnsService } from '../../src/collect/returns-service.ts';
-import { replaceWrappedKey, wrappedKeysNotUnder } from '../../src/keys/repository.ts';
+import { replaceWrappedKeys, wrappedKeysNotUnder } from '../../src/keys/repository.ts';
 import { keyStatus, rotateMasterKey } from '../../src/keys/rotation.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, TransferRow, UserRow } from '../../src/platform/db/schema.ts';
@@ -365,9 +365,12 @@ describeEachEngine('master key rotation', (database) => {
     const cWithB = new MasterKeyring(keyC, [keyB]);
     // What a run stopped after its first batch leaves: two data keys under C, the rest still under B.
     const firstBatch = await wrappedKeysNotUnder(db, 'transfers', keyC.id, null, 2);
-    for (const row of firstBatch) {
-      assert.equal(await replaceWrappedKey(db, 'transfers', row, cWithB.wrap(cWithB.unwrap(row))), true);
-    }
+    const changed = await replaceWrappedKeys(
+      db,
+      'transfers',
+      firstBatch.map((row) => ({ row, next: cWithB.wrap(cWithB.unwrap(row)) })),
+    );
+    assert.deepEqual([...changed].sort(), firstBatch.map((row) => row.key).sort());
     // Three transfers, the census return and the two-factor secret were under B.
     const left = 5 - firstBatch.length;
 

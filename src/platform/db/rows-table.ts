@@ -8,7 +8,7 @@
 // of all it did for the upload; and on either engine Kysely built and compiled it value by value, about
 // 5 ms of the event loop for the three such statements of each such upload (docs/benchmarks.md,
 // "Transfers").
-import { type Insertable, type RawBuilder, sql } from 'kysely';
+import { type Expression, type Insertable, type RawBuilder, sql } from 'kysely';
 import { engineOfDb } from './database.ts';
 import type { Database, Executor } from './schema.ts';
 
@@ -57,6 +57,11 @@ export function isAnyOf(db: Executor, column: string, values: readonly string[])
   return engineOfDb(db) === 'postgres'
     ? sql<boolean>`${sql.ref(column)} = any(${values}::text[])`
     : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
+}
+
+/** `a` and `b` are equal or both null: the test of a column against a rows table's value that may be null. */
+export function sameValue(a: Expression<unknown>, b: Expression<unknown>): RawBuilder<boolean> {
+  return sql<boolean>`(${a} = ${b} or (${a} is null and ${b} is null))`;
 }
 
 /** Inserts `rows` into `table`, in one statement. */
