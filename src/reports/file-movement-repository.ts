@@ -173,12 +173,16 @@ function reportIds(
   return others.reduce((all, side) => all.union(side), first);
 }
 
+/** The query of how many files the report holds (exported for the test of its plan). */
+export function movementCountQuery(db: Executor, query: MovementQuery) {
+  return db
+    .selectFrom(reportIds(db, query).as('r'))
+    .select((eb) => eb.fn.countAll<string | number>().as('files'));
+}
+
 /** How many files the report holds. */
 export async function countMovements(db: Executor, query: MovementQuery): Promise<number> {
-  const row = await db
-    .selectFrom(reportIds(db, query).as('r'))
-    .select((eb) => eb.fn.countAll<string | number>().as('files'))
-    .executeTakeFirst();
+  const row = await movementCountQuery(db, query).executeTakeFirst();
   return toCount(row?.files);
 }
 

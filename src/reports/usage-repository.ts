@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import { londonDate } from '../platform/dates.ts';
 import { toCount } from '../platform/db/database.ts';
+import { isAnyOf } from '../platform/db/rows-table.ts';
 import type { Executor } from '../platform/db/schema.ts';
 import { OFFERED_SCANS } from '../transfers/download-listing.ts';
 
@@ -38,12 +39,14 @@ const COLUMNS = {
   la: { source: 'source_la', dest: 'dest_la' },
 } as const;
 
-/** One row per school or LA, in the order given; each file counted by when it was uploaded. */
-export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]> {
+/**
+ * The report's two queries, each grouped by school or LA: the CTFs they uploaded, and those sent to them
+ * (exported for the test of their plans).
+ */
+export function usageQueries(db: Executor, query: UsageQuery) {
   const codes = query.units.map((u) => u.code);
-  if (codes.length === 0) return [];
   const { source, dest } = COLUMNS[query.by];
-  let sentQuery = db
+  let sent = db
     .selectFrom('transfers')
     .select((eb) => [
       `${source} as unit`,
@@ -51,13 +54,13 @@ export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]
       eb.fn.sum<string | number>('pupil_count').as('pupils'),
     ])
     .where('category', '=', 'ctf')
-    .where(source, 'in', codes)
+    .where(isAnyOf(db, source, codes))
     // Uploaded by a school: an LA's own CTFs are not its schools' (LA notes §7.1), in either kind of row.
     .where('source_school', 'is not', null)
     .where('forwarded_from', 'is', null)
     .where('uploaded_at', '<', query.until);
-  if (query.since) sentQuery = sentQuery.where('uploaded_at', '>=', query.since);
-  let receivedQuery = db
+  if (query.since) sent = sent.where('uploaded_at', '>=', query.since);
+  let received = db
     .selectFrom('transfers')
     .select((eb) => [
       `${dest} as unit`,
@@ -75,14 +78,18 @@ export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]
     ])
     .where('category', '=', 'ctf')
     .where('dest_kind', '=', 'school')
-    .where(dest, 'in', codes)
+    .where(isAnyOf(db, dest, codes))
     .where('scan_status', 'in', OFFERED_SCANS)
     .where('uploaded_at', '<', query.until);
-  if (query.since) receivedQuery = receivedQuery.where('uploaded_at', '>=', query.since);
-  const [sent, received] = await Promise.all([
-    sentQuery.groupBy(source).execute(),
-    receivedQuery.groupBy(dest).execute(),
-  ]);
+  if (query.since) received = received.where('uploaded_at', '>=', query.since);
+  return { sent: sent.groupBy(source), received: received.groupBy(dest) };
+}
+
+/** One row per school or LA, in the order given; each file counted by when it was uploaded. */
+export async function usage(db: Executor, query: UsageQuery): Promise<UsageRow[]> {
+  if (query.units.length === 0) return [];
+  const queries = usageQueries(db, query);
+  const [sent, received] = await Promise.all([queries.sent.execute(), queries.received.execute()]);
   const sentBy = new Map(sent.map((row) => [row.unit, row]));
   const receivedBy = new Map(received.map((row) => [row.unit, row]));
   return query.units.map((unit) => {
@@ -122,32 +129,45 @@ function londonMonthOf(hour: string): string {
   return londonDate(new Date(`${hour}:00:00.000Z`)).slice(0, 7);
 }
 
+/**
+ * The chart's query: the CTFs uploaded by (`uploads`) or sent to the schools or LAs, by UTC hour of upload
+ * (exported for the test of its plan).
+ */
+export function monthlyVolumeQuery(db: Executor, query: UsageQuery, uploads: boolean) {
+  const { source, dest } = COLUMNS[query.by];
+  let q = db
+    .selectFrom('transfers')
+    .select((eb) => [UPLOAD_HOUR.as('hour'), eb.fn.countAll<string | number>().as('files')])
+    .where('category', '=', 'ctf')
+    .where(
+      isAnyOf(
+        db,
+        uploads ? source : dest,
+        query.units.map((u) => u.code),
+      ),
+    )
+    .where('uploaded_at', '<', query.until);
+  // As the table: a forwarded copy is not an upload, nor an LA's own; only files offered to a school
+  // are received.
+  q = uploads
+    ? q.where('forwarded_from', 'is', null).where('source_school', 'is not', null)
+    : q.where('dest_kind', '=', 'school').where('scan_status', 'in', OFFERED_SCANS);
+  if (query.since) q = q.where('uploaded_at', '>=', query.since);
+  return q.groupBy(UPLOAD_HOUR);
+}
+
 /** CTFs uploaded by and sent to the schools or LAs, month by month, for the report's chart. */
 export async function monthlyVolumes(db: Executor, query: UsageQuery): Promise<MonthlyVolume[]> {
-  const codes = query.units.map((u) => u.code);
-  if (codes.length === 0) return [];
-  const { source, dest } = COLUMNS[query.by];
-  const count = async (column: typeof source | typeof dest, uploads: boolean) => {
-    let q = db
-      .selectFrom('transfers')
-      .select((eb) => [UPLOAD_HOUR.as('hour'), eb.fn.countAll<string | number>().as('files')])
-      .where('category', '=', 'ctf')
-      .where(column, 'in', codes)
-      .where('uploaded_at', '<', query.until);
-    // As the table: a forwarded copy is not an upload, nor an LA's own; only files offered to a school
-    // are received.
-    q = uploads
-      ? q.where('forwarded_from', 'is', null).where('source_school', 'is not', null)
-      : q.where('dest_kind', '=', 'school').where('scan_status', 'in', OFFERED_SCANS);
-    if (query.since) q = q.where('uploaded_at', '>=', query.since);
+  if (query.units.length === 0) return [];
+  const count = async (uploads: boolean) => {
     const byMonth = new Map<string, number>();
-    for (const row of await q.groupBy(UPLOAD_HOUR).execute()) {
+    for (const row of await monthlyVolumeQuery(db, query, uploads).execute()) {
       const month = londonMonthOf(String(row.hour));
       byMonth.set(month, (byMonth.get(month) ?? 0) + toCount(row.files));
     }
     return byMonth;
   };
-  const [uploaded, received] = await Promise.all([count(source, true), count(dest, false)]);
+  const [uploaded, received] = await Promise.all([count(true), count(false)]);
   const months = [...new Set([...uploaded.keys(), ...received.keys()])].sort();
   return months.map((month) => ({
     month,

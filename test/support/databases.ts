@@ -409,6 +409,28 @@ export async function asDatabaseWriter<T>(db: Db, change: () => Promise<T>): Pro
 }
 
 /**
+ * How a plan (queryPlan) says it reads `index` alone, never the table: SQLite's covering index,
+ * PostgreSQL's index-only scan (which it chooses once the table is vacuumed: allVisible first).
+ */
+export function readsIndexAlone(engine: Engine, index: string): RegExp {
+  return engine === 'sqlite'
+    ? new RegExp(`USING COVERING INDEX ${index}\\b`)
+    : new RegExp(`Index Only Scan using ${index}\\b`);
+}
+
+/** How a plan (queryPlan) says it reads rows of `table` itself, rather than only an index of it. */
+export function readsTable(engine: Engine, table: string): RegExp {
+  return engine === 'sqlite'
+    ? new RegExp(`(SCAN|SEARCH) ${table}\\b(?! USING COVERING INDEX)`)
+    : new RegExp(`(Seq Scan|Bitmap Heap Scan|(?<!Only )Index Scan)[^\\n]* on ${table}\\b`);
+}
+
+/** Vacuums `table` on PostgreSQL, so that its pages count as visible to all (nothing to do on SQLite). */
+export async function allVisible(db: Db, engine: Engine, table: string): Promise<void> {
+  if (engine === 'postgres') await sql`vacuum analyze ${sql.table(table)}`.execute(db);
+}
+
+/**
  * The engine's plan for a compiled query, as text (SQLite's EXPLAIN QUERY PLAN details, PostgreSQL's
  * EXPLAIN lines), for tests that a query reads through the index meant for it.
  */

@@ -71,6 +71,7 @@ import * as establishmentImportRows from './migrations/042-establishment-import-
 import * as transfersLaUploaded from './migrations/043-transfers-la-uploaded.ts';
 import * as messageCopiesSent from './migrations/044-message-copies-sent.ts';
 import * as usersListOrder from './migrations/045-users-list-order.ts';
+import * as transfersReportCovering from './migrations/046-transfers-report-covering.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -122,6 +123,7 @@ const migrations: Record<string, Migration> = {
   '043-transfers-la-uploaded': transfersLaUploaded,
   '044-message-copies-sent': messageCopiesSent,
   '045-users-list-order': usersListOrder,
+  '046-transfers-report-covering': transfersReportCovering,
 };
 
 export interface DatabaseOptions {
