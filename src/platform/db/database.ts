@@ -72,6 +72,7 @@ import * as transfersLaUploaded from './migrations/043-transfers-la-uploaded.ts'
 import * as messageCopiesSent from './migrations/044-message-copies-sent.ts';
 import * as usersListOrder from './migrations/045-users-list-order.ts';
 import * as transfersReportCovering from './migrations/046-transfers-report-covering.ts';
+import * as lostPupilsSourceCovering from './migrations/047-lost-pupils-source-covering.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -124,6 +125,7 @@ const migrations: Record<string, Migration> = {
   '044-message-copies-sent': messageCopiesSent,
   '045-users-list-order': usersListOrder,
   '046-transfers-report-covering': transfersReportCovering,
+  '047-lost-pupils-source-covering': lostPupilsSourceCovering,
 };
 
 export interface DatabaseOptions {
