@@ -94,6 +94,9 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
   const actorOf = (request: FastifyRequest): AccountsActor => signedInUser(request);
   const idOf = (request: FastifyRequest) => idParams.parse(request.params).id;
   const isNational = (request: FastifyRequest) => userReach(signedInUser(request)).kind === 'everyone';
+  /** The list's place the user page was reached from (listSearch), kept by every page and change after it. */
+  const placeOf = (request: FastifyRequest) => listSearch(listPlace.parse(request.query ?? {}));
+  const userHref = (request: FastifyRequest, id: string) => userUrl(id) + placeOf(request);
 
   const addPage = (
     reply: FastifyReply,
@@ -145,7 +148,8 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
     const roles = accounts.rolesForChange(actor, user);
     return reply.page('accounts/views/role.njk', {
       title: reply.request.t('accounts.role.title'),
-      backLink: { href: userUrl(user.id) },
+      backLink: { href: userHref(reply.request, user.id) },
+      listSearch: placeOf(reply.request),
       account: user,
       roleLabel: roleLabelIn(reply.request.language, user.role),
       roleItems: roleItems(reply.request, roles, user.role),
@@ -157,7 +161,8 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
     const user = await accounts.accountToChange(actor, id, 'password');
     return reply.page('accounts/views/password.njk', {
       title: reply.request.t('auth.change-password.title'),
-      backLink: { href: userUrl(user.id) },
+      backLink: { href: userHref(reply.request, user.id) },
+      listSearch: placeOf(reply.request),
       account: user,
       errors,
     });
@@ -239,7 +244,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
           const user = await accounts.add(actor, form);
           return reply
             .flash(request.t('accounts.add.added', { username: user.username }))
-            .redirect(userUrl(user.id));
+            .redirect(userHref(request, user.id));
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           const national = isNational(request);
@@ -263,10 +268,8 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const details = await accounts.details(signedInUser(request), idOf(request));
         return reply.page('accounts/views/user.njk', {
           title: request.t('accounts.user.title', { username: details.user.username }),
-          backLink: {
-            href: BASE + listSearch(listPlace.parse(request.query ?? {})),
-            text: request.t('accounts.user.back'),
-          },
+          backLink: { href: BASE + placeOf(request), text: request.t('accounts.user.back') },
+          listSearch: placeOf(request),
           ...details,
           roleLabel: roleLabelIn(request.language, details.user.role),
           refusal: details.refusal && translateMessage(request.language, details.refusal),
@@ -299,7 +302,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
                 role: roleLabelIn(request.language, user.role),
               }),
             )
-            .redirect(userUrl(user.id));
+            .redirect(userHref(request, user.id));
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return rolePage(reply.code(400), actor, id, error.errors);
@@ -324,7 +327,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
           const user = await accounts.resetPassword(actor, id, form);
           return reply
             .flash(request.t('accounts.password.changed', { username: user.username }))
-            .redirect(userUrl(user.id));
+            .redirect(userHref(request, user.id));
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return passwordPage(reply.code(400), actor, id, error.errors);
@@ -341,7 +344,8 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         await accounts.accountToChange(actorOf(request), idOf(request), 'two-factor');
         return reply.page('accounts/views/two-factor-reset.njk', {
           title: request.t('accounts.two-factor.title'),
-          backLink: { href: userUrl(details.user.id) },
+          backLink: { href: userHref(request, details.user.id) },
+          listSearch: placeOf(request),
           account: details.user,
           twoFactor: details.twoFactor,
         });
@@ -359,7 +363,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
               username: account.username,
             }),
           )
-          .redirect(userUrl(account.id));
+          .redirect(userHref(request, account.id));
       },
     },
     {
@@ -369,10 +373,11 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
       handler: async (request, reply) => {
         const details = await accounts.details(actorOf(request), idOf(request));
         await accounts.accountToChange(actorOf(request), idOf(request), 'single-sign-on');
-        if (details.singleSignOn.length === 0) return reply.redirect(userUrl(details.user.id));
+        if (details.singleSignOn.length === 0) return reply.redirect(userHref(request, details.user.id));
         return reply.page('accounts/views/single-sign-on-unlink.njk', {
           title: request.t('accounts.single-sign-on.title'),
-          backLink: { href: userUrl(details.user.id) },
+          backLink: { href: userHref(request, details.user.id) },
+          listSearch: placeOf(request),
           account: details.user,
           identities: details.singleSignOn,
         });
@@ -390,7 +395,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
               username: account.username,
             }),
           )
-          .redirect(userUrl(account.id));
+          .redirect(userHref(request, account.id));
       },
     },
     {
@@ -401,7 +406,8 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const user = await accounts.accountToChange(actorOf(request), idOf(request), 'delete');
         return reply.page('accounts/views/delete.njk', {
           title: request.t('accounts.delete.title'),
-          backLink: { href: userUrl(user.id) },
+          backLink: { href: userHref(request, user.id) },
+          listSearch: placeOf(request),
           account: user,
           roleLabel: roleLabelIn(request.language, user.role),
         });
@@ -413,7 +419,13 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
       access: 'users.manage',
       handler: async (request, reply) => {
         const user = await accounts.remove(actorOf(request), idOf(request));
-        const back = user.la_number && isNational(request) ? `${BASE}?la=${user.la_number}` : BASE;
+        // Back to the list's page the DBA came from, or to the deleted user's LA in the national list.
+        const place = placeOf(request);
+        const back = place
+          ? BASE + place
+          : user.la_number && isNational(request)
+            ? `${BASE}?la=${user.la_number}`
+            : BASE;
         return reply.flash(request.t('accounts.delete.deleted', { username: user.username })).redirect(back);
       },
     },

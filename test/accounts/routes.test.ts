@@ -498,6 +498,21 @@ describeEachEngine('User Maintenance pages', (database) => {
       userPage.body,
       new RegExp(`<a href="/dba/users\\?la=${la.number}&amp;page=2" class="govuk-back-link"`),
     );
+    // The place is kept through a change to the account, and its deletion returns there.
+    const place = `?la=${la.number}&page=2`;
+    const userPath = userLink[1];
+    const kept = `\\?la=${la.number}&amp;page=2"`;
+    assert.match(userPage.body, new RegExp(`href="${userPath}/role${kept}`));
+    assert.match(
+      (await agent.get(`${userPath}/role${place}`)).body,
+      new RegExp(`action="${userPath}/role${kept}`),
+    );
+    const changed = await agent.post(`${userPath}/role${place}`, { role: 'la_plasc' });
+    assert.equal(changed.headers.location, `${userPath}${place}`);
+    const deletePage = await agent.get(`${userPath}/delete${place}`);
+    assert.match(deletePage.body, new RegExp(`href="${userPath}${kept}>Cancel<`));
+    const deleted = await agent.post(`${userPath}/delete${place}`, {});
+    assert.equal(deleted.headers.location, `/dba/users${place}`);
     const past = await agent.get(`/dba/users?la=${la.number}&page=99`);
     assert.equal(past.statusCode, 303);
     assert.equal(past.headers.location, `/dba/users?la=${la.number}&page=2`);
