@@ -73,6 +73,7 @@ import * as messageCopiesSent from './migrations/044-message-copies-sent.ts';
 import * as usersListOrder from './migrations/045-users-list-order.ts';
 import * as transfersReportCovering from './migrations/046-transfers-report-covering.ts';
 import * as lostPupilsSourceCovering from './migrations/047-lost-pupils-source-covering.ts';
+import * as reportTablesVacuumedSooner from './migrations/048-report-tables-vacuumed-sooner.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -126,6 +127,7 @@ const migrations: Record<string, Migration> = {
   '045-users-list-order': usersListOrder,
   '046-transfers-report-covering': transfersReportCovering,
   '047-lost-pupils-source-covering': lostPupilsSourceCovering,
+  '048-report-tables-vacuumed-sooner': reportTablesVacuumedSooner,
 };
 
 export interface DatabaseOptions {
