@@ -376,7 +376,16 @@ export class CensusReturnsService {
     if (nameProblems.length > 0) return refuse(nameProblems, NAME_ADVICE);
     if (!establishment) return refuse([message('collect.refused.not-in-directory', { school })], NAME_ADVICE);
 
-    // 2. Replacing a return needs the uploader's say-so (census guide: "Please take care").
+    // 2. The size: a file too large is never loaded, so it is refused as such before asking to confirm a
+    // replacement.
+    if (data === null) {
+      return refuse(
+        [message('collect.refused.too-large', { mb: RETURN_SIZE_LIMIT / 1024 / 1024 })],
+        message('collect.refused.too-large-advice'),
+      );
+    }
+
+    // 3. Replacing a return needs the uploader's say-so (census guide: "Please take care").
     const current = await currentReturn(this.deps.db, collection.id, school);
     if (current && !replace) {
       return refuse(
@@ -392,13 +401,7 @@ export class CensusReturnsService {
       );
     }
 
-    // 3. The size and the content.
-    if (data === null) {
-      return refuse(
-        [message('collect.refused.too-large', { mb: RETURN_SIZE_LIMIT / 1024 / 1024 })],
-        message('collect.refused.too-large-advice'),
-      );
-    }
+    // 4. The content.
     if (data.length === 0) return refuse([message('collect.refused.empty')], CONTENT_ADVICE);
     // The LAs a return may come from are the directory's: it is what this service knows to be current.
     const las = await listLocalAuthorities(this.deps.db);
@@ -449,7 +452,7 @@ export class CensusReturnsService {
       );
     }
 
-    // 4. The rules' findings (checked above), then the file stored and the version recorded in one
+    // 5. The rules' findings (checked above), then the file stored and the version recorded in one
     // transaction.
     return this.store(actor, details, {
       filename,

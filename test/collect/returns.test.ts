@@ -809,6 +809,13 @@ describeEachEngine('census returns', (database) => {
     const fixedXml = censusReturnXml({ school, year: 2026, withQuery: true });
     const unconfirmed = await s.load(censusFilename(school, 2026, 2), fixedXml);
     assert.equal(unconfirmed.status, 'refused');
+    // A file too large to load is refused as such, not sent back to have the replace box ticked first.
+    const tooLarge = await s.load(censusFilename(school, 2026, 2), Buffer.alloc(RETURN_SIZE_LIMIT + 1, 32));
+    assert.equal(tooLarge.status, 'refused');
+    if (tooLarge.status === 'refused') {
+      assert.match(tooLarge.reasons.join(' '), /larger than 10 MB/);
+      assert.doesNotMatch(tooLarge.reasons.join(' '), /already/);
+    }
     const second = await loaded(await s.load(censusFilename(school, 2026, 2), fixedXml, true));
     assert.deepEqual([second.version, second.errors, second.queries, second.replacedVersion], [2, 0, 1, 1]);
     const old = await s.service.view(s.source, first.returnId);
