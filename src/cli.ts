@@ -8,6 +8,12 @@ import type { Config } from './config.ts';
  * orchestrator usually allows before it kills a process, so the service closes cleanly either way.
  */
 const SHUTDOWN_JOB_WAIT_MS = 20_000;
+/**
+ * Then how long it lets the requests in progress finish before it closes their connections: without a
+ * bound, a request whose body never ends (or a connection busy at the moment) held the process for
+ * Fastify's keep-alive timeout of 72 s or more, past what an orchestrator allows.
+ */
+const SHUTDOWN_REQUEST_WAIT_MS = 5_000;
 
 async function usage(): Promise<string> {
   const [accounts, directory, transfers, upn, ctf, census, jobs, audit, backup, keys, demo] =
@@ -77,7 +83,15 @@ async function main(argv: string[]): Promise<number> {
             `stopping with jobs still running after ${SHUTDOWN_JOB_WAIT_MS / 1000} s: another process takes each over once its lease has passed`,
           );
         }
-        await app.close();
+        const closing = app.close();
+        const cutOff = setTimeout(() => {
+          deps.logger.warn(
+            `closing the connections still open after ${SHUTDOWN_REQUEST_WAIT_MS / 1000} s of stopping`,
+          );
+          app.server.closeAllConnections();
+        }, SHUTDOWN_REQUEST_WAIT_MS);
+        await closing;
+        clearTimeout(cutOff);
         deps.mailer.close();
         // A job still running holds a database connection, which would hold up destroy().
         if (unfinished.length === 0) await deps.db.destroy();
