@@ -125,7 +125,7 @@ export interface ScaleResult {
   fractions: [number, number];
   seeded: [Record<string, number>, Record<string, number>];
   seedSeconds: [number, number];
-  /** The first message expiry after the load, run to its end before the services start. */
+  /** The first message expiry after the load, run to its end, and the VACUUM ANALYZE after it: before the services start. */
   expirySeconds: [number, number];
   rounds: number;
   pages: ScalePage[];

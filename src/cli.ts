@@ -10,8 +10,8 @@ import type { Config } from './config.ts';
 const SHUTDOWN_JOB_WAIT_MS = 20_000;
 /**
  * Then how long it lets the requests in progress finish before it closes their connections: without a
- * bound, a request whose body never ends (or a connection busy at the moment) held the process for
- * Fastify's keep-alive timeout of 72 s or more, past what an orchestrator allows.
+ * bound, a connection busy at that moment held the process for up to Fastify's keep-alive timeout (72 s),
+ * and a request whose body never ends for ever, past what an orchestrator allows.
  */
 const SHUTDOWN_REQUEST_WAIT_MS = 5_000;
 
