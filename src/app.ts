@@ -66,6 +66,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     logger: deps.logger,
     cookieSecret: deps.cookieSecret,
     trustProxy: deps.config.trustProxy,
+    requestLimits: deps.config.requestLimits,
     pageContext: (request, path) => ({ ...pageContext(request, path), newMessages: request.newMessages }),
     rememberLanguage: rememberLanguage(deps.auth),
     // One byte past the largest limit: enough for the upload service to see a file is too large.

@@ -37,6 +37,18 @@ const environmentSchema = z.object({
   MASTER_KEY_PREVIOUS_FILES: z.string().optional(),
   COOKIE_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TRUST_PROXY: flag.default(false),
+  REQUEST_IDLE_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(3600, 'must be at most 3600')
+    .default(120),
+  REQUEST_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(24 * 3600, 'must be at most 86400')
+    .default(1800),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_IDLE_MINUTES: z.coerce
     .number()
@@ -132,6 +144,12 @@ export interface Config {
    */
   cookieSecret: string | null;
   trustProxy: boolean;
+  /**
+   * How long a request may send nothing (idle) and how long it may take to arrive in full (its whole
+   * body) before its connection is closed: stalled or trickling clients would otherwise hold the node's
+   * connections and the upload buffers for ever (Fastify sets neither).
+   */
+  requestLimits: { idleSeconds: number; timeoutSeconds: number };
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   session: { idleMinutes: number; absoluteHours: number };
   signIn: { maxFailures: number; lockMinutes: number };
@@ -266,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     cookieSecret: e.COOKIE_SECRET ?? null,
     trustProxy: e.TRUST_PROXY,
+    requestLimits: { idleSeconds: e.REQUEST_IDLE_SECONDS, timeoutSeconds: e.REQUEST_TIMEOUT_SECONDS },
     logLevel: e.LOG_LEVEL,
     session: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
     signIn: { maxFailures: e.SIGN_IN_MAX_FAILURES, lockMinutes: e.SIGN_IN_LOCK_MINUTES },

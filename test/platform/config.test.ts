@@ -163,6 +163,19 @@ test('the S3 store refuses to start without a bucket or with half a key', () => 
   );
 });
 
+test('requests: the seconds one may send nothing, and may take to arrive, before its connection closes', () => {
+  assert.deepEqual(loadConfig({}).requestLimits, { idleSeconds: 120, timeoutSeconds: 1800 });
+  assert.deepEqual(loadConfig({ REQUEST_IDLE_SECONDS: '30', REQUEST_TIMEOUT_SECONDS: '600' }).requestLimits, {
+    idleSeconds: 30,
+    timeoutSeconds: 600,
+  });
+  assert.throws(() => loadConfig({ REQUEST_IDLE_SECONDS: '0' }), /REQUEST_IDLE_SECONDS: must be at least 1/);
+  assert.throws(
+    () => loadConfig({ REQUEST_TIMEOUT_SECONDS: '1.5' }),
+    /REQUEST_TIMEOUT_SECONDS: must be a whole number of seconds/,
+  );
+});
+
 test('content checks: a worker per core but one unless set, and the bytes that may wait for them', () => {
   const defaults = loadConfig({});
   assert.deepEqual(defaults.contentChecks, { workers: Math.max(1, availableParallelism() - 1) });

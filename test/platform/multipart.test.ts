@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createHttpServer } from '../../src/platform/web/http.ts';
 import { Agent } from '../support/web.ts';
@@ -30,6 +31,7 @@ before(async () => {
     logger: createLogger('silent'),
     cookieSecret: 'a-cookie-secret-for-the-multipart-tests',
     trustProxy: false,
+    requestLimits: loadConfig({}).requestLimits,
     pageContext: () => ({}),
     multipart: { maxFileBytes: 1024, maxFiles: 5 },
   });

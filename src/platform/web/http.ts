@@ -73,6 +73,8 @@ export interface HttpOptions {
   logger: Logger;
   cookieSecret: string;
   trustProxy: boolean;
+  /** Seconds a request may send nothing, and may take to arrive in full, before its connection closes. */
+  requestLimits: { idleSeconds: number; timeoutSeconds: number };
   /** Context every page gets from the request: the signed-in user and their menu. `path`: the page's. */
   pageContext: (request: FastifyRequest, path: string) => Record<string, unknown>;
   /** Multipart forms (file uploads): the largest file in bytes, and the most files in one form. */
@@ -128,6 +130,7 @@ export function bearerToken(request: FastifyRequest): string | undefined {
 }
 
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
+  const requestTimeoutMs = options.requestLimits.timeoutSeconds * 1000;
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
     // The one proxy in front (the load balancer), not every hop: with `true` the client's address would
@@ -136,6 +139,18 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     trustProxy: options.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
+    // A request that sends nothing for idleSeconds loses its connection (Node's socket timeout, which
+    // also ends a response its client stopped reading); one still arriving after timeoutSeconds gets a
+    // 408 and loses it. Neither counts the time the service takes to answer once the request has come.
+    connectionTimeout: options.requestLimits.idleSeconds * 1000,
+    requestTimeout: requestTimeoutMs,
+    http: {
+      // Node's defaults when it is given the request timeout itself (Fastify sets it later): headers
+      // within 60 s or the request timeout (a longer headers timeout stops the request timeout from
+      // applying), and the check every 30 s or a quarter of the limit, if that is sooner.
+      headersTimeout: Math.min(60_000, requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(30_000, requestTimeoutMs / 4),
+    },
   });
   const views = createViews();
   // Read now: a broken catalogue (a key defined twice, bad JSON) stops the service at start.

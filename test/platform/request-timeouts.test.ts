@@ -1,0 +1,92 @@
+// A running node does not wait for ever on a client that stops sending: a request that sends nothing for
+// REQUEST_IDLE_SECONDS, or has not finished arriving after REQUEST_TIMEOUT_SECONDS, loses its connection
+// (and whatever of its body was held), so a few slow or stalled clients cannot hold the node's
+// connections and memory. Fastify sets neither limit by default.
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { after, before, test } from 'node:test';
+import { type RunningService, startService } from '../e2e/browser.ts';
+
+let node: RunningService;
+
+before(async () => {
+  node = await startService({
+    LOG_LEVEL: 'silent',
+    SCHEDULER: 'off',
+    REQUEST_IDLE_SECONDS: '1',
+    REQUEST_TIMEOUT_SECONDS: '3',
+  });
+});
+
+after(async () => {
+  await node.stop();
+});
+
+/** A connection to the node, and whether the node has closed it and what it answered. */
+async function openConnection(): Promise<{ socket: Socket; closed: Promise<string> }> {
+  const { hostname, port } = new URL(node.baseUrl);
+  const socket = connect(Number(port), hostname);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let answer = '';
+  socket.on('data', (chunk: Buffer) => {
+    answer += chunk.toString('latin1');
+  });
+  socket.on('error', () => {});
+  const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(answer)));
+  return { socket, closed };
+}
+
+/** Waits for `closed`, or gives up after `seconds` and ends the connection itself (the test then fails). */
+async function closedByTheNode(
+  connection: { socket: Socket; closed: Promise<string> },
+  seconds: number,
+): Promise<{ byTheNode: boolean; answer: string }> {
+  let gaveUp = false;
+  const giveUp = setTimeout(() => {
+    gaveUp = true;
+    connection.socket.destroy();
+  }, seconds * 1000);
+  const answer = await connection.closed;
+  clearTimeout(giveUp);
+  return { byTheNode: !gaveUp, answer };
+}
+
+const FORM_HEAD =
+  'POST /sign-in HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n' +
+  'Content-Length: 1000\r\n\r\n';
+
+// The give-up times only stop a hang: without the limits the node holds these connections for ever.
+test('a request that stops sending part way through its body loses its connection', {
+  timeout: 60_000,
+}, async () => {
+  const connection = await openConnection();
+  connection.socket.write(`${FORM_HEAD}abc`);
+  const { byTheNode, answer } = await closedByTheNode(connection, 30);
+  assert.equal(byTheNode, true, 'the node still held the stalled request 30 s later');
+  // Closed for being idle, before the whole request's time (which answers 408) was up.
+  assert.equal(answer, '');
+  assert.equal((await fetch(`${node.baseUrl}/healthz`)).status, 200, 'the node answers others');
+});
+
+test('a request whose body trickles in, never idle, loses its connection when its time is up', {
+  timeout: 60_000,
+}, async () => {
+  const connection = await openConnection();
+  connection.socket.write(FORM_HEAD);
+  // A byte every 200 ms, well inside the idle limit: the 1,000 bytes would take 200 s.
+  let sent = 0;
+  const trickle = setInterval(() => {
+    if (!connection.socket.destroyed) connection.socket.write('a');
+    sent += 1;
+  }, 200);
+  const { byTheNode, answer } = await closedByTheNode(connection, 30);
+  clearInterval(trickle);
+  assert.equal(byTheNode, true, 'the node still held the trickling request 30 s later');
+  assert.ok(sent < 1000, 'the body was cut off before it was complete');
+  assert.match(answer, /^HTTP\/1\.1 408 /, 'the node answered 408 Request Timeout');
+});
+
+test('a request sent in good time is answered as usual', async () => {
+  const response = await fetch(`${node.baseUrl}/sign-in`);
+  assert.equal(response.status, 200);
+});
