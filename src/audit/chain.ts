@@ -25,7 +25,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { sql } from 'kysely';
 import { inSnapshot } from '../platform/db/database.ts';
-import { type Columns, rowsTable } from '../platform/db/rows-table.ts';
+import { type Columns, updateFromRows } from '../platform/db/rows-table.ts';
 import type { AuditChainBreakRow, AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { type AuditKeys, MissingAuditKeyError } from './keys.ts';
 
@@ -361,14 +361,15 @@ async function writeSeals<Row extends LegacySeal>(
   rows: readonly Row[],
 ): Promise<void> {
   if (rows.length === 0) return;
-  const names = Object.keys(columns);
-  const set = names
-    .filter((name) => name !== 'id')
-    .map((name) => sql`${sql.ref(name)} = ${sql.ref(`sealed.${name}`)}`);
-  const result =
-    await sql`with sealed (${sql.join(names.map((name) => sql.ref(name)))}) as (${rowsTable(trx, columns, rows)})
-    update audit_events set ${sql.join(set)}
-    from sealed where audit_events.id = sealed.id and audit_events.seq is null`.execute(trx);
+  const names = Object.keys(columns).filter((name) => name !== 'id') as (keyof Row & string)[];
+  const result = await updateFromRows(trx, {
+    table: 'audit_events',
+    alias: 'sealed',
+    columns,
+    rows,
+    set: Object.fromEntries(names.map((name) => [name, name])),
+    where: sql<boolean>`audit_events.id = sealed.id and audit_events.seq is null`,
+  }).execute(trx);
   if (Number(result.numAffectedRows) !== rows.length) {
     throw new Error(
       `Sealing stopped: ${rows.length - Number(result.numAffectedRows)} of the ${rows.length} events read for ` +

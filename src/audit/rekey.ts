@@ -10,7 +10,7 @@
 // was read: safe to run twice at once, to stop, and to run again.
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
-import { type Columns, rowsTable, sameValue } from '../platform/db/rows-table.ts';
+import { type Columns, sameValue, updateFromRows } from '../platform/db/rows-table.ts';
 import type { AuditEventRow, Database, Db, Executor } from '../platform/db/schema.ts';
 import {
   breakHash,
@@ -175,16 +175,18 @@ const REMAC_COLUMNS: Columns<RemacCells> = {
  * since, wins, and that event is left. Returns the ids of the events changed.
  */
 async function writeRemacs(tx: Executor, rows: readonly RemacCells[]): Promise<Set<string>> {
-  const names = Object.keys(REMAC_COLUMNS);
   const held = (column: string) =>
     sameValue(sql.ref(`audit_events.${column}`), sql.ref(`remac.read_${column}`));
-  const result = await sql<{ id: string }>`
-    with remac (${sql.join(names.map((name) => sql.ref(name)))}) as (${rowsTable(tx, REMAC_COLUMNS, rows)})
-    update audit_events set mac = remac.mac, mac_key_id = remac.mac_key_id, seal_mac = remac.seal_mac
-    from remac
-    where audit_events.id = remac.id and audit_events.mac_key_id = remac.read_key
-      and ${held('mac')} and ${held('seal_mac')} and ${held('seq')} and ${held('hash')}
-    returning audit_events.id as id`.execute(tx);
+  const update = updateFromRows(tx, {
+    table: 'audit_events',
+    alias: 'remac',
+    columns: REMAC_COLUMNS,
+    rows,
+    set: { mac: 'mac', mac_key_id: 'mac_key_id', seal_mac: 'seal_mac' },
+    where: sql<boolean>`audit_events.id = remac.id and audit_events.mac_key_id = remac.read_key
+      and ${held('mac')} and ${held('seal_mac')} and ${held('seq')} and ${held('hash')}`,
+  });
+  const result = await sql<{ id: string }>`${update} returning audit_events.id as id`.execute(tx);
   return new Set(result.rows.map((row) => row.id));
 }
 

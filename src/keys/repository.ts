@@ -2,7 +2,7 @@
 // beside the id of the key that wrapped it.
 import { sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
-import { type Columns, rowsTable, sameValue } from '../platform/db/rows-table.ts';
+import { type Columns, sameValue, updateFromRows } from '../platform/db/rows-table.ts';
 import type { Executor } from '../platform/db/schema.ts';
 
 export const SEALED_TABLES = ['transfers', 'census_returns', 'two_factor_secrets'] as const;
@@ -102,12 +102,15 @@ export async function replaceWrappedKeys(
     master: next.masterKeyId,
   }));
   const key = sql.ref(`${table}.${KEY_COLUMN[table]}`);
-  const result = await sql<{ key: string }>`
-    with rewrap (key, read_wrapped, read_master, wrapped, master) as (${rowsTable(db, REWRAP_COLUMNS, cells)})
-    update ${sql.table(table)} set wrapped_key = rewrap.wrapped, master_key_id = rewrap.master
-    from rewrap
-    where ${key} = rewrap.key and ${sql.ref(`${table}.wrapped_key`)} = rewrap.read_wrapped
-      and ${sameValue(sql.ref(`${table}.master_key_id`), sql.ref('rewrap.read_master'))}
-    returning ${key} as key`.execute(db);
+  const update = updateFromRows(db, {
+    table,
+    alias: 'rewrap',
+    columns: REWRAP_COLUMNS,
+    rows: cells,
+    set: { wrapped_key: 'wrapped', master_key_id: 'master' },
+    where: sql<boolean>`${key} = rewrap.key and ${sql.ref(`${table}.wrapped_key`)} = rewrap.read_wrapped
+      and ${sameValue(sql.ref(`${table}.master_key_id`), sql.ref('rewrap.read_master'))}`,
+  });
+  const result = await sql<{ key: string }>`${update} returning ${key} as key`.execute(db);
   return new Set(result.rows.map((row) => row.key));
 }

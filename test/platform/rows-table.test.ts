@@ -1,11 +1,18 @@
 // Rows made in JavaScript as a table in SQL (rows-table.ts): an array per column on PostgreSQL, one JSON
 // text on SQLite; either way the same rows come back, typed, in order, with their NULLs, and text that
 // looks like JSON stays text. A column tested against a list of values (one array on PostgreSQL, one JSON
-// text on SQLite) finds what is listed. Many rows go in one statement.
+// text on SQLite) finds what is listed. Many rows go in one statement, inserted or updated; an update
+// changes only the rows that still hold what they were read with.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { sql } from 'kysely';
-import { insertRows, isAnyOf, rowsTable } from '../../src/platform/db/rows-table.ts';
+import {
+  insertRows,
+  isAnyOf,
+  rowsTable,
+  sameValue,
+  updateFromRows,
+} from '../../src/platform/db/rows-table.ts';
 import { describeEachEngine } from '../support/databases.ts';
 
 describeEachEngine('rows table', (database) => {
@@ -90,5 +97,43 @@ describeEachEngine('rows table', (database) => {
       back.map((row) => ({ rows: Number(row.rows), total: Number(row.total), nulls: Number(row.nulls) })),
       [{ rows: 5000, total: (4999 * 5000) / 2, nulls: 715 }],
     );
+  });
+
+  test('rows are updated from a rows table in one statement, each only if it meets the condition', async () => {
+    const { db } = database();
+    await sql`create table rows_updated (id text, value text, note text, count integer)`.execute(db);
+    await sql`insert into rows_updated (id, value, note, count) values
+      ('a', 'old a', null, 1), ('b', 'old b', 'kept', 2), ('c', 'old c', null, 3), ('d', 'old d', null, 4)`.execute(
+      db,
+    );
+    const update = updateFromRows(db, {
+      table: 'rows_updated',
+      alias: 'change',
+      columns: { id: 'text', read_value: 'text', read_note: 'text', value: 'text', count: 'integer' },
+      rows: [
+        // Still as read (a NULL read as NULL): changed.
+        { id: 'a', read_value: 'old a', read_note: null, value: 'new a', count: 10 },
+        // Its note is no longer what was read: left.
+        { id: 'b', read_value: 'old b', read_note: null, value: 'new b', count: 20 },
+        { id: 'c', read_value: 'old c', read_note: null, value: 'new c', count: null },
+        // No such row.
+        { id: 'x', read_value: 'old x', read_note: null, value: 'new x', count: 0 },
+      ],
+      set: { value: 'value', count: 'count' },
+      where: sql<boolean>`rows_updated.id = change.id and rows_updated.value = change.read_value
+        and ${sameValue(sql.ref('rows_updated.note'), sql.ref('change.read_note'))}`,
+    });
+    const { rows: changed } = await sql<{ id: string }>`${update} returning rows_updated.id as id`.execute(
+      db,
+    );
+    assert.deepEqual(changed.map((row) => row.id).sort(), ['a', 'c']);
+    const { rows: after } = await sql<{ id: string; value: string; count: number | null }>`
+      select id, value, count from rows_updated order by id`.execute(db);
+    assert.deepEqual(after, [
+      { id: 'a', value: 'new a', count: 10 },
+      { id: 'b', value: 'old b', count: 2 },
+      { id: 'c', value: 'new c', count: null },
+      { id: 'd', value: 'old d', count: 4 },
+    ]);
   });
 });

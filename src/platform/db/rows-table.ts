@@ -1,5 +1,5 @@
-// Rows made in JavaScript, as a table in SQL: to insert many rows in one statement, and to join a query
-// to many keys at once; and a list of values to test a column against.
+// Rows made in JavaScript, as a table in SQL: to insert or update many rows in one statement, and to join
+// a query to many keys at once; and a list of values to test a column against.
 //
 // The rows go as one parameter or one per column, whatever their number, so a statement's text never
 // changes and it stays prepared: on PostgreSQL one array per column, unnested; on SQLite one JSON text
@@ -74,4 +74,30 @@ export async function insertRows<T extends keyof Database & string>(
   const names = Object.keys(columns);
   await sql`insert into ${sql.table(table)} (${sql.join(names.map((name) => sql.ref(name)))})
     ${rowsTable(db, columns, rows)}`.execute(db);
+}
+
+/**
+ * Updates `table` from `rows` in one statement: `with alias (columns) as (rows) update table set ... from
+ * alias where ...`. `set` names each column to change and the rows' column it takes; `where` joins the
+ * table to the rows (by `alias.column`) and holds any condition a row must meet to be changed. Add
+ * `returning ...` after it to learn which rows were.
+ */
+export function updateFromRows<Row>(
+  db: Executor,
+  update: {
+    table: string;
+    alias: string;
+    columns: Columns<Row>;
+    rows: readonly Row[];
+    set: Record<string, keyof Row & string>;
+    where: Expression<boolean>;
+  },
+): RawBuilder<unknown> {
+  const names = Object.keys(update.columns);
+  const set = Object.entries(update.set).map(
+    ([column, from]) => sql`${sql.ref(column)} = ${sql.ref(`${update.alias}.${from}`)}`,
+  );
+  return sql`with ${sql.id(update.alias)} (${sql.join(names.map((name) => sql.ref(name)))}) as (${rowsTable(db, update.columns, update.rows)})
+    update ${sql.table(update.table)} set ${sql.join(set)}
+    from ${sql.id(update.alias)} where ${update.where}`;
 }
