@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import type { Db, EstablishmentRow } from '../../src/platform/db/schema.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
-import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
+import { makeLa, makeSchool } from '../support/factories.ts';
+import { createTestApp, signedInUser, type TestApp, textOf } from '../support/web.ts';
 
 describeEachEngine('an upload whose client stalls', (database) => {
   let t: TestApp;
@@ -39,12 +39,10 @@ describeEachEngine('an upload whose client stalls', (database) => {
   test('loses its connection, keeps nothing, and the same file is taken when sent again', {
     timeout: 60_000,
   }, async () => {
-    const user = await makeUser(db, 'school', {
+    const { agent } = await signedInUser(t, 'school', {
       laNumber: school.number.slice(0, 3),
       establishmentNumber: school.number,
     });
-    const agent = new Agent(t.app);
-    await agent.signIn(user.username);
     await agent.get('/upload/ctf');
     const { cookie, csrfToken } = agent.session();
     const filename = `${school.number}_CTF_${dest.number}_001.XML`;
