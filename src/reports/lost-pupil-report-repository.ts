@@ -4,7 +4,7 @@
 // forwarded it to a school: lost-pupils/service.ts); found_at stays when the record is later removed.
 // The lists are read in keyset pages: a page for the report's page, every page for its CSV, in constant
 // memory (All LAs can list a million pupils).
-import type { NotNull } from 'kysely';
+import { type NotNull, sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
 import { keysetRows } from '../platform/db/keyset.ts';
 import type { Executor, LostPupilRow } from '../platform/db/schema.ts';
@@ -22,52 +22,76 @@ export interface LostPupilRange {
   until: string;
 }
 
-export interface BirthGenderCount {
+export interface CountRange extends LostPupilRange {
+  /** The day ages are counted on (YYYY-MM-DD): the report's To date. */
+  agesOn: string;
+}
+
+export interface AgeGenderCount {
   /** The LA whose schools uploaded the records, and its name. */
   la: string;
   laName: string | null;
-  dateOfBirth: string | null;
+  /** Whole years on the day, or null for no date of birth; below 0 for a birth after the day. */
+  age: number | null;
   gender: string | null;
   uploaded: number;
   /** Of those uploaded, how many had been found by the end of the range. */
   downloaded: number;
 }
 
-/** The query of lostPupilCounts (exported for the test of its plan). */
-export function lostPupilCountsQuery(db: Executor, range: LostPupilRange) {
+/**
+ * The query of lostPupilCounts (exported for the test of its plan). Ages are worked out and counted here
+ * rather than by date of birth: a date of birth and gender is nearly a group per record, so every LA's
+ * counts were one row per record in the range to send and add up (78,654 rows for 100,000 records at a
+ * tenth of the country).
+ */
+export function lostPupilCountsQuery(db: Executor, range: CountRange) {
   let query = db
     .selectFrom('lost_pupils as lp')
     .leftJoin('local_authorities as la', 'la.number', 'lp.source_la')
-    .select((eb) => [
-      'lp.source_la',
-      'la.name as la_name',
-      'lp.date_of_birth',
-      'lp.gender',
-      eb.fn.countAll<string | number>().as('uploaded'),
-      eb.fn
-        .sum<string | number>(
-          eb
-            .case()
-            .when(eb.and([eb('lp.found_at', 'is not', null), eb('lp.found_at', '<', range.until)]))
-            .then(1)
-            .else(0)
-            .end(),
-        )
-        .as('downloaded'),
-    ])
+    .select((eb) => {
+      // Dates of birth are YYYY-MM-DD (lost-pupils/ingest.ts): the years between, less one when the
+      // birthday comes later in the year (as text, so 29 February falls on 1 March in other years).
+      const birthYear = eb.cast<number>(
+        eb.fn<string>('substr', ['lp.date_of_birth', eb.lit(1), eb.lit(4)]),
+        'integer',
+      );
+      const birthday = eb.fn<string>('substr', ['lp.date_of_birth', eb.lit(6)]);
+      const beforeBirthday = eb.case().when(birthday, '>', range.agesOn.slice(5)).then(1).else(0).end();
+      const yearsBetween = eb(eb.val(Number(range.agesOn.slice(0, 4))), '-', birthYear);
+      return [
+        'lp.source_la',
+        'la.name as la_name',
+        eb(yearsBetween, '-', beforeBirthday).$castTo<number | null>().as('age'),
+        'lp.gender',
+        eb.fn.countAll<string | number>().as('uploaded'),
+        eb.fn
+          .sum<string | number>(
+            eb
+              .case()
+              .when(eb.and([eb('lp.found_at', 'is not', null), eb('lp.found_at', '<', range.until)]))
+              .then(1)
+              .else(0)
+              .end(),
+          )
+          .as('downloaded'),
+      ];
+    })
     .where('lp.uploaded_at', '<', range.until);
   if (range.la) query = query.where('lp.source_la', '=', range.la);
   if (range.since) query = query.where('lp.uploaded_at', '>=', range.since);
-  return query.groupBy(['lp.source_la', 'la.name', 'lp.date_of_birth', 'lp.gender']);
+  // The age by its name: its expression holds parameters, which PostgreSQL would number anew here. And
+  // first: no index gives its order, so PostgreSQL reads the covering index rather than one in LA order.
+  return query.groupBy([sql.ref('age'), 'lp.gender', 'lp.source_la', 'la.name']);
 }
 
-/** Records the LA's schools uploaded in the range, counted by LA, date of birth and gender. */
-export async function lostPupilCounts(db: Executor, range: LostPupilRange): Promise<BirthGenderCount[]> {
+/** Records the LA's schools uploaded in the range, counted by LA, age on the day and gender. */
+export async function lostPupilCounts(db: Executor, range: CountRange): Promise<AgeGenderCount[]> {
   const rows = await lostPupilCountsQuery(db, range).execute();
   return rows.map((row) => ({
     la: row.source_la,
     laName: row.la_name,
-    dateOfBirth: row.date_of_birth,
+    age: row.age === null ? null : Number(row.age),
     gender: row.gender,
     uploaded: toCount(row.uploaded),
     downloaded: toCount(row.downloaded),

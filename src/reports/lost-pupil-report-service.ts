@@ -110,20 +110,6 @@ function laName(number: string, name: string | null): string {
   return `${number} ${name ?? ''}`.trim();
 }
 
-/**
- * Whole years between a date of birth and a date (both YYYY-MM-DD): 29 February birthdays fall on
- * 1 March in other years. Null for no date of birth, or one after the date.
- */
-export function ageOn(dateOfBirth: string | null, on: string): number | null {
-  const birth = /^(\d{4})-(\d{2})-(\d{2})$/.exec(dateOfBirth ?? '');
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(on);
-  if (!birth || !day) return null;
-  const [by, bm, bd] = birth.slice(1).map(Number) as [number, number, number];
-  const [y, m, d] = day.slice(1).map(Number) as [number, number, number];
-  const age = y - by - (m < bm || (m === bm && d < bd) ? 1 : 0);
-  return age < 0 ? null : age;
-}
-
 interface Subject {
   /** The LA reported on, or null for every LA (the rows then name their LA). */
   la: string | null;
@@ -191,10 +177,11 @@ export class LostPupilReportService {
   /** Lost Pupil (numbers) Report: uploaded and downloaded, by age on the To date and gender. */
   async numbers(actor: Actor, criteria: LostPupilCriteria): Promise<NumbersReport> {
     const { range, subject } = await this.read(actor, criteria, []);
-    const counts = await lostPupilCounts(this.deps.db, this.rangeOf(subject, range));
+    const counts = await lostPupilCounts(this.deps.db, { ...this.rangeOf(subject, range), agesOn: range.to });
     const cells = new Map<string, NumbersRow>();
     for (const count of counts) {
-      const age = ageOn(count.dateOfBirth, range.to);
+      // A date of birth after the To date is as unknown as none.
+      const age = count.age !== null && count.age >= 0 ? count.age : null;
       const gender = genderName(count.gender) as NumbersRow['gender'];
       const la = laName(count.la, count.laName);
       const key = `${la}|${age ?? 'Unknown'}|${gender}`;

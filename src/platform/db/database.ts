@@ -74,6 +74,7 @@ import * as usersListOrder from './migrations/045-users-list-order.ts';
 import * as transfersReportCovering from './migrations/046-transfers-report-covering.ts';
 import * as lostPupilsSourceCovering from './migrations/047-lost-pupils-source-covering.ts';
 import * as reportTablesVacuumedSooner from './migrations/048-report-tables-vacuumed-sooner.ts';
+import * as lostPupilsUploadedCovering from './migrations/050-lost-pupils-uploaded-covering.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -128,6 +129,7 @@ const migrations: Record<string, Migration> = {
   '046-transfers-report-covering': transfersReportCovering,
   '047-lost-pupils-source-covering': lostPupilsSourceCovering,
   '048-report-tables-vacuumed-sooner': reportTablesVacuumedSooner,
+  '050-lost-pupils-uploaded-covering': lostPupilsUploadedCovering,
 };
 
 export interface DatabaseOptions {
