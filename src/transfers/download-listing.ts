@@ -3,7 +3,8 @@
 // sort order", handbook §4-5). Sorting happens here rather than in SQL so that both engines give the
 // same order (their collations differ on case and punctuation); the lists are one organisation's
 // waiting files, small enough to sort in memory. An LA's collected CTFs are not (they build up for years):
-// those are sorted by a few columns each (SortableListing) and only a page read in full.
+// by file name and upload time the database sorts and pages them in this same order (laCtfPageQuery); by
+// school, they are sorted here by a few columns each (SortableListing) and only a page read in full.
 import { laInboxName, laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { daysAfter } from '../platform/dates.ts';
 import type { ScanStatus, TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
@@ -188,7 +189,10 @@ export function readSort(
 
 const collator = new Intl.Collator('en-GB', { sensitivity: 'base' });
 
-/** File names in character order, ignoring case: digits before letters, _ after them. */
+/**
+ * File names in character order, ignoring case: digits before letters, _ after them. The LA's tabs are
+ * put in this order by SQL (laCtfPageQuery): a change here is a change there.
+ */
 function compareNames(a: string, b: string): number {
   const x = a.toUpperCase();
   const y = b.toUpperCase();

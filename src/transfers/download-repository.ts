@@ -1,7 +1,8 @@
 // The SQL behind Download, Previously Downloaded Files, View / Remove Files and the purge job. Each
 // function takes an Executor, so the services compose them in one transaction. Who may see a row is
 // decided twice: here, in the WHERE clause, and again in the services with parties.ts.
-import type { ExpressionBuilder, Updateable } from 'kysely';
+import { type ExpressionBuilder, sql, type Updateable } from 'kysely';
+import { inCharacterOrder, toCount } from '../platform/db/database.ts';
 import type {
   Database,
   Executor,
@@ -10,6 +11,8 @@ import type {
   TransferStatus,
   TransferTable,
 } from '../platform/db/schema.ts';
+import type { Window } from '../platform/paging.ts';
+import type { SortOrder } from './download-listing.ts';
 import type { ActorParty } from './parties.ts';
 
 type TransfersExpression = ExpressionBuilder<Database, 'transfers'>;
@@ -360,7 +363,32 @@ function notToLa(laNumber: string) {
     ]);
 }
 
-/** What an LA's CTF list is sorted and checked by: a few columns of each file, to read a page of in full. */
+/** One tab of an LA's CTFs in one state; `lostPupils` false leaves out the files sent to the database. */
+export interface LaCtfQuery {
+  tab: LaCtfTab;
+  status: TransferStatus;
+  lostPupils: boolean;
+}
+
+/**
+ * The CTFs of one tab in one state. Every column these compare is in transfers_la_ctfs_to (the LA's
+ * schools' and its own incoming files, within or from outside) and transfers_la_ctfs_from (its outgoing
+ * ones), migration 049, in the order of upload time, so a page and the count are read from them alone.
+ */
+function laCtfsIn(db: Executor, laNumber: string, query: LaCtfQuery) {
+  let q = db.selectFrom('transfers').where('category', '=', 'ctf').where('status', '=', query.status);
+  if (!query.lostPupils) q = q.where('dest_kind', '!=', 'lost-pupils');
+  switch (query.tab) {
+    case 'within':
+      return q.where(fromLa(laNumber)).where(toLa(laNumber));
+    case 'incoming':
+      return q.where(toLa(laNumber)).where(notFromLa(laNumber));
+    case 'outgoing':
+      return q.where(fromLa(laNumber)).where(notToLa(laNumber));
+  }
+}
+
+/** What an LA's CTF list is sorted by in memory: a few columns of each file, to read a page of in full. */
 const LA_CTF_KEY_COLUMNS = [
   'id',
   'filename',
@@ -378,33 +406,65 @@ const LA_CTF_KEY_COLUMNS = [
 export type LaCtfKey = Pick<TransferRow, (typeof LA_CTF_KEY_COLUMNS)[number]>;
 
 /**
- * The CTFs of one tab in one state, oldest upload first (the service sorts for display), by their keys
- * only: a collected tab holds every collected CTF of the LA's, for years. `lostPupils` false leaves out
- * the files sent to the Lost Pupils Database (only ever in the outgoing tab).
+ * Every CTF of one tab in one state, oldest upload first, by their keys only: for the sorts by school,
+ * whose names the service sorts (a collected tab holds every collected CTF of the LA's, for years).
  */
-export async function listLaCtfs(
+export async function listLaCtfs(db: Executor, laNumber: string, query: LaCtfQuery): Promise<LaCtfKey[]> {
+  return laCtfsIn(db, laNumber, query)
+    .select(LA_CTF_KEY_COLUMNS)
+    .orderBy('uploaded_at')
+    .orderBy('id')
+    .execute();
+}
+
+/** The sorts of an LA's CTF list the database gives: by file name and by upload time. */
+export interface LaCtfOrder {
+  key: 'file' | 'uploaded';
+  order: SortOrder;
+}
+
+/**
+ * The ids of one window of a tab in the list's order (sortListings): by upload time, or by file name
+ * ignoring case and then oldest first; ties by id, ascending whichever way the column is sorted. Names
+ * are compared upper-cased character by character, as the lists compare them: CTF names are ASCII
+ * (filenames.ts refuses anything else), which SQLite's upper() covers, and inCharacterOrder keeps
+ * PostgreSQL from a locale's order. Upload times (toISOString, one format) and ids (UUIDs, lower case)
+ * differ only in digits and letters at the same places, which a locale's collation orders as characters.
+ */
+export function laCtfPageQuery(
   db: Executor,
   laNumber: string,
-  query: { tab: LaCtfTab; status: TransferStatus; lostPupils: boolean },
-): Promise<LaCtfKey[]> {
-  let q = db
-    .selectFrom('transfers')
-    .select(LA_CTF_KEY_COLUMNS)
-    .where('category', '=', 'ctf')
-    .where('status', '=', query.status);
-  if (!query.lostPupils) q = q.where('dest_kind', '!=', 'lost-pupils');
-  switch (query.tab) {
-    case 'within':
-      q = q.where(fromLa(laNumber)).where(toLa(laNumber));
-      break;
-    case 'incoming':
-      q = q.where(toLa(laNumber)).where(notFromLa(laNumber));
-      break;
-    case 'outgoing':
-      q = q.where(fromLa(laNumber)).where(notToLa(laNumber));
-      break;
-  }
-  return q.orderBy('uploaded_at').orderBy('id').execute();
+  query: LaCtfQuery,
+  sort: LaCtfOrder,
+  window: Window,
+) {
+  const direction = sort.order === 'ascending' ? 'asc' : 'desc';
+  const ids = laCtfsIn(db, laNumber, query).select('id');
+  const ordered =
+    sort.key === 'file'
+      ? ids.orderBy(inCharacterOrder(db, sql<string>`upper(filename)`), direction).orderBy('uploaded_at')
+      : ids.orderBy('uploaded_at', direction);
+  return ordered.orderBy('id').limit(window.limit).offset(window.offset);
+}
+
+/** The ids of one window of a tab, in the list's order (laCtfPageQuery). */
+export async function listLaCtfPage(
+  db: Executor,
+  laNumber: string,
+  query: LaCtfQuery,
+  sort: LaCtfOrder,
+  window: Window,
+): Promise<string[]> {
+  const rows = await laCtfPageQuery(db, laNumber, query, sort, window).execute();
+  return rows.map((row) => row.id);
+}
+
+/** How many CTFs one tab holds in one state. */
+export async function countLaCtfs(db: Executor, laNumber: string, query: LaCtfQuery): Promise<number> {
+  const row = await laCtfsIn(db, laNumber, query)
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .executeTakeFirst();
+  return toCount(row?.n);
 }
 
 /** A forwarded copy its destination rejected, with the name of the file it was made from. */

@@ -56,7 +56,7 @@ import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { AppError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
-import { type Page, paged } from '../platform/paging.ts';
+import { type Page, paged, windowPage } from '../platform/paging.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import {
   destinationLabel,
@@ -72,8 +72,12 @@ import {
 } from './download-listing.ts';
 import {
   copyForwardedFrom,
+  countLaCtfs,
+  type LaCtfOrder,
+  type LaCtfQuery,
   type LaCtfTab,
   listAwaitingInLa,
+  listLaCtfPage,
   listLaCtfs,
   listRejectedForwards,
   type OrganisationNames,
@@ -284,7 +288,12 @@ export class LaMonitorService {
     this.forwarding = new ForwardService(deps);
   }
 
-  /** One tab of the monitoring page, in one state: names, schools and dates only. */
+  /**
+   * One tab of the monitoring page, in one state: names, schools and dates only. By file name or upload
+   * time (the default) the database sorts and reads one page, however many files the tab holds (a
+   * collected tab holds years); by school, every file's keys are read and sorted here, by the schools'
+   * names in the lists' order (compareBy), which neither engine's collation gives.
+   */
   async monitor(
     actor: Actor,
     tab: LaCtfTab,
@@ -294,33 +303,17 @@ export class LaMonitorService {
   ): Promise<Page<LaFileListing>> {
     const laNumber = this.laOf(actor);
     const { status, lostPupils } = LA_SHOW_INFO[show];
-    const keys = await listLaCtfs(this.deps.db, laNumber, { tab, status, lostPupils });
+    const query = { tab, status, lostPupils };
+    const shown =
+      sort.key === 'file' || sort.key === 'uploaded'
+        ? await this.pageInDatabaseOrder(laNumber, query, { key: sort.key, order: sort.order }, page)
+        : await this.pageSortedHere(laNumber, query, sort, page);
+    const rows = new Map((await transfersByIds(this.deps.db, shown.items)).map((row) => [row.id, row]));
     // Belt and braces: the query already chose only this tab's files.
-    const own = keys.filter(
-      (row) => laTabOf(row, laNumber) === tab && (lostPupils || row.dest_kind !== 'lost-pupils'),
-    );
-    const names = await organisationNames(this.deps.db, own);
-    // Every file sorted by its keys; only the page's files read in full (a collected tab holds years).
-    const sorted = sortLaListings(
-      own.map((row) => ({
-        id: row.id,
-        filename: row.filename,
-        uploadedAt: row.uploaded_at,
-        source: sourceLabel(row, names),
-        destination: destinationLabel(row, names),
-      })),
-      sort,
-    );
-    const shown = paged(sorted, page, MONITOR_PAGE_SIZE);
-    const rows = new Map(
-      (
-        await transfersByIds(
-          this.deps.db,
-          shown.items.map((file) => file.id),
-        )
-      ).map((row) => [row.id, row]),
-    );
-    const onPage = shown.items.flatMap((file) => rows.get(file.id) ?? []);
+    const onPage = shown.items
+      .flatMap((id) => rows.get(id) ?? [])
+      .filter((row) => laTabOf(row, laNumber) === tab && (lostPupils || row.dest_kind !== 'lost-pupils'));
+    const names = await organisationNames(this.deps.db, onPage);
     return { ...shown, items: this.listingsNamed(onPage, laNumber, names) };
   }
 
@@ -524,6 +517,43 @@ export class LaMonitorService {
   }
 
   // -------------------------------------------------------------------------------------------------
+
+  /** The ids of a page of a tab, sorted and paged by the database (laCtfPageQuery). */
+  private async pageInDatabaseOrder(
+    laNumber: string,
+    query: LaCtfQuery,
+    sort: LaCtfOrder,
+    page: number,
+  ): Promise<Page<string>> {
+    const found = await windowPage(page, MONITOR_PAGE_SIZE, async (window) => ({
+      rows: await listLaCtfPage(this.deps.db, laNumber, query, sort, window),
+      total: await countLaCtfs(this.deps.db, laNumber, query),
+    }));
+    return { items: found.rows, total: found.total, page: found.page, pageCount: found.pages };
+  }
+
+  /** The ids of a page of a tab sorted by school: every file's keys read, sorted by the schools' names. */
+  private async pageSortedHere(
+    laNumber: string,
+    query: LaCtfQuery,
+    sort: Sort,
+    page: number,
+  ): Promise<Page<string>> {
+    const keys = await listLaCtfs(this.deps.db, laNumber, query);
+    const names = await organisationNames(this.deps.db, keys);
+    const sorted = sortLaListings(
+      keys.map((row) => ({
+        id: row.id,
+        filename: row.filename,
+        uploadedAt: row.uploaded_at,
+        source: sourceLabel(row, names),
+        destination: destinationLabel(row, names),
+      })),
+      sort,
+    );
+    const shown = paged(sorted, page, MONITOR_PAGE_SIZE);
+    return { ...shown, items: shown.items.map((file) => file.id) };
+  }
 
   /**
    * The actor's LA, for a role with the capability. Lists refuse others (Forbidden); file actions say

@@ -410,12 +410,13 @@ export async function asDatabaseWriter<T>(db: Db, change: () => Promise<T>): Pro
 
 /**
  * How a plan (queryPlan) says it reads `index` alone, never the table: SQLite's covering index,
- * PostgreSQL's index-only scan (which it chooses once the table is vacuumed: allVisible first).
+ * PostgreSQL's index-only scan, either way along it (which it chooses once the table is vacuumed:
+ * allVisible first).
  */
 export function readsIndexAlone(engine: Engine, index: string): RegExp {
   return engine === 'sqlite'
     ? new RegExp(`USING COVERING INDEX ${index}\\b`)
-    : new RegExp(`Index Only Scan using ${index}\\b`);
+    : new RegExp(`Index Only Scan (Backward )?using ${index}\\b`);
 }
 
 /** How a plan (queryPlan) says it reads rows of `table` itself, rather than only an index of it. */

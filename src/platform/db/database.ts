@@ -9,6 +9,7 @@ import {
   type DatabaseIntrospector,
   DEFAULT_MIGRATION_TABLE,
   type Driver,
+  type Expression,
   Kysely,
   type Migration,
   type MigrationResultSet,
@@ -74,6 +75,7 @@ import * as usersListOrder from './migrations/045-users-list-order.ts';
 import * as transfersReportCovering from './migrations/046-transfers-report-covering.ts';
 import * as lostPupilsSourceCovering from './migrations/047-lost-pupils-source-covering.ts';
 import * as reportTablesVacuumedSooner from './migrations/048-report-tables-vacuumed-sooner.ts';
+import * as transfersLaCtfPages from './migrations/049-transfers-la-ctf-pages.ts';
 import * as lostPupilsUploadedCovering from './migrations/050-lost-pupils-uploaded-covering.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
@@ -129,6 +131,7 @@ const migrations: Record<string, Migration> = {
   '046-transfers-report-covering': transfersReportCovering,
   '047-lost-pupils-source-covering': lostPupilsSourceCovering,
   '048-report-tables-vacuumed-sooner': reportTablesVacuumedSooner,
+  '049-transfers-la-ctf-pages': transfersLaCtfPages,
   '050-lost-pupils-uploaded-covering': lostPupilsUploadedCovering,
 };
 
@@ -448,6 +451,15 @@ export function heldUntilCommit<DB, TB extends keyof DB, O>(
   query: SelectQueryBuilder<DB, TB, O>,
 ): SelectQueryBuilder<DB, TB, O> {
   return engineOfDb(tx) === 'postgres' ? query.forShare() : query;
+}
+
+/**
+ * `expression` (text) ordered character by character, as JavaScript compares strings of ASCII: SQLite's own
+ * order (BINARY); on PostgreSQL the collation "C", since a database made with a locale's collation
+ * (en_GB.UTF-8, say) sorts punctuation before digits and lower case beside upper.
+ */
+export function inCharacterOrder(db: Db, expression: Expression<string>): Expression<string> {
+  return engineOfDb(db) === 'postgres' ? sql<string>`${expression} collate "C"` : expression;
 }
 
 /** True when the database answers a trivial query. */
