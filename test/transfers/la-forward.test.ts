@@ -100,10 +100,28 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
   });
   /** The encrypted store, with a record of the blobs it was asked to write. */
   const puts: StoredFile[] = [];
+  /**
+   * Set, the copies wait until this many have begun: forwards run at once that have each chosen their
+   * name (before the copy), so none records its own before another has chosen, however the test is timed.
+   */
+  let copiesTogether: { expected: number; begun: number; all: Promise<void>; release: () => void } | null =
+    null;
+  const copiesWaitForEachOther = (expected: number) => {
+    let release = () => {};
+    const all = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    copiesTogether = { expected, begun: 0, all, release };
+  };
   const files = {
     get: stores.files.get.bind(stores.files),
     remove: stores.files.remove.bind(stores.files),
     put: async (content: Readable) => {
+      if (copiesTogether) {
+        copiesTogether.begun += 1;
+        if (copiesTogether.begun === copiesTogether.expected) copiesTogether.release();
+        await copiesTogether.all;
+      }
       const stored = await stores.files.put(content);
       puts.push(stored);
       return stored;
@@ -367,10 +385,13 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     });
     const count = await transfersCount(w.db);
     const copies = puts.length;
+    copiesWaitForEachOther(2);
     const outcomes = await Promise.allSettled([
       service().forward(w.laUserA, toSchool.row.id, w.a2.number),
       service().forward(w.laUserA, toLa.row.id, w.a2.number),
-    ]);
+    ]).finally(() => {
+      copiesTogether = null;
+    });
     const done = outcomes.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
     assert.equal(done.length, 1);
