@@ -25,6 +25,37 @@ const COMPONENT_TEXT_KEYS: Record<string, Record<string, string>> = {
   },
 };
 
+/**
+ * A template imported without context (`{% from "x.njk" import y %}`, as every page imports the GOV.UK
+ * components' macros) gives the same macros whatever page imports it: Nunjucks runs it again for each
+ * import of each render all the same, a new context and frame and every macro made anew, about a fifth of
+ * the CPU of a page. Its exports are kept with the template instead (a template changed on disk, in
+ * watch mode, is a new template). The macros made once are called by every page, as they were by every
+ * call within one page: each call makes its own frame and restores the one it found, and a template
+ * imported this way sees only its own variables and the globals, read when a macro runs.
+ */
+function importsRunOnce(): void {
+  type Exported = Record<string, unknown>;
+  type Done = (error: Error | null, exported: Exported | null) => void;
+  const template = nunjucks.Template.prototype as unknown as {
+    getExported(this: object, ...args: unknown[]): void;
+  };
+  const runTemplate = template.getExported;
+  const exportsOf = new WeakMap<object, Exported>();
+  template.getExported = function getExported(this: object, ...args: unknown[]) {
+    const [done] = args;
+    // Imported with context, the page's variables go in: run as Nunjucks runs it.
+    if (args.length !== 1 || typeof done !== 'function') return runTemplate.apply(this, args);
+    const kept = exportsOf.get(this);
+    if (kept) return (done as Done)(null, kept);
+    runTemplate.call(this, (error: Error | null, exported: Exported | null) => {
+      if (!error && exported) exportsOf.set(this, exported);
+      (done as Done)(error, exported);
+    });
+  };
+}
+importsRunOnce();
+
 const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const govukDist = join(srcDir, '..', 'node_modules', 'govuk-frontend', 'dist');
 
