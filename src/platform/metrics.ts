@@ -8,6 +8,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 
 export type UploadMetric = 'stored' | 'already-received' | 'refused' | 'quarantined' | 'busy';
 export type JobRunMetric = 'succeeded' | 'failed';
+/** Why the service closed a connection while a request was under way (platform/web/http.ts's limits). */
+export type CutMetric = 'idle' | 'request-timeout';
 
 /** How many items wait in each queue, by the queue's name. */
 export type QueueDepths = Record<string, number>;
@@ -24,6 +26,7 @@ export class Metrics {
   private readonly durations: Histogram<'method' | 'route' | 'status'>;
   private readonly uploads: Counter<'outcome'>;
   private readonly jobRuns: Counter<'job' | 'outcome'>;
+  private readonly cuts: Counter<'reason'>;
 
   /** `queueDepths` reads the queues from the database; a failure leaves the gauge empty, not stale. */
   constructor(queueDepths: () => Promise<QueueDepths>) {
@@ -54,6 +57,12 @@ export class Metrics {
       labelNames: ['job', 'outcome'],
       registers,
     });
+    this.cuts = new Counter({
+      name: 's2s_http_connections_cut_total',
+      help: 'Connections closed with a request under way, unanswered (so not in s2s_http_requests_total), by reason: idle (nothing sent or read for REQUEST_IDLE_SECONDS, or no answer begun in that time) or request-timeout (still arriving after REQUEST_TIMEOUT_SECONDS; answered 408).',
+      labelNames: ['reason'],
+      registers,
+    });
     new Gauge({
       name: 's2s_queue_depth',
       help: 'Items waiting, read from the database: notifications to send, files waiting for their virus scan.',
@@ -80,6 +89,10 @@ export class Metrics {
 
   jobRun(job: string, outcome: JobRunMetric): void {
     this.jobRuns.inc({ job, outcome });
+  }
+
+  connectionCut(reason: CutMetric): void {
+    this.cuts.inc({ reason });
   }
 
   /**

@@ -1,13 +1,26 @@
 // A running node does not wait for ever on a client that stops sending: a request that sends nothing for
 // REQUEST_IDLE_SECONDS, or has not finished arriving after REQUEST_TIMEOUT_SECONDS, loses its connection
 // (and whatever of its body was held), so a few slow or stalled clients cannot hold the node's
-// connections and memory. Fastify sets neither limit by default.
+// connections and memory. Fastify sets neither limit by default. /metrics counts the connections cut.
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
+import Fastify from 'fastify';
+import { Metrics } from '../../src/platform/metrics.ts';
+import { registerMetrics } from '../../src/platform/web/metrics-routes.ts';
 import { type RunningService, startService } from '../e2e/browser.ts';
 
 let node: RunningService;
+const METRICS_TOKEN = 'metrics-token-0123456789abcdef0123456789';
+
+/** The connections cut for `reason`, as /metrics counts them. */
+async function cut(reason: 'idle' | 'request-timeout'): Promise<number> {
+  const response = await fetch(`${node.baseUrl}/metrics`, {
+    headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+  });
+  const line = new RegExp(`^s2s_http_connections_cut_total\\{reason="${reason}"\\} (\\d+)$`, 'm');
+  return Number(line.exec(await response.text())?.[1] ?? 0);
+}
 
 before(async () => {
   node = await startService({
@@ -15,6 +28,7 @@ before(async () => {
     SCHEDULER: 'off',
     REQUEST_IDLE_SECONDS: '1',
     REQUEST_TIMEOUT_SECONDS: '3',
+    METRICS_TOKEN,
   });
 });
 
@@ -59,18 +73,21 @@ const FORM_HEAD =
 test('a request that stops sending part way through its body loses its connection', {
   timeout: 60_000,
 }, async () => {
+  const idleBefore = await cut('idle');
   const connection = await openConnection();
   connection.socket.write(`${FORM_HEAD}abc`);
   const { byTheNode, answer } = await closedByTheNode(connection, 30);
   assert.equal(byTheNode, true, 'the node still held the stalled request 30 s later');
   // Closed for being idle, before the whole request's time (which answers 408) was up.
   assert.equal(answer, '');
+  assert.equal(await cut('idle'), idleBefore + 1, 'counted for the operators');
   assert.equal((await fetch(`${node.baseUrl}/healthz`)).status, 200, 'the node answers others');
 });
 
 test('a request whose body trickles in, never idle, loses its connection when its time is up', {
   timeout: 60_000,
 }, async () => {
+  const timedOutBefore = await cut('request-timeout');
   const connection = await openConnection();
   connection.socket.write(FORM_HEAD);
   // A byte every 200 ms, well inside the idle limit: the 1,000 bytes would take 200 s.
@@ -84,9 +101,45 @@ test('a request whose body trickles in, never idle, loses its connection when it
   assert.equal(byTheNode, true, 'the node still held the trickling request 30 s later');
   assert.ok(sent < 1000, 'the body was cut off before it was complete');
   assert.match(answer, /^HTTP\/1\.1 408 /, 'the node answered 408 Request Timeout');
+  assert.equal(await cut('request-timeout'), timedOutBefore + 1, 'counted for the operators');
 });
 
 test('a request sent in good time is answered as usual', async () => {
   const response = await fetch(`${node.baseUrl}/sign-in`);
   assert.equal(response.status, 200);
+});
+
+test('a connection closed idle between requests (keep-alive) is not counted as cut', {
+  timeout: 60_000,
+}, async () => {
+  // The count on its own, in a server whose keep-alive time is short enough to wait for (the service's
+  // is Fastify's 72 s): the same socket timeout ends a connection kept alive after its answer.
+  const metrics = new Metrics(async () => ({}));
+  const app = Fastify({ keepAliveTimeout: 500, connectionTimeout: 1000 });
+  registerMetrics(app, metrics, METRICS_TOKEN);
+  app.get('/', async () => 'ok');
+  app.post('/', async () => 'ok');
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const counted = async (reason: string) =>
+    Number(
+      new RegExp(`^s2s_http_connections_cut_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(
+        (await metrics.exposition()).text,
+      )?.[1] ?? 0,
+    );
+  try {
+    const { port } = new URL(address);
+    // Read (resume), or a closed connection's end is never seen.
+    const kept = connect(Number(port), '127.0.0.1').resume();
+    const keptClosed = new Promise<void>((resolve) => kept.once('close', () => resolve()));
+    kept.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await keptClosed;
+    assert.equal(await counted('idle'), 0, 'kept alive, then closed idle: not a cut');
+    const stalled = connect(Number(port), '127.0.0.1').resume();
+    const stalledClosed = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
+    stalled.write('POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc');
+    await stalledClosed;
+    assert.equal(await counted('idle'), 1, 'a request under way, cut');
+  } finally {
+    await app.close();
+  }
 });

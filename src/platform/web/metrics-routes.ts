@@ -3,6 +3,7 @@
 // /metrics (404) and nothing is counted. No session or CSRF applies (it is a GET with no cookie); the
 // security headers do.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Metrics } from '../metrics.ts';
 import { bearerToken } from './http.ts';
@@ -15,6 +16,7 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics | null, t
     // The route's pattern (/api/v1/files/:id), never request.url: addresses hold ids and searches.
     metrics.httpRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
   });
+  countCuts(app, metrics);
   const expected = digest(token);
   app.get('/metrics', async (request, reply) => {
     reply.header('cache-control', 'no-store');
@@ -29,5 +31,28 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics | null, t
     }
     const { text, contentType } = await metrics.exposition();
     return reply.type(contentType).send(text);
+  });
+}
+
+/**
+ * Counts the connections the request limits close (http.ts) with a request under way: Node ends them
+ * itself, so no route answers and onResponse never runs. A connection idle between requests (keep-alive)
+ * is closed as it always was, and not counted.
+ */
+function countCuts(app: FastifyInstance, metrics: Metrics): void {
+  const underWay = new WeakMap<Socket, number>();
+  app.server.on('request', (request, response) => {
+    const socket = request.socket;
+    underWay.set(socket, (underWay.get(socket) ?? 0) + 1);
+    response.once('close', () => underWay.set(socket, (underWay.get(socket) ?? 1) - 1));
+  });
+  app.server.on('connection', (socket: Socket) => {
+    socket.on('timeout', () => {
+      if ((underWay.get(socket) ?? 0) > 0) metrics.connectionCut('idle');
+    });
+  });
+  // Beside Fastify's own handler, which answers 408 and closes the connection.
+  app.server.on('clientError', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') metrics.connectionCut('request-timeout');
   });
 }
