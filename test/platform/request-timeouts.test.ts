@@ -136,7 +136,9 @@ test('a connection closed idle between requests (keep-alive) is not counted as c
     assert.equal(await counted('idle'), 0, 'kept alive, then closed idle: not a cut');
     const stalled = connect(Number(port), '127.0.0.1').resume();
     const stalledClosed = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
-    stalled.write('POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc');
+    stalled.write(
+      'POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: text/plain\r\nContent-Length: 10\r\n\r\nabc',
+    );
     await stalledClosed;
     assert.equal(await counted('idle'), 1, 'a request under way, cut');
   } finally {
