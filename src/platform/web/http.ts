@@ -140,8 +140,8 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1024 * 1024,
     // A request that sends nothing for idleSeconds loses its connection (Node's socket timeout, which
-    // also ends a response its client stopped reading); one still arriving after timeoutSeconds gets a
-    // 408 and loses it. Neither counts the time the service takes to answer once the request has come.
+    // also ends a response its client stopped reading, or one the service takes that long to begin);
+    // one still arriving after timeoutSeconds gets a 408 and loses it (the time to answer not counted).
     connectionTimeout: options.requestLimits.idleSeconds * 1000,
     requestTimeout: requestTimeoutMs,
     http: {
