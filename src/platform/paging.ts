@@ -45,7 +45,10 @@ export async function windowPage<T>(
   list: (window: Window) => Promise<{ rows: T[]; total: number }>,
 ): Promise<WindowPage<T>> {
   const windowOf = (n: number) => ({ limit: size, offset: (n - 1) * size });
-  const asked = Math.max(1, Math.trunc(page) || 1);
+  // A page far past any list's end still asks for an offset the databases take (a 64-bit integer:
+  // beyond it SQLite says "datatype mismatch" and PostgreSQL "bigint out of range"), and is shown the last.
+  const furthest = Math.floor(Number.MAX_SAFE_INTEGER / size);
+  const asked = Math.min(Math.max(1, Math.trunc(page) || 1), furthest);
   let result = await list(windowOf(asked));
   const pages = Math.max(1, Math.ceil(result.total / size));
   if (asked > pages) result = await list(windowOf(pages));

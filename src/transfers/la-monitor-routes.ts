@@ -24,7 +24,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import type { Page } from '../platform/paging.ts';
-import { lastPageHref } from '../platform/web/pagination.ts';
+import { lastPageHref, pageQuery } from '../platform/web/pagination.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { type ForwardPlan, type ForwardResult, SCHOOL_FIELD } from './forward-service.ts';
 import {
@@ -50,10 +50,7 @@ const monitorQuery = z.object({
   show: z.string().optional(),
   sort: z.string().optional(),
   order: z.string().optional(),
-  page: z.string().optional(),
 });
-/** The list's page: of the list itself, or the one a file's page was opened from. */
-const pageQuery = z.object({ page: z.string().optional() });
 const fileParams = z.object({ laTransferId: z.string() });
 const rejectedParams = z.object({ rejectedTransferId: z.string() });
 const forwardForm = z.object({ school: z.string().default(''), confirm: z.string().optional() });
@@ -78,11 +75,6 @@ const SHOW_KEYS: Record<LaShow, { label: string; intro: string }> = {
 };
 const OFFERED = COLUMNS.map((column) => column.key);
 
-function pageNumber(value: string | undefined): number {
-  const n = Number.parseInt(value ?? '1', 10);
-  return Number.isFinite(n) && n > 0 ? n : 1;
-}
-
 /** The query that takes the list's page along ("?page=2"); nothing for the first page. */
 function listQuery(page: number): string {
   return page > 1 ? `?${new URLSearchParams({ page: String(page) }).toString()}` : '';
@@ -101,8 +93,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
   const service = new LaMonitorService(deps);
   const fileHref = (id: string, returnQuery: string) => `${UNCOLLECTED_PATH}/${id}${returnQuery}`;
   /** The list's page a file's page was opened from, as the query its links and forms carry on. */
-  const returnQueryOf = (request: FastifyRequest) =>
-    listQuery(pageNumber(pageQuery.parse(request.query ?? {}).page));
+  const returnQueryOf = (request: FastifyRequest) => listQuery(pageQuery.parse(request.query ?? {}).page);
   /** What a file's pages need to lead back to the list's page they were opened from. */
   const returnTo = (returnQuery: string) => ({ returnQuery, listHref: `${UNCOLLECTED_PATH}${returnQuery}` });
 
@@ -314,7 +305,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         const tab: LaCtfTab = isLaTab(query.tab) ? query.tab : 'within';
         const show: LaShow = isLaShow(query.show) ? query.show : 'collection';
         const sort = readSort(query.sort, query.order, OFFERED);
-        const page = await service.monitor(user, tab, show, sort, pageNumber(query.page));
+        const page = await service.monitor(user, tab, show, sort, pageQuery.parse(request.query ?? {}).page);
         const lastPage = lastPageHref(request.url, page.page);
         if (lastPage) return reply.redirect(lastPage, 303);
         const rejectedForwards = await service.rejectedForwards(user);
@@ -367,8 +358,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
       access: 'transfers.la-monitor',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const query = pageQuery.parse(request.query ?? {});
-        const page = await service.awaiting(user, pageNumber(query.page));
+        const page = await service.awaiting(user, pageQuery.parse(request.query ?? {}).page);
         const lastPage = lastPageHref(request.url, page.page);
         if (lastPage) return reply.redirect(lastPage, 303);
         return reply.page('transfers/views/la-uncollected.njk', {

@@ -303,6 +303,27 @@ describeEachEngine('LA CTF pages', (database) => {
     const uncollected = await agent.get('/download/ctf/uncollected?page=9');
     assert.equal(uncollected.statusCode, 303);
     assert.equal(uncollected.headers.location, '/download/ctf/uncollected?page=5');
+    // A page number far past any list (hand-typed, or a link's number altered): sent to a page of the
+    // list, whichever way it is sorted (read a page at a time by the database, or sorted here). Those
+    // whose window started beyond a 64-bit integer were a database error and the page "Sorry, there is a
+    // problem with the service".
+    for (const sort of ['file', 'uploaded', 'source']) {
+      for (const page of ['99999999999999999999999', '180143985094819841', '9007199254740991']) {
+        const list = `${monitor}?tab=within&sort=${sort}`;
+        const far = await agent.get(`${list}&page=${page}`);
+        assert.equal(far.statusCode, 303, `sort ${sort}, page ${page}`);
+        assert.equal(
+          (await agent.get(String(far.headers.location))).statusCode,
+          200,
+          `sort ${sort}, page ${page}`,
+        );
+      }
+    }
+    for (const page of ['99999999999999999999999', '180143985094819841']) {
+      const far = await agent.get(`/download/ctf/uncollected?page=${page}`);
+      assert.equal(far.statusCode, 303, `page ${page}`);
+      assert.equal((await agent.get(String(far.headers.location))).statusCode, 200, `page ${page}`);
+    }
   });
 
   test('the school answers Yes for a file its LA deleted after the download: not told it was collected, nor that it can download it again', async () => {
