@@ -348,10 +348,10 @@ describe('permission matrix: every route x every role x own and other organisati
   test('every page takes any page number, sort or filter in its address without an error', async () => {
     // Numbers past any list (one whose window began beyond a 64-bit integer was a database error), and
     // values no link of the service holds: each page shows something, redirects or says what is wrong.
-    const long = 'x'.repeat(5000);
+    const long = 'x'.repeat(1000);
     const queries = [
       ...['99999999999999999999999', '180143985094819841', '-1', 'x'].map((page) => `page=${page}`),
-      ...['sort', 'order', 'tab', 'show', 'la', 'status', 'type'].map((name) => `${name}=${long}`),
+      ['sort', 'order', 'tab', 'show', 'la', 'status', 'type'].map((name) => `${name}=${long}`).join('&'),
       'page=1&page=2&sort=file&sort=source&order=descending&order=ascending',
     ];
     const gets = t.app.routeTable.filter((r) => r.method === 'GET' && r.access !== 'public');
