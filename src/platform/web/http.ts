@@ -247,7 +247,9 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   });
   // Text with the null character cannot be stored (PostgreSQL refuses it in text, where it came back as
   // the server-error page) and is never meant: refused with a message, whatever the form or API call.
-  app.addHook('preValidation', async (request) => {
+  // Nothing is named by an address holding one (/dba/users/%00): not found, as any other unknown id.
+  app.addHook('preValidation', async (request, reply) => {
+    if (fieldWithNul(request.params) !== null) return reply.callNotFound();
     const field = fieldWithNul(request.body) ?? fieldWithNul(request.query);
     if (field !== null) throw new Invalid([keyedError(field, 'errors.problem.nul-character')]);
   });
