@@ -1,5 +1,6 @@
 // The accessibility check itself must be able to fail, or every journey's "no violations" means nothing;
 // nor may passing over a page built like one already checked hide a page built differently, or a menu.
+// The same check fails on a page whose script throws, or whose Content Security Policy blocks something.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertAccessible, Journey, launchBrowser, pageStructure } from './browser.ts';
@@ -95,5 +96,27 @@ test('the menu is checked once for each way it is built, whichever page it is on
     // The same page, with a menu whose second link has no words: a menu built differently, so axe runs.
     await journey.page.setContent(page('Home', [item('/', 'Home', true), item('/upload', '', false)]));
     await assert.rejects(journey.check(), /link-name/);
+  });
+});
+
+test('a page whose script throws, or whose policy blocks a script or a style, fails its check', async () => {
+  await inJourney(async (journey) => {
+    const page = (head: string, body: string) =>
+      `<html lang="en"><head><title>Scripts</title>${head}</head><body><main><h1>Scripts</h1>${body}</main></body></html>`;
+    await journey.page.setContent(page('', '<script>document.title = "Scripts";</script>'));
+    await journey.check();
+    await journey.page.setContent(page('', '<script>undefinedFunction();</script>'));
+    await assert.rejects(journey.check(), /undefinedFunction is not defined/);
+    // The next page is checked afresh: the error was the last page's.
+    await journey.page.setContent(page('', ''));
+    await journey.check();
+    const policy = (directives: string) =>
+      `<meta http-equiv="Content-Security-Policy" content="${directives}">`;
+    await journey.page.setContent(
+      page(policy("script-src 'none'"), '<script>document.title = "x";</script>'),
+    );
+    await assert.rejects(journey.check(), /Content Security Policy/);
+    await journey.page.setContent(page(policy("style-src 'none'"), '<style>h1 { color: #0b0c0c; }</style>'));
+    await assert.rejects(journey.check(), /Content Security Policy/);
   });
 });

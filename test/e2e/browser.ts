@@ -237,8 +237,16 @@ export class Journey {
   private loads = 0;
   private readonly checkedLoads = new Set<number>();
   private readonly unchecked: string[] = [];
+  /** Uncaught script errors, and what the page's Content Security Policy blocked, since the last check. */
+  private readonly scriptProblems: string[] = [];
 
   private constructor(readonly page: Page) {
+    page.on('pageerror', (error) => this.scriptProblems.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/.test(message.text())) {
+        this.scriptProblems.push(`${page.url()}: ${message.text()}`);
+      }
+    });
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) this.loads += 1;
     });
@@ -254,11 +262,18 @@ export class Journey {
   /**
    * Checks the page now shown with axe, unless one of the same structure (`pageStructure`) has passed: a
    * page that differs from it only in its words (another user's name, other dates and counts, the other
-   * language) gets the same verdict. Call after every navigation.
+   * language) gets the same verdict. Call after every navigation. Fails too on a script error or on
+   * anything the Content Security Policy blocked since the last check: a page whose scripts or styles
+   * do not run as written is not the page that was checked.
    */
   async check(): Promise<void> {
     await this.page.waitForLoadState('load');
     const structures = await pageStructure(this.page);
+    assert.deepEqual(
+      this.scriptProblems.splice(0),
+      [],
+      'script errors, or content the page’s policy blocked',
+    );
     if (!structures.every(hasPassed)) {
       await assertAccessible(this.page);
       recordPassed(structures);
