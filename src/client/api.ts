@@ -130,8 +130,36 @@ export class ApiClient {
     throw new ApiProblem(response.status, problem);
   }
 
-  async json<T>(method: string, path: string, body?: FormData): Promise<T> {
-    return (await (await this.request(method, path, body)).json()) as T;
+  /**
+   * The answer's JSON, when it is what `is` expects. Anything else (a proxy's sign-in page, another
+   * server at the address) is a ServiceError that says so, not a parser's message, and is never walked
+   * as if it were a list: one without pages would be asked for page after page.
+   */
+  async json<T>(
+    method: string,
+    path: string,
+    is: (value: unknown) => value is T,
+    body?: FormData,
+  ): Promise<T> {
+    const response = await this.request(method, path, body);
+    const text = await response.text();
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      const type = response.headers.get('content-type') ?? 'no content type';
+      const start = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+      throw this.notTheApi(`${type}: "${start}${text.length > 60 ? '...' : ''}"`);
+    }
+    if (!is(value)) throw this.notTheApi('JSON, but not what it sends');
+    return value;
+  }
+
+  private notTheApi(what: string): ServiceError {
+    return new ServiceError(
+      `The service at ${this.base} did not answer as the s2s API does (${what}). Check the address ` +
+        '(--url, S2S_URL or the settings file), and whether a proxy or a sign-in page stands in between.',
+    );
   }
 
   /** POST /files, multipart: each file in a part named "files". A refusal of every file is a result too. */
@@ -141,11 +169,9 @@ export class ApiClient {
       form.append('files', new Blob([file.content], { type: 'application/octet-stream' }), file.filename);
     }
     try {
-      return await this.json<UploadResponse>('POST', '/api/v1/files', form);
+      return await this.json('POST', '/api/v1/files', isUploadResponse, form);
     } catch (error) {
-      if (error instanceof ApiProblem && Array.isArray(error.body.results)) {
-        return error.body as unknown as UploadResponse;
-      }
+      if (error instanceof ApiProblem && isUploadResponse(error.body)) return error.body;
       throw error;
     }
   }
@@ -156,14 +182,14 @@ export class ApiClient {
     for (let page = 1; ; page += 1) {
       const query = new URLSearchParams({ page: String(page), pageSize: '200' });
       if (status) query.set('status', status);
-      const got = await this.json<ApiPage>('GET', `/api/v1/files/${direction}?${query}`);
+      const got = await this.json('GET', `/api/v1/files/${direction}?${query}`, isPage);
       files.push(...got.items);
       if (page >= got.totalPages || got.items.length === 0) return files;
     }
   }
 
   file(id: string): Promise<ApiFile> {
-    return this.json<ApiFile>('GET', `/api/v1/files/${encodeURIComponent(id)}`);
+    return this.json('GET', `/api/v1/files/${encodeURIComponent(id)}`, isFile);
   }
 
   /** GET /files/{id}/content: the body stream and the SHA-256 the service holds for it. */
@@ -174,8 +200,36 @@ export class ApiClient {
   }
 
   accept(id: string): Promise<ApiFile> {
-    return this.json<ApiFile>('POST', `/api/v1/files/${encodeURIComponent(id)}/accept`);
+    return this.json('POST', `/api/v1/files/${encodeURIComponent(id)}/accept`, isFile);
   }
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** What the client reads of a file: its id and name (the rest is shown as given). */
+function isFile(value: unknown): value is ApiFile {
+  return isObject(value) && typeof value.id === 'string' && typeof value.filename === 'string';
+}
+
+function isPage(value: unknown): value is ApiPage {
+  return (
+    isObject(value) &&
+    Array.isArray(value.items) &&
+    value.items.every(isFile) &&
+    Number.isInteger(value.totalPages)
+  );
+}
+
+function isUploadResponse(value: unknown): value is UploadResponse {
+  return (
+    isObject(value) &&
+    Array.isArray(value.results) &&
+    value.results.every(
+      (result) =>
+        isObject(result) && typeof result.status === 'string' && typeof result.filename === 'string',
+    )
+  );
 }
 
 async function readJson(response: Response): Promise<Record<string, unknown>> {

@@ -43,7 +43,8 @@ Options (every command):
   --token TOKEN                the API token (else S2S_TOKEN, else the settings file)
 
 Exit codes: 0 success, 1 a file refused, not found or failing its SHA-256 check, 2 usage error,
-3 the service could not be used (not reached, token refused, server fault) or the settings are unusable,
+3 the service could not be used (not reached, token refused, server fault, an answer not the s2s API's)
+or the settings are unusable,
 4 the service is busy or limiting requests: run the command again after the wait it gives.
 `;
 

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -374,6 +375,69 @@ describe('s2s-client', () => {
 
     assert.equal((await run(['fetch'], tokenB)).code, 2, 'fetch without --to');
     assert.equal((await run(['nonsense'], tokenB)).code, 2);
+  });
+
+  test('an address that answers, but not as the s2s API does: exit 3 saying so, and a list is asked for once', async () => {
+    // Another server at the address, or a proxy's sign-in page answered with 200 to every request: each
+    // answer is one the client might once have walked as a list, page after page (the server stops that
+    // after 20 requests by closing the connection, so the old client failed here rather than hang).
+    const answers: Record<string, { type: string; body: string }> = {
+      page: {
+        type: 'text/html; charset=utf-8',
+        body: '<!DOCTYPE html><html><body>Sign in to the proxy</body></html>',
+      },
+      broken: { type: 'application/json', body: '{"items": [{"id": ' },
+      other: {
+        type: 'application/json',
+        body: '{"files": [{"id": 1}], "items": [{"name": "x"}], "next": null}',
+      },
+      empty: { type: 'application/json', body: 'null' },
+    };
+    let requests = 0;
+    let answer = answers.page as { type: string; body: string };
+    const impostor = createHttpServer((request, response) => {
+      request.resume();
+      requests += 1;
+      if (requests > 20) return void response.socket?.destroy();
+      response.writeHead(200, { 'content-type': answer.type }).end(answer.body);
+    });
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    const address = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
+    try {
+      const file = ctfFile();
+      for (const [name, given] of Object.entries(answers)) {
+        answer = given;
+        for (const argv of [
+          ['list'],
+          ['status', 'abc'],
+          ['send', file.path],
+          ['fetch', '--to', mkdir(join(work, name))],
+        ]) {
+          requests = 0;
+          const result = await run(argv, tokenB, { S2S_URL: address });
+          const what = `${name}: ${argv[0]}`;
+          assert.equal(result.code, 3, `${what}: ${result.err}`);
+          assert.match(
+            result.err,
+            new RegExp(
+              `^s2s-client: The service at ${address} did not answer as the s2s API does \\(.+\\)\\. Check the address \\(--url, S2S_URL or the settings file\\), and whether a proxy or a sign-in page stands in between\\.\\n$`,
+            ),
+            what,
+          );
+          assert.equal(requests, 1, `${what}: one request`);
+          assert.ok(!result.err.includes(tokenB), what);
+        }
+        assert.deepEqual(readdirSync(join(work, name)), [], `${name}: nothing saved`);
+      }
+      answer = answers.page as { type: string; body: string };
+      const page = await run(['list'], tokenB, { S2S_URL: address });
+      assert.match(
+        page.err,
+        /\(text\/html; charset=utf-8: "<!DOCTYPE html><html><body>Sign in to the proxy<\/body><\/html\.\.\."\)/,
+      );
+    } finally {
+      await new Promise((resolve) => impostor.close(resolve));
+    }
   });
 
   test('busy, or too many requests: exit 4 with the wait, and the same command works afterwards', async () => {
