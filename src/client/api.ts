@@ -192,11 +192,31 @@ export class ApiClient {
     return this.json('GET', `/api/v1/files/${encodeURIComponent(id)}`, isFile);
   }
 
-  /** GET /files/{id}/content: the body stream and the SHA-256 the service holds for it. */
-  async download(id: string): Promise<{ body: ReadableStream<Uint8Array>; sha256: string }> {
+  /** GET /files/{id}/content: the bytes as they come, and the SHA-256 the service holds for them. */
+  async download(id: string): Promise<{ body: AsyncIterable<Uint8Array>; sha256: string }> {
     const response = await this.request('GET', `/api/v1/files/${encodeURIComponent(id)}/content`);
     if (!response.body) throw new ServiceError('The s2s service sent no content.');
-    return { body: response.body, sha256: response.headers.get('x-content-sha256') ?? '' };
+    return { body: this.received(id, response.body), sha256: response.headers.get('x-content-sha256') ?? '' };
+  }
+
+  /**
+   * The pieces of a download's body. A connection cut or stalled on the way is a ServiceError that says
+   * so (exit 3), not the bare "terminated" fetch gives: the caller saves nothing of it.
+   */
+  private async *received(id: string, body: ReadableStream<Uint8Array>): AsyncIterable<Uint8Array> {
+    let bytes = 0;
+    try {
+      for await (const piece of body) {
+        bytes += piece.length;
+        yield piece;
+      }
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new ServiceError(
+        `The download of file ${id} from the s2s service at ${this.base} stopped after ${bytes} bytes ` +
+          `(${cause?.code ?? cause?.message ?? (error as Error).message}). Nothing of it was saved: run the command again.`,
+      );
+    }
   }
 
   accept(id: string): Promise<ApiFile> {

@@ -7,8 +7,6 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { type CommandOutput, parseCommand } from '../platform/cli.ts';
 import {
   ApiClient,
@@ -335,12 +333,7 @@ export async function fetchFiles(
         continue;
       }
       const download = await client.download(file.id);
-      const savedAs = await saveVerified(
-        dir,
-        file.filename,
-        Readable.fromWeb(download.body as NodeReadableStream<Uint8Array>),
-        download.sha256,
-      );
+      const savedAs = await saveVerified(dir, file.filename, download.body, download.sha256);
       const entry: FetchedFile = {
         id: file.id,
         filename: file.filename,

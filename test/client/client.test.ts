@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,19 @@ describe('s2s-client', () => {
     await database.drop();
     rmSync(work, { recursive: true, force: true });
   });
+
+  /** A server of the test's own at a free port, answering as `answer` says (the request's body unread). */
+  async function impostor(answer: (request: IncomingMessage, response: ServerResponse) => void) {
+    const server = createHttpServer((request, response) => {
+      request.resume();
+      answer(request, response);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      address: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise((resolve) => server.close(resolve)),
+    };
+  }
 
   function mkdir(path: string): string {
     rmSync(path, { recursive: true, force: true });
@@ -395,14 +408,11 @@ describe('s2s-client', () => {
     };
     let requests = 0;
     let answer = answers.page as { type: string; body: string };
-    const impostor = createHttpServer((request, response) => {
-      request.resume();
+    const { address, close } = await impostor((_request, response) => {
       requests += 1;
       if (requests > 20) return void response.socket?.destroy();
       response.writeHead(200, { 'content-type': answer.type }).end(answer.body);
     });
-    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
-    const address = `http://127.0.0.1:${(impostor.address() as AddressInfo).port}`;
     try {
       const file = ctfFile();
       for (const [name, given] of Object.entries(answers)) {
@@ -436,7 +446,56 @@ describe('s2s-client', () => {
         /\(text\/html; charset=utf-8: "<!DOCTYPE html><html><body>Sign in to the proxy<\/body><\/html\.\.\."\)/,
       );
     } finally {
-      await new Promise((resolve) => impostor.close(resolve));
+      await close();
+    }
+  });
+
+  test('a download cut off on the way: exit 3 saying how far it got, nothing saved, and the next fetch gets it', async () => {
+    // A server that lists one file as the API does and cuts the connection after 100 of its 1,000 bytes.
+    const file = {
+      id: 'f1',
+      filename: `${schoolA.number}_CTF_${schoolB.number}_901.XML`,
+      category: 'ctf',
+      direction: 'incoming',
+      status: 'available',
+      uploadedAt: '2026-11-23T10:00:00.000Z',
+      size: 1000,
+      pupilCount: 1,
+    };
+    const content = Buffer.alloc(1000, 0x3c);
+    let cutOff = true;
+    const json = (response: ServerResponse, value: unknown) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+    const { address, close } = await impostor((request, response) => {
+      if (request.url?.startsWith('/api/v1/files/incoming')) {
+        return json(response, { items: [file], page: 1, pageSize: 200, total: 1, totalPages: 1 });
+      }
+      if (request.url === '/api/v1/files/f1') return json(response, file);
+      if (request.url === '/api/v1/files/f1/accept') return json(response, { ...file, status: 'collected' });
+      response.writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'content-length': String(content.length),
+        'x-content-sha256': createHash('sha256').update(content).digest('hex'),
+      });
+      if (!cutOff) return void response.end(content);
+      response.write(content.subarray(0, 100));
+      setTimeout(() => response.socket?.destroy(), 50);
+    });
+    try {
+      const dir = mkdir(join(work, 'cut-off'));
+      const cut = await run(['fetch', '--to', dir], tokenB, { S2S_URL: address });
+      assert.equal(cut.code, 3, cut.err);
+      assert.equal(
+        cut.err,
+        `s2s-client: The download of file f1 from the s2s service at ${address} stopped after 100 bytes (UND_ERR_SOCKET). Nothing of it was saved: run the command again.\n`,
+      );
+      assert.deepEqual(readdirSync(dir), [], 'no partial file, and no state naming it');
+      cutOff = false;
+      const again = await run(['fetch', '--to', dir], tokenB, { S2S_URL: address });
+      assert.equal(again.code, 0, again.err);
+      assert.deepEqual(readFileSync(join(dir, file.filename)), content);
+    } finally {
+      await close();
     }
   });
 
