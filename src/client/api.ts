@@ -101,10 +101,7 @@ export class ApiClient {
         ...(body ? { body } : {}),
       });
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new ServiceError(
-        `Cannot reach the s2s service at ${this.base}: ${cause?.code ?? cause?.message ?? (error as Error).message}.`,
-      );
+      throw new ServiceError(`Cannot reach the s2s service at ${this.base}: ${networkCause(error)}.`);
     }
     if (response.ok) return response;
     const problem = await readJson(response);
@@ -142,7 +139,14 @@ export class ApiClient {
     body?: FormData,
   ): Promise<T> {
     const response = await this.request(method, path, body);
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      throw new ServiceError(
+        `The answer of the s2s service at ${this.base} was cut off (${networkCause(error)}). Run the command again.`,
+      );
+    }
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -211,10 +215,9 @@ export class ApiClient {
         yield piece;
       }
     } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
       throw new ServiceError(
         `The download of file ${id} from the s2s service at ${this.base} stopped after ${bytes} bytes ` +
-          `(${cause?.code ?? cause?.message ?? (error as Error).message}). Nothing of it was saved: run the command again.`,
+          `(${networkCause(error)}). Nothing of it was saved: run the command again.`,
       );
     }
   }
@@ -222,6 +225,12 @@ export class ApiClient {
   accept(id: string): Promise<ApiFile> {
     return this.json('POST', `/api/v1/files/${encodeURIComponent(id)}/accept`, isFile);
   }
+}
+
+/** What fetch says went wrong with the network: the cause's code (ECONNREFUSED, UND_ERR_SOCKET...). */
+function networkCause(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

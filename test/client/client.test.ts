@@ -406,11 +406,17 @@ describe('s2s-client', () => {
       },
       empty: { type: 'application/json', body: 'null' },
     };
+    /** An answer whose connection is cut half-way through its JSON. */
+    const cutOff = { type: 'application/json', body: '{"items": [' };
     let requests = 0;
     let answer = answers.page as { type: string; body: string };
     const { address, close } = await impostor((_request, response) => {
       requests += 1;
       if (requests > 20) return void response.socket?.destroy();
+      if (answer === cutOff) {
+        response.writeHead(200, { 'content-type': answer.type, 'content-length': '1000' }).write(answer.body);
+        return void setTimeout(() => response.socket?.destroy(), 50);
+      }
       response.writeHead(200, { 'content-type': answer.type }).end(answer.body);
     });
     try {
@@ -439,6 +445,13 @@ describe('s2s-client', () => {
         }
         assert.deepEqual(readdirSync(join(work, name)), [], `${name}: nothing saved`);
       }
+      answer = cutOff;
+      const cut = await run(['list'], tokenB, { S2S_URL: address });
+      assert.equal(cut.code, 3);
+      assert.equal(
+        cut.err,
+        `s2s-client: The answer of the s2s service at ${address} was cut off (UND_ERR_SOCKET). Run the command again.\n`,
+      );
       answer = answers.page as { type: string; body: string };
       const page = await run(['list'], tokenB, { S2S_URL: address });
       assert.match(
