@@ -85,7 +85,7 @@ import type { Db, Executor, TransferRow, TransferStatus, TransferTable } from '.
 import { Invalid } from '../platform/errors.ts';
 import { keyedError, sentenceError } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import type { EncryptedFileStore, StoredFile } from '../platform/storage/encrypted-store.ts';
 import { destinationLabel, type PartyLabel, sourceLabel } from './download-listing.ts';
 import {
   copyForwardedFrom,
@@ -302,14 +302,26 @@ export class ForwardService {
     }
 
     // The content, decrypted (and checked against its SHA-256) and encrypted under a new data key.
-    const stored = await files.put(
-      await files.get({
-        storageKey: original.storage_key,
-        wrappedKey: original.wrapped_key,
-        masterKeyId: original.master_key_id,
-        sha256: original.sha256,
-      }),
-    );
+    let stored: StoredFile;
+    try {
+      stored = await files.put(
+        await files.get({
+          storageKey: original.storage_key,
+          wrappedKey: original.wrapped_key,
+          masterKeyId: original.master_key_id,
+          sha256: original.sha256,
+        }),
+      );
+    } catch (error) {
+      // Another forward of it (a second confirmation at once) finished since the file was read and
+      // deleted the content it removed: refused as the transaction's checks refuse it, so the caller
+      // says where the file went. Content that failed with its record unchanged is a fault.
+      const now = await getTransfer(db, original.id);
+      if (now?.status !== original.status || now.storage_key !== original.storage_key) {
+        throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
+      }
+      throw error;
+    }
     const removeCopy = () =>
       files.remove(stored.storageKey).catch((error: unknown) => {
         logger.warn(

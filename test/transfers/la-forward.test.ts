@@ -113,8 +113,18 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     });
     copiesTogether = { expected, begun: 0, all, release };
   };
+  /**
+   * Set, each read of stored content waits for what this says (its number from 1): to make two forwards
+   * at once read the file's row before either records, and one copy only after the other has finished.
+   */
+  let readsInTurn: ((read: number) => Promise<void>) | null = null;
+  let reads = 0;
   const files = {
-    get: stores.files.get.bind(stores.files),
+    get: async (stored: Parameters<typeof stores.files.get>[0]) => {
+      reads += 1;
+      await readsInTurn?.(reads);
+      return stores.files.get(stored);
+    },
     remove: stores.files.remove.bind(stores.files),
     put: async (content: Readable) => {
       if (copiesTogether) {
@@ -1253,7 +1263,28 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       ],
       [(to: string) => service().forwardRejected(w.laUserA, copy.id, to), copy.id, [w.a1.number, a3.number]],
     ] as const) {
-      const outcomes = await Promise.allSettled(schools.map(forward));
+      // Both have read the file as waiting when the first copies it; the second copies only once the first
+      // has finished (its copy recorded, and a removed original's content deleted).
+      let secondBegun = () => {};
+      const second = new Promise<void>((resolve) => {
+        secondBegun = resolve;
+      });
+      let firstFinished = () => {};
+      const first = new Promise<void>((resolve) => {
+        firstFinished = resolve;
+      });
+      reads = 0;
+      readsInTurn = async (read) => {
+        if (read === 1) await second;
+        if (read === 2) {
+          secondBegun();
+          await first;
+        }
+      };
+      const runs = schools.map(forward);
+      void Promise.race(runs.map((run) => run.then(firstFinished, firstFinished)));
+      const outcomes = await Promise.allSettled(runs);
+      readsInTurn = null;
       const done = outcomes.filter((o) => o.status === 'fulfilled');
       const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason] : []));
       assert.equal(done.length, 1, String(refused));
