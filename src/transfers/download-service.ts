@@ -225,37 +225,39 @@ export class DownloadService {
     }
     const rows: TransferRow[] = [];
     for (const id of unique) rows.push(await this.incomingOf(this.deps.db, actor, category, id));
-    const cutoff = daysBefore(this.deps.clock.now(), REDOWNLOAD_DAYS);
-    const problems = rows.flatMap((row): FieldError[] => {
-      if (mode === 'download') {
-        if (row.status !== 'available') return [stateError('file', row)];
-      } else if (row.status === 'available') {
-        return [
-          keyedError('file', 'transfer.download.not-collected-yet', {
-            filename: row.filename,
-            list: message(menuLabelKey(`/download/${category}`)),
-          }),
-        ];
-      } else if (
-        row.status !== 'collected' ||
-        !row.last_downloaded_at ||
-        row.last_downloaded_at <= cutoff ||
-        !row.storage_key
-      ) {
-        return [
-          keyedError('file', 'transfer.download.too-late-again', {
-            filename: row.filename,
-            days: REDOWNLOAD_DAYS,
-          }),
-        ];
-      }
-      if (!row.storage_key || !row.wrapped_key) {
-        return [keyedError('file', 'transfer.download.content-gone', { filename: row.filename })];
-      }
-      return [];
-    });
+    const problems = rows.flatMap((row) => this.downloadProblems(row, category, mode));
     if (problems.length > 0) throw new Invalid(problems);
     return rows;
+  }
+
+  /** Why a file cannot be downloaded now in this mode (the checks of selectedRows); none if it can. */
+  private downloadProblems(row: TransferRow, category: Category, mode: DownloadMode): FieldError[] {
+    if (mode === 'download') {
+      if (row.status !== 'available') return [stateError('file', row)];
+    } else if (row.status === 'available') {
+      return [
+        keyedError('file', 'transfer.download.not-collected-yet', {
+          filename: row.filename,
+          list: message(menuLabelKey(`/download/${category}`)),
+        }),
+      ];
+    } else if (
+      row.status !== 'collected' ||
+      !row.last_downloaded_at ||
+      row.last_downloaded_at <= daysBefore(this.deps.clock.now(), REDOWNLOAD_DAYS) ||
+      !row.storage_key
+    ) {
+      return [
+        keyedError('file', 'transfer.download.too-late-again', {
+          filename: row.filename,
+          days: REDOWNLOAD_DAYS,
+        }),
+      ];
+    }
+    if (!row.storage_key || !row.wrapped_key) {
+      return [keyedError('file', 'transfer.download.content-gone', { filename: row.filename })];
+    }
+    return [];
   }
 
   /**
@@ -274,7 +276,8 @@ export class DownloadService {
     const now = this.deps.clock.now();
     const at = now.toISOString();
     // A single file is opened before anything is recorded, so a store that cannot be read records nothing.
-    const single = rows.length === 1 ? await this.open(rows[0] as TransferRow) : undefined;
+    const single =
+      rows.length === 1 ? await this.openChecked(rows[0] as TransferRow, category, mode) : undefined;
     try {
       await this.deps.db.transaction().execute(async (tx) => {
         for (const row of rows) {
@@ -535,6 +538,26 @@ export class DownloadService {
     const names = await organisationNames(this.deps.db, own);
     const now = this.deps.clock.now();
     return own.map((row) => listing(row, sourceLabel(row, names), now));
+  }
+
+  /**
+   * open(), for a file checked a moment ago: content that cannot be read because the file changed since
+   * (its sender or its LA removed it and deleted its content, or the purge job deleted it at the end of
+   * its 7 days) is refused as the checks refuse it now. Content that fails with the file unchanged and
+   * still downloadable is a fault.
+   */
+  private async openChecked(row: TransferRow, category: Category, mode: DownloadMode): Promise<Readable> {
+    try {
+      return await this.open(row);
+    } catch (error) {
+      const now = await getTransfer(this.deps.db, row.id);
+      const problems = now ? this.downloadProblems(now, category, mode) : [];
+      if (problems.length > 0) throw new Invalid(problems);
+      if (now?.status !== row.status || now.storage_key !== row.storage_key) {
+        throw new Invalid([keyedError('file', 'transfer.download.just-changed', { filename: row.filename })]);
+      }
+      throw error;
+    }
   }
 
   private async open(row: TransferRow): Promise<Readable> {

@@ -12,8 +12,10 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { TamperedFileError } from '../../src/platform/storage/envelope.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
+import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
+import { SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import {
@@ -351,6 +353,121 @@ describeEachEngine('download service', (database) => {
     assert.equal(row?.last_downloaded_at, null, 'no download recorded');
     assert.deepEqual(await auditOf(w.db, sent.row.id), ['file-removed', 'file-purged']);
   });
+
+  test("a file its sender removes between the download's checks and its opening: refused, not the error page", async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    // The download has read the file as waiting; its sender's removal (View / Remove Files) then ends,
+    // content deleted, before the download opens the content.
+    const racing = new DownloadService({
+      db: w.db,
+      files: {
+        get: async (ref) => {
+          await new SentService({
+            db: w.db,
+            files: stores.files,
+            clock,
+            logger: createLogger('silent'),
+          }).remove(w.sender, sent.row.id);
+          return stores.files.get(ref);
+        },
+      },
+      clock,
+      logger: createLogger('silent'),
+    });
+    await assert.rejects(racing.download(w.receiver, 'ctf', [sent.row.id], 'download'), (error: unknown) => {
+      assert.ok(error instanceof Invalid, String(error));
+      const [problem] = error.errors;
+      assert.ok(problem);
+      assert.equal(problem.field, 'file');
+      assert.equal(
+        fieldErrorIn('en', problem),
+        `${sent.row.filename} has been removed and is no longer available`,
+      );
+      return true;
+    });
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.status, 'removed');
+    assert.equal(row?.storage_key, null, 'its content is gone, and its row says so');
+    assert.equal(row?.last_downloaded_at, null, 'no download recorded');
+    assert.deepEqual(await auditOf(w.db, sent.row.id), ['file-removed', 'file-purged']);
+  });
+
+  for (const finished of [false, true]) {
+    test(`a file downloaded again while the purge job deletes its content, at the end of its 7 days (${finished ? 'recorded' : 'not yet recorded'}): refused, not the error page`, async () => {
+      const w = await world();
+      const sent = await makeTransfer(w.db, stores.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      await downloadBytes(w.receiver, 'ctf', [sent.row.id]);
+      await service().collect(w.receiver, 'ctf', [sent.row.id]);
+      clock.advanceMinutes(7 * DAY - 1); // a minute of the 7 days left as the download's checks pass
+      // The purge job runs a minute later, the 7 days over, after the download's checks and before it
+      // opens the content: it has deleted the content, and recorded that (`finished`) or not yet.
+      let deleted = () => {};
+      const contentDeleted = new Promise<void>((resolve) => {
+        deleted = resolve;
+      });
+      let record = () => {};
+      const recordNow = new Promise<void>((resolve) => {
+        record = resolve;
+      });
+      let purge: Promise<unknown> = Promise.resolve();
+      const racing = new DownloadService({
+        db: w.db,
+        files: {
+          get: async (ref) => {
+            clock.advanceMinutes(1);
+            purge = purgeExpiredContent(
+              w.db,
+              {
+                remove: async (key) => {
+                  await stores.files.remove(key);
+                  // The purge job deletes other tests' files too: it waits at this one's.
+                  if (key !== sent.row.storage_key) return;
+                  deleted();
+                  await recordNow;
+                },
+              },
+              clock,
+            );
+            await contentDeleted;
+            if (finished) {
+              record();
+              await purge;
+            }
+            return stores.files.get(ref);
+          },
+        },
+        clock,
+        logger: createLogger('silent'),
+      });
+      await assert.rejects(racing.download(w.receiver, 'ctf', [sent.row.id], 'again'), (error: unknown) => {
+        assert.ok(error instanceof Invalid, String(error));
+        assert.match(error.message, /can no longer be downloaded again/);
+        return true;
+      });
+      record();
+      await purge;
+      const row = await getTransfer(w.db, sent.row.id);
+      assert.equal(row?.storage_key, null);
+      assert.ok(row?.purged_at);
+      assert.equal(
+        row?.last_downloaded_at,
+        sent.row.last_downloaded_at ?? row?.first_downloaded_at,
+        'no download recorded',
+      );
+      assert.deepEqual(await auditOf(w.db, sent.row.id), [
+        'file-downloaded',
+        'file-collected',
+        'file-purged',
+      ]);
+    });
+  }
 
   test('several files come as one zip holding each file byte for byte; generic files one at a time', async () => {
     const w = await world();
