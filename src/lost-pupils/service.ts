@@ -722,12 +722,26 @@ export class LostPupilService {
       throw new Invalid([keyedError(ATTEST_FIELD, unavailable ?? 'lost-pupils.file.not-held')]);
     }
     // Opened before anything is recorded, so a store that cannot be read records nothing.
-    const stream = await this.deps.files.get({
-      storageKey: transfer.storage_key,
-      wrappedKey: transfer.wrapped_key,
-      masterKeyId: transfer.master_key_id,
-      sha256: transfer.sha256,
-    });
+    let stream: Readable;
+    try {
+      stream = await this.deps.files.get({
+        storageKey: transfer.storage_key,
+        wrappedKey: transfer.wrapped_key,
+        masterKeyId: transfer.master_key_id,
+        sha256: transfer.sha256,
+      });
+    } catch (error) {
+      // Its school (View / Remove Files) or its LA (Lost Pupils Past Leaving Age) removed it since it was
+      // read, and deleted its content: refused as the record below refuses a removal after the opening.
+      // Content that failed with its file unchanged is a fault.
+      const now = await getTransfer(this.deps.db, transfer.id);
+      if (now?.status !== transfer.status || now.storage_key !== transfer.storage_key) {
+        throw new Invalid([
+          keyedError(ATTEST_FIELD, 'lost-pupils.file.just-changed', { filename: transfer.filename }),
+        ]);
+      }
+      throw error;
+    }
     // By id only: no pupil data in the logs.
     stream.once('error', (error: Error) =>
       this.deps.logger.error({ lostPupilId: row.id, error: error.name }, 'lost pupil file broken off'),

@@ -1164,6 +1164,45 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.equal(copies.length, 1);
   });
 
+  test("a file its school removes between the download's checks and its opening: refused, not the error page", async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    const from = (await uploader()).number;
+    const made = await makeLostPupil(db(), files, { from });
+    const sender = actorOf(await makeUser(db(), 'school', { establishmentNumber: from }));
+    const { ticket } = await service().attestDownload(actor, made.id, true);
+    // The download has read the file as held; the school's removal (View / Remove Files) then ends, its
+    // content deleted, before the download opens the content.
+    const racing = new LostPupilService({
+      db: db(),
+      files: {
+        get: async (ref) => {
+          await new SentService({ db: db(), files, clock, logger: createLogger('silent') }).remove(
+            sender,
+            made.id,
+          );
+          return files.get(ref);
+        },
+        put: files.put.bind(files),
+        remove: files.remove.bind(files),
+      },
+      clock,
+      logger: createLogger('silent'),
+      tickets: new DownloadTickets('a test secret'),
+    });
+    await assert.rejects(racing.download(actor, made.id, ticket), (error: unknown) => {
+      assert.ok(error instanceof Invalid, String(error));
+      assert.deepEqual(
+        error.errors.map((e) => [e.field, e.message]),
+        [['attest', `${made.transfer.filename} has just changed: look at it again`]],
+      );
+      return true;
+    });
+    const transfer = await getTransfer(db(), made.id);
+    assert.equal(transfer?.status, 'removed');
+    assert.equal(transfer?.storage_key, null, 'its content is gone, and its row says so');
+    assert.equal(transfer?.last_downloaded_at, null, 'no download recorded');
+  });
+
   test('a file its school removed cannot be downloaded or forwarded', async () => {
     const { actor, school } = await laWith('la_lost_pupil_transfer');
     const made = await makeLostPupil(db(), files, { from: (await uploader()).number });
