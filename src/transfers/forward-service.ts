@@ -94,7 +94,7 @@ import {
   updateTransferIfStatus,
 } from './download-repository.ts';
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
-import { purgeContent } from './jobs.ts';
+import { contentDue, purgeContent } from './jobs.ts';
 import { actorParty, isSender } from './parties.ts';
 import { getTransfer, insertTransfer, lockFilename, type NewTransferPupil, pupilsOf } from './repository.ts';
 import { partyMessages } from './routing.ts';
@@ -315,10 +315,15 @@ export class ForwardService {
     } catch (error) {
       // Another forward of it (a second confirmation at once) finished since the file was read and
       // deleted the content it removed: refused as the transaction's checks refuse it, so the caller
-      // says where the file went. Content that failed with its record unchanged is a fault.
+      // says where the file went. Or the purge job deleted it (a rejected file's, 7 days after the
+      // rejection), whether it has recorded that yet or not: refused as content no longer held.
+      // Content that failed with its record unchanged and not due for the purge is a fault.
       const now = await getTransfer(db, original.id);
-      if (now?.status !== original.status || now.storage_key !== original.storage_key) {
+      if (now?.status !== original.status) {
         throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
+      }
+      if (now.storage_key !== original.storage_key || contentDue(now, clock.now())) {
+        throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.content-gone', filename)]);
       }
       throw error;
     }

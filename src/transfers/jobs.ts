@@ -24,7 +24,7 @@
 import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysBefore } from '../platform/dates.ts';
-import type { Db } from '../platform/db/schema.ts';
+import type { Db, TransferRow } from '../platform/db/schema.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import type { FileStore } from '../platform/storage/file-store.ts';
@@ -77,6 +77,32 @@ export async function purgeContent(
     }
     return purged;
   });
+}
+
+/**
+ * Whether the purge job deletes this file's content now: purgeCandidates' rule (see the top of this file),
+ * for a row already read. For a read of the content that failed: a file whose content is due has lost it to
+ * the job, which records that only after deleting it.
+ */
+export function contentDue(
+  row: Pick<TransferRow, 'status' | 'last_downloaded_at' | 'collected_at' | 'rejected_at'>,
+  now: Date,
+): boolean {
+  switch (row.status) {
+    case 'collected': {
+      const before = daysBefore(now, REDOWNLOAD_DAYS);
+      const dates = [row.last_downloaded_at, row.collected_at].filter((at) => at !== null);
+      return dates.length > 0 && dates.every((at) => at <= before);
+    }
+    case 'rejected':
+      return row.rejected_at !== null && row.rejected_at <= daysBefore(now, REJECTED_RETENTION_DAYS);
+    case 'removed':
+    case 'quarantined':
+      return true;
+    case 'available':
+    case 'pending-scan':
+      return false;
+  }
 }
 
 const BATCH = 200;

@@ -1136,6 +1136,64 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     assert.equal(await transfersCount(w.db), count);
   });
 
+  for (const recorded of [false, true]) {
+    test(`a rejected copy forwarded on as the purge job deletes its content, 7 days after the rejection (${recorded ? 'recorded' : 'not yet recorded'}): refused, saying so`, async () => {
+      const w = await world();
+      const { copy } = await rejectedCopy(w, recorded ? '095' : '096');
+      // Rejected an hour ago: 7 days after the rejection its content is due, and the purge job, run on the
+      // hour, has not deleted it yet as the LA forwards it on.
+      clock.advanceMinutes(7 * 24 * 60 - 60);
+      const count = await transfersCount(w.db);
+      // The purge job runs after the forward's checks and before it reads the content: it has deleted the
+      // content, and recorded that (`recorded`) or not yet.
+      let deleted = () => {};
+      const contentDeleted = new Promise<void>((resolve) => {
+        deleted = resolve;
+      });
+      let record = () => {};
+      const recordNow = new Promise<void>((resolve) => {
+        record = resolve;
+      });
+      let purge: Promise<unknown> = Promise.resolve();
+      readsInTurn = async () => {
+        purge = purgeExpiredContent(
+          w.db,
+          {
+            remove: async (key) => {
+              await stores.files.remove(key);
+              // The purge job deletes other tests' files too: it waits at this one's.
+              if (key !== copy.storage_key) return;
+              deleted();
+              await recordNow;
+            },
+          },
+          clock,
+        );
+        await contentDeleted;
+        if (recorded) {
+          record();
+          await purge;
+        }
+      };
+      try {
+        await assert.rejects(service().forwardRejected(w.laUserA, copy.id, w.a1.number), (error: unknown) => {
+          assert.ok(error instanceof Invalid, String(error));
+          assert.equal(inEnglish(error), `The content of ${copy.filename} is no longer held`);
+          assert.equal(inWelsh(error), `Nid yw cynnwys ${copy.filename} yn cael ei gadw mwyach`);
+          return true;
+        });
+      } finally {
+        readsInTurn = null;
+        record();
+        await purge;
+      }
+      assert.equal(await transfersCount(w.db), count, 'no new file');
+      const now = await getTransfer(w.db, copy.id);
+      assert.equal(now?.status, 'rejected');
+      assert.equal(now?.storage_key, null, 'its content is gone, and its row says so');
+    });
+  }
+
   test("a rejected copy of a lost pupil's file goes on only to a school of the LA, in the LA's name", async () => {
     const w = await world();
     const lost = await makeTransfer(w.db, stores.files, {

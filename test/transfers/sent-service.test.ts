@@ -3,12 +3,13 @@ import { beforeEach, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
-import type { Db } from '../../src/platform/db/schema.ts';
+import type { Db, TransferRow } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
+import { purgeCandidates } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
-import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
+import { contentDue, purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
 import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
@@ -257,6 +258,54 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
     // Running again finds nothing more.
     assert.deepEqual(await purgeExpiredContent(w.db, stores.files, clock), { purged: 0, failed: 0 });
     assert.equal(await held(waiting.row.id), true);
+  });
+
+  test('contentDue says of a file read what the purge job finds: due or not, at each edge', async () => {
+    const w = await world();
+    const now = clock.now();
+    const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
+    const edge = ago(7 * DAY);
+    const justIn = ago(7 * DAY - 1);
+    const cases: [string, Partial<TransferRow>, boolean][] = [
+      ['waiting, however old', { status: 'available', last_downloaded_at: ago(30 * DAY) }, false],
+      ['waiting for its scan', { status: 'pending-scan' }, false],
+      [
+        'collected, last downloaded 7 days ago',
+        { status: 'collected', last_downloaded_at: edge, collected_at: edge },
+        true,
+      ],
+      [
+        'collected, last downloaded a minute later',
+        { status: 'collected', last_downloaded_at: justIn, collected_at: edge },
+        false,
+      ],
+      [
+        'collected later than its last download',
+        { status: 'collected', last_downloaded_at: ago(30 * DAY), collected_at: justIn },
+        false,
+      ],
+      ['collected, never downloaded, 7 days ago', { status: 'collected', collected_at: edge }, true],
+      ['collected with no dates', { status: 'collected' }, false],
+      ['rejected 7 days ago', { status: 'rejected', rejected_at: edge }, true],
+      ['rejected a minute later', { status: 'rejected', rejected_at: justIn }, false],
+      ['removed', { status: 'removed', removed_at: now.toISOString() }, true],
+      ['quarantined', { status: 'quarantined' }, true],
+    ];
+    const files = [];
+    for (const [name, overrides, due] of cases) {
+      const file = await makeTransfer(w.db, stores.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+        overrides,
+      });
+      files.push({ name, row: file.row, due });
+    }
+    const cutoffs = { collectedBefore: edge, rejectedBefore: edge };
+    const found = new Set((await purgeCandidates(w.db, cutoffs, '', 1_000_000)).map((file) => file.id));
+    for (const file of files) {
+      assert.equal(found.has(file.row.id), file.due, `the purge job, ${file.name}`);
+      assert.equal(contentDue(file.row, now), file.due, `contentDue, ${file.name}`);
+    }
   });
 
   test('purge finishes a removal whose deletion failed, and keeps going when one deletion fails', async () => {
