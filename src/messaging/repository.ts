@@ -170,12 +170,9 @@ export async function findReceived(
     .where((eb) => notExpired(eb, now, rules))
     .executeTakeFirst();
   if (!copy) return undefined;
-  const message = await db
-    .selectFrom('messages')
-    .selectAll()
-    .where('id', '=', messageId)
-    .executeTakeFirstOrThrow();
-  return { message, copy };
+  // Gone since the copy was read, when the expiry job deleted it (its last copy due a moment later).
+  const message = await db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
+  return message ? { message, copy } : undefined;
 }
 
 /** Marks the mailbox's copy read, the first time only. */

@@ -11,10 +11,11 @@ import {
   UNREAD_DAYS,
 } from '../../src/messaging/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
+import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
 import { isMessage, textIn } from '../../src/platform/i18n/catalogue.ts';
-import { describeEachEngine, queryPlan } from '../support/databases.ts';
+import { describeEachEngine, holdingAfterSelectFrom, queryPlan } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, mailboxOfUser, makeMessage } from '../support/messages.ts';
 
@@ -556,6 +557,48 @@ describeEachEngine('messages', (database) => {
       'left for the job to expire',
     );
     assert.equal(copies.filter((c) => c.read_at === null).length, 1, 'opening it did not mark it read');
+  });
+
+  test('a message opened as the expiry job deletes it, at the end of its 31 days: not found, not the error page', async () => {
+    const { db, url, schema } = database();
+    const clock = new ManualClock('2026-11-01T09:00:00.000Z');
+    const w = await world(db);
+    const { id } = await new MessagesService({ db, clock }).send(actorOf(w.officer), {
+      recipients: [`school:${w.alder.number}`],
+      description: 'Last minute',
+      text: 'Opened as it goes.',
+      delivery: 'message',
+    });
+    clock.advanceMinutes(UNREAD_DAYS * DAY_MINUTES - 1); // a minute before its unread copy is due
+    // The opening has found the mailbox's copy not yet due; the expiry job, run a minute later by another
+    // process (a connection of its own), expires the copy and deletes the message before the opening reads
+    // the message itself.
+    let armed = true;
+    const held = holdingAfterSelectFrom(db, 'message_recipients', () => armed);
+    const opening = new MessagesService({ db: held.db, clock }).read(actorOf(w.alderOffice), id);
+    const settled = opening.then(
+      () => undefined,
+      () => undefined,
+    );
+    await held.reached;
+    armed = false;
+    const job = createDatabase(url, schema ? { schema } : {});
+    try {
+      const expired = await expireMessages(job, new Date(clock.now().getTime() + 60_000), RETENTION);
+      assert.ok(expired.deleted >= 1);
+    } finally {
+      held.release();
+      await settled;
+      await job.destroy();
+    }
+    await assert.rejects(opening, (error: unknown) => {
+      assert.ok(error instanceof NotFound, String(error));
+      return true;
+    });
+    assert.equal(
+      await db.selectFrom('messages').select('id').where('id', '=', id).executeTakeFirst(),
+      undefined,
+    );
   });
 
   test('expiry works through a backlog in batches: every copy due expires, each message with none left goes, one kept by a recent reading stays', async () => {

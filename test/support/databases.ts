@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import SqliteDatabase from 'better-sqlite3';
 import {
+  AliasNode,
   CompiledQuery,
   InsertQueryNode,
   type Kysely,
@@ -334,8 +335,9 @@ export function holdingAfterInsertInto(db: Db, table: string): Hold {
 }
 
 /**
- * `db` with its reads of `table` held once they have run (holdingAfter), those made once `armed()` is
- * true: the reads a transaction makes, where others of the same table come before it.
+ * `db` with its reads of `table` (under its own name or an alias) held once they have run (holdingAfter),
+ * those made once `armed()` is true: the reads a transaction makes, where others of the same table come
+ * before it.
  */
 export function holdingAfterSelectFrom(db: Db, table: string, armed: () => boolean): Hold {
   return holdingAfter(
@@ -343,7 +345,10 @@ export function holdingAfterSelectFrom(db: Db, table: string, armed: () => boole
     (node) =>
       armed() &&
       SelectQueryNode.is(node) &&
-      (node.from?.froms ?? []).some((from) => TableNode.is(from) && from.table.identifier.name === table),
+      (node.from?.froms ?? []).some((from) => {
+        const named = AliasNode.is(from) ? from.node : from;
+        return TableNode.is(named) && named.table.identifier.name === table;
+      }),
   );
 }
 
