@@ -136,6 +136,11 @@ export class ScanService {
       }
     } catch (error) {
       const unavailable = error instanceof ScannerUnavailable;
+      // Removed by its sender (its content deleted) since the file was read as waiting: nothing to scan,
+      // and no fault of the store's.
+      if (!content && !unavailable && (await getTransfer(this.deps.db, row.id))?.status !== 'pending-scan') {
+        return { outcome: 'not-waiting' };
+      }
       // Logged by id: file names stay out of the logs.
       (unavailable ? logger?.warn : logger?.error)?.call(
         logger,
