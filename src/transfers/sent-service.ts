@@ -201,9 +201,16 @@ export class SentService {
       return (await getTransfer(tx, row.id)) as TransferRow;
     });
     if (!removed) {
-      throw new Invalid([
-        keyedError('remove', 'transfer.sent.remove.just-collected', { filename: row.filename }),
-      ]);
+      // Collected meanwhile, or removed by someone else (a colleague, the destination's LA, or its LA's
+      // forward), or quarantined by the virus scan: said as it is.
+      const now = await getTransfer(this.deps.db, row.id);
+      const key =
+        now?.status === 'collected'
+          ? 'transfer.sent.remove.just-collected'
+          : now?.status === 'quarantined'
+            ? 'transfer.sent.remove.quarantined'
+            : 'transfer.state.removed';
+      throw new Invalid([keyedError('remove', key, { filename: row.filename })]);
     }
     try {
       await purgeContent(this.deps.db, this.deps.files, this.deps.clock, row, 'removed', {

@@ -2,17 +2,25 @@ import assert from 'node:assert/strict';
 import { beforeEach, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { migrateToLatest } from '../../src/platform/db/database.ts';
+import { createDatabase, migrateToLatest } from '../../src/platform/db/database.ts';
 import type { Db, TransferRow } from '../../src/platform/db/schema.ts';
 import { Invalid, NotFound } from '../../src/platform/errors.ts';
+import { fieldErrorIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { purgeCandidates } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { contentDue, purgeExpiredContent } from '../../src/transfers/jobs.ts';
+import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
-import { createTestDatabase, describeEachEngine, ENGINES } from '../support/databases.ts';
+import {
+  createTestDatabase,
+  describeEachEngine,
+  ENGINES,
+  holdingAfterSelectFrom,
+  withTestAuditKeys,
+} from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import {
   actorOf,
@@ -137,6 +145,81 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
     // And it has left the sender's lists; removing it again finds nothing.
     assert.deepEqual(await sentService().sent(w.sender, 'collection', DEFAULT_SORT), []);
     await assert.rejects(sentService().remove(w.sender, sent.row.id), NotFound);
+  });
+
+  test('a file removed by someone else as its sender removes it: the sender is told it was removed, not that it was collected', async () => {
+    const w = await world();
+    const destinationLa = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laB.number }));
+    const colleague = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.sending.number }));
+    const { url, schema } = database();
+    // Another server's connection to the same database: the other removal is not held with this one's.
+    const other = withTestAuditKeys(createDatabase(url, schema ? { schema } : {}));
+    try {
+      const removed = (filename: string) => [
+        `${filename} has been removed and is no longer available`,
+        `Mae ${filename} wedi’i thynnu ac nid yw ar gael mwyach`,
+      ];
+      for (const [first, told] of [
+        // The destination's LA deletes it (Delete files not collected by schools).
+        [
+          (id: string) =>
+            new LaMonitorService({ ...deps(), db: other }).remove(destinationLa, id).then(() => undefined),
+          removed,
+        ],
+        // A colleague at the sending school removes it too (two people at one list).
+        [
+          (id: string) =>
+            new SentService({ ...deps(), db: other }).remove(colleague, id).then(() => undefined),
+          removed,
+        ],
+        // Its recipient, who had downloaded it, says it was downloaded correctly.
+        [
+          (id: string) =>
+            new DownloadService({ ...deps(), db: other })
+              .collect(w.receiver, 'ctf', [id])
+              .then(() => undefined),
+          (filename: string) => [
+            `${filename} has just been collected by its recipient: it cannot be removed`,
+            `Mae ${filename} newydd gael ei chasglu gan ei derbynnydd: ni ellir ei thynnu`,
+          ],
+        ],
+      ] as const) {
+        const sent = await makeTransfer(w.db, stores.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        });
+        await readAll((await downloads().download(w.receiver, 'ctf', [sent.row.id], 'download')).stream);
+        // The sender's removal has read the file as waiting; the other removal ends before it records.
+        let armed = true;
+        const held = holdingAfterSelectFrom(w.db, 'transfers', () => armed);
+        const removing = new SentService({ ...deps(), db: held.db }).remove(w.sender, sent.row.id);
+        const settled = removing.then(
+          () => undefined,
+          () => undefined,
+        );
+        await held.reached;
+        armed = false;
+        try {
+          await first(sent.row.id);
+        } finally {
+          held.release();
+          await settled;
+        }
+        await assert.rejects(removing, (error: unknown) => {
+          assert.ok(error instanceof Invalid, String(error));
+          assert.deepEqual(
+            error.errors.map((e) => [e.field, fieldErrorIn('en', e), fieldErrorIn('cy', e)]),
+            [['remove', ...told(sent.row.filename)]],
+          );
+          return true;
+        });
+        const row = await getTransfer(w.db, sent.row.id);
+        if (told === removed) assert.deepEqual([row?.status, row?.storage_key], ['removed', null]);
+        else assert.equal(row?.status, 'collected');
+      }
+    } finally {
+      await other.destroy();
+    }
   });
 
   test('a rejected file can be removed; a collected one cannot', async () => {
