@@ -69,6 +69,7 @@ import {
   ForwardService,
   SCHOOL_FIELD,
 } from '../transfers/forward-service.ts';
+import { contentDue } from '../transfers/jobs.ts';
 import { getTransfer } from '../transfers/repository.ts';
 import { type Forwarded, forwardedFiles } from './forwards.ts';
 import { markLostPupilFound } from './found-repository.ts';
@@ -733,11 +734,22 @@ export class LostPupilService {
     } catch (error) {
       // Its school (View / Remove Files) or its LA (Lost Pupils Past Leaving Age) removed it since it was
       // read, and deleted its content: refused as the record below refuses a removal after the opening.
-      // Content that failed with its file unchanged is a fault.
+      // Or the purge job deleted it (a forwarded file, 7 days after its school collected the copy),
+      // recorded yet or not: refused as the record then says. Content that failed with its file
+      // unchanged and not due for the purge is a fault.
       const now = await getTransfer(this.deps.db, transfer.id);
-      if (now?.status !== transfer.status || now.storage_key !== transfer.storage_key) {
+      if (now?.status !== transfer.status) {
         throw new Invalid([
           keyedError(ATTEST_FIELD, 'lost-pupils.file.just-changed', { filename: transfer.filename }),
+        ]);
+      }
+      if (now.storage_key !== transfer.storage_key || contentDue(now, this.deps.clock.now())) {
+        const purged = { ...now, storage_key: null, wrapped_key: null };
+        throw new Invalid([
+          keyedError(
+            ATTEST_FIELD,
+            fileStateOf(purged, forward, row.source_la).unavailableKey ?? 'lost-pupils.file.not-held',
+          ),
         ]);
       }
       throw error;

@@ -944,6 +944,84 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.equal((await service().record(actor, made.id)).file.state, 'forwarded-purged');
   });
 
+  for (const recorded of [false, true]) {
+    test(`a forwarded file downloaded as the purge job deletes its content, 7 days after the school collected the copy (${recorded ? 'recorded' : 'not yet recorded'}): refused, saying so`, async () => {
+      const { actor, school } = await laWith('la_lost_pupil_transfer');
+      const made = await makeLostPupil(db(), files, { from: school.number });
+      const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+      const later = eightDaysOn();
+      await (await schoolDesk(school, later)).collect(result.forwarded.id);
+      // Another LA downloads the file a minute before its 7 days end; the purge job runs a minute later,
+      // after the download's checks and before it opens the content: it has deleted the content, and
+      // recorded that (`recorded`) or not yet.
+      const { actor: other } = await laWith('la_lost_pupil');
+      const at = new ManualClock(new Date(later.now().getTime() + 7 * 86_400_000 - 60_000).toISOString());
+      let deleted = () => {};
+      const contentDeleted = new Promise<void>((resolve) => {
+        deleted = resolve;
+      });
+      let record = () => {};
+      const recordNow = new Promise<void>((resolve) => {
+        record = resolve;
+      });
+      let purge: Promise<unknown> = Promise.resolve();
+      const racing = new LostPupilService({
+        db: db(),
+        files: {
+          get: async (ref) => {
+            at.advanceMinutes(1);
+            purge = purgeExpiredContent(
+              db(),
+              {
+                remove: async (key) => {
+                  await files.remove(key);
+                  // The purge job deletes other tests' files too: it waits at this one's.
+                  if (key !== made.transfer.storage_key) return;
+                  deleted();
+                  await recordNow;
+                },
+              },
+              at,
+            );
+            await contentDeleted;
+            if (recorded) {
+              record();
+              await purge;
+            }
+            return files.get(ref);
+          },
+          put: files.put.bind(files),
+          remove: files.remove.bind(files),
+        },
+        clock: at,
+        logger: createLogger('silent'),
+        tickets: new DownloadTickets('a test secret'),
+      });
+      const { ticket } = await racing.attestDownload(other, made.id, true);
+      try {
+        await assert.rejects(racing.download(other, made.id, ticket), (error: unknown) => {
+          assert.ok(error instanceof Invalid, String(error));
+          assert.deepEqual(
+            error.errors.map((e) => [e.field, e.message]),
+            [
+              [
+                'attest',
+                'This file was forwarded to a school and is no longer held here: ask the LA that found the pupil',
+              ],
+            ],
+          );
+          return true;
+        });
+      } finally {
+        record();
+        await purge;
+      }
+      const transfer = await getTransfer(db(), made.id);
+      assert.deepEqual([transfer?.status, transfer?.storage_key], ['collected', null]);
+      assert.notEqual(transfer?.downloaded_by, other.userId, 'no download recorded');
+    });
+  }
+
   test("a file forwarded by its own LA that the school rejects is kept past the rejected copy's purge, and the record is lost again, to forward again", async () => {
     const { actor, la, school } = await laWith('la_lost_pupil_transfer');
     const second = await makeSchool(db(), la.number);
