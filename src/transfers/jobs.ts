@@ -20,7 +20,10 @@
 //
 // Order: the content is deleted first, then the keys are forgotten and purged_at set, with a
 // 'file-purged' audit record, in one transaction. A crash between the two leaves a row that still
-// names deleted content; the next run deletes again (a no-op) and records it.
+// names deleted content; the next run deletes again (a no-op) and records it. A download or forward that
+// read such a row a moment before, and finds its content gone, checks the row against these rules again
+// (contentDue; a download again, its 7 days) and says so (download-service.ts, forward-service.ts,
+// lost-pupils/service.ts).
 import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysBefore } from '../platform/dates.ts';
