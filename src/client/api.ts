@@ -1,6 +1,6 @@
-// The s2s REST API (/api/v1) as `s2s-client` uses it: Node's own fetch, a bearer token, and the API's
-// problem details turned into typed errors. The token is only ever put in the Authorization header: no
-// message made here contains it.
+// The s2s REST API (/api/v1) as `s2s-client` uses it: Node's own fetch, a bearer token, the API's
+// problem details turned into typed errors, and a timeout of its own on bytes that stop moving. The token
+// is only ever put in the Authorization header: no message made here contains it.
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, rename, unlink } from 'node:fs/promises';
@@ -79,30 +79,111 @@ export class ApiProblem extends Error {
   }
 }
 
+/**
+ * How long the client waits, by default, for bytes to move: for the service to begin its answer, and
+ * between pieces of an upload or a download (time with nothing moving, never a transfer's total: a
+ * large upload over a slow line that keeps moving is not cut off). The service begins its answers within
+ * seconds, an upload's too (its files checked, a silent virus scanner given up after 10 s); its nodes
+ * themselves drop a request that goes 2 minutes with nothing moving (REQUEST_IDLE_SECONDS), and load
+ * balancers in front commonly 1 minute. So a minute of silence is a service that is down or a connection
+ * that is dead, and a cron job's log should say so then, not after fetch's own 5 minutes. --timeout for
+ * a line or a service slower than that.
+ */
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+/** The longest timeout that may be set: an hour with nothing moving is nothing still coming. */
+export const MAX_TIMEOUT_SECONDS = 3600;
+
 export interface ClientSettings {
   url: string;
   token: string;
+  /** Seconds with nothing moving before the client gives up (DEFAULT_TIMEOUT_SECONDS if not given). */
+  timeout?: number;
+}
+
+/**
+ * What a request is for, as its timeout's message says: an answer (the list, a file's details, an
+ * accept), an upload (send), or the download of a file (by id).
+ */
+type Purpose = { kind: 'answer' } | { kind: 'upload' } | { kind: 'download'; id: string };
+
+const ANSWER: Purpose = { kind: 'answer' };
+
+/** Large enough to send quickly, small enough that a pause in the upload is seen soon. */
+const UPLOAD_PIECE = 64 * 1024;
+
+/**
+ * The client's timeout on one request: while it waits for bytes to move (the service to begin its answer
+ * while the upload goes, a piece of the answer's body), a timer runs; if it fires, the request is
+ * aborted with the ServiceError `stalled` makes, which is what fetch and the body's reader then throw.
+ */
+class Watch {
+  readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  /** Whether the answer has begun: an upload still going then is no longer what is waited on. */
+  answered = false;
+
+  constructor(private readonly ms: number) {}
+
+  /** Bytes are awaited from now: with none for the timeout, the request ends with stalled(). */
+  wait(stalled: () => ServiceError): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(stalled()), this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The error to throw: the timeout's, if it fired (whatever fetch made of the abort), else `error`. */
+  failure(error: unknown): unknown {
+    this.stop();
+    return this.controller.signal.aborted ? this.controller.signal.reason : error;
+  }
 }
 
 export class ApiClient {
   private readonly base: string;
+  private readonly timeout: number;
 
   constructor(private readonly settings: ClientSettings) {
     this.base = settings.url.replace(/\/+$/, '');
+    this.timeout = settings.timeout ?? DEFAULT_TIMEOUT_SECONDS;
   }
 
-  /** Sends the request; any answer that is not 2xx becomes a ServiceError or an ApiProblem. */
-  async request(method: string, path: string, body?: FormData): Promise<Response> {
+  /**
+   * Sends the request; any answer that is not 2xx becomes a ServiceError or an ApiProblem. The answer's
+   * body, as returned, is read under the timeout too.
+   */
+  async request(
+    method: string,
+    path: string,
+    body?: FormData,
+    purpose: Purpose = body ? { kind: 'upload' } : ANSWER,
+  ): Promise<Response> {
+    const watch = new Watch(this.timeout * 1000);
+    const upload = body ? await this.uploadBody(body, watch, purpose) : undefined;
     let response: Response;
     try {
+      watch.wait(upload?.stalled ?? (() => this.noAnswer(purpose)));
       response = await fetch(`${this.base}${path}`, {
         method,
-        headers: { authorization: `Bearer ${this.settings.token}`, accept: 'application/json' },
-        ...(body ? { body } : {}),
+        headers: {
+          authorization: `Bearer ${this.settings.token}`,
+          accept: 'application/json',
+          ...upload?.headers,
+        },
+        signal: watch.controller.signal,
+        ...(upload ? { body: upload.stream, duplex: 'half' } : {}),
       });
     } catch (error) {
-      throw new ServiceError(`Cannot reach the s2s service at ${this.base}: ${networkCause(error)}.`);
+      const failure = watch.failure(error);
+      if (failure instanceof ServiceError) throw failure;
+      throw new ServiceError(`Cannot reach the s2s service at ${this.base}: ${networkCause(failure)}.`);
     }
+    watch.stop();
+    watch.answered = true;
+    response = this.watched(response, watch, purpose);
     if (response.ok) return response;
     const problem = await readJson(response);
     const detail = typeof problem.detail === 'string' ? ` ${problem.detail}` : '';
@@ -128,6 +209,113 @@ export class ApiClient {
   }
 
   /**
+   * A form's bytes as an upload that restarts the timeout each time fetch takes a piece of it to send
+   * (once the connection has taken the one before): a slow line that keeps moving is waited on, one that
+   * stops is not. Sent with its length, as the form itself would be.
+   */
+  private async uploadBody(form: FormData, watch: Watch, purpose: Purpose) {
+    const encoded = new Response(form);
+    const type = encoded.headers.get('content-type') ?? 'multipart/form-data';
+    const bytes = new Uint8Array(await encoded.arrayBuffer());
+    let sent = 0;
+    const stalled = () =>
+      sent < bytes.length
+        ? new ServiceError(
+            `The s2s service at ${this.base} stopped taking the upload for ${this.seconds()}, after ${sent} of its ${bytes.length} bytes.${this.tail(purpose)} ${this.slowLine()}`,
+          )
+        : this.noAnswer(purpose);
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull: (controller) => {
+          if (sent >= bytes.length) return controller.close();
+          const piece = bytes.subarray(sent, sent + UPLOAD_PIECE);
+          sent += piece.length;
+          // Not once the answer has begun (before the upload ended): the answer's body is waited on then.
+          if (!watch.answered) watch.wait(stalled);
+          controller.enqueue(piece);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return {
+      stream,
+      stalled,
+      headers: { 'content-type': type, 'content-length': String(bytes.length) },
+    };
+  }
+
+  /**
+   * The answer with its body read under the timeout: each piece awaited for at most that long (the time
+   * the caller takes between pieces, to write a file say, not counted). Stopped, reading it throws the
+   * ServiceError that says so.
+   */
+  private watched(response: Response, watch: Watch, purpose: Purpose): Response {
+    const source = response.body;
+    if (!source) return response;
+    const reader = source.getReader();
+    let received = 0;
+    const stalled = () =>
+      new ServiceError(
+        purpose.kind === 'download'
+          ? `The s2s service at ${this.base} stopped sending file ${purpose.id} for ${this.seconds()}, after ${received} bytes. Nothing of it was saved. ${this.slowLine()}`
+          : `The s2s service at ${this.base} stopped sending its answer for ${this.seconds()}, after ${received} bytes.${this.tail(purpose)} ${this.slowLine()}`,
+      );
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull: async (controller) => {
+          let next: ReadableStreamReadResult<Uint8Array>;
+          watch.wait(stalled);
+          try {
+            next = await reader.read();
+          } catch (error) {
+            throw watch.failure(error);
+          }
+          watch.stop();
+          if (next.done) return controller.close();
+          received += next.value.length;
+          controller.enqueue(next.value);
+        },
+        cancel: (reason) => {
+          watch.stop();
+          return reader.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
+  }
+
+  private seconds(): string {
+    return `${this.timeout} second${this.timeout === 1 ? '' : 's'}`;
+  }
+
+  /** The service did not begin its answer in time. */
+  private noAnswer(purpose: Purpose): ServiceError {
+    return new ServiceError(
+      `The s2s service at ${this.base} did not answer within ${this.seconds()}.${this.tail(purpose)} ` +
+        'Check the address (--url, S2S_URL or the settings file) and that the service is up, then run the ' +
+        'command again; on a slow line, give a longer --timeout.',
+    );
+  }
+
+  /** What became of what was sent or fetched, when a request was given up: a sentence, or none. */
+  private tail(purpose: Purpose): string {
+    if (purpose.kind === 'download') return ` Nothing of file ${purpose.id} was saved.`;
+    if (purpose.kind === 'upload') {
+      return ' The files may have arrived all the same: sending them again is safe (a file that did is "already received", not sent twice).';
+    }
+    return '';
+  }
+
+  private slowLine(): string {
+    return 'Run the command again; on a slow line, give a longer --timeout.';
+  }
+
+  /**
    * The answer's JSON, when it is what `is` expects. Anything else (a proxy's sign-in page, another
    * server at the address) is a ServiceError that says so, not a parser's message, and is never walked
    * as if it were a list: one without pages would be asked for page after page.
@@ -143,6 +331,7 @@ export class ApiClient {
     try {
       text = await response.text();
     } catch (error) {
+      if (error instanceof ServiceError) throw error;
       throw new ServiceError(
         `The answer of the s2s service at ${this.base} was cut off (${networkCause(error)}). Run the command again.`,
       );
@@ -198,7 +387,10 @@ export class ApiClient {
 
   /** GET /files/{id}/content: the bytes as they come, and the SHA-256 the service holds for them. */
   async download(id: string): Promise<{ body: AsyncIterable<Uint8Array>; sha256: string }> {
-    const response = await this.request('GET', `/api/v1/files/${encodeURIComponent(id)}/content`);
+    const response = await this.request('GET', `/api/v1/files/${encodeURIComponent(id)}/content`, undefined, {
+      kind: 'download',
+      id,
+    });
     if (!response.body) throw new ServiceError('The s2s service sent no content.');
     return { body: this.received(id, response.body), sha256: response.headers.get('x-content-sha256') ?? '' };
   }
@@ -215,6 +407,8 @@ export class ApiClient {
         yield piece;
       }
     } catch (error) {
+      // Stopped for the timeout: its message says so already.
+      if (error instanceof ServiceError) throw error;
       throw new ServiceError(
         `The download of file ${id} from the s2s service at ${this.base} stopped after ${bytes} bytes ` +
           `(${networkCause(error)}). Nothing of it was saved: run the command again.`,

@@ -1,7 +1,8 @@
 // The `s2s-client` command: an MIS's side of the REST API (send, fetch, list, status) over HTTP.
 // Exit codes: 0 success (a file the service had already received, sent again, included); 1 a file
 // refused, not found, or not saved because its SHA-256 did not match; 2 usage error; 3 the service could
-// not be used (not reached, token refused, a fault of its own) or the settings are missing or unsafe;
+// not be used (not reached, token refused, a fault of its own, nothing moving for the timeout) or the
+// settings are missing, unsafe or wrong;
 // 4 the service turned the request away for now (busy, or too many requests): the same command works
 // after the wait it gives.
 import { readFile } from 'node:fs/promises';
@@ -35,14 +36,18 @@ Commands:
 
 Options (every command):
   --json                       machine-readable output
-  --config FILE                settings file {"url": ..., "token": ...} (default ~/.s2s-client.json,
-                               which must not be readable by others: chmod 600)
+  --config FILE                settings file {"url": ..., "token": ..., "timeout": ...} (default
+                               ~/.s2s-client.json, which must not be readable by others: chmod 600)
   --url URL                    the service (else S2S_URL, else the settings file)
   --token TOKEN                the API token (else S2S_TOKEN, else the settings file)
+  --timeout SECONDS            give up when the service has not begun to answer, or an upload or
+                               download has not moved, for this long (else S2S_TIMEOUT, else "timeout"
+                               in the settings file, else 60; 1 to 3600): a transfer that keeps moving
+                               is never cut off, however long it takes
 
 Exit codes: 0 success, 1 a file refused, not found or failing its SHA-256 check, 2 usage error,
-3 the service could not be used (not reached, token refused, server fault, an answer not the s2s API's)
-or the settings are unusable,
+3 the service could not be used (not reached, token refused, server fault, an answer not the s2s API's,
+no answer or a transfer not moving within the timeout) or the settings are unusable,
 4 the service is busy or limiting requests: run the command again after the wait it gives.
 `;
 
@@ -51,6 +56,7 @@ const COMMON = {
   config: { type: 'string' },
   url: { type: 'string' },
   token: { type: 'string' },
+  timeout: { type: 'string' },
 } as const;
 
 export interface ClientEnvironment {
@@ -117,7 +123,7 @@ export async function runClient(
   }
   const spec = { name: 's2s-client', usage: CLIENT_USAGE, io };
   const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
-  const connect = async (flags: { url?: string; token?: string; config?: string }) =>
+  const connect = async (flags: { url?: string; token?: string; timeout?: string; config?: string }) =>
     new ApiClient(await loadClientSettings({ flags, env: environment.env, home: environment.home }));
 
   try {

@@ -1,16 +1,17 @@
-// Where `s2s-client` finds the service and the token: flags (--url, --token) over the environment
-// (S2S_URL, S2S_TOKEN) over a config file (--config FILE, else ~/.s2s-client.json) holding {url, token}.
-// A config file others may read is refused: it holds a token. No message here contains the token.
+// Where `s2s-client` finds the service, the token and its timeout: flags (--url, --token, --timeout) over
+// the environment (S2S_URL, S2S_TOKEN, S2S_TIMEOUT) over a config file (--config FILE, else
+// ~/.s2s-client.json) holding {url, token, timeout}. A config file others may read is refused: it holds
+// a token. No message here contains the token.
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openToOthers } from '../platform/file-modes.ts';
-import type { ClientSettings } from './api.ts';
+import { type ClientSettings, DEFAULT_TIMEOUT_SECONDS, MAX_TIMEOUT_SECONDS } from './api.ts';
 
 /** The client cannot start: the settings are missing or unsafe. Exit 3. */
 export class ClientConfigError extends Error {}
 
 export interface ConfigSources {
-  flags: { url?: string; token?: string; config?: string };
+  flags: { url?: string; token?: string; timeout?: string; config?: string };
   env: Record<string, string | undefined>;
   /** The home folder, for ~/.s2s-client.json. */
   home: string;
@@ -18,7 +19,14 @@ export interface ConfigSources {
 
 export const DEFAULT_CONFIG_NAME = '.s2s-client.json';
 
-async function readConfigFile(path: string, required: boolean): Promise<{ url?: string; token?: string }> {
+interface ConfigFile {
+  url?: string;
+  token?: string;
+  /** As written: checked only if neither the flag nor the environment gives one. */
+  timeout?: unknown;
+}
+
+async function readConfigFile(path: string, required: boolean): Promise<ConfigFile> {
   let mode: number;
   try {
     mode = (await stat(path)).mode;
@@ -42,11 +50,28 @@ async function readConfigFile(path: string, required: boolean): Promise<{ url?: 
   if (!parsed || typeof parsed !== 'object') {
     throw new ClientConfigError(`The config file ${path} is not JSON like {"url": "...", "token": "..."}.`);
   }
-  const { url, token } = parsed as Record<string, unknown>;
+  const { url, token, timeout } = parsed as Record<string, unknown>;
   return {
     ...(typeof url === 'string' ? { url } : {}),
     ...(typeof token === 'string' ? { token } : {}),
+    ...(timeout !== undefined ? { timeout } : {}),
   };
+}
+
+/** The timeout `given` in seconds, or a ClientConfigError naming the setting and what to give. */
+function timeoutSeconds(given: unknown, setting: string): number {
+  const seconds =
+    typeof given === 'number'
+      ? given
+      : typeof given === 'string' && /^\s*\d+\s*$/.test(given)
+        ? Number(given)
+        : Number.NaN;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_TIMEOUT_SECONDS) {
+    throw new ClientConfigError(
+      `${setting} must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}: how long to wait for the service to answer, or for a transfer that stopped moving to move again (${DEFAULT_TIMEOUT_SECONDS} if not set).`,
+    );
+  }
+  return seconds;
 }
 
 export async function loadClientSettings(sources: ConfigSources): Promise<ClientSettings> {
@@ -67,5 +92,13 @@ export async function loadClientSettings(sources: ConfigSources): Promise<Client
       'No API token: set S2S_TOKEN, or "token" in ~/.s2s-client.json (chmod 600). Make one under API tokens in s2s.',
     );
   }
-  return { url, token };
+  const timeout =
+    sources.flags.timeout !== undefined && sources.flags.timeout !== ''
+      ? timeoutSeconds(sources.flags.timeout, '--timeout')
+      : sources.env.S2S_TIMEOUT !== undefined && sources.env.S2S_TIMEOUT !== ''
+        ? timeoutSeconds(sources.env.S2S_TIMEOUT, 'S2S_TIMEOUT')
+        : file.timeout !== undefined
+          ? timeoutSeconds(file.timeout, `"timeout" in ${path}`)
+          : DEFAULT_TIMEOUT_SECONDS;
+  return { url, token, timeout };
 }

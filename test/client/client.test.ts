@@ -2,8 +2,10 @@
 // (and a refused file; the same file again is already received); school B fetches it into a folder
 // (byte-identical, SHA-256 checked, accepted); fetching again downloads nothing, --again does; an accept
 // turned away is done by the next fetch, without downloading again; a wrong digest leaves no file; another organisation's
-// token cannot see B's file; a missing or wrong token exits 3 without showing it; config precedence and the
-// file-mode check; and the real bin once through child_process.
+// token cannot see B's file; a missing or wrong token exits 3 without showing it; a service that does not
+// answer, a download that stalls and an upload not taken exit 3 once the timeout is out, while a long
+// upload that keeps moving is not cut off; config precedence, bad timeouts and the file-mode check; and
+// the real bin once through child_process.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -75,16 +77,26 @@ describe('s2s-client', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  /** A server of the test's own at a free port, answering as `answer` says (the request's body unread). */
-  async function impostor(answer: (request: IncomingMessage, response: ServerResponse) => void) {
+  /**
+   * A server of the test's own at a free port, answering as `answer` says: the request's body is read and
+   * dropped, unless `readsBody` (then `answer` reads it, or not).
+   */
+  async function impostor(
+    answer: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>,
+    readsBody = false,
+  ) {
     const server = createHttpServer((request, response) => {
-      request.resume();
-      answer(request, response);
+      if (!readsBody) request.resume();
+      void answer(request, response);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     return {
       address: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      close: () => new Promise((resolve) => server.close(resolve)),
+      close: () => {
+        // A request whose body the server never read is not seen to end when the client gives up.
+        server.closeAllConnections();
+        return new Promise((resolve) => server.close(resolve));
+      },
     };
   }
 
@@ -463,8 +475,12 @@ describe('s2s-client', () => {
     }
   });
 
-  test('a download cut off on the way: exit 3 saying how far it got, nothing saved, and the next fetch gets it', async () => {
-    // A server that lists one file as the API does and cuts the connection after 100 of its 1,000 bytes.
+  /**
+   * A server that lists one CTF of 1,000 bytes for B as the API does, and sends its content as `serve`
+   * says: whole; cut off (the connection closed) after 100 bytes; or stalled (the connection kept, nothing
+   * more sent) after 500.
+   */
+  async function oneFileServer() {
     const file = {
       id: 'f1',
       filename: `${schoolA.number}_CTF_${schoolB.number}_901.XML`,
@@ -476,26 +492,34 @@ describe('s2s-client', () => {
       pupilCount: 1,
     };
     const content = Buffer.alloc(1000, 0x3c);
-    let cutOff = true;
+    const serve = { how: 'whole' as 'whole' | 'cut' | 'stall' };
     const json = (response: ServerResponse, value: unknown) =>
       response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
-    const { address, close } = await impostor((request, response) => {
+    const server = await impostor((request, response) => {
       if (request.url?.startsWith('/api/v1/files/incoming')) {
-        return json(response, { items: [file], page: 1, pageSize: 200, total: 1, totalPages: 1 });
+        return void json(response, { items: [file], page: 1, pageSize: 200, total: 1, totalPages: 1 });
       }
-      if (request.url === '/api/v1/files/f1') return json(response, file);
-      if (request.url === '/api/v1/files/f1/accept') return json(response, { ...file, status: 'collected' });
+      if (request.url === '/api/v1/files/f1') return void json(response, file);
+      if (request.url === '/api/v1/files/f1/accept')
+        return void json(response, { ...file, status: 'collected' });
       response.writeHead(200, {
         'content-type': 'application/octet-stream',
         'content-length': String(content.length),
         'x-content-sha256': createHash('sha256').update(content).digest('hex'),
       });
-      if (!cutOff) return void response.end(content);
+      if (serve.how === 'whole') return void response.end(content);
+      if (serve.how === 'stall') return void response.write(content.subarray(0, 500));
       response.write(content.subarray(0, 100));
       setTimeout(() => response.socket?.destroy(), 50);
     });
+    return { ...server, file, content, serve };
+  }
+
+  test('a download cut off on the way: exit 3 saying how far it got, nothing saved, and the next fetch gets it', async () => {
+    const { address, close, file, content, serve } = await oneFileServer();
     try {
       const dir = mkdir(join(work, 'cut-off'));
+      serve.how = 'cut';
       const cut = await run(['fetch', '--to', dir], tokenB, { S2S_URL: address });
       assert.equal(cut.code, 3, cut.err);
       assert.equal(
@@ -503,12 +527,136 @@ describe('s2s-client', () => {
         `s2s-client: The download of file f1 from the s2s service at ${address} stopped after 100 bytes (UND_ERR_SOCKET). Nothing of it was saved: run the command again.\n`,
       );
       assert.deepEqual(readdirSync(dir), [], 'no partial file, and no state naming it');
-      cutOff = false;
+      serve.how = 'whole';
       const again = await run(['fetch', '--to', dir], tokenB, { S2S_URL: address });
       assert.equal(again.code, 0, again.err);
       assert.deepEqual(readFileSync(join(dir, file.filename)), content);
     } finally {
       await close();
+    }
+  });
+
+  // The timeout: 1 second in these tests, where the client would otherwise wait fetch's 5 minutes.
+
+  test('a service that takes the connection and never answers, or stops half-way through its answer: exit 3 once the timeout is out, saying what to do', async () => {
+    // Nothing answered, but a file's details: begun, then nothing more.
+    const { address, close } = await impostor((request, response) => {
+      if (request.url === '/api/v1/files/abc') {
+        response.writeHead(200, { 'content-type': 'application/json' }).write('{"id": ');
+      }
+    });
+    try {
+      const listed = await run(['list', '--timeout', '1'], tokenB, { S2S_URL: address });
+      assert.equal(listed.code, 3, listed.err);
+      assert.equal(
+        listed.err,
+        `s2s-client: The s2s service at ${address} did not answer within 1 second. Check the address (--url, S2S_URL or the settings file) and that the service is up, then run the command again; on a slow line, give a longer --timeout.\n`,
+      );
+      const file = ctfFile();
+      const sent = await run(['send', file.path], tokenB, { S2S_URL: address, S2S_TIMEOUT: '1' });
+      assert.equal(sent.code, 3, sent.err);
+      assert.equal(
+        sent.err,
+        `s2s-client: The s2s service at ${address} did not answer within 1 second. The files may have arrived all the same: sending them again is safe (a file that did is "already received", not sent twice). Check the address (--url, S2S_URL or the settings file) and that the service is up, then run the command again; on a slow line, give a longer --timeout.\n`,
+      );
+      const status = await run(['status', 'abc', '--timeout', '1'], tokenB, { S2S_URL: address });
+      assert.equal(status.code, 3, status.err);
+      assert.equal(
+        status.err,
+        `s2s-client: The s2s service at ${address} stopped sending its answer for 1 second, after 7 bytes. Run the command again; on a slow line, give a longer --timeout.\n`,
+      );
+      for (const result of [listed, sent, status]) assert.ok(!result.err.includes(tokenB));
+    } finally {
+      await close();
+    }
+  });
+
+  test('an upload the service stops taking: exit 3 once the timeout is out, saying how much was sent', async () => {
+    // The body never read: the connection takes what it can hold (some 4 MB on this machine's loopback),
+    // then nothing more moves.
+    const { address, close } = await impostor(() => {}, true);
+    const path = join(work, 'large.XML');
+    try {
+      writeFileSync(path, Buffer.alloc(16 * 1024 * 1024, 0x20));
+      const sent = await run(['send', '--timeout', '1', path], tokenB, { S2S_URL: address });
+      assert.equal(sent.code, 3, sent.err);
+      assert.match(
+        sent.err,
+        new RegExp(
+          `^s2s-client: The s2s service at ${address} stopped taking the upload for 1 second, after \\d+ of its \\d+ bytes\\. The files may have arrived all the same: sending them again is safe \\(a file that did is "already received", not sent twice\\)\\. Run the command again; on a slow line, give a longer --timeout\\.\\n$`,
+        ),
+      );
+    } finally {
+      await close();
+      rmSync(path);
+    }
+  });
+
+  test('a download that stops half-way: exit 3 once the timeout is out, with the bytes received, and no file left', async () => {
+    const { address, close, file, content, serve } = await oneFileServer();
+    try {
+      const dir = mkdir(join(work, 'stalled'));
+      serve.how = 'stall';
+      const stalled = await run(['fetch', '--to', dir, '--timeout', '1'], tokenB, { S2S_URL: address });
+      assert.equal(stalled.code, 3, stalled.err);
+      assert.equal(
+        stalled.err,
+        `s2s-client: The s2s service at ${address} stopped sending file f1 for 1 second, after 500 bytes. Nothing of it was saved. Run the command again; on a slow line, give a longer --timeout.\n`,
+      );
+      assert.deepEqual(readdirSync(dir), [], 'no partial file, and no state naming it');
+      serve.how = 'whole';
+      const again = await run(['fetch', '--to', dir, '--timeout', '1'], tokenB, { S2S_URL: address });
+      assert.equal(again.code, 0, again.err);
+      assert.deepEqual(readFileSync(join(dir, file.filename)), content);
+    } finally {
+      await close();
+    }
+  });
+
+  test('an upload the service reads slowly but steadily, for longer than the timeout in all, is not cut off', async () => {
+    // Read steadily for some 3 seconds in all, with the timeout 1 second. Not slowly in bytes: the
+    // loopback connection holds some 4 MB that the client hands over without waiting, and the last of
+    // them are read after it has handed over its last piece, when it can only wait for the answer. At
+    // 12 MB a second that is a third of a second (on a school's line it holds far less); much slower,
+    // and the test would time the loopback's buffers rather than the client.
+    const size = 32 * 1024 * 1024;
+    const rate = 12 * 1024 * 1024;
+    let reading = 0;
+    let received = 0;
+    const { address, close } = await impostor(async (request, response) => {
+      const started = Date.now();
+      for await (const piece of request as AsyncIterable<Buffer>) {
+        received += piece.length;
+        await new Promise((resolve) => setTimeout(resolve, (piece.length / rate) * 1000));
+      }
+      reading = Date.now() - started;
+      const result = {
+        status: 'accepted',
+        filename: 'large.XML',
+        transferId: 't1',
+        description: 'a CTF',
+        destination: 'Riverside Primary School',
+        pupils: 1,
+        warnings: [],
+      };
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ accepted: 1, notAccepted: 0, results: [result] }));
+    }, true);
+    const path = join(work, 'large.XML');
+    try {
+      writeFileSync(path, Buffer.alloc(size, 0x20));
+      const sent = await run(['send', '--timeout', '1', path], tokenB, { S2S_URL: address });
+      assert.equal(sent.code, 0, sent.err);
+      assert.match(
+        sent.out,
+        /^Accepted: large\.XML — a CTF, sent to Riverside Primary School \(id t1\)\.\n$/,
+      );
+      assert.ok(received > size, 'the whole form was read');
+      assert.ok(reading >= 2000, `read over ${reading} ms: more than twice the timeout`);
+    } finally {
+      await close();
+      rmSync(path);
     }
   });
 
@@ -603,19 +751,51 @@ describe('s2s-client', () => {
 
   test('settings: flags over environment over the config file; a file others can read is refused', async () => {
     const path = join(work, 'client.json');
-    writeFileSync(path, JSON.stringify({ url: 'http://file.example', token: 'file-token' }));
-    chmodSync(path, 0o600);
+    const settings = (given: Record<string, unknown>) => {
+      writeFileSync(path, JSON.stringify({ url: 'http://file.example', token: 'file-token', ...given }));
+      chmodSync(path, 0o600);
+    };
+    settings({ timeout: 30 });
     const load = (flags: Record<string, string>, env: Record<string, string>) =>
       loadClientSettings({ flags: { config: path, ...flags }, env, home });
-    assert.deepEqual(await load({}, {}), { url: 'http://file.example', token: 'file-token' });
-    assert.deepEqual(await load({}, { S2S_URL: 'http://env.example', S2S_TOKEN: 'env-token' }), {
-      url: 'http://env.example',
-      token: 'env-token',
-    });
+    assert.deepEqual(await load({}, {}), { url: 'http://file.example', token: 'file-token', timeout: 30 });
     assert.deepEqual(
-      await load({ url: 'http://flag.example', token: 'flag-token' }, { S2S_URL: 'http://env.example' }),
-      { url: 'http://flag.example', token: 'flag-token' },
+      await load({}, { S2S_URL: 'http://env.example', S2S_TOKEN: 'env-token', S2S_TIMEOUT: '20' }),
+      { url: 'http://env.example', token: 'env-token', timeout: 20 },
     );
+    assert.deepEqual(
+      await load(
+        { url: 'http://flag.example', token: 'flag-token', timeout: '10' },
+        { S2S_URL: 'http://env.example', S2S_TIMEOUT: '20' },
+      ),
+      { url: 'http://flag.example', token: 'flag-token', timeout: 10 },
+    );
+    settings({});
+    assert.equal((await load({}, {})).timeout, 60, 'set nowhere: a minute');
+
+    // A timeout that is no use: the setting named, and what to give; exit 3, as other settings.
+    const wrong = (setting: string) => (error: unknown) =>
+      error instanceof ClientConfigError &&
+      error.message ===
+        `${setting} must be a whole number of seconds from 1 to 3600: how long to wait for the service to answer, or for a transfer that stopped moving to move again (60 if not set).`;
+    for (const timeout of ['0', '-5', 'soon', '1.5', '86400', '1e9']) {
+      await assert.rejects(load({ timeout }, {}), wrong('--timeout'), timeout);
+      await assert.rejects(load({}, { S2S_TIMEOUT: timeout }), wrong('S2S_TIMEOUT'), timeout);
+    }
+    for (const timeout of [0, -5, 1.5, 86400, 'soon', true, null]) {
+      settings({ timeout });
+      await assert.rejects(load({}, {}), wrong(`"timeout" in ${path}`), String(timeout));
+    }
+    settings({ timeout: 'soon' });
+    assert.equal((await load({}, { S2S_TIMEOUT: '20' })).timeout, 20, "the file's is not the one used");
+    const refusedTimeout = await run(['list', '--timeout=-5'], tokenB);
+    assert.equal(refusedTimeout.code, 3, refusedTimeout.err);
+    assert.match(
+      refusedTimeout.err,
+      /^s2s-client: --timeout must be a whole number of seconds from 1 to 3600/,
+    );
+    settings({});
+
     // ~/.s2s-client.json is read when no --config is given, and may be absent.
     writeFileSync(join(home, '.s2s-client.json'), JSON.stringify({ url, token: tokenB }));
     chmodSync(join(home, '.s2s-client.json'), 0o600);
