@@ -1,7 +1,7 @@
 // A census return's values as its pages write them in the reader's language: dates written out, and the
 // codes the census defines in words (any other code as written). The return page, its pupils page and its
 // summary (and the summary's CSV, in English) all write them the same way.
-import { formatDate, formatDateTime, startOfLondonDay } from '../platform/dates.ts';
+import { formatDate, formatDateTime, londonInstant } from '../platform/dates.ts';
 import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import type { Language, MessageParams } from '../platform/i18n/catalogue.ts';
 import { censusBoolean, isoDate } from './census-dates.ts';
@@ -35,9 +35,7 @@ export function madeAtIn(language: Language, value: string | null): string | nul
   const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?$/.exec(value);
   const [, day = '', hours = '', minutes = '', zone] = match ?? [];
   if (!match || isoDate(day) === null || Number(hours) > 23 || Number(minutes) > 59) return value;
-  const at = zone
-    ? new Date(value)
-    : new Date(startOfLondonDay(day).getTime() + (Number(hours) * 60 + Number(minutes)) * 60_000);
+  const at = zone ? new Date(value) : londonInstant(day, Number(hours), Number(minutes));
   return Number.isNaN(at.getTime()) ? value : formatDateTime(at, language);
 }
 

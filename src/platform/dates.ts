@@ -146,3 +146,15 @@ export function startOfLondonDay(isoDate: string): Date {
   const midnightUtc = Date.parse(`${isoDate}T00:00:00Z`);
   return new Date(midnightUtc - (londonWallClock(new Date(midnightUtc)) - midnightUtc));
 }
+
+/**
+ * The instant London's clock shows `hours`:`minutes` on a London date. Of a time shown twice (1:30am on
+ * the last Sunday in October), the first (BST); a time the clocks skip (1:30am on the last Sunday in
+ * March) is read as GMT, so it is 2:30am BST.
+ */
+export function londonInstant(isoDate: string, hours: number, minutes: number): Date {
+  const wall = Date.parse(`${isoDate}T00:00:00Z`) + (hours * 60 + minutes) * 60_000;
+  // London is UTC or an hour ahead of it.
+  const summer = new Date(wall - 60 * 60_000);
+  return londonWallClock(summer) === wall ? summer : new Date(wall);
+}

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatDate, formatDateTime, monthInWords } from '../../src/platform/dates.ts';
+import { formatDate, formatDateTime, londonInstant, monthInWords } from '../../src/platform/dates.ts';
 
 test('dates and times are UK style in London time, with am/pm as GOV.UK writes them', () => {
   assert.equal(formatDateTime('2026-11-23T14:05:00.000Z'), '23 November 2026 at 2:05pm');
@@ -30,4 +30,17 @@ test('a month stored in English words is put in Welsh; other text is left as it 
   assert.equal(monthInWords('January 2027', 'cy'), 'Ionawr 2027');
   assert.equal(monthInWords('June 2027', 'en'), 'June 2027');
   assert.equal(monthInWords('Summer 2027', 'cy'), 'Summer 2027');
+});
+
+test('londonInstant: the instant London shows a time, on the days the clocks change too', () => {
+  assert.equal(londonInstant('2026-11-23', 14, 5).toISOString(), '2026-11-23T14:05:00.000Z');
+  assert.equal(londonInstant('2026-07-01', 0, 30).toISOString(), '2026-06-30T23:30:00.000Z');
+  assert.equal(londonInstant('2026-03-29', 0, 59).toISOString(), '2026-03-29T00:59:00.000Z');
+  // Skipped: 1:30am GMT would be 2:30am BST.
+  assert.equal(londonInstant('2026-03-29', 1, 30).toISOString(), '2026-03-29T01:30:00.000Z');
+  assert.equal(londonInstant('2026-03-29', 2, 0).toISOString(), '2026-03-29T01:00:00.000Z');
+  // Shown twice: the first, in BST.
+  assert.equal(londonInstant('2026-10-25', 1, 30).toISOString(), '2026-10-25T00:30:00.000Z');
+  assert.equal(londonInstant('2026-10-25', 2, 0).toISOString(), '2026-10-25T02:00:00.000Z');
+  assert.equal(londonInstant('2026-10-25', 0, 0).toISOString(), '2026-10-24T23:00:00.000Z');
 });
