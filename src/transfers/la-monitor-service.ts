@@ -95,7 +95,7 @@ import {
   forwardingOf,
   SCHOOL_FIELD,
 } from './forward-service.ts';
-import { purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
+import { contentDue, purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
 import { getTransfer } from './repository.ts';
 
 export type { LaCtfTab };
@@ -478,7 +478,7 @@ export class LaMonitorService {
     const lostPupilRecord = (await this.keptInLostPupils(row))?.id ?? null;
     return {
       // The LA may forward it on while its content is kept, unless the Lost Pupils Database keeps it.
-      file: { ...(file as LaFileListing), actionable: row.storage_key !== null && lostPupilRecord === null },
+      file: { ...(file as LaFileListing), actionable: this.contentKept(row) && lostPupilRecord === null },
       pupils: (pupils.get(row.id) ?? []).map(pupilDetails),
       originalFilename: original.filename,
       sentBy: sourceLabel(original, names),
@@ -673,9 +673,17 @@ export class LaMonitorService {
     ]);
   }
 
+  /**
+   * Whether a rejected copy's content is kept: until the time its page gives (keptUntil), whether or not
+   * the purge job has run since, as a download's 7 days end at the time its page gives.
+   */
+  private contentKept(row: TransferRow): boolean {
+    return row.storage_key !== null && !contentDue(row, this.deps.clock.now());
+  }
+
   /** The rejected copy, if its content is still kept; else Invalid saying it went and what to do. */
   private withContent(row: TransferRow): TransferRow {
-    if (row.storage_key === null) {
+    if (!this.contentKept(row)) {
       throw new Invalid([
         keyedError(SCHOOL_FIELD, 'transfer.la.rejected-forward.purged', {
           filename: row.filename,

@@ -1136,16 +1136,48 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     assert.equal(await transfersCount(w.db), count);
   });
 
+  test('at the instant the page gives as the end of its 7 days a rejected copy can no longer be forwarded, purge job or not', async () => {
+    const w = await world();
+    const a3 = await makeSchool(w.db, w.laA.number, { name: 'A Three Primary' });
+    const { copy } = await rejectedCopy(w, '094');
+    // Rejected an hour ago: a minute before its 7 days run out, the page offers the forward.
+    clock.advanceMinutes(7 * 24 * 60 - 61);
+    const before = await service().rejectedForward(w.laUserA, copy.id);
+    assert.equal(before.file.actionable, true);
+    assert.ok(before.keptUntil > clock.now().toISOString());
+    await service().forwardRejectedPlan(w.laUserA, copy.id, a3.number);
+    // At the instant the page said ("kept until ...; after that it cannot be forwarded"), the purge job,
+    // run on the hour, has not deleted it yet: it is refused all the same, as a download is at its 7 days.
+    clock.advanceMinutes(1);
+    const seen = await service().rejectedForward(w.laUserA, copy.id);
+    assert.equal(seen.keptUntil, clock.now().toISOString());
+    assert.equal(seen.file.actionable, false, 'not offered past the time the page gave');
+    const count = await transfersCount(w.db);
+    for (const attempt of [
+      () => service().forwardRejectedPlan(w.laUserA, copy.id, a3.number),
+      () => service().forwardRejected(w.laUserA, copy.id, a3.number),
+    ]) {
+      await assert.rejects(attempt(), (error: unknown) => {
+        assert.ok(error instanceof Invalid);
+        assert.match(
+          inEnglish(error),
+          /was deleted 7 days after it was rejected, so it can no longer be forwarded/,
+        );
+        return true;
+      });
+    }
+    assert.equal(await transfersCount(w.db), count);
+  });
+
   for (const recorded of [false, true]) {
     test(`a rejected copy forwarded on as the purge job deletes its content, 7 days after the rejection (${recorded ? 'recorded' : 'not yet recorded'}): refused, saying so`, async () => {
       const w = await world();
       const { copy } = await rejectedCopy(w, recorded ? '095' : '096');
-      // Rejected an hour ago: 7 days after the rejection its content is due, and the purge job, run on the
-      // hour, has not deleted it yet as the LA forwards it on.
-      clock.advanceMinutes(7 * 24 * 60 - 60);
+      // Rejected an hour ago: a minute before its 7 days run out the LA forwards it on.
+      clock.advanceMinutes(7 * 24 * 60 - 61);
       const count = await transfersCount(w.db);
-      // The purge job runs after the forward's checks and before it reads the content: it has deleted the
-      // content, and recorded that (`recorded`) or not yet.
+      // The 7 days run out after the forward's checks and before it reads the content, and the purge job
+      // runs: it has deleted the content, and recorded that (`recorded`) or not yet.
       let deleted = () => {};
       const contentDeleted = new Promise<void>((resolve) => {
         deleted = resolve;
@@ -1156,6 +1188,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       });
       let purge: Promise<unknown> = Promise.resolve();
       readsInTurn = async () => {
+        clock.advanceMinutes(1);
         purge = purgeExpiredContent(
           w.db,
           {
