@@ -154,7 +154,10 @@ describe('API Tokens pages', () => {
     });
     assert.equal(created.statusCode, 200);
     assert.match(created.body, /<h1 class="govuk-heading-l">Eich tocyn API newydd<\/h1>/);
-    assert.match(textOf(created.body), /Dyma’r tocyn Ein MIS \(Darllen, tan \d+ [A-Z][a-z]+ \d{4}\):/);
+    assert.match(
+      textOf(created.body),
+      /Dyma’r tocyn Ein MIS \(Darllen, tan \d+ [A-Z][a-z]+ \d{4} am \d+:\d\d(yb|yh)\):/,
+    );
     const listed = await agent.get('/account/api-tokens');
     assert.match(textOf(listed.body), /Eich tocynnau \(1\)/);
     const tokenId = /name="tokenId" value="([^"]+)"/.exec(listed.body)?.[1] ?? '';
@@ -174,5 +177,35 @@ describe('API Tokens pages', () => {
     const dbaList = await dba.get('/dba/api-tokens');
     assert.equal(dbaList.statusCode, 200);
     assert.match(dbaList.body, /<h1 class="govuk-heading-l">Tocynnau API eich defnyddwyr<\/h1>/);
+  });
+
+  // Last: it moves the clock on past every session of the file.
+  test('a token works until the date and time its pages give, and not after', async () => {
+    // 9:30am in London on 1 October 2027 (BST): 30 days later is 8:30am GMT on 31 October.
+    const start = new Date('2027-10-01T08:30:00.000Z').getTime() - t.clock.now().getTime();
+    t.clock.advanceMinutes(start / 60_000);
+    const school = await makeSchool(db, la.number);
+    const { agent } = await signedInUser(t, 'school', {
+      laNumber: la.number,
+      establishmentNumber: school.number,
+    });
+    const created = await agent.post('/account/api-tokens/new', {
+      name: 'Month',
+      scope: 'read',
+      expiry: '30',
+    });
+    const token = /id="api-token">(s2s_[A-Za-z0-9_-]{43})</.exec(created.body)?.[1] ?? '';
+    assert.match(textOf(created.body), /\(Read, until 31 October 2027 at 8:30am\):/);
+    assert.match(textOf((await agent.get('/account/api-tokens')).body), /31 October 2027 at 8:30am/);
+    const { agent: dba } = await signedInUser(t, 'la_dba', { laNumber: la.number });
+    assert.match(textOf((await dba.get('/dba/api-tokens')).body), /31 October 2027 at 8:30am/);
+    await agent.get('/account/api-tokens?lang=cy');
+    assert.match(textOf((await agent.get('/account/api-tokens')).body), /31 Hydref 2027 am 8:30yb/);
+
+    // Early on the day the page gives, the token is refused: at the time it gives, not the day's end.
+    t.clock.advanceMinutes(30 * 24 * 60 - 1);
+    assert.equal((await api(t.app, { url: '/api/v1/files/incoming', token })).statusCode, 200);
+    t.clock.advanceMinutes(1);
+    assert.equal((await api(t.app, { url: '/api/v1/files/incoming', token })).statusCode, 401);
   });
 });
