@@ -641,9 +641,14 @@ const SCHEMAS = {
                   'available: to download and forward (also once the school a forward went to rejected it: see forwarded.state); forwarded-waiting: by the LA that uploaded it, kept while the school has not collected it; forwarded: by the LA that uploaded it and collected by the school, its content deleted 7 days later; forwarded-kept: by another LA, kept until the LA that uploaded it removes it',
               },
               changedAt: nullableDateTime,
+              keptUntil: {
+                ...nullableDateTime,
+                description:
+                  'forwarded: until when it can still be downloaded (7 days after the school collected it or it was last downloaded); then its content is deleted',
+              },
               unavailable: { type: ['string', 'null'], description: 'Why it cannot be downloaded' },
             },
-            required: ['state', 'changedAt', 'unavailable'],
+            required: ['state', 'changedAt', 'keptUntil', 'unavailable'],
           },
           canDownload: { type: 'boolean' },
           canForward: { type: 'boolean', description: 'Your role forwards, and this file can be forwarded' },

@@ -69,7 +69,7 @@ import {
   ForwardService,
   SCHOOL_FIELD,
 } from '../transfers/forward-service.ts';
-import { contentDue } from '../transfers/jobs.ts';
+import { contentDue, contentKeptUntil } from '../transfers/jobs.ts';
 import { getTransfer } from '../transfers/repository.ts';
 import { type Forwarded, forwardedFiles } from './forwards.ts';
 import { markLostPupilFound } from './found-repository.ts';
@@ -406,6 +406,8 @@ export interface LostPupilRecord extends LostPupilSummary {
     state: FileState;
     /** When it was forwarded, or removed by its sender. */
     changedAt: string | null;
+    /** Forwarded and collected: until when it can still be downloaded (then its content is deleted). */
+    keptUntil: string | null;
     /** Why it cannot be downloaded, in words; null when it can. */
     unavailable: string | null;
     /** The same, as its key in the catalogue. */
@@ -588,10 +590,12 @@ function fileState(
   state: FileState,
   changedAt: string | null,
   unavailableKey: string | null,
+  keptUntil: string | null = null,
 ): LostPupilRecord['file'] {
   return {
     state,
     changedAt,
+    keptUntil,
     unavailable: unavailableKey ? translate('en', unavailableKey) : null,
     unavailableKey,
   };
@@ -606,6 +610,7 @@ function fileStateOf(
   transfer: TransferRow,
   forward: Forwarded | undefined,
   recordLa: string,
+  now: Date,
 ): LostPupilRecord['file'] {
   const live = forward?.state === 'rejected' || forward?.state === 'removed' ? undefined : forward;
   if (transfer.status === 'available' && live) {
@@ -621,11 +626,14 @@ function fileStateOf(
     return fileState('removed-by-sender', transfer.removed_at, 'lost-pupils.file.removed-by-sender');
   }
   if (transfer.status === 'collected') {
-    const held = Boolean(transfer.storage_key && transfer.wrapped_key);
+    // Until the time the record gives (7 days from the collection or a later download), whether or not
+    // the purge job has run since.
+    const held = Boolean(transfer.storage_key && transfer.wrapped_key) && !contentDue(transfer, now);
     return fileState(
       held ? 'forwarded' : 'forwarded-purged',
       transfer.collected_at,
       held ? null : 'lost-pupils.file.forwarded-purged',
+      held ? contentKeptUntil(transfer) : null,
     );
   }
   if (transfer.status === 'pending-scan') {
@@ -692,7 +700,7 @@ export class LostPupilService {
   async attestDownload(actor: Actor, id: string, attested: boolean): Promise<{ ticket: string }> {
     this.laOf(actor, 'lost-pupils.search');
     const { row, transfer, forward } = await this.load(this.deps.db, id);
-    const unavailable = fileStateOf(transfer, forward, row.source_la).unavailableKey;
+    const unavailable = fileStateOf(transfer, forward, row.source_la, this.deps.clock.now()).unavailableKey;
     if (unavailable) throw new Invalid([keyedError(ATTEST_FIELD, unavailable)]);
     if (!attested) throw new Invalid([keyedError(ATTEST_FIELD, ATTEST_KEY)]);
     return { ticket: this.deps.tickets.issue(actor.userId, TICKET_KIND, [id], this.deps.clock.now()) };
@@ -718,7 +726,7 @@ export class LostPupilService {
         { byRole: false },
       );
     }
-    const unavailable = fileStateOf(transfer, forward, row.source_la).unavailableKey;
+    const unavailable = fileStateOf(transfer, forward, row.source_la, this.deps.clock.now()).unavailableKey;
     if (unavailable || !transfer.storage_key || !transfer.wrapped_key) {
       throw new Invalid([keyedError(ATTEST_FIELD, unavailable ?? 'lost-pupils.file.not-held')]);
     }
@@ -748,7 +756,8 @@ export class LostPupilService {
         throw new Invalid([
           keyedError(
             ATTEST_FIELD,
-            fileStateOf(purged, forward, row.source_la).unavailableKey ?? 'lost-pupils.file.not-held',
+            fileStateOf(purged, forward, row.source_la, this.deps.clock.now()).unavailableKey ??
+              'lost-pupils.file.not-held',
           ),
         ]);
       }
@@ -814,7 +823,7 @@ export class LostPupilService {
     const errors: FieldError[] = [];
     let plan: ForwardPlan | undefined;
     try {
-      const state = fileStateOf(transfer, forward, row.source_la);
+      const state = fileStateOf(transfer, forward, row.source_la, this.deps.clock.now());
       if (state.state !== 'available') {
         throw new Invalid([
           keyedError(
@@ -957,7 +966,7 @@ export class LostPupilService {
       const user = await getUser(this.deps.db, row.found_by);
       summary.found.by = user ? `${user.full_name} (${user.username})` : null;
     }
-    const file = fileStateOf(transfer, forward, row.source_la);
+    const file = fileStateOf(transfer, forward, row.source_la, this.deps.clock.now());
     const forwards = can(actor.role, 'lost-pupils.forward');
     return {
       ...summary,

@@ -26,7 +26,7 @@
 // lost-pupils/service.ts).
 import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import { daysBefore } from '../platform/dates.ts';
+import { daysAfter, daysBefore } from '../platform/dates.ts';
 import type { Db, TransferRow } from '../platform/db/schema.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
@@ -106,6 +106,24 @@ export function contentDue(
     case 'pending-scan':
       return false;
   }
+}
+
+/**
+ * Until when a collected or rejected file's content is kept: the instant contentDue turns true, which a
+ * page gives as the end of its 7 days. Null for a file kept for no set time, or deleted at once.
+ */
+export function contentKeptUntil(
+  row: Pick<TransferRow, 'status' | 'last_downloaded_at' | 'collected_at' | 'rejected_at'>,
+): string | null {
+  if (row.status === 'collected') {
+    const [latest] = [row.last_downloaded_at, row.collected_at]
+      .filter((at) => at !== null)
+      .sort((a, b) => b.localeCompare(a));
+    return latest === undefined ? null : daysAfter(latest, REDOWNLOAD_DAYS);
+  }
+  if (row.status === 'rejected' && row.rejected_at !== null)
+    return daysAfter(row.rejected_at, REJECTED_RETENTION_DAYS);
+  return null;
 }
 
 const BATCH = 200;

@@ -944,6 +944,53 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.equal((await service().record(actor, made.id)).file.state, 'forwarded-purged');
   });
 
+  test('a forwarded file collected by its school can be downloaded until the time its record gives, and not after, purge job or not', async () => {
+    const { actor, school } = await laWith('la_lost_pupil_transfer');
+    const made = await makeLostPupil(db(), files, { from: school.number });
+    const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
+    const later = eightDaysOn();
+    await (await schoolDesk(school, later)).collect(result.forwarded.id);
+    const collectedAt = later.now().getTime();
+    const at = (days: number, minutes = 0) =>
+      new ManualClock(new Date(collectedAt + days * 86_400_000 + minutes * 60_000).toISOString());
+    const serviceAt = (when: ManualClock) =>
+      new LostPupilService({
+        db: db(),
+        files,
+        clock: when,
+        logger: createLogger('silent'),
+        tickets: new DownloadTickets('a test secret'),
+      });
+    const kept = (await serviceAt(at(0)).record(actor, made.id)).file;
+    assert.deepEqual(
+      [kept.state, kept.keptUntil],
+      ['forwarded', new Date(collectedAt + 7 * 86_400_000).toISOString()],
+    );
+
+    // Another LA downloads it 6 days on: the purge job keeps its content 7 days from that download, and
+    // its record says so (it said 7 days from the collection).
+    const { actor: other } = await laWith('la_lost_pupil');
+    const sixDays = serviceAt(at(6));
+    const { ticket } = await sixDays.attestDownload(other, made.id, true);
+    (await sixDays.download(other, made.id, ticket)).stream.resume();
+    const until = new Date(collectedAt + 13 * 86_400_000).toISOString();
+    assert.equal((await serviceAt(at(6)).record(actor, made.id)).file.keptUntil, until);
+    await purgeExpiredContent(db(), files, at(13, -1));
+    assert.ok((await getTransfer(db(), made.id))?.storage_key, 'kept until then');
+    assert.equal((await serviceAt(at(13, -1)).record(other, made.id)).canDownload, true);
+
+    // At that time, before the purge job has run: no longer offered, and a download is refused.
+    const due = serviceAt(at(13));
+    const record = await due.record(other, made.id);
+    assert.deepEqual([record.file.state, record.canDownload], ['forwarded-purged', false]);
+    const { ticket: late } = await serviceAt(at(13, -1)).attestDownload(other, made.id, true);
+    await assert.rejects(due.download(other, made.id, late), (error: unknown) => {
+      assert.ok(error instanceof Invalid, String(error));
+      assert.match(error.errors[0]?.message ?? '', /is no longer held here/);
+      return true;
+    });
+  });
+
   for (const recorded of [false, true]) {
     test(`a forwarded file downloaded as the purge job deletes its content, 7 days after the school collected the copy (${recorded ? 'recorded' : 'not yet recorded'}): refused, saying so`, async () => {
       const { actor, school } = await laWith('la_lost_pupil_transfer');
