@@ -117,7 +117,7 @@ function notLiveRefusal({ collection, status }: CollectionDetails): [Message[], 
     [
       status === 'Closed'
         ? message('collect.closed-no-more', { name: collection.name })
-        : message('collect.opens-on', { name: collection.name, date: collection.open_date }),
+        : message('collect.opens-on', { name: collection.name, date: dateParam(collection.open_date) }),
     ],
     message('collect.refused.contact-la'),
   ];

@@ -763,7 +763,16 @@ describeEachEngine('census returns', (database) => {
       censusReturnXml({ school: notOpen.school.number, year: 2026 }),
     );
     assert.equal(refused.status, 'refused');
-    assert.match(refused.status === 'refused' ? (refused.reasons[0] ?? '') : '', /opens for returns/);
+    // The day in words, as every date a page gives.
+    assert.equal(
+      refused.status === 'refused' ? refused.reasons[0] : '',
+      `School Census 2026 Autumn ${notOpen.la.number} opens for returns on 1 December 2026.`,
+    );
+    const [inWelsh] = refused.status === 'refused' ? refused.messages.reasons : [];
+    assert.match(
+      inWelsh ? translateMessage('cy', inWelsh) : '',
+      /yn agor i dderbyn ffurflenni ar 1 Rhagfyr 2026\.$/,
+    );
     const closed = await setUp({ closed: true });
     const refusedClosed = await closed.load(
       censusFilename(closed.school.number),
