@@ -3,10 +3,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { can, type Role } from '../../src/auth/permissions.ts';
+import { formatDateTime } from '../../src/platform/dates.ts';
 import type { UserRow } from '../../src/platform/db/schema.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { la, makeTransfer, school } from '../support/transfers.ts';
+import { actorOf, la, makeTransfer, school } from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
 import { makeLostPupil, OTHER_ROLES, organisationFor, uniqueName } from './support.ts';
 
@@ -530,6 +533,45 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     assert.ok(
       (await agent.get(base)).body.includes(`href="${base}/forward"`),
       'the forward is offered again',
+    );
+  });
+
+  test('forwarded and collected: the record gives the time until which the file can still be downloaded, in English and Welsh', async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_lost_pupil_transfer', { laNumber: w.la.number });
+    // Uploaded by a school of the LA itself: its file is collected when the school collects the copy.
+    const own = await makeSchool(w.db, w.la.number, { name: 'Own Primary School' });
+    const made = await makeLostPupil(w.db, t.deps.files, { from: own.number });
+    const base = `${SEARCH}/${made.id}`;
+    await agent.post(`${base}/forward`, { school: w.school.number, attest: 'yes', confirm: 'yes' });
+    const copy = await w.db
+      .selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', made.id)
+      .executeTakeFirstOrThrow();
+    const schoolUser = await makeUser(w.db, 'school', {
+      laNumber: w.la.number,
+      establishmentNumber: w.school.number,
+    });
+    const desk = new DownloadService({
+      db: w.db,
+      files: t.deps.files,
+      clock: t.clock,
+      logger: createLogger('silent'),
+    });
+    await desk.download(actorOf(schoolUser), 'ctf', [copy.id], 'download');
+    await desk.collect(actorOf(schoolUser), 'ctf', [copy.id]);
+    const until = new Date(t.clock.now().getTime() + 7 * 86_400_000);
+    assert.match(
+      words((await agent.get(base)).body),
+      new RegExp(
+        `has collected it\\. This file can still be downloaded until ${formatDateTime(until)} \\(7 days after it was last collected or downloaded\\); then it is deleted\\.`,
+      ),
+    );
+    await agent.get(`${base}?lang=cy`);
+    assert.match(
+      words((await agent.get(base)).body),
+      new RegExp(`Gellir lawrlwytho’r ffeil hon o hyd tan ${formatDateTime(until, 'cy')} \\(7 diwrnod`),
     );
   });
 
