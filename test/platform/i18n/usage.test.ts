@@ -12,6 +12,7 @@ import { hardCodedText, keysUsedIn, SRC_DIR, sourceFiles } from '../../support/i
 /** The templates translated so far (issue 13): add each page here as its feature is translated. */
 const TRANSLATED_TEMPLATES = [
   'platform/web/views/layout.njk',
+  'platform/web/views/macros.njk',
   'platform/web/views/not-found.njk',
   'platform/web/views/forbidden.njk',
   'platform/web/views/form-expired.njk',
