@@ -1,5 +1,6 @@
 // Browser journeys: the real service in its own process (as `npm start` runs it, with demo data), driven
-// by headless Chromium. Every page visited is checked with axe-core.
+// by headless Chromium. Every page visited is checked with axe-core, and laid out 320 CSS pixels wide to
+// check that it does not scroll sideways (WCAG 1.4.10 Reflow, which axe does not check).
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -8,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before } from 'node:test';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type CDPSession, chromium, type Page } from 'playwright-core';
 import { DEMO_PASSWORD } from '../../src/demo/seed.ts';
 import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
@@ -145,6 +146,144 @@ export async function assertAccessible(page: Page): Promise<void> {
   assert.deepEqual(violations, [], `accessibility violations on ${page.url()}`);
 }
 
+/** The width, in CSS pixels, at which every page must still read without scrolling sideways. */
+export const REFLOW_WIDTH = 320;
+
+/**
+ * What keeps the page now shown from reflowing at 320 CSS pixels wide (WCAG 2.2 1.4.10 Reflow: a
+ * 1280-pixel window zoomed to 400%), none when it reflows. The page is laid out 320 by 640 pixels, then
+ * at its own size again. It fails when the document scrolls sideways, naming the widest elements that
+ * reach past its right edge (the outermost of each: a table, not its cells; the element whose text does
+ * not wrap, not its words). Only content that needs two dimensions, a wide table, may be wider, and then
+ * in a region of its own that scrolls: focusable, with the role region and a name (the
+ * `.s2s-table-scroll` pattern), so keyboard users can scroll it too. A box that scrolls sideways without
+ * being such a region is a problem even when the page fits; what an element with hidden overflow cuts off
+ * (a visually hidden text) is not.
+ */
+export async function reflowProblems(page: Page): Promise<string[]> {
+  const size = page.viewportSize();
+  assert.ok(size, 'the page has a viewport of its own');
+  // Through the DevTools protocol rather than page.setViewportSize, which resizes the browser's window too
+  // and took twice as long; the page's own size is then set back as Playwright set it (a context's
+  // defaults: not a phone, one device pixel per CSS pixel).
+  const devTools = await devToolsOf(page);
+  const metrics = (width: number, height: number) => ({
+    width,
+    height,
+    screenWidth: width,
+    screenHeight: height,
+    deviceScaleFactor: 1,
+    mobile: false,
+    screenOrientation: { angle: 0, type: 'landscapePrimary' as const },
+  });
+  await devTools.send('Emulation.setDeviceMetricsOverride', metrics(REFLOW_WIDTH, 640));
+  try {
+    return await page.evaluate(() => {
+      const root = document.documentElement;
+      const width = root.clientWidth;
+      const problems: string[] = [];
+      const describe = (element: Element) => {
+        const classes = [...element.classList].map((name) => `.${name}`).join('');
+        const text = ((element as HTMLElement).innerText ?? element.textContent ?? '')
+          .replace(/\s+/g, ' ')
+          .trim();
+        const words = text.length > 40 ? `${text.slice(0, 39)}…` : text;
+        return `<${element.localName}${element.id ? `#${element.id}` : ''}${classes}>${words ? ` "${words}"` : ''}`;
+      };
+      const elements = [...document.body.querySelectorAll('*')];
+      // A box that scrolls sideways must be a region keyboard users can reach and scroll.
+      for (const element of elements) {
+        if (element.clientWidth === 0 || element.scrollWidth <= element.clientWidth + 1) continue;
+        if (!/^(auto|scroll)$/.test(getComputedStyle(element).overflowX)) continue;
+        if (/^(input|textarea|select)$/.test(element.localName)) continue;
+        const named =
+          element.getAttribute('aria-label')?.trim() || element.getAttribute('aria-labelledby')?.trim();
+        const focusable = element.hasAttribute('tabindex') && (element as HTMLElement).tabIndex >= 0;
+        if (element.getAttribute('role') !== 'region' || !focusable || !named) {
+          problems.push(
+            `${describe(element)} scrolls sideways but is not a region keyboard users can scroll (tabindex="0" role="region" aria-label)`,
+          );
+        }
+      }
+      if (root.scrollWidth <= width) return problems;
+      // What reaches past the right edge: boxes, and runs of text that do not wrap, that nothing clips (a
+      // region that scrolls, a visually hidden text's box). An absolutely positioned box is clipped only by
+      // the boxes it is positioned in.
+      const hides = (style: CSSStyleDeclaration) => style.clipPath !== 'none' || style.clip !== 'auto';
+      const clipped = (element: Element) => {
+        let position = getComputedStyle(element).position;
+        for (let box = element.parentElement; box && box !== root; box = box.parentElement) {
+          const style = getComputedStyle(box);
+          if (position === 'fixed') return true;
+          if (hides(style)) return true;
+          if (position === 'absolute' && style.position === 'static' && style.transform === 'none') continue;
+          if (style.overflowX !== 'visible') return true;
+          position = style.position;
+        }
+        return position === 'fixed';
+      };
+      const range = document.createRange();
+      const tooWide = new Map<Element, number>();
+      for (const element of elements) {
+        const style = getComputedStyle(element);
+        if (style.display === 'none') continue;
+        // A visually hidden text's box takes room (however small), the words it cuts off do not.
+        let right = element.getBoundingClientRect().right;
+        if (style.overflowX === 'visible' && !hides(style)) {
+          for (const child of element.childNodes) {
+            if (child.nodeType !== Node.TEXT_NODE || !child.textContent?.trim()) continue;
+            range.selectNodeContents(child);
+            right = Math.max(right, range.getBoundingClientRect().right);
+          }
+        }
+        if (right > width + 0.5 && !clipped(element)) tooWide.set(element, right);
+      }
+      // The outermost of each: the table, not its cells.
+      const outermost = [...tooWide].filter(([element]) => {
+        for (let box = element.parentElement; box; box = box.parentElement)
+          if (tooWide.has(box)) return false;
+        return true;
+      });
+      const widest = outermost
+        .sort(([, a], [, b]) => b - a)
+        .slice(0, 5)
+        .map(([element, right]) => `${describe(element)} reaches ${Math.round(right)} px`);
+      problems.unshift(
+        `the page scrolls sideways: ${root.scrollWidth} px wide in ${width}; ${widest.join('; ') || 'no element found'}`,
+      );
+      return problems;
+    });
+  } finally {
+    await devTools.send('Emulation.setDeviceMetricsOverride', metrics(size.width, size.height));
+    // The components' scripts that follow the width (the menu, a button below 641 pixels) have done so
+    // by the next frame: the page is then as it was for whatever the journey does next.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+  }
+}
+
+const devToolsSessions = new WeakMap<Page, CDPSession>();
+
+async function devToolsOf(page: Page): Promise<CDPSession> {
+  let session = devToolsSessions.get(page);
+  if (!session) {
+    session = await page.context().newCDPSession(page);
+    devToolsSessions.set(page, session);
+  }
+  return session;
+}
+
+/**
+ * Fails unless the page now shown reflows at 320 CSS pixels wide (`reflowProblems`). axe-core does not
+ * check this (WCAG 1.4.10); a wide table belongs in a `.s2s-table-scroll` region (`tableScroll` in
+ * src/platform/web/views/macros.njk), long words must wrap. `Journey.check` runs it with axe, once for
+ * each page structure: the structure leaves out the words, on which reflowing depends too (a longer file
+ * name), but the service's styles let any word break where it would overflow, so that a page built alike
+ * fits too, a table's longer words aside, which scroll in the table's region.
+ */
+export async function assertReflows(page: Page): Promise<void> {
+  assert.deepEqual(await reflowProblems(page), [], `reflow at ${REFLOW_WIDTH} CSS pixels on ${page.url()}`);
+}
+
 /**
  * What axe's verdict on a page depends on, without the page's words: every element with its attributes,
  * each run of text as one mark, and each uuid or number in an attribute replaced by the order in which it
@@ -208,7 +347,7 @@ export async function pageStructure(page: Page): Promise<string[]> {
 }
 
 /**
- * Structures (`pageStructure`) axe has passed. The test runner gives the run's processes a folder to
+ * Structures (`pageStructure`) axe and the reflow check have passed. The test runner gives the run's processes a folder to
  * share them in (S2S_AXE_PASSED_DIR: a journey then passes over a page another journey's axe run has
  * passed); without one, they are this process's.
  */
@@ -260,9 +399,9 @@ export class Journey {
   }
 
   /**
-   * Checks the page now shown with axe, unless one of the same structure (`pageStructure`) has passed: a
-   * page that differs from it only in its words (another user's name, other dates and counts, the other
-   * language) gets the same verdict. Call after every navigation. Fails too on a script error or on
+   * Checks the page now shown with axe, and that it reflows at 320 CSS pixels wide (`assertReflows`),
+   * unless one of the same structure (`pageStructure`) has passed: a page that differs from it only in its
+   * words (another user's name, other dates and counts, the other language) gets the same verdict. Call after every navigation. Fails too on a script error or on
    * anything the Content Security Policy blocked since the last check: a page whose scripts or styles
    * do not run as written is not the page that was checked.
    */
@@ -276,6 +415,7 @@ export class Journey {
     );
     if (!structures.every(hasPassed)) {
       await assertAccessible(this.page);
+      await assertReflows(this.page);
       recordPassed(structures);
     }
     this.checkedLoads.add(this.loads);

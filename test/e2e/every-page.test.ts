@@ -2,8 +2,9 @@
 // languages"): for each kind of user, in English and in Welsh, the menu, the pages of its sections and
 // the links on each page (a message, a file's pupils, a report's detail...), each kind of page once.
 // So that those pages have something to show, a school uploads a CTF for demo-school-a (its result page
-// is checked too) and messages wait in the users' inboxes. axe-core checks every page visited (a page that
-// differs only in its words from one already checked, as the same page does for each user and in the other
+// is checked too) and messages wait in the users' inboxes. axe-core checks every page visited, and each is
+// laid out 320 CSS pixels wide, where it must not scroll sideways (WCAG 1.4.10 Reflow; a page that differs
+// only in its words from one already checked, as the same page does for each user and in the other
 // language, passes with it: `pageStructure` in ./browser.ts), and each is in the language chosen.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
@@ -103,7 +104,7 @@ describe('every page (browser)', () => {
   });
 
   for (const language of ['en', 'cy'] as const) {
-    test(`every page each kind of user can reach passes axe, in ${language === 'en' ? 'English' : 'Welsh'}`, async () => {
+    test(`every page each kind of user can reach passes axe and reflows, in ${language === 'en' ? 'English' : 'Welsh'}`, async () => {
       // The messages wait unread in each language, as they did in the other (opening one marks it read):
       // the notice of new messages is then on the same pages, so those are built alike in both languages.
       await running.db.updateTable('message_recipients').set({ read_at: null, read_by: null }).execute();
