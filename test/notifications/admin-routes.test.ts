@@ -385,7 +385,7 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     );
     assert.match(
       main,
-      /<pre class="govuk-body" id="email-text" tabindex="0">Green Lane Primary \(9165402\) has sent you/,
+      /<pre class="govuk-body s2s-message-text" id="email-text">Green Lane Primary \(9165402\) has sent you/,
     );
     assert.match(main, /http:\/\/localhost:\d+\/download\/ctf/, 'the text version with its links');
     const iframe = /<iframe src="([^"]+)" sandbox title="The HTML version of the email"/.exec(main);
