@@ -28,7 +28,7 @@ import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SENT_FILTERS, SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { actorOf, makeFileStores, readAll } from '../support/transfers.ts';
+import { actorOf, makeFileStores, purgeCaughtAt, readAll } from '../support/transfers.ts';
 import { makeLostPupil, OTHER_ROLES, organisationFor, uniqueName } from './support.ts';
 
 const search = (fields: Partial<SearchForm>): SearchForm => ({ ...EMPTY_SEARCH, ...fields });
@@ -1003,38 +1003,13 @@ describeEachEngine('Search for Lost Pupil', (database) => {
       // recorded that (`recorded`) or not yet.
       const { actor: other } = await laWith('la_lost_pupil');
       const at = new ManualClock(new Date(later.now().getTime() + 7 * 86_400_000 - 60_000).toISOString());
-      let deleted = () => {};
-      const contentDeleted = new Promise<void>((resolve) => {
-        deleted = resolve;
-      });
-      let record = () => {};
-      const recordNow = new Promise<void>((resolve) => {
-        record = resolve;
-      });
-      let purge: Promise<unknown> = Promise.resolve();
+      let purge: { finish(): Promise<unknown> } | undefined;
       const racing = new LostPupilService({
         db: db(),
         files: {
           get: async (ref) => {
             at.advanceMinutes(1);
-            purge = purgeExpiredContent(
-              db(),
-              {
-                remove: async (key) => {
-                  await files.remove(key);
-                  // The purge job deletes other tests' files too: it waits at this one's.
-                  if (key !== made.transfer.storage_key) return;
-                  deleted();
-                  await recordNow;
-                },
-              },
-              at,
-            );
-            await contentDeleted;
-            if (recorded) {
-              record();
-              await purge;
-            }
+            purge = await purgeCaughtAt(db(), files, at, made.transfer.storage_key as string, recorded);
             return files.get(ref);
           },
           put: files.put.bind(files),
@@ -1060,8 +1035,7 @@ describeEachEngine('Search for Lost Pupil', (database) => {
           return true;
         });
       } finally {
-        record();
-        await purge;
+        await purge?.finish();
       }
       const transfer = await getTransfer(db(), made.id);
       assert.deepEqual([transfer?.status, transfer?.storage_key], ['collected', null]);

@@ -10,6 +10,7 @@ import { inflateRawSync } from 'node:zlib';
 import { sql } from 'kysely';
 import type { Actor } from '../../src/auth/actor.ts';
 import { isRole } from '../../src/auth/permissions.ts';
+import type { Clock } from '../../src/platform/clock.ts';
 import type { Db, TransferRow, UserRow } from '../../src/platform/db/schema.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
@@ -17,6 +18,7 @@ import { DiskFileStore, type FileStore } from '../../src/platform/storage/file-s
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import type { Category } from '../../src/transfers/categories.ts';
 import type { Party } from '../../src/transfers/filenames.ts';
+import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { insertTransfer, type NewTransferPupil } from '../../src/transfers/repository.ts';
 
 type Store = Pick<EncryptedFileStore, 'put'>;
@@ -268,4 +270,51 @@ export async function leftBehind<
   for await (const _ of fileStore.list()) files += 1;
   counts.files = files;
   return counts;
+}
+
+/**
+ * The purge job (purgeExpiredContent) caught in the middle of its run, as it can be while something else
+ * reads a file: resolves once the job has deleted the content at `storageKey` and, when `recorded`, has
+ * recorded that too; otherwise the job waits between the two until `finish()`, which lets it end and waits
+ * for it. Other files due are purged as the job comes to them (it deletes other tests' files too).
+ */
+export async function purgeCaughtAt(
+  db: Db,
+  files: Pick<EncryptedFileStore, 'remove'>,
+  clock: Clock,
+  storageKey: string,
+  recorded: boolean,
+): Promise<{ finish(): Promise<unknown> }> {
+  let deleted = () => {};
+  const contentDeleted = new Promise<void>((resolve) => {
+    deleted = resolve;
+  });
+  let record = () => {};
+  const recordNow = new Promise<void>((resolve) => {
+    record = resolve;
+  });
+  const purge = purgeExpiredContent(
+    db,
+    {
+      remove: async (key) => {
+        await files.remove(key);
+        if (key !== storageKey) return;
+        deleted();
+        await recordNow;
+      },
+    },
+    clock,
+  );
+  await Promise.race([
+    contentDeleted,
+    purge.then(() => {
+      throw new Error(`the purge job ended without deleting ${storageKey}: it was not due`);
+    }),
+  ]);
+  const finish = async () => {
+    record();
+    return purge;
+  };
+  if (recorded) await finish();
+  return { finish };
 }

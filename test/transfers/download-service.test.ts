@@ -12,7 +12,6 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { TamperedFileError } from '../../src/platform/storage/envelope.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
-import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
@@ -25,6 +24,7 @@ import {
   makeFileStores,
   makeTransfer,
   pupil,
+  purgeCaughtAt,
   readAll,
   readZip,
   school,
@@ -408,38 +408,13 @@ describeEachEngine('download service', (database) => {
       clock.advanceMinutes(7 * DAY - 1); // a minute of the 7 days left as the download's checks pass
       // The purge job runs a minute later, the 7 days over, after the download's checks and before it
       // opens the content: it has deleted the content, and recorded that (`finished`) or not yet.
-      let deleted = () => {};
-      const contentDeleted = new Promise<void>((resolve) => {
-        deleted = resolve;
-      });
-      let record = () => {};
-      const recordNow = new Promise<void>((resolve) => {
-        record = resolve;
-      });
-      let purge: Promise<unknown> = Promise.resolve();
+      let purge: { finish(): Promise<unknown> } | undefined;
       const racing = new DownloadService({
         db: w.db,
         files: {
           get: async (ref) => {
             clock.advanceMinutes(1);
-            purge = purgeExpiredContent(
-              w.db,
-              {
-                remove: async (key) => {
-                  await stores.files.remove(key);
-                  // The purge job deletes other tests' files too: it waits at this one's.
-                  if (key !== sent.row.storage_key) return;
-                  deleted();
-                  await recordNow;
-                },
-              },
-              clock,
-            );
-            await contentDeleted;
-            if (finished) {
-              record();
-              await purge;
-            }
+            purge = await purgeCaughtAt(w.db, stores.files, clock, sent.row.storage_key as string, finished);
             return stores.files.get(ref);
           },
         },
@@ -451,8 +426,7 @@ describeEachEngine('download service', (database) => {
         assert.match(error.message, /can no longer be downloaded again/);
         return true;
       });
-      record();
-      await purge;
+      await purge?.finish();
       const row = await getTransfer(w.db, sent.row.id);
       assert.equal(row?.storage_key, null);
       assert.ok(row?.purged_at);

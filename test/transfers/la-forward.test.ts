@@ -30,6 +30,7 @@ import {
   makeFileStores,
   makeTransfer,
   pupil,
+  purgeCaughtAt,
   readAll,
   readStored,
   school,
@@ -1178,35 +1179,10 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
       const count = await transfersCount(w.db);
       // The 7 days run out after the forward's checks and before it reads the content, and the purge job
       // runs: it has deleted the content, and recorded that (`recorded`) or not yet.
-      let deleted = () => {};
-      const contentDeleted = new Promise<void>((resolve) => {
-        deleted = resolve;
-      });
-      let record = () => {};
-      const recordNow = new Promise<void>((resolve) => {
-        record = resolve;
-      });
-      let purge: Promise<unknown> = Promise.resolve();
+      let purge: { finish(): Promise<unknown> } | undefined;
       readsInTurn = async () => {
         clock.advanceMinutes(1);
-        purge = purgeExpiredContent(
-          w.db,
-          {
-            remove: async (key) => {
-              await stores.files.remove(key);
-              // The purge job deletes other tests' files too: it waits at this one's.
-              if (key !== copy.storage_key) return;
-              deleted();
-              await recordNow;
-            },
-          },
-          clock,
-        );
-        await contentDeleted;
-        if (recorded) {
-          record();
-          await purge;
-        }
+        purge = await purgeCaughtAt(w.db, stores.files, clock, copy.storage_key as string, recorded);
       };
       try {
         await assert.rejects(service().forwardRejected(w.laUserA, copy.id, w.a1.number), (error: unknown) => {
@@ -1217,8 +1193,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
         });
       } finally {
         readsInTurn = null;
-        record();
-        await purge;
+        await purge?.finish();
       }
       assert.equal(await transfersCount(w.db), count, 'no new file');
       const now = await getTransfer(w.db, copy.id);
