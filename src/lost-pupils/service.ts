@@ -69,7 +69,7 @@ import {
   ForwardService,
   SCHOOL_FIELD,
 } from '../transfers/forward-service.ts';
-import { contentDue, contentKeptUntil } from '../transfers/jobs.ts';
+import { contentDue, contentKeptUntil, contentLostSince } from '../transfers/jobs.ts';
 import { getTransfer } from '../transfers/repository.ts';
 import { type Forwarded, forwardedFiles } from './forwards.ts';
 import { markLostPupilFound } from './found-repository.ts';
@@ -745,19 +745,19 @@ export class LostPupilService {
       // Or the purge job deleted it (a forwarded file, 7 days after its school collected the copy),
       // recorded yet or not: refused as the record then says. Content that failed with its file
       // unchanged and not due for the purge is a fault.
-      const now = await getTransfer(this.deps.db, transfer.id);
-      if (now?.status !== transfer.status) {
+      const now = this.deps.clock.now();
+      const lost = await contentLostSince(this.deps.db, transfer, now);
+      if (lost === 'changed') {
         throw new Invalid([
           keyedError(ATTEST_FIELD, 'lost-pupils.file.just-changed', { filename: transfer.filename }),
         ]);
       }
-      if (now.storage_key !== transfer.storage_key || contentDue(now, this.deps.clock.now())) {
-        const purged = { ...now, storage_key: null, wrapped_key: null };
+      if (lost === 'purged') {
+        const purged = { ...transfer, storage_key: null, wrapped_key: null };
         throw new Invalid([
           keyedError(
             ATTEST_FIELD,
-            fileStateOf(purged, forward, row.source_la, this.deps.clock.now()).unavailableKey ??
-              'lost-pupils.file.not-held',
+            fileStateOf(purged, forward, row.source_la, now).unavailableKey ?? 'lost-pupils.file.not-held',
           ),
         ]);
       }

@@ -94,7 +94,7 @@ import {
   updateTransferIfStatus,
 } from './download-repository.ts';
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
-import { contentDue, purgeContent } from './jobs.ts';
+import { contentLostSince, purgeContent } from './jobs.ts';
 import { actorParty, isSender } from './parties.ts';
 import { getTransfer, insertTransfer, lockFilename, type NewTransferPupil, pupilsOf } from './repository.ts';
 import { partyMessages } from './routing.ts';
@@ -318,11 +318,11 @@ export class ForwardService {
       // says where the file went. Or the purge job deleted it (a rejected file's, 7 days after the
       // rejection), whether it has recorded that yet or not: refused as content no longer held.
       // Content that failed with its record unchanged and not due for the purge is a fault.
-      const now = await getTransfer(db, original.id);
-      if (now?.status !== original.status) {
+      const lost = await contentLostSince(db, original, clock.now());
+      if (lost === 'changed') {
         throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
       }
-      if (now.storage_key !== original.storage_key || contentDue(now, clock.now())) {
+      if (lost === 'purged') {
         throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.content-gone', filename)]);
       }
       throw error;

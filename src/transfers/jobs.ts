@@ -33,6 +33,7 @@ import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts'
 import type { FileStore } from '../platform/storage/file-store.ts';
 import { REDOWNLOAD_DAYS } from './download-listing.ts';
 import { markPurged, type PurgeCandidate, purgeCandidates } from './download-repository.ts';
+import { getTransfer } from './repository.ts';
 
 /** Days a rejected file's content is kept after the rejection (see above). */
 export const REJECTED_RETENTION_DAYS = 7;
@@ -91,26 +92,15 @@ export function contentDue(
   row: Pick<TransferRow, 'status' | 'last_downloaded_at' | 'collected_at' | 'rejected_at'>,
   now: Date,
 ): boolean {
-  switch (row.status) {
-    case 'collected': {
-      const before = daysBefore(now, REDOWNLOAD_DAYS);
-      const dates = [row.last_downloaded_at, row.collected_at].filter((at) => at !== null);
-      return dates.length > 0 && dates.every((at) => at <= before);
-    }
-    case 'rejected':
-      return row.rejected_at !== null && row.rejected_at <= daysBefore(now, REJECTED_RETENTION_DAYS);
-    case 'removed':
-    case 'quarantined':
-      return true;
-    case 'available':
-    case 'pending-scan':
-      return false;
-  }
+  if (row.status === 'removed' || row.status === 'quarantined') return true;
+  const keptUntil = contentKeptUntil(row);
+  return keptUntil !== null && keptUntil <= now.toISOString();
 }
 
 /**
- * Until when a collected or rejected file's content is kept: the instant contentDue turns true, which a
- * page gives as the end of its 7 days. Null for a file kept for no set time, or deleted at once.
+ * Until when a collected or rejected file's content is kept (the instant contentDue turns true), which a
+ * page gives as the end of its 7 days: 7 days from the latest of its collection and downloads, or from its
+ * rejection. Null for a file kept for no set time, or deleted at once.
  */
 export function contentKeptUntil(
   row: Pick<TransferRow, 'status' | 'last_downloaded_at' | 'collected_at' | 'rejected_at'>,
@@ -123,6 +113,22 @@ export function contentKeptUntil(
   }
   if (row.status === 'rejected' && row.rejected_at !== null)
     return daysAfter(row.rejected_at, REJECTED_RETENTION_DAYS);
+  return null;
+}
+
+/**
+ * Why the content of a file read a moment ago as held could not be read, by its row now: 'changed' when
+ * its status has moved on since (its sender or its LA removed it, or another forward of it finished),
+ * 'purged' when the purge job has deleted it (recorded yet or not), null when neither: a fault.
+ */
+export async function contentLostSince(
+  db: Db,
+  read: Pick<TransferRow, 'id' | 'status' | 'storage_key'>,
+  now: Date,
+): Promise<'changed' | 'purged' | null> {
+  const row = await getTransfer(db, read.id);
+  if (row?.status !== read.status) return 'changed';
+  if (row.storage_key !== read.storage_key || contentDue(row, now)) return 'purged';
   return null;
 }
 
