@@ -143,8 +143,7 @@ export function weekOf(at: Date): string {
 
 /** The instant a London date begins (midnight is never skipped or repeated in London). */
 export function startOfLondonDay(isoDate: string): Date {
-  const midnightUtc = Date.parse(`${isoDate}T00:00:00Z`);
-  return new Date(midnightUtc - (londonWallClock(new Date(midnightUtc)) - midnightUtc));
+  return londonInstant(isoDate, 0, 0);
 }
 
 /**
