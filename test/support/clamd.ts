@@ -80,12 +80,26 @@ export class TestClamd {
     if (!this.process) await this.launch(clamdBinary());
   }
 
+  /**
+   * Makes clamd a hung daemon: its socket still takes connections and bytes (the kernel's backlog and
+   * buffers), and nothing answers, until resume().
+   */
+  pause(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** Stops clamd and waits for it to exit (it removes its socket). */
   async stop(): Promise<void> {
     const child = this.process;
     if (!child) return;
     this.process = null;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // A paused clamd would hold the signal until continued.
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
     await exited;
   }
