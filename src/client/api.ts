@@ -61,7 +61,15 @@ export interface UploadResponse {
 }
 
 /** The service could not be used at all: not reached, the token refused, or a fault of its own. Exit 3. */
-export class ServiceError extends Error {}
+export class ServiceError extends Error {
+  /** @param answer The problem the service answered with, if any: an upload's holds the file's result. */
+  constructor(
+    message: string,
+    readonly answer?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
 
 /**
  * The service turned the request away for now: too busy reading other files (503), or too many requests
@@ -83,7 +91,8 @@ export class ApiProblem extends Error {
  * How long the client waits, by default, for bytes to move: for the service to begin its answer, and
  * between pieces of an upload or a download (time with nothing moving, never a transfer's total: a
  * large upload over a slow line that keeps moving is not cut off). The service begins its answers within
- * seconds, an upload's too (its files checked, a silent virus scanner given up after 10 s); its nodes
+ * seconds, an upload's too, as each file is sent in a request of its own (the file checked, a silent
+ * virus scanner given up after 10 s: twenty files in one request could be over three minutes); its nodes
  * themselves drop a request that goes 2 minutes with nothing moving (REQUEST_IDLE_SECONDS), and load
  * balancers in front commonly 1 minute. So a minute of silence is a service that is down or a connection
  * that is dead, and a cron job's log should say so then, not after fetch's own 5 minutes. --timeout for
@@ -102,14 +111,28 @@ export interface ClientSettings {
 
 /**
  * What a request is for, as its timeout's message says: an answer (the list, a file's details, an
- * accept), an upload (send), or the download of a file (by id).
+ * accept), the upload of a file (send), or the download of a file (by id).
  */
-type Purpose = { kind: 'answer' } | { kind: 'upload' } | { kind: 'download'; id: string };
+type Purpose = { kind: 'answer' } | { kind: 'upload'; filename: string } | { kind: 'download'; id: string };
+
+/**
+ * An upload's body: a form of one file, encoded around the file's own bytes (encodeUpload), so that it
+ * is held once and can be sent again.
+ */
+interface UploadBody {
+  type: string;
+  pieces: Uint8Array[];
+  length: number;
+}
 
 const ANSWER: Purpose = { kind: 'answer' };
 
 /** Large enough to send quickly, small enough that a pause in the upload is seen soon. */
 const UPLOAD_PIECE = 64 * 1024;
+
+/** 307 and 308 to the same service an upload follows, this many times at most; other redirects never. */
+const MAX_REDIRECTS = 5;
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
 /**
  * The client's timeout on one request: while it waits for bytes to move (the service to begin its answer
@@ -153,37 +176,23 @@ export class ApiClient {
 
   /**
    * Sends the request; any answer that is not 2xx becomes a ServiceError or an ApiProblem. The answer's
-   * body, as returned, is read under the timeout too.
+   * body, as returned, is read under the timeout too. An upload sent on by a 307 or 308 to the same
+   * service is sent there again (fetch cannot send a stream twice); to another site it is not: it holds
+   * pupils' records, and the token is for this service only.
    */
   async request(
     method: string,
     path: string,
-    body?: FormData,
-    purpose: Purpose = body ? { kind: 'upload' } : ANSWER,
+    body?: UploadBody,
+    purpose: Purpose = ANSWER,
   ): Promise<Response> {
-    const watch = new Watch(this.timeout * 1000);
-    const upload = body ? await this.uploadBody(body, watch, purpose) : undefined;
-    let response: Response;
-    try {
-      watch.wait(upload?.stalled ?? (() => this.noAnswer(purpose)));
-      response = await fetch(`${this.base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.settings.token}`,
-          accept: 'application/json',
-          ...upload?.headers,
-        },
-        signal: watch.controller.signal,
-        ...(upload ? { body: upload.stream, duplex: 'half' } : {}),
-      });
-    } catch (error) {
-      const failure = watch.failure(error);
-      if (failure instanceof ServiceError) throw failure;
-      throw new ServiceError(`Cannot reach the s2s service at ${this.base}: ${networkCause(failure)}.`);
+    let url = `${this.base}${path}`;
+    let response = await this.exchange(method, url, body, purpose);
+    for (let redirects = 0; body && REDIRECTS.has(response.status); redirects += 1) {
+      await response.body?.cancel();
+      url = this.redirected(response, url, redirects, purpose);
+      response = await this.exchange(method, url, body, purpose);
     }
-    watch.stop();
-    watch.answered = true;
-    response = this.watched(response, watch, purpose);
     if (response.ok) return response;
     const problem = await readJson(response);
     const detail = typeof problem.detail === 'string' ? ` ${problem.detail}` : '';
@@ -200,48 +209,112 @@ export class ApiClient {
       const what = response.status === 429 ? 'limiting this token' : 'busy';
       throw new ServiceBusy(
         `The s2s service is ${what} (${response.status}).${detail} Try again after ${retryAfter} seconds.`,
+        problem,
       );
     }
     if (response.status >= 500 || response.status === 429) {
-      throw new ServiceError(`The s2s service failed (${response.status}).${detail} Try again later.`);
+      throw new ServiceError(
+        `The s2s service failed (${response.status}).${detail} Try again later.`,
+        problem,
+      );
     }
     throw new ApiProblem(response.status, problem);
   }
 
+  /** One request under the timeout, redirects not followed for an upload: its answer, as it came. */
+  private async exchange(
+    method: string,
+    url: string,
+    body: UploadBody | undefined,
+    purpose: Purpose,
+  ): Promise<Response> {
+    const watch = new Watch(this.timeout * 1000);
+    const upload = body ? this.uploadStream(body, watch, purpose) : undefined;
+    let response: Response;
+    try {
+      watch.wait(upload?.stalled ?? (() => this.noAnswer(purpose)));
+      response = await fetch(url, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.settings.token}`,
+          accept: 'application/json',
+          ...(body ? { 'content-type': body.type, 'content-length': String(body.length) } : {}),
+        },
+        signal: watch.controller.signal,
+        ...(upload ? { body: upload.stream, duplex: 'half', redirect: 'manual' } : {}),
+      });
+    } catch (error) {
+      const failure = watch.failure(error);
+      if (failure instanceof ServiceError) throw failure;
+      throw new ServiceError(`Cannot reach the s2s service at ${this.base}: ${networkCause(failure)}.`);
+    }
+    watch.stop();
+    watch.answered = true;
+    return this.watched(response, watch, purpose);
+  }
+
+  /** Where a redirect sends an upload: another address of the same service, not over and over. */
+  private redirected(response: Response, from: string, redirects: number, purpose: Purpose): string {
+    const what = purpose.kind === 'upload' ? purpose.filename : 'the upload';
+    const location = response.headers.get('location');
+    let to: URL | undefined;
+    try {
+      to = location ? new URL(location, from) : undefined;
+    } catch {
+      to = undefined;
+    }
+    if (!to || (response.status !== 307 && response.status !== 308)) {
+      // 301, 302 and 303 would send it on as a GET, without the file.
+      throw new ServiceError(
+        `The s2s service at ${this.base} answered the upload with a redirect (${response.status}) to ${to?.href ?? location ?? 'no address'}, which an upload cannot follow, so ${what} was not sent. Check the address (--url, S2S_URL or the settings file).`,
+      );
+    }
+    if (to.origin !== new URL(from).origin) {
+      throw new ServiceError(
+        `The s2s service at ${this.base} sent the upload on to another site (${to.origin}), so ${what} was not sent there: s2s-client sends files and the token only to the service's address. If that is the service's address now, give it (--url, S2S_URL or the settings file).`,
+      );
+    }
+    if (redirects >= MAX_REDIRECTS) {
+      throw new ServiceError(
+        `The s2s service at ${this.base} sent the upload on to another address ${MAX_REDIRECTS} times over, so ${what} was not sent. Check the address (--url, S2S_URL or the settings file).`,
+      );
+    }
+    return to.href;
+  }
+
   /**
-   * A form's bytes as an upload that restarts the timeout each time fetch takes a piece of it to send
+   * The upload's bytes as a stream that restarts the timeout each time fetch takes a piece of it to send
    * (once the connection has taken the one before): a slow line that keeps moving is waited on, one that
-   * stops is not. Sent with its length, as the form itself would be.
+   * stops is not. A new stream for each time it is sent.
    */
-  private async uploadBody(form: FormData, watch: Watch, purpose: Purpose) {
-    const encoded = new Response(form);
-    const type = encoded.headers.get('content-type') ?? 'multipart/form-data';
-    const bytes = new Uint8Array(await encoded.arrayBuffer());
+  private uploadStream(body: UploadBody, watch: Watch, purpose: Purpose) {
+    function* slices() {
+      for (const piece of body.pieces) {
+        for (let at = 0; at < piece.length; at += UPLOAD_PIECE) yield piece.subarray(at, at + UPLOAD_PIECE);
+      }
+    }
+    const next = slices();
     let sent = 0;
     const stalled = () =>
-      sent < bytes.length
+      sent < body.length
         ? new ServiceError(
-            `The s2s service at ${this.base} stopped taking the upload for ${this.seconds()}, after ${sent} of its ${bytes.length} bytes.${this.tail(purpose)} ${this.slowLine()}`,
+            `The s2s service at ${this.base} stopped taking the upload for ${this.seconds()}, after ${sent} of its ${body.length} bytes.${this.tail(purpose)} ${this.slowLine()}`,
           )
         : this.noAnswer(purpose);
     const stream = new ReadableStream<Uint8Array>(
       {
         pull: (controller) => {
-          if (sent >= bytes.length) return controller.close();
-          const piece = bytes.subarray(sent, sent + UPLOAD_PIECE);
-          sent += piece.length;
+          const piece = next.next();
+          if (piece.done) return controller.close();
+          sent += piece.value.length;
           // Not once the answer has begun (before the upload ended): the answer's body is waited on then.
           if (!watch.answered) watch.wait(stalled);
-          controller.enqueue(piece);
+          controller.enqueue(piece.value);
         },
       },
       { highWaterMark: 0 },
     );
-    return {
-      stream,
-      stalled,
-      headers: { 'content-type': type, 'content-length': String(bytes.length) },
-    };
+    return { stream, stalled };
   }
 
   /**
@@ -306,7 +379,7 @@ export class ApiClient {
   private tail(purpose: Purpose): string {
     if (purpose.kind === 'download') return ` Nothing of file ${purpose.id} was saved.`;
     if (purpose.kind === 'upload') {
-      return ' The files may have arrived all the same: sending them again is safe (a file that did is "already received", not sent twice).';
+      return ` ${purpose.filename} may have arrived all the same: sending it again is safe (if it did, it is "already received", not sent twice).`;
     }
     return '';
   }
@@ -324,9 +397,10 @@ export class ApiClient {
     method: string,
     path: string,
     is: (value: unknown) => value is T,
-    body?: FormData,
+    body?: UploadBody,
+    purpose: Purpose = ANSWER,
   ): Promise<T> {
-    const response = await this.request(method, path, body);
+    const response = await this.request(method, path, body, purpose);
     let text: string;
     try {
       text = await response.text();
@@ -355,16 +429,23 @@ export class ApiClient {
     );
   }
 
-  /** POST /files, multipart: each file in a part named "files". A refusal of every file is a result too. */
-  async upload(files: { filename: string; content: Uint8Array<ArrayBuffer> }[]): Promise<UploadResponse> {
-    const form = new FormData();
-    for (const file of files) {
-      form.append('files', new Blob([file.content], { type: 'application/octet-stream' }), file.filename);
-    }
+  /**
+   * POST /files, multipart, with one file in a part named "files": the service answers once it has
+   * checked the file, within seconds, where several files could take it minutes. Refused (422), or not
+   * taken for now (503) or for a fault of its own (500), the file's result, as the service words it, is
+   * the answer too.
+   */
+  async upload(file: { filename: string; content: Uint8Array }): Promise<UploadResponse> {
+    const body = await encodeUpload(file.filename, file.content);
     try {
-      return await this.json('POST', '/api/v1/files', isUploadResponse, form);
+      return await this.json('POST', '/api/v1/files', isUploadResponse, body, {
+        kind: 'upload',
+        filename: file.filename,
+      });
     } catch (error) {
-      if (error instanceof ApiProblem && isUploadResponse(error.body)) return error.body;
+      const answer =
+        error instanceof ApiProblem ? error.body : error instanceof ServiceError ? error.answer : undefined;
+      if (isUploadResponse(answer)) return answer;
       throw error;
     }
   }
@@ -419,6 +500,26 @@ export class ApiClient {
   accept(id: string): Promise<ApiFile> {
     return this.json('POST', `/api/v1/files/${encodeURIComponent(id)}/accept`, isFile);
   }
+}
+
+/**
+ * A form of one file in a part named "files", encoded as fetch encodes a FormData (its boundary, the
+ * name's escaping) around the file's own bytes, which are not copied: a Blob of them, and the form
+ * read into one buffer, would each have been another copy.
+ */
+async function encodeUpload(filename: string, content: Uint8Array): Promise<UploadBody> {
+  const form = new FormData();
+  form.append('files', new Blob([], { type: 'application/octet-stream' }), filename);
+  const encoded = new Response(form);
+  const empty = Buffer.from(await encoded.arrayBuffer());
+  // The part's headers end at the first blank line: line breaks in the name are escaped.
+  const start = empty.indexOf('\r\n\r\n') + 4;
+  const pieces = [empty.subarray(0, start), content, empty.subarray(start)];
+  return {
+    type: encoded.headers.get('content-type') ?? 'multipart/form-data',
+    pieces,
+    length: pieces.reduce((total, piece) => total + piece.length, 0),
+  };
 }
 
 /** What fetch says went wrong with the network: the cause's code (ECONNREFUSED, UND_ERR_SOCKET...). */

@@ -5,7 +5,8 @@
 // settings are missing, unsafe or wrong;
 // 4 the service turned the request away for now (busy, or too many requests): the same command works
 // after the wait it gives.
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type CommandOutput, parseCommand } from '../platform/cli.ts';
@@ -18,6 +19,7 @@ import {
   ServiceError,
   saveVerified,
   sha256Of,
+  type UploadResponse,
   writeAtomically,
 } from './api.ts';
 import { ClientConfigError, loadClientSettings } from './config.ts';
@@ -25,9 +27,10 @@ import { ClientConfigError, loadClientSettings } from './config.ts';
 export const CLIENT_USAGE = `Usage: s2s-client <command> [options]
 
 Commands:
-  send FILE...                 upload the files; prints where each went, or why it was refused (a file
-                               s2s already has, sent again after a lost answer, is "already received";
-                               one s2s was too busy or at fault to take is "not sent": send it again)
+  send FILE...                 upload the files, one request each; prints where each went, or why it
+                               was refused (a file s2s already has, sent again after a lost answer, is
+                               "already received"; one s2s was too busy or at fault to take is "not
+                               sent": send it again)
   fetch --to DIR [--again]     download every file waiting for you into DIR (SHA-256 checked) and
                                accept the CTFs; a file already fetched into DIR is skipped unless --again,
                                but a CTF whose accept did not go through is accepted (not downloaded again)
@@ -135,46 +138,34 @@ export async function runClient(
           positionals: { missing: 'Name the files to send.' },
         });
         if (typeof parsed === 'number') return parsed;
-        const files: { filename: string; content: Uint8Array<ArrayBuffer> }[] = [];
+        // Each file is read when its turn comes (one in memory at a time): here only checked.
         for (const path of parsed.positionals) {
-          try {
-            files.push({ filename: path.split(/[\\/]/).pop() ?? path, content: await readFile(path) });
-          } catch (error) {
-            return parsed.usage(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code}.`);
-          }
+          const unreadable = await cannotRead(path);
+          if (unreadable) return parsed.usage(`Cannot read ${path}: ${unreadable}.`);
         }
         const client = await connect(parsed.values);
-        const response = await client.upload(files);
-        if (parsed.values.json) json(response);
-        else {
-          for (const r of response.results) {
-            if (r.status === 'accepted' && r.alreadyReceived) {
-              // Sent again (an answer lost on the way, say): the same bytes are already waiting.
-              io.out(
-                `Already received: ${r.filename} — the same file arrived earlier and is waiting for ${r.destination} to collect it (id ${r.transferId}). It was not sent again.\n`,
-              );
-            } else if (r.status === 'accepted') {
-              io.out(
-                `Accepted: ${r.filename} — ${r.description}, sent to ${r.destination} (id ${r.transferId}).\n`,
-              );
-              for (const w of r.warnings) io.out(`  Check: ${w}\n`);
-              if (r.advice) io.out(`  Note: ${r.advice}\n`);
-            } else {
-              // 'failed': s2s was busy or at fault, nothing wrong with the file, so the same file again.
-              io.out(
-                r.status === 'failed' ? `Not sent: ${r.filename} (try again)\n` : `Refused: ${r.filename}\n`,
-              );
-              for (const reason of r.reasons) io.out(`  ${reason}\n`);
-              if (r.waitingTransferId)
-                io.out(`  The file waiting under that name: id ${r.waitingTransferId}\n`);
-              io.out(`  What to do: ${r.whatToDo}\n`);
-            }
+        const asJson = parsed.values.json === true;
+        const sent = await sendFiles(client, parsed.positionals, (response) => {
+          if (!asJson) showUpload(response, io);
+        });
+        if (asJson) json(sent.report);
+        if (sent.stopped) {
+          const { stopped } = sent;
+          io.err(
+            `s2s-client: ${stopped.message}${stopped instanceof ApiProblem ? ` (${stopped.status})` : ''}\n`,
+          );
+          const after = sent.report.notSent?.slice(1) ?? [];
+          if (after.length > 0) {
+            io.err(`s2s-client: The files after it were not sent either: ${after.join(', ')}.\n`);
           }
-          if (response.warning) io.out(`${response.warning}\n`);
         }
+        const { results, warning } = sent.report;
         // A refusal needs a person to change the file; a file s2s failed to take only needs sending again.
-        if (response.results.some((r) => r.status === 'refused') || response.warning) return 1;
-        return response.results.some((r) => r.status === 'failed') ? 4 : 0;
+        if (results.some((r) => r.status === 'refused') || warning) return 1;
+        if (sent.stopped instanceof ServiceBusy) return 4;
+        if (sent.stopped instanceof ServiceError) return 3;
+        if (sent.stopped) return sent.stopped instanceof ApiProblem ? 1 : 2;
+        return results.some((r) => r.status === 'failed') ? 4 : 0;
       }
 
       case 'fetch': {
@@ -261,6 +252,92 @@ export async function runClient(
     }
     throw error;
   }
+}
+
+/** What `send` did: the answers merged, and, if it stopped, the files it did not send (`notSent`). */
+export interface SendReport extends UploadResponse {
+  notSent?: string[];
+}
+
+/** Why a file named to `send` cannot be sent (an error code), or undefined when it can be read. */
+async function cannotRead(path: string): Promise<string | undefined> {
+  try {
+    await access(path, constants.R_OK);
+    return (await stat(path)).isDirectory() ? 'EISDIR' : undefined;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+  }
+}
+
+/**
+ * `send`: each file in a request of its own, read when its turn comes, so that every answer comes
+ * within seconds of its file (the service checks the files of a request one after another, each
+ * waiting up to 10 s for a slow virus scanner) and only one file is held at a time. `answered` is given
+ * each answer as it comes. A file the service does not answer with its result (not reached, the token
+ * refused, too many requests, the timeout, a problem with the request), or that cannot be read now,
+ * stops the sending: that file and the ones after it are `notSent`, and the error is `stopped`.
+ */
+export async function sendFiles(
+  client: ApiClient,
+  paths: string[],
+  answered: (response: UploadResponse) => void,
+): Promise<{ report: SendReport; stopped?: Error }> {
+  const report: SendReport = { accepted: 0, notAccepted: 0, results: [] };
+  const warnings: string[] = [];
+  const name = (path: string) => path.split(/[\\/]/).pop() ?? path;
+  const merged = (): SendReport => ({
+    ...report,
+    ...(warnings.length ? { warning: warnings.join(' ') } : {}),
+  });
+  for (const [n, path] of paths.entries()) {
+    const stop = (stopped: Error) => ({
+      report: { ...merged(), notSent: paths.slice(n).map(name) },
+      stopped,
+    });
+    let content: Buffer;
+    try {
+      content = await readFile(path);
+    } catch (error) {
+      // Readable when send began: moved or changed since.
+      return stop(new Error(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code}.`));
+    }
+    let response: UploadResponse;
+    try {
+      response = await client.upload({ filename: name(path), content });
+    } catch (error) {
+      if (!(error instanceof ServiceError || error instanceof ApiProblem)) throw error;
+      return stop(error);
+    }
+    report.accepted += response.accepted;
+    report.notAccepted += response.notAccepted;
+    report.results.push(...response.results);
+    if (response.warning) warnings.push(response.warning);
+    answered(response);
+  }
+  return { report: merged() };
+}
+
+/** One answer of `send`, as text. */
+function showUpload(response: UploadResponse, io: CommandOutput): void {
+  for (const r of response.results) {
+    if (r.status === 'accepted' && r.alreadyReceived) {
+      // Sent again (an answer lost on the way, say): the same bytes are already waiting.
+      io.out(
+        `Already received: ${r.filename} — the same file arrived earlier and is waiting for ${r.destination} to collect it (id ${r.transferId}). It was not sent again.\n`,
+      );
+    } else if (r.status === 'accepted') {
+      io.out(`Accepted: ${r.filename} — ${r.description}, sent to ${r.destination} (id ${r.transferId}).\n`);
+      for (const w of r.warnings) io.out(`  Check: ${w}\n`);
+      if (r.advice) io.out(`  Note: ${r.advice}\n`);
+    } else {
+      // 'failed': s2s was busy or at fault, nothing wrong with the file, so the same file again.
+      io.out(r.status === 'failed' ? `Not sent: ${r.filename} (try again)\n` : `Refused: ${r.filename}\n`);
+      for (const reason of r.reasons) io.out(`  ${reason}\n`);
+      if (r.waitingTransferId) io.out(`  The file waiting under that name: id ${r.waitingTransferId}\n`);
+      io.out(`  What to do: ${r.whatToDo}\n`);
+    }
+  }
+  if (response.warning) io.out(`${response.warning}\n`);
 }
 
 export interface FetchReport {

@@ -15,14 +15,18 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ApiClient, ApiProblem, ChecksumMismatch, saveVerified } from '../../src/client/api.ts';
 import { runClient, STATE_FILE } from '../../src/client/cli.ts';
 import { ClientConfigError, loadClientSettings } from '../../src/client/config.ts';
 import type { EstablishmentRow, UserRow } from '../../src/platform/db/schema.ts';
+import { getTransfer } from '../../src/transfers/repository.ts';
 import { api, makeToken } from '../api/support.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { fillContentChecks } from '../support/busy.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
+import { TestClamd } from '../support/clamd.ts';
 import { createTestDatabase, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
@@ -557,7 +561,7 @@ describe('s2s-client', () => {
       assert.equal(sent.code, 3, sent.err);
       assert.equal(
         sent.err,
-        `s2s-client: The s2s service at ${address} did not answer within 1 second. The files may have arrived all the same: sending them again is safe (a file that did is "already received", not sent twice). Check the address (--url, S2S_URL or the settings file) and that the service is up, then run the command again; on a slow line, give a longer --timeout.\n`,
+        `s2s-client: The s2s service at ${address} did not answer within 1 second. ${file.filename} may have arrived all the same: sending it again is safe (if it did, it is "already received", not sent twice). Check the address (--url, S2S_URL or the settings file) and that the service is up, then run the command again; on a slow line, give a longer --timeout.\n`,
       );
       const status = await run(['status', 'abc', '--timeout', '1'], tokenB, { S2S_URL: address });
       assert.equal(status.code, 3, status.err);
@@ -583,7 +587,7 @@ describe('s2s-client', () => {
       assert.match(
         sent.err,
         new RegExp(
-          `^s2s-client: The s2s service at ${address} stopped taking the upload for 1 second, after \\d+ of its \\d+ bytes\\. The files may have arrived all the same: sending them again is safe \\(a file that did is "already received", not sent twice\\)\\. Run the command again; on a slow line, give a longer --timeout\\.\\n$`,
+          `^s2s-client: The s2s service at ${address} stopped taking the upload for 1 second, after \\d+ of its \\d+ bytes\\. large\\.XML may have arrived all the same: sending it again is safe \\(if it did, it is "already received", not sent twice\\)\\. Run the command again; on a slow line, give a longer --timeout\\.\\n$`,
         ),
       );
     } finally {
@@ -660,16 +664,215 @@ describe('s2s-client', () => {
     }
   });
 
+  test('a slow virus scanner: files each checked within the timeout, though not all of them together, are not cut off', async () => {
+    // A real clamd, hung (stopped): the service waits CLAMD_TIMEOUT_SECONDS (2) for each file's scan, then
+    // leaves the file to the scan job. Four files are some 8 seconds without an answer if checked in
+    // one request, against the client's 5; each on its own, some 2.
+    const clamd = await TestClamd.start();
+    const slow = await createTestApp(database.db, { CLAMD_SOCKET: clamd.socket, CLAMD_TIMEOUT_SECONDS: '2' });
+    try {
+      await slow.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = `http://127.0.0.1:${(slow.app.server.address() as AddressInfo).port}`;
+      clamd.pause();
+      const files = [ctfFile(), ctfFile(), ctfFile(), ctfFile()];
+      const sent = await run(['send', '--json', '--timeout', '5', ...files.map((f) => f.path)], tokenA, {
+        S2S_URL: address,
+      });
+      assert.equal(sent.code, 0, sent.err);
+      const body = JSON.parse(sent.out);
+      assert.deepEqual(
+        body.results.map((r: { filename: string; status: string }) => [r.filename, r.status]),
+        files.map((f) => [f.filename, 'accepted']),
+      );
+      assert.equal(body.accepted, 4);
+      for (const result of body.results) {
+        const row = await getTransfer(database.db, result.transferId);
+        assert.equal(row?.status, 'pending-scan', 'stored, waiting for the scan job');
+      }
+    } finally {
+      await slow.app.close();
+      await clamd.stop();
+    }
+  });
+
+  test('an upload sent on (307, 308) to another address of the same service is sent there again, whole; to another site it is not sent', async () => {
+    const file = ctfFile();
+    const received: { url: string; token: boolean; whole: boolean }[] = [];
+    let redirect = { status: 307, to: '/moved/api/v1/files' };
+    const { address, close } = await impostor(async (request, response) => {
+      const pieces: Buffer[] = [];
+      for await (const piece of request as AsyncIterable<Buffer>) pieces.push(piece);
+      received.push({
+        url: request.url ?? '',
+        token: request.headers.authorization === `Bearer ${tokenB}`,
+        whole: Buffer.concat(pieces).includes(file.content),
+      });
+      if (request.url === '/api/v1/files') {
+        return void response.writeHead(redirect.status, { location: redirect.to }).end();
+      }
+      const result = {
+        status: 'accepted',
+        filename: file.filename,
+        transferId: 't1',
+        description: 'a CTF',
+        destination: 'Riverside Primary School',
+        pupils: 2,
+        warnings: [],
+      };
+      response
+        .writeHead(201, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ accepted: 1, notAccepted: 0, results: [result] }));
+    }, true);
+    let reachedElsewhere = 0;
+    const elsewhere = await impostor((_request, response) => {
+      reachedElsewhere += 1;
+      response.writeHead(401).end();
+    });
+    try {
+      for (const [status, to] of [
+        [307, '/moved/api/v1/files'],
+        [308, `${address}/moved/api/v1/files`],
+      ] as const) {
+        received.length = 0;
+        redirect = { status, to };
+        const sent = await run(['send', file.path], tokenB, { S2S_URL: address });
+        assert.equal(sent.code, 0, `${status}: ${sent.err}`);
+        assert.equal(
+          sent.out,
+          `Accepted: ${file.filename} — a CTF, sent to Riverside Primary School (id t1).\n`,
+        );
+        assert.deepEqual(
+          received,
+          [
+            { url: '/api/v1/files', token: true, whole: true },
+            { url: '/moved/api/v1/files', token: true, whole: true },
+          ],
+          `${status}: the file and the token sent again, to the new address`,
+        );
+      }
+
+      // Pupils' records and the token go to the address given, and nowhere else.
+      redirect = { status: 307, to: `${elsewhere.address}/api/v1/files` };
+      const away = await run(['send', file.path], tokenB, { S2S_URL: address });
+      assert.equal(away.code, 3, away.err);
+      assert.equal(
+        away.err,
+        `s2s-client: The s2s service at ${address} sent the upload on to another site (${elsewhere.address}), so ${file.filename} was not sent there: s2s-client sends files and the token only to the service's address. If that is the service's address now, give it (--url, S2S_URL or the settings file).\n`,
+      );
+      assert.equal(reachedElsewhere, 0, 'nothing was sent to the other site');
+
+      redirect = { status: 307, to: '/api/v1/files' };
+      received.length = 0;
+      const loop = await run(['send', file.path], tokenB, { S2S_URL: address });
+      assert.equal(loop.code, 3, loop.err);
+      assert.equal(
+        loop.err,
+        `s2s-client: The s2s service at ${address} sent the upload on to another address 5 times over, so ${file.filename} was not sent. Check the address (--url, S2S_URL or the settings file).\n`,
+      );
+      assert.equal(received.length, 6, 'the first request and 5 sent on');
+
+      redirect = { status: 302, to: '/moved/api/v1/files' };
+      received.length = 0;
+      const found = await run(['send', file.path], tokenB, { S2S_URL: address });
+      assert.equal(found.code, 3, found.err);
+      assert.equal(
+        found.err,
+        `s2s-client: The s2s service at ${address} answered the upload with a redirect (302) to ${address}/moved/api/v1/files, which an upload cannot follow, so ${file.filename} was not sent. Check the address (--url, S2S_URL or the settings file).\n`,
+      );
+      assert.equal(received.length, 1, 'not sent on');
+    } finally {
+      await close();
+      await elsewhere.close();
+    }
+  });
+
+  test('send stopped part of the way (429): the answers so far shown, the files not sent named, and the same command again sends them', async () => {
+    const token = await makeToken(database.db, userA, 'transfer', t.clock);
+    t.clock.advanceMinutes(2);
+    // One request left this minute: the first file's.
+    for (let n = 0; n < 119; n += 1) {
+      const r = await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token });
+      assert.equal(r.statusCode, 200);
+    }
+    const files = [ctfFile(), ctfFile(), ctfFile()];
+    const paths = files.map((f) => f.path);
+    const stopped = await run(['send', ...paths], token);
+    assert.equal(stopped.code, 4, stopped.err);
+    assert.match(stopped.out, new RegExp(`^Accepted: ${files[0]?.filename} — `));
+    assert.equal(stopped.out.split('\n').length, 2, stopped.out);
+    assert.match(
+      stopped.err,
+      new RegExp(
+        `^s2s-client: The s2s service is limiting this token \\(429\\)\\..* Try again after \\d+ seconds\\.\\ns2s-client: The files after it were not sent either: ${files[2]?.filename}\\.\\n$`,
+      ),
+    );
+
+    t.clock.advanceMinutes(2);
+    for (let n = 0; n < 119; n += 1) await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token });
+    const asJson = await run(['send', '--json', ...paths], token);
+    assert.equal(asJson.code, 4, asJson.err);
+    const report = JSON.parse(asJson.out);
+    assert.equal(report.results[0].alreadyReceived, true);
+    assert.deepEqual(report.notSent, [files[1]?.filename, files[2]?.filename]);
+
+    t.clock.advanceMinutes(2);
+    const again = await run(['send', ...paths], token);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, new RegExp(`^Already received: ${files[0]?.filename} `));
+    assert.match(
+      again.out,
+      new RegExp(`\nAccepted: ${files[1]?.filename} — .*\nAccepted: ${files[2]?.filename} — `),
+    );
+  });
+
+  test('send holds one file at a time, and that once', async () => {
+    // When the service has the first file's request, the client holds its bytes and no others: not the
+    // others read ahead, nor a copy for the form. Memory counted live, after a collection.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const size = 24 * 1024 * 1024;
+    const paths = [1, 2, 3].map((n) => {
+      const path = join(work, `memory-${n}.XML`);
+      writeFileSync(path, Buffer.alloc(size, 0x20 + n));
+      return path;
+    });
+    let held: number | undefined;
+    let baseline = 0;
+    const { address, close } = await impostor((request, response) => {
+      request.on('end', () => {
+        if (held === undefined) {
+          gc();
+          held = process.memoryUsage().arrayBuffers - baseline;
+        }
+        response
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ accepted: 0, notAccepted: 0, results: [] }));
+      });
+    });
+    try {
+      gc();
+      baseline = process.memoryUsage().arrayBuffers;
+      const sent = await run(['send', ...paths], tokenB, { S2S_URL: address });
+      assert.equal(sent.code, 0, sent.err);
+      assert.ok(held !== undefined && held < 1.5 * size, `held ${held} bytes, with files of ${size}`);
+    } finally {
+      await close();
+      for (const path of paths) rmSync(path);
+    }
+  });
+
   test('busy, or too many requests: exit 4 with the wait, and the same command works afterwards', async () => {
     const file = ctfFile();
     const backlog = fillContentChecks(t.app.contentChecks, 16 * 1024 * 1024);
+    // The file's own request answered 503 with its result: the result is shown, as among others.
     const busy = await run(['send', file.path], tokenA);
-    assert.equal(busy.code, 4, busy.err);
-    assert.match(
-      busy.err,
-      /The s2s service is busy \(503\)\. s2s is busy checking other files just now and took none of these\. .* Try again after 60 seconds\./,
-    );
     await backlog;
+    assert.equal(busy.code, 4, busy.err);
+    assert.equal(
+      busy.out,
+      `Not sent: ${file.filename} (try again)\n  s2s is busy checking other files just now, so it did not take this one.\n  What to do: Send it again in a minute or two (Retry-After: 60 seconds).\n`,
+    );
+    assert.equal(busy.err, '');
     const sent = await run(['send', file.path], tokenA);
     assert.equal(sent.code, 0, sent.err);
 
