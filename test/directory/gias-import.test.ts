@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import iconv from 'iconv-lite';
 import {
+  BATCH_SIZE,
   ENCODING_CHECK_PIECE,
   type EstablishmentImportReport,
   GiasImportError,
@@ -14,9 +15,9 @@ import {
   usesS2sOnInsert,
 } from '../../src/directory/gias-import.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { toCount } from '../../src/platform/db/database.ts';
+import { createDatabase, toCount } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { describeEachEngine, holdingAfterDeleteFrom, type TestDatabase } from '../support/databases.ts';
 import { makeLa, nextLaNumber } from '../support/factories.ts';
 
 const SAMPLE = fileURLToPath(new URL('../fixtures/gias/edubasealldata-sample.csv', import.meta.url));
@@ -87,6 +88,35 @@ async function countRows(db: Db, table: 'establishments' | 'local_authorities' |
 
 async function school(db: Db, number: string) {
   return db.selectFrom('establishments').selectAll().where('number', '=', number).executeTakeFirst();
+}
+
+/** Staged rows of an LA or of an import, read through a connection of its own (`db`'s may be held). */
+async function stagedRows(
+  database: TestDatabase,
+  column: 'la_number' | 'import_id',
+  value: string,
+): Promise<number> {
+  const other = createDatabase(database.url, { schema: database.schema });
+  try {
+    const row = await other
+      .selectFrom('establishment_import_rows')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where(column, '=', value)
+      .executeTakeFirstOrThrow();
+    return toCount(row.n as string | number);
+  } finally {
+    await other.destroy();
+  }
+}
+
+/** Another writer, on a connection of its own, writing while an import is held: it is not shut out. */
+async function writeBeside(database: TestDatabase): Promise<void> {
+  const other = createDatabase(database.url, { schema: database.schema });
+  try {
+    await makeLa(other);
+  } finally {
+    await other.destroy();
+  }
 }
 
 function countsOf(report: EstablishmentImportReport) {
@@ -588,6 +618,31 @@ describeEachEngine('GIAS establishment import', (database) => {
     assert.equal(stored?.telephone, '01234567890');
     assert.equal(stored?.type, 'Community school');
   });
+  test('its staged rows are deleted a batch a statement, and another writer gets in between', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const rows = 2 * BATCH_SIZE + 1;
+    const file = tempFile(
+      giasCsv(
+        Array.from({ length: rows }, (_, i) =>
+          giasRow({ 'LA (code)': la.number, URN: String(800000 + i), EstablishmentNumber: String(5000 + i) }),
+        ),
+      ),
+    );
+    const hold = holdingAfterDeleteFrom(db, 'establishment_import_rows');
+    const importing = importEstablishments(hold.db, clock, file);
+    try {
+      await Promise.race([hold.reached, importing]);
+      // Between the first delete statement and the next: one batch is gone, the rest wait.
+      assert.equal(await stagedRows(database(), 'la_number', la.number), rows - BATCH_SIZE);
+      await writeBeside(database());
+    } finally {
+      hold.release();
+    }
+    assert.equal((await importing).added, rows);
+    assert.equal(await stagedRows(database(), 'la_number', la.number), 0);
+  });
+
   test('rows a killed import staged are never applied, and an import a day later deletes them', async () => {
     const { db } = database();
     const la = await makeLa(db);
@@ -612,21 +667,37 @@ describeEachEngine('GIAS establishment import', (database) => {
     });
     const now = clock.now();
     const dayAgo = new Date(now.getTime() - 24 * 60 * 60 * 1000 - 1);
-    // One killed a day ago, one (another import, perhaps still running) an hour ago.
+    // One killed a day ago, with more rows than a delete statement takes; one (another import, perhaps
+    // still running) an hour ago.
+    const killed = 2 * BATCH_SIZE + 1;
+    for (let from = 0; from < killed; from += BATCH_SIZE) {
+      const numbers = Array.from({ length: Math.min(BATCH_SIZE, killed - from) }, (_, i) => 6000 + from + i);
+      await db
+        .insertInto('establishment_import_rows')
+        .values(numbers.map((number) => staged('killed-import', `${la.number}${number}`, dayAgo)))
+        .execute();
+    }
     await db
       .insertInto('establishment_import_rows')
-      .values([
-        staged('killed-import', `${la.number}7001`, dayAgo),
-        staged('running-import', `${la.number}7002`, new Date(now.getTime() - 60 * 60 * 1000)),
-      ])
+      .values(staged('running-import', `${la.number}7002`, new Date(now.getTime() - 60 * 60 * 1000)))
       .execute();
-    const report = await importEstablishments(
-      db,
+    const hold = holdingAfterDeleteFrom(db, 'establishment_import_rows');
+    const importing = importEstablishments(
+      hold.db,
       clock,
       tempFile(giasCsv([giasRow({ 'LA (code)': la.number, EstablishmentNumber: '7003' })])),
     );
+    try {
+      await Promise.race([hold.reached, importing]);
+      // The killed import's rows go a batch a statement too, before this import stages its own.
+      assert.equal(await stagedRows(database(), 'import_id', 'killed-import'), killed - BATCH_SIZE);
+      await writeBeside(database());
+    } finally {
+      hold.release();
+    }
+    const report = await importing;
     assert.equal(report.added, 1, 'only the row of the file is applied');
-    assert.equal(await school(db, `${la.number}7001`), undefined);
+    assert.equal(await school(db, `${la.number}6000`), undefined);
     assert.equal(await school(db, `${la.number}7002`), undefined);
     assert.equal((await school(db, `${la.number}7003`))?.name, 'Test Primary School');
     const left = await db.selectFrom('establishment_import_rows').select('import_id').execute();

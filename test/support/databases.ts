@@ -18,11 +18,13 @@ import SqliteDatabase from 'better-sqlite3';
 import {
   AliasNode,
   CompiledQuery,
+  DeleteQueryNode,
   InsertQueryNode,
   type Kysely,
   type KyselyPlugin,
   PrimitiveValueListNode,
   type QueryId,
+  type QueryResult,
   type RootOperationNode,
   SelectQueryNode,
   sql,
@@ -298,9 +300,14 @@ interface Hold {
 
 /**
  * `db` with the queries `holds` picks held once they have run, their transaction open, until `release`:
- * a fixed point inside another transaction, to interleave a second one with it deterministically.
+ * a fixed point inside another transaction, to interleave a second one with it deterministically. With
+ * `holdsResult`, only those whose result it picks are held.
  */
-function holdingAfter(db: Db, holds: (node: RootOperationNode) => boolean): Hold {
+function holdingAfter(
+  db: Db,
+  holds: (node: RootOperationNode) => boolean,
+  holdsResult: (result: QueryResult<unknown>) => boolean = () => true,
+): Hold {
   const held = new WeakSet<QueryId>();
   let arrived: () => void = () => {};
   const reached = new Promise<void>((resolve) => {
@@ -316,7 +323,7 @@ function holdingAfter(db: Db, holds: (node: RootOperationNode) => boolean): Hold
       return node;
     },
     async transformResult({ queryId, result }) {
-      if (held.has(queryId)) {
+      if (held.has(queryId) && holdsResult(result)) {
         arrived();
         await released;
       }
@@ -332,6 +339,20 @@ function holdingAfter(db: Db, holds: (node: RootOperationNode) => boolean): Hold
  */
 export function holdingAfterInsertInto(db: Db, table: string): Hold {
   return holdingAfter(db, (node) => InsertQueryNode.is(node) && node.into?.table.identifier.name === table);
+}
+
+/**
+ * `db` with its deletes from `table` that removed rows held once they have run (holdingAfter). `reached`
+ * settles when the first such delete has run: between the statements of a delete made in batches.
+ */
+export function holdingAfterDeleteFrom(db: Db, table: string): Hold {
+  return holdingAfter(
+    db,
+    (node) =>
+      DeleteQueryNode.is(node) &&
+      node.from.froms.some((from) => TableNode.is(from) && from.table.identifier.name === table),
+    (result) => (result.numAffectedRows ?? 0n) > 0n,
+  );
 }
 
 /**
