@@ -2,6 +2,7 @@
 // Each command loads only its own feature's code: the file tools (upn, ctf, census, filename) start
 // without loading the web service, and `serve` without the command-line tools.
 import type { Config } from './config.ts';
+import type { DepsOverrides } from './deps.ts';
 
 /**
  * How long `serve` waits for its running jobs when told to stop (SIGTERM, SIGINT): within the 30 s an
@@ -40,8 +41,8 @@ Commands:
 ${demo.SEED_SCALE_USAGE}${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}${backup.BACKUP_USAGE}${keys.KEYS_USAGE}`;
 }
 
-async function buildDeps(config: Config) {
-  return (await import('./deps.ts')).buildDeps(config);
+async function buildDeps(config: Config, overrides?: DepsOverrides) {
+  return (await import('./deps.ts')).buildDeps(config, overrides);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -61,13 +62,24 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const config = await configuration();
-      const [{ createApp }, { seedDemoData }, { scheduledJobs }, { Scheduler }] = await Promise.all([
-        import('./app.ts'),
-        import('./demo/seed.ts'),
-        import('./jobs.ts'),
-        import('./platform/jobs/scheduler.ts'),
-      ]);
-      const deps = await buildDeps(config);
+      const [{ createApp }, { seedDemoData }, { scheduledJobs }, { Scheduler }, { openFileStoreForWriting }] =
+        await Promise.all([
+          import('./app.ts'),
+          import('./demo/seed.ts'),
+          import('./jobs.ts'),
+          import('./platform/jobs/scheduler.ts'),
+          import('./platform/storage/open-store.ts'),
+        ]);
+      // Before anything else: a store it cannot write stops the service, saying why, rather than every
+      // upload failing. On a full disk it starts all the same (downloads, and the purge that frees space,
+      // still work) and says so.
+      let fullDisk: Error | undefined;
+      const fileStore = await openFileStoreForWriting(config.fileStore, (problem) => {
+        fullDisk = problem;
+      });
+      const deps = await buildDeps(config, { fileStore });
+      if (fullDisk)
+        deps.logger.warn(`${fullDisk.message} s2s starts all the same: files can be downloaded, not stored`);
       if (config.seedDemoData && (await seedDemoData(deps.db, deps.clock))) {
         deps.logger.info('loaded demo data: sign in as demo-school-a with password demo-password-2026');
       }
@@ -175,7 +187,9 @@ async function main(argv: string[]): Promise<number> {
     case 'backup':
     case 'restore': {
       const backup = await import('./backup/cli.ts');
-      const open = async () => backup.openInstance(await configuration());
+      // A restore writes into the file store; a backup only reads it (a read-only copy will do).
+      const open = async () =>
+        backup.openInstance(await configuration(), { writesFiles: command === 'restore' });
       return command === 'backup'
         ? backup.runBackupCommand(argv.slice(1), open)
         : backup.runRestoreCommand(argv.slice(1), open);
@@ -195,6 +209,7 @@ async function main(argv: string[]): Promise<number> {
         return {
           scheduler: new Scheduler(deps, scheduledJobs(deps)),
           clock: deps.clock,
+          checkFileStore: async () => deps.fileStore.checkWritable?.(),
           close: async () => {
             deps.mailer.close();
             await deps.db.destroy();

@@ -87,6 +87,7 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
       schedule: '10 * * * *',
       scheduleText: message('jobs.purge-files.schedule'),
       exclusive: true,
+      deletesFiles: true,
       run: async ({ logger }) => {
         const r = await purgeExpiredContent(deps.db, deps.files, deps.clock, logger);
         return {
@@ -108,6 +109,7 @@ export function scheduledJobs(deps: Deps): JobDefinition[] {
       schedule: '40 3 * * *',
       scheduleText: message('jobs.sweep-files.schedule'),
       exclusive: true,
+      deletesFiles: true,
       run: async () => {
         const r = await sweepOrphanFiles(deps.db, deps.fileStore, deps.clock);
         return {

@@ -4,8 +4,9 @@
 import { type Config, ConfigError } from '../config.ts';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { createDatabase } from '../platform/db/database.ts';
+import { FileStoreUnusable } from '../platform/storage/file-store.ts';
 import { loadMasterKeyring, MasterKeyError } from '../platform/storage/master-key.ts';
-import { openFileStore } from '../platform/storage/open-store.ts';
+import { openFileStore, openFileStoreForWriting } from '../platform/storage/open-store.ts';
 import { createBackup, SETTLE_SECONDS } from './backup.ts';
 import { BackupError, type Instance } from './instance.ts';
 import { restoreBackup } from './restore.ts';
@@ -25,10 +26,18 @@ export const BACKUP_USAGE = `  backup --to DIR [--settle-seconds N] [--json]
                                  or the S3 bucket), all or nothing
 `;
 
-/** The configured instance, as it is: not migrated, and no master key made up if none is set. */
-export async function openInstance(config: Config): Promise<Instance> {
+/**
+ * The configured instance, as it is: not migrated, and no master key made up if none is set. With
+ * `writesFiles` (a restore), a file store it cannot write is refused before anything is read or written.
+ */
+export async function openInstance(
+  config: Config,
+  { writesFiles = false }: { writesFiles?: boolean } = {},
+): Promise<Instance> {
   const { keyring } = loadMasterKeyring({ ...config.masterKey, mayGenerate: false });
-  const store = await openFileStore(config.fileStore);
+  const store = writesFiles
+    ? await openFileStoreForWriting(config.fileStore)
+    : await openFileStore(config.fileStore);
   const db = createDatabase(config.databaseUrl);
   return {
     db,
@@ -48,7 +57,7 @@ function megabytes(bytes: number): string {
 function failure(io: CommandOutput, what: string, error: unknown): number {
   // A bad setting is the top level's to report (exit code 2, as every command).
   if (error instanceof ConfigError) throw error;
-  if (error instanceof BackupError || error instanceof MasterKeyError) {
+  if (error instanceof BackupError || error instanceof MasterKeyError || error instanceof FileStoreUnusable) {
     io.err(`${error.message}\n`);
   } else {
     io.err(`${what} failed: ${error instanceof Error ? error.message : String(error)}\n`);

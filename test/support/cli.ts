@@ -1,6 +1,6 @@
 // Running `s2s` as people run it, for the command-line tests: `node bin/s2s.js` in a child process, with
 // the test settings and, for the commands that need them, a database and a file store in a temporary folder.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,10 +31,61 @@ export function s2sEnv(dir?: string, database = 'x.sqlite'): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Runs `s2s ARGS...` to its end, from the project folder. */
-export function runS2s(args: string[], env: NodeJS.ProcessEnv = s2sEnv()): Run {
-  const result = spawnSync(process.execPath, ['bin/s2s.js', ...args], { cwd: ROOT, env, encoding: 'utf8' });
+/** Runs `s2s ARGS...` to its end, from the project folder; `as` another user (the test must run as root). */
+export function runS2s(
+  args: string[],
+  env: NodeJS.ProcessEnv = s2sEnv(),
+  as?: { uid: number; gid: number },
+): Run {
+  const result = spawnSync(process.execPath, ['bin/s2s.js', ...args], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    ...as,
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** How a run of `s2s serve` ended: `listened` when it started serving (and was then stopped). */
+export interface ServeRun extends Run {
+  listened: boolean;
+}
+
+/**
+ * Runs `s2s serve` (on a free port of 127.0.0.1, no scheduler, no demo data) until it exits by itself or
+ * logs that it listens; then it is stopped (SIGTERM) and waited for. Logs at `info` at least, to see that
+ * line. `as` runs it as another user (the test must run as root).
+ */
+export function runServe(env: NodeJS.ProcessEnv, as?: { uid: number; gid: number }): Promise<ServeRun> {
+  const child = spawn(process.execPath, ['bin/s2s.js', 'serve'], {
+    cwd: ROOT,
+    env: {
+      ...env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SCHEDULER: 'off',
+      SEED_DEMO_DATA: 'false',
+      LOG_LEVEL: 'info',
+    },
+    ...as,
+  });
+  let stdout = '';
+  let stderr = '';
+  let listened = false;
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (!listened && /"msg":"Server listening at /.test(stdout)) {
+      listened = true;
+      child.kill('SIGTERM');
+    }
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, listened }));
+  });
 }
 
 export interface CliSandbox {

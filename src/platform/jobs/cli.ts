@@ -4,6 +4,7 @@
 import { type CommandOutput, parseCommand, processOutput } from '../cli.ts';
 import type { Clock } from '../clock.ts';
 import { textIn } from '../i18n/catalogue.ts';
+import { FileStoreUnusable } from '../storage/file-store.ts';
 import type { Scheduler } from './scheduler.ts';
 
 export const JOBS_USAGE = `  jobs list                      the scheduled jobs: what each does, when it runs, its last run
@@ -13,6 +14,8 @@ export const JOBS_USAGE = `  jobs list                      the scheduled jobs: 
 export interface JobsCommandDeps {
   scheduler: Scheduler;
   clock: Clock;
+  /** Throws FileStoreUnusable when the file store cannot be written (file-store.ts, checkWritable). */
+  checkFileStore(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -68,6 +71,18 @@ export async function runJobsCommand(
         }
       }
       return 0;
+    }
+    if (deps.scheduler.jobs.find((job) => job.name === name)?.deletesFiles) {
+      try {
+        await deps.checkFileStore();
+      } catch (error) {
+        if (!(error instanceof FileStoreUnusable)) throw error;
+        // A full disk still lets files be deleted, which frees space.
+        if (!error.full) {
+          io.err(`${error.message} ${name} deletes stored files, so it was not run.\n`);
+          return 1;
+        }
+      }
     }
     const run = await deps.scheduler.runNow(name as string);
     const ok = run.status === 'succeeded';

@@ -59,6 +59,8 @@ export interface JobDefinition {
   /** In words, for people: "every Monday at 7am". */
   scheduleText: string | Message;
   exclusive: boolean;
+  /** It deletes stored files: `s2s jobs run` refuses to start it on a file store it cannot write. */
+  deletesFiles?: boolean;
   run(context: JobContext): Promise<JobOutcome>;
 }
 
