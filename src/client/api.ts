@@ -110,6 +110,25 @@ export interface ClientSettings {
 }
 
 /**
+ * How the client waits out a token's limit (429): `wait` the seconds the service gives, after `notice`
+ * has said so. The commands wait on the real clock; a test may wait on the service's.
+ */
+export interface LimitWaiting {
+  wait(seconds: number): Promise<void>;
+  notice(message: string): void;
+}
+
+/**
+ * A token's requests are limited a minute (the service's API_REQUESTS_PER_MINUTE), and `send` makes a
+ * request for each file: a send of more files than that would stop part way, and the same command again
+ * would spend the minute's requests on the files already received and stop at the same place, every time.
+ * So a 429 whose Retry-After is at most a minute is waited out and the request made again, up to
+ * LIMIT_WAITS times in a row; a longer wait, or a limit that keeps coming, is reported (exit 4).
+ */
+export const LIMIT_WAIT_SECONDS = 60;
+export const LIMIT_WAITS = 3;
+
+/**
  * What a request is for, as its timeout's message says: an answer (the list, a file's details, an
  * accept), the upload of a file (send), or the download of a file (by id).
  */
@@ -169,7 +188,10 @@ export class ApiClient {
   private readonly base: string;
   private readonly timeout: number;
 
-  constructor(private readonly settings: ClientSettings) {
+  constructor(
+    private readonly settings: ClientSettings,
+    private readonly limits?: LimitWaiting,
+  ) {
     this.base = settings.url.replace(/\/+$/, '');
     this.timeout = settings.timeout ?? DEFAULT_TIMEOUT_SECONDS;
   }
@@ -178,7 +200,8 @@ export class ApiClient {
    * Sends the request; any answer that is not 2xx becomes a ServiceError or an ApiProblem. The answer's
    * body, as returned, is read under the timeout too. An upload sent on by a 307 or 308 to the same
    * service is sent there again (fetch cannot send a stream twice); to another site it is not: it holds
-   * pupils' records, and the token is for this service only.
+   * pupils' records, and the token is for this service only. A token's limit is waited out
+   * (LIMIT_WAIT_SECONDS) when the client has `limits`.
    */
   async request(
     method: string,
@@ -186,12 +209,16 @@ export class ApiClient {
     body?: UploadBody,
     purpose: Purpose = ANSWER,
   ): Promise<Response> {
-    let url = `${this.base}${path}`;
-    let response = await this.exchange(method, url, body, purpose);
-    for (let redirects = 0; body && REDIRECTS.has(response.status); redirects += 1) {
+    let response = await this.sent(method, `${this.base}${path}`, body, purpose);
+    for (let waits = 0; this.limits && waits < LIMIT_WAITS && response.status === 429; waits += 1) {
+      const seconds = retryAfterOf(response);
+      if (seconds === undefined || seconds > LIMIT_WAIT_SECONDS) break;
       await response.body?.cancel();
-      url = this.redirected(response, url, redirects, purpose);
-      response = await this.exchange(method, url, body, purpose);
+      this.limits.notice(
+        `The s2s service is limiting this token (429): waiting ${seconds} second${seconds === 1 ? '' : 's'}, then going on.`,
+      );
+      await this.limits.wait(seconds);
+      response = await this.sent(method, `${this.base}${path}`, body, purpose);
     }
     if (response.ok) return response;
     const problem = await readJson(response);
@@ -204,8 +231,8 @@ export class ApiClient {
     if (response.status === 403) {
       throw new ServiceError(`The s2s service does not allow this (403).${detail}`);
     }
-    const retryAfter = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
-    if ((response.status === 503 || response.status === 429) && retryAfter > 0) {
+    const retryAfter = retryAfterOf(response);
+    if ((response.status === 503 || response.status === 429) && retryAfter !== undefined) {
       const what = response.status === 429 ? 'limiting this token' : 'busy';
       throw new ServiceBusy(
         `The s2s service is ${what} (${response.status}).${detail} Try again after ${retryAfter} seconds.`,
@@ -219,6 +246,23 @@ export class ApiClient {
       );
     }
     throw new ApiProblem(response.status, problem);
+  }
+
+  /** The request sent, and an upload sent on by a redirect to the same service sent there again. */
+  private async sent(
+    method: string,
+    url: string,
+    body: UploadBody | undefined,
+    purpose: Purpose,
+  ): Promise<Response> {
+    let to = url;
+    let response = await this.exchange(method, to, body, purpose);
+    for (let redirects = 0; body && REDIRECTS.has(response.status); redirects += 1) {
+      await response.body?.cancel();
+      to = this.redirected(response, to, redirects, purpose);
+      response = await this.exchange(method, to, body, purpose);
+    }
+    return response;
   }
 
   /** One request under the timeout, redirects not followed for an upload: its answer, as it came. */
@@ -520,6 +564,12 @@ async function encodeUpload(filename: string, content: Uint8Array): Promise<Uplo
     pieces,
     length: pieces.reduce((total, piece) => total + piece.length, 0),
   };
+}
+
+/** The answer's Retry-After in whole seconds, when it gives one. */
+function retryAfterOf(response: Response): number | undefined {
+  const seconds = Number.parseInt(response.headers.get('retry-after') ?? '', 10);
+  return seconds > 0 ? seconds : undefined;
 }
 
 /** What fetch says went wrong with the network: the cause's code (ECONNREFUSED, UND_ERR_SOCKET...). */

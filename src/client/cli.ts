@@ -3,8 +3,8 @@
 // refused, not found, or not saved because its SHA-256 did not match; 2 usage error; 3 the service could
 // not be used (not reached, token refused, a fault of its own, nothing moving for the timeout) or the
 // settings are missing, unsafe or wrong;
-// 4 the service turned the request away for now (busy, or too many requests): the same command works
-// after the wait it gives.
+// 4 the service turned the request away for now (busy, or too many requests still after the client waited
+// them out: ApiClient, LIMIT_WAITS): the same command works after the wait it gives.
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -51,7 +51,8 @@ Options (every command):
 Exit codes: 0 success, 1 a file refused, not found or failing its SHA-256 check, 2 usage error,
 3 the service could not be used (not reached, token refused, server fault, an answer not the s2s API's,
 no answer or a transfer not moving within the timeout) or the settings are unusable,
-4 the service is busy or limiting requests: run the command again after the wait it gives.
+4 the service is busy, or still limiting requests after waits of up to a minute: run the command
+again after the wait it gives.
 `;
 
 const COMMON = {
@@ -65,9 +66,12 @@ const COMMON = {
 export interface ClientEnvironment {
   env: Record<string, string | undefined>;
   home: string;
+  /** Waits out a token's limit (ApiClient, LimitWaiting): on the real clock unless given. */
+  wait?: (seconds: number) => Promise<void>;
 }
 
 const processEnvironment = (): ClientEnvironment => ({ env: process.env, home: homedir() });
+const realWait = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, seconds * 1000));
 
 export const STATE_FILE = '.s2s-client-state.json';
 
@@ -127,7 +131,10 @@ export async function runClient(
   const spec = { name: 's2s-client', usage: CLIENT_USAGE, io };
   const json = (value: unknown) => io.out(`${JSON.stringify(value, null, 2)}\n`);
   const connect = async (flags: { url?: string; token?: string; timeout?: string; config?: string }) =>
-    new ApiClient(await loadClientSettings({ flags, env: environment.env, home: environment.home }));
+    new ApiClient(await loadClientSettings({ flags, env: environment.env, home: environment.home }), {
+      wait: environment.wait ?? realWait,
+      notice: (message) => io.err(`s2s-client: ${message}\n`),
+    });
 
   try {
     switch (command) {

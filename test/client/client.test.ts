@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { ApiClient, ApiProblem, ChecksumMismatch, saveVerified } from '../../src/client/api.ts';
+import { ApiClient, ApiProblem, ChecksumMismatch, LIMIT_WAITS, saveVerified } from '../../src/client/api.ts';
 import { runClient, STATE_FILE } from '../../src/client/cli.ts';
 import { ClientConfigError, loadClientSettings } from '../../src/client/config.ts';
 import type { EstablishmentRow, UserRow } from '../../src/platform/db/schema.ts';
@@ -110,16 +110,35 @@ describe('s2s-client', () => {
     return path;
   }
 
-  async function run(argv: string[], token?: string, env: Record<string, string> = {}): Promise<Result> {
+  /**
+   * Runs the command. Told to wait out a token's limit, it waits on the service's clock (which moves on
+   * by as much) unless `limitStays`: then the service goes on limiting the token however long it waits.
+   */
+  async function run(
+    argv: string[],
+    token?: string,
+    env: Record<string, string> = {},
+    { limitStays = false } = {},
+  ): Promise<Result> {
     let out = '';
     let err = '';
     const code = await runClient(
       argv,
       { out: (s) => (out += s), err: (s) => (err += s) },
-      { env: { S2S_URL: url, ...(token ? { S2S_TOKEN: token } : {}), ...env }, home },
+      {
+        env: { S2S_URL: url, ...(token ? { S2S_TOKEN: token } : {}), ...env },
+        home,
+        wait: async (seconds) => {
+          if (!limitStays) t.clock.advanceMinutes(seconds / 60);
+        },
+      },
     );
     return { code, out, err };
   }
+
+  /** What the client says each time it waits out the token's limit. */
+  const WAITING =
+    /s2s-client: The s2s service is limiting this token \(429\): waiting \d+ seconds?, then going on\.\n/g;
 
   /** A CTF file from A to B written to the work folder: its path, name and bytes. */
   function ctfFile(): { path: string; filename: string; content: string } {
@@ -279,9 +298,14 @@ describe('s2s-client', () => {
       assert.equal(r.statusCode, 200);
     }
     const dir = mkdir(join(work, 'accept-later'));
-    const first = await run(['fetch', '--to', dir], tokenB);
+    // The limit goes on however long the client waits: it stops after its waits.
+    const first = await run(['fetch', '--to', dir], tokenB, {}, { limitStays: true });
     assert.equal(first.code, 4);
-    assert.match(first.err, /limiting this token \(429\)/);
+    assert.equal(first.err.match(WAITING)?.length, LIMIT_WAITS, first.err);
+    assert.match(
+      first.err.replace(WAITING, ''),
+      /^s2s-client: The s2s service is limiting this token \(429\)\./,
+    );
     assert.equal(
       first.out,
       `Fetched: ${file.filename} -> ${join(dir, file.filename)} (SHA-256 checked; not accepted yet).\n`,
@@ -796,12 +820,13 @@ describe('s2s-client', () => {
     }
     const files = [ctfFile(), ctfFile(), ctfFile()];
     const paths = files.map((f) => f.path);
-    const stopped = await run(['send', ...paths], token);
+    const stopped = await run(['send', ...paths], token, {}, { limitStays: true });
     assert.equal(stopped.code, 4, stopped.err);
     assert.match(stopped.out, new RegExp(`^Accepted: ${files[0]?.filename} — `));
     assert.equal(stopped.out.split('\n').length, 2, stopped.out);
+    assert.equal(stopped.err.match(WAITING)?.length, LIMIT_WAITS, stopped.err);
     assert.match(
-      stopped.err,
+      stopped.err.replace(WAITING, ''),
       new RegExp(
         `^s2s-client: The s2s service is limiting this token \\(429\\)\\..* Try again after \\d+ seconds\\.\\ns2s-client: The files after it were not sent either: ${files[2]?.filename}\\.\\n$`,
       ),
@@ -809,7 +834,7 @@ describe('s2s-client', () => {
 
     t.clock.advanceMinutes(2);
     for (let n = 0; n < 119; n += 1) await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token });
-    const asJson = await run(['send', '--json', ...paths], token);
+    const asJson = await run(['send', '--json', ...paths], token, {}, { limitStays: true });
     assert.equal(asJson.code, 4, asJson.err);
     const report = JSON.parse(asJson.out);
     assert.equal(report.results[0].alreadyReceived, true);
@@ -823,6 +848,28 @@ describe('s2s-client', () => {
       again.out,
       new RegExp(`\nAccepted: ${files[1]?.filename} — .*\nAccepted: ${files[2]?.filename} — `),
     );
+  });
+
+  test('send of more files than the token may send in a minute: it waits out the limit and sends them all', async () => {
+    const token = await makeToken(database.db, userA, 'transfer', t.clock);
+    t.clock.advanceMinutes(2);
+    // One request left this minute: the first file's; the others wait for the next minute.
+    for (let n = 0; n < 119; n += 1) {
+      const r = await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token });
+      assert.equal(r.statusCode, 200);
+    }
+    const files = [ctfFile(), ctfFile(), ctfFile()];
+    const sent = await run(['send', ...files.map((f) => f.path)], token);
+    assert.equal(sent.code, 0, sent.err);
+    assert.deepEqual(
+      sent.out
+        .split('\n')
+        .filter((line) => line.startsWith('Accepted: '))
+        .map((line) => line.split(' ')[1]),
+      files.map((f) => f.filename),
+    );
+    assert.equal(sent.err.match(WAITING)?.length, 1, sent.err);
+    assert.equal(sent.err.replace(WAITING, ''), '');
   });
 
   test('send holds one file at a time, and that once', async () => {
@@ -880,12 +927,12 @@ describe('s2s-client', () => {
     const token = await makeToken(database.db, userA, 'read', t.clock);
     let limited: Result | undefined;
     for (let n = 0; n <= 120 && !limited; n += 1) {
-      const listed = await run(['list'], token);
+      const listed = await run(['list'], token, {}, { limitStays: true });
       if (listed.code !== 0) limited = listed;
     }
     assert.equal(limited?.code, 4, limited?.err);
     assert.match(
-      limited?.err ?? '',
+      limited?.err.replace(WAITING, '') ?? '',
       /The s2s service is limiting this token \(429\)\..* Try again after \d+ seconds\./,
     );
   });
