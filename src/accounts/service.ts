@@ -282,7 +282,9 @@ export class AccountsService {
 
   /**
    * Issues a new password to another user (LA notes §3.6). They must change it when they next sign in,
-   * and every session they have ends now.
+   * every session they have ends now, and their API tokens are revoked (decision 48): a DBA resets a
+   * password the user has lost or someone else may know, and a token made with it would otherwise go on
+   * reaching the organisation's files after the reset.
    */
   async resetPassword(actor: AccountsActor, id: string, input: PasswordInput): Promise<Account> {
     const target = await this.changeableUser(actor, id, 'password');
@@ -299,7 +301,11 @@ export class AccountsService {
         updated_at: at.toISOString(),
       });
       await deleteSessionsOfUser(tx, target.id);
-      await this.audit(tx, actor, 'password-reset', target);
+      const tokensRevoked = await revokeApiTokensOfUser(tx, target.id, {
+        at: at.toISOString(),
+        by: isSystemActor(actor) ? null : actor.userId,
+      });
+      await this.audit(tx, actor, 'password-reset', target, { tokensRevoked });
     });
     return withoutSecrets(target);
   }

@@ -284,6 +284,35 @@ describeEachEngine('User Maintenance pages', (database) => {
     assert.equal(again.headers.location, '/change-password');
   });
 
+  test('a new password revokes the user’s API tokens, as it ends their sessions; others’ tokens go on', async () => {
+    const { db } = database();
+    const { agent, laNumber } = await signedInAs('la_dba');
+    const user = await makeUser(db, 'la_user', { laNumber });
+    const colleague = await makeUser(db, 'la_user', { laNumber });
+    const [token, other] = [await makeToken(db, user, 'read'), await makeToken(db, colleague, 'read')];
+    const incoming = (bearer: string) => api(t.app, { url: '/api/v1/files/incoming', token: bearer });
+    assert.equal((await incoming(token)).statusCode, 200);
+
+    const form = await agent.get(`/dba/users/${user.id}/password`);
+    assert.match(form.body, /their API tokens are revoked/);
+    const done = await agent.post(`/dba/users/${user.id}/password`, {
+      newPassword: ISSUED,
+      confirmPassword: ISSUED,
+    });
+    assert.equal(done.statusCode, 302);
+    const details = await agent.get(`/dba/users/${user.id}`);
+    assert.match(details.body, /Their API tokens have been revoked: they make new ones for their software/);
+    assert.equal((await incoming(token)).statusCode, 401, 'a token made with the old password acts no more');
+    assert.equal((await incoming(other)).statusCode, 200);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'password-reset')
+      .where('subject_id', '=', user.username)
+      .executeTakeFirstOrThrow();
+    assert.equal(JSON.parse(audit.detail ?? '{}').tokensRevoked, 1);
+  });
+
   test('the role page changes only the role; School Users keep theirs', async () => {
     const { db } = database();
     const { agent, laNumber } = await signedInAs('la_dba');
