@@ -586,7 +586,10 @@ const SCHEMAS = {
       forename: { type: 'string', maxLength: 100 },
       town: { type: 'string', maxLength: 100 },
       dobDay: { type: ['string', 'integer'], description: '1 to 31' },
-      dobMonth: { type: ['string', 'integer'], description: '1 to 12' },
+      dobMonth: {
+        type: ['string', 'integer'],
+        description: '1 to 12, or the month’s name in English or Welsh (September, Sept, Medi)',
+      },
       dobYear: { type: ['string', 'integer'], description: '4 digits' },
       gender: { type: 'string', enum: ['F', 'M'], description: 'Left out: any' },
       sort: { type: 'string', enum: [...SORTS], default: 'surname' },

@@ -56,6 +56,7 @@ import {
 } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import { readDateBoxes } from '../platform/web/date-input.ts';
 import {
   type OrganisationNames,
   organisationNames,
@@ -225,51 +226,11 @@ function nameField(
   return value;
 }
 
-/** The parts of the date of birth, each optional, and what each must be. */
-const DATE_PARTS: {
-  key: 'dobDay' | 'dobMonth' | 'dobYear';
-  pattern: RegExp;
-  min: number;
-  max: number;
-  problem: string;
-}[] = [
-  {
-    key: 'dobDay',
-    pattern: /^\d{1,2}$/,
-    min: 1,
-    max: 31,
-    problem: 'lost-pupils.search.error.day',
-  },
-  {
-    key: 'dobMonth',
-    pattern: /^\d{1,2}$/,
-    min: 1,
-    max: 12,
-    problem: 'lost-pupils.search.error.month',
-  },
-  {
-    key: 'dobYear',
-    pattern: /^\d{4}$/,
-    min: 1900,
-    max: 2999,
-    problem: 'lost-pupils.search.error.year',
-  },
-];
+/** The date of birth as its errors name it: "The date of birth must be a real date". */
+const DATE_OF_BIRTH = message('lost-pupils.search.date-of-birth');
 
-function datePart(value: string, part: (typeof DATE_PARTS)[number], ctx: z.RefinementCtx): number | null {
-  if (value === '') return null;
-  const n = Number(value);
-  if (!part.pattern.test(value) || n < part.min || n > part.max) {
-    addProblem(ctx, SEARCH_PARAMS[part.key], part.problem);
-    return null;
-  }
-  return n;
-}
-
-function daysIn(month: number, year: number | null): number {
-  // Without a year, 29 February is a real date (of some year).
-  return new Date(Date.UTC(year ?? 2000, month, 0)).getUTCDate();
-}
+/** Years of birth a search takes. */
+const BIRTH_YEARS = { min: 1900, max: 2999 };
 
 const formSchema = z
   .object({
@@ -295,19 +256,24 @@ const formSchema = z
     if (upn !== '' && !/^[A-Z0-9]{13}$/.test(upn)) {
       addProblem(ctx, SEARCH_PARAMS.upn, 'lost-pupils.search.error.upn', { length: upn.length });
     }
-    const [birthDay, birthMonth, birthYear] = DATE_PARTS.map((part) =>
-      datePart(form[part.key], part, ctx),
-    ) as [number | null, number | null, number | null];
-    if (birthDay !== null && birthMonth !== null && birthDay > daysIn(birthMonth, birthYear)) {
-      addProblem(
-        ctx,
-        SEARCH_PARAMS.dobDay,
-        birthMonth === 2
-          ? 'lost-pupils.search.error.not-in-february'
-          : 'lost-pupils.search.error.not-in-month',
-        { day: birthDay },
-      );
+    // Each box may be left blank: the search is by what is known of the date.
+    const birth = readDateBoxes('dob', DATE_OF_BIRTH, [form.dobDay, form.dobMonth, form.dobYear], {
+      partial: true,
+      years: BIRTH_YEARS,
+    });
+    if ('error' in birth) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [birth.error.field],
+        message: birth.error.message,
+        params: { error: birth.error },
+      });
     }
+    const {
+      day: birthDay,
+      month: birthMonth,
+      year: birthYear,
+    } = 'parts' in birth ? birth.parts : { day: null, month: null, year: null };
     const gender = form.gender.toUpperCase();
     if (gender !== '' && gender !== 'M' && gender !== 'F') {
       addProblem(ctx, SEARCH_PARAMS.gender, 'lost-pupils.search.error.gender');
@@ -335,7 +301,10 @@ export function readCriteria(form: SearchForm): SearchCriteria {
   throw new Invalid(
     parsed.error.issues.map((issue) => {
       const field = String(issue.path[0] ?? SEARCH_PARAMS.upn);
-      const text = issue.code === 'custom' ? (issue.params?.text as Message | undefined) : undefined;
+      if (issue.code !== 'custom') return { field, message: issue.message };
+      const error = issue.params?.error as FieldError | undefined;
+      if (error) return error;
+      const text = issue.params?.text as Message | undefined;
       return text ? keyedError(field, text.key, text.params) : { field, message: issue.message };
     }),
   );

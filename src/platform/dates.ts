@@ -73,6 +73,23 @@ export const SHORT_MONTHS: Record<Language, readonly string[]> = {
 };
 
 /**
+ * The month (1 to 12) a name stands for, in English or Welsh, in full or short, in any case ("September",
+ * "sept", "Sep", "Medi"); null for any other text. The GOV.UK date input pattern asks that a date input
+ * take a month's name: some people write months that way.
+ */
+export function monthOfName(text: string): number | null {
+  const name = text.trim().toLowerCase();
+  const at = MONTHS.findIndex(
+    (month, index) =>
+      [month.en, month.cy, SHORT_MONTHS.en[index], SHORT_MONTHS.cy[index]].some(
+        (known) => known?.toLowerCase() === name,
+      ) ||
+      (index === 8 && name === 'sept'),
+  );
+  return at < 0 ? null : at + 1;
+}
+
+/**
  * A month in words, "June 2027", put in `language` ("Mehefin 2027"); any other text is returned as it
  * is. For months stored in words before they were stored as dates.
  */

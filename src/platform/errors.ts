@@ -13,7 +13,12 @@ export interface FieldError {
   params?: Message['params'];
   /** The keyed text is a clause (a reason worked out elsewhere): pages show it as a sentence. */
   asSentence?: true;
+  /** Of a date input's error: the boxes it marks (without it, the page marks all three). */
+  boxes?: DateBox[];
 }
+
+/** The boxes of a GOV.UK date input. */
+export type DateBox = 'day' | 'month' | 'year';
 
 export class AppError extends Error {}
 

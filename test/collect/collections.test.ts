@@ -96,9 +96,9 @@ describeEachEngine('DataCollectionsService', (database) => {
         autumnCensusForm([la.number], { referenceMonth: '', openDay: '31', openMonth: '9', dueYear: 'next' }),
       ),
       [
-        'reference-month: The census day must include a day, month and year, like 1 9 2026',
-        'open-day: The open date must be a real date, like 1 9 2026',
-        'due-day: The due date must be a real date, like 1 9 2026',
+        'reference-month: The census day must include a month',
+        'open-day: The open date must be a real date: that month has no day 31',
+        'due-year: The year of the due date must include 4 numbers',
       ],
     );
   });

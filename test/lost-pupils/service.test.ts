@@ -84,9 +84,11 @@ describe('the search form', () => {
       [{ dobDay: '0' }, 'dob-day', /from 1 to 31/],
       [{ dobDay: 'first' }, 'dob-day', /from 1 to 31/],
       [{ dobMonth: '13' }, 'dob-month', /month of the date of birth must be a number from 1 to 12/],
-      [{ dobMonth: 'May' }, 'dob-month', /from 1 to 12/],
-      [{ dobYear: '15' }, 'dob-year', /year of the date of birth must have 4 digits, like 2015/],
-      [{ dobYear: '20155' }, 'dob-year', /4 digits/],
+      [{ dobMonth: 'Maybe' }, 'dob-month', /from 1 to 12, or its name/],
+      [{ dobYear: '15' }, 'dob-year', /year of the date of birth must include 4 numbers/],
+      [{ dobYear: '20155' }, 'dob-year', /4 numbers/],
+      [{ dobYear: '1899' }, 'dob-year', /year of the date of birth must be from 1900 to 2999/],
+      [{ dobDay: '32', dobMonth: '13' }, 'dob-day', /The date of birth must be a real date, like 1 9 2026/],
       [{ dobDay: '30', dobMonth: '2' }, 'dob-day', /must be a real date: February has no day 30/],
       [{ dobDay: '29', dobMonth: '2', dobYear: '2015' }, 'dob-day', /real date/],
       [{ dobDay: '31', dobMonth: '4' }, 'dob-day', /real date/],
@@ -103,6 +105,9 @@ describe('the search form', () => {
     // 29 February is a real date in a leap year, or with no year given.
     assert.doesNotThrow(() => readCriteria(search({ dobDay: '29', dobMonth: '2', dobYear: '2016' })));
     assert.doesNotThrow(() => readCriteria(search({ dobDay: '29', dobMonth: '2' })));
+    // A month may be given by its name, in English or Welsh.
+    assert.equal(readCriteria(search({ dobMonth: 'May' })).birthMonth, 5);
+    assert.equal(readCriteria(search({ dobMonth: 'Rhagfyr' })).birthMonth, 12);
   });
 
   test('a UPN is 13 letters and digits; names need letters; gender is F or M', () => {
@@ -128,17 +133,12 @@ describe('the search form', () => {
     );
   });
 
-  test('every problem is reported at once, each on its field', () => {
+  test('every problem is reported at once, each on its field; the date of birth has one', () => {
     const errors = invalidFields(() =>
       readCriteria(search({ upn: 'short', dobDay: '40', dobMonth: '0', dobYear: '1', gender: 'Q' })),
     );
-    assert.deepEqual(errors.map((e) => e.field).sort(), [
-      'dob-day',
-      'dob-month',
-      'dob-year',
-      'gender',
-      'upn',
-    ]);
+    // The year without 4 numbers comes first (GOV.UK: incomplete before impossible).
+    assert.deepEqual(errors.map((e) => e.field).sort(), ['dob-year', 'gender', 'upn']);
   });
 
   test('the sort order is one of the list, with its natural direction unless told', () => {

@@ -727,7 +727,7 @@ describeEachEngine('messages', (database) => {
     await assert.rejects(
       service.messageReport(actorOf(dba), { fromDay: '31', fromMonth: '2', fromYear: '2026' }),
       (error: unknown) => {
-        assert.deepEqual(fieldMessages(error), ['The From date must be a real date, like 1 9 2026']);
+        assert.deepEqual(fieldMessages(error), ['The From date must be a real date: February has no day 31']);
         return true;
       },
     );

@@ -151,7 +151,7 @@ describeEachEngine('LEA Cluster Report', (database) => {
     );
     await assert.rejects(
       service().run(officer, { fromDay: '31', fromMonth: '2', fromYear: '2026' }),
-      invalid(['The From date must be a real date, like 1 9 2026']),
+      invalid(['The From date must be a real date: February has no day 31']),
     );
   });
 

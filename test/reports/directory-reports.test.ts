@@ -182,7 +182,7 @@ describeEachEngine('User, School List and Base User reports', (database) => {
     await assert.rejects(
       service().users(viewer, { fromDay: '31', fromMonth: '2', fromYear: '2026', role: 'nonsense' }),
       invalidWith([
-        { field: 'from-day', message: 'The From date must be a real date, like 1 9 2026' },
+        { field: 'from-day', message: 'The From date must be a real date: February has no day 31' },
         { field: 'role', message: 'Choose a role from the list, or All roles' },
       ]),
     );
@@ -554,7 +554,7 @@ describeEachEngine('User, School List and Base User reports', (database) => {
       );
       assert.equal(refused.statusCode, 400);
       assert.match(refused.body, /Choose a role from the list/);
-      assert.match(refused.body, /The From date must be a real date/);
+      assert.match(refused.body, /The day of the From date must be a number from 1 to 31/);
       const csvRefused = await agent.get('/reports/users/csv?role=bogus');
       assert.equal(csvRefused.statusCode, 302);
       assert.match(String(csvRefused.headers.location), /^\/reports\/users\?role=bogus&run=1$/);

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import nunjucks from 'nunjucks';
 import { formatDate, formatDateTime } from '../dates.ts';
+import type { FieldError } from '../errors.ts';
 import { catalogue, fillPlaceholders, type Language, type Message, textIn } from '../i18n/catalogue.ts';
 import { templateTranslator } from '../i18n/web.ts';
 
@@ -166,6 +167,26 @@ export function createViews(options: { watch?: boolean } = {}): nunjucks.Environ
       const found = (errors ?? []).find((e) => e.field === field);
       const t = this.ctx.t ?? english;
       return found ? { text: found.message, visuallyHiddenText: t('govuk.error-message.prefix') } : undefined;
+    },
+  );
+  /**
+   * The error of the date input `id` (its boxes `id`-day...), in the shape GOV.UK components take, with
+   * the boxes it marks (all three unless it names them), or undefined.
+   */
+  env.addFilter(
+    'dateInputError',
+    function dateInputError(this: FilterThis, errors: FieldError[] | undefined, id: string) {
+      const found = (errors ?? []).find((e) =>
+        ['day', 'month', 'year'].some((box) => e.field === `${id}-${box}`),
+      );
+      const t = this.ctx.t ?? english;
+      return found
+        ? {
+            text: found.message,
+            visuallyHiddenText: t('govuk.error-message.prefix'),
+            boxes: found.boxes ?? ['day', 'month', 'year'],
+          }
+        : undefined;
     },
   );
   /**
