@@ -152,7 +152,9 @@ export const REFLOW_WIDTH = 320;
 /**
  * What keeps the page now shown from reflowing at 320 CSS pixels wide (WCAG 2.2 1.4.10 Reflow: a
  * 1280-pixel window zoomed to 400%), none when it reflows. The page is laid out 320 by 640 pixels, then
- * at its own size again. It fails when the document scrolls sideways, naming the widest elements that
+ * at its own size again. With `openMenu`, it is measured a second time with the header's menu opened by
+ * its menu button (shown below 641 pixels), each problem then said to be with the menu open; the menu
+ * is closed again after. It fails when the document scrolls sideways, naming the widest elements that
  * reach past its right edge (the outermost of each: a table, not its cells; the element whose text does
  * not wrap, not its words). Only content that needs two dimensions, a wide table, may be wider, and then
  * in a region of its own that scrolls: focusable, with the role region and a name (the
@@ -160,7 +162,7 @@ export const REFLOW_WIDTH = 320;
  * being such a region is a problem even when the page fits; what an element with hidden overflow cuts off
  * (a visually hidden text) is not.
  */
-export async function reflowProblems(page: Page): Promise<string[]> {
+export async function reflowProblems(page: Page, options: { openMenu?: boolean } = {}): Promise<string[]> {
   const size = page.viewportSize();
   assert.ok(size, 'the page has a viewport of its own');
   // Through the DevTools protocol rather than page.setViewportSize, which resizes the browser's window too
@@ -178,7 +180,10 @@ export async function reflowProblems(page: Page): Promise<string[]> {
   });
   await devTools.send('Emulation.setDeviceMetricsOverride', metrics(REFLOW_WIDTH, 640));
   try {
-    return await page.evaluate(() => {
+    // The components' scripts that follow the width (the menu hides behind its button below 641 pixels)
+    // have done so by the next frame: the page is measured as it is shown at that width.
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(resolve)));
+    const measure = () => {
       const root = document.documentElement;
       const width = root.clientWidth;
       const problems: string[] = [];
@@ -252,7 +257,24 @@ export async function reflowProblems(page: Page): Promise<string[]> {
         `the page scrolls sideways: ${root.scrollWidth} px wide in ${width}; ${widest.join('; ') || 'no element found'}`,
       );
       return problems;
-    });
+    };
+    const problems = await page.evaluate(measure);
+    if (!options.openMenu) return problems;
+    // A click on the menu's button opens the menu as a user's would, another closes it.
+    const toggle = async () =>
+      page.evaluate(() => {
+        const button = document.querySelector<HTMLButtonElement>('.govuk-service-navigation__toggle');
+        if (!button || button.hidden) return false;
+        button.click();
+        return true;
+      });
+    if (!(await toggle())) return [...problems, 'the menu button is not shown at 320 CSS pixels'];
+    try {
+      const withMenu = await page.evaluate(measure);
+      return [...problems, ...withMenu.map((problem) => `with the menu open, ${problem}`)];
+    } finally {
+      await toggle();
+    }
   } finally {
     await devTools.send('Emulation.setDeviceMetricsOverride', metrics(size.width, size.height));
     // The components' scripts that follow the width (the menu, a button below 641 pixels) have done so
@@ -275,13 +297,19 @@ async function devToolsOf(page: Page): Promise<CDPSession> {
 /**
  * Fails unless the page now shown reflows at 320 CSS pixels wide (`reflowProblems`). axe-core does not
  * check this (WCAG 1.4.10); a wide table belongs in a `.s2s-table-scroll` region (`tableScroll` in
- * src/platform/web/views/macros.njk), long words must wrap. `Journey.check` runs it with axe, once for
- * each page structure: the structure leaves out the words, on which reflowing depends too (a longer file
- * name), but the service's styles let any word break where it would overflow, so that a page built alike
- * fits too, a table's longer words aside, which scroll in the table's region.
+ * src/platform/web/views/macros.njk), long words must wrap. `Journey.check` runs it once for each page
+ * structure in each language (the structure leaves out the words, on which reflowing depends too, and
+ * Welsh words are often longer), with the menu open once for each menu in each language; the service's
+ * styles let any word break where it would overflow, so that a page built alike fits too with other
+ * words of the same language (a longer file name), a table's longer words aside, which scroll in the
+ * table's region.
  */
-export async function assertReflows(page: Page): Promise<void> {
-  assert.deepEqual(await reflowProblems(page), [], `reflow at ${REFLOW_WIDTH} CSS pixels on ${page.url()}`);
+export async function assertReflows(page: Page, options: { openMenu?: boolean } = {}): Promise<void> {
+  assert.deepEqual(
+    await reflowProblems(page, options),
+    [],
+    `reflow at ${REFLOW_WIDTH} CSS pixels on ${page.url()}`,
+  );
 }
 
 /**
@@ -299,15 +327,16 @@ export async function assertReflows(page: Page): Promise<void> {
  * switch links to the page shown in the other language. So the first structure is the page's, then the
  * menu's and the switch's when the page has them; a page is passed over only when axe has passed every
  * one of them (`Journey.check`): another user's page shares a verdict, and each kind of menu is still
- * checked.
+ * checked. Each structure is named for what it is a structure of: `page-`, `menu-` or `language-switch-`
+ * and its hash.
  */
 export async function pageStructure(page: Page): Promise<string[]> {
   const structures = await page.evaluate(() => {
     const WORDS =
       /^(aria-label|aria-description|aria-roledescription|aria-valuetext|alt|title|placeholder|data-i18n\..+|lang)$/;
     const REGIONS: Record<string, string> = {
-      'govuk-service-navigation__wrapper': '<menu/>',
-      's2s-language-toggle': '<language-switch/>',
+      'govuk-service-navigation__wrapper': 'menu',
+      's2s-language-toggle': 'language-switch',
     };
     const order = new Map<string, number>();
     const canonical = (value: string) =>
@@ -326,7 +355,7 @@ export async function pageStructure(page: Page): Promise<string[]> {
       const region = [...node.classList].find((name) => name in REGIONS);
       if (region && !isRoot) {
         regions.push(node);
-        return REGIONS[region] as string;
+        return `<${REGIONS[region]}/>`;
       }
       const attributes = [...node.attributes]
         .filter((a) => a.name !== 'nonce' && !(a.name === 'value' && node.getAttribute('name') === '_csrf'))
@@ -336,20 +365,24 @@ export async function pageStructure(page: Page): Promise<string[]> {
       if (inRegion) children.sort();
       return `<${node.localName} ${attributes.join(' ')}>${children.join('')}</${node.localName}>`;
     };
-    const structures = [serialise(document.documentElement, false, true)];
+    const structures = [{ name: 'page', structure: serialise(document.documentElement, false, true) }];
     for (const region of regions) {
       order.clear();
-      structures.push(serialise(region, true, true));
+      const name = REGIONS[[...region.classList].find((c) => c in REGIONS) as string] as string;
+      structures.push({ name, structure: serialise(region, true, true) });
     }
     return structures;
   });
-  return structures.map((structure) => createHash('sha256').update(structure).digest('hex'));
+  return structures.map(
+    ({ name, structure }) => `${name}-${createHash('sha256').update(structure).digest('hex')}`,
+  );
 }
 
 /**
- * Structures (`pageStructure`) axe and the reflow check have passed. The test runner gives the run's processes a folder to
- * share them in (S2S_AXE_PASSED_DIR: a journey then passes over a page another journey's axe run has
- * passed); without one, they are this process's.
+ * Structures (`pageStructure`) axe has passed, and those the reflow check has passed in a language
+ * (`reflow-cy-page-…`, `reflow-en-open-menu-…` for a menu opened). The test runner gives the run's
+ * processes a folder to share them in (S2S_AXE_PASSED_DIR: a journey then passes over a page another
+ * journey's run has passed); without one, they are this process's.
  */
 const passedStructures = new Set<string>();
 const sharedPassed = process.env.S2S_AXE_PASSED_DIR;
@@ -399,9 +432,11 @@ export class Journey {
   }
 
   /**
-   * Checks the page now shown with axe, and that it reflows at 320 CSS pixels wide (`assertReflows`),
-   * unless one of the same structure (`pageStructure`) has passed: a page that differs from it only in its
-   * words (another user's name, other dates and counts, the other language) gets the same verdict. Call after every navigation. Fails too on a script error or on
+   * Checks the page now shown with axe unless one of the same structure (`pageStructure`) has passed: a
+   * page that differs from it only in its words (another user's name, other dates and counts, the other
+   * language) gets the same verdict. Checks that it reflows at 320 CSS pixels wide (`assertReflows`)
+   * unless one of the same structure in the same language has, and with its menu open unless the same
+   * menu has in that language. Call after every navigation. Fails too on a script error or on
    * anything the Content Security Policy blocked since the last check: a page whose scripts or styles
    * do not run as written is not the page that was checked.
    */
@@ -415,8 +450,18 @@ export class Journey {
     );
     if (!structures.every(hasPassed)) {
       await assertAccessible(this.page);
-      await assertReflows(this.page);
       recordPassed(structures);
+    }
+    // Reflowing depends on the words too (Welsh ones are often longer): each structure is laid out once in
+    // each language, and the menu of each structure (a role's items) opened once in each language.
+    const language = await this.page.evaluate(() => document.documentElement.lang);
+    const [page] = structures.map((structure) => `reflow-${language}-${structure}`);
+    const menu = structures.find((structure) => structure.startsWith('menu-'));
+    const openMenu = menu && `reflow-${language}-open-${menu}`;
+    const measured = [page, openMenu].filter((key) => key !== undefined);
+    if (!measured.every(hasPassed)) {
+      await assertReflows(this.page, { openMenu: openMenu !== undefined && !hasPassed(openMenu) });
+      recordPassed(measured);
     }
     this.checkedLoads.add(this.loads);
   }

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import nunjucks from 'nunjucks';
 import type { Page } from 'playwright-core';
 import { assertAccessible, assertReflows, Journey, launchBrowser, reflowProblems } from './browser.ts';
 
@@ -15,10 +16,10 @@ const STYLES = [
   .map((path) => readFileSync(join(import.meta.dirname, '..', '..', path), 'utf8'))
   .join('\n');
 
-/** A GOV.UK page with the service's own styles around `content`. */
-const pageWith = (content: string) =>
-  `<!DOCTYPE html><html lang="en" class="govuk-template"><head><title>Reflow</title><style>${STYLES}</style></head>` +
-  '<body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">' +
+/** A GOV.UK page with the service's own styles around `content`, in `language`, after `header`. */
+const pageWith = (content: string, language = 'en', header = '') =>
+  `<!DOCTYPE html><html lang="${language}" class="govuk-template"><head><title>Reflow</title><style>${STYLES}</style></head>` +
+  `<body class="govuk-template__body govuk-frontend-supported">${header}<div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">` +
   `<h1 class="govuk-heading-l">Reflow</h1>${content}</main></div></body></html>`;
 
 const WIDE_TABLE =
@@ -104,6 +105,113 @@ test('a journey checks that each page it visits reflows', async () => {
     const journey = await Journey.open(browser, 'http://127.0.0.1');
     await journey.page.setContent(pageWith(WIDE_TABLE));
     await assert.rejects(journey.check(), /reflow at 320 CSS pixels[\s\S]*<table#wide/);
+    await journey.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+test('a journey measures a page again in another language: the same structure with longer words may not fit', async () => {
+  const browser = await launchBrowser();
+  try {
+    const journey = await Journey.open(browser, 'http://127.0.0.1');
+    // A word in a box that does not let it break: short in English, too long in Welsh.
+    const word = (text: string) => `<p class="govuk-body" style="overflow-wrap: normal">${text}</p>`;
+    await journey.page.setContent(pageWith(word('Files')));
+    await journey.check();
+    await journey.page.setContent(pageWith(word('Files'.repeat(2))));
+    await journey.check(); // Other words in the same language: the same verdict.
+    await journey.page.setContent(pageWith(word('Ffeiliau'.repeat(8)), 'cy'));
+    await assert.rejects(journey.check(), /reflow at 320 CSS pixels[\s\S]*<p\.govuk-body> "FfeiliauFfeiliau/);
+    await journey.close();
+  } finally {
+    await browser.close();
+  }
+});
+
+/** The GOV.UK header's menu, as the service's pages have it, with `items` (`html`: words as given). */
+function serviceNavigation(items: { html: string }[]): string {
+  const govuk = new nunjucks.Environment(
+    new nunjucks.FileSystemLoader(
+      join(import.meta.dirname, '..', '..', 'node_modules', 'govuk-frontend', 'dist'),
+    ),
+  );
+  return govuk.renderString(
+    '{% from "govuk/components/service-navigation/macro.njk" import govukServiceNavigation %}' +
+      '{{ govukServiceNavigation({ serviceName: "s2s", serviceUrl: "/", navigation: items, menuButtonText: "Menu" }) }}',
+    { items: items.map((item) => ({ ...item, href: '#' })) },
+  );
+}
+
+test('a journey opens the menu at 320 pixels, once for each menu in each language: an item too wide fails only open', async () => {
+  const browser = await launchBrowser();
+  try {
+    const journey = await Journey.open(browser, 'http://s2s.test');
+    const { page } = journey;
+    // The pages, and GOV.UK Frontend's script that works the menu's button, as the service serves them.
+    const script = readFileSync(
+      join(
+        import.meta.dirname,
+        '..',
+        '..',
+        'node_modules',
+        'govuk-frontend',
+        'dist',
+        'govuk',
+        'govuk-frontend.min.js',
+      ),
+    );
+    let html = '';
+    await page.route('http://s2s.test/**', (route) =>
+      route.request().url().endsWith('.js')
+        ? route.fulfill({ contentType: 'text/javascript', body: script })
+        : route.fulfill({ contentType: 'text/html', body: html }),
+    );
+    const menuPage = async (items: string[], language = 'en', content = '<p class="govuk-body">Home</p>') => {
+      html = pageWith(
+        `${content}<script type="module">import { initAll } from '/govuk-frontend.min.js'; initAll();</script>`,
+        language,
+        serviceNavigation(items.map((item) => ({ html: item }))),
+      );
+      await page.goto(`http://s2s.test/${Math.random()}`);
+    };
+    const tooWide = '<span style="overflow-wrap: normal">Unbreakablewordsthatnomenushouldhaveinit</span>';
+    await menuPage(['Home', 'Messages']);
+    assert.deepEqual(await reflowProblems(page, { openMenu: true }), []);
+    await menuPage(['Home', tooWide]);
+    assert.deepEqual(await reflowProblems(page), [], 'the menu closed, the item is not shown');
+    const [problem, ...others] = await reflowProblems(page, { openMenu: true });
+    assert.match(
+      problem ?? '',
+      /^with the menu open, the page scrolls sideways: .*<nav\.govuk-service-navigation__wrapper> "Menu Home Unbreakablewords/,
+    );
+    assert.deepEqual(others, []);
+    assert.equal(
+      await page.locator('.govuk-service-navigation__toggle').getAttribute('aria-expanded'),
+      'false',
+      'the menu is closed again',
+    );
+    await assert.rejects(journey.check(), /with the menu open/);
+
+    // Checked once for each menu in each language: another page with the same menu does not open it again.
+    await menuPage(['Home', 'Messages'], 'cy');
+    await journey.check();
+    await menuPage(
+      ['Home', 'Messages'],
+      'cy',
+      '<p class="govuk-body">Another page</p><p class="govuk-body">Two</p>',
+    );
+    let opened = 0;
+    await page.exposeFunction('menuOpened', () => {
+      opened += 1;
+    });
+    await page.evaluate(() =>
+      document
+        .querySelector('.govuk-service-navigation__toggle')
+        ?.addEventListener('click', () => (window as unknown as { menuOpened: () => void }).menuOpened()),
+    );
+    await journey.check();
+    assert.equal(opened, 0, 'the Welsh menu was opened on the page before');
     await journey.close();
   } finally {
     await browser.close();
