@@ -113,6 +113,20 @@ describe('lost pupils (browser)', () => {
     // demo-la-lost (LA 916) looks for the pupil who arrived without a CTF: "Tomson", born 9 July 2014.
     const lost = await as('demo-la-lost');
     const { page } = lost;
+    // A year without 4 numbers: the year's box alone is marked, and the summary's link goes to it.
+    await searchFor(lost, { surname: 'Tomson', day: '9', month: 'July', year: '14' });
+    const problem = page.locator('.govuk-error-summary');
+    assert.match(await problem.innerText(), /The year of the date of birth must include 4 numbers/);
+    assert.deepEqual(
+      await page.locator('.govuk-input--error').evaluateAll((boxes) => boxes.map((box) => box.id)),
+      ['dob-year'],
+    );
+    await problem.getByRole('link').click();
+    await lost.check();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'dob-year');
+    // A month may be its name.
+    await searchFor(lost, { surname: 'Tomson', day: '9', month: 'July', year: '2014' });
+    assert.match(await page.locator('#results').innerText(), /1 record matches/);
     // Surname begins, ticked, is an exact start: "Tomson" does not begin "Thompson".
     await searchFor(lost, { surname: 'Tomson', day: '9', month: '7', year: '2014', begins: true });
     assert.match(await page.locator('#results').innerText(), /0 records match/);
