@@ -470,7 +470,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
             // A file not checked anyway is already named: only the files after it go unread.
             if (otherPart || leftOut) notRead = true;
             else
-              limit = `${printableFilename(withoutFolder(part.filename ?? ''))} is larger than the most anyone can send (${MAX_UPLOAD_LIMIT / 1024 / 1024} MB), so s2s stopped reading the request there: any files after it were not read. Send them again without it.`;
+              limit = `${printableFilename(withoutFolder(part.filename ?? ''))} is larger than the most anyone can send (${MAX_UPLOAD_LIMIT / 1024 / 1024} MB), so s2s stopped reading the request there: any files after it in the same request were not read. Send them again without it.`;
             break;
           }
         }

@@ -449,7 +449,7 @@ describe('the hostile input corpus through every entry point', () => {
       assert.match(problemText(viaApi.response), /The file is larger than 4 MB/);
       assert.match(
         viaApi.response.json().warning,
-        /is larger than the most anyone can send \(10 MB\), so s2s stopped reading the request there/,
+        /is larger than the most anyone can send \(10 MB\), so s2s stopped reading the request there: any files after it in the same request were not read/,
       );
 
       const censusUrl = `/collect/collections/${collectionId}/upload`;
