@@ -10,9 +10,10 @@
 // once every other file is copied, the records of the files found gone are read again, and each one the
 // database now holds without its file (purged, its content and pupils gone) is written into the backup
 // as it now is, without its pupils (the table files are written again for it), so that a restore never
-// gives a record naming a file it does not have. The purge deletes the content before it records it
-// (transfers/jobs.ts), so a record still naming its file is read again for a while (settleMs) before the
-// file is taken for lost. A file still named then is missing for no reason s2s knows (the store lost
+// gives a record naming a file it does not have. The purge records that a row lets its content go before
+// it deletes it (transfers/jobs.ts); a node of an earlier version deleted first and recorded a moment
+// later, so a record still naming its file is read again for a while (settleMs) before the file is taken
+// for lost. A file still named then is missing for no reason s2s knows (the store lost
 // it, or someone deleted it): the backup fails, naming the record, and is removed.
 //
 // The files to copy are read back from the table files the backup has just written, a line at a time,
@@ -390,8 +391,8 @@ async function copyStored(store: FileStore, ref: FileRef, path: string): Promise
 /**
  * The records whose stored files (`gone`) the store no longer holds, read again now: by table, each
  * record as the database holds it now, without its file (purged or removed since the snapshot). A
- * record that still names its file after `settleMs` (a purge records a deletion just after it makes it)
- * fails the backup, named: its file is lost.
+ * record that still names its file after `settleMs` (a purge of an earlier version recorded a deletion
+ * just after it made it) fails the backup, named: its file is lost.
  */
 async function purgedSince(
   db: Db,

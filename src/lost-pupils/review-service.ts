@@ -319,11 +319,11 @@ export class LostPupilReviewService {
           { userId: actor.userId, username: actor.username, organisation: laNumber },
         );
       } catch (error) {
-        // The record and its file are removed (nobody can find or download it); the purge job deletes
-        // the content later.
+        // The record and its file are removed (nobody can find or download it); the purge job (nothing
+        // recorded yet) or the sweep of unreferenced files (recorded, not deleted) deletes the content later.
         this.deps.logger.warn(
           { lostPupilId: row.id, error: error instanceof Error ? error.message : String(error) },
-          'could not delete the content of a removed lost-pupil file; the purge job will',
+          'could not delete the content of a removed lost-pupil file; the purge job or the sweep of unreferenced files will',
         );
       }
     }

@@ -60,7 +60,7 @@ import { readDateBoxes } from '../platform/web/date-input.ts';
 import {
   type OrganisationNames,
   organisationNames,
-  updateTransferIfStatus,
+  recordDownload,
 } from '../transfers/download-repository.ts';
 import { isTransferId } from '../transfers/download-service.ts';
 import type { DownloadTickets } from '../transfers/download-tickets.ts';
@@ -415,6 +415,13 @@ const ATTEST_KEY = 'lost-pupils.attest.required';
 
 const collator = new Intl.Collator('en-GB', { sensitivity: 'base' });
 
+/** A record's file that changed between its checks and its download. */
+function justChanged(transfer: TransferRow): Invalid {
+  return new Invalid([
+    keyedError(ATTEST_FIELD, 'lost-pupils.file.just-changed', { filename: transfer.filename }),
+  ]);
+}
+
 function compareText(a: string | null, b: string | null): number {
   return collator.compare(a ?? '', b ?? '');
 }
@@ -710,27 +717,9 @@ export class LostPupilService {
       });
     } catch (error) {
       // Its school (View / Remove Files) or its LA (Lost Pupils Past Leaving Age) removed it since it was
-      // read, and deleted its content: refused as the record below refuses a removal after the opening.
-      // Or the purge job deleted it (a forwarded file, 7 days after its school collected the copy),
-      // recorded yet or not: refused as the record then says. Content that failed with its file
-      // unchanged and not due for the purge is a fault.
-      const now = this.deps.clock.now();
-      const lost = await contentLostSince(this.deps.db, transfer, now);
-      if (lost === 'changed') {
-        throw new Invalid([
-          keyedError(ATTEST_FIELD, 'lost-pupils.file.just-changed', { filename: transfer.filename }),
-        ]);
-      }
-      if (lost === 'purged') {
-        const purged = { ...transfer, storage_key: null, wrapped_key: null };
-        throw new Invalid([
-          keyedError(
-            ATTEST_FIELD,
-            fileStateOf(purged, forward, row.source_la, now).unavailableKey ?? 'lost-pupils.file.not-held',
-          ),
-        ]);
-      }
-      throw error;
+      // read, and deleted its content; or the purge job let it go (a forwarded file, 7 days after its
+      // school collected the copy). Content that failed with its file unchanged is a fault.
+      throw (await this.lostSince(transfer, forward, row.source_la)) ?? error;
     }
     // By id only: no pupil data in the logs.
     stream.once('error', (error: Error) =>
@@ -738,19 +727,14 @@ export class LostPupilService {
     );
     const at = this.deps.clock.now();
     try {
-      await this.deps.db.transaction().execute(async (tx) => {
-        const recorded = await updateTransferIfStatus(tx, transfer.id, [transfer.status], {
-          first_downloaded_at: transfer.first_downloaded_at ?? at.toISOString(),
-          last_downloaded_at: at.toISOString(),
-          downloaded_by: actor.userId,
-        });
-        if (!recorded) {
-          throw new Invalid([
-            keyedError(ATTEST_FIELD, 'lost-pupils.file.just-changed', { filename: transfer.filename }),
-          ]);
-        }
+      const recorded = await this.deps.db.transaction().execute(async (tx) => {
+        if (!(await recordDownload(tx, transfer, at.toISOString(), actor.userId))) return false;
         await this.audit(tx, actor, la, 'lost-pupil-downloaded', row, transfer, { attested: true });
+        return true;
       });
+      // Removed since the opening, or its content let go by the purge job at the end of its 7 days (it
+      // records that before it deletes): refused as the opening would have been a moment later.
+      if (!recorded) throw (await this.lostSince(transfer, forward, row.source_la)) ?? justChanged(transfer);
     } catch (error) {
       stream.destroy();
       throw error;
@@ -909,6 +893,29 @@ export class LostPupilService {
       throw new Forbidden();
     }
     return actor.laNumber;
+  }
+
+  /**
+   * Why the content of a record's file read a moment ago as held is gone, by its row now, as the record
+   * would then say: removed or forwarded since ("just changed"), or let go by the purge job. Null when
+   * neither: a fault.
+   */
+  private async lostSince(
+    transfer: TransferRow,
+    forward: Forwarded | undefined,
+    recordLa: string,
+  ): Promise<Invalid | null> {
+    const lost = await contentLostSince(this.deps.db, transfer);
+    if (lost === 'changed') return justChanged(transfer);
+    if (lost !== 'purged') return null;
+    const purged = { ...transfer, storage_key: null, wrapped_key: null };
+    const now = this.deps.clock.now();
+    return new Invalid([
+      keyedError(
+        ATTEST_FIELD,
+        fileStateOf(purged, forward, recordLa, now).unavailableKey ?? 'lost-pupils.file.not-held',
+      ),
+    ]);
   }
 
   /** A record still in the database, with its file and its forward; NotFound for anything else. */

@@ -184,12 +184,38 @@ export async function updateTransferIfStatus(
   id: string,
   from: readonly TransferStatus[],
   changes: Updateable<TransferTable>,
+  /** Also only while the row still names this content: not let go by the purge job since it was read. */
+  storageKey?: string,
 ): Promise<boolean> {
+  let update = db.updateTable('transfers').set(changes).where('id', '=', id).where('status', 'in', from);
+  if (storageKey !== undefined) update = update.where('storage_key', '=', storageKey);
+  const result = await update.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Records a download of a file as it was read (its status and the content then opened): nothing when
+ * either has changed since, a file removed, collected, rejected or forwarded meanwhile, or its content
+ * let go by the purge job, which records that before it deletes (jobs.ts). Of two first downloads at
+ * once, the earlier stays the first, whichever is recorded last.
+ */
+export async function recordDownload(
+  db: Executor,
+  read: Pick<TransferRow, 'id' | 'status' | 'storage_key'>,
+  at: string,
+  userId: string,
+): Promise<boolean> {
+  if (read.storage_key === null) return false;
   const result = await db
     .updateTable('transfers')
-    .set(changes)
-    .where('id', '=', id)
-    .where('status', 'in', from)
+    .set((eb) => ({
+      first_downloaded_at: eb.fn.coalesce('first_downloaded_at', eb.val(at)),
+      last_downloaded_at: at,
+      downloaded_by: userId,
+    }))
+    .where('id', '=', read.id)
+    .where('status', '=', read.status)
+    .where('storage_key', '=', read.storage_key)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -256,6 +282,28 @@ export type PurgeCandidate = Pick<
   | 'removed_at'
 >;
 
+/** The files whose content is no longer needed (the SQL form of contentDue, jobs.ts), held or not. */
+function dueForPurge(cutoffs: PurgeCutoffs) {
+  return (eb: TransfersExpression) =>
+    eb.or([
+      // Collected: 7 days after the later of its last download and its collection. A file can be
+      // collected long after it was last downloaded (an LA forwarding its own file, or a lost pupil's,
+      // that was downloaded weeks before): its content is still kept 7 days from the collection.
+      eb.and([
+        eb('status', '=', 'collected'),
+        eb.or([eb('last_downloaded_at', 'is not', null), eb('collected_at', 'is not', null)]),
+        eb.or([
+          eb('last_downloaded_at', 'is', null),
+          eb('last_downloaded_at', '<=', cutoffs.collectedBefore),
+        ]),
+        eb.or([eb('collected_at', 'is', null), eb('collected_at', '<=', cutoffs.collectedBefore)]),
+      ]),
+      eb.and([eb('status', '=', 'rejected'), eb('rejected_at', '<=', cutoffs.rejectedBefore)]),
+      eb('status', '=', 'removed'),
+      eb('status', '=', 'quarantined'),
+    ]);
+}
+
 /**
  * Files whose content is still held but no longer needed, in id order after `afterId`: collected and
  * past the re-download window, rejected and past the rejected window, and removed or quarantined (at
@@ -286,41 +334,32 @@ export async function purgeCandidates(
     ])
     .where('storage_key', 'is not', null)
     .where('id', '>', afterId)
-    .where((eb) =>
-      eb.or([
-        // Collected: 7 days after the later of its last download and its collection. A file can be
-        // collected long after it was last downloaded (an LA forwarding its own file, or a lost pupil's,
-        // that was downloaded weeks before): its content is still kept 7 days from the collection.
-        eb.and([
-          eb('status', '=', 'collected'),
-          eb.or([eb('last_downloaded_at', 'is not', null), eb('collected_at', 'is not', null)]),
-          eb.or([
-            eb('last_downloaded_at', 'is', null),
-            eb('last_downloaded_at', '<=', cutoffs.collectedBefore),
-          ]),
-          eb.or([eb('collected_at', 'is', null), eb('collected_at', '<=', cutoffs.collectedBefore)]),
-        ]),
-        eb.and([eb('status', '=', 'rejected'), eb('rejected_at', '<=', cutoffs.rejectedBefore)]),
-        eb('status', '=', 'removed'),
-        eb('status', '=', 'quarantined'),
-      ]),
-    )
+    .where(dueForPurge(cutoffs))
     .orderBy('id')
     .limit(limit)
     .execute();
 }
 
 /**
- * Records that a file's content is gone: the keys are forgotten, and so are its pupils' details (UPN,
- * names, date of birth: read from the content, kept no longer than it); the metadata stays, with the
- * number of pupils, for reports and the audit log. Run it in the transaction that records the purge.
+ * Records that a file's content is let go, before it is deleted (purgeContent, jobs.ts): the keys are
+ * forgotten, and so are its pupils' details (UPN, names, date of birth: read from the content, kept no
+ * longer than it); the metadata stays, with the number of pupils, for reports and the audit log. Only
+ * while the row still names that content and is still due by `cutoffs`: a download again recorded since
+ * the job found it due keeps it. Run it in the transaction that records the purge.
  */
-export async function markPurged(db: Executor, id: string, storageKey: string, at: string): Promise<boolean> {
+export async function markPurged(
+  db: Executor,
+  id: string,
+  storageKey: string,
+  at: string,
+  cutoffs: PurgeCutoffs,
+): Promise<boolean> {
   const result = await db
     .updateTable('transfers')
     .set({ storage_key: null, wrapped_key: null, purged_at: at })
     .where('id', '=', id)
     .where('storage_key', '=', storageKey)
+    .where(dueForPurge(cutoffs))
     .executeTakeFirst();
   if (Number(result.numUpdatedRows) !== 1) return false;
   await db.deleteFrom('transfer_pupils').where('transfer_id', '=', id).execute();

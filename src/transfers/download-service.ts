@@ -48,7 +48,12 @@ import {
   sortListings,
   sourceLabel,
 } from './download-listing.ts';
-import { listIncoming, organisationNames, updateTransferIfStatus } from './download-repository.ts';
+import {
+  listIncoming,
+  organisationNames,
+  recordDownload,
+  updateTransferIfStatus,
+} from './download-repository.ts';
 import { uniqueNames, zipStream } from './download-zip.ts';
 import { type Forwarding, forwardingOf } from './forward-service.ts';
 import { type ActorParty, actorParty, isRecipient } from './parties.ts';
@@ -281,16 +286,10 @@ export class DownloadService {
     try {
       await this.deps.db.transaction().execute(async (tx) => {
         for (const row of rows) {
-          const recorded = await updateTransferIfStatus(tx, row.id, [row.status], {
-            first_downloaded_at: row.first_downloaded_at ?? at,
-            last_downloaded_at: at,
-            downloaded_by: actor.userId,
-          });
-          if (!recorded) {
-            // Collected, rejected, removed (by its sender or its LA) or forwarded by its LA since the checks.
-            throw new Invalid([
-              keyedError('file', 'transfer.download.just-changed', { filename: row.filename }),
-            ]);
+          if (!(await recordDownload(tx, row, at, actor.userId))) {
+            // Collected, rejected, removed (by its sender or its LA) or forwarded by its LA since the
+            // checks, or its content let go by the purge job at the end of its 7 days: its row has changed.
+            throw (await this.changedSince(tx, row, category, mode)) as Invalid;
           }
           await this.audit(tx, actor, mode === 'again' ? 'file-redownloaded' : 'file-downloaded', row, {
             files: rows.length,
@@ -550,14 +549,27 @@ export class DownloadService {
     try {
       return await this.open(row);
     } catch (error) {
-      const now = await getTransfer(this.deps.db, row.id);
-      const problems = now ? this.downloadProblems(now, category, mode) : [];
-      if (problems.length > 0) throw new Invalid(problems);
-      if (now?.status !== row.status || now.storage_key !== row.storage_key) {
-        throw new Invalid([keyedError('file', 'transfer.download.just-changed', { filename: row.filename })]);
-      }
-      throw error;
+      throw (await this.changedSince(this.deps.db, row, category, mode)) ?? error;
     }
+  }
+
+  /**
+   * Why a file checked a moment ago cannot be downloaded now, by its row now, as the checks refuse it;
+   * "just changed" for any other change of its status or content; null when it has not changed.
+   */
+  private async changedSince(
+    db: Executor,
+    row: TransferRow,
+    category: Category,
+    mode: DownloadMode,
+  ): Promise<Invalid | null> {
+    const now = await getTransfer(db, row.id);
+    const problems = now ? this.downloadProblems(now, category, mode) : [];
+    if (problems.length > 0) return new Invalid(problems);
+    if (now?.status !== row.status || now.storage_key !== row.storage_key) {
+      return new Invalid([keyedError('file', 'transfer.download.just-changed', { filename: row.filename })]);
+    }
+    return null;
   }
 
   private async open(row: TransferRow): Promise<Readable> {

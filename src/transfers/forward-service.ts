@@ -318,7 +318,7 @@ export class ForwardService {
       // says where the file went. Or the purge job deleted it (a rejected file's, 7 days after the
       // rejection), whether it has recorded that yet or not: refused as content no longer held.
       // Content that failed with its record unchanged and not due for the purge is a fault.
-      const lost = await contentLostSince(db, original, clock.now());
+      const lost = await contentLostSince(db, original);
       if (lost === 'changed') {
         throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
       }
@@ -377,14 +377,25 @@ export class ForwardService {
         // An original that stays as it is (rejected, kept) is written as it is: the update takes its row's
         // lock all the same, so that of two forwards of it at once the second waits here, then finds the
         // first's copy below.
+        // Only while it still names the content copied: the purge job (a rejected file's, at the end of
+        // its 7 days) records that it lets it go, with its pupils, before it deletes it, so a copy made
+        // from content let go since, its pupils read as none, is refused.
         const changed = await updateTransferIfStatus(
           tx,
           original.id,
           request.originalBecomes === 'kept' ? [original.status] : from,
           ORIGINAL_CHANGES[request.originalBecomes](original, iso, actor.userId),
+          original.storage_key as string, // held: checked before the copy
         );
         if (!changed) {
-          throw new Invalid([keyedError(SCHOOL_FIELD, 'transfer.forward.changed', filename)]);
+          const lost = await contentLostSince(tx, original);
+          throw new Invalid([
+            keyedError(
+              SCHOOL_FIELD,
+              lost === 'purged' ? 'transfer.forward.content-gone' : 'transfer.forward.changed',
+              filename,
+            ),
+          ]);
         }
         // A file is forwarded once: a double submit, or the back button and submit again, makes no second
         // copy. A kept file (a lost pupil's) is forwarded again once its school rejected the copy, or its
@@ -465,10 +476,11 @@ export class ForwardService {
           organisation: organisationOf(actor),
         });
       } catch (error) {
-        // The original is removed (nobody can download it); the purge job deletes the content later.
+        // The original is removed (nobody can download it); the purge job (nothing recorded yet) or the
+        // sweep of unreferenced files (recorded, not deleted) deletes the content later.
         logger.warn(
           { transferId: original.id, error: error instanceof Error ? error.message : String(error) },
-          'could not delete the content of a forwarded transfer; the purge job will',
+          'could not delete the content of a forwarded transfer; the purge job or the sweep of unreferenced files will',
         );
       }
       result.original = (await getTransfer(db, original.id)) ?? result.original;

@@ -13,17 +13,21 @@
 //   grace period, the same as the re-download window, in case the LA or the service desk is asked to
 //   look into the rejection. Not 31 days: pupil data is not kept longer than it serves a purpose.
 // - removed: at once. The sender's removal deletes the content itself (sent-service.ts); the job only
-//   finishes removals whose deletion failed part-way (the store was unreachable, the process stopped).
+//   finishes removals that failed before they recorded it (the database was unreachable, the process
+//   stopped).
 // - quarantined (malware found by the scan, scan-service.ts): at once, likewise; the job finishes
-//   deletions that failed.
+//   those that failed before they recorded it.
 // - available: never, while it waits to be collected (weekly reminders chase it); nor pending-scan.
 //
-// Order: the content is deleted first, then the keys are forgotten and purged_at set, with a
-// 'file-purged' audit record, in one transaction. A crash between the two leaves a row that still
-// names deleted content; the next run deletes again (a no-op) and records it. A download or forward that
-// read such a row a moment before, and finds its content gone, checks the row against these rules again
-// (contentDue; a download again, its 7 days) and says so (download-service.ts, forward-service.ts,
-// lost-pupils/service.ts).
+// Order: first the keys are forgotten and purged_at set, with a 'file-purged' audit record, in one
+// transaction and only while the row is still due (markPurged), then the content is deleted. So a
+// download again recorded at the end of the 7 days, after the job found the file due, keeps its content
+// (the job's record finds the file no longer due), and a download is recorded only while its row still
+// names the content it opened (recordDownload): one of the two is recorded, never both. A deletion that
+// fails after the record (the store unreachable, the process stopped) leaves ciphertext whose key is
+// forgotten and that no row names: the daily sweep of unreferenced files (sweepOrphanFiles) deletes it.
+// A download or forward that read the row a moment before, and finds its content gone, reads the row
+// again and says why (contentLostSince; download-service.ts, forward-service.ts, lost-pupils/service.ts).
 import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysAfter, daysBefore } from '../platform/dates.ts';
@@ -32,7 +36,12 @@ import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import type { FileStore } from '../platform/storage/file-store.ts';
 import { REDOWNLOAD_DAYS } from './download-listing.ts';
-import { markPurged, type PurgeCandidate, purgeCandidates } from './download-repository.ts';
+import {
+  markPurged,
+  type PurgeCandidate,
+  type PurgeCutoffs,
+  purgeCandidates,
+} from './download-repository.ts';
 import { getTransfer } from './repository.ts';
 
 /** Days a rejected file's content is kept after the rejection (see above). */
@@ -42,16 +51,20 @@ export type PurgeReason = 'collected' | 'rejected' | 'removed' | 'quarantined';
 
 export interface PurgeResult {
   purged: number;
-  /** Files whose content could not be deleted now; they are tried again on the next run. */
+  /**
+   * Files whose content could not be purged now: not recorded, tried again on the next run; or recorded
+   * and not deleted, left for the sweep of unreferenced files.
+   */
   failed: number;
 }
 
 type ContentStore = Pick<EncryptedFileStore, 'remove'>;
 
 /**
- * Deletes one file's content and records it. `organisation` is who the audit record belongs to: the
- * sender that removed it, or the recipient for the job's expiries. Returns false if another run got
- * there first.
+ * Records that one file's content is let go, if it is still due, then deletes it (see the top of this
+ * file). `organisation` is who the audit record belongs to: the sender that removed it, or the recipient
+ * for the job's expiries. Returns false if another run got there first, or the file is no longer due (a
+ * download again since). A deletion that fails after the record throws: the sweep deletes that content.
  */
 export async function purgeContent(
   db: Db,
@@ -63,10 +76,9 @@ export async function purgeContent(
 ): Promise<boolean> {
   const storageKey = file.storage_key;
   if (!storageKey) return false;
-  await files.remove(storageKey);
   const at = clock.now();
-  return db.transaction().execute(async (tx) => {
-    const purged = await markPurged(tx, file.id, storageKey, at.toISOString());
+  const recorded = await db.transaction().execute(async (tx) => {
+    const purged = await markPurged(tx, file.id, storageKey, at.toISOString(), purgeCutoffs(at));
     if (purged) {
       await recordAudit(tx, {
         at,
@@ -81,12 +93,21 @@ export async function purgeContent(
     }
     return purged;
   });
+  if (recorded) await files.remove(storageKey);
+  return recorded;
+}
+
+/** The instants before which a collected or rejected file is due (contentDue), for the SQL. */
+function purgeCutoffs(now: Date): PurgeCutoffs {
+  return {
+    collectedBefore: daysBefore(now, REDOWNLOAD_DAYS),
+    rejectedBefore: daysBefore(now, REJECTED_RETENTION_DAYS),
+  };
 }
 
 /**
  * Whether the purge job deletes this file's content now: purgeCandidates' rule (see the top of this file),
- * for a row already read. For a read of the content that failed: a file whose content is due has lost it to
- * the job, which records that only after deleting it.
+ * for a row already read.
  */
 export function contentDue(
   row: Pick<TransferRow, 'status' | 'last_downloaded_at' | 'collected_at' | 'rejected_at'>,
@@ -117,18 +138,18 @@ export function contentKeptUntil(
 }
 
 /**
- * Why the content of a file read a moment ago as held could not be read, by its row now: 'changed' when
- * its status has moved on since (its sender or its LA removed it, or another forward of it finished),
- * 'purged' when the purge job has deleted it (recorded yet or not), null when neither: a fault.
+ * Why the content of a file read a moment ago as held could not be read, or its download not recorded,
+ * by its row now: 'changed' when its status has moved on since (its sender or its LA removed it, or
+ * another forward of it finished), 'purged' when the purge job has let it go (which it records before it
+ * deletes), null when neither: a fault.
  */
 export async function contentLostSince(
   db: Db,
   read: Pick<TransferRow, 'id' | 'status' | 'storage_key'>,
-  now: Date,
 ): Promise<'changed' | 'purged' | null> {
   const row = await getTransfer(db, read.id);
   if (row?.status !== read.status) return 'changed';
-  if (row.storage_key !== read.storage_key || contentDue(row, now)) return 'purged';
+  if (row.storage_key !== read.storage_key) return 'purged';
   return null;
 }
 
@@ -141,11 +162,7 @@ export async function purgeExpiredContent(
   clock: Clock,
   logger?: Logger,
 ): Promise<PurgeResult> {
-  const now = clock.now();
-  const cutoffs = {
-    collectedBefore: daysBefore(now, REDOWNLOAD_DAYS),
-    rejectedBefore: daysBefore(now, REJECTED_RETENTION_DAYS),
-  };
+  const cutoffs = purgeCutoffs(clock.now());
   const result: PurgeResult = { purged: 0, failed: 0 };
   let afterId = '';
   for (;;) {
@@ -166,7 +183,7 @@ export async function purgeExpiredContent(
         result.failed += 1;
         logger?.warn(
           { transferId: file.id, error: error instanceof Error ? error.message : String(error) },
-          'could not purge the content of a transfer; it will be tried again',
+          'could not purge the content of a transfer; the next run or the sweep of unreferenced files will',
         );
       }
     }

@@ -27,7 +27,7 @@
 //    each, Delete or Forward.
 //    - Delete: the file is removed (status 'removed', removed_by the LA user; audit 'file-removed' with
 //      the LA as the organisation; its content deleted at once, as a sender's removal is; the purge job
-//      finishes a deletion that fails). Its sender is emailed ('file-removed', to the sending school or
+//      or the sweep of unreferenced files finishes a deletion that fails). Its sender is emailed ('file-removed', to the sending school or
 //      LA): without it, a file the sender thinks is waiting would vanish from its View / Remove Files
 //      with no word, and the handbooks promise the sender a "final email" about each CTF. Not when the
 //      sender is the LA itself (its own upload, or a lost pupil's file it forwarded in its name,
@@ -436,7 +436,7 @@ export class LaMonitorService {
     } catch (error) {
       this.deps.logger.warn(
         { transferId: row.id, error: error instanceof Error ? error.message : String(error) },
-        'could not delete the content of a removed transfer; the purge job will',
+        'could not delete the content of a removed transfer; the purge job or the sweep of unreferenced files will',
       );
     }
     const [file] = await this.listings([removed], laNumber);

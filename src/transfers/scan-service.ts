@@ -14,7 +14,7 @@
 //   - infected: 'quarantined' (scan_status 'infected', the signature's name kept), audit
 //     'file-quarantined', the uploader emailed ('file-quarantined', no pupil data), a Lost Pupils Database
 //     record made from the file removed with it, and the content deleted at once (audit 'file-purged',
-//     reason 'quarantined'; the purge job finishes a deletion that fails).
+//     reason 'quarantined'; the purge job or the sweep of unreferenced files finishes one that fails).
 // No verdict (clamd unreachable, silent or in error; a stored file that fails its integrity check) leaves
 // the file waiting, and is logged; the job tries again on its next run.
 import { Readable } from 'node:stream';
@@ -238,7 +238,7 @@ export class ScanService {
     } catch (error) {
       this.deps.logger?.warn(
         { transferId: row.id, error: error instanceof Error ? error.message : String(error) },
-        'could not delete the content of a quarantined file; the purge job will',
+        'could not delete the content of a quarantined file; the purge job or the sweep of unreferenced files will',
       );
     }
     return { outcome: 'infected', signature };

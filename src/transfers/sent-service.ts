@@ -219,10 +219,11 @@ export class SentService {
         organisation: organisationOf(actor),
       });
     } catch (error) {
-      // The file is removed (nobody can download it); the purge job deletes the content later.
+      // The file is removed (nobody can download it); the purge job (nothing recorded yet) or the sweep
+      // of unreferenced files (recorded, not deleted) deletes the content later.
       this.deps.logger.warn(
         { transferId: row.id, error: error instanceof Error ? error.message : String(error) },
-        'could not delete the content of a removed transfer; the purge job will',
+        'could not delete the content of a removed transfer; the purge job or the sweep of unreferenced files will',
       );
     }
     const [file] = await this.listings([removed], actorParty(actor) as ActorParty);

@@ -275,7 +275,7 @@ function suite(
       }
     });
 
-    test('a file whose purge has deleted the content but not yet recorded it: the backup waits for the record', async () => {
+    test('a file whose purge (on a node of an earlier version) has deleted the content but not yet recorded it: the backup waits for the record', async () => {
       const source = await populatedInstance(engine, masterKey, storeOf());
       const target = await emptyInstance(engine, masterKey, storeOf());
       try {
@@ -283,28 +283,18 @@ function suite(
         const snapshot = await allRows(source);
         let recorded: Promise<boolean> | undefined;
         const store = deletingOn(source.store, String(file.storage_key), async () => {
-          // purgeContent deletes the content, then records the purge: held back here for a moment,
-          // the backup finds the file gone while its record still names it.
-          let deleted: () => void = () => {};
-          const gone = new Promise<void>((resolve) => {
-            deleted = resolve;
-          });
+          // A purge of an earlier version deleted the content, then recorded the purge (purgeContent now
+          // records first): held back here for a moment, the backup finds the file gone while its record
+          // still names it.
           const files = new EncryptedFileStore(source.store, source.keyring);
-          recorded = purgeContent(
-            source.db,
-            {
-              remove: async (key) => {
-                await files.remove(key);
-                deleted();
-                await new Promise((resolve) => setTimeout(resolve, 1500));
-              },
-            },
-            new ManualClock(NOW),
-            file,
-            'rejected',
-            { userId: null, username: null, organisation: file.dest_school },
+          await files.remove(String(file.storage_key));
+          recorded = new Promise((resolve) => setTimeout(resolve, 1500)).then(() =>
+            purgeContent(source.db, files, new ManualClock(NOW), file, 'rejected', {
+              userId: null,
+              username: null,
+              organisation: file.dest_school,
+            }),
           );
-          await gone;
         });
         const dir = folder();
         const made = await createBackup({ ...source, store }, dir, new Date(NOW), { settleMs: 10_000 });
@@ -317,38 +307,28 @@ function suite(
       }
     });
 
-    test('--settle-seconds 0: a file whose purge has deleted the content but not yet recorded it fails the backup at once', async () => {
+    test('--settle-seconds 0: a file whose purge (on a node of an earlier version) has deleted the content but not yet recorded it fails the backup at once', async () => {
       const source = await populatedInstance(engine, masterKey, storeOf());
       try {
         const file = await newFile(source, { status: 'rejected', rejected_at: '2026-11-01T09:00:00.000Z' });
-        // The purge records the deletion only once the backup has ended: with no time to settle, the
-        // backup takes the file for lost (by default it would wait 30 seconds for the record).
+        // The purge (deleting first, as an earlier version did) records the deletion only once the backup
+        // has ended: with no time to settle, the backup takes the file for lost (by default it would wait
+        // 30 seconds for the record).
         let backupEnded: () => void = () => {};
         const ended = new Promise<void>((resolve) => {
           backupEnded = resolve;
         });
         let recorded: Promise<boolean> | undefined;
         const store = deletingOn(source.store, String(file.storage_key), async () => {
-          let deleted: () => void = () => {};
-          const gone = new Promise<void>((resolve) => {
-            deleted = resolve;
-          });
           const files = new EncryptedFileStore(source.store, source.keyring);
-          recorded = purgeContent(
-            source.db,
-            {
-              remove: async (key) => {
-                await files.remove(key);
-                deleted();
-                await ended;
-              },
-            },
-            new ManualClock(NOW),
-            file,
-            'rejected',
-            { userId: null, username: null, organisation: file.dest_school },
+          await files.remove(String(file.storage_key));
+          recorded = ended.then(() =>
+            purgeContent(source.db, files, new ManualClock(NOW), file, 'rejected', {
+              userId: null,
+              username: null,
+              organisation: file.dest_school,
+            }),
           );
-          await gone;
         });
         const dir = folder();
         const run = await backup({ ...source, store }, dir, '--settle-seconds', '0');

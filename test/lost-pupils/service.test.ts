@@ -991,16 +991,16 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     });
   });
 
-  for (const recorded of [false, true]) {
-    test(`a forwarded file downloaded as the purge job deletes its content, 7 days after the school collected the copy (${recorded ? 'recorded' : 'not yet recorded'}): refused, saying so`, async () => {
+  for (const deleted of [false, true]) {
+    test(`a forwarded file downloaded as the purge job deletes its content, 7 days after the school collected the copy (${deleted ? 'deleted' : 'not yet deleted'}): refused, saying so`, async () => {
       const { actor, school } = await laWith('la_lost_pupil_transfer');
       const made = await makeLostPupil(db(), files, { from: school.number });
       const { result } = await service().forward(actor, made.id, { school: school.number, attested: true });
       const later = eightDaysOn();
       await (await schoolDesk(school, later)).collect(result.forwarded.id);
       // Another LA downloads the file a minute before its 7 days end; the purge job runs a minute later,
-      // after the download's checks and before it opens the content: it has deleted the content, and
-      // recorded that (`recorded`) or not yet.
+      // after the download's checks and before it opens the content: it has recorded that it lets the
+      // content go, and deleted it (`deleted`) or not yet.
       const { actor: other } = await laWith('la_lost_pupil');
       const at = new ManualClock(new Date(later.now().getTime() + 7 * 86_400_000 - 60_000).toISOString());
       let purge: { finish(): Promise<unknown> } | undefined;
@@ -1009,7 +1009,7 @@ describeEachEngine('Search for Lost Pupil', (database) => {
         files: {
           get: async (ref) => {
             at.advanceMinutes(1);
-            purge = await purgeCaughtAt(db(), files, at, made.transfer.storage_key as string, recorded);
+            purge = await purgeCaughtAt(db(), files, at, made.transfer.storage_key as string, deleted);
             return files.get(ref);
           },
           put: files.put.bind(files),

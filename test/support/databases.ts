@@ -291,6 +291,19 @@ export function describeEachEngine(name: string, body: (database: () => TestData
   }
 }
 
+/**
+ * A connection of its own to the test database, as another process of s2s has (on SQLite this process's
+ * one connection stays free while a statement of it is held): for a job running on another node. Destroy
+ * it after.
+ */
+export function anotherProcessDb(database: TestDatabase): Db {
+  return withTestAuditKeys(
+    database.schema === undefined
+      ? createDatabase(database.url)
+      : createDatabase(database.url, { schema: database.schema }),
+  );
+}
+
 /** A query's result held, its transaction open, until `release`; `reached` settles when one is. */
 interface Hold {
   db: Db;

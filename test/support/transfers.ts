@@ -274,47 +274,49 @@ export async function leftBehind<
 
 /**
  * The purge job (purgeExpiredContent) caught in the middle of its run, as it can be while something else
- * reads a file: resolves once the job has deleted the content at `storageKey` and, when `recorded`, has
- * recorded that too; otherwise the job waits between the two until `finish()`, which lets it end and waits
- * for it. Other files due are purged as the job comes to them (it deletes other tests' files too).
+ * reads a file: resolves once the job has recorded that it lets go of the content at `storageKey` (which
+ * it does first) and, when `deleted`, has deleted it too; otherwise the job waits between the two until
+ * `finish()`, which lets it end and waits for it. Other files due are purged as the job comes to them
+ * (it purges other tests' files too).
  */
 export async function purgeCaughtAt(
   db: Db,
   files: Pick<EncryptedFileStore, 'remove'>,
   clock: Clock,
   storageKey: string,
-  recorded: boolean,
+  deleted: boolean,
 ): Promise<{ finish(): Promise<unknown> }> {
-  let deleted = () => {};
-  const contentDeleted = new Promise<void>((resolve) => {
-    deleted = resolve;
+  let recorded = () => {};
+  const letGo = new Promise<void>((resolve) => {
+    recorded = resolve;
   });
-  let record = () => {};
-  const recordNow = new Promise<void>((resolve) => {
-    record = resolve;
+  let remove = () => {};
+  const removeNow = new Promise<void>((resolve) => {
+    remove = resolve;
   });
   const purge = purgeExpiredContent(
     db,
     {
       remove: async (key) => {
+        if (key === storageKey) {
+          recorded();
+          await removeNow;
+        }
         await files.remove(key);
-        if (key !== storageKey) return;
-        deleted();
-        await recordNow;
       },
     },
     clock,
   );
   await Promise.race([
-    contentDeleted,
+    letGo,
     purge.then(() => {
-      throw new Error(`the purge job ended without deleting ${storageKey}: it was not due`);
+      throw new Error(`the purge job ended without letting go of ${storageKey}: it was not due`);
     }),
   ]);
   const finish = async () => {
-    record();
+    remove();
     return purge;
   };
-  if (recorded) await finish();
+  if (deleted) await finish();
   return { finish };
 }

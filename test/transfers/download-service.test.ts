@@ -12,10 +12,11 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { TamperedFileError } from '../../src/platform/storage/envelope.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
+import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { anotherProcessDb, describeEachEngine, holdingAfterSelectFrom } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import {
   actorOf,
@@ -340,11 +341,11 @@ describeEachEngine('download service', (database) => {
       assert.equal(problem.field, 'file');
       assert.equal(
         fieldErrorIn('en', problem),
-        `${sent.row.filename} has just changed: look at the list again`,
+        `${sent.row.filename} has been removed and is no longer available`,
       );
       assert.equal(
         fieldErrorIn('cy', problem),
-        `Mae ${sent.row.filename} newydd newid: edrychwch ar y rhestr eto`,
+        `Mae ${sent.row.filename} wedi’i thynnu ac nid yw ar gael mwyach`,
       );
       return true;
     });
@@ -396,8 +397,8 @@ describeEachEngine('download service', (database) => {
     assert.deepEqual(await auditOf(w.db, sent.row.id), ['file-removed', 'file-purged']);
   });
 
-  for (const finished of [false, true]) {
-    test(`a file downloaded again while the purge job deletes its content, at the end of its 7 days (${finished ? 'recorded' : 'not yet recorded'}): refused, not the error page`, async () => {
+  for (const deleted of [false, true]) {
+    test(`a file downloaded again while the purge job deletes its content, at the end of its 7 days (${deleted ? 'deleted' : 'not yet deleted'}): refused, not the error page`, async () => {
       const w = await world();
       const sent = await makeTransfer(w.db, stores.files, {
         from: school(w.sending.number),
@@ -407,14 +408,15 @@ describeEachEngine('download service', (database) => {
       await service().collect(w.receiver, 'ctf', [sent.row.id]);
       clock.advanceMinutes(7 * DAY - 1); // a minute of the 7 days left as the download's checks pass
       // The purge job runs a minute later, the 7 days over, after the download's checks and before it
-      // opens the content: it has deleted the content, and recorded that (`finished`) or not yet.
+      // opens the content: it has recorded that it lets the content go, and deleted it (`deleted`) or
+      // not yet.
       let purge: { finish(): Promise<unknown> } | undefined;
       const racing = new DownloadService({
         db: w.db,
         files: {
           get: async (ref) => {
             clock.advanceMinutes(1);
-            purge = await purgeCaughtAt(w.db, stores.files, clock, sent.row.storage_key as string, finished);
+            purge = await purgeCaughtAt(w.db, stores.files, clock, sent.row.storage_key as string, deleted);
             return stores.files.get(ref);
           },
         },
@@ -442,6 +444,98 @@ describeEachEngine('download service', (database) => {
       ]);
     });
   }
+
+  test('two first downloads at once, the later recorded last: the first download stays the earlier', async () => {
+    const w = await world();
+    const colleague = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.receiving.number }));
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    // Both have read the file as never downloaded when the earlier records its download; the later (a
+    // minute on) records its own after that.
+    const earlier = new ManualClock(clock.now().toISOString());
+    const later = new ManualClock(clock.now().toISOString());
+    later.advanceMinutes(1);
+    let laterOpened = () => {};
+    const laterAtItsOpening = new Promise<void>((resolve) => {
+      laterOpened = resolve;
+    });
+    let earlierRecorded = () => {};
+    const laterMayRecord = new Promise<void>((resolve) => {
+      earlierRecorded = resolve;
+    });
+    const laterService = new DownloadService({
+      db: w.db,
+      files: {
+        get: async (ref) => {
+          laterOpened();
+          await laterMayRecord;
+          return stores.files.get(ref);
+        },
+      },
+      clock: later,
+      logger: createLogger('silent'),
+    });
+    let laterDownload: ReturnType<DownloadService['download']> | undefined;
+    const earlierService = new DownloadService({
+      db: w.db,
+      files: {
+        get: async (ref) => {
+          laterDownload = laterService.download(colleague, 'ctf', [sent.row.id], 'download');
+          await laterAtItsOpening;
+          return stores.files.get(ref);
+        },
+      },
+      clock: earlier,
+      logger: createLogger('silent'),
+    });
+    await readAll((await earlierService.download(w.receiver, 'ctf', [sent.row.id], 'download')).stream);
+    earlierRecorded();
+    await readAll((await (laterDownload as ReturnType<DownloadService['download']>)).stream);
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.first_downloaded_at, earlier.now().toISOString(), 'the first download, the earlier');
+    assert.equal(row?.last_downloaded_at, later.now().toISOString());
+    assert.equal(row?.downloaded_by, colleague.userId);
+  });
+
+  test('a file downloaded again at the end of its 7 days while the purge job, having found it due, comes to it: its content kept 7 days more', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await downloadBytes(w.receiver, 'ctf', [sent.row.id]);
+    await service().collect(w.receiver, 'ctf', [sent.row.id]);
+    // The purge job runs a minute after the 7 days end and finds the file due; before it comes to the
+    // file, a download again started a minute before they ended records itself.
+    const purgeClock = new ManualClock(clock.now().toISOString());
+    purgeClock.advanceMinutes(7 * DAY + 1);
+    clock.advanceMinutes(7 * DAY - 1);
+    // The job runs on another node: its own connection, held after it has read the files due.
+    const node = anotherProcessDb(database());
+    try {
+      let armed = true;
+      const held = holdingAfterSelectFrom(node, 'transfers', () => armed);
+      const purge = purgeExpiredContent(held.db, stores.files, purgeClock);
+      await held.reached;
+      armed = false;
+      const { bytes } = await downloadBytes(w.receiver, 'ctf', [sent.row.id], true);
+      assert.ok(bytes.equals(sent.content));
+      held.release();
+      await purge;
+    } finally {
+      await node.destroy();
+    }
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.last_downloaded_at, clock.now().toISOString());
+    assert.equal(row?.purged_at, null, 'not purged: downloaded again within its 7 days');
+    assert.equal(row?.storage_key, sent.row.storage_key);
+    assert.ok(await stores.raw.exists(sent.row.storage_key as string), 'its content is kept');
+    // Still downloadable again, 6 days on.
+    clock.advanceMinutes(6 * DAY);
+    assert.ok((await downloadBytes(w.receiver, 'ctf', [sent.row.id], true)).bytes.equals(sent.content));
+  });
 
   test('several files come as one zip holding each file byte for byte; generic files one at a time', async () => {
     const w = await world();

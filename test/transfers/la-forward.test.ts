@@ -1170,19 +1170,19 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     assert.equal(await transfersCount(w.db), count);
   });
 
-  for (const recorded of [false, true]) {
-    test(`a rejected copy forwarded on as the purge job deletes its content, 7 days after the rejection (${recorded ? 'recorded' : 'not yet recorded'}): refused, saying so`, async () => {
+  for (const deleted of [false, true]) {
+    test(`a rejected copy forwarded on as the purge job deletes its content, 7 days after the rejection (${deleted ? 'deleted' : 'not yet deleted'}): refused, saying so`, async () => {
       const w = await world();
-      const { copy } = await rejectedCopy(w, recorded ? '095' : '096');
+      const { copy } = await rejectedCopy(w, deleted ? '095' : '096');
       // Rejected an hour ago: a minute before its 7 days run out the LA forwards it on.
       clock.advanceMinutes(7 * 24 * 60 - 61);
       const count = await transfersCount(w.db);
       // The 7 days run out after the forward's checks and before it reads the content, and the purge job
-      // runs: it has deleted the content, and recorded that (`recorded`) or not yet.
+      // runs: it has recorded that it lets the content go, and deleted it (`deleted`) or not yet.
       let purge: { finish(): Promise<unknown> } | undefined;
       readsInTurn = async () => {
         clock.advanceMinutes(1);
-        purge = await purgeCaughtAt(w.db, stores.files, clock, copy.storage_key as string, recorded);
+        purge = await purgeCaughtAt(w.db, stores.files, clock, copy.storage_key as string, deleted);
       };
       try {
         await assert.rejects(service().forwardRejected(w.laUserA, copy.id, w.a1.number), (error: unknown) => {

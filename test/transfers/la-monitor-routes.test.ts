@@ -396,7 +396,12 @@ describeEachEngine('LA CTF pages', (database) => {
     // Its pupils are shown until its content is deleted, and go with it; the page says when.
     const pupilsShown = (body: string) => ['Pryderi', 'Rhiannon'].filter((name) => body.includes(name));
     assert.equal(pupilsShown(page.body).length, 2);
-    await markPurged(w.db, collected.row.id, collected.row.storage_key as string, '2026-11-28T09:00:00.000Z');
+    // As the purge job leaves it (whenever its content is due: any time before this).
+    const purgedAt = '2026-11-28T09:00:00.000Z';
+    await markPurged(w.db, collected.row.id, collected.row.storage_key as string, purgedAt, {
+      collectedBefore: purgedAt,
+      rejectedBefore: purgedAt,
+    });
     const purged = await agent.get(`/download/ctf/uncollected/${collected.row.id}`);
     assert.deepEqual(pupilsShown(purged.body), []);
     assert.match(
@@ -777,7 +782,11 @@ describeEachEngine('LA CTF pages', (database) => {
       );
       await new DownloadService(t.deps).reject(rejecter, 'ctf', forwarded.id, 'Not ours');
       const row = await getTransfer(w.db, forwarded.id);
-      await markPurged(w.db, forwarded.id, row?.storage_key as string, '2026-11-30T09:00:00.000Z');
+      const purgedAt = '2026-11-30T09:00:00.000Z';
+      await markPurged(w.db, forwarded.id, row?.storage_key as string, purgedAt, {
+        collectedBefore: purgedAt,
+        rejectedBefore: purgedAt,
+      });
       const user = await makeUser(w.db, 'la_user', { laNumber: w.laA.number }, { language });
       const agent = new Agent(t.app);
       assert.equal((await agent.signIn(user.username)).statusCode, 302);

@@ -10,7 +10,12 @@ import { createLogger } from '../../src/platform/logger.ts';
 import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { purgeCandidates } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
-import { contentDue, purgeExpiredContent } from '../../src/transfers/jobs.ts';
+import {
+  contentDue,
+  ORPHAN_GRACE_HOURS,
+  purgeExpiredContent,
+  sweepOrphanFiles,
+} from '../../src/transfers/jobs.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
@@ -391,32 +396,58 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
     }
   });
 
-  test('purge finishes a removal whose deletion failed, and keeps going when one deletion fails', async () => {
+  test('a removal whose deletion fails is recorded all the same, and the purge job keeps going when one fails; the sweep of unreferenced files deletes what they left', async () => {
     const w = await world();
     const sent = await makeTransfer(w.db, stores.files, {
       from: school(w.sending.number),
       to: school(w.receiving.number),
     });
+    const rejected = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await downloads().reject(w.receiver, 'ctf', rejected.row.id, 'Not ours');
     const failing = {
       remove: async () => {
         throw new Error('store unreachable');
       },
     };
     await new SentService({ ...deps(), files: failing }).remove(w.sender, sent.row.id);
-    let row = await getTransfer(w.db, sent.row.id);
-    assert.equal(row?.status, 'removed');
-    assert.equal(row?.purged_at, null, 'not purged: the deletion failed');
-    assert.equal(await stores.raw.exists(sent.row.storage_key as string), true);
+    // The content's key is forgotten first, so what stays on the store can no longer be read; no row
+    // names it.
+    const letGo = async (file: typeof sent) => {
+      const row = await getTransfer(w.db, file.row.id);
+      assert.deepEqual([row?.storage_key, row?.wrapped_key], [null, null]);
+      assert.ok(row?.purged_at);
+      assert.deepEqual(await pupilsOf(w.db, file.row.id), []);
+      assert.equal(await stores.raw.exists(file.row.storage_key as string), true, 'the deletion failed');
+    };
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'removed');
+    await letGo(sent);
 
+    clock.advanceMinutes(8 * DAY); // the rejected file is due
     const failed = await purgeExpiredContent(w.db, failing, clock);
-    assert.equal(failed.purged, 0);
     assert.ok(failed.failed >= 1);
-    const result = await purgeExpiredContent(w.db, stores.files, clock);
-    assert.equal(result.failed, 0);
-    assert.ok(result.purged >= 1);
-    row = await getTransfer(w.db, sent.row.id);
-    assert.equal(row?.storage_key, null);
-    assert.equal(await stores.raw.exists(sent.row.storage_key as string), false);
+    await letGo(rejected);
+    assert.equal(
+      (
+        await purgeCandidates(
+          w.db,
+          { collectedBefore: '', rejectedBefore: clock.now().toISOString() },
+          '',
+          1e6,
+        )
+      ).filter((file) => [sent.row.id, rejected.row.id].includes(file.id)).length,
+      0,
+      'nothing left for the purge job',
+    );
+
+    // The daily sweep, once the stored files are a day old (by the store's own clock).
+    const sweepClock = new ManualClock(new Date(Date.now() + (ORPHAN_GRACE_HOURS + 1) * 3_600_000));
+    await sweepOrphanFiles(w.db, stores.raw, sweepClock);
+    for (const file of [sent, rejected]) {
+      assert.equal(await stores.raw.exists(file.row.storage_key as string), false);
+    }
   });
 });
 
