@@ -33,7 +33,7 @@ import type { Db, Executor, TransferRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
-import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import type { EncryptedFileStore, OpenedFile } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, type Category, downloadCapability, isCategory } from './categories.ts';
 import {
   destinationLabel,
@@ -62,7 +62,7 @@ import { FILES_WORD_KEYS } from './section-items.ts';
 
 export interface DownloadDeps {
   db: Db;
-  files: Pick<EncryptedFileStore, 'get'>;
+  files: Pick<EncryptedFileStore, 'open'>;
   clock: Clock;
   logger: Logger;
 }
@@ -280,9 +280,28 @@ export class DownloadService {
     const rows = await this.selectedRows(actor, category, ids, mode);
     const now = this.deps.clock.now();
     const at = now.toISOString();
-    // A single file is opened before anything is recorded, so a store that cannot be read records nothing.
-    const single =
-      rows.length === 1 ? await this.openChecked(rows[0] as TransferRow, category, mode) : undefined;
+    // Every file is opened before anything is recorded or sent, so a store that cannot be read, or a file
+    // removed or purged since the checks, is refused with nothing recorded (checked). On the disk
+    // store an open file is read whole even if it is deleted meanwhile, for a file descriptor each (no
+    // memory until the zip comes to it), so a zip is whole; on S3 each entry is fetched only when the
+    // zip comes to it (EncryptedFileStore.open), so one deleted before then still breaks the zip off.
+    const opened: OpenedFile[] = [];
+    const closeAll = () => {
+      for (const file of opened) file.close();
+    };
+    // A single file is read from now: a store that fetches only when read (S3) does so before anything is
+    // recorded.
+    let single: Readable | undefined;
+    try {
+      for (const row of rows) opened.push(await this.checked(row, category, mode, () => this.open(row)));
+      if (rows.length === 1) {
+        const [row, file] = [rows[0] as TransferRow, opened[0] as OpenedFile];
+        single = await this.checked(row, category, mode, () => file.read());
+      }
+    } catch (error) {
+      closeAll();
+      throw error;
+    }
     try {
       await this.deps.db.transaction().execute(async (tx) => {
         for (const row of rows) {
@@ -298,6 +317,7 @@ export class DownloadService {
       });
     } catch (error) {
       single?.destroy();
+      closeAll();
       throw error;
     }
     const transferIds = rows.map((row) => row.id);
@@ -317,7 +337,7 @@ export class DownloadService {
         name: names[index] as string,
         size: row.size,
         mtime: new Date(row.uploaded_at),
-        open: () => this.open(row),
+        content: opened[index] as OpenedFile,
       })),
     );
     return {
@@ -540,14 +560,19 @@ export class DownloadService {
   }
 
   /**
-   * open(), for a file checked a moment ago: content that cannot be read because the file changed since
-   * (its sender or its LA removed it and deleted its content, or the purge job deleted it at the end of
-   * its 7 days) is refused as the checks refuse it now. Content that fails with the file unchanged and
-   * still downloadable is a fault.
+   * Opening or reading the content of a file checked a moment ago: content that cannot be read because
+   * the file changed since (its sender or its LA removed it and deleted its content, or the purge job let
+   * it go at the end of its 7 days) is refused as the checks refuse it now. Content that fails with the
+   * file unchanged and still downloadable is a fault.
    */
-  private async openChecked(row: TransferRow, category: Category, mode: DownloadMode): Promise<Readable> {
+  private async checked<T>(
+    row: TransferRow,
+    category: Category,
+    mode: DownloadMode,
+    step: () => Promise<T>,
+  ): Promise<T> {
     try {
-      return await this.open(row);
+      return await step();
     } catch (error) {
       throw (await this.changedSince(this.deps.db, row, category, mode)) ?? error;
     }
@@ -572,23 +597,30 @@ export class DownloadService {
     return null;
   }
 
-  private async open(row: TransferRow): Promise<Readable> {
+  /** The file's content opened (EncryptedFileStore.open), a failure of its reading logged. */
+  private async open(row: TransferRow): Promise<OpenedFile> {
     if (!row.storage_key || !row.wrapped_key)
       throw new Error(`The content of transfer ${row.id} is not held`);
-    const stream = await this.deps.files.get({
+    const file = await this.deps.files.open({
       storageKey: row.storage_key,
       wrappedKey: row.wrapped_key,
       masterKeyId: row.master_key_id,
       sha256: row.sha256,
     });
-    // Logged by id only: file names and contents stay out of the logs.
-    stream.once('error', (error: Error) => {
-      this.deps.logger.error(
-        { transferId: row.id, error: error.name, message: error.message },
-        'a stored file could not be read for download',
-      );
-    });
-    return stream;
+    return {
+      read: async () => {
+        const stream = await file.read();
+        // Logged by id only: file names and contents stay out of the logs.
+        stream.once('error', (error: Error) => {
+          this.deps.logger.error(
+            { transferId: row.id, error: error.name, message: error.message },
+            'a stored file could not be read for download',
+          );
+        });
+        return stream;
+      },
+      close: () => file.close(),
+    };
   }
 
   private audit(

@@ -1,7 +1,9 @@
 // Several files downloaded at once come as one zip (LA notes §5.2), streamed: each entry is decrypted
-// and checked as it is written, and nothing is held in memory or on disk. If any entry fails (its
-// stored bytes were altered, or the store cannot be read), the whole zip stream fails, so the download
-// breaks off visibly instead of ending as a smaller, silently incomplete zip.
+// and checked as it is written, and nothing is held in memory or on disk. Every entry's file is opened
+// before the zip is (download-service.ts), so on the disk store a file removed meanwhile is still
+// written whole. If any entry fails (its stored bytes were altered, the store cannot be read, or on S3
+// its object was deleted before the zip came to it), the whole zip stream fails, so the download breaks
+// off visibly instead of ending as a smaller, silently incomplete zip.
 import type { Readable } from 'node:stream';
 import { ZipFile } from 'yazl';
 
@@ -10,7 +12,8 @@ export interface ZipEntry {
   name: string;
   size: number;
   mtime: Date;
-  open(): Promise<Readable>;
+  /** The entry's content (an opened file, OpenedFile): read when the zip comes to it, or closed unread. */
+  content: { read(): Promise<Readable>; close(): void };
 }
 
 /** Entry names made unique: a second "A.XML" becomes "A (2).XML". */
@@ -36,13 +39,23 @@ export function zipStream(entries: ZipEntry[]): Readable {
     if (!output.destroyed) output.destroy(error);
   };
   zip.on('error', fail);
-  // A client that goes away stops the entry being read too (yazl pipes without passing errors on).
-  output.once('close', () => current?.destroy());
+  const unread = new Set(entries);
+  // A client that goes away stops the entry being read too (yazl pipes without passing errors on), and
+  // the files the zip did not come to are let go.
+  output.once('close', () => {
+    current?.destroy();
+    for (const entry of unread) entry.content.close();
+  });
   for (const entry of entries) {
     zip.addReadStreamLazy(entry.name, { size: entry.size, mtime: entry.mtime }, (callback) => {
       if (output.destroyed) return;
-      entry.open().then(
+      unread.delete(entry);
+      entry.content.read().then(
         (stream) => {
+          if (output.destroyed) {
+            stream.destroy();
+            return;
+          }
           current = stream;
           stream.once('error', fail);
           callback(null, stream);

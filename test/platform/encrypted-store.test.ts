@@ -295,14 +295,18 @@ test('files read at the same time each come back whole, and a download broken of
   const watched: DiskFileStore = Object.assign(Object.create(disk), {
     async readPieces(key: string) {
       const pieces = await disk.readPieces(key);
-      return (async function* () {
-        try {
-          yield* pieces;
-        } finally {
-          piecesEnded += 1;
-          onPiecesEnded();
-        }
-      })();
+      return {
+        [Symbol.asyncIterator]: () =>
+          (async function* () {
+            try {
+              yield* pieces;
+            } finally {
+              piecesEnded += 1;
+              onPiecesEnded();
+            }
+          })(),
+        close: () => pieces.close(),
+      };
     },
   });
   const files = new EncryptedFileStore(watched, new MasterKeyring(masterKey));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
-import { chunked, failingSource, fileStoreContract } from '../support/file-store-contract.ts';
+import { chunked, failingSource, fileStoreContract, openFilesUnder } from '../support/file-store-contract.ts';
 
 const freshStore = () => {
   const dir = mkdtempSync(join(tmpdir(), 's2s-store-'));
@@ -58,6 +58,24 @@ test('reads a file in pieces, all read into one buffer, for a reader done with e
   assert.equal(buffers.size, 1, 'every piece in the same buffer');
   // Missing: refused when asked, before any piece.
   await assert.rejects(store.readPieces('file-4'), { code: 'ENOENT' });
+});
+
+test('a file opened to be read in pieces is read whole once deleted; one closed unread is let go', async () => {
+  const { dir, store } = freshStore();
+  const content = randomBytes(2_500_003);
+  await store.put('file-5', chunked(content));
+  await store.put('file-6', chunked(content));
+  const opened = await store.readPieces('file-5');
+  await store.remove('file-5');
+  assert.equal(await store.exists('file-5'), false);
+  const copies: Buffer[] = [];
+  for await (const piece of opened) copies.push(Buffer.from(piece));
+  assert.ok(Buffer.concat(copies).equals(content), 'read whole after its deletion');
+
+  const unread = await store.readPieces('file-6');
+  assert.deepEqual(openFilesUnder(dir), [join(dir, 'file-6')]);
+  await unread.close();
+  assert.deepEqual(openFilesUnder(dir), []);
 });
 
 test('the folder it creates is for the owner alone, whatever the umask; so is each file', async () => {

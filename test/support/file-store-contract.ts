@@ -3,6 +3,8 @@
 // removal, keys that could name another place refused, and a listing of everything stored.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { test } from 'node:test';
@@ -16,6 +18,21 @@ export function chunked(content: Buffer): Readable {
       for (let at = 0; at < content.length; at += 64 * 1024) yield content.subarray(at, at + 64 * 1024);
     })(),
   );
+}
+
+/** The files under `dir` this process holds open (Linux's /proc), a deleted one under its old path. */
+export function openFilesUnder(dir: string): string[] {
+  const fds = '/proc/self/fd';
+  return readdirSync(fds)
+    .flatMap((fd) => {
+      try {
+        return [readlinkSync(join(fds, fd)).replace(/ \(deleted\)$/, '')];
+      } catch {
+        return []; // closed since it was listed (the listing's own descriptor)
+      }
+    })
+    .filter((target) => target.startsWith(`${dir}/`))
+    .sort();
 }
 
 /** A source that sends `bytes` and then fails, as a dropped connection does. */

@@ -320,15 +320,15 @@ describeEachEngine('download service', (database) => {
     const racing = new DownloadService({
       db: w.db,
       files: {
-        get: async (ref) => {
-          const stream = await stores.files.get(ref);
+        open: async (ref) => {
+          const opened = await stores.files.open(ref);
           await new LaMonitorService({
             db: w.db,
             files: stores.files,
             clock,
             logger: createLogger('silent'),
           }).remove(w.laUser, sent.row.id);
-          return stream;
+          return opened;
         },
       },
       clock,
@@ -366,14 +366,14 @@ describeEachEngine('download service', (database) => {
     const racing = new DownloadService({
       db: w.db,
       files: {
-        get: async (ref) => {
+        open: async (ref) => {
           await new SentService({
             db: w.db,
             files: stores.files,
             clock,
             logger: createLogger('silent'),
           }).remove(w.sender, sent.row.id);
-          return stores.files.get(ref);
+          return stores.files.open(ref);
         },
       },
       clock,
@@ -414,10 +414,10 @@ describeEachEngine('download service', (database) => {
       const racing = new DownloadService({
         db: w.db,
         files: {
-          get: async (ref) => {
+          open: async (ref) => {
             clock.advanceMinutes(1);
             purge = await purgeCaughtAt(w.db, stores.files, clock, sent.row.storage_key as string, deleted);
-            return stores.files.get(ref);
+            return stores.files.open(ref);
           },
         },
         clock,
@@ -468,10 +468,10 @@ describeEachEngine('download service', (database) => {
     const laterService = new DownloadService({
       db: w.db,
       files: {
-        get: async (ref) => {
+        open: async (ref) => {
           laterOpened();
           await laterMayRecord;
-          return stores.files.get(ref);
+          return stores.files.open(ref);
         },
       },
       clock: later,
@@ -481,10 +481,10 @@ describeEachEngine('download service', (database) => {
     const earlierService = new DownloadService({
       db: w.db,
       files: {
-        get: async (ref) => {
+        open: async (ref) => {
           laterDownload = laterService.download(colleague, 'ctf', [sent.row.id], 'download');
           await laterAtItsOpening;
-          return stores.files.get(ref);
+          return stores.files.open(ref);
         },
       },
       clock: earlier,
@@ -576,6 +576,96 @@ describeEachEngine('download service', (database) => {
     );
     // A file cannot be fetched under another type's list.
     await assert.rejects(service().download(w.receiver, 'generic', [a.row.id], 'download'), NotFound);
+  });
+
+  /** Two CTFs waiting for the receiving school, for a zip. */
+  async function twoWaiting(w: Awaited<ReturnType<typeof world>>) {
+    const files = [];
+    for (const size of [40 * 1024, 1_500_000]) {
+      files.push(
+        await makeTransfer(w.db, stores.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+          content: randomBytes(size),
+        }),
+      );
+    }
+    return files as [(typeof files)[0], (typeof files)[0]];
+  }
+
+  test('a zip whose second file its sender removes once the download is recorded, before the zip comes to it: the zip is whole all the same', async () => {
+    const w = await world();
+    const [a, b] = await twoWaiting(w);
+    const download = await service().download(w.receiver, 'ctf', [a.row.id, b.row.id], 'download');
+    // Removed (its content deleted) after the download was recorded and before a byte of the zip is read.
+    await new SentService({ db: w.db, files: stores.files, clock, logger: createLogger('silent') }).remove(
+      w.sender,
+      b.row.id,
+    );
+    assert.equal(await stores.raw.exists(b.row.storage_key as string), false, 'its content is deleted');
+    const entries = readZip(await readAll(download.stream));
+    assert.ok(entries.get(a.row.filename)?.equals(a.content));
+    assert.ok(entries.get(b.row.filename)?.equals(b.content), 'the removed file is in the zip, whole');
+  });
+
+  test('a zip one of whose files its sender removes while the download opens them: refused before any byte, nothing recorded', async () => {
+    const w = await world();
+    const [a, b] = await twoWaiting(w);
+    // The sender removes the second file (its content deleted) as the download opens the first.
+    let removed = false;
+    const removing = async () => {
+      if (removed) return;
+      removed = true;
+      await new SentService({ db: w.db, files: stores.files, clock, logger: createLogger('silent') }).remove(
+        w.sender,
+        b.row.id,
+      );
+    };
+    const racing = new DownloadService({
+      db: w.db,
+      files: {
+        open: async (ref) => {
+          const opened = await stores.files.open(ref);
+          await removing();
+          return opened;
+        },
+      },
+      clock,
+      logger: createLogger('silent'),
+    });
+    let bytes: Buffer | undefined;
+    await assert.rejects(
+      (async () => {
+        const download = await racing.download(w.receiver, 'ctf', [a.row.id, b.row.id], 'download');
+        bytes = await readAll(download.stream);
+      })(),
+      (error: unknown) => {
+        assert.ok(error instanceof Invalid, String(error));
+        assert.deepEqual(
+          error.errors.map((problem) => [
+            problem.field,
+            fieldErrorIn('en', problem),
+            fieldErrorIn('cy', problem),
+          ]),
+          [
+            [
+              'file',
+              `${b.row.filename} has been removed and is no longer available`,
+              `Mae ${b.row.filename} wedi’i thynnu ac nid yw ar gael mwyach`,
+            ],
+          ],
+        );
+        return true;
+      },
+    );
+    assert.equal(bytes, undefined, 'no byte sent');
+    for (const file of [a, b]) {
+      assert.equal((await getTransfer(w.db, file.row.id))?.last_downloaded_at, null, 'no download recorded');
+      assert.deepEqual(
+        (await auditOf(w.db, file.row.id)).filter((action) => action === 'file-downloaded'),
+        [],
+      );
+    }
   });
 
   test('generic files are collected without emailing the sender', async () => {

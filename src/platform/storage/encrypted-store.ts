@@ -15,6 +15,13 @@ export interface StoredFile {
   sha256: string;
 }
 
+/** A stored file opened (EncryptedFileStore.open): read it once, or close it unread. */
+export interface OpenedFile {
+  /** The plaintext, as `get` gives it. */
+  read(): Promise<Readable>;
+  close(): void;
+}
+
 export class EncryptedFileStore {
   constructor(
     private readonly store: FileStore,
@@ -52,16 +59,39 @@ export class EncryptedFileStore {
    * MissingMasterKeyError when the master key that wrapped the file's data key is not configured.
    */
   async get(file: Pick<StoredFile, 'storageKey' | 'sha256'> & WrappedKey): Promise<Readable> {
+    return (await this.open(file)).read();
+  }
+
+  /**
+   * A file opened now, to be read later (get, in two steps), or closed unread. On a store that reads in
+   * pieces (the disk) the content is held from now on, for the cost of a file descriptor: it is read
+   * whole even if it is deleted meanwhile. On another (S3) the object is fetched only when read: a fetch
+   * held open unread is cut off after 30 seconds of silence (SOCKET_TIMEOUT_MS) and holds one of the
+   * client's connections, so a deletion before then still fails the read.
+   */
+  async open(file: Pick<StoredFile, 'storageKey' | 'sha256'> & WrappedKey): Promise<OpenedFile> {
     const dataKey = this.keyring.unwrap(file);
-    // The SHA-256 is checked as the file is decrypted: its last segment is released only if it matches.
-    if (this.store.readPieces) {
-      const pieces = await this.store.readPieces(file.storageKey);
-      const decrypt = new DecryptStream(dataKey, { sha256: file.sha256, borrowedChunks: true });
-      void decryptPieces(pieces, decrypt);
-      return decrypt;
+    const { readPieces } = this.store;
+    if (!readPieces) {
+      return {
+        read: async () => {
+          const stored = await this.store.get(file.storageKey);
+          return pipeline(stored, new DecryptStream(dataKey, { sha256: file.sha256 }), () => {});
+        },
+        close: () => {},
+      };
     }
-    const stored = await this.store.get(file.storageKey);
-    return pipeline(stored, new DecryptStream(dataKey, { sha256: file.sha256 }), () => {});
+    const pieces = await readPieces.call(this.store, file.storageKey);
+    return {
+      read: async () => {
+        // The SHA-256 is checked as the file is decrypted: its last segment is released only if it matches.
+        const decrypt = new DecryptStream(dataKey, { sha256: file.sha256, borrowedChunks: true });
+        void decryptPieces(pieces, decrypt);
+        return decrypt;
+      },
+      // A file opened to read only has nothing to lose if its closing fails.
+      close: () => void pieces.close().catch(() => {}),
+    };
   }
 
   remove(storageKey: string): Promise<void> {

@@ -32,9 +32,11 @@ export interface FileStore {
   get(key: string): Promise<Readable>;
   /**
    * The object's bytes in order, for a reader that is done with each piece before it asks for the next:
-   * every piece is read into the same buffer. Optional: a store without it is read with `get`.
+   * every piece is read into the same buffer. The object is opened now (a missing one fails here) and
+   * stays readable, whatever happens to it meanwhile, until read or closed. Optional: a store without it
+   * is read with `get`.
    */
-  readPieces?(key: string): Promise<AsyncIterable<Buffer>>;
+  readPieces?(key: string): Promise<OpenedPieces>;
   remove(key: string): Promise<void>;
   /**
    * Removes a piece a `put` that never finished left behind: a name `list` gave as `partial`, and no
@@ -55,6 +57,11 @@ export interface FileStore {
    * last written: for the sweep of files nothing refers to (transfers/jobs.ts).
    */
   list(): AsyncIterable<StoredObject>;
+}
+
+/** An object opened by readPieces: its pieces, to be read once, or `close()` to let it go unread. */
+export interface OpenedPieces extends AsyncIterable<Buffer> {
+  close(): Promise<void>;
 }
 
 export interface StoredObject {
@@ -257,23 +264,36 @@ export class DiskFileStore implements FileStore {
     return createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
   }
 
-  async readPieces(key: string): Promise<AsyncIterable<Buffer>> {
-    // Opened now, so that a missing file fails here, as get does.
+  async readPieces(key: string): Promise<OpenedPieces> {
+    // Opened now, so that a missing file fails here, as get does; the open file stays readable if the
+    // file is deleted meanwhile (POSIX), and costs a file descriptor, no buffer, until it is read.
     const handle = await open(this.pathOf(key), 'r');
-    return (async function* pieces() {
-      const buffer = pieceBuffers.take(PIECE_BYTES);
-      try {
-        for (;;) {
-          const { bytesRead } = await handle.read(buffer, 0, PIECE_BYTES, null);
-          if (bytesRead === 0) return;
-          yield buffer.subarray(0, bytesRead);
-        }
-      } finally {
+    let taken = false;
+    return {
+      [Symbol.asyncIterator]: () => {
+        taken = true;
+        return (async function* pieces() {
+          const buffer = pieceBuffers.take(PIECE_BYTES);
+          try {
+            for (;;) {
+              const { bytesRead } = await handle.read(buffer, 0, PIECE_BYTES, null);
+              if (bytesRead === 0) return;
+              yield buffer.subarray(0, bytesRead);
+            }
+          } finally {
+            await handle.close();
+            // Only now: the reader is done with the last piece it was given.
+            pieceBuffers.give(buffer);
+          }
+        })();
+      },
+      // Once reading has begun, its end closes the file.
+      close: async () => {
+        if (taken) return;
+        taken = true;
         await handle.close();
-        // Only now: the reader is done with the last piece it was given.
-        pieceBuffers.give(buffer);
-      }
-    })();
+      },
+    };
   }
 
   async remove(key: string): Promise<void> {
