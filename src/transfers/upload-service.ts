@@ -25,8 +25,10 @@
 //      received: accepted, with the waiting file's id and `alreadyReceived`, and nothing recorded,
 //      audited or emailed, so the destination never gets the pupils twice. The bytes are read and hashed
 //      for this only when the name is taken (before step 6: a file too large for the sender is not that
-//      file); in step 8 the store's own SHA-256 is compared. A different file of that name is refused,
-//      naming the waiting file (`waitingTransferId`);
+//      file), and the name asked again once they have arrived: a waiting file removed, collected or
+//      rejected meanwhile is not named as received, and the upload goes on as a new one; in step 8 the
+//      store's own SHA-256 is compared. A different file of that name is refused, naming the waiting
+//      file (`waitingTransferId`);
 //   6. the size, counted while the file arrives: at most 4 MB from school users and 10 MB from LA users,
 //      for every kind of file (handbook §1 and §8C: 4Mb for schools; LA notes §5.5: 10Mb for LAs). The
 //      upload is held in memory up to that limit; past it, what was kept is released at once and the
@@ -87,7 +89,7 @@ import { getEstablishment, getLocalAuthority } from '../directory/repository.ts'
 import { recordLostPupil } from '../lost-pupils/ingest.ts';
 import { matchLostPupils } from '../lost-pupils/matching.ts';
 import { enqueueNotification, type Notification } from '../notifications/outbox.ts';
-import { discard, readBounded } from '../platform/bounded-read.ts';
+import { type BoundedRead, discard, readBounded } from '../platform/bounded-read.ts';
 import { BufferPool } from '../platform/buffer-pool.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
@@ -495,22 +497,28 @@ export class UploadService {
     }
 
     // 5. No file of this name from the sender still waiting, unless it is this very file sent again.
+    const limit = uploadLimit(actor);
+    let arrived: BoundedRead | undefined;
     const taken = await nameWaiting(this.deps.db, file, own);
     if (taken) {
       // Read only to compare: a file larger than the sender may send is not the one waiting.
-      const read = await readBounded(content, uploadLimit(actor), uploadBuffers);
-      if (read.ok) {
-        const sha256 = createHash('sha256').update(read.data).digest('hex');
-        uploadBuffers.give(read.data);
-        const original = sameContent(taken, sha256);
+      arrived = await readBounded(content, limit, uploadBuffers);
+      const sha256 = arrived.ok ? createHash('sha256').update(arrived.data).digest('hex') : null;
+      // The very file waiting, sent again, is answered as received only if it still waits once the bytes
+      // have arrived (seconds, for a large file on a slow line). Removed, collected or rejected meanwhile,
+      // its name is free: this goes on as a new upload, as it would have had it come a moment later.
+      const now =
+        sha256 !== null && sameContent(taken, sha256) ? await nameWaiting(this.deps.db, file, own) : taken;
+      if (now) {
+        if (arrived.ok) uploadBuffers.give(arrived.data);
+        const original = sha256 === null ? undefined : sameContent(now, sha256);
         if (original) return this.alreadyReceived(file, original);
+        return refuse(now.reasons, now.whatToDo, { waitingTransferId: now.waitingTransferId });
       }
-      return refuse(taken.reasons, taken.whatToDo, { waitingTransferId: taken.waitingTransferId });
     }
 
     // 6. The size, while it arrives.
-    const limit = uploadLimit(actor);
-    const read = await readBounded(content, limit, uploadBuffers);
+    const read = arrived ?? (await readBounded(content, limit, uploadBuffers));
     if (!read.ok) {
       const tooLarge =
         scopeOf(actor.role) === 'school'

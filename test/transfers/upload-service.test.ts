@@ -38,6 +38,7 @@ import type { Category } from '../../src/transfers/categories.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { pupilsOf, updateTransfer } from '../../src/transfers/repository.ts';
+import { SentService } from '../../src/transfers/sent-service.ts';
 import {
   type AcceptedUpload,
   LA_UPLOAD_LIMIT,
@@ -1418,6 +1419,31 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
             .map((row) => row.template)
             .sort(),
           ['ctf-uploaded', 'upload-confirmed'],
+        );
+      });
+
+      test('the same file sent again while its sender removes the waiting one: a new file, not "already received" as the one removed', async () => {
+        const name = `${school.number}_CTF_${dest.number}_309.XML`;
+        const from = { lea: la.number, estab: school.number.slice(3) };
+        const content = ctfFor(school.number, dest.number, [syntheticPupil(309, from, false)]);
+        const first = accepted(await upload(schoolUser, 'ctf', name, content));
+        // Sent again (its answer lost) while a colleague removes the waiting file under View / Remove
+        // Files: the removal ends as the bytes arrive, after the name was found taken by that file.
+        const remover = new SentService({ db, files, clock, logger: createLogger('silent') });
+        async function* arriving() {
+          await remover.remove(actorOf(schoolUser), first.transferId);
+          yield Buffer.from(content);
+        }
+        const again = accepted(
+          await service.upload(actorOf(schoolUser), 'ctf', name, Readable.from(arriving())),
+        );
+        assert.equal(again.alreadyReceived, undefined, 'not answered with the file removed');
+        assert.notEqual(again.transferId, first.transferId);
+        const rows = await rowsNamed(name);
+        assert.deepEqual(
+          Object.fromEntries(rows.map((row) => [row.id, row.status])),
+          { [first.transferId]: 'removed', [again.transferId]: 'available' },
+          'the file sent again waits for its recipient',
         );
       });
     });
