@@ -1043,6 +1043,63 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     });
   }
 
+  test('two first downloads at once by two LAs, the later recorded last: the first download stays the earlier', async () => {
+    const { school } = await laWith('la_lost_pupil');
+    const made = await makeLostPupil(db(), files, { from: school.number });
+    const { actor: first } = await laWith('la_lost_pupil');
+    const { actor: second } = await laWith('la_lost_pupil');
+    // Both have read the file as never downloaded when the earlier records its download; the later (a
+    // minute on) records its own after that.
+    const earlier = new ManualClock(clock.now().toISOString());
+    const later = new ManualClock(clock.now().toISOString());
+    later.advanceMinutes(1);
+    let laterOpened = () => {};
+    const laterAtItsOpening = new Promise<void>((resolve) => {
+      laterOpened = resolve;
+    });
+    let earlierRecorded = () => {};
+    const laterMayRecord = new Promise<void>((resolve) => {
+      earlierRecorded = resolve;
+    });
+    const racing = (at: ManualClock, opening: () => Promise<void>) =>
+      new LostPupilService({
+        db: db(),
+        files: {
+          get: async (ref) => {
+            await opening();
+            return files.get(ref);
+          },
+          put: files.put.bind(files),
+          remove: files.remove.bind(files),
+        },
+        clock: at,
+        logger: createLogger('silent'),
+        tickets: new DownloadTickets('a test secret'),
+      });
+    const laterService = racing(later, async () => {
+      laterOpened();
+      await laterMayRecord;
+    });
+    const { ticket: laterTicket } = await laterService.attestDownload(second, made.id, true);
+    let laterDownload: ReturnType<LostPupilService['download']> | undefined;
+    const earlierService = racing(earlier, async () => {
+      laterDownload = laterService.download(second, made.id, laterTicket);
+      await laterAtItsOpening;
+    });
+    const { ticket } = await earlierService.attestDownload(first, made.id, true);
+    await readAll((await earlierService.download(first, made.id, ticket)).stream);
+    earlierRecorded();
+    await readAll((await (laterDownload as ReturnType<LostPupilService['download']>)).stream);
+    const transfer = await getTransfer(db(), made.id);
+    assert.equal(
+      transfer?.first_downloaded_at,
+      earlier.now().toISOString(),
+      'the first download, the earlier',
+    );
+    assert.equal(transfer?.last_downloaded_at, later.now().toISOString());
+    assert.equal(transfer?.downloaded_by, second.userId);
+  });
+
   test("a file forwarded by its own LA that the school rejects is kept past the rejected copy's purge, and the record is lost again, to forward again", async () => {
     const { actor, la, school } = await laWith('la_lost_pupil_transfer');
     const second = await makeSchool(db(), la.number);
