@@ -198,7 +198,10 @@ export async function purgeExpiredContent(
 export const ORPHAN_GRACE_HOURS = 24;
 
 export interface SweepResult {
-  /** Blobs no transfer refers to (left by a crash between storing and recording), removed. */
+  /**
+   * Blobs no transfer refers to (left by a crash between storing and recording, or by a purge whose
+   * deletion failed after its record), removed.
+   */
   removed: number;
   /** Pieces of writes that never finished, removed. */
   partials: number;
