@@ -136,6 +136,17 @@ describe('s2s-client', () => {
     return { code, out, err };
   }
 
+  /** A new transfer token of A's that has `left` of its 120 requests left in this minute. */
+  async function transferTokenWithRequestsLeft(left: number): Promise<string> {
+    const token = await makeToken(database.db, userA, 'transfer', t.clock);
+    t.clock.advanceMinutes(2);
+    for (let n = 0; n < 120 - left; n += 1) {
+      const r = await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token });
+      assert.equal(r.statusCode, 200);
+    }
+    return token;
+  }
+
   /** What the client says each time it waits out the token's limit. */
   const WAITING =
     /s2s-client: The s2s service is limiting this token \(429\): waiting \d+ seconds?, then going on\.\n/g;
@@ -811,13 +822,8 @@ describe('s2s-client', () => {
   });
 
   test('send stopped part of the way (429): the answers so far shown, the files not sent named, and the same command again sends them', async () => {
-    const token = await makeToken(database.db, userA, 'transfer', t.clock);
-    t.clock.advanceMinutes(2);
     // One request left this minute: the first file's.
-    for (let n = 0; n < 119; n += 1) {
-      const r = await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token });
-      assert.equal(r.statusCode, 200);
-    }
+    const token = await transferTokenWithRequestsLeft(1);
     const files = [ctfFile(), ctfFile(), ctfFile()];
     const paths = files.map((f) => f.path);
     const stopped = await run(['send', ...paths], token, {}, { limitStays: true });
@@ -851,13 +857,8 @@ describe('s2s-client', () => {
   });
 
   test('send of more files than the token may send in a minute: it waits out the limit and sends them all', async () => {
-    const token = await makeToken(database.db, userA, 'transfer', t.clock);
-    t.clock.advanceMinutes(2);
     // One request left this minute: the first file's; the others wait for the next minute.
-    for (let n = 0; n < 119; n += 1) {
-      const r = await api(t.app, { url: '/api/v1/files/outgoing?pageSize=1', token });
-      assert.equal(r.statusCode, 200);
-    }
+    const token = await transferTokenWithRequestsLeft(1);
     const files = [ctfFile(), ctfFile(), ctfFile()];
     const sent = await run(['send', ...files.map((f) => f.path)], token);
     assert.equal(sent.code, 0, sent.err);
