@@ -83,7 +83,9 @@ test('the menu is checked once for each way it is built, whichever page it is on
     const page = (heading: string, items: string[]) =>
       `<html lang="en"><head><title>${heading}</title><style>a { display: inline-block; padding: 12px; }</style></head><body>` +
       `<section aria-label="Service information"><div class="govuk-service-navigation__wrapper">` +
-      `<nav aria-label="Menu"><ul>${items.join('')}</ul></nav></div></section>` +
+      // The button that shows the menu at narrow widths, as on the service's pages (the reflow check opens it).
+      `<button type="button" class="govuk-service-navigation__toggle" aria-controls="menu">Menu</button>` +
+      `<nav aria-label="Menu"><ul id="menu">${items.join('')}</ul></nav></div></section>` +
       `<main><h1>${heading}</h1></main></body></html>`;
     const onHome = page('Home', [item('/', 'Home', true), item('/upload', 'Upload', false)]);
     const onUpload = page('Upload', [item('/', 'Home', false), item('/upload', 'Upload', true)]);
