@@ -196,8 +196,9 @@ export async function updateTransferIfStatus(
 /**
  * Records a download of a file as it was read (its status and the content then opened): nothing when
  * either has changed since, a file removed, collected, rejected or forwarded meanwhile, or its content
- * let go by the purge job, which records that before it deletes (jobs.ts). Of two first downloads at
- * once, the earlier stays the first, whichever is recorded last.
+ * let go by the purge job, which records that before it deletes (jobs.ts). Of two downloads at once,
+ * whichever is recorded last, the earlier stays the first download and the later the last, with who made
+ * it (the 7 days of downloading again run from the last).
  */
 export async function recordDownload(
   db: Executor,
@@ -208,11 +209,20 @@ export async function recordDownload(
   if (read.storage_key === null) return false;
   const result = await db
     .updateTable('transfers')
-    .set((eb) => ({
-      first_downloaded_at: eb.fn.coalesce('first_downloaded_at', eb.val(at)),
-      last_downloaded_at: at,
-      downloaded_by: userId,
-    }))
+    .set((eb) => {
+      // The columns on the right are the row's before this update, on both engines.
+      const isLast = eb.or([eb('last_downloaded_at', 'is', null), eb('last_downloaded_at', '<', at)]);
+      return {
+        first_downloaded_at: eb
+          .case()
+          .when(eb.or([eb('first_downloaded_at', 'is', null), eb('first_downloaded_at', '>', at)]))
+          .then(at)
+          .else(eb.ref('first_downloaded_at'))
+          .end(),
+        last_downloaded_at: eb.case().when(isLast).then(at).else(eb.ref('last_downloaded_at')).end(),
+        downloaded_by: eb.case().when(isLast).then(userId).else(eb.ref('downloaded_by')).end(),
+      };
+    })
     .where('id', '=', read.id)
     .where('status', '=', read.status)
     .where('storage_key', '=', read.storage_key)

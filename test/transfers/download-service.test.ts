@@ -445,59 +445,71 @@ describeEachEngine('download service', (database) => {
     });
   }
 
-  test('two first downloads at once, the later recorded last: the first download stays the earlier', async () => {
-    const w = await world();
-    const colleague = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.receiving.number }));
-    const sent = await makeTransfer(w.db, stores.files, {
-      from: school(w.sending.number),
-      to: school(w.receiving.number),
-    });
-    // Both have read the file as never downloaded when the earlier records its download; the later (a
-    // minute on) records its own after that.
-    const earlier = new ManualClock(clock.now().toISOString());
-    const later = new ManualClock(clock.now().toISOString());
-    later.advanceMinutes(1);
-    let laterOpened = () => {};
-    const laterAtItsOpening = new Promise<void>((resolve) => {
-      laterOpened = resolve;
-    });
-    let earlierRecorded = () => {};
-    const laterMayRecord = new Promise<void>((resolve) => {
-      earlierRecorded = resolve;
-    });
-    const laterService = new DownloadService({
-      db: w.db,
-      files: {
-        open: async (ref) => {
-          laterOpened();
-          await laterMayRecord;
-          return stores.files.open(ref);
+  for (const recordedLast of ['later', 'earlier'] as const) {
+    test(`two first downloads at once, the ${recordedLast} recorded last: the first download stays the earlier, the last the later`, async () => {
+      const w = await world();
+      const colleague = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.receiving.number }));
+      const sent = await makeTransfer(w.db, stores.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      // Both have read the file as never downloaded when the one recorded first records its download; the
+      // other records its own after that. The receiver's is the earlier, the colleague's a minute on.
+      const earlier = new ManualClock(clock.now().toISOString());
+      const later = new ManualClock(clock.now().toISOString());
+      later.advanceMinutes(1);
+      const [first, last] =
+        recordedLast === 'later'
+          ? [
+              { actor: w.receiver, clock: earlier },
+              { actor: colleague, clock: later },
+            ]
+          : [
+              { actor: colleague, clock: later },
+              { actor: w.receiver, clock: earlier },
+            ];
+      let lastOpened = () => {};
+      const lastAtItsOpening = new Promise<void>((resolve) => {
+        lastOpened = resolve;
+      });
+      let firstRecorded = () => {};
+      const lastMayRecord = new Promise<void>((resolve) => {
+        firstRecorded = resolve;
+      });
+      const lastService = new DownloadService({
+        db: w.db,
+        files: {
+          open: async (ref) => {
+            lastOpened();
+            await lastMayRecord;
+            return stores.files.open(ref);
+          },
         },
-      },
-      clock: later,
-      logger: createLogger('silent'),
-    });
-    let laterDownload: ReturnType<DownloadService['download']> | undefined;
-    const earlierService = new DownloadService({
-      db: w.db,
-      files: {
-        open: async (ref) => {
-          laterDownload = laterService.download(colleague, 'ctf', [sent.row.id], 'download');
-          await laterAtItsOpening;
-          return stores.files.open(ref);
+        clock: last.clock,
+        logger: createLogger('silent'),
+      });
+      let lastDownload: ReturnType<DownloadService['download']> | undefined;
+      const firstService = new DownloadService({
+        db: w.db,
+        files: {
+          open: async (ref) => {
+            lastDownload = lastService.download(last.actor, 'ctf', [sent.row.id], 'download');
+            await lastAtItsOpening;
+            return stores.files.open(ref);
+          },
         },
-      },
-      clock: earlier,
-      logger: createLogger('silent'),
+        clock: first.clock,
+        logger: createLogger('silent'),
+      });
+      await readAll((await firstService.download(first.actor, 'ctf', [sent.row.id], 'download')).stream);
+      firstRecorded();
+      await readAll((await (lastDownload as ReturnType<DownloadService['download']>)).stream);
+      const row = await getTransfer(w.db, sent.row.id);
+      assert.equal(row?.first_downloaded_at, earlier.now().toISOString(), 'the first download, the earlier');
+      assert.equal(row?.last_downloaded_at, later.now().toISOString(), 'the last download, the later');
+      assert.equal(row?.downloaded_by, colleague.userId, 'by whom the later was');
     });
-    await readAll((await earlierService.download(w.receiver, 'ctf', [sent.row.id], 'download')).stream);
-    earlierRecorded();
-    await readAll((await (laterDownload as ReturnType<DownloadService['download']>)).stream);
-    const row = await getTransfer(w.db, sent.row.id);
-    assert.equal(row?.first_downloaded_at, earlier.now().toISOString(), 'the first download, the earlier');
-    assert.equal(row?.last_downloaded_at, later.now().toISOString());
-    assert.equal(row?.downloaded_by, colleague.userId);
-  });
+  }
 
   test('a file downloaded again at the end of its 7 days while the purge job, having found it due, comes to it: its content kept 7 days more', async () => {
     const w = await world();
