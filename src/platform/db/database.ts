@@ -1,6 +1,6 @@
 // The one place that knows which SQL engine runs.
 import { createHash } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
@@ -27,6 +27,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
+import { unwritable } from '../unwritable.ts';
 import * as foundation from './migrations/001-foundation.ts';
 import * as transfers from './migrations/002-transfers.ts';
 import * as notificationsJobs from './migrations/003-notifications-jobs.ts';
@@ -222,12 +223,47 @@ function createPrivateFile(path: string): void {
   }
 }
 
+/** The errors of a database file or folder s2s cannot write: Node's, and SQLite's (which carry no errno). */
+const UNWRITABLE =
+  /^(E(ACCES|PERM|ROFS|NOENT|NOTDIR|EXIST|ISDIR|NOSPC|DQUOT)|SQLITE_(CANTOPEN|READONLY|PERM|FULL))/;
+
+/**
+ * The SQLite database file, created if need be, in WAL mode, refused in plain words (which file or
+ * folder, why, what to do) when s2s cannot write it: SQLite opens a file it may only read all the same
+ * and fails at the first write, so a service started and then failed every sign-in. It writes its -wal
+ * and -shm files beside the database, so the folder must be writable too.
+ */
+function openSqliteFile(path: string): SqliteDatabase.Database {
+  let connection: SqliteDatabase.Database | undefined;
+  try {
+    createPrivateFile(path);
+    accessSync(dirname(path), constants.W_OK | constants.X_OK);
+    accessSync(path, constants.R_OK | constants.W_OK);
+    connection = new SqliteDatabase(path);
+    connection.pragma('journal_mode = WAL');
+    return connection;
+  } catch (error) {
+    connection?.close();
+    if (!UNWRITABLE.test((error as { code?: string }).code ?? '')) throw error;
+    throw unwritable(
+      {
+        what: 'The SQLite database',
+        path,
+        kind: 'file',
+        setting: 'DATABASE_URL',
+        loss: 'the database cannot be written',
+        otherwise: 'set DATABASE_URL to sqlite:PATH in a folder s2s can write',
+      },
+      error,
+    );
+  }
+}
+
 export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
   if (engineOf(url) === 'sqlite') {
     const file = url.slice('sqlite:'.length);
-    if (file !== ':memory:') createPrivateFile(resolve(file));
-    const connection = new SqliteDatabase(file === ':memory:' ? ':memory:' : resolve(file));
-    connection.pragma('journal_mode = WAL');
+    // (An in-memory database has no WAL.)
+    const connection = file === ':memory:' ? new SqliteDatabase(':memory:') : openSqliteFile(resolve(file));
     // Every commit reaches the disk before s2s answers (a school told "uploaded" must not lose the
     // record to a power cut). Said explicitly: better-sqlite3 builds SQLite with NORMAL as the default
     // for a database already in WAL mode, so without it only the first start, which creates the file,

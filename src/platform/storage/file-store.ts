@@ -1,24 +1,13 @@
 // Where transferred files live. The disk store is the default; the S3 store (s3-store.ts) is the other.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import {
-  access,
-  constants,
-  type FileHandle,
-  mkdir,
-  open,
-  opendir,
-  rename,
-  rm,
-  rmdir,
-  stat,
-} from 'node:fs/promises';
-import { userInfo } from 'node:os';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { access, constants, type FileHandle, mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BufferPool } from '../buffer-pool.ts';
 import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
+import { Unwritable, unwritable } from '../unwritable.ts';
 
 export interface FileStore {
   /** Store a stream under a key; the object appears whole or not at all. */
@@ -112,106 +101,22 @@ export function invalidKey(key: string): Error {
 }
 
 /** The store cannot be written as configured: the message says what is wrong and what to do. */
-export class FileStoreUnusable extends Error {
-  /**
-   * The disk is full: nothing can be stored, but stored files can still be read and deleted (which frees
-   * space), so a service may start and say so rather than stop.
-   */
-  readonly full: boolean;
-
-  constructor(message: string, full = false) {
-    super(message);
-    this.full = full;
-  }
-}
-
-/** The account s2s runs as, as an operator would name it in chown. */
-function processUser(): { name: string; described: string } {
-  const uid = process.getuid?.();
-  try {
-    const { username } = userInfo();
-    return {
-      name: username,
-      described: `the user s2s runs as (${username}${uid === undefined ? '' : `, uid ${uid}`})`,
-    };
-  } catch {
-    // A container's uid may have no name.
-    return { name: String(uid), described: `the user s2s runs as (uid ${uid})` };
-  }
-}
-
-/** The nearest folder (or file) of `path`'s that exists, with whether it is a folder. */
-async function nearestExisting(path: string): Promise<{ path: string; folder: boolean }> {
-  for (let at = path; ; at = dirname(at)) {
-    try {
-      return { path: at, folder: (await stat(at)).isDirectory() };
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if ((code !== 'ENOENT' && code !== 'ENOTDIR') || dirname(at) === at) return { path: at, folder: true };
-    }
-  }
-}
+export class FileStoreUnusable extends Unwritable {}
 
 /** What `error`, met writing a probe in the store's folder `root`, means for the operator, and what to do. */
-async function unusable(root: string, error: unknown): Promise<FileStoreUnusable> {
-  let code = (error as NodeJS.ErrnoException).code ?? '';
-  const folder = `The file store folder ${root} (FILE_STORE_DIR)`;
-  const elsewhere = 'or set FILE_STORE_DIR to a folder s2s can write';
-  const user = processUser();
-  const found = await nearestExisting(root);
-  if (code === 'ENOSPC' || code === 'EDQUOT') {
-    return new FileStoreUnusable(
-      `${folder} is on a full disk${code === 'EDQUOT' ? ` (${user.described} has used up its quota)` : ''}: ` +
-        'no file can be stored until space is freed. Free space on that disk, or give it more.',
-      true,
-    );
-  }
-  if (found.path === root) {
-    if (!found.folder)
-      return new FileStoreUnusable(`${folder} is a file, not a folder. Move it away, ${elsewhere}.`);
-    if (code === 'EACCES' || code === 'EPERM') {
-      return new FileStoreUnusable(
-        `${folder} is not writable by ${user.described}: permission denied. ` +
-          `Give that user the folder (chown ${user.name} ${root}; chmod 700 ${root}), ${elsewhere}.`,
-      );
-    }
-    if (code === 'EROFS') {
-      return new FileStoreUnusable(
-        `${folder} is on a read-only file system: no file can be stored. Mount it read-write, ${elsewhere}.`,
-      );
-    }
-  } else {
-    const missing = `${folder} does not exist and cannot be created`;
-    if (!found.folder) {
-      return new FileStoreUnusable(
-        `${missing}: ${found.path} is a file, not a folder. Set FILE_STORE_DIR to a folder s2s can write.`,
-      );
-    }
-    // A recursive mkdir answers ENOENT for a read-only disk: asked for the first missing folder alone,
-    // the disk says why.
-    const first = join(found.path, relative(found.path, root).split(sep)[0] ?? '');
-    try {
-      await mkdir(first);
-      await rmdir(first);
-    } catch (cause) {
-      code = (cause as NodeJS.ErrnoException).code ?? code;
-    }
-    if (code === 'EACCES' || code === 'EPERM') {
-      return new FileStoreUnusable(
-        `${missing}: ${user.described} may not create folders in ${found.path}. ` +
-          `Create it for that user (mkdir -m 700 ${root}; chown ${user.name} ${root}), ${elsewhere}.`,
-      );
-    }
-    if (code === 'EROFS') {
-      return new FileStoreUnusable(
-        `${missing}: ${found.path} is on a read-only file system. Mount it read-write, ${elsewhere}.`,
-      );
-    }
-  }
-  const reason = error instanceof Error ? error.message : String(error);
-  return new FileStoreUnusable(
-    `${folder} cannot be written: ${reason}. Check the folder and its disk, ${elsewhere}.`,
+function unusable(root: string, error: unknown): FileStoreUnusable {
+  const { message, full } = unwritable(
+    {
+      what: 'The file store folder',
+      path: root,
+      kind: 'folder',
+      setting: 'FILE_STORE_DIR',
+      loss: 'no file can be stored',
+      otherwise: 'set FILE_STORE_DIR to a folder s2s can write',
+    },
+    error,
   );
+  return new FileStoreUnusable(message, full);
 }
 
 export class DiskFileStore implements FileStore {
@@ -340,7 +245,7 @@ export class DiskFileStore implements FileStore {
       await (await opendir(this.root)).close();
     } catch (error) {
       await rm(probe, { force: true }).catch(() => {});
-      throw await unusable(this.root, error);
+      throw unusable(this.root, error);
     }
   }
 

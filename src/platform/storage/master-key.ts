@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { openToOthers, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
+import { type Place, unwritable } from '../unwritable.ts';
 import { MasterKey } from './envelope.ts';
 import { MasterKeyring } from './keyring.ts';
 
@@ -15,6 +16,19 @@ export interface MasterKeySettings {
 }
 
 export class MasterKeyError extends Error {}
+
+/** MASTER_KEY_FILE, for a message that says why s2s cannot read or make it (unwritable.ts). */
+function keyFile(path: string, access: Place['access']): Place {
+  return {
+    what: 'The master key file',
+    path,
+    kind: 'file',
+    access,
+    setting: 'MASTER_KEY_FILE',
+    loss: 'no master key can be made',
+    otherwise: 'set MASTER_KEY_FILE to another file, or give the key in MASTER_KEY',
+  };
+}
 
 /**
  * Loads the master keys: the current one, which wraps every new data key, and the previous ones. Without
@@ -54,15 +68,20 @@ function readKeyFile(file: string): string | undefined {
   try {
     mode = statSync(file).mode;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    return undefined;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new MasterKeyError(unwritable(keyFile(file, 'read'), error).message);
   }
   if (openToOthers(mode)) {
     throw new MasterKeyError(
       `The master key file ${file} can be read by other users (mode ${(mode & 0o777).toString(8)}). Run: chmod 600 ${file}`,
     );
   }
-  return readFileSync(file, 'utf8').trim();
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new MasterKeyError(unwritable(keyFile(file, 'read'), error).message);
+  }
 }
 
 function loadCurrentKey(settings: MasterKeySettings): { key: MasterKey; generated: boolean } {
@@ -76,13 +95,19 @@ function loadCurrentKey(settings: MasterKeySettings): { key: MasterKey; generate
       );
     }
     const key = MasterKey.generate();
-    mkdirSync(dirname(settings.file), { recursive: true, mode: PRIVATE_FOLDER_MODE });
     try {
+      mkdirSync(dirname(settings.file), { recursive: true, mode: PRIVATE_FOLDER_MODE });
       writeFileSync(settings.file, `${key.toBase64()}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
       return { key, generated: true };
     } catch (error) {
+      const { code, syscall } = error as NodeJS.ErrnoException;
+      if (code !== 'EEXIST' || syscall !== 'open') {
+        // Created, but not written (a full disk): an empty file would be taken for a broken key at the
+        // next start.
+        if (syscall === 'write') rmSync(settings.file, { force: true });
+        throw new MasterKeyError(unwritable(keyFile(settings.file, 'write'), error).message);
+      }
       // Another process starting at the same moment created it first: use theirs.
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       text = readKeyFile(settings.file) ?? '';
     }
   }

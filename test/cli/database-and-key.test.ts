@@ -1,0 +1,263 @@
+// `s2s` with an SQLite database (DATABASE_URL) or a master key file (MASTER_KEY_FILE) it cannot write
+// or read, run as operators meet it: a path running through a file, folders and files another user owns
+// (the command run as `nobody`), a read-only disk and a full one (small tmpfs mounts). Each stops the
+// command with what is wrong, with which setting, and what to do; none gives Node's or SQLite's own words.
+// The mounts and the other user need root, as the suite runs (README, Layout).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, type TestContext, test } from 'node:test';
+import { cliSandbox, type Run, runS2s, runServe } from '../support/cli.ts';
+
+const NOBODY = { uid: 65534, gid: 65534 };
+const AS_NOBODY = '\\(nobody, uid 65534\\)';
+
+/** A message for the operator: one line, no stack trace, nothing of Node's or SQLite's own words. */
+function assertPlain(run: Run): void {
+  assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+  assert.doesNotMatch(run.stderr, /EACCES|EROFS|ENOTDIR|EEXIST|ENOSPC|unable to open|disk is full/);
+}
+
+describe('s2s with a database or master key file it cannot write', () => {
+  const sandbox = cliSandbox('database-and-key');
+  let home: string;
+  let roots: string;
+  before(() => {
+    assert.equal(
+      process.getuid?.(),
+      0,
+      'These tests mount small file systems and run s2s as another user, which needs root (as on the development and CI machines)',
+    );
+    // s2s's user: `nobody`, with a folder of its own; `roots` is root's, which nobody may read but not write.
+    chmodSync(sandbox.dir, 0o711);
+    home = join(sandbox.dir, 'nobody');
+    mkdirSync(home);
+    chownSync(home, NOBODY.uid, NOBODY.gid);
+    mkdirSync(join(home, 'files'));
+    chownSync(join(home, 'files'), NOBODY.uid, NOBODY.gid);
+    roots = join(sandbox.dir, 'roots');
+    mkdirSync(roots, { mode: 0o755 });
+  });
+
+  /** Settings with the file store and (unless given) the database and key in `home`. */
+  function env(settings: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      ...sandbox.env,
+      HOME: home,
+      TMPDIR: home,
+      FILE_STORE_DIR: join(home, 'files'),
+      DATABASE_URL: `sqlite:${join(home, 's2s.sqlite')}`,
+      MASTER_KEY_FILE: join(home, 'master.key'),
+      ...settings,
+    };
+  }
+
+  /** A tmpfs of 1 MB at a new folder of the sandbox, mounted with `options` until the test `t` ends. */
+  function tmpfs(t: TestContext, name: string, options: string): string {
+    const mount = join(sandbox.dir, name);
+    mkdirSync(mount);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,${options}`, 'tmpfs', mount]);
+    t.after(() => execFileSync('umount', [mount]));
+    return mount;
+  }
+
+  test('serve with the database under a file (ENOTDIR) stops, naming DATABASE_URL and what to do', async () => {
+    const file = join(sandbox.dir, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const itself = await runServe(env({ DATABASE_URL: `sqlite:${join(file, 's2s.sqlite')}` }));
+    assert.equal(itself.listened, false, 'serve did not start');
+    assert.equal(itself.code, 1);
+    assert.equal(
+      itself.stderr,
+      `s2s: The SQLite database's folder ${file} (DATABASE_URL) is a file, not a folder. ` +
+        'Move it away, or set DATABASE_URL to sqlite:PATH in a folder s2s can write.\n',
+    );
+    const below = runS2s(['migrate'], env({ DATABASE_URL: `sqlite:${join(file, 'data', 's2s.sqlite')}` }));
+    assert.equal(below.code, 1);
+    assert.equal(
+      below.stderr,
+      `s2s: The SQLite database's folder ${join(file, 'data')} (DATABASE_URL) does not exist and cannot be created: ` +
+        `${file} is a file, not a folder. Set DATABASE_URL to sqlite:PATH in a folder s2s can write.\n`,
+    );
+  });
+
+  test('as a user who may not write its folder or file (EACCES), serve and migrate name the user and what to do', async () => {
+    const inRoots = await runServe(env({ DATABASE_URL: `sqlite:${join(roots, 's2s.sqlite')}` }), NOBODY);
+    assert.equal(inRoots.listened, false, 'serve did not start');
+    assert.equal(inRoots.code, 1);
+    assertPlain(inRoots);
+    assert.match(
+      inRoots.stderr,
+      new RegExp(
+        `^s2s: The SQLite database's folder ${roots} \\(DATABASE_URL\\) is not writable by the user s2s runs as ${AS_NOBODY}: permission denied\\. ` +
+          `Give that user the folder \\(chown nobody ${roots}; chmod 700 ${roots}\\), or set DATABASE_URL to sqlite:PATH in a folder s2s can write\\.\n$`,
+      ),
+    );
+
+    const below = runS2s(
+      ['migrate'],
+      env({ DATABASE_URL: `sqlite:${join(roots, 'data', 's2s.sqlite')}` }),
+      NOBODY,
+    );
+    assert.equal(below.code, 1);
+    assertPlain(below);
+    assert.match(
+      below.stderr,
+      new RegExp(
+        `does not exist and cannot be created: the user s2s runs as ${AS_NOBODY} may not create folders in ${roots}\\. ` +
+          `Create it for that user \\(mkdir -m 700 ${roots}/data; chown nobody ${roots}/data\\)`,
+      ),
+    );
+
+    // A database root made (an operator's `s2s migrate` run as root), in s2s's user's folder: SQLite would
+    // open it for reading alone, and serve would start and fail every sign-in.
+    const made = join(sandbox.dir, 'made-by-root.sqlite');
+    assert.equal(runS2s(['migrate'], env({ DATABASE_URL: `sqlite:${made}` })).code, 0);
+    const theirs = join(home, 'roots-database.sqlite');
+    copyFileSync(made, theirs);
+    chmodSync(theirs, 0o644);
+    const file = await runServe(env({ DATABASE_URL: `sqlite:${theirs}` }), NOBODY);
+    assert.equal(file.listened, false, `serve did not start: ${file.stdout}`);
+    assert.equal(file.code, 1);
+    assert.equal(
+      file.stderr,
+      `s2s: The SQLite database ${theirs} (DATABASE_URL) is not readable and writable by the user s2s runs as (nobody, uid 65534): ` +
+        `permission denied. Give that user the file (chown nobody ${theirs}; chmod 600 ${theirs}), ` +
+        'or set DATABASE_URL to sqlite:PATH in a folder s2s can write.\n',
+    );
+    chmodSync(theirs, 0o600);
+    const unreadable = runS2s(['migrate'], env({ DATABASE_URL: `sqlite:${theirs}` }), NOBODY);
+    assert.equal(unreadable.code, 1);
+    assert.match(unreadable.stderr, /is not readable and writable by the user s2s runs as \(nobody/);
+
+    // In a folder it may not even open (a 0700 folder of root's).
+    const closed = join(sandbox.dir, 'closed');
+    mkdirSync(closed, { mode: 0o700 });
+    copyFileSync(made, join(closed, 's2s.sqlite'));
+    const unreachable = runS2s(
+      ['migrate'],
+      env({ DATABASE_URL: `sqlite:${join(closed, 's2s.sqlite')}` }),
+      NOBODY,
+    );
+    assert.equal(unreachable.code, 1);
+    assert.equal(
+      unreachable.stderr,
+      `s2s: The SQLite database ${join(closed, 's2s.sqlite')} (DATABASE_URL) cannot be reached: the user s2s runs as (nobody, uid 65534) ` +
+        `may not open the folder ${closed}. Give that user access to ${closed}, or set DATABASE_URL to sqlite:PATH in a folder s2s can write.\n`,
+    );
+  });
+
+  test('a database on a read-only disk (EROFS) or a full one (ENOSPC) stops serve and migrate, saying so', async (t) => {
+    const readOnly = tmpfs(t, 'read-only', 'ro');
+    const top = await runServe(env({ DATABASE_URL: `sqlite:${join(readOnly, 's2s.sqlite')}` }));
+    assert.equal(top.listened, false, 'serve did not start');
+    assert.equal(top.code, 1);
+    assertPlain(top);
+    assert.equal(
+      top.stderr,
+      `s2s: The SQLite database's folder ${readOnly} (DATABASE_URL) is on a read-only file system: the database cannot be written. ` +
+        'Mount it read-write, or set DATABASE_URL to sqlite:PATH in a folder s2s can write.\n',
+    );
+    const below = runS2s(
+      ['migrate'],
+      env({ DATABASE_URL: `sqlite:${join(readOnly, 'data', 's2s.sqlite')}` }),
+    );
+    assert.equal(below.code, 1);
+    assert.match(
+      below.stderr,
+      new RegExp(`does not exist and cannot be created: ${readOnly} is on a read-only file system\\.`),
+    );
+
+    const full = tmpfs(t, 'full', 'rw');
+    assert.throws(() =>
+      execFileSync('dd', ['if=/dev/zero', `of=${join(full, 'filler')}`, 'bs=64k'], { stdio: 'ignore' }),
+    );
+    const onFull = await runServe(env({ DATABASE_URL: `sqlite:${join(full, 's2s.sqlite')}` }));
+    assert.equal(onFull.listened, false, 'serve did not start');
+    assert.equal(onFull.code, 1);
+    assertPlain(onFull);
+    assert.equal(
+      onFull.stderr,
+      `s2s: The SQLite database ${join(full, 's2s.sqlite')} (DATABASE_URL) is on a full disk: the database cannot be written ` +
+        'until space is freed. Free space on that disk, or give it more.\n',
+    );
+  });
+
+  test('a master key file that cannot be made stops serve and seed-demo, naming MASTER_KEY_FILE and what to do', async (t) => {
+    const inRoots = await runServe(env({ MASTER_KEY_FILE: join(roots, 'master.key') }), NOBODY);
+    assert.equal(inRoots.listened, false, 'serve did not start');
+    assert.equal(inRoots.code, 1);
+    assert.equal(
+      inRoots.stderr,
+      `s2s: The master key file's folder ${roots} (MASTER_KEY_FILE) is not writable by the user s2s runs as (nobody, uid 65534): ` +
+        `permission denied. Give that user the folder (chown nobody ${roots}; chmod 700 ${roots}), ` +
+        'or set MASTER_KEY_FILE to another file, or give the key in MASTER_KEY.\n',
+    );
+
+    const file = join(sandbox.dir, 'key-under-a-file');
+    writeFileSync(file, '');
+    const under = runS2s(['seed-demo'], env({ MASTER_KEY_FILE: join(file, 'master.key') }));
+    assert.equal(under.code, 1);
+    assertPlain(under);
+    assert.match(
+      under.stderr,
+      new RegExp(
+        `^s2s: The master key file's folder ${file} \\(MASTER_KEY_FILE\\) is a file, not a folder\\.`,
+      ),
+    );
+
+    const readOnly = tmpfs(t, 'key-read-only', 'ro');
+    const onReadOnly = await runServe(env({ MASTER_KEY_FILE: join(readOnly, 'master.key') }));
+    assert.equal(onReadOnly.code, 1);
+    assertPlain(onReadOnly);
+    assert.match(
+      onReadOnly.stderr,
+      /is on a read-only file system: no master key can be made\. Mount it read-write/,
+    );
+
+    // A full disk: no key made, and no empty key file left to be taken for a broken key at the next start.
+    const full = tmpfs(t, 'key-full', 'rw');
+    assert.throws(() =>
+      execFileSync('dd', ['if=/dev/zero', `of=${join(full, 'filler')}`, 'bs=64k'], { stdio: 'ignore' }),
+    );
+    for (let start = 0; start < 2; start++) {
+      const onFull = await runServe(env({ MASTER_KEY_FILE: join(full, 'master.key') }));
+      assert.equal(onFull.code, 1);
+      assert.equal(
+        onFull.stderr,
+        `s2s: The master key file ${join(full, 'master.key')} (MASTER_KEY_FILE) is on a full disk: no master key can be made ` +
+          'until space is freed. Free space on that disk, or give it more.\n',
+      );
+    }
+    assert.equal(existsSync(join(full, 'master.key')), false, 'no empty key file left');
+  });
+
+  test('a master key file s2s may not read stops serve, naming the file and what to do', async () => {
+    const key = join(home, 'roots.key');
+    writeFileSync(key, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    const run = await runServe(env({ MASTER_KEY_FILE: key }), NOBODY);
+    assert.equal(run.listened, false, 'serve did not start');
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stderr,
+      `s2s: The master key file ${key} (MASTER_KEY_FILE) is not readable by the user s2s runs as (nobody, uid 65534): ` +
+        `permission denied. Give that user the file (chown nobody ${key}; chmod 600 ${key}), ` +
+        'or set MASTER_KEY_FILE to another file, or give the key in MASTER_KEY.\n',
+    );
+
+    const closed = join(sandbox.dir, 'closed-key');
+    mkdirSync(closed, { mode: 0o700 });
+    writeFileSync(join(closed, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+    const keys = runS2s(['keys', 'status'], env({ MASTER_KEY_FILE: join(closed, 'master.key') }), NOBODY);
+    assert.equal(keys.code, 1);
+    assertPlain(keys);
+    assert.match(
+      keys.stderr,
+      new RegExp(
+        `The master key file ${closed}/master.key \\(MASTER_KEY_FILE\\) cannot be reached: the user s2s runs as ${AS_NOBODY} may not open the folder ${closed}\\.`,
+      ),
+    );
+  });
+});
