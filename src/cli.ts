@@ -209,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
         return {
           scheduler: new Scheduler(deps, scheduledJobs(deps)),
           clock: deps.clock,
-          checkFileStore: async () => deps.fileStore.checkWritable?.(),
+          checkFileStore: () => deps.fileStore.checkWritable(),
           close: async () => {
             deps.mailer.close();
             await deps.db.destroy();

@@ -80,6 +80,7 @@ test('a store that takes only streams is given the bytes as one', async () => {
     removePartial: (name) => disk.removePartial(name),
     exists: (key) => disk.exists(key),
     isReachable: () => disk.isReachable(),
+    checkWritable: () => disk.checkWritable(),
     list: () => disk.list(),
   };
   const files = new EncryptedFileStore(streamsOnly, new MasterKeyring(MasterKey.generate()));

@@ -19,10 +19,11 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
+  PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ManualClock } from '../../src/platform/clock.ts';
-import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
+import { S3FileStore, WRITE_CHECK_KEY } from '../../src/platform/storage/s3-store.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { chunked, failingSource, fileStoreContract, listAll } from '../support/file-store-contract.ts';
@@ -136,6 +137,20 @@ test('the prefix keeps the store to its own folder of the bucket', async () => {
   assert.equal(await text(await ours.get('file-1')), 'ours');
   await ours.remove('file-1');
   assert.equal(await text(await neighbour.get('file-1')), 'theirs');
+});
+
+test('the object of a write check a stopped process left is not one of the files, and the next check removes it', async () => {
+  const s3 = server();
+  // What a process stopped between the check's write and its removal leaves.
+  const prefix = `${randomUUID()}/`;
+  const leftover = `${prefix}${WRITE_CHECK_KEY}`;
+  await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: leftover, Body: 'left' }));
+  const ours = freshStore(prefix);
+  assert.deepEqual(await listAll(ours), [], 'the sweep of unreferenced files never sees it');
+  await ours.checkWritable();
+  await assert.rejects(s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: leftover })), {
+    name: 'NotFound',
+  });
 });
 
 describeEachEngine('the sweep of an S3 store', (database) => {

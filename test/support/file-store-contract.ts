@@ -122,4 +122,14 @@ export function fileStoreContract(fresh: () => Promise<FileStore>, options: { la
   test('is reachable', async () => {
     assert.equal(await (await fresh()).isReachable(), true);
   });
+
+  test('checks that it can be written, and leaves nothing of the check listed', async () => {
+    const store = await fresh();
+    await store.put('file-1', Readable.from(['kept']));
+    await store.checkWritable();
+    assert.deepEqual(
+      (await listAll(store)).map((object) => object.key),
+      ['file-1'],
+    );
+  });
 }

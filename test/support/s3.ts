@@ -60,6 +60,8 @@ export interface S3Options {
   onlyPrefix?: string;
   /** With `onlyPrefix`: that policy without GetObject, so every HEAD or GET of an object is refused. */
   withoutGetObject?: boolean;
+  /** With `onlyPrefix`: that policy with the reads alone (GetObject, ListBucket), no write or delete. */
+  readOnly?: boolean;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function startS3(options: S3Options = {}): Promise<TestS3> {
       ...(options.multipartUploads ? ['multipart'] : []),
       ...(options.onlyPrefix !== undefined ? [`only-prefix=${options.onlyPrefix}`] : []),
       ...(options.withoutGetObject ? ['no-get-object'] : []),
+      ...(options.readOnly ? ['read-only'] : []),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );

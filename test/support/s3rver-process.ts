@@ -1,5 +1,5 @@
 // s3rver in a process of its own, started by test/support/s3.ts:
-// `s3rver-process.ts DIR [multipart] [only-prefix=PREFIX [no-get-object]]`.
+// `s3rver-process.ts DIR [multipart] [only-prefix=PREFIX [no-get-object | read-only]]`.
 // It runs with OpenSSL's legacy provider, which s3rver's ListObjectsV2 continuation tokens (DES) need on
 // Node 20 (without it, a listing of more than one page fails with InternalError).
 //
@@ -19,6 +19,8 @@
 //   the policy applies.
 // - with `no-get-object` too: the same policy without GetObject (a slip in it, say): a HEAD or GET of
 //   any object is refused, held or not.
+// - with `read-only` too: the same policy with the reads alone (GetObject, ListBucket): every write or
+//   delete of an object is refused.
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import S3rver, { type S3rverContext } from 's3rver';
@@ -29,7 +31,12 @@ const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: tr
 if (modes.includes('multipart')) server.middleware.unshift(multipartUploads(directory));
 const onlyPrefix = modes.find((mode) => mode.startsWith('only-prefix='))?.slice('only-prefix='.length);
 if (onlyPrefix !== undefined) {
-  server.middleware.unshift(prefixPolicy(onlyPrefix, { getObject: !modes.includes('no-get-object') }));
+  server.middleware.unshift(
+    prefixPolicy(onlyPrefix, {
+      getObject: !modes.includes('no-get-object'),
+      write: !modes.includes('read-only'),
+    }),
+  );
 }
 const requests: string[] = [];
 server.middleware.unshift(async (ctx, next) => {
@@ -175,9 +182,9 @@ const ACCESS_DENIED =
 
 /**
  * The answers of S3 to credentials allowed the objects under `prefix` and listings within it alone;
- * without `getObject`, not the reading of those objects.
+ * without `getObject`, not the reading of those objects; without `write`, not their writing or deletion.
  */
-function prefixPolicy(prefix: string, { getObject }: { getObject: boolean }) {
+function prefixPolicy(prefix: string, { getObject, write }: { getObject: boolean; write: boolean }) {
   const deny = (ctx: S3rverContext) => {
     ctx.status = 403;
     ctx.type = 'application/xml';
@@ -198,6 +205,7 @@ function prefixPolicy(prefix: string, { getObject }: { getObject: boolean }) {
     }
     if (!key.startsWith(prefix)) return deny(ctx);
     if (!getObject && (ctx.method === 'HEAD' || ctx.method === 'GET')) return deny(ctx);
+    if (!write && ctx.method !== 'HEAD' && ctx.method !== 'GET') return deny(ctx);
     try {
       await next();
     } catch (error) {

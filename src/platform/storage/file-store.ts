@@ -38,9 +38,8 @@ export interface FileStore {
   /**
    * Writes a small object and removes it, for a command that will write to the store, before it starts:
    * throws FileStoreUnusable, saying what is wrong and what to do, when the store cannot be written.
-   * Optional: the disk store has it; an S3 store's access is checked by /healthz.
    */
-  checkWritable?(): Promise<void>;
+  checkWritable(): Promise<void>;
   /**
    * Every object, and every piece a `put` that never finished left behind (`partial`), with when it was
    * last written: for the sweep of files nothing refers to (transfers/jobs.ts).

@@ -22,7 +22,7 @@ export async function openFileStoreForWriting(
 ): Promise<FileStore> {
   const store = await openFileStore(config);
   try {
-    await store.checkWritable?.();
+    await store.checkWritable();
   } catch (error) {
     if (!(error instanceof FileStoreUnusable && error.full && onFull)) throw error;
     onFull(error);

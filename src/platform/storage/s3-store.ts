@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3StoreConfig } from '../../config.ts';
-import { type FileStore, invalidKey, SAFE_KEY, type StoredObject } from './file-store.ts';
+import { type FileStore, FileStoreUnusable, invalidKey, SAFE_KEY, type StoredObject } from './file-store.ts';
 
 /**
  * Files larger than a part go up in parts of this size, up to four at a time (lib-storage's default
@@ -44,6 +44,14 @@ const MULTIPART = '.multipart/';
  */
 export const HEALTH_CHECK_KEY = '.s2s-health-check';
 const HEALTH_CHECK_TEXT = 's2s reads this object to check that it can reach the bucket. Leave it in place.\n';
+
+/**
+ * The object checkWritable writes, reads, lists and removes, under the prefix: not a file's key either,
+ * so the sweep never sees it, and always the same, so one left by a process stopped in the middle of its
+ * check is removed by the next.
+ */
+export const WRITE_CHECK_KEY = '.s2s-write-check';
+const WRITE_CHECK_TEXT = 's2s writes and removes this object as it starts, to check that it can.\n';
 
 export interface S3StoreOptions {
   partSizeBytes?: number;
@@ -76,6 +84,9 @@ export class S3FileStore implements FileStore {
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly prefix: string;
+  /** Only for messages: where the bucket is, and which key s2s was given (none: the SDK's own). */
+  private readonly endpoint: string | undefined;
+  private readonly accessKeyId: string | undefined;
   private readonly partSize: number;
   private readonly pageSize: number;
 
@@ -93,6 +104,8 @@ export class S3FileStore implements FileStore {
     });
     this.bucket = config.bucket;
     this.prefix = config.prefix;
+    this.endpoint = config.endpoint;
+    this.accessKeyId = config.credentials?.accessKeyId;
     this.partSize = options.partSizeBytes ?? PART_SIZE_BYTES;
     this.pageSize = options.pageSize ?? 1000;
   }
@@ -203,6 +216,100 @@ export class S3FileStore implements FileStore {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * What the service's work needs of the bucket, asked once of a small object of its own: writing it
+   * (uploads), reading it (downloads), finding it in a listing (the sweep) and removing it (purges), as
+   * the disk store writes, lists and removes a file. The first refusal is reported with the permission
+   * it wants; what was written is removed all the same.
+   */
+  async checkWritable(): Promise<void> {
+    const Key = `${this.prefix}${WRITE_CHECK_KEY}`;
+    const Bucket = this.bucket;
+    const steps: [doing: string, permission: string, send: () => Promise<unknown>][] = [
+      [
+        'write',
+        's3:PutObject',
+        () =>
+          this.client.send(
+            new PutObjectCommand({
+              Bucket,
+              Key,
+              Body: WRITE_CHECK_TEXT,
+              ContentType: 'text/plain; charset=utf-8',
+            }),
+          ),
+      ],
+      ['read', 's3:GetObject', () => this.client.send(new HeadObjectCommand({ Bucket, Key }))],
+      [
+        'list',
+        's3:ListBucket',
+        () => this.client.send(new ListObjectsV2Command({ Bucket, Prefix: Key, MaxKeys: 1 })),
+      ],
+      ['remove', 's3:DeleteObject', () => this.client.send(new DeleteObjectCommand({ Bucket, Key }))],
+    ];
+    for (const [index, [doing, permission, send]] of steps.entries()) {
+      try {
+        await send();
+      } catch (error) {
+        if (index > 0) await this.client.send(new DeleteObjectCommand({ Bucket, Key })).catch(() => {});
+        throw this.unusable(error, doing, permission, Key);
+      }
+    }
+  }
+
+  /** What `error`, met doing `doing` to the check's object, means for the operator, and what to do. */
+  private unusable(error: unknown, doing: string, permission: string, key: string): FileStoreUnusable {
+    const { name, message, $metadata } = error as Error & { $metadata?: { httpStatusCode?: number } };
+    const bucket = `the S3 bucket ${this.bucket} (S3_BUCKET${this.prefix ? `, S3_PREFIX ${this.prefix}` : ''})`;
+    const service = `The S3 service${this.endpoint ? ` at ${this.endpoint} (S3_ENDPOINT)` : ''}`;
+    const accessKey = this.accessKeyId
+      ? `the access key ${this.accessKeyId} (S3_ACCESS_KEY_ID)`
+      : 'the access key the AWS SDK found (S3_ACCESS_KEY_ID is not set)';
+    if (name === 'NoSuchBucket') {
+      return new FileStoreUnusable(
+        `The S3 bucket ${this.bucket} (S3_BUCKET) does not exist${this.endpoint ? ` at ${this.endpoint} (S3_ENDPOINT)` : ''}. ` +
+          "Create it (with versioning on: docs/operations.md), or set S3_BUCKET to s2s's bucket.",
+      );
+    }
+    if (name === 'InvalidAccessKeyId') {
+      return new FileStoreUnusable(
+        `${service} does not know ${accessKey}. ` +
+          `Set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY to a key of the account that holds the bucket ${this.bucket}.`,
+      );
+    }
+    if (name === 'SignatureDoesNotMatch') {
+      return new FileStoreUnusable(
+        `${service} refused the secret key given for ${accessKey.replace(' (S3_ACCESS_KEY_ID)', '')} (S3_SECRET_ACCESS_KEY): ` +
+          "the signature does not match. Set S3_SECRET_ACCESS_KEY to that key's secret.",
+      );
+    }
+    if (name === 'CredentialsProviderError') {
+      return new FileStoreUnusable(
+        `s2s has no credentials for ${bucket}: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or give the machine a role that may use the bucket.`,
+      );
+    }
+    if (forbidden(error)) {
+      const resource =
+        permission === 's3:ListBucket'
+          ? `arn:aws:s3:::${this.bucket}${this.prefix ? ` with the condition s3:prefix ${this.prefix}*` : ''}`
+          : `arn:aws:s3:::${this.bucket}/${this.prefix}*`;
+      return new FileStoreUnusable(
+        `The credentials s2s uses for ${bucket} may not ${doing} ${key}: S3 answered Access Denied. ` +
+          `Grant them ${permission} on ${resource} (docs/operations.md gives the whole policy s2s needs).`,
+      );
+    }
+    // No answer at all: refused, timed out, a name that does not resolve.
+    if ($metadata?.httpStatusCode === undefined) {
+      return new FileStoreUnusable(
+        `${service} cannot be reached: ${message}. Check S3_ENDPOINT and the network.`,
+      );
+    }
+    return new FileStoreUnusable(
+      `${bucket.charAt(0).toUpperCase()}${bucket.slice(1)} cannot be used: S3 answered ${name} (${message}) when s2s tried to ${doing} ${key}. ` +
+        "Check the S3_ settings and the bucket's policy (docs/operations.md).",
+    );
   }
 
   async *list(): AsyncIterable<StoredObject> {
