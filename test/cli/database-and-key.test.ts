@@ -4,12 +4,11 @@
 // command with what is wrong, with which setting, and what to do; none gives Node's or SQLite's own words.
 // The mounts and the other user need root, as the suite runs (README, Layout).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, type TestContext, test } from 'node:test';
-import { cliSandbox, type Run, runS2s, runServe } from '../support/cli.ts';
+import { before, describe, test } from 'node:test';
+import { cliSandbox, fullTmpfs, type Run, runS2s, runServe, tmpfs } from '../support/cli.ts';
 
 const NOBODY = { uid: 65534, gid: 65534 };
 const AS_NOBODY = '\\(nobody, uid 65534\\)';
@@ -52,15 +51,6 @@ describe('s2s with a database or master key file it cannot write', () => {
       MASTER_KEY_FILE: join(home, 'master.key'),
       ...settings,
     };
-  }
-
-  /** A tmpfs of 1 MB at a new folder of the sandbox, mounted with `options` until the test `t` ends. */
-  function tmpfs(t: TestContext, name: string, options: string): string {
-    const mount = join(sandbox.dir, name);
-    mkdirSync(mount);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,${options}`, 'tmpfs', mount]);
-    t.after(() => execFileSync('umount', [mount]));
-    return mount;
   }
 
   test('serve with the database under a file (ENOTDIR) stops, naming DATABASE_URL and what to do', async () => {
@@ -150,7 +140,7 @@ describe('s2s with a database or master key file it cannot write', () => {
   });
 
   test('a database on a read-only disk (EROFS) or a full one (ENOSPC) stops serve and migrate, saying so', async (t) => {
-    const readOnly = tmpfs(t, 'read-only', 'ro');
+    const readOnly = tmpfs(t, sandbox.dir, 'read-only', 'ro');
     const top = await runServe(env({ DATABASE_URL: `sqlite:${join(readOnly, 's2s.sqlite')}` }));
     assert.equal(top.listened, false, 'serve did not start');
     assert.equal(top.code, 1);
@@ -170,10 +160,7 @@ describe('s2s with a database or master key file it cannot write', () => {
       new RegExp(`does not exist and cannot be created: ${readOnly} is on a read-only file system\\.`),
     );
 
-    const full = tmpfs(t, 'full', 'rw');
-    assert.throws(() =>
-      execFileSync('dd', ['if=/dev/zero', `of=${join(full, 'filler')}`, 'bs=64k'], { stdio: 'ignore' }),
-    );
+    const full = fullTmpfs(t, sandbox.dir, 'full');
     const onFull = await runServe(env({ DATABASE_URL: `sqlite:${join(full, 's2s.sqlite')}` }));
     assert.equal(onFull.listened, false, 'serve did not start');
     assert.equal(onFull.code, 1);
@@ -208,7 +195,7 @@ describe('s2s with a database or master key file it cannot write', () => {
       ),
     );
 
-    const readOnly = tmpfs(t, 'key-read-only', 'ro');
+    const readOnly = tmpfs(t, sandbox.dir, 'key-read-only', 'ro');
     const onReadOnly = await runServe(env({ MASTER_KEY_FILE: join(readOnly, 'master.key') }));
     assert.equal(onReadOnly.code, 1);
     assertPlain(onReadOnly);
@@ -218,10 +205,7 @@ describe('s2s with a database or master key file it cannot write', () => {
     );
 
     // A full disk: no key made, and no empty key file left to be taken for a broken key at the next start.
-    const full = tmpfs(t, 'key-full', 'rw');
-    assert.throws(() =>
-      execFileSync('dd', ['if=/dev/zero', `of=${join(full, 'filler')}`, 'bs=64k'], { stdio: 'ignore' }),
-    );
+    const full = fullTmpfs(t, sandbox.dir, 'key-full');
     for (let start = 0; start < 2; start++) {
       const onFull = await runServe(env({ MASTER_KEY_FILE: join(full, 'master.key') }));
       assert.equal(onFull.code, 1);

@@ -9,12 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { before, describe, type TestContext, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { loadMasterKeyring } from '../../src/platform/storage/master-key.ts';
-import { cliSandbox, type Run, runS2s, runServe } from '../support/cli.ts';
+import { cliSandbox, fullTmpfs, type Run, runS2s, runServe, tmpfs } from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
 import { la, makeTransfer, school } from '../support/transfers.ts';
 
@@ -35,15 +35,6 @@ describe('s2s with a file store it cannot write', () => {
     );
     await migrateToLatest(sandbox.db());
   });
-
-  /** A tmpfs of 1 MB at a new folder of the sandbox, mounted with `options` until the test `t` ends. */
-  function tmpfs(t: TestContext, name: string, options: string): string {
-    const mount = join(sandbox.dir, name);
-    mkdirSync(mount);
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,${options}`, 'tmpfs', mount]);
-    t.after(() => execFileSync('umount', [mount]));
-    return mount;
-  }
 
   /** The sandbox's settings with the store at `store` and, when named, a database of its own. */
   function env(store: string, database?: string): NodeJS.ProcessEnv {
@@ -118,7 +109,7 @@ describe('s2s with a file store it cannot write', () => {
   });
 
   test('serve on a read-only disk (EROFS) stops, saying so', async (t) => {
-    const mount = tmpfs(t, 'read-only', 'ro');
+    const mount = tmpfs(t, sandbox.dir, 'read-only', 'ro');
     const top = await runServe(env(mount, 'erofs.sqlite'));
     assert.equal(top.listened, false, 'serve did not start');
     assert.equal(top.code, 1);
@@ -138,12 +129,7 @@ describe('s2s with a file store it cannot write', () => {
   });
 
   test('serve on a full disk (ENOSPC) starts, and says no file can be stored; restore there is refused', async (t) => {
-    const mount = tmpfs(t, 'full', 'rw');
-    mkdirSync(join(mount, 'files'));
-    // Filled to the last byte: a write stops with ENOSPC.
-    assert.throws(() =>
-      execFileSync('dd', ['if=/dev/zero', `of=${join(mount, 'filler')}`, 'bs=64k'], { stdio: 'ignore' }),
-    );
+    const mount = fullTmpfs(t, sandbox.dir, 'full', ['files']);
     const run = await runServe(env(join(mount, 'files'), 'enospc.sqlite'));
     assert.equal(run.listened, true, `serve started: ${run.stderr}`);
     assert.match(
@@ -183,7 +169,7 @@ describe('s2s with a file store it cannot write', () => {
 
   test('a store on a read-only disk still serves the commands that only read it; the jobs that delete files are not run', async (t) => {
     // A store with a file in it, then made read-only (a snapshot, a disk remounted after errors).
-    const mount = tmpfs(t, 'was-writable', 'rw');
+    const mount = tmpfs(t, sandbox.dir, 'was-writable', 'rw');
     const { keyring } = loadMasterKeyring({
       file: String(sandbox.env.MASTER_KEY_FILE),
       mayGenerate: true,

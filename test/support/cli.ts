@@ -1,10 +1,10 @@
 // Running `s2s` as people run it, for the command-line tests: `node bin/s2s.js` in a child process, with
 // the test settings and, for the commands that need them, a database and a file store in a temporary folder.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { createDatabase } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { withTestAuditKeys } from './databases.ts';
@@ -133,4 +133,32 @@ export function cliSandbox(name: string, options: { database?: boolean } = {}): 
     },
   };
   return sandbox;
+}
+
+/**
+ * A tmpfs of 1 MB at a new folder `name` of `dir`, mounted with `options` (`ro`, `rw`) until the test `t`
+ * ends: a read-only or (filled) full disk for the tests of what s2s says of one. Needs root.
+ */
+export function tmpfs(t: TestContext, dir: string, name: string, options: string): string {
+  const mount = join(dir, name);
+  mkdirSync(mount);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=1m,${options}`, 'tmpfs', mount]);
+  t.after(() => execFileSync('umount', [mount]));
+  return mount;
+}
+
+/**
+ * A full disk: a tmpfs (as `tmpfs` makes), with `folders` made in it, then filled to the last byte, so
+ * that a write stops with ENOSPC.
+ */
+export function fullTmpfs(t: TestContext, dir: string, name: string, folders: string[] = []): string {
+  const mount = tmpfs(t, dir, name, 'rw');
+  for (const folder of folders) mkdirSync(join(mount, folder));
+  try {
+    execFileSync('dd', ['if=/dev/zero', `of=${join(mount, 'filler')}`, 'bs=64k'], { stdio: 'ignore' });
+  } catch {
+    // dd stops, failing, when the disk is full: what was wanted.
+    return mount;
+  }
+  throw new Error(`${mount} did not fill up`);
 }
