@@ -4,9 +4,9 @@
 import { type Config, ConfigError } from '../config.ts';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { createDatabase } from '../platform/db/database.ts';
-import { FileStoreUnusable } from '../platform/storage/file-store.ts';
 import { loadMasterKeyring, MasterKeyError } from '../platform/storage/master-key.ts';
 import { openFileStore, openFileStoreForWriting } from '../platform/storage/open-store.ts';
+import { Unwritable } from '../platform/unwritable.ts';
 import { createBackup, SETTLE_SECONDS } from './backup.ts';
 import { BackupError, type Instance } from './instance.ts';
 import { restoreBackup } from './restore.ts';
@@ -57,7 +57,8 @@ function megabytes(bytes: number): string {
 function failure(io: CommandOutput, what: string, error: unknown): number {
   // A bad setting is the top level's to report (exit code 2, as every command).
   if (error instanceof ConfigError) throw error;
-  if (error instanceof BackupError || error instanceof MasterKeyError || error instanceof FileStoreUnusable) {
+  // Unwritable: a file store, or an SQLite database, it cannot write.
+  if (error instanceof BackupError || error instanceof MasterKeyError || error instanceof Unwritable) {
     io.err(`${error.message}\n`);
   } else {
     io.err(`${what} failed: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -73,6 +73,30 @@ describe('s2s with a database or master key file it cannot write', () => {
     );
   });
 
+  test('restore into a database it cannot create is refused in the same words as every command', () => {
+    const key = { MASTER_KEY: randomBytes(32).toString('base64') };
+    const source = env({ ...key, DATABASE_URL: `sqlite:${join(sandbox.dir, 'backed-up.sqlite')}` });
+    assert.equal(runS2s(['migrate'], source).code, 0);
+    const backup = runS2s(['backup', '--to', join(sandbox.dir, 'backup')], source);
+    assert.equal(backup.code, 0, backup.stderr);
+    const file = join(sandbox.dir, 'restore-file');
+    writeFileSync(file, '');
+    const restore = runS2s(
+      ['restore', '--from', join(sandbox.dir, 'backup')],
+      env({
+        ...key,
+        DATABASE_URL: `sqlite:${join(file, 's2s.sqlite')}`,
+        FILE_STORE_DIR: join(sandbox.dir, 'restored-files'),
+      }),
+    );
+    assert.equal(restore.code, 1);
+    assert.equal(
+      restore.stderr,
+      `The SQLite database's folder ${file} (DATABASE_URL) is a file, not a folder. ` +
+        'Move it away, or set DATABASE_URL to sqlite:PATH in a folder s2s can write.\n',
+    );
+  });
+
   test('as a user who may not write its folder or file (EACCES), serve and migrate name the user and what to do', async () => {
     const inRoots = await runServe(env({ DATABASE_URL: `sqlite:${join(roots, 's2s.sqlite')}` }), NOBODY);
     assert.equal(inRoots.listened, false, 'serve did not start');
