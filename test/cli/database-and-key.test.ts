@@ -255,6 +255,19 @@ describe('s2s with a database or master key file it cannot write', () => {
         'or set MASTER_KEY_FILE to another file, or give the key in MASTER_KEY.\n',
     );
 
+    // The same file as a previous key: named by its own setting.
+    const previous = await runServe(
+      env({ MASTER_KEY: randomBytes(32).toString('base64'), MASTER_KEY_PREVIOUS_FILES: key }),
+      NOBODY,
+    );
+    assert.equal(previous.code, 1);
+    assert.equal(
+      previous.stderr,
+      `s2s: The previous master key file ${key} (MASTER_KEY_PREVIOUS_FILES) is not readable by the user s2s runs as (nobody, uid 65534): ` +
+        `permission denied. Give that user the file (chown nobody ${key}; chmod 600 ${key}), ` +
+        'or take it out of MASTER_KEY_PREVIOUS_FILES and give the key in MASTER_KEY_PREVIOUS.\n',
+    );
+
     const closed = join(sandbox.dir, 'closed-key');
     mkdirSync(closed, { mode: 0o700 });
     writeFileSync(join(closed, 'master.key'), `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });

@@ -17,17 +17,30 @@ export interface MasterKeySettings {
 
 export class MasterKeyError extends Error {}
 
-/** MASTER_KEY_FILE, for a message that says why s2s cannot read or make it (unwritable.ts). */
-function keyFile(path: string, access: Place['access']): Place {
-  return {
-    what: 'The master key file',
-    path,
-    kind: 'file',
-    access,
-    setting: 'MASTER_KEY_FILE',
-    loss: 'no master key can be made',
-    otherwise: 'set MASTER_KEY_FILE to another file, or give the key in MASTER_KEY',
-  };
+/**
+ * A key file, for a message that says why s2s cannot read or make it (unwritable.ts): MASTER_KEY_FILE,
+ * or one of MASTER_KEY_PREVIOUS_FILES.
+ */
+function keyFile(path: string, access: Place['access'], previous = false): Place {
+  return previous
+    ? {
+        what: 'The previous master key file',
+        path,
+        kind: 'file',
+        access,
+        setting: 'MASTER_KEY_PREVIOUS_FILES',
+        loss: 'it cannot be read',
+        otherwise: 'take it out of MASTER_KEY_PREVIOUS_FILES and give the key in MASTER_KEY_PREVIOUS',
+      }
+    : {
+        what: 'The master key file',
+        path,
+        kind: 'file',
+        access,
+        setting: 'MASTER_KEY_FILE',
+        loss: 'no master key can be made',
+        otherwise: 'set MASTER_KEY_FILE to another file, or give the key in MASTER_KEY',
+      };
 }
 
 /**
@@ -44,7 +57,7 @@ export function loadMasterKeyring(settings: MasterKeySettings): {
       keyFromBase64(value, `MASTER_KEY_PREVIOUS: key ${index + 1} of ${settings.previous.values.length}`),
     ),
     ...settings.previous.files.map((file) => {
-      const text = readKeyFile(file);
+      const text = readKeyFile(file, true);
       if (text === undefined) throw new MasterKeyError(`MASTER_KEY_PREVIOUS_FILES: ${file} does not exist`);
       return keyFromBase64(text, `MASTER_KEY_PREVIOUS_FILES: ${file}`);
     }),
@@ -63,14 +76,14 @@ function keyFromBase64(text: string, where: string): MasterKey {
  * A key file's text, or undefined when there is no such file. One other users could read is refused: with
  * the key, a copy of the stored files (or a backup) can be read.
  */
-function readKeyFile(file: string): string | undefined {
+function readKeyFile(file: string, previous = false): string | undefined {
   let mode: number;
   try {
     mode = statSync(file).mode;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
-    throw new MasterKeyError(unwritable(keyFile(file, 'read'), error).message);
+    throw new MasterKeyError(unwritable(keyFile(file, 'read', previous), error).message);
   }
   if (openToOthers(mode)) {
     throw new MasterKeyError(
@@ -80,7 +93,7 @@ function readKeyFile(file: string): string | undefined {
   try {
     return readFileSync(file, 'utf8').trim();
   } catch (error) {
-    throw new MasterKeyError(unwritable(keyFile(file, 'read'), error).message);
+    throw new MasterKeyError(unwritable(keyFile(file, 'read', previous), error).message);
   }
 }
 
