@@ -84,7 +84,7 @@ describe('s2s with an S3 bucket it cannot write', () => {
       assert.equal(
         said(run),
         's2s: The credentials s2s uses for the S3 bucket s2s-test-files (S3_BUCKET, S3_PREFIX s2s/) may not write ' +
-          's2s/.s2s-write-check: S3 answered Access Denied. Grant them s3:PutObject on arn:aws:s3:::s2s-test-files/s2s/* ' +
+          's2s/.s2s-write-check-…: S3 answered Access Denied. Grant them s3:PutObject on arn:aws:s3:::s2s-test-files/s2s/* ' +
           '(docs/operations.md gives the whole policy s2s needs).\n',
       );
     } finally {
@@ -100,7 +100,7 @@ describe('s2s with an S3 bucket it cannot write', () => {
       assert.equal(run.code, 1);
       assert.match(
         said(run),
-        /may not read s2s\/\.s2s-write-check: S3 answered Access Denied\. Grant them s3:GetObject on arn:aws:s3:::s2s-test-files\/s2s\/\*/,
+        /may not read s2s\/\.s2s-write-check-…: S3 answered Access Denied\. Grant them s3:GetObject on arn:aws:s3:::s2s-test-files\/s2s\/\*/,
       );
       assert.deepEqual(await objectsIn(s3, 's2s/'), [], 'what it wrote is removed');
     } finally {

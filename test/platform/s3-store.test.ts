@@ -20,6 +20,7 @@ import {
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
+  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ManualClock } from '../../src/platform/clock.ts';
@@ -139,18 +140,48 @@ test('the prefix keeps the store to its own folder of the bucket', async () => {
   assert.equal(await text(await neighbour.get('file-1')), 'theirs');
 });
 
-test('the object of a write check a stopped process left is not one of the files, and the next check removes it', async () => {
+test('the object of a write check a stopped process left is not one of the files, and a check goes on beside it', async () => {
   const s3 = server();
   // What a process stopped between the check's write and its removal leaves.
   const prefix = `${randomUUID()}/`;
-  const leftover = `${prefix}${WRITE_CHECK_KEY}`;
+  const leftover = `${prefix}${WRITE_CHECK_KEY}${randomUUID()}`;
   await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: leftover, Body: 'left' }));
   const ours = freshStore(prefix);
   assert.deepEqual(await listAll(ours), [], 'the sweep of unreferenced files never sees it');
   await ours.checkWritable();
-  await assert.rejects(s3.client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: leftover })), {
-    name: 'NotFound',
+  assert.deepEqual(await listAll(ours), []);
+});
+
+test('nodes starting at once each check the bucket with an object of their own, and none is refused', async () => {
+  const s3 = server();
+  const prefix = `${randomUUID()}/`;
+  const [first, second] = [freshStore(prefix), freshStore(prefix)];
+  // The first node is held between writing its object and reading it while the second checks whole:
+  // had they one object, the second would remove it and the first be refused (NotFound).
+  let written = () => {};
+  const firstWrote = new Promise<void>((resolve) => {
+    written = resolve;
   });
+  let secondDone = () => {};
+  const secondChecked = new Promise<void>((resolve) => {
+    secondDone = resolve;
+  });
+  (first as unknown as { client: S3Client }).client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'HeadObjectCommand') {
+        written();
+        await secondChecked;
+      }
+      return next(args);
+    },
+    { step: 'initialize' },
+  );
+  const checking = first.checkWritable();
+  await firstWrote;
+  await second.checkWritable().finally(secondDone);
+  await checking;
+  const left = await s3.client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+  assert.equal(left.KeyCount, 0, 'each check removed its own object');
 });
 
 describeEachEngine('the sweep of an S3 store', (database) => {

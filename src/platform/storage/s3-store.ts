@@ -1,5 +1,6 @@
 // Stored files in an S3 bucket (AWS, or any S3-compatible service): the same FileStore as the disk, so
 // the envelope encryption and SHA-256 check of EncryptedFileStore apply unchanged (decision 25).
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -46,11 +47,12 @@ export const HEALTH_CHECK_KEY = '.s2s-health-check';
 const HEALTH_CHECK_TEXT = 's2s reads this object to check that it can reach the bucket. Leave it in place.\n';
 
 /**
- * The object checkWritable writes, reads, lists and removes, under the prefix: not a file's key either,
- * so the sweep never sees it, and always the same, so one left by a process stopped in the middle of its
- * check is removed by the next.
+ * The start of the object checkWritable writes, reads, lists and removes, under the prefix: not a file's
+ * key either, so the sweep never sees it. Each check has one of its own (a uuid follows): nodes starting at
+ * once would otherwise remove each other's between its write and its read, and refuse to start. One left
+ * by a process stopped in the middle of its check (a few bytes) stays.
  */
-export const WRITE_CHECK_KEY = '.s2s-write-check';
+export const WRITE_CHECK_KEY = '.s2s-write-check-';
 const WRITE_CHECK_TEXT = 's2s writes and removes this object as it starts, to check that it can.\n';
 
 export interface S3StoreOptions {
@@ -225,7 +227,7 @@ export class S3FileStore implements FileStore {
    * it wants; what was written is removed all the same.
    */
   async checkWritable(): Promise<void> {
-    const Key = `${this.prefix}${WRITE_CHECK_KEY}`;
+    const Key = `${this.prefix}${WRITE_CHECK_KEY}${randomUUID()}`;
     const Bucket = this.bucket;
     const steps: [doing: string, permission: string, send: () => Promise<unknown>][] = [
       [
@@ -254,7 +256,7 @@ export class S3FileStore implements FileStore {
         await send();
       } catch (error) {
         if (index > 0) await this.client.send(new DeleteObjectCommand({ Bucket, Key })).catch(() => {});
-        throw this.unusable(error, doing, permission, Key);
+        throw this.unusable(error, doing, permission, `${this.prefix}${WRITE_CHECK_KEY}…`);
       }
     }
   }
