@@ -108,6 +108,35 @@ describe('s2s with an S3 bucket it cannot write', () => {
     }
   });
 
+  test('a policy whose listing of unfinished uploads carries an s3:prefix condition stops serve, saying to drop it', async () => {
+    // The whole policy otherwise, and a service that lists unfinished uploads: the sweep would fail nightly.
+    const s3 = await startS3({ onlyPrefix: 's2s/', multipartUploads: true, withoutUploadListing: true });
+    try {
+      const run = await runServe(env(s3, { S3_PREFIX: 's2s' }));
+      assert.equal(run.listened, false, 'serve did not start');
+      assert.equal(run.code, 1);
+      assertPlain(run);
+      assert.equal(
+        said(run),
+        's2s: The credentials s2s uses for the S3 bucket s2s-test-files (S3_BUCKET, S3_PREFIX s2s/) may not list ' +
+          'the unfinished uploads under s2s/: S3 answered Access Denied. Grant them s3:ListBucketMultipartUploads on ' +
+          'arn:aws:s3:::s2s-test-files without a condition (it takes no s3:prefix: one never matches) ' +
+          '(docs/operations.md gives the whole policy s2s needs).\n',
+      );
+      assert.deepEqual(await objectsIn(s3, 's2s/'), [], 'what it wrote is removed');
+    } finally {
+      await s3.remove();
+    }
+    // With the listing granted, it starts.
+    const granted = await startS3({ onlyPrefix: 's2s/', multipartUploads: true });
+    try {
+      const run = await runServe(env(granted, { S3_PREFIX: 's2s' }));
+      assert.equal(run.listened, true, run.stderr);
+    } finally {
+      await granted.remove();
+    }
+  });
+
   test('a service that does not answer stops serve; the jobs that delete files are not run against it', async () => {
     const s3 = await startS3();
     await s3.remove();

@@ -62,6 +62,8 @@ export interface S3Options {
   withoutGetObject?: boolean;
   /** With `onlyPrefix`: that policy with the reads alone (GetObject, ListBucket), no write or delete. */
   readOnly?: boolean;
+  /** With `onlyPrefix`: that policy refusing every listing of unfinished uploads (a condition it never matches). */
+  withoutUploadListing?: boolean;
 }
 
 /**
@@ -82,6 +84,7 @@ export async function startS3(options: S3Options = {}): Promise<TestS3> {
       ...(options.onlyPrefix !== undefined ? [`only-prefix=${options.onlyPrefix}`] : []),
       ...(options.withoutGetObject ? ['no-get-object'] : []),
       ...(options.readOnly ? ['read-only'] : []),
+      ...(options.withoutUploadListing ? ['no-upload-listing'] : []),
     ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );

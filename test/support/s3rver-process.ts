@@ -1,5 +1,5 @@
 // s3rver in a process of its own, started by test/support/s3.ts:
-// `s3rver-process.ts DIR [multipart] [only-prefix=PREFIX [no-get-object | read-only]]`.
+// `s3rver-process.ts DIR [multipart] [only-prefix=PREFIX [no-get-object | read-only | no-upload-listing]]`.
 // It runs with OpenSSL's legacy provider, which s3rver's ListObjectsV2 continuation tokens (DES) need on
 // Node 20 (without it, a listing of more than one page fails with InternalError).
 //
@@ -21,6 +21,8 @@
 //   any object is refused, held or not.
 // - with `read-only` too: the same policy with the reads alone (GetObject, ListBucket): every write or
 //   delete of an object is refused.
+// - with `no-upload-listing` too: the same policy whose ListBucketMultipartUploads carries an s3:prefix
+//   condition, which that action never matches: every listing of unfinished uploads is refused.
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import S3rver, { type S3rverContext } from 's3rver';
@@ -35,6 +37,7 @@ if (onlyPrefix !== undefined) {
     prefixPolicy(onlyPrefix, {
       getObject: !modes.includes('no-get-object'),
       write: !modes.includes('read-only'),
+      listUploads: !modes.includes('no-upload-listing'),
     }),
   );
 }
@@ -184,7 +187,10 @@ const ACCESS_DENIED =
  * The answers of S3 to credentials allowed the objects under `prefix` and listings within it alone;
  * without `getObject`, not the reading of those objects; without `write`, not their writing or deletion.
  */
-function prefixPolicy(prefix: string, { getObject, write }: { getObject: boolean; write: boolean }) {
+function prefixPolicy(
+  prefix: string,
+  { getObject, write, listUploads }: { getObject: boolean; write: boolean; listUploads: boolean },
+) {
   const deny = (ctx: S3rverContext) => {
     ctx.status = 403;
     ctx.type = 'application/xml';
@@ -200,7 +206,8 @@ function prefixPolicy(prefix: string, { getObject, write }: { getObject: boolean
       const listing = ctx.method === 'GET' && ctx.query['list-type'] === '2';
       const listedPrefix = typeof ctx.query.prefix === 'string' ? ctx.query.prefix : '';
       const uploads = ctx.method === 'GET' && 'uploads' in ctx.query;
-      if (ctx.method === 'PUT' || uploads || (listing && listedPrefix.startsWith(prefix))) return next();
+      if (ctx.method === 'PUT' || (uploads && listUploads) || (listing && listedPrefix.startsWith(prefix)))
+        return next();
       return deny(ctx);
     }
     if (!key.startsWith(prefix)) return deny(ctx);

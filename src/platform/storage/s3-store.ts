@@ -223,15 +223,19 @@ export class S3FileStore implements FileStore {
   /**
    * What the service's work needs of the bucket, asked once of a small object of its own: writing it
    * (uploads), reading it (downloads), finding it in a listing (the sweep) and removing it (purges), as
-   * the disk store writes, lists and removes a file. The first refusal is reported with the permission
-   * it wants; what was written is removed all the same.
+   * the disk store writes, lists and removes a file; then listing the unfinished multipart uploads under
+   * the prefix (the sweep aborts those a stopped node left; a service without that listing is passed, as
+   * the sweep passes it). The first refusal is reported with the permission it wants; what was written is
+   * removed all the same.
    */
   async checkWritable(): Promise<void> {
     const Key = `${this.prefix}${WRITE_CHECK_KEY}${randomUUID()}`;
     const Bucket = this.bucket;
-    const steps: [doing: string, permission: string, send: () => Promise<unknown>][] = [
+    const object = `${this.prefix}${WRITE_CHECK_KEY}…`;
+    const steps: [doing: string, what: string, permission: string, send: () => Promise<unknown>][] = [
       [
         'write',
+        object,
         's3:PutObject',
         () =>
           this.client.send(
@@ -243,26 +247,34 @@ export class S3FileStore implements FileStore {
             }),
           ),
       ],
-      ['read', 's3:GetObject', () => this.client.send(new HeadObjectCommand({ Bucket, Key }))],
+      ['read', object, 's3:GetObject', () => this.client.send(new HeadObjectCommand({ Bucket, Key }))],
       [
         'list',
+        object,
         's3:ListBucket',
         () => this.client.send(new ListObjectsV2Command({ Bucket, Prefix: Key, MaxKeys: 1 })),
       ],
-      ['remove', 's3:DeleteObject', () => this.client.send(new DeleteObjectCommand({ Bucket, Key }))],
+      ['remove', object, 's3:DeleteObject', () => this.client.send(new DeleteObjectCommand({ Bucket, Key }))],
+      [
+        'list',
+        `the unfinished uploads under ${this.prefix || 'the bucket'}`,
+        's3:ListBucketMultipartUploads',
+        () =>
+          this.listUploads().catch((error) => (notImplemented(error) ? undefined : Promise.reject(error))),
+      ],
     ];
-    for (const [index, [doing, permission, send]] of steps.entries()) {
+    for (const [index, [doing, what, permission, send]] of steps.entries()) {
       try {
         await send();
       } catch (error) {
         if (index > 0) await this.client.send(new DeleteObjectCommand({ Bucket, Key })).catch(() => {});
-        throw this.unusable(error, doing, permission, `${this.prefix}${WRITE_CHECK_KEY}…`);
+        throw this.unusable(error, doing, permission, what);
       }
     }
   }
 
-  /** What `error`, met doing `doing` to the check's object, means for the operator, and what to do. */
-  private unusable(error: unknown, doing: string, permission: string, key: string): FileStoreUnusable {
+  /** What `error`, met doing `doing` to `what` (the check's object), means for the operator, and what to do. */
+  private unusable(error: unknown, doing: string, permission: string, what: string): FileStoreUnusable {
     const { name, message, $metadata } = error as Error & { $metadata?: { httpStatusCode?: number } };
     const bucket = `the S3 bucket ${this.bucket} (S3_BUCKET${this.prefix ? `, S3_PREFIX ${this.prefix}` : ''})`;
     const service = `The S3 service${this.endpoint ? ` at ${this.endpoint} (S3_ENDPOINT)` : ''}`;
@@ -296,9 +308,11 @@ export class S3FileStore implements FileStore {
       const resource =
         permission === 's3:ListBucket'
           ? `arn:aws:s3:::${this.bucket}${this.prefix ? ` with the condition s3:prefix ${this.prefix}*` : ''}`
-          : `arn:aws:s3:::${this.bucket}/${this.prefix}*`;
+          : permission === 's3:ListBucketMultipartUploads'
+            ? `arn:aws:s3:::${this.bucket} without a condition (it takes no s3:prefix: one never matches)`
+            : `arn:aws:s3:::${this.bucket}/${this.prefix}*`;
       return new FileStoreUnusable(
-        `The credentials s2s uses for ${bucket} may not ${doing} ${key}: S3 answered Access Denied. ` +
+        `The credentials s2s uses for ${bucket} may not ${doing} ${what}: S3 answered Access Denied. ` +
           `Grant them ${permission} on ${resource} (docs/operations.md gives the whole policy s2s needs).`,
       );
     }
@@ -309,7 +323,7 @@ export class S3FileStore implements FileStore {
       );
     }
     return new FileStoreUnusable(
-      `${bucket.charAt(0).toUpperCase()}${bucket.slice(1)} cannot be used: S3 answered ${name} (${message}) when s2s tried to ${doing} ${key}. ` +
+      `${bucket.charAt(0).toUpperCase()}${bucket.slice(1)} cannot be used: S3 answered ${name} (${message}) when s2s tried to ${doing} ${what}. ` +
         "Check the S3_ settings and the bucket's policy (docs/operations.md).",
     );
   }
