@@ -30,6 +30,7 @@ import { purgeContent, purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
 import { ENGINES } from '../support/databases.ts';
 import { s3ForTests } from '../support/s3.ts';
+import { signal } from '../support/signals.ts';
 import { actorOf, makeTransfer, readAll, readStored, school } from '../support/transfers.ts';
 import { allRows, emptyInstance, populatedInstance, type TestInstance } from './support.ts';
 
@@ -314,10 +315,7 @@ function suite(
         // The purge (deleting first, as an earlier version did) records the deletion only once the backup
         // has ended: with no time to settle, the backup takes the file for lost (by default it would wait
         // 30 seconds for the record).
-        let backupEnded: () => void = () => {};
-        const ended = new Promise<void>((resolve) => {
-          backupEnded = resolve;
-        });
+        const { fired: ended, fire: backupEnded } = signal();
         let recorded: Promise<boolean> | undefined;
         const store = deletingOn(source.store, String(file.storage_key), async () => {
           const files = new EncryptedFileStore(source.store, source.keyring);

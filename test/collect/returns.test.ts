@@ -36,6 +36,7 @@ import {
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
+import { signal } from '../support/signals.ts';
 import { actorOf, makeFileStores, meetingPuts, school } from '../support/transfers.ts';
 
 const NOW = '2026-11-23T09:00:00.000Z';
@@ -346,14 +347,8 @@ describeEachEngine('census returns', (database) => {
     const { files } = s.stores;
     // The load's file is held once stored (its checks passed) until the collection has been closed, as
     // meetingPuts holds loads until they meet.
-    let checked: () => void = () => {};
-    const loadChecked = new Promise<void>((resolve) => {
-      checked = resolve;
-    });
-    let release: () => void = () => {};
-    const closed = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { fired: loadChecked, fire: checked } = signal();
+    const { fired: closed, fire: release } = signal();
     const holding = new CensusReturnsService({
       db: s.db,
       clock: s.clock,

@@ -28,6 +28,7 @@ import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SENT_FILTERS, SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { signal } from '../support/signals.ts';
 import { actorOf, makeFileStores, purgeCaughtAt, readAll } from '../support/transfers.ts';
 import { makeLostPupil, OTHER_ROLES, organisationFor, uniqueName } from './support.ts';
 
@@ -1053,14 +1054,8 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     const earlier = new ManualClock(clock.now().toISOString());
     const later = new ManualClock(clock.now().toISOString());
     later.advanceMinutes(1);
-    let laterOpened = () => {};
-    const laterAtItsOpening = new Promise<void>((resolve) => {
-      laterOpened = resolve;
-    });
-    let earlierRecorded = () => {};
-    const laterMayRecord = new Promise<void>((resolve) => {
-      earlierRecorded = resolve;
-    });
+    const { fired: laterAtItsOpening, fire: laterOpened } = signal();
+    const { fired: laterMayRecord, fire: earlierRecorded } = signal();
     const racing = (at: ManualClock, opening: () => Promise<void>) =>
       new LostPupilService({
         db: db(),

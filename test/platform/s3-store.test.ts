@@ -29,6 +29,7 @@ import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.t
 import { describeEachEngine } from '../support/databases.ts';
 import { chunked, failingSource, fileStoreContract, listAll } from '../support/file-store-contract.ts';
 import { s3ForTests, startS3, type TestS3 } from '../support/s3.ts';
+import { signal } from '../support/signals.ts';
 
 /** The smallest part S3 takes (lib-storage refuses less): a file of 11 MiB goes up in three. */
 const PART = 5 * 1024 * 1024;
@@ -158,14 +159,8 @@ test('nodes starting at once each check the bucket with an object of their own, 
   const [first, second] = [freshStore(prefix), freshStore(prefix)];
   // The first node is held between writing its object and reading it while the second checks whole:
   // had they one object, the second would remove it and the first be refused (NotFound).
-  let written = () => {};
-  const firstWrote = new Promise<void>((resolve) => {
-    written = resolve;
-  });
-  let secondDone = () => {};
-  const secondChecked = new Promise<void>((resolve) => {
-    secondDone = resolve;
-  });
+  const { fired: firstWrote, fire: written } = signal();
+  const { fired: secondChecked, fire: secondDone } = signal();
   (first as unknown as { client: S3Client }).client.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName === 'HeadObjectCommand') {

@@ -12,6 +12,7 @@ import {
 } from '../../src/platform/jobs/scheduler.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { createTestDatabase, describeEachEngine } from '../support/databases.ts';
+import { signal } from '../support/signals.ts';
 
 const logger = createLogger('silent');
 
@@ -259,14 +260,8 @@ describeEachEngine('exclusive jobs on two nodes', (database) => {
     });
     let running = 0;
     let overlapped = 0;
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let claimedByA!: () => void;
-    const aClaimed = new Promise<void>((resolve) => {
-      claimedByA = resolve;
-    });
+    const { fired: released, fire: release } = signal();
+    const { fired: aClaimed, fire: claimedByA } = signal();
     const hourly = countingJob({
       schedule: '0 * * * *',
       scheduleText: 'every hour',
@@ -298,14 +293,8 @@ describeEachEngine('exclusive jobs on two nodes', (database) => {
   test('a run taken over records the outcome of the node that took it, not of the one that lost it', async () => {
     const { db } = database();
     const clock = new ManualClock('2026-11-23T07:00:30.000Z');
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let started!: () => void;
-    const aStarted = new Promise<void>((resolve) => {
-      started = resolve;
-    });
+    const { fired: released, fire: release } = signal();
+    const { fired: aStarted, fire: started } = signal();
     let runs = 0;
     const job = countingJob({
       run: async () => {

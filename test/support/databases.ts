@@ -48,6 +48,7 @@ import {
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
+import { signal } from './signals.ts';
 
 export const POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -322,14 +323,8 @@ function holdingAfter(
   holdsResult: (result: QueryResult<unknown>) => boolean = () => true,
 ): Hold {
   const held = new WeakSet<QueryId>();
-  let arrived: () => void = () => {};
-  const reached = new Promise<void>((resolve) => {
-    arrived = resolve;
-  });
-  let release: () => void = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const { fired: reached, fire: arrived } = signal();
+  const { fired: released, fire: release } = signal();
   const plugin: KyselyPlugin = {
     transformQuery({ node, queryId }) {
       if (holds(node)) held.add(queryId);

@@ -20,6 +20,7 @@ import type { Category } from '../../src/transfers/categories.ts';
 import type { Party } from '../../src/transfers/filenames.ts';
 import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { insertTransfer, type NewTransferPupil } from '../../src/transfers/repository.ts';
+import { signal } from './signals.ts';
 
 type Store = Pick<EncryptedFileStore, 'put'>;
 
@@ -35,10 +36,7 @@ export function makeFileStores(): { raw: DiskFileStore; files: EncryptedFileStor
  */
 export function meetingPuts(files: Store, count = 2): Store['put'] {
   let arrived = 0;
-  let release: () => void = () => {};
-  const allStored = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const { fired: allStored, fire: release } = signal();
   return async (content) => {
     const stored = await files.put(content);
     arrived += 1;
@@ -286,14 +284,8 @@ export async function purgeCaughtAt(
   storageKey: string,
   deleted: boolean,
 ): Promise<{ finish(): Promise<unknown> }> {
-  let recorded = () => {};
-  const letGo = new Promise<void>((resolve) => {
-    recorded = resolve;
-  });
-  let remove = () => {};
-  const removeNow = new Promise<void>((resolve) => {
-    remove = resolve;
-  });
+  const { fired: letGo, fire: recorded } = signal();
+  const { fired: removeNow, fire: remove } = signal();
   const purge = purgeExpiredContent(
     db,
     {

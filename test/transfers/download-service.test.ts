@@ -18,6 +18,7 @@ import { getTransfer } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
 import { anotherProcessDb, describeEachEngine, holdingAfterSelectFrom } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { signal } from '../support/signals.ts';
 import {
   actorOf,
   la,
@@ -468,14 +469,8 @@ describeEachEngine('download service', (database) => {
               { actor: colleague, clock: later },
               { actor: w.receiver, clock: earlier },
             ];
-      let lastOpened = () => {};
-      const lastAtItsOpening = new Promise<void>((resolve) => {
-        lastOpened = resolve;
-      });
-      let firstRecorded = () => {};
-      const lastMayRecord = new Promise<void>((resolve) => {
-        firstRecorded = resolve;
-      });
+      const { fired: lastAtItsOpening, fire: lastOpened } = signal();
+      const { fired: lastMayRecord, fire: firstRecorded } = signal();
       const lastService = new DownloadService({
         db: w.db,
         files: {

@@ -24,6 +24,7 @@ import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { describeEachEngine, queryPlan } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
+import { signal } from '../support/signals.ts';
 import {
   actorOf,
   la,
@@ -108,10 +109,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
   let copiesTogether: { expected: number; begun: number; all: Promise<void>; release: () => void } | null =
     null;
   const copiesWaitForEachOther = (expected: number) => {
-    let release = () => {};
-    const all = new Promise<void>((resolve) => {
-      release = resolve;
-    });
+    const { fired: all, fire: release } = signal();
     copiesTogether = { expected, begun: 0, all, release };
   };
   /**
@@ -1331,14 +1329,8 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
     ] as const) {
       // Both have read the file as waiting when the first copies it; the second copies only once the first
       // has finished (its copy recorded, and a removed original's content deleted).
-      let secondBegun = () => {};
-      const second = new Promise<void>((resolve) => {
-        secondBegun = resolve;
-      });
-      let firstFinished = () => {};
-      const first = new Promise<void>((resolve) => {
-        firstFinished = resolve;
-      });
+      const { fired: second, fire: secondBegun } = signal();
+      const { fired: first, fire: firstFinished } = signal();
       reads = 0;
       readsInTurn = async (read) => {
         if (read === 1) await second;
