@@ -164,7 +164,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: TAG,
     doc: {
       description:
-        'Delete Message: the message leaves your mailbox, for everyone who reads it. Other recipients keep their copies. Audited.',
+        'Delete Message: the message leaves your mailbox, for everyone who reads it. Other recipients keep their copies. Audited. Deleting it again answers the same, and changes nothing.',
       parameters: [messageId],
       responses: {
         '200': jsonResponse('The deleted message', {
@@ -418,7 +418,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
     },
 
     deleteMessage: async (actor, request) => {
-      const message = await service.delete(actor, idOf(request));
+      const { message } = await service.delete(actor, idOf(request));
       return { id: message.id, description: message.description };
     },
 

@@ -15,6 +15,8 @@ import type {
 } from '../platform/db/schema.ts';
 
 export interface NewMessage {
+  /** The id of the form that sent it (formId), when it came from one; a new id otherwise. */
+  id?: string;
   senderUserId: string;
   senderMailbox: string;
   senderLabel: string;
@@ -31,9 +33,10 @@ export interface NewMessage {
   }[];
 }
 
-export async function insertMessage(db: Executor, message: NewMessage): Promise<string> {
-  const id = randomUUID();
-  await db
+/** Writes the message and its copies; undefined, writing nothing, when one with its `id` is there already. */
+export async function insertMessage(db: Executor, message: NewMessage): Promise<string | undefined> {
+  const id = message.id ?? randomUUID();
+  const inserted = await db
     .insertInto('messages')
     .values({
       id,
@@ -46,7 +49,9 @@ export async function insertMessage(db: Executor, message: NewMessage): Promise<
       in_reply_to: message.inReplyTo,
       sent_at: message.sentAt,
     })
-    .execute();
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0) return undefined;
   await db
     .insertInto('message_recipients')
     .values(
@@ -173,6 +178,22 @@ export async function findReceived(
   // Gone since the copy was read, when the expiry job deleted it (its last copy due a moment later).
   const message = await db.selectFrom('messages').selectAll().where('id', '=', messageId).executeTakeFirst();
   return message ? { message, copy } : undefined;
+}
+
+/** The message, if the mailbox's copy of it was deleted (not expired). */
+export async function findDeleted(
+  db: Executor,
+  mailbox: string,
+  messageId: string,
+): Promise<MessageRow | undefined> {
+  return db
+    .selectFrom('messages as m')
+    .innerJoin('message_recipients as r', 'r.message_id', 'm.id')
+    .selectAll('m')
+    .where('m.id', '=', messageId)
+    .where('r.mailbox', '=', mailbox)
+    .where('r.removed_reason', '=', 'deleted')
+    .executeTakeFirst();
 }
 
 /** Marks the mailbox's copy read, the first time only. */

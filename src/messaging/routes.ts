@@ -15,6 +15,7 @@
 //   GET  /reports/message-report?from-day=..&run=1  LEA Administrator – Message Report (LA notes §7.7): the
 //                                                   messages each school was sent in the dates (CSV:
 //                                                   reports/directory-report-routes.ts)
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
@@ -23,7 +24,7 @@ import type { Deps } from '../deps.ts';
 import { laChoices } from '../directory/repository.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
-import { manyValues, oneText } from '../platform/web/form-values.ts';
+import { formId, manyValues, oneText } from '../platform/web/form-values.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf } from '../reports/query.ts';
 import { subjectIn } from '../reports/web.ts';
 import { sortHeadings } from '../transfers/download-listing.ts';
@@ -66,10 +67,11 @@ const sendForm = z.object({
   description: oneText,
   text: oneText,
   delivery: oneText,
+  formId,
 });
 type SendForm = z.output<typeof sendForm>;
 
-const replyForm = z.object({ description: oneText, text: oneText });
+const replyForm = z.object({ description: oneText, text: oneText, formId });
 
 const INBOX_COLUMNS: { key: InboxSortKey; textKey: string }[] = [
   { key: 'from', textKey: 'messaging.inbox.from' },
@@ -135,7 +137,8 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     const group = form.group ? (await service.groups(actor)).find((g) => g.id === form.group) : undefined;
     return reply.page('messaging/views/send-compose.njk', {
       title: reply.request.t('menu.messages.send'),
-      form,
+      // Drawn again (an error, recipients changed) the form keeps its id: it is still the one message.
+      form: { ...form, formId: form.formId ?? randomUUID() },
       sender: await service.senderName(actor),
       recipients,
       group,
@@ -196,9 +199,10 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { messageId } = messageParams.parse(request.params);
-        const message = await service.delete(user, messageId);
+        const { message, already } = await service.delete(user, messageId);
+        const deletedKey = already ? 'messaging.message.deleted-already' : 'messaging.message.deleted';
         return reply
-          .flash(request.t('messaging.message.deleted', { description: message.description }))
+          .flash(request.t(deletedKey, { description: message.description }))
           .redirect('/messages/inbox');
       },
     },
@@ -219,7 +223,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           original: read.message,
           sender: read.sender,
           canReply: read.canReply,
-          form: { description: description.slice(0, MAX_DESCRIPTION), text: '' },
+          form: { description: description.slice(0, MAX_DESCRIPTION), text: '', formId: randomUUID() },
           backLink: { href: `/messages/inbox/${messageId}`, text: request.t('messaging.reply.back') },
         });
       },
@@ -233,8 +237,9 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const { messageId } = messageParams.parse(request.params);
         const form = replyForm.parse(request.body ?? {});
         try {
-          await service.reply(user, messageId, form);
-          return reply.flash(request.t('messaging.reply.sent')).redirect('/messages/inbox');
+          const sent = await service.reply(user, messageId, form, form.formId);
+          const sentKey = sent.already ? 'messaging.send.sent-already' : 'messaging.reply.sent';
+          return reply.flash(request.t(sentKey)).redirect('/messages/inbox');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           const read = await service.read(user, messageId);
@@ -344,15 +349,22 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const form = sendForm.parse(request.body ?? {});
         try {
-          const sent = await service.send(user, {
-            recipients: form.recipients,
-            groupId: form.group || undefined,
-            description: form.description,
-            text: form.text,
-            delivery: form.delivery,
-          });
-          const sentKey =
-            form.delivery === 'email' ? 'messaging.send.sent-as-email' : 'messaging.send.sent-as-message';
+          const sent = await service.send(
+            user,
+            {
+              recipients: form.recipients,
+              groupId: form.group || undefined,
+              description: form.description,
+              text: form.text,
+              delivery: form.delivery,
+            },
+            form.formId,
+          );
+          const sentKey = sent.already
+            ? 'messaging.send.sent-already'
+            : form.delivery === 'email'
+              ? 'messaging.send.sent-as-email'
+              : 'messaging.send.sent-as-message';
           return reply.flash(request.t(sentKey, { count: sent.recipients })).redirect('/messages/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

@@ -27,6 +27,7 @@ import { type Mailbox, mailboxKey, mailboxOf, organisationOfMailbox } from './ma
 import type { PickerLimit } from './recipient-picker.ts';
 import {
   countUnread,
+  findDeleted,
   findReceived,
   findSent,
   insertMessage,
@@ -103,6 +104,13 @@ export interface ReadMessage {
   firstReading: boolean;
 }
 
+/** A message sent, or found sent already from the same form (`already`). */
+export interface Delivered {
+  id: string;
+  recipients: number;
+  already: boolean;
+}
+
 export class MessagesService {
   constructor(private readonly deps: { db: Db; clock: Clock }) {}
 
@@ -163,13 +171,21 @@ export class MessagesService {
     };
   }
 
-  async delete(actor: Actor, messageId: string): Promise<MessageRow> {
+  /**
+   * Deletes the mailbox's copy; `already` when it was deleted before (the same form posted again, or by
+   * a colleague reading the same mailbox), which changes nothing.
+   */
+  async delete(actor: Actor, messageId: string): Promise<{ message: MessageRow; already: boolean }> {
     const key = mailboxKey(this.mailbox(actor));
     return this.deps.db.transaction().execute(async (tx) => {
       const at = this.deps.clock.now();
       const found = await this.received(tx, key, messageId, at);
-      if (!found) throw new NotFound(NO_SUCH_MESSAGE);
-      await removeCopy(tx, messageId, key, at.toISOString(), 'deleted');
+      // Removed only if no one removed it since it was found: a post at once with this one found it too.
+      if (!found || !(await removeCopy(tx, messageId, key, at.toISOString(), 'deleted'))) {
+        const deleted = await findDeleted(tx, key, messageId);
+        if (!deleted) throw new NotFound(NO_SUCH_MESSAGE);
+        return { message: deleted, already: true };
+      }
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,
@@ -179,7 +195,7 @@ export class MessagesService {
         subjectType: 'message',
         subjectId: messageId,
       });
-      return found.message;
+      return { message: found.message, already: false };
     });
   }
 
@@ -198,18 +214,26 @@ export class MessagesService {
     return describeMailboxes(this.deps.db, draft.recipients);
   }
 
-  /** Sends a message; returns its id and how many mailboxes it went to. */
-  async send(actor: Actor, draft: Draft): Promise<{ id: string; recipients: number }> {
+  /**
+   * Sends a message; returns its id, how many mailboxes it went to, and whether it had gone already: sent
+   * before from the same form (`formId`), when nothing is sent again.
+   */
+  async send(actor: Actor, draft: Draft, formId?: string): Promise<Delivered> {
     const sender = this.mailbox(actor);
     const errors: FieldError[] = [];
     const recipients = await this.checkRecipients(actor, draft, errors);
     const { description, text, delivery } = checkContent(draft, errors);
     if (errors.length > 0) throw new Invalid(errors);
-    return this.deliver(actor, sender, { recipients, description, text, delivery, inReplyTo: null });
+    return this.deliver(actor, sender, { recipients, description, text, delivery, inReplyTo: null, formId });
   }
 
-  /** Replies go to the sender of the original message only, as an s2s message. */
-  async reply(actor: Actor, messageId: string, draft: Pick<Draft, 'description' | 'text'>) {
+  /** Replies go to the sender of the original message only, as an s2s message; once per `formId`, as send. */
+  async reply(
+    actor: Actor,
+    messageId: string,
+    draft: Pick<Draft, 'description' | 'text'>,
+    formId?: string,
+  ): Promise<Delivered> {
     const sender = this.mailbox(actor);
     const found = await this.received(this.deps.db, mailboxKey(sender), messageId);
     if (!found) throw new NotFound(NO_SUCH_MESSAGE);
@@ -218,7 +242,7 @@ export class MessagesService {
     for (const r of recipients) if (r.problem) errors.push(problemError('text', r));
     const content = checkContent({ ...draft, delivery: 'message' }, errors);
     if (errors.length > 0) throw new Invalid(errors);
-    return this.deliver(actor, sender, { recipients, ...content, inReplyTo: messageId });
+    return this.deliver(actor, sender, { recipients, ...content, inReplyTo: messageId, formId });
   }
 
   /**
@@ -302,14 +326,15 @@ export class MessagesService {
       text: string;
       delivery: Delivery;
       inReplyTo: string | null;
+      formId: string | undefined;
     },
-  ): Promise<{ id: string; recipients: number }> {
+  ): Promise<Delivered> {
     const senderKey = mailboxKey(sender);
     // Stored in English for both ends; each email writes it in its reader's words.
     const fromName = await this.labelOf(sender);
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
-      const id = await insertMessage(tx, {
+      const message = {
         senderUserId: actor.userId,
         senderMailbox: senderKey,
         senderLabel: textIn('en', fromName),
@@ -324,7 +349,17 @@ export class MessagesService {
           laNumber: r.laNumber,
           establishmentNumber: r.establishmentNumber,
         })),
-      });
+      };
+      // The message takes its form's id: the same form posted again (or at once, its insert waiting for
+      // this one's) finds it there and sends nothing more.
+      let id = await insertMessage(tx, { ...message, id: content.formId });
+      if (id === undefined && content.formId) {
+        const earlier = await findSent(tx, senderKey, content.formId);
+        if (earlier) return { id: earlier.message.id, recipients: earlier.recipients.length, already: true };
+        // Another mailbox's message has that id, as only a hand-made form could give: a new id, then.
+        id = await insertMessage(tx, message);
+      }
+      if (id === undefined) throw new Error('A message with a new id was not written');
       for (const recipient of content.recipients) {
         await notifyRecipient(tx, recipient, {
           at,
@@ -345,7 +380,7 @@ export class MessagesService {
         subjectId: id,
         detail: { recipients: content.recipients.map((r) => r.key), delivery: content.delivery },
       });
-      return { id, recipients: content.recipients.length };
+      return { id, recipients: content.recipients.length, already: false };
     });
   }
 }

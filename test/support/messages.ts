@@ -33,7 +33,7 @@ export async function makeMessage(
   const senderMailbox = mailboxOfUser(sender);
   const [from] = await describeMailboxes(db, [senderMailbox]);
   const recipients = await describeMailboxes(db, to);
-  return insertMessage(db, {
+  const id = await insertMessage(db, {
     senderUserId: sender.id,
     senderMailbox,
     senderLabel: from ? storedLabel(from) : senderMailbox,
@@ -49,4 +49,6 @@ export async function makeMessage(
       establishmentNumber: r.establishmentNumber,
     })),
   });
+  if (id === undefined) throw new Error('a message with a new id was not written');
+  return id;
 }

@@ -20,5 +20,14 @@ export function repeatedValues(max?: number) {
     .transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 }
 
+/**
+ * The id a page gave its form (a hidden formId, a UUID made as the page was drawn), for a service to
+ * keep with what the form made: the same form posted again (a double click, Back and submit, a browser
+ * resending) is then known as such and makes nothing new. Undefined when missing or not a UUID.
+ */
+export const formId = oneValue.transform((v) =>
+  v !== undefined && z.uuid().safeParse(v).success ? v : undefined,
+);
+
 /** Every value, in the order sent (none: []). */
 export const manyValues = repeatedValues();
