@@ -2,11 +2,12 @@
 // tokens), the OpenAPI document and its reference page, and the registration of /api/v1 itself
 // (plugin.ts). The pages are ordinary page routes (session, CSRF, the permission matrix); /api/v1 is
 // not, and has its own matrix (test/api/permissions.test.ts).
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
-import { oneText } from '../platform/web/form-values.ts';
+import { formId, oneText } from '../platform/web/form-values.ts';
 import { databaseRateLimitStore } from '../platform/web/rate-limit-store.ts';
 import { apiOperations } from './catalogue.ts';
 import { docsView } from './docs-view.ts';
@@ -35,7 +36,7 @@ const DOCS_CODE = {
 const OWN = '/account/api-tokens';
 const DBA = '/dba/api-tokens';
 
-const newForm = z.object({ name: oneText, scope: oneText, expiry: oneText });
+const newForm = z.object({ name: oneText, scope: oneText, expiry: oneText, formId });
 const revokeForm = z.object({ tokenId: oneText });
 
 /** The keys of the expiry choices' words. */
@@ -108,7 +109,8 @@ export function apiRoutes(
   ) =>
     reply.page('api/views/token-new.njk', {
       title: request.t('api.tokens.new.title'),
-      values: { scope: 'read', expiry: '90', ...values },
+      // Drawn again with an error, the form keeps its id: it still asks for the one token.
+      values: { scope: 'read', expiry: '90', ...values, formId: values.formId ?? randomUUID() },
       scopes: SCOPES.map((s) => ({ value: s, text: scopeName(request, s), hint: request.t(SCOPE_HINTS[s]) })),
       expiries: EXPIRY_CHOICES.map((e) => ({ value: e, text: request.t(EXPIRY_LABELS[e]) })),
       errors,
@@ -165,7 +167,11 @@ export function apiRoutes(
         const user = signedInUser(request);
         const form = newForm.parse(request.body ?? {});
         try {
-          const created = await tokens.create(user, form);
+          const created = await tokens.create(user, form, form.formId);
+          if ('already' in created) {
+            const { name, prefix } = created.already;
+            return reply.flash(request.t('api.tokens.created-already', { name, prefix })).redirect(OWN);
+          }
           // Shown once, on this response only: never stored by s2s or cached by the browser.
           return reply.header('cache-control', 'no-store').page('api/views/token-created.njk', {
             title: request.t('api.tokens.created.title'),
@@ -186,8 +192,9 @@ export function apiRoutes(
         const user = signedInUser(request);
         const form = revokeForm.parse(request.body ?? {});
         const revoked = await tokens.revokeOwn(user, form.tokenId);
+        const revokedKey = revoked.already ? 'api.tokens.revoked-already' : 'api.tokens.revoked';
         return reply
-          .flash(request.t('api.tokens.revoked', { name: revoked.name, prefix: revoked.prefix }))
+          .flash(request.t(revokedKey, { name: revoked.name, prefix: revoked.prefix }))
           .redirect(OWN);
       },
     },
@@ -207,7 +214,7 @@ export function apiRoutes(
         const revoked = await tokens.revokeAsDba(user, form.tokenId);
         return reply
           .flash(
-            request.t('api.dba-tokens.revoked', {
+            request.t(revoked.already ? 'api.dba-tokens.revoked-already' : 'api.dba-tokens.revoked', {
               name: revoked.name,
               username: revoked.username,
               fullName: revoked.fullName,

@@ -13,8 +13,14 @@ export interface ApiTokenListing extends ApiTokenRow {
   establishment_number: string | null;
 }
 
-export async function insertApiToken(db: Executor, token: ApiTokenRow): Promise<void> {
-  await db.insertInto('api_tokens').values(token).execute();
+/** Writes the token; false, writing nothing, when one with its id is there already. */
+export async function insertApiToken(db: Executor, token: ApiTokenRow): Promise<boolean> {
+  const result = await db
+    .insertInto('api_tokens')
+    .values(token)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 1n) === 1;
 }
 
 /** The token with this hash and its user, whether or not it is still usable (the service decides). */

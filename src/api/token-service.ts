@@ -17,7 +17,7 @@ import { twoFactorRequired } from '../auth/two-factor-policy.ts';
 import { hasTwoFactor } from '../auth/two-factor-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysAfter } from '../platform/dates.ts';
-import type { Db, UserRow } from '../platform/db/schema.ts';
+import type { Db, Executor, UserRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import {
@@ -76,6 +76,9 @@ export interface NewTokenInput {
 }
 
 /** A token as its owner and DBAs see it: never the token itself. */
+/** A token revoked now, or found revoked `already` (nothing changed). */
+export type Revoked = TokenView & { already: boolean };
+
 export interface TokenView {
   id: string;
   name: string;
@@ -146,9 +149,25 @@ export class ApiTokenService {
   }
 
   /** Makes a token for the actor. The token is returned once and never stored. */
-  async create(actor: Actor, input: NewTokenInput): Promise<{ token: string; view: TokenView }> {
+  /**
+   * Makes a token; with `formId` (the id of the form that asks), once only: the same form posted again
+   * gets the token made the first time as `already`, without its value, which is shown once.
+   */
+  async create(actor: Actor, input: NewTokenInput): Promise<{ token: string; view: TokenView }>;
+  async create(
+    actor: Actor,
+    input: NewTokenInput,
+    formId: string | undefined,
+  ): Promise<{ token: string; view: TokenView } | { already: TokenView }>;
+  async create(
+    actor: Actor,
+    input: NewTokenInput,
+    formId?: string,
+  ): Promise<{ token: string; view: TokenView } | { already: TokenView }> {
     this.mayUse(actor);
     const { db, clock } = this.deps;
+    const earlier = formId ? await this.madeAlready(db, actor, formId) : undefined;
+    if (earlier) return { already: earlier };
     const name = input.name.trim();
     const errors: FieldError[] = [];
     if (name === '') errors.push(keyedError('name', 'api.tokens.errors.enter-name'));
@@ -166,7 +185,7 @@ export class ApiTokenService {
     const now = clock.now();
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
     const row: ApiTokenRow = {
-      id: randomUUID(),
+      id: formId ?? randomUUID(),
       user_id: actor.userId,
       name,
       scopes: input.scope,
@@ -178,8 +197,15 @@ export class ApiTokenService {
       revoked_at: null,
       revoked_by: null,
     };
-    await db.transaction().execute(async (tx) => {
-      await insertApiToken(tx, row);
+    // Posted at once with the same form: this insert waited for the other's, and finds its token.
+    const made = await db.transaction().execute(async (tx) => {
+      if (!(await insertApiToken(tx, row))) {
+        const mine = await this.madeAlready(tx, actor, row.id);
+        if (mine) return mine;
+        // Another user's token has that id, as only a hand-made form could give: a new id, then.
+        row.id = randomUUID();
+        await insertApiToken(tx, row);
+      }
       await recordAudit(tx, {
         at: now,
         actorUserId: actor.userId,
@@ -190,16 +216,26 @@ export class ApiTokenService {
         subjectId: row.id,
         detail: { name, scope: input.scope, expiresAt: row.expires_at },
       });
+      return undefined;
     });
-    return { token, view: view(row, now) };
+    return made ? { already: made } : { token, view: view(row, now) };
   }
 
-  /** The actor revokes one of their own tokens; anyone else's is not found. */
-  async revokeOwn(actor: Actor, tokenId: string): Promise<TokenView> {
+  /** The actor's token made by the form `formId`; undefined if there is none (or it is another's). */
+  private async madeAlready(db: Executor, actor: Actor, formId: string): Promise<TokenView | undefined> {
+    const row = await getApiToken(db, formId);
+    return row && row.user_id === actor.userId ? view(row, this.deps.clock.now()) : undefined;
+  }
+
+  /**
+   * The actor revokes one of their own tokens; anyone else's is not found. One revoked before (the same
+   * form posted again) is `already` revoked, and nothing changes.
+   */
+  async revokeOwn(actor: Actor, tokenId: string): Promise<Revoked> {
     this.mayUse(actor);
     const row = await getApiToken(this.deps.db, tokenId);
-    if (!row || row.user_id !== actor.userId || row.revoked_at !== null)
-      throw new NotFound(message('api.not-found.token'));
+    if (!row || row.user_id !== actor.userId) throw new NotFound(message('api.not-found.token'));
+    if (row.revoked_at !== null) return { ...view(row, this.deps.clock.now()), already: true };
     return this.revoke(actor, row, actor.username);
   }
 
@@ -216,14 +252,17 @@ export class ApiTokenService {
   }
 
   /** A DBA revokes a token of one of its users; another LA's token is not found. */
-  async revokeAsDba(actor: Actor, tokenId: string): Promise<DbaTokenView> {
+  async revokeAsDba(actor: Actor, tokenId: string): Promise<DbaTokenView & { already: boolean }> {
     this.dbaReach(actor);
     const row = await getApiToken(this.deps.db, tokenId);
     const owner = row ? await getUser(this.deps.db, row.user_id) : undefined;
-    if (!row || !owner || row.revoked_at !== null || !canSeeUser(actor, owner)) {
+    if (!row || !owner || !canSeeUser(actor, owner)) {
       throw new NotFound(message('api.not-found.token'));
     }
-    const revoked = await this.revoke(actor, row, owner.username);
+    const revoked =
+      row.revoked_at !== null
+        ? { ...view(row, this.deps.clock.now()), already: true }
+        : await this.revoke(actor, row, owner.username);
     return { ...revoked, username: owner.username, fullName: owner.full_name, userId: owner.id };
   }
 
@@ -270,11 +309,11 @@ export class ApiTokenService {
     throw new Forbidden();
   }
 
-  private async revoke(actor: Actor, row: ApiTokenRow, ownerUsername: string): Promise<TokenView> {
+  private async revoke(actor: Actor, row: ApiTokenRow, ownerUsername: string): Promise<Revoked> {
     const now = this.deps.clock.now();
-    await this.deps.db.transaction().execute(async (tx) => {
-      const changed = await revokeApiToken(tx, row.id, { at: now.toISOString(), by: actor.userId });
-      if (!changed) throw new NotFound(message('api.not-found.token'));
+    // Revoked at once by another post (the same form twice): the one whose update took it audits it.
+    const changed = await this.deps.db.transaction().execute(async (tx) => {
+      if (!(await revokeApiToken(tx, row.id, { at: now.toISOString(), by: actor.userId }))) return false;
       await recordAudit(tx, {
         at: now,
         actorUserId: actor.userId,
@@ -285,8 +324,9 @@ export class ApiTokenService {
         subjectId: row.id,
         detail: { name: row.name, owner: ownerUsername },
       });
+      return true;
     });
-    return view({ ...row, revoked_at: now.toISOString() }, now);
+    return { ...view({ ...row, revoked_at: now.toISOString() }, now), already: !changed };
   }
 }
 

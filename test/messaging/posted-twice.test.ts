@@ -14,19 +14,7 @@ import {
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { mailboxOfUser, makeMessage } from '../support/messages.ts';
-import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
-
-/** The hidden fields of the form posting to `action`, as a browser sends them back (less the CSRF token). */
-function hiddenFields(html: string, action: string): Record<string, string[]> {
-  const form = new RegExp(`<form method="post" action="${action}"[\\s\\S]*?</form>`).exec(html)?.[0];
-  assert.ok(form, `a form posting to ${action}`);
-  const fields: Record<string, string[]> = {};
-  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    if (name === '_csrf') continue;
-    fields[name as string] = [...(fields[name as string] ?? []), value as string];
-  }
-  return fields;
-}
+import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
 
 async function signedIn(t: TestApp, user: UserRow): Promise<Agent> {
   const agent = new Agent(t.app);

@@ -1,5 +1,6 @@
 // Drives the app through fastify.inject like a browser would: a cookie jar, CSRF tokens read from the
 // page's forms, and redirects left for the test to check.
+import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -165,6 +166,18 @@ export class Agent {
     const token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
     if (token) this.csrfToken = token;
   }
+}
+
+/** The hidden fields of the form posting to `action`, as a browser sends them back (less the CSRF token). */
+export function hiddenFields(html: string, action: string): Record<string, string[]> {
+  const form = new RegExp(`<form method="post" action="${action}"[\\s\\S]*?</form>`).exec(html)?.[0];
+  assert.ok(form, `a form posting to ${action}`);
+  const fields: Record<string, string[]> = {};
+  for (const [, name, value] of form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+    if (name === '_csrf') continue;
+    fields[name as string] = [...(fields[name as string] ?? []), value as string];
+  }
+  return fields;
 }
 
 /** The text of the GOV.UK error summary, for asserting on the messages users see. */
