@@ -75,10 +75,10 @@ export interface NewTokenInput {
   expiry: string;
 }
 
-/** A token as its owner and DBAs see it: never the token itself. */
 /** A token revoked now, or found revoked `already` (nothing changed). */
 export type Revoked = TokenView & { already: boolean };
 
+/** A token as its owner and DBAs see it: never the token itself. */
 export interface TokenView {
   id: string;
   name: string;
@@ -148,9 +148,8 @@ export class ApiTokenService {
     return (await listApiTokensOfUser(this.deps.db, actor.userId)).map((row) => view(row, now));
   }
 
-  /** Makes a token for the actor. The token is returned once and never stored. */
   /**
-   * Makes a token; with `formId` (the id of the form that asks), once only: the same form posted again
+   * Makes a token for the actor: the token is returned once and never stored. With `formId` (the id of the form that asks), once only: the same form posted again
    * gets the token made the first time as `already`, without its value, which is shown once.
    */
   async create(actor: Actor, input: NewTokenInput): Promise<{ token: string; view: TokenView }>;

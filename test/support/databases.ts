@@ -342,11 +342,17 @@ function holdingAfter(
 }
 
 /**
- * `db` with its inserts into `table` held once they have run (holdingAfter). `reached` settles when the
- * first such insert has run.
+ * `db` with its first insert into `table` held once it has run (holdingAfter): `reached` settles then.
+ * Only the first: a second request's insert beside it goes on (to wait for a lock the first holds, or to
+ * commit a duplicate the test then finds), rather than being held too and never done.
  */
 export function holdingAfterInsertInto(db: Db, table: string): Hold {
-  return holdingAfter(db, (node) => InsertQueryNode.is(node) && node.into?.table.identifier.name === table);
+  let first = true;
+  return holdingAfter(db, (node) => {
+    if (!first || !InsertQueryNode.is(node) || node.into?.table.identifier.name !== table) return false;
+    first = false;
+    return true;
+  });
 }
 
 /**
