@@ -87,8 +87,13 @@ export interface NewGroup {
   members: readonly string[];
 }
 
-export async function insertGroup(db: Executor, group: NewGroup): Promise<void> {
-  await db
+/**
+ * Saves a new group with its members; false, and nothing saved, when the user has a group of that name
+ * already: one saved since it was looked for (the same form posted twice at once), whose insert this one
+ * waited for on PostgreSQL.
+ */
+export async function insertGroup(db: Executor, group: NewGroup): Promise<boolean> {
+  const inserted = await db
     .insertInto('message_groups')
     .values({
       id: group.id,
@@ -97,8 +102,11 @@ export async function insertGroup(db: Executor, group: NewGroup): Promise<void> 
       created_at: group.at,
       updated_at: group.at,
     })
-    .execute();
+    .onConflict((conflict) => conflict.columns(['owner_user_id', 'name']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
   await insertMembers(db, group.id, group.members);
+  return true;
 }
 
 /**

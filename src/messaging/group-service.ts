@@ -113,7 +113,9 @@ export class MessageGroupService {
     return this.deps.db.transaction().execute(async (tx) => {
       const { name, members } = await this.validate(tx, actor, input);
       const keys = members.map((m) => m.key);
-      await insertGroup(tx, { id, ownerUserId: actor.userId, name, at, members: keys });
+      if (!(await insertGroup(tx, { id, ownerUserId: actor.userId, name, at, members: keys }))) {
+        throw new Invalid([keyedError('name', 'messaging.groups.name-taken', { name })]);
+      }
       await recordAudit(tx, {
         at: new Date(at),
         actorUserId: actor.userId,

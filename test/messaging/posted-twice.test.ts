@@ -258,4 +258,36 @@ describeEachEngine('message forms posted twice', (database: () => TestDatabase) 
       await t.app.close();
     }
   });
+
+  test('Add Group posted twice at once: one group, and the second told its name is taken, not an error page', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'message_groups');
+    const t = await createTestApp(hold.db);
+    try {
+      const db = database().db;
+      const la = await makeLa(db);
+      const school = await makeSchool(db, la.number);
+      const officer = await makeUser(db, 'la_user', { laNumber: la.number });
+      const agent = await signedIn(t, officer);
+      await agent.get('/message-groups/add');
+      const name = `Cluster ${randomUUID().slice(0, 8)}`;
+      const form = { name, recipients: [`school:${school.number}`], action: 'save' };
+      const first = agent.post('/message-groups/add', form);
+      await hold.reached;
+      let secondDone = false;
+      const second = agent.post('/message-groups/add', form).finally(() => {
+        secondDone = true;
+      });
+      // On PostgreSQL the second's insert waits for the first's name; SQLite runs one after the other.
+      await doneOrWaitingForLock(database(), () => secondDone);
+      hold.release();
+      const [saved, again] = await Promise.all([first, second]);
+      assert.equal(saved.statusCode, 302);
+      assert.equal(again.statusCode, 400);
+      assert.match(textOf(again.body), new RegExp(`You already have a group called ${name}`));
+      const groups = await db.selectFrom('message_groups').select('id').where('name', '=', name).execute();
+      assert.equal(groups.length, 1);
+    } finally {
+      await t.app.close();
+    }
+  });
 });
