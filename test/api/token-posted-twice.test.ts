@@ -7,9 +7,9 @@ import { test } from 'node:test';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import {
   describeEachEngine,
-  doneOrWaitingForLock,
   holdingAfterInsertInto,
   type TestDatabase,
+  twiceAtOnce,
 } from '../support/databases.ts';
 import { makeLa, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
@@ -69,15 +69,7 @@ describeEachEngine('API token forms posted twice', (database: () => TestDatabase
     try {
       const { agent, user } = await signedIn(t, database().db);
       const form = await newTokenForm(agent);
-      const first = agent.post('/account/api-tokens/new', form);
-      await hold.reached;
-      let secondDone = false;
-      const second = agent.post('/account/api-tokens/new', form).finally(() => {
-        secondDone = true;
-      });
-      await doneOrWaitingForLock(database(), () => secondDone);
-      hold.release();
-      const answers = await Promise.all([first, second]);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post('/account/api-tokens/new', form));
       assert.deepEqual(
         answers.map((a) => a.statusCode),
         [200, 302],

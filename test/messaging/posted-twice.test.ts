@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import {
   describeEachEngine,
-  doneOrWaitingForLock,
   holdingAfterInsertInto,
   holdingAfterSelectFrom,
   type TestDatabase,
+  twiceAtOnce,
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { mailboxOfUser, makeMessage } from '../support/messages.ts';
@@ -92,15 +92,7 @@ describeEachEngine('message forms posted twice', (database: () => TestDatabase) 
     const t = await createTestApp(hold.db);
     try {
       const { agent, form, description } = await composing(t);
-      const first = agent.post('/messages/send', form);
-      await hold.reached;
-      let secondDone = false;
-      const second = agent.post('/messages/send', form).finally(() => {
-        secondDone = true;
-      });
-      await doneOrWaitingForLock(database(), () => secondDone);
-      hold.release();
-      const answers = await Promise.all([first, second]);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post('/messages/send', form));
       assert.deepEqual(
         answers.map((a) => [a.statusCode, a.headers.location]),
         [
@@ -170,15 +162,7 @@ describeEachEngine('message forms posted twice', (database: () => TestDatabase) 
         description: `Re: ${description}`,
         text: 'Sent today.',
       };
-      const first = agent.post(action, form);
-      await hold.reached;
-      let secondDone = false;
-      const second = agent.post(action, form).finally(() => {
-        secondDone = true;
-      });
-      await doneOrWaitingForLock(database(), () => secondDone);
-      hold.release();
-      const answers = await Promise.all([first, second]);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post(action, form));
       assert.deepEqual(
         answers.map((a) => [a.statusCode, a.headers.location]),
         [
@@ -236,16 +220,14 @@ describeEachEngine('message forms posted twice', (database: () => TestDatabase) 
       const { agent, messageId } = await received(t);
       await agent.get(`/messages/inbox/${messageId}`);
       armed = true;
-      const first = agent.post(`/messages/inbox/${messageId}/delete`, {});
-      await hold.reached;
-      armed = false;
-      let secondDone = false;
-      const second = agent.post(`/messages/inbox/${messageId}/delete`, {}).finally(() => {
-        secondDone = true;
-      });
-      await doneOrWaitingForLock(database(), () => secondDone);
-      hold.release();
-      const answers = await Promise.all([first, second]);
+      const answers = await twiceAtOnce(
+        database(),
+        hold,
+        () => agent.post(`/messages/inbox/${messageId}/delete`, {}),
+        () => {
+          armed = false;
+        },
+      );
       assert.deepEqual(
         answers.map((a) => [a.statusCode, a.headers.location]),
         [
@@ -271,16 +253,10 @@ describeEachEngine('message forms posted twice', (database: () => TestDatabase) 
       await agent.get('/message-groups/add');
       const name = `Cluster ${randomUUID().slice(0, 8)}`;
       const form = { name, recipients: [`school:${school.number}`], action: 'save' };
-      const first = agent.post('/message-groups/add', form);
-      await hold.reached;
-      let secondDone = false;
-      const second = agent.post('/message-groups/add', form).finally(() => {
-        secondDone = true;
-      });
       // On PostgreSQL the second's insert waits for the first's name; SQLite runs one after the other.
-      await doneOrWaitingForLock(database(), () => secondDone);
-      hold.release();
-      const [saved, again] = await Promise.all([first, second]);
+      const [saved, again] = await twiceAtOnce(database(), hold, () =>
+        agent.post('/message-groups/add', form),
+      );
       assert.equal(saved.statusCode, 302);
       assert.equal(again.statusCode, 400);
       assert.match(textOf(again.body), new RegExp(`You already have a group called ${name}`));

@@ -110,6 +110,29 @@ export interface TestDatabase {
 }
 
 /**
+ * The same request made twice at once: the first held at `hold` (`whileHeld` runs then), the second
+ * made meanwhile and let run until it ends or waits for a lock the first holds
+ * (doneOrWaitingForLock), then the first released. Both answers, the first's first.
+ */
+export async function twiceAtOnce<T>(
+  database: TestDatabase,
+  hold: Hold,
+  request: () => Promise<T>,
+  whileHeld: () => void = () => {},
+): Promise<[T, T]> {
+  const first = request();
+  await hold.reached;
+  whileHeld();
+  let secondDone = false;
+  const second = request().finally(() => {
+    secondDone = true;
+  });
+  await doneOrWaitingForLock(database, () => secondDone);
+  hold.release();
+  return Promise.all([first, second]);
+}
+
+/**
  * Runs a change of tables (drop, alter) as a migration does, holding the migration lock: another test
  * process's migrator lists every schema's tables and columns, and fails on one dropped as it reads
  * (database.ts, MIGRATION_LOCK_ID).
