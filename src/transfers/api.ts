@@ -226,7 +226,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: 'Files',
     doc: {
       description:
-        'Reject a file waiting for you. The reason (500 characters at most) is emailed to the sender.',
+        'Reject a file waiting for you. The reason (500 characters at most) is emailed to the sender. Rejecting again a file you rejected (the request sent again) answers the same, and changes nothing: the first reason stays, and the sender is emailed once.',
       parameters: [fileId],
       requestBody: {
         required: true,
@@ -257,7 +257,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: 'Files',
     doc: {
       description:
-        'View / Remove Files: remove a file your organisation sent in error, while it has not been collected. Its content is deleted.',
+        'View / Remove Files: remove a file your organisation sent in error, while it has not been collected. Its content is deleted. Removing again a file you removed (the request sent again) answers the same, and changes nothing.',
       parameters: [fileId],
       responses: {
         '200': jsonResponse('The removed file', ref('File')),

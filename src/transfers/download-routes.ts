@@ -500,8 +500,10 @@ export function downloadRoutes(
           const form = rejectForm.parse(request.body ?? {});
           try {
             const file = await service.reject(user, category, transferId, form.reason);
+            // Posted again (Back and Reject file, a double click): done once, and said so.
+            const done = file.already ? 'transfer.reject.done-already' : 'transfer.reject.done';
             return reply
-              .flash(request.t('transfer.reject.done', { filename: file.filename, party: file.party.name }))
+              .flash(request.t(done, { filename: file.filename, party: file.party.name }))
               .redirect(base);
           } catch (error) {
             const errors = rethrowUnlessInvalid(error);

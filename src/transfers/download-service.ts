@@ -443,9 +443,19 @@ export class DownloadService {
     );
   }
 
-  /** Reject (handbook §6, §9): the file will not be collected; the sender is told why. */
-  async reject(actor: Actor, category: Category, id: string, reasonText: string): Promise<FileListing> {
+  /**
+   * Reject (handbook §6, §9): the file will not be collected; the sender is told why. A file the actor
+   * rejected already (the form posted again, or at once: its update found the file rejected) is answered
+   * with `already` and nothing is done again: no second email to its sender, nor audit record.
+   */
+  async reject(
+    actor: Actor,
+    category: Category,
+    id: string,
+    reasonText: string,
+  ): Promise<FileListing & { already: boolean }> {
     const row = await this.incomingOf(this.deps.db, actor, category, id);
+    if (rejectedBy(actor, row)) return { ...(await this.rejectedListing(this.deps.db, row)), already: true };
     const reason = reasonText.trim();
     if (reason === '') throw new Invalid([keyedError('reason', 'transfer.reject.enter-reason')]);
     if (reason.length > 500) {
@@ -461,7 +471,15 @@ export class DownloadService {
         reject_reason: reason,
       });
       if (!changed) {
-        throw new Invalid([keyedError('reason', 'transfer.reject.just-changed', { filename: row.filename })]);
+        // Changed since it was read: rejected by this same actor (the same form posted at once), or else
+        // collected, rejected by a colleague, or removed, said as it is now.
+        const now = await getTransfer(tx, row.id);
+        if (now && rejectedBy(actor, now)) return { ...(await this.rejectedListing(tx, now)), already: true };
+        throw new Invalid([
+          now
+            ? stateError('reason', now)
+            : keyedError('reason', 'transfer.reject.just-changed', { filename: row.filename }),
+        ]);
       }
       // The reason is on the transfer; the audit record does not repeat free text that may name pupils.
       await this.audit(tx, actor, 'file-rejected', row, {});
@@ -501,8 +519,14 @@ export class DownloadService {
         });
       }
       const updated = (await getTransfer(tx, row.id)) as TransferRow;
-      return listing(updated, sourceLabel(updated, names), at);
+      return { ...listing(updated, sourceLabel(updated, names), at), already: false };
     });
+  }
+
+  /** A file as its recipient's pages list it, read by `db` (the transaction, where there is one). */
+  private async rejectedListing(db: Executor, row: TransferRow): Promise<FileListing> {
+    const names = await organisationNames(db, [row]);
+    return listing(row, sourceLabel(row, names), this.deps.clock.now());
   }
 
   // -------------------------------------------------------------------------------------------------
@@ -641,6 +665,11 @@ export class DownloadService {
       detail: { filename: row.filename, category: row.category, pupils: row.pupil_count, ...extra },
     });
   }
+}
+
+/** Whether the actor rejected this file: what a second post of its Reject form finds. */
+function rejectedBy(actor: Actor, row: TransferRow): boolean {
+  return row.status === 'rejected' && row.rejected_by === actor.userId;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -405,9 +405,10 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
         return orAlreadyForwarded(reply, async () => {
           try {
             const file = await service.remove(user, laTransferId);
+            // Posted again (Back and Delete, a double click): deleted once, and said so.
             return reply
               .flash(
-                request.t('transfer.la.deleted', {
+                request.t(file.already ? 'transfer.la.deleted-already' : 'transfer.la.deleted', {
                   filename: file.filename,
                   destination: file.destination.name,
                   source: file.source.name,

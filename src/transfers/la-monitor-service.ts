@@ -372,10 +372,15 @@ export class LaMonitorService {
     return { file: file as LaFileListing, pupils: (pupils.get(row.id) ?? []).map(pupilDetails) };
   }
 
-  /** Delete: the file is removed, its content deleted, its sender told (see the top of this file). */
-  async remove(actor: Actor, id: string): Promise<LaFileListing> {
+  /**
+   * Delete: the file is removed, its content deleted, its sender told (see the top of this file). One the
+   * actor deleted already (the form posted again, or at once: its update found the file removed) is
+   * answered with `already`, and nothing is done again; one the LA forwarded meanwhile, AlreadyForwarded.
+   */
+  async remove(actor: Actor, id: string): Promise<LaFileListing & { already: boolean }> {
     const laNumber = this.laOf(actor, 'NotFound');
-    const row = await this.actionable(actor, id, 'remove');
+    const row = await this.actionable(actor, id, 'remove', { deletedByActor: true });
+    if (row.status === 'removed') return { ...(await this.deletedListing(row, laNumber)), already: true };
     const at = this.deps.clock.now();
     const removed = await this.deps.db.transaction().execute(async (tx) => {
       const changed = await updateTransferIfStatus(tx, row.id, ['available'], {
@@ -425,6 +430,10 @@ export class LaMonitorService {
       return (await getTransfer(tx, row.id)) as TransferRow;
     });
     if (!removed) {
+      // Changed since it was read: deleted by this same actor (the same form posted at once), forwarded
+      // (AlreadyForwarded), collected (said so), or changed otherwise.
+      const now = await this.actionable(actor, row.id, 'remove', { deletedByActor: true });
+      if (now.status === 'removed') return { ...(await this.deletedListing(now, laNumber)), already: true };
       throw new Invalid([keyedError('remove', 'transfer.la.just-changed', { filename: row.filename })]);
     }
     try {
@@ -439,7 +448,11 @@ export class LaMonitorService {
         'could not delete the content of a removed transfer; the purge job or the sweep of unreferenced files will',
       );
     }
-    const [file] = await this.listings([removed], laNumber);
+    return { ...(await this.deletedListing(removed, laNumber)), already: false };
+  }
+
+  private async deletedListing(row: TransferRow, laNumber: string): Promise<LaFileListing> {
+    const [file] = await this.listings([row], laNumber);
     return file as LaFileListing;
   }
 
@@ -569,8 +582,9 @@ export class LaMonitorService {
   /**
    * A CTF addressed to the actor's LA's schools or the LA itself, waiting or collected; AlreadyForwarded
    * for one the LA forwarded (removed by it, or a rejected copy forwarded on); else NotFound.
+   * `deletedByActor`: also one the actor deleted, for a second post of its Delete form.
    */
-  private async reachable(actor: Actor, id: string): Promise<TransferRow> {
+  private async reachable(actor: Actor, id: string, { deletedByActor = false } = {}): Promise<TransferRow> {
     const laNumber = this.laOf(actor, 'NotFound');
     const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
     if (row?.category !== 'ctf' || !toLa(row, laNumber)) {
@@ -578,14 +592,24 @@ export class LaMonitorService {
     }
     if (row.status !== 'available' && row.status !== 'collected') {
       await this.refuseIfForwarded(row, laNumber);
+      if (deletedByActor && row.status === 'removed' && row.removed_by === actor.userId) return row;
       throw new NotFound(message('transfer.not-found.file'));
     }
     return row;
   }
 
-  /** A file the LA may delete or forward now; a collected one is explained (forwarded, or collected). */
-  private async actionable(actor: Actor, id: string, field: string): Promise<TransferRow> {
-    const row = await this.reachable(actor, id);
+  /**
+   * A file the LA may delete or forward now; a collected one is explained (forwarded, or collected).
+   * `deletedByActor`: or one the actor deleted (reachable), returned as it is.
+   */
+  private async actionable(
+    actor: Actor,
+    id: string,
+    field: string,
+    options: { deletedByActor?: boolean } = {},
+  ): Promise<TransferRow> {
+    const row = await this.reachable(actor, id, options);
+    if (row.status === 'removed') return row;
     const laNumber = this.laOf(actor, 'NotFound');
     if (!isAwaitingInLa(row, laNumber)) {
       await this.refuseIfForwarded(row, laNumber);

@@ -125,9 +125,18 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
         const { sentTransferId } = sentParams.parse(request.params ?? {});
         try {
           const file = await service.remove(user, sentTransferId);
+          // Posted again (Back and Remove, a double click): removed once, and said so.
           const removed = file.toLostPupils
-            ? request.t('transfer.sent.removed-lost-pupils', { filename: file.filename })
-            : request.t('transfer.sent.removed', { filename: file.filename, party: file.party.name });
+            ? request.t(
+                file.already
+                  ? 'transfer.sent.removed-lost-pupils-already'
+                  : 'transfer.sent.removed-lost-pupils',
+                { filename: file.filename },
+              )
+            : request.t(file.already ? 'transfer.sent.removed-already' : 'transfer.sent.removed', {
+                filename: file.filename,
+                party: file.party.name,
+              });
           return reply.flash(removed).redirect(file.toLostPupils ? '/sent?show=lost-pupils' : '/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

@@ -150,8 +150,13 @@ export class SentService {
     };
   }
 
-  async remove(actor: Actor, id: string): Promise<FileListing> {
-    const row = await this.outgoing(actor, id);
+  /**
+   * Removes a file the actor's organisation sent. One the actor removed already (the form posted again, or
+   * at once: its update found the file removed) is answered with `already`, and nothing is done again.
+   */
+  async remove(actor: Actor, id: string): Promise<FileListing & { already: boolean }> {
+    const row = await this.outgoing(actor, id, { removedByActor: true });
+    if (row.status === 'removed') return { ...(await this.removedListing(actor, row)), already: true };
     if (row.status === 'quarantined') {
       throw new Invalid([
         keyedError('remove', 'transfer.sent.remove.quarantined', { filename: row.filename }),
@@ -204,6 +209,7 @@ export class SentService {
       // Collected meanwhile, or removed by someone else (a colleague, the destination's LA, or its LA's
       // forward), or quarantined by the virus scan: said as it is.
       const now = await getTransfer(this.deps.db, row.id);
+      if (now && removedBy(actor, now)) return { ...(await this.removedListing(actor, now)), already: true };
       const key =
         now?.status === 'collected'
           ? 'transfer.sent.remove.just-collected'
@@ -226,7 +232,11 @@ export class SentService {
         'could not delete the content of a removed transfer; the purge job or the sweep of unreferenced files will',
       );
     }
-    const [file] = await this.listings([removed], actorParty(actor) as ActorParty);
+    return { ...(await this.removedListing(actor, removed)), already: false };
+  }
+
+  private async removedListing(actor: Actor, row: TransferRow): Promise<FileListing> {
+    const [file] = await this.listings([row], actorParty(actor) as ActorParty);
     return file as FileListing;
   }
 
@@ -241,12 +251,15 @@ export class SentService {
     );
   }
 
-  /** A file the actor's organisation sent, in a category the actor may send, not removed; else NotFound. */
-  private async outgoing(actor: Actor, id: string): Promise<TransferRow> {
+  /**
+   * A file the actor's organisation sent, in a category the actor may send, not removed (`removedByActor`:
+   * or removed by the actor, for a second post of its Remove form); else NotFound.
+   */
+  private async outgoing(actor: Actor, id: string, { removedByActor = false } = {}): Promise<TransferRow> {
     const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
     if (
       !row ||
-      row.status === 'removed' ||
+      (row.status === 'removed' && !(removedByActor && removedBy(actor, row))) ||
       !can(actor.role, 'transfers.sent') ||
       !isCategory(row.category) ||
       !can(actor.role, uploadCapability(row.category)) ||
@@ -263,4 +276,9 @@ export class SentService {
     const now = this.deps.clock.now();
     return own.map((row) => listing(row, destinationLabel(row, names), now));
   }
+}
+
+/** Whether the actor removed this file (View / Remove Files): what a second post of its form finds. */
+function removedBy(actor: Actor, row: TransferRow): boolean {
+  return row.status === 'removed' && row.removed_by === actor.userId;
 }

@@ -286,7 +286,17 @@ describeEachEngine('download service', (database) => {
 
     assert.deepEqual(await service().available(w.receiver, 'ctf', DEFAULT_SORT), []);
     await assert.rejects(service().download(w.receiver, 'ctf', [sent.row.id], 'download'), Invalid);
-    await assert.rejects(service().reject(w.receiver, 'ctf', sent.row.id, 'again'), Invalid);
+    // Rejected again by its rejecter (the form posted again): nothing changes, nor is the sender told again.
+    const again = await service().reject(w.receiver, 'ctf', sent.row.id, 'again');
+    assert.deepEqual([again.already, again.rejectReason], [true, reason]);
+    assert.deepEqual(await auditOf(w.db, sent.row.id), ['file-rejected']);
+    assert.equal(
+      (await outbox(w.db, 'file-rejected')).filter((n) => n.payload.includes(sent.row.filename)).length,
+      1,
+    );
+    // By a colleague: refused, saying it has been rejected.
+    const colleague = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.receiving.number }));
+    await assert.rejects(service().reject(colleague, 'ctf', sent.row.id, 'again'), Invalid);
   });
 
   test('a tampered stored file breaks the download off, and the log names the file by id only', async () => {

@@ -196,12 +196,14 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.ok(!textOf(mainOf(after.body)).includes('Shownsurname'));
     assert.equal((await getTransfer(w.db, waiting.row.id))?.status, 'removed');
 
-    // Gone: its pages are not found, and deleting again finds nothing.
+    // Gone: its pages are not found, and deleting again (Back and Delete) says it was deleted already.
     assert.equal((await agent.get(`/download/ctf/uncollected/${waiting.row.id}`)).statusCode, 404);
     await agent.get('/download/ctf/uncollected');
-    assert.equal(
-      (await agent.post(`/download/ctf/uncollected/${waiting.row.id}/delete`, {})).statusCode,
-      404,
+    const again = await agent.post(`/download/ctf/uncollected/${waiting.row.id}/delete`, {});
+    assert.equal(again.statusCode, 303);
+    assert.match(
+      textOf((await agent.get('/download/ctf/uncollected')).body),
+      new RegExp(`You have already deleted ${waiting.row.filename}\\.`),
     );
   });
 

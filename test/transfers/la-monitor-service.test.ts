@@ -364,7 +364,23 @@ describeEachEngine('LA CTF views: monitoring and Delete files not collected by s
     assert.deepEqual(await downloads.available(w.schoolA1, 'ctf', DEFAULT_SORT), []);
     assert.deepEqual(await new SentService(deps()).sent(w.senderB1, 'collection', DEFAULT_SORT), []);
     assert.deepEqual((await service().awaiting(w.laUserA)).items, []);
-    await assert.rejects(service().remove(w.laUserA, sent.row.id), NotFound, 'gone');
+    // Deleted again by the same officer (the form posted again): said so, nothing done again.
+    const again = await service().remove(w.laUserA, sent.row.id);
+    assert.deepEqual([again.id, again.already], [sent.row.id, true]);
+    assert.equal(
+      (
+        await w.db
+          .selectFrom('audit_events')
+          .select('id')
+          .where('subject_id', '=', sent.row.id)
+          .where('action', '=', 'file-removed')
+          .execute()
+      ).length,
+      1,
+    );
+    // Anyone else finds it gone.
+    const colleague = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    await assert.rejects(service().remove(colleague, sent.row.id), NotFound, 'gone');
   });
 
   test("delete of the LA's own file (its upload, or a lost pupil's file it forwarded in its name): audited, but the LA is not emailed about what it did", async () => {

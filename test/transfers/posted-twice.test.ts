@@ -1,0 +1,510 @@
+// The transfers' forms posted twice: one after the other (a double click, Back and the button again, a
+// browser or a program sending a request again) and at once (two requests racing, on two app nodes). The
+// second changes nothing (no second audit event, no second email to the sender) and says what the first
+// did, rather than an error page or "not found" for the file the user has just rejected or removed.
+//
+// At once: the first post holds after reading the file (as waiting), and the second, on another node
+// (its own connection to the database), runs to its end; then the first goes on, from what it read.
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { LightMyRequestResponse } from 'fastify';
+import type { Role } from '../../src/auth/permissions.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
+import { getTransfer } from '../../src/transfers/repository.ts';
+import { api, makeToken } from '../api/support.ts';
+import {
+  anotherProcessDb,
+  describeEachEngine,
+  holdingAfterSelectFrom,
+  type TestDatabase,
+  twiceAtOnce,
+} from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { actorOf, makeTransfer, readAll, school } from '../support/transfers.ts';
+import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
+
+/** How many times each of `actions` was audited for the file, and its emails of `templates`. */
+async function doneTimes(db: Db, id: string, filename: string, actions: string[], templates: string[]) {
+  const audited = await db
+    .selectFrom('audit_events')
+    .select('action')
+    .where('subject_id', '=', id)
+    .where('action', 'in', actions)
+    .execute();
+  const emails =
+    templates.length === 0
+      ? []
+      : await db
+          .selectFrom('notification_outbox')
+          .select('template')
+          .where('template', 'in', templates)
+          .where('payload', 'like', `%${filename}%`)
+          .execute();
+  return { audited: audited.length, emails: emails.length };
+}
+
+describeEachEngine('transfer forms posted twice', (database: () => TestDatabase) => {
+  /**
+   * Two app nodes on one database, sharing the file store: `held`'s reads of transfers are held once
+   * armed (its first), `other` has a connection of its own. Each a signed-in user's browser.
+   */
+  async function twoNodes() {
+    let armed = false;
+    const hold = holdingAfterSelectFrom(database().db, 'transfers', () => armed);
+    const env = {
+      FILE_STORE_DIR: mkdtempSync(join(tmpdir(), 's2s-files-')),
+      MASTER_KEY: MasterKey.generate().toBase64(),
+    };
+    const otherDb = anotherProcessDb(database());
+    const held = await createTestApp(hold.db, env);
+    const other = await createTestApp(otherDb, env);
+    return {
+      held,
+      other,
+      hold,
+      arm: () => {
+        armed = true;
+      },
+      /** The same request on each node at once: the held node's first, its answer first. */
+      atOnce: (
+        onHeld: () => Promise<LightMyRequestResponse>,
+        onOther: () => Promise<LightMyRequestResponse>,
+      ) => {
+        let made = 0;
+        armed = true;
+        return twiceAtOnce(
+          database(),
+          hold,
+          () => (made++ === 0 ? onHeld() : onOther()),
+          () => {
+            armed = false;
+          },
+        );
+      },
+      close: async () => {
+        await held.app.close();
+        await other.app.close();
+        await otherDb.destroy();
+      },
+    };
+  }
+
+  async function world() {
+    const db = database().db;
+    const laA = await makeLa(db, { name: 'Ayshire' });
+    const laB = await makeLa(db, { name: 'Beeshire' });
+    const receiving = await makeSchool(db, laA.number, { name: 'Receiving Primary' });
+    const sending = await makeSchool(db, laB.number, { name: 'Sending Primary' });
+    return { db, laA, laB, receiving, sending };
+  }
+
+  /** The same user signed in on each app given (a browser each). */
+  async function signedIn(
+    apps: TestApp[],
+    role: Role,
+    org: { laNumber?: string; establishmentNumber?: string },
+  ) {
+    const user = await makeUser(database().db, role, org);
+    const agents: Agent[] = [];
+    for (const t of apps) {
+      const agent = new Agent(t.app);
+      assert.equal((await agent.signIn(user.username)).statusCode, 302, 'signed in');
+      agents.push(agent);
+    }
+    return { user, agents };
+  }
+
+  const flashOf = async (agent: Agent, url: string) => textOf((await agent.get(url)).body);
+
+  test('Reject posted again: rejected once, the sender emailed once, and the second answer says it was rejected already', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const sent = await makeTransfer(w.db, n.held.deps.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      const {
+        agents: [agent],
+      } = await signedIn([n.held], 'school', { establishmentNumber: w.receiving.number });
+      const a = agent as Agent;
+      const url = `/download/ctf/files/${sent.row.id}/reject`;
+      await a.get(url);
+      const first = await a.post(url, { reason: 'Pupil not known here' });
+      assert.equal(first.statusCode, 302);
+      await a.get('/download/ctf');
+      const again = await a.post(url, { reason: 'Pupil not known here' });
+      assert.equal(again.statusCode, 302, textOf(again.body));
+      assert.equal(again.headers.location, '/download/ctf');
+      assert.match(
+        await flashOf(a, '/download/ctf'),
+        new RegExp(
+          `You have already rejected ${sent.row.filename}\\. Sending Primary will be sent an email with your reason\\.`,
+        ),
+      );
+      const row = await getTransfer(w.db, sent.row.id);
+      assert.deepEqual([row?.status, row?.reject_reason], ['rejected', 'Pupil not known here']);
+      assert.deepEqual(
+        await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-rejected'], ['file-rejected']),
+        { audited: 1, emails: 1 },
+      );
+    } finally {
+      await n.close();
+    }
+  });
+
+  test('Reject posted twice at once, on two app nodes: rejected once, and both answers say it is rejected', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const sent = await makeTransfer(w.db, n.held.deps.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      const { agents } = await signedIn([n.held, n.other], 'school', {
+        establishmentNumber: w.receiving.number,
+      });
+      const [onHeld, onOther] = agents as [Agent, Agent];
+      const url = `/download/ctf/files/${sent.row.id}/reject`;
+      await onHeld.get(url);
+      await onOther.get(url);
+      const answers = await n.atOnce(
+        () => onHeld.post(url, { reason: 'Pupil not known here' }),
+        () => onOther.post(url, { reason: 'Pupil not known here' }),
+      );
+      assert.deepEqual(
+        answers.map((answer) => [answer.statusCode, answer.headers.location]),
+        [
+          [302, '/download/ctf'],
+          [302, '/download/ctf'],
+        ],
+      );
+      assert.match(
+        await flashOf(onHeld, '/download/ctf'),
+        new RegExp(`You have already rejected ${sent.row.filename}\\.`),
+      );
+      assert.match(
+        await flashOf(onOther, '/download/ctf'),
+        new RegExp(`${sent.row.filename} has been rejected\\.`),
+      );
+      assert.deepEqual(
+        await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-rejected'], ['file-rejected']),
+        { audited: 1, emails: 1 },
+      );
+    } finally {
+      await n.close();
+    }
+  });
+
+  test('Reject and Yes ("downloaded correctly") at once, on two app nodes: the file is one or the other, with its one email', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const sent = await makeTransfer(w.db, n.held.deps.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      const { user, agents } = await signedIn([n.held, n.other], 'school', {
+        establishmentNumber: w.receiving.number,
+      });
+      const [onHeld, onOther] = agents as [Agent, Agent];
+      const downloads = new DownloadService({
+        db: w.db,
+        files: n.held.deps.files,
+        clock: n.held.clock,
+        logger: createLogger('silent'),
+      });
+      await readAll((await downloads.download(actorOf(user), 'ctf', [sent.row.id], 'download')).stream);
+      const url = `/download/ctf/files/${sent.row.id}/reject`;
+      await onHeld.get(url);
+      await onOther.get('/download/ctf');
+      const answers = await n.atOnce(
+        () => onHeld.post(url, { reason: 'Pupil not known here' }),
+        () => onOther.post('/download/ctf/check', { file: sent.row.id, answer: 'yes' }),
+      );
+      assert.equal(answers[1].statusCode, 302);
+      assert.equal(answers[0].statusCode, 400, 'the reject is refused, the file collected');
+      assert.match(textOf(answers[0].body), new RegExp(`${sent.row.filename} has already been collected`));
+      const row = await getTransfer(w.db, sent.row.id);
+      assert.deepEqual([row?.status, row?.rejected_at ?? null], ['collected', null]);
+      assert.deepEqual(
+        await doneTimes(
+          w.db,
+          sent.row.id,
+          sent.row.filename,
+          ['file-rejected', 'file-collected'],
+          ['file-rejected', 'file-downloaded'],
+        ),
+        { audited: 1, emails: 1 },
+      );
+    } finally {
+      await n.close();
+    }
+  });
+
+  test('Yes ("downloaded correctly") posted again and at once: collected once, the sender emailed once', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const { user, agents } = await signedIn([n.held, n.other], 'school', {
+        establishmentNumber: w.receiving.number,
+      });
+      const [onHeld, onOther] = agents as [Agent, Agent];
+      const downloads = new DownloadService({
+        db: w.db,
+        files: n.held.deps.files,
+        clock: n.held.clock,
+        logger: createLogger('silent'),
+      });
+      for (const atOnce of [false, true]) {
+        const sent = await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        });
+        await readAll((await downloads.download(actorOf(user), 'ctf', [sent.row.id], 'download')).stream);
+        await onHeld.get('/download/ctf');
+        await onOther.get('/download/ctf');
+        const yes = (agent: Agent) => () =>
+          agent.post('/download/ctf/check', { file: sent.row.id, answer: 'yes' });
+        const answers = atOnce
+          ? await n.atOnce(yes(onHeld), yes(onOther))
+          : [await yes(onHeld)(), await yes(onHeld)()];
+        assert.deepEqual(
+          answers.map((answer) => [answer.statusCode, answer.headers.location]),
+          [
+            [302, '/download/ctf'],
+            [302, '/download/ctf'],
+          ],
+        );
+        assert.match(await flashOf(onHeld, '/download/ctf'), new RegExp(`${sent.row.filename}`));
+        assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'collected');
+        assert.deepEqual(
+          await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-collected'], ['file-downloaded']),
+          { audited: 1, emails: 1 },
+          atOnce ? 'at once' : 'one after the other',
+        );
+      }
+    } finally {
+      await n.close();
+    }
+  });
+
+  test('Remove (View / Remove Files) posted again and at once: removed once, and the second answer says it was removed already', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const { agents } = await signedIn([n.held, n.other], 'school', {
+        establishmentNumber: w.sending.number,
+      });
+      const [onHeld, onOther] = agents as [Agent, Agent];
+      for (const atOnce of [false, true]) {
+        const sent = await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        });
+        const url = `/sent/files/${sent.row.id}/remove`;
+        await onHeld.get(url);
+        await onOther.get(url);
+        const remove = (agent: Agent) => () => agent.post(url, {});
+        const answers = atOnce
+          ? await n.atOnce(remove(onHeld), remove(onOther))
+          : [await remove(onHeld)(), await remove(onHeld)()];
+        assert.deepEqual(
+          answers.map((answer) => [answer.statusCode, answer.headers.location]),
+          [
+            [302, '/sent'],
+            [302, '/sent'],
+          ],
+          atOnce ? 'at once' : 'one after the other',
+        );
+        assert.match(
+          await flashOf(onHeld, '/sent'),
+          new RegExp(
+            `You have already removed ${sent.row.filename}\\. Receiving Primary can no longer see or download it\\.`,
+          ),
+        );
+        const row = await getTransfer(w.db, sent.row.id);
+        assert.deepEqual([row?.status, row?.storage_key], ['removed', null]);
+        assert.deepEqual(
+          await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-removed', 'file-purged'], []),
+          { audited: 2, emails: 0 },
+        );
+      }
+    } finally {
+      await n.close();
+    }
+  });
+
+  test('Delete (files not collected by schools) posted again and at once: deleted once, the sender emailed once, and the second answer says it was deleted already', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const { agents } = await signedIn([n.held, n.other], 'la_user', { laNumber: w.laA.number });
+      const [onHeld, onOther] = agents as [Agent, Agent];
+      for (const atOnce of [false, true]) {
+        const sent = await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        });
+        const url = `/download/ctf/uncollected/${sent.row.id}/delete`;
+        await onHeld.get(url);
+        await onOther.get(url);
+        const remove = (agent: Agent) => () => agent.post(url, {});
+        const answers = atOnce
+          ? await n.atOnce(remove(onHeld), remove(onOther))
+          : [await remove(onHeld)(), await remove(onHeld)()];
+        assert.deepEqual(
+          answers.map((answer) => [answer.statusCode, answer.headers.location]),
+          [
+            [303, '/download/ctf/uncollected'],
+            [303, '/download/ctf/uncollected'],
+          ],
+          atOnce ? 'at once' : 'one after the other',
+        );
+        assert.match(
+          await flashOf(onHeld, '/download/ctf/uncollected'),
+          new RegExp(
+            `You have already deleted ${sent.row.filename}\\. Receiving Primary can no longer see or download it, and Sending Primary will be sent an email\\.`,
+          ),
+        );
+        const row = await getTransfer(w.db, sent.row.id);
+        assert.deepEqual([row?.status, row?.storage_key], ['removed', null]);
+        assert.deepEqual(
+          await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-removed'], ['file-removed']),
+          { audited: 1, emails: 1 },
+        );
+      }
+    } finally {
+      await n.close();
+    }
+  });
+
+  test('in Welsh: the second post of Reject, Remove and Delete says it was done already', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const welsh = async (role: Role, org: { laNumber?: string; establishmentNumber?: string }) => {
+        const {
+          agents: [agent],
+        } = await signedIn([n.held], role, org);
+        assert.equal((await (agent as Agent).get('/?lang=cy')).statusCode, 302, 'in Welsh');
+        return agent as Agent;
+      };
+      const transfer = (overrides = {}) =>
+        makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+          overrides,
+        });
+      const twice = async (agent: Agent, url: string, form: Record<string, string>, list: string) => {
+        await agent.get(url);
+        await agent.post(url, form);
+        await agent.get(list);
+        const again = await agent.post(url, form);
+        assert.equal(again.headers.location, list);
+        return flashOf(agent, list);
+      };
+
+      const recipient = await welsh('school', { establishmentNumber: w.receiving.number });
+      const rejected = await transfer();
+      assert.match(
+        await twice(
+          recipient,
+          `/download/ctf/files/${rejected.row.id}/reject`,
+          { reason: 'Dim yn ein hysgol' },
+          '/download/ctf',
+        ),
+        new RegExp(
+          `Rydych chi eisoes wedi gwrthod ${rejected.row.filename}. Bydd Sending Primary yn cael e-bost gyda’ch rheswm.`,
+        ),
+      );
+
+      const sender = await welsh('school', { establishmentNumber: w.sending.number });
+      const removed = await transfer();
+      assert.match(
+        await twice(sender, `/sent/files/${removed.row.id}/remove`, {}, '/sent'),
+        new RegExp(
+          `Rydych chi eisoes wedi tynnu ${removed.row.filename}. Ni all Receiving Primary ei gweld na’i lawrlwytho mwyach.`,
+        ),
+      );
+      const lost = await transfer({
+        dest_kind: 'lost-pupils',
+        dest_la: null,
+        dest_school: null,
+        lost_reason: 'destination-unknown',
+      });
+      assert.match(
+        await twice(sender, `/sent/files/${lost.row.id}/remove`, {}, '/sent?show=lost-pupils'),
+        new RegExp(
+          `Rydych chi eisoes wedi tynnu ${lost.row.filename}, a chofnod y disgybl gyda hi: ni all awdurdodau lleol ddod o hyd i’r disgybl yn y Gronfa Ddata Disgyblion Coll mwyach.`,
+        ),
+      );
+
+      const officer = await welsh('la_user', { laNumber: w.laA.number });
+      const deleted = await transfer();
+      assert.match(
+        await twice(
+          officer,
+          `/download/ctf/uncollected/${deleted.row.id}/delete`,
+          {},
+          '/download/ctf/uncollected',
+        ),
+        new RegExp(
+          `Rydych chi eisoes wedi dileu ${deleted.row.filename}. Ni all Receiving Primary ei gweld na’i lawrlwytho mwyach, a bydd Sending Primary yn cael e-bost.`,
+        ),
+      );
+    } finally {
+      await n.close();
+    }
+  });
+
+  test('the API: reject and remove sent again answer as the first did, and change nothing', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const sent = await makeTransfer(w.db, n.held.deps.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      const recipient = await makeUser(w.db, 'school', { establishmentNumber: w.receiving.number });
+      const sender = await makeUser(w.db, 'school', { establishmentNumber: w.sending.number });
+      const recipientToken = await makeToken(w.db, recipient);
+      const senderToken = await makeToken(w.db, sender);
+      const reject = () =>
+        api(n.held.app, {
+          method: 'POST',
+          url: `/api/v1/files/${sent.row.id}/reject`,
+          token: recipientToken,
+          json: { reason: 'Pupil not known here' },
+        });
+      const first = await reject();
+      const again = await reject();
+      assert.deepEqual([first.statusCode, again.statusCode], [200, 200], again.body);
+      assert.deepEqual(again.json(), first.json());
+      const remove = () =>
+        api(n.held.app, { method: 'DELETE', url: `/api/v1/files/${sent.row.id}`, token: senderToken });
+      const removed = await remove();
+      const removedAgain = await remove();
+      assert.deepEqual([removed.statusCode, removedAgain.statusCode], [200, 200], removedAgain.body);
+      assert.deepEqual([removedAgain.json().id, removedAgain.json().status], [removed.json().id, 'removed']);
+      assert.deepEqual(
+        await doneTimes(
+          w.db,
+          sent.row.id,
+          sent.row.filename,
+          ['file-rejected', 'file-removed'],
+          ['file-rejected'],
+        ),
+        { audited: 2, emails: 1 },
+      );
+    } finally {
+      await n.close();
+    }
+  });
+});
