@@ -16,6 +16,7 @@ import type { Db } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
+import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { api, makeToken } from '../api/support.ts';
 import {
@@ -384,6 +385,60 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
       await n.close();
     }
   });
+
+  for (const rejectedCopy of [false, true]) {
+    test(`Forward confirmed twice at once, on two app nodes (${rejectedCopy ? 'a rejected copy, forwarded on' : 'a waiting file'}): forwarded once, and the other answer says where it went`, async () => {
+      const n = await twoNodes();
+      try {
+        const w = await world();
+        const a2 = await makeSchool(w.db, w.laA.number, { name: 'A Two Primary' });
+        const { user, agents } = await signedIn([n.held, n.other], 'la_user', { laNumber: w.laA.number });
+        const [onHeld, onOther] = agents as [Agent, Agent];
+        const waiting = await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        });
+        let [url, id, to, done] = [
+          `/download/ctf/uncollected/${waiting.row.id}/forward`,
+          waiting.row.id,
+          a2.number,
+          '/download/ctf/uncollected',
+        ];
+        if (rejectedCopy) {
+          // A copy the LA forwarded that its school rejected, to forward on.
+          const { forwarded } = await new LaMonitorService(n.held.deps).forward(actorOf(user), id, a2.number);
+          const rejecter = await makeUser(w.db, 'school', { establishmentNumber: a2.number });
+          await new DownloadService(n.held.deps).reject(actorOf(rejecter), 'ctf', forwarded.id, 'Not ours');
+          [url, id, to, done] = [
+            `/download/ctf/monitor/rejected/${forwarded.id}/forward`,
+            forwarded.id,
+            w.receiving.number,
+            '/download/ctf/monitor',
+          ];
+        }
+        await onHeld.get(url);
+        await onOther.get(url);
+        const confirm = (agent: Agent) => () => agent.post(url, { school: to, confirm: 'yes' });
+        const answers = await n.atOnce(confirm(onHeld), confirm(onOther));
+        assert.deepEqual(
+          answers.map((answer) => [answer.statusCode, answer.headers.location]),
+          [
+            [409, undefined],
+            [303, done],
+          ],
+        );
+        assert.match(textOf(answers[0].body), /has already been forwarded/);
+        const copies = await w.db
+          .selectFrom('transfers')
+          .select('id')
+          .where('forwarded_from', '=', id)
+          .execute();
+        assert.equal(copies.length, 1, 'one copy');
+      } finally {
+        await n.close();
+      }
+    });
+  }
 
   test('in Welsh: the second post of Reject, Remove and Delete says it was done already', async () => {
     const n = await twoNodes();
