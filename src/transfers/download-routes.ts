@@ -424,14 +424,28 @@ export function downloadRoutes(
             });
           }
           if (form.answer === 'no') {
-            const files = await service.chosen(user, category, form.file);
-            if (files.length === 0) return reply.redirect(base);
-            const still =
-              files.length === 1
-                ? request.t('transfer.check.still-waiting.one', { filename: files[0]?.filename ?? '' })
-                : request.t('transfer.check.still-waiting.several');
+            const { waiting, changed } = await service.answeredNo(user, category, form.file);
+            if (waiting.length + changed.length === 0) return reply.redirect(base);
+            const said: string[] = [];
+            if (waiting.length > 0) {
+              said.push(
+                waiting.length === 1
+                  ? request.t('transfer.check.still-waiting.one', { filename: waiting[0]?.filename ?? '' })
+                  : request.t('transfer.check.still-waiting.several'),
+              );
+            }
+            // No after Yes (Back in between), or a file changed meanwhile: each as it is, not "still waiting".
+            for (const { state } of changed) said.push(`${translateMessage(request.language, state)}.`);
+            const collected = changed.filter(({ file }) => file.status === 'collected').length;
+            if (collected > 0) {
+              said.push(
+                request.t(collected === 1 ? 'transfer.check.again.one' : 'transfer.check.again.several', {
+                  list: request.t(menuLabelKey(`${base}/previous`)),
+                }),
+              );
+            }
             // Nothing was done: a notice to read, not a success.
-            return reply.flash(still, 'important').redirect(base);
+            return reply.flash(said.join(' '), 'important').redirect(base);
           }
           try {
             const outcome = await service.collect(user, category, form.file);

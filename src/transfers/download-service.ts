@@ -111,7 +111,7 @@ const NOT_FOUND = message('transfer.not-found.file');
  */
 const OFFERED: readonly TransferRow['status'][] = ['available', 'collected', 'rejected'];
 
-function stateInWords(row: TransferRow): Message {
+function stateInWords(row: Pick<TransferRow, 'status' | 'filename'>): Message {
   const filename = row.filename;
   switch (row.status) {
     case 'collected':
@@ -346,6 +346,24 @@ export class DownloadService {
       size: null,
       stream,
       transferIds,
+    };
+  }
+
+  /**
+   * "Was the file downloaded correctly?" No: nothing changes. The files still waiting, and what became of
+   * the others (collected by a Yes posted before this No, Back in between; rejected or removed), as they are.
+   */
+  async answeredNo(
+    actor: Actor,
+    category: Category,
+    ids: readonly string[],
+  ): Promise<{ waiting: FileListing[]; changed: { file: FileListing; state: Message }[] }> {
+    const files = await this.chosen(actor, category, ids);
+    return {
+      waiting: files.filter((file) => file.status === 'available'),
+      changed: files
+        .filter((file) => file.status !== 'available')
+        .map((file) => ({ file, state: stateInWords(file) })),
     };
   }
 

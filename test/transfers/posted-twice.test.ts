@@ -296,6 +296,63 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
     }
   });
 
+  test('Yes ("downloaded correctly"), then Back and No: the file stays collected, and the answer says so rather than that it is still waiting', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const {
+        user,
+        agents: [agent],
+      } = await signedIn([n.held], 'school', { establishmentNumber: w.receiving.number });
+      const a = agent as Agent;
+      const downloads = new DownloadService({
+        db: w.db,
+        files: n.held.deps.files,
+        clock: n.held.clock,
+        logger: createLogger('silent'),
+      });
+      const [collected, waiting] = [
+        await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        }),
+        await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        }),
+      ];
+      for (const sent of [collected, waiting]) {
+        await readAll((await downloads.download(actorOf(user), 'ctf', [sent.row.id], 'download')).stream);
+      }
+      await a.get('/download/ctf');
+      await a.post('/download/ctf/check', { file: collected.row.id, answer: 'yes' });
+      await a.get('/download/ctf');
+      const no = await a.post('/download/ctf/check', { file: collected.row.id, answer: 'no' });
+      assert.equal(no.headers.location, '/download/ctf');
+      const said = await flashOf(a, '/download/ctf');
+      assert.match(
+        said,
+        new RegExp(
+          `${collected.row.filename} has already been collected\\. You can download it again for 7 days from Previously Downloaded CTF Files\\.`,
+        ),
+      );
+      assert.doesNotMatch(said, /still waiting/);
+      assert.equal((await getTransfer(w.db, collected.row.id))?.status, 'collected');
+      // Both at once, one collected and one not: each as it is.
+      const both = await a.post('/download/ctf/check', {
+        file: [collected.row.id, waiting.row.id],
+        answer: 'no',
+      });
+      assert.equal(both.headers.location, '/download/ctf');
+      const each = await flashOf(a, '/download/ctf');
+      assert.match(each, new RegExp(`${waiting.row.filename} is still waiting for you`));
+      assert.match(each, new RegExp(`${collected.row.filename} has already been collected`));
+      assert.equal((await getTransfer(w.db, waiting.row.id))?.status, 'available');
+    } finally {
+      await n.close();
+    }
+  });
+
   test('Remove (View / Remove Files) posted again and at once: removed once, and the second answer says it was removed already', async () => {
     const n = await twoNodes();
     try {
