@@ -23,8 +23,10 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
+import { fieldErrorIn } from '../platform/i18n/catalogue.ts';
 import type { Page } from '../platform/paging.ts';
 import { lastPageHref, pageQuery } from '../platform/web/pagination.ts';
+import { sentence } from '../platform/words.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { type ForwardPlan, type ForwardResult, SCHOOL_FIELD } from './forward-service.ts';
 import {
@@ -416,7 +418,16 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
               )
               .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
           } catch (error) {
-            return deletePage(reply.code(400), user, laTransferId, invalidErrors(error));
+            const errors = invalidErrors(error);
+            // Removed meanwhile by someone else (a colleague, its sender): it has no page now, so the list
+            // says what happened.
+            if (!(await service.stillListed(user, laTransferId))) {
+              const said = errors.map((e) => sentence(fieldErrorIn(request.language, e))).join(' ');
+              return reply
+                .flash(said, 'important')
+                .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
+            }
+            return deletePage(reply.code(400), user, laTransferId, errors);
           }
         });
       },

@@ -362,6 +362,20 @@ export class LaMonitorService {
     };
   }
 
+  /**
+   * Whether the file still has its pages for the LA (file()): a refused delete shows its page again, with
+   * why; one removed meanwhile by someone else (a colleague, its sender) has none.
+   */
+  async stillListed(actor: Actor, id: string): Promise<boolean> {
+    try {
+      await this.reachable(actor, id);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFound) return false;
+      throw error;
+    }
+  }
+
   /** One CTF addressed to the LA's schools or the LA (waiting, or collected since), with its pupils. */
   async file(actor: Actor, id: string): Promise<LaFile> {
     const laNumber = this.laOf(actor, 'NotFound');
@@ -431,9 +445,17 @@ export class LaMonitorService {
     });
     if (!removed) {
       // Changed since it was read: deleted by this same actor (the same form posted at once), forwarded
-      // (AlreadyForwarded), collected (said so), or changed otherwise.
-      const now = await this.actionable(actor, row.id, 'remove', { deletedByActor: true });
-      if (now.status === 'removed') return { ...(await this.deletedListing(now, laNumber)), already: true };
+      // (AlreadyForwarded), removed by someone else (a colleague, its sender), collected (said so), or
+      // changed otherwise.
+      const now = await getTransfer(this.deps.db, row.id);
+      if (now?.status === 'removed') {
+        await this.refuseIfForwarded(now, laNumber);
+        if (now.removed_by === actor.userId) {
+          return { ...(await this.deletedListing(now, laNumber)), already: true };
+        }
+        throw new Invalid([keyedError('remove', 'transfer.state.removed', { filename: row.filename })]);
+      }
+      await this.actionable(actor, row.id, 'remove');
       throw new Invalid([keyedError('remove', 'transfer.la.just-changed', { filename: row.filename })]);
     }
     try {

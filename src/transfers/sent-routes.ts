@@ -10,6 +10,8 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { fieldErrorIn } from '../platform/i18n/catalogue.ts';
+import { sentence } from '../platform/words.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { columnsIn } from './section-items.ts';
 import { isSentFilter, type SentFilter, SentService } from './sent-service.ts';
@@ -140,6 +142,12 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
           return reply.flash(removed).redirect(file.toLostPupils ? '/sent?show=lost-pupils' : '/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
+          // Removed meanwhile by someone else (a colleague, the destination's LA): it has no page now, so
+          // the list says what happened.
+          if (!(await service.stillListed(user, sentTransferId))) {
+            const said = error.errors.map((e) => sentence(fieldErrorIn(request.language, e))).join(' ');
+            return reply.flash(said, 'important').redirect('/sent');
+          }
           return removePage(reply.code(400), user, sentTransferId, error.errors);
         }
       },

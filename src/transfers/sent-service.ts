@@ -151,6 +151,20 @@ export class SentService {
   }
 
   /**
+   * Whether the file is one the actor's organisation sent and still shows (not removed): a refused removal
+   * shows its page again, with why; one removed meanwhile by someone else has none.
+   */
+  async stillListed(actor: Actor, id: string): Promise<boolean> {
+    try {
+      await this.outgoing(actor, id);
+      return true;
+    } catch (error) {
+      if (error instanceof NotFound) return false;
+      throw error;
+    }
+  }
+
+  /**
    * Removes a file the actor's organisation sent. One the actor removed already (the form posted again, or
    * at once: its update found the file removed) is answered with `already`, and nothing is done again.
    */

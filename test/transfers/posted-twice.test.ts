@@ -443,6 +443,52 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
     }
   });
 
+  for (const form of ['Remove (View / Remove Files)', 'Delete (files not collected by schools)'] as const) {
+    test(`${form} posted at once by two colleagues, on two app nodes: removed once, and the other told it has been removed, not "not found"`, async () => {
+      const n = await twoNodes();
+      try {
+        const w = await world();
+        const sending = form.startsWith('Remove');
+        const org = sending ? { establishmentNumber: w.sending.number } : { laNumber: w.laA.number };
+        const role: Role = sending ? 'school' : 'la_user';
+        const {
+          agents: [onHeld],
+        } = await signedIn([n.held], role, org);
+        const {
+          agents: [onOther],
+        } = await signedIn([n.other], role, org);
+        const sent = await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        });
+        const url = sending
+          ? `/sent/files/${sent.row.id}/remove`
+          : `/download/ctf/uncollected/${sent.row.id}/delete`;
+        const list = sending ? '/sent' : '/download/ctf/uncollected';
+        await (onHeld as Agent).get(url);
+        await (onOther as Agent).get(url);
+        const answers = await n.atOnce(
+          () => (onHeld as Agent).post(url, {}),
+          () => (onOther as Agent).post(url, {}),
+        );
+        assert.deepEqual(
+          answers.map((answer) => answer.headers.location),
+          [list, list],
+          String(answers.map((answer) => answer.statusCode)),
+        );
+        const said = await flashOf(onHeld as Agent, list);
+        assert.match(said, new RegExp(`${sent.row.filename} has been removed and is no longer available\\.`));
+        assert.doesNotMatch(said, /You have already/);
+        assert.deepEqual(
+          await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-removed'], ['file-removed']),
+          { audited: 1, emails: sending ? 0 : 1 },
+        );
+      } finally {
+        await n.close();
+      }
+    });
+  }
+
   for (const rejectedCopy of [false, true]) {
     test(`Forward confirmed twice at once, on two app nodes (${rejectedCopy ? 'a rejected copy, forwarded on' : 'a waiting file'}): forwarded once, and the other answer says where it went`, async () => {
       const n = await twoNodes();
