@@ -489,6 +489,53 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
     });
   }
 
+  test("the LA's Delete at once with the school's Yes, on two app nodes: the file stays collected, and the Delete page says the school collected it", async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const {
+        agents: [officer],
+      } = await signedIn([n.held], 'la_user', { laNumber: w.laA.number });
+      const {
+        user,
+        agents: [receiver],
+      } = await signedIn([n.other], 'school', { establishmentNumber: w.receiving.number });
+      const sent = await makeTransfer(w.db, n.held.deps.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      const downloads = new DownloadService({
+        db: w.db,
+        files: n.held.deps.files,
+        clock: n.held.clock,
+        logger: createLogger('silent'),
+      });
+      await readAll((await downloads.download(actorOf(user), 'ctf', [sent.row.id], 'download')).stream);
+      const url = `/download/ctf/uncollected/${sent.row.id}/delete`;
+      await (officer as Agent).get(url);
+      await (receiver as Agent).get('/download/ctf');
+      const [deleted, collected] = await n.atOnce(
+        () => (officer as Agent).post(url, {}),
+        () => (receiver as Agent).post('/download/ctf/check', { file: sent.row.id, answer: 'yes' }),
+      );
+      assert.equal(collected.statusCode, 302);
+      assert.equal(deleted.statusCode, 400);
+      assert.match(
+        textOf(deleted.body),
+        new RegExp(
+          `${sent.row.filename} has already been collected by its school, so it can no longer be deleted`,
+        ),
+      );
+      assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'collected');
+      assert.deepEqual(
+        await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-removed'], ['file-removed']),
+        { audited: 0, emails: 0 },
+      );
+    } finally {
+      await n.close();
+    }
+  });
+
   for (const rejectedCopy of [false, true]) {
     test(`Forward confirmed twice at once, on two app nodes (${rejectedCopy ? 'a rejected copy, forwarded on' : 'a waiting file'}): forwarded once, and the other answer says where it went`, async () => {
       const n = await twoNodes();
