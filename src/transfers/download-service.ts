@@ -238,6 +238,15 @@ export class DownloadService {
   /** Why a file cannot be downloaded now in this mode (the checks of selectedRows); none if it can. */
   private downloadProblems(row: TransferRow, category: Category, mode: DownloadMode): FieldError[] {
     if (mode === 'download') {
+      // Collected already (Yes on the confirm page posted again, Back after "Yes, it was"): where it is now.
+      if (row.status === 'collected') {
+        return [
+          keyedError('file', 'transfer.download.collected-already', {
+            filename: row.filename,
+            list: message(menuLabelKey(`/download/${category}/previous`)),
+          }),
+        ];
+      }
       if (row.status !== 'available') return [stateError('file', row)];
     } else if (row.status === 'available') {
       return [

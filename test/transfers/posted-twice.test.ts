@@ -353,6 +353,50 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
     }
   });
 
+  test('Accept\'s Yes posted again once the file is collected (Back after "Yes, it was"): refused, saying where to download it again', async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const {
+        agents: [agent],
+      } = await signedIn([n.held], 'school', { establishmentNumber: w.receiving.number });
+      const a = agent as Agent;
+      const sent = await makeTransfer(w.db, n.held.deps.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      const confirmPage = `/download/ctf/confirm?action=accept&file=${sent.row.id}`;
+      await a.get(confirmPage);
+      const yes = await a.post('/download/ctf/confirm', { file: sent.row.id });
+      assert.equal(yes.statusCode, 303);
+      const check = await a.get(String(yes.headers.location));
+      const link = /url=([^"]+)"/.exec(check.body)?.[1]?.replace(/&amp;/g, '&');
+      assert.ok(link);
+      assert.equal((await a.get(link)).statusCode, 200, 'downloaded');
+      await a.post('/download/ctf/check', { file: sent.row.id, answer: 'yes' });
+      await a.get(confirmPage);
+      const again = await a.post('/download/ctf/confirm', { file: sent.row.id });
+      assert.equal(again.statusCode, 400);
+      assert.match(
+        textOf(again.body),
+        new RegExp(
+          `There is a problem ${sent.row.filename} has already been collected\\. You can download it again from Previously Downloaded CTF Files for 7 days after its last download`,
+        ),
+      );
+      assert.equal((await a.get(`${confirmPage}&lang=cy`)).statusCode, 302, 'in Welsh');
+      await a.get(confirmPage);
+      assert.match(
+        textOf((await a.post('/download/ctf/confirm', { file: sent.row.id })).body),
+        new RegExp(
+          `Mae ${sent.row.filename} eisoes wedi’i chasglu\\. Gallwch ei lawrlwytho eto o’r dudalen Ffeiliau CTF a Lawrlwythwyd yn Flaenorol am 7 diwrnod ar ôl iddi gael ei lawrlwytho ddiwethaf`,
+        ),
+      );
+      assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'collected');
+    } finally {
+      await n.close();
+    }
+  });
+
   test('Remove (View / Remove Files) posted again and at once: removed once, and the second answer says it was removed already', async () => {
     const n = await twoNodes();
     try {
