@@ -261,7 +261,9 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
       parameters: [fileId],
       responses: {
         '200': jsonResponse('The removed file', ref('File')),
-        '422': problemResponse('The file has been collected: it cannot be removed'),
+        '422': problemResponse(
+          'The file has been collected: it cannot be removed; or someone else (a colleague, its LA) has removed it',
+        ),
       },
       notFound: 'No such file for your organisation',
     },

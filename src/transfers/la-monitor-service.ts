@@ -393,8 +393,8 @@ export class LaMonitorService {
    */
   async remove(actor: Actor, id: string): Promise<LaFileListing & { already: boolean }> {
     const laNumber = this.laOf(actor, 'NotFound');
-    const row = await this.actionable(actor, id, 'remove', { deletedByActor: true });
-    if (row.status === 'removed') return { ...(await this.deletedListing(row, laNumber)), already: true };
+    const row = await this.actionable(actor, id, 'remove', { removedToo: true });
+    if (row.status === 'removed') return this.deletedAlready(actor, row, laNumber);
     const at = this.deps.clock.now();
     const removed = await this.deps.db.transaction().execute(async (tx) => {
       const changed = await updateTransferIfStatus(tx, row.id, ['available'], {
@@ -447,15 +447,8 @@ export class LaMonitorService {
       // Changed since it was read: deleted by this same actor (the same form posted at once), forwarded
       // (AlreadyForwarded), removed by someone else (a colleague, its sender), collected (said so), or
       // changed otherwise.
-      const now = await getTransfer(this.deps.db, row.id);
-      if (now?.status === 'removed') {
-        await this.refuseIfForwarded(now, laNumber);
-        if (now.removed_by === actor.userId) {
-          return { ...(await this.deletedListing(now, laNumber)), already: true };
-        }
-        throw new Invalid([keyedError('remove', 'transfer.state.removed', { filename: row.filename })]);
-      }
-      await this.actionable(actor, row.id, 'remove');
+      const now = await this.actionable(actor, row.id, 'remove', { removedToo: true });
+      if (now.status === 'removed') return this.deletedAlready(actor, now, laNumber);
       throw new Invalid([keyedError('remove', 'transfer.la.just-changed', { filename: row.filename })]);
     }
     try {
@@ -471,6 +464,21 @@ export class LaMonitorService {
       );
     }
     return { ...(await this.deletedListing(removed, laNumber)), already: false };
+  }
+
+  /**
+   * A removed file (not forwarded) deleting it again finds: deleted by the actor (its form posted again),
+   * `already`; else Invalid, saying it has been removed (by a colleague, or its sender).
+   */
+  private async deletedAlready(
+    actor: Actor,
+    row: TransferRow,
+    laNumber: string,
+  ): Promise<LaFileListing & { already: true }> {
+    if (row.removed_by !== actor.userId) {
+      throw new Invalid([keyedError('remove', 'transfer.state.removed', { filename: row.filename })]);
+    }
+    return { ...(await this.deletedListing(row, laNumber)), already: true };
   }
 
   private async deletedListing(row: TransferRow, laNumber: string): Promise<LaFileListing> {
@@ -604,9 +612,10 @@ export class LaMonitorService {
   /**
    * A CTF addressed to the actor's LA's schools or the LA itself, waiting or collected; AlreadyForwarded
    * for one the LA forwarded (removed by it, or a rejected copy forwarded on); else NotFound.
-   * `deletedByActor`: also one the actor deleted, for a second post of its Delete form.
+   * `removedToo`: also one removed (not by the LA's forward), for its Delete form posted again, which
+   * says so.
    */
-  private async reachable(actor: Actor, id: string, { deletedByActor = false } = {}): Promise<TransferRow> {
+  private async reachable(actor: Actor, id: string, { removedToo = false } = {}): Promise<TransferRow> {
     const laNumber = this.laOf(actor, 'NotFound');
     const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
     if (row?.category !== 'ctf' || !toLa(row, laNumber)) {
@@ -614,7 +623,7 @@ export class LaMonitorService {
     }
     if (row.status !== 'available' && row.status !== 'collected') {
       await this.refuseIfForwarded(row, laNumber);
-      if (deletedByActor && row.status === 'removed' && row.removed_by === actor.userId) return row;
+      if (removedToo && row.status === 'removed') return row;
       throw new NotFound(message('transfer.not-found.file'));
     }
     return row;
@@ -622,13 +631,13 @@ export class LaMonitorService {
 
   /**
    * A file the LA may delete or forward now; a collected one is explained (forwarded, or collected).
-   * `deletedByActor`: or one the actor deleted (reachable), returned as it is.
+   * `removedToo`: or one removed (reachable), returned as it is.
    */
   private async actionable(
     actor: Actor,
     id: string,
     field: string,
-    options: { deletedByActor?: boolean } = {},
+    options: { removedToo?: boolean } = {},
   ): Promise<TransferRow> {
     const row = await this.reachable(actor, id, options);
     if (row.status === 'removed') return row;

@@ -169,8 +169,8 @@ export class SentService {
    * at once: its update found the file removed) is answered with `already`, and nothing is done again.
    */
   async remove(actor: Actor, id: string): Promise<FileListing & { already: boolean }> {
-    const row = await this.outgoing(actor, id, { removedByActor: true });
-    if (row.status === 'removed') return { ...(await this.removedListing(actor, row)), already: true };
+    const row = await this.outgoing(actor, id, { removedToo: true });
+    if (row.status === 'removed') return this.removedAlready(actor, row);
     if (row.status === 'quarantined') {
       throw new Invalid([
         keyedError('remove', 'transfer.sent.remove.quarantined', { filename: row.filename }),
@@ -223,7 +223,7 @@ export class SentService {
       // Collected meanwhile, or removed by someone else (a colleague, the destination's LA, or its LA's
       // forward), or quarantined by the virus scan: said as it is.
       const now = await getTransfer(this.deps.db, row.id);
-      if (now && removedBy(actor, now)) return { ...(await this.removedListing(actor, now)), already: true };
+      if (now?.status === 'removed') return this.removedAlready(actor, now);
       const key =
         now?.status === 'collected'
           ? 'transfer.sent.remove.just-collected'
@@ -249,6 +249,17 @@ export class SentService {
     return { ...(await this.removedListing(actor, removed)), already: false };
   }
 
+  /**
+   * A removed file removing it again finds: removed by the actor (its form posted again), `already`;
+   * else Invalid, saying it has been removed (by a colleague, its destination's LA, or its LA's forward).
+   */
+  private async removedAlready(actor: Actor, row: TransferRow): Promise<FileListing & { already: true }> {
+    if (row.removed_by !== actor.userId) {
+      throw new Invalid([keyedError('remove', 'transfer.state.removed', { filename: row.filename })]);
+    }
+    return { ...(await this.removedListing(actor, row)), already: true };
+  }
+
   private async removedListing(actor: Actor, row: TransferRow): Promise<FileListing> {
     const [file] = await this.listings([row], actorParty(actor) as ActorParty);
     return file as FileListing;
@@ -266,14 +277,14 @@ export class SentService {
   }
 
   /**
-   * A file the actor's organisation sent, in a category the actor may send, not removed (`removedByActor`:
-   * or removed by the actor, for a second post of its Remove form); else NotFound.
+   * A file the actor's organisation sent, in a category the actor may send, not removed (`removedToo`: or
+   * removed, for its Remove form posted again, which says so); else NotFound.
    */
-  private async outgoing(actor: Actor, id: string, { removedByActor = false } = {}): Promise<TransferRow> {
+  private async outgoing(actor: Actor, id: string, { removedToo = false } = {}): Promise<TransferRow> {
     const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
     if (
       !row ||
-      (row.status === 'removed' && !(removedByActor && removedBy(actor, row))) ||
+      (row.status === 'removed' && !removedToo) ||
       !can(actor.role, 'transfers.sent') ||
       !isCategory(row.category) ||
       !can(actor.role, uploadCapability(row.category)) ||
@@ -290,9 +301,4 @@ export class SentService {
     const now = this.deps.clock.now();
     return own.map((row) => listing(row, destinationLabel(row, names), now));
   }
-}
-
-/** Whether the actor removed this file (View / Remove Files): what a second post of its form finds. */
-function removedBy(actor: Actor, row: TransferRow): boolean {
-  return row.status === 'removed' && row.removed_by === actor.userId;
 }

@@ -378,9 +378,10 @@ describeEachEngine('LA CTF views: monitoring and Delete files not collected by s
       ).length,
       1,
     );
-    // Anyone else finds it gone.
+    // A colleague is told it has been removed; another LA finds nothing.
     const colleague = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
-    await assert.rejects(service().remove(colleague, sent.row.id), NotFound, 'gone');
+    await assert.rejects(service().remove(colleague, sent.row.id), Invalid, 'removed');
+    await assert.rejects(service().remove(w.laUserB, sent.row.id), NotFound, 'gone');
   });
 
   test("delete of the LA's own file (its upload, or a lost pupil's file it forwarded in its name): audited, but the LA is not emailed about what it did", async () => {

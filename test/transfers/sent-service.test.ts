@@ -147,14 +147,14 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
     assert.deepEqual(await downloads().available(w.receiver, 'ctf', DEFAULT_SORT), []);
     await assert.rejects(downloads().file(w.receiver, sent.row.id), NotFound);
     await assert.rejects(downloads().download(w.receiver, 'ctf', [sent.row.id], 'download'), NotFound);
-    // And it has left the sender's lists; removing it again says so and changes nothing, and for anyone
-    // else finds nothing.
+    // And it has left the sender's lists; removing it again says so and changes nothing; a colleague is
+    // told it has been removed.
     assert.deepEqual(await sentService().sent(w.sender, 'collection', DEFAULT_SORT), []);
     const again = await sentService().remove(w.sender, sent.row.id);
     assert.deepEqual([again.id, again.status, again.already], [sent.row.id, 'removed', true]);
     assert.deepEqual(await actions(w.db, sent.row.id), ['file-purged', 'file-removed']);
     const colleague = actorOf(await makeUser(w.db, 'school', { establishmentNumber: w.sending.number }));
-    await assert.rejects(sentService().remove(colleague, sent.row.id), NotFound);
+    await assert.rejects(sentService().remove(colleague, sent.row.id), Invalid);
     await assert.rejects(sentService().file(w.sender, sent.row.id), NotFound);
   });
 
