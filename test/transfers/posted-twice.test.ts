@@ -753,6 +753,18 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
       const removedAgain = await remove();
       assert.deepEqual([removed.statusCode, removedAgain.statusCode], [200, 200], removedAgain.body);
       assert.deepEqual([removedAgain.json().id, removedAgain.json().status], [removed.json().id, 'removed']);
+      // A colleague's program is told it has been removed.
+      const colleague = await makeUser(w.db, 'school', { establishmentNumber: w.sending.number });
+      const byColleague = await api(n.held.app, {
+        method: 'DELETE',
+        url: `/api/v1/files/${sent.row.id}`,
+        token: await makeToken(w.db, colleague),
+      });
+      assert.equal(byColleague.statusCode, 422, byColleague.body);
+      assert.equal(
+        byColleague.json().detail,
+        `${sent.row.filename} has been removed and is no longer available.`,
+      );
       assert.deepEqual(
         await doneTimes(
           w.db,
