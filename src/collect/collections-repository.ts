@@ -7,12 +7,16 @@ import type { Window } from '../platform/paging.ts';
 
 export type NewCollection = Omit<DataCollectionTable, 'closed_at' | 'updated_at'>;
 
-export async function insertCollection(db: Executor, row: NewCollection, las: string[]): Promise<void> {
-  await db
+/** Writes the collection and its LAs; false, writing nothing, when one with its id is there already. */
+export async function insertCollection(db: Executor, row: NewCollection, las: string[]): Promise<boolean> {
+  const result = await db
     .insertInto('data_collections')
     .values({ ...row, closed_at: null, updated_at: row.created_at })
-    .execute();
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  if (Number(result.numInsertedOrUpdatedRows ?? 1n) !== 1) return false;
   await replaceLas(db, row.id, las);
+  return true;
 }
 
 export async function updateCollection(

@@ -10,6 +10,7 @@
 //   POST /collect/manage/:collectionId/open     open it again
 //
 // A collection's own page, with its returns, is /collect/collections/:collectionId (returns-routes.ts).
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
@@ -19,7 +20,7 @@ import type { DataCollectionRow } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { message } from '../platform/i18n/catalogue.ts';
 import { dateInputValues } from '../platform/web/date-input.ts';
-import { manyValues, oneValue } from '../platform/web/form-values.ts';
+import { formId, manyValues, oneValue } from '../platform/web/form-values.ts';
 import { lastPageHref, pageQuery, pagination } from '../platform/web/pagination.ts';
 import {
   type CollectionDetails,
@@ -47,6 +48,8 @@ const collectionForm = z.object({
   'due-year': oneValue,
   scope: oneValue,
   las: manyValues,
+  /** The new collection form's id (made as the page is drawn), which the collection takes. */
+  formId,
 });
 
 type CollectionFormValues = z.infer<typeof collectionForm>;
@@ -96,6 +99,7 @@ function formValues({ collection, las }: CollectionDetails): CollectionFormValue
     'due-year': due.year,
     scope: collection.all_las === 1 ? 'all' : 'chosen',
     las,
+    formId: undefined,
   };
 }
 
@@ -115,7 +119,10 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     options: { details?: CollectionDetails; values?: CollectionFormValues; errors?: FieldError[] },
   ) => {
     const { details, errors } = options;
-    const values = options.values ?? (details ? formValues(details) : undefined);
+    const drawn = options.values ?? (details ? formValues(details) : undefined);
+    // The new collection form has an id of its own, kept when it is drawn again with an error: however
+    // often it is posted, it sets up one collection.
+    const values = details ? drawn : { ...drawn, formId: drawn?.formId ?? randomUUID() };
     const chosen = new Set(values?.las ?? []);
     return reply.page('collect/views/collection-form.njk', {
       title: details ? details.collection.name : reply.request.t('collect.manage.set-up'),
@@ -199,10 +206,16 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const values = collectionForm.parse(request.body ?? {});
+        let created: Awaited<ReturnType<typeof service.create>>;
         try {
-          await service.create(user, serviceForm(values));
+          created = await service.create(user, serviceForm(values), values.formId);
         } catch (error) {
           return formPage(reply.code(400), { values, errors: invalidErrors(error) });
+        }
+        if (typeof created !== 'string') {
+          return reply
+            .flash(request.t('collect.flash.set-up-already', { name: created.already.name }))
+            .redirect(MANAGE_PATH);
         }
         return reply
           .flash(request.t('collect.flash.set-up', { name: values.name?.trim() ?? '' }))

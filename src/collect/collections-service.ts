@@ -264,31 +264,61 @@ export class DataCollectionsService {
     return { name, term, year, referenceDate, openDate, dueDate, allLas, las: las.sort() };
   }
 
-  async create(actor: Actor, form: CollectionForm): Promise<string> {
+  /**
+   * Sets up a collection; its id. With `formId` (the id of the form that asks), once only: the same form
+   * posted again, one after the other or at once (its insert waiting for the first's), gets the collection
+   * set up the first time as `already`, and nothing is set up or audited again.
+   */
+  async create(actor: Actor, form: CollectionForm): Promise<string>;
+  async create(
+    actor: Actor,
+    form: CollectionForm,
+    formId: string | undefined,
+  ): Promise<string | { already: DataCollectionRow }>;
+  async create(
+    actor: Actor,
+    form: CollectionForm,
+    formId?: string,
+  ): Promise<string | { already: DataCollectionRow }> {
     this.mustManage(actor);
+    const earlier = formId ? await this.setUpAlready(this.deps.db, actor, formId) : undefined;
+    if (earlier) return { already: earlier };
     const input = await this.read(form);
-    const id = randomUUID();
     const at = this.deps.clock.now();
-    await this.deps.db.transaction().execute(async (tx) => {
-      await insertCollection(
-        tx,
-        {
-          id,
-          name: input.name,
-          term: input.term,
-          year: input.year,
-          reference_date: input.referenceDate,
-          open_date: input.openDate,
-          due_date: input.dueDate,
-          all_las: input.allLas ? 1 : 0,
-          created_by: actor.userId,
-          created_at: at.toISOString(),
-        },
-        input.las,
-      );
-      await this.audit(tx, actor, at, 'data-collection-added', id, describe(input));
+    const row = {
+      id: formId ?? randomUUID(),
+      name: input.name,
+      term: input.term,
+      year: input.year,
+      reference_date: input.referenceDate,
+      open_date: input.openDate,
+      due_date: input.dueDate,
+      all_las: input.allLas ? 1 : 0,
+      created_by: actor.userId,
+      created_at: at.toISOString(),
+    };
+    return this.deps.db.transaction().execute(async (tx) => {
+      // Posted at once with the same form: this insert waited for the other's, and finds its collection.
+      if (!(await insertCollection(tx, row, input.las))) {
+        const mine = formId ? await this.setUpAlready(tx, actor, formId) : undefined;
+        if (mine) return { already: mine };
+        // Another's collection has that id, as only a hand-made form could give: a new id, then.
+        row.id = randomUUID();
+        await insertCollection(tx, row, input.las);
+      }
+      await this.audit(tx, actor, at, 'data-collection-added', row.id, describe(input));
+      return row.id;
     });
-    return id;
+  }
+
+  /** The collection the actor set up with the form `formId`; undefined if none (or another's). */
+  private async setUpAlready(
+    db: Executor,
+    actor: Actor,
+    formId: string,
+  ): Promise<DataCollectionRow | undefined> {
+    const collection = await findCollection(db, formId);
+    return collection?.created_by === actor.userId ? collection : undefined;
   }
 
   async update(actor: Actor, id: string, form: CollectionForm): Promise<void> {

@@ -19,11 +19,25 @@ import type { Finding } from './validate.ts';
 
 export type NewEvent = Omit<CensusReturnEventTable, 'id'>;
 
-export async function recordEvent(db: Executor, event: NewEvent): Promise<void> {
-  await db
+/**
+ * Records an event of a return's history, with the id given (a form's, for a note) or a new one; false,
+ * recording nothing, when one with that id is there already.
+ */
+export async function recordEvent(
+  db: Executor,
+  event: NewEvent,
+  id: string = randomUUID(),
+): Promise<boolean> {
+  const result = await db
     .insertInto('census_return_events')
-    .values({ id: randomUUID(), ...event })
-    .execute();
+    .values({ id, ...event })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 1n) === 1;
+}
+
+export async function findEvent(db: Executor, id: string): Promise<CensusReturnEventRow | undefined> {
+  return db.selectFrom('census_return_events').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The school's latest version in a collection, whatever its status. */

@@ -17,6 +17,7 @@
 // The upload form is multipart: its CSRF token is its first field, then the "replace" checkbox, then the
 // file. The form is read whole, the file into memory up to the return's limit, before the return is
 // loaded (upload-form.ts): the box counts wherever a hand-made request puts it.
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
@@ -25,7 +26,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { CensusReturnStatus } from '../platform/db/schema.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { keyedError, type Language, translateMessage } from '../platform/i18n/catalogue.ts';
-import { oneText } from '../platform/web/form-values.ts';
+import { formId, oneText } from '../platform/web/form-values.ts';
 import { lastPageHref, pagination } from '../platform/web/pagination.ts';
 import { sendCsv } from '../reports/web.ts';
 import { withoutFolder } from '../transfers/upload-service.ts';
@@ -43,6 +44,7 @@ import {
 } from './census-words.ts';
 import {
   CensusReturnsService,
+  type Decided,
   type FindingView,
   type LoadOutcome,
   RETURN_SIZE_LIMIT,
@@ -83,7 +85,7 @@ const INCOMPLETE_RETURN = 'collect.upload.incomplete';
 const pageQuery = z.object({ page: z.coerce.number().int().catch(1).optional() });
 const answerForm = z.object({ finding: oneText, answer: oneText });
 const submitForm = z.object({ headteacher: oneText });
-const noteForm = z.object({ note: oneText });
+const noteForm = z.object({ note: oneText, formId });
 
 const collectionPath = (id: string) => `/collect/collections/${id}`;
 /** Upload Return from File: where a school loads its census return into a collection. */
@@ -164,7 +166,14 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
     return { view, summary: { ...counted, returnDetails, school } };
   };
 
-  const returnPage = async (reply: FastifyReply, user: Actor, returnId: string, errors?: FieldError[]) => {
+  /** `noteFormId`: the note form's id when it is drawn again with an error (a new one otherwise). */
+  const returnPage = async (
+    reply: FastifyReply,
+    user: Actor,
+    returnId: string,
+    errors?: FieldError[],
+    noteFormId?: string,
+  ) => {
     const view = await service.view(user, returnId);
     const t: Translate = (key, params) => reply.request.t(key, params);
     return reply.page('collect/views/return.njk', {
@@ -175,6 +184,8 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       }),
       ...viewModel(view, reply.request),
       errors,
+      // However often the note form is posted, it adds one note (the note takes the form's id).
+      noteFormId: noteFormId ?? randomUUID(),
       backLink: {
         href: collectionPath(view.details.collection.id),
         text: t('collect.back-to', { name: view.details.collection.name }),
@@ -382,13 +393,19 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
         const user = signedInUser(request);
         const { returnId } = request.params as { returnId: string };
         const form = submitForm.parse(request.body ?? {});
+        let decided: Decided;
         try {
-          await service.submit(user, returnId, form.headteacher === 'yes');
+          decided = await service.submit(user, returnId, form.headteacher === 'yes');
         } catch (error) {
           const errors = invalidErrors(error);
           if (errors.some((e) => e.field === 'headteacher') && errors.length === 1)
             return submitPage(reply.code(400), user, returnId, errors);
           return returnPage(reply.code(400), user, returnId, errors);
+        }
+        if (decided.already) {
+          return reply
+            .flash(request.t('collect.flash.submitted-already'))
+            .redirect(returnPath(returnId), 303);
         }
         return reply
           .flash(request.t('collect.flash.submitted'), 'success')
@@ -403,13 +420,14 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
         const user = signedInUser(request);
         const { returnId } = request.params as { returnId: string };
         const form = noteForm.parse(request.body ?? {});
+        let added: Decided;
         try {
-          await service.addNote(user, returnId, form.note);
+          added = await service.addNote(user, returnId, form.note, form.formId);
         } catch (error) {
-          return returnPage(reply.code(400), user, returnId, invalidErrors(error));
+          return returnPage(reply.code(400), user, returnId, invalidErrors(error), form.formId);
         }
         return reply
-          .flash(request.t('collect.flash.note-added'))
+          .flash(request.t(added.already ? 'collect.flash.note-added-already' : 'collect.flash.note-added'))
           .redirect(`${returnPath(returnId)}#history`, 303);
       },
     },
@@ -430,15 +448,17 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
         const user = signedInUser(request);
         const { returnId } = request.params as { returnId: string };
         const form = noteForm.parse(request.body ?? {});
+        let decided: Decided;
         try {
-          await service.returnToSchool(user, returnId, form.note);
+          decided = await service.returnToSchool(user, returnId, form.note);
         } catch (error) {
           const errors = invalidErrors(error);
           if (errors.some((e) => e.field === 'note'))
             return returnForm(reply.code(400), user, returnId, form.note, errors);
           return returnPage(reply.code(400), user, returnId, errors);
         }
-        return reply.flash(request.t('collect.flash.returned')).redirect(returnPath(returnId), 303);
+        const returned = decided.already ? 'collect.flash.returned-already' : 'collect.flash.returned';
+        return reply.flash(request.t(returned)).redirect(returnPath(returnId), 303);
       },
     },
     {
@@ -448,10 +468,14 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { returnId } = request.params as { returnId: string };
+        let decided: Decided;
         try {
-          await service.approve(user, returnId);
+          decided = await service.approve(user, returnId);
         } catch (error) {
           return returnPage(reply.code(400), user, returnId, invalidErrors(error));
+        }
+        if (decided.already) {
+          return reply.flash(request.t('collect.flash.approved-already')).redirect(returnPath(returnId), 303);
         }
         return reply
           .flash(request.t('collect.flash.approved'), 'success')

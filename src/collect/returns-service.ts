@@ -67,6 +67,7 @@ import {
   approvedReturns,
   currentReturn,
   eventsOf,
+  findEvent,
   findFinding,
   findingsOf,
   findReturn,
@@ -155,6 +156,11 @@ export interface RefusedReturn {
 }
 
 export type LoadOutcome = LoadedReturn | RefusedReturn;
+
+/** A decision (submit, approve, return to school) made now, or found made `already`: nothing changed. */
+export interface Decided {
+  already: boolean;
+}
 
 export interface FindingView {
   id: string;
@@ -893,16 +899,26 @@ export class CensusReturnsService {
       if (!(await moveStatus(tx, returnId, ['loaded'], 'loaded'))) {
         throw new Invalid([keyedError('answer', 'collect.return.changed')]);
       }
+      // The same explanation saved already (the form posted again, or at once: read once the other's
+      // commit, which this transaction's update waited for): nothing more to record.
+      const saved = await findFinding(tx, returnId, finding.id);
+      if (saved?.answer === text) return;
       await answerFinding(tx, finding.id, text, actor.userId, at.toISOString());
       await this.event(tx, actor, at, returnId, 'query-answered', `${finding.rule}: ${text}`);
       await this.audit(tx, actor, at, 'census-query-answered', returnId, { rule: finding.rule });
     });
   }
 
-  /** Submit Return: only with no errors, every query answered, and the headteacher's approval. */
-  async submit(actor: Actor, returnId: string, headteacherApproved: boolean): Promise<void> {
+  /**
+   * Submit Return: only with no errors, every query answered, and the headteacher's approval. One
+   * submitted already (the form posted again, or at once) is `already` so, and nothing changes.
+   */
+  async submit(actor: Actor, returnId: string, headteacherApproved: boolean): Promise<Decided> {
     const view = await this.view(actor, returnId);
-    if (!view.may.submit) throw new Invalid([notNow('submit', view, 'collect.not-now.submit')]);
+    if (!view.may.submit) {
+      if (actsAsSource(actor, view.version) && view.version.status === 'submitted') return { already: true };
+      throw new Invalid([notNow('submit', view, 'collect.not-now.submit')]);
+    }
     const { version } = view;
     const problems: FieldError[] = [];
     if (version.error_count > 0) {
@@ -917,7 +933,7 @@ export class CensusReturnsService {
     }
     if (problems.length > 0) throw new Invalid(problems);
     const at = this.deps.clock.now();
-    await this.decide(
+    return this.decide(
       actor,
       view,
       ['loaded', 'returned'],
@@ -925,6 +941,7 @@ export class CensusReturnsService {
       { submitted_at: at.toISOString() },
       at,
       {
+        refusal: ['submit', 'collect.not-now.submit'],
         event: 'submitted',
         note: null,
         audit: 'census-return-submitted',
@@ -933,25 +950,49 @@ export class CensusReturnsService {
     );
   }
 
-  /** A note on a version by its LA. */
-  async addNote(actor: Actor, returnId: string, note: string): Promise<void> {
+  /**
+   * A note on a version by its LA. With `formId` (the id of the note form, which the note takes), once
+   * only: the same form posted again, one after the other or at once (its insert waiting for the
+   * first's), finds the note added `already`, and nothing is added or audited again.
+   */
+  async addNote(actor: Actor, returnId: string, note: string, formId?: string): Promise<Decided> {
     const view = await this.view(actor, returnId);
+    const { db } = this.deps;
+    if (formId && (await this.noteAddedAlready(db, actor, returnId, formId))) return { already: true };
     if (!view.may.note) throw new Invalid([keyedError('note', 'collect.note.only-la')]);
     const text = noteText(note, 'note', 'collect.note.enter');
     const at = this.deps.clock.now();
-    await this.deps.db.transaction().execute(async (tx) => {
-      await this.event(tx, actor, at, returnId, 'note', text);
+    return db.transaction().execute(async (tx) => {
+      if (!(await this.event(tx, actor, at, returnId, 'note', text, formId))) {
+        if (formId && (await this.noteAddedAlready(tx, actor, returnId, formId))) return { already: true };
+        // Another event has that id, as only a hand-made form could give: a new id, then.
+        await this.event(tx, actor, at, returnId, 'note', text);
+      }
       await this.audit(tx, actor, at, 'census-return-note-added', returnId, {});
+      return { already: false };
     });
   }
 
-  /** The LA returns a submitted return to its school, saying what to correct. */
-  async returnToSchool(actor: Actor, returnId: string, note: string): Promise<void> {
+  /** Whether the actor's note with the id `formId` is on the return. */
+  private async noteAddedAlready(db: Executor, actor: Actor, returnId: string, formId: string) {
+    const event = await findEvent(db, formId);
+    return event?.return_id === returnId && event.user_id === actor.userId && event.action === 'note';
+  }
+
+  /**
+   * The LA returns a submitted return to its school, saying what to correct. One returned already (the
+   * form posted again, or at once) is `already` so: nothing changes, and the second note is not kept.
+   */
+  async returnToSchool(actor: Actor, returnId: string, note: string): Promise<Decided> {
     const view = await this.view(actor, returnId);
-    if (!view.may.decide) throw new Invalid([notNow('decision', view, 'collect.not-now.return')]);
+    if (!view.may.decide) {
+      if (isAgentOf(actor, view.version) && view.version.status === 'returned') return { already: true };
+      throw new Invalid([notNow('decision', view, 'collect.not-now.return')]);
+    }
     const text = noteText(note, 'note', 'collect.note.enter-correction');
     const at = this.deps.clock.now();
-    await this.decide(actor, view, ['submitted'], 'returned', {}, at, {
+    return this.decide(actor, view, ['submitted'], 'returned', {}, at, {
+      refusal: ['decision', 'collect.not-now.return'],
       event: 'returned',
       note: text,
       audit: 'census-return-returned',
@@ -959,12 +1000,19 @@ export class CensusReturnsService {
     });
   }
 
-  /** The LA approves a submitted return: from now on the collector sees it. */
-  async approve(actor: Actor, returnId: string): Promise<void> {
+  /**
+   * The LA approves a submitted return: from now on the collector sees it. One approved already (the form
+   * posted again, or at once) is `already` so, and nothing changes.
+   */
+  async approve(actor: Actor, returnId: string): Promise<Decided> {
     const view = await this.view(actor, returnId);
-    if (!view.may.decide) throw new Invalid([notNow('decision', view, 'collect.not-now.approve')]);
+    if (!view.may.decide) {
+      if (isAgentOf(actor, view.version) && view.version.status === 'approved') return { already: true };
+      throw new Invalid([notNow('decision', view, 'collect.not-now.approve')]);
+    }
     const at = this.deps.clock.now();
-    await this.decide(actor, view, ['submitted'], 'approved', { approved_at: at.toISOString() }, at, {
+    return this.decide(actor, view, ['submitted'], 'approved', { approved_at: at.toISOString() }, at, {
+      refusal: ['decision', 'collect.not-now.approve'],
       event: 'approved',
       note: null,
       audit: 'census-return-approved',
@@ -983,7 +1031,12 @@ export class CensusReturnsService {
     }
   }
 
-  /** A change of status with its history, audit and email in one transaction; refused if overtaken. */
+  /**
+   * A change of status with its history, audit and email in one transaction. Overtaken by the same change
+   * (the same form posted at once: this update waited for the other's), it is `already` done and nothing
+   * more is recorded; by another (an approval and a return to school at once), refused with the status
+   * the return has now.
+   */
   private async decide(
     actor: Actor,
     view: ReturnView,
@@ -992,6 +1045,8 @@ export class CensusReturnsService {
     stamps: Parameters<typeof moveStatus>[4],
     at: Date,
     effects: {
+      /** The refusal's field and what cannot be done (notNow), when another change overtook this one. */
+      refusal: [field: string, otherwise: string];
       event: string;
       note: string | null;
       audit: AuditAction;
@@ -1001,15 +1056,19 @@ export class CensusReturnsService {
         recipient: string;
       };
     },
-  ): Promise<void> {
+  ): Promise<Decided> {
     const { version } = view;
     const byName = await this.actorName(actor);
-    await this.deps.db.transaction().execute(async (tx) => {
+    return this.deps.db.transaction().execute(async (tx) => {
       // The school's submission needs the collection live until it commits, as a load does; the LA
       // decides on submitted returns whether or not it is still live (notNow).
       if (to === 'submitted') await this.stillLive(tx, view, 'submit', 'collect.not-now.submit');
       if (!(await moveStatus(tx, version.id, from, to, stamps))) {
-        throw new Invalid([keyedError('status', 'collect.return.changed')]);
+        // Read after the change that overtook this one has committed (the update waited for it).
+        const now = await findReturn(tx, version.id);
+        if (now?.status === to) return { already: true };
+        const [field, otherwise] = effects.refusal;
+        throw new Invalid([notNow(field, { ...view, version: now ?? version }, otherwise)]);
       }
       if (to === 'approved') await replaceEarlierApproved(tx, version, at.toISOString());
       await this.event(tx, actor, at, version.id, effects.event, effects.note);
@@ -1035,6 +1094,7 @@ export class CensusReturnsService {
           ...(effects.note === null ? {} : { note: effects.note }),
         },
       });
+      return { already: false };
     });
   }
 
@@ -1075,21 +1135,26 @@ export class CensusReturnsService {
     returnId: string,
     action: string,
     note: string | null,
-  ): Promise<void> {
+    id?: string,
+  ): Promise<boolean> {
     const user = await tx
       .selectFrom('users')
       .select('full_name')
       .where('id', '=', actor.userId)
       .executeTakeFirst();
-    await recordEvent(tx, {
-      return_id: returnId,
-      at: at.toISOString(),
-      user_id: actor.userId,
-      user_name: user?.full_name ?? actor.username,
-      actor_scope: scopeOf(actor.role),
-      action,
-      note,
-    });
+    return recordEvent(
+      tx,
+      {
+        return_id: returnId,
+        at: at.toISOString(),
+        user_id: actor.userId,
+        user_name: user?.full_name ?? actor.username,
+        actor_scope: scopeOf(actor.role),
+        action,
+        note,
+      },
+      id,
+    );
   }
 
   private async audit(

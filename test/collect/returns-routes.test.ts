@@ -227,10 +227,13 @@ describeEachEngine('census return pages', (database) => {
     );
     assert.equal((await s.collector.agent.get(`/collect/returns/${thirdId}`)).statusCode, 200);
     assert.equal((await s.collector.agent.get(`/collect/returns/${secondId}`)).statusCode, 404);
-    // Approving again is refused on the page, not with a stack.
+    // Approving again (Back, and Approve) says it was approved already, not with a stack or a refusal.
     const again = await s.laUser.agent.post(`/collect/returns/${thirdId}/approve`, {});
-    assert.equal(again.statusCode, 400);
-    assert.match(errorSummary(again.body), /Only a submitted return can be approved/);
+    assert.equal(again.statusCode, 303);
+    assert.match(
+      textOf((await s.laUser.agent.get(`/collect/returns/${thirdId}`)).body),
+      /This return was approved already: the DfE can see it\./,
+    );
 
     // A version loaded after approval: the approved one is still shown approved, with the DfE.
     await upload(agent, s.collectionId, censusFilename(school, 2026, 4), fixed, true);

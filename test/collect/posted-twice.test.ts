@@ -1,0 +1,561 @@
+// COLLECT's forms posted twice: one after the other (a double click, Back and submit again, a browser
+// resending) and at once (two requests racing, on one app or on two app nodes). The second changes nothing
+// and says what the first did: one collection, one note, one decision, one version, each with one history
+// event, audit event and email; never an error page, nor a refusal that reads as if the first had failed.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Db } from '../../src/platform/db/schema.ts';
+import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
+import {
+  anotherProcessDb,
+  describeEachEngine,
+  holdingAfterInsertInto,
+  holdingAfterSelectFrom,
+  type TestDatabase,
+  twiceAtOnce,
+} from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import {
+  type Agent,
+  createTestApp,
+  hiddenFields,
+  signedInUser,
+  type TestApp,
+  textOf,
+} from '../support/web.ts';
+
+/** Both nodes sign cookies alike, as nodes behind one load balancer do. */
+const NODES_ENV = { COOKIE_SECRET: 'posted-twice-two-nodes-cookie-secret-0123456789' };
+
+/** A form posted with `agent`'s session (its cookies and last page's CSRF token) to another node. */
+function postOn(
+  app: FastifyInstance,
+  agent: Agent,
+  url: string,
+  form: Record<string, string | string[]>,
+): Promise<LightMyRequestResponse> {
+  const { cookie, csrfToken } = agent.session();
+  const fields = new URLSearchParams({ _csrf: csrfToken });
+  for (const [key, value] of Object.entries(form)) {
+    for (const v of Array.isArray(value) ? value : [value]) fields.append(key, v);
+  }
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: fields.toString(),
+  }) as unknown as Promise<LightMyRequestResponse>;
+}
+
+/**
+ * Two app nodes on one database: the first's handle `first` (holding, for the test), the second's a
+ * connection of its own (on SQLite too, where one process has one). Closed by `close`.
+ */
+async function twoNodes(database: TestDatabase, first: Db) {
+  const a = await createTestApp(first, NODES_ENV);
+  const otherDb = anotherProcessDb(database);
+  const b = await createTestApp(otherDb, NODES_ENV);
+  return {
+    a,
+    b,
+    close: async () => {
+      await a.app.close();
+      await b.app.close();
+      await otherDb.destroy();
+    },
+  };
+}
+
+/** The request made through node A the first time, through node B the second, with `agent`'s session. */
+function onEachNode(
+  nodes: { a: TestApp; b: TestApp },
+  agent: Agent,
+  url: string,
+  form: Record<string, string | string[]>,
+) {
+  let calls = 0;
+  return () => {
+    calls += 1;
+    return postOn(calls === 1 ? nodes.a.app : nodes.b.app, agent, url, form);
+  };
+}
+
+async function count(
+  db: Db,
+  table: 'audit_events' | 'census_return_events' | 'notification_outbox',
+  where: Record<string, string>,
+) {
+  let query = db.selectFrom(table).select((eb) => eb.fn.countAll<string | number>().as('n'));
+  for (const [column, value] of Object.entries(where)) {
+    query = query.where(column as never, '=', value as never);
+  }
+  return Number((await query.executeTakeFirst())?.n ?? 0);
+}
+
+const flashOf = async (agent: Agent, response: LightMyRequestResponse) => {
+  assert.ok(
+    response.headers.location,
+    `a redirect (${response.statusCode}: ${textOf(response.body).slice(0, 300)})`,
+  );
+  return textOf((await agent.get(String(response.headers.location).split('#')[0] as string)).body);
+};
+
+describeEachEngine('COLLECT forms posted twice', (database) => {
+  /** The new collection form, as a national administrator's browser sends it back. */
+  async function newCollectionForm(agent: Agent, name: string) {
+    const page = await agent.get('/collect/manage/new');
+    assert.equal(page.statusCode, 200);
+    const la = await makeLa(database().db);
+    return {
+      ...hiddenFields(page.body, '/collect/manage/new'),
+      name,
+      term: 'AUT',
+      year: '2026',
+      'reference-day': '1',
+      'reference-month': '10',
+      'reference-year': '2026',
+      'open-day': '1',
+      'open-month': '9',
+      'open-year': '2026',
+      'due-day': '18',
+      'due-month': '12',
+      'due-year': '2026',
+      scope: 'chosen',
+      las: [la.number],
+    };
+  }
+
+  async function collectionsNamed(db: Db, name: string) {
+    const rows = await db.selectFrom('data_collections').select('id').where('name', '=', name).execute();
+    const audits = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('action', '=', 'data-collection-added')
+      .where('subject_id', 'in', rows.length > 0 ? rows.map((r) => r.id) : ['none'])
+      .execute();
+    return { collections: rows.length, audits: audits.length };
+  }
+
+  test('New collection posted again: one collection, and the second answer says it was set up already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent } = await signedInUser(t, 'national_admin', {});
+      const name = `Census posted again ${Date.now()}`;
+      const form = await newCollectionForm(agent, name);
+      const first = await agent.post('/collect/manage/new', form);
+      assert.equal(first.statusCode, 302);
+      await agent.get('/collect/manage');
+      const again = await agent.post('/collect/manage/new', form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/collect/manage');
+      assert.match(
+        await flashOf(agent, again),
+        new RegExp(`The data collection "${name}" was set up already, when you first pressed Set up`),
+      );
+      assert.deepEqual(await collectionsNamed(database().db, name), { collections: 1, audits: 1 });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('New collection posted twice at once, on two nodes: one collection', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'data_collections');
+    const nodes = await twoNodes(database(), hold.db);
+    try {
+      const { agent } = await signedInUser(nodes.a, 'national_admin', {});
+      const name = `Census at once ${Date.now()}`;
+      const form = await newCollectionForm(agent, name);
+      const answers = await twiceAtOnce(
+        database(),
+        hold,
+        onEachNode(nodes, agent, '/collect/manage/new', form),
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/collect/manage'],
+          [302, '/collect/manage'],
+        ],
+      );
+      assert.deepEqual(await collectionsNamed(database().db, name), { collections: 1, audits: 1 });
+    } finally {
+      await nodes.close();
+    }
+  });
+
+  test('Close posted twice at once, on two nodes: closed once, one audit event', async () => {
+    let armed = false;
+    const hold = holdingAfterSelectFrom(database().db, 'data_collections', () => armed);
+    const nodes = await twoNodes(database(), hold.db);
+    try {
+      const db = database().db;
+      const la = await makeLa(db);
+      const { agent, user } = await signedInUser(nodes.a, 'national_admin', {});
+      const id = await liveCollection(db, user, [la.number]);
+      await agent.get(`/collect/manage/${id}`);
+      armed = true;
+      const answers = await twiceAtOnce(
+        database(),
+        hold,
+        onEachNode(nodes, agent, `/collect/manage/${id}/close`, {}),
+        () => {
+          armed = false;
+        },
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/collect/manage'],
+          [302, '/collect/manage'],
+        ],
+      );
+      assert.equal(await count(db, 'audit_events', { subject_id: id, action: 'data-collection-closed' }), 1);
+    } finally {
+      await nodes.close();
+    }
+  });
+
+  /**
+   * A live collection of a new LA, a school of it with its return loaded (with a query) by its user, and
+   * an LA user; with `submitted`, the query explained and the return submitted.
+   */
+  async function aReturn(t: TestApp, options: { submitted?: boolean } = {}) {
+    const db = database().db;
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number);
+    const admin = await makeUser(db, 'national_admin');
+    const collectionId = await liveCollection(db, admin, [la.number]);
+    const schoolUser = await signedInUser(t, 'school', {
+      laNumber: la.number,
+      establishmentNumber: school.number,
+    });
+    const laUser = await signedInUser(t, 'la_user', { laNumber: la.number });
+    const uploadPath = `/collect/collections/${collectionId}/upload`;
+    const page = await schoolUser.agent.get(uploadPath);
+    const loaded = await schoolUser.agent.postMultipart(
+      uploadPath,
+      [
+        {
+          filename: censusFilename(school.number),
+          content: censusReturnXml({ school: school.number, year: 2026, withQuery: true }),
+          field: 'file',
+        },
+      ],
+      { fields: uploadFields(page.body, uploadPath) },
+    );
+    assert.equal(loaded.statusCode, 200, textOf(loaded.body).slice(0, 500));
+    const returnId = /href="\/collect\/returns\/([0-9a-f-]{36})"/.exec(loaded.body)?.[1] ?? '';
+    const view = await schoolUser.agent.get(`/collect/returns/${returnId}`);
+    const finding = /name="finding" value="([0-9a-f-]{36})"/.exec(view.body)?.[1] ?? '';
+    if (options.submitted) {
+      const answered = await schoolUser.agent.post(`/collect/returns/${returnId}/answer`, {
+        finding,
+        answer: 'Two families declined.',
+      });
+      assert.equal(answered.statusCode, 303);
+      await schoolUser.agent.get(`/collect/returns/${returnId}/submit`);
+      const submitted = await schoolUser.agent.post(`/collect/returns/${returnId}/submit`, {
+        headteacher: 'yes',
+      });
+      assert.equal(submitted.statusCode, 303);
+    }
+    return { la, school, collectionId, schoolUser, laUser, returnId, finding, uploadPath };
+  }
+
+  /** The upload form's hidden fields, one value each, as the multipart form sends them. */
+  function uploadFields(html: string, action: string): Record<string, string> {
+    const fields = hiddenFields(html.replace(' enctype="multipart/form-data"', ''), action);
+    return Object.fromEntries(Object.entries(fields).map(([name, values]) => [name, values[0] ?? '']));
+  }
+
+  /** What a return's history, audit trail and outbox hold of `action`. */
+  async function effects(returnId: string, event: string, audit: string, template?: string) {
+    const db = database().db;
+    return {
+      events: await count(db, 'census_return_events', { return_id: returnId, action: event }),
+      audits: await count(db, 'audit_events', { subject_id: returnId, action: audit }),
+      ...(template ? { emails: await countEmails(db, returnId, template) } : {}),
+    };
+  }
+
+  async function countEmails(db: Db, returnId: string, template: string) {
+    const rows = await db
+      .selectFrom('notification_outbox')
+      .select('payload')
+      .where('template', '=', template)
+      .execute();
+    return rows.filter((r) => String(r.payload).includes(returnId)).length;
+  }
+
+  test('Note posted again: one note, and the second answer says it was added already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const r = await aReturn(t, { submitted: true });
+      const page = await r.laUser.agent.get(`/collect/returns/${r.returnId}`);
+      const form = {
+        ...hiddenFields(page.body, `/collect/returns/${r.returnId}/notes`),
+        note: 'Checked the roll.',
+      };
+      const first = await r.laUser.agent.post(`/collect/returns/${r.returnId}/notes`, form);
+      assert.equal(first.statusCode, 303);
+      await r.laUser.agent.get(`/collect/returns/${r.returnId}`);
+      const again = await r.laUser.agent.post(`/collect/returns/${r.returnId}/notes`, form);
+      assert.equal(again.statusCode, 303);
+      assert.match(
+        await flashOf(r.laUser.agent, again),
+        /Your note was added already, when you first pressed Add the note\./,
+      );
+      assert.deepEqual(await effects(r.returnId, 'note', 'census-return-note-added'), {
+        events: 1,
+        audits: 1,
+      });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Note posted twice at once, on two nodes: one note', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    const hold = holdingAfterInsertInto(database().db, 'census_return_events');
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const r = await aReturn(t, { submitted: true });
+      const page = await r.laUser.agent.get(`/collect/returns/${r.returnId}`);
+      const form = {
+        ...hiddenFields(page.body, `/collect/returns/${r.returnId}/notes`),
+        note: 'Checked the roll.',
+      };
+      nodes = await twoNodes(database(), hold.db);
+      const answers = await twiceAtOnce(
+        database(),
+        hold,
+        onEachNode(nodes, r.laUser.agent, `/collect/returns/${r.returnId}/notes`, form),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [303, 303],
+      );
+      assert.deepEqual(await effects(r.returnId, 'note', 'census-return-note-added'), {
+        events: 1,
+        audits: 1,
+      });
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
+
+  /** A decision's form, its path and what it records, for the tests of each. */
+  const DECISIONS: {
+    name: string;
+    by: 'school' | 'la';
+    submitted: boolean;
+    path: string;
+    form: Record<string, string>;
+    event: string;
+    audit: string;
+    template: string;
+    already: RegExp;
+  }[] = [
+    {
+      name: 'Submit',
+      by: 'school' as const,
+      submitted: false,
+      path: 'submit',
+      form: { headteacher: 'yes' },
+      event: 'submitted',
+      audit: 'census-return-submitted',
+      template: 'census-return-submitted',
+      already: /This return was submitted to your LA already\. You do not need to submit it again\./,
+    },
+    {
+      name: 'Approve',
+      by: 'la' as const,
+      submitted: true,
+      path: 'approve',
+      form: {},
+      event: 'approved',
+      audit: 'census-return-approved',
+      template: 'census-return-approved',
+      already: /This return was approved already: the DfE can see it\./,
+    },
+    {
+      name: 'Return to school',
+      by: 'la' as const,
+      submitted: true,
+      path: 'return',
+      form: { note: 'Year 6 is missing.' },
+      event: 'returned',
+      audit: 'census-return-returned',
+      template: 'census-return-returned',
+      already:
+        /This return was returned to the school already, with the note in its history\. To tell the school more, add a note\./,
+    },
+  ];
+
+  /** A return ready for the decision: loaded with its query explained (to submit), or submitted. */
+  async function readyFor(t: TestApp, decision: (typeof DECISIONS)[number]) {
+    const r = await aReturn(t, { submitted: decision.submitted });
+    if (!decision.submitted) {
+      const answered = await r.schoolUser.agent.post(`/collect/returns/${r.returnId}/answer`, {
+        finding: r.finding,
+        answer: 'Two families declined.',
+      });
+      assert.equal(answered.statusCode, 303);
+    }
+    const agent = decision.by === 'school' ? r.schoolUser.agent : r.laUser.agent;
+    const formPage = decision.path === 'approve' ? '' : `/${decision.path}`;
+    await agent.get(`/collect/returns/${r.returnId}${formPage}`);
+    return { ...r, agent };
+  }
+
+  for (const decision of DECISIONS) {
+    test(`${decision.name} posted again: the second answer says it was done already, not that it cannot be done`, async () => {
+      const t = await createTestApp(database().db);
+      try {
+        const r = await readyFor(t, decision);
+        const url = `/collect/returns/${r.returnId}/${decision.path}`;
+        const first = await r.agent.post(url, decision.form);
+        assert.equal(first.statusCode, 303);
+        await r.agent.get(`/collect/returns/${r.returnId}`);
+        const again = await r.agent.post(url, decision.form);
+        assert.equal(again.statusCode, 303, textOf(again.body).slice(0, 600));
+        assert.equal(again.headers.location, `/collect/returns/${r.returnId}`);
+        assert.match(await flashOf(r.agent, again), decision.already);
+        assert.deepEqual(await effects(r.returnId, decision.event, decision.audit, decision.template), {
+          events: 1,
+          audits: 1,
+          emails: 1,
+        });
+      } finally {
+        await t.app.close();
+      }
+    });
+
+    test(`${decision.name} posted twice at once, on two nodes: done once, and the second says so`, async () => {
+      const t = await createTestApp(database().db, NODES_ENV);
+      let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+      try {
+        const r = await readyFor(t, decision);
+        const url = `/collect/returns/${r.returnId}/${decision.path}`;
+        const hold = holdingAfterInsertInto(database().db, 'census_return_events');
+        nodes = await twoNodes(database(), hold.db);
+        const answers = await twiceAtOnce(database(), hold, onEachNode(nodes, r.agent, url, decision.form));
+        assert.deepEqual(
+          answers.map((a) => [a.statusCode, a.headers.location]),
+          [
+            [303, `/collect/returns/${r.returnId}`],
+            [303, `/collect/returns/${r.returnId}`],
+          ],
+          textOf(answers[1].body).slice(0, 600),
+        );
+        assert.deepEqual(await effects(r.returnId, decision.event, decision.audit, decision.template), {
+          events: 1,
+          audits: 1,
+          emails: 1,
+        });
+      } finally {
+        await nodes?.close();
+        await t.app.close();
+      }
+    });
+  }
+
+  test('Approve and Return to school at once, on two nodes: one decision, the other told which', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const r = await aReturn(t, { submitted: true });
+      await r.laUser.agent.get(`/collect/returns/${r.returnId}/return`);
+      const hold = holdingAfterInsertInto(database().db, 'census_return_events');
+      nodes = await twoNodes(database(), hold.db);
+      const both = nodes;
+      let calls = 0;
+      const answers = await twiceAtOnce(database(), hold, () => {
+        calls += 1;
+        return calls === 1
+          ? postOn(both.a.app, r.laUser.agent, `/collect/returns/${r.returnId}/approve`, {})
+          : postOn(both.b.app, r.laUser.agent, `/collect/returns/${r.returnId}/return`, {
+              note: 'Year 6 is missing.',
+            });
+      });
+      assert.equal(answers[0].statusCode, 303);
+      const status = await database()
+        .db.selectFrom('census_returns')
+        .select('status')
+        .where('id', '=', r.returnId)
+        .executeTakeFirstOrThrow();
+      assert.equal(status.status, 'approved');
+      assert.equal(answers[1].statusCode, 400);
+      assert.match(
+        textOf(answers[1].body),
+        /Only a submitted return can be returned, by its school’s LA: the return is approved/,
+      );
+      assert.deepEqual(
+        await effects(r.returnId, 'returned', 'census-return-returned', 'census-return-returned'),
+        {
+          events: 0,
+          audits: 0,
+          emails: 0,
+        },
+      );
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
+
+  test('An explanation posted again: saved once, one history event', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const r = await aReturn(t);
+      const form = { finding: r.finding, answer: 'Two families declined.' };
+      const first = await r.schoolUser.agent.post(`/collect/returns/${r.returnId}/answer`, form);
+      assert.equal(first.statusCode, 303);
+      await r.schoolUser.agent.get(`/collect/returns/${r.returnId}`);
+      const again = await r.schoolUser.agent.post(`/collect/returns/${r.returnId}/answer`, form);
+      assert.equal(again.statusCode, 303);
+      assert.match(
+        await flashOf(r.schoolUser.agent, again),
+        /Your explanation of the query has been saved\./,
+      );
+      assert.deepEqual(await effects(r.returnId, 'query-answered', 'census-query-answered'), {
+        events: 1,
+        audits: 1,
+      });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('An explanation posted twice at once, on two nodes: saved once', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const r = await aReturn(t);
+      await r.schoolUser.agent.get(`/collect/returns/${r.returnId}`);
+      const hold = holdingAfterInsertInto(database().db, 'census_return_events');
+      nodes = await twoNodes(database(), hold.db);
+      const answers = await twiceAtOnce(
+        database(),
+        hold,
+        onEachNode(nodes, r.schoolUser.agent, `/collect/returns/${r.returnId}/answer`, {
+          finding: r.finding,
+          answer: 'Two families declined.',
+        }),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [303, 303],
+      );
+      assert.deepEqual(await effects(r.returnId, 'query-answered', 'census-query-answered'), {
+        events: 1,
+        audits: 1,
+      });
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
+});
