@@ -29,6 +29,25 @@ export async function updateCollection(
   if (las) await replaceLas(db, id, las);
 }
 
+/**
+ * Closes the collection (`closedAt` a time) or opens it again (null), only if it is open (or closed) now:
+ * false, changing nothing, when it is so already (closed or opened meanwhile by another request).
+ */
+export async function setCollectionClosed(
+  db: Executor,
+  id: string,
+  closedAt: string | null,
+  updatedAt: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('data_collections')
+    .set({ closed_at: closedAt, updated_at: updatedAt })
+    .where('id', '=', id)
+    .where('closed_at', closedAt === null ? 'is not' : 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 async function replaceLas(db: Executor, id: string, las: string[]): Promise<void> {
   await db.deleteFrom('data_collection_las').where('collection_id', '=', id).execute();
   if (las.length > 0) {

@@ -147,10 +147,10 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     return async (request, reply) => {
       const user = signedInUser(request);
       const { collectionId } = collectionParams.parse(request.params ?? {});
-      const { collection } = await service.get(user, collectionId);
-      await service.setClosed(user, collectionId, closed);
+      const { collection, already } = await service.setClosed(user, collectionId, closed);
+      const said = closed ? 'collect.flash.closed' : 'collect.flash.opened';
       return reply
-        .flash(request.t(closed ? 'collect.flash.closed' : 'collect.flash.opened', { name: collection.name }))
+        .flash(request.t(already ? `${said}-already` : said, { name: collection.name }))
         .redirect(MANAGE_PATH);
     };
   };

@@ -23,6 +23,7 @@ import {
   listCollections,
   listCollectionsOfLa,
   openCollectionsOfLa,
+  setCollectionClosed,
   updateCollection,
 } from './collections-repository.ts';
 
@@ -348,20 +349,26 @@ export class DataCollectionsService {
   /**
    * Closes a collection (no more returns are loaded or submitted) or opens it again. The update waits for
    * any load that has read the collection open to commit (findCollectionHeld), so none is recorded after.
+   * Closed (or opened) `already`, by the same form posted again or at once, or by someone else: nothing
+   * changes and nothing is audited again.
    */
-  async setClosed(actor: Actor, id: string, closed: boolean): Promise<void> {
+  async setClosed(
+    actor: Actor,
+    id: string,
+    closed: boolean,
+  ): Promise<{ collection: DataCollectionRow; already: boolean }> {
     const { collection } = await this.get(actor, id);
-    if ((collection.closed_at !== null) === closed) return;
+    if ((collection.closed_at !== null) === closed) return { collection, already: true };
     const at = this.deps.clock.now();
-    await this.deps.db.transaction().execute(async (tx) => {
-      await updateCollection(tx, id, {
-        closed_at: closed ? at.toISOString() : null,
-        updated_at: at.toISOString(),
-      });
+    const changed = await this.deps.db.transaction().execute(async (tx) => {
+      if (!(await setCollectionClosed(tx, id, closed ? at.toISOString() : null, at.toISOString())))
+        return false;
       await this.audit(tx, actor, at, closed ? 'data-collection-closed' : 'data-collection-reopened', id, {
         name: collection.name,
       });
+      return true;
     });
+    return { collection, already: !changed };
   }
 
   private mustManage(actor: Actor): void {

@@ -184,6 +184,41 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     }
   });
 
+  test('Close posted again, and Open again posted again: each says it was done already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const db = database().db;
+      const la = await makeLa(db);
+      const { agent, user } = await signedInUser(t, 'national_admin', {});
+      const id = await liveCollection(db, user, [la.number]);
+      const name = (
+        await db.selectFrom('data_collections').select('name').where('id', '=', id).executeTakeFirstOrThrow()
+      ).name;
+      const steps: [string, string][] = [
+        [
+          'close',
+          `The data collection "${name}" was closed already: returns can no longer be loaded or submitted`,
+        ],
+        ['open', `The data collection "${name}" was open already`],
+      ];
+      for (const [path, said] of steps) {
+        await agent.get(`/collect/manage/${id}`);
+        assert.equal((await agent.post(`/collect/manage/${id}/${path}`, {})).statusCode, 302);
+        await agent.get('/collect/manage');
+        const again = await agent.post(`/collect/manage/${id}/${path}`, {});
+        assert.equal(again.statusCode, 302);
+        assert.ok((await flashOf(agent, again)).includes(said), said);
+      }
+      assert.equal(await count(db, 'audit_events', { subject_id: id, action: 'data-collection-closed' }), 1);
+      assert.equal(
+        await count(db, 'audit_events', { subject_id: id, action: 'data-collection-reopened' }),
+        1,
+      );
+    } finally {
+      await t.app.close();
+    }
+  });
+
   test('Close posted twice at once, on two nodes: closed once, one audit event', async () => {
     let armed = false;
     const hold = holdingAfterSelectFrom(database().db, 'data_collections', () => armed);
