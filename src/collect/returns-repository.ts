@@ -71,6 +71,22 @@ export async function versionsOf(
     .execute();
 }
 
+/** The school's version in the collection just before `version`, if any. */
+export async function versionBefore(
+  db: Executor,
+  version: Pick<CensusReturnRow, 'collection_id' | 'establishment_number' | 'version'>,
+): Promise<CensusReturnRow | undefined> {
+  return db
+    .selectFrom('census_returns')
+    .selectAll()
+    .where('collection_id', '=', version.collection_id)
+    .where('establishment_number', '=', version.establishment_number)
+    .where('version', '<', version.version)
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
 export async function findReturn(db: Executor, id: string): Promise<CensusReturnRow | undefined> {
   return db.selectFrom('census_returns').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -114,6 +114,8 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       example: `${user.establishmentNumber}_${code}_${user.establishmentNumber?.slice(0, 3)}LL${year}_001.XML`,
       limit: `${RETURN_SIZE_LIMIT / 1024 / 1024} MB`,
       fieldName: FILE_FIELD,
+      // However often the form is posted, it loads one version (which takes the form's id).
+      formId: randomUUID(),
       errors,
       backLink: { href: collectionPath(collectionId), text: t('collect.back-to', { name: collection.name }) },
     });
@@ -127,7 +129,12 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
     }
     // Forbidden or NotFound before anything is read.
     const details = await service.openForLoad(user, collectionId);
-    const { file, replace, problem } = await readUploadForm(request, FILE_FIELD, RETURN_SIZE_LIMIT);
+    const {
+      file,
+      replace,
+      formId: uploadFormId,
+      problem,
+    } = await readUploadForm(request, FILE_FIELD, RETURN_SIZE_LIMIT);
     if (problem !== undefined || file === undefined) {
       const error =
         problem?.kind === 'several-files'
@@ -142,6 +149,7 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       withoutFolder(filename),
       read.ok ? read.data : null,
       replace,
+      uploadFormId,
     );
     return reply.code(outcome.status === 'loaded' ? 200 : 400).page('collect/views/upload-result.njk', {
       title: request.t(

@@ -78,6 +78,7 @@ import {
   recordEvent,
   replaceEarlierApproved,
   unansweredQueries,
+  versionBefore,
   versionsOf,
 } from './returns-repository.ts';
 import type { FindingMessages, PupilRef } from './validate.ts';
@@ -144,6 +145,8 @@ export interface LoadedReturn {
   pupils: number;
   /** The version this one replaced, if any. */
   replacedVersion: number | null;
+  /** Loaded already, by the same form posted before (or at once): nothing was loaded again. */
+  already?: boolean;
 }
 
 export interface RefusedReturn {
@@ -322,6 +325,9 @@ export class CensusReturnsService {
   /**
    * Checks and records one return for a collection: for a school its own, for an LA agent (loading its
    * schools' returns) a school of the LA taking part. `data` null means the file was over the limit.
+   * With `formId` (the id of the upload form, which the version takes), once only: the same form posted
+   * again, one after the other or at once (waiting for the first's load to commit), gets the version it
+   * loaded, `already`, and nothing is loaded, audited or matched again.
    */
   async loadFile(
     actor: Actor,
@@ -329,7 +335,10 @@ export class CensusReturnsService {
     filename: string,
     data: Buffer | null,
     replace: boolean,
+    formId?: string,
   ): Promise<LoadOutcome> {
+    const earlier = formId ? await this.loadedAlready(this.deps.db, actor, details, formId) : undefined;
+    if (earlier) return earlier;
     // The name as it is shown and audited: invisible characters made visible.
     const shown = printableFilename(filename);
     const refuse = (reasons: Message[], whatToDo: Message) =>
@@ -461,6 +470,7 @@ export class CensusReturnsService {
     // 5. The rules' findings (checked above), then the file stored and the version recorded in one
     // transaction.
     return this.store(actor, details, {
+      formId,
       filename,
       replace,
       establishment: school,
@@ -504,6 +514,7 @@ export class CensusReturnsService {
     actor: Actor,
     details: CollectionDetails,
     load: {
+      formId: string | undefined;
       filename: string;
       replace: boolean;
       establishment: string;
@@ -528,18 +539,26 @@ export class CensusReturnsService {
           'could not remove the stored file of a census return that was not recorded',
         );
       });
-    const id = randomUUID();
+    let id = load.formId ?? randomUUID();
     const at = clock.now();
     const scope = scopeOf(actor.role) === 'school' ? 'school' : 'la';
     let outcome:
       | Awaited<ReturnType<typeof insertVersion>>
       | { loadedMeanwhile: CensusReturnRow }
-      | { notLive: CollectionDetails };
+      | { notLive: CollectionDetails }
+      | { already: LoadedReturn };
     try {
       outcome = await db.transaction().execute(async (tx) => {
         // Step 2 again, once any other load of this school's return has finished: a version recorded
         // since the first check (a load at the same moment) is replaced only with the uploader's say-so.
         await lockSchoolReturn(tx, details.collection.id, load.establishment);
+        // The same form posted at once: the other load, which this one waited for, recorded its version.
+        if (load.formId) {
+          const mine = await this.loadedAlready(tx, actor, details, load.formId);
+          if (mine) return { already: mine };
+          // Another version has that id, as only a hand-made form could give: a new id, then.
+          if (await findReturn(tx, load.formId)) id = randomUUID();
+        }
         // And the collection still open: the LA or the DfE may have closed it while this file was checked.
         // Read held until this transaction commits, so that a close cannot commit in between and let
         // this version in after it (a close waits for this load, or this load sees it closed).
@@ -637,6 +656,10 @@ export class CensusReturnsService {
         ...notLiveRefusal(outcome.notLive),
       );
     }
+    if ('already' in outcome) {
+      await removeStored();
+      return outcome.already;
+    }
     if ('loadedMeanwhile' in outcome) {
       await removeStored();
       const current = outcome.loadedMeanwhile;
@@ -665,6 +688,31 @@ export class CensusReturnsService {
       queries: load.queries,
       pupils: load.pupils,
       replacedVersion: outcome.replaced?.version ?? null,
+    };
+  }
+
+  /** The version the actor loaded into the collection with the form `formId`, as its load said it. */
+  private async loadedAlready(
+    db: Executor,
+    actor: Actor,
+    details: CollectionDetails,
+    formId: string,
+  ): Promise<LoadedReturn | undefined> {
+    const version = await findReturn(db, formId);
+    if (!version || version.uploaded_by !== actor.userId || version.collection_id !== details.collection.id)
+      return undefined;
+    const before = await versionBefore(db, version);
+    return {
+      status: 'loaded',
+      filename: version.filename,
+      returnId: version.id,
+      establishment: version.establishment_number,
+      version: version.version,
+      errors: version.error_count,
+      queries: version.query_count,
+      pupils: version.pupil_count,
+      replacedVersion: before?.version ?? null,
+      already: true,
     };
   }
 

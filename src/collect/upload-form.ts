@@ -4,15 +4,20 @@
 // and a form that breaks off, or sends more than one file, loads nothing.
 import type { FastifyRequest } from 'fastify';
 import { type BoundedRead, IncompleteFile, readBounded, settleFile } from '../platform/bounded-read.ts';
+import { formId as formIdValue } from '../platform/web/form-values.ts';
 import { stopAtLimit } from '../platform/web/http.ts';
 
 export const REPLACE_FIELD = 'replace';
+/** The form's id (made as its page is drawn), which what it loads takes: posted again, it loads nothing more. */
+export const FORM_ID_FIELD = 'formId';
 
 export interface UploadForm {
   /** The file of the form's file field, read up to the limit: undefined when none was chosen. */
   file?: { filename: string; read: BoundedRead };
   /** The box confirming that the upload replaces the current return(s). */
   replace: boolean;
+  /** The form's id, when it sent one (a UUID). */
+  formId?: string;
   /** Why nothing is to be loaded: the form broke off (or could not be read), or sent several files. */
   problem?: { kind: 'incomplete' } | { kind: 'several-files'; files: number };
 }
@@ -28,12 +33,14 @@ export async function readUploadForm(
 ): Promise<UploadForm> {
   let file: UploadForm['file'];
   let replace = false;
+  let formId: string | undefined;
   let files = 0;
   let incomplete = false;
   try {
     for await (const part of request.multipartParts ?? []) {
       if (part.type === 'field') {
         if (part.fieldname === REPLACE_FIELD) replace = part.value === 'yes';
+        if (part.fieldname === FORM_ID_FIELD) formId = formIdValue.parse(part.value);
         continue;
       }
       stopAtLimit(request, part.file);
@@ -60,5 +67,5 @@ export async function readUploadForm(
   }
   if (incomplete) return { replace, problem: { kind: 'incomplete' } };
   if (files > 1) return { replace, problem: { kind: 'several-files', files } };
-  return { file, replace };
+  return { file, replace, formId };
 }

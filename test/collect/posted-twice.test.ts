@@ -593,4 +593,101 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       await t.app.close();
     }
   });
+
+  /** The school's versions in the collection, and what their loads recorded. */
+  async function versionsLoaded(collectionId: string, school: string) {
+    const db = database().db;
+    const rows = await db
+      .selectFrom('census_returns')
+      .select('id')
+      .where('collection_id', '=', collectionId)
+      .where('establishment_number', '=', school)
+      .execute();
+    const audits = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('action', '=', 'census-return-loaded')
+      .where('subject_id', 'in', rows.length > 0 ? rows.map((r) => r.id) : ['none'])
+      .execute();
+    return { versions: rows.length, audits: audits.length };
+  }
+
+  for (const replace of [false, true]) {
+    const form = replace ? ' with its replace box ticked' : '';
+    test(`Upload Return from File posted again${form}: one version, and the second answer says it was loaded already`, async () => {
+      const t = await createTestApp(database().db);
+      try {
+        const r = await aReturn(t);
+        const page = await r.schoolUser.agent.get(r.uploadPath);
+        const fields = { ...uploadFields(page.body, r.uploadPath), ...(replace ? { replace: 'yes' } : {}) };
+        const file = {
+          filename: censusFilename(r.school.number, 2026, 2),
+          content: censusReturnXml({ school: r.school.number, year: 2026 }),
+          field: 'file',
+        };
+        const first = await r.schoolUser.agent.postMultipart(r.uploadPath, [file], {
+          fields: { ...fields, replace: 'yes' },
+        });
+        assert.equal(first.statusCode, 200);
+        assert.match(textOf(first.body), /has been loaded as version 2, replacing version 1/);
+        const again = await r.schoolUser.agent.postMultipart(r.uploadPath, [file], { fields });
+        assert.equal(again.statusCode, 200, textOf(again.body).slice(0, 800));
+        assert.match(
+          textOf(again.body),
+          new RegExp(
+            `${file.filename} was loaded already as version 2, when you first pressed Upload\\. It has not been loaded again\\.`,
+          ),
+        );
+        assert.deepEqual(await versionsLoaded(r.collectionId, r.school.number), { versions: 2, audits: 2 });
+      } finally {
+        await t.app.close();
+      }
+    });
+  }
+
+  test('Upload Return from File posted twice at once, on two nodes: one version', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const r = await aReturn(t);
+      const page = await r.schoolUser.agent.get(r.uploadPath);
+      const fields = { ...uploadFields(page.body, r.uploadPath), replace: 'yes' };
+      const content = censusReturnXml({ school: r.school.number, year: 2026 });
+      const filename = censusFilename(r.school.number, 2026, 2);
+      const hold = holdingAfterInsertInto(database().db, 'census_returns');
+      nodes = await twoNodes(database(), hold.db);
+      const { cookie, csrfToken } = r.schoolUser.agent.session();
+      const boundary = '----s2sPostedTwice';
+      const part = (name: string, value: string) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      const payload =
+        part('_csrf', csrfToken) +
+        Object.entries(fields)
+          .map(([name, value]) => part(name, value))
+          .join('') +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
+        `Content-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`;
+      const both = nodes;
+      let calls = 0;
+      const answers = await twiceAtOnce(database(), hold, () => {
+        calls += 1;
+        return (calls === 1 ? both.a.app : both.b.app).inject({
+          method: 'POST',
+          url: r.uploadPath,
+          headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+          payload,
+        });
+      });
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [200, 200],
+        textOf(answers[1].body).slice(0, 800),
+      );
+      assert.match(textOf(answers[1].body), /was loaded already as version 2/);
+      assert.deepEqual(await versionsLoaded(r.collectionId, r.school.number), { versions: 2, audits: 2 });
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
 });
