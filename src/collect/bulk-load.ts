@@ -17,6 +17,7 @@ import { listEstablishmentsOfLa } from '../directory/repository.ts';
 import { readBounded } from '../platform/bounded-read.ts';
 import { Forbidden, Invalid } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { formPartId } from '../platform/web/form-values.ts';
 import { PoolBusy } from '../platform/workers/pool.ts';
 import { classifyFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
@@ -72,13 +73,17 @@ export class BulkReturnsLoader {
   /**
    * Loads each census return in the zip for the LA's schools. `zip` null means the upload was larger
    * than BULK_ZIP_LIMIT. `replace` is the LA's confirmation that a file replaces its school's current
-   * return, for every file. A zip that cannot be loaded at all is Invalid, naming ZIP_FIELD.
+   * return, for every file. A zip that cannot be loaded at all is Invalid, naming ZIP_FIELD. With
+   * `formId` (the id of the form that sent the zip), each file is loaded once only: its version takes an
+   * id made from the form's and the file's name (formPartId), so the same form posted again, or at once,
+   * gets the versions loaded the first time, `already`, and loads nothing again.
    */
   async load(
     actor: Actor,
     collectionId: string,
     zip: Buffer | null,
     replace: boolean,
+    formId?: string,
   ): Promise<BulkLoadResult> {
     const details = await this.open(actor, collectionId);
     if (zip === null) {
@@ -99,7 +104,7 @@ export class BulkReturnsLoader {
         const first = school ? firstFileOf.get(school) : undefined;
         const outcome =
           first === undefined
-            ? await this.loadEntry(actor, details, archive, entry, filename, replace)
+            ? await this.loadEntry(actor, details, archive, entry, filename, replace, formId)
             : await this.returns.refuse(
                 actor,
                 details,
@@ -147,6 +152,7 @@ export class BulkReturnsLoader {
     entry: Entry,
     filename: string,
     replace: boolean,
+    formId: string | undefined,
   ): Promise<LoadOutcome> {
     if (entry.isEncrypted()) {
       return this.returns.refuse(
@@ -173,7 +179,8 @@ export class BulkReturnsLoader {
       }
     }
     try {
-      return await this.returns.loadFile(actor, details, filename, data, replace);
+      const versionId = formId === undefined ? undefined : formPartId(formId, entry.fileName);
+      return await this.returns.loadFile(actor, details, filename, data, replace, versionId);
     } catch (error) {
       // Too many files waiting to be read (census day): this one is not loaded, and the others of the
       // zip keep their outcomes, loaded or not, rather than the whole page failing.

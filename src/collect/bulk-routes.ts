@@ -8,6 +8,7 @@
 // (platform/web/http.ts). The form is read whole, the zip into memory up to the LA's upload limit, before
 // anything is loaded (upload-form.ts). The results are the POST's own response, shown only to the person
 // who uploaded.
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
@@ -42,6 +43,8 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
       zipField: ZIP_FIELD,
       replaceField: REPLACE_FIELD,
       replace: options.replace ?? false,
+      // However often the form is posted, each file of its zip is loaded once (upload-form.ts).
+      formId: randomUUID(),
       zipLimit: megabytes(BULK_ZIP_LIMIT),
       returnLimit: megabytes(RETURN_SIZE_LIMIT),
       maxFiles: MAX_BULK_FILES,
@@ -57,7 +60,7 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
     const { collectionId } = collectionParams.parse(request.params ?? {});
     // Forbidden or NotFound before anything is read.
     const details = await loader.open(user, collectionId);
-    const { file, replace, problem } = await readUploadForm(request, ZIP_FIELD, BULK_ZIP_LIMIT);
+    const { file, replace, formId, problem } = await readUploadForm(request, ZIP_FIELD, BULK_ZIP_LIMIT);
     if (problem !== undefined || file === undefined) {
       const error =
         problem?.kind === 'several-files'
@@ -66,7 +69,8 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
       return formPage(reply.code(400), details, { replace, errors: [error] });
     }
     try {
-      const result = await loader.load(user, collectionId, file.read.ok ? file.read.data : null, replace);
+      const zip = file.read.ok ? file.read.data : null;
+      const result = await loader.load(user, collectionId, zip, replace, formId);
       return reply.page('collect/views/bulk-result.njk', {
         title: request.t('collect.bulk.result-page-title', { name: details.collection.name }),
         result: {

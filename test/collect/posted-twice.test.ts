@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { ZipFile } from 'yazl';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import {
@@ -685,6 +686,110 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       );
       assert.match(textOf(answers[1].body), /was loaded already as version 2/);
       assert.deepEqual(await versionsLoaded(r.collectionId, r.school.number), { versions: 2, audits: 2 });
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
+
+  /** A zip of the named files. */
+  async function zipOf(files: { filename: string; content: string }[]): Promise<Buffer> {
+    const zip = new ZipFile();
+    for (const file of files) zip.addBuffer(Buffer.from(file.content), file.filename);
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  /** An LA user, two schools of the LA with a return loaded each, and a zip of new returns for both. */
+  async function aZip(t: TestApp) {
+    const r = await aReturn(t);
+    const other = await makeSchool(database().db, r.la.number);
+    const files = [r.school, other].map((school) => ({
+      filename: censusFilename(school.number, 2026, 2),
+      content: censusReturnXml({ school: school.number, year: 2026 }),
+    }));
+    const zip = await zipOf(files);
+    const bulkPath = `/collect/collections/${r.collectionId}/bulk-upload`;
+    const page = await r.laUser.agent.get(bulkPath);
+    assert.equal(page.statusCode, 200);
+    const fields = { ...uploadFields(page.body, bulkPath), replace: 'yes' };
+    return { ...r, schools: [r.school, other], files, zip, bulkPath, fields };
+  }
+
+  async function versionsOfLa(collectionId: string, schools: { number: string }[]) {
+    let versions = 0;
+    let audits = 0;
+    for (const school of schools) {
+      const loaded = await versionsLoaded(collectionId, school.number);
+      versions += loaded.versions;
+      audits += loaded.audits;
+    }
+    return { versions, audits };
+  }
+
+  test('Upload returns from a zip posted again: each return loaded once, and the second answer says so', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const z = await aZip(t);
+      const zipFile = { filename: 'returns.zip', content: z.zip, field: 'zip' };
+      const first = await z.laUser.agent.postMultipart(z.bulkPath, [zipFile], { fields: z.fields });
+      assert.equal(first.statusCode, 200);
+      assert.match(textOf(first.body), /Version 2, replacing version 1/);
+      const again = await z.laUser.agent.postMultipart(z.bulkPath, [zipFile], { fields: z.fields });
+      assert.equal(again.statusCode, 200);
+      assert.equal(
+        textOf(again.body).match(/Version \d, loaded already when you first pressed Upload/g)?.length,
+        2,
+        textOf(again.body).slice(0, 1500),
+      );
+      // The school's first version and the zip's: three in all, each loaded once.
+      assert.deepEqual(await versionsOfLa(z.collectionId, z.schools), { versions: 3, audits: 3 });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Upload returns from a zip posted twice at once, on two nodes: each return loaded once', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const z = await aZip(t);
+      const hold = holdingAfterInsertInto(database().db, 'census_returns');
+      nodes = await twoNodes(database(), hold.db);
+      const { cookie, csrfToken } = z.laUser.agent.session();
+      const boundary = '----s2sPostedTwice';
+      const part = (name: string, value: string) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      const payload = Buffer.concat([
+        Buffer.from(
+          part('_csrf', csrfToken) +
+            Object.entries(z.fields)
+              .map(([name, value]) => part(name, value))
+              .join('') +
+            `--${boundary}\r\nContent-Disposition: form-data; name="zip"; filename="returns.zip"\r\n` +
+            'Content-Type: application/zip\r\n\r\n',
+        ),
+        z.zip,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const both = nodes;
+      let calls = 0;
+      const answers = await twiceAtOnce(database(), hold, () => {
+        calls += 1;
+        return (calls === 1 ? both.a.app : both.b.app).inject({
+          method: 'POST',
+          url: z.bulkPath,
+          headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+          payload,
+        });
+      });
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [200, 200],
+      );
+      assert.deepEqual(await versionsOfLa(z.collectionId, z.schools), { versions: 3, audits: 3 });
     } finally {
       await nodes?.close();
       await t.app.close();
