@@ -1,7 +1,7 @@
 // The data collections' SQL: the collections, the LAs taking part, and what a user's organisation takes
 // part in (My Data Collections).
 import type { Transaction } from 'kysely';
-import { heldUntilCommit } from '../platform/db/database.ts';
+import { heldUntilCommit, serialiseOn } from '../platform/db/database.ts';
 import type { Database, DataCollectionRow, DataCollectionTable, Executor } from '../platform/db/schema.ts';
 import type { Window } from '../platform/paging.ts';
 
@@ -46,6 +46,15 @@ export async function setCollectionClosed(
     .where('closed_at', closedAt === null ? 'is not' : 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Makes any other transaction that takes the lock of this collection wait until this one ends: a change
+ * of the collection takes it before it reads the collection again, so two at once save one after the
+ * other (database.ts, serialiseOn).
+ */
+export async function lockCollection(tx: Transaction<Database>, id: string): Promise<void> {
+  await serialiseOn(tx, `data-collection:${id}`);
 }
 
 async function replaceLas(db: Executor, id: string, las: string[]): Promise<void> {

@@ -22,6 +22,7 @@ import {
   laTakesPart,
   listCollections,
   listCollectionsOfLa,
+  lockCollection,
   openCollectionsOfLa,
   setCollectionClosed,
   updateCollection,
@@ -322,11 +323,19 @@ export class DataCollectionsService {
     return collection?.created_by === actor.userId ? collection : undefined;
   }
 
+  /**
+   * Saves a change of a collection. The same change again (the form posted again, or at once: this one
+   * waits for the first's to commit, then reads it) changes nothing and is not audited again.
+   */
   async update(actor: Actor, id: string, form: CollectionForm): Promise<void> {
     const { collection } = await this.get(actor, id);
     const input = await this.read(form);
     const at = this.deps.clock.now();
     await this.deps.db.transaction().execute(async (tx) => {
+      await lockCollection(tx, id);
+      const saved = (await findCollection(tx, id)) ?? collection;
+      const las = saved.all_las === 1 ? [] : await collectionLas(tx, id);
+      if (isSaved(saved, las, input)) return;
       await updateCollection(
         tx,
         collection.id,
@@ -420,6 +429,20 @@ export async function liveCollectionOfReturn(
     today: londonDate(clock.now()),
   });
   return first ?? null;
+}
+
+/** Whether the collection as saved (with its LAs) is what `input` asks for. */
+function isSaved(collection: DataCollectionRow, las: string[], input: CollectionInput): boolean {
+  return (
+    collection.name === input.name &&
+    collection.term === input.term &&
+    collection.year === input.year &&
+    collection.reference_date === input.referenceDate &&
+    collection.open_date === input.openDate &&
+    collection.due_date === input.dueDate &&
+    (collection.all_las === 1) === input.allLas &&
+    las.join(',') === input.las.join(',')
+  );
 }
 
 function describe(input: CollectionInput): Record<string, unknown> {

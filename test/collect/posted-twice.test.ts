@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ZipFile } from 'yazl';
-import type { Db } from '../../src/platform/db/schema.ts';
+import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import {
   anotherProcessDb,
@@ -182,6 +182,93 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       assert.deepEqual(await collectionsNamed(database().db, name), { collections: 1, audits: 1 });
     } finally {
       await nodes.close();
+    }
+  });
+
+  /** A collection set up by `user`, and the change form's fields with a new due date. */
+  async function changeForm(agent: Agent, user: UserRow) {
+    const db = database().db;
+    const la = await makeLa(db);
+    const id = await liveCollection(db, user, [la.number]);
+    const page = await agent.get(`/collect/manage/${id}`);
+    assert.equal(page.statusCode, 200);
+    const name = (
+      await db.selectFrom('data_collections').select('name').where('id', '=', id).executeTakeFirstOrThrow()
+    ).name;
+    const form = {
+      name,
+      term: 'AUT',
+      year: '2026',
+      'reference-day': '1',
+      'reference-month': '10',
+      'reference-year': '2026',
+      'open-day': '1',
+      'open-month': '9',
+      'open-year': '2026',
+      'due-day': '19',
+      'due-month': '12',
+      'due-year': '2026',
+      scope: 'chosen',
+      las: [la.number],
+    };
+    return { id, form };
+  }
+
+  test('A change of a collection posted again: saved once, one audit event', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, user } = await signedInUser(t, 'national_admin', {});
+      const { id, form } = await changeForm(agent, user);
+      assert.equal((await agent.post(`/collect/manage/${id}`, form)).statusCode, 302);
+      await agent.get(`/collect/manage/${id}`);
+      const again = await agent.post(`/collect/manage/${id}`, form);
+      assert.equal(again.statusCode, 302);
+      assert.match(
+        await flashOf(agent, again),
+        new RegExp(`The data collection "${form.name}" has been saved`),
+      );
+      assert.equal(
+        await count(database().db, 'audit_events', { subject_id: id, action: 'data-collection-updated' }),
+        1,
+      );
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('A change of a collection posted twice at once, on two nodes: saved once', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const { agent, user } = await signedInUser(t, 'national_admin', {});
+      const { id, form } = await changeForm(agent, user);
+      const hold = holdingAfterInsertInto(database().db, 'audit_events');
+      nodes = await twoNodes(database(), hold.db);
+      const answers = await twiceAtOnce(
+        database(),
+        hold,
+        onEachNode(nodes, agent, `/collect/manage/${id}`, form),
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/collect/manage'],
+          [302, '/collect/manage'],
+        ],
+      );
+      const due = await database()
+        .db.selectFrom('data_collections')
+        .select('due_date')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.equal(due.due_date, '2026-12-19');
+      assert.equal(
+        await count(database().db, 'audit_events', { subject_id: id, action: 'data-collection-updated' }),
+        1,
+      );
+    } finally {
+      await nodes?.close();
+      await t.app.close();
     }
   });
 
