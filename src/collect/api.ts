@@ -174,7 +174,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Explains a query of the current version (up to ${ANSWER_MAX} characters), as the return’s page does, while it is loaded (a version returned to the school is not submitted again: its data is corrected in the MIS and a new file uploaded). Errors cannot be explained: correct them in the MIS and upload the return again.`,
+      description: `Explains a query of the current version (up to ${ANSWER_MAX} characters), as the return’s page does, while it is loaded (the same explanation sent again is recorded once) (a version returned to the school is not submitted again: its data is corrected in the MIS and a new file uploaded). Errors cannot be explained: correct them in the MIS and upload the return again.`,
       parameters: [
         returnId,
         pathParameter('queryId', 'The query’s id, from the return’s `queries`', {
@@ -213,7 +213,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: TAG,
     doc: {
       description:
-        'Submit Return: only with no errors, every query explained, and your headteacher’s approval confirmed (`headteacherApproved: true`, the page’s tick box). The LA is emailed and can now open the return; the DfE cannot see it until the LA approves it.',
+        'Submit Return: only with no errors, every query explained, and your headteacher’s approval confirmed (`headteacherApproved: true`, the page’s tick box). The LA is emailed and can now open the return; the DfE cannot see it until the LA approves it. Submitting it again (a retry) answers the submitted return, and changes nothing.',
       parameters: [returnId],
       requestBody: {
         required: true,

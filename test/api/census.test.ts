@@ -188,6 +188,10 @@ describeEachEngine('API census returns', (database) => {
     assert.equal(answered.statusCode, 200, answered.body);
     assert.equal(answered.json().queries[0].answer, 'Two families declined.');
     assert.equal(answered.json().unexplainedQueries, 0);
+    // Sent again (a retry after a lost answer): the same answer, and nothing recorded twice (below).
+    const answeredAgain = await post(answerUrl, schoolToken, { answer: 'Two families declined.' });
+    assert.equal(answeredAgain.statusCode, 200, answeredAgain.body);
+    assert.equal(answeredAgain.json().queries[0].answer, 'Two families declined.');
     t.clock.advanceMinutes(5);
     const noSuchQuery = await post(
       `/api/v1/census/returns/${secondId}/queries/${loaded.returnId}/answer`,
@@ -210,8 +214,16 @@ describeEachEngine('API census returns', (database) => {
     assert.equal(submitted.json().status, 'submitted');
     assert.ok(submitted.json().submittedAt);
     assert.equal(submitted.json().canSubmit, false);
+    // Sent again (a retry after a lost answer): the submitted return, not a refusal; submitted once.
+    const submittedAgain = await post(`/api/v1/census/returns/${secondId}/submit`, schoolToken, {
+      headteacherApproved: true,
+    });
+    assert.equal(submittedAgain.statusCode, 200, submittedAgain.body);
+    assert.equal(submittedAgain.json().status, 'submitted');
     assert.deepEqual(
-      submitted.json().history.map((h: { version: number; action: string }) => `${h.version} ${h.action}`),
+      submittedAgain
+        .json()
+        .history.map((h: { version: number; action: string }) => `${h.version} ${h.action}`),
       ['1 loaded', '2 loaded', '2 query-answered', '2 submitted'],
     );
 
