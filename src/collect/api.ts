@@ -29,6 +29,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import type { CensusReturnRow } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
+import { formId } from '../platform/web/form-values.ts';
 import { multipartParts, stopAtLimit } from '../platform/web/http.ts';
 import { printableFilename } from '../transfers/filenames.ts';
 import { withoutFolder } from '../transfers/upload-service.ts';
@@ -47,6 +48,9 @@ import {
   type ReturnView,
   type SchoolReturnRow,
 } from './returns-service.ts';
+
+/** The request header that makes an upload sent again (a retry) load nothing more. */
+const IDEMPOTENCY_KEY = 'Idempotency-Key';
 
 const TAG = 'Census';
 const FILE_FIELD = 'file';
@@ -118,6 +122,14 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
           { type: 'boolean', default: false },
           'Confirms that the file replaces the current return, if there is one',
         ),
+        {
+          name: IDEMPOTENCY_KEY,
+          in: 'header',
+          required: false,
+          description:
+            'A UUID your software makes for this upload and sends again with it when it retries (after a timeout or a lost answer): the return is loaded once, and the retry answers 200 with the version loaded the first time (`already: true`), with or without `replace`',
+          schema: { type: 'string', format: 'uuid' },
+        },
       ],
       requestBody: {
         required: true,
@@ -132,6 +144,10 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
         },
       },
       responses: {
+        '200': jsonResponse(
+          `The same upload sent again with its ${IDEMPOTENCY_KEY}: the version loaded the first time (nothing was loaded again)`,
+          ref('CensusReturnLoaded'),
+        ),
         '201': {
           ...jsonResponse('The return was loaded as a new version', ref('CensusReturnLoaded')),
           headers: {
@@ -345,11 +361,21 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
   const collectionOf = (request: FastifyRequest) => pathParam(request, 'collectionId');
   const returnOf = (request: FastifyRequest) => pathParam(request, 'returnId');
 
-  /** A school loads its own return; an LA agent one of its schools', as each file of a zip. */
-  const load = (actor: Actor, id: string, filename: string, file: Readable, replace: boolean) =>
+  /**
+   * A school loads its own return; an LA agent one of its schools', as each file of a zip. With `key`
+   * (the request's Idempotency-Key), once only: the version takes it as its id, as it takes a form's.
+   */
+  const load = (
+    actor: Actor,
+    id: string,
+    filename: string,
+    file: Readable,
+    replace: boolean,
+    key: string | undefined,
+  ) =>
     scopeOf(actor.role) === 'school'
-      ? returns.load(actor, id, filename, file, replace)
-      : loader.loadOne(actor, id, filename, file, replace);
+      ? returns.load(actor, id, filename, file, replace, key)
+      : loader.loadOne(actor, id, filename, file, replace, key);
 
   return {
     listDataCollections: async (actor, request) => {
@@ -389,13 +415,24 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
     uploadCensusReturn: async (actor, request, reply) => {
       const id = collectionOf(request);
       const replace = uploadQuery.parse(request.query ?? {}).replace === 'true';
+      const sentKey = request.headers[IDEMPOTENCY_KEY.toLowerCase()];
+      const key = formId.parse(sentKey);
       let outcome: LoadOutcome | undefined;
       const ignored: string[] = [];
       /** Text parts, not read: `replace` belongs in the query string. */
       const textParts: string[] = [];
       let incomplete = false;
       // An error while loading (not found, forbidden, a fault of s2s's): thrown once the body is left.
-      let failure: unknown;
+      let failure: unknown =
+        sentKey !== undefined && key === undefined
+          ? new ProblemError(
+              problem(
+                'bad-request',
+                400,
+                `The ${IDEMPOTENCY_KEY} must be a UUID, made by your software for this upload and sent again with it when it retries: nothing was loaded.`,
+              ),
+            )
+          : undefined;
       try {
         for await (const part of multipartParts(request)) {
           if (part.type !== 'file') {
@@ -403,11 +440,13 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
             continue;
           }
           stopAtLimit(request, part.file);
-          if (part.fieldname !== FILE_FIELD || !part.filename || outcome) {
+          if (failure !== undefined) {
+            // Not read: the request is refused.
+          } else if (part.fieldname !== FILE_FIELD || !part.filename || outcome) {
             if (part.filename) ignored.push(printableFilename(withoutFolder(part.filename)));
           } else {
             try {
-              outcome = await load(actor, id, part.filename, part.file, replace);
+              outcome = await load(actor, id, part.filename, part.file, replace, key);
             } catch (error) {
               if (!(error instanceof IncompleteFile)) failure = error;
             }
@@ -471,7 +510,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
         );
       }
       return reply
-        .code(201)
+        .code(outcome.already ? 200 : 201)
         .header('location', `${API_PREFIX}/census/returns/${outcome.returnId}`)
         .header('cache-control', 'no-store')
         .send({ ...outcome, ...(warning ? { warning } : {}) });
@@ -704,6 +743,10 @@ const SCHEMAS = {
       queries: { type: 'integer', description: 'How many queries the rules found' },
       pupils: { type: 'integer' },
       replacedVersion: { ...nullableInteger, description: 'The version it replaced, if any' },
+      already: {
+        type: 'boolean',
+        description: `True when the upload was sent again with its ${IDEMPOTENCY_KEY}: loaded the first time`,
+      },
       warning: {
         type: 'string',
         description: 'Other files and any text parts sent in the request, which were not read',

@@ -135,6 +135,7 @@ export class BulkReturnsLoader {
     originalName: string,
     content: Readable,
     replace: boolean,
+    formId?: string,
   ): Promise<LoadOutcome> {
     return this.returns.loadStream(
       actor,
@@ -142,6 +143,7 @@ export class BulkReturnsLoader {
       originalName,
       content,
       replace,
+      formId,
     );
   }
 

@@ -289,6 +289,7 @@ export class CensusReturnsService {
     originalName: string,
     content: Readable,
     replace: boolean,
+    formId?: string,
   ): Promise<LoadOutcome> {
     return this.loadStream(
       actor,
@@ -296,12 +297,14 @@ export class CensusReturnsService {
       originalName,
       content,
       replace,
+      formId,
     );
   }
 
   /**
    * A return read from `content` into the collection `open` finds (Forbidden, NotFound...: the stream is
-   * then drained unread), then checked and recorded by loadFile. The stream is always consumed.
+   * then drained unread), then checked and recorded by loadFile (with `formId`, once only). The stream is
+   * always consumed.
    */
   async loadStream(
     actor: Actor,
@@ -309,6 +312,7 @@ export class CensusReturnsService {
     originalName: string,
     content: Readable,
     replace: boolean,
+    formId?: string,
   ): Promise<LoadOutcome> {
     let details: CollectionDetails;
     try {
@@ -319,7 +323,7 @@ export class CensusReturnsService {
     }
     const read = await readBounded(content, RETURN_SIZE_LIMIT);
     const data = read.ok ? read.data : null;
-    return this.loadFile(actor, details, withoutFolder(originalName), data, replace);
+    return this.loadFile(actor, details, withoutFolder(originalName), data, replace, formId);
   }
 
   /**

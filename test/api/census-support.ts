@@ -50,12 +50,14 @@ export function uploadReturn(
   collectionId: string,
   files: { filename: string; content: Buffer | string; field?: string }[],
   query = '',
+  headers: Record<string, string> = {},
 ): Promise<LightMyRequestResponse> {
   const body = multipartFiles(files, 'file');
   return app.inject({
     method: 'POST',
     url: `/api/v1/census/collections/${collectionId}/returns${query}`,
     headers: {
+      ...headers,
       ...(token ? { authorization: `Bearer ${token}` } : {}),
       'content-type': body.contentType,
     },

@@ -5,6 +5,7 @@
 // user's on the page is loaded after it or told why not; an LA loads one return for its school as each
 // file of a zip is loaded.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
@@ -410,6 +411,41 @@ describeEachEngine('API census returns', (database) => {
       versions.map((v) => v.version),
       [1],
     );
+  });
+
+  test('an upload sent again with its Idempotency-Key (a retry) is loaded once, and the retry answers the version loaded', async () => {
+    const collectionId = await liveCollection(db, schoolUser.user, [la.number], { name: 'Autumn retried' });
+    const files = [
+      {
+        filename: censusFilename(school.number),
+        content: censusReturnXml({ school: school.number, year: 2026 }),
+      },
+    ];
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await uploadReturn(t.app, schoolToken, collectionId, files, '?replace=true', key);
+    assert.equal(first.statusCode, 201, first.body);
+    const again = await uploadReturn(t.app, schoolToken, collectionId, files, '?replace=true', key);
+    assert.equal(again.statusCode, 200, again.body);
+    assert.equal(again.json().already, true);
+    assert.equal(again.json().returnId, first.json().returnId);
+    assert.equal(again.headers.location, first.headers.location);
+    const withoutReplace = await uploadReturn(t.app, schoolToken, collectionId, files, '', key);
+    assert.equal(
+      withoutReplace.statusCode,
+      200,
+      'a retry without replace=true: the same answer, not a refusal',
+    );
+    const versions = await db
+      .selectFrom('census_returns')
+      .select('version')
+      .where('collection_id', '=', collectionId)
+      .execute();
+    assert.equal(versions.length, 1);
+    const badKey = await uploadReturn(t.app, schoolToken, collectionId, files, '?replace=true', {
+      'idempotency-key': 'upload-1',
+    });
+    assert.equal(badKey.statusCode, 400, badKey.body);
+    assert.match(badKey.json().detail, /Idempotency-Key must be a UUID/);
   });
 
   test('the MIS uploads the return as a user loads it on the page: one is loaded, the other told why not', async () => {
