@@ -7,7 +7,7 @@
 // meanwhile. The school answers the queries and, with its headteacher's approval, submits it to its LA,
 // which adds notes and returns it to the school or approves it. Only an approved version is visible to
 // the collector.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { Transaction } from 'kysely';
@@ -341,7 +341,7 @@ export class CensusReturnsService {
     replace: boolean,
     formId?: string,
   ): Promise<LoadOutcome> {
-    const earlier = formId ? await this.loadedAlready(this.deps.db, actor, details, formId) : undefined;
+    const earlier = formId ? await this.loadedAlready(this.deps.db, actor, details, formId, data) : undefined;
     if (earlier) return earlier;
     // The name as it is shown and audited: invisible characters made visible.
     const shown = printableFilename(filename);
@@ -558,9 +558,10 @@ export class CensusReturnsService {
         await lockSchoolReturn(tx, details.collection.id, load.establishment);
         // The same form posted at once: the other load, which this one waited for, recorded its version.
         if (load.formId) {
-          const mine = await this.loadedAlready(tx, actor, details, load.formId);
+          const mine = await this.loadedAlready(tx, actor, details, load.formId, load.data);
           if (mine) return { already: mine };
-          // Another version has that id, as only a hand-made form could give: a new id, then.
+          // Another version has that id: another file sent with the same form (Back, and another file
+          // chosen), or one of another's, as only a hand-made form could give. A new id, then.
           if (await findReturn(tx, load.formId)) id = randomUUID();
         }
         // And the collection still open: the LA or the DfE may have closed it while this file was checked.
@@ -695,15 +696,26 @@ export class CensusReturnsService {
     };
   }
 
-  /** The version the actor loaded into the collection with the form `formId`, as its load said it. */
+  /**
+   * The version the actor loaded into the collection with the form `formId`, as its load said it, when it
+   * is of the same file (`data`): another file sent with the form (Back, and another chosen) is another
+   * upload.
+   */
   private async loadedAlready(
     db: Executor,
     actor: Actor,
     details: CollectionDetails,
     formId: string,
+    data: Buffer | null,
   ): Promise<LoadedReturn | undefined> {
     const version = await findReturn(db, formId);
-    if (!version || version.uploaded_by !== actor.userId || version.collection_id !== details.collection.id)
+    if (
+      !version ||
+      data === null ||
+      version.uploaded_by !== actor.userId ||
+      version.collection_id !== details.collection.id ||
+      version.sha256 !== createHash('sha256').update(data).digest('hex')
+    )
       return undefined;
     const before = await versionBefore(db, version);
     return {

@@ -733,6 +733,43 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     });
   }
 
+  test('Upload Return from File posted again with another file (Back, and another chosen): that file is loaded', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const r = await aReturn(t);
+      const page = await r.schoolUser.agent.get(r.uploadPath);
+      const fields = { ...uploadFields(page.body, r.uploadPath), replace: 'yes' };
+      const first = await r.schoolUser.agent.postMultipart(
+        r.uploadPath,
+        [
+          {
+            filename: censusFilename(r.school.number, 2026, 2),
+            content: censusReturnXml({ school: r.school.number, year: 2026, withError: true }),
+            field: 'file',
+          },
+        ],
+        { fields },
+      );
+      assert.match(textOf(first.body), /has been loaded as version 2, replacing version 1/);
+      const corrected = await r.schoolUser.agent.postMultipart(
+        r.uploadPath,
+        [
+          {
+            filename: censusFilename(r.school.number, 2026, 3),
+            content: censusReturnXml({ school: r.school.number, year: 2026 }),
+            field: 'file',
+          },
+        ],
+        { fields },
+      );
+      assert.equal(corrected.statusCode, 200);
+      assert.match(textOf(corrected.body), /has been loaded as version 3, replacing version 2/);
+      assert.deepEqual(await versionsLoaded(r.collectionId, r.school.number), { versions: 3, audits: 3 });
+    } finally {
+      await t.app.close();
+    }
+  });
+
   test('Upload Return from File posted twice at once, on two nodes: one version', async () => {
     const t = await createTestApp(database().db, NODES_ENV);
     let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
