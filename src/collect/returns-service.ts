@@ -1022,14 +1022,16 @@ export class CensusReturnsService {
   async addNote(actor: Actor, returnId: string, note: string, formId?: string): Promise<Decided> {
     const view = await this.view(actor, returnId);
     const { db } = this.deps;
-    if (formId && (await this.noteAddedAlready(db, actor, returnId, formId))) return { already: true };
     if (!view.may.note) throw new Invalid([keyedError('note', 'collect.note.only-la')]);
     const text = noteText(note, 'note', 'collect.note.enter');
+    if (formId && (await this.noteAddedAlready(db, actor, returnId, formId, text))) return { already: true };
     const at = this.deps.clock.now();
     return db.transaction().execute(async (tx) => {
       if (!(await this.event(tx, actor, at, returnId, 'note', text, formId))) {
-        if (formId && (await this.noteAddedAlready(tx, actor, returnId, formId))) return { already: true };
-        // Another event has that id, as only a hand-made form could give: a new id, then.
+        if (formId && (await this.noteAddedAlready(tx, actor, returnId, formId, text)))
+          return { already: true };
+        // Another event has that id: another note sent with the same form (Back, and the note changed),
+        // or another's, as only a hand-made form could give. A new id, then.
         await this.event(tx, actor, at, returnId, 'note', text);
       }
       await this.audit(tx, actor, at, 'census-return-note-added', returnId, {});
@@ -1037,10 +1039,15 @@ export class CensusReturnsService {
     });
   }
 
-  /** Whether the actor's note with the id `formId` is on the return. */
-  private async noteAddedAlready(db: Executor, actor: Actor, returnId: string, formId: string) {
+  /** Whether the actor's note `text` with the id `formId` is on the return. */
+  private async noteAddedAlready(db: Executor, actor: Actor, returnId: string, formId: string, text: string) {
     const event = await findEvent(db, formId);
-    return event?.return_id === returnId && event.user_id === actor.userId && event.action === 'note';
+    return (
+      event?.return_id === returnId &&
+      event.user_id === actor.userId &&
+      event.action === 'note' &&
+      event.note === text
+    );
   }
 
   /**

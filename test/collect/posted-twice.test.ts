@@ -438,6 +438,31 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     }
   });
 
+  test('Note form sent again with another note (Back, and the note changed): both notes kept', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const r = await aReturn(t, { submitted: true });
+      const page = await r.laUser.agent.get(`/collect/returns/${r.returnId}`);
+      const fields = hiddenFields(page.body, `/collect/returns/${r.returnId}/notes`);
+      await r.laUser.agent.post(`/collect/returns/${r.returnId}/notes`, {
+        ...fields,
+        note: 'Checked the roll.',
+      });
+      await r.laUser.agent.get(`/collect/returns/${r.returnId}`);
+      const other = await r.laUser.agent.post(`/collect/returns/${r.returnId}/notes`, {
+        ...fields,
+        note: 'And the leavers.',
+      });
+      assert.match(await flashOf(r.laUser.agent, other), /Your note has been added\./);
+      assert.deepEqual(await effects(r.returnId, 'note', 'census-return-note-added'), {
+        events: 2,
+        audits: 2,
+      });
+    } finally {
+      await t.app.close();
+    }
+  });
+
   test('Note posted twice at once, on two nodes: one note', async () => {
     const t = await createTestApp(database().db, NODES_ENV);
     const hold = holdingAfterInsertInto(database().db, 'census_return_events');
