@@ -148,10 +148,14 @@ export function collectionRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       const user = signedInUser(request);
       const { collectionId } = collectionParams.parse(request.params ?? {});
       const { collection, already } = await service.setClosed(user, collectionId, closed);
-      const said = closed ? 'collect.flash.closed' : 'collect.flash.opened';
-      return reply
-        .flash(request.t(already ? `${said}-already` : said, { name: collection.name }))
-        .redirect(MANAGE_PATH);
+      const said = closed
+        ? already
+          ? 'collect.flash.closed-already'
+          : 'collect.flash.closed'
+        : already
+          ? 'collect.flash.opened-already'
+          : 'collect.flash.opened';
+      return reply.flash(request.t(said, { name: collection.name })).redirect(MANAGE_PATH);
     };
   };
 
