@@ -17,6 +17,7 @@
 // style attributes only (email clients drop <style>). So the iframe loads it from its own URL, served
 // with a policy of its own: no scripts, nothing fetched, inline styles allowed, sandboxed, framable only
 // by this service.
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Route, signedInUser } from '../auth/web.ts';
@@ -24,6 +25,7 @@ import type { Deps } from '../deps.ts';
 import { emailContext, scheduledJobs } from '../jobs.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { Scheduler, summaryOf } from '../platform/jobs/scheduler.ts';
+import { formId } from '../platform/web/form-values.ts';
 import {
   isOutboxStatus,
   LIST_LIMIT,
@@ -52,6 +54,7 @@ export const EMAIL_PREVIEW_CSP = [
 const listQuery = z.object({ status: z.string().optional() });
 const notificationParams = z.object({ notificationId: z.string().max(100) });
 const jobParams = z.object({ jobName: z.string().max(100) });
+const runForm = z.object({ formId });
 const sendAgainForm = z.object({
   ids: z
     .union([z.string().max(100), z.array(z.string().max(100)).max(1000)])
@@ -202,7 +205,8 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
           title: request.t('notifications.admin.jobs'),
           heading: request.t(NOTIFICATIONS_LABEL_KEY),
           subNavigation: subNavigation(request, 'jobs'),
-          jobs,
+          // Each Run now button carries an id made as the page is drawn: posted again, it runs nothing more.
+          jobs: jobs.map((job) => ({ ...job, formId: randomUUID() })),
           runs,
           limit: LIST_LIMIT,
           schedulerHere: deps.config.scheduler,
@@ -215,7 +219,19 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
       access: 'notifications.admin',
       handler: async (request, reply) => {
         const { jobName } = jobParams.parse(request.params ?? {});
-        const run = await admin.runJob(signedInUser(request), jobName);
+        const form = runForm.parse(request.body ?? {});
+        const { run, already } = await admin.runJob(signedInUser(request), jobName, form.formId);
+        if (already) {
+          const earlier = summaryOf(run);
+          const said =
+            run.status === 'running' || earlier === null
+              ? request.t('notifications.admin.job-running-already', { job: run.job })
+              : request.t('notifications.admin.job-ran-already', {
+                  job: run.job,
+                  summary: earlier,
+                });
+          return reply.flash(said, 'important').redirect(JOBS_PATH, 303);
+        }
         const summary = summaryOf(run) ?? '';
         const message =
           run.status === 'succeeded'

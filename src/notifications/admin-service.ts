@@ -240,11 +240,23 @@ export class NotificationsAdmin {
     return { jobs, runs: (await scheduler.history(LIST_LIMIT)).map(runLine) };
   }
 
-  /** Runs a job now, by hand, and waits for it to finish; the audit log says who ran it and how it went. */
-  async runJob(actor: Actor, name: string): Promise<FinishedRun> {
+  /**
+   * Runs a job now, by hand, and waits for it to finish; the audit log says who ran it and how it went.
+   * With `formId` (the id the jobs page gave its Run now button), once only: the same form posted again
+   * runs nothing and gets the first post's run, running or finished, as `already` (not audited again).
+   */
+  async runJob(
+    actor: Actor,
+    name: string,
+    formId?: string,
+  ): Promise<{ run: FinishedRun; already: false } | { run: JobRunRow; already: true }> {
     if (!this.deps.scheduler.jobs.some((job) => job.name === name))
       throw new NotFound(message('notifications.not-found.job'));
-    const run = await this.deps.scheduler.runNow(name);
+    const ran = formId
+      ? await this.deps.scheduler.runNowOnce(name, formId)
+      : { run: await this.deps.scheduler.runNow(name), already: false as const };
+    if (ran.already) return ran;
+    const { run } = ran;
     await recordAudit(this.deps.db, {
       at: this.deps.clock.now(),
       actorUserId: actor.userId,
@@ -254,7 +266,7 @@ export class NotificationsAdmin {
       subjectId: name,
       detail: { status: run.status, slot: run.slot },
     });
-    return run;
+    return ran;
   }
 
   private async row(id: string): Promise<OutboxRow> {

@@ -220,6 +220,30 @@ export class Scheduler {
     return this.execute(job, run, 'manual');
   }
 
+  /**
+   * Runs a job now, by hand, once for the form `formId` (its page's id for it): the run's slot is
+   * `manual:` and that id, so the same form posted again (a double click, Back and Run now, a browser
+   * resending; at once, on this node or another) claims nothing and gets the run the first post made,
+   * running or finished, as `already`.
+   */
+  async runNowOnce(
+    name: string,
+    formId: string,
+  ): Promise<{ run: FinishedRun; already: false } | { run: JobRunRow; already: true }> {
+    const job = this.job(name);
+    const slot = `manual:${formId}`;
+    const run = await this.insertRun(job.name, slot, 'manual');
+    if (run) return { run: await this.execute(job, run, 'manual'), already: false };
+    const earlier = await this.deps.db
+      .selectFrom('job_runs')
+      .selectAll()
+      .where('job', '=', job.name)
+      .where('slot', '=', slot)
+      .executeTakeFirst();
+    if (!earlier) throw new Error('a manual run was neither recorded nor found');
+    return { run: earlier, already: true };
+  }
+
   /** The latest runs, newest first. */
   async history(limit = 50, job?: string): Promise<JobRunRow[]> {
     let q = this.deps.db.selectFrom('job_runs').selectAll();
