@@ -116,12 +116,47 @@ export async function insertUser(db: Executor, user: UserRow): Promise<void> {
   await db.insertInto('users').values(user).execute();
 }
 
+/**
+ * Inserts the account unless one has its id already (then false): made at once with the same id, this
+ * insert waits for the other's on PostgreSQL, then inserts nothing.
+ */
+export async function insertUserOnce(db: Executor, user: UserRow): Promise<boolean> {
+  const result = await db
+    .insertInto('users')
+    .values(user)
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 1n) > 0;
+}
+
+/** The account with this id, deleted or not. */
+export async function getUserRow(db: Executor, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function updateUser(
   db: Executor,
   id: string,
   changes: Partial<Omit<UserRow, 'id' | 'username'>>,
 ): Promise<void> {
   await db.updateTable('users').set(changes).where('id', '=', id).execute();
+}
+
+/**
+ * Sets a new password, only if it was last changed at `changedAsSeen` (when given): false when it has
+ * changed since. On PostgreSQL an update made at once with another waits for its row lock, then finds
+ * the time changed.
+ */
+export async function setPasswordIfUnchanged(
+  db: Executor,
+  id: string,
+  changedAsSeen: string | undefined,
+  changes: Pick<UserRow, 'password_hash' | 'must_change_password' | 'password_changed_at' | 'updated_at'>,
+): Promise<boolean> {
+  let q = db.updateTable('users').set(changes).where('id', '=', id);
+  if (changedAsSeen !== undefined) q = q.where('password_changed_at', '=', changedAsSeen);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 /**

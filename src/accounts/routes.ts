@@ -1,4 +1,5 @@
 // User Maintenance pages (LA notes §3.2-3.7): parse the form, call the service, redirect or re-render.
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Role, roleLabelIn } from '../auth/permissions.ts';
@@ -6,6 +7,7 @@ import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, translateMessage } from '../platform/i18n/catalogue.ts';
+import { formId, oneValue } from '../platform/web/form-values.ts';
 import { lastPageHref, pageQuery, pagination } from '../platform/web/pagination.ts';
 import { type AccountsActor, canManageUsers, userReach } from './policy.ts';
 import { AccountsService, type AddUserChoices } from './service.ts';
@@ -44,6 +46,7 @@ const addForm = z.object({
   establishmentNumber: z.string().default(''),
   newPassword: z.string().default(''),
   confirmPassword: z.string().default(''),
+  formId,
 });
 
 const roleForm = z.object({ role: z.string().default('') });
@@ -51,6 +54,8 @@ const roleForm = z.object({ role: z.string().default('') });
 const passwordForm = z.object({
   newPassword: z.string().default(''),
   confirmPassword: z.string().default(''),
+  /** When the password was last changed, as the page showed it: posted again, nothing is set twice. */
+  passwordChangedAt: oneValue,
 });
 
 const idParams = z.object({ id: z.string() });
@@ -104,7 +109,8 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
     data: { values?: Partial<z.infer<typeof addForm>>; errors?: unknown } = {},
     national = false,
   ) => {
-    const values = data.values ?? {};
+    // The form's id, made as the page is first drawn and kept when it is drawn again with errors.
+    const values = { ...data.values, formId: data.values?.formId ?? randomUUID() };
     const request = reply.request;
     return reply.page('accounts/views/add.njk', {
       title: request.t('accounts.add.title'),
@@ -241,10 +247,15 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const actor = signedInUser(request);
         const form = addForm.parse(request.body ?? {});
         try {
-          const user = await accounts.add(actor, form);
+          const { account, already } = await accounts.addOnce(actor, form, form.formId);
           return reply
-            .flash(request.t('accounts.add.added', { username: user.username }))
-            .redirect(userHref(request, user.id));
+            .flash(
+              request.t(already ? 'accounts.add.added-already' : 'accounts.add.added', {
+                username: account.username,
+              }),
+              already ? 'important' : 'success',
+            )
+            .redirect(userHref(request, account.id));
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           const national = isNational(request);
@@ -324,10 +335,16 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const id = idOf(request);
         const form = passwordForm.parse(request.body ?? {});
         try {
-          const user = await accounts.resetPassword(actor, id, form);
-          return reply
-            .flash(request.t('accounts.password.changed', { username: user.username }))
-            .redirect(userHref(request, user.id));
+          const { account, already } = await accounts.resetPassword(actor, id, form, form.passwordChangedAt);
+          const said = request.t(
+            already === 'issued'
+              ? 'accounts.password.issued-already'
+              : already === 'changed'
+                ? 'accounts.password.changed-by-user'
+                : 'accounts.password.changed',
+            { username: account.username },
+          );
+          return reply.flash(said, already ? 'important' : 'success').redirect(userHref(request, account.id));
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return passwordPage(reply.code(400), actor, id, error.errors);

@@ -53,9 +53,11 @@ import {
 import {
   countUsersWithRole,
   getUser,
-  insertUser,
+  getUserRow,
+  insertUserOnce,
   listUsers,
   lockAccountsOfLa,
+  setPasswordIfUnchanged,
   type UserListing,
   type UserRow,
   updateUser,
@@ -206,16 +208,34 @@ export class AccountsService {
 
   /** Adds an account with an issued password, which the user must change when they first sign in. */
   async add(actor: AccountsActor, input: NewAccountInput): Promise<Account> {
+    return (await this.addOnce(actor, input, undefined)).account;
+  }
+
+  /**
+   * Adds an account as `add` does, once per `formId` (the id the Add User page gave its form): the
+   * account takes it as its id, so the same form posted again (a double click, Back and Add user, a
+   * browser resending; at once, its insert waiting for the first's) adds nothing and gets the account
+   * added the first time as `already`.
+   */
+  async addOnce(
+    actor: AccountsActor,
+    input: NewAccountInput,
+    formId: string | undefined,
+  ): Promise<{ account: Account; already: boolean }> {
     const problem = addProblem(actor);
     if (problem) throw forbidden(problem);
+    const earlier = formId ? await this.addedBy(this.db, actor, formId, input.username) : undefined;
+    if (earlier) return { account: earlier, already: true };
     const checked = await this.checkNewAccount(actor, input);
     if (checked.errors.length > 0) throw new Invalid(checked.errors);
     const { account } = checked;
 
     const now = this.clock.now();
     const at = now.toISOString();
+    // A form's id another account has (only a hand-made form could give one) is not this account's.
+    const taken = formId ? await getUserRow(this.db, formId) : undefined;
     const user: UserRow = {
-      id: randomUUID(),
+      id: formId && !taken ? formId : randomUUID(),
       username: account.username,
       password_hash: await hashPassword(input.newPassword),
       role: account.role,
@@ -232,19 +252,46 @@ export class AccountsService {
       last_signed_in_at: null,
       deleted_at: null,
     };
-    await this.db.transaction().execute(async (tx) => {
+    const already = await this.db.transaction().execute(async (tx) => {
       if (user.la_number) await lockAccountsOfLa(tx, user.la_number);
+      // The same form posted at once, on the same LA: it waited for the lock, and the first's account is in.
+      const added = formId ? await this.addedBy(tx, actor, user.id, user.username) : undefined;
+      if (added) return added;
       // Checked again under the lock: someone may have taken the name (or the LEA School role) meanwhile.
       const conflicts = await accountConflicts(tx, user.username, account.role, user.la_number);
       if (conflicts.length > 0) throw new Invalid(conflicts);
-      await insertUser(tx, user);
+      // Without an LA to lock (a national account), an insert at once with the same form's waits for the
+      // first's, then inserts nothing.
+      if (!(await insertUserOnce(tx, user))) {
+        const first = await this.addedBy(tx, actor, user.id, user.username);
+        if (first) return first;
+        throw new Invalid(await accountConflicts(tx, user.username, account.role, user.la_number));
+      }
       await this.audit(tx, actor, 'user-added', user, {
         role: user.role,
         laNumber: user.la_number,
         establishmentNumber: user.establishment_number,
       });
+      return undefined;
     });
-    return withoutSecrets(user);
+    return already ? { account: already, already: true } : { account: withoutSecrets(user), already: false };
+  }
+
+  /**
+   * The account the Add User form `formId` added, when it is the one this form names and the actor may
+   * see it: the same form posted again. Undefined otherwise.
+   */
+  private async addedBy(
+    db: Executor,
+    actor: AccountsActor,
+    formId: string,
+    username: string,
+  ): Promise<Account | undefined> {
+    const row = await getUserRow(db, formId);
+    if (!row || row.username.toLowerCase() !== clean(username).toLowerCase() || !canSeeUser(actor, row)) {
+      return undefined;
+    }
+    return withoutSecrets(row);
   }
 
   /**
@@ -285,29 +332,50 @@ export class AccountsService {
    * every session they have ends now, and their API tokens are revoked (decision 48): a DBA resets a
    * password the user has lost or someone else may know, and a token made with it would otherwise go on
    * reaching the organisation's files after the reset.
+   *
+   * With `changedAsSeen` (when the password was last changed, as the page asking showed it), only if it
+   * has not changed since: the same form posted again (a double click, Back and submit, a browser
+   * resending; at once, the second's update waiting for the first's) sets nothing, ends no session and
+   * audits nothing, and `already` says why: a password was issued since (`issued`: most likely by this
+   * same form, and the user was given that one), or the user has chosen their own since (`changed`).
    */
-  async resetPassword(actor: AccountsActor, id: string, input: PasswordInput): Promise<Account> {
+  async resetPassword(
+    actor: AccountsActor,
+    id: string,
+    input: PasswordInput,
+    changedAsSeen?: string,
+  ): Promise<{ account: Account; already: 'issued' | 'changed' | null }> {
     const target = await this.changeableUser(actor, id, 'password');
+    const account = withoutSecrets(target);
+    const earlier = (row: UserRow) => (row.must_change_password ? ('issued' as const) : ('changed' as const));
+    if (changedAsSeen !== undefined && target.password_changed_at !== changedAsSeen) {
+      return { account, already: earlier(target) };
+    }
     const problem = newPasswordProblem(input.newPassword, input.confirmPassword, target.username);
     if (problem) throw new Invalid([problem]);
     const passwordHash = await hashPassword(input.newPassword);
     const at = this.clock.now();
-    await this.db.transaction().execute(async (tx) => {
+    const already = await this.db.transaction().execute(async (tx) => {
       await this.stillThere(tx, target);
-      await updateUser(tx, target.id, {
+      const set = await setPasswordIfUnchanged(tx, target.id, changedAsSeen, {
         password_hash: passwordHash,
         must_change_password: 1,
         password_changed_at: at.toISOString(),
         updated_at: at.toISOString(),
       });
+      if (!set) {
+        const current = await getUser(tx, target.id);
+        return current ? earlier(current) : 'issued';
+      }
       await deleteSessionsOfUser(tx, target.id);
       const tokensRevoked = await revokeApiTokensOfUser(tx, target.id, {
         at: at.toISOString(),
         by: isSystemActor(actor) ? null : actor.userId,
       });
       await this.audit(tx, actor, 'password-reset', target, { tokensRevoked });
+      return null;
     });
-    return withoutSecrets(target);
+    return { account, already };
   }
 
   /**
