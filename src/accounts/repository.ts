@@ -129,6 +129,41 @@ export async function insertUserOnce(db: Executor, user: UserRow): Promise<boole
   return Number(result.numInsertedOrUpdatedRows ?? 1n) > 0;
 }
 
+/**
+ * Marks the account deleted at `at`, unless it is already (then false): on PostgreSQL an update made at
+ * once with another waits for its row lock, then finds it deleted.
+ */
+export async function deleteUserOnce(db: Executor, id: string, at: string): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ deleted_at: at, updated_at: at })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Changes the account's role, only from `from` (false when it has another): on PostgreSQL an update made
+ * at once with another waits for its row lock, then finds the role changed.
+ */
+export async function changeRoleFrom(
+  db: Executor,
+  id: string,
+  from: string,
+  to: string,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ role: to, updated_at: at })
+    .where('id', '=', id)
+    .where('role', '=', from)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 /** The account with this id, deleted or not. */
 export async function getUserRow(db: Executor, id: string): Promise<UserRow | undefined> {
   return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();

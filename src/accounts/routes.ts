@@ -49,7 +49,11 @@ const addForm = z.object({
   formId,
 });
 
-const roleForm = z.object({ role: z.string().default('') });
+const roleForm = z.object({
+  role: z.string().default(''),
+  /** The role the page showed: posted again, a change made already is not made twice. */
+  roleAsSeen: oneValue,
+});
 
 const passwordForm = z.object({
   newPassword: z.string().default(''),
@@ -305,15 +309,16 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const id = idOf(request);
         const form = roleForm.parse(request.body ?? {});
         try {
-          const user = await accounts.changeRole(actor, id, form.role);
+          const { account, already } = await accounts.changeRole(actor, id, form.role, form.roleAsSeen);
           return reply
             .flash(
-              request.t('accounts.role.changed', {
-                username: user.username,
-                role: roleLabelIn(request.language, user.role),
+              request.t(already ? 'accounts.role.changed-already' : 'accounts.role.changed', {
+                username: account.username,
+                role: roleLabelIn(request.language, account.role),
               }),
+              already ? 'important' : 'success',
             )
-            .redirect(userHref(request, user.id));
+            .redirect(userHref(request, account.id));
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return rolePage(reply.code(400), actor, id, error.errors);
@@ -435,7 +440,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
       url: `${BASE}/:id/delete`,
       access: 'users.manage',
       handler: async (request, reply) => {
-        const user = await accounts.remove(actorOf(request), idOf(request));
+        const { account: user, already } = await accounts.remove(actorOf(request), idOf(request));
         // Back to the list's page the DBA came from, or to the deleted user's LA in the national list.
         const place = placeOf(request);
         const back = place
@@ -443,7 +448,14 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
           : user.la_number && isNational(request)
             ? `${BASE}?la=${user.la_number}`
             : BASE;
-        return reply.flash(request.t('accounts.delete.deleted', { username: user.username })).redirect(back);
+        return reply
+          .flash(
+            request.t(already ? 'accounts.delete.deleted-already' : 'accounts.delete.deleted', {
+              username: user.username,
+            }),
+            already ? 'important' : 'success',
+          )
+          .redirect(back);
       },
     },
   ];

@@ -51,7 +51,9 @@ import {
   userReach,
 } from './policy.ts';
 import {
+  changeRoleFrom,
   countUsersWithRole,
+  deleteUserOnce,
   getUser,
   getUserRow,
   insertUserOnce,
@@ -60,7 +62,6 @@ import {
   setPasswordIfUnchanged,
   type UserListing,
   type UserRow,
-  updateUser,
   usernameIsTaken,
 } from './repository.ts';
 
@@ -298,18 +299,56 @@ export class AccountsService {
    * The role is the only detail that changes (LA notes §3.4); the user is signed out everywhere and
    * their API tokens revoked.
    */
-  async changeRole(actor: AccountsActor, id: string, newRole: string): Promise<Account> {
+  async changeRole(actor: AccountsActor, id: string, newRole: string): Promise<Account>;
+  /**
+   * With `roleAsSeen` (the role the page asking showed), the same form posted again (a double click, Back
+   * and submit, a browser resending; at once, waiting for the first's lock or update) finds the role
+   * changed to the one it asks for already, and is `already`: nothing is done or audited again.
+   */
+  async changeRole(
+    actor: AccountsActor,
+    id: string,
+    newRole: string,
+    roleAsSeen: string | undefined,
+  ): Promise<{ account: Account; already: boolean }>;
+  async changeRole(
+    actor: AccountsActor,
+    id: string,
+    newRole: string,
+    ...seen: [string | undefined] | []
+  ): Promise<Account | { account: Account; already: boolean }> {
+    const outcome = await this.changeRoleOnce(actor, id, newRole, seen[0]);
+    return seen.length === 0 ? outcome.account : outcome;
+  }
+
+  private async changeRoleOnce(
+    actor: AccountsActor,
+    id: string,
+    newRole: string,
+    roleAsSeen: string | undefined,
+  ): Promise<{ account: Account; already: boolean }> {
     const target = await this.changeableUser(actor, id, 'role');
     const role = clean(newRole);
+    // Changed from the role the page showed to the one asked for: by this same form, posted before.
+    const madeAlready = (current: UserRow) =>
+      roleAsSeen !== undefined && roleAsSeen !== role && current.role === role && roleAsSeen !== current.role;
+    if (madeAlready(target)) return { account: withoutSecrets(target), already: true };
     const problem = roleChangeProblem(actor, target.role, role);
     if (problem) throw new Invalid([messageError('role', problem)]);
     const at = this.clock.now();
-    await this.db.transaction().execute(async (tx) => {
+    const already = await this.db.transaction().execute(async (tx) => {
       if (target.la_number) await lockAccountsOfLa(tx, target.la_number);
+      const current = await getUser(tx, target.id);
+      if (current && current.role === role && current.role !== target.role) return true;
       await this.stillThere(tx, target);
       const clash = await onePerLaProblem(tx, role, target.la_number);
       if (clash) throw new Invalid([messageError('role', clash)]);
-      await updateUser(tx, target.id, { role, updated_at: at.toISOString() });
+      // Only from the role read: an account without an LA to lock, changed at once, is changed once.
+      if (!(await changeRoleFrom(tx, target.id, target.role, role, at.toISOString()))) {
+        const now = await getUser(tx, target.id);
+        if (now?.role === role) return true;
+        throw forbidden(message('accounts.error.changed-meanwhile'));
+      }
       // A session belongs to what its user could do when it began: with a new role, they sign in again.
       // So does a token: kept, it would give its MIS the new role's files at once, and a role that
       // requires two-factor sign-in without its user ever having set it up.
@@ -323,8 +362,9 @@ export class AccountsService {
         to: role,
         tokensRevoked,
       });
+      return false;
     });
-    return withoutSecrets({ ...target, role });
+    return { account: withoutSecrets({ ...target, role }), already };
   }
 
   /**
@@ -419,19 +459,33 @@ export class AccountsService {
     return { account: withoutSecrets(target), unlinked };
   }
 
-  /** Deletes an account: it can no longer sign in, and its username stays reserved (LA notes §3.5). */
-  async remove(actor: AccountsActor, id: string): Promise<Account> {
+  /**
+   * Deletes an account: it can no longer sign in, and its username stays reserved (LA notes §3.5). An
+   * account the actor could see deleted already (the same form posted again, or at once, its update
+   * waiting for the first's) is `already` deleted, and nothing is done or audited again.
+   */
+  async remove(actor: AccountsActor, id: string): Promise<{ account: Account; already: boolean }> {
+    const gone = await this.deletedAlready(this.db, actor, id);
+    if (gone) return { account: gone, already: true };
     const target = await this.changeableUser(actor, id, 'delete');
     const at = this.clock.now().toISOString();
-    await this.db.transaction().execute(async (tx) => {
+    const already = await this.db.transaction().execute(async (tx) => {
+      if (await this.deletedAlready(tx, actor, id)) return true;
       await this.stillThere(tx, target);
-      await updateUser(tx, target.id, { deleted_at: at, updated_at: at });
+      if (!(await deleteUserOnce(tx, target.id, at))) return true;
       await deleteSessionsOfUser(tx, target.id);
       // Its single sign-on identity is free again: the person may be given a new account.
       await deleteIdentitiesOfUser(tx, target.id);
       await this.audit(tx, actor, 'user-deleted', target, { role: target.role });
+      return false;
     });
-    return withoutSecrets(target);
+    return { account: withoutSecrets(target), already };
+  }
+
+  /** The account, if it is deleted and the actor could see it; undefined otherwise. */
+  private async deletedAlready(db: Executor, actor: AccountsActor, id: string): Promise<Account | undefined> {
+    const row = await getUserRow(db, id);
+    return row && row.deleted_at !== null && canSeeUser(actor, row) ? withoutSecrets(row) : undefined;
   }
 
   /** The account, for the page of a change the actor may make to it. */

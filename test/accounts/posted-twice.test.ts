@@ -203,4 +203,108 @@ describeEachEngine('User Maintenance forms posted twice', (database: () => TestD
       }
     });
   }
+
+  test('Delete posted again: the second answer says the user was deleted already, not that they are missing', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, user } = await dbaAndUser(t, database().db);
+      const url = `/dba/users/${user.id}/delete`;
+      await agent.get(url);
+      assert.equal((await agent.post(url, {})).statusCode, 302);
+      const again = await agent.post(url, {});
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/dba/users');
+      assert.match(
+        await flashAfter(agent, again.headers.location),
+        new RegExp(
+          `User ${user.username} was deleted already: this form may have been sent twice, or someone else deleted the account\\. Nothing was changed this time\\.`,
+        ),
+      );
+      assert.equal(await audited(database().db, 'user-deleted', user.username), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Delete posted twice at once: deleted and audited once, and the second says so', async () => {
+    const hold = holdingAfterDeleteFrom(database().db, 'sessions');
+    const t = await createTestApp(hold.db);
+    try {
+      const { agent, user } = await dbaAndUser(t, database().db);
+      await signedIn(t, user);
+      const url = `/dba/users/${user.id}/delete`;
+      await agent.get(url);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post(url, {}));
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/dba/users'],
+          [302, '/dba/users'],
+        ],
+      );
+      assert.equal(await audited(database().db, 'user-deleted', user.username), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  /** The Update role form as its page draws it, with another role it offers chosen. */
+  async function roleForm(agent: Agent, user: UserRow) {
+    const url = `/dba/users/${user.id}/role`;
+    const page = await agent.get(url);
+    const offered = [...page.body.matchAll(/name="role" type="radio" value="([a-z_]+)"/g)].map((m) => m[1]);
+    const role = offered.find((r) => r !== user.role);
+    assert.ok(role, `another role offered (${offered.join(', ')})`);
+    return { url, form: { ...hiddenFields(page.body, url), role } };
+  }
+
+  test('Update role posted again: changed once, and the second answer says it was changed already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, user } = await dbaAndUser(t, database().db);
+      const { url, form } = await roleForm(agent, user);
+      assert.equal((await agent.post(url, form)).statusCode, 302);
+      const again = await agent.post(url, form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, `/dba/users/${user.id}`);
+      assert.match(
+        await flashAfter(agent, again.headers.location),
+        new RegExp(
+          `The role of ${user.username} was changed to .+ already: this form may have been sent twice\\. Nothing was changed this time\\.`,
+        ),
+      );
+      assert.equal(await audited(database().db, 'user-role-changed', user.username), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  for (const national of [false, true]) {
+    test(`Update role posted twice at once (${national ? 'a national account' : 'an LA account'}): changed once`, async () => {
+      const hold = holdingAfterDeleteFrom(database().db, 'sessions');
+      const t = await createTestApp(hold.db);
+      try {
+        const db = database().db;
+        const { agent, user } = national
+          ? {
+              agent: await signedIn(t, await makeUser(db, 'national_admin', { laNumber: null })),
+              user: await makeUser(db, 'dfe_collector', { laNumber: null }),
+            }
+          : await dbaAndUser(t, db);
+        await signedIn(t, user);
+        const { url, form } = await roleForm(agent, user);
+        const answers = await twiceAtOnce(database(), hold, () => agent.post(url, form));
+        assert.deepEqual(
+          answers.map((a) => [a.statusCode, a.headers.location]),
+          [
+            [302, `/dba/users/${user.id}`],
+            [302, `/dba/users/${user.id}`],
+          ],
+        );
+        assert.equal(await audited(db, 'user-role-changed', user.username), 1);
+      } finally {
+        await t.app.close();
+      }
+    });
+  }
 });
