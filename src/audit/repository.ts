@@ -15,6 +15,11 @@ export interface AuditEvent {
   subjectId?: string;
   /** Facts about the change; never passwords or pupil data. */
   detail?: Record<string, unknown>;
+  /**
+   * The event's id, when the change is one a form makes once (the form's id, made as its page was
+   * drawn): the same form posted again finds the event. A new one otherwise.
+   */
+  id?: string;
 }
 
 export type AuditAction =
@@ -91,7 +96,7 @@ export type AuditAction =
  */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {
   const row = {
-    id: randomUUID(),
+    id: event.id ?? randomUUID(),
     occurred_at: event.at.toISOString(),
     actor_user_id: event.actorUserId ?? null,
     actor_username: event.actorUsername ?? null,

@@ -90,6 +90,41 @@ export async function insertEstablishment(db: Executor, establishment: NewEstabl
   await db.insertInto('establishments').values(establishment).execute();
 }
 
+/**
+ * Inserts the school unless its number is taken (then false): made at once with another of its number,
+ * this insert waits for the other's on PostgreSQL, then inserts nothing.
+ */
+export async function insertEstablishmentOnce(
+  db: Executor,
+  establishment: NewEstablishment,
+): Promise<boolean> {
+  const result = await db
+    .insertInto('establishments')
+    .values(establishment)
+    .onConflict((oc) => oc.column('number').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 1n) > 0;
+}
+
+/** Whether the Add school form `formId` added the school `number` (its audit event has the form's id). */
+export async function schoolAddedByForm(db: Executor, formId: string, number: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('id', '=', formId)
+    .where('action', '=', 'school-added')
+    .where('subject_id', '=', number)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether an audit event has this id (a form's id given to a change it made). */
+export async function auditEventExists(db: Executor, id: string): Promise<boolean> {
+  return (
+    (await db.selectFrom('audit_events').select('id').where('id', '=', id).executeTakeFirst()) !== undefined
+  );
+}
+
 export async function updateEstablishment(
   db: Executor,
   number: string,

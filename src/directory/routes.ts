@@ -1,5 +1,6 @@
 // The web edge of the directory: the DBA menu page, Establishment Finder, School Maintenance, Maintain
 // LEA Details and the Audit Log. Parse -> call the service -> redirect, or show the page again.
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { can } from '../auth/permissions.ts';
@@ -8,6 +9,7 @@ import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
 import { message, translateMessage } from '../platform/i18n/catalogue.ts';
+import { formId } from '../platform/web/form-values.ts';
 import { csvResponse } from '../reports/web.ts';
 import { UNCOLLECTED_PATH } from '../transfers/la-monitor-routes.ts';
 import { chosenLa, picksLa } from './policy.ts';
@@ -41,6 +43,7 @@ const schoolForm = z.object({
   telephone: text,
   usesS2s: text,
   active: text,
+  formId,
 });
 type SchoolForm = z.infer<typeof schoolForm>;
 
@@ -123,6 +126,8 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
   ) =>
     reply.page('directory/views/school-add.njk', {
       title: reply.request.t('directory.add.title'),
+      // The form's id, made as the page is first drawn and kept when it is drawn again with errors.
+      formId: (data.values as Partial<SchoolForm> | undefined)?.formId ?? randomUUID(),
       la,
       picksLa: picksLa(user),
       phases: phaseItems(reply.request, (data.values as Partial<SchoolForm> | undefined)?.phase),
@@ -266,9 +271,19 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const laNumber = chosenLa(user, form.la);
         if (!laNumber) throw new NotFound(message('directory.not-found.la'));
         try {
-          const school = await directory.addSchool(user, laNumber, schoolInput(form));
+          const { school, already } = await directory.addSchoolOnce(
+            user,
+            laNumber,
+            schoolInput(form),
+            form.formId,
+          );
           return reply
-            .flash(request.t('directory.add.added', { school: `${school.name} (${school.number})` }))
+            .flash(
+              request.t(already ? 'directory.add.added-already' : 'directory.add.added', {
+                school: `${school.name} (${school.number})`,
+              }),
+              already ? 'important' : 'success',
+            )
             .redirect(laHref(user, '/dba/schools', school.la_number));
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);

@@ -20,17 +20,19 @@ import { emailProblem, telephoneProblem } from './contact-details.ts';
 import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from './numbers.ts';
 import { auditScope, laIsInScope, mayActOnLa } from './policy.ts';
 import {
+  auditEventExists,
   deleteEstablishment,
   type EstablishmentRow,
   type FoundEstablishment,
   findEstablishments,
   getEstablishment,
   getLocalAuthority,
-  insertEstablishment,
+  insertEstablishmentOnce,
   type LocalAuthorityRow,
   listEstablishmentsOfLa,
   listLocalAuthorities,
   releaseEstablishmentFromDeletedUsers,
+  schoolAddedByForm,
   updateEstablishment,
   updateLocalAuthority,
 } from './repository.ts';
@@ -235,6 +237,21 @@ export class DirectoryService {
   }
 
   async addSchool(actor: Actor, laNumber: string, input: NewSchoolInput): Promise<EstablishmentRow> {
+    return (await this.addSchoolOnce(actor, laNumber, input, undefined)).school;
+  }
+
+  /**
+   * Adds a school as addSchool does, once per `formId` (the id the Add school page gave its form): the
+   * audit event of the addition takes it as its id, so the same form posted again (a double click, Back
+   * and submit, a browser resending; at once, its insert waiting for the first's) adds nothing and gets
+   * the school added the first time as `already`, where it was told the number is taken.
+   */
+  async addSchoolOnce(
+    actor: Actor,
+    laNumber: string,
+    input: NewSchoolInput,
+    formId: string | undefined,
+  ): Promise<{ school: EstablishmentRow; already: boolean }> {
     const la = await this.requireLa(actor, 'schools.manage', laNumber);
     const number = input.number.trim();
     const numberProblem = establishmentNumberProblem(number, la.number);
@@ -245,14 +262,18 @@ export class DirectoryService {
     const now = this.clock.now();
     const at = now.toISOString();
     return this.db.transaction().execute(async (tx) => {
-      const existing = await getEstablishment(tx, number);
-      if (existing) {
+      const taken = async (existing: EstablishmentRow | undefined) => {
+        if (existing && formId && (await schoolAddedByForm(tx, formId, number))) {
+          return { school: existing, already: true };
+        }
         throw new Invalid([
-          laIsInScope(actor, existing.la_number)
+          existing && laIsInScope(actor, existing.la_number)
             ? keyedError('number', 'directory.error.school-exists-named', { number, name: existing.name })
             : keyedError('number', 'directory.error.school-exists', { number }),
         ]);
-      }
+      };
+      const existing = await getEstablishment(tx, number);
+      if (existing) return taken(existing);
       const school: EstablishmentRow = {
         number,
         la_number: la.number,
@@ -266,7 +287,8 @@ export class DirectoryService {
         created_at: at,
         updated_at: at,
       };
-      await insertEstablishment(tx, school);
+      // Posted at once with the same number: this insert waited for the other's, and finds its school.
+      if (!(await insertEstablishmentOnce(tx, school))) return taken(await getEstablishment(tx, number));
       await recordAudit(tx, {
         at: now,
         actorUserId: actor.userId,
@@ -276,8 +298,10 @@ export class DirectoryService {
         subjectType: 'school',
         subjectId: number,
         detail: { name: school.name },
+        // An id another event has (only a hand-made form could give one): a new one, then.
+        ...(formId && !(await auditEventExists(tx, formId)) ? { id: formId } : {}),
       });
-      return school;
+      return { school, already: false };
     });
   }
 

@@ -1,0 +1,113 @@
+// Add school posted twice (a double click, Back and Add school, a browser resending; at once, the first
+// held after its insert while the second runs): one school, one audit event, and a second answer that says
+// it was added already, where it said a school with that number exists (or, at once on PostgreSQL, failed
+// on the number's unique key with the error page).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Db } from '../../src/platform/db/schema.ts';
+import {
+  describeEachEngine,
+  holdingAfterInsertInto,
+  type TestDatabase,
+  twiceAtOnce,
+} from '../support/databases.ts';
+import { makeLa, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
+
+async function dbaOfNewLa(t: TestApp, db: Db) {
+  const la = await makeLa(db);
+  const dba = await makeUser(db, 'la_dba', { laNumber: la.number });
+  const agent = new Agent(t.app);
+  assert.equal((await agent.signIn(dba.username)).statusCode, 302);
+  return { la, agent };
+}
+
+async function addForm(agent: Agent, laNumber: string) {
+  const page = await agent.get('/dba/schools/add');
+  return {
+    ...hiddenFields(page.body, '/dba/schools/add'),
+    number: `${laNumber}5402`,
+    name: 'Hillside Primary School',
+    town: 'Gloucester',
+    postcode: 'GL1 2TG',
+    phase: 'Primary',
+    type: 'Community school',
+    email: 'office@hillside.example.sch.uk',
+    telephone: '01452 425000',
+    usesS2s: 'yes',
+    active: 'yes',
+  };
+}
+
+async function added(db: Db, number: string) {
+  const schools = await db
+    .selectFrom('establishments')
+    .select('number')
+    .where('number', '=', number)
+    .execute();
+  const audits = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('action', '=', 'school-added')
+    .where('subject_id', '=', number)
+    .execute();
+  return { schools: schools.length, audits: audits.length };
+}
+
+const ADDED_ALREADY = (number: string) =>
+  new RegExp(
+    `You added Hillside Primary School \\(${number}\\) already, when you first pressed Add school: this form was sent twice\\. Nothing was changed this time\\.`,
+  );
+
+describeEachEngine('Add school posted twice', (database: () => TestDatabase) => {
+  test('posted again: one school, and the second answer says it was added already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { la, agent } = await dbaOfNewLa(t, database().db);
+      const form = await addForm(agent, la.number);
+      assert.equal((await agent.post('/dba/schools/add', form)).statusCode, 302);
+      const again = await agent.post('/dba/schools/add', form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/dba/schools');
+      assert.match(textOf((await agent.get('/dba/schools')).body), ADDED_ALREADY(form.number));
+      assert.deepEqual(await added(database().db, form.number), { schools: 1, audits: 1 });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('another form with a number taken is still told the number is taken', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { la, agent } = await dbaOfNewLa(t, database().db);
+      const form = await addForm(agent, la.number);
+      assert.equal((await agent.post('/dba/schools/add', form)).statusCode, 302);
+      const other = await addForm(agent, la.number);
+      const refused = await agent.post('/dba/schools/add', other);
+      assert.equal(refused.statusCode, 400);
+      assert.doesNotMatch(textOf(refused.body), /already, when you first pressed/);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('posted twice at once: one school', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'establishments');
+    const t = await createTestApp(hold.db);
+    try {
+      const { la, agent } = await dbaOfNewLa(t, database().db);
+      const form = await addForm(agent, la.number);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post('/dba/schools/add', form));
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/dba/schools'],
+          [302, '/dba/schools'],
+        ],
+      );
+      assert.deepEqual(await added(database().db, form.number), { schools: 1, audits: 1 });
+    } finally {
+      await t.app.close();
+    }
+  });
+});
