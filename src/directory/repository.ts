@@ -133,8 +133,25 @@ export async function updateEstablishment(
   await db.updateTable('establishments').set(changes).where('number', '=', number).execute();
 }
 
-export async function deleteEstablishment(db: Executor, number: string): Promise<void> {
-  await db.deleteFrom('establishments').where('number', '=', number).execute();
+/** False when there was no such school (deleted already: at once, after waiting for the other's delete). */
+export async function deleteEstablishment(db: Executor, number: string): Promise<boolean> {
+  const result = await db.deleteFrom('establishments').where('number', '=', number).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}
+
+/** The name the school `number` had when it was last deleted (its audit event); undefined if never. */
+export async function deletedSchoolName(db: Executor, number: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('audit_events')
+    .select('detail')
+    .where('action', '=', 'school-deleted')
+    .where('subject_id', '=', number)
+    .orderBy('occurred_at', 'desc')
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const detail: unknown = row.detail ? JSON.parse(row.detail) : {};
+  const name = (detail as { name?: unknown }).name;
+  return typeof name === 'string' ? name : number;
 }
 
 /**

@@ -344,9 +344,14 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const user = signedInUser(request);
         const { number } = numberParams.parse(request.params ?? {});
         try {
-          const school = await directory.deleteSchool(user, number);
+          const { school, already } = await directory.deleteSchoolOnce(user, number);
           return reply
-            .flash(request.t('directory.delete.deleted', { school: `${school.name} (${school.number})` }))
+            .flash(
+              request.t(already ? 'directory.delete.deleted-already' : 'directory.delete.deleted', {
+                school: `${school.name} (${school.number})`,
+              }),
+              already ? 'important' : 'success',
+            )
             .redirect(laHref(user, '/dba/schools', school.la_number));
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);

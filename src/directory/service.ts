@@ -21,6 +21,7 @@ import { establishmentNumberProblem, isEstablishmentNumber, isLaNumber } from '.
 import { auditScope, laIsInScope, mayActOnLa } from './policy.ts';
 import {
   auditEventExists,
+  deletedSchoolName,
   deleteEstablishment,
   type EstablishmentRow,
   type FoundEstablishment,
@@ -347,9 +348,28 @@ export class DirectoryService {
    * another school), files waiting for it (deleted, it could never collect them, and their senders would
    * see them waiting for ever) or census returns in COLLECT.
    */
-  async deleteSchool(actor: Actor, number: string): Promise<EstablishmentRow> {
+  async deleteSchool(
+    actor: Actor,
+    number: string,
+  ): Promise<Pick<EstablishmentRow, 'number' | 'name' | 'la_number'>> {
+    const { school, already } = await this.deleteSchoolOnce(actor, number);
+    if (already) throw new NotFound(message('directory.not-found.school', { number }));
+    return school;
+  }
+
+  /**
+   * Deletes a school as deleteSchool does; a school of the actor's that was deleted already (the same
+   * form posted again, or at once, its delete waiting for the first's) is `already` deleted, with the
+   * name it had, and nothing is done or audited again, where it was not found.
+   */
+  async deleteSchoolOnce(
+    actor: Actor,
+    number: string,
+  ): Promise<{ school: Pick<EstablishmentRow, 'number' | 'name' | 'la_number'>; already: boolean }> {
     const now = this.clock.now();
     return this.db.transaction().execute(async (tx) => {
+      const gone = await this.deletedSchool(tx, actor, number);
+      if (gone) return { school: gone, already: true };
       const school = await this.requireSchool(tx, actor, 'schools.manage', number);
       const users = await countUsersOfEstablishment(tx, school.number);
       // Census returns are kept records of what the school sent the DfE: they hold the school (and the
@@ -378,7 +398,7 @@ export class DirectoryService {
       }
       // Deleted accounts keep their rows (their usernames stay reserved) but must not hold the school.
       await releaseEstablishmentFromDeletedUsers(tx, school.number);
-      await deleteEstablishment(tx, school.number);
+      if (!(await deleteEstablishment(tx, school.number))) return { school, already: true };
       await recordAudit(tx, {
         at: now,
         actorUserId: actor.userId,
@@ -389,8 +409,22 @@ export class DirectoryService {
         subjectId: school.number,
         detail: { name: school.name },
       });
-      return school;
+      return { school, already: false };
     });
+  }
+
+  /** The school `number` as it was deleted, if it is gone and was the actor's to manage. */
+  private async deletedSchool(
+    db: Executor,
+    actor: Actor,
+    number: string,
+  ): Promise<Pick<EstablishmentRow, 'number' | 'name' | 'la_number'> | undefined> {
+    if (!can(actor.role, 'schools.manage') || !isEstablishmentNumber(number)) return undefined;
+    const laNumber = number.slice(0, 3);
+    if (!mayActOnLa(actor, 'schools.manage', laNumber) || (await getEstablishment(db, number)))
+      return undefined;
+    const name = await deletedSchoolName(db, number);
+    return name === undefined ? undefined : { number, name, la_number: laNumber };
   }
 
   async updateLaDetails(

@@ -1,17 +1,19 @@
 // Add school posted twice (a double click, Back and Add school, a browser resending; at once, the first
 // held after its insert while the second runs): one school, one audit event, and a second answer that says
 // it was added already, where it said a school with that number exists (or, at once on PostgreSQL, failed
-// on the number's unique key with the error page).
+// on the number's unique key with the error page). Delete school posted again says the school was deleted
+// already, where it answered 404 (and at once on PostgreSQL audited the deletion twice).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Db } from '../../src/platform/db/schema.ts';
 import {
   describeEachEngine,
+  holdingAfterDeleteFrom,
   holdingAfterInsertInto,
   type TestDatabase,
   twiceAtOnce,
 } from '../support/databases.ts';
-import { makeLa, makeUser } from '../support/factories.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
 
 async function dbaOfNewLa(t: TestApp, db: Db) {
@@ -106,6 +108,61 @@ describeEachEngine('Add school posted twice', (database: () => TestDatabase) => 
         ],
       );
       assert.deepEqual(await added(database().db, form.number), { schools: 1, audits: 1 });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  async function deletions(db: Db, number: string) {
+    const rows = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('action', '=', 'school-deleted')
+      .where('subject_id', '=', number)
+      .execute();
+    return rows.length;
+  }
+
+  test('Delete school posted again: the second answer says it was deleted already, not that it is missing', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { la, agent } = await dbaOfNewLa(t, database().db);
+      const school = await makeSchool(database().db, la.number, { name: 'Brookside Infants' });
+      const url = `/dba/schools/${school.number}/delete`;
+      await agent.get(url);
+      assert.equal((await agent.post(url, {})).statusCode, 302);
+      const again = await agent.post(url, {});
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/dba/schools');
+      assert.match(
+        textOf((await agent.get('/dba/schools')).body),
+        new RegExp(
+          `Brookside Infants \\(${school.number}\\) was deleted already: this form may have been sent twice, or someone else deleted the school\\. Nothing was changed this time\\.`,
+        ),
+      );
+      assert.equal(await deletions(database().db, school.number), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Delete school posted twice at once: deleted and audited once', async () => {
+    const hold = holdingAfterDeleteFrom(database().db, 'establishments');
+    const t = await createTestApp(hold.db);
+    try {
+      const { la, agent } = await dbaOfNewLa(t, database().db);
+      const school = await makeSchool(database().db, la.number);
+      const url = `/dba/schools/${school.number}/delete`;
+      await agent.get(url);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post(url, {}));
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/dba/schools'],
+          [302, '/dba/schools'],
+        ],
+      );
+      assert.equal(await deletions(database().db, school.number), 1);
     } finally {
       await t.app.close();
     }
