@@ -172,8 +172,13 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
       handler: async (request, reply) => {
         const form = codeForm.parse(request.body ?? {});
         try {
-          const codes = await twoFactor.confirm(signedInUser(request), form.code, request.sessionToken);
-          return codesPage(reply, codes, 'set-up');
+          const done = await twoFactor.confirmOnce(signedInUser(request), form.code, request.sessionToken);
+          if ('already' in done) {
+            return reply
+              .flash(request.t('auth.two-factor.set-up.done-already'), 'important')
+              .redirect('/two-factor');
+          }
+          return codesPage(reply, done.codes, 'set-up');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return setUpPage(reply.code(400), request, error.errors);

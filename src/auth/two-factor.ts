@@ -117,13 +117,27 @@ export class TwoFactorService {
    * only their hashes are kept.
    */
   async confirm(user: Actor, input: string, sessionToken?: string): Promise<string[]> {
+    const done = await this.confirmOnce(user, input, sessionToken);
+    if ('already' in done) throw new Invalid([keyedError('code', 'auth.two-factor.set-up.already')]);
+    return done.codes;
+  }
+
+  /**
+   * Confirms as `confirm` does; set up already (the same form posted again, or at once, its update
+   * waiting for the first's), it is `already`, and nothing is done again: the recovery codes were shown
+   * to the first post only.
+   */
+  async confirmOnce(
+    user: Actor,
+    input: string,
+    sessionToken?: string,
+  ): Promise<{ codes: string[] } | { already: true }> {
     const code = normaliseTotpCode(input);
     if (!input.trim()) throw new Invalid([keyedError('code', 'auth.two-factor.enter-code')]);
     if (!code) throw new Invalid([keyedError('code', 'auth.two-factor.set-up.digits')]);
     const row = await getTwoFactorSecret(this.db, user.userId);
-    if (!row || row.confirmed_at) {
-      throw new Invalid([keyedError('code', 'auth.two-factor.set-up.reset-meanwhile')]);
-    }
+    if (row?.confirmed_at) return { already: true };
+    if (!row) throw new Invalid([keyedError('code', 'auth.two-factor.set-up.reset-meanwhile')]);
     const now = this.clock.now();
     const secret = openSecret(this.key(), user.userId, sealedOf(row));
     const step = await matchTotpCode(secret, code, now, null);
@@ -132,15 +146,14 @@ export class TwoFactorService {
     }
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     const at = now.toISOString();
-    await this.db.transaction().execute(async (tx) => {
-      if (!(await confirmSecret(tx, user.userId, at, step))) {
-        throw new Invalid([keyedError('code', 'auth.two-factor.set-up.already')]);
-      }
+    const confirmed = await this.db.transaction().execute(async (tx) => {
+      if (!(await confirmSecret(tx, user.userId, at, step))) return false;
       await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), at);
       await deleteSessionsOfUser(tx, user.userId, sessionToken && sessionIdOf(sessionToken));
       await this.audit(tx, user, 'two-factor-enrolled');
+      return true;
     });
-    return codes;
+    return confirmed ? { codes } : { already: true };
   }
 
   /** New recovery codes (the earlier ones stop working), after a code from the app. */

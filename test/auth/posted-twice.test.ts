@@ -1,0 +1,84 @@
+// The account's own forms posted twice (a double click, Back and submit again, a browser resending; at
+// once, the first held inside its transaction while the second runs). Turn on two-factor sign-in: set up
+// once, audited once, and the second answer says it was turned on already and that the recovery codes,
+// shown to the first, cannot be shown again, where it answered with a redirect carrying the 400 status
+// of the error page it had meant to show again.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
+import {
+  describeEachEngine,
+  holdingAfterInsertInto,
+  type TestDatabase,
+  twiceAtOnce,
+} from '../support/databases.ts';
+import { makeLa, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
+
+/** The secret as the set-up page shows it (groups of four), without its spaces. */
+function secretOf(html: string): string {
+  const match = /id="secret">([A-Z2-7 ]+)</.exec(html);
+  assert.ok(match, 'the set-up page shows the secret as text');
+  return (match[1] ?? '').replace(/ /g, '');
+}
+
+async function setUpForm(t: TestApp, db: Db) {
+  const la = await makeLa(db);
+  const user = await makeUser(db, 'la_user', { laNumber: la.number });
+  const agent = new Agent(t.app);
+  assert.equal((await agent.signIn(user.username)).statusCode, 302);
+  const page = await agent.get('/two-factor/set-up');
+  assert.equal(page.statusCode, 200);
+  return { agent, user, form: { code: await totpCodeAt(secretOf(page.body), t.clock.now()) } };
+}
+
+async function enrolments(db: Db, username: string): Promise<number> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('action', '=', 'two-factor-enrolled')
+    .where('actor_username', '=', username)
+    .execute();
+  return rows.length;
+}
+
+const DONE_ALREADY =
+  /Two-factor sign-in was turned on already, when you first pressed Turn on two-factor sign-in: this form was sent twice\. Your recovery codes were shown then and cannot be shown again\./;
+
+describeEachEngine('the account forms posted twice', (database: () => TestDatabase) => {
+  test('Turn on two-factor sign-in posted again: the second answer says it was turned on already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, user, form } = await setUpForm(t, database().db);
+      const first = await agent.post('/two-factor/set-up', form);
+      assert.equal(first.statusCode, 200);
+      const again = await agent.post('/two-factor/set-up', form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/two-factor');
+      assert.match(textOf((await agent.get('/two-factor')).body), DONE_ALREADY);
+      assert.equal(await enrolments(database().db, user.username), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Turn on two-factor sign-in posted twice at once: set up once; the second says so', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'two_factor_recovery_codes');
+    const t = await createTestApp(hold.db);
+    try {
+      const { agent, user, form } = await setUpForm(t, database().db);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post('/two-factor/set-up', form));
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [200, undefined],
+          [302, '/two-factor'],
+        ],
+      );
+      assert.equal(await enrolments(database().db, user.username), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+});
