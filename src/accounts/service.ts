@@ -6,7 +6,7 @@ import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import { deleteIdentitiesOfUser, identitiesOfUser, type OidcIdentityRow } from '../auth/oidc-repository.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { isRole, ROLE_LABELS, type Role, scopeOf } from '../auth/permissions.ts';
-import { deleteSessionsOfUser } from '../auth/repository.ts';
+import { deleteSessionsOfUser, setPasswordIfUnchanged } from '../auth/repository.ts';
 import { newPasswordProblem } from '../auth/service.ts';
 import {
   countUnusedRecoveryCodes,
@@ -59,7 +59,6 @@ import {
   insertUserOnce,
   listUsers,
   lockAccountsOfLa,
-  setPasswordIfUnchanged,
   type UserListing,
   type UserRow,
   usernameIsTaken,

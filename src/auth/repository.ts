@@ -272,3 +272,20 @@ export async function countRecentFailures(
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/**
+ * Sets a new password, only if it was last changed at `changedAsSeen` (when given): false when it has
+ * changed since. On PostgreSQL an update made at once with another waits for its row lock, then finds
+ * the time changed.
+ */
+export async function setPasswordIfUnchanged(
+  db: Executor,
+  id: string,
+  changedAsSeen: string | undefined,
+  changes: Pick<UserRow, 'password_hash' | 'must_change_password' | 'password_changed_at' | 'updated_at'>,
+): Promise<boolean> {
+  let q = db.updateTable('users').set(changes).where('id', '=', id);
+  if (changedAsSeen !== undefined) q = q.where('password_changed_at', '=', changedAsSeen);
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { Invalid } from '../platform/errors.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
+import { oneValue } from '../platform/web/form-values.ts';
 import type { OidcService } from './oidc.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import type { AuthService } from './service.ts';
@@ -24,6 +25,8 @@ const changePasswordForm = z.object({
   currentPassword: z.string().default(''),
   newPassword: z.string().default(''),
   confirmPassword: z.string().default(''),
+  /** When the password was last changed, as the page showed it: posted again, nothing is changed twice. */
+  passwordChangedAt: oneValue,
 });
 
 /** The catalogue key of what the sign-in page says for each refusal. */
@@ -113,6 +116,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
         reply.page('auth/views/change-password.njk', {
           title: request.t('auth.change-password.title'),
           forced: signedInUser(request).mustChangePassword,
+          passwordChangedAt: await auth.passwordChangedAt(signedInUser(request)),
         }),
     },
     {
@@ -124,7 +128,16 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
         const user = signedInUser(request);
         const form = changePasswordForm.parse(request.body ?? {});
         try {
-          const token = await auth.changeOwnPassword(user, request.sessionToken ?? '', form, request.ip);
+          const token = await auth.changeOwnPassword(
+            user,
+            request.sessionToken ?? '',
+            form,
+            request.ip,
+            form.passwordChangedAt,
+          );
+          if (typeof token !== 'string') {
+            return reply.flash(request.t('auth.change-password.changed-already'), 'important').redirect('/');
+          }
           setSessionCookie(reply, token);
           return reply.flash(request.t('auth.change-password.changed')).redirect('/');
         } catch (error) {
@@ -132,6 +145,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
           return reply.code(400).page('auth/views/change-password.njk', {
             title: request.t('auth.change-password.title'),
             forced: user.mustChangePassword,
+            passwordChangedAt: form.passwordChangedAt,
             errors: error.errors,
           });
         }

@@ -21,6 +21,7 @@ import {
   type SessionWithUser,
   schoolAccountInactive,
   sessionIdOf,
+  setPasswordIfUnchanged,
   touchSession,
 } from './repository.ts';
 import { accountLocked, recordFailedAttempt, reserveAttempt } from './throttle.ts';
@@ -323,9 +324,13 @@ export class AuthService {
     currentToken: string,
     input: { currentPassword: string; newPassword: string; confirmPassword: string },
     address: string,
-  ): Promise<string> {
+    changedAsSeen?: string,
+  ): Promise<string | { already: true }> {
     const row = await getUser(this.db, user.userId);
     if (!row) throw new Invalid([keyedError('currentPassword', 'auth.change-password.account-gone')]);
+    // Changed since the page asking was drawn (`changedAsSeen`): the same form posted again (a double
+    // click, Back and submit, a browser resending). Nothing is checked (no guess counts) or changed.
+    if (changedAsSeen !== undefined && row.password_changed_at !== changedAsSeen) return { already: true };
     const errors: FieldError[] = [];
     const now = this.clock.now();
     if (!input.currentPassword) {
@@ -368,13 +373,15 @@ export class AuthService {
     const passwordHash = await hashPassword(input.newPassword);
     const token = randomBytes(32).toString('base64url');
     const session = await getSession(this.db, sessionIdOf(currentToken));
-    await this.db.transaction().execute(async (tx) => {
-      await updateUser(tx, row.id, {
+    const changed = await this.db.transaction().execute(async (tx) => {
+      // At once with the same form: this update waited for the other's, and finds the password changed.
+      const set = await setPasswordIfUnchanged(tx, row.id, changedAsSeen, {
         password_hash: passwordHash,
         must_change_password: 0,
         password_changed_at: at,
         updated_at: at,
       });
+      if (!set) return false;
       await deleteSessionsOfUser(tx, row.id);
       await insertSession(tx, {
         id: sessionIdOf(token),
@@ -397,8 +404,14 @@ export class AuthService {
         subjectType: 'user',
         subjectId: row.username,
       });
+      return true;
     });
-    return token;
+    return changed ? token : { already: true };
+  }
+
+  /** When the user's password was last changed: the change password page carries it (changeOwnPassword). */
+  async passwordChangedAt(user: Actor): Promise<string | undefined> {
+    return (await getUser(this.db, user.userId))?.password_changed_at;
   }
 
   /**
