@@ -191,7 +191,10 @@ export class NotificationsAdmin {
    */
   async sendAgain(actor: Actor, choice: { ids: readonly string[] } | { allFailed: true }): Promise<number> {
     const now = this.deps.clock.now();
-    const audit = (tx: Executor, count: number) =>
+    // Nothing put back (the same form posted again, or at once, its update waiting for the first's, finds
+    // them queued already): nothing to audit.
+    const audit = async (tx: Executor, count: number) =>
+      count > 0 &&
       recordAudit(tx, {
         at: now,
         actorUserId: actor.userId,

@@ -1,9 +1,12 @@
 // The operator's Run now posted twice (a double click, Back and Run now, a browser resending; at once, on
 // one app node or two): the job runs once, audited once, and the second answer says it ran (or is running)
-// already, where it ran the job a second time (a second weekly reminder to every school).
+// already, where it ran the job a second time (a second weekly reminder to every school). Send again
+// posted twice puts the emails back in the queue once (its update is made only while they have failed) and
+// now audits it once, where the second post recorded a second event of sending again, of no emails.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import {
@@ -62,7 +65,7 @@ function postTo(t: TestApp, agent: Agent, url: string, form: Record<string, stri
   });
 }
 
-describeEachEngine('Run now posted twice', (database: () => TestDatabase) => {
+describeEachEngine('Run now and Send again posted twice', (database: () => TestDatabase) => {
   test('posted again: the job runs once, and the second answer says it ran already', async () => {
     const t = await createTestApp(database().db);
     try {
@@ -123,6 +126,79 @@ describeEachEngine('Run now posted twice', (database: () => TestDatabase) => {
       await t.app.close();
       await other.app.close();
       await otherDb.destroy();
+    }
+  });
+
+  /** A failed email in the outbox. */
+  async function failedEmail(db: Db): Promise<string> {
+    const key = `posted-twice-${Math.random()}`;
+    await enqueueNotification(db, {
+      at: new Date(),
+      template: 'new-message',
+      recipientKind: 'school',
+      recipient: '9999999',
+      payload: { fromName: 'Testshire LA', sentAt: '2026-11-20T09:00:00.000Z' } as never,
+      dedupeKey: key,
+    });
+    await db
+      .updateTable('notification_outbox')
+      .set({ status: 'failed', attempts: 4, last_error: '550 mailbox unavailable' })
+      .where('dedupe_key', '=', key)
+      .execute();
+    const row = await db
+      .selectFrom('notification_outbox')
+      .select('id')
+      .where('dedupe_key', '=', key)
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  async function sentAgainEvents(db: Db, id: string): Promise<number> {
+    const rows = await db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'emails-sent-again')
+      .execute();
+    return rows.filter((r) => r.detail?.includes(id)).length;
+  }
+
+  test('Send again posted again: queued once, audited once', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const id = await failedEmail(database().db);
+      const agent = await signedIn(t);
+      await agent.get('/admin/notifications?status=failed');
+      const form = { ids: [id], status: ['failed'] };
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      assert.equal(await sentAgainEvents(database().db, id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Send again posted twice at once: audited once', async () => {
+    const env = { MASTER_KEY: MasterKey.generate().toBase64() };
+    // Signed in on one node; the posts go to another whose first audit event is held.
+    const t = await createTestApp(database().db, env);
+    const hold = holdingAfterInsertInto(database().db, 'audit_events');
+    const held = await createTestApp(hold.db, env);
+    try {
+      const id = await failedEmail(database().db);
+      const agent = await signedIn(t);
+      await agent.get('/admin/notifications?status=failed');
+      const form = { ids: [id], status: ['failed'] };
+      const answers = await twiceAtOnce(database(), hold, () =>
+        postTo(held, agent, '/admin/notifications/send-again', form),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [303, 303],
+      );
+      assert.equal(await sentAgainEvents(database().db, id), 1);
+    } finally {
+      await t.app.close();
+      await held.app.close();
     }
   });
 });
