@@ -133,6 +133,19 @@ export async function updateEstablishment(
   await db.updateTable('establishments').set(changes).where('number', '=', number).execute();
 }
 
+/**
+ * Holds the school's row until the transaction ends, so that changes to it are made one after the other:
+ * rewriting a column with its own value takes the row lock on PostgreSQL; SQLite runs one write
+ * transaction at a time anyway.
+ */
+export async function lockEstablishment(db: Executor, number: string): Promise<void> {
+  await db
+    .updateTable('establishments')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('number', '=', number)
+    .execute();
+}
+
 /** False when there was no such school (deleted already: at once, after waiting for the other's delete). */
 export async function deleteEstablishment(db: Executor, number: string): Promise<boolean> {
   const result = await db.deleteFrom('establishments').where('number', '=', number).executeTakeFirst();

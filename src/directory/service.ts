@@ -1,6 +1,6 @@
 // The directory of LAs and schools: the Establishment Finder, School Maintenance, Maintain LEA Details
 // (LA notes §3.8-3.9, handbook §7) and the audit log a DBA reads. No HTTP here.
-import { countUsersOfEstablishment } from '../accounts/repository.ts';
+import { countUsersOfEstablishment, lockAccountsOfLa } from '../accounts/repository.ts';
 import { chainHeadStatus, type HeadStatus } from '../audit/chain.ts';
 import { AUDIT_CSV_HEADER, auditCsvFilename, auditCsvRows } from '../audit/export.ts';
 import { auditKeysOf } from '../audit/keys.ts';
@@ -29,6 +29,7 @@ import {
   getEstablishment,
   getLocalAuthority,
   insertEstablishmentOnce,
+  lockEstablishment,
   type LocalAuthorityRow,
   listEstablishmentsOfLa,
   listLocalAuthorities,
@@ -312,21 +313,26 @@ export class DirectoryService {
     number: string,
     input: SchoolInput,
   ): Promise<{ school: EstablishmentRow; changed: string[] }> {
-    const current = await this.requireSchool(this.db, actor, 'schools.manage', number);
-    const { fields, errors } = schoolFields(input, current.phase);
+    const read = await this.requireSchool(this.db, actor, 'schools.manage', number);
+    const { fields, errors } = schoolFields(input, read.phase);
     if (errors.length > 0) throw new Invalid(errors);
-    const changed = changedKeys<SchoolFields>(current, fields);
-    if (changed.length === 0) return { school: current, changed };
+    if (changedKeys<SchoolFields>(read, fields).length === 0) return { school: read, changed: [] };
 
     const now = this.clock.now();
-    const school: EstablishmentRow = {
-      ...current,
-      ...fields,
-      name_search: searchText(fields.name),
-      town_search: searchText(fields.town),
-      updated_at: now.toISOString(),
-    };
-    await this.db.transaction().execute(async (tx) => {
+    return this.db.transaction().execute(async (tx) => {
+      // Read again under the school's row lock: the same form posted at once waited here for the first,
+      // and finds nothing left to change (nothing is audited twice).
+      await lockEstablishment(tx, number);
+      const current = await this.requireSchool(tx, actor, 'schools.manage', number);
+      const changed = changedKeys<SchoolFields>(current, fields);
+      if (changed.length === 0) return { school: current, changed };
+      const school: EstablishmentRow = {
+        ...current,
+        ...fields,
+        name_search: searchText(fields.name),
+        town_search: searchText(fields.town),
+        updated_at: now.toISOString(),
+      };
       const { number: _number, ...changes } = school;
       await updateEstablishment(tx, current.number, changes);
       await recordAudit(tx, {
@@ -339,8 +345,8 @@ export class DirectoryService {
         subjectId: current.number,
         detail: { fields: changed },
       });
+      return { school, changed };
     });
-    return { school, changed };
   }
 
   /**
@@ -432,15 +438,20 @@ export class DirectoryService {
     laNumber: string,
     input: LaDetailsInput,
   ): Promise<{ la: LocalAuthorityRow; changed: string[] }> {
-    const current = await this.requireLa(actor, 'la-details.manage', laNumber);
+    const read = await this.requireLa(actor, 'la-details.manage', laNumber);
     const { fields, errors } = laFields(input);
     if (errors.length > 0) throw new Invalid(errors);
-    const changed = changedKeys<LaFields>(current, fields);
-    if (changed.length === 0) return { la: current, changed };
+    if (changedKeys<LaFields>(read, fields).length === 0) return { la: read, changed: [] };
 
     const now = this.clock.now();
     const changes = { ...fields, updated_at: now.toISOString() };
-    await this.db.transaction().execute(async (tx) => {
+    return this.db.transaction().execute(async (tx) => {
+      // Read again under the LA's row lock: the same form posted at once waited here for the first, and
+      // finds nothing left to change (nothing is audited twice).
+      await lockAccountsOfLa(tx, read.number);
+      const current = (await getLocalAuthority(tx, read.number)) ?? read;
+      const changed = changedKeys<LaFields>(current, fields);
+      if (changed.length === 0) return { la: current, changed };
       await updateLocalAuthority(tx, current.number, changes);
       await recordAudit(tx, {
         at: now,
@@ -452,8 +463,8 @@ export class DirectoryService {
         subjectId: current.number,
         detail: { fields: changed },
       });
+      return { la: { ...current, ...changes }, changed };
     });
-    return { la: { ...current, ...changes }, changed };
   }
 
   /** Newest first; an LA's DBA sees its own events and its schools', a national admin everything. */

@@ -2,11 +2,15 @@
 // held after its insert while the second runs): one school, one audit event, and a second answer that says
 // it was added already, where it said a school with that number exists (or, at once on PostgreSQL, failed
 // on the number's unique key with the error page). Delete school posted again says the school was deleted
-// already, where it answered 404 (and at once on PostgreSQL audited the deletion twice).
+// already, where it answered 404 (and at once on PostgreSQL audited the deletion twice). A school's details
+// or the LA's details posted twice at once are changed and audited once, where on PostgreSQL both were
+// audited (the second, having read the details before the first changed them, "changed" them again).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Db } from '../../src/platform/db/schema.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import {
+  anotherProcessDb,
   describeEachEngine,
   holdingAfterDeleteFrom,
   holdingAfterInsertInto,
@@ -166,5 +170,93 @@ describeEachEngine('Add school posted twice', (database: () => TestDatabase) => 
     } finally {
       await t.app.close();
     }
+  });
+
+  async function audits(db: Db, action: string, subject: string): Promise<number> {
+    const rows = await db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('action', '=', action)
+      .where('subject_id', '=', subject)
+      .execute();
+    return rows.length;
+  }
+
+  /**
+   * The same form posted twice at once to a node whose first audit event is held (its transaction open):
+   * signed in on another node, so that the sign-in's event is not the one held; the second post reaches
+   * a third node.
+   */
+  async function twiceAtOnceToHeldNode(
+    prepare: (laNumber: string) => Promise<{ url: string; form: Record<string, string> }>,
+  ) {
+    const env = { MASTER_KEY: MasterKey.generate().toBase64() };
+    const t = await createTestApp(database().db, env);
+    const hold = holdingAfterInsertInto(database().db, 'audit_events');
+    const held = await createTestApp(hold.db, env);
+    // The second post reaches a third node, with a connection of its own (on SQLite too).
+    const otherDb = anotherProcessDb(database());
+    const other = await createTestApp(otherDb, env);
+    try {
+      const { la, agent } = await dbaOfNewLa(t, database().db);
+      const { url, form } = await prepare(la.number);
+      await agent.get(url);
+      let posts = 0;
+      const answers = await twiceAtOnce(database(), hold, () => {
+        posts += 1;
+        return agent.post(url, form, { node: (posts === 1 ? held : other).app });
+      });
+      return { la, answers: answers.map((a) => [a.statusCode, a.headers.location]) };
+    } finally {
+      await t.app.close();
+      await held.app.close();
+      await other.app.close();
+      await otherDb.destroy();
+    }
+  }
+
+  test("a school's details posted twice at once: changed and audited once", async () => {
+    let number = '';
+    const { answers } = await twiceAtOnceToHeldNode(async (laNumber) => {
+      const school = await makeSchool(database().db, laNumber, { name: 'Old Name Primary' });
+      number = school.number;
+      return {
+        url: `/dba/schools/${number}`,
+        form: {
+          number,
+          name: 'New Name Primary',
+          town: 'Gloucester',
+          postcode: 'GL1 2TG',
+          phase: 'Primary',
+          type: 'Community school',
+          email: 'office@newname.example.sch.uk',
+          telephone: '01452 425000',
+          usesS2s: 'yes',
+          active: 'yes',
+        },
+      };
+    });
+    assert.deepEqual(answers, [
+      [302, '/dba/schools'],
+      [302, '/dba/schools'],
+    ]);
+    assert.equal(await audits(database().db, 'school-updated', number), 1);
+  });
+
+  test("the LA's details posted twice at once: changed and audited once", async () => {
+    const { la, answers } = await twiceAtOnceToHeldNode(async () => ({
+      url: '/dba/la',
+      form: {
+        contactName: 'Data Team',
+        email: 'data.team@detailshire.example.gov.uk',
+        telephone: '01452 425000',
+        address: 'Shire Hall',
+      },
+    }));
+    assert.deepEqual(answers, [
+      [302, '/dba/la'],
+      [302, '/dba/la'],
+    ]);
+    assert.equal(await audits(database().db, 'la-details-updated', la.number), 1);
   });
 });

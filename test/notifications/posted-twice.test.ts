@@ -52,19 +52,6 @@ async function added(db: Db, made: () => Promise<void>) {
   return { runs: after.runs - before.runs, audits: after.audits - before.audits };
 }
 
-/** The same form posted by the same browser to another app node (sharing the database and the session). */
-function postTo(t: TestApp, agent: Agent, url: string, form: Record<string, string[]>) {
-  const { cookie, csrfToken } = agent.session();
-  const fields = new URLSearchParams({ _csrf: csrfToken });
-  for (const [key, values] of Object.entries(form)) for (const v of values) fields.append(key, v);
-  return t.app.inject({
-    method: 'POST',
-    url,
-    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: fields.toString(),
-  });
-}
-
 describeEachEngine('Run now and Send again posted twice', (database: () => TestDatabase) => {
   test('posted again: the job runs once, and the second answer says it ran already', async () => {
     const t = await createTestApp(database().db);
@@ -104,7 +91,7 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
         let posts = 0;
         answers = await twiceAtOnce(database(), hold, () => {
           posts += 1;
-          return posts === 1 ? agent.post(RUN, form) : postTo(other, agent, RUN, form);
+          return agent.post(RUN, form, posts === 1 ? {} : { node: other.app });
         });
       });
       assert.deepEqual(
@@ -189,7 +176,7 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
       await agent.get('/admin/notifications?status=failed');
       const form = { ids: [id], status: ['failed'] };
       const answers = await twiceAtOnce(database(), hold, () =>
-        postTo(held, agent, '/admin/notifications/send-again', form),
+        agent.post('/admin/notifications/send-again', form, { node: held.app }),
       );
       assert.deepEqual(
         answers.map((a) => a.statusCode),

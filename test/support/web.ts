@@ -63,11 +63,15 @@ export class Agent {
     return response;
   }
 
-  /** Posts a form with the CSRF token of the last page fetched (or of `formPage`, fetched first). */
+  /**
+   * Posts a form with the CSRF token of the last page fetched (or of `formPage`, fetched first). With
+   * `node`, to that app instead: another node of the same service (its database and master key), as a
+   * browser's request reaches whichever node the load balancer picks.
+   */
   async post(
     url: string,
     form: Record<string, string | string[]>,
-    options: { formPage?: string; csrf?: boolean } = {},
+    options: { formPage?: string; csrf?: boolean; node?: FastifyInstance } = {},
   ): Promise<LightMyRequestResponse> {
     if (options.formPage) await this.get(options.formPage);
     const fields = new URLSearchParams();
@@ -75,7 +79,7 @@ export class Agent {
     for (const [key, value] of Object.entries(form)) {
       for (const v of Array.isArray(value) ? value : [value]) fields.append(key, v);
     }
-    const response = await this.app.inject({
+    const response = await (options.node ?? this.app).inject({
       method: 'POST',
       url,
       headers: { ...this.headers(), 'content-type': 'application/x-www-form-urlencoded' },
