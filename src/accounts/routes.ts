@@ -62,6 +62,9 @@ const passwordForm = z.object({
   passwordChangedAt: oneValue,
 });
 
+/** When the set-up the page showed was confirmed: posted again, a set-up made since is not reset. */
+const twoFactorForm = z.object({ enrolledAt: oneValue });
+
 const idParams = z.object({ id: z.string() });
 
 function roleItems(request: FastifyRequest, roles: readonly Role[], checked: string) {
@@ -378,13 +381,19 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
       url: `${BASE}/:id/two-factor`,
       access: 'users.manage',
       handler: async (request, reply) => {
-        const { account, reset } = await accounts.resetTwoFactor(actorOf(request), idOf(request));
+        const form = twoFactorForm.parse(request.body ?? {});
+        const { account, reset, already } = await accounts.resetTwoFactor(
+          actorOf(request),
+          idOf(request),
+          form.enrolledAt,
+        );
+        const key = already
+          ? 'accounts.two-factor.reset-already'
+          : reset
+            ? 'accounts.two-factor.reset'
+            : 'accounts.two-factor.nothing-reset';
         return reply
-          .flash(
-            request.t(reset ? 'accounts.two-factor.reset' : 'accounts.two-factor.nothing-reset', {
-              username: account.username,
-            }),
-          )
+          .flash(request.t(key, { username: account.username }), reset ? 'success' : 'important')
           .redirect(userHref(request, account.id));
       },
     },

@@ -11,6 +11,7 @@ import { newPasswordProblem } from '../auth/service.ts';
 import {
   countUnusedRecoveryCodes,
   deleteTwoFactor,
+  deleteTwoFactorConfirmedAt,
   getTwoFactorSecret,
 } from '../auth/two-factor-repository.ts';
 import { emailProblem, telephoneProblem } from '../directory/contact-details.ts';
@@ -420,19 +421,27 @@ export class AccountsService {
   /**
    * Resets another user's two-factor sign-in (a lost or changed phone): their secret and recovery codes
    * are removed and every session of theirs ends. A role that must use it sets it up again at the next
-   * sign-in. False when there was nothing to reset.
+   * sign-in. False when there was nothing to reset; `already` when the set-up the page showed is gone.
    */
-  async resetTwoFactor(actor: AccountsActor, id: string): Promise<{ account: Account; reset: boolean }> {
+  async resetTwoFactor(
+    actor: AccountsActor,
+    id: string,
+    enrolledAsSeen?: string,
+  ): Promise<{ account: Account; reset: boolean; already: boolean }> {
     const target = await this.changeableUser(actor, id, 'two-factor');
-    const reset = await this.db.transaction().execute(async (tx) => {
+    // With `enrolledAsSeen` (when the set-up the page showed was confirmed), only that set-up is reset:
+    // the same form posted again finds it reset already (or set up again since, which it leaves).
+    const outcome = await this.db.transaction().execute(async (tx) => {
       await this.stillThere(tx, target);
-      const removed = await deleteTwoFactor(tx, target.id);
-      if (!removed) return false;
+      const removed = enrolledAsSeen
+        ? await deleteTwoFactorConfirmedAt(tx, target.id, enrolledAsSeen)
+        : await deleteTwoFactor(tx, target.id);
+      if (!removed) return enrolledAsSeen ? 'already' : 'nothing';
       await deleteSessionsOfUser(tx, target.id);
       await this.audit(tx, actor, 'two-factor-reset', target);
-      return true;
+      return 'reset';
     });
-    return { account: withoutSecrets(target), reset };
+    return { account: withoutSecrets(target), reset: outcome === 'reset', already: outcome === 'already' };
   }
 
   /**

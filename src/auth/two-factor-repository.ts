@@ -75,6 +75,26 @@ export async function deleteTwoFactor(db: Executor, userId: string): Promise<boo
   return Number(result.numDeletedRows) > 0;
 }
 
+/**
+ * Removes the user's two-factor set-up only if it is the one confirmed at `confirmedAt` (false when it is
+ * gone, or was set up again since): on PostgreSQL a delete made at once with another waits for it, then
+ * removes nothing.
+ */
+export async function deleteTwoFactorConfirmedAt(
+  db: Executor,
+  userId: string,
+  confirmedAt: string,
+): Promise<boolean> {
+  const result = await db
+    .deleteFrom('two_factor_secrets')
+    .where('user_id', '=', userId)
+    .where('confirmed_at', '=', confirmedAt)
+    .executeTakeFirst();
+  if (Number(result.numDeletedRows) === 0) return false;
+  await db.deleteFrom('two_factor_recovery_codes').where('user_id', '=', userId).execute();
+  return true;
+}
+
 /** Replaces every recovery code of the user with these (hashes). */
 export async function replaceRecoveryCodes(
   db: Executor,

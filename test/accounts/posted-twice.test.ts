@@ -12,7 +12,7 @@ import {
   type TestDatabase,
   twiceAtOnce,
 } from '../support/databases.ts';
-import { makeLa, makeUser } from '../support/factories.ts';
+import { makeLa, makeUser, markTwoFactorSetUp } from '../support/factories.ts';
 import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
 
 const ISSUED = 'copper-kettle-harbour';
@@ -307,4 +307,62 @@ describeEachEngine('User Maintenance forms posted twice', (database: () => TestD
       }
     });
   }
+
+  /** The Reset two-factor sign-in form of a user who has set it up, as its page draws it. */
+  async function resetForm(agent: Agent, db: Db, user: UserRow) {
+    await markTwoFactorSetUp(db, user.username, '2026-11-02T09:00:00.000Z');
+    const url = `/dba/users/${user.id}/two-factor`;
+    const page = await agent.get(url);
+    return { url, form: hiddenFields(page.body, url) };
+  }
+
+  const RESET_ALREADY = (username: string) =>
+    new RegExp(
+      `The two-factor sign-in of ${username} has been reset, or set up again, since you opened the page to reset it: this form may have been sent twice\\. Nothing was changed this time\\.`,
+    );
+
+  test('Reset two-factor sign-in posted again after the user set it up again: their new set-up stays', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const db = database().db;
+      const { agent, user } = await dbaAndUser(t, db);
+      const { url, form } = await resetForm(agent, db, user);
+      assert.equal((await agent.post(url, form)).statusCode, 302);
+      await markTwoFactorSetUp(db, user.username, '2026-11-03T09:00:00.000Z');
+      const again = await agent.post(url, form);
+      assert.equal(again.statusCode, 302);
+      assert.match(await flashAfter(agent, again.headers.location), RESET_ALREADY(user.username));
+      const secret = await db
+        .selectFrom('two_factor_secrets')
+        .select('confirmed_at')
+        .where('user_id', '=', user.id)
+        .executeTakeFirst();
+      assert.equal(secret?.confirmed_at, '2026-11-03T09:00:00.000Z', 'the new set-up stays');
+      assert.equal(await audited(db, 'two-factor-reset', user.username), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Reset two-factor sign-in posted twice at once: reset once, and the second says so', async () => {
+    const hold = holdingAfterDeleteFrom(database().db, 'sessions');
+    const t = await createTestApp(hold.db);
+    try {
+      const db = database().db;
+      const { agent, user } = await dbaAndUser(t, db);
+      const { url, form } = await resetForm(agent, db, user);
+      await signedIn(t, user);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post(url, form));
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, `/dba/users/${user.id}`],
+          [302, `/dba/users/${user.id}`],
+        ],
+      );
+      assert.equal(await audited(db, 'two-factor-reset', user.username), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
 });
