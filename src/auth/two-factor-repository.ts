@@ -109,6 +109,16 @@ export async function replaceRecoveryCodes(
     .execute();
 }
 
+/** When the user's recovery codes were made (null: they have none). */
+export async function recoveryCodesMadeAt(db: Executor, userId: string): Promise<string | null> {
+  const row = await db
+    .selectFrom('two_factor_recovery_codes')
+    .select((eb) => eb.fn.max('created_at').as('at'))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row?.at ?? null;
+}
+
 /** Marks an unused code used. False when there is no such unused code (wrong, or used meanwhile). */
 export async function useRecoveryCode(
   db: Executor,

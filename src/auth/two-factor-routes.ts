@@ -4,12 +4,15 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
+import { oneValue } from '../platform/web/form-values.ts';
 import { escapeMarkup } from '../platform/web/html.ts';
 import type { AuthService } from './service.ts';
 import { languageAtSignIn, type Route, setSessionCookie, signedInUser } from './web.ts';
 
 const codeForm = z.object({ code: z.string().default('') });
 const recoveryForm = z.object({ recoveryCode: z.string().default('') });
+/** With when the codes the page showed were made: posted again, no codes are made twice. */
+const newCodesForm = codeForm.extend({ codesMadeAt: oneValue });
 
 /** When so few recovery codes are left, the user is told to make new ones. */
 const FEW_RECOVERY_CODES = 3;
@@ -201,9 +204,14 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
       access: 'account.two-factor',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const form = codeForm.parse(request.body ?? {});
+        const form = newCodesForm.parse(request.body ?? {});
         try {
-          const codes = await twoFactor.newRecoveryCodes(user, form.code, request.ip);
+          const codes = await twoFactor.newRecoveryCodes(user, form.code, request.ip, form.codesMadeAt);
+          if (!Array.isArray(codes)) {
+            return reply
+              .flash(request.t('auth.two-factor.new-codes.made-already'), 'important')
+              .redirect('/two-factor');
+          }
           return codesPage(reply, codes, 'replaced');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

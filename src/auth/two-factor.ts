@@ -18,6 +18,7 @@ import {
   deleteTwoFactor,
   getTwoFactorSecret,
   insertPendingSecret,
+  recoveryCodesMadeAt,
   replaceRecoveryCodes,
   type TwoFactorSecretRow,
   useRecoveryCode,
@@ -46,6 +47,8 @@ export interface TwoFactorStatus {
   enrolled: boolean;
   enrolledAt: string | null;
   recoveryCodesLeft: number;
+  /** When the recovery codes were made: the form making new ones carries it (newRecoveryCodes). */
+  recoveryCodesMadeAt: string | null;
   /** The user's role must use two-factor sign-in, so it cannot be turned off. */
   required: boolean;
 }
@@ -82,6 +85,7 @@ export class TwoFactorService {
       enrolled,
       enrolledAt: row?.confirmed_at ?? null,
       recoveryCodesLeft: enrolled ? await countUnusedRecoveryCodes(this.db, user.userId) : 0,
+      recoveryCodesMadeAt: enrolled ? await recoveryCodesMadeAt(this.db, user.userId) : null,
       required: this.required(user.role),
     };
   }
@@ -157,7 +161,27 @@ export class TwoFactorService {
   }
 
   /** New recovery codes (the earlier ones stop working), after a code from the app. */
-  async newRecoveryCodes(user: Actor, input: string, address: string): Promise<string[]> {
+  async newRecoveryCodes(user: Actor, input: string, address: string): Promise<string[]>;
+  /**
+   * With `madeAsSeen` (when the codes the page showed were made): codes made since (the same form posted
+   * again: Back and submit, a browser resending) are `already` made, and no code is checked (no wrong one
+   * counts) and nothing changes: the new codes were shown once, to the first post.
+   */
+  async newRecoveryCodes(
+    user: Actor,
+    input: string,
+    address: string,
+    madeAsSeen: string | undefined,
+  ): Promise<string[] | { already: true }>;
+  async newRecoveryCodes(
+    user: Actor,
+    input: string,
+    address: string,
+    madeAsSeen?: string,
+  ): Promise<string[] | { already: true }> {
+    if (madeAsSeen !== undefined && (await recoveryCodesMadeAt(this.db, user.userId)) !== madeAsSeen) {
+      return { already: true };
+    }
     await this.reauthenticate(user, input, address);
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await this.db.transaction().execute(async (tx) => {

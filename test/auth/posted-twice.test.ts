@@ -4,7 +4,8 @@
 // shown to the first, cannot be shown again, where it answered with a redirect carrying the 400 status
 // of the error page it had meant to show again. Change password posted again: changed once, and the second
 // answer says it was changed already, where it said the current password was wrong and counted a failed
-// sign-in against the account (a step towards locking it).
+// sign-in against the account (a step towards locking it). Make new recovery codes posted again says they
+// were made already, where it took the code (used once already) for a wrong one, counted as a failed sign-in.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
@@ -156,6 +157,41 @@ describeEachEngine('the account forms posted twice', (database: () => TestDataba
       );
       assert.deepEqual(await passwordEvents(database().db, user.username), { changed: 1, failed: 0 });
       assert.equal((await new Agent(t.app).signIn(user.username, OWN)).headers.location, '/');
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Make new recovery codes posted again: made once, and the second answer says so, counting no failed sign-in', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, user, form: setUp } = await setUpForm(t, database().db);
+      const secret = secretOf((await agent.get('/two-factor/set-up')).body);
+      assert.equal((await agent.post('/two-factor/set-up', setUp)).statusCode, 200);
+      t.clock.advanceMinutes(0.5);
+      const page = await agent.get('/two-factor/recovery-codes');
+      const form = {
+        ...hiddenFields(page.body, '/two-factor/recovery-codes'),
+        code: await totpCodeAt(secret, t.clock.now()),
+      };
+      assert.equal((await agent.post('/two-factor/recovery-codes', form)).statusCode, 200);
+      const again = await agent.post('/two-factor/recovery-codes', form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/two-factor');
+      assert.match(
+        textOf((await agent.get('/two-factor')).body),
+        /New recovery codes were made already, after you opened the page to make them: this form may have been sent twice\. They were shown once and cannot be shown again, and nothing was changed this time\./,
+      );
+      const rows = await database()
+        .db.selectFrom('audit_events')
+        .select('action')
+        .where('action', 'in', ['recovery-codes-replaced', 'sign-in-failed'])
+        .where('subject_id', '=', user.username)
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => r.action),
+        ['recovery-codes-replaced'],
+      );
     } finally {
       await t.app.close();
     }

@@ -130,6 +130,7 @@ describeEachEngine('two-factor sign-in', (database) => {
       enrolled: true,
       enrolledAt: clock.now().toISOString(),
       recoveryCodesLeft: 10,
+      recoveryCodesMadeAt: clock.now().toISOString(),
       required: false,
     });
     assert.equal(await auth.twoFactor.setUp(actorOf(user)), null, 'nothing more to set up');
