@@ -244,7 +244,12 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           const status = await twoFactor.status(user);
-          if (!status.enrolled) return reply.redirect('/two-factor');
+          // Off already: the same form posted again (or reset by an administrator meanwhile).
+          if (!status.enrolled) {
+            return reply
+              .flash(request.t('auth.two-factor.turn-off.off-already'), 'important')
+              .redirect('/two-factor');
+          }
           return confirmPage(reply.code(400), 'two-factor-turn-off', { status, errors: error.errors });
         }
       },

@@ -6,6 +6,7 @@
 // answer says it was changed already, where it said the current password was wrong and counted a failed
 // sign-in against the account (a step towards locking it). Make new recovery codes posted again says they
 // were made already, where it took the code (used once already) for a wrong one, counted as a failed sign-in.
+// Turn off two-factor sign-in posted again says it was turned off already, where it said nothing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
@@ -191,6 +192,38 @@ describeEachEngine('the account forms posted twice', (database: () => TestDataba
       assert.deepEqual(
         rows.map((r) => r.action),
         ['recovery-codes-replaced'],
+      );
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Turn off two-factor sign-in posted again: the second answer says it was turned off already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, user, form: setUp } = await setUpForm(t, database().db);
+      const secret = secretOf((await agent.get('/two-factor/set-up')).body);
+      assert.equal((await agent.post('/two-factor/set-up', setUp)).statusCode, 200);
+      t.clock.advanceMinutes(0.5);
+      await agent.get('/two-factor/turn-off');
+      const form = { code: await totpCodeAt(secret, t.clock.now()) };
+      assert.equal((await agent.post('/two-factor/turn-off', form)).statusCode, 302);
+      const again = await agent.post('/two-factor/turn-off', form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/two-factor');
+      assert.match(
+        textOf((await agent.get('/two-factor')).body),
+        /Two-factor sign-in was turned off already: this form may have been sent twice\. Nothing was changed this time\./,
+      );
+      const rows = await database()
+        .db.selectFrom('audit_events')
+        .select('action')
+        .where('action', 'in', ['two-factor-turned-off', 'sign-in-failed'])
+        .where('subject_id', '=', user.username)
+        .execute();
+      assert.deepEqual(
+        rows.map((r) => r.action),
+        ['two-factor-turned-off'],
       );
     } finally {
       await t.app.close();
