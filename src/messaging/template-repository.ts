@@ -59,8 +59,32 @@ export async function templatesCreatedBy(db: Executor, actor: Actor): Promise<Me
   return inNameOrder(await visibleTo(db, actor).where('created_by', '=', actor.userId).execute());
 }
 
-export async function insertTemplate(db: Executor, template: MessageTemplateRow): Promise<void> {
-  await db.insertInto('message_templates').values(template).execute();
+/**
+ * Saves a new template; false, and nothing saved, when one with its id exists already: the template its
+ * form made before (the id is the form's, posted again or at once, this insert having waited for the
+ * other's on PostgreSQL).
+ */
+export async function insertTemplate(db: Executor, template: MessageTemplateRow): Promise<boolean> {
+  const inserted = await db
+    .insertInto('message_templates')
+    .values(template)
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/** The template with this id, if the user created it; undefined for anyone else's or none. */
+export async function findTemplateCreatedBy(
+  db: Executor,
+  id: string,
+  createdBy: string,
+): Promise<MessageTemplateRow | undefined> {
+  return db
+    .selectFrom('message_templates')
+    .selectAll()
+    .where('id', '=', id)
+    .where('created_by', '=', createdBy)
+    .executeTakeFirst();
 }
 
 export interface TemplateChange {

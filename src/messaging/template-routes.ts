@@ -10,6 +10,7 @@
 //   POST /message-templates/:templateId/copy       copied, as the user's own
 //   GET  /message-templates/:templateId/delete     "are you sure?"
 //   POST /message-templates/:templateId/delete     deleted
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.ts';
@@ -17,7 +18,7 @@ import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { message } from '../platform/i18n/catalogue.ts';
-import { oneValue } from '../platform/web/form-values.ts';
+import { formId, oneValue } from '../platform/web/form-values.ts';
 import {
   DESCRIPTION_MAX,
   NAME_MAX,
@@ -29,7 +30,8 @@ import {
 } from './template-service.ts';
 
 const templateForm = z.object({ name: oneValue, description: oneValue, text: oneValue });
-const addForm = templateForm.extend({ owner: oneValue });
+const addForm = templateForm.extend({ owner: oneValue, formId });
+const copyForm = z.object({ formId });
 const templateParams = z.object({ templateId: z.string() });
 
 type TemplateForm = z.infer<typeof templateForm>;
@@ -66,6 +68,8 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
   ) => {
     // 'Just me' to start with; after a refusal, what was chosen.
     const selected = data.values ? data.values.owner : 'user';
+    // The form's id, made as the page is first drawn and kept when it is drawn again with errors.
+    const values = { ...data.values, formId: data.values?.formId ?? randomUUID() };
     return reply.page('messaging/views/template-add.njk', {
       title: reply.request.t('menu.message-templates.add'),
       limits: LIMITS,
@@ -77,6 +81,7 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       })),
       backLink: { href: '/message-templates', text: reply.request.t('messaging.templates.back-to-section') },
       ...data,
+      values,
     });
   };
 
@@ -90,6 +95,8 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       view,
       limits: LIMITS,
       values: data.values ?? formValues(view),
+      // The Copy form's id: a copy is made once per drawing of the page.
+      copyFormId: randomUUID(),
       errors: data.errors,
       backLink: {
         href: '/message-templates/view',
@@ -126,9 +133,10 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         const user = signedInUser(request);
         const form = addForm.parse(request.body ?? {});
         try {
-          const template = await service.add(user, form);
+          const { template, already } = await service.add(user, form, form.formId);
+          const addedKey = already ? 'messaging.templates.added-already' : 'messaging.templates.added';
           return reply
-            .flash(request.t('messaging.templates.added', { name: template.name }))
+            .flash(request.t(addedKey, { name: template.name }))
             .redirect(`/message-templates/${template.id}`);
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);
@@ -190,9 +198,11 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { templateId } = templateParams.parse(request.params ?? {});
-        const copy = await service.copy(user, templateId);
+        const form = copyForm.parse(request.body ?? {});
+        const { template: copy, already } = await service.copy(user, templateId, form.formId);
+        const copiedKey = already ? 'messaging.templates.copied-already' : 'messaging.templates.copied';
         return reply
-          .flash(request.t('messaging.templates.copied', { name: copy.name }))
+          .flash(request.t(copiedKey, { name: copy.name }))
           .redirect(`/message-templates/${copy.id}`);
       },
     },

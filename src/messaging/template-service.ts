@@ -15,6 +15,7 @@ import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { mailboxOf } from './mailboxes.ts';
 import {
   deleteTemplate,
+  findTemplateCreatedBy,
   findVisibleTemplate,
   insertTemplate,
   templateLaOf,
@@ -58,6 +59,12 @@ export interface TemplateView {
   owner: string;
   /** The actor created it: they may update and delete it. */
   mine: boolean;
+}
+
+/** A template made, or found made already by the same form (`already`): nothing was made again. */
+export interface MadeTemplate {
+  template: MessageTemplateRow;
+  already: boolean;
 }
 
 /** Characters as people count them (an accented letter or an emoji is one). */
@@ -206,28 +213,54 @@ export class TemplateService {
     return view;
   }
 
-  async add(actor: Actor, input: NewTemplateInput): Promise<MessageTemplateRow> {
+  /**
+   * Adds a template of the actor's. With `formId` (the id of the form that asks, made as its page was
+   * drawn), once only: the template takes it as its id, so the same form posted again (or at once) finds
+   * the template made the first time and makes nothing more.
+   */
+  async add(actor: Actor, input: NewTemplateInput, formId?: string): Promise<MadeTemplate> {
     this.check(actor);
+    const earlier = formId ? await findTemplateCreatedBy(this.deps.db, formId, actor.userId) : undefined;
+    if (earlier) return { template: earlier, already: true };
     const { clean, errors } = checkTemplate(input);
     const problem = ownerError(actor, input.owner);
     if (problem) errors.push(problem);
     if (errors.length > 0) throw new Invalid(errors);
     const owner = input.owner as TemplateOwner;
     const at = this.deps.clock.now();
-    const template: MessageTemplateRow = {
-      id: randomUUID(),
+    return this.insertOnce(actor, at, 'message-template-added', {
+      id: formId ?? randomUUID(),
       ...clean,
       owner_kind: owner,
       owner_la: owner === 'la' ? templateLaOf(actor) : null,
       created_by: actor.userId,
       created_at: at.toISOString(),
       updated_at: at.toISOString(),
-    };
-    await this.deps.db.transaction().execute(async (tx) => {
-      await insertTemplate(tx, template);
-      await this.audit(tx, actor, at, 'message-template-added', template);
     });
-    return template;
+  }
+
+  /**
+   * Saves a new template and audits it, unless the actor has one with its id already (made by the same
+   * form, posted again or at once: on PostgreSQL this insert waited for the other's), which it returns.
+   */
+  private async insertOnce(
+    actor: Actor,
+    at: Date,
+    action: 'message-template-added' | 'message-template-copied',
+    template: MessageTemplateRow,
+  ): Promise<MadeTemplate> {
+    return this.deps.db.transaction().execute(async (tx) => {
+      let made = template;
+      if (!(await insertTemplate(tx, made))) {
+        const earlier = await findTemplateCreatedBy(tx, made.id, actor.userId);
+        if (earlier) return { template: earlier, already: true };
+        // Another user's template has that id, as only a hand-made form could give: a new id, then.
+        made = { ...made, id: randomUUID() };
+        await insertTemplate(tx, made);
+      }
+      await this.audit(tx, actor, at, action, made);
+      return { template: made, already: false };
+    });
   }
 
   /** Changes the name, description and text of a template the actor created. */
@@ -255,12 +288,17 @@ export class TemplateService {
     return { template, changed };
   }
 
-  /** A copy of any template the actor sees, theirs alone, named "Copy of …". */
-  async copy(actor: Actor, id: string): Promise<MessageTemplateRow> {
+  /**
+   * A copy of any template the actor sees, theirs alone, named "Copy of …". With `formId` (the id of the
+   * Copy form, made as the template's page was drawn), once only, as `add`.
+   */
+  async copy(actor: Actor, id: string, formId?: string): Promise<MadeTemplate> {
     const { template: original } = await this.template(actor, id);
+    const earlier = formId ? await findTemplateCreatedBy(this.deps.db, formId, actor.userId) : undefined;
+    if (earlier) return { template: earlier, already: true };
     const at = this.deps.clock.now();
-    const template: MessageTemplateRow = {
-      id: randomUUID(),
+    return this.insertOnce(actor, at, 'message-template-copied', {
+      id: formId ?? randomUUID(),
       name: truncate(`Copy of ${original.name}`, NAME_MAX).trim(),
       description: original.description,
       body: original.body,
@@ -269,12 +307,7 @@ export class TemplateService {
       created_by: actor.userId,
       created_at: at.toISOString(),
       updated_at: at.toISOString(),
-    };
-    await this.deps.db.transaction().execute(async (tx) => {
-      await insertTemplate(tx, template);
-      await this.audit(tx, actor, at, 'message-template-copied', template);
     });
-    return template;
   }
 
   /** Deletes a template the actor created. */

@@ -1,0 +1,189 @@
+// Message Templates and Message Address Groups forms posted twice (a double click, Back and submit
+// again, a browser resending a POST), one after the other and at once: one template, one audit event per
+// change, and a second answer that says what the first did, never an error page. Posts at once are held
+// at a point of the first (its transaction open) while the second runs (twiceAtOnce).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+import type { Db, UserRow } from '../../src/platform/db/schema.ts';
+import {
+  describeEachEngine,
+  holdingAfterInsertInto,
+  holdingAfterSelectFrom,
+  type TestDatabase,
+  twiceAtOnce,
+} from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
+
+const TEMPLATE_URL = /^\/message-templates\/([0-9a-f-]{36})$/;
+
+async function signedIn(t: TestApp, user: UserRow): Promise<Agent> {
+  const agent = new Agent(t.app);
+  assert.equal((await agent.signIn(user.username)).statusCode, 302);
+  return agent;
+}
+
+/** The audit events of these actions on `subjectId`. */
+async function audits(db: Db, actions: string[], subjectId?: string): Promise<number> {
+  let query = db.selectFrom('audit_events').select('id').where('action', 'in', actions);
+  if (subjectId) query = query.where('subject_id', '=', subjectId);
+  return (await query.execute()).length;
+}
+
+describeEachEngine('Message Templates and Groups posted twice', (database: () => TestDatabase) => {
+  /** A school user; what they see is theirs alone. */
+  async function officeOf(t: TestApp) {
+    const db = database().db;
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number);
+    const office = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    return { office, school, agent: await signedIn(t, office) };
+  }
+
+  async function templatesNamed(name: string) {
+    return database().db.selectFrom('message_templates').select('id').where('name', '=', name).execute();
+  }
+
+  /** The Add Template form filled in, as the browser sends it. */
+  async function addForm(agent: Agent) {
+    const page = await agent.get('/message-templates/add');
+    const name = `Once ${randomUUID().slice(0, 8)}`;
+    return {
+      name,
+      form: {
+        ...hiddenFields(page.body, '/message-templates/add'),
+        name,
+        description: 'Asked once',
+        text: 'Please send the CTF.',
+      },
+    };
+  }
+
+  test('Add Template posted again: one template, and the second answer says it was added already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent } = await officeOf(t);
+      const { name, form } = await addForm(agent);
+      const first = await agent.post('/message-templates/add', form);
+      assert.equal(first.statusCode, 302);
+      const location = String(first.headers.location);
+      assert.match(location, TEMPLATE_URL);
+      assert.match(
+        textOf((await agent.get(location)).body),
+        new RegExp(`The template "${name}" has been added`),
+      );
+      const again = await agent.post('/message-templates/add', form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, location);
+      assert.match(
+        textOf((await agent.get(location)).body),
+        new RegExp(
+          `The template "${name}" was added already, when you first pressed Add\\. It was not added again\\.`,
+        ),
+      );
+      const made = await templatesNamed(name);
+      assert.equal(made.length, 1);
+      assert.equal(await audits(database().db, ['message-template-added'], made[0]?.id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Add Template posted twice at once: one template, both answers the template', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'message_templates');
+    const t = await createTestApp(hold.db);
+    try {
+      const { agent } = await officeOf(t);
+      const { name, form } = await addForm(agent);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post('/message-templates/add', form));
+      const made = await templatesNamed(name);
+      assert.equal(made.length, 1);
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, `/message-templates/${made[0]?.id}`],
+          [302, `/message-templates/${made[0]?.id}`],
+        ],
+      );
+      assert.equal(await audits(database().db, ['message-template-added'], made[0]?.id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  /** A national template, open at its page; the Copy form as the browser sends it. */
+  async function copying(agent: Agent) {
+    const db = database().db;
+    const admin = await makeUser(db, 'national_admin');
+    const original = `Shared ${randomUUID().slice(0, 8)}`;
+    const at = new Date().toISOString();
+    const id = randomUUID();
+    await db
+      .insertInto('message_templates')
+      .values({
+        id,
+        name: original,
+        description: 'For everyone',
+        body: 'Please send the CTF.',
+        owner_kind: 'national',
+        owner_la: null,
+        created_by: admin.id,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    const page = await agent.get(`/message-templates/${id}`);
+    assert.equal(page.statusCode, 200);
+    const action = `/message-templates/${id}/copy`;
+    return { action, form: hiddenFields(page.body, action), copyName: `Copy of ${original}` };
+  }
+
+  test('Copy posted again: one copy, and the second answer says it was copied already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent } = await officeOf(t);
+      const { action, form, copyName } = await copying(agent);
+      const first = await agent.post(action, form);
+      assert.equal(first.statusCode, 302);
+      const location = String(first.headers.location);
+      assert.match(location, TEMPLATE_URL);
+      await agent.get(location);
+      const again = await agent.post(action, form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, location);
+      assert.match(
+        textOf((await agent.get(location)).body),
+        new RegExp(
+          `You copied this template already, as "${copyName}", when you first pressed Copy\\. It was not copied again: change your copy below\\.`,
+        ),
+      );
+      const made = await templatesNamed(copyName);
+      assert.equal(made.length, 1);
+      assert.equal(await audits(database().db, ['message-template-copied'], made[0]?.id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Copy posted twice at once: one copy', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'message_templates');
+    const t = await createTestApp(hold.db);
+    try {
+      const { agent } = await officeOf(t);
+      const { action, form, copyName } = await copying(agent);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post(action, form));
+      const made = await templatesNamed(copyName);
+      assert.equal(made.length, 1);
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, `/message-templates/${made[0]?.id}`],
+          [302, `/message-templates/${made[0]?.id}`],
+        ],
+      );
+    } finally {
+      await t.app.close();
+    }
+  });
+});
