@@ -4,7 +4,9 @@
 //
 // Each function takes an Executor, so group-service.ts writes a group, its members and its audit
 // record in one transaction; Send Message reads groups through groupsOwnedBy and groupMemberKeys.
-import type { Executor, MessageGroupRow } from '../platform/db/schema.ts';
+import type { Transaction } from 'kysely';
+import { serialiseOn } from '../platform/db/database.ts';
+import type { Database, Executor, MessageGroupRow } from '../platform/db/schema.ts';
 
 /** Names as people read them: case and accents aside, then exactly, so both engines agree. */
 const byName = new Intl.Collator('en-GB', { sensitivity: 'base', numeric: true });
@@ -43,6 +45,26 @@ export async function groupMemberKeys(db: Executor, groupId: string): Promise<st
     .orderBy('mailbox')
     .execute();
   return rows.map((row) => row.mailbox);
+}
+
+/**
+ * Makes the user's changes of their groups (add, update, delete) run one after another from here to the
+ * end of `tx`: a name looked for as free stays free until this one is saved, and a group read is as the
+ * last change left it. Two posts at once (the same form twice, or two renames to one name) then see each
+ * other's work, as one after the other, rather than meet at the unique name as an error.
+ */
+export async function serialiseGroupChanges(tx: Transaction<Database>, ownerUserId: string): Promise<void> {
+  await serialiseOn(tx, `message-groups:${ownerUserId}`);
+}
+
+/** Whether a group with this id exists, whoever owns it. */
+export async function groupExists(db: Executor, groupId: string): Promise<boolean> {
+  const found = await db
+    .selectFrom('message_groups')
+    .select('id')
+    .where('id', '=', groupId)
+    .executeTakeFirst();
+  return found !== undefined;
 }
 
 /** The group, when it belongs to the user; undefined for another user's group or none. */

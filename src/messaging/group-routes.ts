@@ -216,9 +216,13 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { groupId } = groupParams.parse(request.params ?? {});
-        const deleted = await service.delete(user, groupId);
+        const outcome = await service.delete(user, groupId);
         return reply
-          .flash(request.t('messaging.groups.deleted', { name: deleted.group.name }))
+          .flash(
+            outcome.already
+              ? request.t('messaging.groups.deleted-already')
+              : request.t('messaging.groups.deleted', { name: outcome.deleted.group.name }),
+          )
           .redirect('/message-groups/delete');
       },
     },

@@ -19,9 +19,11 @@ import {
   deleteGroup,
   findGroupNamed,
   findOwnedGroup,
+  groupExists,
   groupMemberKeys,
   groupsOwnedBy,
   insertGroup,
+  serialiseGroupChanges,
   updateGroup,
 } from './group-repository.ts';
 import {
@@ -111,6 +113,7 @@ export class MessageGroupService {
     const id = randomUUID();
     const at = this.deps.clock.now().toISOString();
     return this.deps.db.transaction().execute(async (tx) => {
+      await serialiseGroupChanges(tx, actor.userId);
       const { name, members } = await this.validate(tx, actor, input);
       const keys = members.map((m) => m.key);
       if (!(await insertGroup(tx, { id, ownerUserId: actor.userId, name, at, members: keys }))) {
@@ -130,19 +133,26 @@ export class MessageGroupService {
     });
   }
 
-  /** Renames the actor's group and replaces its members; NotFound for anybody else's. */
+  /**
+   * Renames the actor's group and replaces its members; NotFound for anybody else's. When the group is as
+   * asked already (the same form posted again, or at once after the other), nothing is changed or audited.
+   */
   async update(actor: Actor, groupId: string, input: GroupInput): Promise<GroupDetails> {
     this.check(actor);
     const at = this.deps.clock.now().toISOString();
     return this.deps.db.transaction().execute(async (tx) => {
+      await serialiseGroupChanges(tx, actor.userId);
       const before = await this.owned(tx, actor, groupId);
       const { name, members } = await this.validate(tx, actor, input, groupId);
       const keys = members.map((m) => m.key);
+      const previous = new Set(before.members.map((m) => m.key));
+      const now = new Set(keys);
+      const added = keys.filter((k) => !previous.has(k));
+      const removed = [...previous].filter((k) => !now.has(k));
+      if (name === before.group.name && added.length === 0 && removed.length === 0) return before;
       if (!(await updateGroup(tx, { id: groupId, ownerUserId: actor.userId, name, at, members: keys }))) {
         throw new NotFound(message('messaging.not-found.group'));
       }
-      const previous = new Set(before.members.map((m) => m.key));
-      const now = new Set(keys);
       await recordAudit(tx, {
         at: new Date(at),
         actorUserId: actor.userId,
@@ -154,19 +164,28 @@ export class MessageGroupService {
         detail: {
           name,
           ...(name === before.group.name ? {} : { previousName: before.group.name }),
-          added: keys.filter((k) => !previous.has(k)),
-          removed: [...previous].filter((k) => !now.has(k)),
+          added,
+          removed,
         },
       });
       return this.owned(tx, actor, groupId);
     });
   }
 
-  /** Deletes the actor's group (messages already sent to it keep their recipients). */
-  async delete(actor: Actor, groupId: string): Promise<GroupDetails> {
+  /**
+   * Deletes the actor's group (messages already sent to it keep their recipients). A group that is no
+   * longer there is `already` deleted (the same form posted again, or at once after the other): nothing
+   * more is done. Anybody else's is not found.
+   */
+  async delete(
+    actor: Actor,
+    groupId: string,
+  ): Promise<{ deleted: GroupDetails; already: false } | { already: true }> {
     this.check(actor);
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
+      await serialiseGroupChanges(tx, actor.userId);
+      if (UUID.test(groupId) && !(await groupExists(tx, groupId))) return { already: true };
       const found = await this.owned(tx, actor, groupId);
       if (!(await deleteGroup(tx, groupId, actor.userId)))
         throw new NotFound(message('messaging.not-found.group'));
@@ -180,7 +199,7 @@ export class MessageGroupService {
         subjectId: groupId,
         detail: { name: found.group.name, members: found.members.map((m) => m.key) },
       });
-      return found;
+      return { deleted: found, already: false as const };
     });
   }
 

@@ -5,9 +5,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
+import { insertGroup } from '../../src/messaging/group-repository.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import {
   describeEachEngine,
+  doneOrWaitingForLock,
   holdingAfterInsertInto,
   holdingAfterSelectFrom,
   type TestDatabase,
@@ -182,6 +184,203 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
           [302, `/message-templates/${made[0]?.id}`],
         ],
       );
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  /** A group of the user's, made past any hold the app's database has; its id. */
+  async function groupOf(user: UserRow, name: string, members: string[]): Promise<string> {
+    const id = randomUUID();
+    const at = new Date().toISOString();
+    assert.ok(await insertGroup(database().db, { id, ownerUserId: user.id, name, at, members }));
+    return id;
+  }
+
+  async function groupAudits(groupId: string, action: string): Promise<number> {
+    return audits(database().db, [action], groupId);
+  }
+
+  test('Update Group posted again: saved once, one audit event, and the second answer shows the group saved', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { office, school, agent } = await officeOf(t);
+      const id = await groupOf(office, `Before ${randomUUID().slice(0, 8)}`, [`school:${school.number}`]);
+      await agent.get(`/message-groups/${id}`);
+      const name = `After ${randomUUID().slice(0, 8)}`;
+      const form = { name, recipients: [`school:${school.number}`], action: 'save' };
+      const first = await agent.post(`/message-groups/${id}`, form);
+      assert.equal(first.statusCode, 302);
+      const again = await agent.post(`/message-groups/${id}`, form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, `/message-groups/${id}`);
+      assert.match(
+        textOf((await agent.get(`/message-groups/${id}`)).body),
+        new RegExp(`The group ${name} is saved, with 1 member.`),
+      );
+      assert.equal(await groupAudits(id, 'message-group-updated'), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Update Group posted twice at once: one audit event', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'message_group_members');
+    const t = await createTestApp(hold.db);
+    try {
+      const { office, school, agent } = await officeOf(t);
+      const id = await groupOf(office, `Before ${randomUUID().slice(0, 8)}`, [`school:${school.number}`]);
+      await agent.get(`/message-groups/${id}`);
+      const form = {
+        name: `After ${randomUUID().slice(0, 8)}`,
+        recipients: [`school:${school.number}`],
+        action: 'save',
+      };
+      const answers = await twiceAtOnce(database(), hold, () => agent.post(`/message-groups/${id}`, form));
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, `/message-groups/${id}`],
+          [302, `/message-groups/${id}`],
+        ],
+      );
+      assert.equal(await groupAudits(id, 'message-group-updated'), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  /**
+   * Two different posts at once: `first` held after its group's members are written, `second` made
+   * meanwhile and let run until it ends or waits for a lock the first holds; both answers.
+   */
+  async function firstHeldThen<T>(
+    hold: ReturnType<typeof holdingAfterInsertInto>,
+    first: () => Promise<T>,
+    second: () => Promise<T>,
+  ): Promise<[T, T]> {
+    const one = first();
+    await hold.reached;
+    let secondDone = false;
+    const two = second().finally(() => {
+      secondDone = true;
+    });
+    await doneOrWaitingForLock(database(), () => secondDone);
+    hold.release();
+    return Promise.all([one, two]);
+  }
+
+  test('two groups renamed to one name at once: the second is told the name is taken, not an error page', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'message_group_members');
+    const t = await createTestApp(hold.db);
+    try {
+      const { office, school, agent } = await officeOf(t);
+      const members = [`school:${school.number}`];
+      const a = await groupOf(office, `A ${randomUUID().slice(0, 8)}`, members);
+      const b = await groupOf(office, `B ${randomUUID().slice(0, 8)}`, members);
+      await agent.get(`/message-groups/${a}`);
+      const name = `Cluster ${randomUUID().slice(0, 8)}`;
+      const form = { name, recipients: members, action: 'save' };
+      const [renamed, refused] = await firstHeldThen(
+        hold,
+        () => agent.post(`/message-groups/${a}`, form),
+        () => agent.post(`/message-groups/${b}`, form),
+      );
+      assert.equal(renamed.statusCode, 302);
+      assert.equal(refused.statusCode, 400, textOf(refused.body).slice(0, 300));
+      assert.match(textOf(refused.body), new RegExp(`You already have a group called ${name}`));
+      const named = await database()
+        .db.selectFrom('message_groups')
+        .select('id')
+        .where('name', '=', name)
+        .execute();
+      assert.deepEqual(
+        named.map((g) => g.id),
+        [a],
+      );
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('a group added while another is renamed to its name at once: the rename is told the name is taken', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'message_group_members');
+    const t = await createTestApp(hold.db);
+    try {
+      const { office, school, agent } = await officeOf(t);
+      const members = [`school:${school.number}`];
+      const b = await groupOf(office, `B ${randomUUID().slice(0, 8)}`, members);
+      await agent.get('/message-groups/add');
+      const name = `Cluster ${randomUUID().slice(0, 8)}`;
+      const form = { name, recipients: members, action: 'save' };
+      const [added, refused] = await firstHeldThen(
+        hold,
+        () => agent.post('/message-groups/add', form),
+        () => agent.post(`/message-groups/${b}`, form),
+      );
+      assert.equal(added.statusCode, 302);
+      assert.equal(refused.statusCode, 400, textOf(refused.body).slice(0, 300));
+      assert.match(textOf(refused.body), new RegExp(`You already have a group called ${name}`));
+      const named = await database()
+        .db.selectFrom('message_groups')
+        .select('id')
+        .where('name', '=', name)
+        .execute();
+      assert.equal(named.length, 1);
+      assert.notEqual(named[0]?.id, b);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Delete Group posted again: the second answer says it was deleted already, not that it is missing', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { office, school, agent } = await officeOf(t);
+      const id = await groupOf(office, `Gone ${randomUUID().slice(0, 8)}`, [`school:${school.number}`]);
+      await agent.get(`/message-groups/${id}/delete`);
+      const first = await agent.post(`/message-groups/${id}/delete`, {});
+      assert.equal(first.statusCode, 302);
+      await agent.get('/message-groups/delete');
+      const again = await agent.post(`/message-groups/${id}/delete`, {});
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/message-groups/delete');
+      assert.match(
+        textOf((await agent.get('/message-groups/delete')).body),
+        /This group was deleted already, so there was nothing more to delete\./,
+      );
+      assert.equal(await groupAudits(id, 'message-group-deleted'), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Delete Group posted twice at once: one deletion in the audit trail, both answers the list', async () => {
+    let armed = false;
+    // The deletion's read of the group's members, in the first post only.
+    const hold = holdingAfterSelectFrom(database().db, 'message_group_members', () => armed);
+    const t = await createTestApp(hold.db);
+    try {
+      const { office, school, agent } = await officeOf(t);
+      const id = await groupOf(office, `Gone ${randomUUID().slice(0, 8)}`, [`school:${school.number}`]);
+      await agent.get(`/message-groups/${id}/delete`);
+      armed = true;
+      const answers = await twiceAtOnce(
+        database(),
+        hold,
+        () => agent.post(`/message-groups/${id}/delete`, {}),
+        () => {
+          armed = false;
+        },
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/message-groups/delete'],
+          [302, '/message-groups/delete'],
+        ],
+      );
+      assert.equal(await groupAudits(id, 'message-group-deleted'), 1);
     } finally {
       await t.app.close();
     }
