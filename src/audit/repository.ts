@@ -112,6 +112,37 @@ export async function recordAudit(db: Executor, event: AuditEvent): Promise<void
     .execute();
 }
 
+/**
+ * Whether the user did `action` to the subject at or after `since`, as the audit trail records it: read
+ * along the organisation's events from then (the index audit_events_organisation), so the same form
+ * posted again can be told it was done already, rather than that what it names does not exist.
+ */
+export async function didSince(
+  db: Executor,
+  done: {
+    organisation: string | null;
+    actorUserId: string;
+    action: AuditAction;
+    subjectId: string;
+    since: Date;
+  },
+): Promise<boolean> {
+  const found = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where((eb) =>
+      done.organisation === null
+        ? eb('organisation', 'is', null)
+        : eb('organisation', '=', done.organisation),
+    )
+    .where('occurred_at', '>=', done.since.toISOString())
+    .where('action', '=', done.action)
+    .where('subject_id', '=', done.subjectId)
+    .where('actor_user_id', '=', done.actorUserId)
+    .executeTakeFirst();
+  return found !== undefined;
+}
+
 export interface AuditQuery {
   /** Only events of this LA and its schools; all when absent. */
   laNumber?: string;

@@ -7,7 +7,7 @@
 // changing and deleting a group are audited in the same transaction as the change.
 
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/repository.ts';
+import { didSince, recordAudit } from '../audit/repository.ts';
 import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { laChoices } from '../directory/repository.ts';
@@ -67,6 +67,7 @@ export interface PickerChoices {
 
 const TOO_MANY_MEMBERS = message('messaging.groups.too-many-members', { max: GROUP_MEMBER_LIMIT });
 
+const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class MessageGroupService {
@@ -185,7 +186,7 @@ export class MessageGroupService {
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       await serialiseGroupChanges(tx, actor.userId);
-      if (UUID.test(groupId) && !(await groupExists(tx, groupId))) return { already: true };
+      if (await this.deletedAlready(tx, actor, groupId)) return { already: true };
       const found = await this.owned(tx, actor, groupId);
       if (!(await deleteGroup(tx, groupId, actor.userId)))
         throw new NotFound(message('messaging.not-found.group'));
@@ -200,6 +201,21 @@ export class MessageGroupService {
         detail: { name: found.group.name, members: found.members.map((m) => m.key) },
       });
       return { deleted: found, already: false as const };
+    });
+  }
+
+  /**
+   * The actor deleted this group, which is no longer there, within the last day: the same form posted
+   * again, or at once after the other. A group that never was, or was deleted long ago, is not found.
+   */
+  private async deletedAlready(db: Executor, actor: Actor, groupId: string): Promise<boolean> {
+    if (!UUID.test(groupId) || (await groupExists(db, groupId))) return false;
+    return didSince(db, {
+      organisation: organisationOf(actor),
+      actorUserId: actor.userId,
+      action: 'message-group-deleted',
+      subjectId: groupId,
+      since: new Date(this.deps.clock.now().getTime() - ONE_DAY_MS),
     });
   }
 

@@ -1,8 +1,10 @@
 // The SQL of Message Templates (handbook §11, LA notes §6.7). A template belongs to its author alone
 // ('user'), to an LA ('la': its users and its schools' users), or to everyone ("All", 'national').
 // The Send Message screen picks from `visibleTemplates` and opens one with `findVisibleTemplate`.
+import type { Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.ts';
-import type { Executor, MessageTemplateRow } from '../platform/db/schema.ts';
+import { serialiseOn } from '../platform/db/database.ts';
+import type { Database, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
 import { laOfMailbox, mailboxOf } from './mailboxes.ts';
 
 export type { MessageTemplateRow };
@@ -71,6 +73,21 @@ export async function insertTemplate(db: Executor, template: MessageTemplateRow)
     .onConflict((conflict) => conflict.column('id').doNothing())
     .executeTakeFirst();
   return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+/**
+ * Makes the changes of one template (update, delete) run one after another from here to the end of `tx`:
+ * the template read next is as the last change left it, so the same form posted twice at once changes
+ * and audits it once.
+ */
+export async function serialiseTemplateChanges(tx: Transaction<Database>, id: string): Promise<void> {
+  await serialiseOn(tx, `message-template:${id}`);
+}
+
+/** Whether a template with this id exists, whoever created it. */
+export async function templateExists(db: Executor, id: string): Promise<boolean> {
+  const found = await db.selectFrom('message_templates').select('id').where('id', '=', id).executeTakeFirst();
+  return found !== undefined;
 }
 
 /** The template with this id, if the user created it; undefined for anyone else's or none. */

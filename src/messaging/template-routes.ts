@@ -227,9 +227,13 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { templateId } = templateParams.parse(request.params ?? {});
-        const template = await service.delete(user, templateId);
+        const outcome = await service.delete(user, templateId);
         return reply
-          .flash(request.t('messaging.templates.deleted', { name: template.name }))
+          .flash(
+            outcome.already
+              ? request.t('messaging.templates.deleted-already')
+              : request.t('messaging.templates.deleted', { name: outcome.template.name }),
+          )
           .redirect('/message-templates/delete');
       },
     },

@@ -4,7 +4,7 @@
 // update or delete the ones they created. LA users may share a template with their LA, the national
 // administrator with everyone. Each addition, change, copy and deletion is audited.
 import { randomUUID } from 'node:crypto';
-import { recordAudit } from '../audit/repository.ts';
+import { didSince, recordAudit } from '../audit/repository.ts';
 import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { getLocalAuthority } from '../directory/repository.ts';
@@ -18,6 +18,8 @@ import {
   findTemplateCreatedBy,
   findVisibleTemplate,
   insertTemplate,
+  serialiseTemplateChanges,
+  templateExists,
   templateLaOf,
   templatesCreatedBy,
   updateTemplate,
@@ -60,6 +62,9 @@ export interface TemplateView {
   /** The actor created it: they may update and delete it. */
   mine: boolean;
 }
+
+const ONE_DAY_MS = 24 * 60 * 60 * 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A template made, or found made already by the same form (`already`): nothing was made again. */
 export interface MadeTemplate {
@@ -263,29 +268,36 @@ export class TemplateService {
     });
   }
 
-  /** Changes the name, description and text of a template the actor created. */
+  /**
+   * Changes the name, description and text of a template the actor created. One that says all this
+   * already (the same form posted again, or at once after the other) is not `changed`, nor audited.
+   */
   async update(
     actor: Actor,
     id: string,
     input: TemplateInput,
   ): Promise<{ template: MessageTemplateRow; changed: boolean }> {
-    const { template: before } = await this.own(actor, id, 'update');
+    await this.own(actor, id, 'update');
     const { clean, errors } = checkTemplate(input);
     if (errors.length > 0) throw new Invalid(errors);
-    const changed =
-      clean.name !== before.name || clean.description !== before.description || clean.body !== before.body;
-    if (!changed) return { template: before, changed };
     const at = this.deps.clock.now();
-    const template = { ...before, ...clean, updated_at: at.toISOString() };
-    await this.deps.db.transaction().execute(async (tx) => {
+    return this.deps.db.transaction().execute(async (tx) => {
+      await serialiseTemplateChanges(tx, id);
+      // Read again once any change of it made at once has ended: as it is now.
+      const before = await findTemplateCreatedBy(tx, id, actor.userId);
+      if (!before) throw new NotFound(message('messaging.not-found.template'));
+      const changed =
+        clean.name !== before.name || clean.description !== before.description || clean.body !== before.body;
+      if (!changed) return { template: before, changed };
+      const template = { ...before, ...clean, updated_at: at.toISOString() };
       const updated = await updateTemplate(tx, id, actor.userId, {
         ...clean,
         updatedAt: template.updated_at,
       });
       if (!updated) throw new NotFound(message('messaging.not-found.template'));
       await this.audit(tx, actor, at, 'message-template-updated', template);
+      return { template, changed };
     });
-    return { template, changed };
   }
 
   /**
@@ -310,16 +322,46 @@ export class TemplateService {
     });
   }
 
-  /** Deletes a template the actor created. */
-  async delete(actor: Actor, id: string): Promise<MessageTemplateRow> {
-    const { template } = await this.own(actor, id, 'delete');
+  /**
+   * Deletes a template the actor created. One no longer there is `already` deleted (the same form posted
+   * again, or at once after the other), and nothing more is done; anybody else's is refused as before.
+   */
+  async delete(
+    actor: Actor,
+    id: string,
+  ): Promise<{ template: MessageTemplateRow; already: false } | { already: true }> {
+    let template: MessageTemplateRow;
+    try {
+      ({ template } = await this.own(actor, id, 'delete'));
+    } catch (error) {
+      if (error instanceof NotFound && (await this.deletedAlready(actor, id))) return { already: true };
+      throw error;
+    }
     const at = this.deps.clock.now();
-    await this.deps.db.transaction().execute(async (tx) => {
-      if (!(await deleteTemplate(tx, id, actor.userId)))
+    return this.deps.db.transaction().execute(async (tx) => {
+      await serialiseTemplateChanges(tx, id);
+      if (!(await deleteTemplate(tx, id, actor.userId))) {
+        if (!(await templateExists(tx, id))) return { already: true as const };
         throw new NotFound(message('messaging.not-found.template'));
+      }
       await this.audit(tx, actor, at, 'message-template-deleted', template);
+      return { template, already: false as const };
     });
-    return template;
+  }
+
+  /**
+   * The actor deleted this template, which is no longer there, within the last day: the same form posted
+   * again. A template that never was, or was deleted long ago, is not found, as before.
+   */
+  private async deletedAlready(actor: Actor, id: string): Promise<boolean> {
+    if (!UUID.test(id) || (await templateExists(this.deps.db, id))) return false;
+    return didSince(this.deps.db, {
+      organisation: organisationOf(actor),
+      actorUserId: actor.userId,
+      action: 'message-template-deleted',
+      subjectId: id,
+      since: new Date(this.deps.clock.now().getTime() - ONE_DAY_MS),
+    });
   }
 
   private async audit(

@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { insertGroup } from '../../src/messaging/group-repository.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import {
+  anotherProcessDb,
   describeEachEngine,
   doneOrWaitingForLock,
   holdingAfterInsertInto,
@@ -189,6 +190,178 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
     }
   });
 
+  /**
+   * Two posts at once: `first` held (at `hold`), `second` made meanwhile and let run until it ends or
+   * waits for a lock the first holds; both answers. Unlike twiceAtOnce, the two may differ (another
+   * group, another app node).
+   */
+  async function firstHeldThen<T>(
+    hold: Pick<ReturnType<typeof holdingAfterInsertInto>, 'reached' | 'release'>,
+    first: () => Promise<T>,
+    second: () => Promise<T>,
+  ): Promise<[T, T]> {
+    const one = first();
+    await hold.reached;
+    let secondDone = false;
+    const two = second().finally(() => {
+      secondDone = true;
+    });
+    await doneOrWaitingForLock(database(), () => secondDone);
+    hold.release();
+    return Promise.all([one, two]);
+  }
+
+  /** A template of the user's, made past any hold the app's database has; its id. */
+  async function templateOf(user: UserRow, name: string): Promise<string> {
+    const id = randomUUID();
+    const at = new Date().toISOString();
+    await database()
+      .db.insertInto('message_templates')
+      .values({
+        id,
+        name,
+        description: 'Mine',
+        body: 'Please send the CTF.',
+        owner_kind: 'user',
+        owner_la: null,
+        created_by: user.id,
+        created_at: at,
+        updated_at: at,
+      })
+      .execute();
+    return id;
+  }
+
+  /**
+   * The user signed in on a second app node, with a connection of its own to the database (on SQLite,
+   * the one connection of the first node stays taken while a read of it is held). Close it after.
+   */
+  async function secondNode(user: UserRow) {
+    const db = anotherProcessDb(database());
+    const node = await createTestApp(db);
+    return {
+      agent: await signedIn(node, user),
+      close: async () => {
+        await node.app.close();
+        await db.destroy();
+      },
+    };
+  }
+
+  test('Update Template posted twice at once, on two app nodes: updated and audited once', async () => {
+    let armed = false;
+    // The update's first read of the template, on the first node.
+    const hold = holdingAfterSelectFrom(database().db, 'message_templates', () => armed);
+    const t = await createTestApp(hold.db);
+    const { office, agent } = await officeOf(t);
+    const other = await secondNode(office);
+    try {
+      const id = await templateOf(office, `Before ${randomUUID().slice(0, 8)}`);
+      await agent.get(`/message-templates/${id}`);
+      await other.agent.get(`/message-templates/${id}`);
+      const name = `After ${randomUUID().slice(0, 8)}`;
+      const form = { name, description: 'Changed', text: 'Please send the CTF today.' };
+      armed = true;
+      const answers = await firstHeldThen(
+        hold,
+        () => agent.post(`/message-templates/${id}`, form),
+        () => {
+          armed = false;
+          return other.agent.post(`/message-templates/${id}`, form);
+        },
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, `/message-templates/${id}`],
+          [302, `/message-templates/${id}`],
+        ],
+      );
+      assert.equal(await audits(database().db, ['message-template-updated'], id), 1);
+    } finally {
+      await other.close();
+      await t.app.close();
+    }
+  });
+
+  test('Update Template posted again: the second answer says the template already says this', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { office, agent } = await officeOf(t);
+      const id = await templateOf(office, `Before ${randomUUID().slice(0, 8)}`);
+      await agent.get(`/message-templates/${id}`);
+      const name = `After ${randomUUID().slice(0, 8)}`;
+      const form = { name, description: 'Changed', text: 'Please send the CTF today.' };
+      assert.equal((await agent.post(`/message-templates/${id}`, form)).statusCode, 302);
+      await agent.get(`/message-templates/${id}`);
+      const again = await agent.post(`/message-templates/${id}`, form);
+      assert.equal(again.statusCode, 302);
+      assert.match(
+        textOf((await agent.get(`/message-templates/${id}`)).body),
+        new RegExp(`The template "${name}" already says this, so nothing was changed`),
+      );
+      assert.equal(await audits(database().db, ['message-template-updated'], id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Delete Template posted again: the second answer says it was deleted already, not that it is missing', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { office, agent } = await officeOf(t);
+      const id = await templateOf(office, `Gone ${randomUUID().slice(0, 8)}`);
+      await agent.get(`/message-templates/${id}/delete`);
+      const first = await agent.post(`/message-templates/${id}/delete`, {});
+      assert.equal(first.statusCode, 302);
+      await agent.get('/message-templates/delete');
+      const again = await agent.post(`/message-templates/${id}/delete`, {});
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/message-templates/delete');
+      assert.match(
+        textOf((await agent.get('/message-templates/delete')).body),
+        /This template was deleted already, so there was nothing more to delete/,
+      );
+      assert.equal(await audits(database().db, ['message-template-deleted'], id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Delete Template posted twice at once, on two app nodes: one deletion in the audit trail, both answers the list', async () => {
+    let armed = false;
+    // The deletion's first read of the template, on the first node.
+    const hold = holdingAfterSelectFrom(database().db, 'message_templates', () => armed);
+    const t = await createTestApp(hold.db);
+    const { office, agent } = await officeOf(t);
+    const other = await secondNode(office);
+    try {
+      const id = await templateOf(office, `Gone ${randomUUID().slice(0, 8)}`);
+      await agent.get(`/message-templates/${id}/delete`);
+      await other.agent.get(`/message-templates/${id}/delete`);
+      armed = true;
+      const answers = await firstHeldThen(
+        hold,
+        () => agent.post(`/message-templates/${id}/delete`, {}),
+        () => {
+          armed = false;
+          return other.agent.post(`/message-templates/${id}/delete`, {});
+        },
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/message-templates/delete'],
+          [302, '/message-templates/delete'],
+        ],
+      );
+      assert.equal(await audits(database().db, ['message-template-deleted'], id), 1);
+    } finally {
+      await other.close();
+      await t.app.close();
+    }
+  });
+
   /** A group of the user's, made past any hold the app's database has; its id. */
   async function groupOf(user: UserRow, name: string, members: string[]): Promise<string> {
     const id = randomUUID();
@@ -249,26 +422,6 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
       await t.app.close();
     }
   });
-
-  /**
-   * Two different posts at once: `first` held after its group's members are written, `second` made
-   * meanwhile and let run until it ends or waits for a lock the first holds; both answers.
-   */
-  async function firstHeldThen<T>(
-    hold: ReturnType<typeof holdingAfterInsertInto>,
-    first: () => Promise<T>,
-    second: () => Promise<T>,
-  ): Promise<[T, T]> {
-    const one = first();
-    await hold.reached;
-    let secondDone = false;
-    const two = second().finally(() => {
-      secondDone = true;
-    });
-    await doneOrWaitingForLock(database(), () => secondDone);
-    hold.release();
-    return Promise.all([one, two]);
-  }
 
   test('two groups renamed to one name at once: the second is told the name is taken, not an error page', async () => {
     const hold = holdingAfterInsertInto(database().db, 'message_group_members');
