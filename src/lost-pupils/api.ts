@@ -212,7 +212,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: TAG,
     doc: {
       description:
-        'Close an open case of your LA with its outcome: `found` (it is the same pupil: the record is marked as found by your LA) or `not-the-pupil`. Audited.',
+        'Close an open case of your LA with its outcome: `found` (it is the same pupil: the record is marked as found by your LA) or `not-the-pupil`. Audited. A case you closed already (a request sent again) answers as it was closed, with the outcome it was closed with, and nothing more is recorded.',
       parameters: [pathParameter('id', 'The match’s id', { type: 'string', format: 'uuid' })],
       requestBody: jsonBody({
         type: 'object',
@@ -422,8 +422,9 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
 
     closeLostPupilMatch: async (actor, request) => {
       const body = closeBody.parse(request.body ?? {});
-      const closed = await matches.close(actor, idOf(request), body.outcome);
-      return { ...matchJson(closed), outcome: body.outcome };
+      // A case closed by the same request before (a retry) answers as it was closed, with its outcome.
+      const { closed } = await matches.close(actor, idOf(request), body.outcome);
+      return { ...matchJson(closed), outcome: closed.match.outcome ?? body.outcome };
     },
 
     listPastLeavingAge: async (actor) => {

@@ -75,7 +75,11 @@ export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] 
         // The page the case was on: shown again, with the error or the next cases.
         const { page: shown } = pageQuery.parse(request.body ?? {});
         try {
-          const closed = await service.close(user, matchId, outcome);
+          const { closed, already } = await service.close(user, matchId, outcome);
+          const next = shown > 1 ? `${MATCHES_PATH}?page=${shown}` : MATCHES_PATH;
+          if (already) {
+            return reply.flash(request.t('lost-pupils.matches.closed-already'), 'important').redirect(next);
+          }
           const name =
             [closed.record.forename, closed.record.surname].filter(Boolean).join(' ') ||
             request.t('lost-pupils.matches.the-pupil');
@@ -85,7 +89,7 @@ export function lostPupilMatchRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] 
                 ? request.t('lost-pupils.matches.closed-found', { name })
                 : request.t('lost-pupils.matches.closed-not', { name, filename: closed.seenInFilename }),
             )
-            .redirect(shown > 1 ? `${MATCHES_PATH}?page=${shown}` : MATCHES_PATH);
+            .redirect(next);
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return page(reply.code(400), await service.open(user, shown), { matchId, errors: error.errors });

@@ -52,9 +52,14 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * from the database (past leaving age, sent in error, quarantined) is never shown, nor are its cases.
  */
 function openMatchesOf(db: Executor, la: string) {
+  return matchesOf(db, la, 'open');
+}
+
+/** The cases of an LA's records still in the database, open or closed, as openMatchesOf. */
+function matchesOf(db: Executor, la: string, status: 'open' | 'closed') {
   return db
     .selectFrom('lost_pupil_matches as m')
-    .where('m.status', '=', 'open')
+    .where('m.status', '=', status)
     .where(({ exists, selectFrom }) =>
       exists(
         selectFrom('lost_pupils as kept')
@@ -121,9 +126,13 @@ export class MatchesService {
   }
 
   /** These open cases of the LA, with their files, places and records, newest first. */
-  private async cases(la: string, ids: readonly string[]): Promise<MatchCase[]> {
+  private async cases(
+    la: string,
+    ids: readonly string[],
+    status: 'open' | 'closed' = 'open',
+  ): Promise<MatchCase[]> {
     if (ids.length === 0) return [];
-    const rows = await openMatchesOf(this.deps.db, la)
+    const rows = await matchesOf(this.deps.db, la, status)
       .where('m.id', 'in', ids)
       .innerJoin('lost_pupils as record', 'record.id', 'm.lost_pupil_id')
       .innerJoin('transfers as lost', 'lost.id', 'record.transfer_id')
@@ -172,24 +181,34 @@ export class MatchesService {
     });
   }
 
-  /** Closes an open case of the actor's LA with its outcome. */
-  async close(actor: Actor, matchId: string, outcome: unknown): Promise<MatchCase> {
+  /**
+   * Closes an open case of the actor's LA with its outcome. A case the actor closed before (the same form
+   * posted again, or at once after the other) is `already` closed, as it was: nothing more is recorded.
+   */
+  async close(
+    actor: Actor,
+    matchId: string,
+    outcome: unknown,
+  ): Promise<{ closed: MatchCase; already: boolean }> {
     const la = this.laOf(actor);
     const [found] = UUID.test(matchId) ? await this.cases(la, [matchId]) : [];
-    if (!found) throw new NotFound(message('lost-pupils.not-found.match'));
+    if (!found) {
+      const closed = UUID.test(matchId) ? await this.closedBy(actor, la, matchId) : undefined;
+      if (closed) return { closed, already: true };
+      throw new NotFound(message('lost-pupils.not-found.match'));
+    }
     if (!isMatchOutcome(outcome)) {
       throw new Invalid([keyedError('outcome', 'lost-pupils.matches.outcome-required')]);
     }
     const at = this.deps.clock.now().toISOString();
-    await this.deps.db.transaction().execute(async (tx) => {
+    const closedNow = await this.deps.db.transaction().execute(async (tx) => {
       const closed = await tx
         .updateTable('lost_pupil_matches')
         .set({ status: 'closed', closed_at: at, closed_by: actor.userId, outcome })
         .where('id', '=', matchId)
         .where('status', '=', 'open')
         .executeTakeFirst();
-      if (Number(closed.numUpdatedRows) !== 1)
-        throw new Invalid([keyedError('outcome', 'lost-pupils.matches.just-closed')]);
+      if (Number(closed.numUpdatedRows) !== 1) return false;
       if (outcome === 'found') {
         await markLostPupilFound(tx, found.record.id, { at, laNumber: la, userId: actor.userId });
       }
@@ -203,7 +222,18 @@ export class MatchesService {
         subjectId: found.record.id,
         detail: { matchId, outcome, matchedOn: found.match.matched_on, seenIn: found.seenInFilename },
       });
+      return true;
     });
-    return found;
+    if (closedNow) return { closed: found, already: false };
+    // Closed since it was read: by the actor (the same form posted at once), or by a colleague.
+    const closed = await this.closedBy(actor, la, matchId);
+    if (closed) return { closed, already: true };
+    throw new Invalid([keyedError('outcome', 'lost-pupils.matches.just-closed')]);
+  }
+
+  /** The case of the actor's LA with this id, if the actor closed it; undefined otherwise. */
+  private async closedBy(actor: Actor, la: string, matchId: string): Promise<MatchCase | undefined> {
+    const [closed] = await this.cases(la, [matchId], 'closed');
+    return closed?.match.closed_by === actor.userId ? closed : undefined;
   }
 }

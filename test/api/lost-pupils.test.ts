@@ -454,7 +454,11 @@ describeEachEngine('API: Lost Pupils', (database) => {
     assert.equal((await audits(recordId, 'lost-pupil-match-closed')).length, 1);
     const record = await api(t.app, { url: `/api/v1/lost-pupils/${recordId}`, token: finder });
     assert.equal(record.json().status, 'found');
-    assert.equal((await close(leftshireFinder, { outcome: 'found' })).statusCode, 404, 'closed already');
+    // Sent again (a retry): answered as it was closed, and nothing more recorded.
+    const again = await close(leftshireFinder, { outcome: 'found' });
+    assert.equal(again.statusCode, 200, 'closed already');
+    assert.equal(again.json().outcome, 'found');
+    assert.equal((await audits(recordId, 'lost-pupil-match-closed')).length, 1);
 
     // A pupil of Leftshire's school who left school in June 2025.
     const due = await makeLostPupil(db, t.deps.files, {

@@ -99,10 +99,15 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
       ['lost-pupil-match-closed'],
     );
     assert.doesNotMatch(audit[0]?.detail ?? '', /Wren|Robin/, 'no pupil names in the audit log');
-    // Closed once only.
+    // Closed once only: posted again, it says so (posted-twice.test.ts) and records nothing more.
     assert.equal(
       (await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'found' })).statusCode,
-      404,
+      302,
+    );
+    assert.equal(
+      (await db.selectFrom('audit_events').select('id').where('subject_id', '=', lost.record.id).execute())
+        .length,
+      1,
     );
   });
 

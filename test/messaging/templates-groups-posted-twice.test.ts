@@ -8,16 +8,22 @@ import { test } from 'node:test';
 import { insertGroup } from '../../src/messaging/group-repository.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import {
-  anotherProcessDb,
   describeEachEngine,
-  doneOrWaitingForLock,
+  firstHeldThenAnother,
   holdingAfterInsertInto,
   holdingAfterSelectFrom,
   type TestDatabase,
   twiceAtOnce,
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
+import {
+  Agent,
+  createTestApp,
+  hiddenFields,
+  signedInOnAnotherNode,
+  type TestApp,
+  textOf,
+} from '../support/web.ts';
 
 const TEMPLATE_URL = /^\/message-templates\/([0-9a-f-]{36})$/;
 
@@ -190,27 +196,6 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
     }
   });
 
-  /**
-   * Two posts at once: `first` held (at `hold`), `second` made meanwhile and let run until it ends or
-   * waits for a lock the first holds; both answers. Unlike twiceAtOnce, the two may differ (another
-   * group, another app node).
-   */
-  async function firstHeldThen<T>(
-    hold: Pick<ReturnType<typeof holdingAfterInsertInto>, 'reached' | 'release'>,
-    first: () => Promise<T>,
-    second: () => Promise<T>,
-  ): Promise<[T, T]> {
-    const one = first();
-    await hold.reached;
-    let secondDone = false;
-    const two = second().finally(() => {
-      secondDone = true;
-    });
-    await doneOrWaitingForLock(database(), () => secondDone);
-    hold.release();
-    return Promise.all([one, two]);
-  }
-
   /** A template of the user's, made past any hold the app's database has; its id. */
   async function templateOf(user: UserRow, name: string): Promise<string> {
     const id = randomUUID();
@@ -232,29 +217,13 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
     return id;
   }
 
-  /**
-   * The user signed in on a second app node, with a connection of its own to the database (on SQLite,
-   * the one connection of the first node stays taken while a read of it is held). Close it after.
-   */
-  async function secondNode(user: UserRow) {
-    const db = anotherProcessDb(database());
-    const node = await createTestApp(db);
-    return {
-      agent: await signedIn(node, user),
-      close: async () => {
-        await node.app.close();
-        await db.destroy();
-      },
-    };
-  }
-
   test('Update Template posted twice at once, on two app nodes: updated and audited once', async () => {
     let armed = false;
     // The update's first read of the template, on the first node.
     const hold = holdingAfterSelectFrom(database().db, 'message_templates', () => armed);
     const t = await createTestApp(hold.db);
     const { office, agent } = await officeOf(t);
-    const other = await secondNode(office);
+    const other = await signedInOnAnotherNode(database(), office);
     try {
       const id = await templateOf(office, `Before ${randomUUID().slice(0, 8)}`);
       await agent.get(`/message-templates/${id}`);
@@ -262,7 +231,8 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
       const name = `After ${randomUUID().slice(0, 8)}`;
       const form = { name, description: 'Changed', text: 'Please send the CTF today.' };
       armed = true;
-      const answers = await firstHeldThen(
+      const answers = await firstHeldThenAnother(
+        database(),
         hold,
         () => agent.post(`/message-templates/${id}`, form),
         () => {
@@ -334,13 +304,14 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
     const hold = holdingAfterSelectFrom(database().db, 'message_templates', () => armed);
     const t = await createTestApp(hold.db);
     const { office, agent } = await officeOf(t);
-    const other = await secondNode(office);
+    const other = await signedInOnAnotherNode(database(), office);
     try {
       const id = await templateOf(office, `Gone ${randomUUID().slice(0, 8)}`);
       await agent.get(`/message-templates/${id}/delete`);
       await other.agent.get(`/message-templates/${id}/delete`);
       armed = true;
-      const answers = await firstHeldThen(
+      const answers = await firstHeldThenAnother(
+        database(),
         hold,
         () => agent.post(`/message-templates/${id}/delete`, {}),
         () => {
@@ -434,7 +405,8 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
       await agent.get(`/message-groups/${a}`);
       const name = `Cluster ${randomUUID().slice(0, 8)}`;
       const form = { name, recipients: members, action: 'save' };
-      const [renamed, refused] = await firstHeldThen(
+      const [renamed, refused] = await firstHeldThenAnother(
+        database(),
         hold,
         () => agent.post(`/message-groups/${a}`, form),
         () => agent.post(`/message-groups/${b}`, form),
@@ -466,7 +438,8 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
       await agent.get('/message-groups/add');
       const name = `Cluster ${randomUUID().slice(0, 8)}`;
       const form = { name, recipients: members, action: 'save' };
-      const [added, refused] = await firstHeldThen(
+      const [added, refused] = await firstHeldThenAnother(
+        database(),
         hold,
         () => agent.post('/message-groups/add', form),
         () => agent.post(`/message-groups/${b}`, form),

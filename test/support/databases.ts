@@ -133,6 +133,28 @@ export async function twiceAtOnce<T>(
 }
 
 /**
+ * Two requests at once that differ (another record, another app node): `first` held at `hold`, `second`
+ * made meanwhile and let run until it ends or waits for a lock the first holds, then the first released,
+ * as twiceAtOnce. Both answers, the first's first.
+ */
+export async function firstHeldThenAnother<T>(
+  database: TestDatabase,
+  hold: Pick<Hold, 'reached' | 'release'>,
+  first: () => Promise<T>,
+  second: () => Promise<T>,
+): Promise<[T, T]> {
+  const one = first();
+  await hold.reached;
+  let secondDone = false;
+  const two = second().finally(() => {
+    secondDone = true;
+  });
+  await doneOrWaitingForLock(database, () => secondDone);
+  hold.release();
+  return Promise.all([one, two]);
+}
+
+/**
  * Runs a change of tables (drop, alter) as a migration does, holding the migration lock: another test
  * process's migrator lists every schema's tables and columns, and fails on one dropped as it reads
  * (database.ts, MIGRATION_LOCK_ID).

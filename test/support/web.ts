@@ -13,6 +13,7 @@ import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { anotherProcessDb, type TestDatabase } from './databases.ts';
 import { makeUser, TEST_PASSWORD } from './factories.ts';
 
 export interface TestApp {
@@ -219,4 +220,27 @@ export function textOf(html: string): string {
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ');
+}
+
+/**
+ * The user signed in on a second app node with a connection of its own to the database, as another
+ * server of s2s has (on SQLite the first node's one connection stays taken while a read of it is held).
+ * Close it after.
+ */
+export async function signedInOnAnotherNode(
+  database: TestDatabase,
+  user: UserRow,
+): Promise<{ node: TestApp; agent: Agent; close: () => Promise<void> }> {
+  const db = anotherProcessDb(database);
+  const node = await createTestApp(db);
+  const agent = new Agent(node.app);
+  assert.equal((await agent.signIn(user.username)).statusCode, 302);
+  return {
+    node,
+    agent,
+    close: async () => {
+      await node.app.close();
+      await db.destroy();
+    },
+  };
 }

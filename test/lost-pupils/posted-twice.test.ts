@@ -1,0 +1,113 @@
+// Lost Pupils Database forms posted twice (a double click, Back and the button again, a browser or a
+// program resending a POST), one after the other and at once (on two app nodes): what the first did is
+// done and audited once, and the second answer says it was done already, never an error page or a
+// colleague's doing.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Db } from '../../src/platform/db/schema.ts';
+import {
+  describeEachEngine,
+  firstHeldThenAnother,
+  holdingAfterSelectFrom,
+  type TestDatabase,
+} from '../support/databases.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { makeLostPupil, seenInCtf } from '../support/lost-pupils.ts';
+import { school } from '../support/transfers.ts';
+import { Agent, createTestApp, signedInOnAnotherNode, type TestApp, textOf } from '../support/web.ts';
+
+async function audits(db: Db, action: string, subjectId: string): Promise<number> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('action', '=', action)
+    .where('subject_id', '=', subjectId)
+    .execute();
+  return rows.length;
+}
+
+let upns = 0;
+
+describeEachEngine('Lost Pupils Database forms posted twice', (database: () => TestDatabase) => {
+  /** A case of a lost pupil of the LA seen in a file another LA's school received; its officer. */
+  async function aCase(t: TestApp) {
+    const db = database().db;
+    const la = await makeLa(db);
+    const otherLa = await makeLa(db);
+    const sender = await makeSchool(db, la.number);
+    const arrival = await makeSchool(db, otherLa.number);
+    upns += 1;
+    const upn = `T${String(upns).padStart(12, '0')}`;
+    const lost = await makeLostPupil(db, t.deps.files, {
+      from: school(sender.number),
+      pupil: { surname: 'Wren', forename: 'Robin', upn, dateOfBirth: '2014-02-03' },
+    });
+    await seenInCtf(db, t.deps.files, { upn, from: school(sender.number), arrival, at: t.clock.now() });
+    const match = await db
+      .selectFrom('lost_pupil_matches')
+      .selectAll()
+      .where('lost_pupil_id', '=', lost.record.id)
+      .executeTakeFirstOrThrow();
+    const officer = await makeUser(db, 'la_lost_pupil', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(officer.username)).statusCode, 302);
+    return { officer, agent, match, recordId: lost.record.id };
+  }
+
+  test('a Lost Pupil Match closed again: the second answer says it was closed already, not that it is missing', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, match, recordId } = await aCase(t);
+      await agent.get('/lost-pupils/matches');
+      const url = `/lost-pupils/matches/${match.id}/close`;
+      const first = await agent.post(url, { outcome: 'found' });
+      assert.equal(first.statusCode, 302);
+      await agent.get('/lost-pupils/matches');
+      const again = await agent.post(url, { outcome: 'found' });
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/lost-pupils/matches');
+      assert.match(
+        textOf((await agent.get('/lost-pupils/matches')).body),
+        /You closed this case already, so nothing more was changed\. It is no longer in the list of cases\./,
+      );
+      assert.equal(await audits(database().db, 'lost-pupil-match-closed', recordId), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('a Lost Pupil Match closed twice at once, on two app nodes: closed and audited once, neither told a colleague closed it', async () => {
+    let armed = false;
+    // The close's read of the case, on the first node.
+    const hold = holdingAfterSelectFrom(database().db, 'lost_pupil_matches', () => armed);
+    const t = await createTestApp(hold.db);
+    const { officer, agent, match, recordId } = await aCase(t);
+    const other = await signedInOnAnotherNode(database(), officer);
+    try {
+      await agent.get('/lost-pupils/matches');
+      await other.agent.get('/lost-pupils/matches');
+      const url = `/lost-pupils/matches/${match.id}/close`;
+      armed = true;
+      const answers = await firstHeldThenAnother(
+        database(),
+        hold,
+        () => agent.post(url, { outcome: 'found' }),
+        () => {
+          armed = false;
+          return other.agent.post(url, { outcome: 'found' });
+        },
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [302, '/lost-pupils/matches'],
+          [302, '/lost-pupils/matches'],
+        ],
+      );
+      assert.equal(await audits(database().db, 'lost-pupil-match-closed', recordId), 1);
+    } finally {
+      await other.close();
+      await t.app.close();
+    }
+  });
+});
