@@ -2,13 +2,23 @@
 // downloaded its file and said it was downloaded correctly, forwarded it to one of its schools, or
 // closed a match as the same pupil; "removed" when the school that sent the file removed it (View /
 // Remove Files).
-import type { Executor } from '../platform/db/schema.ts';
+import type { Transaction } from 'kysely';
+import { serialiseOn } from '../platform/db/database.ts';
+import type { Database, Executor } from '../platform/db/schema.ts';
 
 export interface Finding {
   /** ISO instant. */
   at: string;
   laNumber: string;
   userId: string;
+}
+
+/**
+ * Makes the confirmations that a record's file was downloaded correctly run one after another from here
+ * to the end of `tx`, so that the same answer posted twice at once finds the record found by the first.
+ */
+export async function serialiseFindingOf(tx: Transaction<Database>, id: string): Promise<void> {
+  await serialiseOn(tx, `lost-pupil-found:${id}`);
 }
 
 /**

@@ -390,9 +390,10 @@ export function lostPupilRoutes(
           });
         }
         try {
-          await service.confirmFound(user, record.id);
+          const { already } = await service.confirmFoundOnce(user, record.id);
+          const foundKey = already ? 'lost-pupils.check.found-already' : 'lost-pupils.check.found-flash';
           return reply
-            .flash(request.t('lost-pupils.check.found-flash', { filename: record.filename }))
+            .flash(request.t(foundKey, { filename: record.filename }))
             .redirect(withSearch(recordPath(record.id), search), 303);
         } catch (error) {
           return checkPage(reply.code(400), user, record.id, search, { errors: invalidErrors(error) });

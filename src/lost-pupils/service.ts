@@ -73,7 +73,7 @@ import {
 import { contentDue, contentKeptUntil, contentLostSince } from '../transfers/jobs.ts';
 import { getTransfer } from '../transfers/repository.ts';
 import { type Forwarded, forwardedFiles } from './forwards.ts';
-import { markLostPupilFound } from './found-repository.ts';
+import { markLostPupilFound, serialiseFindingOf } from './found-repository.ts';
 import { lostPupilRecipients, uploaderOf } from './matching.ts';
 import { nameLetters } from './phonetics.ts';
 import { getLostPupil, type ListedLostPupil, type LostPupilQuery, searchLostPupils } from './repository.ts';
@@ -744,12 +744,25 @@ export class LostPupilService {
 
   /** "Was the file downloaded correctly?" Yes: the record is found by the user's LA. */
   async confirmFound(actor: Actor, id: string): Promise<LostPupilRecord> {
+    return (await this.confirmFoundOnce(actor, id)).record;
+  }
+
+  /**
+   * confirmFound, and whether the record was found by the user already (`already`): the same answer
+   * posted again, or at once after the other, which changes and audits nothing more.
+   */
+  async confirmFoundOnce(actor: Actor, id: string): Promise<{ record: LostPupilRecord; already: boolean }> {
     const la = this.laOf(actor, 'lost-pupils.search');
     const { row, transfer, forward } = await this.load(this.deps.db, id);
     if (transfer.downloaded_by !== actor.userId || !transfer.last_downloaded_at) {
       throw new Invalid([keyedError('answer', 'lost-pupils.check.not-downloaded')]);
     }
     const found = await this.deps.db.transaction().execute(async (tx) => {
+      await serialiseFindingOf(tx, row.id);
+      const now = await getLostPupil(tx, row.id);
+      if (now?.status === 'found' && now.found_by === actor.userId && now.found_by_la === la) {
+        return { row: now, already: true };
+      }
       const at = this.deps.clock.now();
       if (
         !(await markLostPupilFound(tx, row.id, { at: at.toISOString(), laNumber: la, userId: actor.userId }))
@@ -757,9 +770,9 @@ export class LostPupilService {
         throw new NotFound(WHAT);
       }
       await this.audit(tx, actor, la, 'lost-pupil-found', row, transfer, { how: 'downloaded' });
-      return (await getLostPupil(tx, row.id)) as LostPupilRow;
+      return { row: (await getLostPupil(tx, row.id)) as LostPupilRow, already: false };
     });
-    return this.describe(actor, found, transfer, forward);
+    return { record: await this.describe(actor, found.row, transfer, forward), already: found.already };
   }
 
   /**

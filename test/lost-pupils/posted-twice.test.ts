@@ -110,4 +110,78 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
       await t.app.close();
     }
   });
+
+  /** A lost pupil's file downloaded by an officer of another LA, at "Was the file downloaded correctly?". */
+  async function downloaded(t: TestApp) {
+    const db = database().db;
+    const la = await makeLa(db);
+    const uploaderLa = await makeLa(db);
+    const uploader = await makeSchool(db, uploaderLa.number);
+    const made = await makeLostPupil(db, t.deps.files, { from: school(uploader.number) });
+    const officer = await makeUser(db, 'la_lost_pupil', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(officer.username)).statusCode, 302);
+    const base = `/lost-pupils/search/${made.record.id}`;
+    await agent.get(`${base}/download`);
+    const ticked = await agent.post(`${base}/download`, { attest: 'yes' });
+    assert.equal(ticked.statusCode, 303);
+    const check = await agent.get(String(ticked.headers.location));
+    const link = /id="download-link" href="([^"]+)"/.exec(check.body)?.[1]?.replace(/&amp;/g, '&');
+    assert.ok(link);
+    assert.equal((await agent.get(link)).statusCode, 200);
+    return { officer, agent, base, recordId: made.record.id };
+  }
+
+  test('"downloaded correctly? Yes" posted again: found and audited once, and the second answer says it was found already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, base, recordId } = await downloaded(t);
+      const first = await agent.post(`${base}/check`, { answer: 'yes' });
+      assert.deepEqual([first.statusCode, first.headers.location], [303, base]);
+      await agent.get(base);
+      const again = await agent.post(`${base}/check`, { answer: 'yes' });
+      assert.deepEqual([again.statusCode, again.headers.location], [303, base]);
+      assert.match(
+        textOf((await agent.get(base)).body),
+        /_CTF_XXXXXXXX_\d+\.XML is marked as found by you already, so nothing more was recorded\./,
+      );
+      assert.equal(await audits(database().db, 'lost-pupil-found', recordId), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('"downloaded correctly? Yes" posted twice at once, on two app nodes: found and audited once', async () => {
+    let armed = false;
+    // The answer's first read of the record, on the first node.
+    const hold = holdingAfterSelectFrom(database().db, 'lost_pupils', () => armed);
+    const t = await createTestApp(hold.db);
+    const { officer, agent, base, recordId } = await downloaded(t);
+    const other = await signedInOnAnotherNode(database(), officer);
+    try {
+      await agent.get(base);
+      await other.agent.get(base);
+      armed = true;
+      const answers = await firstHeldThenAnother(
+        database(),
+        hold,
+        () => agent.post(`${base}/check`, { answer: 'yes' }),
+        () => {
+          armed = false;
+          return other.agent.post(`${base}/check`, { answer: 'yes' });
+        },
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [303, base],
+          [303, base],
+        ],
+      );
+      assert.equal(await audits(database().db, 'lost-pupil-found', recordId), 1);
+    } finally {
+      await other.close();
+      await t.app.close();
+    }
+  });
 });
