@@ -248,7 +248,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Remove records of your LA that are past school-leaving age from the Lost Pupils Database, with the reason (up to ${REVIEW_LIMIT} at a time). Each record that is still due is removed with its file (the content deleted) and audited; one that someone else found, removed or changed meanwhile is left alone and reported. A record whose file was forwarded to a school that has not collected it yet (\`copyWaiting\`) is not removed: once the school collects it, it can be; if the school rejects it, the pupil is lost again.`,
+      description: `Remove records of your LA that are past school-leaving age from the Lost Pupils Database, with the reason (up to ${REVIEW_LIMIT} at a time). Each record that is still due is removed with its file (the content deleted) and audited; one that someone else found, removed or changed meanwhile is left alone and reported. Records you removed already (a request sent again) are neither: when every record chosen is one, nothing more is done and both lists are empty. A record whose file was forwarded to a school that has not collected it yet (\`copyWaiting\`) is not removed: once the school collects it, it can be; if the school rejects it, the pupil is lost again.`,
       requestBody: jsonBody({
         type: 'object',
         properties: {

@@ -29,6 +29,8 @@ export interface ReviewRow {
   uploaded_at: string;
   leaves_school_on: string | null;
   status: LostPupilRow['status'];
+  /** Who removed it, once removed. */
+  removed_by: string | null;
   filename: string;
   category: string;
   storage_key: string | null;
@@ -54,6 +56,7 @@ function reviewRows(db: Executor) {
       'lp.uploaded_at',
       'lp.leaves_school_on',
       'lp.status',
+      'lp.removed_by',
       't.filename',
       't.category',
       't.storage_key',

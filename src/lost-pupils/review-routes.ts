@@ -120,6 +120,11 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
         const form = removeForm.parse(request.body ?? {});
         try {
           const outcome = await service.remove(user, form.record, form.reason);
+          if (outcome.removed.length === 0 && outcome.leftAlone.length === 0) {
+            return reply
+              .flash(request.t('lost-pupils.review.removed-already'), 'important')
+              .redirect(REVIEW_PATH, 303);
+          }
           const removed = request.t('lost-pupils.review.removed', { count: outcome.removed.length });
           const leftAlone =
             outcome.leftAlone.length > 0

@@ -139,6 +139,11 @@ export interface RemovalOutcome {
   removed: ReviewRecord[];
   /** Chosen, but no longer due when it came to it (found, removed or changed by someone else). */
   leftAlone: ReviewRecord[];
+  /**
+   * Chosen, and removed by the actor already: the same form posted again, or at once after the other.
+   * Nothing more is done to them.
+   */
+  removedAlready: ReviewRecord[];
   reason: RemovalReason;
 }
 
@@ -277,6 +282,15 @@ export class LostPupilReviewService {
     if (!isRemovalReason(reason)) throw new Invalid(reasonProblem);
     const today = this.today();
     const forwards = await this.forwardsOf(rows);
+    const removedByActor = (row: ReviewRow) => row.status === 'removed' && row.removed_by === actor.userId;
+    if (rows.every(removedByActor)) {
+      return {
+        removed: [],
+        leftAlone: [],
+        removedAlready: rows.map((row) => recordOf(row, forwards)),
+        reason,
+      };
+    }
     const stale = rows.flatMap((row) => notRemovable(row, today, forwards) ?? []);
     if (stale.length === rows.length) {
       throw new Invalid(stale);
@@ -292,16 +306,32 @@ export class LostPupilReviewService {
       }
     }
 
-    const outcome: RemovalOutcome = { removed: [], leftAlone: [], reason };
+    const outcome: RemovalOutcome = { removed: [], leftAlone: [], removedAlready: [], reason };
     const removedRows: ReviewRow[] = [];
+    const leftRows: ReviewRow[] = [];
     for (const row of rows) {
       const removed = await this.removeOne(actor, laNumber, today, row, reason);
       if (removed) {
         removedRows.push(row);
         outcome.removed.push(recordOf(row, forwards));
       } else {
-        outcome.leftAlone.push(recordOf(row, forwards));
+        leftRows.push(row);
       }
+    }
+    // Those left alone as removed meanwhile by the actor (the same form posted at once) were removed
+    // already, as asked; the others someone else found, removed or changed.
+    const now = new Map(
+      (
+        await reviewRowsById(
+          this.deps.db,
+          leftRows.map((row) => row.id),
+        )
+      ).map((row) => [row.id, row]),
+    );
+    for (const row of leftRows) {
+      const current = now.get(row.id);
+      if (current && removedByActor(current)) outcome.removedAlready.push(recordOf(row, forwards));
+      else outcome.leftAlone.push(recordOf(row, forwards));
     }
     for (const row of removedRows) {
       try {

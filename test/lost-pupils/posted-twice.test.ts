@@ -15,6 +15,7 @@ import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil, seenInCtf } from '../support/lost-pupils.ts';
 import { school } from '../support/transfers.ts';
 import { Agent, createTestApp, signedInOnAnotherNode, type TestApp, textOf } from '../support/web.ts';
+import { LEFT_2025, makeLostPupil as makeReviewRecord } from './review-fixtures.ts';
 
 async function audits(db: Db, action: string, subjectId: string): Promise<number> {
   const rows = await db
@@ -179,6 +180,93 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
         ],
       );
       assert.equal(await audits(database().db, 'lost-pupil-found', recordId), 1);
+    } finally {
+      await other.close();
+      await t.app.close();
+    }
+  });
+
+  /** Two records of the LA's school past school-leaving age, at the review's confirmation; its officer. */
+  async function dueForReview(t: TestApp) {
+    const db = database().db;
+    const la = await makeLa(db);
+    const sender = await makeSchool(db, la.number);
+    const records = [];
+    for (const surname of ['Longgone', 'Fargone']) {
+      records.push(
+        await makeReviewRecord(db, t.deps.files, {
+          laNumber: la.number,
+          school: sender.number,
+          dateOfBirth: LEFT_2025,
+          surname,
+        }),
+      );
+    }
+    const officer = await makeUser(db, 'la_lost_pupil', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(officer.username)).statusCode, 302);
+    const ids = records.map((r) => r.id);
+    const confirm = `/lost-pupils/review/confirm?${ids.map((id) => `record=${id}`).join('&')}&action=remove`;
+    return { officer, agent, ids, confirm, form: { record: ids, reason: 'past-leaving-age' } };
+  }
+
+  async function removals(ids: string[]): Promise<number> {
+    let count = 0;
+    for (const id of ids) count += await audits(database().db, 'lost-pupil-removed', id);
+    return count;
+  }
+
+  test('Remove posted again at Lost Pupils Past Leaving Age: removed once, and the second answer says so', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, ids, confirm, form } = await dueForReview(t);
+      assert.equal((await agent.get(confirm)).statusCode, 200);
+      const first = await agent.post('/lost-pupils/review/remove', form);
+      assert.equal(first.statusCode, 303);
+      assert.match(textOf((await agent.get('/lost-pupils/review')).body), /2 records have been removed/);
+      const again = await agent.post('/lost-pupils/review/remove', form);
+      assert.deepEqual([again.statusCode, again.headers.location], [303, '/lost-pupils/review']);
+      assert.match(
+        textOf((await agent.get('/lost-pupils/review')).body),
+        /You removed the records you chose already, so nothing more was changed\./,
+      );
+      assert.equal(await removals(ids), 2);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Remove posted twice at once, on two app nodes: removed once, and neither is told someone else changed them', async () => {
+    let armed = false;
+    // The removal's read of the records chosen, on the first node.
+    const hold = holdingAfterSelectFrom(database().db, 'lost_pupils', () => armed);
+    const t = await createTestApp(hold.db);
+    const { officer, agent, ids, confirm, form } = await dueForReview(t);
+    const other = await signedInOnAnotherNode(database(), officer);
+    try {
+      await agent.get(confirm);
+      await other.agent.get(confirm);
+      armed = true;
+      const answers = await firstHeldThenAnother(
+        database(),
+        hold,
+        () => agent.post('/lost-pupils/review/remove', form),
+        () => {
+          armed = false;
+          return other.agent.post('/lost-pupils/review/remove', form);
+        },
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [303, '/lost-pupils/review'],
+          [303, '/lost-pupils/review'],
+        ],
+      );
+      const shown = textOf((await agent.get('/lost-pupils/review')).body);
+      assert.doesNotMatch(shown, /someone else/);
+      assert.match(shown, /You removed the records you chose already, so nothing more was changed\./);
+      assert.equal(await removals(ids), 2);
     } finally {
       await other.close();
       await t.app.close();
