@@ -558,6 +558,21 @@ export async function forwardsOf(
 }
 
 /**
+ * Whether the user forwarded this file and the copy is on its way (waiting for the school, or collected):
+ * a second forward by the same user is the same form posted again, or at once after the other.
+ */
+export async function forwardedBy(db: Executor, transferId: string, userId: string): Promise<boolean> {
+  const copy = await db
+    .selectFrom('transfers')
+    .select('id')
+    .where('forwarded_from', '=', transferId)
+    .where('uploaded_by', '=', userId)
+    .where('status', 'not in', [...COPY_GONE])
+    .executeTakeFirst();
+  return copy !== undefined;
+}
+
+/**
  * How many of an LA's records still in the database were forwarded to a school by another LA, their
  * files kept for the LA to remove (decision 36), once the school has collected the copy: before, the LA
  * cannot remove them (review-service.ts), and a rejection makes the pupil lost again (decision 38). The

@@ -437,7 +437,15 @@ export function lostPupilRoutes(
               },
             });
           }
-          const { record, result } = await service.forward(user, lostPupilId, input);
+          const { record, result } = await service.forwardOnce(user, lostPupilId, input);
+          if (!result) {
+            return reply
+              .flash(
+                request.t('lost-pupils.forward.done-already', { filename: record.filename }),
+                'important',
+              )
+              .redirect(withSearch(recordPath(record.id), search), 303);
+          }
           return reply
             .flash(
               request.t('lost-pupils.forward.done-flash', {

@@ -76,7 +76,13 @@ import { type Forwarded, forwardedFiles } from './forwards.ts';
 import { markLostPupilFound, serialiseFindingOf } from './found-repository.ts';
 import { lostPupilRecipients, uploaderOf } from './matching.ts';
 import { nameLetters } from './phonetics.ts';
-import { getLostPupil, type ListedLostPupil, type LostPupilQuery, searchLostPupils } from './repository.ts';
+import {
+  forwardedBy,
+  getLostPupil,
+  type ListedLostPupil,
+  type LostPupilQuery,
+  searchLostPupils,
+} from './repository.ts';
 import { REVIEW_PATH } from './review-service.ts';
 
 export interface LostPupilDeps {
@@ -808,6 +814,32 @@ export class LostPupilService {
     if (!input.attested) errors.push(keyedError(ATTEST_FIELD, ATTEST_KEY));
     if (errors.length > 0 || !plan) throw new Invalid(errors);
     return { record: await this.describe(actor, row, transfer, forward), plan };
+  }
+
+  /**
+   * forward, once: a file the actor forwarded already, its copy on its way (the same confirmation posted
+   * again, or at once after the other), is not forwarded again, and `already` says so.
+   */
+  async forwardOnce(
+    actor: Actor,
+    id: string,
+    input: { school: string; attested: boolean },
+  ): Promise<{ record: LostPupilRecord; result: ForwardResult | null; already: boolean }> {
+    this.laOf(actor, 'lost-pupils.forward');
+    const forwardedAlready = async () => {
+      const { row, transfer, forward } = await this.load(this.deps.db, id);
+      if (!(await forwardedBy(this.deps.db, transfer.id, actor.userId))) return undefined;
+      return { record: await this.describe(actor, row, transfer, forward), result: null, already: true };
+    };
+    const earlier = await forwardedAlready();
+    if (earlier) return earlier;
+    try {
+      return { ...(await this.forward(actor, id, input)), already: false };
+    } catch (error) {
+      const meanwhile = error instanceof Invalid ? await forwardedAlready() : undefined;
+      if (meanwhile) return meanwhile;
+      throw error;
+    }
   }
 
   /**

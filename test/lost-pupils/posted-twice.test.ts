@@ -8,8 +8,10 @@ import type { Db } from '../../src/platform/db/schema.ts';
 import {
   describeEachEngine,
   firstHeldThenAnother,
+  holdingAfterInsertInto,
   holdingAfterSelectFrom,
   type TestDatabase,
+  twiceAtOnce,
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil, seenInCtf } from '../support/lost-pupils.ts';
@@ -269,6 +271,71 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
       assert.equal(await removals(ids), 2);
     } finally {
       await other.close();
+      await t.app.close();
+    }
+  });
+
+  /** Another LA's lost pupil's file, at Forward to a School's confirmation by an LA transfer officer. */
+  async function forwarding(t: TestApp) {
+    const db = database().db;
+    const la = await makeLa(db);
+    const arrival = await makeSchool(db, la.number);
+    const uploaderLa = await makeLa(db);
+    const uploader = await makeSchool(db, uploaderLa.number);
+    const made = await makeLostPupil(db, t.deps.files, { from: school(uploader.number) });
+    const officer = await makeUser(db, 'la_lost_pupil_transfer', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(officer.username)).statusCode, 302);
+    const base = `/lost-pupils/search/${made.record.id}`;
+    await agent.get(`${base}/forward`);
+    const form = { school: arrival.number, attest: 'yes' };
+    assert.equal((await agent.post(`${base}/forward`, form)).statusCode, 200, 'the new name to confirm');
+    return { agent, base, form: { ...form, confirm: 'yes' }, transferId: made.transfer.row.id };
+  }
+
+  async function copiesOf(transferId: string): Promise<number> {
+    const rows = await database()
+      .db.selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', transferId)
+      .execute();
+    return rows.length;
+  }
+
+  test('Forward to a School confirmed again: one copy, and the second answer says it was forwarded already', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, base, form, transferId } = await forwarding(t);
+      const first = await agent.post(`${base}/forward`, form);
+      assert.deepEqual([first.statusCode, first.headers.location], [303, base]);
+      await agent.get(base);
+      const again = await agent.post(`${base}/forward`, form);
+      assert.deepEqual([again.statusCode, again.headers.location], [303, base]);
+      assert.match(
+        textOf((await agent.get(base)).body),
+        /You forwarded \S+ already, so it was not forwarded again\. The record shows which school it went to\./,
+      );
+      assert.equal(await copiesOf(transferId), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Forward to a School confirmed twice at once: one copy, and neither answer is an error', async () => {
+    const hold = holdingAfterInsertInto(database().db, 'transfers');
+    const t = await createTestApp(hold.db);
+    try {
+      const { agent, base, form, transferId } = await forwarding(t);
+      const answers = await twiceAtOnce(database(), hold, () => agent.post(`${base}/forward`, form));
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [303, base],
+          [303, base],
+        ],
+      );
+      assert.equal(await copiesOf(transferId), 1);
+    } finally {
       await t.app.close();
     }
   });
