@@ -29,7 +29,7 @@ import {
   type TemplateView,
 } from './template-service.ts';
 
-const templateForm = z.object({ name: oneValue, description: oneValue, text: oneValue });
+const templateForm = z.object({ name: oneValue, description: oneValue, text: oneValue, version: oneValue });
 const addForm = templateForm.extend({ owner: oneValue, formId });
 const copyForm = z.object({ formId });
 const templateParams = z.object({ templateId: z.string() });
@@ -55,7 +55,12 @@ function rethrowUnlessInvalid(error: unknown): FieldError[] {
 
 function formValues(view: TemplateView): TemplateForm {
   const { template } = view;
-  return { name: template.name, description: template.description, text: template.body };
+  return {
+    name: template.name,
+    description: template.description,
+    text: template.body,
+    version: template.updated_at,
+  };
 }
 
 export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
@@ -187,7 +192,11 @@ export function messageTemplateRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         } catch (error) {
           const errors = rethrowUnlessInvalid(error);
           const view = await service.template(user, templateId);
-          return templatePage(reply.code(400), view, { values: form, errors });
+          // The form again as sent, now of the template as it is: saved again, it replaces what is shown.
+          return templatePage(reply.code(400), view, {
+            values: { ...form, version: view.template.updated_at },
+            errors,
+          });
         }
       },
     },

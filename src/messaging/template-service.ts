@@ -11,7 +11,7 @@ import { getLocalAuthority } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import { mailboxOf } from './mailboxes.ts';
 import {
   deleteTemplate,
@@ -48,6 +48,11 @@ export interface TemplateInput {
   name?: string;
   description?: string;
   text?: string;
+  /**
+   * When the template was last updated as the form's page showed it (updated_at): an update from a page
+   * older than a change since (another tab, Back to an earlier form) is refused rather than undo it.
+   */
+  version?: string;
 }
 
 export interface NewTemplateInput extends TemplateInput {
@@ -289,6 +294,11 @@ export class TemplateService {
       const changed =
         clean.name !== before.name || clean.description !== before.description || clean.body !== before.body;
       if (!changed) return { template: before, changed };
+      if (input.version !== undefined && input.version !== before.updated_at) {
+        throw new Invalid([
+          keyedError('name', 'messaging.templates.changed-since', { date: dateParam(before.updated_at) }),
+        ]);
+      }
       const template = { ...before, ...clean, updated_at: at.toISOString() };
       const updated = await updateTemplate(tx, id, actor.userId, {
         ...clean,

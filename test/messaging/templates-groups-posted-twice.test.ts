@@ -19,6 +19,7 @@ import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import {
   Agent,
   createTestApp,
+  errorSummary,
   hiddenFields,
   signedInOnAnotherNode,
   type TestApp,
@@ -271,6 +272,40 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
         new RegExp(`The template "${name}" already says this, so nothing was changed`),
       );
       assert.equal(await audits(database().db, ['message-template-updated'], id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('an older Update Template form posted after a change (another tab, Back): refused, not undoing the change', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { office, agent } = await officeOf(t);
+      const id = await templateOf(office, `Before ${randomUUID().slice(0, 8)}`);
+      const url = `/message-templates/${id}`;
+      const page = await agent.get(url);
+      const opened = hiddenFields(page.body, url);
+      const first = { ...opened, name: 'First change', description: 'Changed', text: 'Send the CTF.' };
+      assert.equal((await agent.post(url, first)).statusCode, 302);
+      t.clock.advanceMinutes(5);
+      await agent.get(url);
+      const older = { ...opened, name: 'Older tab', description: 'Changed', text: 'Send it now.' };
+      const refused = await agent.post(url, older);
+      assert.equal(refused.statusCode, 400);
+      assert.match(
+        errorSummary(refused.body),
+        /This template was changed on 23 November 2026, after you opened this page\. Check it above, then save your changes again/,
+      );
+      const stored = await database()
+        .db.selectFrom('message_templates')
+        .select('name')
+        .where('id', '=', id)
+        .executeTakeFirstOrThrow();
+      assert.equal(stored.name, 'First change');
+      // Saved again from the page that said so, it replaces what it showed.
+      const again = await agent.post(url, { ...older, ...hiddenFields(refused.body, url) });
+      assert.equal(again.statusCode, 302);
+      assert.equal(await audits(database().db, ['message-template-updated'], id), 2);
     } finally {
       await t.app.close();
     }
