@@ -38,6 +38,8 @@ const groupForm = z.object({
   schools: repeatedValues(5000),
   laNo: z.string().optional(),
   schoolNo: z.string().optional(),
+  /** The group's updated_at as the page first drew it: carried through the list buttons to the save. */
+  version: z.string().optional(),
 });
 type GroupForm = z.infer<typeof groupForm>;
 
@@ -49,8 +51,10 @@ interface FormPage {
   name: string;
   recipients: MailboxInfo[];
   schoolList: Choice[] | null;
-  values: Omit<GroupForm, 'name' | 'action' | 'recipients'>;
+  values: Omit<GroupForm, 'name' | 'action' | 'recipients' | 'version'>;
   errors?: FieldError[];
+  /** The group's updated_at the page stands for (a group being changed). */
+  version?: string;
 }
 
 export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
@@ -66,6 +70,7 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       details: page.details,
       formAction: group ? `/message-groups/${group.id}` : '/message-groups/add',
       name: page.name,
+      version: page.version,
       nameMax: GROUP_NAME_MAX,
       picker: { recipients: page.recipients, schoolList: page.schoolList, values: page.values },
       choices: await service.choices(),
@@ -85,7 +90,7 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     details: GroupDetails | undefined,
     save: () => Promise<GroupDetails>,
   ) => {
-    const { name = '', action = 'save', recipients, ...values } = form;
+    const { name = '', action = 'save', recipients, version, ...values } = form;
     if (action === 'save') {
       try {
         const saved = await save();
@@ -97,6 +102,8 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         if (!(error instanceof Invalid)) throw error;
         return formPage(reply.code(400), {
           details,
+          // Of the group as it is now: saved again, the form replaces it.
+          version: details?.group.updated_at,
           name,
           recipients: await service.describe(recipients),
           schoolList: null,
@@ -109,6 +116,7 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     const added = state.errors.length === 0 && !action.startsWith('remove:') && action !== 'populate';
     return formPage(reply, {
       details,
+      version,
       name,
       recipients: state.recipients,
       schoolList: state.schoolList,
@@ -172,6 +180,7 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const details = await service.get(user, groupId);
         return formPage(reply, {
           details,
+          version: details.group.updated_at,
           name: details.group.name,
           recipients: details.members,
           schoolList: null,
@@ -189,7 +198,11 @@ export function messageGroupRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
         const details = await service.get(user, groupId);
         const form = groupForm.parse(request.body ?? {});
         return handleForm(reply, user, form, details, () =>
-          service.update(user, groupId, { name: form.name ?? '', recipients: form.recipients }),
+          service.update(user, groupId, {
+            name: form.name ?? '',
+            recipients: form.recipients,
+            version: form.version,
+          }),
         );
       },
     },

@@ -14,7 +14,7 @@ import { laChoices } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, MessageGroupRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import {
   deleteGroup,
   findGroupNamed,
@@ -52,6 +52,11 @@ export interface GroupInput {
   name: string;
   /** The mailbox keys chosen, as the form carries them. */
   recipients: readonly string[];
+  /**
+   * When the group was last updated as the form's page showed it (updated_at): a save from a page older
+   * than a change since (another tab, Back to an earlier form) is refused rather than undo it.
+   */
+  version?: string;
 }
 
 export interface GroupDetails {
@@ -151,6 +156,11 @@ export class MessageGroupService {
       const added = keys.filter((k) => !previous.has(k));
       const removed = [...previous].filter((k) => !now.has(k));
       if (name === before.group.name && added.length === 0 && removed.length === 0) return before;
+      if (input.version !== undefined && input.version !== before.group.updated_at) {
+        throw new Invalid([
+          keyedError('name', 'messaging.groups.changed-since', { date: dateParam(before.group.updated_at) }),
+        ]);
+      }
       if (!(await updateGroup(tx, { id: groupId, ownerUserId: actor.userId, name, at, members: keys }))) {
         throw new NotFound(message('messaging.not-found.group'));
       }

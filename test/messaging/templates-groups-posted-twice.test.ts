@@ -429,6 +429,44 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
     }
   });
 
+  test('an older Update Group form saved after a change (another tab, Back): refused, not undoing the change', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { office, school, agent } = await officeOf(t);
+      const other = await makeSchool(database().db, school.la_number);
+      const id = await groupOf(office, `Before ${randomUUID().slice(0, 8)}`, [`school:${school.number}`]);
+      const url = `/message-groups/${id}`;
+      const opened = hiddenFields((await agent.get(url)).body, url);
+      const first = {
+        ...opened,
+        name: 'First change',
+        recipients: [`school:${school.number}`, `school:${other.number}`],
+        action: 'save',
+      };
+      assert.equal((await agent.post(url, first)).statusCode, 302);
+      await agent.get(url);
+      const older = { ...opened, name: 'Older tab', action: 'save' };
+      const refused = await agent.post(url, older);
+      assert.equal(refused.statusCode, 400);
+      assert.match(
+        errorSummary(refused.body),
+        /This group was changed on 23 November 2026, after you opened this page\. To see that change, open the group again from View\/Update Group; to replace it with the name and members below, save the group again/,
+      );
+      const members = await database()
+        .db.selectFrom('message_group_members')
+        .select('mailbox')
+        .where('group_id', '=', id)
+        .execute();
+      assert.equal(members.length, 2, 'the member added since is kept');
+      // Saved again from the page that said so, it replaces what it showed.
+      const again = await agent.post(url, { ...older, ...hiddenFields(refused.body, url), action: 'save' });
+      assert.equal(again.statusCode, 302);
+      assert.equal(await groupAudits(id, 'message-group-updated'), 2);
+    } finally {
+      await t.app.close();
+    }
+  });
+
   test('two groups renamed to one name at once: the second is told the name is taken, not an error page', async () => {
     const hold = holdingAfterInsertInto(database().db, 'message_group_members');
     const t = await createTestApp(hold.db);
