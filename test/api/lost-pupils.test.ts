@@ -146,6 +146,11 @@ describeEachEngine('API: Lost Pupils', (database) => {
     assert.equal(confirmed.json().status, 'found');
     assert.equal(confirmed.json().found.la.number, findshire.number);
     assert.equal((await audits(made.id, 'lost-pupil-found')).length, 1);
+    // Sent again (a retry): the record as found, and nothing more recorded.
+    const retried = await api(t.app, { method: 'POST', url: `${url}/found`, token: finder });
+    assert.equal(retried.statusCode, 200, retried.body);
+    assert.equal(retried.json().status, 'found');
+    assert.equal((await audits(made.id, 'lost-pupil-found')).length, 1);
 
     // The database is national: another LA's search finds the record, and who found it.
     const elsewhere = await search(leftshireFinder, { surname: 'Thomson', dobDay: '21', dobMonth: '6' });
