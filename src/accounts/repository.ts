@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { Executor, UserRow } from '../platform/db/schema.ts';
 import type { Window } from '../platform/paging.ts';
 
@@ -126,7 +127,7 @@ export async function insertUserOnce(db: Executor, user: UserRow): Promise<boole
     .values(user)
     .onConflict((oc) => oc.column('id').doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 1n) > 0;
+  return rowsInserted(result) > 0;
 }
 
 /**

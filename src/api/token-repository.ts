@@ -1,5 +1,7 @@
 // The SQL of personal API tokens. Each function takes an Executor, so the service composes them with
 // the audit record in one transaction.
+
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { ApiTokenRow, Executor, UserRow } from '../platform/db/schema.ts';
 
 export type { ApiTokenRow };
@@ -20,7 +22,7 @@ export async function insertApiToken(db: Executor, token: ApiTokenRow): Promise<
     .values(token)
     .onConflict((oc) => oc.column('id').doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 1n) === 1;
+  return rowsInserted(result) === 1;
 }
 
 /** The token with this hash and its user, whether or not it is still usable (the service decides). */

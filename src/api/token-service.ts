@@ -6,7 +6,7 @@
 // every API request tens of milliseconds). Requests with it act as its user, with the user's role and
 // organisation as they are at the time of the request; the token's scope narrows that further.
 
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { canManageUsers, canSeeUser, userReach } from '../accounts/policy.ts';
 import { getUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
@@ -17,6 +17,7 @@ import { twoFactorRequired } from '../auth/two-factor-policy.ts';
 import { hasTwoFactor } from '../auth/two-factor-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysAfter } from '../platform/dates.ts';
+import { insertOnce } from '../platform/db/insert-once.ts';
 import type { Db, Executor, UserRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
@@ -183,8 +184,7 @@ export class ApiTokenService {
 
     const now = clock.now();
     const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
-    const row: ApiTokenRow = {
-      id: formId ?? randomUUID(),
+    const fields: Omit<ApiTokenRow, 'id'> = {
       user_id: actor.userId,
       name,
       scopes: input.scope,
@@ -196,15 +196,14 @@ export class ApiTokenService {
       revoked_at: null,
       revoked_by: null,
     };
-    // Posted at once with the same form: this insert waited for the other's, and finds its token.
-    const made = await db.transaction().execute(async (tx) => {
-      if (!(await insertApiToken(tx, row))) {
-        const mine = await this.madeAlready(tx, actor, row.id);
-        if (mine) return mine;
-        // Another user's token has that id, as only a hand-made form could give: a new id, then.
-        row.id = randomUUID();
-        await insertApiToken(tx, row);
-      }
+    return db.transaction().execute(async (tx) => {
+      const inserted = await insertOnce(
+        formId,
+        (id) => insertApiToken(tx, { ...fields, id }),
+        (id) => this.madeAlready(tx, actor, id),
+      );
+      if ('already' in inserted) return inserted;
+      const row = { ...fields, id: inserted.id };
       await recordAudit(tx, {
         at: now,
         actorUserId: actor.userId,
@@ -215,9 +214,8 @@ export class ApiTokenService {
         subjectId: row.id,
         detail: { name, scope: input.scope, expiresAt: row.expires_at },
       });
-      return undefined;
+      return { token, view: view(row, now) };
     });
-    return made ? { already: made } : { token, view: view(row, now) };
   }
 
   /** The actor's token made by the form `formId`; undefined if there is none (or it is another's). */

@@ -1,5 +1,6 @@
 // The identities of single sign-on (OpenID Connect) linked to s2s accounts.
 import { randomUUID } from 'node:crypto';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { Executor, OidcIdentityRow, UserRow } from '../platform/db/schema.ts';
 
 export type { OidcIdentityRow };
@@ -48,7 +49,7 @@ export async function insertIdentity(
     })
     .onConflict((oc) => oc.columns(['issuer', 'subject']).doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  return rowsInserted(result) > 0;
 }
 
 export async function touchIdentity(db: Executor, id: string, at: string): Promise<void> {

@@ -2,6 +2,7 @@
 // part in (My Data Collections).
 import type { Transaction } from 'kysely';
 import { heldUntilCommit, serialiseOn } from '../platform/db/database.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { Database, DataCollectionRow, DataCollectionTable, Executor } from '../platform/db/schema.ts';
 import type { Window } from '../platform/paging.ts';
 
@@ -14,7 +15,7 @@ export async function insertCollection(db: Executor, row: NewCollection, las: st
     .values({ ...row, closed_at: null, updated_at: row.created_at })
     .onConflict((oc) => oc.column('id').doNothing())
     .executeTakeFirst();
-  if (Number(result.numInsertedOrUpdatedRows ?? 1n) !== 1) return false;
+  if (rowsInserted(result) !== 1) return false;
   await replaceLas(db, row.id, las);
   return true;
 }

@@ -1,13 +1,13 @@
 // Data collections (census guide, "My Data Collections"): the collector or the national administrator sets
 // one up (name, term, year, census day, open and due dates, the LAs whose schools take part) and closes
 // it; each school (source), LA (agent) and the collector sees the collections it has a part in.
-import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { getEstablishment, getLocalAuthority, listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { DAY_MS, londonDate } from '../platform/dates.ts';
+import { insertOnce } from '../platform/db/insert-once.ts';
 import type { DataCollectionRow, Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
@@ -288,7 +288,6 @@ export class DataCollectionsService {
     const input = await this.read(form);
     const at = this.deps.clock.now();
     const row = {
-      id: formId ?? randomUUID(),
       name: input.name,
       term: input.term,
       year: input.year,
@@ -300,16 +299,14 @@ export class DataCollectionsService {
       created_at: at.toISOString(),
     };
     return this.deps.db.transaction().execute(async (tx) => {
-      // Posted at once with the same form: this insert waited for the other's, and finds its collection.
-      if (!(await insertCollection(tx, row, input.las))) {
-        const mine = formId ? await this.setUpAlready(tx, actor, formId) : undefined;
-        if (mine) return { already: mine };
-        // Another's collection has that id, as only a hand-made form could give: a new id, then.
-        row.id = randomUUID();
-        await insertCollection(tx, row, input.las);
-      }
-      await this.audit(tx, actor, at, 'data-collection-added', row.id, describe(input));
-      return row.id;
+      const inserted = await insertOnce(
+        formId,
+        (id) => insertCollection(tx, { ...row, id }, input.las),
+        (id) => this.setUpAlready(tx, actor, id),
+      );
+      if ('already' in inserted) return inserted;
+      await this.audit(tx, actor, at, 'data-collection-added', inserted.id, describe(input));
+      return inserted.id;
     });
   }
 

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { serialiseOn } from '../platform/db/database.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import { type Columns, insertRows } from '../platform/db/rows-table.ts';
 import type {
   CensusReturnEventRow,
@@ -33,7 +34,7 @@ export async function recordEvent(
     .values({ id, ...event })
     .onConflict((oc) => oc.column('id').doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 1n) === 1;
+  return rowsInserted(result) === 1;
 }
 
 export async function findEvent(db: Executor, id: string): Promise<CensusReturnEventRow | undefined> {

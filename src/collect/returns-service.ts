@@ -27,6 +27,7 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
+import { insertOnce } from '../platform/db/insert-once.ts';
 import type {
   CensusReturnEventRow,
   CensusReturnRow,
@@ -1027,13 +1028,13 @@ export class CensusReturnsService {
     if (formId && (await this.noteAddedAlready(db, actor, returnId, formId, text))) return { already: true };
     const at = this.deps.clock.now();
     return db.transaction().execute(async (tx) => {
-      if (!(await this.event(tx, actor, at, returnId, 'note', text, formId))) {
-        if (formId && (await this.noteAddedAlready(tx, actor, returnId, formId, text)))
-          return { already: true };
-        // Another event has that id: another note sent with the same form (Back, and the note changed),
-        // or another's, as only a hand-made form could give. A new id, then.
-        await this.event(tx, actor, at, returnId, 'note', text);
-      }
+      // Another event with the form's id that is not this note (Back, and the note changed) leaves it a new id.
+      const inserted = await insertOnce(
+        formId,
+        (id) => this.event(tx, actor, at, returnId, 'note', text, id),
+        async (id) => ((await this.noteAddedAlready(tx, actor, returnId, id, text)) ? true : undefined),
+      );
+      if ('already' in inserted) return { already: true };
       await this.audit(tx, actor, at, 'census-return-note-added', returnId, {});
       return { already: false };
     });

@@ -7,6 +7,7 @@ import type { Role } from '../auth/permissions.ts';
 import { insertCollection } from '../collect/collections-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { addDays, londonDate } from '../platform/dates.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { Db, NewEstablishment, UserTable } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 
@@ -313,7 +314,7 @@ async function loadDemoData(db: Db, clock: Clock, at: string, passwordHash: stri
       .values(LOCAL_AUTHORITIES.map((la) => ({ ...la, updated_at: at })))
       .onConflict((oc) => oc.column('number').doNothing())
       .executeTakeFirst();
-    if (Number(las.numInsertedOrUpdatedRows ?? 0) < LOCAL_AUTHORITIES.length) throw new LoadedElsewhere();
+    if (rowsInserted(las) < LOCAL_AUTHORITIES.length) throw new LoadedElsewhere();
     await tx
       .insertInto('establishments')
       .values(

@@ -30,6 +30,7 @@ import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type {
   Db,
   EstablishmentUpdate,
@@ -690,7 +691,7 @@ async function applyStagedRows(
         ),
     )
     .executeTakeFirstOrThrow();
-  return { updated: Number(updated.numUpdatedRows), added: Number(added.numInsertedOrUpdatedRows ?? 0) };
+  return { updated: Number(updated.numUpdatedRows), added: rowsInserted(added) };
 }
 
 /**

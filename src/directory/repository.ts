@@ -1,3 +1,4 @@
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type {
   EstablishmentRow,
   EstablishmentUpdate,
@@ -103,7 +104,7 @@ export async function insertEstablishmentOnce(
     .values(establishment)
     .onConflict((oc) => oc.column('number').doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 1n) > 0;
+  return rowsInserted(result) > 0;
 }
 
 /** Whether the Add school form `formId` added the school `number` (its audit event has the form's id). */

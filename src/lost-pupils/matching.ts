@@ -14,6 +14,7 @@ import { sql } from 'kysely';
 import { laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { usersOrTheirLa } from '../notifications/recipients.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import { isAnyOf, rowsTable } from '../platform/db/rows-table.ts';
 import type { Executor, LostPupilMatchTable, LostPupilRow } from '../platform/db/schema.ts';
 import { nameLetters } from './phonetics.ts';
@@ -205,7 +206,7 @@ export async function matchLostPupils(
         oc.columns(['lost_pupil_id', inReturn ? 'census_return_id' : 'transfer_id']).doNothing(),
       )
       .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) continue;
+    if (rowsInserted(inserted) !== 1) continue;
     recorded += 1;
     const lostFile = await db
       .selectFrom('transfers')

@@ -6,6 +6,7 @@
 // record in one transaction; Send Message reads groups through groupsOwnedBy and groupMemberKeys.
 import type { Transaction } from 'kysely';
 import { serialiseOn } from '../platform/db/database.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { Database, Executor, MessageGroupRow } from '../platform/db/schema.ts';
 
 /** Names as people read them: case and accents aside, then exactly, so both engines agree. */
@@ -126,7 +127,7 @@ export async function insertGroup(db: Executor, group: NewGroup): Promise<boolea
     })
     .onConflict((conflict) => conflict.columns(['owner_user_id', 'name']).doNothing())
     .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0n) !== 1) return false;
+  if (rowsInserted(inserted) !== 1) return false;
   await insertMembers(db, group.id, group.members);
   return true;
 }

@@ -1,9 +1,9 @@
 // The SQL of messages: the messages themselves, each mailbox's copy, and the counts of what is unread.
-import { randomUUID } from 'node:crypto';
 import type { ExpressionBuilder } from 'kysely';
 import { daysBefore } from '../platform/dates.ts';
 import { BATCH_ROWS, inBatches } from '../platform/db/batches.ts';
 import { toCount } from '../platform/db/database.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type {
   Database,
   Db,
@@ -16,7 +16,7 @@ import type {
 
 export interface NewMessage {
   /** The id of the form that sent it (formId), when it came from one; a new id otherwise. */
-  id?: string;
+  id: string;
   senderUserId: string;
   senderMailbox: string;
   senderLabel: string;
@@ -33,9 +33,9 @@ export interface NewMessage {
   }[];
 }
 
-/** Writes the message and its copies; undefined, writing nothing, when one with its `id` is there already. */
-export async function insertMessage(db: Executor, message: NewMessage): Promise<string | undefined> {
-  const id = message.id ?? randomUUID();
+/** Writes the message and its copies; false, writing nothing, when one with its `id` is there already. */
+export async function insertMessage(db: Executor, message: NewMessage): Promise<boolean> {
+  const { id } = message;
   const inserted = await db
     .insertInto('messages')
     .values({
@@ -51,7 +51,7 @@ export async function insertMessage(db: Executor, message: NewMessage): Promise<
     })
     .onConflict((oc) => oc.column('id').doNothing())
     .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 1n) === 0) return undefined;
+  if (rowsInserted(inserted) === 0) return false;
   await db
     .insertInto('message_recipients')
     .values(
@@ -70,7 +70,7 @@ export async function insertMessage(db: Executor, message: NewMessage): Promise<
       })),
     )
     .execute();
-  return id;
+  return true;
 }
 
 export interface ReceivedMessage {

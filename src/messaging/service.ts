@@ -9,6 +9,7 @@ import { getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { usersOrTheirLa } from '../notifications/recipients.ts';
 import type { Clock } from '../platform/clock.ts';
+import { insertOnce } from '../platform/db/insert-once.ts';
 import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, type Language, type Message, message, textIn } from '../platform/i18n/catalogue.ts';
@@ -350,16 +351,17 @@ export class MessagesService {
           establishmentNumber: r.establishmentNumber,
         })),
       };
-      // The message takes its form's id: the same form posted again (or at once, its insert waiting for
-      // this one's) finds it there and sends nothing more.
-      let id = await insertMessage(tx, { ...message, id: content.formId });
-      if (id === undefined && content.formId) {
-        const earlier = await findSent(tx, senderKey, content.formId);
-        if (earlier) return { id: earlier.message.id, recipients: earlier.recipients.length, already: true };
-        // Another mailbox's message has that id, as only a hand-made form could give: a new id, then.
-        id = await insertMessage(tx, message);
+      // The message takes its form's id: the same form posted again (or at once) sends nothing more.
+      const inserted = await insertOnce(
+        content.formId,
+        (id) => insertMessage(tx, { ...message, id }),
+        (id) => findSent(tx, senderKey, id),
+      );
+      if ('already' in inserted) {
+        const earlier = inserted.already;
+        return { id: earlier.message.id, recipients: earlier.recipients.length, already: true };
       }
-      if (id === undefined) throw new Error('A message with a new id was not written');
+      const { id } = inserted;
       for (const recipient of content.recipients) {
         await notifyRecipient(tx, recipient, {
           at,

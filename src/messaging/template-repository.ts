@@ -4,6 +4,7 @@
 import type { Transaction } from 'kysely';
 import type { Actor } from '../auth/actor.ts';
 import { serialiseOn } from '../platform/db/database.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { Database, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
 import { laOfMailbox, mailboxOf } from './mailboxes.ts';
 
@@ -72,7 +73,7 @@ export async function insertTemplate(db: Executor, template: MessageTemplateRow)
     .values(template)
     .onConflict((conflict) => conflict.column('id').doNothing())
     .executeTakeFirst();
-  return Number(inserted.numInsertedOrUpdatedRows ?? 0n) === 1;
+  return rowsInserted(inserted) === 1;
 }
 
 /**

@@ -3,12 +3,12 @@
 // their LA's (a school's LA is its own) and their own. They may copy any of these to adapt it, and
 // update or delete the ones they created. LA users may share a template with their LA, the national
 // administrator with everyone. Each addition, change, copy and deletion is audited.
-import { randomUUID } from 'node:crypto';
 import { didSince, recordAudit } from '../audit/repository.ts';
 import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { getLocalAuthority } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
+import { insertOnce } from '../platform/db/insert-once.ts';
 import type { Db, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
@@ -238,8 +238,7 @@ export class TemplateService {
     if (errors.length > 0) throw new Invalid(errors);
     const owner = input.owner as TemplateOwner;
     const at = this.deps.clock.now();
-    return this.insertOnce(actor, at, 'message-template-added', {
-      id: formId ?? randomUUID(),
+    return this.makeOnce(actor, at, 'message-template-added', formId, {
       ...clean,
       owner_kind: owner,
       owner_la: owner === 'la' ? templateLaOf(actor) : null,
@@ -251,23 +250,23 @@ export class TemplateService {
 
   /**
    * Saves a new template and audits it, unless the actor has one with its id already (made by the same
-   * form, posted again or at once: on PostgreSQL this insert waited for the other's), which it returns.
+   * form, posted again or at once), which it returns.
    */
-  private async insertOnce(
+  private async makeOnce(
     actor: Actor,
     at: Date,
     action: 'message-template-added' | 'message-template-copied',
-    template: MessageTemplateRow,
+    formId: string | undefined,
+    template: Omit<MessageTemplateRow, 'id'>,
   ): Promise<MadeTemplate> {
     return this.deps.db.transaction().execute(async (tx) => {
-      let made = template;
-      if (!(await insertTemplate(tx, made))) {
-        const earlier = await findTemplateCreatedBy(tx, made.id, actor.userId);
-        if (earlier) return { template: earlier, already: true };
-        // Another user's template has that id, as only a hand-made form could give: a new id, then.
-        made = { ...made, id: randomUUID() };
-        await insertTemplate(tx, made);
-      }
+      const inserted = await insertOnce(
+        formId,
+        (id) => insertTemplate(tx, { ...template, id }),
+        (id) => findTemplateCreatedBy(tx, id, actor.userId),
+      );
+      if ('already' in inserted) return { template: inserted.already, already: true };
+      const made = { ...template, id: inserted.id };
       await this.audit(tx, actor, at, action, made);
       return { template: made, already: false };
     });
@@ -319,8 +318,7 @@ export class TemplateService {
     const earlier = formId ? await findTemplateCreatedBy(this.deps.db, formId, actor.userId) : undefined;
     if (earlier) return { template: earlier, already: true };
     const at = this.deps.clock.now();
-    return this.insertOnce(actor, at, 'message-template-copied', {
-      id: formId ?? randomUUID(),
+    return this.makeOnce(actor, at, 'message-template-copied', formId, {
       name: truncate(`Copy of ${original.name}`, NAME_MAX).trim(),
       description: original.description,
       body: original.body,

@@ -4,6 +4,7 @@
 // records the outcome on the row.
 import { randomUUID } from 'node:crypto';
 import { BATCH_ROWS, inBatches } from '../platform/db/batches.ts';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { Executor, NotificationOutboxTable, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import type { Message } from '../platform/i18n/catalogue.ts';
 
@@ -50,7 +51,7 @@ export async function enqueueNotification(db: Executor, notification: Notificati
     })
     .onConflict((oc) => oc.column('dedupe_key').doNothing())
     .executeTakeFirst();
-  return Number(result.numInsertedOrUpdatedRows ?? 1n) === 1;
+  return rowsInserted(result) === 1;
 }
 
 /** Notifications waiting to be sent whose time has come, oldest first. */

@@ -1,4 +1,5 @@
 // Messages written straight into the database, for tests that need one in a mailbox.
+import { randomUUID } from 'node:crypto';
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import { describeMailboxes, storedLabel } from '../../src/messaging/mailbox-directory.ts';
@@ -33,7 +34,9 @@ export async function makeMessage(
   const senderMailbox = mailboxOfUser(sender);
   const [from] = await describeMailboxes(db, [senderMailbox]);
   const recipients = await describeMailboxes(db, to);
-  const id = await insertMessage(db, {
+  const id = randomUUID();
+  const written = await insertMessage(db, {
+    id,
     senderUserId: sender.id,
     senderMailbox,
     senderLabel: from ? storedLabel(from) : senderMailbox,
@@ -49,6 +52,6 @@ export async function makeMessage(
       establishmentNumber: r.establishmentNumber,
     })),
   });
-  if (id === undefined) throw new Error('a message with a new id was not written');
+  if (!written) throw new Error('a message with a new id was not written');
   return id;
 }

@@ -17,6 +17,7 @@ import { hostname } from 'node:os';
 import { Cron } from 'croner';
 import { sql } from 'kysely';
 import type { Clock } from '../clock.ts';
+import { rowsInserted } from '../db/insert-once.ts';
 import type { Db, JobRunRow } from '../db/schema.ts';
 import { isMessage, type Message, message, textIn } from '../i18n/catalogue.ts';
 import type { Logger } from '../logger.ts';
@@ -349,7 +350,7 @@ export class Scheduler {
       .values(row)
       .onConflict((oc) => oc.columns(['job', 'slot']).doNothing())
       .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1 ? row : undefined;
+    return rowsInserted(result) === 1 ? row : undefined;
   }
 
   private async execute(
