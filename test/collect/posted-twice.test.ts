@@ -9,7 +9,6 @@ import { ZipFile } from 'yazl';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import {
-  anotherProcessDb,
   describeEachEngine,
   holdingAfterInsertInto,
   holdingAfterSelectFrom,
@@ -19,6 +18,7 @@ import {
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import {
   type Agent,
+  anotherNode,
   createTestApp,
   hiddenFields,
   signedInUser,
@@ -55,15 +55,13 @@ function postOn(
  */
 async function twoNodes(database: TestDatabase, first: Db) {
   const a = await createTestApp(first, NODES_ENV);
-  const otherDb = anotherProcessDb(database);
-  const b = await createTestApp(otherDb, NODES_ENV);
+  const b = await anotherNode(database, NODES_ENV);
   return {
     a,
     b,
     close: async () => {
       await a.app.close();
-      await b.app.close();
-      await otherDb.destroy();
+      await b.close();
     },
   };
 }

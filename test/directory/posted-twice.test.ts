@@ -10,7 +10,6 @@ import { test } from 'node:test';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import {
-  anotherProcessDb,
   describeEachEngine,
   holdingAfterDeleteFrom,
   holdingAfterInsertInto,
@@ -18,7 +17,7 @@ import {
   twiceAtOnce,
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
+import { Agent, anotherNode, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
 
 async function dbaOfNewLa(t: TestApp, db: Db) {
   const la = await makeLa(db);
@@ -195,8 +194,7 @@ describeEachEngine('Add school posted twice', (database: () => TestDatabase) => 
     const hold = holdingAfterInsertInto(database().db, 'audit_events');
     const held = await createTestApp(hold.db, env);
     // The second post reaches a third node, with a connection of its own (on SQLite too).
-    const otherDb = anotherProcessDb(database());
-    const other = await createTestApp(otherDb, env);
+    const other = await anotherNode(database(), env);
     try {
       const { la, agent } = await dbaOfNewLa(t, database().db);
       const { url, form } = await prepare(la.number);
@@ -210,8 +208,7 @@ describeEachEngine('Add school posted twice', (database: () => TestDatabase) => 
     } finally {
       await t.app.close();
       await held.app.close();
-      await other.app.close();
-      await otherDb.destroy();
+      await other.close();
     }
   }
 

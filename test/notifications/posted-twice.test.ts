@@ -10,14 +10,13 @@ import { enqueueNotification } from '../../src/notifications/outbox.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import {
-  anotherProcessDb,
   describeEachEngine,
   holdingAfterInsertInto,
   type TestDatabase,
   twiceAtOnce,
 } from '../support/databases.ts';
 import { makeUser } from '../support/factories.ts';
-import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
+import { Agent, anotherNode, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
 
 const RUN = '/admin/jobs/purge-files/run';
 
@@ -81,8 +80,7 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
     // Two nodes of one service: one master key (so one cookie secret), one database.
     const env = { MASTER_KEY: MasterKey.generate().toBase64() };
     const t = await createTestApp(hold.db, env);
-    const otherDb = anotherProcessDb(database());
-    const other = await createTestApp(otherDb, env);
+    const other = await anotherNode(database(), env);
     try {
       const agent = await signedIn(t);
       const form = hiddenFields((await agent.get('/admin/jobs')).body, RUN);
@@ -111,8 +109,7 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
       assert.deepEqual(made, { runs: 1, audits: 1 });
     } finally {
       await t.app.close();
-      await other.app.close();
-      await otherDb.destroy();
+      await other.close();
     }
   });
 

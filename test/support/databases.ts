@@ -120,16 +120,10 @@ export async function twiceAtOnce<T>(
   request: () => Promise<T>,
   whileHeld: () => void = () => {},
 ): Promise<[T, T]> {
-  const first = request();
-  await hold.reached;
-  whileHeld();
-  let secondDone = false;
-  const second = request().finally(() => {
-    secondDone = true;
+  return firstHeldThenAnother(database, hold, request, () => {
+    whileHeld();
+    return request();
   });
-  await doneOrWaitingForLock(database, () => secondDone);
-  hold.release();
-  return Promise.all([first, second]);
 }
 
 /**

@@ -43,6 +43,27 @@ export async function createTestApp(
   return { app, deps, clock };
 }
 
+/**
+ * Another app node on the test's database, as another server of s2s is: a connection of its own (on
+ * SQLite the first node's one connection stays taken while a read of it is held). The nodes of one
+ * service share `env` (one MASTER_KEY: the cookie secret and the stored files' key; one FILE_STORE_DIR).
+ * `close` closes the node and its connection.
+ */
+export async function anotherNode(
+  database: TestDatabase,
+  env: Record<string, string> = {},
+): Promise<TestApp & { close: () => Promise<void> }> {
+  const db = anotherProcessDb(database);
+  const node = await createTestApp(db, env);
+  return {
+    ...node,
+    close: async () => {
+      await node.app.close();
+      await db.destroy();
+    },
+  };
+}
+
 /** A file in a multipart form: its name as the browser sends it, and its bytes. */
 export interface UploadFile {
   filename: string;
@@ -231,16 +252,8 @@ export async function signedInOnAnotherNode(
   database: TestDatabase,
   user: UserRow,
 ): Promise<{ node: TestApp; agent: Agent; close: () => Promise<void> }> {
-  const db = anotherProcessDb(database);
-  const node = await createTestApp(db);
+  const node = await anotherNode(database);
   const agent = new Agent(node.app);
   assert.equal((await agent.signIn(user.username)).statusCode, 302);
-  return {
-    node,
-    agent,
-    close: async () => {
-      await node.app.close();
-      await db.destroy();
-    },
-  };
+  return { node, agent, close: node.close };
 }

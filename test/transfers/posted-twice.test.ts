@@ -20,7 +20,6 @@ import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { api, makeToken } from '../api/support.ts';
 import {
-  anotherProcessDb,
   describeEachEngine,
   holdingAfterSelectFrom,
   type TestDatabase,
@@ -28,7 +27,7 @@ import {
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, makeTransfer, readAll, school } from '../support/transfers.ts';
-import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
+import { Agent, anotherNode, createTestApp, type TestApp, textOf } from '../support/web.ts';
 
 /** How many times each of `actions` was audited for the file, and its emails of `templates`. */
 async function doneTimes(db: Db, id: string, filename: string, actions: string[], templates: string[]) {
@@ -62,9 +61,8 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
       FILE_STORE_DIR: mkdtempSync(join(tmpdir(), 's2s-files-')),
       MASTER_KEY: MasterKey.generate().toBase64(),
     };
-    const otherDb = anotherProcessDb(database());
     const held = await createTestApp(hold.db, env);
-    const other = await createTestApp(otherDb, env);
+    const other = await anotherNode(database(), env);
     return {
       held,
       other,
@@ -90,8 +88,7 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
       },
       close: async () => {
         await held.app.close();
-        await other.app.close();
-        await otherDb.destroy();
+        await other.close();
       },
     };
   }
