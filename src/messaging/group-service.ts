@@ -12,6 +12,7 @@ import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { laChoices } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
+import { DAY_MS } from '../platform/dates.ts';
 import type { Db, Executor, MessageGroupRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
@@ -72,7 +73,6 @@ export interface PickerChoices {
 
 const TOO_MANY_MEMBERS = message('messaging.groups.too-many-members', { max: GROUP_MEMBER_LIMIT });
 
-const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class MessageGroupService {
@@ -225,7 +225,7 @@ export class MessageGroupService {
       actorUserId: actor.userId,
       action: 'message-group-deleted',
       subjectId: groupId,
-      since: new Date(this.deps.clock.now().getTime() - ONE_DAY_MS),
+      since: new Date(this.deps.clock.now().getTime() - DAY_MS),
     });
   }
 

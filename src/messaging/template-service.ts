@@ -8,6 +8,7 @@ import { type Actor, organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { getLocalAuthority } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
+import { DAY_MS } from '../platform/dates.ts';
 import { insertOnce } from '../platform/db/insert-once.ts';
 import type { Db, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -68,7 +69,6 @@ export interface TemplateView {
   mine: boolean;
 }
 
-const ONE_DAY_MS = 24 * 60 * 60 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A template made, or found made already by the same form (`already`): nothing was made again. */
@@ -368,7 +368,7 @@ export class TemplateService {
       actorUserId: actor.userId,
       action: 'message-template-deleted',
       subjectId: id,
-      since: new Date(this.deps.clock.now().getTime() - ONE_DAY_MS),
+      since: new Date(this.deps.clock.now().getTime() - DAY_MS),
     });
   }
 
