@@ -297,35 +297,16 @@ export class AccountsService {
 
   /**
    * The role is the only detail that changes (LA notes §3.4); the user is signed out everywhere and
-   * their API tokens revoked.
-   */
-  async changeRole(actor: AccountsActor, id: string, newRole: string): Promise<Account>;
-  /**
-   * With `roleAsSeen` (the role the page asking showed), the same form posted again (a double click, Back
-   * and submit, a browser resending; at once, waiting for the first's lock or update) finds the role
-   * changed to the one it asks for already, and is `already`: nothing is done or audited again.
+   * their API tokens revoked. With `roleAsSeen` (the role the page asking showed), the same form posted
+   * again (a double click, Back and submit, a browser resending; at once, waiting for the first's lock or
+   * update) finds the role changed to the one it asks for already, and is `already`: nothing is done or
+   * audited again.
    */
   async changeRole(
     actor: AccountsActor,
     id: string,
     newRole: string,
-    roleAsSeen: string | undefined,
-  ): Promise<{ account: Account; already: boolean }>;
-  async changeRole(
-    actor: AccountsActor,
-    id: string,
-    newRole: string,
-    ...seen: [string | undefined] | []
-  ): Promise<Account | { account: Account; already: boolean }> {
-    const outcome = await this.changeRoleOnce(actor, id, newRole, seen[0]);
-    return seen.length === 0 ? outcome.account : outcome;
-  }
-
-  private async changeRoleOnce(
-    actor: AccountsActor,
-    id: string,
-    newRole: string,
-    roleAsSeen: string | undefined,
+    roleAsSeen?: string,
   ): Promise<{ account: Account; already: boolean }> {
     const target = await this.changeableUser(actor, id, 'role');
     const role = clean(newRole);

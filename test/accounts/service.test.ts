@@ -230,7 +230,7 @@ describeEachEngine('accounts service', (database) => {
     // Once the first is deleted, the LA may have a new one.
     await accounts.remove(actor, first.id);
     const changed = await accounts.changeRole(actor, user.id, 'la_school');
-    assert.equal(changed.role, 'la_school');
+    assert.equal(changed.account.role, 'la_school');
   });
 
   test('each LA has only one LEA Administrator (LA notes §3.1), on adding and on changing a role', async () => {
@@ -248,7 +248,7 @@ describeEachEngine('accounts service', (database) => {
     await accounts.add(admin, input({ role: 'la_dba_view', laNumber: la.number }));
     // Once the first is deleted, the LA may have a new one.
     await accounts.remove(admin, dba.id);
-    assert.equal((await accounts.changeRole(admin, user.id, 'la_dba')).role, 'la_dba');
+    assert.equal((await accounts.changeRole(admin, user.id, 'la_dba')).account.role, 'la_dba');
   });
 
   test('two administrators adding the LEA School account at once: one succeeds, the other is told why', async () => {
