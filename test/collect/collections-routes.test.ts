@@ -6,33 +6,12 @@ import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { type CollectionForm, DataCollectionsService } from '../../src/collect/collections-service.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
-import { autumnCensusForm } from '../support/census.ts';
+import { autumnCensusBrowserForm, autumnCensusForm } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
 import { cellTexts } from '../support/reports.ts';
 import { Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
-
-/** The browser's form for the autumn census of 2026 for the LAs given, with `changes`. */
-function browserForm(las: string[], changes: Record<string, string | string[]> = {}) {
-  return {
-    name: 'School Census 2026 Autumn',
-    term: 'AUT',
-    year: '2026',
-    'reference-day': '1',
-    'reference-month': '10',
-    'reference-year': '2026',
-    'open-day': '1',
-    'open-month': '9',
-    'open-year': '2026',
-    'due-day': '18',
-    'due-month': '12',
-    'due-year': '2026',
-    scope: 'chosen',
-    las,
-    ...changes,
-  };
-}
 
 /** The rows of the page's table body, each as its cells' texts. */
 function tableRows(html: string, columns: number): string[][] {
@@ -185,7 +164,10 @@ describeEachEngine('Data collection pages', (database) => {
     }
     await fromSchool.get('/collect');
     assert.equal((await fromSchool.post(`/collect/manage/${id}/close`, {})).statusCode, 403);
-    assert.equal((await fromSchool.post('/collect/manage/new', browserForm([la.number]))).statusCode, 403);
+    assert.equal(
+      (await fromSchool.post('/collect/manage/new', autumnCensusBrowserForm([la.number]))).statusCode,
+      403,
+    );
     const { agent: fromLa } = await signedIn('la_dba', la.number);
     assert.equal((await fromLa.get('/collect/manage')).statusCode, 403);
     const { agent: fromAdmin } = await signedIn('national_admin');
@@ -210,7 +192,12 @@ describeEachEngine('Data collection pages', (database) => {
 
     const refused = await agent.post(
       '/collect/manage/new',
-      browserForm([], { name: 'Census with problems', 'reference-month': '12', 'due-day': '', scope: '' }),
+      autumnCensusBrowserForm([], {
+        name: 'Census with problems',
+        'reference-month': '12',
+        'due-day': '',
+        scope: '',
+      }),
     );
     assert.equal(refused.statusCode, 400);
     assert.equal(
@@ -226,7 +213,7 @@ describeEachEngine('Data collection pages', (database) => {
 
     const saved = await agent.post(
       '/collect/manage/new',
-      browserForm([otherLa.number, la.number], { name: 'Census for two LAs' }),
+      autumnCensusBrowserForm([otherLa.number, la.number], { name: 'Census for two LAs' }),
     );
     assert.equal(saved.headers.location, '/collect/manage');
     const list = await follow(agent, saved);
@@ -267,7 +254,7 @@ describeEachEngine('Data collection pages', (database) => {
       new RegExp(`name="las" type="checkbox" value="${otherLa.number}" checked`),
     );
 
-    const refused = await agent.post(url, browserForm([], { name: '', scope: 'all' }));
+    const refused = await agent.post(url, autumnCensusBrowserForm([], { name: '', scope: 'all' }));
     assert.equal(refused.statusCode, 400);
     assert.equal(
       errorSummary(refused.body),
@@ -279,7 +266,7 @@ describeEachEngine('Data collection pages', (database) => {
 
     const saved = await agent.post(
       url,
-      browserForm([], { name: 'Census changed', scope: 'all', 'due-day': '19' }),
+      autumnCensusBrowserForm([], { name: 'Census changed', scope: 'all', 'due-day': '19' }),
     );
     const list = await follow(agent, saved);
     assert.match(list.body, /The data collection &quot;Census changed&quot; has been saved/);
@@ -332,7 +319,10 @@ describeEachEngine('Data collection pages', (database) => {
       /<h1 class="govuk-heading-l"><span class="govuk-caption-l">Rheoli Casgliadau Data<\/span>Sefydlu casgliad data<\/h1>/,
     );
     assert.match(form.body, /Pa ysgolion sy’n cymryd rhan/);
-    const refused = await agent.post('/collect/manage/new', browserForm([], { name: '', scope: '' }));
+    const refused = await agent.post(
+      '/collect/manage/new',
+      autumnCensusBrowserForm([], { name: '', scope: '' }),
+    );
     assert.equal(refused.statusCode, 400);
     assert.match(
       errorSummary(refused.body),
@@ -344,7 +334,7 @@ describeEachEngine('Data collection pages', (database) => {
     );
     const outside = await agent.post(
       '/collect/manage/new',
-      browserForm([la.number], { 'reference-month': '12' }),
+      autumnCensusBrowserForm([la.number], { 'reference-month': '12' }),
     );
     assert.match(
       errorSummary(outside.body),
@@ -352,7 +342,7 @@ describeEachEngine('Data collection pages', (database) => {
     );
     const otherYear = await agent.post(
       '/collect/manage/new',
-      browserForm([la.number], { 'reference-year': '2025' }),
+      autumnCensusBrowserForm([la.number], { 'reference-year': '2025' }),
     );
     assert.match(
       errorSummary(otherYear.body),
@@ -360,12 +350,12 @@ describeEachEngine('Data collection pages', (database) => {
     );
     const noDay = await agent.post(
       '/collect/manage/new',
-      browserForm([la.number], { name: 'Cyfrifiad', 'reference-year': '' }),
+      autumnCensusBrowserForm([la.number], { name: 'Cyfrifiad', 'reference-year': '' }),
     );
     assert.match(errorSummary(noDay.body), /Rhaid i’r diwrnod cyfrifiad gynnwys blwyddyn/);
     const dates = await agent.post(
       '/collect/manage/new',
-      browserForm([la.number], {
+      autumnCensusBrowserForm([la.number], {
         name: 'Cyfrifiad',
         'reference-month': '12',
         'due-day': '',
@@ -378,7 +368,7 @@ describeEachEngine('Data collection pages', (database) => {
       /Nid yw diwrnod y cyfrifiad, 1 Rhagfyr 2026, yn nhymor yr hydref\. Rhaid i’r dyddiad agor fod yn ddyddiad go iawn: nid oes diwrnod 31 yn y mis hwnnw Rhaid i’r dyddiad cau gynnwys diwrnod$/,
     );
     const name = `Cyfrifiad ${Date.now()}`;
-    const saved = await agent.post('/collect/manage/new', browserForm([la.number], { name }));
+    const saved = await agent.post('/collect/manage/new', autumnCensusBrowserForm([la.number], { name }));
     assert.equal(saved.statusCode, 302);
     assert.match(
       (await agent.get('/collect/manage')).body,
@@ -392,7 +382,7 @@ describeEachEngine('Data collection pages', (database) => {
     await agent.get('/collect/manage/new');
     const refused = await agent.post(
       '/collect/manage/new',
-      browserForm([la.number], { name: 'Forged census' }),
+      autumnCensusBrowserForm([la.number], { name: 'Forged census' }),
       {
         csrf: false,
       },

@@ -7,7 +7,12 @@ import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ZipFile } from 'yazl';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
-import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
+import {
+  autumnCensusBrowserForm,
+  censusFilename,
+  censusReturnXml,
+  liveCollection,
+} from '../support/census.ts';
 import {
   describeEachEngine,
   holdingAfterInsertInto,
@@ -108,20 +113,7 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     const la = await makeLa(database().db);
     return {
       ...hiddenFields(page.body, '/collect/manage/new'),
-      name,
-      term: 'AUT',
-      year: '2026',
-      'reference-day': '1',
-      'reference-month': '10',
-      'reference-year': '2026',
-      'open-day': '1',
-      'open-month': '9',
-      'open-year': '2026',
-      'due-day': '18',
-      'due-month': '12',
-      'due-year': '2026',
-      scope: 'chosen',
-      las: [la.number],
+      ...autumnCensusBrowserForm([la.number], { name }),
     };
   }
 

@@ -88,6 +88,27 @@ export function autumnCensusForm(las: string[], changes: CollectionForm = {}): C
   };
 }
 
+/** autumnCensusForm as the browser's form sends it (its date boxes' field names), for route tests. */
+export function autumnCensusBrowserForm(las: string[], changes: Record<string, string | string[]> = {}) {
+  return {
+    name: 'School Census 2026 Autumn',
+    term: 'AUT',
+    year: '2026',
+    'reference-day': '1',
+    'reference-month': '10',
+    'reference-year': '2026',
+    'open-day': '1',
+    'open-month': '9',
+    'open-year': '2026',
+    'due-day': '18',
+    'due-month': '12',
+    'due-year': '2026',
+    scope: 'chosen',
+    las,
+    ...changes,
+  };
+}
+
 /**
  * The autumn 2026 census, open from 1 September (live on the test clock's 23 November) for `las`; its id.
  * `changes` replace its values (a fixed name or creation time; another term, or dates that make it not live).
