@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { auditEventsOf } from '../support/audit.ts';
 import {
   describeEachEngine,
   holdingAfterDeleteFrom,
@@ -171,16 +172,6 @@ describeEachEngine('Add school posted twice', (database: () => TestDatabase) => 
     }
   });
 
-  async function audits(db: Db, action: string, subject: string): Promise<number> {
-    const rows = await db
-      .selectFrom('audit_events')
-      .select('id')
-      .where('action', '=', action)
-      .where('subject_id', '=', subject)
-      .execute();
-    return rows.length;
-  }
-
   /**
    * The same form posted twice at once to a node whose first audit event is held (its transaction open):
    * signed in on another node, so that the sign-in's event is not the one held; the second post reaches
@@ -237,7 +228,7 @@ describeEachEngine('Add school posted twice', (database: () => TestDatabase) => 
       [302, '/dba/schools'],
       [302, '/dba/schools'],
     ]);
-    assert.equal(await audits(database().db, 'school-updated', number), 1);
+    assert.equal(await auditEventsOf(database().db, 'school-updated', number), 1);
   });
 
   test("the LA's details posted twice at once: changed and audited once", async () => {
@@ -254,6 +245,6 @@ describeEachEngine('Add school posted twice', (database: () => TestDatabase) => 
       [302, '/dba/la'],
       [302, '/dba/la'],
     ]);
-    assert.equal(await audits(database().db, 'la-details-updated', la.number), 1);
+    assert.equal(await auditEventsOf(database().db, 'la-details-updated', la.number), 1);
   });
 });

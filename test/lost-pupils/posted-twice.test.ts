@@ -4,7 +4,7 @@
 // colleague's doing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Db } from '../../src/platform/db/schema.ts';
+import { auditEventsOf } from '../support/audit.ts';
 import {
   describeEachEngine,
   firstHeldThenAnother,
@@ -18,16 +18,6 @@ import { makeLostPupil, seenInCtf } from '../support/lost-pupils.ts';
 import { school } from '../support/transfers.ts';
 import { Agent, createTestApp, signedInOnAnotherNode, type TestApp, textOf } from '../support/web.ts';
 import { LEFT_2025, makeLostPupil as makeReviewRecord } from './review-fixtures.ts';
-
-async function audits(db: Db, action: string, subjectId: string): Promise<number> {
-  const rows = await db
-    .selectFrom('audit_events')
-    .select('id')
-    .where('action', '=', action)
-    .where('subject_id', '=', subjectId)
-    .execute();
-  return rows.length;
-}
 
 let upns = 0;
 
@@ -73,7 +63,7 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
         textOf((await agent.get('/lost-pupils/matches')).body),
         /You closed this case already, so nothing more was changed\. It is no longer in the list of cases\./,
       );
-      assert.equal(await audits(database().db, 'lost-pupil-match-closed', recordId), 1);
+      assert.equal(await auditEventsOf(database().db, 'lost-pupil-match-closed', recordId), 1);
     } finally {
       await t.app.close();
     }
@@ -107,7 +97,7 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
           [302, '/lost-pupils/matches'],
         ],
       );
-      assert.equal(await audits(database().db, 'lost-pupil-match-closed', recordId), 1);
+      assert.equal(await auditEventsOf(database().db, 'lost-pupil-match-closed', recordId), 1);
     } finally {
       await other.close();
       await t.app.close();
@@ -148,7 +138,7 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
         textOf((await agent.get(base)).body),
         /_CTF_XXXXXXXX_\d+\.XML is marked as found by you already, so nothing more was recorded\./,
       );
-      assert.equal(await audits(database().db, 'lost-pupil-found', recordId), 1);
+      assert.equal(await auditEventsOf(database().db, 'lost-pupil-found', recordId), 1);
     } finally {
       await t.app.close();
     }
@@ -181,7 +171,7 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
           [303, base],
         ],
       );
-      assert.equal(await audits(database().db, 'lost-pupil-found', recordId), 1);
+      assert.equal(await auditEventsOf(database().db, 'lost-pupil-found', recordId), 1);
     } finally {
       await other.close();
       await t.app.close();
@@ -214,7 +204,7 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
 
   async function removals(ids: string[]): Promise<number> {
     let count = 0;
-    for (const id of ids) count += await audits(database().db, 'lost-pupil-removed', id);
+    for (const id of ids) count += await auditEventsOf(database().db, 'lost-pupil-removed', id);
     return count;
   }
 

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { insertGroup } from '../../src/messaging/group-repository.ts';
-import type { Db, UserRow } from '../../src/platform/db/schema.ts';
+import type { UserRow } from '../../src/platform/db/schema.ts';
+import { auditEventsOf } from '../support/audit.ts';
 import {
   describeEachEngine,
   firstHeldThenAnother,
@@ -32,13 +33,6 @@ async function signedIn(t: TestApp, user: UserRow): Promise<Agent> {
   const agent = new Agent(t.app);
   assert.equal((await agent.signIn(user.username)).statusCode, 302);
   return agent;
-}
-
-/** The audit events of these actions on `subjectId`. */
-async function audits(db: Db, actions: string[], subjectId?: string): Promise<number> {
-  let query = db.selectFrom('audit_events').select('id').where('action', 'in', actions);
-  if (subjectId) query = query.where('subject_id', '=', subjectId);
-  return (await query.execute()).length;
 }
 
 describeEachEngine('Message Templates and Groups posted twice', (database: () => TestDatabase) => {
@@ -94,7 +88,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
       );
       const made = await templatesNamed(name);
       assert.equal(made.length, 1);
-      assert.equal(await audits(database().db, ['message-template-added'], made[0]?.id), 1);
+      assert.equal(await auditEventsOf(database().db, ['message-template-added'], made[0]?.id), 1);
     } finally {
       await t.app.close();
     }
@@ -116,7 +110,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
           [302, `/message-templates/${made[0]?.id}`],
         ],
       );
-      assert.equal(await audits(database().db, ['message-template-added'], made[0]?.id), 1);
+      assert.equal(await auditEventsOf(database().db, ['message-template-added'], made[0]?.id), 1);
     } finally {
       await t.app.close();
     }
@@ -170,7 +164,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
       );
       const made = await templatesNamed(copyName);
       assert.equal(made.length, 1);
-      assert.equal(await audits(database().db, ['message-template-copied'], made[0]?.id), 1);
+      assert.equal(await auditEventsOf(database().db, ['message-template-copied'], made[0]?.id), 1);
     } finally {
       await t.app.close();
     }
@@ -248,7 +242,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
           [302, `/message-templates/${id}`],
         ],
       );
-      assert.equal(await audits(database().db, ['message-template-updated'], id), 1);
+      assert.equal(await auditEventsOf(database().db, ['message-template-updated'], id), 1);
     } finally {
       await other.close();
       await t.app.close();
@@ -271,7 +265,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
         textOf((await agent.get(`/message-templates/${id}`)).body),
         new RegExp(`The template "${name}" already says this, so nothing was changed`),
       );
-      assert.equal(await audits(database().db, ['message-template-updated'], id), 1);
+      assert.equal(await auditEventsOf(database().db, ['message-template-updated'], id), 1);
     } finally {
       await t.app.close();
     }
@@ -305,7 +299,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
       // Saved again from the page that said so, it replaces what it showed.
       const again = await agent.post(url, { ...older, ...hiddenFields(refused.body, url) });
       assert.equal(again.statusCode, 302);
-      assert.equal(await audits(database().db, ['message-template-updated'], id), 2);
+      assert.equal(await auditEventsOf(database().db, ['message-template-updated'], id), 2);
     } finally {
       await t.app.close();
     }
@@ -327,7 +321,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
         textOf((await agent.get('/message-templates/delete')).body),
         /This template was deleted already, so there was nothing more to delete/,
       );
-      assert.equal(await audits(database().db, ['message-template-deleted'], id), 1);
+      assert.equal(await auditEventsOf(database().db, ['message-template-deleted'], id), 1);
     } finally {
       await t.app.close();
     }
@@ -361,7 +355,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
           [302, '/message-templates/delete'],
         ],
       );
-      assert.equal(await audits(database().db, ['message-template-deleted'], id), 1);
+      assert.equal(await auditEventsOf(database().db, ['message-template-deleted'], id), 1);
     } finally {
       await other.close();
       await t.app.close();
@@ -377,7 +371,7 @@ describeEachEngine('Message Templates and Groups posted twice', (database: () =>
   }
 
   async function groupAudits(groupId: string, action: string): Promise<number> {
-    return audits(database().db, [action], groupId);
+    return auditEventsOf(database().db, [action], groupId);
   }
 
   test('Update Group posted again: saved once, one audit event, and the second answer shows the group saved', async () => {

@@ -94,3 +94,13 @@ export async function refuseInserts(
 export function refuseAuditEvents(database: TestDatabase, action: AuditAction): Promise<() => Promise<void>> {
   return refuseInserts(database, 'audit_events', 'action', action);
 }
+
+/** How many audit events record one of `actions` (one action, or several) on `subjectId` (on any without it). */
+export async function auditEventsOf(db: Db, actions: string | string[], subjectId?: string): Promise<number> {
+  let query = db
+    .selectFrom('audit_events')
+    .select('id')
+    .where('action', 'in', typeof actions === 'string' ? [actions] : actions);
+  if (subjectId !== undefined) query = query.where('subject_id', '=', subjectId);
+  return (await query.execute()).length;
+}
