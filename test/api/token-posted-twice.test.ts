@@ -54,7 +54,7 @@ describeEachEngine('API token forms posted twice', (database: () => TestDatabase
       assert.match(
         textOf((await agent.get('/account/api-tokens')).body),
         new RegExp(
-          `The token ${form.name} \\(s2s_\\w{4}\\.\\.\\.\\) was made already, when you first pressed Create token\\. Its value was shown then and cannot be shown again: if you did not copy it, revoke it and make another\\.`,
+          `The token ${form.name} \\(s2s_[\\w-]{4}\\.\\.\\.\\) was made already, when you first pressed Create token\\. Its value was shown then and cannot be shown again: if you did not copy it, revoke it and make another\\.`,
         ),
       );
       assert.deepEqual(await madeTokens(database().db, user), { tokens: 1, audits: 1 });
