@@ -125,13 +125,20 @@ async function unfinishedUploads(folder: string): Promise<Unfinished[]> {
   } catch {
     return [];
   }
-  return Promise.all(
-    ids.map(async (uploadId) => ({
-      uploadId,
-      key: await readFile(join(folder, uploadId, 'key'), 'utf8'),
-      initiated: (await stat(join(folder, uploadId, 'key'))).mtime,
-    })),
+  const uploads = await Promise.all(
+    ids.map(async (uploadId): Promise<Unfinished | null> => {
+      try {
+        const key = join(folder, uploadId, 'key');
+        return { uploadId, key: await readFile(key, 'utf8'), initiated: (await stat(key)).mtime };
+      } catch (error) {
+        // No upload (as S3 has none): a folder s3rver made again for a part that reached it after its upload
+        // was aborted (a killed client's last part, handled late), or one whose creation has not written its key.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw error;
+      }
+    }),
   );
+  return uploads.filter((upload) => upload !== null);
 }
 
 /** S3's order: by UTF-8 bytes, which for these names is the order of their code units. */
