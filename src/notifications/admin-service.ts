@@ -5,6 +5,7 @@
 // Email bodies are shown only with the mail log (development): with a mail server, an email may hold
 // reasons a school typed, and the operator needs only what happened to it.
 
+import { randomUUID } from 'node:crypto';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { MailConfig } from '../config.ts';
@@ -255,9 +256,7 @@ export class NotificationsAdmin {
   ): Promise<{ run: FinishedRun; already: false } | { run: JobRunRow; already: true }> {
     if (!this.deps.scheduler.jobs.some((job) => job.name === name))
       throw new NotFound(message('notifications.not-found.job'));
-    const ran = formId
-      ? await this.deps.scheduler.runNowOnce(name, formId)
-      : { run: await this.deps.scheduler.runNow(name), already: false as const };
+    const ran = await this.deps.scheduler.runNowOnce(name, formId ?? randomUUID());
     if (ran.already) return ran;
     const { run } = ran;
     await recordAudit(this.deps.db, {

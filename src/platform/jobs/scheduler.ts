@@ -215,10 +215,9 @@ export class Scheduler {
 
   /** Runs a job now, by hand. */
   async runNow(name: string): Promise<FinishedRun> {
-    const job = this.job(name);
-    const run = await this.insertRun(job.name, `manual:${randomUUID()}`, 'manual');
-    if (!run) throw new Error('a new manual run could not be recorded');
-    return this.execute(job, run, 'manual');
+    const ran = await this.runNowOnce(name, randomUUID());
+    if (ran.already) throw new Error('a new manual run could not be recorded');
+    return ran.run;
   }
 
   /**
