@@ -239,7 +239,12 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
         const user = signedInUser(request);
         const form = codeForm.parse(request.body ?? {});
         try {
-          await twoFactor.turnOff(user, form.code, request.ip);
+          const done = await twoFactor.turnOff(user, form.code, request.ip);
+          if ('already' in done) {
+            return reply
+              .flash(request.t('auth.two-factor.turn-off.off-already'), 'important')
+              .redirect('/two-factor');
+          }
           return reply.flash(request.t('auth.two-factor.turn-off.done')).redirect('/two-factor');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

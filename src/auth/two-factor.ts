@@ -179,25 +179,32 @@ export class TwoFactorService {
     address: string,
     madeAsSeen?: string,
   ): Promise<string[] | { already: true }> {
-    if (madeAsSeen !== undefined && (await recoveryCodesMadeAt(this.db, user.userId)) !== madeAsSeen) {
-      return { already: true };
-    }
-    await this.reauthenticate(user, input, address);
+    // Codes made since the page was drawn; none at all (two-factor sign-in turned off meanwhile) is not that.
+    const madeSince = async () => {
+      if (madeAsSeen === undefined) return false;
+      const made = await recoveryCodesMadeAt(this.db, user.userId);
+      return made !== null && made !== madeAsSeen;
+    };
+    if (await madeSince()) return { already: true };
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
-    await this.db.transaction().execute(async (tx) => {
+    const done = await this.reauthenticated(user, input, address, madeSince, async (tx) => {
       await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), this.clock.now().toISOString());
       await this.audit(tx, user, 'recovery-codes-replaced');
     });
-    return codes;
+    return 'already' in done ? done : codes;
   }
 
-  /** Turns two-factor sign-in off, after a code from the app; refused for roles that must use it. */
-  async turnOff(user: Actor, input: string, address: string): Promise<void> {
+  /**
+   * Turns two-factor sign-in off, after a code from the app; refused for roles that must use it. Off
+   * already (the same form posted again, or at once: its code then finds its time step used by the first),
+   * it is `already`, and the code is not counted as wrong.
+   */
+  async turnOff(user: Actor, input: string, address: string): Promise<{ done: true } | { already: true }> {
     if (this.required(user.role)) {
       throw new Invalid([keyedError('code', 'auth.two-factor.turn-off.refused')]);
     }
-    await this.reauthenticate(user, input, address);
-    await this.db.transaction().execute(async (tx) => {
+    const off = async () => !(await this.isEnrolled(user.userId));
+    return this.reauthenticated(user, input, address, off, async (tx) => {
       await deleteTwoFactor(tx, user.userId);
       await this.audit(tx, user, 'two-factor-turned-off');
     });
@@ -267,22 +274,79 @@ export class TwoFactorService {
     return left === null ? null : { ok: true, via: 'recovery-code', recoveryCodesLeft: left };
   }
 
-  /** A code from the app, asked for again before a change to two-factor sign-in itself. */
-  private async reauthenticate(user: Actor, input: string, address: string): Promise<void> {
+  /**
+   * A change to two-factor sign-in itself, made after a code from the app asked for again: the code's time
+   * step is marked used in the change's transaction, so a second post of the same code made at once (a
+   * double click, on this node or another) waits for the first's change (PostgreSQL: the secret's row lock;
+   * SQLite: one write transaction at a time) and then finds its step used. If `doneAlready` (read once the
+   * first has ended) says the change was made meanwhile, the second is `already` and its code does not
+   * count as wrong; otherwise a used code counts as wrong, as at sign-in. Throttled like sign-in (check).
+   */
+  private async reauthenticated(
+    user: Actor,
+    input: string,
+    address: string,
+    doneAlready: () => Promise<boolean>,
+    change: (tx: Executor) => Promise<void>,
+  ): Promise<{ done: true } | { already: true }> {
     if (!input.trim()) throw new Invalid([keyedError('code', 'auth.two-factor.enter-code')]);
     const row = await getUser(this.db, user.userId);
     if (!row || !(await this.isEnrolled(user.userId))) {
+      if (await doneAlready()) return { already: true };
       throw new Invalid([keyedError('code', 'auth.two-factor.not-set-up')]);
     }
-    const outcome = await this.check(row, { code: input }, address);
-    if (outcome.ok) return;
-    throw new Invalid([
-      outcome.reason === 'throttled'
-        ? keyedError('code', 'auth.two-factor.too-many-wrong-codes', {
-            minutes: this.settings.signIn.lockMinutes,
-          })
-        : keyedError('code', 'auth.two-factor.wrong-code'),
-    ]);
+    const now = this.clock.now();
+    const organisation = isRole(row.role) ? organisationOf(actorOfRow(row)) : null;
+    const attempt = await reserveAttempt(this.db, this.settings.signIn, {
+      username: row.username,
+      address,
+      at: now,
+    });
+    if (!attempt) {
+      await recordFailedAttempt(this.db, {
+        username: row.username,
+        address,
+        at: now,
+        organisation,
+        knownAccount: true,
+        detail: { reason: 'throttled', step: 'two-factor' },
+      });
+      throw new Invalid([
+        keyedError('code', 'auth.two-factor.too-many-wrong-codes', {
+          minutes: this.settings.signIn.lockMinutes,
+        }),
+      ]);
+    }
+    const code = normaliseTotpCode(input);
+    const made = await this.db.transaction().execute(async (tx) => {
+      const secretRow = await getTwoFactorSecret(tx, user.userId);
+      if (!code || !secretRow?.confirmed_at) return false;
+      const secret = openSecret(this.key(), user.userId, sealedOf(secretRow));
+      // Any step the code matches, used or not: the update below refuses one used already.
+      const step = await matchTotpCode(secret, code, now, null);
+      if (step === null || !(await useTimeStep(tx, user.userId, step))) return false;
+      await change(tx);
+      return true;
+    });
+    if (made) {
+      await attempt.withdraw();
+      return { done: true };
+    }
+    if (await doneAlready()) {
+      await attempt.withdraw();
+      return { already: true };
+    }
+    if (!(await this.isEnrolled(user.userId))) {
+      // Turned off meanwhile (by an administrator's reset, say): no code could be checked, none was wrong.
+      await attempt.withdraw();
+      throw new Invalid([keyedError('code', 'auth.two-factor.not-set-up')]);
+    }
+    await attempt.failed({
+      organisation,
+      knownAccount: true,
+      detail: { reason: 'wrong-code', step: 'two-factor' },
+    });
+    throw new Invalid([keyedError('code', 'auth.two-factor.wrong-code')]);
   }
 
   private async audit(

@@ -6,20 +6,25 @@
 // answer says it was changed already, where it said the current password was wrong and counted a failed
 // sign-in against the account (a step towards locking it). Make new recovery codes posted again says they
 // were made already, where it took the code (used once already) for a wrong one, counted as a failed sign-in.
-// Turn off two-factor sign-in posted again says it was turned off already, where it said nothing.
+// Turn off two-factor sign-in posted again says it was turned off already, where it said nothing. Both
+// posted twice at once (on one app node or two) are made once and the second says so, where its code,
+// whose time step the first had just used, was answered as wrong and counted as a failed sign-in.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import {
   describeEachEngine,
+  firstHeldThenAnother,
   holdingAfterDeleteFrom,
   holdingAfterInsertInto,
+  holdingAfterUpdateOf,
   type TestDatabase,
   twiceAtOnce,
 } from '../support/databases.ts';
 import { makeLa, makeUser, TEST_PASSWORD } from '../support/factories.ts';
-import { Agent, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
+import { Agent, anotherNode, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
 
 /** The secret as the set-up page shows it (groups of four), without its spaces. */
 function secretOf(html: string): string {
@@ -229,4 +234,147 @@ describeEachEngine('the account forms posted twice', (database: () => TestDataba
       await t.app.close();
     }
   });
+
+  /**
+   * Two app nodes of one service (one master key, one database): `held` with `hold`'s database, where the
+   * posts at once are made, and `other`, unheld, where the user signs in and sets up two-factor sign-in
+   * (so that the hold is not spent on the set-up). The clocks of both are moved on together.
+   */
+  async function twoNodesSetUp(hold: { db: Db }) {
+    const env = { MASTER_KEY: MasterKey.generate().toBase64() };
+    const held = await createTestApp(hold.db, env);
+    const other = await anotherNode(database(), env);
+    const la = await makeLa(database().db);
+    const user = await makeUser(database().db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(other.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    const secret = secretOf((await agent.get('/two-factor/set-up')).body);
+    const setUp = { code: await totpCodeAt(secret, other.clock.now()) };
+    assert.equal((await agent.post('/two-factor/set-up', setUp)).statusCode, 200);
+    const later = () => {
+      held.clock.advanceMinutes(0.5);
+      other.clock.advanceMinutes(0.5);
+    };
+    later();
+    return {
+      held,
+      other,
+      agent,
+      user,
+      /** The code the app shows now (a step not used yet). */
+      code: () => totpCodeAt(secret, held.clock.now()),
+      close: async () => {
+        await held.app.close();
+        await other.close();
+      },
+    };
+  }
+
+  async function eventsOf(username: string, actions: string[]): Promise<string[]> {
+    const rows = await database()
+      .db.selectFrom('audit_events')
+      .select('action')
+      .where('action', 'in', actions)
+      .where('subject_id', '=', username)
+      .execute();
+    return rows.map((r) => r.action);
+  }
+
+  /** The page the second post's browser shows next (its flash cookie before the session's). */
+  async function shownAfter(
+    agent: Agent,
+    app: TestApp['app'],
+    answer: { cookies: { name: string; value: string }[] },
+  ) {
+    const cookie = [
+      ...answer.cookies.map((c) => `${c.name}=${encodeURIComponent(c.value)}`),
+      agent.session().cookie,
+    ].join('; ');
+    return textOf((await app.inject({ method: 'GET', url: '/two-factor', headers: { cookie } })).body);
+  }
+
+  const CODES_MADE_ALREADY =
+    /New recovery codes were made already, after you opened the page to make them: this form may have been sent twice\. They were shown once and cannot be shown again, and nothing was changed this time\./;
+
+  /**
+   * Where the first post is held. On two nodes, as it marks the code's time step used (so the other node
+   * can check the same code then, even on SQLite, where that update took no write lock before the change's
+   * transaction began). On one node, inside the change's transaction (`inTransaction`): on SQLite that
+   * node's one connection is the transaction's until its end, so the second post runs after it whole
+   * (SQLite cannot show the race on one node; PostgreSQL, with a pool of connections, does).
+   */
+  function heldAt(
+    nodes: 'one app node' | 'two app nodes',
+    inTransaction: () => ReturnType<typeof holdingAfterInsertInto>,
+  ) {
+    return nodes === 'two app nodes'
+      ? holdingAfterUpdateOf(database().db, 'two_factor_secrets')
+      : inTransaction();
+  }
+
+  for (const nodes of ['one app node', 'two app nodes'] as const) {
+    test(`Make new recovery codes posted twice at once, on ${nodes}: made once; the second says so, counting no failed sign-in`, async () => {
+      const hold = heldAt(nodes, () => holdingAfterInsertInto(database().db, 'two_factor_recovery_codes'));
+      const n = await twoNodesSetUp(hold);
+      try {
+        const page = await n.agent.get('/two-factor/recovery-codes');
+        const form = {
+          ...hiddenFields(page.body, '/two-factor/recovery-codes'),
+          code: await n.code(),
+        };
+        const second = nodes === 'one app node' ? n.held.app : n.other.app;
+        const answers = await firstHeldThenAnother(
+          database(),
+          hold,
+          () => n.agent.post('/two-factor/recovery-codes', form, { node: n.held.app }),
+          () => n.agent.post('/two-factor/recovery-codes', form, { node: second }),
+        );
+        assert.deepEqual(
+          answers.map((a) => [a.statusCode, a.headers.location]),
+          [
+            [200, undefined],
+            [302, '/two-factor'],
+          ],
+        );
+        assert.match(await shownAfter(n.agent, n.other.app, answers[1]), CODES_MADE_ALREADY);
+        assert.deepEqual(await eventsOf(n.user.username, ['recovery-codes-replaced', 'sign-in-failed']), [
+          'recovery-codes-replaced',
+        ]);
+      } finally {
+        await n.close();
+      }
+    });
+
+    test(`Turn off two-factor sign-in posted twice at once, on ${nodes}: turned off once; the second says so, counting no failed sign-in`, async () => {
+      const hold = heldAt(nodes, () => holdingAfterDeleteFrom(database().db, 'two_factor_secrets'));
+      const n = await twoNodesSetUp(hold);
+      try {
+        await n.agent.get('/two-factor/turn-off');
+        const form = { code: await n.code() };
+        const second = nodes === 'one app node' ? n.held.app : n.other.app;
+        const answers = await firstHeldThenAnother(
+          database(),
+          hold,
+          () => n.agent.post('/two-factor/turn-off', form, { node: n.held.app }),
+          () => n.agent.post('/two-factor/turn-off', form, { node: second }),
+        );
+        assert.deepEqual(
+          answers.map((a) => [a.statusCode, a.headers.location]),
+          [
+            [302, '/two-factor'],
+            [302, '/two-factor'],
+          ],
+        );
+        assert.match(
+          await shownAfter(n.agent, n.other.app, answers[1]),
+          /Two-factor sign-in was turned off already: this form may have been sent twice\. Nothing was changed this time\./,
+        );
+        assert.deepEqual(await eventsOf(n.user.username, ['two-factor-turned-off', 'sign-in-failed']), [
+          'two-factor-turned-off',
+        ]);
+      } finally {
+        await n.close();
+      }
+    });
+  }
 });

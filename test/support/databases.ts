@@ -29,6 +29,7 @@ import {
   SelectQueryNode,
   sql,
   TableNode,
+  UpdateQueryNode,
   ValueListNode,
   ValuesNode,
 } from 'kysely';
@@ -392,6 +393,28 @@ export function holdingAfterInsertInto(db: Db, table: string): Hold {
     first = false;
     return true;
   });
+}
+
+/**
+ * `db` with its first update of `table` that changed a row held once it has run (holdingAfter): `reached`
+ * settles then. Only the first, as holdingAfterInsertInto. Outside a transaction the update is committed
+ * while it is held (on SQLite the write lock is then free for another process's writes).
+ */
+export function holdingAfterUpdateOf(db: Db, table: string): Hold {
+  let first = true;
+  return holdingAfter(
+    db,
+    (node) =>
+      UpdateQueryNode.is(node) &&
+      node.table !== undefined &&
+      TableNode.is(node.table) &&
+      node.table.table.identifier.name === table,
+    (result) => {
+      if (!first || (result.numAffectedRows ?? 0n) === 0n) return false;
+      first = false;
+      return true;
+    },
+  );
 }
 
 /**
