@@ -31,6 +31,7 @@ import {
   LIST_LIMIT,
   NotificationsAdmin,
   OUTBOX_STATUSES,
+  type SentAgain,
   STATUS_KEYS,
 } from './admin-service.ts';
 import { FINISHED_RETENTION_DAYS } from './outbox.ts';
@@ -65,7 +66,26 @@ const sendAgainForm = z.object({
   status: z.string().max(20).optional(),
   /** The email whose page the form was on, to go back to it. */
   back: z.string().max(100).optional(),
+  /** Each email as the page showed it (NotificationLine.seen): the failure seen is sent again once. */
+  seen: z
+    .union([z.string().max(200), z.array(z.string().max(200)).max(1000)])
+    .optional()
+    .transform((v) => (v === undefined ? undefined : seenOf(Array.isArray(v) ? v : [v]))),
+  /** When the list was shown, for Send all failed emails again. */
+  shownAt: z.string().max(40).optional(),
 });
+
+/** The ids' `queued_at` as the page showed them ("<id> <queued_at>", nothing after the space: null). */
+function seenOf(values: string[]): Map<string, string | null> {
+  const seen = new Map<string, string | null>();
+  for (const value of values) {
+    const space = value.indexOf(' ');
+    if (space <= 0) continue;
+    const queuedAt = value.slice(space + 1);
+    seen.set(value.slice(0, space), queuedAt === '' ? null : queuedAt);
+  }
+  return seen;
+}
 
 function subNavigation(request: FastifyRequest, current: 'notifications' | 'jobs') {
   return [
@@ -136,20 +156,29 @@ export function notificationsAdminRoutes(deps: Deps, scheduler?: Scheduler): Rou
       access: 'notifications.admin',
       handler: async (request, reply) => {
         const form = sendAgainForm.parse(request.body ?? {});
-        let count: number;
+        let done: SentAgain;
         try {
-          count = await admin.sendAgain(
+          done = await admin.sendAgain(
             signedInUser(request),
-            form.all === 'failed' ? { allFailed: true } : { ids: form.ids },
+            form.all === 'failed'
+              ? { allFailed: true, ...(form.shownAt ? { shownAt: form.shownAt } : {}) }
+              : { ids: form.ids, ...(form.seen ? { seen: form.seen } : {}) },
           );
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return listPage(reply.code(400), form.status, error.errors);
         }
+        const { count, failedAgain } = done;
         const message =
           count === 0
-            ? request.t('notifications.admin.sent-again.none')
-            : request.t('notifications.admin.sent-again', { count });
+            ? request.t(
+                failedAgain > 0
+                  ? 'notifications.admin.sent-again.failed-again'
+                  : 'notifications.admin.sent-again.none',
+              )
+            : failedAgain > 0
+              ? `${request.t('notifications.admin.sent-again', { count })} ${request.t('notifications.admin.sent-again.others-failed-again', { count: failedAgain })}`
+              : request.t('notifications.admin.sent-again', { count });
         const back =
           form.back !== undefined && form.ids.includes(form.back)
             ? `${NOTIFICATIONS_PATH}/${encodeURIComponent(form.back)}`

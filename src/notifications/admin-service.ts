@@ -18,7 +18,7 @@ import type { Logger } from '../platform/logger.ts';
 import { MAIL_LOG_RESPONSE } from '../platform/mail/mailer.ts';
 import { type RecipientKind, recipientKey, recipientNames } from './admin-repository.ts';
 import type { EmailContext } from './email.ts';
-import { getNotification, listOutbox, outboxCounts, requeue } from './outbox.ts';
+import { countStillFailed, getNotification, listOutbox, outboxCounts, requeue } from './outbox.ts';
 import { type Recipient, resolveRecipient } from './recipients.ts';
 import { composeEmail, isTemplateName, TEMPLATES, TemplateError, type TemplateName } from './templates.ts';
 
@@ -100,6 +100,17 @@ export interface NotificationLine {
   serverResponse: string | Message | null;
   /** Failed and undeliverable emails can be put back in the queue. */
   canSendAgain: boolean;
+  /**
+   * What the Send again forms send back for it: its id and when it was last queued (nothing after the
+   * space if never sent again), the failure shown (outbox.ts, requeue).
+   */
+  seen: string;
+}
+
+/** What Send again did: emails put back in the queue, and those left failed (sent again since shown). */
+export interface SentAgain {
+  count: number;
+  failedAgain: number;
 }
 
 export interface OutboxOverview {
@@ -107,6 +118,8 @@ export interface OutboxOverview {
   total: number;
   status: OutboxStatus | undefined;
   lines: NotificationLine[];
+  /** When the list was shown: Send all failed emails again sends those failed by then (requeue). */
+  shownAt: string;
 }
 
 /** The email as it would be sent (mail log only), or why it cannot be written. */
@@ -155,13 +168,15 @@ export class NotificationsAdmin {
   }
 
   async outbox(status?: OutboxStatus): Promise<OutboxOverview> {
+    // Before the reads: an email sent again after them is queued at this time or later.
+    const shownAt = this.deps.clock.now().toISOString();
     const [counts, rows] = await Promise.all([
       outboxCounts(this.deps.db),
       listOutbox(this.deps.db, { status, limit: LIST_LIMIT }),
     ]);
     const names = await recipientNames(this.deps.db, rows);
     const total = OUTBOX_STATUSES.reduce((sum, s) => sum + counts[s], 0);
-    return { counts, total, status, lines: rows.map((row) => lineOf(row, names)) };
+    return { counts, total, status, lines: rows.map((row) => lineOf(row, names)), shownAt };
   }
 
   async notification(id: string): Promise<NotificationDetail> {
@@ -188,9 +203,18 @@ export class NotificationsAdmin {
 
   /**
    * Puts the chosen failed or undeliverable emails (or every failed one) back in the queue, due now.
-   * Returns how many; emails chosen that are no longer failed (sent again already) are left alone.
+   * Emails chosen that are no longer failed (sent again already) are left alone. With what the page showed
+   * (`seen`: each email's `queued_at`; `shownAt`: when the list was shown, for every failed one), an email
+   * sent again since and failed again (the same form posted twice around the sender's next attempt, or
+   * another operator's Send again) is left too: the failure the user saw was sent again once, and the
+   * new one is theirs to choose. Returns how many were put back, and how many were left failed so.
    */
-  async sendAgain(actor: Actor, choice: { ids: readonly string[] } | { allFailed: true }): Promise<number> {
+  async sendAgain(
+    actor: Actor,
+    choice:
+      | { ids: readonly string[]; seen?: ReadonlyMap<string, string | null> }
+      | { allFailed: true; shownAt?: string },
+  ): Promise<SentAgain> {
     const now = this.deps.clock.now();
     // Nothing put back (the same form posted again, or at once, its update waiting for the first's, finds
     // them queued already): nothing to audit.
@@ -205,9 +229,15 @@ export class NotificationsAdmin {
       });
     if ('allFailed' in choice) {
       return this.deps.db.transaction().execute(async (tx) => {
-        const count = await requeue(tx, now, { status: 'failed' });
+        const count = await requeue(tx, now, {
+          status: 'failed',
+          ...(choice.shownAt === undefined ? {} : { queuedBefore: choice.shownAt }),
+        });
         await audit(tx, count);
-        return count;
+        // Those left failed were sent again after the page was shown (or failed since it was).
+        const failedAgain =
+          choice.shownAt === undefined ? 0 : await countStillFailed(tx, { statuses: ['failed'] });
+        return { count, failedAgain };
       });
     }
     if (choice.ids.length === 0) {
@@ -219,10 +249,15 @@ export class NotificationsAdmin {
       ]);
     }
     return this.deps.db.transaction().execute(async (tx) => {
-      const failed = await requeue(tx, now, { status: 'failed', ids: choice.ids });
-      const noAddress = await requeue(tx, now, { status: 'no-address', ids: choice.ids });
+      const query = { ids: choice.ids, ...(choice.seen ? { seen: choice.seen } : {}) };
+      const failed = await requeue(tx, now, { status: 'failed', ...query });
+      const noAddress = await requeue(tx, now, { status: 'no-address', ...query });
       await audit(tx, failed + noAddress);
-      return failed + noAddress;
+      // Chosen, failed, and not put back: sent again since the page showed them, and failed again.
+      const failedAgain = choice.seen
+        ? await countStillFailed(tx, { statuses: ['failed', 'no-address'], ids: choice.ids })
+        : 0;
+      return { count: failed + noAddress, failedAgain };
     });
   }
 
@@ -328,5 +363,6 @@ function lineOf(row: OutboxRow, names: Map<string, string>): NotificationLine {
     serverResponse:
       row.server_response === MAIL_LOG_RESPONSE ? message('mailer.mail-log.response') : row.server_response,
     canSendAgain: row.status === 'failed' || row.status === 'no-address',
+    seen: `${row.id} ${row.queued_at ?? ''}`,
   };
 }

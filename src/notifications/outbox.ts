@@ -193,11 +193,22 @@ export async function getNotification(db: Executor, id: string): Promise<OutboxR
 /**
  * Puts failed (or undeliverable) notifications back in the queue, due now; all of them when no ids
  * are given. Returns how many.
+ *
+ * The failure a page showed is known by when the email was last queued (`queued_at`, null if never sent
+ * again): every Send again sets it, and only Send again takes a failed email back to the queue, so a
+ * failure seen is still the one there while `queued_at` is unchanged. With `seen` (an id's `queued_at` as
+ * shown; ids without one are taken as they are), or `queuedBefore` (when the page was shown, for every
+ * failed email), an email sent again since (and failed again) is left as it is.
  */
 export async function requeue(
   db: Executor,
   now: Date,
-  query: { status: 'failed' | 'no-address'; ids?: readonly string[] },
+  query: {
+    status: 'failed' | 'no-address';
+    ids?: readonly string[];
+    seen?: ReadonlyMap<string, string | null>;
+    queuedBefore?: string;
+  },
 ): Promise<number> {
   if (query.ids && query.ids.length === 0) return 0;
   let q = db
@@ -212,9 +223,42 @@ export async function requeue(
       lease_until: null,
     })
     .where('status', '=', query.status);
-  if (query.ids) q = q.where('id', 'in', query.ids);
+  const { ids, seen, queuedBefore } = query;
+  if (ids && seen) {
+    const unseen = ids.filter((id) => !seen.has(id));
+    const neverQueued = ids.filter((id) => seen.has(id) && seen.get(id) === null);
+    const queuedAt = ids.filter((id) => typeof seen.get(id) === 'string');
+    q = q.where((eb) =>
+      eb.or([
+        ...(unseen.length > 0 ? [eb('id', 'in', unseen)] : []),
+        ...(neverQueued.length > 0
+          ? [eb.and([eb('id', 'in', neverQueued), eb('queued_at', 'is', null)])]
+          : []),
+        ...queuedAt.map((id) => eb.and([eb('id', '=', id), eb('queued_at', '=', seen.get(id) as string)])),
+      ]),
+    );
+  } else if (ids) {
+    q = q.where('id', 'in', ids);
+  }
+  if (queuedBefore !== undefined) {
+    q = q.where((eb) => eb.or([eb('queued_at', 'is', null), eb('queued_at', '<', queuedBefore)]));
+  }
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+/** How many of these notifications (all, without ids) have failed, or had no address: not sent again. */
+export async function countStillFailed(
+  db: Executor,
+  query: { statuses: readonly ('failed' | 'no-address')[]; ids?: readonly string[] },
+): Promise<number> {
+  let q = db
+    .selectFrom('notification_outbox')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('status', 'in', query.statuses);
+  if (query.ids) q = q.where('id', 'in', query.ids);
+  const row = await q.executeTakeFirst();
+  return Number(row?.n ?? 0);
 }
 
 /**

@@ -2,11 +2,16 @@
 // one app node or two): the job runs once, audited once, and the second answer says it ran (or is running)
 // already, where it ran the job a second time (a second weekly reminder to every school). Send again
 // posted twice puts the emails back in the queue once (its update is made only while they have failed) and
-// now audits it once, where the second post recorded a second event of sending again, of no emails.
+// now audits it once, where the second post recorded a second event of sending again, of no emails. Send
+// again of a failure the page showed, which was sent again and failed again before the post arrived (the
+// same form posted twice around the sender's next attempt, or another operator's Send again), leaves the
+// new failure and says so, where it queued the email again one more time than asked.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
-import { enqueueNotification } from '../../src/notifications/outbox.ts';
+import { emailContext } from '../../src/jobs.ts';
+import { deliverDue } from '../../src/notifications/delivery.ts';
+import { enqueueNotification, getNotification } from '../../src/notifications/outbox.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import {
@@ -15,7 +20,7 @@ import {
   type TestDatabase,
   twiceAtOnce,
 } from '../support/databases.ts';
-import { makeUser } from '../support/factories.ts';
+import { makeLa, makeUser } from '../support/factories.ts';
 import { Agent, anotherNode, createTestApp, hiddenFields, type TestApp, textOf } from '../support/web.ts';
 
 const RUN = '/admin/jobs/purge-files/run';
@@ -113,15 +118,19 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
     }
   });
 
-  /** A failed email in the outbox. */
-  async function failedEmail(db: Db): Promise<string> {
+  /**
+   * A failed email in the outbox. `unwritable`: its facts lack what its template needs, so each attempt of
+   * the sender fails it again (failed; sent to an LA that has an address); otherwise its recipient (school
+   * 9999999) has no address (no-address).
+   */
+  async function failedEmail(db: Db, unwritable = false): Promise<string> {
     const key = `posted-twice-${Math.random()}`;
     await enqueueNotification(db, {
       at: new Date(),
       template: 'new-message',
-      recipientKind: 'school',
-      recipient: '9999999',
-      payload: { fromName: 'Testshire LA', sentAt: '2026-11-20T09:00:00.000Z' } as never,
+      recipientKind: unwritable ? 'la' : 'school',
+      recipient: unwritable ? (await makeLa(db)).number : '9999999',
+      payload: (unwritable ? {} : { fromName: 'Testshire LA', sentAt: '2026-11-20T09:00:00.000Z' }) as never,
       dedupeKey: key,
     });
     await db
@@ -183,6 +192,146 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
     } finally {
       await t.app.close();
       await held.app.close();
+    }
+  });
+
+  /**
+   * The sender's run (deliverDue, as the send-notifications job makes it): the email sent again fails
+   * again, its recipient (school 9999999) having no address in the directory.
+   */
+  async function senderRuns(t: TestApp): Promise<void> {
+    await deliverDue({
+      db: t.deps.db,
+      mailer: t.deps.mailer,
+      clock: t.clock,
+      logger: t.deps.logger,
+      email: emailContext(t.deps.config),
+      owner: 'test-sender',
+    });
+  }
+
+  async function statusOf(db: Db, id: string) {
+    const row = await getNotification(db, id);
+    return { status: row?.status, queuedAt: row?.queued_at };
+  }
+
+  /** The hidden fields of the list's form of chosen emails (of its Send again forms, the one with boxes). */
+  function choiceFormFields(html: string): Record<string, string[]> {
+    const form = html
+      .split('<form ')
+      .map((part) => `<form ${part}`)
+      .find(
+        (part) =>
+          part.startsWith('<form method="post" action="/admin/notifications/send-again"') &&
+          part.includes('type="checkbox"'),
+      );
+    assert.ok(form, 'the form of chosen emails');
+    return hiddenFields(form, '/admin/notifications/send-again');
+  }
+
+  const SENT_AGAIN_ALREADY =
+    /No emails were put back in the queue: they had been sent again already, after this page was shown, and failed again since\. To send them once more, open the page again and press Send again\./;
+
+  test('Send again of an email that failed again, sent again by someone else, before the post arrived: not put back again; the answer says so', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const id = await failedEmail(database().db);
+      const agent = await signedIn(t);
+      const other = await signedIn(t);
+      const page = `/admin/notifications/${id}`;
+      const form = { ...hiddenFields((await agent.get(page)).body, '/admin/notifications/send-again') };
+      // Another operator sends it again meanwhile, and it fails again.
+      t.clock.advanceMinutes(1);
+      await other.post('/admin/notifications/send-again', {
+        ...hiddenFields((await other.get(page)).body, '/admin/notifications/send-again'),
+      });
+      await senderRuns(t);
+      const failedAgain = await statusOf(database().db, id);
+      assert.equal(failedAgain.status, 'no-address');
+      t.clock.advanceMinutes(1);
+      const answer = await agent.post('/admin/notifications/send-again', form);
+      assert.equal(answer.statusCode, 303);
+      assert.equal(answer.headers.location, page);
+      assert.match(textOf((await agent.get(page)).body), SENT_AGAIN_ALREADY);
+      assert.deepEqual(await statusOf(database().db, id), failedAgain, 'left failed, not queued again');
+      assert.equal(await sentAgainEvents(database().db, id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Send again of chosen emails posted twice around another failure: put back once; the second says so', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const id = await failedEmail(database().db);
+      const agent = await signedIn(t);
+      const list = '/admin/notifications?status=failed';
+      const form = { ...choiceFormFields((await agent.get(list)).body), ids: [id] };
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      await senderRuns(t);
+      const failedAgain = await statusOf(database().db, id);
+      assert.equal(failedAgain.status, 'no-address');
+      t.clock.advanceMinutes(1);
+      const again = await agent.post('/admin/notifications/send-again', form);
+      assert.equal(again.statusCode, 303);
+      assert.match(textOf((await agent.get(list)).body), SENT_AGAIN_ALREADY);
+      assert.deepEqual(await statusOf(database().db, id), failedAgain, 'left failed, not queued again');
+      assert.equal(await sentAgainEvents(database().db, id), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Send all failed emails again posted twice around another failure: put back once; the second says so', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      // Of this suite's database, whose other tests leave failed emails: each is put back by the first post.
+      const id = await failedEmail(database().db, true);
+      const agent = await signedIn(t);
+      const page = await agent.get('/admin/notifications');
+      const form = { ...hiddenFields(page.body, '/admin/notifications/send-again'), all: 'failed' };
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      // The email put back fails again (and every other queued one of the suite).
+      await senderRuns(t);
+      assert.equal((await statusOf(database().db, id)).status, 'failed');
+      t.clock.advanceMinutes(1);
+      const again = await agent.post('/admin/notifications/send-again', form);
+      assert.equal(again.statusCode, 303);
+      assert.match(textOf((await agent.get('/admin/notifications')).body), SENT_AGAIN_ALREADY);
+      assert.equal((await statusOf(database().db, id)).status, 'failed', 'left failed, not queued again');
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Send again of two chosen emails, one sent again and failed again since the page: the other is put back, and the answer says which', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const one = await failedEmail(database().db);
+      const two = await failedEmail(database().db);
+      const agent = await signedIn(t);
+      const other = await signedIn(t);
+      const list = '/admin/notifications?status=failed';
+      const form = { ...choiceFormFields((await agent.get(list)).body), ids: [one, two] };
+      // Another operator sends the first again meanwhile, and it fails again.
+      await other.post('/admin/notifications/send-again', {
+        ...choiceFormFields((await other.get(list)).body),
+        ids: [one],
+      });
+      await senderRuns(t);
+      const failedAgain = await statusOf(database().db, one);
+      assert.equal(failedAgain.status, 'no-address');
+      assert.ok(failedAgain.queuedAt, 'sent again by the other');
+      t.clock.advanceMinutes(1);
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      assert.match(
+        textOf((await agent.get(list)).body),
+        /1 email will be sent again\. 1 other email had been sent again already, after this page was shown, and failed again since: it was left as it is\. To send it once more, open the page again and press Send again\./,
+      );
+      assert.deepEqual(await statusOf(database().db, one), failedAgain, 'left failed, not queued again');
+      assert.equal((await statusOf(database().db, two)).status, 'pending');
+    } finally {
+      await t.app.close();
     }
   });
 });
