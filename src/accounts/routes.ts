@@ -255,6 +255,15 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         const form = addForm.parse(request.body ?? {});
         try {
           const { account, already } = await accounts.addOnce(actor, form, form.formId);
+          if (already && account.deleted_at !== null) {
+            // Added by this form, then deleted: its page is gone, so the list of users says so.
+            return reply
+              .flash(
+                request.t('accounts.add.added-then-deleted', { username: account.username }),
+                'important',
+              )
+              .redirect(account.la_number && isNational(request) ? `${BASE}?la=${account.la_number}` : BASE);
+          }
           return reply
             .flash(
               request.t(already ? 'accounts.add.added-already' : 'accounts.add.added', {

@@ -1,6 +1,8 @@
 // User Maintenance forms posted twice (a double click, Back and submit again, a browser resending; at
 // once, the first held inside its transaction while the second runs): each change is made and audited
 // once, and the second answer says what the first did, rather than an error page or a misleading error.
+// Add User posted again after the user it added was deleted adds nothing and says so on the users list,
+// where it led to the deleted user's page, not found.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
@@ -196,6 +198,53 @@ describeEachEngine('User Maintenance forms posted twice', (database: () => TestD
         assert.match(
           await flashAfter(agent, answers[1].headers.location),
           new RegExp(`You added ${form.username} already`),
+        );
+        assert.deepEqual(await added(database().db, form.username), { users: 1, audits: 1 });
+      } finally {
+        await t.app.close();
+      }
+    });
+  }
+
+  for (const national of [false, true]) {
+    test(`Add user posted again after the user it added was deleted (${national ? "a national administrator's form" : "an LA DBA's form"}): nothing added; the answer says so, on the users list`, async () => {
+      const t = await createTestApp(database().db);
+      try {
+        const la = await makeLa(database().db);
+        const dba = await makeUser(database().db, national ? 'national_admin' : 'la_dba', {
+          laNumber: national ? null : la.number,
+        });
+        const agent = await signedIn(t, dba);
+        const page = await agent.get(national ? `/dba/users/add?la=${la.number}` : '/dba/users/add');
+        const form = {
+          ...hiddenFields(page.body, '/dba/users/add'),
+          username: newUsername(),
+          fullName: 'Bea Jones',
+          email: '',
+          telephone: '',
+          role: 'la_user',
+          establishmentNumber: '',
+          newPassword: ISSUED,
+          confirmPassword: ISSUED,
+        };
+        const first = await agent.post('/dba/users/add', form);
+        assert.equal(first.statusCode, 302);
+        // Deleted by a national administrator meanwhile.
+        const other = await signedIn(t, await makeUser(database().db, 'national_admin', { laNumber: null }));
+        const id = String(first.headers.location).split('?')[0]?.split('/').pop();
+        await other.get(`/dba/users/${id}/delete`);
+        assert.equal((await other.post(`/dba/users/${id}/delete`, {})).statusCode, 302);
+
+        const again = await agent.post('/dba/users/add', form);
+        assert.equal(again.statusCode, 302);
+        assert.equal(again.headers.location, national ? `/dba/users?la=${la.number}` : '/dba/users');
+        const shown = await agent.get(String(again.headers.location));
+        assert.equal(shown.statusCode, 200);
+        assert.match(
+          textOf(shown.body),
+          new RegExp(
+            `You added ${form.username} when you first pressed Add user, and the user has since been deleted: this form was sent again\\. Nothing was added this time\\. The username of a deleted user cannot be used again: to add this person again, choose another username\\.`,
+          ),
         );
         assert.deepEqual(await added(database().db, form.username), { users: 1, audits: 1 });
       } finally {
