@@ -112,8 +112,8 @@ export interface NewGroup {
 
 /**
  * Saves a new group with its members; false, and nothing saved, when the user has a group of that name
- * already: one saved since it was looked for (the same form posted twice at once), whose insert this one
- * waited for on PostgreSQL.
+ * already, whatever its case (the unique index of migration 051): one saved since it was looked for (the
+ * same form posted twice at once), whose insert this one waited for on PostgreSQL.
  */
 export async function insertGroup(db: Executor, group: NewGroup): Promise<boolean> {
   const inserted = await db
@@ -125,7 +125,8 @@ export async function insertGroup(db: Executor, group: NewGroup): Promise<boolea
       created_at: group.at,
       updated_at: group.at,
     })
-    .onConflict((conflict) => conflict.columns(['owner_user_id', 'name']).doNothing())
+    // No target: the name's conflict may be with either unique index, (owner, name) or (owner, lower(name)).
+    .onConflict((conflict) => conflict.doNothing())
     .executeTakeFirst();
   if (rowsInserted(inserted) !== 1) return false;
   await insertMembers(db, group.id, group.members);

@@ -78,6 +78,7 @@ import * as lostPupilsSourceCovering from './migrations/047-lost-pupils-source-c
 import * as reportTablesVacuumedSooner from './migrations/048-report-tables-vacuumed-sooner.ts';
 import * as transfersLaCtfPages from './migrations/049-transfers-la-ctf-pages.ts';
 import * as lostPupilsUploadedCovering from './migrations/050-lost-pupils-uploaded-covering.ts';
+import * as groupNamesCaseInsensitive from './migrations/051-group-names-case-insensitive.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -134,6 +135,7 @@ const migrations: Record<string, Migration> = {
   '048-report-tables-vacuumed-sooner': reportTablesVacuumedSooner,
   '049-transfers-la-ctf-pages': transfersLaCtfPages,
   '050-lost-pupils-uploaded-covering': lostPupilsUploadedCovering,
+  '051-group-names-case-insensitive': groupNamesCaseInsensitive,
 };
 
 export interface DatabaseOptions {
