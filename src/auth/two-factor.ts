@@ -218,22 +218,8 @@ export class TwoFactorService {
   async check(user: UserRow, input: SecondStep, address: string): Promise<CheckOutcome> {
     const now = this.clock.now();
     const organisation = isRole(user.role) ? organisationOf(actorOfRow(user)) : null;
-    const attempt = await reserveAttempt(this.db, this.settings.signIn, {
-      username: user.username,
-      address,
-      at: now,
-    });
-    if (!attempt) {
-      await recordFailedAttempt(this.db, {
-        username: user.username,
-        address,
-        at: now,
-        organisation,
-        knownAccount: true,
-        detail: { reason: 'throttled', step: 'two-factor' },
-      });
-      return { ok: false, reason: 'throttled' };
-    }
+    const attempt = await this.reserveAttempt(user, organisation, address, now);
+    if (!attempt) return { ok: false, reason: 'throttled' };
     const outcome = await this.checkCode(user, input, now);
     if (outcome) {
       await attempt.withdraw();
@@ -245,6 +231,33 @@ export class TwoFactorService {
       detail: { reason: 'wrong-code', step: 'two-factor' },
     });
     return { ok: false, reason: 'wrong-code' };
+  }
+
+  /**
+   * A code's attempt, counted before it is checked (throttle.ts, reserveAttempt); null, the refusal itself
+   * recorded as a failed sign-in, once too many have failed and the pause has not ended.
+   */
+  private async reserveAttempt(
+    user: UserRow,
+    organisation: ReturnType<typeof organisationOf> | null,
+    address: string,
+    at: Date,
+  ) {
+    const attempt = await reserveAttempt(this.db, this.settings.signIn, {
+      username: user.username,
+      address,
+      at,
+    });
+    if (attempt) return attempt;
+    await recordFailedAttempt(this.db, {
+      username: user.username,
+      address,
+      at,
+      organisation,
+      knownAccount: true,
+      detail: { reason: 'throttled', step: 'two-factor' },
+    });
+    return null;
   }
 
   /** The outcome of a right code or recovery code (a recovery code is then used up); null for a wrong one. */
@@ -297,20 +310,8 @@ export class TwoFactorService {
     }
     const now = this.clock.now();
     const organisation = isRole(row.role) ? organisationOf(actorOfRow(row)) : null;
-    const attempt = await reserveAttempt(this.db, this.settings.signIn, {
-      username: row.username,
-      address,
-      at: now,
-    });
+    const attempt = await this.reserveAttempt(row, organisation, address, now);
     if (!attempt) {
-      await recordFailedAttempt(this.db, {
-        username: row.username,
-        address,
-        at: now,
-        organisation,
-        knownAccount: true,
-        detail: { reason: 'throttled', step: 'two-factor' },
-      });
       throw new Invalid([
         keyedError('code', 'auth.two-factor.too-many-wrong-codes', {
           minutes: this.settings.signIn.lockMinutes,

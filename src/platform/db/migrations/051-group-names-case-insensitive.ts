@@ -33,20 +33,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const rows = await tables
     .selectFrom('message_groups')
     .select(['id', 'owner_user_id', 'name', 'created_at', sql<string>`lower(name)`.as('folded')])
+    .orderBy('owner_user_id')
+    .orderBy('created_at')
+    .orderBy('id')
     .execute();
-  rows.sort((a, b) =>
-    a.owner_user_id !== b.owner_user_id
-      ? a.owner_user_id < b.owner_user_id
-        ? -1
-        : 1
-      : a.created_at !== b.created_at
-        ? a.created_at < b.created_at
-          ? -1
-          : 1
-        : a.id < b.id
-          ? -1
-          : 1,
-  );
   const namesOf = new Map<string, Set<string>>();
   for (const row of rows) {
     const names = namesOf.get(row.owner_user_id) ?? new Set<string>();
