@@ -522,6 +522,19 @@ export function downloadRoutes(
           } catch (error) {
             const errors = rethrowUnlessInvalid(error);
             const [file] = await service.chosen(user, category, [transferId]);
+            // Rejected by a colleague meanwhile (rejected by this user is answered above): there is nothing
+            // left to reject, so the list says so, as a colleague's removal does (decision 49).
+            if (file?.status === 'rejected') {
+              return reply
+                .flash(
+                  request.t('transfer.reject.by-colleague', {
+                    filename: file.filename,
+                    party: file.party.name,
+                  }),
+                  'important',
+                )
+                .redirect(base);
+            }
             return reply.code(400).page('transfers/views/download-reject.njk', {
               title: request.t('transfer.reject.title', { filename: file?.filename ?? '' }),
               base,

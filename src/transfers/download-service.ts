@@ -473,7 +473,9 @@ export class DownloadService {
   /**
    * Reject (handbook §6, §9): the file will not be collected; the sender is told why. A file the actor
    * rejected already (the form posted again, or at once: its update found the file rejected) is answered
-   * with `already` and nothing is done again: no second email to its sender, nor audit record.
+   * with `already` and nothing is done again: no second email to its sender, nor audit record. One a
+   * colleague rejected is refused (Invalid, "has been rejected"): the page sends the user to the list,
+   * saying so, and the API answers 422.
    */
   async reject(
     actor: Actor,
@@ -483,12 +485,13 @@ export class DownloadService {
   ): Promise<FileListing & { already: boolean }> {
     const row = await this.incomingOf(this.deps.db, actor, category, id);
     if (rejectedBy(actor, row)) return { ...(await this.rejectedListing(this.deps.db, row)), already: true };
+    // A file no longer waiting (rejected by a colleague, collected) is said so whatever the reason given.
+    if (row.status !== 'available') throw new Invalid([stateError('reason', row)]);
     const reason = reasonText.trim();
     if (reason === '') throw new Invalid([keyedError('reason', 'transfer.reject.enter-reason')]);
     if (reason.length > 500) {
       throw new Invalid([keyedError('reason', 'transfer.reject.too-long', { length: reason.length })]);
     }
-    if (row.status !== 'available') throw new Invalid([stateError('reason', row)]);
     const at = this.deps.clock.now();
     return this.deps.db.transaction().execute(async (tx) => {
       const changed = await updateTransferIfStatus(tx, row.id, ['available'], {

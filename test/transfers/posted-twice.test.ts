@@ -200,6 +200,91 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
     }
   });
 
+  for (const atOnce of [false, true]) {
+    test(`Reject posted by two colleagues ${atOnce ? 'at once, on two app nodes' : 'one after the other'}: rejected once, with the first's reason, and the other lands on the list told a colleague rejected it`, async () => {
+      const n = await twoNodes();
+      try {
+        const w = await world();
+        const sent = await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        });
+        const org = { establishmentNumber: w.receiving.number };
+        const {
+          agents: [onHeld],
+        } = await signedIn([n.held], 'school', org);
+        const {
+          user: colleague,
+          agents: [onOther],
+        } = await signedIn([n.other], 'school', org);
+        const [told, first] = [onHeld as Agent, onOther as Agent];
+        const url = `/download/ctf/files/${sent.row.id}/reject`;
+        await told.get(url);
+        await first.get(url);
+        // The held node's answer first: the one told.
+        const [answer, firstAnswer] = atOnce
+          ? await n.atOnce(
+              () => told.post(url, { reason: 'Not on our roll' }),
+              () => first.post(url, { reason: 'Pupil not known here' }),
+            )
+          : await (async () => {
+              const done = await first.post(url, { reason: 'Pupil not known here' });
+              return [await told.post(url, { reason: 'Not on our roll' }), done];
+            })();
+        assert.deepEqual(
+          [firstAnswer.statusCode, firstAnswer.headers.location],
+          [302, '/download/ctf'],
+          'the colleague rejected it',
+        );
+        assert.deepEqual(
+          [answer.statusCode, answer.headers.location],
+          [302, '/download/ctf'],
+          textOf(answer.body),
+        );
+        const said = await flashOf(told, '/download/ctf');
+        assert.match(
+          said,
+          new RegExp(
+            `${sent.row.filename} has already been rejected by a colleague, so it was not rejected again\\. Sending Primary will be sent an email with their reason, not yours\\.`,
+          ),
+        );
+        assert.doesNotMatch(said, /You have already/);
+        const row = await getTransfer(w.db, sent.row.id);
+        assert.deepEqual(
+          [row?.status, row?.rejected_by, row?.reject_reason],
+          ['rejected', colleague.id, 'Pupil not known here'],
+        );
+        assert.deepEqual(
+          await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-rejected'], ['file-rejected']),
+          { audited: 1, emails: 1 },
+        );
+        if (!atOnce) {
+          // In Welsh, and the API's answer to a colleague's program stays a refusal (422).
+          assert.equal((await told.get('/?lang=cy')).statusCode, 302, 'in Welsh');
+          await told.get(url);
+          const inWelsh = await told.post(url, { reason: 'Dim yn ein hysgol' });
+          assert.equal(inWelsh.headers.location, '/download/ctf');
+          assert.match(
+            await flashOf(told, '/download/ctf'),
+            new RegExp(
+              `Mae cydweithiwr eisoes wedi gwrthod ${sent.row.filename}, felly ni chafodd ei gwrthod eto\\. Bydd Sending Primary yn cael e-bost gyda’u rheswm nhw, nid eich un chi\\.`,
+            ),
+          );
+          const byProgram = await api(n.held.app, {
+            method: 'POST',
+            url: `/api/v1/files/${sent.row.id}/reject`,
+            token: await makeToken(w.db, await makeUser(w.db, 'school', org)),
+            json: { reason: 'Not ours' },
+          });
+          assert.equal(byProgram.statusCode, 422, byProgram.body);
+          assert.equal(byProgram.json().detail, `${sent.row.filename} has been rejected.`);
+        }
+      } finally {
+        await n.close();
+      }
+    });
+  }
+
   test('Reject and Yes ("downloaded correctly") at once, on two app nodes: the file is one or the other, with its one email', async () => {
     const n = await twoNodes();
     try {
