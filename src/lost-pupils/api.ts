@@ -156,7 +156,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Forward to a School (LA notes §4.2, the LEA Lost Pupil Transfer role): the handbook’s “download, rename, upload” in one step, to a school of your LA that uses s2s. The new file is sent in your LA’s name (LEALLLL_CTF_school_NNN, as the handbook’s renamed file is) and waits for the school, which is emailed, and the record is found by your LA. The lost pupil file stays, content and all, while the school has not collected the new file: when your LA uploaded the record it becomes collected once the school collects the new file (its content deleted 7 days later); another LA’s stays until that LA removes it, and that LA is emailed. If the school rejects the new file, the record is lost again and its file can be forwarded again; otherwise a file is forwarded once. ${ATTESTATION}`,
+      description: `Forward to a School (LA notes §4.2, the LEA Lost Pupil Transfer role): the handbook’s “download, rename, upload” in one step, to a school of your LA that uses s2s. The new file is sent in your LA’s name (LEALLLL_CTF_school_NNN, as the handbook’s renamed file is) and waits for the school, which is emailed, and the record is found by your LA. The lost pupil file stays, content and all, while the school has not collected the new file: when your LA uploaded the record it becomes collected once the school collects the new file (its content deleted 7 days later); another LA’s stays until that LA removes it, and that LA is emailed. If the school rejects the new file, the record is lost again and its file can be forwarded again; otherwise a file is forwarded once. The same request sent again by you (a retry, its answer lost) while your new file is on its way answers 200 with the first answer (the new file the first made), and forwards nothing again; another user’s forward of a file forwarded already is refused (422). ${ATTESTATION}`,
       parameters: [recordId],
       requestBody: jsonBody({
         type: 'object',
@@ -172,8 +172,12 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
       }),
       responses: {
         '201': jsonResponse('Forwarded', ref('LostPupilForwarded')),
+        '200': jsonResponse(
+          'Forwarded by you already (the request sent again): the first answer, nothing forwarded again',
+          ref('LostPupilForwarded'),
+        ),
         '422': problemResponse(
-          'Not attested, not a school of your LA using s2s, or the file cannot be forwarded (already forwarded, removed)',
+          'Not attested, not a school of your LA using s2s, or the file cannot be forwarded (forwarded already by someone else, removed)',
         ),
       },
       notFound: RECORD_NOT_FOUND,
@@ -399,18 +403,13 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
     forwardLostPupil: async (actor, request, reply) => {
       const id = idOf(request);
       const body = forwardBody.parse(request.body ?? {});
-      const { record, result } = await service.forward(actor, id, {
+      // Sent again by the same user (a retry, the first answer lost): the first's answer, with 200, and
+      // nothing forwarded again. Another user's is refused (422), the file forwarded already.
+      const { record, forwarded, already } = await service.forwardOnce(actor, id, {
         school: body.school,
         attested: body.attest === true,
       });
-      return reply.code(201).send({
-        record: recordJson(record),
-        forwarded: {
-          id: result.forwarded.id,
-          filename: result.forwarded.filename,
-          destination: result.plan.destination,
-        },
-      });
+      return reply.code(already ? 200 : 201).send({ record: recordJson(record), forwarded });
     },
 
     listLostPupilMatches: async (actor, request) => {

@@ -558,18 +558,22 @@ export async function forwardsOf(
 }
 
 /**
- * Whether the user forwarded this file and the copy is on its way (waiting for the school, or collected):
- * a second forward by the same user is the same form posted again, or at once after the other.
+ * The copy of this file the user forwarded, while it is on its way (waiting for the school, or collected):
+ * a second forward by the same user is the same form (or API request) sent again, or at once after the
+ * other. Undefined when there is none.
  */
-export async function forwardedBy(db: Executor, transferId: string, userId: string): Promise<boolean> {
-  const copy = await db
+export async function copyForwardedBy(
+  db: Executor,
+  transferId: string,
+  userId: string,
+): Promise<TransferRow | undefined> {
+  return db
     .selectFrom('transfers')
-    .select('id')
+    .selectAll()
     .where('forwarded_from', '=', transferId)
     .where('uploaded_by', '=', userId)
     .where('status', 'not in', [...COPY_GONE])
     .executeTakeFirst();
-  return copy !== undefined;
 }
 
 /**

@@ -57,6 +57,7 @@ import {
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { readDateBoxes } from '../platform/web/date-input.ts';
+import { destinationLabel, type PartyLabel } from '../transfers/download-listing.ts';
 import {
   type OrganisationNames,
   organisationNames,
@@ -77,13 +78,20 @@ import { markLostPupilFound, serialiseFindingOf } from './found-repository.ts';
 import { lostPupilRecipients, uploaderOf } from './matching.ts';
 import { nameLetters } from './phonetics.ts';
 import {
-  forwardedBy,
+  copyForwardedBy,
   getLostPupil,
   type ListedLostPupil,
   type LostPupilQuery,
   searchLostPupils,
 } from './repository.ts';
 import { REVIEW_PATH } from './review-service.ts';
+
+/** The new file a forward made, waiting for the school (or collected by it since). */
+export interface ForwardedFile {
+  id: string;
+  filename: string;
+  destination: PartyLabel;
+}
 
 export interface LostPupilDeps {
   db: Db;
@@ -818,23 +826,43 @@ export class LostPupilService {
 
   /**
    * forward, once: a file the actor forwarded already, its copy on its way (the same confirmation posted
-   * again, or at once after the other), is not forwarded again, and `already` says so.
+   * again, or the API's request sent again, or either at once after the other), is not forwarded again,
+   * and `already` says so; `forwarded` is the copy either way (the first's, the second time). Another
+   * user's forward of a file forwarded already is refused, by forward.
    */
   async forwardOnce(
     actor: Actor,
     id: string,
     input: { school: string; attested: boolean },
-  ): Promise<{ record: LostPupilRecord; result: ForwardResult | null; already: boolean }> {
+  ): Promise<{
+    record: LostPupilRecord;
+    forwarded: ForwardedFile;
+    result: ForwardResult | null;
+    already: boolean;
+  }> {
     this.laOf(actor, 'lost-pupils.forward');
     const forwardedAlready = async () => {
       const { row, transfer, forward } = await this.load(this.deps.db, id);
-      if (!(await forwardedBy(this.deps.db, transfer.id, actor.userId))) return undefined;
-      return { record: await this.describe(actor, row, transfer, forward), result: null, already: true };
+      const copy = await copyForwardedBy(this.deps.db, transfer.id, actor.userId);
+      if (!copy) return undefined;
+      const names = await organisationNames(this.deps.db, [copy]);
+      return {
+        record: await this.describe(actor, row, transfer, forward),
+        forwarded: { id: copy.id, filename: copy.filename, destination: destinationLabel(copy, names) },
+        result: null,
+        already: true,
+      };
     };
     const earlier = await forwardedAlready();
     if (earlier) return earlier;
     try {
-      return { ...(await this.forward(actor, id, input)), already: false };
+      const done = await this.forward(actor, id, input);
+      const { forwarded, plan } = done.result;
+      return {
+        ...done,
+        forwarded: { id: forwarded.id, filename: forwarded.filename, destination: plan.destination },
+        already: false,
+      };
     } catch (error) {
       const meanwhile = error instanceof Invalid ? await forwardedAlready() : undefined;
       if (meanwhile) return meanwhile;

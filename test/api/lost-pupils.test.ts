@@ -308,14 +308,36 @@ describeEachEngine('API: Lost Pupils', (database) => {
       name: 'Arrival Primary School',
     });
     assert.equal(forwarded.json().record.forwarded.la.number, findshire.number);
+    // Sent again by the same token (a retry, its answer lost): the first's answer, nothing done again.
     const again = await api(t.app, {
       method: 'POST',
       url,
       token: forwarder,
       json: { school: arrival.number, attest: true },
     });
-    assert.equal(again.statusCode, 422);
-    assert.match(again.json().detail, /already been forwarded/);
+    assert.equal(again.statusCode, 200, again.body);
+    assert.deepEqual(again.json(), forwarded.json());
+    // Another user's forward of a record forwarded already is refused.
+    const byColleague = await api(t.app, {
+      method: 'POST',
+      url,
+      token: await makeToken(
+        db,
+        await makeUser(db, 'la_lost_pupil_transfer', { laNumber: findshire.number }),
+        'transfer',
+        t.clock,
+      ),
+      json: { school: arrival.number, attest: true },
+    });
+    assert.equal(byColleague.statusCode, 422, byColleague.body);
+    assert.match(byColleague.json().detail, /already been forwarded/);
+    const copies = await db
+      .selectFrom('transfers')
+      .select('id')
+      .where('forwarded_from', '=', made.transfer.id)
+      .execute();
+    assert.equal(copies.length, 1, 'one copy');
+    assert.equal((await audits(made.id, 'lost-pupil-found')).length, 1, 'found once');
 
     const schoolToken = await makeToken(
       db,

@@ -4,6 +4,7 @@
 // colleague's doing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { api, makeToken } from '../api/support.ts';
 import { auditEventsOf } from '../support/audit.ts';
 import {
   describeEachEngine,
@@ -280,7 +281,14 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
     await agent.get(`${base}/forward`);
     const form = { school: arrival.number, attest: 'yes' };
     assert.equal((await agent.post(`${base}/forward`, form)).statusCode, 200, 'the new name to confirm');
-    return { agent, base, form: { ...form, confirm: 'yes' }, transferId: made.transfer.row.id };
+    return {
+      agent,
+      base,
+      form: { ...form, confirm: 'yes' },
+      transferId: made.transfer.row.id,
+      officer,
+      recordId: made.record.id,
+    };
   }
 
   async function copiesOf(transferId: string): Promise<number> {
@@ -325,6 +333,33 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
         ],
       );
       assert.equal(await copiesOf(transferId), 1);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test("the API's Forward to a School sent twice at once by one token: one copy, and both answers give it (201, then 200)", async () => {
+    const hold = holdingAfterInsertInto(database().db, 'transfers');
+    const t = await createTestApp(hold.db);
+    try {
+      const { form, transferId, officer, recordId } = await forwarding(t);
+      const token = await makeToken(database().db, officer, 'transfer', t.clock);
+      const answers = await twiceAtOnce(database(), hold, () =>
+        api(t.app, {
+          method: 'POST',
+          url: `/api/v1/lost-pupils/${recordId}/forward`,
+          token,
+          json: { school: form.school, attest: true },
+        }),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [201, 200],
+        answers.map((a) => a.body).join('\n'),
+      );
+      assert.deepEqual(answers[1].json().forwarded, answers[0].json().forwarded);
+      assert.equal(await copiesOf(transferId), 1);
+      assert.equal(await auditEventsOf(database().db, 'lost-pupil-found', recordId), 1);
     } finally {
       await t.app.close();
     }
