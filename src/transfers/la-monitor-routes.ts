@@ -37,6 +37,7 @@ import {
   LA_SHOWS,
   LA_TABS,
   type LaCtfTab,
+  type LaFileListing,
   LaMonitorService,
   type LaShow,
   REJECTED_FORWARD_DAYS,
@@ -91,6 +92,32 @@ function pagination<T>(base: string, page: Page<T>, query: Record<string, string
   };
 }
 
+/**
+ * A Delete's words as what it does: the file waits for a school or for the LA itself, and its sender is
+ * emailed or (the LA's own file) nobody is (la-monitor-service.ts remove). By [toLaItself][senderTold].
+ */
+const DELETION_KEYS = {
+  warning: [
+    ['transfer.la.delete.warning.own', 'transfer.la.delete.warning'],
+    ['transfer.la.delete.warning.to-la.own', 'transfer.la.delete.warning.to-la'],
+  ],
+  done: [
+    ['transfer.la.deleted.own', 'transfer.la.deleted'],
+    ['transfer.la.deleted.to-la.own', 'transfer.la.deleted.to-la'],
+  ],
+  already: [
+    ['transfer.la.deleted-already.own', 'transfer.la.deleted-already'],
+    ['transfer.la.deleted-already.to-la.own', 'transfer.la.deleted-already.to-la'],
+  ],
+} as const;
+
+function deletionKey(
+  words: keyof typeof DELETION_KEYS,
+  file: Pick<LaFileListing, 'toLaItself' | 'senderTold'>,
+): string {
+  return DELETION_KEYS[words][file.toLaItself ? 1 : 0][file.senderTold ? 1 : 0];
+}
+
 export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new LaMonitorService(deps);
   const fileHref = (id: string, returnQuery: string) => `${UNCOLLECTED_PATH}/${id}${returnQuery}`;
@@ -121,6 +148,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
     return reply.page('transfers/views/la-delete.njk', {
       title: reply.request.t('transfer.la.delete.title', { filename: found.file.filename }),
       ...found,
+      warningKey: deletionKey('warning', found.file),
       base: UNCOLLECTED_PATH,
       ...returnTo(returnQuery),
       errors,
@@ -410,7 +438,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
             // Posted again (Back and Delete, a double click): deleted once, and said so.
             return reply
               .flash(
-                request.t(file.already ? 'transfer.la.deleted-already' : 'transfer.la.deleted', {
+                request.t(deletionKey(file.already ? 'already' : 'done', file), {
                   filename: file.filename,
                   destination: file.destination.name,
                   source: file.source.name,

@@ -223,6 +223,13 @@ export interface LaFileListing extends FileListing {
   destination: PartyLabel;
   /** Waiting for one of the LA's schools or the LA itself: the LA may delete or forward it. */
   actionable: boolean;
+  /** Sent to the LA itself (LLLL), not one of its schools: it waits in the LA's own Download CTF Files. */
+  toLaItself: boolean;
+  /**
+   * The LA's Delete emails its sender (a school, or another LA): not when the LA sent it itself (its own
+   * upload, one of its inboxes', or a lost pupil's file it forwarded in its name). Nobody else is emailed.
+   */
+  senderTold: boolean;
 }
 
 export interface LaFile {
@@ -425,7 +432,8 @@ export class LaMonitorService {
           destination: destination.code,
         },
       });
-      // Not when the LA deletes its own file (its upload, or one it forwarded in its name): it knows.
+      // Not when the LA deletes its own file (its upload, or one it forwarded in its name): it knows. The
+      // pages say who is told by the listing's senderTold, the same rule.
       if (!isSentByLa(row, laNumber)) {
         await enqueueNotification(tx, {
           at,
@@ -772,6 +780,8 @@ export class LaMonitorService {
         source,
         destination: destinationLabel(row, names),
         actionable: isAwaitingInLa(row, laNumber),
+        toLaItself: row.dest_kind === 'la',
+        senderTold: !isSentByLa(row, laNumber),
       };
     });
   }

@@ -14,7 +14,15 @@ import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
-import { actorOf, la, makeTransfer, pupil, school, type TransferSpec } from '../support/transfers.ts';
+import {
+  actorOf,
+  la,
+  laInbox,
+  makeTransfer,
+  pupil,
+  school,
+  type TransferSpec,
+} from '../support/transfers.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 /** The main content, without the menu and the footer. */
@@ -205,6 +213,119 @@ describeEachEngine('LA CTF pages', (database) => {
       textOf((await agent.get('/download/ctf/uncollected')).body),
       new RegExp(`You have already deleted ${waiting.row.filename}\\.`),
     );
+  });
+
+  test('Delete files not collected by schools: the page and the answer say who is emailed, as the emails queued are, whoever sent the file and whether it waits for a school or the LA', async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const cases = [
+      {
+        what: "another LA's school to one of the LA's schools",
+        spec: { from: school(w.b1.number), to: school(w.a1.number) },
+        emailed: [['school', w.b1.number]],
+        warning:
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it.',
+      },
+      {
+        what: 'another LA to one of the LA’s schools',
+        spec: { from: la(w.laB.number), to: school(w.a1.number) },
+        emailed: [['la', w.laB.number]],
+        warning:
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and Beeshire LA is sent an email to say your LA deleted it. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and Beeshire LA will be sent an email to say your LA deleted it.',
+      },
+      {
+        what: 'the LA itself to one of its schools',
+        spec: { from: la(w.laA.number), to: school(w.a1.number) },
+        emailed: [],
+        warning:
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it.',
+      },
+      {
+        what: "the LA's own inbox to one of its schools",
+        spec: { from: laInbox(w.laA.number, 'ADMS'), to: school(w.a1.number) },
+        emailed: [],
+        warning:
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it.',
+      },
+      {
+        what: 'a school to the LA itself (LLLL)',
+        spec: { from: school(w.b1.number), to: la(w.laA.number) },
+        emailed: [['school', w.b1.number]],
+        warning:
+          'The file is deleted from s2s straight away: it leaves your LA’s Download CTF Files, and B One Primary is sent an email to say your LA deleted it. You cannot undo this.',
+        done: 'has been deleted. It is no longer in your LA’s Download CTF Files, and B One Primary will be sent an email to say your LA deleted it.',
+      },
+    ];
+    for (const c of cases) {
+      const file = await transfer(c.spec);
+      const url = `/download/ctf/uncollected/${file.row.id}/delete`;
+      const page = await agent.get(url);
+      assert.equal(page.statusCode, 200, c.what);
+      assert.ok(textOf(page.body).includes(c.warning), `${c.what}: ${textOf(mainOf(page.body))}`);
+      const done = await agent.post(url, {});
+      assert.equal(done.statusCode, 303, c.what);
+      const said = textOf((await agent.get('/download/ctf/uncollected')).body);
+      assert.ok(said.includes(`${file.row.filename} ${c.done}`), `${c.what}: ${said}`);
+      const emails = await w.db
+        .selectFrom('notification_outbox')
+        .select(['template', 'recipient_kind', 'recipient'])
+        .where('payload', 'like', `%${file.row.filename}%`)
+        .execute();
+      assert.deepEqual(
+        emails.map((e) => [e.recipient_kind, e.recipient]),
+        c.emailed,
+        c.what,
+      );
+      assert.ok(
+        emails.every((e) => e.template === 'file-removed'),
+        c.what,
+      );
+      // Deleted again (Back and Delete): said the same way, nothing sent again.
+      const again = await agent.post(url, {});
+      assert.equal(again.statusCode, 303, c.what);
+      const saidAgain = textOf((await agent.get('/download/ctf/uncollected')).body);
+      assert.ok(
+        saidAgain.includes(
+          `You have already deleted ${file.row.filename}. ${c.done.replace('has been deleted. ', '')}`,
+        ),
+        `${c.what}: ${saidAgain}`,
+      );
+    }
+
+    // In Welsh: each case's words.
+    assert.equal((await agent.get('/?lang=cy')).statusCode, 302);
+    const welsh = [
+      {
+        spec: { from: school(w.b1.number), to: school(w.a1.number) },
+        warning:
+          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at B One Primary i ddweud bod eich awdurdod lleol wedi’i dileu. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd B One Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu.',
+      },
+      {
+        spec: { from: la(w.laA.number), to: school(w.a1.number) },
+        warning:
+          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach. Nid anfonir e-bost at neb amdani, gan mai eich awdurdod lleol a’i hanfonodd. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach. Nid anfonir e-bost at neb amdani, gan mai eich awdurdod lleol a’i hanfonodd.',
+      },
+      {
+        spec: { from: school(w.b1.number), to: la(w.laA.number) },
+        warning:
+          'Caiff y ffeil ei dileu o s2s ar unwaith: mae’n gadael Lawrlwytho Ffeiliau CTF eich awdurdod lleol, ac anfonir e-bost at B One Primary i ddweud bod eich awdurdod lleol wedi’i dileu. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Nid yw yn Lawrlwytho Ffeiliau CTF eich awdurdod lleol mwyach, a bydd B One Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu.',
+      },
+    ];
+    for (const c of welsh) {
+      const file = await transfer(c.spec);
+      const url = `/download/ctf/uncollected/${file.row.id}/delete`;
+      assert.ok(textOf((await agent.get(url)).body).includes(c.warning), c.warning);
+      await agent.post(url, {});
+      const said = textOf((await agent.get('/download/ctf/uncollected')).body);
+      assert.ok(said.includes(`Mae ${file.row.filename} ${c.done}`), said);
+    }
   });
 
   test('a delete, a cancelled delete and a forward started from page 2 return the LA there; redirected to the last page left when it empties', async () => {

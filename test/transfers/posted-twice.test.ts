@@ -554,7 +554,7 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
         assert.match(
           await flashOf(onHeld, '/download/ctf/uncollected'),
           new RegExp(
-            `You have already deleted ${sent.row.filename}\\. Receiving Primary can no longer see or download it, and Sending Primary will be sent an email\\.`,
+            `You have already deleted ${sent.row.filename}\\. Receiving Primary can no longer see or download it, and Sending Primary will be sent an email to say your LA deleted it\\.`,
           ),
         );
         const row = await getTransfer(w.db, sent.row.id);
@@ -798,7 +798,7 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
           '/download/ctf/uncollected',
         ),
         new RegExp(
-          `Rydych chi eisoes wedi dileu ${deleted.row.filename}. Ni all Receiving Primary ei gweld na’i lawrlwytho mwyach, a bydd Sending Primary yn cael e-bost.`,
+          `Rydych chi eisoes wedi dileu ${deleted.row.filename}. Ni all Receiving Primary ei gweld na’i lawrlwytho mwyach, a bydd Sending Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu.`,
         ),
       );
     } finally {
