@@ -252,7 +252,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     scope: 'transfer',
     tag: TAG,
     doc: {
-      description: `Remove records of your LA that are past school-leaving age from the Lost Pupils Database, with the reason (up to ${REVIEW_LIMIT} at a time). Each record that is still due is removed with its file (the content deleted) and audited; one that someone else found, removed or changed meanwhile is left alone and reported. Records you removed already (a request sent again) are neither: when every record chosen is one, nothing more is done and both lists are empty. A record whose file was forwarded to a school that has not collected it yet (\`copyWaiting\`) is not removed: once the school collects it, it can be; if the school rejects it, the pupil is lost again.`,
+      description: `Remove records of your LA that are past school-leaving age from the Lost Pupils Database, with the reason (up to ${REVIEW_LIMIT} at a time). Each record that is still due is removed with its file (the content deleted) and audited; one that someone else found or changed meanwhile is left alone and reported. Records removed already, by you (a request sent again), a colleague or the school that sent the file, are not refused: nothing more is done to them, and \`removedAlready\` lists them with who removed them; the others chosen are removed. A record whose file was forwarded to a school that has not collected it yet (\`copyWaiting\`) is not removed: once the school collects it, it can be; if the school rejects it, the pupil is lost again.`,
       requestBody: jsonBody({
         type: 'object',
         properties: {
@@ -262,7 +262,10 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
         required: ['records', 'reason'],
       }),
       responses: {
-        '200': jsonResponse('What was removed and what was left alone', ref('PastLeavingAgeRemoval')),
+        '200': jsonResponse(
+          'What was removed, what was left alone, and what was removed already',
+          ref('PastLeavingAgeRemoval'),
+        ),
         '404': problemResponse('A record that is not your LA’s, or no record'),
         '422': problemResponse(
           'No records or no reason, or none of them can be removed (not due any more, or its forwarded file waits at the school)',
@@ -446,6 +449,11 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
         reason: outcome.reason,
         removed: outcome.removed,
         leftAlone: outcome.leftAlone,
+        removedAlready: outcome.removedAlready.map(({ record, by, colleague }) => ({
+          ...record,
+          removedBy: by,
+          colleague,
+        })),
       };
     },
   };
@@ -722,11 +730,35 @@ const SCHEMAS = {
       leftAlone: {
         type: 'array',
         items: ref('PastLeavingAgeRecord'),
-        description:
-          'Found, removed or changed by someone else meanwhile, or its forwarded file waits at the school',
+        description: 'Found or changed by someone else meanwhile, or its forwarded file waits at the school',
+      },
+      removedAlready: {
+        type: 'array',
+        description: 'Removed already when this request came to it: nothing more was done to it',
+        items: {
+          allOf: [
+            ref('PastLeavingAgeRecord'),
+            {
+              type: 'object',
+              properties: {
+                removedBy: {
+                  type: 'string',
+                  enum: ['you', 'colleague', 'sender', 'someone-else'],
+                  description:
+                    'you: this token’s user (a request sent again, or an earlier removal); colleague: another user of your LA; sender: the school that sent the file (it removed the file, and the record with it); someone-else: anyone else',
+                },
+                colleague: {
+                  type: ['string', 'null'],
+                  description: 'The colleague, as “Full Name (username)”, when removedBy is colleague',
+                },
+              },
+              required: ['removedBy', 'colleague'],
+            },
+          ],
+        },
       },
     },
-    required: ['reason', 'removed', 'leftAlone'],
+    required: ['reason', 'removed', 'leftAlone', 'removedAlready'],
   },
 };
 

@@ -156,6 +156,24 @@ export async function reviewRowsById(db: Executor, ids: readonly string[]): Prom
     .execute();
 }
 
+/** Who removed records (their removed_by): each user's organisation and name, by id. */
+export interface Remover {
+  la_number: string | null;
+  establishment_number: string | null;
+  full_name: string;
+  username: string;
+}
+
+export async function removersByIds(db: Executor, ids: readonly string[]): Promise<Map<string, Remover>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .select(['id', 'la_number', 'establishment_number', 'full_name', 'username'])
+    .where('id', 'in', [...new Set(ids)])
+    .execute();
+  return new Map(rows.map(({ id, ...remover }) => [id, remover]));
+}
+
 /**
  * Marks a record removed if its LA may still remove it on `today`: due for review, or found by an LA. A
  * record removed or changed by someone else since it was read is left alone (false).

@@ -8,7 +8,7 @@
 //   POST /lost-pupils/review/remove            record=ID... and reason: removed, then back to the list
 //
 // No URL parameters: the records chosen travel in the query and the form, and the service checks each.
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
@@ -20,6 +20,8 @@ import {
   REVIEW_LIMIT,
   REVIEW_PATH,
   type RemovalReason,
+  type RemovedAlready,
+  type RemovedBy,
   type ReviewRecord,
 } from './review-service.ts';
 
@@ -33,6 +35,40 @@ const REASON_KEYS: Record<RemovalReason, string> = {
   'destination-known': 'lost-pupils.review.reason.destination-known',
 };
 const REVIEW_LABEL_KEY = 'menu.lost-pupils.review';
+
+/** How a record chosen was removed already, by whom: one sentence for each remover. */
+const REMOVED_BEFORE_KEYS: Record<RemovedBy, string> = {
+  you: 'lost-pupils.review.removed-before.you',
+  colleague: 'lost-pupils.review.removed-before.colleague',
+  sender: 'lost-pupils.review.removed-before.sender',
+  'someone-else': 'lost-pupils.review.removed-before.someone-else',
+};
+/** Names given in each of those sentences at most (a notice is kept short: the rest are counted). */
+const NAMES_SAID = 10;
+
+/**
+ * Which of the records chosen were removed already, and by whom: a sentence per remover (the user, each
+ * colleague, the schools that sent them, anyone else), naming the records.
+ */
+function removedBeforeSaid(request: FastifyRequest, removedAlready: readonly RemovedAlready[]): string[] {
+  const groups = new Map<string, { by: RemovedBy; colleague: string | null; names: string[] }>();
+  for (const { record, by, colleague } of removedAlready) {
+    const key = `${by}:${colleague ?? ''}`;
+    const group = groups.get(key) ?? { by, colleague, names: [] };
+    group.names.push(record.name);
+    groups.set(key, group);
+  }
+  const order: RemovedBy[] = ['you', 'colleague', 'sender', 'someone-else'];
+  return [...groups.values()]
+    .sort((a, b) => order.indexOf(a.by) - order.indexOf(b.by))
+    .map(({ by, colleague, names }) => {
+      const said = names.slice(0, NAMES_SAID);
+      if (names.length > NAMES_SAID) {
+        said.push(request.t('lost-pupils.review.removed-before.more', { count: names.length - NAMES_SAID }));
+      }
+      return request.t(REMOVED_BEFORE_KEYS[by], { names: said.join('; '), colleague: colleague ?? '' });
+    });
+}
 
 export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new LostPupilReviewService(deps);
@@ -57,16 +93,28 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
     });
   };
 
+  /** Every record chosen was removed already: the list, with a notice saying by whom. */
+  const nothingToRemove = (reply: FastifyReply, removedAlready: readonly RemovedAlready[]) => {
+    const { request } = reply;
+    const said = [
+      request.t('lost-pupils.review.nothing-to-remove'),
+      ...removedBeforeSaid(request, removedAlready),
+    ];
+    return reply.flash(said.join(' '), 'important').redirect(REVIEW_PATH, 303);
+  };
+
   const confirmPage = (
     reply: FastifyReply,
     records: ReviewRecord[],
-    options: { reason?: string; errors?: FieldError[] } = {},
+    options: { reason?: string; errors?: FieldError[]; removedAlready?: readonly RemovedAlready[] } = {},
   ) => {
     const query = new URLSearchParams();
     for (const record of records) query.append('record', record.id);
     return reply.page('lost-pupils/views/review-confirm.njk', {
       title: reply.request.t('lost-pupils.review.confirm.title', { count: records.length }),
       records,
+      // Chosen, but removed already (Back to an earlier list, a colleague meanwhile): not in the form.
+      removedBefore: removedBeforeSaid(reply.request, options.removedAlready ?? []),
       reasons: Object.entries(REASON_KEYS).map(([value, key]) => ({
         value,
         text: reply.request.t(key),
@@ -104,7 +152,9 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
         // The list's button sends action=remove; the bare address (a bookmark) is the list itself.
         if (query.record.length === 0 && query.action === undefined) return reply.redirect(REVIEW_PATH);
         try {
-          return confirmPage(reply, await service.selection(user, query.record));
+          const selection = await service.selection(user, query.record);
+          if (selection.records.length === 0) return nothingToRemove(reply, selection.removedAlready);
+          return confirmPage(reply, selection.records, { removedAlready: selection.removedAlready });
         } catch (error) {
           const errors = invalidErrors(error);
           return listPage(reply.code(400), user, { selected: query.record, errors });
@@ -120,17 +170,19 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
         const form = removeForm.parse(request.body ?? {});
         try {
           const outcome = await service.remove(user, form.record, form.reason);
+          const removedBefore = removedBeforeSaid(request, outcome.removedAlready);
           if (outcome.removed.length === 0 && outcome.leftAlone.length === 0) {
-            return reply
-              .flash(request.t('lost-pupils.review.removed-already'), 'important')
-              .redirect(REVIEW_PATH, 303);
+            // The same form posted again: said as before. Others removed some: which, and by whom.
+            const said = outcome.removedAlready.every((r) => r.by === 'you')
+              ? [request.t('lost-pupils.review.removed-already')]
+              : [request.t('lost-pupils.review.nothing-more'), ...removedBefore];
+            return reply.flash(said.join(' '), 'important').redirect(REVIEW_PATH, 303);
           }
-          const removed = request.t('lost-pupils.review.removed', { count: outcome.removed.length });
-          const leftAlone =
-            outcome.leftAlone.length > 0
-              ? ` ${request.t('lost-pupils.review.left-alone', { count: outcome.leftAlone.length })}`
-              : '';
-          return reply.flash(`${removed}${leftAlone}`).redirect(REVIEW_PATH, 303);
+          const said = [request.t('lost-pupils.review.removed', { count: outcome.removed.length })];
+          if (outcome.leftAlone.length > 0) {
+            said.push(request.t('lost-pupils.review.left-alone', { count: outcome.leftAlone.length }));
+          }
+          return reply.flash([...said, ...removedBefore].join(' ')).redirect(REVIEW_PATH, 303);
         } catch (error) {
           const errors = invalidErrors(error);
           // A problem with the records chosen: the list again, to choose afresh. Only the reason
@@ -138,14 +190,19 @@ export function reviewRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger
           if (errors.some((e) => e.field === 'record')) {
             return listPage(reply.code(400), user, { selected: form.record, errors });
           }
-          let records: ReviewRecord[];
+          let selection: Awaited<ReturnType<typeof service.selection>>;
           try {
-            records = await service.selection(user, form.record);
+            selection = await service.selection(user, form.record);
           } catch (selectionError) {
             const stale = invalidErrors(selectionError);
             return listPage(reply.code(400), user, { selected: form.record, errors: stale });
           }
-          return confirmPage(reply.code(400), records, { reason: form.reason, errors });
+          if (selection.records.length === 0) return nothingToRemove(reply, selection.removedAlready);
+          return confirmPage(reply.code(400), selection.records, {
+            reason: form.reason,
+            errors,
+            removedAlready: selection.removedAlready,
+          });
         }
       },
     },

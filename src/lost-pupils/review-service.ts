@@ -22,8 +22,12 @@
 //   checkbox, saying why; once the school collects the copy it can be removed (the pupil reached a
 //   school), and once it rejects it the record is lost again and removed as any other.
 // - Removal, of the records chosen, with a reason: each record in a transaction of its own, changed
-//   only if it may still be removed (someone else may have removed it since the page was read: their
-//   change wins, and the record is reported as left alone). The record becomes 'removed' (removed_at,
+//   only if it may still be removed (someone else may have found or changed it since the page was read:
+//   their change wins, and the record is reported as left alone). A record chosen that was removed
+//   already, before or meanwhile (by the actor: Back to an earlier list, the form posted again; by a
+//   colleague; by the school that sent its file), is not a reason to refuse the others: nothing more is
+//   done to it, and the answer says it was removed already and by whom (its removed_by and that user's
+//   account: the actor, a user of the LA, the sending school's). The record becomes 'removed' (removed_at,
 //   removed_by, removal_reason; never deleted: the reports count it), its file's transfer becomes
 //   'removed' too (as View / Remove Files leaves a removed file: nobody can download it, and the purge
 //   job deletes its content if deleting it now fails), and an audit record 'lost-pupil-removed' names
@@ -54,7 +58,9 @@ import {
   listFoundNotDue,
   listWithoutLeavingDay,
   markRemovedIfRemovable,
+  type Remover,
   type ReviewRow,
+  removersByIds,
   reviewRowsById,
 } from './review-repository.ts';
 
@@ -135,15 +141,39 @@ export interface ReviewList {
   foundNotDue: { records: ReviewRecord[]; total: number };
 }
 
+/**
+ * Who removed a record chosen for removal before this removal came to it, as the record's removed_by (the
+ * user its 'lost-pupil-removed' or 'file-removed' audit event names) says: the actor (the same form
+ * posted again, or at once, or an earlier removal), a colleague (another user of the LA), the school that
+ * sent its file (View / Remove Files, or its file quarantined), or someone else.
+ */
+export type RemovedBy = 'you' | 'colleague' | 'sender' | 'someone-else';
+
+/** A record chosen for removal that was removed already: nothing more is done to it. */
+export interface RemovedAlready {
+  record: ReviewRecord;
+  by: RemovedBy;
+  /** The colleague, as "Full Name (username)", when `by` is 'colleague'; else null. */
+  colleague: string | null;
+}
+
+/** The records chosen for removal, as its confirmation shows them. */
+export interface Selection {
+  /** Those to remove. */
+  records: ReviewRecord[];
+  /** Those removed already, by whom. */
+  removedAlready: RemovedAlready[];
+}
+
 export interface RemovalOutcome {
   removed: ReviewRecord[];
-  /** Chosen, but no longer due when it came to it (found, removed or changed by someone else). */
+  /** Chosen, but no longer due when it came to it (found or changed by someone else, not removed). */
   leftAlone: ReviewRecord[];
   /**
-   * Chosen, and removed by the actor already: the same form posted again, or at once after the other.
-   * Nothing more is done to them.
+   * Chosen, and removed already when it came to it: by the actor (the same form posted again, or at once
+   * after the other), by a colleague or by the school that sent it. Nothing more is done to them.
    */
-  removedAlready: ReviewRecord[];
+  removedAlready: RemovedAlready[];
   reason: RemovalReason;
 }
 
@@ -186,8 +216,8 @@ const pastLeavingAge = (row: ReviewRow, today: string): boolean =>
   row.leaves_school_on !== null && row.leaves_school_on <= today;
 
 /**
- * Why a record of the LA cannot be removed today (neither due nor found, or its forwarded copy waits at
- * the school), or null if it can.
+ * Why a record of the LA, not removed already, cannot be removed today (neither due nor found, or its
+ * forwarded copy waits at the school), or null if it can.
  */
 function notRemovable(
   row: ReviewRow,
@@ -195,7 +225,6 @@ function notRemovable(
   forwards: ReadonlyMap<string, Forwarded>,
 ): FieldError | null {
   const name = recordOf(row).name;
-  if (row.status === 'removed') return keyedError('record', 'lost-pupils.review.already-removed', { name });
   const forwarded = forwards.get(row.transfer_id);
   if (forwarded?.state === 'waiting') {
     return keyedError('record', 'lost-pupils.review.copy-waiting', {
@@ -249,23 +278,38 @@ export class LostPupilReviewService {
     };
   }
 
-  /** The records chosen for removal, all of the actor's LA and removable today; else Invalid or NotFound. */
-  async selection(actor: Actor, ids: readonly string[]): Promise<ReviewRecord[]> {
+  /**
+   * The records chosen for removal, all of the actor's LA: those removable today, and those removed
+   * already (by the actor before, a colleague, or the school that sent it), which are not refused: there
+   * is nothing left to do to them. Invalid when one cannot be removed (not due, its copy waiting), or
+   * NotFound.
+   */
+  async selection(actor: Actor, ids: readonly string[]): Promise<Selection> {
     const laNumber = this.laOf(actor);
     const rows = await this.chosen(laNumber, ids);
     const today = this.today();
     const forwards = await this.forwardsOf(rows);
-    const problems = rows.flatMap((row) => notRemovable(row, today, forwards) ?? []);
+    const toRemove = rows.filter((row) => row.status !== 'removed');
+    const problems = toRemove.flatMap((row) => notRemovable(row, today, forwards) ?? []);
     if (problems.length > 0) {
       throw new Invalid(problems);
     }
-    return rows.map((row) => recordOf(row, forwards));
+    return {
+      records: toRemove.map((row) => recordOf(row, forwards)),
+      removedAlready: await this.removedAlready(
+        actor,
+        laNumber,
+        rows.filter((row) => row.status === 'removed'),
+        forwards,
+      ),
+    };
   }
 
   /**
-   * Removes the chosen records that may still be removed (see the top of this file). Records chosen but
-   * no longer removable are left alone and reported; if none of them is, nothing is done (Invalid). A
-   * record before leaving age goes only because its destination is known.
+   * Removes the chosen records that may still be removed (see the top of this file). Records removed
+   * already are reported with who removed them (removedAlready), never refused. Records chosen but no
+   * longer removable are left alone and reported; if none of those not removed already is removable,
+   * nothing is done (Invalid). A record before leaving age goes only because its destination is known.
    */
   async remove(actor: Actor, ids: readonly string[], reason: unknown): Promise<RemovalOutcome> {
     const laNumber = this.laOf(actor);
@@ -282,21 +326,22 @@ export class LostPupilReviewService {
     if (!isRemovalReason(reason)) throw new Invalid(reasonProblem);
     const today = this.today();
     const forwards = await this.forwardsOf(rows);
-    const removedByActor = (row: ReviewRow) => row.status === 'removed' && row.removed_by === actor.userId;
-    if (rows.every(removedByActor)) {
-      return {
-        removed: [],
-        leftAlone: [],
-        removedAlready: rows.map((row) => recordOf(row, forwards)),
-        reason,
-      };
-    }
-    const stale = rows.flatMap((row) => notRemovable(row, today, forwards) ?? []);
-    if (stale.length === rows.length) {
+    // Removed already (by the actor, a colleague, or the school that sent it): nothing to do, said so.
+    const removedBefore = rows.filter((row) => row.status === 'removed');
+    const toRemove = rows.filter((row) => row.status !== 'removed');
+    const outcome: RemovalOutcome = {
+      removed: [],
+      leftAlone: [],
+      removedAlready: await this.removedAlready(actor, laNumber, removedBefore, forwards),
+      reason,
+    };
+    if (toRemove.length === 0) return outcome;
+    const stale = toRemove.flatMap((row) => notRemovable(row, today, forwards) ?? []);
+    if (stale.length === toRemove.length) {
       throw new Invalid(stale);
     }
     if (reason === 'past-leaving-age') {
-      const early = rows.filter((row) => row.status === 'found' && !pastLeavingAge(row, today));
+      const early = toRemove.filter((row) => row.status === 'found' && !pastLeavingAge(row, today));
       if (early.length > 0) {
         throw new Invalid(
           early.map((row) =>
@@ -306,10 +351,9 @@ export class LostPupilReviewService {
       }
     }
 
-    const outcome: RemovalOutcome = { removed: [], leftAlone: [], removedAlready: [], reason };
     const removedRows: ReviewRow[] = [];
     const leftRows: ReviewRow[] = [];
-    for (const row of rows) {
+    for (const row of toRemove) {
       const removed = await this.removeOne(actor, laNumber, today, row, reason);
       if (removed) {
         removedRows.push(row);
@@ -318,20 +362,17 @@ export class LostPupilReviewService {
         leftRows.push(row);
       }
     }
-    // Those left alone as removed meanwhile by the actor (the same form posted at once) were removed
-    // already, as asked; the others someone else found, removed or changed.
-    const now = new Map(
-      (
-        await reviewRowsById(
-          this.deps.db,
-          leftRows.map((row) => row.id),
-        )
-      ).map((row) => [row.id, row]),
+    // Those left alone as removed meanwhile (by the actor: the same form posted at once; or by a colleague)
+    // were removed already, as asked, and said by whom; the others someone else found or changed.
+    const now = await reviewRowsById(
+      this.deps.db,
+      leftRows.map((row) => row.id),
     );
+    const removedMeanwhile = now.filter((row) => row.status === 'removed');
+    outcome.removedAlready.push(...(await this.removedAlready(actor, laNumber, removedMeanwhile, forwards)));
+    const meanwhile = new Set(removedMeanwhile.map((row) => row.id));
     for (const row of leftRows) {
-      const current = now.get(row.id);
-      if (current && removedByActor(current)) outcome.removedAlready.push(recordOf(row, forwards));
-      else outcome.leftAlone.push(recordOf(row, forwards));
+      if (!meanwhile.has(row.id)) outcome.leftAlone.push(recordOf(row, forwards));
     }
     for (const row of removedRows) {
       try {
@@ -417,6 +458,31 @@ export class LostPupilReviewService {
       if (error instanceof LeftAlone) return false;
       throw error;
     }
+  }
+
+  /** Removed records, each with who removed it (RemovedBy), from its removed_by and that user's account. */
+  private async removedAlready(
+    actor: Actor,
+    laNumber: string,
+    rows: readonly ReviewRow[],
+    forwards: ReadonlyMap<string, Forwarded>,
+  ): Promise<RemovedAlready[]> {
+    const removers = await removersByIds(
+      this.deps.db,
+      rows.flatMap((row) => (row.removed_by && row.removed_by !== actor.userId ? [row.removed_by] : [])),
+    );
+    return rows.map((row) => {
+      const record = recordOf(row, forwards);
+      if (row.removed_by === actor.userId) return { record, by: 'you', colleague: null };
+      const remover: Remover | undefined = row.removed_by ? removers.get(row.removed_by) : undefined;
+      if (remover?.la_number === laNumber && !remover.establishment_number) {
+        return { record, by: 'colleague', colleague: `${remover.full_name} (${remover.username})` };
+      }
+      if (remover?.establishment_number && remover.establishment_number === row.source_school) {
+        return { record, by: 'sender', colleague: null };
+      }
+      return { record, by: 'someone-else', colleague: null };
+    });
   }
 
   /** Where the files of these records were forwarded, by file id. */

@@ -517,5 +517,50 @@ describeEachEngine('API: Lost Pupils', (database) => {
     assert.equal((await audits(due.id, 'lost-pupil-removed')).length, 1);
     const gone = await api(t.app, { url: `/api/v1/lost-pupils/${due.id}`, token: finder });
     assert.equal(gone.statusCode, 404);
+
+    // Removed already, by this user (a request sent again) or a colleague, among others still to remove:
+    // those are removed, and the answer says which were removed already, and by whom.
+    const also = await makeLostPupil(db, t.deps.files, {
+      from: departure.number,
+      pupil: { surname: 'Oldfield', dateOfBirth: '2009-02-01' },
+    });
+    const byColleague = await makeLostPupil(db, t.deps.files, {
+      from: departure.number,
+      pupil: { surname: 'Oldcastle', dateOfBirth: '2009-02-01' },
+    });
+    const colleagueUser = await makeUser(db, 'la_lost_pupil', { laNumber: leftshire.number });
+    const colleagueToken = await makeToken(db, colleagueUser, 'transfer', t.clock);
+    const removedByColleague = await remove(colleagueToken, {
+      records: [byColleague.id],
+      reason: 'past-leaving-age',
+    });
+    assert.equal(removedByColleague.statusCode, 200, removedByColleague.body);
+    const mixed = await remove(leftshireFinder, {
+      records: [due.id, byColleague.id, also.id],
+      reason: 'past-leaving-age',
+    });
+    assert.equal(mixed.statusCode, 200, mixed.body);
+    assert.deepEqual(
+      [
+        mixed.json().removed.map((r: { id: string }) => r.id),
+        mixed.json().leftAlone,
+        mixed
+          .json()
+          .removedAlready.map((r: { id: string; removedBy: string; colleague: string | null }) => [
+            r.id,
+            r.removedBy,
+            r.colleague,
+          ]),
+      ],
+      [
+        [also.id],
+        [],
+        [
+          [due.id, 'you', null],
+          [byColleague.id, 'colleague', `${colleagueUser.full_name} (${colleagueUser.username})`],
+        ],
+      ],
+    );
+    assert.equal((await audits(byColleague.id, 'lost-pupil-removed')).length, 1);
   });
 });

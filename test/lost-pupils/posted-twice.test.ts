@@ -4,6 +4,8 @@
 // colleague's doing.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { LostPupilReviewService } from '../../src/lost-pupils/review-service.ts';
+import { SentService } from '../../src/transfers/sent-service.ts';
 import { api, makeToken } from '../api/support.ts';
 import { auditEventsOf } from '../support/audit.ts';
 import {
@@ -16,9 +18,9 @@ import {
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil, seenInCtf } from '../support/lost-pupils.ts';
-import { school } from '../support/transfers.ts';
+import { actorOf, school } from '../support/transfers.ts';
 import { Agent, createTestApp, signedInOnAnotherNode, type TestApp, textOf } from '../support/web.ts';
-import { LEFT_2025, makeLostPupil as makeReviewRecord } from './review-fixtures.ts';
+import { LEFT_2025, lostPupil, makeLostPupil as makeReviewRecord } from './review-fixtures.ts';
 
 let upns = 0;
 
@@ -260,6 +262,174 @@ describeEachEngine('Lost Pupils Database forms posted twice', (database: () => T
       assert.doesNotMatch(shown, /someone else/);
       assert.match(shown, /You removed the records you chose already, so nothing more was changed\./);
       assert.equal(await removals(ids), 2);
+    } finally {
+      await other.close();
+      await t.app.close();
+    }
+  });
+
+  /**
+   * Records of the LA's school past school-leaving age, named by `surnames`; its officer, a colleague
+   * (another lost-pupil user of the LA) and a user of the school that sent them.
+   */
+  async function dueWithColleagues(t: TestApp, surnames: string[]) {
+    const db = database().db;
+    const la = await makeLa(db);
+    const sender = await makeSchool(db, la.number, { name: 'Sender Primary' });
+    const records = [];
+    for (const surname of surnames) {
+      records.push(
+        await makeReviewRecord(db, t.deps.files, {
+          laNumber: la.number,
+          school: sender.number,
+          dateOfBirth: LEFT_2025,
+          surname,
+          forename: 'Kit',
+        }),
+      );
+    }
+    const officer = await makeUser(db, 'la_lost_pupil', { laNumber: la.number });
+    const colleague = await makeUser(db, 'la_lost_pupil', { laNumber: la.number });
+    const schoolUser = await makeUser(db, 'school', {
+      laNumber: la.number,
+      establishmentNumber: sender.number,
+    });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(officer.username)).statusCode, 302);
+    const ids = records.map((r) => r.id);
+    const confirmOf = (chosen: string[]) =>
+      `/lost-pupils/review/confirm?${chosen.map((id) => `record=${id}`).join('&')}&action=remove`;
+    return { officer, colleague, schoolUser, agent, records, ids, confirmOf };
+  }
+
+  test('Remove at Lost Pupils Past Leaving Age with records removed already among those chosen (by the user before, a colleague, the school that sent it): the others are removed, and the confirmation and the answer say which were removed already and by whom', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { colleague, schoolUser, agent, records, ids, confirmOf } = await dueWithColleagues(t, [
+        'Mine',
+        'Theirs',
+        'Schools',
+        'Waiting',
+        'Also',
+      ]);
+      const [mine, theirs, schools, waiting, also] = records as [
+        (typeof records)[0],
+        (typeof records)[0],
+        (typeof records)[0],
+        (typeof records)[0],
+        (typeof records)[0],
+      ];
+      // The user removes one (the list's Back button then shows it still ticked), a colleague another,
+      // and the school that sent the third removes its file (View / Remove Files), and the record with it.
+      await agent.get(confirmOf([mine.id]));
+      const first = await agent.post('/lost-pupils/review/remove', {
+        record: [mine.id],
+        reason: 'past-leaving-age',
+      });
+      assert.equal(first.statusCode, 303);
+      await new LostPupilReviewService(t.deps).remove(actorOf(colleague), [theirs.id], 'past-leaving-age');
+      await new SentService(t.deps).remove(actorOf(schoolUser), schools.transfer.id);
+
+      const confirm = await agent.get(confirmOf(ids));
+      assert.equal(confirm.statusCode, 200, textOf(confirm.body));
+      const shown = textOf(confirm.body);
+      assert.match(shown, /Remove these 2 records from the Lost Pupils Database\?/);
+      const colleagueName = `${colleague.full_name} \\(${colleague.username}\\)`;
+      const removedBefore = [
+        /Removed by you already: Mine, Kit\./,
+        new RegExp(`Removed already by ${colleagueName}, a colleague: Theirs, Kit\\.`),
+        /Removed already by the school that sent the file: Schools, Kit\./,
+      ];
+      for (const said of removedBefore) assert.match(shown, said);
+      assert.deepEqual(
+        [...confirm.body.matchAll(/name="record" value="([^"]+)"/g)].map((m) => m[1]).sort(),
+        [waiting.id, also.id].sort(),
+        'only the records still to remove are in the form',
+      );
+
+      // The form as it was before (all five, the same form posted again): the two are removed, and the
+      // answer says which were removed already.
+      const done = await agent.post('/lost-pupils/review/remove', {
+        record: ids,
+        reason: 'past-leaving-age',
+      });
+      assert.deepEqual([done.statusCode, done.headers.location], [303, '/lost-pupils/review']);
+      const answer = textOf((await agent.get('/lost-pupils/review')).body);
+      assert.match(answer, /2 records have been removed from the Lost Pupils Database\./);
+      for (const said of removedBefore) assert.match(answer, said);
+      assert.doesNotMatch(answer, /There is a problem|someone else found/);
+      for (const record of [waiting, also])
+        assert.equal((await lostPupil(database().db, record.id)).status, 'removed');
+      assert.equal(await removals(ids), 4, 'each removed and audited once, the school’s with its file');
+      assert.equal((await lostPupil(database().db, theirs.id)).removed_by, colleague.id);
+
+      // All chosen removed already: nothing more, said as a notice, in Welsh too.
+      assert.equal((await agent.get('/?lang=cy')).statusCode, 302);
+      const again = await agent.post('/lost-pupils/review/remove', {
+        record: [theirs.id, schools.id],
+        reason: 'past-leaving-age',
+      });
+      assert.deepEqual([again.statusCode, again.headers.location], [303, '/lost-pupils/review']);
+      const welsh = textOf((await agent.get('/lost-pupils/review')).body);
+      assert.match(welsh, /Ni newidiwyd dim mwy: roedd y cofnodion a ddewisoch wedi’u tynnu eisoes\./);
+      assert.match(
+        welsh,
+        new RegExp(`Wedi’u tynnu eisoes gan ${colleagueName}, cydweithiwr: Theirs, Kit\\.`),
+      );
+      assert.match(welsh, /Wedi’u tynnu eisoes gan yr ysgol a anfonodd y ffeil: Schools, Kit\./);
+      const confirmAll = await agent.get(confirmOf([mine.id, theirs.id]));
+      assert.deepEqual([confirmAll.statusCode, confirmAll.headers.location], [303, '/lost-pupils/review']);
+      assert.match(
+        textOf((await agent.get('/lost-pupils/review')).body),
+        /Wedi’u tynnu gennych chi eisoes: Mine, Kit\./,
+      );
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Remove at Lost Pupils Past Leaving Age at once with a colleague’s removal of one of its records, on two app nodes: the rest removed, and the answer says the colleague removed that one', async () => {
+    let armed = false;
+    // The removal's read of the records chosen, on the first node.
+    const hold = holdingAfterSelectFrom(database().db, 'lost_pupils', () => armed);
+    const t = await createTestApp(hold.db);
+    const { colleague, agent, records, ids, confirmOf } = await dueWithColleagues(t, ['Shared', 'Only']);
+    const other = await signedInOnAnotherNode(database(), colleague);
+    try {
+      const [shared] = records as [(typeof records)[0]];
+      await agent.get(confirmOf(ids));
+      await other.agent.get(confirmOf([shared.id]));
+      armed = true;
+      const answers = await firstHeldThenAnother(
+        database(),
+        hold,
+        () => agent.post('/lost-pupils/review/remove', { record: ids, reason: 'past-leaving-age' }),
+        () => {
+          armed = false;
+          return other.agent.post('/lost-pupils/review/remove', {
+            record: [shared.id],
+            reason: 'past-leaving-age',
+          });
+        },
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [303, '/lost-pupils/review'],
+          [303, '/lost-pupils/review'],
+        ],
+      );
+      const shown = textOf((await agent.get('/lost-pupils/review')).body);
+      assert.match(shown, /1 record has been removed from the Lost Pupils Database\./);
+      assert.match(
+        shown,
+        new RegExp(
+          `Removed already by ${colleague.full_name} \\(${colleague.username}\\), a colleague: Shared, Kit\\.`,
+        ),
+      );
+      assert.doesNotMatch(shown, /someone else found/);
+      assert.equal(await removals(ids), 2);
+      assert.equal((await lostPupil(database().db, shared.id)).removed_by, colleague.id);
     } finally {
       await other.close();
       await t.app.close();

@@ -185,9 +185,10 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
 
     const chosen = await service(clock).selection(actor, [one.id, two.id]);
     assert.deepEqual(
-      chosen.map((r) => r.id),
+      chosen.records.map((r) => r.id),
       [one.id, two.id],
     );
+    assert.deepEqual(chosen.removedAlready, []);
     const outcome: RemovalOutcome = await service(clock).remove(actor, [one.id, two.id], 'past-leaving-age');
     assert.deepEqual(
       outcome.removed.map((r) => r.id),
@@ -333,7 +334,7 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     assert.equal((await lostPupil(db, found.id)).status, 'found');
 
     assert.deepEqual(
-      (await service().selection(actor, [found.id, foundNoBirthDate.id])).map((r) => r.id),
+      (await service().selection(actor, [found.id, foundNoBirthDate.id])).records.map((r) => r.id),
       [found.id, foundNoBirthDate.id],
     );
     const outcome = await service().remove(actor, [found.id, foundNoBirthDate.id], 'destination-known');
@@ -396,10 +397,11 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     assert.deepEqual(await auditOf(db, mine.id), []);
   });
 
-  test('a record no longer due is refused; among others, it is left alone and the rest removed', async () => {
+  test('a record removed already (by a colleague, by the actor) is not refused: the others chosen are removed, and it is said removed already, by whom', async () => {
     const { db } = database();
     const { la, school, actor } = await anLa(db);
-    const colleague = actorOf(await makeUser(db, 'la_dba', { laNumber: la.number }));
+    const colleagueUser = await makeUser(db, 'la_dba', { laNumber: la.number });
+    const colleague = actorOf(colleagueUser);
     const first = await makeLostPupil(db, files, {
       laNumber: la.number,
       school: school.number,
@@ -410,21 +412,58 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
       school: school.number,
       dateOfBirth: LEFT_2026,
     });
+    const notYet = await makeLostPupil(db, files, {
+      laNumber: la.number,
+      school: school.number,
+      dateOfBirth: LEAVES_2027,
+    });
     // Both chosen on one screen; a colleague removes the second first.
     await service().selection(actor, [first.id, second.id]);
     await service().remove(colleague, [second.id], 'destination-known');
-    await rejects(service().selection(actor, [first.id, second.id]), Invalid);
-    const alone = await rejects(service().remove(actor, [second.id], 'past-leaving-age'), Invalid);
-    assert.match(alone.message, /has already been removed/);
+    const byColleague = {
+      by: 'colleague',
+      colleague: `${colleagueUser.full_name} (${colleagueUser.username})`,
+    };
+    const chosen = await service().selection(actor, [first.id, second.id]);
+    assert.deepEqual(
+      [
+        chosen.records.map((r) => r.id),
+        chosen.removedAlready.map((r) => ({ id: r.record.id, by: r.by, colleague: r.colleague })),
+      ],
+      [[first.id], [{ id: second.id, ...byColleague }]],
+    );
+    const alone = await service().remove(actor, [second.id], 'past-leaving-age');
+    assert.deepEqual(
+      [alone.removed, alone.leftAlone, alone.removedAlready.map((r) => [r.record.id, r.by])],
+      [[], [], [[second.id, 'colleague']]],
+    );
+    // A real reason still refuses: not yet past leaving age, beside one removed already.
+    const early = await rejects(service().remove(actor, [second.id, notYet.id], 'past-leaving-age'), Invalid);
+    assert.match(early.message, /has not reached school-leaving age yet/);
+    assert.doesNotMatch(early.message, /already/);
 
     const outcome = await service().remove(actor, [first.id, second.id], 'past-leaving-age');
     assert.deepEqual(
       outcome.removed.map((r) => r.id),
       [first.id],
     );
+    assert.deepEqual(outcome.leftAlone, []);
     assert.deepEqual(
-      outcome.leftAlone.map((r) => r.id),
-      [second.id],
+      outcome.removedAlready.map((r) => [r.record.id, r.by]),
+      [[second.id, 'colleague']],
+    );
+    // The same again: both removed already, the first by the actor.
+    const again = await service().remove(actor, [first.id, second.id], 'past-leaving-age');
+    assert.deepEqual(
+      [again.removed, again.leftAlone, again.removedAlready.map((r) => [r.record.id, r.by])],
+      [
+        [],
+        [],
+        [
+          [first.id, 'you'],
+          [second.id, 'colleague'],
+        ],
+      ],
     );
     const secondRow = await lostPupil(db, second.id);
     assert.equal(secondRow.removed_by, colleague.userId, "the colleague's removal stands");
