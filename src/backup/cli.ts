@@ -28,7 +28,9 @@ export const BACKUP_USAGE = `  backup --to DIR [--settle-seconds N] [--json]
 
 /**
  * The configured instance, as it is: not migrated, and no master key made up if none is set. With
- * `writesFiles` (a restore), a file store it cannot write is refused before anything is read or written.
+ * `writesFiles` (a restore), a file store it cannot write is refused before anything is read or written;
+ * without (a backup), an SQLite database is opened read only: one s2s may read but not write (its mode,
+ * its folder's, a read-only disk) will do.
  */
 export async function openInstance(
   config: Config,
@@ -38,7 +40,7 @@ export async function openInstance(
   const store = writesFiles
     ? await openFileStoreForWriting(config.fileStore)
     : await openFileStore(config.fileStore);
-  const db = createDatabase(config.databaseUrl);
+  const db = createDatabase(config.databaseUrl, { readOnly: !writesFiles });
   return {
     db,
     store,

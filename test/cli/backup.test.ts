@@ -1,15 +1,17 @@
 // `s2s backup` and `s2s restore` run as operators run them: separate processes, on the configured
 // database and file store (the in-process cases are in test/backup/backup.test.ts).
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { TABLE_ORDER } from '../../src/backup/tables.ts';
-import { migrateToLatest } from '../../src/platform/db/database.ts';
+import { createDatabase, migrateToLatest } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { loadMasterKeyring } from '../../src/platform/storage/master-key.ts';
-import { cliSandbox, runS2s, s2sEnv } from '../support/cli.ts';
+import { cliSandbox, type Run, runS2s, s2sEnv, tmpfs } from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
 import { la, makeTransfer, readStored, school } from '../support/transfers.ts';
 
@@ -43,5 +45,152 @@ describe('s2s backup and s2s restore', () => {
     const restoredFiles = new EncryptedFileStore(new DiskFileStore(join(sandbox.dir, 'restored-files')), key);
     const content = await readStored(restoredFiles, transfer.row);
     assert.equal(createHash('sha256').update(content).digest('hex'), transfer.row.sha256);
+  });
+});
+
+// A backup only reads: a database s2s may read but not write (a file of mode 0444 or another user's, a
+// folder it may not write, so that SQLite cannot make its -wal and -shm files there, a read-only disk)
+// is backed up all the same. Run as `nobody` (and a read-only mount), which needs root, as the suite runs.
+describe('s2s backup of an SQLite database it may read but not write', () => {
+  const sandbox = cliSandbox('backup-read-only');
+  const NOBODY = { uid: 65534, gid: 65534 };
+  const key = { MASTER_KEY: randomBytes(32).toString('base64') };
+  let home: string;
+  let roots: string;
+  let made: string;
+  let madeRows: number;
+  before(() => {
+    assert.equal(
+      process.getuid?.(),
+      0,
+      'These tests run s2s as another user and mount a file system: root only',
+    );
+    chmodSync(sandbox.dir, 0o711);
+    // s2s's user's folder (with its file store), and root's, which nobody may read but not write.
+    home = join(sandbox.dir, 'nobody');
+    mkdirSync(join(home, 'files'), { recursive: true });
+    chownSync(home, NOBODY.uid, NOBODY.gid);
+    chownSync(join(home, 'files'), NOBODY.uid, NOBODY.gid);
+    roots = join(sandbox.dir, 'roots');
+    mkdirSync(roots, { mode: 0o755 });
+    made = join(sandbox.dir, 'made.sqlite');
+    const migrate = runS2s(['migrate'], env(made));
+    assert.equal(migrate.code, 0, migrate.stderr);
+    const backup = runS2s(['backup', '--to', join(sandbox.dir, 'of-made'), '--json'], env(made));
+    assert.equal(backup.code, 0, backup.stderr);
+    madeRows = JSON.parse(backup.stdout).rows;
+  });
+
+  function env(database: string): NodeJS.ProcessEnv {
+    return {
+      ...s2sEnv(),
+      ...key,
+      HOME: home,
+      TMPDIR: home,
+      DATABASE_URL: `sqlite:${database}`,
+      FILE_STORE_DIR: join(home, 'files'),
+    };
+  }
+
+  /** `s2s backup --json` of `database` into a new folder of nobody's, as nobody (or `asRoot`). */
+  function backUp(database: string, { asRoot = false } = {}): Run {
+    const to = join(home, `backup-${randomUUID()}`);
+    return runS2s(['backup', '--to', to, '--json'], env(database), asRoot ? undefined : NOBODY);
+  }
+
+  /** A copy of the migrated database at `path`, root's, of `mode`. */
+  function copyOfMade(path: string, mode: number): string {
+    copyFileSync(made, path);
+    chmodSync(path, mode);
+    return path;
+  }
+
+  test('a file of mode 0444 in a folder it may write is backed up, and no -wal or -shm file is left beside it', () => {
+    const database = copyOfMade(join(home, 'read-only.sqlite'), 0o444);
+    const run = backUp(database);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).rows, madeRows);
+    assert.deepEqual(
+      readdirSync(home).filter((name) => name.startsWith('read-only.sqlite')),
+      ['read-only.sqlite'],
+    );
+  });
+
+  test('a file in a folder it may not write (no -wal or -shm can be made) is backed up', () => {
+    const database = copyOfMade(join(roots, 'in-roots.sqlite'), 0o644);
+    const run = backUp(database);
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).rows, madeRows);
+  });
+
+  test('a database on a read-only disk is backed up', (t) => {
+    const disk = tmpfs(t, sandbox.dir, 'read-only-disk', 'rw');
+    const database = copyOfMade(join(disk, 's2s.sqlite'), 0o600);
+    execFileSync('mount', ['-o', 'remount,ro', disk]);
+    const run = backUp(database, { asRoot: true });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).rows, madeRows);
+  });
+
+  test('changes in the -wal file of a database another process holds open are in the backup', async () => {
+    const database = copyOfMade(join(roots, 'held.sqlite'), 0o644);
+    // The service, as root: its changes stay in the -wal file while it has the database open.
+    const service = createDatabase(`sqlite:${database}`);
+    try {
+      await makeLa(service);
+      assert.ok(statSync(`${database}-wal`).size > 0, 'the change is in the -wal file');
+      const run = backUp(database);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(JSON.parse(run.stdout).rows, madeRows + 1);
+    } finally {
+      await service.destroy();
+    }
+  });
+
+  test('a -wal file holding changes without its -shm file, in a folder it may not write, is refused, saying why and what to do', async () => {
+    const held = copyOfMade(join(roots, 'source.sqlite'), 0o644);
+    const service = createDatabase(`sqlite:${held}`);
+    const database = join(roots, 'copied.sqlite');
+    try {
+      await makeLa(service);
+      // The database and its -wal copied, not its -shm (an operator's copy of a running service's files).
+      copyFileSync(held, database);
+      copyFileSync(`${held}-wal`, `${database}-wal`);
+    } finally {
+      await service.destroy();
+    }
+    const run = backUp(database);
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stderr,
+      `The SQLite database ${database} (DATABASE_URL) cannot be read: its -wal file ${database}-wal holds changes not yet ` +
+        'written into the database file, and SQLite reads them through a -shm file beside it, which is missing and which ' +
+        `the user s2s runs as may not make in ${roots}. Run the command as the user s2s runs as (which may write that folder), ` +
+        'or start and stop s2s once, which writes those changes into the database file.\n',
+    );
+    // As the service's user it is read, changes and all.
+    const asRoot = backUp(database, { asRoot: true });
+    assert.equal(asRoot.code, 0, asRoot.stderr);
+    assert.equal(JSON.parse(asRoot.stdout).rows, madeRows + 1);
+  });
+
+  test('a database it may not read is refused in plain words, and one not there is not made', () => {
+    const database = copyOfMade(join(roots, 'unreadable.sqlite'), 0o600);
+    const run = backUp(database);
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stderr,
+      `The SQLite database ${database} (DATABASE_URL) is not readable by the user s2s runs as (nobody, uid 65534): ` +
+        `permission denied. Give that user the file (chown nobody ${database}; chmod 600 ${database}), ` +
+        'or set DATABASE_URL to sqlite:PATH of a database s2s can read.\n',
+    );
+    const missing = join(home, 'missing.sqlite');
+    const none = backUp(missing);
+    assert.equal(none.code, 1);
+    assert.equal(
+      none.stderr,
+      `The SQLite database ${missing} (DATABASE_URL) does not exist. Set DATABASE_URL to sqlite:PATH of the database to read.\n`,
+    );
+    assert.equal(existsSync(missing), false);
   });
 });

@@ -1,7 +1,8 @@
 // The one place that knows which SQL engine runs.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -27,7 +28,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
-import { unwritable } from '../unwritable.ts';
+import { Unwritable, unwritable } from '../unwritable.ts';
 import * as foundation from './migrations/001-foundation.ts';
 import * as transfers from './migrations/002-transfers.ts';
 import * as notificationsJobs from './migrations/003-notifications-jobs.ts';
@@ -83,6 +84,11 @@ import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
+
+// SQLite takes `file:` URIs as file names (openSqliteFileForReading opens a database `immutable` so): a
+// setting better-sqlite3 reads once, as it loads, which it does at the first database opened. s2s gives
+// SQLite absolute paths otherwise (resolve), never a name starting with `file:`.
+process.env.SQLITE_USE_URI = '1';
 
 const migrations: Record<string, Migration> = {
   '001-foundation': foundation,
@@ -147,6 +153,11 @@ export interface DatabaseOptions {
    * whole process on the pool's 'error' event.
    */
   onConnectionLost?: (error: Error) => void;
+  /**
+   * SQLite only: read the database, never write it (`s2s backup`): an existing file s2s may read is
+   * enough, though it may not write it or its folder (openSqliteFileForReading).
+   */
+  readOnly?: boolean;
 }
 
 export function engineOf(url: string): Engine {
@@ -189,24 +200,39 @@ export function keepingStatements(connection: SqliteDatabase.Database): SqliteDi
  */
 class ImmediateSqliteDialect extends SqliteDialect {
   readonly #config: SqliteDialectConfig;
+  readonly #beforeCommit: (() => void) | undefined;
 
-  constructor(config: SqliteDialectConfig) {
+  /** `beforeCommit` may refuse what a transaction read, by throwing: it is then rolled back. */
+  constructor(config: SqliteDialectConfig, beforeCommit?: () => void) {
     super(config);
     this.#config = config;
+    this.#beforeCommit = beforeCommit;
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.#config);
+    return new ImmediateSqliteDriver(this.#config, this.#beforeCommit);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  readonly #beforeCommit: (() => void) | undefined;
+
+  constructor(config: SqliteDialectConfig, beforeCommit?: () => void) {
+    super(config);
+    this.#beforeCommit = beforeCommit;
+  }
+
   override async beginTransaction(
     connection: DatabaseConnection,
     settings?: TransactionSettings,
   ): Promise<void> {
     const begin = settings?.accessMode === 'read only' ? 'begin deferred' : 'begin immediate';
     await connection.executeQuery(CompiledQuery.raw(begin));
+  }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    this.#beforeCommit?.();
+    await super.commitTransaction(connection);
   }
 }
 
@@ -224,6 +250,13 @@ function createPrivateFile(path: string): void {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
+
+/** What the messages about the SQLite database file say of it (unwritable.ts). */
+const SQLITE_PLACE = {
+  what: 'The SQLite database',
+  kind: 'file',
+  setting: 'DATABASE_URL',
+} as const;
 
 /** The errors of a database file or folder s2s cannot write: Node's, and SQLite's (which carry no errno). */
 const UNWRITABLE =
@@ -249,10 +282,8 @@ function openSqliteFile(path: string): SqliteDatabase.Database {
     if (!UNWRITABLE.test((error as { code?: string }).code ?? '')) throw error;
     throw unwritable(
       {
-        what: 'The SQLite database',
+        ...SQLITE_PLACE,
         path,
-        kind: 'file',
-        setting: 'DATABASE_URL',
         loss: 'the database cannot be written',
         otherwise: 'set DATABASE_URL to sqlite:PATH in a folder s2s can write',
       },
@@ -261,20 +292,118 @@ function openSqliteFile(path: string): SqliteDatabase.Database {
   }
 }
 
+/**
+ * An existing SQLite database opened to be read alone (`s2s backup`), where s2s may read the file but not
+ * write it or its folder (a file of mode 0444, a folder of another user's, a read-only disk). A read-only
+ * connection still needs the -shm file beside a WAL database (the index of the -wal file's pages), and
+ * makes it (and an empty -wal) when it is missing, so:
+ * - a -wal file there (a process has the database open, or one stopped without closing it): opened read
+ *   only, reading the -wal's changes through the -shm file, which must be there or made;
+ * - no -wal file, and s2s may write both the file and its folder: opened read only, as the service would
+ *   open it (the -wal and -shm it makes are the service's own);
+ * - otherwise `immutable`: SQLite reads the file alone, makes no file and takes no lock. Every change is
+ *   in it (no -wal), but another process may open the database and write it meanwhile: a transaction
+ *   then fails as it ends (the file is no longer as it was opened) rather than give what it read.
+ * The first read is made here, so that a database SQLite cannot read is refused at once, in plain words.
+ */
+function openSqliteFileForReading(path: string): {
+  connection: SqliteDatabase.Database;
+  beforeCommit?: () => void;
+} {
+  const place = {
+    ...SQLITE_PLACE,
+    path,
+    access: 'read',
+    loss: 'it cannot be read',
+    otherwise: 'set DATABASE_URL to sqlite:PATH of a database s2s can read',
+  } as const;
+  const subject = `${place.what} ${path} (${place.setting})`;
+  if (!existsSync(path) && nearestFolderExists(path)) {
+    throw new Unwritable(
+      `${subject} does not exist. Set DATABASE_URL to sqlite:PATH of the database to read.`,
+    );
+  }
+  const writable = (target: string, mode: number) => {
+    try {
+      accessSync(target, mode);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const wal = existsSync(`${path}-wal`);
+  const immutable =
+    !wal && !(writable(dirname(path), constants.W_OK | constants.X_OK) && writable(path, constants.W_OK));
+  let connection: SqliteDatabase.Database | undefined;
+  try {
+    accessSync(path, constants.R_OK);
+    const opened = immutable ? statSync(path, { bigint: true }) : undefined;
+    connection = new SqliteDatabase(immutable ? `${pathToFileURL(path).href}?immutable=1` : path, {
+      readonly: true,
+      fileMustExist: true,
+    });
+    connection.prepare('select count(*) from sqlite_master').get();
+    if (!opened) return { connection };
+    return {
+      connection,
+      beforeCommit: () => {
+        const now = statSync(path, { bigint: true });
+        if (now.mtimeNs !== opened.mtimeNs || now.size !== opened.size || now.ino !== opened.ino) {
+          throw new Unwritable(
+            `${subject} was written by another process while s2s read it. s2s read the file without locks, as it may ` +
+              'not write it or its folder, so what it read may mix the database before and after that write; nothing ' +
+              'read is used. Run the command again when no other process has the database open, or as the user s2s runs as.',
+          );
+        }
+      },
+    };
+  } catch (error) {
+    connection?.close();
+    if (error instanceof Unwritable) throw error;
+    if (wal && !existsSync(`${path}-shm`) && /^SQLITE_(CANTOPEN|READONLY)/.test(codeOf(error))) {
+      throw new Unwritable(
+        `${subject} cannot be read: its -wal file ${path}-wal holds changes not yet written into the database file, ` +
+          `and SQLite reads them through a -shm file beside it, which is missing and which the user s2s runs as may not ` +
+          `make in ${dirname(path)}. Run the command as the user s2s runs as (which may write that folder), or start and ` +
+          'stop s2s once, which writes those changes into the database file.',
+      );
+    }
+    if (!UNWRITABLE.test(codeOf(error))) throw error;
+    throw unwritable(place, error);
+  }
+}
+
+function codeOf(error: unknown): string {
+  return (error as { code?: string } | undefined)?.code ?? '';
+}
+
+/** Whether the folder `path` would be in exists (then a missing file is missing, not unreachable). */
+function nearestFolderExists(path: string): boolean {
+  try {
+    return statSync(dirname(path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
   if (engineOf(url) === 'sqlite') {
     const file = url.slice('sqlite:'.length);
+    let beforeCommit: (() => void) | undefined;
+    let connection: SqliteDatabase.Database;
     // (An in-memory database has no WAL.)
-    const connection = file === ':memory:' ? new SqliteDatabase(':memory:') : openSqliteFile(resolve(file));
+    if (file === ':memory:') connection = new SqliteDatabase(':memory:');
+    else if (options.readOnly) ({ connection, beforeCommit } = openSqliteFileForReading(resolve(file)));
+    else connection = openSqliteFile(resolve(file));
     // Every commit reaches the disk before s2s answers (a school told "uploaded" must not lose the
     // record to a power cut). Said explicitly: better-sqlite3 builds SQLite with NORMAL as the default
     // for a database already in WAL mode, so without it only the first start, which creates the file,
     // ran with FULL.
-    connection.pragma('synchronous = FULL');
+    if (!options.readOnly) connection.pragma('synchronous = FULL');
     connection.pragma('foreign_keys = ON');
     connection.pragma('busy_timeout = 5000');
     return new Kysely<Database>({
-      dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }),
+      dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }, beforeCommit),
     });
   }
   const pool = new pg.Pool({
