@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
+import { createDatabase, databaseIsReachable } from '../../src/platform/db/database.ts';
+import type { Db } from '../../src/platform/db/schema.ts';
 import { cliSandbox, fullTmpfs, type Run, runS2s, runServe, tmpfs } from '../support/cli.ts';
 
 const NOBODY = { uid: 65534, gid: 65534 };
@@ -16,7 +18,10 @@ const AS_NOBODY = '\\(nobody, uid 65534\\)';
 /** A message for the operator: one line, no stack trace, nothing of Node's or SQLite's own words. */
 function assertPlain(run: Run): void {
   assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
-  assert.doesNotMatch(run.stderr, /EACCES|EROFS|ENOTDIR|EEXIST|ENOSPC|unable to open|disk is full/);
+  assert.doesNotMatch(
+    run.stderr,
+    /EACCES|EROFS|ENOTDIR|EEXIST|ENOSPC|unable to open|disk is full|I\/O error/,
+  );
 }
 
 describe('s2s with a database or master key file it cannot write', () => {
@@ -194,6 +199,50 @@ describe('s2s with a database or master key file it cannot write', () => {
       `s2s: The SQLite database ${join(full, 's2s.sqlite')} (DATABASE_URL) is on a full disk: the database cannot be written ` +
         'until space is freed. Free space on that disk, or give it more.\n',
     );
+  });
+
+  test('an existing database on a full disk stops serve at start, saying so, whether or not its -shm file is there', async (t) => {
+    const made = join(sandbox.dir, 'made-for-full-disk.sqlite');
+    assert.equal(runS2s(['migrate'], env({ DATABASE_URL: `sqlite:${made}` })).code, 0);
+    const onFull = (database: string) =>
+      `s2s: The SQLite database ${database} (DATABASE_URL) is on a full disk: the database cannot be written ` +
+      'until space is freed. Free space on that disk, or give it more.\n';
+
+    // Closed cleanly: no -wal or -shm file beside it, which SQLite must make.
+    const closed = join(
+      fullTmpfs(t, sandbox.dir, 'full-existing', [], (mount) =>
+        copyFileSync(made, join(mount, 's2s.sqlite')),
+      ),
+      's2s.sqlite',
+    );
+    const start = await runServe(env({ DATABASE_URL: `sqlite:${closed}` }));
+    assert.equal(start.listened, false, 'serve did not start');
+    assert.equal(start.code, 1);
+    assertPlain(start);
+    assert.equal(start.stderr, onFull(closed));
+
+    // Open in another process (a command running, or one killed): the -wal and -shm files are there, and
+    // SQLite opens it and fails only at the first write.
+    let other: Db | undefined;
+    const held = join(
+      fullTmpfs(t, sandbox.dir, 'full-held', [], (mount) => {
+        copyFileSync(made, join(mount, 's2s.sqlite'));
+        other = createDatabase(`sqlite:${join(mount, 's2s.sqlite')}`);
+      }),
+      's2s.sqlite',
+    );
+    try {
+      // (Queried once, so that Kysely closes the connection at destroy: it opens its driver at the first query.)
+      assert.ok(other && (await databaseIsReachable(other)));
+      assert.ok(existsSync(`${held}-shm`), 'the -shm file is there');
+      const run = await runServe(env({ DATABASE_URL: `sqlite:${held}` }));
+      assert.equal(run.listened, false, 'serve did not start');
+      assert.equal(run.code, 1);
+      assertPlain(run);
+      assert.equal(run.stderr, onFull(held));
+    } finally {
+      await other?.destroy();
+    }
   });
 
   test('a master key file that cannot be made stops serve and seed-demo, naming MASTER_KEY_FILE and what to do', async (t) => {

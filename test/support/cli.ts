@@ -148,12 +148,19 @@ export function tmpfs(t: TestContext, dir: string, name: string, options: string
 }
 
 /**
- * A full disk: a tmpfs (as `tmpfs` makes), with `folders` made in it, then filled to the last byte, so
- * that a write stops with ENOSPC.
+ * A full disk: a tmpfs (as `tmpfs` makes), with `folders` made in it and whatever `prepare` puts there
+ * (given the mount), then filled to the last byte, so that a write stops with ENOSPC.
  */
-export function fullTmpfs(t: TestContext, dir: string, name: string, folders: string[] = []): string {
+export function fullTmpfs(
+  t: TestContext,
+  dir: string,
+  name: string,
+  folders: string[] = [],
+  prepare?: (mount: string) => void,
+): string {
   const mount = tmpfs(t, dir, name, 'rw');
   for (const folder of folders) mkdirSync(join(mount, folder));
+  prepare?.(mount);
   try {
     execFileSync('dd', ['if=/dev/zero', `of=${join(mount, 'filler')}`, 'bs=64k'], { stdio: 'ignore' });
   } catch {

@@ -1,6 +1,18 @@
 // The one place that knows which SQL engine runs.
-import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import SqliteDatabase from 'better-sqlite3';
@@ -263,10 +275,36 @@ const UNWRITABLE =
   /^(E(ACCES|PERM|ROFS|NOENT|NOTDIR|EXIST|ISDIR|NOSPC|DQUOT)|SQLITE_(CANTOPEN|READONLY|PERM|FULL))/;
 
 /**
+ * Whether the disk of the database `path` takes a write now: a page, as SQLite writes, into a new file
+ * beside it, synced, then removed; throws the write's error (ENOSPC on a full disk). SQLite says a full
+ * disk only as it writes the database: an existing one opened on a full disk failed with "disk I/O
+ * error" as SQLite made its -shm file, or, the -shm file there already (another process has it open, or
+ * one was killed), opened and started the service, which then failed every write.
+ */
+function probeDisk(path: string): void {
+  const probe = `${path}-probe-${randomUUID()}`;
+  try {
+    const fd = openSync(probe, 'wx', PRIVATE_FILE_MODE);
+    try {
+      writeSync(fd, Buffer.alloc(SQLITE_PAGE_BYTES));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } finally {
+    rmSync(probe, { force: true });
+  }
+}
+
+/** SQLite's page size (its default, which s2s keeps): what a write of the database needs at least. */
+const SQLITE_PAGE_BYTES = 4096;
+
+/**
  * The SQLite database file, created if need be, in WAL mode, refused in plain words (which file or
  * folder, why, what to do) when s2s cannot write it: SQLite opens a file it may only read all the same
  * and fails at the first write, so a service started and then failed every sign-in. It writes its -wal
- * and -shm files beside the database, so the folder must be writable too.
+ * and -shm files beside the database, so the folder must be writable too, and the disk not full
+ * (probeDisk).
  */
 function openSqliteFile(path: string): SqliteDatabase.Database {
   let connection: SqliteDatabase.Database | undefined;
@@ -274,6 +312,7 @@ function openSqliteFile(path: string): SqliteDatabase.Database {
     createPrivateFile(path);
     accessSync(dirname(path), constants.W_OK | constants.X_OK);
     accessSync(path, constants.R_OK | constants.W_OK);
+    probeDisk(path);
     connection = new SqliteDatabase(path);
     connection.pragma('journal_mode = WAL');
     return connection;
