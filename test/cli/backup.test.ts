@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { TABLE_ORDER } from '../../src/backup/tables.ts';
@@ -11,7 +11,7 @@ import { createDatabase, migrateToLatest } from '../../src/platform/db/database.
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { loadMasterKeyring } from '../../src/platform/storage/master-key.ts';
-import { cliSandbox, type Run, runS2s, s2sEnv, tmpfs } from '../support/cli.ts';
+import { cliSandbox, NOBODY, nobodysFolders, type Run, runS2s, s2sEnv, tmpfs } from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
 import { la, makeTransfer, readStored, school } from '../support/transfers.ts';
 
@@ -53,26 +53,17 @@ describe('s2s backup and s2s restore', () => {
 // is backed up all the same. Run as `nobody` (and a read-only mount), which needs root, as the suite runs.
 describe('s2s backup of an SQLite database it may read but not write', () => {
   const sandbox = cliSandbox('backup-read-only');
-  const NOBODY = { uid: 65534, gid: 65534 };
   const key = { MASTER_KEY: randomBytes(32).toString('base64') };
   let home: string;
   let roots: string;
   let made: string;
   let madeRows: number;
   before(() => {
-    assert.equal(
-      process.getuid?.(),
-      0,
-      'These tests run s2s as another user and mount a file system: root only',
-    );
-    chmodSync(sandbox.dir, 0o711);
     // s2s's user's folder (with its file store), and root's, which nobody may read but not write.
-    home = join(sandbox.dir, 'nobody');
-    mkdirSync(join(home, 'files'), { recursive: true });
-    chownSync(home, NOBODY.uid, NOBODY.gid);
-    chownSync(join(home, 'files'), NOBODY.uid, NOBODY.gid);
-    roots = join(sandbox.dir, 'roots');
-    mkdirSync(roots, { mode: 0o755 });
+    ({ home, roots } = nobodysFolders(
+      sandbox.dir,
+      'These tests run s2s as another user and mount a file system',
+    ));
     made = join(sandbox.dir, 'made.sqlite');
     const migrate = runS2s(['migrate'], env(made));
     assert.equal(migrate.code, 0, migrate.stderr);

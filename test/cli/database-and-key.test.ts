@@ -5,14 +5,22 @@
 // The mounts and the other user need root, as the suite runs (README, Layout).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { createDatabase, databaseIsReachable } from '../../src/platform/db/database.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
-import { cliSandbox, fullTmpfs, type Run, runS2s, runServe, tmpfs } from '../support/cli.ts';
+import {
+  cliSandbox,
+  fullTmpfs,
+  NOBODY,
+  nobodysFolders,
+  type Run,
+  runS2s,
+  runServe,
+  tmpfs,
+} from '../support/cli.ts';
 
-const NOBODY = { uid: 65534, gid: 65534 };
 const AS_NOBODY = '\\(nobody, uid 65534\\)';
 
 /** A message for the operator: one line, no stack trace, nothing of Node's or SQLite's own words. */
@@ -29,20 +37,11 @@ describe('s2s with a database or master key file it cannot write', () => {
   let home: string;
   let roots: string;
   before(() => {
-    assert.equal(
-      process.getuid?.(),
-      0,
-      'These tests mount small file systems and run s2s as another user, which needs root (as on the development and CI machines)',
-    );
     // s2s's user: `nobody`, with a folder of its own; `roots` is root's, which nobody may read but not write.
-    chmodSync(sandbox.dir, 0o711);
-    home = join(sandbox.dir, 'nobody');
-    mkdirSync(home);
-    chownSync(home, NOBODY.uid, NOBODY.gid);
-    mkdirSync(join(home, 'files'));
-    chownSync(join(home, 'files'), NOBODY.uid, NOBODY.gid);
-    roots = join(sandbox.dir, 'roots');
-    mkdirSync(roots, { mode: 0o755 });
+    ({ home, roots } = nobodysFolders(
+      sandbox.dir,
+      'These tests mount small file systems and run s2s as another user',
+    ));
   });
 
   /** Settings with the file store and (unless given) the database and key in `home`. */

@@ -1,7 +1,9 @@
 // Running `s2s` as people run it, for the command-line tests: `node bin/s2s.js` in a child process, with
 // the test settings and, for the commands that need them, a database and a file store in a temporary folder.
+
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, type TestContext } from 'node:test';
@@ -168,4 +170,24 @@ export function fullTmpfs(
     return mount;
   }
   throw new Error(`${mount} did not fill up`);
+}
+
+/** The user the tests run s2s as to show it a file or folder it may not write (`runS2s`'s `as`). */
+export const NOBODY = { uid: 65534, gid: 65534 };
+
+/**
+ * For tests that run s2s as `nobody` (the test runs as root, `why` says what for): in the sandbox folder
+ * `dir`, nobody's folder `home` with its file store `home/files`, and root's `roots`, which nobody may
+ * read but not write.
+ */
+export function nobodysFolders(dir: string, why: string): { home: string; roots: string } {
+  assert.equal(process.getuid?.(), 0, `${why}, which needs root (as on the development and CI machines)`);
+  chmodSync(dir, 0o711);
+  const home = join(dir, 'nobody');
+  mkdirSync(join(home, 'files'), { recursive: true });
+  chownSync(home, NOBODY.uid, NOBODY.gid);
+  chownSync(join(home, 'files'), NOBODY.uid, NOBODY.gid);
+  const roots = join(dir, 'roots');
+  mkdirSync(roots, { mode: 0o755 });
+  return { home, roots };
 }
