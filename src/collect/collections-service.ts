@@ -6,13 +6,13 @@ import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { getEstablishment, getLocalAuthority, listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
+import { readDateInput } from '../platform/date-boxes.ts';
 import { DAY_MS, londonDate } from '../platform/dates.ts';
 import { insertOnce } from '../platform/db/insert-once.ts';
 import type { DataCollectionRow, Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
 import { type WindowPage, windowPage } from '../platform/paging.ts';
-import { readDateInput } from '../platform/web/date-input.ts';
 import { isTerm, referenceDateMismatch, TERM_KEYS, TERM_NAMES, type Term } from './census-dates.ts';
 import { TERM_OF_TYPE_CODE } from './census-filename.ts';
 import {

@@ -45,6 +45,7 @@ import { laName, nameAndCode, type OrganisationName } from '../directory/organis
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Payload } from '../notifications/templates.ts';
 import type { Clock } from '../platform/clock.ts';
+import { readDateBoxes } from '../platform/date-boxes.ts';
 import type { Db, Executor, LostPupilRow, TransferRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import {
@@ -56,7 +57,6 @@ import {
 } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
-import { readDateBoxes } from '../platform/web/date-input.ts';
 import { destinationLabel, type PartyLabel } from '../transfers/download-listing.ts';
 import {
   type OrganisationNames,

@@ -16,9 +16,9 @@ import {
   queryParameter,
 } from '../api/operation.ts';
 import type { Capability } from '../auth/permissions.ts';
+import { readDateInput } from '../platform/date-boxes.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { type Message, translateMessage } from '../platform/i18n/catalogue.ts';
-import { readDateInput } from '../platform/web/date-input.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { MAX_LAS, MAX_OTHER_LAS } from './cluster-service.ts';
 import { FROM_DATE, TO_DATE } from './date-range.ts';

@@ -2,10 +2,11 @@
 // all records in the system. The 'to' date will default to today's date." (LA notes §7). Dates are London
 // dates and both ends are included: a range is the instants from the start of its first day to the start
 // of the day after its last.
+
+import { readDateInput } from '../platform/date-boxes.ts';
 import { addDays, londonDate, startOfLondonDay } from '../platform/dates.ts';
 import type { FieldError } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
-import { readDateInput } from '../platform/web/date-input.ts';
 
 export interface DateRangeInput {
   fromDay?: string;

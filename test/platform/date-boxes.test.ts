@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { readDateBoxes, readDateInput } from '../../src/platform/date-boxes.ts';
 import type { FieldError } from '../../src/platform/errors.ts';
 import { message } from '../../src/platform/i18n/catalogue.ts';
-import { readDateBoxes, readDateInput } from '../../src/platform/web/date-input.ts';
 
 const label = message('reports.date.from');
 
