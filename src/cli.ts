@@ -187,9 +187,13 @@ async function main(argv: string[]): Promise<number> {
     case 'backup':
     case 'restore': {
       const backup = await import('./backup/cli.ts');
-      // A restore writes into the file store; a backup only reads it (a read-only copy will do).
+      // A restore writes into the file store; a backup only reads it and the database (read-only copies
+      // will do).
       const open = async () =>
-        backup.openInstance(await configuration(), { writesFiles: command === 'restore' });
+        backup.openInstance(await configuration(), {
+          writesFiles: command === 'restore',
+          readsDatabase: command === 'backup',
+        });
       return command === 'backup'
         ? backup.runBackupCommand(argv.slice(1), open)
         : backup.runRestoreCommand(argv.slice(1), open);

@@ -28,19 +28,19 @@ export const BACKUP_USAGE = `  backup --to DIR [--settle-seconds N] [--json]
 
 /**
  * The configured instance, as it is: not migrated, and no master key made up if none is set. With
- * `writesFiles` (a restore), a file store it cannot write is refused before anything is read or written;
- * without (a backup), an SQLite database is opened read only: one s2s may read but not write (its mode,
- * its folder's, a read-only disk) will do.
+ * `writesFiles` (a restore), a file store it cannot write is refused before anything is read or written.
+ * With `readsDatabase` (a backup), an SQLite database is opened read only: one s2s may read but not write
+ * (its mode, its folder's, a read-only disk) will do, and one missing is not made.
  */
 export async function openInstance(
   config: Config,
-  { writesFiles = false }: { writesFiles?: boolean } = {},
+  { writesFiles = false, readsDatabase = false }: { writesFiles?: boolean; readsDatabase?: boolean } = {},
 ): Promise<Instance> {
   const { keyring } = loadMasterKeyring({ ...config.masterKey, mayGenerate: false });
   const store = writesFiles
     ? await openFileStoreForWriting(config.fileStore)
     : await openFileStore(config.fileStore);
-  const db = createDatabase(config.databaseUrl, { readOnly: !writesFiles });
+  const db = createDatabase(config.databaseUrl, { readOnly: readsDatabase });
   return {
     db,
     store,
