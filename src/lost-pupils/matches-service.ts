@@ -10,6 +10,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, LostPupilMatchRow, LostPupilRow } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { isId } from '../platform/ids.ts';
 import { type WindowPage, windowPage } from '../platform/paging.ts';
 import { markLostPupilFound } from './found-repository.ts';
 import { IN_DATABASE } from './review-repository.ts';
@@ -43,8 +44,6 @@ export const MATCHES_PATH = '/lost-pupils/matches';
 
 /** Open cases shown on a page of Lost Pupil Matches. */
 export const MATCHES_PER_PAGE = 20;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * The open cases of an LA's records, by the LA each match carries (one range of an index); those written
@@ -191,9 +190,9 @@ export class MatchesService {
     outcome: unknown,
   ): Promise<{ closed: MatchCase; already: boolean }> {
     const la = this.laOf(actor);
-    const [found] = UUID.test(matchId) ? await this.cases(la, [matchId]) : [];
+    const [found] = isId(matchId) ? await this.cases(la, [matchId]) : [];
     if (!found) {
-      const closed = UUID.test(matchId) ? await this.closedBy(actor, la, matchId) : undefined;
+      const closed = isId(matchId) ? await this.closedBy(actor, la, matchId) : undefined;
       if (closed) return { closed, already: true };
       throw new NotFound(message('lost-pupils.not-found.match'));
     }

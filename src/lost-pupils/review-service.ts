@@ -47,6 +47,7 @@ import { londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
+import { isId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { copyForwardedFrom, updateTransferIfStatus } from '../transfers/download-repository.ts';
@@ -98,8 +99,6 @@ const TRANSFER_NOT_REMOVED: readonly TransferStatus[] = [
 
 /** Thrown to roll a removal back: the record is left alone. */
 class LeftAlone extends Error {}
-
-const RECORD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** One record as the pages show it. */
 export interface ReviewRecord {
@@ -502,8 +501,7 @@ export class LostPupilReviewService {
         keyedError('record', 'lost-pupils.review.too-many', { limit: REVIEW_LIMIT, count: unique.length }),
       ]);
     }
-    if (!unique.every((id) => RECORD_ID.test(id)))
-      throw new NotFound(message('lost-pupils.not-found.record'));
+    if (!unique.every((id) => isId(id))) throw new NotFound(message('lost-pupils.not-found.record'));
     const rows = await reviewRowsById(this.deps.db, unique);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return unique.map((id) => {

@@ -55,6 +55,7 @@ import {
   translate,
   translateMessage,
 } from '../platform/i18n/catalogue.ts';
+import { isId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { destinationLabel, type PartyLabel } from '../transfers/download-listing.ts';
@@ -63,7 +64,6 @@ import {
   organisationNames,
   recordDownload,
 } from '../transfers/download-repository.ts';
-import { isTransferId } from '../transfers/download-service.ts';
 import type { DownloadTickets } from '../transfers/download-tickets.ts';
 import {
   type ForwardPlan,
@@ -996,7 +996,7 @@ export class LostPupilService {
     db: Executor,
     id: string,
   ): Promise<{ row: LostPupilRow; transfer: TransferRow; forward: Forwarded | undefined }> {
-    const row = isTransferId(id) ? await getLostPupil(db, id) : undefined;
+    const row = isId(id) ? await getLostPupil(db, id) : undefined;
     if (!row || row.status === 'removed') throw new NotFound(WHAT);
     const transfer = await getTransfer(db, row.transfer_id);
     if (transfer?.dest_kind !== 'lost-pupils') throw new NotFound(WHAT);

@@ -16,6 +16,7 @@ import { DAY_MS } from '../platform/dates.ts';
 import type { Db, Executor, MessageGroupRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
+import { isId } from '../platform/ids.ts';
 import {
   deleteGroup,
   findGroupNamed,
@@ -72,8 +73,6 @@ export interface PickerChoices {
 }
 
 const TOO_MANY_MEMBERS = message('messaging.groups.too-many-members', { max: GROUP_MEMBER_LIMIT });
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export class MessageGroupService {
   constructor(private readonly deps: GroupDeps) {}
@@ -219,7 +218,7 @@ export class MessageGroupService {
    * again, or at once after the other. A group that never was, or was deleted long ago, is not found.
    */
   private async deletedAlready(db: Executor, actor: Actor, groupId: string): Promise<boolean> {
-    if (!UUID.test(groupId) || (await groupExists(db, groupId))) return false;
+    if (!isId(groupId) || (await groupExists(db, groupId))) return false;
     return didSince(db, {
       organisation: organisationOf(actor),
       actorUserId: actor.userId,
@@ -230,7 +229,7 @@ export class MessageGroupService {
   }
 
   private async owned(db: Executor, actor: Actor, groupId: string): Promise<GroupDetails> {
-    const group = UUID.test(groupId) ? await findOwnedGroup(db, groupId, actor.userId) : undefined;
+    const group = isId(groupId) ? await findOwnedGroup(db, groupId, actor.userId) : undefined;
     if (!group) throw new NotFound(message('messaging.not-found.group'));
     const members = await describeMailboxes(db, await groupMemberKeys(db, groupId));
     members.sort((a, b) => byLabel.compare(storedLabel(a), storedLabel(b)) || (a.key < b.key ? -1 : 1));

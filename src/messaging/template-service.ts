@@ -13,6 +13,7 @@ import { insertOnce } from '../platform/db/insert-once.ts';
 import type { Db, Executor, MessageTemplateRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
+import { isId } from '../platform/ids.ts';
 import { mailboxOf } from './mailboxes.ts';
 import {
   deleteTemplate,
@@ -68,8 +69,6 @@ export interface TemplateView {
   /** The actor created it: they may update and delete it. */
   mine: boolean;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** A template made, or found made already by the same form (`already`): nothing was made again. */
 export interface MadeTemplate {
@@ -362,7 +361,7 @@ export class TemplateService {
    * again. A template that never was, or was deleted long ago, is not found, as before.
    */
   private async deletedAlready(actor: Actor, id: string): Promise<boolean> {
-    if (!UUID.test(id) || (await templateExists(this.deps.db, id))) return false;
+    if (!isId(id) || (await templateExists(this.deps.db, id))) return false;
     return didSince(this.deps.db, {
       organisation: organisationOf(actor),
       actorUserId: actor.userId,

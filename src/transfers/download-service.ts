@@ -32,6 +32,7 @@ import { daysBefore } from '../platform/dates.ts';
 import type { Db, Executor, TransferRow } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
+import { isId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore, OpenedFile } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, type Category, downloadCapability, isCategory } from './categories.ts';
@@ -578,7 +579,7 @@ export class DownloadService {
     id: string,
     { removedToo = false } = {},
   ): Promise<TransferRow> {
-    const row = UUID.test(id) ? await getTransfer(db, id) : undefined;
+    const row = isId(id) ? await getTransfer(db, id) : undefined;
     const removedOnceOffered =
       removedToo && row?.status === 'removed' && OFFERED_SCANS.includes(row.scan_status);
     if (
@@ -700,12 +701,6 @@ export class DownloadService {
 /** Whether the actor rejected this file: what a second post of its Reject form finds. */
 function rejectedBy(actor: Actor, row: TransferRow): boolean {
   return row.status === 'rejected' && row.rejected_by === actor.userId;
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isTransferId(value: string): boolean {
-  return UUID.test(value);
 }
 
 /** Who is emailed about a file: the sending school, or the sending LA. */

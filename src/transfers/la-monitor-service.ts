@@ -55,6 +55,7 @@ import { daysAfter, daysBefore } from '../platform/dates.ts';
 import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { AppError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { isId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import { type Page, paged, windowPage } from '../platform/paging.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
@@ -86,7 +87,7 @@ import {
   transfersByIds,
   updateTransferIfStatus,
 } from './download-repository.ts';
-import { isSentByLa, isTransferId, senderAddress } from './download-service.ts';
+import { isSentByLa, senderAddress } from './download-service.ts';
 import {
   type ForwardOptions,
   type ForwardPlan,
@@ -625,7 +626,7 @@ export class LaMonitorService {
    */
   private async reachable(actor: Actor, id: string, { removedToo = false } = {}): Promise<TransferRow> {
     const laNumber = this.laOf(actor, 'NotFound');
-    const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
+    const row = isId(id) ? await getTransfer(this.deps.db, id) : undefined;
     if (row?.category !== 'ctf' || !toLa(row, laNumber)) {
       throw new NotFound(message('transfer.not-found.file'));
     }
@@ -701,7 +702,7 @@ export class LaMonitorService {
    */
   private async rejectedCopy(actor: Actor, id: string): Promise<TransferRow> {
     const laNumber = this.laOf(actor, 'NotFound');
-    const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
+    const row = isId(id) ? await getTransfer(this.deps.db, id) : undefined;
     if (
       row?.category !== 'ctf' ||
       row.status !== 'rejected' ||

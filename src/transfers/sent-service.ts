@@ -20,6 +20,7 @@ import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { isId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, type Category, isCategory, uploadCapability } from './categories.ts';
@@ -38,7 +39,6 @@ import {
   organisationNames,
   updateTransferIfStatus,
 } from './download-repository.ts';
-import { isTransferId } from './download-service.ts';
 import { forwardingOf } from './forward-service.ts';
 import { purgeContent } from './jobs.ts';
 import { type ActorParty, actorParty, isSender } from './parties.ts';
@@ -281,7 +281,7 @@ export class SentService {
    * removed, for its Remove form posted again, which says so); else NotFound.
    */
   private async outgoing(actor: Actor, id: string, { removedToo = false } = {}): Promise<TransferRow> {
-    const row = isTransferId(id) ? await getTransfer(this.deps.db, id) : undefined;
+    const row = isId(id) ? await getTransfer(this.deps.db, id) : undefined;
     if (
       !row ||
       (row.status === 'removed' && !removedToo) ||
