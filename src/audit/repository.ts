@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ExpressionBuilder } from 'kysely';
+import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { AuditEventRow, Database, Executor } from '../platform/db/schema.ts';
 import { eventMacColumns } from './chain.ts';
 import { auditKeysOf } from './keys.ts';
@@ -95,7 +96,31 @@ export type AuditAction =
  * is a hash of the event alone.
  */
 export async function recordAudit(db: Executor, event: AuditEvent): Promise<void> {
-  const row = {
+  const row = auditRow(event);
+  await db
+    .insertInto('audit_events')
+    .values({ ...row, ...eventMacColumns(auditKeysOf(db), row) })
+    .execute();
+}
+
+/**
+ * Records the event unless one with its id is there already (then false, and nothing is written): for an
+ * event that is itself what a form does once, such as a refusal (the id made from the form's id and what
+ * was refused). An event with that id written at once waits for the other's insert on PostgreSQL (its
+ * primary key), then inserts nothing.
+ */
+export async function recordAuditOnce(db: Executor, event: AuditEvent & { id: string }): Promise<boolean> {
+  const row = auditRow(event);
+  const result = await db
+    .insertInto('audit_events')
+    .values({ ...row, ...eventMacColumns(auditKeysOf(db), row) })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return rowsInserted(result) > 0;
+}
+
+function auditRow(event: AuditEvent) {
+  return {
     id: event.id ?? randomUUID(),
     occurred_at: event.at.toISOString(),
     actor_user_id: event.actorUserId ?? null,
@@ -106,10 +131,6 @@ export async function recordAudit(db: Executor, event: AuditEvent): Promise<void
     subject_id: event.subjectId ?? null,
     detail: event.detail ? JSON.stringify(event.detail) : null,
   };
-  await db
-    .insertInto('audit_events')
-    .values({ ...row, ...eventMacColumns(auditKeysOf(db), row) })
-    .execute();
 }
 
 /**

@@ -127,7 +127,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
           in: 'header',
           required: false,
           description:
-            'A UUID your software makes for this upload and sends again with it when it retries (after a timeout or a lost answer): the return is loaded once, and the retry answers 200 with the version loaded the first time (`already: true`), with or without `replace`',
+            'A UUID your software makes for this upload and sends again with it when it retries (after a timeout or a lost answer): the return is loaded once, and the retry answers 200 with the version loaded the first time (`already: true`), with or without `replace`. A refused upload sent again with its key and the same file is refused again (422) and not audited again: one attempt',
           schema: { type: 'string', format: 'uuid' },
         },
       ],

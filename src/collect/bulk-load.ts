@@ -26,6 +26,7 @@ import {
   CensusReturnsService,
   type LoadOutcome,
   RETURN_SIZE_LIMIT,
+  type RefusalAttempt,
   type ReturnsDeps,
 } from './returns-service.ts';
 
@@ -111,6 +112,7 @@ export class BulkReturnsLoader {
                 filename,
                 [message('collect.refused.two-for-school', { school: school ?? '', first })],
                 message('collect.refused.two-advice'),
+                entryAttempt(formId, entry),
               );
         if (school && first === undefined) firstFileOf.set(school, filename);
         entries.push({
@@ -163,6 +165,7 @@ export class BulkReturnsLoader {
         filename,
         [message('collect.refused.password')],
         message('collect.refused.password-advice'),
+        entryAttempt(formId, entry),
       );
     }
     // Larger than a return by its header: refused by loadFile without reading it.
@@ -177,6 +180,7 @@ export class BulkReturnsLoader {
           filename,
           [message('collect.refused.unreadable-in-zip')],
           message('collect.refused.unreadable-in-zip-advice'),
+          entryAttempt(formId, entry),
         );
       }
     }
@@ -193,9 +197,23 @@ export class BulkReturnsLoader {
         filename,
         [message('collect.refused.busy')],
         message('collect.refused.busy-advice'),
+        entryAttempt(formId, entry),
       );
     }
   }
+}
+
+/**
+ * The attempt to load a file of the zip sent by the form `formId`, for a refusal made before its content
+ * is read (or read whole): the file is known by what the zip's directory says of it (its CRC-32 and
+ * sizes), its id by the form's and the file's name, as its version's would be. None without a form id.
+ */
+function entryAttempt(formId: string | undefined, entry: Entry): RefusalAttempt | undefined {
+  if (formId === undefined) return undefined;
+  return {
+    formId: formPartId(formId, entry.fileName),
+    file: `zip:${entry.crc32}:${entry.compressedSize}:${entry.uncompressedSize}`,
+  };
 }
 
 /** The school a file's name is from, if it is named like a school's file. */

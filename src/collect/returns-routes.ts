@@ -48,6 +48,7 @@ import {
   type FindingView,
   type LoadOutcome,
   RETURN_SIZE_LIMIT,
+  type Returned,
   type ReturnsDeps,
   type ReturnView,
   STATUS_LABELS,
@@ -174,13 +175,17 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
     return { view, summary: { ...counted, returnDetails, school } };
   };
 
-  /** `noteFormId`: the note form's id when it is drawn again with an error (a new one otherwise). */
+  /**
+   * `noteFormId`: the note form's id when it is drawn again with an error (a new one otherwise); `note`:
+   * the note it shows then.
+   */
   const returnPage = async (
     reply: FastifyReply,
     user: Actor,
     returnId: string,
     errors?: FieldError[],
     noteFormId?: string,
+    note?: string,
   ) => {
     const view = await service.view(user, returnId);
     const t: Translate = (key, params) => reply.request.t(key, params);
@@ -194,6 +199,7 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       errors,
       // However often the note form is posted, it adds one note (the note takes the form's id).
       noteFormId: noteFormId ?? randomUUID(),
+      note,
       backLink: {
         href: collectionPath(view.details.collection.id),
         text: t('collect.back-to', { name: view.details.collection.name }),
@@ -201,19 +207,28 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
     });
   };
 
+  /** `formId`: the form's id when it is drawn again with an error (a new one otherwise). */
   const returnForm = async (
     reply: FastifyReply,
     user: Actor,
     returnId: string,
     note = '',
     errors?: FieldError[],
+    formId?: string,
   ) => {
     const view = await service.view(user, returnId);
-    if (!view.may.decide) return reply.redirect(returnPath(returnId));
+    if (!view.may.decide) {
+      // Returned already, and the note meant to be added to its notes refused (too long): the return's
+      // page says why, with the note in its note form.
+      if (errors) return returnPage(reply, user, returnId, errors, undefined, note);
+      return reply.redirect(returnPath(returnId));
+    }
     return reply.page('collect/views/return-to-school.njk', {
       title: reply.request.t('collect.return-to-school.title', { school: view.school.name }),
       view,
       note,
+      // However often the form is posted, it returns the version once, and adds another note once.
+      formId: formId ?? randomUUID(),
       errors,
       backLink: { href: returnPath(returnId), text: reply.request.t('collect.back-to-return') },
     });
@@ -432,7 +447,7 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
         try {
           added = await service.addNote(user, returnId, form.note, form.formId);
         } catch (error) {
-          return returnPage(reply.code(400), user, returnId, invalidErrors(error), form.formId);
+          return returnPage(reply.code(400), user, returnId, invalidErrors(error), form.formId, form.note);
         }
         return reply
           .flash(request.t(added.already ? 'collect.flash.note-added-already' : 'collect.flash.note-added'))
@@ -456,16 +471,22 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
         const user = signedInUser(request);
         const { returnId } = request.params as { returnId: string };
         const form = noteForm.parse(request.body ?? {});
-        let decided: Decided;
+        let decided: Returned;
         try {
-          decided = await service.returnToSchool(user, returnId, form.note);
+          decided = await service.returnToSchool(user, returnId, form.note, form.formId);
         } catch (error) {
           const errors = invalidErrors(error);
           if (errors.some((e) => e.field === 'note'))
-            return returnForm(reply.code(400), user, returnId, form.note, errors);
+            return returnForm(reply.code(400), user, returnId, form.note, errors, form.formId);
           return returnPage(reply.code(400), user, returnId, errors);
         }
-        const returned = decided.already ? 'collect.flash.returned-already' : 'collect.flash.returned';
+        const returned = !decided.already
+          ? 'collect.flash.returned'
+          : decided.note === 'added'
+            ? 'collect.flash.returned-already-note-added'
+            : decided.note === 'added-already'
+              ? 'collect.flash.returned-already-note-added-already'
+              : 'collect.flash.returned-already';
         return reply.flash(request.t(returned)).redirect(returnPath(returnId), 303);
       },
     },

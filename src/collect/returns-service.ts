@@ -11,7 +11,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import type { Transaction } from 'kysely';
-import { type AuditAction, recordAudit } from '../audit/repository.ts';
+import { type AuditAction, recordAudit, recordAuditOnce } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
@@ -47,6 +47,7 @@ import {
 } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
+import { formPartId } from '../platform/web/form-values.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import {
@@ -161,9 +162,26 @@ export interface RefusedReturn {
 
 export type LoadOutcome = LoadedReturn | RefusedReturn;
 
+/**
+ * One attempt to load a file: the form that sent it (its id, or one made from it for a file of a zip)
+ * and what identifies the file's content (its SHA-256; null when it was not read, being too large).
+ */
+export interface RefusalAttempt {
+  formId: string;
+  file: string | null;
+}
+
 /** A decision (submit, approve, return to school) made now, or found made `already`: nothing changed. */
 export interface Decided {
   already: boolean;
+}
+
+/**
+ * A return to school; when it was returned `already` with another note than this one (Back, the note
+ * changed, and Return again), that note is `added` to the return's notes, or found `added-already`.
+ */
+export interface Returned extends Decided {
+  note?: 'added' | 'added-already';
 }
 
 export interface FindingView {
@@ -346,8 +364,11 @@ export class CensusReturnsService {
     if (earlier) return earlier;
     // The name as it is shown and audited: invisible characters made visible.
     const shown = printableFilename(filename);
+    const sha256 = data === null ? null : createHash('sha256').update(data).digest('hex');
+    // The form's attempt to load this file: refused for the same reasons again, it is not audited again.
+    const attempt = formId === undefined ? undefined : { formId, file: sha256 };
     const refuse = (reasons: Message[], whatToDo: Message) =>
-      this.refuse(actor, details, shown, reasons, whatToDo);
+      this.refuse(actor, details, shown, reasons, whatToDo, attempt);
     const { collection } = details;
     if (details.status !== 'Live') return refuse(...notLiveRefusal(details));
 
@@ -476,6 +497,7 @@ export class CensusReturnsService {
     // transaction.
     return this.store(actor, details, {
       formId,
+      attempt,
       filename,
       replace,
       establishment: school,
@@ -491,21 +513,42 @@ export class CensusReturnsService {
     });
   }
 
-  /** A return refused (nothing stored), audited with its reasons: never with pupil data. */
+  /**
+   * A return refused (nothing stored), audited with its reasons: never with pupil data. With `attempt`
+   * (the form that sent the file, and the file's SHA-256: null when it was too large to read), once only:
+   * the same form posted again with the same file, and refused for the same reasons (one after the other,
+   * or at once on two nodes), is the same attempt, answered with the same refusal and not audited again.
+   * Another file, another form, or other reasons (the collection closed meanwhile) are a new refusal.
+   */
   async refuse(
     actor: Actor,
     details: CollectionDetails,
     filename: string,
     reasonMessages: Message[],
     whatToDoMessage: Message,
+    attempt?: RefusalAttempt,
   ): Promise<RefusedReturn> {
     const reasons = reasonMessages.map((reason) => translateMessage('en', reason));
     const whatToDo = translateMessage('en', whatToDoMessage);
-    await this.audit(this.deps.db, actor, this.deps.clock.now(), 'census-return-refused', null, {
-      collection: details.collection.name,
-      filename,
-      reasons,
-    });
+    const event = {
+      at: this.deps.clock.now(),
+      actorUserId: actor.userId,
+      actorUsername: actor.username,
+      organisation: organisationOf(actor),
+      action: 'census-return-refused' as const,
+      detail: { collection: details.collection.name, filename, reasons },
+    };
+    if (attempt) {
+      // Its id names the attempt: whose, into which collection, which file, refused why. Hashed with the
+      // form's id, so no other user's form can take it.
+      const id = formPartId(
+        attempt.formId,
+        JSON.stringify([actor.userId, details.collection.id, filename, attempt.file, reasons, whatToDo]),
+      );
+      await recordAuditOnce(this.deps.db, { ...event, id });
+    } else {
+      await recordAudit(this.deps.db, event);
+    }
     return {
       status: 'refused',
       filename,
@@ -520,6 +563,7 @@ export class CensusReturnsService {
     details: CollectionDetails,
     load: {
       formId: string | undefined;
+      attempt: RefusalAttempt | undefined;
       filename: string;
       replace: boolean;
       establishment: string;
@@ -660,6 +704,7 @@ export class CensusReturnsService {
         details,
         printableFilename(load.filename),
         ...notLiveRefusal(outcome.notLive),
+        load.attempt,
       );
     }
     if ('already' in outcome) {
@@ -682,6 +727,7 @@ export class CensusReturnsService {
           }),
         ],
         message('collect.refused.loaded-meanwhile-advice'),
+        load.attempt,
       );
     }
     return {
@@ -1022,9 +1068,13 @@ export class CensusReturnsService {
    */
   async addNote(actor: Actor, returnId: string, note: string, formId?: string): Promise<Decided> {
     const view = await this.view(actor, returnId);
-    const { db } = this.deps;
     if (!view.may.note) throw new Invalid([keyedError('note', 'collect.note.only-la')]);
-    const text = noteText(note, 'note', 'collect.note.enter');
+    return this.noteOnce(actor, returnId, noteText(note, 'note', 'collect.note.enter'), formId);
+  }
+
+  /** The actor's note `text` added to the return, once with `formId` (addNote). */
+  private async noteOnce(actor: Actor, returnId: string, text: string, formId?: string): Promise<Decided> {
+    const { db } = this.deps;
     if (formId && (await this.noteAddedAlready(db, actor, returnId, formId, text))) return { already: true };
     const at = this.deps.clock.now();
     return db.transaction().execute(async (tx) => {
@@ -1053,23 +1103,52 @@ export class CensusReturnsService {
 
   /**
    * The LA returns a submitted return to its school, saying what to correct. One returned already (the
-   * form posted again, or at once) is `already` so: nothing changes, and the second note is not kept.
+   * form posted again, or at once) is `already` so, and nothing changes: with the note it was returned
+   * with, nothing more is recorded; with another (Back, the note changed, and Return again; or a
+   * colleague's return at the same moment), that note is added to the return's notes as the note form
+   * adds one, once with `formId` (the form's id and the note make the note's id), so that it is not lost.
    */
-  async returnToSchool(actor: Actor, returnId: string, note: string): Promise<Decided> {
+  async returnToSchool(actor: Actor, returnId: string, note: string, formId?: string): Promise<Returned> {
     const view = await this.view(actor, returnId);
     if (!view.may.decide) {
-      if (isAgentOf(actor, view.version) && view.version.status === 'returned') return { already: true };
+      if (isAgentOf(actor, view.version) && view.version.status === 'returned') {
+        return this.returnedAlready(actor, returnId, note, formId);
+      }
       throw new Invalid([notNow('decision', view, 'collect.not-now.return')]);
     }
     const text = noteText(note, 'note', 'collect.note.enter-correction');
     const at = this.deps.clock.now();
-    return this.decide(actor, view, ['submitted'], 'returned', {}, at, {
+    const decided = await this.decide(actor, view, ['submitted'], 'returned', {}, at, {
       refusal: ['decision', 'collect.not-now.return'],
       event: 'returned',
       note: text,
       audit: 'census-return-returned',
       notify: { template: 'census-return-returned', recipientKind: 'school', recipient: view.school.number },
     });
+    return decided.already ? this.returnedAlready(actor, returnId, text, formId) : decided;
+  }
+
+  /**
+   * A return to school of a version returned already: `note` is added to its notes unless it is empty or
+   * the note the version was last returned with (a plain second post: nothing more to record).
+   */
+  private async returnedAlready(
+    actor: Actor,
+    returnId: string,
+    note: string,
+    formId: string | undefined,
+  ): Promise<Returned> {
+    const returnedWith = latestReturnedNote(await eventsOf(this.deps.db, [returnId]), returnId);
+    const trimmed = note.trim();
+    if (trimmed === '' || trimmed === returnedWith?.note) return { already: true };
+    const text = noteText(note, 'note', 'collect.note.enter-correction');
+    const added = await this.noteOnce(
+      actor,
+      returnId,
+      text,
+      formId === undefined ? undefined : formPartId(formId, `note\n${text}`),
+    );
+    return { already: true, note: added.already ? 'added-already' : 'added' };
   }
 
   /**

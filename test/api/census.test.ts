@@ -448,6 +448,38 @@ describeEachEngine('API census returns', (database) => {
     assert.match(badKey.json().detail, /Idempotency-Key must be a UUID/);
   });
 
+  test('a refused upload sent again with its Idempotency-Key is refused again, saying why, and audited once', async () => {
+    const collectionId = await liveCollection(db, schoolUser.user, [la.number], { name: 'Autumn refused' });
+    const file = { filename: censusFilename(school.number), content: '<x/>' };
+    const files = [file];
+    const refusals = async () =>
+      (
+        await db
+          .selectFrom('audit_events')
+          .select('detail')
+          .where('action', '=', 'census-return-refused')
+          .where('actor_user_id', '=', schoolUser.user.id)
+          .execute()
+      ).filter((row) => (row.detail ?? '').includes('Autumn refused')).length;
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await uploadReturn(t.app, schoolToken, collectionId, files, '', key);
+    assert.equal(first.statusCode, 422, first.body);
+    assert.match(first.json().reasons[0], /could not be read as a census return/);
+    const again = await uploadReturn(t.app, schoolToken, collectionId, files, '', key);
+    assert.equal(again.statusCode, 422, again.body);
+    assert.deepEqual(again.json(), first.json());
+    assert.equal(await refusals(), 1);
+    // Another file with the key (the program's mistake, or another attempt), or another key: another attempt.
+    await uploadReturn(t.app, schoolToken, collectionId, [{ ...file, content: '<y/>' }], '', key);
+    assert.equal(await refusals(), 2);
+    await uploadReturn(t.app, schoolToken, collectionId, files, '', { 'idempotency-key': randomUUID() });
+    assert.equal(await refusals(), 3);
+    // Without a key, every upload is an attempt of its own.
+    await uploadReturn(t.app, schoolToken, collectionId, files);
+    await uploadReturn(t.app, schoolToken, collectionId, files);
+    assert.equal(await refusals(), 5);
+  });
+
   test('the MIS uploads the return as a user loads it on the page: one is loaded, the other told why not', async () => {
     const collectionId = await liveCollection(db, schoolUser.user, [la.number], { name: 'Autumn race' });
     const content = censusReturnXml({ school: school.number, year: 2026 });

@@ -2,6 +2,8 @@
 // resending) and at once (two requests racing, on one app or on two app nodes). The second changes nothing
 // and says what the first did: one collection, one note, one decision, one version, each with one history
 // event, audit event and email; never an error page, nor a refusal that reads as if the first had failed.
+// A refusal posted again with the same file is the same attempt: refused in the same words, audited once
+// (decision 57); Return to school posted again with another note adds that note to the return's notes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -15,6 +17,7 @@ import {
 } from '../support/census.ts';
 import {
   describeEachEngine,
+  firstHeldThenAnother,
   holdingAfterInsertInto,
   holdingAfterSelectFrom,
   type TestDatabase,
@@ -644,6 +647,149 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     }
   });
 
+  /** The LA's notes on a return with the text `note`, and their audit events. */
+  async function notesSaying(returnId: string, note: string) {
+    const db = database().db;
+    return {
+      notes: await count(db, 'census_return_events', { return_id: returnId, action: 'note', note }),
+      audits: await count(db, 'audit_events', { subject_id: returnId, action: 'census-return-note-added' }),
+    };
+  }
+
+  /** A submitted return, and its Return to school form as the LA user's browser sends it back. */
+  async function returnForm(t: TestApp) {
+    const r = await aReturn(t, { submitted: true });
+    const path = `/collect/returns/${r.returnId}/return`;
+    const page = await r.laUser.agent.get(path);
+    assert.equal(page.statusCode, 200);
+    return { ...r, path, fields: hiddenFields(page.body, path) };
+  }
+
+  test('Return to school posted again with another note (Back, the note changed): that note is added to the return’s notes, and the answer says so', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const r = await returnForm(t);
+      const first = await r.laUser.agent.post(r.path, { ...r.fields, note: 'Year 6 is missing.' });
+      assert.match(await flashOf(r.laUser.agent, first), /The return has been returned to the school/);
+      const changed = await r.laUser.agent.post(r.path, {
+        ...r.fields,
+        note: 'Year 6 is missing, and the leavers.',
+      });
+      assert.equal(changed.statusCode, 303, textOf(changed.body).slice(0, 600));
+      assert.match(
+        await flashOf(r.laUser.agent, changed),
+        /This return was returned to the school already, with its first note\. Your new note has been added to the return’s notes: the school sees it in the return’s history, but is not emailed it\./,
+      );
+      assert.deepEqual(
+        await effects(r.returnId, 'returned', 'census-return-returned', 'census-return-returned'),
+        { events: 1, audits: 1, emails: 1 },
+      );
+      assert.deepEqual(await notesSaying(r.returnId, 'Year 6 is missing, and the leavers.'), {
+        notes: 1,
+        audits: 1,
+      });
+      const schoolSees = await r.schoolUser.agent.get(`/collect/returns/${r.returnId}`);
+      assert.match(textOf(schoolSees.body), /Year 6 is missing, and the leavers\./);
+
+      // That post again (a double click): the note is not added again.
+      const twice = await r.laUser.agent.post(r.path, {
+        ...r.fields,
+        note: 'Year 6 is missing, and the leavers.',
+      });
+      assert.match(
+        await flashOf(r.laUser.agent, twice),
+        /Your new note was added to the return’s notes already, when you first pressed Return it to the school\. It has not been added again\./,
+      );
+      // The first note again: nothing added, as before.
+      const firstAgain = await r.laUser.agent.post(r.path, { ...r.fields, note: 'Year 6 is missing.' });
+      assert.match(
+        await flashOf(r.laUser.agent, firstAgain),
+        /This return was returned to the school already, with the note in its history\. To tell the school more, add a note\./,
+      );
+      assert.deepEqual(await notesSaying(r.returnId, 'Year 6 is missing, and the leavers.'), {
+        notes: 1,
+        audits: 1,
+      });
+      assert.deepEqual(await notesSaying(r.returnId, 'Year 6 is missing.'), { notes: 0, audits: 1 });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Return to school posted again with another note too long to add: the return’s page says so and keeps the note', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const r = await returnForm(t);
+      await r.laUser.agent.post(r.path, { ...r.fields, note: 'Year 6 is missing.' });
+      const long = `Year 6 is missing. ${'And the leavers. '.repeat(120)}`.trim();
+      const refused = await r.laUser.agent.post(r.path, { ...r.fields, note: long });
+      assert.equal(refused.statusCode, 400);
+      assert.match(textOf(refused.body), /The note must be 2000 characters or fewer/);
+      assert.ok(textOf(refused.body).includes(long), 'the note is kept in the note form');
+      assert.match(refused.body, /action="\/collect\/returns\/[0-9a-f-]{36}\/notes"/);
+      assert.deepEqual(await notesSaying(r.returnId, long), { notes: 0, audits: 0 });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Return to school posted twice at once with different notes, on two nodes: returned once, the other note added', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const r = await returnForm(t);
+      const hold = holdingAfterInsertInto(database().db, 'census_return_events');
+      nodes = await twoNodes(database(), hold.db);
+      const both = nodes;
+      const answers = await firstHeldThenAnother(
+        database(),
+        hold,
+        () => postOn(both.a.app, r.laUser.agent, r.path, { ...r.fields, note: 'Year 6 is missing.' }),
+        () => postOn(both.b.app, r.laUser.agent, r.path, { ...r.fields, note: 'And the leavers.' }),
+      );
+      assert.deepEqual(
+        answers.map((a) => [a.statusCode, a.headers.location]),
+        [
+          [303, `/collect/returns/${r.returnId}`],
+          [303, `/collect/returns/${r.returnId}`],
+        ],
+        textOf(answers[1].body).slice(0, 600),
+      );
+      assert.deepEqual(
+        await effects(r.returnId, 'returned', 'census-return-returned', 'census-return-returned'),
+        { events: 1, audits: 1, emails: 1 },
+      );
+      assert.deepEqual(await notesSaying(r.returnId, 'And the leavers.'), { notes: 1, audits: 1 });
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
+
+  test('Return to school posted again with another note, twice at once on two nodes: that note added once', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const r = await returnForm(t);
+      await r.laUser.agent.post(r.path, { ...r.fields, note: 'Year 6 is missing.' });
+      const hold = holdingAfterInsertInto(database().db, 'census_return_events');
+      nodes = await twoNodes(database(), hold.db);
+      const answers = await twiceAtOnce(
+        database(),
+        hold,
+        onEachNode(nodes, r.laUser.agent, r.path, { ...r.fields, note: 'And the leavers.' }),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [303, 303],
+      );
+      assert.deepEqual(await notesSaying(r.returnId, 'And the leavers.'), { notes: 1, audits: 1 });
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
+
   test('An explanation posted again: saved once, one history event', async () => {
     const t = await createTestApp(database().db);
     try {
@@ -831,6 +977,155 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     }
   });
 
+  /** How many refusals of a census return the user's audit trail records. */
+  const refusalsAudited = (user: UserRow) =>
+    count(database().db, 'audit_events', { actor_user_id: user.id, action: 'census-return-refused' });
+
+  /** Files the school's upload refuses, each for a reason of its own, and the reason its page gives. */
+  const REFUSED_FILES: {
+    name: string;
+    file: (school: string, neighbour: string) => { filename: string; content: string; field: string };
+    reason: RegExp;
+    /** The replace box ticked (the school has a return already): only then is the content read. */
+    replace?: boolean;
+  }[] = [
+    {
+      name: 'another school’s file',
+      file: (_school, neighbour) => ({
+        filename: censusFilename(neighbour, 2026, 2),
+        content: censusReturnXml({ school: neighbour, year: 2026 }),
+        field: 'file',
+      }),
+      reason: /The file is for school \d{7}, not yours/,
+    },
+    {
+      name: 'a file that is not a census return',
+      file: (school) => ({ filename: censusFilename(school, 2026, 2), content: '<x/>', field: 'file' }),
+      reason: /could not be read as a census return/,
+      replace: true,
+    },
+    {
+      name: 'a replacement not confirmed',
+      file: (school) => ({
+        filename: censusFilename(school, 2026, 2),
+        content: censusReturnXml({ school, year: 2026 }),
+        field: 'file',
+      }),
+      reason: /already has a return/,
+    },
+  ];
+
+  for (const refused of REFUSED_FILES) {
+    test(`A refused upload posted again (${refused.name}): refused again, saying why, and audited once`, async () => {
+      const t = await createTestApp(database().db);
+      try {
+        const r = await aReturn(t);
+        const neighbour = await makeSchool(database().db, r.la.number);
+        const page = await r.schoolUser.agent.get(r.uploadPath);
+        const fields = {
+          ...uploadFields(page.body, r.uploadPath),
+          ...(refused.replace ? { replace: 'yes' } : {}),
+        };
+        const file = refused.file(r.school.number, neighbour.number);
+        const before = await refusalsAudited(r.schoolUser.user);
+        const first = await r.schoolUser.agent.postMultipart(r.uploadPath, [file], { fields });
+        assert.equal(first.statusCode, 400, textOf(first.body).slice(0, 800));
+        assert.match(textOf(first.body), refused.reason);
+        const again = await r.schoolUser.agent.postMultipart(r.uploadPath, [file], { fields });
+        assert.equal(again.statusCode, 400);
+        assert.equal(textOf(again.body), textOf(first.body), 'the same refusal, in the same words');
+        assert.equal(await refusalsAudited(r.schoolUser.user), before + 1);
+      } finally {
+        await t.app.close();
+      }
+    });
+  }
+
+  test('A refused upload is another attempt with another file, or from the page drawn again: each audited', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const r = await aReturn(t);
+      const page = await r.schoolUser.agent.get(r.uploadPath);
+      const fields: Record<string, string> = { ...uploadFields(page.body, r.uploadPath), replace: 'yes' };
+      const unreadable = {
+        filename: censusFilename(r.school.number, 2026, 2),
+        content: '<x/>',
+        field: 'file',
+      };
+      const before = await refusalsAudited(r.schoolUser.user);
+      await r.schoolUser.agent.postMultipart(r.uploadPath, [unreadable], { fields });
+      // Back, and another file chosen (other bytes, the same name; then another name): refused too.
+      const other = await r.schoolUser.agent.postMultipart(
+        r.uploadPath,
+        [{ ...unreadable, content: '<y/>' }],
+        { fields },
+      );
+      assert.equal(other.statusCode, 400);
+      await r.schoolUser.agent.postMultipart(
+        r.uploadPath,
+        [{ ...unreadable, filename: censusFilename(r.school.number, 2026, 3) }],
+        { fields },
+      );
+      assert.equal(await refusalsAudited(r.schoolUser.user), before + 3);
+      // The page opened again: a new form, a new attempt, though the file is the first's.
+      const newPage = await r.schoolUser.agent.get(r.uploadPath);
+      const newFields: Record<string, string> = {
+        ...uploadFields(newPage.body, r.uploadPath),
+        replace: 'yes',
+      };
+      assert.notEqual(newFields.formId, fields.formId);
+      await r.schoolUser.agent.postMultipart(r.uploadPath, [unreadable], { fields: newFields });
+      assert.equal(await refusalsAudited(r.schoolUser.user), before + 4);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('A refused upload posted twice at once, on two nodes: both refused, audited once', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const r = await aReturn(t);
+      const page = await r.schoolUser.agent.get(r.uploadPath);
+      const fields = { ...uploadFields(page.body, r.uploadPath), replace: 'yes' };
+      const filename = censusFilename(r.school.number, 2026, 2);
+      const hold = holdingAfterInsertInto(database().db, 'audit_events');
+      nodes = await twoNodes(database(), hold.db);
+      const { cookie, csrfToken } = r.schoolUser.agent.session();
+      const boundary = '----s2sRefusedTwice';
+      const part = (name: string, value: string) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+      const payload =
+        part('_csrf', csrfToken) +
+        Object.entries(fields)
+          .map(([name, value]) => part(name, value))
+          .join('') +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
+        `Content-Type: application/octet-stream\r\n\r\n<x/>\r\n--${boundary}--\r\n`;
+      const before = await refusalsAudited(r.schoolUser.user);
+      const both = nodes;
+      let calls = 0;
+      const answers = await twiceAtOnce(database(), hold, () => {
+        calls += 1;
+        return (calls === 1 ? both.a.app : both.b.app).inject({
+          method: 'POST',
+          url: r.uploadPath,
+          headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+          payload,
+        });
+      });
+      assert.deepEqual(
+        answers.map((a) => a.statusCode),
+        [400, 400],
+      );
+      for (const answer of answers) assert.match(textOf(answer.body), /could not be read as a census return/);
+      assert.equal(await refusalsAudited(r.schoolUser.user), before + 1);
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
+
   /** A zip of the named files. */
   async function zipOf(files: { filename: string; content: string }[]): Promise<Buffer> {
     const zip = new ZipFile();
@@ -885,6 +1180,39 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       );
       // The school's first version and the zip's: three in all, each loaded once.
       assert.deepEqual(await versionsOfLa(z.collectionId, z.schools), { versions: 3, audits: 3 });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Upload returns from a zip posted again with files it refuses: each refusal audited once', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const z = await aZip(t);
+      const [school] = z.schools;
+      assert.ok(school);
+      // Not a census return, by its name (refused as each file loaded alone is), and a second return for
+      // one school (refused by the zip's own check).
+      const zip = await zipOf([
+        ...z.files,
+        { filename: 'pupils.csv', content: 'UPN,Surname\n' },
+        {
+          filename: censusFilename(school.number, 2026, 3),
+          content: censusReturnXml({ school: school.number, year: 2026 }),
+        },
+      ]);
+      const zipFile = { filename: 'returns.zip', content: zip, field: 'zip' };
+      const before = await refusalsAudited(z.laUser.user);
+      const first = await z.laUser.agent.postMultipart(z.bulkPath, [zipFile], { fields: z.fields });
+      assert.equal(first.statusCode, 200);
+      assert.equal(await refusalsAudited(z.laUser.user), before + 2);
+      const again = await z.laUser.agent.postMultipart(z.bulkPath, [zipFile], { fields: z.fields });
+      assert.equal(again.statusCode, 200);
+      for (const answer of [first, again]) {
+        assert.match(textOf(answer.body), /pupils\.csv is not an XML file/);
+        assert.match(textOf(answer.body), /The zip holds two returns for school \d{7}: only the first/);
+      }
+      assert.equal(await refusalsAudited(z.laUser.user), before + 2);
     } finally {
       await t.app.close();
     }
