@@ -3,9 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import { type FieldError, Invalid } from '../platform/errors.ts';
+import { escapeMarkup } from '../platform/html.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
-import { escapeMarkup } from '../platform/web/html.ts';
 import type { AuthService } from './service.ts';
 import { languageAtSignIn, type Route, setSessionCookie, signedInUser } from './web.ts';
 

@@ -13,6 +13,7 @@
 // An email is in English or Welsh (the footer's texts from the catalogue), or in both: Welsh first, then
 // English, each complete with its footer, the subject "Welsh / English" (decision 30).
 
+import { escapeMarkup } from '../platform/html.ts';
 import {
   fillPlaceholders,
   formOf,
@@ -20,7 +21,6 @@ import {
   type MessageParams,
   translate,
 } from '../platform/i18n/catalogue.ts';
-import { escapeMarkup } from '../platform/web/html.ts';
 
 /** The language of an email: one, or 'bilingual' for Welsh then English. */
 export type EmailLanguage = Language | 'bilingual';

@@ -2,7 +2,7 @@
 // and the t() pages use. Signed-in users' own setting is the auth feature's (auth/web.ts).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
-import { escapeMarkup } from '../web/html.ts';
+import { escapeMarkup } from '../html.ts';
 import {
   fillPlaceholders,
   formOf,

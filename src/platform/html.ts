@@ -1,4 +1,5 @@
-// Text made safe for HTML, where a template's autoescaping cannot do it (HTML built in code).
+// Text made safe for HTML, where a template's autoescaping cannot do it (HTML built in code): an email's
+// HTML version (notifications/email.ts) as much as a page's piece of markup, so not the web edge's alone.
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
