@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { formId, formPartId } from '../../src/platform/web/form-values.ts';
+import { formPartId } from '../../src/platform/db/insert-once.ts';
+import { formId } from '../../src/platform/web/form-values.ts';
 
 test('a part of a form has one id, whenever the form is posted; another part or form, another', () => {
   const form = randomUUID();

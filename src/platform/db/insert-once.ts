@@ -1,8 +1,8 @@
 // What a form makes, made once however often the form is posted (a double click, Back and the button
 // again, a browser resending, two requests at once on one node or two): the new row takes the id the
-// form's page gave it (formId in platform/web/form-values.ts), so a second post meets its own row.
-// Decisions 50-52.
-import { randomUUID } from 'node:crypto';
+// form's page gave it (formId in platform/web/form-values.ts), so a second post meets its own row; each
+// of several things one form makes, an id made from the form's (formPartId). Decisions 50-52.
+import { createHash, randomUUID } from 'node:crypto';
 import type { InsertResult } from 'kysely';
 
 /**
@@ -25,6 +25,17 @@ export async function insertOnce<Earlier>(
   const id = randomUUID();
   if (!(await insert(id))) throw new Error(`A row with a new id (${id}) was not written`);
   return { id };
+}
+
+/**
+ * The id of one of several things a form makes, named by `key` (a file of a zip, by its name), made from
+ * the form's id (formId): the same each time the form is posted, another for another key or form. A
+ * UUID (RFC 9562 version 8: the form's id and the key hashed with SHA-256).
+ */
+export function formPartId(formId: string, key: string): string {
+  const hex = createHash('sha256').update(`${formId}\n${key}`).digest('hex');
+  const variant = ((Number.parseInt(hex.charAt(16), 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** How many rows an insert wrote: with ON CONFLICT DO NOTHING, 0 when it met the conflict. */
