@@ -7,8 +7,14 @@ import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { type ClusterCriteria, ClusterReportService, MAX_LAS, MAX_OTHER_LAS } from './cluster-service.ts';
 import { DeletedCtfsReportService } from './deleted-ctfs-service.ts';
 import { ReportDownloads } from './downloads.ts';
-import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
-import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
+import {
+  BACK_TO_REPORTS,
+  csvResponse,
+  dateRangeOf,
+  dateRangeQuery,
+  queryStringOf,
+  subjectIn,
+} from './web.ts';
 
 const clusterQuery = dateRangeQuery.extend({ scope: oneValue, las: manyValues });
 const deletedQuery = dateRangeQuery.extend({ la: oneValue });

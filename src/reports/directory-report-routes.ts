@@ -7,9 +7,15 @@ import { oneValue } from '../platform/web/form-values.ts';
 import { DirectoryReportService, LA_ACCOUNT_ROLES, roleLabelOf } from './directory-report-service.ts';
 import { ReportDownloads } from './downloads.ts';
 import { PAGE_ROWS } from './paging.ts';
-import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import type { Subject } from './report-la.ts';
-import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
+import {
+  BACK_TO_REPORTS,
+  csvResponse,
+  dateRangeOf,
+  dateRangeQuery,
+  queryStringOf,
+  subjectIn,
+} from './web.ts';
 
 const usersQuery = dateRangeQuery.extend({ la: oneValue, role: oneValue });
 const schoolsQuery = z.object({ la: oneValue, status: oneValue, run: oneValue });

@@ -24,8 +24,14 @@ import {
   PAGE_LIMIT,
   reportDateTime,
 } from './file-movement-service.ts';
-import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
-import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
+import {
+  BACK_TO_REPORTS,
+  csvResponse,
+  dateRangeOf,
+  dateRangeQuery,
+  queryStringOf,
+  subjectIn,
+} from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, school: oneValue });
 

@@ -30,9 +30,15 @@ import {
   uploaderName,
 } from './lost-pupil-report-service.ts';
 import { PAGE_ROWS } from './paging.ts';
-import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import type { Subject } from './report-la.ts';
-import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
+import {
+  BACK_TO_REPORTS,
+  csvResponse,
+  dateRangeOf,
+  dateRangeQuery,
+  queryStringOf,
+  subjectIn,
+} from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, download: oneValue, type: oneValue });
 type Query = z.output<typeof criteriaQuery>;

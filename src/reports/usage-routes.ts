@@ -11,9 +11,15 @@ import { message } from '../platform/i18n/catalogue.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
 import { monthlyChart } from './chart.ts';
 import { ReportDownloads } from './downloads.ts';
-import { dateRangeOf, dateRangeQuery, queryStringOf } from './query.ts';
 import { MAX_SELECTED_SCHOOLS, type UsageCriteria, UsageReportService } from './usage-service.ts';
-import { BACK_TO_REPORTS, csvResponse, subjectIn } from './web.ts';
+import {
+  BACK_TO_REPORTS,
+  csvResponse,
+  dateRangeOf,
+  dateRangeQuery,
+  queryStringOf,
+  subjectIn,
+} from './web.ts';
 
 const criteriaQuery = dateRangeQuery.extend({ la: oneValue, scope: oneValue, schools: manyValues });
 

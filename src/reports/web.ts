@@ -1,12 +1,44 @@
-// The web edge every report shares: its CSV download, or the way back to its page when the criteria the
-// CSV link carried are wrong (a hand-edited address: the page says what is wrong beside each field).
+// The web edge every report shares: the query string its form sends (GET, so a report can be bookmarked
+// and its CSV link is the same criteria: From and To as GOV.UK date inputs, and whatever else the report
+// asks), its CSV download, or the way back to its page when the criteria the CSV link carried are wrong (a
+// hand-edited address: the page says what is wrong beside each field).
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { Invalid } from '../platform/errors.ts';
 import { type Language, textIn } from '../platform/i18n/catalogue.ts';
+import { oneValue } from '../platform/web/form-values.ts';
 import { csvStream } from './csv.ts';
+import type { DateRangeInput } from './date-range.ts';
 import type { CsvDownload } from './downloads.ts';
-import { queryStringOf } from './query.ts';
 import type { Subject } from './report-la.ts';
+
+/** Every report's From and To (each a GOV.UK date input's three boxes), and its Run Report. */
+export const dateRangeQuery = z.object({
+  'from-day': oneValue,
+  'from-month': oneValue,
+  'from-year': oneValue,
+  'to-day': oneValue,
+  'to-month': oneValue,
+  'to-year': oneValue,
+  /** Present once Run Report has been pressed. */
+  run: oneValue,
+});
+
+export function dateRangeOf(query: z.output<typeof dateRangeQuery>): DateRangeInput {
+  return {
+    fromDay: query['from-day'],
+    fromMonth: query['from-month'],
+    fromYear: query['from-year'],
+    toDay: query['to-day'],
+    toMonth: query['to-month'],
+    toYear: query['to-year'],
+  };
+}
+
+/** The request's own query string: the CSV link carries exactly the criteria of the page. */
+export function queryStringOf(url: string): URLSearchParams {
+  return new URLSearchParams(url.split('?')[1] ?? '');
+}
 
 /** Sends a report's CSV file (downloads.ts): the pages' Download CSV and the API's reports alike. */
 export function sendCsv(reply: FastifyReply, csv: CsvDownload): FastifyReply {
