@@ -6,7 +6,7 @@
 //
 // The form is multipart: its CSRF token is its first field, checked before any file is read
 // (platform/web/http.ts). The form is read whole, the zip into memory up to the LA's upload limit, before
-// anything is loaded (upload-form.ts). The results are the POST's own response, shown only to the person
+// anything is loaded (collect/web.ts). The results are the POST's own response, shown only to the person
 // who uploaded.
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -18,7 +18,7 @@ import { BULK_ZIP_LIMIT, BulkReturnsLoader, MAX_BULK_FILES, ZIP_FIELD } from './
 import type { CollectionDetails } from './collections-service.ts';
 import { outcomeIn } from './returns-routes.ts';
 import { RETURN_SIZE_LIMIT, type ReturnsDeps } from './returns-service.ts';
-import { REPLACE_FIELD, readUploadForm } from './upload-form.ts';
+import { REPLACE_FIELD, readUploadForm } from './web.ts';
 
 const collectionParams = z.object({ collectionId: z.string() });
 
@@ -43,7 +43,7 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
       zipField: ZIP_FIELD,
       replaceField: REPLACE_FIELD,
       replace: options.replace ?? false,
-      // However often the form is posted, each file of its zip is loaded once (upload-form.ts).
+      // However often the form is posted, each file of its zip is loaded once (collect/web.ts).
       formId: randomUUID(),
       zipLimit: megabytes(BULK_ZIP_LIMIT),
       returnLimit: megabytes(RETURN_SIZE_LIMIT),

@@ -16,7 +16,7 @@
 //
 // The upload form is multipart: its CSRF token is its first field, then the "replace" checkbox, then the
 // file. The form is read whole, the file into memory up to the return's limit, before the return is
-// loaded (upload-form.ts): the box counts wherever a hand-made request puts it.
+// loaded (collect/web.ts): the box counts wherever a hand-made request puts it.
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -54,8 +54,8 @@ import {
   STATUS_LABELS,
 } from './returns-service.ts';
 import { summaryCsv, summaryPage } from './summary-view.ts';
-import { readUploadForm } from './upload-form.ts';
 import { pupilName } from './validate.ts';
+import { readUploadForm } from './web.ts';
 
 /** What happened to a return, as each event's key. */
 const EVENT_KEYS: Record<string, string> = {

@@ -1,7 +1,8 @@
-// The census upload forms (a school's return, an LA's zip of returns) are read whole before anything is
-// loaded. The file is held in memory up to its limit, as loading it reads it anyway, so the "replace" box
-// counts wherever it comes in the body (the forms put it before the file; a hand-made request may not),
-// and a form that breaks off, or sends more than one file, loads nothing.
+// COLLECT's web edge: the census upload forms (a school's return, an LA's zip of returns), read from the
+// request's multipart parts for the routes (returns-routes.ts, bulk-routes.ts). They are read whole
+// before anything is loaded. The file is held in memory up to its limit, as loading it reads it anyway, so
+// the "replace" box counts wherever it comes in the body (the forms put it before the file; a hand-made
+// request may not), and a form that breaks off, or sends more than one file, loads nothing.
 import type { FastifyRequest } from 'fastify';
 import { type BoundedRead, IncompleteFile, readBounded, settleFile } from '../platform/bounded-read.ts';
 import { formId as formIdValue } from '../platform/web/form-values.ts';
