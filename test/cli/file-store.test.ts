@@ -7,18 +7,25 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { migrateToLatest } from '../../src/platform/db/database.ts';
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { loadMasterKeyring } from '../../src/platform/storage/master-key.ts';
-import { cliSandbox, fullTmpfs, type Run, runS2s, runServe, tmpfs } from '../support/cli.ts';
+import {
+  cliSandbox,
+  fullTmpfs,
+  NOBODY,
+  nobodysFolders,
+  type Run,
+  runS2s,
+  runServe,
+  tmpfs,
+} from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
 import { la, makeTransfer, school } from '../support/transfers.ts';
-
-const NOBODY = { uid: 65534, gid: 65534 };
 
 /** A message for the operator: no stack trace. */
 function assertPlain(run: Run): void {
@@ -69,12 +76,7 @@ describe('s2s with a file store it cannot write', () => {
 
   test('serve as a user who may not write the folder (EACCES) names the user and what to do', async () => {
     // s2s's user: `nobody`, with a folder of its own for the database; the store's folder is root's.
-    const home = join(sandbox.dir, 'nobody');
-    mkdirSync(home);
-    chownSync(home, NOBODY.uid, NOBODY.gid);
-    chmodSync(sandbox.dir, 0o711);
-    const store = join(sandbox.dir, 'roots-folder');
-    mkdirSync(store, { mode: 0o755 });
+    const { home, roots: store } = nobodysFolders(sandbox.dir, 'This test runs s2s as another user');
     const asNobody = (folder: string) => ({
       ...env(folder),
       DATABASE_URL: `sqlite:${join(home, 's2s.sqlite')}`,
