@@ -27,7 +27,7 @@ import { enqueueNotification } from '../notifications/outbox.ts';
 import { discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
-import { insertOnce } from '../platform/db/insert-once.ts';
+import { formPartId, insertOnce } from '../platform/db/insert-once.ts';
 import type {
   CensusReturnEventRow,
   CensusReturnRow,
@@ -47,7 +47,6 @@ import {
 } from '../platform/i18n/catalogue.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
-import { formPartId } from '../platform/web/form-values.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import {
