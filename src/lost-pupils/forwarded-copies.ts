@@ -10,7 +10,7 @@
 //   ('lost-pupil-lost-again'); the LA that uploaded the record is told when another LA forwarded it, as
 //   it was told of the forward, so that it does not close its case.
 // - Removed by the LA that forwarded it, before the school collected it: likewise lost again (audited,
-//   nobody emailed: the LA did it).
+//   nobody emailed: the LA did it), as the LA's Delete's warning and answer say (lostAgainIfRemoved).
 //
 // Each runs in the transaction of the collection, rejection (transfers/download-service.ts) or removal
 // (sent-service.ts, la-monitor-service.ts). A copy forwarded on from Monitor CTF Files after a rejection
@@ -23,7 +23,7 @@ import type { Executor, LostPupilRow, TransferRow } from '../platform/db/schema.
 import { destinationLabel, sourceLabel } from '../transfers/download-listing.ts';
 import { organisationNames, updateTransferIfStatus } from '../transfers/download-repository.ts';
 import { getTransfer } from '../transfers/repository.ts';
-import { markLostPupilLostAgain } from './found-repository.ts';
+import { isFoundByForward, markLostPupilLostAgain } from './found-repository.ts';
 import { lostPupilRecipients, uploaderOf } from './matching.ts';
 import { getLostPupil } from './repository.ts';
 
@@ -128,8 +128,39 @@ export async function lostPupilCopyRemoved(
   copy: TransferRow,
   forwardingLa: string,
   at: Date,
-): Promise<void> {
-  await loseAgain(tx, actor, copy, forwardingLa, at, 'removed');
+): Promise<string | null> {
+  return (await loseAgain(tx, actor, copy, forwardingLa, at, 'removed'))?.record.id ?? null;
+}
+
+/**
+ * Whether removing this copy now would make its record lost again (lostPupilCopyRemoved, by loseAgain's
+ * rule): it is a copy of a lost pupil's file, and the forward's finding is still the record's latest. The
+ * LA's Delete's warning says so.
+ */
+export async function lostAgainIfRemoved(
+  db: Executor,
+  copy: Pick<TransferRow, 'forwarded_from' | 'uploaded_at'>,
+  forwardingLa: string,
+): Promise<boolean> {
+  const file = await lostPupilFileOf(db, copy);
+  const record = file ? await getLostPupil(db, file.id) : undefined;
+  return (
+    record !== undefined &&
+    (await isFoundByForward(db, record.id, { la: forwardingLa, at: copy.uploaded_at }))
+  );
+}
+
+/**
+ * Whether the record of the lost pupil file this copy was made from is lost now, its file kept to forward
+ * again: what an LA's Delete of the copy, posted again, says of it.
+ */
+export async function lostWithFileKept(
+  db: Executor,
+  copy: Pick<TransferRow, 'forwarded_from'>,
+): Promise<boolean> {
+  const file = await lostPupilFileOf(db, copy);
+  const record = file ? await getLostPupil(db, file.id) : undefined;
+  return record?.status === 'lost' && file?.status === 'available' && file.storage_key !== null;
 }
 
 /**

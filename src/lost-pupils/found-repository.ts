@@ -2,7 +2,7 @@
 // downloaded its file and said it was downloaded correctly, forwarded it to one of its schools, or
 // closed a match as the same pupil; "removed" when the school that sent the file removed it (View /
 // Remove Files).
-import type { Transaction } from 'kysely';
+import type { ExpressionBuilder, Transaction } from 'kysely';
 import { serialiseOn } from '../platform/db/database.ts';
 import type { Database, Executor } from '../platform/db/schema.ts';
 
@@ -63,23 +63,48 @@ export async function markLostPupilRemovedWithFile(
 const FINDING_OF_FORWARD_MS = 60_000;
 
 /**
+ * The record, while the forward's finding is its latest (found by the LA that forwarded it, at the forward),
+ * so a later finding (another LA's download, a match closed) stands: markLostPupilLostAgain's rule, and the
+ * LA's Delete's warning's (lostAgainIfRemoved).
+ */
+function foundByForward(id: string, forward: { la: string; at: string }) {
+  const latest = new Date(Date.parse(forward.at) + FINDING_OF_FORWARD_MS).toISOString();
+  return (eb: ExpressionBuilder<Database, 'lost_pupils'>) =>
+    eb.and([
+      eb('id', '=', id),
+      eb('status', '=', 'found'),
+      eb('found_by_la', '=', forward.la),
+      eb('found_at', '<=', latest),
+    ]);
+}
+
+/**
  * Returns a record found by a forward to "lost" when the school rejected the copy (decision 38): only
- * while the forward's finding is the latest (found by the LA that forwarded it, at the forward), so a
- * later finding (another LA's download, a match closed) stands. False when nothing changed.
+ * while the forward's finding is the latest (foundByForward). False when nothing changed.
  */
 export async function markLostPupilLostAgain(
   db: Executor,
   id: string,
   forward: { la: string; at: string },
 ): Promise<boolean> {
-  const latest = new Date(Date.parse(forward.at) + FINDING_OF_FORWARD_MS).toISOString();
   const result = await db
     .updateTable('lost_pupils')
     .set({ status: 'lost', found_at: null, found_by_la: null, found_by: null })
-    .where('id', '=', id)
-    .where('status', '=', 'found')
-    .where('found_by_la', '=', forward.la)
-    .where('found_at', '<=', latest)
+    .where(foundByForward(id, forward))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/** Whether markLostPupilLostAgain would return the record to "lost" now. */
+export async function isFoundByForward(
+  db: Executor,
+  id: string,
+  forward: { la: string; at: string },
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('lost_pupils')
+    .select('id')
+    .where(foundByForward(id, forward))
+    .executeTakeFirst();
+  return row !== undefined;
 }

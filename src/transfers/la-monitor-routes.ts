@@ -37,7 +37,7 @@ import {
   LA_SHOWS,
   LA_TABS,
   type LaCtfTab,
-  type LaFileListing,
+  type LaDeletable,
   LaMonitorService,
   type LaShow,
   REJECTED_FORWARD_DAYS,
@@ -111,11 +111,46 @@ const DELETION_KEYS = {
   ],
 } as const;
 
-function deletionKey(
+/**
+ * Another LA that forwarded the file (always to a school) is told too (forwarderTold): when the LA sent the
+ * file itself, the only one told; else beside its sender.
+ */
+const FORWARDER_KEYS = {
+  warning: { only: 'transfer.la.delete.warning.forwarder', too: 'transfer.la.delete.forwarder-too' },
+  done: { only: 'transfer.la.deleted.forwarder', too: 'transfer.la.deleted.forwarder-too' },
+  already: { only: 'transfer.la.deleted-already.forwarder', too: 'transfer.la.deleted.forwarder-too' },
+} as const;
+
+/** A lost pupil's record made lost again (lostPupilAgain): to happen, or done. */
+const LOST_AGAIN_KEYS = {
+  warning: 'transfer.la.delete.lost-again',
+  done: 'transfer.la.deleted.lost-again',
+  already: 'transfer.la.deleted.lost-again',
+} as const;
+
+/** What a Delete does, said by the rules that do it (LaDeletable): its page's warning, or its answer. */
+function deletionSaid(
+  request: FastifyRequest,
   words: keyof typeof DELETION_KEYS,
-  file: Pick<LaFileListing, 'toLaItself' | 'senderTold'>,
+  file: Pick<
+    LaDeletable,
+    'filename' | 'destination' | 'source' | 'toLaItself' | 'senderTold' | 'forwarderTold' | 'lostPupilAgain'
+  >,
 ): string {
-  return DELETION_KEYS[words][file.toLaItself ? 1 : 0][file.senderTold ? 1 : 0];
+  const params = {
+    filename: file.filename,
+    destination: file.destination.name,
+    source: file.source.name,
+    forwarder: file.forwarderTold?.name ?? '',
+  };
+  const said =
+    file.forwarderTold && !file.senderTold
+      ? [request.t(FORWARDER_KEYS[words].only, params)]
+      : [request.t(DELETION_KEYS[words][file.toLaItself ? 1 : 0][file.senderTold ? 1 : 0], params)];
+  if (file.forwarderTold && file.senderTold) said.push(request.t(FORWARDER_KEYS[words].too, params));
+  if (file.lostPupilAgain) said.push(request.t(LOST_AGAIN_KEYS[words]));
+  if (words === 'warning') said.push(request.t('transfer.la.delete.cannot-undo'));
+  return said.join(' ');
 }
 
 export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
@@ -148,7 +183,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
     return reply.page('transfers/views/la-delete.njk', {
       title: reply.request.t('transfer.la.delete.title', { filename: found.file.filename }),
       ...found,
-      warningKey: deletionKey('warning', found.file),
+      warning: deletionSaid(reply.request, 'warning', found.file),
       base: UNCOLLECTED_PATH,
       ...returnTo(returnQuery),
       errors,
@@ -437,13 +472,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
             const file = await service.remove(user, laTransferId);
             // Posted again (Back and Delete, a double click): deleted once, and said so.
             return reply
-              .flash(
-                request.t(deletionKey(file.already ? 'already' : 'done', file), {
-                  filename: file.filename,
-                  destination: file.destination.name,
-                  source: file.source.name,
-                }),
-              )
+              .flash(deletionSaid(request, file.already ? 'already' : 'done', file))
               .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
           } catch (error) {
             const errors = invalidErrors(error);

@@ -32,6 +32,10 @@
 //      with no word, and the handbooks promise the sender a "final email" about each CTF. Not when the
 //      sender is the LA itself (its own upload, or a lost pupil's file it forwarded in its name,
 //      decision 33): nobody is emailed about their own action; the audit record says who deleted it.
+//      A file another LA forwarded to the LA's school (§4.2) tells that LA too, the same 'file-removed',
+//      as a school's Reject tells it (forwarderToldOf; decision 56). A copy of a lost pupil's file the LA
+//      forwarded makes the pupil's record lost again, its file kept to forward again (decision 38). The
+//      Delete's page and answer say each, by the rule that does it.
 //    - Forward (forward-service.ts): re-addressed to the school the user names. The LA's own LLLL file
 //      becomes 'collected' (the LA took it and passed it on, as the handbook's download-rename-upload
 //      would leave it); a school's uncollected file becomes 'removed' (the wrong school must no longer
@@ -47,7 +51,12 @@ import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { laName } from '../directory/organisation-names.ts';
-import { lostPupilCopyRemoved, lostPupilFileOf } from '../lost-pupils/forwarded-copies.ts';
+import {
+  lostAgainIfRemoved,
+  lostPupilCopyRemoved,
+  lostPupilFileOf,
+  lostWithFileKept,
+} from '../lost-pupils/forwarded-copies.ts';
 import { getLostPupil } from '../lost-pupils/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -89,6 +98,7 @@ import {
 } from './download-repository.ts';
 import { isSentByLa, senderAddress } from './download-service.ts';
 import {
+  type Forwarding,
   type ForwardOptions,
   type ForwardPlan,
   type ForwardResult,
@@ -228,7 +238,8 @@ export interface LaFileListing extends FileListing {
   toLaItself: boolean;
   /**
    * The LA's Delete emails its sender (a school, or another LA): not when the LA sent it itself (its own
-   * upload, one of its inboxes', or a lost pupil's file it forwarded in its name). Nobody else is emailed.
+   * upload, one of its inboxes', or a lost pupil's file it forwarded in its name). Another LA that
+   * forwarded it is told too: LaDeletable's forwarderTold, on the pages that say its Delete.
    */
   senderTold: boolean;
 }
@@ -236,6 +247,44 @@ export interface LaFileListing extends FileListing {
 export interface LaFile {
   file: LaFileListing;
   pupils: PupilDetails[];
+}
+
+/**
+ * A CTF as its own pages and its Delete's answer say it: who else its Delete emails, and what it does to a
+ * lost pupil's record, each by the rule remove() acts on.
+ */
+export interface LaDeletable extends LaFileListing {
+  /**
+   * Another LA that forwarded the file to the LA's school, emailed too ('file-removed'), as a school's
+   * Reject tells it (forwarderToldOf); null when there is none, or it is the sender (then told as that).
+   */
+  forwarderTold: PartyLabel | null;
+  /**
+   * A copy of a lost pupil's file the LA forwarded: its Delete makes the pupil's record lost again, the
+   * file kept in the Lost Pupils Database to forward again (lost-pupils/forwarded-copies.ts). Said as
+   * will happen on the Delete's page, as happened in its answer.
+   */
+  lostPupilAgain: boolean;
+}
+
+export interface LaDeletableFile {
+  file: LaDeletable;
+  pupils: PupilDetails[];
+}
+
+/**
+ * Whom the LA's Delete tells beside the file's sender: the other LA that forwarded it to the LA's school
+ * (in the handbook's way, download, rename and upload, that LA would be its sender, LA notes §4.2), as a
+ * school's Reject tells it (download-service.ts). Not the deleting LA itself (it knows), nor an LA that is
+ * the file's sender (told as the sender). The LA's number, else null.
+ */
+export function forwarderToldOf(
+  row: TransferRow,
+  forwarding: Pick<Forwarding, 'la'> | null,
+  laNumber: string,
+): string | null {
+  if (!forwarding || forwarding.la === laNumber || isSentByLa(row, forwarding.la)) return null;
+  return forwarding.la;
 }
 
 export interface LaMonitorDeps {
@@ -385,13 +434,20 @@ export class LaMonitorService {
   }
 
   /** One CTF addressed to the LA's schools or the LA (waiting, or collected since), with its pupils. */
-  async file(actor: Actor, id: string): Promise<LaFile> {
+  async file(actor: Actor, id: string): Promise<LaDeletableFile> {
     const laNumber = this.laOf(actor, 'NotFound');
     const row = await this.reachable(actor, id);
     if (!isAwaitingInLa(row, laNumber)) await this.refuseIfForwarded(row, laNumber);
-    const [file] = await this.listings([row], laNumber);
+    const forwarding = await forwardingOf(this.deps.db, row);
+    const lostPupilAgain =
+      forwarding !== null && isAwaitingInLa(row, laNumber)
+        ? await lostAgainIfRemoved(this.deps.db, row, forwarding.la)
+        : false;
     const pupils = await pupilsOfTransfers(this.deps.db, [row.id]);
-    return { file: file as LaFileListing, pupils: (pupils.get(row.id) ?? []).map(pupilDetails) };
+    return {
+      file: await this.deletable(row, laNumber, forwarding, lostPupilAgain),
+      pupils: (pupils.get(row.id) ?? []).map(pupilDetails),
+    };
   }
 
   /**
@@ -399,7 +455,7 @@ export class LaMonitorService {
    * actor deleted already (the form posted again, or at once: its update found the file removed) is
    * answered with `already`, and nothing is done again; one the LA forwarded meanwhile, AlreadyForwarded.
    */
-  async remove(actor: Actor, id: string): Promise<LaFileListing & { already: boolean }> {
+  async remove(actor: Actor, id: string): Promise<LaDeletable & { already: boolean }> {
     const laNumber = this.laOf(actor, 'NotFound');
     const row = await this.actionable(actor, id, 'remove', { removedToo: true });
     if (row.status === 'removed') return this.deletedAlready(actor, row, laNumber);
@@ -413,7 +469,7 @@ export class LaMonitorService {
       if (!changed) return undefined;
       // A lost pupil's file the LA forwarded, deleted before the school collected it: lost again.
       const forwarding = await forwardingOf(tx, row);
-      if (forwarding) await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at);
+      const lostAgain = forwarding ? await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at) : null;
       const names = await organisationNames(tx, [row]);
       const destination = destinationLabel(row, names);
       await recordAudit(tx, {
@@ -433,24 +489,36 @@ export class LaMonitorService {
           destination: destination.code,
         },
       });
+      const payload = {
+        filename: row.filename,
+        removedBy: laName(laNumber, names.las.get(laNumber)),
+        removedByCode: `${laNumber}LLLL`,
+        destinationName: destination.name,
+        destination: destination.code,
+        removedAt: at.toISOString(),
+      };
       // Not when the LA deletes its own file (its upload, or one it forwarded in its name): it knows. The
       // pages say who is told by the listing's senderTold, the same rule.
       if (!isSentByLa(row, laNumber)) {
+        await enqueueNotification(tx, { at, template: 'file-removed', ...senderAddress(row), payload });
+      }
+      // Another LA that forwarded it here is told too, as a Reject tells it; the pages say so by
+      // forwarderTold, the same rule.
+      const forwarder = forwarderToldOf(row, forwarding, laNumber);
+      if (forwarder) {
         await enqueueNotification(tx, {
           at,
           template: 'file-removed',
-          ...senderAddress(row),
-          payload: {
-            filename: row.filename,
-            removedBy: laName(laNumber, names.las.get(laNumber)),
-            removedByCode: `${laNumber}LLLL`,
-            destinationName: destination.name,
-            destination: destination.code,
-            removedAt: at.toISOString(),
-          },
+          recipientKind: 'la',
+          recipient: forwarder,
+          payload,
         });
       }
-      return (await getTransfer(tx, row.id)) as TransferRow;
+      return {
+        row: (await getTransfer(tx, row.id)) as TransferRow,
+        forwarding,
+        lostPupilAgain: lostAgain !== null,
+      };
     });
     if (!removed) {
       // Changed since it was read: deleted by this same actor (the same form posted at once), forwarded
@@ -472,7 +540,10 @@ export class LaMonitorService {
         'could not delete the content of a removed transfer; the purge job or the sweep of unreferenced files will',
       );
     }
-    return { ...(await this.deletedListing(removed, laNumber)), already: false };
+    return {
+      ...(await this.deletable(removed.row, laNumber, removed.forwarding, removed.lostPupilAgain)),
+      already: false,
+    };
   }
 
   /**
@@ -483,16 +554,32 @@ export class LaMonitorService {
     actor: Actor,
     row: TransferRow,
     laNumber: string,
-  ): Promise<LaFileListing & { already: true }> {
+  ): Promise<LaDeletable & { already: true }> {
     if (row.removed_by !== actor.userId) {
       throw new Invalid([keyedError('remove', 'transfer.state.removed', { filename: row.filename })]);
     }
-    return { ...(await this.deletedListing(row, laNumber)), already: true };
+    // Who was told, by the same rule; the record as it is now (lost, its file kept), as the first answer said.
+    const forwarding = await forwardingOf(this.deps.db, row);
+    const lostPupilAgain = forwarding !== null && (await lostWithFileKept(this.deps.db, row));
+    return { ...(await this.deletable(row, laNumber, forwarding, lostPupilAgain)), already: true };
   }
 
-  private async deletedListing(row: TransferRow, laNumber: string): Promise<LaFileListing> {
+  /** The file as its pages say it, with who else its Delete tells (forwarderToldOf). */
+  private async deletable(
+    row: TransferRow,
+    laNumber: string,
+    forwarding: Pick<Forwarding, 'la'> | null,
+    lostPupilAgain: boolean,
+  ): Promise<LaDeletable> {
     const [file] = await this.listings([row], laNumber);
-    return file as LaFileListing;
+    const forwarder = forwarderToldOf(row, forwarding, laNumber);
+    let forwarderTold: PartyLabel | null = null;
+    if (forwarder) {
+      const la = { source_la: forwarder, source_school: null, source_inbox: null };
+      const names = await organisationNames(this.deps.db, [{ ...la, dest_la: null, dest_school: null }]);
+      forwarderTold = sourceLabel(la, names);
+    }
+    return { ...(file as LaFileListing), forwarderTold, lostPupilAgain };
   }
 
   /** Forward, step one: the new name and the destination, checked, to confirm. */

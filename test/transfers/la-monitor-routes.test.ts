@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
+import { getLostPupil } from '../../src/lost-pupils/repository.ts';
 import { LostPupilService } from '../../src/lost-pupils/service.ts';
 import { markPurged } from '../../src/transfers/download-repository.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
@@ -326,6 +327,185 @@ describeEachEngine('LA CTF pages', (database) => {
       const said = textOf((await agent.get('/download/ctf/uncollected')).body);
       assert.ok(said.includes(`Mae ${file.row.filename} ${c.done}`), said);
     }
+  });
+
+  test('Delete files not collected by schools: a file another LA forwarded to one of the LA’s schools tells that LA too, as the page and the answer say, as a Reject does', async () => {
+    const w = await world();
+    const forwarderB = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laB.number }));
+    const forwarderA = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const cases = [
+      {
+        what: "a school's file Beeshire forwarded from its own inbox to one of the LA's schools",
+        copy: async () => {
+          const original = await transfer({ from: school(w.b1.number), to: la(w.laB.number) });
+          return (await new LaMonitorService(t.deps).forward(forwarderB, original.row.id, w.a1.number))
+            .forwarded;
+        },
+        emailed: [
+          ['school', w.b1.number],
+          ['la', w.laB.number],
+        ],
+        warning:
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. Beeshire LA, which forwarded it there, is sent the email too. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it. Beeshire LA, which forwarded it there, will be sent the email too.',
+      },
+      {
+        what: "the LA's own file, sent to Beeshire's school and forwarded by Beeshire to one of the LA's schools",
+        copy: async () => {
+          const original = await transfer({ from: la(w.laA.number), to: school(w.b1.number) });
+          return (await new LaMonitorService(t.deps).forward(forwarderB, original.row.id, w.a1.number))
+            .forwarded;
+        },
+        emailed: [['la', w.laB.number]],
+        warning:
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and Beeshire LA, which forwarded it there, is sent an email to say your LA deleted it. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and Beeshire LA, which forwarded it there, will be sent an email to say your LA deleted it.',
+      },
+      {
+        what: "a school's file the LA forwarded itself: only the sender",
+        copy: async () => {
+          const original = await transfer({ from: school(w.b1.number), to: la(w.laA.number) });
+          return (await new LaMonitorService(t.deps).forward(forwarderA, original.row.id, w.a1.number))
+            .forwarded;
+        },
+        emailed: [['school', w.b1.number]],
+        warning:
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it.',
+      },
+    ];
+    for (const c of cases) {
+      const copy = await c.copy();
+      const url = `/download/ctf/uncollected/${copy.id}/delete`;
+      const page = await agent.get(url);
+      assert.equal(page.statusCode, 200, c.what);
+      assert.ok(textOf(page.body).includes(c.warning), `${c.what}: ${textOf(mainOf(page.body))}`);
+      assert.equal((await agent.post(url, {})).statusCode, 303, c.what);
+      const said = textOf((await agent.get('/download/ctf/uncollected')).body);
+      assert.ok(said.includes(`${copy.filename} ${c.done}`), `${c.what}: ${said}`);
+      const emails = await w.db
+        .selectFrom('notification_outbox')
+        .select(['recipient_kind', 'recipient'])
+        .where('template', '=', 'file-removed')
+        .where('payload', 'like', `%${copy.filename}%`)
+        .execute();
+      assert.deepEqual(
+        emails.map((e) => [e.recipient_kind, e.recipient]).sort(),
+        [...c.emailed].sort(),
+        c.what,
+      );
+      // Deleted again: said the same way, nothing sent again.
+      assert.equal((await agent.post(url, {})).statusCode, 303, c.what);
+      const saidAgain = textOf((await agent.get('/download/ctf/uncollected')).body);
+      assert.ok(
+        saidAgain.includes(
+          `You have already deleted ${copy.filename}. ${c.done.replace('has been deleted. ', '')}`,
+        ),
+        `${c.what}: ${saidAgain}`,
+      );
+      const after = await w.db
+        .selectFrom('notification_outbox')
+        .select('id')
+        .where('template', '=', 'file-removed')
+        .where('payload', 'like', `%${copy.filename}%`)
+        .execute();
+      assert.equal(after.length, c.emailed.length, c.what);
+    }
+
+    // In Welsh.
+    assert.equal((await agent.get('/?lang=cy')).statusCode, 302);
+    const welsh = [
+      {
+        from: school(w.b1.number),
+        to: la(w.laB.number),
+        warning:
+          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at B One Primary i ddweud bod eich awdurdod lleol wedi’i dileu. Anfonir yr e-bost hefyd at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd B One Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu. Bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael yr e-bost hefyd.',
+      },
+      {
+        from: la(w.laA.number),
+        to: school(w.b1.number),
+        warning:
+          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, i ddweud bod eich awdurdod lleol wedi’i dileu. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu.',
+      },
+    ];
+    for (const c of welsh) {
+      const original = await transfer({ from: c.from, to: c.to });
+      const copy = (await new LaMonitorService(t.deps).forward(forwarderB, original.row.id, w.a1.number))
+        .forwarded;
+      const url = `/download/ctf/uncollected/${copy.id}/delete`;
+      const page = textOf((await agent.get(url)).body);
+      assert.ok(page.includes(c.warning), page);
+      await agent.post(url, {});
+      const said = textOf((await agent.get('/download/ctf/uncollected')).body);
+      assert.ok(said.includes(`Mae ${copy.filename} ${c.done}`), said);
+    }
+  });
+
+  test("Delete files not collected by schools: a lost pupil's file the LA forwarded, deleted before the school collects it, makes the record lost again, as the page and the answer say", async () => {
+    const w = await world();
+    const { record } = await makeLostPupil(w.db, t.deps.files, { from: school(w.a1.number) });
+    const transferUser = await makeUser(w.db, 'la_lost_pupil_transfer', { laNumber: w.laA.number });
+    const lostPupils = new LostPupilService({ ...t.deps, tickets: new DownloadTickets('a secret') });
+    const forwardTo = async (destination: string) =>
+      (await lostPupils.forward(actorOf(transferUser), record.id, { school: destination, attested: true }))
+        .result.forwarded;
+    const copy = await forwardTo(w.a2.number);
+    assert.equal((await getLostPupil(w.db, record.id))?.status, 'found');
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const url = `/download/ctf/uncollected/${copy.id}/delete`;
+    const page = textOf(mainOf((await agent.get(url)).body));
+    assert.ok(
+      page.includes(
+        'The file is deleted from s2s straight away: A Two Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it. This is a copy of a lost pupil’s file that your LA forwarded: the pupil’s record becomes lost again in the Lost Pupils Database, which keeps the file, and the file can be forwarded to a school again from the record (Search for Lost Pupil). You cannot undo this.',
+      ),
+      page,
+    );
+    assert.equal((await agent.post(url, {})).statusCode, 303);
+    const lostAgain =
+      'It was a copy of a lost pupil’s file that your LA forwarded: the pupil’s record is lost again in the Lost Pupils Database, which keeps the file, and the file can be forwarded to a school again from the record (Search for Lost Pupil).';
+    const said = textOf((await agent.get('/download/ctf/uncollected')).body);
+    assert.ok(
+      said.includes(
+        `${copy.filename} has been deleted. A Two Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it. ${lostAgain}`,
+      ),
+      said,
+    );
+    // What the answer says is so: the record is lost, and its file is forwarded again.
+    assert.equal((await getLostPupil(w.db, record.id))?.status, 'lost');
+    assert.equal((await agent.post(url, {})).statusCode, 303);
+    const saidAgain = textOf((await agent.get('/download/ctf/uncollected')).body);
+    assert.ok(saidAgain.includes(`You have already deleted ${copy.filename}.`), saidAgain);
+    assert.ok(saidAgain.includes(lostAgain), saidAgain);
+    const again = await forwardTo(w.a1.number);
+    assert.equal((await getLostPupil(w.db, record.id))?.status, 'found');
+
+    // Forwarded again, its new copy's Delete says the same, in Welsh.
+    assert.equal((await agent.get('/?lang=cy')).statusCode, 302);
+    const welsh = textOf(mainOf((await agent.get(`/download/ctf/uncollected/${again.id}/delete`)).body));
+    assert.ok(
+      welsh.includes(
+        'Copi o ffeil disgybl coll a anfonwyd ymlaen gan eich awdurdod lleol yw hwn: bydd cofnod y disgybl ar goll eto yn y Gronfa Ddata Disgyblion Coll, sy’n cadw’r ffeil, a gellir anfon y ffeil ymlaen at ysgol eto o’r cofnod (Chwilio am Ddisgybl Coll). Ni allwch ddadwneud hyn.',
+      ),
+      welsh,
+    );
+    await agent.post(`/download/ctf/uncollected/${again.id}/delete`, {});
+    const saidInWelsh = textOf((await agent.get('/download/ctf/uncollected')).body);
+    assert.ok(
+      saidInWelsh.includes(
+        'Copi o ffeil disgybl coll a anfonwyd ymlaen gan eich awdurdod lleol oedd hi: mae cofnod y disgybl ar goll eto yn y Gronfa Ddata Disgyblion Coll, sy’n cadw’r ffeil, a gellir anfon y ffeil ymlaen at ysgol eto o’r cofnod (Chwilio am Ddisgybl Coll).',
+      ),
+      saidInWelsh,
+    );
+
+    // A file of the LA's schools that is no lost pupil's says nothing of it.
+    const plain = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    const plainPage = textOf(
+      mainOf((await agent.get(`/download/ctf/uncollected/${plain.row.id}/delete`)).body),
+    );
+    assert.ok(!plainPage.includes('Disgyblion Coll'), plainPage);
   });
 
   test('a delete, a cancelled delete and a forward started from page 2 return the LA there; redirected to the last page left when it empties', async () => {
