@@ -14,6 +14,7 @@ import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
+import { textIn } from '../platform/i18n/catalogue.ts';
 import { manyValues } from '../platform/web/form-values.ts';
 import {
   LostPupilReviewService,
@@ -55,7 +56,8 @@ function removedBeforeSaid(request: FastifyRequest, removedAlready: readonly Rem
   for (const { record, by, colleague } of removedAlready) {
     const key = `${by}:${colleague ?? ''}`;
     const group = groups.get(key) ?? { by, colleague, names: [] };
-    group.names.push(record.name);
+    // A record whose file gives no name is said so in the reader's language (its name is a message).
+    group.names.push(textIn(request.language, record.name));
     groups.set(key, group);
   }
   const order: RemovedBy[] = ['you', 'colleague', 'sender', 'someone-else'];

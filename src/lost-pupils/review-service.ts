@@ -46,7 +46,7 @@ import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { dateParam, keyedError, message } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError, type Message, message } from '../platform/i18n/catalogue.ts';
 import { isId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
@@ -103,19 +103,22 @@ class LeftAlone extends Error {}
 /** One record as the pages show it. */
 export interface ReviewRecord {
   id: string;
-  /** "Surname, Forename Middle names". */
-  name: string;
+  /**
+   * "Surname, Forename Middle names"; where the file gives none, a message saying so, written in the
+   * reader's language wherever it is shown (in the sentences that name records, too; in English by the API).
+   */
+  name: string | Message;
   /** The file names the pupil (else `name` says it does not). */
   named: boolean;
   dateOfBirth: string | null;
   upn: string | null;
   /** The school that uploaded it, or the LA itself. */
   school: { name: OrganisationName; code: string };
-  /** The LA uploaded it itself (then `school` names the LA as "Your LA"). */
+  /** The LA uploaded it itself (then `school` names the LA as "Your LA", in the reader's language). */
   byLa: boolean;
   uploadedAt: string;
-  /** Why it is in the database: XXXXXXXX or MMMMMMMM. */
-  reason: string;
+  /** Why it is in the database: XXXXXXXX or MMMMMMMM, in the reader's language. */
+  reason: Message;
   /** The reason is MMMMMMMM (else XXXXXXXX). */
   leftMaintainedSector: boolean;
   leavesSchoolOn: string | null;
@@ -188,19 +191,20 @@ function recordOf(row: ReviewRow, forwards?: ReadonlyMap<string, Forwarded>): Re
   const name = [row.surname, given].filter((part) => part).join(', ');
   return {
     id: row.id,
-    name: name || 'Not given in the file',
+    name: name || message('lost-pupils.review.name-not-given'),
     named: name !== '',
     dateOfBirth: row.date_of_birth,
     upn: row.upn,
     school: row.source_school
       ? { name: schoolName(row.source_school, row.school_name), code: row.source_school }
-      : { name: 'Your LA', code: `${row.source_la}LLLL` },
+      : { name: message('lost-pupils.review.your-la'), code: `${row.source_la}LLLL` },
     byLa: !row.source_school,
     uploadedAt: row.uploaded_at,
-    reason:
+    reason: message(
       row.reason === 'left-maintained-sector'
-        ? 'Left the maintained sector (MMMMMMMM)'
-        : 'Destination unknown (XXXXXXXX)',
+        ? 'lost-pupils.reason.left-maintained-sector'
+        : 'lost-pupils.reason.destination-unknown',
+    ),
     leftMaintainedSector: row.reason === 'left-maintained-sector',
     leavesSchoolOn: row.leaves_school_on,
     found: row.status === 'found',

@@ -12,6 +12,7 @@ import { LostPupilService } from '../../src/lost-pupils/service.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { AuditEventRow, Db } from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { writtenIn } from '../../src/platform/i18n/catalogue.ts';
 import { createLogger } from '../../src/platform/logger.ts';
 import type { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
@@ -125,14 +126,20 @@ describeEachEngine('lost pupils past leaving age: the service', (database) => {
     );
     assert.equal(list.total, 3);
     const [byLa, bySchool, wasFound] = list.records;
-    assert.deepEqual(byLa?.school, { name: 'Your LA', code: `${la.number}LLLL` });
-    assert.equal(byLa?.reason, 'Left the maintained sector (MMMMMMMM)');
+    // Words s2s gives are in the reader's language where shown (the API's English is as it was).
+    assert.deepEqual(writtenIn('en', byLa?.school), { name: 'Your LA', code: `${la.number}LLLL` });
+    assert.deepEqual(writtenIn('cy', byLa?.school), {
+      name: 'Eich awdurdod lleol',
+      code: `${la.number}LLLL`,
+    });
+    assert.equal(writtenIn('en', byLa?.reason), 'Left the maintained sector (MMMMMMMM)');
+    assert.equal(writtenIn('cy', byLa?.reason), 'Wedi gadael y sector a gynhelir (MMMMMMMM)');
     assert.equal(byLa?.leavesSchoolOn, '2025-06-27');
     assert.deepEqual(bySchool?.school, { name: school.name, code: school.number });
     assert.equal(bySchool?.name, `${left2026.surname}, ${left2026.forename}`);
     assert.equal(bySchool?.dateOfBirth, LEFT_2026);
     assert.equal(bySchool?.upn, left2026.upn);
-    assert.equal(bySchool?.reason, 'Destination unknown (XXXXXXXX)');
+    assert.equal(writtenIn('en', bySchool?.reason), 'Destination unknown (XXXXXXXX)');
     assert.equal(bySchool?.found, false);
     assert.equal(wasFound?.found, true);
     // Never listed: not yet past the age, removed, another LA's. The record with no date of birth apart.
@@ -918,6 +925,57 @@ describeEachEngine('lost pupils past leaving age: the pages', (database) => {
     await agent.post('/lost-pupils/review/remove', { record: [one.id, two.id], reason: 'past-leaving-age' });
     const list = await agent.get('/lost-pupils/review');
     assert.match(list.body, /Mae 2 cofnod wedi’u tynnu o’r Gronfa Ddata Disgyblion Coll\./);
+  });
+
+  test('in Welsh: a record whose file gives no name is named in Welsh in the sentences that name records (removed already, refused), not only in the table', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const colleagueUser = await makeUser(db, 'la_dba', { laNumber: la.number });
+    // The LA's own records, their files naming nobody.
+    const unnamed = (dateOfBirth: string | null) =>
+      makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth, surname: '', forename: '' });
+    const gone = await unnamed(LEFT_2025);
+    const named = await makeLostPupil(db, t.deps.files, { laNumber: la.number, dateOfBirth: LEFT_2026 });
+    const noDate = await unnamed(null);
+    const user = await makeUser(db, 'la_lost_pupil', { laNumber: la.number }, { language: 'cy' });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    // Chosen together; a colleague removes the unnamed one first.
+    await new LostPupilReviewService({
+      db,
+      files: t.deps.files,
+      clock: new ManualClock(NOW),
+      logger: silent,
+    }).remove(actorOf(colleagueUser), [gone.id], 'past-leaving-age');
+    const confirm = await agent.get(`/lost-pupils/review/confirm?record=${gone.id}&record=${named.id}`);
+    assert.equal(confirm.statusCode, 200);
+    const said = textOf(
+      /<div class="govuk-inset-text" id="removed-already">[\s\S]*?<\/div>/.exec(confirm.body)?.[0] ?? '',
+    ).trim();
+    assert.equal(
+      said,
+      `Wedi’u tynnu eisoes gan ${colleagueUser.full_name} (${colleagueUser.username}), cydweithiwr: Heb ei roi yn y ffeil.`,
+    );
+    assert.doesNotMatch(confirm.body, /Not given in the file|Your LA/);
+    // Removed, and said so in the answer too.
+    await agent.post('/lost-pupils/review/remove', {
+      record: [gone.id, named.id],
+      reason: 'past-leaving-age',
+    });
+    const answer = textOf((await agent.get('/lost-pupils/review')).body);
+    assert.match(answer, /cydweithiwr: Heb ei roi yn y ffeil\./);
+    assert.doesNotMatch(answer, /Not given in the file|Your LA/);
+    // Refused, the error names the record in Welsh.
+    const refused = await agent.post('/lost-pupils/review/remove', {
+      record: [noDate.id],
+      reason: 'past-leaving-age',
+    });
+    assert.equal(refused.statusCode, 400);
+    assert.match(
+      errorSummary(refused.body),
+      /Nid oes dyddiad geni gan gofnod Heb ei roi yn y ffeil, felly ni ellir ei dynnu yma/,
+    );
+    assert.doesNotMatch(refused.body, /Not given in the file|Your LA/);
   });
 
   test('choose, confirm with a reason, removed: the list no longer has them, and the audit log does', async () => {
