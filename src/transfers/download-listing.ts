@@ -8,7 +8,7 @@
 import { laInboxName, laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { daysAfter } from '../platform/dates.ts';
 import type { ScanStatus, TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
-import { message, textIn } from '../platform/i18n/catalogue.ts';
+import { type Message, message, textIn } from '../platform/i18n/catalogue.ts';
 import { type Category, isCategory } from './categories.ts';
 import type { OrganisationNames } from './download-repository.ts';
 
@@ -82,8 +82,8 @@ export interface FileListing {
   status: TransferStatus;
   uploadedAt: string;
   size: number;
-  /** "12 KB", "3.4 MB". */
-  sizeText: string;
+  /** "12 KB", "3.4 MB"; under 1 KB, "122 bytes" as a message, in the reader's language where shown. */
+  sizeText: string | Message;
   pupilCount: number;
   /** The other end: the source on Download pages, the destination on View / Remove Files. */
   party: PartyLabel;
@@ -137,8 +137,8 @@ export function listing(row: TransferRow, party: PartyLabel, now: Date): FileLis
   };
 }
 
-export function sizeInWords(bytes: number): string {
-  if (bytes < 1024) return `${bytes} bytes`;
+export function sizeInWords(bytes: number): string | Message {
+  if (bytes < 1024) return message('transfer.size.bytes', { count: bytes });
   if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }

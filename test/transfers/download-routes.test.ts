@@ -829,6 +829,10 @@ describeEachEngine('download pages', (database) => {
 
     const file = await agent.get(`/download/ctf/files/${sent.row.id}`);
     assert.match(textOf(file.body), /Ysgol Ffynhonnell .* Statws Yn aros i chi ei lawrlwytho/);
+    // A size under 1 KB in Welsh words, as the rest of the page.
+    assert.ok(sent.row.size < 1024, 'a small file');
+    assert.ok(textOf(file.body).includes(` ${sent.row.size} beit `), textOf(file.body));
+    assert.doesNotMatch(textOf(file.body), /bytes/);
 
     const none = await agent.get('/download/ctf/confirm?action=accept');
     assert.equal(none.statusCode, 400);
@@ -865,6 +869,8 @@ describeEachEngine('download pages', (database) => {
     assert.match(list.body, /aria-label="Trefnu yn ôl Ysgol Gyrchfan mewn trefn esgynnol">Ysgol Gyrchfan</);
     const file = await agent.get(`/sent/files/${sent.row.id}`);
     assert.match(textOf(file.body), /Statws Yn aros/);
+    assert.ok(textOf(file.body).includes(` ${sent.row.size} beit `), textOf(file.body));
+    assert.doesNotMatch(textOf(file.body), /bytes/);
     const remove = await agent.get(`/sent/files/${sent.row.id}/remove`);
     assert.match(textOf(remove.body), /Tynnu ffeil .*Ie, tynnu’r ffeil hon Na, ei chadw/);
   });
