@@ -139,7 +139,11 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
                 filename: file.filename,
                 party: file.party.name,
               });
-          return reply.flash(removed).redirect(file.toLostPupils ? '/sent?show=lost-pupils' : '/sent');
+          // A lost pupil's file the LA forwarded: its record is lost again, its file kept (decision 38).
+          const said = file.lostPupilAgain
+            ? `${removed} ${request.t('transfer.la.deleted.lost-again')}`
+            : removed;
+          return reply.flash(said).redirect(file.toLostPupils ? '/sent?show=lost-pupils' : '/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           // Removed meanwhile by someone else (a colleague, the destination's LA): it has no page now, so

@@ -14,7 +14,11 @@ import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
-import { lostPupilCopyRemoved } from '../lost-pupils/forwarded-copies.ts';
+import {
+  lostAgainIfRemoved,
+  lostPupilCopyRemoved,
+  lostWithFileKept,
+} from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
@@ -103,7 +107,15 @@ export interface SentFile {
   canRemove: boolean;
   /** A lost pupil's file an LA forwarded to a school, the copy on its way: its LA removes it, not its sender. */
   forwardedLostPupil: boolean;
+  /**
+   * The copy of a lost pupil's file the LA forwarded, waiting at the school: removing it makes the pupil's
+   * record lost again, its file kept to forward again (lostPupilCopyRemoved), which the page says.
+   */
+  lostPupilAgain: boolean;
 }
+
+/** A removal's answer: and whether it made a lost pupil's record lost again (see SentFile). */
+export type SentRemoval = FileListing & { already: boolean; lostPupilAgain: boolean };
 
 export interface SentDeps {
   db: Db;
@@ -142,11 +154,14 @@ export class SentService {
     const [file] = await this.listings([row], actorParty(actor) as ActorParty);
     const pupils = await pupilsOf(this.deps.db, row.id);
     const forwardedLostPupil = await this.forwardedLostPupil(this.deps.db, row);
+    const canRemove = REMOVABLE.includes(row.status) && !forwardedLostPupil;
+    const forwarding = canRemove ? await forwardingOf(this.deps.db, row) : null;
     return {
       file: file as FileListing,
       pupils: pupils.map(pupilDetails),
-      canRemove: REMOVABLE.includes(row.status) && !forwardedLostPupil,
+      canRemove,
       forwardedLostPupil,
+      lostPupilAgain: forwarding !== null && (await lostAgainIfRemoved(this.deps.db, row, forwarding.la)),
     };
   }
 
@@ -168,7 +183,7 @@ export class SentService {
    * Removes a file the actor's organisation sent. One the actor removed already (the form posted again, or
    * at once: its update found the file removed) is answered with `already`, and nothing is done again.
    */
-  async remove(actor: Actor, id: string): Promise<FileListing & { already: boolean }> {
+  async remove(actor: Actor, id: string): Promise<SentRemoval> {
     const row = await this.outgoing(actor, id, { removedToo: true });
     if (row.status === 'removed') return this.removedAlready(actor, row);
     if (row.status === 'quarantined') {
@@ -201,7 +216,7 @@ export class SentService {
       }
       // A lost pupil's file its LA forwarded, removed before the school collected it: lost again.
       const forwarding = await forwardingOf(tx, row);
-      if (forwarding) await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at);
+      const lostAgain = forwarding ? await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at) : null;
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,
@@ -217,7 +232,7 @@ export class SentService {
           previousStatus: row.status,
         },
       });
-      return (await getTransfer(tx, row.id)) as TransferRow;
+      return { row: (await getTransfer(tx, row.id)) as TransferRow, lostPupilAgain: lostAgain !== null };
     });
     if (!removed) {
       // Collected meanwhile, or removed by someone else (a colleague, the destination's LA, or its LA's
@@ -246,18 +261,25 @@ export class SentService {
         'could not delete the content of a removed transfer; the purge job or the sweep of unreferenced files will',
       );
     }
-    return { ...(await this.removedListing(actor, removed)), already: false };
+    return {
+      ...(await this.removedListing(actor, removed.row)),
+      already: false,
+      lostPupilAgain: removed.lostPupilAgain,
+    };
   }
 
   /**
    * A removed file removing it again finds: removed by the actor (its form posted again), `already`;
    * else Invalid, saying it has been removed (by a colleague, its destination's LA, or its LA's forward).
    */
-  private async removedAlready(actor: Actor, row: TransferRow): Promise<FileListing & { already: true }> {
+  private async removedAlready(actor: Actor, row: TransferRow): Promise<SentRemoval & { already: true }> {
     if (row.removed_by !== actor.userId) {
       throw new Invalid([keyedError('remove', 'transfer.state.removed', { filename: row.filename })]);
     }
-    return { ...(await this.removedListing(actor, row)), already: true };
+    // The record as it is now (lost, its file kept), as the first answer said.
+    const lostPupilAgain =
+      (await forwardingOf(this.deps.db, row)) !== null && (await lostWithFileKept(this.deps.db, row));
+    return { ...(await this.removedListing(actor, row)), already: true, lostPupilAgain };
   }
 
   private async removedListing(actor: Actor, row: TransferRow): Promise<FileListing> {

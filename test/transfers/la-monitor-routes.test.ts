@@ -508,6 +508,55 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.ok(!plainPage.includes('Disgyblion Coll'), plainPage);
   });
 
+  test("View / Remove Files: a lost pupil's file the LA forwarded, removed before the school collects it, makes the record lost again, as the page and the answer say", async () => {
+    const w = await world();
+    const { record } = await makeLostPupil(w.db, t.deps.files, { from: school(w.a1.number) });
+    const transferUser = await makeUser(w.db, 'la_lost_pupil_transfer', { laNumber: w.laA.number });
+    const lostPupils = new LostPupilService({ ...t.deps, tickets: new DownloadTickets('a secret') });
+    const forwardTo = async (destination: string) =>
+      (await lostPupils.forward(actorOf(transferUser), record.id, { school: destination, attested: true }))
+        .result.forwarded;
+    const copy = await forwardTo(w.a2.number);
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(transferUser.username)).statusCode, 302);
+    const url = `/sent/files/${copy.id}/remove`;
+    const page = textOf(mainOf((await agent.get(url)).body));
+    assert.ok(
+      page.includes(
+        'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. This is a copy of a lost pupil’s file that your LA forwarded: the pupil’s record becomes lost again in the Lost Pupils Database, which keeps the file, and the file can be forwarded to a school again from the record (Search for Lost Pupil). You cannot undo this.',
+      ),
+      page,
+    );
+    assert.equal((await agent.post(url, {})).statusCode, 302);
+    const lostAgain =
+      'It was a copy of a lost pupil’s file that your LA forwarded: the pupil’s record is lost again in the Lost Pupils Database, which keeps the file, and the file can be forwarded to a school again from the record (Search for Lost Pupil).';
+    const said = textOf((await agent.get('/sent')).body);
+    assert.ok(
+      said.includes(
+        `${copy.filename} has been removed. A Two Primary can no longer see or download it. ${lostAgain}`,
+      ),
+      said,
+    );
+    assert.equal((await getLostPupil(w.db, record.id))?.status, 'lost');
+    assert.equal((await agent.post(url, {})).statusCode, 302);
+    const saidAgain = textOf((await agent.get('/sent')).body);
+    assert.ok(saidAgain.includes(lostAgain), saidAgain);
+
+    // Forwarded again: in Welsh, its page says so too; a file of its own that is no lost pupil's does not.
+    const again = await forwardTo(w.a1.number);
+    assert.equal((await agent.get('/?lang=cy')).statusCode, 302);
+    const welsh = textOf(mainOf((await agent.get(`/sent/files/${again.id}/remove`)).body));
+    assert.ok(
+      welsh.includes(
+        'Copi o ffeil disgybl coll a anfonwyd ymlaen gan eich awdurdod lleol yw hwn: bydd cofnod y disgybl ar goll eto yn y Gronfa Ddata Disgyblion Coll, sy’n cadw’r ffeil, a gellir anfon y ffeil ymlaen at ysgol eto o’r cofnod (Chwilio am Ddisgybl Coll). Ni allwch ddadwneud hyn.',
+      ),
+      welsh,
+    );
+    const own = await transfer({ from: la(w.laA.number), to: school(w.a1.number) });
+    const ownPage = textOf(mainOf((await agent.get(`/sent/files/${own.row.id}/remove`)).body));
+    assert.ok(ownPage.includes('Ni allwch ddadwneud hyn.') && !ownPage.includes('Disgyblion Coll'), ownPage);
+  });
+
   test('a delete, a cancelled delete and a forward started from page 2 return the LA there; redirected to the last page left when it empties', async () => {
     const w = await world();
     // One page and two files: the list is by destination school, then oldest first.
