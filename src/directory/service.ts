@@ -155,7 +155,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'lost-pupil-removed': 'Lost pupil record removed',
   'lost-pupil-downloaded': 'Lost pupil file downloaded (on roll attested)',
   'lost-pupil-found': 'Lost pupil found',
-  'lost-pupil-lost-again': 'Lost pupil lost again (forwarded file rejected)',
+  'lost-pupil-lost-again': 'Lost pupil lost again (forwarded file rejected or removed)',
   'lost-pupil-match-closed': 'Lost pupil match followed up',
   'message-sent': 'Message sent',
   'message-replied': 'Message replied to',

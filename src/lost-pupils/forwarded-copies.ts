@@ -9,8 +9,9 @@
 //   (its finding by the forward is undone, unless another finding came after it), audited
 //   ('lost-pupil-lost-again'); the LA that uploaded the record is told when another LA forwarded it, as
 //   it was told of the forward, so that it does not close its case.
-// - Removed by the LA that forwarded it, before the school collected it: likewise lost again (audited,
-//   nobody emailed: the LA did it), as the LA's Delete's warning and answer say (lostAgainIfRemoved).
+// - Removed by the LA that forwarded it, before the school collected it: likewise lost again (audited),
+//   as the LA's Delete's warning and answer say (lostAgainIfRemoved). The LA did it, so it is not emailed;
+//   the LA that uploaded the record, when another, is told as after a rejection (uploaderToldOf).
 //
 // Each runs in the transaction of the collection, rejection (transfers/download-service.ts) or removal
 // (sent-service.ts, la-monitor-service.ts). A copy forwarded on from Monitor CTF Files after a rejection
@@ -118,9 +119,58 @@ async function loseAgain(
 }
 
 /**
+ * Who is told that a record is lost again beside the LA that made it so: the LA that uploaded the record,
+ * when another LA forwarded it (it was told of the forward, decision 36, so that it does not close its
+ * case). Its number, else null. The rejection and the removal email it (tellUploader); the pages that
+ * say a removal say so by this rule.
+ */
+export function uploaderToldOf(record: Pick<LostPupilRow, 'source_la'>, forwardingLa: string): string | null {
+  return record.source_la === forwardingLa ? null : record.source_la;
+}
+
+/** The 'lost-pupil-lost-again' email to the LA that uploaded the record (uploaderToldOf), if any. */
+async function tellUploader(
+  tx: Executor,
+  lost: { record: LostPupilRow; file: TransferRow },
+  copy: TransferRow,
+  forwardingLa: string,
+  at: Date,
+  how: 'rejected' | 'removed',
+): Promise<void> {
+  const { record, file } = lost;
+  const uploaderLa = uploaderToldOf(record, forwardingLa);
+  if (!uploaderLa) return;
+  const names = await organisationNames(tx, [copy]);
+  const school = destinationLabel(copy, names);
+  const forwardedBy = sourceLabel(copy, names);
+  const uploadedBy = await uploaderOf(tx, record);
+  for (const to of await lostPupilRecipients(tx, uploaderLa)) {
+    await enqueueNotification(tx, {
+      at,
+      template: 'lost-pupil-lost-again',
+      ...to,
+      payload: {
+        lostFilename: file.filename,
+        uploadedBy: uploadedBy.name,
+        uploadedByCode: uploadedBy.code,
+        uploadedAt: record.uploaded_at,
+        forwardedBy: forwardedBy.name,
+        forwardedByCode: forwardedBy.code,
+        school: school.name,
+        schoolCode: school.code,
+        rejectedAt: at.toISOString(),
+        how,
+        path: `/lost-pupils/search/${record.id}`,
+      },
+    });
+  }
+}
+
+/**
  * The LA that forwarded a copy removed it before the school collected it (View / Remove Files, or Monitor
  * CTF Files' delete): the record is lost again, as after a rejection, its file here to forward again. The
- * LA did it itself, so nobody is emailed.
+ * LA did it itself, so it is not emailed; the LA that uploaded the record, when another, is told as after
+ * a rejection (uploaderToldOf), so that it does not close its case.
  */
 export async function lostPupilCopyRemoved(
   tx: Executor,
@@ -129,7 +179,25 @@ export async function lostPupilCopyRemoved(
   forwardingLa: string,
   at: Date,
 ): Promise<string | null> {
-  return (await loseAgain(tx, actor, copy, forwardingLa, at, 'removed'))?.record.id ?? null;
+  const lost = await loseAgain(tx, actor, copy, forwardingLa, at, 'removed');
+  if (!lost) return null;
+  await tellUploader(tx, lost, copy, forwardingLa, at, 'removed');
+  return lost.record.id;
+}
+
+/**
+ * The LA told beside the remover when removing this copy would make its record lost again, or made it so
+ * (its record lost now, its file kept): uploaderToldOf the record. What the pages say, by the rule the
+ * removal emails by; null when nobody else is.
+ */
+export async function uploaderToldIfLostAgain(
+  db: Executor,
+  copy: Pick<TransferRow, 'forwarded_from'>,
+  forwardingLa: string,
+): Promise<string | null> {
+  const file = await lostPupilFileOf(db, copy);
+  const record = file ? await getLostPupil(db, file.id) : undefined;
+  return record ? uploaderToldOf(record, forwardingLa) : null;
 }
 
 /**
@@ -176,32 +244,8 @@ export async function lostPupilCopyRejected(
 ): Promise<string | null> {
   const lost = await loseAgain(tx, actor, copy, forwardingLa, at, 'rejected');
   if (!lost) return null;
-  const { record, file } = lost;
-  if (record.source_la === forwardingLa) return record.id;
   // Told of the forward (decision 36), the LA that uploaded the record is told it was not the pupil's
   // school, so that it does not close its case.
-  const names = await organisationNames(tx, [copy]);
-  const school = destinationLabel(copy, names);
-  const forwardedBy = sourceLabel(copy, names);
-  const uploadedBy = await uploaderOf(tx, record);
-  for (const to of await lostPupilRecipients(tx, record.source_la)) {
-    await enqueueNotification(tx, {
-      at,
-      template: 'lost-pupil-lost-again',
-      ...to,
-      payload: {
-        lostFilename: file.filename,
-        uploadedBy: uploadedBy.name,
-        uploadedByCode: uploadedBy.code,
-        uploadedAt: record.uploaded_at,
-        forwardedBy: forwardedBy.name,
-        forwardedByCode: forwardedBy.code,
-        school: school.name,
-        schoolCode: school.code,
-        rejectedAt: at.toISOString(),
-        path: `/lost-pupils/search/${record.id}`,
-      },
-    });
-  }
-  return record.id;
+  await tellUploader(tx, lost, copy, forwardingLa, at, 'rejected');
+  return lost.record.id;
 }

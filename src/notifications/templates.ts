@@ -265,7 +265,8 @@ const PAYLOADS = {
   }),
   /**
    * To the lost-pupil users of the LA that uploaded a Lost Pupils Database record, when the school another
-   * LA forwarded its file to rejects it (lost-pupils/forwarded-copies.ts): the record is lost again.
+   * LA forwarded its file to rejects it, or that LA removes its copy before the school collects it
+   * (lost-pupils/forwarded-copies.ts): the record is lost again.
    */
   'lost-pupil-lost-again': z.object({
     lostFilename: text,
@@ -276,7 +277,10 @@ const PAYLOADS = {
     forwardedByCode: code,
     school: organisationName,
     schoolCode: code,
+    /** When the school rejected the copy, or (how 'removed') when the forwarding LA removed it. */
     rejectedAt: timestamp,
+    /** How the record was lost again; emails queued before removals told were all rejections. */
+    how: z.enum(['rejected', 'removed']).default('rejected'),
     path: servicePath,
   }),
   'lost-pupils-to-review': z.object({
@@ -752,15 +756,25 @@ const lostPupilLostAgain: Template<Payload<'lost-pupil-lost-again'>> = {
   content(p, language) {
     const t = wordsIn(language);
     return {
-      subject: t('email.lost-pupil-lost-again.subject', { filename: p.lostFilename }),
+      subject: t(
+        p.how === 'removed'
+          ? 'email.lost-pupil-lost-again.subject-removed'
+          : 'email.lost-pupil-lost-again.subject',
+        { filename: p.lostFilename },
+      ),
       blocks: [
         paragraph(
-          t('email.lost-pupil-lost-again.rejected', {
-            school: nameWithCode(p.school, p.schoolCode),
-            by: nameWithCode(p.forwardedBy, p.forwardedByCode),
-            lostFilename: p.lostFilename,
-            at: formatDateTime(p.rejectedAt, language),
-          }),
+          t(
+            p.how === 'removed'
+              ? 'email.lost-pupil-lost-again.removed'
+              : 'email.lost-pupil-lost-again.rejected',
+            {
+              school: nameWithCode(p.school, p.schoolCode),
+              by: nameWithCode(p.forwardedBy, p.forwardedByCode),
+              lostFilename: p.lostFilename,
+              at: formatDateTime(p.rejectedAt, language),
+            },
+          ),
         ),
         paragraph(
           t('email.lost-pupil-match.sent-by', {

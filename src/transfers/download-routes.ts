@@ -30,6 +30,7 @@ import { type FieldError, Invalid } from '../platform/errors.ts';
 import { keyedError, translateMessage } from '../platform/i18n/catalogue.ts';
 import { manyValues } from '../platform/web/form-values.ts';
 import { CATEGORIES, type Category, downloadCapability } from './categories.ts';
+import { FILES_WORD_KEYS } from './category-words.ts';
 import {
   type FileListing,
   readSort,
@@ -40,7 +41,7 @@ import {
 } from './download-listing.ts';
 import { allowsSeveral, type Download, DownloadService, MAX_FILES_PER_DOWNLOAD } from './download-service.ts';
 import { DownloadTickets } from './download-tickets.ts';
-import { columnsIn, FILES_WORD_KEYS, sectionItems } from './section-items.ts';
+import { columnsIn, sectionItems } from './web.ts';
 
 const text = z.string().default('');
 

@@ -36,6 +36,7 @@ import { isId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore, OpenedFile } from '../platform/storage/encrypted-store.ts';
 import { CATEGORIES, type Category, downloadCapability, isCategory } from './categories.ts';
+import { FILES_WORD_KEYS } from './category-words.ts';
 import {
   destinationLabel,
   type FileListing,
@@ -59,7 +60,6 @@ import { uniqueNames, zipStream } from './download-zip.ts';
 import { type Forwarding, forwardingOf } from './forward-service.ts';
 import { type ActorParty, actorParty, isRecipient } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
-import { FILES_WORD_KEYS } from './section-items.ts';
 
 export interface DownloadDeps {
   db: Db;

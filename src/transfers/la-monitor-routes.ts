@@ -42,7 +42,7 @@ import {
   type LaShow,
   REJECTED_FORWARD_DAYS,
 } from './la-monitor-service.ts';
-import { columnsIn } from './section-items.ts';
+import { columnsIn } from './web.ts';
 
 export const MONITOR_PATH = '/download/ctf/monitor';
 export const UNCOLLECTED_PATH = '/download/ctf/uncollected';
@@ -128,13 +128,30 @@ const LOST_AGAIN_KEYS = {
   already: 'transfer.la.deleted.lost-again',
 } as const;
 
+/**
+ * With it, the LA that uploaded the record, when another (uploaderTold), is emailed: to be, or sent. Shared
+ * with View / Remove Files (sent-routes.ts), which removes the same copies.
+ */
+export const UPLOADER_TOLD_KEYS = {
+  warning: 'transfer.la.delete.uploader-told',
+  done: 'transfer.la.deleted.uploader-told',
+  already: 'transfer.la.deleted.uploader-told',
+} as const;
+
 /** What a Delete does, said by the rules that do it (LaDeletable): its page's warning, or its answer. */
 function deletionSaid(
   request: FastifyRequest,
   words: keyof typeof DELETION_KEYS,
   file: Pick<
     LaDeletable,
-    'filename' | 'destination' | 'source' | 'toLaItself' | 'senderTold' | 'forwarderTold' | 'lostPupilAgain'
+    | 'filename'
+    | 'destination'
+    | 'source'
+    | 'toLaItself'
+    | 'senderTold'
+    | 'forwarderTold'
+    | 'lostPupilAgain'
+    | 'uploaderTold'
   >,
 ): string {
   const params = {
@@ -149,6 +166,9 @@ function deletionSaid(
       : [request.t(DELETION_KEYS[words][file.toLaItself ? 1 : 0][file.senderTold ? 1 : 0], params)];
   if (file.forwarderTold && file.senderTold) said.push(request.t(FORWARDER_KEYS[words].too, params));
   if (file.lostPupilAgain) said.push(request.t(LOST_AGAIN_KEYS[words]));
+  if (file.lostPupilAgain && file.uploaderTold) {
+    said.push(request.t(UPLOADER_TOLD_KEYS[words], { uploader: file.uploaderTold.name }));
+  }
   if (words === 'warning') said.push(request.t('transfer.la.delete.cannot-undo'));
   return said.join(' ');
 }

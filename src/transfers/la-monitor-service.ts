@@ -34,8 +34,9 @@
 //      decision 33): nobody is emailed about their own action; the audit record says who deleted it.
 //      A file another LA forwarded to the LA's school (§4.2) tells that LA too, the same 'file-removed',
 //      as a school's Reject tells it (forwarderToldOf; decision 56). A copy of a lost pupil's file the LA
-//      forwarded makes the pupil's record lost again, its file kept to forward again (decision 38). The
-//      Delete's page and answer say each, by the rule that does it.
+//      forwarded makes the pupil's record lost again, its file kept to forward again (decision 38), and
+//      the LA that uploaded the record, when another, is told as a Reject tells it (uploaderToldOf;
+//      decision 58). The Delete's page and answer say each, by the rule that does it.
 //    - Forward (forward-service.ts): re-addressed to the school the user names. The LA's own LLLL file
 //      becomes 'collected' (the LA took it and passed it on, as the handbook's download-rename-upload
 //      would leave it); a school's uncollected file becomes 'removed' (the wrong school must no longer
@@ -56,12 +57,13 @@ import {
   lostPupilCopyRemoved,
   lostPupilFileOf,
   lostWithFileKept,
+  uploaderToldIfLostAgain,
 } from '../lost-pupils/forwarded-copies.ts';
 import { getLostPupil } from '../lost-pupils/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysAfter, daysBefore } from '../platform/dates.ts';
-import type { Db, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { AppError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { isId } from '../platform/ids.ts';
@@ -265,6 +267,11 @@ export interface LaDeletable extends LaFileListing {
    * will happen on the Delete's page, as happened in its answer.
    */
   lostPupilAgain: boolean;
+  /**
+   * With lostPupilAgain: the LA that uploaded the record, when another LA forwarded it, emailed
+   * ('lost-pupil-lost-again') as a Reject tells it (uploaderToldOf); else null.
+   */
+  uploaderTold: PartyLabel | null;
 }
 
 export interface LaDeletableFile {
@@ -273,18 +280,25 @@ export interface LaDeletableFile {
 }
 
 /**
- * Whom the LA's Delete tells beside the file's sender: the other LA that forwarded it to the LA's school
- * (in the handbook's way, download, rename and upload, that LA would be its sender, LA notes §4.2), as a
- * school's Reject tells it (download-service.ts). Not the deleting LA itself (it knows), nor an LA that is
- * the file's sender (told as the sender). The LA's number, else null.
+ * Whom a removal of a forwarded copy tells beside the file's sender: the LA that forwarded it (in the
+ * handbook's way, download, rename and upload, that LA would be its sender, LA notes §4.2), as a school's
+ * Reject tells it (download-service.ts). Not the removing LA itself (`removingLa`: it knows; null when a
+ * school removes it), nor an LA that is the file's sender (told as the sender, or the remover). The LA's
+ * Delete and the sender's View / Remove Files (sent-service.ts) both tell by it. The LA's number, else null.
  */
 export function forwarderToldOf(
   row: TransferRow,
   forwarding: Pick<Forwarding, 'la'> | null,
-  laNumber: string,
+  removingLa: string | null,
 ): string | null {
-  if (!forwarding || forwarding.la === laNumber || isSentByLa(row, forwarding.la)) return null;
+  if (!forwarding || forwarding.la === removingLa || isSentByLa(row, forwarding.la)) return null;
   return forwarding.la;
+}
+
+/** An LA as the pages name it: "Ayshire LA", with its code. */
+export async function laLabel(db: Executor, laNumber: string): Promise<PartyLabel> {
+  const la = { source_la: laNumber, source_school: null, source_inbox: null };
+  return sourceLabel(la, await organisationNames(db, [{ ...la, dest_la: null, dest_school: null }]));
 }
 
 export interface LaMonitorDeps {
@@ -564,7 +578,7 @@ export class LaMonitorService {
     return { ...(await this.deletable(row, laNumber, forwarding, lostPupilAgain)), already: true };
   }
 
-  /** The file as its pages say it, with who else its Delete tells (forwarderToldOf). */
+  /** The file as its pages say it, with who else its Delete tells (forwarderToldOf, uploaderToldOf). */
   private async deletable(
     row: TransferRow,
     laNumber: string,
@@ -573,13 +587,14 @@ export class LaMonitorService {
   ): Promise<LaDeletable> {
     const [file] = await this.listings([row], laNumber);
     const forwarder = forwarderToldOf(row, forwarding, laNumber);
-    let forwarderTold: PartyLabel | null = null;
-    if (forwarder) {
-      const la = { source_la: forwarder, source_school: null, source_inbox: null };
-      const names = await organisationNames(this.deps.db, [{ ...la, dest_la: null, dest_school: null }]);
-      forwarderTold = sourceLabel(la, names);
-    }
-    return { ...(file as LaFileListing), forwarderTold, lostPupilAgain };
+    const uploader =
+      lostPupilAgain && forwarding ? await uploaderToldIfLostAgain(this.deps.db, row, forwarding.la) : null;
+    return {
+      ...(file as LaFileListing),
+      forwarderTold: forwarder ? await laLabel(this.deps.db, forwarder) : null,
+      lostPupilAgain,
+      uploaderTold: uploader ? await laLabel(this.deps.db, uploader) : null,
+    };
   }
 
   /** Forward, step one: the new name and the destination, checked, to confirm. */

@@ -4,7 +4,7 @@
 //   GET  /sent/files/:sentTransferId                 one of them, with its pupils
 //   GET  /sent/files/:sentTransferId/remove          "Are you sure?"
 //   POST /sent/files/:sentTransferId/remove          removed (while not yet collected)
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { SignedInUser } from '../auth/service.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
@@ -13,8 +13,9 @@ import { type FieldError, Invalid } from '../platform/errors.ts';
 import { fieldErrorIn } from '../platform/i18n/catalogue.ts';
 import { sentence } from '../platform/words.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
-import { columnsIn } from './section-items.ts';
-import { isSentFilter, type SentFilter, SentService } from './sent-service.ts';
+import { UPLOADER_TOLD_KEYS } from './la-monitor-routes.ts';
+import { isSentFilter, type SentFilter, SentService, type Told } from './sent-service.ts';
+import { columnsIn } from './web.ts';
 
 const listQuery = z.object({
   show: z.string().optional(),
@@ -39,14 +40,51 @@ const FILTER_KEYS: Record<SentFilter, { label: string; empty: string }> = {
 };
 const OFFERED = COLUMNS.map((column) => column.key);
 
+/**
+ * What a removal does beside taking the file away, said by the rules that do it (SentFile, SentRemoval):
+ * a lost pupil's record made lost again, and who is emailed (Told). To be on the page, done in the answer.
+ */
+function toldSaid(
+  request: FastifyRequest,
+  words: 'warning' | 'done',
+  file: { lostPupilAgain: boolean; told: Told },
+): string[] {
+  const said: string[] = [];
+  if (file.told.forwarder) {
+    said.push(
+      request.t(words === 'warning' ? 'transfer.sent.remove.forwarder' : 'transfer.sent.removed.forwarder', {
+        forwarder: file.told.forwarder.name,
+      }),
+    );
+  }
+  if (file.lostPupilAgain) {
+    said.push(
+      request.t(words === 'warning' ? 'transfer.la.delete.lost-again' : 'transfer.la.deleted.lost-again'),
+    );
+    if (file.told.uploader) {
+      said.push(request.t(UPLOADER_TOLD_KEYS[words], { uploader: file.told.uploader.name }));
+    }
+  }
+  return said;
+}
+
 export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>): Route[] {
   const service = new SentService(deps);
 
   const removePage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
     const found = await service.file(user, id);
+    const { request } = reply;
+    const warning = found.file.toLostPupils
+      ? request.t('transfer.sent.remove.warning-lost-pupils')
+      : [
+          request.t('transfer.sent.remove.deleted', { party: found.file.party.name }),
+          ...toldSaid(request, 'warning', found),
+          request.t('transfer.la.delete.cannot-undo'),
+        ].join(' ');
     return reply.page('transfers/views/sent-remove.njk', {
-      title: reply.request.t('transfer.sent.remove.title', { filename: found.file.filename }),
+      title: request.t('transfer.sent.remove.title', { filename: found.file.filename }),
       ...found,
+      warning,
       errors,
       backLink: { href: `/sent/files/${found.file.id}` },
     });
@@ -139,10 +177,9 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
                 filename: file.filename,
                 party: file.party.name,
               });
-          // A lost pupil's file the LA forwarded: its record is lost again, its file kept (decision 38).
-          const said = file.lostPupilAgain
-            ? `${removed} ${request.t('transfer.la.deleted.lost-again')}`
-            : removed;
+          // A copy an LA forwarded: that LA is told; a lost pupil's file the LA forwarded: its record is
+          // lost again, its file kept (decision 38), and the LA that uploaded it, when another, told.
+          const said = [removed, ...toldSaid(request, 'done', file)].join(' ');
           return reply.flash(said).redirect(file.toLostPupils ? '/sent?show=lost-pupils' : '/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

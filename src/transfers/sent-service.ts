@@ -7,19 +7,29 @@
 // its content is deleted at once (purged_at, audit 'file-purged'). If deleting the content fails, the
 // purge job finishes it (jobs.ts).
 //
+// Nobody is emailed about the sender's own removal of its own upload. A copy an LA forwarded (LA notes
+// §4.2; forward-service.ts) keeps the original's sender, so its sender can remove it here too ("files sent
+// in error can be removed by the sending school", handbook §5): the LA that forwarded it is told, the same
+// 'file-removed' the LA's Delete sends it, by the same rule (forwarderToldOf; decision 58), as the
+// destination's Reject tells it. A lost pupil's copy its LA forwarded, removed by that LA here, makes the
+// record lost again, and the LA that uploaded the record, when another, is told (uploaderToldOf). The
+// page and the answer say each, by those rules.
+//
 // Every action re-reads the file and checks that the actor's organisation sent it and that the actor's
 // role may upload its category; anything else is "not found".
 
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
-import { can } from '../auth/permissions.ts';
+import { can, scopeOf } from '../auth/permissions.ts';
 import {
   lostAgainIfRemoved,
   lostPupilCopyRemoved,
   lostWithFileKept,
+  uploaderToldIfLostAgain,
 } from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
+import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -32,10 +42,12 @@ import {
   destinationLabel,
   type FileListing,
   listing,
+  type PartyLabel,
   type PupilDetails,
   pupilDetails,
   type Sort,
   sortListings,
+  sourceLabel,
 } from './download-listing.ts';
 import {
   copyForwardedFrom,
@@ -43,8 +55,9 @@ import {
   organisationNames,
   updateTransferIfStatus,
 } from './download-repository.ts';
-import { forwardingOf } from './forward-service.ts';
+import { type Forwarding, forwardingOf } from './forward-service.ts';
 import { purgeContent } from './jobs.ts';
+import { forwarderToldOf, laLabel } from './la-monitor-service.ts';
 import { type ActorParty, actorParty, isSender } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
 
@@ -112,10 +125,22 @@ export interface SentFile {
    * record lost again, its file kept to forward again (lostPupilCopyRemoved), which the page says.
    */
   lostPupilAgain: boolean;
+  /** Who else a removal tells: see Told. */
+  told: Told;
 }
 
-/** A removal's answer: and whether it made a lost pupil's record lost again (see SentFile). */
-export type SentRemoval = FileListing & { already: boolean; lostPupilAgain: boolean };
+/**
+ * Who a removal emails, by the rules it emails by: the LA that forwarded the copy ('file-removed',
+ * forwarderToldOf), and, with lostPupilAgain, the LA that uploaded the record, when another
+ * ('lost-pupil-lost-again', uploaderToldOf). Null for nobody.
+ */
+export interface Told {
+  forwarder: PartyLabel | null;
+  uploader: PartyLabel | null;
+}
+
+/** A removal's answer: and whether it made a lost pupil's record lost again (see SentFile), and who is told. */
+export type SentRemoval = FileListing & { already: boolean; lostPupilAgain: boolean; told: Told };
 
 export interface SentDeps {
   db: Db;
@@ -156,12 +181,15 @@ export class SentService {
     const forwardedLostPupil = await this.forwardedLostPupil(this.deps.db, row);
     const canRemove = REMOVABLE.includes(row.status) && !forwardedLostPupil;
     const forwarding = canRemove ? await forwardingOf(this.deps.db, row) : null;
+    const lostPupilAgain =
+      forwarding !== null && (await lostAgainIfRemoved(this.deps.db, row, forwarding.la));
     return {
       file: file as FileListing,
       pupils: pupils.map(pupilDetails),
       canRemove,
       forwardedLostPupil,
-      lostPupilAgain: forwarding !== null && (await lostAgainIfRemoved(this.deps.db, row, forwarding.la)),
+      lostPupilAgain,
+      told: await this.told(actor, row, forwarding, lostPupilAgain),
     };
   }
 
@@ -214,9 +242,32 @@ export class SentService {
       if (row.dest_kind === 'lost-pupils') {
         await markLostPupilRemovedWithFile(tx, row.id, { at: at.toISOString(), by: actor.userId });
       }
-      // A lost pupil's file its LA forwarded, removed before the school collected it: lost again.
+      // A lost pupil's file its LA forwarded, removed before the school collected it: lost again (and the
+      // LA that uploaded the record, when another, told).
       const forwarding = await forwardingOf(tx, row);
       const lostAgain = forwarding ? await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at) : null;
+      // The LA that forwarded a copy is told, as the LA's Delete and the school's Reject tell it; the
+      // pages say so by told(), the same rule.
+      const forwarder = forwarderToldOf(row, forwarding, removingLa(actor));
+      if (forwarder) {
+        const names = await organisationNames(tx, [row]);
+        const remover = sourceLabel(row, names);
+        const destination = destinationLabel(row, names);
+        await enqueueNotification(tx, {
+          at,
+          template: 'file-removed',
+          recipientKind: 'la',
+          recipient: forwarder,
+          payload: {
+            filename: row.filename,
+            removedBy: remover.name,
+            removedByCode: remover.code,
+            destinationName: destination.name,
+            destination: destination.code,
+            removedAt: at.toISOString(),
+          },
+        });
+      }
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,
@@ -232,7 +283,11 @@ export class SentService {
           previousStatus: row.status,
         },
       });
-      return { row: (await getTransfer(tx, row.id)) as TransferRow, lostPupilAgain: lostAgain !== null };
+      return {
+        row: (await getTransfer(tx, row.id)) as TransferRow,
+        forwarding,
+        lostPupilAgain: lostAgain !== null,
+      };
     });
     if (!removed) {
       // Collected meanwhile, or removed by someone else (a colleague, the destination's LA, or its LA's
@@ -265,6 +320,23 @@ export class SentService {
       ...(await this.removedListing(actor, removed.row)),
       already: false,
       lostPupilAgain: removed.lostPupilAgain,
+      told: await this.told(actor, removed.row, removed.forwarding, removed.lostPupilAgain),
+    };
+  }
+
+  /** Who a removal emails beside nobody else (Told), by the rules remove() emails by. */
+  private async told(
+    actor: Actor,
+    row: TransferRow,
+    forwarding: Pick<Forwarding, 'la'> | null,
+    lostPupilAgain: boolean,
+  ): Promise<Told> {
+    const forwarder = forwarderToldOf(row, forwarding, removingLa(actor));
+    const uploader =
+      lostPupilAgain && forwarding ? await uploaderToldIfLostAgain(this.deps.db, row, forwarding.la) : null;
+    return {
+      forwarder: forwarder ? await laLabel(this.deps.db, forwarder) : null,
+      uploader: uploader ? await laLabel(this.deps.db, uploader) : null,
     };
   }
 
@@ -276,10 +348,15 @@ export class SentService {
     if (row.removed_by !== actor.userId) {
       throw new Invalid([keyedError('remove', 'transfer.state.removed', { filename: row.filename })]);
     }
-    // The record as it is now (lost, its file kept), as the first answer said.
-    const lostPupilAgain =
-      (await forwardingOf(this.deps.db, row)) !== null && (await lostWithFileKept(this.deps.db, row));
-    return { ...(await this.removedListing(actor, row)), already: true, lostPupilAgain };
+    // The record as it is now (lost, its file kept), and who was told, as the first answer said.
+    const forwarding = await forwardingOf(this.deps.db, row);
+    const lostPupilAgain = forwarding !== null && (await lostWithFileKept(this.deps.db, row));
+    return {
+      ...(await this.removedListing(actor, row)),
+      already: true,
+      lostPupilAgain,
+      told: await this.told(actor, row, forwarding, lostPupilAgain),
+    };
   }
 
   private async removedListing(actor: Actor, row: TransferRow): Promise<FileListing> {
@@ -323,4 +400,9 @@ export class SentService {
     const now = this.deps.clock.now();
     return own.map((row) => listing(row, destinationLabel(row, names), now));
   }
+}
+
+/** The LA a removal is made by, which is not told of it (forwarderToldOf); null for a school's. */
+function removingLa(actor: Actor): string | null {
+  return scopeOf(actor.role) === 'la' ? actor.laNumber : null;
 }

@@ -19,10 +19,10 @@ import { keyedError, type Message, message, translateMessage } from '../platform
 import { stopAtLimit } from '../platform/web/http.ts';
 import { PoolBusy } from '../platform/workers/pool.ts';
 import { CATEGORIES, type Category, uploadCapability } from './categories.ts';
+import { uploadDescriptionKey } from './category-words.ts';
 import { ALLOWED_EXTENSIONS } from './file-types.ts';
 import { printableFilename } from './filenames.ts';
 import { actorParty } from './parties.ts';
-import { sectionItems, uploadDescriptionKey } from './section-items.ts';
 import { uploadExamples } from './upload-examples.ts';
 import {
   ACCEPTED_TEXTS,
@@ -34,6 +34,7 @@ import {
   uploadLimit,
   withoutFolder,
 } from './upload-service.ts';
+import { sectionItems } from './web.ts';
 
 /** Files in one upload at most; the form says so. The others are named on the result, not checked. */
 export const MAX_FILES_PER_UPLOAD = 20;

@@ -768,6 +768,25 @@ describe('lost-pupil-lost-again', () => {
     const welsh = compose('lost-pupil-lost-again', SAMPLES['lost-pupil-lost-again'], 'cy');
     assertFacts(welsh, ['Gwrthododd St Martha Primary School (8171234)', 'ar goll eto']);
   });
+
+  test('tells it too when the LA that forwarded the file removed it before the school collected it, and says so, not that the school rejected it', () => {
+    const removed = { ...SAMPLES['lost-pupil-lost-again'], how: 'removed' };
+    const email = compose('lost-pupil-lost-again', removed);
+    assertFacts(
+      email,
+      [
+        'Northshire LA (817LLLL) removed the CTF it had forwarded to St Martha Primary School (8171234) from the Lost Pupils Database file 9165402_CTF_XXXXXXXX_004.XML, on 23 November 2026 at 2:05pm, before the school collected it',
+        "The pupil's record is lost again in the Lost Pupils Database",
+        'Do not close your case for this pupil',
+      ],
+      ['9165402_CTF_XXXXXXXX_004.XML'],
+    );
+    assert.ok(!email.text.includes('rejected'), email.text);
+    assert.match(email.subject, /removed before the school collected it/);
+    const welsh = compose('lost-pupil-lost-again', removed, 'cy');
+    assertFacts(welsh, ['Tynnodd Northshire LA (817LLLL) y CTF', 'ar goll eto']);
+    assert.ok(!welsh.text.includes('Gwrthododd'), welsh.text);
+  });
 });
 
 describe('lost-pupil-forwarded', () => {

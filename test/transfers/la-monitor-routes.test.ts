@@ -557,6 +557,187 @@ describeEachEngine('LA CTF pages', (database) => {
     assert.ok(ownPage.includes('Ni allwch ddadwneud hyn.') && !ownPage.includes('Disgyblion Coll'), ownPage);
   });
 
+  test('View / Remove Files: the school that sent a file an LA forwarded removes the copy: the forwarding LA is emailed, as the page and the answer say, as a Reject tells it', async () => {
+    const w = await world();
+    const forwarderA = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    const forwarderB = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laB.number }));
+    const forwarded = async (from: string, via: string, by: typeof forwarderA, to: string) => {
+      const original = await transfer({ from: school(from), to: la(via) });
+      return (await new LaMonitorService(t.deps).forward(by, original.row.id, to)).forwarded;
+    };
+    const cases = [
+      {
+        what: "a school's file its own LA forwarded from its inbox to another of its schools",
+        sender: w.a1.number,
+        copy: () => forwarded(w.a1.number, w.laA.number, forwarderA, w.a2.number),
+        emailed: [['la', w.laA.number]],
+        warning:
+          'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. Ayshire LA, which forwarded it there, is sent an email to say you removed it. You cannot undo this.',
+        done: 'has been removed. A Two Primary can no longer see or download it. Ayshire LA, which forwarded it there, will be sent an email to say you removed it.',
+      },
+      {
+        what: "a school's file another LA forwarded from its inbox to one of its schools",
+        sender: w.b1.number,
+        copy: () => forwarded(w.b1.number, w.laB.number, forwarderB, w.a1.number),
+        emailed: [['la', w.laB.number]],
+        warning:
+          'The file is deleted from s2s straight away and A One Primary can no longer see or download it. Beeshire LA, which forwarded it there, is sent an email to say you removed it. You cannot undo this.',
+        done: 'has been removed. A One Primary can no longer see or download it. Beeshire LA, which forwarded it there, will be sent an email to say you removed it.',
+      },
+      {
+        what: 'a file nobody forwarded: nobody is emailed',
+        sender: w.a1.number,
+        copy: async () => (await transfer({ from: school(w.a1.number), to: school(w.a2.number) })).row,
+        emailed: [],
+        warning:
+          'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. You cannot undo this.',
+        done: 'has been removed. A Two Primary can no longer see or download it.',
+      },
+    ];
+    for (const c of cases) {
+      const copy = await c.copy();
+      const { agent } = await signedIn('school', { establishmentNumber: c.sender });
+      const url = `/sent/files/${copy.id}/remove`;
+      const page = textOf(mainOf((await agent.get(url)).body));
+      assert.ok(page.includes(c.warning), `${c.what}: ${page}`);
+      assert.equal((await agent.post(url, {})).statusCode, 302, c.what);
+      const said = textOf((await agent.get('/sent')).body);
+      assert.ok(said.includes(`${copy.filename} ${c.done}`), `${c.what}: ${said}`);
+      const emails = await w.db
+        .selectFrom('notification_outbox')
+        .select(['recipient_kind', 'recipient', 'payload'])
+        .where('template', '=', 'file-removed')
+        .where('payload', 'like', `%${copy.filename}%`)
+        .execute();
+      assert.deepEqual(
+        emails.map((e) => [e.recipient_kind, e.recipient]),
+        c.emailed,
+        c.what,
+      );
+      for (const email of emails) {
+        assert.equal(JSON.parse(email.payload).removedByCode, c.sender, `${c.what}: the school removed it`);
+      }
+      // Removed again: said the same way, nothing sent again.
+      assert.equal((await agent.post(url, {})).statusCode, 302, c.what);
+      const saidAgain = textOf((await agent.get('/sent')).body);
+      assert.ok(
+        saidAgain.includes(
+          `You have already removed ${copy.filename}. ${c.done.replace('has been removed. ', '')}`,
+        ),
+        `${c.what}: ${saidAgain}`,
+      );
+      const after = await w.db
+        .selectFrom('notification_outbox')
+        .select('id')
+        .where('template', '=', 'file-removed')
+        .where('payload', 'like', `%${copy.filename}%`)
+        .execute();
+      assert.equal(after.length, c.emailed.length, c.what);
+    }
+
+    // In Welsh.
+    const copy = await forwarded(w.b1.number, w.laB.number, forwarderB, w.a1.number);
+    const { agent } = await signedIn('school', { establishmentNumber: w.b1.number });
+    assert.equal((await agent.get('/?lang=cy')).statusCode, 302);
+    const url = `/sent/files/${copy.id}/remove`;
+    const page = textOf(mainOf((await agent.get(url)).body));
+    assert.ok(
+      page.includes(
+        'Caiff y ffeil ei dileu o s2s ar unwaith ac ni all A One Primary ei gweld na’i lawrlwytho mwyach. Anfonir e-bost at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, i ddweud eich bod wedi’i thynnu. Ni allwch ddadwneud hyn.',
+      ),
+      page,
+    );
+    await agent.post(url, {});
+    const said = textOf((await agent.get('/sent')).body);
+    assert.ok(
+      said.includes(
+        `Mae ${copy.filename} wedi’i thynnu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach. Bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael e-bost i ddweud eich bod wedi’i thynnu.`,
+      ),
+      said,
+    );
+  });
+
+  test("a lost pupil's record another LA uploaded, made lost again by its forwarding LA's Delete or View / Remove Files: that LA is told, as a Reject tells it, as the page and the answer say", async () => {
+    const w = await world();
+    const transferUser = await makeUser(w.db, 'la_lost_pupil_transfer', { laNumber: w.laA.number });
+    const lostPupils = new LostPupilService({ ...t.deps, tickets: new DownloadTickets('a secret') });
+    const { agent: deleter } = await signedIn('la_user', { laNumber: w.laA.number });
+    const remover = new Agent(t.app);
+    assert.equal((await remover.signIn(transferUser.username)).statusCode, 302);
+    const told =
+      'Beeshire LA, which sent the pupil to the Lost Pupils Database, is sent an email to say the pupil is lost again.';
+    const willBeTold =
+      'Beeshire LA, which sent the pupil to the Lost Pupils Database, will be sent an email to say the pupil is lost again.';
+    const ways = [
+      {
+        agent: deleter,
+        url: (id: string) => `/download/ctf/uncollected/${id}/delete`,
+        list: '/download/ctf/uncollected',
+        status: 303,
+      },
+      { agent: remover, url: (id: string) => `/sent/files/${id}/remove`, list: '/sent', status: 302 },
+    ];
+    for (const way of ways) {
+      const { record } = await makeLostPupil(w.db, t.deps.files, { from: school(w.b1.number) });
+      const copy = (
+        await lostPupils.forward(actorOf(transferUser), record.id, { school: w.a2.number, attested: true })
+      ).result.forwarded;
+      const page = textOf(mainOf((await way.agent.get(way.url(copy.id))).body));
+      assert.ok(page.includes(`(Search for Lost Pupil). ${told} You cannot undo this.`), page);
+      assert.equal((await way.agent.post(way.url(copy.id), {})).statusCode, way.status);
+      const said = textOf((await way.agent.get(way.list)).body);
+      assert.ok(said.includes(`(Search for Lost Pupil). ${willBeTold}`), said);
+      assert.equal((await getLostPupil(w.db, record.id))?.status, 'lost');
+      const emails = await w.db
+        .selectFrom('notification_outbox')
+        .select(['template', 'recipient_kind', 'recipient', 'payload'])
+        .where('template', '=', 'lost-pupil-lost-again')
+        .where('payload', 'like', `%${record.id}%`)
+        .execute();
+      assert.deepEqual(
+        emails.map((e) => [e.recipient_kind, e.recipient]),
+        [['la', w.laB.number]],
+      );
+      const payload = JSON.parse(emails[0]?.payload ?? '{}');
+      assert.equal(payload.how, 'removed');
+      assert.equal(payload.schoolCode, w.a2.number);
+      // Posted again: said again, nothing sent again.
+      assert.equal((await way.agent.post(way.url(copy.id), {})).statusCode, way.status);
+      const saidAgain = textOf((await way.agent.get(way.list)).body);
+      assert.ok(saidAgain.includes(willBeTold), saidAgain);
+      const after = await w.db
+        .selectFrom('notification_outbox')
+        .select('id')
+        .where('template', '=', 'lost-pupil-lost-again')
+        .where('payload', 'like', `%${record.id}%`)
+        .execute();
+      assert.equal(after.length, 1);
+    }
+
+    // In Welsh.
+    const { record } = await makeLostPupil(w.db, t.deps.files, { from: school(w.b1.number) });
+    const copy = (
+      await lostPupils.forward(actorOf(transferUser), record.id, { school: w.a2.number, attested: true })
+    ).result.forwarded;
+    assert.equal((await deleter.get('/?lang=cy')).statusCode, 302);
+    const url = `/download/ctf/uncollected/${copy.id}/delete`;
+    const page = textOf(mainOf((await deleter.get(url)).body));
+    assert.ok(
+      page.includes(
+        'Anfonir e-bost at Awdurdod lleol Beeshire, a anfonodd y disgybl i’r Gronfa Ddata Disgyblion Coll, i ddweud bod y disgybl ar goll eto. Ni allwch ddadwneud hyn.',
+      ),
+      page,
+    );
+    await deleter.post(url, {});
+    const said = textOf((await deleter.get('/download/ctf/uncollected')).body);
+    assert.ok(
+      said.includes(
+        'Bydd Awdurdod lleol Beeshire, a anfonodd y disgybl i’r Gronfa Ddata Disgyblion Coll, yn cael e-bost i ddweud bod y disgybl ar goll eto.',
+      ),
+      said,
+    );
+  });
+
   test('a delete, a cancelled delete and a forward started from page 2 return the LA there; redirected to the last page left when it empties', async () => {
     const w = await world();
     // One page and two files: the list is by destination school, then oldest first.

@@ -1,7 +1,6 @@
-// The items of the Upload and Download sections in the reader's language: each item's label (the menu's)
-// and what it is for.
-import type { FastifyRequest } from 'fastify';
-import { type MenuItem, menuLabelKey } from '../auth/menu.ts';
+// The catalogue keys of the Upload and Download sections' words, by category and menu item: what each item
+// is for, and what a type's files are called in a sentence. Plain tables, without HTTP, so that domain
+// code (download-service.ts) and the web edge (web.ts, the routes) share them.
 import type { Category } from './categories.ts';
 
 /** What each Upload item is for: shown on the Upload page and above the item's form. */
@@ -40,28 +39,9 @@ export function uploadDescriptionKey(category: Category): string {
   return UPLOAD_DESCRIPTION_KEYS[category];
 }
 
-function descriptionKey(href: string): string | undefined {
+/** What a section item (its menu href) is for, or undefined when it says nothing more. */
+export function descriptionKey(href: string): string | undefined {
   if (href.startsWith('/upload/')) return UPLOAD_DESCRIPTION_KEYS[href.slice('/upload/'.length) as Category];
   if (href.endsWith('/previous')) return 'transfer.download-section.previous';
   return DOWNLOAD_DESCRIPTION_KEYS[href];
-}
-
-/** A section's items with their labels and descriptions in the request's language. */
-export function sectionItems(request: FastifyRequest, items: MenuItem[]): MenuItem[] {
-  return items.map((item) => {
-    const key = descriptionKey(item.href);
-    return {
-      ...item,
-      label: request.t(menuLabelKey(item.href)),
-      ...(key ? { description: request.t(key) } : {}),
-    };
-  });
-}
-
-/** A list's column headings, named by their keys, in the request's language. */
-export function columnsIn<K extends string>(
-  request: FastifyRequest,
-  columns: { key: K; textKey: string }[],
-): { key: K; text: string }[] {
-  return columns.map(({ key, textKey }) => ({ key, text: request.t(textKey) }));
 }

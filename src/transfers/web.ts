@@ -1,0 +1,26 @@
+// The route helpers the transfers pages share (the web edge): the items of the Upload and Download
+// sections in the reader's language (each item's label, the menu's, and what it is for: category-words.ts),
+// and a list's column headings.
+import type { FastifyRequest } from 'fastify';
+import { type MenuItem, menuLabelKey } from '../auth/menu.ts';
+import { descriptionKey } from './category-words.ts';
+
+/** A section's items with their labels and descriptions in the request's language. */
+export function sectionItems(request: FastifyRequest, items: MenuItem[]): MenuItem[] {
+  return items.map((item) => {
+    const key = descriptionKey(item.href);
+    return {
+      ...item,
+      label: request.t(menuLabelKey(item.href)),
+      ...(key ? { description: request.t(key) } : {}),
+    };
+  });
+}
+
+/** A list's column headings, named by their keys, in the request's language. */
+export function columnsIn<K extends string>(
+  request: FastifyRequest,
+  columns: { key: K; textKey: string }[],
+): { key: K; text: string }[] {
+  return columns.map(({ key, textKey }) => ({ key, text: request.t(textKey) }));
+}
