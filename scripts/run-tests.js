@@ -66,8 +66,9 @@ for (const name of readdirSync(BUILDS)) {
 }
 const BUILD = join(BUILDS, `tests-${process.pid}`);
 process.on('exit', () => rmSync(BUILD, { recursive: true, force: true }));
-// The commands the tests run (bin/s2s.js, bin/s2s-client.js).
-const COMMANDS = ['src/cli.ts', 'src/client/main.ts'];
+// The commands the tests run (bin/s2s.js, bin/s2s-client.js), and the module the apps' worker threads
+// run (src/platform/workers/bootstrap.js loads its bundle).
+const COMMANDS = ['src/cli.ts', 'src/client/main.ts', 'src/transfers/content-check-worker.ts'];
 await bundle([...files, ...COMMANDS], BUILD);
 // The page structures axe has passed, shared by the browser journeys (test/e2e/browser.ts, Journey.check).
 const AXE_PASSED = join(BUILD, 'axe-passed');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { getPriority } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -249,4 +250,35 @@ test('works where tsx is registered in code (as bin/s2s.js does), and idle worke
   assert.equal(run.stderr, '');
   assert.equal(run.stdout.trim(), '84');
   assert.equal(run.status, 0);
+});
+
+test('with S2S_BUNDLE_DIR, a worker runs the bundle of its task module where the test run built one, and the module itself where it did not', async () => {
+  const bundles = mkdtempSync(join(tmpdir(), 's2s-bundles-'));
+  const before = process.env.S2S_BUNDLE_DIR;
+  // A bundle at the place scripts/run-tests.js puts test/fixtures/workers/tasks.ts's, answering otherwise.
+  mkdirSync(join(bundles, 'test', 'fixtures', 'workers'), { recursive: true });
+  writeFileSync(
+    join(bundles, 'test', 'fixtures', 'workers', 'tasks.mjs'),
+    'export function handle(task) { return { bundled: task.value }; }\n',
+  );
+  process.env.S2S_BUNDLE_DIR = bundles;
+  try {
+    const workers = pool({ size: 1 });
+    try {
+      assert.deepEqual(await workers.run({ kind: 'double', value: 21 }), { bundled: 21 });
+    } finally {
+      await workers.close();
+    }
+    rmSync(join(bundles, 'test'), { recursive: true });
+    const unbundled = pool({ size: 1 });
+    try {
+      assert.equal(await unbundled.run({ kind: 'double', value: 21 }), 42, 'the module itself, through tsx');
+    } finally {
+      await unbundled.close();
+    }
+  } finally {
+    if (before === undefined) delete process.env.S2S_BUNDLE_DIR;
+    else process.env.S2S_BUNDLE_DIR = before;
+    rmSync(bundles, { recursive: true, force: true });
+  }
 });

@@ -2,7 +2,10 @@
 // until tsx is registered in this thread: a worker does not inherit the loader hooks of the thread that
 // started it, whether tsx was registered with `node --import tsx` (the tests) or by bin/s2s.js (`serve`).
 // Then it loads the task module and answers each message with what the module's `handle` returns.
+import { existsSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
 
 // Lower this thread's priority (from the one it started with, its parent's), not the process's: on Linux
@@ -16,7 +19,20 @@ if (process.platform === 'linux') {
   }
 }
 
-const moduleUrl = String(workerData.module);
+/**
+ * The test run's bundle of a task module of the project, when there is one (S2S_BUNDLE_DIR, as bin/s2s.js
+ * reads it; scripts/run-tests.js builds it): it loads without tsx's loader hooks, which cost each worker
+ * started about half a CPU-second, and the tests start a worker for every app that reads an upload.
+ */
+function bundled(url) {
+  const bundles = process.env.S2S_BUNDLE_DIR;
+  if (!bundles || !url.startsWith('file:')) return undefined;
+  const project = fileURLToPath(new URL('../../../', import.meta.url));
+  const path = join(bundles, relative(project, fileURLToPath(url)).replace(/\.ts$/, '.mjs'));
+  return existsSync(path) ? pathToFileURL(path).href : undefined;
+}
+
+const moduleUrl = bundled(String(workerData.module)) ?? String(workerData.module);
 if (moduleUrl.endsWith('.ts')) {
   const { register } = await import('tsx/esm/api');
   register();
