@@ -141,6 +141,60 @@ export async function touchSession(db: Executor, id: string, at: string): Promis
   await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', id).execute();
 }
 
+/**
+ * Why a session was ended on purpose, kept for a while as the row of an ended session: the same browser's
+ * second post, sent with its cookie before the first's answer came, is then answered by what ended it
+ * (the second step completed by the first: 'signed-in'; the user's own password change: 'password-changed').
+ */
+export type SessionEnd = 'signed-in' | 'password-changed';
+
+/** How an ended session is marked: in sign_in_method (varchar(20)), so no migration was needed. */
+const ENDED_PREFIX = 'ended:';
+const ENDED_METHOD: Record<SessionEnd, string> = {
+  'signed-in': `${ENDED_PREFIX}signed-in`,
+  'password-changed': `${ENDED_PREFIX}password`,
+};
+
+/** How long an ended session is kept to say why it ended. */
+export const ENDED_SESSION_MINUTES = 10;
+
+/** Why the session was ended, when it is an ended session's row (endSession); undefined otherwise. */
+export function endOf(session: Pick<SessionRecord, 'sign_in_method'>): SessionEnd | undefined {
+  const method = session.sign_in_method ?? '';
+  if (!method.startsWith(ENDED_PREFIX)) return undefined;
+  return method === ENDED_METHOD['password-changed'] ? 'password-changed' : 'signed-in';
+}
+
+/**
+ * Ends the session, keeping its row for ENDED_SESSION_MINUTES to say why (endOf). The row opens nothing,
+ * for this version or an earlier one: it waits for a second step (pending_two_factor 1) and it expired
+ * when it was ended (expires_at), which every version reads before anything else, and deletes. With
+ * `onlyPending`, only a session still waiting for its second step is ended (false otherwise): of two
+ * posts of the same code, the one that ends it signs in.
+ */
+export async function endSession(
+  db: Executor,
+  id: string,
+  reason: SessionEnd,
+  at: string,
+  { onlyPending = false } = {},
+): Promise<boolean> {
+  let q = db
+    .updateTable('sessions')
+    .set({
+      pending_two_factor: 1,
+      sign_in_method: ENDED_METHOD[reason],
+      expires_at: at,
+      last_seen_at: at,
+    })
+    .where('id', '=', id);
+  if (onlyPending) {
+    q = q.where('pending_two_factor', '=', 1).where('sign_in_method', 'not like', `${ENDED_PREFIX}%`);
+  }
+  const result = await q.executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function deleteSession(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', id).execute();
 }
@@ -151,9 +205,20 @@ export async function deleteSession(db: Executor, id: string): Promise<void> {
  */
 export async function deleteExpiredSessions(db: Executor, now: Date, idleMinutes: number): Promise<number> {
   const idleSince = new Date(now.getTime() - idleMinutes * 60_000).toISOString();
+  // An ended session's row is kept a while after it expired, to say why it ended (endSession).
+  const endedBefore = new Date(now.getTime() - ENDED_SESSION_MINUTES * 60_000).toISOString();
   const result = await db
     .deleteFrom('sessions')
-    .where((eb) => eb.or([eb('last_seen_at', '<=', idleSince), eb('expires_at', '<=', now.toISOString())]))
+    .where((eb) =>
+      eb.or([
+        eb('last_seen_at', '<=', idleSince),
+        eb.and([
+          eb('expires_at', '<=', now.toISOString()),
+          eb('sign_in_method', 'not like', `${ENDED_PREFIX}%`),
+        ]),
+        eb('expires_at', '<=', endedBefore),
+      ]),
+    )
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

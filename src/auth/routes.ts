@@ -8,6 +8,7 @@ import { oidcRoutes } from './oidc-routes.ts';
 import type { AuthService } from './service.ts';
 import { twoFactorRoutes } from './two-factor-routes.ts';
 import {
+  ENDED_SESSION_PAGE,
   languageAtSignIn,
   languageAtSignOut,
   type Route,
@@ -53,7 +54,13 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
       handler: async (request: FastifyRequest, reply) => {
         if (request.user) return reply.redirect('/');
         const query = request.query as Record<string, string | undefined>;
-        return signInPage(reply, { expired: query.expired === '1', signedOut: query['signed-out'] === '1' });
+        return signInPage(reply, {
+          expired: query.expired === '1',
+          signedOut: query['signed-out'] === '1',
+          // A session ended on purpose a moment ago (ENDED_SESSION_PAGE): why this browser must sign in.
+          signedInTwice: query['signed-in-twice'] === '1',
+          passwordChanged: query['password-changed'] === '1',
+        });
       },
     },
     {
@@ -136,6 +143,8 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
             form.passwordChangedAt,
           );
           if (typeof token !== 'string') {
+            // Its session was ended by the change (this browser's other post at once): sign in again.
+            if (token.signedOut) return reply.redirect(ENDED_SESSION_PAGE['password-changed']);
             return reply.flash(request.t('auth.change-password.changed-already'), 'important').redirect('/');
           }
           setSessionCookie(reply, token);

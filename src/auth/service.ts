@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { findUserByUsername, getUser, type UserRow, updateUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
 import type { Clock } from '../platform/clock.ts';
-import type { Db } from '../platform/db/schema.ts';
+import type { Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { DEFAULT_LANGUAGE, isLanguage, keyedError, type Language } from '../platform/i18n/catalogue.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
@@ -14,10 +14,14 @@ import { isRole, ROLE_LABELS, type Role, scopeOf } from './permissions.ts';
 import {
   deleteSession,
   deleteSessionsOfUser,
+  ENDED_SESSION_MINUTES,
+  endOf,
+  endSession,
   getSession,
   getSessionWithUser,
   insertSession,
   recordSignInAttempt,
+  type SessionEnd,
   type SessionWithUser,
   schoolAccountInactive,
   sessionIdOf,
@@ -63,12 +67,19 @@ export type SignInMethod = { method: 'password' } | { method: 'oidc'; providerMf
 
 export type SecondStepOutcome =
   | { ok: true; token: string; user: UserRow; via: 'code' | 'recovery-code'; recoveryCodesLeft: number }
-  | { ok: false; reason: 'wrong-code' | 'throttled' | 'expired' };
+  | { ok: false; reason: 'wrong-code' | 'throttled' | 'expired' }
+  /**
+   * This pending sign-in was completed meanwhile by another post of the same browser (a double click on
+   * Continue): its code is not counted, and no session is given (the first post's answer carried it).
+   */
+  | { ok: false; reason: 'signed-in-already' };
 
 export type SessionLookup =
   | { state: 'active'; sessionId: string; user: SignedInUser }
   /** The password was right, the second step is still to come. */
   | { state: 'pending'; sessionId: string; userId: string }
+  /** Ended on purpose a moment ago (endSession), and why: it opens nothing. */
+  | { state: 'ended'; reason: SessionEnd }
   | { state: 'expired' }
   | { state: 'none' };
 
@@ -209,17 +220,38 @@ export class AuthService {
     const sessionId = sessionIdOf(token);
     const session = await getSession(this.db, sessionId);
     const now = this.clock.now();
+    // Completed by another post of the same code since this one's session was read.
+    if (session && endOf(session) === 'signed-in') return { ok: false, reason: 'signed-in-already' };
     if (session?.pending_two_factor !== 1 || now.toISOString() >= session.expires_at) {
       return { ok: false, reason: 'expired' };
     }
     const user = await getUser(this.db, session.user_id);
     if (!user || !isRole(user.role)) return { ok: false, reason: 'expired' };
-    const checked = await this.twoFactor.check(user, input, address);
-    if (!checked.ok) return checked;
-    await deleteSession(this.db, sessionId);
     const how: SignInMethod =
       session.sign_in_method === 'oidc' ? { method: 'oidc', providerMfa: false } : { method: 'password' };
-    const signedIn = await this.completeSignIn(user, address, how, { secondStep: checked.via });
+    const signedIn = randomBytes(32).toString('base64url');
+    // The code (or recovery code) is used and the pending session ended in one transaction with the new
+    // session: a second post of the same code, made at once, waits for it, then finds the code used and
+    // this pending sign-in completed, and is not counted as wrong.
+    const checked = await this.twoFactor.check(user, input, address, {
+      complete: async (tx, via) => {
+        if (!(await endSession(tx, sessionId, 'signed-in', now.toISOString(), { onlyPending: true }))) {
+          return false;
+        }
+        await this.recordSignIn(tx, user, address, how, signedIn, { secondStep: via });
+        return true;
+      },
+      doneAlready: async () => {
+        const after = await getSession(this.db, sessionId);
+        return after !== undefined && endOf(after) === 'signed-in';
+      },
+    });
+    if (!checked.ok) {
+      if (checked.reason === 'done-already') return { ok: false, reason: 'signed-in-already' };
+      // Its pending session ended meanwhile otherwise (signed out, reset): start again.
+      if (checked.reason === 'not-completed') return { ok: false, reason: 'expired' };
+      return checked;
+    }
     return {
       ok: true,
       token: signedIn,
@@ -236,6 +268,20 @@ export class AuthService {
     how: SignInMethod,
     extra?: Record<string, unknown>,
   ): Promise<string> {
+    const token = randomBytes(32).toString('base64url');
+    await this.db.transaction().execute((tx) => this.recordSignIn(tx, user, address, how, token, extra));
+    return token;
+  }
+
+  /** completeSignIn's writes, in the caller's transaction: the session of `token`, and what records it. */
+  private async recordSignIn(
+    tx: Executor,
+    user: UserRow,
+    address: string,
+    how: SignInMethod,
+    token: string,
+    extra?: Record<string, unknown>,
+  ): Promise<void> {
     // Password sign-ins keep the audit detail they always had; single sign-on says so, and whether the
     // provider's second factor stood for s2s's.
     const detail =
@@ -244,30 +290,26 @@ export class AuthService {
         : extra;
     const now = this.clock.now();
     const at = now.toISOString();
-    const token = randomBytes(32).toString('base64url');
     const expires = new Date(now.getTime() + this.settings.session.absoluteHours * 3_600_000).toISOString();
-    await this.db.transaction().execute(async (tx) => {
-      await insertSession(tx, {
-        id: sessionIdOf(token),
-        user_id: user.id,
-        created_at: at,
-        last_seen_at: at,
-        expires_at: expires,
-        sign_in_method: how.method,
-        provider_mfa: how.method === 'oidc' && how.providerMfa ? 1 : 0,
-      });
-      await recordSignInAttempt(tx, { username: user.username, address, at, succeeded: true });
-      await updateUser(tx, user.id, { last_signed_in_at: at });
-      await recordAudit(tx, {
-        at: now,
-        actorUserId: user.id,
-        actorUsername: user.username,
-        organisation: organisationOfRow(user),
-        action: 'sign-in',
-        ...(detail ? { detail } : {}),
-      });
+    await insertSession(tx, {
+      id: sessionIdOf(token),
+      user_id: user.id,
+      created_at: at,
+      last_seen_at: at,
+      expires_at: expires,
+      sign_in_method: how.method,
+      provider_mfa: how.method === 'oidc' && how.providerMfa ? 1 : 0,
     });
-    return token;
+    await recordSignInAttempt(tx, { username: user.username, address, at, succeeded: true });
+    await updateUser(tx, user.id, { last_signed_in_at: at });
+    await recordAudit(tx, {
+      at: now,
+      actorUserId: user.id,
+      actorUsername: user.username,
+      organisation: organisationOfRow(user),
+      action: 'sign-in',
+      ...(detail ? { detail } : {}),
+    });
   }
 
   async lookUpSession(token: string | undefined): Promise<SessionLookup> {
@@ -277,6 +319,15 @@ export class AuthService {
     if (!found) return { state: 'expired' };
     const { session, user: row } = found;
     const now = this.clock.now();
+    const ended = endOf(session);
+    if (ended) {
+      // Kept a while to say why it ended, before its other limits are read: it opens nothing.
+      if (now.getTime() < new Date(session.expires_at).getTime() + ENDED_SESSION_MINUTES * 60_000) {
+        return { state: 'ended', reason: ended };
+      }
+      await deleteSession(this.db, sessionId);
+      return { state: 'expired' };
+    }
     const idleLimit = new Date(session.last_seen_at).getTime() + this.settings.session.idleMinutes * 60_000;
     if (now.getTime() >= idleLimit || now.toISOString() >= session.expires_at) {
       await deleteSession(this.db, sessionId);
@@ -325,12 +376,20 @@ export class AuthService {
     input: { currentPassword: string; newPassword: string; confirmPassword: string },
     address: string,
     changedAsSeen?: string,
-  ): Promise<string | { already: true }> {
+  ): Promise<string | { already: true; signedOut?: true }> {
     const row = await getUser(this.db, user.userId);
     if (!row) throw new Invalid([keyedError('currentPassword', 'auth.change-password.account-gone')]);
+    // Changed by this browser's other post of the form (a double click): the session it ended was this
+    // one's too, and this browser must sign in again (decision 59).
+    const already = async (): Promise<{ already: true; signedOut?: true }> => {
+      const own = await getSession(this.db, sessionIdOf(currentToken));
+      return own && endOf(own) === 'password-changed'
+        ? { already: true, signedOut: true }
+        : { already: true };
+    };
     // Changed since the page asking was drawn (`changedAsSeen`): the same form posted again (a double
     // click, Back and submit, a browser resending). Nothing is checked (no guess counts) or changed.
-    if (changedAsSeen !== undefined && row.password_changed_at !== changedAsSeen) return { already: true };
+    if (changedAsSeen !== undefined && row.password_changed_at !== changedAsSeen) return already();
     const errors: FieldError[] = [];
     const now = this.clock.now();
     if (!input.currentPassword) {
@@ -382,7 +441,11 @@ export class AuthService {
         updated_at: at,
       });
       if (!set) return false;
-      await deleteSessionsOfUser(tx, row.id);
+      // Every session of the user ends. This one's row is kept a while (endSession) so that this browser's
+      // second post of the form (a double click, sent with this cookie before the first's answer) is told
+      // the password was changed, and to sign in with it: the session is never opened again.
+      await deleteSessionsOfUser(tx, row.id, sessionIdOf(currentToken));
+      await endSession(tx, sessionIdOf(currentToken), 'password-changed', at);
       await insertSession(tx, {
         id: sessionIdOf(token),
         user_id: row.id,
@@ -406,7 +469,7 @@ export class AuthService {
       });
       return true;
     });
-    return changed ? token : { already: true };
+    return changed ? token : already();
   }
 
   /** When the user's password was last changed: the change password page carries it (changeOwnPassword). */

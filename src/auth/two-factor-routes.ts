@@ -51,6 +51,8 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
         access: 'public',
         handler: async (request, reply) => {
           if (request.user) return reply.redirect('/');
+          // Completed already by this browser: on to where a signed-in user goes, if it kept the sign-in.
+          if (request.sessionEnded) return reply.redirect('/');
           if (!request.pendingSecondStep) return reply.redirect('/sign-in');
           return secondStepPage(reply, kind);
         },
@@ -61,6 +63,10 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
         access: 'public',
         handler: async (request, reply) => {
           if (request.user) return reply.redirect('/');
+          // The same code posted again (a double click on Continue) after the first completed the sign-in:
+          // nothing is checked or counted, and no session is given; the first's answer set it, and '/' opens
+          // for this browser if it kept it, or says why it must sign in again (ENDED_SESSION_PAGE).
+          if (request.sessionEnded) return reply.redirect('/');
           if (!request.pendingSecondStep) return reply.redirect('/sign-in?expired=1');
           const input =
             kind === 'code'
@@ -78,6 +84,8 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
           );
           if (!outcome.ok) {
             if (outcome.reason === 'expired') return reply.redirect('/sign-in?expired=1');
+            // Posted twice at once: the other post completed this sign-in (as above).
+            if (outcome.reason === 'signed-in-already') return reply.redirect('/');
             const key =
               outcome.reason === 'throttled'
                 ? 'auth.sign-in.throttled'

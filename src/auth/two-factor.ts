@@ -60,6 +60,18 @@ export type CheckOutcome =
   | { ok: true; via: 'code' | 'recovery-code'; recoveryCodesLeft: number }
   | { ok: false; reason: 'wrong-code' | 'throttled' };
 
+/**
+ * What a right second step completes, in the transaction that uses its code (check): `complete` returns
+ * false when it cannot (nothing is then used); `doneAlready` says whether another post completed it.
+ */
+export interface SecondStepCompletion {
+  complete: (tx: Executor, via: 'code' | 'recovery-code') => Promise<boolean>;
+  doneAlready: () => Promise<boolean>;
+}
+
+/** Rolls back a second step's transaction whose sign-in could not be completed. */
+class NotCompleted extends Error {}
+
 export class TwoFactorService {
   constructor(
     private readonly db: Db,
@@ -214,16 +226,35 @@ export class TwoFactorService {
    * Checks a second step for this user, throttled like passwords: every wrong code counts as a failed
    * sign-in of the account and of the address (sign_in_attempts), counted before it is checked (throttle.ts,
    * reserveAttempt), and once too many have failed no code is even checked until the pause ends.
+   *
+   * `then.complete` makes the sign-in in the transaction that uses the code (false: it cannot, and
+   * nothing is used), so a second post of the same code made at once waits for it and finds the code
+   * used. `then.doneAlready`, read once that first has ended, says whether the first completed this same
+   * sign-in: then the second is `done-already` and its code is not counted as wrong.
    */
-  async check(user: UserRow, input: SecondStep, address: string): Promise<CheckOutcome> {
+  async check(
+    user: UserRow,
+    input: SecondStep,
+    address: string,
+    then: SecondStepCompletion = { complete: async () => true, doneAlready: async () => false },
+  ): Promise<CheckOutcome | { ok: false; reason: 'done-already' } | { ok: false; reason: 'not-completed' }> {
     const now = this.clock.now();
     const organisation = isRole(user.role) ? organisationOf(actorOfRow(user)) : null;
     const attempt = await this.reserveAttempt(user, organisation, address, now);
     if (!attempt) return { ok: false, reason: 'throttled' };
-    const outcome = await this.checkCode(user, input, now);
-    if (outcome) {
+    const outcome = await this.checkCode(user, input, now, then.complete);
+    if (outcome && outcome !== 'not-completed') {
       await attempt.withdraw();
       return outcome;
+    }
+    if (await then.doneAlready()) {
+      await attempt.withdraw();
+      return { ok: false, reason: 'done-already' };
+    }
+    if (outcome === 'not-completed') {
+      // A right code whose sign-in could not be made (its session ended meanwhile): not a wrong one.
+      await attempt.withdraw();
+      return { ok: false, reason: 'not-completed' };
     }
     await attempt.failed({
       organisation,
@@ -260,31 +291,47 @@ export class TwoFactorService {
     return null;
   }
 
-  /** The outcome of a right code or recovery code (a recovery code is then used up); null for a wrong one. */
+  /**
+   * The outcome of a right code or recovery code (used up, with `complete` done, in one transaction); null
+   * for a wrong one, or one used already (or meanwhile); 'not-completed' for a right one whose `complete`
+   * could not be done (nothing is used then).
+   */
   private async checkCode(
     user: UserRow,
     input: SecondStep,
     now: Date,
-  ): Promise<Extract<CheckOutcome, { ok: true }> | null> {
+    complete: SecondStepCompletion['complete'],
+  ): Promise<Extract<CheckOutcome, { ok: true }> | 'not-completed' | null> {
     const row = await getTwoFactorSecret(this.db, user.id);
     if (!row?.confirmed_at) return null;
-    if ('code' in input) {
-      const code = normaliseTotpCode(input.code);
-      const secret = openSecret(this.key(), user.id, sealedOf(row));
-      const step = code ? await matchTotpCode(secret, code, now, row.last_used_step) : null;
-      // The update succeeds only if no code of this step (or a later one) was used meanwhile.
-      if (step === null || !(await useTimeStep(this.db, user.id, step))) return null;
-      return { ok: true, via: 'code', recoveryCodesLeft: await countUnusedRecoveryCodes(this.db, user.id) };
+    const secret = 'code' in input ? openSecret(this.key(), user.id, sealedOf(row)) : null;
+    const recoveryCode = 'recoveryCode' in input ? normaliseRecoveryCode(input.recoveryCode) : null;
+    const totpCode = 'code' in input ? normaliseTotpCode(input.code) : null;
+    // Any step the code matches, used or not: the update below refuses one used already.
+    const step = secret !== null && totpCode ? await matchTotpCode(secret, totpCode, now, null) : null;
+    if (step === null && recoveryCode === null) return null;
+    try {
+      return await this.db.transaction().execute(async (tx) => {
+        let outcome: Extract<CheckOutcome, { ok: true }>;
+        if (step !== null) {
+          // The update succeeds only if no code of this step (or a later one) was used meanwhile.
+          if (!(await useTimeStep(tx, user.id, step))) return null;
+          outcome = { ok: true, via: 'code', recoveryCodesLeft: await countUnusedRecoveryCodes(tx, user.id) };
+        } else {
+          const code = recoveryCode as string;
+          if (!(await useRecoveryCode(tx, user.id, hashOf(code), now.toISOString()))) return null;
+          const remaining = await countUnusedRecoveryCodes(tx, user.id);
+          await this.audit(tx, actorOfRow(user), 'recovery-code-used', { recoveryCodesLeft: remaining });
+          outcome = { ok: true, via: 'recovery-code', recoveryCodesLeft: remaining };
+        }
+        // Not completed: the code is not used either.
+        if (!(await complete(tx, outcome.via))) throw new NotCompleted();
+        return outcome;
+      });
+    } catch (error) {
+      if (error instanceof NotCompleted) return 'not-completed';
+      throw error;
     }
-    const code = normaliseRecoveryCode(input.recoveryCode);
-    if (!code) return null;
-    const left = await this.db.transaction().execute(async (tx) => {
-      if (!(await useRecoveryCode(tx, user.id, hashOf(code), now.toISOString()))) return null;
-      const remaining = await countUnusedRecoveryCodes(tx, user.id);
-      await this.audit(tx, actorOfRow(user), 'recovery-code-used', { recoveryCodesLeft: remaining });
-      return remaining;
-    });
-    return left === null ? null : { ok: true, via: 'recovery-code', recoveryCodesLeft: left };
   }
 
   /**

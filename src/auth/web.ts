@@ -6,6 +6,7 @@ import { isLanguage, type Language, type Message, textIn } from '../platform/i18
 import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
 import { MENU, menuIn, menuLabelKey, menuOf, menuSection, navigationAt } from './menu.ts';
 import { type Capability, can, roleLabelIn } from './permissions.ts';
+import type { SessionEnd } from './repository.ts';
 import type { AuthService, SignedInUser } from './service.ts';
 
 declare module 'fastify' {
@@ -15,10 +16,24 @@ declare module 'fastify' {
     sessionExpired: boolean;
     /** The password was right and the second step of two-factor sign-in is still to come. */
     pendingSecondStep: boolean;
+    /**
+     * The session cookie's session was ended on purpose a moment ago, and why (repository.ts, endSession):
+     * this browser's second post of a form whose first ended it. Not signed in.
+     */
+    sessionEnded?: SessionEnd;
   }
 }
 
 export const SESSION_COOKIE = 's2s_session';
+
+/**
+ * Where a browser whose session was ended on purpose is sent (the sign-in page, saying why). Its cookie
+ * is left: the same browser may hold the new session already, which the first post's answer set.
+ */
+export const ENDED_SESSION_PAGE: Record<SessionEnd, string> = {
+  'signed-in': '/sign-in?signed-in-twice=1',
+  'password-changed': '/sign-in?password-changed=1',
+};
 
 export interface Route {
   method: 'GET' | 'POST';
@@ -124,6 +139,7 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
   app.decorateRequest('sessionToken', undefined);
   app.decorateRequest('sessionExpired', false);
   app.decorateRequest('pendingSecondStep', false);
+  app.decorateRequest('sessionEnded', undefined);
 
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/assets/') || request.url.startsWith('/static/')) return;
@@ -137,6 +153,10 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
       // Not signed in: only the second step's own (public) pages read this.
       request.pendingSecondStep = true;
       request.sessionToken = token;
+    } else if (found.state === 'ended') {
+      // Not signed in; the token is kept to end the row at the next sign-in of this browser.
+      request.sessionEnded = found.reason;
+      request.sessionToken = token;
     } else if (found.state === 'expired') {
       request.sessionExpired = true;
     }
@@ -148,6 +168,7 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
       const user = request.user;
       if (!user) {
         if (request.pendingSecondStep) return reply.redirect('/sign-in/two-factor');
+        if (request.sessionEnded) return reply.redirect(ENDED_SESSION_PAGE[request.sessionEnded]);
         if (request.sessionExpired) reply.clearCookie(SESSION_COOKIE, { path: '/' });
         return reply.redirect(request.sessionExpired ? '/sign-in?expired=1' : '/sign-in');
       }

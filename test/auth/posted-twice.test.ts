@@ -9,6 +9,11 @@
 // Turn off two-factor sign-in posted again says it was turned off already, where it said nothing. Both
 // posted twice at once (on one app node or two) are made once and the second says so, where its code,
 // whose time step the first had just used, was answered as wrong and counted as a failed sign-in.
+// Sign-in's second step posted twice (a double click on Continue; again or at once, on one node or two):
+// signed in once, the second sent on to '/' with no session of its own and no failed sign-in counted,
+// where at once it said 'wrong code' and counted one, and again it said the user had timed out. Change
+// password posted again with the session cookie the first ended: told the password was changed and to sign
+// in with it (decision 59), where it was told it had timed out.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
@@ -55,6 +60,33 @@ async function enrolments(db: Db, username: string): Promise<number> {
 
 const DONE_ALREADY =
   /Two-factor sign-in was turned on already, when you first pressed Turn on two-factor sign-in: this form was sent twice\. Your recovery codes were shown then and cannot be shown again\./;
+
+/**
+ * A form posted as a browser that still holds `as` (its cookies and CSRF token): the same browser's
+ * second post, sent before the first's answer set a new session cookie.
+ */
+function postAs(
+  app: TestApp['app'],
+  as: { cookie: string; csrfToken: string },
+  url: string,
+  form: Record<string, string | string[]>,
+) {
+  const fields = new URLSearchParams({ _csrf: as.csrfToken });
+  for (const [key, value] of Object.entries(form)) {
+    for (const v of Array.isArray(value) ? value : [value]) fields.append(key, v);
+  }
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie: as.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: fields.toString(),
+  });
+}
+
+/** Whether an answer sets (or clears) the session cookie. */
+function sessionCookieSet(answer: { cookies: { name: string }[] }): boolean {
+  return answer.cookies.some((c) => c.name === 's2s_session');
+}
 
 describeEachEngine('the account forms posted twice', (database: () => TestDatabase) => {
   test('Turn on two-factor sign-in posted again: the second answer says it was turned on already', async () => {
@@ -144,23 +176,65 @@ describeEachEngine('the account forms posted twice', (database: () => TestDataba
     }
   });
 
+  const PASSWORD_CHANGED = /Your password was changed\. Sign in with your new password\./;
+
+  test('Change password posted again with the session cookie it ended (a double click): not counted, not changed twice, the old session not revived, and told to sign in with the new password', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const { agent, user, form } = await changePasswordForm(t, database().db);
+      const before = agent.session();
+      assert.equal((await agent.post('/change-password', form)).statusCode, 302);
+      const again = await postAs(t.app, before, '/change-password', form);
+      assert.equal(again.statusCode, 302);
+      assert.equal(again.headers.location, '/sign-in?password-changed=1');
+      assert.equal(sessionCookieSet(again), false);
+      const page = await t.app.inject({
+        method: 'GET',
+        url: again.headers.location,
+        headers: { cookie: before.cookie },
+      });
+      assert.equal(page.statusCode, 200);
+      assert.match(textOf(page.body), PASSWORD_CHANGED);
+      // The old session stays ended: it opens nothing.
+      const home = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: before.cookie } });
+      assert.equal(home.statusCode, 302);
+      assert.match(String(home.headers.location), /^\/sign-in/);
+      assert.deepEqual(await passwordEvents(database().db, user.username), { changed: 1, failed: 0 });
+      // The browser that got the first answer is signed in with the new session.
+      assert.equal((await agent.get('/')).statusCode, 200);
+      assert.equal((await new Agent(t.app).signIn(user.username, OWN)).headers.location, '/');
+    } finally {
+      await t.app.close();
+    }
+  });
+
   test('Change password posted twice at once: changed once', async () => {
-    // Held as the user's sessions are ended, after its update.
-    const hold = holdingAfterDeleteFrom(database().db, 'sessions');
+    // Held as the user's session is ended (kept to say why), after its update of the password.
+    const hold = holdingAfterUpdateOf(database().db, 'sessions');
     const t = await createTestApp(hold.db);
     try {
       const { agent, user, form } = await changePasswordForm(t, database().db);
+      const before = agent.session();
       const answers = await twiceAtOnce(database(), hold, () => agent.post('/change-password', form));
-      // The first ends every session of the user, the second's too. On PostgreSQL the second read its
-      // session before then, and its update, having waited for the first's, changes nothing and says so;
-      // on SQLite (one connection) it reads its session after, finds it ended, and is asked to sign in.
+      // The first ends every session of the user, the second's too, on purpose (other devices are signed
+      // out). On PostgreSQL the second read its session before then, and its update, having waited for the
+      // first's, changes nothing; on SQLite (one connection) it reads its session after, and finds it ended
+      // by the change. Either way it is told that the password was changed, and to sign in with the new one.
       assert.deepEqual(
         answers.map((a) => [a.statusCode, a.headers.location]),
         [
           [302, '/'],
-          [302, database().engine === 'postgres' ? '/' : '/sign-in?expired=1'],
+          [302, '/sign-in?password-changed=1'],
         ],
       );
+      // The browser that holds the ended session's cookie (the first's answer lost to the second click).
+      const page = await t.app.inject({
+        method: 'GET',
+        url: '/sign-in?password-changed=1',
+        headers: { cookie: before.cookie },
+      });
+      assert.match(textOf(page.body), PASSWORD_CHANGED);
+      assert.equal((await agent.get('/')).statusCode, 200, 'the first answer signed this browser in');
       assert.deepEqual(await passwordEvents(database().db, user.username), { changed: 1, failed: 0 });
       assert.equal((await new Agent(t.app).signIn(user.username, OWN)).headers.location, '/');
     } finally {
@@ -312,7 +386,106 @@ describeEachEngine('the account forms posted twice', (database: () => TestDataba
       : inTransaction();
   }
 
+  const SIGNED_IN_TWICE =
+    /You signed in a moment ago, but this browser did not keep the sign-in: the code was sent twice \(Continue may have been pressed twice\)\. Sign in again\./;
+
+  /** A new browser of the user at the second step of signing in (its password taken on the unheld node). */
+  async function atSecondStep(n: Awaited<ReturnType<typeof twoNodesSetUp>>) {
+    const browser = new Agent(n.other.app);
+    assert.equal((await browser.signIn(n.user.username)).headers.location, '/sign-in/two-factor');
+    assert.equal((await browser.get('/sign-in/two-factor')).statusCode, 200);
+    return browser;
+  }
+
+  async function signInEvents(username: string): Promise<string[]> {
+    const rows = await database()
+      .db.selectFrom('audit_events')
+      .select('action')
+      .where('action', 'in', ['sign-in', 'sign-in-failed'])
+      .where((eb) => eb.or([eb('actor_username', '=', username), eb('subject_id', '=', username)]))
+      .execute();
+    return rows.map((r) => r.action);
+  }
+
+  /**
+   * After the second post: the first's session opens the home page; the second's cookie (the pending
+   * sign-in's, which it held) opens nothing and is sent to sign in, told why.
+   */
+  async function afterSecondStepTwice(
+    app: TestApp['app'],
+    pending: { cookie: string },
+    first: { cookies: { name: string; value: string }[] },
+  ) {
+    const session = first.cookies.find((c) => c.name === 's2s_session');
+    assert.ok(session, 'the first answer sets the signed-in session');
+    const home = await app.inject({
+      method: 'GET',
+      url: '/',
+      headers: { cookie: `s2s_session=${session.value}` },
+    });
+    assert.equal(home.statusCode, 200);
+    const stale = await app.inject({ method: 'GET', url: '/', headers: { cookie: pending.cookie } });
+    assert.equal(stale.statusCode, 302);
+    assert.equal(stale.headers.location, '/sign-in?signed-in-twice=1');
+    const page = await app.inject({
+      method: 'GET',
+      url: '/sign-in?signed-in-twice=1',
+      headers: { cookie: pending.cookie },
+    });
+    assert.equal(page.statusCode, 200);
+    assert.match(textOf(page.body), SIGNED_IN_TWICE);
+  }
+
+  test("The code of sign-in's second step posted again (a double click): signed in once; the second is sent on as signed in, given no session and counting no failed sign-in", async () => {
+    const n = await twoNodesSetUp({ db: database().db });
+    try {
+      const browser = await atSecondStep(n);
+      const pending = browser.session();
+      const form = { code: await n.code() };
+      const first = await postAs(n.other.app, pending, '/sign-in/two-factor', form);
+      assert.deepEqual([first.statusCode, first.headers.location], [302, '/']);
+      const again = await postAs(n.other.app, pending, '/sign-in/two-factor', form);
+      assert.deepEqual([again.statusCode, again.headers.location], [302, '/']);
+      assert.equal(sessionCookieSet(again), false);
+      await afterSecondStepTwice(n.other.app, pending, first);
+      assert.deepEqual(await signInEvents(n.user.username), ['sign-in', 'sign-in']);
+    } finally {
+      await n.close();
+    }
+  });
+
   for (const nodes of ['one app node', 'two app nodes'] as const) {
+    test(`The code of sign-in's second step posted twice at once, on ${nodes}: signed in once; the second is sent on as signed in, given no session and counting no failed sign-in`, async () => {
+      // Held as the code's time step is marked used.
+      const hold = holdingAfterUpdateOf(database().db, 'two_factor_secrets');
+      const n = await twoNodesSetUp(hold);
+      try {
+        const browser = await atSecondStep(n);
+        const pending = browser.session();
+        const form = { code: await n.code() };
+        const second = nodes === 'one app node' ? n.held.app : n.other.app;
+        const answers = await firstHeldThenAnother(
+          database(),
+          hold,
+          () => postAs(n.held.app, pending, '/sign-in/two-factor', form),
+          () => postAs(second, pending, '/sign-in/two-factor', form),
+        );
+        assert.deepEqual(
+          answers.map((a) => [a.statusCode, a.headers.location]),
+          [
+            [302, '/'],
+            [302, '/'],
+          ],
+        );
+        assert.deepEqual(answers.map(sessionCookieSet), [true, false]);
+        await afterSecondStepTwice(n.other.app, pending, answers[0]);
+        // One sign-in by the set-up's browser, one by this one's first post; no failed one.
+        assert.deepEqual(await signInEvents(n.user.username), ['sign-in', 'sign-in']);
+      } finally {
+        await n.close();
+      }
+    });
+
     test(`Make new recovery codes posted twice at once, on ${nodes}: made once; the second says so, counting no failed sign-in`, async () => {
       const hold = heldAt(nodes, () => holdingAfterInsertInto(database().db, 'two_factor_recovery_codes'));
       const n = await twoNodesSetUp(hold);

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { insertSession, recordSignInAttempt } from '../../src/auth/repository.ts';
+import {
+  deleteExpiredSessions,
+  ENDED_SESSION_MINUTES,
+  endSession,
+  insertSession,
+  recordSignInAttempt,
+} from '../../src/auth/repository.ts';
 import { SESSION_SWEEP_JOB, sessionSweepJob } from '../../src/auth/session-sweep.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { Scheduler } from '../../src/platform/jobs/scheduler.ts';
@@ -75,6 +81,33 @@ describeEachEngine('sweep-sessions job', (database) => {
       attempts.map((a) => a.address),
       ['192.0.2.1', '192.0.2.2'],
       'those within the lock window stay (the throttle counts them)',
+    );
+  });
+
+  test('keeps a session ended on purpose for ENDED_SESSION_MINUTES after its end, to say why it ended (decision 59), then deletes it', async () => {
+    const { db } = database();
+    const user = await makeUser(db, 'la_user');
+    const now = new Date('2026-12-02T10:50:00.000Z');
+    const before = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
+    const ended = async (minutesAgo: number) => {
+      const id = randomBytes(16).toString('hex');
+      await insertSession(db, {
+        id,
+        user_id: user.id,
+        created_at: before(60),
+        last_seen_at: before(20),
+        expires_at: before(-60),
+      });
+      assert.equal(await endSession(db, id, 'password-changed', before(minutesAgo)), true);
+      return id;
+    };
+    const recent = await ended(ENDED_SESSION_MINUTES - 1);
+    await ended(ENDED_SESSION_MINUTES);
+    assert.equal(await deleteExpiredSessions(db, now, IDLE_MINUTES), 1);
+    const left = await db.selectFrom('sessions').select('id').where('user_id', '=', user.id).execute();
+    assert.deepEqual(
+      left.map((s) => s.id),
+      [recent],
     );
   });
 });

@@ -203,7 +203,12 @@ describeEachEngine('two-factor sign-in', (database) => {
     assert.ok(signedIn.ok, 'a code one step old (spaces ignored) signs in');
     assert.equal(signedIn.via, 'code');
     assert.notEqual(signedIn.token, token, 'a new session token');
-    assert.equal((await auth.lookUpSession(token)).state, 'expired', 'the waiting session is gone');
+    // The waiting session is ended, kept a while to say why (decision 59): it opens nothing.
+    assert.deepEqual(await auth.lookUpSession(token), { state: 'ended', reason: 'signed-in' });
+    assert.deepEqual(await auth.signInSecondStep(token, { code: previousStep }, ADDRESS), {
+      ok: false,
+      reason: 'signed-in-already',
+    });
     const session = await auth.lookUpSession(signedIn.token);
     assert.equal(session.state, 'active');
 
