@@ -324,7 +324,12 @@ describeEachEngine('the account forms posted twice', (database: () => TestDataba
     assert.equal((await agent.signIn(user.username)).statusCode, 302);
     const secret = secretOf((await agent.get('/two-factor/set-up')).body);
     const setUp = { code: await totpCodeAt(secret, other.clock.now()) };
-    assert.equal((await agent.post('/two-factor/set-up', setUp)).statusCode, 200);
+    const codesPage = await agent.post('/two-factor/set-up', setUp);
+    assert.equal(codesPage.statusCode, 200);
+    const recoveryCodes = [
+      ...codesPage.body.matchAll(/<code class="govuk-!-font-size-24">([0-9a-z-]+)<\/code>/g),
+    ].map((m) => m[1] ?? '');
+    assert.ok(recoveryCodes.length > 0, 'the set-up shows the recovery codes');
     const later = () => {
       held.clock.advanceMinutes(0.5);
       other.clock.advanceMinutes(0.5);
@@ -335,6 +340,7 @@ describeEachEngine('the account forms posted twice', (database: () => TestDataba
       other,
       agent,
       user,
+      recoveryCodes,
       /** The code the app shows now (a step not used yet). */
       code: () => totpCodeAt(secret, held.clock.now()),
       close: async () => {
@@ -481,6 +487,37 @@ describeEachEngine('the account forms posted twice', (database: () => TestDataba
         await afterSecondStepTwice(n.other.app, pending, answers[0]);
         // One sign-in by the set-up's browser, one by this one's first post; no failed one.
         assert.deepEqual(await signInEvents(n.user.username), ['sign-in', 'sign-in']);
+      } finally {
+        await n.close();
+      }
+    });
+
+    test(`A recovery code at sign-in's second step posted twice at once, on ${nodes}: signed in once, the code used once; the second is sent on as signed in, given no session and counting no failed sign-in`, async () => {
+      // Held as the recovery code is marked used.
+      const hold = holdingAfterUpdateOf(database().db, 'two_factor_recovery_codes');
+      const n = await twoNodesSetUp(hold);
+      try {
+        const browser = await atSecondStep(n);
+        const pending = browser.session();
+        const form = { recoveryCode: n.recoveryCodes[0] ?? '' };
+        const second = nodes === 'one app node' ? n.held.app : n.other.app;
+        const answers = await firstHeldThenAnother(
+          database(),
+          hold,
+          () => postAs(n.held.app, pending, '/sign-in/recovery-code', form),
+          () => postAs(second, pending, '/sign-in/recovery-code', form),
+        );
+        assert.deepEqual(
+          answers.map((a) => [a.statusCode, a.headers.location]),
+          [
+            [302, '/'],
+            [302, '/'],
+          ],
+        );
+        assert.deepEqual(answers.map(sessionCookieSet), [true, false]);
+        await afterSecondStepTwice(n.other.app, pending, answers[0]);
+        assert.deepEqual(await signInEvents(n.user.username), ['sign-in', 'sign-in']);
+        assert.deepEqual(await eventsOf(n.user.username, ['recovery-code-used']), ['recovery-code-used']);
       } finally {
         await n.close();
       }
