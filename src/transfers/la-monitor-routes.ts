@@ -42,7 +42,7 @@ import {
   type LaShow,
   REJECTED_FORWARD_DAYS,
 } from './la-monitor-service.ts';
-import { columnsIn } from './web.ts';
+import { columnsIn, UPLOADER_TOLD_KEYS } from './web.ts';
 
 export const MONITOR_PATH = '/download/ctf/monitor';
 export const UNCOLLECTED_PATH = '/download/ctf/uncollected';
@@ -126,16 +126,6 @@ const LOST_AGAIN_KEYS = {
   warning: 'transfer.la.delete.lost-again',
   done: 'transfer.la.deleted.lost-again',
   already: 'transfer.la.deleted.lost-again',
-} as const;
-
-/**
- * With it, the LA that uploaded the record, when another (uploaderTold), is emailed: to be, or sent. Shared
- * with View / Remove Files (sent-routes.ts), which removes the same copies.
- */
-export const UPLOADER_TOLD_KEYS = {
-  warning: 'transfer.la.delete.uploader-told',
-  done: 'transfer.la.deleted.uploader-told',
-  already: 'transfer.la.deleted.uploader-told',
 } as const;
 
 /** What a Delete does, said by the rules that do it (LaDeletable): its page's warning, or its answer. */

@@ -13,9 +13,8 @@ import { type FieldError, Invalid } from '../platform/errors.ts';
 import { fieldErrorIn } from '../platform/i18n/catalogue.ts';
 import { sentence } from '../platform/words.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
-import { UPLOADER_TOLD_KEYS } from './la-monitor-routes.ts';
 import { isSentFilter, type SentFilter, SentService, type Told } from './sent-service.ts';
-import { columnsIn } from './web.ts';
+import { columnsIn, UPLOADER_TOLD_KEYS } from './web.ts';
 
 const listQuery = z.object({
   show: z.string().optional(),

@@ -24,3 +24,15 @@ export function columnsIn<K extends string>(
 ): { key: K; text: string }[] {
   return columns.map(({ key, textKey }) => ({ key, text: request.t(textKey) }));
 }
+
+/**
+ * A removal of a lost pupil's file an LA forwarded that makes the record lost again: the LA that uploaded
+ * the record, when another (uploaderTold), is emailed; said on its page (warning), its answer (done), and
+ * its answer posted again (already). The LA's Delete (la-monitor-routes.ts) and View / Remove Files
+ * (sent-routes.ts) remove the same copies.
+ */
+export const UPLOADER_TOLD_KEYS = {
+  warning: 'transfer.la.delete.uploader-told',
+  done: 'transfer.la.deleted.uploader-told',
+  already: 'transfer.la.deleted.uploader-told',
+} as const;
