@@ -45,6 +45,15 @@ export async function lostPupilFileOf(
   return undefined;
 }
 
+/** The lost pupil file this copy was made from, and its record: either undefined when there is none. */
+async function lostPupilOfCopy(
+  db: Executor,
+  copy: Pick<TransferRow, 'forwarded_from'>,
+): Promise<{ file?: TransferRow; record?: LostPupilRow }> {
+  const file = await lostPupilFileOf(db, copy);
+  return { file, record: file ? await getLostPupil(db, file.id) : undefined };
+}
+
 /** The school collected a forwarded copy: the lost pupil file of its LA's own forward is collected too. */
 export async function lostPupilCopyCollected(
   tx: Executor,
@@ -92,8 +101,7 @@ async function loseAgain(
   at: Date,
   how: 'rejected' | 'removed',
 ): Promise<{ record: LostPupilRow; file: TransferRow } | null> {
-  const file = await lostPupilFileOf(tx, copy);
-  const record = file ? await getLostPupil(tx, file.id) : undefined;
+  const { file, record } = await lostPupilOfCopy(tx, copy);
   if (!file || !record) return null;
   if (!(await markLostPupilLostAgain(tx, record.id, { la: forwardingLa, at: copy.uploaded_at }))) return null;
   // Never the pupil's details: the record's id, the files' names, the organisations.
@@ -167,25 +175,6 @@ async function tellUploader(
 }
 
 /**
- * The LA that forwarded a copy removed it before the school collected it (View / Remove Files, or Monitor
- * CTF Files' delete): the record is lost again, as after a rejection, its file here to forward again. The
- * LA did it itself, so it is not emailed; the LA that uploaded the record, when another, is told as after
- * a rejection (uploaderToldOf), so that it does not close its case.
- */
-export async function lostPupilCopyRemoved(
-  tx: Executor,
-  actor: Actor,
-  copy: TransferRow,
-  forwardingLa: string,
-  at: Date,
-): Promise<string | null> {
-  const lost = await loseAgain(tx, actor, copy, forwardingLa, at, 'removed');
-  if (!lost) return null;
-  await tellUploader(tx, lost, copy, forwardingLa, at, 'removed');
-  return lost.record.id;
-}
-
-/**
  * The LA told beside the remover when removing this copy would make its record lost again, or made it so
  * (its record lost now, its file kept): uploaderToldOf the record. What the pages say, by the rule the
  * removal emails by; null when nobody else is.
@@ -195,13 +184,12 @@ export async function uploaderToldIfLostAgain(
   copy: Pick<TransferRow, 'forwarded_from'>,
   forwardingLa: string,
 ): Promise<string | null> {
-  const file = await lostPupilFileOf(db, copy);
-  const record = file ? await getLostPupil(db, file.id) : undefined;
+  const { record } = await lostPupilOfCopy(db, copy);
   return record ? uploaderToldOf(record, forwardingLa) : null;
 }
 
 /**
- * Whether removing this copy now would make its record lost again (lostPupilCopyRemoved, by loseAgain's
+ * Whether removing this copy now would make its record lost again (lostPupilCopyGone, by loseAgain's
  * rule): it is a copy of a lost pupil's file, and the forward's finding is still the record's latest. The
  * LA's Delete's warning says so.
  */
@@ -210,8 +198,7 @@ export async function lostAgainIfRemoved(
   copy: Pick<TransferRow, 'forwarded_from' | 'uploaded_at'>,
   forwardingLa: string,
 ): Promise<boolean> {
-  const file = await lostPupilFileOf(db, copy);
-  const record = file ? await getLostPupil(db, file.id) : undefined;
+  const { record } = await lostPupilOfCopy(db, copy);
   return (
     record !== undefined &&
     (await isFoundByForward(db, record.id, { la: forwardingLa, at: copy.uploaded_at }))
@@ -226,26 +213,27 @@ export async function lostWithFileKept(
   db: Executor,
   copy: Pick<TransferRow, 'forwarded_from'>,
 ): Promise<boolean> {
-  const file = await lostPupilFileOf(db, copy);
-  const record = file ? await getLostPupil(db, file.id) : undefined;
+  const { file, record } = await lostPupilOfCopy(db, copy);
   return record?.status === 'lost' && file?.status === 'available' && file.storage_key !== null;
 }
 
 /**
- * The school rejected a forwarded copy: the record is lost again, if the forward's finding is still its
- * latest. The record's id when it was, else null.
+ * A forwarded copy gone before the school collected it: the school rejected it, or the LA that forwarded
+ * it removed it (View / Remove Files, or Monitor CTF Files' delete). The record is lost again, if the
+ * forward's finding is still its latest, its file here to forward again; the LA that uploaded the record,
+ * when another, is told (decision 36: it was told of the forward; uploaderToldOf), so that it does not
+ * close its case. The record's id when it was lost again, else null.
  */
-export async function lostPupilCopyRejected(
+export async function lostPupilCopyGone(
   tx: Executor,
   actor: Actor,
   copy: TransferRow,
   forwardingLa: string,
   at: Date,
+  how: 'rejected' | 'removed',
 ): Promise<string | null> {
-  const lost = await loseAgain(tx, actor, copy, forwardingLa, at, 'rejected');
+  const lost = await loseAgain(tx, actor, copy, forwardingLa, at, how);
   if (!lost) return null;
-  // Told of the forward (decision 36), the LA that uploaded the record is told it was not the pupil's
-  // school, so that it does not close its case.
-  await tellUploader(tx, lost, copy, forwardingLa, at, 'rejected');
+  await tellUploader(tx, lost, copy, forwardingLa, at, how);
   return lost.record.id;
 }

@@ -25,7 +25,7 @@ import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
 import { menuLabelKey } from '../auth/menu.ts';
 import { can } from '../auth/permissions.ts';
-import { lostPupilCopyCollected, lostPupilCopyRejected } from '../lost-pupils/forwarded-copies.ts';
+import { lostPupilCopyCollected, lostPupilCopyGone } from '../lost-pupils/forwarded-copies.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysBefore } from '../platform/dates.ts';
@@ -536,7 +536,7 @@ export class DownloadService {
       // The LA that forwarded it is told too, with what it can do: the pupil's record has not arrived.
       if (forwarding) {
         // A lost pupil's record is lost again, its file still in the database (decision 38).
-        const lostAgain = await lostPupilCopyRejected(tx, actor, row, forwarding.la, at);
+        const lostAgain = await lostPupilCopyGone(tx, actor, row, forwarding.la, at, 'rejected');
         await enqueueNotification(tx, {
           at,
           template: 'forwarded-file-rejected',

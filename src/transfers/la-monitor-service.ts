@@ -54,7 +54,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { laName } from '../directory/organisation-names.ts';
 import {
   lostAgainIfRemoved,
-  lostPupilCopyRemoved,
+  lostPupilCopyGone,
   lostPupilFileOf,
   lostWithFileKept,
   uploaderToldIfLostAgain,
@@ -483,7 +483,9 @@ export class LaMonitorService {
       if (!changed) return undefined;
       // A lost pupil's file the LA forwarded, deleted before the school collected it: lost again.
       const forwarding = await forwardingOf(tx, row);
-      const lostAgain = forwarding ? await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at) : null;
+      const lostAgain = forwarding
+        ? await lostPupilCopyGone(tx, actor, row, forwarding.la, at, 'removed')
+        : null;
       const names = await organisationNames(tx, [row]);
       const destination = destinationLabel(row, names);
       await recordAudit(tx, {

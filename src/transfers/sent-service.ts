@@ -24,7 +24,7 @@ import { organisationOf } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import {
   lostAgainIfRemoved,
-  lostPupilCopyRemoved,
+  lostPupilCopyGone,
   lostWithFileKept,
   uploaderToldIfLostAgain,
 } from '../lost-pupils/forwarded-copies.ts';
@@ -122,7 +122,7 @@ export interface SentFile {
   forwardedLostPupil: boolean;
   /**
    * The copy of a lost pupil's file the LA forwarded, waiting at the school: removing it makes the pupil's
-   * record lost again, its file kept to forward again (lostPupilCopyRemoved), which the page says.
+   * record lost again, its file kept to forward again (lostPupilCopyGone), which the page says.
    */
   lostPupilAgain: boolean;
   /** Who else a removal tells: see Told. */
@@ -245,7 +245,9 @@ export class SentService {
       // A lost pupil's file its LA forwarded, removed before the school collected it: lost again (and the
       // LA that uploaded the record, when another, told).
       const forwarding = await forwardingOf(tx, row);
-      const lostAgain = forwarding ? await lostPupilCopyRemoved(tx, actor, row, forwarding.la, at) : null;
+      const lostAgain = forwarding
+        ? await lostPupilCopyGone(tx, actor, row, forwarding.la, at, 'removed')
+        : null;
       // The LA that forwarded a copy is told, as the LA's Delete and the school's Reject tell it; the
       // pages say so by told(), the same rule.
       const forwarder = forwarderToldOf(row, forwarding, removingLa(actor));
