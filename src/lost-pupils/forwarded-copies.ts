@@ -213,8 +213,18 @@ export async function lostWithFileKept(
   db: Executor,
   copy: Pick<TransferRow, 'forwarded_from'>,
 ): Promise<boolean> {
+  return (await lostWithFileKeptRecord(db, copy)) !== null;
+}
+
+/** lostWithFileKept's record: its id when it is lost now, its file kept; else null (the API's answer). */
+export async function lostWithFileKeptRecord(
+  db: Executor,
+  copy: Pick<TransferRow, 'forwarded_from'>,
+): Promise<string | null> {
   const { file, record } = await lostPupilOfCopy(db, copy);
-  return record?.status === 'lost' && file?.status === 'available' && file.storage_key !== null;
+  return record?.status === 'lost' && file?.status === 'available' && file.storage_key !== null
+    ? record.id
+    : null;
 }
 
 /**

@@ -36,7 +36,13 @@ import type { FileListing, PupilDetails, Sort, SortKey } from './download-listin
 import { DownloadService } from './download-service.ts';
 import { classifyFilename, type FileKind, printableFilename } from './filenames.ts';
 import { getTransfer } from './repository.ts';
-import { SENT_FILTER_INFO, SENT_FILTERS, type SentFilter, SentService } from './sent-service.ts';
+import {
+  SENT_FILTER_INFO,
+  SENT_FILTERS,
+  type SentFilter,
+  type SentRemoval,
+  SentService,
+} from './sent-service.ts';
 import { FILES_FIELD, isFilesLimit, MAX_FILES_PER_UPLOAD } from './upload-routes.ts';
 import { MAX_UPLOAD_LIMIT, type UploadOutcome, UploadService, withoutFolder } from './upload-service.ts';
 
@@ -257,10 +263,10 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: 'Files',
     doc: {
       description:
-        'View / Remove Files: remove a file your organisation sent in error, while it has not been collected. Its content is deleted. Removing again a file you removed (the request sent again) answers the same, and changes nothing.',
+        "View / Remove Files: remove a file your organisation sent in error, while it has not been collected. Its content is deleted. The answer says who was emailed of it, as the page does (`told`): the LA that forwarded the file, and, when the removal made a lost pupil's record lost again (`lostAgain`), the LA that sent the pupil to the Lost Pupils Database, when another. Removing again a file you removed (the request sent again) answers the same (who was emailed), and changes nothing: nobody is emailed again.",
       parameters: [fileId],
       responses: {
-        '200': jsonResponse('The removed file', ref('File')),
+        '200': jsonResponse('The removed file, and who its removal emailed', ref('Removal')),
         '422': problemResponse(
           'The file has been collected: it cannot be removed; or someone else (a colleague, its LA) has removed it',
         ),
@@ -307,6 +313,19 @@ function fileJson(file: FileListing, direction: 'incoming' | 'outgoing') {
     contentHeld: file.contentHeld,
     scan: { status: file.scanStatus, signature: file.scanSignature },
   };
+}
+
+/**
+ * A removal as the API gives it: the file, and who the removal emailed (or, sent again, had emailed), from
+ * the values View / Remove Files says it by (SentService's told and lostAgain; decisions 53, 56 and 58):
+ * the LA that forwarded the copy, and the LA that uploaded the lost pupil's record it made lost again.
+ */
+function removalJson(removal: SentRemoval) {
+  const told = [
+    ...(removal.told.forwarder ? [{ organisation: removal.told.forwarder, as: 'forwarder' }] : []),
+    ...(removal.told.uploader ? [{ organisation: removal.told.uploader, as: 'lost-pupil-uploader' }] : []),
+  ];
+  return { ...fileJson(removal, 'outgoing'), told, lostAgain: removal.lostAgain };
 }
 
 function pupilJson(pupil: PupilDetails) {
@@ -663,7 +682,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       return fileJson(await downloads.reject(actor, file.category, id, body.reason), 'incoming');
     },
 
-    removeFile: async (actor, request) => fileJson(await sent.remove(actor, idOf(request)), 'outgoing'),
+    removeFile: async (actor, request) => removalJson(await sent.remove(actor, idOf(request))),
   };
 }
 
@@ -741,6 +760,41 @@ const SCHEMAS = {
           },
         },
         required: ['pupils'],
+      },
+    ],
+  },
+  Removal: {
+    allOf: [
+      ref('File'),
+      {
+        type: 'object',
+        properties: {
+          told: {
+            type: 'array',
+            description:
+              'Who the removal emailed beside you (the request sent again: who it had emailed), as View / Remove Files says; empty for nobody',
+            items: {
+              type: 'object',
+              properties: {
+                organisation: ref('Party'),
+                as: {
+                  type: 'string',
+                  enum: ['forwarder', 'lost-pupil-uploader'],
+                  description:
+                    "forwarder: the LA that forwarded the file to its destination (email 'file removed'); lost-pupil-uploader: the LA that sent the pupil to the Lost Pupils Database, whose record the removal made lost again (email 'lost again')",
+                },
+              },
+              required: ['organisation', 'as'],
+            },
+          },
+          lostAgain: {
+            type: ['string', 'null'],
+            format: 'uuid',
+            description:
+              "A lost pupil's copy removed by the LA that forwarded it: the lost pupil record (GET /api/v1/lost-pupils/{id}) the removal made lost again, its file kept to forward again; else null",
+          },
+        },
+        required: ['told', 'lostAgain'],
       },
     ],
   },

@@ -25,7 +25,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import {
   lostAgainIfRemoved,
   lostPupilCopyGone,
-  lostWithFileKept,
+  lostWithFileKeptRecord,
   uploaderToldIfLostAgain,
 } from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
@@ -139,8 +139,16 @@ export interface Told {
   uploader: PartyLabel | null;
 }
 
-/** A removal's answer: and whether it made a lost pupil's record lost again (see SentFile), and who is told. */
-export type SentRemoval = FileListing & { already: boolean; lostPupilAgain: boolean; told: Told };
+/**
+ * A removal's answer: and whether it made a lost pupil's record lost again (see SentFile; lostAgain, the
+ * record's id, else null), and who is told.
+ */
+export type SentRemoval = FileListing & {
+  already: boolean;
+  lostPupilAgain: boolean;
+  lostAgain: string | null;
+  told: Told;
+};
 
 export interface SentDeps {
   db: Db;
@@ -288,7 +296,7 @@ export class SentService {
       return {
         row: (await getTransfer(tx, row.id)) as TransferRow,
         forwarding,
-        lostPupilAgain: lostAgain !== null,
+        lostAgain,
       };
     });
     if (!removed) {
@@ -321,8 +329,9 @@ export class SentService {
     return {
       ...(await this.removedListing(actor, removed.row)),
       already: false,
-      lostPupilAgain: removed.lostPupilAgain,
-      told: await this.told(actor, removed.row, removed.forwarding, removed.lostPupilAgain),
+      lostPupilAgain: removed.lostAgain !== null,
+      lostAgain: removed.lostAgain,
+      told: await this.told(actor, removed.row, removed.forwarding, removed.lostAgain !== null),
     };
   }
 
@@ -352,12 +361,13 @@ export class SentService {
     }
     // The record as it is now (lost, its file kept), and who was told, as the first answer said.
     const forwarding = await forwardingOf(this.deps.db, row);
-    const lostPupilAgain = forwarding !== null && (await lostWithFileKept(this.deps.db, row));
+    const lostAgain = forwarding !== null ? await lostWithFileKeptRecord(this.deps.db, row) : null;
     return {
       ...(await this.removedListing(actor, row)),
       already: true,
-      lostPupilAgain,
-      told: await this.told(actor, row, forwarding, lostPupilAgain),
+      lostPupilAgain: lostAgain !== null,
+      lostAgain,
+      told: await this.told(actor, row, forwarding, lostAgain !== null),
     };
   }
 
