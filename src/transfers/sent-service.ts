@@ -326,8 +326,10 @@ export class SentService {
         'could not delete the content of a removed transfer; the purge job or the sweep of unreferenced files will',
       );
     }
+    // Read again once its content is deleted (or not), so the answer says what a request sent again would.
+    const after = (await getTransfer(this.deps.db, row.id)) ?? removed.row;
     return {
-      ...(await this.removedListing(actor, removed.row)),
+      ...(await this.removedListing(actor, after)),
       already: false,
       lostPupilAgain: removed.lostAgain !== null,
       lostAgain: removed.lostAgain,
