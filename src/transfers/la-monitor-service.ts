@@ -295,6 +295,28 @@ export function forwarderToldOf(
   return forwarding.la;
 }
 
+/**
+ * Who a removal of this file emails beside its sender, as labels for its pages and answers: the LA that
+ * forwarded it (forwarderToldOf), and, when the removal makes (or made) a lost pupil's record lost again,
+ * the LA that uploaded the record, when another (uploaderToldOf). The LA's Delete and View / Remove Files
+ * say it by this, each email being sent by the same rules.
+ */
+export async function toldOfRemoval(
+  db: Executor,
+  row: TransferRow,
+  forwarding: Pick<Forwarding, 'la'> | null,
+  removingLa: string | null,
+  lostPupilAgain: boolean,
+): Promise<{ forwarder: PartyLabel | null; uploader: PartyLabel | null }> {
+  const forwarder = forwarderToldOf(row, forwarding, removingLa);
+  const uploader =
+    lostPupilAgain && forwarding ? await uploaderToldIfLostAgain(db, row, forwarding.la) : null;
+  return {
+    forwarder: forwarder ? await laLabel(db, forwarder) : null,
+    uploader: uploader ? await laLabel(db, uploader) : null,
+  };
+}
+
 /** An LA as the pages name it: "Ayshire LA", with its code. */
 export async function laLabel(db: Executor, laNumber: string): Promise<PartyLabel> {
   const la = { source_la: laNumber, source_school: null, source_inbox: null };
@@ -588,14 +610,12 @@ export class LaMonitorService {
     lostPupilAgain: boolean,
   ): Promise<LaDeletable> {
     const [file] = await this.listings([row], laNumber);
-    const forwarder = forwarderToldOf(row, forwarding, laNumber);
-    const uploader =
-      lostPupilAgain && forwarding ? await uploaderToldIfLostAgain(this.deps.db, row, forwarding.la) : null;
+    const told = await toldOfRemoval(this.deps.db, row, forwarding, laNumber, lostPupilAgain);
     return {
       ...(file as LaFileListing),
-      forwarderTold: forwarder ? await laLabel(this.deps.db, forwarder) : null,
+      forwarderTold: told.forwarder,
       lostPupilAgain,
-      uploaderTold: uploader ? await laLabel(this.deps.db, uploader) : null,
+      uploaderTold: told.uploader,
     };
   }
 

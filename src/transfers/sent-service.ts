@@ -26,7 +26,6 @@ import {
   lostAgainIfRemoved,
   lostPupilCopyGone,
   lostWithFileKeptRecord,
-  uploaderToldIfLostAgain,
 } from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
@@ -57,7 +56,7 @@ import {
 } from './download-repository.ts';
 import { type Forwarding, forwardingOf } from './forward-service.ts';
 import { purgeContent } from './jobs.ts';
-import { forwarderToldOf, laLabel } from './la-monitor-service.ts';
+import { forwarderToldOf, toldOfRemoval } from './la-monitor-service.ts';
 import { type ActorParty, actorParty, isSender } from './parties.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
 
@@ -338,19 +337,13 @@ export class SentService {
   }
 
   /** Who a removal emails beside nobody else (Told), by the rules remove() emails by. */
-  private async told(
+  private told(
     actor: Actor,
     row: TransferRow,
     forwarding: Pick<Forwarding, 'la'> | null,
     lostPupilAgain: boolean,
   ): Promise<Told> {
-    const forwarder = forwarderToldOf(row, forwarding, removingLa(actor));
-    const uploader =
-      lostPupilAgain && forwarding ? await uploaderToldIfLostAgain(this.deps.db, row, forwarding.la) : null;
-    return {
-      forwarder: forwarder ? await laLabel(this.deps.db, forwarder) : null,
-      uploader: uploader ? await laLabel(this.deps.db, uploader) : null,
-    };
+    return toldOfRemoval(this.deps.db, row, forwarding, removingLa(actor), lostPupilAgain);
   }
 
   /**
