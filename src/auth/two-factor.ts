@@ -335,8 +335,9 @@ export class TwoFactorService {
   }
 
   /**
-   * A change to two-factor sign-in itself, made after a code from the app asked for again: the code's time
-   * step is marked used in the change's transaction, so a second post of the same code made at once (a
+   * A change to two-factor sign-in itself, made after a code from the app asked for again, checked as at
+   * sign-in (check, its completion being the change): the code's time step is marked used in the change's
+   * transaction, so a second post of the same code made at once (a
    * double click, on this node or another) waits for the first's change (PostgreSQL: the secret's row lock;
    * SQLite: one write transaction at a time) and then finds its step used. If `doneAlready` (read once the
    * first has ended) says the change was made meanwhile, the second is `already` and its code does not
@@ -355,45 +356,27 @@ export class TwoFactorService {
       if (await doneAlready()) return { already: true };
       throw new Invalid([keyedError('code', 'auth.two-factor.not-set-up')]);
     }
-    const now = this.clock.now();
-    const organisation = isRole(row.role) ? organisationOf(actorOfRow(row)) : null;
-    const attempt = await this.reserveAttempt(row, organisation, address, now);
-    if (!attempt) {
+    // Turned off meanwhile (by an administrator's reset, say): no code could be checked, none was wrong.
+    const offMeanwhile = async () => !(await this.isEnrolled(user.userId));
+    const outcome = await this.check(row, { code: input }, address, {
+      complete: async (tx) => {
+        await change(tx);
+        return true;
+      },
+      doneAlready: async () => (await doneAlready()) || (await offMeanwhile()),
+    });
+    if (outcome.ok) return { done: true };
+    if (outcome.reason === 'throttled') {
       throw new Invalid([
         keyedError('code', 'auth.two-factor.too-many-wrong-codes', {
           minutes: this.settings.signIn.lockMinutes,
         }),
       ]);
     }
-    const code = normaliseTotpCode(input);
-    const made = await this.db.transaction().execute(async (tx) => {
-      const secretRow = await getTwoFactorSecret(tx, user.userId);
-      if (!code || !secretRow?.confirmed_at) return false;
-      const secret = openSecret(this.key(), user.userId, sealedOf(secretRow));
-      // Any step the code matches, used or not: the update below refuses one used already.
-      const step = await matchTotpCode(secret, code, now, null);
-      if (step === null || !(await useTimeStep(tx, user.userId, step))) return false;
-      await change(tx);
-      return true;
-    });
-    if (made) {
-      await attempt.withdraw();
-      return { done: true };
-    }
-    if (await doneAlready()) {
-      await attempt.withdraw();
-      return { already: true };
-    }
-    if (!(await this.isEnrolled(user.userId))) {
-      // Turned off meanwhile (by an administrator's reset, say): no code could be checked, none was wrong.
-      await attempt.withdraw();
+    if (outcome.reason === 'done-already') {
+      if (await doneAlready()) return { already: true };
       throw new Invalid([keyedError('code', 'auth.two-factor.not-set-up')]);
     }
-    await attempt.failed({
-      organisation,
-      knownAccount: true,
-      detail: { reason: 'wrong-code', step: 'two-factor' },
-    });
     throw new Invalid([keyedError('code', 'auth.two-factor.wrong-code')]);
   }
 
