@@ -9,7 +9,7 @@ import { LostPupilService } from '../../src/lost-pupils/service.ts';
 import { DownloadTickets } from '../../src/transfers/download-tickets.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
-import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { ayshireAndBeeshire, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { actorOf, la, makeTransfer, school } from '../support/transfers.ts';
 import { createTestApp, type TestApp } from '../support/web.ts';
@@ -26,12 +26,7 @@ describeEachEngine('API: who a removal told', (database) => {
 
   async function world() {
     const db = database().db;
-    const laA = await makeLa(db, { name: 'Ayshire' });
-    const laB = await makeLa(db, { name: 'Beeshire' });
-    const a1 = await makeSchool(db, laA.number, { name: 'A One Primary' });
-    const a2 = await makeSchool(db, laA.number, { name: 'A Two Primary' });
-    const b1 = await makeSchool(db, laB.number, { name: 'B One Primary' });
-    return { db, laA, laB, a1, a2, b1 };
+    return { db, ...(await ayshireAndBeeshire(db)) };
   }
 
   /** The emails of this template naming this text, as [kind, recipient]. */

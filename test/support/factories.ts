@@ -138,3 +138,16 @@ export async function markTwoFactorSetUp(db: Db, username: string, at: string): 
     .execute();
   return user.id;
 }
+
+/**
+ * Two LAs, as the LA pages' tests name them: Ayshire with two schools (a1, a2) and Beeshire with one
+ * (b1), each made fresh.
+ */
+export async function ayshireAndBeeshire(db: Db) {
+  const laA = await makeLa(db, { name: 'Ayshire' });
+  const laB = await makeLa(db, { name: 'Beeshire' });
+  const a1 = await makeSchool(db, laA.number, { name: 'A One Primary' });
+  const a2 = await makeSchool(db, laA.number, { name: 'A Two Primary' });
+  const b1 = await makeSchool(db, laB.number, { name: 'B One Primary' });
+  return { laA, laB, a1, a2, b1 };
+}

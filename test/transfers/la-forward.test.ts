@@ -22,7 +22,7 @@ import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { AlreadyForwarded, LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { describeEachEngine, queryPlan } from '../support/databases.ts';
-import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { ayshireAndBeeshire, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import { signal } from '../support/signals.ts';
 import {
@@ -142,11 +142,7 @@ describeEachEngine('forwarding a CTF to the right school', (database) => {
 
   async function world() {
     const db = database().db;
-    const laA = await makeLa(db, { name: 'Ayshire' });
-    const laB = await makeLa(db, { name: 'Beeshire' });
-    const a1 = await makeSchool(db, laA.number, { name: 'A One Primary' });
-    const a2 = await makeSchool(db, laA.number, { name: 'A Two Primary' });
-    const b1 = await makeSchool(db, laB.number, { name: 'B One Primary' });
+    const { laA, laB, a1, a2, b1 } = await ayshireAndBeeshire(db);
     const user = async (role: Role, org: { laNumber?: string; establishmentNumber?: string }) =>
       actorOf(await makeUser(db, role, org));
     return {

@@ -13,7 +13,7 @@ import {
 } from '../../src/transfers/la-monitor-service.ts';
 import { getTransfer } from '../../src/transfers/repository.ts';
 import { describeEachEngine } from '../support/databases.ts';
-import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { ayshireAndBeeshire, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
 import {
   actorOf,
@@ -42,12 +42,7 @@ describeEachEngine('LA CTF pages', (database) => {
 
   async function world() {
     const db = database().db;
-    const laA = await makeLa(db, { name: 'Ayshire' });
-    const laB = await makeLa(db, { name: 'Beeshire' });
-    const a1 = await makeSchool(db, laA.number, { name: 'A One Primary' });
-    const a2 = await makeSchool(db, laA.number, { name: 'A Two Primary' });
-    const b1 = await makeSchool(db, laB.number, { name: 'B One Primary' });
-    return { db, laA, laB, a1, a2, b1 };
+    return { db, ...(await ayshireAndBeeshire(db)) };
   }
 
   async function signedIn(role: Role, org: { laNumber?: string; establishmentNumber?: string }) {
