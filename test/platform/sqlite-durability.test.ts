@@ -1,7 +1,7 @@
 // SQLite commits are durable on every start, not only the first: better-sqlite3's SQLite defaults to
 // synchronous=NORMAL (no sync at commit) when it opens a database that is already in WAL mode.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -49,6 +49,34 @@ test('a new database file, its WAL files and its folder are for the owner alone,
     await db.destroy();
   } finally {
     process.umask(umask);
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+/** The descriptors this process holds open on `file` (Linux: /proc/self/fd). */
+function openDescriptorsOf(file: string): number {
+  return readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`) === file;
+    } catch {
+      return false; // closed meanwhile (readdir's own descriptor)
+    }
+  }).length;
+}
+
+test('a database destroyed before any query closes its file, as one that ran a query does', async () => {
+  const directory = mkdtempSync(join(tmpdir(), 's2s-unused-'));
+  try {
+    const file = join(directory, 's2s.db');
+    const unused = createDatabase(`sqlite:${file}`);
+    assert.ok(openDescriptorsOf(file) > 0, 'opened');
+    await unused.destroy();
+    assert.equal(openDescriptorsOf(file), 0, 'closed, though no query ran');
+    const used = createDatabase(`sqlite:${file}`);
+    await sql`select 1`.execute(used);
+    await used.destroy();
+    assert.equal(openDescriptorsOf(file), 0, 'closed after a query');
+  } finally {
     rmSync(directory, { recursive: true, force: true });
   }
 });

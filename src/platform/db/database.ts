@@ -24,6 +24,7 @@ import {
   type Driver,
   type Expression,
   Kysely,
+  type KyselyConfig,
   type Migration,
   type MigrationResultSet,
   Migrator,
@@ -249,6 +250,26 @@ class ImmediateSqliteDriver extends SqliteDriver {
 }
 
 /**
+ * Kysely closes an SQLite connection as it is destroyed only once a query has used it (its driver starts
+ * at the first query), and s2s opens the connection before that, to refuse a file it cannot use at once:
+ * destroyed unused (a command stopped before its first query), the file stayed open, with its -wal file,
+ * until the process ended.
+ */
+class SqliteKysely extends Kysely<Database> {
+  readonly #connection: SqliteDatabase.Database;
+
+  constructor(config: KyselyConfig, connection: SqliteDatabase.Database) {
+    super(config);
+    this.#connection = connection;
+  }
+
+  override async destroy(): Promise<void> {
+    await super.destroy();
+    if (this.#connection.open) this.#connection.close();
+  }
+}
+
+/**
  * A new database file, and any folder it needs, for s2s's user alone: better-sqlite3 would create the file
  * by the umask (0644 as a rule), readable by every user of the machine. SQLite gives its -wal and -shm
  * files the main file's mode, and takes an empty file for a new database. An existing file or folder is
@@ -441,9 +462,10 @@ export function createDatabase(url: string, options: DatabaseOptions = {}): Db {
     if (!options.readOnly) connection.pragma('synchronous = FULL');
     connection.pragma('foreign_keys = ON');
     connection.pragma('busy_timeout = 5000');
-    return new Kysely<Database>({
-      dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }, beforeCommit),
-    });
+    return new SqliteKysely(
+      { dialect: new ImmediateSqliteDialect({ database: keepingStatements(connection) }, beforeCommit) },
+      connection,
+    );
   }
   const pool = new pg.Pool({
     connectionString: url,
