@@ -27,7 +27,9 @@ import {
   type LoadOutcome,
   RETURN_SIZE_LIMIT,
   type RefusalAttempt,
+  type ReturnContent,
   type ReturnsDeps,
+  returnContent,
 } from './returns-service.ts';
 
 const MB = 1024 * 1024;
@@ -168,11 +170,12 @@ export class BulkReturnsLoader {
         entryAttempt(formId, entry),
       );
     }
-    // Larger than a return by its header: refused by loadFile without reading it.
-    let data: Buffer | null = null;
+    // Larger than a return by its header: refused by loadFile without reading it, known by the header's
+    // CRC-32 and sizes (the whole file's).
+    let content: ReturnContent = { tooLarge: true, file: entryFile(entry) };
     if (entry.uncompressedSize <= RETURN_SIZE_LIMIT) {
       try {
-        data = await readEntry(archive, entry);
+        content = await readEntry(archive, entry);
       } catch {
         return this.returns.refuse(
           actor,
@@ -186,7 +189,7 @@ export class BulkReturnsLoader {
     }
     try {
       const versionId = formId === undefined ? undefined : formPartId(formId, entry.fileName);
-      return await this.returns.loadFile(actor, details, filename, data, replace, versionId);
+      return await this.returns.loadFile(actor, details, filename, content, replace, versionId);
     } catch (error) {
       // Too many files waiting to be read (census day): this one is not loaded, and the others of the
       // zip keep their outcomes, loaded or not, rather than the whole page failing.
@@ -210,10 +213,12 @@ export class BulkReturnsLoader {
  */
 function entryAttempt(formId: string | undefined, entry: Entry): RefusalAttempt | undefined {
   if (formId === undefined) return undefined;
-  return {
-    formId: formPartId(formId, entry.fileName),
-    file: `zip:${entry.crc32}:${entry.compressedSize}:${entry.uncompressedSize}`,
-  };
+  return { formId: formPartId(formId, entry.fileName), file: entryFile(entry) };
+}
+
+/** A file of a zip as the zip's directory knows it, unread: its CRC-32 and sizes. */
+function entryFile(entry: Entry): string {
+  return `zip:${entry.crc32}:${entry.compressedSize}:${entry.uncompressedSize}`;
 }
 
 /** The school a file's name is from, if it is named like a school's file. */
@@ -286,14 +291,13 @@ function nextEntry(archive: ZipFile): Promise<Entry | null> {
   });
 }
 
-/** The entry's bytes, counted as they are inflated: null past the size of one return. */
-async function readEntry(archive: ZipFile, entry: Entry): Promise<Buffer | null> {
+/** The entry's bytes, counted as they are inflated: past the size of one return, TooLarge. */
+async function readEntry(archive: ZipFile, entry: Entry): Promise<ReturnContent> {
   const stream = await new Promise<Readable>((resolve, reject) =>
     archive.openReadStream(entry, (error, opened) => (error ? reject(error) : resolve(opened))),
   );
   const read = await readBounded(stream, RETURN_SIZE_LIMIT);
-  if (read.ok) return read.data;
   // readBounded would drain the rest: stop inflating it instead.
-  stream.destroy();
-  return null;
+  if (!read.ok) stream.destroy();
+  return returnContent(read);
 }

@@ -51,6 +51,7 @@ import {
   type Returned,
   type ReturnsDeps,
   type ReturnView,
+  returnContent,
   STATUS_LABELS,
 } from './returns-service.ts';
 import { summaryCsv, summaryPage } from './summary-view.ts';
@@ -148,7 +149,7 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       user,
       details,
       withoutFolder(filename),
-      read.ok ? read.data : null,
+      returnContent(read),
       replace,
       uploadFormId,
     );

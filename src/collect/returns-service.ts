@@ -24,7 +24,7 @@ import {
 } from '../directory/repository.ts';
 import { type IncomingPupil, matchLostPupils } from '../lost-pupils/matching.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
-import { discard, readBounded } from '../platform/bounded-read.ts';
+import { type BoundedRead, discard, readBounded } from '../platform/bounded-read.ts';
 import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import { formPartId, insertOnce } from '../platform/db/insert-once.ts';
@@ -163,11 +163,30 @@ export type LoadOutcome = LoadedReturn | RefusedReturn;
 
 /**
  * One attempt to load a file: the form that sent it (its id, or one made from it for a file of a zip)
- * and what identifies the file's content (its SHA-256; null when it was not read, being too large).
+ * and what identifies the file's content (its SHA-256; for one too large to load, TooLarge's `file`).
  */
 export interface RefusalAttempt {
   formId: string;
   file: string | null;
+}
+
+/**
+ * A file larger than a return may be, not loaded, and what identifies it: the SHA-256 of its first
+ * bytes, all that was read of it (returnContent), or a zip's directory's CRC-32 and sizes of it; null when
+ * nothing of it reached s2s (cut before it was read: then its name alone tells it).
+ */
+export interface TooLarge {
+  tooLarge: true;
+  file: string | null;
+}
+
+/** A return's bytes as read within RETURN_SIZE_LIMIT, or the file known as too large (TooLarge). */
+export type ReturnContent = Buffer | TooLarge;
+
+/** What a read within the limit gives loadFile: the bytes, or a too large file by its first bytes. */
+export function returnContent(read: BoundedRead): ReturnContent {
+  if (read.ok) return read.data;
+  return { tooLarge: true, file: read.head ? `first:${read.head.bytes}:${read.head.sha256}` : null };
 }
 
 /** A decision (submit, approve, return to school) made now, or found made `already`: nothing changed. */
@@ -340,13 +359,12 @@ export class CensusReturnsService {
       throw error;
     }
     const read = await readBounded(content, RETURN_SIZE_LIMIT);
-    const data = read.ok ? read.data : null;
-    return this.loadFile(actor, details, withoutFolder(originalName), data, replace, formId);
+    return this.loadFile(actor, details, withoutFolder(originalName), returnContent(read), replace, formId);
   }
 
   /**
    * Checks and records one return for a collection: for a school its own, for an LA agent (loading its
-   * schools' returns) a school of the LA taking part. `data` null means the file was over the limit.
+   * schools' returns) a school of the LA taking part. `content` is the file's bytes, or TooLarge.
    * With `formId` (the id of the upload form, which the version takes), once only: the same form posted
    * again, one after the other or at once (waiting for the first's load to commit), gets the version it
    * loaded, `already`, and nothing is loaded, audited or matched again.
@@ -355,17 +373,25 @@ export class CensusReturnsService {
     actor: Actor,
     details: CollectionDetails,
     filename: string,
-    data: Buffer | null,
+    content: ReturnContent,
     replace: boolean,
     formId?: string,
   ): Promise<LoadOutcome> {
+    const data = Buffer.isBuffer(content) ? content : null;
     const earlier = formId ? await this.loadedAlready(this.deps.db, actor, details, formId, data) : undefined;
     if (earlier) return earlier;
     // The name as it is shown and audited: invisible characters made visible.
     const shown = printableFilename(filename);
-    const sha256 = data === null ? null : createHash('sha256').update(data).digest('hex');
     // The form's attempt to load this file: refused for the same reasons again, it is not audited again.
-    const attempt = formId === undefined ? undefined : { formId, file: sha256 };
+    const attempt =
+      formId === undefined
+        ? undefined
+        : {
+            formId,
+            file: Buffer.isBuffer(content)
+              ? createHash('sha256').update(content).digest('hex')
+              : content.file,
+          };
     const refuse = (reasons: Message[], whatToDo: Message) =>
       this.refuse(actor, details, shown, reasons, whatToDo, attempt);
     const { collection } = details;
@@ -514,7 +540,7 @@ export class CensusReturnsService {
 
   /**
    * A return refused (nothing stored), audited with its reasons: never with pupil data. With `attempt`
-   * (the form that sent the file, and the file's SHA-256: null when it was too large to read), once only:
+   * (the form that sent the file, and what identifies the file: RefusalAttempt), once only:
    * the same form posted again with the same file, and refused for the same reasons (one after the other,
    * or at once on two nodes), is the same attempt, answered with the same refusal and not audited again.
    * Another file, another form, or other reasons (the collection closed meanwhile) are a new refusal.

@@ -1,10 +1,19 @@
 // Reading an uploaded file's stream into memory without ever holding more than a limit: a file that is
 // too large is answered at once and the rest of it drained, so the next part of a multipart form can
 // still be read.
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { BufferPool } from './buffer-pool.ts';
 
-export type BoundedRead = { ok: true; data: Buffer } | { ok: false; size: number };
+/**
+ * A stream read within a limit: its bytes, or, past the limit, how many had arrived when that was known
+ * (`size`: as many as the chunks carried, so it varies with how the stream was cut into chunks) and,
+ * when those bytes reached the reader, `head`: the SHA-256 of the stream's first `bytes` (limit + 1),
+ * the same however it was cut. Nothing after them is known: a multipart parser stops there (stopAtLimit).
+ */
+export type BoundedRead =
+  | { ok: true; data: Buffer }
+  | { ok: false; size: number; head?: { bytes: number; sha256: string } };
 
 /**
  * A file that stopped arriving before its end: the connection was cut, or the multipart form around it
@@ -18,11 +27,12 @@ export class IncompleteFile extends Error {
 }
 
 /**
- * Reads the stream into memory up to `limit` bytes. Past the limit what was kept is released, the rest
- * is discarded as it arrives (the stream is drained, not destroyed, so a multipart upload's next file
- * can still be read) and the answer comes at once. A stream that fails, or closes before its end (even
- * before this is called), rejects with IncompleteFile. With `pool`, the file is joined in a buffer taken
- * from it (give it back when done with it).
+ * Reads the stream into memory up to `limit` bytes. Past the limit what was kept is hashed with the byte
+ * after it (`head`) and released, the rest is discarded as it arrives (the stream is drained, not
+ * destroyed, so a multipart upload's next file can still be read) and the answer comes at once. A stream
+ * cut at the parser's limit before its bytes reached this (destroyed, see stopAtLimit) is too large with
+ * no `head`. A stream that fails, or closes before its end (even before this is called), rejects with
+ * IncompleteFile. With `pool`, the file is joined in a buffer taken from it (give it back when done with it).
  */
 export function readBounded(
   content: Readable & { truncated?: boolean },
@@ -47,12 +57,17 @@ export function readBounded(
     };
     const onData = (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      const before = size;
       size += bytes.length;
       if (size > limit) {
         stop();
+        // The first limit + 1 bytes: all of the file read before it was known to be too large.
+        const hash = createHash('sha256');
+        for (const kept of chunks) hash.update(kept);
+        hash.update(bytes.subarray(0, limit + 1 - before));
         chunks = [];
         discard(content);
-        resolve({ ok: false, size });
+        resolve({ ok: false, size, head: { bytes: limit + 1, sha256: hash.digest('hex') } });
         return;
       }
       chunks.push(bytes);

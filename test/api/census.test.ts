@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
 import { censusFilename, censusReturnXml, liveCollection } from '../support/census.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -478,6 +479,32 @@ describeEachEngine('API census returns', (database) => {
     await uploadReturn(t.app, schoolToken, collectionId, files);
     await uploadReturn(t.app, schoolToken, collectionId, files);
     assert.equal(await refusals(), 5);
+  });
+
+  test('too-large uploads retried with their Idempotency-Key: the same file one attempt, another file of the name another', async () => {
+    const collectionId = await liveCollection(db, schoolUser.user, [la.number], { name: 'Autumn too large' });
+    const refusals = async () =>
+      (
+        await db
+          .selectFrom('audit_events')
+          .select('detail')
+          .where('action', '=', 'census-return-refused')
+          .where('actor_user_id', '=', schoolUser.user.id)
+          .execute()
+      ).filter((row) => (row.detail ?? '').includes('Autumn too large')).length;
+    // Past the limit, and different within it: all that s2s reads of a file too large.
+    const tooLarge = (fill: number) => [
+      { filename: censusFilename(school.number), content: Buffer.alloc(RETURN_SIZE_LIMIT + 1024, fill) },
+    ];
+    const key = { 'idempotency-key': randomUUID() };
+    const first = await uploadReturn(t.app, schoolToken, collectionId, tooLarge(32), '', key);
+    assert.equal(first.statusCode, 422, first.body);
+    assert.match(first.json().reasons[0], /larger than 10 MB/);
+    const again = await uploadReturn(t.app, schoolToken, collectionId, tooLarge(32), '', key);
+    assert.deepEqual(again.json(), first.json());
+    assert.equal(await refusals(), 1);
+    await uploadReturn(t.app, schoolToken, collectionId, tooLarge(33), '', key);
+    assert.equal(await refusals(), 2);
   });
 
   test('the MIS uploads the return as a user loads it on the page: one is loaded, the other told why not', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ZipFile } from 'yazl';
+import { RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import {
   autumnCensusBrowserForm,
@@ -1081,6 +1082,40 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     }
   });
 
+  test('Too-large files of one name on one form: two different files are two attempts, the same file sent again one', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const r = await aReturn(t);
+      const page = await r.schoolUser.agent.get(r.uploadPath);
+      const fields = { ...uploadFields(page.body, r.uploadPath), replace: 'yes' };
+      const filename = censusFilename(r.school.number, 2026, 2);
+      // Larger than a return may be, and different from one another within the first 10 MB.
+      const tooLarge = (fill: number) => ({
+        filename,
+        content: Buffer.alloc(RETURN_SIZE_LIMIT + 64 * 1024, fill),
+        field: 'file',
+      });
+      const before = await refusalsAudited(r.schoolUser.user);
+      const first = await r.schoolUser.agent.postMultipart(r.uploadPath, [tooLarge(32)], { fields });
+      assert.equal(first.statusCode, 400, textOf(first.body).slice(0, 800));
+      assert.match(textOf(first.body), /larger than 10 MB/);
+      // Back, and another file of the same name chosen: another attempt.
+      const other = await r.schoolUser.agent.postMultipart(r.uploadPath, [tooLarge(33)], { fields });
+      assert.equal(other.statusCode, 400);
+      assert.equal(textOf(other.body), textOf(first.body), 'refused in the same words');
+      assert.equal(await refusalsAudited(r.schoolUser.user), before + 2);
+      // Each sent again (a double click, Back and Upload): the same attempts.
+      for (const fill of [32, 33]) {
+        const again = await r.schoolUser.agent.postMultipart(r.uploadPath, [tooLarge(fill)], { fields });
+        assert.equal(again.statusCode, 400);
+        assert.equal(textOf(again.body), textOf(first.body));
+      }
+      assert.equal(await refusalsAudited(r.schoolUser.user), before + 2);
+    } finally {
+      await t.app.close();
+    }
+  });
+
   test('A refused upload posted twice at once, on two nodes: both refused, audited once', async () => {
     const t = await createTestApp(database().db, NODES_ENV);
     let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
@@ -1127,7 +1162,7 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
   });
 
   /** A zip of the named files. */
-  async function zipOf(files: { filename: string; content: string }[]): Promise<Buffer> {
+  async function zipOf(files: { filename: string; content: string | Buffer }[]): Promise<Buffer> {
     const zip = new ZipFile();
     for (const file of files) zip.addBuffer(Buffer.from(file.content), file.filename);
     zip.end();
@@ -1211,6 +1246,42 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       for (const answer of [first, again]) {
         assert.match(textOf(answer.body), /pupils\.csv is not an XML file/);
         assert.match(textOf(answer.body), /The zip holds two returns for school \d{7}: only the first/);
+      }
+      assert.equal(await refusalsAudited(z.laUser.user), before + 2);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Zips from one form with a too-large file of one name: two different files are two attempts, the same one again one', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      const z = await aZip(t);
+      const [school] = z.schools;
+      assert.ok(school);
+      // Larger than a return by the zip's directory: never read, and different from one another.
+      const zipWith = async (fill: number) => ({
+        filename: 'returns.zip',
+        content: await zipOf([
+          {
+            filename: censusFilename(school.number, 2026, 3),
+            content: Buffer.alloc(RETURN_SIZE_LIMIT + 1, fill),
+          },
+        ]),
+        field: 'zip',
+      });
+      const before = await refusalsAudited(z.laUser.user);
+      const first = await z.laUser.agent.postMultipart(z.bulkPath, [await zipWith(32)], { fields: z.fields });
+      assert.equal(first.statusCode, 200, textOf(first.body).slice(0, 800));
+      assert.match(textOf(first.body), /larger than 10 MB/);
+      // Back, and another zip chosen, whose file of that name is another: another attempt.
+      await z.laUser.agent.postMultipart(z.bulkPath, [await zipWith(33)], { fields: z.fields });
+      assert.equal(await refusalsAudited(z.laUser.user), before + 2);
+      for (const fill of [32, 33]) {
+        const again = await z.laUser.agent.postMultipart(z.bulkPath, [await zipWith(fill)], {
+          fields: z.fields,
+        });
+        assert.equal(textOf(again.body), textOf(first.body), 'refused in the same words');
       }
       assert.equal(await refusalsAudited(z.laUser.user), before + 2);
     } finally {

@@ -1,6 +1,7 @@
 // Reading an upload's stream within a limit, and settling a multipart file stream: what each says when
 // the stream ends, is cut at the parser's limit, or breaks off (before or while it is read).
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
 import { IncompleteFile, readBounded, settleFile } from '../../src/platform/bounded-read.ts';
@@ -16,7 +17,33 @@ test('readBounded keeps a stream within its limit, and says how large one past i
     data: Buffer.from('abcde'),
   });
   const large = await readBounded(Readable.from([Buffer.alloc(4), Buffer.alloc(4)]), 5);
-  assert.deepEqual(large, { ok: false, size: 8 });
+  assert.deepEqual(large, {
+    ok: false,
+    size: 8,
+    head: { bytes: 6, sha256: createHash('sha256').update(Buffer.alloc(6)).digest('hex') },
+  });
+});
+
+test('readBounded knows a stream past its limit by its first limit + 1 bytes, however they were cut', async () => {
+  const file = Buffer.from('0123456789abcdef');
+  const heads = await Promise.all(
+    [[16], [3, 13], [1, 1, 1, 1, 1, 1, 10], [10, 6]].map(async (cuts) => {
+      const chunks = cuts.map((length, i) => {
+        const at = cuts.slice(0, i).reduce((sum, cut) => sum + cut, 0);
+        return file.subarray(at, at + length);
+      });
+      const read = await readBounded(Readable.from(chunks), 9);
+      assert.equal(read.ok, false);
+      return read.ok ? undefined : read.head;
+    }),
+  );
+  const expected = { bytes: 10, sha256: createHash('sha256').update(file.subarray(0, 10)).digest('hex') };
+  for (const head of heads) assert.deepEqual(head, expected);
+  // Another byte within them is another file; one after them is not read, so not known.
+  const other = await readBounded(Readable.from([Buffer.from('0123456789abcdeX')]), 9);
+  assert.deepEqual(!other.ok && other.head, expected);
+  const within = await readBounded(Readable.from([Buffer.from('X123456789abcdef')]), 9);
+  assert.notDeepEqual(!within.ok && within.head, expected);
 });
 
 test('readBounded rejects a stream that breaks off, even one broken before it was called', async () => {
@@ -40,6 +67,7 @@ test('readBounded calls a stream cut at the parser limit too large, not incomple
   cut.truncated = true;
   cut.destroy();
   assert.deepEqual(await reading, { ok: false, size: 101 });
+  // Its bytes never reached the reader: nothing to know it by.
 });
 
 test('settleFile: read to its end, cut at the limit (and destroyed), or incomplete', async () => {
