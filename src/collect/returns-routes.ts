@@ -47,6 +47,7 @@ import {
   type Decided,
   type FindingView,
   type LoadOutcome,
+  type Noted,
   RETURN_SIZE_LIMIT,
   type Returned,
   type ReturnsDeps,
@@ -444,15 +445,18 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
         const user = signedInUser(request);
         const { returnId } = request.params as { returnId: string };
         const form = noteForm.parse(request.body ?? {});
-        let added: Decided;
+        let added: Noted;
         try {
           added = await service.addNote(user, returnId, form.note, form.formId);
         } catch (error) {
           return returnPage(reply.code(400), user, returnId, invalidErrors(error), form.formId, form.note);
         }
-        return reply
-          .flash(request.t(added.already ? 'collect.flash.note-added-already' : 'collect.flash.note-added'))
-          .redirect(`${returnPath(returnId)}#history`, 303);
+        const said = added.already
+          ? 'collect.flash.note-added-already'
+          : added.emailed
+            ? 'collect.flash.note-added-emailed'
+            : 'collect.flash.note-added';
+        return reply.flash(request.t(said)).redirect(`${returnPath(returnId)}#history`, 303);
       },
     },
     {
@@ -484,7 +488,9 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
         const returned = !decided.already
           ? 'collect.flash.returned'
           : decided.note === 'added'
-            ? 'collect.flash.returned-already-note-added'
+            ? decided.emailed
+              ? 'collect.flash.returned-already-note-emailed'
+              : 'collect.flash.returned-already-note-added'
             : decided.note === 'added-already'
               ? 'collect.flash.returned-already-note-added-already'
               : 'collect.flash.returned-already';

@@ -195,11 +195,21 @@ export interface Decided {
 }
 
 /**
+ * An LA's note added now (`emailed` to the school when the version is with it, returned), or found added
+ * `already` (nothing more done).
+ */
+export interface Noted extends Decided {
+  emailed: boolean;
+}
+
+/**
  * A return to school; when it was returned `already` with another note than this one (Back, the note
- * changed, and Return again), that note is `added` to the return's notes, or found `added-already`.
+ * changed, and Return again), that note is `added` to the return's notes (and `emailed` to the school,
+ * unless the school has loaded a later version meanwhile), or found `added-already`.
  */
 export interface Returned extends Decided {
   note?: 'added' | 'added-already';
+  emailed?: boolean;
 }
 
 export interface FindingView {
@@ -240,7 +250,10 @@ export interface ReturnView {
   /** The history of those versions, oldest first. */
   events: EventView[];
   isCurrent: boolean;
-  /** While the version is returned to the school, for the school: the LA's note saying what to correct. */
+  /**
+   * While the version is returned to the school, for the school: the LA's note saying what to correct,
+   * with its other notes on the version.
+   */
   returnedNote: ReturnedNote | null;
   /**
    * A later version the school is preparing while this approved one stays with the DfE (never told to
@@ -250,11 +263,19 @@ export interface ReturnView {
   may: { answer: boolean; submit: boolean; decide: boolean; note: boolean };
 }
 
-/** The LA's note when it returned a version to its school. */
-export interface ReturnedNote {
+/** A note by the LA on a version: what it says, when, and who wrote it. */
+export interface LaNote {
   note: string;
   at: string;
   userName: string;
+}
+
+/**
+ * The LA's note when it returned a version to its school, and every other note it wrote on the version
+ * (`notes`, oldest first: while it checked it, and added since the return).
+ */
+export interface ReturnedNote extends LaNote {
+  notes: LaNote[];
 }
 
 export interface SchoolReturnRow {
@@ -1091,27 +1112,46 @@ export class CensusReturnsService {
    * only: the same form posted again, one after the other or at once (its insert waiting for the
    * first's), finds the note added `already`, and nothing is added or audited again.
    */
-  async addNote(actor: Actor, returnId: string, note: string, formId?: string): Promise<Decided> {
+  async addNote(actor: Actor, returnId: string, note: string, formId?: string): Promise<Noted> {
     const view = await this.view(actor, returnId);
     if (!view.may.note) throw new Invalid([keyedError('note', 'collect.note.only-la')]);
-    return this.noteOnce(actor, returnId, noteText(note, 'note', 'collect.note.enter'), formId);
+    return this.noteOnce(actor, view, noteText(note, 'note', 'collect.note.enter'), formId);
   }
 
-  /** The actor's note `text` added to the return, once with `formId` (addNote). */
-  private async noteOnce(actor: Actor, returnId: string, text: string, formId?: string): Promise<Decided> {
+  /**
+   * The actor's note `text` added to the version of `view`, once with `formId` (addNote). While the
+   * version is returned to its school, the school is emailed the note as the return's own note was: it
+   * is correcting the return, and the note adds to what to correct. The status is read held until the
+   * note commits (a school's load of a later version, replacing this one, waits for it or is seen).
+   */
+  private async noteOnce(actor: Actor, view: ReturnView, text: string, formId?: string): Promise<Noted> {
     const { db } = this.deps;
-    if (formId && (await this.noteAddedAlready(db, actor, returnId, formId, text))) return { already: true };
+    const { version } = view;
+    if (formId && (await this.noteAddedAlready(db, actor, version.id, formId, text))) {
+      return { already: true, emailed: false };
+    }
     const at = this.deps.clock.now();
+    const byName = await this.actorName(actor);
     return db.transaction().execute(async (tx) => {
       // Another event with the form's id that is not this note (Back, and the note changed) leaves it a new id.
       const inserted = await insertOnce(
         formId,
-        (id) => this.event(tx, actor, at, returnId, 'note', text, id),
-        async (id) => ((await this.noteAddedAlready(tx, actor, returnId, id, text)) ? true : undefined),
+        (id) => this.event(tx, actor, at, version.id, 'note', text, id),
+        async (id) => ((await this.noteAddedAlready(tx, actor, version.id, id, text)) ? true : undefined),
       );
-      if ('already' in inserted) return { already: true };
-      await this.audit(tx, actor, at, 'census-return-note-added', returnId, {});
-      return { already: false };
+      if ('already' in inserted) return { already: true, emailed: false };
+      await this.audit(tx, actor, at, 'census-return-note-added', version.id, {});
+      const withSchool = await moveStatus(tx, version.id, ['returned'], 'returned');
+      if (withSchool) {
+        await enqueueNotification(tx, {
+          at,
+          template: 'census-return-returned',
+          recipientKind: 'school',
+          recipient: view.school.number,
+          payload: { ...this.returnPayload(view, byName, at), note: text, how: 'note-added' },
+        });
+      }
+      return { already: false, emailed: withSchool };
     });
   }
 
@@ -1137,7 +1177,7 @@ export class CensusReturnsService {
     const view = await this.view(actor, returnId);
     if (!view.may.decide) {
       if (isAgentOf(actor, view.version) && view.version.status === 'returned') {
-        return this.returnedAlready(actor, returnId, note, formId);
+        return this.returnedAlready(actor, view, note, formId);
       }
       throw new Invalid([notNow('decision', view, 'collect.not-now.return')]);
     }
@@ -1150,7 +1190,7 @@ export class CensusReturnsService {
       audit: 'census-return-returned',
       notify: { template: 'census-return-returned', recipientKind: 'school', recipient: view.school.number },
     });
-    return decided.already ? this.returnedAlready(actor, returnId, text, formId) : decided;
+    return decided.already ? this.returnedAlready(actor, view, text, formId) : decided;
   }
 
   /**
@@ -1159,21 +1199,24 @@ export class CensusReturnsService {
    */
   private async returnedAlready(
     actor: Actor,
-    returnId: string,
+    view: ReturnView,
     note: string,
     formId: string | undefined,
   ): Promise<Returned> {
+    const returnId = view.version.id;
     const returnedWith = latestReturnedNote(await eventsOf(this.deps.db, [returnId]), returnId);
     const trimmed = note.trim();
     if (trimmed === '' || trimmed === returnedWith?.note) return { already: true };
     const text = noteText(note, 'note', 'collect.note.enter-correction');
     const added = await this.noteOnce(
       actor,
-      returnId,
+      view,
       text,
       formId === undefined ? undefined : formPartId(formId, `note\n${text}`),
     );
-    return { already: true, note: added.already ? 'added-already' : 'added' };
+    return added.already
+      ? { already: true, note: 'added-already' }
+      : { already: true, note: 'added', emailed: added.emailed };
   }
 
   /**
@@ -1259,19 +1302,26 @@ export class CensusReturnsService {
         recipientKind: effects.notify.recipientKind,
         recipient: effects.notify.recipient,
         payload: {
-          collectionName: view.details.collection.name,
-          schoolName: view.school.name,
-          schoolCode: view.school.number,
-          version: version.version,
-          filename: version.filename,
-          byName,
-          at: at.toISOString(),
-          path: `/collect/returns/${version.id}`,
+          ...this.returnPayload(view, byName, at),
           ...(effects.note === null ? {} : { note: effects.note }),
         },
       });
       return { already: false };
     });
+  }
+
+  /** What every email about the version of `view` says of it: whose, which, who acted and when. */
+  private returnPayload(view: ReturnView, byName: OrganisationName, at: Date) {
+    return {
+      collectionName: view.details.collection.name,
+      schoolName: view.school.name,
+      schoolCode: view.school.number,
+      version: view.version.version,
+      filename: view.version.filename,
+      byName,
+      at: at.toISOString(),
+      path: `/collect/returns/${view.version.id}`,
+    };
   }
 
   private async visible(actor: Actor, returnId: string): Promise<CensusReturnRow> {
@@ -1353,11 +1403,18 @@ export class CensusReturnsService {
   }
 }
 
-/** The note of the last time the LA returned the version (events oldest first). */
+/**
+ * The note of the last time the LA returned the version, with the LA's other notes on it (events oldest
+ * first).
+ */
 function latestReturnedNote(events: CensusReturnEventRow[], returnId: string): ReturnedNote | null {
-  const last = events.filter((e) => e.action === 'returned' && e.return_id === returnId).at(-1);
+  const mine = events.filter((e) => e.return_id === returnId);
+  const last = mine.filter((e) => e.action === 'returned').at(-1);
   if (!last || last.note === null) return null;
-  return { note: last.note, at: last.at, userName: last.user_name };
+  const notes = mine.flatMap((e) =>
+    e.action === 'note' && e.note !== null ? [{ note: e.note, at: e.at, userName: e.user_name }] : [],
+  );
+  return { note: last.note, at: last.at, userName: last.user_name, notes };
 }
 
 /** `missing`: the key of the error when the note is empty. */

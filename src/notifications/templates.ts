@@ -294,7 +294,14 @@ const PAYLOADS = {
   }),
   /** Census returns (COLLECT): to the LA when a school submits, to the school when the LA decides. */
   'census-return-submitted': censusReturnPayload,
-  'census-return-returned': censusReturnPayload.extend({ note: text }),
+  /**
+   * `how` 'note-added': a note the LA added to the version after returning it (`note`; `at` when it was
+   * added); emails queued before notes were emailed were all returns.
+   */
+  'census-return-returned': censusReturnPayload.extend({
+    note: text,
+    how: z.enum(['returned', 'note-added']).default('returned'),
+  }),
   'census-return-approved': censusReturnPayload,
   /** To the LA: a school loaded a later version of a return the LA approved, which the DfE keeps for now. */
   'census-return-reloaded': censusReturnPayload.extend({ approvedVersion: z.number().int().positive() }),
@@ -1018,11 +1025,23 @@ const censusReturnReturned: Template<Payload<'census-return-returned'>> = {
   content(p, language) {
     const t = wordsIn(language);
     const params = censusReturnParams(p, language);
+    const added = p.how === 'note-added';
     return {
-      subject: t('email.census-return-returned.subject', params),
+      subject: t(
+        added ? 'email.census-return-returned.subject-note-added' : 'email.census-return-returned.subject',
+        params,
+      ),
       blocks: [
-        paragraph(capitalise(t('email.census-return-returned.returned', params))),
+        paragraph(
+          capitalise(
+            t(
+              added ? 'email.census-return-returned.note-added' : 'email.census-return-returned.returned',
+              params,
+            ),
+          ),
+        ),
         { kind: 'inset', text: p.note },
+        ...(added ? [paragraph(t('email.census-return-returned.every-note'))] : []),
         paragraph(t('email.census-return-returned.correct')),
         { kind: 'link', text: t('email.census-return.open'), path: p.path },
       ],

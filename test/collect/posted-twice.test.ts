@@ -3,13 +3,17 @@
 // and says what the first did: one collection, one note, one decision, one version, each with one history
 // event, audit event and email; never an error page, nor a refusal that reads as if the first had failed.
 // A refusal posted again with the same file is the same attempt: refused in the same words, audited once
-// (decision 57); Return to school posted again with another note adds that note to the return's notes.
+// (decision 57); Return to school posted again with another note adds that note to the return's notes,
+// and emails it to the school (decision 61).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { ZipFile } from 'yazl';
 import { RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
+import { emailContext } from '../../src/jobs.ts';
+import { deliverDue } from '../../src/notifications/delivery.ts';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
+import { createLogger } from '../../src/platform/logger.ts';
 import {
   autumnCensusBrowserForm,
   censusFilename,
@@ -25,6 +29,7 @@ import {
   twiceAtOnce,
 } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
+import { startSmtpServer } from '../support/smtp.ts';
 import {
   type Agent,
   anotherNode,
@@ -657,6 +662,25 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     };
   }
 
+  /**
+   * The emails queued of the return's return to school: to whom, saying it was returned (with which note)
+   * or that a note was added since; the return's first, then the notes' by their text.
+   */
+  async function returnEmails(returnId: string) {
+    const rows = await database()
+      .db.selectFrom('notification_outbox')
+      .select(['payload', 'recipient_kind'])
+      .where('template', '=', 'census-return-returned')
+      .execute();
+    return rows
+      .map((row) => ({ kind: row.recipient_kind, payload: JSON.parse(row.payload) }))
+      .filter(({ payload }) => payload.path === `/collect/returns/${returnId}`)
+      .map(({ kind, payload }): string[] => [kind, payload.how ?? 'returned', payload.note])
+      .sort(([, how1, note1], [, how2, note2]) =>
+        how1 === how2 ? String(note1).localeCompare(String(note2)) : how1 === 'returned' ? -1 : 1,
+      );
+  }
+
   /** A submitted return, and its Return to school form as the LA user's browser sends it back. */
   async function returnForm(t: TestApp) {
     const r = await aReturn(t, { submitted: true });
@@ -679,12 +703,16 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       assert.equal(changed.statusCode, 303, textOf(changed.body).slice(0, 600));
       assert.match(
         await flashOf(r.laUser.agent, changed),
-        /This return was returned to the school already, with its first note\. Your new note has been added to the return’s notes: the school sees it in the return’s history, but is not emailed it\./,
+        /This return was returned to the school already, with its first note\. Your new note has been added to the return’s notes and emailed to the school, which sees every note at the top of the return’s page\./,
       );
-      assert.deepEqual(
-        await effects(r.returnId, 'returned', 'census-return-returned', 'census-return-returned'),
-        { events: 1, audits: 1, emails: 1 },
-      );
+      assert.deepEqual(await effects(r.returnId, 'returned', 'census-return-returned'), {
+        events: 1,
+        audits: 1,
+      });
+      assert.deepEqual(await returnEmails(r.returnId), [
+        ['school', 'returned', 'Year 6 is missing.'],
+        ['school', 'note-added', 'Year 6 is missing, and the leavers.'],
+      ]);
       assert.deepEqual(await notesSaying(r.returnId, 'Year 6 is missing, and the leavers.'), {
         notes: 1,
         audits: 1,
@@ -712,8 +740,97 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
         audits: 1,
       });
       assert.deepEqual(await notesSaying(r.returnId, 'Year 6 is missing.'), { notes: 0, audits: 1 });
+      assert.equal((await returnEmails(r.returnId)).length, 2, 'neither emailed again');
     } finally {
       await t.app.close();
+    }
+  });
+
+  test('A note added after the return (Return to school again, or the note form) is emailed to the school over SMTP, and its notice shows every note', async () => {
+    const smtp = await startSmtpServer();
+    const t = await createTestApp(database().db, {
+      MAIL_TRANSPORT: 'smtp',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SERVICE_URL: 'https://s2s.test.example',
+    });
+    try {
+      const r = await returnForm(t);
+      const office = `office-${r.school.number}@test.example.sch.uk`;
+      await database()
+        .db.updateTable('establishments')
+        .set({ email: office })
+        .where('number', '=', r.school.number)
+        .execute();
+      const returnPath = `/collect/returns/${r.returnId}`;
+      const addNote = async (note: string) => {
+        const page = await r.laUser.agent.get(returnPath);
+        const fields = hiddenFields(page.body, `${returnPath}/notes`);
+        return flashOf(r.laUser.agent, await r.laUser.agent.post(`${returnPath}/notes`, { ...fields, note }));
+      };
+      // A note while the LA checks the return: not emailed, as before.
+      assert.match(await addNote('Checked against last year.'), /Your note has been added\./);
+      t.clock.advanceMinutes(5);
+      await r.laUser.agent.get(r.path);
+      await r.laUser.agent.post(r.path, { ...r.fields, note: 'Year 6 is missing.' });
+      t.clock.advanceMinutes(5);
+      assert.match(
+        await flashOf(
+          r.laUser.agent,
+          await r.laUser.agent.post(r.path, { ...r.fields, note: 'And the leavers.' }),
+        ),
+        /Your new note has been added to the return’s notes and emailed to the school/,
+      );
+      t.clock.advanceMinutes(5);
+      assert.match(
+        await addNote('Ring me if you are unsure.'),
+        /Your note has been added, and emailed to the school: the return is with the school to correct\./,
+      );
+
+      const delivered = await deliverDue({
+        db: database().db,
+        mailer: t.deps.mailer,
+        clock: t.clock,
+        logger: createLogger('silent'),
+        email: emailContext(t.deps.config),
+        owner: 'posted-twice',
+      });
+      assert.equal(delivered.failed, 0);
+      const toSchool = smtp.received.filter((mail) => mail.to.includes(office));
+      assert.deepEqual(toSchool.map((mail) => mail.subject.replace(/:.*/, '')).sort(), [
+        'Census return returned by your LA',
+        'Note from your LA on your returned census return',
+        'Note from your LA on your returned census return',
+      ]);
+      const [added, ring] = ['And the leavers.', 'Ring me if you are unsure.'].map((note) =>
+        toSchool.find((mail) => mail.text.includes(note)),
+      );
+      for (const mail of [added, ring]) {
+        assert.ok(mail, 'each added note is emailed');
+        assert.match(mail.subject, /^Note from your LA/);
+        assert.match(
+          mail.text,
+          /added a note to your census return .* It returned that version to you earlier/s,
+        );
+        assert.match(mail.text, /https:\/\/s2s\.test\.example\/collect\/returns\//);
+      }
+      assert.ok(!toSchool.some((mail) => mail.text.includes('Checked against last year.')));
+
+      // The school's notice, on the return's page and the collection's: the note it was returned with, then
+      // every other note of the LA's on the version, oldest first.
+      const notice = (html: string) =>
+        textOf(/<div[^>]*id="returned"[\s\S]*?<\/div>\s*<\/div>/.exec(html)?.[0] ?? '');
+      for (const path of [returnPath, `/collect/collections/${r.collectionId}`]) {
+        const html = (await r.schoolUser.agent.get(path)).body;
+        assert.match(
+          notice(html),
+          /returned version 1 to you on .*, with this note: Year 6 is missing\. .*Your LA’s other notes on this version, oldest first: .*Checked against last year\. .*And the leavers\. .*Ring me if you are unsure\./,
+        );
+      }
+    } finally {
+      await t.app.close();
+      t.deps.mailer.close();
+      await smtp.stop();
     }
   });
 
@@ -756,11 +873,15 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
         ],
         textOf(answers[1].body).slice(0, 600),
       );
-      assert.deepEqual(
-        await effects(r.returnId, 'returned', 'census-return-returned', 'census-return-returned'),
-        { events: 1, audits: 1, emails: 1 },
-      );
+      assert.deepEqual(await effects(r.returnId, 'returned', 'census-return-returned'), {
+        events: 1,
+        audits: 1,
+      });
       assert.deepEqual(await notesSaying(r.returnId, 'And the leavers.'), { notes: 1, audits: 1 });
+      assert.deepEqual(await returnEmails(r.returnId), [
+        ['school', 'returned', 'Year 6 is missing.'],
+        ['school', 'note-added', 'And the leavers.'],
+      ]);
     } finally {
       await nodes?.close();
       await t.app.close();
@@ -785,6 +906,10 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
         [303, 303],
       );
       assert.deepEqual(await notesSaying(r.returnId, 'And the leavers.'), { notes: 1, audits: 1 });
+      assert.deepEqual(await returnEmails(r.returnId), [
+        ['school', 'returned', 'Year 6 is missing.'],
+        ['school', 'note-added', 'And the leavers.'],
+      ]);
     } finally {
       await nodes?.close();
       await t.app.close();

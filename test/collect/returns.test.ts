@@ -868,11 +868,21 @@ describeEachEngine('census returns', (database) => {
     await s.service.returnToSchool(s.agent, second.returnId, 'Please check the ethnicity of pupil 5.');
     assert.equal((await s.service.view(s.source, second.returnId)).version.status, 'returned');
     await assert.rejects(s.service.approve(s.agent, second.returnId), /the return is returned to school/);
+    // ... and a note added since, emailed to the school (below), as the return is with it to correct.
+    s.clock.advanceMinutes(5);
+    assert.deepEqual(await s.service.addNote(s.agent, second.returnId, 'And pupil 7’s year group.'), {
+      already: false,
+      emailed: true,
+    });
 
-    // The school sees the LA's note; the returned version is not submitted again (census guide: "a new
-    // file will need to be created within the school MIS").
+    // The school sees the LA's note, and its other notes on the version; the returned version is not
+    // submitted again (census guide: "a new file will need to be created within the school MIS").
     const returned = await s.service.view(s.source, second.returnId);
     assert.equal(returned.returnedNote?.note, 'Please check the ethnicity of pupil 5.');
+    assert.deepEqual(
+      returned.returnedNote?.notes.map((n) => n.note),
+      ['Checked against last year: numbers fine.', 'And pupil 7’s year group.'],
+    );
     assert.deepEqual(returned.may, { answer: false, submit: false, decide: false, note: false });
     assert.equal(
       (await s.service.view(s.agent, second.returnId)).returnedNote,
@@ -894,6 +904,11 @@ describeEachEngine('census returns', (database) => {
     const third = await loaded(await s.load(censusFilename(school, 2026, 3), fixedXml, true));
     assert.equal(third.version, 3);
     assert.equal((await s.service.schoolOverview(s.source, s.collectionId)).returnedNote, null);
+    // A note on the returned version now replaced is not emailed: the school has moved on to version 3.
+    assert.deepEqual(await s.service.addNote(s.agent, second.returnId, 'Thanks.'), {
+      already: false,
+      emailed: false,
+    });
     const thirdQuery = (await s.service.view(s.source, third.returnId)).findings.find(
       (f) => f.kind === 'query',
     );
@@ -933,14 +948,17 @@ describeEachEngine('census returns', (database) => {
         [2, 'submitted'],
         [2, 'note'],
         [2, 'returned'],
+        [2, 'note'],
         [3, 'loaded'],
+        [2, 'note'],
         [3, 'query-answered'],
         [3, 'submitted'],
         [3, 'approved'],
       ],
     );
 
-    // The emails: to the LA on each submission, to the school when returned and when approved.
+    // The emails: to the LA on each submission, to the school when returned (and of the note added while
+    // returned) and when approved.
     const outbox = await s.db
       .selectFrom('notification_outbox')
       .select(['template', 'recipient_kind', 'recipient', 'payload'])
@@ -953,11 +971,16 @@ describeEachEngine('census returns', (database) => {
       [
         ['census-return-submitted', 'la', s.la.number],
         ['census-return-returned', 'school', school],
+        ['census-return-returned', 'school', school],
         ['census-return-submitted', 'la', s.la.number],
         ['census-return-approved', 'school', school],
       ],
     );
     assert.equal(JSON.parse(outbox[1]?.payload ?? '{}').note, 'Please check the ethnicity of pupil 5.');
+    assert.deepEqual(
+      [JSON.parse(outbox[2]?.payload ?? '{}').how, JSON.parse(outbox[2]?.payload ?? '{}').note],
+      ['note-added', 'And pupil 7’s year group.'],
+    );
   });
 
   test('a version loaded after approval leaves the approved one approved, with the DfE, until a later one is approved', async () => {

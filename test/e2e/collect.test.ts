@@ -1,7 +1,7 @@
 // COLLECT in a real browser (the acceptance journey), on the demo data's School Census
 // collection: demo-school-a uploads a return with an error, sees it, uploads a fixed one in its place,
-// opens its pupils and its summary, explains its query and submits it; demo-la-user returns it once; the
-// school loads a corrected file and submits it, which the LA approves after checking its summary;
+// opens its pupils and its summary, explains its query and submits it; demo-la-user returns it once, and
+// adds a note the school sees with it; the school loads a corrected file and submits it, which the LA approves after checking its summary;
 // demo-collector sees it only after the approval. Every page is checked with axe.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -157,12 +157,20 @@ describe('COLLECT (browser)', () => {
     await la.page.getByRole('button', { name: 'Return it to the school' }).click();
     await la.check();
     assert.equal(await summaryValue(la.page, 'Status'), 'Returned to school');
+    // A note added while the school corrects it: emailed to the school, and the LA is told so.
+    await la.page.getByLabel('Add a note').fill('Pupil 7 too, please.');
+    await la.page.getByRole('button', { name: 'Add the note' }).click();
+    await la.check();
+    await assert.doesNotReject(
+      la.page.getByText(/Your note has been added, and emailed to the school/).waitFor(),
+    );
 
-    // The school sees the note at the top of the page, and no Submit: it makes a new file in its MIS.
+    // The school sees the notes at the top of the page, and no Submit: it makes a new file in its MIS.
     await page.goto(returnUrl);
     await school.check();
     assert.equal(await summaryValue(page, 'Status'), 'Returned to school');
     assert.equal(await page.locator('#returned-note').innerText(), 'Please check the ethnicity of pupil 5.');
+    assert.match(await page.locator('#returned-other-notes').innerText(), /Pupil 7 too, please\./);
     assert.equal(await page.getByRole('button', { name: 'Submit Return' }).count(), 0);
     await page.getByRole('link', { name: 'Upload the corrected return' }).click();
     await school.check();

@@ -969,6 +969,33 @@ describe('census returns (COLLECT)', () => {
     assert.ok(!email.html.includes('<b>3</b>'), 'the note is escaped in the HTML');
   });
 
+  test('census-return-returned for a note added after the return: the note, that the return is still with the school, and in Welsh', () => {
+    const added = {
+      ...SAMPLES['census-return-returned'],
+      note: 'And the leavers: check their dates.',
+      how: 'note-added',
+    };
+    const email = compose('census-return-returned', added);
+    assertFacts(
+      email,
+      [
+        'Northshire LA added a note to your census return for School Census 2026 Autumn (version 2, 8171234_SC3_817LL26_002.XML) on 23 November 2026 at 2:05pm. It returned that version to you earlier; this note adds to what it asked you to correct:',
+        'And the leavers: check their dates.',
+        'Every note your LA has written on the return is at the top of its page.',
+        'upload and submit it',
+        link(censusReturn.path),
+      ],
+      ['Note from your LA on your returned census return', 'School Census 2026 Autumn'],
+    );
+    assert.ok(!email.text.includes('returned your census return'), email.text);
+    const welsh = compose('census-return-returned', added, 'cy');
+    assertFacts(welsh, [
+      'Ychwanegodd Northshire LA nodyn at eich ffurflen cyfrifiad',
+      'And the leavers: check their dates.',
+    ]);
+    assert.match(welsh.subject, /Nodyn gan eich awdurdod lleol ar eich ffurflen cyfrifiad a ddychwelwyd/);
+  });
+
   test('census-return-reloaded: to the LA, the new version and the approved one the DfE keeps', () => {
     const email = compose('census-return-reloaded', SAMPLES['census-return-reloaded']);
     assertFacts(
