@@ -64,6 +64,41 @@ function postOn(
 }
 
 /**
+ * A multipart form with one file posted with `agent`'s session (its cookies and last page's CSRF token,
+ * sent first as the pages' forms send it) to another node.
+ */
+function postMultipartOn(
+  app: FastifyInstance,
+  agent: Agent,
+  url: string,
+  fields: Record<string, string>,
+  file: { field: string; filename: string; content: string | Buffer; contentType?: string },
+): Promise<LightMyRequestResponse> {
+  const { cookie, csrfToken } = agent.session();
+  const boundary = '----s2sPostedTwice';
+  const part = (name: string, value: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const payload = Buffer.concat([
+    Buffer.from(
+      part('_csrf', csrfToken) +
+        Object.entries(fields)
+          .map(([name, value]) => part(name, value))
+          .join('') +
+        `--${boundary}\r\nContent-Disposition: form-data; name="${file.field}"; filename="${file.filename}"\r\n` +
+        `Content-Type: ${file.contentType ?? 'application/octet-stream'}\r\n\r\n`,
+    ),
+    Buffer.from(file.content),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+    payload,
+  }) as unknown as Promise<LightMyRequestResponse>;
+}
+
+/**
  * Two app nodes on one database: the first's handle `first` (holding, for the test), the second's a
  * connection of its own (on SQLite too, where one process has one). Closed by `close`.
  */
@@ -834,6 +869,51 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
     }
   });
 
+  test('A note added while the school loads a later version at once, on two nodes: added to the returned version, not emailed', async () => {
+    const t = await createTestApp(database().db, NODES_ENV);
+    let nodes: Awaited<ReturnType<typeof twoNodes>> | undefined;
+    try {
+      const r = await returnForm(t);
+      await r.laUser.agent.post(r.path, { ...r.fields, note: 'Year 6 is missing.' });
+      const returnPath = `/collect/returns/${r.returnId}`;
+      const notePage = await r.laUser.agent.get(returnPath);
+      const noteFields = hiddenFields(notePage.body, `${returnPath}/notes`);
+      const uploadPage = await r.schoolUser.agent.get(r.uploadPath);
+      const uploadForm = { ...uploadFields(uploadPage.body, r.uploadPath), replace: 'yes' };
+      // The school's load, which replaces the returned version, held before it commits; the note meanwhile.
+      const hold = holdingAfterInsertInto(database().db, 'census_returns');
+      nodes = await twoNodes(database(), hold.db);
+      const both = nodes;
+      const [loaded, noted] = await firstHeldThenAnother(
+        database(),
+        hold,
+        () =>
+          postMultipartOn(both.a.app, r.schoolUser.agent, r.uploadPath, uploadForm, {
+            field: 'file',
+            filename: censusFilename(r.school.number, 2026, 2),
+            content: censusReturnXml({ school: r.school.number, year: 2026 }),
+          }),
+        () =>
+          postOn(both.b.app, r.laUser.agent, `${returnPath}/notes`, {
+            ...noteFields,
+            note: 'And the leavers.',
+          }),
+      );
+      assert.equal(loaded.statusCode, 200, textOf(loaded.body).slice(0, 600));
+      assert.match(textOf(loaded.body), /version 2/i);
+      assert.equal(noted.statusCode, 303, textOf(noted.body).slice(0, 600));
+      // The answer's flash (in its cookie: this request was not the agent's own).
+      const said = decodeURIComponent(String(noted.headers['set-cookie']));
+      assert.match(said, /Your note has been added\./);
+      assert.doesNotMatch(said, /emailed/);
+      assert.deepEqual(await notesSaying(r.returnId, 'And the leavers.'), { notes: 1, audits: 1 });
+      assert.deepEqual(await returnEmails(r.returnId), [['school', 'returned', 'Year 6 is missing.']]);
+    } finally {
+      await nodes?.close();
+      await t.app.close();
+    }
+  });
+
   test('Return to school posted again with another note too long to add: the return’s page says so and keeps the note', async () => {
     const t = await createTestApp(database().db);
     try {
@@ -1068,27 +1148,21 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       const filename = censusFilename(r.school.number, 2026, 2);
       const hold = holdingAfterInsertInto(database().db, 'census_returns');
       nodes = await twoNodes(database(), hold.db);
-      const { cookie, csrfToken } = r.schoolUser.agent.session();
-      const boundary = '----s2sPostedTwice';
-      const part = (name: string, value: string) =>
-        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-      const payload =
-        part('_csrf', csrfToken) +
-        Object.entries(fields)
-          .map(([name, value]) => part(name, value))
-          .join('') +
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
-        `Content-Type: application/octet-stream\r\n\r\n${content}\r\n--${boundary}--\r\n`;
       const both = nodes;
       let calls = 0;
       const answers = await twiceAtOnce(database(), hold, () => {
         calls += 1;
-        return (calls === 1 ? both.a.app : both.b.app).inject({
-          method: 'POST',
-          url: r.uploadPath,
-          headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
-          payload,
-        });
+        return postMultipartOn(
+          calls === 1 ? both.a.app : both.b.app,
+          r.schoolUser.agent,
+          r.uploadPath,
+          fields,
+          {
+            field: 'file',
+            filename,
+            content,
+          },
+        );
       });
       assert.deepEqual(
         answers.map((a) => a.statusCode),
@@ -1251,28 +1325,22 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       const filename = censusFilename(r.school.number, 2026, 2);
       const hold = holdingAfterInsertInto(database().db, 'audit_events');
       nodes = await twoNodes(database(), hold.db);
-      const { cookie, csrfToken } = r.schoolUser.agent.session();
-      const boundary = '----s2sRefusedTwice';
-      const part = (name: string, value: string) =>
-        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-      const payload =
-        part('_csrf', csrfToken) +
-        Object.entries(fields)
-          .map(([name, value]) => part(name, value))
-          .join('') +
-        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\n` +
-        `Content-Type: application/octet-stream\r\n\r\n<x/>\r\n--${boundary}--\r\n`;
       const before = await refusalsAudited(r.schoolUser.user);
       const both = nodes;
       let calls = 0;
       const answers = await twiceAtOnce(database(), hold, () => {
         calls += 1;
-        return (calls === 1 ? both.a.app : both.b.app).inject({
-          method: 'POST',
-          url: r.uploadPath,
-          headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
-          payload,
-        });
+        return postMultipartOn(
+          calls === 1 ? both.a.app : both.b.app,
+          r.schoolUser.agent,
+          r.uploadPath,
+          fields,
+          {
+            field: 'file',
+            filename,
+            content: '<x/>',
+          },
+        );
       });
       assert.deepEqual(
         answers.map((a) => a.statusCode),
@@ -1421,31 +1489,15 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
       const z = await aZip(t);
       const hold = holdingAfterInsertInto(database().db, 'census_returns');
       nodes = await twoNodes(database(), hold.db);
-      const { cookie, csrfToken } = z.laUser.agent.session();
-      const boundary = '----s2sPostedTwice';
-      const part = (name: string, value: string) =>
-        `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
-      const payload = Buffer.concat([
-        Buffer.from(
-          part('_csrf', csrfToken) +
-            Object.entries(z.fields)
-              .map(([name, value]) => part(name, value))
-              .join('') +
-            `--${boundary}\r\nContent-Disposition: form-data; name="zip"; filename="returns.zip"\r\n` +
-            'Content-Type: application/zip\r\n\r\n',
-        ),
-        z.zip,
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]);
       const both = nodes;
       let calls = 0;
       const answers = await twiceAtOnce(database(), hold, () => {
         calls += 1;
-        return (calls === 1 ? both.a.app : both.b.app).inject({
-          method: 'POST',
-          url: z.bulkPath,
-          headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
-          payload,
+        return postMultipartOn(calls === 1 ? both.a.app : both.b.app, z.laUser.agent, z.bulkPath, z.fields, {
+          field: 'zip',
+          filename: 'returns.zip',
+          content: z.zip,
+          contentType: 'application/zip',
         });
       });
       assert.deepEqual(
