@@ -50,6 +50,8 @@ export const TEMPLATE_KEYS: Record<TemplateName, string> = {
   'forwarded-file-downloaded': 'notifications.admin.email.forwarded-file-downloaded',
   'forwarded-file-rejected': 'notifications.admin.email.forwarded-file-rejected',
   'file-removed': 'notifications.admin.email.file-removed',
+  'waiting-file-removed': 'notifications.admin.email.waiting-file-removed',
+  'forwarded-file-removed': 'notifications.admin.email.forwarded-file-removed',
   'weekly-reminder': 'notifications.admin.email.weekly-reminder',
   'new-message': 'notifications.admin.email.new-message',
   'message-by-email': 'notifications.admin.email.message-by-email',

@@ -201,6 +201,31 @@ const PAYLOADS = {
     destination: code,
     removedAt: timestamp,
   }),
+  /**
+   * To the destination of a CTF waiting for it to collect, when its sender or the school's LA removed it
+   * (transfers/removal-told.ts): who removed it, and that nothing need be done.
+   */
+  'waiting-file-removed': z.object({
+    filename: text,
+    removedBy: organisationName,
+    removedByCode: code,
+    removedAt: timestamp,
+    /** The file's sender: the remover itself, or the school (or LA) the LA deleted it from. */
+    sentBy: organisationName,
+    sentByCode: code,
+  }),
+  /**
+   * To the LA that forwarded a CTF, when its copy was removed before the school collected it, by its sender
+   * or by the school's LA (transfers/removal-told.ts): with the file it forwarded and that file's sender.
+   */
+  'forwarded-file-removed': forwardedPayload.extend({
+    filename: text,
+    removedBy: organisationName,
+    removedByCode: code,
+    destinationName: organisationName,
+    destination: code,
+    removedAt: timestamp,
+  }),
   'weekly-reminder': z.object({
     recipientName: organisationName,
     files: z
@@ -323,6 +348,8 @@ export const TEMPLATE_NAMES = [
   'forwarded-file-downloaded',
   'forwarded-file-rejected',
   'file-removed',
+  'waiting-file-removed',
+  'forwarded-file-removed',
   'weekly-reminder',
   'new-message',
   'message-by-email',
@@ -823,6 +850,64 @@ const fileRemoved: Template<Payload<'file-removed'>> = {
   },
 };
 
+const waitingFileRemoved: Template<Payload<'waiting-file-removed'>> = {
+  description: message('notifications.admin.purpose.waiting-file-removed'),
+  payload: PAYLOADS['waiting-file-removed'],
+  content(p, language) {
+    const t = wordsIn(language);
+    const by = nameWithCode(p.removedBy, p.removedByCode);
+    const params = {
+      by,
+      filename: p.filename,
+      at: formatDateTime(p.removedAt, language),
+      sender: nameWithCode(p.sentBy, p.sentByCode),
+    };
+    return {
+      subject: t('email.waiting-file-removed.subject', { filename: p.filename }),
+      blocks: [
+        paragraph(
+          capitalise(
+            p.removedByCode === p.sentByCode
+              ? t('email.waiting-file-removed.removed-by-sender', params)
+              : t('email.waiting-file-removed.removed', params),
+          ),
+        ),
+        paragraph(t('email.waiting-file-removed.gone', { downloadCtf: t('menu.download.ctf') })),
+        paragraph(t('email.waiting-file-removed.nothing-to-do', { sentBy: p.sentBy })),
+      ],
+    };
+  },
+};
+
+const forwardedFileRemoved: Template<Payload<'forwarded-file-removed'>> = {
+  description: message('notifications.admin.purpose.forwarded-file-removed'),
+  payload: PAYLOADS['forwarded-file-removed'],
+  content(p, language) {
+    const t = wordsIn(language);
+    const sentBy = nameWithCode(p.sentBy, p.sentByCode);
+    return {
+      subject: t('email.forwarded-file-removed.subject', { filename: p.filename }),
+      blocks: [
+        paragraph(
+          capitalise(
+            t('email.forwarded-file-removed.removed', {
+              by: nameWithCode(p.removedBy, p.removedByCode),
+              filename: p.filename,
+              at: formatDateTime(p.removedAt, language),
+              destination: nameWithCode(p.destinationName, p.destination),
+            }),
+          ),
+        ),
+        paragraph(t('email.forwarded.original', { original: p.originalFilename, sentBy })),
+        ...(p.senderTold
+          ? [paragraph(t('email.forwarded-file-removed.sender-told', { sentBy: p.sentBy }))]
+          : []),
+        paragraph(t('email.forwarded-file-removed.what-next', { removedBy: p.removedBy })),
+      ],
+    };
+  },
+};
+
 const weeklyReminder: Template<Payload<'weekly-reminder'>> = {
   description: message('notifications.admin.purpose.weekly-reminder'),
   payload: PAYLOADS['weekly-reminder'],
@@ -1093,6 +1178,8 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'forwarded-file-downloaded': forwardedFileDownloaded,
   'forwarded-file-rejected': forwardedFileRejected,
   'file-removed': fileRemoved,
+  'waiting-file-removed': waitingFileRemoved,
+  'forwarded-file-removed': forwardedFileRemoved,
   'weekly-reminder': weeklyReminder,
   'new-message': newMessage,
   'message-by-email': messageByEmail,

@@ -163,6 +163,26 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     destination: '8171234',
     removedAt: WINTER,
   },
+  'waiting-file-removed': {
+    filename: transfer.filename,
+    removedBy: 'Northshire LA',
+    removedByCode: '817LLLL',
+    removedAt: WINTER,
+    sentBy: 'Green Lane Primary School',
+    sentByCode: '9165402',
+  },
+  'forwarded-file-removed': {
+    filename: '9165402_CTF_8175555_003.XML',
+    originalFilename: transfer.filename,
+    sentBy: 'Green Lane Primary School',
+    sentByCode: '9165402',
+    senderTold: true,
+    removedBy: 'Northshire LA',
+    removedByCode: '817LLLL',
+    destinationName: 'Hill Top Academy',
+    destination: '8175555',
+    removedAt: WINTER,
+  },
   'weekly-reminder': {
     recipientName: 'St Martha Primary School',
     files: [reminderFile(1), reminderFile(2)],
@@ -595,6 +615,54 @@ describe('file-downloaded, file-rejected, file-removed (to the sender)', () => {
       ],
       ['removed', '9165402_CTF_8171234_003.XML'],
     );
+  });
+});
+
+describe('waiting-file-removed (to the destination), forwarded-file-removed (to the forwarding LA)', () => {
+  test('waiting-file-removed: who removed which file, whose it was, and that nothing need be done', () => {
+    const email = compose('waiting-file-removed', SAMPLES['waiting-file-removed']);
+    assertFacts(
+      email,
+      [
+        'Northshire LA (817LLLL) removed 9165402_CTF_8171234_003.XML on 23 November 2026 at 2:05pm, a CTF Green Lane Primary School (9165402) had sent to you, before you collected it.',
+        'It is no longer in Download CTF Files',
+        'You do not need to do anything. If the pupil’s record still needs to reach you, Green Lane Primary School will send it again.',
+      ],
+      ['removed before you collected it', '9165402_CTF_8171234_003.XML'],
+    );
+    const bySender = compose('waiting-file-removed', {
+      ...SAMPLES['waiting-file-removed'],
+      removedBy: 'Green Lane Primary School',
+      removedByCode: '9165402',
+    });
+    assertFacts(bySender, [
+      'Green Lane Primary School (9165402) removed 9165402_CTF_8171234_003.XML on 23 November 2026 at 2:05pm, a CTF it had sent to you, before you collected it.',
+    ]);
+    const welsh = compose('waiting-file-removed', SAMPLES['waiting-file-removed'], 'cy');
+    assert.equal(welsh.subject, 'CTF wedi’i thynnu cyn i chi ei chasglu: 9165402_CTF_8171234_003.XML');
+    assertFacts(welsh, ['Nid oes angen i chi wneud dim.', 'Nid yw yn Lawrlwytho Ffeiliau CTF mwyach']);
+  });
+
+  test('forwarded-file-removed: the copy, who removed it, the file it was forwarded from and its sender', () => {
+    const email = compose('forwarded-file-removed', SAMPLES['forwarded-file-removed']);
+    assertFacts(
+      email,
+      [
+        'Northshire LA (817LLLL) removed 9165402_CTF_8175555_003.XML on 23 November 2026 at 2:05pm, a CTF your LA forwarded to Hill Top Academy (8175555), before it was collected.',
+        'You forwarded it from 9165402_CTF_8171234_003.XML, the file Green Lane Primary School (9165402) sent.',
+        'Green Lane Primary School has been emailed too, as the sender of the file.',
+        'contact Northshire LA.',
+      ],
+      ['CTF you forwarded was removed', '9165402_CTF_8175555_003.XML'],
+    );
+    const bySender = compose('forwarded-file-removed', {
+      ...SAMPLES['forwarded-file-removed'],
+      senderTold: false,
+    });
+    assert.doesNotMatch(bySender.text, /emailed too/);
+    const welsh = compose('forwarded-file-removed', SAMPLES['forwarded-file-removed'], 'cy');
+    assert.equal(welsh.subject, 'CTF a anfonwyd ymlaen gennych wedi’i thynnu: 9165402_CTF_8175555_003.XML');
+    assertFacts(welsh, ['Fe wnaethoch chi ei hanfon ymlaen o 9165402_CTF_8171234_003.XML']);
   });
 });
 
