@@ -175,55 +175,34 @@ async function tellUploader(
 }
 
 /**
- * The LA told beside the remover when removing this copy would make its record lost again, or made it so
- * (its record lost now, its file kept): uploaderToldOf the record. What the pages say, by the rule the
- * removal emails by; null when nobody else is.
- */
-export async function uploaderToldIfLostAgain(
-  db: Executor,
-  copy: Pick<TransferRow, 'forwarded_from'>,
-  forwardingLa: string,
-): Promise<string | null> {
-  const { record } = await lostPupilOfCopy(db, copy);
-  return record ? uploaderToldOf(record, forwardingLa) : null;
-}
-
-/**
- * Whether removing this copy now would make its record lost again (lostPupilCopyGone, by loseAgain's
- * rule): it is a copy of a lost pupil's file, and the forward's finding is still the record's latest. The
- * LA's Delete's warning says so.
+ * The record removing this copy now would make lost again (lostPupilCopyGone, by loseAgain's rule): it is
+ * a copy of a lost pupil's file, and the forward's finding is still the record's latest; else null. The
+ * LA's Delete's warning and View / Remove Files' say so, and name the LA told of it by the record
+ * (uploaderToldOf) without reading it again.
  */
 export async function lostAgainIfRemoved(
   db: Executor,
   copy: Pick<TransferRow, 'forwarded_from' | 'uploaded_at'>,
   forwardingLa: string,
-): Promise<boolean> {
+): Promise<LostPupilRow | null> {
   const { record } = await lostPupilOfCopy(db, copy);
-  return (
-    record !== undefined &&
-    (await isFoundByForward(db, record.id, { la: forwardingLa, at: copy.uploaded_at }))
-  );
+  return record && (await isFoundByForward(db, record.id, { la: forwardingLa, at: copy.uploaded_at }))
+    ? record
+    : null;
 }
 
 /**
- * Whether the record of the lost pupil file this copy was made from is lost now, its file kept to forward
- * again: what an LA's Delete of the copy, posted again, says of it.
+ * The record of the lost pupil file this copy was made from when it is lost now, its file kept to forward
+ * again: what a removal of the copy, made again (the form posted again, the API's request sent again),
+ * says of it; else null.
  */
-export async function lostWithFileKept(
-  db: Executor,
-  copy: Pick<TransferRow, 'forwarded_from'>,
-): Promise<boolean> {
-  return (await lostWithFileKeptRecord(db, copy)) !== null;
-}
-
-/** lostWithFileKept's record: its id when it is lost now, its file kept; else null (the API's answer). */
 export async function lostWithFileKeptRecord(
   db: Executor,
   copy: Pick<TransferRow, 'forwarded_from'>,
-): Promise<string | null> {
+): Promise<LostPupilRow | null> {
   const { file, record } = await lostPupilOfCopy(db, copy);
   return record?.status === 'lost' && file?.status === 'available' && file.storage_key !== null
-    ? record.id
+    ? record
     : null;
 }
 
@@ -232,7 +211,7 @@ export async function lostWithFileKeptRecord(
  * it removed it (View / Remove Files, or Monitor CTF Files' delete). The record is lost again, if the
  * forward's finding is still its latest, its file here to forward again; the LA that uploaded the record,
  * when another, is told (decision 36: it was told of the forward; uploaderToldOf), so that it does not
- * close its case. The record's id when it was lost again, else null.
+ * close its case. The record when it was lost again, else null.
  */
 export async function lostPupilCopyGone(
   tx: Executor,
@@ -241,9 +220,9 @@ export async function lostPupilCopyGone(
   forwardingLa: string,
   at: Date,
   how: 'rejected' | 'removed',
-): Promise<string | null> {
+): Promise<LostPupilRow | null> {
   const lost = await loseAgain(tx, actor, copy, forwardingLa, at, how);
   if (!lost) return null;
   await tellUploader(tx, lost, copy, forwardingLa, at, how);
-  return lost.record.id;
+  return lost.record;
 }

@@ -263,7 +263,7 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
     tag: 'Files',
     doc: {
       description:
-        "View / Remove Files: remove a file your organisation sent in error, while it has not been collected. Its content is deleted. The answer says who was emailed of it, as the page does (`told`): the LA that forwarded the file, and, when the removal made a lost pupil's record lost again (`lostAgain`), the LA that sent the pupil to the Lost Pupils Database, when another. Removing again a file you removed (the request sent again) answers the same (who was emailed), and changes nothing: nobody is emailed again.",
+        "View / Remove Files: remove a file your organisation sent in error, while it has not been collected. Its content is deleted. The answer says who was emailed of it, as the page does (`told`): the destination of a CTF that was waiting for it to collect (not one it rejected), the LA that forwarded the file, and, when the removal made a lost pupil's record lost again (`lostAgain`), the LA that sent the pupil to the Lost Pupils Database, when another. Removing again a file you removed (the request sent again) answers the same (who was emailed), and changes nothing: nobody is emailed again.",
       parameters: [fileId],
       responses: {
         '200': jsonResponse('The removed file, and who its removal emailed', ref('Removal')),
@@ -317,11 +317,13 @@ function fileJson(file: FileListing, direction: 'incoming' | 'outgoing') {
 
 /**
  * A removal as the API gives it: the file, and who the removal emailed (or, sent again, had emailed), from
- * the values View / Remove Files says it by (SentService's told and lostAgain; decisions 53, 56 and 58):
- * the LA that forwarded the copy, and the LA that uploaded the lost pupil's record it made lost again.
+ * the values View / Remove Files says it by (SentService's told and lostAgain; decisions 53, 56, 58 and
+ * 60): the destination the file waited for, the LA that forwarded the copy, and the LA that uploaded the
+ * lost pupil's record it made lost again.
  */
 function removalJson(removal: SentRemoval) {
   const told = [
+    ...(removal.told.destination ? [{ organisation: removal.told.destination, as: 'destination' }] : []),
     ...(removal.told.forwarder ? [{ organisation: removal.told.forwarder, as: 'forwarder' }] : []),
     ...(removal.told.uploader ? [{ organisation: removal.told.uploader, as: 'lost-pupil-uploader' }] : []),
   ];
@@ -779,9 +781,9 @@ const SCHEMAS = {
                 organisation: ref('Party'),
                 as: {
                   type: 'string',
-                  enum: ['forwarder', 'lost-pupil-uploader'],
+                  enum: ['destination', 'forwarder', 'lost-pupil-uploader'],
                   description:
-                    "forwarder: the LA that forwarded the file to its destination (email 'file removed'); lost-pupil-uploader: the LA that sent the pupil to the Lost Pupils Database, whose record the removal made lost again (email 'lost again')",
+                    "destination: the school or LA a CTF waited for, told it was removed before it was collected and need do nothing (not for a file it rejected, or that awaited its virus scan); forwarder: the LA that forwarded the file to its destination (email 'forwarded CTF removed', naming the file it forwarded and that file's sender); lost-pupil-uploader: the LA that sent the pupil to the Lost Pupils Database, whose record the removal made lost again (email 'lost again')",
                 },
               },
               required: ['organisation', 'as'],

@@ -545,7 +545,7 @@ export class DownloadService {
           payload: {
             ...rejected,
             ...forwardedFacts(forwarding, !laIsSender),
-            ...(lostAgain ? { lostPupilPath: `/lost-pupils/search/${lostAgain}` } : {}),
+            ...(lostAgain ? { lostPupilPath: `/lost-pupils/search/${lostAgain.id}` } : {}),
           },
         });
       }
@@ -723,7 +723,7 @@ export function isSentByLa(row: TransferRow, laNumber: string): boolean {
  * What the forwarding LA's email adds: the original's name, who sent it, and whether that sender was
  * emailed too (not when the LA is the sender: a lost pupil's file forwarded in its name).
  */
-function forwardedFacts(forwarding: Forwarding, senderTold: boolean) {
+export function forwardedFacts(forwarding: Pick<Forwarding, 'original' | 'sentBy'>, senderTold: boolean) {
   return {
     originalFilename: forwarding.original.filename,
     sentBy: forwarding.sentBy.name,

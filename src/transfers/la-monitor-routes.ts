@@ -121,6 +121,16 @@ const FORWARDER_KEYS = {
   already: { only: 'transfer.la.deleted-already.forwarder', too: 'transfer.la.deleted.forwarder-too' },
 } as const;
 
+/**
+ * The school the file waits for is told (destinationTold): when the LA sent the file itself, in the
+ * deletion's sentence; else beside its sender.
+ */
+const DESTINATION_KEYS = {
+  warning: { only: 'transfer.la.delete.warning.destination', too: 'transfer.la.delete.destination-too' },
+  done: { only: 'transfer.la.deleted.destination', too: 'transfer.la.deleted.destination-too' },
+  already: { only: 'transfer.la.deleted-already.destination', too: 'transfer.la.deleted.destination-too' },
+} as const;
+
 /** A lost pupil's record made lost again (lostPupilAgain): to happen, or done. */
 const LOST_AGAIN_KEYS = {
   warning: 'transfer.la.delete.lost-again',
@@ -139,6 +149,7 @@ function deletionSaid(
     | 'source'
     | 'toLaItself'
     | 'senderTold'
+    | 'destinationTold'
     | 'forwarderTold'
     | 'lostPupilAgain'
     | 'uploaderTold'
@@ -150,11 +161,16 @@ function deletionSaid(
     source: file.source.name,
     forwarder: file.forwarderTold?.name ?? '',
   };
+  // Nobody else told but the forwarder, or the school: it is named in the deletion's sentence.
+  const destinationOnly = file.destinationTold !== null && !file.senderTold && !file.forwarderTold;
   const said =
     file.forwarderTold && !file.senderTold
       ? [request.t(FORWARDER_KEYS[words].only, params)]
-      : [request.t(DELETION_KEYS[words][file.toLaItself ? 1 : 0][file.senderTold ? 1 : 0], params)];
+      : destinationOnly
+        ? [request.t(DESTINATION_KEYS[words].only, params)]
+        : [request.t(DELETION_KEYS[words][file.toLaItself ? 1 : 0][file.senderTold ? 1 : 0], params)];
   if (file.forwarderTold && file.senderTold) said.push(request.t(FORWARDER_KEYS[words].too, params));
+  if (file.destinationTold && !destinationOnly) said.push(request.t(DESTINATION_KEYS[words].too, params));
   if (file.lostPupilAgain) said.push(request.t(LOST_AGAIN_KEYS[words]));
   if (file.lostPupilAgain && file.uploaderTold) {
     said.push(request.t(UPLOADER_TOLD_KEYS[words], { uploader: file.uploaderTold.name }));

@@ -32,11 +32,15 @@
 //      with no word, and the handbooks promise the sender a "final email" about each CTF. Not when the
 //      sender is the LA itself (its own upload, or a lost pupil's file it forwarded in its name,
 //      decision 33): nobody is emailed about their own action; the audit record says who deleted it.
-//      A file another LA forwarded to the LA's school (§4.2) tells that LA too, the same 'file-removed',
-//      as a school's Reject tells it (forwarderToldOf; decision 56). A copy of a lost pupil's file the LA
-//      forwarded makes the pupil's record lost again, its file kept to forward again (decision 38), and
-//      the LA that uploaded the record, when another, is told as a Reject tells it (uploaderToldOf;
-//      decision 58). The Delete's page and answer say each, by the rule that does it.
+//      The school the file waited for is told that it was deleted before it was collected and that it
+//      need do nothing ('waiting-file-removed'; not for a file sent to the LA itself, LLLL; decision 60).
+//      A file another LA forwarded to the LA's school (§4.2) tells that LA too, as a school's Reject
+//      tells it ('forwarded-file-removed', naming the file it forwarded and its sender; forwarderToldOf;
+//      decisions 56 and 60). Both are sent by tellOfRemoval (removal-told.ts), as View / Remove Files
+//      sends them. A copy of a lost pupil's file the LA forwarded makes the pupil's record lost again,
+//      its file kept to forward again (decision 38), and the LA that uploaded the record, when another,
+//      is told as a Reject tells it (uploaderToldOf; decision 58). The Delete's page and answer say
+//      each, by the rule that does it (toldOfRemoval).
 //    - Forward (forward-service.ts): re-addressed to the school the user names. The LA's own LLLL file
 //      becomes 'collected' (the LA took it and passed it on, as the handbook's download-rename-upload
 //      would leave it); a school's uncollected file becomes 'removed' (the wrong school must no longer
@@ -56,14 +60,13 @@ import {
   lostAgainIfRemoved,
   lostPupilCopyGone,
   lostPupilFileOf,
-  lostWithFileKept,
-  uploaderToldIfLostAgain,
+  lostWithFileKeptRecord,
 } from '../lost-pupils/forwarded-copies.ts';
 import { getLostPupil } from '../lost-pupils/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import { daysAfter, daysBefore } from '../platform/dates.ts';
-import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import type { Db, LostPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { AppError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { isId } from '../platform/ids.ts';
@@ -109,6 +112,7 @@ import {
   SCHOOL_FIELD,
 } from './forward-service.ts';
 import { contentDue, purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
+import { type Remover, tellOfRemoval, toldOfRemoval } from './removal-told.ts';
 import { getTransfer } from './repository.ts';
 
 export type { LaCtfTab };
@@ -257,6 +261,11 @@ export interface LaFile {
  */
 export interface LaDeletable extends LaFileListing {
   /**
+   * The school the file waits for, emailed that the LA deleted it before it was collected
+   * ('waiting-file-removed', destinationToldOf); null for a file sent to the LA itself (LLLL).
+   */
+  destinationTold: PartyLabel | null;
+  /**
    * Another LA that forwarded the file to the LA's school, emailed too ('file-removed'), as a school's
    * Reject tells it (forwarderToldOf); null when there is none, or it is the sender (then told as that).
    */
@@ -277,50 +286,6 @@ export interface LaDeletable extends LaFileListing {
 export interface LaDeletableFile {
   file: LaDeletable;
   pupils: PupilDetails[];
-}
-
-/**
- * Whom a removal of a forwarded copy tells beside the file's sender: the LA that forwarded it (in the
- * handbook's way, download, rename and upload, that LA would be its sender, LA notes §4.2), as a school's
- * Reject tells it (download-service.ts). Not the removing LA itself (`removingLa`: it knows; null when a
- * school removes it), nor an LA that is the file's sender (told as the sender, or the remover). The LA's
- * Delete and the sender's View / Remove Files (sent-service.ts) both tell by it. The LA's number, else null.
- */
-export function forwarderToldOf(
-  row: TransferRow,
-  forwarding: Pick<Forwarding, 'la'> | null,
-  removingLa: string | null,
-): string | null {
-  if (!forwarding || forwarding.la === removingLa || isSentByLa(row, forwarding.la)) return null;
-  return forwarding.la;
-}
-
-/**
- * Who a removal of this file emails beside its sender, as labels for its pages and answers: the LA that
- * forwarded it (forwarderToldOf), and, when the removal makes (or made) a lost pupil's record lost again,
- * the LA that uploaded the record, when another (uploaderToldOf). The LA's Delete and View / Remove Files
- * say it by this, each email being sent by the same rules.
- */
-export async function toldOfRemoval(
-  db: Executor,
-  row: TransferRow,
-  forwarding: Pick<Forwarding, 'la'> | null,
-  removingLa: string | null,
-  lostPupilAgain: boolean,
-): Promise<{ forwarder: PartyLabel | null; uploader: PartyLabel | null }> {
-  const forwarder = forwarderToldOf(row, forwarding, removingLa);
-  const uploader =
-    lostPupilAgain && forwarding ? await uploaderToldIfLostAgain(db, row, forwarding.la) : null;
-  return {
-    forwarder: forwarder ? await laLabel(db, forwarder) : null,
-    uploader: uploader ? await laLabel(db, uploader) : null,
-  };
-}
-
-/** An LA as the pages name it: "Ayshire LA", with its code. */
-export async function laLabel(db: Executor, laNumber: string): Promise<PartyLabel> {
-  const la = { source_la: laNumber, source_school: null, source_inbox: null };
-  return sourceLabel(la, await organisationNames(db, [{ ...la, dest_la: null, dest_school: null }]));
 }
 
 export interface LaMonitorDeps {
@@ -357,6 +322,11 @@ export function isAwaitingInLa(
   laNumber: string,
 ): boolean {
   return row.category === 'ctf' && row.status === 'available' && toLa(row, laNumber);
+}
+
+/** The LA as the remover of what its Delete removes. */
+function laRemover(laNumber: string): Remover {
+  return { recipientKind: 'la', recipient: laNumber };
 }
 
 /** What an LA's list is sorted by: its files' names, upload times and both ends. */
@@ -475,13 +445,14 @@ export class LaMonitorService {
     const row = await this.reachable(actor, id);
     if (!isAwaitingInLa(row, laNumber)) await this.refuseIfForwarded(row, laNumber);
     const forwarding = await forwardingOf(this.deps.db, row);
-    const lostPupilAgain =
+    // The record its Delete would make lost again, read once for what the page says of it.
+    const lostAgain =
       forwarding !== null && isAwaitingInLa(row, laNumber)
         ? await lostAgainIfRemoved(this.deps.db, row, forwarding.la)
-        : false;
+        : null;
     const pupils = await pupilsOfTransfers(this.deps.db, [row.id]);
     return {
-      file: await this.deletable(row, laNumber, forwarding, lostPupilAgain),
+      file: await this.deletable(row, laNumber, forwarding, lostAgain),
       pupils: (pupils.get(row.id) ?? []).map(pupilDetails),
     };
   }
@@ -540,23 +511,11 @@ export class LaMonitorService {
       if (!isSentByLa(row, laNumber)) {
         await enqueueNotification(tx, { at, template: 'file-removed', ...senderAddress(row), payload });
       }
-      // Another LA that forwarded it here is told too, as a Reject tells it; the pages say so by
-      // forwarderTold, the same rule.
-      const forwarder = forwarderToldOf(row, forwarding, laNumber);
-      if (forwarder) {
-        await enqueueNotification(tx, {
-          at,
-          template: 'file-removed',
-          recipientKind: 'la',
-          recipient: forwarder,
-          payload,
-        });
-      }
-      return {
-        row: (await getTransfer(tx, row.id)) as TransferRow,
-        forwarding,
-        lostPupilAgain: lostAgain !== null,
-      };
+      // The school it waited for, and another LA that forwarded it here (as a Reject tells it), are told
+      // too; the pages say so by destinationTold and forwarderTold, the same rules.
+      const after = (await getTransfer(tx, row.id)) as TransferRow;
+      await tellOfRemoval(tx, { row: after, forwarding, remover: laRemover(laNumber), at });
+      return { row: after, forwarding, lostAgain };
     });
     if (!removed) {
       // Changed since it was read: deleted by this same actor (the same form posted at once), forwarded
@@ -579,7 +538,7 @@ export class LaMonitorService {
       );
     }
     return {
-      ...(await this.deletable(removed.row, laNumber, removed.forwarding, removed.lostPupilAgain)),
+      ...(await this.deletable(removed.row, laNumber, removed.forwarding, removed.lostAgain)),
       already: false,
     };
   }
@@ -598,23 +557,27 @@ export class LaMonitorService {
     }
     // Who was told, by the same rule; the record as it is now (lost, its file kept), as the first answer said.
     const forwarding = await forwardingOf(this.deps.db, row);
-    const lostPupilAgain = forwarding !== null && (await lostWithFileKept(this.deps.db, row));
-    return { ...(await this.deletable(row, laNumber, forwarding, lostPupilAgain)), already: true };
+    const lostAgain = forwarding !== null ? await lostWithFileKeptRecord(this.deps.db, row) : null;
+    return { ...(await this.deletable(row, laNumber, forwarding, lostAgain)), already: true };
   }
 
-  /** The file as its pages say it, with who else its Delete tells (forwarderToldOf, uploaderToldOf). */
+  /**
+   * The file as its pages say it, with who else its Delete tells (toldOfRemoval): `lostAgain`, the lost
+   * pupil's record it makes (or made) lost again, read once by the caller.
+   */
   private async deletable(
     row: TransferRow,
     laNumber: string,
     forwarding: Pick<Forwarding, 'la'> | null,
-    lostPupilAgain: boolean,
+    lostAgain: Pick<LostPupilRow, 'source_la'> | null,
   ): Promise<LaDeletable> {
     const [file] = await this.listings([row], laNumber);
-    const told = await toldOfRemoval(this.deps.db, row, forwarding, laNumber, lostPupilAgain);
+    const told = await toldOfRemoval(this.deps.db, row, forwarding, laRemover(laNumber), lostAgain);
     return {
       ...(file as LaFileListing),
+      destinationTold: told.destination,
       forwarderTold: told.forwarder,
-      lostPupilAgain,
+      lostPupilAgain: lostAgain !== null,
       uploaderTold: told.uploader,
     };
   }

@@ -41,7 +41,8 @@ const OFFERED = COLUMNS.map((column) => column.key);
 
 /**
  * What a removal does beside taking the file away, said by the rules that do it (SentFile, SentRemoval):
- * a lost pupil's record made lost again, and who is emailed (Told). To be on the page, done in the answer.
+ * who is emailed (Told: the destination, the forwarding LA) and a lost pupil's record made lost again
+ * (with its LA told). To be on the page, done in the answer.
  */
 function toldSaid(
   request: FastifyRequest,
@@ -49,6 +50,14 @@ function toldSaid(
   file: { lostPupilAgain: boolean; told: Told },
 ): string[] {
   const said: string[] = [];
+  if (file.told.destination) {
+    said.push(
+      request.t(
+        words === 'warning' ? 'transfer.sent.remove.destination' : 'transfer.sent.removed.destination',
+        { destination: file.told.destination.name },
+      ),
+    );
+  }
   if (file.told.forwarder) {
     said.push(
       request.t(words === 'warning' ? 'transfer.sent.remove.forwarder' : 'transfer.sent.removed.forwarder', {

@@ -7,13 +7,17 @@
 // its content is deleted at once (purged_at, audit 'file-purged'). If deleting the content fails, the
 // purge job finishes it (jobs.ts).
 //
-// Nobody is emailed about the sender's own removal of its own upload. A copy an LA forwarded (LA notes
-// §4.2; forward-service.ts) keeps the original's sender, so its sender can remove it here too ("files sent
-// in error can be removed by the sending school", handbook §5): the LA that forwarded it is told, the same
-// 'file-removed' the LA's Delete sends it, by the same rule (forwarderToldOf; decision 58), as the
-// destination's Reject tells it. A lost pupil's copy its LA forwarded, removed by that LA here, makes the
-// record lost again, and the LA that uploaded the record, when another, is told (uploaderToldOf). The
-// page and the answer say each, by those rules.
+// The sender is not emailed about its own removal. The destination of a CTF waiting for it to collect is
+// told that it was removed before it was collected, by whom, and that it need do nothing
+// ('waiting-file-removed'; destinationToldOf, decision 60): not for a file it rejected, or never saw
+// (awaiting its virus scan). A copy an LA forwarded (LA notes §4.2; forward-service.ts) keeps the
+// original's sender, so its sender can remove it here too ("files sent in error can be removed by the
+// sending school", handbook §5): the LA that forwarded it is told ('forwarded-file-removed', naming the
+// file it forwarded and its sender), as the LA's Delete and the destination's Reject tell it
+// (forwarderToldOf; decisions 58 and 60). Both are sent by tellOfRemoval (removal-told.ts), as the LA's
+// Delete sends them. A lost pupil's copy its LA forwarded, removed by that LA here, makes the record lost
+// again, and the LA that uploaded the record, when another, is told (uploaderToldOf). The page and the
+// answer say each, by those rules (toldOfRemoval).
 //
 // Every action re-reads the file and checks that the actor's organisation sent it and that the actor's
 // role may upload its category; anything else is "not found".
@@ -21,14 +25,13 @@
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { organisationOf } from '../auth/actor.ts';
-import { can, scopeOf } from '../auth/permissions.ts';
+import { can } from '../auth/permissions.ts';
 import {
   lostAgainIfRemoved,
   lostPupilCopyGone,
   lostWithFileKeptRecord,
 } from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
-import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -41,12 +44,10 @@ import {
   destinationLabel,
   type FileListing,
   listing,
-  type PartyLabel,
   type PupilDetails,
   pupilDetails,
   type Sort,
   sortListings,
-  sourceLabel,
 } from './download-listing.ts';
 import {
   copyForwardedFrom,
@@ -54,11 +55,13 @@ import {
   organisationNames,
   updateTransferIfStatus,
 } from './download-repository.ts';
-import { type Forwarding, forwardingOf } from './forward-service.ts';
+import { forwardingOf } from './forward-service.ts';
 import { purgeContent } from './jobs.ts';
-import { forwarderToldOf, toldOfRemoval } from './la-monitor-service.ts';
 import { type ActorParty, actorParty, isSender } from './parties.ts';
+import { removerOf, type Told, tellOfRemoval, toldOfRemoval } from './removal-told.ts';
 import { getTransfer, pupilsOf } from './repository.ts';
+
+export type { Told };
 
 export const SENT_FILTERS = ['collection', 'lost-pupils', 'rejected', 'collected', 'quarantined'] as const;
 export type SentFilter = (typeof SENT_FILTERS)[number];
@@ -124,18 +127,8 @@ export interface SentFile {
    * record lost again, its file kept to forward again (lostPupilCopyGone), which the page says.
    */
   lostPupilAgain: boolean;
-  /** Who else a removal tells: see Told. */
+  /** Who else a removal tells (removal-told.ts): its destination, the LA that forwarded it, a record's LA. */
   told: Told;
-}
-
-/**
- * Who a removal emails, by the rules it emails by: the LA that forwarded the copy ('file-removed',
- * forwarderToldOf), and, with lostPupilAgain, the LA that uploaded the record, when another
- * ('lost-pupil-lost-again', uploaderToldOf). Null for nobody.
- */
-export interface Told {
-  forwarder: PartyLabel | null;
-  uploader: PartyLabel | null;
 }
 
 /**
@@ -188,15 +181,15 @@ export class SentService {
     const forwardedLostPupil = await this.forwardedLostPupil(this.deps.db, row);
     const canRemove = REMOVABLE.includes(row.status) && !forwardedLostPupil;
     const forwarding = canRemove ? await forwardingOf(this.deps.db, row) : null;
-    const lostPupilAgain =
-      forwarding !== null && (await lostAgainIfRemoved(this.deps.db, row, forwarding.la));
+    // The record a removal would make lost again, read once for what the page says of it.
+    const lostAgain = forwarding ? await lostAgainIfRemoved(this.deps.db, row, forwarding.la) : null;
     return {
       file: file as FileListing,
       pupils: pupils.map(pupilDetails),
       canRemove,
       forwardedLostPupil,
-      lostPupilAgain,
-      told: await this.told(actor, row, forwarding, lostPupilAgain),
+      lostPupilAgain: lostAgain !== null,
+      told: await toldOfRemoval(this.deps.db, row, forwarding, removerOf(actor), lostAgain),
     };
   }
 
@@ -255,28 +248,10 @@ export class SentService {
       const lostAgain = forwarding
         ? await lostPupilCopyGone(tx, actor, row, forwarding.la, at, 'removed')
         : null;
-      // The LA that forwarded a copy is told, as the LA's Delete and the school's Reject tell it; the
-      // pages say so by told(), the same rule.
-      const forwarder = forwarderToldOf(row, forwarding, removingLa(actor));
-      if (forwarder) {
-        const names = await organisationNames(tx, [row]);
-        const remover = sourceLabel(row, names);
-        const destination = destinationLabel(row, names);
-        await enqueueNotification(tx, {
-          at,
-          template: 'file-removed',
-          recipientKind: 'la',
-          recipient: forwarder,
-          payload: {
-            filename: row.filename,
-            removedBy: remover.name,
-            removedByCode: remover.code,
-            destinationName: destination.name,
-            destination: destination.code,
-            removedAt: at.toISOString(),
-          },
-        });
-      }
+      // Its destination, when the file waited for it, and the LA that forwarded a copy are told, as the
+      // LA's Delete tells them; the pages say so by toldOfRemoval, the same rules.
+      const after = (await getTransfer(tx, row.id)) as TransferRow;
+      await tellOfRemoval(tx, { row: after, forwarding, remover: removerOf(actor), at });
       await recordAudit(tx, {
         at,
         actorUserId: actor.userId,
@@ -292,11 +267,7 @@ export class SentService {
           previousStatus: row.status,
         },
       });
-      return {
-        row: (await getTransfer(tx, row.id)) as TransferRow,
-        forwarding,
-        lostAgain,
-      };
+      return { row: after, forwarding, lostAgain };
     });
     if (!removed) {
       // Collected meanwhile, or removed by someone else (a colleague, the destination's LA, or its LA's
@@ -331,19 +302,15 @@ export class SentService {
       ...(await this.removedListing(actor, after)),
       already: false,
       lostPupilAgain: removed.lostAgain !== null,
-      lostAgain: removed.lostAgain,
-      told: await this.told(actor, removed.row, removed.forwarding, removed.lostAgain !== null),
+      lostAgain: removed.lostAgain?.id ?? null,
+      told: await toldOfRemoval(
+        this.deps.db,
+        removed.row,
+        removed.forwarding,
+        removerOf(actor),
+        removed.lostAgain,
+      ),
     };
-  }
-
-  /** Who a removal emails beside nobody else (Told), by the rules remove() emails by. */
-  private told(
-    actor: Actor,
-    row: TransferRow,
-    forwarding: Pick<Forwarding, 'la'> | null,
-    lostPupilAgain: boolean,
-  ): Promise<Told> {
-    return toldOfRemoval(this.deps.db, row, forwarding, removingLa(actor), lostPupilAgain);
   }
 
   /**
@@ -361,8 +328,8 @@ export class SentService {
       ...(await this.removedListing(actor, row)),
       already: true,
       lostPupilAgain: lostAgain !== null,
-      lostAgain,
-      told: await this.told(actor, row, forwarding, lostAgain !== null),
+      lostAgain: lostAgain?.id ?? null,
+      told: await toldOfRemoval(this.deps.db, row, forwarding, removerOf(actor), lostAgain),
     };
   }
 
@@ -407,9 +374,4 @@ export class SentService {
     const now = this.deps.clock.now();
     return own.map((row) => listing(row, destinationLabel(row, names), now));
   }
-}
-
-/** The LA a removal is made by, which is not told of it (forwarderToldOf); null for a school's. */
-function removingLa(actor: Actor): string | null {
-  return scopeOf(actor.role) === 'la' ? actor.laNumber : null;
 }

@@ -1,5 +1,6 @@
 // DELETE /api/v1/files/{id} says who its removal emailed, by the rules View / Remove Files says it by and
-// the removal emails by (decisions 53, 56 and 58): the LA that forwarded the copy (forwarderToldOf), and,
+// the removal emails by (decisions 53, 56, 58 and 60): the destination of a CTF waiting for it
+// (destinationToldOf), the LA that forwarded the copy (forwarderToldOf), and,
 // when the removal made a lost pupil's record lost again (lostAgain, the record's id), the LA that
 // uploaded the record, when another (uploaderToldOf). The request sent again answers the same, and
 // nothing is sent again. On both engines.
@@ -51,7 +52,7 @@ describeEachEngine('API: who a removal told', (database) => {
     return first.json();
   }
 
-  test('a plain removal tells nobody else; a copy an LA forwarded tells that LA (forwarder), as the page says', async () => {
+  test('a plain removal tells its destination alone; a copy an LA forwarded tells that LA (forwarder) too, as the page says', async () => {
     const w = await world();
     const schoolUser = await makeUser(w.db, 'school', {
       laNumber: w.laB.number,
@@ -66,8 +67,11 @@ describeEachEngine('API: who a removal told', (database) => {
     const plainAnswer = await removeTwice(plain.row.id, token);
     assert.equal(plainAnswer.status, 'removed', 'the existing fields stay');
     assert.equal(plainAnswer.destination.code, w.a1.number);
-    assert.deepEqual(plainAnswer.told, []);
+    assert.deepEqual(plainAnswer.told, [
+      { organisation: { name: 'A One Primary', code: w.a1.number }, as: 'destination' },
+    ]);
     assert.equal(plainAnswer.lostAgain, null);
+    assert.deepEqual(await emailed('waiting-file-removed', plain.row.filename), [['school', w.a1.number]]);
     assert.deepEqual(await emailed('file-removed', plain.row.filename), []);
 
     const forwarderB = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laB.number }));
@@ -80,10 +84,15 @@ describeEachEngine('API: who a removal told', (database) => {
     const answer = await removeTwice(copy.id, token);
     assert.equal(answer.status, 'removed');
     assert.deepEqual(answer.told, [
+      { organisation: { name: 'A One Primary', code: w.a1.number }, as: 'destination' },
       { organisation: { name: 'Beeshire LA', code: `${w.laB.number}LLLL` }, as: 'forwarder' },
     ]);
     assert.equal(answer.lostAgain, null);
-    assert.deepEqual(await emailed('file-removed', copy.filename), [['la', w.laB.number]], 'emailed once');
+    assert.deepEqual(
+      await emailed('forwarded-file-removed', copy.filename),
+      [['la', w.laB.number]],
+      'emailed once',
+    );
   });
 
   test("a lost pupil's copy removed by the LA that forwarded it: the record is lost again (lostAgain) and the LA that uploaded it is told", async () => {
@@ -99,6 +108,7 @@ describeEachEngine('API: who a removal told', (database) => {
     assert.equal(answer.status, 'removed');
     assert.equal(answer.lostAgain, record.id);
     assert.deepEqual(answer.told, [
+      { organisation: { name: 'A Two Primary', code: w.a2.number }, as: 'destination' },
       { organisation: { name: 'Beeshire LA', code: `${w.laB.number}LLLL` }, as: 'lost-pupil-uploader' },
     ]);
     assert.deepEqual(

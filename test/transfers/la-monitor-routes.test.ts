@@ -218,34 +218,40 @@ describeEachEngine('LA CTF pages', (database) => {
       {
         what: "another LA's school to one of the LA's schools",
         spec: { from: school(w.b1.number), to: school(w.a1.number) },
-        emailed: [['school', w.b1.number]],
+        emailed: [
+          ['school', w.a1.number],
+          ['school', w.b1.number],
+        ],
         warning:
-          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. You cannot undo this.',
-        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it.',
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. A One Primary is sent an email too, to say your LA deleted it before it was collected. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it. A One Primary will be sent an email too, to say your LA deleted it before it was collected.',
       },
       {
         what: 'another LA to one of the LA’s schools',
         spec: { from: la(w.laB.number), to: school(w.a1.number) },
-        emailed: [['la', w.laB.number]],
+        emailed: [
+          ['la', w.laB.number],
+          ['school', w.a1.number],
+        ],
         warning:
-          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and Beeshire LA is sent an email to say your LA deleted it. You cannot undo this.',
-        done: 'has been deleted. A One Primary can no longer see or download it, and Beeshire LA will be sent an email to say your LA deleted it.',
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and Beeshire LA is sent an email to say your LA deleted it. A One Primary is sent an email too, to say your LA deleted it before it was collected. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and Beeshire LA will be sent an email to say your LA deleted it. A One Primary will be sent an email too, to say your LA deleted it before it was collected.',
       },
       {
         what: 'the LA itself to one of its schools',
         spec: { from: la(w.laA.number), to: school(w.a1.number) },
-        emailed: [],
+        emailed: [['school', w.a1.number]],
         warning:
-          'The file is deleted from s2s straight away: A One Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it. You cannot undo this.',
-        done: 'has been deleted. A One Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it.',
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and is sent an email to say your LA deleted it before it was collected. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and will be sent an email to say your LA deleted it before it was collected.',
       },
       {
         what: "the LA's own inbox to one of its schools",
         spec: { from: laInbox(w.laA.number, 'ADMS'), to: school(w.a1.number) },
-        emailed: [],
+        emailed: [['school', w.a1.number]],
         warning:
-          'The file is deleted from s2s straight away: A One Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it. You cannot undo this.',
-        done: 'has been deleted. A One Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it.',
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and is sent an email to say your LA deleted it before it was collected. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and will be sent an email to say your LA deleted it before it was collected.',
       },
       {
         what: 'a school to the LA itself (LLLL)',
@@ -271,13 +277,12 @@ describeEachEngine('LA CTF pages', (database) => {
         .select(['template', 'recipient_kind', 'recipient'])
         .where('payload', 'like', `%${file.row.filename}%`)
         .execute();
-      assert.deepEqual(
-        emails.map((e) => [e.recipient_kind, e.recipient]),
-        c.emailed,
-        c.what,
-      );
+      assert.deepEqual(emails.map((e) => [e.recipient_kind, e.recipient]).sort(), c.emailed, c.what);
+      // The sender's, and the school's it waited for.
       assert.ok(
-        emails.every((e) => e.template === 'file-removed'),
+        emails.every((e) =>
+          e.recipient === w.a1.number ? e.template === 'waiting-file-removed' : e.template === 'file-removed',
+        ),
         c.what,
       );
       // Deleted again (Back and Delete): said the same way, nothing sent again.
@@ -298,14 +303,14 @@ describeEachEngine('LA CTF pages', (database) => {
       {
         spec: { from: school(w.b1.number), to: school(w.a1.number) },
         warning:
-          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at B One Primary i ddweud bod eich awdurdod lleol wedi’i dileu. Ni allwch ddadwneud hyn.',
-        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd B One Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu.',
+          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at B One Primary i ddweud bod eich awdurdod lleol wedi’i dileu. Anfonir e-bost hefyd at A One Primary, i ddweud bod eich awdurdod lleol wedi’i dileu cyn iddi gael ei chasglu. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd B One Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu. Bydd A One Primary yn cael e-bost hefyd, i ddweud bod eich awdurdod lleol wedi’i dileu cyn iddi gael ei chasglu.',
       },
       {
         spec: { from: la(w.laA.number), to: school(w.a1.number) },
         warning:
-          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach. Nid anfonir e-bost at neb amdani, gan mai eich awdurdod lleol a’i hanfonodd. Ni allwch ddadwneud hyn.',
-        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach. Nid anfonir e-bost at neb amdani, gan mai eich awdurdod lleol a’i hanfonodd.',
+          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at A One Primary i ddweud bod eich awdurdod lleol wedi’i dileu cyn iddi gael ei chasglu. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd A One Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu cyn iddi gael ei chasglu.',
       },
       {
         spec: { from: school(w.b1.number), to: la(w.laA.number) },
@@ -340,10 +345,11 @@ describeEachEngine('LA CTF pages', (database) => {
         emailed: [
           ['school', w.b1.number],
           ['la', w.laB.number],
+          ['school', w.a1.number],
         ],
         warning:
-          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. Beeshire LA, which forwarded it there, is sent the email too. You cannot undo this.',
-        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it. Beeshire LA, which forwarded it there, will be sent the email too.',
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. Beeshire LA, which forwarded it there, is sent the email too. A One Primary is sent an email too, to say your LA deleted it before it was collected. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it. Beeshire LA, which forwarded it there, will be sent the email too. A One Primary will be sent an email too, to say your LA deleted it before it was collected.',
       },
       {
         what: "the LA's own file, sent to Beeshire's school and forwarded by Beeshire to one of the LA's schools",
@@ -352,10 +358,13 @@ describeEachEngine('LA CTF pages', (database) => {
           return (await new LaMonitorService(t.deps).forward(forwarderB, original.row.id, w.a1.number))
             .forwarded;
         },
-        emailed: [['la', w.laB.number]],
+        emailed: [
+          ['la', w.laB.number],
+          ['school', w.a1.number],
+        ],
         warning:
-          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and Beeshire LA, which forwarded it there, is sent an email to say your LA deleted it. You cannot undo this.',
-        done: 'has been deleted. A One Primary can no longer see or download it, and Beeshire LA, which forwarded it there, will be sent an email to say your LA deleted it.',
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and Beeshire LA, which forwarded it there, is sent an email to say your LA deleted it. A One Primary is sent an email too, to say your LA deleted it before it was collected. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and Beeshire LA, which forwarded it there, will be sent an email to say your LA deleted it. A One Primary will be sent an email too, to say your LA deleted it before it was collected.',
       },
       {
         what: "a school's file the LA forwarded itself: only the sender",
@@ -364,10 +373,13 @@ describeEachEngine('LA CTF pages', (database) => {
           return (await new LaMonitorService(t.deps).forward(forwarderA, original.row.id, w.a1.number))
             .forwarded;
         },
-        emailed: [['school', w.b1.number]],
+        emailed: [
+          ['school', w.b1.number],
+          ['school', w.a1.number],
+        ],
         warning:
-          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. You cannot undo this.',
-        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it.',
+          'The file is deleted from s2s straight away: A One Primary can no longer see or download it, and B One Primary is sent an email to say your LA deleted it. A One Primary is sent an email too, to say your LA deleted it before it was collected. You cannot undo this.',
+        done: 'has been deleted. A One Primary can no longer see or download it, and B One Primary will be sent an email to say your LA deleted it. A One Primary will be sent an email too, to say your LA deleted it before it was collected.',
       },
     ];
     for (const c of cases) {
@@ -382,7 +394,7 @@ describeEachEngine('LA CTF pages', (database) => {
       const emails = await w.db
         .selectFrom('notification_outbox')
         .select(['recipient_kind', 'recipient'])
-        .where('template', '=', 'file-removed')
+        .where('template', 'in', ['file-removed', 'forwarded-file-removed', 'waiting-file-removed'])
         .where('payload', 'like', `%${copy.filename}%`)
         .execute();
       assert.deepEqual(
@@ -402,7 +414,7 @@ describeEachEngine('LA CTF pages', (database) => {
       const after = await w.db
         .selectFrom('notification_outbox')
         .select('id')
-        .where('template', '=', 'file-removed')
+        .where('template', 'in', ['file-removed', 'forwarded-file-removed', 'waiting-file-removed'])
         .where('payload', 'like', `%${copy.filename}%`)
         .execute();
       assert.equal(after.length, c.emailed.length, c.what);
@@ -415,15 +427,15 @@ describeEachEngine('LA CTF pages', (database) => {
         from: school(w.b1.number),
         to: la(w.laB.number),
         warning:
-          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at B One Primary i ddweud bod eich awdurdod lleol wedi’i dileu. Anfonir yr e-bost hefyd at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno. Ni allwch ddadwneud hyn.',
-        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd B One Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu. Bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael yr e-bost hefyd.',
+          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at B One Primary i ddweud bod eich awdurdod lleol wedi’i dileu. Anfonir yr e-bost hefyd at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno. Anfonir e-bost hefyd at A One Primary, i ddweud bod eich awdurdod lleol wedi’i dileu cyn iddi gael ei chasglu. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd B One Primary yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu. Bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael yr e-bost hefyd. Bydd A One Primary yn cael e-bost hefyd, i ddweud bod eich awdurdod lleol wedi’i dileu cyn iddi gael ei chasglu.',
       },
       {
         from: la(w.laA.number),
         to: school(w.b1.number),
         warning:
-          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, i ddweud bod eich awdurdod lleol wedi’i dileu. Ni allwch ddadwneud hyn.',
-        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu.',
+          'Caiff y ffeil ei dileu o s2s ar unwaith: ni all A One Primary ei gweld na’i lawrlwytho mwyach, ac anfonir e-bost at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, i ddweud bod eich awdurdod lleol wedi’i dileu. Anfonir e-bost hefyd at A One Primary, i ddweud bod eich awdurdod lleol wedi’i dileu cyn iddi gael ei chasglu. Ni allwch ddadwneud hyn.',
+        done: 'wedi’i dileu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach, a bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael e-bost i ddweud bod eich awdurdod lleol wedi’i dileu. Bydd A One Primary yn cael e-bost hefyd, i ddweud bod eich awdurdod lleol wedi’i dileu cyn iddi gael ei chasglu.',
       },
     ];
     for (const c of welsh) {
@@ -454,7 +466,7 @@ describeEachEngine('LA CTF pages', (database) => {
     const page = textOf(mainOf((await agent.get(url)).body));
     assert.ok(
       page.includes(
-        'The file is deleted from s2s straight away: A Two Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it. This is a copy of a lost pupil’s file that your LA forwarded: the pupil’s record becomes lost again in the Lost Pupils Database, which keeps the file, and the file can be forwarded to a school again from the record (Search for Lost Pupil). You cannot undo this.',
+        'The file is deleted from s2s straight away: A Two Primary can no longer see or download it, and is sent an email to say your LA deleted it before it was collected. This is a copy of a lost pupil’s file that your LA forwarded: the pupil’s record becomes lost again in the Lost Pupils Database, which keeps the file, and the file can be forwarded to a school again from the record (Search for Lost Pupil). You cannot undo this.',
       ),
       page,
     );
@@ -464,7 +476,7 @@ describeEachEngine('LA CTF pages', (database) => {
     const said = textOf((await agent.get('/download/ctf/uncollected')).body);
     assert.ok(
       said.includes(
-        `${copy.filename} has been deleted. A Two Primary can no longer see or download it. Nobody is sent an email about it, as your LA sent it. ${lostAgain}`,
+        `${copy.filename} has been deleted. A Two Primary can no longer see or download it, and will be sent an email to say your LA deleted it before it was collected. ${lostAgain}`,
       ),
       said,
     );
@@ -518,7 +530,7 @@ describeEachEngine('LA CTF pages', (database) => {
     const page = textOf(mainOf((await agent.get(url)).body));
     assert.ok(
       page.includes(
-        'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. This is a copy of a lost pupil’s file that your LA forwarded: the pupil’s record becomes lost again in the Lost Pupils Database, which keeps the file, and the file can be forwarded to a school again from the record (Search for Lost Pupil). You cannot undo this.',
+        'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. A Two Primary is sent an email to say you removed it before it was collected, and that it does not need to do anything. This is a copy of a lost pupil’s file that your LA forwarded: the pupil’s record becomes lost again in the Lost Pupils Database, which keeps the file, and the file can be forwarded to a school again from the record (Search for Lost Pupil). You cannot undo this.',
       ),
       page,
     );
@@ -528,7 +540,7 @@ describeEachEngine('LA CTF pages', (database) => {
     const said = textOf((await agent.get('/sent')).body);
     assert.ok(
       said.includes(
-        `${copy.filename} has been removed. A Two Primary can no longer see or download it. ${lostAgain}`,
+        `${copy.filename} has been removed. A Two Primary can no longer see or download it. A Two Primary will be sent an email to say you removed it before it was collected. ${lostAgain}`,
       ),
       said,
     );
@@ -565,28 +577,34 @@ describeEachEngine('LA CTF pages', (database) => {
         what: "a school's file its own LA forwarded from its inbox to another of its schools",
         sender: w.a1.number,
         copy: () => forwarded(w.a1.number, w.laA.number, forwarderA, w.a2.number),
-        emailed: [['la', w.laA.number]],
+        emailed: [
+          ['la', w.laA.number],
+          ['school', w.a2.number],
+        ],
         warning:
-          'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. Ayshire LA, which forwarded it there, is sent an email to say you removed it. You cannot undo this.',
-        done: 'has been removed. A Two Primary can no longer see or download it. Ayshire LA, which forwarded it there, will be sent an email to say you removed it.',
+          'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. A Two Primary is sent an email to say you removed it before it was collected, and that it does not need to do anything. Ayshire LA, which forwarded it there, is sent an email to say you removed it. You cannot undo this.',
+        done: 'has been removed. A Two Primary can no longer see or download it. A Two Primary will be sent an email to say you removed it before it was collected. Ayshire LA, which forwarded it there, will be sent an email to say you removed it.',
       },
       {
         what: "a school's file another LA forwarded from its inbox to one of its schools",
         sender: w.b1.number,
         copy: () => forwarded(w.b1.number, w.laB.number, forwarderB, w.a1.number),
-        emailed: [['la', w.laB.number]],
+        emailed: [
+          ['la', w.laB.number],
+          ['school', w.a1.number],
+        ],
         warning:
-          'The file is deleted from s2s straight away and A One Primary can no longer see or download it. Beeshire LA, which forwarded it there, is sent an email to say you removed it. You cannot undo this.',
-        done: 'has been removed. A One Primary can no longer see or download it. Beeshire LA, which forwarded it there, will be sent an email to say you removed it.',
+          'The file is deleted from s2s straight away and A One Primary can no longer see or download it. A One Primary is sent an email to say you removed it before it was collected, and that it does not need to do anything. Beeshire LA, which forwarded it there, is sent an email to say you removed it. You cannot undo this.',
+        done: 'has been removed. A One Primary can no longer see or download it. A One Primary will be sent an email to say you removed it before it was collected. Beeshire LA, which forwarded it there, will be sent an email to say you removed it.',
       },
       {
-        what: 'a file nobody forwarded: nobody is emailed',
+        what: 'a file nobody forwarded: its destination alone is emailed',
         sender: w.a1.number,
         copy: async () => (await transfer({ from: school(w.a1.number), to: school(w.a2.number) })).row,
-        emailed: [],
+        emailed: [['school', w.a2.number]],
         warning:
-          'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. You cannot undo this.',
-        done: 'has been removed. A Two Primary can no longer see or download it.',
+          'The file is deleted from s2s straight away and A Two Primary can no longer see or download it. A Two Primary is sent an email to say you removed it before it was collected, and that it does not need to do anything. You cannot undo this.',
+        done: 'has been removed. A Two Primary can no longer see or download it. A Two Primary will be sent an email to say you removed it before it was collected.',
       },
     ];
     for (const c of cases) {
@@ -601,14 +619,10 @@ describeEachEngine('LA CTF pages', (database) => {
       const emails = await w.db
         .selectFrom('notification_outbox')
         .select(['recipient_kind', 'recipient', 'payload'])
-        .where('template', '=', 'file-removed')
+        .where('template', 'in', ['file-removed', 'forwarded-file-removed', 'waiting-file-removed'])
         .where('payload', 'like', `%${copy.filename}%`)
         .execute();
-      assert.deepEqual(
-        emails.map((e) => [e.recipient_kind, e.recipient]),
-        c.emailed,
-        c.what,
-      );
+      assert.deepEqual(emails.map((e) => [e.recipient_kind, e.recipient]).sort(), c.emailed, c.what);
       for (const email of emails) {
         assert.equal(JSON.parse(email.payload).removedByCode, c.sender, `${c.what}: the school removed it`);
       }
@@ -624,7 +638,7 @@ describeEachEngine('LA CTF pages', (database) => {
       const after = await w.db
         .selectFrom('notification_outbox')
         .select('id')
-        .where('template', '=', 'file-removed')
+        .where('template', 'in', ['file-removed', 'forwarded-file-removed', 'waiting-file-removed'])
         .where('payload', 'like', `%${copy.filename}%`)
         .execute();
       assert.equal(after.length, c.emailed.length, c.what);
@@ -638,7 +652,7 @@ describeEachEngine('LA CTF pages', (database) => {
     const page = textOf(mainOf((await agent.get(url)).body));
     assert.ok(
       page.includes(
-        'Caiff y ffeil ei dileu o s2s ar unwaith ac ni all A One Primary ei gweld na’i lawrlwytho mwyach. Anfonir e-bost at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, i ddweud eich bod wedi’i thynnu. Ni allwch ddadwneud hyn.',
+        'Caiff y ffeil ei dileu o s2s ar unwaith ac ni all A One Primary ei gweld na’i lawrlwytho mwyach. Anfonir e-bost at A One Primary i ddweud eich bod wedi’i thynnu cyn iddi gael ei chasglu, ac nad oes angen gwneud dim. Anfonir e-bost at Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, i ddweud eich bod wedi’i thynnu. Ni allwch ddadwneud hyn.',
       ),
       page,
     );
@@ -646,7 +660,7 @@ describeEachEngine('LA CTF pages', (database) => {
     const said = textOf((await agent.get('/sent')).body);
     assert.ok(
       said.includes(
-        `Mae ${copy.filename} wedi’i thynnu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach. Bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael e-bost i ddweud eich bod wedi’i thynnu.`,
+        `Mae ${copy.filename} wedi’i thynnu. Ni all A One Primary ei gweld na’i lawrlwytho mwyach. Bydd A One Primary yn cael e-bost i ddweud eich bod wedi’i thynnu cyn iddi gael ei chasglu. Bydd Awdurdod lleol Beeshire, a’i hanfonodd ymlaen yno, yn cael e-bost i ddweud eich bod wedi’i thynnu.`,
       ),
       said,
     );
