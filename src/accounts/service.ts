@@ -6,7 +6,7 @@ import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import { deleteIdentitiesOfUser, identitiesOfUser, type OidcIdentityRow } from '../auth/oidc-repository.ts';
 import { hashPassword } from '../auth/passwords.ts';
 import { isRole, ROLE_LABELS, type Role, scopeOf } from '../auth/permissions.ts';
-import { deleteSessionsOfUser, setPasswordIfUnchanged } from '../auth/repository.ts';
+import { endSessionsOfUser, setPasswordIfUnchanged } from '../auth/repository.ts';
 import { newPasswordProblem } from '../auth/service.ts';
 import {
   countUnusedRecoveryCodes,
@@ -330,10 +330,10 @@ export class AccountsService {
         if (now?.role === role) return true;
         throw forbidden(message('accounts.error.changed-meanwhile'));
       }
-      // A session belongs to what its user could do when it began: with a new role, they sign in again.
-      // So does a token: kept, it would give its MIS the new role's files at once, and a role that
-      // requires two-factor sign-in without its user ever having set it up.
-      await deleteSessionsOfUser(tx, target.id);
+      // A session belongs to what its user could do when it began: with a new role, they sign in again
+      // (each browser told why). So does a token: kept, it would give its MIS the new role's files at
+      // once, and a role that requires two-factor sign-in without its user ever having set it up.
+      await endSessionsOfUser(tx, target.id, 'role-changed', at.toISOString());
       const tokensRevoked = await revokeApiTokensOfUser(tx, target.id, {
         at: at.toISOString(),
         by: isSystemActor(actor) ? null : actor.userId,
@@ -388,7 +388,7 @@ export class AccountsService {
         const current = await getUser(tx, target.id);
         return current ? earlier(current) : 'issued';
       }
-      await deleteSessionsOfUser(tx, target.id);
+      await endSessionsOfUser(tx, target.id, 'password-reset', at.toISOString());
       const tokensRevoked = await revokeApiTokensOfUser(tx, target.id, {
         at: at.toISOString(),
         by: isSystemActor(actor) ? null : actor.userId,
@@ -418,7 +418,7 @@ export class AccountsService {
         ? await deleteTwoFactorConfirmedAt(tx, target.id, enrolledAsSeen)
         : await deleteTwoFactor(tx, target.id);
       if (!removed) return enrolledAsSeen ? 'already' : 'nothing';
-      await deleteSessionsOfUser(tx, target.id);
+      await endSessionsOfUser(tx, target.id, 'two-factor-reset', this.clock.now().toISOString());
       await this.audit(tx, actor, 'two-factor-reset', target);
       return 'reset';
     });
@@ -439,7 +439,7 @@ export class AccountsService {
       await this.stillThere(tx, target);
       const removed = await deleteIdentitiesOfUser(tx, target.id);
       if (removed.length === 0) return 0;
-      await deleteSessionsOfUser(tx, target.id);
+      await endSessionsOfUser(tx, target.id, 'single-sign-on-unlinked', this.clock.now().toISOString());
       await this.audit(tx, actor, 'oidc-unlinked', target, {
         identities: removed.map((row) => ({ issuer: row.issuer, subject: row.subject })),
       });
@@ -462,7 +462,7 @@ export class AccountsService {
       if (await this.deletedAlready(tx, actor, id)) return true;
       await this.stillThere(tx, target);
       if (!(await deleteUserOnce(tx, target.id, at))) return true;
-      await deleteSessionsOfUser(tx, target.id);
+      await endSessionsOfUser(tx, target.id, 'account-deleted', at);
       // Its single sign-on identity is free again: the person may be given a new account.
       await deleteIdentitiesOfUser(tx, target.id);
       await this.audit(tx, actor, 'user-deleted', target, { role: target.role });

@@ -142,27 +142,63 @@ export async function touchSession(db: Executor, id: string, at: string): Promis
 }
 
 /**
- * Why a session was ended on purpose, kept for a while as the row of an ended session: the same browser's
- * second post, sent with its cookie before the first's answer came, is then answered by what ended it
- * (the second step completed by the first: 'signed-in'; the user's own password change: 'password-changed').
+ * Why a session was ended on purpose, kept for a while as the row of an ended session: the browser that
+ * holds its cookie is then told what ended it, not that it timed out. By the user: the second step
+ * completed by another post of the same code ('signed-in'); their password change, which ends every
+ * session of theirs, this browser's and other devices' ('password-changed'). By an administrator (User
+ * Maintenance, or the command line): a new password issued ('password-reset'), a new role
+ * ('role-changed'), two-factor sign-in reset ('two-factor-reset'), single sign-on unlinked
+ * ('single-sign-on-unlinked'), the account deleted ('account-deleted').
  */
-export type SessionEnd = 'signed-in' | 'password-changed';
+export type SessionEnd =
+  | 'signed-in'
+  | 'password-changed'
+  | 'password-reset'
+  | 'role-changed'
+  | 'two-factor-reset'
+  | 'single-sign-on-unlinked'
+  | 'account-deleted';
 
-/** How an ended session is marked: in sign_in_method (varchar(20)), so no migration was needed. */
-const ENDED_PREFIX = 'ended:';
+/**
+ * How an ended session is marked: in sign_in_method (varchar(20)), so no migration was needed. Decision
+ * 59's version reads every `ended:` mark other than 'ended:password' as 'signed-in', so the reasons it
+ * does not know are marked `ended-by:`, which it reads as a session that expired (the timed-out message,
+ * as before), never as a wrong reason. Every mark starts `ended` (ENDED_LIKE); no sign-in method does.
+ */
 const ENDED_METHOD: Record<SessionEnd, string> = {
-  'signed-in': `${ENDED_PREFIX}signed-in`,
-  'password-changed': `${ENDED_PREFIX}password`,
+  'signed-in': 'ended:signed-in',
+  'password-changed': 'ended:password',
+  'password-reset': 'ended-by:reset',
+  'role-changed': 'ended-by:role',
+  'two-factor-reset': 'ended-by:two-factor',
+  'single-sign-on-unlinked': 'ended-by:unlinked',
+  'account-deleted': 'ended-by:deleted',
 };
+const ENDED_LIKE = 'ended%';
 
 /** How long an ended session is kept to say why it ended. */
 export const ENDED_SESSION_MINUTES = 10;
 
-/** Why the session was ended, when it is an ended session's row (endSession); undefined otherwise. */
+/**
+ * Why the session was ended, when it is an ended session's row (endSession); undefined otherwise. An
+ * `ended:` mark not known is read as 59's version reads it; an `ended-by:` mark not known (a later
+ * version's) as not ended: the session expired when it was ended, and is answered as timed out.
+ */
 export function endOf(session: Pick<SessionRecord, 'sign_in_method'>): SessionEnd | undefined {
   const method = session.sign_in_method ?? '';
-  if (!method.startsWith(ENDED_PREFIX)) return undefined;
-  return method === ENDED_METHOD['password-changed'] ? 'password-changed' : 'signed-in';
+  const known = (Object.keys(ENDED_METHOD) as SessionEnd[]).find((end) => ENDED_METHOD[end] === method);
+  if (known) return known;
+  return method.startsWith('ended:') ? 'signed-in' : undefined;
+}
+
+/** What an ended session's row holds: it opens nothing, for this version or an earlier one (endSession). */
+function endedValues(reason: SessionEnd, at: string) {
+  return {
+    pending_two_factor: 1 as const,
+    sign_in_method: ENDED_METHOD[reason],
+    expires_at: at,
+    last_seen_at: at,
+  };
 }
 
 /**
@@ -179,20 +215,26 @@ export async function endSession(
   at: string,
   { onlyPending = false } = {},
 ): Promise<boolean> {
-  let q = db
-    .updateTable('sessions')
-    .set({
-      pending_two_factor: 1,
-      sign_in_method: ENDED_METHOD[reason],
-      expires_at: at,
-      last_seen_at: at,
-    })
-    .where('id', '=', id);
+  let q = db.updateTable('sessions').set(endedValues(reason, at)).where('id', '=', id);
   if (onlyPending) {
-    q = q.where('pending_two_factor', '=', 1).where('sign_in_method', 'not like', `${ENDED_PREFIX}%`);
+    q = q.where('pending_two_factor', '=', 1).where('sign_in_method', 'not like', ENDED_LIKE);
   }
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
+}
+
+/**
+ * Ends every session of the user as endSession ends one, saying why to each browser that holds one (its
+ * own, other devices, one waiting for its second step), for ENDED_SESSION_MINUTES. A session ended
+ * already is marked with this, the later reason.
+ */
+export async function endSessionsOfUser(
+  db: Executor,
+  userId: string,
+  reason: SessionEnd,
+  at: string,
+): Promise<void> {
+  await db.updateTable('sessions').set(endedValues(reason, at)).where('user_id', '=', userId).execute();
 }
 
 export async function deleteSession(db: Executor, id: string): Promise<void> {
@@ -212,10 +254,7 @@ export async function deleteExpiredSessions(db: Executor, now: Date, idleMinutes
     .where((eb) =>
       eb.or([
         eb('last_seen_at', '<=', idleSince),
-        eb.and([
-          eb('expires_at', '<=', now.toISOString()),
-          eb('sign_in_method', 'not like', `${ENDED_PREFIX}%`),
-        ]),
+        eb.and([eb('expires_at', '<=', now.toISOString()), eb('sign_in_method', 'not like', ENDED_LIKE)]),
         eb('expires_at', '<=', endedBefore),
       ]),
     )

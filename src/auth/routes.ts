@@ -9,6 +9,7 @@ import type { AuthService } from './service.ts';
 import { twoFactorRoutes } from './two-factor-routes.ts';
 import {
   ENDED_SESSION_PAGE,
+  endedSessionKey,
   languageAtSignIn,
   languageAtSignOut,
   type Route,
@@ -58,8 +59,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
           expired: query.expired === '1',
           signedOut: query['signed-out'] === '1',
           // A session ended on purpose a moment ago (ENDED_SESSION_PAGE): why this browser must sign in.
-          signedInTwice: query['signed-in-twice'] === '1',
-          passwordChanged: query['password-changed'] === '1',
+          endedKey: endedSessionKey(query),
         });
       },
     },

@@ -13,10 +13,10 @@ import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts'
 import { isRole, ROLE_LABELS, type Role, scopeOf } from './permissions.ts';
 import {
   deleteSession,
-  deleteSessionsOfUser,
   ENDED_SESSION_MINUTES,
   endOf,
   endSession,
+  endSessionsOfUser,
   getSession,
   getSessionWithUser,
   insertSession,
@@ -441,11 +441,11 @@ export class AuthService {
         updated_at: at,
       });
       if (!set) return false;
-      // Every session of the user ends. This one's row is kept a while (endSession) so that this browser's
-      // second post of the form (a double click, sent with this cookie before the first's answer) is told
-      // the password was changed, and to sign in with it: the session is never opened again.
-      await deleteSessionsOfUser(tx, row.id, sessionIdOf(currentToken));
-      await endSession(tx, sessionIdOf(currentToken), 'password-changed', at);
+      // Every session of the user ends, this one's and other devices'. Their rows are kept a while
+      // (endSessionsOfUser) so that each browser holding one is told the password was changed, and to sign
+      // in with it (this browser's second post of the form too: a double click, sent with this cookie
+      // before the first's answer): none is ever opened again.
+      await endSessionsOfUser(tx, row.id, 'password-changed', at);
       await insertSession(tx, {
         id: sessionIdOf(token),
         user_id: row.id,

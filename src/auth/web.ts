@@ -27,13 +27,31 @@ declare module 'fastify' {
 export const SESSION_COOKIE = 's2s_session';
 
 /**
- * Where a browser whose session was ended on purpose is sent (the sign-in page, saying why). Its cookie
- * is left: the same browser may hold the new session already, which the first post's answer set.
+ * Where a browser whose session was ended on purpose is sent (the sign-in page, saying why): the query
+ * each reason is said by. Its cookie is left: the same browser may hold the new session already, which
+ * the first post's answer set.
  */
-export const ENDED_SESSION_PAGE: Record<SessionEnd, string> = {
-  'signed-in': '/sign-in?signed-in-twice=1',
-  'password-changed': '/sign-in?password-changed=1',
+const ENDED_SESSION_QUERY: Record<SessionEnd, string> = {
+  'signed-in': 'signed-in-twice',
+  'password-changed': 'password-changed',
+  'password-reset': 'password-reset',
+  'role-changed': 'role-changed',
+  'two-factor-reset': 'two-factor-reset',
+  'single-sign-on-unlinked': 'unlinked',
+  'account-deleted': 'account-deleted',
 };
+
+export const ENDED_SESSION_PAGE = Object.fromEntries(
+  Object.entries(ENDED_SESSION_QUERY).map(([end, query]) => [end, `/sign-in?${query}=1`]),
+) as Record<SessionEnd, string>;
+
+/** What the sign-in page says for the ended session its query names (ENDED_SESSION_PAGE), if any. */
+export function endedSessionKey(query: Record<string, string | undefined>): string | undefined {
+  const end = (Object.keys(ENDED_SESSION_QUERY) as SessionEnd[]).find(
+    (reason) => query[ENDED_SESSION_QUERY[reason]] === '1',
+  );
+  return end && `auth.sign-in.ended.${end}`;
+}
 
 export interface Route {
   method: 'GET' | 'POST';

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import type { Db, UserRow } from '../../src/platform/db/schema.ts';
 import {
   describeEachEngine,
-  holdingAfterDeleteFrom,
   holdingAfterInsertInto,
+  holdingAfterUpdateOf,
   type TestDatabase,
   twiceAtOnce,
 } from '../support/databases.ts';
@@ -113,7 +113,7 @@ describeEachEngine('User Maintenance forms posted twice', (database: () => TestD
 
   test('Change password posted twice at once: one password issued, one audit event', async () => {
     // Held as its sessions are ended, after its update: the user is signed in, so there is one to end.
-    const hold = holdingAfterDeleteFrom(database().db, 'sessions');
+    const hold = holdingAfterUpdateOf(database().db, 'sessions');
     const t = await createTestApp(hold.db);
     try {
       const { agent, user } = await dbaAndUser(t, database().db);
@@ -276,7 +276,7 @@ describeEachEngine('User Maintenance forms posted twice', (database: () => TestD
   });
 
   test('Delete posted twice at once: deleted and audited once, and the second says so', async () => {
-    const hold = holdingAfterDeleteFrom(database().db, 'sessions');
+    const hold = holdingAfterUpdateOf(database().db, 'sessions');
     const t = await createTestApp(hold.db);
     try {
       const { agent, user } = await dbaAndUser(t, database().db);
@@ -330,7 +330,7 @@ describeEachEngine('User Maintenance forms posted twice', (database: () => TestD
 
   for (const national of [false, true]) {
     test(`Update role posted twice at once (${national ? 'a national account' : 'an LA account'}): changed once`, async () => {
-      const hold = holdingAfterDeleteFrom(database().db, 'sessions');
+      const hold = holdingAfterUpdateOf(database().db, 'sessions');
       const t = await createTestApp(hold.db);
       try {
         const db = database().db;
@@ -394,7 +394,7 @@ describeEachEngine('User Maintenance forms posted twice', (database: () => TestD
   });
 
   test('Reset two-factor sign-in posted twice at once: reset once, and the second says so', async () => {
-    const hold = holdingAfterDeleteFrom(database().db, 'sessions');
+    const hold = holdingAfterUpdateOf(database().db, 'sessions');
     const t = await createTestApp(hold.db);
     try {
       const db = database().db;

@@ -279,7 +279,7 @@ describeEachEngine('User Maintenance pages', (database) => {
       confirmPassword: ISSUED,
     });
     assert.equal(done.headers.location, `/dba/users/${user.id}`);
-    assert.equal((await victim.get('/')).headers.location, '/sign-in?expired=1');
+    assert.equal((await victim.get('/')).headers.location, '/sign-in?password-reset=1');
     const again = await new Agent(t.app).signIn(user.username, ISSUED);
     assert.equal(again.headers.location, '/change-password');
   });

@@ -81,8 +81,14 @@ async function addSession(db: Db, userId: string): Promise<void> {
   });
 }
 
+/** The user's sessions not ended (an ended one's row is kept a while to say why: decisions 59, 62). */
 async function sessionCount(db: Db, userId: string): Promise<number> {
-  const rows = await db.selectFrom('sessions').select('id').where('user_id', '=', userId).execute();
+  const rows = await db
+    .selectFrom('sessions')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('sign_in_method', 'not like', 'ended%')
+    .execute();
   return rows.length;
 }
 

@@ -305,8 +305,8 @@ describeEachEngine('two-factor sign-in pages', (database) => {
 
     assert.equal(
       (await userAgent.get('/')).headers.location,
-      '/sign-in?expired=1',
-      'the user was signed out',
+      '/sign-in?two-factor-reset=1',
+      'the user was signed out, and is told why',
     );
     assert.equal(
       (await userAgent.signIn(user.username)).headers.location,

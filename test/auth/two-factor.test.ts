@@ -396,7 +396,11 @@ describeEachEngine('two-factor sign-in', (database) => {
     const { reset } = await accounts.resetTwoFactor(actorOf(dba), user.id);
     assert.equal(reset, true);
     assert.equal((await auth.twoFactor.status(actorOf(user))).enrolled, false);
-    assert.equal((await auth.lookUpSession(userSession)).state, 'expired', 'signed out everywhere');
+    assert.deepEqual(
+      await auth.lookUpSession(userSession),
+      { state: 'ended', reason: 'two-factor-reset' },
+      'signed out everywhere, saying why',
+    );
     const codesLeft = await db
       .selectFrom('two_factor_recovery_codes')
       .selectAll()
