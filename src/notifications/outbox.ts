@@ -224,21 +224,20 @@ export async function requeue(
     })
     .where('status', '=', query.status);
   const { ids, seen, queuedBefore } = query;
-  if (ids && seen) {
-    const unseen = ids.filter((id) => !seen.has(id));
-    const neverQueued = ids.filter((id) => seen.has(id) && seen.get(id) === null);
-    const queuedAt = ids.filter((id) => typeof seen.get(id) === 'string');
+  if (ids) {
+    // Each id with the failure shown for it, if one was: its own `queued_at` (null: never sent again).
     q = q.where((eb) =>
-      eb.or([
-        ...(unseen.length > 0 ? [eb('id', 'in', unseen)] : []),
-        ...(neverQueued.length > 0
-          ? [eb.and([eb('id', 'in', neverQueued), eb('queued_at', 'is', null)])]
-          : []),
-        ...queuedAt.map((id) => eb.and([eb('id', '=', id), eb('queued_at', '=', seen.get(id) as string)])),
-      ]),
+      eb.or(
+        ids.map((id) => {
+          if (!seen?.has(id)) return eb('id', '=', id);
+          const queuedAt = seen.get(id) ?? null;
+          return eb.and([
+            eb('id', '=', id),
+            queuedAt === null ? eb('queued_at', 'is', null) : eb('queued_at', '=', queuedAt),
+          ]);
+        }),
+      ),
     );
-  } else if (ids) {
-    q = q.where('id', 'in', ids);
   }
   if (queuedBefore !== undefined) {
     q = q.where((eb) => eb.or([eb('queued_at', 'is', null), eb('queued_at', '<', queuedBefore)]));
