@@ -236,9 +236,12 @@ export class NotificationsAdmin {
           ...(choice.shownAt === undefined ? {} : { queuedBefore: choice.shownAt }),
         });
         await audit(tx, count);
-        // Those left failed were sent again after the page was shown (or failed since it was).
+        // Those the page showed left failed: sent again after it was shown, and failed again. Not one
+        // that first failed after it was shown, which the page never showed.
         const failedAgain =
-          choice.shownAt === undefined ? 0 : await countStillFailed(tx, { statuses: ['failed'] });
+          choice.shownAt === undefined
+            ? 0
+            : await countStillFailed(tx, { statuses: ['failed'], shownAt: choice.shownAt });
         return { count, failedAgain };
       });
     }

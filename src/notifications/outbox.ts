@@ -246,16 +246,24 @@ export async function requeue(
   return Number(result.numUpdatedRows);
 }
 
-/** How many of these notifications (all, without ids) have failed, or had no address: not sent again. */
+/**
+ * How many of these notifications (all, without ids) have failed, or had no address: not sent again.
+ * With `shownAt` (when a list was shown), only those it showed that were sent again since, and failed
+ * again: written by then, and queued again at or after it (requeue's `queuedBefore` leaves them). One
+ * that first failed after the list was shown is not counted: the list never showed it.
+ */
 export async function countStillFailed(
   db: Executor,
-  query: { statuses: readonly ('failed' | 'no-address')[]; ids?: readonly string[] },
+  query: { statuses: readonly ('failed' | 'no-address')[]; ids?: readonly string[]; shownAt?: string },
 ): Promise<number> {
   let q = db
     .selectFrom('notification_outbox')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('status', 'in', query.statuses);
   if (query.ids) q = q.where('id', 'in', query.ids);
+  if (query.shownAt !== undefined) {
+    q = q.where('created_at', '<=', query.shownAt).where('queued_at', '>=', query.shownAt);
+  }
   const row = await q.executeTakeFirst();
   return Number(row?.n ?? 0);
 }

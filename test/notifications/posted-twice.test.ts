@@ -5,7 +5,10 @@
 // now audits it once, where the second post recorded a second event of sending again, of no emails. Send
 // again of a failure the page showed, which was sent again and failed again before the post arrived (the
 // same form posted twice around the sender's next attempt, or another operator's Send again), leaves the
-// new failure and says so, where it queued the email again one more time than asked.
+// new failure and says so, where it queued the email again one more time than asked. Send all failed emails
+// again says as failed again only emails the page showed, where it counted every email failed as it
+// answered: one that first failed after the page was shown (sent again by someone else, and failed again;
+// or, on PostgreSQL, failing between its update and its count) too.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
@@ -16,7 +19,9 @@ import type { Db } from '../../src/platform/db/schema.ts';
 import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import {
   describeEachEngine,
+  firstHeldThenAnother,
   holdingAfterInsertInto,
+  holdingAfterUpdateOf,
   type TestDatabase,
   twiceAtOnce,
 } from '../support/databases.ts';
@@ -121,12 +126,12 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
   /**
    * A failed email in the outbox. `unwritable`: its facts lack what its template needs, so each attempt of
    * the sender fails it again (failed; sent to an LA that has an address); otherwise its recipient (school
-   * 9999999) has no address (no-address).
+   * 9999999) has no address (no-address). Written `at` (now by the machine's clock, when not given).
    */
-  async function failedEmail(db: Db, unwritable = false): Promise<string> {
+  async function failedEmail(db: Db, unwritable = false, at = new Date()): Promise<string> {
     const key = `posted-twice-${Math.random()}`;
     await enqueueNotification(db, {
-      at: new Date(),
+      at,
       template: 'new-message',
       recipientKind: unwritable ? 'la' : 'school',
       recipient: unwritable ? (await makeLa(db)).number : '9999999',
@@ -286,7 +291,8 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
     const t = await createTestApp(database().db);
     try {
       // Of this suite's database, whose other tests leave failed emails: each is put back by the first post.
-      const id = await failedEmail(database().db, true);
+      // Written before the page is shown (by the app's clock), as an email on it was.
+      const id = await failedEmail(database().db, true, t.clock.now());
       const agent = await signedIn(t);
       const page = await agent.get('/admin/notifications');
       const form = { ...hiddenFields(page.body, '/admin/notifications/send-again'), all: 'failed' };
@@ -330,6 +336,87 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
       );
       assert.deepEqual(await statusOf(database().db, one), failedAgain, 'left failed, not queued again');
       assert.equal((await statusOf(database().db, two)).status, 'pending');
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Send all failed emails again: an email that first failed after the page was shown (sent again by someone else since, and failed again) is not said to be one the page showed', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      // A day on from the suite's other tests, whose failed emails this Send all puts back.
+      t.clock.advanceMinutes(24 * 60);
+      const agent = await signedIn(t);
+      const other = await signedIn(t);
+      const shown = hiddenFields(
+        (await agent.get('/admin/notifications')).body,
+        '/admin/notifications/send-again',
+      );
+      const form = { ...shown, all: 'failed' };
+      // After the page was shown, a new email fails; another operator sends it again, and it fails again.
+      t.clock.advanceMinutes(1);
+      const id = await failedEmail(database().db, true, t.clock.now());
+      const page = `/admin/notifications/${id}`;
+      await other.post('/admin/notifications/send-again', {
+        ...hiddenFields((await other.get(page)).body, '/admin/notifications/send-again'),
+      });
+      await senderRuns(t);
+      const failedAgain = await statusOf(database().db, id);
+      assert.equal(failedAgain.status, 'failed');
+      t.clock.advanceMinutes(1);
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      const said = textOf((await agent.get('/admin/notifications')).body);
+      assert.doesNotMatch(said, /failed again since/);
+      assert.match(
+        said,
+        /(emails? will be sent again|No emails were put back in the queue: they had been sent again already\.)/,
+      );
+      assert.deepEqual(await statusOf(database().db, id), failedAgain, 'left failed, not queued again');
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Send all failed emails again while another email fails (between its update and its count, on PostgreSQL): that one is not said to be one the page showed', async () => {
+    // Held once its update has put the failed emails back, inside its transaction.
+    const hold = holdingAfterUpdateOf(database().db, 'notification_outbox');
+    const t = await createTestApp(hold.db);
+    try {
+      t.clock.advanceMinutes(2 * 24 * 60);
+      const agent = await signedIn(t);
+      // Waiting to be sent as the page is shown; it fails while the Send all is held.
+      const key = `posted-twice-${Math.random()}`;
+      await enqueueNotification(database().db, {
+        at: t.clock.now(),
+        template: 'new-message',
+        recipientKind: 'la',
+        recipient: (await makeLa(database().db)).number,
+        payload: {} as never,
+        dedupeKey: key,
+      });
+      await failedEmail(database().db, true, t.clock.now());
+      const shown = hiddenFields(
+        (await agent.get('/admin/notifications')).body,
+        '/admin/notifications/send-again',
+      );
+      t.clock.advanceMinutes(1);
+      const [answer] = await firstHeldThenAnother(
+        database(),
+        hold,
+        () => agent.post('/admin/notifications/send-again', { ...shown, all: 'failed' }),
+        async () => {
+          await database()
+            .db.updateTable('notification_outbox')
+            .set({ status: 'failed', attempts: 4, last_error: '550 mailbox unavailable' })
+            .where('dedupe_key', '=', key)
+            .execute();
+          return undefined;
+        },
+      );
+      assert.equal(answer?.statusCode, 303);
+      const said = textOf((await agent.get('/admin/notifications')).body);
+      assert.match(said, /emails? will be sent again\./);
+      assert.doesNotMatch(said, /failed again since/);
     } finally {
       await t.app.close();
     }
