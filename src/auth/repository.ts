@@ -148,7 +148,8 @@ export async function touchSession(db: Executor, id: string, at: string): Promis
  * session of theirs, this browser's and other devices' ('password-changed'). By an administrator (User
  * Maintenance, or the command line): a new password issued ('password-reset'), a new role
  * ('role-changed'), two-factor sign-in reset ('two-factor-reset'), single sign-on unlinked
- * ('single-sign-on-unlinked'), the account deleted ('account-deleted').
+ * ('single-sign-on-unlinked'), the account deleted ('account-deleted'). By the directory: a school user's
+ * school made inactive, seen as the session is read ('school-inactive').
  */
 export type SessionEnd =
   | 'signed-in'
@@ -157,7 +158,9 @@ export type SessionEnd =
   | 'role-changed'
   | 'two-factor-reset'
   | 'single-sign-on-unlinked'
-  | 'account-deleted';
+  | 'account-deleted'
+  /** A school user's school made inactive (seen as the session is read). */
+  | 'school-inactive';
 
 /**
  * How an ended session is marked: in sign_in_method (varchar(20)), so no migration was needed. Decision
@@ -173,6 +176,7 @@ const ENDED_METHOD: Record<SessionEnd, string> = {
   'two-factor-reset': 'ended-by:two-factor',
   'single-sign-on-unlinked': 'ended-by:unlinked',
   'account-deleted': 'ended-by:deleted',
+  'school-inactive': 'ended-by:school',
 };
 const ENDED_LIKE = 'ended%';
 

@@ -333,8 +333,14 @@ export class AuthService {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }
-    // A deleted user, or a school user whose school has since been made inactive, is signed out.
-    if (!row || !isRole(row.role) || found.schoolInactive) {
+    // A school user whose school has since been made inactive is signed out, told why (for a while, as
+    // every session ended on purpose is).
+    if (row && found.schoolInactive) {
+      await endSession(this.db, sessionId, 'school-inactive', now.toISOString());
+      return { state: 'ended', reason: 'school-inactive' };
+    }
+    // A deleted user is signed out.
+    if (!row || !isRole(row.role)) {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }

@@ -28,29 +28,27 @@ export const SESSION_COOKIE = 's2s_session';
 
 /**
  * Where a browser whose session was ended on purpose is sent (the sign-in page, saying why): the query
- * each reason is said by. Its cookie is left: the same browser may hold the new session already, which
- * the first post's answer set.
+ * each reason is said by, and what the page says. Its cookie is left: the same browser may hold the new
+ * session already, which the first post's answer set.
  */
-const ENDED_SESSION_QUERY: Record<SessionEnd, string> = {
-  'signed-in': 'signed-in-twice',
-  'password-changed': 'password-changed',
-  'password-reset': 'password-reset',
-  'role-changed': 'role-changed',
-  'two-factor-reset': 'two-factor-reset',
-  'single-sign-on-unlinked': 'unlinked',
-  'account-deleted': 'account-deleted',
+const ENDED_SESSION_SAID: Record<SessionEnd, { query: string; key: string }> = {
+  'signed-in': { query: 'signed-in-twice', key: 'auth.sign-in.ended.signed-in' },
+  'password-changed': { query: 'password-changed', key: 'auth.sign-in.ended.password-changed' },
+  'password-reset': { query: 'password-reset', key: 'auth.sign-in.ended.password-reset' },
+  'role-changed': { query: 'role-changed', key: 'auth.sign-in.ended.role-changed' },
+  'two-factor-reset': { query: 'two-factor-reset', key: 'auth.sign-in.ended.two-factor-reset' },
+  'single-sign-on-unlinked': { query: 'unlinked', key: 'auth.sign-in.ended.single-sign-on-unlinked' },
+  'account-deleted': { query: 'account-deleted', key: 'auth.sign-in.ended.account-deleted' },
+  'school-inactive': { query: 'school-inactive', key: 'auth.sign-in.ended.school-inactive' },
 };
 
 export const ENDED_SESSION_PAGE = Object.fromEntries(
-  Object.entries(ENDED_SESSION_QUERY).map(([end, query]) => [end, `/sign-in?${query}=1`]),
+  Object.entries(ENDED_SESSION_SAID).map(([end, { query }]) => [end, `/sign-in?${query}=1`]),
 ) as Record<SessionEnd, string>;
 
 /** What the sign-in page says for the ended session its query names (ENDED_SESSION_PAGE), if any. */
 export function endedSessionKey(query: Record<string, string | undefined>): string | undefined {
-  const end = (Object.keys(ENDED_SESSION_QUERY) as SessionEnd[]).find(
-    (reason) => query[ENDED_SESSION_QUERY[reason]] === '1',
-  );
-  return end && `auth.sign-in.ended.${end}`;
+  return Object.values(ENDED_SESSION_SAID).find((said) => query[said.query] === '1')?.key;
 }
 
 export interface Route {

@@ -1,7 +1,8 @@
 // Sessions ended by a change to the account, as the browsers holding them see it (decisions 59, 62). A
 // password change ended the user's other sessions (other devices) by deleting them, and each was told it
 // had timed out; so was every session a DBA's change ended: a new password issued, a new role, two-factor
-// sign-in reset, single sign-on unlinked, the account deleted. Each is now an ended session's row, kept
+// sign-in reset, single sign-on unlinked, the account deleted; and a school user's, their school made
+// inactive, as the session was read. Each is now an ended session's row, kept
 // 10 minutes, that opens nothing and sends its browser to the sign-in page saying what ended it.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -9,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { sessionIdOf } from '../../src/auth/repository.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
-import { makeLa, makeUser, markTwoFactorSetUp, TEST_PASSWORD } from '../support/factories.ts';
+import { makeLa, makeSchool, makeUser, markTwoFactorSetUp, TEST_PASSWORD } from '../support/factories.ts';
 import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
 
 const OWN = 'walnut-lantern-meadow';
@@ -190,5 +191,22 @@ describeEachEngine('sessions ended by a change to the account', (database) => {
       .where('id', '=', sessionIdOf(token))
       .execute();
     assert.equal((await browser.get('/')).headers.location, '/sign-in?expired=1');
+  });
+
+  test("a school made inactive: its users' browsers are told so, not that they timed out, and their sessions open nothing", async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const school = await makeSchool(db, la.number);
+    const user = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    const browser = new Agent(t.app);
+    assert.equal((await browser.signIn(user.username)).headers.location, '/');
+    assert.equal((await browser.get('/')).statusCode, 200);
+    // Made inactive (a GIAS import, or the LA's School Maintenance).
+    await db.updateTable('establishments').set({ active: 0 }).where('number', '=', school.number).execute();
+    await toldWhy(
+      browser,
+      '/sign-in?school-inactive=1',
+      /Your school's s2s account was made inactive, which signed you out\. Contact your LA s2s administrator to make it active\./,
+    );
   });
 });
