@@ -51,6 +51,7 @@ export const TEMPLATE_KEYS: Record<TemplateName, string> = {
   'forwarded-file-rejected': 'notifications.admin.email.forwarded-file-rejected',
   'file-removed': 'notifications.admin.email.file-removed',
   'waiting-file-removed': 'notifications.admin.email.waiting-file-removed',
+  'waiting-file-forwarded': 'notifications.admin.email.waiting-file-forwarded',
   'forwarded-file-removed': 'notifications.admin.email.forwarded-file-removed',
   'weekly-reminder': 'notifications.admin.email.weekly-reminder',
   'new-message': 'notifications.admin.email.new-message',

@@ -213,6 +213,26 @@ const PAYLOADS = {
     /** The file's sender: the remover itself, or the school (or LA) the LA deleted it from. */
     sentBy: organisationName,
     sentByCode: code,
+    /**
+     * When the destination last downloaded the file, never saying it was downloaded correctly (so it was
+     * still waiting); absent when it never did, and from emails queued before downloads were said.
+     */
+    downloadedAt: timestamp.optional(),
+  }),
+  /**
+   * To the school a CTF waited for, when its LA forwarded it to the school it was meant for
+   * (forward-service.ts, via transfers/removal-told.ts). Never that school: where the pupil went is not
+   * the first school's to know.
+   */
+  'waiting-file-forwarded': z.object({
+    filename: text,
+    forwardedBy: organisationName,
+    forwardedByCode: code,
+    forwardedAt: timestamp,
+    sentBy: organisationName,
+    sentByCode: code,
+    /** As waiting-file-removed's: the destination downloaded it without saying it was downloaded correctly. */
+    downloadedAt: timestamp.optional(),
   }),
   /**
    * To the LA that forwarded a CTF, when its copy was removed before the school collected it, by its sender
@@ -349,6 +369,7 @@ export const TEMPLATE_NAMES = [
   'forwarded-file-rejected',
   'file-removed',
   'waiting-file-removed',
+  'waiting-file-forwarded',
   'forwarded-file-removed',
   'weekly-reminder',
   'new-message',
@@ -850,6 +871,16 @@ const fileRemoved: Template<Payload<'file-removed'>> = {
   },
 };
 
+/**
+ * The destination downloaded the file but never said it was downloaded correctly (so it was still
+ * waiting for collection): when, in a sentence; null when it did not download it.
+ */
+function downloadedSaid(t: Words, downloadedAt: string | undefined, language: Language): EmailBlock | null {
+  return downloadedAt
+    ? paragraph(t('email.waiting-file.downloaded', { at: formatDateTime(downloadedAt, language) }))
+    : null;
+}
+
 const waitingFileRemoved: Template<Payload<'waiting-file-removed'>> = {
   description: message('notifications.admin.purpose.waiting-file-removed'),
   payload: PAYLOADS['waiting-file-removed'],
@@ -862,18 +893,70 @@ const waitingFileRemoved: Template<Payload<'waiting-file-removed'>> = {
       at: formatDateTime(p.removedAt, language),
       sender: nameWithCode(p.sentBy, p.sentByCode),
     };
+    const downloaded = downloadedSaid(t, p.downloadedAt, language);
+    // Downloaded: not "before you collected it" alone, but that the download was never confirmed.
+    const bySender = p.removedByCode === p.sentByCode;
+    const removed = downloaded
+      ? bySender
+        ? 'email.waiting-file-removed.removed-by-sender-downloaded'
+        : 'email.waiting-file-removed.removed-downloaded'
+      : bySender
+        ? 'email.waiting-file-removed.removed-by-sender'
+        : 'email.waiting-file-removed.removed';
     return {
-      subject: t('email.waiting-file-removed.subject', { filename: p.filename }),
+      subject: t(
+        downloaded ? 'email.waiting-file-removed.subject-downloaded' : 'email.waiting-file-removed.subject',
+        { filename: p.filename },
+      ),
+      blocks: [
+        paragraph(capitalise(t(removed, params))),
+        ...(downloaded ? [downloaded] : []),
+        paragraph(t('email.waiting-file-removed.gone', { downloadCtf: t('menu.download.ctf') })),
+        downloaded
+          ? paragraph(
+              t('email.waiting-file-removed.downloaded-copy', { removedBy: p.removedBy, sentBy: p.sentBy }),
+            )
+          : paragraph(t('email.waiting-file-removed.nothing-to-do', { sentBy: p.sentBy })),
+      ],
+    };
+  },
+};
+
+const waitingFileForwarded: Template<Payload<'waiting-file-forwarded'>> = {
+  description: message('notifications.admin.purpose.waiting-file-forwarded'),
+  payload: PAYLOADS['waiting-file-forwarded'],
+  content(p, language) {
+    const t = wordsIn(language);
+    const params = {
+      by: nameWithCode(p.forwardedBy, p.forwardedByCode),
+      filename: p.filename,
+      at: formatDateTime(p.forwardedAt, language),
+      sender: nameWithCode(p.sentBy, p.sentByCode),
+    };
+    const downloaded = downloadedSaid(t, p.downloadedAt, language);
+    return {
+      subject: t('email.waiting-file-forwarded.subject', { filename: p.filename }),
       blocks: [
         paragraph(
           capitalise(
-            p.removedByCode === p.sentByCode
-              ? t('email.waiting-file-removed.removed-by-sender', params)
-              : t('email.waiting-file-removed.removed', params),
+            t(
+              downloaded
+                ? 'email.waiting-file-forwarded.forwarded-downloaded'
+                : 'email.waiting-file-forwarded.forwarded',
+              params,
+            ),
           ),
         ),
+        ...(downloaded ? [downloaded] : []),
         paragraph(t('email.waiting-file-removed.gone', { downloadCtf: t('menu.download.ctf') })),
-        paragraph(t('email.waiting-file-removed.nothing-to-do', { sentBy: p.sentBy })),
+        paragraph(
+          t(
+            downloaded
+              ? 'email.waiting-file-forwarded.downloaded-copy'
+              : 'email.waiting-file-forwarded.nothing-to-do',
+            { forwardedBy: p.forwardedBy },
+          ),
+        ),
       ],
     };
   },
@@ -1179,6 +1262,7 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'forwarded-file-rejected': forwardedFileRejected,
   'file-removed': fileRemoved,
   'waiting-file-removed': waitingFileRemoved,
+  'waiting-file-forwarded': waitingFileForwarded,
   'forwarded-file-removed': forwardedFileRemoved,
   'weekly-reminder': weeklyReminder,
   'new-message': newMessage,

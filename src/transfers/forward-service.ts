@@ -43,6 +43,13 @@
 //   'file-forwarded' audit record on each of the two, and the 'ctf-uploaded' email to the new
 //   destination through the outbox. The blob is stored before the transaction and removed again if the
 //   transaction fails; a crash in between leaves an unreferenced blob and no record, as an upload does.
+// - The school a removed original waited for (a school's file sent to the wrong school) is told, in the
+//   forward's transaction, by decision 60's rule (destinationToldOf, removal-told.ts: a CTF offered to it,
+//   neither rejected nor collected; downloaded but never said to be downloaded correctly counts as
+//   waiting): 'waiting-file-forwarded' says its LA passed the file on to the school it was meant for and
+//   that it need do nothing (or, if it downloaded it, to delete its copy), never naming that school: where
+//   the pupil went is not the first school's to know. The result names it (originalTold) for the answer;
+//   the confirmation page asks the same rule (toldOfForwardAway). Decision 64.
 // - The original sender is not emailed at the forward: its file is still on its way. It is told when
 //   the school collects the forwarded file (download-service.ts emails the source of a collected CTF).
 //   When the new file is the forwarding LA's own (a lost pupil's), the LA gets 'upload-confirmed'.
@@ -96,6 +103,7 @@ import {
 import { type ClassifiedFilename, classifyFilename } from './filenames.ts';
 import { contentLostSince, purgeContent } from './jobs.ts';
 import { actorParty, isSender } from './parties.ts';
+import { removerOf, tellOfForwardAway } from './removal-told.ts';
 import { getTransfer, insertTransfer, lockFilename, type NewTransferPupil, pupilsOf } from './repository.ts';
 import { partyMessages } from './routing.ts';
 
@@ -151,6 +159,11 @@ export interface ForwardResult {
   forwarded: TransferRow;
   /** The original, now collected or removed, or kept as it was. */
   original: TransferRow;
+  /**
+   * The school a removed original waited for, emailed that its LA passed the file on
+   * ('waiting-file-forwarded', tellOfForwardAway); null when nobody was.
+   */
+  originalTold: PartyLabel | null;
 }
 
 /**
@@ -342,7 +355,7 @@ export class ForwardService {
     const id = randomUUID();
     const at = clock.now();
     const iso = at.toISOString();
-    let result: { forwarded: TransferRow; original: TransferRow };
+    let result: Omit<ForwardResult, 'plan'>;
     try {
       result = await db.transaction().execute(async (tx) => {
         const forwarded: TransferRow = {
@@ -461,7 +474,13 @@ export class ForwardService {
           });
         }
         await request.alongside?.(tx, forwarded, plan);
-        return { forwarded, original: (await getTransfer(tx, original.id)) as TransferRow };
+        const after = (await getTransfer(tx, original.id)) as TransferRow;
+        // Taken away from the school it waited for: that school is told, as the row now says it was.
+        const originalTold =
+          request.originalBecomes === 'removed'
+            ? await tellOfForwardAway(tx, { row: after, forwarder: removerOf(actor), at })
+            : null;
+        return { forwarded, original: after, originalTold };
       });
     } catch (error) {
       await removeCopy();

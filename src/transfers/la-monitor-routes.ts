@@ -289,15 +289,16 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
           });
         }
         const result = await steps.forward();
-        return reply
-          .flash(
-            t('transfer.la.forwarded', {
-              filename: result.original.filename,
-              destination: result.plan.destination.name,
-              newName: result.forwarded.filename,
-            }),
-          )
-          .redirect(steps.done, 303);
+        const forwarded = t('transfer.la.forwarded', {
+          filename: result.original.filename,
+          destination: result.plan.destination.name,
+          newName: result.forwarded.filename,
+        });
+        // The school the file was taken away from, as the forward told it (forward-service.ts).
+        const told = result.originalTold
+          ? t('transfer.la.forwarded.original-told', { destination: result.originalTold.name })
+          : null;
+        return reply.flash(told ? `${forwarded} ${told}` : forwarded).redirect(steps.done, 303);
       } catch (error) {
         const errors = invalidErrors(error);
         if (!errors.some((e) => e.field === SCHOOL_FIELD)) throw error;

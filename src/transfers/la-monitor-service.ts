@@ -109,10 +109,11 @@ import {
   type ForwardResult,
   ForwardService,
   forwardingOf,
+  type OriginalOutcome,
   SCHOOL_FIELD,
 } from './forward-service.ts';
 import { contentDue, purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
-import { type Remover, tellOfRemoval, toldOfRemoval } from './removal-told.ts';
+import { type Remover, tellOfRemoval, toldOfForwardAway, toldOfRemoval } from './removal-told.ts';
 import { getTransfer } from './repository.ts';
 
 export type { LaCtfTab };
@@ -325,6 +326,19 @@ export function isAwaitingInLa(
 }
 
 /** The LA as the remover of what its Delete removes. */
+/**
+ * What the LA's Forward makes of a file it may forward: its own file (LLLL) is collected by forwarding it;
+ * a school's file is taken away from that school (removed, and the school told).
+ */
+function originalBecomes(row: TransferRow): OriginalOutcome {
+  return row.dest_kind === 'la' ? 'collected' : 'removed';
+}
+
+/** The Forward's plan, with the school the file is taken away from when it is told of it; else null. */
+export interface LaForwardPlan extends ForwardPlan {
+  originalTold: PartyLabel | null;
+}
+
 function laRemover(laNumber: string): Remover {
   return { recipientKind: 'la', recipient: laNumber };
 }
@@ -582,23 +596,25 @@ export class LaMonitorService {
     };
   }
 
-  /** Forward, step one: the new name and the destination, checked, to confirm. */
-  async forwardPlan(actor: Actor, id: string, school: string): Promise<ForwardPlan> {
+  /**
+   * Forward, step one: the new name and the destination, checked, to confirm; with the school the file is
+   * taken away from, when it is told (toldOfForwardAway, the rule the forward emails by).
+   */
+  async forwardPlan(actor: Actor, id: string, school: string): Promise<LaForwardPlan> {
     const row = await this.actionable(actor, id, 'school');
-    return this.forwarding.plan(row, school);
+    const plan = await this.forwarding.plan(row, school);
+    const originalTold =
+      originalBecomes(row) === 'removed'
+        ? await toldOfForwardAway(this.deps.db, row, laRemover(this.laOf(actor, 'NotFound')))
+        : null;
+    return { ...plan, originalTold };
   }
 
   /** Forward, step two: done (forward-service.ts). */
   async forward(actor: Actor, id: string, school: string): Promise<ForwardResult> {
     const row = await this.actionable(actor, id, 'school');
     return this.forwardingOnce(actor, row, () =>
-      this.forwarding.forward({
-        actor,
-        original: row,
-        school,
-        // The LA's own file is collected by forwarding it; a school's file is taken away from it.
-        originalBecomes: row.dest_kind === 'la' ? 'collected' : 'removed',
-      }),
+      this.forwarding.forward({ actor, original: row, school, originalBecomes: originalBecomes(row) }),
     );
   }
 

@@ -9,7 +9,13 @@
 //   file was removed before it was collected, by whom, and that it need do nothing, as the sender sends it
 //   again if needed ('waiting-file-removed'). Not when the destination is the remover itself (an LA
 //   deleting a file sent to its own LLLL). Files of other kinds send no email when they arrive (LA notes
-//   §5.7), nor when they are removed.
+//   §5.7), nor when they are removed. A destination that downloaded the file but never said it was
+//   downloaded correctly (so it still waited) is told that too, and to delete the copy it downloaded
+//   (the payload's downloadedAt; decision 64).
+//   The LA's Forward of a school's file to the school it was meant for (forward-service.ts, the original
+//   'removed') takes it away from that school by the same rule: it is told its LA passed the file on, never
+//   to which school (where the pupil went is not its to know), and that it need do nothing
+//   ('waiting-file-forwarded', tellOfForwardAway; decision 64).
 // - the LA that forwarded a copy (LA notes §4.2), as a Reject tells it (forwarderToldOf), unless it removes
 //   the copy itself or is its sender: the 'forwarded-file-removed' email names the file it forwarded, that
 //   file's sender, and who removed the copy (tellOfRemoval).
@@ -24,7 +30,7 @@ import { uploaderToldOf } from '../lost-pupils/forwarded-copies.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Executor, LostPupilRow, TransferRow } from '../platform/db/schema.ts';
 import { destinationLabel, OFFERED_SCANS, type PartyLabel, sourceLabel } from './download-listing.ts';
-import { organisationNames } from './download-repository.ts';
+import { type OrganisationNames, organisationNames } from './download-repository.ts';
 import { forwardedFacts, isSentByLa, senderAddress } from './download-service.ts';
 import type { Forwarding } from './forward-service.ts';
 
@@ -154,6 +160,65 @@ async function organisationLabel(db: Executor, organisation: Address): Promise<P
 }
 
 /**
+ * What the destination's email says of the file it waited for beside who took it away: who sent it, and
+ * when the destination last downloaded it, when it did without saying it was downloaded correctly.
+ */
+function waitingFacts(
+  row: TransferRow,
+  names: OrganisationNames,
+): { sentBy: PartyLabel['name']; sentByCode: string; downloadedAt?: string } {
+  const sentBy = sourceLabel(row, names);
+  return {
+    sentBy: sentBy.name,
+    sentByCode: sentBy.code,
+    ...(row.last_downloaded_at ? { downloadedAt: row.last_downloaded_at } : {}),
+  };
+}
+
+/**
+ * The school the LA's Forward takes a file away from (forward-service.ts, the original 'removed'), as the
+ * forward's page and answer name it: the destination the file waited for, by destinationToldOf, the
+ * forwarding LA being the remover. Null for nobody.
+ */
+export async function toldOfForwardAway(
+  db: Executor,
+  row: TransferRow,
+  forwarder: Remover,
+): Promise<PartyLabel | null> {
+  return destinationToldOf(row, forwarder) ? destinationLabel(row, await organisationNames(db, [row])) : null;
+}
+
+/**
+ * The email of the LA's Forward to the school it takes the file away from ('waiting-file-forwarded'),
+ * when destinationToldOf names it; in the forward's transaction, `row` the original as the forward left it.
+ * It names the file, its sender and the forwarding LA, never the school the file went to. Returns that
+ * school as the pages name it, else null.
+ */
+export async function tellOfForwardAway(
+  tx: Executor,
+  forward: { row: TransferRow; forwarder: Remover; at: Date },
+): Promise<PartyLabel | null> {
+  const { row, forwarder, at } = forward;
+  const to = destinationToldOf(row, forwarder);
+  if (!to) return null;
+  const names = await organisationNames(tx, [row]);
+  const forwardedBy = await organisationLabel(tx, forwarder);
+  await enqueueNotification(tx, {
+    at,
+    template: 'waiting-file-forwarded',
+    ...to,
+    payload: {
+      filename: row.filename,
+      forwardedBy: forwardedBy.name,
+      forwardedByCode: forwardedBy.code,
+      forwardedAt: at.toISOString(),
+      ...waitingFacts(row, names),
+    },
+  });
+  return destinationLabel(row, names);
+}
+
+/**
  * The emails of a removal beside the sender's ('file-removed', the LA's Delete) and the lost-again one:
  * to the destination ('waiting-file-removed', destinationToldOf) and to the LA that forwarded the copy
  * ('forwarded-file-removed', forwarderToldOf), naming the remover; in the removal's transaction. `row` is
@@ -174,7 +239,6 @@ export async function tellOfRemoval(
   if (!destinationTo && !forwarderTo) return;
   const names = await organisationNames(tx, [row]);
   const removedBy = await organisationLabel(tx, remover);
-  const sentBy = sourceLabel(row, names);
   const removed = {
     filename: row.filename,
     removedBy: removedBy.name,
@@ -186,7 +250,7 @@ export async function tellOfRemoval(
       at,
       template: 'waiting-file-removed',
       ...destinationTo,
-      payload: { ...removed, sentBy: sentBy.name, sentByCode: sentBy.code },
+      payload: { ...removed, ...waitingFacts(row, names) },
     });
   }
   if (forwarderTo && forwarding) {

@@ -171,6 +171,14 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     sentBy: 'Green Lane Primary School',
     sentByCode: '9165402',
   },
+  'waiting-file-forwarded': {
+    filename: transfer.filename,
+    forwardedBy: 'Northshire LA',
+    forwardedByCode: '817LLLL',
+    forwardedAt: WINTER,
+    sentBy: 'Green Lane Primary School',
+    sentByCode: '9165402',
+  },
   'forwarded-file-removed': {
     filename: '9165402_CTF_8175555_003.XML',
     originalFilename: transfer.filename,
@@ -641,6 +649,64 @@ describe('waiting-file-removed (to the destination), forwarded-file-removed (to 
     const welsh = compose('waiting-file-removed', SAMPLES['waiting-file-removed'], 'cy');
     assert.equal(welsh.subject, 'CTF wedi’i thynnu cyn i chi ei chasglu: 9165402_CTF_8171234_003.XML');
     assertFacts(welsh, ['Nid oes angen i chi wneud dim.', 'Nid yw yn Lawrlwytho Ffeiliau CTF mwyach']);
+  });
+
+  test('waiting-file-removed to a destination that downloaded the file without confirming it: says so, and what to do with its copy', () => {
+    const downloaded = { ...SAMPLES['waiting-file-removed'], downloadedAt: SUMMER };
+    const email = compose('waiting-file-removed', downloaded);
+    assert.equal(email.subject, 'CTF you downloaded has been removed: 9165402_CTF_8171234_003.XML');
+    assertFacts(email, [
+      'Northshire LA (817LLLL) removed 9165402_CTF_8171234_003.XML on 23 November 2026 at 2:05pm, a CTF Green Lane Primary School (9165402) had sent to you.',
+      'You downloaded it on 1 July 2026 at 9:30am, but did not confirm that it was downloaded correctly, so it had not been collected.',
+      'It is no longer in Download CTF Files',
+      'Do not load the copy you downloaded into your MIS, and delete it: it was withdrawn before it was collected. If you have loaded it already, contact Northshire LA. If the pupil’s record still needs to reach you, Green Lane Primary School will send it again.',
+    ]);
+    assert.doesNotMatch(email.text, /before you collected it|You do not need to do anything/);
+    const bySender = compose('waiting-file-removed', {
+      ...downloaded,
+      removedBy: 'Green Lane Primary School',
+      removedByCode: '9165402',
+    });
+    assertFacts(bySender, [
+      'Green Lane Primary School (9165402) removed 9165402_CTF_8171234_003.XML on 23 November 2026 at 2:05pm, a CTF it had sent to you.',
+    ]);
+    const welsh = compose('waiting-file-removed', downloaded, 'cy');
+    assert.equal(welsh.subject, 'CTF a lawrlwythwyd gennych wedi’i thynnu: 9165402_CTF_8171234_003.XML');
+    assertFacts(welsh, [
+      'Fe wnaethoch chi ei lawrlwytho ar 1 Gorffennaf 2026 am 9:30yb, ond ni wnaethoch gadarnhau ei bod wedi’i lawrlwytho’n gywir, felly nid oedd wedi’i chasglu.',
+      'Peidiwch â llwytho’r copi a lawrlwythwyd gennych i’ch system MIS, a dilëwch ef',
+    ]);
+    // Queued before the field was known: the text as it was.
+    assert.equal(
+      compose('waiting-file-removed', SAMPLES['waiting-file-removed']).text,
+      compose('waiting-file-removed', { ...SAMPLES['waiting-file-removed'], downloadedAt: undefined }).text,
+    );
+  });
+
+  test('waiting-file-forwarded: its LA passed the file on to the school it was meant for, unnamed; nothing to do, or delete the copy downloaded', () => {
+    const email = compose('waiting-file-forwarded', SAMPLES['waiting-file-forwarded']);
+    assert.equal(email.subject, 'CTF passed on to another school: 9165402_CTF_8171234_003.XML');
+    assertFacts(email, [
+      'Northshire LA (817LLLL) forwarded 9165402_CTF_8171234_003.XML on 23 November 2026 at 2:05pm, a CTF Green Lane Primary School (9165402) had sent to you, to the school it was meant for, before you collected it.',
+      'It is no longer in Download CTF Files',
+      'You do not need to do anything: the file was meant for another school, and Northshire LA has sent it there.',
+    ]);
+    const downloaded = compose('waiting-file-forwarded', {
+      ...SAMPLES['waiting-file-forwarded'],
+      downloadedAt: SUMMER,
+    });
+    assertFacts(downloaded, [
+      'Northshire LA (817LLLL) forwarded 9165402_CTF_8171234_003.XML on 23 November 2026 at 2:05pm, a CTF Green Lane Primary School (9165402) had sent to you, to the school it was meant for.',
+      'You downloaded it on 1 July 2026 at 9:30am, but did not confirm that it was downloaded correctly, so it had not been collected.',
+      'The file was meant for another school: delete the copy you downloaded and do not load it into your MIS. If you have loaded it already, contact Northshire LA.',
+    ]);
+    assert.doesNotMatch(downloaded.text, /You do not need to do anything/);
+    const welsh = compose('waiting-file-forwarded', SAMPLES['waiting-file-forwarded'], 'cy');
+    assert.equal(welsh.subject, 'CTF wedi’i hanfon ymlaen at ysgol arall: 9165402_CTF_8171234_003.XML');
+    assertFacts(welsh, [
+      'Anfonodd Northshire LA (817LLLL) 9165402_CTF_8171234_003.XML ymlaen ar 23 Tachwedd 2026 am 2:05yh',
+      'Nid oes angen i chi wneud dim: roedd y ffeil wedi’i bwriadu ar gyfer ysgol arall',
+    ]);
   });
 
   test('forwarded-file-removed: the copy, who removed it, the file it was forwarded from and its sender', () => {

@@ -12,6 +12,7 @@ import { LostPupilService } from '../../src/lost-pupils/service.ts';
 import { deliverDue } from '../../src/notifications/delivery.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
+import { DownloadService } from '../../src/transfers/download-service.ts';
 import { DownloadTickets } from '../../src/transfers/download-tickets.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
@@ -301,6 +302,104 @@ describeEachEngine('Removal of a file waiting for collection: who is told', (dat
       new RegExp(`You forwarded it from ${byLa.original.filename}, the file B One Primary`),
     );
     assert.match(toForwarder, /B One Primary has been emailed too, as the sender of the file\./);
+  });
+
+  /** The destination's user downloads the file, as Download CTF Files does, without answering whether it worked. */
+  async function downloadedBy(org: { laNumber?: string; establishmentNumber?: string }, id: string) {
+    const user = actorOf(await makeUser(database().db, 'school', org));
+    const download = await new DownloadService(t.deps).download(user, 'ctf', [id], 'download');
+    for await (const _chunk of download.stream);
+  }
+
+  test('a destination that downloaded the file without answering "Was the file downloaded correctly?" is told so, and what to do with its copy', async () => {
+    const w = await world();
+    const sender = actorOf(
+      await makeUser(w.db, 'school', { laNumber: w.laB.number, establishmentNumber: w.b1.number }),
+    );
+    const file = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    await downloadedBy({ laNumber: w.laA.number, establishmentNumber: w.a1.number }, file.row.id);
+    const removed = await new SentService(t.deps).remove(sender, file.row.id);
+    assert.equal(removed.told.destination?.code, w.a1.number, 'still waiting for collection: told');
+    const [mail, ...others] = await delivered(file.row.filename);
+    assert.deepEqual(others, []);
+    assert.equal(mail?.to, 'office@a1.test');
+    assert.equal(mail?.subject, `CTF you downloaded has been removed: ${file.row.filename}`);
+    assert.match(
+      mail?.text ?? '',
+      /You downloaded it on .*, but did not confirm that it was downloaded correctly, so it had not been collected\./,
+    );
+    assert.match(mail?.text ?? '', /Do not load the copy you downloaded into your MIS, and delete it/);
+    assert.doesNotMatch(mail?.text ?? '', /before you collected it|You do not need to do anything/);
+  });
+
+  test("the LA's forward of a school's CTF sent to the wrong school tells that school, without naming the school it went to; the check page and the answer say so", async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
+    const file = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    const base = `/download/ctf/uncollected/${file.row.id}/forward`;
+    const check = textOf((await agent.post(base, { school: w.a2.number })).body);
+    assert.ok(
+      check.includes(
+        'A One Primary will no longer see the file, and is sent an email to say your LA passed it on to the school it was meant for (without naming that school), and that it does not need to do anything.',
+      ),
+      check,
+    );
+    assert.equal((await agent.post(base, { school: w.a2.number, confirm: 'yes' })).statusCode, 303);
+    const said = textOf((await agent.get('/download/ctf/uncollected')).body);
+    assert.ok(
+      said.includes(
+        'A One Primary will be sent an email to say your LA passed the file on, without naming the school.',
+      ),
+      said,
+    );
+    const mails = await delivered(file.row.filename);
+    assert.deepEqual(
+      mails.map((m) => m.to),
+      ['office@a1.test', 'office@a2.test'],
+      'the wrong school, and the right one its ctf-uploaded',
+    );
+    const [wrong] = mails;
+    assert.equal(wrong?.subject, `CTF passed on to another school: ${file.row.filename}`);
+    assert.match(
+      wrong?.text ?? '',
+      new RegExp(
+        `Ayshire LA \\(${w.laA.number}LLLL\\) forwarded ${file.row.filename} on .*, a CTF B One Primary \\(${w.b1.number}\\) had sent to you, to the school it was meant for, before you collected it\\.`,
+      ),
+    );
+    assert.match(wrong?.text ?? '', /You do not need to do anything: the file was meant for another school/);
+    // Pupil data: where the pupil went is not the wrong school's to know.
+    for (const secret of [w.a2.number, 'A Two Primary']) {
+      assert.ok(!`${wrong?.subject} ${wrong?.text}`.includes(secret), secret);
+    }
+    const payload = await w.db
+      .selectFrom('notification_outbox')
+      .select('payload')
+      .where('template', '=', 'waiting-file-forwarded')
+      .where('recipient', '=', w.a1.number)
+      .executeTakeFirstOrThrow();
+    assert.ok(!payload.payload.includes(w.a2.number), payload.payload);
+
+    // Downloaded by the wrong school, never confirmed: told so, and to delete its copy.
+    const downloaded = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    await downloadedBy({ laNumber: w.laA.number, establishmentNumber: w.a1.number }, downloaded.row.id);
+    const laUser = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    const result = await new LaMonitorService(t.deps).forward(laUser, downloaded.row.id, w.a2.number);
+    assert.equal(result.originalTold?.code, w.a1.number);
+    const [toWrong] = (await delivered(downloaded.row.filename)).filter((m) => m.to === 'office@a1.test');
+    assert.match(
+      toWrong?.text ?? '',
+      /You downloaded it on .*, but did not confirm that it was downloaded correctly, so it had not been collected\./,
+    );
+    assert.match(toWrong?.text ?? '', /delete the copy you downloaded and do not load it into your MIS/);
+
+    // The LA's own LLLL file, forwarded: collected by the LA, nobody is told it went.
+    const own = await transfer({ from: school(w.b1.number), to: la(w.laA.number) });
+    const ownResult = await new LaMonitorService(t.deps).forward(laUser, own.row.id, w.a2.number);
+    assert.equal(ownResult.originalTold, null);
+    assert.deepEqual(
+      (await delivered(own.row.filename)).map((m) => m.to),
+      ['office@a2.test'],
+    );
   });
 
   test("the LA CTF file page reads a lost pupil's copy's lost pupil file and record once", async () => {
