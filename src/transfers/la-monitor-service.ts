@@ -44,7 +44,9 @@
 //    - Forward (forward-service.ts): re-addressed to the school the user names. The LA's own LLLL file
 //      becomes 'collected' (the LA took it and passed it on, as the handbook's download-rename-upload
 //      would leave it); a school's uncollected file becomes 'removed' (the wrong school must no longer
-//      see it), its content deleted.
+//      see it), its content deleted, and that school is told its LA passed the file on to the school it
+//      was meant for, without naming it ('waiting-file-forwarded', by the rule a removal tells the
+//      destination by; decision 64), which the confirmation page and the answer say (originalTold).
 // 3. Files sent to the LA's LLLL inbox are downloaded from Download CTF Files like any file addressed to
 //    the LA (download-service.ts); nothing is added for them here but Delete and Forward.
 //

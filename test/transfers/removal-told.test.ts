@@ -3,7 +3,9 @@
 // but not for a file it rejected or never saw (awaiting its virus scan), nor the LA itself for a file sent
 // to its own LLLL; and the LA that forwarded a copy, whose email names the file it forwarded and its
 // sender, and who removed the copy. The pages and the API's answer say so by the same rule. The LA CTF
-// file page reads a copy's lost pupil file and record once. On both engines.
+// file page reads a copy's lost pupil file and record once. A destination that downloaded the file without
+// answering "Was the file downloaded correctly?" is told so; the LA's Forward of a school's file tells the
+// school it takes it from, never naming where it went (decision 64). On both engines.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { KyselyPlugin } from 'kysely';
