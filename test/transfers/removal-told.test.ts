@@ -404,6 +404,32 @@ describeEachEngine('Removal of a file waiting for collection: who is told', (dat
     );
   });
 
+  test("a download recorded while the LA's Forward copies the file is said in the wrong school's email: the row as the forward left it", async () => {
+    const w = await world();
+    const file = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    const laUser = actorOf(await makeUser(w.db, 'la_user', { laNumber: w.laA.number }));
+    // The forward has read the file (not downloaded) and reads its content to copy it: the school downloads
+    // it then, before the forward's transaction.
+    const store = t.deps.files;
+    const files = {
+      put: store.put.bind(store),
+      remove: store.remove.bind(store),
+      open: store.open.bind(store),
+      get: async (stored: Parameters<typeof t.deps.files.get>[0]) => {
+        await downloadedBy({ laNumber: w.laA.number, establishmentNumber: w.a1.number }, file.row.id);
+        return t.deps.files.get(stored);
+      },
+    };
+    const result = await new LaMonitorService({ ...t.deps, files }).forward(laUser, file.row.id, w.a2.number);
+    assert.equal(result.originalTold?.code, w.a1.number);
+    assert.ok(result.original.last_downloaded_at, 'downloaded before the forward recorded');
+    const [toWrong] = (await delivered(file.row.filename)).filter((m) => m.to === 'office@a1.test');
+    assert.match(
+      toWrong?.text ?? '',
+      /You downloaded it on .*, but did not confirm that it was downloaded correctly/,
+    );
+  });
+
   test("the LA CTF file page reads a lost pupil's copy's lost pupil file and record once", async () => {
     const w = await world();
     const transferUser = await makeUser(w.db, 'la_lost_pupil_transfer', { laNumber: w.laA.number });
