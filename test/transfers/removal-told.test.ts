@@ -381,6 +381,29 @@ describeEachEngine('Removal of a file waiting for collection: who is told', (dat
       .executeTakeFirstOrThrow();
     assert.ok(!payload.payload.includes(w.a2.number), payload.payload);
 
+    // In Welsh: the check page and the answer.
+    const welshUser = await makeUser(w.db, 'la_user', { laNumber: w.laA.number }, { language: 'cy' });
+    const welsh = new Agent(t.app);
+    assert.equal((await welsh.signIn(welshUser.username)).statusCode, 302);
+    const inWelsh = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
+    const welshBase = `/download/ctf/uncollected/${inWelsh.row.id}/forward`;
+    const welshCheck = textOf((await welsh.post(welshBase, { school: w.a2.number })).body);
+    assert.ok(
+      welshCheck.includes(
+        'Ni fydd A One Primary yn gweld y ffeil mwyach, ac anfonir e-bost ati i ddweud bod eich awdurdod lleol wedi’i hanfon ymlaen at yr ysgol yr oedd wedi’i bwriadu ar ei chyfer (heb enwi’r ysgol honno)',
+      ),
+      welshCheck,
+    );
+    assert.equal((await welsh.post(welshBase, { school: w.a2.number, confirm: 'yes' })).statusCode, 303);
+    const welshSaid = textOf((await welsh.get('/download/ctf/uncollected')).body);
+    assert.ok(
+      welshSaid.includes(
+        'Bydd A One Primary yn cael e-bost yn dweud bod eich awdurdod lleol wedi anfon y ffeil ymlaen, heb enwi’r ysgol.',
+      ),
+      welshSaid,
+    );
+    await delivered(inWelsh.row.filename);
+
     // Downloaded by the wrong school, never confirmed: told so, and to delete its copy.
     const downloaded = await transfer({ from: school(w.b1.number), to: school(w.a1.number) });
     await downloadedBy({ laNumber: w.laA.number, establishmentNumber: w.a1.number }, downloaded.row.id);
