@@ -42,7 +42,7 @@ import {
   type LaShow,
   REJECTED_FORWARD_DAYS,
 } from './la-monitor-service.ts';
-import { columnsIn, UPLOADER_TOLD_KEYS } from './web.ts';
+import { columnsIn, downloadedCopySaid, UPLOADER_TOLD_KEYS } from './web.ts';
 
 export const MONITOR_PATH = '/download/ctf/monitor';
 export const UNCOLLECTED_PATH = '/download/ctf/uncollected';
@@ -150,6 +150,7 @@ function deletionSaid(
     | 'toLaItself'
     | 'senderTold'
     | 'destinationTold'
+    | 'destinationDownloadedAt'
     | 'forwarderTold'
     | 'lostPupilAgain'
     | 'uploaderTold'
@@ -171,6 +172,9 @@ function deletionSaid(
         : [request.t(DELETION_KEYS[words][file.toLaItself ? 1 : 0][file.senderTold ? 1 : 0], params)];
   if (file.forwarderTold && file.senderTold) said.push(request.t(FORWARDER_KEYS[words].too, params));
   if (file.destinationTold && !destinationOnly) said.push(request.t(DESTINATION_KEYS[words].too, params));
+  if (file.destinationTold && file.destinationDownloadedAt) {
+    said.push(downloadedCopySaid(request, file.destinationTold, file.destinationDownloadedAt));
+  }
   if (file.lostPupilAgain) said.push(request.t(LOST_AGAIN_KEYS[words]));
   if (file.lostPupilAgain && file.uploaderTold) {
     said.push(request.t(UPLOADER_TOLD_KEYS[words], { uploader: file.uploaderTold.name }));

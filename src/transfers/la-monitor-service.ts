@@ -268,6 +268,8 @@ export interface LaDeletable extends LaFileListing {
    * ('waiting-file-removed', destinationToldOf); null for a file sent to the LA itself (LLLL).
    */
   destinationTold: PartyLabel | null;
+  /** With destinationTold: when it downloaded the file without confirming the download (Told's). */
+  destinationDownloadedAt: string | null;
   /**
    * Another LA that forwarded the file to the LA's school, emailed too ('file-removed'), as a school's
    * Reject tells it (forwarderToldOf); null when there is none, or it is the sender (then told as that).
@@ -592,6 +594,7 @@ export class LaMonitorService {
     return {
       ...(file as LaFileListing),
       destinationTold: told.destination,
+      destinationDownloadedAt: told.destinationDownloadedAt,
       forwarderTold: told.forwarder,
       lostPupilAgain: lostAgain !== null,
       uploaderTold: told.uploader,

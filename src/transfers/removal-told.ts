@@ -113,6 +113,11 @@ export function forwarderToldOf(
 export interface Told {
   /** The destination that could have collected the file (destinationToldOf). */
   destination: PartyLabel | null;
+  /**
+   * With destination: when it last downloaded the file, if it did without confirming the download (it may
+   * hold a copy: its email asks it to delete that copy, waitingFacts); else null.
+   */
+  destinationDownloadedAt: string | null;
   /** The LA that forwarded the copy (forwarderToldOf). */
   forwarder: PartyLabel | null;
   /** With a lost pupil's record made lost again: the LA that uploaded it, when another (uploaderToldOf). */
@@ -138,6 +143,7 @@ export async function toldOfRemoval(
     : null;
   return {
     destination,
+    destinationDownloadedAt: destination ? row.last_downloaded_at : null,
     forwarder: forwarder ? await laLabel(db, forwarder) : null,
     uploader: uploader ? await laLabel(db, uploader) : null,
   };

@@ -14,7 +14,7 @@ import { fieldErrorIn } from '../platform/i18n/catalogue.ts';
 import { sentence } from '../platform/words.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { isSentFilter, type SentFilter, SentService, type Told } from './sent-service.ts';
-import { columnsIn, UPLOADER_TOLD_KEYS } from './web.ts';
+import { columnsIn, downloadedCopySaid, UPLOADER_TOLD_KEYS } from './web.ts';
 
 const listQuery = z.object({
   show: z.string().optional(),
@@ -50,14 +50,19 @@ function toldSaid(
   file: { lostPupilAgain: boolean; told: Told },
 ): string[] {
   const said: string[] = [];
-  if (file.told.destination) {
-    said.push(
-      request.t(
-        words === 'warning' ? 'transfer.sent.remove.destination' : 'transfer.sent.removed.destination',
-        { destination: file.told.destination.name },
-      ),
-    );
+  const { destination, destinationDownloadedAt } = file.told;
+  if (destination) {
+    // "Need do nothing" only for a destination that never downloaded it.
+    const key =
+      words === 'done'
+        ? 'transfer.sent.removed.destination'
+        : destinationDownloadedAt
+          ? 'transfer.sent.remove.destination-downloaded'
+          : 'transfer.sent.remove.destination';
+    said.push(request.t(key, { destination: destination.name }));
   }
+  if (destination && destinationDownloadedAt)
+    said.push(downloadedCopySaid(request, destination, destinationDownloadedAt));
   if (file.told.forwarder) {
     said.push(
       request.t(words === 'warning' ? 'transfer.sent.remove.forwarder' : 'transfer.sent.removed.forwarder', {

@@ -3,7 +3,9 @@
 // and a list's column headings.
 import type { FastifyRequest } from 'fastify';
 import { type MenuItem, menuLabelKey } from '../auth/menu.ts';
+import { formatDateTime } from '../platform/dates.ts';
 import { descriptionKey } from './category-words.ts';
+import type { PartyLabel } from './download-listing.ts';
 
 /** A section's items with their labels and descriptions in the request's language. */
 export function sectionItems(request: FastifyRequest, items: MenuItem[]): MenuItem[] {
@@ -36,3 +38,19 @@ export const UPLOADER_TOLD_KEYS = {
   done: 'transfer.la.deleted.uploader-told',
   already: 'transfer.la.deleted.uploader-told',
 } as const;
+
+/**
+ * A removal's destination that downloaded the file without confirming the download (Told's
+ * destinationDownloadedAt): it may hold a copy, which its email asks it to delete. Said on View / Remove
+ * Files' and the LA's Delete's pages and answers alike.
+ */
+export function downloadedCopySaid(
+  request: FastifyRequest,
+  destination: PartyLabel,
+  downloadedAt: string,
+): string {
+  return request.t('transfer.remove.destination-downloaded', {
+    destination: destination.name,
+    date: formatDateTime(downloadedAt, request.language),
+  });
+}

@@ -334,6 +334,52 @@ describeEachEngine('Removal of a file waiting for collection: who is told', (dat
     assert.doesNotMatch(mail?.text ?? '', /before you collected it|You do not need to do anything/);
   });
 
+  test('the pages that remove a file a destination downloaded without confirming say it may hold a copy, and that its email asks it to delete it', async () => {
+    const w = await world();
+    const copy =
+      'A One Primary downloaded it on 20 November 2026 at 9:00am without confirming that it downloaded correctly, so it may hold a copy: the email asks it to delete that copy and not load it into its MIS.';
+    const downloaded = (overrides = {}) =>
+      transfer({
+        from: school(w.b1.number),
+        to: school(w.a1.number),
+        overrides: { last_downloaded_at: '2026-11-20T09:00:00.000Z', ...overrides },
+      });
+
+    // The sender's View / Remove Files: not "need do nothing", on the page and in the answer.
+    const { agent: sender } = await signedIn('school', {
+      laNumber: w.laB.number,
+      establishmentNumber: w.b1.number,
+    });
+    const sent = await downloaded();
+    const url = `/sent/files/${sent.row.id}/remove`;
+    const page = textOf((await sender.get(url)).body);
+    assert.ok(
+      page.includes(`A One Primary is sent an email to say you removed it before it was collected. ${copy}`),
+      page,
+    );
+    assert.doesNotMatch(page, /does not need to do anything/);
+    assert.equal((await sender.post(url, {})).statusCode, 302);
+    const answer = textOf((await sender.get('/sent')).body);
+    assert.ok(answer.includes(`before it was collected. ${copy}`), answer);
+
+    // The LA's Delete, on the page and in the answer.
+    const { agent: laUser } = await signedIn('la_user', { laNumber: w.laA.number });
+    const deleted = await downloaded();
+    const deleteUrl = `/download/ctf/uncollected/${deleted.row.id}/delete`;
+    const warning = textOf((await laUser.get(deleteUrl)).body);
+    assert.ok(warning.includes(`your LA deleted it before it was collected. ${copy}`), warning);
+    assert.equal((await laUser.post(deleteUrl, {})).statusCode, 303);
+    const done = textOf((await laUser.get('/download/ctf/uncollected')).body);
+    assert.ok(done.includes(`your LA deleted it before it was collected. ${copy}`), done);
+
+    // Never downloaded: nothing said of a copy.
+    const fresh = await downloaded({ last_downloaded_at: null });
+    assert.doesNotMatch(
+      textOf((await sender.get(`/sent/files/${fresh.row.id}/remove`)).body),
+      /may hold a copy/,
+    );
+  });
+
   test("the LA's forward of a school's CTF sent to the wrong school tells that school, without naming the school it went to; the check page and the answer say so", async () => {
     const w = await world();
     const { agent } = await signedIn('la_user', { laNumber: w.laA.number });
