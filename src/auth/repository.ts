@@ -145,7 +145,8 @@ export async function touchSession(db: Executor, id: string, at: string): Promis
  * Why a session was ended on purpose, kept for a while as the row of an ended session: the browser that
  * holds its cookie is then told what ended it, not that it timed out. By the user: the second step
  * completed by another post of the same code ('signed-in'); their password change, which ends every
- * session of theirs, this browser's and other devices' ('password-changed'). By an administrator (User
+ * session of theirs, this browser's and other devices' ('password-changed'); their setting up two-factor
+ * sign-in, which ends their other sessions ('two-factor-set-up'). By an administrator (User
  * Maintenance, or the command line): a new password issued ('password-reset'), a new role
  * ('role-changed'), two-factor sign-in reset ('two-factor-reset'), single sign-on unlinked
  * ('single-sign-on-unlinked'), the account deleted ('account-deleted'). By the directory: a school user's
@@ -154,6 +155,8 @@ export async function touchSession(db: Executor, id: string, at: string): Promis
 export type SessionEnd =
   | 'signed-in'
   | 'password-changed'
+  /** The user set up two-factor sign-in on another browser: their other sessions end. */
+  | 'two-factor-set-up'
   | 'password-reset'
   | 'role-changed'
   | 'two-factor-reset'
@@ -171,6 +174,7 @@ export type SessionEnd =
 const ENDED_METHOD: Record<SessionEnd, string> = {
   'signed-in': 'ended:signed-in',
   'password-changed': 'ended:password',
+  'two-factor-set-up': 'ended-by:set-up',
   'password-reset': 'ended-by:reset',
   'role-changed': 'ended-by:role',
   'two-factor-reset': 'ended-by:two-factor',
@@ -229,16 +233,20 @@ export async function endSession(
 
 /**
  * Ends every session of the user as endSession ends one, saying why to each browser that holds one (its
- * own, other devices, one waiting for its second step), for ENDED_SESSION_MINUTES. A session ended
- * already is marked with this, the later reason.
+ * own, other devices, one waiting for its second step), for ENDED_SESSION_MINUTES; all but `exceptId`
+ * when given (the session that made the change, which goes on). A session ended already is marked with
+ * this, the later reason.
  */
 export async function endSessionsOfUser(
   db: Executor,
   userId: string,
   reason: SessionEnd,
   at: string,
+  exceptId?: string,
 ): Promise<void> {
-  await db.updateTable('sessions').set(endedValues(reason, at)).where('user_id', '=', userId).execute();
+  let q = db.updateTable('sessions').set(endedValues(reason, at)).where('user_id', '=', userId);
+  if (exceptId) q = q.where('id', '!=', exceptId);
+  await q.execute();
 }
 
 export async function deleteSession(db: Executor, id: string): Promise<void> {
@@ -300,12 +308,6 @@ export async function deleteSignInAttemptsBefore(
 /** Several servers can share sessions: only a hash of the cookie's token is stored. */
 export function sessionIdOf(token: string): string {
   return createHash('sha256').update(token).digest('hex');
-}
-
-export async function deleteSessionsOfUser(db: Executor, userId: string, exceptId?: string): Promise<void> {
-  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
-  if (exceptId) q = q.where('id', '!=', exceptId);
-  await q.execute();
 }
 
 /** Records an attempt; returns its id. */

@@ -9,7 +9,7 @@ import { keyedError } from '../platform/i18n/catalogue.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { isRole, type Role } from './permissions.ts';
-import { deleteSessionsOfUser, sessionIdOf } from './repository.ts';
+import { endSessionsOfUser, sessionIdOf } from './repository.ts';
 import { recordFailedAttempt, reserveAttempt } from './throttle.ts';
 import { twoFactorRequired } from './two-factor-policy.ts';
 import {
@@ -129,8 +129,8 @@ export class TwoFactorService {
   /**
    * Confirms the secret being set up with a code from the app, and ends the user's other sessions (a
    * password alone let them in; setting up a second step is often done to keep someone else out).
-   * `sessionToken` is the session that sets it up, kept. Returns the new recovery codes, to show once:
-   * only their hashes are kept.
+   * Each browser holding one is told why (endSessionsOfUser). `sessionToken` is the session that sets it
+   * up, kept. Returns the new recovery codes, to show once: only their hashes are kept.
    */
   async confirm(user: Actor, input: string, sessionToken?: string): Promise<string[]> {
     const done = await this.confirmOnce(user, input, sessionToken);
@@ -165,7 +165,15 @@ export class TwoFactorService {
     const confirmed = await this.db.transaction().execute(async (tx) => {
       if (!(await confirmSecret(tx, user.userId, at, step))) return false;
       await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), at);
-      await deleteSessionsOfUser(tx, user.userId, sessionToken && sessionIdOf(sessionToken));
+      // Each browser holding one is told why it was signed out (for a while, as every session ended on
+      // purpose is), not that it timed out.
+      await endSessionsOfUser(
+        tx,
+        user.userId,
+        'two-factor-set-up',
+        at,
+        sessionToken && sessionIdOf(sessionToken),
+      );
       await this.audit(tx, user, 'two-factor-enrolled');
       return true;
     });

@@ -34,6 +34,7 @@ export const SESSION_COOKIE = 's2s_session';
 const ENDED_SESSION_SAID: Record<SessionEnd, { query: string; key: string }> = {
   'signed-in': { query: 'signed-in-twice', key: 'auth.sign-in.ended.signed-in' },
   'password-changed': { query: 'password-changed', key: 'auth.sign-in.ended.password-changed' },
+  'two-factor-set-up': { query: 'two-factor-set-up', key: 'auth.sign-in.ended.two-factor-set-up' },
   'password-reset': { query: 'password-reset', key: 'auth.sign-in.ended.password-reset' },
   'role-changed': { query: 'role-changed', key: 'auth.sign-in.ended.role-changed' },
   'two-factor-reset': { query: 'two-factor-reset', key: 'auth.sign-in.ended.two-factor-reset' },

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { sessionIdOf } from '../../src/auth/repository.ts';
+import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser, markTwoFactorSetUp, TEST_PASSWORD } from '../support/factories.ts';
@@ -176,6 +177,40 @@ describeEachEngine('sessions ended by a change to the account', (database) => {
       }
     });
   }
+
+  test("setting up two-factor sign-in signs out the user's other browsers, each told so (in the language the user chose), not that it timed out; the one that set it up goes on", async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number }, { language: 'cy' });
+    const laptop = new Agent(t.app);
+    const phone = new Agent(t.app);
+    assert.equal((await laptop.signIn(user.username)).headers.location, '/');
+    assert.equal((await phone.signIn(user.username)).headers.location, '/');
+
+    const page = await laptop.get('/two-factor/set-up');
+    const secret = (/id="secret">([A-Z2-7 ]+)</.exec(page.body)?.[1] ?? '').replace(/ /g, '');
+    const done = await laptop.post('/two-factor/set-up', { code: await totpCodeAt(secret, t.clock.now()) });
+    assert.equal(done.statusCode, 200);
+    assert.equal((await laptop.get('/')).statusCode, 200, 'the browser that set it up is signed in');
+    await toldWhy(
+      phone,
+      '/sign-in?two-factor-set-up=1',
+      /Cafodd mewngofnodi dau ffactor ei sefydlu ar gyfer eich cyfrif ar ddyfais neu borwr arall, a gwnaeth hynny eich allgofnodi yma\. Mewngofnodwch eto gyda’ch cyfrinair a chod o’ch ap dilysu\. Os nad chi wnaeth ei sefydlu, cysylltwch â gweinyddwr s2s eich sefydliad ar unwaith\./,
+    );
+    // The other device's session is an ended row that opens nothing for any version; the laptop's is as it was.
+    assert.deepEqual(
+      (await sessionsOf(db, user.id, t.clock.now())).sort((a, b) => a.pending - b.pending),
+      [
+        { method: 'password', pending: 0, expired: false },
+        { method: 'ended-by:set-up', pending: 1, expired: true },
+      ],
+    );
+    const english = await new Agent(t.app).get('/sign-in?two-factor-set-up=1');
+    assert.match(
+      textOf(english.body),
+      /Two-factor sign-in was set up for your account on another device or browser, which signed you out here\. Sign in again with your password and a code from your authenticator app\. If you did not set it up, contact your organisation’s s2s administrator at once\./,
+    );
+  });
 
   test("an ended session's mark this version does not know (a later version's) is read as a session that expired, never opened", async () => {
     const { db } = database();
