@@ -339,8 +339,14 @@ export class AuthService {
       await endSession(this.db, sessionId, 'school-inactive', now.toISOString());
       return { state: 'ended', reason: 'school-inactive' };
     }
-    // A deleted user is signed out.
-    if (!row || !isRole(row.role)) {
+    // A deleted user is signed out, told why, as every session the deletion ended is (endSessionsOfUser):
+    // this one was made after it, by a sign-in that read the account before it was deleted, or before
+    // the deletion ended sessions (an earlier version).
+    if (!row) {
+      await endSession(this.db, sessionId, 'account-deleted', now.toISOString());
+      return { state: 'ended', reason: 'account-deleted' };
+    }
+    if (!isRole(row.role)) {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }

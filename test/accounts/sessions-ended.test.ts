@@ -10,9 +10,10 @@ import { after, before, test } from 'node:test';
 import { sessionIdOf } from '../../src/auth/repository.ts';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
 import type { Db } from '../../src/platform/db/schema.ts';
-import { describeEachEngine } from '../support/databases.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { describeEachEngine, firstHeldThenAnother, holdingAfterSelectFrom } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser, markTwoFactorSetUp, TEST_PASSWORD } from '../support/factories.ts';
-import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
+import { Agent, anotherNode, createTestApp, type TestApp, textOf } from '../support/web.ts';
 
 const OWN = 'walnut-lantern-meadow';
 const ISSUED = 'copper-kettle-harbour';
@@ -210,6 +211,51 @@ describeEachEngine('sessions ended by a change to the account', (database) => {
       textOf(english.body),
       /Two-factor sign-in was set up for your account on another device or browser, which signed you out here\. Sign in again with your password and a code from your authenticator app\. If you did not set it up, contact your organisation’s s2s administrator at once\./,
     );
+  });
+
+  test('a sign-in made as the account is deleted (the user read before the deletion, its session made after): its browser is told the account was deleted, not that it timed out', async () => {
+    const { db } = database();
+    const env = { MASTER_KEY: MasterKey.generate().toBase64() };
+    let armed = false;
+    // The node the user signs in on, held once its sign-in has read the account.
+    const hold = holdingAfterSelectFrom(db, 'users', () => armed);
+    const node = await createTestApp(hold.db, env);
+    // The DBA's on another node, with a connection of its own (the held read keeps the node's).
+    const dbaNode = await anotherNode(database(), env);
+    try {
+      const la = await makeLa(db);
+      const dbaUser = await makeUser(db, 'la_dba', { laNumber: la.number });
+      const user = await makeUser(db, 'la_user', { laNumber: la.number });
+      const dba = new Agent(dbaNode.app);
+      assert.equal((await dba.signIn(dbaUser.username)).headers.location, '/');
+      const browser = new Agent(node.app);
+      await browser.get('/sign-in');
+      armed = true;
+      const [signedIn] = await firstHeldThenAnother(
+        database(),
+        hold,
+        () => browser.post('/sign-in', { username: user.username, password: TEST_PASSWORD }),
+        async () => {
+          armed = false;
+          const url = `/dba/users/${user.id}/delete`;
+          const deleted = await dba.post(url, {}, { formPage: url });
+          assert.match(String(deleted.headers.location), /^\/dba\/users/);
+          return deleted;
+        },
+      );
+      assert.equal(signedIn.headers.location, '/', 'signed in: the account was read before it was deleted');
+      await toldWhy(
+        browser,
+        '/sign-in?account-deleted=1',
+        /Your s2s account was deleted by an administrator, which signed you out\./,
+      );
+      assert.deepEqual(await sessionsOf(db, user.id, node.clock.now()), [
+        { method: 'ended-by:deleted', pending: 1, expired: true },
+      ]);
+    } finally {
+      await node.app.close();
+      await dbaNode.close();
+    }
   });
 
   test("an ended session's mark this version does not know (a later version's) is read as a session that expired, never opened", async () => {

@@ -192,7 +192,8 @@ describeEachEngine('sign-in and sessions', (database) => {
     const leaver = await makeUser(db, 'la_user', { laNumber: la.number });
     const token = await tokenOf(leaver);
     await db.updateTable('users').set({ deleted_at: AT }).where('id', '=', leaver.id).execute();
-    assert.deepEqual(await t.deps.auth.lookUpSession(token), { state: 'expired' });
+    // Signed out, told why (decision 63).
+    assert.deepEqual(await t.deps.auth.lookUpSession(token), { state: 'ended', reason: 'account-deleted' });
     assert.equal(await t.deps.auth.lookUpSession('not-a-session').then((found) => found.state), 'expired');
   });
 
