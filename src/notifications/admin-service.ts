@@ -210,7 +210,9 @@ export class NotificationsAdmin {
    * (`seen`: each email's `queued_at`; `shownAt`: when the list was shown, for every failed one), an email
    * sent again since and failed again (the same form posted twice around the sender's next attempt, or
    * another operator's Send again) is left too: the failure the user saw was sent again once, and the
-   * new one is theirs to choose. Returns how many were put back, and how many were left failed so.
+   * new one is theirs to choose. Send all puts back only failures at or before `shownAt`: an email that
+   * was waiting to be sent as the page was shown and failed after it is left, its failure never shown.
+   * Returns how many were put back, and how many the page showed were left failed so.
    */
   async sendAgain(
     actor: Actor,
@@ -234,11 +236,11 @@ export class NotificationsAdmin {
       return this.deps.db.transaction().execute(async (tx) => {
         const count = await requeue(tx, now, {
           status: 'failed',
-          ...(choice.shownAt === undefined ? {} : { queuedBefore: choice.shownAt }),
+          ...(choice.shownAt === undefined ? {} : { shownAt: choice.shownAt }),
         });
         await audit(tx, count);
-        // Those the page showed left failed: sent again after it was shown, and failed again. Not one
-        // that first failed after it was shown, which the page never showed.
+        // Those the page showed left failed: sent again after it was shown, from a failure it showed, and
+        // failed again. Not one that failed after it was shown, which the page never showed.
         const failedAgain =
           choice.shownAt === undefined
             ? 0

@@ -132,12 +132,15 @@ export async function recordDelivery(
   owner: string,
   outcome: DeliveryOutcome,
 ): Promise<boolean> {
+  const failed = outcome.status === 'failed' || outcome.status === 'no-address';
   const common = {
     status: outcome.status,
     attempts: row.attempts + 1,
     lease_owner: null,
     lease_until: null,
     to_address: outcome.toAddress,
+    // When it failed: Send all failed emails again puts back only failures its page showed (requeue).
+    failed_at: failed ? outcome.at.toISOString() : null,
   };
   const changes =
     outcome.status === 'sent'
@@ -192,13 +195,20 @@ export async function getNotification(db: Executor, id: string): Promise<OutboxR
 
 /**
  * Puts failed (or undeliverable) notifications back in the queue, due now; all of them when no ids
- * are given. Returns how many.
+ * are given. Returns how many. The failure each is put back from is kept (`previous_failed_at`), for
+ * countStillFailed.
  *
  * The failure a page showed is known by when the email was last queued (`queued_at`, null if never sent
  * again): every Send again sets it, and only Send again takes a failed email back to the queue, so a
  * failure seen is still the one there while `queued_at` is unchanged. With `seen` (an id's `queued_at` as
- * shown; ids without one are taken as they are), or `queuedBefore` (when the page was shown, for every
- * failed email), an email sent again since (and failed again) is left as it is.
+ * shown; ids without one are taken as they are), an email sent again since (and failed again) is left as
+ * it is. With `shownAt` (when the page was shown, for every failed email), only the failures it showed
+ * are put back: not sent again since it was shown, and failed at or before it (`failed_at`). An email
+ * waiting to be sent as the page was shown (written, or sent again, before it) that failed after it is
+ * left: the page never showed that failure. A failure whose time was not recorded (by an earlier version,
+ * or before migration 052 took it as when its last attempt was due), or that is older than its queueing
+ * (an earlier version's Send again, which left `failed_at` as it was), is taken as the page showed it, as
+ * decision 62 took every failure.
  */
 export async function requeue(
   db: Executor,
@@ -207,23 +217,25 @@ export async function requeue(
     status: 'failed' | 'no-address';
     ids?: readonly string[];
     seen?: ReadonlyMap<string, string | null>;
-    queuedBefore?: string;
+    shownAt?: string;
   },
 ): Promise<number> {
   if (query.ids && query.ids.length === 0) return 0;
   let q = db
     .updateTable('notification_outbox')
     // Queued afresh: its attempts, and the time it is tried for before it is given up, start again.
-    .set({
+    .set((eb) => ({
       status: 'pending',
       next_attempt_at: now.toISOString(),
       queued_at: now.toISOString(),
       attempts: 0,
       lease_owner: null,
       lease_until: null,
-    })
+      previous_failed_at: eb.ref('failed_at'),
+      failed_at: null,
+    }))
     .where('status', '=', query.status);
-  const { ids, seen, queuedBefore } = query;
+  const { ids, seen, shownAt } = query;
   if (ids) {
     // Each id with the failure shown for it, if one was: its own `queued_at` (null: never sent again).
     q = q.where((eb) =>
@@ -239,8 +251,16 @@ export async function requeue(
       ),
     );
   }
-  if (queuedBefore !== undefined) {
-    q = q.where((eb) => eb.or([eb('queued_at', 'is', null), eb('queued_at', '<', queuedBefore)]));
+  if (shownAt !== undefined) {
+    q = q
+      .where((eb) => eb.or([eb('queued_at', 'is', null), eb('queued_at', '<', shownAt)]))
+      .where((eb) =>
+        eb.or([
+          eb('failed_at', 'is', null),
+          eb('failed_at', '<=', shownAt),
+          eb('failed_at', '<', eb.ref('queued_at')),
+        ]),
+      );
   }
   const result = await q.executeTakeFirst();
   return Number(result.numUpdatedRows);
@@ -249,8 +269,10 @@ export async function requeue(
 /**
  * How many of these notifications (all, without ids) have failed, or had no address: not sent again.
  * With `shownAt` (when a list was shown), only those it showed that were sent again since, and failed
- * again: written by then, and queued again at or after it (requeue's `queuedBefore` leaves them). One
- * that first failed after the list was shown is not counted: the list never showed it.
+ * again: queued again at or after it (requeue's `shownAt` leaves them), from a failure at or before it
+ * (`previous_failed_at`). One waiting to be sent as the list was shown, that failed after it, was sent
+ * again and failed again, is not counted: the list never showed it. Where the failure it was sent again
+ * from was not recorded (an earlier version's), one written by then is counted, as decision 62 counted.
  */
 export async function countStillFailed(
   db: Executor,
@@ -261,8 +283,16 @@ export async function countStillFailed(
     .select((eb) => eb.fn.countAll().as('n'))
     .where('status', 'in', query.statuses);
   if (query.ids) q = q.where('id', 'in', query.ids);
-  if (query.shownAt !== undefined) {
-    q = q.where('created_at', '<=', query.shownAt).where('queued_at', '>=', query.shownAt);
+  const { shownAt } = query;
+  if (shownAt !== undefined) {
+    q = q
+      .where('queued_at', '>=', shownAt)
+      .where((eb) =>
+        eb.or([
+          eb('previous_failed_at', '<=', shownAt),
+          eb.and([eb('previous_failed_at', 'is', null), eb('created_at', '<=', shownAt)]),
+        ]),
+      );
   }
   const row = await q.executeTakeFirst();
   return Number(row?.n ?? 0);

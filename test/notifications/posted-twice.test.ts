@@ -421,4 +421,147 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
       await t.app.close();
     }
   });
+  /**
+   * An email its sender fails (its facts lack what its template needs; to an LA that has an address), written
+   * `at` by the app's clock: waiting to be sent until the sender's next run (senderRuns).
+   */
+  async function failingEmail(t: TestApp): Promise<string> {
+    const key = `posted-twice-${Math.random()}`;
+    await enqueueNotification(t.deps.db, {
+      at: t.clock.now(),
+      template: 'new-message',
+      recipientKind: 'la',
+      recipient: (await makeLa(t.deps.db)).number,
+      payload: {} as never,
+      dedupeKey: key,
+    });
+    const row = await t.deps.db
+      .selectFrom('notification_outbox')
+      .select('id')
+      .where('dedupe_key', '=', key)
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
+  /** The page's Send all failed emails again form (shown only while some email has failed). */
+  function sendAllForm(html: string): Record<string, string | string[]> {
+    const fields = hiddenFields(html, '/admin/notifications/send-again');
+    assert.ok(fields.shownAt, 'the page has its Send all failed emails again');
+    return { ...fields, all: 'failed' };
+  }
+
+  /** Another operator's Send again of the email, from its own page. */
+  async function sentAgainBy(operator: Agent, id: string): Promise<void> {
+    const page = `/admin/notifications/${id}`;
+    const answer = await operator.post('/admin/notifications/send-again', {
+      ...hiddenFields((await operator.get(page)).body, '/admin/notifications/send-again'),
+    });
+    assert.equal(answer.statusCode, 303);
+  }
+
+  test('Send all failed emails again puts back only the failures its page showed: not an email waiting to be sent as the page was shown (written before it, or sent again before it) that failed after it', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      // Days on from the suite's other tests, whose failed emails this Send all puts back.
+      t.clock.advanceMinutes(3 * 24 * 60);
+      const agent = await signedIn(t);
+      const other = await signedIn(t);
+      const shown = await failingEmail(t);
+      const againBefore = await failingEmail(t);
+      await senderRuns(t);
+      assert.equal((await statusOf(database().db, shown)).status, 'failed');
+      t.clock.advanceMinutes(1);
+      // Waiting as the page is shown: one written before it, one sent again before it.
+      const waiting = await failingEmail(t);
+      await sentAgainBy(other, againBefore);
+      t.clock.advanceMinutes(1);
+      const page = await agent.get('/admin/notifications');
+      const form = sendAllForm(page.body);
+      t.clock.advanceMinutes(1);
+      // Both fail after the page was shown.
+      await senderRuns(t);
+      const failedAfter = [
+        await statusOf(database().db, waiting),
+        await statusOf(database().db, againBefore),
+      ];
+      assert.deepEqual(
+        failedAfter.map((s) => s.status),
+        ['failed', 'failed'],
+      );
+      t.clock.advanceMinutes(1);
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      assert.equal((await statusOf(database().db, shown)).status, 'pending', 'the failure shown is put back');
+      assert.deepEqual(
+        [await statusOf(database().db, waiting), await statusOf(database().db, againBefore)],
+        failedAfter,
+        'the failures after the page was shown are left as they are',
+      );
+      const said = textOf((await agent.get('/admin/notifications')).body);
+      assert.match(said, /emails? will be sent again\./);
+      assert.doesNotMatch(said, /failed again since/);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Send all failed emails again: an email waiting to be sent as the page was shown (written before it) that failed after it, was sent again by someone else and failed again, is not said to be one the page showed', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      t.clock.advanceMinutes(4 * 24 * 60);
+      const agent = await signedIn(t);
+      const other = await signedIn(t);
+      // The page shows a failure (so it has its Send all), and one email waiting to be sent.
+      const shown = await failingEmail(t);
+      await senderRuns(t);
+      const waiting = await failingEmail(t);
+      t.clock.advanceMinutes(1);
+      const page = await agent.get('/admin/notifications');
+      const form = sendAllForm(page.body);
+      t.clock.advanceMinutes(1);
+      await senderRuns(t);
+      assert.equal((await statusOf(database().db, waiting)).status, 'failed', 'first failed after the page');
+      t.clock.advanceMinutes(1);
+      await sentAgainBy(other, waiting);
+      await senderRuns(t);
+      const failedAgain = await statusOf(database().db, waiting);
+      assert.equal(failedAgain.status, 'failed', 'and failed again');
+      t.clock.advanceMinutes(1);
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      assert.equal((await statusOf(database().db, shown)).status, 'pending', 'the failure shown is put back');
+      const said = textOf((await agent.get('/admin/notifications')).body);
+      assert.match(said, /emails? will be sent again\./);
+      assert.doesNotMatch(said, /failed again since/);
+      assert.deepEqual(await statusOf(database().db, waiting), failedAgain, 'left failed, not queued again');
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('Send all failed emails again: a failure the page showed, sent again by someone else since and failed again, is left, and said to be so', async () => {
+    const t = await createTestApp(database().db);
+    try {
+      t.clock.advanceMinutes(5 * 24 * 60);
+      const agent = await signedIn(t);
+      const other = await signedIn(t);
+      const shown = await failingEmail(t);
+      await senderRuns(t);
+      t.clock.advanceMinutes(1);
+      const page = await agent.get('/admin/notifications');
+      const form = sendAllForm(page.body);
+      t.clock.advanceMinutes(1);
+      await sentAgainBy(other, shown);
+      await senderRuns(t);
+      const failedAgain = await statusOf(database().db, shown);
+      assert.equal(failedAgain.status, 'failed');
+      t.clock.advanceMinutes(1);
+      assert.equal((await agent.post('/admin/notifications/send-again', form)).statusCode, 303);
+      assert.match(
+        textOf((await agent.get('/admin/notifications')).body),
+        /1 other email had been sent again already, after this page was shown, and failed again since: it was left as it is\./,
+      );
+      assert.deepEqual(await statusOf(database().db, shown), failedAgain, 'left failed, not queued again');
+    } finally {
+      await t.app.close();
+    }
+  });
 });

@@ -93,6 +93,7 @@ import * as reportTablesVacuumedSooner from './migrations/048-report-tables-vacu
 import * as transfersLaCtfPages from './migrations/049-transfers-la-ctf-pages.ts';
 import * as lostPupilsUploadedCovering from './migrations/050-lost-pupils-uploaded-covering.ts';
 import * as groupNamesCaseInsensitive from './migrations/051-group-names-case-insensitive.ts';
+import * as outboxFailedAt from './migrations/052-outbox-failed-at.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -155,6 +156,7 @@ const migrations: Record<string, Migration> = {
   '049-transfers-la-ctf-pages': transfersLaCtfPages,
   '050-lost-pupils-uploaded-covering': lostPupilsUploadedCovering,
   '051-group-names-case-insensitive': groupNamesCaseInsensitive,
+  '052-outbox-failed-at': outboxFailedAt,
 };
 
 export interface DatabaseOptions {

@@ -267,6 +267,13 @@ export interface NotificationOutboxTable {
   next_attempt_at: string;
   /** When an administrator last sent it again (null: never; it was queued at created_at). */
   queued_at: string | null;
+  /**
+   * When it failed (status failed or no-address); null otherwise, and where not recorded (a failure an
+   * earlier version recorded during a rolling release).
+   */
+  failed_at: string | null;
+  /** When the failure it was last sent again from happened (null: never sent again, or not recorded). */
+  previous_failed_at: string | null;
   last_error: string | null;
   sent_at: string | null;
   /** The address it was sent to, and its subject, filled in when it is sent. */
