@@ -8,7 +8,10 @@
 // new failure and says so, where it queued the email again one more time than asked. Send all failed emails
 // again says as failed again only emails the page showed, where it counted every email failed as it
 // answered: one that first failed after the page was shown (sent again by someone else, and failed again;
-// or, on PostgreSQL, failing between its update and its count) too.
+// or, on PostgreSQL, failing between its update and its count) too. And it puts back only the failures the
+// page showed, where it put back an email waiting to be sent as the page was shown that failed after it;
+// nor does it count one that failed after the page was shown, was sent again by someone else and failed
+// again (decision 63).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
@@ -562,6 +565,50 @@ describeEachEngine('Run now and Send again posted twice', (database: () => TestD
       assert.deepEqual(await statusOf(database().db, shown), failedAgain, 'left failed, not queued again');
     } finally {
       await t.app.close();
+    }
+  });
+  test('Send all failed emails again while another operator sends again an email that failed after its page was shown, and it fails again (between its update and its count, on PostgreSQL): that one is not said to be one the page showed', async () => {
+    // The admin's node, its Send all held once its update has put the failed emails back, inside its
+    // transaction; the other operator and the sender on another node (on SQLite, of this process's one
+    // connection: its writes wait for the held transaction's end, as another process's would).
+    const hold = holdingAfterUpdateOf(database().db, 'notification_outbox');
+    const t = await createTestApp(hold.db);
+    const node = await createTestApp(database().db);
+    const advance = (minutes: number) => {
+      t.clock.advanceMinutes(minutes);
+      node.clock.advanceMinutes(minutes);
+    };
+    try {
+      advance(6 * 24 * 60);
+      const agent = await signedIn(t);
+      const other = await signedIn(node);
+      await failingEmail(node);
+      await senderRuns(node);
+      const waiting = await failingEmail(node);
+      advance(1);
+      const form = sendAllForm((await agent.get('/admin/notifications')).body);
+      advance(1);
+      await senderRuns(node);
+      assert.equal((await statusOf(database().db, waiting)).status, 'failed', 'failed after the page');
+      advance(1);
+      const [answer] = await firstHeldThenAnother(
+        database(),
+        hold,
+        () => agent.post('/admin/notifications/send-again', form),
+        async () => {
+          await sentAgainBy(other, waiting);
+          await senderRuns(node);
+          return undefined;
+        },
+      );
+      assert.equal(answer?.statusCode, 303);
+      assert.equal((await statusOf(database().db, waiting)).status, 'failed', 'sent again, and failed again');
+      const said = textOf((await agent.get('/admin/notifications')).body);
+      assert.match(said, /emails? will be sent again\./);
+      assert.doesNotMatch(said, /failed again since/);
+    } finally {
+      await t.app.close();
+      await node.app.close();
     }
   });
 });
