@@ -49,7 +49,7 @@
 //   waiting): 'waiting-file-forwarded' says its LA passed the file on to the school it was meant for and
 //   that it need do nothing (or, if it downloaded it, to delete its copy), never naming that school: where
 //   the pupil went is not the first school's to know. The result names it (originalTold) for the answer;
-//   the confirmation page asks the same rule (toldOfForwardAway). Decision 64.
+//   the confirmation page asks the same rule (toldDestination). Decision 64.
 // - The original sender is not emailed at the forward: its file is still on its way. It is told when
 //   the school collects the forwarded file (download-service.ts emails the source of a collected CTF).
 //   When the new file is the forwarding LA's own (a lost pupil's), the LA gets 'upload-confirmed'.

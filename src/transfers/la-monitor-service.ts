@@ -115,7 +115,7 @@ import {
   SCHOOL_FIELD,
 } from './forward-service.ts';
 import { contentDue, purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
-import { type Remover, tellOfRemoval, toldOfForwardAway, toldOfRemoval } from './removal-told.ts';
+import { type Remover, tellOfRemoval, toldDestination, toldOfRemoval } from './removal-told.ts';
 import { getTransfer } from './repository.ts';
 
 export type { LaCtfTab };
@@ -603,14 +603,14 @@ export class LaMonitorService {
 
   /**
    * Forward, step one: the new name and the destination, checked, to confirm; with the school the file is
-   * taken away from, when it is told (toldOfForwardAway, the rule the forward emails by).
+   * taken away from, when it is told (toldDestination, the rule the forward emails by).
    */
   async forwardPlan(actor: Actor, id: string, school: string): Promise<LaForwardPlan> {
     const row = await this.actionable(actor, id, 'school');
     const plan = await this.forwarding.plan(row, school);
     const originalTold =
       originalBecomes(row) === 'removed'
-        ? await toldOfForwardAway(this.deps.db, row, laRemover(this.laOf(actor, 'NotFound')))
+        ? await toldDestination(this.deps.db, row, laRemover(this.laOf(actor, 'NotFound')))
         : null;
     return { ...plan, originalTold };
   }

@@ -138,9 +138,7 @@ export async function toldOfRemoval(
 ): Promise<Told> {
   const forwarder = forwarderToldOf(row, forwarding, remover);
   const uploader = lostAgain && forwarding ? uploaderToldOf(lostAgain, forwarding.la) : null;
-  const destination = destinationToldOf(row, remover)
-    ? destinationLabel(row, await organisationNames(db, [row]))
-    : null;
+  const destination = await toldDestination(db, row, remover);
   return {
     destination,
     destinationDownloadedAt: destination ? row.last_downloaded_at : null,
@@ -182,16 +180,16 @@ function waitingFacts(
 }
 
 /**
- * The school the LA's Forward takes a file away from (forward-service.ts, the original 'removed'), as the
- * forward's page and answer name it: the destination the file waited for, by destinationToldOf, the
- * forwarding LA being the remover. Null for nobody.
+ * The destination a removal tells, as the pages name it (destinationToldOf); null for nobody. The LA's
+ * Forward takes a file away from the school it waited for by the same rule (forward-service.ts, the
+ * original 'removed'), the forwarding LA being the remover: its page and answer name that school so.
  */
-export async function toldOfForwardAway(
+export async function toldDestination(
   db: Executor,
   row: TransferRow,
-  forwarder: Remover,
+  remover: Remover,
 ): Promise<PartyLabel | null> {
-  return destinationToldOf(row, forwarder) ? destinationLabel(row, await organisationNames(db, [row])) : null;
+  return destinationToldOf(row, remover) ? destinationLabel(row, await organisationNames(db, [row])) : null;
 }
 
 /**
