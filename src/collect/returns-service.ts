@@ -183,6 +183,18 @@ export interface TooLarge {
 /** A return's bytes as read within RETURN_SIZE_LIMIT, or the file known as too large (TooLarge). */
 export type ReturnContent = Buffer | TooLarge;
 
+/**
+ * The form's attempt to load this file (RefusalAttempt): refused for the same reasons again, it is not
+ * audited again. Made only as a file is refused: hashing a loaded return's bytes would cost every load.
+ */
+function refusalAttempt(formId: string | undefined, content: ReturnContent): RefusalAttempt | undefined {
+  if (formId === undefined) return undefined;
+  return {
+    formId,
+    file: Buffer.isBuffer(content) ? createHash('sha256').update(content).digest('hex') : content.file,
+  };
+}
+
 /** What a read within the limit gives loadFile: the bytes, or a too large file by its first bytes. */
 export function returnContent(read: BoundedRead): ReturnContent {
   if (read.ok) return read.data;
@@ -403,18 +415,8 @@ export class CensusReturnsService {
     if (earlier) return earlier;
     // The name as it is shown and audited: invisible characters made visible.
     const shown = printableFilename(filename);
-    // The form's attempt to load this file: refused for the same reasons again, it is not audited again.
-    const attempt =
-      formId === undefined
-        ? undefined
-        : {
-            formId,
-            file: Buffer.isBuffer(content)
-              ? createHash('sha256').update(content).digest('hex')
-              : content.file,
-          };
     const refuse = (reasons: Message[], whatToDo: Message) =>
-      this.refuse(actor, details, shown, reasons, whatToDo, attempt);
+      this.refuse(actor, details, shown, reasons, whatToDo, refusalAttempt(formId, content));
     const { collection } = details;
     if (details.status !== 'Live') return refuse(...notLiveRefusal(details));
 
@@ -543,7 +545,6 @@ export class CensusReturnsService {
     // transaction.
     return this.store(actor, details, {
       formId,
-      attempt,
       filename,
       replace,
       establishment: school,
@@ -609,7 +610,6 @@ export class CensusReturnsService {
     details: CollectionDetails,
     load: {
       formId: string | undefined;
-      attempt: RefusalAttempt | undefined;
       filename: string;
       replace: boolean;
       establishment: string;
@@ -750,7 +750,7 @@ export class CensusReturnsService {
         details,
         printableFilename(load.filename),
         ...notLiveRefusal(outcome.notLive),
-        load.attempt,
+        refusalAttempt(load.formId, load.data),
       );
     }
     if ('already' in outcome) {
@@ -773,7 +773,7 @@ export class CensusReturnsService {
           }),
         ],
         message('collect.refused.loaded-meanwhile-advice'),
-        load.attempt,
+        refusalAttempt(load.formId, load.data),
       );
     }
     return {
