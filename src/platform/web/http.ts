@@ -37,7 +37,7 @@ import {
 } from '../i18n/web.ts';
 import type { Logger } from '../logger.ts';
 import { BUSY_RETRY_SECONDS, PoolBusy } from '../workers/pool.ts';
-import { createViews, govukDist } from './views.ts';
+import { govukDist, sharedViews } from './views.ts';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -152,7 +152,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       connectionsCheckingInterval: Math.min(30_000, requestTimeoutMs / 4),
     },
   });
-  const views = createViews();
+  const views = sharedViews();
   // Read now: a broken catalogue (a key defined twice, bad JSON) stops the service at start.
   catalogue();
   app.decorateRequest('bodyLeftUnread', false);
