@@ -60,7 +60,8 @@ export async function bundle(entries, outdir) {
 /**
  * Packages left to load from node_modules: native addons, packages that find files beside their own
  * modules (pino's transport workers, axe-core's script), and the test tools that start programs of their
- * own (Chromium, a TypeScript compiler, an S3 or single sign-on server).
+ * own (Chromium, a TypeScript compiler, an S3 or single sign-on server) or read their own files (the
+ * OpenAPI schemas).
  */
 const LOADED_FROM_OWN_FOLDER = [
   'better-sqlite3',
@@ -74,6 +75,7 @@ const LOADED_FROM_OWN_FOLDER = [
   'esbuild',
   'oidc-provider',
   's3rver',
+  '@seriousme/openapi-schema-validator',
 ];
 
 /**
@@ -139,6 +141,7 @@ function ownCodeOnly(map) {
   const mappings = map.mappings.split(';').map((line) => {
     let readColumn = 0;
     let writtenColumn = 0;
+    let unmapped = false;
     const segments = [];
     for (const text of line.split(',')) {
       if (!text) continue;
@@ -150,13 +153,16 @@ function ownCodeOnly(map) {
       read.column += sourceColumn;
       if (name !== undefined) read.name += name;
       if (!kept[read.source]) {
-        // Unmapped from here, rather than taken for the end of the line's own code before it.
-        if (segments.length > 0) {
+        // Unmapped from here: a position with no segment of its own takes the one before it, on this line
+        // or an earlier one, which may be the project's.
+        if (!unmapped) {
           segments.push(encodeSegment([readColumn - writtenColumn]));
           writtenColumn = readColumn;
+          unmapped = true;
         }
         continue;
       }
+      unmapped = false;
       const fields = [
         readColumn - writtenColumn,
         index[read.source] - written.source,
