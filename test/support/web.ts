@@ -168,6 +168,14 @@ export class Agent {
     return this.post('/sign-in', { username, password }, { formPage: '/sign-in' });
   }
 
+  /**
+   * Keeps the cookies `response` set, as the browser showing it does. Of two answers to requests made at
+   * once, the agent keeps those of whichever it received last, which either may be.
+   */
+  adopt(response: LightMyRequestResponse): void {
+    this.remember(response);
+  }
+
   cookie(name: string): string | undefined {
     return this.cookies.get(name);
   }
