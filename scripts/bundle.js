@@ -2,7 +2,7 @@
 // Why: with tsx, every module a process loads, its dependencies' included, crosses to Node's off-thread
 // loader hooks, which costs one to three CPU-seconds per process; the suite starts several hundred
 // processes. The bundles need no hooks. The dependencies are bundled too: loaded natively, their 1,200
-// files (264 of them Kysely's) took a process 0.6 CPU-seconds more to reach the app than one file each.
+// files (264 of them Kysely's) took a process about 0.5 CPU-seconds more to reach the app (decision 7).
 // Each source file keeps its own location: import.meta.url, .dirname and .filename are replaced by the
 // original file's, so templates, fixtures and worker modules are found beside the sources as before.
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -80,7 +80,7 @@ const LOADED_FROM_OWN_FOLDER = [
 
 /**
  * Each bundle's source map keeps only the mappings to the project's own files: a stack trace names
- * src/ and test/ lines as before, and Node (--enable-source-maps) reads a map a tenth the size at every
+ * src/ and test/ lines as before, and Node (--enable-source-maps) reads a map a third the size at every
  * process start. Code of a dependency is left unmapped (its frames name the bundle's line).
  */
 async function keepOwnCodeInSourceMaps(dir) {
