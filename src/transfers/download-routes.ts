@@ -55,7 +55,8 @@ const confirmQuery = listOrder.extend({ file: manyValues, action: z.string().opt
 const ticketQuery = z.object({ file: manyValues, ticket: text });
 /** Yes on the confirm page, or Download again: the files, and the list's order should it show again. */
 const filesForm = listOrder.extend({ file: manyValues });
-const checkForm = z.object({ file: manyValues, answer: text });
+/** The question's answer, with the download's ticket so the page asked again (no answer) still links to it. */
+const checkForm = z.object({ file: manyValues, answer: text, ticket: z.string().optional() });
 const rejectForm = z.object({ reason: text });
 const transferParams = z.object({ transferId: z.string() });
 
@@ -195,6 +196,7 @@ export function downloadRoutes(
     files: FileListing[],
     data: { ticket?: string; errors?: FieldError[] } = {},
   ) => {
+    // Asked again for want of an answer (errors), the download is offered by its link, not started again.
     const fileIds = files.map((file) => file.id);
     const base = `/download/${category}`;
     const ticketValid =
@@ -210,6 +212,8 @@ export function downloadRoutes(
       downloadHref: ticketValid
         ? `${base}/file?${fileQuery(fileIds, { ticket: data.ticket ?? '' })}`
         : undefined,
+      ticket: ticketValid ? data.ticket : undefined,
+      startDownload: ticketValid && !data.errors,
       confirmHref: `${base}/confirm?${fileQuery(fileIds, { action: 'accept' })}`,
       notifies: category === 'ctf',
       errors: data.errors,
@@ -416,6 +420,7 @@ export function downloadRoutes(
             const files = await service.chosen(user, category, form.file);
             if (files.length === 0) return reply.redirect(base);
             return checkPage(reply.code(400), user, category, files, {
+              ticket: form.ticket,
               errors: [
                 keyedError(
                   'answer',

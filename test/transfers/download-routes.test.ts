@@ -18,7 +18,7 @@ import {
   school,
   type TransferSpec,
 } from '../support/transfers.ts';
-import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
+import { Agent, createTestApp, errorSummary, hiddenFields, type TestApp, textOf } from '../support/web.ts';
 
 /** The download link the question page starts the download with (its meta refresh). */
 function refreshUrl(html: string): string {
@@ -205,6 +205,30 @@ describeEachEngine('download pages', (database) => {
     assert.match(list.body, /class="govuk-notification-banner"[^>]*>[\s\S]*still waiting for you/);
     assert.ok(listedNames(list.body).includes(sent.row.filename));
     assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'available');
+  });
+
+  test("no answer, posted as the page's form posts it: the link still works, and the download does not start again", async () => {
+    const w = await world();
+    const sent = await transfer({ from: school(w.sending.number), to: school(w.receiving.number) });
+    const { agent } = await signedIn('school', { establishmentNumber: w.receiving.number });
+    const { check: question, link } = await acceptAndConfirm(agent, [sent.row.id]);
+    assert.match(question.body, /http-equiv="refresh"/, 'the first time, the download starts');
+    const none = await agent.post('/download/ctf/check', hiddenFields(question.body, '/download/ctf/check'));
+    assert.equal(none.statusCode, 400);
+    assert.match(errorSummary(none.body), /Select yes if the file was downloaded correctly/);
+    assert.doesNotMatch(textOf(none.body), /expired/);
+    assert.doesNotMatch(none.body, /http-equiv="refresh"/, 'asked again, the download does not start again');
+    const again = /id="download-link" href="([^"]+)"/.exec(none.body)?.[1]?.replaceAll('&amp;', '&');
+    assert.equal(again, link, 'the same download link is offered');
+    const download = await agent.get(again);
+    assert.equal(download.statusCode, 200);
+    // The link and the question keep working: the answer is taken from the page asked again.
+    const yes = await agent.post('/download/ctf/check', {
+      ...hiddenFields(none.body, '/download/ctf/check'),
+      answer: 'yes',
+    });
+    assert.equal(yes.statusCode, 302);
+    assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'collected');
   });
 
   test('"Yes" after a download, when one of the files was removed meanwhile: the rest are collected, the page says which was not', async () => {
