@@ -121,6 +121,11 @@ describeEachEngine('census return pages', (database) => {
     assert.equal(empty.statusCode, 400);
     assert.match(errorSummary(empty.body), /Enter your explanation of the query/);
     assert.match(empty.body, new RegExp(`href="#answer-${finding}"`));
+    // Its address is only posted to: the language switch shows the return's page in Welsh instead.
+    const welshLink = /<a class="govuk-link" href="([^"]+)" lang="cy"/.exec(empty.body)?.[1];
+    assert.equal(welshLink, `/collect/returns/${secondId}?lang=cy`);
+    assert.equal((await agent.get(welshLink)).headers.location, `/collect/returns/${secondId}`);
+    await agent.get(`/collect/returns/${secondId}?lang=en`);
     const answered = await agent.post(`/collect/returns/${secondId}/answer`, {
       finding,
       answer: 'Two families declined.',

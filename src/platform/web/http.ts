@@ -298,7 +298,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
         serviceName: translate(language, 'layout.service-name'),
         language,
         t: templateTranslator(language),
-        languageLinks: languageLinks(request.url, language),
+        languageLinks: languageLinks(switchablePage(request), language),
         currentPath,
         csrfToken: this.generateCsrf(),
         cspNonce: this.cspNonce?.script,
@@ -384,6 +384,29 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
 }
 
 /** The name of the first field of a parsed body or query whose text holds U+0000 ('' for the whole), or null. */
+/**
+ * The page the language switch shows again: this one, or, for a form asked again at an address that is
+ * only posted to (a COLLECT return's Save the explanation left empty), the nearest page above it, since a
+ * link to the address itself would find no page.
+ */
+function switchablePage(request: FastifyRequest): string {
+  const pattern = request.routeOptions.url;
+  if (request.method === 'GET' || !pattern || request.server.hasRoute({ method: 'GET', url: pattern })) {
+    return request.url;
+  }
+  const patternParts = pattern.split('/');
+  const pathParts = (request.url.split('?')[0] ?? '').split('/');
+  // Each of the pattern's parts is one of the path's (a parameter stands for one part), so the same
+  // number of parts cut from both names the same page.
+  if (patternParts.length !== pathParts.length) return '/';
+  for (let parts = patternParts.length - 1; parts > 1; parts -= 1) {
+    if (request.server.hasRoute({ method: 'GET', url: patternParts.slice(0, parts).join('/') })) {
+      return pathParts.slice(0, parts).join('/');
+    }
+  }
+  return '/';
+}
+
 function fieldWithNul(value: unknown, name = ''): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? name : null;
   if (typeof value !== 'object' || value === null) return null;
