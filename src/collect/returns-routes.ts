@@ -188,6 +188,8 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
     errors?: FieldError[],
     noteFormId?: string,
     note?: string,
+    /** An explanation refused (too long), kept in its query's box to be shortened. */
+    answer?: { finding: string; text: string },
   ) => {
     const view = await service.view(user, returnId);
     const t: Translate = (key, params) => reply.request.t(key, params);
@@ -202,6 +204,7 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       // However often the note form is posted, it adds one note (the note takes the form's id).
       noteFormId: noteFormId ?? randomUUID(),
       note,
+      answer,
       backLink: {
         href: collectionPath(view.details.collection.id),
         text: t('collect.back-to', { name: view.details.collection.name }),
@@ -394,7 +397,10 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
           const errors = invalidErrors(error).map((e) =>
             e.field === 'answer' ? { ...e, field: `answer-${form.finding}` } : e,
           );
-          return returnPage(reply.code(400), user, returnId, errors);
+          return returnPage(reply.code(400), user, returnId, errors, undefined, undefined, {
+            finding: form.finding,
+            text: form.answer,
+          });
         }
         return reply
           .flash(request.t('collect.flash.explanation-saved'))

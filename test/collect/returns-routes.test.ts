@@ -126,6 +126,12 @@ describeEachEngine('census return pages', (database) => {
     assert.equal(welshLink, `/collect/returns/${secondId}?lang=cy`);
     assert.equal((await agent.get(welshLink)).headers.location, `/collect/returns/${secondId}`);
     await agent.get(`/collect/returns/${secondId}?lang=en`);
+    // One too long is refused, and kept in its box to be shortened.
+    const long = `${'Checked with the family. '.repeat(45)}End.`;
+    const tooLong = await agent.post(`/collect/returns/${secondId}/answer`, { finding, answer: long });
+    assert.equal(tooLong.statusCode, 400);
+    assert.match(errorSummary(tooLong.body), /1000 characters or fewer/);
+    assert.match(tooLong.body, new RegExp(`id="answer-${finding}"[^>]*>${long}</textarea>`));
     const answered = await agent.post(`/collect/returns/${secondId}/answer`, {
       finding,
       answer: 'Two families declined.',
