@@ -98,6 +98,18 @@ export async function collectionLas(db: Executor, id: string): Promise<string[]>
   return rows.map((row) => row.la_number);
 }
 
+/** The LAs whose schools (or the LA for them) have loaded returns into a collection. */
+export async function lasWithReturns(db: Executor, id: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('census_returns')
+    .select('la_number')
+    .distinct()
+    .where('collection_id', '=', id)
+    .orderBy('la_number')
+    .execute();
+  return rows.map((row) => row.la_number);
+}
+
 /** Whether the schools of an LA take part in a collection. */
 export async function laTakesPart(db: Executor, collection: DataCollectionRow, la: string): Promise<boolean> {
   if (collection.all_las === 1) return true;

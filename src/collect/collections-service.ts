@@ -19,6 +19,7 @@ import {
   collectionLas,
   findCollection,
   insertCollection,
+  lasWithReturns,
   laTakesPart,
   listCollections,
   listCollectionsOfLa,
@@ -333,6 +334,7 @@ export class DataCollectionsService {
       const saved = (await findCollection(tx, id)) ?? collection;
       const las = saved.all_las === 1 ? [] : await collectionLas(tx, id);
       if (isSaved(saved, las, input)) return;
+      await this.keepsItsReturns(tx, saved, input);
       await updateCollection(
         tx,
         collection.id,
@@ -375,6 +377,35 @@ export class DataCollectionsService {
       return true;
     });
     return { collection, already: !changed };
+  }
+
+  /**
+   * Once returns are loaded, a change must not take them from their collection: its census (term, year,
+   * census day), which each return was checked against when loaded, stays; and so does every LA whose
+   * schools loaded returns, whose school and LA would otherwise lose sight of them (census guide: both
+   * keep access to their census data). Its name and dates may change, and LAs be added.
+   */
+  private async keepsItsReturns(
+    tx: Executor,
+    saved: DataCollectionRow,
+    input: CollectionInput,
+  ): Promise<void> {
+    const loaded = await lasWithReturns(tx, saved.id);
+    if (loaded.length === 0) return;
+    const errors: FieldError[] = [];
+    const changed = saved.term !== input.term ? 'term' : saved.year !== input.year ? 'year' : undefined;
+    if (changed || saved.reference_date !== input.referenceDate) {
+      errors.push(keyedError(changed ?? 'reference-day', 'collect.form.error.census-fixed'));
+    }
+    const kept = new Set(input.las);
+    const dropped = input.allLas ? [] : loaded.filter((la) => !kept.has(la));
+    if (dropped.length > 0) {
+      const names = await Promise.all(
+        dropped.map(async (la) => `${la} ${(await getLocalAuthority(tx, la))?.name ?? ''}`.trim()),
+      );
+      errors.push(keyedError('las', 'collect.form.error.las-with-returns', { las: names.join(', ') }));
+    }
+    if (errors.length > 0) throw new Invalid(errors);
   }
 
   private mustManage(actor: Actor): void {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import type { Actor } from '../../src/auth/actor.ts';
-import { DataCollectionsService } from '../../src/collect/collections-service.ts';
+import { type CollectionForm, DataCollectionsService } from '../../src/collect/collections-service.ts';
 import { findReturn, replaceVersion } from '../../src/collect/returns-repository.ts';
 import {
   CensusReturnsService,
@@ -122,6 +122,8 @@ describeEachEngine('census returns', (database) => {
       clock,
       stores,
       service,
+      collections,
+      admin: actorOf(admin),
       la,
       school,
       otherSchool,
@@ -169,6 +171,63 @@ describeEachEngine('census returns', (database) => {
     assert.equal(outcome.status, 'loaded', outcome.status === 'refused' ? outcome.reasons.join(' ') : '');
     return outcome as Extract<typeof outcome, { status: 'loaded' }>;
   }
+
+  test('once returns are loaded, a change of the collection keeps its census, and the LAs whose schools loaded them', async () => {
+    const s = await setUp();
+    const otherLa = await makeLa(s.db, { name: 'Cshire' });
+    const name = `School Census 2026 Autumn ${s.la.number}`;
+    const form = (las: string[], changes: CollectionForm = {}) => autumnCensusForm(las, { name, ...changes });
+    const refusals = async (changed: CollectionForm): Promise<string[]> => {
+      const error = await s.collections.update(s.admin, s.collectionId, changed).then(
+        () => assert.fail('the change was saved'),
+        (e: unknown) => e,
+      );
+      assert.ok(error instanceof Invalid, String(error));
+      return error.errors.map((e) => `${e.field}: ${e.message}`);
+    };
+    // Before any return, anything may change (and is changed back).
+    await s.collections.update(s.admin, s.collectionId, form([otherLa.number], { referenceDay: '2' }));
+    await s.collections.update(s.admin, s.collectionId, form([s.la.number]));
+    await loaded(
+      await s.load(censusFilename(s.school.number), censusReturnXml({ school: s.school.number, year: 2026 })),
+    );
+
+    const fixed =
+      'reference-day: Returns have been loaded into this collection, so its term, year and census day cannot change. Set up a new data collection for another census';
+    assert.deepEqual(await refusals(form([s.la.number], { referenceDay: '2' })), [fixed]);
+    assert.deepEqual(
+      await refusals(
+        form([s.la.number], { term: 'SPR', referenceDay: '15', referenceMonth: '1', referenceYear: '2026' }),
+      ),
+      [fixed.replace('reference-day', 'term')],
+    );
+    const dropped = `las: The schools of ${s.la.number} ${s.la.name} have loaded returns into this collection, so their LA must stay in it`;
+    assert.deepEqual(await refusals(form([otherLa.number])), [dropped]);
+    assert.deepEqual(await refusals(form([otherLa.number], { referenceDay: '2' })), [fixed, dropped]);
+    const unchanged = await s.collections.get(s.admin, s.collectionId);
+    assert.equal(unchanged.collection.reference_date, '2026-10-01');
+    assert.deepEqual(unchanged.las, [s.la.number]);
+
+    // Its name and dates may change, and LAs be added, or every LA's schools take part.
+    await s.collections.update(
+      s.admin,
+      s.collectionId,
+      form([s.la.number, otherLa.number], {
+        name: `${name} (late)`,
+        dueDay: '8',
+        dueMonth: '1',
+        dueYear: '2027',
+      }),
+    );
+    assert.deepEqual(
+      (await s.collections.get(s.admin, s.collectionId)).las,
+      [s.la.number, otherLa.number].sort(),
+    );
+    await s.collections.update(s.admin, s.collectionId, form([], { scope: 'all' }));
+    assert.equal((await s.collections.get(s.admin, s.collectionId)).collection.all_las, 1);
+    // From every LA back to a list: the LA with returns must be on it.
+    assert.deepEqual(await refusals(form([otherLa.number])), [dropped]);
+  });
 
   test('a return with an error and a query is loaded with its findings; only the school may open it', async () => {
     const s = await setUp();
