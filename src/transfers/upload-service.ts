@@ -128,6 +128,7 @@ import {
 } from './repository.ts';
 import { partyMessages } from './routing.ts';
 import { ScanService } from './scan-service.ts';
+import { uploadExamples } from './upload-examples.ts';
 
 const MB = 1024 * 1024;
 /** Handbook §1 and §8C: "For schools there is a file size limit of 4Mb". */
@@ -460,13 +461,18 @@ export class UploadService {
 
     // 1. The name.
     const classified = classifyFilename(filename);
-    if (!classified.ok) return refuse(classified.messages, NAME_ADVICE);
+    if (!classified.ok) {
+      return refuse(
+        this.withNamesTaken(actor, category, nameProblems(category, classified.messages)),
+        NAME_ADVICE,
+      );
+    }
     const file = classified.file;
 
     // 2. The menu item.
     if (!CATEGORY_INFO[category].kinds.includes(file.kind)) {
       const { reason, whatToDo } = wrongCategory(actor, category, file);
-      return refuse([reason], whatToDo);
+      return refuse(this.withNamesTaken(actor, category, [reason]), whatToDo);
     }
 
     // 3. The sender, and 4. the parties in the directory.
@@ -543,6 +549,20 @@ export class UploadService {
     } finally {
       uploadBuffers.give(data);
     }
+  }
+
+  /** A name's reasons, then the names this menu item takes from the uploader (upload-examples.ts). */
+  private withNamesTaken(actor: Actor, category: Category, reasons: Message[]): Message[] {
+    const party = actorParty(actor);
+    const examples = party ? uploadExamples(party, category, this.deps.clock.now()) : [];
+    if (examples.length === 0) return reasons;
+    return [
+      ...reasons,
+      message('transfer.upload.reason.names-taken', {
+        item: message(menuLabelKey(`/upload/${category}`)),
+        examples: examples.join(', '),
+      }),
+    ];
   }
 
   private async store(
@@ -878,6 +898,15 @@ export class UploadService {
 }
 
 /** Why the name's source is not the uploader's own organisation, or null when it is. */
+/**
+ * A name's problems as this menu item gives them: one that takes no generic names (CTF, census,
+ * admissions) leaves out what a generic name would lack, since the name it suggests would be refused here.
+ */
+function nameProblems(category: Category, problems: Message[]): Message[] {
+  if (CATEGORY_INFO[category].kinds.includes('generic')) return problems;
+  return problems.filter((problem) => problem.key !== 'transfer.filename.description.missing');
+}
+
 function wrongSource(own: ActorParty, file: ClassifiedFilename): Message | null {
   if (sameParty(own, file.source)) return null;
   if (file.kind === 'census' && own.kind !== 'school') {

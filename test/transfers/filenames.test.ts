@@ -408,7 +408,7 @@ describe('every refusal gives its reason', () => {
     ],
     [
       '9165402_KS1_XXXXXXXX_001.XLS',
-      ['only a CTF can go to the lost pupils database (XXXXXXXX), not a KS1 file'],
+      ['only a CTF can go to the lost pupils database (XXXXXXXX), not a file of type KS1'],
     ],
     [
       '9165402_MMMMMMMM_Notes.ZIP',

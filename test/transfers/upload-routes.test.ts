@@ -506,7 +506,7 @@ describeEachEngine('upload pages', (database) => {
     assert.match(
       text,
       new RegExp(
-        `${generic} Heb ei lanlwytho Pam Mae ${generic} yn enw ar ffeil gyffredinol, ac ni ellir anfon hynny gyda Lanlwytho Ffeil CTF. Beth i’w wneud Defnyddiwch Lanlwytho Ffeil CFR, Lanlwytho Ffeil Gyffredinol neu Lanlwytho Ffeil Gwaharddiadau o’r ddewislen Lanlwytho.`,
+        `${generic} Heb ei lanlwytho Pam Mae ${generic} yn enw ar ffeil gyffredinol, ac ni ellir anfon hynny gyda Lanlwytho Ffeil CTF. Mae Lanlwytho Ffeil CTF yn derbyn enwau fel ${school.number}_CTF_\\d{7}_003\\.XML, .*_007\\.XML\\. Beth i’w wneud Defnyddiwch Lanlwytho Ffeil CFR, Lanlwytho Ffeil Gyffredinol neu Lanlwytho Ffeil Gwaharddiadau o’r ddewislen Lanlwytho.`,
       ),
     );
     assert.match(

@@ -984,6 +984,37 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       });
     }
 
+    test('a refused name is answered with the names the menu item takes, never a name it would refuse', async () => {
+      const ctf = refused(
+        await upload(schoolUser, 'ctf', 'CTF_wrongname.XML', ctfFor(school.number, dest.number, 1)),
+      );
+      const takes = ctf.reasons.find((reason) => reason.startsWith('Upload CTF File takes names like'));
+      assert.equal(
+        takes,
+        `Upload CTF File takes names like ${school.number}_CTF_8175402_003.XML, ${school.number}_CTF_${school.number.slice(0, 3)}5402_004.XML, ${school.number}_CTF_${school.number.slice(0, 3)}LLLL_007.XML.`,
+      );
+      assert.ok(
+        !ctf.reasons.some((reason) => /SENLIST/.test(reason)),
+        `a generic name is not suggested: ${JSON.stringify(ctf.reasons)}`,
+      );
+      // A generic name's own page still says what a generic name lacks.
+      const generic = refused(await upload(schoolUser, 'generic', 'CTF_wrongname.XML', zipLike(100)));
+      assert.ok(generic.reasons.some((reason) => /like CTF_wrongname_SENLIST\.XML/.test(reason)));
+      // The wrong item for a kind of name: the reason names the kind without a wrong article, and the
+      // names the item takes follow.
+      const admissions = refused(
+        await upload(schoolUser, 'admissions', `${school.number}_ADM_${dest.number}_001.XML`, '<ATfile/>'),
+      );
+      assert.match(
+        admissions.reasons[0] ?? '',
+        /is the name of a file of type ADM, which cannot be sent with Upload Admissions File\./,
+      );
+      assert.match(
+        admissions.reasons[1] ?? '',
+        /^Upload Admissions File takes names like \d{7}_ADT_\d{3}ADMS_001\.XML, \d{7}_ADT_\d{3}LLLL_002\.XML\.$/,
+      );
+    });
+
     test('the same 4 MB + 1 byte file is refused from a school and accepted from an LA', async () => {
       const content = zipLike(SCHOOL_UPLOAD_LIMIT + 1);
       refused(await upload(schoolUser, 'generic', `${school.number}_${dest.number}_SIZE.ZIP`, content));
