@@ -1,10 +1,11 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { roleLabelIn } from '../auth/permissions.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { Invalid } from '../platform/errors.ts';
 import { oneValue } from '../platform/web/form-values.ts';
-import { DirectoryReportService, LA_ACCOUNT_ROLES, roleLabelOf } from './directory-report-service.ts';
+import { DirectoryReportService, LA_ACCOUNT_ROLES } from './directory-report-service.ts';
 import { ReportDownloads } from './downloads.ts';
 import { PAGE_ROWS } from './paging.ts';
 import type { Subject } from './report-la.ts';
@@ -27,7 +28,11 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
   const backLink = (request: FastifyRequest) => ({ href: '/reports', text: request.t(BACK_TO_REPORTS) });
   const roleItems = (request: FastifyRequest, chosen: string | undefined) => [
     { value: '', text: request.t('reports.users.all-roles') },
-    ...LA_ACCOUNT_ROLES.map((role) => ({ value: role, text: roleLabelOf(role), selected: role === chosen })),
+    ...LA_ACCOUNT_ROLES.map((role) => ({
+      value: role,
+      text: roleLabelIn(request.language, role),
+      selected: role === chosen,
+    })),
   ];
 
   /** GET page + CSV for School List and Base User, which share their criteria (LA, open or all). */
@@ -108,8 +113,14 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
         if (!query.run) return page({});
         try {
           const report = await service.users(user, { ...dateRangeOf(query), la: query.la, role: query.role });
+          // The roles in the reader's language (the service's labels are the CSV's English).
+          const roleLabel = (role: string) => roleLabelIn(request.language, role);
           return page({
-            report: subjectIn(request.language, report),
+            report: subjectIn(request.language, {
+              ...report,
+              roleLabel: query.role && report.roleLabel ? roleLabel(query.role.trim()) : report.roleLabel,
+              rows: report.rows.map((row) => ({ ...row, roleLabel: roleLabel(row.role) })),
+            }),
             csvHref: `/reports/users/csv?${queryStringOf(request.url)}`,
           });
         } catch (error) {

@@ -431,6 +431,28 @@ describeEachEngine('User, School List and Base User reports', (database) => {
     }
   });
 
+  test('in Welsh, the User Report names the roles in Welsh (its filter, column and count); its CSV keeps the English', async () => {
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'la_dba', { laNumber: la.number });
+      await agent.get('/reports/users?lang=cy');
+      const page = await agent.get('/reports/users?run=1&role=school');
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /<option value="school" selected>Defnyddiwr Ysgol<\/option>/);
+      assert.doesNotMatch(page.body, />School User</);
+      const cells = cellTexts(page.body);
+      assert.ok(cells.includes('Defnyddiwr Ysgol'), 'the Role column');
+      assert.match(textOf(page.body), /Defnyddiwr Ysgol/);
+      const rows = await downloadCsv(agent, '/reports/users/csv?run=1&role=school', /attachment/);
+      assert.ok(
+        rows.slice(1).every((row) => row.includes('School User')),
+        'the CSV in English',
+      );
+    } finally {
+      await t.app.close();
+    }
+  });
+
   test('each page and its CSV show the same rows, with no password hash, and bad criteria answer 400', async () => {
     const t = await createTestApp(db);
     try {
