@@ -3,7 +3,9 @@
 // A CTF an LA forwarded (transfers/forward-service.ts) is a copy that keeps the school that made it as
 // its source: the school uploaded one file, so the copy is not counted as uploaded (by the school, nor
 // by its LA); it is a file received by the school it was forwarded to. The original stays counted as
-// uploaded by the school and, if it was sent to a school, as received by that school.
+// uploaded by the school. A file removed before its school collected it (by its sender, by the LA, or
+// taken away when forwarded to the right school) was uploaded but never received: received counts the
+// files downloaded, awaiting download or rejected, as the LA notes' §7.1 lists them.
 import { sql } from 'kysely';
 import { londonDate } from '../platform/dates.ts';
 import { toCount } from '../platform/db/database.ts';
@@ -80,6 +82,7 @@ export function usageQueries(db: Executor, query: UsageQuery) {
     .where('dest_kind', '=', 'school')
     .where(isAnyOf(db, dest, codes))
     .where('scan_status', 'in', OFFERED_SCANS)
+    .where('status', '!=', 'removed')
     .where('uploaded_at', '<', query.until);
   if (query.since) received = received.where('uploaded_at', '>=', query.since);
   return { sent: sent.groupBy(source), received: received.groupBy(dest) };
@@ -151,7 +154,10 @@ export function monthlyVolumeQuery(db: Executor, query: UsageQuery, uploads: boo
   // are received.
   q = uploads
     ? q.where('forwarded_from', 'is', null).where('source_school', 'is not', null)
-    : q.where('dest_kind', '=', 'school').where('scan_status', 'in', OFFERED_SCANS);
+    : q
+        .where('dest_kind', '=', 'school')
+        .where('scan_status', 'in', OFFERED_SCANS)
+        .where('status', '!=', 'removed');
   if (query.since) q = q.where('uploaded_at', '>=', query.since);
   return q.groupBy(UPLOAD_HOUR);
 }

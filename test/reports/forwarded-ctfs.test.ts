@@ -1,8 +1,8 @@
 // CTFs an LA forwarded, in every report. A forward (transfers/forward-service.ts) makes a copy that keeps
 // the school that made the file as its source (a lost pupil's is sent in the LA's name): the school sent
-// one file, so the copy is not sent by it again; it is a file received by the school it was forwarded to. The original stays sent by the school
-// and received by its first destination, and reads "Forwarded by LA on ..." rather than Downloaded with no
-// date. The forwards are made through the real services (Delete files not collected by schools, and the
+// one file, so the copy is not sent by it again; it is a file received by the school it was forwarded to. The original stays sent by the school;
+// in the School Report it stays listed for its first destination, reading "Forwarded by LA on ..." rather
+// than Downloaded with no date, but General Usage/Volume does not count it received there (taken away). The forwards are made through the real services (Delete files not collected by schools, and the
 // Lost Pupil Transfer role's forward out of the Lost Pupils Database).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -158,13 +158,14 @@ describeEachEngine('Forwarded CTFs in the reports', (database) => {
       ],
     );
     assert.deepEqual([every.totals.uploaded, every.totals.uploadedPupils], [5, 11]);
-    // Ashire's schools: A One received the two files sent to it by mistake (taken away by the forward),
-    // the LA's forward of its own file, and the file it kept; A Two the two forwarded to it.
+    // Ashire's schools: A One received the LA's forward of its own file and the file it kept (the two
+    // sent to it by mistake were taken away by the forwards, never received); A Two the two forwarded to
+    // it.
     const receiving = await usage.run(await user('la_user', { laNumber: ashire.number }), {});
     assert.deepEqual(
       receiving.rows.map((r) => [r.code, r.uploaded, r.received, r.receivedPupils, r.awaiting, r.downloaded]),
       [
-        [a1.number, 0, 4, 10, 2, 0],
+        [a1.number, 0, 2, 4, 2, 0],
         [a2.number, 0, 2, 3, 2, 0],
       ],
     );

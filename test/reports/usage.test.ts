@@ -109,6 +109,8 @@ describeEachEngine('General Usage/Volume Report', (database) => {
         overrides: { status, scan_status: scan },
       } as Parameters<typeof makeTransfer>[2]);
     }
+    // Removed by its sender before Alder collected it: uploaded, but never received.
+    await send(outside, alder, '2026-11-15T11:00:00.000Z', 7, 'removed');
     // Ashire's own CTF: not uploaded by one of its schools, in its schools' rows or in its own.
     await makeTransfer(db, files, {
       from: laParty(la.number),
@@ -307,9 +309,10 @@ describeEachEngine('General Usage/Volume Report', (database) => {
     const ours = every.rows.find((r) => r.code === la.number);
     const theirs = every.rows.find((r) => r.code === otherLa.number);
     assert.deepEqual([ours?.uploaded, ours?.received], [4, 5]);
-    // Outside Academy sent three CTFs offered (two to Alder, one to Ashire LA), and two more held for a
-    // scan or quarantined, and received one from a school (and one from Ashire LA, not a school's).
-    assert.deepEqual([theirs?.uploaded, theirs?.received], [5, 2]);
+    // Outside Academy sent three CTFs offered (two to Alder, one to Ashire LA), two more held for a scan
+    // or quarantined and one it removed, and received one from a school (and one from Ashire LA, not a
+    // school's).
+    assert.deepEqual([theirs?.uploaded, theirs?.received], [6, 2]);
   });
 
   test('the page and its CSV show the same numbers', async () => {
