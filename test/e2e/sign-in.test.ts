@@ -77,6 +77,35 @@ describe('signing in (browser)', () => {
     await journey.close();
   });
 
+  test('after signing out, Back does not show a page seen signed in: the browser asks again, and is sent to sign in', async () => {
+    const user = await makeUser(
+      running.db,
+      'school',
+      { laNumber: '916', establishmentNumber: '9165402' },
+      {
+        full_name: 'Quentin Backbutton',
+      },
+    );
+    const journey = await Journey.open(running.browser, running.service.baseUrl);
+    const { page } = journey;
+    await signIn(journey, user.username, TEST_PASSWORD);
+    await page.goto('/');
+    await journey.check();
+    assert.match(await page.locator('main').innerText(), /Quentin Backbutton/);
+    await page.getByRole('link', { name: 'Logoff' }).click();
+    await journey.check();
+    await page.getByRole('button', { name: 'Logoff' }).click();
+    await journey.check();
+    await page.goBack();
+    await journey.check();
+    await page.goBack();
+    await journey.check();
+    assert.equal(new URL(page.url()).pathname, '/sign-in');
+    assert.doesNotMatch(await page.locator('body').innerText(), /Quentin Backbutton/);
+    journey.assertEveryPageChecked();
+    await journey.close();
+  });
+
   test('each demo account signs in with the demo password and sees the menu of its role', async () => {
     const expected: Record<string, string[]> = {
       'demo-school-a': [

@@ -114,6 +114,22 @@ describe('web security', () => {
     assert.doesNotMatch(home, /\son[a-z]+="/, 'no inline event handler');
   });
 
+  test('no page is kept by the browser (pupil data must not come back with Back after signing out); assets are', async () => {
+    const { agent } = await signedIn('national_admin');
+    for (const [what, response] of Object.entries({
+      'sign-in page': await t.app.inject({ url: '/sign-in' }),
+      'a signed-in page': await agent.get('/'),
+      'a redirect': await agent.get('/?lang=en'),
+      'a missing page': await agent.get('/no-such-page'),
+      'a page asking to sign in': await t.app.inject({ url: '/download/ctf' }),
+      'a CSV download': await agent.get('/dba/audit.csv'),
+    })) {
+      assert.equal(response.headers['cache-control'], 'no-store', what);
+    }
+    const stylesheet = await t.app.inject({ url: '/static/app.css' });
+    assert.match(String(stylesheet.headers['cache-control']), /max-age=3600/);
+  });
+
   test('the session cookie is HttpOnly and SameSite; it is Secure when s2s is reached over HTTPS', async () => {
     const la = await makeLa(db);
     const user = await makeUser(db, 'la_user', { laNumber: la.number });

@@ -258,6 +258,10 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   // unless it was left unread on purpose (stopAtLimit): then the connection closes instead.
   app.addHook('onSend', async (request, reply) => {
     if (request.bodyLeftUnread === true) reply.header('connection', 'close');
+    // No page is kept by the browser: after signing out on a shared office computer, Back must not show
+    // the pupils' names a page held (it asks again, and is sent to sign in). The static assets say
+    // how long they may be kept (below), and keep it.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   app.addHook('onResponse', async (request) => {
     if (request.isMultipart() && !request.raw.readableEnded && request.bodyLeftUnread !== true) {
