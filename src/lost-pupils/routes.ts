@@ -1,14 +1,19 @@
 // The web edge of Search for Lost Pupil (LA notes §4.1-4.2; service.ts), for the two Lost Pupil roles:
 //
-//   GET  /lost-pupils/search?surname=..&dob-day=..   the search form, and its results once searched
-//                                                     (a GET form: the query string is the search; it
-//                                                     is never logged, see platform/web/http.ts)
+//   GET  /lost-pupils/search                          the search form
+//   POST /lost-pupils/search                          the form searched: its errors, or a redirect to
+//   GET  /lost-pupils/search?q=..                     its results. `q` is the search sealed (encrypted
+//                                                     and authenticated, platform/web/sealed-text.ts): a
+//                                                     pupil's name and date of birth are never written in
+//                                                     an address, so never in the browser's history, a
+//                                                     proxy's log or a copied link. An address with the
+//                                                     fields themselves (an older link) is sealed likewise
 //   GET  /lost-pupils/search/:lostPupilId            one record ("additional pupil details")
 //
 // Opened from the results, the record and every page after it (download, check, forward) carry the
-// search in their query string, checked as the search checks it, so that "Back to the results", "New
-// Search" and "No" on "Was the file downloaded correctly?" return to the results ("the Lost Pupils Files
-// screen (Fig.1)", LA notes §4.1).
+// sealed search in their query string, checked as the search checks it, so that "Back to the results",
+// "New Search" and "No" on "Was the file downloaded correctly?" return to the results ("the Lost Pupils
+// Files screen (Fig.1)", LA notes §4.1).
 //   GET|POST /lost-pupils/search/:lostPupilId/download   "Download Lost Pupil File": the attestation,
 //                                                     then a download ticket and the question page
 //   GET  /lost-pupils/search/:lostPupilId/check?ticket=  "Was the file downloaded correctly?", which
@@ -28,6 +33,7 @@ import type { Deps } from '../deps.ts';
 import { type FieldError, invalidErrors } from '../platform/errors.ts';
 import { keyedError, type Language, translateMessage } from '../platform/i18n/catalogue.ts';
 import { oneText } from '../platform/web/form-values.ts';
+import { SealedText } from '../platform/web/sealed-text.ts';
 import { contentDisposition } from '../transfers/download-routes.ts';
 import { DownloadTickets } from '../transfers/download-tickets.ts';
 import { SCHOOL_FIELD } from '../transfers/forward-service.ts';
@@ -67,7 +73,10 @@ const forwardForm = z.object({
   confirm: z.string().optional(),
 });
 
-/** The form as typed, from the query string, and whether it was submitted at all. */
+/** The parameter that holds the sealed search. */
+const SEALED = 'q';
+
+/** The form as typed (from the form's fields), and whether it was submitted at all. */
 function readSearch(query: unknown): { form: SearchForm; submitted: boolean } {
   const raw = searchQuery.parse(query ?? {});
   const given = Object.keys(query ?? {});
@@ -90,7 +99,7 @@ function readSearch(query: unknown): { form: SearchForm; submitted: boolean } {
   };
 }
 
-/** The search as a query string (only what was given), to come back to it or sort it differently. */
+/** The search's fields as a query string (only what was given): what a sealed search holds. */
 function searchQueryString(form: SearchForm, changes: Partial<SearchForm> = {}): string {
   const query = new URLSearchParams();
   for (const [key, v] of Object.entries({ ...form, ...changes }) as [keyof SearchForm, string | boolean][]) {
@@ -100,19 +109,36 @@ function searchQueryString(form: SearchForm, changes: Partial<SearchForm> = {}):
   return query.toString();
 }
 
-/**
- * The search a page was reached from, as a query string to carry on, or undefined: none was given, or it
- * is not one the search accepts (only a search's own fields, rebuilt from what was checked, go on).
- */
-function carriedSearch(query: unknown): string | undefined {
-  const { form, submitted } = readSearch(query);
-  if (!submitted) return undefined;
-  try {
-    readCriteria(form);
-  } catch {
-    return undefined;
+/** Searches sealed into addresses, and opened from them (see the top of this file). */
+class SealedSearches {
+  constructor(private readonly sealer: SealedText) {}
+
+  /** `q=...`: the search sealed, to come back to it or sort it differently. */
+  carry(form: SearchForm, changes: Partial<SearchForm> = {}): string {
+    return `${SEALED}=${this.sealer.seal(searchQueryString(form, changes))}`;
   }
-  return searchQueryString(form);
+
+  /** The search an address holds sealed; not submitted when it holds none (or one that does not open). */
+  opened(query: unknown): { form: SearchForm; submitted: boolean } {
+    const sealed = (query as Record<string, unknown> | undefined)?.[SEALED];
+    const text = typeof sealed === 'string' ? this.sealer.open(sealed) : null;
+    return readSearch(text === null ? {} : Object.fromEntries(new URLSearchParams(text)));
+  }
+
+  /**
+   * The search a page was reached from, as a query string to carry on, or undefined: none was given, or it
+   * is not one the search accepts.
+   */
+  carried(query: unknown): string | undefined {
+    const { form, submitted } = this.opened(query);
+    if (!submitted) return undefined;
+    try {
+      readCriteria(form);
+    } catch {
+      return undefined;
+    }
+    return this.carry(form);
+  }
 }
 
 /** `path` with the carried search (and any other parameters) as its query string. */
@@ -128,7 +154,12 @@ const resultsHref = (search: string | undefined) =>
   search ? `${SEARCH_PATH}?${search}#results` : SEARCH_PATH;
 
 /** The results' column headings that sort them: a click sorts by the column, a second reverses it. */
-function sortHeadings(form: SearchForm, outcome: SearchOutcome, language: Language) {
+function sortHeadings(
+  searches: SealedSearches,
+  form: SearchForm,
+  outcome: SearchOutcome,
+  language: Language,
+) {
   const { sort, order } = outcome.criteria;
   return Object.fromEntries(
     SORTS.map((key: LostPupilSort) => {
@@ -138,7 +169,7 @@ function sortHeadings(form: SearchForm, outcome: SearchOutcome, language: Langua
         key,
         {
           text: translateMessage(language, { key: SORT_LABELS[key] }),
-          href: `${SEARCH_PATH}?${searchQueryString(form, { sort: key, order: next })}#results`,
+          href: `${SEARCH_PATH}?${searches.carry(form, { sort: key, order: next })}#results`,
           ariaSort: current ? order : 'none',
           nextOrder: next,
         },
@@ -151,6 +182,8 @@ export function lostPupilRoutes(
   deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger' | 'cookieSecret'>,
 ): Route[] {
   const service = new LostPupilService({ ...deps, tickets: new DownloadTickets(deps.cookieSecret) });
+  const searches = new SealedSearches(new SealedText(deps.cookieSecret, 'lost pupils search'));
+  const carriedSearch = (query: unknown) => searches.carried(query);
 
   /** What every page of a record shows its links with: the record's path, and the search carried. */
   const links = (id: string, search: string | undefined) => ({
@@ -243,6 +276,31 @@ export function lostPupilRoutes(
     });
   };
 
+  const searchPage = (reply: FastifyReply, form: SearchForm, status: number, data: Record<string, unknown>) =>
+    reply.code(status).page('lost-pupils/views/search.njk', {
+      title: reply.request.t(SEARCH_LABEL_KEY),
+      form,
+      action: SEARCH_PATH,
+      sorts: SORTS.map((key) => ({
+        value: key,
+        text: reply.request.t(SORT_LABELS[key]),
+        selected: key === form.sort,
+      })),
+      shown: SHOWN,
+      forwards: can(signedInUser(reply.request).role, 'lost-pupils.forward'),
+      ...data,
+    });
+
+  /** A search asked for: its errors on the form, or its results at the search's sealed address. */
+  const searched = (reply: FastifyReply, form: SearchForm) => {
+    try {
+      readCriteria(form);
+    } catch (error) {
+      return searchPage(reply, form, 400, { errors: invalidErrors(error) });
+    }
+    return reply.redirect(`${SEARCH_PATH}?${searches.carry(form)}#results`, 303);
+  };
+
   return [
     {
       method: 'GET',
@@ -250,35 +308,29 @@ export function lostPupilRoutes(
       access: 'lost-pupils.search',
       handler: async (request, reply) => {
         const user = signedInUser(request);
-        const { form, submitted } = readSearch(request.query);
-        const page = (status: number, data: Record<string, unknown>) =>
-          reply.code(status).page('lost-pupils/views/search.njk', {
-            title: request.t(SEARCH_LABEL_KEY),
-            form,
-            action: SEARCH_PATH,
-            sorts: SORTS.map((key) => ({
-              value: key,
-              text: request.t(SORT_LABELS[key]),
-              selected: key === form.sort,
-            })),
-            shown: SHOWN,
-            forwards: can(user.role, 'lost-pupils.forward'),
-            ...data,
-          });
-        if (!submitted) return page(200, {});
+        // An address with the search's own fields (an older link): sealed, as the form's search is.
+        const unsealed = readSearch(request.query);
+        if (unsealed.submitted) return searched(reply, unsealed.form);
+        const { form, submitted } = searches.opened(request.query);
+        if (!submitted) return searchPage(reply, form, 200, {});
         try {
           const outcome = await service.search(user, form);
-          const query = searchQueryString(form);
-          return page(200, {
+          return searchPage(reply, form, 200, {
             outcome,
             narrow: outcome.narrowMessage ? translateMessage(request.language, outcome.narrowMessage) : null,
-            headings: sortHeadings(form, outcome, request.language),
-            recordQuery: query,
+            headings: sortHeadings(searches, form, outcome, request.language),
+            recordQuery: searches.carry(form),
           });
         } catch (error) {
-          return page(400, { errors: invalidErrors(error) });
+          return searchPage(reply, form, 400, { errors: invalidErrors(error) });
         }
       },
+    },
+    {
+      method: 'POST',
+      url: SEARCH_PATH,
+      access: 'lost-pupils.search',
+      handler: async (request, reply) => searched(reply, readSearch(request.body).form),
     },
     {
       method: 'GET',

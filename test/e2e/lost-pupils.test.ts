@@ -127,6 +127,8 @@ describe('lost pupils (browser)', () => {
     // A month may be its name.
     await searchFor(lost, { surname: 'Tomson', day: '9', month: 'July', year: '2014' });
     assert.match(await page.locator('#results').innerText(), /1 record matches/);
+    // The pupil's details are never in the address, so never in the browser's history.
+    assert.doesNotMatch(page.url(), /Tomson|2014|July|surname/i);
     // Surname begins, ticked, is an exact start: "Tomson" does not begin "Thompson".
     await searchFor(lost, { surname: 'Tomson', day: '9', month: '7', year: '2014', begins: true });
     assert.match(await page.locator('#results').innerText(), /0 records match/);

@@ -66,6 +66,21 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
 
   const lostPupilRoutes = () => t.app.routeTable.filter((r) => r.url.startsWith(SEARCH));
 
+  /**
+   * The search form posted as a browser posts it: its errors (the page answered), or its results, at the
+   * sealed address it is sent to (`q`: `q=...`, the search as every link of the results carries it).
+   */
+  async function search(agent: Agent, query: string) {
+    const posted = await agent.post(SEARCH, Object.fromEntries(new URLSearchParams(query)), {
+      formPage: SEARCH,
+    });
+    if (posted.statusCode !== 303) return { page: posted, q: undefined };
+    const location = String(posted.headers.location);
+    const q = /^\/lost-pupils\/search\?(q=[\w-]+)#results$/.exec(location)?.[1];
+    assert.ok(q, `the results' address is sealed: ${location}`);
+    return { page: await agent.get(`${SEARCH}?${q}`), q };
+  }
+
   test('only the Lost Pupil roles may open any page; only the transfer role forwards', async () => {
     const w = await world();
     const record = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number });
@@ -77,6 +92,7 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       `GET ${SEARCH}/:lostPupilId/download`,
       `GET ${SEARCH}/:lostPupilId/file`,
       `GET ${SEARCH}/:lostPupilId/forward`,
+      `POST ${SEARCH}`,
       `POST ${SEARCH}/:lostPupilId/check`,
       `POST ${SEARCH}/:lostPupilId/download`,
       `POST ${SEARCH}/:lostPupilId/forward`,
@@ -93,6 +109,7 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
           route.method === 'GET'
             ? await agent.get(`${url}?surname=Lostpupil&ticket=x`)
             : await agent.post(url, {
+                surname: 'Lostpupil',
                 attest: 'yes',
                 answer: 'yes',
                 school: w.school.number,
@@ -141,8 +158,10 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     assert.match(form.body, /<option value="dob"[^>]*>Date of Birth<\/option>/);
     assert.doesNotMatch(form.body, /id="results"/, 'no results before a search');
 
-    const empty = await agent.get(
-      `${SEARCH}?upn=&surname=&forename=&town=&dob-day=&dob-month=&dob-year=&gender=&sort=surname`,
+    assert.match(form.body, /<form method="post" action="\/lost-pupils\/search"/, 'never a GET form');
+    const { page: empty } = await search(
+      agent,
+      'upn=&surname=&forename=&town=&dob-day=&dob-month=&dob-year=&gender=&sort=surname',
     );
     assert.equal(empty.statusCode, 400);
     assert.match(errorSummary(empty.body), /Enter at least one of the UPN, surname/);
@@ -151,7 +170,7 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       ['#upn'],
     );
 
-    const bad = await agent.get(`${SEARCH}?surname=Smith&dob-day=31&dob-month=13&upn=short`);
+    const { page: bad } = await search(agent, 'surname=Smith&dob-day=31&dob-month=13&upn=short');
     assert.equal(bad.statusCode, 400);
     assert.deepEqual(
       errorLinks(bad.body).map((l) => l.split(' ')[0]),
@@ -165,20 +184,28 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       from: w.uploader.number,
       pupil: { surname, forename: 'Ffion', dateOfBirth: '2013-06-21', town: 'Stroud' },
     });
-    const found = await agent.get(`${SEARCH}?surname=${surname}&surname-begins=yes&sort=dob`);
+    const { page: found, q } = await search(agent, `surname=${surname}&surname-begins=yes&sort=dob`);
     assert.equal(found.statusCode, 200);
+    // Nothing of the pupil's in any address of the page: every link carries the search sealed.
+    const addresses = [...found.body.matchAll(/(?:href|action)="([^"]*)"/g)].map((m) => m[1] ?? '');
+    assert.deepEqual(
+      addresses.filter((a) => a.includes(surname) || /surname=/.test(a)),
+      [],
+    );
     const text = words(found.body);
     assert.match(text, /1 record matches/);
     assert.match(text, /21 June 2013/);
     assert.match(text, /Departure Primary School/);
-    assert.match(
-      found.body,
-      /aria-sort="ascending"><a class="govuk-link s2s-sort-link" href="[^"]*sort=dob&amp;order=descending#results" aria-label="Sort by Date of Birth in descending order">/,
-    );
-    assert.match(
-      found.body,
-      /aria-sort="none"><a class="govuk-link s2s-sort-link" href="[^"]*sort=surname&amp;order=ascending#results" aria-label="Sort by Surname in ascending order">/,
-    );
+    // Each heading sorts by its column, the search sealed with its new order.
+    const sortedBy = (ariaSort: string, label: string) =>
+      new RegExp(
+        `aria-sort="${ariaSort}"><a class="govuk-link s2s-sort-link" href="${SEARCH}\\?(q=[\\w-]+)#results" aria-label="${label}">`,
+      ).exec(found.body)?.[1];
+    const newestFirst = sortedBy('ascending', 'Sort by Date of Birth in descending order');
+    assert.ok(newestFirst && newestFirst !== q);
+    assert.ok(sortedBy('none', 'Sort by Surname in ascending order'));
+    const resorted = await agent.get(`${SEARCH}?${newestFirst}`);
+    assert.match(words(resorted.body), /sorted by Date of Birth \(newest first\)/);
     assert.match(found.body, /<option value="dob" selected>/);
     const link = new RegExp(`href="(${SEARCH}/${made.id}\\?[^"]+)"`)
       .exec(found.body)?.[1]
@@ -202,7 +229,7 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     }
     // New Search is an empty form; the search that found the record is the back link.
     assert.match(record.body, new RegExp(`href="${SEARCH}">New Search`));
-    assert.match(record.body, new RegExp(`href="${SEARCH}\\?[^"]*surname=${surname}[^"]*#results"`));
+    assert.match(record.body, new RegExp(`href="${SEARCH}\\?${q}#results"`));
     assert.match(record.body, /Download Lost Pupil File/);
     assert.doesNotMatch(record.body, /Forward to a School/, 'the Lost Pupil role does not forward');
 
@@ -222,10 +249,10 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     assert.match(form.body, /<h1 class="govuk-heading-l">Chwilio am Ddisgybl Coll<\/h1>/);
     assert.match(form.body, /<option value="dob"[^>]*>Dyddiad Geni<\/option>/);
 
-    const empty = await agent.get(`${SEARCH}?upn=&surname=`);
+    const { page: empty } = await search(agent, 'upn=&surname=');
     assert.equal(empty.statusCode, 400);
     assert.match(errorSummary(empty.body), /Rhowch o leiaf un o’r manylion hyn am y disgybl/);
-    const bad = await agent.get(`${SEARCH}?surname=Smith&dob-month=13`);
+    const { page: bad } = await search(agent, 'surname=Smith&dob-month=13');
     assert.deepEqual(errorLinks(bad.body), [
       '#dob-month Rhaid i fis y dyddiad geni fod yn rhif o 1 i 12, neu’n enw mis',
     ]);
@@ -235,7 +262,7 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       from: w.uploader.number,
       pupil: { surname, forename: 'Ffion', dateOfBirth: '2013-06-21', town: 'Stroud' },
     });
-    const found = await agent.get(`${SEARCH}?surname=${surname}&surname-begins=yes`);
+    const { page: found } = await search(agent, `surname=${surname}&surname-begins=yes`);
     assert.equal(found.statusCode, 200);
     assert.match(words(found.body), /Mae 1 cofnod yn cyfateb/);
     assert.match(words(found.body), /21 Mehefin 2013/, 'dates in Welsh');
@@ -348,39 +375,30 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       from: w.uploader.number,
       pupil: { surname, forename: 'Ffion', dateOfBirth: '2013-06-21', town: 'Stroud' },
     });
-    const query = `surname=${surname}&surname-begins=yes&sort=dob`;
-    const carried = `surname=${surname}&amp;surname-begins=yes&amp;sort=dob`;
-    const results = `${SEARCH}?${query}#results`;
+    const { page: found, q } = await search(agent, `surname=${surname}&surname-begins=yes&sort=dob`);
+    const results = `${SEARCH}?${q}#results`;
     const base = `${SEARCH}/${made.id}`;
-    const found = await agent.get(`${SEARCH}?${query}`);
-    assert.match(
-      found.body,
-      new RegExp(`href="${base}\\?${carried}"`),
-      'the record is linked with the search',
-    );
+    assert.match(found.body, new RegExp(`href="${base}\\?${q}"`), 'the record is linked with the search');
 
-    const record = await agent.get(`${base}?${query}`);
-    assert.deepEqual(backLink(record.body), [`${SEARCH}?${carried}#results`, 'Back to the results']);
-    assert.match(
-      record.body,
-      new RegExp(`href="${base}/download\\?${carried}"[^>]*>\\s*Download Lost Pupil File`),
-    );
+    const record = await agent.get(`${base}?${q}`);
+    assert.deepEqual(backLink(record.body), [results, 'Back to the results']);
+    assert.match(record.body, new RegExp(`href="${base}/download\\?${q}"[^>]*>\\s*Download Lost Pupil File`));
 
-    const download = await agent.get(`${base}/download?${query}`);
-    assert.match(download.body, new RegExp(`action="${base}/download\\?${carried}"`));
-    assert.match(download.body, new RegExp(`href="${base}\\?${carried}">No, go back to the record`));
-    const ticked = await agent.post(`${base}/download?${query}`, { attest: 'yes' });
+    const download = await agent.get(`${base}/download?${q}`);
+    assert.match(download.body, new RegExp(`action="${base}/download\\?${q}"`));
+    assert.match(download.body, new RegExp(`href="${base}\\?${q}">No, go back to the record`));
+    const ticked = await agent.post(`${base}/download?${q}`, { attest: 'yes' });
     assert.equal(ticked.statusCode, 303);
     const checkUrl = String(ticked.headers.location);
-    assert.match(checkUrl, new RegExp(`^${base}/check\\?ticket=[^&]+&${query}$`));
+    assert.match(checkUrl, new RegExp(`^${base}/check\\?ticket=[^&]+&${q}$`));
     const check = await agent.get(checkUrl);
-    assert.match(check.body, new RegExp(`action="${base}/check\\?${carried}"`));
+    assert.match(check.body, new RegExp(`action="${base}/check\\?${q}"`));
     assert.match(words(check.body), /Nothing changes: you go back to the search results/);
 
     // No: back to the results (LA notes §4.1, "the Lost Pupils Files screen"), with a notice, not a success.
-    const no = await agent.post(`${base}/check?${query}`, { answer: 'no' });
+    const no = await agent.post(`${base}/check?${q}`, { answer: 'no' });
     assert.deepEqual([no.statusCode, no.headers.location], [303, results]);
-    const back = await agent.get(results);
+    const back = await agent.get(`${SEARCH}?${q}`);
     assert.match(words(back.body), /1 record matches/);
     assert.match(
       words(back.body),
@@ -391,50 +409,52 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
 
     // Yes (once the file is downloaded): the record, found, still with its way back to the results.
     const fileLink = /id="download-link" href="([^"]+)"/.exec(check.body)?.[1]?.replace(/&amp;/g, '&');
-    assert.match(String(fileLink), new RegExp(`^${base}/file\\?ticket=[^&]+&${query}$`));
+    assert.match(String(fileLink), new RegExp(`^${base}/file\\?ticket=[^&]+&${q}$`));
     assert.equal((await agent.get(String(fileLink))).statusCode, 200);
-    const yes = await agent.post(`${base}/check?${query}`, { answer: 'yes' });
-    assert.deepEqual([yes.statusCode, yes.headers.location], [303, `${base}?${query}`]);
+    const yes = await agent.post(`${base}/check?${q}`, { answer: 'yes' });
+    assert.deepEqual([yes.statusCode, yes.headers.location], [303, `${base}?${q}`]);
     const foundRecord = await agent.get(String(yes.headers.location));
     assert.match(foundRecord.body, /govuk-notification-banner--success/);
-    assert.deepEqual(backLink(foundRecord.body), [`${SEARCH}?${carried}#results`, 'Back to the results']);
+    assert.deepEqual(backLink(foundRecord.body), [results, 'Back to the results']);
   });
 
-  test('only a search the search accepts is carried, rebuilt from its own fields', async () => {
+  test('only a sealed search the search accepts is carried; an address with the fields themselves is sealed', async () => {
     const w = await world();
     const { agent } = await signedIn('la_lost_pupil', { laNumber: w.la.number });
     const made = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number });
     const base = `${SEARCH}/${made.id}`;
+    const { q } = await search(agent, 'surname=Jones');
+    assert.ok(q);
+    const changed = `${q.slice(0, 8)}${q[8] === 'A' ? 'B' : 'A'}${q.slice(9)}`;
 
-    // Not a search it would run (a month 13, a "surname" with no letters): the record stands alone.
-    for (const query of ['surname=Smith&dob-month=13', 'surname=%22%3E%3C%2F%3E', 'upn=']) {
+    // Not a sealed search (the fields themselves, a seal changed, or none): the record stands alone.
+    for (const query of ['surname=Jones', 'surname=Smith&dob-month=13', changed, 'q=', 'q=x']) {
       const record = await agent.get(`${base}?${query}`);
       assert.equal(record.statusCode, 200, query);
       assert.deepEqual(backLink(record.body), [SEARCH, 'Back to Search for Lost Pupil'], query);
       assert.match(record.body, new RegExp(`href="${base}/download"`), query);
-      assert.doesNotMatch(record.body, /<script>/, query);
       const no = await agent.post(`${base}/check?${query}`, { answer: 'no' });
       assert.deepEqual([no.statusCode, no.headers.location], [303, base], query);
     }
-    // Anything but the search's own fields is left behind; the search's text is trimmed.
-    const record = await agent.get(`${base}?surname=+Jones+&next=https%3A%2F%2Fevil.example&ticket=x`);
-    assert.deepEqual(backLink(record.body), [
-      `${SEARCH}?surname=Jones&amp;sort=surname#results`,
-      'Back to the results',
-    ]);
+    // Anything but the sealed search is left behind; the search's text was trimmed before it was sealed.
+    const spaced = await search(agent, 'surname=+Jones+');
+    assert.equal(spaced.q, q, 'one search, one address');
+    const record = await agent.get(`${base}?${q}&next=https%3A%2F%2Fevil.example&ticket=x`);
+    assert.deepEqual(backLink(record.body), [`${SEARCH}?${q}#results`, 'Back to the results']);
     // (The layout's language link is the same page in the other language, its address as requested.)
     const links = [...record.body.matchAll(/href="([^"]*)"(?! lang=)/g)].map((m) => m[1] ?? '');
     assert.deepEqual(
       links.filter((href) => /evil\.example|ticket=x/.test(href)),
       [],
     );
-    // A search it runs is carried as a query string, never as markup.
-    const scripted = await agent.get(`${base}?surname=%22%3E%3Cscript%3E`);
-    assert.deepEqual(backLink(scripted.body), [
-      `${SEARCH}?surname=%22%3E%3Cscript%3E&amp;sort=surname#results`,
-      'Back to the results',
-    ]);
-    assert.doesNotMatch(scripted.body, /<script>/);
+    // An older link with the search's own fields: sent to its sealed address, or its errors shown.
+    const older = await agent.get(`${SEARCH}?surname=Jones&sort=surname`);
+    assert.deepEqual([older.statusCode, older.headers.location], [303, `${SEARCH}?${q}#results`]);
+    assert.equal((await agent.get(`${SEARCH}?surname=Smith&dob-month=13`)).statusCode, 400);
+    // A search of markup is carried sealed, and shown as text.
+    const scripted = await search(agent, 'surname=%22%3E%3Cscript%3E');
+    assert.equal(scripted.page.statusCode, 200);
+    assert.doesNotMatch(scripted.page.body, /<script>/);
   });
 
   test('the results say how dates are sorted: oldest or newest first', async () => {
@@ -445,7 +465,7 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     const caption = async (query: string) =>
       words(
         /<caption[^>]*>[\s\S]*?<\/caption>/.exec(
-          (await agent.get(`${SEARCH}?surname=${surname}&${query}`)).body,
+          (await search(agent, `surname=${surname}&${query}`)).page.body,
         )?.[0] ?? '',
       ).trim();
     assert.equal(await caption('sort=dob'), 'Lost pupil records, sorted by Date of Birth (oldest first)');
