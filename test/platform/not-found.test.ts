@@ -80,6 +80,20 @@ describeEachEngine('the not-found page', (database) => {
     }
   });
 
+  test('an address whose %-escapes are not text is not found, on a page (or a problem, for the API)', async () => {
+    const agent = await signedIn('school');
+    const page = await agent.get('/download/ctf/files/%E0%A4%A');
+    assert.equal(page.statusCode, 404);
+    assert.match(String(page.headers['content-type']), /^text\/html/);
+    assert.match(textOf(page.body), /Page not found/);
+    assert.equal(page.headers['x-content-type-options'], 'nosniff', 'with the security headers');
+    await agent.get('/?lang=cy');
+    assert.match(textOf((await agent.get('/%E0%A4%A')).body), /Tudalen heb ei chanfod/);
+    const api = await t.app.inject({ url: '/api/v1/files/%E0%A4%A' });
+    assert.equal(api.statusCode, 404);
+    assert.match(String(api.headers['content-type']), /^application\/problem\+json/);
+  });
+
   test('a job that does not exist, run by hand from the jobs page', async () => {
     const agent = await signedIn('national_admin');
     const english = await agent.post('/admin/jobs/no-such-job/run', {}, { formPage: '/admin/jobs' });

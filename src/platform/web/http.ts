@@ -138,6 +138,9 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     // address sign-in throttling counts).
     trustProxy: options.trustProxy ? (_address: string, hop: number) => hop === 0 : false,
     logController: new LogController({ disableRequestLogging: true }),
+    // An address whose %-escapes are not text (/%E0%A4%A) names nothing: it goes on as one that is not
+    // found, with the not-found page (or the API's problem) and every hook, in place of Fastify's bare JSON.
+    rewriteUrl: (raw) => addressOrNothing(raw.url ?? '/'),
     bodyLimit: 1024 * 1024,
     // A request that sends nothing for idleSeconds loses its connection (Node's socket timeout, which
     // also ends a response its client stopped reading, or one the service takes that long to begin);
@@ -387,7 +390,6 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   return app;
 }
 
-/** The name of the first field of a parsed body or query whose text holds U+0000 ('' for the whole), or null. */
 /**
  * The page the language switch shows again: this one, or, for a form asked again at an address that is
  * only posted to (a COLLECT return's Save the explanation left empty), the nearest page above it, since a
@@ -411,6 +413,22 @@ function switchablePage(request: FastifyRequest): string {
   return '/';
 }
 
+/** Where nothing is: the addresses an unreadable one becomes (the API's, under its own prefix). */
+const NOWHERE = '/not-an-address';
+const API_NOWHERE = `/api/v1${NOWHERE}`;
+
+/** The address as it came, or, when its path's %-escapes are not text, an address where nothing is. */
+function addressOrNothing(url: string): string {
+  const path = url.split('?', 1)[0] ?? '';
+  try {
+    decodeURIComponent(path);
+    return url;
+  } catch {
+    return path.startsWith('/api/') ? API_NOWHERE : NOWHERE;
+  }
+}
+
+/** The name of the first field of a parsed body or query whose text holds U+0000 ('' for the whole), or null. */
 function fieldWithNul(value: unknown, name = ''): string | null {
   if (typeof value === 'string') return value.includes('\u0000') ? name : null;
   if (typeof value !== 'object' || value === null) return null;
