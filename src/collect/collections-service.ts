@@ -216,7 +216,10 @@ export class DataCollectionsService {
     const term = form.term ?? '';
     if (!isTerm(term)) errors.push(keyedError('term', 'collect.form.error.term'));
     const year = (form.year ?? '').trim();
-    if (!/^20\d\d$/.test(year)) errors.push(keyedError('year', 'collect.form.error.year'));
+    if (!/^\d{4}$/.test(year)) errors.push(keyedError('year', 'collect.form.error.year'));
+    else if (!/^20\d\d$/.test(year)) {
+      errors.push(keyedError('year', 'collect.form.error.year-range', { min: 2000, max: 2099 }));
+    }
     const referenceDate = readDateInput(
       'reference',
       message('collect.form.date.census-day'),

@@ -85,6 +85,12 @@ describeEachEngine('DataCollectionsService', (database) => {
         'year: Enter the year as 4 digits, like 2026',
       ],
     );
+    // Four digits, but not a year a collection can be of: the range is said.
+    for (const year of ['1999', '2200']) {
+      assert.deepEqual(await problems(service, autumnCensusForm([la.number], { year })), [
+        'year: The year must be from 2000 to 2099',
+      ]);
+    }
     const longest = await service.read(autumnCensusForm([la.number], { name: ` ${'x'.repeat(100)} ` }));
     assert.equal(longest.name, 'x'.repeat(100));
   });
