@@ -788,6 +788,9 @@ function laFields(input: LaDetailsInput): { fields: LaFields; errors: FieldError
   const telephone = optional(input.telephone);
   const telephoneError = telephoneFieldProblem(telephone);
   if (telephoneError) errors.push(messageError('telephone', telephoneError));
+  // The Contacts page gives the LA's details to its schools and users, and the sign-in page sends those
+  // who cannot sign in to them: an LA keeps at least one way to be reached.
+  if (!email && !telephone) errors.push(keyedError('email', 'directory.error.la-unreachable'));
   // An address typed over several lines is held on one, as the Contacts page shows it.
   const address = optional(
     input.address

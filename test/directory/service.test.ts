@@ -436,6 +436,26 @@ describeEachEngine('directory service', (database) => {
     assert.equal(audit.length, 1);
     assert.equal(audit[0]?.action, 'la-details-updated');
     assert.equal(audit[0]?.subject_id, la.number);
+    // The Contacts page and the sign-in page send people to their LA: it keeps a way to be reached.
+    const unreachable = await invalid(
+      directory.updateLaDetails(
+        dba,
+        la.number,
+        laInput({ contactName: '', email: '', telephone: '', address: '' }),
+      ),
+    );
+    assert.deepEqual(
+      unreachable.errors.map((e) => `${e.field}: ${e.message}`),
+      [
+        'email: Enter an email address or a telephone number: the Contacts page gives them to your schools and users',
+      ],
+    );
+    await directory.updateLaDetails(dba, la.number, laInput({ email: '' }));
+    await directory.updateLaDetails(
+      dba,
+      la.number,
+      laInput({ email: 'ctf@testshire.example.gov.uk', telephone: '' }),
+    );
   });
 
   test('the finder matches part of the name and the town in any case, closed and Welsh schools included', async () => {
