@@ -103,6 +103,8 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
     user: Actor,
     collectionId: string,
     errors?: FieldError[],
+    /** A file refused: its name and what to do (its reasons are the errors). */
+    refused?: { filename: string; whatToDo: string },
   ) => {
     const { details, versions } = await service.schoolOverview(user, collectionId);
     const { collection } = details;
@@ -120,6 +122,7 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       // However often the form is posted, it loads one version (which takes the form's id).
       formId: randomUUID(),
       errors,
+      refused,
       backLink: { href: collectionPath(collectionId), text: t('collect.back-to', { name: collection.name }) },
     });
   };
@@ -154,11 +157,24 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       replace,
       uploadFormId,
     );
-    return reply.code(outcome.status === 'loaded' ? 200 : 400).page('collect/views/upload-result.njk', {
-      title: request.t(
-        outcome.status === 'loaded' ? 'collect.upload.return-loaded' : 'collect.upload.return-not-loaded',
-      ),
-      outcome: outcomeIn(request.language, outcome),
+    if (outcome.status === 'refused') {
+      // The form again, as any refused form: its reasons in the error summary, linked to the file box.
+      const {
+        filename: refusedName,
+        reasons,
+        whatToDo,
+      } = outcomeIn(request.language, outcome) as typeof outcome;
+      return uploadForm(
+        reply.code(400),
+        user,
+        collectionId,
+        reasons.map((reason) => ({ field: FILE_FIELD, message: reason })),
+        { filename: refusedName, whatToDo },
+      );
+    }
+    return reply.page('collect/views/upload-result.njk', {
+      title: request.t('collect.upload.return-loaded'),
+      outcome,
       details,
       backLink: {
         href: collectionPath(collectionId),

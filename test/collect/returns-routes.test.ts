@@ -354,13 +354,13 @@ describeEachEngine('census return pages', (database) => {
         "The file number '01' must be 3 digits, like 001.",
         'The file could not be read as a census return: The file declares a DOCTYPE. Files with DOCTYPE or ENTITY declarations are refused for safety (line 2, column',
         'The file does not match its name or this collection: the file name (SC3) is for the autumn census, the return for the spring census; the return is for term SPR, the collection for AUT.',
-        'The file does not match its name or this collection: the return’s census day is 27 November 2026, the collection’s 1 October 2026. Produce the return again in your MIS for this collection’s census day, 1 October 2026, and upload the new file.',
+        'The file does not match its name or this collection: the return’s census day is 27 November 2026, the collection’s 1 October 2026.|Produce the return again in your MIS for this collection’s census day, 1 October 2026, and upload the new file.',
       ],
       cy: [
         "Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001.",
         'Nid oedd modd darllen y ffeil fel ffurflen cyfrifiad: Mae’r ffeil yn datgan DOCTYPE. Caiff ffeiliau â datganiadau DOCTYPE neu ENTITY eu gwrthod er diogelwch (llinell 2, colofn',
         'Nid yw’r ffeil yn cyfateb i’w henw na’r casgliad hwn: mae enw’r ffeil (SC3) ar gyfer cyfrifiad yr hydref, a’r ffurflen ar gyfer cyfrifiad y gwanwyn; mae’r ffurflen ar gyfer tymor SPR, a’r casgliad ar gyfer AUT.',
-        'Nid yw’r ffeil yn cyfateb i’w henw na’r casgliad hwn: diwrnod cyfrifiad y ffurflen yw 27 Tachwedd 2026, a diwrnod cyfrifiad y casgliad yw 1 Hydref 2026. Crëwch y ffurflen eto yn eich MIS ar gyfer diwrnod cyfrifiad y casgliad hwn, 1 Hydref 2026, a lanlwythwch y ffeil newydd.',
+        'Nid yw’r ffeil yn cyfateb i’w henw na’r casgliad hwn: diwrnod cyfrifiad y ffurflen yw 27 Tachwedd 2026, a diwrnod cyfrifiad y casgliad yw 1 Hydref 2026.|Crëwch y ffurflen eto yn eich MIS ar gyfer diwrnod cyfrifiad y casgliad hwn, 1 Hydref 2026, a lanlwythwch y ffeil newydd.',
       ],
     };
     for (const language of ['en', 'cy'] as const) {
@@ -375,8 +375,10 @@ describeEachEngine('census return pages', (database) => {
       for (const [index, file] of files.entries()) {
         const response = await upload(agent, s.collectionId, file.filename, file.content);
         assert.equal(response.statusCode, 400, file.filename);
-        const reason = expected[language][index] ?? '';
-        assert.ok(textOf(response.body).includes(reason), `${language}: ${reason}`);
+        // The reason in the error summary, and what to do (after "|") beside the form.
+        for (const part of (expected[language][index] ?? '').split('|')) {
+          assert.ok(textOf(response.body).includes(part), `${language}: ${part}`);
+        }
       }
     }
   });
@@ -389,6 +391,12 @@ describeEachEngine('census return pages', (database) => {
     assert.match(response.body, /pupils\.csv was not loaded/);
     assert.match(response.body, /not an XML file/);
     assert.match(response.body, /Upload the census return your MIS made/);
+    // As every form refused: "Error:" in the title, the summary first, linking to the file box, and the
+    // form again to choose another file.
+    assert.match(response.body, /<title>Error: Upload Return from File/);
+    assert.ok(response.body.indexOf('govuk-error-summary') < response.body.indexOf('<h1'), 'summary first');
+    assert.match(response.body, /<a href="#file">[^<]*not an XML file/);
+    assert.match(response.body, /<input class="govuk-file-upload[^"]*" id="file" name="file" type="file"/);
     await agent.get(`/collect/collections/${s.collectionId}/upload`);
     const none = await agent.postMultipart(`/collect/collections/${s.collectionId}/upload`, []);
     assert.equal(none.statusCode, 400);
