@@ -17,7 +17,7 @@ import { type FinishedRun, type Scheduler, summaryOf } from '../platform/jobs/sc
 import type { Logger } from '../platform/logger.ts';
 import { MAIL_LOG_RESPONSE } from '../platform/mail/mailer.ts';
 import { type RecipientKind, recipientKey, recipientNames } from './admin-repository.ts';
-import type { EmailContext } from './email.ts';
+import type { EmailContext, EmailLanguage } from './email.ts';
 import { countStillFailed, getNotification, listOutbox, outboxCounts, requeue } from './outbox.ts';
 import { type Recipient, resolveRecipient } from './recipients.ts';
 import { composeEmail, isTemplateName, TEMPLATES, TemplateError, type TemplateName } from './templates.ts';
@@ -192,14 +192,16 @@ export class NotificationsAdmin {
       line: lineOf(row, names),
       purpose: isTemplateName(row.template) ? TEMPLATES[row.template].description : null,
       recipient,
-      preview: this.mailLog ? this.compose(row) : { state: 'hidden' },
+      preview: this.mailLog ? this.compose(row, recipient.language) : { state: 'hidden' },
     };
   }
 
   /** The HTML version of one email as it would be sent; only with the mail log. */
   async emailHtml(id: string): Promise<string> {
     if (!this.mailLog) throw new NotFound(message('notifications.not-found.email'));
-    const preview = this.compose(await this.row(id));
+    const row = await this.row(id);
+    const recipient = await resolveRecipient(this.deps.db, row.recipient_kind, row.recipient);
+    const preview = this.compose(row, recipient.language);
     if (preview.state !== 'shown') throw new NotFound(message('notifications.not-found.email'));
     return preview.html;
   }
@@ -320,9 +322,10 @@ export class NotificationsAdmin {
     return row;
   }
 
-  private compose(row: OutboxRow): EmailPreview {
+  /** The email as delivery writes it: in its recipient's language now (recipients.ts). */
+  private compose(row: OutboxRow, language: EmailLanguage): EmailPreview {
     try {
-      return { state: 'shown', ...composeEmail(row.template, row.payload, this.deps.email) };
+      return { state: 'shown', ...composeEmail(row.template, row.payload, this.deps.email, language) };
     } catch (error) {
       if (error instanceof TemplateError) return { state: 'broken', problem: error.message };
       // A fault in the service's own code: the log has the details, the page says where to look.

@@ -411,6 +411,25 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.equal(unchanged?.attempts, 0);
   });
 
+  test('the email is shown in the language it is sent in: Welsh then English to a school in Wales', async () => {
+    const db = database().db;
+    const wales = await makeLa(db, { country: 'Wales', name: 'Cardiff' });
+    const ysgol = await makeSchool(db, wales.number, { name: 'Ysgol Pen y Bryn' });
+    const row = await makeNotification(db, {
+      template: 'ctf-uploaded',
+      payload: ctfPayload(`9165402_CTF_${ysgol.number}_004.XML`, ysgol.number),
+      recipient: ysgol.number,
+    });
+    const agent = await signedIn();
+    const main = mainOf((await agent.get(`/admin/notifications/${row.id}`)).body);
+    assert.match(textOf(main), /Subject CTF oddi wrth .* yn barod i’w lawrlwytho: .* \/ CTF from /);
+    const text = /<pre[^>]*id="email-text">([\s\S]*?)<\/pre>/.exec(main)?.[1] ?? '';
+    assert.ok(text.indexOf('wedi anfon ffeil trosglwyddo gyffredin') >= 0, 'the Welsh');
+    assert.ok(text.indexOf('wedi anfon') < text.indexOf('has sent you'), 'then the English');
+    const html = await agent.get(`/admin/notifications/${row.id}/email`);
+    assert.match(html.body, /wedi anfon ffeil trosglwyddo gyffredin/);
+  });
+
   test('a payload that does not fit its template shows why, not a stack', async () => {
     const db = database().db;
     const broken = await makeNotification(db, {
