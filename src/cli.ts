@@ -41,8 +41,16 @@ Commands:
 ${demo.SEED_SCALE_USAGE}${accounts.USERS_USAGE}${directory.IMPORT_USAGE}${transfers.FILENAME_USAGE}${upn.UPN_USAGE}${ctf.CTF_USAGE}${census.CENSUS_USAGE}${jobs.JOBS_USAGE}${audit.AUDIT_USAGE}${backup.BACKUP_USAGE}${keys.KEYS_USAGE}`;
 }
 
+/**
+ * The service's parts for a command other than `serve`: its log goes to standard error, since standard
+ * output is the command's answer (its JSON, the audit CSV) for a program or a file to read.
+ */
 async function buildDeps(config: Config, overrides?: DepsOverrides) {
-  return (await import('./deps.ts')).buildDeps(config, overrides);
+  const [{ buildDeps: build }, { createLogger, standardError }] = await Promise.all([
+    import('./deps.ts'),
+    import('./platform/logger.ts'),
+  ]);
+  return build(config, { logger: createLogger(config.logLevel, standardError()), ...overrides });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -77,7 +85,8 @@ async function main(argv: string[]): Promise<number> {
       const fileStore = await openFileStoreForWriting(config.fileStore, (problem) => {
         fullDisk = problem;
       });
-      const deps = await buildDeps(config, { fileStore });
+      // The service logs to standard output, as services do.
+      const deps = await (await import('./deps.ts')).buildDeps(config, { fileStore });
       if (fullDisk)
         deps.logger.warn(`${fullDisk.message} s2s starts all the same: files can be downloaded, not stored`);
       if (config.seedDemoData && (await seedDemoData(deps.db, deps.clock))) {

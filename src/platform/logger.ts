@@ -34,6 +34,11 @@ function loggableError(error: unknown, depth = 0): unknown {
  * search terms such as pupil names) and status. Secrets are redacted wherever they appear. Errors, under
  * `err` or `error` (or logged alone), keep only the fields of KEPT_ERROR_FIELDS, message and stack.
  */
+/** Standard error, written at once (a command's last lines are not lost when it exits). */
+export function standardError(): DestinationStream {
+  return pino.destination({ dest: 2, sync: true });
+}
+
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {

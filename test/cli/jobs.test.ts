@@ -7,7 +7,7 @@ import { describe, test } from 'node:test';
 import { JOB_NAMES } from '../../src/jobs.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { insertTransfer } from '../../src/transfers/repository.ts';
-import { cliSandbox } from '../support/cli.ts';
+import { cliSandbox, runS2s } from '../support/cli.ts';
 
 describe('s2s jobs', () => {
   const sandbox = cliSandbox('jobs', { database: true });
@@ -101,6 +101,21 @@ describe('s2s jobs', () => {
       audit.map((a) => a.action),
       ['file-purged'],
     );
+  });
+
+  test("at the operators' log level, the log goes to standard error: standard output is the answer alone", () => {
+    const env = { ...sandbox.env, LOG_LEVEL: 'info' };
+    const list = runS2s(['jobs', 'list', '--json'], env);
+    assert.equal(list.code, 0, list.stderr);
+    assert.ok(Array.isArray(JSON.parse(list.stdout)), 'JSON alone');
+    assert.match(list.stderr, /malware scanning is off/, 'the warning, on standard error');
+    const ran = runS2s(['jobs', 'run', 'seal-audit', '--json'], env);
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.equal((JSON.parse(ran.stdout) as { ok: boolean }).ok, true);
+    const csv = runS2s(['audit', 'export'], env);
+    assert.equal(csv.code, 0, csv.stderr);
+    assert.match(csv.stdout, /^\uFEFF?Sequence,/, 'the CSV starts with its header');
+    assert.doesNotMatch(csv.stdout, /"level":/);
   });
 
   test('jobs list names every job, its schedule and next run, and the last run of the ones that ran', () => {
