@@ -455,7 +455,9 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
             const filename = printableFilename(withoutFolder(part.filename));
             const category = fixed ?? categoryFor(actor, part.filename);
             try {
-              outcome = await uploads.upload(actor, category, part.filename, part.file);
+              outcome = await uploads.upload(actor, category, part.filename, part.file, {
+                chosen: fixed !== undefined,
+              });
             } catch (error) {
               if (error instanceof Forbidden) {
                 // Only a category the name chose: one given in the query was checked above.

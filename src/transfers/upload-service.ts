@@ -410,15 +410,20 @@ export class UploadService {
    * and the uploader notified; nothing is stored). The content stream is always consumed (or drained)
    * by the time this resolves. Throws Forbidden when the actor may not use this Upload menu item.
    */
+  /**
+   * `chosen: false` when nobody chose the menu item (the REST API without `category`, for a name the rules
+   * refuse): a refusal then does not name what that item takes, which would mislead.
+   */
   async upload(
     actor: Actor,
     category: Category,
     originalName: string,
     content: Readable,
+    { chosen = true }: { chosen?: boolean } = {},
   ): Promise<UploadOutcome> {
     let outcome: UploadOutcome;
     try {
-      outcome = await this.receive(actor, category, originalName, content);
+      outcome = await this.receive(actor, category, originalName, content, chosen);
     } catch (error) {
       // Turned away unread (too many files waiting to be read): counted, for the operators, as busy.
       if (error instanceof PoolBusy) this.deps.metrics?.upload('busy');
@@ -441,6 +446,7 @@ export class UploadService {
     category: Category,
     originalName: string,
     content: Readable,
+    chosen: boolean,
   ): Promise<UploadOutcome> {
     if (!can(actor.role, uploadCapability(category))) {
       discard(content);
@@ -462,10 +468,8 @@ export class UploadService {
     // 1. The name.
     const classified = classifyFilename(filename);
     if (!classified.ok) {
-      return refuse(
-        this.withNamesTaken(actor, category, nameProblems(category, classified.messages)),
-        NAME_ADVICE,
-      );
+      const problems = nameProblems(category, classified.messages);
+      return refuse(chosen ? this.withNamesTaken(actor, category, problems) : problems, NAME_ADVICE);
     }
     const file = classified.file;
 

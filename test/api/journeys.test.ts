@@ -394,6 +394,24 @@ describeEachEngine('API journeys', (database) => {
     );
   });
 
+  test('a name the rules refuse, sent without ?category, names no Upload menu item it was not sent with', async () => {
+    const nameless = await uploadFiles(t.app, tokenA, [
+      { filename: `${schoolA.number}_${schoolB.number}_PROG.EXE`, content: 'MZ' },
+    ]);
+    assert.equal(nameless.statusCode, 422, nameless.body);
+    const [result] = nameless.json().results;
+    assert.match(result.reasons.join(' '), /Files ending \.EXE cannot be sent/);
+    assert.doesNotMatch(result.reasons.join(' '), /takes names like/);
+    // With ?category, the item chosen says what it takes, as its page does.
+    const chosen = await uploadFiles(
+      t.app,
+      tokenA,
+      [{ filename: `${schoolA.number}_${schoolB.number}_PROG.EXE`, content: 'MZ' }],
+      '?category=generic',
+    );
+    assert.match(chosen.json().results[0].reasons.join(' '), /Upload Generic File takes names like/);
+  });
+
   test('a CFR or exclusion file to a school is refused as on the Upload page: only an LA collects them', async () => {
     const files: [string, string][] = [
       ['cfr', `${schoolA.number}_CFR_${schoolB.number}_001.XLS`],
