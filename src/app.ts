@@ -67,7 +67,10 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     cookieSecret: deps.cookieSecret,
     trustProxy: deps.config.trustProxy,
     requestLimits: deps.config.requestLimits,
-    pageContext: (request, path) => ({ ...pageContext(request, path), newMessages: request.newMessages }),
+    pageContext: (request, path) => ({
+      ...pageContext(request, path, deps.config.session.idleMinutes),
+      newMessages: request.newMessages,
+    }),
     rememberLanguage: rememberLanguage(deps.auth),
     // One byte past the largest limit: enough for the upload service to see a file is too large.
     // Past MAX_FILES_PER_UPLOAD files, the upload pages and the API name the others without checking them.

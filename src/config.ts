@@ -50,10 +50,10 @@ const environmentSchema = z.object({
     .max(24 * 3600, 'must be at most 86400')
     .default(1800),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // A fraction of a minute is allowed (0.25: a browser test sees the warning before signing out in seconds).
   SESSION_IDLE_MINUTES: z.coerce
     .number()
-    .int()
-    .min(1)
+    .min(0.1)
     .max(24 * 60)
     .default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),

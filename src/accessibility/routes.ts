@@ -11,6 +11,7 @@ export const ACCESSIBILITY_PATH = '/accessibility';
 export const BROWSER_JOURNEYS: { file: string; key: string }[] = [
   { file: 'sign-in', key: 'accessibility.tested.journey.sign-in' },
   { file: 'two-factor', key: 'accessibility.tested.journey.two-factor' },
+  { file: 'session-timeout', key: 'accessibility.tested.journey.session-timeout' },
   { file: 'single-sign-on', key: 'accessibility.tested.journey.single-sign-on' },
   { file: 'welsh', key: 'accessibility.tested.journey.welsh' },
   { file: 'every-page', key: 'accessibility.tested.journey.every-page' },

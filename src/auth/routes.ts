@@ -6,6 +6,7 @@ import { oneValue } from '../platform/web/form-values.ts';
 import type { OidcService } from './oidc.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import type { AuthService } from './service.ts';
+import { sessionRoutes } from './session-routes.ts';
 import { twoFactorRoutes } from './two-factor-routes.ts';
 import {
   ENDED_SESSION_PAGE,
@@ -92,6 +93,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
     },
     ...twoFactorRoutes(auth, lockMinutes),
     ...(oidc ? oidcRoutes(auth, oidc, lockMinutes) : []),
+    ...sessionRoutes(auth),
     {
       method: 'GET',
       url: '/sign-out',

@@ -75,7 +75,8 @@ export type SecondStepOutcome =
   | { ok: false; reason: 'signed-in-already' };
 
 export type SessionLookup =
-  | { state: 'active'; sessionId: string; user: SignedInUser }
+  /** `idleAt`: when the session will be signed out unless it is used (its idle limit, or its end if sooner). */
+  | { state: 'active'; sessionId: string; user: SignedInUser; idleAt: Date }
   /** The password was right, the second step is still to come. */
   | { state: 'pending'; sessionId: string; userId: string }
   /** Ended on purpose a moment ago (endSession), and why: it opens nothing. */
@@ -312,7 +313,12 @@ export class AuthService {
     });
   }
 
-  async lookUpSession(token: string | undefined): Promise<SessionLookup> {
+  /**
+   * The session of `token`, and its user. Using it counts as activity (its last_seen_at is written, at
+   * most once a minute) unless `touch` is false: the page's question how long is left (GET /session/status)
+   * must not keep the session alive.
+   */
+  async lookUpSession(token: string | undefined, options: { touch?: boolean } = {}): Promise<SessionLookup> {
     if (!token) return { state: 'none' };
     const sessionId = sessionIdOf(token);
     const found = await getSessionWithUser(this.db, sessionId);
@@ -352,14 +358,33 @@ export class AuthService {
     }
     if (session.pending_two_factor === 1) return { state: 'pending', sessionId, userId: row.id };
     // Write the activity time at most once a minute, not on every request.
-    if (now.getTime() - new Date(session.last_seen_at).getTime() > 60_000) {
+    let lastSeen = new Date(session.last_seen_at);
+    if (options.touch !== false && now.getTime() - lastSeen.getTime() > 60_000) {
       await touchSession(this.db, sessionId, now.toISOString());
+      lastSeen = now;
     }
     return {
       state: 'active',
       sessionId,
       user: this.describe(row, row.role, { ...found, providerMfa: session.provider_mfa === 1 }),
+      idleAt: this.idleAt(lastSeen, session.expires_at),
     };
+  }
+
+  /** Uses the session now, even within the minute a request already did (POST /session/keep-alive). */
+  async keepAlive(token: string | undefined): Promise<void> {
+    if (!token) return;
+    await touchSession(this.db, sessionIdOf(token), this.clock.now().toISOString());
+  }
+
+  /** The whole seconds, rounded up, until `at`; 0 once it has passed. */
+  secondsUntil(at: Date): number {
+    return Math.max(0, Math.ceil((at.getTime() - this.clock.now().getTime()) / 1000));
+  }
+
+  private idleAt(lastSeen: Date, expiresAt: string): Date {
+    const idle = lastSeen.getTime() + this.settings.session.idleMinutes * 60_000;
+    return new Date(Math.min(idle, new Date(expiresAt).getTime()));
   }
 
   async signOut(token: string | undefined, user: SignedInUser | undefined): Promise<void> {

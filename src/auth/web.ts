@@ -21,7 +21,27 @@ declare module 'fastify' {
      * this browser's second post of a form whose first ended it. Not signed in.
      */
     sessionEnded?: SessionEnd;
+    /** Signed in: when the session will be signed out unless it is used (SessionLookup's idleAt). */
+    sessionIdleAt?: Date;
   }
+}
+
+/** The one route that reads the session without using it: the page's question how long is left. */
+export const SESSION_STATUS_PATH = '/session/status';
+
+/**
+ * What a signed-in page tells its script (app.js) to warn before signing out: the idle time, and how long
+ * before its end the warning shows (2 minutes, or half the idle time when that is shorter), in whole
+ * seconds; and the minutes the warning says, at least 1.
+ */
+export function sessionTimeout(idleMinutes: number): {
+  idleSeconds: number;
+  warningSeconds: number;
+  warningMinutes: number;
+} {
+  const idleSeconds = Math.round(idleMinutes * 60);
+  const warningSeconds = Math.floor(Math.min(120, idleSeconds / 2));
+  return { idleSeconds, warningSeconds, warningMinutes: Math.max(1, Math.round(warningSeconds / 60)) };
 }
 
 export const SESSION_COOKIE = 's2s_session';
@@ -100,7 +120,12 @@ export function sectionRoute(href: string, intro: string | Message): Route {
   };
 }
 
-export function pageContext(request: FastifyRequest, path: string): Record<string, unknown> {
+/** `idleMinutes`: SESSION_IDLE_MINUTES, for the warning before signing out that a signed-in page carries. */
+export function pageContext(
+  request: FastifyRequest,
+  path: string,
+  idleMinutes?: number,
+): Record<string, unknown> {
   const signedIn = request.user;
   // The role's name and a national account's organisation in the page's language ("Signed in as").
   const user = signedIn && {
@@ -110,9 +135,10 @@ export function pageContext(request: FastifyRequest, path: string): Record<strin
       ? request.t(signedIn.organisationKey)
       : signedIn.organisationName,
   };
+  const timeout = user && idleMinutes !== undefined ? { sessionTimeout: sessionTimeout(idleMinutes) } : {};
   return user && !user.mustChangePassword && !user.mustSetUpTwoFactor
-    ? { user, navigation: navigationAt(menuOf(user.role, request.language), path) }
-    : { user };
+    ? { user, navigation: navigationAt(menuOf(user.role, request.language), path), ...timeout }
+    : { user, ...timeout };
 }
 
 /** The language switch was used: a signed-in user keeps the choice (http.ts's rememberLanguage). */
@@ -157,13 +183,17 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
   app.decorateRequest('sessionExpired', false);
   app.decorateRequest('pendingSecondStep', false);
   app.decorateRequest('sessionEnded', undefined);
+  app.decorateRequest('sessionIdleAt', undefined);
 
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/assets/') || request.url.startsWith('/static/')) return;
     const token = request.cookies[SESSION_COOKIE];
-    const found = await auth.lookUpSession(token);
+    // Asking how long is left is not using s2s: that request leaves the session's activity time as it is.
+    const status = request.method === 'GET' && request.url.split('?')[0] === SESSION_STATUS_PATH;
+    const found = await auth.lookUpSession(token, { touch: !status });
     if (found.state === 'active') {
       request.user = found.user;
+      request.sessionIdleAt = found.idleAt;
       request.language = found.user.language;
       request.sessionToken = token;
     } else if (found.state === 'pending') {

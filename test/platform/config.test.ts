@@ -196,3 +196,9 @@ test('content checks: a worker per core but one unless set, and the bytes that m
     /CONTENT_CHECK_QUEUE_MB: must be at least 16 \(one file of the largest size waits in it\)/,
   );
 });
+
+test('the idle time before signing out may be a fraction of a minute (for a browser test), at least 0.1', () => {
+  assert.equal(loadConfig({}).session.idleMinutes, 30);
+  assert.equal(loadConfig({ SESSION_IDLE_MINUTES: '0.25' }).session.idleMinutes, 0.25);
+  assert.throws(() => loadConfig({ SESSION_IDLE_MINUTES: '0.05' }), /SESSION_IDLE_MINUTES/);
+});

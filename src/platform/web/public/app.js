@@ -7,3 +7,114 @@ for (const button of document.querySelectorAll('[data-s2s-print]')) {
   button.hidden = false;
   button.addEventListener('click', () => window.print());
 }
+
+// The warning before signing out for want of use (WCAG 2.2.1; decision 67). The layout gives signed-in
+// pages the dialog, in a template, with the idle time and how long before its end to warn. The script
+// asks the service how long is left (another tab may have used the session) when the warning would be
+// due, warns while it can still be kept alive, and says so once it has been signed out, without leaving
+// the page: what was typed stays on it to copy.
+const timeout = document.getElementById('s2s-session-timeout');
+if (timeout instanceof HTMLTemplateElement && typeof HTMLDialogElement === 'function') {
+  const idleSeconds = Number(timeout.dataset.idleSeconds);
+  const warningSeconds = Number(timeout.dataset.warningSeconds);
+  const dialog = /** @type {HTMLDialogElement} */ (timeout.content.firstElementChild.cloneNode(true));
+  // The page's CSRF token, for the keep-alive's post; kept out of the page itself.
+  const csrfToken = dialog.dataset.csrfToken ?? '';
+  delete dialog.dataset.csrfToken;
+  document.body.append(dialog);
+  const warning = dialog.querySelector('[data-s2s-timeout-state="warning"]');
+  const signedOut = dialog.querySelector('[data-s2s-timeout-state="signed-out"]');
+  let timer;
+  let state = 'waiting';
+
+  const wait = (seconds) => {
+    clearTimeout(timer);
+    timer = setTimeout(ask, Math.max(1, seconds) * 1000);
+  };
+
+  const show = (shown) => {
+    const isWarning = shown === 'warning';
+    warning.hidden = !isWarning;
+    signedOut.hidden = isWarning;
+    // The dialog is named and described by the state shown.
+    dialog.setAttribute(
+      'aria-labelledby',
+      `${isWarning ? 's2s-session-timeout' : 's2s-session-timeout-signed-out'}-heading`,
+    );
+    dialog.setAttribute(
+      'aria-describedby',
+      `${isWarning ? 's2s-session-timeout' : 's2s-session-timeout-signed-out'}-text`,
+    );
+    if (state !== shown && dialog.open) dialog.close();
+    state = shown;
+    if (!dialog.open) dialog.showModal();
+  };
+
+  const showSignedOut = () => {
+    clearTimeout(timer);
+    show('signed-out');
+  };
+
+  async function ask() {
+    let status;
+    try {
+      const response = await fetch('/session/status', {
+        credentials: 'same-origin',
+        cache: 'no-store',
+        headers: { accept: 'application/json' },
+      });
+      status = await response.json();
+    } catch {
+      // Not answered (the network, or the service restarting): ask again a little later.
+      wait(Math.min(warningSeconds, 30));
+      return;
+    }
+    if (!status.signedIn) {
+      showSignedOut();
+    } else if (status.secondsLeft > warningSeconds) {
+      if (state === 'warning') {
+        dialog.close();
+        state = 'waiting';
+      }
+      wait(status.secondsLeft - warningSeconds);
+    } else {
+      show('warning');
+      wait(status.secondsLeft);
+    }
+  }
+
+  async function staySignedIn() {
+    let kept = false;
+    try {
+      const response = await fetch('/session/keep-alive', {
+        method: 'POST',
+        credentials: 'same-origin',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ _csrf: csrfToken }),
+      });
+      kept = response.status === 204;
+    } catch {
+      kept = false;
+    }
+    if (!kept) {
+      // Signed out meanwhile (or not reached): the status says which.
+      await ask();
+      return;
+    }
+    state = 'waiting';
+    dialog.close();
+    wait(idleSeconds - warningSeconds);
+  }
+
+  dialog.querySelector('[data-s2s-timeout-stay]').addEventListener('click', staySignedIn);
+  dialog.querySelector('[data-s2s-timeout-close]').addEventListener('click', () => dialog.close());
+  // Escape: "Stay signed in" while warned; once signed out, it closes the dialog to copy what was typed.
+  dialog.addEventListener('cancel', (event) => {
+    if (state === 'warning') {
+      event.preventDefault();
+      staySignedIn();
+    }
+  });
+  wait(idleSeconds - warningSeconds);
+}
