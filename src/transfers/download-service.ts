@@ -450,7 +450,10 @@ export class DownloadService {
             });
           }
         }
-        outcome.collected.push({ ...file, status: 'collected', collectedAt: at.toISOString() });
+        // As the file reads from now on: collected, and offered again for 7 days after its download.
+        outcome.collected.push(
+          listing({ ...row, status: 'collected', collected_at: at.toISOString() }, file.party, at),
+        );
       }
       return outcome;
     });

@@ -151,6 +151,12 @@ describeEachEngine('API journeys', (database) => {
     });
     assert.equal(accepted.statusCode, 200, accepted.body);
     assert.equal(accepted.json().status, 'collected');
+    // As the file reads from now on: offered again for 7 days after its download.
+    const after = await api(t.app, { url: `/api/v1/files/${sentFile.id}`, token: tokenB });
+    assert.ok(after.json().redownloadUntil, 'a date to download it again until');
+    for (const field of ['redownloadUntil', 'collectedAt', 'lastDownloadedAt', 'status']) {
+      assert.equal(accepted.json()[field], after.json()[field], field);
+    }
 
     const outgoing = await api(t.app, { url: '/api/v1/files/outgoing?status=collected', token: tokenA });
     assert.equal(outgoing.statusCode, 200);
