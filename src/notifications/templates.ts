@@ -1033,9 +1033,13 @@ const weeklyReminder: Template<Payload<'weekly-reminder'>> = {
     if (total > shown.length) {
       blocks.push(paragraph(t('email.weekly-reminder.more', { count: total - shown.length })));
     }
+    // "Please download each file" only when the files are the recipient's own to download: an LA told of
+    // the files waiting at one of its schools (or its inbox) is asked to see that they are collected.
+    const forRecipient =
+      !showTo && only !== undefined && JSON.stringify(only.to) === JSON.stringify(p.recipientName);
     blocks.push(
       paragraph(
-        showTo ? t('email.weekly-reminder.ask-many-places') : t('email.weekly-reminder.ask-one-place'),
+        forRecipient ? t('email.weekly-reminder.ask-one-place') : t('email.weekly-reminder.ask-many-places'),
       ),
       { kind: 'link', text: t('email.weekly-reminder.link'), path: p.path },
     );

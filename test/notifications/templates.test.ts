@@ -782,6 +782,21 @@ describe('weekly-reminder', () => {
     assertLink(email, '/');
   });
 
+  test("an LA's reminder for files at one of its schools asks the school, not the LA, to download them", () => {
+    const email = compose('weekly-reminder', {
+      recipientName: 'Northshire LA',
+      files: [reminderFile(1, '8171234'), reminderFile(2, '8171234')],
+      path: '/download/ctf/uncollected',
+    });
+    assertFacts(email, [
+      '2 files sent to St Martha Primary School (8171234) have not been downloaded yet',
+      'Each file should be downloaded by the school or team it was sent to',
+    ]);
+    assert.doesNotMatch(email.text, /Please download each file/);
+    // The school's own reminder asks it.
+    assert.match(compose('weekly-reminder', SAMPLES['weekly-reminder']).text, /Please download each file/);
+  });
+
   test(`lists at most ${REMINDER_FILE_LIMIT} files and says how many more there are`, () => {
     const files = Array.from({ length: 63 }, (_, i) => reminderFile(i + 1));
     const email = compose('weekly-reminder', { ...SAMPLES['weekly-reminder'], files });
