@@ -171,7 +171,6 @@ function sortHeadings(
           text: translateMessage(language, { key: SORT_LABELS[key] }),
           href: `${SEARCH_PATH}?${searches.carry(form, { sort: key, order: next })}#results`,
           ariaSort: current ? order : 'none',
-          nextOrder: next,
         },
       ];
     }),

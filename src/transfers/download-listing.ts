@@ -235,8 +235,6 @@ export interface SortHeading<K extends string = SortKey> {
   text: string;
   href: string;
   ariaSort: 'ascending' | 'descending' | 'none';
-  /** The order a click on the heading sorts by (its link says so to screen readers). */
-  nextOrder: SortOrder;
 }
 
 /**
@@ -270,7 +268,6 @@ export function sortHeadings<K extends string = SortKey>(
       text,
       href: `${basePath}?${query.toString()}${list ? `#${list.anchor}` : ''}`,
       ariaSort: current ? sort.order : 'none',
-      nextOrder: next,
     };
   });
 }

@@ -198,7 +198,7 @@ describe('transfers (browser)', () => {
       'under Previously Downloaded Files',
     );
     // Sorting a list there sorts that list alone and returns the reader to it.
-    await page.locator('#file-ctf').getByRole('link', { name: 'Sort by File in ascending order' }).click();
+    await page.locator('#file-ctf').getByRole('link', { name: 'File', exact: true }).click();
     await receiver.check();
     const sortedAt = new URL(page.url());
     assert.equal(sortedAt.hash, '#previously-ctf');

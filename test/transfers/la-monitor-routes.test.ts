@@ -1087,7 +1087,7 @@ describeEachEngine('LA CTF pages', (database) => {
       monitor.body,
       /<span class="govuk-caption-l">Monitro Ffeiliau CTF<\/span>Ffeiliau sy’n Dod i Mewn<\/h1>/,
     );
-    assert.match(monitor.body, /aria-label="Trefnu yn ôl Enw’r ffeil mewn trefn esgynnol">Enw’r ffeil</);
+    assert.match(monitor.body, /class="govuk-link s2s-sort-link" href="[^"]*">Enw’r ffeil</);
 
     const uncollected = await agent.get('/download/ctf/uncollected');
     assert.match(
