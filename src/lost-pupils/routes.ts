@@ -316,6 +316,9 @@ export function lostPupilRoutes(
           const outcome = await service.search(user, form);
           return searchPage(reply, form, 200, {
             outcome,
+            resultsTitle: outcome.more
+              ? request.t('lost-pupils.search.more-than', { shown: SHOWN })
+              : request.t('lost-pupils.search.matches', { count: outcome.results.length }),
             narrow: outcome.narrowMessage ? translateMessage(request.language, outcome.narrowMessage) : null,
             headings: sortHeadings(searches, form, outcome, request.language),
             recordQuery: searches.carry(form),

@@ -186,6 +186,11 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     });
     const { page: found, q } = await search(agent, `surname=${surname}&surname-begins=yes&sort=dob`);
     assert.equal(found.statusCode, 200);
+    assert.match(
+      found.body,
+      /<title>1 record matches – Search for Lost Pupil – /,
+      'the title says what was found',
+    );
     // Nothing of the pupil's in any address of the page: every link carries the search sealed.
     const addresses = [...found.body.matchAll(/(?:href|action)="([^"]*)"/g)].map((m) => m[1] ?? '');
     assert.deepEqual(
