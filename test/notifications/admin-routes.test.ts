@@ -207,6 +207,8 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
       recipientKind: 'la',
       recipient: la.number,
     });
+    const person = await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: school.number });
+    await makeNotification(db, { template: 'upload-refused', recipientKind: 'user', recipient: person.id });
     const counts = await outboxCounts(db);
     const agent = await signedIn();
 
@@ -227,6 +229,9 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.match(main, /New secure message/);
     assert.match(main, new RegExp(`School ${school.number} Counting Lane Primary`));
     assert.match(main, new RegExp(`Weekly reminder: files not downloaded.*LA ${la.number} Countyshire`));
+    // A user by their username, not the id the outbox keeps.
+    assert.match(main, new RegExp(`User ${person.username}`));
+    assert.ok(!page.body.includes(person.id), "no user's id on the page");
     assert.match(main, /250 2\.0\.0 queued as ABC123/);
     assert.match(main, /550 mailbox unavailable/);
     assert.match(
