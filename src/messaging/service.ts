@@ -447,16 +447,26 @@ async function notifyRecipient(
             recipient: user.id,
           }));
   for (const target of targets) {
+    // The LA's own address stands in for those of a type of its users without one: told of an s2s message,
+    // it is told which type it is for (only they can read it), once for each type.
+    const forType =
+      message.delivery === 'message' && target.recipientKind === 'la' && mailbox.kind === 'la-role'
+        ? mailbox.role
+        : null;
     const payload: Record<string, string | Message> =
       message.delivery === 'message'
-        ? { fromName: message.fromName, sentAt: message.at.toISOString() }
+        ? {
+            fromName: message.fromName,
+            sentAt: message.at.toISOString(),
+            ...(forType ? { forMailbox: recipient.label } : {}),
+          }
         : { fromName: message.fromName, description: message.description, text: message.text };
     await enqueueNotification(tx, {
       at: message.at,
       template: message.delivery === 'message' ? 'new-message' : 'message-by-email',
       ...target,
       payload,
-      dedupeKey: `message:${message.messageId}:${target.recipientKind}:${target.recipient}`,
+      dedupeKey: `message:${message.messageId}:${target.recipientKind}:${target.recipient}${forType ? `:${forType}` : ''}`,
     });
   }
 }

@@ -272,6 +272,12 @@ const PAYLOADS = {
     /** The sender's mailbox: an LA's, with its type of user, is a message. */
     fromName: organisationName,
     sentAt: timestamp,
+    /**
+     * Sent to an LA's own address for a type of its users without addresses of their own: that mailbox
+     * ("916 Gloucestershire - LEA User"), since only its users can read the message. Absent otherwise,
+     * and from emails written before it was added.
+     */
+    forMailbox: organisationName.optional(),
   }),
   /** A message the sender chose to send as an email (handbook §11: "leaves the s2s system"). */
   'message-by-email': z.object({
@@ -1060,6 +1066,7 @@ const newMessage: Template<Payload<'new-message'>> = {
             t('email.new-message.sent', { from: p.fromName, at: formatDateTime(p.sentAt, language) }),
           ),
         ),
+        ...(p.forMailbox ? [paragraph(t('email.new-message.for-mailbox', { mailbox: p.forMailbox }))] : []),
         paragraph(
           t('email.new-message.not-here', {
             messages: t('menu.messages'),

@@ -141,7 +141,12 @@ describeEachEngine('messages', (database) => {
     for (const email of emails) {
       assert.doesNotMatch(email.payload, /Jane|CTF request/, 'the email never carries the message');
       const payload = JSON.parse(email.payload);
-      assert.deepEqual(Object.keys(payload).sort(), ['fromName', 'sentAt']);
+      // The LA's own address is told which type of its users the message is for: only they can read it.
+      if (email.recipient_kind === 'la') {
+        assert.deepEqual(Object.keys(payload).sort(), ['forMailbox', 'fromName', 'sentAt']);
+        assert.equal(textIn('en', payload.forMailbox), `${w.otherLa.number} Bshire - LEA Lost Pupil User`);
+        assert.equal(email.dedupe_key, `message:${sent.id}:la:${w.otherLa.number}:la_lost_pupil`);
+      } else assert.deepEqual(Object.keys(payload).sort(), ['fromName', 'sentAt']);
       assert.equal(payload.sentAt, '2026-11-23T10:00:00.000Z');
       // The sender's label as a message: its type of user in the words of each email's reader.
       assert.ok(isMessage(payload.fromName));

@@ -847,7 +847,18 @@ describe('new-message', () => {
     assertLink(email, '/messages/inbox');
   });
 
-  test('never shows anything beyond its two fields, whatever else a payload holds', () => {
+  test("to an LA's own address, it says which type of the LA's users the message is for", () => {
+    const email = compose('new-message', {
+      ...SAMPLES['new-message'],
+      forMailbox: '916 Gloucestershire - LEA Lost Pupil User',
+    });
+    assertFacts(email, [
+      'It is for 916 Gloucestershire - LEA Lost Pupil User: only a user of that type can read it',
+    ]);
+    assert.doesNotMatch(compose('new-message', SAMPLES['new-message']).text, /It is for/);
+  });
+
+  test('never shows anything beyond its fields, whatever else a payload holds', () => {
     const secret = 'Pupil Jane Doe A123456789012 born 2016-03-02';
     const leaky = {
       ...SAMPLES['new-message'],
