@@ -316,7 +316,9 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
             if (errors.length === 0 && members.length === 0) {
               errors.push(keyedError('group', 'messaging.send.group-empty'));
             }
-            for (const m of members) if (m.problem) errors.push(problemError('group', m));
+            for (const m of members) {
+              if (m.problem) errors.push(problemError('group', m, 'messaging.send.group-member-problem'));
+            }
           } else if (form.recipients.length === 0) {
             errors.push(keyedError('recipient-list', 'messaging.send.choose-group-or-recipient'));
           }

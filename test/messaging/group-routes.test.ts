@@ -356,6 +356,14 @@ describeEachEngine('Message Address Groups pages', (database) => {
       assert.match(page.body, /value="Otherton schools"/);
       assert.match(page.body, /Riverside Primary School is closed/);
       assert.match(page.body, /1 member of this group cannot be sent messages now/);
+      // Sending to the group says what to do about its member.
+      await agent.get('/messages/send/recipients?template=blank');
+      const send = await agent.post('/messages/send/recipients', { group: id, action: 'next' });
+      assert.equal(send.statusCode, 400);
+      assert.match(
+        errorSummary(send.body),
+        /Riverside Primary School is closed\. It is in the group: choose other recipients, or remove it from the group under Message Address Groups and send again/,
+      );
 
       const kept = await agent.post(`/message-groups/${id}`, {
         name: 'Otherton schools',
