@@ -244,6 +244,8 @@ try {
     process.stderr.write(`${error.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`s2s: ${error instanceof Error ? error.message : String(error)}\n`);
+  // A database server that could not be used: which setting, and what to do.
+  const problem = (await import('./platform/db/database.ts')).postgresConnectionProblem(error);
+  process.stderr.write(`s2s: ${problem ?? (error instanceof Error ? error.message : String(error))}\n`);
   process.exit(1);
 }

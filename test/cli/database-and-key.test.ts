@@ -77,6 +77,28 @@ describe('s2s with a database or master key file it cannot write', () => {
     );
   });
 
+  test('a file that is not an SQLite database, or a PostgreSQL server not there, is named with DATABASE_URL and what to do', () => {
+    const notADatabase = join(sandbox.dir, 'not-a-database.sqlite');
+    writeFileSync(notADatabase, 'This is a text file, not a database. '.repeat(200));
+    for (const args of [['migrate'], ['audit', 'verify']]) {
+      const run = runS2s(args, env({ DATABASE_URL: `sqlite:${notADatabase}` }));
+      assert.equal(run.code, 1, args.join(' '));
+      assert.equal(
+        run.stderr,
+        `s2s: The SQLite database ${notADatabase} (DATABASE_URL) is not an SQLite database, or is damaged. ` +
+          "Set DATABASE_URL to sqlite:PATH of s2s's database, or restore it from a backup (s2s restore).\n",
+      );
+    }
+    const refused = runS2s(['jobs', 'list'], env({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/s2s' }));
+    assert.equal(refused.code, 1);
+    assert.equal(
+      refused.stderr,
+      's2s: The PostgreSQL server at 127.0.0.1:1 (DATABASE_URL) refused the connection: start it, or set ' +
+        'DATABASE_URL to the server s2s should use.\n',
+    );
+    assertPlain(refused);
+  });
+
   test('restore into a database it cannot create is refused in the same words as every command', () => {
     const key = { MASTER_KEY: randomBytes(32).toString('base64') };
     const source = env({ ...key, DATABASE_URL: `sqlite:${join(sandbox.dir, 'backed-up.sqlite')}` });

@@ -341,6 +341,7 @@ function openSqliteFile(path: string): SqliteDatabase.Database {
     return connection;
   } catch (error) {
     connection?.close();
+    if (NOT_A_DATABASE.test(codeOf(error))) throw notADatabase(path);
     if (!UNWRITABLE.test((error as { code?: string }).code ?? '')) throw error;
     throw unwritable(
       {
@@ -430,9 +431,48 @@ function openSqliteFileForReading(path: string): {
           'stop s2s once, which writes those changes into the database file.',
       );
     }
+    if (NOT_A_DATABASE.test(codeOf(error))) throw notADatabase(path);
     if (!UNWRITABLE.test(codeOf(error))) throw error;
     throw unwritable(place, error);
   }
+}
+
+/**
+ * Why a PostgreSQL server could not be used, in words an operator can act on, or null for another error.
+ * Never the URL itself, which may hold a password: the server's address, which the error carries.
+ */
+export function postgresConnectionProblem(error: unknown): string | null {
+  const e = error as { code?: string; address?: string; port?: number; hostname?: string } | undefined;
+  const where = e?.address ? `${e.address}${e.port ? `:${e.port}` : ''}` : e?.hostname;
+  const server = `The PostgreSQL server${where ? ` at ${where}` : ''} (DATABASE_URL)`;
+  switch (e?.code) {
+    case 'ECONNREFUSED':
+      return `${server} refused the connection: start it, or set DATABASE_URL to the server s2s should use.`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `${server} could not be found by its name: correct the host in DATABASE_URL.`;
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `${server} could not be reached: check the network to it, or set DATABASE_URL to the server s2s should use.`;
+    case '3D000':
+      return 'The PostgreSQL database named in DATABASE_URL does not exist: create it (createdb), or correct DATABASE_URL.';
+    case '28P01':
+    case '28000':
+      return 'The PostgreSQL server (DATABASE_URL) refused its user: correct the user and password in DATABASE_URL, or give that user access (pg_hba.conf).';
+    default:
+      return null;
+  }
+}
+
+/** SQLite's codes for a file that is not a database, or one whose pages make no sense. */
+const NOT_A_DATABASE = /^SQLITE_(NOTADB|CORRUPT)/;
+
+function notADatabase(path: string): Unwritable {
+  return new Unwritable(
+    `${SQLITE_PLACE.what} ${path} (${SQLITE_PLACE.setting}) is not an SQLite database, or is damaged. ` +
+      "Set DATABASE_URL to sqlite:PATH of s2s's database, or restore it from a backup (s2s restore).",
+  );
 }
 
 function codeOf(error: unknown): string {
