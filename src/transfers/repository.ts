@@ -57,7 +57,15 @@ export async function countAwaitingScan(db: Executor): Promise<number> {
 /** A file still waiting as waitingTransfersNamed finds it: its sender, and what an upload compares. */
 export type WaitingTransfer = Pick<
   TransferRow,
-  'id' | 'source_la' | 'source_school' | 'source_inbox' | 'sha256' | 'status' | 'scan_status' | 'pupil_count'
+  | 'id'
+  | 'category'
+  | 'source_la'
+  | 'source_school'
+  | 'source_inbox'
+  | 'sha256'
+  | 'status'
+  | 'scan_status'
+  | 'pupil_count'
 >;
 
 /**
@@ -71,6 +79,7 @@ export async function waitingTransfersNamed(db: Executor, filename: string): Pro
     .selectFrom('transfers')
     .select([
       'id',
+      'category',
       'source_la',
       'source_school',
       'source_inbox',

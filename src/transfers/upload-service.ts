@@ -518,10 +518,12 @@ export class UploadService {
       // have arrived (seconds, for a large file on a slow line). Removed, collected or rejected meanwhile,
       // its name is free: this goes on as a new upload, as it would have had it come a moment later.
       const now =
-        sha256 !== null && sameContent(taken, sha256) ? await nameWaiting(this.deps.db, file, own) : taken;
+        sha256 !== null && sameContent(taken, sha256, category)
+          ? await nameWaiting(this.deps.db, file, own)
+          : taken;
       if (now) {
         if (arrived.ok) uploadBuffers.give(arrived.data);
-        const original = sha256 === null ? undefined : sameContent(now, sha256);
+        const original = sha256 === null ? undefined : sameContent(now, sha256, category);
         if (original) return this.alreadyReceived(file, original);
         return refuse(now.reasons, now.whatToDo, { waitingTransferId: now.waitingTransferId });
       }
@@ -668,7 +670,7 @@ export class UploadService {
     if (taken) {
       await removeBlob();
       // The racing upload was this very file, sent twice at once (a retry while the first was arriving).
-      const original = sameContent(taken, stored.sha256);
+      const original = sameContent(taken, stored.sha256, category);
       if (original) return this.alreadyReceived(file, original);
       const outcome = refusal(shownName(file.name), taken.reasons, taken.whatToDo, {
         waitingTransferId: taken.waitingTransferId,
@@ -962,8 +964,12 @@ async function nameWaiting(
 }
 
 /** The waiting file of the taken name whose content has this SHA-256 (hex), if there is one. */
-function sameContent(taken: NameTaken, sha256: string): WaitingTransfer | undefined {
-  return taken.waiting.find((row) => row.sha256 === sha256);
+/**
+ * The waiting file this upload is, sent again: the same bytes through the same Upload menu item (the same
+ * bytes as a CFR file and as a generic one are two files, collected from two lists).
+ */
+function sameContent(taken: NameTaken, sha256: string, category: Category): WaitingTransfer | undefined {
+  return taken.waiting.find((row) => row.sha256 === sha256 && row.category === category);
 }
 
 /** The file's name with another destination: "9165402_CFR_916LLLL_001.XLS" for "9165402_CFR_8171234_001.XLS". */

@@ -1188,7 +1188,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       const rowsNamed = (filename: string) =>
         db
           .selectFrom('transfers')
-          .select(['id', 'filename', 'status'])
+          .select(['id', 'filename', 'status', 'category'])
           .where((eb) => eb(eb.fn('upper', ['filename']), '=', filename.toUpperCase()))
           .execute();
       const waitingFor = (filename: string) =>
@@ -1376,6 +1376,22 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         blobs: blobsIn(storeDir),
         audit: (await db.selectFrom('audit_events').select('id').execute()).length,
         outbox: (await db.selectFrom('notification_outbox').select('id').execute()).length,
+      });
+
+      test('the same bytes under the same name through another Upload item are not that file: refused, naming it', async () => {
+        const name = `${school.number}_${la.number}LLLL_CFRDATA.CSV`;
+        const content = 'URN,Income\n1,2\n';
+        const cfr = accepted(await upload(schoolUser, 'cfr', name, content));
+        const before = await traces();
+        const generic = refused(await upload(schoolUser, 'generic', name, content));
+        assert.equal(generic.waitingTransferId, cfr.transferId);
+        assert.deepEqual(
+          (await rowsNamed(name)).map((r) => r.category),
+          ['cfr'],
+        );
+        assert.equal((await traces()).blobs.length, before.blobs.length, 'nothing stored');
+        // Sent again through the item it came by: already received.
+        assert.equal(accepted(await upload(schoolUser, 'cfr', name, content)).alreadyReceived, true);
       });
 
       test('the same file sent again while it waits (its answer lost) is already received: the waiting file’s id, nothing stored, audited or emailed', async () => {
