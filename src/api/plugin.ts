@@ -80,6 +80,9 @@ export async function apiPlugin(api: FastifyInstance, options: ApiPluginOptions)
     api.initialConfig.onConstructorPoisoning ?? 'error',
   );
   api.removeContentTypeParser('application/json');
+  // The pages' parsers of forms and text are not the API's: such a body (curl -d sends JSON as a form
+  // unless told otherwise) gets the 415 that says to send JSON as application/json, not a form's fields.
+  api.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain']);
   api.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     if (body.length === 0) done(null, undefined);
     else json(request, body as string, done);

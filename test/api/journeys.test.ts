@@ -281,6 +281,14 @@ describeEachEngine('API journeys', (database) => {
       });
     const cases: [Record<string, string>, string, number, RegExp][] = [
       [{ 'content-type': 'application/xml' }, '<reason/>', 415, /does not read a body of that Content-Type/],
+      // curl -d sends JSON as a form unless told: told what to send, not what a form's field was.
+      [
+        { 'content-type': 'application/x-www-form-urlencoded' },
+        '{"reason":"Not ours"}',
+        415,
+        /Send JSON as application\/json/,
+      ],
+      [{ 'content-type': 'text/plain' }, '{"reason":"Not ours"}', 415, /Send JSON as application\/json/],
       [{ 'content-type': 'application/json' }, '{"reason": "Not ours"', 400, /not well-formed JSON/],
       // Many clients say JSON with no body: read as no body, so the reason is what is missing.
       [{ 'content-type': 'application/json' }, '', 422, /Enter why you are rejecting the file/],
