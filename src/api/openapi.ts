@@ -25,6 +25,14 @@ function operationObject(op: ApiOperationInfo): Json {
     ...(details.parameters ? { parameters: details.parameters } : {}),
     ...(details.requestBody ? { requestBody: details.requestBody } : {}),
     responses: {
+      // Whatever takes parameters or a body may be sent ones it cannot read (an operation says more of its own).
+      ...(details.parameters || details.requestBody
+        ? {
+            '400': problemResponse(
+              'The request could not be read: a parameter or field of the wrong kind or value, or a body that is not well-formed JSON (`errors` names each)',
+            ),
+          }
+        : {}),
       ...details.responses,
       ...(op.multipartBody ? { '415': problemResponse('The body is not multipart/form-data') } : {}),
       '401': problemResponse('No token, or a token that is unknown, revoked or expired'),

@@ -122,7 +122,7 @@ export function problemOf(error: unknown): { body: Problem; headers: Record<stri
         {
           errors: error.issues.map((issue) => ({
             field: issue.path.join('.'),
-            message: issue.message,
+            message: issueText(issue),
           })),
         },
       ),
@@ -190,4 +190,26 @@ export function problemOf(error: unknown): { body: Problem; headers: Record<stri
     headers: {},
     log: true,
   };
+}
+
+/**
+ * A validator's finding in words a client's developer can act on, naming the field and what it takes
+ * (the validator's own words name neither: "Invalid option: expected one of ...").
+ */
+function issueText(issue: ZodError['issues'][number]): string {
+  const field = issue.path.join('.') || 'The body';
+  switch (issue.code) {
+    case 'invalid_value':
+      return `${field} must be one of: ${issue.values.map(String).join(', ')}.`;
+    case 'invalid_type':
+      return issue.input === undefined ? `${field} is missing.` : `${field} must be a ${issue.expected}.`;
+    case 'unrecognized_keys':
+      return `${issue.keys.join(', ')} ${issue.keys.length === 1 ? 'is not a field' : 'are not fields'} this operation takes.`;
+    case 'too_small':
+      return `${field} must be at least ${String(issue.minimum)}${issue.origin === 'string' ? ' characters long' : ''}.`;
+    case 'too_big':
+      return `${field} must be at most ${String(issue.maximum)}${issue.origin === 'string' ? ' characters long' : ''}.`;
+    default:
+      return `${field}: ${issue.message}`;
+  }
 }

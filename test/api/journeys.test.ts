@@ -270,6 +270,17 @@ describeEachEngine('API journeys', (database) => {
     assert.equal(file.json().status, 'available');
   });
 
+  test('a parameter it cannot read names the parameter and what it takes; the reference documents the 400', async () => {
+    const bad = await api(t.app, { url: '/api/v1/files/incoming?sort=filename', token: tokenB });
+    assert.equal(bad.statusCode, 400, bad.body);
+    assert.match(bad.headers['content-type'] as string, PROBLEM);
+    assert.deepEqual(bad.json().errors, [
+      { field: 'sort', message: 'sort must be one of: file, uploaded, source.' },
+    ]);
+    const document = (await t.app.inject({ url: '/api/openapi.json' })).json();
+    assert.ok(document.paths['/api/v1/files/incoming'].get.responses['400'], 'documented');
+  });
+
   test('a body that cannot be read says what was wrong with it and what to send', async () => {
     const sentFile = await sendCtf();
     const reject = (headers: Record<string, string>, payload: string) =>
