@@ -97,7 +97,9 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
         '400': problemResponse(
           'The body has a text part (put `category` in the query string), or could not be read. With `results` when files before the text part were already checked',
         ),
-        '413': problemResponse('Too many files, or too large a request'),
+        '413': problemResponse(
+          'Too large a request, before any file could be checked: a file far past every size limit, or more parts than s2s reads (past the 100th file, the rest are not read and `warning` says so, with the answer of the files before them)',
+        ),
         '422': problemResponse(
           'No file was accepted (type upload-refused, with `results`), or no file was sent',
         ),
