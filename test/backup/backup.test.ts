@@ -184,6 +184,10 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
           ],
           [extra, 'The backup holds files its manifest does not list \\(files/planted\\)'],
           [noManifest, 'holds no manifest.json'],
+          [
+            `${dir}-not-there`,
+            `There is no folder ${dir}-not-there: give --from the folder s2s backup wrote`,
+          ],
           // The manifest itself is not signed: a changed count is caught as the rows are counted.
           [
             lying,
