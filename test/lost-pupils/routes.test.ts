@@ -409,7 +409,8 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       words(back.body),
       /The record has not been marked as found\. To download .+ again, open the record/,
     );
-    assert.match(back.body, /<div class="govuk-notification-banner" role="region"/);
+    // Not a success, but the outcome of what the user did: announced, as a success banner is.
+    assert.match(back.body, /<div class="govuk-notification-banner" role="alert"/);
     assert.doesNotMatch(back.body, /govuk-notification-banner--success/);
 
     // Yes (once the file is downloaded): the record, found, still with its way back to the results.
