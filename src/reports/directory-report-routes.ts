@@ -118,7 +118,7 @@ export function directoryReportRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[]
           return page({
             report: subjectIn(request.language, {
               ...report,
-              roleLabel: query.role && report.roleLabel ? roleLabel(query.role.trim()) : report.roleLabel,
+              roleLabel: report.role ? roleLabel(report.role) : null,
               rows: report.rows.map((row) => ({ ...row, roleLabel: roleLabel(row.role) })),
             }),
             csvHref: `/reports/users/csv?${queryStringOf(request.url)}`,

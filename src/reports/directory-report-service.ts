@@ -61,6 +61,8 @@ interface Subject {
 
 interface UserReportHead extends Subject {
   range: DateRange;
+  /** The role chosen, or null for every role. */
+  role: string | null;
   /** The role chosen, in words, or null for every role. */
   roleLabel: string | null;
 }
@@ -199,6 +201,7 @@ export class DirectoryReportService {
     return {
       ...subject,
       range: read.range,
+      role,
       roleLabel: role ? roleLabelOf(role) : null,
       query: { laNumber: subject.laNumber, role, since: read.range.since, until: read.range.until },
     };
