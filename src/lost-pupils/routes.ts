@@ -182,7 +182,6 @@ export function lostPupilRoutes(
 ): Route[] {
   const service = new LostPupilService({ ...deps, tickets: new DownloadTickets(deps.cookieSecret) });
   const searches = new SealedSearches(new SealedText(deps.cookieSecret, 'lost pupils search'));
-  const carriedSearch = (query: unknown) => searches.carried(query);
 
   /** What every page of a record shows its links with: the record's path, and the search carried. */
   const links = (id: string, search: string | undefined) => ({
@@ -340,7 +339,7 @@ export function lostPupilRoutes(
       access: 'lost-pupils.search',
       handler: async (request, reply) => {
         const { lostPupilId } = recordParams.parse(request.params ?? {});
-        return recordPage(reply, signedInUser(request), lostPupilId, carriedSearch(request.query));
+        return recordPage(reply, signedInUser(request), lostPupilId, searches.carried(request.query));
       },
     },
     {
@@ -349,7 +348,7 @@ export function lostPupilRoutes(
       access: 'lost-pupils.search',
       handler: async (request, reply) => {
         const { lostPupilId } = recordParams.parse(request.params ?? {});
-        return downloadPage(reply, signedInUser(request), lostPupilId, carriedSearch(request.query));
+        return downloadPage(reply, signedInUser(request), lostPupilId, searches.carried(request.query));
       },
     },
     {
@@ -360,7 +359,7 @@ export function lostPupilRoutes(
         const user = signedInUser(request);
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const form = attestForm.parse(request.body ?? {});
-        const search = carriedSearch(request.query);
+        const search = searches.carried(request.query);
         try {
           const { ticket } = await service.attestDownload(user, lostPupilId, form.attest === 'yes');
           return reply.redirect(withSearch(`${recordPath(lostPupilId)}/check`, search, { ticket }), 303);
@@ -376,7 +375,9 @@ export function lostPupilRoutes(
       handler: async (request, reply) => {
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const { ticket } = ticketQuery.parse(request.query ?? {});
-        return checkPage(reply, signedInUser(request), lostPupilId, carriedSearch(request.query), { ticket });
+        return checkPage(reply, signedInUser(request), lostPupilId, searches.carried(request.query), {
+          ticket,
+        });
       },
     },
     {
@@ -387,7 +388,7 @@ export function lostPupilRoutes(
         const user = signedInUser(request);
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const { ticket } = ticketQuery.parse(request.query ?? {});
-        const search = carriedSearch(request.query);
+        const search = searches.carried(request.query);
         // The record first (not found is not found, whatever the ticket), then the ticket.
         const record = await service.record(user, lostPupilId);
         if (!service.ticketIsValid(user, record.id, ticket)) {
@@ -422,7 +423,7 @@ export function lostPupilRoutes(
         const user = signedInUser(request);
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const form = answerForm.parse(request.body ?? {});
-        const search = carriedSearch(request.query);
+        const search = searches.carried(request.query);
         const record = await service.record(user, lostPupilId);
         if (form.answer === 'no') {
           // Nothing was done: a notice, not a success. Back to the results (LA notes §4.1).
@@ -460,7 +461,7 @@ export function lostPupilRoutes(
       access: 'lost-pupils.forward',
       handler: async (request, reply) => {
         const { lostPupilId } = recordParams.parse(request.params ?? {});
-        return forwardPage(reply, signedInUser(request), lostPupilId, carriedSearch(request.query));
+        return forwardPage(reply, signedInUser(request), lostPupilId, searches.carried(request.query));
       },
     },
     {
@@ -472,7 +473,7 @@ export function lostPupilRoutes(
         const { lostPupilId } = recordParams.parse(request.params ?? {});
         const form = forwardForm.parse(request.body ?? {});
         const input = { school: form.school, attested: form.attest === 'yes' };
-        const search = carriedSearch(request.query);
+        const search = searches.carried(request.query);
         try {
           if (form.confirm !== 'yes') {
             const { record, plan } = await service.forwardPlan(user, lostPupilId, input);
