@@ -5,7 +5,7 @@ import { revokeApiTokensOfUser } from '../api/token-repository.ts';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import { deleteIdentitiesOfUser, identitiesOfUser, type OidcIdentityRow } from '../auth/oidc-repository.ts';
 import { hashPassword } from '../auth/passwords.ts';
-import { isRole, ROLE_LABELS, type Role, scopeOf } from '../auth/permissions.ts';
+import { isRole, type Role, roleLabelOf, scopeOf } from '../auth/permissions.ts';
 import { endSessionsOfUser, setPasswordIfUnchanged } from '../auth/repository.ts';
 import { newPasswordProblem } from '../auth/service.ts';
 import {
@@ -120,10 +120,6 @@ export interface AddUserChoices {
   la: LocalAuthorityRow | null;
   roles: Role[];
   schools: EstablishmentRow[];
-}
-
-export function roleLabelOf(role: string): string {
-  return isRole(role) ? ROLE_LABELS[role] : role;
 }
 
 /** A refusal of the actor, its English for logs and the API, its key for the page. */

@@ -48,6 +48,11 @@ export const ROLE_LABEL_KEYS: Record<Role, string> = {
   dfe_collector: 'roles.dfe-collector',
 };
 
+/** A role's name as the handbooks give it; a value that is not a role is shown as it is. */
+export function roleLabelOf(role: string): string {
+  return isRole(role) ? ROLE_LABELS[role] : role;
+}
+
 /** A role's name in `language`; a value that is not a role is shown as it is. */
 export function roleLabelIn(language: Language, role: string): string {
   return isRole(role) ? translate(language, ROLE_LABEL_KEYS[role]) : role;

@@ -3,7 +3,7 @@
 // Accounts of another LA, or of another LA's schools, are never in an LA's report. Each page lists the
 // first PAGE_ROWS rows and counts them all; each CSV streams every row (paging.ts).
 import type { Actor } from '../auth/actor.ts';
-import { ROLE_LABELS, ROLES, type Role, scopeOf } from '../auth/permissions.ts';
+import { ROLES, type Role, roleLabelOf, scopeOf } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
@@ -114,10 +114,6 @@ export interface BaseUserReport extends SchoolsHead {
 
 export interface BaseUserStream extends SchoolsHead {
   rows: AsyncGenerator<BaseUserRow>;
-}
-
-export function roleLabelOf(role: string): string {
-  return (ROLE_LABELS as Record<string, string>)[role] ?? role;
 }
 
 export class DirectoryReportService {

@@ -6,6 +6,7 @@
 // streamed from the database as it is written, in constant memory. The lost-pupil reports hold pupils'
 // names: nothing here logs a row.
 import type { Actor } from '../auth/actor.ts';
+import { roleLabelOf } from '../auth/permissions.ts';
 import { MessagesService } from '../messaging/service.ts';
 import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
@@ -18,7 +19,6 @@ import { type DeletedCtfsReport, DeletedCtfsReportService } from './deleted-ctfs
 import {
   type BaseUserStream,
   DirectoryReportService,
-  roleLabelOf,
   type SchoolListStream,
   type UserReportStream,
 } from './directory-report-service.ts';
