@@ -115,7 +115,7 @@ import {
   SCHOOL_FIELD,
 } from './forward-service.ts';
 import { contentDue, purgeContent, REJECTED_RETENTION_DAYS } from './jobs.ts';
-import { type Remover, tellOfRemoval, toldDestination, toldOfRemoval } from './removal-told.ts';
+import { laRemover, tellOfRemoval, toldDestination, toldOfRemoval } from './removal-told.ts';
 import { getTransfer } from './repository.ts';
 
 export type { LaCtfTab };
@@ -341,10 +341,6 @@ function originalBecomes(row: TransferRow): OriginalOutcome {
 /** The Forward's plan, with the school the file is taken away from when it is told of it; else null. */
 export interface LaForwardPlan extends ForwardPlan {
   originalTold: PartyLabel | null;
-}
-
-function laRemover(laNumber: string): Remover {
-  return { recipientKind: 'la', recipient: laNumber };
 }
 
 /** What an LA's list is sorted by: its files' names, upload times and both ends. */

@@ -49,7 +49,12 @@ export type Remover = Address;
 export function removerOf(actor: Actor): Remover {
   return scopeOf(actor.role) === 'school' && actor.establishmentNumber
     ? { recipientKind: 'school', recipient: actor.establishmentNumber }
-    : { recipientKind: 'la', recipient: actor.laNumber ?? '' };
+    : laRemover(actor.laNumber ?? '');
+}
+
+/** An LA as the remover, whichever of its users acts. */
+export function laRemover(laNumber: string): Remover {
+  return { recipientKind: 'la', recipient: laNumber };
 }
 
 function sameAddress(a: Address, b: Address): boolean {
