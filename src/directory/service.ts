@@ -343,7 +343,7 @@ export class DirectoryService {
         action: 'school-updated',
         subjectType: 'school',
         subjectId: current.number,
-        detail: { fields: changed },
+        detail: { fields: changed, changes: changesOf(current, fields, changed) },
       });
       return { school, changed };
     });
@@ -461,7 +461,7 @@ export class DirectoryService {
         action: 'la-details-updated',
         subjectType: 'la',
         subjectId: current.number,
-        detail: { fields: changed },
+        detail: { fields: changed, changes: changesOf(current, fields, changed) },
       });
       return { la: { ...current, ...changes }, changed };
     });
@@ -672,11 +672,50 @@ export function describeAuditDetail(detail: string | null): string {
 }
 
 function describeValue(key: string, value: unknown): string {
+  if (key === 'changes' && isChanges(value)) {
+    return Object.entries(value)
+      .map(([field, { from, to }]) => `${humanise(field)} ${changedValue(from)} → ${changedValue(to)}`)
+      .join(', ');
+  }
   if (Array.isArray(value)) {
     return value.map((v) => (key === 'fields' ? humanise(String(v)) : describeValue('', v))).join(', ');
   }
   if (value !== null && typeof value === 'object') return JSON.stringify(value);
   return String(value);
+}
+
+type FieldChange = { from: string | boolean | null; to: string | boolean | null };
+
+function isChanges(value: unknown): value is Record<string, FieldChange> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every((change) => change !== null && typeof change === 'object' && 'from' in change)
+  );
+}
+
+function changedValue(value: FieldChange['from']): string {
+  if (value === null) return 'none';
+  if (typeof value === 'boolean') return value ? 'yes' : 'no';
+  return JSON.stringify(value);
+}
+
+/** The fields held as 0/1, recorded as yes/no. */
+const FLAG_FIELDS: ReadonlySet<string> = new Set(['uses_s2s', 'active']);
+
+/**
+ * What each changed field was and became, for the audit log: a school made inactive and active again is
+ * two different events, and a changed contact address says what it was changed to.
+ */
+function changesOf<F extends object>(current: F, next: F, changed: Extract<keyof F, string>[]) {
+  const recorded = (key: string, value: unknown): FieldChange['from'] => {
+    if (value === null || value === undefined) return null;
+    return FLAG_FIELDS.has(key) ? value === 1 : String(value);
+  };
+  return Object.fromEntries(
+    changed.map((key) => [key, { from: recorded(key, current[key]), to: recorded(key, next[key]) }]),
+  );
 }
 
 function humanise(name: string): string {

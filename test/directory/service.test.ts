@@ -184,7 +184,13 @@ describeEachEngine('directory service', (database) => {
     const audit = await auditOf(school.number);
     assert.equal(audit.length, 1);
     assert.equal(audit[0]?.action, 'school-updated');
-    assert.equal(describeAuditDetail(audit[0]?.detail ?? null), 'fields: name, email, active');
+    // What each field was and became, so that the log can say what a change did (an active school made
+    // inactive and active again is two different events).
+    assert.equal(
+      describeAuditDetail(audit[0]?.detail ?? null),
+      'fields: name, email, active; changes: name "Old Name School" → "New Name School", ' +
+        'email "office@test.example.sch.uk" → "admin@newname.example.sch.uk", active yes → no',
+    );
 
     const again = await directory.updateSchool(dba, school.number, {
       name: 'New Name School',
@@ -436,6 +442,12 @@ describeEachEngine('directory service', (database) => {
     assert.equal(audit.length, 1);
     assert.equal(audit[0]?.action, 'la-details-updated');
     assert.equal(audit[0]?.subject_id, la.number);
+    assert.equal(
+      describeAuditDetail(audit[0]?.detail ?? null),
+      'fields: contact name, email, telephone, address; changes: contact name "Test Contact" → ' +
+        '"Common Transfer Team", email "contact@testshire.example.gov.uk" → "ctf@testshire.example.gov.uk", ' +
+        'telephone "01234 567890" → "029 2000 0681", address none → "County Hall, Atlantic Wharf, Cardiff CF10 4UW"',
+    );
     // The Contacts page and the sign-in page send people to their LA: it keeps a way to be reached.
     const unreachable = await invalid(
       directory.updateLaDetails(
