@@ -34,6 +34,18 @@ export interface ClusterQuery {
   until: string;
 }
 
+/**
+ * Whether the file (`table`: its name or alias) moved its pupils: not one quarantined (never offered), nor
+ * one removed before it was collected (by its sender, sent in error, or by an LA's Delete), as General
+ * Usage does not count them received (decision 65). An original removed because an LA forwarded it on is
+ * counted, as above.
+ */
+function movedPupils(table: string) {
+  const status = sql.ref<string>(`${table}.status`);
+  return sql<boolean>`(${status} <> 'quarantined' and (${status} <> 'removed' or exists (
+    select 1 from transfers onward where onward.forwarded_from = ${sql.ref(`${table}.id`)})))`;
+}
+
 /** Every pair of LAs with at least one CTF between them, by sending LA then receiving LA. */
 export async function clusterPairs(db: Executor, query: ClusterQuery): Promise<ClusterPair[]> {
   if (query.las !== null && query.las.length === 0) return [];
@@ -49,6 +61,7 @@ export async function clusterPairs(db: Executor, query: ClusterQuery): Promise<C
     .where('dest_kind', 'in', ['school', 'la'])
     .where('dest_la', 'is not', null)
     .where('forwarded_from', 'is', null)
+    .where(movedPupils('transfers'))
     .where('uploaded_at', '<', query.until);
   if (query.since) sent = sent.where('uploaded_at', '>=', query.since);
   if (query.las) sent = sent.where('source_la', 'in', query.las).where('dest_la', 'in', query.las);
@@ -61,6 +74,7 @@ export async function clusterPairs(db: Executor, query: ClusterQuery): Promise<C
     .where('c.dest_kind', 'in', ['school', 'la'])
     .where('c.dest_la', 'is not', null)
     .where('c.forwarded_from', 'is not', null)
+    .where(movedPupils('c'))
     .where('c.uploaded_at', '<', query.until);
   if (query.since) copies = copies.where('c.uploaded_at', '>=', query.since);
   if (query.las) copies = copies.where('c.dest_la', 'in', query.las);

@@ -60,6 +60,19 @@ describeEachEngine('LEA Cluster Report', (database) => {
     await send(c1, to(a1), '2026-11-14T10:00:00.000Z', 6);
     await send(b1, to(c1), '2026-11-15T10:00:00.000Z', 7);
     await send(d1, to(a1), '2026-11-16T10:00:00.000Z', 8);
+    // Not counted: a CTF its sender removed before it was collected (sent in error: the pupils never went)
+    // and one quarantined (never offered), as General Usage does not count them received (decision 65).
+    for (const [status, scan] of [
+      ['removed', 'clean'],
+      ['quarantined', 'infected'],
+    ]) {
+      await makeTransfer(db, files, {
+        from: to(a1),
+        to: to(b1),
+        uploadedAt: '2026-11-10T11:00:00.000Z',
+        overrides: { pupil_count: 9, status, scan_status: scan },
+      } as Parameters<typeof makeTransfer>[2]);
+    }
     // Not counted: a generic file, and a file to an LA's PLASC inbox.
     await makeTransfer(db, files, {
       from: to(a1),
