@@ -145,3 +145,16 @@ test('a connection closed idle between requests (keep-alive) is not counted as c
     await app.close();
   }
 });
+
+test('an address or cookies too long to read get a page saying so in English and Welsh, not JSON', async () => {
+  // Past Node's 16 KB of headers: a long address, or a browser holding too many cookies for the site.
+  const response = await fetch(`${node.baseUrl}/sign-in?${'a'.repeat(20_000)}`);
+  assert.equal(response.status, 431);
+  assert.match(response.headers.get('content-type') ?? '', /^text\/html; charset=utf-8/);
+  assert.equal(response.headers.get('cache-control'), 'no-store');
+  const page = await response.text();
+  assert.match(page, /<html lang="en">/);
+  assert.match(page, /The address or the cookies your browser sent are too long/);
+  assert.match(page, /lang="cy"/);
+  assert.doesNotMatch(page, /statusCode/);
+});

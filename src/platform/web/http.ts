@@ -1,6 +1,8 @@
 // The HTTP server's plumbing: security headers, cookies, forms, CSRF, static assets, page rendering
 // and the one place where errors become pages.
+import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
@@ -129,6 +131,35 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match ? match[1] : '';
 }
 
+/**
+ * A request Node could not read (headers past 16 KB: a very long address, or too many cookies for the
+ * site; a request that never finished arriving; bytes that are not HTTP) is answered by the socket,
+ * before Fastify has a request, its language or a route: a short page in English and Welsh saying what to
+ * do, where Fastify's own answer is JSON a person cannot use.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, key] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'errors.client.timeout']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'errors.client.too-long']
+        : [400, 'errors.client.unreadable'];
+  const part = (language: Language) =>
+    `<h1>${translate(language, 'errors.client.title')}</h1><p>${translate(language, key)}</p>` +
+    `<p><a href="/">${translate(language, 'errors.home-link')}</a></p>`;
+  const page =
+    `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${translate('en', 'errors.client.title')} - s2s</title></head>` +
+    `<body><main>${part('en')}<div lang="cy">${part('cy')}</div></main></body></html>`;
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: text/html; charset=utf-8\r\n` +
+        `Content-Length: ${Buffer.byteLength(page)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${page}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 export async function createHttpServer(options: HttpOptions): Promise<FastifyInstance> {
   const requestTimeoutMs = options.requestLimits.timeoutSeconds * 1000;
   const app = Fastify({
@@ -141,6 +172,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     // An address whose %-escapes are not text (/%E0%A4%A) names nothing: it goes on as one that is not
     // found, with the not-found page (or the API's problem) and every hook, in place of Fastify's bare JSON.
     rewriteUrl: (raw) => addressOrNothing(raw.url ?? '/'),
+    clientErrorHandler: answerClientError,
     bodyLimit: 1024 * 1024,
     // A request that sends nothing for idleSeconds loses its connection (Node's socket timeout, which
     // also ends a response its client stopped reading, or one the service takes that long to begin);
