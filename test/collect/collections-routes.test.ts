@@ -11,7 +11,7 @@ import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf } from '../support/messages.ts';
 import { cellTexts } from '../support/reports.ts';
-import { Agent, createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
+import { Agent, createTestApp, errorSummary, signedInUser, type TestApp, textOf } from '../support/web.ts';
 
 /** The rows of the page's table body, each as its cells' texts. */
 function tableRows(html: string, columns: number): string[][] {
@@ -154,6 +154,11 @@ describeEachEngine('Data collection pages', (database) => {
 
     const { agent: noPart } = await signedIn('la_school', la.number);
     assert.doesNotMatch((await noPart.get('/')).body, /href="\/collect\/section"/);
+    // Its address typed, the section says its role has nothing in it, not "Please select an item" above
+    // an empty list.
+    const empty = await noPart.get('/collect/section');
+    assert.match(textOf(empty.body), /As LEA School, you have nothing to do in Data Collections\./);
+    assert.doesNotMatch(empty.body, /Please select an item|govuk-summary-list/);
   });
 
   test('each page is refused to the roles that may not use it', async () => {
