@@ -65,6 +65,7 @@ export const TEMPLATE_KEYS: Record<TemplateName, string> = {
   'census-return-returned': 'notifications.admin.email.census-return-returned',
   'census-return-approved': 'notifications.admin.email.census-return-approved',
   'census-return-reloaded': 'notifications.admin.email.census-return-reloaded',
+  'account-changed': 'notifications.admin.email.account-changed',
 };
 
 const RECIPIENT_KIND_KEYS: Record<RecipientKind, string> = {

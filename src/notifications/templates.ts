@@ -16,6 +16,7 @@
 // others give it separately; nameWithCode() shows the code once either way.
 import { z } from 'zod';
 import { MENU, menuLabelKey } from '../auth/menu.ts';
+import { isRole, ROLE_LABEL_KEYS } from '../auth/permissions.ts';
 import { formatDate, formatDateTime, monthInWords } from '../platform/dates.ts';
 import {
   isMessage,
@@ -134,6 +135,25 @@ const censusReturnPayload = z.object({
   at: timestamp,
   path: servicePath,
 });
+
+/** The changes to a user's own account that are emailed to them (account-changed.ts, decision 70). */
+export const ACCOUNT_CHANGES = [
+  'password-changed',
+  'password-issued',
+  'two-factor-turned-off',
+  'two-factor-reset',
+  'recovery-codes-replaced',
+  'role-changed',
+  'single-sign-on-linked',
+  'single-sign-on-unlinked',
+] as const;
+/**
+ * Who made it, in general terms: the user, their LA's s2s administrator (its LEA Administrator), or the
+ * s2s service desk (a national administrator, or the operator at the command line).
+ */
+export const ACCOUNT_CHANGERS = ['you', 'la-administrator', 'service-desk'] as const;
+/** Whom the user asks if they did not expect it: their LA's administrator, or the desk for its own users. */
+export const ACCOUNT_HELPERS = ['la-administrator', 'service-desk'] as const;
 
 const PAYLOADS = {
   'ctf-uploaded': transferPayload,
@@ -362,6 +382,22 @@ const PAYLOADS = {
       .array(z.object({ code: code, name: organisationName, notifications: z.number().int().positive() }))
       .min(1),
   }),
+  /**
+   * To a user, about a change to their own account that matters for its security. Never a password, a
+   * code or a token: what changed, when, by whom in general terms, and whom to ask.
+   */
+  'account-changed': z.object({
+    change: z.enum(ACCOUNT_CHANGES),
+    username: text,
+    at: timestamp,
+    by: z.enum(ACCOUNT_CHANGERS),
+    ask: z.enum(ACCOUNT_HELPERS),
+    /** A role changed: from and to (role codes, named in the reader's language). */
+    fromRole: code.optional(),
+    toRole: code.optional(),
+    /** The user's API tokens the change revoked; absent when none were. */
+    tokensRevoked: z.number().int().positive().optional(),
+  }),
 } as const;
 
 export const TEMPLATE_NAMES = [
@@ -389,6 +425,7 @@ export const TEMPLATE_NAMES = [
   'census-return-returned',
   'census-return-approved',
   'census-return-reloaded',
+  'account-changed',
 ] as const satisfies readonly (keyof typeof PAYLOADS)[];
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 export type Payload<N extends TemplateName> = z.output<(typeof PAYLOADS)[N]>;
@@ -1262,6 +1299,111 @@ const censusReturnReloaded: Template<Payload<'census-return-reloaded'>> = {
   },
 };
 
+type AccountChange = (typeof ACCOUNT_CHANGES)[number];
+
+/** Each change's subject and what it says happened (the catalogue's keys, written out for its usage test). */
+const ACCOUNT_CHANGE_KEYS: Record<AccountChange, { subject: string; what: string }> = {
+  'password-changed': {
+    subject: 'email.account-changed.password-changed.subject',
+    what: 'email.account-changed.password-changed.what',
+  },
+  'password-issued': {
+    subject: 'email.account-changed.password-issued.subject',
+    what: 'email.account-changed.password-issued.what',
+  },
+  'two-factor-turned-off': {
+    subject: 'email.account-changed.two-factor-turned-off.subject',
+    what: 'email.account-changed.two-factor-turned-off.what',
+  },
+  'two-factor-reset': {
+    subject: 'email.account-changed.two-factor-reset.subject',
+    what: 'email.account-changed.two-factor-reset.what',
+  },
+  'recovery-codes-replaced': {
+    subject: 'email.account-changed.recovery-codes-replaced.subject',
+    what: 'email.account-changed.recovery-codes-replaced.what',
+  },
+  'role-changed': {
+    subject: 'email.account-changed.role-changed.subject',
+    what: 'email.account-changed.role-changed.what',
+  },
+  'single-sign-on-linked': {
+    subject: 'email.account-changed.single-sign-on-linked.subject',
+    what: 'email.account-changed.single-sign-on-linked.what',
+  },
+  'single-sign-on-unlinked': {
+    subject: 'email.account-changed.single-sign-on-unlinked.subject',
+    what: 'email.account-changed.single-sign-on-unlinked.what',
+  },
+};
+
+/** Who made the change, in general terms. */
+const ACCOUNT_CHANGER_KEYS: Record<(typeof ACCOUNT_CHANGERS)[number], string> = {
+  you: 'email.account-changed.by.you',
+  'la-administrator': 'email.account-changed.by.la-administrator',
+  'service-desk': 'email.account-changed.by.service-desk',
+};
+
+/** What to do if it was not expected: by whether the user made it, and whom they ask. */
+const UNEXPECTED_KEYS: Record<'you' | 'other', Record<(typeof ACCOUNT_HELPERS)[number], string>> = {
+  you: {
+    'la-administrator': 'email.account-changed.unexpected.you.la-administrator',
+    'service-desk': 'email.account-changed.unexpected.you.service-desk',
+  },
+  other: {
+    'la-administrator': 'email.account-changed.unexpected.other.la-administrator',
+    'service-desk': 'email.account-changed.unexpected.other.service-desk',
+  },
+};
+
+/** The changes after which the user is signed out everywhere (every other browser, for their own password). */
+const SIGNED_OUT: Partial<Record<AccountChange, string>> = {
+  'password-changed': 'email.account-changed.signed-out-elsewhere',
+  'password-issued': 'email.account-changed.signed-out',
+  'two-factor-reset': 'email.account-changed.signed-out',
+  'role-changed': 'email.account-changed.signed-out',
+  'single-sign-on-unlinked': 'email.account-changed.signed-out',
+};
+
+const accountChanged: Template<Payload<'account-changed'>> = {
+  description: message('notifications.admin.purpose.account-changed'),
+  payload: PAYLOADS['account-changed'],
+  content(p, language) {
+    const t = wordsIn(language);
+    const role = (value: string | undefined) =>
+      value === undefined ? '' : isRole(value) ? t(ROLE_LABEL_KEYS[value]) : value;
+    const keys = ACCOUNT_CHANGE_KEYS[p.change];
+    const by =
+      p.change === 'single-sign-on-linked' && p.by === 'you'
+        ? 'email.account-changed.by.you-single-sign-on'
+        : ACCOUNT_CHANGER_KEYS[p.by];
+    const signedOut = SIGNED_OUT[p.change];
+    const blocks: EmailBlock[] = [
+      paragraph(t(keys.what, { username: p.username, from: role(p.fromRole), to: role(p.toRole) })),
+      {
+        kind: 'list',
+        items: [
+          t('email.account-changed.when', { at: formatDateTime(p.at, language) }),
+          t('email.account-changed.changed-by', { by: t(by) }),
+        ],
+      },
+    ];
+    if (signedOut) blocks.push(paragraph(t(signedOut)));
+    if (p.tokensRevoked) {
+      blocks.push(
+        paragraph(
+          t('email.account-changed.tokens-revoked', {
+            count: p.tokensRevoked,
+            apiTokens: t('menu.account.api-tokens'),
+          }),
+        ),
+      );
+    }
+    blocks.push(paragraph(t(UNEXPECTED_KEYS[p.by === 'you' ? 'you' : 'other'][p.ask])));
+    return { subject: t(keys.subject), blocks };
+  },
+};
+
 export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'ctf-uploaded': ctfUploaded,
   'upload-confirmed': uploadConfirmed,
@@ -1287,6 +1429,7 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'census-return-returned': censusReturnReturned,
   'census-return-approved': censusReturnApproved,
   'census-return-reloaded': censusReturnReloaded,
+  'account-changed': accountChanged,
 };
 
 // --- composing ---------------------------------------------------------------------------------------

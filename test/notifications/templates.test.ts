@@ -265,6 +265,14 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     path: '/collect/collections/4d7b0b7e-2f6b-4a55-9f0e-3c1c7a2b9d10',
     approvedVersion: 2,
   },
+  'account-changed': {
+    change: 'password-issued',
+    username: '916bjones',
+    at: WINTER,
+    by: 'la-administrator',
+    ask: 'la-administrator',
+    tokensRevoked: 2,
+  },
 };
 
 describe('the template registry', () => {
@@ -1176,6 +1184,153 @@ describe('census returns (COLLECT)', () => {
       email,
       ['Northshire LA approved your census return', 'The DfE can now see it.'],
       ['approved'],
+    );
+  });
+});
+
+describe('account-changed (to the user whose account it is: decision 70)', () => {
+  const changed = (payload: Record<string, unknown>, language: EmailLanguage = 'en') =>
+    compose('account-changed', { username: '916bjones', at: WINTER, ...payload }, language);
+
+  test('a password issued by the LA administrator: what, when in London time, by whom, the tokens revoked, whom to ask', () => {
+    const email = compose('account-changed', SAMPLES['account-changed']);
+    assert.equal(email.subject, 'A new password was issued for your s2s account');
+    assertFacts(email, [
+      'A new password was issued for your s2s account 916bjones.',
+      'You must choose your own when you next sign in with it.',
+      'When: 23 November 2026 at 2:05pm (UK time)',
+      'Changed by: your LA s2s administrator',
+      'You have been signed out of s2s everywhere.',
+      'Your 2 API tokens were revoked',
+      'If you did not expect this change, contact your LA s2s administrator straight away',
+    ]);
+  });
+
+  test('in summer the time is British Summer Time, still London time', () => {
+    const email = changed({ change: 'password-changed', at: SUMMER, by: 'you', ask: 'la-administrator' });
+    assertFacts(email, ['When: 1 July 2026 at 9:30am (UK time)', 'Changed by: you']);
+  });
+
+  const cases: [Record<string, unknown>, string, string[]][] = [
+    [
+      { change: 'password-changed', by: 'you', ask: 'la-administrator' },
+      'The password of your s2s account was changed',
+      [
+        'The password of your s2s account 916bjones was changed.',
+        'Every other browser signed in to your account has been signed out.',
+        'If you did not make this change, contact your LA s2s administrator straight away',
+      ],
+    ],
+    [
+      { change: 'two-factor-turned-off', by: 'you', ask: 'service-desk' },
+      'Two-factor sign-in was turned off for your s2s account',
+      [
+        'Two-factor sign-in was turned off for your s2s account 916bjones.',
+        'Signing in now asks only for your password.',
+        'If you did not make this change, contact the s2s service desk straight away',
+      ],
+    ],
+    [
+      { change: 'two-factor-reset', by: 'service-desk', ask: 'service-desk' },
+      'Two-factor sign-in was reset for your s2s account',
+      [
+        'Two-factor sign-in was reset for your s2s account 916bjones.',
+        'Changed by: the s2s service desk',
+        'Your authenticator app and recovery codes no longer sign you in.',
+        'If you did not expect this change, contact the s2s service desk straight away',
+      ],
+    ],
+    [
+      { change: 'recovery-codes-replaced', by: 'you', ask: 'la-administrator' },
+      'New recovery codes were made for your s2s account',
+      [
+        'New recovery codes were made for your s2s account 916bjones.',
+        'Your earlier recovery codes no longer work.',
+      ],
+    ],
+    [
+      {
+        change: 'role-changed',
+        by: 'la-administrator',
+        ask: 'la-administrator',
+        fromRole: 'la_user',
+        toRole: 'la_lost_pupil',
+      },
+      'The role of your s2s account was changed',
+      [
+        'The role of your s2s account 916bjones was changed from LEA User to LEA Lost Pupil.',
+        'Changed by: your LA s2s administrator',
+        'You have been signed out of s2s everywhere.',
+      ],
+    ],
+    [
+      { change: 'single-sign-on-linked', by: 'you', ask: 'la-administrator' },
+      'Your s2s account was linked to single sign-on',
+      [
+        'Your s2s account 916bjones was linked to your account at your organisation’s sign-in service',
+        'Changed by: you, signing in to s2s through single sign-on',
+      ],
+    ],
+    [
+      { change: 'single-sign-on-unlinked', by: 'la-administrator', ask: 'la-administrator' },
+      'Single sign-on was unlinked from your s2s account',
+      [
+        'Single sign-on was unlinked from your s2s account 916bjones.',
+        'You have been signed out of s2s everywhere.',
+      ],
+    ],
+  ];
+  for (const [payload, subject, facts] of cases) {
+    test(`${String(payload.change)}: says what changed, by whom, and whom to ask`, () => {
+      const email = changed(payload);
+      assert.equal(email.subject, subject);
+      assertFacts(email, facts);
+      assert.doesNotMatch(email.text, /API token/, 'no tokens were revoked');
+    });
+  }
+
+  test('never holds a password, code or token, whatever else a payload holds', () => {
+    const email = changed({
+      change: 'password-issued',
+      by: 'la-administrator',
+      ask: 'la-administrator',
+      password: 'lantern-orbit-meadow',
+      codes: ['ABCD-EFGH'],
+      token: 's2s_secret',
+    });
+    for (const secret of ['lantern-orbit-meadow', 'ABCD-EFGH', 's2s_secret']) {
+      assert.ok(!email.text.includes(secret) && !email.html.includes(secret), secret);
+    }
+  });
+
+  test('in Welsh: the role names, who changed it and whom to ask in Welsh', () => {
+    const email = changed(
+      {
+        change: 'role-changed',
+        by: 'service-desk',
+        ask: 'service-desk',
+        fromRole: 'la_user',
+        toRole: 'la_dba',
+      },
+      'cy',
+    );
+    assert.equal(email.subject, 'Cafodd rôl eich cyfrif s2s ei newid');
+    assertFacts(email, [
+      'Cafodd rôl eich cyfrif s2s 916bjones ei newid o Defnyddiwr AALl i Gweinyddwr AALl (DBA).',
+      'Pryd: 23 Tachwedd 2026 am 2:05yh (amser y DU)',
+      'Newidiwyd gan: desg wasanaeth s2s',
+      'cysylltwch â desg wasanaeth s2s ar unwaith',
+    ]);
+  });
+
+  test('a change or a teller not known is refused, naming the field', () => {
+    assert.throws(
+      () => changed({ change: 'email-changed', by: 'you', ask: 'la-administrator' }),
+      (e: unknown) => e instanceof TemplateError && /change/.test(e.message),
+    );
+    assert.throws(
+      () => changed({ change: 'password-changed', by: 'someone', ask: 'la-administrator' }),
+      (e: unknown) => e instanceof TemplateError && /by/.test(e.message),
     );
   });
 });
