@@ -23,6 +23,7 @@ import {
   listEstablishmentsOfLa,
   listLocalAuthorities,
 } from '../directory/repository.ts';
+import { type AccountChanger, changedBy, tellAccountChanged } from '../notifications/account-changed.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
@@ -339,6 +340,14 @@ export class AccountsService {
         to: role,
         tokensRevoked,
       });
+      await tellAccountChanged(tx, {
+        userId: target.id,
+        change: 'role-changed',
+        by: changerOf(actor, target),
+        at,
+        fromRole: target.role,
+        tokensRevoked,
+      });
       return false;
     });
     return { account: withoutSecrets({ ...target, role }), already };
@@ -390,6 +399,13 @@ export class AccountsService {
         by: isSystemActor(actor) ? null : actor.userId,
       });
       await this.audit(tx, actor, 'password-reset', target, { tokensRevoked });
+      await tellAccountChanged(tx, {
+        userId: target.id,
+        change: 'password-issued',
+        by: changerOf(actor, target),
+        at,
+        tokensRevoked,
+      });
       return null;
     });
     return { account, already };
@@ -414,8 +430,15 @@ export class AccountsService {
         ? await deleteTwoFactorConfirmedAt(tx, target.id, enrolledAsSeen)
         : await deleteTwoFactor(tx, target.id);
       if (!removed) return enrolledAsSeen ? 'already' : 'nothing';
-      await endSessionsOfUser(tx, target.id, 'two-factor-reset', this.clock.now().toISOString());
+      const at = this.clock.now();
+      await endSessionsOfUser(tx, target.id, 'two-factor-reset', at.toISOString());
       await this.audit(tx, actor, 'two-factor-reset', target);
+      await tellAccountChanged(tx, {
+        userId: target.id,
+        change: 'two-factor-reset',
+        by: changerOf(actor, target),
+        at,
+      });
       return 'reset';
     });
     return { account: withoutSecrets(target), reset: outcome === 'reset', already: outcome === 'already' };
@@ -435,9 +458,16 @@ export class AccountsService {
       await this.stillThere(tx, target);
       const removed = await deleteIdentitiesOfUser(tx, target.id);
       if (removed.length === 0) return 0;
-      await endSessionsOfUser(tx, target.id, 'single-sign-on-unlinked', this.clock.now().toISOString());
+      const at = this.clock.now();
+      await endSessionsOfUser(tx, target.id, 'single-sign-on-unlinked', at.toISOString());
       await this.audit(tx, actor, 'oidc-unlinked', target, {
         identities: removed.map((row) => ({ issuer: row.issuer, subject: row.subject })),
+      });
+      await tellAccountChanged(tx, {
+        userId: target.id,
+        change: 'single-sign-on-unlinked',
+        by: changerOf(actor, target),
+        at,
       });
       return removed.length;
     });
@@ -650,6 +680,11 @@ async function accountConflicts(
   const clash = await onePerLaProblem(db, role, laNumber);
   if (clash) errors.push(messageError('role', clash));
   return errors;
+}
+
+/** Who changed the account, as the email to its user says (notifications/account-changed.ts). */
+function changerOf(actor: AccountsActor, target: Pick<UserRow, 'id'>): AccountChanger {
+  return changedBy(isSystemActor(actor) ? 'system' : actor, target.id);
 }
 
 function usernameTaken(username: string): FieldError {

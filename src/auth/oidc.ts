@@ -8,6 +8,7 @@ import * as client from 'openid-client';
 import { getUser, type UserRow } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
 import type { OidcConfig } from '../config.ts';
+import { tellAccountChanged } from '../notifications/account-changed.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
 import { organisationOf } from './actor.ts';
@@ -271,6 +272,7 @@ export class OidcService {
         subjectId: user.username,
         detail: { issuer: identity.issuer, subject: identity.subject, email },
       });
+      await tellAccountChanged(tx, { userId: user.id, change: 'single-sign-on-linked', by: 'you', at });
     });
     const row = await findIdentity(this.db, identity.issuer, identity.subject);
     if (!row || row.user_id !== user.id) return { ok: false, reason: 'unknown-user', email };

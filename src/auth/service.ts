@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { findUserByUsername, getUser, type UserRow, updateUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
+import { tellAccountChanged } from '../notifications/account-changed.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
@@ -504,6 +505,7 @@ export class AuthService {
         subjectType: 'user',
         subjectId: row.username,
       });
+      await tellAccountChanged(tx, { userId: row.id, change: 'password-changed', by: 'you', at: now });
       return true;
     });
     return changed ? token : already();

@@ -2,6 +2,7 @@
 // checking codes and recovery codes, making new recovery codes and turning it off. No HTTP here.
 import { getUser, type UserRow } from '../accounts/repository.ts';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
+import { tellAccountChanged } from '../notifications/account-changed.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
@@ -208,8 +209,10 @@ export class TwoFactorService {
     if (await madeSince()) return { already: true };
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     const done = await this.reauthenticated(user, input, address, madeSince, async (tx) => {
-      await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), this.clock.now().toISOString());
+      const at = this.clock.now();
+      await replaceRecoveryCodes(tx, user.userId, codes.map(hashOf), at.toISOString());
       await this.audit(tx, user, 'recovery-codes-replaced');
+      await tellAccountChanged(tx, { userId: user.userId, change: 'recovery-codes-replaced', by: 'you', at });
     });
     return 'already' in done ? done : codes;
   }
@@ -227,6 +230,12 @@ export class TwoFactorService {
     return this.reauthenticated(user, input, address, off, async (tx) => {
       await deleteTwoFactor(tx, user.userId);
       await this.audit(tx, user, 'two-factor-turned-off');
+      await tellAccountChanged(tx, {
+        userId: user.userId,
+        change: 'two-factor-turned-off',
+        by: 'you',
+        at: this.clock.now(),
+      });
     });
   }
 

@@ -153,6 +153,21 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
     return rows.map((row) => ({ ...row, detail: JSON.parse(row.detail ?? '{}') as Record<string, unknown> }));
   }
 
+  /** The account-changed emails written to the user: what changed, and by whom. */
+  async function accountEmails(db: Db, user: UserRow) {
+    const rows = await db
+      .selectFrom('notification_outbox')
+      .select(['template', 'payload'])
+      .where('recipient_kind', '=', 'user')
+      .where('recipient', '=', user.id)
+      .where('template', '=', 'account-changed')
+      .execute();
+    return rows.map((row) => {
+      const { change, by } = JSON.parse(row.payload) as { change: string; by: string };
+      return { change, by };
+    });
+  }
+
   async function identitiesOf(db: Db, user: UserRow) {
     return db.selectFrom('oidc_identities').selectAll().where('user_id', '=', user.id).execute();
   }
@@ -218,6 +233,8 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
     const signIn = (await audits(db, 'sign-in')).find((a) => a.actor_user_id === user.id);
     assert.equal(signIn?.detail.method, 'oidc');
     assert.equal(signIn?.organisation, la.number);
+    // The user is told their account was linked, at their own address (decision 70).
+    assert.deepEqual(await accountEmails(db, user), [{ change: 'single-sign-on-linked', by: 'you' }]);
 
     // The account's email address changes: the linked subject still finds it.
     await db
@@ -230,6 +247,7 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
     assert.match((await again.get('/')).body, new RegExp(`Signed in as <strong>${user.username}</strong>`));
     const [used] = await identitiesOf(db, user);
     assert.ok(used?.last_used_at);
+    assert.equal((await accountEmails(db, user)).length, 1, 'a sign-in by the linked identity links nothing');
   });
 
   test('an identity linked before signs in by its subject alone, with no email address at all', async () => {
