@@ -136,6 +136,7 @@ export function uploadRoutes(
         examples.length === 0 ? reply.request.t('transfer.upload-form.examples.from-schools') : null,
       accept: acceptFor(category),
       limit: megabytes(uploadLimit(user)),
+      limitBytes: uploadLimit(user),
       schoolLimit: scopeOf(user.role) === 'school',
       maxFiles: MAX_FILES_PER_UPLOAD,
       fieldName: FILES_FIELD,

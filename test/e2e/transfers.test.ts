@@ -341,6 +341,34 @@ describe('transfers (browser)', () => {
     await sender.check();
     assert.match(await page.locator('.govuk-error-summary').innerText(), /Select the files to upload/);
 
+    // A file past the sender's limit is named before anything is sent: sent, s2s would stop reading at
+    // 10 MB and close the connection, which a browser shows as "This site can't be reached" (and sends
+    // again) rather than the page saying which file stopped the upload.
+    const tooLarge = `${SENDER}_CTF_${RECEIVER}_107.XML`;
+    const posts: string[] = [];
+    const countPost = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST') posts.push(request.url());
+    };
+    page.on('request', countPost);
+    await chooseAndUpload(sender, [
+      { name: withWarning, buffer: ctf(SENDER, RECEIVER, [mistyped]) },
+      { name: tooLarge, buffer: Buffer.alloc(4 * 1024 * 1024 + 1, 0x20) },
+    ]);
+    page.off('request', countPost);
+    assert.deepEqual(posts, [], 'nothing was sent');
+    const summary = await page.locator('.govuk-error-summary').innerText();
+    assert.match(
+      summary,
+      new RegExp(
+        `${tooLarge} is larger than 4 MB, the most you can send in one file\\. Choose the files again without it`,
+      ),
+    );
+    assert.doesNotMatch(summary, new RegExp(withWarning));
+    assert.match(await page.locator('.govuk-error-message').innerText(), new RegExp(tooLarge));
+    assert.match(await page.title(), /^Error: /);
+    // The Upload button ignores a second press within a second of the first (GOV.UK's preventDoubleClick).
+    await page.waitForTimeout(1000);
+
     await chooseAndUpload(sender, [
       { name: toClosed, buffer: ctf(SENDER, '9162001', PUPILS.slice(0, 1)) },
       { name: toNowhere, buffer: ctf(SENDER, '8179999', PUPILS.slice(1)) },

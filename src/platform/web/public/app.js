@@ -1,4 +1,4 @@
-import { initAll } from '/assets/govuk-frontend.min.js';
+import { ErrorSummary, initAll } from '/assets/govuk-frontend.min.js';
 
 initAll();
 
@@ -6,6 +6,65 @@ initAll();
 for (const button of document.querySelectorAll('[data-s2s-print]')) {
   button.hidden = false;
   button.addEventListener('click', () => window.print());
+}
+
+// A file past the sender's size limit is named before the form is sent (decision 73): sent, s2s stops
+// reading it at the largest size anyone may send and closes the connection, which a browser shows as
+// "This site can't be reached" (and may send again) instead of the page naming the file. The page's own
+// error summary and field error, as the service would draw them.
+for (const form of document.querySelectorAll('form[data-s2s-file-limit]')) {
+  form.addEventListener('submit', (event) => {
+    const input = form.querySelector('input[type="file"]');
+    const limit = Number(form.dataset.s2sFileLimit);
+    const tooLarge = [...(input?.files ?? [])].filter((file) => file.size > limit);
+    if (!input || tooLarge.length === 0) return;
+    event.preventDefault();
+    const messages = tooLarge.map((file) => form.dataset.s2sTooLarge.replace('{file}', file.name));
+    showFieldErrors(form, input, messages);
+  });
+}
+
+function showFieldErrors(form, input, messages) {
+  const prefix = form.dataset.s2sErrorPrefix;
+  document.querySelector('.govuk-error-summary')?.remove();
+  const summary = document.createElement('div');
+  summary.className = 'govuk-error-summary';
+  summary.dataset.module = 'govuk-error-summary';
+  const alert = summary.appendChild(document.createElement('div'));
+  alert.setAttribute('role', 'alert');
+  const title = alert.appendChild(document.createElement('h2'));
+  title.className = 'govuk-error-summary__title';
+  title.textContent = form.dataset.s2sErrorTitle;
+  const list = alert.appendChild(document.createElement('div'));
+  list.className = 'govuk-error-summary__body';
+  const items = list.appendChild(document.createElement('ul'));
+  items.className = 'govuk-list govuk-error-summary__list';
+  for (const text of messages) {
+    const link = items.appendChild(document.createElement('li')).appendChild(document.createElement('a'));
+    link.href = `#${input.id}`;
+    link.textContent = text;
+  }
+  document.querySelector('main')?.prepend(summary);
+
+  const group = input.closest('.govuk-form-group');
+  group?.classList.add('govuk-form-group--error');
+  group?.querySelector('.govuk-error-message')?.remove();
+  const fieldError = document.createElement('p');
+  fieldError.className = 'govuk-error-message';
+  fieldError.id = `${input.id}-error`;
+  const hidden = fieldError.appendChild(document.createElement('span'));
+  hidden.className = 'govuk-visually-hidden';
+  hidden.textContent = `${prefix}:`;
+  fieldError.append(` ${messages.join('. ')}`);
+  // Above the enhanced file upload's wrapper (its button and status), where the service draws it.
+  (input.closest('.govuk-file-upload-wrapper') ?? input).before(fieldError);
+  input.classList.add('govuk-file-upload--error');
+  const describedBy = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+  if (!describedBy.includes(fieldError.id))
+    input.setAttribute('aria-describedby', [...describedBy, fieldError.id].join(' '));
+  if (!document.title.startsWith(`${prefix}: `)) document.title = `${prefix}: ${document.title}`;
+  // Focuses the summary and makes its links move to the field, as on a page the service drew.
+  new ErrorSummary(summary);
 }
 
 // The warning before signing out for want of use (WCAG 2.2.1; decision 67). The layout gives signed-in
