@@ -6,6 +6,9 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
+/** The sign-in pause when SIGN_IN_MAX_FAILURES and SIGN_IN_LOCK_MINUTES are not set. */
+export const SIGN_IN_DEFAULTS = { maxFailures: 5, lockMinutes: 15 } as const;
+
 const environmentSchema = z.object({
   S2S_ENV: z.enum(['development', 'test', 'production']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -57,13 +60,13 @@ const environmentSchema = z.object({
     .max(24 * 60)
     .default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(72).default(12),
-  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  SIGN_IN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(SIGN_IN_DEFAULTS.maxFailures),
   SIGN_IN_LOCK_MINUTES: z.coerce
     .number()
     .int()
     .min(1)
     .max(24 * 60)
-    .default(15),
+    .default(SIGN_IN_DEFAULTS.lockMinutes),
   SERVICE_DESK_EMAIL: z.email().default('s2s.servicedesk@example.gov.uk'),
   SERVICE_DESK_TELEPHONE: z.string().min(1).default('0300 000 0000'),
   SEED_DEMO_DATA: flag.optional(),

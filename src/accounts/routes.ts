@@ -102,7 +102,7 @@ function listSearch({ la, page }: z.infer<typeof listPlace>): string {
 }
 
 export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Route[] {
-  const accounts = new AccountsService(deps.db, deps.clock);
+  const accounts = new AccountsService(deps.db, deps.clock, deps.config.signIn);
   const actorOf = (request: FastifyRequest): AccountsActor => signedInUser(request);
   const idOf = (request: FastifyRequest) => idParams.parse(request.params).id;
   const isNational = (request: FastifyRequest) => userReach(signedInUser(request)).kind === 'everyone';
@@ -129,10 +129,7 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         { value: '', text: request.t('accounts.add.choose-school') },
         ...choices.schools.map((s) => ({
           value: s.number,
-          text:
-            s.status === 'closed'
-              ? request.t('accounts.add.school-closed', { school: `${s.name} (${s.number})` })
-              : `${s.name} (${s.number})`,
+          text: `${s.name} (${s.number})`,
           selected: s.number === values.establishmentNumber,
         })),
       ],
@@ -366,6 +363,26 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
           if (!(error instanceof Invalid)) throw error;
           return passwordPage(reply.code(400), actor, id, error.errors);
         }
+      },
+    },
+    {
+      method: 'POST',
+      url: `${BASE}/:id/sign-in-pause`,
+      access: 'users.manage',
+      handler: async (request, reply) => {
+        const { account, outcome } = await accounts.liftSignInPause(actorOf(request), idOf(request));
+        const key =
+          outcome === 'lifted'
+            ? 'accounts.pause.lifted'
+            : outcome === 'lifted-already'
+              ? 'accounts.pause.lifted-already'
+              : 'accounts.pause.not-paused';
+        return reply
+          .flash(
+            request.t(key, { username: account.username }),
+            outcome === 'lifted' ? 'success' : 'important',
+          )
+          .redirect(userHref(request, account.id));
       },
     },
     {

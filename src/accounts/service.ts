@@ -8,12 +8,14 @@ import { hashPassword } from '../auth/passwords.ts';
 import { isRole, type Role, roleLabelOf, scopeOf } from '../auth/permissions.ts';
 import { endSessionsOfUser, setPasswordIfUnchanged } from '../auth/repository.ts';
 import { newPasswordProblem } from '../auth/service.ts';
+import { accountPausedUntil, liftAccountPause } from '../auth/throttle.ts';
 import {
   countUnusedRecoveryCodes,
   deleteTwoFactor,
   deleteTwoFactorConfirmedAt,
   getTwoFactorSecret,
 } from '../auth/two-factor-repository.ts';
+import { SIGN_IN_DEFAULTS } from '../config.ts';
 import { emailProblem, telephoneProblem } from '../directory/contact-details.ts';
 import {
   type EstablishmentRow,
@@ -114,6 +116,8 @@ export interface AccountDetails {
   twoFactor: { enrolledAt: string | null; recoveryCodesLeft: number };
   /** The identities at the single sign-on provider linked to the account (at most one per provider). */
   singleSignOn: OidcIdentityRow[];
+  /** Until when (ISO) sign-in is paused after too many failed attempts at the account; null when it is not. */
+  signInPausedUntil: string | null;
 }
 
 /** What the Add User form offers this actor for one LA (or for none: national accounts). */
@@ -135,9 +139,11 @@ function clean(value: string | undefined): string {
 }
 
 export class AccountsService {
+  /** `signIn`: the pause after failed sign-ins (SIGN_IN_MAX_FAILURES, SIGN_IN_LOCK_MINUTES), shown and lifted here. */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly signIn: { maxFailures: number; lockMinutes: number } = SIGN_IN_DEFAULTS,
   ) {}
 
   /**
@@ -184,6 +190,9 @@ export class AccountsService {
         recoveryCodesLeft: enrolledAt ? await countUnusedRecoveryCodes(this.db, user.id) : 0,
       },
       singleSignOn: await identitiesOfUser(this.db, user.id),
+      signInPausedUntil:
+        (await accountPausedUntil(this.db, this.signIn, this.clock.now(), user.username))?.toISOString() ??
+        null,
     };
   }
 
@@ -200,7 +209,8 @@ export class AccountsService {
     return {
       la,
       roles: roles.filter((r) => scopeOf(r) !== 'national'),
-      schools: await listEstablishmentsOfLa(this.db, la.number),
+      // No user is added to a closed school (checkNewAccount): it is not offered.
+      schools: (await listEstablishmentsOfLa(this.db, la.number)).filter((s) => s.status !== 'closed'),
     };
   }
 
@@ -311,6 +321,12 @@ export class AccountsService {
     const madeAlready = (current: UserRow) =>
       roleAsSeen !== undefined && roleAsSeen !== role && current.role === role && roleAsSeen !== current.role;
     if (madeAlready(target)) return { account: withoutSecrets(target), already: true };
+    // Changed by someone else since the page was shown: this form would overwrite their change unseen.
+    if (roleAsSeen !== undefined && roleAsSeen !== target.role) {
+      throw new Invalid([
+        messageError('role', message('accounts.role.changed-since', { role: roleName(target.role) })),
+      ]);
+    }
     const problem = roleChangeProblem(actor, target.role, role);
     if (problem) throw new Invalid([messageError('role', problem)]);
     const at = this.clock.now();
@@ -398,7 +414,13 @@ export class AccountsService {
         at: at.toISOString(),
         by: isSystemActor(actor) ? null : actor.userId,
       });
-      await this.audit(tx, actor, 'password-reset', target, { tokensRevoked });
+      // The failures counted were guesses at the old password: the account's count starts again, and a
+      // pause is lifted (not the network address's).
+      const pause = await liftAccountPause(tx, this.signIn, at, target.username, { evenIfNotPaused: true });
+      await this.audit(tx, actor, 'password-reset', target, {
+        tokensRevoked,
+        ...(pause === 'lifted' ? { signInPauseLifted: true } : {}),
+      });
       await tellAccountChanged(tx, {
         userId: target.id,
         change: 'password-issued',
@@ -409,6 +431,28 @@ export class AccountsService {
       return null;
     });
     return { account, already };
+  }
+
+  /**
+   * Lets a user whose sign-in is paused after too many failed attempts try again now (they have been in
+   * touch, and the administrator knows it is them), as whoever may issue them a new password may. Only
+   * the account's count starts again: a network address paused for guessing at many accounts stays
+   * paused (auth/throttle.ts, liftAccountPause). Audited. 'lifted-already' or 'not-paused' when there was
+   * no pause to lift (the same form posted again, or the pause ended by itself): nothing is done then.
+   */
+  async liftSignInPause(
+    actor: AccountsActor,
+    id: string,
+  ): Promise<{ account: Account; outcome: 'lifted' | 'lifted-already' | 'not-paused' }> {
+    const target = await this.changeableUser(actor, id, 'password');
+    const at = this.clock.now();
+    const outcome = await this.db.transaction().execute(async (tx) => {
+      await this.stillThere(tx, target);
+      const lifted = await liftAccountPause(tx, this.signIn, at, target.username);
+      if (lifted === 'lifted') await this.audit(tx, actor, 'sign-in-pause-lifted', target);
+      return lifted;
+    });
+    return { account: withoutSecrets(target), outcome };
   }
 
   /**
@@ -600,7 +644,13 @@ export class AccountsService {
             school = await getEstablishment(this.db, establishmentNumber);
             // A national actor at the command line may name just the school: its LA follows from it.
             if (school && !laNumber) laNumber = school.la_number;
-            if (!school || school.la_number !== laNumber) {
+            if (school?.status === 'closed' && school.la_number === laNumber) {
+              errors.push(
+                keyedError('establishmentNumber', 'accounts.error.school-closed', {
+                  school: `${school.name} (${school.number})`,
+                }),
+              );
+            } else if (!school || school.la_number !== laNumber) {
               errors.push(
                 laNumber
                   ? keyedError('establishmentNumber', 'accounts.error.no-school-in-la', {

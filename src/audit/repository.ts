@@ -32,6 +32,7 @@ export type AuditAction =
   | 'two-factor-enrolled'
   | 'two-factor-turned-off'
   | 'two-factor-reset'
+  | 'sign-in-pause-lifted'
   | 'recovery-code-used'
   | 'recovery-codes-replaced'
   | 'oidc-linked'

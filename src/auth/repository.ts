@@ -366,21 +366,68 @@ export async function countRecentFailures(
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
-  const lastSuccess = await db
-    .selectFrom('sign_in_attempts')
-    .select((eb) => eb.fn.max('attempted_at').as('at'))
-    .where('username', '=', by.username)
-    .where('succeeded', '=', 1)
-    .where('attempted_at', '>=', since)
-    .executeTakeFirst();
   const row = await db
     .selectFrom('sign_in_attempts')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('username', '=', by.username)
     .where('succeeded', '=', 0)
-    .where('attempted_at', '>=', lastSuccess?.at ?? since)
+    .where('attempted_at', '>=', await accountCountSince(db, by.username, since))
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/**
+ * Where the account's count of failures starts: its last success since `since` (a sign-in, or an
+ * administrator's lift of its pause: PAUSE_LIFTED_ADDRESS), else `since`.
+ */
+async function accountCountSince(db: Executor, username: string, since: string): Promise<string> {
+  const lastSuccess = await db
+    .selectFrom('sign_in_attempts')
+    .select((eb) => eb.fn.max('attempted_at').as('at'))
+    .where('username', '=', username)
+    .where('succeeded', '=', 1)
+    .where('attempted_at', '>=', since)
+    .executeTakeFirst();
+  return lastSuccess?.at ?? since;
+}
+
+/** The times of the account's latest `limit` failures counted since `since` (countRecentFailures), latest first. */
+export async function latestAccountFailures(
+  db: Executor,
+  username: string,
+  since: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('sign_in_attempts')
+    .select('attempted_at')
+    .where('username', '=', username)
+    .where('succeeded', '=', 0)
+    .where('attempted_at', '>=', await accountCountSince(db, username, since))
+    .orderBy('attempted_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.attempted_at);
+}
+
+/**
+ * The address an administrator's lift of an account's pause is recorded at: a success of the account
+ * (its count starts again after it) at no network address, so that no address's count is cleared by it
+ * (an address's failures are cleared only by a success from that address).
+ */
+export const PAUSE_LIFTED_ADDRESS = 'pause-lifted';
+
+/** Whether an administrator lifted the account's pause since `since`. */
+export async function pauseLiftedSince(db: Executor, username: string, since: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('sign_in_attempts')
+    .select('id')
+    .where('username', '=', username)
+    .where('address', '=', PAUSE_LIFTED_ADDRESS)
+    .where('succeeded', '=', 1)
+    .where('attempted_at', '>=', since)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /**

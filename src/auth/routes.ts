@@ -33,9 +33,13 @@ const changePasswordForm = z.object({
 });
 
 /** The catalogue key of what the sign-in page says for each refusal. */
-const SIGN_IN_FAILURES: Record<'wrong-credentials' | 'throttled' | 'school-inactive', string> = {
+const SIGN_IN_FAILURES: Record<
+  'wrong-credentials' | 'throttled' | 'throttled-address' | 'school-inactive',
+  string
+> = {
   'wrong-credentials': 'auth.sign-in.wrong-credentials',
   throttled: 'auth.sign-in.throttled',
+  'throttled-address': 'auth.sign-in.throttled-address',
   'school-inactive': 'auth.sign-in.school-inactive',
 };
 
@@ -71,13 +75,14 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
       handler: async (request, reply) => {
         const form = signInForm.parse(request.body ?? {});
         const errors = [];
-        if (!form.username) errors.push(keyedError('username', 'auth.sign-in.enter-username'));
+        if (!form.username.trim()) errors.push(keyedError('username', 'auth.sign-in.enter-username'));
         if (!form.password) errors.push(keyedError('password', 'auth.sign-in.enter-password'));
         if (errors.length > 0) return signInPage(reply.code(400), { errors, username: form.username });
 
         const outcome = await auth.signIn(form.username, form.password, request.ip);
         if (!outcome.ok) {
-          return signInPage(reply.code(outcome.reason === 'throttled' ? 429 : 400), {
+          const paused = outcome.reason === 'throttled' || outcome.reason === 'throttled-address';
+          return signInPage(reply.code(paused ? 429 : 400), {
             errors: [keyedError('username', SIGN_IN_FAILURES[outcome.reason], { minutes: lockMinutes })],
             username: form.username,
           });

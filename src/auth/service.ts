@@ -58,7 +58,8 @@ export interface SignedInUser extends Actor {
 export type SignInOutcome =
   /** `secondStep`: the password was right; the session opens nothing until a code is entered. */
   | { ok: true; token: string; user: UserRow; secondStep: boolean; mustSetUpTwoFactor: boolean }
-  | { ok: false; reason: 'wrong-credentials' | 'throttled' | 'school-inactive' };
+  /** 'throttled': the account's pause; 'throttled-address': the network address's (throttle.ts, Pause). */
+  | { ok: false; reason: 'wrong-credentials' | 'throttled' | 'throttled-address' | 'school-inactive' };
 
 /**
  * How a sign-in proved who the user is: their password, or their provider's word (single sign-on), with
@@ -68,7 +69,7 @@ export type SignInMethod = { method: 'password' } | { method: 'oidc'; providerMf
 
 export type SecondStepOutcome =
   | { ok: true; token: string; user: UserRow; via: 'code' | 'recovery-code'; recoveryCodesLeft: number }
-  | { ok: false; reason: 'wrong-code' | 'throttled' | 'expired' }
+  | { ok: false; reason: 'wrong-code' | 'throttled' | 'throttled-address' | 'expired' }
   /**
    * This pending sign-in was completed meanwhile by another post of the same browser (a double click on
    * Continue): its code is not counted, and no session is given (the first post's answer carried it).
@@ -79,7 +80,7 @@ export type SessionLookup =
   /** `idleAt`: when the session will be signed out unless it is used (its idle limit, or its end if sooner). */
   | { state: 'active'; sessionId: string; user: SignedInUser; idleAt: Date }
   /** The password was right, the second step is still to come. */
-  | { state: 'pending'; sessionId: string; userId: string }
+  | { state: 'pending'; sessionId: string; userId: string; role: Role }
   /** Ended on purpose a moment ago (endSession), and why: it opens nothing. */
   | { state: 'ended'; reason: SessionEnd }
   | { state: 'expired' }
@@ -101,20 +102,24 @@ export class AuthService {
     this.twoFactor = new TwoFactorService(db, clock, settings, keyring);
   }
 
-  async signIn(username: string, password: string, address: string): Promise<SignInOutcome> {
+  async signIn(typed: string, password: string, address: string): Promise<SignInOutcome> {
     const now = this.clock.now();
+    // No username has spaces (accounts/service.ts, USERNAME_PATTERN): one typed or pasted with a space
+    // before or after it is the account's, not a wrong name counted as a failure.
+    const username = typed.trim();
     const user = await findUserByUsername(this.db, username);
     const attempt = await reserveAttempt(this.db, this.settings.signIn, { username, address, at: now });
-    if (!attempt) {
+    if ('paused' in attempt) {
       await recordFailedAttempt(this.db, {
         username,
         address,
         at: now,
-        organisation: null,
+        // In the audit log of the account's organisation, as its other failures are.
+        organisation: user ? organisationOfRow(user) : null,
         knownAccount: user !== undefined,
-        detail: { reason: 'throttled' },
+        detail: { reason: 'throttled', ...(attempt.paused === 'address' ? { pause: 'address' } : {}) },
       });
-      return { ok: false, reason: 'throttled' };
+      return { ok: false, reason: attempt.paused === 'address' ? 'throttled-address' : 'throttled' };
     }
 
     // Verify against a decoy when the user is unknown, so both cases take the same time.
@@ -357,7 +362,9 @@ export class AuthService {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }
-    if (session.pending_two_factor === 1) return { state: 'pending', sessionId, userId: row.id };
+    if (session.pending_two_factor === 1) {
+      return { state: 'pending', sessionId, userId: row.id, role: row.role };
+    }
     // Write the activity time at most once a minute, not on every request.
     let lastSeen = new Date(session.last_seen_at);
     if (options.touch !== false && now.getTime() - lastSeen.getTime() > 60_000) {
@@ -441,11 +448,15 @@ export class AuthService {
         address,
         at: now,
       });
-      if (!attempt) {
+      if ('paused' in attempt) {
         throw new Invalid([
-          keyedError('currentPassword', 'auth.change-password.throttled', {
-            minutes: this.settings.signIn.lockMinutes,
-          }),
+          keyedError(
+            'currentPassword',
+            attempt.paused === 'address'
+              ? 'auth.sign-in.throttled-address'
+              : 'auth.change-password.throttled',
+            { minutes: this.settings.signIn.lockMinutes },
+          ),
         ]);
       }
       if (await verifyPassword(row.password_hash, input.currentPassword)) {
@@ -454,6 +465,7 @@ export class AuthService {
         errors.push(keyedError('currentPassword', 'auth.change-password.current-wrong'));
         await attempt.failed({
           organisation: organisationOfRow(row),
+          actor: { userId: row.id, username: row.username },
           knownAccount: true,
           detail: { reason: 'wrong-current-password' },
         });

@@ -1,9 +1,18 @@
 // The pause after too many failed sign-ins, shared by the password and the second step of signing in, and
 // by Change Password's current password.
+
+import type { Transaction } from 'kysely';
 import { recordAudit } from '../audit/repository.ts';
 import { serialiseOn } from '../platform/db/database.ts';
-import type { Db, Executor } from '../platform/db/schema.ts';
-import { countRecentFailures, deleteSignInAttempt, recordSignInAttempt } from './repository.ts';
+import type { Database, Db, Executor } from '../platform/db/schema.ts';
+import {
+  countRecentFailures,
+  deleteSignInAttempt,
+  latestAccountFailures,
+  PAUSE_LIFTED_ADDRESS,
+  pauseLiftedSince,
+  recordSignInAttempt,
+} from './repository.ts';
 
 /** Attempts from one network address may fail this many times more than attempts at one account. */
 export const ADDRESS_FAILURE_FACTOR = 4;
@@ -20,26 +29,43 @@ function recordedUsername(username: string): string {
 }
 
 /**
- * Whether the account or the network address has failed too often lately (wrong passwords and wrong
- * two-factor codes count alike, since the last success, and so do attempts still being checked) to be let
- * try again now.
+ * Which pause stops a sign-in: the account's (its own failures; an administrator can lift it) or the
+ * network address's (failures at any usernames from it, such as a school's office behind one router:
+ * nobody can lift it, and it ends by itself).
  */
-async function signInThrottled(
+export type Pause = 'account' | 'address';
+
+interface PauseSettings {
+  maxFailures: number;
+  lockMinutes: number;
+}
+
+function windowStart(settings: PauseSettings, now: Date): string {
+  return new Date(now.getTime() - settings.lockMinutes * 60_000).toISOString();
+}
+
+/**
+ * Which pause, if any, stops the account or the network address from being let try again now: they have
+ * failed too often lately (wrong passwords and wrong two-factor codes count alike, since the last
+ * success, and so do attempts still being checked). The address's when both are paused: lifting the
+ * account's would not let it in. Read from the counts of what was typed alone, so an unknown username is
+ * answered exactly as a known one.
+ */
+async function pauseOf(
   db: Executor,
-  settings: { maxFailures: number; lockMinutes: number },
+  settings: PauseSettings,
   now: Date,
   username: string,
   address: string,
-): Promise<boolean> {
-  const since = new Date(now.getTime() - settings.lockMinutes * 60_000).toISOString();
+): Promise<Pause | null> {
+  const since = windowStart(settings, now);
   const [accountFailures, addressFailures] = await Promise.all([
     countRecentFailures(db, { username }, since),
     countRecentFailures(db, { address }, since),
   ]);
-  return (
-    accountFailures >= settings.maxFailures ||
-    addressFailures >= settings.maxFailures * ADDRESS_FAILURE_FACTOR
-  );
+  if (addressFailures >= settings.maxFailures * ADDRESS_FAILURE_FACTOR) return 'address';
+  if (accountFailures >= settings.maxFailures) return 'account';
+  return null;
 }
 
 /**
@@ -48,12 +74,63 @@ async function signInThrottled(
  */
 export async function accountLocked(
   db: Executor,
-  settings: { maxFailures: number; lockMinutes: number },
+  settings: PauseSettings,
   now: Date,
   username: string,
 ): Promise<boolean> {
-  const since = new Date(now.getTime() - settings.lockMinutes * 60_000).toISOString();
-  return (await countRecentFailures(db, { username }, since)) >= settings.maxFailures;
+  return (await countRecentFailures(db, { username }, windowStart(settings, now))) >= settings.maxFailures;
+}
+
+/**
+ * Until when the account is paused for failed sign-ins, or null when it is not: its latest failures
+ * counted drop out of the count one by one as they pass SIGN_IN_LOCK_MINUTES, and the pause ends when
+ * fewer than maxFailures are left (any attempt made meanwhile counts, and puts the end later).
+ */
+export async function accountPausedUntil(
+  db: Executor,
+  settings: PauseSettings,
+  now: Date,
+  username: string,
+): Promise<Date | null> {
+  const latest = await latestAccountFailures(db, username, windowStart(settings, now), settings.maxFailures);
+  const oldest = latest[settings.maxFailures - 1];
+  if (latest.length < settings.maxFailures || oldest === undefined) return null;
+  return new Date(new Date(oldest).getTime() + settings.lockMinutes * 60_000);
+}
+
+/**
+ * Lets the account try again now (an administrator's decision, or a new password issued: the guesses were
+ * at the old one), in the caller's transaction: a success of the account at no network address
+ * (PAUSE_LIFTED_ADDRESS), after which its count starts again, as after a sign-in. No address's count is
+ * touched: an address guessing at many accounts stays paused. Taken under the account's lock, as an
+ * attempt is (reserveAttempt). 'lifted-already' when it was not paused and an administrator lifted it
+ * within the pause's window (this same request made again, most likely); 'not-paused' when the pause had
+ * ended by itself, or there was none. With `evenIfNotPaused`, the count starts again whatever it was.
+ */
+export async function liftAccountPause(
+  tx: Transaction<Database>,
+  settings: PauseSettings,
+  now: Date,
+  username: string,
+  { evenIfNotPaused = false }: { evenIfNotPaused?: boolean } = {},
+): Promise<'lifted' | 'lifted-already' | 'not-paused'> {
+  const recorded = recordedUsername(username);
+  await serialiseOn(tx, `sign-in-account:${recorded}`);
+  const paused = await accountLocked(tx, settings, now, recorded);
+  const outcome = paused
+    ? 'lifted'
+    : (await pauseLiftedSince(tx, recorded, windowStart(settings, now)))
+      ? 'lifted-already'
+      : 'not-paused';
+  if (paused || evenIfNotPaused) {
+    await recordSignInAttempt(tx, {
+      username: recorded,
+      address: PAUSE_LIFTED_ADDRESS,
+      at: now.toISOString(),
+      succeeded: true,
+    });
+  }
+  return outcome;
 }
 
 /** An attempt at a password or a code, counted as a failure from before it is checked until it is settled. */
@@ -64,9 +141,14 @@ export interface ReservedAttempt {
   withdraw(): Promise<void>;
 }
 
+/** An attempt not counted, nor checked, because the account or the address is paused: which one. */
+export interface Paused {
+  paused: Pause;
+}
+
 /**
  * Counts an attempt at a password or a code as a failure before it is checked, unless the account or the
- * address is paused (then null, and nothing is recorded). Checking the pause and counting the attempt are
+ * address is paused (then which pause, and nothing is recorded). Checking the pause and counting the attempt are
  * one step, under a lock on the username and one on the address (SQLite runs one write transaction at a
  * time), so however many attempts arrive at once, on however many nodes, no more than the limit are ever
  * checked in the pause's window: counting only failures already recorded let a burst all pass the check
@@ -74,16 +156,17 @@ export interface ReservedAttempt {
  */
 export async function reserveAttempt(
   db: Db,
-  settings: { maxFailures: number; lockMinutes: number },
+  settings: PauseSettings,
   attempt: Attempt,
-): Promise<ReservedAttempt | null> {
+): Promise<ReservedAttempt | Paused> {
   const username = recordedUsername(attempt.username);
   // The slow check (argon2) runs after this transaction: the locks are held only to count and insert.
   const id = await db.transaction().execute(async (tx) => {
     // Always the account's lock, then the address's: taken in one order, they cannot deadlock.
     await serialiseOn(tx, `sign-in-account:${username}`);
     await serialiseOn(tx, `sign-in-address:${attempt.address}`);
-    if (await signInThrottled(tx, settings, attempt.at, username, attempt.address)) return null;
+    const pause = await pauseOf(tx, settings, attempt.at, username, attempt.address);
+    if (pause) return { paused: pause };
     return recordSignInAttempt(tx, {
       username,
       address: attempt.address,
@@ -91,7 +174,7 @@ export async function reserveAttempt(
       succeeded: false,
     });
   });
-  if (id === null) return null;
+  if (typeof id !== 'string') return id;
   return {
     failed: (failure) => auditFailedAttempt(db, { ...attempt, ...failure }),
     withdraw: () => deleteSignInAttempt(db, id),
@@ -107,6 +190,8 @@ interface Attempt {
 
 interface FailedAttempt extends Attempt {
   organisation: string | null;
+  /** The signed-in user who made the attempt (Change Password's current password), when there is one. */
+  actor?: { userId: string; username: string };
   /**
    * Whether the username names an account. If not, the audit log does not keep it: it may be a password
    * typed into the wrong box, and the audit trail is sealed and exported.
@@ -136,6 +221,7 @@ async function auditFailedAttempt(db: Executor, attempt: FailedAttempt): Promise
     at: attempt.at,
     action: 'sign-in-failed',
     organisation: attempt.organisation,
+    ...(attempt.actor ? { actorUserId: attempt.actor.userId, actorUsername: attempt.actor.username } : {}),
     ...(attempt.knownAccount
       ? { subjectType: 'user', subjectId: attempt.username, detail: attempt.detail }
       : { detail: { ...attempt.detail, knownAccount: false } }),

@@ -1,5 +1,5 @@
 // Who must use two-factor sign-in. Pure functions over roles: no database, no HTTP.
-import type { Role } from './permissions.ts';
+import { type Role, scopeOf } from './permissions.ts';
 
 /**
  * The roles that must sign in with a second step (issue 10): the two DBA roles (they see and change
@@ -23,4 +23,17 @@ export const TWO_FACTOR_REQUIRED_ROLES: ReadonlySet<Role> = new Set<Role>([
  */
 export function twoFactorRequired(role: Role, enforced: boolean): boolean {
   return enforced && TWO_FACTOR_REQUIRED_ROLES.has(role);
+}
+
+/**
+ * Who can reset this role's two-factor sign-in (a lost or changed phone), as the catalogue key of a phrase
+ * ("your LA s2s administrator") that the two-factor pages put in their advice: an LA's DBA resets its own
+ * LA's accounts but another LEA Administrator's (accounts/policy.ts: only the national administrator
+ * changes those), so its own is reset by the national administrator, as the national roles' are; a
+ * national administrator's by another, or by the operator's `s2s users reset-two-factor`.
+ */
+export function twoFactorResetterKey(role: Role): string {
+  if (role === 'national_admin') return 'auth.two-factor.resetter.operator';
+  if (role === 'la_dba' || scopeOf(role) === 'national') return 'auth.two-factor.resetter.national';
+  return 'auth.two-factor.resetter.la';
 }

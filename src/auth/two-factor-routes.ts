@@ -7,6 +7,7 @@ import { escapeMarkup } from '../platform/html.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
 import type { AuthService } from './service.ts';
+import { twoFactorResetterKey } from './two-factor-policy.ts';
 import { languageAtSignIn, type Route, setSessionCookie, signedInUser } from './web.ts';
 
 const codeForm = z.object({ code: z.string().default('') });
@@ -38,6 +39,8 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
           kind === 'code' ? 'auth.two-factor.sign-in.title' : 'auth.two-factor.recovery-code.title',
         ),
         errors,
+        // Who can reset it if the user has no way in: it depends on the role signing in.
+        resetter: twoFactorResetterKey(reply.request.pendingRole ?? 'school'),
       },
     );
 
@@ -86,13 +89,16 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
             if (outcome.reason === 'expired') return reply.redirect('/sign-in?expired=1');
             // Posted twice at once: the other post completed this sign-in (as above).
             if (outcome.reason === 'signed-in-already') return reply.redirect('/');
+            const paused = outcome.reason === 'throttled' || outcome.reason === 'throttled-address';
             const key =
               outcome.reason === 'throttled'
                 ? 'auth.sign-in.throttled'
-                : kind === 'code'
-                  ? 'auth.two-factor.wrong-code'
-                  : 'auth.two-factor.wrong-recovery-code';
-            return secondStepPage(reply.code(outcome.reason === 'throttled' ? 429 : 400), kind, [
+                : outcome.reason === 'throttled-address'
+                  ? 'auth.sign-in.throttled-address'
+                  : kind === 'code'
+                    ? 'auth.two-factor.wrong-code'
+                    : 'auth.two-factor.wrong-recovery-code';
+            return secondStepPage(reply.code(paused ? 429 : 400), kind, [
               keyedError(field, key, { minutes: lockMinutes }),
             ]);
           }

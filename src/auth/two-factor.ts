@@ -6,13 +6,13 @@ import { tellAccountChanged } from '../notifications/account-changed.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { isRole, type Role } from './permissions.ts';
 import { endSessionsOfUser, sessionIdOf } from './repository.ts';
 import { recordFailedAttempt, reserveAttempt } from './throttle.ts';
-import { twoFactorRequired } from './two-factor-policy.ts';
+import { twoFactorRequired, twoFactorResetterKey } from './two-factor-policy.ts';
 import {
   confirmSecret,
   countUnusedRecoveryCodes,
@@ -52,6 +52,8 @@ export interface TwoFactorStatus {
   recoveryCodesMadeAt: string | null;
   /** The user's role must use two-factor sign-in, so it cannot be turned off. */
   required: boolean;
+  /** The catalogue key of who can reset it for this role (twoFactorResetterKey). */
+  resetter: string;
 }
 
 /** What the user typed at the second step: a code from their app, or one of their recovery codes. */
@@ -59,7 +61,8 @@ export type SecondStep = { code: string } | { recoveryCode: string };
 
 export type CheckOutcome =
   | { ok: true; via: 'code' | 'recovery-code'; recoveryCodesLeft: number }
-  | { ok: false; reason: 'wrong-code' | 'throttled' };
+  /** 'throttled': the account's pause; 'throttled-address': the network address's (throttle.ts, Pause). */
+  | { ok: false; reason: 'wrong-code' | 'throttled' | 'throttled-address' };
 
 /**
  * What a right second step completes, in the transaction that uses its code (check): `complete` returns
@@ -100,6 +103,7 @@ export class TwoFactorService {
       recoveryCodesLeft: enrolled ? await countUnusedRecoveryCodes(this.db, user.userId) : 0,
       recoveryCodesMadeAt: enrolled ? await recoveryCodesMadeAt(this.db, user.userId) : null,
       required: this.required(user.role),
+      resetter: twoFactorResetterKey(user.role),
     };
   }
 
@@ -224,7 +228,11 @@ export class TwoFactorService {
    */
   async turnOff(user: Actor, input: string, address: string): Promise<{ done: true } | { already: true }> {
     if (this.required(user.role)) {
-      throw new Invalid([keyedError('code', 'auth.two-factor.turn-off.refused')]);
+      throw new Invalid([
+        keyedError('code', 'auth.two-factor.turn-off.refused', {
+          resetter: message(twoFactorResetterKey(user.role)),
+        }),
+      ]);
     }
     const off = async () => !(await this.isEnrolled(user.userId));
     return this.reauthenticated(user, input, address, off, async (tx) => {
@@ -258,7 +266,9 @@ export class TwoFactorService {
     const now = this.clock.now();
     const organisation = isRole(user.role) ? organisationOf(actorOfRow(user)) : null;
     const attempt = await this.reserveAttempt(user, organisation, address, now);
-    if (!attempt) return { ok: false, reason: 'throttled' };
+    if ('paused' in attempt) {
+      return { ok: false, reason: attempt.paused === 'address' ? 'throttled-address' : 'throttled' };
+    }
     const outcome = await this.checkCode(user, input, now, then.complete);
     if (outcome && outcome !== 'not-completed') {
       await attempt.withdraw();
@@ -282,8 +292,8 @@ export class TwoFactorService {
   }
 
   /**
-   * A code's attempt, counted before it is checked (throttle.ts, reserveAttempt); null, the refusal itself
-   * recorded as a failed sign-in, once too many have failed and the pause has not ended.
+   * A code's attempt, counted before it is checked (throttle.ts, reserveAttempt); which pause, the refusal
+   * itself recorded as a failed sign-in, once too many have failed and the pause has not ended.
    */
   private async reserveAttempt(
     user: UserRow,
@@ -296,16 +306,20 @@ export class TwoFactorService {
       address,
       at,
     });
-    if (attempt) return attempt;
+    if (!('paused' in attempt)) return attempt;
     await recordFailedAttempt(this.db, {
       username: user.username,
       address,
       at,
       organisation,
       knownAccount: true,
-      detail: { reason: 'throttled', step: 'two-factor' },
+      detail: {
+        reason: 'throttled',
+        step: 'two-factor',
+        ...(attempt.paused === 'address' ? { pause: 'address' } : {}),
+      },
     });
-    return null;
+    return attempt;
   }
 
   /**
@@ -383,11 +397,15 @@ export class TwoFactorService {
       doneAlready: async () => (await doneAlready()) || (await offMeanwhile()),
     });
     if (outcome.ok) return { done: true };
-    if (outcome.reason === 'throttled') {
+    if (outcome.reason === 'throttled' || outcome.reason === 'throttled-address') {
       throw new Invalid([
-        keyedError('code', 'auth.two-factor.too-many-wrong-codes', {
-          minutes: this.settings.signIn.lockMinutes,
-        }),
+        keyedError(
+          'code',
+          outcome.reason === 'throttled-address'
+            ? 'auth.sign-in.throttled-address'
+            : 'auth.two-factor.too-many-wrong-codes',
+          { minutes: this.settings.signIn.lockMinutes },
+        ),
       ]);
     }
     if (outcome.reason === 'done-already') {

@@ -5,7 +5,7 @@ import { Forbidden } from '../platform/errors.ts';
 import { isLanguage, type Language, type Message, textIn } from '../platform/i18n/catalogue.ts';
 import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
 import { MENU, menuIn, menuLabelKey, menuOf, menuSection, navigationAt } from './menu.ts';
-import { type Capability, can, roleLabelIn } from './permissions.ts';
+import { type Capability, can, type Role, roleLabelIn } from './permissions.ts';
 import type { SessionEnd } from './repository.ts';
 import type { AuthService, SignedInUser } from './service.ts';
 
@@ -16,6 +16,8 @@ declare module 'fastify' {
     sessionExpired: boolean;
     /** The password was right and the second step of two-factor sign-in is still to come. */
     pendingSecondStep: boolean;
+    /** While the second step is to come, the role of the user signing in (what its pages advise depends on it). */
+    pendingRole?: Role;
     /**
      * The session cookie's session was ended on purpose a moment ago, and why (repository.ts, endSession):
      * this browser's second post of a form whose first ended it. Not signed in.
@@ -182,6 +184,7 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
   app.decorateRequest('sessionToken', undefined);
   app.decorateRequest('sessionExpired', false);
   app.decorateRequest('pendingSecondStep', false);
+  app.decorateRequest('pendingRole', undefined);
   app.decorateRequest('sessionEnded', undefined);
   app.decorateRequest('sessionIdleAt', undefined);
 
@@ -199,6 +202,7 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
     } else if (found.state === 'pending') {
       // Not signed in: only the second step's own (public) pages read this.
       request.pendingSecondStep = true;
+      request.pendingRole = found.role;
       request.sessionToken = token;
     } else if (found.state === 'ended') {
       // Not signed in; the token is kept to end the row at the next sign-in of this browser.

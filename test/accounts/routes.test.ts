@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { USERS_PER_PAGE } from '../../src/accounts/service.ts';
+import { formatDateTime } from '../../src/platform/dates.ts';
 import { api, makeToken } from '../api/support.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser, makeUsersOfLa } from '../support/factories.ts';
@@ -282,6 +283,91 @@ describeEachEngine('User Maintenance pages', (database) => {
     assert.equal((await victim.get('/')).headers.location, '/sign-in?password-reset=1');
     const again = await new Agent(t.app).signIn(user.username, ISSUED);
     assert.equal(again.headers.location, '/change-password');
+  });
+
+  test('a paused sign-in shows on the user page until when, and the DBA lifts it; View only sees it and cannot', async () => {
+    const { db } = database();
+    const { agent: dba, laNumber } = await signedInAs('la_dba');
+    const { agent: viewer } = await signedInAs('la_dba_view', laNumber);
+    const { agent: admin } = await signedInAs('national_admin');
+    const user = await makeUser(db, 'la_user', { laNumber });
+    const page = `/dba/users/${user.id}`;
+    assert.doesNotMatch((await dba.get(page)).body, /Sign-in paused/);
+    const person = new Agent(t.app);
+    for (let i = 0; i < 5; i += 1) await person.signIn(user.username, `wrong-${i}`);
+    // The pause ends 15 minutes after the fifth failure (the last, all made at this moment).
+    const until = formatDateTime(new Date(t.clock.now().getTime() + 15 * 60_000).toISOString());
+    assert.equal((await person.signIn(user.username)).statusCode, 429);
+
+    for (const [who, agent] of [
+      ['the DBA', dba],
+      ['the national administrator', admin],
+      ['View only', viewer],
+    ] as const) {
+      const shown = await agent.get(page);
+      assert.match(shown.body, new RegExp(`Sign-in paused[\\s\\S]*until ${until}`), `${who} sees the pause`);
+    }
+    assert.match((await dba.get(page)).body, /Let them sign in now/);
+    assert.doesNotMatch((await viewer.get(page)).body, /Let them sign in now/, 'View only has no button');
+    const refused = await viewer.post(`${page}/sign-in-pause`, {}, { formPage: page });
+    assert.equal(refused.statusCode, 403);
+    // The person phones; a minute later the DBA lets them in.
+    t.clock.advanceMinutes(1);
+
+    const lifted = await dba.post(`${page}/sign-in-pause`, {}, { formPage: page });
+    assert.equal(lifted.statusCode, 302);
+    assert.equal(lifted.headers.location, page);
+    const after = await dba.get(page);
+    assert.match(after.body, new RegExp(`${user.username} can sign in again now`));
+    assert.doesNotMatch(after.body, /Sign-in paused/);
+    const audit = await db
+      .selectFrom('audit_events')
+      .select(['actor_username', 'organisation'])
+      .where('action', '=', 'sign-in-pause-lifted')
+      .where('subject_id', '=', user.username)
+      .execute();
+    assert.equal(audit.length, 1);
+    assert.equal(audit[0]?.organisation, laNumber);
+
+    const again = await dba.post(`${page}/sign-in-pause`, {}, { formPage: page });
+    assert.equal(again.headers.location, page);
+    assert.match(
+      (await dba.get(page)).body,
+      /was not paused: the pause was lifted already[^<]*Nothing was changed/,
+    );
+    assert.equal((await person.signIn(user.username)).headers.location, '/');
+
+    // Paused again, it ends by itself: the button posted later says so.
+    for (let i = 0; i < 5; i += 1) await person.signIn(user.username, `wrong-again-${i}`);
+    await dba.get(page);
+    t.clock.advanceMinutes(16);
+    await dba.post(`${page}/sign-in-pause`, {});
+    assert.match((await dba.get(page)).body, /was not paused: the pause had ended[^<]*Nothing was changed/);
+  });
+
+  test('issuing a new password lifts a paused sign-in: the guesses were at the old password', async () => {
+    const { db } = database();
+    const { agent: dba, laNumber } = await signedInAs('la_dba');
+    const user = await makeUser(db, 'la_user', { laNumber });
+    const person = new Agent(t.app);
+    for (let i = 0; i < 5; i += 1) await person.signIn(user.username, `wrong-${i}`);
+    assert.match((await dba.get(`/dba/users/${user.id}`)).body, /Sign-in paused/);
+    t.clock.advanceMinutes(1);
+    const done = await dba.post(
+      `/dba/users/${user.id}/password`,
+      { newPassword: ISSUED, confirmPassword: ISSUED },
+      { formPage: `/dba/users/${user.id}/password` },
+    );
+    assert.equal(done.headers.location, `/dba/users/${user.id}`);
+    assert.doesNotMatch((await dba.get(`/dba/users/${user.id}`)).body, /Sign-in paused/);
+    assert.equal((await person.signIn(user.username, ISSUED)).headers.location, '/change-password');
+    const reset = await db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('action', '=', 'password-reset')
+      .where('subject_id', '=', user.username)
+      .executeTakeFirstOrThrow();
+    assert.equal(JSON.parse(reset.detail ?? '{}').signInPauseLifted, true);
   });
 
   test('a new password revokes the user’s API tokens, as it ends their sessions; others’ tokens go on', async () => {

@@ -379,6 +379,67 @@ describeEachEngine('accounts service', (database) => {
     assert.match(toSchool.role ?? '', /School User/);
   });
 
+  test('a role form drawn before someone else changed the role is refused, naming the role it has now', async () => {
+    const { db } = database();
+    const { la, actor } = await laWithDba();
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    // Another administrator changes the role while this one's form is open.
+    await accounts.changeRole(actor, user.id, 'la_plasc', 'la_user');
+    const stale = await invalidFields(accounts.changeRole(actor, user.id, 'la_admissions', 'la_user'));
+    assert.match(stale.role ?? '', /role was changed to LEA PLASC since this page was shown.*choose again/i);
+    assert.equal((await rawUser(db, user.username))?.role, 'la_plasc', 'nothing was overwritten');
+    // The form drawn again (its role as seen now the current one) is taken.
+    const taken = await accounts.changeRole(actor, user.id, 'la_admissions', 'la_plasc');
+    assert.equal(taken.already, false);
+    assert.equal((await rawUser(db, user.username))?.role, 'la_admissions');
+    // The same form posted again (the change it made) is still answered as made already.
+    const again = await accounts.changeRole(actor, user.id, 'la_admissions', 'la_plasc');
+    assert.equal(again.already, true);
+  });
+
+  test('no user is added to a closed school, and the Add User form does not offer one', async () => {
+    const { db } = database();
+    const { la, actor } = await laWithDba();
+    const closed = await makeSchool(db, la.number, { status: 'closed', closed_on: '2024-08-31' });
+    const open = await makeSchool(db, la.number);
+    const choices = await accounts.addChoices(actor, null);
+    assert.deepEqual(
+      choices.schools.filter((s) => [closed.number, open.number].includes(s.number)).map((s) => s.number),
+      [open.number],
+    );
+    const refused = await invalidFields(
+      accounts.add(actor, input({ role: 'school', establishmentNumber: closed.number })),
+    );
+    assert.match(refused.establishmentNumber ?? '', new RegExp(`${closed.number}.* is closed.*open school`));
+    const cli = await invalidFields(
+      accounts.add(CLI_ACTOR, input({ role: 'school', establishmentNumber: closed.number })),
+    );
+    assert.match(cli.establishmentNumber ?? '', /is closed/);
+  });
+
+  test('the page of a paused account says until when, and a new password lifts the pause', async () => {
+    const { db } = database();
+    const { la, actor } = await laWithDba();
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    for (let i = 0; i < 5; i += 1) {
+      await db
+        .insertInto('sign_in_attempts')
+        .values({
+          id: randomUUID(),
+          username: user.username,
+          address: '198.51.100.30',
+          attempted_at: new Date(clock.now().getTime() - (5 - i) * 60_000).toISOString(),
+          succeeded: 0,
+        })
+        .execute();
+    }
+    const details = await accounts.details(actor, user.id);
+    // The first of the five ages out 15 minutes after it was made, five minutes before now.
+    assert.equal(details.signInPausedUntil, new Date(clock.now().getTime() + 10 * 60_000).toISOString());
+    await accounts.resetPassword(actor, user.id, { newPassword: ISSUED, confirmPassword: ISSUED });
+    assert.equal((await accounts.details(actor, user.id)).signInPausedUntil, null);
+  });
+
   test('changing a password issues a new one, forces a change and ends every session of that user', async () => {
     const { db } = database();
     const { la, actor } = await laWithDba();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { AuthService } from '../../src/auth/service.ts';
+import { accountPausedUntil, liftAccountPause } from '../../src/auth/throttle.ts';
 import { totpCodeAt } from '../../src/auth/two-factor-secrets.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { UserRow } from '../../src/platform/db/schema.ts';
@@ -122,6 +123,110 @@ describeEachEngine('sign-in and sessions', (database) => {
     for (let i = 0; i < 5; i += 1) await agent.signIn('nobody-by-this-name', `wrong-${i}`);
     const locked = await agent.signIn('nobody-by-this-name');
     assert.equal(locked.statusCode, 429);
+  });
+
+  test('a username typed with a space before or after it signs in, and a wrong password counts against the account', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    const wrong = await agent.signIn(` ${user.username} `, 'not-the-password');
+    assert.equal(wrong.statusCode, 400);
+    const counted = await db
+      .selectFrom('sign_in_attempts')
+      .select('username')
+      .where('username', 'like', `%${user.username}%`)
+      .execute();
+    assert.deepEqual(
+      counted.map((a) => a.username),
+      [user.username],
+      'the failure is counted against the account, not the name as typed',
+    );
+    const signedIn = await agent.signIn(`  ${user.username}\t`);
+    assert.equal(signedIn.statusCode, 302);
+    assert.equal(signedIn.headers.location, '/');
+  });
+
+  test('a failed sign-in refused for the pause is in the audit log of the account’s organisation', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    for (let i = 0; i < 5; i += 1) await agent.signIn(user.username, `wrong-${i}`);
+    assert.equal((await agent.signIn(user.username)).statusCode, 429);
+    const refused = await db
+      .selectFrom('audit_events')
+      .select(['organisation', 'detail'])
+      .where('action', '=', 'sign-in-failed')
+      .where('subject_id', '=', user.username)
+      .execute();
+    assert.equal(refused.length, 6);
+    assert.deepEqual(
+      refused.map((e) => e.organisation),
+      Array.from({ length: 6 }, () => la.number),
+      'every failure, the refusal for the pause too, carries the LA',
+    );
+    t.clock.advanceMinutes(16);
+  });
+
+  test('a failed current password on Change Password is audited as the signed-in user’s', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const wrong = await agent.post(
+      '/change-password',
+      {
+        currentPassword: 'not-the-password',
+        newPassword: 'kettle orchard lantern',
+        confirmPassword: 'kettle orchard lantern',
+      },
+      { formPage: '/change-password' },
+    );
+    assert.equal(wrong.statusCode, 400);
+    const failed = await db
+      .selectFrom('audit_events')
+      .select(['actor_user_id', 'actor_username', 'organisation'])
+      .where('action', '=', 'sign-in-failed')
+      .where('subject_id', '=', user.username)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(failed, {
+      actor_user_id: user.id,
+      actor_username: user.username,
+      organisation: la.number,
+    });
+  });
+
+  test('the pause of one network address says so in words of its own, the same for every username', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    // Twenty wrong sign-ins from this address, each at another name: no account is paused.
+    for (let i = 0; i < 20; i += 1) await agent.signIn(`office-guess-${la.number}-${i}`, 'wrong');
+    try {
+      const known = await agent.signIn(user.username);
+      const unknown = await agent.signIn(`nobody-${la.number}`);
+      assert.equal(known.statusCode, 429);
+      assert.equal(unknown.statusCode, 429);
+      assert.equal(
+        errorSummary(known.body),
+        errorSummary(unknown.body),
+        'nothing says which names an account',
+      );
+      assert.match(errorSummary(known.body), /too many failed sign-ins from your network.*Wait 15 minutes/);
+      assert.doesNotMatch(errorSummary(known.body), /administrator/, 'nobody can lift it for you');
+      const refusal = await db
+        .selectFrom('audit_events')
+        .select('detail')
+        .where('action', '=', 'sign-in-failed')
+        .where('subject_id', '=', user.username)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(refusal.detail ?? '{}'), { reason: 'throttled', pause: 'address' });
+    } finally {
+      t.clock.advanceMinutes(16);
+    }
   });
 
   test('a username over 64 characters is refused as wrong, not a server error', async () => {
@@ -360,6 +465,52 @@ describeEachEngine('sign-in throttling across nodes', (database) => {
       failures.some((f) => f.subject_id === user.username),
       "a known account's username is kept",
     );
+  });
+
+  test('lifting an account’s pause lets it try again, but not from an address that is paused itself', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-12-08T09:00:00.000Z');
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const [node] = twoNodes(clock) as [AuthService];
+    const office = '198.51.100.20';
+    for (let i = 0; i < 15; i += 1) await node.signIn(`office-${la.number}-${i}`, 'wrong', office);
+    for (let i = 0; i < 5; i += 1) await node.signIn(user.username, `wrong-${i}`, office);
+    assert.deepEqual(await node.signIn(user.username, TEST_PASSWORD, '198.51.100.21'), {
+      ok: false,
+      reason: 'throttled',
+    });
+    assert.ok(await accountPausedUntil(db, SETTINGS.signIn, clock.now(), user.username));
+    // An administrator lifts it a minute later (a failure at the lift's very millisecond would still count).
+    clock.advanceMinutes(1);
+    await db.transaction().execute((tx) => liftAccountPause(tx, SETTINGS.signIn, clock.now(), user.username));
+    assert.equal(await accountPausedUntil(db, SETTINGS.signIn, clock.now(), user.username), null);
+    assert.deepEqual(
+      await node.signIn(user.username, TEST_PASSWORD, office),
+      { ok: false, reason: 'throttled-address' },
+      'the office address is still paused: its failures were not cleared',
+    );
+    assert.ok((await node.signIn(user.username, TEST_PASSWORD, '198.51.100.21')).ok);
+  });
+
+  test('the pause of an address is told apart at the second step of two-factor sign-in too', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-12-09T09:00:00.000Z');
+    const keyring = new MasterKeyring(MasterKey.generate());
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const node = new AuthService(db, clock, SETTINGS, keyring);
+    const setUp = await node.twoFactor.setUp(actorOf(user));
+    assert.ok(setUp);
+    await node.twoFactor.confirm(actorOf(user), await totpCodeAt(setUp.secret, clock.now()));
+    const office = '198.51.100.22';
+    for (let i = 0; i < 20; i += 1) await node.signIn(`office-${la.number}-${i}`, 'wrong', office);
+    clock.advanceMinutes(1);
+    const code = await totpCodeAt(setUp.secret, clock.now());
+    assert.deepEqual(await node.twoFactor.check(user, { code }, office), {
+      ok: false,
+      reason: 'throttled-address',
+    });
   });
 
   test('the right password still signs in after a few wrong ones, and clears only its own failures', async () => {

@@ -136,6 +136,40 @@ describeEachEngine('two-factor sign-in pages', (database) => {
     );
   });
 
+  for (const [role, who] of [
+    ['la_lost_pupil', /your LA s2s administrator can reset/],
+    ['la_dba', /the s2s national administrator can reset/],
+    [
+      'national_admin',
+      /another s2s national administrator or whoever runs s2s \(with its command s2s users reset-two-factor\) can reset/,
+    ],
+  ] as const) {
+    test(`${role}: each page that says who resets two-factor sign-in names who can`, async () => {
+      const { db } = database();
+      const la = await makeLa(db);
+      const user = await makeUser(db, role, { laNumber: role === 'national_admin' ? null : la.number });
+      const agent = new Agent(t.app);
+      await agent.signIn(user.username);
+      await setUp(agent);
+      for (const url of ['/two-factor', '/two-factor/turn-off']) {
+        const page = await agent.get(url);
+        assert.match(page.body, who, `${url} says who`);
+        assert.doesNotMatch(
+          page.body,
+          role === 'la_lost_pupil' ? /national administrator/ : /LA s2s administrator/,
+        );
+      }
+      await agent.post('/sign-out', {}, { formPage: '/sign-out' });
+      await agent.signIn(user.username);
+      for (const url of ['/sign-in/two-factor', '/sign-in/recovery-code']) {
+        const page = await agent.get(url);
+        assert.match(page.body, who, `${url} says who`);
+      }
+      const welsh = await agent.get('/sign-in/two-factor?lang=cy');
+      assert.doesNotMatch(welsh.body, /\{resetter\}/);
+    });
+  }
+
   test('a new user of a required role first replaces the issued password, then sets up two-factor sign-in', async () => {
     const { db } = database();
     const la = await makeLa(db);

@@ -132,6 +132,8 @@ describeEachEngine('two-factor sign-in', (database) => {
       recoveryCodesLeft: 10,
       recoveryCodesMadeAt: clock.now().toISOString(),
       required: false,
+      // Who can reset it for an LEA User: their LA's administrator.
+      resetter: 'auth.two-factor.resetter.la',
     });
     assert.equal(await auth.twoFactor.setUp(actorOf(user)), null, 'nothing more to set up');
     const stored = await db
