@@ -110,6 +110,36 @@ describe('LA administration and the Establishment Finder (browser)', () => {
     );
     newcomer.assertEveryPageChecked();
     await newcomer.close();
+
+    // Five wrong passwords pause the account; the DBA sees it on the user's page and lets them in.
+    const forgetful = await Journey.open(running.browser, running.service.baseUrl);
+    for (let i = 0; i < 5; i += 1) await signIn(forgetful, '916winchoffice', `not-it-${i}`);
+    await signIn(forgetful, '916winchoffice', 'harbour violet thimble');
+    assert.match(
+      await forgetful.page.locator('.govuk-error-summary').innerText(),
+      /too many failed attempts/,
+    );
+    const admin = await Journey.open(running.browser, running.service.baseUrl);
+    await signIn(admin, 'demo-la-dba', 'demo-password-2026');
+    await admin.page.goto('/dba/users');
+    await admin.check();
+    await admin.page.getByRole('link', { name: '916winchoffice' }).click();
+    await admin.check();
+    assert.match(
+      await admin.page.locator('main').innerText(),
+      /Sign-in paused after too many failed attempts/,
+    );
+    await admin.page.getByRole('button', { name: 'Let them sign in now' }).click();
+    await admin.check();
+    assert.match(
+      await admin.page.locator('.govuk-notification-banner').innerText(),
+      /916winchoffice can sign in again now/,
+    );
+    admin.assertEveryPageChecked();
+    await admin.close();
+    await signIn(forgetful, '916winchoffice', 'harbour violet thimble');
+    assert.equal(new URL(forgetful.page.url()).pathname, '/');
+    await forgetful.close();
   });
 
   test('the Establishment Finder finds a school by town and part of its name, including closed and Welsh schools', async () => {
