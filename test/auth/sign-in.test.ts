@@ -493,6 +493,34 @@ describeEachEngine('sign-in throttling across nodes', (database) => {
     assert.ok((await node.signIn(user.username, TEST_PASSWORD, '198.51.100.21')).ok);
   });
 
+  test('Change Password says when the network address is paused, not the account', async () => {
+    const { db } = database();
+    const clock = new ManualClock('2026-12-10T09:00:00.000Z');
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const [node] = twoNodes(clock) as [AuthService];
+    const office = '198.51.100.23';
+    const signedIn = await node.signIn(user.username, TEST_PASSWORD, office);
+    assert.ok(signedIn.ok);
+    const session = await node.lookUpSession(signedIn.token);
+    assert.equal(session.state, 'active');
+    if (session.state !== 'active') return;
+    for (let i = 0; i < 20; i += 1) await node.signIn(`office-${la.number}-${i}`, 'wrong', office);
+    const newPassword = 'a-new-long-passphrase-9';
+    const refused = await node
+      .changeOwnPassword(
+        session.user,
+        signedIn.token,
+        { currentPassword: TEST_PASSWORD, newPassword, confirmPassword: newPassword },
+        office,
+      )
+      .then(
+        () => 'CHANGED',
+        (error: unknown) => (error instanceof Invalid ? error.errors[0]?.key : String(error)),
+      );
+    assert.equal(refused, 'auth.sign-in.throttled-address');
+  });
+
   test('the pause of an address is told apart at the second step of two-factor sign-in too', async () => {
     const { db } = database();
     const clock = new ManualClock('2026-12-09T09:00:00.000Z');

@@ -213,6 +213,31 @@ describeEachEngine('two-factor sign-in pages', (database) => {
     assert.match(errorSummary(throttled.body), /too many failed attempts to sign in. Wait 15 minutes/);
   });
 
+  test('at the second step, a pause of the network address says so in its own words', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    const { secret } = await setUp(agent);
+    await agent.post('/sign-out', {}, { formPage: '/sign-out' });
+    await agent.signIn(user.username);
+    await agent.get('/sign-in/two-factor');
+    // Meanwhile, twenty wrong sign-ins at other names from the same office address.
+    const office = new Agent(t.app);
+    for (let i = 0; i < 20; i += 1) await office.signIn(`office-${la.number}-${i}`, 'wrong');
+    try {
+      nextStep();
+      const paused = await agent.post('/sign-in/two-factor', {
+        code: await totpCodeAt(secret, t.clock.now()),
+      });
+      assert.equal(paused.statusCode, 429);
+      assert.match(errorSummary(paused.body), /too many failed sign-ins from your network.*Wait 15 minutes/);
+    } finally {
+      t.clock.advanceMinutes(16);
+    }
+  });
+
   test('an optional user sets it up from the menu, makes new recovery codes and turns it off', async () => {
     const { db } = database();
     const la = await makeLa(db);
