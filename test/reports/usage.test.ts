@@ -392,7 +392,7 @@ describeEachEngine('General Usage/Volume Report', (database) => {
         '/reports/lost-pupils-downloaded': 'Adroddiad Disgyblion Coll (disgyblion a lawrlwythwyd)',
         '/reports/users': 'Adroddiad Defnyddwyr',
         '/reports/schools': 'Adroddiad Rhestr Ysgolion',
-        '/reports/base-users': 'Base User Report',
+        '/reports/base-users': 'Adroddiad Defnyddwyr Sylfaenol',
       };
       for (const [path, heading] of Object.entries(headings)) {
         const criteria = await admin.get(path);
