@@ -140,7 +140,7 @@ const REPORTS: ReportOperation[] = [
     summary: 'General Usage/Volume Report',
     capability: 'reports.usage',
     description:
-      'CTFs uploaded, received, downloaded, awaiting download and rejected, and pupil records, per school (a school: itself; an LA: all its schools or up to 20) or per LA (All LAs), with a Total row.',
+      'CTFs uploaded, received, downloaded, awaiting download and rejected, and pupil records, per school (a school: itself; an LA: all its schools or up to 20) or per LA (All LAs), with a Total row when there is more than one row.',
     parameters: usageParameters,
     scopes: USAGE_SCOPES,
   },

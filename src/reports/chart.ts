@@ -22,15 +22,22 @@ export interface MonthlyChart {
   width: number;
   height: number;
   max: number;
-  months: { label: string; x: number }[];
+  /** Each month: "Dec 2026" ("Rhag 2026"), drawn as its name over its year to fit its bars' width. */
+  months: { label: string; name: string; year: string; x: number }[];
   bars: ChartBar[];
   /** Spoken by screen readers instead of the drawing. */
   description: string;
 }
 
+/** A month ("2026-12") as its short name and full year: "Dec 2026" alone reads as a month, "Dec 26" as a day. */
+function monthParts(month: string, language: Language): { name: string; year: string } {
+  const [year = '', m] = month.split('-');
+  return { name: SHORT_MONTHS[language][Number(m) - 1] ?? m ?? '', year };
+}
+
 function monthLabel(month: string, language: Language): string {
-  const [year, m] = month.split('-');
-  return `${SHORT_MONTHS[language][Number(m) - 1] ?? m} ${year?.slice(2)}`;
+  const { name, year } = monthParts(month, language);
+  return `${name} ${year}`;
 }
 
 /** The chart of `volumes`, its month names and description in `language`. */
@@ -50,7 +57,7 @@ export function monthlyChart(volumes: MonthlyVolume[], language: Language = 'en'
       const height = Math.round((value / max) * HEIGHT);
       bars.push({ x: x + offset, y: HEIGHT - height, height, value, series });
     }
-    return { label: monthLabel(volume.month, language), x };
+    return { label: monthLabel(volume.month, language), ...monthParts(volume.month, language), x };
   });
   const total = (series: 'uploaded' | 'received') => shown.reduce((sum, v) => sum + v[series], 0);
   return {

@@ -125,7 +125,9 @@ function usageCsv(report: UsageReport) {
     r.rejected,
     r.receivedPupils,
   ];
-  const rows = [...report.rows.map((r) => line(r.code, r.name, r)), line('', 'Total', report.totals)];
+  // A Total of one row would repeat it (a school's own report): as on the page, only of more than one.
+  const rows = report.rows.map((r) => line(r.code, r.name, r));
+  if (rows.length > 1) rows.push(line('', 'Total', report.totals));
   return { header, rows };
 }
 

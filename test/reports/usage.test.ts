@@ -6,6 +6,7 @@ import { before, test } from 'node:test';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { Invalid } from '../../src/platform/errors.ts';
+import { monthlyChart } from '../../src/reports/chart.ts';
 import { readDateRange } from '../../src/reports/date-range.ts';
 import { monthlyVolumeQuery, usageQueries } from '../../src/reports/usage-repository.ts';
 import { UsageReportService } from '../../src/reports/usage-service.ts';
@@ -57,6 +58,25 @@ test('a date range: From blank is every record, To blank is today, both ends inc
     ),
     [{ field: 'from-day', message: 'The From date must be on or before the To date' }],
   );
+});
+
+test('the chart names each month with its full year, in English and in Welsh', () => {
+  const months = [
+    { month: '2025-12', uploaded: 1, received: 2 },
+    { month: '2026-01', uploaded: 3, received: 0 },
+  ];
+  const english = monthlyChart(months, 'en');
+  assert.deepEqual(
+    english?.months.map((m) => m.label),
+    ['Dec 2025', 'Jan 2026'],
+  );
+  assert.match(english?.description ?? '', /^CTFs each month from Dec 2025 to Jan 2026:/);
+  const welsh = monthlyChart(months, 'cy');
+  assert.deepEqual(
+    welsh?.months.map((m) => m.label),
+    ['Rhag 2025', 'Ion 2026'],
+  );
+  assert.match(welsh?.description ?? '', /^CTFs bob mis o Rhag 2025 i Ion 2026:/);
 });
 
 describeEachEngine('General Usage/Volume Report', (database) => {
@@ -351,6 +371,48 @@ describeEachEngine('General Usage/Volume Report', (database) => {
         '/reports/general-usage/csv?from-day=40&from-month=1&from-year=2026',
       );
       assert.equal(csvRefused.statusCode, 302);
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  test('a Total row is on the page and in the CSV alike: only when the report has more than one row', async () => {
+    // A school's own report is one row: a Total would repeat it. The LA's report of all its schools has
+    // one; of one school it selected, none. The page's rows and the CSV's are the same rows.
+    const t = await createTestApp(db);
+    try {
+      const { agent: school } = await signedInUser(t, 'school', {
+        laNumber: la.number,
+        establishmentNumber: alder.number,
+      });
+      const { agent: officer } = await signedInUser(t, 'la_user', { laNumber: la.number });
+      const cedar = await db
+        .selectFrom('establishments')
+        .select('number')
+        .where('name', '=', 'Cedar Primary')
+        .where('la_number', '=', la.number)
+        .executeTakeFirstOrThrow();
+      const expect = { cedar: `${cedar.number} Cedar Primary` };
+      const bodyRows = (html: string) =>
+        [...html.matchAll(/<tr class="govuk-table__row[^"]*">\s*<th scope="row"[^>]*>([^<]*)</g)].map((m) =>
+          (m[1] ?? '').trim(),
+        );
+      for (const [agent, query, expected] of [
+        [school, 'run=1', [`${alder.number} Alder Primary`]],
+        [officer, `run=1&scope=selected&schools=${birch.number}`, [`${birch.number} Birch Primary`]],
+        [
+          officer,
+          'run=1&scope=all',
+          [`${alder.number} Alder Primary`, `${birch.number} Birch Primary`, expect.cedar, 'Total'],
+        ],
+      ] as const) {
+        const page = await agent.get(`/reports/general-usage?${query}`);
+        assert.equal(page.statusCode, 200, query);
+        const csv = await downloadCsv(agent, `/reports/general-usage/csv?${query}`, /general-usage-/);
+        const inCsv = csv.slice(1).map((row) => (row[0] ? `${row[0]} ${row[1]}` : row[1]));
+        assert.deepEqual(inCsv, expected, `${query}: the CSV's rows`);
+        assert.deepEqual(bodyRows(page.body), expected, `${query}: the page's rows`);
+      }
     } finally {
       await t.app.close();
     }
