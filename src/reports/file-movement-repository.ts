@@ -51,6 +51,12 @@ export interface MovementRow {
   forwardedAt: string | null;
   /** For a forwarded copy, the original's id: the copy was received, not sent, by its source. */
   forwardedFrom: string | null;
+  /**
+   * When an LA deleted this file (Delete files not collected by schools, or its Lost Pupils review): a
+   * file removed by a user of an LA, not of a school (its removed_by). Null for a file not removed, or
+   * removed by its sending school (View / Remove Files).
+   */
+  deletedByLaAt: string | null;
   pupils: number;
   source: MovementEnd;
   destKind: 'school' | 'la' | 'la-inbox' | 'lost-pupils';
@@ -192,44 +198,52 @@ export function movementPageQuery(
   query: MovementQuery,
   page: { after?: MovementCursor | null; limit: number },
 ) {
-  return transfersIn(db)
-    .where('t.id', 'in', reportIds(db, query, page))
-    .leftJoin('local_authorities as sla', 'sla.number', 't.source_la')
-    .leftJoin('establishments as ss', 'ss.number', 't.source_school')
-    .leftJoin('local_authorities as dla', 'dla.number', 't.dest_la')
-    .leftJoin('establishments as ds', 'ds.number', 't.dest_school')
-    .select([
-      't.id',
-      't.filename',
-      't.category',
-      't.uploaded_at',
-      't.first_downloaded_at',
-      't.status',
-      't.forwarded_from',
-      // Its copy, if an LA forwarded it (an original is forwarded once at most: it then leaves 'available').
-      (eb) =>
-        eb
-          .selectFrom('transfers as fw')
-          .select((sub) => sub.fn.min('fw.uploaded_at').as('at'))
-          .whereRef('fw.forwarded_from', '=', 't.id')
-          .as('forwarded_at'),
-      't.pupil_count',
-      't.source_la',
-      'sla.name as source_la_name',
-      't.source_school',
-      'ss.name as source_school_name',
-      't.source_inbox',
-      't.dest_kind',
-      't.dest_la',
-      'dla.name as dest_la_name',
-      't.dest_school',
-      'ds.name as dest_school_name',
-      't.dest_inbox',
-    ])
-    .orderBy('t.uploaded_at')
-    .orderBy('t.filename')
-    .orderBy('t.id')
-    .limit(page.limit);
+  return (
+    transfersIn(db)
+      .where('t.id', 'in', reportIds(db, query, page))
+      .leftJoin('local_authorities as sla', 'sla.number', 't.source_la')
+      .leftJoin('establishments as ss', 'ss.number', 't.source_school')
+      .leftJoin('local_authorities as dla', 'dla.number', 't.dest_la')
+      .leftJoin('establishments as ds', 'ds.number', 't.dest_school')
+      // Who removed it: a user of an LA (no school of their own) or of a school. Users are never deleted
+      // outright (deleted_at), so a remover is always found.
+      .leftJoin('users as remover', 'remover.id', 't.removed_by')
+      .select([
+        't.id',
+        't.filename',
+        't.category',
+        't.uploaded_at',
+        't.first_downloaded_at',
+        't.status',
+        't.forwarded_from',
+        't.removed_at',
+        'remover.la_number as remover_la',
+        'remover.establishment_number as remover_school',
+        // Its copy, if an LA forwarded it (an original is forwarded once at most: it then leaves 'available').
+        (eb) =>
+          eb
+            .selectFrom('transfers as fw')
+            .select((sub) => sub.fn.min('fw.uploaded_at').as('at'))
+            .whereRef('fw.forwarded_from', '=', 't.id')
+            .as('forwarded_at'),
+        't.pupil_count',
+        't.source_la',
+        'sla.name as source_la_name',
+        't.source_school',
+        'ss.name as source_school_name',
+        't.source_inbox',
+        't.dest_kind',
+        't.dest_la',
+        'dla.name as dest_la_name',
+        't.dest_school',
+        'ds.name as dest_school_name',
+        't.dest_inbox',
+      ])
+      .orderBy('t.uploaded_at')
+      .orderBy('t.filename')
+      .orderBy('t.id')
+      .limit(page.limit)
+  );
 }
 
 /** Up to `limit` rows after `after` (or from the first), by upload time, then file name. */
@@ -248,6 +262,8 @@ export async function readMovements(
     status: r.status,
     forwardedAt: r.forwarded_at ?? null,
     forwardedFrom: r.forwarded_from,
+    deletedByLaAt:
+      r.status === 'removed' && r.remover_la !== null && r.remover_school === null ? r.removed_at : null,
     pupils: toCount(r.pupil_count),
     source: {
       la: r.source_la,

@@ -216,11 +216,16 @@ export const STATUS_WORDS: Record<MovementRow['status'], string> = {
  *   its sender removes it, not waiting for anyone (an LA's download of it leaves it there), as View /
  *   Remove Files says;
  * - a file downloaded but not yet confirmed ("Was the file downloaded correctly?" not yet answered Yes)
- *   is still waiting for its recipient, yet has a Downloaded date: "Downloaded, not yet confirmed".
+ *   is still waiting for its recipient, yet has a Downloaded date: "Downloaded, not yet confirmed";
+ * - a file an LA deleted (Delete files not collected by schools) was not removed by its sender: "Deleted
+ *   by LA" and when, as the Delete CTF files Audit Trail calls it. "Removed" is its sender's own removal.
  */
 function statusText(row: MovementRow, dateTime: DateTimeText, language: Language): string {
   if (row.forwardedAt && row.status !== 'rejected') {
     return translate(language, 'reports.status.forwarded-by-la', { at: dateTime(row.forwardedAt) });
+  }
+  if (row.deletedByLaAt) {
+    return translate(language, 'reports.status.deleted-by-la', { at: dateTime(row.deletedByLaAt) });
   }
   if (row.status === 'available' && row.destKind === 'lost-pupils') {
     return translate(language, 'transfer.status.lost-pupils');

@@ -760,6 +760,7 @@ test('School Report: a CTF kept in the Lost Pupils Database is not "awaiting dow
     status: 'available',
     forwardedAt: null,
     forwardedFrom: null,
+    deletedByLaAt: null,
     pupils: 1,
     source: end,
     destKind: 'lost-pupils',
