@@ -150,7 +150,7 @@ const REPORTS: ReportOperation[] = [
     summary: 'School Report',
     capability: 'reports.usage',
     description:
-      'Every CTF sent or received: file, source and destination, upload and first download, status, pupils. All the rows (the page shows the first 500).',
+      'Every CTF sent or received: file, source and destination, upload and first download, status, pupils. All the rows, newest upload first (the page shows the newest 500).',
     parameters: movementParameters,
   },
   {
@@ -159,7 +159,7 @@ const REPORTS: ReportOperation[] = [
     summary: 'Generic / Other file movements',
     capability: 'reports.usage',
     description:
-      'Every file that is not a CTF (census, CFR, generic, exclusion and admissions files) sent or received, with its upload and first download.',
+      'Every file that is not a CTF (census, CFR, generic, exclusion and admissions files) sent or received, with its upload and first download, newest upload first.',
     parameters: movementParameters,
   },
   {
@@ -196,7 +196,7 @@ const REPORTS: ReportOperation[] = [
     summary: 'Lost Pupil (uploaded pupils) Report',
     capability: 'reports.lost-pupils',
     description:
-      'Each lost pupil your schools uploaded (UPN, name, date of birth, gender, type), by download status and type. Holds pupil data: keep the file as securely as the pupils’ records.',
+      'Each lost pupil your schools uploaded (UPN, name, date of birth, gender, type), by download status and type, newest upload first. Holds pupil data: keep the file as securely as the pupils’ records.',
     parameters: uploadedParameters,
   },
   {
@@ -205,7 +205,7 @@ const REPORTS: ReportOperation[] = [
     summary: 'Lost Pupil (downloaded pupils) Report',
     capability: 'reports.lost-pupils',
     description:
-      'Each lost pupil your LA found and downloaded, with who uploaded it. Holds pupil data: keep the file as securely as the pupils’ records.',
+      'Each lost pupil your LA found and downloaded, with who uploaded it, latest found first. Holds pupil data: keep the file as securely as the pupils’ records.',
     parameters: dates,
   },
   {

@@ -1,7 +1,9 @@
 // The files behind the School Report (CTFs sent and received, handbook §10, LA notes §7.2) and the
 // Generic / Other file movements report (every other kind of file, LA notes §7.6): one row per transfer,
-// with both ends named, read in pages by keyset so a report of years of files is streamed in constant
-// memory.
+// with both ends named, newest upload first, read in pages by keyset so a report of years of files is
+// streamed in constant memory. Newest first on the page and in the CSV alike: a page too short for every
+// file shows the latest (what an LA running the report with From blank, every record, comes to see), and
+// the page is the CSV's first rows (docs/decisions.md, 72).
 //
 // A CTF an LA forwarded (transfers/forward-service.ts) is a copy that keeps the school that made it as its
 // source (a lost pupil's is sent in the forwarding LA's name), and names its original in forwarded_from.
@@ -63,7 +65,7 @@ export interface MovementRow {
   dest: MovementEnd;
 }
 
-/** Where a page of rows starts: after this row, in the report's order. */
+/** Where a page of rows starts: after this row, in the report's order (newest first). */
 export interface MovementCursor {
   uploadedAt: string;
   filename: string;
@@ -154,25 +156,30 @@ function reportIds(
     if (!page) return db.selectFrom(q.as('side')).select('side.id');
     const after = page.after;
     if (after) {
-      // The plain lower bound first: an index can start there, which the OR below cannot give it (without
-      // it, each page re-read every earlier row: 46 s for the largest LA's CSV at 1M transfers).
+      // The plain upper bound first: an index can start there, which the OR below cannot give it (without
+      // it, each page re-read every row before it: 46 s for the largest LA's CSV at 1M transfers).
       q = q
-        .where('t.uploaded_at', '>=', after.uploadedAt)
+        .where('t.uploaded_at', '<=', after.uploadedAt)
         .where((eb) =>
           eb.or([
-            eb('t.uploaded_at', '>', after.uploadedAt),
-            eb.and([eb('t.uploaded_at', '=', after.uploadedAt), eb('t.filename', '>', after.filename)]),
+            eb('t.uploaded_at', '<', after.uploadedAt),
+            eb.and([eb('t.uploaded_at', '=', after.uploadedAt), eb('t.filename', '<', after.filename)]),
             eb.and([
               eb('t.uploaded_at', '=', after.uploadedAt),
               eb('t.filename', '=', after.filename),
-              eb('t.id', '>', after.id),
+              eb('t.id', '<', after.id),
             ]),
           ]),
         );
     }
     // Each side's first `limit` in the report's order: the page is among them. Wrapped, as SQLite allows
-    // no ORDER BY or LIMIT in a part of a UNION.
-    const chosen = q.orderBy('t.uploaded_at').orderBy('t.filename').orderBy('t.id').limit(page.limit);
+    // no ORDER BY or LIMIT in a part of a UNION. Every column descending: an index on (LA, upload time,
+    // file name, id) is read backwards from where the page starts.
+    const chosen = q
+      .orderBy('t.uploaded_at', 'desc')
+      .orderBy('t.filename', 'desc')
+      .orderBy('t.id', 'desc')
+      .limit(page.limit);
     return db.selectFrom(chosen.as('side')).select('side.id');
   });
   if (!first) throw new Error('a report has at least one side');
@@ -239,14 +246,14 @@ export function movementPageQuery(
         'ds.name as dest_school_name',
         't.dest_inbox',
       ])
-      .orderBy('t.uploaded_at')
-      .orderBy('t.filename')
-      .orderBy('t.id')
+      .orderBy('t.uploaded_at', 'desc')
+      .orderBy('t.filename', 'desc')
+      .orderBy('t.id', 'desc')
       .limit(page.limit)
   );
 }
 
-/** Up to `limit` rows after `after` (or from the first), by upload time, then file name. */
+/** Up to `limit` rows after `after` (or from the first), newest upload first, then by file name. */
 export async function readMovements(
   db: Executor,
   query: MovementQuery,

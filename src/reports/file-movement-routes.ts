@@ -5,7 +5,8 @@
 //   GET /reports/school/csv?...                                    every row, streamed as a CSV file
 //   GET /reports/file-movements?...  and  /reports/file-movements/csv?...
 //
-// The page shows the first PAGE_LIMIT rows and says so when there are more; the CSV has them all. Both
+// Newest first: the page shows the newest PAGE_LIMIT rows and says so when there are more; the CSV has
+// them all, in the same order. Both
 // have the same cells but for their dates: "3 Nov 2026 09:05" on the page, "2026-11-03 09:05" in the CSV.
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';

@@ -24,7 +24,7 @@ import {
 import { CSV_PAGE_SIZE } from './paging.ts';
 import { ALL_LAS, laPicker, reportLaOrAll, type Subject } from './report-la.ts';
 
-/** The page shows this many rows at most; the CSV has them all. */
+/** The page shows this many rows at most, the newest; the CSV has them all, in the same order. */
 export const PAGE_LIMIT = 500;
 
 export type MovementFiles = MovementQuery['files'];
@@ -45,11 +45,11 @@ interface Resolved {
 
 export interface MovementPage extends Omit<Resolved, 'query'> {
   scope: MovementScope;
-  /** The first rows, at most the page limit. */
+  /** The first rows (the newest: newest first), at most the page limit. */
   rows: MovementRow[];
   /** Every row the report holds (the CSV's). */
   total: number;
-  /** True when the page shows only the first rows. */
+  /** True when the page shows only the first (newest) rows. */
   truncated: boolean;
 }
 

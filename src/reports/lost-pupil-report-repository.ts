@@ -3,7 +3,8 @@
 // "downloaded" once an LA has found it (downloaded its file and said it was downloaded correctly, or
 // forwarded it to a school: lost-pupils/service.ts); found_at stays when the record is later removed.
 // The lists are read in keyset pages: a page for the report's page, every page for its CSV, in constant
-// memory (All LAs can list a million pupils).
+// memory (All LAs can list a million pupils). Newest first, as the School Report (docs/decisions.md, 72):
+// a page too short for every pupil shows the latest uploaded (or found), and is the CSV's first rows.
 import { type NotNull, sql } from 'kysely';
 import { toCount } from '../platform/db/database.ts';
 import { keysetRows } from '../platform/db/keyset.ts';
@@ -126,7 +127,7 @@ export interface UploadedFilter extends LostPupilRange {
   reason: LostPupilReason | null;
 }
 
-/** Where a page of a list starts: after this record, in the list's order (its date, then its id). */
+/** Where a page of a list starts: after this record, in the list's order (newest date, then id, first). */
 interface ListKey {
   at: string;
   id: string;
@@ -160,7 +161,8 @@ function listRecords(db: Executor) {
 }
 
 /**
- * A page of a list ordered by `date`, then by id: up to `limit` of the records after `after`, each with its
+ * A page of a list ordered by `date`, then by id, both descending (newest first): up to `limit` of the
+ * records after `after`, each with its
  * file and the names of its school and LAs. The page is chosen from lost_pupils alone and only then joined,
  * so the joins cost a page however many records the filter leaves: PostgreSQL misjudges how many found
  * records a range of dates holds, and otherwise joined them all before sorting (over a second a page of
@@ -174,10 +176,11 @@ function readPage(
 ) {
   const after = page.after;
   if (after) {
-    // (date, id) > (at, id): on both engines, one range of an index that starts with the date.
-    records = records.where((eb) => eb(eb.refTuple(date, 'lp.id'), '>', eb.tuple(after.at, after.id)));
+    // (date, id) < (at, id): on both engines, one range of an index that starts with the date, read
+    // backwards.
+    records = records.where((eb) => eb(eb.refTuple(date, 'lp.id'), '<', eb.tuple(after.at, after.id)));
   }
-  const chosen = records.orderBy(date).orderBy('lp.id').limit(page.limit);
+  const chosen = records.orderBy(date, 'desc').orderBy('lp.id', 'desc').limit(page.limit);
   return db
     .selectFrom(chosen.as('lp'))
     .innerJoin('transfers as t', 't.id', 'lp.transfer_id')
@@ -203,11 +206,11 @@ function readPage(
       'lp.found_by_la as foundByLa',
       'fla.name as foundByLaName',
     ])
-    .orderBy(date)
-    .orderBy('lp.id');
+    .orderBy(date, 'desc')
+    .orderBy('lp.id', 'desc');
 }
 
-/** The pupils the LA's schools uploaded in the range, oldest upload first: a page of them. */
+/** The pupils the LA's schools uploaded in the range, newest upload first: a page of them. */
 export async function uploadedLostPupils(
   db: Executor,
   filter: UploadedFilter,
@@ -238,7 +241,7 @@ export function streamUploadedLostPupils(
 /** A pupil an LA found: when is known. */
 type FoundLostPupil = LostPupilListRow & { foundAt: string };
 
-/** The pupils whose files the LA found (downloaded or forwarded) in the range, in the order found: a page. */
+/** The pupils whose files the LA found (downloaded or forwarded) in the range, latest found first: a page. */
 export async function downloadedLostPupils(
   db: Executor,
   range: LostPupilRange,

@@ -2,7 +2,7 @@
 // lost-pupil and DBA users report on their own LA only; the national administrator chooses an LA, or every
 // LA (each row then names its LA). The last two list pupils by name: they are never logged, and an LA never
 // sees another LA's (except the pupils this LA itself downloaded, whose files it holds). Their pages list
-// the first PAGE_ROWS pupils; their CSVs stream every pupil (paging.ts).
+// the newest PAGE_ROWS pupils, newest first; their CSVs stream every pupil in that order (paging.ts).
 import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -161,12 +161,14 @@ const GENDERS = ['F', 'M', 'Unknown'] as const;
 
 export class LostPupilReportService {
   private readonly csvPageSize: number;
+  private readonly pageRows: number;
 
   constructor(
     private readonly deps: { db: Db; clock: Clock },
-    options: { csvPageSize?: number } = {},
+    options: { csvPageSize?: number; pageRows?: number } = {},
   ) {
     this.csvPageSize = options.csvPageSize ?? CSV_PAGE_SIZE;
+    this.pageRows = options.pageRows ?? PAGE_ROWS;
   }
 
   /** For the national administrator's LA picker; empty for LA roles. */
@@ -212,11 +214,11 @@ export class LostPupilReportService {
     return { ...subject, range, rows, totals };
   }
 
-  /** Lost Pupil (uploaded pupils) Report: its first PAGE_ROWS pupils. */
+  /** Lost Pupil (uploaded pupils) Report: its first PAGE_ROWS pupils, the newest uploaded. */
   async uploaded(actor: Actor, criteria: UploadedCriteria): Promise<UploadedReport> {
     const { filter, ...report } = await this.readUploaded(actor, criteria);
-    const rows = await uploadedLostPupils(this.deps.db, filter, { limit: PAGE_ROWS + 1 });
-    return { ...report, ...firstRows(rows, PAGE_ROWS) };
+    const rows = await uploadedLostPupils(this.deps.db, filter, { limit: this.pageRows + 1 });
+    return { ...report, ...firstRows(rows, this.pageRows) };
   }
 
   /** Every pupil of the Lost Pupil (uploaded pupils) Report (criteria are checked before the first). */
@@ -225,13 +227,13 @@ export class LostPupilReportService {
     return { ...report, rows: streamUploadedLostPupils(this.deps.db, filter, this.csvPageSize) };
   }
 
-  /** Lost Pupil (downloaded pupils) Report: the first PAGE_ROWS pupils whose files this LA found. */
+  /** Lost Pupil (downloaded pupils) Report: the PAGE_ROWS pupils whose files this LA found latest. */
   async downloaded(actor: Actor, criteria: LostPupilCriteria): Promise<ListReport> {
     const { range, subject } = await this.read(actor, criteria, []);
     const rows = await downloadedLostPupils(this.deps.db, this.rangeOf(subject, range), {
-      limit: PAGE_ROWS + 1,
+      limit: this.pageRows + 1,
     });
-    return { ...subject, range, ...firstRows(rows, PAGE_ROWS) };
+    return { ...subject, range, ...firstRows(rows, this.pageRows) };
   }
 
   /** Every pupil of the Lost Pupil (downloaded pupils) Report (criteria are checked before the first). */

@@ -1,4 +1,5 @@
-// A report too long for its page: the page lists its first rows and says so, and its CSV has them all,
+// A report too long for its page: the page lists its first rows (for the file and lost-pupil lists, the
+// newest) and says so, and its CSV has them all in the same order,
 // read from the database a page at a time (platform/db/keyset.ts) so the file is written in constant memory.
 
 /** The most rows a report's page lists; its CSV has them all. */

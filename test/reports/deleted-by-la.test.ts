@@ -87,22 +87,23 @@ describeEachEngine('School Report: a CTF deleted by the LA', (database) => {
   test('the sending school, the destination and the LA each see who removed each file', async () => {
     const asSchool = async (school: EstablishmentRow) =>
       actorOf(await makeUser(db, 'school', { laNumber: ashire.number, establishmentNumber: school.number }));
+    // Newest first.
     assert.deepEqual(await statuses(await asSchool(sender)), [
-      [names.deleted, 'Deleted by LA on 5 Nov 2026 09:00'],
       [names.withdrawn, 'Removed'],
+      [names.deleted, 'Deleted by LA on 5 Nov 2026 09:00'],
     ]);
     const everyFile = [
-      [names.deleted, 'Deleted by LA on 5 Nov 2026 09:00'],
-      [names.withdrawn, 'Removed'],
       [names.lasOwn, 'Deleted by LA on 7 Nov 2026 14:15'],
+      [names.withdrawn, 'Removed'],
+      [names.deleted, 'Deleted by LA on 5 Nov 2026 09:00'],
     ];
     assert.deepEqual(await statuses(await asSchool(destination)), everyFile);
     const officer = actorOf(await makeUser(db, 'la_user', { laNumber: ashire.number }));
     assert.deepEqual(await statuses(officer), everyFile);
     assert.deepEqual(await statuses(officer, 'cy'), [
-      [names.deleted, 'Dilëwyd gan yr awdurdod lleol ar 5 Tach 2026 09:00'],
-      [names.withdrawn, 'Wedi’i thynnu'],
       [names.lasOwn, 'Dilëwyd gan yr awdurdod lleol ar 7 Tach 2026 14:15'],
+      [names.withdrawn, 'Wedi’i thynnu'],
+      [names.deleted, 'Dilëwyd gan yr awdurdod lleol ar 5 Tach 2026 09:00'],
     ]);
   });
 
@@ -113,9 +114,9 @@ describeEachEngine('School Report: a CTF deleted by the LA', (database) => {
     assert.deepEqual(
       rows.slice(1).map((row) => [row[0], row[status]]),
       [
-        [names.deleted, 'Deleted by LA on 2026-11-05 09:00'],
-        [names.withdrawn, 'Removed'],
         [names.lasOwn, 'Deleted by LA on 2026-11-07 14:15'],
+        [names.withdrawn, 'Removed'],
+        [names.deleted, 'Deleted by LA on 2026-11-05 09:00'],
       ],
     );
   });

@@ -34,7 +34,7 @@ import {
   type Sender,
   school as schoolParty,
 } from '../support/transfers.ts';
-import { createTestApp, signedInUser } from '../support/web.ts';
+import { createTestApp, signedInUser, textOf } from '../support/web.ts';
 import { english } from './support.ts';
 
 test('report dates are London date and time, short enough for a wide table', () => {
@@ -136,6 +136,8 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     const cells = report.rows.map((row) => movementCells(files, report.scope, row, reportDateTime));
     return { report, cells };
   };
+  /** The reports list the newest file first: the expected rows below are written oldest first. */
+  const oldestFirst = <Row>(rows: Row[]): Row[] => [...rows].reverse();
   const invalid = (fields: string[]) => (error: unknown) => {
     assert.ok(error instanceof Invalid);
     assert.deepEqual(
@@ -155,7 +157,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     const a = `${alder.number} Alder Primary`;
     const b = `${birch.number} Birch Primary`;
     const o = `${outside.number} Outside Academy`;
-    assert.deepEqual(cells, [
+    assert.deepEqual(oldestFirst(cells), [
       ['ctf-1.XML', 'Sent', ashire, a, ashire, b, '15 Oct 2026 11:00', '16 Oct 2026 10:00', 'Downloaded', 2],
       ['ctf-2.XML', 'Sent', ashire, a, bshire, o, '1 Nov 2026 00:30', '', 'Awaiting download', 3],
       [
@@ -209,7 +211,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     const all = await run(officer, 'ctf', { la: otherLa.number });
     assert.equal(english(all.report.subject), `All schools of Ashire (${la.number})`);
     assert.deepEqual(
-      all.cells.map((c) => [c[0], c[1], c[3], c[5]]),
+      oldestFirst(all.cells).map((c) => [c[0], c[1], c[3], c[5]]),
       [
         ['ctf-1.XML', 'Sent', `${alder.number} Alder Primary`, `${birch.number} Birch Primary`],
         ['ctf-2.XML', 'Sent', `${alder.number} Alder Primary`, `${outside.number} Outside Academy`],
@@ -223,7 +225,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     const one = await run(officer, 'ctf', { school: birch.number });
     assert.equal(english(one.report.subject), `Birch Primary (${birch.number})`);
     assert.deepEqual(
-      one.cells.map((c) => [c[0], c[1]]),
+      oldestFirst(one.cells).map((c) => [c[0], c[1]]),
       [
         ['ctf-1.XML', 'Received'],
         ['ctf-5.XML', 'Received'],
@@ -245,7 +247,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     );
     const bshire = await run(admin, 'ctf', { la: otherLa.number });
     assert.deepEqual(
-      bshire.cells.map((c) => [c[0], c[1]]),
+      oldestFirst(bshire.cells).map((c) => [c[0], c[1]]),
       [
         ['ctf-2.XML', 'Received'],
         ['ctf-3.XML', 'Sent'],
@@ -275,7 +277,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
       toYear: '2026',
     });
     assert.deepEqual(
-      cells.map((c) => c[0]),
+      oldestFirst(cells).map((c) => c[0]),
       ['ctf-2.XML', 'ctf-3.XML'],
     );
     await assert.rejects(
@@ -291,13 +293,18 @@ describeEachEngine('School Report and Generic / Other file movements', (database
       [limited.report.rows.length, limited.report.total, limited.report.truncated],
       [3, 7, true],
     );
+    // The newest first: a page too short for them all shows the latest files, not the oldest.
+    assert.deepEqual(
+      limited.cells.map((c) => c[0]),
+      ['ctf-7b.XML', 'ctf-7a.XML', 'ctf-5.XML'],
+    );
     for (const pageSize of [1, 2, 3, 7, 1000]) {
       const stream = await service({ csvPageSize: pageSize }).stream(officer, 'ctf', {});
       const names: string[] = [];
       for await (const row of stream.rows) names.push(row.filename);
       assert.deepEqual(
         names,
-        ['ctf-1.XML', 'ctf-2.XML', 'ctf-3.XML', 'ctf-4.XML', 'ctf-5.XML', 'ctf-7a.XML', 'ctf-7b.XML'],
+        ['ctf-7b.XML', 'ctf-7a.XML', 'ctf-5.XML', 'ctf-4.XML', 'ctf-3.XML', 'ctf-2.XML', 'ctf-1.XML'],
         `pages of ${pageSize}`,
       );
     }
@@ -351,7 +358,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     const o = `${outside.number} Outside Academy`;
     const head = await user('school', { laNumber: la.number, establishmentNumber: alder.number });
     const school = await run(head, 'other', {});
-    assert.deepEqual(school.cells, [
+    assert.deepEqual(oldestFirst(school.cells), [
       [
         'plasc-1.XML',
         'PLASC/School Census',
@@ -376,7 +383,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     const ashire = await run(officer, 'other', {});
     assert.equal(english(ashire.report.subject), `Ashire (${la.number}), its schools and its inboxes`);
     assert.deepEqual(
-      ashire.cells.map((c) => [c[0], c[1], c[2], c[3]]),
+      oldestFirst(ashire.cells).map((c) => [c[0], c[1], c[2], c[3]]),
       [
         ['plasc-1.XML', 'PLASC/School Census', a, `${la.number} Ashire (LA)`],
         ['generic-1.ZIP', 'Generic', `${la.number} Ashire (LA)`, a],
@@ -393,7 +400,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     const admin = await user('national_admin', {});
     const bshire = await run(admin, 'other', { la: otherLa.number });
     assert.deepEqual(
-      bshire.cells.map((c) => [c[0], c[1], c[3]]),
+      oldestFirst(bshire.cells).map((c) => [c[0], c[1], c[3]]),
       [
         ['generic-2.ZIP', 'Generic', `${la.number} Ashire (LEAPLAS)`],
         ['adms-1.XML', 'Admissions', o],
@@ -425,7 +432,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     ]);
     // ctf-8, from one LA to another, is no school's.
     assert.deepEqual(
-      every.cells.map((c) => c.slice(0, 5)),
+      oldestFirst(every.cells).map((c) => c.slice(0, 5)),
       [
         ['ctf-1.XML', ashire, a, ashire, b],
         ['ctf-2.XML', ashire, a, bshire, o],
@@ -437,8 +444,13 @@ describeEachEngine('School Report and Generic / Other file movements', (database
         ['ctf-9.XML', bshire, o, bshire, f],
       ],
     );
-    assert.deepEqual(every.cells[2]?.slice(5), ['10 Nov 2026 10:00', '10 Nov 2026 12:00', 'Rejected', 4]);
-    const row = every.report.rows[2];
+    assert.deepEqual(oldestFirst(every.cells)[2]?.slice(5), [
+      '10 Nov 2026 10:00',
+      '10 Nov 2026 12:00',
+      'Rejected',
+      4,
+    ]);
+    const row = oldestFirst(every.report.rows)[2];
     assert.ok(row);
     assert.deepEqual(movementCells('ctf', every.report.scope, row, csvDateTime).slice(5), [
       '2026-11-10 10:00',
@@ -473,7 +485,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
       'Downloaded',
       'Status',
     ]);
-    assert.deepEqual(every.cells, [
+    assert.deepEqual(oldestFirst(every.cells), [
       [
         'plasc-1.XML',
         'PLASC/School Census',
@@ -557,6 +569,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     ].sort();
     const admin = await user('national_admin', {});
     const expected = {
+      // Newest first.
       ctf: [
         'ctf-1.XML',
         'ctf-2.XML',
@@ -568,8 +581,15 @@ describeEachEngine('School Report and Generic / Other file movements', (database
         'ctf-7a.XML',
         'ctf-7b.XML',
         'ctf-9.XML',
-      ],
-      other: ['plasc-1.XML', 'generic-1.ZIP', 'generic-2.ZIP', 'adms-1.XML', 'cfr-1.ZIP', 'generic-3.ZIP'],
+      ].reverse(),
+      other: [
+        'plasc-1.XML',
+        'generic-1.ZIP',
+        'generic-2.ZIP',
+        'adms-1.XML',
+        'cfr-1.ZIP',
+        'generic-3.ZIP',
+      ].reverse(),
     };
     const named = (row: { filename: string; id: string }) =>
       row.filename === 'ctf-6.XML' ? `${row.filename} ${row.id}` : row.filename;
@@ -628,9 +648,9 @@ describeEachEngine('School Report and Generic / Other file movements', (database
         );
         const uploaded = rows[0]?.indexOf('Uploaded') ?? -1;
         assert.deepEqual(
-          rows[1]?.slice(uploaded, uploaded + 2),
+          rows.at(-1)?.slice(uploaded, uploaded + 2),
           firstDates,
-          'the first file: uploaded, downloaded',
+          'the oldest file, the last (newest first): uploaded, downloaded',
         );
 
         const refused = await agent.get(`${url}?run=1&school=${outside.number}`);
@@ -702,7 +722,7 @@ describeEachEngine('School Report and Generic / Other file movements', (database
     }
   });
 
-  test('the page shows the first 500 files and says the CSV has them all', async () => {
+  test('the page shows the newest 500 files, newest first, and says so; the CSV has them all in that order', async () => {
     const lone = await makeSchool(db, otherLa.number, { name: 'Busy School' });
     const template = (
       await send(
@@ -712,10 +732,12 @@ describeEachEngine('School Report and Generic / Other file movements', (database
         '2026-09-01T10:00:00.000Z',
       )
     ).row;
+    // A file a minute after the first: busy-0501 is the newest.
     const rows: TransferRow[] = Array.from({ length: 501 }, (_, i) => ({
       ...template,
       id: randomUUID(),
       filename: `busy-${String(i + 1).padStart(4, '0')}.XML`,
+      uploaded_at: new Date(Date.parse(template.uploaded_at) + (i + 1) * 60_000).toISOString(),
       storage_key: null,
       wrapped_key: null,
       master_key_id: null,
@@ -735,14 +757,28 @@ describeEachEngine('School Report and Generic / Other file movements', (database
       assert.equal(page.statusCode, 200);
       assert.match(
         page.body,
-        /There are 502 files: this page shows the first 500\. Download CSV has all 502\./,
+        /There are 502 files: this page shows the newest 500, newest first\. Download CSV has all 502\./,
       );
+      assert.match(page.body, /Files are listed newest first, by the date they were uploaded\./);
       const shown = tableCells(page.body).slice(1);
       assert.equal(shown.length, 500);
-      assert.equal(shown.at(-1)?.[0], 'busy-0499.XML');
+      assert.equal(shown[0]?.[0], 'busy-0501.XML');
+      assert.equal(shown.at(-1)?.[0], 'busy-0002.XML');
       const csv = parse((await agent.get('/reports/school/csv?run=1')).body, { bom: true }) as string[][];
       assert.equal(csv.length, 503);
-      assert.equal(csv.at(-1)?.[0], 'busy-0501.XML');
+      // The page is the CSV's first rows.
+      assert.deepEqual(
+        csv.slice(1, 501).map((row) => row[0]),
+        shown.map((row) => row[0]),
+      );
+      assert.equal(csv.at(-1)?.[0], 'busy-0000.XML');
+
+      assert.equal((await agent.get('/reports/school?run=1&lang=cy')).statusCode, 302);
+      const cy = await agent.get('/reports/school?run=1');
+      assert.match(
+        textOf(cy.body),
+        /Mae 502 o ffeiliau: mae’r dudalen hon yn dangos y 500 diweddaraf, y diweddaraf yn gyntaf\./,
+      );
     } finally {
       await t.app.close();
     }

@@ -164,7 +164,8 @@ describeEachEngine('Chains of forwards in the reports', (database) => {
       'ctf',
       criteria,
     );
-    return report.rows.map((row) => movementCells('ctf', report.scope, row, reportDateTime));
+    // Newest first in the report: read here oldest first, in the order the files were sent.
+    return report.rows.map((row) => movementCells('ctf', report.scope, row, reportDateTime)).reverse();
   };
   const name = (file: string) => files[file]?.filename;
 
@@ -336,7 +337,10 @@ describeEachEngine('Chains of forwards in the reports', (database) => {
     const csv = await downloadCsv(a2Agent, '/reports/school/csv?run=1', /school-report/);
     const status = csv[0]?.indexOf('Status') ?? -1;
     assert.deepEqual(
-      csv.slice(1).map((row) => [row[0], row[status]]),
+      csv
+        .slice(1)
+        .map((row) => [row[0], row[status]])
+        .reverse(),
       [
         [name('homeCopy'), 'Rejected'],
         [name('lostCopy'), 'Rejected'],

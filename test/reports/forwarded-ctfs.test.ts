@@ -130,7 +130,8 @@ describeEachEngine('Forwarded CTFs in the reports', (database) => {
       'ctf',
       criteria,
     );
-    return report.rows.map((row) => movementCells('ctf', report.scope, row, reportDateTime));
+    // Newest first in the report: read here oldest first, in the order the files were sent.
+    return report.rows.map((row) => movementCells('ctf', report.scope, row, reportDateTime)).reverse();
   };
 
   test('General Usage/Volume: the school uploaded five CTFs; a forwarded copy is received by its new school', async () => {
@@ -339,7 +340,10 @@ describeEachEngine('Forwarded CTFs in the reports', (database) => {
     const csv = await downloadCsv(agent, '/reports/school/csv?run=1', /school-report/);
     const status = csv[0]?.indexOf('Status') ?? -1;
     assert.deepEqual(
-      csv.slice(1).map((row) => [row[0], row[status]]),
+      csv
+        .slice(1)
+        .map((row) => [row[0], row[status]])
+        .reverse(),
       [
         [names.wrongSchool, 'Forwarded by LA on 2026-11-10 09:00'],
         [names.toLa, 'Forwarded by LA on 2026-11-11 09:00'],

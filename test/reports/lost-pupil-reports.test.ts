@@ -2,14 +2,22 @@
 // an LA never seeing another LA's pupils, the roles refused, the page matching its CSV, and the CSVs read
 // in keyset pages.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { before, test } from 'node:test';
 import { parse } from 'csv-parse/sync';
 import { ManualClock } from '../../src/platform/clock.ts';
-import type { Db, EstablishmentRow, LocalAuthorityRow, LostPupilRow } from '../../src/platform/db/schema.ts';
+import type {
+  Db,
+  EstablishmentRow,
+  LocalAuthorityRow,
+  LostPupilRow,
+  TransferRow,
+} from '../../src/platform/db/schema.ts';
 import { Forbidden, Invalid } from '../../src/platform/errors.ts';
 import type { CsvReportName, ReportCriteria } from '../../src/reports/downloads.ts';
 import { lostPupilCounts, lostPupilCountsQuery } from '../../src/reports/lost-pupil-report-repository.ts';
 import { finderLaName, LostPupilReportService } from '../../src/reports/lost-pupil-report-service.ts';
+import { PAGE_ROWS } from '../../src/reports/paging.ts';
 import { allVisible, describeEachEngine, queryPlan, readsIndexAlone } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil } from '../support/lost-pupils.ts';
@@ -17,7 +25,7 @@ import { actorOf } from '../support/messages.ts';
 import { asCsvCell, cellTexts, csvInPages, downloadCsv, keysetReads } from '../support/reports.ts';
 import { la as laParty, makeFileStores, school as schoolParty } from '../support/transfers.ts';
 import type { Agent } from '../support/web.ts';
-import { createTestApp, signedInUser } from '../support/web.ts';
+import { createTestApp, signedInUser, textOf } from '../support/web.ts';
 import { english, fieldsAndMessages } from './support.ts';
 
 describeEachEngine('Lost Pupil reports', (database) => {
@@ -148,16 +156,16 @@ describeEachEngine('Lost Pupil reports', (database) => {
     assert.deepEqual(
       all.rows.map((r) => [r.surname, r.sourceSchool, r.reason, r.status, r.foundAt, r.filename]),
       [
-        ['Ash', alder.number, 'destination-unknown', 'found', '2026-11-01T09:00:00.000Z', filenames.amy],
-        ['Bell', alder.number, 'left-maintained-sector', 'lost', null, filenames.ben],
-        ['Cole', birch.number, 'destination-unknown', 'found', '2026-11-15T09:00:00.000Z', filenames.cal],
         ['Dale', null, 'destination-unknown', 'removed', null, filenames.dee],
+        ['Cole', birch.number, 'destination-unknown', 'found', '2026-11-15T09:00:00.000Z', filenames.cal],
+        ['Bell', alder.number, 'left-maintained-sector', 'lost', null, filenames.ben],
+        ['Ash', alder.number, 'destination-unknown', 'found', '2026-11-01T09:00:00.000Z', filenames.amy],
       ],
     );
     const names = async (criteria: Parameters<LostPupilReportService['uploaded']>[1]) =>
       (await service().uploaded(officer, criteria)).rows.map((r) => r.surname);
-    assert.deepEqual(await names({ download: 'downloaded' }), ['Ash', 'Cole']);
-    assert.deepEqual(await names({ download: 'not-downloaded' }), ['Bell', 'Dale']);
+    assert.deepEqual(await names({ download: 'downloaded' }), ['Cole', 'Ash']);
+    assert.deepEqual(await names({ download: 'not-downloaded' }), ['Dale', 'Bell']);
     assert.deepEqual(await names({ type: 'left' }), ['Bell']);
     assert.deepEqual(await names({ type: 'missing', download: 'downloaded', ...november }), ['Cole']);
     await assert.rejects(service().uploaded(officer, { download: 'some', type: 'x' }), (error: unknown) => {
@@ -171,7 +179,7 @@ describeEachEngine('Lost Pupil reports', (database) => {
     const theirs = await service().uploaded(await user('la_lost_pupil', { laNumber: otherLa.number }), {});
     assert.deepEqual(
       theirs.rows.map((r) => r.surname),
-      ['Eade', 'Faraway'],
+      ['Faraway', 'Eade'],
     );
   });
 
@@ -181,8 +189,8 @@ describeEachEngine('Lost Pupil reports', (database) => {
     assert.deepEqual(
       all.rows.map((r) => [r.foundAt, r.surname, r.sourceSchoolName, r.sourceLa, r.filename]),
       [
-        ['2026-11-15T09:00:00.000Z', 'Cole', 'Birch Primary', la.number, filenames.cal],
         ['2026-11-18T09:00:00.000Z', 'Eade', 'Outside Academy', otherLa.number, filenames.eve],
+        ['2026-11-15T09:00:00.000Z', 'Cole', 'Birch Primary', la.number, filenames.cal],
       ],
     );
     const late = await service().downloaded(officer, { fromDay: '16', fromMonth: '11', fromYear: '2026' });
@@ -195,6 +203,32 @@ describeEachEngine('Lost Pupil reports', (database) => {
       theirs.rows.map((r) => r.surname),
       ['Ash'],
     );
+  });
+
+  test('a page too short for every pupil shows the newest, newest first; the CSV has them all in that order', async () => {
+    const officer = await user('la_lost_pupil', { laNumber: la.number });
+    const short = new LostPupilReportService({ db, clock }, { pageRows: 2 });
+    // Ashire's uploads: Ash (15 October), Bell (10 November), Cole (12 November), Dale (20 November).
+    const uploaded = await short.uploaded(officer, {});
+    assert.deepEqual([uploaded.rows.map((r) => r.surname), uploaded.truncated], [['Dale', 'Cole'], true]);
+    // Found by Ashire: Cole on 15 November, Eade on 18 November.
+    const found = await new LostPupilReportService({ db, clock }, { pageRows: 1 }).downloaded(officer, {});
+    assert.deepEqual([found.rows.map((r) => r.surname), found.truncated], [['Eade'], true]);
+    const all = async (stream: AsyncGenerator<{ surname: string | null }>) => {
+      const names: (string | null)[] = [];
+      for await (const row of stream) names.push(row.surname);
+      return names;
+    };
+    for (const csvPageSize of [1, 3, 1000]) {
+      const streams = new LostPupilReportService({ db, clock }, { csvPageSize });
+      assert.deepEqual(await all((await streams.streamUploaded(officer, {})).rows), [
+        'Dale',
+        'Cole',
+        'Bell',
+        'Ash',
+      ]);
+      assert.deepEqual(await all((await streams.streamDownloaded(officer, {})).rows), ['Eade', 'Cole']);
+    }
   });
 
   test('the national administrator chooses an LA (or All LAs); other roles are refused', async () => {
@@ -210,7 +244,7 @@ describeEachEngine('Lost Pupil reports', (database) => {
     const theirs = await service().uploaded(admin, { la: otherLa.number });
     assert.deepEqual(
       theirs.rows.map((r) => r.surname),
-      ['Eade', 'Faraway'],
+      ['Faraway', 'Eade'],
     );
     await assert.rejects(service().uploaded(await user('la_user', { laNumber: la.number }), {}), Forbidden);
     await assert.rejects(
@@ -252,27 +286,27 @@ describeEachEngine('Lost Pupil reports', (database) => {
     assert.deepEqual(
       uploaded.rows.map((r) => [r.surname, r.sourceLa]),
       [
-        ['Ash', la.number],
-        ['Eade', otherLa.number],
-        ['Faraway', otherLa.number],
-        ['Bell', la.number],
-        ['Cole', la.number],
         ['Dale', la.number],
+        ['Cole', la.number],
+        ['Bell', la.number],
+        ['Faraway', otherLa.number],
+        ['Eade', otherLa.number],
+        ['Ash', la.number],
       ],
     );
     const left = await service().uploaded(admin, { la: 'all', download: 'not-downloaded', type: 'left' });
     assert.deepEqual(
       left.rows.map((r) => r.surname),
-      ['Faraway', 'Bell'],
+      ['Bell', 'Faraway'],
     );
 
     const downloaded = await service().downloaded(admin, { la: 'all' });
     assert.deepEqual(
       downloaded.rows.map((r) => [r.surname, finderLaName(r)]),
       [
-        ['Ash', bshire],
-        ['Cole', ashire],
         ['Eade', ashire],
+        ['Cole', ashire],
+        ['Ash', bshire],
       ],
     );
     const late = await service().downloaded(admin, {
@@ -326,7 +360,7 @@ describeEachEngine('Lost Pupil reports', (database) => {
         /attachment; filename="lost-pupils-uploaded-all-to-2026-11-23\.csv"/,
       );
       assert.deepEqual(uploaded[0]?.slice(0, 3), ['LA', 'School', 'Uploaded']);
-      assert.deepEqual(uploaded[2]?.slice(0, 3), [bshire, `${outside.number} Outside Academy`, '2026-11-05']);
+      assert.deepEqual(uploaded[5]?.slice(0, 3), [bshire, `${outside.number} Outside Academy`, '2026-11-05']);
       assert.equal(uploaded.length, 7);
       assert.deepEqual(await pageAsCsv(agent, '/reports/lost-pupils-uploaded?run=1&la=all'), uploaded.flat());
 
@@ -339,14 +373,14 @@ describeEachEngine('Lost Pupil reports', (database) => {
         downloaded.map((r) => [r[0], r[1], r[3], r[7]]),
         [
           ['Found by', 'Found on', 'Surname', 'LA'],
-          [bshire, '2026-11-01', 'Ash', ashire],
-          [ashire, '2026-11-15', 'Cole', ashire],
           [ashire, '2026-11-18', 'Eade', bshire],
+          [ashire, '2026-11-15', 'Cole', ashire],
+          [bshire, '2026-11-01', 'Ash', ashire],
         ],
       );
       const downloadedPage = await pageAsCsv(agent, '/reports/lost-pupils-downloaded?run=1&la=all');
       assert.deepEqual(downloadedPage.slice(0, 3), ['Found by', 'Found on', 'UPN']);
-      assert.deepEqual(downloadedPage.slice(8, 10), [bshire, '2026-11-01']);
+      assert.deepEqual(downloadedPage.slice(8, 10), [ashire, '2026-11-18']);
     } finally {
       await t.app.close();
     }
@@ -403,17 +437,17 @@ describeEachEngine('Lost Pupil reports', (database) => {
           'Status',
         ],
         [
-          `${alder.number} Alder Primary`,
-          '2026-10-15',
-          filenames.amy,
-          'A123456789012',
-          'Ash',
-          'Amy',
+          `${la.number}LLLL Ashire (the LA)`,
+          '2026-11-20',
+          filenames.dee,
+          '',
+          'Dale',
+          'Dee',
           '2014-05-17',
           'F',
           'Missing',
-          '2026-11-01',
-          'Downloaded',
+          '',
+          'Removed',
         ],
         [
           `${birch.number} Birch Primary`,
@@ -429,17 +463,17 @@ describeEachEngine('Lost Pupil reports', (database) => {
           'Downloaded',
         ],
         [
-          `${la.number}LLLL Ashire (the LA)`,
-          '2026-11-20',
-          filenames.dee,
-          '',
-          'Dale',
-          'Dee',
+          `${alder.number} Alder Primary`,
+          '2026-10-15',
+          filenames.amy,
+          'A123456789012',
+          'Ash',
+          'Amy',
           '2014-05-17',
           'F',
           'Missing',
-          '',
-          'Removed',
+          '2026-11-01',
+          'Downloaded',
         ],
       ]);
       assert.deepEqual(
@@ -449,7 +483,7 @@ describeEachEngine('Lost Pupil reports', (database) => {
       );
       const uploadedPage = await agent.get('/reports/lost-pupils-uploaded?run=1&download=all&type=both');
       assert.equal(uploadedPage.statusCode, 200);
-      assert.match(uploadedPage.body, /Ash<\/th>[\s\S]*17 May 2014[\s\S]*Left maintained sector/);
+      assert.match(uploadedPage.body, /Left maintained sector[\s\S]*Ash<\/th>[\s\S]*17 May 2014/);
       assert.doesNotMatch(uploadedPage.body, /Eade|Faraway/);
       const downloadedPage = await agent.get('/reports/lost-pupils-downloaded?run=1');
       assert.equal(downloadedPage.statusCode, 200);
@@ -510,12 +544,12 @@ describeEachEngine('Lost Pupil reports’ CSVs, read in keyset pages', (database
     }
   });
 
-  /** The pupils' surnames in a list's order: by `at`, then by id. */
+  /** The pupils' surnames in a list's order: newest `at` first, then by id, descending. */
   const inOrder = (records: LostPupilRow[], at: (record: LostPupilRow) => string | null) =>
     [...records]
       .sort((a, b) => {
         const [x, y] = [at(a) ?? '', at(b) ?? ''];
-        return x < y ? -1 : x > y ? 1 : a.id < b.id ? -1 : 1;
+        return x < y ? 1 : x > y ? -1 : a.id < b.id ? 1 : -1;
       })
       .map((record) => record.surname);
 
@@ -675,5 +709,98 @@ describeEachEngine('Lost pupil numbers of every LA over a period', (database) =>
       lostPupilCountsQuery(db, { ...range, agesOn: '2026-10-31' }).compile(),
     );
     assert.match(plan, readsIndexAlone(engine, 'lost_pupils_uploaded'), plan);
+  });
+});
+
+describeEachEngine('Lost Pupil lists longer than their page', (database) => {
+  test('the page shows the pupils uploaded (or found) most recently, newest first, and says so', async () => {
+    const db = database().db;
+    const { files } = makeFileStores();
+    const la = await makeLa(db, { name: 'Busyshire' });
+    const school = await makeSchool(db, la.number, { name: 'Busy Primary' });
+    const { record, transfer } = await makeLostPupil(db, files, {
+      from: schoolParty(school.number),
+      uploadedAt: '2026-09-01T10:00:00.000Z',
+      pupil: { surname: 'Pupil0000' },
+    });
+    // PAGE_ROWS more pupils (each with a file of its own), each uploaded (and found) a minute after the one
+    // before: one too many for the page.
+    const at = (i: number) => new Date(Date.parse(record.uploaded_at) + i * 60_000).toISOString();
+    const made = Array.from({ length: PAGE_ROWS }, (_, n) => {
+      const transferId = randomUUID();
+      const file: TransferRow = {
+        ...transfer.row,
+        id: transferId,
+        filename: `${school.number}_CTF_XXXXXXXX_${n}.XML`,
+        uploaded_at: at(n + 1),
+        storage_key: null,
+        wrapped_key: null,
+        master_key_id: null,
+      };
+      const pupil: LostPupilRow = {
+        ...record,
+        id: randomUUID(),
+        transfer_id: transferId,
+        surname: `Pupil${String(n + 1).padStart(4, '0')}`,
+        uploaded_at: at(n + 1),
+      };
+      return { file, pupil };
+    });
+    for (let i = 0; i < made.length; i += 100) {
+      const some = made.slice(i, i + 100);
+      await db
+        .insertInto('transfers')
+        .values(some.map((m) => m.file))
+        .execute();
+      await db
+        .insertInto('lost_pupils')
+        .values(some.map((m) => m.pupil))
+        .execute();
+    }
+    await db
+      .updateTable('lost_pupils')
+      .set((eb) => ({ status: 'found', found_at: eb.ref('uploaded_at'), found_by_la: la.number }))
+      .where('source_la', '=', la.number)
+      .execute();
+    const t = await createTestApp(db);
+    try {
+      const { agent } = await signedInUser(t, 'la_lost_pupil', { laNumber: la.number });
+      const newest = `Pupil${String(PAGE_ROWS).padStart(4, '0')}`;
+      for (const [path, note] of [
+        [
+          'lost-pupils-uploaded',
+          `This page shows the ${PAGE_ROWS} pupils uploaded most recently, newest first.`,
+        ],
+        [
+          'lost-pupils-downloaded',
+          `This page shows the ${PAGE_ROWS} pupils found most recently, newest first.`,
+        ],
+      ] as const) {
+        const page = await agent.get(`/reports/${path}?run=1`);
+        assert.equal(page.statusCode, 200, path);
+        assert.ok(textOf(page.body).includes(`${note} Download the CSV for them all.`), path);
+        const cells = cellTexts(page.body);
+        assert.ok(cells.includes(newest), `${path}: the newest is on the page`);
+        assert.ok(!cells.includes('Pupil0000'), `${path}: the oldest is not`);
+        assert.ok(cells.indexOf(newest) < cells.indexOf('Pupil0001'), `${path}: newest first`);
+        const csv = await downloadCsv(agent, `/reports/${path}/csv?run=1`, new RegExp(path));
+        const surname = csv[0]?.indexOf('Surname') ?? -1;
+        assert.equal(csv.length, PAGE_ROWS + 2, `${path}: the CSV has them all`);
+        assert.deepEqual(
+          [csv[1]?.[surname], csv.at(-1)?.[surname]],
+          [newest, 'Pupil0000'],
+          `${path}: the CSV in the page's order`,
+        );
+      }
+      assert.equal((await agent.get('/reports/lost-pupils-uploaded?run=1&lang=cy')).statusCode, 302);
+      const welsh = await agent.get('/reports/lost-pupils-uploaded?run=1');
+      assert.ok(
+        textOf(welsh.body).includes(
+          `Mae’r dudalen hon yn dangos y ${PAGE_ROWS} disgybl a lanlwythwyd yn fwyaf diweddar, y diweddaraf yn gyntaf.`,
+        ),
+      );
+    } finally {
+      await t.app.close();
+    }
   });
 });
