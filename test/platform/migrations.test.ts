@@ -165,3 +165,33 @@ test('reading which migrations have run does not fail while another session crea
     await database.drop();
   }
 });
+
+for (const engine of ENGINES) {
+  test(`a migration that fails part of the way leaves nothing of it, so the next run completes it [${engine}]`, async () => {
+    // 052 adds two columns. With the second already there (as a disk filling up, a crash or a kill
+    // between its statements would leave the first), its second statement fails: on SQLite its first
+    // stayed, unrecorded, and every later run failed on it ("duplicate column name").
+    const failing = '052-outbox-failed-at';
+    const database = await createTestDatabase(engine, MIGRATION_NAMES[MIGRATION_NAMES.indexOf(failing) - 1]);
+    try {
+      const { db, schema } = database;
+      const outbox = schema ? `${schema}.notification_outbox` : 'notification_outbox';
+      await sql`alter table ${sql.table(outbox)} add column previous_failed_at varchar(30)`.execute(db);
+      await assert.rejects(migrateToLatest(db, schema), /Database migration 052-outbox-failed-at failed/);
+      const hasFailedAt = () =>
+        sql`select failed_at from ${sql.table(outbox)} where 1 = 0`.execute(db).then(
+          () => true,
+          () => false,
+        );
+      assert.equal(await hasFailedAt(), false, 'its first statement was undone');
+      assert.equal((await appliedMigrations(db, schema)).includes(failing), false);
+
+      await sql`alter table ${sql.table(outbox)} drop column previous_failed_at`.execute(db);
+      await migrateToLatest(db, schema);
+      assert.ok(await hasFailedAt());
+      assert.deepEqual(await appliedMigrations(db, schema), MIGRATION_NAMES);
+    } finally {
+      await database.drop();
+    }
+  });
+}

@@ -31,6 +31,7 @@ import {
   PostgresAdapter,
   PostgresDialect,
   type SelectQueryBuilder,
+  SqliteAdapter,
   SqliteDialect,
   type SqliteDialectConfig,
   type SqliteDatabase as SqliteDialectDatabase,
@@ -226,6 +227,23 @@ class ImmediateSqliteDialect extends SqliteDialect {
 
   override createDriver(): Driver {
     return new ImmediateSqliteDriver(this.#config, this.#beforeCommit);
+  }
+
+  override createAdapter(): SqliteAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
+/**
+ * SQLite changes its schema inside a transaction as it changes rows, and undoes both on rollback; Kysely
+ * says it cannot, so its Migrator ran each migration's statements one by one, outside any transaction: a
+ * migration of several statements stopped part of the way (a full disk, a crash, a kill) left the first
+ * ones done and the migration unrecorded, and every later run failed on them ("duplicate column name").
+ * Said so, the Migrator runs the pending migrations in one transaction, as on PostgreSQL: all or nothing.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
   }
 }
 
