@@ -20,7 +20,9 @@
 //                                                     starts the download (a meta refresh, and a link)
 //   GET  /lost-pupils/search/:lostPupilId/file?ticket=   the file itself
 //   POST /lost-pupils/search/:lostPupilId/check      Yes: found, back to the record; No: back to the
-//                                                     results (to the record without a search)
+//                                                     results (to the record without a search); no
+//                                                     answer: asked again, its form carrying the ticket
+//                                                     so that the link still works (decision 71)
 //   GET|POST /lost-pupils/search/:lostPupilId/forward    the transfer role: a school of the LA and the
 //                                                     attestation, the new name to confirm (a second
 //                                                     post with confirm=yes), then forwarded
@@ -66,7 +68,8 @@ const searchQuery = z.object(
 const recordParams = z.object({ lostPupilId: z.string() });
 const ticketQuery = z.object({ ticket: z.string().default('') });
 const attestForm = z.object({ attest: z.string().optional() });
-const answerForm = z.object({ answer: z.string().default('') });
+/** The question's answer, with the download's ticket so the page asked again (no answer) still links to it. */
+const answerForm = z.object({ answer: z.string().default(''), ticket: z.string().optional() });
 const forwardForm = z.object({
   school: z.string().default(''),
   attest: z.string().optional(),
@@ -249,6 +252,9 @@ export function lostPupilRoutes(
       downloadHref: ticketValid
         ? withSearch(`${base}/file`, search, { ticket: data.ticket ?? '' })
         : undefined,
+      ticket: ticketValid ? data.ticket : undefined,
+      // Asked again for want of an answer, the download has started already: the link stays.
+      startDownload: ticketValid && !data.errors,
       errors: data.errors,
     });
   };
@@ -441,6 +447,7 @@ export function lostPupilRoutes(
         }
         if (form.answer !== 'yes') {
           return checkPage(reply.code(400), user, record.id, search, {
+            ticket: form.ticket,
             errors: [keyedError('answer', 'lost-pupils.check.answer-required')],
           });
         }
@@ -451,7 +458,10 @@ export function lostPupilRoutes(
             .flash(request.t(foundKey, { filename: record.filename }))
             .redirect(withSearch(recordPath(record.id), search), 303);
         } catch (error) {
-          return checkPage(reply.code(400), user, record.id, search, { errors: invalidErrors(error) });
+          return checkPage(reply.code(400), user, record.id, search, {
+            ticket: form.ticket,
+            errors: invalidErrors(error),
+          });
         }
       },
     },

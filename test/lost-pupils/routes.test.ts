@@ -10,7 +10,7 @@ import { DownloadService } from '../../src/transfers/download-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, la, makeTransfer, school } from '../support/transfers.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+import { Agent, createTestApp, errorSummary, hiddenFields, type TestApp } from '../support/web.ts';
 import { makeLostPupil, OTHER_ROLES, organisationFor, uniqueName } from './support.ts';
 
 const SEARCH = '/lost-pupils/search';
@@ -370,6 +370,30 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
       words(after.body),
       new RegExp(`Found by Findshire \\(${w.la.number}\\) \\(Test Person \\(${user.username}\\)\\)`),
     );
+  });
+
+  test("no answer, posted as the page's form posts it: the link still works, and the download does not start again", async () => {
+    const w = await world();
+    const { agent } = await signedIn('la_lost_pupil', { laNumber: w.la.number });
+    const made = await makeLostPupil(w.db, t.deps.files, { from: w.uploader.number });
+    const base = `${SEARCH}/${made.id}`;
+    const ticked = await agent.post(`${base}/download`, { attest: 'yes' });
+    const check = await agent.get(String(ticked.headers.location));
+    assert.match(check.body, /http-equiv="refresh"/, 'the first time, the download starts');
+    const link = /id="download-link" href="([^"]+)"/.exec(check.body)?.[1]?.replaceAll('&amp;', '&');
+    const none = await agent.post(`${base}/check`, hiddenFields(check.body, `${base}/check`));
+    assert.equal(none.statusCode, 400);
+    assert.match(errorSummary(none.body), /Select yes if the file was downloaded correctly/);
+    assert.doesNotMatch(words(none.body), /expired/);
+    assert.doesNotMatch(none.body, /http-equiv="refresh"/, 'asked again, the download does not start again');
+    const again = /id="download-link" href="([^"]+)"/.exec(none.body)?.[1]?.replaceAll('&amp;', '&');
+    assert.equal(again, link, 'the same download link is offered');
+    assert.equal((await agent.get(String(again))).statusCode, 200);
+    const yes = await agent.post(`${base}/check`, {
+      ...hiddenFields(none.body, `${base}/check`),
+      answer: 'yes',
+    });
+    assert.deepEqual([yes.statusCode, yes.headers.location], [303, base]);
   });
 
   test('opened from the results, the record, download and "Was it downloaded correctly?" lead back to them', async () => {
