@@ -270,6 +270,8 @@ export function lostPupilRoutes(
     return reply.page('lost-pupils/views/forward.njk', {
       title: reply.request.t('lost-pupils.forward.title'),
       record,
+      // The new file's sender: the LA (decision 33).
+      sender: `${user.laNumber}LLLL`,
       ...links(record.id, search),
       values: { school: data.school ?? '', attest: data.attested ? ['yes'] : [] },
       errors: data.errors,

@@ -524,6 +524,18 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
 
     const form = await agent.get(`${base}/forward`);
     assert.equal(form.statusCode, 200);
+    // The page says who sends the new file: the LA, under its own code (decision 33), not the school.
+    assert.match(
+      words(form.body),
+      new RegExp(`is sent in your LA's name: renamed to start ${w.la.number}LLLL_CTF_ and name the school`),
+    );
+    assert.doesNotMatch(words(form.body), /keeps the school that uploaded it as its sender/);
+    await agent.get(`${base}/forward?lang=cy`);
+    assert.match(
+      words((await agent.get(`${base}/forward`)).body),
+      new RegExp(`enw eich awdurdod lleol: caiff ei hailenwi i ddechrau gyda ${w.la.number}LLLL_CTF_`),
+    );
+    await agent.get(`${base}/forward?lang=en`);
     const nothing = await agent.post(`${base}/forward`, { school: '' });
     assert.equal(nothing.statusCode, 400);
     assert.deepEqual(
