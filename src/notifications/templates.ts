@@ -111,6 +111,8 @@ const transferPayload = z.object({
   forwardedBy: organisationName.nullish(),
   /** The file's name before it was forwarded. */
   forwardedFrom: optionalText,
+  /** The original was a Lost Pupils Database file (sent to the database, not to the LA that forwarded it). */
+  forwardedFromLostPupils: z.boolean().optional(),
 });
 
 /** What the email to the LA that forwarded a CTF adds: the original, its sender, and who else was told. */
@@ -493,10 +495,15 @@ const ctfUploaded: Template<Payload<'ctf-uploaded'>> = {
         paragraph(
           capitalise(
             p.forwardedFrom
-              ? t('email.ctf-uploaded.forwarded-by-from', {
-                  forwardedBy: p.forwardedBy,
-                  original: p.forwardedFrom,
-                })
+              ? t(
+                  p.forwardedFromLostPupils
+                    ? 'email.ctf-uploaded.forwarded-by-from-lost-pupils'
+                    : 'email.ctf-uploaded.forwarded-by-from',
+                  {
+                    forwardedBy: p.forwardedBy,
+                    original: p.forwardedFrom,
+                  },
+                )
               : t('email.ctf-uploaded.forwarded-by', { forwardedBy: p.forwardedBy }),
           ),
         ),

@@ -455,6 +455,8 @@ export class ForwardService {
           pupils: forwarded.pupil_count,
           forwardedBy: await forwarderName(tx, actor),
           forwardedFrom: original.filename,
+          // The original was sent to the Lost Pupils Database, not to the LA: the email says so.
+          ...(original.dest_kind === 'lost-pupils' ? { forwardedFromLostPupils: true } : {}),
         };
         await enqueueNotification(tx, {
           at,

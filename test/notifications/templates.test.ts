@@ -343,6 +343,23 @@ describe('ctf-uploaded (to the destination)', () => {
     ]);
   });
 
+  test('a file forwarded out of the Lost Pupils Database says it was sent to the database, not to the LA', () => {
+    const lost = {
+      ...transfer,
+      forwardedBy: 'Northshire LA (817LLLL)',
+      forwardedFrom: '9165402_CTF_MMMMMMMM_002.XML',
+      forwardedFromLostPupils: true,
+    };
+    const email = compose('ctf-uploaded', lost);
+    assertFacts(email, [
+      'Northshire LA (817LLLL) forwarded it to you from the Lost Pupils Database, where it was first sent as 9165402_CTF_MMMMMMMM_002.XML',
+    ]);
+    assert.doesNotMatch(email.text, /first sent to them/);
+    assertFacts(compose('ctf-uploaded', lost, 'cy'), [
+      'o’r Gronfa Ddata Disgyblion Coll, lle cafodd ei hanfon yn gyntaf fel 9165402_CTF_MMMMMMMM_002.XML',
+    ]);
+  });
+
   test('a name s2s makes up or words around one is a message, written in the recipient’s language', () => {
     const made = {
       ...transfer,
