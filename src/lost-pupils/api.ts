@@ -383,6 +383,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
         items: outcome.results,
         more: outcome.more,
         narrow: outcome.narrow,
+        upnWarning: outcome.upnWarning,
         sort: outcome.criteria.sort,
         order: outcome.criteria.order,
       };
@@ -619,6 +620,11 @@ const SCHEMAS = {
       items: { type: 'array', items: ref('LostPupil'), maxItems: SHOWN },
       more: { type: 'boolean', description: `More than ${SHOWN} records match` },
       narrow: { type: ['string', 'null'], description: 'When more match: the details to add' },
+      upnWarning: {
+        type: ['string', 'null'],
+        description:
+          'When the UPN searched for is not a valid UPN (its check letter, say): what is wrong with it. It is still searched for as typed.',
+      },
       sort: { type: 'string', enum: [...SORTS] },
       order: { type: 'string', enum: ['ascending', 'descending'] },
     },

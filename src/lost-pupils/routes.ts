@@ -327,6 +327,9 @@ export function lostPupilRoutes(
               ? request.t('lost-pupils.search.more-than', { shown: SHOWN })
               : request.t('lost-pupils.search.matches', { count: outcome.results.length }),
             narrow: outcome.narrowMessage ? translateMessage(request.language, outcome.narrowMessage) : null,
+            upnWarning: outcome.upnWarningMessage
+              ? translateMessage(request.language, outcome.upnWarningMessage)
+              : null,
             headings: sortHeadings(searches, form, outcome, request.language),
             recordQuery: searches.carry(form),
           });

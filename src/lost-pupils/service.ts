@@ -41,6 +41,7 @@ import { getUser } from '../accounts/repository.ts';
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { type Capability, can, scopeOf } from '../auth/permissions.ts';
+import { checkUpn } from '../ctf/upn.ts';
 import { laName, nameAndCode, type OrganisationName } from '../directory/organisation-names.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import type { Payload } from '../notifications/templates.ts';
@@ -412,6 +413,13 @@ export interface SearchOutcome {
   narrow: string | null;
   /** The same, as a message for pages in the reader's language. */
   narrowMessage: Message | null;
+  /**
+   * The UPN searched for is not a valid UPN (its check letter, say): what is wrong with it. It is still
+   * searched for, as typed, since a record may hold it so.
+   */
+  upnWarning: string | null;
+  /** The same, as a message for pages in the reader's language. */
+  upnWarningMessage: Message | null;
 }
 
 export interface LostPupilDownload {
@@ -511,6 +519,13 @@ function narrowing(criteria: SearchCriteria): Message {
           ...(c ? { c } : {}),
         });
   return message('lost-pupils.search.narrow', { shown: SHOWN, add });
+}
+
+/** What is wrong with a UPN searched for (13 letters and digits, readCriteria's check), or null if valid. */
+function upnWarningOf(upn: string): Message | null {
+  if (upn === '') return null;
+  const [problem] = checkUpn(upn).problems;
+  return problem ? message('lost-pupils.search.upn-not-valid', { upn, problem: problem.text }) : null;
 }
 
 /** The reason a record is in the database, as its key. */
@@ -667,12 +682,15 @@ export class LostPupilService {
       this.deps.db,
       shown.map((row) => row.id),
     );
+    const upnWarning = upnWarningOf(criteria.upn);
     return {
       criteria,
       results: shown.map((row) => summaryOf(row, names, forwards.get(row.id))),
       more,
       narrow: more ? translateMessage('en', narrowing(criteria)) : null,
       narrowMessage: more ? narrowing(criteria) : null,
+      upnWarning: upnWarning ? translateMessage('en', upnWarning) : null,
+      upnWarningMessage: upnWarning,
     };
   }
 

@@ -78,6 +78,10 @@ describeEachEngine('API: Lost Pupils', (database) => {
     );
     assert.equal(found.more, false);
     assert.equal(found.narrow, null);
+    assert.equal(found.upnWarning, null);
+    // A UPN whose check letter is wrong is searched for, and said not to be valid.
+    const mistyped = (await search(finder, { upn: 'K916540219099' })).json();
+    assert.match(mistyped.upnWarning, /^K916540219099 is not a valid UPN\. The check letter/);
     const [hit] = found.items;
     assert.equal(hit.surname, 'Thomson');
     assert.equal(hit.dateOfBirth, '2013-06-21');

@@ -179,6 +179,16 @@ describeEachEngine('Search for Lost Pupil pages', (database) => {
     assert.match(bad.body, /value="Smith"/, 'what was typed is kept');
     assert.match(bad.body, /govuk-input--error[^"]*"\s+id="dob-month"/);
 
+    // A UPN whose check letter is wrong is searched for, and the page says it is not a valid UPN.
+    const { page: mistyped } = await search(agent, 'upn=K916540219099');
+    assert.equal(mistyped.statusCode, 200);
+    assert.match(words(mistyped.body), /records? match/);
+    assert.match(
+      words(mistyped.body),
+      /K916540219099 is not a valid UPN\. The check letter \(character 1\) should be [A-Z], not K/,
+    );
+    assert.match(mistyped.body, /value="K916540219099"/, 'the UPN stays in its box, to correct');
+
     const surname = uniqueName('Route');
     const made = await makeLostPupil(w.db, t.deps.files, {
       from: w.uploader.number,

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Actor } from '../../src/auth/actor.ts';
 import type { Role } from '../../src/auth/permissions.ts';
+import { makeUpn } from '../../src/ctf/upn.ts';
 import { whatNeedsAttention } from '../../src/home/service.ts';
 import { LostPupilReviewService, REVIEW_PATH } from '../../src/lost-pupils/review-service.ts';
 import {
@@ -280,6 +281,38 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.deepEqual(await found({ surname: 'Turcanu', forename: 'Stefan' }), ['stefan']);
     assert.deepEqual(await found({ surname: 'Aliyev', forename: 'Fatima' }), ['aliyev']);
     assert.deepEqual(await found({ surname: 'Dzafic', forename: 'Yvonne' }), ['dzafic']);
+  });
+
+  test('a UPN whose check letter is wrong is searched for, and said not to be a valid UPN', async () => {
+    const { actor } = await laWith('la_lost_pupil');
+    // A UPN no other test uses, its check letter changed.
+    const valid = makeUpn(
+      actor.laNumber ?? '',
+      String(Math.floor(Math.random() * 10_000)).padStart(4, '0'),
+      '19',
+      String(Math.floor(Math.random() * 1000)).padStart(3, '0'),
+    );
+    const letter = valid[0] === 'A' ? 'B' : 'A';
+    const mistyped = `${letter}${valid.slice(1)}`;
+    const made = await makeLostPupil(db(), files, {
+      from: (await uploader()).number,
+      pupil: { upn: mistyped, surname: uniqueName('Wrong') },
+    });
+    const wrong = await service().search(actor, search({ upn: ` ${mistyped.toLowerCase()} ` }));
+    // Still searched: a record may have been sent with the UPN as mistyped.
+    assert.deepEqual(ids(wrong), [made.id]);
+    assert.equal(
+      wrong.upnWarning,
+      `${mistyped} is not a valid UPN. The check letter (character 1) should be ${valid[0]}, not ${letter}: a character has probably been mistyped, so check the UPN against the pupil's records. Records that hold it as typed are still found.`,
+    );
+    assert.match(
+      translateMessage('cy', wrong.upnWarningMessage ?? { key: 'none' }),
+      new RegExp(`^Nid yw ${mistyped} yn UPN dilys\\. Dylai’r llythyren wirio`),
+    );
+    const right = await service().search(actor, search({ upn: valid }));
+    assert.deepEqual([ids(right), right.upnWarning, right.upnWarningMessage], [[], null, null]);
+    const byName = await service().search(actor, search({ surname: 'Smith' }));
+    assert.equal(byName.upnWarning, null);
   });
 
   test('each field alone finds its records', async () => {
@@ -711,7 +744,7 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     // The school is told a file is waiting; the LA, as its sender, that it was sent.
     const emails = await db()
       .selectFrom('notification_outbox')
-      .select(['template', 'recipient_kind', 'recipient'])
+      .select(['template', 'recipient_kind', 'recipient', 'payload'])
       .where('payload', 'like', `%${result.forwarded.id}%`)
       .orderBy('template')
       .execute();
@@ -722,6 +755,8 @@ describeEachEngine('Search for Lost Pupil', (database) => {
         ['upload-confirmed', 'la', la.number],
       ],
     );
+    // The school's email says the original was sent to the Lost Pupils Database, not to the LA.
+    assert.equal(JSON.parse(emails[0]?.payload ?? '{}').forwardedFromLostPupils, true);
     // The Lost Pupils Database is for LAs: the school that sent the pupil there is not shown where they
     // went, and cannot remove the new file; the LA follows it under View / Remove Files.
     const sent = new SentService({ db: db(), files, clock, logger: createLogger('silent') });
