@@ -4,7 +4,9 @@
 //
 // - Collected: the school has the pupil's file. When the LA that uploaded the record forwarded it, its
 //   file becomes collected now, its content deleted 7 days later (transfers/jobs.ts); forwarded by
-//   another LA, it stays for the LA that uploaded it to remove (decision 36).
+//   another LA, it stays for the LA that uploaded it to remove (decision 36), and that LA is told
+//   ('lost-pupil-forwarded-collected'): told at the forward to wait for the school, it may close its case
+//   and remove the record now (decision 71).
 // - Rejected: the pupil is not at that school. The record is lost again, to be found and forwarded again
 //   (its finding by the forward is undone, unless another finding came after it), audited
 //   ('lost-pupil-lost-again'); the LA that uploaded the record is told when another LA forwarded it, as
@@ -27,6 +29,7 @@ import { getTransfer } from '../transfers/repository.ts';
 import { isFoundByForward, markLostPupilLostAgain } from './found-repository.ts';
 import { lostPupilRecipients, uploaderOf } from './matching.ts';
 import { getLostPupil } from './repository.ts';
+import { REVIEW_PATH } from './review-service.ts';
 
 /** More forwards than any chain of rejections and forwards on could hold: a guard against a cycle. */
 const MAX_CHAIN = 50;
@@ -54,7 +57,11 @@ async function lostPupilOfCopy(
   return { file, record: file ? await getLostPupil(db, file.id) : undefined };
 }
 
-/** The school collected a forwarded copy: the lost pupil file of its LA's own forward is collected too. */
+/**
+ * The school collected a forwarded copy: the lost pupil file of its LA's own forward is collected too;
+ * after another LA's forward, the LA that uploaded the record is told (it was told at the forward to wait
+ * for this, decision 71).
+ */
 export async function lostPupilCopyCollected(
   tx: Executor,
   actor: Actor,
@@ -65,7 +72,11 @@ export async function lostPupilCopyCollected(
   const file = await lostPupilFileOf(tx, copy);
   if (!file) return;
   const record = await getLostPupil(tx, file.id);
-  if (record?.source_la !== forwardingLa) return;
+  if (!record) return;
+  if (record.source_la !== forwardingLa) {
+    if (record.status !== 'removed') await tellUploaderCollected(tx, record, file, copy, at);
+    return;
+  }
   const changed = await updateTransferIfStatus(tx, file.id, ['available'], {
     status: 'collected',
     collected_at: at.toISOString(),
@@ -87,6 +98,42 @@ export async function lostPupilCopyCollected(
       collectedAsFilename: copy.filename,
     },
   });
+}
+
+/**
+ * The 'lost-pupil-forwarded-collected' email to the LA that uploaded the record, when the school another
+ * LA forwarded its file to collects the copy: its case can be closed and the record removed now.
+ */
+async function tellUploaderCollected(
+  tx: Executor,
+  record: LostPupilRow,
+  file: TransferRow,
+  copy: TransferRow,
+  at: Date,
+): Promise<void> {
+  const names = await organisationNames(tx, [copy]);
+  const school = destinationLabel(copy, names);
+  const forwardedBy = sourceLabel(copy, names);
+  const uploadedBy = await uploaderOf(tx, record);
+  for (const to of await lostPupilRecipients(tx, record.source_la)) {
+    await enqueueNotification(tx, {
+      at,
+      template: 'lost-pupil-forwarded-collected',
+      ...to,
+      payload: {
+        lostFilename: file.filename,
+        uploadedBy: uploadedBy.name,
+        uploadedByCode: uploadedBy.code,
+        uploadedAt: record.uploaded_at,
+        forwardedBy: forwardedBy.name,
+        forwardedByCode: forwardedBy.code,
+        school: school.name,
+        schoolCode: school.code,
+        collectedAt: at.toISOString(),
+        path: REVIEW_PATH,
+      },
+    });
+  }
 }
 
 /**

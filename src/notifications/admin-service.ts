@@ -58,6 +58,8 @@ export const TEMPLATE_KEYS: Record<TemplateName, string> = {
   'message-by-email': 'notifications.admin.email.message-by-email',
   'lost-pupil-match': 'notifications.admin.email.lost-pupil-match',
   'lost-pupil-forwarded': 'notifications.admin.email.lost-pupil-forwarded',
+  'lost-pupil-forwarded-collected': 'notifications.admin.email.lost-pupil-forwarded-collected',
+  'lost-pupil-found': 'notifications.admin.email.lost-pupil-found',
   'lost-pupil-lost-again': 'notifications.admin.email.lost-pupil-lost-again',
   'addresses-missing': 'notifications.admin.email.addresses-missing',
   'lost-pupils-to-review': 'notifications.admin.email.lost-pupils-to-review',

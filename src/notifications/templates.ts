@@ -338,6 +338,38 @@ const PAYLOADS = {
   }),
   /**
    * To the lost-pupil users of the LA that uploaded a Lost Pupils Database record, when the school another
+   * LA forwarded its file to collects the copy (lost-pupils/forwarded-copies.ts): the case can be closed
+   * and the record removed now.
+   */
+  'lost-pupil-forwarded-collected': z.object({
+    lostFilename: text,
+    uploadedBy: organisationName,
+    uploadedByCode: code,
+    uploadedAt: timestamp,
+    forwardedBy: organisationName,
+    forwardedByCode: code,
+    school: organisationName,
+    schoolCode: code,
+    collectedAt: timestamp,
+    path: servicePath,
+  }),
+  /**
+   * To the lost-pupil users of the LA that uploaded a Lost Pupils Database record, when another LA
+   * downloads its file and answers that it was downloaded correctly, marking the pupil found
+   * (lost-pupils/service.ts): the case can be closed and the record removed.
+   */
+  'lost-pupil-found': z.object({
+    lostFilename: text,
+    uploadedBy: organisationName,
+    uploadedByCode: code,
+    uploadedAt: timestamp,
+    foundBy: organisationName,
+    foundByCode: code,
+    foundAt: timestamp,
+    path: servicePath,
+  }),
+  /**
+   * To the lost-pupil users of the LA that uploaded a Lost Pupils Database record, when the school another
    * LA forwarded its file to rejects it, or that LA removes its copy before the school collects it
    * (lost-pupils/forwarded-copies.ts): the record is lost again.
    */
@@ -420,6 +452,8 @@ export const TEMPLATE_NAMES = [
   'message-by-email',
   'lost-pupil-match',
   'lost-pupil-forwarded',
+  'lost-pupil-forwarded-collected',
+  'lost-pupil-found',
   'lost-pupil-lost-again',
   'addresses-missing',
   'lost-pupils-to-review',
@@ -847,8 +881,71 @@ const lostPupilForwarded: Template<Payload<'lost-pupil-forwarded'>> = {
             date: formatDate(p.uploadedAt, language),
           }),
         ),
-        paragraph(t('email.lost-pupil-forwarded.kept')),
+        paragraph(t('email.lost-pupil-forwarded.waiting', { school: p.school })),
         paragraph(t('email.lost-pupil-forwarded.what-next', { review: t('menu.lost-pupils.review') })),
+        menuLink(t, 'menu.lost-pupils.review', p.path),
+      ],
+    };
+  },
+};
+
+const lostPupilForwardedCollected: Template<Payload<'lost-pupil-forwarded-collected'>> = {
+  description: message('notifications.admin.purpose.lost-pupil-forwarded-collected'),
+  payload: PAYLOADS['lost-pupil-forwarded-collected'],
+  content(p, language) {
+    const t = wordsIn(language);
+    return {
+      subject: t('email.lost-pupil-forwarded-collected.subject', { filename: p.lostFilename }),
+      blocks: [
+        paragraph(
+          t('email.lost-pupil-forwarded-collected.collected', {
+            school: nameWithCode(p.school, p.schoolCode),
+            by: nameWithCode(p.forwardedBy, p.forwardedByCode),
+            lostFilename: p.lostFilename,
+            at: formatDateTime(p.collectedAt, language),
+          }),
+        ),
+        paragraph(
+          t('email.lost-pupil-match.sent-by', {
+            lostFilename: p.lostFilename,
+            uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
+            date: formatDate(p.uploadedAt, language),
+          }),
+        ),
+        paragraph(
+          t('email.lost-pupil-forwarded-collected.what-next', { review: t('menu.lost-pupils.review') }),
+        ),
+        menuLink(t, 'menu.lost-pupils.review', p.path),
+      ],
+    };
+  },
+};
+
+const lostPupilFound: Template<Payload<'lost-pupil-found'>> = {
+  description: message('notifications.admin.purpose.lost-pupil-found'),
+  payload: PAYLOADS['lost-pupil-found'],
+  content(p, language) {
+    const t = wordsIn(language);
+    return {
+      subject: t('email.lost-pupil-found.subject', { filename: p.lostFilename }),
+      blocks: [
+        paragraph(
+          t('email.lost-pupil-found.found', {
+            by: nameWithCode(p.foundBy, p.foundByCode),
+            lostFilename: p.lostFilename,
+            at: formatDateTime(p.foundAt, language),
+          }),
+        ),
+        paragraph(
+          t('email.lost-pupil-match.sent-by', {
+            lostFilename: p.lostFilename,
+            uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
+            date: formatDate(p.uploadedAt, language),
+          }),
+        ),
+        paragraph(
+          t('email.lost-pupil-found.what-next', { by: p.foundBy, review: t('menu.lost-pupils.review') }),
+        ),
         menuLink(t, 'menu.lost-pupils.review', p.path),
       ],
     };
@@ -1429,6 +1526,8 @@ export const TEMPLATES: { [N in TemplateName]: Template<Payload<N>> } = {
   'message-by-email': messageByEmail,
   'lost-pupil-match': lostPupilMatch,
   'lost-pupil-forwarded': lostPupilForwarded,
+  'lost-pupil-forwarded-collected': lostPupilForwardedCollected,
+  'lost-pupil-found': lostPupilFound,
   'lost-pupil-lost-again': lostPupilLostAgain,
   'addresses-missing': addressesMissing,
   'lost-pupils-to-review': lostPupilsToReview,

@@ -898,10 +898,38 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.deepEqual(await home(), [], 'nothing to remove yet');
     await assert.rejects(reviews.remove(own, [made.id], 'destination-known'), Invalid);
     assert.equal((await getTransfer(db(), made.id))?.status, 'available');
+    const collectedEmails = () =>
+      db()
+        .selectFrom('notification_outbox')
+        .select(['recipient_kind', 'recipient', 'payload'])
+        .where('template', '=', 'lost-pupil-forwarded-collected')
+        .where('payload', 'like', `%${made.transfer.filename}%`)
+        .execute();
+    assert.deepEqual(await collectedEmails(), [], 'not while the copy waits');
+    clock.advanceMinutes(5);
     await (await schoolDesk(school)).collect(result.forwarded.id);
     assert.deepEqual(await home(), [
       "1 lost pupil record uploaded by your LA's schools was forwarded to a school by another LA: close your case and remove it from the Lost Pupils Database.",
     ]);
+    // Told once the school has collected it, in the collection's transaction, as it was of the forward:
+    // the case can be closed and the record removed now.
+    const collectedTold = await collectedEmails();
+    assert.deepEqual(
+      collectedTold.map((e) => [e.recipient_kind, e.recipient]),
+      [['la', from.la_number]],
+    );
+    const collectedPayload = JSON.parse(collectedTold[0]?.payload ?? '{}');
+    assert.deepEqual(
+      [
+        collectedPayload.forwardedByCode,
+        collectedPayload.schoolCode,
+        collectedPayload.uploadedByCode,
+        collectedPayload.collectedAt,
+        collectedPayload.path,
+      ],
+      [`${la.number}LLLL`, school.number, from.number, clock.now().toISOString(), '/lost-pupils/review'],
+    );
+    assert.doesNotMatch(collectedTold[0]?.payload ?? '', new RegExp(surname));
     await reviews.remove(own, [made.id], 'destination-known');
     const removed = await getTransfer(db(), made.id);
     assert.deepEqual([removed?.status, removed?.storage_key], ['removed', null]);
@@ -950,6 +978,13 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     // The school collects the copy, 8 days on: the file is collected then, and purged 7 days after that.
     const later = eightDaysOn();
     await (await schoolDesk(school, later)).collect(result.forwarded.id);
+    const toldOfCollection = await db()
+      .selectFrom('notification_outbox')
+      .select('id')
+      .where('template', '=', 'lost-pupil-forwarded-collected')
+      .where('payload', 'like', `%${made.transfer.filename}%`)
+      .execute();
+    assert.deepEqual(toldOfCollection, [], 'the LA forwarded it itself: it knows');
     const collected = await getTransfer(db(), made.id);
     assert.deepEqual([collected?.status, collected?.collected_at], ['collected', later.now().toISOString()]);
     const audited = await db()

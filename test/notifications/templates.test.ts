@@ -225,6 +225,28 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
     forwardedAt: WINTER,
     path: '/lost-pupils/review',
   },
+  'lost-pupil-forwarded-collected': {
+    lostFilename: '9165402_CTF_XXXXXXXX_004.XML',
+    uploadedBy: 'Cotswold Edge Primary School',
+    uploadedByCode: '9165402',
+    uploadedAt: SUMMER,
+    forwardedBy: 'Northshire LA',
+    forwardedByCode: '817LLLL',
+    school: 'St Martha Primary School',
+    schoolCode: '8171234',
+    collectedAt: WINTER,
+    path: '/lost-pupils/review',
+  },
+  'lost-pupil-found': {
+    lostFilename: '9165402_CTF_XXXXXXXX_004.XML',
+    uploadedBy: 'Cotswold Edge Primary School',
+    uploadedByCode: '9165402',
+    uploadedAt: SUMMER,
+    foundBy: 'Cardiff LA',
+    foundByCode: '681LLLL',
+    foundAt: WINTER,
+    path: '/lost-pupils/review',
+  },
   'lost-pupil-lost-again': {
     lostFilename: '9165402_CTF_XXXXXXXX_004.XML',
     uploadedBy: 'Cotswold Edge Primary School',
@@ -975,23 +997,73 @@ describe('lost-pupil-lost-again', () => {
 });
 
 describe('lost-pupil-forwarded', () => {
-  test('tells the LA that uploaded the record who forwarded its file where, that it stays, and what to do', () => {
+  test('tells the LA that uploaded the record who forwarded its file where, that it waits for the school, and to wait before closing its case', () => {
     const email = compose('lost-pupil-forwarded', SAMPLES['lost-pupil-forwarded']);
     assertFacts(
       email,
       [
         'Northshire LA (817LLLL) forwarded the Lost Pupils Database file 9165402_CTF_XXXXXXXX_004.XML to St Martha Primary School (8171234) on 23 November 2026 at 2:05pm',
         'was sent to the database by Cotswold Edge Primary School (9165402) on 1 July 2026',
-        'The file stays in the Lost Pupils Database, with its content, until your LA removes it',
-        'Close any case you have open for this pupil',
+        'The forwarded file is waiting for St Martha Primary School to collect it',
+        'Wait until the school has collected the file before you close any case you have open for this pupil',
+        'you will be emailed when it collects it',
+        'If the school rejects it, you will be told',
         'Lost Pupils Past Leaving Age',
       ],
       ['9165402_CTF_XXXXXXXX_004.XML'],
     );
+    // Not yet: the record cannot be removed while the copy waits, and a rejection makes the pupil lost again.
+    assert.doesNotMatch(email.text, /school is now known|^Close any case/m);
     assertLink(email, '/lost-pupils/review');
     const welsh = compose('lost-pupil-forwarded', SAMPLES['lost-pupil-forwarded'], 'cy');
     assertFacts(welsh, [
       'Anfonodd Northshire LA (817LLLL) ffeil 9165402_CTF_XXXXXXXX_004.XML',
+      'Arhoswch nes bod yr ysgol wedi casglu’r ffeil',
+      'Disgyblion Coll Dros yr Oedran Gadael Ysgol',
+    ]);
+  });
+});
+
+describe('lost-pupil-forwarded-collected', () => {
+  test('tells the LA that uploaded the record that the school collected the file another LA forwarded: close the case, remove the record', () => {
+    const email = compose('lost-pupil-forwarded-collected', SAMPLES['lost-pupil-forwarded-collected']);
+    assertFacts(
+      email,
+      [
+        'St Martha Primary School (8171234) collected the CTF that Northshire LA (817LLLL) forwarded to it from the Lost Pupils Database file 9165402_CTF_XXXXXXXX_004.XML, on 23 November 2026 at 2:05pm',
+        'was sent to the database by Cotswold Edge Primary School (9165402) on 1 July 2026',
+        'You can now close any case you have open for this pupil',
+        'remove the record under Lost Pupils Past Leaving Age',
+      ],
+      ['9165402_CTF_XXXXXXXX_004.XML'],
+    );
+    assertLink(email, '/lost-pupils/review');
+    const welsh = compose('lost-pupil-forwarded-collected', SAMPLES['lost-pupil-forwarded-collected'], 'cy');
+    assertFacts(welsh, [
+      'Casglodd St Martha Primary School (8171234) y CTF',
+      'Disgyblion Coll Dros yr Oedran Gadael Ysgol',
+    ]);
+  });
+});
+
+describe('lost-pupil-found', () => {
+  test('tells the LA that uploaded the record which LA found the pupil by downloading the file, and to close its case and remove the record', () => {
+    const email = compose('lost-pupil-found', SAMPLES['lost-pupil-found']);
+    assertFacts(
+      email,
+      [
+        'Cardiff LA (681LLLL) downloaded the Lost Pupils Database file 9165402_CTF_XXXXXXXX_004.XML and confirmed, on 23 November 2026 at 2:05pm, that the pupil is on roll at one of its schools',
+        'was sent to the database by Cotswold Edge Primary School (9165402) on 1 July 2026',
+        'Close any case you have open for this pupil',
+        'to know which school, ask Cardiff LA by secure message',
+        'remove the record under Lost Pupils Past Leaving Age',
+      ],
+      ['9165402_CTF_XXXXXXXX_004.XML'],
+    );
+    assertLink(email, '/lost-pupils/review');
+    const welsh = compose('lost-pupil-found', SAMPLES['lost-pupil-found'], 'cy');
+    assertFacts(welsh, [
+      'Lawrlwythodd Cardiff LA (681LLLL) ffeil 9165402_CTF_XXXXXXXX_004.XML',
       'Disgyblion Coll Dros yr Oedran Gadael Ysgol',
     ]);
   });
