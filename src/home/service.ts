@@ -8,7 +8,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import type { SignedInUser } from '../auth/service.ts';
 import { countReturnsByCollection } from '../collect/returns-repository.ts';
 import { countOpenMatches, MATCHES_PATH } from '../lost-pupils/matches-service.ts';
-import { countForwardedByOthers } from '../lost-pupils/repository.ts';
+import { countForwardedByOthers, countFoundByOthers } from '../lost-pupils/repository.ts';
 import { countDueForReview } from '../lost-pupils/review-repository.ts';
 import { REVIEW_PATH } from '../lost-pupils/review-service.ts';
 import { organisationsWithoutAddress } from '../notifications/reminder-repository.ts';
@@ -164,6 +164,14 @@ export async function whatNeedsAttention(db: Executor, user: SignedInUser, now: 
     if (forwarded > 0) {
       items.push({
         text: message('home.attention.lost-pupils-forwarded-by-others', { count: forwarded }),
+        ...goTo(REVIEW_PATH),
+      });
+    }
+    // Records of the LA's schools another LA found by downloading the file: likewise (decision 71).
+    const found = await countFoundByOthers(db, user.laNumber);
+    if (found > 0) {
+      items.push({
+        text: message('home.attention.lost-pupils-found-by-others', { count: found }),
         ...goTo(REVIEW_PATH),
       });
     }

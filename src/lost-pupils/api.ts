@@ -532,6 +532,17 @@ const reviewRecord = {
     reason: { type: 'string' },
     leavesSchoolOn: date,
     found: { type: 'boolean' },
+    foundBy: {
+      type: ['object', 'null'],
+      description:
+        'Which LA found the pupil (downloaded the file and said so, forwarded it, or closed a match) and when; ownLa: your LA',
+      properties: {
+        la: { type: 'string' },
+        at: { type: 'string', format: 'date-time' },
+        ownLa: { type: 'boolean' },
+      },
+      required: ['la', 'at', 'ownLa'],
+    },
     forwarded: forwardedSchema,
     copyWaiting: {
       type: 'boolean',

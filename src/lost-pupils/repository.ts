@@ -603,3 +603,33 @@ export async function countForwardedByOthers(db: Executor, laNumber: string): Pr
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/**
+ * How many of an LA's records still in the database another LA found by downloading the file and saying
+ * it was downloaded correctly (decision 71), for the LA to close its case and remove: found by another
+ * LA, the file still in the database, and no copy of it forwarded that waits at a school or was collected
+ * (those are a forward's, counted by countForwardedByOthers once collected, and not before).
+ */
+export async function countFoundByOthers(db: Executor, laNumber: string): Promise<number> {
+  const row = await db
+    .selectFrom('lost_pupils as lp')
+    .innerJoin('transfers as o', 'o.id', 'lp.transfer_id')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('lp.source_la', '=', laNumber)
+    .where('lp.status', '=', 'found')
+    .where('lp.found_by_la', '!=', laNumber)
+    .where('o.status', '=', 'available')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('transfers as c')
+            .select('c.id')
+            .whereRef('c.forwarded_from', '=', 'o.id')
+            .where('c.status', 'in', ['available', 'pending-scan', 'collected']),
+        ),
+      ),
+    )
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

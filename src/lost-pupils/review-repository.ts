@@ -29,6 +29,10 @@ export interface ReviewRow {
   uploaded_at: string;
   leaves_school_on: string | null;
   status: LostPupilRow['status'];
+  /** Which LA found it (downloaded and said so, forwarded it, or closed a match), when, and its name. */
+  found_by_la: string | null;
+  found_at: string | null;
+  found_by_la_name: string | null;
   /** Who removed it, once removed. */
   removed_by: string | null;
   filename: string;
@@ -42,6 +46,7 @@ function reviewRows(db: Executor) {
     .selectFrom('lost_pupils as lp')
     .innerJoin('transfers as t', 't.id', 'lp.transfer_id')
     .leftJoin('establishments as e', 'e.number', 'lp.source_school')
+    .leftJoin('local_authorities as finder', 'finder.number', 'lp.found_by_la')
     .select([
       'lp.id',
       'lp.transfer_id',
@@ -56,6 +61,9 @@ function reviewRows(db: Executor) {
       'lp.uploaded_at',
       'lp.leaves_school_on',
       'lp.status',
+      'lp.found_by_la',
+      'lp.found_at',
+      'finder.name as found_by_la_name',
       'lp.removed_by',
       't.filename',
       't.category',

@@ -41,7 +41,7 @@
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
-import { type OrganisationName, schoolName } from '../directory/organisation-names.ts';
+import { laName, nameAndCode, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import type { Clock } from '../platform/clock.ts';
 import { londonDate } from '../platform/dates.ts';
 import type { Db, TransferStatus } from '../platform/db/schema.ts';
@@ -124,6 +124,11 @@ export interface ReviewRecord {
   leavesSchoolOn: string | null;
   /** An LA downloaded or forwarded it: the pupil was found, but the record is still in the database. */
   found: boolean;
+  /**
+   * Which LA found it and when (decision 71): another LA (`ownLa` false), which the LA that uploaded it
+   * may ask which school, or the LA itself. Null when not found.
+   */
+  foundBy: { la: OrganisationName; at: string; ownLa: boolean } | null;
   /** Where its file was forwarded, if it was. */
   forwarded: Forwarded | null;
   /** Its file's forwarded copy waits at the school: it cannot be removed until the school collects or rejects it. */
@@ -208,6 +213,16 @@ function recordOf(row: ReviewRow, forwards?: ReadonlyMap<string, Forwarded>): Re
     leftMaintainedSector: row.reason === 'left-maintained-sector',
     leavesSchoolOn: row.leaves_school_on,
     found: row.status === 'found',
+    foundBy:
+      row.status === 'found' && row.found_by_la && row.found_at
+        ? {
+            la: row.found_by_la_name
+              ? nameAndCode(row.found_by_la_name, row.found_by_la)
+              : laName(row.found_by_la, null),
+            at: row.found_at,
+            ownLa: row.found_by_la === row.source_la,
+          }
+        : null,
     forwarded: forwards?.get(row.transfer_id) ?? null,
     copyWaiting: forwards?.get(row.transfer_id)?.state === 'waiting',
     filename: row.filename,

@@ -802,6 +802,11 @@ export class LostPupilService {
         throw new NotFound(WHAT);
       }
       await this.audit(tx, actor, la, 'lost-pupil-found', row, transfer, { how: 'downloaded' });
+      // Another LA found it: the LA that uploaded it is told, as of a forward (LA notes §1.4), unless this
+      // LA had found it already (a colleague's answer).
+      if (row.source_la !== la && now?.found_by_la !== la) {
+        await this.tellRecordsLaFound(tx, row, transfer, la, at);
+      }
       return { row: (await getLostPupil(tx, row.id)) as LostPupilRow, already: false };
     });
     return { record: await this.describe(actor, found.row, transfer, forward), already: found.already };
@@ -973,6 +978,37 @@ export class LostPupilService {
         ...to,
         payload,
       });
+    }
+  }
+
+  /**
+   * Emails the lost-pupil users of the record's LA (or the LA), the recipients of a forward's email, that
+   * another LA downloaded its file and said the pupil is on roll at one of its schools, so that they can
+   * close their case and remove the record: file names and organisations, never the pupil.
+   */
+  private async tellRecordsLaFound(
+    tx: Executor,
+    row: LostPupilRow,
+    transfer: TransferRow,
+    la: string,
+    at: Date,
+  ): Promise<void> {
+    const uploadedBy = await uploaderOf(tx, row);
+    const finder = await organisationNames(tx, [
+      { source_la: la, source_school: null, dest_la: null, dest_school: null },
+    ]);
+    const payload: Payload<'lost-pupil-found'> = {
+      lostFilename: transfer.filename,
+      uploadedBy: uploadedBy.name,
+      uploadedByCode: uploadedBy.code,
+      uploadedAt: row.uploaded_at,
+      foundBy: laName(la, finder.las.get(la) ?? null),
+      foundByCode: `${la}LLLL`,
+      foundAt: at.toISOString(),
+      path: REVIEW_PATH,
+    };
+    for (const to of await lostPupilRecipients(tx, row.source_la)) {
+      await enqueueNotification(tx, { at, template: 'lost-pupil-found', ...to, payload });
     }
   }
 

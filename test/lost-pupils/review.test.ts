@@ -763,11 +763,21 @@ describeEachEngine('lost pupils past leaving age: the pages', (database) => {
       dateOfBirth: LEAVES_2027,
       surname: 'Foundearly',
     });
-    await db.updateTable('lost_pupils').set({ status: 'found' }).where('id', '=', found.id).execute();
+    const finder = await makeLa(db, { name: 'Findshire' });
+    await db
+      .updateTable('lost_pupils')
+      .set({ status: 'found', found_by_la: finder.number, found_at: '2026-11-20T10:00:00.000Z' })
+      .where('id', '=', found.id)
+      .execute();
     const { agent } = await signedIn('la_lost_pupil', la.number);
 
     const page = await agent.get('/lost-pupils/review');
     assert.match(page.body, /No records uploaded by your schools or your LA are past school-leaving age/);
+    // Which LA found it, to ask which school (decision 71).
+    assert.match(
+      textOf(page.body),
+      new RegExp(`Found by Findshire \\(${finder.number}\\) on 20 November 2026`),
+    );
     assert.match(page.body, /<h2 class="govuk-heading-m" id="found">Found before school-leaving age<\/h2>/);
     assert.match(
       page.body,

@@ -684,6 +684,83 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.equal((await getTransfer(db(), made.id))?.status, 'available');
   });
 
+  test('"Yes" by another LA tells the LA that uploaded the record, which LA found it, on its home page and in its review; its own LA is not told', async () => {
+    const { actor, la } = await laWith('la_lost_pupil');
+    const from = await uploader();
+    const surname = uniqueName('Found');
+    const made = await makeLostPupil(db(), files, { from: from.number, pupil: { surname } });
+    const own = actorOf(await makeUser(db(), 'la_lost_pupil', { laNumber: from.la_number }));
+    const foundEmails = () =>
+      db()
+        .selectFrom('notification_outbox')
+        .select(['recipient_kind', 'recipient', 'payload', 'created_at'])
+        .where('template', '=', 'lost-pupil-found')
+        .where('payload', 'like', `%${made.transfer.filename}%`)
+        .execute();
+    const homeFound = async () =>
+      (await homeItemsOf(db(), own, clock.now()))
+        .filter((item) => item.href === REVIEW_PATH)
+        .map((item) => translateMessage('en', item.text));
+    assert.deepEqual(await homeFound(), []);
+
+    const { ticket } = await service().attestDownload(actor, made.id, true);
+    await readAll((await service().download(actor, made.id, ticket)).stream);
+    assert.deepEqual(await foundEmails(), [], 'a download alone finds nobody');
+    clock.advanceMinutes(1);
+    await service().confirmFound(actor, made.id);
+
+    // The LA that uploaded it (its lost-pupil user has no address of its own: the LA's) is told, as of a
+    // forward, with file names and organisations only.
+    const told = await foundEmails();
+    assert.deepEqual(
+      told.map((e) => [e.recipient_kind, e.recipient, e.created_at]),
+      [['la', from.la_number, clock.now().toISOString()]],
+    );
+    const payload = JSON.parse(told[0]?.payload ?? '{}');
+    assert.deepEqual(
+      [payload.foundByCode, payload.foundAt, payload.uploadedByCode, payload.lostFilename, payload.path],
+      [`${la.number}LLLL`, clock.now().toISOString(), from.number, made.transfer.filename, REVIEW_PATH],
+    );
+    assert.doesNotMatch(told[0]?.payload ?? '', new RegExp(surname));
+    assert.deepEqual(await homeFound(), [
+      "1 lost pupil record uploaded by your LA's schools was found by another LA, which downloaded its file: close your case and remove it from the Lost Pupils Database.",
+    ]);
+    const reviews = new LostPupilReviewService({ db: db(), files, clock, logger: createLogger('silent') });
+    const listed = (await reviews.due(own)).foundNotDue.records.find((r) => r.id === made.id);
+    assert.deepEqual(listed?.foundBy, {
+      la: `Testshire (${la.number})`,
+      at: clock.now().toISOString(),
+      ownLa: false,
+    });
+
+    // The same LA's answer again (a colleague's) tells nobody again.
+    const colleague = actorOf(await makeUser(db(), 'la_lost_pupil', { laNumber: la.number }));
+    const second = await service().attestDownload(colleague, made.id, true);
+    await readAll((await service().download(colleague, made.id, second.ticket)).stream);
+    await service().confirmFound(colleague, made.id);
+    assert.equal((await foundEmails()).length, 1);
+
+    // Removed, it is counted no more.
+    await reviews.remove(own, [made.id], 'destination-known');
+    assert.deepEqual(await homeFound(), []);
+
+    // The LA that uploaded it finding it itself tells nobody.
+    const mine = await makeLostPupil(db(), files, { from: from.number });
+    const ownTicket = await service().attestDownload(own, mine.id, true);
+    await readAll((await service().download(own, mine.id, ownTicket.ticket)).stream);
+    await service().confirmFound(own, mine.id);
+    const ownTold = await db()
+      .selectFrom('notification_outbox')
+      .select('id')
+      .where('template', '=', 'lost-pupil-found')
+      .where('payload', 'like', `%${mine.transfer.filename}%`)
+      .execute();
+    assert.deepEqual(ownTold, []);
+    assert.deepEqual(await homeFound(), []);
+    const ownListed = (await reviews.due(own)).foundNotDue.records.find((r) => r.id === mine.id);
+    assert.equal(ownListed?.foundBy?.ownLa, true);
+  });
+
   test("forward to school: a new CTF in the LA's name for a school of the LA, which the school downloads; another LA's file stays", async () => {
     const { actor, la, school } = await laWith('la_lost_pupil_transfer');
     const from = await uploader();
