@@ -339,7 +339,20 @@ function matchJson(found: MatchCase) {
       filename: found.lostFilename,
       uploadedAt: record.uploaded_at,
     },
+    seenPupil: seenPupilOf(match),
   };
+}
+
+/** The pupil as the new file gave them, kept on an open case (null on cases matched before 055). */
+function seenPupilOf(match: MatchCase['match']) {
+  const seen = {
+    upn: match.seen_upn,
+    formerUpn: match.seen_former_upn,
+    surname: match.seen_surname,
+    forename: match.seen_forename,
+    dateOfBirth: match.seen_date_of_birth,
+  };
+  return Object.values(seen).some((value) => value !== null) ? seen : null;
 }
 
 /** The form's errors, named as the body names its fields. */
@@ -588,6 +601,18 @@ const matchProperties = {
       uploadedAt: { type: 'string', format: 'date-time' },
     },
     required: ['lostPupilId', 'filename'],
+  },
+  seenPupil: {
+    type: ['object', 'null'],
+    description:
+      'The pupil as the new file gives them, to check the match against the record (null for cases matched before s2s kept them; not kept once the case is closed)',
+    properties: {
+      upn: text,
+      formerUpn: text,
+      surname: text,
+      forename: text,
+      dateOfBirth: date,
+    },
   },
 };
 

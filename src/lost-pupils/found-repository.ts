@@ -35,8 +35,36 @@ export async function markLostPupilFound(db: Executor, id: string, finding: Find
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Takes the pupil as an incoming file gave them off a record's Lost Pupil Matches (decision 71): kept to
+ * check a case, they go once the record leaves the database (its cases are never shown again).
+ */
+export async function forgetSeenPupils(db: Executor, lostPupilId: string): Promise<void> {
+  await db
+    .updateTable('lost_pupil_matches')
+    .set({
+      seen_upn: null,
+      seen_former_upn: null,
+      seen_surname: null,
+      seen_forename: null,
+      seen_date_of_birth: null,
+    })
+    .where('lost_pupil_id', '=', lostPupilId)
+    .execute();
+}
+
 /** Marks a record removed with its file by the sender (false when it was already removed). */
 export async function markLostPupilRemovedWithFile(
+  db: Executor,
+  id: string,
+  removal: { at: string; by: string; reason?: string },
+): Promise<boolean> {
+  const removed = await markRemoved(db, id, removal);
+  if (removed) await forgetSeenPupils(db, id);
+  return removed;
+}
+
+async function markRemoved(
   db: Executor,
   id: string,
   removal: { at: string; by: string; reason?: string },

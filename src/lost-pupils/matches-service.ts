@@ -203,7 +203,19 @@ export class MatchesService {
     const closedNow = await this.deps.db.transaction().execute(async (tx) => {
       const closed = await tx
         .updateTable('lost_pupil_matches')
-        .set({ status: 'closed', closed_at: at, closed_by: actor.userId, outcome })
+        // The pupil as the file gave them was kept to check the match: the case closed, it goes
+        // (decision 31: pupils' details do not outlive their use).
+        .set({
+          status: 'closed',
+          closed_at: at,
+          closed_by: actor.userId,
+          outcome,
+          seen_upn: null,
+          seen_former_upn: null,
+          seen_surname: null,
+          seen_forename: null,
+          seen_date_of_birth: null,
+        })
         .where('id', '=', matchId)
         .where('status', '=', 'open')
         .executeTakeFirst();

@@ -46,6 +46,13 @@ export type IncomingFile = SeenIn & {
 
 type MatchedOn = LostPupilMatchTable['matched_on'];
 
+/** A record matched, on what, and the pupil of the file it matched (kept on the match to check it). */
+interface Match {
+  record: LostPupilRow;
+  on: MatchedOn;
+  pupil: IncomingPupil | null;
+}
+
 const CHUNK = 400;
 
 function chunks<T>(items: readonly T[]): T[][] {
@@ -61,13 +68,10 @@ function chunks<T>(items: readonly T[]): T[][] {
 const isLost = (row: LostPupilRow) => row.status === 'lost';
 
 /** The lost records each pupil matches, best reason first (UPN, former UPN, name and date of birth). */
-async function findMatches(
-  db: Executor,
-  pupils: readonly IncomingPupil[],
-): Promise<Map<string, { record: LostPupilRow; on: MatchedOn }>> {
-  const found = new Map<string, { record: LostPupilRow; on: MatchedOn }>();
-  const keep = (record: LostPupilRow, on: MatchedOn) => {
-    if (!found.has(record.id)) found.set(record.id, { record, on });
+async function findMatches(db: Executor, pupils: readonly IncomingPupil[]): Promise<Map<string, Match>> {
+  const found = new Map<string, Match>();
+  const keep = (record: LostPupilRow, on: MatchedOn, pupil: IncomingPupil | undefined) => {
+    if (!found.has(record.id)) found.set(record.id, { record, on, pupil: pupil ?? null });
   };
   const upns = new Set(pupils.map((p) => p.upn?.toUpperCase()).filter((u): u is string => Boolean(u)));
   const formerUpns = new Set(
@@ -81,8 +85,24 @@ async function findMatches(
       .where(({ or }) => or([isAnyOf(db, 'upn', chunk), isAnyOf(db, 'former_upn', chunk)]))
       .execute();
     for (const row of rows.filter(isLost)) {
-      if (row.upn && upns.has(row.upn)) keep(row, 'upn');
-      else keep(row, 'former-upn');
+      const same = (a: string | null, b: string | null) => Boolean(a && b && a.toUpperCase() === b);
+      if (row.upn && upns.has(row.upn))
+        keep(
+          row,
+          'upn',
+          pupils.find((p) => same(p.upn, row.upn)),
+        );
+      else {
+        // By former UPN, either way round: the pupil whose UPN or former UPN it is.
+        keep(
+          row,
+          'former-upn',
+          pupils.find(
+            (p) =>
+              same(p.formerUpn, row.upn) || same(p.upn, row.former_upn) || same(p.formerUpn, row.former_upn),
+          ),
+        );
+      }
     }
   }
   // By name and date of birth: each distinct (surname, forename, date of birth) is one seek in the
@@ -90,13 +110,18 @@ async function findMatches(
   // with its date of birth), the forename checked on the same key row. A file reads the records that
   // match, not every record of each of its surnames (at national scale, thousands of Smiths for each
   // Smith on roll).
-  const named = new Map<string, { key: string; forename: string; born: number[] }>();
+  const named = new Map<string, { key: string; forename: string; born: number[]; pupil: IncomingPupil }>();
   for (const pupil of pupils) {
     const surname = nameLetters(pupil.surname ?? '');
     const forename = nameLetters(pupil.forename ?? '');
     const born = (pupil.dateOfBirth ?? '').split('-').map(Number);
     if (!surname || !forename || born.length !== 3 || !born.every(Number.isInteger)) continue;
-    named.set(`${surname} ${forename} ${pupil.dateOfBirth}`, { key: lettersKey(surname), forename, born });
+    named.set(`${surname} ${forename} ${pupil.dateOfBirth}`, {
+      key: lettersKey(surname),
+      forename,
+      born,
+      pupil,
+    });
   }
   for (const chunk of chunks([...named.values()])) {
     // The pupils as a table of their own, joined to the keys: one statement whatever the number of
@@ -118,7 +143,18 @@ async function findMatches(
         and k.birth_day = wanted.birth_day
         and k.forename_letters = wanted.forename_letters
         and p.id = k.lost_pupil_id`.execute(db);
-    for (const row of rows.filter(isLost)) keep(row, 'name-dob');
+    for (const row of rows.filter(isLost)) {
+      // The pupil of this chunk the record matched: its surname's key (or its former surname's), its
+      // forename and its date of birth.
+      const keys = [lettersKey(row.surname_letters), lettersKey(row.former_surname_letters)];
+      const pupil = chunk.find(
+        (wanted) =>
+          keys.includes(wanted.key) &&
+          wanted.forename === row.forename_letters &&
+          wanted.pupil.dateOfBirth === row.date_of_birth,
+      )?.pupil;
+      keep(row, 'name-dob', pupil);
+    }
   }
   return found;
 }
@@ -186,7 +222,7 @@ export async function matchLostPupils(
   const inReturn = 'censusReturnId' in file;
   const matchedBefore = inReturn ? await matchedIn(db, file.earlierVersions) : new Set<string>();
   let recorded = 0;
-  for (const { record, on } of matches.values()) {
+  for (const { record, on, pupil } of matches.values()) {
     if (matchedBefore.has(record.id)) continue;
     const inserted = await db
       .insertInto('lost_pupil_matches')
@@ -199,6 +235,12 @@ export async function matchLostPupils(
         matched_on: on,
         seen_at_la: file.seenAt.la,
         seen_at_school: file.seenAt.school,
+        // The pupil as the file gives them, for the LA to check the match (cleared when it closes the case).
+        seen_upn: pupil?.upn?.toUpperCase().slice(0, 13) ?? null,
+        seen_former_upn: pupil?.formerUpn?.toUpperCase().slice(0, 13) ?? null,
+        seen_surname: pupil?.surname?.slice(0, 100) ?? null,
+        seen_forename: pupil?.forename?.slice(0, 100) ?? null,
+        seen_date_of_birth: pupil?.dateOfBirth?.slice(0, 10) ?? null,
         matched_at: file.at.toISOString(),
         status: 'open',
       })

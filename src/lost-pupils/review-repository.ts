@@ -10,6 +10,7 @@
 // as text: leaves_school_on is 'YYYY-MM-DD' and uploaded_at an ISO instant in UTC, in both engines.
 import type { ExpressionBuilder } from 'kysely';
 import type { Database, Executor, LostPupilRow } from '../platform/db/schema.ts';
+import { forgetSeenPupils } from './found-repository.ts';
 
 /** The statuses of a record still in the database (removed ones are kept, as a status, for reports). */
 export const IN_DATABASE: readonly LostPupilRow['status'][] = ['lost', 'found'];
@@ -209,7 +210,9 @@ export async function markRemovedIfRemovable(
       ]),
     )
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await forgetSeenPupils(db, id);
+  return true;
 }
 
 /** A period of the scheduled review: London dates, and the instants they start. */

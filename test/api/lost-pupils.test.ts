@@ -451,6 +451,14 @@ describeEachEngine('API: Lost Pupils', (database) => {
     assert.equal(match.pupil.surname, 'Wren');
     assert.equal(match.seenInFilename, seenIn);
     assert.equal(match.matchedOn, 'upn');
+    // The pupil as the new file gives them (decision 71): here, the UPN alone.
+    assert.deepEqual(match.seenPupil, {
+      upn: match.pupil.upn,
+      formerUpn: null,
+      surname: null,
+      forename: null,
+      dateOfBirth: null,
+    });
     const theirs = await api(t.app, { url: '/api/v1/lost-pupils/matches', token: finder });
     assert.ok(!theirs.json().items.some((m: { id: string }) => m.id === matchId), 'only the LA’s own');
     // A page at a time, as every list of the API: the last case alone on the last page of one each, and

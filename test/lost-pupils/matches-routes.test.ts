@@ -4,12 +4,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Role } from '../../src/auth/permissions.ts';
 import { MATCHES_PER_PAGE } from '../../src/lost-pupils/matches-service.ts';
+import { matchLostPupils } from '../../src/lost-pupils/matching.ts';
+import { LostPupilReviewService } from '../../src/lost-pupils/review-service.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
+import { createLogger } from '../../src/platform/logger.ts';
+import { SentService } from '../../src/transfers/sent-service.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { makeLostPupil, seenInCtf } from '../support/lost-pupils.ts';
-import { school } from '../support/transfers.ts';
-import { Agent, createTestApp, errorSummary, type TestApp } from '../support/web.ts';
+import { actorOf, makeTransfer, school } from '../support/transfers.ts';
+import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
 
 describeEachEngine('Lost Pupil Matches pages', (database) => {
   let t: TestApp;
@@ -61,6 +65,141 @@ describeEachEngine('Lost Pupil Matches pages', (database) => {
       .executeTakeFirstOrThrow();
     return { lost, incoming, match };
   }
+
+  test("a case shows both records: the database's, linked, and the pupil as the new file gives them; its controls name the pupil", async () => {
+    const lost = await makeLostPupil(db, t.deps.files, {
+      from: school(sender.number),
+      pupil: { surname: 'Lapwing', forename: 'Ada', upn: 'L123456789012', dateOfBirth: '2014-02-03' },
+    });
+    const incoming = await makeTransfer(db, t.deps.files, {
+      from: school(sender.number),
+      to: school(newSchool.number),
+    });
+    await matchLostPupils(
+      db,
+      {
+        transferId: incoming.row.id,
+        filename: incoming.row.filename,
+        kind: 'CTF',
+        seenAt: {
+          la: otherLa.number,
+          school: newSchool.number,
+          name: newSchool.name,
+          code: newSchool.number,
+        },
+        at: t.clock.now(),
+      },
+      [
+        {
+          upn: 'M987654321098',
+          formerUpn: 'N555555555555',
+          surname: 'Lap-wing',
+          forename: 'ADA',
+          dateOfBirth: '2014-02-03',
+        },
+      ],
+    );
+    const match = await db
+      .selectFrom('lost_pupil_matches')
+      .selectAll()
+      .where('lost_pupil_id', '=', lost.record.id)
+      .executeTakeFirstOrThrow();
+    const agent = await agentFor('la_lost_pupil', la.number);
+    const page = await agent.get('/lost-pupils/matches');
+    const section = new RegExp(`id="case-${match.id}"[\\s\\S]*?</form>`).exec(page.body)?.[0] ?? '';
+    const text = textOf(section);
+    // The pupil as the new file gives them, beside the record.
+    assert.match(text, /In the new file/);
+    assert.match(text, /UPN M987654321098/);
+    assert.match(text, /Former UPN N555555555555/);
+    assert.match(text, /Surname Lap-wing/);
+    assert.match(text, /Forename ADA/);
+    assert.match(text, /Date of birth 3 February 2014/);
+    assert.match(text, /In the Lost Pupils Database/);
+    assert.match(text, /UPN L123456789012/);
+    assert.match(section, new RegExp(`href="/lost-pupils/search/${lost.record.id}"`));
+    // Each control names its pupil, for a screen reader's list of form controls.
+    assert.match(
+      section,
+      /<legend[^>]*>\s*Is it the same pupil\?<span class="govuk-visually-hidden"> Lapwing, Ada<\/span>/,
+    );
+    assert.match(section, /Close the case<span class="govuk-visually-hidden"> of Lapwing, Ada<\/span>/);
+    // Closed, the file's details of the pupil go: they were kept to check the match.
+    await agent.post(`/lost-pupils/matches/${match.id}/close`, { outcome: 'not-the-pupil' });
+    const closed = await db
+      .selectFrom('lost_pupil_matches')
+      .selectAll()
+      .where('id', '=', match.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(
+      [
+        closed.status,
+        closed.seen_upn,
+        closed.seen_former_upn,
+        closed.seen_surname,
+        closed.seen_forename,
+        closed.seen_date_of_birth,
+      ],
+      ['closed', null, null, null, null, null],
+    );
+  });
+
+  test("a record removed from the database, by its LA or by its school, takes the file's pupil off its cases", async () => {
+    const seenPupils = async (lostPupilId: string) =>
+      (
+        await db
+          .selectFrom('lost_pupil_matches')
+          .select(['seen_upn', 'seen_surname', 'seen_forename', 'seen_date_of_birth'])
+          .where('lost_pupil_id', '=', lostPupilId)
+          .execute()
+      ).map((m) => Object.values(m));
+    // Past school-leaving age, removed by its LA under Lost Pupils Past Leaving Age.
+    const due = await makeLostPupil(db, t.deps.files, {
+      from: school(sender.number),
+      pupil: { surname: 'Curlew', forename: 'Robin', upn: 'C523456789012', dateOfBirth: '2005-02-03' },
+    });
+    // Sent in error, removed by its school under View / Remove Files.
+    const sentInError = await makeLostPupil(db, t.deps.files, {
+      from: school(sender.number),
+      pupil: { surname: 'Stint', forename: 'Robin', upn: 'S523456789012', dateOfBirth: '2014-02-03' },
+    });
+    for (const upn of ['C523456789012', 'S523456789012']) {
+      await seenInCtf(db, t.deps.files, {
+        upn,
+        from: school(sender.number),
+        arrival: newSchool,
+        at: t.clock.now(),
+      });
+    }
+    assert.deepEqual(await seenPupils(due.record.id), [['C523456789012', null, null, null]]);
+    assert.deepEqual(await seenPupils(sentInError.record.id), [['S523456789012', null, null, null]]);
+
+    const services = { db, files: t.deps.files, clock: t.clock, logger: createLogger('silent') };
+    const laUser = actorOf(await makeUser(db, 'la_lost_pupil', { laNumber: la.number }));
+    await new LostPupilReviewService(services).remove(laUser, [due.record.id], 'past-leaving-age');
+    const schoolUser = actorOf(
+      await makeUser(db, 'school', { laNumber: la.number, establishmentNumber: sender.number }),
+    );
+    await new SentService(services).remove(schoolUser, sentInError.record.id);
+    assert.deepEqual(await seenPupils(due.record.id), [[null, null, null, null]]);
+    assert.deepEqual(await seenPupils(sentInError.record.id), [[null, null, null, null]]);
+  });
+
+  test("a case matched before the file's pupil was kept says so", async () => {
+    const { match } = await sighting('Dunlin', 'D923456789012');
+    await db
+      .updateTable('lost_pupil_matches')
+      .set({ seen_upn: null, seen_surname: null, seen_forename: null, seen_date_of_birth: null })
+      .where('id', '=', match.id)
+      .execute();
+    const agent = await agentFor('la_lost_pupil', la.number);
+    const page = await agent.get('/lost-pupils/matches');
+    const section = new RegExp(`id="case-${match.id}"[\\s\\S]*?</form>`).exec(page.body)?.[0] ?? '';
+    assert.match(
+      textOf(section),
+      /In the new file Pupil Not kept: this case was matched before s2s kept the pupil's details from the new file/,
+    );
+  });
 
   test("the LA's lost-pupil users see the case and close it as found; the record is found and audited", async () => {
     const { lost, incoming, match } = await sighting('Wren', 'W123456789012');

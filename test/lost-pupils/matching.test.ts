@@ -125,6 +125,29 @@ describeEachEngine('matching incoming files with the Lost Pupils Database', (dat
       assert.equal(match.status, 'open');
       assert.equal(match.seen_at_school, w.newSchool.number);
     }
+    // Each match keeps the pupil as the file gives them, so that the LA can check it (decision 71).
+    const seen = new Map(
+      matches.map((m) => [
+        m.lost_pupil_id,
+        [m.seen_upn, m.seen_former_upn, m.seen_surname, m.seen_forename, m.seen_date_of_birth],
+      ]),
+    );
+    assert.deepEqual(
+      [
+        seen.get(byUpn.record.id),
+        seen.get(byFormer.record.id),
+        seen.get(byTheirFormer.record.id),
+        seen.get(byName.record.id),
+        seen.get(byFormerSurname.record.id),
+      ],
+      [
+        ['A123456789012', null, 'Nobody', 'Nemo', '2013-01-01'],
+        ['C123456789012', null, 'Nobody', 'Nemo', '2013-01-01'],
+        ['Z999999999999', 'D123456789012', 'Nobody', 'Nemo', '2013-01-01'],
+        [null, null, 'ONeill', 'CIARA', '2014-03-09'],
+        [null, null, 'Evans', 'Eli', '2012-12-12'],
+      ],
+    );
   });
 
   test('a pupil matches by name whether or not its letters are typed as Ł, Ø or Æ', async () => {
@@ -294,9 +317,19 @@ for (const engine of ENGINES) {
         .execute();
 
       await migrateToLatest(db, database.schema);
-      // And since migration 022, the record's LA (which the Lost Pupil Matches page lists by).
+      // And since migration 022, the record's LA (which the Lost Pupil Matches page lists by); since 055,
+      // the pupil as the file gave them, not known for matches made before.
       assert.deepEqual(await db.selectFrom('lost_pupil_matches').selectAll().execute(), [
-        { ...before, census_return_id: null, lost_la: la.number },
+        {
+          ...before,
+          census_return_id: null,
+          lost_la: la.number,
+          seen_upn: null,
+          seen_former_upn: null,
+          seen_surname: null,
+          seen_forename: null,
+          seen_date_of_birth: null,
+        },
       ]);
       // Seen in a file or in a census return, never in neither; once per record and file.
       const row = {

@@ -373,6 +373,16 @@ export interface LostPupilMatchTable {
   /** Where the pupil was seen: the school a CTF goes to, or the school a census return comes from. */
   seen_at_la: string | null;
   seen_at_school: string | null;
+  /**
+   * The pupil as the incoming file gave them (migration 055), to check the match against the record:
+   * cleared when the case is closed; null on matches made before.
+   */
+  seen_upn: string | null;
+  seen_former_upn: string | null;
+  seen_surname: string | null;
+  seen_forename: string | null;
+  /** YYYY-MM-DD. */
+  seen_date_of_birth: string | null;
   matched_at: string;
   /** open: to follow up; closed: the LA followed it up (outcome says how). */
   status: 'open' | 'closed';
