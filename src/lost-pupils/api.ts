@@ -343,7 +343,7 @@ function matchJson(found: MatchCase) {
   };
 }
 
-/** The pupil as the new file gave them, kept on an open case (null on cases matched before 055). */
+/** The pupil as the new file gave them, kept on an open case (null on cases matched before 053). */
 function seenPupilOf(match: MatchCase['match']) {
   const seen = {
     upn: match.seen_upn,

@@ -317,7 +317,7 @@ for (const engine of ENGINES) {
         .execute();
 
       await migrateToLatest(db, database.schema);
-      // And since migration 022, the record's LA (which the Lost Pupil Matches page lists by); since 055,
+      // And since migration 022, the record's LA (which the Lost Pupil Matches page lists by); since 053,
       // the pupil as the file gave them, not known for matches made before.
       assert.deepEqual(await db.selectFrom('lost_pupil_matches').selectAll().execute(), [
         {

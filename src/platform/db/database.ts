@@ -95,7 +95,7 @@ import * as transfersLaCtfPages from './migrations/049-transfers-la-ctf-pages.ts
 import * as lostPupilsUploadedCovering from './migrations/050-lost-pupils-uploaded-covering.ts';
 import * as groupNamesCaseInsensitive from './migrations/051-group-names-case-insensitive.ts';
 import * as outboxFailedAt from './migrations/052-outbox-failed-at.ts';
-import * as lostPupilMatchSeenPupil from './migrations/055-lost-pupil-match-seen-pupil.ts';
+import * as lostPupilMatchSeenPupil from './migrations/053-lost-pupil-match-seen-pupil.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -159,7 +159,7 @@ const migrations: Record<string, Migration> = {
   '050-lost-pupils-uploaded-covering': lostPupilsUploadedCovering,
   '051-group-names-case-insensitive': groupNamesCaseInsensitive,
   '052-outbox-failed-at': outboxFailedAt,
-  '055-lost-pupil-match-seen-pupil': lostPupilMatchSeenPupil,
+  '053-lost-pupil-match-seen-pupil': lostPupilMatchSeenPupil,
 };
 
 export interface DatabaseOptions {

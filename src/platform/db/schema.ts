@@ -374,7 +374,7 @@ export interface LostPupilMatchTable {
   seen_at_la: string | null;
   seen_at_school: string | null;
   /**
-   * The pupil as the incoming file gave them (migration 055), to check the match against the record:
+   * The pupil as the incoming file gave them (migration 053), to check the match against the record:
    * cleared when the case is closed; null on matches made before.
    */
   seen_upn: string | null;
