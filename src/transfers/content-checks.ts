@@ -10,9 +10,10 @@ import { checkCtfAgainstFilename, readCtf } from '../ctf/reader.ts';
 import type { IncomingPupil } from '../lost-pupils/matching.ts';
 import { type Message, message } from '../platform/i18n/catalogue.ts';
 import { readXml, XmlError } from '../platform/xml/reader.ts';
-import { fileTypeProblem } from './file-types.ts';
+import { fileTypeProblem, isZipContent } from './file-types.ts';
 import type { ClassifiedFilename } from './filenames.ts';
 import type { NewTransferPupil } from './repository.ts';
+import { hasEncryptedEntry } from './zip-encryption.ts';
 
 /** Bytes of a generic file's start compared with its extension. */
 const SNIFF_BYTES = 4096;
@@ -132,9 +133,14 @@ async function checkAdmissions(data: Buffer): Promise<ContentCheck> {
   return { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
 }
 
-function checkFileType(file: ClassifiedFilename, data: Buffer): ContentCheck {
+async function checkFileType(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
   const problem = fileTypeProblem(file.extension, data.subarray(0, SNIFF_BYTES));
-  return problem ? refusedContent(problem) : { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
+  if (problem) return refusedContent(problem);
+  // A password hides a zip's contents from the virus scan, and the service keeps files encrypted anyway.
+  if (isZipContent(file.extension) && (await hasEncryptedEntry(data))) {
+    return refusedContent(message('transfer.upload.reason.encrypted-zip'));
+  }
+  return { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
 }
 
 /** True when checking this kind of file means parsing all of it (worth a worker thread). */

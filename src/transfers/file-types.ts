@@ -36,6 +36,11 @@ export function isCompressed(extension: string): boolean {
   return sniff === 'zip' || sniff === 'jpeg' || sniff === 'png';
 }
 
+/** Whether files of this extension are zip containers (.ZIP, and the Office and OpenDocument formats). */
+export function isZipContent(extension: string): boolean {
+  return ALLOWED[extension.toUpperCase()] === 'zip';
+}
+
 const ZIP_MAGIC = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
 const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
 const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);

@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { ZipFile } from 'yazl';
 import type { Actor } from '../../src/auth/actor.ts';
 import {
   BULK_UNCOMPRESSED_LIMIT,
@@ -30,25 +29,7 @@ import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { cellTexts } from '../support/reports.ts';
 import { actorOf, makeFileStores } from '../support/transfers.ts';
 import { createTestApp, errorSummary, signedInUser, type TestApp } from '../support/web.ts';
-
-/** A file in a zip: a name (with folders, or a folder itself when it ends in /) and its content. */
-type ZipItem = [name: string, content?: string | Buffer];
-
-async function zipOf(items: ZipItem[]): Promise<Buffer> {
-  const zip = new ZipFile();
-  for (const [name, content] of items) {
-    if (name.endsWith('/')) zip.addEmptyDirectory(name);
-    // The fastest compression: some tests zip hundreds of megabytes.
-    else
-      zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content ?? ''), name, {
-        compressionLevel: 1,
-      });
-  }
-  zip.end();
-  const chunks: Buffer[] = [];
-  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
+import { type ZipItem, zipOf } from '../support/zips.ts';
 
 /** The zip with the uncompressed size its directory gives for `name` changed to `size` (a lying header). */
 function declaringSize(zip: Buffer, name: string, size: number): Buffer {

@@ -8,7 +8,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { ZipFile } from 'yazl';
 import { RETURN_SIZE_LIMIT } from '../../src/collect/returns-service.ts';
 import { emailContext } from '../../src/jobs.ts';
 import { deliverDue } from '../../src/notifications/delivery.ts';
@@ -39,6 +38,7 @@ import {
   type TestApp,
   textOf,
 } from '../support/web.ts';
+import { type ZipItem, zipOf as zipItems } from '../support/zips.ts';
 
 /** Both nodes sign cookies alike, as nodes behind one load balancer do. */
 const NODES_ENV = { COOKIE_SECRET: 'posted-twice-two-nodes-cookie-secret-0123456789' };
@@ -1355,14 +1355,8 @@ describeEachEngine('COLLECT forms posted twice', (database) => {
   });
 
   /** A zip of the named files. */
-  async function zipOf(files: { filename: string; content: string | Buffer }[]): Promise<Buffer> {
-    const zip = new ZipFile();
-    for (const file of files) zip.addBuffer(Buffer.from(file.content), file.filename);
-    zip.end();
-    const chunks: Buffer[] = [];
-    for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks);
-  }
+  const zipOf = (files: { filename: string; content: string | Buffer }[]) =>
+    zipItems(files.map((file): ZipItem => [file.filename, file.content]));
 
   /** An LA user, two schools of the LA with a return loaded each, and a zip of new returns for both. */
   async function aZip(t: TestApp) {

@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { censusPupilsPage, censusSummary, checkCensusReturn } from '../../src/collect/census-check.ts';
 import { BufferPool, poolOf } from '../../src/platform/buffer-pool.ts';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { PoolBusy, PoolClosed } from '../../src/platform/workers/pool.ts';
 import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { checkContent, inlineContentChecks } from '../../src/transfers/content-checks.ts';
 import { type ClassifiedFilename, classifyFilename } from '../../src/transfers/filenames.ts';
 import { syntheticCtf } from '../fixtures/ctf/generate.ts';
+import { markedEncrypted, zipOf } from '../support/zips.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -174,6 +176,30 @@ test('files that are only sniffed (generic and other typed files) are checked wi
   } finally {
     await checks.close();
   }
+});
+
+test('a password-protected zip is refused: its contents cannot be checked for viruses', async () => {
+  const zip = await zipOf([
+    ['pupils.csv', 'UPN,Surname\n'],
+    ['notes/plan.txt', 'Plan\n'],
+  ]);
+  const generic = named('9165402_8171234_PLANS.ZIP');
+  assert.deepEqual(
+    (await checkContent(generic, zip)).reasons,
+    [],
+    'the same zip without a password is taken',
+  );
+  // One entry with a password is enough: the virus could be in it.
+  const { reasons } = await checkContent(generic, markedEncrypted(zip));
+  assert.deepEqual(
+    reasons.map((reason) => translateMessage('en', reason)),
+    [
+      'The zip is password-protected, so s2s cannot check what is in it for viruses. s2s keeps every file ' +
+        'encrypted and offers it only to its destination: zip the files again without a password and upload the zip',
+    ],
+  );
+  // A zip s2s cannot read as one (cut short) is not called password-protected: the virus scan reads it.
+  assert.deepEqual((await checkContent(generic, zip.subarray(0, zip.length - 10))).reasons, []);
 });
 
 test('once closed, checks reject with PoolClosed', async () => {
