@@ -393,7 +393,10 @@ export class AccountsService {
     if (changedAsSeen !== undefined && target.password_changed_at !== changedAsSeen) {
       return { account, already: earlier(target) };
     }
-    const problem = newPasswordProblem(input.newPassword, input.confirmPassword, target.username);
+    const problem = newPasswordProblem(input.newPassword, input.confirmPassword, {
+      username: target.username,
+      fullName: target.full_name,
+    });
     if (problem) throw new Invalid([problem]);
     const passwordHash = await hashPassword(input.newPassword);
     const at = this.clock.now();
@@ -680,7 +683,10 @@ export class AccountsService {
       const clash = await onePerLaProblem(this.db, role, laNumber);
       if (clash) errors.push(messageError('role', clash));
     }
-    const passwordError = newPasswordProblem(input.newPassword, input.confirmPassword, username);
+    const passwordError = newPasswordProblem(input.newPassword, input.confirmPassword, {
+      username,
+      fullName,
+    });
     if (passwordError) errors.push(passwordError);
 
     return {

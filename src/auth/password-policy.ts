@@ -12,8 +12,23 @@ function withoutDecoration(password: string): string {
   return password.toLowerCase().replace(/[^a-z]+$/, '');
 }
 
-/** Returns the reason a password may not be used, or null when it is acceptable. */
-export function passwordProblem(password: string, username: string): Message | null {
+/** A name's letters and digits alone, lower case: "Mary O'Neil-Jones" is "maryoneiljones". */
+function compact(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '');
+}
+
+/** Names shorter than this are left alone: "Jo" is in too many good passwords to refuse them. */
+const MIN_NAME_LETTERS = 5;
+
+/**
+ * Returns the reason a password may not be used, or null when it is acceptable. `fullName`, the account's
+ * name where there is one: someone who knows the person (or reads their email signature) tries it first.
+ */
+export function passwordProblem(
+  password: string,
+  username: string,
+  fullName?: string | null,
+): Message | null {
   if (password.length < MIN_PASSWORD_LENGTH) {
     return message('auth.password.too-short', { min: MIN_PASSWORD_LENGTH });
   }
@@ -27,6 +42,10 @@ export function passwordProblem(password: string, username: string): Message | n
   if (/^(.)\1*$/.test(password)) return message('auth.password.one-character');
   if (username.length >= 3 && lower.includes(username.toLowerCase())) {
     return message('auth.password.contains-username');
+  }
+  const name = compact(fullName ?? '');
+  if (name.length >= MIN_NAME_LETTERS && compact(password).includes(name)) {
+    return message('auth.password.contains-name');
   }
   return null;
 }

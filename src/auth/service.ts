@@ -471,7 +471,10 @@ export class AuthService {
         });
       }
     }
-    const problem = newPasswordProblem(input.newPassword, input.confirmPassword, row.username);
+    const problem = newPasswordProblem(input.newPassword, input.confirmPassword, {
+      username: row.username,
+      fullName: row.full_name,
+    });
     if (problem) errors.push(problem);
     else if (input.newPassword === input.currentPassword) {
       errors.push(keyedError('newPassword', 'auth.change-password.same-as-current'));
@@ -589,11 +592,11 @@ function organisationOfRow(row: UserRow): string | null {
 export function newPasswordProblem(
   newPassword: string,
   confirmPassword: string,
-  username: string,
+  account: { username: string; fullName: string | null },
   field = 'newPassword',
 ): FieldError | null {
   if (!newPassword) return keyedError(field, 'auth.password.enter-new');
-  const problem = passwordProblem(newPassword, username);
+  const problem = passwordProblem(newPassword, account.username, account.fullName);
   if (problem) return keyedError(field, problem.key, problem.params);
   if (newPassword !== confirmPassword) return keyedError('confirmPassword', 'auth.password.do-not-match');
   return null;

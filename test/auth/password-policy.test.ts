@@ -24,6 +24,20 @@ test('short, common, decorated-common, repeated and username-containing password
   assert.match(problemOf('x'.repeat(257), 'y'), /256 characters or fewer/);
 });
 
+test("a password holding the account's full name is refused, however it is spaced or cased", () => {
+  const named = (password: string, fullName: string | null) => {
+    const problem = passwordProblem(password, 'jbloggs681', fullName);
+    return problem ? translateMessage('en', problem) : '';
+  };
+  assert.match(named('Joe Bloggs 2026!', 'Joe Bloggs'), /must not contain your name/);
+  assert.match(named('joebloggs-office', 'Joe Bloggs'), /must not contain your name/);
+  assert.match(named("MaryO'Neil-Jones1", "Mary O'Neil-Jones"), /must not contain your name/);
+  // A name too short to guess from says nothing; nor does no name.
+  assert.equal(named('kettle orchard jo', 'Jo'), '');
+  assert.equal(named('kettle orchard lantern', null), '');
+  assert.equal(named('kettle orchard lantern', 'Joe Bloggs'), '');
+});
+
 test('passwords are stored as argon2id hashes with the OWASP parameters', async () => {
   const hash = await hashPassword('kettle orchard lantern');
   assert.match(hash, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
