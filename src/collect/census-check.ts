@@ -48,8 +48,11 @@ export interface CensusCheckInput {
 }
 
 export type CensusCheck =
-  /** Not XML, unsafe, or not a census return: `problem` says what (with its line and column). */
-  | { readable: false; problem: Message }
+  /**
+   * Not XML, unsafe, or not a census return: `problem` says what (with its line and column), and
+   * `whatToDo` what to do when that is not to make the return again (a file in another encoding).
+   */
+  | { readable: false; problem: Message; whatToDo?: Message }
   | {
       readable: true;
       header: CensusHeader;
@@ -113,6 +116,9 @@ export async function checkCensusReturn(input: CensusCheckInput): Promise<Census
   try {
     census = await readCensusReturn(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   } catch (error) {
+    if (error instanceof XmlError && error.advice) {
+      return { readable: false, problem: error.text, whatToDo: error.advice };
+    }
     if (error instanceof XmlError || error instanceof CensusFormatError) {
       return { readable: false, problem: error.text };
     }

@@ -4,6 +4,7 @@
 import { basename } from 'node:path';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import { formatDate } from '../platform/dates.ts';
+import { translateMessage } from '../platform/i18n/catalogue.ts';
 import { plural } from '../platform/words.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { isoDate, isTerm, TERM_NAMES } from './census-dates.ts';
@@ -158,6 +159,10 @@ function inEnglish({ messages: _, ...finding }: Finding): Omit<Finding, 'message
 
 /** What to tell the user when the file cannot be read, or null for an unexpected failure. */
 function unreadable(file: string, error: unknown): string | null {
+  if (error instanceof XmlError && error.advice) {
+    // What to do, after it, when the problem has its own advice (a file in another encoding).
+    return `${file} could not be read: ${error.message}. ${translateMessage('en', error.advice)}`;
+  }
   if (error instanceof XmlError || error instanceof CensusFormatError) {
     return `${file} could not be read: ${error.message}`;
   }

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
+import { translateMessage } from '../platform/i18n/catalogue.ts';
 import { XmlError } from '../platform/xml/reader.ts';
 import { type ClassifiedFilename, classifyFilename, describeFile } from '../transfers/filenames.ts';
 import { KNOWN_LA_NUMBERS } from './la-codes.ts';
@@ -189,8 +190,16 @@ export async function runCtfCommand(args: string[], io: CommandOutput = processO
     let message: string;
     let detail: Record<string, unknown>;
     if (error instanceof XmlError) {
-      message = `${file} cannot be read as a CTF: ${error.message}.`;
-      detail = { problem: error.problem, message: error.message, line: error.line, column: error.column };
+      // What to do, after it, when the problem has its own advice (a file in another encoding).
+      const advice = error.advice && translateMessage('en', error.advice);
+      message = `${file} cannot be read as a CTF: ${error.message}.${advice ? ` ${advice}` : ''}`;
+      detail = {
+        problem: error.problem,
+        message: error.message,
+        line: error.line,
+        column: error.column,
+        ...(advice ? { advice } : {}),
+      };
     } else {
       const code = errorCode(error);
       if (code === null || !(code in FILE_ERRORS)) throw error;

@@ -134,6 +134,20 @@ describe('s2s census validate', () => {
     assert.match(result.unreadable, /not well-formed/);
   });
 
+  test('a return saved as UTF-16: what it is, then how to save it as UTF-8, exit 1', () => {
+    const file = join(sandbox.dir, 'utf16.xml');
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from([0xfe, 0xff]), Buffer.from('<Message/>', 'utf16le').swap16()]),
+    );
+    const run = s2s('census', 'validate', file);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /utf16\.xml could not be read: The file is saved as UTF-16 text, and s2s takes XML files only in UTF-8\. Save it as UTF-8 from your MIS/,
+    );
+  });
+
   test('hostile files are refused: exit 1 with the reason', () => {
     const xxe = s2s('census', 'validate', join(HOSTILE, 'xxe-external-entity.xml'));
     assert.equal(xxe.code, 1);

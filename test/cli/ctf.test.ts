@@ -140,7 +140,7 @@ describe('s2s ctf inspect', () => {
       const run = s2s('ctf', 'inspect', join(HOSTILE, file));
       assert.equal(run.code, 1, file);
       assert.equal(run.stdout, '', file);
-      assert.match(run.stderr, /cannot be read as a CTF: .*\(line \d+, column \d+\)\.\n$/, file);
+      assert.match(run.stderr, /cannot be read as a CTF: .*\(line \d+, column \d+\)\.( .*)?\n$/, file);
       assert.doesNotMatch(run.stderr, /\n\s+at /, file);
     }
     const xxe = s2s('ctf', 'inspect', join(HOSTILE, 'xxe-external-entity.xml'));
@@ -153,6 +153,26 @@ describe('s2s ctf inspect', () => {
     assert.equal(report.error.problem, 'malformed');
     assert.equal(report.error.line, 2);
     assert.equal(typeof report.error.column, 'number');
+  });
+
+  test('a CTF saved as UTF-16 or that is a PDF: what it is, then what to do, exit 1', () => {
+    const utf16 = join(sandbox.dir, 'utf16.xml');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<CTfile/>', 'utf16le')]));
+    const run = s2s('ctf', 'inspect', utf16);
+    assert.equal(run.code, 1);
+    assert.match(
+      run.stderr,
+      /cannot be read as a CTF: The file is saved as UTF-16 text, and s2s takes XML files only in UTF-8\. Save it as UTF-8 from your MIS/,
+    );
+    const json = JSON.parse(s2s('ctf', 'inspect', utf16, '--json').stdout);
+    assert.equal(json.error.problem, 'encoding');
+    assert.match(json.error.advice, /text editor/);
+    const pdf = join(sandbox.dir, 'report.xml');
+    writeFileSync(pdf, '%PDF-1.4\n1 0 obj\n');
+    assert.match(
+      s2s('ctf', 'inspect', pdf).stderr,
+      /The file is not XML: it is a PDF document\. Check you chose the right file/,
+    );
   });
 
   test('a missing file or a folder: exit 1 with a plain message', () => {

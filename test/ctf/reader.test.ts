@@ -434,7 +434,7 @@ describe('checks', () => {
           assert.ok(error instanceof XmlError, file);
           assert.match(
             error.message,
-            /DOCTYPE|not well-formed|nested more than|UTF-8|empty|no XML elements/,
+            /DOCTYPE|not well-formed|not XML|nested more than|UTF-8|empty|no XML elements/,
             file,
           );
           return true;

@@ -84,7 +84,11 @@ test("every message in saxes' source has a key, its English exactly saxes' and i
   assert.deepEqual(unknown, [], 'saxes messages that no xml.parser.* key recognises: add a key for each');
   for (const text of texts) {
     const detail = parserMessage(text);
-    assert.equal(translateMessage('en', malformed(detail)), `The file is not well-formed XML: ${text}`);
+    // Without saxes' final full stop: the line and column follow it (". (" was a full stop too many).
+    assert.equal(
+      translateMessage('en', malformed(detail)),
+      `The file is not well-formed XML: ${text.replace(/\.$/, '')}`,
+    );
     const welsh = translateMessage('cy', malformed(detail));
     assert.ok(!welsh.includes(text), `in Welsh: ${welsh}`);
   }
@@ -109,12 +113,12 @@ test('names from the file are parameters, shown as they are, whatever characters
   );
 });
 
-test('a message of a later saxes that no key knows stays as saxes wrote it, in either language', () => {
+test('a message of a later saxes that no key knows stays as saxes wrote it, but its final full stop, in either language', () => {
   const detail = parserMessage('a message saxes 7 might add.');
-  assert.equal(detail, 'a message saxes 7 might add.');
+  assert.equal(detail, 'a message saxes 7 might add');
   assert.equal(
     translateMessage('cy', malformed(detail)),
-    'Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: a message saxes 7 might add.',
+    'Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: a message saxes 7 might add',
   );
 });
 
@@ -134,11 +138,11 @@ async function refusal(xml: string): Promise<Record<Language, string>> {
 const SHARED_WORDS = new Set(['tag', 'data', 'xml']);
 
 test('badly formed documents are refused in Welsh with none of saxes’ English, and in English as before', async () => {
-  // The English as the reader wrote it before saxes' words were translated.
+  // The English as saxes wrote it, without the full stop it put before the line and column.
   const documents: { xml: string; en: string; cy: string; names?: string }[] = [
     {
       xml: '<?xml version="1.0"?>\n<CTfile>\n<Header>\n</CTfile>\n',
-      en: 'The file is not well-formed XML: unexpected close tag. (line 4, column 10)',
+      en: 'The file is not well-formed XML: unexpected close tag (line 4, column 10)',
       cy: 'Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: tag cau annisgwyl (llinell 4, colofn 10)',
     },
     {
@@ -149,13 +153,13 @@ test('badly formed documents are refused in Welsh with none of saxes’ English,
     },
     {
       xml: '<CTfile><Pupil id="1" id="2"/></CTfile>',
-      en: 'The file is not well-formed XML: duplicate attribute: id. (line 1, column 31)',
+      en: 'The file is not well-formed XML: duplicate attribute: id (line 1, column 31)',
       cy: 'Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: priodoledd ddyblyg: id (llinell 1, colofn 31)',
       names: 'id',
     },
     {
       xml: '<CTfile>]]></CTfile>',
-      en: 'The file is not well-formed XML: the string "]]>" is disallowed in char data. (line 1, column 12)',
+      en: 'The file is not well-formed XML: the string "]]>" is disallowed in char data (line 1, column 12)',
       cy: 'Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: ni chaniateir y llinyn “]]>” mewn data nodau (llinell 1, colofn 12)',
     },
     {
@@ -166,17 +170,17 @@ test('badly formed documents are refused in Welsh with none of saxes’ English,
     },
     {
       xml: '<CTfile>&nbsp;</CTfile>',
-      en: 'The file is not well-formed XML: undefined entity. (line 1, column 15)',
+      en: 'The file is not well-formed XML: undefined entity (line 1, column 15)',
       cy: 'Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: endid heb ei ddiffinio (llinell 1, colofn 15)',
     },
     {
       xml: '<CTfile/>\nnotes',
-      en: 'The file is not well-formed XML: text data outside of root node. (line 2, column 6)',
+      en: 'The file is not well-formed XML: text data outside of root node (line 2, column 6)',
       cy: 'Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: data testun y tu allan i’r elfen wraidd (llinell 2, colofn 6)',
     },
     {
       xml: '<CTfile/><CTfile/>',
-      en: 'The file is not well-formed XML: documents may contain only one root. (line 1, column 18)',
+      en: 'The file is not well-formed XML: documents may contain only one root (line 1, column 18)',
       cy: 'Nid yw’r ffeil yn XML wedi’i ffurfio’n dda: dim ond un elfen wraidd a all fod mewn dogfen (llinell 1, colofn 18)',
     },
   ];

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
 import { readXml, XmlError } from '../../src/platform/xml/reader.ts';
 
 const HOSTILE = join(import.meta.dirname, '..', 'fixtures', 'hostile');
@@ -58,8 +59,8 @@ const expectations: Record<string, RegExp> = {
   'deep-nesting.xml': /nested more than 64 deep/,
   'truncated.xml': /not well-formed/,
   'invalid-utf8.xml': /not valid UTF-8/,
-  'binary-garbage.xml': /not valid UTF-8|not well-formed/,
-  'not-xml.csv.xml': /not well-formed|no XML elements/,
+  'binary-garbage.xml': /not valid UTF-8|not well-formed|not XML/,
+  'not-xml.csv.xml': /The file is not XML: an XML file starts with </,
   'empty.xml': /empty/,
 };
 
@@ -208,7 +209,7 @@ test('in memory, bytes that are not UTF-8 are reported where the first one is', 
   const [message] = await outcome(latin1);
   assert.equal(
     message,
-    'encoding: The file is not valid UTF-8 text. Save it again from the software that made it (line 44, column 12)',
+    'encoding: The file is not valid UTF-8 text: it was saved in another encoding, or it is damaged (line 44, column 12)',
   );
   // After characters of more than one byte, the column counts characters.
   const [afterWelsh] = await outcome(
@@ -219,7 +220,7 @@ test('in memory, bytes that are not UTF-8 are reported where the first one is', 
   const [streamed] = await outcome(Readable.from([Buffer.from('<A>\n<B/>\n'), latin1]));
   assert.equal(
     streamed,
-    'encoding: The file is not valid UTF-8 text. Save it again from the software that made it',
+    'encoding: The file is not valid UTF-8 text: it was saved in another encoding, or it is damaged',
   );
 });
 
@@ -230,4 +231,94 @@ test('in memory, a file that ends in the middle of a character is refused as suc
   assert.deepEqual(await outcome(bytes), await outcome(Readable.from([bytes])));
   assert.deepEqual(await outcome(Buffer.alloc(0)), await outcome(Readable.from([Buffer.alloc(0)])));
   assert.match((await outcome(Buffer.alloc(0)))[0] ?? '', /^empty/);
+});
+
+/** The refusal of `source`: its problem, its English and Welsh, and its advice in both. */
+async function refusal(source: Parameters<typeof readXml>[0]) {
+  try {
+    await readXml(source, {});
+  } catch (error) {
+    assert.ok(error instanceof XmlError, String(error));
+    return {
+      problem: error.problem,
+      en: error.message,
+      cy: translateMessage('cy', error.text),
+      advice: error.advice && translateMessage('en', error.advice),
+      adviceCy: error.advice && translateMessage('cy', error.advice),
+    };
+  }
+  throw new Error('read without a problem');
+}
+
+const CTF_TEXT = `<?xml version="1.0" encoding="UTF-8"?>\n<CTfile>\n<Header><DocumentName>Common Transfer File</DocumentName></Header>\n<CTFpupilData><Pupil><Surname>O'Brien</Surname><Forename>Zoë</Forename></Pupil></CTFpupilData>\n</CTfile>\n`;
+
+test('a file saved as UTF-16 (either byte order, with its byte-order mark) is refused as UTF-16, with how to get UTF-8', async () => {
+  const little = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(CTF_TEXT, 'utf16le')]);
+  const big = Buffer.from(little);
+  big.swap16();
+  for (const bytes of [little, big, Buffer.from(CTF_TEXT, 'utf16le')]) {
+    for (const source of [bytes, Readable.from([bytes])]) {
+      const refused = await refusal(source);
+      assert.equal(refused.problem, 'encoding');
+      assert.equal(refused.en, 'The file is saved as UTF-16 text, and s2s takes XML files only in UTF-8');
+      assert.match(refused.cy, /wedi’i chadw fel testun UTF-16/);
+      assert.match(refused.advice ?? '', /Save it as UTF-8 from your MIS.*gives the same file.*text editor/);
+      assert.match(refused.adviceCy ?? '', /golygydd testun/);
+    }
+  }
+});
+
+test('a file that says it is in ISO-8859-1 or windows-1252 and is, is refused naming that encoding, where its first such character is', async () => {
+  for (const encoding of ['ISO-8859-1', 'windows-1252']) {
+    const text = CTF_TEXT.replace('encoding="UTF-8"', `encoding="${encoding}"`);
+    const bytes = Buffer.from(text, 'latin1');
+    const refused = await refusal(bytes);
+    assert.equal(refused.problem, 'encoding');
+    assert.equal(
+      refused.en,
+      `The file says it is in ${encoding} (its first line has encoding="${encoding}"), and it holds characters that are not UTF-8, the only encoding s2s takes for XML files (line 4, column 60)`,
+    );
+    assert.match(
+      refused.advice ?? '',
+      new RegExp(`change encoding="${encoding}" on its first line to encoding="UTF-8"`),
+    );
+    assert.match(refused.cy, new RegExp(`yn dweud ei bod yn ${encoding}`));
+    // Past a stream's first chunk too, without the place.
+    const streamed = await refusal(Readable.from([bytes.subarray(0, 60), bytes.subarray(60)]));
+    assert.match(streamed.en, new RegExp(`^The file says it is in ${encoding}`));
+    // The same declaration over bytes that are UTF-8 (or ASCII alone) is read: the bytes are what count.
+    assert.deepEqual(await outcome(Buffer.from(text)), await outcome(Buffer.from(CTF_TEXT)));
+  }
+  // No declaration: not UTF-8, and what to do about it.
+  const undeclared = await refusal(Buffer.from(CTF_TEXT.replace(' encoding="UTF-8"', ''), 'latin1'));
+  assert.match(undeclared.en, /^The file is not valid UTF-8 text: it was saved in another encoding/);
+  assert.match(undeclared.advice ?? '', /text editor such as Notepad/);
+});
+
+test('a file that is not XML is refused as not XML, naming what its first bytes show it is', async () => {
+  const kinds: [Buffer, string][] = [
+    [
+      Buffer.from('%PDF-1.7\n%\u00e2\u00e3\u00cf\u00d3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'),
+      'a PDF document',
+    ],
+    [
+      Buffer.concat([Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.alloc(40, 1)]),
+      'a zip file, or an Office document such as .XLSX or .DOCX',
+    ],
+    [Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1, 0, 0]), 'an Excel or Word 97-2003 file'],
+    [Buffer.concat([Buffer.from('MZ', 'latin1'), Buffer.alloc(60)]), 'a program'],
+    [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]), 'a PNG image'],
+  ];
+  for (const [bytes, kind] of kinds) {
+    for (const source of [bytes, Readable.from([bytes])]) {
+      const refused = await refusal(source);
+      assert.equal(refused.problem, 'not-xml');
+      assert.equal(refused.en, `The file is not XML: it is ${kind}`);
+      assert.match(refused.advice ?? '', /Renaming a file to end in \.XML does not make it XML/);
+      assert.match(refused.cy, /^Nid XML yw’r ffeil: /);
+    }
+  }
+  // Text that does not start with "<" (after a byte-order mark and blank lines): a CSV, a report.
+  const csv = await refusal(Buffer.from('\uFEFF\r\nUPN,Surname\nA123,Smith\n'));
+  assert.equal(csv.en, 'The file is not XML: an XML file starts with <, and this one does not');
 });

@@ -1,7 +1,8 @@
 // The XML parser's own words: each message saxes fails with, as a message of the catalogue
 // (`xml.parser.*`), so the detail of a badly formed file reads in the reader's language. The English of
-// each key is saxes' text exactly, the names it quotes from the file as {placeholders}: that English is
-// also the pattern that recognises the message, and English pages, the CLI and logs read as saxes wrote.
+// each key is saxes' text without its final full stop, the names it quotes from the file as
+// {placeholders}: that English is also the pattern that recognises the message, and English pages, the CLI
+// and logs read as saxes wrote, except for that full stop, which came before the line and column (". (").
 import { formOf, type Message, message, PLACEHOLDER } from '../i18n/catalogue.ts';
 
 /** A key for each distinct message of saxes 6 (test/platform/xml-parser-words.test.ts reads them from saxes). */
@@ -75,13 +76,15 @@ let patterns: [RegExp, string][] | undefined;
 
 /**
  * saxes' message (without its "line:column: " prefix) as a message of the catalogue; a message none of
- * the keys knows (from a later saxes) is returned as it is, in English, so nothing is lost.
+ * the keys knows (from a later saxes) is returned as it is, in English, so nothing is lost. Either way
+ * without a final full stop: the line and column follow it.
  */
 export function parserMessage(saxesText: string): Message | string {
   patterns ??= PARSER_KEYS.map((key) => [patternOf(formOf('en', key)), key]);
+  const text = saxesText.replace(/\.$/, '');
   for (const [pattern, key] of patterns) {
-    const match = pattern.exec(saxesText);
+    const match = pattern.exec(text);
     if (match) return message(key, match.groups && { ...match.groups });
   }
-  return saxesText;
+  return text;
 }

@@ -3,6 +3,9 @@
 // count, requires valid UTF-8, and reports every problem with its line and column (bytes that are not
 // UTF-8: where the first is, unless it comes after a stream's first chunk), as a message of the
 // catalogue (`xml.*`) for pages in the reader's language and in English for the CLI, the API and logs.
+// Before anything is parsed, its first bytes are looked at: a file saved as UTF-16, one that says it is in
+// another encoding (named when its bytes are not UTF-8), and one that is not XML at all (a PDF renamed
+// .XML) are refused as such, with what to do (XmlError.advice), not with the parser's words (decision 74).
 //
 // A whole document already in memory (an upload) is checked for UTF-8 and size first, exactly as when it
 // arrived as one chunk. Then the fast way (./plain-document.ts) reads it when it is plain, well-formed
@@ -14,6 +17,7 @@ import type { Readable } from 'node:stream';
 import { SaxesParser } from 'saxes';
 import { AppError } from '../errors.ts';
 import { type Message, message, translateMessage } from '../i18n/catalogue.ts';
+import { fileKindOf, fileKindWords } from './file-kinds.ts';
 import { parserMessage } from './parser-words.ts';
 import {
   emitPlainDocument,
@@ -46,6 +50,7 @@ export type XmlProblem =
   | 'too-deep'
   | 'too-many-elements'
   | 'encoding'
+  | 'not-xml'
   | 'malformed'
   | 'empty';
 
@@ -57,6 +62,11 @@ export class XmlError extends AppError {
     detail: Message,
     readonly line: number,
     readonly column: number,
+    /**
+     * What to do, when it is not what to do about any other unreadable file (make it again in the MIS):
+     * a file in another encoding, which the MIS would make the same again, or a file that is not XML.
+     */
+    readonly advice?: Message,
   ) {
     const text = line > 0 ? message('xml.at', { problem: detail, line, column }) : detail;
     super(translateMessage('en', text));
@@ -157,6 +167,85 @@ function invalidUtf8Position(data: Buffer): { line: number; column: number } {
   return { line, column: [...data.subarray(lineStart, offset).toString('utf8')].length + 1 };
 }
 
+/** Encodings whose bytes for XML's own characters are UTF-8's: a file declaring one is read as UTF-8. */
+const UTF8_NAMES = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
+/**
+ * The encoding a document's XML declaration names (`<?xml version="1.0" encoding="windows-1252"?>`), when
+ * it is not UTF-8; null when it names none or UTF-8. A file that declares another encoding is still read
+ * when its bytes are UTF-8 (as one holding only ASCII is): only its refusal names the encoding.
+ */
+function declaredEncoding(head: Uint8Array): string | null {
+  const start = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, 256)).toString('latin1');
+  const match =
+    /^(?:\u00EF\u00BB\u00BF)?\s*<\?xml\s[^>]*?\bencoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']/.exec(start);
+  const name = match?.[1];
+  return name === undefined || UTF8_NAMES.has(name.toLowerCase()) ? null : name;
+}
+
+/** Bytes that are not UTF-8: the file says what else it is in, or it does not. */
+function notUtf8(declared: string | null, line: number, column: number): XmlError {
+  return declared === null
+    ? new XmlError('encoding', message('xml.not-utf8'), line, column, message('xml.not-utf8-advice'))
+    : new XmlError(
+        'encoding',
+        message('xml.declared-encoding', { encoding: declared }),
+        line,
+        column,
+        message('xml.declared-encoding-advice', { encoding: declared }),
+      );
+}
+
+const isSpace = (byte: number | undefined): boolean =>
+  byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+
+/** Bytes of a stream's start that always decide startProblem (a start all blank is left to the parser). */
+const START_BYTES = 1024;
+/** Bytes enough to tell a signature or a byte-order mark. */
+const SIGNATURE_BYTES = 8;
+
+/**
+ * What the first bytes of a document show it to be when that is not UTF-8 XML, before it is parsed:
+ * text in UTF-16 or UTF-32 (a byte-order mark, or "<" in two bytes), a kind of file with its own
+ * signature (a PDF, a zip or Office document, a program, an image), or text that does not start with "<"
+ * after a byte-order mark and blank space. Null when it starts as XML does, or is all blank; 'undecided'
+ * when `head` is only the start of a stream, too little to tell (`whole`: it is all there is).
+ */
+function startProblem(head: Buffer, whole: boolean): XmlError | null | 'undecided' {
+  const enough = whole || head.length >= START_BYTES;
+  if (!enough && head.length < SIGNATURE_BYTES) return 'undecided';
+  const [a, b, c, d] = head;
+  let wide: string | null = null;
+  if (a === 0xff && b === 0xfe && c === 0 && d === 0) wide = 'UTF-32';
+  else if (a === 0 && b === 0 && c === 0xfe && d === 0xff) wide = 'UTF-32';
+  else if ((a === 0xff && b === 0xfe) || (a === 0xfe && b === 0xff)) wide = 'UTF-16';
+  else if ((a === LESS_THAN && b === 0) || (a === 0 && b === LESS_THAN)) wide = 'UTF-16';
+  if (wide !== null) {
+    return new XmlError(
+      'encoding',
+      message('xml.wide-encoding', { encoding: wide }),
+      0,
+      0,
+      message('xml.wide-encoding-advice', { encoding: wide }),
+    );
+  }
+  const kind = fileKindOf(head);
+  if (kind !== null) {
+    return new XmlError(
+      'not-xml',
+      message('xml.not-xml.kind', { kind: fileKindWords(kind) }),
+      0,
+      0,
+      message('xml.not-xml-advice'),
+    );
+  }
+  let at = a === 0xef && b === 0xbb && c === 0xbf ? 3 : 0;
+  while (at < head.length && isSpace(head[at])) at += 1;
+  if (at === head.length) return enough ? null : 'undecided';
+  if (head[at] === LESS_THAN) return null;
+  return new XmlError('not-xml', message('xml.not-xml'), 0, 0, message('xml.not-xml-advice'));
+}
+
 /**
  * Reads an XML document, calling `handler` as elements open and close. The document is a stream, or
  * bytes already in memory (read as if they had arrived in one chunk: the same checks and messages).
@@ -224,7 +313,25 @@ export async function readXml(
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   // True while the decoder may hold the start of a character from the previous piece.
   let pending = false;
-  const feed = (buffer: Buffer): void => {
+  // The encoding the XML declaration names, read from the first bytes.
+  let declared: string | null = null;
+  // A stream's first bytes, held back until they are enough to check its start (startProblem); null
+  // once it is checked.
+  let held: Buffer | null = Buffer.alloc(0);
+  const feed = (piece: Buffer): void => {
+    let buffer = piece;
+    if (held !== null) {
+      const head = held.length === 0 ? piece : Buffer.concat([held, piece]);
+      const start = startProblem(head, false);
+      if (start === 'undecided') {
+        held = head;
+        return;
+      }
+      held = null;
+      if (start) throw start;
+      declared = declaredEncoding(head);
+      buffer = head;
+    }
     bytes += buffer.length;
     if (bytes > max.maxBytes) fail('too-large', tooLarge);
     let text: string;
@@ -237,7 +344,7 @@ export async function readXml(
         // place is not the byte's (it has not read this piece), so none is given.
         const { line, column } =
           bytes === buffer.length ? invalidUtf8Position(buffer) : { line: 0, column: 0 };
-        throw new XmlError('encoding', message('xml.not-utf8'), line, column);
+        throw notUtf8(declared, line, column);
       }
       pending = buffer.length > 0 && (buffer[buffer.length - 1] as number) >= 0x80;
     }
@@ -255,12 +362,16 @@ export async function readXml(
       ? source
       : Buffer.from(source.buffer, source.byteOffset, source.byteLength);
     if (whole.length > max.maxBytes) fail('too-large', tooLarge);
+    const problem = startProblem(whole, true);
+    if (problem && problem !== 'undecided') throw problem;
+    held = null;
+    declared = declaredEncoding(whole);
     // As one chunk: bytes that are not UTF-8 are refused before anything is parsed, but bytes that only
     // end in the middle of a character are parsed first and refused at the end.
     const encoding = utf8Status(whole);
     if (encoding === 'invalid') {
       const { line, column } = invalidUtf8Position(whole);
-      throw new XmlError('encoding', message('xml.not-utf8'), line, column);
+      throw notUtf8(declared, line, column);
     }
     if (encoding === 'valid') {
       const plain = scanPlainDocument(whole, max);
@@ -285,6 +396,15 @@ export async function readXml(
   } else {
     for await (const chunk of source)
       feed(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer));
+    // A stream too short to tell its start by: what there is, checked as a whole.
+    if (held !== null && held.length > 0) {
+      const start = startProblem(held, true);
+      if (start && start !== 'undecided') throw start;
+      const rest = held;
+      held = null;
+      declared = declaredEncoding(rest);
+      feed(rest);
+    }
   }
   try {
     decoder.decode();
