@@ -2,6 +2,7 @@
 // in the upload's own transaction (upload-service.ts), so a file is in the database exactly when its
 // upload is.
 import type { Executor } from '../platform/db/schema.ts';
+import { shortened } from '../platform/words.ts';
 import { insertLostPupil } from './repository.ts';
 
 /** The pupil's details the search needs, as the CTF gives them. */
@@ -43,6 +44,7 @@ export function leavesSchoolOn(dateOfBirth: string | null): string | null {
   return lastOfJune.toISOString().slice(0, 10);
 }
 
+/** An identifier cut to its column: a UPN longer than 13 characters is wrong either way (no ellipsis). */
 const cut = (value: string | null, max: number) => (value === null ? null : value.slice(0, max));
 
 export async function recordLostPupil(db: Executor, upload: LostPupilUpload): Promise<void> {
@@ -55,13 +57,13 @@ export async function recordLostPupil(db: Executor, upload: LostPupilUpload): Pr
     reason: upload.reason,
     upn: cut(pupil.upn?.toUpperCase() ?? null, 13),
     former_upn: cut(pupil.formerUpn?.toUpperCase() ?? null, 13),
-    surname: cut(pupil.surname, 100),
-    former_surname: cut(pupil.formerSurname, 100),
-    forename: cut(pupil.forename, 100),
-    middle_names: cut(pupil.middleNames, 100),
+    surname: shortened(pupil.surname, 100),
+    former_surname: shortened(pupil.formerSurname, 100),
+    forename: shortened(pupil.forename, 100),
+    middle_names: shortened(pupil.middleNames, 100),
     date_of_birth: /^\d{4}-\d{2}-\d{2}$/.test(pupil.dateOfBirth ?? '') ? pupil.dateOfBirth : null,
     gender: gender === 'M' || gender === 'F' ? gender : null,
-    town: cut(pupil.town, 100),
+    town: shortened(pupil.town, 100),
     source_la: upload.sourceLa,
     source_school: upload.sourceSchool,
     uploaded_at: upload.uploadedAt.toISOString(),

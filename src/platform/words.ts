@@ -11,3 +11,14 @@ export function sentence(text: string): string {
   const capital = trimmed.charAt(0).toUpperCase() + trimmed.slice(1);
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 }
+
+/**
+ * A name or place shortened to fit a column of `max` characters, with an ellipsis for the characters
+ * left out, so that wherever it is shown it does not pass for the whole (the file keeps all of it).
+ * Characters, not UTF-16 units: a character outside the BMP is never split.
+ */
+export function shortened(value: string | null, max: number): string | null {
+  if (value === null) return null;
+  const characters = Array.from(value);
+  return characters.length <= max ? value : `${characters.slice(0, max - 1).join('')}…`;
+}

@@ -9,6 +9,7 @@ import { CensusFormatError, pupilsToMatch, readCensusReturn } from '../collect/c
 import { checkCtfAgainstFilename, readCtf } from '../ctf/reader.ts';
 import type { IncomingPupil } from '../lost-pupils/matching.ts';
 import { type Message, message } from '../platform/i18n/catalogue.ts';
+import { shortened } from '../platform/words.ts';
 import { readXml, XmlError } from '../platform/xml/reader.ts';
 import { fileTypeProblem, isZipContent } from './file-types.ts';
 import type { ClassifiedFilename } from './filenames.ts';
@@ -22,6 +23,11 @@ const MAX_WARNINGS = 50;
 
 export interface ContentCheck {
   reasons: Message[];
+  /**
+   * What to do, when the reasons need their own advice (a file in another encoding, which the MIS would
+   * make the same again; a file that is not XML); else the upload's advice for refused content.
+   */
+  whatToDo?: Message;
   warnings: Message[];
   /** A CTF's pupils, as recorded with the transfer (shown before a file is accepted). */
   pupils: NewTransferPupil[];
@@ -56,17 +62,16 @@ function fitOrNull(value: string | null, max: number): string | null {
   return value !== null && Array.from(value).length <= max ? value : null;
 }
 
-function cut(value: string | null, max: number): string | null {
-  return value === null ? null : Array.from(value).slice(0, max).join('');
-}
-
 function refusedContent(...reasons: Message[]): ContentCheck {
   return { reasons, warnings: [], pupils: [], pupilCount: 0 };
 }
 
 /** A refusal for XML the reader could not read: `key` says what the file was read as, the error why not. */
 function unreadable(error: unknown, key: string): ContentCheck {
-  if (error instanceof XmlError) return refusedContent(message(key, { problem: error.text }));
+  if (error instanceof XmlError) {
+    const refused = refusedContent(message(key, { problem: error.text }));
+    return error.advice ? { ...refused, whatToDo: error.advice } : refused;
+  }
   throw error;
 }
 
@@ -88,10 +93,10 @@ async function checkCtf(file: ClassifiedFilename, data: Buffer): Promise<Content
     // the warnings already say what is wrong with them, and the file itself keeps them.
     upn: fitOrNull(p.upn, 13),
     former_upn: fitOrNull(p.formerUpn, 13),
-    surname: cut(p.surname, 100),
-    former_surname: cut(p.formerSurname, 100),
-    forename: cut(p.forename, 100),
-    middle_names: cut(p.middleNames, 100),
+    surname: shortened(p.surname, 100),
+    former_surname: shortened(p.formerSurname, 100),
+    forename: shortened(p.forename, 100),
+    middle_names: shortened(p.middleNames, 100),
     date_of_birth: fitOrNull(p.dob, 10),
     sex: fitOrNull(p.sex, 1),
   }));
@@ -100,7 +105,7 @@ async function checkCtf(file: ClassifiedFilename, data: Buffer): Promise<Content
     warnings,
     pupils,
     pupilCount: doc.pupilCount,
-    firstPupilTown: cut(doc.pupils[0]?.town ?? null, 100),
+    firstPupilTown: shortened(doc.pupils[0]?.town ?? null, 100),
   };
 }
 

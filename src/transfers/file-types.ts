@@ -1,6 +1,7 @@
 // Safe file types for generic transfers (handbook §8C: "any safe file type"): an allow-list of
 // extensions, each checked against what the content really is, so a renamed program is refused.
 import { type Message, message } from '../platform/i18n/catalogue.ts';
+import { type FileKind, fileKindOf, fileKindWords } from '../platform/xml/file-kinds.ts';
 
 type Sniff = 'zip' | 'pdf' | 'ole' | 'text' | 'jpeg' | 'png';
 
@@ -41,37 +42,41 @@ export function isZipContent(extension: string): boolean {
   return ALLOWED[extension.toUpperCase()] === 'zip';
 }
 
-const ZIP_MAGIC = [Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.from('PK\u0005\u0006', 'latin1')];
-const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
-const OLE_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
-const JPEG_MAGIC = Buffer.from([0xff, 0xd8, 0xff]);
-const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
+/**
+ * Whether the start of a file is text: no NUL and few control characters other than tab, CR and LF.
+ * Text in UTF-16 with its byte-order mark (what Excel's "Unicode Text" and "CSV UTF-16" save) is text
+ * too, read as 16-bit characters: what it may not be is a program, which the extension must not hide.
+ */
 function looksLikeText(head: Buffer): boolean {
-  // Text has no NUL bytes and few control characters other than tab, CR and LF.
+  const le = head[0] === 0xff && head[1] === 0xfe;
+  const be = head[0] === 0xfe && head[1] === 0xff;
+  const wide = le || be;
+  const step = wide ? 2 : 1;
   let control = 0;
-  for (const byte of head) {
-    if (byte === 0) return false;
-    if (byte < 32 && byte !== 9 && byte !== 10 && byte !== 13 && byte !== 12) control += 1;
+  let characters = 0;
+  for (let at = wide ? 2 : 0; at + step <= head.length; at += step) {
+    const unit = !wide ? (head[at] as number) : le ? head.readUInt16LE(at) : head.readUInt16BE(at);
+    characters += 1;
+    if (unit === 0) return false;
+    if (unit < 32 && unit !== 9 && unit !== 10 && unit !== 13 && unit !== 12) control += 1;
   }
-  return control <= head.length / 100;
+  return control <= characters / 100;
 }
 
+/** The signature a kind of content must start with, for those that have one. */
+const SIGNED: Partial<Record<Sniff, FileKind>> = {
+  zip: 'zip',
+  pdf: 'pdf',
+  ole: 'ole',
+  jpeg: 'jpeg',
+  png: 'png',
+};
+
 function matches(sniff: Sniff, head: Buffer): boolean {
-  switch (sniff) {
-    case 'zip':
-      return ZIP_MAGIC.some((magic) => head.subarray(0, magic.length).equals(magic));
-    case 'pdf':
-      return head.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC);
-    case 'ole':
-      return head.subarray(0, OLE_MAGIC.length).equals(OLE_MAGIC);
-    case 'text':
-      return looksLikeText(head);
-    case 'jpeg':
-      return head.subarray(0, JPEG_MAGIC.length).equals(JPEG_MAGIC);
-    case 'png':
-      return head.subarray(0, PNG_MAGIC.length).equals(PNG_MAGIC);
-  }
+  const kind = fileKindOf(head);
+  // A PDF's first bytes can pass for text: a signature says otherwise ("MZ" and "{\rtf" start text too).
+  if (sniff === 'text') return looksLikeText(head) && (kind === null || kind === 'program' || kind === 'rtf');
+  return kind === SIGNED[sniff];
 }
 
 /** What each kind of content is, in words. */
@@ -99,10 +104,18 @@ export function fileTypeProblem(extension: string, head: Buffer): Message | null
   }
   if (head.length === 0) return message('transfer.upload.reason.empty');
   if (!matches(sniff, head)) {
-    return message('transfer.file-type.wrong-content', {
-      extension: upper,
-      content: message(DESCRIPTIONS[sniff]),
-    });
+    // What it is instead, when its first bytes say (a PDF named .CSV): the extension that fits it.
+    const found = fileKindOf(head);
+    return found === null
+      ? message('transfer.file-type.wrong-content', {
+          extension: upper,
+          content: message(DESCRIPTIONS[sniff]),
+        })
+      : message('transfer.file-type.wrong-content.found', {
+          extension: upper,
+          content: message(DESCRIPTIONS[sniff]),
+          found: fileKindWords(found),
+        });
   }
   return null;
 }

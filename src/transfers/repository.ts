@@ -58,6 +58,7 @@ export async function countAwaitingScan(db: Executor): Promise<number> {
 export type WaitingTransfer = Pick<
   TransferRow,
   | 'id'
+  | 'filename'
   | 'category'
   | 'source_la'
   | 'source_school'
@@ -79,6 +80,7 @@ export async function waitingTransfersNamed(db: Executor, filename: string): Pro
     .selectFrom('transfers')
     .select([
       'id',
+      'filename',
       'category',
       'source_la',
       'source_school',

@@ -326,9 +326,19 @@ function sourceLa(source: Party): string {
 // What to do, per stage
 
 const NAME_ADVICE = message('transfer.upload.what-to-do.name');
+/** Generic files are named by hand (LA notes §5.4), not by an MIS: the name rule is the advice. */
+const GENERIC_NAME_ADVICE = message('transfer.upload.what-to-do.name.generic');
 const SOURCE_ADVICE = message('transfer.upload.what-to-do.source');
 const ROUTING_ADVICE = message('transfer.upload.what-to-do.routing');
 const CONTENT_ADVICE = message('transfer.upload.what-to-do.content');
+
+/** What to do about a file whose content is refused: a generic file was chosen and named by hand. */
+function contentAdvice(file: ClassifiedFilename, empty = false): Message {
+  if (file.kind !== 'generic') return CONTENT_ADVICE;
+  return message(
+    empty ? 'transfer.upload.what-to-do.empty.generic' : 'transfer.upload.what-to-do.content.generic',
+  );
+}
 
 function sizeAdvice(file: ClassifiedFilename): Message {
   switch (file.kind) {
@@ -469,7 +479,10 @@ export class UploadService {
     const classified = classifyFilename(filename);
     if (!classified.ok) {
       const problems = nameProblems(category, classified.messages);
-      return refuse(chosen ? this.withNamesTaken(actor, category, problems) : problems, NAME_ADVICE);
+      return refuse(
+        chosen ? this.withNamesTaken(actor, category, problems) : problems,
+        category === 'generic' ? GENERIC_NAME_ADVICE : NAME_ADVICE,
+      );
     }
     const file = classified.file;
 
@@ -538,7 +551,8 @@ export class UploadService {
           : 'transfer.upload.reason.too-large.la';
       return refuse([message(tooLarge, { limit: megabytes(limit) })], sizeAdvice(file));
     }
-    if (read.data.length === 0) return refuse([message('transfer.upload.reason.empty')], CONTENT_ADVICE);
+    if (read.data.length === 0)
+      return refuse([message('transfer.upload.reason.empty')], contentAdvice(file, true));
 
     // The bytes are read from the pool's memory until this ends, and nowhere after it.
     let data = read.data;
@@ -547,7 +561,8 @@ export class UploadService {
       const checked = await (this.deps.contentChecks ?? inlineContentChecks).handOver(file, data);
       data = checked.data;
       if (checked.check.reasons.length > 0) {
-        return await refuse(checked.check.reasons, CONTENT_ADVICE, undefined, checked.check.pupilCount);
+        const whatToDo = checked.check.whatToDo ?? contentAdvice(file);
+        return await refuse(checked.check.reasons, whatToDo, undefined, checked.check.pupilCount);
       }
 
       // 8. Stored, then recorded (step 5 asked again in its transaction).
@@ -948,11 +963,12 @@ async function nameWaiting(
   const waiting = (await waitingTransfersNamed(db, file.name)).filter((row) => isSender(sender, row));
   const [first] = waiting;
   if (!first) return null;
+  // The waiting file named as it is stored, which may differ in case from the one uploaded.
   const reason =
     file.destination.kind === 'lost-pupils'
-      ? message('transfer.upload.reason.name-waiting.lost-pupils', { filename: file.name })
+      ? message('transfer.upload.reason.name-waiting.lost-pupils', { filename: first.filename })
       : message('transfer.upload.reason.name-waiting.destination', {
-          filename: file.name,
+          filename: first.filename,
           destination: await partyName(db, file.destination),
         });
   const page = message(menuLabelKey('/sent'));

@@ -231,3 +231,19 @@ test('a burst of uploads waits for the worker, bounded by the bytes waiting rath
     await one.close();
   }
 });
+
+test('a pupil name longer than its column is shortened with an ellipsis, never cut without a sign', async () => {
+  const file = named('9162001_CTF_8013456_003.XML');
+  const data = readFileSync(join(FIXTURES, 'ctf', '9162001_CTF_8013456_003.XML'), 'utf8');
+  const long = `${'Ŵ'.repeat(60)}${'a'.repeat(60)}`;
+  const check = await checkContent(file, Buffer.from(data.replace(/<Surname>[^<]*</, `<Surname>${long}<`)));
+  const surname = check.pupils[0]?.surname ?? '';
+  assert.equal(Array.from(surname).length, 100);
+  assert.equal(surname, `${long.slice(0, 99)}…`);
+  // A name that fits is kept whole.
+  const fits = await checkContent(
+    file,
+    Buffer.from(data.replace(/<Surname>[^<]*</, `<Surname>${long.slice(0, 100)}<`)),
+  );
+  assert.equal(fits.pupils[0]?.surname, long.slice(0, 100));
+});

@@ -41,7 +41,7 @@ test('content that does not match its extension is refused: a renamed program, a
   assert.match(problem('PDF', zip), /not a PDF document/);
   assert.match(problem('JPG', windowsProgram), /not a JPEG image/);
   assert.match(problem('PNG', jpeg), /not a PNG image/);
-  assert.match(problem('PNG', jpeg, 'cy'), /nid delwedd PNG yw ei chynnwys/);
+  assert.match(problem('PNG', jpeg, 'cy'), /ond delwedd JPEG yw hi, nid delwedd PNG$/);
   assert.match(problem('CSV', Buffer.from([0x00, 0x01, 0x02, 0x03])), /not text/);
   assert.match(problem('ZIP', Buffer.alloc(0)), /empty/);
 });
@@ -53,7 +53,21 @@ test('each problem is a message: in Welsh for a Welsh reader', () => {
   );
   assert.match(
     problem('ZIP', windowsProgram, 'cy'),
-    /^Mae’r ffeil wedi’i henwi’n \.ZIP ond nid ffeil zip yw ei chynnwys\./,
+    /^Mae’r ffeil wedi’i henwi’n \.ZIP ond rhaglen yw hi, nid ffeil zip$/,
   );
   assert.equal(problem('ZIP', Buffer.alloc(0), 'cy'), 'Mae’r ffeil yn wag.');
+});
+
+test('text in UTF-16 with its byte-order mark is text; a PDF named .CSV is named for what it is', () => {
+  const text = 'UPN\tSurname\r\nA123\tZoë\r\n';
+  const little = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const big = Buffer.from(little);
+  big.swap16();
+  assert.equal(fileTypeProblem('TXT', little), null);
+  assert.equal(fileTypeProblem('CSV', big), null);
+  // A program stays refused however it starts.
+  assert.match(problem('CSV', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.alloc(64)])), /not text/);
+  assert.equal(problem('CSV', pdf), 'The file is named .CSV but it is a PDF document, not text');
+  assert.equal(problem('CSV', pdf, 'cy'), 'Mae’r ffeil wedi’i henwi’n .CSV ond dogfen PDF yw hi, nid testun');
+  assert.match(problem('PDF', zip), /^The file is named \.PDF but it is a zip file, or an Office document/);
 });

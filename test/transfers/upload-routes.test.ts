@@ -253,7 +253,8 @@ describeEachEngine('upload pages', (database) => {
     assert.match(text, new RegExp(`${name} Uploaded`));
     assert.ok(
       text.includes(
-        `${name.toLowerCase()} Not uploaded Why A file named ${name.toLowerCase()} from you is already waiting for Riverside Primary School (${dest.number}). What to do If this file replaces it, remove the waiting one under View / Remove Files first, then upload this one again; if it is another file, give it the next number (NNN, just before the dot) and upload it.`,
+        // The waiting file named as it is stored, not as this upload spells it.
+        `${name.toLowerCase()} Not uploaded Why A file named ${name} from you is already waiting for Riverside Primary School (${dest.number}). What to do If this file replaces it, remove the waiting one under View / Remove Files first, then upload this one again; if it is another file, give it the next number (NNN, just before the dot) and upload it.`,
       ),
       text,
     );
@@ -341,6 +342,20 @@ describeEachEngine('upload pages', (database) => {
       assert.ok(text.includes(whatToDo), text);
       assert.ok(text.includes(summary), text);
     }
+  });
+
+  test('a name with a quotation mark (which browsers send as %22) is refused for the quotation mark, not for a "%"', async () => {
+    const { agent } = await signedIn('school');
+    await agent.get('/upload/generic');
+    // The agent sends '"' as %22, as Chromium and Firefox do (and line breaks as %0D and %0A).
+    const result = await agent.postMultipart('/upload/generic', [
+      { filename: `${school.number}_${dest.number}_MY"NOTES.PDF`, content: '%PDF-1.4' },
+    ]);
+    assert.equal(result.statusCode, 200);
+    const text = textOf(result.body);
+    assert.ok(text.includes(`${school.number}_${dest.number}_MY"NOTES.PDF`), text);
+    assert.ok(text.includes(`The file name contains '"'`), text);
+    assert.ok(!text.includes("'%'"), text);
   });
 
   test('a multipart post without a valid CSRF token is refused before any file is read', async () => {
@@ -544,7 +559,7 @@ describeEachEngine('upload pages', (database) => {
         warning: 'Pupil 1 has no forename.',
         upn: 'Pupil 1: The check letter (character 1) should be',
         malformed:
-          'The file cannot be read as a CTF: The file is not well-formed XML: unexpected close tag. (line 4, column 10)',
+          'The file cannot be read as a CTF: The file is not well-formed XML: unexpected close tag (line 4, column 10).',
       },
       cy: {
         shortNumber: "Rhaid i rif y ffeil '01' fod yn 3 digid, fel 001.",

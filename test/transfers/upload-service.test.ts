@@ -598,6 +598,15 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
       );
     });
 
+    test('a generic text file saved as UTF-16 (Excel\'s "Unicode Text" and "CSV UTF-16") is accepted as text', async () => {
+      const text = "UPN\tSurname\tForename\r\nA123\tO'Brien\tZoë\r\n";
+      const little = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+      const big = Buffer.from(little);
+      big.swap16();
+      accepted(await upload(schoolUser, 'generic', `${school.number}_${dest.number}_UNICODE.TXT`, little));
+      accepted(await upload(schoolUser, 'generic', `${school.number}_${dest.number}_UNICODEBE.CSV`, big));
+    });
+
     test('CFR and exclusion files to an LA are accepted, and generic files to a school or an LA inbox', async () => {
       const names: [UserRow, Category, string, Buffer][] = [
         [schoolUser, 'cfr', `${school.number}_CFR_${la.number}LLLL_130.XLS`, oleLike(600)],
@@ -808,8 +817,52 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         category: 'ctf',
         name: () => `${school.number}_CTF_${dest.number}_112.XML`,
         content: () => hostile('not-xml.csv.xml'),
-        reason: /^The file cannot be read as a CTF: The file is not well-formed XML/,
-        whatToDo: /Check you chose the right file/,
+        reason: /^The file cannot be read as a CTF: The file is not XML: an XML file starts with </,
+        whatToDo: /Check you chose the right file: the XML file your MIS made/,
+        pupils: 0,
+      },
+      {
+        what: 'a PDF renamed to a CTF name',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${dest.number}_131.XML`,
+        content: () =>
+          Buffer.from('%PDF-1.4\n%\u00e2\u00e3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'),
+        reason: /^The file cannot be read as a CTF: The file is not XML: it is a PDF document\.$/,
+        whatToDo: /Renaming a file to end in \.XML does not make it XML\.$/,
+        pupils: 0,
+      },
+      {
+        what: 'a CTF saved as UTF-16',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${dest.number}_132.XML`,
+        content: () =>
+          Buffer.concat([
+            Buffer.from([0xff, 0xfe]),
+            Buffer.from(ctfFor(school.number, dest.number, 1), 'utf16le'),
+          ]),
+        reason:
+          /^The file cannot be read as a CTF: The file is saved as UTF-16 text, and s2s takes XML files only in UTF-8\.$/,
+        whatToDo:
+          /^Save it as UTF-8 from your MIS, if its export lets you choose the encoding: saving it again as before gives the same file\. Or open it in a text editor/,
+        pupils: 0,
+      },
+      {
+        what: 'a CTF that says it is in windows-1252, and is',
+        user: () => schoolUser,
+        category: 'ctf',
+        name: () => `${school.number}_CTF_${dest.number}_133.XML`,
+        content: () =>
+          Buffer.from(
+            ctfFor(school.number, dest.number, 1)
+              .replace(/encoding="UTF-8"/i, 'encoding="windows-1252"')
+              .replace(/<Surname>[^<]*</, "<Surname>O'Brien-Zoë<"),
+            'latin1',
+          ),
+        reason:
+          /^The file cannot be read as a CTF: The file says it is in windows-1252 .*\(line \d+, column \d+\)\.$/,
+        whatToDo: /change encoding="windows-1252" on its first line to encoding="UTF-8"/,
         pupils: 0,
       },
       {
@@ -874,7 +927,38 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         name: () => `${school.number}_${dest.number}_REPORT.PDF`,
         content: () => 'This is plain text, not a PDF.',
         reason: /The file is named \.PDF but its content is not a PDF document/,
+        // Named by hand (LA notes §5.4): no MIS made it.
+        whatToDo: /^Check you chose the right file\. Generic files are named by hand.*generic name rule/,
         pupils: 0,
+      },
+      {
+        what: 'a generic .CSV that is a PDF',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_MARKS.CSV`,
+        content: () => Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'),
+        reason: /^The file is named \.CSV but it is a PDF document, not text\.$/,
+        whatToDo: /Generic files are named by hand/,
+        pupils: 0,
+      },
+      {
+        what: 'an empty generic file',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_EMPTY.CSV`,
+        content: () => '',
+        reason: /^The file is empty\.$/,
+        whatToDo: /^Check you chose the right file: the one you chose holds nothing/,
+      },
+      {
+        what: 'a generic name with a description over 15 characters',
+        user: () => schoolUser,
+        category: 'generic',
+        name: () => `${school.number}_${dest.number}_PUPILREPORTSPRING.PDF`,
+        content: () => Buffer.from('%PDF-1.4\n', 'latin1'),
+        reason: /The description is longer than 15 characters/,
+        whatToDo:
+          /^s2s reads who a file is from and where it goes from its name\. Generic files are named by hand: rename the file following the generic name rule/,
       },
       {
         what: 'a renamed program',
@@ -882,7 +966,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         category: 'generic',
         name: () => `${school.number}_${dest.number}_TOOLS.ZIP`,
         content: () => Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 0)]),
-        reason: /is named \.ZIP but its content is not a zip file/,
+        reason: /is named \.ZIP but it is a program, not a zip file/,
         pupils: 0,
       },
       {
@@ -1205,7 +1289,8 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
             await upload(schoolUser, 'ctf', again, ctfFor(school.number, dest.number, 2)),
           );
           assert.equal(outcome.filename, again);
-          assert.deepEqual(outcome.reasons, [waitingFor(again)]);
+          // The waiting file as it is stored, not the name uploaded (which may differ in case).
+          assert.deepEqual(outcome.reasons, [waitingFor(name)]);
           assert.equal(outcome.whatToDo, replaceOrRenumber);
           assert.equal(outcome.waitingTransferId, first.transferId, 'the waiting file is named');
           assert.deepEqual(blobsIn(storeDir), blobsBefore, 'nothing stored');
@@ -1221,7 +1306,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
           assert.deepEqual(
             texts.reasons.map((reason) => reasonIn('cy', reason)),
             [
-              `Mae ffeil o’r enw ${again} oddi wrthych chi eisoes yn aros am Destination Primary School (${dest.number}).`,
+              `Mae ffeil o’r enw ${name} oddi wrthych chi eisoes yn aros am Destination Primary School (${dest.number}).`,
             ],
           );
           assert.equal(
@@ -1311,7 +1396,7 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
           const outcome = refused(await upload(user, category, name.toLowerCase(), another));
           assert.match(
             outcome.reasons[0] ?? '',
-            new RegExp(`^A file named ${name.toLowerCase()} from you is already waiting for `),
+            new RegExp(`^A file named ${name} from you is already waiting for `),
           );
           assert.match(
             outcome.whatToDo,
@@ -1355,7 +1440,8 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         assert.deepEqual(outcomes.map((o) => o.status).sort(), ['accepted', 'refused']);
         const won = accepted(outcomes.find((o) => o.status === 'accepted') as UploadOutcome);
         const lost = refused(outcomes.find((o) => o.status === 'refused') as UploadOutcome);
-        assert.deepEqual(lost.reasons, [waitingFor(lost.filename)]);
+        // The reason names the file that won, as it is stored.
+        assert.deepEqual(lost.reasons, [waitingFor(won.filename)]);
         assert.equal(lost.waitingTransferId, won.transferId);
         assert.deepEqual(
           (await rowsNamed(name)).map((r) => r.id),
