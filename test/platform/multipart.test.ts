@@ -75,6 +75,22 @@ describe('multipart forms', () => {
     ]);
   });
 
+  test('a file name is as the browser meant it: %22, %0D and %0A (how browsers send ", CR and LF) read back', async () => {
+    seen.length = 0;
+    const agent = new Agent(app);
+    await agent.get('/form');
+    // The agent escapes '"' as browsers do; the line breaks are written escaped here.
+    const response = await agent.postMultipart('/page', [
+      { filename: 'my "notes".txt', content: 'quoted' },
+      { filename: 'two%0D%0Alines%25.txt', content: 'broken' },
+    ]);
+    assert.equal(response.statusCode, 200, response.body);
+    assert.deepEqual(seen[0]?.parts, [
+      'file files my "notes".txt quoted',
+      'file files two\r\nlines%25.txt broken',
+    ]);
+  });
+
   test('a page route refuses a form whose first part is not its CSRF token, before the route runs', async () => {
     seen.length = 0;
     const agent = new Agent(app);

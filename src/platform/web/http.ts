@@ -109,12 +109,31 @@ export function stopAtLimit(request: FastifyRequest, file: FileStream): void {
 }
 
 /**
+ * A file name as the browser meant it. Browsers (the HTML standard's form encoding; curl too) send a
+ * multipart file name with `"` as %22 and line breaks as %0D and %0A, so the header stays one quoted
+ * string; anything else, "%" included, is sent as it is. Those three are read back, so a name with a
+ * quotation mark is refused for that, not for a "%" it does not hold. A "%22" a name really held reads
+ * as `"`: both are refused by the name rules all the same.
+ */
+export function browserFilename(sent: string): string {
+  return sent.replace(/%(22|0D|0A)/gi, (_, code: string) => String.fromCharCode(Number.parseInt(code, 16)));
+}
+
+/** Each file part of `parts` with its name as the browser meant it (browserFilename). */
+async function* withFilenamesDecoded(parts: AsyncIterableIterator<Multipart>): AsyncGenerator<Multipart> {
+  for await (const part of parts) {
+    if (part.type === 'file' && part.filename) part.filename = browserFilename(part.filename);
+    yield part;
+  }
+}
+
+/**
  * A multipart body's parts, read as they arrive. A client that went away before they were asked for
  * (while its session or token was checked) left a body that will never end, and the parser would wait
  * for it for ever: its parts end at once with an error, as those of a body cut off later do.
  */
 export function multipartParts(request: FastifyRequest): AsyncIterableIterator<Multipart> {
-  if (!request.raw.destroyed) return request.parts();
+  if (!request.raw.destroyed) return withFilenamesDecoded(request.parts());
   const gone = Object.assign(new Error('The client went away before its body was read'), { statusCode: 400 });
   const parts: AsyncIterableIterator<Multipart> = {
     next: () => Promise.reject(gone),
