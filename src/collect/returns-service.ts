@@ -474,23 +474,8 @@ export class CensusReturnsService {
       );
     }
 
-    // 3. Replacing a return needs the uploader's say-so (census guide: "Please take care").
-    const current = await currentReturn(this.deps.db, collection.id, school);
-    if (current && !replace) {
-      return refuse(
-        [
-          message('collect.refused.already', {
-            school: establishment.name,
-            name: collection.name,
-            version: current.version,
-            status: message(STATUS_WORD_KEYS[current.status]),
-          }),
-        ],
-        message('collect.refused.replace-advice'),
-      );
-    }
-
-    // 4. The content.
+    // 3. The content: a file that could never be loaded is refused as such before asking to confirm a
+    // replacement.
     if (data.length === 0) return refuse([message('collect.refused.empty')], CONTENT_ADVICE);
     // The LAs a return may come from are the directory's: it is what this service knows to be current.
     const las = await listLocalAuthorities(this.deps.db);
@@ -500,7 +485,10 @@ export class CensusReturnsService {
       currentLaNumbers: las.map((la) => la.number),
     });
     if (!checked.readable) {
-      return refuse([message('collect.refused.unreadable', { problem: checked.problem })], CONTENT_ADVICE);
+      return refuse(
+        [message('collect.refused.unreadable', { problem: checked.problem })],
+        checked.whatToDo ?? CONTENT_ADVICE,
+      );
     }
     const { header } = checked;
     const mismatches = compareFilenameWithHeader(filename, header).messages;
@@ -538,6 +526,22 @@ export class CensusReturnsService {
         otherDay && more.length === 0
           ? message('collect.refused.census-day-advice', { date: dateParam(collection.reference_date) })
           : message('collect.refused.mismatch-advice'),
+      );
+    }
+
+    // 4. Replacing a return needs the uploader's say-so (census guide: "Please take care").
+    const current = await currentReturn(this.deps.db, collection.id, school);
+    if (current && !replace) {
+      return refuse(
+        [
+          message('collect.refused.already', {
+            school: establishment.name,
+            name: collection.name,
+            version: current.version,
+            status: message(STATUS_WORD_KEYS[current.status]),
+          }),
+        ],
+        message('collect.refused.replace-advice'),
       );
     }
 

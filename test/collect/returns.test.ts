@@ -764,6 +764,39 @@ describeEachEngine('census returns', (database) => {
     assert.equal((await refusalDetails(s)).length, cases.length);
   });
 
+  test('a bad file for a school that has a return is refused for what is wrong with it, before any question of replacing', async () => {
+    const s = await setUp();
+    const good = censusReturnXml({ school: s.school.number, year: 2026 });
+    await loaded(await s.load(censusFilename(s.school.number), good));
+    const cases: [string | Buffer, RegExp, RegExp][] = [
+      ['<!DOCTYPE x [<!ENTITY a "b">]><Message/>', /declares a DOCTYPE/, /Make the return again in your MIS/],
+      [
+        Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(good, 'utf16le')]),
+        /could not be read as a census return: The file is saved as UTF-16 text/,
+        /^Save it as UTF-8 from your MIS/,
+      ],
+      [
+        censusReturnXml({ school: s.otherSchool.number, year: 2026 }),
+        /does not match its name/,
+        /do not rename a return/,
+      ],
+    ];
+    for (const [xml, reason, whatToDo] of cases) {
+      const outcome = await s.load(censusFilename(s.school.number, 2026, 2), xml);
+      assert.equal(outcome.status, 'refused');
+      if (outcome.status === 'refused') {
+        assert.match(outcome.reasons.join(' '), reason);
+        assert.doesNotMatch(outcome.reasons.join(' '), /already has a return/);
+        assert.match(outcome.whatToDo, whatToDo);
+      }
+    }
+    // A good one is asked about, as before.
+    const unconfirmed = await s.load(censusFilename(s.school.number, 2026, 2), good);
+    assert.equal(unconfirmed.status, 'refused');
+    if (unconfirmed.status === 'refused') assert.match(unconfirmed.reasons.join(' '), /already has a return/);
+    assert.equal(await versionCount(s), 1);
+  });
+
   test('a name ending in spaces after .XML is refused for the spaces, not as a file that is not XML', async () => {
     const s = await setUp();
     const good = censusReturnXml({ school: s.school.number, year: 2026 });
