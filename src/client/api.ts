@@ -224,8 +224,9 @@ export class ApiClient {
     const problem = await readJson(response);
     const detail = typeof problem.detail === 'string' ? ` ${problem.detail}` : '';
     if (response.status === 401) {
+      // The service's detail says what to do about the token already: the client's words only without it.
       throw new ServiceError(
-        `The s2s service refused the API token (401).${detail} Check S2S_TOKEN, or make a new token under API tokens.`,
+        `The s2s service refused the API token (401).${detail || ' Check S2S_TOKEN, or make a new token under API Tokens.'}`,
       );
     }
     if (response.status === 403) {

@@ -426,6 +426,8 @@ describe('s2s-client', () => {
     assert.equal(wrong.code, 3);
     assert.match(wrong.err, /refused the API token \(401\)/);
     assert.ok(!wrong.err.includes(bogus) && !wrong.out.includes(bogus));
+    // The service's advice, once: not the client's own after it as well.
+    assert.equal(wrong.err.match(/make a new (one|token)/gi)?.length, 1, wrong.err);
 
     // A port nothing listens on (port 9 and the like are refused by fetch itself, before connecting).
     const probe = createServer();
