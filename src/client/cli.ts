@@ -1,12 +1,11 @@
 // The `s2s-client` command: an MIS's side of the REST API (send, fetch, list, status) over HTTP.
 // Exit codes: 0 success (a file the service had already received, sent again, included); 1 a file
-// refused, not found, or not saved because its SHA-256 did not match; 2 usage error; 3 the service could
+// refused (by the service, or by the client as not readable), not found, or not saved because its SHA-256 did not match; 2 usage error; 3 the service could
 // not be used (not reached, token refused, a fault of its own, nothing moving for the timeout) or the
 // settings are missing, unsafe or wrong;
 // 4 the service turned the request away for now (busy, or too many requests still after the client waited
 // them out: ApiClient, LIMIT_WAITS): the same command works after the wait it gives.
-import { constants } from 'node:fs';
-import { access, readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type CommandOutput, parseCommand } from '../platform/cli.ts';
@@ -20,6 +19,7 @@ import {
   saveVerified,
   sha256Of,
   type UploadResponse,
+  type UploadResult,
   writeAtomically,
 } from './api.ts';
 import { ClientConfigError, loadClientSettings } from './config.ts';
@@ -30,7 +30,8 @@ Commands:
   send FILE...                 upload the files, one request each; prints where each went, or why it
                                was refused (a file s2s already has, sent again after a lost answer, is
                                "already received"; one s2s was too busy or at fault to take is "not
-                               sent": send it again)
+                               sent": send it again; a path that cannot be read is refused, the rest
+                               sent), then, for several files, how many went each way
   fetch --to DIR [--again]     download every file waiting for you into DIR (SHA-256 checked) and
                                accept the CTFs; a file already fetched into DIR is skipped unless --again,
                                but a CTF whose accept did not go through is accepted (not downloaded again)
@@ -48,8 +49,8 @@ Options (every command):
                                in the settings file, else 60; 1 to 3600): a transfer that keeps moving
                                is never cut off, however long it takes
 
-Exit codes: 0 success, 1 a file refused, not found or failing its SHA-256 check, 2 usage error,
-3 the service could not be used (not reached, token refused, server fault, an answer not the s2s API's,
+Exit codes: 0 success, 1 a file refused (or not readable), not found or failing its SHA-256 check,
+2 usage error, 3 the service could not be used (not reached, token refused, server fault, an answer not the s2s API's,
 no answer or a transfer not moving within the timeout) or the settings are unusable,
 4 the service is busy, or still limiting requests after waits of up to a minute: run the command
 again after the wait it gives.
@@ -145,17 +146,18 @@ export async function runClient(
           positionals: { missing: 'Name the files to send.' },
         });
         if (typeof parsed === 'number') return parsed;
-        // Each file is read when its turn comes (one in memory at a time): here only checked.
-        for (const path of parsed.positionals) {
-          const unreadable = await cannotRead(path);
-          if (unreadable) return parsed.usage(`Cannot read ${path}: ${unreadable}.`);
-        }
-        const client = await connect(parsed.values);
         const asJson = parsed.values.json === true;
-        const sent = await sendFiles(client, parsed.positionals, (response) => {
-          if (!asJson) showUpload(response, io);
-        });
+        // Connected when the first file that can be read comes: a batch of unreadable paths needs no service.
+        const sent = await sendFiles(
+          () => connect(parsed.values),
+          parsed.positionals,
+          (response) => {
+            if (!asJson) showUpload(response, io);
+          },
+        );
         if (asJson) json(sent.report);
+        else if (parsed.positionals.length > 1)
+          io.out(`${sendSummary(sent.report, parsed.positionals.length)}\n`);
         if (sent.stopped) {
           const { stopped } = sent;
           io.err(
@@ -170,7 +172,7 @@ export async function runClient(
         // A refusal needs a person to change the file; a file s2s failed to take only needs sending again.
         if (results.some((r) => r.status === 'refused') || warning) return 1;
         if (sent.stopped instanceof ServiceBusy) return 4;
-        if (sent.stopped instanceof ServiceError) return 3;
+        if (sent.stopped instanceof ServiceError || sent.stopped instanceof ClientConfigError) return 3;
         if (sent.stopped) return sent.stopped instanceof ApiProblem ? 1 : 2;
         return results.some((r) => r.status === 'failed') ? 4 : 0;
       }
@@ -266,62 +268,111 @@ export interface SendReport extends UploadResponse {
   notSent?: string[];
 }
 
-/** Why a file named to `send` cannot be sent (an error code), or undefined when it can be read. */
-async function cannotRead(path: string): Promise<string | undefined> {
-  try {
-    await access(path, constants.R_OK);
-    return (await stat(path)).isDirectory() ? 'EISDIR' : undefined;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-  }
+/**
+ * A file named to `send` that cannot be read, refused as the service refuses a file: what is wrong and
+ * what to do. The rest of the files are sent all the same (a batch is not stopped by one stray path).
+ */
+function unreadable(path: string, error: NodeJS.ErrnoException): UploadResult {
+  const [why, whatToDo] =
+    error.code === 'ENOENT' || error.code === 'ENOTDIR'
+      ? ['there is no such file', 'Check the name and the folder, then send it again.']
+      : error.code === 'EISDIR'
+        ? ['it is a folder, not a file', 'Name the files in the folder, not the folder itself.']
+        : error.code === 'EACCES' || error.code === 'EPERM'
+          ? [
+              'this user may not read it',
+              'Let the user that runs s2s-client read the file, then send it again.',
+            ]
+          : [`${error.code ?? error.message}`, 'Check the file, then send it again.'];
+  return {
+    status: 'refused',
+    filename: fileName(path),
+    reasons: [`s2s-client cannot read ${path}: ${why}.`],
+    whatToDo,
+  };
 }
+
+/** The name a file is sent under: the path's last part (a folder's own name, if it ends with a slash). */
+const fileName = (path: string) =>
+  path
+    .split(/[\\/]/)
+    .filter((part) => part !== '')
+    .pop() ?? path;
 
 /**
  * `send`: each file in a request of its own, read when its turn comes, so that every answer comes
  * within seconds of its file (the service checks the files of a request one after another, each
  * waiting up to 10 s for a slow virus scanner) and only one file is held at a time. `answered` is given
- * each answer as it comes. A file the service does not answer with its result (not reached, the token
- * refused, too many requests, the timeout, a problem with the request), or that cannot be read now,
- * stops the sending: that file and the ones after it are `notSent`, and the error is `stopped`.
+ * each answer as it comes. A file that cannot be read is refused there, by the client, and the rest sent.
+ * The service is connected to (`connect`: the settings read) when the first file that can be read comes.
+ * A file the service does not answer with its result (not reached, the token refused, too many requests,
+ * the timeout, a problem with the request), or settings that cannot be used, stops the sending: that file
+ * and the ones after it are `notSent`, and the error is `stopped`.
  */
 export async function sendFiles(
-  client: ApiClient,
+  connect: () => Promise<ApiClient>,
   paths: string[],
   answered: (response: UploadResponse) => void,
 ): Promise<{ report: SendReport; stopped?: Error }> {
   const report: SendReport = { accepted: 0, notAccepted: 0, results: [] };
   const warnings: string[] = [];
-  const name = (path: string) => path.split(/[\\/]/).pop() ?? path;
   const merged = (): SendReport => ({
     ...report,
     ...(warnings.length ? { warning: warnings.join(' ') } : {}),
   });
+  const answer = (response: UploadResponse) => {
+    report.accepted += response.accepted;
+    report.notAccepted += response.notAccepted;
+    report.results.push(...response.results);
+    if (response.warning) warnings.push(response.warning);
+    answered(response);
+  };
+  let client: ApiClient | undefined;
   for (const [n, path] of paths.entries()) {
     const stop = (stopped: Error) => ({
-      report: { ...merged(), notSent: paths.slice(n).map(name) },
+      report: { ...merged(), notSent: paths.slice(n).map(fileName) },
       stopped,
     });
     let content: Buffer;
     try {
       content = await readFile(path);
     } catch (error) {
-      // Readable when send began: moved or changed since.
-      return stop(new Error(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code}.`));
+      answer({ accepted: 0, notAccepted: 1, results: [unreadable(path, error as NodeJS.ErrnoException)] });
+      continue;
     }
     let response: UploadResponse;
     try {
-      response = await client.upload({ filename: name(path), content });
+      client ??= await connect();
+      response = await client.upload({ filename: fileName(path), content });
     } catch (error) {
-      if (!(error instanceof ServiceError || error instanceof ApiProblem)) throw error;
+      if (
+        !(error instanceof ServiceError || error instanceof ApiProblem || error instanceof ClientConfigError)
+      )
+        throw error;
       return stop(error);
     }
-    report.accepted += response.accepted;
-    report.notAccepted += response.notAccepted;
-    report.results.push(...response.results);
-    if (response.warning) warnings.push(response.warning);
-    answered(response);
+    answer(response);
   }
   return { report: merged() };
+}
+
+/** The closing line of a `send` of several files, so that a refusal is not lost among many acceptances. */
+function sendSummary(report: SendReport, files: number): string {
+  const count = (status: string, again?: boolean) =>
+    report.results.filter(
+      (r) =>
+        r.status === status &&
+        (status !== 'accepted' || (r.status === 'accepted' && !!r.alreadyReceived) === again),
+    ).length;
+  const notSent = count('failed') + (report.notSent?.length ?? 0);
+  const parts = [
+    [count('accepted', false), 'accepted'],
+    [count('accepted', true), 'already received'],
+    [count('refused'), 'refused (listed above)'],
+    [notSent, `not sent (send ${notSent === 1 ? 'it' : 'them'} again)`],
+  ] as const;
+  const said = parts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return `${files} files: ${said.length ? said.join(', ') : 'none sent'}.`;
 }
 
 /** One answer of `send`, as text. */

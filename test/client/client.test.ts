@@ -191,6 +191,80 @@ describe('s2s-client', () => {
     assert.equal((await run(['send'], tokenA)).code, 2, 'no file named: usage error');
   });
 
+  test('send: a path that cannot be read (missing, a folder) is refused on its own, the rest are sent, a summary closes (exit 1); --json always answers', async () => {
+    const first = ctfFile();
+    const second = ctfFile();
+    const missing = join(work, 'missing.XML');
+    const folder = mkdir(join(work, 'a-folder'));
+    const sent = await run(['send', first.path, missing, folder, second.path], tokenA);
+    assert.equal(sent.code, 1, sent.err + sent.out);
+    assert.equal(sent.err, '', 'no usage text');
+    const lines = sent.out.split('\n');
+    assert.match(lines[0] ?? '', new RegExp(`^Accepted: ${first.filename} — `));
+    assert.equal(
+      lines.slice(1, 7).join('\n'),
+      [
+        'Refused: missing.XML',
+        `  s2s-client cannot read ${missing}: there is no such file.`,
+        '  What to do: Check the name and the folder, then send it again.',
+        'Refused: a-folder',
+        `  s2s-client cannot read ${folder}: it is a folder, not a file.`,
+        '  What to do: Name the files in the folder, not the folder itself.',
+      ].join('\n'),
+    );
+    assert.match(lines[7] ?? '', new RegExp(`^Accepted: ${second.filename} — `));
+    assert.equal(lines.at(-2), '4 files: 2 accepted, 2 refused (listed above).');
+    assert.equal(lines.at(-1), '');
+
+    // One file alone: its outcome, no summary; nothing to send: no settings needed either.
+    const alone = await run(['send', missing], undefined, { S2S_URL: '' });
+    assert.equal(alone.code, 1, alone.err);
+    assert.equal(
+      alone.out,
+      `Refused: missing.XML\n  s2s-client cannot read ${missing}: there is no such file.\n  What to do: Check the name and the folder, then send it again.\n`,
+    );
+
+    const third = ctfFile();
+    const asJson = await run(['send', '--json', missing, third.path], tokenA);
+    assert.equal(asJson.code, 1, asJson.err);
+    const report = JSON.parse(asJson.out);
+    assert.equal(report.accepted, 1);
+    assert.equal(report.notAccepted, 1);
+    assert.deepEqual(report.results[0], {
+      status: 'refused',
+      filename: 'missing.XML',
+      reasons: [`s2s-client cannot read ${missing}: there is no such file.`],
+      whatToDo: 'Check the name and the folder, then send it again.',
+    });
+    assert.equal(report.results[1].status, 'accepted');
+
+    // Settings missing: the refusals and the files not sent, still as JSON (exit 1: one was refused).
+    const unset = await run(['send', '--json', missing, third.path], undefined, { S2S_URL: '' });
+    assert.equal(unset.code, 1, unset.err);
+    assert.deepEqual(JSON.parse(unset.out).notSent, [third.filename]);
+    assert.match(unset.err, /S2S_URL|url/i);
+    const onlyUnset = await run(['send', '--json', third.path], undefined, { S2S_URL: '' });
+    assert.equal(onlyUnset.code, 3, onlyUnset.err);
+    assert.deepEqual(JSON.parse(onlyUnset.out), {
+      accepted: 0,
+      notAccepted: 0,
+      results: [],
+      notSent: [third.filename],
+    });
+  });
+
+  test('send of several files: a closing line counts what became of them, not sent included', async () => {
+    const token = await transferTokenWithRequestsLeft(1);
+    const files = [ctfFile(), ctfFile(), ctfFile()];
+    const stopped = await run(['send', ...files.map((f) => f.path)], token, {}, { limitStays: true });
+    assert.equal(stopped.code, 4, stopped.err);
+    assert.match(stopped.out, /\n3 files: 1 accepted, 2 not sent \(send them again\)\.\n$/);
+    t.clock.advanceMinutes(2);
+    const again = await run(['send', ...files.map((f) => f.path)], token);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /\n3 files: 2 accepted, 1 already received\.\n$/);
+  });
+
   test('send: the same file sent again (its answer lost) is already received (exit 0); another file of its name is refused, naming the waiting one (exit 1)', async () => {
     const file = ctfFile();
     const sent = await run(['send', '--json', file.path], tokenA);
@@ -831,7 +905,11 @@ describe('s2s-client', () => {
     const stopped = await run(['send', ...paths], token, {}, { limitStays: true });
     assert.equal(stopped.code, 4, stopped.err);
     assert.match(stopped.out, new RegExp(`^Accepted: ${files[0]?.filename} — `));
-    assert.equal(stopped.out.split('\n').length, 2, stopped.out);
+    assert.equal(
+      stopped.out.split('\n').slice(1).join('\n'),
+      '3 files: 1 accepted, 2 not sent (send them again).\n',
+      'the first answer, then the count',
+    );
     assert.equal(stopped.err.match(WAITING)?.length, LIMIT_WAITS, stopped.err);
     assert.match(
       stopped.err.replace(WAITING, ''),
