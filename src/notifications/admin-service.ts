@@ -141,7 +141,31 @@ export interface NotificationDetail {
   /** The recipient as the directory has it now: the address the next attempt would use. */
   recipient: Recipient;
   preview: EmailPreview;
+  /** The language the email was sent in (or, not sent yet, will be: its recipient's now); see languageOf. */
+  emailLanguage: ShownLanguage;
 }
+
+/**
+ * The language an email is shown in: `sent` when it went (its language then), else the one it would go
+ * in now; `known` false when a sent email's subject is not the one any language writes now (its words
+ * changed since): then shown as it would be written now, and the page says so.
+ */
+export interface ShownLanguage {
+  language: EmailLanguage;
+  /** The language's name on the page. */
+  nameKey: string;
+  sent: boolean;
+  known: boolean;
+}
+
+const LANGUAGE_NAME_KEYS: Record<EmailLanguage, string> = {
+  en: 'notifications.admin.language.en',
+  cy: 'notifications.admin.language.cy',
+  bilingual: 'notifications.admin.language.bilingual',
+};
+
+/** The languages an email is written in (recipients.ts), the one a recipient has now tried first. */
+const EMAIL_LANGUAGES: readonly EmailLanguage[] = ['en', 'cy', 'bilingual'];
 
 /** A run as the jobs page shows it: its summary a message where the job gave one (summaryOf). */
 export type JobRunLine = Omit<JobRunRow, 'summary' | 'summary_message'> & {
@@ -191,11 +215,13 @@ export class NotificationsAdmin {
       recipientNames(this.deps.db, [row]),
       resolveRecipient(this.deps.db, row.recipient_kind, row.recipient),
     ]);
+    const emailLanguage = this.languageOf(row, recipient.language);
     return {
       line: lineOf(row, names),
       purpose: isTemplateName(row.template) ? TEMPLATES[row.template].description : null,
       recipient,
-      preview: this.mailLog ? this.compose(row, recipient.language) : { state: 'hidden' },
+      preview: this.mailLog ? this.compose(row, emailLanguage.language) : { state: 'hidden' },
+      emailLanguage,
     };
   }
 
@@ -204,7 +230,7 @@ export class NotificationsAdmin {
     if (!this.mailLog) throw new NotFound(message('notifications.not-found.email'));
     const row = await this.row(id);
     const recipient = await resolveRecipient(this.deps.db, row.recipient_kind, row.recipient);
-    const preview = this.compose(row, recipient.language);
+    const preview = this.compose(row, this.languageOf(row, recipient.language).language);
     if (preview.state !== 'shown') throw new NotFound(message('notifications.not-found.email'));
     return preview.html;
   }
@@ -325,7 +351,33 @@ export class NotificationsAdmin {
     return row;
   }
 
-  /** The email as delivery writes it: in its recipient's language now (recipients.ts). */
+  /**
+   * The language an email was sent in, which its recipient's later choice (a user's Cymraeg, a school
+   * moved to an LA in Wales) does not change: the outbox keeps the subject it was sent with (delivery.ts),
+   * and the language is the one whose subject, written from the stored facts, is that one (decision 75).
+   * An email not sent yet goes in its recipient's language now (`now`).
+   */
+  private languageOf(row: OutboxRow, now: EmailLanguage): ShownLanguage {
+    const shown = (language: EmailLanguage, sent: boolean, known: boolean) => ({
+      language,
+      nameKey: LANGUAGE_NAME_KEYS[language],
+      sent,
+      known,
+    });
+    if (row.subject === null) return shown(now, false, true);
+    for (const language of [now, ...EMAIL_LANGUAGES.filter((l) => l !== now)]) {
+      try {
+        if (composeEmail(row.template, row.payload, this.deps.email, language).subject === row.subject) {
+          return shown(language, true, true);
+        }
+      } catch {
+        break; // Facts that do not fit the template: compose() says why.
+      }
+    }
+    return shown(now, true, false);
+  }
+
+  /** The email as delivery writes it, in `language`. */
   private compose(row: OutboxRow, language: EmailLanguage): EmailPreview {
     try {
       return { state: 'shown', ...composeEmail(row.template, row.payload, this.deps.email, language) };

@@ -8,7 +8,9 @@ import { createApp } from '../../src/app.ts';
 import type { Role } from '../../src/auth/permissions.ts';
 import { loadConfig } from '../../src/config.ts';
 import { buildDeps } from '../../src/deps.ts';
+import { emailContext } from '../../src/jobs.ts';
 import { EMAIL_PREVIEW_CSP } from '../../src/notifications/admin-routes.ts';
+import { deliverDue } from '../../src/notifications/delivery.ts';
 import { enqueueNotification, getNotification, outboxCounts } from '../../src/notifications/outbox.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, OutboxRow, OutboxStatus } from '../../src/platform/db/schema.ts';
@@ -433,6 +435,73 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.ok(text.indexOf('wedi anfon') < text.indexOf('has sent you'), 'then the English');
     const html = await agent.get(`/admin/notifications/${row.id}/email`);
     assert.match(html.body, /wedi anfon ffeil trosglwyddo gyffredin/);
+  });
+
+  test('an email sent is shown in the language it was sent in, whatever its recipient chooses later; one waiting, in the language it will go in', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number }, { email: 'pat@la.example.gov.uk' });
+    const sent = await makeNotification(db, {
+      template: 'new-message',
+      recipientKind: 'user',
+      recipient: user.id,
+      payload: { fromName: 'Testshire LA', sentAt: '2026-11-20T09:00:00.000Z' },
+      at: t.clock.now(),
+    });
+    const delivered = await deliverDue({
+      db,
+      mailer: t.deps.mailer,
+      clock: t.clock,
+      logger: createLogger('silent'),
+      email: emailContext(t.deps.config),
+      owner: 'test',
+    });
+    assert.ok(delivered.sent >= 1);
+    const row = await getNotification(db, sent.id);
+    assert.equal(row?.status, 'sent');
+    const subject = row?.subject ?? '';
+    assert.match(subject, /New secure message/);
+    // The recipient then turns to Welsh: the email sent in English stays English on the page.
+    await db.updateTable('users').set({ language: 'cy' }).where('id', '=', user.id).execute();
+    const waiting = await makeNotification(db, {
+      template: 'new-message',
+      recipientKind: 'user',
+      recipient: user.id,
+      payload: { fromName: 'Testshire LA', sentAt: '2026-11-20T09:05:00.000Z' },
+    });
+    const english = await signedIn();
+    const welsh = new Agent(t.app);
+    await welsh.signIn((await makeUser(db, 'national_admin', {}, { language: 'cy' })).username);
+    for (const [reader, agent] of [
+      ['en', english],
+      ['cy', welsh],
+    ] as const) {
+      const main = mainOf((await agent.get(`/admin/notifications/${sent.id}`)).body);
+      assert.equal(/id="email-subject">([^<]*)</.exec(main)?.[1], subject, `${reader}: the subject sent`);
+      assert.match(
+        /id="email-text">([^<]*)</.exec(main)?.[1] ?? '',
+        /Testshire LA sent you a secure message/,
+      );
+      assert.match(textOf(main), reader === 'en' ? /Language sent in English/ : /Iaith anfon Saesneg/);
+      const html = await agent.get(`/admin/notifications/${sent.id}/email`);
+      assert.match(html.body, /Testshire LA sent you a secure message/);
+      assert.doesNotMatch(html.body, /Anfonodd/);
+
+      const next = mainOf((await agent.get(`/admin/notifications/${waiting.id}`)).body);
+      assert.match(/id="email-subject">([^<]*)</.exec(next)?.[1] ?? '', /neges ddiogel newydd/i);
+      assert.match(textOf(next), reader === 'en' ? /Language to send in Welsh/ : /Iaith i anfon Cymraeg/);
+    }
+    // A subject no language writes now (the words changed since): said, and shown as it would be now.
+    await db
+      .updateTable('notification_outbox')
+      .set({ subject: 'Old words' })
+      .where('id', '=', sent.id)
+      .execute();
+    const changed = textOf(mainOf((await english.get(`/admin/notifications/${sent.id}`)).body));
+    assert.match(
+      changed,
+      /Language sent in Not known: the email’s words have changed since it was sent\. It is shown below as it would be written now \(Welsh\)\./,
+    );
   });
 
   test('a payload that does not fit its template shows why, not a stack', async () => {
