@@ -655,7 +655,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
 
     downloadFile: async (actor, request, reply) => {
       const id = idOf(request);
-      const { file } = await downloads.file(actor, id);
+      const { file } = await downloads.file(actor, id, 1);
       // Fastify answers HEAD with this handler too: a HEAD is not a download, so nothing is recorded.
       if (request.method === 'HEAD') return reply.header('cache-control', 'no-store').code(200).send();
       const download = await downloads.download(
@@ -670,7 +670,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
 
     acceptFile: async (actor, request) => {
       const id = idOf(request);
-      const { file } = await downloads.file(actor, id);
+      const { file } = await downloads.file(actor, id, 1);
       const outcome = await downloads.collect(actor, file.category, [id]);
       const [collected] = outcome.collected;
       if (!collected) {
@@ -684,7 +684,7 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
     rejectFile: async (actor, request) => {
       const id = idOf(request);
       const body = rejectBody.parse(request.body ?? {});
-      const { file } = await downloads.file(actor, id);
+      const { file } = await downloads.file(actor, id, 1);
       return fileJson(await downloads.reject(actor, file.category, id, body.reason), 'incoming');
     },
 

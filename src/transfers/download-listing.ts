@@ -7,10 +7,18 @@
 // school, they are sorted here by a few columns each (SortableListing) and only a page read in full.
 import { laInboxName, laName, type OrganisationName, schoolName } from '../directory/organisation-names.ts';
 import { daysAfter } from '../platform/dates.ts';
-import type { ScanStatus, TransferPupilRow, TransferRow, TransferStatus } from '../platform/db/schema.ts';
+import type {
+  Executor,
+  ScanStatus,
+  TransferPupilRow,
+  TransferRow,
+  TransferStatus,
+} from '../platform/db/schema.ts';
 import { type Message, message, textIn } from '../platform/i18n/catalogue.ts';
+import { windowPage } from '../platform/paging.ts';
 import { type Category, isCategory } from './categories.ts';
 import type { OrganisationNames } from './download-repository.ts';
+import { pupilsWindow } from './repository.ts';
 
 /**
  * The scans of files that were offered to their recipient: not held for a scan, or found clean. A file
@@ -161,6 +169,42 @@ export function pupilDetails(pupil: TransferPupilRow): PupilDetails {
     dateOfBirth: pupil.date_of_birth,
     name: name || 'Not given in the file',
     nameGiven: name !== '',
+  };
+}
+
+/**
+ * Pupils to a page wherever a file's pupils are listed (Download, View / Remove Files, the LA's pages): a
+ * CTF of 30,000 pupils fits the upload limit, and listed whole made a page of megabytes.
+ */
+export const PUPILS_PER_PAGE = 100;
+
+/** Which page of a file's pupils is shown, of how many, and how many pupils the file has. */
+export interface PupilPaging {
+  page: number;
+  pages: number;
+  total: number;
+  /** The place of the first and last pupil shown (from 1): "Pupils 101 to 200 of 250". */
+  first: number;
+  last: number;
+}
+
+/** Page `page` of a file's pupils (the last for one past the end), PUPILS_PER_PAGE to a page. */
+export async function pupilsOnPage(
+  db: Executor,
+  transferId: string,
+  page: number,
+): Promise<{ pupils: PupilDetails[]; pupilPaging: PupilPaging }> {
+  const shown = await windowPage(page, PUPILS_PER_PAGE, (window) => pupilsWindow(db, transferId, window));
+  const first = (shown.page - 1) * PUPILS_PER_PAGE + 1;
+  return {
+    pupils: shown.rows.map(pupilDetails),
+    pupilPaging: {
+      page: shown.page,
+      pages: shown.pages,
+      total: shown.total,
+      first: shown.rows.length ? first : 0,
+      last: first + shown.rows.length - 1,
+    },
   };
 }
 

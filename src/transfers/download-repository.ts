@@ -6,7 +6,6 @@ import { inCharacterOrder, toCount } from '../platform/db/database.ts';
 import type {
   Database,
   Executor,
-  TransferPupilRow,
   TransferRow,
   TransferStatus,
   TransferTable,
@@ -615,24 +614,4 @@ export async function listAwaitingInLa(db: Executor, laNumber: string): Promise<
     .orderBy('uploaded_at')
     .orderBy('id')
     .execute();
-}
-
-/** The pupils of several transfers, in each file's order. */
-export async function pupilsOfTransfers(
-  db: Executor,
-  transferIds: readonly string[],
-): Promise<Map<string, TransferPupilRow[]>> {
-  const byTransfer = new Map<string, TransferPupilRow[]>(transferIds.map((id) => [id, []]));
-  const ids = [...byTransfer.keys()];
-  for (let start = 0; start < ids.length; start += 500) {
-    const rows = await db
-      .selectFrom('transfer_pupils')
-      .selectAll()
-      .where('transfer_id', 'in', ids.slice(start, start + 500))
-      .orderBy('transfer_id')
-      .orderBy('position')
-      .execute();
-    for (const row of rows) byTransfer.get(row.transfer_id)?.push(row);
-  }
-  return byTransfer;
 }

@@ -41,7 +41,7 @@ import {
 } from './download-listing.ts';
 import { allowsSeveral, type Download, DownloadService, MAX_FILES_PER_DOWNLOAD } from './download-service.ts';
 import { DownloadTickets } from './download-tickets.ts';
-import { columnsIn, sectionItems } from './web.ts';
+import { columnsIn, pupilPageOf, pupilPages, sectionItems } from './web.ts';
 
 const text = z.string().default('');
 
@@ -303,17 +303,20 @@ export function downloadRoutes(
         handler: async (request, reply) => {
           const user = signedInUser(request);
           const { transferId } = transferParams.parse(request.params ?? {});
-          const found = await service.file(user, transferId);
+          const found = await service.file(user, transferId, pupilPageOf(request));
           // The address names the category: a file reached under another one is sent to its own page.
           if (found.file.category !== category) {
             return reply.redirect(`/download/${found.file.category}/files/${found.file.id}`);
           }
+          const pages = pupilPages(request, `${base}/files/${found.file.id}`, found.pupilPaging);
+          if (pages.pastLastPupils) return reply.redirect(pages.pastLastPupils, 303);
           return reply.page('transfers/views/download-file.njk', {
             title: found.file.filename,
             category,
             base,
             listLabel: request.t(menuLabelKey(base)),
             ...found,
+            ...pages,
             backLink: backTo(request, found.file.status === 'collected' ? `${base}/previous` : base),
           });
         },
@@ -495,7 +498,8 @@ export function downloadRoutes(
         handler: async (request, reply) => {
           const user = signedInUser(request);
           const { transferId } = transferParams.parse(request.params ?? {});
-          const found = await service.file(user, transferId);
+          // The file alone: its pupils are not on this page (one page of them read, not all).
+          const found = await service.file(user, transferId, 1);
           if (found.file.category !== category) {
             return reply.redirect(`/download/${found.file.category}/files/${found.file.id}/reject`);
           }

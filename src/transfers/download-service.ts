@@ -44,7 +44,9 @@ import {
   OFFERED_SCANS,
   type PartyLabel,
   type PupilDetails,
+  type PupilPaging,
   pupilDetails,
+  pupilsOnPage,
   REDOWNLOAD_DAYS,
   type Sort,
   sortListings,
@@ -93,7 +95,9 @@ export interface Download {
 
 export interface IncomingFile {
   file: FileListing;
+  /** Its pupils: all of them, or (`pupilPaging`) one page of them. */
   pupils: PupilDetails[];
+  pupilPaging?: PupilPaging;
 }
 
 export interface CollectOutcome {
@@ -164,12 +168,16 @@ export class DownloadService {
 
   /**
    * One file addressed to the actor's organisation, with its pupils ("Pupil Details for selected
-   * file"). Any category the actor may download: the caller compares it with the page's.
+   * file"): page `pupilPage` of them (the web page), or all of them (the API). Any category the actor may
+   * download: the caller compares it with the page's.
    */
-  async file(actor: Actor, id: string): Promise<IncomingFile> {
+  async file(actor: Actor, id: string, pupilPage?: number): Promise<IncomingFile> {
     const row = await this.incoming(this.deps.db, actor, id);
     const party = actorParty(actor) as ActorParty;
     const [file] = await this.listings([row], party);
+    if (pupilPage !== undefined) {
+      return { file: file as FileListing, ...(await pupilsOnPage(this.deps.db, row.id, pupilPage)) };
+    }
     const pupils = await pupilsOf(this.deps.db, row.id);
     return { file: file as FileListing, pupils: pupils.map(pupilDetails) };
   }

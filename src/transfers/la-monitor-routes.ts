@@ -27,7 +27,7 @@ import { fieldErrorIn } from '../platform/i18n/catalogue.ts';
 import type { Page } from '../platform/paging.ts';
 import { lastPageHref, pageQuery } from '../platform/web/pagination.ts';
 import { sentence } from '../platform/words.ts';
-import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
+import { type PupilPaging, readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { type ForwardPlan, type ForwardResult, SCHOOL_FIELD } from './forward-service.ts';
 import {
   AlreadyForwarded,
@@ -42,7 +42,7 @@ import {
   type LaShow,
   REJECTED_FORWARD_DAYS,
 } from './la-monitor-service.ts';
-import { columnsIn, downloadedCopySaid, UPLOADER_TOLD_KEYS } from './web.ts';
+import { columnsIn, downloadedCopySaid, pupilPageOf, pupilPages, UPLOADER_TOLD_KEYS } from './web.ts';
 
 export const MONITOR_PATH = '/download/ctf/monitor';
 export const UNCOLLECTED_PATH = '/download/ctf/uncollected';
@@ -191,12 +191,21 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
   /** What a file's pages need to lead back to the list's page they were opened from. */
   const returnTo = (returnQuery: string) => ({ returnQuery, listHref: `${UNCOLLECTED_PATH}${returnQuery}` });
 
+  /** A file's pupils' pages at `path`, keeping the list's page the file's page was opened from. */
+  const pupilPagesOf = (request: FastifyRequest, path: string, paging: PupilPaging) => {
+    const listPage = pageQuery.parse(request.query ?? {}).page;
+    return pupilPages(request, path, paging, listPage > 1 ? { page: String(listPage) } : {});
+  };
+
   const filePage = async (reply: FastifyReply, user: SignedInUser, id: string) => {
-    const found = await service.file(user, id);
+    const found = await service.file(user, id, pupilPageOf(reply.request));
+    const pages = pupilPagesOf(reply.request, fileHref(found.file.id, ''), found.pupilPaging);
+    if (pages.pastLastPupils) return reply.redirect(pages.pastLastPupils, 303);
     const back = returnTo(returnQueryOf(reply.request));
     return reply.page('transfers/views/la-file.njk', {
       title: found.file.filename,
       ...found,
+      ...pages,
       base: UNCOLLECTED_PATH,
       ...back,
       backLink: {
@@ -207,12 +216,15 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
   };
 
   const deletePage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
-    const found = await service.file(user, id);
+    const found = await service.file(user, id, pupilPageOf(reply.request));
     const returnQuery = returnQueryOf(reply.request);
     if (!found.file.actionable && !errors) return reply.redirect(fileHref(found.file.id, returnQuery));
+    const pages = pupilPagesOf(reply.request, `${fileHref(found.file.id, '')}/delete`, found.pupilPaging);
+    if (pages.pastLastPupils && !errors) return reply.redirect(pages.pastLastPupils, 303);
     return reply.page('transfers/views/la-delete.njk', {
       title: reply.request.t('transfer.la.delete.title', { filename: found.file.filename }),
       ...found,
+      ...pages,
       warning: deletionSaid(reply.request, 'warning', found.file),
       base: UNCOLLECTED_PATH,
       ...returnTo(returnQuery),
@@ -316,10 +328,13 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
   });
 
   const rejectedForwardPage = async (reply: FastifyReply, user: SignedInUser, id: string) => {
-    const found = await service.rejectedForward(user, id);
+    const found = await service.rejectedForward(user, id, pupilPageOf(reply.request));
+    const pages = pupilPages(reply.request, `${REJECTED_FORWARDS_PATH}/${id}`, found.pupilPaging);
+    if (pages.pastLastPupils) return reply.redirect(pages.pastLastPupils, 303);
     return reply.page('transfers/views/la-rejected-forward.njk', {
       title: found.file.filename,
       ...found,
+      ...pages,
       base: REJECTED_FORWARDS_PATH,
       backLink: backToMonitor(reply),
     });

@@ -81,7 +81,8 @@ import {
   listing,
   type PartyLabel,
   type PupilDetails,
-  pupilDetails,
+  type PupilPaging,
+  pupilsOnPage,
   type Sort,
   type SortableListing,
   sortListings,
@@ -99,7 +100,6 @@ import {
   listRejectedForwards,
   type OrganisationNames,
   organisationNames,
-  pupilsOfTransfers,
   transfersByIds,
   updateTransferIfStatus,
 } from './download-repository.ts';
@@ -198,7 +198,9 @@ export interface RejectedForwardListing {
 /** A CTF the LA forwarded that its school rejected, opened from the notice to forward it on. */
 export interface RejectedForwardFile {
   file: LaFileListing;
+  /** One page of its pupils. */
   pupils: PupilDetails[];
+  pupilPaging: PupilPaging;
   /** The name of the file it was made from. */
   originalFilename: string;
   /** The school (or LA) that made the file: the one to ask for a new CTF once the content is gone. */
@@ -255,7 +257,9 @@ export interface LaFileListing extends FileListing {
 
 export interface LaFile {
   file: LaFileListing;
+  /** One page of its pupils (the first, in the list of files). */
   pupils: PupilDetails[];
+  pupilPaging: PupilPaging;
 }
 
 /**
@@ -290,7 +294,9 @@ export interface LaDeletable extends LaFileListing {
 
 export interface LaDeletableFile {
   file: LaDeletable;
+  /** One page of its pupils. */
   pupils: PupilDetails[];
+  pupilPaging: PupilPaging;
 }
 
 export interface LaMonitorDeps {
@@ -417,7 +423,8 @@ export class LaMonitorService {
 
   /**
    * "Delete files not collected by schools": the CTFs waiting for the LA's schools or the LA itself, with
-   * their pupils, by destination school and then oldest first.
+   * the first page of their pupils (the rest on each file's page), by destination school and then oldest
+   * first.
    */
   async awaiting(actor: Actor, page = 1): Promise<Page<LaFile>> {
     const laNumber = this.laOf(actor);
@@ -429,14 +436,9 @@ export class LaMonitorService {
       order: 'ascending',
     });
     const shown = paged(sorted, page, AWAITING_PAGE_SIZE);
-    const pupils = await pupilsOfTransfers(
-      this.deps.db,
-      shown.items.map((file) => file.id),
-    );
-    return {
-      ...shown,
-      items: shown.items.map((file) => ({ file, pupils: (pupils.get(file.id) ?? []).map(pupilDetails) })),
-    };
+    const items: LaFile[] = [];
+    for (const file of shown.items) items.push({ file, ...(await pupilsOnPage(this.deps.db, file.id, 1)) });
+    return { ...shown, items };
   }
 
   /**
@@ -453,8 +455,11 @@ export class LaMonitorService {
     }
   }
 
-  /** One CTF addressed to the LA's schools or the LA (waiting, or collected since), with its pupils. */
-  async file(actor: Actor, id: string): Promise<LaDeletableFile> {
+  /**
+   * One CTF addressed to the LA's schools or the LA (waiting, or collected since), with page `pupilPage`
+   * of its pupils.
+   */
+  async file(actor: Actor, id: string, pupilPage = 1): Promise<LaDeletableFile> {
     const laNumber = this.laOf(actor, 'NotFound');
     const row = await this.reachable(actor, id);
     if (!isAwaitingInLa(row, laNumber)) await this.refuseIfForwarded(row, laNumber);
@@ -464,10 +469,9 @@ export class LaMonitorService {
       forwarding !== null && isAwaitingInLa(row, laNumber)
         ? await lostAgainIfRemoved(this.deps.db, row, forwarding.la)
         : null;
-    const pupils = await pupilsOfTransfers(this.deps.db, [row.id]);
     return {
       file: await this.deletable(row, laNumber, forwarding, lostAgain),
-      pupils: (pupils.get(row.id) ?? []).map(pupilDetails),
+      ...(await pupilsOnPage(this.deps.db, row.id, pupilPage)),
     };
   }
 
@@ -623,19 +627,19 @@ export class LaMonitorService {
    * A CTF the actor's LA forwarded that its school rejected (the monitoring page's notice), with its
    * pupils while its content is kept, to forward it on to the school the pupil is at now.
    */
-  async rejectedForward(actor: Actor, id: string): Promise<RejectedForwardFile> {
+  async rejectedForward(actor: Actor, id: string, pupilPage = 1): Promise<RejectedForwardFile> {
     const laNumber = this.laOf(actor, 'NotFound');
     const row = await this.rejectedCopy(actor, id);
     const original = (await getTransfer(this.deps.db, row.forwarded_from as string)) as TransferRow;
     const [file] = await this.listings([row], laNumber);
-    const pupils = await pupilsOfTransfers(this.deps.db, [row.id]);
+    const pupils = await pupilsOnPage(this.deps.db, row.id, pupilPage);
     const names = await organisationNames(this.deps.db, [original]);
     const rejectedAt = row.rejected_at ?? '';
     const lostPupilRecord = (await this.keptInLostPupils(row))?.id ?? null;
     return {
       // The LA may forward it on while its content is kept, unless the Lost Pupils Database keeps it.
       file: { ...(file as LaFileListing), actionable: this.contentKept(row) && lostPupilRecord === null },
-      pupils: (pupils.get(row.id) ?? []).map(pupilDetails),
+      ...pupils,
       originalFilename: original.filename,
       sentBy: sourceLabel(original, names),
       rejectedAt,

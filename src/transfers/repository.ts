@@ -11,6 +11,7 @@ import type {
   TransferRow,
   TransferTable,
 } from '../platform/db/schema.ts';
+import type { Window } from '../platform/paging.ts';
 
 export type { TransferPupilRow, TransferRow };
 
@@ -115,6 +116,30 @@ export async function pupilsOf(db: Executor, transferId: string): Promise<Transf
     .where('transfer_id', '=', transferId)
     .orderBy('position')
     .execute();
+}
+
+/** A window of a file's pupils, in the file's order, and how many it has (the pages listing them). */
+export async function pupilsWindow(
+  db: Executor,
+  transferId: string,
+  window: Window,
+): Promise<{ rows: TransferPupilRow[]; total: number }> {
+  const [rows, counted] = await Promise.all([
+    db
+      .selectFrom('transfer_pupils')
+      .selectAll()
+      .where('transfer_id', '=', transferId)
+      .orderBy('position')
+      .limit(window.limit)
+      .offset(window.offset)
+      .execute(),
+    db
+      .selectFrom('transfer_pupils')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('transfer_id', '=', transferId)
+      .executeTakeFirst(),
+  ]);
+  return { rows, total: Number(counted?.n ?? 0) };
 }
 
 export async function updateTransfer(

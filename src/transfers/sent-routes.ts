@@ -14,7 +14,7 @@ import { fieldErrorIn } from '../platform/i18n/catalogue.ts';
 import { sentence } from '../platform/words.ts';
 import { readSort, type SortKey, sortHeadings } from './download-listing.ts';
 import { isSentFilter, type SentFilter, SentService, type Told } from './sent-service.ts';
-import { columnsIn, downloadedCopySaid, UPLOADER_TOLD_KEYS } from './web.ts';
+import { columnsIn, downloadedCopySaid, pupilPageOf, pupilPages, UPLOADER_TOLD_KEYS } from './web.ts';
 
 const listQuery = z.object({
   show: z.string().optional(),
@@ -85,7 +85,8 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
   const service = new SentService(deps);
 
   const removePage = async (reply: FastifyReply, user: SignedInUser, id: string, errors?: FieldError[]) => {
-    const found = await service.file(user, id);
+    // The file alone: its pupils are not on this page (one page of them read, not all).
+    const found = await service.file(user, id, 1);
     const { request } = reply;
     const warning = found.file.toLostPupils
       ? request.t('transfer.sent.remove.warning-lost-pupils')
@@ -138,7 +139,9 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
       handler: async (request, reply) => {
         const user = signedInUser(request);
         const { sentTransferId } = sentParams.parse(request.params ?? {});
-        const found = await service.file(user, sentTransferId);
+        const found = await service.file(user, sentTransferId, pupilPageOf(request));
+        const pages = pupilPages(request, `/sent/files/${found.file.id}`, found.pupilPaging);
+        if (pages.pastLastPupils) return reply.redirect(pages.pastLastPupils, 303);
         const show: SentFilter =
           found.file.status === 'rejected'
             ? 'rejected'
@@ -152,6 +155,7 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
         return reply.page('transfers/views/sent-file.njk', {
           title: found.file.filename,
           ...found,
+          ...pages,
           backLink: {
             href: `/sent?show=${show}`,
             text: request.t('transfer.back-to', { page: request.t(FILTER_KEYS[show].label) }),

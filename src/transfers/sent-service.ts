@@ -45,7 +45,9 @@ import {
   type FileListing,
   listing,
   type PupilDetails,
+  type PupilPaging,
   pupilDetails,
+  pupilsOnPage,
   type Sort,
   sortListings,
 } from './download-listing.ts';
@@ -118,7 +120,9 @@ const REMOVABLE: readonly TransferStatus[] = ['available', 'pending-scan', 'reje
 
 export interface SentFile {
   file: FileListing;
+  /** Its pupils: all of them, or (`pupilPaging`) one page of them. */
   pupils: PupilDetails[];
+  pupilPaging?: PupilPaging;
   canRemove: boolean;
   /** A lost pupil's file an LA forwarded to a school, the copy on its way: its LA removes it, not its sender. */
   forwardedLostPupil: boolean;
@@ -174,10 +178,14 @@ export class SentService {
     return sortListings(await this.listings(rows, party), sort);
   }
 
-  async file(actor: Actor, id: string): Promise<SentFile> {
+  /** One file the actor's organisation sent: page `pupilPage` of its pupils (the web page), or all (the API). */
+  async file(actor: Actor, id: string, pupilPage?: number): Promise<SentFile> {
     const row = await this.outgoing(actor, id);
     const [file] = await this.listings([row], actorParty(actor) as ActorParty);
-    const pupils = await pupilsOf(this.deps.db, row.id);
+    const pupils =
+      pupilPage === undefined
+        ? { pupils: (await pupilsOf(this.deps.db, row.id)).map(pupilDetails) }
+        : await pupilsOnPage(this.deps.db, row.id, pupilPage);
     const forwardedLostPupil = await this.forwardedLostPupil(this.deps.db, row);
     const canRemove = REMOVABLE.includes(row.status) && !forwardedLostPupil;
     const forwarding = canRemove ? await forwardingOf(this.deps.db, row) : null;
@@ -185,7 +193,7 @@ export class SentService {
     const lostAgain = forwarding ? await lostAgainIfRemoved(this.deps.db, row, forwarding.la) : null;
     return {
       file: file as FileListing,
-      pupils: pupils.map(pupilDetails),
+      ...pupils,
       canRemove,
       forwardedLostPupil,
       lostPupilAgain: lostAgain !== null,

@@ -2,10 +2,12 @@
 // sections in the reader's language (each item's label, the menu's, and what it is for: category-words.ts),
 // and a list's column headings.
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { type MenuItem, menuLabelKey } from '../auth/menu.ts';
 import { formatDateTime } from '../platform/dates.ts';
+import { lastPageHref, pagination } from '../platform/web/pagination.ts';
 import { descriptionKey } from './category-words.ts';
-import type { PartyLabel } from './download-listing.ts';
+import type { PartyLabel, PupilPaging } from './download-listing.ts';
 
 /** A section's items with their labels and descriptions in the request's language. */
 export function sectionItems(request: FastifyRequest, items: MenuItem[]): MenuItem[] {
@@ -17,6 +19,31 @@ export function sectionItems(request: FastifyRequest, items: MenuItem[]): MenuIt
       ...(key ? { description: request.t(key) } : {}),
     };
   });
+}
+
+/** The page of a file's pupils asked for (`pupilPage`: `page` is the list's, on the LA's pages). */
+export const pupilPageQuery = z.object({ pupilPage: z.coerce.number().int().catch(1) });
+
+/** The page of a file's pupils asked for in the request's query: 1 when none. */
+export function pupilPageOf(request: FastifyRequest): number {
+  return pupilPageQuery.parse(request.query ?? {}).pupilPage;
+}
+
+/**
+ * The pagination of a file's pupils on its page at `path` (undefined when they fit one page), keeping
+ * `query`; and, for a page past the last, the address of the last, to redirect to.
+ */
+export function pupilPages(
+  request: FastifyRequest,
+  path: string,
+  paging: PupilPaging | undefined,
+  query: Record<string, string> = {},
+) {
+  if (!paging) return { pupilPagination: undefined, pastLastPupils: undefined };
+  return {
+    pupilPagination: pagination(path, paging, request.t('transfer.pupils.pages'), query, 'pupilPage'),
+    pastLastPupils: lastPageHref(request.url, paging.page, 'pupilPage'),
+  };
 }
 
 /** A list's column headings, named by their keys, in the request's language. */
