@@ -147,16 +147,24 @@ export interface NotificationDetail {
 
 /**
  * The language an email is shown in: `sent` when it went (its language then), else the one it would go
- * in now; `known` false when a sent email's subject is not the one any language writes now (its words
- * changed since): then shown as it would be written now, and the page says so.
+ * in now. `unknownKey` says why a sent email's language cannot be told (one sent before it was recorded,
+ * told by its subject where that can tell): its subject is written alike in several languages (a message
+ * sent as an email has the message's own), or in none now (the template's words changed since); it is
+ * then shown in the recipient's language now.
  */
 export interface ShownLanguage {
   language: EmailLanguage;
   /** The language's name on the page. */
   nameKey: string;
   sent: boolean;
-  known: boolean;
+  /** Why a sent email's language is not known, as the page says it (the language's name its `language`). */
+  unknownKey?: (typeof UNKNOWN_KEYS)[keyof typeof UNKNOWN_KEYS];
 }
+
+const UNKNOWN_KEYS = {
+  'same-subject': 'notifications.admin.language.unknown-same-subject',
+  changed: 'notifications.admin.language.unknown-changed',
+} as const;
 
 const LANGUAGE_NAME_KEYS: Record<EmailLanguage, string> = {
   en: 'notifications.admin.language.en',
@@ -164,7 +172,7 @@ const LANGUAGE_NAME_KEYS: Record<EmailLanguage, string> = {
   bilingual: 'notifications.admin.language.bilingual',
 };
 
-/** The languages an email is written in (recipients.ts), the one a recipient has now tried first. */
+/** The languages an email is written in (recipients.ts). */
 const EMAIL_LANGUAGES: readonly EmailLanguage[] = ['en', 'cy', 'bilingual'];
 
 /** A run as the jobs page shows it: its summary a message where the job gave one (summaryOf). */
@@ -353,28 +361,33 @@ export class NotificationsAdmin {
 
   /**
    * The language an email was sent in, which its recipient's later choice (a user's Cymraeg, a school
-   * moved to an LA in Wales) does not change: the outbox keeps the subject it was sent with (delivery.ts),
-   * and the language is the one whose subject, written from the stored facts, is that one (decision 75).
-   * An email not sent yet goes in its recipient's language now (`now`).
+   * moved to an LA in Wales) does not change: recorded with its subject when it was sent (migration 057).
+   * One sent before that is told by its subject, the one the outbox kept (its first 200 characters): the
+   * language whose subject, written again from the stored facts, is that one, when only one is (decision
+   * 75). An email not sent yet goes in its recipient's language now (`now`).
    */
   private languageOf(row: OutboxRow, now: EmailLanguage): ShownLanguage {
-    const shown = (language: EmailLanguage, sent: boolean, known: boolean) => ({
+    const shown = (language: EmailLanguage, sent: boolean, unknown?: keyof typeof UNKNOWN_KEYS) => ({
       language,
       nameKey: LANGUAGE_NAME_KEYS[language],
       sent,
-      known,
+      ...(unknown ? { unknownKey: UNKNOWN_KEYS[unknown] } : {}),
     });
-    if (row.subject === null) return shown(now, false, true);
-    for (const language of [now, ...EMAIL_LANGUAGES.filter((l) => l !== now)]) {
+    if (row.subject === null) return shown(now, false);
+    const recorded = EMAIL_LANGUAGES.find((language) => language === row.language);
+    if (recorded) return shown(recorded, true);
+    const writing: EmailLanguage[] = [];
+    for (const language of EMAIL_LANGUAGES) {
       try {
-        if (composeEmail(row.template, row.payload, this.deps.email, language).subject === row.subject) {
-          return shown(language, true, true);
-        }
+        const { subject } = composeEmail(row.template, row.payload, this.deps.email, language);
+        if (subject.slice(0, 200) === row.subject) writing.push(language);
       } catch {
         break; // Facts that do not fit the template: compose() says why.
       }
     }
-    return shown(now, true, false);
+    const [only] = writing;
+    if (only && writing.length === 1) return shown(only, true);
+    return shown(now, true, writing.length > 1 ? 'same-subject' : 'changed');
   }
 
   /** The email as delivery writes it, in `language`. */

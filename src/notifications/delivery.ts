@@ -140,6 +140,7 @@ async function attempt(deps: DeliveryDeps, row: OutboxRow): Promise<DeliveryOutc
       at: deps.clock.now(),
       toAddress: recipient.address,
       subject: email.subject,
+      language: recipient.language,
       serverResponse: sent.response,
     };
   } catch (error) {

@@ -7,6 +7,7 @@ import { BATCH_ROWS, inBatches } from '../platform/db/batches.ts';
 import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { Executor, NotificationOutboxTable, OutboxRow, OutboxStatus } from '../platform/db/schema.ts';
 import type { Message } from '../platform/i18n/catalogue.ts';
+import type { EmailLanguage } from './email.ts';
 
 /** JSON facts for a template; a message is written in the recipient's language (templates.ts). */
 export type PayloadValue =
@@ -122,7 +123,15 @@ export async function renewLease(
 
 /** The outcome of one attempt, recorded only by the process that holds the lease. */
 export type DeliveryOutcome =
-  | { status: 'sent'; at: Date; toAddress: string; subject: string; serverResponse: string }
+  | {
+      status: 'sent';
+      at: Date;
+      toAddress: string;
+      subject: string;
+      /** The language it was written in: the mail log shows it so, whatever the recipient chooses later. */
+      language: EmailLanguage;
+      serverResponse: string;
+    }
   | { status: 'pending'; at: Date; error: string; nextAttemptAt: Date; toAddress: string | null }
   | { status: 'failed' | 'no-address'; at: Date; error: string; toAddress: string | null };
 
@@ -148,6 +157,7 @@ export async function recordDelivery(
           ...common,
           sent_at: outcome.at.toISOString(),
           subject: outcome.subject.slice(0, 200),
+          language: outcome.language,
           server_response: outcome.serverResponse.slice(0, 1000),
           last_error: null,
         }

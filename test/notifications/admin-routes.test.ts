@@ -461,6 +461,7 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.equal(row?.status, 'sent');
     const subject = row?.subject ?? '';
     assert.match(subject, /New secure message/);
+    assert.equal(row?.language, 'en', 'the language it was sent in, recorded with it');
     // The recipient then turns to Welsh: the email sent in English stays English on the page.
     await db.updateTable('users').set({ language: 'cy' }).where('id', '=', user.id).execute();
     const waiting = await makeNotification(db, {
@@ -491,10 +492,11 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
       assert.match(/id="email-subject">([^<]*)</.exec(next)?.[1] ?? '', /neges ddiogel newydd/i);
       assert.match(textOf(next), reader === 'en' ? /Language to send in Welsh/ : /Iaith i anfon Cymraeg/);
     }
-    // A subject no language writes now (the words changed since): said, and shown as it would be now.
+    // Sent before the language was recorded (migration 057), with a subject no language writes now (the
+    // words changed since): said, and shown as it would be written now.
     await db
       .updateTable('notification_outbox')
-      .set({ subject: 'Old words' })
+      .set({ subject: 'Old words', language: null })
       .where('id', '=', sent.id)
       .execute();
     const changed = textOf(mainOf((await english.get(`/admin/notifications/${sent.id}`)).body));
@@ -502,6 +504,40 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
       changed,
       /Language sent in Not known: the email’s words have changed since it was sent\. It is shown below as it would be written now \(Welsh\)\./,
     );
+  });
+
+  test('a message sent as an email, whose subject is the same in every language, is shown in the language it was sent in', async () => {
+    const db = database().db;
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number }, { email: 'sam@la.example.gov.uk' });
+    const sent = await makeNotification(db, {
+      template: 'message-by-email',
+      recipientKind: 'user',
+      recipient: user.id,
+      payload: { fromName: 'Testshire LA', description: 'Census dates', text: 'Please note the dates.' },
+      at: t.clock.now(),
+    });
+    await deliverDue({
+      db,
+      mailer: t.deps.mailer,
+      clock: t.clock,
+      logger: createLogger('silent'),
+      email: emailContext(t.deps.config),
+      owner: 'test',
+    });
+    assert.equal((await getNotification(db, sent.id))?.status, 'sent');
+    await db.updateTable('users').set({ language: 'cy' }).where('id', '=', user.id).execute();
+    const main = mainOf((await (await signedIn()).get(`/admin/notifications/${sent.id}`)).body);
+    assert.match(textOf(main), /Language sent in English/);
+    assert.match(
+      /id="email-text">([^<]*)</.exec(main)?.[1] ?? '',
+      /Testshire LA sent you this message through s2s/,
+    );
+
+    // One sent before the language was recorded: told by its subject where that can tell, else not known.
+    await db.updateTable('notification_outbox').set({ language: null }).where('id', '=', sent.id).execute();
+    const unknown = textOf(mainOf((await (await signedIn()).get(`/admin/notifications/${sent.id}`)).body));
+    assert.match(unknown, /Language sent in Not known: its subject is the same in every language\./);
   });
 
   test('a payload that does not fit its template shows why, not a stack', async () => {

@@ -279,6 +279,11 @@ export interface NotificationOutboxTable {
   /** The address it was sent to, and its subject, filled in when it is sent. */
   to_address: string | null;
   subject: string | null;
+  /**
+   * The language it was sent in ('en', 'cy', 'bilingual'), filled in with the subject (migration 057):
+   * null until sent, and for emails sent before it.
+   */
+  language: string | null;
   /** What the mail server answered when it took the message. */
   server_response: string | null;
   /** The process sending it now, and until when others leave it alone. */
