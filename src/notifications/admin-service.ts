@@ -361,7 +361,7 @@ export class NotificationsAdmin {
 
   /**
    * The language an email was sent in, which its recipient's later choice (a user's Cymraeg, a school
-   * moved to an LA in Wales) does not change: recorded with its subject when it was sent (migration 057).
+   * moved to an LA in Wales) does not change: recorded with its subject when it was sent (migration 054).
    * One sent before that is told by its subject, the one the outbox kept (its first 200 characters): the
    * language whose subject, written again from the stored facts, is that one, when only one is (decision
    * 75). An email not sent yet goes in its recipient's language now (`now`).

@@ -492,7 +492,7 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
       assert.match(/id="email-subject">([^<]*)</.exec(next)?.[1] ?? '', /neges ddiogel newydd/i);
       assert.match(textOf(next), reader === 'en' ? /Language to send in Welsh/ : /Iaith i anfon Cymraeg/);
     }
-    // Sent before the language was recorded (migration 057), with a subject no language writes now (the
+    // Sent before the language was recorded (migration 054), with a subject no language writes now (the
     // words changed since): said, and shown as it would be written now.
     await db
       .updateTable('notification_outbox')

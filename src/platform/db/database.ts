@@ -96,7 +96,7 @@ import * as lostPupilsUploadedCovering from './migrations/050-lost-pupils-upload
 import * as groupNamesCaseInsensitive from './migrations/051-group-names-case-insensitive.ts';
 import * as outboxFailedAt from './migrations/052-outbox-failed-at.ts';
 import * as lostPupilMatchSeenPupil from './migrations/053-lost-pupil-match-seen-pupil.ts';
-import * as outboxLanguage from './migrations/057-outbox-language.ts';
+import * as outboxLanguage from './migrations/054-outbox-language.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -161,7 +161,7 @@ const migrations: Record<string, Migration> = {
   '051-group-names-case-insensitive': groupNamesCaseInsensitive,
   '052-outbox-failed-at': outboxFailedAt,
   '053-lost-pupil-match-seen-pupil': lostPupilMatchSeenPupil,
-  '057-outbox-language': outboxLanguage,
+  '054-outbox-language': outboxLanguage,
 };
 
 export interface DatabaseOptions {

@@ -280,7 +280,7 @@ export interface NotificationOutboxTable {
   to_address: string | null;
   subject: string | null;
   /**
-   * The language it was sent in ('en', 'cy', 'bilingual'), filled in with the subject (migration 057):
+   * The language it was sent in ('en', 'cy', 'bilingual'), filled in with the subject (migration 054):
    * null until sent, and for emails sent before it.
    */
   language: string | null;
