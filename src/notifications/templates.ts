@@ -495,6 +495,20 @@ const menuLink = (t: Words, key: string, path: string): EmailBlock => ({
   path,
 });
 
+/** Who uploaded a lost pupil's record to the Lost Pupils Database, and when: the emails about it say so. */
+const lostPupilSentBy = (
+  t: Words,
+  p: { lostFilename: string; uploadedBy: string; uploadedByCode: string; uploadedAt: string },
+  language: Language,
+): EmailBlock =>
+  paragraph(
+    t('email.lost-pupil-match.sent-by', {
+      lostFilename: p.lostFilename,
+      uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
+      date: formatDate(p.uploadedAt, language),
+    }),
+  );
+
 /** The catalogue in one language, for one email: t('email.new-message.subject', { from }). */
 type Words = (key: string, params?: MessageParams) => string;
 function wordsIn(language: Language): Words {
@@ -874,13 +888,7 @@ const lostPupilForwarded: Template<Payload<'lost-pupil-forwarded'>> = {
             at: formatDateTime(p.forwardedAt, language),
           }),
         ),
-        paragraph(
-          t('email.lost-pupil-match.sent-by', {
-            lostFilename: p.lostFilename,
-            uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
-            date: formatDate(p.uploadedAt, language),
-          }),
-        ),
+        lostPupilSentBy(t, p, language),
         paragraph(t('email.lost-pupil-forwarded.waiting', { school: p.school })),
         paragraph(t('email.lost-pupil-forwarded.what-next', { review: t('menu.lost-pupils.review') })),
         menuLink(t, 'menu.lost-pupils.review', p.path),
@@ -905,13 +913,7 @@ const lostPupilForwardedCollected: Template<Payload<'lost-pupil-forwarded-collec
             at: formatDateTime(p.collectedAt, language),
           }),
         ),
-        paragraph(
-          t('email.lost-pupil-match.sent-by', {
-            lostFilename: p.lostFilename,
-            uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
-            date: formatDate(p.uploadedAt, language),
-          }),
-        ),
+        lostPupilSentBy(t, p, language),
         paragraph(
           t('email.lost-pupil-forwarded-collected.what-next', { review: t('menu.lost-pupils.review') }),
         ),
@@ -936,13 +938,7 @@ const lostPupilFound: Template<Payload<'lost-pupil-found'>> = {
             at: formatDateTime(p.foundAt, language),
           }),
         ),
-        paragraph(
-          t('email.lost-pupil-match.sent-by', {
-            lostFilename: p.lostFilename,
-            uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
-            date: formatDate(p.uploadedAt, language),
-          }),
-        ),
+        lostPupilSentBy(t, p, language),
         paragraph(
           t('email.lost-pupil-found.what-next', { by: p.foundBy, review: t('menu.lost-pupils.review') }),
         ),
@@ -978,13 +974,7 @@ const lostPupilLostAgain: Template<Payload<'lost-pupil-lost-again'>> = {
             },
           ),
         ),
-        paragraph(
-          t('email.lost-pupil-match.sent-by', {
-            lostFilename: p.lostFilename,
-            uploadedBy: nameWithCode(p.uploadedBy, p.uploadedByCode),
-            date: formatDate(p.uploadedAt, language),
-          }),
-        ),
+        lostPupilSentBy(t, p, language),
         paragraph(t('email.lost-pupil-lost-again.lost')),
         menuLink(t, 'email.lost-pupil-lost-again.link', p.path),
       ],
