@@ -5,7 +5,7 @@
 import { keysetRows } from '../platform/db/keyset.ts';
 import type { AuditEventRow, Executor } from '../platform/db/schema.ts';
 import type { CsvValue } from '../reports/csv.ts';
-import { ofLa } from './repository.ts';
+import { type AuditFilter, isFiltered, matching, ofLa } from './repository.ts';
 
 export const AUDIT_CSV_HEADER = [
   'Sequence',
@@ -44,12 +44,20 @@ function line(row: AuditEventRow): CsvValue[] {
   ];
 }
 
-/** Oldest first, by time then id (unsealed events have no sequence number yet). */
-export async function* auditCsvRows(db: Executor, scope: AuditExportScope): AsyncIterable<CsvValue[]> {
+/**
+ * Oldest first, by time then id (unsealed events have no sequence number yet); only those `filter`
+ * matches when given (the Audit Log page's filters: its CSV holds what the page lists).
+ */
+export async function* auditCsvRows(
+  db: Executor,
+  scope: AuditExportScope,
+  filter: AuditFilter = {},
+): AsyncIterable<CsvValue[]> {
   const events = keysetRows(
     (after: { at: string; id: string } | null, limit) => {
       let query = db.selectFrom('audit_events').selectAll();
       if (scope.laNumber) query = query.where(ofLa(scope.laNumber));
+      if (isFiltered(filter)) query = query.where(matching(filter));
       if (after) {
         const { at, id } = after;
         query = query.where((eb) =>

@@ -165,17 +165,53 @@ export async function didSince(
   return found !== undefined;
 }
 
+/** What a DBA looks for in the Audit Log: each given narrows it; none given is every event. */
+export interface AuditFilter {
+  /** Who did it, whatever the case (the index audit_events_actor_username, migration 055). */
+  username?: string;
+  action?: string;
+  /** ISO instants: at or after `since`, before `until`. */
+  since?: string | null;
+  until?: string | null;
+}
+
 export interface AuditQuery {
   /** Only events of this LA and its schools; all when absent. */
   laNumber?: string;
+  filter?: AuditFilter;
   limit: number;
   offset: number;
 }
 
-export async function listAudit(db: Executor, query: AuditQuery): Promise<AuditEventRow[]> {
+/** A page of the events in scope that match the filter, newest first. */
+export function auditPageQuery(db: Executor, query: AuditQuery) {
   let q = db.selectFrom('audit_events').selectAll();
   if (query.laNumber) q = q.where(ofLa(query.laNumber));
-  return q.orderBy('occurred_at', 'desc').orderBy('id').limit(query.limit).offset(query.offset).execute();
+  if (query.filter && isFiltered(query.filter)) q = q.where(matching(query.filter));
+  return q.orderBy('occurred_at', 'desc').orderBy('id').limit(query.limit).offset(query.offset);
+}
+
+export async function listAudit(db: Executor, query: AuditQuery): Promise<AuditEventRow[]> {
+  return auditPageQuery(db, query).execute();
+}
+
+/** Whether the filter narrows the events at all. */
+export function isFiltered(filter: AuditFilter): boolean {
+  return Object.values(filter).some((value) => value);
+}
+
+/** The events the filter matches. */
+export function matching(filter: AuditFilter) {
+  return (eb: ExpressionBuilder<Database, 'audit_events'>) => {
+    const conditions = [];
+    if (filter.username) {
+      conditions.push(eb(eb.fn('lower', ['actor_username']), '=', filter.username.toLowerCase()));
+    }
+    if (filter.action) conditions.push(eb('action', '=', filter.action));
+    if (filter.since) conditions.push(eb('occurred_at', '>=', filter.since));
+    if (filter.until) conditions.push(eb('occurred_at', '<', filter.until));
+    return eb.and(conditions);
+  };
 }
 
 /** Events of the LA and of its schools (an establishment number is the LA number and four digits). */

@@ -9,12 +9,14 @@ import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
 import { message, translateMessage } from '../platform/i18n/catalogue.ts';
-import { formId } from '../platform/web/form-values.ts';
-import { csvResponse } from '../reports/web.ts';
+import { formId, oneValue } from '../platform/web/form-values.ts';
+import { csvResponse, dateRangeOf, dateRangeQuery } from '../reports/web.ts';
 import { UNCOLLECTED_PATH } from '../transfers/la-monitor-routes.ts';
 import { chosenLa, picksLa } from './policy.ts';
 import type { EstablishmentRow, LocalAuthorityRow } from './repository.ts';
 import {
+  type AuditCriteria,
+  auditActions,
   DirectoryService,
   FINDER_LIMIT,
   type NewSchoolInput,
@@ -28,7 +30,29 @@ const text = z.string().default('');
 
 const finderQuery = z.object({ name: z.string().optional(), town: z.string().optional() });
 const laQuery = z.object({ la: z.string().optional() });
-const auditQuery = z.object({ page: z.string().optional() });
+/** The Audit Log's filters (GET, so the page links and the CSV link carry them), and its page. */
+const auditQuery = dateRangeQuery.extend({ username: oneValue, action: oneValue, page: oneValue });
+type AuditQuery = z.output<typeof auditQuery>;
+
+function auditCriteria(query: AuditQuery): AuditCriteria {
+  return { ...dateRangeOf(query), username: query.username, action: query.action };
+}
+
+/** The filters asked for, as a query string for the page links and the CSV link ('' for none). */
+function auditFilterParams(query: AuditQuery): URLSearchParams {
+  const { page: _page, run: _run, ...criteria } = query;
+  return new URLSearchParams(
+    Object.entries(criteria).filter((entry): entry is [string, string] => (entry[1] ?? '').trim() !== ''),
+  );
+}
+
+/** "/dba/audit?username=…&page=2": the filters kept, then the page. */
+function auditHref(path: string, filters: URLSearchParams, page?: number): string {
+  const params = new URLSearchParams(filters);
+  if (page !== undefined && page > 1) params.set('page', String(page));
+  const query = params.toString();
+  return query ? `${path}?${query}` : path;
+}
 const numberParams = z.object({ number: z.string() });
 
 const schoolForm = z.object({
@@ -395,10 +419,31 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'audit.view',
       handler: async (request: FastifyRequest, reply) => {
         const user = signedInUser(request);
-        const requested = Number(auditQuery.parse(request.query ?? {}).page ?? '1');
-        const log = await directory.auditLog(user, requested);
-        return reply.page('directory/views/audit.njk', {
-          title: request.t('menu.dba.audit'),
+        const query = auditQuery.parse(request.query ?? {});
+        const filters = auditFilterParams(query);
+        const collator = new Intl.Collator(request.language);
+        const page = async (data: Record<string, unknown>, code = 200) =>
+          reply.code(code).page('directory/views/audit.njk', {
+            title: request.t('menu.dba.audit'),
+            query,
+            // The actions in the reader's language, in its alphabetical order.
+            actions: auditActions()
+              .map(({ action, key }) => ({ value: action, text: request.t(key) }))
+              .sort((a, b) => collator.compare(a.text, b.text)),
+            csvHref: auditHref('/dba/audit.csv', filters),
+            filtered: filters.size > 0,
+            chain: await directory.auditChainHead(user),
+            national: picksLa(user),
+            backLink: { href: '/dba', text: request.t('directory.back-to-dba') },
+            ...data,
+          });
+        let log: Awaited<ReturnType<DirectoryService['auditLog']>>;
+        try {
+          log = await directory.auditLog(user, Number(query.page ?? '1'), auditCriteria(query));
+        } catch (error) {
+          return page({ errors: rethrowUnlessInvalid(error) }, 400);
+        }
+        return page({
           log: {
             ...log,
             // Each action's wording in the reader's language; what was done to what stays as recorded.
@@ -406,16 +451,20 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
               line.actionKey ? { ...line, action: request.t(line.actionKey) } : line,
             ),
           },
-          chain: await directory.auditChainHead(user),
-          national: picksLa(user),
+          newestHref: auditHref('/dba/audit', filters),
           previous:
             log.page > 1
-              ? { href: `/dba/audit?page=${log.page - 1}`, labelText: request.t('directory.audit.newer') }
+              ? {
+                  href: auditHref('/dba/audit', filters, log.page - 1),
+                  labelText: request.t('directory.audit.newer'),
+                }
               : undefined,
           next: log.hasNext
-            ? { href: `/dba/audit?page=${log.page + 1}`, labelText: request.t('directory.audit.older') }
+            ? {
+                href: auditHref('/dba/audit', filters, log.page + 1),
+                labelText: request.t('directory.audit.older'),
+              }
             : undefined,
-          backLink: { href: '/dba', text: request.t('directory.back-to-dba') },
         });
       },
     },
@@ -425,7 +474,8 @@ export function directoryRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       access: 'audit.view',
       handler: async (request: FastifyRequest, reply) => {
         const user = signedInUser(request);
-        return csvResponse(request, reply, '/dba/audit', async () => directory.auditExport(user));
+        const criteria = auditCriteria(auditQuery.parse(request.query ?? {}));
+        return csvResponse(request, reply, '/dba/audit', async () => directory.auditExport(user, criteria));
       },
     },
   ];

@@ -4,7 +4,7 @@ import { countUsersOfEstablishment, lockAccountsOfLa } from '../accounts/reposit
 import { chainHeadStatus, type HeadStatus } from '../audit/chain.ts';
 import { AUDIT_CSV_HEADER, auditCsvFilename, auditCsvRows } from '../audit/export.ts';
 import { auditKeysOf } from '../audit/keys.ts';
-import { type AuditAction, listAudit, recordAudit } from '../audit/repository.ts';
+import { type AuditAction, type AuditFilter, listAudit, recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { type Capability, can } from '../auth/permissions.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -13,6 +13,7 @@ import type { AuditEventRow, Db, Executor } from '../platform/db/schema.ts';
 import { searchText } from '../platform/db/text-search.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import { keyedError, type Message, message, messageError } from '../platform/i18n/catalogue.ts';
+import { type DateRangeInput, readDateRange } from '../reports/date-range.ts';
 import type { CsvDownload } from '../reports/downloads.ts';
 import { CATEGORIES } from '../transfers/categories.ts';
 import { countIncoming } from '../transfers/download-repository.ts';
@@ -111,6 +112,15 @@ export interface AuditPage {
   page: number;
   hasNext: boolean;
 }
+
+/** What the Audit Log's form asks for: who did it, the action, and From and To as a report's dates. */
+export interface AuditCriteria extends DateRangeInput {
+  username?: string;
+  action?: string;
+}
+
+/** The longest username (users.username and audit_events.actor_username are varchar(64)). */
+const USERNAME_MAX = 64;
 
 /** The fields of a school a DBA may change, as stored. */
 type SchoolFields = Pick<
@@ -469,12 +479,18 @@ export class DirectoryService {
   }
 
   /** Newest first; an LA's DBA sees its own events and its schools', a national admin everything. */
-  async auditLog(actor: Actor, page: number): Promise<AuditPage> {
+  /**
+   * The events the criteria match (every one without), within the actor's scope whatever they ask;
+   * Invalid naming each criterion that cannot be read.
+   */
+  async auditLog(actor: Actor, page: number, criteria: AuditCriteria = {}): Promise<AuditPage> {
     const scope = auditScope(actor);
     if (!scope) throw new Forbidden();
+    const filter = this.auditFilter(criteria);
     const current = Number.isSafeInteger(page) && page >= 1 ? page : 1;
     const rows = await listAudit(this.db, {
       ...scope,
+      filter,
       limit: AUDIT_PAGE_SIZE + 1,
       offset: (current - 1) * AUDIT_PAGE_SIZE,
     });
@@ -485,14 +501,41 @@ export class DirectoryService {
     };
   }
 
-  /** The audit trail of the actor's scope, as a CSV download. */
-  auditExport(actor: Actor): CsvDownload {
+  /** The audit trail of the actor's scope, as a CSV download: the events the criteria match. */
+  auditExport(actor: Actor, criteria: AuditCriteria = {}): CsvDownload {
     const scope = auditScope(actor);
     if (!scope) throw new Forbidden();
     return {
       filename: auditCsvFilename(scope, londonDate(this.clock.now())),
       header: AUDIT_CSV_HEADER,
-      rows: auditCsvRows(this.db, scope),
+      rows: auditCsvRows(this.db, scope, this.auditFilter(criteria)),
+    };
+  }
+
+  /**
+   * The Audit Log's criteria read: the username as typed (compared without case), an action the log
+   * knows, and From and To as every report reads them (a blank To is today), applied only when a date
+   * is given.
+   */
+  private auditFilter(criteria: AuditCriteria): AuditFilter {
+    const errors: FieldError[] = [];
+    const username = (criteria.username ?? '').trim();
+    if (username.length > USERNAME_MAX) {
+      errors.push(keyedError('username', 'directory.audit.filter.username-too-long', { max: USERNAME_MAX }));
+    }
+    const action = (criteria.action ?? '').trim();
+    if (action && !Object.hasOwn(ACTION_KEYS, action)) {
+      errors.push(keyedError('action', 'directory.audit.filter.unknown-action'));
+    }
+    const { username: _username, action: _action, ...dates } = criteria;
+    const anyDate = Object.values(dates).some((box) => (box ?? '').trim() !== '');
+    const read = anyDate ? readDateRange(dates, this.clock.now()) : undefined;
+    if (read) errors.push(...read.errors);
+    if (errors.length > 0) throw new Invalid(errors);
+    return {
+      ...(username ? { username } : {}),
+      ...(action ? { action } : {}),
+      ...(read?.range ? { since: read.range.since, until: read.range.until } : {}),
     };
   }
 
@@ -652,6 +695,11 @@ const ACTION_KEYS: Record<AuditAction, string> = {
   'master-key-rotated': 'directory.audit-action.master-key-rotated',
   'audit-break-accepted': 'directory.audit-action.audit-break-accepted',
 };
+
+/** The actions the Audit Log can be filtered by, each with the catalogue key of its wording. */
+export function auditActions(): { action: AuditAction; key: string }[] {
+  return Object.entries(ACTION_KEYS).map(([action, key]) => ({ action: action as AuditAction, key }));
+}
 
 /** Human wording for an audit action; unknown actions are shown as stored. */
 export function auditActionLabel(action: string): string {

@@ -97,6 +97,7 @@ import * as groupNamesCaseInsensitive from './migrations/051-group-names-case-in
 import * as outboxFailedAt from './migrations/052-outbox-failed-at.ts';
 import * as lostPupilMatchSeenPupil from './migrations/053-lost-pupil-match-seen-pupil.ts';
 import * as outboxLanguage from './migrations/054-outbox-language.ts';
+import * as auditFilterIndexes from './migrations/055-audit-filter-indexes.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -162,6 +163,7 @@ const migrations: Record<string, Migration> = {
   '052-outbox-failed-at': outboxFailedAt,
   '053-lost-pupil-match-seen-pupil': lostPupilMatchSeenPupil,
   '054-outbox-language': outboxLanguage,
+  '055-audit-filter-indexes': auditFilterIndexes,
 };
 
 export interface DatabaseOptions {
