@@ -66,6 +66,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
     logger: deps.logger,
     cookieSecret: deps.cookieSecret,
     trustProxy: deps.config.trustProxy,
+    secureCookies: deps.config.serviceUrl.startsWith('https:'),
     requestLimits: deps.config.requestLimits,
     pageContext: (request, path) => ({
       ...pageContext(request, path, deps.config.session.idleMinutes),

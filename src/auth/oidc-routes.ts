@@ -1,7 +1,9 @@
 // Single sign-on (OpenID Connect): the sign-in page's button sends the browser to the provider, which
 // sends it back to the callback. Both are public; the flow's secrets wait in a signed, HttpOnly cookie.
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Message, message, translateMessage } from '../platform/i18n/catalogue.ts';
+import { cookieSecurity } from '../platform/web/secure-cookies.ts';
 import { FLOW_MINUTES, type OidcFailure, type OidcFlow, type OidcOutcome, type OidcService } from './oidc.ts';
 import type { AuthService } from './service.ts';
 import { languageAtSignIn, type Route, setSessionCookie } from './web.ts';
@@ -164,7 +166,7 @@ export function oidcRoutes(auth: AuthService, oidc: OidcService, lockMinutes: nu
           // Lax: the cookie comes back with the provider's redirect (a top-level GET), not with a form
           // another site posts.
           sameSite: 'lax',
-          secure: 'auto',
+          secure: cookieSecurity(reply),
           path: FLOW_COOKIE_PATH,
           maxAge: FLOW_MINUTES * 60,
         });
@@ -180,7 +182,7 @@ export function oidcRoutes(auth: AuthService, oidc: OidcService, lockMinutes: nu
         // The callback opened again (reloaded, or Back) after it signed the user in: nothing to do.
         if (!flow && request.user) return reply.redirect('/');
         // A flow is used once, whatever the outcome.
-        reply.clearCookie(OIDC_FLOW_COOKIE, { path: FLOW_COOKIE_PATH });
+        reply.clearCookie(OIDC_FLOW_COOKIE, { path: FLOW_COOKIE_PATH, secure: cookieSecurity(reply) });
         reply.header('cache-control', 'no-store');
         const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
         const outcome = await oidc.finish(flow, query, request.ip);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Invalid } from '../platform/errors.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
+import { cookieSecurity } from '../platform/web/secure-cookies.ts';
 import type { OidcService } from './oidc.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import type { AuthService } from './service.ts';
@@ -116,7 +117,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
       beforeTwoFactorSetUp: true,
       handler: async (request, reply) => {
         await auth.signOut(request.sessionToken, request.user);
-        reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        reply.clearCookie(SESSION_COOKIE, { path: '/', secure: cookieSecurity(reply) });
         languageAtSignOut(reply, request.user);
         return reply.redirect('/sign-in?signed-out=1');
       },

@@ -1,9 +1,11 @@
 // The web edge of authentication: who is signed in, and whether the route lets them in.
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UserRow } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
 import { isLanguage, type Language, type Message, textIn } from '../platform/i18n/catalogue.ts';
 import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
+import { cookieSecurity } from '../platform/web/secure-cookies.ts';
 import { MENU, menuIn, menuLabelKey, menuOf, menuSection, navigationAt } from './menu.ts';
 import { type Capability, can, type Role, roleLabelIn } from './permissions.ts';
 import type { SessionEnd } from './repository.ts';
@@ -175,7 +177,12 @@ export function languageAtSignOut(reply: FastifyReply, user: { language: Languag
 }
 
 export function setSessionCookie(reply: FastifyReply, token: string): void {
-  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', path: '/', secure: 'auto' });
+  reply.setCookie(SESSION_COOKIE, token, {
+    httpOnly: true,
+    sameSite: 'lax',
+    path: '/',
+    secure: cookieSecurity(reply),
+  });
 }
 
 /** Loads the session for every request, then registers each route behind its permission check. */
@@ -220,7 +227,8 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
       if (!user) {
         if (request.pendingSecondStep) return reply.redirect('/sign-in/two-factor');
         if (request.sessionEnded) return reply.redirect(ENDED_SESSION_PAGE[request.sessionEnded]);
-        if (request.sessionExpired) reply.clearCookie(SESSION_COOKIE, { path: '/' });
+        if (request.sessionExpired)
+          reply.clearCookie(SESSION_COOKIE, { path: '/', secure: cookieSecurity(reply) });
         return reply.redirect(request.sessionExpired ? '/sign-in?expired=1' : '/sign-in');
       }
       // An issued password is replaced first (the administrator knows it), then two-factor sign-in is set up.

@@ -170,6 +170,38 @@ describe('web security', () => {
     }
   });
 
+  test('every cookie is Secure when SERVICE_URL is https, whatever protocol the request seems to use', async () => {
+    // Behind a TLS-terminating load balancer without TRUST_PROXY, requests look like http.
+    const la = await makeLa(db);
+    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const https = await createTestApp(db, { SERVICE_URL: 'https://s2s.example.gov.uk' });
+    try {
+      const agent = new Agent(https.app);
+      const form = await https.app.inject({ url: '/sign-in?lang=cy' });
+      const language = form.cookies.find((c) => c.name === 's2s_language');
+      assert.equal(language?.secure, true, 'the language cookie');
+      const signIn = await agent.signIn(user.username);
+      const set = signIn.cookies.map((c) => [c.name, c.secure]);
+      assert.ok(
+        set.some(([name]) => name === 's2s_session'),
+        JSON.stringify(set),
+      );
+      for (const [name, secure] of set) assert.equal(secure, true, `${name} after sign-in`);
+      const csrfForm = await https.app.inject({ url: '/sign-in' });
+      assert.ok(csrfForm.cookies.length > 0);
+      for (const c of csrfForm.cookies) assert.equal(c.secure, true, `${c.name} on the sign-in form`);
+      const signOut = await agent.post('/sign-out', {});
+      assert.ok(signOut.cookies.length > 0);
+      for (const c of signOut.cookies) assert.equal(c.secure, true, `${c.name} at sign-out`);
+    } finally {
+      await https.app.close();
+    }
+    // An http:// address (a developer's machine) keeps 'auto': no Secure over http.
+    const plain = new Agent(t.app);
+    const signIn = await plain.signIn(user.username);
+    assert.equal(signIn.cookies.find((c) => c.name === 's2s_session')?.secure, undefined);
+  });
+
   test('signing in replaces the session: the token from before no longer works', async () => {
     const { user, agent } = await signedIn();
     const first = agent.cookie('s2s_session');

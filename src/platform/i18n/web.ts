@@ -1,8 +1,10 @@
 // The language of a request: the header's "English | Cymraeg" switch (?lang=cy), the browser's cookie,
 // and the t() pages use. Signed-in users' own setting is the auth feature's (auth/web.ts).
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
 import { escapeMarkup } from '../html.ts';
+import { cookieSecurity } from '../web/secure-cookies.ts';
 import {
   fillPlaceholders,
   formOf,
@@ -43,7 +45,7 @@ export function setBrowserLanguage(
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
-    secure: 'auto',
+    secure: cookieSecurity(reply),
     maxAge: A_YEAR_IN_SECONDS,
   });
 }

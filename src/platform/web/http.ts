@@ -39,6 +39,7 @@ import {
 } from '../i18n/web.ts';
 import type { Logger } from '../logger.ts';
 import { BUSY_RETRY_SECONDS, PoolBusy } from '../workers/pool.ts';
+import { cookieSecurity, decorateSecureCookies } from './secure-cookies.ts';
 import { govukDist, sharedViews } from './views.ts';
 
 declare module 'fastify' {
@@ -75,6 +76,8 @@ export interface HttpOptions {
   logger: Logger;
   cookieSecret: string;
   trustProxy: boolean;
+  /** Every cookie is Secure, whatever the request's protocol: the service's address is https. */
+  secureCookies?: boolean;
   /** Seconds a request may send nothing, and may take to arrive in full, before its connection closes. */
   requestLimits: { idleSeconds: number; timeoutSeconds: number };
   /** Context every page gets from the request: the signed-in user and their menu. `path`: the page's. */
@@ -247,6 +250,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
     referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(cookie, { secret: options.cookieSecret });
+  decorateSecureCookies(app, options.secureCookies === true);
   // The browser's language; a signed-in user's own replaces it once their session is read (auth/web.ts).
   app.addHook('onRequest', async (request) => {
     request.language = browserLanguage(request)?.language ?? DEFAULT_LANGUAGE;
@@ -325,7 +329,13 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
   });
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
-    cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: 'auto' },
+    cookieOpts: {
+      signed: true,
+      httpOnly: true,
+      sameSite: 'lax',
+      path: '/',
+      secure: options.secureCookies === true ? true : 'auto',
+    },
   });
 
   await app.register(fastifyStatic, {
@@ -349,7 +359,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       const flash = request.cookies[FLASH_COOKIE]
         ? request.unsignCookie(request.cookies[FLASH_COOKIE])
         : undefined;
-      if (flash) this.clearCookie(FLASH_COOKIE, { path: '/' });
+      if (flash) this.clearCookie(FLASH_COOKIE, { path: '/', secure: cookieSecurity(this) });
       const language = request.language;
       const currentPath = request.url.split('?')[0] ?? '';
       const html = views.render(template, {
@@ -381,7 +391,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
         httpOnly: true,
         sameSite: 'lax',
         path: '/',
-        secure: 'auto',
+        secure: cookieSecurity(this),
       });
     },
   );
