@@ -89,6 +89,8 @@ async function main(argv: string[]): Promise<number> {
       const deps = await (await import('./deps.ts')).buildDeps(config, { fileStore });
       if (fullDisk)
         deps.logger.warn(`${fullDisk.message} s2s starts all the same: files can be downloaded, not stored`);
+      // Production settings that weaken it (config.ts: no TRUST_PROXY, an http address, SMTP without TLS).
+      for (const warning of config.warnings) deps.logger.warn(warning);
       if (config.seedDemoData && (await seedDemoData(deps.db, deps.clock))) {
         deps.logger.info('loaded demo data: sign in as demo-school-a with password demo-password-2026');
       }
@@ -120,7 +122,11 @@ async function main(argv: string[]): Promise<number> {
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      await app.listen({ port: config.port, host: config.host });
+      try {
+        await app.listen({ port: config.port, host: config.host });
+      } catch (error) {
+        throw listenProblem(error, config) ?? error;
+      }
       if (config.scheduler) scheduler.start();
       return -1;
     }
@@ -233,6 +239,27 @@ async function main(argv: string[]): Promise<number> {
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${await usage()}`);
       return 2;
+  }
+}
+
+/** Why `serve` could not listen, naming PORT and HOST and what to do; null for another error. */
+function listenProblem(error: unknown, config: Config): Error | null {
+  const where = `Port ${config.port} on ${config.host} (PORT, HOST)`;
+  switch ((error as NodeJS.ErrnoException | undefined)?.code) {
+    case 'EADDRINUSE':
+      return new Error(`${where} is in use by another program: stop it, or set PORT to a free port.`);
+    case 'EACCES':
+      return new Error(
+        `${where} may not be used by this user (a port below 1024 needs privileges): set PORT to 1024 or above, behind the load balancer.`,
+      );
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new Error(
+        `HOST ${config.host} is not an address of this machine: set HOST to one of its addresses, or leave it out (0.0.0.0: all of them).`,
+      );
+    default:
+      return null;
   }
 }
 

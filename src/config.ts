@@ -1,4 +1,5 @@
 // The only reader of process.env: one validated configuration, built once at boot.
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
@@ -190,6 +191,8 @@ export interface Config {
    * nothing is counted.
    */
   metricsToken: string | null;
+  /** Settings production starts with but that weaken it: `serve` logs each as a warning at start. */
+  warnings: string[];
 }
 
 export type FileStoreConfig = { kind: 'disk'; directory: string } | ({ kind: 's3' } & S3StoreConfig);
@@ -250,35 +253,60 @@ export type MailConfig =
 
 export class ConfigError extends Error {}
 
+/** A setting that is wrong: collected, so that start-up names every one at once. */
+class Problem extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = environmentSchema.safeParse(env);
+  const problems: string[] = [];
+  let parsed = environmentSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
+    // Each value refused is named in words; the rest are checked without it (its default), so that
+    // whatever else is missing is named in the same run.
+    const refused = new Set<string>();
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      refused.add(field);
+      problems.push(`  ${issue.path.join('.')}: ${inWords(issue, env[field])}`);
+    }
+    parsed = environmentSchema.safeParse(
+      Object.fromEntries(Object.entries(env).filter(([name]) => !refused.has(name))),
+    );
+    if (!parsed.success) throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
   }
   const e = parsed.data;
-  if (e.S2S_ENV === 'production' && !e.COOKIE_SECRET) {
-    throw new ConfigError(
-      'The configuration is not valid:\n  COOKIE_SECRET: must be set in production (at least 32 random characters)',
-    );
+  const attempt = <T>(build: () => T, otherwise: T): T => {
+    try {
+      return build();
+    } catch (error) {
+      if (!(error instanceof Problem)) throw error;
+      problems.push(`  ${error.field}: ${error.message}`);
+      return otherwise;
+    }
+  };
+  const production = e.S2S_ENV === 'production';
+  if (production && !e.COOKIE_SECRET) {
+    problems.push('  COOKIE_SECRET: must be set in production (at least 32 random characters)');
   }
-  if (e.S2S_ENV === 'production' && e.TWO_FACTOR_REQUIRED === false) {
-    throw new ConfigError(
-      'The configuration is not valid:\n  TWO_FACTOR_REQUIRED: two-factor sign-in is always required in production',
-    );
+  if (production && e.TWO_FACTOR_REQUIRED === false) {
+    problems.push('  TWO_FACTOR_REQUIRED: two-factor sign-in is always required in production');
   }
-  if (e.S2S_ENV === 'production' && e.SEED_DEMO_DATA) {
-    throw new ConfigError(
-      'The configuration is not valid:\n  SEED_DEMO_DATA: demo data is never loaded in production',
-    );
+  if (production && e.SEED_DEMO_DATA) {
+    problems.push('  SEED_DEMO_DATA: demo data is never loaded in production');
   }
   const serviceUrl = (e.SERVICE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '');
-  return {
+  const config: Config = {
     env: e.S2S_ENV,
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    fileStore: fileStoreConfig(e),
+    fileStore: attempt(() => fileStoreConfig(e), { kind: 'disk', directory: e.FILE_STORE_DIR }),
     masterKey: {
       value: e.MASTER_KEY,
       file: e.MASTER_KEY_FILE,
@@ -295,10 +323,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serviceDesk: { email: e.SERVICE_DESK_EMAIL, telephone: e.SERVICE_DESK_TELEPHONE },
     seedDemoData: e.SEED_DEMO_DATA ?? e.S2S_ENV !== 'production',
     serviceUrl,
-    mail: mailConfig(e),
+    mail: attempt(() => mailConfig(e), { transport: 'log', from: e.MAIL_FROM }),
     scheduler: e.SCHEDULER === 'on',
-    oidc: oidcConfig(e, serviceUrl),
-    malwareScan: malwareScanConfig(e),
+    oidc: attempt(() => oidcConfig(e, serviceUrl), null),
+    malwareScan: attempt(() => malwareScanConfig(e), null),
     contentChecks: {
       // One core for the web thread, the rest for reading files; a container may see more cores than
       // it may use (a CPU quota): set CONTENT_CHECK_WORKERS there.
@@ -307,7 +335,96 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.CONTENT_CHECK_QUEUE_MB ? { maxQueuedBytes: e.CONTENT_CHECK_QUEUE_MB * 1024 * 1024 } : {}),
     },
     metricsToken: e.METRICS_TOKEN ?? null,
+    warnings: production ? productionWarnings(e, serviceUrl) : [],
   };
+  if (production && !e.SERVICE_URL)
+    problems.push('  SERVICE_URL: must be set in production: emails link to it');
+  if (production && !e.MASTER_KEY && !existsSync(e.MASTER_KEY_FILE)) {
+    problems.push(
+      `  MASTER_KEY: must be set in production, or a key put in ${e.MASTER_KEY_FILE} (MASTER_KEY_FILE), readable by this user alone ` +
+        `(create one with: umask 077; openssl rand -base64 32 > ${e.MASTER_KEY_FILE}; keep a copy somewhere safe)`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(`The configuration is not valid:\n${problems.join('\n')}`);
+  return config;
+}
+
+/**
+ * What zod says of a value it refused, in words that say what the setting takes: its own message where the
+ * schema gives one (they begin in lower case), otherwise one made from the issue, never zod's
+ * "Invalid input: expected number, received NaN". The value itself is not repeated (it may be a secret).
+ */
+function inWords(issue: z.core.$ZodIssue, value: string | undefined): string {
+  if (/^[a-z]/.test(issue.message)) return issue.message;
+  if (value !== undefined && value.trim() === '') return 'is set but empty: give it a value, or leave it out';
+  const range = (minimum: unknown, maximum: unknown) =>
+    minimum !== undefined && maximum !== undefined ? ` from ${minimum} to ${maximum}` : '';
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'number' || issue.expected === 'int') {
+        const bounds = numberBounds(issue.path[0]);
+        return `must be a whole number${range(bounds.minimum, bounds.maximum)}`;
+      }
+      return `must be ${issue.expected === 'string' ? 'text' : `a ${issue.expected}`}`;
+    case 'too_small':
+      return issue.origin === 'string'
+        ? `must be at least ${issue.minimum} characters`
+        : `must be at least ${issue.minimum}`;
+    case 'too_big':
+      return issue.origin === 'string'
+        ? `must be at most ${issue.maximum} characters`
+        : `must be at most ${issue.maximum}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_format':
+      return issue.format === 'email' ? 'must be an email address' : `must be a valid ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** The least and greatest a numeric setting takes, from the schema. */
+function numberBounds(field: PropertyKey | undefined): { minimum?: number; maximum?: number } {
+  let schema = environmentSchema.shape[field as keyof typeof environmentSchema.shape] as
+    | z.ZodType
+    | undefined;
+  while (schema && 'unwrap' in schema && typeof schema.unwrap === 'function') schema = schema.unwrap();
+  if (schema instanceof z.ZodDefault) schema = schema.def.innerType as z.ZodType;
+  if (!(schema instanceof z.ZodNumber)) return {};
+  return {
+    ...(schema.minValue !== null && Number.isFinite(schema.minValue) ? { minimum: schema.minValue } : {}),
+    ...(schema.maxValue !== null && Number.isFinite(schema.maxValue) ? { maximum: schema.maxValue } : {}),
+  };
+}
+
+/**
+ * Settings production starts with but that weaken it, each said at start (logged by `serve`) with what
+ * to set.
+ */
+function productionWarnings(e: z.infer<typeof environmentSchema>, serviceUrl: string): string[] {
+  const warnings: string[] = [];
+  if (!e.TRUST_PROXY) {
+    warnings.push(
+      "TRUST_PROXY is not set: behind a load balancer every user looks like one address (the balancer's), so " +
+        // Four times the account's limit: ADDRESS_FAILURE_FACTOR (auth/throttle.ts, not imported: it needs the database).
+        `${e.SIGN_IN_MAX_FAILURES * 4} failed sign-ins from anyone pause sign-in for everyone, and the audit records the balancer's address. ` +
+        'Set TRUST_PROXY=true when s2s is reached through a load balancer or proxy (that adds X-Forwarded-For); ' +
+        'if users reach s2s directly, this warning can be ignored.',
+    );
+  }
+  if (serviceUrl.startsWith('http:')) {
+    warnings.push(
+      'SERVICE_URL is http://: sign-in, cookies and the links in emails travel in clear. ' +
+        'Set SERVICE_URL to the https:// address users open.',
+    );
+  }
+  if (e.SMTP_REQUIRE_TLS === false) {
+    warnings.push(
+      'SMTP_REQUIRE_TLS=false: emails may be sent to the mail server unencrypted if it offers no STARTTLS. ' +
+        'Leave SMTP_REQUIRE_TLS out (or set it true), or use SMTP_SECURE=true for TLS from the start.',
+    );
+  }
+  return warnings;
 }
 
 /** The items of a comma-separated setting, trimmed, without empty ones. */
@@ -319,7 +436,7 @@ function commaList(value: string | undefined): string[] {
 }
 
 function invalid(field: string, message: string): never {
-  throw new ConfigError(`The configuration is not valid:\n  ${field}: ${message}`);
+  throw new Problem(field, message);
 }
 
 function mailConfig(e: z.infer<typeof environmentSchema>): MailConfig {
@@ -333,7 +450,6 @@ function mailConfig(e: z.infer<typeof environmentSchema>): MailConfig {
   if (Boolean(e.SMTP_USER) !== Boolean(e.SMTP_PASSWORD)) {
     invalid('SMTP_USER', 'SMTP_USER and SMTP_PASSWORD go together: set both, or neither');
   }
-  if (production && !e.SERVICE_URL) invalid('SERVICE_URL', 'must be set in production: emails link to it');
   return {
     transport,
     from: e.MAIL_FROM,
@@ -419,7 +535,7 @@ function malwareScanConfig(e: z.infer<typeof environmentSchema>): MalwareScanCon
     if (e.S2S_ENV === 'production') {
       invalid(
         'MALWARE_SCAN',
-        'uploads are always scanned for malware in production: set CLAMD_SOCKET or CLAMD_HOST',
+        'cannot be off in production: uploads are always scanned for malware; leave MALWARE_SCAN out (or set it to clamd), with CLAMD_SOCKET or CLAMD_HOST naming the scanner',
       );
     }
     return null;

@@ -70,6 +70,7 @@ describe('single sign-on settings', () => {
     SMTP_HOST: 'smtp.example.gov.uk',
     SERVICE_URL: 'https://s2s.example.gov.uk',
     CLAMD_SOCKET: '/run/clamav/clamd.ctl',
+    MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
 
   test('off unless configured; the callback derives from SERVICE_URL; matching only by verified email', () => {

@@ -445,6 +445,7 @@ describe('TWO_FACTOR_REQUIRED', () => {
     SMTP_HOST: 'smtp.example.gov.uk',
     SERVICE_URL: 'https://s2s.example.gov.uk',
     CLAMD_SOCKET: '/run/clamav/clamd.ctl',
+    MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
   };
 
   test('is on in production, where it cannot be turned off, and off by default elsewhere', () => {

@@ -151,6 +151,7 @@ describe('s2s seed-scale (the command)', () => {
       SERVICE_URL: 'https://s2s.example.gov.uk',
       SMTP_HOST: '127.0.0.1',
       CLAMD_SOCKET: join(cli.dir, 'clamd.ctl'),
+      MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
     });
     assert.equal(run.code, 1);
     assert.match(run.stderr, /Demo data is never loaded in production/);

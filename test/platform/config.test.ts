@@ -3,6 +3,17 @@ import { availableParallelism } from 'node:os';
 import { test } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
+function errorOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  return '';
+}
+
 test('defaults run the service on SQLite under ./data with demo data', () => {
   const config = loadConfig({});
   assert.equal(config.env, 'development');
@@ -23,6 +34,104 @@ test('a bad value stops start-up with a message naming the variable', () => {
   );
 });
 
+test('production lists every missing setting at once, each saying what to set', () => {
+  const missingKeyFile = '/nonexistent/s2s/master.key';
+  let message = '';
+  try {
+    loadConfig({ S2S_ENV: 'production', MASTER_KEY_FILE: missingKeyFile });
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    message = error.message;
+  }
+  assert.match(message, /COOKIE_SECRET: must be set in production \(at least 32 random characters\)/);
+  assert.match(message, /SMTP_HOST: must be set to send email over SMTP/);
+  assert.match(message, /SERVICE_URL: must be set in production: emails link to it/);
+  assert.match(
+    message,
+    /CLAMD_SOCKET: uploads are always scanned for malware in production: set CLAMD_SOCKET/,
+  );
+  assert.match(
+    message,
+    /MASTER_KEY: must be set in production, or a key put in \/nonexistent\/s2s\/master.key/,
+  );
+  // And a bad value beside them.
+  assert.throws(
+    () => loadConfig({ S2S_ENV: 'production', PORT: 'abc', MASTER_KEY_FILE: missingKeyFile }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      /PORT: must be a whole number/.test(e.message) &&
+      /COOKIE_SECRET/.test(e.message),
+  );
+});
+
+test('a value zod refuses is named with what it takes, in words', () => {
+  assert.throws(() => loadConfig({ PORT: 'abc' }), /PORT: must be a whole number from 0 to 65535/);
+  assert.doesNotMatch(
+    errorOf(() => loadConfig({ PORT: 'abc' })),
+    /NaN|Invalid input/,
+  );
+  assert.throws(
+    () => loadConfig({ FILE_STORE: 's3', S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: '' }),
+    /S3_SECRET_ACCESS_KEY: is set but empty: give it a value, or leave it out/,
+  );
+  assert.throws(
+    () => loadConfig({ TRUST_PROXY: 'maybe' }),
+    /TRUST_PROXY: must be one of [^\n]*true, false, yes, no/,
+  );
+  assert.throws(() => loadConfig({ SIGN_IN_MAX_FAILURES: '0' }), /SIGN_IN_MAX_FAILURES: must be at least 1/);
+  assert.throws(
+    () => loadConfig({ SIGN_IN_MAX_FAILURES: '2.5' }),
+    /SIGN_IN_MAX_FAILURES: must be a whole number/,
+  );
+});
+
+test('production with MALWARE_SCAN=off says it cannot be off, whatever else is set', () => {
+  const production = {
+    S2S_ENV: 'production',
+    COOKIE_SECRET: 'x'.repeat(40),
+    SMTP_HOST: 'smtp.example.gov.uk',
+    SERVICE_URL: 'https://s2s.example.gov.uk',
+    MASTER_KEY: KEY,
+    CLAMD_SOCKET: '/run/clamav/clamd.ctl',
+  };
+  assert.throws(
+    () => loadConfig({ ...production, MALWARE_SCAN: 'off' }),
+    /MALWARE_SCAN: cannot be off in production: uploads are always scanned for malware; leave MALWARE_SCAN out \(or set it to clamd\)/,
+  );
+});
+
+test('production warns of settings that weaken it: no TRUST_PROXY, an http address, SMTP without TLS', () => {
+  const production = {
+    S2S_ENV: 'production',
+    COOKIE_SECRET: 'x'.repeat(40),
+    SMTP_HOST: 'smtp.example.gov.uk',
+    SERVICE_URL: 'https://s2s.example.gov.uk',
+    MASTER_KEY: KEY,
+    CLAMD_SOCKET: '/run/clamav/clamd.ctl',
+  };
+  const warnings = loadConfig(production).warnings;
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0] ?? '', /TRUST_PROXY is not set/);
+  assert.match(warnings[0] ?? '', /one address/);
+  assert.match(warnings[0] ?? '', /sign-in for everyone/);
+  assert.match(warnings[0] ?? '', /Set TRUST_PROXY=true/);
+  assert.deepEqual(loadConfig({ ...production, TRUST_PROXY: 'true' }).warnings, []);
+  const weak = loadConfig({
+    ...production,
+    TRUST_PROXY: 'true',
+    SERVICE_URL: 'http://s2s.example.gov.uk',
+    SMTP_REQUIRE_TLS: 'false',
+  }).warnings;
+  assert.equal(weak.length, 2);
+  assert.match(weak.join('\n'), /SERVICE_URL is http:\/\//);
+  assert.match(weak.join('\n'), /SMTP_REQUIRE_TLS=false/);
+  assert.deepEqual(
+    loadConfig({ SMTP_HOST: 'mail.test', SMTP_REQUIRE_TLS: 'false' }).warnings,
+    [],
+    'only in production',
+  );
+});
+
 test('production needs a cookie secret and never loads demo data', () => {
   assert.throws(() => loadConfig({ S2S_ENV: 'production' }), /COOKIE_SECRET: must be set in production/);
   const secret = 'x'.repeat(40);
@@ -32,6 +141,7 @@ test('production needs a cookie secret and never loads demo data', () => {
     SMTP_HOST: 'smtp.example.gov.uk',
     SERVICE_URL: 'https://s2s.example.gov.uk',
     CLAMD_SOCKET: '/run/clamav/clamd.ctl',
+    MASTER_KEY: KEY,
   };
   assert.equal(loadConfig(production).seedDemoData, false);
   assert.throws(
@@ -60,7 +170,7 @@ test('outside production emails go to the mail log unless an SMTP server is name
 });
 
 test('production sends over SMTP, with STARTTLS required, to links on its public address', () => {
-  const base = { S2S_ENV: 'production', COOKIE_SECRET: 'x'.repeat(40) };
+  const base = { S2S_ENV: 'production', COOKIE_SECRET: 'x'.repeat(40), MASTER_KEY: KEY };
   assert.throws(() => loadConfig(base), /SMTP_HOST: must be set to send email over SMTP/);
   assert.throws(
     () => loadConfig({ ...base, MAIL_TRANSPORT: 'log' }),
@@ -93,6 +203,7 @@ test('malware scanning: required in production, off elsewhere unless clamd is na
     COOKIE_SECRET: 'x'.repeat(40),
     SMTP_HOST: 'smtp.example.gov.uk',
     SERVICE_URL: 'https://s2s.example.gov.uk',
+    MASTER_KEY: KEY,
   };
   assert.throws(
     () => loadConfig(production),
@@ -100,7 +211,7 @@ test('malware scanning: required in production, off elsewhere unless clamd is na
   );
   assert.throws(
     () => loadConfig({ ...production, MALWARE_SCAN: 'off' }),
-    /MALWARE_SCAN: uploads are always scanned for malware in production/,
+    /MALWARE_SCAN: cannot be off in production/,
   );
   assert.deepEqual(loadConfig({ ...production, CLAMD_HOST: 'clamd.internal' }).malwareScan, {
     address: { host: 'clamd.internal', port: 3310 },
