@@ -3,7 +3,7 @@
 // in format.ts). Exit codes: 0 done, 1 failed (nothing half-done is left), 2 usage.
 import { type Config, ConfigError } from '../config.ts';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
-import { createDatabase } from '../platform/db/database.ts';
+import { createDatabase, postgresConnectionProblem } from '../platform/db/database.ts';
 import { loadMasterKeyring, MasterKeyError } from '../platform/storage/master-key.ts';
 import { openFileStore, openFileStoreForWriting } from '../platform/storage/open-store.ts';
 import { Unwritable } from '../platform/unwritable.ts';
@@ -62,6 +62,9 @@ function failure(io: CommandOutput, what: string, error: unknown): number {
   // Unwritable: a file store, or an SQLite database, it cannot write.
   if (error instanceof BackupError || error instanceof MasterKeyError || error instanceof Unwritable) {
     io.err(`${error.message}\n`);
+  } else if (postgresConnectionProblem(error) !== null) {
+    // A database server it could not use: which setting, and what to do (as every command says).
+    io.err(`${postgresConnectionProblem(error)}\n`);
   } else {
     io.err(`${what} failed: ${error instanceof Error ? error.message : String(error)}\n`);
   }
@@ -165,7 +168,9 @@ export async function runRestoreCommand(
     }
     return 0;
   } catch (error) {
-    if (error instanceof BackupError) return failure(io, 'The restore', error);
+    if (error instanceof BackupError || postgresConnectionProblem(error) !== null) {
+      return failure(io, 'The restore', error);
+    }
     return failure(
       io,
       'The restore',

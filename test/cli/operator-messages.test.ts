@@ -1,0 +1,99 @@
+// What the command says to an operator whose settings point at the wrong place: each message names the
+// setting (DATABASE_URL, PORT and HOST) and what to do, never only Node's or pg's own words.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { cliSandbox, type Run } from '../support/cli.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+
+/** `s2s ARGS...` run without blocking this process (whose servers must answer it). */
+function runAsync(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
+  const child = spawn(process.execPath, ['bin/s2s.js', ...args], { cwd: ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function listening(server: Server): Promise<number> {
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : 0);
+    });
+  });
+}
+
+describe('s2s names the setting when what it points at is wrong', () => {
+  const sandbox = cliSandbox('operator-messages', { database: true });
+  // A server that is not PostgreSQL: it closes every connection at once.
+  const notPostgres = createServer((socket) => socket.destroy());
+  // A program already on a port.
+  const taken = createServer(() => {});
+  let notPostgresPort = 0;
+  let takenPort = 0;
+  before(async () => {
+    notPostgresPort = await listening(notPostgres);
+    takenPort = await listening(taken);
+  });
+  after(() => {
+    notPostgres.close();
+    taken.close();
+  });
+
+  test('backup with PostgreSQL unreachable says which setting, as migrate does', async () => {
+    const run = await runAsync(['backup', '--to', join(sandbox.dir, 'backup')], {
+      ...sandbox.env,
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/s2s',
+    });
+    assert.equal(run.code, 1, run.stderr);
+    assert.equal(
+      run.stderr,
+      'The PostgreSQL server at 127.0.0.1:1 (DATABASE_URL) refused the connection: start it, or set ' +
+        'DATABASE_URL to the server s2s should use.\n',
+    );
+  });
+
+  test('DATABASE_URL at a port that is not PostgreSQL says so', async () => {
+    const run = await runAsync(['jobs', 'list'], {
+      ...sandbox.env,
+      DATABASE_URL: `postgres://nobody@127.0.0.1:${notPostgresPort}/s2s`,
+    });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /DATABASE_URL/);
+    assert.match(run.stderr, /not a PostgreSQL server/);
+    assert.doesNotMatch(run.stderr, /^s2s: Connection terminated unexpectedly\n$/);
+  });
+
+  test('serve on a port in use names PORT and HOST and what to do', async () => {
+    const run = await runAsync(['serve'], {
+      ...sandbox.env,
+      PORT: String(takenPort),
+      HOST: '127.0.0.1',
+      SCHEDULER: 'off',
+      SEED_DEMO_DATA: 'false',
+    });
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      new RegExp(
+        `s2s: Port ${takenPort} on 127\\.0\\.0\\.1 \\(PORT, HOST\\) is in use by another program: stop it, or set PORT to a free port\\.`,
+      ),
+    );
+  });
+});
