@@ -72,7 +72,7 @@ export async function deliverDue(deps: DeliveryDeps, limit = 500): Promise<Deliv
         );
         continue;
       }
-      const outcome = await attempt(deps, row);
+      const { hint, ...outcome } = await attempt(deps, row);
       const recorded = await recordDelivery(deps.db, row, deps.owner, outcome);
       if (!recorded) {
         deps.logger.warn(
@@ -92,6 +92,10 @@ export async function deliverDue(deps: DeliveryDeps, limit = 500): Promise<Deliv
             template: row.template,
             status: outcome.status,
             attempts: row.attempts + 1,
+            // Why: the mail server's answer or the connection's error, as the outbox keeps it (never
+            // the email itself), and for a setting at fault what to set.
+            reason: outcome.error,
+            ...(hint ? { hint } : {}),
           },
           'a notification was not sent',
         );
@@ -101,7 +105,7 @@ export async function deliverDue(deps: DeliveryDeps, limit = 500): Promise<Deliv
   return result;
 }
 
-async function attempt(deps: DeliveryDeps, row: OutboxRow): Promise<DeliveryOutcome> {
+async function attempt(deps: DeliveryDeps, row: OutboxRow): Promise<DeliveryOutcome & { hint?: string }> {
   const recipient = await resolveRecipient(deps.db, row.recipient_kind, row.recipient);
   if (!recipient.address) {
     return {
@@ -150,13 +154,20 @@ async function attempt(deps: DeliveryDeps, row: OutboxRow): Promise<DeliveryOutc
     const tooOld = at.getTime() - new Date(queuedAt).getTime() >= GIVE_UP_HOURS * 3_600_000;
     if (failure.permanent || tooOld) {
       const why = failure.permanent ? '' : ` (still failing ${GIVE_UP_HOURS} hours after it was queued)`;
-      return { status: 'failed', at, toAddress: recipient.address, error: `${failure.message}${why}` };
+      return {
+        status: 'failed',
+        at,
+        toAddress: recipient.address,
+        error: `${failure.message}${why}`,
+        ...(failure.hint ? { hint: failure.hint } : {}),
+      };
     }
     return {
       status: 'pending',
       at,
       toAddress: recipient.address,
       error: failure.message,
+      ...(failure.hint ? { hint: failure.hint } : {}),
       nextAttemptAt: nextAttemptAfter(at, row.attempts + 1),
     };
   }

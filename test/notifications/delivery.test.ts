@@ -9,7 +9,7 @@ import { enqueueNotification, requeue } from '../../src/notifications/outbox.ts'
 import { formatDateTime } from '../../src/platform/dates.ts';
 import type { Db, EstablishmentRow, OutboxRow } from '../../src/platform/db/schema.ts';
 import { createLogger } from '../../src/platform/logger.ts';
-import type { Mailer } from '../../src/platform/mail/mailer.ts';
+import { type Mailer, SmtpMailer } from '../../src/platform/mail/mailer.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { ctfBetween, syntheticPupil } from '../fixtures/ctf/generate.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -231,6 +231,66 @@ describeEachEngine('email delivery over SMTP', (database) => {
       takeReceived().map((m) => m.subject.includes('DOWN_001.XML')),
       [true],
     );
+  });
+
+  test('a failure is logged with its reason; a relay without STARTTLS while SMTP_REQUIRE_TLS is on says what to set', async () => {
+    takeReceived();
+    const lines: string[] = [];
+    const capture = createLogger('info', {
+      write(line: string) {
+        lines.push(line);
+      },
+    });
+    // The test server offers no STARTTLS (its certificate has expired), as a relay that refuses it.
+    const requiringTls = new SmtpMailer({ ...smtp.config(), requireTls: true });
+    try {
+      await notify(sending.number, 'NOTLS_001.XML');
+      const result = await deliverDue({
+        db,
+        mailer: requiringTls,
+        clock: t.clock,
+        logger: capture,
+        email: emailContext(t.deps.config),
+        owner: 'test-process',
+      });
+      assert.equal(result.retrying, 1);
+    } finally {
+      requiringTls.close();
+    }
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const notSent = logged.find((entry) => entry.msg === 'a notification was not sent');
+    assert.ok(notSent, JSON.stringify(logged));
+    const row = await rowOf('NOTLS_001.XML');
+    assert.equal(notSent.reason, row.last_error, 'the reason the outbox keeps');
+    assert.match(String(notSent.reason), /STARTTLS/);
+    assert.match(String(notSent.hint), /does not offer STARTTLS/);
+    assert.match(String(notSent.hint), /SMTP_REQUIRE_TLS/);
+    assert.match(String(notSent.hint), /SMTP_SECURE=true/);
+    assert.doesNotMatch(lines.join('\n'), /NOTLS_001\.XML/, 'nothing of the email itself');
+    // A relay that is simply down has a reason and no such hint.
+    lines.length = 0;
+    await smtp.stop();
+    try {
+      await notify(sending.number, 'DOWN_002.XML');
+      await deliverDue({
+        db,
+        mailer: t.deps.mailer,
+        clock: t.clock,
+        logger: capture,
+        email: emailContext(t.deps.config),
+        owner: 'test-process',
+      });
+    } finally {
+      await smtp.restart();
+    }
+    const down = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((e) => e.msg === 'a notification was not sent');
+    assert.match(String(down?.reason), /ECONNREFUSED/);
+    assert.equal(down?.hint, undefined);
+    t.clock.advanceMinutes(60);
+    await deliver();
+    takeReceived();
   });
 
   test('a server refusing for now (451, or 450 to a recipient) is tried again; a recipient refused for good (550) fails at once', async () => {

@@ -33,10 +33,18 @@ export class MailError extends Error {
   constructor(
     message: string,
     readonly permanent: boolean,
+    /** For the operator's log: which setting to change, when the failure is the settings' (English). */
+    readonly hint?: string,
   ) {
     super(message);
   }
 }
+
+/** What the log says when STARTTLS is required (SMTP_REQUIRE_TLS) and the mail server does not offer it. */
+export const NO_STARTTLS_HINT =
+  'the mail server does not offer STARTTLS, which SMTP_REQUIRE_TLS requires (on by default in production): ' +
+  'have the relay offer STARTTLS, or use its TLS port with SMTP_SECURE=true (e.g. SMTP_PORT=465); ' +
+  'only on a network where mail may travel in clear, set SMTP_REQUIRE_TLS=false';
 
 /** What the mail log answers, kept as a server's answer is (the Notifications page says it in Welsh too). */
 export const MAIL_LOG_RESPONSE = 'written to the mail log';
@@ -62,7 +70,8 @@ interface NodemailerError extends Error {
 
 export function classifyMailError(error: unknown): MailError {
   const e = (error ?? {}) as NodemailerError;
-  const answer = e.response ?? e.message ?? String(error);
+  // A failed STARTTLS is said as such (its answer alone, "500 Error: command not recognized", names no command).
+  const answer = (e.code === 'ETLS' ? e.message : undefined) ?? e.response ?? e.message ?? String(error);
   // A refusal of the sender or a recipient is permanent only with a 5xx answer: a 4xx (greylisting, a
   // full mailbox, too many recipients for now) asks to try again later. An envelope nodemailer refuses
   // itself, with no answer from the server (an address it cannot use), is permanent.
@@ -119,7 +128,12 @@ export class SmtpMailer implements Mailer {
       return { response: String(info.response ?? 'accepted').slice(0, 900) };
     } catch (error) {
       if (error instanceof MailError) throw error;
-      throw classifyMailError(error);
+      const failure = classifyMailError(error);
+      const { code, command } = (error ?? {}) as NodemailerError;
+      if (this.config.requireTls && !this.config.secure && (code === 'ETLS' || command === 'STARTTLS')) {
+        throw new MailError(failure.message, failure.permanent, NO_STARTTLS_HINT);
+      }
+      throw failure;
     }
   }
 
