@@ -59,7 +59,7 @@ export class Metrics {
     });
     this.cuts = new Counter({
       name: 's2s_http_connections_cut_total',
-      help: 'Connections closed with a request under way, unanswered (so not in s2s_http_requests_total), by reason: idle (nothing sent or read for REQUEST_IDLE_SECONDS, or no answer begun in that time) or request-timeout (still arriving after REQUEST_TIMEOUT_SECONDS; answered 408).',
+      help: 'Connections closed with a request under way, unanswered (so not in s2s_http_requests_total), by reason: idle (nothing sent or read for REQUEST_IDLE_SECONDS, headers unfinished included, or no answer begun in that time) or request-timeout (still arriving after REQUEST_TIMEOUT_SECONDS; answered 408).',
       labelNames: ['reason'],
       registers,
     });

@@ -141,6 +141,24 @@ test('a connection closed idle between requests (keep-alive) is not counted as c
     );
     await stalledClosed;
     assert.equal(await counted('idle'), 1, 'a request under way, cut');
+    // A client that never finishes its headers: cut as idle, and counted as such.
+    const slowHeaders = connect(Number(port), '127.0.0.1').resume();
+    const slowClosed = new Promise<void>((resolve) => slowHeaders.once('close', () => resolve()));
+    slowHeaders.write('GET / HTTP/1.1\r\nHost: loc');
+    await slowClosed;
+    assert.equal(await counted('idle'), 2, 'headers still arriving, cut');
+    // Nor after a request answered on the same connection.
+    const second = connect(Number(port), '127.0.0.1').resume();
+    const secondClosed = new Promise<void>((resolve) => second.once('close', () => resolve()));
+    second.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    second.write('GET / HTTP/1.1\r\nHo');
+    await secondClosed;
+    assert.equal(await counted('idle'), 3, "the next request's headers still arriving, cut");
+    // A connection that sent nothing at all (a probe, a browser's spare) is not a request cut.
+    const silent = connect(Number(port), '127.0.0.1').resume();
+    await new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    assert.equal(await counted('idle'), 3, 'nothing sent: not counted');
   } finally {
     await app.close();
   }

@@ -36,19 +36,28 @@ export function registerMetrics(app: FastifyInstance, metrics: Metrics | null, t
 
 /**
  * Counts the connections the request limits close (http.ts) with a request under way: Node ends them
- * itself, so no route answers and onResponse never runs. A connection idle between requests (keep-alive)
- * is closed as it always was, and not counted.
+ * itself, so no route answers and onResponse never runs. A request whose headers were still arriving
+ * (a slow client that never finishes them) is under way too, and counted as idle: bytes came after the
+ * last answered request, and no request was made of them. A connection idle between requests
+ * (keep-alive), or one that sent nothing at all, is closed as it always was, and not counted.
  */
 function countCuts(app: FastifyInstance, metrics: Metrics): void {
   const underWay = new WeakMap<Socket, number>();
+  /** The bytes read on a connection when its last request was answered (all of that request's). */
+  const readByAnswered = new WeakMap<Socket, number>();
   app.server.on('request', (request, response) => {
     const socket = request.socket;
     underWay.set(socket, (underWay.get(socket) ?? 0) + 1);
-    response.once('close', () => underWay.set(socket, (underWay.get(socket) ?? 1) - 1));
+    response.once('close', () => {
+      underWay.set(socket, (underWay.get(socket) ?? 1) - 1);
+      readByAnswered.set(socket, socket.bytesRead);
+    });
   });
   app.server.on('connection', (socket: Socket) => {
     socket.on('timeout', () => {
-      if ((underWay.get(socket) ?? 0) > 0) metrics.connectionCut('idle');
+      const requestUnderWay = (underWay.get(socket) ?? 0) > 0;
+      const headersArriving = socket.bytesRead > (readByAnswered.get(socket) ?? 0);
+      if (requestUnderWay || headersArriving) metrics.connectionCut('idle');
     });
   });
   // Beside Fastify's own handler, which answers 408 and closes the connection.
