@@ -5,6 +5,7 @@
 // refused), 2 usage.
 import { once } from 'node:events';
 import { isLaNumber } from '../directory/numbers.ts';
+import { getLocalAuthority } from '../directory/repository.ts';
 import { type CommandOutput, parseCommand, processOutput } from '../platform/cli.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db } from '../platform/db/schema.ts';
@@ -102,7 +103,23 @@ export async function runAuditCommand(
   const { db, auditKeys } = await open({ keyRequired: false });
   try {
     if (subcommand === 'export') {
-      const csv = csvStream(AUDIT_CSV_HEADER, auditCsvRows(db, values.la ? { laNumber: values.la } : {}));
+      const rows = auditCsvRows(db, values.la ? { laNumber: values.la } : {})[Symbol.asyncIterator]();
+      // An LA s2s does not know, with nothing in the audit trail: a mistyped number, refused (an empty
+      // CSV read as "nothing happened"). An LA no longer in the directory keeps its events.
+      const first = await rows.next();
+      if (first.done && values.la && !(await getLocalAuthority(db, values.la))) {
+        io.err(
+          `There is no LA ${values.la} in the directory, and nothing in the audit trail for it: give the number of an LA s2s knows (as 916).\n`,
+        );
+        return 1;
+      }
+      const csv = csvStream(
+        AUDIT_CSV_HEADER,
+        (async function* () {
+          if (!first.done) yield first.value;
+          for (let next = await rows.next(); !next.done; next = await rows.next()) yield next.value;
+        })(),
+      );
       for await (const chunk of csv) {
         if (!output.write(chunk)) await once(output, 'drain');
       }

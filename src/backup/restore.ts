@@ -11,7 +11,7 @@
 // 4. The database is migrated to this version's latest level, as after any upgrade.
 // Rows are portable (strings, numbers and nulls; flags are 0/1 integers in both engines, and no table
 // has a sequence or identity column), so a backup of either engine restores into either.
-import { createReadStream, type Dir, existsSync } from 'node:fs';
+import { createReadStream, type Dir, existsSync, statSync } from 'node:fs';
 import { mkdtemp, opendir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -204,6 +204,11 @@ export async function verifyBackup(source: string): Promise<Manifest> {
   } catch {
     if (!existsSync(dir)) {
       throw new BackupError(`There is no folder ${dir}: give --from the folder s2s backup wrote.`);
+    }
+    if (!statSync(dir).isDirectory()) {
+      throw new BackupError(
+        `${dir} is a file, not a backup folder: give --from the folder s2s backup wrote (the one holding ${MANIFEST}).`,
+      );
     }
     throw new BackupError(
       `${dir} holds no ${MANIFEST}: it is not a backup made by s2s backup, or the backup did not finish.`,

@@ -123,7 +123,7 @@ function statusText(status: KeyStatus): string {
   const earlier = status.configuredKeyIds.filter((id) => id !== status.currentKeyId);
   const lines = [
     `Current master key: ${status.currentKeyId}`,
-    `Earlier master keys given (MASTER_KEY_PREVIOUS): ${earlier.length > 0 ? earlier.join(', ') : 'none'}`,
+    `Earlier master keys given (MASTER_KEY_PREVIOUS, MASTER_KEY_PREVIOUS_FILES): ${earlier.length > 0 ? earlier.join(', ') : 'none'}`,
     'Data keys wrapped:',
     ...SEALED_TABLES.map(
       (table) => `  ${TABLE_NAMES[table]}: ${countsText(status.tables[table], status.currentKeyId)}`,

@@ -68,6 +68,13 @@ describe('s2s audit', () => {
       found: true,
     });
 
+    const unknown = s2s('audit', 'export', '--la', '999');
+    assert.equal(unknown.code, 1, 'an LA s2s does not know is refused');
+    assert.equal(unknown.stdout, '');
+    assert.match(
+      unknown.stderr,
+      /There is no LA 999 in the directory, and nothing in the audit trail for it/,
+    );
     const csv = s2s('audit', 'export', '--la', '916');
     assert.equal(csv.code, 0, csv.stderr);
     const lines = csv.stdout

@@ -236,7 +236,7 @@ for (const engine of ENGINES) {
       assert.equal(
         status.stdout,
         `Current master key: ${keyB.id}\n` +
-          'Earlier master keys given (MASTER_KEY_PREVIOUS): none\n' +
+          'Earlier master keys given (MASTER_KEY_PREVIOUS, MASTER_KEY_PREVIOUS_FILES): none\n' +
           'Data keys wrapped:\n' +
           `  stored files: 2 under ${keyB.id} (current)\n` +
           '  census returns: none\n' +

@@ -2,6 +2,7 @@
 // setting (DATABASE_URL, PORT and HOST) and what to do, never only Node's or pg's own words.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -42,7 +43,10 @@ function listening(server: Server): Promise<number> {
 describe('s2s names the setting when what it points at is wrong', () => {
   const sandbox = cliSandbox('operator-messages', { database: true });
   // A server that is not PostgreSQL: it closes every connection at once.
-  const notPostgres = createServer((socket) => socket.destroy());
+  const notPostgres = createServer((socket) => {
+    socket.on('error', () => {});
+    socket.once('data', () => socket.end('SSH-2.0-not-postgres\r\n'));
+  });
   // A program already on a port.
   const taken = createServer(() => {});
   let notPostgresPort = 0;
@@ -78,6 +82,22 @@ describe('s2s names the setting when what it points at is wrong', () => {
     assert.match(run.stderr, /DATABASE_URL/);
     assert.match(run.stderr, /not a PostgreSQL server/);
     assert.doesNotMatch(run.stderr, /^s2s: Connection terminated unexpectedly\n$/);
+  });
+
+  test('restore --from a file says it is a file, not a backup folder', async () => {
+    const file = join(sandbox.dir, 'manifest.json');
+    writeFileSync(file, '{}');
+    const run = await runAsync(['restore', '--from', file], sandbox.env);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(
+      run.stderr,
+      /manifest\.json is a file, not a backup folder: give --from the folder s2s backup wrote/,
+    );
+  });
+
+  test("the command's help shows jobs list --json, as the README does", async () => {
+    const run = await runAsync(['--help'], sandbox.env);
+    assert.match(run.stdout, /jobs list \[--json\]/);
   });
 
   test('serve on a port in use names PORT and HOST and what to do', async () => {

@@ -485,8 +485,11 @@ export function postgresConnectionProblem(error: unknown): string | null {
     case '28000':
       return 'The PostgreSQL server (DATABASE_URL) refused its user: correct the user and password in DATABASE_URL, or give that user access (pg_hba.conf).';
     default:
-      // pg's words when the server closed the connection before answering as PostgreSQL does.
-      if (error instanceof Error && error.message === 'Connection terminated unexpectedly') {
+      // pg's words when the server closed (or reset) the connection before answering as PostgreSQL does.
+      if (
+        error instanceof Error &&
+        (error.message === 'Connection terminated unexpectedly' || e?.code === 'ECONNRESET')
+      ) {
         return (
           'The server at the host and port in DATABASE_URL closed the connection without answering: it is ' +
           'probably not a PostgreSQL server (or it stopped). Correct the host and port in DATABASE_URL.'

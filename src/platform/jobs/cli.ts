@@ -7,7 +7,7 @@ import { textIn } from '../i18n/catalogue.ts';
 import { FileStoreUnusable } from '../storage/file-store.ts';
 import type { Scheduler } from './scheduler.ts';
 
-export const JOBS_USAGE = `  jobs list                      the scheduled jobs: what each does, when it runs, its last run
+export const JOBS_USAGE = `  jobs list [--json]             the scheduled jobs: what each does, when it runs, its last run
   jobs run NAME [--json]         run a scheduled job now (names as in jobs list)
 `;
 
