@@ -171,6 +171,15 @@ export async function runRestoreCommand(
     if (error instanceof BackupError || postgresConnectionProblem(error) !== null) {
       return failure(io, 'The restore', error);
     }
+    if (error instanceof Unwritable) {
+      return failure(
+        io,
+        'The restore',
+        new BackupError(
+          `${error.message} Nothing was restored: the database holds no rows and the files copied were removed.`,
+        ),
+      );
+    }
     return failure(
       io,
       'The restore',

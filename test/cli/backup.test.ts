@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { TABLE_ORDER } from '../../src/backup/tables.ts';
@@ -11,14 +11,23 @@ import { createDatabase, migrateToLatest } from '../../src/platform/db/database.
 import { EncryptedFileStore } from '../../src/platform/storage/encrypted-store.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { loadMasterKeyring } from '../../src/platform/storage/master-key.ts';
-import { cliSandbox, NOBODY, nobodysFolders, type Run, runS2s, s2sEnv, tmpfs } from '../support/cli.ts';
+import {
+  cliSandbox,
+  fullTmpfs,
+  NOBODY,
+  nobodysFolders,
+  type Run,
+  runS2s,
+  s2sEnv,
+  tmpfs,
+} from '../support/cli.ts';
 import { makeLa, makeSchool } from '../support/factories.ts';
 import { la, makeTransfer, readStored, school } from '../support/transfers.ts';
 
 describe('s2s backup and s2s restore', () => {
   const sandbox = cliSandbox('backup', { database: true });
 
-  test('a backup restored into a new database and file store gives back the rows and the files', async () => {
+  test('a backup restored into a new database and file store gives back the rows and the files', async (t) => {
     await migrateToLatest(sandbox.db());
     // The key the commands use (scripts/run-tests.js gives every command one, in MASTER_KEY_FILE).
     const { keyring: key } = loadMasterKeyring({
@@ -30,7 +39,12 @@ describe('s2s backup and s2s restore', () => {
     const db = sandbox.db();
     const authority = await makeLa(db);
     const office = await makeSchool(db, authority.number);
-    const transfer = await makeTransfer(db, files, { from: school(office.number), to: la(authority.number) });
+    // Larger than the few kilobytes left on the full disk below.
+    const transfer = await makeTransfer(db, files, {
+      from: school(office.number),
+      to: la(authority.number),
+      content: `<?xml version="1.0"?><CTfile><Header><Noise>${randomBytes(32 * 1024).toString('hex')}</Noise></Header></CTfile>\n`,
+    });
 
     const backup = sandbox.s2s('backup', '--to', join(sandbox.dir, 'backup'));
     assert.equal(backup.code, 0, backup.stderr);
@@ -45,6 +59,27 @@ describe('s2s backup and s2s restore', () => {
     const restoredFiles = new EncryptedFileStore(new DiskFileStore(join(sandbox.dir, 'restored-files')), key);
     const content = await readStored(restoredFiles, transfer.row);
     assert.equal(createHash('sha256').update(content).digest('hex'), transfer.row.sha256);
+
+    // Onto a file store with room for s2s's probe at start, not for the stored file: the folder is named.
+    const full = fullTmpfs(t, sandbox.dir, 'full-disk', ['files'], (mount) =>
+      writeFileSync(join(mount, 'spare'), Buffer.alloc(8192)),
+    );
+    try {
+      execFileSync('dd', ['if=/dev/zero', `of=${join(full, 'top')}`, 'bs=4k'], { stdio: 'ignore' });
+    } catch {
+      // Full to the last page.
+    }
+    rmSync(join(full, 'spare'));
+    const onFullEnv = s2sEnv(sandbox.dir, 'restored-on-full.sqlite');
+    onFullEnv.FILE_STORE_DIR = join(full, 'files');
+    const onFull = runS2s(['restore', '--from', join(sandbox.dir, 'backup')], onFullEnv);
+    assert.equal(onFull.code, 1, onFull.stdout);
+    assert.match(
+      onFull.stderr,
+      new RegExp(`The file store folder ${join(full, 'files')} \\(FILE_STORE_DIR\\)`),
+    );
+    assert.match(onFull.stderr, /Nothing was restored/);
+    assert.doesNotMatch(onFull.stderr, /ENOSPC/);
   });
 });
 

@@ -158,6 +158,10 @@ export class DiskFileStore implements FileStore {
       await fsync(this.root);
     } catch (error) {
       await rm(partial, { force: true });
+      // A full disk (or one's quota used up) is named with its folder and setting: Node's "ENOSPC: no
+      // space left on device, write" names neither (a restore, an upload's log).
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (code === 'ENOSPC' || code === 'EDQUOT') throw unusable(this.root, error);
       throw error;
     }
   }
