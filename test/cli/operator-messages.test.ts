@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { cliSandbox, type Run } from '../support/cli.ts';
+import { cliSandbox, type Run, runServe } from '../support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -98,6 +98,32 @@ describe('s2s names the setting when what it points at is wrong', () => {
   test("the command's help shows jobs list --json, as the README does", async () => {
     const run = await runAsync(['--help'], sandbox.env);
     assert.match(run.stdout, /jobs list \[--json\]/);
+  });
+
+  test('serve in production warns of a missing TRUST_PROXY, an http address and SMTP without TLS', async () => {
+    const run = await runServe({
+      ...sandbox.env,
+      S2S_ENV: 'production',
+      COOKIE_SECRET: 'a-production-secret-of-32-characters-or-more',
+      SERVICE_URL: 'http://s2s.example.gov.uk',
+      SMTP_HOST: '127.0.0.1',
+      SMTP_REQUIRE_TLS: 'false',
+      CLAMD_SOCKET: join(sandbox.dir, 'clamd.ctl'),
+      MASTER_KEY: Buffer.alloc(32, 7).toString('base64'),
+    });
+    assert.equal(run.listened, true, run.stderr);
+    const warnings = run.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { level: number; msg: string })
+      .filter((entry) => entry.level === 40)
+      .map((entry) => entry.msg);
+    assert.ok(
+      warnings.some((msg) => /TRUST_PROXY is not set/.test(msg)),
+      warnings.join('\n'),
+    );
+    assert.ok(warnings.some((msg) => /SERVICE_URL is http:\/\//.test(msg)));
+    assert.ok(warnings.some((msg) => /SMTP_REQUIRE_TLS=false/.test(msg)));
   });
 
   test('serve on a port in use names PORT and HOST and what to do', async () => {
