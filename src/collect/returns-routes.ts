@@ -118,6 +118,7 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
       statusLabels: statusLabels(t),
       example: `${user.establishmentNumber}_${code}_${user.establishmentNumber?.slice(0, 3)}LL${year}_001.XML`,
       limit: `${RETURN_SIZE_LIMIT / 1024 / 1024} MB`,
+      limitBytes: RETURN_SIZE_LIMIT,
       fieldName: FILE_FIELD,
       // However often the form is posted, it loads one version (which takes the form's id).
       formId: randomUUID(),

@@ -74,7 +74,32 @@ describe('COLLECT (browser)', () => {
     const school = await as('demo-school-a');
     const { page } = school;
     await openCollection(school);
-    await uploadReturn(
+    // A file past the limit is named before anything is sent: past 10 MB s2s stops reading and closes the
+    // connection, which the browser would show as "This site can't be reached" (decision 73).
+    await page.getByRole('button', { name: 'Upload Return from File' }).click();
+    await school.check();
+    const posts: string[] = [];
+    const countPost = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST') posts.push(request.url());
+    };
+    page.on('request', countPost);
+    const tooLarge = censusFilename(SCHOOL, 2026, 1);
+    await page.getByLabel('Choose the census return').setInputFiles({
+      name: tooLarge,
+      mimeType: 'text/xml',
+      buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await school.check();
+    page.off('request', countPost);
+    assert.deepEqual(posts, [], 'nothing was sent');
+    assert.match(
+      await page.locator('.govuk-error-summary').innerText(),
+      new RegExp(`${tooLarge} is larger than 10 MB, the most s2s can load as a census return`),
+    );
+    // The Upload button ignores a second press within a second of the first (GOV.UK's preventDoubleClick).
+    await page.waitForTimeout(1000);
+    await uploadOnForm(
       school,
       1,
       censusReturnXml({ school: SCHOOL, year: 2026, withError: true, withQuery: true }),
