@@ -100,6 +100,24 @@ export async function lostPupilCopyCollected(
   });
 }
 
+/** What the emails to the uploading LA about a forwarded copy say of the record, its uploader and the copy. */
+async function forwardedCopyFacts(tx: Executor, record: LostPupilRow, file: TransferRow, copy: TransferRow) {
+  const names = await organisationNames(tx, [copy]);
+  const school = destinationLabel(copy, names);
+  const forwardedBy = sourceLabel(copy, names);
+  const uploadedBy = await uploaderOf(tx, record);
+  return {
+    lostFilename: file.filename,
+    uploadedBy: uploadedBy.name,
+    uploadedByCode: uploadedBy.code,
+    uploadedAt: record.uploaded_at,
+    forwardedBy: forwardedBy.name,
+    forwardedByCode: forwardedBy.code,
+    school: school.name,
+    schoolCode: school.code,
+  };
+}
+
 /**
  * The 'lost-pupil-forwarded-collected' email to the LA that uploaded the record, when the school another
  * LA forwarded its file to collects the copy: its case can be closed and the record removed now.
@@ -111,24 +129,14 @@ async function tellUploaderCollected(
   copy: TransferRow,
   at: Date,
 ): Promise<void> {
-  const names = await organisationNames(tx, [copy]);
-  const school = destinationLabel(copy, names);
-  const forwardedBy = sourceLabel(copy, names);
-  const uploadedBy = await uploaderOf(tx, record);
+  const facts = await forwardedCopyFacts(tx, record, file, copy);
   for (const to of await lostPupilRecipients(tx, record.source_la)) {
     await enqueueNotification(tx, {
       at,
       template: 'lost-pupil-forwarded-collected',
       ...to,
       payload: {
-        lostFilename: file.filename,
-        uploadedBy: uploadedBy.name,
-        uploadedByCode: uploadedBy.code,
-        uploadedAt: record.uploaded_at,
-        forwardedBy: forwardedBy.name,
-        forwardedByCode: forwardedBy.code,
-        school: school.name,
-        schoolCode: school.code,
+        ...facts,
         collectedAt: at.toISOString(),
         path: REVIEW_PATH,
       },
@@ -195,24 +203,14 @@ async function tellUploader(
   const { record, file } = lost;
   const uploaderLa = uploaderToldOf(record, forwardingLa);
   if (!uploaderLa) return;
-  const names = await organisationNames(tx, [copy]);
-  const school = destinationLabel(copy, names);
-  const forwardedBy = sourceLabel(copy, names);
-  const uploadedBy = await uploaderOf(tx, record);
+  const facts = await forwardedCopyFacts(tx, record, file, copy);
   for (const to of await lostPupilRecipients(tx, uploaderLa)) {
     await enqueueNotification(tx, {
       at,
       template: 'lost-pupil-lost-again',
       ...to,
       payload: {
-        lostFilename: file.filename,
-        uploadedBy: uploadedBy.name,
-        uploadedByCode: uploadedBy.code,
-        uploadedAt: record.uploaded_at,
-        forwardedBy: forwardedBy.name,
-        forwardedByCode: forwardedBy.code,
-        school: school.name,
-        schoolCode: school.code,
+        ...facts,
         rejectedAt: at.toISOString(),
         how,
         path: `/lost-pupils/search/${record.id}`,
