@@ -46,6 +46,7 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
       // However often the form is posted, each file of its zip is loaded once (collect/web.ts).
       formId: randomUUID(),
       zipLimit: megabytes(BULK_ZIP_LIMIT),
+      zipLimitBytes: BULK_ZIP_LIMIT,
       returnLimit: megabytes(RETURN_SIZE_LIMIT),
       maxFiles: MAX_BULK_FILES,
       errors: options.errors,

@@ -169,6 +169,28 @@ describe('COLLECT (browser)', () => {
     // The LA returns it with a note.
     const la = await as('demo-la-user');
     await openCollection(la);
+    // The bulk load names a zip past the limit before anything is sent, as Upload Return from File does.
+    await la.page.getByRole('button', { name: 'Upload returns from a zip' }).click();
+    await la.check();
+    const bulkPosts: string[] = [];
+    const countBulkPost = (request: { method(): string; url(): string }) => {
+      if (request.method() === 'POST') bulkPosts.push(request.url());
+    };
+    la.page.on('request', countBulkPost);
+    await la.page.locator('input[type=file]').setInputFiles({
+      name: 'returns.zip',
+      mimeType: 'application/zip',
+      buffer: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20),
+    });
+    await la.page.getByRole('button', { name: 'Upload' }).click();
+    await la.check();
+    la.page.off('request', countBulkPost);
+    assert.deepEqual(bulkPosts, [], 'nothing was sent');
+    assert.match(
+      await la.page.locator('.govuk-error-summary').innerText(),
+      /returns\.zip is larger than 10 MB, the most s2s accepts in one upload/,
+    );
+    await openCollection(la);
     await la.page.getByRole('link', { name: `${SCHOOL} Cotswold Edge Primary School` }).click();
     await la.check();
     await assert.doesNotReject(
