@@ -89,6 +89,13 @@ export type SessionLookup =
 /** How long the second step of a sign-in may take before the user must start again. */
 const SECOND_STEP_MINUTES = 10;
 
+/**
+ * How far ahead of this process's clock a session's last use may be: another node's clock may run a
+ * little ahead. Further ahead, the clock went back (an operator, a bad time source) and the session's
+ * limits, measured from that time, would let it idle for as long as the clock went back: it has expired.
+ */
+export const CLOCK_AHEAD_MINUTES = 5;
+
 export class AuthService {
   readonly twoFactor: TwoFactorService;
 
@@ -340,8 +347,13 @@ export class AuthService {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }
-    const idleLimit = new Date(session.last_seen_at).getTime() + this.settings.session.idleMinutes * 60_000;
-    if (now.getTime() >= idleLimit || now.toISOString() >= session.expires_at) {
+    const lastUse = new Date(session.last_seen_at).getTime();
+    const idleLimit = Math.min(lastUse, now.getTime()) + this.settings.session.idleMinutes * 60_000;
+    if (
+      lastUse > now.getTime() + CLOCK_AHEAD_MINUTES * 60_000 ||
+      now.getTime() >= idleLimit ||
+      now.toISOString() >= session.expires_at
+    ) {
       await deleteSession(this.db, sessionId);
       return { state: 'expired' };
     }
@@ -365,8 +377,9 @@ export class AuthService {
     if (session.pending_two_factor === 1) {
       return { state: 'pending', sessionId, userId: row.id, role: row.role };
     }
-    // Write the activity time at most once a minute, not on every request.
-    let lastSeen = new Date(session.last_seen_at);
+    // Write the activity time at most once a minute, not on every request. A time a little ahead (another
+    // node's clock) counts as now.
+    let lastSeen = new Date(Math.min(lastUse, now.getTime()));
     if (options.touch !== false && now.getTime() - lastSeen.getTime() > 60_000) {
       await touchSession(this.db, sessionId, now.toISOString());
       lastSeen = now;

@@ -72,9 +72,12 @@ export interface ReviewNoticeResult {
   alreadyNotified: number;
 }
 
-/** Writes the month's emails: one to each LA with records that fell due for removal in it. */
-export async function sendReviewNotices(db: Db, now: Date): Promise<ReviewNoticeResult> {
-  const period = reviewPeriod(now);
+/**
+ * Writes the month's emails: one to each LA with records that fell due for removal in it. The month is
+ * the one before `reviewing`'s (the run's scheduled time; `now` unless told).
+ */
+export async function sendReviewNotices(db: Db, now: Date, reviewing = now): Promise<ReviewNoticeResult> {
+  const period = reviewPeriod(reviewing);
   const today = londonDate(now);
   const due = await newlyDueByLa(db, period.window);
   const names = await laNames(
@@ -123,12 +126,16 @@ export function lostPupilReviewJob(deps: { db: Db }): JobDefinition {
     schedule: '0 6 1 * *',
     scheduleText: message('jobs.lost-pupil-review.schedule'),
     exclusive: true,
-    run: async ({ now }) => {
-      const r = await sendReviewNotices(deps.db, now);
+    // No later run emails this month's records: a service down over the 1st emails them when it is back.
+    catchUp: 'until-the-next-run',
+    run: async ({ now, scheduledFor }) => {
+      // The month before the one of the scheduled 1st: a run caught up after midnight on the next 1st
+      // still reviews its own month, which the run of that 1st then does not.
+      const r = await sendReviewNotices(deps.db, now, scheduledFor ?? now);
       const told = {
         las: message('jobs.count.la', { count: r.las }),
         records: message('jobs.count.lost-pupil-record', { count: r.records }),
-        month: monthParam(reviewPeriod(now).window.fromDate),
+        month: monthParam(reviewPeriod(scheduledFor ?? now).window.fromDate),
       };
       return {
         ok: true,

@@ -80,6 +80,21 @@ describeEachEngine('the session status and keep-alive', (database) => {
     assert.deepEqual((await agent.get('/session/status')).json(), { signedIn: true, secondsLeft: 20 * 60 });
   });
 
+  test("a clock put back a day ends the session; a node's clock a little ahead leaves no more than the idle time", async () => {
+    const agent = await signedIn();
+    // Another node, its clock 3 minutes ahead, wrote the last use: still 30 minutes left, not 33.
+    t.clock.advanceMinutes(3);
+    assert.equal((await agent.get('/')).statusCode, 200);
+    t.clock.advanceMinutes(-3);
+    assert.deepEqual((await agent.get('/session/status')).json(), { signedIn: true, secondsLeft: 30 * 60 });
+    assert.equal((await agent.get('/')).statusCode, 200);
+    // The clock put back a day: its limits, measured from a time still to come, would leave 24½ hours.
+    t.clock.advanceMinutes(-24 * 60);
+    assert.deepEqual((await agent.get('/session/status')).json(), { signedIn: false, secondsLeft: 0 });
+    assert.equal((await agent.get('/')).headers.location, '/sign-in?expired=1');
+    t.clock.advanceMinutes(24 * 60);
+  });
+
   test('keep-alive uses the session now, even within the minute a page already did', async () => {
     const agent = await signedIn();
     t.clock.advanceMinutes(10);

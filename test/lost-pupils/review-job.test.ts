@@ -191,7 +191,15 @@ describeEachEngine('the lost pupil review job', (database) => {
     const clock = new ManualClock(new Date(JULY_RUN.getTime() - 60_000));
     const scheduler = new Scheduler({ db, clock, logger: silent }, [job]);
 
-    assert.deepEqual(await scheduler.tick(), [], 'not before 6am on the 1st');
+    // Before 6am on the 1st, the run of 1 June, never made, is caught up: May had nothing due.
+    const [juneRun, ...more] = await scheduler.tick();
+    assert.equal(more.length, 0);
+    assert.equal(juneRun?.slot, '2027-06-01T05:00:00.000Z');
+    assert.equal(
+      juneRun?.summary,
+      'Told 0 LAs about 0 lost pupil records past school-leaving age in May 2027.',
+    );
+    assert.equal((await outbox(db)).length, 0);
     clock.advanceMinutes(1);
     const [run, ...others] = await scheduler.tick();
     assert.equal(others.length, 0);
@@ -213,5 +221,20 @@ describeEachEngine('the lost pupil review job', (database) => {
     );
     assert.equal((await outbox(db)).length, 1);
     assert.equal(scheduler.nextRun(REVIEW_JOB_NAME, clock.now())?.toISOString(), AUGUST_RUN.toISOString());
+  });
+
+  test('a service down over the 1st emails the month when it is back, however late in the month; once', async () => {
+    const { db } = database();
+    const la = await makeLa(db, { name: 'Eastshire' });
+    await makeLostPupil(db, files, { laNumber: la.number, dateOfBirth: LEAVES_2027 });
+    // Back on 30 July, a month less a day after the 1 July run it missed: no later run emails June.
+    const clock = new ManualClock(new Date(AUGUST_RUN.getTime() - 2 * 24 * 3_600_000));
+    const scheduler = new Scheduler({ db, clock, logger: silent }, [lostPupilReviewJob({ db })]);
+    const [run] = await scheduler.tick();
+    assert.equal(run?.slot, JULY_RUN.toISOString());
+    assert.equal(run?.summary, 'Told 1 LA about 1 lost pupil record past school-leaving age in June 2027.');
+    assert.equal((await outbox(db)).length, 1);
+    clock.advanceMinutes(60);
+    assert.deepEqual(await scheduler.tick(), [], 'caught up once');
   });
 });

@@ -108,6 +108,24 @@ describeEachEngine('scheduler', (database) => {
     assert.equal(other.runs.length, 0);
   });
 
+  test('a job that catches up until its next run runs its latest missed time however late, and only that one', async () => {
+    const { db } = database();
+    // The 1st of each month at 6am, London time; missed on 1 November and 1 December.
+    const job = countingJob({ schedule: '0 6 1 * *', catchUp: 'until-the-next-run' });
+    const clock = new ManualClock('2026-12-31T23:00:00.000Z');
+    const scheduler = new Scheduler({ db, clock, logger }, [job]);
+    await scheduler.tick();
+    assert.deepEqual(
+      job.runs.map((at) => at.toISOString()),
+      ['2026-12-31T23:00:00.000Z'],
+    );
+    const [run] = await scheduler.history(10, job.name);
+    assert.equal(run?.slot, '2026-12-01T06:00:00.000Z');
+    clock.advanceMinutes(30);
+    await scheduler.tick();
+    assert.equal(job.runs.length, 1, 'once');
+  });
+
   test('a run whose process stopped is taken over once its lease has passed, and not before', async () => {
     const { db } = database();
     const clock = new ManualClock('2026-11-23T07:00:00.000Z');

@@ -1,8 +1,8 @@
 // The jobs' history (job_runs) keeps each run for JOB_HISTORY_DAYS, then this job deletes it: seal-audit
 // and scan-files alone record a run a minute, about a million rows a year. A job that has not run within
 // those days keeps its old runs, so the jobs page can still say when it last ran; a run still holding its
-// lease stays too. Runs are only claimed for the last CATCH_UP_HOURS, so older rows are history and
-// nothing else. It goes job by job, through the index by job and start (migration 021): asking of each
+// lease stays too. Runs are only claimed for the last CATCH_UP_HOURS (a monthly job's, until its next
+// time: far within those days), so older rows are history and nothing else. It goes job by job, through the index by job and start (migration 021): asking of each
 // old run whether its job had run later made PostgreSQL plan a correlated search per row (0.6 s a batch,
 // most of it compiling the plan), and a filter on several jobs made SQLite read all their runs.
 import { daysBefore } from '../dates.ts';

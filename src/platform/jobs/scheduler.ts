@@ -9,7 +9,9 @@
 // - A shared job (outbox delivery) runs in every process on its schedule; its work is shared out row by
 //   row (each notification is claimed). Its runs are recorded only when they did something.
 // - A scheduled time missed while no process was running is caught up if it is less than
-//   CATCH_UP_HOURS old; older ones are skipped (the next one comes).
+//   CATCH_UP_HOURS old; older ones are skipped (the next one comes). A job whose run does work no later
+//   run does (the monthly Lost Pupils review emails its month's records) catches up its latest time
+//   however late, until the next one.
 // - `s2s jobs run NAME` runs a job by hand, now, recorded as a manual run.
 // Schedules are cron patterns in Europe/London time (croner), so "Monday 7am" stays 7am in summer.
 import { randomUUID } from 'node:crypto';
@@ -26,6 +28,11 @@ import type { JobRunMetric } from '../metrics.ts';
 export interface JobContext {
   now: Date;
   trigger: 'schedule' | 'manual';
+  /**
+   * The scheduled time a scheduled run is for (absent for a run by hand): `now` may be hours later, on a
+   * run caught up or taken over, even in the next period.
+   */
+  scheduledFor?: Date;
   logger: Logger;
   /**
    * Aborted when the process is stopping. A job that works in batches stops after the one in hand (by
@@ -60,6 +67,12 @@ export interface JobDefinition {
   /** In words, for people: "every Monday at 7am". */
   scheduleText: string | Message;
   exclusive: boolean;
+  /**
+   * How late a missed scheduled time is still run: within CATCH_UP_HOURS (the default: the next run does
+   * the same work, so an old one is skipped), or at any time until the next scheduled time (a run that
+   * does work for its own period, which no later run does). Only the latest time is ever run.
+   */
+  catchUp?: 'within-a-day' | 'until-the-next-run';
   /** It deletes stored files: `s2s jobs run` refuses to start it on a file store it cannot write. */
   deletesFiles?: boolean;
   run(context: JobContext): Promise<JobOutcome>;
@@ -135,9 +148,10 @@ export class Scheduler {
   }
 
   /** The scheduled time a tick at `now` runs (or takes over): the latest, unless too old to catch up. */
-  private dueSlot(name: string, now: Date): Date | undefined {
-    const slot = this.latestSlot(name, now);
-    return slot && now.getTime() - slot.getTime() <= CATCH_UP_HOURS * 3_600_000 ? slot : undefined;
+  private dueSlot(job: JobDefinition, now: Date): Date | undefined {
+    const slot = this.latestSlot(job.name, now);
+    if (!slot || job.catchUp === 'until-the-next-run') return slot;
+    return now.getTime() - slot.getTime() <= CATCH_UP_HOURS * 3_600_000 ? slot : undefined;
   }
 
   nextRun(name: string, now: Date): Date | null {
@@ -198,7 +212,7 @@ export class Scheduler {
     for (const job of this.jobs) {
       if (this.stopped.signal.aborted) break;
       // The tick's scheduled time, however long the jobs before this one took.
-      const slot = this.dueSlot(job.name, now);
+      const slot = this.dueSlot(job, now);
       if (!slot) continue;
       try {
         const run = job.exclusive ? await this.runExclusive(job, slot) : await this.runShared(job, slot);
@@ -260,7 +274,7 @@ export class Scheduler {
     const names = this.jobs.map((job) => job.name);
     if (names.length === 0) return;
     const takeable = this.jobs.flatMap((job) => {
-      const slot = job.exclusive ? this.dueSlot(job.name, now) : undefined;
+      const slot = job.exclusive ? this.dueSlot(job, now) : undefined;
       return slot ? [{ job: job.name, slot: slot.toISOString() }] : [];
     });
     await this.deps.db
@@ -306,7 +320,7 @@ export class Scheduler {
     if (this.sharedDone.get(job.name) === slotKey) return undefined;
     this.sharedDone.set(job.name, slotKey);
     const now = this.deps.clock.now();
-    const outcome = await this.perform(job, 'schedule', now);
+    const outcome = await this.perform(job, 'schedule', now, slot);
     if (!outcome.didWork && outcome.ok) return undefined;
     // Recorded afterwards: shared runs are not claimed, only kept for the history.
     const run = await this.insertRun(job.name, `${slotKey}/${this.owner}`, 'schedule', now.toISOString());
@@ -367,7 +381,8 @@ export class Scheduler {
     }, HEARTBEAT_MS);
     heartbeat.unref();
     // Running until its outcome is recorded: stop() waits for that too, before the database is closed.
-    const work = this.perform(job, trigger, this.deps.clock.now()).then((outcome) =>
+    const scheduledFor = trigger === 'schedule' ? new Date(run.slot) : undefined;
+    const work = this.perform(job, trigger, this.deps.clock.now(), scheduledFor).then((outcome) =>
       this.finish(run, outcome),
     );
     this.running.set(work, job.name);
@@ -379,10 +394,15 @@ export class Scheduler {
     }
   }
 
-  private async perform(job: JobDefinition, trigger: JobRunRow['trigger'], now: Date): Promise<JobOutcome> {
+  private async perform(
+    job: JobDefinition,
+    trigger: JobRunRow['trigger'],
+    now: Date,
+    scheduledFor?: Date,
+  ): Promise<JobOutcome> {
     const logger = this.deps.logger.child({ job: job.name });
     try {
-      const outcome = await job.run({ now, trigger, logger, signal: this.stopped.signal });
+      const outcome = await job.run({ now, trigger, scheduledFor, logger, signal: this.stopped.signal });
       logger.info({ ok: outcome.ok, trigger }, textIn('en', outcome.summary));
       return outcome;
     } catch (error) {
