@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ExpressionBuilder } from 'kysely';
+import { type ExpressionBuilder, sql } from 'kysely';
 import { rowsInserted } from '../platform/db/insert-once.ts';
 import type { AuditEventRow, Database, Executor } from '../platform/db/schema.ts';
 import { eventMacColumns } from './chain.ts';
@@ -214,8 +214,16 @@ export function matching(filter: AuditFilter) {
   };
 }
 
-/** Events of the LA and of its schools (an establishment number is the LA number and four digits). */
+/**
+ * Events of the LA and of its schools (an establishment number is the LA number and four digits). Read
+ * through the LA part of the organisation, its first three characters (the indexes audit_events_la and
+ * audit_events_la_action, migration 056: the expression is theirs, word for word, or SQLite does not use
+ * them); the LA's number or an establishment number of it then keeps exactly the events it always did.
+ */
 export function ofLa(laNumber: string) {
   return (eb: ExpressionBuilder<Database, 'audit_events'>) =>
-    eb.or([eb('organisation', '=', laNumber), eb('organisation', 'like', `${laNumber}____`)]);
+    eb.and([
+      eb(sql<string>`substr(organisation, 1, 3)`, '=', laNumber),
+      eb.or([eb('organisation', '=', laNumber), eb('organisation', 'like', `${laNumber}____`)]),
+    ]);
 }

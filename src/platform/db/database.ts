@@ -98,6 +98,7 @@ import * as outboxFailedAt from './migrations/052-outbox-failed-at.ts';
 import * as lostPupilMatchSeenPupil from './migrations/053-lost-pupil-match-seen-pupil.ts';
 import * as outboxLanguage from './migrations/054-outbox-language.ts';
 import * as auditFilterIndexes from './migrations/055-audit-filter-indexes.ts';
+import * as auditLaIndexes from './migrations/056-audit-la-indexes.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -164,6 +165,7 @@ const migrations: Record<string, Migration> = {
   '053-lost-pupil-match-seen-pupil': lostPupilMatchSeenPupil,
   '054-outbox-language': outboxLanguage,
   '055-audit-filter-indexes': auditFilterIndexes,
+  '056-audit-la-indexes': auditLaIndexes,
 };
 
 export interface DatabaseOptions {
