@@ -16,9 +16,8 @@
 // (sqlite,postgres), BENCH_REPORTS_ROUNDS (timed rounds of each query, default 15),
 // BENCH_REPORTS_CSV_ROUNDS (full CSV streams of each report, default 3), BENCH_REPORTS_EXPLAIN=1 (prints
 // each report's queries with their plans on stderr), BENCH_REPORTS_NO_WRITE=1 (does not touch the docs).
-import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +40,7 @@ import { FileMovementReportService } from '../src/reports/file-movement-service.
 import { ALL_LAS } from '../src/reports/report-la.ts';
 import { UsageReportService } from '../src/reports/usage-service.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/databases.ts';
+import { machine } from './support.ts';
 
 const argN = Number(process.argv[2]);
 const N = Number.isFinite(argN) && argN > 0 ? argN : Number(process.env.BENCH_REPORTS_N ?? 1_000_000);
@@ -991,18 +991,6 @@ export async function benchReports(): Promise<ReportsBenchResult> {
 
 // ---------------------------------------------------------------------------------------------------
 // The table.
-
-function machine(): string {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const memory = Math.round(totalmem() / 2 ** 30);
-  let postgres = 'unknown';
-  try {
-    postgres = execSync('psql --version', { encoding: 'utf8' }).trim();
-  } catch {
-    // psql not installed: the version is not essential
-  }
-  return `${cpus().length} cores (${cpu}), ${memory} GiB memory, Node ${process.version}, ${postgres}`;
-}
 
 export async function reportsSection(): Promise<string> {
   const r = await benchReports();

@@ -1,28 +1,16 @@
 // `npm run bench`: runs the benchmarks and writes their results, with the machine they ran on, into
 // docs/benchmarks.md. Numbers are wall-clock on whatever machine runs this; compare like with like.
-import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { auditSection } from './audit.ts';
 import { benchCtf } from './ctf.ts';
 import { benchDirectory } from './directory.ts';
 import { benchLoad, KINDS, type TrafficResult } from './load.ts';
 import { benchLostPupils } from './lost-pupils.ts';
 import { reportsSection } from './reports.ts';
+import { machine } from './support.ts';
 import { benchTransfers, type PhaseResult } from './transfers.ts';
 
 const round = (value: number) => (value >= 100 ? Math.round(value) : Math.round(value * 10) / 10);
-
-function machine(): string {
-  const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  const memory = Math.round(totalmem() / 2 ** 30);
-  let postgres = 'unknown';
-  try {
-    postgres = execSync('psql --version', { encoding: 'utf8' }).trim();
-  } catch {
-    // psql not installed: the version is not essential
-  }
-  return `${cpus().length} cores (${cpu}), ${memory} GiB memory, Node ${process.version}, ${postgres}`;
-}
 
 /** Each benchmark writes its table between its own markers in docs/benchmarks.md. */
 const sections: Record<string, () => Promise<string>> = {
@@ -187,6 +175,7 @@ const sections: Record<string, () => Promise<string>> = {
     return lines.join('\n');
   },
   reports: reportsSection,
+  audit: auditSection,
   load: async () => {
     const r = await benchLoad();
     const count = (n: number) => Math.round(n).toLocaleString('en-GB');

@@ -2,18 +2,32 @@
 // database of its own), a keep-alive HTTP client with browser-like sessions (cookies, the CSRF token of
 // the last page, forms and multipart uploads as a browser sends them), and readings of the machine
 // (/proc: CPU time of a process, load average, peak memory).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { closeSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { DEMO_PASSWORD } from '../src/demo/seed.ts';
 import { POSTGRES_URL } from '../test/support/databases.ts';
+
+/** The machine a benchmark ran on, as each table in docs/benchmarks.md names it. */
+export function machine(): string {
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const memory = Math.round(totalmem() / 2 ** 30);
+  let postgres = 'unknown';
+  try {
+    postgres = execSync('psql --version', { encoding: 'utf8' }).trim();
+  } catch {
+    // psql not installed: the version is not essential
+  }
+  return `${cpus().length} cores (${cpu}), ${memory} GiB memory, Node ${process.version}, ${postgres}`;
+}
 
 /** This checkout of s2s. */
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
