@@ -11,13 +11,15 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Actor } from '../auth/actor.ts';
 import { type Route, signedInUser } from '../auth/web.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
 import { BULK_ZIP_LIMIT, BulkReturnsLoader, MAX_BULK_FILES, ZIP_FIELD } from './bulk-load.ts';
+import { censusReturnExample } from './census-filename.ts';
 import type { CollectionDetails } from './collections-service.ts';
 import { outcomeIn } from './returns-routes.ts';
-import { RETURN_SIZE_LIMIT, type ReturnsDeps } from './returns-service.ts';
+import { exampleSchool, RETURN_SIZE_LIMIT, type ReturnsDeps } from './returns-service.ts';
 import { REPLACE_FIELD, readUploadForm } from './web.ts';
 
 const collectionParams = z.object({ collectionId: z.string() });
@@ -33,12 +35,14 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
 
   const formPage = (
     reply: FastifyReply,
+    user: Actor,
     details: CollectionDetails,
     options: { errors?: FieldError[]; replace?: boolean } = {},
   ) =>
     reply.page('collect/views/bulk-form.njk', {
       title: reply.request.t('collect.bulk.page-title', { name: details.collection.name }),
       details,
+      example: censusReturnExample(exampleSchool(user), details.collection),
       action: path(details.collection.id),
       zipField: ZIP_FIELD,
       replaceField: REPLACE_FIELD,
@@ -67,7 +71,7 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
         problem?.kind === 'several-files'
           ? keyedError(ZIP_FIELD, 'collect.bulk.several-files', { files: problem.files })
           : keyedError(ZIP_FIELD, problem ? INCOMPLETE_ZIP : 'collect.bulk.select-zip');
-      return formPage(reply.code(400), details, { replace, errors: [error] });
+      return formPage(reply.code(400), user, details, { replace, errors: [error] });
     }
     try {
       const zip = file.read.ok ? file.read.data : null;
@@ -86,7 +90,7 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
       });
     } catch (error) {
       if (!(error instanceof Invalid)) throw error;
-      return formPage(reply.code(400), details, { replace, errors: error.errors });
+      return formPage(reply.code(400), user, details, { replace, errors: error.errors });
     }
   }
 
@@ -96,8 +100,9 @@ export function bulkLoadRoutes(deps: ReturnsDeps): Route[] {
       url: path(':collectionId'),
       access: 'collect.agent',
       handler: async (request, reply) => {
+        const user = signedInUser(request);
         const { collectionId } = collectionParams.parse(request.params ?? {});
-        return formPage(reply, await loader.open(signedInUser(request), collectionId));
+        return formPage(reply, user, await loader.open(user, collectionId));
       },
     },
     {

@@ -9,6 +9,18 @@ import type { CensusHeader } from './census-reader.ts';
 /** The term each termly census type code is for: SC1 spring, SC2 summer, SC3 autumn (the third). */
 export const TERM_OF_TYPE_CODE: Readonly<Record<string, Term>> = { SC1: 'SPR', SC2: 'SUM', SC3: 'AUT' };
 
+/** The type code of each term's census return: TERM_OF_TYPE_CODE the other way. */
+const TYPE_CODE_OF_TERM: Readonly<Record<Term, string>> = { SPR: 'SC1', SUM: 'SC2', AUT: 'SC3' };
+
+/**
+ * The name a school's MIS gives its first return for a collection, to show as an example: the school's
+ * number, the term's type code and the collection's year (9165402_SC2_916LL28_001.XML for summer 2028).
+ */
+export function censusReturnExample(establishment: string, collection: { term: Term; year: string }): string {
+  const code = TYPE_CODE_OF_TERM[collection.term];
+  return `${establishment}_${code}_${establishment.slice(0, 3)}LL${collection.year.slice(-2)}_001.XML`;
+}
+
 export interface FilenameComparison {
   /** The name is a census return's name (and so was compared with the header). */
   censusName: boolean;

@@ -30,6 +30,7 @@ import { formId, oneText } from '../platform/web/form-values.ts';
 import { lastPageHref, pagination } from '../platform/web/pagination.ts';
 import { sendCsv } from '../reports/web.ts';
 import { withoutFolder } from '../transfers/upload-service.ts';
+import { censusReturnExample } from './census-filename.ts';
 import type { CensusPupil } from './census-reader.ts';
 import {
   boarderIn,
@@ -45,6 +46,7 @@ import {
 import {
   CensusReturnsService,
   type Decided,
+  exampleSchool,
   type FindingView,
   type LoadOutcome,
   type Noted,
@@ -108,21 +110,20 @@ export function returnRoutes(deps: ReturnsDeps): Route[] {
   ) => {
     const { details, versions } = await service.schoolOverview(user, collectionId);
     const { collection } = details;
-    const year = collection.year.slice(-2);
-    const code = { AUT: 'SC3', SPR: 'SC1', SUM: 'SC2' }[collection.term];
     const t: Translate = (key, params) => reply.request.t(key, params);
     return reply.page('collect/views/upload-return.njk', {
       title: t('collect.upload.title'),
       details,
       current: versions[0] ?? null,
       statusLabels: statusLabels(t),
-      example: `${user.establishmentNumber}_${code}_${user.establishmentNumber?.slice(0, 3)}LL${year}_001.XML`,
+      example: censusReturnExample(exampleSchool(user), collection),
       limit: `${RETURN_SIZE_LIMIT / 1024 / 1024} MB`,
       limitBytes: RETURN_SIZE_LIMIT,
       fieldName: FILE_FIELD,
       // However often the form is posted, it loads one version (which takes the form's id).
       formId: randomUUID(),
-      errors,
+      // Not live, the page has no form: the refusal's reason is what the page says in its place.
+      errors: details.status === 'Live' ? errors : undefined,
       refused,
       backLink: { href: collectionPath(collectionId), text: t('collect.back-to', { name: collection.name }) },
     });

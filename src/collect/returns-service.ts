@@ -33,6 +33,7 @@ import type {
   CensusReturnRow,
   CensusReturnStatus,
   Database,
+  DataCollectionRow,
   Db,
   Executor,
 } from '../platform/db/schema.ts';
@@ -48,6 +49,7 @@ import {
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
 import { classifyFilename, printableFilename } from '../transfers/filenames.ts';
+import { schoolOf } from '../transfers/upload-examples.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import {
   type CensusChecker,
@@ -58,7 +60,7 @@ import {
   type ReturnDetails,
 } from './census-check.ts';
 import { isoDate, TERM_KEYS } from './census-dates.ts';
-import { compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
+import { censusReturnExample, compareFilenameWithHeader, TERM_OF_TYPE_CODE } from './census-filename.ts';
 import type { ReturnSummary } from './census-summary.ts';
 import { findCollectionHeld } from './collections-repository.ts';
 import { type CollectionDetails, collectionStatus, DataCollectionsService } from './collections-service.ts';
@@ -98,7 +100,25 @@ export const STATUS_LABELS: Record<CensusReturnStatus, string> = {
   replaced: 'Replaced',
 };
 
-const NAME_ADVICE = message('collect.refused.name-advice');
+/**
+ * The school an example census return name names for the actor: a school its own; an LA the school the
+ * file's name gave, when it has the LA's number, otherwise one made up from that number (schoolOf).
+ */
+export function exampleSchool(
+  actor: Pick<Actor, 'establishmentNumber' | 'laNumber'>,
+  named?: string,
+): string {
+  if (actor.establishmentNumber) return actor.establishmentNumber;
+  const la = actor.laNumber ?? '916';
+  return named?.startsWith(la) ? named : schoolOf(la);
+}
+
+/** What to do about a refused name: upload the collection's return, named as the MIS names it (an example). */
+function nameAdvice(actor: Actor, collection: DataCollectionRow, named?: string): Message {
+  return message('collect.refused.name-advice', {
+    example: censusReturnExample(exampleSchool(actor, named), collection),
+  });
+}
 const CONTENT_ADVICE = message('collect.refused.content-advice');
 
 /**
@@ -419,18 +439,20 @@ export class CensusReturnsService {
       this.refuse(actor, details, shown, reasons, whatToDo, refusalAttempt(formId, content));
     const { collection } = details;
     if (details.status !== 'Live') return refuse(...notLiveRefusal(details));
+    // Before the name gives a school: the example names the uploader's own (an LA's, one made up).
+    const renameAdvice = nameAdvice(actor, collection);
 
     // 1. The name: a termly census return of this collection's term and year, from the right school.
     // Spaces after .XML are invisible where the name is shown: the name rules say to remove them.
     if (!/\.xml\p{Zs}*$/iu.test(filename)) {
-      return refuse([message('collect.refused.not-xml', { filename: shown })], NAME_ADVICE);
+      return refuse([message('collect.refused.not-xml', { filename: shown })], renameAdvice);
     }
     const classified = classifyFilename(filename);
-    if (!classified.ok) return refuse(classified.messages.map(asSentence), NAME_ADVICE);
+    if (!classified.ok) return refuse(classified.messages.map(asSentence), renameAdvice);
     const file = classified.file;
     const term = file.typeCode ? TERM_OF_TYPE_CODE[file.typeCode] : undefined;
     if (file.kind !== 'census' || file.source.kind !== 'school' || term === undefined) {
-      return refuse([message('collect.refused.not-census', { filename: shown })], NAME_ADVICE);
+      return refuse([message('collect.refused.not-census', { filename: shown })], renameAdvice);
     }
     const school = file.source.establishmentNumber;
     const nameProblems: Message[] = [];
@@ -462,8 +484,13 @@ export class CensusReturnsService {
     } else if (!establishment || establishment.la_number !== actor.laNumber) {
       nameProblems.push(message('collect.refused.not-la-school', { school }));
     }
-    if (nameProblems.length > 0) return refuse(nameProblems, NAME_ADVICE);
-    if (!establishment) return refuse([message('collect.refused.not-in-directory', { school })], NAME_ADVICE);
+    if (nameProblems.length > 0) return refuse(nameProblems, nameAdvice(actor, collection, school));
+    if (!establishment) {
+      return refuse(
+        [message('collect.refused.not-in-directory', { school })],
+        nameAdvice(actor, collection, school),
+      );
+    }
 
     // 2. The size: a file too large is never loaded, so it is refused as such before asking to confirm a
     // replacement.

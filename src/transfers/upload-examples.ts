@@ -13,7 +13,7 @@ import { type ActorParty, collectable } from './parties.ts';
 const SHOWN = 3;
 
 /** A school number of `la` that is not `not` (the handbook's school numbers, 5402 and 1234). */
-function schoolOf(la: string, not: string): string {
+export function schoolOf(la: string, not = ''): string {
   return `${la}5402` === not ? `${la}1234` : `${la}5402`;
 }
 
