@@ -1,10 +1,10 @@
 // The SQL of a record's changes outside the review: "found" (service.ts, matches-service.ts) when an LA
 // downloaded its file and said it was downloaded correctly, forwarded it to one of its schools, or
 // closed a match as the same pupil; "removed" when the school that sent the file removed it (View /
-// Remove Files).
+// Remove Files, while the record is lost: a found one is its LA's to remove, decision 79).
 import type { ExpressionBuilder, Transaction } from 'kysely';
 import { serialiseOn } from '../platform/db/database.ts';
-import type { Database, Executor } from '../platform/db/schema.ts';
+import type { Database, Executor, LostPupilRow } from '../platform/db/schema.ts';
 
 export interface Finding {
   /** ISO instant. */
@@ -53,13 +53,19 @@ export async function forgetSeenPupils(db: Executor, lostPupilId: string): Promi
     .execute();
 }
 
-/** Marks a record removed with its file by the sender (false when it was already removed). */
+/**
+ * Marks a record removed with its file (false when it was already removed). `onlyLost`: only a record
+ * still lost, as its sender's View / Remove Files removes it (decision 79: a found one is its LA's to
+ * remove); false for a found one too, which the update waits for and reads when a finding is committed
+ * meanwhile.
+ */
 export async function markLostPupilRemovedWithFile(
   db: Executor,
   id: string,
   removal: { at: string; by: string; reason?: string },
+  { onlyLost = false }: { onlyLost?: boolean } = {},
 ): Promise<boolean> {
-  const removed = await markRemoved(db, id, removal);
+  const removed = await markRemoved(db, id, removal, onlyLost ? ['lost'] : ['lost', 'found']);
   if (removed) await forgetSeenPupils(db, id);
   return removed;
 }
@@ -68,6 +74,7 @@ async function markRemoved(
   db: Executor,
   id: string,
   removal: { at: string; by: string; reason?: string },
+  from: readonly LostPupilRow['status'][],
 ): Promise<boolean> {
   const result = await db
     .updateTable('lost_pupils')
@@ -78,7 +85,7 @@ async function markRemoved(
       removal_reason: removal.reason ?? 'Removed by the sender, as sent in error',
     })
     .where('id', '=', id)
-    .where('status', 'in', ['lost', 'found'])
+    .where('status', 'in', from)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }

@@ -160,6 +160,21 @@ async function findMatches(db: Executor, pupils: readonly IncomingPupil[]): Prom
 }
 
 /**
+ * The records still lost that hold this pupil, by the matching's rules (UPN, former UPN either way round,
+ * or surname, forename and date of birth), with one exception: two UPNs that differ are two pupils
+ * whatever their names, so a name-and-date-of-birth match counts only where the file or the record has no
+ * UPN. For a second file to the Lost Pupils Database (decision 79), whose sender may be refused on it.
+ */
+export async function lostRecordsHolding(db: Executor, pupil: IncomingPupil): Promise<LostPupilRow[]> {
+  const upn = pupil.upn?.toUpperCase() || null;
+  return [...(await findMatches(db, [pupil])).values()]
+    .filter(
+      ({ record, on }) => on !== 'name-dob' || upn === null || record.upn === null || record.upn === upn,
+    )
+    .map(({ record }) => record);
+}
+
+/**
  * Who hears of a match (or of a forward by another LA, service.ts): the record's LA's lost-pupil users,
  * or the LA itself when it has none.
  */

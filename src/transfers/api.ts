@@ -847,6 +847,12 @@ const SCHEMAS = {
         description:
           'Refused files whose name is held by a different file from you still waiting: that file, as listed in your outgoing files',
       },
+      lostPupilTransferId: {
+        type: 'string',
+        format: 'uuid',
+        description:
+          'Refused files to the Lost Pupils Database whose pupil it already holds as lost from an earlier file of yours: that file, as listed in your outgoing files (remove it first if the new file should replace it)',
+      },
       reasons: { type: 'array', items: { type: 'string' }, description: 'Refused files: why' },
       whatToDo: { type: 'string', description: 'Refused files: what to do next' },
     },

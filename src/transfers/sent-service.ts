@@ -2,7 +2,10 @@
 // error. "The display switches between files rejected by the receiving school and those not yet
 // downloaded by the receiving school"; collected files are a third view, to see what happened.
 //
-// A file can be removed while it is not collected (waiting, or rejected). Removal is final: the status
+// A file can be removed while it is not collected (waiting, or rejected). A file sent to the Lost Pupils
+// Database is "collected" in this sense once an LA has found its pupil (downloaded it and confirmed the
+// download, or closed a match as the same pupil): it is not offered for removal, and a removal is refused,
+// saying that its LA removes it once the pupil's case is closed (decision 79). Removal is final: the status
 // becomes 'removed' (audit 'file-removed', in one transaction), the recipient no longer sees it, and
 // its content is deleted at once (purged_at, audit 'file-purged'). If deleting the content fails, the
 // purge job finishes it (jobs.ts).
@@ -32,10 +35,11 @@ import {
   lostWithFileKeptRecord,
 } from '../lost-pupils/forwarded-copies.ts';
 import { markLostPupilRemovedWithFile } from '../lost-pupils/found-repository.ts';
+import { getLostPupilByTransfer } from '../lost-pupils/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor, TransferRow, TransferStatus } from '../platform/db/schema.ts';
 import { Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, message } from '../platform/i18n/catalogue.ts';
+import { dateParam, keyedError, type Message, message, messageError } from '../platform/i18n/catalogue.ts';
 import { isId } from '../platform/ids.ts';
 import type { Logger } from '../platform/logger.ts';
 import type { EncryptedFileStore } from '../platform/storage/encrypted-store.ts';
@@ -127,6 +131,11 @@ export interface SentFile {
   /** A lost pupil's file an LA forwarded to a school, the copy on its way: its LA removes it, not its sender. */
   forwardedLostPupil: boolean;
   /**
+   * A lost pupil's file whose pupil an LA found (its download confirmed, a match closed): why it cannot be
+   * removed, and who removes it (decision 79); else null. forwardedLostPupil says a forward's finding.
+   */
+  lostPupilFound: Message | null;
+  /**
    * The copy of a lost pupil's file the LA forwarded, waiting at the school: removing it makes the pupil's
    * record lost again, its file kept to forward again (lostPupilCopyGone), which the page says.
    */
@@ -151,6 +160,18 @@ export interface SentDeps {
   files: Pick<EncryptedFileStore, 'remove'>;
   clock: Clock;
   logger: Logger;
+}
+
+/**
+ * Why a lost pupil's file an LA found (SentService's foundLostPupil) cannot be removed, and who removes it:
+ * a school's LA, or the LA that sent it itself.
+ */
+function lostPupilFoundWords(actor: Actor, row: TransferRow, foundAt: string): Message {
+  const key =
+    actorParty(actor)?.kind === 'school'
+      ? 'transfer.sent.remove.lost-pupil-found'
+      : 'transfer.sent.remove.lost-pupil-found.la';
+  return message(key, { filename: row.filename, date: dateParam(foundAt) });
 }
 
 export class SentService {
@@ -187,7 +208,9 @@ export class SentService {
         ? { pupils: (await pupilsOf(this.deps.db, row.id)).map(pupilDetails) }
         : await pupilsOnPage(this.deps.db, row.id, pupilPage);
     const forwardedLostPupil = await this.forwardedLostPupil(this.deps.db, row);
-    const canRemove = REMOVABLE.includes(row.status) && !forwardedLostPupil;
+    const foundAt = forwardedLostPupil ? null : await this.foundLostPupil(this.deps.db, row);
+    const lostPupilFound = foundAt === null ? null : lostPupilFoundWords(actor, row, foundAt);
+    const canRemove = REMOVABLE.includes(row.status) && !forwardedLostPupil && lostPupilFound === null;
     const forwarding = canRemove ? await forwardingOf(this.deps.db, row) : null;
     // The record a removal would make lost again, read once for what the page says of it.
     const lostAgain = forwarding ? await lostAgainIfRemoved(this.deps.db, row, forwarding.la) : null;
@@ -196,6 +219,7 @@ export class SentService {
       ...pupils,
       canRemove,
       forwardedLostPupil,
+      lostPupilFound,
       lostPupilAgain: lostAgain !== null,
       told: await toldOfRemoval(this.deps.db, row, forwarding, removerOf(actor), lostAgain),
     };
@@ -230,6 +254,10 @@ export class SentService {
     if (!REMOVABLE.includes(row.status)) {
       throw new Invalid([keyedError('remove', 'transfer.sent.remove.collected', { filename: row.filename })]);
     }
+    const foundAt = await this.foundLostPupil(this.deps.db, row);
+    if (foundAt !== null && !(await this.forwardedLostPupil(this.deps.db, row))) {
+      throw new Invalid([messageError('remove', lostPupilFoundWords(actor, row, foundAt))]);
+    }
     const at = this.deps.clock.now();
     const removed = await this.deps.db.transaction().execute(async (tx) => {
       const changed = await updateTransferIfStatus(tx, row.id, REMOVABLE, {
@@ -246,9 +274,20 @@ export class SentService {
           keyedError('remove', 'transfer.sent.remove.lost-pupil-forwarded', { filename: row.filename }),
         ]);
       }
-      // A file sent to the Lost Pupils Database in error leaves it with its record.
+      // A file sent to the Lost Pupils Database in error leaves it with its record, while the pupil is
+      // lost: one an LA found meanwhile (its update waits for the finding, then reads it) stays, for its
+      // LA to remove (decision 79).
       if (row.dest_kind === 'lost-pupils') {
-        await markLostPupilRemovedWithFile(tx, row.id, { at: at.toISOString(), by: actor.userId });
+        const removed = await markLostPupilRemovedWithFile(
+          tx,
+          row.id,
+          { at: at.toISOString(), by: actor.userId },
+          { onlyLost: true },
+        );
+        const foundNow = removed ? null : await this.foundLostPupil(tx, row);
+        if (foundNow !== null) {
+          throw new Invalid([messageError('remove', lostPupilFoundWords(actor, row, foundNow))]);
+        }
       }
       // A lost pupil's file its LA forwarded, removed before the school collected it: lost again (and the
       // LA that uploaded the record, when another, told).
@@ -355,6 +394,17 @@ export class SentService {
       row.dest_kind === 'lost-pupils' &&
       (await copyForwardedFrom(db, row.id, undefined, { onItsWay: true })) !== undefined
     );
+  }
+
+  /**
+   * A lost pupil's file whose record an LA found: when (its finding), else null. Found, the pupil is no
+   * longer lost, and the record stays for the LA that uploaded it to close its case and remove it (LA
+   * notes §1.3; decisions 36 and 71), as a collected CTF stays with its recipient.
+   */
+  private async foundLostPupil(db: Executor, row: TransferRow): Promise<string | null> {
+    if (row.dest_kind !== 'lost-pupils') return null;
+    const record = await getLostPupilByTransfer(db, row.id);
+    return record?.status === 'found' ? (record.found_at ?? row.uploaded_at) : null;
   }
 
   /**

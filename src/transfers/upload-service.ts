@@ -86,7 +86,7 @@ import { menuLabelKey } from '../auth/menu.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
 import { laInboxName, laName, nameAndCode, type OrganisationName } from '../directory/organisation-names.ts';
 import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
-import { recordLostPupil } from '../lost-pupils/ingest.ts';
+import { type HeldLostPupilFile, lostPupilAlreadyHeld, recordLostPupil } from '../lost-pupils/ingest.ts';
 import { matchLostPupils } from '../lost-pupils/matching.ts';
 import { enqueueNotification, type Notification } from '../notifications/outbox.ts';
 import { type BoundedRead, discard, readBounded } from '../platform/bounded-read.ts';
@@ -96,6 +96,7 @@ import type { Db, Executor } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
 import {
   asSentence,
+  dateParam,
   type Language,
   type Message,
   message,
@@ -227,6 +228,11 @@ export interface RefusedUpload {
   quarantinedTransferId?: string;
   /** Set when another file of its name from the sender is still waiting (step 5): that file's id. */
   waitingTransferId?: string;
+  /**
+   * Set when the sender's earlier file to the Lost Pupils Database holds the same pupil, still lost (step
+   * 8, decision 79): that file's id.
+   */
+  lostPupilTransferId?: string;
 }
 
 export type UploadOutcome = AcceptedUpload | RefusedUpload;
@@ -368,7 +374,7 @@ function refusal(
   filename: string,
   reasons: Message[],
   whatToDo: Message,
-  ids: Pick<RefusedUpload, 'quarantinedTransferId' | 'waitingTransferId'> = {},
+  ids: Pick<RefusedUpload, 'quarantinedTransferId' | 'waitingTransferId' | 'lostPupilTransferId'> = {},
 ): RefusedUpload {
   return {
     status: 'refused',
@@ -612,6 +618,9 @@ export class UploadService {
         );
       });
     let taken: NameTaken | null;
+    let held: HeldLostPupilFile | null = null;
+    // What the upload's confirmation says beside the content's warnings.
+    const warnings = [...checked.warnings];
     try {
       taken = await db.transaction().execute(async (tx) => {
         // Step 5 again, once any other upload of this name has finished: a file of this name recorded
@@ -619,6 +628,34 @@ export class UploadService {
         await lockFilename(tx, file.name);
         const clash = await nameWaiting(tx, file, actorParty(actor));
         if (clash) return clash;
+        // A second file to the Lost Pupils Database for a pupil it holds as lost (decision 79; LA notes
+        // §4.2): refused from the same sender, whose first file keeps the pupil "lost"; from another,
+        // taken (it may hold newer details), saying when the database had the pupil, never from whom.
+        const pupil = destination.kind === 'lost-pupils' ? checked.pupils[0] : undefined;
+        if (pupil) {
+          const already = await lostPupilAlreadyHeld(
+            tx,
+            { la: sourceLa(source), school: source.kind === 'school' ? source.establishmentNumber : null },
+            {
+              upn: pupil.upn,
+              formerUpn: pupil.former_upn,
+              surname: pupil.surname,
+              forename: pupil.forename,
+              dateOfBirth: pupil.date_of_birth,
+            },
+          );
+          if (already.own) {
+            held = already.own;
+            return null;
+          }
+          if (already.other) {
+            warnings.push(
+              message('transfer.upload.warning.lost-pupil-held-elsewhere', {
+                date: dateParam(already.other.uploadedAt),
+              }),
+            );
+          }
+        }
         await insertTransfer(
           tx,
           {
@@ -682,6 +719,23 @@ export class UploadService {
       await removeBlob();
       throw error;
     }
+    if (held !== null) {
+      await removeBlob();
+      const earlier: HeldLostPupilFile = held;
+      const outcome = refusal(
+        shownName(file.name),
+        [
+          message('transfer.upload.reason.lost-pupil-held', {
+            filename: earlier.filename,
+            date: dateParam(earlier.uploadedAt),
+          }),
+        ],
+        message('transfer.upload.what-to-do.lost-pupil-held', { page: message(menuLabelKey('/sent')) }),
+        { lostPupilTransferId: earlier.transferId },
+      );
+      await this.recordRefusal(actor, category, outcome, checked.pupilCount);
+      return outcome;
+    }
     if (taken) {
       await removeBlob();
       // The racing upload was this very file, sent twice at once (a retry while the first was arriving).
@@ -697,7 +751,7 @@ export class UploadService {
       transferId: id,
       destination: destinationName,
       pupils: checked.pupilCount,
-      warnings: checked.warnings,
+      warnings,
       loadInto: await this.censusCollectionOf(file),
       scan: 'not-scanned',
     });

@@ -16,6 +16,8 @@ import { forJourneys, Journey, menuItems, menuLink, signIn } from './browser.ts'
 const SENDER = '9165402'; // demo-school-a, Cotswold Edge Primary School (LA 916)
 const RECEIVER = '9164001'; // Severn Vale Academy (LA 916, uses s2s): the pupil turns up here
 const FILENAME = `${SENDER}_CTF_XXXXXXXX_061.XML`;
+// The same pupil's file sent again: refused (decision 79).
+const SECOND = `${SENDER}_CTF_XXXXXXXX_062.XML`;
 // Forwarded in the LA's name, as the handbook's renamed file is (LA notes §4.2).
 const FORWARDED = `916LLLL_CTF_${RECEIVER}_061.XML`;
 
@@ -105,6 +107,27 @@ describe('lost pupils (browser)', () => {
     await sent.getByRole('button', { name: 'Upload', exact: true }).click();
     await sender.check();
     assert.equal(await sent.locator('#upload-summary').innerText(), 'The file was uploaded.');
+    // The same pupil sent again, under the next number: refused, saying where the pupil is and what to
+    // do (decision 79; LA notes §4.2: a duplicate keeps the pupil "lost").
+    await sent.getByRole('link', { name: 'Upload more files' }).click();
+    await sender.check();
+    const again = sent.waitForEvent('filechooser');
+    await sent.getByRole('button', { name: 'Choose the files to upload' }).click();
+    await (await again).setFiles([{ name: SECOND, mimeType: 'text/xml', buffer: content }]);
+    await sent.getByRole('button', { name: 'Upload', exact: true }).click();
+    await sender.check();
+    assert.equal(await sent.locator('#upload-summary').innerText(), 'The file was not uploaded.');
+    const refusal = (await summary(sent)).join('\n');
+    assert.match(
+      refusal,
+      new RegExp(
+        `Why: The pupil in this file is already in the Lost Pupils Database from your file ${FILENAME} of \\d{1,2} \\w+ \\d{4}\\. It stays there until an LA finds the pupil\\.`,
+      ),
+    );
+    assert.match(
+      refusal,
+      /What to do: If this file should replace it, remove the earlier one under View \/ Remove Files first, then upload this one again\./,
+    );
     // Schools cannot search the database.
     assert.ok(!(await menuItems(sender)).includes('Search for Lost Pupil'));
     sender.assertEveryPageChecked();
