@@ -452,7 +452,13 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
         ['MMMMMMMM', 'left-maintained-sector', '004'],
       ] as const) {
         const name = `${school.number}_CTF_${code}_${sequence}.XML`;
-        accepted(await upload(schoolUser, 'ctf', name, ctfFor(school.number, code, 1)));
+        // A pupil of its own for each: a second file for a pupil still lost is refused (decision 79).
+        const pupil = syntheticPupil(
+          Number(sequence),
+          { lea: la.number, estab: school.number.slice(3) },
+          false,
+        );
+        accepted(await upload(schoolUser, 'ctf', name, ctfFor(school.number, code, [pupil])));
         const [row] = await transfersNamed(name);
         assert.equal(row?.dest_kind, 'lost-pupils');
         assert.equal(row?.lost_reason, reason);
@@ -1353,8 +1359,10 @@ if (process.env.S2S_UPLOAD_CRASH_CHILD) {
 
       test('a lost-pupil CTF in the Lost Pupils Database holds its name: the same name again is refused', async () => {
         const name = `${school.number}_CTF_XXXXXXXX_303.XML`;
-        accepted(await upload(schoolUser, 'ctf', name, ctfFor(school.number, 'XXXXXXXX', 1)));
-        const another = ctfFor(school.number, 'XXXXXXXX', 1, { dateTime: '2026-11-21T09:00:00' });
+        // A pupil no other test sends to the database (decision 79 refuses a second file for a lost pupil).
+        const pupil = syntheticPupil(303, { lea: school.la_number, estab: school.number.slice(3) }, false);
+        accepted(await upload(schoolUser, 'ctf', name, ctfFor(school.number, 'XXXXXXXX', [pupil])));
+        const another = ctfFor(school.number, 'XXXXXXXX', [pupil], { dateTime: '2026-11-21T09:00:00' });
         const outcome = refused(await upload(schoolUser, 'ctf', name, another));
         assert.deepEqual(outcome.reasons, [
           `A file named ${name} from you is already waiting in the Lost Pupils Database.`,
