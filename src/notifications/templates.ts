@@ -240,6 +240,11 @@ const PAYLOADS = {
      * still waiting); absent when it never did, and from emails queued before downloads were said.
      */
     downloadedAt: timestamp.optional(),
+    /**
+     * A lost pupil's file its sender removed, to the LA that downloaded it from the Lost Pupils Database
+     * without the pupil being found (decision 79): said as such, not as a CTF sent to it.
+     */
+    lostPupils: z.literal(true).optional(),
   }),
   /**
    * To the school a CTF waited for, when its LA forwarded it to the school it was meant for
@@ -1030,6 +1035,26 @@ const waitingFileRemoved: Template<Payload<'waiting-file-removed'>> = {
       at: formatDateTime(p.removedAt, language),
       sender: nameWithCode(p.sentBy, p.sentByCode),
     };
+    if (p.lostPupils) {
+      // From the Lost Pupils Database (decision 79): downloaded by an LA, never sent to it.
+      return {
+        subject: t('email.waiting-file-removed.subject-lost-pupils', { filename: p.filename }),
+        blocks: [
+          paragraph(capitalise(t('email.waiting-file-removed.removed-lost-pupils', params))),
+          ...(p.downloadedAt
+            ? [
+                paragraph(
+                  t('email.waiting-file-removed.downloaded-lost-pupils', {
+                    at: formatDateTime(p.downloadedAt, language),
+                  }),
+                ),
+              ]
+            : []),
+          paragraph(t('email.waiting-file-removed.gone-lost-pupils')),
+          paragraph(t('email.waiting-file-removed.copy-lost-pupils', { removedBy: p.removedBy })),
+        ],
+      };
+    }
     const downloaded = downloadedSaid(t, p.downloadedAt, language);
     // Downloaded: not "before you collected it" alone, but that the download was never confirmed.
     const bySender = p.removedByCode === p.sentByCode;

@@ -787,7 +787,7 @@ const SCHEMAS = {
                   type: 'string',
                   enum: ['destination', 'forwarder', 'lost-pupil-uploader'],
                   description:
-                    "destination: the school or LA a CTF waited for, told it was removed before it was collected and need do nothing, or, when it downloaded the file without confirming the download, to delete its copy (not for a file it rejected, or that awaited its virus scan); forwarder: the LA that forwarded the file to its destination (email 'forwarded CTF removed', naming the file it forwarded and that file's sender); lost-pupil-uploader: the LA that sent the pupil to the Lost Pupils Database, whose record the removal made lost again (email 'lost again')",
+                    "destination: the school or LA a CTF waited for, told it was removed before it was collected and need do nothing, or, when it downloaded the file without confirming the download, to delete its copy (not for a file it rejected, or that awaited its virus scan); for a file to the Lost Pupils Database, the LA that last downloaded it without the pupil being found, asked to delete its copy; forwarder: the LA that forwarded the file to its destination (email 'forwarded CTF removed', naming the file it forwarded and that file's sender); lost-pupil-uploader: the LA that sent the pupil to the Lost Pupils Database, whose record the removal made lost again (email 'lost again')",
                 },
               },
               required: ['organisation', 'as'],

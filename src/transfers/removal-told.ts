@@ -16,6 +16,9 @@
 //   'removed') takes it away from that school by the same rule: it is told its LA passed the file on, never
 //   to which school (where the pupil went is not its to know), and that it need do nothing
 //   ('waiting-file-forwarded', tellOfForwardAway; decision 64).
+// - a lost pupil's file (no destination) tells, as its destination, the LA whose Lost Pupil user last
+//   downloaded it without the pupil being found: it may hold a copy, and is asked to delete it
+//   (lostPupilDownloaderToldOf; 'waiting-file-removed' with `lostPupils`; decision 79).
 // - the LA that forwarded a copy (LA notes §4.2), as a Reject tells it (forwarderToldOf), unless it removes
 //   the copy itself or is its sender: the 'forwarded-file-removed' email names the file it forwarded, that
 //   file's sender, and who removed the copy (tellOfRemoval).
@@ -24,6 +27,8 @@
 //   rule from the record read once (lostAgainIfRemoved, lostWithFileKeptRecord).
 //
 // Nobody is emailed about what their own organisation did.
+
+import { getUserRow } from '../accounts/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { scopeOf } from '../auth/permissions.ts';
 import { uploaderToldOf } from '../lost-pupils/forwarded-copies.ts';
@@ -97,6 +102,26 @@ export function destinationToldOf(row: TransferRow, remover: Remover): Address |
   if (row.category !== 'ctf' || !waitingForCollection(row)) return null;
   const to = destinationAddress(row);
   return to && !sameAddress(to, remover) ? to : null;
+}
+
+/**
+ * The LA a removal of a lost pupil's file tells as its destination (decision 79, as decision 64 tells a
+ * CTF's): the LA whose Lost Pupil user last downloaded it from the database without the pupil being found
+ * (a found pupil's file is not removed by its sender), so it may hold a copy to forward or load. Not the
+ * remover itself. Only the last download is kept on the file (`downloaded_by`): an earlier LA's is not known
+ * here. Its address, else null.
+ */
+export async function lostPupilDownloaderToldOf(
+  db: Executor,
+  row: TransferRow,
+  remover: Remover,
+): Promise<Address | null> {
+  if (row.dest_kind !== 'lost-pupils' || !waitingForCollection(row)) return null;
+  if (!row.last_downloaded_at || !row.downloaded_by) return null;
+  const la = (await getUserRow(db, row.downloaded_by))?.la_number;
+  if (!la) return null;
+  const to: Address = { recipientKind: 'la', recipient: la };
+  return sameAddress(to, remover) ? null : to;
 }
 
 /**
@@ -194,7 +219,9 @@ export async function toldDestination(
   row: TransferRow,
   remover: Remover,
 ): Promise<PartyLabel | null> {
-  return destinationToldOf(row, remover) ? destinationLabel(row, await organisationNames(db, [row])) : null;
+  if (destinationToldOf(row, remover)) return destinationLabel(row, await organisationNames(db, [row]));
+  const downloader = await lostPupilDownloaderToldOf(db, row, remover);
+  return downloader ? organisationLabel(db, downloader) : null;
 }
 
 /**
@@ -243,7 +270,9 @@ export async function tellOfRemoval(
   },
 ): Promise<void> {
   const { row, forwarding, remover, at } = removal;
-  const destinationTo = destinationToldOf(row, remover);
+  // A lost pupil's file has no destination: the LA that downloaded it is told as one (decision 79).
+  const downloaderTo = await lostPupilDownloaderToldOf(tx, row, remover);
+  const destinationTo = destinationToldOf(row, remover) ?? downloaderTo;
   const forwarderTo = forwarderToldOf(row, forwarding, remover);
   if (!destinationTo && !forwarderTo) return;
   const names = await organisationNames(tx, [row]);
@@ -259,7 +288,7 @@ export async function tellOfRemoval(
       at,
       template: 'waiting-file-removed',
       ...destinationTo,
-      payload: { ...removed, ...waitingFacts(row, names) },
+      payload: { ...removed, ...waitingFacts(row, names), ...(downloaderTo ? { lostPupils: true } : {}) },
     });
   }
   if (forwarderTo && forwarding) {

@@ -88,8 +88,15 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
     // The file alone: its pupils are not on this page (one page of them read, not all).
     const found = await service.file(user, id, 1);
     const { request } = reply;
+    const { destination, destinationDownloadedAt } = found.told;
     const warning = found.file.toLostPupils
-      ? request.t('transfer.sent.remove.warning-lost-pupils')
+      ? [
+          request.t('transfer.sent.remove.warning-lost-pupils'),
+          // The LA that downloaded it without the pupil being found is emailed (decision 79).
+          ...(destination && destinationDownloadedAt
+            ? [downloadedCopySaid(request, destination, destinationDownloadedAt)]
+            : []),
+        ].join(' ')
       : [
           request.t('transfer.sent.remove.deleted', { party: found.file.party.name }),
           ...toldSaid(request, 'warning', found),
@@ -196,7 +203,19 @@ export function sentRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'logger'>
               });
           // A copy an LA forwarded: that LA is told; a lost pupil's file the LA forwarded: its record is
           // lost again, its file kept (decision 38), and the LA that uploaded it, when another, told.
-          const said = [removed, ...toldSaid(request, 'done', file)].join(' ');
+          const said = [
+            removed,
+            ...(!file.toLostPupils
+              ? toldSaid(request, 'done', file)
+              : file.told.destination
+                ? // The LA that downloaded it without the pupil being found (decision 79).
+                  [
+                    request.t('transfer.sent.removed.lost-pupil-downloader', {
+                      destination: file.told.destination.name,
+                    }),
+                  ]
+                : []),
+          ].join(' ');
           return reply.flash(said).redirect(file.toLostPupils ? '/sent?show=lost-pupils' : '/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;

@@ -4,6 +4,8 @@
 // sender no longer removes (decision 79). Through the pages and the API, on both engines.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import type { EmailContext } from '../../src/notifications/email.ts';
+import { composeEmail } from '../../src/notifications/templates.ts';
 import type { Db, EstablishmentRow, UserRow } from '../../src/platform/db/schema.ts';
 import { api, makeToken, uploadFiles } from '../api/support.ts';
 import { ctfBetween, type FixturePupil, syntheticPupil } from '../fixtures/ctf/generate.ts';
@@ -11,6 +13,12 @@ import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, type TestApp, textOf } from '../support/web.ts';
 import { uniqueName } from './support.ts';
+
+const EMAIL: EmailContext = {
+  serviceName: 's2s',
+  serviceUrl: 'https://s2s.example.gov.uk',
+  serviceDesk: { email: 'desk@s2s.example.gov.uk', telephone: '0300 000 0000' },
+};
 
 describeEachEngine('a second lost pupil file for the same pupil', (database) => {
   let t: TestApp;
@@ -288,6 +296,89 @@ describeEachEngine('a second lost pupil file for the same pupil', (database) => 
       .where('payload', 'like', `%${direct}%`)
       .execute();
     assert.deepEqual(told, [{ recipient: w.la.number }], 'its LA (no lost-pupil users) is emailed');
+  });
+
+  test("View / Remove Files: a lost pupil file an LA downloaded without confirming it is removable, and that LA is told to delete its copy, as a CTF's destination is", async () => {
+    const w = await world();
+    const pupil = pupilOf(w.leaving, 9);
+    const { agent, user } = await signedIn(w.leaving);
+    const first = `${w.leaving.number}_CTF_XXXXXXXX_001.XML`;
+    await upload(agent, first, ctfBetween(w.leaving.number, 'XXXXXXXX', [pupil]));
+    const held = await transferNamed(first);
+    assert.ok(held);
+    // An LA's Lost Pupil user downloaded it (its download recorded), and never said it downloaded correctly.
+    const finder = await makeUser(db, 'la_lost_pupil', { laNumber: w.otherLa.number });
+    await db
+      .updateTable('transfers')
+      .set({
+        first_downloaded_at: '2026-12-02T09:30:00.000Z',
+        last_downloaded_at: '2026-12-02T09:30:00.000Z',
+        downloaded_by: finder.id,
+      })
+      .where('id', '=', held.id)
+      .execute();
+
+    const url = `/sent/files/${held.id}/remove`;
+    const form = textOf((await agent.get(url)).body);
+    assert.match(form, new RegExp(`${w.otherLa.name} .*downloaded it on 2 December 2026`));
+    assert.equal((await agent.post(url, {}, { formPage: url })).statusCode, 302);
+    assert.match(
+      textOf((await agent.get('/sent?show=lost-pupils')).body),
+      /which downloaded it from the Lost Pupils Database without confirming it, will be sent an email asking it to delete its copy/,
+    );
+    const emails = await db
+      .selectFrom('notification_outbox')
+      .select(['recipient_kind', 'recipient', 'payload'])
+      .where('template', '=', 'waiting-file-removed')
+      .where('payload', 'like', `%${first}%`)
+      .execute();
+    assert.deepEqual(
+      emails.map((e) => [e.recipient_kind, e.recipient]),
+      [['la', w.otherLa.number]],
+      'the LA that downloaded it, alone',
+    );
+    const payload = JSON.parse(emails[0]?.payload ?? '{}');
+    assert.equal(payload.lostPupils, true);
+    assert.equal(payload.downloadedAt, '2026-12-02T09:30:00.000Z');
+    const email = composeEmail('waiting-file-removed', emails[0]?.payload ?? '', EMAIL, 'en');
+    const words = email.text.replace(/\s+/g, ' ');
+    assert.equal(email.subject, `A Lost Pupils Database file you downloaded has been removed: ${first}`);
+    assert.match(words, /a file it had sent to the Lost Pupils Database/);
+    assert.match(
+      words,
+      /Your LA downloaded it on 2 December 2026.* without confirming that it was downloaded correctly/,
+    );
+    assert.match(
+      words,
+      /Do not forward the copy you downloaded to a school or load it into an MIS, and delete it/,
+    );
+    assert.doesNotMatch(words, /Download CTF Files|sent to you/);
+    const welsh = composeEmail('waiting-file-removed', emails[0]?.payload ?? '', EMAIL, 'cy');
+    assert.match(welsh.subject, /Gronfa Ddata Disgyblion Coll/);
+
+    // The API answers the same of another such file: the LA is named as told.
+    const second = `${w.leaving.number}_CTF_XXXXXXXX_002.XML`;
+    await agent.get('/upload/ctf');
+    await upload(agent, second, ctfBetween(w.leaving.number, 'XXXXXXXX', [pupilOf(w.leaving, 10)]));
+    const other = await transferNamed(second);
+    assert.ok(other);
+    await db
+      .updateTable('transfers')
+      .set({ last_downloaded_at: '2026-12-02T10:00:00.000Z', downloaded_by: finder.id })
+      .where('id', '=', other.id)
+      .execute();
+    const token = await makeToken(db, user);
+    const removed = await api(t.app, { method: 'DELETE', url: `/api/v1/files/${other.id}`, token });
+    assert.equal(removed.statusCode, 200, removed.body);
+    assert.deepEqual(
+      removed
+        .json()
+        .told.map((told: { as: string; organisation: { code: string } }) => [
+          told.as,
+          told.organisation.code,
+        ]),
+      [['destination', `${w.otherLa.number}LLLL`]],
+    );
   });
 
   test('View / Remove Files: a lost pupil file an LA found is not offered for removal, and its removal is refused, on the page and the API', async () => {
