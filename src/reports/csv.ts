@@ -23,12 +23,13 @@ export function csvDateTime(instant: string | null): string {
 /**
  * A cell a spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return) is
  * written with a leading apostrophe, so opening a report never runs anything a school name or a file
- * name held (OWASP "CSV injection"). Numbers are written as they are.
+ * name held (OWASP "CSV injection"). The full-width forms of the four signs too: a spreadsheet set for an
+ * East Asian language may read them as the ASCII ones. Numbers are written as they are.
  */
 export function safeCell(value: CsvValue): string | number {
   if (value === null) return '';
   if (typeof value === 'number') return value;
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/.test(value) ? `'${value}` : value;
 }
 
 /** The header, then each row, as a CSV stream (RFC 4180, CRLF line ends, UTF-8 with a byte-order mark). */

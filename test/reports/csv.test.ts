@@ -24,6 +24,21 @@ test('a CSV has a byte-order mark, CRLF lines, quoted commas and quotes, and no 
   );
 });
 
+test('the full-width forms of =, +, - and @ are guarded too (a spreadsheet may read them as their ASCII forms)', async () => {
+  const csv = await text(
+    csvStream(
+      ['Name'],
+      [['\uFF1DHYPERLINK("http://example.com")'], ['\uFF0B1'], ['\uFF0D1'], ['\uFF20A1'], ['Ｏak']],
+    ),
+  );
+  assert.equal(
+    csv,
+    '\uFEFFName\r\n' +
+      `"'\uFF1DHYPERLINK(""http://example.com"")"\r\n` +
+      "'\uFF0B1\r\n'\uFF0D1\r\n'\uFF20A1\r\nＯak\r\n",
+  );
+});
+
 test('a value holding a line break is quoted, so it stays in its cell', async () => {
   const csv = await text(
     csvStream(
