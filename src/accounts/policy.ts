@@ -33,8 +33,9 @@ export interface AccountSubject {
 /**
  * 'two-factor': reset the account's two-factor sign-in (it is set up again at the next sign-in).
  * 'single-sign-on': unlink the identity at the single sign-on provider linked to the account.
+ * 'details': correct the account's full name, email address and telephone number (decision 78).
  */
-export type AccountChange = 'role' | 'password' | 'delete' | 'two-factor' | 'single-sign-on';
+export type AccountChange = 'role' | 'password' | 'delete' | 'two-factor' | 'single-sign-on' | 'details';
 
 /** Whose accounts an actor may see: everyone's, one LA's (its LA roles and its schools' users), or none. */
 export type UserReach = { kind: 'everyone' } | { kind: 'la'; laNumber: string } | { kind: 'nobody' };
@@ -121,6 +122,7 @@ export function changeProblem(
     if (change === 'two-factor') return message('accounts.policy.own-two-factor');
     if (change === 'single-sign-on') return message('accounts.policy.own-single-sign-on');
     if (change === 'role') return message('accounts.policy.own-role');
+    if (change === 'details') return message('accounts.policy.own-details');
     return message('accounts.policy.own-delete');
   }
   if (!(assignableRoles(actor) as readonly string[]).includes(subject.role)) {
@@ -141,6 +143,7 @@ export function allowedChanges(
     delete: changeProblem(actor, subject, 'delete') === null,
     'two-factor': changeProblem(actor, subject, 'two-factor') === null,
     'single-sign-on': changeProblem(actor, subject, 'single-sign-on') === null,
+    details: changeProblem(actor, subject, 'details') === null,
   };
 }
 

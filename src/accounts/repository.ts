@@ -19,14 +19,26 @@ export async function findUserByUsername(db: Executor, username: string): Promis
     .executeTakeFirst();
 }
 
-/** Deleted usernames stay reserved so the audit trail never names two people the same way. */
-export async function usernameIsTaken(db: Executor, username: string): Promise<boolean> {
-  const row = await db
+/** The account holding a username, deleted or not: what Add User says when it is taken. */
+export interface UsernameHolder {
+  id: string;
+  la_number: string | null;
+  deleted_at: string | null;
+}
+
+/**
+ * The account that has (or had: deleted usernames stay reserved, so the audit trail never names two
+ * people the same way) this username, compared without case; undefined when it is free. An account not
+ * deleted comes first.
+ */
+export async function usernameHolder(db: Executor, username: string): Promise<UsernameHolder | undefined> {
+  return db
     .selectFrom('users')
-    .select('id')
+    .select(['id', 'la_number', 'deleted_at'])
     .where((eb) => eb(eb.fn('lower', ['username']), '=', username.toLowerCase()))
+    .orderBy(sql`case when deleted_at is null then 0 else 1 end`)
+    .orderBy('deleted_at', 'desc')
     .executeTakeFirst();
-  return row !== undefined;
 }
 
 export async function getUser(db: Executor, id: string): Promise<UserRow | undefined> {
@@ -160,6 +172,35 @@ export async function changeRoleFrom(
     .set({ role: to, updated_at: at })
     .where('id', '=', id)
     .where('role', '=', from)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** The details Change details corrects (full name, email address, telephone): as stored. */
+export type AccountDetailsRow = Pick<UserRow, 'full_name' | 'email' | 'telephone'>;
+
+/**
+ * Corrects the account's details, only from those read (`from`; false when any has changed since, or the
+ * account is deleted): on PostgreSQL an update made at once with another waits for its row lock, then
+ * finds the details changed, so neither overwrites the other unseen.
+ */
+export async function changeDetailsFrom(
+  db: Executor,
+  id: string,
+  from: AccountDetailsRow,
+  to: AccountDetailsRow,
+  at: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ ...to, updated_at: at })
+    .where('id', '=', id)
+    .where('full_name', '=', from.full_name)
+    .where((eb) => (from.email === null ? eb('email', 'is', null) : eb('email', '=', from.email)))
+    .where((eb) =>
+      from.telephone === null ? eb('telephone', 'is', null) : eb('telephone', '=', from.telephone),
+    )
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;

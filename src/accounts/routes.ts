@@ -49,6 +49,16 @@ const addForm = z.object({
   formId,
 });
 
+/**
+ * Change details: the Add User form's fields for the person (the same rules: AccountsService), and the
+ * details the page showed, so that a form from a page shown before someone else changed them is refused.
+ */
+const detailsForm = addForm.pick({ fullName: true, email: true, telephone: true }).extend({
+  fullNameAsSeen: oneValue,
+  emailAsSeen: oneValue,
+  telephoneAsSeen: oneValue,
+});
+
 const roleForm = z.object({
   role: z.string().default(''),
   /** The role the page showed: posted again, a change made already is not made twice. */
@@ -75,6 +85,15 @@ function roleItems(request: FastifyRequest, roles: readonly Role[], checked: str
     checked: role === checked,
   }));
 }
+
+/** The user page's rows that Change details corrects: the form's field, and the row's label. */
+const DETAIL_ROWS = [
+  { field: 'fullName', label: 'accounts.full-name' },
+  { field: 'email', label: 'accounts.email-address' },
+  { field: 'telephone', label: 'accounts.telephone' },
+] as const;
+
+type ContactDetails = { fullName: string; email: string; telephone: string };
 
 function userUrl(id: string): string {
   return `${BASE}/${encodeURIComponent(id)}`;
@@ -164,6 +183,31 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
       roleLabel: roleLabelIn(reply.request.language, user.role),
       roleItems: roleItems(reply.request, roles, user.role),
       errors,
+    });
+  };
+
+  const detailsPage = async (
+    reply: FastifyReply,
+    actor: AccountsActor,
+    id: string,
+    data: { values?: ContactDetails; seen?: ContactDetails; errors?: unknown } = {},
+  ) => {
+    const details = await accounts.details(actor, id);
+    await accounts.accountToChange(actor, id, 'details');
+    const user = details.user;
+    const shown = { fullName: user.full_name, email: user.email ?? '', telephone: user.telephone ?? '' };
+    return reply.page('accounts/views/details.njk', {
+      title: reply.request.t('accounts.details.title'),
+      backLink: { href: userHref(reply.request, user.id) },
+      listSearch: placeOf(reply.request),
+      account: user,
+      // What the form starts with: the account's details, or what was typed when it comes back with errors.
+      values: data.values ?? shown,
+      // The details the form was first shown with, kept when it comes back with errors: a change someone
+      // else made meanwhile is still found when it is sent again.
+      seen: data.seen ?? shown,
+      singleSignOn: details.singleSignOn,
+      errors: data.errors,
     });
   };
 
@@ -300,6 +344,26 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
           account: details.user,
           // The row shows when single sign-on is configured, or an identity is still linked from before.
           showSingleSignOn: deps.config.oidc !== null || details.singleSignOn.length > 0,
+          // A Change link on the name, email address and telephone rows (GOV.UK summary list), to Change details.
+          detailsActions: details.allowed.details
+            ? Object.fromEntries(
+                DETAIL_ROWS.map(({ field, label }) => [
+                  field,
+                  {
+                    items: [
+                      {
+                        href: `${BASE}/${encodeURIComponent(details.user.id)}/details${placeOf(request)}#${field}`,
+                        text: request.t('accounts.change'),
+                        visuallyHiddenText: request.t('accounts.details.change-of', {
+                          field: request.t(label),
+                          username: details.user.username,
+                        }),
+                      },
+                    ],
+                  },
+                ]),
+              )
+            : {},
         });
       },
     },
@@ -331,6 +395,57 @@ export function accountsRoutes(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Rou
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
           return rolePage(reply.code(400), actor, id, error.errors);
+        }
+      },
+    },
+    {
+      method: 'GET',
+      url: `${BASE}/:id/details`,
+      access: 'users.manage',
+      handler: async (request, reply) => detailsPage(reply, actorOf(request), idOf(request)),
+    },
+    {
+      method: 'POST',
+      url: `${BASE}/:id/details`,
+      access: 'users.manage',
+      handler: async (request, reply) => {
+        const actor = actorOf(request);
+        const id = idOf(request);
+        const form = detailsForm.parse(request.body ?? {});
+        const asSeen =
+          form.fullNameAsSeen === undefined
+            ? undefined
+            : {
+                fullName: form.fullNameAsSeen,
+                email: form.emailAsSeen ?? '',
+                telephone: form.telephoneAsSeen ?? '',
+              };
+        try {
+          const { account, outcome, emailedTo } = await accounts.changeDetails(actor, id, form, asSeen);
+          const key =
+            outcome === 'unchanged'
+              ? 'accounts.details.unchanged'
+              : outcome === 'already'
+                ? 'accounts.details.changed-already'
+                : emailedTo.length > 0
+                  ? 'accounts.details.changed-email'
+                  : 'accounts.details.changed';
+          const said = request.t(key, {
+            username: account.username,
+            addresses: emailedTo.join(request.t('accounts.details.and')),
+          });
+          return reply
+            .flash(said, outcome === 'changed' ? 'success' : 'important')
+            .redirect(userHref(request, account.id));
+        } catch (error) {
+          if (!(error instanceof Invalid)) throw error;
+          // Changed by someone else since the page was shown: it shows the details as they are now.
+          const stale = error.errors.some((e) => e.key === 'accounts.details.changed-since');
+          const { fullName, email, telephone } = form;
+          return detailsPage(reply.code(400), actor, id, {
+            ...(stale ? {} : { values: { fullName, email, telephone }, seen: asSeen }),
+            errors: error.errors,
+          });
         }
       },
     },

@@ -2,6 +2,7 @@
 // No HTTP here. Each change is written in one transaction with its audit record.
 import { randomUUID } from 'node:crypto';
 import { revokeApiTokensOfUser } from '../api/token-repository.ts';
+import { changesOf } from '../audit/changes.ts';
 import { type AuditAction, recordAudit } from '../audit/repository.ts';
 import { deleteIdentitiesOfUser, identitiesOfUser, type OidcIdentityRow } from '../auth/oidc-repository.ts';
 import { hashPassword } from '../auth/passwords.ts';
@@ -25,12 +26,18 @@ import {
   listEstablishmentsOfLa,
   listLocalAuthorities,
 } from '../directory/repository.ts';
-import { type AccountChanger, changedBy, tellAccountChanged } from '../notifications/account-changed.ts';
+import {
+  type AccountChanger,
+  changedBy,
+  tellAccountChanged,
+  tellEmailChanged,
+} from '../notifications/account-changed.ts';
 import type { Clock } from '../platform/clock.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
 import {
   DEFAULT_LANGUAGE,
+  dateParam,
   keyedError,
   type Message,
   message,
@@ -55,6 +62,8 @@ import {
   userReach,
 } from './policy.ts';
 import {
+  type AccountDetailsRow,
+  changeDetailsFrom,
   changeRoleFrom,
   countUsersWithRole,
   deleteUserOnce,
@@ -65,7 +74,7 @@ import {
   lockAccountsOfLa,
   type UserListing,
   type UserRow,
-  usernameIsTaken,
+  usernameHolder,
 } from './repository.ts';
 
 /** Letters and digits only, like 681bjones (LA notes §3.3). */
@@ -266,14 +275,14 @@ export class AccountsService {
       const added = formId ? await this.addedBy(tx, actor, user.id, user.username) : undefined;
       if (added) return added;
       // Checked again under the lock: someone may have taken the name (or the LEA School role) meanwhile.
-      const conflicts = await accountConflicts(tx, user.username, account.role, user.la_number);
+      const conflicts = await accountConflicts(tx, actor, user.username, account.role, user.la_number);
       if (conflicts.length > 0) throw new Invalid(conflicts);
       // Without an LA to lock (a national account), an insert at once with the same form's waits for the
       // first's, then inserts nothing.
       if (!(await insertUserOnce(tx, user))) {
         const first = await this.addedBy(tx, actor, user.id, user.username);
         if (first) return first;
-        throw new Invalid(await accountConflicts(tx, user.username, account.role, user.la_number));
+        throw new Invalid(await accountConflicts(tx, actor, user.username, account.role, user.la_number));
       }
       await this.audit(tx, actor, 'user-added', user, {
         role: user.role,
@@ -367,6 +376,80 @@ export class AccountsService {
       return false;
     });
     return { account: withoutSecrets({ ...target, role }), already };
+  }
+
+  /**
+   * Corrects the account's full name, email address and telephone number (decision 78), by the rules of
+   * Add User, for whoever may change its role (an account of a school too: its role is fixed, not its
+   * details). With `asSeen` (the details the page showed), a form from a page shown before someone else
+   * changed them is refused, naming nothing but that they changed (the page shows them as they are now),
+   * unless they are already what the form asks (the same form posted again: `already`). Nothing differing
+   * from the account's details is `unchanged`, and nothing is written. A change is audited with each
+   * field's from and to; an email address changed is emailed to the old address and to the new.
+   */
+  async changeDetails(
+    actor: AccountsActor,
+    id: string,
+    input: Partial<ContactDetailsInput>,
+    asSeen?: Partial<ContactDetailsInput>,
+  ): Promise<{
+    account: Account;
+    outcome: 'changed' | 'unchanged' | 'already';
+    fields: string[];
+    /** The addresses told of an email address changed: the old one and the new, where there was one. */
+    emailedTo: string[];
+  }> {
+    const target = await this.changeableUser(actor, id, 'details');
+    const wanted = contactDetailsOf(input);
+    const to = detailsRowOf(wanted);
+    const from: AccountDetailsRow = {
+      full_name: target.full_name,
+      email: target.email,
+      telephone: target.telephone,
+    };
+    const seen = asSeen === undefined ? undefined : detailsRowOf(contactDetailsOf(asSeen));
+    if (seen && !sameDetails(seen, from)) {
+      if (sameDetails(from, to)) {
+        return { account: withoutSecrets(target), outcome: 'already', fields: [], emailedTo: [] };
+      }
+      throw new Invalid([keyedError('fullName', 'accounts.details.changed-since')]);
+    }
+    const errors = contactDetailsProblems(wanted);
+    if (errors.length > 0) throw new Invalid(errors);
+    const fields = DETAIL_FIELDS.filter((field) => from[field] !== to[field]);
+    if (fields.length === 0) {
+      return { account: withoutSecrets(target), outcome: 'unchanged', fields: [], emailedTo: [] };
+    }
+
+    const at = this.clock.now();
+    const outcome = await this.db.transaction().execute(async (tx) => {
+      await this.stillThere(tx, target);
+      if (!(await changeDetailsFrom(tx, target.id, from, to, at.toISOString()))) {
+        // Changed at once by another form: the same one posted again has nothing left to do.
+        const now = await getUser(tx, target.id);
+        if (!now) throw new NotFound(message('accounts.not-found.user'));
+        if (sameDetails(now, to)) return 'already' as const;
+        throw new Invalid([keyedError('fullName', 'accounts.details.changed-since')]);
+      }
+      await this.audit(tx, actor, 'user-details-changed', target, {
+        fields,
+        changes: changesOf(from, to, fields),
+      });
+      if (from.email !== to.email) {
+        await tellEmailChanged(tx, {
+          userId: target.id,
+          by: changerOf(actor, target),
+          at,
+          fromEmail: from.email,
+          toEmail: to.email,
+        });
+      }
+      return 'changed' as const;
+    });
+    const account = withoutSecrets({ ...target, ...to, updated_at: at.toISOString() });
+    if (outcome === 'already') return { account: withoutSecrets(target), outcome, fields: [], emailedTo: [] };
+    const emailedTo = from.email === to.email ? [] : [from.email, to.email].filter((a) => a !== null);
+    return { account, outcome, fields, emailedTo };
   }
 
   /**
@@ -599,9 +682,7 @@ export class AccountsService {
   }> {
     const errors: FieldError[] = [];
     const username = clean(input.username);
-    const fullName = clean(input.fullName);
-    const email = clean(input.email);
-    const telephone = clean(input.telephone);
+    const { fullName, email, telephone } = contactDetailsOf(input);
     const role = clean(input.role);
     const establishmentNumber = clean(input.establishmentNumber);
     const reach = userReach(actor);
@@ -610,21 +691,11 @@ export class AccountsService {
     if (!username) errors.push(keyedError('username', 'accounts.error.enter-username'));
     else if (!USERNAME_PATTERN.test(username)) {
       errors.push(keyedError('username', 'accounts.error.username-format'));
-    } else if (await usernameIsTaken(this.db, username)) {
-      errors.push(usernameTaken(username));
+    } else {
+      const taken = await usernameTaken(this.db, actor, username);
+      if (taken) errors.push(taken);
     }
-    if (!fullName) errors.push(keyedError('fullName', 'accounts.error.enter-full-name'));
-    else if (fullName.length > MAX_FULL_NAME) {
-      errors.push(keyedError('fullName', 'accounts.error.full-name-too-long', { max: MAX_FULL_NAME }));
-    }
-    const badEmail = email ? emailProblem(email) : null;
-    if (badEmail) errors.push(messageError('email', badEmail));
-    const badTelephone = telephone
-      ? telephone.length > MAX_TELEPHONE
-        ? message('directory.contact.telephone')
-        : telephoneProblem(telephone)
-      : null;
-    if (badTelephone) errors.push(messageError('telephone', badTelephone));
+    errors.push(...contactDetailsProblems({ fullName, email, telephone }));
 
     let roleOk = false;
     if (!role) errors.push(keyedError('role', 'accounts.error.choose-role'));
@@ -727,12 +798,14 @@ export class AccountsService {
 /** The username is taken (case-insensitively, deleted accounts included), or the LA's LEA School exists. */
 async function accountConflicts(
   db: Executor,
+  actor: AccountsActor,
   username: string,
   role: string,
   laNumber: string | null,
 ): Promise<FieldError[]> {
   const errors: FieldError[] = [];
-  if (await usernameIsTaken(db, username)) errors.push(usernameTaken(username));
+  const taken = await usernameTaken(db, actor, username);
+  if (taken) errors.push(taken);
   const clash = await onePerLaProblem(db, role, laNumber);
   if (clash) errors.push(messageError('role', clash));
   return errors;
@@ -743,9 +816,74 @@ function changerOf(actor: AccountsActor, target: Pick<UserRow, 'id'>): AccountCh
   return changedBy(isSystemActor(actor) ? 'system' : actor, target.id);
 }
 
-function usernameTaken(username: string): FieldError {
+/**
+ * Why the username cannot be given, or null when it is free. Usernames are never used again (the audit log
+ * names people by username, and is filtered by it: decision 77), so one that belonged to a deleted account
+ * says so, with the day it was deleted, when the actor could see that account (their LA's; everyone's for
+ * a national administrator), which its audit log shows them already. One that belongs or belonged to an
+ * account the actor cannot see says only that: no more than "in use" said before (decision 78).
+ */
+async function usernameTaken(
+  db: Executor,
+  actor: AccountsActor,
+  username: string,
+): Promise<FieldError | null> {
+  const holder = await usernameHolder(db, username);
+  if (!holder) return null;
+  if (!canSeeUser(actor, holder))
+    return keyedError('username', 'accounts.error.username-unseen', { username });
+  if (holder.deleted_at !== null) {
+    return keyedError('username', 'accounts.error.username-deleted', {
+      username,
+      date: dateParam(holder.deleted_at),
+    });
+  }
   return keyedError('username', 'accounts.error.username-taken', { username });
 }
+
+/** The details Add User and Change details take, trimmed; empty strings stand for "not given". */
+interface ContactDetailsInput {
+  fullName: string;
+  email: string;
+  telephone: string;
+}
+
+function contactDetailsOf(input: Partial<ContactDetailsInput>): ContactDetailsInput {
+  return { fullName: clean(input.fullName), email: clean(input.email), telephone: clean(input.telephone) };
+}
+
+/**
+ * The rules of an account's full name, email address and telephone number, the same for Add User and
+ * Change details: a name is required, an email address (optional) must be one (no free webmail: LA notes
+ * §3.7), a telephone number (optional) a UK one.
+ */
+function contactDetailsProblems({ fullName, email, telephone }: ContactDetailsInput): FieldError[] {
+  const errors: FieldError[] = [];
+  if (!fullName) errors.push(keyedError('fullName', 'accounts.error.enter-full-name'));
+  else if (fullName.length > MAX_FULL_NAME) {
+    errors.push(keyedError('fullName', 'accounts.error.full-name-too-long', { max: MAX_FULL_NAME }));
+  }
+  const badEmail = email ? emailProblem(email) : null;
+  if (badEmail) errors.push(messageError('email', badEmail));
+  const badTelephone = telephone
+    ? telephone.length > MAX_TELEPHONE
+      ? message('directory.contact.telephone')
+      : telephoneProblem(telephone)
+    : null;
+  if (badTelephone) errors.push(messageError('telephone', badTelephone));
+  return errors;
+}
+
+/** The details as stored: an empty email address or telephone number is none (null). */
+function detailsRowOf({ fullName, email, telephone }: ContactDetailsInput): AccountDetailsRow {
+  return { full_name: fullName, email: email || null, telephone: telephone || null };
+}
+
+function sameDetails(a: AccountDetailsRow, b: AccountDetailsRow): boolean {
+  return a.full_name === b.full_name && a.email === b.email && a.telephone === b.telephone;
+}
+
+const DETAIL_FIELDS = ['full_name', 'email', 'telephone'] as const;
 
 /**
  * The roles an LA may give to one account only, and what is said when it has one: the LEA School account

@@ -39,6 +39,7 @@ export type AuditAction =
   | 'oidc-unlinked'
   | 'user-added'
   | 'user-role-changed'
+  | 'user-details-changed'
   | 'user-deleted'
   | 'school-added'
   | 'school-updated'

@@ -2,6 +2,7 @@
 // (LA notes §3.8-3.9, handbook §7) and the audit log a DBA reads. No HTTP here.
 import { countUsersOfEstablishment, lockAccountsOfLa } from '../accounts/repository.ts';
 import { chainHeadStatus, type HeadStatus } from '../audit/chain.ts';
+import { changesOf, type FieldChange } from '../audit/changes.ts';
 import { AUDIT_CSV_HEADER, auditCsvFilename, auditCsvRows } from '../audit/export.ts';
 import { auditKeysOf } from '../audit/keys.ts';
 import { type AuditAction, type AuditFilter, listAudit, recordAudit } from '../audit/repository.ts';
@@ -146,6 +147,7 @@ const ACTION_LABELS: Record<AuditAction, string> = {
   'oidc-unlinked': 'Single sign-on unlinked by an administrator',
   'user-added': 'User added',
   'user-role-changed': 'User role changed',
+  'user-details-changed': 'User details changed',
   'user-deleted': 'User deleted',
   'school-added': 'School added',
   'school-updated': 'School updated',
@@ -354,7 +356,7 @@ export class DirectoryService {
         action: 'school-updated',
         subjectType: 'school',
         subjectId: current.number,
-        detail: { fields: changed, changes: changesOf(current, fields, changed) },
+        detail: { fields: changed, changes: changesOf(current, fields, changed, FLAG_FIELDS) },
       });
       return { school, changed };
     });
@@ -472,7 +474,7 @@ export class DirectoryService {
         action: 'la-details-updated',
         subjectType: 'la',
         subjectId: current.number,
-        detail: { fields: changed, changes: changesOf(current, fields, changed) },
+        detail: { fields: changed, changes: changesOf(current, fields, changed, FLAG_FIELDS) },
       });
       return { la: { ...current, ...changes }, changed };
     });
@@ -645,6 +647,7 @@ const ACTION_KEYS: Record<AuditAction, string> = {
   'oidc-unlinked': 'directory.audit-action.oidc-unlinked',
   'user-added': 'directory.audit-action.user-added',
   'user-role-changed': 'directory.audit-action.user-role-changed',
+  'user-details-changed': 'directory.audit-action.user-details-changed',
   'user-deleted': 'directory.audit-action.user-deleted',
   'school-added': 'directory.audit-action.school-added',
   'school-updated': 'directory.audit-action.school-updated',
@@ -734,8 +737,6 @@ function describeValue(key: string, value: unknown): string {
   return String(value);
 }
 
-type FieldChange = { from: string | boolean | null; to: string | boolean | null };
-
 function isChanges(value: unknown): value is Record<string, FieldChange> {
   return (
     value !== null &&
@@ -753,20 +754,6 @@ function changedValue(value: FieldChange['from']): string {
 
 /** The fields held as 0/1, recorded as yes/no. */
 const FLAG_FIELDS: ReadonlySet<string> = new Set(['uses_s2s', 'active']);
-
-/**
- * What each changed field was and became, for the audit log: a school made inactive and active again is
- * two different events, and a changed contact address says what it was changed to.
- */
-function changesOf<F extends object>(current: F, next: F, changed: Extract<keyof F, string>[]) {
-  const recorded = (key: string, value: unknown): FieldChange['from'] => {
-    if (value === null || value === undefined) return null;
-    return FLAG_FIELDS.has(key) ? value === 1 : String(value);
-  };
-  return Object.fromEntries(
-    changed.map((key) => [key, { from: recorded(key, current[key]), to: recorded(key, next[key]) }]),
-  );
-}
 
 function humanise(name: string): string {
   return name.replace(/_/g, ' ');

@@ -1,6 +1,7 @@
 // The email to a user when their own account changes in a way that matters for its security (decision 70):
 // a password changed by them or issued by an administrator, two-factor sign-in turned off or reset, new
-// recovery codes, a role changed (and the API tokens it revoked), single sign-on linked or unlinked.
+// recovery codes, a role changed (and the API tokens it revoked), single sign-on linked or unlinked, the
+// email address corrected (to the old address and the new: decision 78).
 // Written by the change itself, in its transaction (the `account-changed` template), so it is sent if and
 // only if the change was made: the services call it after their "already" checks, never for a repeat.
 //
@@ -53,13 +54,70 @@ function whomToAsk(roles: readonly (string | undefined)[]): AccountHelper {
 
 /** Queues the email about the change, in the change's transaction; false when the user has no address. */
 export async function tellAccountChanged(tx: Executor, changed: AccountChanged): Promise<boolean> {
+  const user = await accountOf(tx, changed.userId);
+  if (!user?.email?.trim()) return false;
+  return enqueueNotification(tx, {
+    at: changed.at,
+    template: 'account-changed',
+    recipientKind: 'user',
+    recipient: changed.userId,
+    payload: payloadOf(user, changed),
+  });
+}
+
+/**
+ * An account's email address corrected (decision 78): the email goes to the address it had, so that a
+ * takeover is noticed where its owner still reads, and to the one it has now, so that its owner knows it
+ * works; each to that address whatever the account's is when it is sent (`user-at`). No address before
+ * (added) or after (removed): only the other is written to. Returns how many were queued.
+ */
+export async function tellEmailChanged(
+  tx: Executor,
+  changed: Omit<AccountChanged, 'change' | 'fromRole' | 'tokensRevoked'> & {
+    fromEmail: string | null;
+    toEmail: string | null;
+  },
+): Promise<number> {
+  const user = await accountOf(tx, changed.userId);
+  if (!user) return 0;
+  const facts = {
+    ...payloadOf(user, { ...changed, change: 'email-changed' }),
+    fromEmail: changed.fromEmail,
+    toEmail: changed.toEmail,
+  };
+  let queued = 0;
+  for (const [sentTo, address] of [
+    ['old', changed.fromEmail],
+    ['new', changed.toEmail],
+  ] as const) {
+    if (!address) continue;
+    const payload: Payload<'account-changed'> = { ...facts, sentTo, address };
+    const written = await enqueueNotification(tx, {
+      at: changed.at,
+      template: 'account-changed',
+      recipientKind: 'user-at',
+      recipient: changed.userId,
+      payload,
+    });
+    if (written) queued += 1;
+  }
+  return queued;
+}
+
+async function accountOf(tx: Executor, userId: string) {
   const user = await tx
     .selectFrom('users')
     .select(['username', 'email', 'role', 'deleted_at'])
-    .where('id', '=', changed.userId)
+    .where('id', '=', userId)
     .executeTakeFirst();
-  if (!user || user.deleted_at !== null || !user.email?.trim()) return false;
-  const payload: Payload<'account-changed'> = {
+  return user && user.deleted_at === null ? user : undefined;
+}
+
+function payloadOf(
+  user: { username: string; role: string },
+  changed: AccountChanged,
+): Payload<'account-changed'> {
+  return {
     change: changed.change,
     username: user.username,
     at: changed.at.toISOString(),
@@ -68,11 +126,4 @@ export async function tellAccountChanged(tx: Executor, changed: AccountChanged):
     ...(changed.fromRole !== undefined ? { fromRole: changed.fromRole, toRole: user.role } : {}),
     ...(changed.tokensRevoked ? { tokensRevoked: changed.tokensRevoked } : {}),
   };
-  return enqueueNotification(tx, {
-    at: changed.at,
-    template: 'account-changed',
-    recipientKind: 'user',
-    recipient: changed.userId,
-    payload,
-  });
 }

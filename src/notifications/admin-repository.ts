@@ -40,9 +40,15 @@ export async function recipientNames(
       .execute();
     for (const row of rows) names.set(recipientKey('la', row.number), row.name);
   }
-  if (users.length > 0) {
-    const rows = await db.selectFrom('users').select(['id', 'username']).where('id', 'in', users).execute();
-    for (const row of rows) names.set(recipientKey('user', row.id), row.username);
+  // A user at an address given (decision 78): by username too.
+  const pinned = ids('user-at');
+  const userIds = [...new Set([...users, ...pinned])];
+  if (userIds.length > 0) {
+    const rows = await db.selectFrom('users').select(['id', 'username']).where('id', 'in', userIds).execute();
+    for (const row of rows) {
+      if (users.includes(row.id)) names.set(recipientKey('user', row.id), row.username);
+      if (pinned.includes(row.id)) names.set(recipientKey('user-at', row.id), row.username);
+    }
   }
   return names;
 }

@@ -74,6 +74,7 @@ const RECIPIENT_KIND_KEYS: Record<RecipientKind, string> = {
   school: 'notifications.admin.recipient.school',
   la: 'notifications.admin.recipient.la',
   user: 'notifications.admin.recipient.user',
+  'user-at': 'notifications.admin.recipient.user-at',
 };
 
 export const FIELD_SELECTION = 'ids';
@@ -221,7 +222,7 @@ export class NotificationsAdmin {
     const row = await this.row(id);
     const [names, recipient] = await Promise.all([
       recipientNames(this.deps.db, [row]),
-      resolveRecipient(this.deps.db, row.recipient_kind, row.recipient),
+      resolveRecipient(this.deps.db, row.recipient_kind, row.recipient, row.payload),
     ]);
     const emailLanguage = this.languageOf(row, recipient.language);
     return {
@@ -237,7 +238,7 @@ export class NotificationsAdmin {
   async emailHtml(id: string): Promise<string> {
     if (!this.mailLog) throw new NotFound(message('notifications.not-found.email'));
     const row = await this.row(id);
-    const recipient = await resolveRecipient(this.deps.db, row.recipient_kind, row.recipient);
+    const recipient = await resolveRecipient(this.deps.db, row.recipient_kind, row.recipient, row.payload);
     const preview = this.compose(row, this.languageOf(row, recipient.language).language);
     if (preview.state !== 'shown') throw new NotFound(message('notifications.not-found.email'));
     return preview.html;

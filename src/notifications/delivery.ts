@@ -106,7 +106,7 @@ export async function deliverDue(deps: DeliveryDeps, limit = 500): Promise<Deliv
 }
 
 async function attempt(deps: DeliveryDeps, row: OutboxRow): Promise<DeliveryOutcome & { hint?: string }> {
-  const recipient = await resolveRecipient(deps.db, row.recipient_kind, row.recipient);
+  const recipient = await resolveRecipient(deps.db, row.recipient_kind, row.recipient, row.payload);
   if (!recipient.address) {
     return {
       status: 'no-address',

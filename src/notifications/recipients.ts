@@ -56,10 +56,26 @@ async function la(db: Executor, number: string): Promise<Recipient> {
   };
 }
 
+/**
+ * The address a `user-at` notification goes to: its payload's `address` (decision 78: an email address
+ * changed is told to the old address and the new, whatever the account's is when it is sent).
+ */
+function pinnedAddress(payload: string | undefined): string | null {
+  if (!payload) return null;
+  try {
+    const facts = JSON.parse(payload) as { address?: unknown };
+    return typeof facts.address === 'string' && facts.address.trim() ? facts.address.trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Who a notification goes to; `payload` (the row's) is read for a `user-at` recipient's address. */
 export async function resolveRecipient(
   db: Executor,
   kind: NotificationOutboxTable['recipient_kind'],
   id: string,
+  payload?: string,
 ): Promise<Recipient> {
   if (kind === 'school') return school(db, id);
   if (kind === 'la') return la(db, id);
@@ -70,6 +86,15 @@ export async function resolveRecipient(
     .executeTakeFirst();
   if (!user || user.deleted_at) {
     return { address: null, name: 'a user who no longer exists', laNumber: null, language: DEFAULT_LANGUAGE };
+  }
+  if (kind === 'user-at') {
+    const address = pinnedAddress(payload);
+    return {
+      address,
+      name: `user ${user.username} at ${address ?? 'an address not recorded'}`,
+      laNumber: user.la_number,
+      language: isLanguage(user.language) ? user.language : DEFAULT_LANGUAGE,
+    };
   }
   const organisation = user.establishment_number
     ? await school(db, user.establishment_number)

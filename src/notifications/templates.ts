@@ -148,6 +148,7 @@ export const ACCOUNT_CHANGES = [
   'role-changed',
   'single-sign-on-linked',
   'single-sign-on-unlinked',
+  'email-changed',
 ] as const;
 /**
  * Who made it, in general terms: the user, their LA's s2s administrator (its LEA Administrator), or the
@@ -436,6 +437,12 @@ const PAYLOADS = {
     toRole: code.optional(),
     /** The user's API tokens the change revoked; absent when none were. */
     tokensRevoked: z.number().int().positive().optional(),
+    /** The email address changed (decision 78): from and to (null: none), and which of them this copy goes to. */
+    fromEmail: optionalText,
+    toEmail: optionalText,
+    sentTo: z.enum(['old', 'new']).optional(),
+    /** The address this copy goes to (the `user-at` recipient's: notifications/recipients.ts). */
+    address: optionalText,
   }),
 } as const;
 
@@ -1454,7 +1461,26 @@ const ACCOUNT_CHANGE_KEYS: Record<AccountChange, { subject: string; what: string
     subject: 'email.account-changed.single-sign-on-unlinked.subject',
     what: 'email.account-changed.single-sign-on-unlinked.what',
   },
+  'email-changed': {
+    subject: 'email.account-changed.email-changed.subject',
+    what: 'email.account-changed.email-changed.what-new',
+  },
 };
+
+/**
+ * What an email address changed says, by the copy (to the old address or the new) and whether there was
+ * an address before and after: changed, added (none before) or removed (none after).
+ */
+function emailChangeWhat(p: Payload<'account-changed'>): string {
+  if (p.sentTo === 'old') {
+    return p.toEmail
+      ? 'email.account-changed.email-changed.what-old'
+      : 'email.account-changed.email-changed.what-removed';
+  }
+  return p.fromEmail
+    ? 'email.account-changed.email-changed.what-new'
+    : 'email.account-changed.email-changed.what-added';
+}
 
 /** Who made the change, in general terms. */
 const ACCOUNT_CHANGER_KEYS: Record<(typeof ACCOUNT_CHANGERS)[number], string> = {
@@ -1498,7 +1524,11 @@ const accountChanged: Template<Payload<'account-changed'>> = {
         : ACCOUNT_CHANGER_KEYS[p.by];
     const signedOut = SIGNED_OUT[p.change];
     const blocks: EmailBlock[] = [
-      paragraph(t(keys.what, { username: p.username, from: role(p.fromRole), to: role(p.toRole) })),
+      paragraph(
+        p.change === 'email-changed'
+          ? t(emailChangeWhat(p), { username: p.username, from: p.fromEmail ?? '', to: p.toEmail ?? '' })
+          : t(keys.what, { username: p.username, from: role(p.fromRole), to: role(p.toRole) }),
+      ),
       {
         kind: 'list',
         items: [

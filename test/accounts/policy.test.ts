@@ -129,6 +129,7 @@ describe('which accounts an actor may change', () => {
       delete: false,
       'two-factor': false,
       'single-sign-on': false,
+      details: false,
     });
     assert.match(noChangesReason(viewer, subject('la_user')) ?? '', /view users but not change them/);
   });
@@ -141,9 +142,15 @@ describe('which accounts an actor may change', () => {
       delete: true,
       'two-factor': true,
       'single-sign-on': true,
+      details: true,
     });
     const self = subject('national_admin', null, 'admin-1');
     assert.match(changeProblem(admin, self, 'delete') ?? '', /cannot delete your own account/);
+    assert.match(changeProblem(admin, self, 'details') ?? '', /cannot change your own details here/);
+    // A School User's role is fixed; their details are not (decision 78).
+    const dba = actor('la_dba', '916');
+    assert.equal(changeProblem(dba, subject('school', '916'), 'details'), null);
+    assert.match(changeProblem(dba, subject('school', '916'), 'role') ?? '', /belongs to a school/);
     assert.match(changeProblem(admin, self, 'password') ?? '', /Change Password/);
     assert.match(changeProblem(admin, self, 'two-factor') ?? '', /Two-factor sign-in in the menu/);
     assert.match(changeProblem(admin, self, 'single-sign-on') ?? '', /Ask another administrator/);

@@ -174,10 +174,16 @@ describeEachEngine('accounts service', (database) => {
       { laNumber: la.number },
       { username: uniqueUsername('gone'), deleted_at: '2026-01-01T00:00:00.000Z' },
     );
-    for (const username of [existing.username, existing.username.toUpperCase(), gone.username]) {
+    for (const username of [existing.username, existing.username.toUpperCase()]) {
       const errors = await invalidFields(accounts.add(actor, input({ username })));
       assert.equal(errors.username, `The username ${username} is already in use. Choose another.`);
     }
+    // A deleted account's username says so (decision 78): never used again.
+    const errors = await invalidFields(accounts.add(actor, input({ username: gone.username })));
+    assert.equal(
+      errors.username,
+      `The username ${gone.username} belonged to an account deleted on 1 January 2026. Usernames are never used again, so that the audit log always means one person. Choose another username.`,
+    );
     const rows = await db.selectFrom('users').select('id').where('la_number', '=', la.number).execute();
     assert.equal(rows.length, 3, 'nothing was added');
   });
@@ -302,6 +308,7 @@ describeEachEngine('accounts service', (database) => {
       delete: false,
       'two-factor': false,
       'single-sign-on': false,
+      details: false,
     });
     assert.match(
       seen.refusal ? translateMessage('en', seen.refusal) : '',
@@ -484,7 +491,7 @@ describeEachEngine('accounts service', (database) => {
     assert.equal((await accounts.remove(actor, user.id)).already, true);
     assert.equal((await auditOf(db, user.username)).length, 1);
     const again = await invalidFields(accounts.add(actor, input({ username: user.username })));
-    assert.match(again.username ?? '', /already in use/);
+    assert.match(again.username ?? '', /belonged to an account deleted on .* Usernames are never used again/);
     const [event] = await auditOf(db, user.username);
     assert.equal(event?.action, 'user-deleted');
     assert.equal(event?.organisation, la.number);

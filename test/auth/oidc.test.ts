@@ -552,4 +552,85 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
     );
     assert.deepEqual(await identitiesOf(db, user), []);
   });
+  test('an email address corrected by the DBA moves no single sign-on to someone else (decision 78)', async () => {
+    const { db } = database();
+    const la = await makeLa(db);
+    const mail = (name: string) => `${name}-${randomUUID().slice(0, 6)}@example.gov.uk`;
+    const dbaEmail = mail('corrector');
+    const dbaPerson = person({ email: dbaEmail, email_verified: true, amr: ['mfa'] });
+    await makeUser(db, 'la_dba', { laNumber: la.number }, { email: dbaEmail });
+    const dba = new Agent(t.app);
+    assert.equal((await singleSignOn(dba, dbaPerson.login)).headers.location, '/');
+    const correct = async (user: UserRow, email: string) => {
+      const form = await dba.get(`/dba/users/${user.id}/details`);
+      assert.equal(form.statusCode, 200);
+      const seen = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(form.body)?.[1] ?? '';
+      const saved = await dba.post(`/dba/users/${user.id}/details`, {
+        fullNameAsSeen: seen('fullNameAsSeen'),
+        emailAsSeen: seen('emailAsSeen'),
+        telephoneAsSeen: seen('telephoneAsSeen'),
+        fullName: user.full_name,
+        email,
+        telephone: '',
+      });
+      assert.equal(saved.statusCode, 302, saved.body.slice(0, 300));
+    };
+
+    // Linked: it stays linked by its subject. Someone else at the provider with the new address is refused.
+    const linkedOld = mail('linked');
+    const owner = person({ email: linkedOld, email_verified: true });
+    const linked = await makeUser(db, 'la_user', { laNumber: la.number }, { email: linkedOld });
+    assert.equal((await singleSignOn(new Agent(t.app), owner.login)).headers.location, '/');
+    const linkedNew = mail('linked-new');
+    const form = await dba.get(`/dba/users/${linked.id}/details`);
+    assert.match(
+      text(form.body),
+      /linked to single sign-on by the person's account at their organisation's sign-in service/,
+    );
+    await correct(linked, linkedNew);
+    const someoneElse = person({ email: linkedNew, email_verified: true });
+    const refused = await singleSignOn(new Agent(t.app), someoneElse.login);
+    assert.equal(refused.statusCode, 403, 'not signed in as the linked account');
+    const ownerAgain = new Agent(t.app);
+    assert.equal((await singleSignOn(ownerAgain, owner.login)).headers.location, '/');
+    assert.match(
+      (await ownerAgain.get('/')).body,
+      new RegExp(`Signed in as <strong>${linked.username}</strong>`),
+    );
+    assert.deepEqual(
+      (await identitiesOf(db, linked)).map((i) => i.subject),
+      [owner.sub],
+    );
+
+    // Not linked: the old address no longer finds it (whoever holds that address at the provider now),
+    // and the new address does, once, at its owner's first single sign-on.
+    const oldAddress = mail('leaver');
+    const former = person({ email: oldAddress, email_verified: true });
+    const unlinked = await makeUser(db, 'la_user', { laNumber: la.number }, { email: oldAddress });
+    const newAddress = mail('joiner');
+    await correct(unlinked, newAddress);
+    const byOld = await singleSignOn(new Agent(t.app), former.login);
+    assert.equal(byOld.statusCode, 403);
+    assert.match(text(byOld.body), /Your account is not known to s2s/);
+    assert.deepEqual(await identitiesOf(db, unlinked), []);
+    const newOwner = person({ email: newAddress, email_verified: true });
+    const joined = new Agent(t.app);
+    assert.equal((await singleSignOn(joined, newOwner.login)).headers.location, '/');
+    assert.match(
+      (await joined.get('/')).body,
+      new RegExp(`Signed in as <strong>${unlinked.username}</strong>`),
+    );
+
+    // Corrected to an address another account has: neither is signed in by that address, nor linked.
+    const sharedAddress = mail('shared');
+    const holder = await makeUser(db, 'la_plasc', { laNumber: la.number }, { email: sharedAddress });
+    const other = await makeUser(db, 'la_user', { laNumber: la.number }, { email: mail('other') });
+    await correct(other, sharedAddress);
+    const claimant = person({ email: sharedAddress, email_verified: true });
+    const ambiguous = await singleSignOn(new Agent(t.app), claimant.login);
+    assert.equal(ambiguous.statusCode, 403);
+    assert.match(text(ambiguous.body), /More than one s2s account has the email address/);
+    assert.deepEqual(await identitiesOf(db, holder), []);
+    assert.deepEqual(await identitiesOf(db, other), []);
+  });
 });

@@ -144,6 +144,57 @@ describe('s2s users add', () => {
     assert.match(role.stderr, /Unknown role "boss"/);
   });
 
+  test('a username that belonged to a deleted account is refused saying so, with the day it was deleted (decision 78)', async () => {
+    const added = s2s(
+      'users',
+      'add',
+      '--username',
+      'leaver1',
+      '--role',
+      'dfe_collector',
+      '--name',
+      'Lee Ver',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    await sandbox
+      .db()
+      .updateTable('users')
+      .set({ deleted_at: '2026-11-05T10:00:00.000Z' })
+      .where('username', '=', 'leaver1')
+      .execute();
+    const again = s2s(
+      'users',
+      'add',
+      '--username',
+      'Leaver1',
+      '--role',
+      'dfe_collector',
+      '--name',
+      'New Person',
+    );
+    assert.equal(again.code, 1);
+    assert.match(
+      again.stderr,
+      /--username: The username Leaver1 belonged to an account deleted on 5 November 2026\. Usernames are never used again, so that the audit log always means one person\. Choose another username\./,
+    );
+    assert.doesNotMatch(again.stderr, /already in use/);
+    const json = s2s(
+      'users',
+      'add',
+      '--username',
+      'leaver1',
+      '--role',
+      'dfe_collector',
+      '--name',
+      'N',
+      '--json',
+    );
+    assert.equal(json.code, 1);
+    const [error] = (JSON.parse(json.stdout) as { errors: { field: string; message: string }[] }).errors;
+    assert.equal(error?.field, 'username');
+    assert.match(error?.message ?? '', /deleted on 5 November 2026/);
+  });
+
   test('answers usage errors with exit code 2', () => {
     for (const args of [
       ['users'],

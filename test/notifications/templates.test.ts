@@ -1412,9 +1412,41 @@ describe('account-changed (to the user whose account it is: decision 70)', () =>
     ]);
   });
 
+  test('an email address changed (decision 78): the copy to the old address and to the new say which they are; added and removed', () => {
+    const facts = {
+      change: 'email-changed',
+      by: 'la-administrator',
+      ask: 'la-administrator',
+      fromEmail: 'b.jones@old.sch.uk',
+      toEmail: 'b.jones@new.sch.uk',
+    };
+    const toOld = changed({ ...facts, sentTo: 'old', address: facts.fromEmail });
+    assert.equal(toOld.subject, 'The email address of your s2s account was changed');
+    assertFacts(toOld, [
+      'The email address of your s2s account 916bjones was changed from this address, b.jones@old.sch.uk, to b.jones@new.sch.uk.',
+      'this is the last one sent here',
+      'Changed by: your LA s2s administrator',
+      'If you did not expect this change, contact your LA s2s administrator straight away',
+    ]);
+    const toNew = changed({ ...facts, sentTo: 'new', address: facts.toEmail }, 'cy');
+    assert.equal(toNew.subject, 'Cafodd cyfeiriad e-bost eich cyfrif s2s ei newid');
+    assertFacts(toNew, [
+      'Cafodd cyfeiriad e-bost eich cyfrif s2s 916bjones ei newid o b.jones@old.sch.uk i’r cyfeiriad hwn, b.jones@new.sch.uk.',
+    ]);
+    const added = changed({ ...facts, fromEmail: null, sentTo: 'new', address: facts.toEmail });
+    assertFacts(added, [
+      'This address, b.jones@new.sch.uk, was added to your s2s account 916bjones as its email address.',
+    ]);
+    const removed = changed({ ...facts, toEmail: null, sentTo: 'old', address: facts.fromEmail });
+    assertFacts(removed, [
+      'This address, b.jones@old.sch.uk, was removed from your s2s account 916bjones: s2s sends no more emails about your account here.',
+    ]);
+    assert.doesNotMatch(JSON.stringify(removed), /signed out/, 'nobody is signed out by it');
+  });
+
   test('a change or a teller not known is refused, naming the field', () => {
     assert.throws(
-      () => changed({ change: 'email-changed', by: 'you', ask: 'la-administrator' }),
+      () => changed({ change: 'name-changed', by: 'you', ask: 'la-administrator' }),
       (e: unknown) => e instanceof TemplateError && /change/.test(e.message),
     );
     assert.throws(

@@ -252,8 +252,11 @@ export interface NotificationOutboxTable {
   created_at: string;
   /** Which email: 'ctf-uploaded', 'upload-confirmed', 'file-downloaded', 'file-rejected', 'upload-refused'... */
   template: string;
-  /** Who receives it: an organisation's address ('school', 'la') or a user's ('user'). */
-  recipient_kind: 'school' | 'la' | 'user';
+  /**
+   * Who receives it: an organisation's address ('school', 'la') or a user's ('user'); 'user-at': a user
+   * (`recipient`, their id) at the address the payload gives as `address` (decision 78).
+   */
+  recipient_kind: 'school' | 'la' | 'user' | 'user-at';
   recipient: string;
   /** JSON facts for the template: filenames, organisation names, reasons. Never pupil data. */
   payload: string;
