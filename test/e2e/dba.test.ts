@@ -135,6 +135,30 @@ describe('LA administration and the Establishment Finder (browser)', () => {
       await admin.page.locator('.govuk-notification-banner').innerText(),
       /916winchoffice can sign in again now/,
     );
+
+    // The office's email address was wrong: the DBA corrects it from the user page (decision 78).
+    await admin.page.getByRole('link', { name: 'Change Email address of 916winchoffice' }).click();
+    await admin.check();
+    assert.equal(
+      await admin.page.getByRole('heading', { level: 1 }).innerText(),
+      'User 916winchoffice\nChange details',
+    );
+    await admin.page.getByLabel('Email address (optional)').fill('robin.office@hotmail.com');
+    await admin.page.getByRole('button', { name: 'Save details' }).click();
+    await admin.check();
+    assert.match(
+      await admin.page.locator('.govuk-error-summary').innerText(),
+      /free webmail services \(hotmail\.com\) are not allowed/,
+    );
+    await admin.page.getByLabel('Email address (optional)').fill('robin.office@winchcombe.example.sch.uk');
+    await admin.page.getByRole('button', { name: 'Save details' }).click();
+    await admin.check();
+    assert.equal(new URL(admin.page.url()).pathname.startsWith('/dba/users/'), true);
+    assert.match(
+      await admin.page.locator('.govuk-notification-banner').innerText(),
+      /The details of 916winchoffice have been changed\. An email saying that their email address changed is on its way to robin\.office@winchcombe\.example\.sch\.uk\./,
+    );
+    assert.match(await admin.page.locator('main').innerText(), /robin\.office@winchcombe\.example\.sch\.uk/);
     admin.assertEveryPageChecked();
     await admin.close();
     await signIn(forgetful, '916winchoffice', 'harbour violet thimble');
