@@ -159,7 +159,7 @@ export function noChangesReason(actor: AccountsActor, subject: AccountSubject): 
 
 /**
  * The roles offered when changing an account's role: those of the same kind as its current role.
- * A School User belongs to a school, so that role is never changed (LA notes §3.4: only the role changes).
+ * A School User belongs to a school, so that role is never changed (LA notes §3.4).
  */
 export function rolesForChange(actor: AccountsActor, currentRole: string): Role[] {
   if (!isRole(currentRole) || currentRole === 'school') return [];

@@ -312,8 +312,8 @@ export class AccountsService {
   }
 
   /**
-   * The role is the only detail that changes (LA notes §3.4); the user is signed out everywhere and
-   * their API tokens revoked. With `roleAsSeen` (the role the page asking showed), the same form posted
+   * Changes the role (LA notes §3.4; the person's details change on changeDetails); the user is signed
+   * out everywhere and their API tokens revoked. With `roleAsSeen` (the role the page asking showed), the same form posted
    * again (a double click, Back and submit, a browser resending; at once, waiting for the first's lock or
    * update) finds the role changed to the one it asks for already, and is `already`: nothing is done or
    * audited again.
