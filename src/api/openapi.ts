@@ -38,7 +38,10 @@ function operationObject(op: ApiOperationInfo): Json {
       '401': problemResponse('No token, or a token that is unknown, revoked or expired'),
       '403': problemResponse('Your role cannot do this, or the token’s scope does not allow it'),
       ...(hasPathParameter ? { '404': problemResponse(details.notFound ?? '') } : {}),
-      '429': problemResponse('Too many requests with this token: wait for the time in Retry-After'),
+      // An operation with a limit of its own describes its 429 (sendMessage: emails an hour).
+      '429':
+        details.responses['429'] ??
+        problemResponse('Too many requests with this token: wait for the time in Retry-After'),
     },
   };
 }

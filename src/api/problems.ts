@@ -2,7 +2,7 @@
 // what-to-do the pages give, for a program to show its user. Each `type` is described on /api/docs.
 import type { FastifyReply } from 'fastify';
 import { ZodError } from 'zod';
-import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
+import { type FieldError, Forbidden, Invalid, LimitReached, NotFound } from '../platform/errors.ts';
 import { BUSY_RETRY_SECONDS, PoolBusy } from '../platform/workers/pool.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -28,6 +28,7 @@ export const PROBLEM_TYPES = {
   'bad-request': 'The request could not be read',
   'too-large': 'Too much was sent',
   'too-many-requests': 'Too many requests',
+  'too-many-emails': 'Too many emails sent this hour',
   busy: 's2s is busy: send again shortly',
   'server-error': 'Something went wrong in s2s',
 } as const;
@@ -100,6 +101,16 @@ export function problemOf(error: unknown): { body: Problem; headers: Record<stri
     return {
       body: problem('forbidden', 403, sentences([error.message])),
       headers: {},
+      log: false,
+    };
+  }
+  if (error instanceof LimitReached) {
+    // A limit of the user's (Send Message's emails an hour): nothing was done; the same works after the wait.
+    return {
+      body: problem('too-many-emails', 429, sentences(error.errors.map((e) => e.message)), {
+        errors: error.errors.map(({ field, message }) => ({ field, message })),
+      }),
+      headers: { 'retry-after': String(error.retryAfterSeconds) },
       log: false,
     };
   }

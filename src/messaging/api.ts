@@ -31,13 +31,14 @@ import {
 } from '../api/operation.ts';
 import type { Actor } from '../auth/actor.ts';
 import type { MessageRecipientRow } from '../platform/db/schema.ts';
-import { type FieldError, Invalid, NotFound } from '../platform/errors.ts';
+import { type FieldError, Invalid, LimitReached, NotFound } from '../platform/errors.ts';
 import { translate } from '../platform/i18n/catalogue.ts';
 import { readSchoolNumber } from '../transfers/forward-service.ts';
 import { MessageGroupService } from './group-service.ts';
 import { isLaMailboxRole, LA_MAILBOX_ROLE_KEYS, mailboxKey, parseMailbox } from './mailboxes.ts';
 import type { ReceivedMessage } from './repository.ts';
 import {
+  EMAIL_LIMIT_PER_HOUR,
   type InboxSortKey,
   MAX_DESCRIPTION,
   MAX_RECIPIENTS,
@@ -127,7 +128,10 @@ const OPERATIONS: readonly ApiOperationInfo[] = [
       responses: {
         '201': jsonResponse('Sent: the message as View Sent Messages shows it', ref('SentMessageDetails')),
         '422': problemResponse(
-          'A rule of Send Message is broken: no recipient or more than ten, a recipient that does not exist or cannot receive messages, no description or text, too long a one: `errors` says which',
+          'A rule of Send Message is broken: no recipient or more than ten, a recipient that does not exist or cannot receive messages, no description or text, too long a one, an email to more addresses than an hour allows: `errors` says which',
+        ),
+        '429': problemResponse(
+          `Too many requests with this token, or (\`too-many-emails\`) an email past your ${EMAIL_LIMIT_PER_HOUR} emails an hour: nothing was sent; \`detail\` says how many you have sent, and Retry-After when the hour ends (an s2s message can be sent now)`,
         ),
       },
     },
@@ -292,7 +296,7 @@ function recipientKeys(recipients: z.infer<typeof recipient>[]): string[] {
 
 /** The service's field names (the page's) as the body names them. */
 function withBodyFields(error: unknown): unknown {
-  if (!(error instanceof Invalid)) return error;
+  if (!(error instanceof Invalid) || error instanceof LimitReached) return error;
   return new Invalid(
     error.errors.map((e) => (e.field === 'recipient-list' ? { ...e, field: 'recipients' } : e)),
   );

@@ -22,7 +22,7 @@ import type { Actor } from '../auth/actor.ts';
 import { type Route, sectionRoute, signedInUser } from '../auth/web.ts';
 import type { Deps } from '../deps.ts';
 import { laChoices } from '../directory/repository.ts';
-import { type FieldError, Invalid } from '../platform/errors.ts';
+import { type FieldError, Invalid, LimitReached } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { formId, manyValues, oneText } from '../platform/web/form-values.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf, subjectIn } from '../reports/web.ts';
@@ -369,7 +369,8 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
           return reply.flash(request.t(sentKey, { count: sent.recipients })).redirect('/messages/sent');
         } catch (error) {
           if (!(error instanceof Invalid)) throw error;
-          return composePage(reply.code(400), user, form, error.errors);
+          // Past the hour's emails (decision 85): nothing sent, the form kept to send later or as a message.
+          return composePage(reply.code(error instanceof LimitReached ? 429 : 400), user, form, error.errors);
         }
       },
     },

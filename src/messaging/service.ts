@@ -4,15 +4,23 @@
 
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
-import { laName } from '../directory/organisation-names.ts';
+import { laName, nameAndCode, schoolName } from '../directory/organisation-names.ts';
 import { getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { usersOrTheirLa } from '../notifications/recipients.ts';
 import type { Clock } from '../platform/clock.ts';
 import { insertOnce } from '../platform/db/insert-once.ts';
 import type { Db, Executor, MessageRecipientRow, MessageRow } from '../platform/db/schema.ts';
-import { type FieldError, Forbidden, Invalid, NotFound } from '../platform/errors.ts';
-import { keyedError, type Language, type Message, message, textIn } from '../platform/i18n/catalogue.ts';
+import { type FieldError, Forbidden, Invalid, LimitReached, NotFound } from '../platform/errors.ts';
+import {
+  dateTimeParam,
+  keyedError,
+  type Language,
+  type Message,
+  message,
+  textIn,
+} from '../platform/i18n/catalogue.ts';
+import { takeFromWindow } from '../platform/web/rate-limit-store.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from '../reports/date-range.ts';
 import type { Subject } from '../reports/report-la.ts';
 import { groupMemberKeys, groupsOwnedBy } from './group-repository.ts';
@@ -54,6 +62,18 @@ export const RECIPIENT_LIMIT: PickerLimit = {
   limit: MAX_RECIPIENTS,
   tooMany: message('messaging.send.too-many-recipients', { max: MAX_RECIPIENTS }),
 };
+/**
+ * The emails a user may send through Send Message's "email" in a clock hour, counted by address written
+ * to (decision 85): a school is one, an LA type of user one for each of its users with an address of
+ * their own and one for the LA's address. s2s messages are not counted.
+ */
+export const EMAIL_LIMIT_PER_HOUR = 400;
+const EMAIL_LIMIT_WINDOW_MS = 3_600_000;
+
+/** The user's key in the shared rate-limit counters (platform/web/rate-limit-store.ts). */
+export function emailLimitKey(userId: string): string {
+  return `message-emails:${userId}`;
+}
 export const MAX_DESCRIPTION = 100;
 export const MAX_TEXT = 20_000;
 /** What a page or the API says was not found when a message is not the reader's to see. */
@@ -362,11 +382,21 @@ export class MessagesService {
         return { id: earlier.message.id, recipients: earlier.recipients.length, already: true };
       }
       const { id } = inserted;
+      const written = [];
       for (const recipient of content.recipients) {
-        await notifyRecipient(tx, recipient, {
+        written.push({ recipient, targets: await targetsOf(tx, recipient.mailbox) });
+      }
+      // An email's every address counts against the sender's hour, all or none (decision 85): refused,
+      // the message above goes with the transaction, and nothing is queued.
+      const emails = written.reduce((sum, w) => sum + w.targets.length, 0);
+      if (content.delivery === 'email') await takeEmails(tx, actor, emails, at);
+      const organisation = content.delivery === 'email' ? await organisationOf(tx, sender, fromName) : null;
+      for (const { recipient, targets } of written) {
+        await notifyRecipient(tx, recipient, targets, {
           at,
           messageId: id,
           fromName,
+          organisation,
           description: content.description,
           text: content.text,
           delivery: content.delivery,
@@ -380,7 +410,12 @@ export class MessagesService {
         action: content.inReplyTo ? 'message-replied' : 'message-sent',
         subjectType: 'message',
         subjectId: id,
-        detail: { recipients: content.recipients.map((r) => r.key), delivery: content.delivery },
+        detail: {
+          recipients: content.recipients.map((r) => r.key),
+          delivery: content.delivery,
+          // The addresses an email went to, as its sender's hour counts them (decision 85).
+          ...(content.delivery === 'email' ? { emails } : {}),
+        },
       });
       return { id, recipients: content.recipients.length, already: false };
     });
@@ -419,33 +454,100 @@ function checkContent(
   return { description, text, delivery };
 }
 
+type Target = Awaited<ReturnType<typeof targetsOf>>[number];
+
+/**
+ * Where a mailbox's emails go: a school at its own address; an LA type of user, each such user at their
+ * own address, and the LA's once for those without one; the national administrators each at theirs.
+ */
+async function targetsOf(tx: Executor, mailbox: Mailbox) {
+  if (mailbox.kind === 'school') {
+    return [{ recipientKind: 'school' as const, recipient: mailbox.establishmentNumber }];
+  }
+  if (mailbox.kind === 'la-role') return usersOrTheirLa(await readersOf(tx, mailbox), mailbox.laNumber);
+  return (await readersOf(tx, mailbox)).map((user) => ({
+    recipientKind: 'user' as const,
+    recipient: user.id,
+  }));
+}
+
+/**
+ * Counts `emails` against the actor's hour (EMAIL_LIMIT_PER_HOUR), or refuses them all: LimitReached
+ * (429, with when to send again) while the hour has too few left, Invalid when no hour could take them.
+ */
+async function takeEmails(tx: Executor, actor: Actor, emails: number, at: Date): Promise<void> {
+  const limit = EMAIL_LIMIT_PER_HOUR;
+  if (emails > limit) {
+    throw new Invalid([
+      keyedError('delivery', 'messaging.send.email-limit-too-many', { count: emails, limit }),
+    ]);
+  }
+  const take = await takeFromWindow(
+    tx,
+    emailLimitKey(actor.userId),
+    at,
+    EMAIL_LIMIT_WINDOW_MS,
+    emails,
+    limit,
+  );
+  if (take.taken) return;
+  const until = new Date(at.getTime() + take.ttl).toISOString();
+  throw new LimitReached(
+    [
+      keyedError('delivery', 'messaging.send.email-limit', {
+        count: emails,
+        sent: take.current,
+        limit,
+        until: dateTimeParam(until),
+      }),
+    ],
+    Math.max(1, Math.ceil(take.ttl / 1000)),
+  );
+}
+
+/**
+ * Who wrote a message sent as an email, for its subject and first line: "Alder Primary (9165402)",
+ * "Ashire LA (916)", s2s national administration; the mailbox's label if the directory lacks it.
+ */
+async function organisationOf(
+  tx: Executor,
+  sender: Mailbox,
+  fromName: string | Message,
+): Promise<string | Message> {
+  if (sender.kind === 'national') return message('auth.organisation.national');
+  if (sender.kind === 'la-role') {
+    const la = await getLocalAuthority(tx, sender.laNumber);
+    return nameAndCode(laName(sender.laNumber, la?.name), sender.laNumber);
+  }
+  const school = await tx
+    .selectFrom('establishments')
+    .select('name')
+    .where('number', '=', sender.establishmentNumber)
+    .executeTakeFirst();
+  return school
+    ? nameAndCode(schoolName(sender.establishmentNumber, school.name), sender.establishmentNumber)
+    : fromName;
+}
+
 /**
  * An s2s message: each reader is told by email that it waits, never what it says. An email: the message
- * itself goes out. A school is written to at its own address; an LA type of user, to each such user at
- * their own address, and to the LA's once for those without one.
+ * itself goes out, saying who wrote it. One email to each of the mailbox's targets (targetsOf).
  */
 async function notifyRecipient(
   tx: Executor,
   recipient: MailboxInfo,
+  targets: Target[],
   message: {
     at: Date;
     messageId: string;
     fromName: string | Message;
+    organisation: string | Message | null;
     description: string;
     text: string;
     delivery: Delivery;
   },
 ): Promise<void> {
   const mailbox = recipient.mailbox;
-  const targets =
-    mailbox.kind === 'school'
-      ? [{ recipientKind: 'school' as const, recipient: mailbox.establishmentNumber }]
-      : mailbox.kind === 'la-role'
-        ? usersOrTheirLa(await readersOf(tx, mailbox), mailbox.laNumber)
-        : (await readersOf(tx, mailbox)).map((user) => ({
-            recipientKind: 'user' as const,
-            recipient: user.id,
-          }));
   for (const target of targets) {
     // The LA's own address stands in for those of a type of its users without one: told of an s2s message,
     // it is told which type it is for (only they can read it), once for each type.
@@ -460,7 +562,12 @@ async function notifyRecipient(
             sentAt: message.at.toISOString(),
             ...(forType ? { forMailbox: recipient.label } : {}),
           }
-        : { fromName: message.fromName, description: message.description, text: message.text };
+        : {
+            fromName: message.fromName,
+            ...(message.organisation ? { organisation: message.organisation } : {}),
+            description: message.description,
+            text: message.text,
+          };
     await enqueueNotification(tx, {
       at: message.at,
       template: message.delivery === 'message' ? 'new-message' : 'message-by-email',

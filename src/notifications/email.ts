@@ -11,7 +11,8 @@
 // a file name read differently from what it is) are removed, line endings become \n. The subject is
 // one line (no CR/LF: header injection) of at most MAX_SUBJECT_LENGTH characters.
 // An email is in English or Welsh (the footer's texts from the catalogue), or in both: Welsh first, then
-// English, each complete with its footer, the subject "Welsh / English" (decision 30).
+// English, each complete with its footer, the subject "Welsh / English" (decision 30), then any words
+// the same in both (a user's description of a message sent as an email) once: "Welsh / English: words".
 
 import { escapeMarkup } from '../platform/html.ts';
 import {
@@ -36,7 +37,16 @@ export type EmailBlock =
 
 export interface EmailContent {
   subject: string;
+  /**
+   * Words the same in every language said after the subject, past a colon: a user's own (a message's
+   * description). An email in both languages says them once, after "Welsh / English".
+   */
+  subjectEnd?: string;
   blocks: EmailBlock[];
+}
+
+function subjectLine(subject: string, end: string | undefined): string {
+  return end === undefined ? subject : `${subject}: ${end}`;
 }
 
 export interface EmailContext {
@@ -62,7 +72,7 @@ export function renderEmail(
   context: EmailContext,
   language: Language = 'en',
 ): RenderedEmail {
-  const subject = emailSubject(content.subject, context.serviceName);
+  const subject = emailSubject(subjectLine(content.subject, content.subjectEnd), context.serviceName);
   return {
     subject,
     text: renderText(content.blocks, context, language),
@@ -77,9 +87,12 @@ export function renderBilingualEmail(
   english: EmailContent,
   context: EmailContext,
 ): RenderedEmail {
-  // A subject that is the same in both (a message's own description) is said once.
+  // A subject that is the same in both is said once, as is the end both share (a message's description).
   const both = welsh.subject === english.subject ? welsh.subject : `${welsh.subject} / ${english.subject}`;
-  const subject = emailSubject(both, context.serviceName);
+  const subject = emailSubject(
+    subjectLine(both, english.subjectEnd ?? welsh.subjectEnd),
+    context.serviceName,
+  );
   const notice = (language: Language) => translate(language, 'email.bilingual.english-below');
   const text = [
     [...wrap(notice('cy'), TEXT_WIDTH), ...wrap(notice('en'), TEXT_WIDTH)].join('\n'),

@@ -309,7 +309,13 @@ const PAYLOADS = {
   }),
   /** A message the sender chose to send as an email (handbook §11: "leaves the s2s system"). */
   'message-by-email': z.object({
+    /** The sender's mailbox ("916 Ashire - LEA User"). */
     fromName: organisationName,
+    /**
+     * Who wrote it, in its subject and first line: "Ashire LA (916)", "Alder Primary (9165402)" (decision
+     * 85). Absent from emails written before it was added: `fromName` stands in.
+     */
+    organisation: organisationName.optional(),
     description: text,
     text: text,
   }),
@@ -1248,10 +1254,16 @@ const messageByEmail: Template<Payload<'message-by-email'>> = {
   payload: PAYLOADS['message-by-email'],
   content(p, language) {
     const t = wordsIn(language);
+    // Said by s2s before the user's words: a user wrote it, not the service (decision 85). The user's
+    // description and text follow unchanged; the description whole in the body, as a long subject is cut.
+    const organisation = p.organisation ?? p.fromName;
     return {
-      subject: p.description,
+      subject: t('email.message-by-email.subject', { organisation }),
+      subjectEnd: p.description,
       blocks: [
-        paragraph(capitalise(t('email.message-by-email.sent', { from: p.fromName }))),
+        paragraph(t('email.message-by-email.written-by', { organisation })),
+        paragraph(t('email.message-by-email.no-password')),
+        paragraph(t('email.message-by-email.description', { description: p.description })),
         ...p.text
           .split(/\n\s*\n/)
           .map((part) => part.trim())

@@ -32,6 +32,19 @@ export class Invalid extends AppError {
   }
 }
 
+/**
+ * A rule broken only for now: a limit of so many in a time, reached. Nothing was done; the same request
+ * may succeed after `retryAfterSeconds` (the pages answer 429, the API 429 with Retry-After).
+ */
+export class LimitReached extends Invalid {
+  constructor(
+    errors: FieldError[],
+    readonly retryAfterSeconds: number,
+  ) {
+    super(errors);
+  }
+}
+
 export class NotFound extends AppError {
   /** What was not found, in English: logs and the REST API. */
   readonly what: string;

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { MessageGroupService } from '../../src/messaging/group-service.ts';
+import { EMAIL_LIMIT_PER_HOUR, emailLimitKey } from '../../src/messaging/service.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow, UserRow } from '../../src/platform/db/schema.ts';
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -279,6 +280,56 @@ describeEachEngine('API: Messages', (database) => {
       .where('recipient', '=', schoolC.number)
       .executeTakeFirstOrThrow();
     assert.match(email.payload, /Nothing secret here/);
+  });
+
+  test('an email past the sender’s hourly limit is refused whole: 429 with Retry-After, how many were sent and when; an s2s message still goes', async () => {
+    const sender = await makeUser(db, 'school', {
+      laNumber: laA.number,
+      establishmentNumber: schoolA.number,
+    });
+    const token = await makeToken(db, sender, 'transfer', t.clock);
+    const now = t.clock.now().getTime();
+    const start = Math.floor(now / 3_600_000) * 3_600_000;
+    await db
+      .insertInto('rate_limits')
+      .values({
+        key: emailLimitKey(sender.id),
+        window_start: new Date(start).toISOString(),
+        expires_at: new Date(start + 3_600_000).toISOString(),
+        count: EMAIL_LIMIT_PER_HOUR - 1,
+      })
+      .execute();
+    const email = {
+      recipients: [{ school: schoolC.number }],
+      description: 'Hourly',
+      text: 'One more.',
+      delivery: 'email',
+    };
+    assert.equal((await send(token, email)).statusCode, 201);
+    const refused = await send(token, email);
+    assert.equal(refused.statusCode, 429, refused.body);
+    assert.match(String(refused.headers['content-type']), PROBLEM);
+    assert.equal(refused.headers['retry-after'], String(Math.ceil((start + 3_600_000 - now) / 1000)));
+    const problem = refused.json();
+    assert.equal(problem.type, '/api/docs#problem-too-many-emails');
+    assert.match(
+      problem.detail,
+      new RegExp(
+        `^Nothing was sent\\. This email would go to 1 address, and you have sent ${EMAIL_LIMIT_PER_HOUR} of the ${EMAIL_LIMIT_PER_HOUR} emails you can send in an hour\\.`,
+      ),
+    );
+    assert.deepEqual(
+      problem.errors.map((e: { field: string }) => e.field),
+      ['delivery'],
+    );
+    const emailed = await db
+      .selectFrom('messages')
+      .select('id')
+      .where('sender_user_id', '=', sender.id)
+      .where('delivery', '=', 'email')
+      .execute();
+    assert.equal(emailed.length, 1, 'the refused one is not stored');
+    assert.equal((await send(token, { ...email, delivery: 'message' })).statusCode, 201);
   });
 
   test('a group of the sender’s is sent to in one go', async () => {

@@ -230,9 +230,12 @@ describeEachEngine('messages', (database) => {
       emails.map((e) => e.template),
       ['message-by-email', 'message-by-email'],
     );
-    const { fromName, ...payload } = JSON.parse(emails[0]?.payload ?? '{}');
+    const { fromName, organisation, ...payload } = JSON.parse(emails[0]?.payload ?? '{}');
     assert.deepEqual(payload, { description: 'Training day', text: 'The training day is on 5 January.' });
     assert.equal(textIn('en', fromName), `${w.la.number} Ashire - LEA User`);
+    // Who wrote it, for the email's subject and first line (decision 85).
+    assert.equal(textIn('en', organisation), `Ashire LA (${w.la.number})`);
+    assert.equal(textIn('cy', organisation), `Awdurdod lleol Ashire (${w.la.number})`);
     assert.deepEqual(
       (await service.inbox(actorOf(w.birchOffice), { key: 'sent', order: 'descending' })).messages,
       [],

@@ -506,7 +506,7 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     );
   });
 
-  test('a message sent as an email, whose subject is the same in every language, is shown in the language it was sent in', async () => {
+  test('a message sent as an email is shown in the language it was sent in; one sent before that was recorded is told by its subject, which now says who wrote it in each language (decision 85)', async () => {
     const db = database().db;
     const la = await makeLa(db);
     const user = await makeUser(db, 'la_user', { laNumber: la.number }, { email: 'sam@la.example.gov.uk' });
@@ -531,13 +531,21 @@ describeEachEngine('Notifications and Jobs pages', (database) => {
     assert.match(textOf(main), /Language sent in English/);
     assert.match(
       /id="email-text">([^<]*)</.exec(main)?.[1] ?? '',
-      /Testshire LA sent you this message through s2s/,
+      /A user at Testshire LA wrote this message and sent it to you as an email\sthrough s2s/,
     );
 
-    // One sent before the language was recorded: told by its subject where that can tell, else not known.
+    // One sent before the language was recorded: told by its subject, English's own now.
     await db.updateTable('notification_outbox').set({ language: null }).where('id', '=', sent.id).execute();
+    const told = textOf(mainOf((await (await signedIn()).get(`/admin/notifications/${sent.id}`)).body));
+    assert.match(told, /Language sent in English/);
+    // One sent by the version before, whose subject was the description alone: its words have changed.
+    await db
+      .updateTable('notification_outbox')
+      .set({ subject: 'Census dates' })
+      .where('id', '=', sent.id)
+      .execute();
     const unknown = textOf(mainOf((await (await signedIn()).get(`/admin/notifications/${sent.id}`)).body));
-    assert.match(unknown, /Language sent in Not known: its subject is the same in every language\./);
+    assert.match(unknown, /Language sent in Not known: the email’s words have changed since it was sent\./);
   });
 
   test('a payload that does not fit its template shows why, not a stack', async () => {

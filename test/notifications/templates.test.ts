@@ -199,6 +199,7 @@ const SAMPLES: { [N in TemplateName]: Record<string, unknown> } = {
   'new-message': { fromName: 'Northshire LA – LEA Administrator', sentAt: WINTER },
   'message-by-email': {
     fromName: '817 Northshire - LEA User',
+    organisation: 'Northshire LA (817)',
     description: 'Term dates for 2027',
     text: 'Dear colleagues,\n\nThe term dates are on our website.\nThank you.',
   },
@@ -924,16 +925,58 @@ describe('new-message', () => {
 });
 
 describe('message-by-email', () => {
-  test('carries the description as its subject and the text, a paragraph at a time, with how to reply securely', () => {
+  test('says in its subject and first lines that a user at an organisation wrote it, not s2s, then the text a paragraph at a time, with how to reply securely', () => {
     const email = compose('message-by-email', SAMPLES['message-by-email']);
-    assert.equal(email.subject, 'Term dates for 2027');
+    assert.equal(email.subject, 'Message from a user at Northshire LA (817): Term dates for 2027');
     assertFacts(email, [
-      '817 Northshire - LEA User sent you this message through s2s, as an email',
+      'A user at Northshire LA (817) wrote this message and sent it to you as an email through s2s. It is their message, not one from s2s.',
+      's2s never asks for your password by email.',
+      'Description: Term dates for 2027',
       'Dear colleagues,',
       'The term dates are on our website.',
       'To reply securely, sign in to s2s',
     ]);
+    // The user's words come after the service's: the opening is s2s's, never theirs.
+    const words = textWords(email.text);
+    assert.ok(words.indexOf('A user at Northshire LA') < words.indexOf('Dear colleagues'), email.text);
     assertLink(email, '/messages/send');
+  });
+
+  test('in Welsh and in both: the subject says who wrote it in each language, the description once', () => {
+    const welsh = compose('message-by-email', SAMPLES['message-by-email'], 'cy');
+    assert.equal(welsh.subject, 'Neges gan ddefnyddiwr yn Northshire LA (817): Term dates for 2027');
+    assertFacts(welsh, [
+      'Ysgrifennodd defnyddiwr yn Northshire LA (817) y neges hon',
+      'Nid yw s2s byth yn gofyn am eich cyfrinair drwy e-bost.',
+      'Disgrifiad: Term dates for 2027',
+    ]);
+    const both = compose('message-by-email', SAMPLES['message-by-email'], 'bilingual');
+    assert.equal(
+      both.subject,
+      'Neges gan ddefnyddiwr yn Northshire LA (817) / Message from a user at Northshire LA (817): Term dates for 2027',
+    );
+  });
+
+  test('one written to the outbox before it named the organisation (no `organisation`) names the sender’s mailbox instead', () => {
+    const { organisation: _, ...older } = SAMPLES['message-by-email'];
+    const email = compose('message-by-email', older);
+    assert.equal(email.subject, 'Message from a user at 817 Northshire - LEA User: Term dates for 2027');
+    assertFacts(email, [
+      'A user at 817 Northshire - LEA User wrote this message',
+      's2s never asks for your password by email.',
+      'Dear colleagues,',
+    ]);
+  });
+
+  test('a description made to look like the service’s own still follows who wrote it, whole', () => {
+    const email = compose('message-by-email', {
+      ...SAMPLES['message-by-email'],
+      description: 's2s: your password expires today',
+    });
+    assert.equal(
+      email.subject,
+      'Message from a user at Northshire LA (817): s2s: your password expires today',
+    );
   });
 });
 
@@ -1472,8 +1515,7 @@ describe('in Welsh, and in Welsh then English (issue 13)', () => {
       assert.match(htmlWords(welsh.html), /e-bost desk@example\.gov\.uk ?, ffôn 0300 123 4567\./);
       assert.doesNotMatch(words, /automatic email|service desk/);
       assert.ok(welsh.subject.length > 10 && welsh.subject.length <= MAX_SUBJECT_LENGTH, welsh.subject);
-      // A message sent as an email keeps its sender's description as its subject.
-      if (name !== 'message-by-email') assert.notEqual(welsh.subject, english.subject);
+      assert.notEqual(welsh.subject, english.subject);
       for (const line of welsh.text.split('\n')) {
         assert.ok(line.length <= 72 || !line.includes(' '), `long line: ${line}`);
       }
@@ -1486,7 +1528,11 @@ describe('in Welsh, and in Welsh then English (issue 13)', () => {
       assert.equal(both.language, 'cy, en');
       assert.match(both.html, /^<!DOCTYPE html>\n<html lang="cy">/);
       assert.match(both.html, /<div lang="en">/);
-      const joined = name === 'message-by-email' ? english.subject : `${welsh.subject} / ${english.subject}`;
+      // A message sent as an email says its sender's description once, after both languages' words.
+      const joined =
+        name === 'message-by-email'
+          ? `${welsh.subject.replace(/: Term dates for 2027$/, '')} / ${english.subject}`
+          : `${welsh.subject} / ${english.subject}`;
       if (joined.length <= MAX_SUBJECT_LENGTH) assert.equal(both.subject, joined);
       else assert.ok(both.subject.startsWith(welsh.subject) && both.subject.endsWith('…'), both.subject);
       const text = both.text;

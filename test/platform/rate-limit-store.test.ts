@@ -1,12 +1,13 @@
-// The API's rate-limit counters in the database, on both engines: one atomic count per request, fixed
-// windows, ended windows deleted.
+// The rate-limit counters in the database, on both engines: one atomic count per request (the API's),
+// or a take of several, all or nothing (Send Message's emails an hour), fixed windows, ended ones deleted.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { countRequest } from '../../src/platform/web/rate-limit-store.ts';
+import { countRequest, takeFromWindow } from '../../src/platform/web/rate-limit-store.ts';
 import { describeEachEngine } from '../support/databases.ts';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 
 describeEachEngine('rate-limit counters', (database) => {
   test('requests counted at once from many connections each get their own count', async () => {
@@ -49,5 +50,52 @@ describeEachEngine('rate-limit counters', (database) => {
       keys.map((row) => row.key),
       [current],
     );
+  });
+
+  test('takes of several at once from many connections: all or nothing each, never past the most', async () => {
+    const { db } = database();
+    const key = randomUUID();
+    const now = new Date('2026-11-23T12:20:00.000Z');
+    const takes = await Promise.all(
+      Array.from({ length: 20 }, () => takeFromWindow(db, key, now, HOUR, 3, 31)),
+    );
+    assert.equal(takes.filter((t) => t.taken).length, 10, '10 takes of 3 fit in 31; the 11th would make 33');
+    const refused = takes.filter((t) => !t.taken);
+    assert.ok(
+      refused.every((t) => t.current === 30 && t.ttl === 40 * MINUTE),
+      JSON.stringify(refused),
+    );
+    assert.deepEqual(await takeFromWindow(db, key, now, HOUR, 1, 31), {
+      taken: true,
+      current: 31,
+      ttl: 40 * MINUTE,
+    });
+    assert.equal((await takeFromWindow(db, key, now, HOUR, 32, 31)).taken, false, 'more than a window holds');
+    const next = await takeFromWindow(db, key, new Date('2026-11-23T13:00:00.000Z'), HOUR, 31, 31);
+    assert.deepEqual(next, { taken: true, current: 31, ttl: HOUR });
+    const rows = await db.selectFrom('rate_limits').select('window_start').where('key', '=', key).execute();
+    assert.deepEqual(
+      rows.map((r) => r.window_start),
+      ['2026-11-23T13:00:00.000Z'],
+      'the ended hour deleted',
+    );
+  });
+
+  test('a take in a transaction rolled back is not counted', async () => {
+    const { db } = database();
+    const key = randomUUID();
+    const now = new Date('2026-11-23T12:20:00.000Z');
+    await db
+      .transaction()
+      .execute(async (tx) => {
+        assert.equal((await takeFromWindow(tx, key, now, HOUR, 5, 10)).taken, true);
+        throw new Error('refused later');
+      })
+      .catch(() => undefined);
+    assert.deepEqual(await takeFromWindow(db, key, now, HOUR, 10, 10), {
+      taken: true,
+      current: 10,
+      ttl: 40 * MINUTE,
+    });
   });
 });

@@ -3,7 +3,7 @@
 // shared file; they are found under src/ and collected into one catalogue the first time one is needed.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { formatDate, formatMonth } from '../dates.ts';
+import { formatDate, formatDateTime, formatMonth } from '../dates.ts';
 import type { FieldError } from '../errors.ts';
 import { sentence } from '../words.ts';
 
@@ -40,6 +40,8 @@ export type DateParam = {
   date: string;
   /** Only its month: "June 2027", "Mehefin 2027". */
   month?: true;
+  /** With its time: "2 December 2026 at 3:00pm", "2 Rhagfyr 2026 am 3:00yh". */
+  time?: true;
 };
 
 export function message(key: string, params?: Message['params']): Message {
@@ -53,6 +55,11 @@ export function dateParam(date: string): DateParam {
 /** The message written as a sentence wherever it is shown. */
 export function asSentence(text: Message): Message {
   return { ...text, sentence: true };
+}
+
+/** An instant in a message, with its time in London: "2 December 2026 at 3:00pm". */
+export function dateTimeParam(instant: string): DateParam {
+  return { date: instant, time: true };
 }
 
 export function monthParam(isoDate: string): DateParam {
@@ -154,7 +161,8 @@ export function translateMessage(language: Language, text: Message): string {
   for (const [name, value] of Object.entries(text.params ?? {})) {
     if (typeof value !== 'object') params[name] = value;
     else if (!('date' in value)) params[name] = translateMessage(language, value);
-    else params[name] = value.month ? formatMonth(value.date, language) : formatDate(value.date, language);
+    else if (value.month) params[name] = formatMonth(value.date, language);
+    else params[name] = (value.time ? formatDateTime : formatDate)(value.date, language);
   }
   const written = translate(language, text.key, params);
   return text.sentence ? sentence(written) : written;
