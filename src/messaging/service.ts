@@ -20,7 +20,7 @@ import {
   message,
   textIn,
 } from '../platform/i18n/catalogue.ts';
-import { takeFromWindow } from '../platform/web/rate-limit-store.ts';
+import { takeFromWindow } from '../platform/rate-limits.ts';
 import { type DateRange, type DateRangeInput, readDateRange } from '../reports/date-range.ts';
 import type { Subject } from '../reports/report-la.ts';
 import { groupMemberKeys, groupsOwnedBy } from './group-repository.ts';
@@ -70,7 +70,7 @@ export const RECIPIENT_LIMIT: PickerLimit = {
 export const EMAIL_LIMIT_PER_HOUR = 400;
 const EMAIL_LIMIT_WINDOW_MS = 3_600_000;
 
-/** The user's key in the shared rate-limit counters (platform/web/rate-limit-store.ts). */
+/** The user's key in the shared rate-limit counters (platform/rate-limits.ts). */
 export function emailLimitKey(userId: string): string {
   return `message-emails:${userId}`;
 }

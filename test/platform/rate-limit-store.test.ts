@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { countRequest, takeFromWindow } from '../../src/platform/web/rate-limit-store.ts';
+import { countRequest, takeFromWindow } from '../../src/platform/rate-limits.ts';
 import { describeEachEngine } from '../support/databases.ts';
 
 const MINUTE = 60_000;
