@@ -4,7 +4,7 @@ import { accountsRoutes } from './accounts/routes.ts';
 import { apiRoutes } from './api/routes.ts';
 import { can } from './auth/permissions.ts';
 import { authRoutes } from './auth/routes.ts';
-import { pageContext, type RouteInfo, registerRoutes, rememberLanguage } from './auth/web.ts';
+import { formOwner, pageContext, type RouteInfo, registerRoutes, rememberLanguage } from './auth/web.ts';
 import { bulkLoadRoutes } from './collect/bulk-routes.ts';
 import { collectionRoutes } from './collect/collections-routes.ts';
 import { liveCollectionOfReturn } from './collect/collections-service.ts';
@@ -73,6 +73,7 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
       newMessages: request.newMessages,
     }),
     rememberLanguage: rememberLanguage(deps.auth),
+    formOwner,
     // One byte past the largest limit: enough for the upload service to see a file is too large.
     // Past MAX_FILES_PER_UPLOAD files, the upload pages and the API name the others without checking them.
     multipart: { maxFileBytes: MAX_UPLOAD_LIMIT + 1, maxFiles: MAX_FILE_PARTS_READ },

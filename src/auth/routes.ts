@@ -3,19 +3,18 @@ import { z } from 'zod';
 import { Invalid } from '../platform/errors.ts';
 import { keyedError } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
-import { cookieSecurity } from '../platform/web/secure-cookies.ts';
 import type { OidcService } from './oidc.ts';
 import { oidcRoutes } from './oidc-routes.ts';
 import type { AuthService } from './service.ts';
 import { sessionRoutes } from './session-routes.ts';
 import { twoFactorRoutes } from './two-factor-routes.ts';
 import {
+  clearSessionCookie,
   ENDED_SESSION_PAGE,
   endedSessionKey,
   languageAtSignIn,
   languageAtSignOut,
   type Route,
-  SESSION_COOKIE,
   setSessionCookie,
   signedInUser,
 } from './web.ts';
@@ -117,7 +116,7 @@ export function authRoutes(auth: AuthService, lockMinutes: number, oidc: OidcSer
       beforeTwoFactorSetUp: true,
       handler: async (request, reply) => {
         await auth.signOut(request.sessionToken, request.user);
-        reply.clearCookie(SESSION_COOKIE, { path: '/', secure: cookieSecurity(reply) });
+        clearSessionCookie(reply);
         languageAtSignOut(reply, request.user);
         return reply.redirect('/sign-in?signed-out=1');
       },

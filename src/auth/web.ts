@@ -5,10 +5,11 @@ import type { UserRow } from '../platform/db/schema.ts';
 import { Forbidden } from '../platform/errors.ts';
 import { isLanguage, type Language, type Message, textIn } from '../platform/i18n/catalogue.ts';
 import { browserLanguage, setBrowserLanguage } from '../platform/i18n/web.ts';
-import { cookieSecurity } from '../platform/web/secure-cookies.ts';
+import { renewFormSecret } from '../platform/web/form-tokens.ts';
+import { cookieSecurity, hostOnlyName } from '../platform/web/secure-cookies.ts';
 import { MENU, menuIn, menuLabelKey, menuOf, menuSection, navigationAt } from './menu.ts';
 import { type Capability, can, type Role, roleLabelIn } from './permissions.ts';
-import type { SessionEnd } from './repository.ts';
+import { type SessionEnd, sessionIdOf } from './repository.ts';
 import type { AuthService, SignedInUser } from './service.ts';
 
 declare module 'fastify' {
@@ -48,7 +49,10 @@ export function sessionTimeout(idleMinutes: number): {
   return { idleSeconds, warningSeconds, warningMinutes: Math.max(1, Math.round(warningSeconds / 60)) };
 }
 
-export const SESSION_COOKIE = 's2s_session';
+/** The session's cookie: `__Host-s2s_session` when every cookie is Secure (SERVICE_URL is https). */
+export function sessionCookie(server: FastifyInstance): string {
+  return hostOnlyName('s2s_session', server.secureCookies);
+}
 
 /**
  * Where a browser whose session was ended on purpose is sent (the sign-in page, saying why): the query
@@ -176,13 +180,38 @@ export function languageAtSignOut(reply: FastifyReply, user: { language: Languag
   if (user) setBrowserLanguage(reply, { language: user.language, chosenSignedOut: false });
 }
 
+/**
+ * A new session for this browser (a sign-in, its second step, a password change): its cookie, and a
+ * new CSRF secret, so that no form token from before, nor a secret planted before, is any use after.
+ */
 export function setSessionCookie(reply: FastifyReply, token: string): void {
-  reply.setCookie(SESSION_COOKIE, token, {
+  const name = sessionCookie(reply.server);
+  reply.setCookie(name, token, {
     httpOnly: true,
     sameSite: 'lax',
     path: '/',
     secure: cookieSecurity(reply),
   });
+  reply.request.cookies[name] = token;
+  renewFormSecret(reply);
+}
+
+/** Signed out: the session's cookie cleared, and a new CSRF secret, as at sign-in. */
+export function clearSessionCookie(reply: FastifyReply): void {
+  const name = sessionCookie(reply.server);
+  reply.clearCookie(name, { path: '/', secure: cookieSecurity(reply) });
+  delete reply.request.cookies[name];
+  renewFormSecret(reply);
+}
+
+/**
+ * Whose a form is (http.ts's formOwner): the session this browser's cookie names, by its id (the
+ * SHA-256 the database keeps, never the token), whatever state the session is in, so that a form
+ * shown in one session is refused in another; undefined with no session cookie.
+ */
+export function formOwner(request: FastifyRequest): string | undefined {
+  const token = request.cookies[sessionCookie(request.server)];
+  return token ? `session ${sessionIdOf(token)}` : undefined;
 }
 
 /** Loads the session for every request, then registers each route behind its permission check. */
@@ -197,7 +226,7 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
 
   app.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/assets/') || request.url.startsWith('/static/')) return;
-    const token = request.cookies[SESSION_COOKIE];
+    const token = request.cookies[sessionCookie(app)];
     // Asking how long is left is not using s2s: that request leaves the session's activity time as it is.
     const status = request.method === 'GET' && request.url.split('?')[0] === SESSION_STATUS_PATH;
     const found = await auth.lookUpSession(token, { touch: !status });
@@ -228,7 +257,7 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
         if (request.pendingSecondStep) return reply.redirect('/sign-in/two-factor');
         if (request.sessionEnded) return reply.redirect(ENDED_SESSION_PAGE[request.sessionEnded]);
         if (request.sessionExpired)
-          reply.clearCookie(SESSION_COOKIE, { path: '/', secure: cookieSecurity(reply) });
+          reply.clearCookie(sessionCookie(app), { path: '/', secure: cookieSecurity(reply) });
         return reply.redirect(request.sessionExpired ? '/sign-in?expired=1' : '/sign-in');
       }
       // An issued password is replaced first (the administrator knows it), then two-factor sign-in is set up.

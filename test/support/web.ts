@@ -86,18 +86,21 @@ export class Agent {
   }
 
   /**
-   * Posts a form with the CSRF token of the last page fetched (or of `formPage`, fetched first). With
-   * `node`, to that app instead: another node of the same service (its database and master key), as a
-   * browser's request reaches whichever node the load balancer picks.
+   * Posts a form with the CSRF token of the last page fetched (or of `formPage`, fetched first; or
+   * `csrf`, a token to send instead, as a page kept open from before would). With `node`, to that app
+   * instead: another node of the same service (its database and master key), as a browser's request
+   * reaches whichever node the load balancer picks.
    */
   async post(
     url: string,
     form: Record<string, string | string[]>,
-    options: { formPage?: string; csrf?: boolean; node?: FastifyInstance } = {},
+    options: { formPage?: string; csrf?: boolean | string; node?: FastifyInstance } = {},
   ): Promise<LightMyRequestResponse> {
     if (options.formPage) await this.get(options.formPage);
     const fields = new URLSearchParams();
-    if (options.csrf !== false && this.csrfToken) fields.append('_csrf', this.csrfToken);
+    const token =
+      typeof options.csrf === 'string' ? options.csrf : options.csrf === false ? undefined : this.csrfToken;
+    if (token) fields.append('_csrf', token);
     for (const [key, value] of Object.entries(form)) {
       for (const v of Array.isArray(value) ? value : [value]) fields.append(key, v);
     }
@@ -164,8 +167,20 @@ export class Agent {
     return response;
   }
 
+  /**
+   * Signs in through the form, then opens the page it leads to, as a browser does: a form's token
+   * belongs to the session it was shown in (decision 84), so the sign-in page's is no use after.
+   * Answers the sign-in's own response.
+   */
   async signIn(username: string, password = TEST_PASSWORD): Promise<LightMyRequestResponse> {
-    return this.post('/sign-in', { username, password }, { formPage: '/sign-in' });
+    const response = await this.post('/sign-in', { username, password }, { formPage: '/sign-in' });
+    if (response.statusCode === 302 && response.headers.location) await this.get(response.headers.location);
+    return response;
+  }
+
+  /** Sets a cookie in this browser as someone else could (a sibling site of the domain, a shared PC). */
+  plant(name: string, value: string): void {
+    this.cookies.set(name, value);
   }
 
   /**
@@ -178,6 +193,11 @@ export class Agent {
 
   cookie(name: string): string | undefined {
     return this.cookies.get(name);
+  }
+
+  /** The names of the cookies this browser holds. */
+  cookieNames(): string[] {
+    return [...this.cookies.keys()];
   }
 
   /** The Cookie header this browser sends, and the CSRF token of the last page: for hand-made requests. */
@@ -197,7 +217,10 @@ export class Agent {
       if (c.value === '' || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
     }
-    const token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
+    // A form's token, else the one a signed-in page gives its script (the keep-alive's, app.js).
+    const token =
+      /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ??
+      /data-csrf-token="([^"]+)"/.exec(response.body)?.[1];
     if (token) this.csrfToken = token;
   }
 }

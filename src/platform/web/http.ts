@@ -39,6 +39,12 @@ import {
 } from '../i18n/web.ts';
 import type { Logger } from '../logger.ts';
 import { BUSY_RETRY_SECONDS, PoolBusy } from '../workers/pool.ts';
+import {
+  formSecretCookieName,
+  formSecretCookieOptions,
+  formTokenKey,
+  SIGNED_OUT_FORM,
+} from './form-tokens.ts';
 import { cookieSecurity, decorateSecureCookies } from './secure-cookies.ts';
 import { govukDist, sharedViews } from './views.ts';
 
@@ -51,6 +57,8 @@ declare module 'fastify' {
      * ('success', the default), blue for something the user should know ('important').
      */
     flash(message: string, kind?: FlashKind): FastifyReply;
+    /** A CSRF token for a form on this reply's page: of this browser's secret, for its session (or none). */
+    formToken(): string;
   }
   interface FastifyRequest {
     /** The language pages are shown in: the signed-in user's, else this browser's (English unless chosen). */
@@ -89,6 +97,11 @@ export interface HttpOptions {
    * whether there was (the browser's cookie keeps it otherwise).
    */
   rememberLanguage?: (request: FastifyRequest, language: Language) => Promise<boolean>;
+  /**
+   * Whose a form is: something naming the session this browser's cookie holds (never its token), or
+   * undefined when it holds none. A form's token is accepted only for the same (decision 84).
+   */
+  formOwner?: (request: FastifyRequest) => string | undefined;
 }
 
 const FLASH_COOKIE = 's2s_flash';
@@ -327,15 +340,17 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
       request.raw.resume();
     }
   });
+  // A form's token is of this browser's secret (a signed cookie) and for its session (form-tokens.ts).
+  const formOwner = (request: FastifyRequest) => options.formOwner?.(request) ?? SIGNED_OUT_FORM;
   await app.register(csrf, {
     sessionPlugin: '@fastify/cookie',
-    cookieOpts: {
-      signed: true,
-      httpOnly: true,
-      sameSite: 'lax',
-      path: '/',
-      secure: options.secureCookies === true ? true : 'auto',
-    },
+    cookieKey: formSecretCookieName(options.secureCookies === true),
+    cookieOpts: formSecretCookieOptions(options.secureCookies === true),
+    getUserInfo: formOwner,
+    csrfOpts: { hmacKey: formTokenKey(options.cookieSecret) },
+  });
+  app.decorateReply('formToken', function formToken(this: FastifyReply) {
+    return this.generateCsrf({ userInfo: formOwner(this.request) });
   });
 
   await app.register(fastifyStatic, {
@@ -368,7 +383,7 @@ export async function createHttpServer(options: HttpOptions): Promise<FastifyIns
         t: templateTranslator(language),
         languageLinks: languageLinks(switchablePage(request), language),
         currentPath,
-        csrfToken: this.generateCsrf(),
+        csrfToken: this.formToken(),
         cspNonce: this.cspNonce?.script,
         ...(flash?.valid && flash.value
           ? flash.value.startsWith(IMPORTANT)

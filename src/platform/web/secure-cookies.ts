@@ -21,3 +21,13 @@ export function decorateSecureCookies(app: FastifyInstance, always: boolean): vo
 export function cookieSecurity(reply: FastifyReply): CookieSecurity {
   return reply.server.secureCookies ? true : 'auto';
 }
+
+/**
+ * A cookie's name: with the `__Host-` prefix when every cookie is Secure (SERVICE_URL is https), so the
+ * browser takes it only from this host, Secure, for Path=/ and with no Domain: a sibling site of the
+ * domain (or a page over http) cannot set or replace it (decision 84). A developer's http://localhost
+ * cannot use the prefix (it needs Secure), and keeps the plain name.
+ */
+export function hostOnlyName(name: string, secureCookies: boolean): string {
+  return secureCookies ? `__Host-${name}` : name;
+}
