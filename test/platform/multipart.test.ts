@@ -36,7 +36,7 @@ before(async () => {
     multipart: { maxFileBytes: 1024, maxFiles: 5 },
   });
   app.get('/form', async (_request, reply) =>
-    reply.type('text/html').send(`<input type="hidden" name="_csrf" value="${reply.generateCsrf()}">`),
+    reply.type('text/html').send(`<input type="hidden" name="_csrf" value="${reply.formToken()}">`),
   );
   app.post('/page', { preHandler: [app.csrfProtection] }, async (request: FastifyRequest) => {
     const parts = request.multipartParts ? await partNames(request.multipartParts) : [];

@@ -182,8 +182,9 @@ describe('web security', () => {
       assert.equal(language?.secure, true, 'the language cookie');
       const signIn = await agent.signIn(user.username);
       const set = signIn.cookies.map((c) => [c.name, c.secure]);
+      // The session's and the CSRF secret's cookies are __Host- cookies over https (decision 84).
       assert.ok(
-        set.some(([name]) => name === 's2s_session'),
+        set.some(([name]) => name === '__Host-s2s_session'),
         JSON.stringify(set),
       );
       for (const [name, secure] of set) assert.equal(secure, true, `${name} after sign-in`);
