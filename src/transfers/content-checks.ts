@@ -11,10 +11,10 @@ import type { IncomingPupil } from '../lost-pupils/matching.ts';
 import { type Message, message } from '../platform/i18n/catalogue.ts';
 import { shortened } from '../platform/words.ts';
 import { readXml, XmlError } from '../platform/xml/reader.ts';
+import { inspectZip, ZIP_LIMITS, type ZipFinding } from '../platform/zip/inspect.ts';
 import { fileTypeProblem, isZipContent } from './file-types.ts';
-import type { ClassifiedFilename } from './filenames.ts';
+import { type ClassifiedFilename, printableFilename } from './filenames.ts';
 import type { NewTransferPupil } from './repository.ts';
-import { hasEncryptedEntry } from './zip-encryption.ts';
 
 /** Bytes of a generic file's start compared with its extension. */
 const SNIFF_BYTES = 4096;
@@ -141,11 +141,66 @@ async function checkAdmissions(data: Buffer): Promise<ContentCheck> {
 async function checkFileType(file: ClassifiedFilename, data: Buffer): Promise<ContentCheck> {
   const problem = fileTypeProblem(file.extension, data.subarray(0, SNIFF_BYTES));
   if (problem) return refusedContent(problem);
-  // A password hides a zip's contents from the virus scan, and the service keeps files encrypted anyway.
-  if (isZipContent(file.extension) && (await hasEncryptedEntry(data))) {
-    return refusedContent(message('transfer.upload.reason.encrypted-zip'));
+  // What the virus scan cannot read in a zip, at any depth, and names that unzip outside their folder.
+  if (isZipContent(file.extension)) {
+    const found = await inspectZip(data);
+    if (found) return zipRefusal(file, found);
   }
   return { reasons: [], warnings: [], pupils: [], pupilCount: 0 };
+}
+
+const MB = 1024 * 1024;
+
+/** Where in the zip a finding is: the zips within it and the entry, outermost first, shown harmlessly. */
+function zipPath(path: readonly string[]): string {
+  return printableFilename(path.join('/'));
+}
+
+/** Why a zip (or an Office file, which is one) is refused, and what to do: decision 83. */
+function zipRefusal(file: ClassifiedFilename, found: ZipFinding): ContentCheck {
+  const advice = message('transfer.upload.what-to-do.zip');
+  const refused = (reason: Message, whatToDo: Message = advice): ContentCheck => ({
+    ...refusedContent(reason),
+    whatToDo,
+  });
+  const name = zipPath(found.path);
+  switch (found.kind) {
+    case 'encrypted':
+      // The upload's own entries, as decision 73 worded it; an entry of a zip inside it is named.
+      return found.path.length <= 1
+        ? refused(message('transfer.upload.reason.encrypted-zip'))
+        : refused(message('transfer.upload.reason.zip.encrypted-inside', { name }));
+    case 'unsafe-name':
+      return refused(message('transfer.upload.reason.zip.unsafe-name', { name }));
+    case 'too-large':
+      return refused(
+        message('transfer.upload.reason.zip.too-large', { limit: `${ZIP_LIMITS.uncompressedBytes / MB} MB` }),
+        message('transfer.upload.what-to-do.zip.split'),
+      );
+    case 'too-many':
+      return refused(
+        message('transfer.upload.reason.zip.too-many', { max: ZIP_LIMITS.entries.toLocaleString('en-GB') }),
+        message('transfer.upload.what-to-do.zip.split'),
+      );
+    case 'too-deep':
+      return refused(message('transfer.upload.reason.zip.too-deep', { name, depth: ZIP_LIMITS.depth - 1 }));
+    case 'nested-too-large':
+      return refused(
+        message('transfer.upload.reason.zip.nested-too-large', {
+          name,
+          limit: `${ZIP_LIMITS.nestedZipBytes / MB} MB`,
+        }),
+      );
+    case 'unsupported':
+      return refused(message('transfer.upload.reason.zip.unsupported', { name }));
+    case 'damaged':
+      return found.path.length === 0
+        ? refused(
+            message('transfer.upload.reason.zip.damaged', { extension: file.extension.toUpperCase() }),
+            message('transfer.upload.what-to-do.zip.damaged'),
+          )
+        : refused(message('transfer.upload.reason.zip.damaged-inside', { name }));
+  }
 }
 
 /** True when checking this kind of file means parsing all of it (worth a worker thread). */

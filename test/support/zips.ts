@@ -4,14 +4,18 @@ import { ZipFile } from 'yazl';
 /** A file in a zip: a name (with folders, or a folder itself when it ends in /) and its content. */
 export type ZipItem = [name: string, content?: string | Buffer];
 
-export async function zipOf(items: ZipItem[]): Promise<Buffer> {
+/**
+ * A zip of the items, deflated (or stored, as `zip -0` and some tools store a zip inside a zip, with
+ * `{ compress: false }`).
+ */
+export async function zipOf(items: ZipItem[], options: { compress?: boolean } = {}): Promise<Buffer> {
   const zip = new ZipFile();
   for (const [name, content] of items) {
     if (name.endsWith('/')) zip.addEmptyDirectory(name);
     // The fastest compression: some tests zip hundreds of megabytes.
     else
       zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content ?? ''), name, {
-        compressionLevel: 1,
+        compressionLevel: options.compress === false ? 0 : 1,
       });
   }
   zip.end();
@@ -37,4 +41,31 @@ export function markedEncrypted(zip: Buffer): Buffer {
     at += 46 + marked.readUInt16LE(at + 28) + marked.readUInt16LE(at + 30) + marked.readUInt16LE(at + 32);
   }
   return marked;
+}
+
+/** The zip nested in zips, `levels` of them: each a zip of one file, `level-N.zip`, the innermost `zip`. */
+export async function nestedIn(zip: Buffer, levels: number): Promise<Buffer> {
+  let nested = zip;
+  for (let level = levels; level >= 1; level -= 1) nested = await zipOf([[`level-${level}.zip`, nested]]);
+  return nested;
+}
+
+/**
+ * The zip with its entries renamed, in its central directory and in each local header: `names` in the
+ * entries' order, each as many bytes as the name it replaces (pad with "/" or "x"). yazl refuses to write
+ * a name that leads out of its folder (`../x`, `C:\x`), which is what a hostile zip holds.
+ */
+export function renamed(zip: Buffer, names: string[]): Buffer {
+  const out = Buffer.from(zip);
+  const end = out.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let at = out.readUInt32LE(end + 16);
+  names.forEach((name, i) => {
+    const length = out.readUInt16LE(at + 28);
+    const bytes = Buffer.from(name, 'latin1');
+    if (bytes.length !== length) throw new Error(`entry ${i}: ${name} is not ${length} bytes long`);
+    bytes.copy(out, at + 46);
+    bytes.copy(out, out.readUInt32LE(at + 42) + 30);
+    at += 46 + length + out.readUInt16LE(at + 30) + out.readUInt16LE(at + 32);
+  });
+  return out;
 }

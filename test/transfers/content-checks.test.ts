@@ -12,7 +12,8 @@ import { PooledContentChecks } from '../../src/transfers/content-check-pool.ts';
 import { checkContent, inlineContentChecks } from '../../src/transfers/content-checks.ts';
 import { type ClassifiedFilename, classifyFilename } from '../../src/transfers/filenames.ts';
 import { syntheticCtf } from '../fixtures/ctf/generate.ts';
-import { markedEncrypted, zipOf } from '../support/zips.ts';
+import { spacesEntry, zipOf as zipOfSpecs } from '../fixtures/hostile/generate.ts';
+import { markedEncrypted, renamed, zipOf } from '../support/zips.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -198,8 +199,108 @@ test('a password-protected zip is refused: its contents cannot be checked for vi
         'encrypted and offers it only to its destination: zip the files again without a password and upload the zip',
     ],
   );
-  // A zip s2s cannot read as one (cut short) is not called password-protected: the virus scan reads it.
-  assert.deepEqual((await checkContent(generic, zip.subarray(0, zip.length - 10))).reasons, []);
+});
+
+/** A refusal's reasons and what to do, in a language. */
+async function refusalOf(name: string, data: Buffer, language: 'en' | 'cy' = 'en') {
+  const check = await checkContent(named(name), data);
+  return {
+    reasons: check.reasons.map((reason) => translateMessage(language, reason)),
+    whatToDo: check.whatToDo && translateMessage(language, check.whatToDo),
+  };
+}
+
+const ZIP_ADVICE =
+  'Unzip the zip on your computer and check the files are the ones you mean to send. Then zip those files ' +
+  "again, without a password and with no zip inside the zip (your computer's “Send to > Compressed (zipped) " +
+  'folder” does this), and upload the new zip. s2s keeps every file encrypted and offers it only to its destination.';
+
+test('a password-protected zip inside the zip is refused, named, in English and Welsh (decision 83)', async () => {
+  // The security test's repro: zip -P secret inner.zip eicar.txt; zip 2013614_8602216_NESTED_001.ZIP inner.zip
+  const inner = markedEncrypted(await zipOf([['eicar.txt', 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR']]));
+  const outer = await zipOf([['inner.zip', inner]]);
+  assert.deepEqual(await refusalOf('2013614_8602216_NESTED_001.ZIP', outer), {
+    reasons: [
+      'The zip holds inner.zip/eicar.txt, which is password-protected, so s2s cannot check what is in it for viruses',
+    ],
+    whatToDo: ZIP_ADVICE,
+  });
+  const welsh = await refusalOf('2013614_8602216_NESTED_001.ZIP', outer, 'cy');
+  assert.match(
+    welsh.reasons[0] ?? '',
+    /^Mae’r ffeil zip yn cynnwys inner\.zip\/eicar\.txt, sydd wedi’i diogelu â chyfrinair/,
+  );
+  assert.match(welsh.whatToDo ?? '', /^Dadsipiwch y ffeil zip/);
+  // An Office file is a zip too.
+  assert.equal((await refusalOf('2013614_8602216_REPORT.DOCX', outer)).reasons.length, 1);
+});
+
+test('a zip with a name that unzips outside its folder (zip slip) is refused, with either slash', async () => {
+  for (const name of [
+    '../../../../Users/Public/Desktop/report.bat',
+    '..\\..\\AppData\\Roaming\\Microsoft\\Windows\\Start Menu\\Programs\\Startup\\x.bat',
+  ]) {
+    const zip = renamed(await zipOf([['x'.repeat(name.length), 'echo off\n']]), [name]);
+    assert.deepEqual(
+      await refusalOf('2013614_8602216_SLIP_001.ZIP', zip),
+      {
+        reasons: [
+          `The zip holds a file named ${name}: unzipped, it would be written outside the folder it is unzipped into (its name starts with a drive, a slash or a backslash, or goes up a folder with “..”)`,
+        ],
+        whatToDo: ZIP_ADVICE,
+      },
+      name,
+    );
+  }
+});
+
+test('a zip bomb is refused for what it expands to; an ordinary zip, and a zip of ordinary zips, are taken', async () => {
+  // 1.9 MB that expands to 2 GB: 200 files of 10 MB.
+  const bomb = zipOfSpecs(
+    Array.from({ length: 200 }, (_, n) => spacesEntry(`part-${n}.txt`, 10 * 1024 * 1024)),
+  );
+  const { reasons, whatToDo } = await refusalOf('2013614_8602216_BOMB_001.ZIP', bomb);
+  assert.deepEqual(reasons, [
+    'The files in the zip come to more than 100 MB once unzipped (counting any zip inside it), more than s2s can check for viruses',
+  ]);
+  assert.match(
+    whatToDo ?? '',
+    /^Check you chose the right file: a zip of pupils' documents is rarely more than/,
+  );
+
+  const documents = await zipOf([
+    ['Pupil files/SEN plan.txt', 'Plan\n'.repeat(500)],
+    ['Pupil files/attendance.csv', 'UPN,Sessions\n'.repeat(500)],
+  ]);
+  const generic = named('2013614_8602216_PLANS.ZIP');
+  assert.deepEqual((await checkContent(generic, documents)).reasons, []);
+  assert.deepEqual(
+    (
+      await checkContent(
+        generic,
+        await zipOf([
+          ['one.zip', documents],
+          ['two.zip', documents],
+        ]),
+      )
+    ).reasons,
+    [],
+  );
+});
+
+test('a file named as a zip that cannot be opened as one is refused as damaged, and so is a damaged zip inside', async () => {
+  const zip = await zipOf([['pupils.csv', 'UPN,Surname\n'.repeat(50)]]);
+  assert.deepEqual(await refusalOf('2013614_8602216_CUT_001.XLSX', zip.subarray(0, zip.length - 10)), {
+    reasons: [
+      'The file is named .XLSX, which is a zip, and starts like one, but it cannot be opened as a zip: it is damaged or was cut short',
+    ],
+    whatToDo:
+      'Check the file opens on your computer. Make it again from what it came from (or save it again from the program that made it), then upload the new file.',
+  });
+  const inside = await zipOf([['inner.zip', zip.subarray(0, zip.length - 10)]]);
+  assert.deepEqual((await refusalOf('2013614_8602216_CUT_002.ZIP', inside)).reasons, [
+    'The zip holds inner.zip, which cannot be unzipped: it is damaged, so s2s cannot check it for viruses',
+  ]);
 });
 
 test('once closed, checks reject with PoolClosed', async () => {
