@@ -10,15 +10,19 @@
 // with too many files, or more bytes uncompressed than BULK_UNCOMPRESSED_LIMIT (a zip bomb), is refused
 // as a whole before anything is loaded.
 import type { Readable } from 'node:stream';
-import { type Entry, fromBuffer, type ZipFile } from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
 import type { Actor } from '../auth/actor.ts';
 import { can } from '../auth/permissions.ts';
 import { listEstablishmentsOfLa } from '../directory/repository.ts';
-import { readBounded } from '../platform/bounded-read.ts';
 import { formPartId } from '../platform/db/insert-once.ts';
 import { Forbidden, Invalid } from '../platform/errors.ts';
 import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { PoolBusy } from '../platform/workers/pool.ts';
+import {
+  nextEntry as nextZipEntry,
+  openZip as openZipFile,
+  readEntryBounded,
+} from '../platform/zip/entries.ts';
 import { classifyFilename } from '../transfers/filenames.ts';
 import { LA_UPLOAD_LIMIT, withoutFolder } from '../transfers/upload-service.ts';
 import type { CollectionDetails } from './collections-service.ts';
@@ -229,15 +233,12 @@ function schoolOfName(filename: string): string | null {
     : null;
 }
 
-function openZip(data: Buffer): Promise<ZipFile> {
-  return new Promise((resolve, reject) => {
-    // validateEntrySizes: an entry inflating to more bytes than its header says fails as it passes them.
-    fromBuffer(data, { lazyEntries: true, validateEntrySizes: true }, (error, archive) => {
-      if (error) {
-        reject(new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.not-zip')]));
-      } else resolve(archive);
-    });
-  });
+async function openZip(data: Buffer): Promise<ZipFile> {
+  try {
+    return await openZipFile(data);
+  } catch {
+    throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.not-zip')]);
+  }
 }
 
 /**
@@ -272,32 +273,15 @@ function isSystemFile(path: string): boolean {
   return path.startsWith('__MACOSX/') || withoutFolder(path).startsWith('.');
 }
 
-function nextEntry(archive: ZipFile): Promise<Entry | null> {
-  return new Promise((resolve, reject) => {
-    const settle = (then: () => void) => {
-      archive.off('entry', onEntry);
-      archive.off('end', onEnd);
-      archive.off('error', onError);
-      then();
-    };
-    const onEntry = (entry: Entry) => settle(() => resolve(entry));
-    const onEnd = () => settle(() => resolve(null));
-    const onError = () =>
-      settle(() => reject(new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.unreadable')])));
-    archive.on('entry', onEntry);
-    archive.on('end', onEnd);
-    archive.on('error', onError);
-    archive.readEntry();
-  });
+async function nextEntry(archive: ZipFile): Promise<Entry | null> {
+  try {
+    return await nextZipEntry(archive);
+  } catch {
+    throw new Invalid([keyedError(ZIP_FIELD, 'collect.bulk.error.unreadable')]);
+  }
 }
 
 /** The entry's bytes, counted as they are inflated: past the size of one return, TooLarge. */
 async function readEntry(archive: ZipFile, entry: Entry): Promise<ReturnContent> {
-  const stream = await new Promise<Readable>((resolve, reject) =>
-    archive.openReadStream(entry, (error, opened) => (error ? reject(error) : resolve(opened))),
-  );
-  const read = await readBounded(stream, RETURN_SIZE_LIMIT);
-  // readBounded would drain the rest: stop inflating it instead.
-  if (!read.ok) stream.destroy();
-  return returnContent(read);
+  return returnContent(await readEntryBounded(archive, entry, RETURN_SIZE_LIMIT));
 }
