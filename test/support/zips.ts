@@ -1,4 +1,5 @@
 // Zip files made in memory for tests (yazl, as the service's downloads make them).
+import { crc32 } from 'node:zlib';
 import { ZipFile } from 'yazl';
 
 /** A file in a zip: a name (with folders, or a folder itself when it ends in /) and its content. */
@@ -68,4 +69,38 @@ export function renamed(zip: Buffer, names: string[]): Buffer {
     at += 46 + length + out.readUInt16LE(at + 30) + out.readUInt16LE(at + 32);
   });
   return out;
+}
+
+/**
+ * A real zip of exactly `size` bytes (100 at least), made at once: one stored file, `a`, of letters.
+ * For tests that need a .ZIP the upload accepts but never look inside it (decision 83 refuses bytes that
+ * only start like a zip).
+ */
+export function zipOfSize(size: number): Buffer {
+  const content = Buffer.alloc(size - 100, 0x61);
+  const crc = crc32(content) >>> 0;
+  const local = Buffer.alloc(31);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(10, 4);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(content.length, 18);
+  local.writeUInt32LE(content.length, 22);
+  local.writeUInt16LE(1, 26);
+  local.write('a', 30, 'latin1');
+  const central = Buffer.alloc(47);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(10, 4);
+  central.writeUInt16LE(10, 6);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(content.length, 20);
+  central.writeUInt32LE(content.length, 24);
+  central.writeUInt16LE(1, 28);
+  central.write('a', 46, 'latin1');
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length, 12);
+  end.writeUInt32LE(local.length + content.length, 16);
+  return Buffer.concat([local, content, central, end]);
 }

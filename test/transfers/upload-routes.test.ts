@@ -15,6 +15,7 @@ import { censusFilename, censusReturnXml, liveCollection } from '../support/cens
 import { describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { Agent, createTestApp, errorSummary, type TestApp, textOf } from '../support/web.ts';
+import { zipOfSize } from '../support/zips.ts';
 
 /** Where the service navigation's items go. */
 function navigation(html: string): string[] {
@@ -334,7 +335,7 @@ describeEachEngine('upload pages', (database) => {
       const toLa = `${school.number}_${la.number}LLLL_CFR${language.toUpperCase()}.ZIP`;
       const result = await agent.postMultipart('/upload/cfr', [
         { filename: name, content: 'not read' },
-        { filename: toLa, content: 'PK\u0003\u0004 a return for the LA' },
+        { filename: toLa, content: zipOfSize(200) },
       ]);
       assert.equal(result.statusCode, 200);
       const text = textOf(result.body);
