@@ -143,6 +143,11 @@ test('a zip inside that says it is smaller than it inflates to is damaged, and i
     { name: 'inner.zip', deflated: deflateRawSync(inner), size: 200, crc: crc32(inner) },
   ]);
   assert.deepEqual(await inspectZip(lying), { kind: 'damaged', path: ['inner.zip'] });
+  // Smaller than any zip: still looked at, as a program unzipping it reads what the data holds.
+  const tiny = zipOfSpecs([
+    { name: 'inner.zip', deflated: deflateRawSync(inner), size: 50, crc: crc32(inner) },
+  ]);
+  assert.deepEqual(await inspectZip(tiny), { kind: 'damaged', path: ['inner.zip'] });
 });
 
 test('too deep, too large to look inside, too many files, or another compression: refused as not checkable', async () => {

@@ -148,12 +148,14 @@ async function inspectEntry(
   }
   if (unsafeEntryName(local.fileName.toString('latin1'))) return { kind: 'unsafe-name', path: at };
   if ((local.generalPurposeBitFlag & 1) !== 0) return { kind: 'encrypted', path: at };
-  if (entry.uncompressedSize < SMALLEST_ZIP_WITH_A_FILE) return null;
+  // Every entry's first bytes, whatever size it declares: a program unzipping it reads what its data holds.
   const stored = data.subarray(local.fileDataStart, local.fileDataStart + entry.compressedSize);
   const head =
     entry.compressionMethod === 0 ? stored.subarray(0, ZIP_START.length) : await inflatedHead(stored);
   if (head === null) return { kind: 'damaged', path: at };
   if (!head.equals(ZIP_START)) return null;
+  // A zip inside that says it is smaller than any zip holding a file says untrue.
+  if (entry.uncompressedSize < SMALLEST_ZIP_WITH_A_FILE) return { kind: 'damaged', path: at };
   if (depth >= limits.depth) return { kind: 'too-deep', path: at };
   if (entry.uncompressedSize > limits.nestedZipBytes) return { kind: 'nested-too-large', path: at };
   let inner: Buffer;
