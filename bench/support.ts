@@ -204,8 +204,11 @@ export class Session {
     // Only pages carry a form's token: a downloaded file is not searched for one, as a browser does not
     // (decoding each 4 MB file to a string to search it cost this client 15-20 ms of CPU per download,
     // on the cores the server uses too, which the baseline's client never spent).
+    // A signed-in page with no form still has its token, for the script's keep-alive (decision 84: a token
+    // from before sign-in is refused after it).
     if (String(response.headers['content-type'] ?? '').startsWith('text/html')) {
-      const token = /name="_csrf" value="([^"]+)"/.exec(response.body.toString('utf8'))?.[1];
+      const page = response.body.toString('utf8');
+      const token = (/name="_csrf" value="([^"]+)"/.exec(page) ?? /data-csrf-token="([^"]+)"/.exec(page))?.[1];
       if (token) this.token = token;
     }
     return response;
