@@ -208,7 +208,8 @@ export class Session {
     // from before sign-in is refused after it).
     if (String(response.headers['content-type'] ?? '').startsWith('text/html')) {
       const page = response.body.toString('utf8');
-      const token = (/name="_csrf" value="([^"]+)"/.exec(page) ?? /data-csrf-token="([^"]+)"/.exec(page))?.[1];
+      const token = (/name="_csrf" value="([^"]+)"/.exec(page) ??
+        /data-csrf-token="([^"]+)"/.exec(page))?.[1];
       if (token) this.token = token;
     }
     return response;
