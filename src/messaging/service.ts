@@ -5,7 +5,7 @@
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { laName, nameAndCode, schoolName } from '../directory/organisation-names.ts';
-import { getLocalAuthority } from '../directory/repository.ts';
+import { getEstablishment, getLocalAuthority } from '../directory/repository.ts';
 import { enqueueNotification } from '../notifications/outbox.ts';
 import { usersOrTheirLa } from '../notifications/recipients.ts';
 import type { Clock } from '../platform/clock.ts';
@@ -519,11 +519,7 @@ async function organisationOf(
     const la = await getLocalAuthority(tx, sender.laNumber);
     return nameAndCode(laName(sender.laNumber, la?.name), sender.laNumber);
   }
-  const school = await tx
-    .selectFrom('establishments')
-    .select('name')
-    .where('number', '=', sender.establishmentNumber)
-    .executeTakeFirst();
+  const school = await getEstablishment(tx, sender.establishmentNumber);
   return school
     ? nameAndCode(schoolName(sender.establishmentNumber, school.name), sender.establishmentNumber)
     : fromName;
