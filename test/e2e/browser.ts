@@ -438,9 +438,10 @@ export class Journey {
    * unless one of the same structure in the same language has, and with its menu open unless the same
    * menu has in that language. Call after every navigation. Fails too on a script error or on
    * anything the Content Security Policy blocked since the last check: a page whose scripts or styles
-   * do not run as written is not the page that was checked.
+   * do not run as written is not the page that was checked. Answers the page's own structure (the first
+   * of `pageStructure`'s).
    */
-  async check(): Promise<void> {
+  async check(): Promise<string> {
     await this.page.waitForLoadState('load');
     const structures = await pageStructure(this.page);
     assert.deepEqual(
@@ -464,6 +465,7 @@ export class Journey {
       recordPassed(measured);
     }
     this.checkedLoads.add(this.loads);
+    return structures[0] as string;
   }
 
   /**
