@@ -256,8 +256,8 @@ export function registerRoutes(app: FastifyInstance, auth: AuthService, routes: 
       if (!user) {
         if (request.pendingSecondStep) return reply.redirect('/sign-in/two-factor');
         if (request.sessionEnded) return reply.redirect(ENDED_SESSION_PAGE[request.sessionEnded]);
-        if (request.sessionExpired)
-          reply.clearCookie(sessionCookie(app), { path: '/', secure: cookieSecurity(reply) });
+        // Signed out for want of use, as at sign-out: a form of the ended session is no use after.
+        if (request.sessionExpired) clearSessionCookie(reply);
         return reply.redirect(request.sessionExpired ? '/sign-in?expired=1' : '/sign-in');
       }
       // An issued password is replaced first (the administrator knows it), then two-factor sign-in is set up.

@@ -145,6 +145,34 @@ describeEachEngine('a form token belongs to its session', (database) => {
     assert.equal((await agent.signIn(user.username)).headers.location, '/', 'its own form signs in');
   });
 
+  test('a session ended for want of use is signed out as at sign-out: its cookie cleared, the CSRF cookie renewed', async () => {
+    const user = await schoolUser();
+    const agent = new Agent(t.app);
+    await agent.signIn(user.username);
+    await agent.get('/account/api-tokens/new');
+    const signedInCookie = csrfCookie(agent).value;
+    const signedInToken = agent.session().csrfToken;
+    t.clock.advanceMinutes(31);
+
+    const expired = await agent.get('/account/api-tokens/new');
+    assert.equal(expired.statusCode, 302);
+    assert.equal(expired.headers.location, '/sign-in?expired=1');
+    const session = expired.cookies.find((c) => /session/.test(c.name));
+    assert.equal(session?.value, '', 'the session cookie is cleared');
+    const renewed = csrfCookieSet(expired);
+    assert.ok(renewed, 'the expiry sets a new CSRF cookie');
+    assert.notEqual(renewed, signedInCookie);
+
+    // The signed-in page's token is no use on the sign-in form; the form shown now signs in.
+    const stale = await agent.post(
+      '/sign-in',
+      { username: user.username, password: TEST_PASSWORD },
+      { csrf: signedInToken },
+    );
+    assert.equal(stale.statusCode, 403);
+    assert.equal((await agent.signIn(user.username)).headers.location, '/', 'its own form signs in');
+  });
+
   test('the CSRF cookie is renewed again at the second step of two-factor sign-in', async () => {
     const user = await schoolUser();
     const agent = new Agent(t.app);
