@@ -9,8 +9,7 @@
 // The Welsh crawl, after the English one, passes over a user's page that was built in English like a
 // page another user has already been shown in Welsh (the same template, other names and numbers: its
 // Welsh would be checked alike), following that page's links as the English crawl found them; so every
-// kind of page each user reaches is still shown in Welsh, or one built like it, with a quarter fewer
-// page loads.
+// kind of page each user reaches is still shown in Welsh, or one built like it.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';

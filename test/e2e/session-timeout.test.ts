@@ -1,8 +1,8 @@
 // The warning before signing out for want of use (WCAG 2.2.1 Timing Adjustable; decision 67), on a
 // service of its own whose sessions go idle after 15 seconds (SESSION_IDLE_MINUTES=0.25), so the warning
 // comes 7 seconds before: time enough for a check of the page and a click on a busy machine, and the test
-// waits about a minute less than it did at 30 seconds. Playwright waits for each dialog as a user would;
-// nothing sleeps.
+// waits half as long as it did at 30 seconds. Playwright waits for each dialog as a user would; nothing
+// sleeps.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
