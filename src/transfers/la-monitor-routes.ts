@@ -253,6 +253,15 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
     });
   };
 
+  /**
+   * Back to the list of files not collected, saying `errors`: for a file rejected or removed by someone
+   * else (a colleague, its school, its sender) since its page was shown, which has no page now.
+   */
+  const listSays = (reply: FastifyReply, errors: FieldError[]) => {
+    const said = errors.map((e) => sentence(fieldErrorIn(reply.request.language, e))).join(' ');
+    return reply.flash(said, 'important').redirect(`${UNCOLLECTED_PATH}${returnQueryOf(reply.request)}`, 303);
+  };
+
   /** The page that says a file was forwarded already (nothing done again), in place of the one asked for. */
   const orAlreadyForwarded = async (reply: FastifyReply, page: () => Promise<FastifyReply>) => {
     try {
@@ -522,14 +531,7 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
               .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
           } catch (error) {
             const errors = invalidErrors(error);
-            // Removed meanwhile by someone else (a colleague, its sender): it has no page now, so the list
-            // says what happened.
-            if (!(await service.stillListed(user, laTransferId))) {
-              const said = errors.map((e) => sentence(fieldErrorIn(request.language, e))).join(' ');
-              return reply
-                .flash(said, 'important')
-                .redirect(`${UNCOLLECTED_PATH}${returnQueryOf(request)}`, 303);
-            }
+            if (!(await service.stillListed(user, laTransferId))) return listSays(reply, errors);
             return deletePage(reply.code(400), user, laTransferId, errors);
           }
         });
@@ -563,8 +565,10 @@ export function laMonitorRoutes(deps: Pick<Deps, 'db' | 'files' | 'clock' | 'log
             backLink: { href: `${UNCOLLECTED_PATH}/${laTransferId}/forward${returnQuery}` },
           },
           done: `${UNCOLLECTED_PATH}${returnQuery}`,
-          formAgain: (errors) =>
-            forwardPage(reply.code(400), user, laTransferId, { school: form.school, errors }),
+          formAgain: async (errors) =>
+            (await service.stillListed(user, laTransferId))
+              ? forwardPage(reply.code(400), user, laTransferId, { school: form.school, errors })
+              : listSays(reply, errors),
         });
       },
     },

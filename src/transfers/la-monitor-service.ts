@@ -606,7 +606,7 @@ export class LaMonitorService {
    * taken away from, when it is told (toldDestination, the rule the forward emails by).
    */
   async forwardPlan(actor: Actor, id: string, school: string): Promise<LaForwardPlan> {
-    const row = await this.actionable(actor, id, 'school');
+    const row = await this.actionable(actor, id, SCHOOL_FIELD);
     const plan = await this.forwarding.plan(row, school);
     const originalTold =
       originalBecomes(row) === 'removed'
@@ -617,10 +617,16 @@ export class LaMonitorService {
 
   /** Forward, step two: done (forward-service.ts). */
   async forward(actor: Actor, id: string, school: string): Promise<ForwardResult> {
-    const row = await this.actionable(actor, id, 'school');
-    return this.forwardingOnce(actor, row, () =>
-      this.forwarding.forward({ actor, original: row, school, originalBecomes: originalBecomes(row) }),
-    );
+    const row = await this.actionable(actor, id, SCHOOL_FIELD);
+    try {
+      return await this.forwardingOnce(actor, row, () =>
+        this.forwarding.forward({ actor, original: row, school, originalBecomes: originalBecomes(row) }),
+      );
+    } catch (error) {
+      // Refused as changed meanwhile: collected, rejected or removed since it was read is said as such.
+      if (error instanceof Invalid) await this.actionable(actor, id, SCHOOL_FIELD);
+      throw error;
+    }
   }
 
   /**
@@ -756,7 +762,12 @@ export class LaMonitorService {
     field: string,
     options: { removedToo?: boolean } = {},
   ): Promise<TransferRow> {
-    const row = await this.reachable(actor, id, options);
+    let row: TransferRow;
+    try {
+      row = await this.reachable(actor, id, options);
+    } catch (error) {
+      throw (await this.goneSince(actor, id, field, error)) ?? error;
+    }
     if (row.status === 'removed') return row;
     const laNumber = this.laOf(actor, 'NotFound');
     if (!isAwaitingInLa(row, laNumber)) {
@@ -770,6 +781,21 @@ export class LaMonitorService {
       ]);
     }
     return row;
+  }
+
+  /**
+   * A file of the LA's schools that its school rejected, or its sender removed, since the LA's page showed
+   * it: said as done by someone else (decision 53), where `reachable` answers "not found" as for a file
+   * the LA cannot see. Undefined for any other refusal.
+   */
+  private async goneSince(actor: Actor, id: string, field: string, refusal: unknown) {
+    if (!(refusal instanceof NotFound)) return undefined;
+    const row = isId(id) ? await getTransfer(this.deps.db, id) : undefined;
+    if (row?.category !== 'ctf' || !toLa(row, this.laOf(actor, 'NotFound'))) return undefined;
+    if (row.status !== 'rejected' && row.status !== 'removed') return undefined;
+    const key =
+      field === SCHOOL_FIELD ? `transfer.forward.cannot.${row.status}` : `transfer.state.${row.status}`;
+    return new Invalid([keyedError(field, key, { filename: row.filename })]);
   }
 
   /** Throws AlreadyForwarded when the LA (laNumber) forwarded this file already. */

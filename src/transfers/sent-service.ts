@@ -260,7 +260,9 @@ export class SentService {
     }
     const at = this.deps.clock.now();
     const removed = await this.deps.db.transaction().execute(async (tx) => {
-      const changed = await updateTransferIfStatus(tx, row.id, REMOVABLE, {
+      // Only from the status read, which the audit event records: one changed meanwhile (rejected by its
+      // destination, its scan done) is removed from what it became, read again below.
+      const changed = await updateTransferIfStatus(tx, row.id, [row.status], {
         status: 'removed',
         removed_at: at.toISOString(),
         removed_by: actor.userId,
@@ -318,9 +320,11 @@ export class SentService {
     });
     if (!removed) {
       // Collected meanwhile, or removed by someone else (a colleague, the destination's LA, or its LA's
-      // forward), or quarantined by the virus scan: said as it is.
+      // forward), or quarantined by the virus scan: said as it is. Rejected meanwhile, or its scan done:
+      // removed as it is now (statuses only move on, so this ends).
       const now = await getTransfer(this.deps.db, row.id);
       if (now?.status === 'removed') return this.removedAlready(actor, now);
+      if (now && now.status !== row.status && REMOVABLE.includes(now.status)) return this.remove(actor, id);
       const key =
         now?.status === 'collected'
           ? 'transfer.sent.remove.just-collected'

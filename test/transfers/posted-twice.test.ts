@@ -673,6 +673,123 @@ describeEachEngine('transfer forms posted twice', (database: () => TestDatabase)
     }
   });
 
+  test("the sender's Remove at once with the destination's Reject, on two app nodes: removed as the rejected file it had become, and its audit says it was rejected, not waiting", async () => {
+    const n = await twoNodes();
+    try {
+      const w = await world();
+      const {
+        agents: [sender],
+      } = await signedIn([n.held], 'school', { establishmentNumber: w.sending.number });
+      const {
+        agents: [receiver],
+      } = await signedIn([n.other], 'school', { establishmentNumber: w.receiving.number });
+      const sent = await makeTransfer(w.db, n.held.deps.files, {
+        from: school(w.sending.number),
+        to: school(w.receiving.number),
+      });
+      const removeUrl = `/sent/files/${sent.row.id}/remove`;
+      const rejectUrl = `/download/ctf/files/${sent.row.id}/reject`;
+      await (sender as Agent).get(removeUrl);
+      await (receiver as Agent).get(rejectUrl);
+      // The Remove reads the file as waiting and holds; the Reject commits; then the Remove goes on.
+      const [removed, rejected] = await n.atOnce(
+        () => (sender as Agent).post(removeUrl, {}),
+        () => (receiver as Agent).post(rejectUrl, { reason: 'Pupil not known here' }),
+      );
+      assert.deepEqual(
+        [removed, rejected].map((answer) => [answer.statusCode, answer.headers.location]),
+        [
+          [302, '/sent'],
+          [302, '/download/ctf'],
+        ],
+      );
+      assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'removed');
+      const events = await w.db
+        .selectFrom('audit_events')
+        .select(['action', 'detail'])
+        .where('subject_id', '=', sent.row.id)
+        .where('action', 'in', ['file-rejected', 'file-removed'])
+        .orderBy('action')
+        .execute();
+      assert.deepEqual(
+        events.map((event) => [event.action, JSON.parse(event.detail ?? '{}').previousStatus]),
+        [
+          ['file-rejected', undefined],
+          ['file-removed', 'rejected'],
+        ],
+      );
+      assert.deepEqual(
+        await doneTimes(
+          w.db,
+          sent.row.id,
+          sent.row.filename,
+          ['file-rejected'],
+          ['file-rejected', 'waiting-file-removed'],
+        ),
+        { audited: 1, emails: 1 },
+        'the sender is told of the rejection; the school that rejected it is not told of its removal',
+      );
+    } finally {
+      await n.close();
+    }
+  });
+
+  for (const [form, atOnce] of [
+    ['Delete', false],
+    ['Delete', true],
+    ['Forward', false],
+    ['Forward', true],
+  ] as const) {
+    test(`the LA's ${form} posted ${atOnce ? 'at once with' : 'after'} the school's Reject${atOnce ? ', on two app nodes' : ''}: nothing done, and the list says the file has been rejected, not "not found"`, async () => {
+      const n = await twoNodes();
+      try {
+        const w = await world();
+        const a2 = await makeSchool(w.db, w.laA.number, { name: 'A Two Primary' });
+        const {
+          agents: [officer],
+        } = await signedIn([n.held], 'la_user', { laNumber: w.laA.number });
+        const {
+          agents: [receiver],
+        } = await signedIn([n.other], 'school', { establishmentNumber: w.receiving.number });
+        const sent = await makeTransfer(w.db, n.held.deps.files, {
+          from: school(w.sending.number),
+          to: school(w.receiving.number),
+        });
+        const list = '/download/ctf/uncollected';
+        const url = `${list}/${sent.row.id}/${form.toLowerCase()}`;
+        const rejectUrl = `/download/ctf/files/${sent.row.id}/reject`;
+        await (officer as Agent).get(url);
+        await (receiver as Agent).get(rejectUrl);
+        const post = () =>
+          (officer as Agent).post(url, form === 'Forward' ? { school: a2.number, confirm: 'yes' } : {});
+        const reject = () => (receiver as Agent).post(rejectUrl, { reason: 'Pupil not known here' });
+        const [posted, rejected] = atOnce
+          ? await n.atOnce(post, reject)
+          : await (async () => {
+              const first = await reject();
+              return [await post(), first];
+            })();
+        assert.equal(rejected.statusCode, 302);
+        assert.deepEqual([posted.statusCode, posted.headers.location], [303, list], textOf(posted.body));
+        const said = await flashOf(officer as Agent, list);
+        assert.match(said, new RegExp(`${sent.row.filename} has been rejected`));
+        assert.equal((await getTransfer(w.db, sent.row.id))?.status, 'rejected');
+        assert.deepEqual(
+          await doneTimes(w.db, sent.row.id, sent.row.filename, ['file-removed', 'file-forwarded'], []),
+          { audited: 0, emails: 0 },
+        );
+        const copies = await w.db
+          .selectFrom('transfers')
+          .select('id')
+          .where('forwarded_from', '=', sent.row.id)
+          .execute();
+        assert.equal(copies.length, 0, 'no copy');
+      } finally {
+        await n.close();
+      }
+    });
+  }
+
   for (const rejectedCopy of [false, true]) {
     test(`Forward confirmed twice at once, on two app nodes (${rejectedCopy ? 'a rejected copy, forwarded on' : 'a waiting file'}): forwarded once, and the other answer says where it went`, async () => {
       const n = await twoNodes();
