@@ -4,13 +4,13 @@
 // prefix, an unreachable service, a service that stops answering, and a service without multipart listing.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { text } from 'node:stream/consumers';
+import { buffer, text } from 'node:stream/consumers';
 import { describe, test } from 'node:test';
 import {
   CreateMultipartUploadCommand,
@@ -24,6 +24,9 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ManualClock } from '../../src/platform/clock.ts';
+import { EncryptedFileStore, type StoredFile } from '../../src/platform/storage/encrypted-store.ts';
+import { MasterKey } from '../../src/platform/storage/envelope.ts';
+import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore, WRITE_CHECK_KEY } from '../../src/platform/storage/s3-store.ts';
 import { ORPHAN_GRACE_HOURS, sweepOrphanFiles } from '../../src/transfers/jobs.ts';
 import { describeEachEngine } from '../support/databases.ts';
@@ -84,6 +87,23 @@ test('a large file goes up as a multipart upload; a small one in a single reques
   ]);
   const small = await requestsDuring(() => store.put('small', Readable.from(['a few bytes'])));
   assert.deepEqual(small, ['PutObject']);
+});
+
+test('a large file stored encrypted, as uploads, forwards and returns are, goes up in parts and reads back as it was', async () => {
+  const files = new EncryptedFileStore(freshStore(), new MasterKeyring(MasterKey.generate()));
+  const plain = randomBytes(LARGE);
+  for (const content of [plain, chunked(plain)]) {
+    let stored: StoredFile | undefined;
+    const sent = await requestsDuring(async () => {
+      stored = await files.put(content);
+    });
+    assert.equal(sent.filter((request) => request === 'UploadPart').length, 3, sent.join());
+    assert.deepEqual(
+      [stored?.size, stored?.sha256],
+      [LARGE, createHash('sha256').update(plain).digest('hex')],
+    );
+    assert.ok(plain.equals(await buffer(await files.get(stored as StoredFile))), 'the same bytes');
+  }
 });
 
 test('a multipart upload that fails part-way is aborted: no object, no unfinished upload', async () => {

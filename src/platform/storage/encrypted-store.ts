@@ -49,7 +49,7 @@ export class EncryptedFileStore {
     return {
       storageKey,
       ...this.keyring.wrap(dataKey),
-      size: encrypt.size,
+      size: encrypt.plaintextSize,
       sha256: encrypt.sha256,
     };
   }

@@ -125,7 +125,11 @@ export class EncryptStream extends Transform {
     this.push(this.sealer.header());
   }
 
-  get size(): number {
+  /**
+   * Not `size`: the S3 store's uploader (lib-storage) reads a stream's `size` as its total length, and
+   * this one is 0 until the stream has flowed, which failed every upload of more than one part.
+   */
+  get plaintextSize(): number {
     return this.sealer.size;
   }
 
