@@ -30,7 +30,7 @@ import { appliedMigrations, engineOfDb, inSnapshot, listTables } from '../platfo
 import { keysetRows } from '../platform/db/keyset.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
 import { DecryptStream, EncryptStream } from '../platform/storage/envelope.ts';
-import type { FileStore } from '../platform/storage/file-store.ts';
+import { type FileStore, FileStoreUnusable } from '../platform/storage/file-store.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import {
   BLOB_LIST,
@@ -360,6 +360,8 @@ function fileOf(ref: FileRef): string {
  */
 async function copyStored(store: FileStore, ref: FileRef, path: string): Promise<Digest | undefined> {
   const unreadable = async (error: unknown) => {
+    // A store it cannot use at all (S3 without its bucket) is said as such, not as files it lost.
+    if (error instanceof FileStoreUnusable) throw error;
     let held: boolean;
     try {
       held = await store.exists(ref.storageKey);

@@ -671,4 +671,22 @@ describe('backup and restore with the S3 store (FILE_STORE=s3; SQLite)', () => {
       await source.drop();
     }
   });
+
+  test('a bucket that does not exist fails the backup saying so and what to do, not that the files are lost', async () => {
+    const s3 = server();
+    const source = await populatedInstance('sqlite', masterKey, new S3FileStore(s3.storeConfig('source/')));
+    try {
+      const elsewhere = new S3FileStore({ ...s3.storeConfig('source/'), bucket: 'no-such-bucket' });
+      const dir = join(folder(), 'backup');
+      const made = await backup({ ...source, store: elsewhere }, dir);
+      assert.equal(made.code, 1);
+      assert.equal(
+        made.err,
+        `The S3 bucket no-such-bucket (S3_BUCKET) does not exist at ${s3.endpoint} (S3_ENDPOINT). ` +
+          "Create it (with versioning on: docs/operations.md), or set S3_BUCKET to s2s's bucket.\n",
+      );
+    } finally {
+      await source.drop();
+    }
+  });
 });

@@ -147,6 +147,10 @@ export class S3FileStore implements FileStore {
       if (forbidden(error) && !(await this.listed(objectKey))) {
         throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
       }
+      // No bucket: the store, not this file, is missing (a HEAD of it, in exists(), would say only "not
+      // found"); said as serve says it.
+      if ((error as Error).name === 'NoSuchBucket')
+        throw this.unusable(error, 'read', 's3:GetObject', objectKey);
       throw error;
     }
     if (!(response.Body instanceof Readable)) throw new Error(`No content came back for ${key}`);
