@@ -87,6 +87,17 @@ async function main(argv: string[]): Promise<number> {
       });
       // The service logs to standard output, as services do.
       const deps = await (await import('./deps.ts')).buildDeps(config, { fileStore });
+      // Before it takes a request: a node given another master key than the rest would store files they
+      // cannot read, and audit events they would seal as inserted without the audit key.
+      const headKey = await (await import('./audit/chain.ts')).headKeyMissing(deps.db, deps.auditKeys);
+      if (headKey !== null) {
+        throw new Error(
+          `This database's audit trail is sealed under the master key ${headKey}, which this node is not given: ` +
+            'every node of one database needs the same master key. Set MASTER_KEY_FILE (or MASTER_KEY) to the ' +
+            "other nodes' key; after a rotation, give the earlier key in MASTER_KEY_PREVIOUS_FILES (or " +
+            'MASTER_KEY_PREVIOUS) too. Nothing was changed.',
+        );
+      }
       if (fullDisk)
         deps.logger.warn(`${fullDisk.message} s2s starts all the same: files can be downloaded, not stored`);
       // Production settings that weaken it (config.ts: no TRUST_PROXY, an http address, SMTP without TLS).

@@ -537,6 +537,16 @@ export async function readHead(db: Executor): Promise<StoredHead> {
     : { seq: 0, hash: GENESIS_HASH, legacyThrough: null, mac: null, macKeyId: null };
 }
 
+/**
+ * The master key the audit chain's head was sealed under when `keys` lack it (a node given another master
+ * key than the rest, whose events the others would seal as written without the audit key); null when
+ * they have it, or nothing is sealed with a MAC yet.
+ */
+export async function headKeyMissing(db: Executor, keys: AuditKeys): Promise<string | null> {
+  const head = await readHead(db);
+  return headMacState(keys, head) === 'missing-key' ? head.macKeyId : null;
+}
+
 export async function chainHead(db: Executor): Promise<ChainHead> {
   const { seq, hash } = await readHead(db);
   return { seq, hash };

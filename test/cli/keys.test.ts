@@ -16,7 +16,7 @@ import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { signInEvents } from '../support/audit.ts';
-import { runS2s, s2sEnv } from '../support/cli.ts';
+import { runS2s, runServe, s2sEnv } from '../support/cli.ts';
 import { asDatabaseWriter, createTestDatabase, ENGINES, type TestDatabase } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { actorOf, makeTransfer, readStored, type StoredTransfer, school } from '../support/transfers.ts';
@@ -279,6 +279,21 @@ for (const engine of ENGINES) {
     after(async () => {
       await database.drop();
       rmSync(dir, { recursive: true, force: true });
+    });
+
+    test('serve given only a master key the audit trail was not sealed under refuses to start, naming the key and what to set; given the earlier key too, it starts', async () => {
+      const refused = await runServe(onlyB());
+      assert.deepEqual([refused.listened, refused.code], [false, 1], refused.stderr);
+      assert.match(
+        refused.stderr,
+        new RegExp(
+          `^s2s: This database's audit trail is sealed under the master key ${keyA.id}, which this node is not given: .* Set MASTER_KEY_FILE \\(or MASTER_KEY\\) .* MASTER_KEY_PREVIOUS_FILES .* Nothing was changed\\.\n$`,
+        ),
+      );
+      const started = await runServe(
+        env({ MASTER_KEY: keyB.toBase64(), MASTER_KEY_PREVIOUS: keyA.toBase64() }),
+      );
+      assert.equal(started.listened, true, started.stderr);
     });
 
     test('accept-break, rotate (exit 0, the kept events left as found), drop the earlier key: status clean, verify names the break; a kept event changed is caught', async () => {
