@@ -47,6 +47,7 @@ export const TABLES = {
   job_runs: { key: ['id'] },
   lost_pupils: { key: ['id'] },
   lost_pupil_keys: { key: ['lost_pupil_id', 'key'] },
+  lost_pupil_downloads: { key: ['lost_pupil_id', 'user_id'] },
   messages: { key: ['id'] },
   message_recipients: { key: ['message_id', 'mailbox'] },
   message_templates: { key: ['id'] },

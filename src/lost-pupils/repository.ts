@@ -484,6 +484,37 @@ export async function searchLostPupils(
     .execute();
 }
 
+/** Records `userId`'s download of the record's file at `at`: their latest, kept beside any other user's. */
+export async function recordLostPupilDownload(
+  db: Executor,
+  lostPupilId: string,
+  userId: string,
+  at: string,
+): Promise<void> {
+  await db
+    .insertInto('lost_pupil_downloads')
+    .values({ lost_pupil_id: lostPupilId, user_id: userId, downloaded_at: at })
+    .onConflict((conflict) =>
+      conflict.columns(['lost_pupil_id', 'user_id']).doUpdateSet({ downloaded_at: at }),
+    )
+    .execute();
+}
+
+/** Whether `userId` has downloaded the record's file (recordLostPupilDownload). */
+export async function hasDownloadedLostPupil(
+  db: Executor,
+  lostPupilId: string,
+  userId: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('lost_pupil_downloads')
+    .select('user_id')
+    .where('lost_pupil_id', '=', lostPupilId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export async function getLostPupil(db: Executor, id: string): Promise<LostPupilRow | undefined> {
   return db.selectFrom('lost_pupils').selectAll().where('id', '=', id).executeTakeFirst();
 }

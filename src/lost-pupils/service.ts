@@ -81,8 +81,10 @@ import { nameLetters } from './phonetics.ts';
 import {
   copyForwardedBy,
   getLostPupil,
+  hasDownloadedLostPupil,
   type ListedLostPupil,
   type LostPupilQuery,
+  recordLostPupilDownload,
   searchLostPupils,
 } from './repository.ts';
 import { REVIEW_PATH } from './review-service.ts';
@@ -761,6 +763,7 @@ export class LostPupilService {
     try {
       const recorded = await this.deps.db.transaction().execute(async (tx) => {
         if (!(await recordDownload(tx, transfer, at.toISOString(), actor.userId))) return false;
+        await recordLostPupilDownload(tx, row.id, actor.userId, at.toISOString());
         await this.audit(tx, actor, la, 'lost-pupil-downloaded', row, transfer, { attested: true });
         return true;
       });
@@ -786,9 +789,13 @@ export class LostPupilService {
   async confirmFoundOnce(actor: Actor, id: string): Promise<{ record: LostPupilRecord; already: boolean }> {
     const la = this.laOf(actor, 'lost-pupils.search');
     const { row, transfer, forward } = await this.load(this.deps.db, id);
-    if (transfer.downloaded_by !== actor.userId || !transfer.last_downloaded_at) {
-      throw new Invalid([keyedError('answer', 'lost-pupils.check.not-downloaded')]);
-    }
+    // Any download of theirs, whoever downloaded it since (another LA, a colleague); the file's last
+    // downloader also for a download made before migration 057 (by a node of the previous version).
+    const downloaded =
+      transfer.last_downloaded_at !== null &&
+      (transfer.downloaded_by === actor.userId ||
+        (await hasDownloadedLostPupil(this.deps.db, row.id, actor.userId)));
+    if (!downloaded) throw new Invalid([keyedError('answer', 'lost-pupils.check.not-downloaded')]);
     const found = await this.deps.db.transaction().execute(async (tx) => {
       await serialiseFindingOf(tx, row.id);
       const now = await getLostPupil(tx, row.id);

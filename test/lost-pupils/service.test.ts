@@ -684,6 +684,36 @@ describeEachEngine('Search for Lost Pupil', (database) => {
     assert.equal((await getTransfer(db(), made.id))?.status, 'available');
   });
 
+  test('"Yes" after someone else downloaded the file too (another LA, then a colleague) is taken: each found it by their own download; one who has not downloaded it is refused', async () => {
+    const first = await laWith('la_lost_pupil');
+    const second = await laWith('la_lost_pupil');
+    const colleague = actorOf(await makeUser(db(), 'la_lost_pupil', { laNumber: first.la.number }));
+    const made = await makeLostPupil(db(), files, { from: (await uploader()).number });
+    const downloadAs = async (actor: Actor) => {
+      const { ticket } = await service().attestDownload(actor, made.id, true);
+      await readAll((await service().download(actor, made.id, ticket)).stream);
+      clock.advanceMinutes(1);
+    };
+    await downloadAs(first.actor);
+    await downloadAs(second.actor);
+    await assert.rejects(service().confirmFound(colleague, made.id), (error: unknown) => {
+      assert.ok(error instanceof Invalid);
+      assert.match(error.errors[0]?.message ?? '', /You have not downloaded this file yet/);
+      return true;
+    });
+    const foundBy = async () =>
+      await db()
+        .selectFrom('lost_pupils')
+        .select(['found_by_la', 'found_by'])
+        .where('id', '=', made.id)
+        .executeTakeFirstOrThrow();
+    assert.equal((await service().confirmFound(first.actor, made.id)).status, 'found');
+    assert.deepEqual(await foundBy(), { found_by_la: first.la.number, found_by: first.actor.userId });
+    await downloadAs(colleague);
+    assert.equal((await service().confirmFound(second.actor, made.id)).status, 'found');
+    assert.deepEqual(await foundBy(), { found_by_la: second.la.number, found_by: second.actor.userId });
+  });
+
   test('"Yes" by another LA tells the LA that uploaded the record, which LA found it, on its home page and in its review; its own LA is not told', async () => {
     const { actor, la } = await laWith('la_lost_pupil');
     const from = await uploader();

@@ -99,6 +99,7 @@ import * as lostPupilMatchSeenPupil from './migrations/053-lost-pupil-match-seen
 import * as outboxLanguage from './migrations/054-outbox-language.ts';
 import * as auditFilterIndexes from './migrations/055-audit-filter-indexes.ts';
 import * as auditLaIndexes from './migrations/056-audit-la-indexes.ts';
+import * as lostPupilDownloads from './migrations/057-lost-pupil-downloads.ts';
 import { preparingPool } from './prepared-statements.ts';
 import type { Database, Db } from './schema.ts';
 
@@ -166,6 +167,7 @@ const migrations: Record<string, Migration> = {
   '054-outbox-language': outboxLanguage,
   '055-audit-filter-indexes': auditFilterIndexes,
   '056-audit-la-indexes': auditLaIndexes,
+  '057-lost-pupil-downloads': lostPupilDownloads,
 };
 
 export interface DatabaseOptions {

@@ -356,6 +356,13 @@ export interface LostPupilTable {
   removal_reason: string | null;
 }
 
+/** A user's latest download of a lost pupil's file from the database (migration 057). */
+export interface LostPupilDownloadTable {
+  lost_pupil_id: string;
+  user_id: string;
+  downloaded_at: string;
+}
+
 export interface LostPupilKeyTable {
   /** A soundalike key of the surname or former surname ('dm:SM0', 'sx:S530'). */
   key: string;
@@ -605,6 +612,7 @@ export interface Database {
   job_runs: JobRunTable;
   lost_pupils: LostPupilTable;
   lost_pupil_keys: LostPupilKeyTable;
+  lost_pupil_downloads: LostPupilDownloadTable;
   lost_pupil_matches: LostPupilMatchTable;
   messages: MessageTable;
   message_recipients: MessageRecipientTable;
