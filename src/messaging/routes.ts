@@ -27,7 +27,7 @@ import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { formId, manyValues, oneText } from '../platform/web/form-values.ts';
 import { dateRangeOf, dateRangeQuery, queryStringOf, subjectIn } from '../reports/web.ts';
 import { sortHeadings } from '../transfers/download-listing.ts';
-import { problemError } from './mailbox-directory.ts';
+import { type MailboxInfo, problemError } from './mailbox-directory.ts';
 import { USER_TYPE_CHOICES } from './mailboxes.ts';
 import { applyPickerAction, type PickerState } from './recipient-picker.ts';
 import {
@@ -129,10 +129,19 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
     form: SendForm,
     errors: FieldError[] = [],
   ) => {
-    const recipients = await service.recipientsOf(actor, {
-      recipients: form.recipients,
-      groupId: form.group || undefined,
-    });
+    let recipients: MailboxInfo[] = [];
+    let shown = errors;
+    try {
+      recipients = await service.recipientsOf(actor, {
+        recipients: form.recipients,
+        groupId: form.group || undefined,
+      });
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      // The group was deleted since it was chosen (in another tab): the message is kept, to send once its
+      // recipients are chosen again (Change the recipients carries it).
+      shown = [keyedError('recipient-list', 'messaging.send.group-deleted')];
+    }
     const group = form.group ? (await service.groups(actor)).find((g) => g.id === form.group) : undefined;
     return reply.page('messaging/views/send-compose.njk', {
       title: reply.request.t('menu.messages.send'),
@@ -142,7 +151,7 @@ export function messageRoutes(deps: Pick<Deps, 'db' | 'clock'>): Route[] {
       recipients,
       group,
       maxDescription: MAX_DESCRIPTION,
-      errors,
+      errors: shown,
     });
   };
 

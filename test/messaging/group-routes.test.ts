@@ -504,6 +504,54 @@ describeEachEngine('Message Address Groups pages', (database) => {
     );
   });
 
+  test('a group deleted while a message to it is being written: Send shows the message again, kept, and says to choose the recipients again', async () => {
+    const { agent } = await schoolUser();
+    const id = await addGroup(agent, 'Going soon', [`school:${hill.number}`]);
+    await agent.get('/messages/send/recipients?template=blank');
+    const compose = await agent.post('/messages/send/recipients', { group: id, action: 'next' });
+    assert.equal(compose.statusCode, 200, errorSummary(compose.body));
+    const formId = /name="formId" value="([^"]+)"/.exec(compose.body)?.[1];
+    assert.ok(formId);
+    await agent.get(`/message-groups/${id}/delete`);
+    assert.equal((await agent.post(`/message-groups/${id}/delete`, {})).statusCode, 302);
+
+    const send = await agent.post('/messages/send', {
+      formId,
+      template: '',
+      group: id,
+      description: 'Year 6 transfers',
+      text: 'The files for September are on their way.',
+      delivery: 'message',
+    });
+    assert.equal(send.statusCode, 400);
+    assert.match(
+      errorSummary(send.body),
+      /The address group you chose has been deleted: choose the recipients again with Change the recipients/,
+    );
+    assert.match(send.body, /href="#recipient-list"/);
+    assert.match(send.body, /value="Year 6 transfers"/);
+    assert.match(send.body, /The files for September are on their way\./);
+    assert.match(send.body, /formaction="\/messages\/send\/recipients"/);
+    // Change the recipients: the groups left to choose from, the message carried.
+    const change = await agent.post('/messages/send/recipients', {
+      formId,
+      template: '',
+      group: id,
+      description: 'Year 6 transfers',
+      text: 'The files for September are on their way.',
+      delivery: 'message',
+      action: 'back',
+    });
+    assert.equal(change.statusCode, 200, errorSummary(change.body));
+    assert.match(change.body, /The files for September are on their way\./);
+    assert.equal(
+      (await db.selectFrom('messages').select('id').where('description', '=', 'Year 6 transfers').execute())
+        .length,
+      0,
+      'nothing sent',
+    );
+  });
+
   test("another user's group, even a colleague's at the same school, is not found on every route", async () => {
     const owner = await schoolUser();
     const id = await addGroup(owner.agent, 'Mine alone', [`school:${hill.number}`]);
