@@ -515,14 +515,15 @@ describeEachEngine('Message Address Groups pages', (database) => {
     await agent.get(`/message-groups/${id}/delete`);
     assert.equal((await agent.post(`/message-groups/${id}/delete`, {})).statusCode, 302);
 
-    const send = await agent.post('/messages/send', {
+    const draft = {
       formId,
       template: '',
       group: id,
       description: 'Year 6 transfers',
       text: 'The files for September are on their way.',
       delivery: 'message',
-    });
+    };
+    const send = await agent.post('/messages/send', draft);
     assert.equal(send.statusCode, 400);
     assert.match(
       errorSummary(send.body),
@@ -533,15 +534,7 @@ describeEachEngine('Message Address Groups pages', (database) => {
     assert.match(send.body, /The files for September are on their way\./);
     assert.match(send.body, /formaction="\/messages\/send\/recipients"/);
     // Change the recipients: the groups left to choose from, the message carried.
-    const change = await agent.post('/messages/send/recipients', {
-      formId,
-      template: '',
-      group: id,
-      description: 'Year 6 transfers',
-      text: 'The files for September are on their way.',
-      delivery: 'message',
-      action: 'back',
-    });
+    const change = await agent.post('/messages/send/recipients', { ...draft, action: 'back' });
     assert.equal(change.statusCode, 200, errorSummary(change.body));
     assert.match(change.body, /The files for September are on their way\./);
     assert.equal(
