@@ -106,9 +106,10 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
   const collectDeps = { ...deps, censusChecks: contentChecks };
 
   app.get('/healthz', async (_request, reply) => {
+    const timeout = AbortSignal.timeout(deps.config.healthCheckTimeoutSeconds * 1000);
     const [database, fileStore] = await Promise.all([
-      databaseIsReachable(deps.db),
-      deps.fileStore.isReachable(),
+      unlessTimedOut(databaseIsReachable(deps.db), timeout),
+      unlessTimedOut(deps.fileStore.isReachable(timeout), timeout),
     ]);
     const ok = database && fileStore;
     return reply
@@ -161,4 +162,15 @@ export async function createApp(deps: Deps, options: AppOptions = {}): Promise<F
   ]);
   app.decorate('routeTable', routeTable);
   return app;
+}
+
+/** The check's answer, or false once `timeout` has fired without one (what it waits for may go on). */
+function unlessTimedOut(check: Promise<boolean>, timeout: AbortSignal): Promise<boolean> {
+  if (timeout.aborted) return Promise.resolve(false);
+  return Promise.race([
+    check,
+    new Promise<boolean>((resolve) =>
+      timeout.addEventListener('abort', () => resolve(false), { once: true }),
+    ),
+  ]);
 }

@@ -53,6 +53,12 @@ const environmentSchema = z.object({
     .min(1, 'must be at least 1')
     .max(24 * 3600, 'must be at most 86400')
     .default(1800),
+  HEALTH_CHECK_TIMEOUT_SECONDS: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(1, 'must be at least 1')
+    .max(60, 'must be at most 60')
+    .default(3),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // A fraction of a minute is allowed (0.25: a browser test sees the warning before signing out in seconds).
   SESSION_IDLE_MINUTES: z.coerce
@@ -154,6 +160,13 @@ export interface Config {
    * connections and the upload buffers for ever (Fastify sets neither).
    */
   requestLimits: { idleSeconds: number; timeoutSeconds: number };
+  /**
+   * How long GET /healthz waits for the database and for the file store before it calls the one that has
+   * not answered unreachable: a frozen store (one that keeps its connections and answers nothing) would
+   * otherwise hold the check for as long as the S3 client's retries last, past any load balancer's own
+   * timeout, which marks the node unhealthy without saying why.
+   */
+  healthCheckTimeoutSeconds: number;
   logLevel: z.infer<typeof environmentSchema>['LOG_LEVEL'];
   session: { idleMinutes: number; absoluteHours: number };
   signIn: { maxFailures: number; lockMinutes: number };
@@ -316,6 +329,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cookieSecret: e.COOKIE_SECRET ?? null,
     trustProxy: e.TRUST_PROXY,
     requestLimits: { idleSeconds: e.REQUEST_IDLE_SECONDS, timeoutSeconds: e.REQUEST_TIMEOUT_SECONDS },
+    healthCheckTimeoutSeconds: e.HEALTH_CHECK_TIMEOUT_SECONDS,
     logLevel: e.LOG_LEVEL,
     session: { idleMinutes: e.SESSION_IDLE_MINUTES, absoluteHours: e.SESSION_ABSOLUTE_HOURS },
     signIn: { maxFailures: e.SIGN_IN_MAX_FAILURES, lockMinutes: e.SIGN_IN_LOCK_MINUTES },

@@ -287,6 +287,19 @@ test('requests: the seconds one may send nothing, and may take to arrive, before
   );
 });
 
+test('/healthz waits 3 seconds for each check unless told, a whole number from 1 to 60', () => {
+  assert.equal(loadConfig({}).healthCheckTimeoutSeconds, 3);
+  assert.equal(loadConfig({ HEALTH_CHECK_TIMEOUT_SECONDS: '10' }).healthCheckTimeoutSeconds, 10);
+  assert.throws(
+    () => loadConfig({ HEALTH_CHECK_TIMEOUT_SECONDS: '0' }),
+    /HEALTH_CHECK_TIMEOUT_SECONDS: must be at least 1/,
+  );
+  assert.throws(
+    () => loadConfig({ HEALTH_CHECK_TIMEOUT_SECONDS: '61' }),
+    /HEALTH_CHECK_TIMEOUT_SECONDS: must be at most 60/,
+  );
+});
+
 test('content checks: a worker per core but one unless set, and the bytes that may wait for them', () => {
   const defaults = loadConfig({});
   assert.deepEqual(defaults.contentChecks, { workers: Math.max(1, availableParallelism() - 1) });

@@ -31,6 +31,12 @@ export interface TestS3 {
   requests(): Promise<string[]>;
   /** Stops the server (the tests of an unreachable store call it early). */
   stop(): Promise<void>;
+  /**
+   * Freezes the server's process (SIGSTOP): its connections stay open and nothing is answered, as a
+   * service that hangs; `thaw` lets it go on.
+   */
+  freeze(): void;
+  thaw(): void;
   /** Stops the server if it runs, and removes its folder. */
   remove(): Promise<void>;
 }
@@ -96,6 +102,7 @@ export async function startS3(options: S3Options = {}): Promise<TestS3> {
     if (child.exitCode !== null || child.signalCode !== null) return;
     client.destroy();
     const exited = once(child, 'exit');
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
     await exited;
   };
@@ -122,6 +129,8 @@ export async function startS3(options: S3Options = {}): Promise<TestS3> {
     },
     requests: async () => (await (await fetch(`${endpoint}/__requests`)).json()) as string[],
     stop,
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
     remove: async () => {
       await stop();
       rmSync(directory, { recursive: true, force: true });

@@ -30,7 +30,7 @@ describeEachEngine('transfers on the S3 store', (database) => {
   before(async () => {
     s3 = server();
     db = database().db;
-    t = await createTestApp(db, { ...s3.env, S3_PREFIX: prefix });
+    t = await createTestApp(db, { ...s3.env, S3_PREFIX: prefix, HEALTH_CHECK_TIMEOUT_SECONDS: '1' });
     const la = await makeLa(db);
     schoolA = await makeSchool(db, la.number, { name: 'Hillside Primary School' });
     schoolB = await makeSchool(db, la.number, { name: 'Riverside Primary School' });
@@ -132,6 +132,27 @@ describeEachEngine('transfers on the S3 store', (database) => {
       .executeTakeFirstOrThrow();
     assert.deepEqual(row, { status: 'available', first_downloaded_at: null }, 'no download recorded');
   });
+
+  // Not a measure of speed: the answer comes after HEALTH_CHECK_TIMEOUT_SECONDS (1 s here) or, without
+  // it, after the S3 client's retries have all timed out (about 99 s); the test's own limit tells the two
+  // apart with a wide margin.
+  const WELL_BEFORE_THE_CLIENTS_RETRIES = { timeout: 30_000 };
+  test(
+    '/healthz reports a frozen S3 service unreachable within HEALTH_CHECK_TIMEOUT_SECONDS, and well again once it answers',
+    WELL_BEFORE_THE_CLIENTS_RETRIES,
+    async () => {
+      assert.equal((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+      s3.freeze();
+      try {
+        const health = await t.app.inject({ method: 'GET', url: '/healthz' });
+        assert.equal(health.statusCode, 503);
+        assert.deepEqual(health.json(), { status: 'unavailable', database: 'ok', fileStore: 'unreachable' });
+      } finally {
+        s3.thaw();
+      }
+      assert.equal((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+    },
+  );
 
   test('/healthz reports the file store unreachable once the S3 service stops', async () => {
     assert.equal((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);

@@ -33,8 +33,11 @@ export interface FileStore {
    */
   removePartial(name: string): Promise<void>;
   exists(key: string): Promise<boolean>;
-  /** True when the store can be read and written now. */
-  isReachable(): Promise<boolean>;
+  /**
+   * True when the store can be read and written now. `signal` aborts the check (a store that does not
+   * answer): the check then gives up what it is waiting for, where it can.
+   */
+  isReachable(signal?: AbortSignal): Promise<boolean>;
   /**
    * Writes a small object and removes it, for a command that will write to the store, before it starts:
    * throws FileStoreUnusable, saying what is wrong and what to do, when the store cannot be written.

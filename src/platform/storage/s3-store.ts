@@ -197,10 +197,11 @@ export class S3FileStore implements FileStore {
    * object is written when it cannot be read (missing: S3 answers 403, not 404, without that ListBucket),
    * then read again, so that credentials able to write but not read are not healthy either.
    */
-  async isReachable(): Promise<boolean> {
+  async isReachable(signal?: AbortSignal): Promise<boolean> {
     const read = () =>
       this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}${HEALTH_CHECK_KEY}` }),
+        { abortSignal: signal },
       );
     try {
       await read();
@@ -216,6 +217,7 @@ export class S3FileStore implements FileStore {
           Body: HEALTH_CHECK_TEXT,
           ContentType: 'text/plain; charset=utf-8',
         }),
+        { abortSignal: signal },
       );
       await read();
       return true;
