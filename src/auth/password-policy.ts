@@ -1,6 +1,7 @@
 // Password rules after NCSC guidance: length over complexity, and a deny list of common passwords.
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { type Message, message } from '../platform/i18n/catalogue.ts';
+import { canonicalPassword } from './passwords.ts';
 
 export const MIN_PASSWORD_LENGTH = 10;
 export const MAX_PASSWORD_LENGTH = 256;
@@ -21,14 +22,13 @@ function compact(text: string): string {
 const MIN_NAME_LETTERS = 5;
 
 /**
- * Returns the reason a password may not be used, or null when it is acceptable. `fullName`, the account's
- * name where there is one: someone who knows the person (or reads their email signature) tries it first.
+ * Returns the reason a password may not be used, or null when it is acceptable, judged in the form it is
+ * kept in (canonicalPassword). `fullName`, the account's name where there is one: someone who knows the
+ * person (or reads their email signature) tries it first.
  */
-export function passwordProblem(
-  password: string,
-  username: string,
-  fullName?: string | null,
-): Message | null {
+export function passwordProblem(typed: string, username: string, fullName?: string | null): Message | null {
+  // The password as it is kept: "ｐａｓｓｗｏｒｄ１" in full-width letters is "password1".
+  const password = canonicalPassword(typed);
   if (password.length < MIN_PASSWORD_LENGTH) {
     return message('auth.password.too-short', { min: MIN_PASSWORD_LENGTH });
   }

@@ -4,13 +4,25 @@ import { hash, verify } from '@node-rs/argon2';
 // (Algorithm is a const enum in the typings; 2 is Argon2id.)
 const ARGON2ID = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
+/**
+ * The form of a password that is hashed and compared: NFKC, as NIST SP 800-63B asks, so that the same
+ * characters typed on another device or keyboard (which may send "á" as one code point or as "a" and an
+ * accent) are the same password.
+ */
+export function canonicalPassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
 export function hashPassword(password: string): Promise<string> {
-  return hash(password, ARGON2ID);
+  return hash(canonicalPassword(password), ARGON2ID);
 }
 
 export async function verifyPassword(storedHash: string, password: string): Promise<boolean> {
+  const canonical = canonicalPassword(password);
   try {
-    return await verify(storedHash, password);
+    if (await verify(storedHash, canonical)) return true;
+    // A hash made before passwords were normalised is of the password as it was typed then.
+    return canonical !== password && (await verify(storedHash, password));
   } catch {
     return false;
   }

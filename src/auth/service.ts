@@ -10,7 +10,7 @@ import { DEFAULT_LANGUAGE, isLanguage, keyedError, type Language } from '../plat
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
 import { type Actor, organisationOf } from './actor.ts';
 import { passwordProblem } from './password-policy.ts';
-import { decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
+import { canonicalPassword, decoyPasswordHash, hashPassword, verifyPassword } from './passwords.ts';
 import { isRole, ROLE_LABELS, type Role, scopeOf } from './permissions.ts';
 import {
   deleteSession,
@@ -489,7 +489,7 @@ export class AuthService {
       fullName: row.full_name,
     });
     if (problem) errors.push(problem);
-    else if (input.newPassword === input.currentPassword) {
+    else if (canonicalPassword(input.newPassword) === canonicalPassword(input.currentPassword)) {
       errors.push(keyedError('newPassword', 'auth.change-password.same-as-current'));
     }
     if (errors.length > 0) throw new Invalid(errors);
@@ -611,6 +611,7 @@ export function newPasswordProblem(
   if (!newPassword) return keyedError(field, 'auth.password.enter-new');
   const problem = passwordProblem(newPassword, account.username, account.fullName);
   if (problem) return keyedError(field, problem.key, problem.params);
-  if (newPassword !== confirmPassword) return keyedError('confirmPassword', 'auth.password.do-not-match');
+  if (canonicalPassword(newPassword) !== canonicalPassword(confirmPassword))
+    return keyedError('confirmPassword', 'auth.password.do-not-match');
   return null;
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { hash } from '@node-rs/argon2';
 import { passwordProblem } from '../../src/auth/password-policy.ts';
 import { hashPassword, verifyPassword } from '../../src/auth/passwords.ts';
 import { translateMessage } from '../../src/platform/i18n/catalogue.ts';
@@ -44,4 +45,32 @@ test('passwords are stored as argon2id hashes with the OWASP parameters', async 
   assert.equal(await verifyPassword(hash, 'kettle orchard lantern'), true);
   assert.equal(await verifyPassword(hash, 'Kettle orchard lantern'), false);
   assert.equal(await verifyPassword('not-a-hash', 'anything'), false);
+});
+
+test('a password is the same typed as one accented letter or as a letter and its accent, on any device', async () => {
+  const composed = 'ábcdéfghíj Ŵyn'.normalize('NFC');
+  const decomposed = composed.normalize('NFD');
+  assert.notEqual(composed, decomposed);
+  const pairs: [set: string, typed: string][] = [
+    [composed, decomposed],
+    [decomposed, composed],
+  ];
+  for (const [set, typed] of pairs) {
+    const stored = await hashPassword(set);
+    assert.equal(await verifyPassword(stored, typed), true);
+    assert.equal(await verifyPassword(stored, set), true);
+    assert.equal(await verifyPassword(stored, 'abcdefghij Wyn'), false, 'the accents still count');
+  }
+});
+
+test('a password hashed as it was typed, before passwords were normalised, still signs in as typed', async () => {
+  const typed = 'ábcdéfghíj Ŵyn'.normalize('NFD');
+  const storedBefore = await hash(typed, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+  assert.equal(await verifyPassword(storedBefore, typed), true);
+  assert.equal(await verifyPassword(storedBefore, 'ábcdéfghíj Wyn'.normalize('NFD')), false);
+});
+
+test('a common password in full-width letters is the common password', () => {
+  assert.match(problemOf('ｐａｓｓｗｏｒｄ２０２６', 'x'), /too common/);
+  assert.match(problemOf('ＱＷＥＲＴＹＵＩＯＰ', 'x'), /too common/);
 });
