@@ -6,6 +6,7 @@ import { type Message, message, translateMessage } from '../platform/i18n/catalo
 import { cookieSecurity } from '../platform/web/secure-cookies.ts';
 import { FLOW_MINUTES, type OidcFailure, type OidcFlow, type OidcOutcome, type OidcService } from './oidc.ts';
 import type { AuthService } from './service.ts';
+import { pauseLifterKey } from './two-factor-policy.ts';
 import { languageAtSignIn, type Route, setSessionCookie } from './web.ts';
 
 export const OIDC_FLOW_COOKIE = 's2s_oidc';
@@ -101,7 +102,12 @@ function problemOf(outcome: Extract<OidcOutcome, { ok: false }>, lockMinutes: nu
     throttled: () => ({
       status: 429,
       title: message('auth.oidc.throttled.title'),
-      paragraphs: [message('auth.oidc.throttled.body', { minutes: lockMinutes })],
+      paragraphs: [
+        message('auth.oidc.throttled.body', {
+          minutes: lockMinutes,
+          lifter: message(pauseLifterKey(outcome.role ?? 'school')),
+        }),
+      ],
     }),
     'school-inactive': () => ({
       status: 403,

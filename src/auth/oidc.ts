@@ -20,7 +20,7 @@ import {
   touchIdentity,
   usersWithEmail,
 } from './oidc-repository.ts';
-import { isRole } from './permissions.ts';
+import { isRole, type Role } from './permissions.ts';
 import type { AuthService, SignInOutcome } from './service.ts';
 
 /** How long a browser may spend at the provider between leaving s2s and coming back. */
@@ -80,6 +80,8 @@ export type OidcOutcome =
       providerError?: string;
       /** The email address the provider gave, when it is the reason (for the page). */
       email?: string;
+      /** The paused account's role (throttled): who can lift the pause depends on it. */
+      role?: Role;
       /** What went wrong, for the log (never tokens or secrets). */
       cause?: string;
     };
@@ -195,7 +197,9 @@ export class OidcService {
     });
     // The throttle and an inactive school are audited by the sign-in itself.
     if (!signedIn.ok) {
-      return { ok: false, reason: signedIn.reason === 'throttled' ? 'throttled' : 'school-inactive' };
+      return signedIn.reason === 'throttled'
+        ? { ok: false, reason: 'throttled', ...(isRole(user.role) ? { role: user.role } : {}) }
+        : { ok: false, reason: 'school-inactive' };
     }
     await touchIdentity(this.db, identityId, this.clock.now().toISOString());
     return { ok: true, signIn: signedIn };

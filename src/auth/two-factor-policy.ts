@@ -37,3 +37,13 @@ export function twoFactorResetterKey(role: Role): string {
   if (role === 'la_dba' || scopeOf(role) === 'national') return 'auth.two-factor.resetter.national';
   return 'auth.two-factor.resetter.la';
 }
+
+/**
+ * Who can let this role's account sign in again now, when failed attempts have paused it, as the catalogue
+ * key of a phrase: whoever may issue it a password (decision 69), the same people who reset its two-factor
+ * sign-in, but for a national administrator, whom only another can help (no command lifts a pause).
+ */
+export function pauseLifterKey(role: Role): string {
+  if (role === 'national_admin') return 'auth.sign-in.lifter.another-national';
+  return twoFactorResetterKey(role);
+}

@@ -4,10 +4,10 @@ import QRCode from 'qrcode';
 import { z } from 'zod';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { escapeMarkup } from '../platform/html.ts';
-import { keyedError } from '../platform/i18n/catalogue.ts';
+import { keyedError, message } from '../platform/i18n/catalogue.ts';
 import { oneValue } from '../platform/web/form-values.ts';
 import type { AuthService } from './service.ts';
-import { twoFactorResetterKey } from './two-factor-policy.ts';
+import { pauseLifterKey, twoFactorResetterKey } from './two-factor-policy.ts';
 import { languageAtSignIn, type Route, setSessionCookie, signedInUser } from './web.ts';
 
 const codeForm = z.object({ code: z.string().default('') });
@@ -90,16 +90,20 @@ export function twoFactorRoutes(auth: AuthService, lockMinutes: number): Route[]
             // Posted twice at once: the other post completed this sign-in (as above).
             if (outcome.reason === 'signed-in-already') return reply.redirect('/');
             const paused = outcome.reason === 'throttled' || outcome.reason === 'throttled-address';
+            // The account is known at this step (unlike the password's), so its pause names who can lift it.
             const key =
               outcome.reason === 'throttled'
-                ? 'auth.sign-in.throttled'
+                ? 'auth.sign-in.throttled-account'
                 : outcome.reason === 'throttled-address'
                   ? 'auth.sign-in.throttled-address'
                   : kind === 'code'
                     ? 'auth.two-factor.wrong-code'
                     : 'auth.two-factor.wrong-recovery-code';
             return secondStepPage(reply.code(paused ? 429 : 400), kind, [
-              keyedError(field, key, { minutes: lockMinutes }),
+              keyedError(field, key, {
+                minutes: lockMinutes,
+                lifter: message(pauseLifterKey(request.pendingRole ?? 'school')),
+              }),
             ]);
           }
           setSessionCookie(reply, outcome.token);

@@ -377,7 +377,8 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
     assert.match(text(deleted.body), /Your account is not known to s2s/);
 
     const lockedEmail = `locked-${randomUUID().slice(0, 6)}@example.gov.uk`;
-    const locked = await makeUser(db, 'la_user', { laNumber: la.number }, { email: lockedEmail });
+    // An LA's DBA: only the national administrator can lift its pause (decision 69).
+    const locked = await makeUser(db, 'la_dba', { laNumber: la.number }, { email: lockedEmail });
     const guesser = new Agent(t.app);
     for (let i = 0; i < 5; i += 1) await guesser.signIn(locked.username, `wrong-${i}`);
     const owner = person({ email: lockedEmail, email_verified: true });
@@ -386,7 +387,7 @@ describeEachEngine('single sign-on (OpenID Connect)', (database) => {
     assert.equal(paused.statusCode, 429);
     assert.match(
       text(paused.body),
-      /too many failed attempts to sign in to your s2s account. Wait 15 minutes/,
+      /too many failed attempts to sign in to your s2s account. Wait 15 minutes and try again, or contact the s2s national administrator, who/,
     );
     assert.equal(agent.cookie('s2s_session'), undefined);
     const audit = (await audits(db, 'sign-in-failed')).filter((a) => a.subject_id === locked.username);

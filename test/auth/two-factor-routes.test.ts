@@ -192,16 +192,51 @@ describeEachEngine('two-factor sign-in pages', (database) => {
     assert.equal((await agent.get('/')).statusCode, 200);
   });
 
-  test('wrong codes at the second step are throttled', async () => {
+  // The account is known at the second step, so the pause names who can lift it: whoever may issue that
+  // account a password (decision 69).
+  const LIFTERS = [
+    ['la_user', 'your LA s2s administrator'],
+    ['la_dba', 'the s2s national administrator'],
+    ['national_admin', 'another s2s national administrator'],
+  ] as const;
+  for (const [role, lifter] of LIFTERS) {
+    test(`wrong codes at the second step are throttled, and ${role}'s pause names ${lifter}`, async () => {
+      const { db } = database();
+      const la = await makeLa(db);
+      const user = await makeUser(db, role, role === 'national_admin' ? {} : { laNumber: la.number });
+      const agent = new Agent(t.app);
+      await agent.signIn(user.username);
+      const { secret } = await setUp(agent);
+      await agent.post('/sign-out', {}, { formPage: '/sign-out' });
+      await agent.signIn(user.username);
+      await agent.get('/sign-in/two-factor');
+      for (let i = 0; i < 5; i += 1) {
+        assert.equal((await agent.post('/sign-in/two-factor', { code: '000000' })).statusCode, 400);
+      }
+      nextStep();
+      const throttled = await agent.post('/sign-in/two-factor', {
+        code: await totpCodeAt(secret, t.clock.now()),
+      });
+      assert.equal(throttled.statusCode, 429);
+      assert.match(
+        errorSummary(throttled.body),
+        new RegExp(
+          `too many failed attempts to sign in. Wait 15 minutes and try again, or contact ${lifter}, who`,
+        ),
+      );
+    });
+  }
+
+  test('the pause at the second step names who can lift it in Welsh too', async () => {
     const { db } = database();
     const la = await makeLa(db);
-    const user = await makeUser(db, 'la_user', { laNumber: la.number });
+    const user = await makeUser(db, 'la_dba', { laNumber: la.number });
     const agent = new Agent(t.app);
     await agent.signIn(user.username);
     const { secret } = await setUp(agent);
     await agent.post('/sign-out', {}, { formPage: '/sign-out' });
     await agent.signIn(user.username);
-    await agent.get('/sign-in/two-factor');
+    await agent.get('/sign-in/two-factor?lang=cy');
     for (let i = 0; i < 5; i += 1) {
       assert.equal((await agent.post('/sign-in/two-factor', { code: '000000' })).statusCode, 400);
     }
@@ -210,7 +245,10 @@ describeEachEngine('two-factor sign-in pages', (database) => {
       code: await totpCodeAt(secret, t.clock.now()),
     });
     assert.equal(throttled.statusCode, 429);
-    assert.match(errorSummary(throttled.body), /too many failed attempts to sign in. Wait 15 minutes/);
+    assert.match(
+      errorSummary(throttled.body),
+      /Arhoswch 15 munud a rhowch gynnig arall arni, neu cysylltwch â gweinyddwr cenedlaethol s2s, a all/,
+    );
   });
 
   test('at the second step, a pause of the network address says so in its own words', async () => {
