@@ -4,7 +4,10 @@ import { SHORT_MONTHS } from '../platform/dates.ts';
 import { type Language, translate } from '../platform/i18n/catalogue.ts';
 import type { MonthlyVolume } from './usage-repository.ts';
 
-/** The last two years at most: a longer range is still in the table and the CSV. */
+/**
+ * The last two years at most, ending with the latest month of the volumes: a longer range is still in
+ * the table and the CSV.
+ */
 const MAX_MONTHS = 24;
 const HEIGHT = 160;
 const BAR = 10;
@@ -40,9 +43,34 @@ function monthLabel(month: string, language: Language): string {
   return `${name} ${year}`;
 }
 
+/** The month `count` months before `month` ("2026-12", 11: "2026-01"). */
+function monthsBefore(month: string, count: number): string {
+  const [year = 0, m = 1] = month.split('-').map(Number);
+  const index = year * 12 + (m - 1) - count;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/**
+ * Every month from the first of `volumes` (months in order, those with CTFs) to the last, at most the last
+ * MAX_MONTHS: a month with none is there with no bars, so that the bars are a timeline, evenly spaced
+ * because the months are.
+ */
+function monthsShown(volumes: MonthlyVolume[]): MonthlyVolume[] {
+  const first = volumes[0]?.month;
+  const last = volumes.at(-1)?.month;
+  if (!first || !last) return [];
+  const byMonth = new Map(volumes.map((v) => [v.month, v]));
+  const shown: MonthlyVolume[] = [];
+  for (let back = MAX_MONTHS - 1; back >= 0; back--) {
+    const month = monthsBefore(last, back);
+    if (month >= first) shown.push(byMonth.get(month) ?? { month, uploaded: 0, received: 0 });
+  }
+  return shown;
+}
+
 /** The chart of `volumes`, its month names and description in `language`. */
 export function monthlyChart(volumes: MonthlyVolume[], language: Language = 'en'): MonthlyChart | null {
-  const shown = volumes.slice(-MAX_MONTHS);
+  const shown = monthsShown(volumes);
   if (shown.length === 0) return null;
   const max = Math.max(1, ...shown.flatMap((v) => [v.uploaded, v.received]));
   const step = 2 * BAR + GAP;

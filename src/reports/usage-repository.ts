@@ -162,7 +162,10 @@ export function monthlyVolumeQuery(db: Executor, query: UsageQuery, uploads: boo
   return q.groupBy(UPLOAD_HOUR);
 }
 
-/** CTFs uploaded by and sent to the schools or LAs, month by month, for the report's chart. */
+/**
+ * CTFs uploaded by and sent to the schools or LAs, month by month, for the report's chart: the months with
+ * any, in order (the chart adds the months between).
+ */
 export async function monthlyVolumes(db: Executor, query: UsageQuery): Promise<MonthlyVolume[]> {
   if (query.units.length === 0) return [];
   const count = async (uploads: boolean) => {

@@ -79,6 +79,45 @@ test('the chart names each month with its full year, in English and in Welsh', (
   assert.match(welsh?.description ?? '', /^CTFs bob mis o Rhag 2025 i Ion 2026:/);
 });
 
+test('the chart draws every month of its range, one with no CTFs as empty bars, the last 24 at most', () => {
+  const months = [
+    { month: '2024-12', uploaded: 9, received: 9 },
+    { month: '2026-06', uploaded: 1, received: 0 },
+    { month: '2026-07', uploaded: 2, received: 1 },
+    { month: '2026-10', uploaded: 0, received: 3 },
+    { month: '2026-12', uploaded: 4, received: 2 },
+  ];
+  const chart = monthlyChart(months, 'en');
+  // Dec 2024 to Dec 2026 is 25 months: the last 24, January 2025 to December 2026.
+  assert.equal(chart?.months.length, 24);
+  assert.equal(chart?.months[0]?.label, 'Jan 2025');
+  assert.equal(chart?.months.at(-1)?.label, 'Dec 2026');
+  assert.match(chart?.description ?? '', /^CTFs each month from Jan 2025 to Dec 2026:/);
+  // Each month a step further along, so the gaps in time are gaps in the drawing.
+  const steps = new Set(chart?.months.slice(1).map((m, i) => m.x - (chart.months[i]?.x ?? 0)));
+  assert.equal(steps.size, 1);
+  const barsOf = (label: string) => {
+    const x = chart?.months.find((m) => m.label === label)?.x;
+    return chart?.bars.filter((b) => b.x === x || b.x === (x ?? 0) + 10).map((b) => b.value);
+  };
+  assert.deepEqual(barsOf('Aug 2026'), [0, 0]);
+  assert.deepEqual(barsOf('Nov 2026'), [0, 0]);
+  assert.deepEqual(barsOf('Oct 2026'), [0, 3]);
+  assert.deepEqual(barsOf('Jul 2026'), [2, 1]);
+  // A shorter range is drawn whole, from its first month: November 2025 to January 2026.
+  const winter = monthlyChart(
+    [
+      { month: '2025-11', uploaded: 1, received: 1 },
+      { month: '2026-01', uploaded: 1, received: 1 },
+    ],
+    'en',
+  );
+  assert.deepEqual(
+    winter?.months.map((m) => m.label),
+    ['Nov 2025', 'Dec 2025', 'Jan 2026'],
+  );
+});
+
 describeEachEngine('General Usage/Volume Report', (database) => {
   let db: Db;
   let la: LocalAuthorityRow;
