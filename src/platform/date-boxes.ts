@@ -13,7 +13,7 @@ import { keyedError, type Message } from './i18n/catalogue.ts';
 const BOXES: readonly DateBox[] = ['day', 'month', 'year'];
 
 /** The years a date input takes: a report's or a collection's dates. */
-const YEARS = { min: 2000, max: 2100 };
+export const DATE_INPUT_YEARS = { min: 2000, max: 2100 };
 
 /** The message naming the boxes left blank: "The From date must include a day and month". */
 const MISSING: Record<string, string> = {
@@ -62,7 +62,7 @@ export function readDateBoxes(
   texts: (string | undefined)[],
   options: { partial?: boolean; years?: { min: number; max: number } } = {},
 ): { parts: DateParts } | { error: FieldError } {
-  const { partial = false, years = YEARS } = options;
+  const { partial = false, years = DATE_INPUT_YEARS } = options;
   const [day = '', month = '', year = ''] = texts.map((text) => (text ?? '').trim());
   const blank = BOXES.filter((_, at) => [day, month, year][at] === '');
   if (!partial && blank.length > 0 && blank.length < 3) {

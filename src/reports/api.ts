@@ -16,7 +16,7 @@ import {
   queryParameter,
 } from '../api/operation.ts';
 import type { Capability } from '../auth/permissions.ts';
-import { readDateInput } from '../platform/date-boxes.ts';
+import { DATE_INPUT_YEARS, readDateInput } from '../platform/date-boxes.ts';
 import { type FieldError, Invalid } from '../platform/errors.ts';
 import { type Message, translateMessage } from '../platform/i18n/catalogue.ts';
 import { manyValues, oneValue } from '../platform/web/form-values.ts';
@@ -32,15 +32,18 @@ const TAG = 'Reports';
 
 // ---- the parameters, as the pages' forms take them ----
 
+/** The years a report's dates may be in, as the page's date boxes take them. */
+const DATE_YEARS = `Its year is from ${DATE_INPUT_YEARS.min} to ${DATE_INPUT_YEARS.max}.`;
+
 const from = queryParameter(
   'from',
   { type: 'string', format: 'date' },
-  'The first day included, a London date (YYYY-MM-DD). Left out: every record from the start.',
+  `The first day included, a London date (YYYY-MM-DD). ${DATE_YEARS} Left out: every record from the start.`,
 );
 const to = queryParameter(
   'to',
   { type: 'string', format: 'date' },
-  'The last day included, a London date (YYYY-MM-DD). Left out: today.',
+  `The last day included, a London date (YYYY-MM-DD). ${DATE_YEARS} Left out: today.`,
 );
 const dates = [from, to];
 
@@ -299,7 +302,7 @@ const reportQuery = z.object({
 /**
  * An ISO date as the boxes of the page's date input (day, month, year), for the report's own check of
  * the range. Only the way of writing a date is the API's: a date the page would refuse is refused here
- * with the API's spelling of it.
+ * with the API's spelling of it, or, for a year outside those the page takes, with the page's words.
  */
 function dateBoxes(
   name: 'from' | 'to',
@@ -311,14 +314,19 @@ function dateBoxes(
   if (text === '') return {};
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
   const boxes = match ? { day: match[3], month: match[2], year: match[1] } : null;
-  if (!boxes || readDateInput(name, label, [boxes.day, boxes.month, boxes.year], []) === null) {
-    errors.push({
-      field: name,
-      message: `The ${translateMessage('en', label)} must be a real date written as YYYY-MM-DD, like 2026-09-01`,
-    });
-    return {};
-  }
-  return boxes;
+  const pageErrors: FieldError[] = [];
+  if (boxes && readDateInput(name, label, [boxes.day, boxes.month, boxes.year], pageErrors) !== null)
+    return boxes;
+  // A year outside the years taken is the page's own reason, which is true here too; its other reasons
+  // speak of boxes and month names, so the API says how to write a date.
+  const outOfYears = pageErrors.find((e) => e.key === 'errors.date-input.wrong-year');
+  errors.push({
+    field: name,
+    message:
+      outOfYears?.message ??
+      `The ${translateMessage('en', label)} must be a real date written as YYYY-MM-DD, like 2026-09-01`,
+  });
+  return {};
 }
 
 /** The page's field names for the date boxes ("from-day") are the API's parameters ("from"). */

@@ -240,6 +240,28 @@ describeEachEngine('API reports', (database) => {
       assert.equal(first.field, field, query);
       assert.match(first.message, /must be a real date written as YYYY-MM-DD, like 2026-09-01/);
     }
+    // A real date in a year no report takes: refused for its year, as the page refuses it, not as unreal.
+    for (const [query, field, label] of [
+      ['from=1999-01-01', 'from', 'From'],
+      ['to=2101-12-31', 'to', 'To'],
+    ] as const) {
+      const year = await api(t.app, { url: `/api/v1/reports/school.csv?${query}`, token: dbaToken });
+      assert.equal(year.statusCode, 422, query);
+      assert.deepEqual(
+        year.json().errors,
+        [{ field, message: `The year of the ${label} date must be from 2000 to 2100` }],
+        query,
+      );
+    }
+    const yearPage = await dba.agent.get('/reports/school?from-day=1&from-month=1&from-year=1999&run=1');
+    assert.match(errorSummary(yearPage.body), /The year of the From date must be from 2000 to 2100/);
+    const document = (await t.app.inject({ url: '/api/openapi.json' })).json();
+    for (const name of ['from', 'to']) {
+      const parameter = document.paths['/api/v1/reports/school.csv'].get.parameters.find(
+        (p: { name: string }) => p.name === name,
+      );
+      assert.match(parameter.description, /Its year is from 2000 to 2100\./, name);
+    }
   });
 
   test('the cluster report’s all Wales (scope=wales) is the page’s file, and the document says so', async () => {
