@@ -29,6 +29,7 @@ import { can, scopeOf } from '../auth/permissions.ts';
 import { IncompleteFile, settleFile } from '../platform/bounded-read.ts';
 import type { CensusReturnRow } from '../platform/db/schema.ts';
 import { Invalid } from '../platform/errors.ts';
+import { textIn } from '../platform/i18n/catalogue.ts';
 import { formId } from '../platform/web/form-values.ts';
 import { multipartParts, stopAtLimit } from '../platform/web/http.ts';
 import { printableFilename } from '../transfers/filenames.ts';
@@ -382,7 +383,8 @@ function handlers(deps: ApiDeps): Record<string, ApiHandler> {
       const { page } = z.object({ page: pageQuery.page }).parse(request.query ?? {});
       const list = await collections.myCollections(actor, page);
       return {
-        items: list.rows,
+        // The API writes in English, whatever the reader's language.
+        items: list.rows.map((row) => ({ ...row, organisation: textIn('en', row.organisation) })),
         page: list.page,
         pageSize: COLLECTIONS_PER_PAGE,
         total: list.total,

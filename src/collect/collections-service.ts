@@ -4,6 +4,7 @@
 import { recordAudit } from '../audit/repository.ts';
 import type { Actor } from '../auth/actor.ts';
 import { can, scopeOf } from '../auth/permissions.ts';
+import type { OrganisationName } from '../directory/organisation-names.ts';
 import { getEstablishment, getLocalAuthority, listLocalAuthorities } from '../directory/repository.ts';
 import type { Clock } from '../platform/clock.ts';
 import { readDateInput } from '../platform/date-boxes.ts';
@@ -69,7 +70,8 @@ export interface MyCollection {
   id: string;
   name: string;
   role: CollectRole;
-  organisation: string;
+  /** The school's or LA's name as the directory has it; the DfE's in the reader's language. */
+  organisation: OrganisationName;
   status: CollectionStatus;
   dueDate: string;
   /** Days from today (London) to the due date; negative when overdue. */
@@ -121,7 +123,7 @@ export class DataCollectionsService {
       throw new Forbidden('You do not take part in data collections', 'collect.forbidden.not-taking-part');
     const { db } = this.deps;
     const la = role === 'Source' ? actor.establishmentNumber?.slice(0, 3) : actor.laNumber;
-    let organisation = 'Department for Education';
+    let organisation: OrganisationName = message('auth.organisation.dfe');
     if (role === 'Source' && actor.establishmentNumber) {
       const school = await getEstablishment(db, actor.establishmentNumber);
       organisation = school?.name ?? actor.establishmentNumber;

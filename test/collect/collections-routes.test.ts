@@ -306,6 +306,19 @@ describeEachEngine('Data collection pages', (database) => {
     ]);
   });
 
+  test('in Welsh, My Data Collections names the DfE in Welsh, as the header does', async () => {
+    await collection({ name: 'Cyfrifiad Ashire', las: [la.number] });
+    const user = await makeUser(db, 'dfe_collector', {}, { language: 'cy' });
+    const agent = new Agent(t.app);
+    assert.equal((await agent.signIn(user.username)).statusCode, 302);
+    const page = await agent.get('/collect');
+    assert.match(page.body, /<html lang="cy"/);
+    const row = tableRows(page.body, 6).find((cells) => cells[0] === 'Cyfrifiad Ashire');
+    // COLLECT's role names stay in English (docs/translation.md); the organisation is a name s2s gives.
+    assert.deepEqual(row?.slice(1, 3), ['Collector', 'Yr Adran Addysg']);
+    assert.doesNotMatch(page.body, /Department for Education/);
+  });
+
   test('in Welsh: the list, the form and its refusals, and the banner', async () => {
     const user = await makeUser(db, 'dfe_collector', {}, { language: 'cy' });
     const agent = new Agent(t.app);

@@ -13,6 +13,7 @@ import { seedDemoData } from '../../src/demo/seed.ts';
 import { ManualClock } from '../../src/platform/clock.ts';
 import type { Db, EstablishmentRow, LocalAuthorityRow } from '../../src/platform/db/schema.ts';
 import { type FieldError, Forbidden, Invalid, NotFound } from '../../src/platform/errors.ts';
+import { message } from '../../src/platform/i18n/catalogue.ts';
 import { autumnCensusForm } from '../support/census.ts';
 import { createTestDatabase, describeEachEngine } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -266,7 +267,7 @@ describeEachEngine('DataCollectionsService', (database) => {
     const fromCollector = await service.myCollections(collector, 1);
     assert.deepEqual(
       fromCollector.rows.find((row) => row.id === id),
-      { ...expected, role: 'Collector', organisation: 'Department for Education' },
+      { ...expected, role: 'Collector', organisation: message('auth.organisation.dfe') },
     );
 
     // Each of them may open it.
@@ -445,7 +446,7 @@ test('the demo data has a live School Census of LA 916, due in the future whenev
         { ...census, role: 'Agent', organisation: 'Gloucestershire' },
       ]);
       assert.deepEqual(await seen('demo-collector'), [
-        { ...census, role: 'Collector', organisation: 'Department for Education' },
+        { ...census, role: 'Collector', organisation: message('auth.organisation.dfe') },
       ]);
       assert.deepEqual(await seen('demo-school-b'), [], 'LA 817 does not take part');
       const [row] = await database.db.selectFrom('data_collections').selectAll().execute();
