@@ -285,7 +285,7 @@ test('a document over MAX_PLAIN_BYTES is left to saxes', async () => {
 
 test('what the fast way leaves to saxes is still read, or refused with saxes’ message', async () => {
   const cases: [string, 'read' | RegExp][] = [
-    ['<?xml version="1.1"?><a>x</a>', 'read'],
+    ['<?xml version="1.1"?><a>x</a>', /says it is XML version 1\.1/],
     ['<?xml-stylesheet href="a.xsl"?><a/>', 'read'],
     ['<a><?pi data?></a>', 'read'],
     ['<Élève>x</Élève>', 'read'],
@@ -378,7 +378,7 @@ test('hostile files never take the fast way', async () => {
 
 test('a handler that wants the text of some elements only gets theirs, whichever way the document is read', async () => {
   const body = '<r><keep>a &amp; b</keep><skip>c</skip><keep><skip>d</skip>e</keep><![CDATA[f]]></r>';
-  for (const xml of [body, `<?xml version="1.1"?>${body}`]) {
+  for (const xml of [body, `<?xml-stylesheet href="a.xsl"?>${body}`]) {
     const data = Buffer.from(xml);
     const texts: string[] = [];
     const handler: XmlHandler = {
@@ -391,7 +391,11 @@ test('a handler that wants the text of some elements only gets theirs, whichever
     assert.deepEqual(texts, ['keep:a & b', 'keep:e'], xml);
   }
   assert.notEqual(byPlainReader(Buffer.from(body)), null, 'the first is read the fast way');
-  assert.equal(byPlainReader(Buffer.from(`<?xml version="1.1"?>${body}`)), null, 'the second by saxes');
+  assert.equal(
+    byPlainReader(Buffer.from(`<?xml-stylesheet href="a.xsl"?>${body}`)),
+    null,
+    'the second by saxes',
+  );
 });
 
 /** A handler that writes down each event with its depth, consecutive text joined, reading inside the elements `readsInside` says. */

@@ -295,6 +295,37 @@ test('a file that says it is in ISO-8859-1 or windows-1252 and is, is refused na
   assert.match(undeclared.advice ?? '', /text editor such as Notepad/);
 });
 
+test('a file that says it is an XML version other than 1.0 is refused, with what to do, before any of it is read', async () => {
+  // XML 1.1 lets a character reference name a control character: here a terminal escape in a surname.
+  const escaped = CTF_TEXT.replace("O'Brien", 'O&#x1B;[31mBrien');
+  for (const declaration of ['version="1.1"', "version='1.1'", 'version="1.5"']) {
+    const version = declaration.slice(9, -1);
+    for (const text of [escaped, CTF_TEXT]) {
+      const bytes = Buffer.from(text.replace('version="1.0"', declaration));
+      for (const source of [bytes, Readable.from([bytes])]) {
+        const refused = await refusal(source);
+        assert.equal(refused.problem, 'version');
+        assert.equal(
+          refused.en,
+          `The file says it is XML version ${version} (its first line has version="${version}"), and s2s takes only XML version 1.0, the version CTFs and census returns are made in (line 1, column ${declaration.length + 26})`,
+        );
+        assert.match(refused.cy, new RegExp(`yn XML fersiwn ${version.replace('.', '\\.')}`));
+        assert.match(
+          refused.advice ?? '',
+          /^Save or export the file again from your MIS as XML version 1\.0/,
+        );
+        assert.match(
+          refused.adviceCy ?? '',
+          /^Cadwch neu allforiwch y ffeil eto o’ch MIS fel XML fersiwn 1\.0/,
+        );
+      }
+    }
+  }
+  // Under 1.0's rules the escape is refused as it always was, and without a declaration 1.0 is assumed.
+  assert.equal((await refusal(Buffer.from(escaped))).problem, 'malformed');
+  assert.equal((await refusal(Buffer.from(escaped.replace(/^<\?xml[^>]*>/, '')))).problem, 'malformed');
+});
+
 test('a file that is not XML is refused as not XML, naming what its first bytes show it is', async () => {
   const kinds: [Buffer, string][] = [
     [

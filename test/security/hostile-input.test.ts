@@ -203,7 +203,13 @@ describe('the hostile input corpus through every entry point', () => {
   // -------------------------------------------------------------------------------------------------
   // Unsafe XML
 
-  const UNSAFE_XML: { name: string; content: (root: 'CTfile' | 'Message') => Buffer; problem: RegExp }[] = [
+  const UNSAFE_XML: {
+    name: string;
+    content: (root: 'CTfile' | 'Message') => Buffer;
+    problem: RegExp;
+    /** What the refusal says to do, when it is not the words for any file that cannot be read. */
+    whatToDo?: RegExp;
+  }[] = [
     {
       name: 'XXE to file:///etc/passwd',
       content: () => corpus('xxe-external-entity.xml'),
@@ -222,22 +228,29 @@ describe('the hostile input corpus through every entry point', () => {
       content: () => corpus('ctf/invalid-utf8-surname.xml'),
       problem: /not valid UTF-8/,
     },
+    {
+      name: 'a CTF declared XML 1.1, with a terminal escape in a surname',
+      content: () => corpus('ctf/xml-1-1-escape-in-surname.xml'),
+      problem: /says it is XML version 1\.1 .*takes only XML version 1\.0/,
+      whatToDo: /export the file again from your MIS as XML version 1\.0/,
+    },
   ];
 
   for (const item of UNSAFE_XML) {
     test(`unsafe XML, ${item.name}: refused as a CTF and as a census return, everywhere`, async () => {
+      const whatToDo = item.whatToDo ?? /Check you chose the right file/;
       await nothingRecorded(async () => {
         const content = item.content('CTfile');
         const census = item.content('Message');
         const web = await webUpload('ctf', [{ filename: ctfName(), content }]);
         assert.match(web.text, item.problem, 'web');
         assert.match(web.text, /Not uploaded/);
-        assert.match(web.text, /Check you chose the right file/, 'says what to do');
+        assert.match(web.text, whatToDo, 'says what to do');
 
         const apiResult = await apiUpload([{ filename: ctfName(), content }]);
         assert.equal(apiResult.response.statusCode, 422);
         assert.match(apiResult.text, item.problem, 'API');
-        assert.match(apiResult.text, /Check you chose the right file/);
+        assert.match(apiResult.text, whatToDo);
 
         const page = await censusPage(CENSUS_NAME, census);
         assert.equal(page.response.statusCode, 400);

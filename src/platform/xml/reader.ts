@@ -50,6 +50,7 @@ export type XmlProblem =
   | 'too-deep'
   | 'too-many-elements'
   | 'encoding'
+  | 'version'
   | 'not-xml'
   | 'malformed'
   | 'empty';
@@ -64,7 +65,8 @@ export class XmlError extends AppError {
     readonly column: number,
     /**
      * What to do, when it is not what to do about any other unreadable file (make it again in the MIS):
-     * a file in another encoding, which the MIS would make the same again, or a file that is not XML.
+     * a file in another encoding, which the MIS would make the same again, a file that is not XML, or one
+     * that says it is an XML version other than 1.0.
      */
     readonly advice?: Message,
   ) {
@@ -257,7 +259,10 @@ export async function readXml(
   limits: Partial<XmlLimits> = {},
 ): Promise<void> {
   const max = { ...DEFAULT_XML_LIMITS, ...limits };
-  const parser = new SaxesParser({ position: true });
+  // XML 1.1 lets character references name control characters (&#x1B;, an escape) that 1.0 refuses:
+  // a declaration of any version but 1.0 is refused (below), and the parser keeps 1.0's rules whatever
+  // a declaration says. The fast way takes only 1.0 too.
+  const parser = new SaxesParser({ position: true, defaultXMLVersion: '1.0', forceXMLVersion: true });
   const path: string[] = [];
   // The depth of the element whose inside the handler does not read, while the parser is in it.
   let skipping = Number.POSITIVE_INFINITY;
@@ -278,6 +283,16 @@ export async function readXml(
   });
   parser.on('doctype', () => {
     fail('doctype', message('xml.doctype'));
+  });
+  parser.on('xmldecl', ({ version }) => {
+    if (version === undefined || version === '1.0') return;
+    throw new XmlError(
+      'version',
+      message('xml.version', { version }),
+      parser.line,
+      parser.column + 1,
+      message('xml.version-advice', { version }),
+    );
   });
   parser.on('opentag', (tag) => {
     sawRoot = true;
