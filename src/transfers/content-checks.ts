@@ -172,6 +172,12 @@ function zipRefusal(file: ClassifiedFilename, found: ZipFinding): ContentCheck {
         : refused(message('transfer.upload.reason.zip.encrypted-inside', { name }));
     case 'unsafe-name':
       return refused(message('transfer.upload.reason.zip.unsafe-name', { name }));
+    case 'symlink':
+      return refused(message('transfer.upload.reason.zip.symlink', { name }));
+    case 'unlisted':
+      return found.path.length === 0
+        ? refused(message('transfer.upload.reason.zip.unlisted'))
+        : refused(message('transfer.upload.reason.zip.unlisted-inside', { name }));
     case 'too-large':
       return refused(
         message('transfer.upload.reason.zip.too-large', { limit: `${ZIP_LIMITS.uncompressedBytes / MB} MB` }),

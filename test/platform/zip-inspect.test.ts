@@ -1,13 +1,24 @@
 // The check of what a zip holds at every depth (src/platform/zip/inspect.ts, decision 83): passwords in
 // zips inside zips, names that unzip outside their folder with either slash, bombs by their declared
-// sizes, zips nested too deep or too large to look inside, damaged data; and ordinary zips, and a zip of
-// ordinary zips, taken. Zips made here (test/support/zips.ts, the hostile corpus's generator).
+// sizes, zips nested too deep or too large to look inside, damaged data, symbolic links, entries the
+// central directory does not list; and ordinary zips, a zip of ordinary zips, and zips written to a stream
+// (data descriptors) or as Zip64, taken. Zips made here (test/support/zips.ts, the hostile corpus's generator).
 import assert from 'node:assert/strict';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
+import { ZipFile } from 'yazl';
 import { inspectZip, unsafeEntryName, ZIP_LIMITS } from '../../src/platform/zip/inspect.ts';
 import { spacesEntry, zipBombs, zipOf as zipOfSpecs } from '../fixtures/hostile/generate.ts';
-import { markedEncrypted, nestedIn, renamed, zipOf } from '../support/zips.ts';
+import {
+  markedEncrypted,
+  nestedIn,
+  renamed,
+  withUnixModes,
+  withUnlisted,
+  zipOf,
+  zipWithDescriptor,
+} from '../support/zips.ts';
 
 const MB = 1024 * 1024;
 const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
@@ -186,4 +197,142 @@ test('damaged zips: cut short, or a damaged zip inside', async () => {
   // Deflated data that does not inflate.
   const bad = zipOfSpecs([{ name: 'x.txt', deflated: Buffer.alloc(200, 0xff), size: 500, crc: 0 }]);
   assert.deepEqual(await inspectZip(bad), { kind: 'damaged', path: ['x.txt'] });
+});
+
+/** A zip as yazl writes it to a stream, whose sizes it does not know beforehand (bit 3: data descriptors). */
+async function streamedZip(options: { compress: boolean; forceZip64Format: boolean }): Promise<Buffer> {
+  const zip = new ZipFile();
+  zip.addReadStream(Readable.from([Buffer.from('UPN,Sessions\n'.repeat(5000))]), 'attendance.csv', options);
+  zip.addReadStream(Readable.from([Buffer.from('Dear parent\n')]), 'letter.txt', options);
+  zip.addEmptyDirectory('Pupil files/');
+  zip.addBuffer(Buffer.alloc(0), 'empty.txt');
+  zip.end({ forceZip64Format: options.forceZip64Format, comment: '' });
+  const chunks: Buffer[] = [];
+  for await (const chunk of zip.outputStream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+test('zips written to a stream (data descriptors, stored or deflated) and Zip64 zips are taken', async () => {
+  for (const compress of [true, false]) {
+    for (const forceZip64Format of [false, true]) {
+      const zip = await streamedZip({ compress, forceZip64Format });
+      assert.equal(await inspectZip(zip), null, `compress ${compress}, zip64 ${forceZip64Format}`);
+      assert.equal(await inspectZip(await zipOf([['inner.zip', zip]])), null);
+    }
+  }
+  const content = Buffer.from('Plan for the pupil\n'.repeat(100));
+  assert.equal(await inspectZip(zipWithDescriptor('plan.txt', 8, deflateRawSync(content), content)), null);
+  assert.equal(await inspectZip(zipWithDescriptor('plan.txt', 0, content, content)), null);
+});
+
+/** The local header and data of an entry named `../../evil.txt`, as an unlisted entry would be. */
+async function evilEntry(): Promise<Buffer> {
+  const zip = renamed(await zipOf([['x'.repeat(14), 'echo\n']]), ['../../evil.txt']);
+  return zip.subarray(0, zip.readUInt32LE(zip.length - 22 + 16));
+}
+
+test('an entry the central directory does not list is refused, however it is hidden', async () => {
+  const ok = await zipOf([['ok.txt', 'hello\n']]);
+  // The review's zip: a local header and data for ../../evil.txt before the directory, which lists ok.txt.
+  const traversal = withUnlisted(ok, renamed(await zipOf([['x'.repeat(14), 'echo\n']]), ['../../evil.txt']));
+  assert.deepEqual(await inspectZip(traversal), { kind: 'unlisted', path: [] });
+  // A password-protected entry hidden the same way, an ordinary one, and one in a zip inside.
+  const encrypted = withUnlisted(ok, markedEncrypted(await zipOf([['eicar.txt', EICAR]])));
+  assert.deepEqual(await inspectZip(encrypted), { kind: 'unlisted', path: [] });
+  assert.deepEqual(await inspectZip(withUnlisted(ok, await zipOf([['more.txt', 'x']]))), {
+    kind: 'unlisted',
+    path: [],
+  });
+  assert.deepEqual(await inspectZip(await zipOf([['inner.zip', encrypted]])), {
+    kind: 'unlisted',
+    path: ['inner.zip'],
+  });
+  // The entry limit is not passed by entries the directory leaves out: 1 listed, 10,000 more hidden.
+  const x = { deflated: deflateRawSync('x'), size: 1, crc: crc32('x') };
+  const many = zipOfSpecs(
+    Array.from({ length: ZIP_LIMITS.entries }, (_, n) => ({ ...x, name: `f${n}.txt` })),
+  );
+  assert.deepEqual(await inspectZip(withUnlisted(ok, many)), { kind: 'unlisted', path: [] });
+  // Two directory entries for one local header (an overlapping bomb), and a directory whose end record
+  // counts fewer entries than it holds (a program reading the directory by its size finds the other).
+  const two = await zipOf([
+    ['a.txt', 'a'],
+    ['b.txt', 'b'],
+  ]);
+  const overlapping = Buffer.from(two);
+  const end = overlapping.length - 22;
+  const first = overlapping.readUInt32LE(end + 16);
+  const second =
+    first +
+    46 +
+    overlapping.readUInt16LE(first + 28) +
+    overlapping.readUInt16LE(first + 30) +
+    overlapping.readUInt16LE(first + 32);
+  overlapping.writeUInt32LE(0, second + 42);
+  assert.deepEqual(await inspectZip(overlapping), { kind: 'unlisted', path: [] });
+  // Here a second record, for the same local header under another name, past the count.
+  const one = await zipOf([['a.txt', 'a']]);
+  const directory = one.subarray(one.readUInt32LE(one.length - 22 + 16), one.length - 22);
+  const record = Buffer.from(directory);
+  record.write('b.txt', 46, 'latin1');
+  const undercounted = Buffer.concat([
+    one.subarray(0, one.length - 22),
+    record,
+    one.subarray(one.length - 22),
+  ]);
+  undercounted.writeUInt32LE(directory.length * 2, undercounted.length - 22 + 12);
+  assert.deepEqual(await inspectZip(undercounted), { kind: 'unlisted', path: [] });
+});
+
+test('an entry whose data ends, for a program reading from the start, before the directory says is refused', async () => {
+  // Bit 3: a streaming reader ends a deflated entry where its deflate stream ends, and reads its data
+  // descriptor there; what the directory counts as the rest of its data is read as further entries.
+  const content = Buffer.from('hello\n');
+  const deflated = deflateRawSync(content);
+  const descriptor = Buffer.alloc(16);
+  descriptor.writeUInt32LE(0x08074b50, 0);
+  descriptor.writeUInt32LE(crc32(content) >>> 0, 4);
+  descriptor.writeUInt32LE(deflated.length, 8);
+  descriptor.writeUInt32LE(content.length, 12);
+  const early = Buffer.concat([deflated, descriptor, await evilEntry()]);
+  assert.deepEqual(await inspectZip(zipWithDescriptor('ok.txt', 8, early, content)), {
+    kind: 'unlisted',
+    path: [],
+  });
+  // Stored: libarchive ends it at the first descriptor signature followed by the size read so far.
+  descriptor.writeUInt32LE(content.length, 8);
+  const stored = Buffer.concat([content, descriptor, await evilEntry()]);
+  assert.deepEqual(await inspectZip(zipWithDescriptor('ok.txt', 0, stored, stored)), {
+    kind: 'unlisted',
+    path: [],
+  });
+});
+
+test('symbolic links are refused: to an absolute path, or a folder link that a later entry unzips through', async () => {
+  assert.deepEqual(await inspectZip(withUnixModes(await zipOf([['passwd', '/etc/passwd']]), [0o120777])), {
+    kind: 'symlink',
+    path: ['passwd'],
+  });
+  const throughLink = withUnixModes(
+    await zipOf([
+      ['up', '../../../../tmp'],
+      ['up/pwned.txt', 'x'],
+    ]),
+    [0o120777, 0o100644],
+  );
+  assert.deepEqual(await inspectZip(throughLink), { kind: 'symlink', path: ['up'] });
+  assert.deepEqual(await inspectZip(await zipOf([['inner.zip', throughLink]])), {
+    kind: 'symlink',
+    path: ['inner.zip', 'up'],
+  });
+  // Files and folders with Unix modes, as Info-ZIP and macOS write them, are taken.
+  const unix = withUnixModes(
+    await zipOf([
+      ['letters/', undefined],
+      ['letters/a.txt', 'x'],
+      ['run.sh', 'echo'],
+    ]),
+    [0o040755, 0o100644, 0o100755],
+  );
+  assert.equal(await inspectZip(unix), null);
 });

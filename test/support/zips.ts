@@ -104,3 +104,76 @@ export function zipOfSize(size: number): Buffer {
   end.writeUInt32LE(local.length + content.length, 16);
   return Buffer.concat([local, content, central, end]);
 }
+
+/** Where a zip's central directory starts, and its end record (a zip with no comment, as yazl writes). */
+function directoryOf(zip: Buffer): { start: number; end: number } {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  return { start: zip.readUInt32LE(end + 16), end };
+}
+
+/**
+ * The zip with the entries of `hidden` (their local headers and data) put before its central directory,
+ * which does not list them: a program reading the zip from its start (Java's ZipInputStream, libarchive
+ * from a pipe) unzips them all the same, as the security review found.
+ */
+export function withUnlisted(zip: Buffer, hidden: Buffer): Buffer {
+  const locals = hidden.subarray(0, directoryOf(hidden).start);
+  const { start, end } = directoryOf(zip);
+  const out = Buffer.concat([zip.subarray(0, start), locals, zip.subarray(start)]);
+  out.writeUInt32LE(start + locals.length, end + locals.length + 16);
+  return out;
+}
+
+/**
+ * The zip with its entries made by Unix (in "version made by") with these file modes in their external
+ * attributes, in the entries' order: `0o120777` is a symbolic link, whose content is where it points.
+ */
+export function withUnixModes(zip: Buffer, modes: number[]): Buffer {
+  const out = Buffer.from(zip);
+  let at = directoryOf(out).start;
+  for (const mode of modes) {
+    out.writeUInt16LE((3 << 8) | (out.readUInt16LE(at + 4) & 0xff), at + 4);
+    out.writeUInt32LE((mode << 16) >>> 0, at + 38);
+    at += 46 + out.readUInt16LE(at + 28) + out.readUInt16LE(at + 30) + out.readUInt16LE(at + 32);
+  }
+  return out;
+}
+
+/**
+ * A zip of one entry as a program writing to a stream writes it: bit 3 set, no CRC or sizes in the local
+ * header, a data descriptor (with its signature) after the data. `data` is the entry's bytes as stored
+ * (a raw deflate stream when `method` is 8); the directory and descriptor give `unzipped`'s CRC and size.
+ */
+export function zipWithDescriptor(name: string, method: 0 | 8, data: Buffer, unzipped: Buffer): Buffer {
+  const nameBytes = Buffer.from(name, 'latin1');
+  const crc = crc32(unzipped) >>> 0;
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(8, 6);
+  local.writeUInt16LE(method, 8);
+  local.writeUInt16LE(nameBytes.length, 26);
+  const descriptor = Buffer.alloc(16);
+  descriptor.writeUInt32LE(0x08074b50, 0);
+  descriptor.writeUInt32LE(crc, 4);
+  descriptor.writeUInt32LE(data.length, 8);
+  descriptor.writeUInt32LE(unzipped.length, 12);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(8, 8);
+  central.writeUInt16LE(method, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(unzipped.length, 24);
+  central.writeUInt16LE(nameBytes.length, 28);
+  const entry = Buffer.concat([local, nameBytes, data, descriptor]);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(1, 8);
+  end.writeUInt16LE(1, 10);
+  end.writeUInt32LE(central.length + nameBytes.length, 12);
+  end.writeUInt32LE(entry.length, 16);
+  return Buffer.concat([entry, central, nameBytes, end]);
+}

@@ -13,7 +13,7 @@ import { checkContent, inlineContentChecks } from '../../src/transfers/content-c
 import { type ClassifiedFilename, classifyFilename } from '../../src/transfers/filenames.ts';
 import { syntheticCtf } from '../fixtures/ctf/generate.ts';
 import { spacesEntry, zipOf as zipOfSpecs } from '../fixtures/hostile/generate.ts';
-import { markedEncrypted, renamed, zipOf } from '../support/zips.ts';
+import { markedEncrypted, renamed, withUnixModes, withUnlisted, zipOf } from '../support/zips.ts';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -252,6 +252,38 @@ test('a zip with a name that unzips outside its folder (zip slip) is refused, wi
       name,
     );
   }
+});
+
+test('a zip holding a symbolic link, or an entry its list of files leaves out, is refused, in English and Welsh', async () => {
+  const link = withUnixModes(await zipOf([['passwd', '/etc/passwd']]), [0o120777]);
+  assert.deepEqual(await refusalOf('2013614_8602216_LINK_001.ZIP', link), {
+    reasons: [
+      'The zip holds passwd, a link to another place on the computer rather than a file: unzipped, it could lead to files outside the folder it is unzipped into being read or written',
+    ],
+    whatToDo: ZIP_ADVICE,
+  });
+  assert.match(
+    (await refusalOf('2013614_8602216_LINK_001.ZIP', link, 'cy')).reasons[0] ?? '',
+    /^Mae’r ffeil zip yn cynnwys passwd, sef dolen i le arall ar y cyfrifiadur/,
+  );
+  const evil = renamed(await zipOf([['x'.repeat(14), 'echo off\n']]), ['../../evil.txt']);
+  const unlisted = withUnlisted(await zipOf([['ok.txt', 'hello\n']]), evil);
+  assert.deepEqual(await refusalOf('2013614_8602216_HIDDEN_001.ZIP', unlisted), {
+    reasons: [
+      'The zip’s list of its files does not match the files stored in it: some unzipping programs would find files the list does not name, so s2s cannot check everything in it for viruses',
+    ],
+    whatToDo: ZIP_ADVICE,
+  });
+  assert.match(
+    (await refusalOf('2013614_8602216_HIDDEN_001.ZIP', unlisted, 'cy')).reasons[0] ?? '',
+    /^Nid yw rhestr y ffeil zip o’i ffeiliau yn cyfateb/,
+  );
+  assert.deepEqual(
+    (await refusalOf('2013614_8602216_HIDDEN_002.ZIP', await zipOf([['inner.zip', unlisted]]))).reasons,
+    [
+      'The zip holds inner.zip, a zip whose list of its files does not match the files stored in it: some unzipping programs would find files the list does not name, so s2s cannot check everything in it for viruses',
+    ],
+  );
 });
 
 test('a zip bomb is refused for what it expands to; an ordinary zip, and a zip of ordinary zips, are taken', async () => {

@@ -60,7 +60,11 @@ export async function readEntryBounded(archive: ZipFile, entry: Entry, limit: nu
 export interface LocalHeader {
   fileDataStart: number;
   generalPurposeBitFlag: number;
+  compressionMethod: number;
+  /** 0xffffffff when the size is in the Zip64 extra field; 0 when it follows the data (bit 3 of the flags). */
+  compressedSize: number;
   fileName: Buffer;
+  extraField: Buffer;
 }
 
 /** The entry's local header (yauzl reads it; its types do not say so). */
