@@ -634,13 +634,15 @@ function fileStateOf(
   }
   if (transfer.status === 'collected') {
     // Until the time the record gives (7 days from the collection or a later download), whether or not
-    // the purge job has run since.
-    const held = Boolean(transfer.storage_key && transfer.wrapped_key) && !contentDue(transfer, now);
+    // the purge job has run since. A lost pupil's file is collected only when a school collects a copy
+    // forwarded from it (forwarded-copies.ts).
+    const kept = { forwarded: true };
+    const held = Boolean(transfer.storage_key && transfer.wrapped_key) && !contentDue(transfer, now, kept);
     return fileState(
       held ? 'forwarded' : 'forwarded-purged',
       transfer.collected_at,
       held ? null : 'lost-pupils.file.forwarded-purged',
-      held ? contentKeptUntil(transfer) : null,
+      held ? contentKeptUntil(transfer, kept) : null,
     );
   }
   if (transfer.status === 'pending-scan') {

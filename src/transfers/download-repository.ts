@@ -291,13 +291,22 @@ export type PurgeCandidate = Pick<
   | 'removed_at'
 >;
 
+/** The copies forwarded from the transfer of the outer query (forward-service.ts). */
+function copiesOf(eb: TransfersExpression) {
+  return eb
+    .selectFrom('transfers as copy')
+    .select('copy.id')
+    .whereRef('copy.forwarded_from', '=', 'transfers.id');
+}
+
 /** The files whose content is no longer needed (the SQL form of contentDue, jobs.ts), held or not. */
 function dueForPurge(cutoffs: PurgeCutoffs) {
   return (eb: TransfersExpression) =>
     eb.or([
-      // Collected: 7 days after the later of its last download and its collection. A file can be
-      // collected long after it was last downloaded (an LA forwarding its own file, or a lost pupil's,
-      // that was downloaded weeks before): its content is still kept 7 days from the collection.
+      // Collected: 7 days after its last download, when it can no longer be downloaded again, however
+      // long after the download its recipient said it was downloaded correctly. A file that was
+      // forwarded (an LA's own file, or a lost pupil's, downloaded weeks before) is kept 7 days from
+      // the later of that and its collection; one never downloaded, 7 days from its collection.
       eb.and([
         eb('status', '=', 'collected'),
         eb.or([eb('last_downloaded_at', 'is not', null), eb('collected_at', 'is not', null)]),
@@ -305,7 +314,11 @@ function dueForPurge(cutoffs: PurgeCutoffs) {
           eb('last_downloaded_at', 'is', null),
           eb('last_downloaded_at', '<=', cutoffs.collectedBefore),
         ]),
-        eb.or([eb('collected_at', 'is', null), eb('collected_at', '<=', cutoffs.collectedBefore)]),
+        eb.or([
+          eb('collected_at', 'is', null),
+          eb('collected_at', '<=', cutoffs.collectedBefore),
+          eb.and([eb('last_downloaded_at', 'is not', null), eb.not(eb.exists(copiesOf(eb)))]),
+        ]),
       ]),
       eb.and([eb('status', '=', 'rejected'), eb('rejected_at', '<=', cutoffs.rejectedBefore)]),
       eb('status', '=', 'removed'),

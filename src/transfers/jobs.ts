@@ -5,9 +5,13 @@
 // Retention of a file's content, and with it of its pupils' details (markPurged; the metadata, with the
 // number of pupils, always stays, for reports and the audit log):
 // - collected: 7 days after its last download (schools handbook §4: "Files will be available to
-//   redownload for seven days after last being downloaded"); each re-download restarts the 7 days. A
-//   file collected later than its last download (forwarded by an LA, forward-service.ts) is kept 7 days
-//   from its collection.
+//   redownload for seven days after last being downloaded"); each re-download restarts the 7 days. Its
+//   recipient's "Yes, it was downloaded correctly", however long after the download, does not: the file
+//   can no longer be downloaded again 7 days after the download (download-service.ts), so its content
+//   and pupils' details go then. A file that was forwarded (a copy names it in forwarded_from) is kept 7
+//   days from the later of its last download and its collection: an LA's own file the forward collected
+//   (forward-service.ts), and a lost pupil's file collected when the school collected its copy, which the
+//   record offers for download until then (decision 38).
 // - rejected: 7 days after the rejection. Nobody can download a rejected file (the recipient refused
 //   it, and the sender has its own copy, made by its MIS), so the content is only kept for a short
 //   grace period, the same as the re-download window, in case the LA or the service desk is asked to
@@ -107,29 +111,34 @@ function purgeCutoffs(now: Date): PurgeCutoffs {
 
 /**
  * Whether the purge job deletes this file's content now: purgeCandidates' rule (see the top of this file),
- * for a row already read.
+ * for a row already read. `forwarded`: a copy of it was made (its forwarded_from names it).
  */
 export function contentDue(
   row: Pick<TransferRow, 'status' | 'last_downloaded_at' | 'collected_at' | 'rejected_at'>,
   now: Date,
+  { forwarded }: { forwarded: boolean },
 ): boolean {
   if (row.status === 'removed' || row.status === 'quarantined') return true;
-  const keptUntil = contentKeptUntil(row);
+  const keptUntil = contentKeptUntil(row, { forwarded });
   return keptUntil !== null && keptUntil <= now.toISOString();
 }
 
 /**
  * Until when a collected or rejected file's content is kept (the instant contentDue turns true), which a
- * page gives as the end of its 7 days: 7 days from the latest of its collection and downloads, or from its
+ * page gives as the end of its 7 days: 7 days from its last download (from the later of that and its
+ * collection when it was forwarded, or from its collection when it was never downloaded), or from its
  * rejection. Null for a file kept for no set time, or deleted at once.
  */
 export function contentKeptUntil(
   row: Pick<TransferRow, 'status' | 'last_downloaded_at' | 'collected_at' | 'rejected_at'>,
+  { forwarded }: { forwarded: boolean },
 ): string | null {
   if (row.status === 'collected') {
-    const [latest] = [row.last_downloaded_at, row.collected_at]
-      .filter((at) => at !== null)
-      .sort((a, b) => b.localeCompare(a));
+    const from =
+      forwarded || row.last_downloaded_at === null
+        ? [row.last_downloaded_at, row.collected_at]
+        : [row.last_downloaded_at];
+    const [latest] = from.filter((at) => at !== null).sort((a, b) => b.localeCompare(a));
     return latest === undefined ? null : daysAfter(latest, REDOWNLOAD_DAYS);
   }
   if (row.status === 'rejected' && row.rejected_at !== null)

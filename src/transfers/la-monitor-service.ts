@@ -876,7 +876,8 @@ export class LaMonitorService {
    * the purge job has run since, as a download's 7 days end at the time its page gives.
    */
   private contentKept(row: TransferRow): boolean {
-    return row.storage_key !== null && !contentDue(row, this.deps.clock.now());
+    // Rejected: kept 7 days from the rejection, forwarded on or not.
+    return row.storage_key !== null && !contentDue(row, this.deps.clock.now(), { forwarded: false });
   }
 
   /** The rejected copy, if its content is still kept; else Invalid saying it went and what to do. */

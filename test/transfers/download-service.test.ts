@@ -14,7 +14,7 @@ import { DEFAULT_SORT } from '../../src/transfers/download-listing.ts';
 import { DownloadService } from '../../src/transfers/download-service.ts';
 import { purgeExpiredContent } from '../../src/transfers/jobs.ts';
 import { LaMonitorService } from '../../src/transfers/la-monitor-service.ts';
-import { getTransfer } from '../../src/transfers/repository.ts';
+import { getTransfer, pupilsOf } from '../../src/transfers/repository.ts';
 import { SentService } from '../../src/transfers/sent-service.ts';
 import { anotherProcessDb, describeEachEngine, holdingAfterSelectFrom } from '../support/databases.ts';
 import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
@@ -552,6 +552,37 @@ describeEachEngine('download service', (database) => {
     // Still downloadable again, 6 days on.
     clock.advanceMinutes(6 * DAY);
     assert.ok((await downloadBytes(w.receiver, 'ctf', [sent.row.id], true)).bytes.equals(sent.content));
+  });
+
+  test('a file said to be downloaded correctly days after its download: its content and pupils go when it can no longer be downloaded again', async () => {
+    const w = await world();
+    const sent = await makeTransfer(w.db, stores.files, {
+      from: school(w.sending.number),
+      to: school(w.receiving.number),
+    });
+    await downloadBytes(w.receiver, 'ctf', [sent.row.id]);
+    clock.advanceMinutes(3 * DAY);
+    await service().collect(w.receiver, 'ctf', [sent.row.id]);
+    // 7 days and 5 minutes after the download (4 after the Yes): the download again is refused...
+    clock.advanceMinutes(4 * DAY + 5);
+    const refused = await service()
+      .download(w.receiver, 'ctf', [sent.row.id], 'again')
+      .then(
+        () => 'downloaded',
+        (error: unknown) => error,
+      );
+    assert.ok(refused instanceof Invalid);
+    assert.deepEqual(
+      refused.errors.map((error) => error.key),
+      ['transfer.download.too-late-again'],
+    );
+    // ...so the purge job lets its content and its pupils' details go now, not 7 days after the Yes.
+    assert.deepEqual(await purgeExpiredContent(w.db, stores.files, clock), { purged: 1, failed: 0 });
+    const row = await getTransfer(w.db, sent.row.id);
+    assert.equal(row?.purged_at, clock.now().toISOString());
+    assert.equal(row?.storage_key, null);
+    assert.equal(await stores.raw.exists(sent.row.storage_key as string), false);
+    assert.deepEqual(await pupilsOf(w.db, sent.row.id), []);
   });
 
   test('several files come as one zip holding each file byte for byte; generic files one at a time', async () => {

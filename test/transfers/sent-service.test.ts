@@ -360,7 +360,7 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
     const ago = (minutes: number) => new Date(now.getTime() - minutes * 60_000).toISOString();
     const edge = ago(7 * DAY);
     const justIn = ago(7 * DAY - 1);
-    const cases: [string, Partial<TransferRow>, boolean][] = [
+    const cases: [string, Partial<TransferRow>, boolean, boolean?][] = [
       ['waiting, however old', { status: 'available', last_downloaded_at: ago(30 * DAY) }, false],
       ['waiting for its scan', { status: 'pending-scan' }, false],
       [
@@ -373,12 +373,27 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
         { status: 'collected', last_downloaded_at: justIn, collected_at: edge },
         false,
       ],
+      // Said to be downloaded correctly days after the download: it can no longer be downloaded again,
+      // so its content goes with its 7 days.
       [
         'collected later than its last download',
+        { status: 'collected', last_downloaded_at: edge, collected_at: justIn },
+        true,
+      ],
+      [
+        'forwarded (and so collected) later than its last download',
         { status: 'collected', last_downloaded_at: ago(30 * DAY), collected_at: justIn },
         false,
+        true,
+      ],
+      [
+        'forwarded 7 days ago, downloaded before',
+        { status: 'collected', last_downloaded_at: ago(30 * DAY), collected_at: edge },
+        true,
+        true,
       ],
       ['collected, never downloaded, 7 days ago', { status: 'collected', collected_at: edge }, true],
+      ['collected, never downloaded, a minute later', { status: 'collected', collected_at: justIn }, false],
       ['collected with no dates', { status: 'collected' }, false],
       ['rejected 7 days ago', { status: 'rejected', rejected_at: edge }, true],
       ['rejected a minute later', { status: 'rejected', rejected_at: justIn }, false],
@@ -386,19 +401,26 @@ describeEachEngine('View / Remove Files and the purge job', (database) => {
       ['quarantined', { status: 'quarantined' }, true],
     ];
     const files = [];
-    for (const [name, overrides, due] of cases) {
+    for (const [name, overrides, due, forwarded = false] of cases) {
       const file = await makeTransfer(w.db, stores.files, {
         from: school(w.sending.number),
         to: school(w.receiving.number),
         overrides,
       });
-      files.push({ name, row: file.row, due });
+      if (forwarded) {
+        await makeTransfer(w.db, stores.files, {
+          from: school(w.sending.number),
+          to: school(w.other.number),
+          overrides: { forwarded_from: file.row.id },
+        });
+      }
+      files.push({ name, row: file.row, due, forwarded });
     }
     const cutoffs = { collectedBefore: edge, rejectedBefore: edge };
     const found = new Set((await purgeCandidates(w.db, cutoffs, '', 1_000_000)).map((file) => file.id));
     for (const file of files) {
       assert.equal(found.has(file.row.id), file.due, `the purge job, ${file.name}`);
-      assert.equal(contentDue(file.row, now), file.due, `contentDue, ${file.name}`);
+      assert.equal(contentDue(file.row, now, file), file.due, `contentDue, ${file.name}`);
     }
   });
 
