@@ -32,8 +32,9 @@ export async function lasWithFilesWaiting(db: Executor, uploadedBefore: string):
 }
 
 /**
- * Files waiting to be downloaded, uploaded before an instant (ISO), at an LA itself (LLLL), its PLASC and
- * admissions inboxes and its schools; oldest upload first.
+ * Files waiting to be collected, uploaded before an instant (ISO), at an LA itself (LLLL), its PLASC and
+ * admissions inboxes and its schools; oldest upload first. Downloaded but not yet said to be downloaded
+ * correctly is still waiting (last_downloaded_at tells those apart).
  */
 export async function filesWaitingInLa(
   db: Executor,

@@ -6,6 +6,9 @@
 //   LA itself (LLLL), at its PLASC and admissions inboxes and at its schools, so that it can chase its
 //   schools or deal with files nobody will collect (Delete files not collected by schools). Files sent to
 //   the Lost Pupils Database are not listed: nobody downloads them, they wait there to be found.
+//   A file downloaded whose recipient has not yet said it was downloaded correctly is still waiting (it
+//   stays in its Download list), so it is listed too, but apart: "downloaded on DATE, not yet confirmed",
+//   with what to do, never as not downloaded. Those come after the files not downloaded.
 // - The report of missing email addresses: every morning, each LA is told which of its organisations
 //   (its schools, the LA itself, and the users of either) missed emails the day before because the
 //   directory holds no address for them.
@@ -99,7 +102,12 @@ function remindersForLa(
   now: Date,
 ): Reminder[] {
   const week = weekOf(now);
-  const listed = rows.map((row) => {
+  // The files not downloaded first (oldest upload first, as read), then those downloaded but not confirmed.
+  const ordered = [
+    ...rows.filter((row) => row.last_downloaded_at === null),
+    ...rows.filter((row) => row.last_downloaded_at !== null),
+  ];
+  const listed = ordered.map((row) => {
     const from = sourceLabel(row, names);
     const to = destinationLabel(row, names);
     const file: ReminderFile = {
@@ -110,6 +118,7 @@ function remindersForLa(
       to: to.name,
       toCode: to.code,
       uploadedAt: row.uploaded_at,
+      ...(row.last_downloaded_at === null ? {} : { downloadedAt: row.last_downloaded_at }),
     };
     return { row, file, to };
   });
@@ -125,6 +134,7 @@ function remindersForLa(
       recipientName,
       files: files.slice(0, REMINDER_FILE_LIMIT).map((f) => f.file),
       total: files.length,
+      unconfirmed: files.filter((f) => f.file.downloadedAt !== undefined).length,
       path,
     };
     return {

@@ -286,6 +286,11 @@ const PAYLOADS = {
           to: organisationName,
           toCode: code,
           uploadedAt: timestamp,
+          /**
+           * When it was last downloaded, for a file downloaded but not yet said to be downloaded
+           * correctly: it is listed apart, as still to be confirmed, not as not downloaded.
+           */
+          downloadedAt: timestamp.optional(),
         }),
       )
       .min(1),
@@ -294,6 +299,11 @@ const PAYLOADS = {
      * reminders written before it was added, whose lists were whole.
      */
     total: z.number().int().positive().optional(),
+    /**
+     * How many of them were downloaded but not yet confirmed (listed after the others). Absent from
+     * reminders written before it was added, which listed every file as not downloaded.
+     */
+    unconfirmed: z.number().int().nonnegative().optional(),
     path: servicePath,
   }),
   'new-message': z.object({
@@ -1173,52 +1183,101 @@ const weeklyReminder: Template<Payload<'weekly-reminder'>> = {
     const t = wordsIn(language);
     const total = Math.max(p.total ?? 0, p.files.length);
     const shown = p.files.slice(0, REMINDER_FILE_LIMIT);
+    // Downloaded but not yet said to be downloaded correctly: still to act on (confirm it, or download it
+    // again), but not "not downloaded". Listed after the others, in a table of their own.
+    const shownUnconfirmed = shown.flatMap((f) => (f.downloadedAt ? [{ f, at: f.downloadedAt }] : []));
+    const shownNotDownloaded = shown.flatMap((f) => (f.downloadedAt ? [] : [{ f, at: f.uploadedAt }]));
+    const unconfirmed = Math.max(p.unconfirmed ?? 0, shownUnconfirmed.length);
+    const notDownloaded = total - unconfirmed;
     // The To column only when the files are not all for the same place (an LA's reminder).
     const showTo = new Set(p.files.map((f) => f.toCode)).size > 1;
-    const head = [
-      t('email.weekly-reminder.file'),
-      t('email.weekly-reminder.type'),
-      t('email.weekly-reminder.from'),
-      ...(showTo ? [t('email.weekly-reminder.to')] : []),
-      t('email.weekly-reminder.uploaded'),
-    ];
-    const rows = shown.map((f) => {
-      const kind = FILE_KINDS[f.kind];
-      return [
-        f.filename,
-        kind ? t(kind) : f.kind,
-        nameWithCode(f.from, f.fromCode),
-        ...(showTo ? [nameWithCode(f.to, f.toCode)] : []),
-        formatDate(f.uploadedAt, language),
+    // Each file with the date its last column gives.
+    const table = (caption: string, lastColumn: string, files: typeof shownUnconfirmed) => {
+      const head = [
+        t('email.weekly-reminder.file'),
+        t('email.weekly-reminder.type'),
+        t('email.weekly-reminder.from'),
+        ...(showTo ? [t('email.weekly-reminder.to')] : []),
+        lastColumn,
       ];
-    });
+      const rows = files.map(({ f, at }) => {
+        const kind = FILE_KINDS[f.kind];
+        return [
+          f.filename,
+          kind ? t(kind) : f.kind,
+          nameWithCode(f.from, f.fromCode),
+          ...(showTo ? [nameWithCode(f.to, f.toCode)] : []),
+          formatDate(at, language),
+        ];
+      });
+      return { kind: 'table', caption, head, rows } satisfies EmailBlock;
+    };
     const only = p.files[0];
-    const intro =
-      showTo || !only
-        ? t('email.weekly-reminder.intro-many-places', { recipient: p.recipientName, count: total })
-        : t('email.weekly-reminder.intro-one-place', {
-            recipient: p.recipientName,
-            count: total,
-            to: nameWithCode(only.to, only.toCode),
-          });
-    const blocks: EmailBlock[] = [
-      paragraph(intro),
-      { kind: 'table', caption: t('email.weekly-reminder.caption'), head, rows },
-    ];
-    if (total > shown.length) {
-      blocks.push(paragraph(t('email.weekly-reminder.more', { count: total - shown.length })));
-    }
+    const onePlace = !showTo && only !== undefined;
     // "Please download each file" only when the files are the recipient's own to download: an LA told of
     // the files waiting at one of its schools (or its inbox) is asked to see that they are collected.
-    const forRecipient =
-      !showTo && only !== undefined && JSON.stringify(only.to) === JSON.stringify(p.recipientName);
-    blocks.push(
-      paragraph(
-        forRecipient ? t('email.weekly-reminder.ask-one-place') : t('email.weekly-reminder.ask-many-places'),
-      ),
-      { kind: 'link', text: t('email.weekly-reminder.link'), path: p.path },
-    );
-    return { subject: t('email.weekly-reminder.subject', { count: total }), blocks };
+    const forRecipient = onePlace && JSON.stringify(only.to) === JSON.stringify(p.recipientName);
+    const more =
+      total > shown.length
+        ? [paragraph(t('email.weekly-reminder.more', { count: total - shown.length }))]
+        : [];
+    const blocks: EmailBlock[] = [];
+    if (notDownloaded > 0) {
+      blocks.push(
+        paragraph(
+          onePlace
+            ? t('email.weekly-reminder.intro-one-place', {
+                recipient: p.recipientName,
+                count: notDownloaded,
+                to: nameWithCode(only.to, only.toCode),
+              })
+            : t('email.weekly-reminder.intro-many-places', {
+                recipient: p.recipientName,
+                count: notDownloaded,
+              }),
+        ),
+        table(t('email.weekly-reminder.caption'), t('email.weekly-reminder.uploaded'), shownNotDownloaded),
+        ...(unconfirmed > 0 ? [] : more),
+        paragraph(
+          forRecipient
+            ? t('email.weekly-reminder.ask-one-place')
+            : t('email.weekly-reminder.ask-many-places'),
+        ),
+      );
+    } else {
+      blocks.push(paragraph(t('email.weekly-reminder.opening', { recipient: p.recipientName })));
+    }
+    if (unconfirmed > 0) {
+      blocks.push(
+        paragraph(
+          onePlace
+            ? t('email.weekly-reminder.unconfirmed-one-place', {
+                count: unconfirmed,
+                to: nameWithCode(only.to, only.toCode),
+              })
+            : t('email.weekly-reminder.unconfirmed-many-places', { count: unconfirmed }),
+        ),
+        ...(shownUnconfirmed.length > 0
+          ? [
+              table(
+                t('email.weekly-reminder.caption-unconfirmed'),
+                t('email.weekly-reminder.downloaded'),
+                shownUnconfirmed,
+              ),
+            ]
+          : []),
+        ...more,
+        paragraph(
+          forRecipient
+            ? t('email.weekly-reminder.ask-unconfirmed-one-place')
+            : t('email.weekly-reminder.ask-unconfirmed-many-places'),
+        ),
+      );
+    }
+    blocks.push({ kind: 'link', text: t('email.weekly-reminder.link'), path: p.path });
+    const subject =
+      unconfirmed > 0 ? 'email.weekly-reminder.subject-unconfirmed' : 'email.weekly-reminder.subject';
+    return { subject: t(subject, { count: total }), blocks };
   },
 };
 

@@ -231,6 +231,76 @@ describeEachEngine('weekly reminder', (database) => {
     assert.doesNotMatch(welsh.html, /Ashire (LA|PLASC inbox)/);
   });
 
+  test('a file downloaded but not yet confirmed is still reminded of, apart: never under "Files not downloaded"', async () => {
+    const { db } = database();
+    const home = await makeLa(db, { name: 'Ashire' });
+    const a1 = await makeSchool(db, home.number, { name: 'Alder Primary' });
+    const sender = await makeSchool(db, (await makeLa(db)).number, { name: 'Birch Academy' });
+    const send = async (uploadedAt: string, overrides: TransferSpec['overrides'] = {}) =>
+      (
+        await makeTransfer(db, files, {
+          from: school(sender.number),
+          to: school(a1.number),
+          uploadedAt,
+          overrides,
+        })
+      ).row;
+    const downloadedAt = hoursBefore(MONDAY_7AM, 50);
+    // Uploaded first, downloaded, but "Was the file downloaded correctly?" not answered Yes.
+    const downloaded = await send(hoursBefore(MONDAY_7AM, 72), {
+      first_downloaded_at: downloadedAt,
+      last_downloaded_at: downloadedAt,
+    });
+    const notDownloaded = await send(hoursBefore(MONDAY_7AM, 60));
+    // Answered Yes: collected, never reminded of.
+    await send(hoursBefore(MONDAY_7AM, 80), {
+      status: 'collected',
+      last_downloaded_at: downloadedAt,
+      collected_at: downloadedAt,
+    });
+
+    assert.deepEqual(await sendWeeklyReminders(db, MONDAY_7AM), {
+      schools: 1,
+      las: 1,
+      files: 2,
+      alreadyReminded: 0,
+    });
+    const rows = await outbox(db, 'weekly-reminder');
+    assert.deepEqual(
+      rows.map((row) => `${row.recipient_kind} ${row.recipient}`),
+      [`la ${home.number}`, `school ${a1.number}`],
+    );
+    for (const row of rows) {
+      const payload = JSON.parse(row.payload) as {
+        files: { filename: string; downloadedAt?: string }[];
+        total: number;
+        unconfirmed: number;
+      };
+      // Those not downloaded first, whatever their upload; the downloaded one says when.
+      assert.deepEqual(
+        payload.files.map((f) => [f.filename, f.downloadedAt]),
+        [
+          [notDownloaded.filename, undefined],
+          [downloaded.filename, downloadedAt],
+        ],
+      );
+      assert.deepEqual([payload.total, payload.unconfirmed], [2, 1]);
+      const email = composeEmail(row.template, row.payload, EMAIL);
+      assert.equal(email.subject, 'Weekly reminder: 2 files not yet downloaded or confirmed');
+      const [notDownloadedList, unconfirmedList] = email.text
+        .replace(/\s+/g, ' ')
+        .split('Files downloaded but not confirmed');
+      assert.match(
+        notDownloadedList ?? '',
+        /1 file sent to Alder Primary \(\d{7}\) has not been downloaded yet/,
+      );
+      assert.ok(notDownloadedList?.includes(notDownloaded.filename));
+      assert.ok(!notDownloadedList?.includes(downloaded.filename), 'not listed as not downloaded');
+      assert.ok(unconfirmedList?.includes(downloaded.filename));
+      assert.match(unconfirmedList ?? '', /Downloaded: 21 November 2026/);
+    }
+  });
+
   test('a long list: the payload holds the first 50 files and the total, not every file', async () => {
     const { db } = database();
     const busy = await makeLa(db, { name: 'Busyshire' });

@@ -871,6 +871,113 @@ describe('weekly-reminder', () => {
     assert.deepEqual(written, email);
   });
 
+  /** Each table's caption and rows, in order. */
+  function tables(html: string): { caption: string; rows: string[][] }[] {
+    // The data tables: those with a caption (the layout's tables have none).
+    return (html.match(/<table(?:(?!<table).)*?<caption.*?<\/table>/gs) ?? []).map((table) => ({
+      caption: (table.match(/<caption[^>]*>(.*?)<\/caption>/s)?.[1] ?? '').replace(/<[^>]+>/g, '').trim(),
+      rows: tableRows(table),
+    }));
+  }
+
+  const downloadedFile = { ...reminderFile(2), downloadedAt: '2026-11-19T10:00:00.000Z' };
+
+  test("a file downloaded but not yet confirmed is listed apart, with its download's date and what to do, never as not downloaded", () => {
+    const email = compose('weekly-reminder', {
+      ...SAMPLES['weekly-reminder'],
+      files: [reminderFile(1), downloadedFile],
+      unconfirmed: 1,
+    });
+    assert.equal(email.subject, 'Weekly reminder: 2 files not yet downloaded or confirmed');
+    assertFacts(email, [
+      'This is the weekly reminder for St Martha Primary School',
+      '1 file sent to St Martha Primary School (8171234) has not been downloaded yet',
+      'Please download each file',
+      '1 file sent to St Martha Primary School (8171234) has been downloaded, but nobody has said yet that it was downloaded correctly',
+      'A file stays in your list until you answer Yes to “Was the file downloaded correctly?”',
+      'Download each file again and answer Yes once it has downloaded correctly, or reject it if it is not for you',
+    ]);
+    assert.deepEqual(tables(email.html), [
+      {
+        caption: 'Files not downloaded',
+        rows: [
+          ['9165402_CTF_8171234_001.XML', 'CTF', 'Green Lane Primary School (9165402)', '23 November 2026'],
+        ],
+      },
+      {
+        caption: 'Files downloaded but not confirmed',
+        rows: [
+          ['9165402_CTF_8171234_002.XML', 'CTF', 'Green Lane Primary School (9165402)', '19 November 2026'],
+        ],
+      },
+    ]);
+    assert.match(
+      email.text,
+      /^File: 9165402_CTF_8171234_002\.XML\nType: CTF\nFrom: Green Lane Primary School \(9165402\)\nDownloaded: 19 November 2026$/m,
+    );
+    const welsh = compose(
+      'weekly-reminder',
+      { ...SAMPLES['weekly-reminder'], files: [reminderFile(1), downloadedFile], unconfirmed: 1 },
+      'cy',
+    );
+    assertFacts(welsh, [
+      'Ffeiliau heb eu lawrlwytho',
+      'Ffeiliau wedi’u lawrlwytho ond heb eu cadarnhau',
+      'ond nid oes neb wedi dweud eto ei bod wedi’i lawrlwytho’n gywir',
+    ]);
+  });
+
+  test('only files downloaded but not confirmed: nothing says they were not downloaded; an LA asks the school to confirm them', () => {
+    const school = compose('weekly-reminder', {
+      ...SAMPLES['weekly-reminder'],
+      files: [downloadedFile],
+      unconfirmed: 1,
+    });
+    assert.equal(school.subject, 'Weekly reminder: 1 file not yet downloaded or confirmed');
+    assertFacts(school, [
+      'This is the weekly reminder for St Martha Primary School.',
+      '1 file sent to St Martha Primary School (8171234) has been downloaded',
+      'Download each file again and answer Yes',
+    ]);
+    assert.doesNotMatch(school.text, /not been downloaded|Files not downloaded|Please download each file/);
+    assert.deepEqual(
+      tables(school.html).map((table) => table.caption),
+      ['Files downloaded but not confirmed'],
+    );
+
+    const laReminder = compose('weekly-reminder', {
+      recipientName: 'Northshire LA',
+      files: [{ ...reminderFile(1, '8172001'), downloadedAt: '2026-11-18T10:00:00.000Z' }, downloadedFile],
+      unconfirmed: 2,
+      path: '/',
+    });
+    assertFacts(laReminder, [
+      '2 files have been downloaded, but nobody has said yet that they were downloaded correctly',
+      'A file stays in the list of the school or team it was sent to until they answer Yes',
+    ]);
+    assert.doesNotMatch(laReminder.text, /not been downloaded|Files not downloaded|Download each file again/);
+    assert.equal(tables(laReminder.html)[0]?.rows[1]?.[3], 'St Martha Primary School (8171234)');
+  });
+
+  test('past the files listed, the count of those downloaded but not confirmed still says so', () => {
+    const files = Array.from({ length: REMINDER_FILE_LIMIT }, (_, i) => reminderFile(i + 1));
+    const email = compose('weekly-reminder', {
+      ...SAMPLES['weekly-reminder'],
+      files,
+      total: REMINDER_FILE_LIMIT + 3,
+      unconfirmed: 3,
+    });
+    assertFacts(email, [
+      `${REMINDER_FILE_LIMIT} files sent to St Martha Primary School (8171234) have not been downloaded yet`,
+      '3 files sent to St Martha Primary School (8171234) have been downloaded',
+      'There are 3 more files not listed here',
+    ]);
+    assert.deepEqual(
+      tables(email.html).map((table) => table.caption),
+      ['Files not downloaded'],
+    );
+  });
+
   test('the path must be on the service', () => {
     assert.throws(
       () => compose('weekly-reminder', { ...SAMPLES['weekly-reminder'], path: '//evil.example/x' }),
