@@ -366,6 +366,20 @@ describe('transfers (browser)', () => {
     assert.doesNotMatch(summary, new RegExp(withWarning));
     assert.match(await page.locator('.govuk-error-message').innerText(), new RegExp(tooLarge));
     assert.match(await page.title(), /^Error: /);
+    // Its link moves to the control the user reaches, the enhanced upload's button (its input is hidden),
+    // which reads the error out, as on a page the service drew.
+    await page.locator('.govuk-error-summary a').first().click();
+    const focused = await page.evaluate(() => {
+      const active = document.activeElement;
+      return { tag: active?.tagName, id: active?.id, describedBy: active?.getAttribute('aria-describedby') };
+    });
+    assert.deepEqual(
+      { tag: focused.tag, id: focused.id },
+      { tag: 'BUTTON', id: 'files' },
+      'the summary link focuses the upload button',
+    );
+    assert.ok(focused.describedBy?.split(' ').includes('files-error'), `described by ${focused.describedBy}`);
+    assert.equal(await page.locator('#files-error').count(), 1);
     // The Upload button ignores a second press within a second of the first (GOV.UK's preventDoubleClick).
     await page.waitForTimeout(1000);
 

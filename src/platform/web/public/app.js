@@ -26,6 +26,11 @@ for (const form of document.querySelectorAll('form[data-s2s-file-limit]')) {
 
 function showFieldErrors(form, input, messages) {
   const prefix = form.dataset.s2sErrorPrefix;
+  // GOV.UK's enhanced file upload hides the input and gives its id to its button, the control the
+  // keyboard and screen readers reach: the summary's link and the error's description go to that, as on a
+  // page the service drew (link #files, the button described by files-error).
+  const field =
+    input.closest('.govuk-file-upload-wrapper')?.querySelector('.govuk-file-upload-button') ?? input;
   document.querySelector('.govuk-error-summary')?.remove();
   const summary = document.createElement('div');
   summary.className = 'govuk-error-summary';
@@ -41,7 +46,7 @@ function showFieldErrors(form, input, messages) {
   items.className = 'govuk-list govuk-error-summary__list';
   for (const text of messages) {
     const link = items.appendChild(document.createElement('li')).appendChild(document.createElement('a'));
-    link.href = `#${input.id}`;
+    link.href = `#${field.id}`;
     link.textContent = text;
   }
   document.querySelector('main')?.prepend(summary);
@@ -51,7 +56,7 @@ function showFieldErrors(form, input, messages) {
   group?.querySelector('.govuk-error-message')?.remove();
   const fieldError = document.createElement('p');
   fieldError.className = 'govuk-error-message';
-  fieldError.id = `${input.id}-error`;
+  fieldError.id = `${field.id}-error`;
   const hidden = fieldError.appendChild(document.createElement('span'));
   hidden.className = 'govuk-visually-hidden';
   hidden.textContent = `${prefix}:`;
@@ -59,9 +64,9 @@ function showFieldErrors(form, input, messages) {
   // Above the enhanced file upload's wrapper (its button and status), where the service draws it.
   (input.closest('.govuk-file-upload-wrapper') ?? input).before(fieldError);
   input.classList.add('govuk-file-upload--error');
-  const describedBy = (input.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
+  const describedBy = (field.getAttribute('aria-describedby') ?? '').split(' ').filter(Boolean);
   if (!describedBy.includes(fieldError.id))
-    input.setAttribute('aria-describedby', [...describedBy, fieldError.id].join(' '));
+    field.setAttribute('aria-describedby', [...describedBy, fieldError.id].join(' '));
   if (!document.title.startsWith(`${prefix}: `)) document.title = `${prefix}: ${document.title}`;
   // Focuses the summary and makes its links move to the field, as on a page the service drew.
   new ErrorSummary(summary);
