@@ -44,6 +44,7 @@ import {
   linesOf,
   MANIFEST,
   type Manifest,
+  manifestMac,
   tableFile,
   writeMeasured,
 } from './format.ts';
@@ -260,7 +261,7 @@ export async function createBackup(
       }
     }
 
-    const manifest: Manifest = {
+    const unsigned: Manifest = {
       format: FORMAT,
       version: FORMAT_VERSION,
       createdAt: now.toISOString(),
@@ -270,6 +271,11 @@ export async function createBackup(
       tables,
       blobs,
       files,
+    };
+    // Authenticated under the current master key, the one that wraps the tables' data keys (format.ts).
+    const manifest: Manifest = {
+      ...unsigned,
+      mac: { masterKeyId: keyring.current.id, hmacSha256: manifestMac(unsigned, keyring.current) },
     };
     await fsync(join(dir, 'tables'));
     await fsync(join(dir, 'files'));

@@ -21,9 +21,14 @@ export const BACKUP_USAGE = `  backup --to DIR [--settle-seconds N] [--json]
                                  a stored file gone while its record still names it is given N
                                  seconds (default ${SETTLE_SECONDS}, at most ${MAX_SETTLE_SECONDS}) to be recorded as
                                  purged before the backup fails
-  restore --from DIR [--json]    check a backup's every file, then restore it into an empty
-                                 instance (DATABASE_URL, and FILE_STORE_DIR
-                                 or the S3 bucket), all or nothing
+  restore --from DIR [--unsigned] [--json]
+                                 check a backup's manifest against its MAC (made under the
+                                 master key) and every file against the manifest, then
+                                 restore it into an empty instance (DATABASE_URL, and
+                                 FILE_STORE_DIR or the S3 bucket), all or nothing;
+                                 --unsigned accepts a backup of an earlier s2s (format
+                                 version 1 or 2), which has no MAC: only one you are sure
+                                 has not been altered
 `;
 
 /**
@@ -140,12 +145,12 @@ export async function runRestoreCommand(
 ): Promise<number> {
   const parsed = parseCommand(args, {
     name: 'restore',
-    options: { from: { type: 'string' }, json: { type: 'boolean' } },
+    options: { from: { type: 'string' }, unsigned: { type: 'boolean' }, json: { type: 'boolean' } },
     usage: BACKUP_USAGE,
     io,
   });
   if (typeof parsed === 'number') return parsed;
-  const values = parsed.values as { from?: string; json?: boolean };
+  const values = parsed.values as { from?: string; unsigned?: boolean; json?: boolean };
   if (!values.from)
     return parsed.usage('Say which backup to restore: --from DIR (a folder s2s backup wrote).');
 
@@ -156,7 +161,7 @@ export async function runRestoreCommand(
     return failure(io, 'The restore', error);
   }
   try {
-    const summary = await restoreBackup(instance, values.from);
+    const summary = await restoreBackup(instance, values.from, { unsigned: values.unsigned === true });
     if (values.json) {
       io.out(`${JSON.stringify(summary)}\n`);
     } else {

@@ -16,16 +16,26 @@
 // files/ folder (its names sorted the same way) in one merge: every listed file present, none there
 // unlisted, none listed twice (docs/decisions.md, 41). Version 1 (before it) listed every stored file in
 // the manifest's `files`; restore still reads it.
-import { createHash } from 'node:crypto';
+//
+// Version 3 authenticates the manifest: `mac` is an HMAC-SHA256 of the rest of it (manifestBytes) under a
+// key derived from the master key for this purpose alone, and the id of that master key. The manifest
+// holds every table file's SHA-256 and wrapped data key under the table's name, so a table file swapped
+// in from another backup, or put under another table's name, no longer matches a manifest that can be
+// rewritten to fit it only with the master key (docs/decisions.md, 23). Versions 1 and 2 have no MAC:
+// restore reads them only when the operator says so (--unsigned), or a MAC stripped would pass.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
+import type { MasterKey } from '../platform/storage/envelope.ts';
 
 export const MANIFEST = 'manifest.json';
 export const FORMAT = 's2s-backup';
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
+/** The HKDF label of the manifest's MAC key: changing it would make every backup's MAC fail. */
+const MANIFEST_MAC_LABEL = 's2s backup manifest HMAC v1';
 /** The list of the stored files (version 2). */
 export const BLOB_LIST = 'files.jsonl';
 
@@ -40,7 +50,7 @@ const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const manifestSchema = z.object({
   format: z.literal(FORMAT),
-  version: z.union([z.literal(1), z.literal(FORMAT_VERSION)]),
+  version: z.union([z.literal(1), z.literal(2), z.literal(FORMAT_VERSION)]),
   createdAt: z.string(),
   engine: z.enum(['sqlite', 'postgres']),
   /** The migrations the database had run: the backup's schema level is the last. */
@@ -70,9 +80,45 @@ export const manifestSchema = z.object({
    * files and files.jsonl, which lists the stored files (version 1: every file but the manifest).
    */
   files: z.record(z.string(), z.object({ bytes: z.number().int().nonnegative(), sha256 })),
+  /** Version 3: the manifest's MAC (manifestMac) and the id of the master key it was made under. */
+  mac: z.object({ masterKeyId: z.string(), hmacSha256: sha256 }).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
+
+/**
+ * The bytes the manifest's MAC is made of: the manifest as JSON, without its `mac`, every object's keys
+ * in sorted order, so the same manifest gives the same bytes however its file was laid out.
+ */
+export function manifestBytes(manifest: Record<string, unknown>): Buffer {
+  const { mac: _mac, ...rest } = manifest;
+  const sorted = (value: unknown): unknown =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(
+          Object.keys(value)
+            .sort()
+            .map((key) => [key, sorted((value as Record<string, unknown>)[key])]),
+        )
+      : Array.isArray(value)
+        ? value.map(sorted)
+        : value;
+  return Buffer.from(JSON.stringify(sorted(rest)), 'utf8');
+}
+
+/** HMAC-SHA256 (hex) of the manifest (manifestBytes) under the key derived from `masterKey` for it. */
+export function manifestMac(manifest: Record<string, unknown>, masterKey: MasterKey): string {
+  const key = Buffer.from(masterKey.deriveSecret(MANIFEST_MAC_LABEL), 'hex');
+  return createHmac('sha256', key).update(manifestBytes(manifest)).digest('hex');
+}
+
+/** Whether `mac` is the manifest's MAC under `masterKey`. */
+export function manifestMacMatches(
+  manifest: Record<string, unknown>,
+  masterKey: MasterKey,
+  mac: string,
+): boolean {
+  return timingSafeEqual(Buffer.from(manifestMac(manifest, masterKey), 'hex'), Buffer.from(mac, 'hex'));
+}
 
 /** A line of files.jsonl: a stored file of the backup. */
 export const blobEntrySchema = z.object({

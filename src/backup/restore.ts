@@ -1,10 +1,13 @@
 // `s2s restore`: a backup (format.ts) into an empty instance, all or nothing.
 //
-// 1. Every file of the backup is checked against the manifest's SHA-256 (a stored file's, against
+// 1. The instance must hold every master key the backup was made under (its current key, or previous
+//    ones), and the manifest must match its MAC under one of them (format.ts): a manifest rewritten, or
+//    fitted to files taken from another backup, is refused. An older backup, which has no MAC, only with
+//    --unsigned.
+// 2. Every file of the backup is checked against the manifest's SHA-256 (a stored file's, against
 //    files.jsonl's) before anything is written: a damaged, truncated or altered backup is refused as it
 //    is. Nothing is held per stored file: the list is read again, a line at a time, wherever it is needed.
-// 2. The instance must be empty (no rows but what the migrations write themselves, no stored files) and
-//    hold every master key the backup was made under (its current key, or previous ones).
+//    The instance must be empty (no rows but what the migrations write themselves, no stored files).
 // 3. The database is migrated to the backup's level, the stored files are copied (checked again as they
 //    are read), then every row is inserted, in foreign-key order, in one transaction; on any failure the
 //    transaction is rolled back and the files copied are removed, so the instance is empty again.
@@ -37,16 +40,23 @@ import {
   blobEntrySchema,
   blobFile,
   type Digest,
+  FORMAT_VERSION,
   linesOf,
   MANIFEST,
   type Manifest,
   Measure,
+  manifestMacMatches,
   manifestSchema,
   TABLE_PATH,
 } from './format.ts';
 import { BackupError, type Instance } from './instance.ts';
 import { sortedLines } from './sorted.ts';
 import { isTableName, specOf, TABLE_ORDER, type TableName } from './tables.ts';
+
+export interface RestoreOptions {
+  /** Restore a backup of version 1 or 2, made before manifests were authenticated (--unsigned). */
+  unsigned?: boolean;
+}
 
 export interface RestoreSummary {
   createdAt: string;
@@ -192,11 +202,62 @@ async function compareBlobFolder(
 }
 
 /**
- * Reads the manifest and checks every file of the backup against it: present, the same size and SHA-256,
- * and nothing in the folder that the manifest (and files.jsonl) does not list. Throws BackupError saying
- * what is wrong. Holds nothing per stored file (format.ts).
+ * Checks that the instance holds the master keys the backup needs and that the manifest is the one the
+ * backup was made with: its MAC (version 3), or the operator's word (`unsigned`, versions 1 and 2).
  */
-export async function verifyBackup(source: string): Promise<Manifest> {
+function authenticate(
+  manifest: Manifest,
+  parsed: Record<string, unknown>,
+  keyring: MasterKeyring,
+  { unsigned = false }: RestoreOptions,
+): void {
+  const needed = [...manifest.masterKeyIds, ...(manifest.mac ? [manifest.mac.masterKeyId] : [])];
+  const missingKeys = [...new Set(needed)].filter((id) => !keyring.has(id));
+  if (missingKeys.length > 0) {
+    throw new BackupError(
+      `The backup was made under the master key ${missingKeys.join(', ')}, which this instance is not given (its keys: ${keyring.ids.join(', ')}). ` +
+        'Set MASTER_KEY (or MASTER_KEY_FILE) to the master key of the instance that was backed up, or give it in MASTER_KEY_PREVIOUS ' +
+        '(or MASTER_KEY_PREVIOUS_FILES): without it the backup cannot be read. Nothing was restored.',
+    );
+  }
+  const { mac } = manifest;
+  if (!mac) {
+    if (manifest.version === FORMAT_VERSION) {
+      throw new BackupError(
+        `The backup's ${MANIFEST} has no MAC, which every backup of format version ${FORMAT_VERSION} has: the backup has been altered. ` +
+          'Nothing was restored. Restore an unaltered copy of the backup, or another backup.',
+      );
+    }
+    if (!unsigned) {
+      throw new BackupError(
+        `The backup is of format version ${manifest.version}, written by an earlier s2s before manifests were authenticated: ` +
+          "s2s cannot check that none of its files was swapped for another backup's, with the manifest rewritten to match. " +
+          'Nothing was restored. If you are sure the backup has not been altered since it was made, restore it with --unsigned; ' +
+          'then make a new backup, which is authenticated.',
+      );
+    }
+    return;
+  }
+  const masterKey = keyring.masterKeys().find((key) => key.id === mac.masterKeyId);
+  if (!masterKey || !manifestMacMatches(parsed, masterKey, mac.hmacSha256)) {
+    throw new BackupError(
+      `The backup's ${MANIFEST} does not match its MAC (made under the master key ${mac.masterKeyId}): the backup has been altered, ` +
+        "or mixed with another backup's files and their entries in its manifest. Nothing was restored. " +
+        'Restore an unaltered copy of the backup (from where your backups are kept), or another backup.',
+    );
+  }
+}
+
+/**
+ * Reads the manifest, authenticates it (authenticate), and checks every file of the backup against it:
+ * present, the same size and SHA-256, and nothing in the folder that the manifest (and files.jsonl) does
+ * not list. Throws BackupError saying what is wrong. Holds nothing per stored file (format.ts).
+ */
+export async function verifyBackup(
+  source: string,
+  keyring: MasterKeyring,
+  options: RestoreOptions = {},
+): Promise<Manifest> {
   const dir = resolve(source);
   let text: string;
   try {
@@ -215,8 +276,10 @@ export async function verifyBackup(source: string): Promise<Manifest> {
     );
   }
   let manifest: Manifest;
+  let parsed: Record<string, unknown>;
   try {
-    manifest = manifestSchema.parse(JSON.parse(text));
+    parsed = JSON.parse(text);
+    manifest = manifestSchema.parse(parsed);
   } catch {
     throw new BackupError(
       `${join(dir, MANIFEST)} is not a manifest this version of s2s can read: it is damaged, or was written by a newer s2s.`,
@@ -228,6 +291,7 @@ export async function verifyBackup(source: string): Promise<Manifest> {
       `The backup's database was migrated to ${manifest.migrations.at(-1)}, which this version of s2s does not know: restore it with that version of s2s or a later one.`,
     );
   }
+  authenticate(manifest, parsed, keyring, options);
   for (const [table, entry] of Object.entries(manifest.tables)) {
     if (!isTableName(table) || TABLE_PATH.exec(entry.file)?.[1] !== table || !manifest.files[entry.file]) {
       throw new BackupError(
@@ -270,7 +334,9 @@ export async function verifyBackup(source: string): Promise<Manifest> {
     if (actual.bytes !== expected.bytes || actual.sha256 !== expected.sha256) {
       throw new BackupError(
         `The backup is damaged: ${path} does not match its SHA-256 in the manifest` +
-          `${actual.bytes !== expected.bytes ? ` (${actual.bytes} bytes, ${expected.bytes} expected)` : ''}. Nothing was restored.`,
+          `${actual.bytes !== expected.bytes ? ` (${actual.bytes} bytes, ${expected.bytes} expected)` : ''}: ` +
+          "it was damaged, altered, or swapped for another backup's file or another table's. Nothing was restored. " +
+          'Restore an unaltered copy of the backup, or another backup.',
       );
     }
   };
@@ -311,19 +377,15 @@ async function tablesWithRows(db: Db): Promise<string[]> {
   return holding;
 }
 
-export async function restoreBackup(instance: Instance, source: string): Promise<RestoreSummary> {
+export async function restoreBackup(
+  instance: Instance,
+  source: string,
+  options: RestoreOptions = {},
+): Promise<RestoreSummary> {
   const dir = resolve(source);
   const { db, store, keyring } = instance;
-  const manifest = await verifyBackup(dir);
+  const manifest = await verifyBackup(dir, keyring, options);
 
-  const missingKeys = manifest.masterKeyIds.filter((id) => !keyring.has(id));
-  if (missingKeys.length > 0) {
-    throw new BackupError(
-      `The backup was made under the master key ${missingKeys.join(', ')}, which this instance is not given (its keys: ${keyring.ids.join(', ')}). ` +
-        'Set MASTER_KEY (or MASTER_KEY_FILE) to the master key of the instance that was backed up, or give it in MASTER_KEY_PREVIOUS ' +
-        '(or MASTER_KEY_PREVIOUS_FILES): without it the backup cannot be read. Nothing was restored.',
-    );
-  }
   const holding = await tablesWithRows(db);
   if (holding.length > 0) {
     throw new BackupError(

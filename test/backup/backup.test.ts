@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
+import { withAuditKeys } from '../../src/audit/keys.ts';
+import { recordAudit } from '../../src/audit/repository.ts';
 import { createBackup } from '../../src/backup/backup.ts';
 import { openInstance, runBackupCommand, runRestoreCommand } from '../../src/backup/cli.ts';
 import type { BlobEntry } from '../../src/backup/format.ts';
@@ -28,20 +30,23 @@ import { MasterKey } from '../../src/platform/storage/envelope.ts';
 import { DiskFileStore } from '../../src/platform/storage/file-store.ts';
 import { MasterKeyring } from '../../src/platform/storage/keyring.ts';
 import { S3FileStore } from '../../src/platform/storage/s3-store.ts';
-import { makeLa, makeSchool } from '../support/factories.ts';
+import { makeLa, makeSchool, makeUser } from '../support/factories.ts';
 import { s3ForTests } from '../support/s3.ts';
 import { makeTransfer, school } from '../support/transfers.ts';
 import {
   assertEmpty,
   assertRestored,
   asVersion1,
+  asVersion2,
   auditKeysOf,
   blobListOf,
   emptyInstance,
+  manifestOf,
   populatedInstance,
   rewriteBlobList,
   rowCounts,
   type TestInstance,
+  writeManifest,
 } from './support.ts';
 
 /** The schema level a backup made now is at. */
@@ -169,14 +174,17 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
         const noManifest = copyOf(dir);
         rmSync(join(noManifest, 'manifest.json'));
         const lying = copyOf(dir);
-        const manifest = JSON.parse(readFileSync(join(lying, 'manifest.json'), 'utf8'));
-        manifest.tables.users.rows += 1;
-        writeFileSync(join(lying, 'manifest.json'), JSON.stringify(manifest));
+        const manifest = manifestOf(lying);
+        (manifest.tables.users as { rows: number }).rows += 1;
+        writeManifest(lying, manifest);
+        // Only someone holding the master key could make its MAC again: then the rows are counted.
+        const lyingUnderKey = copyOf(lying);
+        writeManifest(lyingUnderKey, manifest, masterKey);
 
         for (const [damaged, reason] of [
           [
             blob,
-            `The backup is damaged: files/${blobName} does not match its SHA-256 in the manifest\\. Nothing was restored\\.`,
+            `The backup is damaged: files/${blobName} does not match its SHA-256 in the manifest: it was damaged, altered, or swapped for another backup's file or another table's\\. Nothing was restored\\.`,
           ],
           [
             truncated,
@@ -188,9 +196,12 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
             `${dir}-not-there`,
             `There is no folder ${dir}-not-there: give --from the folder s2s backup wrote`,
           ],
-          // The manifest itself is not signed: a changed count is caught as the rows are counted.
           [
             lying,
+            "The backup's manifest.json does not match its MAC \\(made under the master key \\w+\\): the backup has been altered",
+          ],
+          [
+            lyingUnderKey,
             'tables/users.jsonl.enc holds \\d+ rows; its manifest says \\d+\\. Nothing was restored\\.',
           ],
         ] as const) {
@@ -211,7 +222,7 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
       assert.equal(JSON.parse(readFileSync(join(v1, 'manifest.json'), 'utf8')).version, 1);
       const target = await emptyInstance(sourceEngine, masterKey);
       try {
-        const run = await restore(target, v1);
+        const run = await restore(target, v1, '--unsigned');
         assert.equal(run.code, 0, run.err);
         await assertRestored(source, target);
       } finally {
@@ -236,9 +247,9 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
         writeFileSync(join(extra, 'files', 'planted'), 'x');
         const miscounted = copyOf(dir);
         asVersion1(miscounted);
-        const manifest = JSON.parse(readFileSync(join(miscounted, 'manifest.json'), 'utf8'));
-        manifest.blobs += 1;
-        writeFileSync(join(miscounted, 'manifest.json'), JSON.stringify(manifest));
+        const manifest = manifestOf(miscounted);
+        manifest.blobs = Number(manifest.blobs) + 1;
+        writeManifest(miscounted, manifest);
         for (const [backupDir, reason] of [
           [
             damaged,
@@ -251,7 +262,7 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
             "The backup's manifest lists \\d+ stored files but says it holds \\d+: it has been altered",
           ],
         ] as const) {
-          const run = await restore(target, backupDir);
+          const run = await restore(target, backupDir, '--unsigned');
           assert.equal(run.code, 1, backupDir);
           assert.match(run.err, new RegExp(reason));
           await assertEmpty(target);
@@ -275,21 +286,24 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
         };
         for (const [backupDir, reason] of [
           [
-            altered((copy) => rewriteBlobList(copy, [first, ...entries], entries.length + 1)),
+            altered((copy) => rewriteBlobList(copy, masterKey, [first, ...entries], entries.length + 1)),
             `The backup's files.jsonl lists ${first.path} twice or out of order: it has been altered`,
           ],
           [
-            altered((copy) => rewriteBlobList(copy, [...entries].reverse())),
+            altered((copy) => rewriteBlobList(copy, masterKey, [...entries].reverse())),
             "The backup's files.jsonl lists files/\\S+ twice or out of order",
           ],
           [
             altered((copy) =>
-              rewriteBlobList(copy, [{ ...first, path: 'files/../manifest.json' }, ...entries.slice(1)]),
+              rewriteBlobList(copy, masterKey, [
+                { ...first, path: 'files/../manifest.json' },
+                ...entries.slice(1),
+              ]),
             ),
             "The backup's files.jsonl names a file outside the backup's folders \\(files/\\.\\./manifest\\.json\\)",
           ],
           [
-            altered((copy) => rewriteBlobList(copy, entries, entries.length + 1)),
+            altered((copy) => rewriteBlobList(copy, masterKey, entries, entries.length + 1)),
             `The backup's files.jsonl lists ${entries.length} stored files but the manifest says it holds ${entries.length + 1}`,
           ],
           [
@@ -320,9 +334,9 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
           ],
           [
             altered((copy) => {
-              const manifest = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
+              const manifest = manifestOf(copy);
               delete manifest.files['files.jsonl'];
-              writeFileSync(join(copy, 'manifest.json'), JSON.stringify(manifest));
+              writeManifest(copy, manifest, masterKey);
             }),
             "The backup's manifest does not list files.jsonl, the list of its stored files",
           ],
@@ -367,6 +381,148 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
           ),
         );
         await assertEmpty(target);
+      } finally {
+        await target.drop();
+      }
+    });
+
+    test("an older backup's table files swapped in, with their manifest entries, are refused before anything is written", async () => {
+      // The review's case: a user added between two backups, then the first backup's users and audit
+      // trail put into the second, files and manifest entries, to restore without the user.
+      const instance = await emptyInstance(sourceEngine, masterKey);
+      const target = await emptyInstance(sourceEngine, masterKey);
+      try {
+        const authority = await makeLa(instance.db);
+        const audited = withAuditKeys(instance.db, auditKeysOf(instance));
+        const addUser = async (minute: number) => {
+          const user = await makeUser(instance.db, 'la_dba', { laNumber: authority.number });
+          await recordAudit(audited, {
+            at: new Date(Date.UTC(2026, 11, 7, 9, minute)),
+            actorUsername: 'admin',
+            action: 'user-added',
+            detail: { username: user.username },
+          });
+          await sealAudit(instance.db, auditKeysOf(instance));
+        };
+        await addUser(1);
+        const older = join(folder(), 'older');
+        assert.equal((await backup(instance, older)).code, 0);
+        await addUser(2);
+        const newer = join(folder(), 'newer');
+        assert.equal((await backup(instance, newer)).code, 0);
+
+        const swapped = copyOf(newer);
+        const filesOnly = copyOf(newer);
+        const olderManifest = manifestOf(older);
+        const manifest = manifestOf(swapped);
+        for (const table of ['users', 'audit_events', 'audit_chain_head']) {
+          const file = `tables/${table}.jsonl.enc`;
+          cpSync(join(older, file), join(swapped, file));
+          cpSync(join(older, file), join(filesOnly, file));
+          manifest.tables[table] = olderManifest.tables[table];
+          manifest.files[file] = olderManifest.files[file];
+        }
+        writeManifest(swapped, manifest);
+        for (const [altered, reason] of [
+          [
+            swapped,
+            "The backup's manifest.json does not match its MAC \\(made under the master key \\w+\\): the backup has been altered, " +
+              "or mixed with another backup's files and their entries in its manifest\\. Nothing was restored\\.",
+          ],
+          [
+            filesOnly,
+            'The backup is damaged: tables/(users|audit_events|audit_chain_head)\\.jsonl\\.enc does not match its SHA-256 in the manifest',
+          ],
+        ] as const) {
+          const run = await restore(target, altered);
+          assert.equal(run.code, 1, altered);
+          assert.match(run.err, new RegExp(reason));
+          await assertEmpty(target);
+        }
+      } finally {
+        await instance.drop();
+        await target.drop();
+      }
+    });
+
+    test("a table's file put under another table's name is refused before anything is written", async () => {
+      // The empty api_tokens table's file and key, as transfers and their pupils (to restore no transfers).
+      const target = await emptyInstance(sourceEngine, masterKey);
+      try {
+        const renamed = copyOf(dir);
+        const filesOnly = copyOf(dir);
+        const manifest = manifestOf(renamed);
+        const tokens = manifest.tables.api_tokens as { file: string };
+        for (const table of ['transfers', 'transfer_pupils']) {
+          const file = `tables/${table}.jsonl.enc`;
+          cpSync(join(dir, tokens.file), join(renamed, file));
+          cpSync(join(dir, tokens.file), join(filesOnly, file));
+          manifest.tables[table] = { ...tokens, file };
+          manifest.files[file] = manifest.files[tokens.file];
+        }
+        writeManifest(renamed, manifest);
+        for (const [altered, reason] of [
+          [renamed, "The backup's manifest.json does not match its MAC"],
+          [
+            // The manifest as made: each table's file is checked against the SHA-256 under its name.
+            filesOnly,
+            'The backup is damaged: tables/(transfers|transfer_pupils)\\.jsonl\\.enc does not match its SHA-256 in the manifest.*: ' +
+              "it was damaged, altered, or swapped for another backup's file or another table's",
+          ],
+        ] as const) {
+          const run = await restore(target, altered);
+          assert.equal(run.code, 1, altered);
+          assert.match(run.err, new RegExp(reason));
+          await assertEmpty(target);
+        }
+      } finally {
+        await target.drop();
+      }
+    });
+
+    test('a backup of an earlier s2s (version 2, no MAC) restores only with --unsigned; a version-3 one without its MAC never', async () => {
+      const v2 = copyOf(dir);
+      asVersion2(v2);
+      const stripped = copyOf(dir);
+      const { mac: _mac, ...unsigned } = manifestOf(stripped);
+      writeManifest(stripped, unsigned);
+      const target = await emptyInstance(sourceEngine, masterKey);
+      try {
+        const refused = await restore(target, v2);
+        assert.equal(refused.code, 1);
+        assert.match(
+          refused.err,
+          new RegExp(
+            'The backup is of format version 2, written by an earlier s2s before manifests were authenticated: ' +
+              "s2s cannot check that none of its files was swapped for another backup's.*" +
+              'restore it with --unsigned',
+          ),
+        );
+        await assertEmpty(target);
+        for (const options of [[], ['--unsigned']]) {
+          const run = await restore(target, stripped, ...options);
+          assert.equal(run.code, 1);
+          assert.match(
+            run.err,
+            /The backup's manifest\.json has no MAC, which every backup of format version 3 has: the backup has been altered/,
+          );
+          await assertEmpty(target);
+        }
+        const run = await restore(target, v2, '--unsigned');
+        assert.equal(run.code, 0, run.err);
+        await assertRestored(source, target);
+      } finally {
+        await target.drop();
+      }
+    });
+
+    test('a backup made under a previous master key restores, its MAC checked with that key', async () => {
+      const target = await emptyInstance(sourceEngine, MasterKey.generate());
+      const rotated = { ...target, keyring: new MasterKeyring(target.keyring.current, [masterKey]) };
+      try {
+        const run = await restore(rotated, dir);
+        assert.equal(run.code, 0, run.err);
+        await assertRestored(source, rotated);
       } finally {
         await target.drop();
       }
@@ -547,7 +703,7 @@ describe('backup and restore failures', () => {
       await createBackup(source, many, new Date('2026-12-01T00:00:00Z'), { sortRun: 7 });
 
       const manifest = JSON.parse(readFileSync(join(many, 'manifest.json'), 'utf8'));
-      assert.equal(manifest.version, 2);
+      assert.equal(manifest.version, 3);
       assert.equal(manifest.blobs, 60);
       assert.deepEqual(
         Object.keys(manifest.files).sort(),

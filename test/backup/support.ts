@@ -10,7 +10,7 @@ import { Readable } from 'node:stream';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
 import { AuditKeys, withAuditKeys } from '../../src/audit/keys.ts';
 import { recordAudit } from '../../src/audit/repository.ts';
-import { BLOB_LIST, type BlobEntry, MANIFEST } from '../../src/backup/format.ts';
+import { BLOB_LIST, type BlobEntry, MANIFEST, manifestMac } from '../../src/backup/format.ts';
 import type { Instance } from '../../src/backup/instance.ts';
 import { TABLE_ORDER, TABLES } from '../../src/backup/tables.ts';
 import { insertVersion, recordEvent } from '../../src/collect/returns-repository.ts';
@@ -270,33 +270,60 @@ export function blobListOf(dir: string): BlobEntry[] {
     .map((line) => JSON.parse(line) as BlobEntry);
 }
 
+/** A backup's manifest, as JSON. */
+export function manifestOf(
+  dir: string,
+): Record<string, unknown> & Record<'files' | 'tables', Record<string, unknown>> {
+  return JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
+}
+
+/**
+ * Writes a backup's manifest, its MAC made again under `masterKey`: as only someone holding the master key
+ * could (to test the checks beyond the MAC); without `masterKey`, as it is given.
+ */
+export function writeManifest(dir: string, manifest: Record<string, unknown>, masterKey?: MasterKey): void {
+  const { mac: _mac, ...rest } = manifest;
+  const written = masterKey
+    ? { ...rest, mac: { masterKeyId: masterKey.id, hmacSha256: manifestMac(rest, masterKey) } }
+    : manifest;
+  writeFileSync(join(dir, MANIFEST), `${JSON.stringify(written, null, 2)}\n`);
+}
+
 /**
  * Writes a backup's list of its stored files again, and its size and SHA-256 (and `blobs`, when given)
- * into the manifest, as someone altering the backup would: the manifest is not signed.
+ * into the manifest, its MAC made again under `masterKey`: as only someone holding the master key could.
  */
-export function rewriteBlobList(dir: string, entries: BlobEntry[], blobs?: number): void {
+export function rewriteBlobList(
+  dir: string,
+  masterKey: MasterKey,
+  entries: BlobEntry[],
+  blobs?: number,
+): void {
   const text = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
   writeFileSync(join(dir, BLOB_LIST), text);
-  const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
+  const manifest = manifestOf(dir);
   manifest.files[BLOB_LIST] = {
     bytes: Buffer.byteLength(text),
     sha256: createHash('sha256').update(text).digest('hex'),
   };
   if (blobs !== undefined) manifest.blobs = blobs;
-  writeFileSync(join(dir, MANIFEST), JSON.stringify(manifest));
+  writeManifest(dir, manifest, masterKey);
+}
+
+/** Turns a backup into the version-2 form the releases before authenticated manifests wrote: no MAC. */
+export function asVersion2(dir: string): void {
+  const { mac: _mac, ...manifest } = manifestOf(dir);
+  writeManifest(dir, { ...manifest, version: 2 });
 }
 
 /**
- * Turns a backup into the version-1 form the previous release wrote: every stored file listed in the
- * manifest's `files` with the table files, and no files.jsonl.
+ * Turns a backup into the version-1 form the release before version 2 wrote: every stored file listed in
+ * the manifest's `files` with the table files, no files.jsonl, and no MAC.
  */
 export function asVersion1(dir: string): void {
-  const manifest = JSON.parse(readFileSync(join(dir, MANIFEST), 'utf8'));
+  const { mac: _mac, ...manifest } = manifestOf(dir);
   const { [BLOB_LIST]: _list, ...tableFiles } = manifest.files;
   const blobs = Object.fromEntries(blobListOf(dir).map(({ path, ...digest }) => [path, digest]));
   rmSync(join(dir, BLOB_LIST));
-  writeFileSync(
-    join(dir, MANIFEST),
-    `${JSON.stringify({ ...manifest, version: 1, files: { ...tableFiles, ...blobs } }, null, 2)}\n`,
-  );
+  writeManifest(dir, { ...manifest, version: 1, files: { ...tableFiles, ...blobs } });
 }
