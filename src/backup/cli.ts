@@ -160,8 +160,17 @@ export async function runRestoreCommand(
   } catch (error) {
     return failure(io, 'The restore', error);
   }
+  // Stopped by a signal, the restore removes what it copied and says so (the default would leave the
+  // files copied in the store, and say nothing); a second signal stops it at once.
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => stop.abort(signal);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    const summary = await restoreBackup(instance, values.from, { unsigned: values.unsigned === true });
+    const summary = await restoreBackup(instance, values.from, {
+      unsigned: values.unsigned === true,
+      signal: stop.signal,
+    });
     if (values.json) {
       io.out(`${JSON.stringify(summary)}\n`);
     } else {
@@ -194,6 +203,8 @@ export async function runRestoreCommand(
       ),
     );
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     await instance.close();
   }
 }

@@ -56,6 +56,17 @@ import { isTableName, specOf, TABLE_ORDER, type TableName } from './tables.ts';
 export interface RestoreOptions {
   /** Restore a backup of version 1 or 2, made before manifests were authenticated (--unsigned). */
   unsigned?: boolean;
+  /** Stops the restore (SIGINT, SIGTERM: its reason), as a failure would: the files copied removed. */
+  signal?: AbortSignal;
+}
+
+/** Throws if the restore was told to stop: between two files, or two tables. */
+function stopIfAsked(signal: AbortSignal | undefined): void {
+  if (!signal?.aborted) return;
+  throw new BackupError(
+    `The restore was stopped (${String(signal.reason)}) before it finished: the stored files it had copied were ` +
+      'removed and no rows were written. Nothing was restored: run it again into the same empty instance.',
+  );
 }
 
 export interface RestoreSummary {
@@ -346,9 +357,13 @@ export async function verifyBackup(
     );
   }
   for (const [path, expected] of Object.entries(manifest.files)) {
+    stopIfAsked(options.signal);
     if (!BLOB_PATH.test(path)) await checkFile(path, expected);
   }
-  for await (const { path, ...expected } of blobEntries(dir, manifest)) await checkFile(path, expected);
+  for await (const { path, ...expected } of blobEntries(dir, manifest)) {
+    stopIfAsked(options.signal);
+    await checkFile(path, expected);
+  }
   return manifest;
 }
 
@@ -420,6 +435,7 @@ export async function restoreBackup(
   let rows = 0;
   try {
     for await (const expected of blobEntries(dir, manifest)) {
+      stopIfAsked(options.signal);
       const storageKey = BLOB_PATH.exec(expected.path)?.[1] as string;
       const measured = new Measure();
       copied += 1;
@@ -438,6 +454,7 @@ export async function restoreBackup(
       // Only rows the migrations wrote themselves can be here (checked above).
       for (const table of [...tables].reverse()) await (trx as unknown as AnyDb).deleteFrom(table).execute();
       for (const table of tables) {
+        stopIfAsked(options.signal);
         rows += await restoreTable(trx, table, manifest, dir, tableDataKey(manifest, table, keyring));
       }
     });

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { sealAudit, verifyAudit } from '../../src/audit/chain.ts';
@@ -573,6 +574,44 @@ describe('backup and restore failures', () => {
       await target.drop();
     }
   });
+
+  for (const engine of ['sqlite', 'postgres'] as const) {
+    test(`a restore stopped by SIGTERM or SIGINT while it copies the files removes them, says so and fails (${engine})`, async () => {
+      const source = await populatedInstance('sqlite', masterKey);
+      const dir = join(folder(), 'backup');
+      try {
+        assert.equal((await backup(source, dir)).code, 0);
+      } finally {
+        await source.drop();
+      }
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+        const target = await emptyInstance(engine, masterKey);
+        // The disk store, signalled as it stores the first file (as an operator's Ctrl-C would).
+        let puts = 0;
+        const store = new (class extends DiskFileStore {
+          override async put(key: string, content: Readable): Promise<void> {
+            await super.put(key, content);
+            puts += 1;
+            if (puts === 1) process.emit(signal, signal);
+          }
+        })(target.storeDir);
+        try {
+          const run = await restore({ ...target, store }, dir);
+          assert.equal(run.code, 1, run.out);
+          assert.equal(
+            run.err,
+            `The restore was stopped (${signal}) before it finished: the stored files it had copied were removed ` +
+              'and no rows were written. Nothing was restored: run it again into the same empty instance.\n',
+          );
+          assert.equal(puts, 1, 'no file copied after the signal');
+          await assertEmpty(target);
+          assert.equal(process.listenerCount(signal), 0, 'the handler is gone with the restore');
+        } finally {
+          await target.drop();
+        }
+      }
+    });
+  }
 
   test('a stored file missing from the store fails the backup, naming the record; nothing is kept', async () => {
     // Files deleted while a backup runs, and deleted behind s2s's back then, are during.test.ts's.
