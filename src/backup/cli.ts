@@ -9,7 +9,7 @@ import { openFileStore, openFileStoreForWriting } from '../platform/storage/open
 import { Unwritable } from '../platform/unwritable.ts';
 import { createBackup, SETTLE_SECONDS } from './backup.ts';
 import { BackupError, type Instance } from './instance.ts';
-import { restoreBackup } from './restore.ts';
+import { refuseUnlessEmpty, restoreBackup } from './restore.ts';
 
 /** The longest --settle-seconds: a purge records a deletion within moments; an hour is past any doubt. */
 const MAX_SETTLE_SECONDS = 3600;
@@ -33,7 +33,8 @@ export const BACKUP_USAGE = `  backup --to DIR [--settle-seconds N] [--json]
 
 /**
  * The configured instance, as it is: not migrated, and no master key made up if none is set. With
- * `writesFiles` (a restore), a file store it cannot write is refused before anything is read or written.
+ * `writesFiles` (a restore), a file store it cannot write, or one not empty, is refused before anything is
+ * read or written (the database not opened).
  * With `readsDatabase` (a backup), an SQLite database is opened read only: one s2s may read but not write
  * (its mode, its folder's, a read-only disk) will do, and one missing is not made.
  */
@@ -45,6 +46,8 @@ export async function openInstance(
   const store = writesFiles
     ? await openFileStoreForWriting(config.fileStore)
     : await openFileStore(config.fileStore);
+  // Before the database is opened, which makes an SQLite file that is missing: a refused restore changes nothing.
+  if (writesFiles) await refuseUnlessEmpty(store);
   const db = createDatabase(config.databaseUrl, { readOnly: readsDatabase });
   return {
     db,

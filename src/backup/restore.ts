@@ -392,6 +392,18 @@ async function tablesWithRows(db: Db): Promise<string[]> {
   return holding;
 }
 
+/** Refuses a file store that holds a file: a restore is only into an empty instance. */
+export async function refuseUnlessEmpty(store: FileStore): Promise<void> {
+  for await (const object of store.list()) {
+    if (object.partial) continue;
+    throw new BackupError(
+      'The file store is not empty: s2s restores only into an empty file store. Point FILE_STORE_DIR at a new folder ' +
+        '(with FILE_STORE=s3: S3_BUCKET or S3_PREFIX at an empty bucket or prefix), or empty it if an earlier restore ' +
+        'was interrupted. Nothing was changed.',
+    );
+  }
+}
+
 export async function restoreBackup(
   instance: Instance,
   source: string,
@@ -408,14 +420,7 @@ export async function restoreBackup(
         'Point DATABASE_URL at a new database. Nothing was changed.',
     );
   }
-  for await (const object of store.list()) {
-    if (object.partial) continue;
-    throw new BackupError(
-      'The file store is not empty: s2s restores only into an empty file store. Point FILE_STORE_DIR at a new folder ' +
-        '(with FILE_STORE=s3: S3_BUCKET or S3_PREFIX at an empty bucket or prefix), or empty it if an earlier restore ' +
-        'was interrupted. Nothing was changed.',
-    );
-  }
+  await refuseUnlessEmpty(store);
 
   const level = manifest.migrations[manifest.migrations.length - 1] as string;
   const applied = await appliedMigrations(db, instance.schema);

@@ -613,6 +613,34 @@ describe('backup and restore failures', () => {
     });
   }
 
+  test('a restore refused because the file store is not empty makes no SQLite database (SQLite: PostgreSQL makes nothing)', async () => {
+    const instance = await emptyInstance('sqlite', masterKey);
+    const dir = join(folder(), 'backup');
+    try {
+      assert.equal((await backup(instance, dir)).code, 0);
+    } finally {
+      await instance.drop();
+    }
+    const place = folder();
+    writeFileSync(join(place, 'some-file'), 'x');
+    const database = join(place, 'restored.sqlite');
+    const config = loadConfig({
+      DATABASE_URL: `sqlite:${database}`,
+      FILE_STORE_DIR: place,
+      MASTER_KEY: masterKey.toBase64(),
+    });
+    const { io, sink } = output();
+    assert.equal(
+      await runRestoreCommand(['--from', dir], () => openInstance(config, { writesFiles: true }), sink),
+      1,
+    );
+    assert.match(
+      io.err,
+      /^The file store is not empty: s2s restores only into an empty file store\..*Nothing was changed\.\n$/,
+    );
+    assert.deepEqual(readdirSync(place), ['some-file'], 'no database file, nor its -wal or -shm');
+  });
+
   test('a stored file missing from the store fails the backup, naming the record; nothing is kept', async () => {
     // Files deleted while a backup runs, and deleted behind s2s's back then, are during.test.ts's.
     const source = await populatedInstance('sqlite', masterKey);
