@@ -41,6 +41,7 @@ import type {
 import { searchText } from '../platform/db/text-search.ts';
 import { AppError } from '../platform/errors.ts';
 import { isUtf8Pieces } from '../platform/utf8.ts';
+import { shortened } from '../platform/words.ts';
 import { insertLocalAuthority, listLocalAuthorities } from './repository.ts';
 
 /** Columns without which a file is not taken for a GIAS extract. */
@@ -83,6 +84,26 @@ const MAX_LENGTH = {
   telephone: 40,
 } as const;
 
+/**
+ * The most a row may hold before the file is refused ("a row is too long"), in characters (bytes of
+ * UTF-8, as the parser counts them). A GIAS row is a few thousand at most: 140 columns of names, codes,
+ * dates and addresses (the sample's rows 879-1,152, its header 2,505). A row 30 times that is no GIAS
+ * row but a file without line ends, or a value run on past its line: refused before it is held whole in
+ * memory and quoted back.
+ */
+const MAX_ROW_SIZE = 100_000;
+
+/**
+ * The most characters of a value from the file a message quotes: enough to recognise a mistake in any
+ * value GIAS gives (a URN, a code, a date), never all of a value of any length.
+ */
+const SHOWN_CHARACTERS = 20;
+
+/** A value from the file as a message quotes it: cut short, with an ellipsis, when long. */
+function shown(value: string): string {
+  return shortened(value, SHOWN_CHARACTERS);
+}
+
 /** Staged rows written, and deleted, a statement: each statement a short write of its own. */
 export const BATCH_SIZE = 500;
 
@@ -101,6 +122,7 @@ export class GiasImportError extends AppError {
 export interface SkippedRow {
   /** Line of the CSV file on which the row starts (the header is line 1). */
   line: number;
+  /** As the file gives it, cut short when long. */
   urn: string | null;
   reason: string;
 }
@@ -221,7 +243,7 @@ function giasDate(
       return { ok: true, date: `${yyyy}-${mm}-${dd}` };
     }
   }
-  return { ok: false, reason: `${column} "${value}" is not a real date in the form DD-MM-YYYY` };
+  return { ok: false, reason: `${column} "${shown(value)}" is not a real date in the form DD-MM-YYYY` };
 }
 
 /**
@@ -259,15 +281,15 @@ function mapRow(row: Row): Mapped {
   const fail = (reason: string): Mapped => ({ ok: false, reason });
   const laCode = row.get('LA (code)');
   if (!laCode) return fail('LA (code) is missing');
-  if (!/^\d{3}$/.test(laCode)) return fail(`LA (code) "${laCode}" is not a 3-digit LA number`);
+  if (!/^\d{3}$/.test(laCode)) return fail(`LA (code) "${shown(laCode)}" is not a 3-digit LA number`);
   const laName = row.get('LA (name)');
   if (!laName) return fail('LA (name) is missing');
   if (tooLong(laName, MAX_LENGTH.laName))
     return fail(`LA (name) is longer than ${MAX_LENGTH.laName} characters`);
   const estab = row.get('EstablishmentNumber');
   if (!estab) return fail('EstablishmentNumber is missing');
-  if (!/^\d+$/.test(estab)) return fail(`EstablishmentNumber "${estab}" is not a number`);
-  if (estab.length > 4) return fail(`EstablishmentNumber "${estab}" has more than 4 digits`);
+  if (!/^\d+$/.test(estab)) return fail(`EstablishmentNumber "${shown(estab)}" is not a number`);
+  if (estab.length > 4) return fail(`EstablishmentNumber "${shown(estab)}" has more than 4 digits`);
   const name = row.get('EstablishmentName');
   if (!name) return fail('EstablishmentName is missing');
   const giasStatus = row.get('EstablishmentStatus (name)');
@@ -400,10 +422,16 @@ function unreadable(file: string, error: unknown): GiasImportError {
   return new GiasImportError('unreadable', `Cannot read ${file}: ${why}. Check the file name and try again.`);
 }
 
-/** CSV problems in words. The parser's own messages quote the offending value, which may be personal. */
+/**
+ * CSV problems in words. The parser's own messages quote the offending value, which may be personal.
+ * A quoted value whose closing quote is missing runs on to the next quote in the file, often on a later
+ * line, and that one is followed by more text: so the parser's "closing quote followed by text" is told
+ * as the quote never closed, which it is, found on the line where the value starts.
+ */
 const CSV_PROBLEMS: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'a quoted value is never closed',
-  CSV_INVALID_CLOSING_QUOTE: 'a closing quote is followed by more text',
+  CSV_INVALID_CLOSING_QUOTE: 'a quoted value is never closed (a quote in it is followed by more text)',
+  INVALID_OPENING_QUOTE: 'a quote is inside a value that does not start with one',
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'a closing quote is followed by more text',
   CSV_MAX_RECORD_SIZE: 'a row is too long',
 };
@@ -467,9 +495,30 @@ async function readCsv(file: string): Promise<CsvPass> {
       done(null, chunk);
     },
   });
-  // relax_column_count: a ragged row is reported and skipped, not fatal. relax_quotes: a stray quote
-  // inside an unquoted value (St Mary"s) is kept as text. Blank lines come through and are ignored below.
-  const parser = parse({ bom: true, relax_column_count: true, relax_quotes: true });
+  // The line each record starts on, counted here: the parser's own count is one out after a quoted value
+  // holding a CRLF. Counted as the parser makes each record, so that when it fails, `line` is where the
+  // record it could not make starts (the records it made before, from the same piece of the file, are
+  // dropped with the error before they are read). `starts`: those of the records not yet read, in order.
+  let line = 1;
+  const starts: number[] = [];
+  const parser = parse({
+    bom: true,
+    // A ragged row is reported and skipped, not fatal.
+    relax_column_count: true,
+    // Quotes are not relaxed (relax_quotes): besides keeping a stray quote inside an unquoted value
+    // (St Mary"s) as text, it runs a quoted value never closed on to the next quote in the file, taking
+    // the rows between as one value of one row, which was skipped and the rest imported. GIAS, and a
+    // spreadsheet saving its extract again, quote such values; a file that does not is refused whole.
+    max_record_size: MAX_ROW_SIZE,
+    // Blank lines are left out.
+    on_record: (fields: string[]) => {
+      const start = line;
+      line += 1 + fields.reduce((n, field) => n + lineBreaks(field), 0);
+      if (fields.every((field) => field.trim() === '')) return null;
+      starts.push(start);
+      return fields;
+    },
+  });
   pipeline(
     handle.createReadStream({ start: 0, autoClose: true }),
     hashing,
@@ -480,15 +529,9 @@ async function readCsv(file: string): Promise<CsvPass> {
   let hash: string | undefined;
 
   async function* all(): AsyncGenerator<CsvRecord> {
-    // The line each record starts on, counted here: the parser's own count is one out after a quoted
-    // value holding a CRLF.
-    let line = 1;
     try {
-      for await (const record of parser as AsyncIterable<string[]>) {
-        const start = line;
-        line += 1 + record.reduce((n, field) => n + lineBreaks(field), 0);
-        if (record.every((field) => field.trim() === '')) continue;
-        yield { line: start, fields: record };
+      for await (const fields of parser as AsyncIterable<string[]>) {
+        yield { line: starts.shift() as number, fields };
       }
       hash = digest.digest('hex');
     } catch (error) {
@@ -538,7 +581,7 @@ async function* mappedRows(
   const { width } = pass;
   for await (const { line, fields } of pass.records) {
     const row = new Row(fields, pass.index);
-    const urn = row.get('URN') || null;
+    const urn = row.get('URN') ? shown(row.get('URN')) : null;
     if (fields.length !== width) {
       const reason = `the row has ${fields.length} values but the header has ${width} columns`;
       yield { line, urn, mapped: { ok: false, reason } };

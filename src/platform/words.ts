@@ -17,6 +17,8 @@ export function sentence(text: string): string {
  * left out, so that wherever it is shown it does not pass for the whole (the file keeps all of it).
  * Characters, not UTF-16 units: a character outside the BMP is never split.
  */
+export function shortened(value: string, max: number): string;
+export function shortened(value: string | null, max: number): string | null;
 export function shortened(value: string | null, max: number): string | null {
   if (value === null) return null;
   const characters = Array.from(value);

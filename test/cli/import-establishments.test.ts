@@ -1,6 +1,6 @@
 // `s2s import establishments FILE`, run as the real command in a child process on an SQLite file.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +78,22 @@ describe('s2s import establishments', () => {
     assert.match(run.stderr, /"URN", "LA \(code\)", "LA \(name\)", "EstablishmentNumber"/);
     assert.doesNotMatch(run.stderr, /Smith/);
     assert.doesNotMatch(run.stderr, NO_STACK);
+  });
+
+  test('a row too long is refused in a short message (exit 1), with and without --json', () => {
+    const file = join(sandbox.dir, 'long-row.csv');
+    const [header, first] = readFileSync(SAMPLE, 'latin1').split('\n');
+    writeFileSync(file, `${header}\n${first}\n${'x'.repeat(1_000_000)}\n`, 'latin1');
+    for (const json of [[], ['--json']]) {
+      const run = s2s(['import', 'establishments', file, ...json], 'long-row.sqlite');
+      assert.equal(run.code, 1, run.stdout.slice(0, 200));
+      assert.equal(run.stdout, '');
+      assert.equal(
+        run.stderr,
+        `${file} cannot be read as CSV near line 3: a row is too long. ` +
+          'Download the extract from Get Information about Schools again and import it unchanged.\n',
+      );
+    }
   });
 
   test('usage errors exit 2 and show the usage', () => {

@@ -401,6 +401,79 @@ describeEachEngine('GIAS establishment import', (database) => {
     assert.equal(await school(db, `${la}2001`), undefined, 'the good row before it was not written');
   });
 
+  /** Counts of what an import writes, to show a refused file wrote nothing. */
+  async function written(db: Db) {
+    return Promise.all([
+      countRows(db, 'establishments'),
+      countRows(db, 'local_authorities'),
+      countRows(db, 'audit_events'),
+    ]);
+  }
+
+  test('a quote never closed refuses the whole file, the rows before it not written', async () => {
+    const { db } = database();
+    // The sample with a quote put before the URN of its 4th data row (line 5): the quoted value runs on
+    // to the next quote in the file, two lines down.
+    const lines = SAMPLE_TEXT.split('\n');
+    lines[4] = `"${lines[4]}`;
+    const before = await written(db);
+    await assert.rejects(importEstablishments(db, clock, tempFile(lines.join('\n'))), (error: unknown) => {
+      assert.ok(error instanceof GiasImportError);
+      assert.equal(error.problem, 'not-csv');
+      assert.match(error.message, /near line 5: a quoted value is never closed/);
+      return true;
+    });
+    assert.deepEqual(await written(db), before);
+
+    // A stray quote inside a value that is not quoted is refused too, on its own line.
+    const la = nextLaNumber();
+    const stray = giasCsv([giasRow({ 'LA (code)': la })]).replace('Testtown', 'St Mary"s');
+    await assert.rejects(
+      importEstablishments(db, clock, tempFile(stray)),
+      /near line 2: a quote is inside a value that does not start with one/,
+    );
+    assert.equal(await school(db, `${la}2001`), undefined);
+  });
+
+  test('a row too long for a GIAS extract refuses the file, and its value is not quoted', async () => {
+    const { db } = database();
+    const la = nextLaNumber();
+    const long = `${giasCsv([giasRow({ 'LA (code)': la })])}${'x'.repeat(200_000)}\r\n`;
+    const before = await written(db);
+    await assert.rejects(importEstablishments(db, clock, tempFile(long)), (error: unknown) => {
+      assert.ok(error instanceof GiasImportError);
+      assert.equal(error.problem, 'not-csv');
+      assert.match(error.message, /near line 3: a row is too long\./);
+      assert.doesNotMatch(error.message, /xxxxxxxxxx/);
+      return true;
+    });
+    assert.deepEqual(await written(db), before);
+  });
+
+  test('a message quotes at most 20 characters of a value from the file', async () => {
+    const { db } = database();
+    const la = nextLaNumber();
+    const long = '1234567890'.repeat(500);
+    const cut = `${long.slice(0, 19)}…`;
+    const rows = [
+      giasRow({ URN: long, 'LA (code)': long }),
+      giasRow({ URN: 'ü'.repeat(30), 'LA (code)': la, EstablishmentNumber: long }),
+      giasRow({ 'LA (code)': la, EstablishmentNumber: `A${long}` }),
+      giasRow({ 'LA (code)': la, OpenDate: long }),
+    ];
+    const report = await importEstablishments(db, clock, tempFile(giasCsv(rows)));
+    assert.deepEqual(report.skippedRows, [
+      { line: 2, urn: cut, reason: `LA (code) "${cut}" is not a 3-digit LA number` },
+      { line: 3, urn: `${'ü'.repeat(19)}…`, reason: `EstablishmentNumber "${cut}" has more than 4 digits` },
+      { line: 4, urn: '900001', reason: `EstablishmentNumber "A${cut.slice(0, 18)}…" is not a number` },
+      {
+        line: 5,
+        urn: '900001',
+        reason: `OpenDate "${cut}" is not a real date in the form DD-MM-YYYY`,
+      },
+    ]);
+  });
+
   test('Windows-1252 text is decoded (and UTF-8 when the file has a byte order mark)', async () => {
     const { db } = database();
     const la = nextLaNumber();
