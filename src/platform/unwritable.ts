@@ -112,8 +112,8 @@ export function unwritable(place: Place, error: unknown): Unwritable {
   }
   if (found.path !== folder && found.path !== place.path) {
     const missing = `${folderSubject} does not exist and cannot be created`;
+    const otherwise = `${place.otherwise.charAt(0).toUpperCase()}${place.otherwise.slice(1)}`;
     if (!found.folder) {
-      const otherwise = `${place.otherwise.charAt(0).toUpperCase()}${place.otherwise.slice(1)}`;
       return new Unwritable(`${missing}: ${found.path} is a file, not a folder. ${otherwise}.`);
     }
     // A recursive mkdir answers ENOENT for a read-only disk: asked for the first missing folder alone,
@@ -135,6 +135,10 @@ export function unwritable(place: Place, error: unknown): Unwritable {
       return new Unwritable(
         `${missing}: ${found.path} is on a read-only file system. Mount it read-write, ${elsewhere}.`,
       );
+    }
+    // Its parent is there, yet a folder made in it is not (ENOENT): the kernel's own folders (/proc).
+    if (code === 'ENOENT') {
+      return new Unwritable(`${missing}: ${found.path} takes no new folders. ${otherwise}.`);
     }
   } else if (found.path === folder && !found.folder) {
     return new Unwritable(`${folderSubject} is a file, not a folder. Move it away, ${elsewhere}.`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
@@ -88,4 +88,24 @@ test('the folder it creates is for the owner alone, whatever the umask; so is ea
   } finally {
     process.umask(umask);
   }
+});
+
+// Node's own mkdir(path, { recursive: true }) never returns for a new folder under /proc (the kernel
+// answers ENOENT, libuv makes /proc again and retries): the store was used at full CPU for ever.
+test('a folder under /proc, which cannot be created, is refused with a message naming it', {
+  skip: existsSync('/proc') ? false : 'this system has no /proc',
+}, async () => {
+  const root = join('/proc', `s2s-files-${process.pid}`, 'files');
+  const store = new DiskFileStore(root);
+  await assert.rejects(store.checkWritable(), (error: unknown) => {
+    assert.ok(error instanceof Error);
+    assert.equal(
+      error.message,
+      `The file store folder ${root} (FILE_STORE_DIR) does not exist and cannot be created: ` +
+        '/proc takes no new folders. Set FILE_STORE_DIR to a folder s2s can write.',
+    );
+    return true;
+  });
+  assert.equal(await store.isReachable(), false);
+  await assert.rejects(store.put('a-key', chunked(Buffer.from('record'))), { code: 'ENOENT' });
 });

@@ -6,7 +6,6 @@ import {
   constants,
   existsSync,
   fsyncSync,
-  mkdirSync,
   openSync,
   rmSync,
   statSync,
@@ -41,7 +40,8 @@ import {
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
-import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
+import { PRIVATE_FILE_MODE } from '../file-modes.ts';
+import { makePrivateFoldersSync } from '../folders.ts';
 import { Unwritable, unwritable } from '../unwritable.ts';
 import * as foundation from './migrations/001-foundation.ts';
 import * as transfers from './migrations/002-transfers.ts';
@@ -306,7 +306,7 @@ class SqliteKysely extends Kysely<Database> {
  * left as it is.
  */
 function createPrivateFile(path: string): void {
-  mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_FOLDER_MODE });
+  makePrivateFoldersSync(dirname(path));
   try {
     writeFileSync(path, '', { flag: 'wx', mode: PRIVATE_FILE_MODE });
   } catch (error) {

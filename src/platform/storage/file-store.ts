@@ -1,12 +1,13 @@
 // Where transferred files live. The disk store is the default; the S3 store (s3-store.ts) is the other.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, constants, type FileHandle, mkdir, open, opendir, rename, rm, stat } from 'node:fs/promises';
+import { access, constants, type FileHandle, open, opendir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BufferPool } from '../buffer-pool.ts';
-import { PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
+import { PRIVATE_FILE_MODE } from '../file-modes.ts';
+import { makePrivateFolders } from '../folders.ts';
 import { Unwritable, unwritable } from '../unwritable.ts';
 
 export interface FileStore {
@@ -276,7 +277,7 @@ export class DiskFileStore implements FileStore {
 
   /** The folder, when missing, for s2s's user alone; one an operator made is left as it is. */
   private async createRoot(): Promise<void> {
-    await mkdir(this.root, { recursive: true, mode: PRIVATE_FOLDER_MODE });
+    await makePrivateFolders(this.root);
   }
 
   private pathOf(key: string): string {

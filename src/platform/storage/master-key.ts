@@ -1,6 +1,7 @@
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { openToOthers, PRIVATE_FILE_MODE, PRIVATE_FOLDER_MODE } from '../file-modes.ts';
+import { openToOthers, PRIVATE_FILE_MODE } from '../file-modes.ts';
+import { makePrivateFoldersSync } from '../folders.ts';
 import { type Place, unwritable } from '../unwritable.ts';
 import { MasterKey } from './envelope.ts';
 import { MasterKeyring } from './keyring.ts';
@@ -109,7 +110,7 @@ function loadCurrentKey(settings: MasterKeySettings): { key: MasterKey; generate
     }
     const key = MasterKey.generate();
     try {
-      mkdirSync(dirname(settings.file), { recursive: true, mode: PRIVATE_FOLDER_MODE });
+      makePrivateFoldersSync(dirname(settings.file));
       writeFileSync(settings.file, `${key.toBase64()}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
       return { key, generated: true };
     } catch (error) {
