@@ -29,9 +29,11 @@ import { type Kysely, sql } from 'kysely';
 import { appliedMigrations, engineOfDb, inSnapshot, listTables } from '../platform/db/database.ts';
 import { keysetRows } from '../platform/db/keyset.ts';
 import type { Db, Executor } from '../platform/db/schema.ts';
+import { makePrivateFolders } from '../platform/folders.ts';
 import { DecryptStream, EncryptStream } from '../platform/storage/envelope.ts';
 import { type FileStore, FileStoreUnusable } from '../platform/storage/file-store.ts';
 import type { MasterKeyring } from '../platform/storage/keyring.ts';
+import { unwritable } from '../platform/unwritable.ts';
 import {
   BLOB_LIST,
   BLOB_PATH,
@@ -112,7 +114,21 @@ async function prepareFolder(dir: string): Promise<boolean> {
       throw new BackupError(`Cannot use ${dir} for the backup: ${(error as Error).message}`);
     }
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  try {
+    await makePrivateFolders(dir);
+  } catch (error) {
+    throw unwritable(
+      {
+        what: 'The backup folder',
+        path: dir,
+        kind: 'folder',
+        setting: '--to',
+        loss: 'no backup can be written',
+        otherwise: 'give --to a folder s2s can write',
+      },
+      error,
+    );
+  }
   return true;
 }
 

@@ -219,4 +219,18 @@ describe('s2s backup of an SQLite database it may read but not write', () => {
     );
     assert.equal(existsSync(missing), false);
   });
+
+  // Node's mkdir(path, { recursive: true }) never returns for a new folder under /proc: the backup hung.
+  test('a backup folder under /proc is refused at once, in plain words', {
+    skip: existsSync('/proc') ? false : 'this system has no /proc',
+  }, () => {
+    const to = join('/proc', `s2s-backup-${process.pid}`, 'backup');
+    const run = runS2s(['backup', '--to', to], env(made));
+    assert.equal(run.code, 1);
+    assert.equal(
+      run.stderr,
+      `The backup folder ${to} (--to) does not exist and cannot be created: /proc takes no new folders. ` +
+        'Give --to a folder s2s can write.\n',
+    );
+  });
 });
