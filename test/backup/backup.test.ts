@@ -83,6 +83,15 @@ async function restore(instance: Instance, from: string, ...more: string[]) {
   return { code, ...io };
 }
 
+/** A restore refused for `reason` (a pattern), in words and without a stack trace, the instance left empty. */
+async function assertRefused(target: Instance, from: string, reason: string, ...more: string[]) {
+  const run = await restore(target, from, ...more);
+  assert.equal(run.code, 1, `${from}: ${run.err}`);
+  assert.match(run.err, new RegExp(reason));
+  assert.doesNotMatch(run.err, /\n\s+at /, 'no stack trace');
+  await assertEmpty(target);
+}
+
 /** A copy of the backup to damage. */
 function copyOf(dir: string): string {
   const copy = join(folder(), 'copy');
@@ -206,11 +215,7 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
             'tables/users.jsonl.enc holds \\d+ rows; its manifest says \\d+\\. Nothing was restored\\.',
           ],
         ] as const) {
-          const run = await restore(target, damaged);
-          assert.equal(run.code, 1, damaged);
-          assert.match(run.err, new RegExp(reason));
-          assert.doesNotMatch(run.err, /\n\s+at /, 'no stack trace');
-          await assertEmpty(target);
+          await assertRefused(target, damaged, reason);
         }
       } finally {
         await target.drop();
@@ -263,10 +268,7 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
             "The backup's manifest lists \\d+ stored files but says it holds \\d+: it has been altered",
           ],
         ] as const) {
-          const run = await restore(target, backupDir, '--unsigned');
-          assert.equal(run.code, 1, backupDir);
-          assert.match(run.err, new RegExp(reason));
-          await assertEmpty(target);
+          await assertRefused(target, backupDir, reason, '--unsigned');
         }
       } finally {
         await target.drop();
@@ -342,11 +344,7 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
             "The backup's manifest does not list files.jsonl, the list of its stored files",
           ],
         ] as const) {
-          const run = await restore(target, backupDir);
-          assert.equal(run.code, 1, reason);
-          assert.match(run.err, new RegExp(reason));
-          assert.doesNotMatch(run.err, /\n\s+at /, 'no stack trace');
-          await assertEmpty(target);
+          await assertRefused(target, backupDir, reason);
         }
       } finally {
         await target.drop();
@@ -435,10 +433,7 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
             'The backup is damaged: tables/(users|audit_events|audit_chain_head)\\.jsonl\\.enc does not match its SHA-256 in the manifest',
           ],
         ] as const) {
-          const run = await restore(target, altered);
-          assert.equal(run.code, 1, altered);
-          assert.match(run.err, new RegExp(reason));
-          await assertEmpty(target);
+          await assertRefused(target, altered, reason);
         }
       } finally {
         await instance.drop();
@@ -471,10 +466,7 @@ for (const sourceEngine of ['sqlite', 'postgres'] as const) {
               "it was damaged, altered, or swapped for another backup's file or another table's",
           ],
         ] as const) {
-          const run = await restore(target, altered);
-          assert.equal(run.code, 1, altered);
-          assert.match(run.err, new RegExp(reason));
-          await assertEmpty(target);
+          await assertRefused(target, altered, reason);
         }
       } finally {
         await target.drop();
