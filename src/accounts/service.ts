@@ -862,6 +862,10 @@ function contactDetailsProblems({ fullName, email, telephone }: ContactDetailsIn
   if (!fullName) errors.push(keyedError('fullName', 'accounts.error.enter-full-name'));
   else if (fullName.length > MAX_FULL_NAME) {
     errors.push(keyedError('fullName', 'accounts.error.full-name-too-long', { max: MAX_FULL_NAME }));
+  } else if (/\p{Cc}/u.test(fullName)) {
+    // A line break or tab (a form's text box sends neither; a hand-made post or the API may): the name is
+    // one line wherever it is shown, in the user lists, emails and reports.
+    errors.push(keyedError('fullName', 'accounts.error.full-name-one-line'));
   }
   const badEmail = email ? emailProblem(email) : null;
   if (badEmail) errors.push(messageError('email', badEmail));

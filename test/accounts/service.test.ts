@@ -223,6 +223,25 @@ describeEachEngine('accounts service', (database) => {
     assert.equal(await rawUser(db, username), undefined);
   });
 
+  test('a full name with a line break, a tab or another control character is refused (a hand-made post)', async () => {
+    const { db } = database();
+    const { actor } = await laWithDba();
+    for (const fullName of ['Bea\nJones', 'Bea\r\nJones', 'Bea\tJones', 'Bea\u001b[31mJones']) {
+      const username = uniqueUsername();
+      const errors = await invalidFields(accounts.add(actor, input({ username, fullName })));
+      assert.equal(
+        errors.fullName,
+        'Full name must be on one line, without line breaks, tabs or other control characters',
+        JSON.stringify(fullName),
+      );
+      assert.equal(await rawUser(db, username), undefined);
+    }
+    // Letters of any language, apostrophes and hyphens are names.
+    const username = uniqueUsername();
+    await accounts.add(actor, input({ username, fullName: "Siân O'Neil-Jones" }));
+    assert.equal((await rawUser(db, username))?.full_name, "Siân O'Neil-Jones");
+  });
+
   test('each LA has only one LEA School account, on adding and on changing a role', async () => {
     const { db } = database();
     const { la, actor } = await laWithDba();
