@@ -581,7 +581,8 @@ async function* mappedRows(
   const { width } = pass;
   for await (const { line, fields } of pass.records) {
     const row = new Row(fields, pass.index);
-    const urn = row.get('URN') ? shown(row.get('URN')) : null;
+    const urnGiven = row.get('URN');
+    const urn = urnGiven ? shown(urnGiven) : null;
     if (fields.length !== width) {
       const reason = `the row has ${fields.length} values but the header has ${width} columns`;
       yield { line, urn, mapped: { ok: false, reason } };
